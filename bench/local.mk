@@ -1,0 +1,1 @@
+# bench/local.mk: the bench folder's part of the build.

@@ -1,0 +1,1 @@
+# cli/local.mk: the cli folder's part of the build.

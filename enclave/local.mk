@@ -1,0 +1,1 @@
+# enclave/local.mk: the enclave folder's part of the build.

@@ -1,0 +1,1 @@
+# engine/local.mk: the engine folder's part of the build.

@@ -1,0 +1,1 @@
+# governance/local.mk: the governance folder's part of the build.

@@ -1,0 +1,1 @@
+# ledger/local.mk: the ledger folder's part of the build.

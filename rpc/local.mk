@@ -1,0 +1,1 @@
+# rpc/local.mk: the rpc folder's part of the build.

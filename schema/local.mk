@@ -1,0 +1,1 @@
+# schema/local.mk: the schema folder's part of the build.

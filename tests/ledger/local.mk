@@ -1,0 +1,1 @@
+# tests/ledger/local.mk: the ledger tests.

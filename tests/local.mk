@@ -1,0 +1,12 @@
+# tests/local.mk: the test suites; one fragment per module folder, each adding its Criterion binaries.
+TEST_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) -DDEBUG -DTEST_SRCDIR='"$(abs_top_srcdir)"' -DTEST_BUILDDIR='"$(abs_top_builddir)"'
+TEST_LDADD = tests/lib/libtesthelp.a $(CORE_LDADD) $(CRITERION_LIBS)
+check_LIBRARIES += tests/lib/libtesthelp.a
+tests_lib_libtesthelp_a_SOURCES = tests/lib/testhelp.c tests/lib/testhelp.h
+tests_lib_libtesthelp_a_CFLAGS = $(TEST_CFLAGS)
+EXTRA_DIST += tests/vectors
+include tests/ledger/local.mk
+include tests/engine/local.mk
+include tests/rpc/local.mk
+include tests/cli/local.mk
+include tests/integration/local.mk

@@ -1,0 +1,1 @@
+# tests/rpc/local.mk: the rpc tests.
