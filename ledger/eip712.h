@@ -30,6 +30,23 @@ typedef struct ledger_eip712_value {
     size_t len;              /* string/bytes: length of data */
 } ledger_eip712_value;
 
+/* The kinds of member type the encoder knows. */
+typedef enum ledger_eip712_kind {
+    LEDGER_EIP712_UNKNOWN = 0,  /* not a supported type name */
+    LEDGER_EIP712_UINT,         /* uint8 .. uint256 */
+    LEDGER_EIP712_ADDRESS,
+    LEDGER_EIP712_BOOL,
+    LEDGER_EIP712_FIXED_BYTES,  /* bytes1 .. bytes32 */
+    LEDGER_EIP712_STRING,
+    LEDGER_EIP712_BYTES
+} ledger_eip712_kind;
+
+/* Classifies a member type name ("uint64", "bytes32", ...); "uint" and "int" types without a
+ * width and signed ints are not supported.
+ * Returns: the kind, LEDGER_EIP712_UNKNOWN if unsupported.
+ * Out: *size (may be NULL) the width in bits for uints, in bytes for bytesN, 0 otherwise. */
+ledger_eip712_kind ledger_eip712_type_kind(const char *type, unsigned *size) NONNULL(1);
+
 /* Parses the text form of one member value into v (which must be zeroed or cleared):
  * uintN: canonical decimal string < 2^N; address: 0x + 40 hex, any case; bool: "true"/"false";
  * bytesN: 0x + 2N hex; bytes: 0x + even hex; string: the UTF-8 text itself (validated UTF-8).
@@ -47,6 +64,10 @@ char *ledger_eip712_value_format(const ledger_eip712_value *v, const char *type)
 /* "Transfer(address to,uint256 amount,uint64 nonce)" into buf. Returns: ST_OK or ST_LIMIT. */
 int ledger_eip712_encode_type(char *buf, size_t cap, const ledger_eip712_type *t) WARN_UNUSED NONNULL(1, 3);
 void ledger_eip712_type_hash(uint8_t out[32], const ledger_eip712_type *t) NONNULL(1, 2);
+/* encodeData: typeHash || enc(v[0]) || ... (dynamic members as the keccak256 of their contents).
+ * Out: out receives 32 * (1 + t->n_members) bytes. */
+void ledger_eip712_encode_data(uint8_t out[32 * (LEDGER_EIP712_MAX_MEMBERS + 1)], const ledger_eip712_type *t,
+                               const ledger_eip712_value *v) NONNULL(1, 2, 3);
 /* keccak256(typeHash || enc(v[0]) || ...); values in member order. */
 void ledger_eip712_struct_hash(uint8_t out[32], const ledger_eip712_type *t, const ledger_eip712_value *v)
     NONNULL(1, 2, 3);

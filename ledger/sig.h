@@ -15,6 +15,11 @@
 int ledger_sig_recover(uint8_t addr[20], const uint8_t digest[32], const uint8_t sig[65])
     WARN_UNUSED NONNULL(1, 2, 3);
 
+/* Checks the form of a signature without any curve arithmetic (EIP-2 rules).
+ * Returns: NULL if 1 <= r < n, 1 <= s <= n/2 and v is 27, 28, 0 or 1; otherwise a short constant
+ * reason ("s is not canonical (high s)", ...) for error messages. */
+const char *ledger_sig_defect(const uint8_t sig[65]) NONNULL(1);
+
 /* Signs digest with key (RFC 6979, low s). Out: sig = r||s||v with v in {27,28}.
  * Returns: ST_OK, or ST_CRYPTO if key is not a valid secret key. */
 int ledger_sig_sign(uint8_t sig[65], const uint8_t digest[32], const uint8_t key[32])

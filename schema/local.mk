@@ -1,1 +1,9 @@
-# schema/local.mk: the schema folder's part of the build.
+# schema/local.mk: embeds the numbered migrations into schema/schema_sql.c.
+SCHEMA_SQL = schema/001_init.sql
+BUILT_SOURCES += schema/schema_sql.c
+CLEANFILES += schema/schema_sql.c
+EXTRA_DIST += $(SCHEMA_SQL) schema/embed.sh
+libcore_a_SOURCES += schema/schema.h
+nodist_libcore_a_SOURCES = schema/schema_sql.c
+schema/schema_sql.c: $(SCHEMA_SQL) $(srcdir)/schema/embed.sh
+	$(AM_V_GEN)$(MKDIR_P) schema && $(SHELL) $(srcdir)/schema/embed.sh $@ $(srcdir) $(SCHEMA_SQL)

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/* apply.c: what each transaction type does to the ledger, one handler per type in one table
+ * (signed types from users, system types written by the node itself), and the receipt events
+ * they emit. Handlers run inside the block's savepoint: a failure rolls back all of its writes. */
+#include "engine/engine_int.h"
+
+#include <stdio.h>
+#include <string.h>
+#include "ledger/amount.h"
+#include "ledger/hex.h"
+
+cJSON *eng_event(eng_apply *a, const char *type)
+{
+    cJSON *ev = cJSON_CreateObject();
+    if (!ev || !cJSON_AddStringToObject(ev, "type", type) || !cJSON_AddItemToArray(a->events, ev)) {
+        cJSON_Delete(ev);
+        return NULL;
+    }
+    return ev;
+}
+
+bool eng_event_address(cJSON *ev, const char *key, const uint8_t addr[20])
+{
+    char text[LEDGER_ADDR_STRLEN];
+    ledger_addr_format(text, addr);
+    return cJSON_AddStringToObject(ev, key, text) != NULL;
+}
+
+bool eng_event_amount(cJSON *ev, const char *key, const mpz_t amount)
+{
+    char text[LEDGER_AMOUNT_STRLEN];
+    ledger_amount_format(text, amount);
+    return cJSON_AddStringToObject(ev, key, text) != NULL;
+}
+
+/* Explains a failed transfer out of an account in the receipt. */
+static int explain(eng_apply *a, int rc, const ledger_account *from, const mpz_t amount)
+{
+    if (rc == ST_INSUFFICIENT) {
+        mpz_t have;
+        mpz_init(have);
+        char h[LEDGER_AMOUNT_STRLEN] = "?", n[LEDGER_AMOUNT_STRLEN];
+        if (ledger_balance(a->e->ledger, from, have) == ST_OK && mpz_sgn(have) >= 0)
+            ledger_amount_format(h, have);
+        ledger_amount_format(n, amount);
+        snprintf(a->err, sizeof a->err, "insufficient balance: %s available, %s needed", h, n);
+        mpz_clear(have);
+    } else if (rc == ST_OVERFLOW) {
+        snprintf(a->err, sizeof a->err, "the receiving balance would reach 2^256");
+    }
+    return rc;
+}
+
+/* Moves value between two users' free balances and emits a Transfer event. */
+static int move_free(eng_apply *a, const uint8_t from[20], const uint8_t to[20], const mpz_t amount)
+{
+    ledger_account debit = ledger_user_account(LEDGER_FREE, from), credit = ledger_user_account(LEDGER_FREE, to);
+    int rc = ledger_transfer(a->e->ledger, &debit, &credit, amount, "transfer");
+    if (rc != ST_OK)
+        return explain(a, rc, &debit, amount);
+    cJSON *ev = eng_event(a, "Transfer");
+    if (!ev || !eng_event_address(ev, "from", from) || !eng_event_address(ev, "to", to)
+        || !eng_event_amount(ev, "amount", amount))
+        return ST_NOMEM;
+    return ST_OK;
+}
+
+/* Mints amount from issuance into account `to` and emits a Mint event naming the account. */
+static int mint(eng_apply *a, const ledger_account *to, const mpz_t amount, const char *code)
+{
+    if (mpz_sgn(amount) == 0)
+        return ST_OK;
+    ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE);
+    int rc = ledger_transfer(a->e->ledger, &issuance, to, amount, code);
+    if (rc != ST_OK)
+        return explain(a, rc, &issuance, amount);
+    cJSON *ev = eng_event(a, "Mint");
+    if (!ev || !eng_event_amount(ev, "amount", amount))
+        return ST_NOMEM;
+    if (to->kind == LEDGER_TREASURY)
+        return cJSON_AddStringToObject(ev, "to", "treasury") ? ST_OK : ST_NOMEM;
+    return eng_event_address(ev, "to", to->owner) ? ST_OK : ST_NOMEM;
+}
+
+static int check_transfer(const ledger_tx *tx, char *err, size_t errlen)
+{
+    uint8_t to[20];
+    mpz_t amount;
+    mpz_init(amount);
+    int rc = ST_INVALID;
+    if (ledger_tx_get_address(tx, "to", to) != ST_OK || ledger_tx_get_amount(tx, "amount", amount) != ST_OK)
+        snprintf(err, errlen, "malformed Transfer");
+    else if (mpz_sgn(amount) == 0)
+        snprintf(err, errlen, "message.amount: must be greater than zero");
+    else if (memcmp(to, tx->signer, 20) == 0)
+        snprintf(err, errlen, "message.to: a transfer to the signer itself moves nothing");
+    else
+        rc = ST_OK;
+    mpz_clear(amount);
+    return rc;
+}
+
+static int apply_transfer(eng_apply *a)
+{
+    uint8_t to[20];
+    mpz_t amount;
+    mpz_init(amount);
+    int rc = ledger_tx_get_address(&a->item->tx, "to", to);
+    if (rc == ST_OK)
+        rc = ledger_tx_get_amount(&a->item->tx, "amount", amount);
+    if (rc == ST_OK)
+        rc = move_free(a, a->item->tx.signer, to, amount);
+    mpz_clear(amount);
+    return rc;
+}
+
+/* System: the genesis document's balances, minted in block 0. */
+static int apply_genesis(eng_apply *a)
+{
+    const eng_genesis *g = &a->e->genesis;
+    ledger_account treasury = ledger_system_account(LEDGER_TREASURY);
+    int rc = mint(a, &treasury, g->treasury, "genesis");
+    for (size_t i = 0; i < g->n_accounts && rc == ST_OK; i++) {
+        ledger_account to = ledger_user_account(LEDGER_FREE, g->accounts[i].address);
+        rc = mint(a, &to, g->accounts[i].balance, "genesis");
+    }
+    return rc;
+}
+
+/* System (dev only): admin_mint's {"to", "amount"}. */
+static int apply_mint(eng_apply *a)
+{
+    cJSON *body = cJSON_Parse(a->item->sys_body);
+    const cJSON *msg = cJSON_GetObjectItemCaseSensitive(body, "message");
+    const cJSON *to_item = cJSON_GetObjectItemCaseSensitive(msg, "to");
+    const cJSON *amount_item = cJSON_GetObjectItemCaseSensitive(msg, "amount");
+    uint8_t to[20];
+    mpz_t amount;
+    mpz_init(amount);
+    int rc = ST_INVALID;
+    if (cJSON_IsString(to_item) && cJSON_IsString(amount_item) && ledger_addr_parse(to, to_item->valuestring) == ST_OK
+        && ledger_amount_parse(amount, amount_item->valuestring, strlen(amount_item->valuestring)) == ST_OK) {
+        ledger_account account = ledger_user_account(LEDGER_FREE, to);
+        rc = mint(a, &account, amount, "mint");
+    } else {
+        snprintf(a->err, sizeof a->err, "malformed Mint");
+    }
+    mpz_clear(amount);
+    cJSON_Delete(body);
+    return rc;
+}
+
+/* Sorted by type name. */
+static const eng_handler handlers[] = {
+    { .type = "Genesis", .system = true, .apply = apply_genesis },
+    { .type = "Mint", .system = true, .apply = apply_mint },
+    { .type = "Transfer", .check = check_transfer, .apply = apply_transfer },
+};
+
+const eng_handler *eng_handler_find(const char *type, bool system)
+{
+    for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)
+        if (strcmp(handlers[i].type, type) == 0 && handlers[i].system == system)
+            return &handlers[i];
+    return NULL;
+}

@@ -1,0 +1,466 @@
+/* SPDX-License-Identifier: MIT */
+/* engine.c: opening the node's state, the submission queue and the block producer with group
+ * commit. All items that arrive during one turn of the event loop are applied together, each under
+ * its own savepoint, and committed as one block with one fsync; their submitters are answered only
+ * after that commit. Refused items (wrong nonce) never touch the block. */
+#include "engine/engine_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ledger/amount.h"
+#include "ledger/hash.h"
+#include "ledger/hex.h"
+
+#define DEFAULT_MAX_QUEUE 50000
+#define DEFAULT_MAX_BLOCK_TXS 10000
+
+void eng_item_free(eng_item *it)
+{
+    if (!it)
+        return;
+    ledger_tx_clear(&it->tx);
+    free(it->sys_type);
+    free(it->sys_body);
+    cJSON_Delete(it->errdata);
+    free(it->error);
+    free(it->events);
+    free(it);
+}
+
+eng_item *eng_item_system(const char *type, const cJSON *message)
+{
+    eng_item *it = calloc(1, sizeof *it);
+    cJSON *body = cJSON_CreateObject();
+    cJSON *copy = cJSON_Duplicate(message, true);
+    if (!it || !body || !copy || !cJSON_AddStringToObject(body, "type", type)
+        || !cJSON_AddItemToObject(body, "message", copy)) {
+        if (body && copy && !cJSON_GetObjectItemCaseSensitive(body, "message"))
+            cJSON_Delete(copy);
+        cJSON_Delete(body);
+        free(it);
+        return NULL;
+    }
+    it->is_system = true;
+    it->sys_type = strdup(type);
+    it->sys_body = cJSON_PrintUnformatted(body);
+    cJSON_Delete(body);
+    if (!it->sys_type || !it->sys_body) {
+        eng_item_free(it);
+        return NULL;
+    }
+    return it;
+}
+
+static void put_be(uint8_t *p, uint64_t v, int n)
+{
+    for (int i = n - 1; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+/* A system transaction's id: keccak256(height u64be || index u32be || body), unique by position. */
+static void system_hash(uint8_t out[32], uint64_t height, uint32_t index, const char *body)
+{
+    ledger_keccak k;
+    uint8_t pos[12];
+    put_be(pos, height, 8);
+    put_be(pos + 8, index, 4);
+    ledger_keccak_init(&k);
+    ledger_keccak_update(&k, pos, sizeof pos);
+    ledger_keccak_update(&k, body, strlen(body));
+    ledger_keccak_final(&k, out);
+}
+
+PRINTF_LIKE(4, 5)
+static void refuse(eng_item *it, int status, cJSON *data, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(it->errmsg, sizeof it->errmsg, fmt, ap);
+    va_end(ap);
+    it->status = status;
+    cJSON_Delete(it->errdata);
+    it->errdata = data;
+}
+
+/* Nonce check for a signed item. Returns ST_OK, ST_NONCE (item refused) or ST_DB. */
+static int check_nonce(eng *e, eng_item *it)
+{
+    uint64_t want, have;
+    if (ledger_tx_get_u64(&it->tx, "nonce", &have) != ST_OK)
+        return ST_OK; /* types without a nonce never reach a block: eng_submit refuses them */
+    if (ledger_nonce_get(e->ledger, it->tx.signer, &want) != ST_OK)
+        return ST_DB;
+    if (want == have)
+        return ST_OK;
+    char addr[LEDGER_ADDR_STRLEN], expected[24];
+    ledger_addr_format(addr, it->tx.signer);
+    snprintf(expected, sizeof expected, "%llu", (unsigned long long)want);
+    cJSON *data = cJSON_CreateObject();
+    if (data && (!cJSON_AddStringToObject(data, "expected", expected)
+                 || !cJSON_AddStringToObject(data, "address", addr))) {
+        cJSON_Delete(data);
+        data = NULL;
+    }
+    refuse(it, ST_NONCE, data, "nonce %llu is not the next nonce of %s: expected %llu",
+           (unsigned long long)have, addr, (unsigned long long)want);
+    return ST_NONCE;
+}
+
+/* Applies one item inside the open block. Returns ST_OK (applied, maybe as failed) or ST_DB. */
+static int apply_item(eng *e, eng_item *it, uint64_t height, uint32_t index, uint64_t time)
+{
+    const char *type = it->is_system ? it->sys_type : it->tx.type->name;
+    const eng_handler *h = eng_handler_find(type, it->is_system);
+    if (!h) {
+        refuse(it, ST_DISABLED, NULL, "transaction type %s is not enabled on this node", type);
+        return ST_OK;
+    }
+    if (it->is_system)
+        system_hash(it->hash, height, index, it->sys_body);
+    else
+        memcpy(it->hash, it->tx.hash, 32);
+    eng_apply a = { .e = e, .item = it, .time = time, .events = cJSON_CreateArray() };
+    if (!a.events)
+        return ST_NOMEM;
+    int rc = ledger_tx_begin(e->ledger, it->hash);
+    if (rc != ST_OK)
+        goto out;
+    int applied = h->apply(&a);
+    if (applied == ST_DB || applied == ST_NOMEM) {
+        rc = applied;
+        (void)ledger_tx_end(e->ledger, false);
+        goto out;
+    }
+    if ((rc = ledger_tx_end(e->ledger, applied == ST_OK)) != ST_OK)
+        goto out;
+    if (!it->is_system && (rc = ledger_nonce_bump(e->ledger, it->tx.signer)) != ST_OK)
+        goto out;
+    it->success = applied == ST_OK;
+    if (!it->success) {
+        it->error = strdup(a.err[0] ? a.err : st_str(applied));
+        cJSON_Delete(a.events);
+        a.events = cJSON_CreateArray();
+    }
+    it->events = a.events ? cJSON_PrintUnformatted(a.events) : NULL;
+    char *body = it->is_system ? it->sys_body : NULL;
+    cJSON *json = NULL;
+    if (!it->is_system) {
+        json = ledger_tx_to_json(&it->tx);
+        body = json ? cJSON_PrintUnformatted(json) : NULL;
+    }
+    if (!it->events || !body || (!it->success && !it->error)) {
+        rc = ST_NOMEM;
+    } else {
+        ledger_txrec rec = { .index = index, .has_sender = !it->is_system, .type = (char *)type, .body = body,
+                             .success = it->success, .error = it->error, .events = it->events };
+        memcpy(rec.hash, it->hash, 32);
+        if (!it->is_system)
+            memcpy(rec.sender, it->tx.signer, 20);
+        /* a signed transaction can be stored once only: its nonce check refuses a second copy */
+        if (ledger_txrec_put(e->ledger, &rec) != ST_OK)
+            rc = ST_DB;
+    }
+    if (json) {
+        cJSON_Delete(json);
+        cJSON_free(body);
+    }
+    it->height = height;
+    it->index = index;
+out:
+    cJSON_Delete(a.events);
+    return rc;
+}
+
+int eng_apply_block(eng *e, eng_item *items, uint64_t time)
+{
+    ledger_block head, b = { 0 };
+    int rc = ledger_block_head(e->ledger, &head);
+    if (rc == ST_OK) {
+        b.height = head.height + 1;
+        memcpy(b.parent, head.hash, 32);
+        b.time = time > head.time ? time : head.time;
+    } else if (rc == ST_NOTFOUND) {
+        b.time = time;
+    } else {
+        return rc;
+    }
+    size_t n = 0;
+    for (eng_item *it = items; it; it = it->next)
+        n++;
+    uint8_t *hashes = malloc(n ? n * 32 : 1);
+    if (!hashes)
+        return ST_NOMEM;
+    if ((rc = ledger_block_begin(e->ledger, b.height)) != ST_OK)
+        goto out;
+    for (eng_item *it = items; it; it = it->next) {
+        it->status = ST_OK;
+        if (!it->is_system) {
+            rc = check_nonce(e, it);
+            if (rc == ST_NONCE)
+                continue;
+            if (rc != ST_OK)
+                break;
+        }
+        rc = apply_item(e, it, b.height, b.tx_count, b.time);
+        if (rc != ST_OK)
+            break;
+        if (it->status != ST_OK)
+            continue;
+        memcpy(hashes + 32 * b.tx_count, it->hash, 32);
+        b.tx_count++;
+    }
+    if (rc != ST_OK || b.tx_count == 0) {
+        ledger_block_abort(e->ledger);
+        goto out;
+    }
+    ledger_sha256(b.tx_root, hashes, 32 * (size_t)b.tx_count);
+    ledger_block_hash(&b);
+    if ((rc = ledger_block_put(e->ledger, &b)) != ST_OK) {
+        ledger_block_abort(e->ledger);
+        goto out;
+    }
+    rc = ledger_block_commit(e->ledger);
+out:
+    free(hashes);
+    if (rc != ST_OK)
+        for (eng_item *it = items; it; it = it->next)
+            refuse(it, rc, NULL, "the block could not be written: %s", st_str(rc));
+    return rc;
+}
+
+/* Takes up to max_block_txs items off the queue, applies them as one block, answers each. */
+static int produce_one(eng *e)
+{
+    eng_item *batch = e->queue_head, *last = NULL;
+    size_t n = 0;
+    for (eng_item *it = batch; it && n < e->max_block_txs; it = it->next, n++)
+        last = it;
+    if (!last)
+        return ST_OK;
+    e->queue_head = last->next;
+    if (!e->queue_head)
+        e->queue_tail = NULL;
+    last->next = NULL;
+    e->queued -= n;
+    int rc = eng_apply_block(e, batch, eng_clock_now(&e->clock));
+    while (batch) {
+        eng_item *it = batch;
+        batch = it->next;
+        if (it->status == ST_OK) {
+            eng_receipt r = { .hash = it->hash, .height = it->height, .index = it->index, .success = it->success,
+                              .error = it->error, .events = it->events };
+            it->done(it->cookie, ST_OK, NULL, NULL, &r);
+        } else {
+            cJSON *data = it->errdata;
+            it->errdata = NULL;
+            it->done(it->cookie, it->status, it->errmsg, data, NULL);
+        }
+        eng_item_free(it);
+    }
+    return rc;
+}
+
+int eng_flush(eng *e)
+{
+    int rc = ST_OK;
+    while (e->queue_head)
+        if (produce_one(e) != ST_OK)
+            rc = ST_DB;
+    return rc;
+}
+
+static void produce_cb(evutil_socket_t fd, short what, void *arg)
+{
+    eng *e = arg;
+    if (produce_one(e) != ST_OK)
+        fprintf(stderr, "conclaved: a block could not be written; its transactions were refused\n");
+    if (e->queue_head)
+        event_active(e->produce_ev, 0, 0);
+}
+
+static int enqueue(eng *e, eng_item *it)
+{
+    if (e->queued >= e->max_queue)
+        return ST_LIMIT;
+    if (e->queue_tail)
+        e->queue_tail->next = it;
+    else
+        e->queue_head = it;
+    e->queue_tail = it;
+    e->queued++;
+    if (e->produce_ev && !event_pending(e->produce_ev, EV_TIMEOUT, NULL))
+        event_active(e->produce_ev, 0, 0);
+    return ST_OK;
+}
+
+int eng_submit(eng *e, char *err, size_t errlen, ledger_tx *tx, eng_done_fn done, void *cookie)
+{
+    uint64_t nonce;
+    const eng_handler *h = eng_handler_find(tx->type->name, false);
+    if (!h || ledger_tx_get_u64(tx, "nonce", &nonce) != ST_OK) {
+        snprintf(err, errlen, "transaction type %s is not enabled on this node%s", tx->type->name,
+                 h ? "" : (strcmp(tx->type->name, "Voucher") == 0 ? " (a Voucher is signed off-ledger)" : ""));
+        return ST_DISABLED;
+    }
+    if (h->check) {
+        int rc = h->check(tx, err, errlen);
+        if (rc != ST_OK)
+            return rc;
+    }
+    if (e->queued >= e->max_queue) {
+        snprintf(err, errlen, "the node has %zu transactions waiting; try again shortly", e->queued);
+        return ST_LIMIT;
+    }
+    eng_item *it = calloc(1, sizeof *it);
+    if (!it)
+        return ST_NOMEM;
+    it->tx = *tx;
+    memset(tx, 0, sizeof *tx);
+    it->done = done;
+    it->cookie = cookie;
+    return enqueue(e, it);
+}
+
+int eng_mint(eng *e, const uint8_t to[20], const mpz_t amount, eng_done_fn done, void *cookie)
+{
+    if (!e->dev)
+        return ST_DISABLED;
+    if (mpz_sgn(amount) <= 0 || !ledger_amount_fits(amount))
+        return ST_INVALID;
+    char addr[LEDGER_ADDR_STRLEN], buf[LEDGER_AMOUNT_STRLEN];
+    ledger_addr_format(addr, to);
+    ledger_amount_format(buf, amount);
+    cJSON *msg = cJSON_CreateObject();
+    if (!msg || !cJSON_AddStringToObject(msg, "to", addr) || !cJSON_AddStringToObject(msg, "amount", buf)) {
+        cJSON_Delete(msg);
+        return ST_NOMEM;
+    }
+    eng_item *it = eng_item_system("Mint", msg);
+    cJSON_Delete(msg);
+    if (!it)
+        return ST_NOMEM;
+    it->done = done;
+    it->cookie = cookie;
+    int rc = enqueue(e, it);
+    if (rc != ST_OK)
+        eng_item_free(it);
+    return rc;
+}
+
+int eng_advance_time(eng *e, uint64_t secs, uint64_t *now)
+{
+    if (!e->dev)
+        return ST_DISABLED;
+    int rc = eng_clock_advance(&e->clock, secs);
+    if (rc != ST_OK)
+        return rc;
+    *now = eng_clock_now(&e->clock);
+    char text[24];
+    snprintf(text, sizeof text, "%llu", (unsigned long long)*now);
+    return ledger_meta_set(e->ledger, "clock.manual", text);
+}
+
+uint64_t eng_chain_id(const eng *e) { return e->genesis.chain_id; }
+bool eng_is_dev(const eng *e) { return e->dev; }
+uint64_t eng_now(const eng *e) { return eng_clock_now(&e->clock); }
+ledger *eng_ledger(eng *e) { return e->ledger; }
+
+/* The genesis block: one system transaction minting the genesis balances. */
+static int apply_genesis(eng *e)
+{
+    cJSON *doc = cJSON_Parse(e->genesis.canonical);
+    eng_item *it = doc ? eng_item_system("Genesis", doc) : NULL;
+    cJSON_Delete(doc);
+    if (!it)
+        return ST_NOMEM;
+    int rc = eng_apply_block(e, it, e->genesis.time);
+    if (rc == ST_OK && (it->status != ST_OK || !it->success))
+        rc = ST_INVALID;
+    eng_item_free(it);
+    if (rc == ST_OK)
+        rc = ledger_meta_set(e->ledger, "genesis", e->genesis.canonical);
+    return rc;
+}
+
+/* Picks the genesis: the given one must match the stored one; a new ledger stores and applies it. */
+static int load_genesis(eng *e, char *err, size_t errlen, const char *given)
+{
+    char *stored = NULL;
+    int rc = ledger_meta_get(e->ledger, "genesis", &stored);
+    if (rc != ST_OK && rc != ST_NOTFOUND) {
+        snprintf(err, errlen, "cannot read the stored genesis");
+        return rc;
+    }
+    const char *text = given ? given : stored;
+    if (!text) {
+        snprintf(err, errlen, "a new data directory needs a genesis (--genesis FILE or --dev)");
+        return ST_INVALID;
+    }
+    rc = eng_genesis_parse(&e->genesis, err, errlen, text, strlen(text));
+    e->genesis_parsed = true;
+    if (rc == ST_OK && stored && strcmp(stored, e->genesis.canonical) != 0) {
+        snprintf(err, errlen, "the data directory holds a chain with a different genesis");
+        rc = ST_INVALID;
+    }
+    if (rc == ST_OK && !stored && (rc = apply_genesis(e)) != ST_OK)
+        snprintf(err, errlen, "cannot apply the genesis: %s", st_str(rc));
+    free(stored);
+    return rc;
+}
+
+int eng_open(eng **out, char *err, size_t errlen, const eng_config *cfg)
+{
+    *out = NULL;
+    eng *e = calloc(1, sizeof *e);
+    if (!e) {
+        snprintf(err, errlen, "out of memory");
+        return ST_NOMEM;
+    }
+    e->dev = cfg->dev;
+    e->max_queue = cfg->max_queue ? cfg->max_queue : DEFAULT_MAX_QUEUE;
+    e->max_block_txs = cfg->max_block_txs ? cfg->max_block_txs : DEFAULT_MAX_BLOCK_TXS;
+    int rc = ledger_open(&e->ledger, err, errlen, cfg->db_path);
+    if (rc == ST_OK)
+        rc = load_genesis(e, err, errlen, cfg->genesis_json);
+    if (rc != ST_OK) {
+        eng_close(e);
+        return rc;
+    }
+    /* the manual clock resumes where it stopped: never before the newest block */
+    uint64_t start = e->genesis.time;
+    ledger_block head;
+    char *saved = NULL;
+    if (ledger_block_head(e->ledger, &head) == ST_OK && head.time > start)
+        start = head.time;
+    if (ledger_meta_get(e->ledger, "clock.manual", &saved) == ST_OK) {
+        uint64_t t = strtoull(saved, NULL, 10);
+        if (t > start)
+            start = t;
+        free(saved);
+    }
+    eng_clock_init(&e->clock, cfg->clock_mode, start);
+    *out = e;
+    return ST_OK;
+}
+
+int eng_attach(eng *e, struct event_base *base)
+{
+    e->produce_ev = event_new(base, -1, 0, produce_cb, e);
+    return e->produce_ev ? ST_OK : ST_NOMEM;
+}
+
+void eng_close(eng *e)
+{
+    if (!e)
+        return;
+    if (e->ledger && eng_flush(e) != ST_OK)
+        fprintf(stderr, "conclaved: the last block could not be written\n");
+    if (e->produce_ev)
+        event_free(e->produce_ev);
+    ledger_close(e->ledger);
+    if (e->genesis_parsed)
+        eng_genesis_clear(&e->genesis);
+    free(e);
+}

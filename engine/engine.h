@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/* engine.h: the state machine of conclaved. It opens the ledger (applying the genesis on a new one),
+ * queues submitted transactions and applies them in blocks with group commit: every transaction
+ * queued while a block is open goes into the next block, which is one SQLite transaction; the
+ * submitters are answered only after that commit (a block is durable before its receipts go out).
+ * A transaction whose nonce is not its sender's next is refused and consumes nothing; one that fails
+ * while applying gets a failed receipt, consumes its nonce and changes nothing else.
+ * Layer: engine (above governance and ledger; rpc and cli build on it). Single-threaded: every call
+ * on the thread that runs the event loop given to eng_attach. */
+#ifndef ENGINE_ENGINE_H
+#define ENGINE_ENGINE_H
+
+#include <cjson/cJSON.h>
+#include <event2/event.h>
+#include <gmp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "engine/clock.h"
+#include "ledger/ledger.h"
+#include "ledger/status.h"
+#include "ledger/tx.h"
+
+typedef struct eng eng;
+
+typedef struct eng_config {
+    const char *db_path;            /* SQLite file, or ":memory:" */
+    const char *genesis_json;       /* genesis text; required for a new database, else checked */
+    enum eng_clock_mode clock_mode;
+    bool dev;                       /* dev-only operations (mint, manual time) allowed */
+    size_t max_queue;               /* queued transactions before ST_LIMIT; 0 = 50,000 */
+    size_t max_block_txs;           /* transactions per block; 0 = 10,000 */
+} eng_config;
+
+/* The outcome of an applied transaction, borrowed for the duration of the callback. */
+typedef struct eng_receipt {
+    const uint8_t *hash;            /* 32 bytes */
+    uint64_t height;                /* the block it is in */
+    uint32_t index;                 /* position in the block */
+    bool success;
+    const char *error;              /* NULL on success */
+    const char *events;             /* JSON array text */
+} eng_receipt;
+
+/* Called once per submission after its block is durable (status ST_OK, receipt set) or when it was
+ * refused (status says why, errmsg a sentence, errdata extra detail or NULL: ownership passes). */
+typedef void (*eng_done_fn)(void *cookie, int status, const char *errmsg, cJSON *errdata,
+                            const eng_receipt *receipt);
+
+/* Opens the engine. Returns: ST_OK; ST_INVALID (bad genesis, or a genesis different from the
+ * stored one); ST_VERSION; ST_DB; err says why. Out: *out (release with eng_close). */
+int eng_open(eng **out, char *err, size_t errlen, const eng_config *cfg) WARN_UNUSED NONNULL(1, 2, 4);
+/* Applies whatever is queued, then closes. Accepts NULL. */
+void eng_close(eng *e);
+/* Produces blocks on base: when a submission arrives, a block is cut at the end of the current
+ * loop iteration, so everything that arrived together commits together. */
+int eng_attach(eng *e, struct event_base *base) WARN_UNUSED NONNULL(1, 2);
+
+uint64_t eng_chain_id(const eng *e) NONNULL(1);
+bool eng_is_dev(const eng *e) NONNULL(1);
+uint64_t eng_now(const eng *e) NONNULL(1);
+/* The ledger, for reads. Borrowed; valid until eng_close. Never write through it. */
+ledger *eng_ledger(eng *e) NONNULL(1);
+
+/* Checks a parsed transaction without state (type enabled, fields sane) and queues it; tx is moved
+ * (cleared) on ST_OK. Returns: ST_OK (done will be called); ST_DISABLED (type not enabled);
+ * ST_INVALID (a field is out of range; err says which); ST_LIMIT (queue full). */
+int eng_submit(eng *e, char *err, size_t errlen, ledger_tx *tx, eng_done_fn done, void *cookie)
+    WARN_UNUSED NONNULL(1, 2, 4, 5);
+/* Dev only: queues a mint of amount to `to`'s free balance (a system transaction in a block).
+ * Returns: ST_OK; ST_DISABLED if not dev; ST_INVALID for a zero amount; ST_LIMIT. */
+int eng_mint(eng *e, const uint8_t to[20], const mpz_t amount, eng_done_fn done, void *cookie)
+    WARN_UNUSED NONNULL(1, 2, 3, 4);
+/* Dev only: moves the manual clock forward. Returns: ST_OK; ST_DISABLED; ST_OVERFLOW.
+ * Out: *now the new time. */
+int eng_advance_time(eng *e, uint64_t secs, uint64_t *now) WARN_UNUSED NONNULL(1, 3);
+/* Applies everything queued now, in as many blocks as needed. Returns: ST_OK or ST_DB. */
+int eng_flush(eng *e) WARN_UNUSED NONNULL(1);
+
+typedef struct eng_replay_report {
+    uint64_t blocks;                /* blocks replayed, genesis included */
+    uint64_t transactions;
+    uint64_t accounts;              /* accounts compared */
+    bool ok;
+    char detail[256];               /* the first difference, if any */
+} eng_replay_report;
+
+/* Rebuilds a fresh ledger at dst_path (":memory:" allowed; must not exist) from the genesis and
+ * transactions stored in src_path, checking every block hash and receipt status, then every
+ * account balance. Returns: ST_OK (report->ok says whether they matched) or a failure with err. */
+int eng_replay(eng_replay_report *report, char *err, size_t errlen, const char *src_path, const char *dst_path)
+    WARN_UNUSED NONNULL(1, 2, 4, 5);
+
+#endif

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* engine_int.h: the engine's insides shared by the engine .c files: the handle, a queued item and its
+ * outcome, and the table of transaction handlers. Not an API: only engine .c files include it. */
+#ifndef ENGINE_ENGINE_INT_H
+#define ENGINE_ENGINE_INT_H
+
+#include "engine/engine.h"
+#include "engine/genesis.h"
+
+/* One queued transaction: a signed one from a user, or a system one (genesis, dev mint). */
+typedef struct eng_item {
+    bool is_system;
+    ledger_tx tx;                   /* signed: the decoded transaction (owned) */
+    char *sys_type;                 /* system: "Genesis" or "Mint" (owned) */
+    char *sys_body;                 /* system: canonical JSON {"type","message"} (owned) */
+    eng_done_fn done;
+    void *cookie;
+    struct eng_item *next;
+    /* outcome, filled by the block producer */
+    int status;                     /* ST_OK: in a block; otherwise refused */
+    char errmsg[256];
+    cJSON *errdata;
+    uint8_t hash[32];
+    uint64_t height;
+    uint32_t index;
+    bool success;
+    char *error;                    /* failed receipt's reason (owned) */
+    char *events;                   /* JSON array text (owned) */
+} eng_item;
+
+struct eng {
+    ledger *ledger;
+    eng_genesis genesis;
+    bool genesis_parsed;            /* genesis holds GMP values to clear */
+    eng_clock clock;
+    bool dev;
+    size_t max_queue, max_block_txs;
+    eng_item *queue_head, *queue_tail;
+    size_t queued;
+    struct event *produce_ev;       /* cuts a block at the end of the loop iteration */
+};
+
+/* What a handler works with while applying one transaction inside a block. */
+typedef struct eng_apply {
+    eng *e;
+    eng_item *item;
+    uint64_t time;                  /* block time */
+    cJSON *events;                  /* array the handler appends events to */
+    char err[256];                  /* reason of a failure */
+} eng_apply;
+
+typedef struct eng_handler {
+    const char *type;
+    bool system;                    /* written by the node itself, never by a signer */
+    /* stateless checks before queuing: ST_OK or ST_INVALID with err */
+    int (*check)(const ledger_tx *tx, char *err, size_t errlen);
+    /* applies inside the block's savepoint: ST_OK, a failure with a->err, or ST_DB (fatal) */
+    int (*apply)(eng_apply *a);
+} eng_handler;
+
+/* Returns: the handler of a signed (system=false) or system type, or NULL if not enabled. */
+const eng_handler *eng_handler_find(const char *type, bool system);
+/* Appends an event {"type": type, ...} to a->events and returns it to fill, NULL on OOM. */
+cJSON *eng_event(eng_apply *a, const char *type);
+/* Adds "key": "0x..." (EIP-55) / an amount string to an event object. Returns false on OOM. */
+bool eng_event_address(cJSON *ev, const char *key, const uint8_t addr[20]);
+bool eng_event_amount(cJSON *ev, const char *key, const mpz_t amount);
+
+/* Applies items (a NULL-terminated list in order) as one block at time (raised to the parent's time
+ * if earlier), filling each item's outcome. A block is written only if at least one item applied.
+ * Returns: ST_OK, or ST_DB/ST_NOMEM (then every item carries that status). */
+int eng_apply_block(eng *e, eng_item *items, uint64_t time);
+/* Frees an item and everything it owns. Accepts NULL. */
+void eng_item_free(eng_item *it);
+/* Makes a system item; body is canonical JSON {"type": type, "message": message}; message is
+ * borrowed. Returns NULL on OOM. */
+eng_item *eng_item_system(const char *type, const cJSON *message);
+
+#endif

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+/* genesis.c: parsing and canonical form of the genesis document, and the embedded development
+ * genesis (see genesis.h). */
+#include "engine/genesis.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ledger/amount.h"
+#include "ledger/hex.h"
+#include "ledger/sig.h"
+
+/* The well-known development keys: BIP-44 m/44'/60'/0'/0/i of the mnemonic
+ * "test test test test test test test test test test test junk". Public test keys, never secrets. */
+static const char *const dev_keys[ENG_DEV_ACCOUNTS] = {
+    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+    "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+    "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+    "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+    "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
+    "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
+    "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356",
+    "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
+    "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
+};
+
+#define DEV_GENESIS_TIME 1767225600           /* 2026-01-01T00:00:00Z */
+#define DEV_ACCOUNT_BALANCE "1000000000000000000000000"   /* 10^24 = 1,000,000 tokens */
+#define DEV_TREASURY "10000000000000000000000000"         /* 10^25 = 10,000,000 tokens */
+
+void eng_dev_key(uint8_t key[32], unsigned i)
+{
+    if (ledger_hex_decode_exact(key, 32, dev_keys[i % ENG_DEV_ACCOUNTS]) != ST_OK)
+        memset(key, 0, 32);
+}
+
+char *eng_genesis_dev_json(void)
+{
+    cJSON *root = cJSON_CreateObject(), *accounts = cJSON_CreateArray();
+    char *text = NULL;
+    if (!root || !accounts || !cJSON_AddItemToObject(root, "accounts", accounts)) {
+        cJSON_Delete(accounts);
+        goto out;
+    }
+    if (!cJSON_AddNumberToObject(root, "chainId", ENG_DEV_CHAIN_ID)
+        || !cJSON_AddNumberToObject(root, "time", DEV_GENESIS_TIME)
+        || !cJSON_AddStringToObject(root, "treasury", DEV_TREASURY))
+        goto out;
+    for (unsigned i = 0; i < ENG_DEV_ACCOUNTS; i++) {
+        uint8_t key[32], addr[20];
+        char addr_text[LEDGER_ADDR_STRLEN];
+        eng_dev_key(key, i);
+        int rc = ledger_sig_address(addr, key);
+        memset(key, 0, sizeof key);
+        if (rc != ST_OK)
+            goto out;
+        ledger_addr_format(addr_text, addr);
+        cJSON *entry = cJSON_CreateObject();
+        if (!entry || !cJSON_AddItemToArray(accounts, entry)) {
+            cJSON_Delete(entry);
+            goto out;
+        }
+        if (!cJSON_AddStringToObject(entry, "address", addr_text)
+            || !cJSON_AddStringToObject(entry, "balance", DEV_ACCOUNT_BALANCE))
+            goto out;
+    }
+    text = cJSON_PrintUnformatted(root);
+out:
+    cJSON_Delete(root);
+    return text;
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, const char *what)
+{
+    snprintf(err, errlen, fmt, what);
+    return ST_INVALID;
+}
+
+static int parse_u53(const cJSON *item, uint64_t *out)
+{
+    if (!cJSON_IsNumber(item) || item->valuedouble < 0 || item->valuedouble > 9007199254740991.0
+        || item->valuedouble != (double)(uint64_t)item->valuedouble)
+        return ST_INVALID;
+    *out = (uint64_t)item->valuedouble;
+    return ST_OK;
+}
+
+static int parse_amount_item(const cJSON *item, mpz_t out)
+{
+    if (!cJSON_IsString(item))
+        return ST_INVALID;
+    return ledger_amount_parse(out, item->valuestring, strlen(item->valuestring));
+}
+
+static int parse_accounts(eng_genesis *g, char *err, size_t errlen, const cJSON *list)
+{
+    if (!cJSON_IsArray(list))
+        return fail(err, errlen, "genesis: %s must be an array", "accounts");
+    size_t n = (size_t)cJSON_GetArraySize(list);
+    g->accounts = calloc(n ? n : 1, sizeof *g->accounts);
+    if (!g->accounts)
+        return ST_NOMEM;
+    const cJSON *entry;
+    cJSON_ArrayForEach(entry, list) {
+        eng_genesis_account *a = &g->accounts[g->n_accounts];
+        mpz_init(a->balance);
+        g->n_accounts++;
+        const cJSON *field;
+        cJSON_ArrayForEach(field, entry) {
+            if (strcmp(field->string, "address") != 0 && strcmp(field->string, "balance") != 0)
+                return fail(err, errlen, "genesis: unknown key \"accounts[].%s\"", field->string);
+        }
+        const cJSON *addr = cJSON_GetObjectItemCaseSensitive(entry, "address");
+        if (!cJSON_IsString(addr) || ledger_addr_parse(a->address, addr->valuestring) != ST_OK)
+            return fail(err, errlen, "genesis: %s must be a 0x-prefixed 20-byte address", "accounts[].address");
+        if (parse_amount_item(cJSON_GetObjectItemCaseSensitive(entry, "balance"), a->balance) != ST_OK)
+            return fail(err, errlen, "genesis: %s must be a canonical decimal amount", "accounts[].balance");
+        for (size_t i = 0; i + 1 < g->n_accounts; i++)
+            if (memcmp(g->accounts[i].address, a->address, 20) == 0)
+                return fail(err, errlen, "genesis: address %s is listed twice", addr->valuestring);
+    }
+    return ST_OK;
+}
+
+/* The canonical form: keys in a fixed order, addresses EIP-55, amounts canonical. */
+static int canonicalize(eng_genesis *g)
+{
+    cJSON *root = cJSON_CreateObject(), *accounts = cJSON_CreateArray();
+    int rc = ST_NOMEM;
+    if (!root || !accounts || !cJSON_AddItemToObject(root, "accounts", accounts)) {
+        cJSON_Delete(accounts);
+        goto out;
+    }
+    char buf[LEDGER_AMOUNT_STRLEN];
+    ledger_amount_format(buf, g->treasury);
+    if (!cJSON_AddNumberToObject(root, "chainId", (double)g->chain_id)
+        || !cJSON_AddNumberToObject(root, "time", (double)g->time) || !cJSON_AddStringToObject(root, "treasury", buf))
+        goto out;
+    for (size_t i = 0; i < g->n_accounts; i++) {
+        char addr[LEDGER_ADDR_STRLEN];
+        cJSON *entry = cJSON_CreateObject();
+        if (!entry || !cJSON_AddItemToArray(accounts, entry)) {
+            cJSON_Delete(entry);
+            goto out;
+        }
+        ledger_addr_format(addr, g->accounts[i].address);
+        ledger_amount_format(buf, g->accounts[i].balance);
+        if (!cJSON_AddStringToObject(entry, "address", addr) || !cJSON_AddStringToObject(entry, "balance", buf))
+            goto out;
+    }
+    g->canonical = cJSON_PrintUnformatted(root);
+    rc = g->canonical ? ST_OK : ST_NOMEM;
+out:
+    cJSON_Delete(root);
+    return rc;
+}
+
+int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json, size_t len)
+{
+    memset(g, 0, sizeof *g);
+    mpz_init(g->treasury);
+    int rc = ST_INVALID;
+    cJSON *root = cJSON_ParseWithLength(json, len);
+    if (!cJSON_IsObject(root)) {
+        rc = fail(err, errlen, "genesis: %s", "not a JSON object");
+        goto out;
+    }
+    const cJSON *field;
+    cJSON_ArrayForEach(field, root) {
+        const char *k = field->string;
+        if (strcmp(k, "chainId") && strcmp(k, "time") && strcmp(k, "treasury") && strcmp(k, "accounts")) {
+            rc = fail(err, errlen, "genesis: unknown key \"%s\"", k);
+            goto out;
+        }
+    }
+    if (parse_u53(cJSON_GetObjectItemCaseSensitive(root, "chainId"), &g->chain_id) != ST_OK || g->chain_id == 0) {
+        rc = fail(err, errlen, "genesis: %s must be a positive integer below 2^53", "chainId");
+        goto out;
+    }
+    if (parse_u53(cJSON_GetObjectItemCaseSensitive(root, "time"), &g->time) != ST_OK) {
+        rc = fail(err, errlen, "genesis: %s must be a non-negative integer (seconds since 1970)", "time");
+        goto out;
+    }
+    const cJSON *treasury = cJSON_GetObjectItemCaseSensitive(root, "treasury");
+    if (treasury && parse_amount_item(treasury, g->treasury) != ST_OK) {
+        rc = fail(err, errlen, "genesis: %s must be a canonical decimal amount", "treasury");
+        goto out;
+    }
+    const cJSON *accounts = cJSON_GetObjectItemCaseSensitive(root, "accounts");
+    if (accounts && (rc = parse_accounts(g, err, errlen, accounts)) != ST_OK)
+        goto out;
+    /* the total minted must itself be an amount */
+    mpz_t total;
+    mpz_init_set(total, g->treasury);
+    rc = ST_OK;
+    for (size_t i = 0; i < g->n_accounts && rc == ST_OK; i++)
+        rc = ledger_amount_add(total, total, g->accounts[i].balance);
+    mpz_clear(total);
+    if (rc != ST_OK) {
+        rc = fail(err, errlen, "genesis: %s", "the total supply reaches 2^256");
+        goto out;
+    }
+    rc = canonicalize(g);
+out:
+    cJSON_Delete(root);
+    return rc;
+}
+
+void eng_genesis_clear(eng_genesis *g)
+{
+    if (!g)
+        return;
+    for (size_t i = 0; i < g->n_accounts; i++)
+        mpz_clear(g->accounts[i].balance);
+    free(g->accounts);
+    free(g->canonical);
+    mpz_clear(g->treasury);
+    memset(g, 0, sizeof *g);
+}

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: MIT */
+/* main.c: conclaved, the composition root: read options, prepare the data directory (lock, cookie
+ * token), open the engine, serve JSON-RPC on one libevent loop, and on SIGTERM/SIGINT write the
+ * pending block before exiting. No business logic lives here. */
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "engine/engine.h"
+#include "engine/genesis.h"
+#include "ledger/hex.h"
+#include "rpc/methods.h"
+#include "rpc/rpc.h"
+
+static const char usage[] =
+    "usage: conclaved [--dev] [--datadir DIR] [--genesis FILE] [--rpc-bind HOST:PORT] [--clock wall|manual]\n"
+    "\n"
+    "The Conclave node: a ledger, stake pools and governance, served as JSON-RPC 2.0 over HTTP.\n"
+    "\n"
+    "  --dev                 development chain: chainId 31337, ten funded well-known accounts,\n"
+    "                        manual clock, admin_* methods; data in ~/.conclave/dev unless --datadir\n"
+    "  --datadir DIR         where the ledger (conclave.db) and the admin cookie (.cookie) live\n"
+    "  --genesis FILE        genesis document for a new data directory (required without --dev)\n"
+    "  --rpc-bind HOST:PORT  address to serve JSON-RPC on (default 127.0.0.1:8645; port 0 picks one)\n"
+    "  --clock wall|manual   time source (default: wall; manual with --dev, moved by admin_advanceTime)\n"
+    "  --help                this text\n"
+    "  --version             the version\n"
+    "\n"
+    "Once listening, it prints \"conclaved: listening on http://HOST:PORT\".\n";
+
+struct options {
+    bool dev;
+    const char *datadir;
+    const char *genesis_file;
+    const char *bind;
+    const char *clock;
+};
+
+static int parse_options(struct options *o, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "dev", no_argument, NULL, 'd' },        { "datadir", required_argument, NULL, 'D' },
+        { "genesis", required_argument, NULL, 'g' }, { "rpc-bind", required_argument, NULL, 'b' },
+        { "clock", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },    { NULL, 0, NULL, 0 },
+    };
+    *o = (struct options){ .bind = "127.0.0.1:8645" };
+    int c;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': o->dev = true; break;
+        case 'D': o->datadir = optarg; break;
+        case 'g': o->genesis_file = optarg; break;
+        case 'b': o->bind = optarg; break;
+        case 'c': o->clock = optarg; break;
+        case 'h': fputs(usage, stdout); exit(0);
+        case 'V': printf("conclaved %s\n", PACKAGE_VERSION); exit(0);
+        default: fputs(usage, stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "conclaved: unexpected argument '%s'\n%s", argv[optind], usage);
+        return 2;
+    }
+    return 0;
+}
+
+/* mkdir -p with mode 0700 for the parts it creates. */
+static int make_dirs(const char *path)
+{
+    char buf[PATH_MAX];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return -1;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0700) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long len = ftell(f);
+        if (len >= 0 && len < 64L * 1024 * 1024 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)len + 1))) {
+            if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
+                free(buf);
+                buf = NULL;
+            } else {
+                buf[len] = '\0';
+            }
+        }
+    }
+    fclose(f);
+    return buf;
+}
+
+/* Writes a fresh random admin token to DIR/.cookie (mode 0600). Out: token (hex, NUL-terminated). */
+static int write_cookie(const char *datadir, char token[67])
+{
+    uint8_t secret[32];
+    if (getrandom(secret, sizeof secret, 0) != (ssize_t)sizeof secret)
+        return -1;
+    ledger_hex_encode(token, secret, sizeof secret);
+    memset(secret, 0, sizeof secret);
+    memmove(token, token + 2, 65); /* the token is the bare hex */
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/.cookie", datadir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    size_t len = strlen(token);
+    int rc = fchmod(fd, 0600) == 0 && write(fd, token, len) == (ssize_t)len ? 0 : -1;
+    close(fd);
+    return rc;
+}
+
+struct node {
+    struct event_base *base;
+    eng *engine;
+};
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    struct node *n = arg;
+    fprintf(stderr, "conclaved: signal %d: writing the pending block and stopping\n", (int)sig);
+    if (eng_flush(n->engine) != ST_OK)
+        fprintf(stderr, "conclaved: the pending block could not be written\n");
+    /* a short grace so the receipts just written reach their clients */
+    struct timeval grace = { 0, 200000 };
+    event_base_loopexit(n->base, &grace);
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    int rc = parse_options(&o, argc, argv);
+    if (rc != 0)
+        return rc;
+    char datadir[PATH_MAX];
+    if (o.datadir)
+        snprintf(datadir, sizeof datadir, "%s", o.datadir);
+    else if (o.dev)
+        snprintf(datadir, sizeof datadir, "%s/.conclave/dev", getenv("HOME") ? getenv("HOME") : ".");
+    else {
+        fprintf(stderr, "conclaved: --datadir DIR is required (or --dev for a development chain)\n");
+        return 2;
+    }
+    enum eng_clock_mode clock_mode = o.dev ? ENG_CLOCK_MANUAL : ENG_CLOCK_WALL;
+    if (o.clock && eng_clock_mode_parse(&clock_mode, o.clock) != ST_OK) {
+        fprintf(stderr, "conclaved: --clock takes wall or manual, not '%s'\n", o.clock);
+        return 2;
+    }
+    if (clock_mode == ENG_CLOCK_MANUAL && !o.dev) {
+        fprintf(stderr, "conclaved: the manual clock is for development chains only (--dev)\n");
+        return 2;
+    }
+    char *genesis = NULL;
+    if (o.genesis_file && !(genesis = read_file(o.genesis_file))) {
+        fprintf(stderr, "conclaved: cannot read the genesis file %s: %s\n", o.genesis_file, strerror(errno));
+        return 1;
+    }
+    if (!genesis && o.dev && !(genesis = eng_genesis_dev_json())) {
+        fprintf(stderr, "conclaved: out of memory\n");
+        return 1;
+    }
+
+    struct node n = { 0 };
+    rpc_server *server = NULL;
+    struct event *sigterm = NULL, *sigint = NULL;
+    int lock_fd = -1;
+    char path[PATH_MAX], token[67], err[512] = "";
+    rc = 1;
+    signal(SIGPIPE, SIG_IGN);
+    if (make_dirs(datadir) != 0) {
+        fprintf(stderr, "conclaved: cannot create the data directory %s: %s\n", datadir, strerror(errno));
+        goto out;
+    }
+    snprintf(path, sizeof path, "%s/LOCK", datadir);
+    lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        fprintf(stderr, "conclaved: the data directory %s is in use by another conclaved\n", datadir);
+        goto out;
+    }
+    if (write_cookie(datadir, token) != 0) {
+        fprintf(stderr, "conclaved: cannot write %s/.cookie: %s\n", datadir, strerror(errno));
+        goto out;
+    }
+    snprintf(path, sizeof path, "%s/conclave.db", datadir);
+    eng_config cfg = { .db_path = path, .genesis_json = genesis, .clock_mode = clock_mode, .dev = o.dev };
+    if (eng_open(&n.engine, err, sizeof err, &cfg) != ST_OK) {
+        fprintf(stderr, "conclaved: %s\n", err);
+        goto out;
+    }
+    n.base = event_base_new();
+    if (!n.base || eng_attach(n.engine, n.base) != ST_OK) {
+        fprintf(stderr, "conclaved: cannot set up the event loop\n");
+        goto out;
+    }
+    size_t n_methods;
+    const rpc_method *methods = rpc_methods(&n_methods);
+    rpc_limits limits;
+    rpc_limits_default(&limits);
+    server = rpc_server_new(n.base, methods, n_methods, n.engine, &limits, token, o.dev);
+    unsigned port;
+    if (!server || rpc_server_listen(server, o.bind, &port) != ST_OK) {
+        fprintf(stderr, "conclaved: cannot listen on %s\n", o.bind);
+        goto out;
+    }
+    sigterm = evsignal_new(n.base, SIGTERM, on_signal, &n);
+    sigint = evsignal_new(n.base, SIGINT, on_signal, &n);
+    if (!sigterm || !sigint || evsignal_add(sigterm, NULL) != 0 || evsignal_add(sigint, NULL) != 0) {
+        fprintf(stderr, "conclaved: cannot install signal handlers\n");
+        goto out;
+    }
+    ledger_block head;
+    if (ledger_block_head(eng_ledger(n.engine), &head) != ST_OK)
+        head.height = 0;
+    char host[256];
+    snprintf(host, sizeof host, "%.*s", (int)(strrchr(o.bind, ':') ? strrchr(o.bind, ':') - o.bind : 0), o.bind);
+    fprintf(stderr, "conclaved %s: chain %llu at height %llu, data in %s%s\n", PACKAGE_VERSION,
+            (unsigned long long)eng_chain_id(n.engine), (unsigned long long)head.height, datadir,
+            o.dev ? " (development chain)" : "");
+    printf("conclaved: listening on http://%s:%u\n", host, port);
+    fflush(stdout);
+    event_base_dispatch(n.base);
+    rc = 0;
+out:
+    if (sigterm)
+        event_free(sigterm);
+    if (sigint)
+        event_free(sigint);
+    eng_close(n.engine); /* answers whatever is still queued, while the server still exists */
+    rpc_server_free(server);
+    if (n.base)
+        event_base_free(n.base);
+    if (lock_fd >= 0)
+        close(lock_fd);
+    free(genesis);
+    return rc;
+}

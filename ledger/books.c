@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/* books.c: double-entry bookkeeping: accounts created on first use, transfers that debit one
+ * account and credit another in exact u256 arithmetic (TigerBeetle's model), balances, nonces.
+ * Every transfer is a row in `transfers`, so each account's totals can be re-derived and audited. */
+#include "ledger/ledger_int.h"
+
+#include <string.h>
+#include "ledger/amount.h"
+
+ledger_account ledger_user_account(int kind, const uint8_t owner[20])
+{
+    ledger_account a = { .kind = kind };
+    memcpy(a.owner, owner, 20);
+    return a;
+}
+
+ledger_account ledger_pool_account(int kind, uint64_t pool)
+{
+    return (ledger_account){ .kind = kind, .pool = pool };
+}
+
+ledger_account ledger_system_account(int kind)
+{
+    return (ledger_account){ .kind = kind };
+}
+
+/* Finds or creates the account; out: id and current totals. */
+static int account_load(ledger *l, const ledger_account *a, int64_t *id, mpz_t debits, mpz_t credits)
+{
+    static const char sql[] =
+        "INSERT INTO accounts(kind, owner, pool) VALUES(?1, ?2, ?3) "
+        "ON CONFLICT(kind, owner, pool) DO UPDATE SET kind = kind RETURNING id, debits, credits";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_ACCOUNT_UPSERT, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int(st, 1, a->kind);
+    sqlite3_bind_blob(st, 2, a->owner, 20, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)a->pool);
+    int rc = ST_DB;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        if (ledger_amount_parse(debits, (const char *)sqlite3_column_text(st, 1),
+                                (size_t)sqlite3_column_bytes(st, 1)) == ST_OK
+            && ledger_amount_parse(credits, (const char *)sqlite3_column_text(st, 2),
+                                   (size_t)sqlite3_column_bytes(st, 2)) == ST_OK)
+            rc = ST_OK;
+    }
+    /* step to completion so the RETURNING write is finished */
+    while (sqlite3_step(st) == SQLITE_ROW)
+        ;
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int account_store(ledger *l, enum ledger_stmt_id id_stmt, const char *sql, int64_t id, const mpz_t value)
+{
+    sqlite3_stmt *st = ledger_stmt(l, id_stmt, sql);
+    if (!st)
+        return ST_DB;
+    char buf[LEDGER_AMOUNT_STRLEN];
+    ledger_amount_format(buf, value);
+    sqlite3_bind_text(st, 1, buf, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, id);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? ST_OK : ST_DB;
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_transfer(ledger *l, const ledger_account *debit, const ledger_account *credit,
+                    const mpz_t amount, const char *code)
+{
+    ARG_CHECK(l->in_block && l->in_tx);
+    if (mpz_sgn(amount) <= 0 || !ledger_amount_fits(amount))
+        return ST_INVALID;
+    if (memcmp(debit, credit, sizeof *debit) == 0)
+        return ST_INVALID;
+    int64_t did, cid;
+    mpz_t dd, dc, cd, cc;
+    mpz_inits(dd, dc, cd, cc, NULL);
+    int rc = account_load(l, debit, &did, dd, dc);
+    if (rc == ST_OK)
+        rc = account_load(l, credit, &cid, cd, cc);
+    if (rc != ST_OK)
+        goto out;
+    /* the debit side's new debits; its balance credits - debits must stay >= 0 (but issuance) */
+    if ((rc = ledger_amount_add(dd, dd, amount)) != ST_OK)
+        goto out;
+    if (debit->kind != LEDGER_ISSUANCE && mpz_cmp(dd, dc) > 0) {
+        rc = ST_INSUFFICIENT;
+        goto out;
+    }
+    if ((rc = ledger_amount_add(cc, cc, amount)) != ST_OK)
+        goto out;
+    static const char debit_sql[] = "UPDATE accounts SET debits = ?1 WHERE id = ?2";
+    static const char credit_sql[] = "UPDATE accounts SET credits = ?1 WHERE id = ?2";
+    if ((rc = account_store(l, STMT_ACCOUNT_DEBIT, debit_sql, did, dd)) != ST_OK
+        || (rc = account_store(l, STMT_ACCOUNT_CREDIT, credit_sql, cid, cc)) != ST_OK)
+        goto out;
+    static const char insert_sql[] =
+        "INSERT INTO transfers(height, tx, debit, credit, amount, code) VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_TRANSFER_INSERT, insert_sql);
+    if (!st) {
+        rc = ST_DB;
+        goto out;
+    }
+    char buf[LEDGER_AMOUNT_STRLEN];
+    ledger_amount_format(buf, amount);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)l->height);
+    sqlite3_bind_blob(st, 2, l->txhash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, did);
+    sqlite3_bind_int64(st, 4, cid);
+    sqlite3_bind_text(st, 5, buf, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 6, code, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st) == SQLITE_DONE ? ST_OK : ST_DB;
+    sqlite3_reset(st);
+out:
+    mpz_clears(dd, dc, cd, cc, NULL);
+    return rc;
+}
+
+int ledger_balance(ledger *l, const ledger_account *a, mpz_t balance)
+{
+    static const char sql[] = "SELECT debits, credits FROM accounts WHERE kind = ?1 AND owner = ?2 AND pool = ?3";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_ACCOUNT_READ, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int(st, 1, a->kind);
+    sqlite3_bind_blob(st, 2, a->owner, 20, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)a->pool);
+    int step = sqlite3_step(st), rc = ST_OK;
+    if (step == SQLITE_DONE)
+        mpz_set_ui(balance, 0);
+    else if (step != SQLITE_ROW)
+        rc = ST_DB;
+    else {
+        mpz_t debits;
+        mpz_init(debits);
+        if (ledger_amount_parse(debits, (const char *)sqlite3_column_text(st, 0),
+                                (size_t)sqlite3_column_bytes(st, 0)) != ST_OK
+            || ledger_amount_parse(balance, (const char *)sqlite3_column_text(st, 1),
+                                   (size_t)sqlite3_column_bytes(st, 1)) != ST_OK)
+            rc = ST_DB;
+        else
+            mpz_sub(balance, balance, debits);
+        mpz_clear(debits);
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_nonce_get(ledger *l, const uint8_t address[20], uint64_t *nonce)
+{
+    static const char sql[] = "SELECT nonce FROM nonces WHERE address = ?1";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_NONCE_GET, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, address, 20, SQLITE_STATIC);
+    int step = sqlite3_step(st), rc = ST_OK;
+    if (step == SQLITE_ROW)
+        *nonce = (uint64_t)sqlite3_column_int64(st, 0);
+    else if (step == SQLITE_DONE)
+        *nonce = 0;
+    else
+        rc = ST_DB;
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_nonce_bump(ledger *l, const uint8_t address[20])
+{
+    ARG_CHECK(l->in_block);
+    static const char sql[] = "INSERT INTO nonces(address, nonce) VALUES(?1, 1) "
+                              "ON CONFLICT(address) DO UPDATE SET nonce = nonce + 1";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_NONCE_BUMP, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, address, 20, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? ST_OK : ST_DB;
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_accounts_each(ledger *l, ledger_account_fn fn, void *arg)
+{
+    static const char sql[] = "SELECT kind, owner, pool, debits, credits FROM accounts "
+                              "WHERE debits != '0' OR credits != '0' ORDER BY kind, owner, pool";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_ACCOUNTS_EACH, sql);
+    if (!st)
+        return ST_DB;
+    int rc = ST_OK, step;
+    while (rc == ST_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        ledger_account a = { .kind = sqlite3_column_int(st, 0), .pool = (uint64_t)sqlite3_column_int64(st, 2) };
+        if (sqlite3_column_bytes(st, 1) == 20)
+            memcpy(a.owner, sqlite3_column_blob(st, 1), 20);
+        rc = fn(arg, &a, (const char *)sqlite3_column_text(st, 3), (const char *)sqlite3_column_text(st, 4));
+    }
+    if (rc == ST_OK && step != SQLITE_DONE)
+        rc = ST_DB;
+    sqlite3_reset(st);
+    return rc;
+}

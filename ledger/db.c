@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+/* db.c: the SQLite connection of the ledger: open with WAL, synchronous=FULL and foreign keys,
+ * migrations tracked by PRAGMA user_version (a newer database is refused), the statement cache,
+ * node metadata, and the block transaction with per-transaction savepoints. */
+#include "ledger/ledger_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "schema/schema.h"
+
+unsigned ledger_schema_version(void)
+{
+    return schema_migration_count;
+}
+
+sqlite3_stmt *ledger_stmt(ledger *l, enum ledger_stmt_id id, const char *sql)
+{
+    sqlite3_stmt *st = l->stmts[id];
+    if (st) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return st;
+    }
+    if (sqlite3_prepare_v3(l->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "ledger: cannot prepare statement: %s\n", sqlite3_errmsg(l->db));
+        return NULL;
+    }
+    l->stmts[id] = st;
+    return st;
+}
+
+int ledger_exec(ledger *l, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(l->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        fprintf(stderr, "ledger: %s: %s\n", sql, msg ? msg : "failed");
+        sqlite3_free(msg);
+        return ST_DB;
+    }
+    return ST_OK;
+}
+
+static int read_user_version(sqlite3 *db, int *version)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return ST_DB;
+    int rc = sqlite3_step(st) == SQLITE_ROW ? ST_OK : ST_DB;
+    if (rc == ST_OK)
+        *version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int migrate(sqlite3 *db, char *err, size_t errlen)
+{
+    int version;
+    if (read_user_version(db, &version) != ST_OK) {
+        snprintf(err, errlen, "cannot read the schema version: %s", sqlite3_errmsg(db));
+        return ST_DB;
+    }
+    if ((unsigned)version > schema_migration_count) {
+        snprintf(err, errlen, "the database has schema version %d but this build knows only up to %u: "
+                 "it was written by a newer conclave; upgrade conclave", version, schema_migration_count);
+        return ST_VERSION;
+    }
+    for (unsigned i = (unsigned)version; i < schema_migration_count; i++) {
+        char pragma[48], *msg = NULL;
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %u", i + 1);
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK
+            || sqlite3_exec(db, schema_migrations[i], NULL, NULL, &msg) != SQLITE_OK
+            || sqlite3_exec(db, pragma, NULL, NULL, &msg) != SQLITE_OK
+            || sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+            snprintf(err, errlen, "migration %u failed: %s", i + 1, msg ? msg : sqlite3_errmsg(db));
+            sqlite3_free(msg);
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return ST_DB;
+        }
+    }
+    return ST_OK;
+}
+
+int ledger_open(ledger **out, char *err, size_t errlen, const char *path)
+{
+    *out = NULL;
+    ledger *l = calloc(1, sizeof *l);
+    if (!l) {
+        snprintf(err, errlen, "out of memory");
+        return ST_NOMEM;
+    }
+    int rc = ST_DB;
+    if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open %s: %s", path, l->db ? sqlite3_errmsg(l->db) : "out of memory");
+        goto out;
+    }
+    sqlite3_busy_timeout(l->db, 5000);
+    char *msg = NULL;
+    if (sqlite3_exec(l->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+                     NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot configure %s: %s", path, msg ? msg : "failed");
+        sqlite3_free(msg);
+        goto out;
+    }
+    if (ledger_sql_functions_register(l->db) != ST_OK) {
+        snprintf(err, errlen, "cannot register the u256 SQL functions");
+        goto out;
+    }
+    rc = migrate(l->db, err, errlen);
+    if (rc != ST_OK)
+        goto out;
+    *out = l;
+    return ST_OK;
+out:
+    ledger_close(l);
+    return rc;
+}
+
+void ledger_close(ledger *l)
+{
+    if (!l)
+        return;
+    for (int i = 0; i < STMT_COUNT; i++)
+        sqlite3_finalize(l->stmts[i]);
+    sqlite3_close(l->db);
+    free(l);
+}
+
+int ledger_meta_get(ledger *l, const char *key, char **value)
+{
+    static const char sql[] = "SELECT value FROM meta WHERE key = ?1";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_META_GET, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_DONE)
+        return ST_NOTFOUND;
+    if (step != SQLITE_ROW)
+        return ST_DB;
+    *value = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    return *value ? ST_OK : ST_NOMEM;
+}
+
+int ledger_meta_set(ledger *l, const char *key, const char *value)
+{
+    static const char sql[] = "INSERT INTO meta(key, value) VALUES(?1, ?2) "
+                              "ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_META_SET, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? ST_OK : ST_DB;
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_block_begin(ledger *l, uint64_t height)
+{
+    ARG_CHECK(!l->in_block);
+    if (ledger_exec(l, "BEGIN IMMEDIATE") != ST_OK)
+        return ST_DB;
+    l->in_block = true;
+    l->height = height;
+    return ST_OK;
+}
+
+int ledger_block_commit(ledger *l)
+{
+    ARG_CHECK(l->in_block && !l->in_tx);
+    if (ledger_exec(l, "COMMIT") != ST_OK) {
+        ledger_block_abort(l);
+        return ST_DB;
+    }
+    l->in_block = false;
+    return ST_OK;
+}
+
+void ledger_block_abort(ledger *l)
+{
+    if (!l->in_block)
+        return;
+    sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+    l->in_block = false;
+    l->in_tx = false;
+}
+
+int ledger_tx_begin(ledger *l, const uint8_t txhash[32])
+{
+    ARG_CHECK(l->in_block && !l->in_tx);
+    if (ledger_exec(l, "SAVEPOINT tx") != ST_OK)
+        return ST_DB;
+    memcpy(l->txhash, txhash, 32);
+    l->in_tx = true;
+    return ST_OK;
+}
+
+int ledger_tx_end(ledger *l, bool keep)
+{
+    ARG_CHECK(l->in_tx);
+    l->in_tx = false;
+    if (!keep && ledger_exec(l, "ROLLBACK TO tx") != ST_OK)
+        return ST_DB;
+    return ledger_exec(l, "RELEASE tx");
+}

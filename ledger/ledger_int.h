@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* ledger_int.h: the body of the ledger handle and the prepared-statement cache shared by the
+ * ledger's .c files. Not an API: only the ledger .c files include it. */
+#ifndef LEDGER_LEDGER_INT_H
+#define LEDGER_LEDGER_INT_H
+
+#include <sqlite3.h>
+#include "ledger/ledger.h"
+
+/* One slot per cached statement; each is prepared on first use next to the function that runs it. */
+enum ledger_stmt_id {
+    STMT_META_GET, STMT_META_SET,
+    STMT_ACCOUNT_UPSERT, STMT_ACCOUNT_READ, STMT_ACCOUNT_DEBIT, STMT_ACCOUNT_CREDIT, STMT_TRANSFER_INSERT,
+    STMT_ACCOUNTS_EACH,
+    STMT_NONCE_GET, STMT_NONCE_BUMP,
+    STMT_TXREC_PUT, STMT_TXREC_GET, STMT_TXREC_BLOCK,
+    STMT_BLOCK_PUT, STMT_BLOCK_GET, STMT_BLOCK_BY_HASH, STMT_BLOCK_HEAD,
+    STMT_COUNT
+};
+
+struct ledger {
+    sqlite3 *db;
+    sqlite3_stmt *stmts[STMT_COUNT];
+    uint64_t height;            /* block being built; valid while in_block */
+    bool in_block;
+    bool in_tx;
+    uint8_t txhash[32];         /* transaction being applied; stamps transfers */
+};
+
+/* Returns the cached statement id, preparing sql on first use; reset and unbound. NULL on error
+ * (logged). */
+sqlite3_stmt *ledger_stmt(ledger *l, enum ledger_stmt_id id, const char *sql);
+/* Runs a statement without results (BEGIN, SAVEPOINT ...). Returns ST_OK or ST_DB. */
+int ledger_exec(ledger *l, const char *sql);
+/* Registers u256_add, u256_sub, u256_cmp and the aggregate u256_sum on db. */
+int ledger_sql_functions_register(sqlite3 *db);
+
+#endif

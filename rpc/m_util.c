@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/* m_util.c: typed param readers with precise errors, and JSON writers for hashes, addresses and
+ * receipts, shared by the method files. */
+#include "rpc/methods_int.h"
+
+#include <string.h>
+#include "ledger/amount.h"
+#include "ledger/hex.h"
+
+eng *rpc_engine(struct rpc_ctx *ctx)
+{
+    return ctx->app;
+}
+
+int rpc_param_address(struct rpc_ctx *ctx, const cJSON *params, const char *name, uint8_t out[20])
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(params, name);
+    if (!item)
+        return rpc_error(ctx, ST_INVALID, NULL, "params.%s: required", name);
+    if (!cJSON_IsString(item) || ledger_addr_parse(out, item->valuestring) != ST_OK)
+        return rpc_error(ctx, ST_INVALID, NULL, "params.%s: expected a 0x-prefixed 20-byte address", name);
+    return ST_OK;
+}
+
+int rpc_param_amount(struct rpc_ctx *ctx, const cJSON *params, const char *name, mpz_t out)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(params, name);
+    if (!item)
+        return rpc_error(ctx, ST_INVALID, NULL, "params.%s: required", name);
+    if (!cJSON_IsString(item))
+        return rpc_error(ctx, ST_INVALID, NULL, "params.%s: expected a decimal string of base units", name);
+    int rc = ledger_amount_parse(out, item->valuestring, strlen(item->valuestring));
+    if (rc == ST_OVERFLOW)
+        return rpc_error(ctx, ST_INVALID, NULL, "params.%s: amount is 2^256 or more", name);
+    if (rc != ST_OK)
+        return rpc_error(ctx, ST_INVALID, NULL,
+                         "params.%s: not a canonical decimal amount (digits only, no sign, no leading zeros)", name);
+    return ST_OK;
+}
+
+int rpc_param_u64(struct rpc_ctx *ctx, const cJSON *params, const char *name, bool *present, uint64_t *out)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(params, name);
+    if (present)
+        *present = item != NULL;
+    if (!item) {
+        if (present)
+            return ST_OK;
+        return rpc_error(ctx, ST_INVALID, NULL, "params.%s: required", name);
+    }
+    if (cJSON_IsNumber(item) && item->valuedouble >= 0 && item->valuedouble <= 9007199254740991.0
+        && item->valuedouble == (double)(uint64_t)item->valuedouble) {
+        *out = (uint64_t)item->valuedouble;
+        return ST_OK;
+    }
+    if (cJSON_IsString(item)) {
+        mpz_t v;
+        mpz_init(v);
+        int rc = ledger_amount_parse(v, item->valuestring, strlen(item->valuestring));
+        bool ok = rc == ST_OK && mpz_sizeinbase(v, 2) <= 64;
+        if (ok)
+            *out = (uint64_t)mpz_get_ui(v);
+        mpz_clear(v);
+        if (ok)
+            return ST_OK;
+    }
+    return rpc_error(ctx, ST_INVALID, NULL, "params.%s: expected a non-negative integer below 2^64", name);
+}
+
+int rpc_param_hash(struct rpc_ctx *ctx, const cJSON *params, const char *name, bool *present, uint8_t out[32])
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(params, name);
+    if (present)
+        *present = item != NULL;
+    if (!item) {
+        if (present)
+            return ST_OK;
+        return rpc_error(ctx, ST_INVALID, NULL, "params.%s: required", name);
+    }
+    if (!cJSON_IsString(item) || ledger_hex_decode_exact(out, 32, item->valuestring) != ST_OK)
+        return rpc_error(ctx, ST_INVALID, NULL, "params.%s: expected a 0x-prefixed 32-byte hash", name);
+    return ST_OK;
+}
+
+bool rpc_add_hex(cJSON *obj, const char *key, const uint8_t *bytes, size_t len)
+{
+    char text[2 * 64 + 3];
+    if (len > 64)
+        return false;
+    ledger_hex_encode(text, bytes, len);
+    return cJSON_AddStringToObject(obj, key, text) != NULL;
+}
+
+bool rpc_add_address(cJSON *obj, const char *key, const uint8_t addr[20])
+{
+    char text[LEDGER_ADDR_STRLEN];
+    ledger_addr_format(text, addr);
+    return cJSON_AddStringToObject(obj, key, text) != NULL;
+}
+
+bool rpc_add_json(cJSON *obj, const char *key, const char *json_text)
+{
+    cJSON *value = cJSON_Parse(json_text);
+    if (!value)
+        return false;
+    if (!cJSON_AddItemToObject(obj, key, value)) {
+        cJSON_Delete(value);
+        return false;
+    }
+    return true;
+}
+
+cJSON *rpc_receipt_json(const eng_receipt *r)
+{
+    cJSON *out = cJSON_CreateObject();
+    if (!out || !rpc_add_hex(out, "hash", r->hash, 32) || !cJSON_AddNumberToObject(out, "block", (double)r->height)
+        || !cJSON_AddNumberToObject(out, "index", r->index)
+        || !cJSON_AddStringToObject(out, "status", r->success ? "success" : "failed")
+        || (r->error && !cJSON_AddStringToObject(out, "error", r->error))
+        || !rpc_add_json(out, "events", r->events ? r->events : "[]")) {
+        cJSON_Delete(out);
+        return NULL;
+    }
+    return out;
+}
+
+void rpc_finish_with_receipt(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r)
+{
+    rpc_deferred *d = cookie;
+    if (status != ST_OK) {
+        rpc_deferred_finish(d, status, NULL, errdata, errmsg);
+        return;
+    }
+    cJSON *result = rpc_receipt_json(r);
+    rpc_deferred_finish(d, result ? ST_OK : ST_NOMEM, result, NULL, result ? NULL : "out of memory");
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/* methods.h: conclaved's JSON-RPC method table (rpc/methods.c), built from one file of methods per
+ * area (the rpc/m_ files). The server's app handle is the engine (eng *). Layer: rpc. */
+#ifndef RPC_METHODS_H
+#define RPC_METHODS_H
+
+#include <stddef.h>
+#include "rpc/rpc.h"
+
+/* The sorted table of every method. Out: *n its length. */
+const rpc_method *rpc_methods(size_t *n);
+
+#endif

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* methods_int.h: what the method files the rpc/m_ files share: their entries for the table, and helpers
+ * that read typed params with precise errors and write hashes, addresses and receipts.
+ * Not an API: only the rpc method files include it. */
+#ifndef RPC_METHODS_INT_H
+#define RPC_METHODS_INT_H
+
+#include <gmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "engine/engine.h"
+#include "rpc/rpc.h"
+
+extern const rpc_method rpc_m_node_info, rpc_m_tx_send, rpc_m_ledger_get_account, rpc_m_ledger_get_block,
+    rpc_m_ledger_get_transaction, rpc_m_ledger_audit, rpc_m_admin_advance_time, rpc_m_admin_mint;
+
+/* The engine behind a call. */
+eng *rpc_engine(struct rpc_ctx *ctx);
+
+/* Typed params. Each returns ST_OK, or ST_INVALID after setting a message that names the param
+ * (e.g. "params.address: expected a 0x-prefixed 20-byte address"). A missing optional param leaves
+ * *present false (where given) and returns ST_OK. */
+int rpc_param_address(struct rpc_ctx *ctx, const cJSON *params, const char *name, uint8_t out[20]);
+int rpc_param_amount(struct rpc_ctx *ctx, const cJSON *params, const char *name, mpz_t out);
+int rpc_param_u64(struct rpc_ctx *ctx, const cJSON *params, const char *name, bool *present, uint64_t *out);
+int rpc_param_hash(struct rpc_ctx *ctx, const cJSON *params, const char *name, bool *present, uint8_t out[32]);
+
+/* Adds "key": "0x…" hex / EIP-55 address / a JSON value parsed from text. false on OOM. */
+bool rpc_add_hex(cJSON *obj, const char *key, const uint8_t *bytes, size_t len);
+bool rpc_add_address(cJSON *obj, const char *key, const uint8_t addr[20]);
+bool rpc_add_json(cJSON *obj, const char *key, const char *json_text);
+
+/* The receipt object {hash, block, index, status, error?, events}. NULL on OOM. */
+cJSON *rpc_receipt_json(const eng_receipt *r);
+/* An eng_done_fn that finishes the rpc_deferred given as cookie with the receipt or the refusal. */
+void rpc_finish_with_receipt(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r);
+
+#endif
