@@ -129,8 +129,7 @@ static int apply_item(eng *e, eng_item *it, uint64_t height, uint32_t index, uin
         goto out;
     int applied = h->apply(&a);
     if (applied == ST_DB || applied == ST_NOMEM) {
-        rc = applied;
-        (void)ledger_tx_end(e->ledger, false);
+        rc = applied; /* the caller aborts the whole block */
         goto out;
     }
     if ((rc = ledger_tx_end(e->ledger, applied == ST_OK)) != ST_OK)
@@ -197,10 +196,10 @@ int eng_apply_block(eng *e, eng_item *items, uint64_t time)
     for (eng_item *it = items; it; it = it->next) {
         it->status = ST_OK;
         if (!it->is_system) {
-            rc = check_nonce(e, it);
-            if (rc == ST_NONCE)
+            int nonce_rc = check_nonce(e, it);
+            if (nonce_rc == ST_NONCE)
                 continue;
-            if (rc != ST_OK)
+            if ((rc = nonce_rc) != ST_OK)
                 break;
         }
         rc = apply_item(e, it, b.height, b.tx_count, b.time);

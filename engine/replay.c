@@ -123,7 +123,7 @@ static int replay_block(eng_replay_report *report, char *err, size_t errlen, eng
         for (eng_item *it = head; it && report->ok; it = it->next, i++) {
             if (it->status != ST_OK || it->success != recs[i].success) {
                 report->ok = false;
-                snprintf(report->detail, sizeof report->detail, "block %llu transaction %zu: stored %s, replayed %s%s",
+                snprintf(report->detail, sizeof report->detail, "block %llu transaction %zu: stored %s, replayed %s%.150s",
                          (unsigned long long)stored->height, i, recs[i].success ? "success" : "failed",
                          it->status != ST_OK ? "refused: " : (it->success ? "success" : "failed"),
                          it->status != ST_OK ? it->errmsg : "");

@@ -28,9 +28,32 @@ enum {
     RPC_DEV = 1u << 1        /* exists only when the server was made with dev methods on */
 };
 
+/* JSON-RPC error codes: the protocol's own, then Conclave's application range (rpc/errors.c maps
+ * statuses to them). */
+enum rpc_code {
+    RPC_PARSE_ERROR = -32700,
+    RPC_INVALID_REQUEST = -32600,
+    RPC_METHOD_NOT_FOUND = -32601,
+    RPC_INVALID_PARAMS = -32602,     /* ST_INVALID */
+    RPC_INTERNAL_ERROR = -32603,     /* ST_NOMEM, ST_DB, ST_IO and anything unlisted */
+    RPC_E_NONCE = -32001,            /* ST_NONCE */
+    RPC_E_SIGNATURE = -32002,        /* ST_CRYPTO */
+    RPC_E_NOT_FOUND = -32003,        /* ST_NOTFOUND */
+    RPC_E_UNAUTHORIZED = -32004,     /* ST_UNAUTHORIZED */
+    RPC_E_INSUFFICIENT = -32005,     /* ST_INSUFFICIENT */
+    RPC_E_CONFLICT = -32006,         /* ST_CONFLICT */
+    RPC_E_LIMIT = -32007,            /* ST_LIMIT */
+    RPC_E_DISABLED = -32008,         /* ST_DISABLED */
+    RPC_E_OVERFLOW = -32009          /* ST_OVERFLOW */
+};
+
+/* The most names a method's .params list may hold. */
+#define RPC_MAX_PARAMS 64
+
 typedef struct rpc_method {
     const char *name;                /* "ledger_getAccount" */
-    const char *const *params;       /* NULL-terminated names in positional order */
+    const char *const *params;       /* NULL-terminated names in positional order (at most
+                                      * RPC_MAX_PARAMS); NULL for a method without params */
     unsigned flags;                  /* RPC_ADMIN | RPC_DEV */
     rpc_fn fn;
 } rpc_method;
@@ -39,6 +62,7 @@ typedef struct rpc_method {
 struct rpc_ctx {
     void *app;                       /* the application's handle given to rpc_server_new */
     rpc_server *server;
+    bool authorized;                 /* the request carried the admin bearer token */
     /* error detail for a failing return; owned by the dispatcher */
     char errmsg[256];
     cJSON *errdata;
@@ -57,30 +81,41 @@ typedef struct rpc_limits {
 void rpc_limits_default(rpc_limits *l) NONNULL(1);
 
 /* Creates a server on base with the method table (sorted by name, borrowed for the server's life).
- * token: the admin bearer token (copied), or NULL for none (then admin methods always fail).
- * dev: whether RPC_DEV methods exist. Returns: the server, NULL on out of memory. */
+ * limits: copied; NULL for the defaults. token: the admin bearer token (copied), or NULL or "" for
+ * none (then admin methods always fail). dev: whether RPC_DEV methods exist.
+ * Returns: the server, NULL on out of memory. */
 rpc_server *rpc_server_new(struct event_base *base, const rpc_method *methods, size_t n_methods,
-                           void *app, const rpc_limits *limits, const char *token, bool dev);
-/* Binds and listens on "HOST:PORT" (port 0 picks a free one).
- * Returns: ST_OK, ST_INVALID (bad address), ST_IO (bind failed). Out: *bound_port the port. */
+                           void *app, const rpc_limits *limits, const char *token, bool dev) NONNULL(1);
+/* Binds and listens on "HOST:PORT" (port 0 picks a free one; an empty HOST means 127.0.0.1; an
+ * IPv6 HOST may be bracketed). May be called again to listen on more addresses.
+ * Returns: ST_OK, ST_INVALID (bad address), ST_IO (bind failed).
+ * Out: *bound_port (may be NULL) the port, untouched on failure. */
 int rpc_server_listen(rpc_server *s, const char *hostport, unsigned *bound_port) WARN_UNUSED NONNULL(1, 2);
-/* Frees the server; outstanding deferred calls are dropped without reply. Accepts NULL. */
+/* Frees the server and closes its connections. Outstanding deferred calls are dropped without reply
+ * and their tokens freed: finish them before (as engine shutdown does), never after. Accepts NULL. */
 void rpc_server_free(rpc_server *s);
 
 /* Sets the error message (printf-style) and, optionally, data (ownership passes) for a failing
  * return. Returns status, so a handler can write `return rpc_error(ctx, ST_INVALID, NULL, "...")`. */
-int rpc_error(struct rpc_ctx *ctx, int status, cJSON *data, const char *fmt, ...) PRINTF_LIKE(4, 5);
+int rpc_error(struct rpc_ctx *ctx, int status, cJSON *data, const char *fmt, ...) PRINTF_LIKE(4, 5) NONNULL(1);
 
-/* Marks the call as answered later. The handler then returns ST_PENDING. Returns the token to
- * finish it with, NULL on out of memory. */
+/* Marks the call as answered later. The handler then returns ST_PENDING; once deferred, the call
+ * is answered only by rpc_deferred_finish (the handler's return value and *result are dropped), which
+ * may run before the handler returns. Calling it twice returns the same token.
+ * Returns: the token to finish it with, valid until finished; NULL when the call cannot be deferred
+ * (rpc_handle_body). */
 rpc_deferred *rpc_defer(struct rpc_ctx *ctx) NONNULL(1);
-/* Finishes a deferred call: status ST_OK with result (ownership passes), or a failure with message
- * and data (ownership passes). Safe if the client went away meanwhile. Must run on the loop thread. */
-void rpc_deferred_finish(rpc_deferred *d, int status, cJSON *result, cJSON *errdata, const char *errmsg);
+/* Finishes a deferred call, exactly once: status ST_OK with result (ownership passes; NULL means
+ * JSON null), or a failure with message (copied; NULL for the generic text) and data (ownership
+ * passes). The HTTP reply goes out when every deferred call of its request is finished. Safe if the
+ * client went away meanwhile. Must run on the loop thread. */
+void rpc_deferred_finish(rpc_deferred *d, int status, cJSON *result, cJSON *errdata, const char *errmsg)
+    NONNULL(1);
 
 /* Drives the dispatcher without a socket (for tests): handles one request body and returns the
- * response body (caller frees with free(); NULL for a notification-only request). authorized says
- * whether the bearer token was presented. Deferred calls are not supported here. */
+ * response body (caller frees with free(); NULL for a notification-only request or on out of
+ * memory). authorized says whether the bearer token was presented. Deferred calls are not supported
+ * here: rpc_defer returns NULL. */
 char *rpc_handle_body(rpc_server *s, const char *body, size_t len, bool authorized) NONNULL(1, 2);
 
 /* Maps a status to its JSON-RPC error code (rpc/errors.c). */

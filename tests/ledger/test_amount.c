@@ -6,6 +6,21 @@
 #include <string.h>
 #include "ledger/amount.h"
 
+/* Criterion runs each parameter in a fresh process where pointers into this binary's static data
+ * are not valid, so parameters are indices (in cr_malloc'd memory) into the file's case tables. */
+static void free_indices(struct criterion_test_params *crp)
+{
+    cr_free(crp->params);
+}
+
+static struct criterion_test_params indices(size_t n)
+{
+    int *idx = cr_malloc(n * sizeof *idx);
+    for (size_t i = 0; i < n; i++)
+        idx[i] = (int)i;
+    return cr_make_param_array(int, idx, n, free_indices);
+}
+
 #define MAX_U256 "115792089237316195423570985008687907853269984665640564039457584007913129639935"
 #define TWO_256 "115792089237316195423570985008687907853269984665640564039457584007913129639936"
 
@@ -20,20 +35,22 @@ struct text_case {
     int rc;
 };
 
+static const struct text_case refuses_non_canonical_text_cases[] = {
+    { "", ST_INVALID }, { "01", ST_INVALID }, { "00", ST_INVALID }, { "-1", ST_INVALID },
+    { "+1", ST_INVALID }, { "1.0", ST_INVALID }, { "1e3", ST_INVALID }, { " 1", ST_INVALID },
+    { "1 ", ST_INVALID }, { "0x10", ST_INVALID }, { "1_000", ST_INVALID }, { "\xd9\xa1", ST_INVALID },
+    { "1\xc2\xb2", ST_INVALID }, { TWO_256, ST_OVERFLOW }, { MAX_U256 "0", ST_OVERFLOW },
+    { "999999999999999999999999999999999999999999999999999999999999999999999999999999", ST_OVERFLOW },
+};
+
 ParameterizedTestParameters(ledger_amount, refuses_non_canonical_text)
 {
-    static struct text_case cases[] = {
-        { "", ST_INVALID }, { "01", ST_INVALID }, { "00", ST_INVALID }, { "-1", ST_INVALID },
-        { "+1", ST_INVALID }, { "1.0", ST_INVALID }, { "1e3", ST_INVALID }, { " 1", ST_INVALID },
-        { "1 ", ST_INVALID }, { "0x10", ST_INVALID }, { "1_000", ST_INVALID }, { "\xd9\xa1", ST_INVALID },
-        { "1\xc2\xb2", ST_INVALID }, { TWO_256, ST_OVERFLOW }, { MAX_U256 "0", ST_OVERFLOW },
-        { "999999999999999999999999999999999999999999999999999999999999999999999999999999", ST_OVERFLOW },
-    };
-    return cr_make_param_array(struct text_case, cases, sizeof cases / sizeof cases[0]);
+    return indices(sizeof refuses_non_canonical_text_cases / sizeof refuses_non_canonical_text_cases[0]);
 }
 
-ParameterizedTest(struct text_case *c, ledger_amount, refuses_non_canonical_text)
+ParameterizedTest(int *i, ledger_amount, refuses_non_canonical_text)
 {
+    const struct text_case *c = &refuses_non_canonical_text_cases[*i];
     mpz_t x;
     mpz_init_set_ui(x, 7);
     cr_assert_eq(ledger_amount_parse(x, c->text, strlen(c->text)), c->rc, "parse(\"%s\") must give %s", c->text,
@@ -42,14 +59,18 @@ ParameterizedTest(struct text_case *c, ledger_amount, refuses_non_canonical_text
     mpz_clear(x);
 }
 
+static const char *const accepts_canonical_text_cases[] = {
+    "0", "1", "9", "10", "1000000000000000000", "18446744073709551616", MAX_U256,
+};
+
 ParameterizedTestParameters(ledger_amount, accepts_canonical_text_and_formats_it_back)
 {
-    static const char *cases[] = { "0", "1", "9", "10", "1000000000000000000", "18446744073709551616", MAX_U256 };
-    return cr_make_param_array(const char *, cases, sizeof cases / sizeof cases[0]);
+    return indices(sizeof accepts_canonical_text_cases / sizeof accepts_canonical_text_cases[0]);
 }
 
-ParameterizedTest(const char **text, ledger_amount, accepts_canonical_text_and_formats_it_back)
+ParameterizedTest(int *i, ledger_amount, accepts_canonical_text_and_formats_it_back)
 {
+    const char *const *text = &accepts_canonical_text_cases[*i];
     char buf[LEDGER_AMOUNT_STRLEN];
     mpz_t x;
     mpz_init(x);
@@ -137,22 +158,24 @@ struct human_case {
     const char *base_units;
 };
 
+static const struct human_case parses_human_amounts_exactly_cases[] = {
+    { "1.5", "1500000000000000000" },
+    { "1", "1000000000000000000" },
+    { "0", "0" },
+    { "0.000000000000000001", "1" },
+    { "1.500000000000000000", "1500000000000000000" },
+    { "123456789.123456789123456789", "123456789123456789123456789" },
+    { "115792089237316195423570985008687907853269984665640564039457.584007913129639935", MAX_U256 },
+};
+
 ParameterizedTestParameters(ledger_amount, parses_human_amounts_exactly)
 {
-    static struct human_case cases[] = {
-        { "1.5", "1500000000000000000" },
-        { "1", "1000000000000000000" },
-        { "0", "0" },
-        { "0.000000000000000001", "1" },
-        { "1.500000000000000000", "1500000000000000000" },
-        { "123456789.123456789123456789", "123456789123456789123456789" },
-        { "115792089237316195423570985008687907853269984665640564039457.584007913129639935", MAX_U256 },
-    };
-    return cr_make_param_array(struct human_case, cases, sizeof cases / sizeof cases[0]);
+    return indices(sizeof parses_human_amounts_exactly_cases / sizeof parses_human_amounts_exactly_cases[0]);
 }
 
-ParameterizedTest(struct human_case *c, ledger_amount, parses_human_amounts_exactly)
+ParameterizedTest(int *i, ledger_amount, parses_human_amounts_exactly)
 {
+    const struct human_case *c = &parses_human_amounts_exactly_cases[*i];
     mpz_t x, want;
     mpz_inits(x, want, NULL);
     set(want, c->base_units);
@@ -162,21 +185,23 @@ ParameterizedTest(struct human_case *c, ledger_amount, parses_human_amounts_exac
     mpz_clears(x, want, NULL);
 }
 
+static const struct text_case refuses_bad_human_amounts_cases[] = {
+    { "", ST_INVALID }, { ".5", ST_INVALID }, { "1.", ST_INVALID }, { "-1", ST_INVALID },
+    { "+1", ST_INVALID }, { "1e3", ST_INVALID }, { " 1", ST_INVALID }, { "1.5 ", ST_INVALID },
+    { "01.5", ST_INVALID }, { "1.5.0", ST_INVALID }, { "1,5", ST_INVALID },
+    { "0.0000000000000000001", ST_INVALID }, { "1.1234567890123456789", ST_INVALID },
+    { "115792089237316195423570985008687907853269984665640564039457.584007913129639936", ST_OVERFLOW },
+    { "1000000000000000000000000000000000000000000000000000000000000000000000", ST_OVERFLOW },
+};
+
 ParameterizedTestParameters(ledger_amount, refuses_bad_human_amounts)
 {
-    static struct text_case cases[] = {
-        { "", ST_INVALID }, { ".5", ST_INVALID }, { "1.", ST_INVALID }, { "-1", ST_INVALID },
-        { "+1", ST_INVALID }, { "1e3", ST_INVALID }, { " 1", ST_INVALID }, { "1.5 ", ST_INVALID },
-        { "01.5", ST_INVALID }, { "1.5.0", ST_INVALID }, { "1,5", ST_INVALID },
-        { "0.0000000000000000001", ST_INVALID }, { "1.1234567890123456789", ST_INVALID },
-        { "115792089237316195423570985008687907853269984665640564039457.584007913129639936", ST_OVERFLOW },
-        { "1000000000000000000000000000000000000000000000000000000000000000000000", ST_OVERFLOW },
-    };
-    return cr_make_param_array(struct text_case, cases, sizeof cases / sizeof cases[0]);
+    return indices(sizeof refuses_bad_human_amounts_cases / sizeof refuses_bad_human_amounts_cases[0]);
 }
 
-ParameterizedTest(struct text_case *c, ledger_amount, refuses_bad_human_amounts)
+ParameterizedTest(int *i, ledger_amount, refuses_bad_human_amounts)
 {
+    const struct text_case *c = &refuses_bad_human_amounts_cases[*i];
     mpz_t x;
     mpz_init_set_ui(x, 7);
     cr_assert_eq(ledger_amount_parse_human(x, c->text, LEDGER_AMOUNT_DECIMALS), c->rc,
@@ -198,22 +223,24 @@ Test(ledger_amount, parses_human_amounts_with_other_decimals)
     mpz_clear(x);
 }
 
+static const struct human_case formats_human_amounts_cases[] = {
+    { "1.5", "1500000000000000000" },
+    { "0", "0" },
+    { "1000", "1000000000000000000000" },
+    { "0.000000000000000001", "1" },
+    { "0.1", "100000000000000000" },
+    { "10.01", "10010000000000000000" },
+    { "115792089237316195423570985008687907853269984665640564039457.584007913129639935", MAX_U256 },
+};
+
 ParameterizedTestParameters(ledger_amount, formats_human_amounts)
 {
-    static struct human_case cases[] = {
-        { "1.5", "1500000000000000000" },
-        { "0", "0" },
-        { "1000", "1000000000000000000000" },
-        { "0.000000000000000001", "1" },
-        { "0.1", "100000000000000000" },
-        { "10.01", "10010000000000000000" },
-        { "115792089237316195423570985008687907853269984665640564039457.584007913129639935", MAX_U256 },
-    };
-    return cr_make_param_array(struct human_case, cases, sizeof cases / sizeof cases[0]);
+    return indices(sizeof formats_human_amounts_cases / sizeof formats_human_amounts_cases[0]);
 }
 
-ParameterizedTest(struct human_case *c, ledger_amount, formats_human_amounts)
+ParameterizedTest(int *i, ledger_amount, formats_human_amounts)
 {
+    const struct human_case *c = &formats_human_amounts_cases[*i];
     char buf[LEDGER_AMOUNT_STRLEN + 2];
     mpz_t x, back;
     mpz_inits(x, back, NULL);

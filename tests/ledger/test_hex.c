@@ -7,6 +7,21 @@
 #include "ledger/hex.h"
 #include "tests/lib/testhelp.h"
 
+/* Criterion runs each parameter in a fresh process where pointers into this binary's static data
+ * are not valid, so parameters are indices (in cr_malloc'd memory) into the file's case tables. */
+static void free_indices(struct criterion_test_params *crp)
+{
+    cr_free(crp->params);
+}
+
+static struct criterion_test_params indices(size_t n)
+{
+    int *idx = cr_malloc(n * sizeof *idx);
+    for (size_t i = 0; i < n; i++)
+        idx[i] = (int)i;
+    return cr_make_param_array(int, idx, n, free_indices);
+}
+
 static const char *str(const cJSON *o, const char *key)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -36,18 +51,20 @@ struct bad_hex {
     int rc;
 };
 
+static const struct bad_hex refuses_malformed_hex_cases[] = {
+    { "", ST_INVALID }, { "0", ST_INVALID }, { "deadbeef", ST_INVALID }, { "0X00", ST_INVALID },
+    { "0x0", ST_INVALID }, { "0x0g", ST_INVALID }, { "0x 0", ST_INVALID }, { "x000", ST_INVALID },
+    { "0x00 ", ST_INVALID }, { "0x000000000000000000", ST_LIMIT },
+};
+
 ParameterizedTestParameters(ledger_hex, refuses_malformed_hex)
 {
-    static struct bad_hex cases[] = {
-        { "", ST_INVALID }, { "0", ST_INVALID }, { "deadbeef", ST_INVALID }, { "0X00", ST_INVALID },
-        { "0x0", ST_INVALID }, { "0x0g", ST_INVALID }, { "0x 0", ST_INVALID }, { "x000", ST_INVALID },
-        { "0x00 ", ST_INVALID }, { "0x000000000000000000", ST_LIMIT },
-    };
-    return cr_make_param_array(struct bad_hex, cases, sizeof cases / sizeof cases[0]);
+    return indices(sizeof refuses_malformed_hex_cases / sizeof refuses_malformed_hex_cases[0]);
 }
 
-ParameterizedTest(struct bad_hex *c, ledger_hex, refuses_malformed_hex)
+ParameterizedTest(int *i, ledger_hex, refuses_malformed_hex)
 {
+    const struct bad_hex *c = &refuses_malformed_hex_cases[*i];
     uint8_t out[8];
     size_t n = 99;
     cr_assert_eq(ledger_hex_decode(out, sizeof out, &n, c->text, strlen(c->text)), c->rc,

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* errors.c: the one place that maps failures to what a client sees: a status to its JSON-RPC error
+ * code and generic message, and a transport failure to its HTTP status. Every JSON-RPC response,
+ * error or not, travels with HTTP 200; only failures of the HTTP exchange itself (unknown path,
+ * wrong HTTP method, connection cap, a reply that cannot be built) carry another status. */
+#include "rpc/rpc_int.h"
+
+int rpc_status_code(int status)
+{
+    switch (status) {
+    case ST_INVALID: return RPC_INVALID_PARAMS;
+    case ST_NONCE: return RPC_E_NONCE;
+    case ST_CRYPTO: return RPC_E_SIGNATURE;
+    case ST_NOTFOUND: return RPC_E_NOT_FOUND;
+    case ST_UNAUTHORIZED: return RPC_E_UNAUTHORIZED;
+    case ST_INSUFFICIENT: return RPC_E_INSUFFICIENT;
+    case ST_CONFLICT: return RPC_E_CONFLICT;
+    case ST_LIMIT: return RPC_E_LIMIT;
+    case ST_DISABLED: return RPC_E_DISABLED;
+    case ST_OVERFLOW: return RPC_E_OVERFLOW;
+    default: return RPC_INTERNAL_ERROR;
+    }
+}
+
+const char *rpc_code_message(int code)
+{
+    switch (code) {
+    case RPC_PARSE_ERROR: return "parse error";
+    case RPC_INVALID_REQUEST: return "invalid request";
+    case RPC_METHOD_NOT_FOUND: return "method not found";
+    case RPC_INVALID_PARAMS: return "invalid params";
+    case RPC_E_NONCE: return "nonce mismatch";
+    case RPC_E_SIGNATURE: return "bad signature";
+    case RPC_E_NOT_FOUND: return "not found";
+    case RPC_E_UNAUTHORIZED: return "unauthorized";
+    case RPC_E_INSUFFICIENT: return "insufficient balance";
+    case RPC_E_CONFLICT: return "conflict";
+    case RPC_E_LIMIT: return "limit exceeded";
+    case RPC_E_DISABLED: return "disabled";
+    case RPC_E_OVERFLOW: return "amount overflow";
+    default: return "internal error";
+    }
+}
+
+cJSON *rpc_error_object(int code, const char *message, cJSON *data)
+{
+    cJSON *err = cJSON_CreateObject();
+    if (!err || !cJSON_AddNumberToObject(err, "code", code) || !cJSON_AddStringToObject(err, "message", message))
+        goto fail;
+    if (data && !cJSON_AddItemToObject(err, "data", data))
+        goto fail;
+    return err;
+fail:
+    cJSON_Delete(data);
+    cJSON_Delete(err);
+    return NULL;
+}
+
+static const struct {
+    int http;
+    const char *reason;
+    int code;
+    const char *message;
+} faults[] = {
+    [RPC_FAULT_PATH] = { 404, "Not Found", RPC_INVALID_REQUEST, "no such path: JSON-RPC is served at POST /" },
+    [RPC_FAULT_METHOD] = { 405, "Method Not Allowed", RPC_INVALID_REQUEST, "HTTP method not allowed here" },
+    [RPC_FAULT_BUSY] = { 503, "Service Unavailable", RPC_E_LIMIT, "too many connections" },
+    [RPC_FAULT_NOMEM] = { 500, "Internal Server Error", RPC_INTERNAL_ERROR, "out of memory" },
+};
+
+void rpc_fault_describe(enum rpc_fault f, int *http, const char **reason, int *code, const char **message)
+{
+    *http = faults[f].http;
+    *reason = faults[f].reason;
+    *code = faults[f].code;
+    *message = faults[f].message;
+}

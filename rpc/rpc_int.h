@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/* rpc_int.h: what the server files of rpc/ share and nobody else sees: the server's body, one
+ * exchange (a request body with its calls, answered once every deferred call is finished), and the
+ * helpers of dispatch.c, errors.c and http.c. Everything here runs on the loop thread. */
+#ifndef RPC_RPC_INT_H
+#define RPC_RPC_INT_H
+
+#include "rpc/rpc.h"
+
+struct evhttp;
+struct evhttp_request;
+struct rpc_conn;
+
+struct rpc_server {
+    struct event_base *base;
+    struct evhttp *http;
+    const rpc_method *methods;       /* sorted by name; borrowed */
+    size_t n_methods;
+    void *app;
+    rpc_limits limits;
+    char *token;                     /* admin bearer token, NUL-terminated; NULL for none */
+    size_t token_len;                /* bytes, > 0 when token is set */
+    bool dev;
+    struct rpc_conn *conns;          /* connections that have sent a request (http.c) */
+    unsigned n_conns;
+    struct rpc_exchange *waiting;    /* exchanges with deferred calls outstanding */
+};
+
+/* One call of an exchange; also the token rpc_defer() hands out. */
+struct rpc_deferred {
+    struct rpc_exchange *ex;
+    cJSON *id;                       /* the request's id, moved out of the request; NULL if absent/invalid */
+    cJSON *response;                 /* the response object once answered; NULL for a notification */
+    bool notify;                     /* a valid call without id: its answer is dropped */
+    bool deferred;                   /* rpc_defer() ran: only rpc_deferred_finish() answers it */
+    bool answered;
+};
+
+typedef struct rpc_exchange {
+    rpc_server *server;
+    bool authorized;                 /* the bearer token was presented */
+    bool can_defer;                  /* false under rpc_handle_body */
+    bool batch;                      /* the reply is an array */
+    bool running;                    /* rpc_exchange_run is still calling handlers */
+    bool lost;                       /* a response could not be built (out of memory) */
+    unsigned pending;                /* deferred calls not finished yet */
+    size_t n_calls;                  /* >= 1 */
+    struct rpc_deferred *calls;
+    /* transport (http.c), while deferred calls are outstanding */
+    struct evhttp_request *req;      /* the request to answer; NULL once the client is gone */
+    struct rpc_conn *conn;           /* its connection; NULL once closed */
+    struct rpc_exchange *prev, *next; /* in server->waiting */
+} rpc_exchange;
+
+/* dispatch.c */
+
+/* Parses body and runs every call in it (parse, validate, authorize, execute), in order.
+ * Returns: ST_OK with *out the exchange (release with rpc_exchange_free; (*out)->pending says whether
+ * deferred calls are outstanding), ST_NOMEM (*out NULL). */
+int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorized, bool can_defer,
+                     rpc_exchange **out) WARN_UNUSED NONNULL(1, 2, 6);
+/* Prints the responses of a finished exchange, moving them out of it.
+ * Returns: ST_OK with *text the JSON (release with cJSON_free) and *len its length, or *text NULL when
+ * nothing is to be answered (notifications only); ST_NOMEM (*text NULL). */
+int rpc_exchange_encode(rpc_exchange *ex, char **text, size_t *len) WARN_UNUSED NONNULL(1, 2, 3);
+/* Frees the exchange and whatever it still holds. Accepts NULL. */
+void rpc_exchange_free(rpc_exchange *ex);
+/* Builds {"jsonrpc":"2.0","id":id,key:value}. Takes id (NULL means JSON null) and value (NULL: the
+ * allocation that made it failed). Returns: the response, NULL on out of memory (both freed). */
+cJSON *rpc_reply_new(cJSON *id, const char *key, cJSON *value);
+
+/* errors.c */
+
+/* Returns: the generic message of a JSON-RPC error code ("invalid params", "nonce mismatch", ...). */
+const char *rpc_code_message(int code);
+/* Builds {"code","message"[,"data"]}; message is copied, data taken (may be NULL).
+ * Returns: the object, NULL on out of memory (data freed). */
+cJSON *rpc_error_object(int code, const char *message, cJSON *data);
+
+/* Failures of the HTTP exchange itself, answered without dispatch. A body over max_body never gets
+ * here: evhttp answers it with 413 on its own. */
+enum rpc_fault {
+    RPC_FAULT_PATH,                  /* no such path */
+    RPC_FAULT_METHOD,                /* an HTTP method the path does not take */
+    RPC_FAULT_BUSY,                  /* over the connection cap */
+    RPC_FAULT_NOMEM                  /* no reply could be built */
+};
+/* Out: *http the HTTP status, *reason its phrase, *code and *message the JSON-RPC error. */
+void rpc_fault_describe(enum rpc_fault f, int *http, const char **reason, int *code, const char **message)
+    NONNULL(2, 3, 4, 5);
+
+/* http.c */
+
+/* Answers an exchange whose last deferred call was just finished, and frees it. */
+void rpc_http_finish(rpc_exchange *ex) NONNULL(1);
+
+#endif

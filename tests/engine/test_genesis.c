@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/* test_genesis.c: the genesis document: strict parsing, canonical form, and the development
+ * genesis holding exactly the ten well-known Hardhat/Anvil accounts. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <string.h>
+#include "engine/genesis.h"
+#include "ledger/hex.h"
+
+static const char *const hardhat_addresses[ENG_DEV_ACCOUNTS] = {
+    "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+    "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC", "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
+    "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65", "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
+    "0x976EA74026E726554dB657fA54763abd0C3a0aa9", "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955",
+    "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f", "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720",
+};
+
+Test(engine_genesis, dev_genesis_funds_the_ten_well_known_accounts)
+{
+    char *json = eng_genesis_dev_json();
+    cr_assert_not_null(json, "dev genesis text");
+    eng_genesis g;
+    char err[256] = "";
+    cr_assert_eq(eng_genesis_parse(&g, err, sizeof err, json, strlen(json)), ST_OK, "parse dev genesis: %s", err);
+    cr_assert_eq(g.chain_id, 31337, "dev chain id");
+    cr_assert_eq(g.n_accounts, ENG_DEV_ACCOUNTS, "ten accounts");
+    for (unsigned i = 0; i < ENG_DEV_ACCOUNTS; i++) {
+        char addr[LEDGER_ADDR_STRLEN];
+        ledger_addr_format(addr, g.accounts[i].address);
+        cr_assert_str_eq(addr, hardhat_addresses[i], "dev account %u", i);
+        cr_assert_eq(mpz_cmp_ui(g.accounts[i].balance, 0), 1, "funded");
+        char *text = mpz_get_str(NULL, 10, g.accounts[i].balance);
+        cr_assert_str_eq(text, "1000000000000000000000000", "10^24 base units for account %u", i);
+        free(text);
+    }
+    cr_assert_str_eq(g.canonical, json, "the dev genesis is already canonical");
+    eng_genesis_clear(&g);
+    free(json);
+}
+
+/* arrays, not pointers: Criterion runs each case in a fresh process */
+struct bad_genesis {
+    char json[400];
+    char error_part[40];
+};
+
+ParameterizedTestParameters(engine_genesis, refuses_malformed_documents)
+{
+    static struct bad_genesis cases[] = {
+        { "[]", "not a JSON object" },
+        { "{\"chainId\":1,\"time\":0,\"color\":1}", "unknown key \"color\"" },
+        { "{\"time\":0}", "chainId" },
+        { "{\"chainId\":0,\"time\":0}", "chainId" },
+        { "{\"chainId\":1.5,\"time\":0}", "chainId" },
+        { "{\"chainId\":1,\"time\":-1}", "time" },
+        { "{\"chainId\":1,\"time\":0,\"treasury\":\"01\"}", "treasury" },
+        { "{\"chainId\":1,\"time\":0,\"treasury\":5}", "treasury" },
+        { "{\"chainId\":1,\"time\":0,\"accounts\":[{\"address\":\"0x12\",\"balance\":\"1\"}]}", "address" },
+        { "{\"chainId\":1,\"time\":0,\"accounts\":[{\"address\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\","
+          "\"balance\":\"-1\"}]}", "balance" },
+        { "{\"chainId\":1,\"time\":0,\"accounts\":[{\"address\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\","
+          "\"balance\":\"1\"},{\"address\":\"0xF39FD6E51AAD88F6F4CE6AB8827279CFFFB92266\",\"balance\":\"1\"}]}",
+          "listed twice" },
+        { "{\"chainId\":1,\"time\":0,\"treasury\":\"115792089237316195423570985008687907853269984665640564039457584007913129639935\","
+          "\"accounts\":[{\"address\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\",\"balance\":\"1\"}]}",
+          "2^256" },
+    };
+    return cr_make_param_array(struct bad_genesis, cases, sizeof cases / sizeof cases[0]);
+}
+
+ParameterizedTest(struct bad_genesis *c, engine_genesis, refuses_malformed_documents)
+{
+    eng_genesis g;
+    char err[256] = "";
+    cr_assert_eq(eng_genesis_parse(&g, err, sizeof err, c->json, strlen(c->json)), ST_INVALID, "refused: %s", c->json);
+    cr_assert(strstr(err, c->error_part) != NULL, "error '%s' mentions '%s'", err, c->error_part);
+    eng_genesis_clear(&g);
+}
+
+Test(engine_genesis, canonical_form_normalises_case_and_order)
+{
+    const char *json = "{\"accounts\":[{\"balance\":\"7\",\"address\":\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\"}],"
+                       "\"time\":5,\"chainId\":9}";
+    eng_genesis g;
+    char err[256] = "";
+    cr_assert_eq(eng_genesis_parse(&g, err, sizeof err, json, strlen(json)), ST_OK, "parse: %s", err);
+    cr_assert_str_eq(g.canonical,
+                     "{\"accounts\":[{\"address\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\",\"balance\":\"7\"}],"
+                     "\"chainId\":9,\"time\":5,\"treasury\":\"0\"}",
+                     "canonical text");
+    eng_genesis_clear(&g);
+}
