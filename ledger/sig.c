@@ -53,7 +53,7 @@ static void ctx_make(void)
     }
     if (!secp256k1_context_randomize(ctx, seed))
         abort();
-    memset(seed, 0, sizeof seed);
+    explicit_bzero(seed, sizeof seed);
 }
 
 static const secp256k1_context *get_ctx(void)

@@ -34,3 +34,9 @@ tests_ledger_test_tx_SOURCES = tests/ledger/test_tx.c
 tests_ledger_test_tx_CFLAGS = $(TEST_CFLAGS)
 tests_ledger_test_tx_LDADD = $(TEST_LDADD)
 TESTS += tests/ledger/test_tx
+
+check_PROGRAMS += tests/ledger/test_books
+tests_ledger_test_books_SOURCES = tests/ledger/test_books.c
+tests_ledger_test_books_CFLAGS = $(TEST_CFLAGS)
+tests_ledger_test_books_LDADD = $(TEST_LDADD)
+TESTS += tests/ledger/test_books

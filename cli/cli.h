@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/* cli.h: the `conclave` command-line client, the folder's one header. Two halves:
+ * - keys.c and args.c (in libcore, unit-tested): key files, the dev-node cookie, and the checks that
+ *   turn command-line words into amounts, addresses, hashes and heights before the node is contacted;
+ * - commands.c, output.c and main.c (the program only): one function per command and the human
+ *   rendering of the node's answers.
+ * Secret keys live in caller-provided 32-byte buffers that the caller wipes (cli_wipe).
+ * Layer: cli (above engine and rpc; nothing below includes it). */
+#ifndef CLI_CLI_H
+#define CLI_CLI_H
+
+#include <cjson/cJSON.h>
+#include <gmp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "ledger/status.h"
+
+/* Exit codes of the program (documented in `conclave --help`). */
+enum cli_exit {
+    CLI_EXIT_OK = 0,          /* done */
+    CLI_EXIT_FAILED = 1,      /* the node refused, a receipt failed, or a local operation failed */
+    CLI_EXIT_USAGE = 2,       /* the command line is wrong; nothing was sent */
+    CLI_EXIT_UNREACHABLE = 3  /* no answer from the node */
+};
+
+#define CLI_DEFAULT_RPC "http://127.0.0.1:8645"
+#define CLI_DEFAULT_KEY_FILE "conclave.key"
+#define CLI_COOKIE_MAX 128    /* longest admin token accepted from DIR/.cookie, in characters */
+#define CLI_JSON_INT_MAX 9007199254740991ULL /* 2^53 - 1: largest integer a JSON number carries exactly */
+
+/* ---- keys.c: secret keys and the admin cookie (libcore) ---- */
+
+/* Overwrites len bytes at p with zeros in a way the compiler keeps. */
+void cli_wipe(void *p, size_t len);
+
+/* Parses a secret key written as 64 hex digits, with or without "0x", surrounded by optional
+ * whitespace (a trailing newline is the usual case).
+ * Returns: ST_OK; ST_INVALID if the text is not that; ST_CRYPTO if the number is not a valid
+ * secp256k1 secret key (zero or not below the group order).
+ * Out: key (unchanged on failure). In: text, len bytes (need not be NUL-terminated). */
+int cli_key_parse(uint8_t key[32], const char *text, size_t len) WARN_UNUSED NONNULL(1, 2);
+
+/* Reads and parses the key file at path.
+ * Returns: ST_OK; ST_IO (cannot read); ST_INVALID or ST_CRYPTO (as cli_key_parse). On failure err
+ * holds a one-line reason naming the file. Out: key (unchanged on failure). */
+int cli_key_read(uint8_t key[32], char *err, size_t errlen, const char *path) WARN_UNUSED NONNULL(1, 2, 4);
+
+/* Draws a new valid secret key from getrandom(2).
+ * Returns: ST_OK, or ST_IO if the system has no randomness to give. Out: key. */
+int cli_key_generate(uint8_t key[32]) WARN_UNUSED NONNULL(1);
+
+/* Creates path (mode 0600, never overwriting) holding "0x" + 64 hex digits + newline.
+ * Returns: ST_OK; ST_CONFLICT if path exists; ST_IO otherwise (a partial file is removed). On
+ * failure err holds a one-line reason. */
+int cli_key_write(char *err, size_t errlen, const char *path, const uint8_t key[32]) WARN_UNUSED NONNULL(1, 3, 4);
+
+/* Reads the admin token from DIR/.cookie (surrounding whitespace dropped).
+ * Returns: ST_OK; ST_IO (cannot read); ST_INVALID (empty, too long or not printable). On failure err
+ * holds a one-line reason. Out: token, NUL-terminated. */
+int cli_cookie_read(char token[CLI_COOKIE_MAX + 1], char *err, size_t errlen, const char *datadir)
+    WARN_UNUSED NONNULL(1, 2, 4);
+
+/* ---- args.c: command-line words checked before anything is sent (libcore) ---- */
+/* Each returns ST_OK, or ST_INVALID / ST_OVERFLOW with err holding a one-line reason that quotes the
+ * word ("bad amount '1.2.3': more than one decimal point"); outputs are unchanged on failure. */
+
+/* An amount: whole tokens with up to 18 decimals ("1", "1.5"), or with raw a canonical decimal of
+ * base units. Out: out (initialized by the caller) in base units. */
+int cli_arg_amount(mpz_t out, char *err, size_t errlen, const char *word, bool raw) WARN_UNUSED NONNULL(1, 2, 4);
+
+/* An address: "0x" + 40 hex digits. All-lowercase or all-uppercase digits are taken as they are;
+ * mixed case must be the EIP-55 checksum (it catches typing mistakes). */
+int cli_arg_address(uint8_t out[20], char *err, size_t errlen, const char *word) WARN_UNUSED NONNULL(1, 2, 4);
+
+/* A 32-byte hash: "0x" + 64 hex digits. */
+int cli_arg_hash(uint8_t out[32], char *err, size_t errlen, const char *word) WARN_UNUSED NONNULL(1, 2, 4);
+
+/* A non-negative integer below 2^53 (heights, seconds), plain digits. what names it in err. */
+int cli_arg_uint(uint64_t *out, char *err, size_t errlen, const char *word, const char *what)
+    WARN_UNUSED NONNULL(1, 2, 4, 5);
+
+/* A development key index, "0" to "9". */
+int cli_arg_dev_key(unsigned *out, char *err, size_t errlen, const char *word) WARN_UNUSED NONNULL(1, 2, 4);
+
+/* The params of ledger_getBlock for a block word: a height, "latest", or a block hash.
+ * Out: *params (caller owns; cJSON_Delete). Returns also ST_NOMEM. */
+int cli_arg_block(cJSON **params, char *err, size_t errlen, const char *word) WARN_UNUSED NONNULL(1, 2, 4);
+
+/* ---- main.c / commands.c / output.c: the program ---- */
+
+/* Which options a command takes, beyond the global ones (--rpc, --json, --help). */
+enum cli_opt_flags {
+    CLI_OPT_KEY = 1 << 0,     /* --key FILE, --dev-key N */
+    CLI_OPT_RAW = 1 << 1,     /* --raw */
+    CLI_OPT_DATADIR = 1 << 2, /* --datadir DIR */
+    CLI_OPT_OUT = 1 << 3      /* --out FILE */
+};
+
+/* The parsed command line; every string is borrowed from argv or the environment. */
+typedef struct cli_opts {
+    const char *rpc_url;      /* --rpc, else $CONCLAVE_RPC, else CLI_DEFAULT_RPC */
+    const char *key_file;     /* --key, else $CONCLAVE_KEY, else NULL */
+    int dev_key;              /* --dev-key index, or -1 */
+    const char *datadir;      /* --datadir, or NULL */
+    const char *out;          /* --out, or NULL */
+    bool json;                /* --json: print the raw result */
+    bool raw;                 /* --raw: amounts in base units */
+    int argc;                 /* positional words after the command */
+    char **argv;
+} cli_opts;
+
+typedef struct cli_command {
+    const char *name;
+    const char *synopsis;     /* arguments and options, for the usage line */
+    const char *summary;      /* one line, for the command list */
+    const char *help;         /* the rest of `conclave help NAME` */
+    int min_args, max_args;   /* positional words accepted */
+    unsigned opts;            /* enum cli_opt_flags it accepts */
+    int (*fn)(const cli_opts *o); /* returns an enum cli_exit */
+} cli_command;
+
+/* The command table, in the order --help lists it. Static; out: *n its length. */
+const cli_command *cli_commands(size_t *n) NONNULL(1);
+
+/* Prints "conclave: " + the message + newline on stderr. */
+void cli_error(const char *fmt, ...) PRINTF_LIKE(1, 2) NONNULL(1);
+
+/* Output of the node's answers (output.c). Each prints to stdout; raw keeps amounts in base units.
+ * They tolerate missing members (printed as "-") so a newer node never crashes an older client. */
+void cli_print_json(const cJSON *v) NONNULL(1);
+void cli_print_info(const cJSON *info) NONNULL(1);
+void cli_print_account(const cJSON *acct, bool raw) NONNULL(1);
+void cli_print_receipt(const cJSON *receipt, bool raw) NONNULL(1);
+void cli_print_block(const cJSON *block) NONNULL(1);
+void cli_print_tx(const cJSON *tx, bool raw) NONNULL(1);
+/* Returns: whether the audit reported ok. */
+bool cli_print_audit(const cJSON *audit) NONNULL(1);
+/* One line for a JSON-RPC error object: "message (code N, data {...})". Caller frees with free(). */
+char *cli_rpc_error_text(const cJSON *error) NONNULL(1);
+
+#endif

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/* test_books.c: the durable ledger below the engine: migrations and the version guard, exact
+ * double-entry transfers with their refusals, the u256 SQL functions, and the audit catching a
+ * tampered balance, transfer or block. */
+#include <criterion/criterion.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "ledger/amount.h"
+#include "ledger/hash.h"
+#include "ledger/ledger.h"
+
+static char dir[64], path[128];
+static ledger *l;
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/conclave-books-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir), "temp dir");
+    snprintf(path, sizeof path, "%s/ledger.db", dir);
+    char err[256] = "";
+    cr_assert_eq(ledger_open(&l, err, sizeof err, path), ST_OK, "open: %s", err);
+}
+
+static void teardown(void)
+{
+    ledger_close(l);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0, "cleanup");
+}
+
+TestSuite(ledger_books, .init = setup, .fini = teardown);
+
+static const uint8_t alice[20] = { 0xa1 }, bob[20] = { 0xb0 };
+
+/* One block at height with one transaction moving each (debit, credit, amount) in order. */
+static int block_with(uint64_t height, const ledger_account *debit, const ledger_account *credit, const char *amount)
+{
+    uint8_t txhash[32] = { (uint8_t)height, 1 };
+    mpz_t v;
+    mpz_init(v);
+    cr_assert_eq(ledger_amount_parse(v, amount, strlen(amount)), ST_OK, "amount %s", amount);
+    cr_assert_eq(ledger_block_begin(l, height), ST_OK, "begin");
+    cr_assert_eq(ledger_tx_begin(l, txhash), ST_OK, "tx begin");
+    int rc = ledger_transfer(l, debit, credit, v, "test");
+    cr_assert_eq(ledger_tx_end(l, rc == ST_OK), ST_OK, "tx end");
+    ledger_txrec rec = { .index = 0, .type = "Test", .body = "{}", .success = rc == ST_OK, .events = "[]" };
+    memcpy(rec.hash, txhash, 32);
+    cr_assert_eq(ledger_txrec_put(l, &rec), ST_OK, "txrec");
+    ledger_block b = { .height = height, .time = 1000 + height, .tx_count = 1 }, parent;
+    if (height > 0) {
+        cr_assert_eq(ledger_block_get(l, height - 1, &parent), ST_OK, "parent");
+        memcpy(b.parent, parent.hash, 32);
+    }
+    ledger_sha256(b.tx_root, txhash, 32);
+    ledger_block_hash(&b);
+    cr_assert_eq(ledger_block_put(l, &b), ST_OK, "block");
+    cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
+    mpz_clear(v);
+    return rc;
+}
+
+static char *balance_of(const ledger_account *a)
+{
+    mpz_t v;
+    mpz_init(v);
+    cr_assert_eq(ledger_balance(l, a, v), ST_OK, "balance");
+    char *text = mpz_get_str(NULL, 10, v);
+    mpz_clear(v);
+    return text;
+}
+
+static bool audit_check(const char *name)
+{
+    ledger_audit_report r;
+    cr_assert_eq(ledger_audit(l, &r), ST_OK, "audit runs");
+    for (unsigned i = 0; i < r.n_checks; i++)
+        if (strcmp(r.checks[i].name, name) == 0)
+            return r.checks[i].ok;
+    cr_assert_fail("no audit check %s", name);
+    return false;
+}
+
+static void tamper(const char *sql)
+{
+    sqlite3 *db;
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK, "open for tampering");
+    cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "tamper: %s", sqlite3_errmsg(db));
+    sqlite3_close(db);
+}
+
+Test(ledger_books, mint_and_transfer_are_exact_and_audited)
+{
+    ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice),
+                   b = ledger_user_account(LEDGER_FREE, bob);
+    cr_assert_eq(block_with(0, &issuance, &a, "115792089237316195423570985008687907853269984665640564039457584007913129639935"),
+                 ST_OK, "mint 2^256-1");
+    cr_assert_eq(block_with(1, &a, &b, "1"), ST_OK, "transfer 1");
+    char *ta = balance_of(&a), *tb = balance_of(&b), *ti = balance_of(&issuance);
+    cr_assert_str_eq(ta, "115792089237316195423570985008687907853269984665640564039457584007913129639934", "alice");
+    cr_assert_str_eq(tb, "1", "bob");
+    cr_assert_str_eq(ti, "-115792089237316195423570985008687907853269984665640564039457584007913129639935",
+                     "issuance is minus the supply");
+    free(ta), free(tb), free(ti);
+    ledger_audit_report r;
+    cr_assert_eq(ledger_audit(l, &r), ST_OK, "audit");
+    cr_assert(r.ok, "audit holds");
+    cr_assert_eq(r.height, 1, "audited up to block 1");
+    cr_assert_eq(r.n_checks, 5, "five checks");
+}
+
+Test(ledger_books, refuses_overdraft_overflow_zero_and_self_transfer)
+{
+    ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice),
+                   b = ledger_user_account(LEDGER_FREE, bob);
+    cr_assert_eq(block_with(0, &issuance, &a, "10"), ST_OK, "mint");
+    cr_assert_eq(block_with(1, &a, &b, "11"), ST_INSUFFICIENT, "overdraft refused");
+    cr_assert_eq(block_with(2, &a, &a, "1"), ST_INVALID, "self transfer refused");
+    cr_assert_eq(block_with(3, &a, &b, "0"), ST_INVALID, "zero refused");
+    /* total issuance can never reach 2^256: 10 + (2^256 - 11) is the most */
+    cr_assert_eq(block_with(4, &issuance, &b,
+                            "115792089237316195423570985008687907853269984665640564039457584007913129639925"),
+                 ST_OK, "bob near the top");
+    cr_assert_eq(block_with(5, &issuance, &a, "1"), ST_OVERFLOW, "minting past 2^256 refused");
+    char *ta = balance_of(&a);
+    cr_assert_str_eq(ta, "10", "alice untouched by the refusals");
+    free(ta);
+    cr_assert(audit_check("debits_equal_credits"), "books balance");
+}
+
+Test(ledger_books, audit_detects_a_tampered_balance)
+{
+    ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice);
+    cr_assert_eq(block_with(0, &issuance, &a, "10"), ST_OK, "mint");
+    tamper("UPDATE accounts SET credits = '11' WHERE credits = '10'");
+    cr_assert(!audit_check("debits_equal_credits"), "sums differ");
+    cr_assert(!audit_check("accounts_match_transfers"), "account no longer matches its transfers");
+}
+
+Test(ledger_books, audit_detects_a_negative_balance)
+{
+    ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice);
+    cr_assert_eq(block_with(0, &issuance, &a, "10"), ST_OK, "mint");
+    tamper("UPDATE accounts SET debits = '12' WHERE credits = '10'");
+    cr_assert(!audit_check("no_negative_balance"), "negative balance found");
+}
+
+Test(ledger_books, audit_detects_a_broken_hash_chain)
+{
+    ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice),
+                   b = ledger_user_account(LEDGER_FREE, bob);
+    cr_assert_eq(block_with(0, &issuance, &a, "10"), ST_OK, "mint");
+    cr_assert_eq(block_with(1, &a, &b, "3"), ST_OK, "transfer");
+    cr_assert_eq(block_with(2, &a, &b, "3"), ST_OK, "transfer");
+    cr_assert(audit_check("hash_chain"), "chain intact");
+    tamper("UPDATE blocks SET time = time + 1 WHERE height = 1");
+    cr_assert(!audit_check("hash_chain"), "a changed header breaks the chain");
+}
+
+Test(ledger_books, audit_detects_a_removed_transaction)
+{
+    ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice);
+    cr_assert_eq(block_with(0, &issuance, &a, "10"), ST_OK, "mint");
+    tamper("PRAGMA foreign_keys=OFF; DELETE FROM transactions");
+    cr_assert(!audit_check("hash_chain"), "a missing transaction breaks its block's tx_root");
+}
+
+Test(ledger_books, sql_functions_are_exact)
+{
+    ledger_close(l);
+    l = NULL;
+    sqlite3 *db;
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK, "open");
+    sqlite3_close(db);
+    char err[256] = "";
+    cr_assert_eq(ledger_open(&l, err, sizeof err, path), ST_OK, "reopen: %s", err);
+    ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice),
+                   b = ledger_user_account(LEDGER_FREE, bob);
+    /* two balances whose sum exceeds 2^53 and 2^64 by far: a double or int64 sum would round */
+    cr_assert_eq(block_with(0, &issuance, &a, "100000000000000000000000000000000000001"), ST_OK, "mint a");
+    cr_assert_eq(block_with(1, &issuance, &b, "900000000000000000000000000000000000002"), ST_OK, "mint b");
+    cr_assert(audit_check("supply_equals_issuance"), "exact supply");
+}
+
+Test(ledger_books, refuses_a_database_from_a_newer_version)
+{
+    ledger_close(l);
+    l = NULL;
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA user_version = %u", ledger_schema_version() + 1);
+    tamper(pragma);
+    char err[256] = "";
+    ledger *x = NULL;
+    cr_assert_eq(ledger_open(&x, err, sizeof err, path), ST_VERSION, "newer database refused");
+    cr_assert(strstr(err, "newer") != NULL, "says why: %s", err);
+    cr_assert_null(x, "no handle");
+    tamper("PRAGMA user_version = 1");
+    cr_assert_eq(ledger_open(&l, err, sizeof err, path), ST_OK, "current version opens: %s", err);
+}
+
+Test(ledger_books, meta_values_round_trip)
+{
+    char *v = NULL;
+    cr_assert_eq(ledger_meta_get(l, "absent", &v), ST_NOTFOUND, "absent key");
+    cr_assert_eq(ledger_meta_set(l, "k", "one"), ST_OK, "set");
+    cr_assert_eq(ledger_meta_set(l, "k", "two"), ST_OK, "overwrite");
+    cr_assert_eq(ledger_meta_get(l, "k", &v), ST_OK, "get");
+    cr_assert_str_eq(v, "two", "latest value");
+    free(v);
+}
