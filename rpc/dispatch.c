@@ -100,9 +100,17 @@ static int param_index(const rpc_method *m, const char *name)
     return -1;
 }
 
+static int param_count(const rpc_method *m)
+{
+    int n = 0;
+    while (m->params && m->params[n])
+        n++;
+    return n;
+}
+
 /* Turns the request's params (moved out of the request; NULL when absent) into the object handed
- * to the handler. Returns: ST_OK with *obj (the caller deletes it), ST_NOMEM, or ST_INVALID after
- * writing why into msg. params is consumed either way. */
+ * to the handler; params is consumed either way. Returns: ST_OK with *obj (the caller deletes it),
+ * ST_NOMEM, or ST_INVALID after writing why into msg. */
 static int map_params(const rpc_method *m, cJSON *params, cJSON **obj, char *msg, size_t msg_size)
 {
     *obj = NULL;
@@ -111,7 +119,7 @@ static int map_params(const rpc_method *m, cJSON *params, cJSON **obj, char *msg
         return *obj ? ST_OK : ST_NOMEM;
     }
     if (cJSON_IsObject(params)) {
-        uint64_t seen = 0;
+        uint64_t seen = 0; /* bit i: params[i] given; RPC_MAX_PARAMS keeps i below 64 */
         for (const cJSON *p = params->child; p; p = p->next) {
             int i = param_index(m, p->string);
             if (i < 0 || (seen >> i & 1)) {
@@ -125,9 +133,12 @@ static int map_params(const rpc_method *m, cJSON *params, cJSON **obj, char *msg
         *obj = params;
         return ST_OK;
     }
-    int n = cJSON_GetArraySize(params);
-    if (n > 0 && (!m->params || param_index(m, "") >= 0 || n > (int)RPC_MAX_PARAMS || !m->params[n - 1]))
-        goto too_many;
+    int n = cJSON_GetArraySize(params), max = param_count(m);
+    if (n > max) {
+        snprintf(msg, msg_size, "invalid params: %s takes at most %d positional params", m->name, max);
+        cJSON_Delete(params);
+        return ST_INVALID;
+    }
     *obj = cJSON_CreateObject();
     for (int i = 0; *obj && i < n; i++) {
         cJSON *item = cJSON_DetachItemFromArray(params, 0);
@@ -139,8 +150,161 @@ static int map_params(const rpc_method *m, cJSON *params, cJSON **obj, char *msg
     }
     cJSON_Delete(params);
     return *obj ? ST_OK : ST_NOMEM;
-too_many:
-    cJSON_Delete(params);
-    snprintf(msg, msg_size, "invalid params: %s takes at most %d params", m->name, param_count(m));
-    return ST_INVALID;
+}
+
+/* Runs one call of ex from its request object req (which it may take members out of) and answers
+ * it in slot c, unless the handler deferred it. */
+static void run_call(rpc_exchange *ex, struct rpc_deferred *c, cJSON *req)
+{
+    rpc_server *s = ex->server;
+    if (!cJSON_IsObject(req)) {
+        answer_code(c, RPC_INVALID_REQUEST, "invalid request: not an object");
+        return;
+    }
+    cJSON *id = cJSON_GetObjectItemCaseSensitive(req, "id");
+    if (id && !cJSON_IsString(id) && !cJSON_IsNumber(id) && !cJSON_IsNull(id)) {
+        answer_code(c, RPC_INVALID_REQUEST, "invalid request: id must be a string, a number or null");
+        return;
+    }
+    if (id)
+        c->id = cJSON_DetachItemViaPointer(req, id);
+    const cJSON *version = cJSON_GetObjectItemCaseSensitive(req, "jsonrpc");
+    const cJSON *method = cJSON_GetObjectItemCaseSensitive(req, "method");
+    cJSON *params = cJSON_GetObjectItemCaseSensitive(req, "params");
+    if (!cJSON_IsString(version) || strcmp(version->valuestring, "2.0") != 0) {
+        answer_code(c, RPC_INVALID_REQUEST, "invalid request: jsonrpc must be \"2.0\"");
+        return;
+    }
+    if (!cJSON_IsString(method)) {
+        answer_code(c, RPC_INVALID_REQUEST, "invalid request: method must be a string");
+        return;
+    }
+    if (params && !cJSON_IsObject(params) && !cJSON_IsArray(params)) {
+        answer_code(c, RPC_INVALID_REQUEST, "invalid request: params must be an object or an array");
+        return;
+    }
+    /* a well-formed call: from here on, one without id is a notification and gets no answer */
+    c->notify = !id;
+    const rpc_method *m = find_method(s, method->valuestring);
+    if (!m) {
+        answer_code(c, RPC_METHOD_NOT_FOUND, "method not found: %.100s", method->valuestring);
+        return;
+    }
+    if ((m->flags & RPC_ADMIN) && !ex->authorized) {
+        answer(c, ST_UNAUTHORIZED, NULL, NULL, NULL);
+        return;
+    }
+    char msg[256];
+    cJSON *obj;
+    int rc = map_params(m, params ? cJSON_DetachItemViaPointer(req, params) : NULL, &obj, msg, sizeof msg);
+    if (rc != ST_OK) {
+        answer(c, rc, NULL, rc == ST_INVALID ? msg : NULL, NULL);
+        return;
+    }
+    struct rpc_ctx ctx = { .app = s->app, .server = s, .authorized = ex->authorized, .call = c };
+    cJSON *result = NULL;
+    rc = m->fn(&ctx, obj, &result);
+    cJSON_Delete(obj);
+    if (c->deferred) {
+        /* answered by rpc_deferred_finish, maybe already */
+        cJSON_Delete(result);
+        cJSON_Delete(ctx.errdata);
+    } else if (rc == ST_PENDING) {
+        cJSON_Delete(result);
+        cJSON_Delete(ctx.errdata);
+        answer(c, ST_PENDING, NULL, "internal error: the method cannot be deferred here", NULL);
+    } else {
+        answer(c, rc, result, ctx.errmsg, ctx.errdata);
+    }
+}
+
+/* Returns: whether [p, end) holds only JSON whitespace. */
+static bool blank(const char *p, const char *end)
+{
+    for (; p < end; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+            return false;
+    return true;
+}
+
+int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorized, bool can_defer,
+                     rpc_exchange **out)
+{
+    *out = NULL;
+    rpc_exchange *ex = calloc(1, sizeof *ex);
+    if (!ex)
+        return ST_NOMEM;
+    ex->server = s;
+    ex->authorized = authorized;
+    ex->can_defer = can_defer;
+    ex->running = true;
+    const char *end = NULL;
+    cJSON *tree = cJSON_ParseWithLengthOpts(body, len, &end, false);
+    if (tree && !blank(end, body + len)) {
+        cJSON_Delete(tree);
+        tree = NULL;
+    }
+    size_t n = tree && cJSON_IsArray(tree) ? (size_t)cJSON_GetArraySize(tree) : 1;
+    ex->batch = tree && cJSON_IsArray(tree) && n > 0 && n <= s->limits.max_batch;
+    /* anything but a batch within the limit has exactly one answer */
+    ex->n_calls = ex->batch ? n : 1;
+    ex->calls = calloc(ex->n_calls, sizeof *ex->calls);
+    if (!ex->calls) {
+        cJSON_Delete(tree);
+        free(ex);
+        return ST_NOMEM;
+    }
+    for (size_t i = 0; i < ex->n_calls; i++)
+        ex->calls[i].ex = ex;
+    if (!tree) {
+        answer_code(&ex->calls[0], RPC_PARSE_ERROR, "parse error");
+    } else if (ex->batch) {
+        size_t i = 0;
+        cJSON *item;
+        cJSON_ArrayForEach(item, tree)
+            run_call(ex, &ex->calls[i++], item);
+    } else if (!cJSON_IsArray(tree)) {
+        run_call(ex, &ex->calls[0], tree);
+    } else if (n == 0) {
+        answer_code(&ex->calls[0], RPC_INVALID_REQUEST, "invalid request: empty batch");
+    } else {
+        answer_code(&ex->calls[0], RPC_INVALID_REQUEST, "invalid request: a batch of %zu calls exceeds the limit of %u",
+                    n, s->limits.max_batch);
+    }
+    cJSON_Delete(tree);
+    ex->running = false;
+    *out = ex;
+    return ST_OK;
+}
+
+int rpc_exchange_encode(rpc_exchange *ex, char **text, size_t *len)
+{
+    *text = NULL;
+    *len = 0;
+    if (ex->lost)
+        return ST_NOMEM;
+    cJSON *out = ex->batch ? cJSON_CreateArray() : ex->calls[0].response;
+    ex->calls[0].response = ex->batch ? ex->calls[0].response : NULL;
+    if (ex->batch && !out)
+        return ST_NOMEM;
+    for (size_t i = 0; ex->batch && i < ex->n_calls; i++) {
+        cJSON *r = ex->calls[i].response;
+        ex->calls[i].response = NULL;
+        if (r && !cJSON_AddItemToArray(out, r)) {
+            cJSON_Delete(r);
+            cJSON_Delete(out);
+            return ST_NOMEM;
+        }
+    }
+    if (out && (!ex->batch || out->child))
+        *text = cJSON_PrintUnformatted(out);
+    else if (out)
+        ex->batch = true; /* only notifications: nothing to print */
+    bool printed = *text != NULL, wanted = out && (!ex->batch || out->child);
+    cJSON_Delete(out);
+    if (wanted && !printed)
+        return ST_NOMEM;
+    if (printed)
+        *len = strlen(*text);
+    return ST_OK;
 }
