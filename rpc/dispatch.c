@@ -7,6 +7,7 @@
  * notifications never produce a response, invalid requests always do (id null if unusable). */
 #include "rpc/rpc_int.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -277,34 +278,111 @@ int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorize
     return ST_OK;
 }
 
-int rpc_exchange_encode(rpc_exchange *ex, char **text, size_t *len)
+/* Moves the responses of a batch into one array. Returns: ST_OK with *out the array, or NULL when
+ * every call was a notification; ST_NOMEM. */
+static int collect(rpc_exchange *ex, cJSON **out)
 {
-    *text = NULL;
-    *len = 0;
-    if (ex->lost)
-        return ST_NOMEM;
-    cJSON *out = ex->batch ? cJSON_CreateArray() : ex->calls[0].response;
-    ex->calls[0].response = ex->batch ? ex->calls[0].response : NULL;
-    if (ex->batch && !out)
-        return ST_NOMEM;
-    for (size_t i = 0; ex->batch && i < ex->n_calls; i++) {
+    cJSON *arr = NULL;
+    *out = NULL;
+    for (size_t i = 0; i < ex->n_calls; i++) {
         cJSON *r = ex->calls[i].response;
+        if (!r)
+            continue;
+        if (!arr && !(arr = cJSON_CreateArray()))
+            return ST_NOMEM;
         ex->calls[i].response = NULL;
-        if (r && !cJSON_AddItemToArray(out, r)) {
+        if (!cJSON_AddItemToArray(arr, r)) {
             cJSON_Delete(r);
-            cJSON_Delete(out);
+            cJSON_Delete(arr);
             return ST_NOMEM;
         }
     }
-    if (out && (!ex->batch || out->child))
-        *text = cJSON_PrintUnformatted(out);
-    else if (out)
-        ex->batch = true; /* only notifications: nothing to print */
-    bool printed = *text != NULL, wanted = out && (!ex->batch || out->child);
-    cJSON_Delete(out);
-    if (wanted && !printed)
-        return ST_NOMEM;
-    if (printed)
-        *len = strlen(*text);
+    *out = arr;
     return ST_OK;
+}
+
+int rpc_exchange_encode(rpc_exchange *ex, char **text, size_t *len)
+{
+    cJSON *out = NULL;
+    *text = NULL;
+    *len = 0;
+    if (ex->lost || (ex->batch && collect(ex, &out) != ST_OK))
+        return ST_NOMEM;
+    if (!ex->batch) {
+        out = ex->calls[0].response;
+        ex->calls[0].response = NULL;
+    }
+    if (!out)
+        return ST_OK;
+    *text = cJSON_PrintUnformatted(out);
+    cJSON_Delete(out);
+    if (!*text)
+        return ST_NOMEM;
+    *len = strlen(*text);
+    return ST_OK;
+}
+
+void rpc_exchange_free(rpc_exchange *ex)
+{
+    if (!ex)
+        return;
+    for (size_t i = 0; i < ex->n_calls; i++) {
+        cJSON_Delete(ex->calls[i].id);
+        cJSON_Delete(ex->calls[i].response);
+    }
+    free(ex->calls);
+    free(ex);
+}
+
+int rpc_error(struct rpc_ctx *ctx, int status, cJSON *data, const char *fmt, ...)
+{
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ctx->errmsg, sizeof ctx->errmsg, fmt, ap);
+        va_end(ap);
+    }
+    if (data) {
+        cJSON_Delete(ctx->errdata);
+        ctx->errdata = data;
+    }
+    return status;
+}
+
+rpc_deferred *rpc_defer(struct rpc_ctx *ctx)
+{
+    struct rpc_deferred *c = ctx->call;
+    if (!c->ex->can_defer)
+        return NULL;
+    if (!c->deferred) {
+        c->deferred = true;
+        c->ex->pending++;
+    }
+    return c;
+}
+
+void rpc_deferred_finish(rpc_deferred *d, int status, cJSON *result, cJSON *errdata, const char *errmsg)
+{
+    rpc_exchange *ex = d->ex;
+    assert(d->deferred && !d->answered);
+    answer(d, status, result, errmsg, errdata);
+    ex->pending--;
+    /* while its handlers still run, rpc_exchange_run's caller answers the exchange */
+    if (ex->pending == 0 && !ex->running)
+        rpc_http_finish(ex);
+}
+
+char *rpc_handle_body(rpc_server *s, const char *body, size_t len, bool authorized)
+{
+    rpc_exchange *ex;
+    char *text = NULL, *copy = NULL;
+    size_t n;
+    if (rpc_exchange_run(s, body, len, authorized, false, &ex) != ST_OK)
+        return NULL;
+    /* copied so that the caller can use free() whatever allocator cJSON was given */
+    if (rpc_exchange_encode(ex, &text, &n) == ST_OK && text && (copy = malloc(n + 1)))
+        memcpy(copy, text, n + 1);
+    cJSON_free(text);
+    rpc_exchange_free(ex);
+    return copy;
 }

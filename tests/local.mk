@@ -10,3 +10,4 @@ include tests/engine/local.mk
 include tests/rpc/local.mk
 include tests/cli/local.mk
 include tests/integration/local.mk
+include tests/interop/local.mk

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT */
+/* output.c: the human rendering of the node's answers: aligned "label  value" lines, token amounts
+ * in whole tokens (exact, via ledger_amount_format_human) unless --raw, events and messages as
+ * "Type key=value ...". Missing or unexpected members print as "-" rather than failing, so a newer
+ * node's answers still show. --json bypasses all of this (cli_print_json). */
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "ledger/amount.h"
+
+#define LABEL_WIDTH 12
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("conclave: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+void cli_print_json(const cJSON *v)
+{
+    char *s = cJSON_Print(v);
+    if (!s) {
+        cli_error("out of memory");
+        return;
+    }
+    puts(s);
+    cJSON_free(s);
+}
+
+/* Members whose values are token amounts in base units (shown in tokens unless raw). */
+static bool is_token_key(const char *key)
+{
+    static const char *const keys[] = { "amount", "deposit", "cumulative", "capacity", "free", "escrow",
+                                        "claimable", "balance", "stake", "reward", "fee", NULL };
+    for (const char *const *k = keys; *k; k++)
+        if (strcmp(key, *k) == 0)
+            return true;
+    return false;
+}
+
+/* Writes the text of one JSON value into buf: strings bare, integers without a fraction, token
+ * amounts (when key names one and raw is off) in whole tokens, anything else compact JSON. */
+static void value_text(char *buf, size_t cap, const char *key, const cJSON *v, bool raw)
+{
+    mpz_t amount;
+    if (!v || cJSON_IsNull(v)) {
+        snprintf(buf, cap, "-");
+    } else if (cJSON_IsString(v)) {
+        mpz_init(amount);
+        if (!raw && key && is_token_key(key)
+            && ledger_amount_parse(amount, v->valuestring, strlen(v->valuestring)) == ST_OK) {
+            char human[LEDGER_AMOUNT_STRLEN + 2];
+            ledger_amount_format_human(human, amount, LEDGER_AMOUNT_DECIMALS);
+            snprintf(buf, cap, "%s", human);
+        } else {
+            snprintf(buf, cap, "%s", v->valuestring);
+        }
+        mpz_clear(amount);
+    } else if (cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble) {
+        snprintf(buf, cap, "%lld", (long long)v->valuedouble);
+    } else if (cJSON_IsBool(v)) {
+        snprintf(buf, cap, "%s", cJSON_IsTrue(v) ? "yes" : "no");
+    } else {
+        char *s = cJSON_PrintUnformatted(v);
+        snprintf(buf, cap, "%s", s ? s : "?");
+        cJSON_free(s);
+    }
+}
+
+/* Prints "label  value" for member key of obj. */
+static void line(const char *label, const cJSON *obj, const char *key, bool raw)
+{
+    char text[1024];
+    value_text(text, sizeof text, key, cJSON_GetObjectItemCaseSensitive(obj, key), raw);
+    printf("%-*s %s\n", LABEL_WIDTH, label, text);
+}
+
+/* Prints "label  SECONDS (ISO-8601 UTC)" for a time member. */
+static void time_line(const char *label, const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    char iso[32] = "";
+    if (!cJSON_IsNumber(v)) {
+        line(label, obj, key, false);
+        return;
+    }
+    time_t t = (time_t)v->valuedouble;
+    struct tm tm;
+    if (gmtime_r(&t, &tm))
+        strftime(iso, sizeof iso, " (%Y-%m-%dT%H:%M:%SZ)", &tm);
+    printf("%-*s %.0f%s\n", LABEL_WIDTH, label, v->valuedouble, iso);
+}
+
+/* Prints an object as "Type key=value key=value" (the "type" member first, if any). */
+static void print_kv(const cJSON *obj, bool raw)
+{
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(obj, "type");
+    const char *sep = "";
+    char text[1024];
+    if (cJSON_IsString(type)) {
+        fputs(type->valuestring, stdout);
+        sep = " ";
+    }
+    const cJSON *m;
+    cJSON_ArrayForEach(m, obj) {
+        if (m == type || !m->string)
+            continue;
+        value_text(text, sizeof text, m->string, m, raw);
+        printf("%s%s=%s", sep, m->string, text);
+        sep = " ";
+    }
+    fputc('\n', stdout);
+}
+
+/* Prints the events array of a receipt: the first on the label's line, the others below it. */
+static void events_lines(const cJSON *obj, bool raw)
+{
+    const cJSON *events = cJSON_GetObjectItemCaseSensitive(obj, "events");
+    if (!cJSON_IsArray(events) || cJSON_GetArraySize(events) == 0) {
+        printf("%-*s (none)\n", LABEL_WIDTH, "events");
+        return;
+    }
+    const cJSON *ev;
+    const char *label = "events";
+    cJSON_ArrayForEach(ev, events) {
+        printf("%-*s ", LABEL_WIDTH, label);
+        label = "";
+        if (cJSON_IsObject(ev))
+            print_kv(ev, raw);
+        else
+            cli_print_json(ev);
+    }
+}
+
+/* Prints "label  N (index I)" for the block and index of a receipt or transaction. */
+static void position_line(const cJSON *obj)
+{
+    char block[64], index[64];
+    value_text(block, sizeof block, NULL, cJSON_GetObjectItemCaseSensitive(obj, "block"), false);
+    value_text(index, sizeof index, NULL, cJSON_GetObjectItemCaseSensitive(obj, "index"), false);
+    printf("%-*s %s (index %s)\n", LABEL_WIDTH, "block", block, index);
+}
+
+void cli_print_info(const cJSON *info)
+{
+    line("chain id", info, "chainId", false);
+    line("height", info, "height", false);
+    line("head", info, "headHash", false);
+    line("genesis", info, "genesisHash", false);
+    time_line("time", info, "time");
+    line("version", info, "version", false);
+    line("dev", info, "dev", false);
+}
+
+void cli_print_account(const cJSON *acct, bool raw)
+{
+    line("address", acct, "address", raw);
+    line("nonce", acct, "nonce", raw);
+    line("free", acct, "free", raw);
+    line("escrow", acct, "escrow", raw);
+    line("claimable", acct, "claimable", raw);
+}
+
+void cli_print_receipt(const cJSON *receipt, bool raw)
+{
+    line("hash", receipt, "hash", raw);
+    position_line(receipt);
+    line("status", receipt, "status", raw);
+    if (cJSON_GetObjectItemCaseSensitive(receipt, "error"))
+        line("error", receipt, "error", raw);
+    events_lines(receipt, raw);
+}
+
+void cli_print_block(const cJSON *block)
+{
+    line("height", block, "height", false);
+    line("hash", block, "hash", false);
+    line("parent", block, "parent", false);
+    time_line("time", block, "time");
+    line("tx root", block, "txRoot", false);
+    line("tx count", block, "txCount", false);
+    const cJSON *txs = cJSON_GetObjectItemCaseSensitive(block, "transactions");
+    const cJSON *h;
+    const char *label = "transactions";
+    cJSON_ArrayForEach(h, txs) {
+        printf("%-*s %s\n", LABEL_WIDTH, label, cJSON_IsString(h) ? h->valuestring : "?");
+        label = "";
+    }
+}
+
+void cli_print_tx(const cJSON *tx, bool raw)
+{
+    line("hash", tx, "hash", raw);
+    position_line(tx);
+    line("sender", tx, "sender", raw);
+    line("type", tx, "type", raw);
+    const cJSON *body = cJSON_GetObjectItemCaseSensitive(tx, "transaction");
+    const cJSON *msg = cJSON_GetObjectItemCaseSensitive(body, "message");
+    printf("%-*s ", LABEL_WIDTH, "message");
+    if (cJSON_IsObject(msg))
+        print_kv(msg, raw);
+    else
+        puts("-");
+    line("status", tx, "status", raw);
+    if (cJSON_GetObjectItemCaseSensitive(tx, "error"))
+        line("error", tx, "error", raw);
+    events_lines(tx, raw);
+}
+
+bool cli_print_audit(const cJSON *audit)
+{
+    const cJSON *checks = cJSON_GetObjectItemCaseSensitive(audit, "checks");
+    const cJSON *c;
+    char height[64];
+    cJSON_ArrayForEach(c, checks) {
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(c, "name");
+        const cJSON *detail = cJSON_GetObjectItemCaseSensitive(c, "detail");
+        printf("%-4s  %-28s %s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "ok")) ? "ok" : "FAIL",
+               cJSON_IsString(name) ? name->valuestring : "?", cJSON_IsString(detail) ? detail->valuestring : "");
+    }
+    bool ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(audit, "ok"));
+    value_text(height, sizeof height, NULL, cJSON_GetObjectItemCaseSensitive(audit, "height"), false);
+    printf("audit at height %s: %s\n", height, ok ? "OK" : "FAILED");
+    return ok;
+}
+
+char *cli_rpc_error_text(const cJSON *error)
+{
+    const cJSON *msg = cJSON_GetObjectItemCaseSensitive(error, "message");
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(error, "code");
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(error, "data");
+    char *data_text = data ? cJSON_PrintUnformatted(data) : NULL;
+    const char *m = cJSON_IsString(msg) ? msg->valuestring : "(no message)";
+    size_t cap = strlen(m) + (data_text ? strlen(data_text) : 0) + 64;
+    char *out = malloc(cap);
+    if (out) {
+        int n = snprintf(out, cap, "%s (code %d", m, cJSON_IsNumber(code) ? code->valueint : 0);
+        if (data_text)
+            snprintf(out + n, cap - (size_t)n, ", data %s)", data_text);
+        else
+            snprintf(out + n, cap - (size_t)n, ")");
+    }
+    cJSON_free(data_text);
+    return out;
+}

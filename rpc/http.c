@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: MIT */
+/* http.c: the HTTP side of the RPC server, and the only code that touches evhttp. POST / carries
+ * JSON-RPC, GET /health answers {"status":"ok"}; evhttp enforces the timeout and the header and body
+ * limits (a body over max_body gets evhttp's own 413). libevent 2.1 cannot cap connections, so a
+ * connection is counted from its first request until its close callback, and one over the cap gets
+ * 503 and is closed. A request whose calls are deferred stays with its connection until the last
+ * one is finished; the close callback detaches it, so finishing after the client left is safe. */
+#define _DEFAULT_SOURCE /* explicit_bzero, strncasecmp */
+#include "rpc/rpc_int.h"
+
+#include <assert.h>
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#define MAX_HEADERS_SIZE 8192 /* bytes of request line and headers */
+
+/* A connection that has sent a request. */
+struct rpc_conn {
+    rpc_server *server;
+    struct evhttp_connection *evcon;
+    rpc_exchange *ex;                /* the exchange waiting for deferred calls on it, or NULL */
+    struct rpc_conn *prev, *next;
+};
+
+void rpc_limits_default(rpc_limits *l)
+{
+    l->max_body = 1u << 20;
+    l->max_batch = 100;
+    l->max_connections = 256;
+    l->timeout_secs = 30;
+}
+
+static void send_body(struct evhttp_request *req, int http, const char *reason, const char *body, size_t len,
+                      bool close)
+{
+    struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
+    evhttp_add_header(headers, "Content-Type", "application/json");
+    if (close)
+        evhttp_add_header(headers, "Connection", "close");
+    if (len && evbuffer_add(evhttp_request_get_output_buffer(req), body, len) != 0)
+        http = 500, reason = "Internal Server Error";
+    evhttp_send_reply(req, http, reason, NULL);
+}
+
+/* Answers a failure of the HTTP exchange itself. allow: the Allow header for 405, or NULL. */
+static void send_fault(struct evhttp_request *req, enum rpc_fault f, const char *allow)
+{
+    int http, code;
+    const char *reason, *message;
+    rpc_fault_describe(f, &http, &reason, &code, &message);
+    cJSON *reply = rpc_reply_new(NULL, "error", rpc_error_object(code, message, NULL));
+    char *text = reply ? cJSON_PrintUnformatted(reply) : NULL;
+    if (allow)
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
+    send_body(req, http, reason, text, text ? strlen(text) : 0, f == RPC_FAULT_BUSY);
+    cJSON_free(text);
+    cJSON_Delete(reply);
+}
+
+/* Answers the calls of a finished exchange. */
+static void send_exchange(struct evhttp_request *req, rpc_exchange *ex)
+{
+    char *text;
+    size_t len;
+    if (rpc_exchange_encode(ex, &text, &len) != ST_OK)
+        send_fault(req, RPC_FAULT_NOMEM, NULL);
+    else if (!text)
+        evhttp_send_reply(req, 204, "No Content", NULL);
+    else
+        send_body(req, 200, "OK", text, len, false);
+    cJSON_free(text);
+}
+
+static void unlink_waiting(rpc_server *s, rpc_exchange *ex)
+{
+    if (ex->prev)
+        ex->prev->next = ex->next;
+    else
+        s->waiting = ex->next;
+    if (ex->next)
+        ex->next->prev = ex->prev;
+}
+
+void rpc_http_finish(rpc_exchange *ex)
+{
+    struct evhttp_request *req = ex->req;
+    unlink_waiting(ex->server, ex);
+    if (ex->conn)
+        ex->conn->ex = NULL;
+    if (req)
+        send_exchange(req, ex);
+    rpc_exchange_free(ex);
+}
+
+static void on_conn_close(struct evhttp_connection *evcon, void *arg)
+{
+    struct rpc_conn *conn = arg;
+    rpc_server *s = conn->server;
+    if (conn->ex) {
+        /* evhttp frees the request with the connection; the exchange lives on until finished */
+        conn->ex->req = NULL;
+        conn->ex->conn = NULL;
+    }
+    if (conn->prev)
+        conn->prev->next = conn->next;
+    else
+        s->conns = conn->next;
+    if (conn->next)
+        conn->next->prev = conn->prev;
+    s->n_conns--;
+    free(conn);
+}
+
+/* Returns: the record of req's connection, registering it on its first request; NULL when the
+ * connection is over the cap (or out of memory) and must be refused. Linear in the open
+ * connections, which max_connections bounds. */
+static struct rpc_conn *conn_get(rpc_server *s, struct evhttp_request *req)
+{
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    for (struct rpc_conn *c = s->conns; c; c = c->next)
+        if (c->evcon == evcon)
+            return c;
+    if (s->n_conns >= s->limits.max_connections)
+        return NULL;
+    struct rpc_conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->server = s;
+    c->evcon = evcon;
+    c->next = s->conns;
+    if (s->conns)
+        s->conns->prev = c;
+    s->conns = c;
+    s->n_conns++;
+    evhttp_connection_set_closecb(evcon, on_conn_close, c);
+    return c;
+}
+
+/* Returns: whether want (wlen > 0 bytes) and got are equal, in time independent of want's bytes. */
+static bool token_equal(const char *want, size_t wlen, const char *got, size_t glen)
+{
+    unsigned char diff = wlen != glen;
+    for (size_t i = 0; i < glen; i++)
+        diff |= (unsigned char)(got[i] ^ want[i % wlen]);
+    return diff == 0;
+}
+
+/* Returns: whether req carries "Authorization: Bearer <the admin token>". */
+static bool authorized(const rpc_server *s, struct evhttp_request *req)
+{
+    const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+    if (!s->token || !h || strncasecmp(h, "Bearer ", 7) != 0)
+        return false;
+    for (h += 7; *h == ' '; h++)
+        ;
+    return token_equal(s->token, s->token_len, h, strlen(h));
+}
+
+static void serve_rpc(rpc_server *s, struct rpc_conn *conn, struct evhttp_request *req)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t len = evbuffer_get_length(in); /* at most max_body: evhttp refused longer ones */
+    char *body = malloc(len + 1);
+    rpc_exchange *ex = NULL;
+    if (!body || evbuffer_remove(in, body, len) != (int)len) {
+        free(body);
+        send_fault(req, RPC_FAULT_NOMEM, NULL);
+        return;
+    }
+    body[len] = '\0';
+    int rc = rpc_exchange_run(s, body, len, authorized(s, req), true, &ex);
+    free(body);
+    if (rc != ST_OK) {
+        send_fault(req, RPC_FAULT_NOMEM, NULL);
+    } else if (ex->pending) {
+        ex->req = req;
+        ex->conn = conn;
+        conn->ex = ex;
+        ex->next = s->waiting;
+        if (s->waiting)
+            s->waiting->prev = ex;
+        s->waiting = ex;
+    } else {
+        send_exchange(req, ex);
+        rpc_exchange_free(ex);
+    }
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+    rpc_server *s = arg;
+    struct rpc_conn *conn = conn_get(s, req);
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+    enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+    if (!conn)
+        send_fault(req, RPC_FAULT_BUSY, NULL);
+    else if (path && strcmp(path, "/") == 0 && cmd == EVHTTP_REQ_POST)
+        serve_rpc(s, conn, req);
+    else if (path && strcmp(path, "/") == 0)
+        send_fault(req, RPC_FAULT_METHOD, "POST");
+    else if (path && strcmp(path, "/health") == 0 && cmd == EVHTTP_REQ_GET)
+        send_body(req, 200, "OK", "{\"status\":\"ok\"}", strlen("{\"status\":\"ok\"}"), false);
+    else if (path && strcmp(path, "/health") == 0)
+        send_fault(req, RPC_FAULT_METHOD, "GET");
+    else
+        send_fault(req, RPC_FAULT_PATH, NULL);
+}
+
+rpc_server *rpc_server_new(struct event_base *base, const rpc_method *methods, size_t n_methods,
+                           void *app, const rpc_limits *limits, const char *token, bool dev)
+{
+    for (size_t i = 0; i < n_methods; i++) {
+        assert(i == 0 || strcmp(methods[i - 1].name, methods[i].name) < 0);
+        assert(!methods[i].params || methods[i].params[RPC_MAX_PARAMS - 1] == NULL ||
+               methods[i].params[RPC_MAX_PARAMS] == NULL);
+    }
+    rpc_server *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->base = base;
+    s->methods = methods;
+    s->n_methods = n_methods;
+    s->app = app;
+    s->dev = dev;
+    if (limits)
+        s->limits = *limits;
+    else
+        rpc_limits_default(&s->limits);
+    if (token && *token) {
+        s->token_len = strlen(token);
+        if (!(s->token = malloc(s->token_len + 1)))
+            goto fail;
+        memcpy(s->token, token, s->token_len + 1);
+    }
+    if (!(s->http = evhttp_new(base)))
+        goto fail;
+    evhttp_set_timeout(s->http, (int)s->limits.timeout_secs);
+    evhttp_set_max_headers_size(s->http, MAX_HEADERS_SIZE);
+    evhttp_set_max_body_size(s->http, (ev_ssize_t)s->limits.max_body);
+    evhttp_set_allowed_methods(s->http, EVHTTP_REQ_POST | EVHTTP_REQ_GET);
+    /* read an oversized body to its end before answering 413, so that the client sees the answer
+     * instead of a reset */
+    evhttp_set_flags(s->http, EVHTTP_SERVER_LINGERING_CLOSE);
+    evhttp_set_gencb(s->http, on_request, s);
+    return s;
+fail:
+    rpc_server_free(s);
+    return NULL;
+}
+
+int rpc_server_listen(rpc_server *s, const char *hostport, unsigned *bound_port)
+{
+    char host[256];
+    const char *colon = strrchr(hostport, ':'), *h = hostport;
+    if (!colon)
+        return ST_INVALID;
+    size_t hlen = (size_t)(colon - hostport);
+    if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
+        h++;
+        hlen -= 2;
+    }
+    if (hlen >= sizeof host)
+        return ST_INVALID;
+    memcpy(host, h, hlen);
+    host[hlen] = '\0';
+    const char *p = colon + 1;
+    unsigned long port = 0;
+    size_t digits = strspn(p, "0123456789");
+    if (digits == 0 || digits > 5 || p[digits] != '\0' || (port = strtoul(p, NULL, 10)) > 65535)
+        return ST_INVALID;
+    struct evhttp_bound_socket *bound =
+        evhttp_bind_socket_with_handle(s->http, hlen ? host : "127.0.0.1", (ev_uint16_t)port);
+    if (!bound)
+        return ST_IO;
+    struct sockaddr_storage ss;
+    socklen_t sslen = sizeof ss;
+    if (getsockname(evhttp_bound_socket_get_fd(bound), (struct sockaddr *)&ss, &sslen) != 0) {
+        evhttp_del_accept_socket(s->http, bound);
+        return ST_IO;
+    }
+    if (bound_port)
+        *bound_port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+                                               : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    return ST_OK;
+}
+
+void rpc_server_free(rpc_server *s)
+{
+    if (!s)
+        return;
+    /* closing the connections runs on_conn_close, which detaches the waiting exchanges */
+    if (s->http)
+        evhttp_free(s->http);
+    while (s->waiting) {
+        rpc_exchange *ex = s->waiting;
+        unlink_waiting(s, ex);
+        rpc_exchange_free(ex);
+    }
+    if (s->token) {
+        explicit_bzero(s->token, s->token_len);
+        free(s->token);
+    }
+    free(s);
+}

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+// ethers_interop.cjs: ethers.js, the library wallets and dapps use, signs EIP-712 transactions for a
+// real conclaved started here on a free loopback port; the node must accept them exactly, and
+// refuse a replayed, a tampered, a wrong-chain and a high-s version. Prints "N passed, N failed".
+'use strict';
+const { spawn } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { ethers } = require('ethers');
+
+const MNEMONIC = 'test test test test test test test test test test test junk';
+const bin = process.argv[2];
+let passed = 0, failed = 0;
+
+function check(name, ok, detail) {
+  if (ok) { passed++; console.log(`ok - ${name}`); }
+  else { failed++; console.log(`not ok - ${name}${detail ? ': ' + detail : ''}`); }
+}
+
+function devWallet(i) {
+  return ethers.HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
+}
+
+function startNode(datadir) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, ['--dev', '--datadir', datadir, '--rpc-bind', '127.0.0.1:0'],
+                        { stdio: ['ignore', 'pipe', 'inherit'] });
+    let buf = '';
+    child.stdout.on('data', (chunk) => {
+      buf += chunk;
+      const m = buf.match(/listening on (http:\/\/\S+)/);
+      if (m) resolve({ child, url: m[1] });
+    });
+    child.on('exit', (code) => reject(new Error(`conclaved exited with ${code} before listening`)));
+  });
+}
+
+let nextId = 1;
+async function rpc(url, method, params) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params }),
+    signal: AbortSignal.timeout(10000),
+  });
+  return res.json();
+}
+
+const TYPES = { Transfer: [{ name: 'to', type: 'address' }, { name: 'amount', type: 'uint256' },
+                           { name: 'nonce', type: 'uint64' }] };
+
+async function signTransfer(wallet, chainId, to, amount, nonce) {
+  const domain = { name: 'Conclave', version: '1', chainId };
+  const message = { to, amount: amount.toString(), nonce: nonce.toString() };
+  const signature = await wallet.signTypedData(domain, TYPES, message);
+  const digest = ethers.TypedDataEncoder.hash(domain, TYPES, message);
+  return { tx: { type: 'Transfer', message, signature, from: wallet.address }, digest };
+}
+
+async function main() {
+  const datadir = fs.mkdtempSync(path.join(os.tmpdir(), 'conclave-interop-'));
+  const { child, url } = await startNode(datadir);
+  try {
+    const w0 = devWallet(0), w1 = devWallet(1);
+    const info = (await rpc(url, 'node_info', {})).result;
+    check('node serves chain 31337', info && info.chainId === 31337, JSON.stringify(info));
+    const a0 = (await rpc(url, 'ledger_getAccount', { address: w0.address })).result;
+    check('the mnemonic\'s first account is funded with 10^24', a0.free === '1000000000000000000000000', a0.free);
+
+    const amount = 1500000000000000000n;
+    const { tx, digest } = await signTransfer(w0, 31337, w1.address, amount, 0);
+    const sent = await rpc(url, 'tx_send', tx);
+    const r = sent.result;
+    check('an ethers-signed Transfer is accepted', r && r.status === 'success', JSON.stringify(sent));
+    const expectedHash = ethers.keccak256(ethers.concat([digest, tx.signature]));
+    check('the transaction id is keccak256(digest || signature)', r && r.hash === expectedHash, r && r.hash);
+    const ev = r && r.events && r.events[0];
+    check('the receipt carries the Transfer event', ev && ev.type === 'Transfer' && ev.from === w0.address &&
+          ev.to === w1.address && ev.amount === amount.toString(), JSON.stringify(r && r.events));
+    const b0 = (await rpc(url, 'ledger_getAccount', { address: w0.address })).result;
+    const b1 = (await rpc(url, 'ledger_getAccount', { address: w1.address })).result;
+    check('balances moved exactly', BigInt(b0.free) === 10n ** 24n - amount && BigInt(b1.free) === 10n ** 24n + amount,
+          `${b0.free} ${b1.free}`);
+    check('the sender\'s nonce is now 1', b0.nonce === 1, String(b0.nonce));
+    const stored = (await rpc(url, 'ledger_getTransaction', { hash: r.hash })).result;
+    check('the stored transaction names its signer', stored && stored.sender === w0.address, JSON.stringify(stored));
+
+    const replay = await rpc(url, 'tx_send', tx);
+    check('a replay is refused with the expected nonce', replay.error && replay.error.code === -32001 &&
+          replay.error.data && replay.error.data.expected === '1', JSON.stringify(replay));
+
+    const next = await signTransfer(w0, 31337, w1.address, 1n, 1);
+    const tampered = { ...next.tx, message: { ...next.tx.message, amount: '1000' } };
+    const t = await rpc(url, 'tx_send', tampered);
+    check('a tampered message is refused', t.error && t.error.code === -32002, JSON.stringify(t));
+
+    const other = await signTransfer(w0, 1, w1.address, 1n, 1);
+    const wc = await rpc(url, 'tx_send', other.tx);
+    check('a signature for another chain is refused', wc.error && wc.error.code === -32002, JSON.stringify(wc));
+
+    const sig = ethers.Signature.from(next.tx.signature);
+    const n = BigInt('0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141');
+    const highS = ethers.concat([sig.r, ethers.toBeHex(n - BigInt(sig.s), 32), sig.v === 27 ? '0x1c' : '0x1b']);
+    const hs = await rpc(url, 'tx_send', { ...next.tx, signature: highS });
+    check('a high-s signature is refused', hs.error && hs.error.code === -32002, JSON.stringify(hs));
+
+    const ok = await rpc(url, 'tx_send', next.tx);
+    check('the untampered next transaction still applies', ok.result && ok.result.status === 'success',
+          JSON.stringify(ok));
+    const audit = (await rpc(url, 'ledger_audit', {})).result;
+    check('the audit holds', audit && audit.ok === true, JSON.stringify(audit));
+  } finally {
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+    fs.rmSync(datadir, { recursive: true, force: true });
+  }
+}
+
+const timer = setTimeout(() => { console.log('not ok - timed out'); process.exit(1); }, 60000);
+main().then(() => {
+  clearTimeout(timer);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}, (err) => {
+  clearTimeout(timer);
+  console.log(`not ok - ${err.stack || err}`);
+  console.log(`${passed} passed, ${failed + 1} failed`);
+  process.exit(1);
+});
