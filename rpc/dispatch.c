@@ -109,6 +109,15 @@ static int param_count(const rpc_method *m)
     return n;
 }
 
+bool rpc_table_valid(const rpc_method *methods, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!methods[i].name || !methods[i].fn || param_count(&methods[i]) > RPC_MAX_PARAMS ||
+            (i > 0 && strcmp(methods[i - 1].name, methods[i].name) >= 0))
+            return false;
+    return true;
+}
+
 /* Turns the request's params (moved out of the request; NULL when absent) into the object handed
  * to the handler; params is consumed either way. Returns: ST_OK with *obj (the caller deletes it),
  * ST_NOMEM, or ST_INVALID after writing why into msg. */

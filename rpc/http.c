@@ -194,6 +194,7 @@ static void serve_rpc(rpc_server *s, struct rpc_conn *conn, struct evhttp_reques
 
 static void on_request(struct evhttp_request *req, void *arg)
 {
+    static const char health[] = "{\"status\":\"ok\"}";
     rpc_server *s = arg;
     struct rpc_conn *conn = conn_get(s, req);
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
@@ -206,7 +207,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     else if (path && strcmp(path, "/") == 0)
         send_fault(req, RPC_FAULT_METHOD, "POST");
     else if (path && strcmp(path, "/health") == 0 && cmd == EVHTTP_REQ_GET)
-        send_body(req, 200, "OK", "{\"status\":\"ok\"}", strlen("{\"status\":\"ok\"}"), false);
+        send_body(req, 200, "OK", health, sizeof health - 1, false);
     else if (path && strcmp(path, "/health") == 0)
         send_fault(req, RPC_FAULT_METHOD, "GET");
     else
@@ -216,11 +217,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 rpc_server *rpc_server_new(struct event_base *base, const rpc_method *methods, size_t n_methods,
                            void *app, const rpc_limits *limits, const char *token, bool dev)
 {
-    for (size_t i = 0; i < n_methods; i++) {
-        assert(i == 0 || strcmp(methods[i - 1].name, methods[i].name) < 0);
-        assert(!methods[i].params || methods[i].params[RPC_MAX_PARAMS - 1] == NULL ||
-               methods[i].params[RPC_MAX_PARAMS] == NULL);
-    }
+    assert(rpc_table_valid(methods, n_methods));
     rpc_server *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;

@@ -1,1 +1,6 @@
 # tests/integration/local.mk: the integration tests.
+check_PROGRAMS += tests/integration/test_node
+tests_integration_test_node_SOURCES = tests/integration/test_node.c
+tests_integration_test_node_CFLAGS = $(TEST_CFLAGS)
+tests_integration_test_node_LDADD = $(TEST_LDADD)
+TESTS += tests/integration/test_node

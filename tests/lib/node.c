@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: MIT */
+/* node.c: a real conclaved for integration tests (see node.h). */
+#include "tests/lib/node.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "engine/genesis.h"
+#include "ledger/hex.h"
+#include "ledger/sig.h"
+#include "ledger/tx.h"
+#include "tests/lib/testhelp.h"
+
+#define WAIT_MS 20000
+
+void th_node_start(th_node *n, bool keep_datadir)
+{
+    if (!keep_datadir) {
+        snprintf(n->datadir, sizeof n->datadir, "/tmp/conclave-it-XXXXXX");
+        cr_assert_not_null(mkdtemp(n->datadir), "temp data directory");
+    }
+    int out[2];
+    cr_assert_eq(pipe(out), 0, "pipe");
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0, "fork");
+    if (pid == 0) {
+        dup2(out[1], STDOUT_FILENO);
+        close(out[0]);
+        close(out[1]);
+        execl(TEST_BUILDDIR "/conclaved", "conclaved", "--dev", "--datadir", n->datadir, "--rpc-bind",
+              "127.0.0.1:0", (char *)NULL);
+        _exit(127);
+    }
+    close(out[1]);
+    n->pid = pid;
+    char buf[512];
+    size_t len = 0;
+    char *line = NULL;
+    while (!line && len < sizeof buf - 1) {
+        struct pollfd p = { .fd = out[0], .events = POLLIN };
+        cr_assert_eq(poll(&p, 1, WAIT_MS), 1, "conclaved did not say it was listening within 20 s");
+        ssize_t got = read(out[0], buf + len, sizeof buf - 1 - len);
+        cr_assert_gt(got, 0, "conclaved exited before listening");
+        len += (size_t)got;
+        buf[len] = '\0';
+        line = strstr(buf, "listening on http://127.0.0.1:");
+    }
+    close(out[0]);
+    cr_assert_not_null(line, "listening line");
+    n->port = (unsigned)strtoul(line + strlen("listening on http://127.0.0.1:"), NULL, 10);
+    snprintf(n->url, sizeof n->url, "http://127.0.0.1:%u", n->port);
+    char path[192];
+    snprintf(path, sizeof path, "%s/.cookie", n->datadir);
+    char *token = th_read_file(path, NULL);
+    cr_assert_not_null(token, "cookie written");
+    snprintf(n->token, sizeof n->token, "%s", token);
+    free(token);
+    n->client = rpc_client_new(n->url, n->token, 30);
+    cr_assert_not_null(n->client, "client");
+}
+
+int th_node_stop(th_node *n, int sig)
+{
+    cr_assert_gt(n->pid, 0, "node running");
+    rpc_client_free(n->client);
+    n->client = NULL;
+    int pidfd = (int)syscall(SYS_pidfd_open, n->pid, 0);
+    cr_assert_geq(pidfd, 0, "pidfd_open");
+    cr_assert_eq(kill(n->pid, sig), 0, "kill");
+    struct pollfd p = { .fd = pidfd, .events = POLLIN };
+    cr_assert_eq(poll(&p, 1, WAIT_MS), 1, "conclaved did not exit within 20 s");
+    close(pidfd);
+    int status = 0;
+    cr_assert_eq(waitpid(n->pid, &status, 0), n->pid, "reaped");
+    n->pid = 0;
+    return status;
+}
+
+void th_node_cleanup(th_node *n)
+{
+    if (n->pid > 0)
+        th_node_stop(n, SIGKILL);
+    if (n->datadir[0]) {
+        char cmd[200];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", n->datadir);
+        cr_assert_eq(system(cmd), 0, "remove data directory");
+        n->datadir[0] = '\0';
+    }
+}
+
+char *th_post(th_node *n, const char *body, int *http_status)
+{
+    char *response = NULL;
+    cr_assert_eq(rpc_client_post(n->client, "/", body, strlen(body), http_status, &response), ST_OK, "POST");
+    return response;
+}
+
+cJSON *th_call(th_node *n, const char *method, const char *params_json)
+{
+    size_t len = strlen(method) + (params_json ? strlen(params_json) : 0) + 80;
+    char *body = malloc(len);
+    snprintf(body, len, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\"%s%s}", method,
+             params_json ? ",\"params\":" : "", params_json ? params_json : "");
+    int status;
+    char *text = th_post(n, body, &status);
+    free(body);
+    cJSON *response = cJSON_Parse(text);
+    cr_assert_not_null(response, "response is JSON: %s", text);
+    free(text);
+    return response;
+}
+
+void th_dev_address(char out[43], unsigned i)
+{
+    uint8_t key[32], addr[20];
+    eng_dev_key(key, i);
+    cr_assert_eq(ledger_sig_address(addr, key), ST_OK, "dev address");
+    ledger_addr_format(out, addr);
+}
+
+char *th_transfer_params(unsigned from, unsigned to, const char *amount, uint64_t nonce, uint64_t chain_id)
+{
+    uint8_t key[32];
+    char to_text[LEDGER_ADDR_STRLEN], nonce_text[24], err[256] = "";
+    eng_dev_key(key, from);
+    th_dev_address(to_text, to);
+    snprintf(nonce_text, sizeof nonce_text, "%llu", (unsigned long long)nonce);
+    cJSON *msg = cJSON_CreateObject();
+    cJSON_AddStringToObject(msg, "to", to_text);
+    cJSON_AddStringToObject(msg, "amount", amount);
+    cJSON_AddStringToObject(msg, "nonce", nonce_text);
+    ledger_tx tx;
+    cr_assert_eq(ledger_tx_build_signed(&tx, err, sizeof err, "Transfer", msg, key, chain_id), ST_OK, "sign: %s", err);
+    cJSON_Delete(msg);
+    cJSON *json = ledger_tx_to_json(&tx);
+    char *text = cJSON_PrintUnformatted(json);
+    cJSON_Delete(json);
+    ledger_tx_clear(&tx);
+    return text;
+}
