@@ -1,1 +1,6 @@
-# cli/local.mk: the cli folder's part of the build.
+# cli/local.mk: the `conclave` command-line client. Key files and argument checks go into libcore
+# (unit-tested by tests/cli); the commands, their output and main() are the program's own.
+libcore_a_SOURCES += cli/cli.h cli/keys.c cli/args.c
+bin_PROGRAMS += conclave
+conclave_SOURCES = cli/main.c cli/commands.c cli/output.c
+conclave_LDADD = $(CORE_LDADD)

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: MIT */
+/* bench_tx.c: `make bench`: signed transfers per second through JSON-RPC against a real conclaved
+ * (one call per request from several connections, and batches of 100 per request), beside raw
+ * secp256k1 recoveries per second measured in the same run, and their ratio. Prints a table with
+ * the machine. Every transaction is signed before the clock starts. */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "engine/genesis.h"
+#include "ledger/hex.h"
+#include "ledger/sig.h"
+#include "ledger/tx.h"
+#include "rpc/client.h"
+
+#define CONNECTIONS 8
+#define PER_CONNECTION 1000
+#define BATCH 100
+#define BATCHES 100
+
+struct node {
+    pid_t pid;
+    char datadir[64];
+    char url[64];
+};
+
+static void die(const char *what)
+{
+    fprintf(stderr, "bench: %s\n", what);
+    exit(1);
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void node_start(struct node *n, const char *daemon)
+{
+    snprintf(n->datadir, sizeof n->datadir, "/tmp/conclave-bench-XXXXXX");
+    if (!mkdtemp(n->datadir))
+        die("mkdtemp");
+    int out[2];
+    if (pipe(out) != 0)
+        die("pipe");
+    n->pid = fork();
+    if (n->pid == 0) {
+        dup2(out[1], STDOUT_FILENO);
+        close(out[0]);
+        close(out[1]);
+        execl(daemon, "conclaved", "--dev", "--datadir", n->datadir, "--rpc-bind", "127.0.0.1:0", (char *)NULL);
+        _exit(127);
+    }
+    close(out[1]);
+    char buf[512];
+    size_t len = 0;
+    char *line = NULL;
+    while (!line && len < sizeof buf - 1) {
+        struct pollfd p = { .fd = out[0], .events = POLLIN };
+        if (poll(&p, 1, 20000) != 1)
+            die("conclaved did not start");
+        ssize_t got = read(out[0], buf + len, sizeof buf - 1 - len);
+        if (got <= 0)
+            die("conclaved exited");
+        len += (size_t)got;
+        buf[len] = '\0';
+        line = strstr(buf, "listening on ");
+    }
+    close(out[0]);
+    sscanf(line + strlen("listening on "), "%63s", n->url);
+}
+
+static void node_stop(struct node *n)
+{
+    int pidfd = (int)syscall(SYS_pidfd_open, n->pid, 0);
+    kill(n->pid, SIGTERM);
+    struct pollfd p = { .fd = pidfd, .events = POLLIN };
+    if (pidfd < 0 || poll(&p, 1, 20000) != 1)
+        kill(n->pid, SIGKILL);
+    if (pidfd >= 0)
+        close(pidfd);
+    waitpid(n->pid, NULL, 0);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", n->datadir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench: could not remove %s\n", n->datadir);
+}
+
+/* A JSON-RPC call object for a Transfer of 1 base unit from dev account `from` with `nonce`. */
+static char *signed_call(unsigned from, uint64_t nonce, unsigned id, ledger_tx *keep)
+{
+    uint8_t key[32], to[20];
+    char to_text[LEDGER_ADDR_STRLEN], nonce_text[24], err[256];
+    eng_dev_key(key, (from + 1) % ENG_DEV_ACCOUNTS);
+    if (ledger_sig_address(to, key) != ST_OK)
+        die("address");
+    eng_dev_key(key, from);
+    ledger_addr_format(to_text, to);
+    snprintf(nonce_text, sizeof nonce_text, "%llu", (unsigned long long)nonce);
+    cJSON *msg = cJSON_CreateObject();
+    cJSON_AddStringToObject(msg, "to", to_text);
+    cJSON_AddStringToObject(msg, "amount", "1");
+    cJSON_AddStringToObject(msg, "nonce", nonce_text);
+    ledger_tx tx;
+    if (ledger_tx_build_signed(&tx, err, sizeof err, "Transfer", msg, key, ENG_DEV_CHAIN_ID) != ST_OK)
+        die(err);
+    cJSON_Delete(msg);
+    cJSON *call = cJSON_CreateObject();
+    cJSON_AddStringToObject(call, "jsonrpc", "2.0");
+    cJSON_AddNumberToObject(call, "id", id);
+    cJSON_AddStringToObject(call, "method", "tx_send");
+    cJSON_AddItemToObject(call, "params", ledger_tx_to_json(&tx));
+    char *text = cJSON_PrintUnformatted(call);
+    cJSON_Delete(call);
+    if (keep)
+        *keep = tx;
+    else
+        ledger_tx_clear(&tx);
+    return text;
+}
+
+struct worker {
+    const char *url;
+    char **bodies;
+    size_t n;
+    size_t ok;
+};
+
+static void *run_worker(void *arg)
+{
+    struct worker *w = arg;
+    rpc_client *c = rpc_client_new(w->url, NULL, 60);
+    if (!c)
+        die("client");
+    for (size_t i = 0; i < w->n; i++) {
+        int status;
+        char *resp = NULL;
+        if (rpc_client_post(c, "/", w->bodies[i], strlen(w->bodies[i]), &status, &resp) != ST_OK)
+            die("request failed");
+        if (strstr(resp, "\"success\""))
+            w->ok++;
+        free(resp);
+    }
+    rpc_client_free(c);
+    return NULL;
+}
+
+/* Runs `workers` connections in parallel, each posting its bodies in order. Returns tx/s. */
+static double run(struct worker *workers, unsigned count, size_t txs_per_body, size_t *ok)
+{
+    pthread_t threads[CONNECTIONS];
+    double t0 = now_seconds();
+    for (unsigned i = 0; i < count; i++)
+        pthread_create(&threads[i], NULL, run_worker, &workers[i]);
+    size_t total = 0;
+    for (unsigned i = 0; i < count; i++) {
+        pthread_join(threads[i], NULL);
+        total += workers[i].n * txs_per_body;
+        *ok += workers[i].ok * txs_per_body;
+    }
+    return (double)total / (now_seconds() - t0);
+}
+
+static double bench_single(const char *daemon, size_t *ok)
+{
+    struct node n;
+    node_start(&n, daemon);
+    struct worker workers[CONNECTIONS];
+    for (unsigned w = 0; w < CONNECTIONS; w++) {
+        workers[w] = (struct worker){ .url = n.url, .bodies = calloc(PER_CONNECTION, sizeof(char *)), .n = PER_CONNECTION };
+        for (size_t i = 0; i < PER_CONNECTION; i++)
+            workers[w].bodies[i] = signed_call(w, i, (unsigned)i, NULL);
+    }
+    double rate = run(workers, CONNECTIONS, 1, ok);
+    for (unsigned w = 0; w < CONNECTIONS; w++) {
+        for (size_t i = 0; i < PER_CONNECTION; i++)
+            free(workers[w].bodies[i]);
+        free(workers[w].bodies);
+    }
+    node_stop(&n);
+    return rate;
+}
+
+static double bench_batched(const char *daemon, size_t *ok)
+{
+    struct node n;
+    node_start(&n, daemon);
+    char **bodies = calloc(BATCHES, sizeof(char *));
+    for (size_t b = 0; b < BATCHES; b++) {
+        size_t cap = BATCH * 600, len = 0;
+        char *body = malloc(cap);
+        body[len++] = '[';
+        for (size_t i = 0; i < BATCH; i++) {
+            char *call = signed_call((unsigned)(i % ENG_DEV_ACCOUNTS), b * (BATCH / ENG_DEV_ACCOUNTS) + i / ENG_DEV_ACCOUNTS,
+                                     (unsigned)i, NULL);
+            len += (size_t)snprintf(body + len, cap - len, "%s%s", i ? "," : "", call);
+            free(call);
+        }
+        snprintf(body + len, cap - len, "]");
+        bodies[b] = body;
+    }
+    double t0 = now_seconds();
+    rpc_client *c = rpc_client_new(n.url, NULL, 60);
+    for (size_t b = 0; b < BATCHES; b++) {
+        int status;
+        char *resp = NULL;
+        if (rpc_client_post(c, "/", bodies[b], strlen(bodies[b]), &status, &resp) != ST_OK)
+            die("batch failed");
+        for (char *p = resp; (p = strstr(p, "\"success\"")); p++)
+            (*ok)++;
+        free(resp);
+        free(bodies[b]);
+    }
+    double rate = (double)(BATCH * BATCHES) / (now_seconds() - t0);
+    rpc_client_free(c);
+    free(bodies);
+    node_stop(&n);
+    return rate;
+}
+
+static double bench_recover(void)
+{
+    enum { N = 20000 };
+    ledger_tx tx;
+    char *call = signed_call(0, 0, 0, &tx);
+    free(call);
+    uint8_t addr[20];
+    double t0 = now_seconds();
+    for (int i = 0; i < N; i++)
+        if (ledger_sig_recover(addr, tx.digest, tx.sig) != ST_OK)
+            die("recover");
+    double rate = N / (now_seconds() - t0);
+    ledger_tx_clear(&tx);
+    return rate;
+}
+
+static void machine(char *out, size_t len)
+{
+    struct utsname u;
+    uname(&u);
+    char model[128] = "unknown CPU";
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "model name", 10) == 0) {
+            char *colon = strchr(line, ':');
+            snprintf(model, sizeof model, "%s", colon ? colon + 2 : line);
+            model[strcspn(model, "\n")] = '\0';
+            break;
+        }
+    if (f)
+        fclose(f);
+    snprintf(out, len, "%s (%s %s), %s, %ld cores", u.nodename, u.sysname, u.machine, model,
+             sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+int main(int argc, char **argv)
+{
+    const char *daemon = argc > 1 ? argv[1] : "./conclaved";
+    signal(SIGPIPE, SIG_IGN);
+    char host[512];
+    machine(host, sizeof host);
+    double recover = bench_recover();
+    size_t ok_single = 0, ok_batched = 0;
+    double single = bench_single(daemon, &ok_single);
+    double batched = bench_batched(daemon, &ok_batched);
+    printf("machine: %s\n\n", host);
+    printf("%-52s %14s %12s\n", "benchmark", "per second", "vs recover");
+    printf("%-52s %14.0f %11.2fx\n", "secp256k1 recoveries (raw, one core)", recover, 1.0);
+    char label[80];
+    snprintf(label, sizeof label, "transfers via tx_send, %d connections x 1 call", CONNECTIONS);
+    printf("%-52s %14.0f %11.2fx\n", label, single, single / recover);
+    snprintf(label, sizeof label, "transfers via tx_send, batches of %d, 1 connection", BATCH);
+    printf("%-52s %14.0f %11.2fx\n", label, batched, batched / recover);
+    printf("\n%zu of %d single and %zu of %d batched transfers succeeded\n", ok_single, CONNECTIONS * PER_CONNECTION,
+           ok_batched, BATCH * BATCHES);
+    return ok_single == CONNECTIONS * PER_CONNECTION && ok_batched == BATCH * BATCHES ? 0 : 1;
+}

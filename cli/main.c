@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: MIT */
+/* main.c: the `conclave` program's entry: parse the command line, print help, dispatch to the
+ * command table of commands.c. Options may come before or after the command. A word such as "-1"
+ * is an argument, not an option, so a negative amount is refused as an amount (exit 2) rather than
+ * as an unknown option. Command-line options win over CONCLAVE_RPC and CONCLAVE_KEY. */
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { OPT_GLOBAL = 0, OPT_HELP = 1 << 8, OPT_VERSION = 1 << 9 };
+
+struct option_def {
+    const char *name;
+    bool has_arg;
+    unsigned flag;              /* enum cli_opt_flags it needs, or OPT_GLOBAL / OPT_HELP / OPT_VERSION */
+};
+
+static const struct option_def option_defs[] = {
+    { "rpc", true, OPT_GLOBAL },          { "json", false, OPT_GLOBAL },
+    { "key", true, CLI_OPT_KEY },         { "dev-key", true, CLI_OPT_KEY },
+    { "raw", false, CLI_OPT_RAW },        { "datadir", true, CLI_OPT_DATADIR },
+    { "out", true, CLI_OPT_OUT },         { "help", false, OPT_HELP },
+    { "version", false, OPT_VERSION },
+};
+
+static const char exit_text[] =
+    "Exit status:\n"
+    "  0  done\n"
+    "  1  the node refused the request, the transaction failed, or a local operation failed\n"
+    "  2  usage error: unknown command or option, bad amount, address, hash or key (nothing was sent)\n"
+    "  3  cannot reach the node\n";
+
+static void overall_help(FILE *f)
+{
+    size_t n;
+    const cli_command *cmds = cli_commands(&n);
+    fputs("usage: conclave [OPTIONS] COMMAND [ARGS]\n\n"
+          "The Conclave client: keys, balances, locally signed transfers and ledger checks, over the\n"
+          "node's JSON-RPC.\n\nCommands:\n", f);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "  %-14s %s\n", cmds[i].name, cmds[i].summary);
+    fprintf(f, "  %-14s %s\n", "help COMMAND", "the options and details of one command");
+    fputs("\nOptions:\n"
+          "  --rpc URL      the node (default $CONCLAVE_RPC, else " CLI_DEFAULT_RPC ")\n"
+          "  --key FILE     secret key file (default $CONCLAVE_KEY, else ./" CLI_DEFAULT_KEY_FILE ")\n"
+          "  --dev-key N    sign as development account N (0-9) of `conclaved --dev`\n"
+          "  --raw          amounts in base units (10^18 per token) instead of tokens\n"
+          "  --datadir DIR  a node's data directory (replay; mint and advance-time read DIR/.cookie)\n"
+          "  --out FILE     the file to create (keygen, replay)\n"
+          "  --json         print the node's JSON result instead of text\n"
+          "  --help, -h     this text\n"
+          "  --version      the version\n\n", f);
+    fputs(exit_text, f);
+}
+
+static void command_usage(FILE *f, const cli_command *c)
+{
+    fprintf(f, "usage: conclave %s%s%s\n", c->name, c->synopsis[0] ? " " : "", c->synopsis);
+}
+
+static void command_help(const cli_command *c)
+{
+    command_usage(stdout, c);
+    printf("\n%s\n%s\nGlobal options: --rpc URL, --json, --help (see conclave --help).\n", c->summary, c->help);
+    fputs(exit_text, stdout);
+}
+
+static const cli_command *find_command(const char *name)
+{
+    size_t n;
+    const cli_command *cmds = cli_commands(&n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(cmds[i].name, name) == 0)
+            return &cmds[i];
+    return NULL;
+}
+
+/* Stores one option's value. Returns: 0, or CLI_EXIT_USAGE (reported). */
+static int set_option(cli_opts *o, const char *name, const char *value)
+{
+    char err[256];
+    unsigned idx;
+    if (strcmp(name, "rpc") == 0)
+        o->rpc_url = value;
+    else if (strcmp(name, "json") == 0)
+        o->json = true;
+    else if (strcmp(name, "key") == 0)
+        o->key_file = value;
+    else if (strcmp(name, "raw") == 0)
+        o->raw = true;
+    else if (strcmp(name, "datadir") == 0)
+        o->datadir = value;
+    else if (strcmp(name, "out") == 0)
+        o->out = value;
+    else if (strcmp(name, "dev-key") == 0) {
+        if (cli_arg_dev_key(&idx, err, sizeof err, value) != ST_OK) {
+            cli_error("%s", err);
+            return CLI_EXIT_USAGE;
+        }
+        o->dev_key = (int)idx;
+    }
+    return 0;
+}
+
+/* Parses argv into o, moving the positional words (command first) to the front of argv.
+ * Returns: 0, or CLI_EXIT_USAGE (reported). Out: *seen the option flags given, *npos the count. */
+static int parse_args(cli_opts *o, unsigned *seen, int *npos, int argc, char **argv)
+{
+    bool options_done = false;
+    *seen = 0;
+    *npos = 0;
+    for (int i = 1; i < argc; i++) {
+        char *a = argv[i];
+        if (options_done || a[0] != '-' || a[1] == '\0' || (a[1] >= '0' && a[1] <= '9') || a[1] == '.') {
+            argv[(*npos)++] = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            options_done = true;
+            continue;
+        }
+        if (strcmp(a, "-h") == 0) {
+            *seen |= OPT_HELP;
+            continue;
+        }
+        const char *eq = a[1] == '-' ? strchr(a, '=') : NULL;
+        size_t len = eq ? (size_t)(eq - a - 2) : strlen(a) - 2;
+        const struct option_def *def = NULL;
+        for (size_t k = 0; a[1] == '-' && k < sizeof option_defs / sizeof option_defs[0]; k++)
+            if (strlen(option_defs[k].name) == len && strncmp(option_defs[k].name, a + 2, len) == 0)
+                def = &option_defs[k];
+        if (!def) {
+            cli_error("unknown option '%s' (see conclave --help)", a);
+            return CLI_EXIT_USAGE;
+        }
+        const char *value = eq ? eq + 1 : NULL;
+        if (def->has_arg && !value) {
+            if (i + 1 >= argc) {
+                cli_error("option --%s needs a value", def->name);
+                return CLI_EXIT_USAGE;
+            }
+            value = argv[++i];
+        } else if (!def->has_arg && value) {
+            cli_error("option --%s takes no value", def->name);
+            return CLI_EXIT_USAGE;
+        }
+        *seen |= def->flag;
+        if (set_option(o, def->name, value) != 0)
+            return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Names the first option in seen that the command does not take. */
+static const char *stray_option(unsigned seen, const cli_command *c, const cli_opts *o)
+{
+    unsigned stray = seen & ~c->opts & (CLI_OPT_KEY | CLI_OPT_RAW | CLI_OPT_DATADIR | CLI_OPT_OUT);
+    if (stray & CLI_OPT_KEY)
+        return o->dev_key >= 0 ? "--dev-key" : "--key";
+    if (stray & CLI_OPT_RAW)
+        return "--raw";
+    if (stray & CLI_OPT_DATADIR)
+        return "--datadir";
+    if (stray & CLI_OPT_OUT)
+        return "--out";
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    cli_opts o = { .dev_key = -1 };
+    unsigned seen;
+    int npos;
+    if (parse_args(&o, &seen, &npos, argc, argv) != 0)
+        return CLI_EXIT_USAGE;
+    if (seen & OPT_VERSION) {
+        printf("conclave %s\n", PACKAGE_VERSION);
+        return CLI_EXIT_OK;
+    }
+    bool help = (seen & OPT_HELP) != 0;
+    if (npos == 0 && !help) {
+        overall_help(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    if (npos == 0 || (npos == 1 && strcmp(argv[0], "help") == 0)) {
+        overall_help(stdout);
+        return CLI_EXIT_OK;
+    }
+    const char *name = argv[0];
+    if (strcmp(name, "help") == 0) {
+        help = true;
+        name = argv[1];
+    }
+    const cli_command *c = find_command(name);
+    if (!c) {
+        cli_error("unknown command '%s' (see conclave --help)", name);
+        return CLI_EXIT_USAGE;
+    }
+    if (help) {
+        command_help(c);
+        return CLI_EXIT_OK;
+    }
+    o.argc = npos - 1;
+    o.argv = argv + 1;
+    const char *stray = stray_option(seen, c, &o);
+    if (stray) {
+        cli_error("%s does not take %s", c->name, stray);
+        command_usage(stderr, c);
+        return CLI_EXIT_USAGE;
+    }
+    if (o.argc < c->min_args || o.argc > c->max_args) {
+        cli_error("%s: %s arguments", c->name, o.argc < c->min_args ? "missing" : "too many");
+        command_usage(stderr, c);
+        return CLI_EXIT_USAGE;
+    }
+    if (o.key_file && o.dev_key >= 0) {
+        cli_error("give either --key or --dev-key, not both");
+        return CLI_EXIT_USAGE;
+    }
+    const char *env_rpc = getenv("CONCLAVE_RPC");
+    const char *env_key = getenv("CONCLAVE_KEY");
+    if (!o.rpc_url)
+        o.rpc_url = env_rpc && *env_rpc ? env_rpc : CLI_DEFAULT_RPC;
+    if (!o.key_file && o.dev_key < 0 && env_key && *env_key)
+        o.key_file = env_key;
+    return c->fn(&o);
+}
