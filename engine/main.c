@@ -112,6 +112,15 @@ static char *read_file(const char *path)
     return buf;
 }
 
+/* DIR/name into out (PATH_MAX). The data directory's length was checked at start. */
+static void data_path(char *out, const char *datadir, const char *name)
+{
+    size_t d = strlen(datadir), n = strlen(name);
+    memcpy(out, datadir, d);
+    out[d] = '/';
+    memcpy(out + d + 1, name, n + 1);
+}
+
 /* Writes a fresh random admin token to DIR/.cookie (mode 0600). Out: token (hex, NUL-terminated). */
 static int write_cookie(const char *datadir, char token[67])
 {
@@ -122,7 +131,7 @@ static int write_cookie(const char *datadir, char token[67])
     memset(secret, 0, sizeof secret);
     memmove(token, token + 2, 65); /* the token is the bare hex */
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/.cookie", datadir);
+    data_path(path, datadir, ".cookie");
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return -1;
@@ -163,6 +172,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "conclaved: --datadir DIR is required (or --dev for a development chain)\n");
         return 2;
     }
+    if (strlen(datadir) > PATH_MAX - 32) {
+        fprintf(stderr, "conclaved: the data directory path is too long\n");
+        return 2;
+    }
     enum eng_clock_mode clock_mode = o.dev ? ENG_CLOCK_MANUAL : ENG_CLOCK_WALL;
     if (o.clock && eng_clock_mode_parse(&clock_mode, o.clock) != ST_OK) {
         fprintf(stderr, "conclaved: --clock takes wall or manual, not '%s'\n", o.clock);
@@ -193,7 +206,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "conclaved: cannot create the data directory %s: %s\n", datadir, strerror(errno));
         goto out;
     }
-    snprintf(path, sizeof path, "%s/LOCK", datadir);
+    data_path(path, datadir, "LOCK");
     lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
         fprintf(stderr, "conclaved: the data directory %s is in use by another conclaved\n", datadir);
@@ -203,7 +216,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "conclaved: cannot write %s/.cookie: %s\n", datadir, strerror(errno));
         goto out;
     }
-    snprintf(path, sizeof path, "%s/conclave.db", datadir);
+    data_path(path, datadir, "conclave.db");
     eng_config cfg = { .db_path = path, .genesis_json = genesis, .clock_mode = clock_mode, .dev = o.dev };
     if (eng_open(&n.engine, err, sizeof err, &cfg) != ST_OK) {
         fprintf(stderr, "conclaved: %s\n", err);

@@ -49,14 +49,13 @@ static cJSON *block_json(ledger *l, const ledger_block *b)
     ledger_txrec *recs = NULL;
     size_t n = 0;
     cJSON *out = cJSON_CreateObject(), *txs = cJSON_CreateArray();
-    if (!out || !txs || !cJSON_AddItemToObject(out, "transactions", txs)) {
+    if (!out || !txs || !cJSON_AddNumberToObject(out, "height", (double)b->height)
+        || !rpc_add_hex(out, "hash", b->hash, 32) || !rpc_add_hex(out, "parent", b->parent, 32)
+        || !cJSON_AddNumberToObject(out, "time", (double)b->time) || !rpc_add_hex(out, "txRoot", b->tx_root, 32)
+        || !cJSON_AddNumberToObject(out, "txCount", b->tx_count) || !cJSON_AddItemToObject(out, "transactions", txs)) {
         cJSON_Delete(txs);
         goto fail;
     }
-    if (!cJSON_AddNumberToObject(out, "height", (double)b->height) || !rpc_add_hex(out, "hash", b->hash, 32)
-        || !rpc_add_hex(out, "parent", b->parent, 32) || !cJSON_AddNumberToObject(out, "time", (double)b->time)
-        || !rpc_add_hex(out, "txRoot", b->tx_root, 32) || !cJSON_AddNumberToObject(out, "txCount", b->tx_count))
-        goto fail;
     if (ledger_txrec_list_block(l, b->height, &recs, &n) != ST_OK)
         goto fail;
     bool ok = true;
@@ -141,12 +140,12 @@ static int audit(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     if (ledger_audit(eng_ledger(rpc_engine(ctx)), &report) != ST_OK)
         return rpc_error(ctx, ST_DB, NULL, "the audit could not read the ledger");
     cJSON *out = cJSON_CreateObject(), *checks = cJSON_CreateArray();
-    if (!out || !checks || !cJSON_AddItemToObject(out, "checks", checks)) {
+    if (!out || !checks || !cJSON_AddBoolToObject(out, "ok", report.ok)
+        || !cJSON_AddNumberToObject(out, "height", (double)report.height)
+        || !cJSON_AddItemToObject(out, "checks", checks)) {
         cJSON_Delete(checks);
         goto fail;
     }
-    if (!cJSON_AddBoolToObject(out, "ok", report.ok) || !cJSON_AddNumberToObject(out, "height", (double)report.height))
-        goto fail;
     for (unsigned i = 0; i < report.n_checks; i++) {
         cJSON *c = cJSON_CreateObject();
         if (!c || !cJSON_AddItemToArray(checks, c)) {

@@ -173,7 +173,7 @@ Test(integration_node, bad_input_gets_a_clear_error_and_changes_nothing)
         { "unknown transaction type", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tx_send\",\"params\":"
           "{\"type\":\"Steal\",\"message\":{},\"signature\":\"0x00\"}}", -32602 },
         { "negative amount", NULL, -32602 },
-        { "amount of 2^256", NULL, -32602 },
+        { "amount of 2^256", NULL, -32009 },
         { "amount as a JSON number", NULL, -32602 },
         { "garbage signature", NULL, -32602 },
         { "another chain's signature", wrong_chain, -32001 },
