@@ -175,7 +175,7 @@ Test(integration_node, bad_input_gets_a_clear_error_and_changes_nothing)
         { "negative amount", NULL, -32602 },
         { "amount of 2^256", NULL, -32009 },
         { "amount as a JSON number", NULL, -32602 },
-        { "garbage signature", NULL, -32602 },
+        { "garbage signature", NULL, -32002 },
         { "another chain's signature", wrong_chain, -32001 },
         { "a future nonce", future, -32001 },
         { "a tampered message with its claimed sender", tampered_text, -32002 },
