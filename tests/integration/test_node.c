@@ -147,6 +147,19 @@ Test(integration_node, a_batch_of_transfers_commits_in_one_block)
     cr_assert_eq(height(), 1, "one block");
 }
 
+/* Adds the claimed sender "from" (dev account i) to transaction params; frees params. */
+static char *with_from(char *params, unsigned i)
+{
+    char addr[43];
+    th_dev_address(addr, i);
+    cJSON *p = cJSON_Parse(params);
+    cJSON_AddStringToObject(p, "from", addr);
+    char *text = cJSON_PrintUnformatted(p);
+    cJSON_Delete(p);
+    free(params);
+    return text;
+}
+
 struct bad_case {
     const char *name;
     const char *body;
@@ -156,7 +169,7 @@ struct bad_case {
 Test(integration_node, bad_input_gets_a_clear_error_and_changes_nothing)
 {
     char *good = th_transfer_params(0, 1, "5", 0, 31337);
-    char *wrong_chain = th_transfer_params(0, 1, "5", 0, 1);
+    char *wrong_chain = with_from(th_transfer_params(0, 1, "5", 0, 1), 0);
     char *future = th_transfer_params(0, 1, "5", 3, 31337);
     cJSON *tampered = cJSON_Parse(good);
     cJSON_ReplaceItemInObject(cJSON_GetObjectItemCaseSensitive(tampered, "message"), "amount", cJSON_CreateString("6"));
@@ -176,7 +189,7 @@ Test(integration_node, bad_input_gets_a_clear_error_and_changes_nothing)
         { "amount of 2^256", NULL, -32009 },
         { "amount as a JSON number", NULL, -32602 },
         { "garbage signature", NULL, -32002 },
-        { "another chain's signature", wrong_chain, -32001 },
+        { "another chain's signature with its claimed sender", wrong_chain, -32002 },
         { "a future nonce", future, -32001 },
         { "a tampered message with its claimed sender", tampered_text, -32002 },
     };

@@ -1,1 +1,14 @@
-# tests/rpc/local.mk: the rpc tests.
+# tests/rpc/local.mk: the rpc tests: the dispatcher without sockets, and the server and client end
+# to end over 127.0.0.1 (the server's loop runs in a second thread, hence -pthread).
+check_PROGRAMS += tests/rpc/test_dispatch
+tests_rpc_test_dispatch_SOURCES = tests/rpc/test_dispatch.c
+tests_rpc_test_dispatch_CFLAGS = $(TEST_CFLAGS)
+tests_rpc_test_dispatch_LDADD = $(TEST_LDADD)
+TESTS += tests/rpc/test_dispatch
+
+check_PROGRAMS += tests/rpc/test_http
+tests_rpc_test_http_SOURCES = tests/rpc/test_http.c
+tests_rpc_test_http_CFLAGS = $(TEST_CFLAGS) -pthread
+tests_rpc_test_http_LDFLAGS = -pthread
+tests_rpc_test_http_LDADD = $(TEST_LDADD)
+TESTS += tests/rpc/test_http

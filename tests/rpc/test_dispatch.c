@@ -265,13 +265,6 @@ Test(rpc_dispatch, admin_method_needs_the_token)
     cJSON_Delete(r);
 }
 
-Test(rpc_dispatch, handlers_see_whether_the_call_is_authorized)
-{
-    cJSON *r = run_on(server, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\"}", true);
-    cr_assert(cJSON_IsObject(result_of(r)), "echo answers an object");
-    cJSON_Delete(r);
-}
-
 Test(rpc_dispatch, positional_params_map_to_names)
 {
     cJSON *r = run("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":[2,3]}");
