@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: MIT */
+/* test_http.c: the RPC server and the blocking client end to end over 127.0.0.1 on an ephemeral
+ * port. The server's loop runs in a second thread on its own event_base; the test thread reaches it
+ * only through sockets and a command pipe, so no libevent object crosses threads (no
+ * evthread_use_pthreads needed). Every wait is bounded: client timeouts, timed condition waits and
+ * counted retries, never sleeps. */
+#include <criterion/criterion.h>
+#include <arpa/inet.h>
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include "rpc/client.h"
+#include "rpc/rpc.h"
+
+#define TOKEN "s3cret-token"
+#define TIMEOUT_SECS 5               /* client timeout, and the bound of every other wait */
+#define MAX_HELD 4
+
+static struct {
+    struct event_base *base;
+    rpc_server *server;
+    struct event *cmd_ev;
+    int cmd[2];                      /* pipe: the test thread writes commands, the loop reads them */
+    pthread_t thread;
+    bool running;
+    unsigned port;
+    char url[64];
+    rpc_deferred *held[MAX_HELD];    /* "hold" calls waiting for the 'f' command; loop thread only */
+    unsigned n_held;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned held_total;             /* "hold" calls deferred so far; under mu */
+} srv = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+/* Methods. */
+
+static int m_add(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(params, "a");
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(params, "b");
+    if (!cJSON_IsNumber(a) || !cJSON_IsNumber(b))
+        return rpc_error(ctx, ST_INVALID, NULL, "params.a, params.b: numbers required");
+    *result = cJSON_CreateNumber(a->valuedouble + b->valuedouble);
+    return *result ? ST_OK : ST_NOMEM;
+}
+
+static int m_admin_secret(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
+{
+    *result = cJSON_CreateString("granted");
+    return *result ? ST_OK : ST_NOMEM;
+}
+
+static int m_echo(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
+{
+    *result = cJSON_Duplicate(params, true);
+    return *result ? ST_OK : ST_NOMEM;
+}
+
+/* Defers until the test sends the 'f' command. */
+static int m_hold(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
+{
+    if (srv.n_held == MAX_HELD)
+        return rpc_error(ctx, ST_LIMIT, NULL, "too many held calls");
+    rpc_deferred *d = rpc_defer(ctx);
+    if (!d)
+        return ST_NOMEM;
+    srv.held[srv.n_held++] = d;
+    pthread_mutex_lock(&srv.mu);
+    srv.held_total++;
+    pthread_cond_broadcast(&srv.cv);
+    pthread_mutex_unlock(&srv.mu);
+    return ST_PENDING;
+}
+
+struct later {
+    rpc_deferred *d;
+    cJSON *value;
+};
+
+static void later_fire(evutil_socket_t fd, short what, void *arg)
+{
+    struct later *l = arg;
+    rpc_deferred_finish(l->d, ST_OK, l->value, NULL, NULL);
+    free(l);
+}
+
+/* Defers, and answers params.value from a zero-timeout event of the loop. */
+static int m_later(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
+{
+    static const struct timeval now = { 0, 0 };
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, "value");
+    struct later *l = malloc(sizeof *l);
+    cJSON *value = v ? cJSON_Duplicate(v, true) : cJSON_CreateNull();
+    if (!l || !value || event_base_once(srv.base, -1, EV_TIMEOUT, later_fire, l, &now) != 0) {
+        free(l);
+        cJSON_Delete(value);
+        return ST_NOMEM;
+    }
+    /* the event runs on a later turn of the loop, after this handler has returned */
+    l->value = value;
+    l->d = rpc_defer(ctx);
+    return ST_PENDING;
+}
+
+/* Defers and finishes before returning, as tx_send does when the engine refuses at once. */
+static int m_quick(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
+{
+    rpc_deferred *d = rpc_defer(ctx);
+    if (!d)
+        return ST_NOMEM;
+    rpc_deferred_finish(d, ST_OK, cJSON_CreateString("quick"), NULL, NULL);
+    return ST_PENDING;
+}
+
+static const char *const add_params[] = { "a", "b", NULL };
+static const char *const value_params[] = { "value", NULL };
+
+static const rpc_method table[] = {
+    { .name = "add", .params = add_params, .fn = m_add },
+    { .name = "admin_secret", .flags = RPC_ADMIN, .fn = m_admin_secret },
+    { .name = "echo", .params = value_params, .fn = m_echo },
+    { .name = "hold", .fn = m_hold },
+    { .name = "later", .params = value_params, .fn = m_later },
+    { .name = "quick", .fn = m_quick },
+};
+
+/* The server thread. */
+
+static void on_command(evutil_socket_t fd, short what, void *arg)
+{
+    char c;
+    if (read(fd, &c, 1) == 1 && c == 'f') {
+        for (unsigned i = 0; i < srv.n_held; i++)
+            rpc_deferred_finish(srv.held[i], ST_OK, cJSON_CreateString("released"), NULL, NULL);
+        srv.n_held = 0;
+        return;
+    }
+    event_base_loopbreak(srv.base);
+}
+
+static void *server_loop(void *arg)
+{
+    event_base_dispatch(srv.base);
+    return NULL;
+}
+
+static void start_with(const rpc_limits *limits)
+{
+    signal(SIGPIPE, SIG_IGN); /* as conclaved does: writes to a closed peer must not kill us */
+    srv.base = event_base_new();
+    cr_assert_not_null(srv.base, "event_base_new failed");
+    srv.server = rpc_server_new(srv.base, table, sizeof table / sizeof table[0], NULL, limits, TOKEN, false);
+    cr_assert_not_null(srv.server, "rpc_server_new failed");
+    cr_assert_eq(rpc_server_listen(srv.server, "127.0.0.1:0", &srv.port), ST_OK, "cannot listen");
+    cr_assert_neq(srv.port, 0, "port 0 must be replaced by the bound port");
+    snprintf(srv.url, sizeof srv.url, "http://127.0.0.1:%u/", srv.port);
+    cr_assert_eq(pipe(srv.cmd), 0, "pipe failed");
+    srv.cmd_ev = event_new(srv.base, srv.cmd[0], EV_READ | EV_PERSIST, on_command, NULL);
+    cr_assert(srv.cmd_ev && event_add(srv.cmd_ev, NULL) == 0, "cannot watch the command pipe");
+    cr_assert_eq(pthread_create(&srv.thread, NULL, server_loop, NULL), 0, "cannot start the server thread");
+    srv.running = true;
+}
+
+static void start_default(void)
+{
+    start_with(NULL);
+}
+
+static void start_small(void)
+{
+    rpc_limits limits;
+    rpc_limits_default(&limits);
+    limits.max_body = 4096;
+    limits.max_connections = 1;
+    start_with(&limits);
+}
+
+static void command(char c)
+{
+    cr_assert_eq(write(srv.cmd[1], &c, 1), 1, "cannot command the server");
+}
+
+/* Stops the loop, then frees the server with whatever is still outstanding. */
+static void stop_server(void)
+{
+    if (!srv.running)
+        return;
+    command('q');
+    pthread_join(srv.thread, NULL);
+    srv.running = false;
+    event_free(srv.cmd_ev);
+    rpc_server_free(srv.server);
+    event_base_free(srv.base);
+    close(srv.cmd[0]);
+    close(srv.cmd[1]);
+}
+
+/* Helpers of the test thread. */
+
+static rpc_client *client(const char *token)
+{
+    rpc_client *c = rpc_client_new(srv.url, token, TIMEOUT_SECS);
+    cr_assert_not_null(c, "rpc_client_new(%s) failed", srv.url);
+    return c;
+}
+
+/* Calls method with params given as JSON text; returns the result (caller deletes). */
+static cJSON *call_ok(rpc_client *c, const char *method, const char *params_json)
+{
+    cJSON *params = params_json ? cJSON_Parse(params_json) : NULL, *result, *error;
+    int rc = rpc_client_call(c, method, params, &result, &error);
+    cJSON_Delete(params);
+    cr_assert_eq(rc, ST_OK, "%s: status %d, error %s", method, rc, error ? cJSON_PrintUnformatted(error) : "-");
+    return result;
+}
+
+/* Calls method and checks it fails with code. */
+static void call_fails(rpc_client *c, const char *method, int code)
+{
+    cJSON *result, *error;
+    int rc = rpc_client_call(c, method, NULL, &result, &error);
+    cr_assert_eq(rc, ST_INVALID, "%s: expected a JSON-RPC error, got status %d", method, rc);
+    cr_assert_null(result, "no result with an error");
+    const cJSON *got = cJSON_GetObjectItemCaseSensitive(error, "code");
+    cr_assert(cJSON_IsNumber(got) && got->valueint == code, "%s: expected code %d", method, code);
+    cJSON_Delete(error);
+}
+
+static void expect_add(rpc_client *c)
+{
+    cJSON *r = call_ok(c, "add", "[20,22]");
+    cr_assert(cJSON_IsNumber(r) && r->valuedouble == 42, "20 + 22 must be 42");
+    cJSON_Delete(r);
+}
+
+/* Checks that text is a JSON-RPC error with id null and code. */
+static void expect_error_body(const char *text, int code)
+{
+    cJSON *r = cJSON_Parse(text);
+    cr_assert_not_null(r, "the body is not JSON: %s", text);
+    const cJSON *got = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "error"), "code");
+    cr_assert(cJSON_IsNumber(got) && got->valueint == code, "expected code %d in %s", code, text);
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "id")), "id must be null in %s", text);
+    cJSON_Delete(r);
+}
+
+/* Connects a raw socket and sends a POST / of body without reading anything. Returns: the socket. */
+static int raw_post(const char *body)
+{
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)srv.port) };
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert_geq(fd, 0, "socket failed");
+    cr_assert_eq(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0, "cannot connect to the server");
+    struct timeval tv = { TIMEOUT_SECS, 0 };
+    cr_assert_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0, "SO_RCVTIMEO failed");
+    char req[512];
+    int n = snprintf(req, sizeof req,
+                     "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+    cr_assert_eq(write(fd, req, (size_t)n), n, "cannot send the request");
+    return fd;
+}
+
+/* Waits until n "hold" calls have been deferred in all. */
+static void wait_held(unsigned n)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += TIMEOUT_SECS;
+    pthread_mutex_lock(&srv.mu);
+    int rc = 0;
+    while (srv.held_total < n && rc == 0)
+        rc = pthread_cond_timedwait(&srv.cv, &srv.mu, &deadline);
+    unsigned got = srv.held_total;
+    pthread_mutex_unlock(&srv.mu);
+    cr_assert_geq(got, n, "the server deferred %u hold calls, expected %u", got, n);
+}
+
+Test(rpc_http, single_call_is_answered, .init = start_default, .fini = stop_server, .timeout = 30)
+{
+    rpc_client *c = client(NULL);
+    expect_add(c);
+    cJSON *r = call_ok(c, "add", "{\"a\":1,\"b\":2}");
+    cr_assert_eq(r->valuedouble, 3, "named params work over HTTP too");
+    cJSON_Delete(r);
+    rpc_client_free(c);
+}
+
+Test(rpc_http, batch_with_deferred_calls_answers_in_order, .init = start_default, .fini = stop_server,
+     .timeout = 30)
+{
+    const char *body = "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"later\",\"params\":[41]},"
+                       "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"echo\",\"params\":[\"e\"]},"
+                       "{\"jsonrpc\":\"2.0\",\"method\":\"later\",\"params\":[0]},"
+                       "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"quick\"},"
+                       "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"add\",\"params\":[1,2]}]";
+    rpc_client *c = client(NULL);
+    int status;
+    char *text;
+    cr_assert_eq(rpc_client_post(c, "/", body, strlen(body), &status, &text), ST_OK, "the batch must be answered");
+    cr_assert_eq(status, 200, "HTTP status %d", status);
+    cJSON *r = cJSON_Parse(text);
+    cr_assert(cJSON_IsArray(r) && cJSON_GetArraySize(r) == 4, "four answers expected: %s", text);
+    const char *want[] = { "41", "{\"value\":\"e\"}", "\"quick\"", "3" };
+    for (int i = 0; i < 4; i++) {
+        const cJSON *item = cJSON_GetArrayItem(r, i);
+        cr_assert_eq(cJSON_GetObjectItemCaseSensitive(item, "id")->valueint, i + 1, "answer %d out of order", i);
+        char *res = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(item, "result"));
+        cr_assert_str_eq(res, want[i], "answer %d: %s", i, text);
+        cJSON_free(res);
+    }
+    cJSON_Delete(r);
+    free(text);
+    rpc_client_free(c);
+}
+
+Test(rpc_http, deferred_call_is_answered_from_the_loop, .init = start_default, .fini = stop_server, .timeout = 30)
+{
+    rpc_client *c = client(NULL);
+    cJSON *r = call_ok(c, "later", "{\"value\":{\"deep\":[1,2]}}");
+    char *text = cJSON_PrintUnformatted(r);
+    cr_assert_str_eq(text, "{\"deep\":[1,2]}", "the deferred result arrives intact");
+    cJSON_free(text);
+    cJSON_Delete(r);
+    rpc_client_free(c);
+}
+
+Test(rpc_http, held_call_is_answered_when_finished, .init = start_default, .fini = stop_server, .timeout = 30)
+{
+    int fd = raw_post("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"hold\"}");
+    wait_held(1);
+    command('f');
+    char buf[1024];
+    size_t n = 0;
+    for (int reads = 0; reads < 64 && n < sizeof buf - 1; reads++) {
+        ssize_t got = read(fd, buf + n, sizeof buf - 1 - n);
+        if (got <= 0)
+            break;
+        n += (size_t)got;
+        buf[n] = '\0';
+        if (strstr(buf, "released"))
+            break;
+    }
+    buf[n] = '\0';
+    cr_assert(strstr(buf, "HTTP/1.1 200") && strstr(buf, "\"result\":\"released\""), "got: %s", buf);
+    cr_assert(strstr(buf, "Content-Type: application/json"), "responses are JSON: %s", buf);
+    close(fd);
+}
+
+Test(rpc_http, finishing_after_the_client_left_is_safe, .init = start_default, .fini = stop_server, .timeout = 30)
+{
+    int fd = raw_post("[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"hold\"},{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"hold\"}]");
+    wait_held(2);
+    close(fd);
+    command('f');
+    rpc_client *c = client(NULL);
+    expect_add(c);
+    rpc_client_free(c);
+}
+
+Test(rpc_http, freeing_the_server_drops_outstanding_deferred_calls, .init = start_default, .fini = stop_server,
+     .timeout = 30)
+{
+    int fd = raw_post("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"hold\"}");
+    wait_held(1);
+    stop_server();
+    char c;
+    cr_assert_leq(read(fd, &c, 1), 0, "the dropped call gets no answer, only the close");
+    close(fd);
+}
+
+Test(rpc_http, health_answers_ok, .init = start_default, .fini = stop_server, .timeout = 30)
+{
+    rpc_client *c = client(NULL);
+    int status;
+    char *text;
+    cr_assert_eq(rpc_client_get(c, "/health", &status, &text), ST_OK, "GET /health failed");
+    cr_assert_eq(status, 200, "GET /health: HTTP %d", status);
+    cr_assert_str_eq(text, "{\"status\":\"ok\"}", "GET /health body");
+    free(text);
+    cr_assert_eq(rpc_client_post(c, "/health", "{}", 2, &status, &text), ST_OK, "POST /health failed");
+    cr_assert_eq(status, 405, "POST /health: HTTP %d", status);
+    free(text);
+    rpc_client_free(c);
+}
+
+Test(rpc_http, oversized_body_gets_413_and_the_server_carries_on, .init = start_small, .fini = stop_server,
+     .timeout = 30)
+{
+    size_t len = 8192;
+    char *body = malloc(len);
+    cr_assert_not_null(body, "malloc failed");
+    memset(body, ' ', len);
+    body[0] = '[';
+    body[len - 1] = ']';
+    rpc_client *c = client(NULL);
+    int status;
+    char *text;
+    cr_assert_eq(rpc_client_post(c, "/", body, len, &status, &text), ST_OK, "the oversized request gets an answer");
+    cr_assert_eq(status, 413, "HTTP status %d, expected 413", status);
+    free(text);
+    free(body);
+    expect_add(c);
+    rpc_client_free(c);
+}
+
+Test(rpc_http, wrong_http_method_or_path_is_refused, .init = start_default, .fini = stop_server, .timeout = 30)
+{
+    rpc_client *c = client(NULL);
+    int status;
+    char *text;
+    cr_assert_eq(rpc_client_get(c, "/", &status, &text), ST_OK, "GET / failed");
+    cr_assert_eq(status, 405, "GET /: HTTP %d", status);
+    expect_error_body(text, RPC_INVALID_REQUEST);
+    free(text);
+    cr_assert_eq(rpc_client_post(c, "/nope", "{}", 2, &status, &text), ST_OK, "POST /nope failed");
+    cr_assert_eq(status, 404, "POST /nope: HTTP %d", status);
+    expect_error_body(text, RPC_INVALID_REQUEST);
+    free(text);
+    expect_add(c);
+    rpc_client_free(c);
+}
+
+Test(rpc_http, admin_call_needs_the_bearer_token, .init = start_default, .fini = stop_server, .timeout = 30)
+{
+    rpc_client *anonymous = client(NULL), *wrong = client("s3cret-tokeN"), *shorter = client("s3cret"),
+               *admin = client(TOKEN);
+    call_fails(anonymous, "admin_secret", RPC_E_UNAUTHORIZED);
+    call_fails(wrong, "admin_secret", RPC_E_UNAUTHORIZED);
+    call_fails(shorter, "admin_secret", RPC_E_UNAUTHORIZED);
+    cJSON *r = call_ok(admin, "admin_secret", NULL);
+    cr_assert_str_eq(r->valuestring, "granted", "the token opens admin methods");
+    cJSON_Delete(r);
+    rpc_client_free(anonymous);
+    rpc_client_free(wrong);
+    rpc_client_free(shorter);
+    rpc_client_free(admin);
+}
+
+Test(rpc_http, notification_only_request_gets_204, .init = start_default, .fini = stop_server, .timeout = 30)
+{
+    const char *body = "[{\"jsonrpc\":\"2.0\",\"method\":\"echo\"},{\"jsonrpc\":\"2.0\",\"method\":\"later\"}]";
+    rpc_client *c = client(NULL);
+    int status;
+    char *text;
+    cr_assert_eq(rpc_client_post(c, "/", body, strlen(body), &status, &text), ST_OK, "POST failed");
+    cr_assert_eq(status, 204, "HTTP status %d, expected 204", status);
+    cr_assert_str_eq(text, "", "204 has no body");
+    free(text);
+    rpc_client_free(c);
+}
+
+Test(rpc_http, connection_cap_refuses_with_503, .init = start_small, .fini = stop_server, .timeout = 30)
+{
+    rpc_client *a = client(NULL), *b = client(NULL);
+    /* a keeps one connection alive across calls, so it stays within the cap of 1 */
+    for (int i = 0; i < 3; i++)
+        expect_add(a);
+    int status;
+    char *text;
+    cr_assert_eq(rpc_client_get(b, "/health", &status, &text), ST_OK, "the refusal is an answer");
+    cr_assert_eq(status, 503, "HTTP status %d, expected 503", status);
+    expect_error_body(text, RPC_E_LIMIT);
+    free(text);
+    call_fails(b, "add", RPC_E_LIMIT);
+    rpc_client_free(a);
+    /* the server notices a's close at its own pace: retry, boundedly */
+    bool served = false;
+    for (int i = 0; i < 100 && !served; i++) {
+        served = rpc_client_get(b, "/health", &status, &text) == ST_OK && status == 200;
+        free(text);
+    }
+    cr_assert(served, "a freed slot must be given to the next connection");
+    expect_add(b);
+    rpc_client_free(b);
+}
+
+Test(rpc_http, listen_rejects_bad_addresses, .init = start_default, .fini = stop_server, .timeout = 30)
+{
+    unsigned port = 12345;
+    char taken[64];
+    cr_assert_eq(rpc_server_listen(srv.server, "127.0.0.1", &port), ST_INVALID, "no port");
+    cr_assert_eq(rpc_server_listen(srv.server, "127.0.0.1:", &port), ST_INVALID, "empty port");
+    cr_assert_eq(rpc_server_listen(srv.server, "127.0.0.1:65536", &port), ST_INVALID, "port too large");
+    cr_assert_eq(rpc_server_listen(srv.server, "127.0.0.1:80x", &port), ST_INVALID, "junk after the port");
+    snprintf(taken, sizeof taken, "127.0.0.1:%u", srv.port);
+    cr_assert_eq(rpc_server_listen(srv.server, taken, &port), ST_IO, "the port is taken");
+    cr_assert_eq(port, 12345, "*bound_port is untouched on failure");
+}
+
+Test(rpc_http, client_rejects_bad_urls_and_reports_no_server, .timeout = 30)
+{
+    cr_assert_null(rpc_client_new("ftp://127.0.0.1:1/", NULL, 1), "only http");
+    cr_assert_null(rpc_client_new("not a url", NULL, 1), "garbage");
+    cr_assert_null(rpc_client_new("http:///path", NULL, 1), "no host");
+    /* a port nobody listens on: bind one, learn it, close it */
+    struct sockaddr_in addr = { .sin_family = AF_INET };
+    socklen_t len = sizeof addr;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert(fd >= 0 && bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0 &&
+              getsockname(fd, (struct sockaddr *)&addr, &len) == 0, "cannot find a free port");
+    close(fd);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u", (unsigned)ntohs(addr.sin_port));
+    rpc_client *c = rpc_client_new(url, NULL, TIMEOUT_SECS);
+    cr_assert_not_null(c, "a URL without path is fine");
+    cJSON *result, *error;
+    cr_assert_eq(rpc_client_call(c, "add", NULL, &result, &error), ST_IO, "no server: ST_IO");
+    cr_assert(!result && !error, "nothing is returned on ST_IO");
+    rpc_client_free(c);
+}
