@@ -63,7 +63,7 @@ static void command_usage(FILE *f, const cli_command *c)
 static void command_help(const cli_command *c)
 {
     command_usage(stdout, c);
-    printf("\n%s\n%s\nGlobal options: --rpc URL, --json, --help (see conclave --help).\n", c->summary, c->help);
+    printf("\n%s.\n\n%s\nGlobal options: --rpc URL, --json, --help (see conclave --help).\n\n", c->summary, c->help);
     fputs(exit_text, stdout);
 }
 

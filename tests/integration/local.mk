@@ -4,3 +4,6 @@ tests_integration_test_node_SOURCES = tests/integration/test_node.c
 tests_integration_test_node_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_node_LDADD = $(TEST_LDADD)
 TESTS += tests/integration/test_node
+
+TESTS += tests/integration/test_cli.sh
+EXTRA_DIST += tests/integration/test_cli.sh tests/integration/lib.sh
