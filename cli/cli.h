@@ -94,7 +94,8 @@ enum cli_opt_flags {
     CLI_OPT_KEY = 1 << 0,     /* --key FILE, --dev-key N */
     CLI_OPT_RAW = 1 << 1,     /* --raw */
     CLI_OPT_DATADIR = 1 << 2, /* --datadir DIR */
-    CLI_OPT_OUT = 1 << 3      /* --out FILE */
+    CLI_OPT_OUT = 1 << 3,     /* --out FILE */
+    CLI_OPT_SIGN_ONLY = 1 << 4 /* --sign-only */
 };
 
 /* The parsed command line; every string is borrowed from argv or the environment. */
@@ -106,6 +107,7 @@ typedef struct cli_opts {
     const char *out;          /* --out, or NULL */
     bool json;                /* --json: print the raw result */
     bool raw;                 /* --raw: amounts in base units */
+    bool sign_only;           /* --sign-only: print the signed transaction instead of sending it */
     int argc;                 /* positional words after the command */
     char **argv;
 } cli_opts;

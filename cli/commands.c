@@ -304,8 +304,15 @@ static int cmd_transfer(const cli_opts *o)
         goto out;
     }
     cli_wipe(key, sizeof key);
-    if (!(signed_tx = ledger_tx_to_json(&tx))) {
+    /* "from" lets the node refuse a signature that is not the sender's as such */
+    if (!(signed_tx = ledger_tx_to_json(&tx)) || !cJSON_AddStringToObject(signed_tx, "from", from_text)) {
         cli_error("out of memory");
+        goto out;
+    }
+    if (o->sign_only) {
+        char *text = cJSON_PrintUnformatted(signed_tx);
+        ex = text && puts(text) >= 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+        cJSON_free(text);
         goto out;
     }
     if ((ex = call(c, o, "tx_send", signed_tx, &receipt)) != CLI_EXIT_OK)
@@ -531,14 +538,15 @@ static const cli_command commands[] = {
       .help = "Shows the nonce and the free, escrow and claimable balances of ADDRESS (default: the\n"
               "key's address), in tokens (exact, up to 18 decimals) or with --raw in base units.\n",
       .min_args = 0, .max_args = 1, .opts = CLI_OPT_KEY | CLI_OPT_RAW, .fn = cmd_account },
-    { .name = "transfer", .synopsis = "TO AMOUNT [--raw] [--key FILE | --dev-key N]",
+    { .name = "transfer", .synopsis = "TO AMOUNT [--raw] [--sign-only] [--key FILE | --dev-key N]",
       .summary = "sign and send a Transfer, print its receipt",
       .help = "Moves AMOUNT from the key's free balance to TO. AMOUNT is in tokens (\"1\", \"1.5\", at\n"
               "most 18 decimals, exact) or with --raw in base units (1 token = 10^18). The chain id\n"
               "and the next nonce come from the node; the transaction is signed locally (EIP-712)\n"
               "and sent with tx_send. Exit 1 if the node refuses it or its receipt says failed (a\n"
-              "failed transfer still consumes its nonce).\n",
-      .min_args = 2, .max_args = 2, .opts = CLI_OPT_KEY | CLI_OPT_RAW, .fn = cmd_transfer },
+              "failed transfer still consumes its nonce). With --sign-only it prints the signed\n"
+              "transaction, the params of tx_send, instead of sending it.\n",
+      .min_args = 2, .max_args = 2, .opts = CLI_OPT_KEY | CLI_OPT_RAW | CLI_OPT_SIGN_ONLY, .fn = cmd_transfer },
     { .name = "block", .synopsis = "[HEIGHT | HASH | latest]", .summary = "show a block and its transactions",
       .help = "Shows a block by height, by 0x hash, or the latest (the default).\n",
       .min_args = 0, .max_args = 1, .opts = 0, .fn = cmd_block },

@@ -22,7 +22,7 @@ static const struct option_def option_defs[] = {
     { "key", true, CLI_OPT_KEY },         { "dev-key", true, CLI_OPT_KEY },
     { "raw", false, CLI_OPT_RAW },        { "datadir", true, CLI_OPT_DATADIR },
     { "out", true, CLI_OPT_OUT },         { "help", false, OPT_HELP },
-    { "version", false, OPT_VERSION },
+    { "version", false, OPT_VERSION },    { "sign-only", false, CLI_OPT_SIGN_ONLY },
 };
 
 static const char exit_text[] =
@@ -49,6 +49,7 @@ static void overall_help(FILE *f)
           "  --raw          amounts in base units (10^18 per token) instead of tokens\n"
           "  --datadir DIR  a node's data directory (replay; mint and advance-time read DIR/.cookie)\n"
           "  --out FILE     the file to create (keygen, replay)\n"
+          "  --sign-only    transfer: print the signed transaction (tx_send params) instead of sending it\n"
           "  --json         print the node's JSON result instead of text\n"
           "  --help, -h     this text\n"
           "  --version      the version\n\n", f);
@@ -94,6 +95,8 @@ static int set_option(cli_opts *o, const char *name, const char *value)
         o->datadir = value;
     else if (strcmp(name, "out") == 0)
         o->out = value;
+    else if (strcmp(name, "sign-only") == 0)
+        o->sign_only = true;
     else if (strcmp(name, "dev-key") == 0) {
         if (cli_arg_dev_key(&idx, err, sizeof err, value) != ST_OK) {
             cli_error("%s", err);
@@ -156,7 +159,7 @@ static int parse_args(cli_opts *o, unsigned *seen, int *npos, int argc, char **a
 /* Names the first option in seen that the command does not take. */
 static const char *stray_option(unsigned seen, const cli_command *c, const cli_opts *o)
 {
-    unsigned stray = seen & ~c->opts & (CLI_OPT_KEY | CLI_OPT_RAW | CLI_OPT_DATADIR | CLI_OPT_OUT);
+    unsigned stray = seen & ~c->opts & (CLI_OPT_KEY | CLI_OPT_RAW | CLI_OPT_DATADIR | CLI_OPT_OUT | CLI_OPT_SIGN_ONLY);
     if (stray & CLI_OPT_KEY)
         return o->dev_key >= 0 ? "--dev-key" : "--key";
     if (stray & CLI_OPT_RAW)
@@ -165,6 +168,8 @@ static const char *stray_option(unsigned seen, const cli_command *c, const cli_o
         return "--datadir";
     if (stray & CLI_OPT_OUT)
         return "--out";
+    if (stray & CLI_OPT_SIGN_ONLY)
+        return "--sign-only";
     return NULL;
 }
 

@@ -51,6 +51,8 @@ rpc_client *rpc_client_new(const char *url, const char *token, unsigned timeout_
         goto fail;
     if (port < 0)
         port = 80;
+    if (port > 65535)
+        goto fail;
     /* evhttp keeps an IPv6 literal's brackets; the resolver wants it bare */
     size_t hlen = strlen(h);
     if (h[0] == '[' && hlen >= 2 && h[hlen - 1] == ']')
@@ -137,6 +139,8 @@ static int request(rpc_client *c, enum evhttp_cmd_type cmd, const char *path, co
     while (!r.done)
         if (event_base_loop(c->base, EVLOOP_ONCE) != 0)
             break;
+    if (!r.done) /* the loop ran dry: do not leave &r behind in a queued request */
+        evhttp_cancel_request(req);
     if (!r.done || r.failed) {
         free(r.body);
         return r.done && r.status ? ST_NOMEM : ST_IO;

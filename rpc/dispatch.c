@@ -32,9 +32,9 @@ fail:
     return NULL;
 }
 
-/* Stores the answer of call c: status ST_OK with result, or the error. Takes id (from c), result and
- * data; a notification's answer is dropped. */
-static void answer(struct rpc_deferred *c, int status, cJSON *result, const char *message, cJSON *data)
+/* Stores the answer of call c, taking its id, result and data: the result when code is 0, else the
+ * error code with message. A notification's answer is dropped. */
+static void store(struct rpc_deferred *c, int code, cJSON *result, const char *message, cJSON *data)
 {
     cJSON *id = c->id;
     c->id = NULL;
@@ -45,20 +45,26 @@ static void answer(struct rpc_deferred *c, int status, cJSON *result, const char
         cJSON_Delete(data);
         return;
     }
-    if (status == ST_OK) {
+    if (code == 0) {
         cJSON_Delete(data);
         c->response = rpc_reply_new(id, "result", result ? result : cJSON_CreateNull());
     } else {
-        int code = rpc_status_code(status);
         cJSON_Delete(result);
-        c->response = rpc_reply_new(id, "error",
-                                    rpc_error_object(code, message && *message ? message : rpc_code_message(code), data));
+        c->response = rpc_reply_new(id, "error", rpc_error_object(code, message, data));
     }
     if (!c->response)
         c->ex->lost = true;
 }
 
-/* Answers call c with a protocol error (code outside the status mapping), printf-style message. */
+/* Answers call c with a handler's outcome: status ST_OK with result, or the error for status with
+ * message (NULL or empty for the generic one) and data. */
+static void answer(struct rpc_deferred *c, int status, cJSON *result, const char *message, cJSON *data)
+{
+    int code = status == ST_OK ? 0 : rpc_status_code(status);
+    store(c, code, result, message && *message ? message : rpc_code_message(code), data);
+}
+
+/* Answers call c with a protocol error (a code outside the status mapping), printf-style message. */
 static void answer_code(struct rpc_deferred *c, int code, const char *fmt, ...) PRINTF_LIKE(3, 4);
 static void answer_code(struct rpc_deferred *c, int code, const char *fmt, ...)
 {
@@ -67,16 +73,7 @@ static void answer_code(struct rpc_deferred *c, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    cJSON *id = c->id;
-    c->id = NULL;
-    c->answered = true;
-    if (c->notify) {
-        cJSON_Delete(id);
-        return;
-    }
-    c->response = rpc_reply_new(id, "error", rpc_error_object(code, msg, NULL));
-    if (!c->response)
-        c->ex->lost = true;
+    store(c, code, NULL, msg, NULL);
 }
 
 static int method_cmp(const void *key, const void *elem)

@@ -95,6 +95,12 @@ expect "audit passes after the transfer" 0 "audit at height [0-9]+: OK"
 cli --json account "$A0"
 expect "--json prints the node's result" 0 '"nonce":[[:space:]]*1,'
 
+# --- --sign-only prints the tx_send params and sends nothing ---
+cli transfer "$A1" 2 --dev-key 0 --sign-only
+expect "--sign-only prints the signed transaction with its sender" 0 \
+    "^\\{\"type\":\"Transfer\",\"message\":\\{.*\"nonce\":\"1\"\\},\"signature\":\"0x[0-9a-f]{130}\",\"from\":\"$A0\"\\}$"
+check "--sign-only sent nothing" test "$(nonce_of "$A0")" = 1
+
 # --- a transfer beyond the balance fails, consuming only the nonce ---
 FREE0=$(raw_free "$A0")
 FREE1=$(raw_free "$A1")

@@ -75,6 +75,21 @@ static const rpc_method table[] = {
 
 #define MAX_BATCH 5
 
+/* Criterion runs each parameter in a fresh process where pointers into this binary's static data
+ * are not valid, so parameters are indices (in cr_malloc'd memory) into the file's case tables. */
+static void free_indices(struct criterion_test_params *crp)
+{
+    cr_free(crp->params);
+}
+
+static struct criterion_test_params indices(size_t n)
+{
+    int *idx = cr_malloc(n * sizeof *idx);
+    for (size_t i = 0; i < n; i++)
+        idx[i] = (int)i;
+    return cr_make_param_array(int, idx, n, free_indices);
+}
+
 static struct event_base *base;
 static rpc_server *server, *dev_server;
 
@@ -187,44 +202,48 @@ struct invalid_case {
     const char *id;                  /* the id the error must carry */
 };
 
+static const struct invalid_case invalid_cases[] = {
+    { "1", "null" },
+    { "\"call\"", "null" },
+    { "null", "null" },
+    { "{\"id\":1,\"method\":\"echo\"}", "1" },
+    { "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"echo\"}", "1" },
+    { "{\"jsonrpc\":2.0,\"id\":1,\"method\":\"echo\"}", "1" },
+    { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":7}", "1" },
+    { "{\"jsonrpc\":\"2.0\",\"id\":1}", "1" },
+    { "{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"echo\"}", "null" },
+    { "{\"jsonrpc\":\"2.0\",\"id\":[1],\"method\":\"echo\"}", "null" },
+    { "{\"jsonrpc\":\"2.0\",\"id\":true,\"method\":\"echo\"}", "null" },
+    { "{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"method\":\"echo\",\"params\":\"x\"}", "\"a\"" },
+    { "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"echo\",\"params\":null}", "2" },
+    { "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":3}", "null" },
+};
+
 ParameterizedTestParameters(rpc_dispatch, invalid_requests_answer_minus_32600)
 {
-    static struct invalid_case cases[] = {
-        { "1", "null" },
-        { "\"call\"", "null" },
-        { "null", "null" },
-        { "{\"id\":1,\"method\":\"echo\"}", "1" },
-        { "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"echo\"}", "1" },
-        { "{\"jsonrpc\":2.0,\"id\":1,\"method\":\"echo\"}", "1" },
-        { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":7}", "1" },
-        { "{\"jsonrpc\":\"2.0\",\"id\":1}", "1" },
-        { "{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"echo\"}", "null" },
-        { "{\"jsonrpc\":\"2.0\",\"id\":[1],\"method\":\"echo\"}", "null" },
-        { "{\"jsonrpc\":\"2.0\",\"id\":true,\"method\":\"echo\"}", "null" },
-        { "{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"method\":\"echo\",\"params\":\"x\"}", "\"a\"" },
-        { "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"echo\",\"params\":null}", "2" },
-        { "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":3}", "null" },
-    };
-    return cr_make_param_array(struct invalid_case, cases, sizeof cases / sizeof cases[0]);
+    return indices(sizeof invalid_cases / sizeof invalid_cases[0]);
 }
 
-ParameterizedTest(struct invalid_case *c, rpc_dispatch, invalid_requests_answer_minus_32600)
+ParameterizedTest(int *i, rpc_dispatch, invalid_requests_answer_minus_32600)
 {
+    const struct invalid_case *c = &invalid_cases[*i];
     cJSON *r = run(c->body);
     cr_assert_not_null(r, "an invalid request is answered even without id: %s", c->body);
     check_error(r, RPC_INVALID_REQUEST, c->id);
     cJSON_Delete(r);
 }
 
+static const char *const id_cases[] = { "\"abc\"", "\"\"", "\"\\u00e9\\n\"", "7", "-3", "0", "1.5", "1e3",
+                                         "9007199254740991", "null" };
+
 ParameterizedTestParameters(rpc_dispatch, ids_are_echoed_exactly)
 {
-    static const char *ids[] = { "\"abc\"", "\"\"", "\"\\u00e9\\n\"", "7", "-3", "0", "1.5", "1e3",
-                                 "9007199254740991", "null" };
-    return cr_make_param_array(const char *, ids, sizeof ids / sizeof ids[0]);
+    return indices(sizeof id_cases / sizeof id_cases[0]);
 }
 
-ParameterizedTest(const char **id, rpc_dispatch, ids_are_echoed_exactly)
+ParameterizedTest(int *i, rpc_dispatch, ids_are_echoed_exactly)
 {
+    const char *const *id = &id_cases[*i];
     char body[256];
     snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"method\":\"echo\"}", *id);
     cJSON *r = run(body), *want = cJSON_Parse(*id);
@@ -297,20 +316,22 @@ struct params_case {
     const char *needle;              /* what the message must mention */
 };
 
+static const struct params_case params_cases[] = {
+    { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":[1,2,3]}", "at most 2" },
+    { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"admin_only\",\"params\":[1]}", "at most 0" },
+    { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":{\"a\":1,\"c\":2}}", "\"c\"" },
+    { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":{\"a\":1,\"a\":2}}", "duplicate" },
+    { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":[1]}", "params.a" },
+};
+
 ParameterizedTestParameters(rpc_dispatch, bad_params_answer_minus_32602)
 {
-    static struct params_case cases[] = {
-        { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":[1,2,3]}", "at most 2" },
-        { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"admin_only\",\"params\":[1]}", "at most 0" },
-        { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":{\"a\":1,\"c\":2}}", "\"c\"" },
-        { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":{\"a\":1,\"a\":2}}", "duplicate" },
-        { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":[1]}", "params.a" },
-    };
-    return cr_make_param_array(struct params_case, cases, sizeof cases / sizeof cases[0]);
+    return indices(sizeof params_cases / sizeof params_cases[0]);
 }
 
-ParameterizedTest(struct params_case *c, rpc_dispatch, bad_params_answer_minus_32602)
+ParameterizedTest(int *i, rpc_dispatch, bad_params_answer_minus_32602)
 {
+    const struct params_case *c = &params_cases[*i];
     cJSON *r = run_on(server, c->body, true);
     check_error(r, RPC_INVALID_PARAMS, "1");
     cr_assert(strstr(error_message(r), c->needle), "message \"%s\" should mention %s", error_message(r), c->needle);
@@ -334,29 +355,31 @@ struct status_case {
     const char *message;             /* the generic message */
 };
 
+static const struct status_case status_cases[] = {
+    { ST_INVALID, RPC_INVALID_PARAMS, "invalid params" },
+    { ST_NOMEM, RPC_INTERNAL_ERROR, "internal error" },
+    { ST_DB, RPC_INTERNAL_ERROR, "internal error" },
+    { ST_IO, RPC_INTERNAL_ERROR, "internal error" },
+    { ST_VERSION, RPC_INTERNAL_ERROR, "internal error" },
+    { ST_NONCE, RPC_E_NONCE, "nonce mismatch" },
+    { ST_CRYPTO, RPC_E_SIGNATURE, "bad signature" },
+    { ST_NOTFOUND, RPC_E_NOT_FOUND, "not found" },
+    { ST_UNAUTHORIZED, RPC_E_UNAUTHORIZED, "unauthorized" },
+    { ST_INSUFFICIENT, RPC_E_INSUFFICIENT, "insufficient balance" },
+    { ST_CONFLICT, RPC_E_CONFLICT, "conflict" },
+    { ST_LIMIT, RPC_E_LIMIT, "limit exceeded" },
+    { ST_DISABLED, RPC_E_DISABLED, "disabled" },
+    { ST_OVERFLOW, RPC_E_OVERFLOW, "amount overflow" },
+};
+
 ParameterizedTestParameters(rpc_dispatch, statuses_map_to_codes_and_generic_messages)
 {
-    static struct status_case cases[] = {
-        { ST_INVALID, RPC_INVALID_PARAMS, "invalid params" },
-        { ST_NOMEM, RPC_INTERNAL_ERROR, "internal error" },
-        { ST_DB, RPC_INTERNAL_ERROR, "internal error" },
-        { ST_IO, RPC_INTERNAL_ERROR, "internal error" },
-        { ST_VERSION, RPC_INTERNAL_ERROR, "internal error" },
-        { ST_NONCE, RPC_E_NONCE, "nonce mismatch" },
-        { ST_CRYPTO, RPC_E_SIGNATURE, "bad signature" },
-        { ST_NOTFOUND, RPC_E_NOT_FOUND, "not found" },
-        { ST_UNAUTHORIZED, RPC_E_UNAUTHORIZED, "unauthorized" },
-        { ST_INSUFFICIENT, RPC_E_INSUFFICIENT, "insufficient balance" },
-        { ST_CONFLICT, RPC_E_CONFLICT, "conflict" },
-        { ST_LIMIT, RPC_E_LIMIT, "limit exceeded" },
-        { ST_DISABLED, RPC_E_DISABLED, "disabled" },
-        { ST_OVERFLOW, RPC_E_OVERFLOW, "amount overflow" },
-    };
-    return cr_make_param_array(struct status_case, cases, sizeof cases / sizeof cases[0]);
+    return indices(sizeof status_cases / sizeof status_cases[0]);
 }
 
-ParameterizedTest(struct status_case *c, rpc_dispatch, statuses_map_to_codes_and_generic_messages)
+ParameterizedTest(int *i, rpc_dispatch, statuses_map_to_codes_and_generic_messages)
 {
+    const struct status_case *c = &status_cases[*i];
     char body[128];
     cr_assert_eq(rpc_status_code(c->status), c->code, "rpc_status_code(%d)", c->status);
     snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"fail\",\"params\":{\"status\":%d}}",
