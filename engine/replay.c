@@ -164,7 +164,7 @@ int eng_replay(eng_replay_report *report, char *err, size_t errlen, const char *
     ledger *src = NULL;
     eng *e = NULL;
     char *genesis = NULL;
-    int rc = ledger_open(&src, err, errlen, src_path);
+    int rc = ledger_open_readonly(&src, err, errlen, src_path);
     if (rc != ST_OK)
         goto out;
     if ((rc = ledger_meta_get(src, "genesis", &genesis)) != ST_OK) {

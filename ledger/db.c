@@ -81,7 +81,8 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
     return ST_OK;
 }
 
-int ledger_open(ledger **out, char *err, size_t errlen, const char *path)
+/* Opens path with flags; readonly handles check the schema version instead of migrating. */
+static int open_with(ledger **out, char *err, size_t errlen, const char *path, bool readonly)
 {
     *out = NULL;
     ledger *l = calloc(1, sizeof *l);
@@ -90,15 +91,16 @@ int ledger_open(ledger **out, char *err, size_t errlen, const char *path)
         return ST_NOMEM;
     }
     int rc = ST_DB;
-    if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK) {
+    int flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &l->db, flags, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "cannot open %s: %s", path, l->db ? sqlite3_errmsg(l->db) : "out of memory");
         goto out;
     }
     sqlite3_busy_timeout(l->db, 5000);
     char *msg = NULL;
-    if (sqlite3_exec(l->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
-                     NULL, NULL, &msg) != SQLITE_OK) {
+    const char *pragmas = readonly ? "PRAGMA foreign_keys=ON;"
+                                   : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+    if (sqlite3_exec(l->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "cannot configure %s: %s", path, msg ? msg : "failed");
         sqlite3_free(msg);
         goto out;
@@ -107,7 +109,20 @@ int ledger_open(ledger **out, char *err, size_t errlen, const char *path)
         snprintf(err, errlen, "cannot register the u256 SQL functions");
         goto out;
     }
-    rc = migrate(l->db, err, errlen);
+    if (!readonly)
+        rc = migrate(l->db, err, errlen);
+    else {
+        int version;
+        rc = read_user_version(l->db, &version);
+        if (rc != ST_OK)
+            snprintf(err, errlen, "cannot read the schema version of %s: %s", path, sqlite3_errmsg(l->db));
+        else if ((unsigned)version != schema_migration_count) {
+            snprintf(err, errlen, "%s has schema version %d, this build %u: %s", path, version, schema_migration_count,
+                     (unsigned)version > schema_migration_count ? "upgrade conclave"
+                                                                : "start conclaved on it once to migrate it");
+            rc = (unsigned)version > schema_migration_count ? ST_VERSION : ST_CONFLICT;
+        }
+    }
     if (rc != ST_OK)
         goto out;
     *out = l;
@@ -115,6 +130,16 @@ int ledger_open(ledger **out, char *err, size_t errlen, const char *path)
 out:
     ledger_close(l);
     return rc;
+}
+
+int ledger_open(ledger **out, char *err, size_t errlen, const char *path)
+{
+    return open_with(out, err, errlen, path, false);
+}
+
+int ledger_open_readonly(ledger **out, char *err, size_t errlen, const char *path)
+{
+    return open_with(out, err, errlen, path, true);
 }
 
 void ledger_close(ledger *l)

@@ -85,6 +85,9 @@ typedef struct ledger_audit_report {
  * Returns: ST_OK; ST_VERSION if the database is from a newer version; ST_DB otherwise; err says why.
  * Out: *out the handle (release with ledger_close), NULL on failure. */
 int ledger_open(ledger **out, char *err, size_t errlen, const char *path) WARN_UNUSED NONNULL(1, 2, 4);
+/* Opens an existing database read-only (for replay and inspection): nothing is migrated or written.
+ * Returns: ST_OK; ST_VERSION (newer), ST_CONFLICT (older: needs migrating), ST_DB; err says why. */
+int ledger_open_readonly(ledger **out, char *err, size_t errlen, const char *path) WARN_UNUSED NONNULL(1, 2, 4);
 /* Closes the handle. Accepts NULL. */
 void ledger_close(ledger *l);
 /* The schema version this build writes. */
