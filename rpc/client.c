@@ -6,13 +6,17 @@
 #include "rpc/client.h"
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 struct rpc_client {
     struct event_base *base;
@@ -132,6 +136,13 @@ static int request(rpc_client *c, enum evhttp_cmd_type cmd, const char *path, co
                   evbuffer_add(evhttp_request_get_output_buffer(req), body, len) != 0))) {
         evhttp_request_free(req);
         return ST_NOMEM;
+    }
+    /* on a kept-alive connection, Nagle would hold the body back until the server's delayed ACK
+     * of the headers (40 ms); a new connection gets the option on its next request */
+    int fd = bufferevent_getfd(evhttp_connection_get_bufferevent(c->evcon));
+    if (fd >= 0) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
     /* evhttp owns req from here, and frees it even when this fails */
     if (evhttp_make_request(c->evcon, req, cmd, path) != 0)

@@ -13,6 +13,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -276,6 +277,9 @@ int rpc_server_listen(rpc_server *s, const char *hostport, unsigned *bound_port)
         evhttp_bind_socket_with_handle(s->http, hlen ? host : "127.0.0.1", (ev_uint16_t)port);
     if (!bound)
         return ST_IO;
+    /* accepted sockets inherit it on Linux: replies leave at once, never behind Nagle */
+    int one = 1;
+    setsockopt(evhttp_bound_socket_get_fd(bound), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     struct sockaddr_storage ss;
     socklen_t sslen = sizeof ss;
     if (getsockname(evhttp_bound_socket_get_fd(bound), (struct sockaddr *)&ss, &sslen) != 0) {
