@@ -30,6 +30,28 @@ sqlite3_stmt *ledger_stmt(ledger *l, enum ledger_stmt_id id, const char *sql)
     return st;
 }
 
+int ledger_bind_mpz(sqlite3_stmt *st, int idx, const mpz_t v)
+{
+    char *text = mpz_get_str(NULL, 10, v);
+    if (!text)
+        return ST_NOMEM;
+    int rc = sqlite3_bind_text(st, idx, text, -1, free) == SQLITE_OK ? ST_OK : ST_DB;
+    return rc;
+}
+
+int ledger_column_mpz(sqlite3_stmt *st, int col, mpz_t v)
+{
+    const char *text = (const char *)sqlite3_column_text(st, col);
+    return text && mpz_set_str(v, text, 10) == 0 ? ST_OK : ST_DB;
+}
+
+int ledger_step_done(sqlite3_stmt *st)
+{
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    return step == SQLITE_DONE ? ST_OK : ST_DB;
+}
+
 int ledger_exec(ledger *l, const char *sql)
 {
     char *msg = NULL;

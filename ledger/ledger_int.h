@@ -15,6 +15,12 @@ enum ledger_stmt_id {
     STMT_NONCE_GET, STMT_NONCE_BUMP,
     STMT_TXREC_PUT, STMT_TXREC_GET, STMT_TXREC_BLOCK,
     STMT_BLOCK_PUT, STMT_BLOCK_GET, STMT_BLOCK_BY_HASH, STMT_BLOCK_HEAD,
+    STMT_POOL_INSERT, STMT_POOL_GET, STMT_POOL_UPDATE, STMT_POOL_LIST_ID, STMT_POOL_LIST_STAKE,
+    STMT_STAKE_GET, STMT_STAKE_PUT, STMT_STAKE_DELETE, STMT_STAKE_LIST, STMT_STAKE_POOLS_OF, STMT_STAKE_CHECKPOINT,
+    STMT_STAKE_AT, STMT_POOL_CHECKPOINT, STMT_POOL_AT,
+    STMT_WD_GET, STMT_WD_PUT, STMT_WD_DELETE, STMT_WD_HEAD, STMT_WD_SEQ, STMT_WD_LIST, STMT_WD_TOTAL,
+    STMT_WORKER_GET, STMT_WORKER_PUT, STMT_WORKER_COUNT, STMT_WORKER_LIST,
+    STMT_UNB_INSERT, STMT_UNB_DELETE, STMT_UNB_DUE, STMT_UNB_POOL,
     STMT_COUNT
 };
 
@@ -32,6 +38,11 @@ struct ledger {
 sqlite3_stmt *ledger_stmt(ledger *l, enum ledger_stmt_id id, const char *sql);
 /* Runs a statement without results (BEGIN, SAVEPOINT ...). Returns ST_OK or ST_DB. */
 int ledger_exec(ledger *l, const char *sql);
+/* Binds v's decimal text to parameter idx; reads a decimal text column into v. ST_OK, ST_NOMEM, ST_DB. */
+int ledger_bind_mpz(sqlite3_stmt *st, int idx, const mpz_t v);
+int ledger_column_mpz(sqlite3_stmt *st, int col, mpz_t v);
+/* Steps a write statement to completion and resets it. ST_OK or ST_DB. */
+int ledger_step_done(sqlite3_stmt *st);
 /* Registers u256_add, u256_sub, u256_cmp and the aggregate u256_sum on db. */
 int ledger_sql_functions_register(sqlite3 *db);
 

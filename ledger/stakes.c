@@ -1,0 +1,649 @@
+/* SPDX-License-Identifier: MIT */
+/* stakes.c: rows of the staking state (see stakes.h). Every value is exact: amounts, shares and
+ * the accumulator are decimal text read into and written from GMP integers. */
+#include "ledger/ledger_int.h"
+
+#include <string.h>
+#include "ledger/stakes.h"
+
+void ledger_pool_init(ledger_pool *p)
+{
+    memset(p, 0, sizeof *p);
+    mpz_inits(p->capacity, p->shares, p->bonded, p->unbonding, p->acc, p->acc_rem, p->stake, NULL);
+}
+
+void ledger_pool_clear(ledger_pool *p)
+{
+    mpz_clears(p->capacity, p->shares, p->bonded, p->unbonding, p->acc, p->acc_rem, p->stake, NULL);
+}
+
+void ledger_stake_init(ledger_stake *s)
+{
+    memset(s, 0, sizeof *s);
+    mpz_inits(s->shares, s->debt, NULL);
+}
+
+void ledger_stake_clear(ledger_stake *s)
+{
+    mpz_clears(s->shares, s->debt, NULL);
+}
+
+void ledger_withdrawal_init(ledger_withdrawal *w)
+{
+    memset(w, 0, sizeof *w);
+    mpz_init(w->shares);
+}
+
+void ledger_withdrawal_clear(ledger_withdrawal *w)
+{
+    mpz_clear(w->shares);
+}
+
+void ledger_worker_init(ledger_worker *w)
+{
+    memset(w, 0, sizeof *w);
+    mpz_init(w->bonded);
+}
+
+void ledger_worker_clear(ledger_worker *w)
+{
+    mpz_clear(w->bonded);
+}
+
+void ledger_unbonding_init(ledger_unbonding *u)
+{
+    memset(u, 0, sizeof *u);
+    mpz_init(u->amount);
+}
+
+void ledger_unbonding_clear(ledger_unbonding *u)
+{
+    mpz_clear(u->amount);
+}
+
+static void copy_address(uint8_t out[20], sqlite3_stmt *st, int col)
+{
+    if (sqlite3_column_bytes(st, col) == 20)
+        memcpy(out, sqlite3_column_blob(st, col), 20);
+    else
+        memset(out, 0, 20);
+}
+
+/* ---- pools ---- */
+
+#define POOL_COLUMNS "id, owner, commission_ppm, pending_commission_ppm, pending_commission_at, capacity, shares, " \
+                     "bonded, unbonding, acc, acc_rem, stake, created_height"
+
+static int bind_pool(sqlite3_stmt *st, const ledger_pool *p)
+{
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)p->id);
+    sqlite3_bind_blob(st, 2, p->owner, 20, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, p->commission_ppm);
+    if (p->commission_pending) {
+        sqlite3_bind_int64(st, 4, p->pending_commission_ppm);
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)p->pending_commission_at);
+    } else {
+        sqlite3_bind_null(st, 4);
+        sqlite3_bind_null(st, 5);
+    }
+    if (ledger_bind_mpz(st, 6, p->capacity) != ST_OK || ledger_bind_mpz(st, 7, p->shares) != ST_OK
+        || ledger_bind_mpz(st, 8, p->bonded) != ST_OK || ledger_bind_mpz(st, 9, p->unbonding) != ST_OK
+        || ledger_bind_mpz(st, 10, p->acc) != ST_OK || ledger_bind_mpz(st, 11, p->acc_rem) != ST_OK
+        || ledger_bind_mpz(st, 12, p->stake) != ST_OK)
+        return ST_NOMEM;
+    sqlite3_bind_int64(st, 13, (sqlite3_int64)p->created_height);
+    return ST_OK;
+}
+
+int ledger_pool_insert(ledger *l, ledger_pool *p)
+{
+    ARG_CHECK(l->in_block);
+    static const char sql[] = "INSERT INTO pools(" POOL_COLUMNS ") VALUES((SELECT coalesce(max(id), 0) + 1 FROM pools), "
+                              "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_POOL_INSERT, sql);
+    if (!st)
+        return ST_DB;
+    int rc = bind_pool(st, p);
+    if (rc == ST_OK)
+        rc = sqlite3_step(st) == SQLITE_ROW ? ST_OK : ST_DB;
+    if (rc == ST_OK)
+        p->id = (uint64_t)sqlite3_column_int64(st, 0);
+    while (rc == ST_OK && sqlite3_step(st) == SQLITE_ROW)
+        ;
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_pool_get(ledger *l, uint64_t id, ledger_pool *p)
+{
+    static const char sql[] = "SELECT " POOL_COLUMNS " FROM pools WHERE id = ?1";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_POOL_GET, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+    int step = sqlite3_step(st), rc = ST_OK;
+    if (step == SQLITE_DONE)
+        rc = ST_NOTFOUND;
+    else if (step != SQLITE_ROW)
+        rc = ST_DB;
+    else {
+        p->id = (uint64_t)sqlite3_column_int64(st, 0);
+        copy_address(p->owner, st, 1);
+        p->commission_ppm = (uint32_t)sqlite3_column_int64(st, 2);
+        p->commission_pending = sqlite3_column_type(st, 3) != SQLITE_NULL;
+        p->pending_commission_ppm = (uint32_t)sqlite3_column_int64(st, 3);
+        p->pending_commission_at = (uint64_t)sqlite3_column_int64(st, 4);
+        if (ledger_column_mpz(st, 5, p->capacity) != ST_OK || ledger_column_mpz(st, 6, p->shares) != ST_OK
+            || ledger_column_mpz(st, 7, p->bonded) != ST_OK || ledger_column_mpz(st, 8, p->unbonding) != ST_OK
+            || ledger_column_mpz(st, 9, p->acc) != ST_OK || ledger_column_mpz(st, 10, p->acc_rem) != ST_OK
+            || ledger_column_mpz(st, 11, p->stake) != ST_OK)
+            rc = ST_DB;
+        p->created_height = (uint64_t)sqlite3_column_int64(st, 12);
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_pool_update(ledger *l, const ledger_pool *p)
+{
+    ARG_CHECK(l->in_block);
+    static const char sql[] = "UPDATE pools SET owner = ?2, commission_ppm = ?3, pending_commission_ppm = ?4, "
+                              "pending_commission_at = ?5, capacity = ?6, shares = ?7, bonded = ?8, unbonding = ?9, "
+                              "acc = ?10, acc_rem = ?11, stake = ?12, created_height = ?13 WHERE id = ?1";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_POOL_UPDATE, sql);
+    if (!st)
+        return ST_DB;
+    int rc = bind_pool(st, p);
+    if (rc != ST_OK) {
+        sqlite3_reset(st);
+        return rc;
+    }
+    return ledger_step_done(st);
+}
+
+/* Reads up to limit ids (one column) into ids; probes one more row for *more. */
+static int read_ids(sqlite3_stmt *st, unsigned limit, uint64_t *ids, unsigned *n, bool *more)
+{
+    int step, rc = ST_OK;
+    *n = 0;
+    *more = false;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == limit) {
+            *more = true;
+            break;
+        }
+        ids[(*n)++] = (uint64_t)sqlite3_column_int64(st, 0);
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = ST_DB;
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_pool_list(ledger *l, bool by_stake, uint64_t cursor, unsigned limit, uint64_t *ids, unsigned *n, bool *more)
+{
+    /* canonical decimals order numerically by (length, text) */
+    static const char by_id_sql[] = "SELECT id FROM pools WHERE id > ?1 ORDER BY id LIMIT ?2";
+    static const char by_stake_sql[] =
+        "SELECT id FROM pools WHERE ?1 = 0 OR (length(stake), stake, -id) < "
+        "(SELECT length(stake), stake, -id FROM pools WHERE id = ?1) "
+        "ORDER BY length(stake) DESC, stake DESC, id LIMIT ?2";
+    sqlite3_stmt *st = by_stake ? ledger_stmt(l, STMT_POOL_LIST_STAKE, by_stake_sql)
+                                : ledger_stmt(l, STMT_POOL_LIST_ID, by_id_sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)cursor);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit + 1);
+    return read_ids(st, limit, ids, n, more);
+}
+
+/* ---- stakes and checkpoints ---- */
+
+int ledger_stake_get(ledger *l, uint64_t pool, const uint8_t address[20], ledger_stake *s)
+{
+    static const char sql[] = "SELECT shares, debt FROM stakes WHERE pool = ?1 AND address = ?2";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_STAKE_GET, sql);
+    if (!st)
+        return ST_DB;
+    s->pool = pool;
+    memcpy(s->address, address, 20);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
+    sqlite3_bind_blob(st, 2, address, 20, SQLITE_STATIC);
+    int step = sqlite3_step(st), rc = ST_OK;
+    if (step == SQLITE_DONE) {
+        mpz_set_ui(s->shares, 0);
+        mpz_set_ui(s->debt, 0);
+    } else if (step != SQLITE_ROW || ledger_column_mpz(st, 0, s->shares) != ST_OK
+               || ledger_column_mpz(st, 1, s->debt) != ST_OK) {
+        rc = ST_DB;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_stake_put(ledger *l, const ledger_stake *s)
+{
+    ARG_CHECK(l->in_block);
+    static const char put_sql[] = "INSERT INTO stakes(pool, address, shares, debt) VALUES(?1, ?2, ?3, ?4) "
+                                  "ON CONFLICT(pool, address) DO UPDATE SET shares = excluded.shares, debt = excluded.debt";
+    static const char delete_sql[] = "DELETE FROM stakes WHERE pool = ?1 AND address = ?2";
+    static const char checkpoint_sql[] =
+        "INSERT INTO stake_checkpoints(address, pool, height, shares) VALUES(?1, ?2, ?3, ?4) "
+        "ON CONFLICT(address, pool, height) DO UPDATE SET shares = excluded.shares";
+    bool empty = mpz_sgn(s->shares) == 0 && mpz_sgn(s->debt) == 0;
+    sqlite3_stmt *st = empty ? ledger_stmt(l, STMT_STAKE_DELETE, delete_sql) : ledger_stmt(l, STMT_STAKE_PUT, put_sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)s->pool);
+    sqlite3_bind_blob(st, 2, s->address, 20, SQLITE_STATIC);
+    if (!empty && (ledger_bind_mpz(st, 3, s->shares) != ST_OK || ledger_bind_mpz(st, 4, s->debt) != ST_OK)) {
+        sqlite3_reset(st);
+        return ST_NOMEM;
+    }
+    int rc = ledger_step_done(st);
+    if (rc != ST_OK)
+        return rc;
+    st = ledger_stmt(l, STMT_STAKE_CHECKPOINT, checkpoint_sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, s->address, 20, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)s->pool);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)l->height);
+    if (ledger_bind_mpz(st, 4, s->shares) != ST_OK) {
+        sqlite3_reset(st);
+        return ST_NOMEM;
+    }
+    return ledger_step_done(st);
+}
+
+int ledger_stake_list(ledger *l, uint64_t pool, const uint8_t *cursor, unsigned limit, ledger_stake *out,
+                      unsigned *n, bool *more)
+{
+    static const char sql[] = "SELECT address, shares, debt FROM stakes WHERE pool = ?1 AND address > ?2 "
+                              "ORDER BY address LIMIT ?3";
+    static const uint8_t zero[20] = { 0 };
+    sqlite3_stmt *st = ledger_stmt(l, STMT_STAKE_LIST, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
+    /* the empty blob sorts before every address, so no cursor means from the start */
+    sqlite3_bind_blob(st, 2, cursor ? cursor : zero, cursor ? 20 : 0, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
+    int step, rc = ST_OK;
+    *n = 0;
+    *more = false;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == limit) {
+            *more = true;
+            break;
+        }
+        ledger_stake *s = &out[*n];
+        s->pool = pool;
+        copy_address(s->address, st, 0);
+        if (ledger_column_mpz(st, 1, s->shares) != ST_OK || ledger_column_mpz(st, 2, s->debt) != ST_OK) {
+            rc = ST_DB;
+            break;
+        }
+        (*n)++;
+    }
+    if (rc == ST_OK && step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = ST_DB;
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_stake_pools_of(ledger *l, const uint8_t address[20], uint64_t *ids, unsigned cap, unsigned *n)
+{
+    static const char sql[] = "SELECT DISTINCT pool FROM stake_checkpoints WHERE address = ?1 ORDER BY pool LIMIT ?2";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_STAKE_POOLS_OF, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, address, 20, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)cap + 1);
+    bool more;
+    int rc = read_ids(st, cap, ids, n, &more);
+    return rc == ST_OK && more ? ST_LIMIT : rc;
+}
+
+int ledger_pool_checkpoint(ledger *l, const ledger_pool *p)
+{
+    ARG_CHECK(l->in_block);
+    static const char sql[] = "INSERT INTO pool_checkpoints(pool, height, stake, shares) VALUES(?1, ?2, ?3, ?4) "
+                              "ON CONFLICT(pool, height) DO UPDATE SET stake = excluded.stake, shares = excluded.shares";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_POOL_CHECKPOINT, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)p->id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)l->height);
+    if (ledger_bind_mpz(st, 3, p->stake) != ST_OK || ledger_bind_mpz(st, 4, p->shares) != ST_OK) {
+        sqlite3_reset(st);
+        return ST_NOMEM;
+    }
+    return ledger_step_done(st);
+}
+
+int ledger_stake_at(ledger *l, uint64_t pool, const uint8_t address[20], uint64_t height, mpz_t shares,
+                    mpz_t pool_stake, mpz_t pool_shares)
+{
+    static const char stake_sql[] = "SELECT shares FROM stake_checkpoints WHERE address = ?1 AND pool = ?2 "
+                                    "AND height <= ?3 ORDER BY height DESC LIMIT 1";
+    static const char pool_sql[] = "SELECT stake, shares FROM pool_checkpoints WHERE pool = ?1 AND height <= ?2 "
+                                   "ORDER BY height DESC LIMIT 1";
+    mpz_set_ui(shares, 0);
+    mpz_set_ui(pool_stake, 0);
+    mpz_set_ui(pool_shares, 0);
+    sqlite3_stmt *st = ledger_stmt(l, STMT_STAKE_AT, stake_sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, address, 20, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)pool);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)height);
+    int step = sqlite3_step(st), rc = ST_OK;
+    if (step == SQLITE_ROW)
+        rc = ledger_column_mpz(st, 0, shares);
+    else if (step != SQLITE_DONE)
+        rc = ST_DB;
+    sqlite3_reset(st);
+    if (rc != ST_OK)
+        return rc;
+    if (!(st = ledger_stmt(l, STMT_POOL_AT, pool_sql)))
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)height);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        if (ledger_column_mpz(st, 0, pool_stake) != ST_OK || ledger_column_mpz(st, 1, pool_shares) != ST_OK)
+            rc = ST_DB;
+    } else if (step != SQLITE_DONE) {
+        rc = ST_DB;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* ---- the withdraw queue ---- */
+
+static int read_withdrawal(sqlite3_stmt *st, ledger_withdrawal *w)
+{
+    w->pool = (uint64_t)sqlite3_column_int64(st, 0);
+    copy_address(w->address, st, 1);
+    w->since = (uint64_t)sqlite3_column_int64(st, 3);
+    w->seq = (uint64_t)sqlite3_column_int64(st, 4);
+    return ledger_column_mpz(st, 2, w->shares);
+}
+
+/* Steps a query for at most one withdrawal row. */
+static int one_withdrawal(sqlite3_stmt *st, ledger_withdrawal *w)
+{
+    int step = sqlite3_step(st), rc;
+    if (step == SQLITE_ROW)
+        rc = read_withdrawal(st, w);
+    else
+        rc = step == SQLITE_DONE ? ST_NOTFOUND : ST_DB;
+    sqlite3_reset(st);
+    return rc;
+}
+
+#define WD_COLUMNS "pool, address, shares, since, seq"
+
+int ledger_withdrawal_get(ledger *l, uint64_t pool, const uint8_t address[20], ledger_withdrawal *w)
+{
+    static const char sql[] = "SELECT " WD_COLUMNS " FROM withdrawals WHERE pool = ?1 AND address = ?2";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_WD_GET, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
+    sqlite3_bind_blob(st, 2, address, 20, SQLITE_STATIC);
+    return one_withdrawal(st, w);
+}
+
+int ledger_withdrawal_head(ledger *l, uint64_t pool, ledger_withdrawal *w)
+{
+    static const char sql[] = "SELECT " WD_COLUMNS " FROM withdrawals WHERE pool = ?1 ORDER BY seq LIMIT 1";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_WD_HEAD, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
+    return one_withdrawal(st, w);
+}
+
+int ledger_withdrawal_put(ledger *l, const ledger_withdrawal *w)
+{
+    ARG_CHECK(l->in_block);
+    static const char sql[] = "INSERT INTO withdrawals(" WD_COLUMNS ") VALUES(?1, ?2, ?3, ?4, ?5) "
+                              "ON CONFLICT(pool, address) DO UPDATE SET shares = excluded.shares, "
+                              "since = excluded.since, seq = excluded.seq";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_WD_PUT, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)w->pool);
+    sqlite3_bind_blob(st, 2, w->address, 20, SQLITE_STATIC);
+    if (ledger_bind_mpz(st, 3, w->shares) != ST_OK) {
+        sqlite3_reset(st);
+        return ST_NOMEM;
+    }
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)w->since);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)w->seq);
+    return ledger_step_done(st);
+}
+
+int ledger_withdrawal_delete(ledger *l, uint64_t pool, const uint8_t address[20])
+{
+    ARG_CHECK(l->in_block);
+    static const char sql[] = "DELETE FROM withdrawals WHERE pool = ?1 AND address = ?2";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_WD_DELETE, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
+    sqlite3_bind_blob(st, 2, address, 20, SQLITE_STATIC);
+    return ledger_step_done(st);
+}
+
+int ledger_withdrawal_next_seq(ledger *l, uint64_t pool, uint64_t *seq)
+{
+    static const char sql[] = "SELECT coalesce(max(seq), 0) + 1 FROM withdrawals WHERE pool = ?1";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_WD_SEQ, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? ST_OK : ST_DB;
+    if (rc == ST_OK)
+        *seq = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_withdrawal_list(ledger *l, uint64_t pool, uint64_t cursor, unsigned limit, ledger_withdrawal *out,
+                           unsigned *n, bool *more)
+{
+    static const char sql[] = "SELECT " WD_COLUMNS " FROM withdrawals WHERE pool = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_WD_LIST, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)cursor);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
+    int step, rc = ST_OK;
+    *n = 0;
+    *more = false;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == limit) {
+            *more = true;
+            break;
+        }
+        if ((rc = read_withdrawal(st, &out[*n])) != ST_OK)
+            break;
+        (*n)++;
+    }
+    if (rc == ST_OK && step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = ST_DB;
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_withdrawal_total(ledger *l, uint64_t pool, mpz_t shares)
+{
+    static const char sql[] = "SELECT u256_sum(shares) FROM withdrawals WHERE pool = ?1";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_WD_TOTAL, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? ledger_column_mpz(st, 0, shares) : ST_DB;
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* ---- workers ---- */
+
+int ledger_worker_get(ledger *l, const uint8_t address[20], ledger_worker *w)
+{
+    static const char sql[] = "SELECT address, pool, bonded FROM workers WHERE address = ?1";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_WORKER_GET, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, address, 20, SQLITE_STATIC);
+    int step = sqlite3_step(st), rc = ST_OK;
+    if (step == SQLITE_ROW) {
+        copy_address(w->address, st, 0);
+        w->pool = (uint64_t)sqlite3_column_int64(st, 1);
+        rc = ledger_column_mpz(st, 2, w->bonded);
+    } else {
+        rc = step == SQLITE_DONE ? ST_NOTFOUND : ST_DB;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_worker_put(ledger *l, const ledger_worker *w)
+{
+    ARG_CHECK(l->in_block);
+    static const char sql[] = "INSERT INTO workers(address, pool, bonded) VALUES(?1, ?2, ?3) "
+                              "ON CONFLICT(address) DO UPDATE SET pool = excluded.pool, bonded = excluded.bonded";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_WORKER_PUT, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, w->address, 20, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)w->pool);
+    if (ledger_bind_mpz(st, 3, w->bonded) != ST_OK) {
+        sqlite3_reset(st);
+        return ST_NOMEM;
+    }
+    return ledger_step_done(st);
+}
+
+int ledger_worker_count(ledger *l, uint64_t pool, unsigned *n)
+{
+    static const char sql[] = "SELECT count(*) FROM workers WHERE pool = ?1";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_WORKER_COUNT, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? ST_OK : ST_DB;
+    if (rc == ST_OK)
+        *n = (unsigned)sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_worker_list(ledger *l, uint64_t pool, ledger_worker *out, unsigned cap, unsigned *n)
+{
+    static const char sql[] = "SELECT address, pool, bonded FROM workers WHERE pool = ?1 ORDER BY address LIMIT ?2";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_WORKER_LIST, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
+    sqlite3_bind_int64(st, 2, cap);
+    int step, rc = ST_OK;
+    *n = 0;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW && *n < cap) {
+        ledger_worker *w = &out[*n];
+        copy_address(w->address, st, 0);
+        w->pool = (uint64_t)sqlite3_column_int64(st, 1);
+        if ((rc = ledger_column_mpz(st, 2, w->bonded)) != ST_OK)
+            break;
+        (*n)++;
+    }
+    if (rc == ST_OK && step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = ST_DB;
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* ---- unbonding stake ---- */
+
+int ledger_unbonding_insert(ledger *l, ledger_unbonding *u)
+{
+    ARG_CHECK(l->in_block);
+    static const char sql[] = "INSERT INTO unbondings(pool, worker, amount, release_at) VALUES(?1, ?2, ?3, ?4) "
+                              "RETURNING id";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_UNB_INSERT, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)u->pool);
+    sqlite3_bind_blob(st, 2, u->worker, 20, SQLITE_STATIC);
+    int rc = ledger_bind_mpz(st, 3, u->amount);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)u->release_at);
+    if (rc == ST_OK)
+        rc = sqlite3_step(st) == SQLITE_ROW ? ST_OK : ST_DB;
+    if (rc == ST_OK)
+        u->id = (uint64_t)sqlite3_column_int64(st, 0);
+    while (rc == ST_OK && sqlite3_step(st) == SQLITE_ROW)
+        ;
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_unbonding_delete(ledger *l, uint64_t id)
+{
+    ARG_CHECK(l->in_block);
+    static const char sql[] = "DELETE FROM unbondings WHERE id = ?1";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_UNB_DELETE, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+    return ledger_step_done(st);
+}
+
+static int read_unbondings(sqlite3_stmt *st, ledger_unbonding *out, unsigned cap, unsigned *n)
+{
+    int step, rc = ST_OK;
+    *n = 0;
+    while (*n < cap && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        ledger_unbonding *u = &out[*n];
+        u->id = (uint64_t)sqlite3_column_int64(st, 0);
+        u->pool = (uint64_t)sqlite3_column_int64(st, 1);
+        copy_address(u->worker, st, 2);
+        u->release_at = (uint64_t)sqlite3_column_int64(st, 4);
+        if ((rc = ledger_column_mpz(st, 3, u->amount)) != ST_OK)
+            break;
+        (*n)++;
+    }
+    if (rc == ST_OK && *n < cap && step != SQLITE_DONE)
+        rc = ST_DB;
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_unbonding_due(ledger *l, uint64_t t, ledger_unbonding *out, unsigned cap, unsigned *n)
+{
+    static const char sql[] = "SELECT id, pool, worker, amount, release_at FROM unbondings WHERE release_at <= ?1 "
+                              "ORDER BY release_at, id LIMIT ?2";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_UNB_DUE, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)t);
+    sqlite3_bind_int64(st, 2, cap);
+    return read_unbondings(st, out, cap, n);
+}
+
+int ledger_unbonding_of_pool(ledger *l, uint64_t pool, ledger_unbonding *out, unsigned cap, unsigned *n)
+{
+    static const char sql[] = "SELECT id, pool, worker, amount, release_at FROM unbondings WHERE pool = ?1 "
+                              "ORDER BY release_at, id LIMIT ?2";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_UNB_POOL, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
+    sqlite3_bind_int64(st, 2, cap);
+    return read_unbondings(st, out, cap, n);
+}

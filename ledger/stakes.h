@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/* stakes.h: storage of the staking state (schema 002): pools, stakers' shares, workers, unbonding
+ * stake, the withdraw queue, and the checkpoints of shares and stake by height. Rows only: the
+ * rules live in engine/staking.c. Writes must happen inside a block (ledger_block_begin) and are
+ * stamped with its height where they checkpoint. Layer: ledger. */
+#ifndef LEDGER_STAKES_H
+#define LEDGER_STAKES_H
+
+#include <gmp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "ledger/ledger.h"
+#include "ledger/status.h"
+
+typedef struct ledger_pool {
+    uint64_t id;
+    uint8_t owner[20];
+    uint32_t commission_ppm;
+    bool commission_pending;          /* a raise is waiting for its notice period */
+    uint32_t pending_commission_ppm;
+    uint64_t pending_commission_at;   /* seconds */
+    mpz_t capacity;                   /* most stake the pool takes */
+    mpz_t shares;                     /* total shares */
+    mpz_t bonded;                     /* stake bonded to workers */
+    mpz_t unbonding;                  /* stake cooling down after an unbond */
+    mpz_t acc;                        /* rewards per share, scaled by LEDGER_ACC_SCALE */
+    mpz_t acc_rem;                    /* carried remainder of the accumulator's division */
+    mpz_t stake;                      /* copy of the stake account's balance */
+    uint64_t created_height;
+} ledger_pool;
+
+#define LEDGER_ACC_SCALE_DIGITS 36    /* acc is scaled by 10^36 */
+
+typedef struct ledger_stake {
+    uint64_t pool;
+    uint8_t address[20];
+    mpz_t shares;
+    mpz_t debt;                       /* shares * acc at the last settlement, unscaled */
+} ledger_stake;
+
+typedef struct ledger_withdrawal {
+    uint64_t pool;
+    uint8_t address[20];
+    mpz_t shares;                     /* shares waiting to be paid */
+    uint64_t since;                   /* when the request was made (or last merged), seconds */
+    uint64_t seq;                     /* FIFO position in its pool */
+} ledger_withdrawal;
+
+typedef struct ledger_worker {
+    uint8_t address[20];
+    uint64_t pool;
+    mpz_t bonded;
+} ledger_worker;
+
+typedef struct ledger_unbonding {
+    uint64_t id;
+    uint64_t pool;
+    uint8_t worker[20];
+    mpz_t amount;
+    uint64_t release_at;              /* seconds */
+} ledger_unbonding;
+
+/* Init/clear pairs for the GMP fields (init zeroes everything). */
+void ledger_pool_init(ledger_pool *p);
+void ledger_pool_clear(ledger_pool *p);
+void ledger_stake_init(ledger_stake *s);
+void ledger_stake_clear(ledger_stake *s);
+void ledger_withdrawal_init(ledger_withdrawal *w);
+void ledger_withdrawal_clear(ledger_withdrawal *w);
+void ledger_worker_init(ledger_worker *w);
+void ledger_worker_clear(ledger_worker *w);
+void ledger_unbonding_init(ledger_unbonding *u);
+void ledger_unbonding_clear(ledger_unbonding *u);
+
+/* Pools. insert assigns p->id (1, 2, ...). get: ST_NOTFOUND if absent. */
+int ledger_pool_insert(ledger *l, ledger_pool *p) WARN_UNUSED NONNULL(1, 2);
+int ledger_pool_get(ledger *l, uint64_t id, ledger_pool *p) WARN_UNUSED NONNULL(1, 3);
+int ledger_pool_update(ledger *l, const ledger_pool *p) WARN_UNUSED NONNULL(1, 2);
+/* Up to limit pool ids after cursor (exclusive; 0 = from the start), by id or by stake (largest first,
+ * then id). Out: ids[*n]; *more whether further pools follow. */
+int ledger_pool_list(ledger *l, bool by_stake, uint64_t cursor, unsigned limit, uint64_t *ids, unsigned *n, bool *more)
+    WARN_UNUSED NONNULL(1, 5, 6, 7);
+
+/* A staker's shares in a pool; absent is zero shares and zero debt (ST_OK either way). */
+int ledger_stake_get(ledger *l, uint64_t pool, const uint8_t address[20], ledger_stake *s) WARN_UNUSED NONNULL(1, 3, 4);
+/* Writes the row (deletes it when shares and debt are zero) and checkpoints the shares at the block. */
+int ledger_stake_put(ledger *l, const ledger_stake *s) WARN_UNUSED NONNULL(1, 2);
+/* Up to limit stakers of a pool after the address cursor (NULL = from the start), by address. */
+int ledger_stake_list(ledger *l, uint64_t pool, const uint8_t *cursor, unsigned limit, ledger_stake *out,
+                      unsigned *n, bool *more) WARN_UNUSED NONNULL(1, 5, 6, 7);
+/* Every pool id in which address has ever held shares (for positions and voting power). */
+int ledger_stake_pools_of(ledger *l, const uint8_t address[20], uint64_t *ids, unsigned cap, unsigned *n)
+    WARN_UNUSED NONNULL(1, 2, 3, 5);
+
+/* Checkpoints a pool's stake and shares at the open block. */
+int ledger_pool_checkpoint(ledger *l, const ledger_pool *p) WARN_UNUSED NONNULL(1, 2);
+/* Shares of address in pool, and the pool's stake and shares, as of the end of block height.
+ * Absent checkpoints read as zero. */
+int ledger_stake_at(ledger *l, uint64_t pool, const uint8_t address[20], uint64_t height, mpz_t shares,
+                    mpz_t pool_stake, mpz_t pool_shares) WARN_UNUSED NONNULL(1, 3, 5, 6, 7);
+
+/* The withdraw queue. get: ST_NOTFOUND if the staker has no request. put inserts or replaces;
+ * a new seq is taken with ledger_withdrawal_next_seq. head: the first request of a pool. */
+int ledger_withdrawal_get(ledger *l, uint64_t pool, const uint8_t address[20], ledger_withdrawal *w)
+    WARN_UNUSED NONNULL(1, 3, 4);
+int ledger_withdrawal_put(ledger *l, const ledger_withdrawal *w) WARN_UNUSED NONNULL(1, 2);
+int ledger_withdrawal_delete(ledger *l, uint64_t pool, const uint8_t address[20]) WARN_UNUSED NONNULL(1, 3);
+int ledger_withdrawal_head(ledger *l, uint64_t pool, ledger_withdrawal *w) WARN_UNUSED NONNULL(1, 3);
+int ledger_withdrawal_next_seq(ledger *l, uint64_t pool, uint64_t *seq) WARN_UNUSED NONNULL(1, 3);
+/* Up to limit requests in queue order after seq cursor (0 = from the head). */
+int ledger_withdrawal_list(ledger *l, uint64_t pool, uint64_t cursor, unsigned limit, ledger_withdrawal *out,
+                           unsigned *n, bool *more) WARN_UNUSED NONNULL(1, 5, 6, 7);
+/* Total shares queued in a pool. */
+int ledger_withdrawal_total(ledger *l, uint64_t pool, mpz_t shares) WARN_UNUSED NONNULL(1, 3);
+
+/* Workers: a worker belongs to one pool. get: ST_NOTFOUND if unknown. */
+int ledger_worker_get(ledger *l, const uint8_t address[20], ledger_worker *w) WARN_UNUSED NONNULL(1, 2, 3);
+int ledger_worker_put(ledger *l, const ledger_worker *w) WARN_UNUSED NONNULL(1, 2);
+int ledger_worker_count(ledger *l, uint64_t pool, unsigned *n) WARN_UNUSED NONNULL(1, 3);
+/* Up to cap workers of a pool, by address. */
+int ledger_worker_list(ledger *l, uint64_t pool, ledger_worker *out, unsigned cap, unsigned *n) WARN_UNUSED NONNULL(1, 3, 5);
+
+/* Unbonding stake. insert assigns u->id. due: up to cap entries released at or before t, oldest
+ * first. pending_of_pool: up to cap entries of a pool not yet released. */
+int ledger_unbonding_insert(ledger *l, ledger_unbonding *u) WARN_UNUSED NONNULL(1, 2);
+int ledger_unbonding_delete(ledger *l, uint64_t id) WARN_UNUSED NONNULL(1);
+int ledger_unbonding_due(ledger *l, uint64_t t, ledger_unbonding *out, unsigned cap, unsigned *n) WARN_UNUSED NONNULL(1, 3, 5);
+int ledger_unbonding_of_pool(ledger *l, uint64_t pool, ledger_unbonding *out, unsigned cap, unsigned *n)
+    WARN_UNUSED NONNULL(1, 3, 5);
+
+#endif
