@@ -138,6 +138,21 @@ static int canonicalize(eng_genesis *g)
     if (!cJSON_AddNumberToObject(root, "chainId", (double)g->chain_id)
         || !cJSON_AddNumberToObject(root, "time", (double)g->time) || !cJSON_AddStringToObject(root, "treasury", buf))
         goto out;
+    const eng_staking_params *sp = &g->staking;
+    cJSON *staking = NULL;
+    if (!cJSON_AddNumberToObject(root, "epochSecs", (double)g->epoch_length)
+        || !(staking = cJSON_AddObjectToObject(root, "staking"))
+        || !cJSON_AddNumberToObject(staking, "commissionNoticeSecs", (double)sp->commission_notice)
+        || !cJSON_AddNumberToObject(staking, "maxWorkersPerPool", sp->max_workers))
+        goto out;
+    ledger_amount_format(buf, sp->min_contribution);
+    if (!cJSON_AddStringToObject(staking, "minContribution", buf))
+        goto out;
+    ledger_amount_format(buf, sp->min_withdrawal);
+    if (!cJSON_AddStringToObject(staking, "minWithdrawal", buf)
+        || !cJSON_AddNumberToObject(staking, "unbondingSecs", (double)sp->unbonding_period)
+        || !cJSON_AddNumberToObject(staking, "withdrawGraceSecs", (double)sp->withdraw_grace))
+        goto out;
     for (size_t i = 0; i < g->n_accounts; i++) {
         char addr[LEDGER_ADDR_STRLEN];
         cJSON *entry = cJSON_CreateObject();
@@ -157,10 +172,47 @@ out:
     return rc;
 }
 
+static int parse_staking(eng_staking_params *sp, char *err, size_t errlen, const cJSON *obj)
+{
+    if (!cJSON_IsObject(obj))
+        return fail(err, errlen, "genesis: %s must be an object", "staking");
+    const cJSON *field;
+    cJSON_ArrayForEach(field, obj) {
+        const char *k = field->string;
+        uint64_t n = 0;
+        bool ok;
+        if (strcmp(k, "minContribution") == 0)
+            ok = parse_amount_item(field, sp->min_contribution) == ST_OK && mpz_sgn(sp->min_contribution) > 0;
+        else if (strcmp(k, "minWithdrawal") == 0)
+            ok = parse_amount_item(field, sp->min_withdrawal) == ST_OK;
+        else if (strcmp(k, "commissionNoticeSecs") == 0)
+            ok = parse_u53(field, &sp->commission_notice) == ST_OK;
+        else if (strcmp(k, "unbondingSecs") == 0)
+            ok = parse_u53(field, &sp->unbonding_period) == ST_OK;
+        else if (strcmp(k, "withdrawGraceSecs") == 0)
+            ok = parse_u53(field, &sp->withdraw_grace) == ST_OK;
+        else if (strcmp(k, "maxWorkersPerPool") == 0) {
+            ok = parse_u53(field, &n) == ST_OK && n > 0 && n <= 1024;
+            sp->max_workers = (uint32_t)n;
+        } else
+            return fail(err, errlen, "genesis: unknown key \"staking.%s\"", k);
+        if (!ok)
+            return fail(err, errlen, "genesis: staking.%s is out of range", k);
+    }
+    return ST_OK;
+}
+
 int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json, size_t len)
 {
     memset(g, 0, sizeof *g);
     mpz_init(g->treasury);
+    mpz_init_set_str(g->staking.min_contribution, "1000000000000000000", 10);
+    mpz_init_set_str(g->staking.min_withdrawal, "10000000000000000", 10);
+    g->staking.commission_notice = 7 * 86400;
+    g->staking.max_workers = 32;
+    g->staking.unbonding_period = 7 * 86400;
+    g->staking.withdraw_grace = 7 * 86400;
+    g->epoch_length = 3600;
     int rc = ST_INVALID;
     cJSON *root = cJSON_ParseWithLength(json, len);
     if (!cJSON_IsObject(root)) {
@@ -170,7 +222,8 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
     const cJSON *field;
     cJSON_ArrayForEach(field, root) {
         const char *k = field->string;
-        if (strcmp(k, "chainId") && strcmp(k, "time") && strcmp(k, "treasury") && strcmp(k, "accounts")) {
+        if (strcmp(k, "chainId") && strcmp(k, "time") && strcmp(k, "treasury") && strcmp(k, "accounts")
+            && strcmp(k, "epochSecs") && strcmp(k, "staking")) {
             rc = fail(err, errlen, "genesis: unknown key \"%s\"", k);
             goto out;
         }
@@ -188,6 +241,14 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
         rc = fail(err, errlen, "genesis: %s must be a canonical decimal amount", "treasury");
         goto out;
     }
+    const cJSON *epoch = cJSON_GetObjectItemCaseSensitive(root, "epochSecs");
+    if (epoch && (parse_u53(epoch, &g->epoch_length) != ST_OK || g->epoch_length == 0)) {
+        rc = fail(err, errlen, "genesis: %s must be a positive number of seconds", "epochSecs");
+        goto out;
+    }
+    const cJSON *staking = cJSON_GetObjectItemCaseSensitive(root, "staking");
+    if (staking && (rc = parse_staking(&g->staking, err, errlen, staking)) != ST_OK)
+        goto out;
     const cJSON *accounts = cJSON_GetObjectItemCaseSensitive(root, "accounts");
     if (accounts && (rc = parse_accounts(g, err, errlen, accounts)) != ST_OK)
         goto out;
@@ -216,6 +277,6 @@ void eng_genesis_clear(eng_genesis *g)
         mpz_clear(g->accounts[i].balance);
     free(g->accounts);
     free(g->canonical);
-    mpz_clear(g->treasury);
+    mpz_clears(g->treasury, g->staking.min_contribution, g->staking.min_withdrawal, NULL);
     memset(g, 0, sizeof *g);
 }

@@ -21,17 +21,32 @@ typedef struct eng_genesis_account {
     mpz_t balance;              /* base units */
 } eng_genesis_account;
 
+/* Staking rules fixed by the genesis ("staking" object; every key optional, defaults in brackets). */
+typedef struct eng_staking_params {
+    mpz_t min_contribution;         /* "minContribution": smallest Contribute [10^18, one token] */
+    mpz_t min_withdrawal;           /* "minWithdrawal": smallest Withdraw by value, unless it is the
+                                     * whole position; keeps dust out of the queue [10^16] */
+    uint64_t commission_notice;     /* "commissionNoticeSecs": delay before a commission raise applies [7 days] */
+    uint32_t max_workers;           /* "maxWorkersPerPool" [32] */
+    uint64_t unbonding_period;      /* "unbondingSecs": cooldown of stake unbonded from a worker [7 days] */
+    uint64_t withdraw_grace;        /* "withdrawGraceSecs": a queued withdrawal older than this makes the
+                                     * pool's workers unbond at the next epoch close [7 days] */
+} eng_staking_params;
+
 typedef struct eng_genesis {
     uint64_t chain_id;
     uint64_t time;              /* genesis block time, seconds since the Unix epoch */
     mpz_t treasury;             /* base units minted to the treasury */
     eng_genesis_account *accounts;
     size_t n_accounts;
+    uint64_t epoch_length;          /* "epochSecs": seconds per epoch [3600] */
+    eng_staking_params staking;
     char *canonical;            /* canonical JSON of the document (owned) */
 } eng_genesis;
 
 /* Parses a genesis document of len bytes. Keys: "chainId" (number, 1..2^53-1), "time" (number,
- * seconds), "treasury" (amount string), "accounts" ([{"address", "balance"}], no duplicates).
+ * seconds), "treasury" (amount string), "accounts" ([{"address", "balance"}], no duplicates),
+ * "epochSecs" (number), "staking" (see eng_staking_params).
  * Returns: ST_OK; ST_INVALID with err naming the problem; ST_NOMEM.
  * Out: g (release with eng_genesis_clear, after a failure too). */
 int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json, size_t len)

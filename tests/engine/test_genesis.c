@@ -33,7 +33,12 @@ Test(engine_genesis, dev_genesis_funds_the_ten_well_known_accounts)
         cr_assert_str_eq(text, "1000000000000000000000000", "10^24 base units for account %u", i);
         free(text);
     }
-    cr_assert_str_eq(g.canonical, json, "the dev genesis is already canonical");
+    eng_genesis again;
+    cr_assert_eq(eng_genesis_parse(&again, err, sizeof err, g.canonical, strlen(g.canonical)), ST_OK, "reparse");
+    cr_assert_str_eq(again.canonical, g.canonical, "the canonical form is a fixed point");
+    cr_assert_eq(again.epoch_length, 3600, "default epoch");
+    cr_assert_eq(again.staking.max_workers, 32, "default worker cap");
+    eng_genesis_clear(&again);
     eng_genesis_clear(&g);
     free(json);
 }
@@ -54,6 +59,10 @@ ParameterizedTestParameters(engine_genesis, refuses_malformed_documents)
         { "{\"chainId\":1.5,\"time\":0}", "chainId" },
         { "{\"chainId\":1,\"time\":-1}", "time" },
         { "{\"chainId\":1,\"time\":0,\"treasury\":\"01\"}", "treasury" },
+        { "{\"chainId\":1,\"time\":0,\"epochSecs\":0}", "epochSecs" },
+        { "{\"chainId\":1,\"time\":0,\"staking\":{\"maxWorkersPerPool\":0}}", "maxWorkersPerPool" },
+        { "{\"chainId\":1,\"time\":0,\"staking\":{\"minContribution\":\"0\"}}", "minContribution" },
+        { "{\"chainId\":1,\"time\":0,\"staking\":{\"speed\":1}}", "unknown key \"staking.speed\"" },
         { "{\"chainId\":1,\"time\":0,\"treasury\":5}", "treasury" },
         { "{\"chainId\":1,\"time\":0,\"accounts\":[{\"address\":\"0x12\",\"balance\":\"1\"}]}", "address" },
         { "{\"chainId\":1,\"time\":0,\"accounts\":[{\"address\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\","
@@ -86,7 +95,9 @@ Test(engine_genesis, canonical_form_normalises_case_and_order)
     cr_assert_eq(eng_genesis_parse(&g, err, sizeof err, json, strlen(json)), ST_OK, "parse: %s", err);
     cr_assert_str_eq(g.canonical,
                      "{\"accounts\":[{\"address\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\",\"balance\":\"7\"}],"
-                     "\"chainId\":9,\"time\":5,\"treasury\":\"0\"}",
-                     "canonical text");
+                     "\"chainId\":9,\"time\":5,\"treasury\":\"0\",\"epochSecs\":3600,\"staking\":{"
+                     "\"commissionNoticeSecs\":604800,\"maxWorkersPerPool\":32,\"minContribution\":\"1000000000000000000\","
+                     "\"minWithdrawal\":\"10000000000000000\",\"unbondingSecs\":604800,\"withdrawGraceSecs\":604800}}",
+                     "canonical text with the defaults spelled out");
     eng_genesis_clear(&g);
 }
