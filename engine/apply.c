@@ -82,7 +82,7 @@ static int mint(eng_apply *a, const ledger_account *to, const mpz_t amount, cons
     return eng_event_address(ev, "to", to->owner) ? ST_OK : ST_NOMEM;
 }
 
-static int check_transfer(const ledger_tx *tx, char *err, size_t errlen)
+static int check_transfer(eng *e, const ledger_tx *tx, char *err, size_t errlen)
 {
     uint8_t to[20];
     mpz_t amount;
@@ -150,11 +150,66 @@ static int apply_mint(eng_apply *a)
     return rc;
 }
 
+/* Reads a system transaction's message. Caller deletes *body. */
+static const cJSON *system_message(eng_apply *a, cJSON **body)
+{
+    *body = cJSON_Parse(a->item->sys_body);
+    return cJSON_GetObjectItemCaseSensitive(*body, "message");
+}
+
+/* System (dev only): admin_rewardPool's {"pool", "amount"}, paid out of the treasury. */
+static int apply_pool_reward(eng_apply *a)
+{
+    cJSON *body;
+    const cJSON *msg = system_message(a, &body);
+    const cJSON *pool = cJSON_GetObjectItemCaseSensitive(msg, "pool"), *amount_item = cJSON_GetObjectItemCaseSensitive(msg, "amount");
+    mpz_t amount;
+    mpz_init(amount);
+    int rc = ST_INVALID;
+    if (cJSON_IsNumber(pool) && cJSON_IsString(amount_item)
+        && ledger_amount_parse(amount, amount_item->valuestring, strlen(amount_item->valuestring)) == ST_OK) {
+        ledger_account treasury = ledger_system_account(LEDGER_TREASURY);
+        rc = eng_staking_reward(a, (uint64_t)pool->valuedouble, &treasury, amount);
+    } else {
+        snprintf(a->err, sizeof a->err, "malformed PoolReward");
+    }
+    mpz_clear(amount);
+    cJSON_Delete(body);
+    return rc;
+}
+
+/* System (dev only): admin_slashWorker's {"worker", "ppm"}. */
+static int apply_worker_slash(eng_apply *a)
+{
+    cJSON *body;
+    const cJSON *msg = system_message(a, &body);
+    const cJSON *worker = cJSON_GetObjectItemCaseSensitive(msg, "worker"), *ppm = cJSON_GetObjectItemCaseSensitive(msg, "ppm");
+    uint8_t addr[20];
+    int rc = ST_INVALID;
+    if (cJSON_IsString(worker) && cJSON_IsNumber(ppm) && ledger_addr_parse(addr, worker->valuestring) == ST_OK)
+        rc = eng_staking_slash(a, addr, (uint32_t)ppm->valuedouble);
+    else
+        snprintf(a->err, sizeof a->err, "malformed WorkerSlash");
+    cJSON_Delete(body);
+    return rc;
+}
+
 /* Sorted by type name. */
 static const eng_handler handlers[] = {
+    { .type = "Claim", .apply = eng_apply_claim },
+    { .type = "Contribute", .check = eng_check_positive_amount, .apply = eng_apply_contribute },
     { .type = "Genesis", .system = true, .apply = apply_genesis },
     { .type = "Mint", .system = true, .apply = apply_mint },
+    { .type = "PoolCreate", .check = eng_check_commission, .apply = eng_apply_pool_create },
+    { .type = "PoolReward", .system = true, .apply = apply_pool_reward },
+    { .type = "PoolSetCommission", .check = eng_check_commission, .apply = eng_apply_pool_set_commission },
+    { .type = "Tick", .system = true, .apply = eng_apply_tick },
     { .type = "Transfer", .check = check_transfer, .apply = apply_transfer },
+    { .type = "Withdraw", .check = eng_check_positive_amount, .apply = eng_apply_withdraw },
+    { .type = "WorkerAdd", .apply = eng_apply_worker_add },
+    { .type = "WorkerBond", .check = eng_check_positive_amount, .apply = eng_apply_worker_bond },
+    { .type = "WorkerSlash", .system = true, .apply = apply_worker_slash },
+    { .type = "WorkerUnbond", .check = eng_check_positive_amount, .apply = eng_apply_worker_unbond },
 };
 
 const eng_handler *eng_handler_find(const char *type, bool system)

@@ -121,7 +121,7 @@ static int apply_item(eng *e, eng_item *it, uint64_t height, uint32_t index, uin
         system_hash(it->hash, height, index, it->sys_body);
     else
         memcpy(it->hash, it->tx.hash, 32);
-    eng_apply a = { .e = e, .item = it, .time = time, .events = cJSON_CreateArray() };
+    eng_apply a = { .e = e, .item = it, .height = height, .time = time, .events = cJSON_CreateArray() };
     if (!a.events)
         return ST_NOMEM;
     int rc = ledger_tx_begin(e->ledger, it->hash);
@@ -243,10 +243,26 @@ static int produce_one(eng *e)
         e->queue_tail = NULL;
     last->next = NULL;
     e->queued -= n;
-    int rc = eng_apply_block(e, batch, eng_clock_now(&e->clock));
+    uint64_t now = eng_clock_now(&e->clock);
+    /* time-driven staking work (released stake, epoch close) runs first, as a system transaction */
+    eng_item *tick = NULL;
+    if (eng_staking_due(e, now)) {
+        cJSON *msg = cJSON_CreateObject();
+        tick = msg ? eng_item_system("Tick", msg) : NULL;
+        cJSON_Delete(msg);
+        if (tick) {
+            tick->next = batch;
+            batch = tick;
+        }
+    }
+    int rc = eng_apply_block(e, batch, now);
     while (batch) {
         eng_item *it = batch;
         batch = it->next;
+        if (it == tick) {
+            eng_item_free(it);
+            continue;
+        }
         if (it->status == ST_OK) {
             eng_receipt r = { .hash = it->hash, .height = it->height, .index = it->index, .success = it->success,
                               .error = it->error, .events = it->events };
@@ -304,7 +320,7 @@ int eng_submit(eng *e, char *err, size_t errlen, ledger_tx *tx, eng_done_fn done
         return ST_DISABLED;
     }
     if (h->check) {
-        int rc = h->check(tx, err, errlen);
+        int rc = h->check(e, tx, err, errlen);
         if (rc != ST_OK)
             return rc;
     }

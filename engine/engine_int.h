@@ -44,6 +44,7 @@ struct eng {
 typedef struct eng_apply {
     eng *e;
     eng_item *item;
+    uint64_t height;                /* block height */
     uint64_t time;                  /* block time */
     cJSON *events;                  /* array the handler appends events to */
     char err[256];                  /* reason of a failure */
@@ -53,7 +54,7 @@ typedef struct eng_handler {
     const char *type;
     bool system;                    /* written by the node itself, never by a signer */
     /* stateless checks before queuing: ST_OK or ST_INVALID with err */
-    int (*check)(const ledger_tx *tx, char *err, size_t errlen);
+    int (*check)(eng *e, const ledger_tx *tx, char *err, size_t errlen);
     /* applies inside the block's savepoint: ST_OK, a failure with a->err, or ST_DB (fatal) */
     int (*apply)(eng_apply *a);
 } eng_handler;
@@ -65,6 +66,24 @@ cJSON *eng_event(eng_apply *a, const char *type);
 /* Adds "key": "0x..." (EIP-55) / an amount string to an event object. Returns false on OOM. */
 bool eng_event_address(cJSON *ev, const char *key, const uint8_t addr[20]);
 bool eng_event_amount(cJSON *ev, const char *key, const mpz_t amount);
+
+/* Staking (engine/staking.c): checks and handlers of the signed types, the internal entry points
+ * (a reward paid into a pool from an account; a slash of a worker's bonded stake in ppm), and the
+ * block-start tick with the test of whether one is due at time now. */
+int eng_check_commission(eng *e, const ledger_tx *tx, char *err, size_t errlen);
+int eng_check_positive_amount(eng *e, const ledger_tx *tx, char *err, size_t errlen);
+int eng_apply_pool_create(eng_apply *a);
+int eng_apply_pool_set_commission(eng_apply *a);
+int eng_apply_worker_add(eng_apply *a);
+int eng_apply_worker_bond(eng_apply *a);
+int eng_apply_worker_unbond(eng_apply *a);
+int eng_apply_contribute(eng_apply *a);
+int eng_apply_withdraw(eng_apply *a);
+int eng_apply_claim(eng_apply *a);
+int eng_apply_tick(eng_apply *a);
+int eng_staking_reward(eng_apply *a, uint64_t pool, const ledger_account *from, const mpz_t amount);
+int eng_staking_slash(eng_apply *a, const uint8_t worker[20], uint32_t ppm);
+bool eng_staking_due(eng *e, uint64_t now);
 
 /* Applies items (a NULL-terminated list in order) as one block at time (raised to the parent's time
  * if earlier), filling each item's outcome. A block is written only if at least one item applied.

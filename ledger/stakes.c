@@ -481,6 +481,18 @@ int ledger_withdrawal_list(ledger *l, uint64_t pool, uint64_t cursor, unsigned l
     return rc;
 }
 
+int ledger_withdrawal_overdue_pools(ledger *l, uint64_t t, uint64_t *ids, unsigned cap, unsigned *n)
+{
+    static const char sql[] = "SELECT DISTINCT pool FROM withdrawals WHERE since <= ?1 ORDER BY pool LIMIT ?2";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_WD_OVERDUE, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)t);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)cap + 1);
+    bool more;
+    return read_ids(st, cap, ids, n, &more);
+}
+
 int ledger_withdrawal_total(ledger *l, uint64_t pool, mpz_t shares)
 {
     static const char sql[] = "SELECT u256_sum(shares) FROM withdrawals WHERE pool = ?1";

@@ -111,6 +111,9 @@ int ledger_withdrawal_next_seq(ledger *l, uint64_t pool, uint64_t *seq) WARN_UNU
 /* Up to limit requests in queue order after seq cursor (0 = from the head). */
 int ledger_withdrawal_list(ledger *l, uint64_t pool, uint64_t cursor, unsigned limit, ledger_withdrawal *out,
                            unsigned *n, bool *more) WARN_UNUSED NONNULL(1, 5, 6, 7);
+/* Up to cap ids of pools whose queue holds a request made at or before t. */
+int ledger_withdrawal_overdue_pools(ledger *l, uint64_t t, uint64_t *ids, unsigned cap, unsigned *n)
+    WARN_UNUSED NONNULL(1, 3, 5);
 /* Total shares queued in a pool. */
 int ledger_withdrawal_total(ledger *l, uint64_t pool, mpz_t shares) WARN_UNUSED NONNULL(1, 3);
 
