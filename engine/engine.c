@@ -338,22 +338,13 @@ int eng_submit(eng *e, char *err, size_t errlen, ledger_tx *tx, eng_done_fn done
     return enqueue(e, it);
 }
 
-int eng_mint(eng *e, const uint8_t to[20], const mpz_t amount, eng_done_fn done, void *cookie)
+int eng_submit_system(eng *e, const char *type, const cJSON *message, eng_done_fn done, void *cookie)
 {
     if (!e->dev)
         return ST_DISABLED;
-    if (mpz_sgn(amount) <= 0 || !ledger_amount_fits(amount))
+    if (strcmp(type, "Mint") != 0 && strcmp(type, "PoolReward") != 0 && strcmp(type, "WorkerSlash") != 0)
         return ST_INVALID;
-    char addr[LEDGER_ADDR_STRLEN], buf[LEDGER_AMOUNT_STRLEN];
-    ledger_addr_format(addr, to);
-    ledger_amount_format(buf, amount);
-    cJSON *msg = cJSON_CreateObject();
-    if (!msg || !cJSON_AddStringToObject(msg, "to", addr) || !cJSON_AddStringToObject(msg, "amount", buf)) {
-        cJSON_Delete(msg);
-        return ST_NOMEM;
-    }
-    eng_item *it = eng_item_system("Mint", msg);
-    cJSON_Delete(msg);
+    eng_item *it = eng_item_system(type, message);
     if (!it)
         return ST_NOMEM;
     it->done = done;

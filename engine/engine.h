@@ -67,9 +67,12 @@ ledger *eng_ledger(eng *e) NONNULL(1);
  * ST_INVALID (a field is out of range; err says which); ST_LIMIT (queue full). */
 int eng_submit(eng *e, char *err, size_t errlen, ledger_tx *tx, eng_done_fn done, void *cookie)
     WARN_UNUSED NONNULL(1, 2, 4, 5);
-/* Dev only: queues a mint of amount to `to`'s free balance (a system transaction in a block).
- * Returns: ST_OK; ST_DISABLED if not dev; ST_INVALID for a zero amount; ST_LIMIT. */
-int eng_mint(eng *e, const uint8_t to[20], const mpz_t amount, eng_done_fn done, void *cookie)
+/* Dev only: queues a system transaction that stands in for what epoch settlement and governance
+ * do: "Mint" {"to", "amount"} (issued to a free balance), "PoolReward" {"pool", "amount"} (paid to a
+ * pool from the treasury), "WorkerSlash" {"worker", "ppm"} (burns that part of its bonded stake).
+ * message is borrowed; the caller has checked its members. Returns: ST_OK; ST_DISABLED if not
+ * dev; ST_INVALID for another type; ST_LIMIT. */
+int eng_submit_system(eng *e, const char *type, const cJSON *message, eng_done_fn done, void *cookie)
     WARN_UNUSED NONNULL(1, 2, 3, 4);
 /* Dev only: moves the manual clock forward. Returns: ST_OK; ST_DISABLED; ST_OVERFLOW.
  * Out: *now the new time. */

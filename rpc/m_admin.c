@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* m_admin.c: admin_* methods of a development node (cookie token required): move the manual clock,
- * mint tokens. Both exist only with --dev. */
+ * mint tokens, pay a pool a reward from the treasury, slash a worker. They exist only with --dev. */
 #include "rpc/methods_int.h"
 
 #include "ledger/amount.h"
@@ -27,30 +27,88 @@ static int admin_advance_time(struct rpc_ctx *ctx, const cJSON *params, cJSON **
     return ST_OK;
 }
 
-static int admin_mint(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
+/* Queues a dev system transaction and answers with its receipt. msg is consumed. */
+static int submit_system(struct rpc_ctx *ctx, const char *type, cJSON *msg)
 {
-    uint8_t to[20];
-    mpz_t amount;
-    mpz_init(amount);
-    int rc = rpc_param_address(ctx, params, "to", to);
-    if (rc == ST_OK)
-        rc = rpc_param_amount(ctx, params, "amount", amount);
-    if (rc == ST_OK && mpz_sgn(amount) == 0)
-        rc = rpc_error(ctx, ST_INVALID, NULL, "params.amount: must be greater than zero");
-    if (rc != ST_OK) {
-        mpz_clear(amount);
-        return rc;
-    }
+    if (!msg)
+        return ST_NOMEM;
     rpc_deferred *d = rpc_defer(ctx);
     if (!d) {
-        mpz_clear(amount);
+        cJSON_Delete(msg);
         return ST_NOMEM;
     }
-    rc = eng_mint(rpc_engine(ctx), to, amount, rpc_finish_with_receipt, d);
-    mpz_clear(amount);
+    int rc = eng_submit_system(rpc_engine(ctx), type, msg, rpc_finish_with_receipt, d);
+    cJSON_Delete(msg);
     if (rc != ST_OK)
         rpc_deferred_finish(d, rc, NULL, NULL, rc == ST_LIMIT ? "the node is busy; try again shortly" : st_str(rc));
     return ST_PENDING;
+}
+
+/* Reads a positive amount param into its canonical text. */
+static int positive_amount(struct rpc_ctx *ctx, const cJSON *params, char text[LEDGER_AMOUNT_STRLEN])
+{
+    mpz_t amount;
+    mpz_init(amount);
+    int rc = rpc_param_amount(ctx, params, "amount", amount);
+    if (rc == ST_OK && mpz_sgn(amount) == 0)
+        rc = rpc_error(ctx, ST_INVALID, NULL, "params.amount: must be greater than zero");
+    if (rc == ST_OK)
+        ledger_amount_format(text, amount);
+    mpz_clear(amount);
+    return rc;
+}
+
+static int admin_mint(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
+{
+    uint8_t to[20];
+    char amount[LEDGER_AMOUNT_STRLEN];
+    int rc = rpc_param_address(ctx, params, "to", to);
+    if (rc == ST_OK)
+        rc = positive_amount(ctx, params, amount);
+    if (rc != ST_OK)
+        return rc;
+    cJSON *msg = cJSON_CreateObject();
+    if (msg && (!rpc_add_address(msg, "to", to) || !cJSON_AddStringToObject(msg, "amount", amount))) {
+        cJSON_Delete(msg);
+        msg = NULL;
+    }
+    return submit_system(ctx, "Mint", msg);
+}
+
+static int admin_reward_pool(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
+{
+    uint64_t pool;
+    char amount[LEDGER_AMOUNT_STRLEN];
+    int rc = rpc_param_u64(ctx, params, "pool", NULL, &pool);
+    if (rc == ST_OK)
+        rc = positive_amount(ctx, params, amount);
+    if (rc != ST_OK)
+        return rc;
+    cJSON *msg = cJSON_CreateObject();
+    if (msg && (!cJSON_AddNumberToObject(msg, "pool", (double)pool) || !cJSON_AddStringToObject(msg, "amount", amount))) {
+        cJSON_Delete(msg);
+        msg = NULL;
+    }
+    return submit_system(ctx, "PoolReward", msg);
+}
+
+static int admin_slash_worker(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
+{
+    uint8_t worker[20];
+    uint64_t ppm;
+    int rc = rpc_param_address(ctx, params, "worker", worker);
+    if (rc == ST_OK)
+        rc = rpc_param_u64(ctx, params, "ppm", NULL, &ppm);
+    if (rc == ST_OK && (ppm == 0 || ppm > 1000000))
+        rc = rpc_error(ctx, ST_INVALID, NULL, "params.ppm: the part to slash, 1 to 1000000 parts per million");
+    if (rc != ST_OK)
+        return rc;
+    cJSON *msg = cJSON_CreateObject();
+    if (msg && (!rpc_add_address(msg, "worker", worker) || !cJSON_AddNumberToObject(msg, "ppm", (double)ppm))) {
+        cJSON_Delete(msg);
+        msg = NULL;
+    }
+    return submit_system(ctx, "WorkerSlash", msg);
 }
 
 static const char *const advance_params[] = { "seconds", NULL };
@@ -59,3 +117,9 @@ const rpc_method rpc_m_admin_advance_time = { .name = "admin_advanceTime", .para
                                               .flags = RPC_ADMIN | RPC_DEV, .fn = admin_advance_time };
 const rpc_method rpc_m_admin_mint = { .name = "admin_mint", .params = mint_params, .flags = RPC_ADMIN | RPC_DEV,
                                       .fn = admin_mint };
+static const char *const reward_params[] = { "pool", "amount", NULL };
+static const char *const slash_params[] = { "worker", "ppm", NULL };
+const rpc_method rpc_m_admin_reward_pool = { .name = "admin_rewardPool", .params = reward_params,
+                                             .flags = RPC_ADMIN | RPC_DEV, .fn = admin_reward_pool };
+const rpc_method rpc_m_admin_slash_worker = { .name = "admin_slashWorker", .params = slash_params,
+                                              .flags = RPC_ADMIN | RPC_DEV, .fn = admin_slash_worker };

@@ -8,11 +8,12 @@
 const rpc_method *rpc_methods(size_t *n)
 {
     /* sorted by name (strcmp order) */
-    static rpc_method table[8];
+    static rpc_method table[10];
     static size_t count;
     if (!count) {
         const rpc_method *entries[] = {
-            &rpc_m_admin_advance_time, &rpc_m_admin_mint,        &rpc_m_ledger_audit,
+            &rpc_m_admin_advance_time, &rpc_m_admin_mint,        &rpc_m_admin_reward_pool,
+            &rpc_m_admin_slash_worker, &rpc_m_ledger_audit,
             &rpc_m_ledger_get_account, &rpc_m_ledger_get_block,  &rpc_m_ledger_get_transaction,
             &rpc_m_node_info,          &rpc_m_tx_send,
         };

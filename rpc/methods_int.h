@@ -12,7 +12,8 @@
 #include "rpc/rpc.h"
 
 extern const rpc_method rpc_m_node_info, rpc_m_tx_send, rpc_m_ledger_get_account, rpc_m_ledger_get_block,
-    rpc_m_ledger_get_transaction, rpc_m_ledger_audit, rpc_m_admin_advance_time, rpc_m_admin_mint;
+    rpc_m_ledger_get_transaction, rpc_m_ledger_audit, rpc_m_admin_advance_time, rpc_m_admin_mint,
+    rpc_m_admin_reward_pool, rpc_m_admin_slash_worker;
 
 /* The engine behind a call. */
 eng *rpc_engine(struct rpc_ctx *ctx);
