@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* audit.c: proves the ledger's invariants from the stored rows alone, in one read transaction:
  * sum(debits) == sum(credits) == sum(transfers), no balance below zero but issuance's,
- * supply == -balance(issuance), every account equal to the sum of its transfers, and an unbroken
- * hash chain of blocks over their stored transactions. All sums are exact (u256_sum on GMP). */
+ * supply == -balance(issuance), every account equal to the sum of its transfers, every pool's
+ * stake equal to its ledger account and its bonded and unbonding stake to its workers' and
+ * unbondings', and an unbroken hash chain of blocks over their stored transactions. All sums are
+ * exact (u256_sum on GMP). */
 #include "ledger/ledger_int.h"
 
 #include <stdarg.h>
@@ -89,6 +91,19 @@ static int check_sums(ledger *l, ledger_audit_report *r)
     if (rc == ST_OK) {
         char *n = mpz_get_str(NULL, 10, v[0]);
         add_check(r, "accounts_match_transfers", mpz_sgn(v[0]) == 0, "%s account(s) differ from their transfers", n);
+        free(n);
+    }
+    if (rc == ST_OK)
+        rc = query_numbers(l, "SELECT count(*) FROM pools p WHERE p.stake != coalesce((SELECT u256_sub(a.credits, a.debits) "
+                              "FROM accounts a WHERE a.kind = ?1 AND a.pool = p.id), '0') "
+                              "OR p.bonded != (SELECT u256_sum(bonded) FROM workers WHERE pool = p.id) "
+                              "OR p.unbonding != (SELECT u256_sum(amount) FROM unbondings WHERE pool = p.id) "
+                              "OR u256_cmp(p.stake, u256_add(p.bonded, p.unbonding)) < 0",
+                           LEDGER_POOL_STAKE, v, 1);
+    if (rc == ST_OK) {
+        char *n = mpz_get_str(NULL, 10, v[0]);
+        add_check(r, "pools_match_their_accounts", mpz_sgn(v[0]) == 0,
+                  "%s pool(s) whose stake, bonded or unbonding stake disagree with the books", n);
         free(n);
     }
     for (int i = 0; i < 4; i++)

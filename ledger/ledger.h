@@ -144,7 +144,8 @@ typedef int (*ledger_account_fn)(void *arg, const ledger_account *a, const char 
 int ledger_accounts_each(ledger *l, ledger_account_fn fn, void *arg) WARN_UNUSED NONNULL(1, 2);
 
 /* Checks every invariant: debits == credits (accounts and transfers), no negative balance but
- * issuance, supply == -issuance, every account equals the sum of its transfers, the hash chain.
+ * issuance, supply == -issuance, every account equals the sum of its transfers, pools agree with
+ * their accounts, workers and unbondings, the hash chain.
  * Returns: ST_OK (report->ok says whether it held) or ST_DB. */
 int ledger_audit(ledger *l, ledger_audit_report *report) WARN_UNUSED NONNULL(1, 2);
 
