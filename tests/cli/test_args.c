@@ -3,6 +3,7 @@
  * with the EIP-55 guard, hashes, integers, dev key indices and block selectors; every refusal
  * gives a reason and leaves the output alone; out of memory is reported, not crashed on. */
 #include <criterion/criterion.h>
+#include "tests/lib/testhelp.h"
 #include <criterion/parameterized.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,19 +13,6 @@
 #define MAX_U256 "115792089237316195423570985008687907853269984665640564039457584007913129639935"
 #define DEV0_ADDR "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 #define HASH "0xfed0f8afeb5c7526bcce436dc91574964764d418239117e2c1cff2da86b6cc9f"
-
-static void free_indices(struct criterion_test_params *crp)
-{
-    cr_free(crp->params);
-}
-
-static struct criterion_test_params indices(size_t n)
-{
-    int *idx = cr_malloc(n * sizeof *idx);
-    for (size_t i = 0; i < n; i++)
-        idx[i] = (int)i;
-    return cr_make_param_array(int, idx, n, free_indices);
-}
 
 struct amount_case {
     const char *word;
@@ -66,7 +54,7 @@ static const struct amount_case amount_cases[] = {
 
 ParameterizedTestParameters(cli_args, parses_amounts_exactly_or_says_why_not)
 {
-    return indices(sizeof amount_cases / sizeof amount_cases[0]);
+    return th_indices(sizeof amount_cases / sizeof amount_cases[0]);
 }
 
 ParameterizedTest(int *i, cli_args, parses_amounts_exactly_or_says_why_not)
@@ -110,7 +98,7 @@ static const struct word_case address_cases[] = {
 
 ParameterizedTestParameters(cli_args, accepts_addresses_and_guards_the_checksum)
 {
-    return indices(sizeof address_cases / sizeof address_cases[0]);
+    return th_indices(sizeof address_cases / sizeof address_cases[0]);
 }
 
 ParameterizedTest(int *i, cli_args, accepts_addresses_and_guards_the_checksum)
@@ -151,7 +139,7 @@ static const struct word_case uint_cases[] = {
 
 ParameterizedTestParameters(cli_args, parses_whole_numbers_below_2_53)
 {
-    return indices(sizeof uint_cases / sizeof uint_cases[0]);
+    return th_indices(sizeof uint_cases / sizeof uint_cases[0]);
 }
 
 ParameterizedTest(int *i, cli_args, parses_whole_numbers_below_2_53)

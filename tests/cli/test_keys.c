@@ -48,19 +48,6 @@ static const char *put_file(const char *name, const char *text)
     return path;
 }
 
-static void free_indices(struct criterion_test_params *crp)
-{
-    cr_free(crp->params);
-}
-
-static struct criterion_test_params indices(size_t n)
-{
-    int *idx = cr_malloc(n * sizeof *idx);
-    for (size_t i = 0; i < n; i++)
-        idx[i] = (int)i;
-    return cr_make_param_array(int, idx, n, free_indices);
-}
-
 static const char *const accepted_key_texts[] = {
     DEV0_KEY, DEV0_KEY "\n", "  " DEV0_KEY " \r\n", DEV0_KEY + 2,
     "0XAC0974BEC39A17E36BA4A6B4D238FF944BACB478CBED5EFCAE784D7BF4F2FF80\n",
@@ -68,7 +55,7 @@ static const char *const accepted_key_texts[] = {
 
 ParameterizedTestParameters(cli_keys, parses_key_text_in_its_usual_forms)
 {
-    return indices(sizeof accepted_key_texts / sizeof accepted_key_texts[0]);
+    return th_indices(sizeof accepted_key_texts / sizeof accepted_key_texts[0]);
 }
 
 ParameterizedTest(int *i, cli_keys, parses_key_text_in_its_usual_forms)
@@ -103,7 +90,7 @@ static const struct refused_key refused_key_texts[] = {
 
 ParameterizedTestParameters(cli_keys, refuses_what_is_not_a_valid_key)
 {
-    return indices(sizeof refused_key_texts / sizeof refused_key_texts[0]);
+    return th_indices(sizeof refused_key_texts / sizeof refused_key_texts[0]);
 }
 
 ParameterizedTest(int *i, cli_keys, refuses_what_is_not_a_valid_key)

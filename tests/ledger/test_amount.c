@@ -2,25 +2,13 @@
 /* test_amount.c: u256 amounts: strict canonical parsing, checked arithmetic at the 2^256 edge,
  * 32-byte words, and exact human amounts with 18 decimals. */
 #include <criterion/criterion.h>
+#include "tests/lib/testhelp.h"
 #include <criterion/parameterized.h>
 #include <string.h>
 #include "ledger/amount.h"
 
 /* Criterion runs each parameter in a fresh process where pointers into this binary's static data
  * are not valid, so parameters are indices (in cr_malloc'd memory) into the file's case tables. */
-static void free_indices(struct criterion_test_params *crp)
-{
-    cr_free(crp->params);
-}
-
-static struct criterion_test_params indices(size_t n)
-{
-    int *idx = cr_malloc(n * sizeof *idx);
-    for (size_t i = 0; i < n; i++)
-        idx[i] = (int)i;
-    return cr_make_param_array(int, idx, n, free_indices);
-}
-
 #define MAX_U256 "115792089237316195423570985008687907853269984665640564039457584007913129639935"
 #define TWO_256 "115792089237316195423570985008687907853269984665640564039457584007913129639936"
 
@@ -45,7 +33,7 @@ static const struct text_case refuses_non_canonical_text_cases[] = {
 
 ParameterizedTestParameters(ledger_amount, refuses_non_canonical_text)
 {
-    return indices(sizeof refuses_non_canonical_text_cases / sizeof refuses_non_canonical_text_cases[0]);
+    return th_indices(sizeof refuses_non_canonical_text_cases / sizeof refuses_non_canonical_text_cases[0]);
 }
 
 ParameterizedTest(int *i, ledger_amount, refuses_non_canonical_text)
@@ -65,7 +53,7 @@ static const char *const accepts_canonical_text_cases[] = {
 
 ParameterizedTestParameters(ledger_amount, accepts_canonical_text_and_formats_it_back)
 {
-    return indices(sizeof accepts_canonical_text_cases / sizeof accepts_canonical_text_cases[0]);
+    return th_indices(sizeof accepts_canonical_text_cases / sizeof accepts_canonical_text_cases[0]);
 }
 
 ParameterizedTest(int *i, ledger_amount, accepts_canonical_text_and_formats_it_back)
@@ -170,7 +158,7 @@ static const struct human_case parses_human_amounts_exactly_cases[] = {
 
 ParameterizedTestParameters(ledger_amount, parses_human_amounts_exactly)
 {
-    return indices(sizeof parses_human_amounts_exactly_cases / sizeof parses_human_amounts_exactly_cases[0]);
+    return th_indices(sizeof parses_human_amounts_exactly_cases / sizeof parses_human_amounts_exactly_cases[0]);
 }
 
 ParameterizedTest(int *i, ledger_amount, parses_human_amounts_exactly)
@@ -196,7 +184,7 @@ static const struct text_case refuses_bad_human_amounts_cases[] = {
 
 ParameterizedTestParameters(ledger_amount, refuses_bad_human_amounts)
 {
-    return indices(sizeof refuses_bad_human_amounts_cases / sizeof refuses_bad_human_amounts_cases[0]);
+    return th_indices(sizeof refuses_bad_human_amounts_cases / sizeof refuses_bad_human_amounts_cases[0]);
 }
 
 ParameterizedTest(int *i, ledger_amount, refuses_bad_human_amounts)
@@ -235,7 +223,7 @@ static const struct human_case formats_human_amounts_cases[] = {
 
 ParameterizedTestParameters(ledger_amount, formats_human_amounts)
 {
-    return indices(sizeof formats_human_amounts_cases / sizeof formats_human_amounts_cases[0]);
+    return th_indices(sizeof formats_human_amounts_cases / sizeof formats_human_amounts_cases[0]);
 }
 
 ParameterizedTest(int *i, ledger_amount, formats_human_amounts)

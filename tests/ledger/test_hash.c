@@ -25,13 +25,6 @@ static void assert_digest(const uint8_t got[32], const char *want, const char *w
     cr_assert_str_eq(hex, want, "%s", what);
 }
 
-static const char *str(const cJSON *o, const char *key)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    cr_assert(cJSON_IsString(it), "vector member %s is a string", key);
-    return it->valuestring;
-}
-
 Test(ledger_hash, keccak256_matches_every_utf8_vector)
 {
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(th_vectors(), "keccak256"),
@@ -41,12 +34,12 @@ Test(ledger_hash, keccak256_matches_every_utf8_vector)
     cJSON_ArrayForEach(v, list) {
         uint8_t h[32];
         size_t len;
-        const char *text = str(v, "input_utf8");
-        uint8_t *raw = unhex(str(v, "input_hex"), &len);
+        const char *text = th_str(v, "input_utf8");
+        uint8_t *raw = unhex(th_str(v, "input_hex"), &len);
         cr_assert_eq(len, strlen(text), "input_hex and input_utf8 agree on the length of \"%s\"", text);
         cr_assert_eq(memcmp(raw, text, len), 0, "input_hex is the UTF-8 of \"%s\"", text);
         ledger_keccak256(h, text, strlen(text));
-        assert_digest(h, str(v, "keccak256"), text);
+        assert_digest(h, th_str(v, "keccak256"), text);
         free(raw);
         count++;
     }
@@ -62,9 +55,9 @@ Test(ledger_hash, keccak256_matches_every_raw_vector)
     cJSON_ArrayForEach(v, list) {
         uint8_t h[32];
         size_t len;
-        uint8_t *raw = unhex(str(v, "input_hex"), &len);
+        uint8_t *raw = unhex(th_str(v, "input_hex"), &len);
         ledger_keccak256(h, raw, len);
-        assert_digest(h, str(v, "keccak256"), str(v, "input_hex"));
+        assert_digest(h, th_str(v, "keccak256"), th_str(v, "input_hex"));
         free(raw);
         count++;
     }
@@ -76,12 +69,12 @@ Test(ledger_hash, keccak256_derives_the_vector_keys_and_hashes_their_public_keys
     const cJSON *v;
     cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(th_vectors(), "keys")) {
         uint8_t h[32], pub[65];
-        const char *label = str(v, "label");
+        const char *label = th_str(v, "label");
         ledger_keccak256(h, label, strlen(label));
-        assert_digest(h, str(v, "private_key"), "private_key = keccak256(label)");
-        th_hex(pub, 65, str(v, "public_key_uncompressed"));
+        assert_digest(h, th_str(v, "private_key"), "private_key = keccak256(label)");
+        th_hex(pub, 65, th_str(v, "public_key_uncompressed"));
         ledger_keccak256(h, pub + 1, 64);
-        assert_digest(h, str(v, "keccak256_of_public_key_xy"), "keccak256 of the public key X||Y");
+        assert_digest(h, th_str(v, "keccak256_of_public_key_xy"), "keccak256 of the public key X||Y");
     }
 }
 

@@ -9,26 +9,6 @@
 
 /* Criterion runs each parameter in a fresh process where pointers into this binary's static data
  * are not valid, so parameters are indices (in cr_malloc'd memory) into the file's case tables. */
-static void free_indices(struct criterion_test_params *crp)
-{
-    cr_free(crp->params);
-}
-
-static struct criterion_test_params indices(size_t n)
-{
-    int *idx = cr_malloc(n * sizeof *idx);
-    for (size_t i = 0; i < n; i++)
-        idx[i] = (int)i;
-    return cr_make_param_array(int, idx, n, free_indices);
-}
-
-static const char *str(const cJSON *o, const char *key)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    cr_assert(cJSON_IsString(it), "vector member %s is a string", key);
-    return it->valuestring;
-}
-
 Test(ledger_hex, encodes_lowercase_and_decodes_any_case)
 {
     static const uint8_t bytes[4] = { 0xde, 0xad, 0xbe, 0xef };
@@ -59,7 +39,7 @@ static const struct bad_hex refuses_malformed_hex_cases[] = {
 
 ParameterizedTestParameters(ledger_hex, refuses_malformed_hex)
 {
-    return indices(sizeof refuses_malformed_hex_cases / sizeof refuses_malformed_hex_cases[0]);
+    return th_indices(sizeof refuses_malformed_hex_cases / sizeof refuses_malformed_hex_cases[0]);
 }
 
 ParameterizedTest(int *i, ledger_hex, refuses_malformed_hex)
@@ -107,7 +87,7 @@ Test(ledger_hex, formats_every_vector_address_with_its_eip55_checksum)
     for (size_t g = 0; g < 2; g++) {
         const cJSON *k;
         cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(th_vectors(), groups[g])) {
-            check_address(str(k, "address_lowercase"), str(k, "address"));
+            check_address(th_str(k, "address_lowercase"), th_str(k, "address"));
             count++;
         }
     }

@@ -9,34 +9,13 @@
 
 #define N_HEX "0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"
 
-static const char *str(const cJSON *o, const char *key)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    cr_assert(cJSON_IsString(it), "vector member %s is a string", key);
-    return it->valuestring;
-}
-
-static const cJSON *get(const cJSON *o, const char *key)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    cr_assert_not_null(it, "vector member %s exists", key);
-    return it;
-}
-
-static void assert_addr(const uint8_t addr[20], const char *want, const char *what)
-{
-    char s[LEDGER_ADDR_STRLEN];
-    ledger_addr_format(s, addr);
-    cr_assert_str_eq(s, want, "%s", what);
-}
-
 /* The first Transfer vector signed by key 0: digest, signature and signer. */
 static void sample(uint8_t digest[32], uint8_t sig[65], const char **signer)
 {
-    const cJSON *v = cJSON_GetArrayItem(get(th_vectors(), "signatures"), 2);
-    th_hex(digest, 32, str(v, "digest"));
-    th_hex(sig, 65, str(get(v, "signature"), "serialized"));
-    *signer = str(v, "signer");
+    const cJSON *v = cJSON_GetArrayItem(th_get(th_vectors(), "signatures"), 2);
+    th_hex(digest, 32, th_str(v, "digest"));
+    th_hex(sig, 65, th_str(th_get(v, "signature"), "serialized"));
+    *signer = th_str(v, "signer");
 }
 
 Test(ledger_sig, derives_the_address_of_every_vector_key)
@@ -44,32 +23,32 @@ Test(ledger_sig, derives_the_address_of_every_vector_key)
     static const char *groups[] = { "keys", "well_known_keys" };
     for (size_t g = 0; g < 2; g++) {
         const cJSON *k;
-        cJSON_ArrayForEach(k, get(th_vectors(), groups[g])) {
+        cJSON_ArrayForEach(k, th_get(th_vectors(), groups[g])) {
             uint8_t key[32], pub[65], addr[20];
-            th_hex(key, 32, str(k, "private_key"));
-            cr_assert_eq(ledger_sig_address(addr, key), ST_OK, "%s is a valid key", str(k, "label"));
-            assert_addr(addr, str(k, "address"), "address of the secret key");
-            th_hex(pub, 65, str(k, "public_key_uncompressed"));
+            th_hex(key, 32, th_str(k, "private_key"));
+            cr_assert_eq(ledger_sig_address(addr, key), ST_OK, "%s is a valid key", th_str(k, "label"));
+            th_assert_addr(addr, th_str(k, "address"), "address of the secret key");
+            th_hex(pub, 65, th_str(k, "public_key_uncompressed"));
             ledger_sig_pubkey_address(addr, pub + 1);
-            assert_addr(addr, str(k, "address"), "address of the public key");
+            th_assert_addr(addr, th_str(k, "address"), "address of the public key");
         }
     }
 }
 
 Test(ledger_sig, signs_every_vector_digest_byte_for_byte_and_recovers_the_signer)
 {
-    const cJSON *keys = get(th_vectors(), "keys"), *v;
+    const cJSON *keys = th_get(th_vectors(), "keys"), *v;
     int count = 0;
-    cJSON_ArrayForEach(v, get(th_vectors(), "signatures")) {
+    cJSON_ArrayForEach(v, th_get(th_vectors(), "signatures")) {
         uint8_t key[32], digest[32], sig[65], want[65], addr[20];
-        const cJSON *k = cJSON_GetArrayItem(keys, get(v, "signer_key_index")->valueint);
-        th_hex(key, 32, str(k, "private_key"));
-        th_hex(digest, 32, str(v, "digest"));
-        th_hex(want, 65, str(get(v, "signature"), "serialized"));
+        const cJSON *k = cJSON_GetArrayItem(keys, th_get(v, "signer_key_index")->valueint);
+        th_hex(key, 32, th_str(k, "private_key"));
+        th_hex(digest, 32, th_str(v, "digest"));
+        th_hex(want, 65, th_str(th_get(v, "signature"), "serialized"));
         cr_assert_eq(ledger_sig_sign(sig, digest, key), ST_OK, "signing vector %d", count);
         cr_assert_arr_eq(sig, want, 65, "vector %d: RFC 6979 signature matches ethers byte for byte", count);
         cr_assert_eq(ledger_sig_recover(addr, digest, sig), ST_OK, "vector %d recovers", count);
-        assert_addr(addr, str(v, "signer"), "the recovered signer is the vector's");
+        th_assert_addr(addr, th_str(v, "signer"), "the recovered signer is the vector's");
         count++;
     }
     cr_assert_eq(count, 25, "all 25 signature vectors ran");
@@ -82,19 +61,19 @@ Test(ledger_sig, accepts_v_as_0_or_1)
     sample(digest, sig, &signer);
     sig[64] -= 27;
     cr_assert_eq(ledger_sig_recover(addr, digest, sig), ST_OK, "v = %d is accepted", sig[64]);
-    assert_addr(addr, signer, "v = 0/1 recovers the same signer");
+    th_assert_addr(addr, signer, "v = 0/1 recovers the same signer");
 }
 
 Test(ledger_sig, refuses_the_high_s_vector)
 {
-    const cJSON *nc = cJSON_GetArrayItem(get(th_vectors(), "negative_cases"), 1);
+    const cJSON *nc = cJSON_GetArrayItem(th_get(th_vectors(), "negative_cases"), 1);
     uint8_t digest[32], sig[65], addr[20];
-    cr_assert_str_eq(str(nc, "name"), "high_s_signature", "the second negative case is high s");
-    th_hex(digest, 32, str(nc, "presented_digest"));
-    th_hex(sig, 65, str(get(nc, "original_signature"), "serialized"));
+    cr_assert_str_eq(th_str(nc, "name"), "high_s_signature", "the second negative case is high s");
+    th_hex(digest, 32, th_str(nc, "presented_digest"));
+    th_hex(sig, 65, th_str(th_get(nc, "original_signature"), "serialized"));
     cr_assert_eq(ledger_sig_recover(addr, digest, sig), ST_OK, "the original low-s signature is fine");
-    assert_addr(addr, str(nc, "claimed_signer"), "and recovers the claimed signer");
-    th_hex(sig, 65, str(get(nc, "signature"), "serialized"));
+    th_assert_addr(addr, th_str(nc, "claimed_signer"), "and recovers the claimed signer");
+    th_hex(sig, 65, th_str(th_get(nc, "signature"), "serialized"));
     memset(addr, 0xaa, sizeof addr);
     cr_assert_eq(ledger_sig_recover(addr, digest, sig), ST_CRYPTO, "s > n/2 is refused");
     cr_assert_str_eq(ledger_sig_defect(sig), "s is not canonical (high s)", "the defect names high s");

@@ -13,19 +13,6 @@
 
 /* Criterion runs each parameter in a fresh process where pointers into this binary's static data
  * are not valid, so parameters are indices (in cr_malloc'd memory) into the file's case tables. */
-static void free_indices(struct criterion_test_params *crp)
-{
-    cr_free(crp->params);
-}
-
-static struct criterion_test_params indices(size_t n)
-{
-    int *idx = cr_malloc(n * sizeof *idx);
-    for (size_t i = 0; i < n; i++)
-        idx[i] = (int)i;
-    return cr_make_param_array(int, idx, n, free_indices);
-}
-
 #define CHAIN 31337
 /* Vector signatures[2]: key 0 signed Transfer{to: key 1, amount: 10^18, nonce: 0} on chain 31337. */
 #define KEY0_ADDR "0x45F3703B385BaE0BFe5588402066f30A0931660f"
@@ -38,27 +25,6 @@ static struct criterion_test_params indices(size_t n)
 #define NONCE "\"nonce\":\"0\""
 #define TRANSFER(msg, sig) "{\"type\":\"Transfer\",\"message\":{" msg "},\"signature\":" sig "}"
 #define GOOD TRANSFER(TO "," AMOUNT "," NONCE, "\"" SIG "\"")
-
-static const char *str(const cJSON *o, const char *key)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    cr_assert(cJSON_IsString(it), "vector member %s is a string", key);
-    return it->valuestring;
-}
-
-static const cJSON *get(const cJSON *o, const char *key)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    cr_assert_not_null(it, "vector member %s exists", key);
-    return it;
-}
-
-static void assert_addr(const uint8_t addr[20], const char *want, const char *what)
-{
-    char s[LEDGER_ADDR_STRLEN];
-    ledger_addr_format(s, addr);
-    cr_assert_str_eq(s, want, "%s", what);
-}
 
 static void assert_hex(const uint8_t *got, size_t n, const char *want, const char *what)
 {
@@ -84,16 +50,16 @@ static cJSON *vector_tx(const cJSON *v, const char *message_key)
 {
     cJSON *j = cJSON_CreateObject();
     cr_assert_not_null(j, "out of memory in the test");
-    cr_assert_not_null(cJSON_AddStringToObject(j, "type", str(v, "primaryType")), "type added");
-    cr_assert(cJSON_AddItemToObject(j, "message", cJSON_Duplicate(get(v, message_key), 1)), "message added");
-    cr_assert_not_null(cJSON_AddStringToObject(j, "signature", str(get(v, "signature"), "serialized")),
+    cr_assert_not_null(cJSON_AddStringToObject(j, "type", th_str(v, "primaryType")), "type added");
+    cr_assert(cJSON_AddItemToObject(j, "message", cJSON_Duplicate(th_get(v, message_key), 1)), "message added");
+    cr_assert_not_null(cJSON_AddStringToObject(j, "signature", th_str(th_get(v, "signature"), "serialized")),
                        "signature added");
     return j;
 }
 
 static void key_of(uint8_t key[32], int index)
 {
-    th_hex(key, 32, str(cJSON_GetArrayItem(get(th_vectors(), "keys"), index), "private_key"));
+    th_hex(key, 32, th_str(cJSON_GetArrayItem(th_get(th_vectors(), "keys"), index), "private_key"));
 }
 
 Test(ledger_tx, has_exactly_the_designed_type_table)
@@ -140,10 +106,10 @@ Test(ledger_tx, table_types_hash_like_the_vectors)
 {
     static const char *names[] = { "Vote", "Transfer" };
     for (size_t i = 0; i < 2; i++) {
-        const cJSON *vt = get(get(th_vectors(), "types"), names[i]);
+        const cJSON *vt = th_get(th_get(th_vectors(), "types"), names[i]);
         uint8_t h[32];
         ledger_eip712_type_hash(h, ledger_tx_type_find(names[i]));
-        assert_hex(h, 32, str(vt, "typeHash"), names[i]);
+        assert_hex(h, 32, th_str(vt, "typeHash"), names[i]);
     }
 }
 
@@ -157,7 +123,7 @@ Test(ledger_tx, parses_a_signed_transfer)
 
     cr_assert_eq(parse_text(&tx, err, sizeof err, GOOD, CHAIN), ST_OK, "the vector transfer parses: %s", err);
     cr_assert_str_eq(tx.type->name, "Transfer", "its type");
-    assert_addr(tx.signer, KEY0_ADDR, "the signer is key 0");
+    th_assert_addr(tx.signer, KEY0_ADDR, "the signer is key 0");
     assert_hex(tx.digest, 32, DIGEST, "the EIP-712 digest");
     th_hex(sig, 65, SIG);
     cr_assert_arr_eq(tx.sig, sig, 65, "the signature bytes");
@@ -167,7 +133,7 @@ Test(ledger_tx, parses_a_signed_transfer)
     cr_assert_arr_eq(tx.hash, id, 32, "the id is keccak256(digest || sig)");
 
     cr_assert_eq(ledger_tx_get_address(&tx, "to", addr), ST_OK, "to is an address");
-    assert_addr(addr, KEY1_ADDR, "to is key 1");
+    th_assert_addr(addr, KEY1_ADDR, "to is key 1");
     mpz_init(amount);
     cr_assert_eq(ledger_tx_get_amount(&tx, "amount", amount), ST_OK, "amount is an amount");
     cr_assert_eq(mpz_cmp_ui(amount, 1000000000000000000u), 0, "amount is 10^18");
@@ -200,16 +166,16 @@ Test(ledger_tx, parses_every_vector_of_a_table_type)
 {
     const cJSON *v;
     int count = 0;
-    cJSON_ArrayForEach(v, get(th_vectors(), "signatures")) {
+    cJSON_ArrayForEach(v, th_get(th_vectors(), "signatures")) {
         ledger_tx tx;
         char err[128];
         cJSON *j;
-        if (!ledger_tx_type_find(str(v, "primaryType")))
+        if (!ledger_tx_type_find(th_str(v, "primaryType")))
             continue;
         j = vector_tx(v, "message");
         cr_assert_eq(ledger_tx_parse(&tx, err, sizeof err, j, CHAIN), ST_OK, "vector %d parses: %s", count, err);
-        assert_hex(tx.digest, 32, str(v, "digest"), "the digest");
-        assert_addr(tx.signer, str(v, "signer"), "the signer");
+        assert_hex(tx.digest, 32, th_str(v, "digest"), "the digest");
+        th_assert_addr(tx.signer, th_str(v, "signer"), "the signer");
         ledger_tx_clear(&tx);
         cJSON_Delete(j);
         count++;
@@ -275,7 +241,7 @@ static const struct refusal refuses_malformed_transactions_cases[] = {
 
 ParameterizedTestParameters(ledger_tx, refuses_malformed_transactions)
 {
-    return indices(sizeof refuses_malformed_transactions_cases / sizeof refuses_malformed_transactions_cases[0]);
+    return th_indices(sizeof refuses_malformed_transactions_cases / sizeof refuses_malformed_transactions_cases[0]);
 }
 
 ParameterizedTest(int *i, ledger_tx, refuses_malformed_transactions)
@@ -291,7 +257,7 @@ ParameterizedTest(int *i, ledger_tx, refuses_malformed_transactions)
 
 Test(ledger_tx, refuses_the_high_s_vector)
 {
-    const cJSON *nc = cJSON_GetArrayItem(get(th_vectors(), "negative_cases"), 1);
+    const cJSON *nc = cJSON_GetArrayItem(th_get(th_vectors(), "negative_cases"), 1);
     cJSON *j = vector_tx(nc, "presented_message");
     ledger_tx tx;
     char err[128];
@@ -302,30 +268,30 @@ Test(ledger_tx, refuses_the_high_s_vector)
 
 Test(ledger_tx, recovers_another_signer_for_a_tampered_message)
 {
-    const cJSON *nc = cJSON_GetArrayItem(get(th_vectors(), "negative_cases"), 0);
+    const cJSON *nc = cJSON_GetArrayItem(th_get(th_vectors(), "negative_cases"), 0);
     cJSON *j = vector_tx(nc, "presented_message");
     ledger_tx tx;
     char err[128];
     cr_assert_eq(ledger_tx_parse(&tx, err, sizeof err, j, CHAIN), ST_OK, "the tampered vote is well formed: %s", err);
-    assert_addr(tx.signer, str(nc, "recovered_address_for_presented_message"), "another key recovers");
+    th_assert_addr(tx.signer, th_str(nc, "recovered_address_for_presented_message"), "another key recovers");
     ledger_tx_clear(&tx);
     cJSON_Delete(j);
 }
 
 Test(ledger_tx, binds_the_chain_id)
 {
-    const cJSON *nc = cJSON_GetArrayItem(get(th_vectors(), "negative_cases"), 2);
+    const cJSON *nc = cJSON_GetArrayItem(th_get(th_vectors(), "negative_cases"), 2);
     cJSON *j = vector_tx(nc, "presented_message");
     ledger_tx tx;
     char err[128];
     cr_assert_eq(ledger_tx_parse(&tx, err, sizeof err, j, CHAIN), ST_OK, "well formed on 31337: %s", err);
-    assert_addr(tx.signer, str(nc, "recovered_address_under_service_domain"), "on 31337 another key recovers");
+    th_assert_addr(tx.signer, th_str(nc, "recovered_address_under_service_domain"), "on 31337 another key recovers");
     ledger_tx_clear(&tx);
     cr_assert_eq(ledger_tx_parse(&tx, err, sizeof err, j, 1), ST_OK, "well formed on chain 1: %s", err);
-    assert_addr(tx.signer, str(nc, "claimed_signer"), "on chain 1 the signer recovers");
+    th_assert_addr(tx.signer, th_str(nc, "claimed_signer"), "on chain 1 the signer recovers");
     ledger_tx_clear(&tx);
     cr_assert_eq(ledger_tx_parse(&tx, err, sizeof err, j, CHAIN), ST_OK, "and again on 31337: %s", err);
-    assert_addr(tx.signer, str(nc, "recovered_address_under_service_domain"), "the cached domain follows the chain");
+    th_assert_addr(tx.signer, th_str(nc, "recovered_address_under_service_domain"), "the cached domain follows the chain");
     ledger_tx_clear(&tx);
     cJSON_Delete(j);
 }
@@ -376,7 +342,7 @@ Test(ledger_tx, round_trips_build_json_parse)
         cr_assert_not_null(msg, "test message parses");
         cr_assert_eq(ledger_tx_build_signed(&built, err, sizeof err, cases[i].type, msg, key, CHAIN), ST_OK,
                      "%s builds: %s", cases[i].type, err);
-        assert_addr(built.signer, "0x06637892C01B74BA15Ee28b2BeD98F8807797788", "the builder's signer is key 2");
+        th_assert_addr(built.signer, "0x06637892C01B74BA15Ee28b2BeD98F8807797788", "the builder's signer is key 2");
         j = ledger_tx_to_json(&built);
         cr_assert_not_null(j, "to_json");
         cr_assert_eq(ledger_tx_parse(&parsed, err, sizeof err, j, CHAIN), ST_OK, "%s parses back: %s",

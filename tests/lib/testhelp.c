@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ledger/hex.h"
 
 char *th_read_file(const char *path, size_t *len)
 {
@@ -70,4 +71,38 @@ void th_hex(uint8_t *out, size_t n, const char *hex)
             abort();
         out[i] = (uint8_t)(hi << 4 | lo);
     }
+}
+
+static void free_indices(struct criterion_test_params *crp)
+{
+    cr_free(crp->params);
+}
+
+struct criterion_test_params th_indices(size_t n)
+{
+    int *idx = cr_malloc(n * sizeof *idx);
+    for (size_t i = 0; i < n; i++)
+        idx[i] = (int)i;
+    return cr_make_param_array(int, idx, n, free_indices);
+}
+
+const cJSON *th_get(const cJSON *o, const char *key)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+    cr_assert_not_null(it, "vector member %s exists", key);
+    return it;
+}
+
+const char *th_str(const cJSON *o, const char *key)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+    cr_assert(cJSON_IsString(it), "vector member %s is a string", key);
+    return it->valuestring;
+}
+
+void th_assert_addr(const uint8_t addr[20], const char *want, const char *what)
+{
+    char s[LEDGER_ADDR_STRLEN];
+    ledger_addr_format(s, addr);
+    cr_assert_str_eq(s, want, "%s", what);
 }

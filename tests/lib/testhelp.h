@@ -4,6 +4,8 @@
 #define TESTS_TESTHELP_H
 
 #include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,6 +13,14 @@
 char *th_read_file(const char *path, size_t *len);
 /* The parsed tests/vectors/eip712.json (cached for the process; do not free). Aborts if missing. */
 const cJSON *th_vectors(void);
+/* Parameters 0..n-1 for a ParameterizedTest over a static table (indices, not pointers: each case
+ * runs in a re-executed process where the table's addresses differ). */
+struct criterion_test_params th_indices(size_t n);
+/* Member key of a vector object; fails the test if absent / not a string. */
+const cJSON *th_get(const cJSON *o, const char *key);
+const char *th_str(const cJSON *o, const char *key);
+/* Fails the test unless addr's EIP-55 form is want. */
+void th_assert_addr(const uint8_t addr[20], const char *want, const char *what);
 /* Decodes 0x-hex into out (exactly n bytes); aborts the test on bad input. */
 void th_hex(uint8_t *out, size_t n, const char *hex);
 

@@ -3,6 +3,7 @@
  * over a small method table: parse and envelope errors, ids, params mapping, admin and dev
  * methods, batches and notifications, the status to code mapping, and cJSON allocation failures. */
 #include <criterion/criterion.h>
+#include "tests/lib/testhelp.h"
 #include <criterion/parameterized.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,19 +78,6 @@ static const rpc_method table[] = {
 
 /* Criterion runs each parameter in a fresh process where pointers into this binary's static data
  * are not valid, so parameters are indices (in cr_malloc'd memory) into the file's case tables. */
-static void free_indices(struct criterion_test_params *crp)
-{
-    cr_free(crp->params);
-}
-
-static struct criterion_test_params indices(size_t n)
-{
-    int *idx = cr_malloc(n * sizeof *idx);
-    for (size_t i = 0; i < n; i++)
-        idx[i] = (int)i;
-    return cr_make_param_array(int, idx, n, free_indices);
-}
-
 static struct event_base *base;
 static rpc_server *server, *dev_server;
 
@@ -221,7 +209,7 @@ static const struct invalid_case invalid_cases[] = {
 
 ParameterizedTestParameters(rpc_dispatch, invalid_requests_answer_minus_32600)
 {
-    return indices(sizeof invalid_cases / sizeof invalid_cases[0]);
+    return th_indices(sizeof invalid_cases / sizeof invalid_cases[0]);
 }
 
 ParameterizedTest(int *i, rpc_dispatch, invalid_requests_answer_minus_32600)
@@ -238,7 +226,7 @@ static const char *const id_cases[] = { "\"abc\"", "\"\"", "\"\\u00e9\\n\"", "7"
 
 ParameterizedTestParameters(rpc_dispatch, ids_are_echoed_exactly)
 {
-    return indices(sizeof id_cases / sizeof id_cases[0]);
+    return th_indices(sizeof id_cases / sizeof id_cases[0]);
 }
 
 ParameterizedTest(int *i, rpc_dispatch, ids_are_echoed_exactly)
@@ -326,7 +314,7 @@ static const struct params_case params_cases[] = {
 
 ParameterizedTestParameters(rpc_dispatch, bad_params_answer_minus_32602)
 {
-    return indices(sizeof params_cases / sizeof params_cases[0]);
+    return th_indices(sizeof params_cases / sizeof params_cases[0]);
 }
 
 ParameterizedTest(int *i, rpc_dispatch, bad_params_answer_minus_32602)
@@ -374,7 +362,7 @@ static const struct status_case status_cases[] = {
 
 ParameterizedTestParameters(rpc_dispatch, statuses_map_to_codes_and_generic_messages)
 {
-    return indices(sizeof status_cases / sizeof status_cases[0]);
+    return th_indices(sizeof status_cases / sizeof status_cases[0]);
 }
 
 ParameterizedTest(int *i, rpc_dispatch, statuses_map_to_codes_and_generic_messages)
