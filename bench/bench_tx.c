@@ -254,7 +254,7 @@ static void machine(char *out, size_t len)
     while (f && fgets(line, sizeof line, f))
         if (strncmp(line, "model name", 10) == 0) {
             char *colon = strchr(line, ':');
-            snprintf(model, sizeof model, "%s", colon ? colon + 2 : line);
+            snprintf(model, sizeof model, "%.120s", colon ? colon + 2 : line);
             model[strcspn(model, "\n")] = '\0';
             break;
         }

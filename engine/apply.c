@@ -65,7 +65,8 @@ static int move_free(eng_apply *a, const uint8_t from[20], const uint8_t to[20],
     return ST_OK;
 }
 
-/* Mints amount from issuance into account `to` and emits a Mint event naming the account. */
+/* Mints amount from issuance into account `to`; a dev mint emits a Mint event naming the account
+ * (the genesis emits one summary event instead of one per account). */
 static int mint(eng_apply *a, const ledger_account *to, const mpz_t amount, const char *code)
 {
     if (mpz_sgn(amount) == 0)
@@ -74,6 +75,8 @@ static int mint(eng_apply *a, const ledger_account *to, const mpz_t amount, cons
     int rc = ledger_transfer(a->e->ledger, &issuance, to, amount, code);
     if (rc != ST_OK)
         return explain(a, rc, &issuance, amount);
+    if (strcmp(code, "genesis") == 0)
+        return ST_OK;
     cJSON *ev = eng_event(a, "Mint");
     if (!ev || !eng_event_amount(ev, "amount", amount))
         return ST_NOMEM;
@@ -120,10 +123,19 @@ static int apply_genesis(eng_apply *a)
     const eng_genesis *g = &a->e->genesis;
     ledger_account treasury = ledger_system_account(LEDGER_TREASURY);
     int rc = mint(a, &treasury, g->treasury, "genesis");
+    mpz_t supply;
+    mpz_init_set(supply, g->treasury);
     for (size_t i = 0; i < g->n_accounts && rc == ST_OK; i++) {
         ledger_account to = ledger_user_account(LEDGER_FREE, g->accounts[i].address);
         rc = mint(a, &to, g->accounts[i].balance, "genesis");
+        mpz_add(supply, supply, g->accounts[i].balance);
     }
+    cJSON *ev = rc == ST_OK ? eng_event(a, "Genesis") : NULL;
+    if (rc == ST_OK && (!ev || !cJSON_AddNumberToObject(ev, "chainId", (double)g->chain_id)
+                        || !cJSON_AddNumberToObject(ev, "accounts", (double)g->n_accounts)
+                        || !eng_event_amount(ev, "treasury", g->treasury) || !eng_event_amount(ev, "supply", supply)))
+        rc = ST_NOMEM;
+    mpz_clear(supply);
     return rc;
 }
 

@@ -94,6 +94,31 @@ static int parse_amount_item(const cJSON *item, mpz_t out)
     return ledger_amount_parse(out, item->valuestring, strlen(item->valuestring));
 }
 
+static int compare_addresses(const void *x, const void *y)
+{
+    return memcmp(x, y, 20);
+}
+
+/* Sorts a copy of the addresses so a repeated one is found in O(n log n). */
+static int find_duplicate(const eng_genesis *g, char *err, size_t errlen)
+{
+    uint8_t (*sorted)[20] = malloc((g->n_accounts ? g->n_accounts : 1) * sizeof *sorted);
+    if (!sorted)
+        return ST_NOMEM;
+    for (size_t i = 0; i < g->n_accounts; i++)
+        memcpy(sorted[i], g->accounts[i].address, 20);
+    qsort(sorted, g->n_accounts, sizeof *sorted, compare_addresses);
+    int rc = ST_OK;
+    for (size_t i = 1; i < g->n_accounts && rc == ST_OK; i++)
+        if (memcmp(sorted[i - 1], sorted[i], 20) == 0) {
+            char text[LEDGER_ADDR_STRLEN];
+            ledger_addr_format(text, sorted[i]);
+            rc = fail(err, errlen, "genesis: address %s is listed twice", text);
+        }
+    free(sorted);
+    return rc;
+}
+
 static int parse_accounts(eng_genesis *g, char *err, size_t errlen, const cJSON *list)
 {
     if (!cJSON_IsArray(list))
@@ -117,11 +142,8 @@ static int parse_accounts(eng_genesis *g, char *err, size_t errlen, const cJSON 
             return fail(err, errlen, "genesis: %s must be a 0x-prefixed 20-byte address", "accounts[].address");
         if (parse_amount_item(cJSON_GetObjectItemCaseSensitive(entry, "balance"), a->balance) != ST_OK)
             return fail(err, errlen, "genesis: %s must be a canonical decimal amount", "accounts[].balance");
-        for (size_t i = 0; i + 1 < g->n_accounts; i++)
-            if (memcmp(g->accounts[i].address, a->address, 20) == 0)
-                return fail(err, errlen, "genesis: address %s is listed twice", addr->valuestring);
     }
-    return ST_OK;
+    return find_duplicate(g, err, errlen);
 }
 
 /* The canonical form: keys in a fixed order, addresses EIP-55, amounts canonical. */

@@ -121,7 +121,8 @@ static int open_with(ledger **out, char *err, size_t errlen, const char *path, b
     sqlite3_busy_timeout(l->db, 5000);
     char *msg = NULL;
     const char *pragmas = readonly ? "PRAGMA foreign_keys=ON;"
-                                   : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+                                   : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+                                     "PRAGMA cache_size=-65536;";
     if (sqlite3_exec(l->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "cannot configure %s: %s", path, msg ? msg : "failed");
         sqlite3_free(msg);

@@ -31,6 +31,7 @@ CREATE TABLE transfers (
     code   TEXT NOT NULL
 ) STRICT;
 CREATE INDEX transfers_by_tx ON transfers(tx);
+CREATE INDEX transfers_by_height ON transfers(height);  -- the deferred foreign key is checked per block
 CREATE INDEX transfers_by_debit ON transfers(debit);
 CREATE INDEX transfers_by_credit ON transfers(credit);
 
