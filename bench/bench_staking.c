@@ -1,0 +1,658 @@
+/* SPDX-License-Identifier: MIT */
+/* bench_staking.c: `make bench`, second part: what staking costs. In process, on the engine with a
+ * ledger in a temporary directory: reward distribution (PoolReward) and claims (Claim) in a pool of
+ * 10 delegators beside one of 100,000, per operation and as a ratio; both must stay O(1) in the
+ * number of delegators (F1-style accumulator), so the ratio should stay near 1. Then signed
+ * Contribute transactions per second through JSON-RPC against a real conclaved --dev (one call per
+ * request from several connections, and batches of 100). Every timed transaction is signed before
+ * its clock starts; prints a table with the machine and the peak memory of the in-process part. */
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "engine/engine.h"
+#include "engine/genesis.h"
+#include "ledger/hash.h"
+#include "ledger/hex.h"
+#include "ledger/sig.h"
+#include "ledger/tx.h"
+#include "rpc/client.h"
+
+#define SMALL_POOL 10
+#define LARGE_POOL 100000
+#define QUICK_LARGE_POOL 20000     /* --quick: a smaller large pool, for a fast look */
+#define SETUP_BLOCK 10000          /* Contribute transactions per block while staking the pool */
+#define REWARDS 200
+#define REWARDS_PER_BLOCK 10
+#define CLAIMS 200
+#define CLAIMS_PER_BLOCK 10        /* each claim block follows an untimed reward block */
+#define BENCH_CHAIN_ID 4242
+#define BENCH_GENESIS_TIME 1767225600
+#define BENCH_POOL 1               /* the first pool a fresh ledger creates */
+#define ONE_TOKEN "1000000000000000000"
+#define DELEGATOR_BALANCE "2000000000000000000"
+#define TREASURY "1000000000000000000000000000000"    /* 10^30: pays every reward */
+#define CAPACITY "1000000000000000000000000000000000" /* takes every contribution */
+#define COMMISSION_PPM "100000"    /* 10% to the owner */
+
+#define CONNECTIONS 8
+#define PER_CONNECTION 1000
+#define BATCH 100
+#define BATCHES 100
+
+struct node {
+    pid_t pid;
+    char datadir[64];
+    char url[64];
+};
+
+/* Outcomes of submissions, counted by the engine's callback. */
+struct tally {
+    size_t ok;                  /* in a block, successful */
+    size_t failed;              /* in a block, failed receipt */
+    size_t refused;             /* never in a block */
+    char first_error[256];
+};
+
+/* What one in-process pool measured. */
+struct pool_run {
+    size_t delegators;
+    double addresses_s;         /* deriving the delegators' addresses */
+    double open_s;              /* eng_open: parsing and applying the genesis */
+    double sign_s, apply_s;     /* staking every delegator: signing, then the engine */
+    double reward_us, reward_cpu_us;
+    double claim_us, claim_cpu_us;
+    size_t rewards_ok, claims_ok;
+    long open_rss_kb;           /* peak resident set of this process once the genesis is applied */
+    long maxrss_kb;             /* peak resident set of this process after the run */
+};
+
+static void die(const char *what)
+{
+    fprintf(stderr, "bench_staking: %s\n", what);
+    exit(1);
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long maxrss_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+static void remove_dir(const char *dir)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench_staking: could not remove %s\n", dir);
+}
+
+/* Deterministic test keys: sha256("bench-" || i) for delegator i, sha256("bench-owner"). */
+static void delegator_key(uint8_t key[32], size_t i)
+{
+    char seed[32];
+    int len = snprintf(seed, sizeof seed, "bench-%zu", i);
+    ledger_sha256(key, seed, (size_t)len);
+}
+
+static void owner_key(uint8_t key[32])
+{
+    ledger_sha256(key, "bench-owner", strlen("bench-owner"));
+}
+
+static cJSON *message(const char *type, uint64_t nonce)
+{
+    char text[24];
+    cJSON *msg = cJSON_CreateObject();
+    if (!msg)
+        die("out of memory");
+    snprintf(text, sizeof text, "%llu", (unsigned long long)nonce);
+    cJSON_AddStringToObject(msg, "nonce", text);
+    if (strcmp(type, "PoolCreate") == 0) {
+        cJSON_AddStringToObject(msg, "commissionPpm", COMMISSION_PPM);
+        cJSON_AddStringToObject(msg, "capacity", CAPACITY);
+        return msg;
+    }
+    snprintf(text, sizeof text, "%d", BENCH_POOL);
+    cJSON_AddStringToObject(msg, "pool", text);
+    if (strcmp(type, "Contribute") == 0)
+        cJSON_AddStringToObject(msg, "amount", ONE_TOKEN);
+    return msg;
+}
+
+/* Signs a PoolCreate, Contribute (one token) or Claim on BENCH_POOL. Out: tx (ledger_tx_clear). */
+static void sign(ledger_tx *tx, const char *type, uint64_t nonce, const uint8_t key[32], uint64_t chain_id)
+{
+    char err[256];
+    cJSON *msg = message(type, nonce);
+    if (ledger_tx_build_signed(tx, err, sizeof err, type, msg, key, chain_id) != ST_OK)
+        die(err);
+    cJSON_Delete(msg);
+}
+
+/* ---- in process: reward and claim cost against the number of delegators ---- */
+
+static void on_done(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r)
+{
+    struct tally *t = cookie;
+    const char *why = NULL;
+    if (status != ST_OK) {
+        t->refused++;
+        why = errmsg;
+    } else if (r->success) {
+        t->ok++;
+    } else {
+        t->failed++;
+        why = r->error;
+    }
+    if (why && !t->first_error[0])
+        snprintf(t->first_error, sizeof t->first_error, "%s", why);
+    cJSON_Delete(errdata);
+}
+
+static void submit(eng *e, ledger_tx *tx, struct tally *t)
+{
+    char err[256];
+    if (eng_submit(e, err, sizeof err, tx, on_done, t) != ST_OK)
+        die(err);
+}
+
+static void flush(eng *e)
+{
+    if (eng_flush(e) != ST_OK)
+        die("a block could not be written");
+}
+
+static void expect_all(const struct tally *t, size_t want, const char *what)
+{
+    if (t->ok == want)
+        return;
+    fprintf(stderr, "bench_staking: %zu of %zu %s succeeded (%zu failed, %zu refused): %s\n", t->ok, want, what,
+            t->failed, t->refused, t->first_error);
+    exit(1);
+}
+
+static void add_account(cJSON *accounts, const uint8_t addr[20], const char *balance)
+{
+    char text[LEDGER_ADDR_STRLEN];
+    ledger_addr_format(text, addr);
+    cJSON *entry = cJSON_CreateObject();
+    if (!entry || !cJSON_AddItemToArray(accounts, entry) || !cJSON_AddStringToObject(entry, "address", text)
+        || !cJSON_AddStringToObject(entry, "balance", balance))
+        die("out of memory");
+}
+
+/* A genesis funding the owner and n delegators. Caller frees with cJSON_free. */
+static char *genesis_json(size_t n, double *addresses_s)
+{
+    cJSON *root = cJSON_CreateObject(), *accounts = cJSON_CreateArray();
+    if (!root || !accounts || !cJSON_AddItemToObject(root, "accounts", accounts))
+        die("out of memory");
+    cJSON_AddNumberToObject(root, "chainId", BENCH_CHAIN_ID);
+    cJSON_AddNumberToObject(root, "time", BENCH_GENESIS_TIME);
+    cJSON_AddStringToObject(root, "treasury", TREASURY);
+    uint8_t key[32], addr[20];
+    owner_key(key);
+    if (ledger_sig_address(addr, key) != ST_OK)
+        die("owner address");
+    add_account(accounts, addr, DELEGATOR_BALANCE);
+    double t0 = now_seconds();
+    for (size_t i = 0; i < n; i++) {
+        delegator_key(key, i);
+        if (ledger_sig_address(addr, key) != ST_OK)
+            die("delegator address");
+        add_account(accounts, addr, DELEGATOR_BALANCE);
+    }
+    *addresses_s = now_seconds() - t0;
+    char *text = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    if (!text)
+        die("out of memory");
+    return text;
+}
+
+/* Makes a pool of n delegators, each staking one token (blocks of SETUP_BLOCK). */
+static eng *pool_setup(struct pool_run *r, const char *db_path)
+{
+    char *genesis = genesis_json(r->delegators, &r->addresses_s);
+    char err[256] = "";
+    eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
+    eng *e = NULL;
+    double t0 = now_seconds();
+    if (eng_open(&e, err, sizeof err, &cfg) != ST_OK)
+        die(err);
+    r->open_s = now_seconds() - t0;
+    r->open_rss_kb = maxrss_kb();
+    cJSON_free(genesis);
+
+    uint8_t key[32];
+    ledger_tx tx;
+    struct tally created = { 0 }, staked = { 0 };
+    owner_key(key);
+    sign(&tx, "PoolCreate", 0, key, BENCH_CHAIN_ID);
+    submit(e, &tx, &created);
+    flush(e);
+    expect_all(&created, 1, "PoolCreate");
+
+    for (size_t done = 0; done < r->delegators;) {
+        size_t end = done + SETUP_BLOCK < r->delegators ? done + SETUP_BLOCK : r->delegators;
+        double t1 = now_seconds();
+        for (size_t i = done; i < end; i++) {
+            delegator_key(key, i);
+            sign(&tx, "Contribute", 0, key, BENCH_CHAIN_ID);
+            submit(e, &tx, &staked);
+        }
+        double t2 = now_seconds();
+        flush(e);
+        r->sign_s += t2 - t1;
+        r->apply_s += now_seconds() - t2;
+        done = end;
+        if (r->delegators >= SETUP_BLOCK)
+            fprintf(stderr, "bench_staking: %zu of %zu delegators staked (signing %.1f s, engine %.1f s)\n", done,
+                    r->delegators, r->sign_s, r->apply_s);
+    }
+    memset(key, 0, sizeof key);
+    expect_all(&staked, r->delegators, "Contribute");
+    return e;
+}
+
+/* Claim k of CLAIMS: a spread of distinct delegators in a large pool; in a small one each delegator
+ * once per block, its nonce counting up. */
+static void claimer(size_t delegators, size_t k, size_t *who, uint64_t *nonce)
+{
+    if (delegators >= CLAIMS) {
+        *who = k * (delegators / CLAIMS);
+        *nonce = 1;
+    } else {
+        *who = k % delegators;
+        *nonce = 1 + k / delegators;
+    }
+}
+
+static void submit_reward(eng *e, const cJSON *msg, struct tally *t)
+{
+    if (eng_submit_system(e, "PoolReward", msg, on_done, t) != ST_OK)
+        die("PoolReward refused");
+}
+
+static void run_pool(struct pool_run *r)
+{
+    char dir[64], db_path[128];
+    snprintf(dir, sizeof dir, "/tmp/conclave-bench-XXXXXX");
+    if (!mkdtemp(dir))
+        die("mkdtemp");
+    snprintf(db_path, sizeof db_path, "%s/conclave.db", dir);
+    eng *e = pool_setup(r, db_path);
+
+    cJSON *reward = cJSON_CreateObject();
+    if (!reward || !cJSON_AddNumberToObject(reward, "pool", BENCH_POOL) || !cJSON_AddStringToObject(reward, "amount", ONE_TOKEN))
+        die("out of memory");
+
+    /* rewards: REWARDS_PER_BLOCK per block */
+    struct tally rewarded = { 0 };
+    double w0 = now_seconds(), c0 = cpu_seconds();
+    for (size_t i = 0; i < REWARDS; i++) {
+        submit_reward(e, reward, &rewarded);
+        if ((i + 1) % REWARDS_PER_BLOCK == 0 || i + 1 == REWARDS)
+            flush(e);
+    }
+    r->reward_us = (now_seconds() - w0) * 1e6 / REWARDS;
+    r->reward_cpu_us = (cpu_seconds() - c0) * 1e6 / REWARDS;
+    r->rewards_ok = rewarded.ok;
+    expect_all(&rewarded, REWARDS, "PoolReward");
+
+    /* claims, signed first; each block of claims follows an untimed reward, so there is always
+     * something to claim even for a delegator that claims again */
+    ledger_tx *claims = calloc(CLAIMS, sizeof *claims);
+    if (!claims)
+        die("out of memory");
+    for (size_t k = 0; k < CLAIMS; k++) {
+        uint8_t key[32];
+        size_t who;
+        uint64_t nonce;
+        claimer(r->delegators, k, &who, &nonce);
+        delegator_key(key, who);
+        sign(&claims[k], "Claim", nonce, key, BENCH_CHAIN_ID);
+        memset(key, 0, sizeof key);
+    }
+    struct tally claimed = { 0 }, untimed = { 0 };
+    double wall = 0, cpu = 0;
+    for (size_t k = 0; k < CLAIMS; k += CLAIMS_PER_BLOCK) {
+        submit_reward(e, reward, &untimed);
+        flush(e);
+        double w1 = now_seconds(), c1 = cpu_seconds();
+        for (size_t j = k; j < k + CLAIMS_PER_BLOCK && j < CLAIMS; j++)
+            submit(e, &claims[j], &claimed);
+        flush(e);
+        wall += now_seconds() - w1;
+        cpu += cpu_seconds() - c1;
+    }
+    r->claim_us = wall * 1e6 / CLAIMS;
+    r->claim_cpu_us = cpu * 1e6 / CLAIMS;
+    r->claims_ok = claimed.ok;
+    expect_all(&untimed, (CLAIMS + CLAIMS_PER_BLOCK - 1) / CLAIMS_PER_BLOCK, "untimed PoolReward");
+    expect_all(&claimed, CLAIMS, "Claim");
+    for (size_t k = 0; k < CLAIMS; k++)
+        ledger_tx_clear(&claims[k]);
+    free(claims);
+    cJSON_Delete(reward);
+    r->maxrss_kb = maxrss_kb();
+    eng_close(e);
+    remove_dir(dir);
+}
+
+/* ---- through JSON-RPC: Contribute transactions per second ---- */
+
+static void node_start(struct node *n, const char *daemon)
+{
+    snprintf(n->datadir, sizeof n->datadir, "/tmp/conclave-bench-XXXXXX");
+    if (!mkdtemp(n->datadir))
+        die("mkdtemp");
+    int out[2];
+    if (pipe(out) != 0)
+        die("pipe");
+    n->pid = fork();
+    if (n->pid == 0) {
+        dup2(out[1], STDOUT_FILENO);
+        close(out[0]);
+        close(out[1]);
+        execl(daemon, "conclaved", "--dev", "--datadir", n->datadir, "--rpc-bind", "127.0.0.1:0", (char *)NULL);
+        _exit(127);
+    }
+    close(out[1]);
+    char buf[512];
+    size_t len = 0;
+    char *line = NULL;
+    while (!line && len < sizeof buf - 1) {
+        struct pollfd p = { .fd = out[0], .events = POLLIN };
+        if (poll(&p, 1, 20000) != 1)
+            die("conclaved did not start");
+        ssize_t got = read(out[0], buf + len, sizeof buf - 1 - len);
+        if (got <= 0)
+            die("conclaved exited");
+        len += (size_t)got;
+        buf[len] = '\0';
+        line = strstr(buf, "listening on ");
+    }
+    close(out[0]);
+    sscanf(line + strlen("listening on "), "%63s", n->url);
+}
+
+static void node_stop(struct node *n)
+{
+    int pidfd = (int)syscall(SYS_pidfd_open, n->pid, 0);
+    kill(n->pid, SIGTERM);
+    struct pollfd p = { .fd = pidfd, .events = POLLIN };
+    if (pidfd < 0 || poll(&p, 1, 20000) != 1)
+        kill(n->pid, SIGKILL);
+    if (pidfd >= 0)
+        close(pidfd);
+    waitpid(n->pid, NULL, 0);
+    remove_dir(n->datadir);
+}
+
+/* A JSON-RPC tx_send call object for type signed by dev account `dev`. Caller frees (cJSON_free). */
+static char *signed_call(const char *type, unsigned dev, uint64_t nonce, unsigned id)
+{
+    uint8_t key[32];
+    ledger_tx tx;
+    eng_dev_key(key, dev);
+    sign(&tx, type, nonce, key, ENG_DEV_CHAIN_ID);
+    memset(key, 0, sizeof key);
+    cJSON *call = cJSON_CreateObject(), *params = ledger_tx_to_json(&tx);
+    ledger_tx_clear(&tx);
+    if (!call || !params || !cJSON_AddItemToObject(call, "params", params))
+        die("out of memory");
+    cJSON_AddStringToObject(call, "jsonrpc", "2.0");
+    cJSON_AddNumberToObject(call, "id", id);
+    cJSON_AddStringToObject(call, "method", "tx_send");
+    char *text = cJSON_PrintUnformatted(call);
+    cJSON_Delete(call);
+    if (!text)
+        die("out of memory");
+    return text;
+}
+
+static size_t count_success(const char *resp)
+{
+    size_t n = 0;
+    for (const char *p = resp; (p = strstr(p, "\"status\":\"success\"")); p++)
+        n++;
+    return n;
+}
+
+/* The first pool of a fresh dev node, created by dev account 0 with its nonce 0. */
+static void create_pool(const char *url)
+{
+    char *body = signed_call("PoolCreate", 0, 0, 1);
+    rpc_client *c = rpc_client_new(url, NULL, 60);
+    int status;
+    char *resp = NULL;
+    if (!c || rpc_client_post(c, "/", body, strlen(body), &status, &resp) != ST_OK || count_success(resp) != 1)
+        die("PoolCreate through tx_send failed");
+    free(resp);
+    rpc_client_free(c);
+    cJSON_free(body);
+}
+
+/* Dev account 0 created the pool with nonce 0; its contributions start at 1. */
+static uint64_t first_nonce(unsigned dev)
+{
+    return dev == 0 ? 1 : 0;
+}
+
+struct worker {
+    const char *url;
+    char **bodies;
+    size_t n;
+    size_t ok;
+};
+
+static void *run_worker(void *arg)
+{
+    struct worker *w = arg;
+    rpc_client *c = rpc_client_new(w->url, NULL, 60);
+    if (!c)
+        die("client");
+    for (size_t i = 0; i < w->n; i++) {
+        int status;
+        char *resp = NULL;
+        if (rpc_client_post(c, "/", w->bodies[i], strlen(w->bodies[i]), &status, &resp) != ST_OK)
+            die("request failed");
+        w->ok += count_success(resp);
+        free(resp);
+    }
+    rpc_client_free(c);
+    return NULL;
+}
+
+static double bench_single(const char *daemon, size_t *ok)
+{
+    struct node n;
+    node_start(&n, daemon);
+    create_pool(n.url);
+    struct worker workers[CONNECTIONS];
+    for (unsigned w = 0; w < CONNECTIONS; w++) {
+        workers[w] = (struct worker){ .url = n.url, .bodies = calloc(PER_CONNECTION, sizeof(char *)), .n = PER_CONNECTION };
+        if (!workers[w].bodies)
+            die("out of memory");
+        for (size_t i = 0; i < PER_CONNECTION; i++)
+            workers[w].bodies[i] = signed_call("Contribute", w, first_nonce(w) + i, (unsigned)i);
+    }
+    pthread_t threads[CONNECTIONS];
+    double t0 = now_seconds();
+    for (unsigned w = 0; w < CONNECTIONS; w++)
+        if (pthread_create(&threads[w], NULL, run_worker, &workers[w]) != 0)
+            die("pthread_create");
+    for (unsigned w = 0; w < CONNECTIONS; w++) {
+        pthread_join(threads[w], NULL);
+        *ok += workers[w].ok;
+    }
+    double rate = (double)(CONNECTIONS * PER_CONNECTION) / (now_seconds() - t0);
+    for (unsigned w = 0; w < CONNECTIONS; w++) {
+        for (size_t i = 0; i < PER_CONNECTION; i++)
+            cJSON_free(workers[w].bodies[i]);
+        free(workers[w].bodies);
+    }
+    node_stop(&n);
+    return rate;
+}
+
+static double bench_batched(const char *daemon, size_t *ok)
+{
+    struct node n;
+    node_start(&n, daemon);
+    create_pool(n.url);
+    char **bodies = calloc(BATCHES, sizeof(char *));
+    if (!bodies)
+        die("out of memory");
+    for (size_t b = 0; b < BATCHES; b++) {
+        size_t cap = BATCH * 600, len = 0;
+        char *body = malloc(cap);
+        if (!body)
+            die("out of memory");
+        body[len++] = '[';
+        for (size_t i = 0; i < BATCH; i++) {
+            unsigned dev = (unsigned)(i % ENG_DEV_ACCOUNTS);
+            uint64_t nonce = first_nonce(dev) + b * (BATCH / ENG_DEV_ACCOUNTS) + i / ENG_DEV_ACCOUNTS;
+            char *call = signed_call("Contribute", dev, nonce, (unsigned)i);
+            int wrote = snprintf(body + len, cap - len, "%s%s", i ? "," : "", call);
+            if (wrote < 0 || (size_t)wrote >= cap - len)
+                die("batch buffer too small");
+            len += (size_t)wrote;
+            cJSON_free(call);
+        }
+        snprintf(body + len, cap - len, "]");
+        bodies[b] = body;
+    }
+    rpc_client *c = rpc_client_new(n.url, NULL, 60);
+    if (!c)
+        die("client");
+    double t0 = now_seconds();
+    for (size_t b = 0; b < BATCHES; b++) {
+        int status;
+        char *resp = NULL;
+        if (rpc_client_post(c, "/", bodies[b], strlen(bodies[b]), &status, &resp) != ST_OK)
+            die("batch failed");
+        *ok += count_success(resp);
+        free(resp);
+    }
+    double rate = (double)(BATCH * BATCHES) / (now_seconds() - t0);
+    for (size_t b = 0; b < BATCHES; b++)
+        free(bodies[b]);
+    rpc_client_free(c);
+    free(bodies);
+    node_stop(&n);
+    return rate;
+}
+
+/* ---- report ---- */
+
+static void machine(char *out, size_t len)
+{
+    struct utsname u;
+    uname(&u);
+    char model[128] = "unknown CPU";
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "model name", 10) == 0) {
+            char *colon = strchr(line, ':');
+            snprintf(model, sizeof model, "%.120s", colon ? colon + 2 : line);
+            model[strcspn(model, "\n")] = '\0';
+            break;
+        }
+    if (f)
+        fclose(f);
+    snprintf(out, len, "%s (%s %s), %s, %ld cores", u.nodename, u.sysname, u.machine, model,
+             sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+static void row(const char *label, double small, double large)
+{
+    printf("%-40s %18.1f %18.1f %9.2fx\n", label, small, large, large / small);
+}
+
+int main(int argc, char **argv)
+{
+    const char *daemon = "./conclaved";
+    size_t large = LARGE_POOL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0)
+            large = QUICK_LARGE_POOL;
+        else
+            daemon = argv[i];
+    }
+    signal(SIGPIPE, SIG_IGN);
+    char host[512];
+    machine(host, sizeof host);
+
+    struct pool_run small_run = { .delegators = SMALL_POOL }, large_run = { .delegators = large };
+    run_pool(&small_run);
+    double t0 = now_seconds();
+    run_pool(&large_run);
+    double large_s = now_seconds() - t0;
+    size_t ok_single = 0, ok_batched = 0;
+    double single = bench_single(daemon, &ok_single);
+    double batched = bench_batched(daemon, &ok_batched);
+
+    printf("machine: %s\n\n", host);
+    char small_head[32], large_head[32];
+    snprintf(small_head, sizeof small_head, "%zu delegators", small_run.delegators);
+    snprintf(large_head, sizeof large_head, "%zu delegators", large_run.delegators);
+    printf("%-40s %18s %18s %10s\n", "staking in process, us per operation", small_head, large_head, "ratio");
+    char label[80];
+    snprintf(label, sizeof label, "PoolReward, %d per block (wall)", REWARDS_PER_BLOCK);
+    row(label, small_run.reward_us, large_run.reward_us);
+    row("PoolReward (CPU)", small_run.reward_cpu_us, large_run.reward_cpu_us);
+    snprintf(label, sizeof label, "Claim, %d per block (wall)", CLAIMS_PER_BLOCK);
+    row(label, small_run.claim_us, large_run.claim_us);
+    row("Claim (CPU)", small_run.claim_cpu_us, large_run.claim_cpu_us);
+    printf("%-40s %18.1f %18.1f\n", "peak memory (ru_maxrss), MiB", small_run.maxrss_kb / 1024.0,
+           large_run.maxrss_kb / 1024.0);
+    double worst = large_run.reward_us / small_run.reward_us;
+    if (large_run.claim_us / small_run.claim_us > worst)
+        worst = large_run.claim_us / small_run.claim_us;
+    if (worst >= 10.0)
+        printf("NOTE: a reward or claim costs %.0fx more with %zu delegators than with %zu: not O(1)\n", worst,
+               large_run.delegators, small_run.delegators);
+    printf("\nsetup of %zu delegators: %.1f s in all; addresses %.1f s, genesis (eng_open) %.1f s\n"
+           "  (peak memory by then %.1f MiB), signing %zu Contribute %.1f s, engine %.1f s\n"
+           "  (%.0f Contribute/s, blocks of %d)\n",
+           large_run.delegators, large_s, large_run.addresses_s, large_run.open_s, large_run.open_rss_kb / 1024.0,
+           large_run.delegators, large_run.sign_s, large_run.apply_s,
+           (double)large_run.delegators / large_run.apply_s, SETUP_BLOCK);
+
+    printf("\n%-52s %14s\n", "staking through JSON-RPC (conclaved --dev)", "per second");
+    snprintf(label, sizeof label, "Contribute via tx_send, %d connections x 1 call", CONNECTIONS);
+    printf("%-52s %14.0f\n", label, single);
+    snprintf(label, sizeof label, "Contribute via tx_send, batches of %d, 1 connection", BATCH);
+    printf("%-52s %14.0f\n", label, batched);
+    printf("\n%zu of %d single and %zu of %d batched contributions succeeded; %zu+%zu rewards, %zu+%zu claims\n",
+           ok_single, CONNECTIONS * PER_CONNECTION, ok_batched, BATCH * BATCHES, small_run.rewards_ok,
+           large_run.rewards_ok, small_run.claims_ok, large_run.claims_ok);
+    return ok_single == CONNECTIONS * PER_CONNECTION && ok_batched == BATCH * BATCHES ? 0 : 1;
+}
