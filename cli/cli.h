@@ -95,7 +95,10 @@ enum cli_opt_flags {
     CLI_OPT_RAW = 1 << 1,     /* --raw */
     CLI_OPT_DATADIR = 1 << 2, /* --datadir DIR */
     CLI_OPT_OUT = 1 << 3,     /* --out FILE */
-    CLI_OPT_SIGN_ONLY = 1 << 4 /* --sign-only */
+    CLI_OPT_SIGN_ONLY = 1 << 4, /* --sign-only */
+    CLI_OPT_POOL = 1 << 5,    /* --commission PPM, --capacity AMOUNT */
+    CLI_OPT_SORT = 1 << 6,    /* --sort id|stake */
+    CLI_OPT_ALL = 1 << 7      /* --all */
 };
 
 /* The parsed command line; every string is borrowed from argv or the environment. */
@@ -108,12 +111,16 @@ typedef struct cli_opts {
     bool json;                /* --json: print the raw result */
     bool raw;                 /* --raw: amounts in base units */
     bool sign_only;           /* --sign-only: print the signed transaction instead of sending it */
+    const char *commission;   /* --commission: parts per million, or NULL */
+    const char *capacity;     /* --capacity: an amount, or NULL */
+    const char *sort;         /* --sort, or NULL */
+    bool all;                 /* --all: every share not already queued */
     int argc;                 /* positional words after the command */
     char **argv;
 } cli_opts;
 
 typedef struct cli_command {
-    const char *name;
+    const char *name;         /* one word, or a group and a word ("pool create") */
     const char *synopsis;     /* arguments and options, for the usage line */
     const char *summary;      /* one line, for the command list */
     const char *help;         /* the rest of `conclave help NAME` */
@@ -128,14 +135,19 @@ const cli_command *cli_commands(size_t *n) NONNULL(1);
 /* Prints "conclave: " + the message + newline on stderr. */
 void cli_error(const char *fmt, ...) PRINTF_LIKE(1, 2) NONNULL(1);
 
-/* Output of the node's answers (output.c). Each prints to stdout; raw keeps amounts in base units.
+/* Output of the node's answers (output.c). Each prints to stdout; raw keeps amounts in base units
+ * (info and block have none, and take raw only to share the signature of the others).
  * They tolerate missing members (printed as "-") so a newer node never crashes an older client. */
 void cli_print_json(const cJSON *v) NONNULL(1);
-void cli_print_info(const cJSON *info) NONNULL(1);
+void cli_print_info(const cJSON *info, bool raw) NONNULL(1);
 void cli_print_account(const cJSON *acct, bool raw) NONNULL(1);
 void cli_print_receipt(const cJSON *receipt, bool raw) NONNULL(1);
-void cli_print_block(const cJSON *block) NONNULL(1);
+void cli_print_block(const cJSON *block, bool raw) NONNULL(1);
 void cli_print_tx(const cJSON *tx, bool raw) NONNULL(1);
+/* A staking_getPool result; an array of them as a table; a staking_getPosition result. */
+void cli_print_pool(const cJSON *pool, bool raw) NONNULL(1);
+void cli_print_pools(const cJSON *pools, bool raw) NONNULL(1);
+void cli_print_position(const cJSON *position, bool raw) NONNULL(1);
 /* Returns: whether the audit reported ok. */
 bool cli_print_audit(const cJSON *audit) NONNULL(1);
 /* One line for a JSON-RPC error object: "message (code N, data {...})". Caller frees with free(). */

@@ -3,7 +3,8 @@
  * Every command checks all of its words (and loads its key) before it opens a connection, so a
  * malformed command line never reaches the node. Each returns an enum cli_exit: node refusals and
  * failed receipts are 1, usage errors 2, an unreachable node 3. Transactions are signed here,
- * locally; the secret key never leaves the process and is wiped as soon as the signature exists. */
+ * locally, all through one path (signer_open / signer_send); the secret key never leaves the
+ * process and is wiped as soon as the signature exists. */
 #include "cli/cli.h"
 
 #include <stdio.h>
@@ -101,15 +102,17 @@ static int call(rpc_client *c, const cli_opts *o, const char *method, const cJSO
 }
 
 /* Connects (no token), calls a method with params, prints the result with show or as JSON. */
-static int query(const cli_opts *o, const char *method, const cJSON *params, void (*show)(const cJSON *))
+static int query(const cli_opts *o, const char *method, const cJSON *params, void (*show)(const cJSON *, bool raw))
 {
     rpc_client *c = NULL;
     cJSON *result = NULL;
     int ex = connect_node(&c, o, NULL);
     if (ex == CLI_EXIT_OK)
         ex = call(c, o, method, params, &result);
-    if (ex == CLI_EXIT_OK)
-        (o->json ? cli_print_json : show)(result);
+    if (ex == CLI_EXIT_OK && o->json)
+        cli_print_json(result);
+    else if (ex == CLI_EXIT_OK)
+        show(result, o->raw);
     cJSON_Delete(result);
     rpc_client_free(c);
     return ex;
@@ -162,6 +165,224 @@ static int print_address(const uint8_t addr[20], const cli_opts *o)
     return CLI_EXIT_OK;
 }
 
+static int out_of_memory(void)
+{
+    cli_error("out of memory");
+    return CLI_EXIT_FAILED;
+}
+
+/* ---- words of the command line: each reports a malformed one and returns false for it ---- */
+
+static bool word_address(uint8_t out[20], const char *word)
+{
+    char err[512];
+    if (cli_arg_address(out, err, sizeof err, word) == ST_OK)
+        return true;
+    cli_error("%s", err);
+    return false;
+}
+
+/* Tokens, or base units when raw; out initialized by the caller. */
+static bool word_amount(mpz_t out, const char *word, bool raw)
+{
+    char err[512];
+    if (cli_arg_amount(out, err, sizeof err, word, raw) == ST_OK)
+        return true;
+    cli_error("%s", err);
+    return false;
+}
+
+/* A whole number named what (pool ids, seconds). */
+static bool word_uint(uint64_t *out, const char *word, const char *what)
+{
+    char err[512];
+    if (cli_arg_uint(out, err, sizeof err, word, what) == ST_OK)
+        return true;
+    cli_error("%s", err);
+    return false;
+}
+
+/* Parts per million, 0..1000000 (or 1..1000000 without zero). */
+static bool word_ppm(uint64_t *out, const char *word, const char *what, bool zero)
+{
+    char err[512];
+    if (cli_arg_uint(out, err, sizeof err, word, what) == ST_OK && *out <= 1000000 && (zero || *out > 0))
+        return true;
+    cli_error("bad %s '%s': expected parts per million, %d to 1000000 (100000 is 10%%)", what, word, zero ? 0 : 1);
+    return false;
+}
+
+/* ---- message members and params, as canonical strings; false on out of memory ---- */
+
+static bool msg_u64(cJSON *m, const char *key, uint64_t v)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%llu", (unsigned long long)v);
+    return cJSON_AddStringToObject(m, key, text) != NULL;
+}
+
+static bool msg_amount(cJSON *m, const char *key, const mpz_t v)
+{
+    char text[LEDGER_AMOUNT_STRLEN];
+    ledger_amount_format(text, v);
+    return cJSON_AddStringToObject(m, key, text) != NULL;
+}
+
+static bool msg_address(cJSON *m, const char *key, const uint8_t addr[20])
+{
+    char text[LEDGER_ADDR_STRLEN];
+    ledger_addr_format(text, addr);
+    return cJSON_AddStringToObject(m, key, text) != NULL;
+}
+
+/* {"address": addr}. NULL on out of memory; caller owns. */
+static cJSON *address_params(const uint8_t addr[20])
+{
+    cJSON *p = cJSON_CreateObject();
+    if (p && !msg_address(p, "address", addr)) {
+        cJSON_Delete(p);
+        return NULL;
+    }
+    return p;
+}
+
+/* The address in the optional first word, else the key's. Returns CLI_EXIT_OK or CLI_EXIT_USAGE. */
+static int address_or_key(uint8_t addr[20], const cli_opts *o)
+{
+    uint8_t key[32];
+    if (o->argc >= 1)
+        return word_address(addr, o->argv[0]) ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    int ex = load_key(key, addr, o);
+    cli_wipe(key, sizeof key);
+    return ex;
+}
+
+/* ---- signing: the one path of every signed command ---- */
+
+/* A sender ready to sign on the node's chain. */
+typedef struct signer {
+    uint8_t key[32];                /* wiped once the signature exists, and by signer_close */
+    uint8_t addr[20];
+    rpc_client *client;             /* without the admin token */
+    uint64_t chain_id;
+    uint64_t nonce;                 /* the sender's next nonce */
+} signer;
+
+/* Loads the key, connects, reads the chain id (node_info) and the sender's nonce (ledger_getAccount).
+ * Release s with signer_close whatever this returns. */
+static int signer_open(signer *s, const cli_opts *o)
+{
+    cJSON *info = NULL, *params = NULL, *acct = NULL;
+    memset(s, 0, sizeof *s);
+    int ex = load_key(s->key, s->addr, o);
+    if (ex != CLI_EXIT_OK)
+        return ex;
+    if ((ex = connect_node(&s->client, o, NULL)) != CLI_EXIT_OK
+        || (ex = call(s->client, o, "node_info", NULL, &info)) != CLI_EXIT_OK)
+        goto out;
+    ex = CLI_EXIT_FAILED;
+    if (!json_u64(info, "chainId", &s->chain_id)) {
+        cli_error("node_info gave no usable chainId");
+        goto out;
+    }
+    if (!(params = address_params(s->addr))) {
+        ex = out_of_memory();
+        goto out;
+    }
+    if ((ex = call(s->client, o, "ledger_getAccount", params, &acct)) != CLI_EXIT_OK)
+        goto out;
+    if (!json_u64(acct, "nonce", &s->nonce)) {
+        cli_error("ledger_getAccount gave no usable nonce");
+        ex = CLI_EXIT_FAILED;
+    }
+out:
+    cJSON_Delete(acct);
+    cJSON_Delete(params);
+    cJSON_Delete(info);
+    return ex;
+}
+
+/* Adds the nonce to msg (which holds the type's other members, canonical strings), signs it as a
+ * transaction of type, wipes the key, then sends it with tx_send and prints the receipt, or with
+ * --sign-only prints the signed transaction (the params of tx_send) and sends nothing.
+ * msg: the caller's still (this adds "nonce" to it); NULL (a failed build) reports out of memory. */
+static int signer_send(signer *s, const cli_opts *o, const char *type, cJSON *msg)
+{
+    char err[512], from[LEDGER_ADDR_STRLEN];
+    cJSON *signed_tx = NULL, *receipt = NULL;
+    ledger_tx tx;
+    int ex = CLI_EXIT_FAILED;
+    memset(&tx, 0, sizeof tx);
+    if (!msg || !msg_u64(msg, "nonce", s->nonce)) {
+        cli_wipe(s->key, sizeof s->key);
+        return out_of_memory();
+    }
+    int rc = ledger_tx_build_signed(&tx, err, sizeof err, type, msg, s->key, s->chain_id);
+    cli_wipe(s->key, sizeof s->key);
+    if (rc != ST_OK) {
+        cli_error("cannot sign the %s: %s", type, err);
+        goto out;
+    }
+    /* "from" lets the node refuse a signature that is not the sender's as such */
+    ledger_addr_format(from, s->addr);
+    if (!(signed_tx = ledger_tx_to_json(&tx)) || !cJSON_AddStringToObject(signed_tx, "from", from)) {
+        ex = out_of_memory();
+        goto out;
+    }
+    if (o->sign_only) {
+        char *text = cJSON_PrintUnformatted(signed_tx);
+        ex = text && puts(text) >= 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+        cJSON_free(text);
+        goto out;
+    }
+    if ((ex = call(s->client, o, "tx_send", signed_tx, &receipt)) == CLI_EXIT_OK)
+        ex = show_receipt(receipt, o);
+out:
+    ledger_tx_clear(&tx);
+    cJSON_Delete(receipt);
+    cJSON_Delete(signed_tx);
+    return ex;
+}
+
+static void signer_close(signer *s)
+{
+    cli_wipe(s->key, sizeof s->key);
+    rpc_client_free(s->client);
+    s->client = NULL;
+}
+
+/* Signs and sends a transaction of type whose message needs nothing more from the node than the
+ * nonce; msg as for signer_send. */
+static int send_signed(const cli_opts *o, const char *type, cJSON *msg)
+{
+    signer s;
+    int ex = signer_open(&s, o);
+    if (ex == CLI_EXIT_OK)
+        ex = signer_send(&s, o, type, msg);
+    signer_close(&s);
+    return ex;
+}
+
+/* Calls a dev admin method that answers with a receipt, with the token of --datadir's cookie, and
+ * prints the receipt. params: borrowed; NULL (a failed build) reports out of memory. */
+static int admin_send(const cli_opts *o, const char *method, const cJSON *params)
+{
+    char token[CLI_COOKIE_MAX + 1];
+    rpc_client *c = NULL;
+    cJSON *receipt = NULL;
+    if (!params)
+        return out_of_memory();
+    int ex = load_cookie(token, o);
+    if (ex != CLI_EXIT_OK)
+        return ex;
+    if ((ex = connect_node(&c, o, token)) == CLI_EXIT_OK && (ex = call(c, o, method, params, &receipt)) == CLI_EXIT_OK)
+        ex = show_receipt(receipt, o);
+    cli_wipe(token, sizeof token);
+    cJSON_Delete(receipt);
+    rpc_client_free(c);
+    return ex;
+}
+
 /* ---- the commands ---- */
 
 static int cmd_keygen(const cli_opts *o)
@@ -201,132 +422,30 @@ static int cmd_info(const cli_opts *o)
     return query(o, "node_info", NULL, cli_print_info);
 }
 
-static void show_account_human(const cJSON *a)
-{
-    cli_print_account(a, false);
-}
-
-static void show_account_raw(const cJSON *a)
-{
-    cli_print_account(a, true);
-}
-
 static int cmd_account(const cli_opts *o)
 {
-    uint8_t key[32], addr[20];
-    char err[512], text[LEDGER_ADDR_STRLEN];
-    int ex;
-    if (o->argc == 1) {
-        ex = cli_arg_address(addr, err, sizeof err, o->argv[0]) == ST_OK ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-        if (ex != CLI_EXIT_OK)
-            cli_error("%s", err);
-    } else {
-        ex = load_key(key, addr, o);
-        cli_wipe(key, sizeof key);
-    }
+    uint8_t addr[20];
+    int ex = address_or_key(addr, o);
     if (ex != CLI_EXIT_OK)
         return ex;
-    ledger_addr_format(text, addr);
-    cJSON *params = cJSON_CreateObject();
-    if (!params || !cJSON_AddStringToObject(params, "address", text)) {
-        cJSON_Delete(params);
-        cli_error("out of memory");
-        return CLI_EXIT_FAILED;
-    }
-    ex = query(o, "ledger_getAccount", params, o->raw ? show_account_raw : show_account_human);
+    cJSON *params = address_params(addr);
+    ex = params ? query(o, "ledger_getAccount", params, cli_print_account) : out_of_memory();
     cJSON_Delete(params);
     return ex;
 }
 
-/* Builds the Transfer message {to, amount, nonce} of canonical strings. NULL on out of memory. */
-static cJSON *transfer_message(const uint8_t to[20], const mpz_t amount, uint64_t nonce)
-{
-    char to_text[LEDGER_ADDR_STRLEN], amount_text[LEDGER_AMOUNT_STRLEN], nonce_text[24];
-    ledger_addr_format(to_text, to);
-    ledger_amount_format(amount_text, amount);
-    snprintf(nonce_text, sizeof nonce_text, "%llu", (unsigned long long)nonce);
-    cJSON *m = cJSON_CreateObject();
-    if (!m || !cJSON_AddStringToObject(m, "to", to_text) || !cJSON_AddStringToObject(m, "amount", amount_text)
-        || !cJSON_AddStringToObject(m, "nonce", nonce_text)) {
-        cJSON_Delete(m);
-        return NULL;
-    }
-    return m;
-}
-
 static int cmd_transfer(const cli_opts *o)
 {
-    uint8_t key[32], from[20], to[20];
-    char err[512], from_text[LEDGER_ADDR_STRLEN];
-    uint64_t chain_id = 0, nonce = 0;
-    rpc_client *c = NULL;
-    cJSON *info = NULL, *acct = NULL, *msg = NULL, *signed_tx = NULL, *receipt = NULL;
-    ledger_tx tx;
+    uint8_t to[20];
     mpz_t amount;
-    int ex;
-
-    memset(&tx, 0, sizeof tx);
     mpz_init(amount);
-    if (cli_arg_address(to, err, sizeof err, o->argv[0]) != ST_OK
-        || cli_arg_amount(amount, err, sizeof err, o->argv[1], o->raw) != ST_OK) {
-        cli_error("%s", err);
-        ex = CLI_EXIT_USAGE;
-        goto out;
+    int ex = CLI_EXIT_USAGE;
+    if (word_address(to, o->argv[0]) && word_amount(amount, o->argv[1], o->raw)) {
+        cJSON *m = cJSON_CreateObject();
+        bool ok = m && msg_address(m, "to", to) && msg_amount(m, "amount", amount);
+        ex = send_signed(o, "Transfer", ok ? m : NULL);
+        cJSON_Delete(m);
     }
-    if ((ex = load_key(key, from, o)) != CLI_EXIT_OK)
-        goto out;
-    ledger_addr_format(from_text, from);
-    if ((ex = connect_node(&c, o, NULL)) != CLI_EXIT_OK || (ex = call(c, o, "node_info", NULL, &info)) != CLI_EXIT_OK)
-        goto out;
-    ex = CLI_EXIT_FAILED;
-    if (!json_u64(info, "chainId", &chain_id)) {
-        cli_error("node_info gave no usable chainId");
-        goto out;
-    }
-    if (!(msg = cJSON_CreateObject()) || !cJSON_AddStringToObject(msg, "address", from_text)) {
-        cli_error("out of memory");
-        goto out;
-    }
-    if ((ex = call(c, o, "ledger_getAccount", msg, &acct)) != CLI_EXIT_OK)
-        goto out;
-    ex = CLI_EXIT_FAILED;
-    if (!json_u64(acct, "nonce", &nonce)) {
-        cli_error("ledger_getAccount gave no usable nonce for %s", from_text);
-        goto out;
-    }
-    cJSON_Delete(msg);
-    if (!(msg = transfer_message(to, amount, nonce))) {
-        cli_error("out of memory");
-        goto out;
-    }
-    if (ledger_tx_build_signed(&tx, err, sizeof err, "Transfer", msg, key, chain_id) != ST_OK) {
-        cli_error("cannot sign the transfer: %s", err);
-        goto out;
-    }
-    cli_wipe(key, sizeof key);
-    /* "from" lets the node refuse a signature that is not the sender's as such */
-    if (!(signed_tx = ledger_tx_to_json(&tx)) || !cJSON_AddStringToObject(signed_tx, "from", from_text)) {
-        cli_error("out of memory");
-        goto out;
-    }
-    if (o->sign_only) {
-        char *text = cJSON_PrintUnformatted(signed_tx);
-        ex = text && puts(text) >= 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
-        cJSON_free(text);
-        goto out;
-    }
-    if ((ex = call(c, o, "tx_send", signed_tx, &receipt)) != CLI_EXIT_OK)
-        goto out;
-    ex = show_receipt(receipt, o);
-out:
-    cli_wipe(key, sizeof key);
-    ledger_tx_clear(&tx);
-    cJSON_Delete(receipt);
-    cJSON_Delete(signed_tx);
-    cJSON_Delete(msg);
-    cJSON_Delete(acct);
-    cJSON_Delete(info);
-    rpc_client_free(c);
     mpz_clear(amount);
     return ex;
 }
@@ -345,16 +464,6 @@ static int cmd_block(const cli_opts *o)
     return ex;
 }
 
-static void show_tx(const cJSON *tx)
-{
-    cli_print_tx(tx, false);
-}
-
-static void show_tx_raw(const cJSON *tx)
-{
-    cli_print_tx(tx, true);
-}
-
 static int cmd_tx(const cli_opts *o)
 {
     uint8_t hash[32];
@@ -369,7 +478,7 @@ static int cmd_tx(const cli_opts *o)
         cli_error("out of memory");
         return CLI_EXIT_FAILED;
     }
-    int ex = query(o, "ledger_getTransaction", params, o->raw ? show_tx_raw : show_tx);
+    int ex = query(o, "ledger_getTransaction", params, cli_print_tx);
     cJSON_Delete(params);
     return ex;
 }
@@ -443,38 +552,15 @@ static int cmd_replay(const cli_opts *o)
 static int cmd_mint(const cli_opts *o)
 {
     uint8_t to[20];
-    char err[512], token[CLI_COOKIE_MAX + 1], to_text[LEDGER_ADDR_STRLEN], amount_text[LEDGER_AMOUNT_STRLEN];
-    rpc_client *c = NULL;
-    cJSON *params = NULL, *receipt = NULL;
     mpz_t amount;
-    int ex;
-
     mpz_init(amount);
-    if (cli_arg_address(to, err, sizeof err, o->argv[0]) != ST_OK
-        || cli_arg_amount(amount, err, sizeof err, o->argv[1], o->raw) != ST_OK) {
-        cli_error("%s", err);
-        ex = CLI_EXIT_USAGE;
-        goto out;
+    int ex = CLI_EXIT_USAGE;
+    if (word_address(to, o->argv[0]) && word_amount(amount, o->argv[1], o->raw)) {
+        cJSON *params = cJSON_CreateObject();
+        bool ok = params && msg_address(params, "to", to) && msg_amount(params, "amount", amount);
+        ex = admin_send(o, "admin_mint", ok ? params : NULL);
+        cJSON_Delete(params);
     }
-    if ((ex = load_cookie(token, o)) != CLI_EXIT_OK)
-        goto out;
-    ledger_addr_format(to_text, to);
-    ledger_amount_format(amount_text, amount);
-    params = cJSON_CreateObject();
-    if (!params || !cJSON_AddStringToObject(params, "to", to_text)
-        || !cJSON_AddStringToObject(params, "amount", amount_text)) {
-        cli_error("out of memory");
-        ex = CLI_EXIT_FAILED;
-        goto out;
-    }
-    if ((ex = connect_node(&c, o, token)) != CLI_EXIT_OK || (ex = call(c, o, "admin_mint", params, &receipt)) != CLI_EXIT_OK)
-        goto out;
-    ex = show_receipt(receipt, o);
-out:
-    cli_wipe(token, sizeof token);
-    cJSON_Delete(receipt);
-    cJSON_Delete(params);
-    rpc_client_free(c);
     mpz_clear(amount);
     return ex;
 }
@@ -520,7 +606,299 @@ out:
     return ex;
 }
 
+/* ---- stake pools ---- */
+
+/* Shares are counted in base units whatever --raw says. */
+static bool word_shares(mpz_t out, const char *word)
+{
+    if (ledger_amount_parse(out, word, strlen(word)) == ST_OK)
+        return true;
+    cli_error("bad shares '%s': expected a whole number of shares (base units), like 1000000000000000000", word);
+    return false;
+}
+
+/* {"pool": id}. NULL on out of memory; caller owns. */
+static cJSON *pool_params(uint64_t id)
+{
+    cJSON *p = cJSON_CreateObject();
+    if (p && !cJSON_AddNumberToObject(p, "pool", (double)id)) {
+        cJSON_Delete(p);
+        return NULL;
+    }
+    return p;
+}
+
+static int cmd_pool_create(const cli_opts *o)
+{
+    uint64_t ppm;
+    mpz_t capacity;
+    if (!o->commission || !o->capacity) {
+        cli_error("pool create needs --commission PPM and --capacity AMOUNT");
+        return CLI_EXIT_USAGE;
+    }
+    mpz_init(capacity);
+    int ex = CLI_EXIT_USAGE;
+    if (word_ppm(&ppm, o->commission, "commission", true) && word_amount(capacity, o->capacity, o->raw)) {
+        cJSON *m = cJSON_CreateObject();
+        bool ok = m && msg_u64(m, "commissionPpm", ppm) && msg_amount(m, "capacity", capacity);
+        ex = send_signed(o, "PoolCreate", ok ? m : NULL);
+        cJSON_Delete(m);
+    }
+    mpz_clear(capacity);
+    return ex;
+}
+
+static int cmd_pool_info(const cli_opts *o)
+{
+    uint64_t id;
+    if (!word_uint(&id, o->argv[0], "pool"))
+        return CLI_EXIT_USAGE;
+    cJSON *params = pool_params(id);
+    int ex = params ? query(o, "staking_getPool", params, cli_print_pool) : out_of_memory();
+    cJSON_Delete(params);
+    return ex;
+}
+
+/* Appends one page of staking_listPools to pools. Out: *cursor the next page's, *more whether one follows. */
+static int pools_page(rpc_client *c, const cli_opts *o, bool by_stake, uint64_t *cursor, bool *more, cJSON *pools)
+{
+    cJSON *params = cJSON_CreateObject(), *page = NULL;
+    *more = false;
+    if (!params || !cJSON_AddNumberToObject(params, "limit", 100)
+        || !cJSON_AddStringToObject(params, "sort", by_stake ? "stake" : "id")
+        || (*cursor && !cJSON_AddNumberToObject(params, "cursor", (double)*cursor))) {
+        cJSON_Delete(params);
+        return out_of_memory();
+    }
+    int ex = call(c, o, "staking_listPools", params, &page);
+    cJSON *items = cJSON_GetObjectItemCaseSensitive(page, "pools");
+    int n = cJSON_GetArraySize(items);
+    while (ex == CLI_EXIT_OK && cJSON_GetArraySize(items) > 0) {
+        cJSON *item = cJSON_DetachItemFromArray(items, 0);
+        if (!cJSON_AddItemToArray(pools, item)) {
+            cJSON_Delete(item);
+            ex = out_of_memory();
+        }
+    }
+    /* an empty page ends the walk whatever it says, so a confused node cannot loop us */
+    if (ex == CLI_EXIT_OK && n > 0)
+        *more = json_u64(page, "next", cursor);
+    cJSON_Delete(page);
+    cJSON_Delete(params);
+    return ex;
+}
+
+static int cmd_pool_list(const cli_opts *o)
+{
+    bool by_stake = o->sort && strcmp(o->sort, "stake") == 0, more = true;
+    uint64_t cursor = 0;
+    rpc_client *c = NULL;
+    if (o->sort && !by_stake && strcmp(o->sort, "id") != 0) {
+        cli_error("bad --sort '%s': expected id or stake", o->sort);
+        return CLI_EXIT_USAGE;
+    }
+    cJSON *all = cJSON_CreateObject(), *pools = all ? cJSON_AddArrayToObject(all, "pools") : NULL;
+    int ex = pools ? connect_node(&c, o, NULL) : out_of_memory();
+    while (ex == CLI_EXIT_OK && more)
+        ex = pools_page(c, o, by_stake, &cursor, &more, pools);
+    if (ex == CLI_EXIT_OK && o->json)
+        cli_print_json(all);
+    else if (ex == CLI_EXIT_OK)
+        cli_print_pools(pools, o->raw);
+    cJSON_Delete(all);
+    rpc_client_free(c);
+    return ex;
+}
+
+static int cmd_pool_commission(const cli_opts *o)
+{
+    uint64_t id, ppm;
+    if (!word_uint(&id, o->argv[0], "pool") || !word_ppm(&ppm, o->argv[1], "commission", true))
+        return CLI_EXIT_USAGE;
+    cJSON *m = cJSON_CreateObject();
+    bool ok = m && msg_u64(m, "pool", id) && msg_u64(m, "commissionPpm", ppm);
+    int ex = send_signed(o, "PoolSetCommission", ok ? m : NULL);
+    cJSON_Delete(m);
+    return ex;
+}
+
+static int cmd_pool_add_worker(const cli_opts *o)
+{
+    uint64_t id;
+    uint8_t worker[20];
+    if (!word_uint(&id, o->argv[0], "pool") || !word_address(worker, o->argv[1]))
+        return CLI_EXIT_USAGE;
+    cJSON *m = cJSON_CreateObject();
+    bool ok = m && msg_u64(m, "pool", id) && msg_address(m, "worker", worker);
+    int ex = send_signed(o, "WorkerAdd", ok ? m : NULL);
+    cJSON_Delete(m);
+    return ex;
+}
+
+/* pool bond / pool unbond: ID WORKER AMOUNT as a transaction of type. */
+static int pool_worker_amount(const cli_opts *o, const char *type)
+{
+    uint64_t id;
+    uint8_t worker[20];
+    mpz_t amount;
+    mpz_init(amount);
+    int ex = CLI_EXIT_USAGE;
+    if (word_uint(&id, o->argv[0], "pool") && word_address(worker, o->argv[1])
+        && word_amount(amount, o->argv[2], o->raw)) {
+        cJSON *m = cJSON_CreateObject();
+        bool ok = m && msg_u64(m, "pool", id) && msg_address(m, "worker", worker) && msg_amount(m, "amount", amount);
+        ex = send_signed(o, type, ok ? m : NULL);
+        cJSON_Delete(m);
+    }
+    mpz_clear(amount);
+    return ex;
+}
+
+static int cmd_pool_bond(const cli_opts *o)
+{
+    return pool_worker_amount(o, "WorkerBond");
+}
+
+static int cmd_pool_unbond(const cli_opts *o)
+{
+    return pool_worker_amount(o, "WorkerUnbond");
+}
+
+static int cmd_stake_contribute(const cli_opts *o)
+{
+    uint64_t id;
+    mpz_t amount;
+    mpz_init(amount);
+    int ex = CLI_EXIT_USAGE;
+    if (word_uint(&id, o->argv[0], "pool") && word_amount(amount, o->argv[1], o->raw)) {
+        cJSON *m = cJSON_CreateObject();
+        bool ok = m && msg_u64(m, "pool", id) && msg_amount(m, "amount", amount);
+        ex = send_signed(o, "Contribute", ok ? m : NULL);
+        cJSON_Delete(m);
+    }
+    mpz_clear(amount);
+    return ex;
+}
+
+/* The shares the signer can still ask for in pool id: held minus already queued. */
+static int withdrawable(mpz_t out, signer *s, const cli_opts *o, uint64_t id)
+{
+    cJSON *params = pool_params(id), *result = NULL;
+    if (!params || !msg_address(params, "address", s->addr)) {
+        cJSON_Delete(params);
+        return out_of_memory();
+    }
+    int ex = call(s->client, o, "staking_getPosition", params, &result);
+    const cJSON *pos = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(result, "positions"), 0);
+    const cJSON *held = cJSON_GetObjectItemCaseSensitive(pos, "shares");
+    const cJSON *queued = cJSON_GetObjectItemCaseSensitive(pos, "queuedShares");
+    mpz_t q;
+    mpz_init(q);
+    mpz_set_ui(out, 0);
+    if (ex == CLI_EXIT_OK && cJSON_IsString(held) && cJSON_IsString(queued)
+        && (ledger_amount_parse(out, held->valuestring, strlen(held->valuestring)) != ST_OK
+            || ledger_amount_parse(q, queued->valuestring, strlen(queued->valuestring)) != ST_OK)) {
+        cli_error("staking_getPosition gave unusable shares");
+        ex = CLI_EXIT_FAILED;
+    }
+    if (ex == CLI_EXIT_OK && mpz_cmp(out, q) <= 0) {
+        cli_error("nothing to withdraw: no shares in pool %llu that are not already queued", (unsigned long long)id);
+        ex = CLI_EXIT_FAILED;
+    }
+    if (ex == CLI_EXIT_OK)
+        mpz_sub(out, out, q);
+    mpz_clear(q);
+    cJSON_Delete(result);
+    cJSON_Delete(params);
+    return ex;
+}
+
+static int cmd_stake_withdraw(const cli_opts *o)
+{
+    uint64_t id;
+    signer s = { .client = NULL };
+    mpz_t shares;
+    if ((o->argc == 2) == o->all) {
+        cli_error("stake withdraw takes SHARES or --all, not %s", o->all ? "both" : "neither");
+        return CLI_EXIT_USAGE;
+    }
+    mpz_init(shares);
+    int ex = CLI_EXIT_USAGE;
+    if (word_uint(&id, o->argv[0], "pool") && (o->all || word_shares(shares, o->argv[1])))
+        ex = signer_open(&s, o);
+    if (ex == CLI_EXIT_OK && o->all)
+        ex = withdrawable(shares, &s, o, id);
+    if (ex == CLI_EXIT_OK) {
+        cJSON *m = cJSON_CreateObject();
+        bool ok = m && msg_u64(m, "pool", id) && msg_amount(m, "shares", shares);
+        ex = signer_send(&s, o, "Withdraw", ok ? m : NULL);
+        cJSON_Delete(m);
+    }
+    signer_close(&s);
+    mpz_clear(shares);
+    return ex;
+}
+
+static int cmd_stake_claim(const cli_opts *o)
+{
+    uint64_t id;
+    if (!word_uint(&id, o->argv[0], "pool"))
+        return CLI_EXIT_USAGE;
+    cJSON *m = cJSON_CreateObject();
+    bool ok = m && msg_u64(m, "pool", id);
+    int ex = send_signed(o, "Claim", ok ? m : NULL);
+    cJSON_Delete(m);
+    return ex;
+}
+
+static int cmd_stake_position(const cli_opts *o)
+{
+    uint8_t addr[20];
+    int ex = address_or_key(addr, o);
+    if (ex != CLI_EXIT_OK)
+        return ex;
+    cJSON *params = address_params(addr);
+    ex = params ? query(o, "staking_getPosition", params, cli_print_position) : out_of_memory();
+    cJSON_Delete(params);
+    return ex;
+}
+
+static int cmd_admin_reward_pool(const cli_opts *o)
+{
+    uint64_t id;
+    mpz_t amount;
+    mpz_init(amount);
+    int ex = CLI_EXIT_USAGE;
+    if (word_uint(&id, o->argv[0], "pool") && word_amount(amount, o->argv[1], o->raw)) {
+        cJSON *params = pool_params(id);
+        bool ok = params && msg_amount(params, "amount", amount);
+        ex = admin_send(o, "admin_rewardPool", ok ? params : NULL);
+        cJSON_Delete(params);
+    }
+    mpz_clear(amount);
+    return ex;
+}
+
+static int cmd_admin_slash_worker(const cli_opts *o)
+{
+    uint8_t worker[20];
+    uint64_t ppm;
+    if (!word_address(worker, o->argv[0]) || !word_ppm(&ppm, o->argv[1], "slash", false))
+        return CLI_EXIT_USAGE;
+    cJSON *params = cJSON_CreateObject();
+    bool ok = params && msg_address(params, "worker", worker) && cJSON_AddNumberToObject(params, "ppm", (double)ppm);
+    int ex = admin_send(o, "admin_slashWorker", ok ? params : NULL);
+    cJSON_Delete(params);
+    return ex;
+}
+
 /* ---- the table ---- */
+
+#define SIGNING (CLI_OPT_KEY | CLI_OPT_RAW | CLI_OPT_SIGN_ONLY)
+#define SIGNED_HELP                                                                                  \
+    "Signed and sent like transfer (see conclave help transfer): exit 1 if the node refuses it or\n" \
+    "its receipt says failed; with --sign-only it prints the signed transaction instead. KEY is\n"   \
+    "--key FILE or --dev-key N.\n"
 
 static const cli_command commands[] = {
     { .name = "keygen", .synopsis = "[--out FILE]", .summary = "make a new secret key and print its address",
@@ -546,7 +924,64 @@ static const cli_command commands[] = {
               "and sent with tx_send. Exit 1 if the node refuses it or its receipt says failed (a\n"
               "failed transfer still consumes its nonce). With --sign-only it prints the signed\n"
               "transaction, the params of tx_send, instead of sending it.\n",
-      .min_args = 2, .max_args = 2, .opts = CLI_OPT_KEY | CLI_OPT_RAW | CLI_OPT_SIGN_ONLY, .fn = cmd_transfer },
+      .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_transfer },
+    { .name = "pool create", .synopsis = "--commission PPM --capacity AMOUNT [--raw] [--sign-only] [KEY]",
+      .summary = "create a stake pool owned by the key",
+      .help = "Signs a PoolCreate: a new pool owned by the key's address, taking commission PPM parts\n"
+              "per million of its rewards (100000 is 10%, at most 1000000) and at most AMOUNT of stake\n"
+              "(tokens, or base units with --raw). The receipt's PoolCreated event names the new pool's\n"
+              "id.\n" SIGNED_HELP,
+      .min_args = 0, .max_args = 0, .opts = CLI_OPT_POOL | SIGNING, .fn = cmd_pool_create },
+    { .name = "pool info", .synopsis = "ID [--raw]", .summary = "show a stake pool",
+      .help = "Calls staking_getPool: owner, commission (and a raise waiting for its notice), capacity,\n"
+              "stake, free, bonded and unbonding stake, shares and their price (tokens per 10^18\n"
+              "shares), workers and the queued withdrawals. Exit 1 for an unknown pool.\n",
+      .min_args = 1, .max_args = 1, .opts = CLI_OPT_RAW, .fn = cmd_pool_info },
+    { .name = "pool list", .synopsis = "[--sort id|stake] [--raw]", .summary = "list the stake pools",
+      .help = "Lists every pool (staking_listPools, page after page) by id, or with --sort stake the\n"
+              "largest stake first.\n",
+      .min_args = 0, .max_args = 0, .opts = CLI_OPT_SORT | CLI_OPT_RAW, .fn = cmd_pool_list },
+    { .name = "pool commission", .synopsis = "ID PPM [--sign-only] [KEY]", .summary = "change a pool's commission",
+      .help = "Signs a PoolSetCommission (owner only). A lower commission applies at once; a higher one\n"
+              "after the chain's notice period (pool info shows it as the raise).\n" SIGNED_HELP,
+      .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_pool_commission },
+    { .name = "pool add-worker", .synopsis = "ID WORKER [--sign-only] [KEY]", .summary = "add a worker to a pool",
+      .help = "Signs a WorkerAdd (owner only): WORKER's address joins pool ID; a worker belongs to one\n"
+              "pool.\n" SIGNED_HELP,
+      .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_pool_add_worker },
+    { .name = "pool bond", .synopsis = "ID WORKER AMOUNT [--raw] [--sign-only] [KEY]",
+      .summary = "bond a pool's free stake to its worker",
+      .help = "Signs a WorkerBond (owner only): AMOUNT of the pool's free stake is bonded to WORKER.\n"
+              SIGNED_HELP,
+      .min_args = 3, .max_args = 3, .opts = SIGNING, .fn = cmd_pool_bond },
+    { .name = "pool unbond", .synopsis = "ID WORKER AMOUNT [--raw] [--sign-only] [KEY]",
+      .summary = "start unbonding a worker's stake",
+      .help = "Signs a WorkerUnbond (owner only): AMOUNT of WORKER's bonded stake cools down for the\n"
+              "chain's unbonding period, then becomes free stake of the pool again (paying the\n"
+              "withdraw queue first).\n" SIGNED_HELP,
+      .min_args = 3, .max_args = 3, .opts = SIGNING, .fn = cmd_pool_unbond },
+    { .name = "stake contribute", .synopsis = "POOL AMOUNT [--raw] [--sign-only] [KEY]",
+      .summary = "stake tokens in a pool for shares",
+      .help = "Signs a Contribute: AMOUNT moves from the key's free balance into pool POOL, which mints\n"
+              "shares at its current price (rounded down).\n" SIGNED_HELP,
+      .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_stake_contribute },
+    { .name = "stake withdraw", .synopsis = "POOL (SHARES | --all) [--sign-only] [KEY]",
+      .summary = "withdraw shares from a pool",
+      .help = "Signs a Withdraw of SHARES (a whole number of shares, base units; --raw only changes how\n"
+              "the receipt shows amounts), or with --all of every share not already queued. It is paid\n"
+              "at once from the pool's free stake; what that does not cover waits in the pool's\n"
+              "withdraw queue (first in, first out) and is paid as stake becomes free.\n" SIGNED_HELP,
+      .min_args = 1, .max_args = 2, .opts = CLI_OPT_ALL | SIGNING, .fn = cmd_stake_withdraw },
+    { .name = "stake claim", .synopsis = "POOL [--sign-only] [KEY]", .summary = "claim staking rewards",
+      .help = "Signs a Claim: settles the key's pending rewards in POOL, then moves its whole claimable\n"
+              "balance (rewards of every pool, and commission for an owner) to its free balance.\n"
+              SIGNED_HELP,
+      .min_args = 1, .max_args = 1, .opts = SIGNING, .fn = cmd_stake_claim },
+    { .name = "stake position", .synopsis = "[ADDRESS] [--raw] [--key FILE | --dev-key N]",
+      .summary = "show an address's stakes and rewards",
+      .help = "Calls staking_getPosition for ADDRESS (default: the key's address): per pool its shares,\n"
+              "their value, pending rewards and queued withdrawal; and its claimable balance.\n",
+      .min_args = 0, .max_args = 1, .opts = CLI_OPT_KEY | CLI_OPT_RAW, .fn = cmd_stake_position },
     { .name = "block", .synopsis = "[HEIGHT | HASH | latest]", .summary = "show a block and its transactions",
       .help = "Shows a block by height, by 0x hash, or the latest (the default).\n",
       .min_args = 0, .max_args = 1, .opts = 0, .fn = cmd_block },
@@ -572,6 +1007,18 @@ static const cli_command commands[] = {
       .help = "Calls admin_advanceTime on a --dev node (manual clock), with the admin token read from\n"
               "DIR/.cookie. Prints the node's new time.\n",
       .min_args = 1, .max_args = 1, .opts = CLI_OPT_DATADIR, .fn = cmd_advance_time },
+    { .name = "admin reward-pool", .synopsis = "POOL AMOUNT --datadir DIR [--raw]",
+      .summary = "dev node: reward a pool from the treasury",
+      .help = "Calls admin_rewardPool on a --dev node, with the admin token read from DIR/.cookie: the\n"
+              "pool's commission goes to its owner's claimable balance, the rest to its stakers by\n"
+              "shares. AMOUNT as for transfer. Prints the receipt.\n",
+      .min_args = 2, .max_args = 2, .opts = CLI_OPT_DATADIR | CLI_OPT_RAW, .fn = cmd_admin_reward_pool },
+    { .name = "admin slash-worker", .synopsis = "WORKER PPM --datadir DIR [--raw]",
+      .summary = "dev node: burn part of a worker's bond",
+      .help = "Calls admin_slashWorker on a --dev node, with the admin token read from DIR/.cookie: PPM\n"
+              "parts per million (1 to 1000000) of WORKER's bonded stake are burned, which every\n"
+              "staker of its pool bears by shares. Prints the receipt.\n",
+      .min_args = 2, .max_args = 2, .opts = CLI_OPT_DATADIR | CLI_OPT_RAW, .fn = cmd_admin_slash_worker },
 };
 
 const cli_command *cli_commands(size_t *n)

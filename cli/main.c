@@ -2,7 +2,8 @@
 /* main.c: the `conclave` program's entry: parse the command line, print help, dispatch to the
  * command table of commands.c. Options may come before or after the command. A word such as "-1"
  * is an argument, not an option, so a negative amount is refused as an amount (exit 2) rather than
- * as an unknown option. Command-line options win over CONCLAVE_RPC and CONCLAVE_KEY. */
+ * as an unknown option. Command-line options win over CONCLAVE_RPC and CONCLAVE_KEY. A command is
+ * one word ("transfer") or a group and a word ("pool create"); a group alone lists its commands. */
 #include "cli/cli.h"
 
 #include <stdio.h>
@@ -23,6 +24,8 @@ static const struct option_def option_defs[] = {
     { "raw", false, CLI_OPT_RAW },        { "datadir", true, CLI_OPT_DATADIR },
     { "out", true, CLI_OPT_OUT },         { "help", false, OPT_HELP },
     { "version", false, OPT_VERSION },    { "sign-only", false, CLI_OPT_SIGN_ONLY },
+    { "commission", true, CLI_OPT_POOL }, { "capacity", true, CLI_OPT_POOL },
+    { "sort", true, CLI_OPT_SORT },       { "all", false, CLI_OPT_ALL },
 };
 
 static const char exit_text[] =
@@ -37,19 +40,23 @@ static void overall_help(FILE *f)
     size_t n;
     const cli_command *cmds = cli_commands(&n);
     fputs("usage: conclave [OPTIONS] COMMAND [ARGS]\n\n"
-          "The Conclave client: keys, balances, locally signed transfers and ledger checks, over the\n"
-          "node's JSON-RPC.\n\nCommands:\n", f);
+          "The Conclave client: keys, balances, locally signed transfers, stake pools and ledger\n"
+          "checks, over the node's JSON-RPC.\n\nCommands:\n", f);
     for (size_t i = 0; i < n; i++)
-        fprintf(f, "  %-14s %s\n", cmds[i].name, cmds[i].summary);
-    fprintf(f, "  %-14s %s\n", "help COMMAND", "the options and details of one command");
+        fprintf(f, "  %-19s %s\n", cmds[i].name, cmds[i].summary);
+    fprintf(f, "  %-19s %s\n", "help COMMAND", "the options and details of one command");
     fputs("\nOptions:\n"
           "  --rpc URL      the node (default $CONCLAVE_RPC, else " CLI_DEFAULT_RPC ")\n"
           "  --key FILE     secret key file (default $CONCLAVE_KEY, else ./" CLI_DEFAULT_KEY_FILE ")\n"
           "  --dev-key N    sign as development account N (0-9) of `conclaved --dev`\n"
           "  --raw          amounts in base units (10^18 per token) instead of tokens\n"
-          "  --datadir DIR  a node's data directory (replay; mint and advance-time read DIR/.cookie)\n"
+          "  --datadir DIR  a node's data directory (replay; mint, advance-time and admin read DIR/.cookie)\n"
           "  --out FILE     the file to create (keygen, replay)\n"
-          "  --sign-only    transfer: print the signed transaction (tx_send params) instead of sending it\n"
+          "  --sign-only    signed commands: print the signed transaction (tx_send params), send nothing\n"
+          "  --commission PPM   pool create: the commission in parts per million (100000 is 10%)\n"
+          "  --capacity AMOUNT  pool create: the most stake the pool takes\n"
+          "  --sort id|stake    pool list: by id (the default) or largest stake first\n"
+          "  --all          stake withdraw: every share not already queued\n"
           "  --json         print the node's JSON result instead of text\n"
           "  --help, -h     this text\n"
           "  --version      the version\n\n", f);
@@ -68,13 +75,37 @@ static void command_help(const cli_command *c)
     fputs(exit_text, stdout);
 }
 
-static const cli_command *find_command(const char *name)
+/* Whether command c belongs to group ("pool create" to "pool"). */
+static bool in_group(const cli_command *c, const char *group)
+{
+    size_t len = strlen(group);
+    return strncmp(c->name, group, len) == 0 && c->name[len] == ' ';
+}
+
+/* Finds the command named by words[0], or by words[0] and words[1] when words[0] is a group.
+ * Reports an unknown name, and a group without a known command (listing the group's commands).
+ * Out: *used the words the name took. Returns: the command or NULL. */
+static const cli_command *find_command(int nwords, char **words, int *used)
 {
     size_t n;
     const cli_command *cmds = cli_commands(&n);
+    bool group = false;
     for (size_t i = 0; i < n; i++)
+        group = group || in_group(&cmds[i], words[0]);
+    bool named = !group || nwords >= 2;
+    char name[64];
+    snprintf(name, sizeof name, "%s%s%s", words[0], group && named ? " " : "", group && named ? words[1] : "");
+    *used = group ? 2 : 1;
+    for (size_t i = 0; named && i < n; i++)
         if (strcmp(cmds[i].name, name) == 0)
             return &cmds[i];
+    if (named)
+        cli_error("unknown command '%s' (see conclave --help)", name);
+    else
+        cli_error("%s: which one?", words[0]);
+    for (size_t i = 0; group && i < n; i++)
+        if (in_group(&cmds[i], words[0]))
+            command_usage(stderr, &cmds[i]);
     return NULL;
 }
 
@@ -97,6 +128,14 @@ static int set_option(cli_opts *o, const char *name, const char *value)
         o->out = value;
     else if (strcmp(name, "sign-only") == 0)
         o->sign_only = true;
+    else if (strcmp(name, "commission") == 0)
+        o->commission = value;
+    else if (strcmp(name, "capacity") == 0)
+        o->capacity = value;
+    else if (strcmp(name, "sort") == 0)
+        o->sort = value;
+    else if (strcmp(name, "all") == 0)
+        o->all = true;
     else if (strcmp(name, "dev-key") == 0) {
         if (cli_arg_dev_key(&idx, err, sizeof err, value) != ST_OK) {
             cli_error("%s", err);
@@ -159,7 +198,9 @@ static int parse_args(cli_opts *o, unsigned *seen, int *npos, int argc, char **a
 /* Names the first option in seen that the command does not take. */
 static const char *stray_option(unsigned seen, const cli_command *c, const cli_opts *o)
 {
-    unsigned stray = seen & ~c->opts & (CLI_OPT_KEY | CLI_OPT_RAW | CLI_OPT_DATADIR | CLI_OPT_OUT | CLI_OPT_SIGN_ONLY);
+    unsigned stray = seen & ~c->opts
+                     & (CLI_OPT_KEY | CLI_OPT_RAW | CLI_OPT_DATADIR | CLI_OPT_OUT | CLI_OPT_SIGN_ONLY | CLI_OPT_POOL
+                        | CLI_OPT_SORT | CLI_OPT_ALL);
     if (stray & CLI_OPT_KEY)
         return o->dev_key >= 0 ? "--dev-key" : "--key";
     if (stray & CLI_OPT_RAW)
@@ -170,6 +211,12 @@ static const char *stray_option(unsigned seen, const cli_command *c, const cli_o
         return "--out";
     if (stray & CLI_OPT_SIGN_ONLY)
         return "--sign-only";
+    if (stray & CLI_OPT_POOL)
+        return o->commission ? "--commission" : "--capacity";
+    if (stray & CLI_OPT_SORT)
+        return "--sort";
+    if (stray & CLI_OPT_ALL)
+        return "--all";
     return NULL;
 }
 
@@ -193,22 +240,22 @@ int main(int argc, char **argv)
         overall_help(stdout);
         return CLI_EXIT_OK;
     }
-    const char *name = argv[0];
-    if (strcmp(name, "help") == 0) {
+    char **words = argv;
+    int nwords = npos, used;
+    if (strcmp(argv[0], "help") == 0) {
         help = true;
-        name = argv[1];
+        words++;
+        nwords--;
     }
-    const cli_command *c = find_command(name);
-    if (!c) {
-        cli_error("unknown command '%s' (see conclave --help)", name);
+    const cli_command *c = find_command(nwords, words, &used);
+    if (!c)
         return CLI_EXIT_USAGE;
-    }
     if (help) {
         command_help(c);
         return CLI_EXIT_OK;
     }
-    o.argc = npos - 1;
-    o.argv = argv + 1;
+    o.argc = nwords - used;
+    o.argv = words + used;
     const char *stray = stray_option(seen, c, &o);
     if (stray) {
         cli_error("%s does not take %s", c->name, stray);

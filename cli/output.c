@@ -35,11 +35,14 @@ void cli_print_json(const cJSON *v)
     cJSON_free(s);
 }
 
-/* Members whose values are token amounts in base units (shown in tokens unless raw). */
+/* Members whose values are token amounts in base units (shown in tokens unless raw). Shares are
+ * not among them: they are counted in base units, as Withdraw takes them. */
 static bool is_token_key(const char *key)
 {
     static const char *const keys[] = { "amount", "deposit", "cumulative", "capacity", "free", "escrow",
-                                        "claimable", "balance", "stake", "reward", "fee", NULL };
+                                        "claimable", "balance", "stake", "reward", "fee", "commission",
+                                        "freeStake", "bonded", "unbonding", "value", "pendingRewards",
+                                        "queuedValue", "sharePrice", NULL };
     for (const char *const *k = keys; *k; k++)
         if (strcmp(key, *k) == 0)
             return true;
@@ -83,20 +86,27 @@ static void line(const char *label, const cJSON *obj, const char *key, bool raw)
     printf("%-*s %s\n", LABEL_WIDTH, label, text);
 }
 
-/* Prints "label  SECONDS (ISO-8601 UTC)" for a time member. */
-static void time_line(const char *label, const cJSON *obj, const char *key)
+/* Writes "SECONDS (ISO-8601 UTC)" for a time value, or "-". */
+static void time_text(char *buf, size_t cap, const cJSON *v)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
     char iso[32] = "";
     if (!cJSON_IsNumber(v)) {
-        line(label, obj, key, false);
+        value_text(buf, cap, NULL, v, false);
         return;
     }
     time_t t = (time_t)v->valuedouble;
     struct tm tm;
     if (gmtime_r(&t, &tm))
         strftime(iso, sizeof iso, " (%Y-%m-%dT%H:%M:%SZ)", &tm);
-    printf("%-*s %.0f%s\n", LABEL_WIDTH, label, v->valuedouble, iso);
+    snprintf(buf, cap, "%.0f%s", v->valuedouble, iso);
+}
+
+/* Prints "label  SECONDS (ISO-8601 UTC)" for a time member. */
+static void time_line(const char *label, const cJSON *obj, const char *key)
+{
+    char text[64];
+    time_text(text, sizeof text, cJSON_GetObjectItemCaseSensitive(obj, key));
+    printf("%-*s %s\n", LABEL_WIDTH, label, text);
 }
 
 /* Prints an object as "Type key=value key=value" (the "type" member first, if any). */
@@ -120,23 +130,23 @@ static void print_kv(const cJSON *obj, bool raw)
     fputc('\n', stdout);
 }
 
-/* Prints the events array of a receipt: the first on the label's line, the others below it. */
-static void events_lines(const cJSON *obj, bool raw)
+/* Prints the objects of array member key, one per line as print_kv: the first on the label's line,
+ * the others below it; "(none)" for an empty or missing array. */
+static void list_lines(const char *label, const cJSON *obj, const char *key, bool raw)
 {
-    const cJSON *events = cJSON_GetObjectItemCaseSensitive(obj, "events");
-    if (!cJSON_IsArray(events) || cJSON_GetArraySize(events) == 0) {
-        printf("%-*s (none)\n", LABEL_WIDTH, "events");
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) == 0) {
+        printf("%-*s (none)\n", LABEL_WIDTH, label);
         return;
     }
-    const cJSON *ev;
-    const char *label = "events";
-    cJSON_ArrayForEach(ev, events) {
+    const cJSON *item;
+    cJSON_ArrayForEach(item, arr) {
         printf("%-*s ", LABEL_WIDTH, label);
         label = "";
-        if (cJSON_IsObject(ev))
-            print_kv(ev, raw);
+        if (cJSON_IsObject(item))
+            print_kv(item, raw);
         else
-            cli_print_json(ev);
+            cli_print_json(item);
     }
 }
 
@@ -149,7 +159,7 @@ static void position_line(const cJSON *obj)
     printf("%-*s %s (index %s)\n", LABEL_WIDTH, "block", block, index);
 }
 
-void cli_print_info(const cJSON *info)
+void cli_print_info(const cJSON *info, bool raw)
 {
     line("chain id", info, "chainId", false);
     line("height", info, "height", false);
@@ -176,10 +186,10 @@ void cli_print_receipt(const cJSON *receipt, bool raw)
     line("status", receipt, "status", raw);
     if (cJSON_GetObjectItemCaseSensitive(receipt, "error"))
         line("error", receipt, "error", raw);
-    events_lines(receipt, raw);
+    list_lines("events", receipt, "events", raw);
 }
 
-void cli_print_block(const cJSON *block)
+void cli_print_block(const cJSON *block, bool raw)
 {
     line("height", block, "height", false);
     line("hash", block, "hash", false);
@@ -212,7 +222,60 @@ void cli_print_tx(const cJSON *tx, bool raw)
     line("status", tx, "status", raw);
     if (cJSON_GetObjectItemCaseSensitive(tx, "error"))
         line("error", tx, "error", raw);
-    events_lines(tx, raw);
+    list_lines("events", tx, "events", raw);
+}
+
+void cli_print_pool(const cJSON *pool, bool raw)
+{
+    char a[1024], b[1024];
+    const cJSON *raise = cJSON_GetObjectItemCaseSensitive(pool, "pendingCommission");
+    line("pool", pool, "id", raw);
+    line("owner", pool, "owner", raw);
+    value_text(a, sizeof a, NULL, cJSON_GetObjectItemCaseSensitive(pool, "commissionPpm"), raw);
+    printf("%-*s %s ppm\n", LABEL_WIDTH, "commission", a);
+    if (cJSON_IsObject(raise)) {
+        value_text(a, sizeof a, NULL, cJSON_GetObjectItemCaseSensitive(raise, "commissionPpm"), raw);
+        time_text(b, sizeof b, cJSON_GetObjectItemCaseSensitive(raise, "effectiveAt"));
+        printf("%-*s %s ppm at %s\n", LABEL_WIDTH, "raise", a, b);
+    } else {
+        printf("%-*s -\n", LABEL_WIDTH, "raise");
+    }
+    line("capacity", pool, "capacity", raw);
+    line("stake", pool, "stake", raw);
+    line("free stake", pool, "freeStake", raw);
+    line("bonded", pool, "bonded", raw);
+    line("unbonding", pool, "unbonding", raw);
+    line("shares", pool, "shares", raw);
+    line("share price", pool, "sharePrice", raw);
+    line("workers", pool, "workers", raw);
+    value_text(a, sizeof a, "queuedShares", cJSON_GetObjectItemCaseSensitive(pool, "queuedShares"), raw);
+    value_text(b, sizeof b, "queuedValue", cJSON_GetObjectItemCaseSensitive(pool, "queuedValue"), raw);
+    printf("%-*s %s shares, worth %s\n", LABEL_WIDTH, "queued", a, b);
+    line("created at", pool, "createdHeight", raw);
+}
+
+void cli_print_pools(const cJSON *pools, bool raw)
+{
+    static const char *const keys[] = { "id", "owner", "commissionPpm", "workers", "stake", "capacity" };
+    char text[6][1024];
+    const cJSON *p;
+    if (cJSON_GetArraySize(pools) == 0) {
+        puts("(no pools)");
+        return;
+    }
+    printf("%-6s %-42s %10s %7s  %s\n", "POOL", "OWNER", "COMM(PPM)", "WORKERS", "STAKE / CAPACITY");
+    cJSON_ArrayForEach(p, pools) {
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+            value_text(text[i], sizeof text[i], keys[i], cJSON_GetObjectItemCaseSensitive(p, keys[i]), raw);
+        printf("%-6s %-42s %10s %7s  %s / %s\n", text[0], text[1], text[2], text[3], text[4], text[5]);
+    }
+}
+
+void cli_print_position(const cJSON *position, bool raw)
+{
+    line("address", position, "address", raw);
+    line("claimable", position, "claimable", raw);
+    list_lines("positions", position, "positions", raw);
 }
 
 bool cli_print_audit(const cJSON *audit)

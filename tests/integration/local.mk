@@ -5,5 +5,11 @@ tests_integration_test_node_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_node_LDADD = $(TEST_LDADD)
 TESTS += tests/integration/test_node
 
+check_PROGRAMS += tests/integration/test_staking
+tests_integration_test_staking_SOURCES = tests/integration/test_staking.c
+tests_integration_test_staking_CFLAGS = $(TEST_CFLAGS)
+tests_integration_test_staking_LDADD = $(TEST_LDADD)
+TESTS += tests/integration/test_staking
+
 TESTS += tests/integration/test_cli.sh
 EXTRA_DIST += tests/integration/test_cli.sh tests/integration/lib.sh

@@ -4,7 +4,9 @@
 # tokens changes balances by exactly 1500000000000000000 base units and shows up in tx, block and
 # audit; a failed transfer consumes its nonce only; malformed words exit 2 without contacting the
 # node; an unreachable node exits 3; keygen/address, mint and advance-time via the data directory's
-# cookie; and after the node stops, replay of its data directory reproduces it. Run from the build
+# cookie; a stake pool walk-through (create, workers, contributions, a reward split exactly by
+# shares after commission, claims, withdrawals paid at once or queued, a commission raise, a slash)
+# with its refusals; and after the node stops, replay of its data directory reproduces it. Run from the build
 # directory (make check does); every CLI call is bounded by `timeout 20`.
 
 . "${srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
@@ -182,6 +184,125 @@ expect "advance-time through the cookie succeeds" 0 "time +[0-9]+"
 cli audit
 expect "audit passes after mint and time" 0 "audit at height [0-9]+: OK"
 
+# --- stake pools: a walk-through with exact numbers ---
+# Contributions of 100 and 300 tokens and a reward of 40: the owner's 10% commission is 4, and the
+# 36 left go to the stakers by shares, 9 and 27 (amounts chosen so every division is exact).
+COMMISSION_PPM=100000
+C1=100
+C2=300
+REWARD=40
+COMMISSION=$((REWARD * COMMISSION_PPM / 1000000))
+P1=$(((REWARD - COMMISSION) * C1 / (C1 + C2)))
+P2=$(((REWARD - COMMISSION) * C2 / (C1 + C2)))
+E18=000000000000000000
+cli address --dev-key 2
+A2=$OUT
+cli address --dev-key 9
+W9=$OUT
+
+cli pool create --commission $COMMISSION_PPM --capacity 1000000 --dev-key 0
+expect "dev 0 creates a pool" 0 "PoolCreated pool=[0-9]+ owner=$A0 commissionPpm=$COMMISSION_PPM capacity=1000000$"
+POOL=$(printf '%s\n' "$OUT" | sed -n 's/.*PoolCreated pool=\([0-9]*\).*/\1/p')
+cli pool add-worker "$POOL" "$W9" --dev-key 0
+expect "the owner adds dev 9 as a worker" 0 "WorkerAdded pool=$POOL worker=$W9"
+cli stake contribute "$POOL" $C1 --dev-key 1
+expect "dev 1 contributes $C1 tokens for as many shares" 0 "Contributed pool=$POOL staker=$A1 amount=$C1 shares=$C1$E18$"
+cli stake contribute "$POOL" $C2 --dev-key 2
+expect "dev 2 contributes $C2 tokens" 0 "Contributed pool=$POOL staker=$A2 amount=$C2 shares=$C2$E18$"
+cli pool info "$POOL"
+expect "pool info shows the whole stake" 0 "^stake +$((C1 + C2))$"
+expect "pool info shows the shares in base units" 0 "^shares +$((C1 + C2))$E18$"
+expect "pool info shows a share price of one token per 10^18 shares" 0 "^share price +1$"
+expect "pool info counts the worker" 0 "^workers +1$"
+expect "pool info shows the commission with no raise" 0 "^commission +$COMMISSION_PPM ppm$"
+
+cli admin reward-pool "$POOL" $REWARD --datadir "$DATADIR"
+expect "admin reward-pool pays the reward with its commission" 0 "PoolRewarded pool=$POOL amount=$REWARD commission=$COMMISSION$"
+cli stake position "$A1"
+expect "dev 1's position: $C1 tokens of value and $P1 pending" 0 \
+    "^positions +pool=$POOL shares=$C1$E18 value=$C1 pendingRewards=$P1 queuedShares=0 queuedValue=0$"
+cli stake position "$A2" --raw
+expect "dev 2's pending rewards are exactly $P2 tokens (--raw)" 0 "pendingRewards=$P2$E18 "
+cli stake position --dev-key 0
+expect "the owner's $COMMISSION tokens of commission are claimable" 0 "^claimable +$COMMISSION$"
+expect "the owner stakes nothing" 0 "^positions +\(none\)$"
+
+FREE1=$(raw_free "$A1")
+cli stake claim "$POOL" --dev-key 1
+expect "dev 1 claims its rewards" 0 "Claimed pool=$POOL staker=$A1 amount=$P1$"
+check "the claim moved exactly $P1 tokens to dev 1's free balance" test "$(dec_sub "$(raw_free "$A1")" "$FREE1")" = "$P1$E18"
+cli stake position "$A1"
+expect "nothing is pending after the claim" 0 "pendingRewards=0 "
+expect "nothing is claimable after the claim" 0 "^claimable +0$"
+FREE0=$(raw_free "$A0")
+cli stake claim "$POOL" --dev-key 0
+expect "the owner claims the commission" 0 "Claimed pool=$POOL staker=$A0 amount=$COMMISSION$"
+check "the owner received exactly $COMMISSION tokens" test "$(dec_sub "$(raw_free "$A0")" "$FREE0")" = "$COMMISSION$E18"
+
+FREE1=$(raw_free "$A1")
+cli stake withdraw "$POOL" 50$E18 --dev-key 1
+expect "a withdrawal within the free stake is paid at once" 0 \
+    "WithdrawalPaid pool=$POOL staker=$A1 shares=50$E18 amount=50 sharesStillQueued=0$"
+check "dev 1 got exactly 50 tokens back" test "$(dec_sub "$(raw_free "$A1")" "$FREE1")" = "50$E18"
+
+cli pool bond "$POOL" "$W9" 300 --dev-key 0
+expect "the owner bonds 300 tokens to the worker" 0 "WorkerBonded pool=$POOL worker=$W9 amount=300$"
+cli pool info "$POOL"
+expect "50 tokens of stake stay free" 0 "^free stake +50$"
+expect "300 are bonded" 0 "^bonded +300$"
+cli stake withdraw "$POOL" --all --dev-key 2
+expect "a withdrawal beyond the free stake is paid in part" 0 \
+    "WithdrawalPaid pool=$POOL staker=$A2 shares=50$E18 amount=50 sharesStillQueued=250$E18$"
+cli pool info "$POOL"
+expect "the rest waits in the queue" 0 "^queued +250$E18 shares, worth 250$"
+expect "no stake is free any more" 0 "^free stake +0$"
+cli stake position "$A2"
+expect "dev 2's position shows its queued request" 0 "queuedShares=250$E18 queuedValue=250 queuedSince=[0-9]+$"
+cli stake withdraw "$POOL" --all --dev-key 2
+expect "withdraw --all with everything queued already exits 1" 1 "nothing to withdraw"
+
+cli pool commission "$POOL" 200000 --dev-key 0
+expect "the owner raises the commission" 0 "CommissionChanged pool=$POOL commissionPpm=200000 effectiveAt=[0-9]+$"
+cli pool info "$POOL"
+expect "the raise waits for its notice" 0 "^commission +$COMMISSION_PPM ppm$"
+expect "pool info shows the pending raise" 0 "^raise +200000 ppm at [0-9]+ \("
+
+cli admin slash-worker "$W9" 100000 --datadir "$DATADIR"
+expect "admin slash-worker burns 10% of the bond" 0 "WorkerSlashed pool=$POOL worker=$W9 amount=30$"
+cli pool info "$POOL"
+expect "the slash lowers the stake" 0 "^stake +270$"
+expect "and the share price" 0 "^share price +0\.9$"
+expect "and what the queue is worth" 0 "^queued +250$E18 shares, worth 225$"
+cli pool list --sort stake
+expect "pool list shows the pool" 0 "^$POOL +$A0 +$COMMISSION_PPM +1  270 / 1000000$"
+
+cli pool info 99
+expect "an unknown pool exits 1 with a clear message" 1 "no pool 99"
+cli stake contribute 99 1 --dev-key 1
+expect "contributing to an unknown pool fails" 1 "the transaction failed: no pool 99"
+cli pool commission "$POOL" 5 --dev-key 1
+expect "someone else's pool: exit 1" 1 "only the owner of pool $POOL"
+cli pool add-worker "$POOL" "$A1" --dev-key 1
+expect "only the owner adds workers" 1 "only the owner"
+N1=$(nonce_of "$A1")
+cli stake contribute "$POOL" 1 --dev-key 1 --sign-only
+expect "--sign-only prints a signed Contribute" 0 "^\\{\"type\":\"Contribute\",\"message\":\\{\"pool\":\"$POOL\",.*\"from\":\"$A1\"\\}$"
+check "--sign-only sent no contribution" test "$(nonce_of "$A1")" = "$N1"
+cli --rpc $UNREACHABLE pool
+expect "a group without a command exits 2 with its commands" 2 "usage: conclave pool create"
+cli --rpc $UNREACHABLE stake withdraw 1 --dev-key 1
+expect "stake withdraw needs SHARES or --all" 2 "SHARES or --all"
+cli --rpc $UNREACHABLE pool create --capacity 1 --dev-key 0
+expect "pool create needs --commission" 2 "needs --commission PPM and --capacity AMOUNT"
+cli --rpc $UNREACHABLE pool commission 1 1000001 --dev-key 0
+expect "a commission above 100% is refused locally" 2 "bad commission '1000001'"
+cli --rpc $UNREACHABLE pool list --sort size
+expect "an unknown sort is refused" 2 "bad --sort 'size'"
+cli admin reward-pool 1 1
+expect "admin reward-pool without --datadir exits 2" 2 "need --datadir"
+cli audit
+expect "audit passes after the staking walk-through" 0 "audit at height [0-9]+: OK"
+
 # --- help and version ---
 cli --help
 expect "--help documents the exit codes" 0 "3  cannot reach the node"
@@ -189,6 +310,10 @@ cli help transfer
 expect "help transfer shows its usage" 0 "usage: conclave transfer TO AMOUNT"
 cli transfer --help
 expect "transfer --help shows its usage" 0 "usage: conclave transfer TO AMOUNT"
+cli help pool create
+expect "help pool create shows its usage" 0 "usage: conclave pool create --commission PPM --capacity AMOUNT"
+cli stake withdraw --help
+expect "stake withdraw --help shows its usage" 0 "usage: conclave stake withdraw POOL \(SHARES \| --all\)"
 cli --version
 expect "--version prints the version" 0 "^conclave [0-9]"
 

@@ -1,0 +1,492 @@
+/* SPDX-License-Identifier: MIT */
+/* m_staking.c: staking_* methods, the read side of stake pools: a pool and the pool list (by id or
+ * by stake), a staker's positions, a pool's delegators and withdraw queue, a worker. Values are
+ * computed with the engine's own rules (engine/staking.h) so what a client reads is what a
+ * withdrawal or a claim would pay now. Lists page with an exclusive cursor: the last row of a page
+ * is its "next", null once nothing follows. Amounts and shares are canonical decimal strings. */
+#include "rpc/methods_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "engine/staking.h"
+#include "ledger/amount.h"
+#include "ledger/hex.h"
+#include "ledger/stakes.h"
+
+#define LIMIT_DEFAULT 20u
+#define LIMIT_MAX 100u
+#define SHARE_PRICE_UNIT_DIGITS 18 /* sharePrice is base units per 10^18 shares */
+
+/* ---- params ---- */
+
+/* Whether an optional param is given: absent and JSON null both mean "not given". */
+static bool given(const cJSON *params, const char *name)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(params, name);
+    return item && !cJSON_IsNull(item);
+}
+
+static int param_limit(struct rpc_ctx *ctx, const cJSON *params, unsigned *limit)
+{
+    uint64_t v = LIMIT_DEFAULT;
+    int rc = given(params, "limit") ? rpc_param_u64(ctx, params, "limit", NULL, &v) : ST_OK;
+    if (rc == ST_OK && (v < 1 || v > LIMIT_MAX))
+        return rpc_error(ctx, ST_INVALID, NULL, "params.limit: expected 1 to %u", LIMIT_MAX);
+    *limit = (unsigned)v;
+    return rc;
+}
+
+/* An optional u64 cursor; 0 (from the start) when not given. */
+static int param_cursor(struct rpc_ctx *ctx, const cJSON *params, uint64_t *cursor)
+{
+    *cursor = 0;
+    return given(params, "cursor") ? rpc_param_u64(ctx, params, "cursor", NULL, cursor) : ST_OK;
+}
+
+/* Reads the pool named by param "pool"; an unknown pool is -32003. Out: p (initialized by caller). */
+static int param_pool(struct rpc_ctx *ctx, const cJSON *params, ledger_pool *p)
+{
+    uint64_t id;
+    int rc = rpc_param_u64(ctx, params, "pool", NULL, &id);
+    if (rc != ST_OK)
+        return rc;
+    rc = ledger_pool_get(eng_ledger(rpc_engine(ctx)), id, p);
+    if (rc == ST_NOTFOUND)
+        return rpc_error(ctx, rc, NULL, "no pool %llu", (unsigned long long)id);
+    if (rc != ST_OK)
+        return rpc_error(ctx, rc, NULL, "cannot read pool %llu", (unsigned long long)id);
+    return ST_OK;
+}
+
+/* ---- writers ---- */
+
+static bool add_u64(cJSON *obj, const char *key, uint64_t v)
+{
+    return cJSON_AddNumberToObject(obj, key, (double)v) != NULL;
+}
+
+/* Adds a canonical decimal string; false on OOM or a value outside 0..2^256-1. */
+static bool add_amount(cJSON *obj, const char *key, const mpz_t v)
+{
+    char text[LEDGER_AMOUNT_STRLEN];
+    if (!ledger_amount_fits(v))
+        return false;
+    ledger_amount_format(text, v);
+    return cJSON_AddStringToObject(obj, key, text) != NULL;
+}
+
+/* Appends a new object to arr and returns it, NULL on OOM. */
+static cJSON *append_object(cJSON *arr)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o && !cJSON_AddItemToArray(arr, o)) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* Adds "next": the cursor when more rows follow, else null. */
+static bool add_next_u64(cJSON *obj, bool more, uint64_t last)
+{
+    return more ? add_u64(obj, "next", last) : cJSON_AddNullToObject(obj, "next") != NULL;
+}
+
+/* floor(stake * 10^18 / shares), or 10^18 for a pool without shares (its first share costs one unit). */
+static void share_price(mpz_t out, const ledger_pool *p)
+{
+    mpz_ui_pow_ui(out, 10, SHARE_PRICE_UNIT_DIGITS);
+    if (mpz_sgn(p->shares) == 0)
+        return;
+    mpz_mul(out, out, p->stake);
+    mpz_fdiv_q(out, out, p->shares);
+}
+
+/* "pendingCommission": a raise still in its notice period at time now, else null. */
+static bool add_pending_commission(cJSON *obj, const ledger_pool *p, uint64_t now)
+{
+    if (!p->commission_pending || now >= p->pending_commission_at)
+        return cJSON_AddNullToObject(obj, "pendingCommission") != NULL;
+    cJSON *pc = cJSON_AddObjectToObject(obj, "pendingCommission");
+    return pc && add_u64(pc, "commissionPpm", p->pending_commission_ppm)
+           && add_u64(pc, "effectiveAt", p->pending_commission_at);
+}
+
+/* Fills obj with the pool object. Returns: ST_OK, ST_DB, ST_NOMEM. */
+static int fill_pool(cJSON *obj, ledger *l, uint64_t now, const ledger_pool *p)
+{
+    unsigned workers = 0;
+    mpz_t queued, queued_value, free_stake, price;
+    mpz_inits(queued, queued_value, free_stake, price, NULL);
+    int rc = ledger_worker_count(l, p->id, &workers);
+    if (rc == ST_OK)
+        rc = ledger_withdrawal_total(l, p->id, queued);
+    if (rc == ST_OK) {
+        eng_staking_value(queued_value, queued, p);
+        eng_staking_free(free_stake, p);
+        share_price(price, p);
+        if (!add_u64(obj, "id", p->id) || !rpc_add_address(obj, "owner", p->owner)
+            || !add_u64(obj, "commissionPpm", eng_staking_commission_at(p, now))
+            || !add_pending_commission(obj, p, now) || !add_amount(obj, "capacity", p->capacity)
+            || !add_amount(obj, "stake", p->stake) || !add_amount(obj, "freeStake", free_stake)
+            || !add_amount(obj, "bonded", p->bonded) || !add_amount(obj, "unbonding", p->unbonding)
+            || !add_amount(obj, "shares", p->shares) || !add_amount(obj, "sharePrice", price)
+            || !add_u64(obj, "workers", workers) || !add_amount(obj, "queuedShares", queued)
+            || !add_amount(obj, "queuedValue", queued_value) || !add_u64(obj, "createdHeight", p->created_height))
+            rc = ST_NOMEM;
+    }
+    mpz_clears(queued, queued_value, free_stake, price, NULL);
+    return rc;
+}
+
+/* Adds shares, value and pendingRewards of a staker's row. */
+static bool add_stake(cJSON *obj, const ledger_pool *p, const ledger_stake *s)
+{
+    mpz_t value, pending;
+    mpz_inits(value, pending, NULL);
+    eng_staking_value(value, s->shares, p);
+    eng_staking_pending(pending, p, s);
+    bool ok = add_amount(obj, "shares", s->shares) && add_amount(obj, "value", value)
+              && add_amount(obj, "pendingRewards", pending);
+    mpz_clears(value, pending, NULL);
+    return ok;
+}
+
+/* ---- methods ---- */
+
+static int get_pool(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
+{
+    eng *e = rpc_engine(ctx);
+    ledger_pool p;
+    ledger_pool_init(&p);
+    cJSON *out = NULL;
+    int rc = param_pool(ctx, params, &p);
+    if (rc == ST_OK)
+        rc = (out = cJSON_CreateObject()) ? fill_pool(out, eng_ledger(e), eng_now(e), &p) : ST_NOMEM;
+    ledger_pool_clear(&p);
+    if (rc == ST_OK)
+        *result = out;
+    else
+        cJSON_Delete(out);
+    return rc;
+}
+
+static int list_pools(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
+{
+    eng *e = rpc_engine(ctx);
+    ledger *l = eng_ledger(e);
+    uint64_t cursor, ids[LIMIT_MAX];
+    unsigned limit, n = 0;
+    bool by_stake = false, more = false;
+    int rc = param_cursor(ctx, params, &cursor);
+    if (rc == ST_OK)
+        rc = param_limit(ctx, params, &limit);
+    if (rc != ST_OK)
+        return rc;
+    if (given(params, "sort")) {
+        const cJSON *sort = cJSON_GetObjectItemCaseSensitive(params, "sort");
+        by_stake = cJSON_IsString(sort) && strcmp(sort->valuestring, "stake") == 0;
+        if (!by_stake && !(cJSON_IsString(sort) && strcmp(sort->valuestring, "id") == 0))
+            return rpc_error(ctx, ST_INVALID, NULL, "params.sort: expected \"id\" or \"stake\"");
+    }
+    if (by_stake && cursor != 0) {
+        /* the stake order is anchored on the cursor's row */
+        ledger_pool c;
+        ledger_pool_init(&c);
+        rc = ledger_pool_get(l, cursor, &c);
+        ledger_pool_clear(&c);
+        if (rc == ST_NOTFOUND)
+            return rpc_error(ctx, ST_INVALID, NULL, "params.cursor: no pool %llu", (unsigned long long)cursor);
+        if (rc != ST_OK)
+            return rc;
+    }
+    if ((rc = ledger_pool_list(l, by_stake, cursor, limit, ids, &n, &more)) != ST_OK)
+        return rc;
+    cJSON *out = cJSON_CreateObject(), *pools = out ? cJSON_AddArrayToObject(out, "pools") : NULL;
+    ledger_pool p;
+    ledger_pool_init(&p);
+    rc = pools ? ST_OK : ST_NOMEM;
+    for (unsigned i = 0; i < n && rc == ST_OK; i++) {
+        cJSON *obj = append_object(pools);
+        if (!obj)
+            rc = ST_NOMEM;
+        else if ((rc = ledger_pool_get(l, ids[i], &p)) == ST_OK)
+            rc = fill_pool(obj, l, eng_now(e), &p);
+    }
+    ledger_pool_clear(&p);
+    if (rc == ST_OK && !add_next_u64(out, more, n ? ids[n - 1] : 0))
+        rc = ST_NOMEM;
+    if (rc != ST_OK) {
+        cJSON_Delete(out);
+        return rc;
+    }
+    *result = out;
+    return ST_OK;
+}
+
+/* Appends address's position in pool id to positions, unless it holds neither shares nor a request. */
+static int add_position(cJSON *positions, ledger *l, uint64_t id, const uint8_t address[20])
+{
+    ledger_pool p;
+    ledger_stake s;
+    ledger_withdrawal w;
+    ledger_pool_init(&p);
+    ledger_stake_init(&s);
+    ledger_withdrawal_init(&w);
+    mpz_t queued_value;
+    mpz_init(queued_value);
+    bool queued = false;
+    int rc = ledger_pool_get(l, id, &p);
+    if (rc == ST_OK)
+        rc = ledger_stake_get(l, id, address, &s);
+    if (rc == ST_OK) {
+        rc = ledger_withdrawal_get(l, id, address, &w);
+        queued = rc == ST_OK;
+        if (rc == ST_NOTFOUND)
+            rc = ST_OK;
+    }
+    if (rc != ST_OK || (!queued && mpz_sgn(s.shares) == 0))
+        goto out;
+    eng_staking_value(queued_value, w.shares, &p);
+    cJSON *obj = append_object(positions);
+    if (!obj || !add_u64(obj, "pool", id) || !add_stake(obj, &p, &s) || !add_amount(obj, "queuedShares", w.shares)
+        || !add_amount(obj, "queuedValue", queued_value) || (queued && !add_u64(obj, "queuedSince", w.since)))
+        rc = ST_NOMEM;
+out:
+    mpz_clear(queued_value);
+    ledger_withdrawal_clear(&w);
+    ledger_stake_clear(&s);
+    ledger_pool_clear(&p);
+    return rc;
+}
+
+/* Every pool address ever held shares in. Out: *ids (caller frees with free()), *n. */
+static int pools_of(ledger *l, const uint8_t address[20], uint64_t **ids, unsigned *n)
+{
+    unsigned cap = 64;
+    int rc;
+    *ids = NULL;
+    do {
+        cap *= 2;
+        uint64_t *grown = realloc(*ids, cap * sizeof **ids);
+        if (!grown)
+            return ST_NOMEM;
+        *ids = grown;
+        rc = ledger_stake_pools_of(l, address, *ids, cap, n);
+    } while (rc == ST_LIMIT);
+    return rc;
+}
+
+static int get_position(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
+{
+    ledger *l = eng_ledger(rpc_engine(ctx));
+    uint8_t address[20];
+    uint64_t *ids = NULL, one = 0;
+    unsigned n = 0;
+    int rc = rpc_param_address(ctx, params, "address", address);
+    if (rc != ST_OK)
+        return rc;
+    if (given(params, "pool")) {
+        ledger_pool p;
+        ledger_pool_init(&p);
+        rc = param_pool(ctx, params, &p);
+        one = p.id;
+        ledger_pool_clear(&p);
+        if (rc != ST_OK)
+            return rc;
+        n = 1;
+    } else if ((rc = pools_of(l, address, &ids, &n)) != ST_OK) {
+        free(ids);
+        return rc;
+    }
+    ledger_account claimable = ledger_user_account(LEDGER_CLAIMABLE, address);
+    mpz_t balance;
+    mpz_init(balance);
+    cJSON *out = cJSON_CreateObject(), *positions = NULL;
+    rc = ST_NOMEM;
+    if (out && rpc_add_address(out, "address", address) && (positions = cJSON_AddArrayToObject(out, "positions")))
+        rc = ST_OK;
+    for (unsigned i = 0; i < n && rc == ST_OK; i++)
+        rc = add_position(positions, l, ids ? ids[i] : one, address);
+    if (rc == ST_OK)
+        rc = ledger_balance(l, &claimable, balance);
+    if (rc == ST_OK && !add_amount(out, "claimable", balance))
+        rc = ST_NOMEM;
+    mpz_clear(balance);
+    free(ids);
+    if (rc != ST_OK) {
+        cJSON_Delete(out);
+        return rc;
+    }
+    *result = out;
+    return ST_OK;
+}
+
+static int list_delegators(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
+{
+    ledger *l = eng_ledger(rpc_engine(ctx));
+    ledger_pool p;
+    ledger_stake rows[LIMIT_MAX];
+    uint8_t cursor[20];
+    bool has_cursor = given(params, "cursor"), more = false;
+    unsigned limit = 0, n = 0;
+    cJSON *out = NULL, *list = NULL;
+    ledger_pool_init(&p);
+    for (unsigned i = 0; i < LIMIT_MAX; i++)
+        ledger_stake_init(&rows[i]);
+    int rc = param_pool(ctx, params, &p);
+    if (rc == ST_OK && has_cursor)
+        rc = rpc_param_address(ctx, params, "cursor", cursor);
+    if (rc == ST_OK)
+        rc = param_limit(ctx, params, &limit);
+    if (rc == ST_OK)
+        rc = ledger_stake_list(l, p.id, has_cursor ? cursor : NULL, limit, rows, &n, &more);
+    if (rc != ST_OK)
+        goto out;
+    rc = ST_NOMEM;
+    if (!(out = cJSON_CreateObject()) || !(list = cJSON_AddArrayToObject(out, "delegators")))
+        goto out;
+    for (unsigned i = 0; i < n; i++) {
+        cJSON *obj = append_object(list);
+        if (!obj || !rpc_add_address(obj, "address", rows[i].address) || !add_stake(obj, &p, &rows[i]))
+            goto out;
+    }
+    if (!(more ? rpc_add_address(out, "next", rows[n - 1].address) : cJSON_AddNullToObject(out, "next") != NULL))
+        goto out;
+    *result = out;
+    out = NULL;
+    rc = ST_OK;
+out:
+    cJSON_Delete(out);
+    for (unsigned i = 0; i < LIMIT_MAX; i++)
+        ledger_stake_clear(&rows[i]);
+    ledger_pool_clear(&p);
+    return rc;
+}
+
+static int get_withdraw_queue(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
+{
+    ledger *l = eng_ledger(rpc_engine(ctx));
+    ledger_pool p;
+    ledger_withdrawal rows[LIMIT_MAX];
+    uint64_t cursor = 0;
+    unsigned limit = 0, n = 0;
+    bool more = false;
+    cJSON *out = NULL, *list = NULL;
+    mpz_t v;
+    mpz_init(v);
+    ledger_pool_init(&p);
+    for (unsigned i = 0; i < LIMIT_MAX; i++)
+        ledger_withdrawal_init(&rows[i]);
+    int rc = param_pool(ctx, params, &p);
+    if (rc == ST_OK)
+        rc = param_cursor(ctx, params, &cursor);
+    if (rc == ST_OK)
+        rc = param_limit(ctx, params, &limit);
+    if (rc == ST_OK)
+        rc = ledger_withdrawal_list(l, p.id, cursor, limit, rows, &n, &more);
+    if (rc != ST_OK)
+        goto out;
+    rc = ST_NOMEM;
+    eng_staking_free(v, &p);
+    if (!(out = cJSON_CreateObject()) || !add_u64(out, "pool", p.id) || !add_amount(out, "freeStake", v)
+        || !(list = cJSON_AddArrayToObject(out, "requests")))
+        goto out;
+    for (unsigned i = 0; i < n; i++) {
+        cJSON *obj = append_object(list);
+        eng_staking_value(v, rows[i].shares, &p);
+        if (!obj || !add_u64(obj, "position", rows[i].seq) || !rpc_add_address(obj, "address", rows[i].address)
+            || !add_amount(obj, "shares", rows[i].shares) || !add_amount(obj, "value", v)
+            || !add_u64(obj, "since", rows[i].since))
+            goto out;
+    }
+    if (!add_next_u64(out, more, n ? rows[n - 1].seq : 0))
+        goto out;
+    *result = out;
+    out = NULL;
+    rc = ST_OK;
+out:
+    cJSON_Delete(out);
+    for (unsigned i = 0; i < LIMIT_MAX; i++)
+        ledger_withdrawal_clear(&rows[i]);
+    ledger_pool_clear(&p);
+    mpz_clear(v);
+    return rc;
+}
+
+/* Appends the unbonding entries of worker's pool that belong to worker to arr. */
+static int add_unbondings(cJSON *arr, ledger *l, const ledger_worker *w)
+{
+    unsigned cap = 16, n = 0;
+    ledger_unbonding *rows = NULL;
+    int rc;
+    /* the ledger gives a pool's entries up to a cap: grow it until they all fit */
+    do {
+        for (unsigned i = 0; rows && i < cap; i++)
+            ledger_unbonding_clear(&rows[i]);
+        free(rows);
+        cap *= 2;
+        if (!(rows = malloc(cap * sizeof *rows)))
+            return ST_NOMEM;
+        for (unsigned i = 0; i < cap; i++)
+            ledger_unbonding_init(&rows[i]);
+        rc = ledger_unbonding_of_pool(l, w->pool, rows, cap, &n);
+    } while (rc == ST_OK && n == cap);
+    for (unsigned i = 0; i < n && rc == ST_OK; i++) {
+        if (memcmp(rows[i].worker, w->address, 20) != 0)
+            continue;
+        cJSON *obj = append_object(arr);
+        if (!obj || !add_amount(obj, "amount", rows[i].amount) || !add_u64(obj, "releaseAt", rows[i].release_at))
+            rc = ST_NOMEM;
+    }
+    for (unsigned i = 0; i < cap; i++)
+        ledger_unbonding_clear(&rows[i]);
+    free(rows);
+    return rc;
+}
+
+static int get_worker(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
+{
+    ledger *l = eng_ledger(rpc_engine(ctx));
+    uint8_t address[20];
+    ledger_worker w;
+    int rc = rpc_param_address(ctx, params, "worker", address);
+    if (rc != ST_OK)
+        return rc;
+    ledger_worker_init(&w);
+    cJSON *out = NULL, *unbonding = NULL;
+    rc = ledger_worker_get(l, address, &w);
+    if (rc == ST_NOTFOUND) {
+        char text[LEDGER_ADDR_STRLEN];
+        ledger_addr_format(text, address);
+        rc = rpc_error(ctx, rc, NULL, "no worker %s in any pool", text);
+    } else if (rc == ST_OK) {
+        rc = ST_NOMEM;
+        if ((out = cJSON_CreateObject()) && rpc_add_address(out, "worker", w.address) && add_u64(out, "pool", w.pool)
+            && add_amount(out, "bonded", w.bonded) && (unbonding = cJSON_AddArrayToObject(out, "unbonding")))
+            rc = add_unbondings(unbonding, l, &w);
+    }
+    ledger_worker_clear(&w);
+    if (rc != ST_OK) {
+        cJSON_Delete(out);
+        return rc;
+    }
+    *result = out;
+    return ST_OK;
+}
+
+static const char *const pool_params[] = { "pool", NULL };
+static const char *const list_pools_params[] = { "cursor", "limit", "sort", NULL };
+static const char *const position_params[] = { "address", "pool", NULL };
+static const char *const pool_page_params[] = { "pool", "cursor", "limit", NULL };
+static const char *const worker_params[] = { "worker", NULL };
+const rpc_method rpc_m_staking_get_pool = { .name = "staking_getPool", .params = pool_params, .fn = get_pool };
+const rpc_method rpc_m_staking_list_pools = { .name = "staking_listPools", .params = list_pools_params,
+                                              .fn = list_pools };
+const rpc_method rpc_m_staking_get_position = { .name = "staking_getPosition", .params = position_params,
+                                                .fn = get_position };
+const rpc_method rpc_m_staking_list_delegators = { .name = "staking_listDelegators", .params = pool_page_params,
+                                                   .fn = list_delegators };
+const rpc_method rpc_m_staking_get_withdraw_queue = { .name = "staking_getWithdrawQueue", .params = pool_page_params,
+                                                      .fn = get_withdraw_queue };
+const rpc_method rpc_m_staking_get_worker = { .name = "staking_getWorker", .params = worker_params, .fn = get_worker };

@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: MIT */
+/* test_staking.c: the staking_* methods of a real conclaved, after signed staking transactions:
+ * the pool object (share price, commission raise and its notice), pool lists paged by id and by
+ * stake, positions with values, rewards and queued withdrawals, delegators paged by address, the
+ * withdraw queue, a worker's unbondings, and every bad param (-32602) or unknown pool (-32003).
+ * The engine's rules themselves are tested in tests/engine; here the numbers only need to be
+ * exact and to come out of the RPC layer as the API says. */
+#include <criterion/criterion.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "engine/genesis.h"
+#include "ledger/tx.h"
+#include "tests/lib/node.h"
+#include "tests/lib/testhelp.h"
+
+#define TOKEN "000000000000000000" /* append to whole tokens for base units */
+#define WEEK 604800                /* the dev chain's commission notice and unbonding period */
+
+static th_node node;
+
+static void setup(void)
+{
+    memset(&node, 0, sizeof node);
+    th_node_start(&node, false);
+}
+
+static void teardown(void)
+{
+    th_node_cleanup(&node);
+}
+
+TestSuite(integration_staking, .init = setup, .fini = teardown, .timeout = 60);
+
+static const cJSON *result_of(const cJSON *response)
+{
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(response, "result");
+    cr_assert_not_null(r, "a result, got %s", cJSON_PrintUnformatted(response));
+    return r;
+}
+
+static const char *str(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    cr_assert(cJSON_IsString(v), "string member %s in %s", key, cJSON_PrintUnformatted(obj));
+    return v->valuestring;
+}
+
+static double num(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    cr_assert(cJSON_IsNumber(v), "number member %s in %s", key, cJSON_PrintUnformatted(obj));
+    return v->valuedouble;
+}
+
+static bool is_null(const cJSON *obj, const char *key)
+{
+    return cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(obj, key));
+}
+
+static const cJSON *item(const cJSON *obj, const char *array, int i)
+{
+    const cJSON *v = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(obj, array), i);
+    cr_assert_not_null(v, "%s[%d] in %s", array, i, cJSON_PrintUnformatted(obj));
+    return v;
+}
+
+static int count(const cJSON *obj, const char *array)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(obj, array);
+    cr_assert(cJSON_IsArray(a), "array %s in %s", array, cJSON_PrintUnformatted(obj));
+    return cJSON_GetArraySize(a);
+}
+
+/* Calls a method with params written printf-style; returns the response (caller deletes). */
+PRINTF_LIKE(2, 3)
+static cJSON *callf(const char *method, const char *fmt, ...)
+{
+    char params[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(params, sizeof params, fmt, ap);
+    va_end(ap);
+    return th_call(&node, method, params);
+}
+
+static uint64_t nonce_of(unsigned who)
+{
+    char addr[43];
+    th_dev_address(addr, who);
+    cJSON *resp = callf("ledger_getAccount", "{\"address\":\"%s\"}", addr);
+    uint64_t n = (uint64_t)num(result_of(resp), "nonce");
+    cJSON_Delete(resp);
+    return n;
+}
+
+/* Signs a transaction of type for dev account who, its message written printf-style without the
+ * nonce (taken from the node), sends it and asserts that it succeeded. */
+PRINTF_LIKE(3, 4)
+static void sign_send(unsigned who, const char *type, const char *fmt, ...)
+{
+    char text[512], err[256] = "", nonce[24];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    cJSON *msg = cJSON_Parse(text);
+    cr_assert_not_null(msg, "message %s", text);
+    snprintf(nonce, sizeof nonce, "%llu", (unsigned long long)nonce_of(who));
+    cJSON_AddStringToObject(msg, "nonce", nonce);
+    uint8_t key[32];
+    eng_dev_key(key, who);
+    ledger_tx tx;
+    cr_assert_eq(ledger_tx_build_signed(&tx, err, sizeof err, type, msg, key, ENG_DEV_CHAIN_ID), ST_OK,
+                 "sign %s: %s", type, err);
+    cJSON *json = ledger_tx_to_json(&tx);
+    char *params = cJSON_PrintUnformatted(json);
+    cJSON *resp = th_call(&node, "tx_send", params);
+    cr_assert_str_eq(str(result_of(resp), "status"), "success", "%s by dev %u: %s", type, who,
+                     cJSON_PrintUnformatted(resp));
+    cJSON_Delete(resp);
+    cJSON_free(params);
+    cJSON_Delete(json);
+    ledger_tx_clear(&tx);
+    cJSON_Delete(msg);
+}
+
+/* An admin call answered with a successful receipt. */
+static void admin(const char *method, const char *params)
+{
+    cJSON *resp = th_call(&node, method, params);
+    const cJSON *r = result_of(resp);
+    if (cJSON_GetObjectItemCaseSensitive(r, "status"))
+        cr_assert_str_eq(str(r, "status"), "success", "%s: %s", method, cJSON_PrintUnformatted(resp));
+    cJSON_Delete(resp);
+}
+
+static void create_pool(unsigned owner, const char *commission, const char *capacity_tokens)
+{
+    sign_send(owner, "PoolCreate", "{\"commissionPpm\":\"%s\",\"capacity\":\"%s" TOKEN "\"}", commission,
+              capacity_tokens);
+}
+
+static void contribute(unsigned who, unsigned pool, const char *tokens)
+{
+    sign_send(who, "Contribute", "{\"pool\":\"%u\",\"amount\":\"%s" TOKEN "\"}", pool, tokens);
+}
+
+/* Adds dev account w as a worker of pool (owned by owner) and bonds tokens to it. */
+static void bond_worker(unsigned owner, unsigned pool, unsigned w, const char *tokens)
+{
+    char addr[43];
+    th_dev_address(addr, w);
+    sign_send(owner, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", pool, addr);
+    sign_send(owner, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"%s" TOKEN "\"}", pool, addr, tokens);
+}
+
+/* Asserts the ids of a staking_listPools page and its next cursor (0: null). */
+static void expect_page(const char *params, const unsigned *ids, int n, unsigned next)
+{
+    cJSON *resp = th_call(&node, "staking_listPools", params);
+    const cJSON *r = result_of(resp);
+    cr_assert_eq(count(r, "pools"), n, "%d pools for %s: %s", n, params, cJSON_PrintUnformatted(r));
+    for (int i = 0; i < n; i++)
+        cr_assert_eq(num(item(r, "pools", i), "id"), ids[i], "pool %d of the page for %s", i, params);
+    if (next)
+        cr_assert_eq(num(r, "next"), next, "next of %s", params);
+    else
+        cr_assert(is_null(r, "next"), "no next for %s", params);
+    cJSON_Delete(resp);
+}
+
+Test(integration_staking, get_pool_describes_a_new_pool_and_a_commission_raise)
+{
+    create_pool(0, "100000", "1000000");
+    cJSON *resp = th_call(&node, "staking_getPool", "[1]");
+    const cJSON *p = result_of(resp);
+    char owner[43];
+    th_dev_address(owner, 0);
+    cr_assert_eq(num(p, "id"), 1, "id");
+    cr_assert_str_eq(str(p, "owner"), owner, "owner");
+    cr_assert_eq(num(p, "commissionPpm"), 100000, "commission");
+    cr_assert(is_null(p, "pendingCommission"), "no raise");
+    cr_assert_str_eq(str(p, "capacity"), "1000000" TOKEN, "capacity");
+    cr_assert_str_eq(str(p, "stake"), "0", "stake");
+    cr_assert_str_eq(str(p, "shares"), "0", "shares");
+    cr_assert_str_eq(str(p, "sharePrice"), "1000000000000000000", "an empty pool's price");
+    cr_assert_eq(num(p, "workers"), 0, "workers");
+    cr_assert_str_eq(str(p, "queuedShares"), "0", "queue");
+    cr_assert_eq(num(p, "createdHeight"), 1, "created in block 1");
+    cJSON_Delete(resp);
+
+    sign_send(0, "PoolSetCommission", "{\"pool\":\"1\",\"commissionPpm\":\"250000\"}");
+    resp = th_call(&node, "staking_getPool", "{\"pool\":1}");
+    p = result_of(resp);
+    cr_assert_eq(num(p, "commissionPpm"), 100000, "a raise waits for its notice");
+    const cJSON *pending = cJSON_GetObjectItemCaseSensitive(p, "pendingCommission");
+    cr_assert_eq(num(pending, "commissionPpm"), 250000, "the raise");
+    double effective = num(pending, "effectiveAt");
+    cJSON_Delete(resp);
+    resp = th_call(&node, "node_info", NULL);
+    cr_assert_eq(effective, num(result_of(resp), "time") + WEEK, "a week of notice");
+    cJSON_Delete(resp);
+
+    admin("admin_advanceTime", "{\"seconds\":604800}");
+    resp = th_call(&node, "staking_getPool", "{\"pool\":1}");
+    p = result_of(resp);
+    cr_assert_eq(num(p, "commissionPpm"), 250000, "in force once the notice has passed");
+    cr_assert(is_null(p, "pendingCommission"), "nothing pending any more");
+    cJSON_Delete(resp);
+}
+
+Test(integration_staking, list_pools_pages_by_id_and_by_stake)
+{
+    /* stakes: pool 1: 10, 2: 50, 3: 30, 4: 50, 5: 0 */
+    const char *stakes[] = { "10", "50", "30", "50" };
+    for (unsigned i = 1; i <= 5; i++)
+        create_pool(0, "0", "1000");
+    for (unsigned i = 1; i <= 4; i++)
+        contribute(5, i, stakes[i - 1]);
+
+    expect_page("{\"limit\":2}", (const unsigned[]){ 1, 2 }, 2, 2);
+    expect_page("{\"limit\":2,\"cursor\":2}", (const unsigned[]){ 3, 4 }, 2, 4);
+    expect_page("{\"limit\":2,\"cursor\":4}", (const unsigned[]){ 5 }, 1, 0);
+    expect_page("{}", (const unsigned[]){ 1, 2, 3, 4, 5 }, 5, 0);
+    expect_page("[null, 3, \"id\"]", (const unsigned[]){ 1, 2, 3 }, 3, 3);
+
+    /* largest stake first; equal stakes by id */
+    expect_page("{\"sort\":\"stake\",\"limit\":2}", (const unsigned[]){ 2, 4 }, 2, 4);
+    expect_page("{\"sort\":\"stake\",\"limit\":2,\"cursor\":4}", (const unsigned[]){ 3, 1 }, 2, 1);
+    expect_page("{\"sort\":\"stake\",\"limit\":2,\"cursor\":1}", (const unsigned[]){ 5 }, 1, 0);
+
+    cJSON *resp = th_call(&node, "staking_listPools", "{\"sort\":\"stake\",\"limit\":1}");
+    const cJSON *p = item(result_of(resp), "pools", 0);
+    cr_assert_str_eq(str(p, "stake"), "50" TOKEN, "a listed pool is the full pool object");
+    cr_assert_str_eq(str(p, "freeStake"), "50" TOKEN, "with its free stake");
+    cJSON_Delete(resp);
+}
+
+Test(integration_staking, get_position_values_shares_rewards_and_the_queue)
+{
+    char a1[43], a2[43];
+    th_dev_address(a1, 1);
+    th_dev_address(a2, 2);
+    create_pool(0, "100000", "1000000");
+    create_pool(0, "0", "1000000");
+    contribute(1, 1, "100");
+    contribute(2, 1, "300");
+    contribute(1, 2, "5");
+    admin("admin_rewardPool", "{\"pool\":1,\"amount\":\"40" TOKEN "\"}");
+
+    cJSON *resp = callf("staking_getPosition", "{\"address\":\"%s\"}", a1);
+    const cJSON *r = result_of(resp);
+    cr_assert_str_eq(str(r, "address"), a1, "address");
+    cr_assert_eq(count(r, "positions"), 2, "two pools");
+    const cJSON *p = item(r, "positions", 0);
+    cr_assert_eq(num(p, "pool"), 1, "pool 1 first");
+    cr_assert_str_eq(str(p, "shares"), "100" TOKEN, "shares at one unit each");
+    cr_assert_str_eq(str(p, "value"), "100" TOKEN, "value");
+    cr_assert_str_eq(str(p, "pendingRewards"), "9" TOKEN, "a quarter of the 36 left after 10%% commission");
+    cr_assert_str_eq(str(p, "queuedShares"), "0", "nothing queued");
+    cr_assert_null(cJSON_GetObjectItemCaseSensitive(p, "queuedSince"), "queuedSince only with a request");
+    cr_assert_str_eq(str(item(r, "positions", 1), "value"), "5" TOKEN, "pool 2");
+    cr_assert_str_eq(str(r, "claimable"), "0", "nothing settled yet");
+    cJSON_Delete(resp);
+
+    resp = callf("staking_getPosition", "[\"%s\", 1]", a2);
+    r = result_of(resp);
+    cr_assert_eq(count(r, "positions"), 1, "only the pool asked for");
+    cr_assert_str_eq(str(item(r, "positions", 0), "pendingRewards"), "27" TOKEN, "three quarters of 36");
+    cJSON_Delete(resp);
+
+    char owner[43];
+    th_dev_address(owner, 0);
+    resp = callf("staking_getPosition", "{\"address\":\"%s\"}", owner);
+    r = result_of(resp);
+    cr_assert_eq(count(r, "positions"), 0, "the owner stakes nothing");
+    cr_assert_str_eq(str(r, "claimable"), "4" TOKEN, "the owner's commission is claimable");
+    cJSON_Delete(resp);
+
+    /* dev 1 leaves pool 2 entirely: the pool is no longer listed; a queued request in pool 1 is */
+    sign_send(1, "Withdraw", "{\"pool\":\"2\",\"shares\":\"5" TOKEN "\"}");
+    bond_worker(0, 1, 9, "400");
+    sign_send(1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"40" TOKEN "\"}");
+    resp = callf("staking_getPosition", "{\"address\":\"%s\"}", a1);
+    r = result_of(resp);
+    cr_assert_eq(count(r, "positions"), 1, "an emptied position is skipped: %s", cJSON_PrintUnformatted(r));
+    p = item(r, "positions", 0);
+    cr_assert_eq(num(p, "pool"), 1, "pool 1");
+    cr_assert_str_eq(str(p, "shares"), "100" TOKEN, "queued shares are still held");
+    cr_assert_str_eq(str(p, "queuedShares"), "40" TOKEN, "queued");
+    cr_assert_str_eq(str(p, "queuedValue"), "40" TOKEN, "queued value");
+    cr_assert_not_null(cJSON_GetObjectItemCaseSensitive(p, "queuedSince"), "since");
+    cr_assert_str_eq(str(p, "pendingRewards"), "9" TOKEN, "a request that waits settles nothing");
+    cr_assert_str_eq(str(r, "claimable"), "0", "pool 2 had no rewards to settle");
+    cJSON_Delete(resp);
+}
+
+Test(integration_staking, list_delegators_pages_by_address)
+{
+    char a[4][43];
+    for (unsigned i = 1; i <= 3; i++)
+        th_dev_address(a[i], i);
+    create_pool(0, "100000", "1000000");
+    contribute(1, 1, "100");
+    contribute(2, 1, "200");
+    contribute(3, 1, "300");
+    admin("admin_rewardPool", "{\"pool\":1,\"amount\":\"60" TOKEN "\"}");
+
+    /* by address bytes: dev 2 (0x3C44...), dev 1 (0x7099...), dev 3 (0x90F7...) */
+    cJSON *resp = th_call(&node, "staking_listDelegators", "{\"pool\":1,\"limit\":2}");
+    const cJSON *r = result_of(resp);
+    cr_assert_eq(count(r, "delegators"), 2, "a page of two");
+    cr_assert_str_eq(str(item(r, "delegators", 0), "address"), a[2], "dev 2 first");
+    cr_assert_str_eq(str(item(r, "delegators", 0), "shares"), "200" TOKEN, "its shares");
+    cr_assert_str_eq(str(item(r, "delegators", 0), "value"), "200" TOKEN, "its value");
+    cr_assert_str_eq(str(item(r, "delegators", 0), "pendingRewards"), "18" TOKEN, "2/6 of 54");
+    cr_assert_str_eq(str(item(r, "delegators", 1), "address"), a[1], "dev 1 second");
+    cr_assert_str_eq(str(r, "next"), a[1], "next is the last address of the page");
+    cJSON_Delete(resp);
+
+    resp = callf("staking_listDelegators", "[1, \"%s\", 2]", a[1]);
+    r = result_of(resp);
+    cr_assert_eq(count(r, "delegators"), 1, "the last page");
+    cr_assert_str_eq(str(item(r, "delegators", 0), "address"), a[3], "dev 3");
+    cr_assert_str_eq(str(item(r, "delegators", 0), "pendingRewards"), "27" TOKEN, "3/6 of 54");
+    cr_assert(is_null(r, "next"), "no next");
+    cJSON_Delete(resp);
+}
+
+Test(integration_staking, get_withdraw_queue_lists_requests_in_order)
+{
+    char a1[43], a2[43];
+    th_dev_address(a1, 1);
+    th_dev_address(a2, 2);
+    create_pool(0, "0", "1000000");
+    contribute(1, 1, "100");
+    contribute(2, 1, "300");
+    bond_worker(0, 1, 9, "390");
+    /* 10 free: dev 2's request is paid 10 at once and waits for 50; dev 1's waits behind it */
+    sign_send(2, "Withdraw", "{\"pool\":\"1\",\"shares\":\"60" TOKEN "\"}");
+    sign_send(1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"20" TOKEN "\"}");
+
+    cJSON *resp = th_call(&node, "staking_getWithdrawQueue", "{\"pool\":1}");
+    const cJSON *r = result_of(resp);
+    cr_assert_eq(num(r, "pool"), 1, "pool");
+    cr_assert_str_eq(str(r, "freeStake"), "0", "the free stake went to the head");
+    cr_assert_eq(count(r, "requests"), 2, "two requests");
+    const cJSON *q0 = item(r, "requests", 0), *q1 = item(r, "requests", 1);
+    cr_assert_str_eq(str(q0, "address"), a2, "first come first");
+    cr_assert_str_eq(str(q0, "shares"), "50" TOKEN, "paid in part");
+    cr_assert_str_eq(str(q0, "value"), "50" TOKEN, "its value");
+    cr_assert_str_eq(str(q1, "address"), a1, "then dev 1");
+    cr_assert_str_eq(str(q1, "shares"), "20" TOKEN, "whole");
+    cr_assert_lt(num(q0, "position"), num(q1, "position"), "positions increase along the queue");
+    cr_assert_geq(num(q1, "since"), num(q0, "since"), "since");
+    cr_assert(is_null(r, "next"), "one page");
+    double first = num(q0, "position");
+    cJSON_Delete(resp);
+
+    resp = th_call(&node, "staking_getWithdrawQueue", "[1, null, 1]");
+    r = result_of(resp);
+    cr_assert_eq(count(r, "requests"), 1, "limit 1");
+    cr_assert_eq(num(r, "next"), first, "next is the position of the last request");
+    cJSON_Delete(resp);
+    resp = callf("staking_getWithdrawQueue", "{\"pool\":1,\"cursor\":%.0f,\"limit\":1}", first);
+    r = result_of(resp);
+    cr_assert_str_eq(str(item(r, "requests", 0), "address"), a1, "the second page");
+    cr_assert(is_null(r, "next"), "the end");
+    cJSON_Delete(resp);
+
+    resp = th_call(&node, "staking_getPool", "{\"pool\":1}");
+    cr_assert_str_eq(str(result_of(resp), "queuedShares"), "70" TOKEN, "the pool counts the queue");
+    cr_assert_str_eq(str(result_of(resp), "queuedValue"), "70" TOKEN, "and its value");
+    cJSON_Delete(resp);
+}
+
+Test(integration_staking, get_worker_shows_its_bond_and_only_its_unbondings)
+{
+    char w8[43], w9[43];
+    th_dev_address(w8, 8);
+    th_dev_address(w9, 9);
+    create_pool(0, "0", "1000000");
+    contribute(1, 1, "100");
+    bond_worker(0, 1, 8, "30");
+    bond_worker(0, 1, 9, "50");
+    sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"10" TOKEN "\"}", w9);
+    sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"5" TOKEN "\"}", w8);
+    sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"7" TOKEN "\"}", w9);
+
+    cJSON *resp = callf("staking_getWorker", "{\"worker\":\"%s\"}", w9);
+    const cJSON *r = result_of(resp);
+    cr_assert_str_eq(str(r, "worker"), w9, "worker");
+    cr_assert_eq(num(r, "pool"), 1, "pool");
+    cr_assert_str_eq(str(r, "bonded"), "33" TOKEN, "50 - 10 - 7");
+    cr_assert_eq(count(r, "unbonding"), 2, "its two unbondings, not the other worker's");
+    cr_assert_str_eq(str(item(r, "unbonding", 0), "amount"), "10" TOKEN, "the first");
+    cr_assert_str_eq(str(item(r, "unbonding", 1), "amount"), "7" TOKEN, "the second");
+    double release = num(item(r, "unbonding", 0), "releaseAt");
+    cJSON_Delete(resp);
+    resp = th_call(&node, "node_info", NULL);
+    cr_assert_eq(release, num(result_of(resp), "time") + WEEK, "released after the unbonding period");
+    cJSON_Delete(resp);
+
+    resp = th_call(&node, "staking_getPool", "{\"pool\":1}");
+    r = result_of(resp);
+    cr_assert_str_eq(str(r, "bonded"), "58" TOKEN, "25 + 33");
+    cr_assert_str_eq(str(r, "unbonding"), "22" TOKEN, "10 + 5 + 7");
+    cr_assert_str_eq(str(r, "freeStake"), "20" TOKEN, "100 - 58 - 22");
+    cr_assert_eq(num(r, "workers"), 2, "two workers");
+    cJSON_Delete(resp);
+}
+
+struct bad_call {
+    const char *method;
+    const char *params;
+    int code;
+    const char *message; /* a part of the error message */
+};
+
+static const struct bad_call bad_calls[] = {
+    { "staking_getPool", "{}", -32602, "params.pool: required" },
+    { "staking_getPool", "{\"pool\":-1}", -32602, "params.pool" },
+    { "staking_getPool", "{\"pool\":1,\"owner\":1}", -32602, "unknown param" },
+    { "staking_getPool", "{\"pool\":99}", -32003, "no pool 99" },
+    { "staking_listPools", "{\"limit\":0}", -32602, "params.limit: expected 1 to 100" },
+    { "staking_listPools", "{\"limit\":101}", -32602, "params.limit" },
+    { "staking_listPools", "{\"sort\":\"size\"}", -32602, "params.sort" },
+    { "staking_listPools", "{\"cursor\":\"abc\"}", -32602, "params.cursor" },
+    { "staking_listPools", "{\"sort\":\"stake\",\"cursor\":99}", -32602, "params.cursor: no pool 99" },
+    { "staking_getPosition", "{}", -32602, "params.address: required" },
+    { "staking_getPosition", "{\"address\":\"0x12\"}", -32602, "params.address" },
+    { "staking_getPosition", "{\"address\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\",\"pool\":99}", -32003,
+      "no pool 99" },
+    { "staking_listDelegators", "{\"pool\":99}", -32003, "no pool 99" },
+    { "staking_listDelegators", "{\"pool\":1,\"cursor\":5}", -32602, "params.cursor" },
+    { "staking_listDelegators", "{\"pool\":1,\"limit\":1000}", -32602, "params.limit" },
+    { "staking_getWithdrawQueue", "{\"pool\":99}", -32003, "no pool 99" },
+    { "staking_getWithdrawQueue", "{\"pool\":1,\"cursor\":1.5}", -32602, "params.cursor" },
+    { "staking_getWorker", "{\"worker\":\"0x0000000000000000000000000000000000000001\"}", -32003, "no worker" },
+    { "staking_getWorker", "{\"worker\":true}", -32602, "params.worker" },
+};
+
+ParameterizedTestParameters(integration_staking, bad_params_and_unknown_pools_are_refused)
+{
+    return th_indices(sizeof bad_calls / sizeof bad_calls[0]);
+}
+
+ParameterizedTest(int *i, integration_staking, bad_params_and_unknown_pools_are_refused)
+{
+    const struct bad_call *c = &bad_calls[*i];
+    create_pool(0, "0", "1000");
+    cJSON *resp = th_call(&node, c->method, c->params);
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(resp, "error");
+    cr_assert_not_null(e, "%s %s: an error, got %s", c->method, c->params, cJSON_PrintUnformatted(resp));
+    cr_assert_eq(num(e, "code"), c->code, "%s %s: code", c->method, c->params);
+    cr_assert(strstr(str(e, "message"), c->message), "%s %s: message '%s' names '%s'", c->method, c->params,
+              str(e, "message"), c->message);
+    cJSON_Delete(resp);
+}
