@@ -42,7 +42,8 @@ static bool is_token_key(const char *key)
     static const char *const keys[] = { "amount", "deposit", "cumulative", "capacity", "free", "escrow",
                                         "claimable", "balance", "stake", "reward", "fee", "commission",
                                         "freeStake", "bonded", "unbonding", "value", "pendingRewards",
-                                        "queuedValue", "sharePrice", NULL };
+                                        "queuedValue", "sharePrice", "fromBonded", "fromUnbonding", "treasury",
+                                        "supply", NULL };
     for (const char *const *k = keys; *k; k++)
         if (strcmp(key, *k) == 0)
             return true;

@@ -229,20 +229,21 @@ out:
     return rc;
 }
 
-/* Takes up to max_block_txs items off the queue, applies them as one block, answers each. */
+/* Takes up to max_block_txs items off the queue, applies them as one block, answers each. With an
+ * empty queue, a block is still made when time-driven staking work is due. */
 static int produce_one(eng *e)
 {
     eng_item *batch = e->queue_head, *last = NULL;
     size_t n = 0;
     for (eng_item *it = batch; it && n < e->max_block_txs; it = it->next, n++)
         last = it;
-    if (!last)
-        return ST_OK;
-    e->queue_head = last->next;
-    if (!e->queue_head)
-        e->queue_tail = NULL;
-    last->next = NULL;
-    e->queued -= n;
+    if (last) {
+        e->queue_head = last->next;
+        if (!e->queue_head)
+            e->queue_tail = NULL;
+        last->next = NULL;
+        e->queued -= n;
+    }
     uint64_t now = eng_clock_now(&e->clock);
     /* time-driven staking work (released stake, epoch close) runs first, as a system transaction */
     eng_item *tick = NULL;
@@ -255,6 +256,8 @@ static int produce_one(eng *e)
             batch = tick;
         }
     }
+    if (!batch)
+        return ST_OK;
     int rc = eng_apply_block(e, batch, now);
     while (batch) {
         eng_item *it = batch;
@@ -280,9 +283,10 @@ static int produce_one(eng *e)
 int eng_flush(eng *e)
 {
     int rc = ST_OK;
-    while (e->queue_head)
+    do
         if (produce_one(e) != ST_OK)
             rc = ST_DB;
+    while (e->queue_head);
     return rc;
 }
 
@@ -292,6 +296,15 @@ static void produce_cb(evutil_socket_t fd, short what, void *arg)
     if (produce_one(e) != ST_OK)
         fprintf(stderr, "conclaved: a block could not be written; its transactions were refused\n");
     if (e->queue_head)
+        event_active(e->produce_ev, 0, 0);
+}
+
+/* Once a second: time-driven work (stake to release, an epoch to close) makes a block on an idle
+ * node too. */
+static void idle_cb(evutil_socket_t fd, short what, void *arg)
+{
+    eng *e = arg;
+    if (!e->queue_head && eng_staking_due(e, eng_clock_now(&e->clock)))
         event_active(e->produce_ev, 0, 0);
 }
 
@@ -365,7 +378,11 @@ int eng_advance_time(eng *e, uint64_t secs, uint64_t *now)
     *now = eng_clock_now(&e->clock);
     char text[24];
     snprintf(text, sizeof text, "%llu", (unsigned long long)*now);
-    return ledger_meta_set(e->ledger, "clock.manual", text);
+    rc = ledger_meta_set(e->ledger, "clock.manual", text);
+    /* what the new time makes due is done in a block of its own right away */
+    if (rc == ST_OK && e->produce_ev && eng_staking_due(e, *now))
+        event_active(e->produce_ev, 0, 0);
+    return rc;
 }
 
 uint64_t eng_chain_id(const eng *e) { return e->genesis.chain_id; }
@@ -453,8 +470,12 @@ int eng_open(eng **out, char *err, size_t errlen, const eng_config *cfg)
 
 int eng_attach(eng *e, struct event_base *base)
 {
+    static const struct timeval second = { 1, 0 };
     e->produce_ev = event_new(base, -1, 0, produce_cb, e);
-    return e->produce_ev ? ST_OK : ST_NOMEM;
+    e->idle_ev = event_new(base, -1, EV_PERSIST, idle_cb, e);
+    if (!e->produce_ev || !e->idle_ev || event_add(e->idle_ev, &second) != 0)
+        return ST_NOMEM;
+    return ST_OK;
 }
 
 void eng_close(eng *e)
@@ -465,6 +486,8 @@ void eng_close(eng *e)
         fprintf(stderr, "conclaved: the last block could not be written\n");
     if (e->produce_ev)
         event_free(e->produce_ev);
+    if (e->idle_ev)
+        event_free(e->idle_ev);
     ledger_close(e->ledger);
     if (e->genesis_parsed)
         eng_genesis_clear(&e->genesis);

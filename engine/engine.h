@@ -53,7 +53,9 @@ int eng_open(eng **out, char *err, size_t errlen, const eng_config *cfg) WARN_UN
 /* Applies whatever is queued, then closes. Accepts NULL. */
 void eng_close(eng *e);
 /* Produces blocks on base: when a submission arrives, a block is cut at the end of the current
- * loop iteration, so everything that arrived together commits together. */
+ * loop iteration, so everything that arrived together commits together; time-driven work (stake
+ * released after its cooldown, an epoch close) makes a block too, checked each second and after
+ * each move of the manual clock. */
 int eng_attach(eng *e, struct event_base *base) WARN_UNUSED NONNULL(1, 2);
 
 uint64_t eng_chain_id(const eng *e) NONNULL(1);
@@ -77,7 +79,8 @@ int eng_submit_system(eng *e, const char *type, const cJSON *message, eng_done_f
 /* Dev only: moves the manual clock forward. Returns: ST_OK; ST_DISABLED; ST_OVERFLOW.
  * Out: *now the new time. */
 int eng_advance_time(eng *e, uint64_t secs, uint64_t *now) WARN_UNUSED NONNULL(1, 3);
-/* Applies everything queued now, in as many blocks as needed. Returns: ST_OK or ST_DB. */
+/* Applies everything queued now, in as many blocks as needed, and any time-driven work that is due
+ * (a block with only that if nothing is queued). Returns: ST_OK or ST_DB. */
 int eng_flush(eng *e) WARN_UNUSED NONNULL(1);
 
 typedef struct eng_replay_report {

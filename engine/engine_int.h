@@ -38,6 +38,7 @@ struct eng {
     eng_item *queue_head, *queue_tail;
     size_t queued;
     struct event *produce_ev;       /* cuts a block at the end of the loop iteration */
+    struct event *idle_ev;          /* each second: makes a block if time-driven work is due */
 };
 
 /* What a handler works with while applying one transaction inside a block. */

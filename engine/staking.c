@@ -690,36 +690,65 @@ out:
     return rc;
 }
 
+/* Burns ppm of a worker's bonded stake and of its stake still unbonding (leaving does not escape a
+ * slash, unlike in Phala and Cosmos where unbonding stake is spared or only partly). */
 int eng_staking_slash(eng_apply *a, const uint8_t worker[20], uint32_t ppm)
 {
+    enum { MAX_ENTRIES = 256 };
     ledger_pool p;
     ledger_worker w;
     ledger_pool_init(&p);
     ledger_worker_init(&w);
-    mpz_t amount;
-    mpz_init(amount);
-    int rc = ledger_worker_get(a->e->ledger, worker, &w);
+    ledger_unbonding *entries = calloc(MAX_ENTRIES, sizeof *entries);
+    unsigned n = 0;
+    mpz_t bonded_cut, unbonding_cut, cut, total;
+    mpz_inits(bonded_cut, unbonding_cut, cut, total, NULL);
+    if (ppm > PPM)
+        ppm = PPM;
+    int rc = entries ? ledger_worker_get(a->e->ledger, worker, &w) : ST_NOMEM;
     if (rc == ST_NOTFOUND)
         rc = fail(a, rc, "no such worker");
     if (rc == ST_OK)
         rc = load_pool(a, w.pool, &p);
     if (rc != ST_OK)
         goto out;
-    mpz_mul_ui(amount, w.bonded, ppm > PPM ? PPM : ppm);
-    mpz_fdiv_q_ui(amount, amount, PPM);
-    ledger_account stake = ledger_pool_account(LEDGER_POOL_STAKE, p.id), burn = ledger_system_account(LEDGER_ISSUANCE);
-    if ((rc = move(a, &stake, &burn, amount, "slash")) != ST_OK)
+    for (unsigned i = 0; i < MAX_ENTRIES; i++)
+        ledger_unbonding_init(&entries[i]);
+    mpz_mul_ui(bonded_cut, w.bonded, ppm);
+    mpz_fdiv_q_ui(bonded_cut, bonded_cut, PPM);
+    mpz_sub(w.bonded, w.bonded, bonded_cut);
+    mpz_sub(p.bonded, p.bonded, bonded_cut);
+    rc = ledger_unbonding_of_worker(a->e->ledger, worker, entries, MAX_ENTRIES, &n);
+    for (unsigned i = 0; i < n && rc == ST_OK; i++) {
+        mpz_mul_ui(cut, entries[i].amount, ppm);
+        mpz_fdiv_q_ui(cut, cut, PPM);
+        if (mpz_sgn(cut) == 0)
+            continue;
+        mpz_sub(entries[i].amount, entries[i].amount, cut);
+        mpz_sub(p.unbonding, p.unbonding, cut);
+        mpz_add(unbonding_cut, unbonding_cut, cut);
+        rc = mpz_sgn(entries[i].amount) ? ledger_unbonding_set_amount(a->e->ledger, entries[i].id, entries[i].amount)
+                                        : ledger_unbonding_delete(a->e->ledger, entries[i].id);
+    }
+    for (unsigned i = 0; i < MAX_ENTRIES; i++)
+        ledger_unbonding_clear(&entries[i]);
+    if (rc != ST_OK)
         goto out;
-    mpz_sub(w.bonded, w.bonded, amount);
-    mpz_sub(p.bonded, p.bonded, amount);
-    mpz_sub(p.stake, p.stake, amount);
+    mpz_add(total, bonded_cut, unbonding_cut);
+    ledger_account stake = ledger_pool_account(LEDGER_POOL_STAKE, p.id), burn = ledger_system_account(LEDGER_ISSUANCE);
+    if ((rc = move(a, &stake, &burn, total, "slash")) != ST_OK)
+        goto out;
+    mpz_sub(p.stake, p.stake, total);
     if ((rc = ledger_worker_put(a->e->ledger, &w)) == ST_OK)
         rc = save_pool(a, &p, true);
     cJSON *ev = rc == ST_OK ? pool_event(a, "WorkerSlashed", p.id) : NULL;
-    if (rc == ST_OK && (!ev || !eng_event_address(ev, "worker", worker) || !eng_event_amount(ev, "amount", amount)))
+    if (rc == ST_OK && (!ev || !eng_event_address(ev, "worker", worker) || !eng_event_amount(ev, "amount", total)
+                        || !eng_event_amount(ev, "fromBonded", bonded_cut)
+                        || !eng_event_amount(ev, "fromUnbonding", unbonding_cut)))
         rc = ST_NOMEM;
 out:
-    mpz_clear(amount);
+    mpz_clears(bonded_cut, unbonding_cut, cut, total, NULL);
+    free(entries);
     ledger_worker_clear(&w);
     ledger_pool_clear(&p);
     return rc;
@@ -838,13 +867,18 @@ int eng_apply_tick(eng_apply *a)
         rc = last_epoch(e, &last);
     if (rc != ST_OK || now_epoch <= last)
         return rc;
-    enum { MAX_POOLS = 256 };
-    uint64_t ids[MAX_POOLS];
+    enum { PAGE = 256 };
+    uint64_t ids[PAGE], after = 0;
     unsigned n = 0;
-    uint64_t cutoff = a->time >= e->genesis.staking.withdraw_grace ? a->time - e->genesis.staking.withdraw_grace : 0;
-    rc = ledger_withdrawal_overdue_pools(e->ledger, cutoff, ids, MAX_POOLS, &n);
-    for (unsigned i = 0; i < n && rc == ST_OK; i++)
-        rc = force_unbond(a, ids[i]);
+    /* before the grace has elapsed once nothing is overdue (a cutoff clamped to 0 would match time 0) */
+    while (rc == ST_OK && a->time >= e->genesis.staking.withdraw_grace) {
+        rc = ledger_withdrawal_overdue_pools(e->ledger, a->time - e->genesis.staking.withdraw_grace, after, ids, PAGE, &n);
+        for (unsigned i = 0; i < n && rc == ST_OK; i++)
+            rc = force_unbond(a, ids[i]);
+        if (n < PAGE)
+            break;
+        after = ids[n - 1];
+    }
     char text[24];
     snprintf(text, sizeof text, "%llu", (unsigned long long)now_epoch);
     cJSON *ev = rc == ST_OK ? eng_event(a, "EpochClosed") : NULL;

@@ -481,14 +481,15 @@ int ledger_withdrawal_list(ledger *l, uint64_t pool, uint64_t cursor, unsigned l
     return rc;
 }
 
-int ledger_withdrawal_overdue_pools(ledger *l, uint64_t t, uint64_t *ids, unsigned cap, unsigned *n)
+int ledger_withdrawal_overdue_pools(ledger *l, uint64_t t, uint64_t after, uint64_t *ids, unsigned cap, unsigned *n)
 {
-    static const char sql[] = "SELECT DISTINCT pool FROM withdrawals WHERE since <= ?1 ORDER BY pool LIMIT ?2";
+    static const char sql[] = "SELECT DISTINCT pool FROM withdrawals WHERE since <= ?1 AND pool > ?3 ORDER BY pool LIMIT ?2";
     sqlite3_stmt *st = ledger_stmt(l, STMT_WD_OVERDUE, sql);
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)t);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)cap + 1);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)after);
     bool more;
     return read_ids(st, cap, ids, n, &more);
 }
@@ -658,4 +659,31 @@ int ledger_unbonding_of_pool(ledger *l, uint64_t pool, ledger_unbonding *out, un
     sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
     sqlite3_bind_int64(st, 2, cap);
     return read_unbondings(st, out, cap, n);
+}
+
+int ledger_unbonding_of_worker(ledger *l, const uint8_t worker[20], ledger_unbonding *out, unsigned cap, unsigned *n)
+{
+    static const char sql[] = "SELECT id, pool, worker, amount, release_at FROM unbondings WHERE worker = ?1 "
+                              "ORDER BY release_at, id LIMIT ?2";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_UNB_WORKER, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, worker, 20, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, cap);
+    return read_unbondings(st, out, cap, n);
+}
+
+int ledger_unbonding_set_amount(ledger *l, uint64_t id, const mpz_t amount)
+{
+    ARG_CHECK(l->in_block);
+    static const char sql[] = "UPDATE unbondings SET amount = ?2 WHERE id = ?1";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_UNB_SET, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+    if (ledger_bind_mpz(st, 2, amount) != ST_OK) {
+        sqlite3_reset(st);
+        return ST_NOMEM;
+    }
+    return ledger_step_done(st);
 }

@@ -111,9 +111,9 @@ int ledger_withdrawal_next_seq(ledger *l, uint64_t pool, uint64_t *seq) WARN_UNU
 /* Up to limit requests in queue order after seq cursor (0 = from the head). */
 int ledger_withdrawal_list(ledger *l, uint64_t pool, uint64_t cursor, unsigned limit, ledger_withdrawal *out,
                            unsigned *n, bool *more) WARN_UNUSED NONNULL(1, 5, 6, 7);
-/* Up to cap ids of pools whose queue holds a request made at or before t. */
-int ledger_withdrawal_overdue_pools(ledger *l, uint64_t t, uint64_t *ids, unsigned cap, unsigned *n)
-    WARN_UNUSED NONNULL(1, 3, 5);
+/* Up to cap ids, above `after`, of pools whose queue holds a request made at or before t. */
+int ledger_withdrawal_overdue_pools(ledger *l, uint64_t t, uint64_t after, uint64_t *ids, unsigned cap, unsigned *n)
+    WARN_UNUSED NONNULL(1, 4, 6);
 /* Total shares queued in a pool. */
 int ledger_withdrawal_total(ledger *l, uint64_t pool, mpz_t shares) WARN_UNUSED NONNULL(1, 3);
 
@@ -131,5 +131,9 @@ int ledger_unbonding_delete(ledger *l, uint64_t id) WARN_UNUSED NONNULL(1);
 int ledger_unbonding_due(ledger *l, uint64_t t, ledger_unbonding *out, unsigned cap, unsigned *n) WARN_UNUSED NONNULL(1, 3, 5);
 int ledger_unbonding_of_pool(ledger *l, uint64_t pool, ledger_unbonding *out, unsigned cap, unsigned *n)
     WARN_UNUSED NONNULL(1, 3, 5);
+/* Up to cap entries of one worker not yet released, oldest first; and a change of an entry's amount. */
+int ledger_unbonding_of_worker(ledger *l, const uint8_t worker[20], ledger_unbonding *out, unsigned cap, unsigned *n)
+    WARN_UNUSED NONNULL(1, 2, 3, 5);
+int ledger_unbonding_set_amount(ledger *l, uint64_t id, const mpz_t amount) WARN_UNUSED NONNULL(1, 3);
 
 #endif

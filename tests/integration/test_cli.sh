@@ -268,7 +268,7 @@ expect "the raise waits for its notice" 0 "^commission +$COMMISSION_PPM ppm$"
 expect "pool info shows the pending raise" 0 "^raise +200000 ppm at [0-9]+ \("
 
 cli admin slash-worker "$W9" 100000 --datadir "$DATADIR"
-expect "admin slash-worker burns 10% of the bond" 0 "WorkerSlashed pool=$POOL worker=$W9 amount=30$"
+expect "admin slash-worker burns 10% of the bond" 0 "WorkerSlashed pool=$POOL worker=$W9 amount=30 fromBonded=30 fromUnbonding=0$"
 cli pool info "$POOL"
 expect "the slash lowers the stake" 0 "^stake +270$"
 expect "and the share price" 0 "^share price +0\.9$"
