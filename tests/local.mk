@@ -11,3 +11,4 @@ include tests/rpc/local.mk
 include tests/cli/local.mk
 include tests/integration/local.mk
 include tests/interop/local.mk
+include tests/enclave/local.mk

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/* enclave.h: the enclave as conclaved sees it: a conclave-enclave child process behind a
+ * socketpair, its quotes, and the platform calls a host or verifier needs. Layer: engine -> this
+ * host (libcore), which uses the pure parts of enclave/ and ledger/sig; it never holds the
+ * enclave's key. Includes the frame (proto.h), quote (quote.h) and platform (platform.h) APIs.
+ * Lifecycle: enc_host_start spawns and greets the enclave; enc_host_call and its wrappers are
+ * request/response with a deadline; enc_host_stop closes the socket, reaps the child (SIGKILL after
+ * ENC_HOST_STOP_TIMEOUT_MS) and frees the handle. Needs Linux >= 5.3 (pidfd). */
+#ifndef ENCLAVE_ENCLAVE_H
+#define ENCLAVE_ENCLAVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "enclave/platform.h"
+#include "enclave/proto.h"
+#include "enclave/quote.h"
+#include "ledger/status.h"
+
+#define ENC_HOST_FD 3                   /* the child's end of the socket, in the child */
+#define ENC_HOST_TIMEOUT_MS 5000        /* deadline of enc_host_ping and enc_host_attest */
+#define ENC_HOST_START_TIMEOUT_MS 10000 /* start-up: measuring, unsealing, first PONG */
+#define ENC_HOST_STOP_TIMEOUT_MS 2000   /* grace before SIGKILL in enc_host_stop */
+
+/* conclave-enclave's exit codes: 0 when the host closes the socket at a frame boundary; an st_code
+ * (1..63) when it cannot start or its stream breaks (ST_CRYPTO: its sealed key does not open for
+ * this binary on this platform; ST_IO: a truncated frame or a failed write); ENC_EXIT_USAGE on bad
+ * arguments. A confinement violation kills it with SIGSYS. */
+#define ENC_EXIT_USAGE 64
+
+/* A running enclave. Opaque; not thread-safe: one caller at a time. */
+typedef struct enc_host enc_host;
+
+/* Spawns enclave_path as `--fd 3 --platform-secret S --sealed-dir D` over a new socketpair and
+ * waits (ENC_HOST_START_TIMEOUT_MS) for its answer to a first PING.
+ * Returns: ST_OK; ST_NOMEM; ST_IO if it could not be spawned or did not answer; the enclave's own
+ * start-up status if it exited with one (e.g. ST_CRYPTO: its sealed key does not open).
+ * Out: *out the handle on ST_OK (caller owns it; release with enc_host_stop), else NULL.
+ * In: the paths are used only during the call. The platform secret must exist
+ * (enc_platform_secret_ensure) and sealed_dir must be an existing directory. */
+int enc_host_start(enc_host **out, const char *enclave_path, const char *platform_secret_path,
+                   const char *sealed_dir) WARN_UNUSED NONNULL(1, 2, 3, 4);
+
+/* Sends one request frame and reads the one response, within timeout_ms (>= 0) for each.
+ * Returns: ST_OK with any response type, ERROR included; ST_LIMIT if len > ENC_PROTO_MAX_PAYLOAD
+ * (nothing sent); ST_NOMEM, ST_LIMIT, ST_VERSION or ST_INVALID if the response frame was refused
+ * (enc_proto_read); ST_IO if the enclave died, the stream broke or the deadline passed. After
+ * ST_IO the handle is broken: every later call returns ST_IO; stop it and start another.
+ * Out: *resp_type, *resp, *resp_len on ST_OK: the response (caller owns *resp, which has a NUL after
+ * its resp_len bytes; release with enc_host_resp_free); untouched otherwise.
+ * In: payload (may be NULL when len is 0), borrowed for the call. */
+int enc_host_call(enc_host *h, uint8_t type, const uint8_t *payload, size_t len, uint8_t *resp_type,
+                  uint8_t **resp, size_t *resp_len, int timeout_ms) WARN_UNUSED NONNULL(1, 5, 6, 7);
+
+/* Releases a response of enc_host_call. Accepts NULL. */
+void enc_host_resp_free(uint8_t *resp);
+
+/* Checks that the enclave answers: PING with a fresh 8-byte payload, which PONG must echo.
+ * Returns: ST_OK; ST_INVALID if the answer is anything else; otherwise as enc_host_call. */
+int enc_host_ping(enc_host *h) WARN_UNUSED NONNULL(1);
+
+/* Asks the enclave for a quote for chain_id. The host does not verify it: use enc_quote_verify with
+ * the platform's attestation address, then judge its measurement and chainId.
+ * Returns: ST_OK; ST_INVALID if the enclave answered ERROR or an unexpected frame; otherwise as
+ * enc_host_call. Out: quote and *len (its length) on ST_OK. */
+int enc_host_attest(enc_host *h, uint64_t chain_id, uint8_t quote[ENC_QUOTE_LEN], size_t *len)
+    WARN_UNUSED NONNULL(1, 3, 4);
+
+/* The enclave's process id (for logs and metrics). */
+pid_t enc_host_pid(const enc_host *h) NONNULL(1);
+
+/* Closes the socket (the enclave sees end of stream and exits 0), waits up to
+ * ENC_HOST_STOP_TIMEOUT_MS, then SIGKILLs it, reaps it and frees h. Accepts NULL (ST_OK).
+ * Returns: ST_OK if it exited by itself in time; ST_IO if it had to be killed or was not reapable.
+ * Out: *wstatus its waitpid(2) status, 0 if unknown (wstatus may be NULL). */
+int enc_host_stop(enc_host *h, int *wstatus);
+
+#endif

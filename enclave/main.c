@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+/* main.c: the conclave-enclave program. Start-up: read the platform secret, measure itself, unseal
+ * its identity key (or make and seal one), close every fd but the host's socket, then confine
+ * itself with seccomp: from then on the only system calls are read/write on that socket, memory
+ * management and exit, so all its I/O is frames (the shape of an SGX enclave under a library OS or
+ * a TDX guest). It then answers frames until end of stream. Anything malformed gets an ERROR frame;
+ * nothing a peer sends can crash it. Exit codes are listed in enclave.h. */
+#define _GNU_SOURCE /* close_range */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <seccomp.h>
+#include <secp256k1.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "enclave/enclave.h"
+#include "enclave/seal.h"
+#include "ledger/hex.h"
+#include "ledger/sig.h"
+
+/* The enclave's whole state; lives on main's stack and is wiped on every exit. */
+typedef struct enclave {
+    secp256k1_context *ctx;  /* the process's one context, randomized */
+    enc_platform platform;   /* platform secret and measurement */
+    uint8_t key[32];         /* the identity key: never leaves this process unsealed */
+    uint8_t pub[64];         /* its public key, X||Y */
+    int fd;                  /* the host's socket */
+} enclave;
+
+static void usage(FILE *out)
+{
+    fputs("Usage: conclave-enclave --fd N --platform-secret FILE --sealed-dir DIR\n"
+          "The confined enclave of conclaved, which spawns it; it speaks frames on fd N only.\n"
+          "  --fd N                    the socket to the host (every other fd is closed)\n"
+          "  --platform-secret FILE    the simulated platform's 32-byte secret (mode 0600)\n"
+          "  --sealed-dir DIR          where the identity key is sealed to this binary\n"
+          "  --test-forbidden-syscall  (tests) open a file after confinement, to be killed\n"
+          "  --help                    this text\n", out);
+}
+
+/* Wipes the secrets, releases the context and exits; safe before and after confinement. */
+static _Noreturn void finish(enclave *e, enc_frame *f, int code)
+{
+    if (f)
+        enc_frame_clear(f);
+    explicit_bzero(e->key, sizeof e->key);
+    enc_platform_clear(&e->platform);
+    if (e->ctx)
+        secp256k1_context_destroy(e->ctx);
+    _exit(code);
+}
+
+/* Writes a frame; a failed write means the host is gone. */
+static void reply(enclave *e, enc_frame *f, uint8_t type, const uint8_t *payload, size_t len)
+{
+    if (enc_proto_write(e->fd, -1, type, payload, len) != ST_OK)
+        finish(e, f, ST_IO);
+}
+
+static void reply_error(enclave *e, enc_frame *f, const char *msg)
+{
+    reply(e, f, ENC_MSG_ERROR, (const uint8_t *)msg, strlen(msg));
+}
+
+static void handle(enclave *e, enc_frame *f)
+{
+    uint8_t quote[ENC_QUOTE_LEN];
+    char msg[96];
+    uint64_t chain_id = 0;
+
+    switch (f->type) {
+    case ENC_MSG_PING:
+        reply(e, f, ENC_MSG_PONG, f->payload, f->len);
+        return;
+    case ENC_MSG_ATTEST_REQ:
+        if (f->len != 8) {
+            reply_error(e, f, "ATTEST_REQ: the payload must be an 8-byte chainId");
+            return;
+        }
+        for (unsigned i = 0; i < 8; i++)
+            chain_id = chain_id << 8 | f->payload[i];
+        if (enc_platform_quote(e->ctx, quote, &e->platform, e->pub, chain_id) != ST_OK) {
+            reply_error(e, f, "ATTEST_REQ: the platform could not sign a quote");
+            return;
+        }
+        reply(e, f, ENC_MSG_ATTEST_RESP, quote, sizeof quote);
+        return;
+    case ENC_MSG_SETTLE_REQ:
+        /* Epoch settlement (DESIGN.md, "Enclave") goes here: parse the epoch's inputs from
+         * f->payload, compute the transfers exactly, sign the report with e->key and answer
+         * ENC_MSG_SETTLE_RESP. Until it exists the request is refused. */
+        reply_error(e, f, "SETTLE_REQ: settlement is not implemented yet");
+        return;
+    default:
+        snprintf(msg, sizeof msg, "unexpected message type %u", (unsigned)f->type);
+        reply_error(e, f, msg);
+        return;
+    }
+}
+
+/* Answers frames until the host closes the stream. Never returns. */
+static _Noreturn void serve(enclave *e)
+{
+    enc_frame f;
+    char msg[96];
+
+    enc_frame_init(&f);
+    for (;;) {
+        int rc = enc_proto_read(&f, e->fd, -1);
+        if (rc == ST_NOTFOUND)
+            finish(e, &f, 0);
+        if (rc == ST_IO)
+            finish(e, &f, ST_IO);
+        if (rc != ST_OK) {  /* the frame was read to its end: the stream is still in step */
+            snprintf(msg, sizeof msg, "frame refused: %s", st_str(rc));
+            reply_error(e, &f, msg);
+            continue;
+        }
+        handle(e, &f);
+    }
+}
+
+/* The seccomp filter: read/write on fd only, memory management, signal return, exit. */
+static int confine(int fd)
+{
+    static const int plain[] = {
+        SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap),
+        SCMP_SYS(mremap), SCMP_SYS(madvise), SCMP_SYS(rt_sigreturn),
+    };
+    scmp_filter_ctx sc = seccomp_init(SCMP_ACT_KILL_PROCESS);
+    int rc;
+
+    if (!sc)
+        return ST_NOMEM;
+    rc = seccomp_rule_add(sc, SCMP_ACT_ALLOW, SCMP_SYS(read), 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fd));
+    if (rc == 0)
+        rc = seccomp_rule_add(sc, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fd));
+    for (size_t i = 0; rc == 0 && i < sizeof plain / sizeof plain[0]; i++)
+        rc = seccomp_rule_add(sc, SCMP_ACT_ALLOW, plain[i], 0);
+    if (rc == 0)
+        rc = seccomp_load(sc);
+    seccomp_release(sc);
+    return rc == 0 ? ST_OK : ST_IO;
+}
+
+/* Makes the context, the platform and the identity; reports failures on stderr (still open). */
+static int start(enclave *e, const char *secret_path, const char *sealed_dir)
+{
+    uint8_t seed[32], ser[65], addr[20];
+    char addr_hex[LEDGER_ADDR_STRLEN], meas_hex[2 * 32 + 3];
+    secp256k1_pubkey pk;
+    size_t ser_len = sizeof ser;
+    bool created;
+    int rc;
+
+    e->ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+    if (!e->ctx)
+        return ST_NOMEM;
+    rc = enc_platform_random(seed, sizeof seed);
+    if (rc == ST_OK && !secp256k1_context_randomize(e->ctx, seed))
+        rc = ST_CRYPTO;
+    explicit_bzero(seed, sizeof seed);
+    if (rc != ST_OK) {
+        fprintf(stderr, "conclave-enclave: cannot randomize the secp256k1 context: %s\n", st_str(rc));
+        return rc;
+    }
+    rc = enc_platform_load(&e->platform, secret_path);
+    if (rc != ST_OK) {
+        fprintf(stderr, "conclave-enclave: cannot load the platform (secret %s): %s\n", secret_path, st_str(rc));
+        return rc;
+    }
+    rc = enc_seal_identity(e->ctx, e->key, &created, &e->platform, sealed_dir);
+    if (rc != ST_OK) {
+        fprintf(stderr, "conclave-enclave: cannot %s the identity key in %s: %s\n",
+                rc == ST_CRYPTO ? "unseal" : "load or seal", sealed_dir, st_str(rc));
+        return rc;
+    }
+    if (!secp256k1_ec_pubkey_create(e->ctx, &pk, e->key)
+        || !secp256k1_ec_pubkey_serialize(e->ctx, ser, &ser_len, &pk, SECP256K1_EC_UNCOMPRESSED))
+        return ST_CRYPTO;
+    memcpy(e->pub, ser + 1, 64);
+    ledger_sig_pubkey_address(addr, e->pub);
+    ledger_addr_format(addr_hex, addr);
+    ledger_hex_encode(meas_hex, e->platform.measurement, 32);
+    fprintf(stderr, "conclave-enclave: %s identity %s, measurement %s\n",
+            created ? "sealed a new" : "unsealed its", addr_hex, meas_hex);
+    return ST_OK;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "fd", required_argument, NULL, 'f' },
+        { "platform-secret", required_argument, NULL, 's' },
+        { "sealed-dir", required_argument, NULL, 'd' },
+        { "test-forbidden-syscall", no_argument, NULL, 'T' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    enclave e = { .ctx = NULL, .fd = -1 };
+    const char *secret_path = NULL, *sealed_dir = NULL;
+    bool forbidden = false;
+    char *end;
+    long fd;
+    int c, rc;
+
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            errno = 0;
+            fd = strtol(optarg, &end, 10);
+            if (errno || end == optarg || *end || fd < 0 || fd > INT_MAX) {
+                fprintf(stderr, "conclave-enclave: --fd needs a descriptor number, not '%s'\n", optarg);
+                return ENC_EXIT_USAGE;
+            }
+            e.fd = (int)fd;
+            break;
+        case 's': secret_path = optarg; break;
+        case 'd': sealed_dir = optarg; break;
+        case 'T': forbidden = true; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return ENC_EXIT_USAGE;
+        }
+    }
+    if (optind != argc || e.fd < 0 || !secret_path || !sealed_dir) {
+        usage(stderr);
+        return ENC_EXIT_USAGE;
+    }
+    if (fcntl(e.fd, F_GETFD) < 0) {
+        fprintf(stderr, "conclave-enclave: fd %d is not open\n", e.fd);
+        return ENC_EXIT_USAGE;
+    }
+    rc = start(&e, secret_path, sealed_dir);
+    if (rc != ST_OK)
+        finish(&e, NULL, rc);
+    if ((e.fd > 0 && close_range(0, (unsigned)e.fd - 1, 0) != 0)
+        || close_range((unsigned)e.fd + 1, ~0u, 0) != 0)
+        finish(&e, NULL, ST_IO);
+    rc = confine(e.fd);
+    if (rc != ST_OK)
+        finish(&e, NULL, rc);
+    if (forbidden && open("/etc/hostname", O_RDONLY) >= 0)  /* must not return: SIGSYS */
+        finish(&e, NULL, ST_UNAUTHORIZED);
+    serve(&e);
+}
