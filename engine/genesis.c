@@ -175,6 +175,10 @@ static int canonicalize(eng_genesis *g)
         || !cJSON_AddNumberToObject(staking, "unbondingSecs", (double)sp->unbonding_period)
         || !cJSON_AddNumberToObject(staking, "withdrawGraceSecs", (double)sp->withdraw_grace))
         goto out;
+    cJSON *compute = cJSON_AddObjectToObject(root, "compute");
+    if (!compute || !cJSON_AddNumberToObject(compute, "challengeSecs", (double)g->compute.challenge_secs)
+        || !cJSON_AddNumberToObject(compute, "heartbeatSecs", (double)g->compute.heartbeat_secs))
+        goto out;
     for (size_t i = 0; i < g->n_accounts; i++) {
         char addr[LEDGER_ADDR_STRLEN];
         cJSON *entry = cJSON_CreateObject();
@@ -224,6 +228,26 @@ static int parse_staking(eng_staking_params *sp, char *err, size_t errlen, const
     return ST_OK;
 }
 
+static int parse_compute(eng_compute_params *cp, char *err, size_t errlen, const cJSON *obj)
+{
+    if (!cJSON_IsObject(obj))
+        return fail(err, errlen, "genesis: %s must be an object", "compute");
+    const cJSON *field;
+    cJSON_ArrayForEach(field, obj) {
+        const char *k = field->string;
+        bool ok;
+        if (strcmp(k, "heartbeatSecs") == 0)
+            ok = parse_u53(field, &cp->heartbeat_secs) == ST_OK && cp->heartbeat_secs > 0;
+        else if (strcmp(k, "challengeSecs") == 0)
+            ok = parse_u53(field, &cp->challenge_secs) == ST_OK;
+        else
+            return fail(err, errlen, "genesis: unknown key \"compute.%s\"", k);
+        if (!ok)
+            return fail(err, errlen, "genesis: compute.%s is out of range", k);
+    }
+    return ST_OK;
+}
+
 int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json, size_t len)
 {
     memset(g, 0, sizeof *g);
@@ -235,6 +259,8 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
     g->staking.unbonding_period = 7 * 86400;
     g->staking.withdraw_grace = 7 * 86400;
     g->epoch_length = 3600;
+    g->compute.heartbeat_secs = 600;
+    g->compute.challenge_secs = 86400;
     int rc = ST_INVALID;
     cJSON *root = cJSON_ParseWithLength(json, len);
     if (!cJSON_IsObject(root)) {
@@ -245,7 +271,7 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
     cJSON_ArrayForEach(field, root) {
         const char *k = field->string;
         if (strcmp(k, "chainId") && strcmp(k, "time") && strcmp(k, "treasury") && strcmp(k, "accounts")
-            && strcmp(k, "epochSecs") && strcmp(k, "staking")) {
+            && strcmp(k, "epochSecs") && strcmp(k, "staking") && strcmp(k, "compute")) {
             rc = fail(err, errlen, "genesis: unknown key \"%s\"", k);
             goto out;
         }
@@ -271,6 +297,13 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
     const cJSON *staking = cJSON_GetObjectItemCaseSensitive(root, "staking");
     if (staking && (rc = parse_staking(&g->staking, err, errlen, staking)) != ST_OK)
         goto out;
+    const cJSON *compute = cJSON_GetObjectItemCaseSensitive(root, "compute");
+    if (compute && (rc = parse_compute(&g->compute, err, errlen, compute)) != ST_OK)
+        goto out;
+    if (g->compute.heartbeat_secs > g->epoch_length) {
+        rc = fail(err, errlen, "genesis: %s must not exceed epochSecs", "compute.heartbeatSecs");
+        goto out;
+    }
     const cJSON *accounts = cJSON_GetObjectItemCaseSensitive(root, "accounts");
     if (accounts && (rc = parse_accounts(g, err, errlen, accounts)) != ST_OK)
         goto out;

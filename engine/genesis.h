@@ -33,6 +33,13 @@ typedef struct eng_staking_params {
                                      * pool's workers unbond at the next epoch close [7 days] */
 } eng_staking_params;
 
+/* Compute providers and payment channels ("compute" object; optional keys, defaults in brackets). */
+typedef struct eng_compute_params {
+    uint64_t heartbeat_secs;        /* "heartbeatSecs": one heartbeat slot; uptime counts slots [600] */
+    uint64_t challenge_secs;        /* "challengeSecs": from ChannelClose until the deposit returns,
+                                     * during which the worker may still redeem [1 day] */
+} eng_compute_params;
+
 typedef struct eng_genesis {
     uint64_t chain_id;
     uint64_t time;              /* genesis block time, seconds since the Unix epoch */
@@ -41,12 +48,13 @@ typedef struct eng_genesis {
     size_t n_accounts;
     uint64_t epoch_length;          /* "epochSecs": seconds per epoch [3600] */
     eng_staking_params staking;
+    eng_compute_params compute;
     char *canonical;            /* canonical JSON of the document (owned) */
 } eng_genesis;
 
 /* Parses a genesis document of len bytes. Keys: "chainId" (number, 1..2^53-1), "time" (number,
  * seconds), "treasury" (amount string), "accounts" ([{"address", "balance"}], no duplicates),
- * "epochSecs" (number), "staking" (see eng_staking_params).
+ * "epochSecs" (number), "staking" (see eng_staking_params), "compute" (see eng_compute_params).
  * Returns: ST_OK; ST_INVALID with err naming the problem; ST_NOMEM.
  * Out: g (release with eng_genesis_clear, after a failure too). */
 int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json, size_t len)

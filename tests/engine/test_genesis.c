@@ -63,6 +63,8 @@ ParameterizedTestParameters(engine_genesis, refuses_malformed_documents)
         { "{\"chainId\":1,\"time\":0,\"staking\":{\"maxWorkersPerPool\":0}}", "maxWorkersPerPool" },
         { "{\"chainId\":1,\"time\":0,\"staking\":{\"minContribution\":\"0\"}}", "minContribution" },
         { "{\"chainId\":1,\"time\":0,\"staking\":{\"speed\":1}}", "unknown key \"staking.speed\"" },
+        { "{\"chainId\":1,\"time\":0,\"compute\":{\"heartbeatSecs\":0}}", "heartbeatSecs" },
+        { "{\"chainId\":1,\"time\":0,\"epochSecs\":60,\"compute\":{\"heartbeatSecs\":61}}", "heartbeatSecs" },
         { "{\"chainId\":1,\"time\":0,\"treasury\":5}", "treasury" },
         { "{\"chainId\":1,\"time\":0,\"accounts\":[{\"address\":\"0x12\",\"balance\":\"1\"}]}", "address" },
         { "{\"chainId\":1,\"time\":0,\"accounts\":[{\"address\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\","
@@ -97,7 +99,8 @@ Test(engine_genesis, canonical_form_normalises_case_and_order)
                      "{\"accounts\":[{\"address\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\",\"balance\":\"7\"}],"
                      "\"chainId\":9,\"time\":5,\"treasury\":\"0\",\"epochSecs\":3600,\"staking\":{"
                      "\"commissionNoticeSecs\":604800,\"maxWorkersPerPool\":32,\"minContribution\":\"1000000000000000000\","
-                     "\"minWithdrawal\":\"10000000000000000\",\"unbondingSecs\":604800,\"withdrawGraceSecs\":604800}}",
+                     "\"minWithdrawal\":\"10000000000000000\",\"unbondingSecs\":604800,\"withdrawGraceSecs\":604800},"
+                     "\"compute\":{\"challengeSecs\":86400,\"heartbeatSecs\":600}}",
                      "canonical text with the defaults spelled out");
     eng_genesis_clear(&g);
 }
