@@ -206,17 +206,30 @@ static int apply_worker_slash(eng_apply *a)
     return rc;
 }
 
+/* System: time-driven work, at the start of a block: stake released and queues paid, epoch close,
+ * channel deposits returned after their challenge period. */
+static int apply_tick(eng_apply *a)
+{
+    int rc = eng_staking_tick(a);
+    return rc == ST_OK ? eng_compute_tick(a) : rc;
+}
+
 /* Sorted by type name. */
 static const eng_handler handlers[] = {
+    { .type = "ChannelClose", .apply = eng_apply_channel_close },
+    { .type = "ChannelOpen", .check = eng_check_channel_amount, .apply = eng_apply_channel_open },
+    { .type = "ChannelTopUp", .check = eng_check_channel_amount, .apply = eng_apply_channel_top_up },
     { .type = "Claim", .apply = eng_apply_claim },
     { .type = "Contribute", .check = eng_check_positive_amount, .apply = eng_apply_contribute },
     { .type = "Genesis", .system = true, .apply = apply_genesis },
+    { .type = "Heartbeat", .apply = eng_apply_heartbeat },
     { .type = "Mint", .system = true, .apply = apply_mint },
     { .type = "PoolCreate", .check = eng_check_commission, .apply = eng_apply_pool_create },
     { .type = "PoolReward", .system = true, .apply = apply_pool_reward },
     { .type = "PoolSetCommission", .check = eng_check_commission, .apply = eng_apply_pool_set_commission },
-    { .type = "Tick", .system = true, .apply = eng_apply_tick },
+    { .type = "Tick", .system = true, .apply = apply_tick },
     { .type = "Transfer", .check = check_transfer, .apply = apply_transfer },
+    { .type = "VoucherRedeem", .apply = eng_apply_voucher_redeem },
     { .type = "Withdraw", .check = eng_check_positive_amount, .apply = eng_apply_withdraw },
     { .type = "WorkerAdd", .apply = eng_apply_worker_add },
     { .type = "WorkerBond", .check = eng_check_positive_amount, .apply = eng_apply_worker_bond },

@@ -247,7 +247,7 @@ static int produce_one(eng *e)
     uint64_t now = eng_clock_now(&e->clock);
     /* time-driven staking work (released stake, epoch close) runs first, as a system transaction */
     eng_item *tick = NULL;
-    if (eng_staking_due(e, now)) {
+    if (eng_staking_due(e, now) || eng_compute_due(e, now)) {
         cJSON *msg = cJSON_CreateObject();
         tick = msg ? eng_item_system("Tick", msg) : NULL;
         cJSON_Delete(msg);
@@ -304,7 +304,8 @@ static void produce_cb(evutil_socket_t fd, short what, void *arg)
 static void idle_cb(evutil_socket_t fd, short what, void *arg)
 {
     eng *e = arg;
-    if (!e->queue_head && eng_staking_due(e, eng_clock_now(&e->clock)))
+    uint64_t now = eng_clock_now(&e->clock);
+    if (!e->queue_head && (eng_staking_due(e, now) || eng_compute_due(e, now)))
         event_active(e->produce_ev, 0, 0);
 }
 
@@ -380,7 +381,7 @@ int eng_advance_time(eng *e, uint64_t secs, uint64_t *now)
     snprintf(text, sizeof text, "%llu", (unsigned long long)*now);
     rc = ledger_meta_set(e->ledger, "clock.manual", text);
     /* what the new time makes due is done in a block of its own right away */
-    if (rc == ST_OK && e->produce_ev && eng_staking_due(e, *now))
+    if (rc == ST_OK && e->produce_ev && (eng_staking_due(e, *now) || eng_compute_due(e, *now)))
         event_active(e->produce_ev, 0, 0);
     return rc;
 }

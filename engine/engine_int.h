@@ -81,10 +81,23 @@ int eng_apply_worker_unbond(eng_apply *a);
 int eng_apply_contribute(eng_apply *a);
 int eng_apply_withdraw(eng_apply *a);
 int eng_apply_claim(eng_apply *a);
-int eng_apply_tick(eng_apply *a);
+int eng_staking_tick(eng_apply *a);
 int eng_staking_reward(eng_apply *a, uint64_t pool, const ledger_account *from, const mpz_t amount);
 int eng_staking_slash(eng_apply *a, const uint8_t worker[20], uint32_t ppm);
 bool eng_staking_due(eng *e, uint64_t now);
+
+/* Compute (engine/compute.c): epochs, heartbeats, payment channels and vouchers, and the tick part
+ * that returns the deposits of channels whose challenge period is over. */
+uint64_t eng_epoch_of(const eng *e, uint64_t t);
+uint64_t eng_epoch_start(const eng *e, uint64_t epoch);
+int eng_check_channel_amount(eng *e, const ledger_tx *tx, char *err, size_t errlen);
+int eng_apply_heartbeat(eng_apply *a);
+int eng_apply_channel_open(eng_apply *a);
+int eng_apply_channel_top_up(eng_apply *a);
+int eng_apply_channel_close(eng_apply *a);
+int eng_apply_voucher_redeem(eng_apply *a);
+bool eng_compute_due(eng *e, uint64_t now);
+int eng_compute_tick(eng_apply *a);
 
 /* Applies items (a NULL-terminated list in order) as one block at time (raised to the parent's time
  * if earlier), filling each item's outcome. A block is written only if at least one item applied.

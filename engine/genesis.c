@@ -300,6 +300,9 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
     const cJSON *compute = cJSON_GetObjectItemCaseSensitive(root, "compute");
     if (compute && (rc = parse_compute(&g->compute, err, errlen, compute)) != ST_OK)
         goto out;
+    /* the default slot never exceeds a short epoch */
+    if (!cJSON_GetObjectItemCaseSensitive(compute, "heartbeatSecs") && g->compute.heartbeat_secs > g->epoch_length)
+        g->compute.heartbeat_secs = g->epoch_length;
     if (g->compute.heartbeat_secs > g->epoch_length) {
         rc = fail(err, errlen, "genesis: %s must not exceed epochSecs", "compute.heartbeatSecs");
         goto out;

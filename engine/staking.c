@@ -756,11 +756,6 @@ out:
 
 /* ---- the block-start tick ---- */
 
-static uint64_t epoch_of(const eng *e, uint64_t t)
-{
-    return t > e->genesis.time ? (t - e->genesis.time) / e->genesis.epoch_length : 0;
-}
-
 static int last_epoch(eng *e, uint64_t *epoch)
 {
     char *text = NULL;
@@ -777,7 +772,7 @@ bool eng_staking_due(eng *e, uint64_t now)
     unsigned n = 0;
     uint64_t epoch = 0;
     bool due = (ledger_unbonding_due(e->ledger, now, &u, 1, &n) == ST_OK && n > 0)
-               || (last_epoch(e, &epoch) == ST_OK && epoch_of(e, now) > epoch);
+               || (last_epoch(e, &epoch) == ST_OK && eng_epoch_of(e, now) > epoch);
     ledger_unbonding_clear(&u);
     return due;
 }
@@ -858,11 +853,11 @@ out:
     return rc;
 }
 
-int eng_apply_tick(eng_apply *a)
+int eng_staking_tick(eng_apply *a)
 {
     eng *e = a->e;
     int rc = release_unbonded(a);
-    uint64_t last, now_epoch = epoch_of(e, a->time);
+    uint64_t last, now_epoch = eng_epoch_of(e, a->time);
     if (rc == ST_OK)
         rc = last_epoch(e, &last);
     if (rc != ST_OK || now_epoch <= last)

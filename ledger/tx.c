@@ -142,12 +142,18 @@ static int parse_message(ledger_tx *tx, char *err, size_t errlen, const cJSON *m
     return ST_OK;
 }
 
-static void compute_digest(ledger_tx *tx, uint64_t chain_id)
+void ledger_tx_digest(uint8_t out[32], const ledger_eip712_type *type, const ledger_eip712_value *values,
+                      uint64_t chain_id)
 {
     uint8_t domain[32], sh[32];
-    ledger_eip712_struct_hash(sh, tx->type, tx->v);
+    ledger_eip712_struct_hash(sh, type, values);
     domain_separator(domain, chain_id);
-    ledger_eip712_digest(tx->digest, domain, sh);
+    ledger_eip712_digest(out, domain, sh);
+}
+
+static void compute_digest(ledger_tx *tx, uint64_t chain_id)
+{
+    ledger_tx_digest(tx->digest, tx->type, tx->v, chain_id);
 }
 
 /* With digest and sig set: recovers the signer and derives the id. */

@@ -56,6 +56,11 @@ int ledger_tx_get_address(const ledger_tx *tx, const char *member, uint8_t out[2
 int ledger_tx_get_bytes(const ledger_tx *tx, const char *member, const uint8_t **data, size_t *len)
     WARN_UNUSED NONNULL(1, 2, 3, 4);
 
+/* The EIP-712 digest of a typed message (values in member order) under the Conclave domain of
+ * chain_id: what a signature over it signs (e.g. a client's off-ledger Voucher). */
+void ledger_tx_digest(uint8_t out[32], const ledger_eip712_type *type, const ledger_eip712_value *values,
+                      uint64_t chain_id) NONNULL(1, 2, 3);
+
 /* Releases member data; tx is left zeroed. Accepts NULL. */
 void ledger_tx_clear(ledger_tx *tx);
 

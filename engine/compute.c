@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+/* compute.c: what compute providers and their clients do between settlements. Workers send a
+ * Heartbeat per slot of an epoch (uptime is the share of slots they were seen in; the score is
+ * their performance). Clients open payment channels toward a worker with a deposit held in their
+ * escrow, top them up and close them (after a challenge period the unspent deposit comes back);
+ * they pay by signing off-ledger Vouchers for a growing cumulative amount, which the worker redeems:
+ * a voucher can never be paid twice, since only a higher cumulative amount redeems anything, and
+ * epoch settlement pays what was redeemed, capped by the deposit. */
+#include "engine/engine_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "ledger/amount.h"
+#include "ledger/compute.h"
+#include "ledger/hex.h"
+#include "ledger/sig.h"
+#include "ledger/stakes.h"
+
+#define DUE_BATCH 64
+
+PRINTF_LIKE(3, 4)
+static int fail(eng_apply *a, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->err, sizeof a->err, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+uint64_t eng_epoch_of(const eng *e, uint64_t t)
+{
+    return t > e->genesis.time ? (t - e->genesis.time) / e->genesis.epoch_length : 0;
+}
+
+uint64_t eng_epoch_start(const eng *e, uint64_t epoch)
+{
+    return e->genesis.time + epoch * e->genesis.epoch_length;
+}
+
+static cJSON *channel_event(eng_apply *a, const char *type, uint64_t channel)
+{
+    cJSON *ev = eng_event(a, type);
+    if (ev && !cJSON_AddNumberToObject(ev, "channel", (double)channel))
+        return NULL;
+    return ev;
+}
+
+int eng_apply_heartbeat(eng_apply *a)
+{
+    const ledger_tx *tx = &a->item->tx;
+    uint64_t epoch, score, now_epoch = eng_epoch_of(a->e, a->time);
+    ledger_worker w;
+    ledger_worker_init(&w);
+    int rc = ledger_tx_get_u64(tx, "epoch", &epoch);
+    if (rc == ST_OK)
+        rc = ledger_tx_get_u64(tx, "score", &score);
+    if (rc == ST_OK && (rc = ledger_worker_get(a->e->ledger, tx->signer, &w)) == ST_NOTFOUND)
+        rc = fail(a, rc, "the signer is not a registered worker (WorkerAdd it to a pool first)");
+    if (rc == ST_OK && epoch != now_epoch)
+        rc = fail(a, ST_CONFLICT, "a heartbeat for epoch %llu, but the current epoch is %llu", (unsigned long long)epoch,
+                  (unsigned long long)now_epoch);
+    uint64_t slot = (a->time - eng_epoch_start(a->e, now_epoch)) / a->e->genesis.compute.heartbeat_secs;
+    if (rc == ST_OK && (rc = ledger_heartbeat_put(a->e->ledger, tx->signer, epoch, slot, (uint32_t)score)) == ST_CONFLICT)
+        rc = fail(a, rc, "a heartbeat for slot %llu of epoch %llu is already recorded", (unsigned long long)slot,
+                  (unsigned long long)epoch);
+    cJSON *ev = rc == ST_OK ? eng_event(a, "Heartbeat") : NULL;
+    if (rc == ST_OK && (!ev || !eng_event_address(ev, "worker", tx->signer) || !cJSON_AddNumberToObject(ev, "pool", (double)w.pool)
+                        || !cJSON_AddNumberToObject(ev, "epoch", (double)epoch)
+                        || !cJSON_AddNumberToObject(ev, "slot", (double)slot)
+                        || !cJSON_AddNumberToObject(ev, "score", (double)score)))
+        rc = ST_NOMEM;
+    ledger_worker_clear(&w);
+    return rc;
+}
+
+int eng_check_channel_amount(eng *e, const ledger_tx *tx, char *err, size_t errlen)
+{
+    const char *member = ledger_eip712_member_index(tx->type, "deposit") >= 0 ? "deposit" : "amount";
+    mpz_t v;
+    mpz_init(v);
+    int rc = ledger_tx_get_amount(tx, member, v);
+    if (rc == ST_OK && mpz_sgn(v) == 0) {
+        snprintf(err, errlen, "message.%s: must be greater than zero", member);
+        rc = ST_INVALID;
+    }
+    mpz_clear(v);
+    return rc;
+}
+
+/* Moves amount from the client's free balance into its escrow. */
+static int escrow(eng_apply *a, const uint8_t client[20], const mpz_t amount)
+{
+    ledger_account from = ledger_user_account(LEDGER_FREE, client), to = ledger_user_account(LEDGER_ESCROW, client);
+    int rc = ledger_transfer(a->e->ledger, &from, &to, amount, "escrow");
+    if (rc == ST_INSUFFICIENT) {
+        char need[LEDGER_AMOUNT_STRLEN];
+        ledger_amount_format(need, amount);
+        return fail(a, rc, "insufficient balance: %s needed", need);
+    }
+    return rc;
+}
+
+int eng_apply_channel_open(eng_apply *a)
+{
+    const ledger_tx *tx = &a->item->tx;
+    ledger_channel c;
+    ledger_channel_init(&c);
+    ledger_worker w;
+    ledger_worker_init(&w);
+    int rc = ledger_tx_get_address(tx, "worker", c.worker);
+    if (rc == ST_OK)
+        rc = ledger_tx_get_amount(tx, "deposit", c.deposit);
+    if (rc == ST_OK && (rc = ledger_worker_get(a->e->ledger, c.worker, &w)) == ST_NOTFOUND)
+        rc = fail(a, rc, "the worker is not registered in any pool");
+    if (rc == ST_OK && memcmp(c.worker, tx->signer, 20) == 0)
+        rc = fail(a, ST_INVALID, "a worker cannot open a channel to itself");
+    if (rc == ST_OK)
+        rc = escrow(a, tx->signer, c.deposit);
+    if (rc == ST_OK) {
+        memcpy(c.client, tx->signer, 20);
+        c.opened_height = a->height;
+        rc = ledger_channel_insert(a->e->ledger, &c);
+    }
+    cJSON *ev = rc == ST_OK ? channel_event(a, "ChannelOpened", c.id) : NULL;
+    if (rc == ST_OK && (!ev || !eng_event_address(ev, "client", c.client) || !eng_event_address(ev, "worker", c.worker)
+                        || !eng_event_amount(ev, "deposit", c.deposit)))
+        rc = ST_NOMEM;
+    ledger_worker_clear(&w);
+    ledger_channel_clear(&c);
+    return rc;
+}
+
+/* Loads the channel named by the tx; it must be open (not closed). */
+static int load_channel(eng_apply *a, ledger_channel *c)
+{
+    uint64_t id;
+    int rc = ledger_tx_get_u64(&a->item->tx, "channel", &id);
+    if (rc == ST_OK && (rc = ledger_channel_get(a->e->ledger, id, c)) == ST_NOTFOUND)
+        return fail(a, rc, "no channel %llu", (unsigned long long)id);
+    if (rc == ST_OK && c->closed)
+        return fail(a, ST_CONFLICT, "channel %llu is closed", (unsigned long long)id);
+    return rc;
+}
+
+static int require_client(eng_apply *a, const ledger_channel *c)
+{
+    if (memcmp(c->client, a->item->tx.signer, 20) == 0)
+        return ST_OK;
+    return fail(a, ST_UNAUTHORIZED, "only the client of channel %llu may do this", (unsigned long long)c->id);
+}
+
+int eng_apply_channel_top_up(eng_apply *a)
+{
+    ledger_channel c;
+    ledger_channel_init(&c);
+    mpz_t amount;
+    mpz_init(amount);
+    int rc = ledger_tx_get_amount(&a->item->tx, "amount", amount);
+    if (rc == ST_OK)
+        rc = load_channel(a, &c);
+    if (rc == ST_OK)
+        rc = require_client(a, &c);
+    if (rc == ST_OK && c.closing)
+        rc = fail(a, ST_CONFLICT, "channel %llu is closing", (unsigned long long)c.id);
+    if (rc == ST_OK)
+        rc = escrow(a, c.client, amount);
+    if (rc == ST_OK) {
+        mpz_add(c.deposit, c.deposit, amount);
+        rc = ledger_channel_update(a->e->ledger, &c);
+    }
+    cJSON *ev = rc == ST_OK ? channel_event(a, "ChannelToppedUp", c.id) : NULL;
+    if (rc == ST_OK && (!ev || !eng_event_amount(ev, "amount", amount) || !eng_event_amount(ev, "deposit", c.deposit)))
+        rc = ST_NOMEM;
+    mpz_clear(amount);
+    ledger_channel_clear(&c);
+    return rc;
+}
+
+int eng_apply_channel_close(eng_apply *a)
+{
+    ledger_channel c;
+    ledger_channel_init(&c);
+    int rc = load_channel(a, &c);
+    if (rc == ST_OK)
+        rc = require_client(a, &c);
+    if (rc == ST_OK && c.closing)
+        rc = fail(a, ST_CONFLICT, "channel %llu is already closing", (unsigned long long)c.id);
+    if (rc == ST_OK) {
+        c.closing = true;
+        c.close_at = a->time + a->e->genesis.compute.challenge_secs;
+        rc = ledger_channel_update(a->e->ledger, &c);
+    }
+    cJSON *ev = rc == ST_OK ? channel_event(a, "ChannelClosing", c.id) : NULL;
+    if (rc == ST_OK && (!ev || !cJSON_AddNumberToObject(ev, "closeAt", (double)c.close_at)))
+        rc = ST_NOMEM;
+    ledger_channel_clear(&c);
+    return rc;
+}
+
+int eng_apply_voucher_redeem(eng_apply *a)
+{
+    const ledger_tx *tx = &a->item->tx;
+    ledger_channel c;
+    ledger_channel_init(&c);
+    mpz_t cumulative, limit, owed;
+    mpz_inits(cumulative, limit, owed, NULL);
+    const uint8_t *sig;
+    size_t sig_len;
+    char t1[LEDGER_AMOUNT_STRLEN], t2[LEDGER_AMOUNT_STRLEN];
+    int rc = ledger_tx_get_amount(tx, "cumulative", cumulative);
+    if (rc == ST_OK)
+        rc = ledger_tx_get_bytes(tx, "voucherSig", &sig, &sig_len);
+    if (rc == ST_OK)
+        rc = load_channel(a, &c);
+    if (rc != ST_OK)
+        goto out;
+    if (memcmp(c.worker, tx->signer, 20) != 0) {
+        rc = fail(a, ST_UNAUTHORIZED, "only the worker of channel %llu may redeem its vouchers", (unsigned long long)c.id);
+        goto out;
+    }
+    /* the client signed Voucher{channel, cumulative} under this chain's domain */
+    const ledger_eip712_type *voucher = ledger_tx_type_find("Voucher");
+    ledger_eip712_value v[2] = { 0 };
+    uint8_t digest[32], signer[20];
+    if (!voucher || ledger_eip712_value_set_u64(&v[0], "uint64", c.id) != ST_OK) {
+        rc = ST_INVALID;
+        goto out;
+    }
+    ledger_amount_to_word(v[1].word, cumulative);
+    ledger_tx_digest(digest, voucher, v, eng_chain_id(a->e));
+    if (sig_len != 65 || ledger_sig_recover(signer, digest, sig) != ST_OK || memcmp(signer, c.client, 20) != 0) {
+        rc = fail(a, ST_CRYPTO, "voucherSig: not the client's signature of Voucher{channel %llu, cumulative %s}",
+                  (unsigned long long)c.id, (ledger_amount_format(t1, cumulative), t1));
+        goto out;
+    }
+    if (mpz_cmp(cumulative, c.redeemed) <= 0) {
+        rc = fail(a, ST_CONFLICT, "a voucher for a cumulative %s is already redeemed; this one adds nothing",
+                  (ledger_amount_format(t1, c.redeemed), t1));
+        goto out;
+    }
+    mpz_add(limit, c.paid, c.deposit);
+    if (mpz_cmp(cumulative, limit) > 0) {
+        rc = fail(a, ST_INSUFFICIENT, "the voucher's cumulative %s exceeds what the channel ever held (%s)",
+                  (ledger_amount_format(t1, cumulative), t1), (ledger_amount_format(t2, limit), t2));
+        goto out;
+    }
+    mpz_set(c.redeemed, cumulative);
+    mpz_sub(owed, c.redeemed, c.paid);
+    rc = ledger_channel_update(a->e->ledger, &c);
+    cJSON *ev = rc == ST_OK ? channel_event(a, "VoucherRedeemed", c.id) : NULL;
+    if (rc == ST_OK && (!ev || !eng_event_amount(ev, "cumulative", cumulative) || !eng_event_amount(ev, "owed", owed)))
+        rc = ST_NOMEM;
+out:
+    mpz_clears(cumulative, limit, owed, NULL);
+    ledger_channel_clear(&c);
+    return rc;
+}
+
+bool eng_compute_due(eng *e, uint64_t now)
+{
+    uint64_t id;
+    unsigned n = 0;
+    return ledger_channel_due(e->ledger, now, &id, 1, &n) == ST_OK && n > 0;
+}
+
+/* Closes every channel whose challenge period is over and whose vouchers are all paid: the unspent
+ * deposit goes back from escrow to the client's free balance. */
+int eng_compute_tick(eng_apply *a)
+{
+    uint64_t ids[DUE_BATCH];
+    unsigned n = 0;
+    ledger_channel c;
+    ledger_channel_init(&c);
+    int rc;
+    do {
+        rc = ledger_channel_due(a->e->ledger, a->time, ids, DUE_BATCH, &n);
+        for (unsigned i = 0; i < n && rc == ST_OK; i++) {
+            if ((rc = ledger_channel_get(a->e->ledger, ids[i], &c)) != ST_OK)
+                break;
+            ledger_account from = ledger_user_account(LEDGER_ESCROW, c.client), to = ledger_user_account(LEDGER_FREE, c.client);
+            if (mpz_sgn(c.deposit) > 0 && (rc = ledger_transfer(a->e->ledger, &from, &to, c.deposit, "refund")) != ST_OK)
+                break;
+            cJSON *ev = channel_event(a, "ChannelClosed", c.id);
+            if (!ev || !eng_event_address(ev, "client", c.client) || !eng_event_amount(ev, "refunded", c.deposit)) {
+                rc = ST_NOMEM;
+                break;
+            }
+            mpz_set_ui(c.deposit, 0);
+            c.closed = true;
+            rc = ledger_channel_update(a->e->ledger, &c);
+        }
+    } while (rc == ST_OK && n == DUE_BATCH);
+    ledger_channel_clear(&c);
+    return rc;
+}

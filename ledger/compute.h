@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* compute.h: storage of what compute providers and their clients write (schema 003): heartbeats by
+ * worker, epoch and slot, and client -> worker payment channels. Rows only: the rules live in
+ * engine/compute.c. Writes must happen inside a block. Layer: ledger. */
+#ifndef LEDGER_COMPUTE_H
+#define LEDGER_COMPUTE_H
+
+#include <gmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "ledger/ledger.h"
+#include "ledger/status.h"
+
+typedef struct ledger_channel {
+    uint64_t id;
+    uint8_t client[20];
+    uint8_t worker[20];
+    mpz_t deposit;                    /* escrow still held for the channel */
+    mpz_t redeemed;                   /* highest cumulative voucher redeemed */
+    mpz_t paid;                       /* settled out of the deposit */
+    bool closing;                     /* the client closed it; close_at is set */
+    uint64_t close_at;                /* end of the challenge period, seconds */
+    bool closed;                      /* deposit returned; nothing more happens */
+    uint64_t opened_height;
+} ledger_channel;
+
+void ledger_channel_init(ledger_channel *c);
+void ledger_channel_clear(ledger_channel *c);
+/* insert assigns c->id (1, 2, ...). get: ST_NOTFOUND if absent. */
+int ledger_channel_insert(ledger *l, ledger_channel *c) WARN_UNUSED NONNULL(1, 2);
+int ledger_channel_get(ledger *l, uint64_t id, ledger_channel *c) WARN_UNUSED NONNULL(1, 3);
+int ledger_channel_update(ledger *l, const ledger_channel *c) WARN_UNUSED NONNULL(1, 2);
+/* Up to cap ids of open channels closing at or before t whose vouchers are all paid. */
+int ledger_channel_due(ledger *l, uint64_t t, uint64_t *ids, unsigned cap, unsigned *n) WARN_UNUSED NONNULL(1, 3, 5);
+/* Up to limit channel ids of an address (as client or as worker) after cursor, by id. */
+int ledger_channel_list(ledger *l, const uint8_t address[20], uint64_t cursor, unsigned limit, uint64_t *ids,
+                        unsigned *n, bool *more) WARN_UNUSED NONNULL(1, 2, 5, 6, 7);
+
+/* Records a heartbeat. Returns: ST_OK; ST_CONFLICT if the worker already has one in that slot. */
+int ledger_heartbeat_put(ledger *l, const uint8_t worker[20], uint64_t epoch, uint64_t slot, uint32_t score)
+    WARN_UNUSED NONNULL(1, 2);
+/* A worker's heartbeats in an epoch: how many slots, and the sum of their scores. */
+int ledger_heartbeat_summary(ledger *l, const uint8_t worker[20], uint64_t epoch, uint64_t *slots, uint64_t *score_sum)
+    WARN_UNUSED NONNULL(1, 2, 4, 5);
+
+#endif
