@@ -36,7 +36,7 @@ void eng_dev_key(uint8_t key[32], unsigned i)
         memset(key, 0, 32);
 }
 
-char *eng_genesis_dev_json(void)
+char *eng_genesis_dev_json(const uint8_t *platform, const uint8_t *measurement)
 {
     cJSON *root = cJSON_CreateObject(), *accounts = cJSON_CreateArray();
     char *text = NULL;
@@ -48,6 +48,25 @@ char *eng_genesis_dev_json(void)
         || !cJSON_AddNumberToObject(root, "time", DEV_GENESIS_TIME)
         || !cJSON_AddStringToObject(root, "treasury", DEV_TREASURY))
         goto out;
+    if (platform || measurement) {
+        cJSON *enclave = cJSON_AddObjectToObject(root, "enclave"), *list = NULL;
+        char hex[67];
+        if (!enclave)
+            goto out;
+        if (platform) {
+            ledger_addr_format(hex, platform);
+            if (!cJSON_AddStringToObject(enclave, "platform", hex))
+                goto out;
+        }
+        if (measurement) {
+            ledger_hex_encode(hex, measurement, 32);
+            cJSON *m = cJSON_CreateString(hex);
+            if (!(list = cJSON_AddArrayToObject(enclave, "measurements")) || !m || !cJSON_AddItemToArray(list, m)) {
+                cJSON_Delete(m);
+                goto out;
+            }
+        }
+    }
     for (unsigned i = 0; i < ENG_DEV_ACCOUNTS; i++) {
         uint8_t key[32], addr[20];
         char addr_text[LEDGER_ADDR_STRLEN];
@@ -146,6 +165,52 @@ static int parse_accounts(eng_genesis *g, char *err, size_t errlen, const cJSON 
     return find_duplicate(g, err, errlen);
 }
 
+static int canonical_rewards(cJSON *root, const enc_reward_params *rp)
+{
+    char buf[LEDGER_AMOUNT_STRLEN];
+    ledger_amount_format(buf, rp->budget_per_epoch);
+    cJSON *r = cJSON_AddObjectToObject(root, "rewards"), *conf = NULL;
+    if (!r || !cJSON_AddStringToObject(r, "budgetPerEpoch", buf)
+        || !(conf = cJSON_AddArrayToObject(r, "confPpm"))
+        || !cJSON_AddNumberToObject(r, "decayPeriodSecs", (double)rp->decay_period)
+        || !cJSON_AddNumberToObject(r, "decayPpm", rp->decay_ppm) || !cJSON_AddNumberToObject(r, "feePpm", rp->fee_ppm)
+        || !cJSON_AddNumberToObject(r, "rePpm", rp->re_ppm) || !cJSON_AddNumberToObject(r, "rigKPpm", rp->rig_k_ppm)
+        || !cJSON_AddNumberToObject(r, "slashPpm", rp->slash_ppm)
+        || !cJSON_AddNumberToObject(r, "treasuryPpm", rp->treasury_ppm)
+        || !cJSON_AddNumberToObject(r, "uptimeThresholdPpm", rp->uptime_threshold_ppm))
+        return ST_NOMEM;
+    for (int i = 0; i < ENC_CONF_LEVELS; i++) {
+        cJSON *n = cJSON_CreateNumber(rp->conf_ppm[i]);
+        if (!n || !cJSON_AddItemToArray(conf, n)) {
+            cJSON_Delete(n);
+            return ST_NOMEM;
+        }
+    }
+    return ST_OK;
+}
+
+static int canonical_enclave(cJSON *root, const eng_enclave_params *ep)
+{
+    cJSON *en = cJSON_AddObjectToObject(root, "enclave"), *list = NULL;
+    char text[67];
+    if (!en || !(list = cJSON_AddArrayToObject(en, "measurements")))
+        return ST_NOMEM;
+    for (unsigned i = 0; i < ep->n_measurements; i++) {
+        ledger_hex_encode(text, ep->measurements[i], 32);
+        cJSON *m = cJSON_CreateString(text);
+        if (!m || !cJSON_AddItemToArray(list, m)) {
+            cJSON_Delete(m);
+            return ST_NOMEM;
+        }
+    }
+    if (ep->has_platform) {
+        ledger_addr_format(text, ep->platform);
+        if (!cJSON_AddStringToObject(en, "platform", text))
+            return ST_NOMEM;
+    }
+    return ST_OK;
+}
+
 /* The canonical form: keys in a fixed order, addresses EIP-55, amounts canonical. */
 static int canonicalize(eng_genesis *g)
 {
@@ -174,6 +239,8 @@ static int canonicalize(eng_genesis *g)
     if (!cJSON_AddStringToObject(staking, "minWithdrawal", buf)
         || !cJSON_AddNumberToObject(staking, "unbondingSecs", (double)sp->unbonding_period)
         || !cJSON_AddNumberToObject(staking, "withdrawGraceSecs", (double)sp->withdraw_grace))
+        goto out;
+    if (canonical_rewards(root, &g->rewards) != ST_OK || canonical_enclave(root, &g->enclave) != ST_OK)
         goto out;
     cJSON *compute = cJSON_AddObjectToObject(root, "compute");
     if (!compute || !cJSON_AddNumberToObject(compute, "challengeSecs", (double)g->compute.challenge_secs)
@@ -248,6 +315,80 @@ static int parse_compute(eng_compute_params *cp, char *err, size_t errlen, const
     return ST_OK;
 }
 
+static int parse_ppm(const cJSON *item, uint32_t *out, uint32_t max)
+{
+    uint64_t v;
+    if (parse_u53(item, &v) != ST_OK || v > max)
+        return ST_INVALID;
+    *out = (uint32_t)v;
+    return ST_OK;
+}
+
+static int parse_rewards(enc_reward_params *rp, char *err, size_t errlen, const cJSON *obj)
+{
+    if (!cJSON_IsObject(obj))
+        return fail(err, errlen, "genesis: %s must be an object", "rewards");
+    const cJSON *field;
+    cJSON_ArrayForEach(field, obj) {
+        const char *k = field->string;
+        bool ok;
+        if (strcmp(k, "budgetPerEpoch") == 0)
+            ok = parse_amount_item(field, rp->budget_per_epoch) == ST_OK;
+        else if (strcmp(k, "decayPeriodSecs") == 0)
+            ok = parse_u53(field, &rp->decay_period) == ST_OK && rp->decay_period > 0;
+        else if (strcmp(k, "decayPpm") == 0)
+            ok = parse_ppm(field, &rp->decay_ppm, 1000000) == ST_OK;
+        else if (strcmp(k, "treasuryPpm") == 0)
+            ok = parse_ppm(field, &rp->treasury_ppm, 1000000) == ST_OK;
+        else if (strcmp(k, "rePpm") == 0)
+            ok = parse_ppm(field, &rp->re_ppm, 100000000) == ST_OK && rp->re_ppm >= 1000000;
+        else if (strcmp(k, "rigKPpm") == 0)
+            ok = parse_ppm(field, &rp->rig_k_ppm, 1000000000) == ST_OK;
+        else if (strcmp(k, "uptimeThresholdPpm") == 0)
+            ok = parse_ppm(field, &rp->uptime_threshold_ppm, 1000000) == ST_OK;
+        else if (strcmp(k, "slashPpm") == 0)
+            ok = parse_ppm(field, &rp->slash_ppm, 1000000) == ST_OK;
+        else if (strcmp(k, "feePpm") == 0)
+            ok = parse_ppm(field, &rp->fee_ppm, 1000000) == ST_OK;
+        else if (strcmp(k, "confPpm") == 0) {
+            ok = cJSON_IsArray(field) && cJSON_GetArraySize(field) == ENC_CONF_LEVELS;
+            for (int i = 0; ok && i < ENC_CONF_LEVELS; i++)
+                ok = parse_ppm(cJSON_GetArrayItem(field, i), &rp->conf_ppm[i], 1000000) == ST_OK;
+        } else
+            return fail(err, errlen, "genesis: unknown key \"rewards.%s\"", k);
+        if (!ok)
+            return fail(err, errlen, "genesis: rewards.%s is out of range", k);
+    }
+    return ST_OK;
+}
+
+static int parse_enclave(eng_enclave_params *ep, char *err, size_t errlen, const cJSON *obj)
+{
+    if (!cJSON_IsObject(obj))
+        return fail(err, errlen, "genesis: %s must be an object", "enclave");
+    const cJSON *field;
+    cJSON_ArrayForEach(field, obj) {
+        const char *k = field->string;
+        if (strcmp(k, "platform") == 0) {
+            if (!cJSON_IsString(field) || ledger_addr_parse(ep->platform, field->valuestring) != ST_OK)
+                return fail(err, errlen, "genesis: %s must be an address", "enclave.platform");
+            ep->has_platform = true;
+        } else if (strcmp(k, "measurements") == 0) {
+            if (!cJSON_IsArray(field) || cJSON_GetArraySize(field) > ENG_MAX_MEASUREMENTS)
+                return fail(err, errlen, "genesis: %s must be a list of at most 16 hashes", "enclave.measurements");
+            const cJSON *m;
+            cJSON_ArrayForEach(m, field) {
+                if (!cJSON_IsString(m) || ledger_hex_decode_exact(ep->measurements[ep->n_measurements], 32, m->valuestring) != ST_OK)
+                    return fail(err, errlen, "genesis: %s must hold 0x-prefixed 32-byte hashes", "enclave.measurements");
+                ep->n_measurements++;
+            }
+        } else {
+            return fail(err, errlen, "genesis: unknown key \"enclave.%s\"", k);
+        }
+    }
+    return ST_OK;
+}
+
 int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json, size_t len)
 {
     memset(g, 0, sizeof *g);
@@ -259,6 +400,18 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
     g->staking.unbonding_period = 7 * 86400;
     g->staking.withdraw_grace = 7 * 86400;
     g->epoch_length = 3600;
+    enc_reward_params *rp = &g->rewards;
+    mpz_init_set_str(rp->budget_per_epoch, "1000000000000000000000", 10); /* 1,000 tokens an epoch */
+    rp->decay_period = 180 * 86400;
+    rp->decay_ppm = 250000;
+    rp->treasury_ppm = 200000;
+    rp->re_ppm = 1500000;
+    rp->rig_k_ppm = 300000;
+    static const uint32_t conf[ENC_CONF_LEVELS] = { 1000000, 1000000, 1000000, 800000, 700000 };
+    memcpy(rp->conf_ppm, conf, sizeof conf);
+    rp->uptime_threshold_ppm = 500000;
+    rp->slash_ppm = 10000;
+    rp->fee_ppm = 50000;
     g->compute.heartbeat_secs = 600;
     g->compute.challenge_secs = 86400;
     int rc = ST_INVALID;
@@ -271,7 +424,8 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
     cJSON_ArrayForEach(field, root) {
         const char *k = field->string;
         if (strcmp(k, "chainId") && strcmp(k, "time") && strcmp(k, "treasury") && strcmp(k, "accounts")
-            && strcmp(k, "epochSecs") && strcmp(k, "staking") && strcmp(k, "compute")) {
+            && strcmp(k, "epochSecs") && strcmp(k, "staking") && strcmp(k, "compute") && strcmp(k, "rewards")
+            && strcmp(k, "enclave")) {
             rc = fail(err, errlen, "genesis: unknown key \"%s\"", k);
             goto out;
         }
@@ -299,6 +453,12 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
         goto out;
     const cJSON *compute = cJSON_GetObjectItemCaseSensitive(root, "compute");
     if (compute && (rc = parse_compute(&g->compute, err, errlen, compute)) != ST_OK)
+        goto out;
+    const cJSON *rewards = cJSON_GetObjectItemCaseSensitive(root, "rewards");
+    if (rewards && (rc = parse_rewards(&g->rewards, err, errlen, rewards)) != ST_OK)
+        goto out;
+    const cJSON *enclave = cJSON_GetObjectItemCaseSensitive(root, "enclave");
+    if (enclave && (rc = parse_enclave(&g->enclave, err, errlen, enclave)) != ST_OK)
         goto out;
     /* the default slot never exceeds a short epoch */
     if (!cJSON_GetObjectItemCaseSensitive(compute, "heartbeatSecs") && g->compute.heartbeat_secs > g->epoch_length)
@@ -335,6 +495,6 @@ void eng_genesis_clear(eng_genesis *g)
         mpz_clear(g->accounts[i].balance);
     free(g->accounts);
     free(g->canonical);
-    mpz_clears(g->treasury, g->staking.min_contribution, g->staking.min_withdrawal, NULL);
+    mpz_clears(g->treasury, g->staking.min_contribution, g->staking.min_withdrawal, g->rewards.budget_per_epoch, NULL);
     memset(g, 0, sizeof *g);
 }

@@ -9,8 +9,10 @@
 #define ENGINE_GENESIS_H
 
 #include <gmp.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "enclave/settle.h"
 #include "ledger/status.h"
 
 #define ENG_DEV_ACCOUNTS 10
@@ -41,6 +43,17 @@ typedef struct eng_compute_params {
                                      * during which the worker may still redeem [1 day] */
 } eng_compute_params;
 
+#define ENG_MAX_MEASUREMENTS 16
+
+/* The enclaves the chain trusts at its start ("enclave" object). */
+typedef struct eng_enclave_params {
+    bool has_platform;
+    uint8_t platform[20];           /* "platform": the platform attestation key's address (the
+                                     * stand-in for the TEE vendor's root of trust) */
+    uint8_t measurements[ENG_MAX_MEASUREMENTS][32]; /* "measurements": the first allowlist */
+    unsigned n_measurements;
+} eng_enclave_params;
+
 typedef struct eng_genesis {
     uint64_t chain_id;
     uint64_t time;              /* genesis block time, seconds since the Unix epoch */
@@ -50,12 +63,17 @@ typedef struct eng_genesis {
     uint64_t epoch_length;          /* "epochSecs": seconds per epoch [3600] */
     eng_staking_params staking;
     eng_compute_params compute;
+    enc_reward_params rewards;      /* "rewards": the settlement formula's parameters (settle.h) */
+    eng_enclave_params enclave;
     char *canonical;            /* canonical JSON of the document (owned) */
 } eng_genesis;
 
 /* Parses a genesis document of len bytes. Keys: "chainId" (number, 1..2^53-1), "time" (number,
  * seconds), "treasury" (amount string), "accounts" ([{"address", "balance"}], no duplicates),
- * "epochSecs" (number), "staking" (see eng_staking_params), "compute" (see eng_compute_params).
+ * "epochSecs" (number), "staking" (see eng_staking_params), "compute" (see eng_compute_params),
+ * "rewards" ({"budgetPerEpoch", "decayPeriodSecs", "decayPpm", "treasuryPpm", "rePpm", "rigKPpm",
+ * "confPpm": [5], "uptimeThresholdPpm", "slashPpm", "feePpm"}), "enclave" ({"platform",
+ * "measurements"}).
  * Returns: ST_OK; ST_INVALID with err naming the problem; ST_NOMEM.
  * Out: g (release with eng_genesis_clear, after a failure too). */
 int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json, size_t len)
@@ -63,8 +81,10 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
 /* Releases g once. Accepts NULL. */
 void eng_genesis_clear(eng_genesis *g);
 
-/* The development genesis as JSON text; caller frees with free(). NULL on out of memory. */
-char *eng_genesis_dev_json(void);
+/* The development genesis as JSON text; caller frees with free(). NULL on out of memory.
+ * platform and measurement (may be NULL) put this machine's simulated platform and enclave binary
+ * in its "enclave" object, so a dev node settles epochs out of the box. */
+char *eng_genesis_dev_json(const uint8_t *platform, const uint8_t *measurement);
 /* The secret key of development account i (0..9), 32 bytes. */
 void eng_dev_key(uint8_t key[32], unsigned i);
 

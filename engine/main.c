@@ -190,7 +190,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "conclaved: cannot read the genesis file %s: %s\n", o.genesis_file, strerror(errno));
         return 1;
     }
-    if (!genesis && o.dev && !(genesis = eng_genesis_dev_json())) {
+    if (!genesis && o.dev && !(genesis = eng_genesis_dev_json(NULL, NULL))) {
         fprintf(stderr, "conclaved: out of memory\n");
         return 1;
     }

@@ -54,7 +54,7 @@ static void setup(void)
     snprintf(dir, sizeof dir, "/tmp/conclave-test-XXXXXX");
     cr_assert_not_null(mkdtemp(dir), "temp dir");
     snprintf(db_path, sizeof db_path, "%s/conclave.db", dir);
-    genesis = eng_genesis_dev_json();
+    genesis = eng_genesis_dev_json(NULL, NULL);
     open_engine();
 }
 

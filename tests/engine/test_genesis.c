@@ -17,7 +17,7 @@ static const char *const hardhat_addresses[ENG_DEV_ACCOUNTS] = {
 
 Test(engine_genesis, dev_genesis_funds_the_ten_well_known_accounts)
 {
-    char *json = eng_genesis_dev_json();
+    char *json = eng_genesis_dev_json(NULL, NULL);
     cr_assert_not_null(json, "dev genesis text");
     eng_genesis g;
     char err[256] = "";
@@ -64,6 +64,10 @@ ParameterizedTestParameters(engine_genesis, refuses_malformed_documents)
         { "{\"chainId\":1,\"time\":0,\"staking\":{\"minContribution\":\"0\"}}", "minContribution" },
         { "{\"chainId\":1,\"time\":0,\"staking\":{\"speed\":1}}", "unknown key \"staking.speed\"" },
         { "{\"chainId\":1,\"time\":0,\"compute\":{\"heartbeatSecs\":0}}", "heartbeatSecs" },
+        { "{\"chainId\":1,\"time\":0,\"rewards\":{\"rePpm\":999999}}", "rewards.rePpm" },
+        { "{\"chainId\":1,\"time\":0,\"rewards\":{\"confPpm\":[1,2,3]}}", "rewards.confPpm" },
+        { "{\"chainId\":1,\"time\":0,\"enclave\":{\"platform\":\"0x12\"}}", "enclave.platform" },
+        { "{\"chainId\":1,\"time\":0,\"enclave\":{\"measurements\":[\"0x12\"]}}", "enclave.measurements" },
         { "{\"chainId\":1,\"time\":0,\"epochSecs\":60,\"compute\":{\"heartbeatSecs\":61}}", "heartbeatSecs" },
         { "{\"chainId\":1,\"time\":0,\"treasury\":5}", "treasury" },
         { "{\"chainId\":1,\"time\":0,\"accounts\":[{\"address\":\"0x12\",\"balance\":\"1\"}]}", "address" },
@@ -100,7 +104,10 @@ Test(engine_genesis, canonical_form_normalises_case_and_order)
                      "\"chainId\":9,\"time\":5,\"treasury\":\"0\",\"epochSecs\":3600,\"staking\":{"
                      "\"commissionNoticeSecs\":604800,\"maxWorkersPerPool\":32,\"minContribution\":\"1000000000000000000\","
                      "\"minWithdrawal\":\"10000000000000000\",\"unbondingSecs\":604800,\"withdrawGraceSecs\":604800},"
-                     "\"compute\":{\"challengeSecs\":86400,\"heartbeatSecs\":600}}",
+                     "\"rewards\":{\"budgetPerEpoch\":\"1000000000000000000000\",\"confPpm\":[1000000,1000000,1000000,"
+                     "800000,700000],\"decayPeriodSecs\":15552000,\"decayPpm\":250000,\"feePpm\":50000,\"rePpm\":1500000,"
+                     "\"rigKPpm\":300000,\"slashPpm\":10000,\"treasuryPpm\":200000,\"uptimeThresholdPpm\":500000},"
+                     "\"enclave\":{\"measurements\":[]},\"compute\":{\"challengeSecs\":86400,\"heartbeatSecs\":600}}",
                      "canonical text with the defaults spelled out");
     eng_genesis_clear(&g);
 }
