@@ -2,6 +2,7 @@
 /* compute.c: rows of heartbeats and payment channels (see compute.h). */
 #include "ledger/ledger_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include "ledger/compute.h"
 
@@ -177,4 +178,185 @@ int ledger_heartbeat_summary(ledger *l, const uint8_t worker[20], uint64_t epoch
     }
     sqlite3_reset(st);
     return rc;
+}
+
+int ledger_channel_owing(ledger *l, uint64_t after, uint64_t *ids, unsigned cap, unsigned *n)
+{
+    static const char sql[] = "SELECT id FROM channels WHERE closed = 0 AND redeemed != paid AND id > ?1 "
+                              "ORDER BY id LIMIT ?2";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_CHANNEL_OWING, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)after);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)cap + 1);
+    bool more;
+    return read_channel_ids(st, cap, ids, n, &more);
+}
+
+int ledger_allowlist_add(ledger *l, const uint8_t measurement[32])
+{
+    ARG_CHECK(l->in_block);
+    static const char sql[] = "INSERT INTO enclave_allowlist(measurement, added_height) VALUES(?1, ?2) "
+                              "ON CONFLICT DO NOTHING";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_ALLOW_ADD, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, measurement, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)l->height);
+    return ledger_step_done(st);
+}
+
+int ledger_allowlist_remove(ledger *l, const uint8_t measurement[32])
+{
+    ARG_CHECK(l->in_block);
+    static const char sql[] = "DELETE FROM enclave_allowlist WHERE measurement = ?1";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_ALLOW_REMOVE, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, measurement, 32, SQLITE_STATIC);
+    return ledger_step_done(st);
+}
+
+int ledger_allowlist_has(ledger *l, const uint8_t measurement[32], bool *has)
+{
+    static const char sql[] = "SELECT 1 FROM enclave_allowlist WHERE measurement = ?1";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_ALLOW_HAS, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, measurement, 32, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    *has = step == SQLITE_ROW;
+    return step == SQLITE_ROW || step == SQLITE_DONE ? ST_OK : ST_DB;
+}
+
+int ledger_enclave_put(ledger *l, const uint8_t address[20], const uint8_t measurement[32], const uint8_t *quote,
+                       size_t quote_len)
+{
+    ARG_CHECK(l->in_block);
+    static const char sql[] = "INSERT INTO enclaves(address, measurement, quote, registered_height) VALUES(?1, ?2, ?3, ?4) "
+                              "ON CONFLICT(address) DO UPDATE SET measurement = excluded.measurement, "
+                              "quote = excluded.quote, registered_height = excluded.registered_height";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_ENCLAVE_PUT, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, address, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, measurement, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, quote, (int)quote_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)l->height);
+    return ledger_step_done(st);
+}
+
+int ledger_enclave_get(ledger *l, const uint8_t address[20], uint8_t *measurement, uint8_t **quote, size_t *quote_len,
+                       uint64_t *height)
+{
+    static const char sql[] = "SELECT measurement, quote, registered_height FROM enclaves WHERE address = ?1";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_ENCLAVE_GET, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, address, 20, SQLITE_STATIC);
+    int step = sqlite3_step(st), rc = ST_OK;
+    if (step == SQLITE_DONE)
+        rc = ST_NOTFOUND;
+    else if (step != SQLITE_ROW || sqlite3_column_bytes(st, 0) != 32)
+        rc = ST_DB;
+    else {
+        if (measurement)
+            memcpy(measurement, sqlite3_column_blob(st, 0), 32);
+        if (height)
+            *height = (uint64_t)sqlite3_column_int64(st, 2);
+        if (quote && quote_len) {
+            *quote_len = (size_t)sqlite3_column_bytes(st, 1);
+            *quote = malloc(*quote_len ? *quote_len : 1);
+            if (!*quote)
+                rc = ST_NOMEM;
+            else if (*quote_len)
+                memcpy(*quote, sqlite3_column_blob(st, 1), *quote_len);
+        }
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_enclave_latest(ledger *l, uint8_t address[20])
+{
+    static const char sql[] = "SELECT address FROM enclaves ORDER BY registered_height DESC, address LIMIT 1";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_ENCLAVE_LATEST, sql);
+    if (!st)
+        return ST_DB;
+    int step = sqlite3_step(st), rc = ST_OK;
+    if (step == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 20)
+        memcpy(address, sqlite3_column_blob(st, 0), 20);
+    else
+        rc = step == SQLITE_DONE ? ST_NOTFOUND : ST_DB;
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_settlement_put(ledger *l, const ledger_settlement *s)
+{
+    ARG_CHECK(l->in_block);
+    static const char sql[] = "INSERT INTO settlements(epoch, height, enclave, input_hash, inputs, report) "
+                              "VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_SETTLEMENT_PUT, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)s->epoch);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)l->height);
+    sqlite3_bind_blob(st, 3, s->enclave, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, s->input_hash, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 5, s->inputs, (int)s->inputs_len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 6, s->report, (int)s->report_len, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    if ((step & 0xff) == SQLITE_CONSTRAINT)
+        return ST_CONFLICT;
+    return step == SQLITE_DONE ? ST_OK : ST_DB;
+}
+
+static uint8_t *copy_blob(sqlite3_stmt *st, int col, size_t *len)
+{
+    *len = (size_t)sqlite3_column_bytes(st, col);
+    uint8_t *out = malloc(*len ? *len : 1);
+    if (out && *len)
+        memcpy(out, sqlite3_column_blob(st, col), *len);
+    return out;
+}
+
+int ledger_settlement_get(ledger *l, uint64_t epoch, ledger_settlement *s)
+{
+    static const char sql[] = "SELECT height, enclave, input_hash, inputs, report FROM settlements WHERE epoch = ?1";
+    memset(s, 0, sizeof *s);
+    sqlite3_stmt *st = ledger_stmt(l, STMT_SETTLEMENT_GET, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)epoch);
+    int step = sqlite3_step(st), rc = ST_OK;
+    if (step == SQLITE_DONE)
+        rc = ST_NOTFOUND;
+    else if (step != SQLITE_ROW || sqlite3_column_bytes(st, 1) != 20 || sqlite3_column_bytes(st, 2) != 32)
+        rc = ST_DB;
+    else {
+        s->epoch = epoch;
+        s->height = (uint64_t)sqlite3_column_int64(st, 0);
+        memcpy(s->enclave, sqlite3_column_blob(st, 1), 20);
+        memcpy(s->input_hash, sqlite3_column_blob(st, 2), 32);
+        s->inputs = copy_blob(st, 3, &s->inputs_len);
+        s->report = copy_blob(st, 4, &s->report_len);
+        if (!s->inputs || !s->report)
+            rc = ST_NOMEM;
+    }
+    sqlite3_reset(st);
+    if (rc != ST_OK)
+        ledger_settlement_clear(s);
+    return rc;
+}
+
+void ledger_settlement_clear(ledger_settlement *s)
+{
+    if (!s)
+        return;
+    free(s->inputs);
+    free(s->report);
+    memset(s, 0, sizeof *s);
 }

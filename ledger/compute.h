@@ -43,4 +43,37 @@ int ledger_heartbeat_put(ledger *l, const uint8_t worker[20], uint64_t epoch, ui
 int ledger_heartbeat_summary(ledger *l, const uint8_t worker[20], uint64_t epoch, uint64_t *slots, uint64_t *score_sum)
     WARN_UNUSED NONNULL(1, 2, 4, 5);
 
+/* Up to cap ids above after of open channels that owe their worker something (redeemed > paid). */
+int ledger_channel_owing(ledger *l, uint64_t after, uint64_t *ids, unsigned cap, unsigned *n) WARN_UNUSED NONNULL(1, 3, 5);
+
+/* The allowlist of enclave measurements. */
+int ledger_allowlist_add(ledger *l, const uint8_t measurement[32]) WARN_UNUSED NONNULL(1, 2);
+int ledger_allowlist_remove(ledger *l, const uint8_t measurement[32]) WARN_UNUSED NONNULL(1, 2);
+int ledger_allowlist_has(ledger *l, const uint8_t measurement[32], bool *has) WARN_UNUSED NONNULL(1, 2, 3);
+
+/* Registered enclaves, by the address of their key. get: ST_NOTFOUND if not registered; out
+ * params may be NULL; *quote (caller frees) and *quote_len. latest: the newest registration. */
+int ledger_enclave_put(ledger *l, const uint8_t address[20], const uint8_t measurement[32], const uint8_t *quote,
+                       size_t quote_len) WARN_UNUSED NONNULL(1, 2, 3, 4);
+int ledger_enclave_get(ledger *l, const uint8_t address[20], uint8_t *measurement, uint8_t **quote, size_t *quote_len,
+                       uint64_t *height) WARN_UNUSED NONNULL(1, 2);
+int ledger_enclave_latest(ledger *l, uint8_t address[20]) WARN_UNUSED NONNULL(1, 2);
+
+/* One settled epoch. Blobs are owned by the struct; release with ledger_settlement_clear. */
+typedef struct ledger_settlement {
+    uint64_t epoch;
+    uint64_t height;                  /* the block that applied it */
+    uint8_t enclave[20];              /* the signer */
+    uint8_t input_hash[32];
+    uint8_t *inputs;                  /* canonical inputs (enclave/settle.h) */
+    size_t inputs_len;
+    uint8_t *report;                  /* canonical signed report */
+    size_t report_len;
+} ledger_settlement;
+
+/* put: ST_CONFLICT if the epoch is settled already (the primary key makes it exactly once). */
+int ledger_settlement_put(ledger *l, const ledger_settlement *s) WARN_UNUSED NONNULL(1, 2);
+int ledger_settlement_get(ledger *l, uint64_t epoch, ledger_settlement *s) WARN_UNUSED NONNULL(1, 3);
+void ledger_settlement_clear(ledger_settlement *s);
+
 #endif

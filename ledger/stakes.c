@@ -508,17 +508,26 @@ int ledger_withdrawal_total(ledger *l, uint64_t pool, mpz_t shares)
 
 /* ---- workers ---- */
 
+static int read_workers(sqlite3_stmt *st, ledger_worker *out, unsigned cap, unsigned *n);
+
+/* The fixed columns of a worker row: address, pool, (bonded), conf_level. */
+static void read_worker(sqlite3_stmt *st, ledger_worker *w)
+{
+    copy_address(w->address, st, 0);
+    w->pool = (uint64_t)sqlite3_column_int64(st, 1);
+    w->conf_level = (uint8_t)sqlite3_column_int(st, 3);
+}
+
 int ledger_worker_get(ledger *l, const uint8_t address[20], ledger_worker *w)
 {
-    static const char sql[] = "SELECT address, pool, bonded FROM workers WHERE address = ?1";
+    static const char sql[] = "SELECT address, pool, bonded, conf_level FROM workers WHERE address = ?1";
     sqlite3_stmt *st = ledger_stmt(l, STMT_WORKER_GET, sql);
     if (!st)
         return ST_DB;
     sqlite3_bind_blob(st, 1, address, 20, SQLITE_STATIC);
     int step = sqlite3_step(st), rc = ST_OK;
     if (step == SQLITE_ROW) {
-        copy_address(w->address, st, 0);
-        w->pool = (uint64_t)sqlite3_column_int64(st, 1);
+        read_worker(st, w);
         rc = ledger_column_mpz(st, 2, w->bonded);
     } else {
         rc = step == SQLITE_DONE ? ST_NOTFOUND : ST_DB;
@@ -530,13 +539,15 @@ int ledger_worker_get(ledger *l, const uint8_t address[20], ledger_worker *w)
 int ledger_worker_put(ledger *l, const ledger_worker *w)
 {
     ARG_CHECK(l->in_block);
-    static const char sql[] = "INSERT INTO workers(address, pool, bonded) VALUES(?1, ?2, ?3) "
-                              "ON CONFLICT(address) DO UPDATE SET pool = excluded.pool, bonded = excluded.bonded";
+    static const char sql[] = "INSERT INTO workers(address, pool, bonded, conf_level) VALUES(?1, ?2, ?3, ?4) "
+                              "ON CONFLICT(address) DO UPDATE SET pool = excluded.pool, bonded = excluded.bonded, "
+                              "conf_level = excluded.conf_level";
     sqlite3_stmt *st = ledger_stmt(l, STMT_WORKER_PUT, sql);
     if (!st)
         return ST_DB;
     sqlite3_bind_blob(st, 1, w->address, 20, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)w->pool);
+    sqlite3_bind_int(st, 4, w->conf_level ? w->conf_level : 1);
     if (ledger_bind_mpz(st, 3, w->bonded) != ST_OK) {
         sqlite3_reset(st);
         return ST_NOMEM;
@@ -560,18 +571,36 @@ int ledger_worker_count(ledger *l, uint64_t pool, unsigned *n)
 
 int ledger_worker_list(ledger *l, uint64_t pool, ledger_worker *out, unsigned cap, unsigned *n)
 {
-    static const char sql[] = "SELECT address, pool, bonded FROM workers WHERE pool = ?1 ORDER BY address LIMIT ?2";
+    static const char sql[] = "SELECT address, pool, bonded, conf_level FROM workers WHERE pool = ?1 "
+                              "ORDER BY address LIMIT ?2";
     sqlite3_stmt *st = ledger_stmt(l, STMT_WORKER_LIST, sql);
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
     sqlite3_bind_int64(st, 2, cap);
+    return read_workers(st, out, cap, n);
+}
+
+int ledger_worker_all(ledger *l, const uint8_t *after, ledger_worker *out, unsigned cap, unsigned *n)
+{
+    static const char sql[] = "SELECT address, pool, bonded, conf_level FROM workers WHERE address > ?1 "
+                              "ORDER BY address LIMIT ?2";
+    static const uint8_t zero[20] = { 0 };
+    sqlite3_stmt *st = ledger_stmt(l, STMT_WORKER_ALL, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, after ? after : zero, after ? 20 : 0, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, cap);
+    return read_workers(st, out, cap, n);
+}
+
+static int read_workers(sqlite3_stmt *st, ledger_worker *out, unsigned cap, unsigned *n)
+{
     int step, rc = ST_OK;
     *n = 0;
     while ((step = sqlite3_step(st)) == SQLITE_ROW && *n < cap) {
         ledger_worker *w = &out[*n];
-        copy_address(w->address, st, 0);
-        w->pool = (uint64_t)sqlite3_column_int64(st, 1);
+        read_worker(st, w);
         if ((rc = ledger_column_mpz(st, 2, w->bonded)) != ST_OK)
             break;
         (*n)++;

@@ -51,6 +51,7 @@ typedef struct ledger_worker {
     uint8_t address[20];
     uint64_t pool;
     mpz_t bonded;
+    uint8_t conf_level;               /* Phala's confidence level 1..5 (1 when unset) */
 } ledger_worker;
 
 typedef struct ledger_unbonding {
@@ -123,6 +124,9 @@ int ledger_worker_put(ledger *l, const ledger_worker *w) WARN_UNUSED NONNULL(1, 
 int ledger_worker_count(ledger *l, uint64_t pool, unsigned *n) WARN_UNUSED NONNULL(1, 3);
 /* Up to cap workers of a pool, by address. */
 int ledger_worker_list(ledger *l, uint64_t pool, ledger_worker *out, unsigned cap, unsigned *n) WARN_UNUSED NONNULL(1, 3, 5);
+/* Up to cap workers of every pool with an address above after (NULL: from the start), by address. */
+int ledger_worker_all(ledger *l, const uint8_t *after, ledger_worker *out, unsigned cap, unsigned *n)
+    WARN_UNUSED NONNULL(1, 3, 5);
 
 /* Unbonding stake. insert assigns u->id. due: up to cap entries released at or before t, oldest
  * first. pending_of_pool: up to cap entries of a pool not yet released. */
