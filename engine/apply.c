@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "ledger/amount.h"
+#include "ledger/compute.h"
 #include "ledger/hex.h"
 
 cJSON *eng_event(eng_apply *a, const char *type)
@@ -130,6 +131,8 @@ static int apply_genesis(eng_apply *a)
         rc = mint(a, &to, g->accounts[i].balance, "genesis");
         mpz_add(supply, supply, g->accounts[i].balance);
     }
+    for (unsigned i = 0; i < g->enclave.n_measurements && rc == ST_OK; i++)
+        rc = ledger_allowlist_add(a->e->ledger, g->enclave.measurements[i]);
     cJSON *ev = rc == ST_OK ? eng_event(a, "Genesis") : NULL;
     if (rc == ST_OK && (!ev || !cJSON_AddNumberToObject(ev, "chainId", (double)g->chain_id)
                         || !cJSON_AddNumberToObject(ev, "accounts", (double)g->n_accounts)
@@ -221,12 +224,15 @@ static const eng_handler handlers[] = {
     { .type = "ChannelTopUp", .check = eng_check_channel_amount, .apply = eng_apply_channel_top_up },
     { .type = "Claim", .apply = eng_apply_claim },
     { .type = "Contribute", .check = eng_check_positive_amount, .apply = eng_apply_contribute },
+    { .type = "EnclaveAllow", .system = true, .apply = eng_apply_enclave_allow },
+    { .type = "EnclaveRegister", .system = true, .apply = eng_apply_enclave_register },
     { .type = "Genesis", .system = true, .apply = apply_genesis },
     { .type = "Heartbeat", .apply = eng_apply_heartbeat },
     { .type = "Mint", .system = true, .apply = apply_mint },
     { .type = "PoolCreate", .check = eng_check_commission, .apply = eng_apply_pool_create },
     { .type = "PoolReward", .system = true, .apply = apply_pool_reward },
     { .type = "PoolSetCommission", .check = eng_check_commission, .apply = eng_apply_pool_set_commission },
+    { .type = "Settlement", .system = true, .apply = eng_apply_settlement },
     { .type = "Tick", .system = true, .apply = apply_tick },
     { .type = "Transfer", .check = check_transfer, .apply = apply_transfer },
     { .type = "VoucherRedeem", .apply = eng_apply_voucher_redeem },

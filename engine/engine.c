@@ -256,13 +256,21 @@ static int produce_one(eng *e)
             batch = tick;
         }
     }
+    /* an epoch's settlement comes first of all, on the state its inputs were read from */
+    eng_item *settlement = eng_settlement_request(e, now);
+    if (settlement) {
+        settlement->next = batch;
+        batch = settlement;
+    }
     if (!batch)
         return ST_OK;
     int rc = eng_apply_block(e, batch, now);
     while (batch) {
         eng_item *it = batch;
         batch = it->next;
-        if (it == tick) {
+        if (it == tick || it == settlement) {
+            if (it->status != ST_OK || !it->success)
+                fprintf(stderr, "conclaved: %s failed: %s\n", it->sys_type, it->status != ST_OK ? it->errmsg : it->error);
             eng_item_free(it);
             continue;
         }
@@ -305,11 +313,12 @@ static void idle_cb(evutil_socket_t fd, short what, void *arg)
 {
     eng *e = arg;
     uint64_t now = eng_clock_now(&e->clock);
-    if (!e->queue_head && (eng_staking_due(e, now) || eng_compute_due(e, now)))
+    if (!e->queue_head && (eng_staking_due(e, now) || eng_compute_due(e, now)
+                           || (e->enclave_path && eng_settlement_due(e, now))))
         event_active(e->produce_ev, 0, 0);
 }
 
-static int enqueue(eng *e, eng_item *it)
+int eng_enqueue(eng *e, eng_item *it)
 {
     if (e->queued >= e->max_queue)
         return ST_LIMIT;
@@ -349,7 +358,7 @@ int eng_submit(eng *e, char *err, size_t errlen, ledger_tx *tx, eng_done_fn done
     memset(tx, 0, sizeof *tx);
     it->done = done;
     it->cookie = cookie;
-    return enqueue(e, it);
+    return eng_enqueue(e, it);
 }
 
 int eng_submit_system(eng *e, const char *type, const cJSON *message, eng_done_fn done, void *cookie)
@@ -363,7 +372,7 @@ int eng_submit_system(eng *e, const char *type, const cJSON *message, eng_done_f
         return ST_NOMEM;
     it->done = done;
     it->cookie = cookie;
-    int rc = enqueue(e, it);
+    int rc = eng_enqueue(e, it);
     if (rc != ST_OK)
         eng_item_free(it);
     return rc;
@@ -381,7 +390,8 @@ int eng_advance_time(eng *e, uint64_t secs, uint64_t *now)
     snprintf(text, sizeof text, "%llu", (unsigned long long)*now);
     rc = ledger_meta_set(e->ledger, "clock.manual", text);
     /* what the new time makes due is done in a block of its own right away */
-    if (rc == ST_OK && e->produce_ev && (eng_staking_due(e, *now) || eng_compute_due(e, *now)))
+    if (rc == ST_OK && e->produce_ev
+        && (eng_staking_due(e, *now) || eng_compute_due(e, *now) || (e->enclave_path && eng_settlement_due(e, *now))))
         event_active(e->produce_ev, 0, 0);
     return rc;
 }
@@ -485,6 +495,7 @@ void eng_close(eng *e)
         return;
     if (e->ledger && eng_flush(e) != ST_OK)
         fprintf(stderr, "conclaved: the last block could not be written\n");
+    eng_enclave_shutdown(e);
     if (e->produce_ev)
         event_free(e->produce_ev);
     if (e->idle_ev)

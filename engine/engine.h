@@ -76,6 +76,15 @@ int eng_submit(eng *e, char *err, size_t errlen, ledger_tx *tx, eng_done_fn done
  * dev; ST_INVALID for another type; ST_LIMIT. */
 int eng_submit_system(eng *e, const char *type, const cJSON *message, eng_done_fn done, void *cookie)
     WARN_UNUSED NONNULL(1, 2, 3, 4);
+/* Settles epochs through the conclave-enclave at enclave_path, started now (and again after a crash)
+ * with the platform secret file and the directory of its sealed key; registers it in the ledger
+ * once its quote verifies and its measurement is allowlisted (a dev chain allowlists its own build).
+ * Returns: ST_OK, or why the enclave could not start (the node runs on; epochs wait for it). */
+int eng_enclave_configure(eng *e, const char *enclave_path, const char *platform_secret_path, const char *sealed_dir)
+    WARN_UNUSED NONNULL(1, 2, 3, 4);
+/* Dev only test hook: the next settlement report gets one byte flipped on its way from the enclave,
+ * so a test can see it refused. Returns: ST_OK or ST_DISABLED. */
+int eng_tamper_next_report(eng *e) WARN_UNUSED NONNULL(1);
 /* Dev only: moves the manual clock forward. Returns: ST_OK; ST_DISABLED; ST_OVERFLOW.
  * Out: *now the new time. */
 int eng_advance_time(eng *e, uint64_t secs, uint64_t *now) WARN_UNUSED NONNULL(1, 3);

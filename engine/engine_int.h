@@ -4,6 +4,8 @@
 #ifndef ENGINE_ENGINE_INT_H
 #define ENGINE_ENGINE_INT_H
 
+#include "enclave/enclave.h"
+#include "enclave/settle.h"
 #include "engine/engine.h"
 #include "engine/genesis.h"
 
@@ -39,6 +41,13 @@ struct eng {
     size_t queued;
     struct event *produce_ev;       /* cuts a block at the end of the loop iteration */
     struct event *idle_ev;          /* each second: makes a block if time-driven work is due */
+    enc_host *enclave;              /* the running enclave, or NULL */
+    char *enclave_path;             /* how to start it again (NULL: settlement is off) */
+    char *platform_secret_path;
+    char *sealed_dir;
+    uint64_t enclave_retry_at;      /* monotonic seconds: no restart before */
+    uint8_t enclave_address[20];    /* the running enclave's key address */
+    bool tamper_next_report;        /* dev test hook: flip a byte of the next report */
 };
 
 /* What a handler works with while applying one transaction inside a block. */
@@ -98,6 +107,20 @@ int eng_apply_channel_close(eng_apply *a);
 int eng_apply_voucher_redeem(eng_apply *a);
 bool eng_compute_due(eng *e, uint64_t now);
 int eng_compute_tick(eng_apply *a);
+
+/* Settlement (engine/settlement.c): the next epoch to settle, whether it is due at now, its inputs
+ * as the ledger says them, the enclave's report as a "Settlement" system item (NULL: not now), and
+ * the system transactions that allowlist and register an enclave and apply a report. */
+int eng_settlement_next(eng *e, uint64_t *epoch);
+bool eng_settlement_due(eng *e, uint64_t now);
+int eng_settlement_inputs(eng *e, uint64_t epoch, enc_settle_input *in);
+eng_item *eng_settlement_request(eng *e, uint64_t now);
+int eng_apply_enclave_allow(eng_apply *a);
+int eng_apply_enclave_register(eng_apply *a);
+int eng_apply_settlement(eng_apply *a);
+void eng_enclave_shutdown(eng *e);
+/* Queues an item (system or signed). Returns ST_OK or ST_LIMIT (the queue is full). */
+int eng_enqueue(eng *e, eng_item *it);
 
 /* Applies items (a NULL-terminated list in order) as one block at time (raised to the parent's time
  * if earlier), filling each item's outcome. A block is written only if at least one item applied.

@@ -15,6 +15,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "enclave/enclave.h"
 #include "engine/engine.h"
 #include "engine/genesis.h"
 #include "ledger/hex.h"
@@ -23,6 +24,7 @@
 
 static const char usage[] =
     "usage: conclaved [--dev] [--datadir DIR] [--genesis FILE] [--rpc-bind HOST:PORT] [--clock wall|manual]\n"
+    "                 [--enclave PATH | --no-enclave] [--enclave-info]\n"
     "\n"
     "The Conclave node: a ledger, stake pools and governance, served as JSON-RPC 2.0 over HTTP.\n"
     "\n"
@@ -32,6 +34,11 @@ static const char usage[] =
     "  --genesis FILE        genesis document for a new data directory (required without --dev)\n"
     "  --rpc-bind HOST:PORT  address to serve JSON-RPC on (default 127.0.0.1:8645; port 0 picks one)\n"
     "  --clock wall|manual   time source (default: wall; manual with --dev, moved by admin_advanceTime)\n"
+    "  --enclave PATH        the conclave-enclave program that settles epochs (default: the one next\n"
+    "                        to conclaved); its platform secret and sealed key live in DIR\n"
+    "  --no-enclave          run without an enclave: epochs wait unsettled\n"
+    "  --enclave-info        print this machine's platform attestation address and the enclave's\n"
+    "                        measurement (what a genesis \"enclave\" object names), then exit\n"
     "  --help                this text\n"
     "  --version             the version\n"
     "\n"
@@ -43,6 +50,9 @@ struct options {
     const char *genesis_file;
     const char *bind;
     const char *clock;
+    const char *enclave;
+    bool no_enclave;
+    bool enclave_info;
 };
 
 static int parse_options(struct options *o, int argc, char **argv)
@@ -51,7 +61,9 @@ static int parse_options(struct options *o, int argc, char **argv)
         { "dev", no_argument, NULL, 'd' },        { "datadir", required_argument, NULL, 'D' },
         { "genesis", required_argument, NULL, 'g' }, { "rpc-bind", required_argument, NULL, 'b' },
         { "clock", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' },
-        { "version", no_argument, NULL, 'V' },    { NULL, 0, NULL, 0 },
+        { "version", no_argument, NULL, 'V' },    { "enclave", required_argument, NULL, 'e' },
+        { "no-enclave", no_argument, NULL, 'n' }, { "enclave-info", no_argument, NULL, 'i' },
+        { NULL, 0, NULL, 0 },
     };
     *o = (struct options){ .bind = "127.0.0.1:8645" };
     int c;
@@ -62,6 +74,9 @@ static int parse_options(struct options *o, int argc, char **argv)
         case 'g': o->genesis_file = optarg; break;
         case 'b': o->bind = optarg; break;
         case 'c': o->clock = optarg; break;
+        case 'e': o->enclave = optarg; break;
+        case 'n': o->no_enclave = true; break;
+        case 'i': o->enclave_info = true; break;
         case 'h': fputs(usage, stdout); exit(0);
         case 'V': printf("conclaved %s\n", PACKAGE_VERSION); exit(0);
         default: fputs(usage, stderr); return 2;
@@ -141,6 +156,57 @@ static int write_cookie(const char *datadir, char token[67])
     return rc;
 }
 
+/* Where the enclave's files are, and what the platform and the enclave binary are. */
+struct enclave_setup {
+    char program[PATH_MAX];
+    char secret[PATH_MAX];
+    char sealed[PATH_MAX];
+    uint8_t platform[20];        /* the platform attestation key's address */
+    uint8_t measurement[32];     /* sha256 of the program */
+};
+
+/* Prepares DIR/platform.secret (the simulated CPU key) and DIR/enclave, and measures the program
+ * (given, or conclave-enclave next to this executable). Returns 0, or -1 after saying why. */
+static int prepare_enclave(struct enclave_setup *es, const char *datadir, const char *program)
+{
+    if (program) {
+        snprintf(es->program, sizeof es->program, "%s", program);
+    } else {
+        char self[PATH_MAX];
+        ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (len <= 0) {
+            fprintf(stderr, "conclaved: cannot find its own executable to locate conclave-enclave\n");
+            return -1;
+        }
+        self[len] = '\0';
+        char *slash = strrchr(self, '/');
+        *slash = '\0';
+        snprintf(es->program, sizeof es->program, "%.4000s/conclave-enclave", self);
+    }
+    uint8_t secret[ENC_PLATFORM_SECRET_LEN];
+    data_path(es->secret, datadir, "platform.secret");
+    data_path(es->sealed, datadir, "enclave");
+    int rc = enc_platform_secret_ensure(es->secret);
+    if (rc == ST_OK)
+        rc = enc_platform_secret_read(secret, es->secret);
+    if (rc == ST_OK)
+        rc = enc_platform_attestation_address(es->platform, secret);
+    memset(secret, 0, sizeof secret);
+    if (rc != ST_OK) {
+        fprintf(stderr, "conclaved: cannot prepare the platform secret %s: %s\n", es->secret, st_str(rc));
+        return -1;
+    }
+    if (mkdir(es->sealed, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "conclaved: cannot create %s: %s\n", es->sealed, strerror(errno));
+        return -1;
+    }
+    if (enc_measure_file(es->measurement, es->program) != ST_OK) {
+        fprintf(stderr, "conclaved: cannot read the enclave program %s (--enclave PATH, or --no-enclave)\n", es->program);
+        return -1;
+    }
+    return 0;
+}
+
 struct node {
     struct event_base *base;
     eng *engine;
@@ -190,12 +256,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "conclaved: cannot read the genesis file %s: %s\n", o.genesis_file, strerror(errno));
         return 1;
     }
-    if (!genesis && o.dev && !(genesis = eng_genesis_dev_json(NULL, NULL))) {
-        fprintf(stderr, "conclaved: out of memory\n");
-        return 1;
-    }
 
     struct node n = { 0 };
+    struct enclave_setup es;
+    bool with_enclave = !o.no_enclave;
     rpc_server *server = NULL;
     struct event *sigterm = NULL, *sigint = NULL;
     int lock_fd = -1;
@@ -212,11 +276,28 @@ int main(int argc, char **argv)
         fprintf(stderr, "conclaved: the data directory %s is in use by another conclaved\n", datadir);
         goto out;
     }
+    if (with_enclave && prepare_enclave(&es, datadir, o.enclave) != 0)
+        goto out;
+    if (o.enclave_info) {
+        char platform[LEDGER_ADDR_STRLEN], measurement[67];
+        ledger_addr_format(platform, es.platform);
+        ledger_hex_encode(measurement, es.measurement, 32);
+        printf("{\"platform\": \"%s\", \"measurements\": [\"%s\"]}\n", platform, measurement);
+        rc = 0;
+        goto out;
+    }
+    data_path(path, datadir, "conclave.db");
+    /* a new dev chain trusts this machine's platform and this enclave build; an existing one keeps
+     * the genesis it was made with */
+    if (!genesis && o.dev && access(path, F_OK) != 0
+        && !(genesis = eng_genesis_dev_json(with_enclave ? es.platform : NULL, with_enclave ? es.measurement : NULL))) {
+        fprintf(stderr, "conclaved: out of memory\n");
+        goto out;
+    }
     if (write_cookie(datadir, token) != 0) {
         fprintf(stderr, "conclaved: cannot write %s/.cookie: %s\n", datadir, strerror(errno));
         goto out;
     }
-    data_path(path, datadir, "conclave.db");
     eng_config cfg = { .db_path = path, .genesis_json = genesis, .clock_mode = clock_mode, .dev = o.dev };
     if (eng_open(&n.engine, err, sizeof err, &cfg) != ST_OK) {
         fprintf(stderr, "conclaved: %s\n", err);
@@ -227,6 +308,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "conclaved: cannot set up the event loop\n");
         goto out;
     }
+    /* without a working enclave the node still serves; epochs wait until one settles them */
+    if (with_enclave && eng_enclave_configure(n.engine, es.program, es.secret, es.sealed) != ST_OK)
+        fprintf(stderr, "conclaved: running without an enclave for now\n");
     size_t n_methods;
     const rpc_method *methods = rpc_methods(&n_methods);
     rpc_limits limits;
