@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "enclave/settle.h"
 #include "engine/engine.h"
 #include "engine/genesis.h"
 #include "ledger/amount.h"
@@ -480,6 +481,88 @@ static int cmd_tx(const cli_opts *o)
     }
     int ex = query(o, "ledger_getTransaction", params, cli_print_tx);
     cJSON_Delete(params);
+    return ex;
+}
+
+/* Decodes the 0x-hex member key of obj into a malloc'd buffer (NULL if absent or malformed). */
+static uint8_t *hex_member(const cJSON *obj, const char *key, size_t *len)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!cJSON_IsString(item))
+        return NULL;
+    size_t cap = strlen(item->valuestring) / 2 + 1;
+    uint8_t *buf = malloc(cap);
+    if (buf && ledger_hex_decode(buf, cap, len, item->valuestring, strlen(item->valuestring)) != ST_OK) {
+        free(buf);
+        buf = NULL;
+    }
+    return buf;
+}
+
+/* Recomputes an epoch's report from its stored inputs with the enclave's own math, outside the
+ * enclave, and compares it with the report the enclave signed, byte for byte. */
+static int cmd_verify_epoch(const cli_opts *o)
+{
+    char err[256];
+    uint64_t epoch;
+    if (cli_arg_uint(&epoch, err, sizeof err, o->argv[0], "epoch") != ST_OK) {
+        cli_error("%s", err);
+        return CLI_EXIT_USAGE;
+    }
+    cJSON *params = cJSON_CreateObject(), *result = NULL;
+    rpc_client *c = NULL;
+    uint8_t *inputs = NULL, *stored = NULL, *mine = NULL, enclave[20], digest[32], recovered[20];
+    size_t inputs_len = 0, stored_len = 0, mine_len = 0;
+    enc_settle_input in;
+    enc_settle_report theirs, ours;
+    enc_settle_input_init(&in);
+    enc_settle_report_init(&theirs);
+    enc_settle_report_init(&ours);
+    int ex = params && cJSON_AddNumberToObject(params, "epoch", (double)epoch) ? connect_node(&c, o, NULL) : out_of_memory();
+    if (ex == CLI_EXIT_OK)
+        ex = call(c, o, "settlement_getEpoch", params, &result);
+    if (ex != CLI_EXIT_OK)
+        goto out;
+    ex = CLI_EXIT_FAILED;
+    const cJSON *signer_item = cJSON_GetObjectItemCaseSensitive(result, "enclave");
+    if (!(inputs = hex_member(result, "inputs", &inputs_len)) || !(stored = hex_member(result, "report", &stored_len))
+        || !cJSON_IsString(signer_item) || ledger_addr_parse(enclave, signer_item->valuestring) != ST_OK) {
+        cli_error("settlement_getEpoch gave no usable inputs, report or enclave");
+        goto out;
+    }
+    if (enc_settle_input_parse(&in, inputs, inputs_len) != ST_OK || enc_settle_report_parse(&theirs, stored, stored_len) != ST_OK) {
+        cli_error("epoch %llu: the stored inputs or report are not in canonical form", (unsigned long long)epoch);
+        goto out;
+    }
+    if (enc_settle_compute(&ours, &in) != ST_OK) {
+        cli_error("epoch %llu: the stored inputs cannot be computed", (unsigned long long)epoch);
+        goto out;
+    }
+    memcpy(ours.signature, theirs.signature, sizeof ours.signature);
+    if (enc_settle_report_serialize(&mine, &mine_len, &ours) != ST_OK) {
+        cli_error("out of memory");
+        goto out;
+    }
+    bool same = mine_len == stored_len && memcmp(mine, stored, mine_len) == 0;
+    bool signed_ok = enc_settle_report_digest(digest, &theirs) == ST_OK
+                     && ledger_sig_recover(recovered, digest, theirs.signature) == ST_OK && memcmp(recovered, enclave, 20) == 0;
+    if (o->json)
+        cli_print_json(result);
+    printf("epoch %llu: %s\n", (unsigned long long)epoch,
+           same ? "the report recomputed from its inputs is the enclave's, byte for byte"
+                : "the report recomputed from its inputs DIFFERS from the enclave's");
+    printf("signature: %s %s\n", signed_ok ? "by" : "NOT by", signer_item->valuestring);
+    ex = same && signed_ok ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+out:
+    free(mine);
+    free(stored);
+    free(inputs);
+    enc_settle_report_clear(&ours);
+    enc_settle_report_clear(&theirs);
+    enc_settle_input_clear(&in);
+    cJSON_Delete(result);
+    cJSON_Delete(params);
+    rpc_client_free(c);
     return ex;
 }
 
@@ -992,6 +1075,11 @@ static const cli_command commands[] = {
       .help = "Runs ledger_audit (debits equal credits, no negative balance, supply matches issuance)\n"
               "and prints each check. Exit 1 if any fails.\n",
       .min_args = 0, .max_args = 0, .opts = 0, .fn = cmd_audit },
+    { .name = "verify-epoch", .synopsis = "EPOCH", .summary = "recompute a settled epoch outside the enclave",
+      .help = "Fetches the epoch's stored inputs and signed report (settlement_getEpoch), recomputes the\n"
+              "report from the inputs with the same math as the enclave, here, and compares the two byte\n"
+              "for byte; checks that the registered enclave signed it. Exit 1 on any difference.\n",
+      .min_args = 1, .max_args = 1, .opts = 0, .fn = cmd_verify_epoch },
     { .name = "replay", .synopsis = "--datadir DIR [--out FILE]",
       .summary = "rebuild a ledger from its block log and compare",
       .help = "Rebuilds a fresh ledger (in memory, or in the new file FILE) from the genesis and the\n"
