@@ -718,18 +718,23 @@ int eng_staking_slash(eng_apply *a, const uint8_t worker[20], uint32_t ppm)
     mpz_fdiv_q_ui(bonded_cut, bonded_cut, PPM);
     mpz_sub(w.bonded, w.bonded, bonded_cut);
     mpz_sub(p.bonded, p.bonded, bonded_cut);
-    rc = ledger_unbonding_of_worker(a->e->ledger, worker, entries, MAX_ENTRIES, &n);
-    for (unsigned i = 0; i < n && rc == ST_OK; i++) {
-        mpz_mul_ui(cut, entries[i].amount, ppm);
-        mpz_fdiv_q_ui(cut, cut, PPM);
-        if (mpz_sgn(cut) == 0)
-            continue;
-        mpz_sub(entries[i].amount, entries[i].amount, cut);
-        mpz_sub(p.unbonding, p.unbonding, cut);
-        mpz_add(unbonding_cut, unbonding_cut, cut);
-        rc = mpz_sgn(entries[i].amount) ? ledger_unbonding_set_amount(a->e->ledger, entries[i].id, entries[i].amount)
-                                        : ledger_unbonding_delete(a->e->ledger, entries[i].id);
-    }
+    /* every entry, page by page (each is cut and floored on its own, so the order is free) */
+    uint64_t after = 0;
+    do {
+        rc = ledger_unbonding_of_worker(a->e->ledger, worker, after, entries, MAX_ENTRIES, &n);
+        for (unsigned i = 0; i < n && rc == ST_OK; i++) {
+            after = entries[i].id;
+            mpz_mul_ui(cut, entries[i].amount, ppm);
+            mpz_fdiv_q_ui(cut, cut, PPM);
+            if (mpz_sgn(cut) == 0)
+                continue;
+            mpz_sub(entries[i].amount, entries[i].amount, cut);
+            mpz_sub(p.unbonding, p.unbonding, cut);
+            mpz_add(unbonding_cut, unbonding_cut, cut);
+            rc = mpz_sgn(entries[i].amount) ? ledger_unbonding_set_amount(a->e->ledger, entries[i].id, entries[i].amount)
+                                            : ledger_unbonding_delete(a->e->ledger, entries[i].id);
+        }
+    } while (rc == ST_OK && n == MAX_ENTRIES);
     for (unsigned i = 0; i < MAX_ENTRIES; i++)
         ledger_unbonding_clear(&entries[i]);
     if (rc != ST_OK)

@@ -690,15 +690,17 @@ int ledger_unbonding_of_pool(ledger *l, uint64_t pool, ledger_unbonding *out, un
     return read_unbondings(st, out, cap, n);
 }
 
-int ledger_unbonding_of_worker(ledger *l, const uint8_t worker[20], ledger_unbonding *out, unsigned cap, unsigned *n)
+int ledger_unbonding_of_worker(ledger *l, const uint8_t worker[20], uint64_t after, ledger_unbonding *out, unsigned cap,
+                               unsigned *n)
 {
     static const char sql[] = "SELECT id, pool, worker, amount, release_at FROM unbondings WHERE worker = ?1 "
-                              "ORDER BY release_at, id LIMIT ?2";
+                              "AND id > ?3 ORDER BY id LIMIT ?2";
     sqlite3_stmt *st = ledger_stmt(l, STMT_UNB_WORKER, sql);
     if (!st)
         return ST_DB;
     sqlite3_bind_blob(st, 1, worker, 20, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, cap);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)after);
     return read_unbondings(st, out, cap, n);
 }
 

@@ -135,9 +135,10 @@ int ledger_unbonding_delete(ledger *l, uint64_t id) WARN_UNUSED NONNULL(1);
 int ledger_unbonding_due(ledger *l, uint64_t t, ledger_unbonding *out, unsigned cap, unsigned *n) WARN_UNUSED NONNULL(1, 3, 5);
 int ledger_unbonding_of_pool(ledger *l, uint64_t pool, ledger_unbonding *out, unsigned cap, unsigned *n)
     WARN_UNUSED NONNULL(1, 3, 5);
-/* Up to cap entries of one worker not yet released, oldest first; and a change of an entry's amount. */
-int ledger_unbonding_of_worker(ledger *l, const uint8_t worker[20], ledger_unbonding *out, unsigned cap, unsigned *n)
-    WARN_UNUSED NONNULL(1, 2, 3, 5);
+/* Up to cap entries of one worker not yet released with an id above after, by id; and a change of
+ * an entry's amount. */
+int ledger_unbonding_of_worker(ledger *l, const uint8_t worker[20], uint64_t after, ledger_unbonding *out, unsigned cap,
+                               unsigned *n) WARN_UNUSED NONNULL(1, 2, 4, 6);
 int ledger_unbonding_set_amount(ledger *l, uint64_t id, const mpz_t amount) WARN_UNUSED NONNULL(1, 3);
 
 #endif

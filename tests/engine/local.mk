@@ -10,3 +10,21 @@ tests_engine_test_engine_SOURCES = tests/engine/test_engine.c
 tests_engine_test_engine_CFLAGS = $(TEST_CFLAGS)
 tests_engine_test_engine_LDADD = $(TEST_LDADD)
 TESTS += tests/engine/test_engine
+
+check_PROGRAMS += tests/engine/test_staking
+tests_engine_test_staking_SOURCES = tests/engine/test_staking.c
+tests_engine_test_staking_CFLAGS = $(TEST_CFLAGS)
+tests_engine_test_staking_LDADD = $(TEST_LDADD)
+TESTS += tests/engine/test_staking
+
+check_PROGRAMS += tests/engine/test_staking_model
+tests_engine_test_staking_model_SOURCES = tests/engine/test_staking_model.c
+tests_engine_test_staking_model_CFLAGS = $(TEST_CFLAGS)
+tests_engine_test_staking_model_LDADD = $(TEST_LDADD)
+TESTS += tests/engine/test_staking_model
+
+check_PROGRAMS += tests/engine/test_compute
+tests_engine_test_compute_SOURCES = tests/engine/test_compute.c
+tests_engine_test_compute_CFLAGS = $(TEST_CFLAGS)
+tests_engine_test_compute_LDADD = $(TEST_LDADD)
+TESTS += tests/engine/test_compute

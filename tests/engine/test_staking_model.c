@@ -1,0 +1,1359 @@
+/* SPDX-License-Identifier: MIT */
+/* test_staking_model.c: a seeded random walk of 10,000 staking operations (contribute, withdraw,
+ * claim, reward, slash, bond, unbond, worker add, commission change, clock moves) over 3 pools and 8
+ * stakers, in blocks of a few operations, checked after every block against an exact GMP model
+ * written from the documented rules (staking.h, genesis.h), not from staking.c: each outcome, share,
+ * stake, bonded and unbonding amount (a slash burns both), the queues and unbondings, balances and
+ * nonces, the Tick at a block's start (alone in a block when a flush finds only due work),
+ * ledger_audit, conservation of rewards, voting power at every past height, and a replay of the log.
+ *
+ * The reward bound. Each staker's rewards are checked against its exact rational entitlement
+ * E = sum over rewards of reward_after_commission * shares_i / S. The engine keeps acc, the
+ * floor-with-carry of sum(rest_k * 10^36 / S_k), and pays floor((shares*acc - debt) / 10^36) at each
+ * settlement, resetting debt = shares*acc. So R, what a staker has received (claimed + claimable,
+ * less its exact commission as an owner) plus its pending rewards, differs from E by (a) the floor
+ * of each settlement and of the pending read: a loss of less than 1 base unit each; and (b) the
+ * carried remainder: reward k gives a holder of c shares c*(rem_{k-1} - rem_k) / (S_k * 10^36), with
+ * rem < S and c <= S_k, so less than max(S) / 10^36 per reward either way. With n the staker's
+ * settlements and h the pools it holds shares in now, the test asserts
+ *     E - (n + h) - d  <=  R  <=  E + d,   d = rewards * max(S) / 10^36 (far below one base unit),
+ * i.e. at most one base unit lost per settlement and never more than its due. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "engine/engine.h"
+#include "engine/genesis.h"
+#include "engine/staking.h"
+#include "ledger/amount.h"
+#include "ledger/hex.h"
+#include "ledger/sig.h"
+#include "ledger/stakes.h"
+
+#define N_OPS 10000
+#define DEFAULT_SEED 20260101u     /* override with STAKING_MODEL_SEED=n */
+
+#define NP 3                       /* pools 1..3, owned by dev 0, 1, 2 */
+#define NU 10                      /* dev accounts; 2..9 stake (2 also owns pool 3) */
+#define FIRST_STAKER 2             /* pool 1 takes only dev 2..4 */
+#define NW 9                       /* candidate workers; 6 start in pools */
+
+/* the genesis; the model reads the same numbers */
+#define G_TIME 1000000u
+#define EPOCH 1000u
+#define NOTICE 500u
+#define UNBONDING 300u
+#define GRACE 1500u
+#define MAX_WORKERS 3u
+#define MIN_CONTRIBUTION 10u
+#define MIN_WITHDRAWAL 3u
+#define PPM 1000000u
+#define USER_BALANCE "1000000000000"
+#define TREASURY "1000000000000000000000000000000"
+
+/* ---- the engine under test ---- */
+
+static char dir[64], db_path[128];
+static eng *e;
+static char *genesis;
+
+struct outcome {
+    int calls;
+    int status;
+    bool success;
+    char error[256];
+    char *events;                  /* owned */
+};
+
+static void on_done(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r)
+{
+    struct outcome *o = cookie;
+    o->calls++;
+    o->status = status;
+    cJSON_Delete(errdata);
+    snprintf(o->error, sizeof o->error, "%s", r && r->error ? r->error : errmsg ? errmsg : "");
+    if (r) {
+        o->success = r->success;
+        o->events = strdup(r->events ? r->events : "[]");
+    }
+}
+
+/* ---- the model ---- */
+
+struct mpool {
+    bool exists;
+    unsigned owner;
+    uint32_t ppm, pend_ppm;
+    bool pend;
+    uint64_t pend_at;
+    mpz_t cap, T, S, bonded, unbonding;
+    mpz_t shares[NU], queued[NU];
+    uint64_t since[NU];
+    unsigned q[NU], qlen;          /* the withdraw queue, head first */
+    mpq_t ent[NU];                 /* exact reward entitlement */
+    unsigned settles[NU];          /* settlements (each may floor away < 1 base unit) */
+};
+
+struct mworker {
+    uint8_t addr[20];
+    unsigned pool;                 /* 0: not added */
+    mpz_t bonded;
+};
+
+struct munb {
+    unsigned pool, worker;
+    mpz_t amount;
+    uint64_t release;
+};
+
+struct muser {
+    uint8_t key[32], addr[20];
+    uint64_t nonce;
+    mpz_t free, claimed, commission;
+};
+
+static struct {
+    struct mpool pool[NP + 1];     /* 1-based */
+    struct mworker worker[NW];
+    unsigned worder[NW];           /* workers in address order */
+    struct munb unb[512];          /* unbondings, in insertion order */
+    unsigned n_unb;
+    struct muser user[NU];
+    uint64_t now, last_epoch;
+    mpz_t paid;                    /* rewards paid in, commission included */
+    mpz_t max_shares;              /* largest S a reward was shared over */
+    unsigned long rewards;         /* rewards shared among stakers */
+} m;
+
+static uint64_t seed, rng;
+
+/* how often the interesting paths ran, printed at the end */
+static struct {
+    unsigned long partial_fills, whole_fills, releases, forced_unbonds, slashed_entries, emptied_pools, raises_applied;
+} cov;
+
+static uint64_t rnd(void)
+{
+    /* splitmix64 */
+    uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static uint64_t below(uint64_t n)
+{
+    return n ? rnd() % n : 0;
+}
+
+/* 1 + a number below 10^digits, digits in 1..6: spread over magnitudes */
+static uint64_t some_amount(void)
+{
+    static const uint64_t pow10[] = { 1, 10, 100, 1000, 10000, 100000, 1000000 };
+    return 1 + below(pow10[1 + below(6)]);
+}
+
+static uint64_t get_u64(const mpz_t v)
+{
+    cr_assert(mpz_sgn(v) >= 0 && mpz_fits_ulong_p(v), "model value fits 64 bits");
+    return mpz_get_ui(v);
+}
+
+static void model_init(void)
+{
+    memset(&m, 0, sizeof m);
+    for (unsigned p = 0; p <= NP; p++) {
+        struct mpool *P = &m.pool[p];
+        mpz_inits(P->cap, P->T, P->S, P->bonded, P->unbonding, NULL);
+        for (unsigned u = 0; u < NU; u++) {
+            mpz_inits(P->shares[u], P->queued[u], NULL);
+            mpq_init(P->ent[u]);
+        }
+    }
+    for (unsigned w = 0; w < NW; w++) {
+        static const uint8_t first[NW] = { 0x50, 0x20, 0xe0, 0x10, 0x90, 0x30, 0xc0, 0x70, 0xa0 };
+        memset(m.worker[w].addr, 0x22, 20);
+        m.worker[w].addr[0] = first[w];
+        mpz_init(m.worker[w].bonded);
+        m.worder[w] = w;
+    }
+    for (unsigned i = 1; i < NW; i++)
+        for (unsigned j = i; j > 0 && memcmp(m.worker[m.worder[j - 1]].addr, m.worker[m.worder[j]].addr, 20) > 0; j--) {
+            unsigned t = m.worder[j];
+            m.worder[j] = m.worder[j - 1];
+            m.worder[j - 1] = t;
+        }
+    for (unsigned i = 0; i < 512; i++)
+        mpz_init(m.unb[i].amount);
+    for (unsigned u = 0; u < NU; u++) {
+        eng_dev_key(m.user[u].key, u);
+        cr_assert_eq(ledger_sig_address(m.user[u].addr, m.user[u].key), ST_OK, "dev address");
+        mpz_init_set_str(m.user[u].free, USER_BALANCE, 10);
+        mpz_inits(m.user[u].claimed, m.user[u].commission, NULL);
+    }
+    mpz_inits(m.paid, m.max_shares, NULL);
+    m.now = G_TIME;
+}
+
+static void model_clear(void)
+{
+    for (unsigned p = 0; p <= NP; p++) {
+        struct mpool *P = &m.pool[p];
+        mpz_clears(P->cap, P->T, P->S, P->bonded, P->unbonding, NULL);
+        for (unsigned u = 0; u < NU; u++) {
+            mpz_clears(P->shares[u], P->queued[u], NULL);
+            mpq_clear(P->ent[u]);
+        }
+    }
+    for (unsigned w = 0; w < NW; w++)
+        mpz_clear(m.worker[w].bonded);
+    for (unsigned i = 0; i < 512; i++)
+        mpz_clear(m.unb[i].amount);
+    for (unsigned u = 0; u < NU; u++)
+        mpz_clears(m.user[u].free, m.user[u].claimed, m.user[u].commission, NULL);
+    mpz_clears(m.paid, m.max_shares, NULL);
+}
+
+static bool pool_ok(unsigned p)
+{
+    return p >= 1 && p <= NP && m.pool[p].exists;
+}
+
+static void free_stake(mpz_t out, const struct mpool *P)
+{
+    mpz_sub(out, P->T, P->bonded);
+    mpz_sub(out, out, P->unbonding);
+}
+
+/* A raise whose notice has passed is in force. */
+static uint32_t commission_now(struct mpool *P)
+{
+    if (P->pend && m.now >= P->pend_at) {
+        P->ppm = P->pend_ppm;
+        P->pend = false;
+        cov.raises_applied++;
+    }
+    return P->ppm;
+}
+
+static void queue_remove(struct mpool *P, unsigned u)
+{
+    for (unsigned i = 0; i < P->qlen; i++)
+        if (P->q[i] == u) {
+            memmove(&P->q[i], &P->q[i + 1], (P->qlen - i - 1) * sizeof P->q[0]);
+            P->qlen--;
+            return;
+        }
+}
+
+/* Pays the queue head first from free stake, each at the price of the moment; a request larger
+ * than the free stake gets the most whole shares the free stake pays for, then paying stops. */
+static void fill(struct mpool *P)
+{
+    mpz_t fr, pay, part;
+    mpz_inits(fr, pay, part, NULL);
+    for (;;) {
+        free_stake(fr, P);
+        if (mpz_sgn(fr) <= 0 || mpz_sgn(P->S) == 0 || P->qlen == 0)
+            break;
+        unsigned u = P->q[0];
+        mpz_mul(pay, P->queued[u], P->T);
+        mpz_fdiv_q(pay, pay, P->S);
+        bool whole = mpz_cmp(pay, fr) <= 0;
+        if (whole) {
+            mpz_set(part, P->queued[u]);
+        } else {
+            mpz_mul(part, fr, P->S);
+            mpz_fdiv_q(part, part, P->T);
+            if (mpz_sgn(part) == 0)
+                break;
+            mpz_mul(pay, part, P->T);
+            mpz_fdiv_q(pay, pay, P->S);
+        }
+        P->settles[u]++;
+        mpz_sub(P->shares[u], P->shares[u], part);
+        mpz_sub(P->S, P->S, part);
+        mpz_sub(P->T, P->T, pay);
+        mpz_sub(P->queued[u], P->queued[u], part);
+        mpz_add(m.user[u].free, m.user[u].free, pay);
+        cov.partial_fills += !whole;
+        cov.whole_fills += whole;
+        cov.emptied_pools += mpz_sgn(P->S) == 0;
+        if (!whole)
+            break;
+        queue_remove(P, u);
+    }
+    mpz_clears(fr, pay, part, NULL);
+}
+
+static void unbond(unsigned p, unsigned w, const mpz_t amount)
+{
+    struct mpool *P = &m.pool[p];
+    cr_assert_lt(m.n_unb, 512, "model unbonding table");
+    struct munb *u = &m.unb[m.n_unb++];
+    u->pool = p;
+    u->worker = w;
+    mpz_set(u->amount, amount);
+    u->release = m.now + UNBONDING;
+    mpz_sub(m.worker[w].bonded, m.worker[w].bonded, amount);
+    mpz_sub(P->bonded, P->bonded, amount);
+    mpz_add(P->unbonding, P->unbonding, amount);
+}
+
+/* What the queue still needs beyond free and unbonding stake is unbonded from the pool's workers
+ * in address order. */
+static void force_unbond(unsigned p)
+{
+    struct mpool *P = &m.pool[p];
+    mpz_t need, total, take;
+    mpz_inits(need, total, take, NULL);
+    for (unsigned i = 0; i < P->qlen; i++)
+        mpz_add(total, total, P->queued[P->q[i]]);
+    if (mpz_sgn(P->S) > 0) {
+        mpz_mul(need, total, P->T);
+        mpz_fdiv_q(need, need, P->S);
+    }
+    mpz_sub(need, need, P->T);
+    mpz_add(need, need, P->bonded);       /* less free + unbonding = T - bonded */
+    for (unsigned i = 0; i < NW && mpz_sgn(need) > 0; i++) {
+        unsigned w = m.worder[i];
+        if (m.worker[w].pool != p || mpz_sgn(m.worker[w].bonded) == 0)
+            continue;
+        mpz_set(take, mpz_cmp(m.worker[w].bonded, need) < 0 ? m.worker[w].bonded : need);
+        unbond(p, w, take);
+        mpz_sub(need, need, take);
+        cov.forced_unbonds++;
+    }
+    mpz_clears(need, total, take, NULL);
+}
+
+/* Removes unbonding entry i, keeping the others in insertion order. */
+static void unb_remove(unsigned i)
+{
+    for (; i + 1 < m.n_unb; i++) {
+        m.unb[i].pool = m.unb[i + 1].pool;
+        m.unb[i].worker = m.unb[i + 1].worker;
+        m.unb[i].release = m.unb[i + 1].release;
+        mpz_swap(m.unb[i].amount, m.unb[i + 1].amount);
+    }
+    m.n_unb--;
+}
+
+/* Whether a block made now starts with a Tick: stake to release or an epoch to close. */
+static bool tick_due(void)
+{
+    for (unsigned i = 0; i < m.n_unb; i++)
+        if (m.unb[i].release <= m.now)
+            return true;
+    return (m.now - G_TIME) / EPOCH > m.last_epoch;
+}
+
+/* The start of a block: release what is due (by release time, then age) paying the queues, then at
+ * an epoch close force the pools whose queue holds a request older than the grace. */
+static void tick(void)
+{
+    for (;;) {
+        unsigned best = m.n_unb;
+        for (unsigned i = 0; i < m.n_unb; i++)
+            if (m.unb[i].release <= m.now && (best == m.n_unb || m.unb[i].release < m.unb[best].release))
+                best = i;
+        if (best == m.n_unb)
+            break;
+        struct mpool *P = &m.pool[m.unb[best].pool];
+        mpz_sub(P->unbonding, P->unbonding, m.unb[best].amount);
+        unb_remove(best);
+        cov.releases++;
+        fill(P);
+    }
+    uint64_t epoch = (m.now - G_TIME) / EPOCH;
+    if (epoch <= m.last_epoch)
+        return;
+    for (unsigned p = 1; p <= NP && m.now >= GRACE; p++) {
+        bool overdue = false;
+        for (unsigned i = 0; i < m.pool[p].qlen; i++)
+            overdue |= m.pool[p].since[m.pool[p].q[i]] <= m.now - GRACE;
+        if (overdue)
+            force_unbond(p);
+    }
+    m.last_epoch = epoch;
+}
+
+/* ---- operations: the model decides the expected outcome ---- */
+
+enum kind { K_CREATE, K_CONTRIBUTE, K_WITHDRAW, K_CLAIM, K_REWARD, K_SLASH, K_BOND, K_UNBOND, K_ADD, K_COMMISSION,
+            K_ADVANCE, K_KINDS };
+static const char *const kind_name[K_KINDS] = { "PoolCreate", "Contribute", "Withdraw", "Claim", "PoolReward",
+                                                "WorkerSlash", "WorkerBond", "WorkerUnbond", "WorkerAdd",
+                                                "PoolSetCommission", "advance" };
+
+enum { EXPECT_FAIL = 0, EXPECT_OK = 1, EXPECT_CLAIM = 2 };
+
+struct op {
+    enum kind kind;
+    unsigned user, pool;
+    int expect;
+    bool had_shares;               /* a claim settles only with shares */
+    unsigned long index;
+    struct outcome o;
+};
+
+static struct op ops[32];
+static unsigned n_ops;
+static bool block_open, tick_expected;
+static unsigned long stats[K_KINDS][3];   /* succeeded, failed, refused before queuing */
+static unsigned long idle_blocks;          /* Tick-only blocks made by a flush with nothing queued */
+
+static uint64_t *power;            /* [block][user] */
+static uint64_t *power_height;
+static size_t n_power, cap_power;
+
+static bool contribute(unsigned u, unsigned p, const mpz_t a)
+{
+    if (!pool_ok(p))
+        return false;
+    struct mpool *P = &m.pool[p];
+    mpz_t sh;
+    mpz_init(sh);
+    bool ok = false;
+    mpz_add(sh, P->T, a);
+    if (mpz_cmp(sh, P->cap) > 0)
+        goto out;
+    if (mpz_sgn(P->S) == 0) {
+        mpz_set(sh, a);
+    } else if (mpz_sgn(P->T) == 0) {
+        goto out;
+    } else {
+        mpz_mul(sh, a, P->S);
+        mpz_fdiv_q(sh, sh, P->T);
+        if (mpz_sgn(sh) == 0)
+            goto out;
+    }
+    cr_assert(mpz_cmp(m.user[u].free, a) >= 0, "balances are large enough never to run out");
+    P->settles[u]++;
+    mpz_add(P->shares[u], P->shares[u], sh);
+    mpz_add(P->S, P->S, sh);
+    mpz_add(P->T, P->T, a);
+    mpz_sub(m.user[u].free, m.user[u].free, a);
+    fill(P);
+    ok = true;
+out:
+    mpz_clear(sh);
+    return ok;
+}
+
+static bool withdraw(unsigned u, unsigned p, const mpz_t s)
+{
+    if (!pool_ok(p))
+        return false;
+    struct mpool *P = &m.pool[p];
+    mpz_t avail, value;
+    mpz_inits(avail, value, NULL);
+    bool ok = false;
+    mpz_sub(avail, P->shares[u], P->queued[u]);
+    if (mpz_cmp(s, avail) > 0)
+        goto out;
+    if (mpz_sgn(P->S) > 0) {
+        mpz_mul(value, s, P->T);
+        mpz_fdiv_q(value, value, P->S);
+    }
+    if (mpz_cmp(s, avail) != 0 && mpz_cmp_ui(value, MIN_WITHDRAWAL) < 0)
+        goto out;
+    mpz_add(P->queued[u], P->queued[u], s);
+    P->since[u] = m.now;
+    queue_remove(P, u);
+    P->q[P->qlen++] = u;
+    fill(P);
+    ok = true;
+out:
+    mpz_clears(avail, value, NULL);
+    return ok;
+}
+
+static bool reward(unsigned p, const mpz_t amount)
+{
+    if (!pool_ok(p))
+        return false;
+    struct mpool *P = &m.pool[p];
+    mpz_t commission, rest;
+    mpz_inits(commission, rest, NULL);
+    mpz_mul_ui(commission, amount, commission_now(P));
+    mpz_fdiv_q_ui(commission, commission, PPM);
+    if (mpz_sgn(P->S) == 0)
+        mpz_set(commission, amount);
+    mpz_sub(rest, amount, commission);
+    mpz_add(m.user[P->owner].commission, m.user[P->owner].commission, commission);
+    mpz_add(m.paid, m.paid, amount);
+    if (mpz_sgn(P->S) > 0) {
+        mpq_t part;
+        mpq_init(part);
+        for (unsigned u = 0; u < NU; u++) {
+            if (mpz_sgn(P->shares[u]) == 0)
+                continue;
+            mpz_mul(mpq_numref(part), rest, P->shares[u]);
+            mpz_set(mpq_denref(part), P->S);
+            mpq_canonicalize(part);
+            mpq_add(P->ent[u], P->ent[u], part);
+        }
+        mpq_clear(part);
+        m.rewards++;
+        if (mpz_cmp(P->S, m.max_shares) > 0)
+            mpz_set(m.max_shares, P->S);
+    }
+    mpz_clears(commission, rest, NULL);
+    return true;
+}
+
+/* ppm (at most 100%) of the worker's bonded stake and of each of its unbonding entries, each
+ * floored; an entry burned to zero is gone. */
+static bool slash(unsigned w, uint32_t ppm)
+{
+    struct mworker *W = &m.worker[w];
+    if (W->pool == 0)
+        return false;
+    struct mpool *P = &m.pool[W->pool];
+    if (ppm > PPM)
+        ppm = PPM;
+    mpz_t cut;
+    mpz_init(cut);
+    mpz_mul_ui(cut, W->bonded, ppm);
+    mpz_fdiv_q_ui(cut, cut, PPM);
+    mpz_sub(W->bonded, W->bonded, cut);
+    mpz_sub(P->bonded, P->bonded, cut);
+    mpz_sub(P->T, P->T, cut);
+    unsigned entries = 0;
+    for (unsigned i = 0; i < m.n_unb;) {
+        if (m.unb[i].worker != w) {
+            i++;
+            continue;
+        }
+        entries++;
+        cov.slashed_entries++;
+        mpz_mul_ui(cut, m.unb[i].amount, ppm);
+        mpz_fdiv_q_ui(cut, cut, PPM);
+        mpz_sub(m.unb[i].amount, m.unb[i].amount, cut);
+        mpz_sub(P->unbonding, P->unbonding, cut);
+        mpz_sub(P->T, P->T, cut);
+        if (mpz_sgn(m.unb[i].amount) == 0)
+            unb_remove(i);
+        else
+            i++;
+    }
+    cr_assert_lt(entries, 256, "the engine cuts at most 256 entries of a worker");
+    mpz_clear(cut);
+    return true;
+}
+
+static bool owned_worker(unsigned signer, unsigned p, unsigned w)
+{
+    return pool_ok(p) && m.pool[p].owner == signer && m.worker[w].pool == p;
+}
+
+static bool bond(unsigned signer, unsigned p, unsigned w, const mpz_t amount)
+{
+    if (!owned_worker(signer, p, w))
+        return false;
+    mpz_t fr;
+    mpz_init(fr);
+    free_stake(fr, &m.pool[p]);
+    bool ok = mpz_cmp(amount, fr) <= 0;
+    if (ok) {
+        mpz_add(m.worker[w].bonded, m.worker[w].bonded, amount);
+        mpz_add(m.pool[p].bonded, m.pool[p].bonded, amount);
+    }
+    mpz_clear(fr);
+    return ok;
+}
+
+static bool unbond_tx(unsigned signer, unsigned p, unsigned w, const mpz_t amount)
+{
+    if (!owned_worker(signer, p, w) || mpz_cmp(amount, m.worker[w].bonded) > 0)
+        return false;
+    unbond(p, w, amount);
+    return true;
+}
+
+static bool add_worker(unsigned signer, unsigned p, unsigned w)
+{
+    if (!pool_ok(p) || m.pool[p].owner != signer || m.worker[w].pool != 0)
+        return false;
+    unsigned count = 0;
+    for (unsigned i = 0; i < NW; i++)
+        count += m.worker[i].pool == p;
+    if (count >= MAX_WORKERS)
+        return false;
+    m.worker[w].pool = p;
+    return true;
+}
+
+static bool set_commission(unsigned signer, unsigned p, uint32_t ppm)
+{
+    if (!pool_ok(p) || m.pool[p].owner != signer)
+        return false;
+    struct mpool *P = &m.pool[p];
+    if (ppm <= commission_now(P)) {
+        P->ppm = ppm;
+        P->pend = false;
+    } else {
+        P->pend = true;
+        P->pend_ppm = ppm;
+        P->pend_at = m.now + NOTICE;
+    }
+    return true;
+}
+
+/* ---- submitting ---- */
+
+static void expect_audit_ok(void)
+{
+    ledger_audit_report r;
+    cr_assert_eq(ledger_audit(eng_ledger(e), &r), ST_OK, "audit runs");
+    for (unsigned i = 0; i < r.n_checks; i++)
+        cr_assert(r.checks[i].ok, "audit check %s: %s", r.checks[i].name, r.checks[i].detail);
+    cr_assert(r.ok, "audit ok");
+}
+
+/* The model's block opens with the first queued item: the Tick runs before it. */
+static void open_block(void)
+{
+    if (!block_open) {
+        block_open = true;
+        tick_expected = tick_due();
+        tick();
+    }
+}
+
+static struct op *new_op(enum kind kind, unsigned user, unsigned pool, unsigned long index)
+{
+    cr_assert_lt(n_ops, sizeof ops / sizeof ops[0], "ops per block");
+    struct op *op = &ops[n_ops];
+    memset(op, 0, sizeof *op);
+    op->kind = kind;
+    op->user = user;
+    op->pool = pool;
+    op->index = index;
+    return op;
+}
+
+static void add_amount(cJSON *msg, const char *key, const mpz_t v)
+{
+    char text[LEDGER_AMOUNT_STRLEN];
+    ledger_amount_format(text, v);
+    cr_assert_not_null(cJSON_AddStringToObject(msg, key, text), "message");
+}
+
+static void add_u64(cJSON *msg, const char *key, uint64_t v)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%llu", (unsigned long long)v);
+    cr_assert_not_null(cJSON_AddStringToObject(msg, key, text), "message");
+}
+
+static void add_worker_member(cJSON *msg, unsigned w)
+{
+    char text[LEDGER_ADDR_STRLEN];
+    ledger_addr_format(text, m.worker[w].addr);
+    cr_assert_not_null(cJSON_AddStringToObject(msg, "worker", text), "message");
+}
+
+/* Signs msg (consumed) as user u and submits it. refused: the stateless checks must refuse it
+ * (ST_INVALID, nothing queued, no nonce used); otherwise the model's block opens, apply() decides
+ * the expected outcome and the transaction is queued. */
+static void submit(struct op *op, const char *type, cJSON *msg, bool refused)
+{
+    struct muser *U = &m.user[op->user];
+    add_u64(msg, "nonce", U->nonce);
+    ledger_tx tx;
+    char err[256] = "";
+    cr_assert_eq(ledger_tx_build_signed(&tx, err, sizeof err, type, msg, U->key, eng_chain_id(e)), ST_OK,
+                 "sign %s: %s", type, err);
+    cJSON_Delete(msg);
+    int rc = eng_submit(e, err, sizeof err, &tx, on_done, &op->o);
+    ledger_tx_clear(&tx);
+    if (refused) {
+        cr_assert_eq(rc, ST_INVALID, "op %lu %s refused before queuing", op->index, type);
+        cr_assert(err[0] != 0, "op %lu: the refusal says why", op->index);
+        stats[op->kind][2]++;
+        return;
+    }
+    cr_assert_eq(rc, ST_OK, "op %lu %s queued: %s", op->index, type, err);
+    U->nonce++;
+    n_ops++;
+}
+
+static void submit_system(struct op *op, const char *type, cJSON *msg)
+{
+    cr_assert_eq(eng_submit_system(e, type, msg, on_done, &op->o), ST_OK, "op %lu %s queued", op->index, type);
+    cJSON_Delete(msg);
+    n_ops++;
+}
+
+/* ---- checking the engine against the model ---- */
+
+static void expect_mpz_eq(const mpz_t got, const mpz_t want, const char *what, unsigned a, unsigned b)
+{
+    if (mpz_cmp(got, want) != 0) {
+        char *g = mpz_get_str(NULL, 10, got), *w = mpz_get_str(NULL, 10, want);
+        cr_assert_fail("%s (%u, %u): engine %s, model %s (after %zu blocks, seed %llu)", what, a, b, g, w, n_power,
+                       (unsigned long long)seed);
+    }
+}
+
+static void balance(mpz_t out, ledger_account a)
+{
+    cr_assert_eq(ledger_balance(eng_ledger(e), &a, out), ST_OK, "balance");
+}
+
+static void claimed_amount(mpz_t out, const char *events)
+{
+    cJSON *arr = cJSON_Parse(events);
+    cr_assert_not_null(arr, "events");
+    const cJSON *ev;
+    bool found = false;
+    cJSON_ArrayForEach(ev, arr) {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(ev, "type"), *a = cJSON_GetObjectItemCaseSensitive(ev, "amount");
+        if (cJSON_IsString(t) && strcmp(t->valuestring, "Claimed") == 0 && cJSON_IsString(a)) {
+            cr_assert_eq(mpz_set_str(out, a->valuestring, 10), 0, "claimed amount");
+            found = true;
+        }
+    }
+    cr_assert(found, "a claim emits Claimed: %s", events);
+    cJSON_Delete(arr);
+}
+
+static void check_outcomes(void)
+{
+    mpz_t amount;
+    mpz_init(amount);
+    for (unsigned i = 0; i < n_ops; i++) {
+        struct op *op = &ops[i];
+        cr_assert_eq(op->o.calls, 1, "op %lu answered once", op->index);
+        cr_assert_eq(op->o.status, ST_OK, "op %lu %s in a block: %s", op->index, kind_name[op->kind], op->o.error);
+        if (op->expect == EXPECT_CLAIM) {
+            if (op->o.success) {
+                claimed_amount(amount, op->o.events);
+                mpz_add(m.user[op->user].claimed, m.user[op->user].claimed, amount);
+                mpz_add(m.user[op->user].free, m.user[op->user].free, amount);
+                if (op->had_shares)
+                    m.pool[op->pool].settles[op->user]++;
+            } else {
+                cr_assert(strstr(op->o.error, "nothing to claim"), "op %lu claim failed: %s", op->index, op->o.error);
+            }
+        } else {
+            cr_assert_eq(op->o.success, op->expect == EXPECT_OK, "op %lu %s by dev %u on pool %u: engine %s (%s), model %s",
+                         op->index, kind_name[op->kind], op->user, op->pool, op->o.success ? "succeeded" : "failed",
+                         op->o.error, op->expect == EXPECT_OK ? "succeeds" : "fails");
+        }
+        stats[op->kind][op->o.success ? 0 : 1]++;
+        free(op->o.events);
+    }
+    mpz_clear(amount);
+}
+
+static void check_pool(unsigned p, mpz_t pending[NU])
+{
+    struct mpool *P = &m.pool[p];
+    ledger *l = eng_ledger(e);
+    ledger_pool row;
+    ledger_pool_init(&row);
+    cr_assert_eq(ledger_pool_get(l, p, &row), ST_OK, "pool %u", p);
+    expect_mpz_eq(row.stake, P->T, "pool stake", p, 0);
+    expect_mpz_eq(row.shares, P->S, "pool shares", p, 0);
+    expect_mpz_eq(row.bonded, P->bonded, "pool bonded", p, 0);
+    expect_mpz_eq(row.unbonding, P->unbonding, "pool unbonding", p, 0);
+    expect_mpz_eq(row.capacity, P->cap, "pool capacity", p, 0);
+    cr_assert(memcmp(row.owner, m.user[P->owner].addr, 20) == 0, "pool owner");
+    cr_assert_eq(eng_staking_commission_at(&row, m.now), commission_now(P), "commission of pool %u", p);
+    mpz_t v;
+    mpz_init(v);
+    balance(v, ledger_pool_account(LEDGER_POOL_STAKE, p));
+    expect_mpz_eq(v, P->T, "stake account", p, 0);
+
+    unsigned holders = 0;
+    ledger_stake s;
+    ledger_stake_init(&s);
+    for (unsigned u = 0; u < NU; u++) {
+        cr_assert_eq(ledger_stake_get(l, p, m.user[u].addr, &s), ST_OK, "stake");
+        expect_mpz_eq(s.shares, P->shares[u], "shares", p, u);
+        eng_staking_pending(pending[u], &row, &s);
+        cr_assert(mpz_sgn(pending[u]) >= 0, "pending is never negative");
+        holders += mpz_sgn(P->shares[u]) > 0;
+    }
+    ledger_stake_clear(&s);
+    ledger_stake list[NU + 1];
+    for (unsigned i = 0; i <= NU; i++)
+        ledger_stake_init(&list[i]);
+    unsigned n = 0;
+    bool more = false;
+    cr_assert_eq(ledger_stake_list(l, p, NULL, NU + 1, list, &n, &more), ST_OK, "stakers");
+    cr_assert_eq(n, holders, "pool %u has a row for each holder and no other", p);
+    for (unsigned i = 0; i <= NU; i++)
+        ledger_stake_clear(&list[i]);
+
+    ledger_withdrawal w[NU + 1];
+    for (unsigned i = 0; i <= NU; i++)
+        ledger_withdrawal_init(&w[i]);
+    cr_assert_eq(ledger_withdrawal_list(l, p, 0, NU + 1, w, &n, &more), ST_OK, "queue");
+    cr_assert_eq(n, P->qlen, "queue length of pool %u", p);
+    for (unsigned i = 0; i < n; i++) {
+        unsigned u = P->q[i];
+        cr_assert(memcmp(w[i].address, m.user[u].addr, 20) == 0, "queue position %u of pool %u is dev %u's", i, p, u);
+        expect_mpz_eq(w[i].shares, P->queued[u], "queued shares", p, u);
+        cr_assert_eq(w[i].since, P->since[u], "request time");
+    }
+    for (unsigned i = 0; i <= NU; i++)
+        ledger_withdrawal_clear(&w[i]);
+
+    enum { CAP = 64 };
+    ledger_unbonding unb[CAP];
+    for (unsigned i = 0; i < CAP; i++)
+        ledger_unbonding_init(&unb[i]);
+    cr_assert_eq(ledger_unbonding_of_pool(l, p, unb, CAP, &n), ST_OK, "unbondings");
+    cr_assert_lt(n, CAP, "unbondings fit");
+    /* the model's entries of this pool, by release time then age (a stable sort of insertion order) */
+    unsigned idx[512], k = 0;
+    for (unsigned i = 0; i < m.n_unb; i++) {
+        if (m.unb[i].pool != p)
+            continue;
+        unsigned j = k++;
+        for (; j > 0 && m.unb[idx[j - 1]].release > m.unb[i].release; j--)
+            idx[j] = idx[j - 1];
+        idx[j] = i;
+    }
+    for (unsigned j = 0; j < k && j < n; j++) {
+        const struct munb *u = &m.unb[idx[j]];
+        expect_mpz_eq(unb[j].amount, u->amount, "unbonding amount", p, j);
+        cr_assert_eq(unb[j].release_at, u->release, "release time");
+        cr_assert(memcmp(unb[j].worker, m.worker[u->worker].addr, 20) == 0, "unbonding worker");
+    }
+    cr_assert_eq(k, n, "unbondings of pool %u", p);
+    for (unsigned i = 0; i < CAP; i++)
+        ledger_unbonding_clear(&unb[i]);
+    mpz_clear(v);
+    ledger_pool_clear(&row);
+}
+
+static void check_state(void)
+{
+    ledger *l = eng_ledger(e);
+    mpz_t pending[NP + 1][NU], v, received, sum, rewards_held;
+    for (unsigned p = 0; p <= NP; p++)
+        for (unsigned u = 0; u < NU; u++)
+            mpz_init(pending[p][u]);
+    mpz_inits(v, received, sum, rewards_held, NULL);
+    for (unsigned p = 1; p <= NP; p++) {
+        check_pool(p, pending[p]);
+        balance(v, ledger_pool_account(LEDGER_POOL_REWARDS, p));
+        mpz_add(rewards_held, rewards_held, v);
+        for (unsigned u = 0; u < NU; u++)
+            mpz_sub(v, v, pending[p][u]);
+        cr_assert(mpz_sgn(v) >= 0, "pool %u's rewards account covers every pending reward", p);
+    }
+
+    ledger_worker w;
+    ledger_worker_init(&w);
+    for (unsigned i = 0; i < NW; i++) {
+        int rc = ledger_worker_get(l, m.worker[i].addr, &w);
+        if (m.worker[i].pool == 0) {
+            cr_assert_eq(rc, ST_NOTFOUND, "worker %u was never added", i);
+            continue;
+        }
+        cr_assert_eq(rc, ST_OK, "worker %u", i);
+        cr_assert_eq(w.pool, m.worker[i].pool, "worker %u's pool", i);
+        expect_mpz_eq(w.bonded, m.worker[i].bonded, "worker bonded", i, 0);
+    }
+    ledger_worker_clear(&w);
+
+    /* the bound d = rewards * max(S) / 10^36 on the carried remainder (see the top of the file) */
+    mpq_t d, E, diff, bound;
+    mpq_inits(d, E, diff, bound, NULL);
+    mpz_mul_ui(mpq_numref(d), m.max_shares, m.rewards);
+    mpz_ui_pow_ui(mpq_denref(d), 10, LEDGER_ACC_SCALE_DIGITS);
+    mpq_canonicalize(d);
+    for (unsigned u = 0; u < NU; u++) {
+        struct muser *U = &m.user[u];
+        uint64_t nonce;
+        cr_assert_eq(ledger_nonce_get(l, U->addr, &nonce), ST_OK, "nonce");
+        cr_assert_eq(nonce, U->nonce, "nonce of dev %u", u);
+        balance(v, ledger_user_account(LEDGER_FREE, U->addr));
+        expect_mpz_eq(v, U->free, "free balance", u, 0);
+        balance(v, ledger_user_account(LEDGER_CLAIMABLE, U->addr));
+        mpz_add(sum, sum, v);
+        mpz_add(sum, sum, U->claimed);
+        /* received as a staker: claimed + claimable + pending, less the owner's exact commission */
+        mpz_add(received, U->claimed, v);
+        mpz_set_ui(mpq_denref(bound), 1);
+        mpz_set_ui(mpq_numref(bound), 0);
+        mpq_set_ui(E, 0, 1);
+        for (unsigned p = 1; p <= NP; p++) {
+            mpz_add(received, received, pending[p][u]);
+            mpq_add(E, E, m.pool[p].ent[u]);
+            mpz_add_ui(mpq_numref(bound), mpq_numref(bound),
+                       m.pool[p].settles[u] + (mpz_sgn(m.pool[p].shares[u]) > 0));
+        }
+        mpz_sub(received, received, U->commission);
+        cr_assert(mpz_sgn(received) >= 0, "dev %u received its commission at least", u);
+        /* diff = E - received must lie in [-d, settlements + holdings + d] */
+        mpq_set_z(diff, received);
+        mpq_sub(diff, E, diff);
+        mpq_add(diff, diff, d);
+        if (mpq_sgn(diff) < 0) {
+            char *r = mpz_get_str(NULL, 10, received);
+            cr_assert_fail("dev %u received %s, more than its entitlement %.6f (seed %llu)", u, r, mpq_get_d(E),
+                           (unsigned long long)seed);
+        }
+        mpq_add(bound, bound, d);
+        mpq_add(bound, bound, d);
+        if (mpq_cmp(diff, bound) > 0) {
+            char *r = mpz_get_str(NULL, 10, received);
+            cr_assert_fail("dev %u received %s, more than %.0f below its entitlement %.6f (seed %llu)", u, r,
+                           mpq_get_d(bound), mpq_get_d(E), (unsigned long long)seed);
+        }
+    }
+    mpq_clears(d, E, diff, bound, NULL);
+
+    /* conservation: every reward paid in is claimed, claimable or still in a pool's rewards account */
+    mpz_add(sum, sum, rewards_held);
+    expect_mpz_eq(sum, m.paid, "claims + claimable + rewards held vs rewards paid", 0, 0);
+    balance(v, ledger_system_account(LEDGER_TREASURY));
+    mpz_add(v, v, m.paid);
+    mpz_set_str(sum, TREASURY, 10);
+    expect_mpz_eq(v, sum, "treasury + rewards paid", 0, 0);
+
+    for (unsigned p = 0; p <= NP; p++)
+        for (unsigned u = 0; u < NU; u++)
+            mpz_clear(pending[p][u]);
+    mpz_clears(v, received, sum, rewards_held, NULL);
+}
+
+/* Remembers each user's voting power at the block just written, as the model values it. */
+static void snapshot_power(void)
+{
+    if (n_power == cap_power) {
+        cap_power = cap_power ? 2 * cap_power : 1024;
+        power = realloc(power, cap_power * NU * sizeof *power);
+        power_height = realloc(power_height, cap_power * sizeof *power_height);
+        cr_assert(power && power_height, "memory");
+    }
+    ledger_block head;
+    cr_assert_eq(ledger_block_head(eng_ledger(e), &head), ST_OK, "head");
+    power_height[n_power] = head.height;
+    mpz_t v;
+    mpz_init(v);
+    for (unsigned u = 0; u < NU; u++) {
+        uint64_t total = 0;
+        for (unsigned p = 1; p <= NP; p++) {
+            if (mpz_sgn(m.pool[p].S) == 0)
+                continue;
+            mpz_mul(v, m.pool[p].shares[u], m.pool[p].T);
+            mpz_fdiv_q(v, v, m.pool[p].S);
+            total += get_u64(v);
+        }
+        power[n_power * NU + u] = total;
+    }
+    mpz_clear(v);
+    n_power++;
+}
+
+/* The newest block is at height and starts with a Tick exactly when the model expects one. */
+static void check_block(uint64_t height)
+{
+    ledger_block head;
+    cr_assert_eq(ledger_block_head(eng_ledger(e), &head), ST_OK, "head");
+    cr_assert_eq(head.height, height, "one block per flush");
+    ledger_txrec *recs = NULL;
+    size_t n = 0;
+    cr_assert_eq(ledger_txrec_list_block(eng_ledger(e), height, &recs, &n), ST_OK, "block transactions");
+    bool tick_found = n > 0 && strcmp(recs[0].type, "Tick") == 0;
+    cr_assert_eq(tick_found, tick_expected, "block %llu %s a tick", (unsigned long long)height,
+                 tick_expected ? "lacks" : "has an unexpected");
+    if (tick_found)
+        cr_assert(recs[0].success, "the tick succeeded: %s", recs[0].error ? recs[0].error : "");
+    for (size_t i = 0; i < n; i++)
+        ledger_txrec_clear(&recs[i]);
+    free(recs);
+}
+
+static uint64_t next_height = 1;
+
+static void end_block(void)
+{
+    if (n_ops == 0)
+        return;
+    cr_assert_eq(eng_flush(e), ST_OK, "flush");
+    check_block(next_height++);
+    expect_audit_ok();
+    check_outcomes();
+    n_ops = 0;
+    block_open = false;
+    check_state();
+    snapshot_power();
+}
+
+/* With nothing queued, a block holding only the Tick was made exactly when work was due: by
+ * eng_advance_time (flush false), which does what the new time makes due, or by a flush. */
+static void expect_idle_block(bool flush)
+{
+    tick_expected = tick_due();
+    if (flush)
+        cr_assert_eq(eng_flush(e), ST_OK, "flush");
+    if (!tick_expected) {
+        ledger_block head;
+        cr_assert_eq(ledger_block_head(eng_ledger(e), &head), ST_OK, "head");
+        cr_assert_eq(head.height, next_height - 1, "no block when nothing is due");
+        return;
+    }
+    tick();
+    check_block(next_height++);
+    expect_audit_ok();
+    check_state();
+    snapshot_power();
+    idle_blocks++;
+}
+
+/* ---- generating operations ---- */
+
+static unsigned some_pool(void)
+{
+    return below(50) == 0 ? NP + 1 : 1 + (unsigned)below(NP);    /* now and then one that does not exist */
+}
+
+static unsigned some_staker(void)
+{
+    return FIRST_STAKER + (unsigned)below(NU - FIRST_STAKER);
+}
+
+static unsigned owner_or_not(unsigned p)
+{
+    return p <= NP && below(10) ? m.pool[p].owner : (unsigned)below(NU);
+}
+
+/* A worker of pool p when it has one, mostly; any worker otherwise. */
+static unsigned worker_of(unsigned p)
+{
+    unsigned mine[NW], n = 0;
+    for (unsigned w = 0; w < NW; w++)
+        if (m.worker[w].pool == p)
+            mine[n++] = w;
+    return n && below(8) ? mine[below(n)] : (unsigned)below(NW);
+}
+
+static void random_up_to(mpz_t out, const mpz_t max)
+{
+    uint64_t hi = get_u64(max);
+    mpz_set_ui(out, 1 + below(hi));
+}
+
+static void op_contribute(unsigned long index)
+{
+    unsigned u = some_staker(), p = some_pool();
+    if (p == 1 && u >= FIRST_STAKER + 3)
+        p = 2 + (unsigned)below(2);          /* pool 1 has three stakers at most, so it empties now and then */
+    struct op *op = new_op(K_CONTRIBUTE, u, p, index);
+    mpz_t a;
+    mpz_init(a);
+    uint64_t r = below(100);
+    mpz_set_ui(a, r < 2 ? 0 : r < 4 ? 1 + below(MIN_CONTRIBUTION - 1) : MIN_CONTRIBUTION - 1 + some_amount());
+    cJSON *msg = cJSON_CreateObject();
+    add_u64(msg, "pool", p);
+    add_amount(msg, "amount", a);
+    bool refused = r < 4;
+    if (!refused) {
+        open_block();
+        op->expect = contribute(u, p, a);
+    }
+    submit(op, "Contribute", msg, refused);
+    mpz_clear(a);
+}
+
+static void op_withdraw(unsigned long index)
+{
+    unsigned u = some_staker(), p = some_pool();
+    /* mostly a pool the staker is in */
+    for (unsigned tries = 0; tries < 4 && !(p <= NP && mpz_sgn(m.pool[p].shares[u]) > 0); tries++)
+        p = 1 + (unsigned)below(NP);
+    struct op *op = new_op(K_WITHDRAW, u, p, index);
+    mpz_t s, avail;
+    mpz_inits(s, avail, NULL);
+    if (p <= NP)
+        mpz_sub(avail, m.pool[p].shares[u], m.pool[p].queued[u]);
+    uint64_t r = below(100);
+    if (r < 3)
+        mpz_set_ui(s, 0);
+    else if (r < 10)
+        mpz_add_ui(s, avail, 1 + below(10));
+    else if (r < 45 && mpz_sgn(avail) > 0)
+        mpz_set(s, avail);                       /* the whole position */
+    else if (r < 55 || mpz_sgn(avail) == 0)
+        mpz_set_ui(s, 1 + below(6));
+    else
+        random_up_to(s, avail);
+    cJSON *msg = cJSON_CreateObject();
+    add_u64(msg, "pool", p);
+    add_amount(msg, "shares", s);
+    bool refused = mpz_sgn(s) == 0;
+    if (!refused) {
+        open_block();
+        op->expect = withdraw(u, p, s);
+    }
+    submit(op, "Withdraw", msg, refused);
+    mpz_clears(s, avail, NULL);
+}
+
+static void op_claim(unsigned long index)
+{
+    unsigned u = (unsigned)below(NU), p = some_pool();
+    struct op *op = new_op(K_CLAIM, u, p, index);
+    cJSON *msg = cJSON_CreateObject();
+    add_u64(msg, "pool", p);
+    open_block();
+    op->expect = pool_ok(p) ? EXPECT_CLAIM : EXPECT_FAIL;
+    op->had_shares = pool_ok(p) && mpz_sgn(m.pool[p].shares[u]) > 0;
+    submit(op, "Claim", msg, false);
+}
+
+static void op_reward(unsigned long index)
+{
+    unsigned p = some_pool();
+    struct op *op = new_op(K_REWARD, 0, p, index);
+    mpz_t a;
+    mpz_init_set_ui(a, some_amount());
+    cJSON *msg = cJSON_CreateObject();
+    cJSON_AddNumberToObject(msg, "pool", p);
+    add_amount(msg, "amount", a);
+    open_block();
+    op->expect = reward(p, a);
+    submit_system(op, "PoolReward", msg);
+    mpz_clear(a);
+}
+
+static void op_slash(unsigned long index)
+{
+    unsigned w = (unsigned)below(NW);
+    uint32_t ppm = below(100) < 3 ? PPM + (uint32_t)below(2) * 500000u : (uint32_t)below(300001);
+    struct op *op = new_op(K_SLASH, 0, m.worker[w].pool, index);
+    cJSON *msg = cJSON_CreateObject();
+    add_worker_member(msg, w);
+    cJSON_AddNumberToObject(msg, "ppm", ppm);
+    open_block();
+    op->expect = slash(w, ppm);
+    submit_system(op, "WorkerSlash", msg);
+}
+
+static void op_bond(unsigned long index, bool unbonding)
+{
+    unsigned p = some_pool(), signer = owner_or_not(p), w = worker_of(p);
+    struct op *op = new_op(unbonding ? K_UNBOND : K_BOND, signer, p, index);
+    mpz_t a, have;
+    mpz_inits(a, have, NULL);
+    if (p <= NP) {
+        if (unbonding)
+            mpz_set(have, m.worker[w].bonded);
+        else
+            free_stake(have, &m.pool[p]);
+    }
+    uint64_t r = below(100);
+    if (r < 4)
+        mpz_set_ui(a, 0);
+    else if (r < 12 || mpz_sgn(have) <= 0)
+        mpz_add_ui(a, have, 1 + below(1000));
+    else if (r < 30)
+        mpz_set(a, have);
+    else
+        random_up_to(a, have);
+    if (mpz_sgn(a) < 0)
+        mpz_set_ui(a, 1);
+    cJSON *msg = cJSON_CreateObject();
+    add_u64(msg, "pool", p);
+    add_worker_member(msg, w);
+    add_amount(msg, "amount", a);
+    bool refused = mpz_sgn(a) == 0;
+    if (!refused) {
+        open_block();
+        op->expect = unbonding ? unbond_tx(signer, p, w, a) : bond(signer, p, w, a);
+    }
+    submit(op, unbonding ? "WorkerUnbond" : "WorkerBond", msg, refused);
+    mpz_clears(a, have, NULL);
+}
+
+static void op_add(unsigned long index)
+{
+    unsigned p = some_pool(), signer = owner_or_not(p), w = (unsigned)below(NW);
+    struct op *op = new_op(K_ADD, signer, p, index);
+    cJSON *msg = cJSON_CreateObject();
+    add_u64(msg, "pool", p);
+    add_worker_member(msg, w);
+    open_block();
+    op->expect = add_worker(signer, p, w);
+    submit(op, "WorkerAdd", msg, false);
+}
+
+static void op_commission(unsigned long index)
+{
+    unsigned p = some_pool(), signer = owner_or_not(p);
+    uint32_t ppm = below(100) < 5 ? PPM + 1 + (uint32_t)below(1000) : (uint32_t)below(300001);
+    struct op *op = new_op(K_COMMISSION, signer, p, index);
+    cJSON *msg = cJSON_CreateObject();
+    add_u64(msg, "pool", p);
+    add_u64(msg, "commissionPpm", ppm);
+    bool refused = ppm > PPM;
+    if (!refused) {
+        open_block();
+        op->expect = set_commission(signer, p, ppm);
+    }
+    submit(op, "PoolSetCommission", msg, refused);
+}
+
+static void op_advance(void)
+{
+    end_block();
+    uint64_t r = below(100), secs = r < 70 ? 1 + below(400) : r < 95 ? 400 + below(800) : 1500 + below(1500), now;
+    cr_assert_eq(eng_advance_time(e, secs, &now), ST_OK, "advance");
+    m.now += secs;
+    cr_assert_eq(now, m.now, "clock");
+    stats[K_ADVANCE][0]++;
+    expect_idle_block(false);
+    if (below(3) == 0)
+        expect_idle_block(true);
+}
+
+/* Pools 1..3 (owners dev 0, 1, 2) with their capacity and commission, and two workers each. */
+static void create_pools(void)
+{
+    static const char *const caps[NP] = { "3000000", "20000000", "1000000000" };
+    static const uint32_t ppm[NP] = { 50000, 100000, 0 };
+    open_block();
+    for (unsigned i = 0; i < NP; i++) {
+        unsigned p = i + 1;
+        struct op *op = new_op(K_CREATE, i, p, 0);
+        cJSON *msg = cJSON_CreateObject();
+        add_u64(msg, "commissionPpm", ppm[i]);
+        cJSON_AddStringToObject(msg, "capacity", caps[i]);
+        m.pool[p].exists = true;
+        m.pool[p].owner = i;
+        m.pool[p].ppm = ppm[i];
+        mpz_set_str(m.pool[p].cap, caps[i], 10);
+        op->expect = EXPECT_OK;
+        submit(op, "PoolCreate", msg, false);
+    }
+    for (unsigned w = 0; w < 2 * NP; w++) {
+        unsigned p = 1 + w / 2;
+        struct op *op = new_op(K_ADD, p - 1, p, 0);
+        cJSON *msg = cJSON_CreateObject();
+        add_u64(msg, "pool", p);
+        add_worker_member(msg, w);
+        op->expect = add_worker(p - 1, p, w);
+        cr_assert(op->expect, "setup worker");
+        submit(op, "WorkerAdd", msg, false);
+    }
+    end_block();
+}
+
+/* ---- the fixture ---- */
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/conclave-model-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir), "temp dir");
+    snprintf(db_path, sizeof db_path, "%s/conclave.db", dir);
+    model_init();
+    char accounts[2048] = "";
+    size_t off = 0;
+    for (unsigned u = 0; u < NU; u++) {
+        char addr[LEDGER_ADDR_STRLEN];
+        ledger_addr_format(addr, m.user[u].addr);
+        off += (size_t)snprintf(accounts + off, sizeof accounts - off, "%s{\"address\":\"%s\",\"balance\":\"%s\"}",
+                                u ? "," : "", addr, USER_BALANCE);
+    }
+    genesis = malloc(4096);
+    cr_assert_not_null(genesis, "genesis");
+    snprintf(genesis, 4096,
+             "{\"chainId\":4244,\"time\":%u,\"treasury\":\"%s\",\"accounts\":[%s],\"epochSecs\":%u,"
+             "\"staking\":{\"minContribution\":\"%u\",\"minWithdrawal\":\"%u\",\"commissionNoticeSecs\":%u,"
+             "\"maxWorkersPerPool\":%u,\"unbondingSecs\":%u,\"withdrawGraceSecs\":%u}}",
+             G_TIME, TREASURY, accounts, EPOCH, MIN_CONTRIBUTION, MIN_WITHDRAWAL, NOTICE, MAX_WORKERS, UNBONDING, GRACE);
+    char err[256] = "";
+    eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
+    cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "open engine: %s", err);
+}
+
+static void teardown(void)
+{
+    eng_close(e);
+    free(genesis);
+    free(power);
+    free(power_height);
+    model_clear();
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0, "cleanup");
+}
+
+TestSuite(engine_staking_model, .init = setup, .fini = teardown);
+
+Test(engine_staking_model, random_operations_agree_with_an_exact_model)
+{
+    const char *env = getenv("STAKING_MODEL_SEED");
+    seed = env ? strtoull(env, NULL, 10) : DEFAULT_SEED;
+    rng = seed;
+    fprintf(stderr, "staking model: seed %llu (set STAKING_MODEL_SEED to replay another), %d operations\n",
+            (unsigned long long)seed, N_OPS);
+    create_pools();
+    /* weights out of 100 */
+    static const struct { enum kind kind; unsigned weight; } mix[] = {
+        { K_CONTRIBUTE, 24 }, { K_WITHDRAW, 18 }, { K_CLAIM, 8 }, { K_REWARD, 12 }, { K_SLASH, 4 }, { K_BOND, 12 },
+        { K_UNBOND, 8 }, { K_ADD, 2 }, { K_COMMISSION, 3 }, { K_ADVANCE, 9 },
+    };
+    unsigned target = 2 + (unsigned)below(11);
+    for (unsigned long i = 1; i <= N_OPS; i++) {
+        unsigned r = (unsigned)below(100), k = 0;
+        while (r >= mix[k].weight)
+            r -= mix[k++].weight;
+        switch (mix[k].kind) {
+        case K_CONTRIBUTE: op_contribute(i); break;
+        case K_WITHDRAW: op_withdraw(i); break;
+        case K_CLAIM: op_claim(i); break;
+        case K_REWARD: op_reward(i); break;
+        case K_SLASH: op_slash(i); break;
+        case K_BOND: op_bond(i, false); break;
+        case K_UNBOND: op_bond(i, true); break;
+        case K_ADD: op_add(i); break;
+        case K_COMMISSION: op_commission(i); break;
+        default: op_advance(); break;
+        }
+        if (n_ops >= target) {
+            end_block();
+            target = 2 + (unsigned)below(11);
+        }
+    }
+    end_block();
+
+    /* voting power at every block, read after all that followed it */
+    mpz_t v;
+    mpz_init(v);
+    for (size_t b = 0; b < n_power; b++)
+        for (unsigned u = 0; u < NU; u++) {
+            cr_assert_eq(eng_staking_power_at(e, m.user[u].addr, power_height[b], v), ST_OK, "power");
+            cr_assert_eq(get_u64(v), power[b * NU + u], "voting power of dev %u at height %llu: engine %llu, model %llu", u,
+                         (unsigned long long)power_height[b], (unsigned long long)get_u64(v),
+                         (unsigned long long)power[b * NU + u]);
+        }
+    mpz_clear(v);
+
+    /* the whole log, Tick-only blocks included, replays to the same blocks and balances */
+    eng_close(e);
+    e = NULL;
+    eng_replay_report report;
+    char err[256] = "";
+    cr_assert_eq(eng_replay(&report, err, sizeof err, db_path, ":memory:"), ST_OK, "replay: %s", err);
+    cr_assert(report.ok, "replay matches: %s", report.detail);
+    cr_assert_eq(report.blocks, next_height, "every block replayed");
+
+    fprintf(stderr, "staking model: %zu blocks, time +%llu s\n", n_power, (unsigned long long)(m.now - G_TIME));
+    for (unsigned k = 0; k < K_KINDS; k++)
+        fprintf(stderr, "  %-18s %6lu ok %6lu failed %6lu refused\n", kind_name[k], stats[k][0], stats[k][1], stats[k][2]);
+    fprintf(stderr, "  %lu Tick-only blocks from idle flushes; %lu releases, %lu forced unbonds, %lu unbonding entries "
+            "slashed; queue paid %lu whole, %lu in part; pools emptied %lu times; %lu commission raises took effect\n",
+            idle_blocks, cov.releases, cov.forced_unbonds, cov.slashed_entries, cov.whole_fills, cov.partial_fills,
+            cov.emptied_pools, cov.raises_applied);
+}
