@@ -11,11 +11,15 @@
 #include "tests/lib/node.h"
 
 static th_node node;
+static double start_height; /* the dev node registers its enclave in a block of its own first */
+
+static double height(void);
 
 static void setup(void)
 {
     memset(&node, 0, sizeof node);
     th_node_start(&node, false);
+    start_height = height();
 }
 
 static void teardown(void)
@@ -90,7 +94,8 @@ Test(integration_node, node_info_describes_the_dev_chain)
     cJSON *resp = th_call(&node, "node_info", "{}");
     const cJSON *r = result_of(resp);
     cr_assert_eq(cJSON_GetObjectItemCaseSensitive(r, "chainId")->valueint, 31337, "chain id");
-    cr_assert_eq(cJSON_GetObjectItemCaseSensitive(r, "height")->valueint, 0, "only the genesis block");
+    cr_assert_eq(cJSON_GetObjectItemCaseSensitive(r, "height")->valuedouble, start_height, "nothing else yet");
+    cr_assert_leq(start_height, 1, "the genesis block and at most the enclave's registration");
     cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "dev")), "dev node");
     cJSON_Delete(resp);
 }
@@ -100,7 +105,7 @@ Test(integration_node, a_signed_transfer_returns_its_receipt_and_is_stored)
     cJSON *resp = send_transfer(0, 1, "1500000000000000000", 0);
     const cJSON *r = result_of(resp);
     cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(r, "status")->valuestring, "success", "status");
-    cr_assert_eq(cJSON_GetObjectItemCaseSensitive(r, "block")->valueint, 1, "in block 1");
+    cr_assert_eq(cJSON_GetObjectItemCaseSensitive(r, "block")->valuedouble, start_height + 1, "in the next block");
     const cJSON *ev = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "events"), 0);
     cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(ev, "amount")->valuestring, "1500000000000000000", "event");
     char params[100];
@@ -138,13 +143,14 @@ Test(integration_node, a_batch_of_transfers_commits_in_one_block)
     for (int i = 0; i < 8; i++) {
         const cJSON *r = result_of(cJSON_GetArrayItem(resp, i));
         cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(r, "status")->valuestring, "success", "answer %d", i);
-        cr_assert_eq(cJSON_GetObjectItemCaseSensitive(r, "block")->valueint, 1, "answer %d in the same block", i);
+        cr_assert_eq(cJSON_GetObjectItemCaseSensitive(r, "block")->valuedouble, start_height + 1,
+                     "answer %d in the same block", i);
     }
     cJSON_Delete(resp);
     free(text);
     free(body);
     expect_account(9, "1000000000000000000000008", "0");
-    cr_assert_eq(height(), 1, "one block");
+    cr_assert_eq(height(), start_height + 1, "one block");
 }
 
 /* Adds the claimed sender "from" (dev account i) to transaction params; frees params. */
@@ -227,7 +233,7 @@ Test(integration_node, bad_input_gets_a_clear_error_and_changes_nothing)
     }
     expect_account(0, "1000000000000000000000000", "0");
     expect_account(1, "1000000000000000000000000", "0");
-    cr_assert_eq(height(), 0, "no block was made");
+    cr_assert_eq(height(), start_height, "no block was made");
     cJSON *ok = th_call(&node, "tx_send", good);
     cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(result_of(ok), "status")->valuestring, "success",
                      "the good one still applies with nonce 0");
@@ -258,7 +264,7 @@ Test(integration_node, an_oversized_body_is_refused_and_the_node_keeps_serving)
     free(body);
     rpc_client_free(node.client);
     node.client = rpc_client_new(node.url, node.token, 30);
-    cr_assert_eq(height(), 0, "the node still answers");
+    cr_assert_eq(height(), start_height, "the node still answers");
 }
 
 Test(integration_node, admin_methods_need_the_cookie_token)
@@ -280,7 +286,7 @@ Test(integration_node, admin_methods_need_the_cookie_token)
     cJSON *minted = th_call(&node, "admin_mint", mint);
     cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(result_of(minted), "status")->valuestring, "success", "minted");
     expect_account(7, "1000000000000000000000025", "0");
-    cJSON *block = th_call(&node, "ledger_getBlock", "{\"height\":1}");
+    cJSON *block = th_call(&node, "ledger_getBlock", "{\"height\":\"latest\"}");
     cr_assert_eq(cJSON_GetObjectItemCaseSensitive(result_of(block), "time")->valuedouble, t0 + 60,
                  "the block has the manual clock's time");
     cJSON_Delete(block);
@@ -306,7 +312,7 @@ static void restart_keeps_acknowledged_transfers(int sig)
     th_node_start(&node, true);
     expect_account(2, "999999999999999999995000", "5");
     expect_account(3, "1000000000000000000005000", "0");
-    cr_assert_eq(height(), 5, "five blocks survived");
+    cr_assert_eq(height(), start_height + 5, "five blocks survived");
     expect_audit_ok();
 }
 
