@@ -22,8 +22,8 @@ enum enc_msg {
     ENC_MSG_PONG = 2,
     ENC_MSG_ATTEST_REQ = 3,  /* payload: u64 big-endian chainId */
     ENC_MSG_ATTEST_RESP = 4, /* payload: the quote (enclave/quote.h) */
-    ENC_MSG_SETTLE_REQ = 5,  /* reserved: an epoch's settlement inputs */
-    ENC_MSG_SETTLE_RESP = 6, /* reserved: the signed settlement report */
+    ENC_MSG_SETTLE_REQ = 5,  /* an epoch's settlement inputs (settle.h canonical form) */
+    ENC_MSG_SETTLE_RESP = 6, /* the signed settlement report (settle.h canonical form) */
     ENC_MSG_ERROR = 127      /* payload: a UTF-8 message, no NUL */
 };
 

@@ -1,6 +1,6 @@
 # tests/enclave/local.mk: the enclave tests, one Criterion binary per unit. test_seal compiles the
-# enclave-only seal.c itself (it is not in libcore); test_proto wraps malloc to inject failures;
-# test_process spawns the built conclave-enclave.
+# enclave-only seal.c itself (it is not in libcore); test_proto wraps malloc (test_settle malloc and
+# realloc) to inject failures; test_process and test_settle spawn the built conclave-enclave.
 check_PROGRAMS += tests/enclave/test_proto
 tests_enclave_test_proto_SOURCES = tests/enclave/test_proto.c
 tests_enclave_test_proto_CFLAGS = $(TEST_CFLAGS)
@@ -31,3 +31,10 @@ tests_enclave_test_process_SOURCES = tests/enclave/test_process.c
 tests_enclave_test_process_CFLAGS = $(TEST_CFLAGS)
 tests_enclave_test_process_LDADD = $(TEST_LDADD)
 TESTS += tests/enclave/test_process
+
+check_PROGRAMS += tests/enclave/test_settle
+tests_enclave_test_settle_SOURCES = tests/enclave/test_settle.c
+tests_enclave_test_settle_CFLAGS = $(TEST_CFLAGS)
+tests_enclave_test_settle_LDFLAGS = -Wl,--wrap=malloc,--wrap=realloc
+tests_enclave_test_settle_LDADD = $(TEST_LDADD)
+TESTS += tests/enclave/test_settle

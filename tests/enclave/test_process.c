@@ -310,7 +310,7 @@ Test(enclave_process, malformed_frames_get_error_frames_and_the_enclave_lives_on
     cr_assert_eq(enc_proto_write(r.fd, WAIT_MS, ENC_MSG_ATTEST_REQ, seven, 7), ST_OK, "a short ATTEST_REQ");
     expect_error(&r, "8-byte chainId", "ATTEST_REQ of 7 bytes");
     cr_assert_eq(enc_proto_write(r.fd, WAIT_MS, ENC_MSG_SETTLE_REQ, NULL, 0), ST_OK, "SETTLE_REQ");
-    expect_error(&r, "not implemented", "settlement is not there yet");
+    expect_error(&r, "SETTLE_REQ: the inputs do not parse", "an empty SETTLE_REQ");
     for (size_t i = 0; i < 1u << 20; i++)
         big[i] = (uint8_t)(i * 31);
     expect_pong(&r, big, 1u << 20, "after all that, a 1 MiB ping (memory is allowed when confined)");
@@ -326,7 +326,7 @@ Test(enclave_process, generic_calls_return_error_frames_to_the_caller)
     uint8_t type, *resp;
     size_t len;
     cr_assert_eq(enc_host_call(h, ENC_MSG_SETTLE_REQ, NULL, 0, &type, &resp, &len, WAIT_MS), ST_OK, "a call");
-    cr_assert_eq(type, ENC_MSG_ERROR, "settlement is refused for now");
+    cr_assert_eq(type, ENC_MSG_ERROR, "an empty SETTLE_REQ is refused");
     cr_assert_not_null(strstr((char *)resp, "SETTLE_REQ"), "the message names it: %s", (char *)resp);
     enc_host_resp_free(resp);
     cr_assert_eq(enc_host_ping(h), ST_OK, "and the enclave lives on");
