@@ -45,14 +45,11 @@ int ledger_channel_insert(ledger *l, ledger_channel *c)
     if (!st)
         return ST_DB;
     int rc = bind_channel(st, c);
-    if (rc == ST_OK)
-        rc = sqlite3_step(st) == SQLITE_ROW ? ST_OK : ST_DB;
-    if (rc == ST_OK)
-        c->id = (uint64_t)sqlite3_column_int64(st, 0);
-    while (rc == ST_OK && sqlite3_step(st) == SQLITE_ROW)
-        ;
-    sqlite3_reset(st);
-    return rc;
+    if (rc != ST_OK) {
+        sqlite3_reset(st);
+        return rc;
+    }
+    return ledger_step_returning_id(st, &c->id);
 }
 
 int ledger_channel_get(ledger *l, uint64_t id, ledger_channel *c)
@@ -99,25 +96,6 @@ int ledger_channel_update(ledger *l, const ledger_channel *c)
     return ledger_step_done(st);
 }
 
-/* Reads up to limit ids from a one-column query; one more row sets *more. */
-static int read_channel_ids(sqlite3_stmt *st, unsigned limit, uint64_t *ids, unsigned *n, bool *more)
-{
-    int step, rc = ST_OK;
-    *n = 0;
-    *more = false;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == limit) {
-            *more = true;
-            break;
-        }
-        ids[(*n)++] = (uint64_t)sqlite3_column_int64(st, 0);
-    }
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = ST_DB;
-    sqlite3_reset(st);
-    return rc;
-}
-
 int ledger_channel_due(ledger *l, uint64_t t, uint64_t *ids, unsigned cap, unsigned *n)
 {
     static const char sql[] = "SELECT id FROM channels WHERE closed = 0 AND close_at <= ?1 AND redeemed = paid "
@@ -128,7 +106,7 @@ int ledger_channel_due(ledger *l, uint64_t t, uint64_t *ids, unsigned cap, unsig
     sqlite3_bind_int64(st, 1, (sqlite3_int64)t);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)cap + 1);
     bool more;
-    return read_channel_ids(st, cap, ids, n, &more);
+    return ledger_read_ids(st, cap, ids, n, &more);
 }
 
 int ledger_channel_list(ledger *l, const uint8_t address[20], uint64_t cursor, unsigned limit, uint64_t *ids,
@@ -142,7 +120,7 @@ int ledger_channel_list(ledger *l, const uint8_t address[20], uint64_t cursor, u
     sqlite3_bind_blob(st, 1, address, 20, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)cursor);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
-    return read_channel_ids(st, limit, ids, n, more);
+    return ledger_read_ids(st, limit, ids, n, more);
 }
 
 int ledger_heartbeat_put(ledger *l, const uint8_t worker[20], uint64_t epoch, uint64_t slot, uint32_t score)
@@ -190,7 +168,7 @@ int ledger_channel_owing(ledger *l, uint64_t after, uint64_t *ids, unsigned cap,
     sqlite3_bind_int64(st, 1, (sqlite3_int64)after);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)cap + 1);
     bool more;
-    return read_channel_ids(st, cap, ids, n, &more);
+    return ledger_read_ids(st, cap, ids, n, &more);
 }
 
 int ledger_allowlist_add(ledger *l, const uint8_t measurement[32])

@@ -52,6 +52,35 @@ int ledger_step_done(sqlite3_stmt *st)
     return step == SQLITE_DONE ? ST_OK : ST_DB;
 }
 
+int ledger_step_returning_id(sqlite3_stmt *st, uint64_t *id)
+{
+    int rc = sqlite3_step(st) == SQLITE_ROW ? ST_OK : ST_DB;
+    if (rc == ST_OK)
+        *id = (uint64_t)sqlite3_column_int64(st, 0);
+    while (rc == ST_OK && sqlite3_step(st) == SQLITE_ROW)
+        ;
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_read_ids(sqlite3_stmt *st, unsigned limit, uint64_t *ids, unsigned *n, bool *more)
+{
+    int step, rc = ST_OK;
+    *n = 0;
+    *more = false;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == limit) {
+            *more = true;
+            break;
+        }
+        ids[(*n)++] = (uint64_t)sqlite3_column_int64(st, 0);
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = ST_DB;
+    sqlite3_reset(st);
+    return rc;
+}
+
 int ledger_exec(ledger *l, const char *sql)
 {
     char *msg = NULL;

@@ -47,6 +47,10 @@ int ledger_bind_mpz(sqlite3_stmt *st, int idx, const mpz_t v);
 int ledger_column_mpz(sqlite3_stmt *st, int col, mpz_t v);
 /* Steps a write statement to completion and resets it. ST_OK or ST_DB. */
 int ledger_step_done(sqlite3_stmt *st);
+/* Steps an INSERT ... RETURNING id to completion and resets it. ST_OK with *id, or ST_DB. */
+int ledger_step_returning_id(sqlite3_stmt *st, uint64_t *id);
+/* Reads up to limit ids (the first column) and resets; one more row sets *more. ST_OK or ST_DB. */
+int ledger_read_ids(sqlite3_stmt *st, unsigned limit, uint64_t *ids, unsigned *n, bool *more);
 /* Registers u256_add, u256_sub, u256_cmp and the aggregate u256_sum on db. */
 int ledger_sql_functions_register(sqlite3 *db);
 

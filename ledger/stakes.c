@@ -104,14 +104,11 @@ int ledger_pool_insert(ledger *l, ledger_pool *p)
     if (!st)
         return ST_DB;
     int rc = bind_pool(st, p);
-    if (rc == ST_OK)
-        rc = sqlite3_step(st) == SQLITE_ROW ? ST_OK : ST_DB;
-    if (rc == ST_OK)
-        p->id = (uint64_t)sqlite3_column_int64(st, 0);
-    while (rc == ST_OK && sqlite3_step(st) == SQLITE_ROW)
-        ;
-    sqlite3_reset(st);
-    return rc;
+    if (rc != ST_OK) {
+        sqlite3_reset(st);
+        return rc;
+    }
+    return ledger_step_returning_id(st, &p->id);
 }
 
 int ledger_pool_get(ledger *l, uint64_t id, ledger_pool *p)
@@ -161,25 +158,6 @@ int ledger_pool_update(ledger *l, const ledger_pool *p)
     return ledger_step_done(st);
 }
 
-/* Reads up to limit ids (one column) into ids; probes one more row for *more. */
-static int read_ids(sqlite3_stmt *st, unsigned limit, uint64_t *ids, unsigned *n, bool *more)
-{
-    int step, rc = ST_OK;
-    *n = 0;
-    *more = false;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == limit) {
-            *more = true;
-            break;
-        }
-        ids[(*n)++] = (uint64_t)sqlite3_column_int64(st, 0);
-    }
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = ST_DB;
-    sqlite3_reset(st);
-    return rc;
-}
-
 int ledger_pool_list(ledger *l, bool by_stake, uint64_t cursor, unsigned limit, uint64_t *ids, unsigned *n, bool *more)
 {
     /* canonical decimals order numerically by (length, text) */
@@ -194,7 +172,7 @@ int ledger_pool_list(ledger *l, bool by_stake, uint64_t cursor, unsigned limit, 
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)cursor);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)limit + 1);
-    return read_ids(st, limit, ids, n, more);
+    return ledger_read_ids(st, limit, ids, n, more);
 }
 
 /* ---- stakes and checkpoints ---- */
@@ -301,7 +279,7 @@ int ledger_stake_pools_of(ledger *l, const uint8_t address[20], uint64_t *ids, u
     sqlite3_bind_blob(st, 1, address, 20, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)cap + 1);
     bool more;
-    int rc = read_ids(st, cap, ids, n, &more);
+    int rc = ledger_read_ids(st, cap, ids, n, &more);
     return rc == ST_OK && more ? ST_LIMIT : rc;
 }
 
@@ -491,7 +469,7 @@ int ledger_withdrawal_overdue_pools(ledger *l, uint64_t t, uint64_t after, uint6
     sqlite3_bind_int64(st, 2, (sqlite3_int64)cap + 1);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)after);
     bool more;
-    return read_ids(st, cap, ids, n, &more);
+    return ledger_read_ids(st, cap, ids, n, &more);
 }
 
 int ledger_withdrawal_total(ledger *l, uint64_t pool, mpz_t shares)
@@ -623,16 +601,12 @@ int ledger_unbonding_insert(ledger *l, ledger_unbonding *u)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)u->pool);
     sqlite3_bind_blob(st, 2, u->worker, 20, SQLITE_STATIC);
-    int rc = ledger_bind_mpz(st, 3, u->amount);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)u->release_at);
-    if (rc == ST_OK)
-        rc = sqlite3_step(st) == SQLITE_ROW ? ST_OK : ST_DB;
-    if (rc == ST_OK)
-        u->id = (uint64_t)sqlite3_column_int64(st, 0);
-    while (rc == ST_OK && sqlite3_step(st) == SQLITE_ROW)
-        ;
-    sqlite3_reset(st);
-    return rc;
+    if (ledger_bind_mpz(st, 3, u->amount) != ST_OK) {
+        sqlite3_reset(st);
+        return ST_NOMEM;
+    }
+    return ledger_step_returning_id(st, &u->id);
 }
 
 int ledger_unbonding_delete(ledger *l, uint64_t id)
