@@ -488,15 +488,7 @@ static int cmd_tx(const cli_opts *o)
 static uint8_t *hex_member(const cJSON *obj, const char *key, size_t *len)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (!cJSON_IsString(item))
-        return NULL;
-    size_t cap = strlen(item->valuestring) / 2 + 1;
-    uint8_t *buf = malloc(cap);
-    if (buf && ledger_hex_decode(buf, cap, len, item->valuestring, strlen(item->valuestring)) != ST_OK) {
-        free(buf);
-        buf = NULL;
-    }
-    return buf;
+    return cJSON_IsString(item) ? ledger_hex_decode_alloc(item->valuestring, len) : NULL;
 }
 
 /* Recomputes an epoch's report from its stored inputs with the enclave's own math, outside the

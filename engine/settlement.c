@@ -299,12 +299,10 @@ eng_item *eng_settlement_request(eng *e, uint64_t now)
         resp[resp_len / 2] ^= 0x01; /* dev test hook: the host cannot forge the enclave's work */
         e->tamper_next_report = false;
     }
-    inputs_hex = malloc(2 * inputs_len + 3);
-    report_hex = malloc(2 * resp_len + 3);
+    inputs_hex = ledger_hex_encode_alloc(inputs, inputs_len);
+    report_hex = ledger_hex_encode_alloc(resp, resp_len);
     if (!inputs_hex || !report_hex)
         goto out;
-    ledger_hex_encode(inputs_hex, inputs, inputs_len);
-    ledger_hex_encode(report_hex, resp, resp_len);
     cJSON *msg = cJSON_CreateObject();
     if (msg && cJSON_AddNumberToObject(msg, "epoch", (double)epoch) && cJSON_AddStringToObject(msg, "inputs", inputs_hex)
         && cJSON_AddStringToObject(msg, "report", report_hex))
@@ -325,15 +323,7 @@ out:
 static uint8_t *hex_member(const cJSON *msg, const char *key, size_t *len)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(msg, key);
-    if (!cJSON_IsString(item))
-        return NULL;
-    size_t cap = strlen(item->valuestring) / 2 + 1;
-    uint8_t *buf = malloc(cap);
-    if (buf && ledger_hex_decode(buf, cap, len, item->valuestring, strlen(item->valuestring)) != ST_OK) {
-        free(buf);
-        buf = NULL;
-    }
-    return buf;
+    return cJSON_IsString(item) ? ledger_hex_decode_alloc(item->valuestring, len) : NULL;
 }
 
 static cJSON *system_message(eng_apply *a, cJSON **body)

@@ -4,6 +4,7 @@
  * when the matching nibble of keccak256(lowercase hex) is 8 or more). */
 #include "ledger/hex.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include "ledger/hash.h"
 
@@ -72,4 +73,23 @@ void ledger_addr_format(char out[LEDGER_ADDR_STRLEN], const uint8_t addr[20])
         if (*c >= 'a' && nib >= 8)
             *c = (char)(*c - 'a' + 'A');
     }
+}
+
+uint8_t *ledger_hex_decode_alloc(const char *s, size_t *len)
+{
+    size_t slen = strlen(s), cap = slen / 2 + 1;
+    uint8_t *buf = malloc(cap);
+    if (buf && ledger_hex_decode(buf, cap, len, s, slen) != ST_OK) {
+        free(buf);
+        buf = NULL;
+    }
+    return buf;
+}
+
+char *ledger_hex_encode_alloc(const uint8_t *in, size_t len)
+{
+    char *out = malloc(2 * len + 3);
+    if (out)
+        ledger_hex_encode(out, in, len);
+    return out;
 }

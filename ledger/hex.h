@@ -21,6 +21,11 @@ int ledger_hex_decode_exact(uint8_t *out, size_t n, const char *s) WARN_UNUSED N
 /* Writes "0x" + 2*len lowercase hex digits + NUL into out (capacity 2*len+3). */
 void ledger_hex_encode(char *out, const uint8_t *in, size_t len) NONNULL(1);
 
+/* Heap versions for blobs of any size: the decoded bytes of a 0x-hex string (NULL if malformed or
+ * out of memory; *len their count), and the 0x-hex of len bytes. Caller frees with free(). */
+uint8_t *ledger_hex_decode_alloc(const char *s, size_t *len) NONNULL(1, 2);
+char *ledger_hex_encode_alloc(const uint8_t *in, size_t len);
+
 /* Parses "0x" + 40 hex digits in any case. Returns: ST_OK or ST_INVALID. */
 int ledger_addr_parse(uint8_t out[20], const char *s) WARN_UNUSED NONNULL(1, 2);
 /* EIP-55 checksummed form of addr. */

@@ -15,11 +15,8 @@
 
 static bool add_blob(cJSON *obj, const char *key, const uint8_t *data, size_t len)
 {
-    char *hex = malloc(2 * len + 3);
-    if (!hex)
-        return false;
-    ledger_hex_encode(hex, data, len);
-    bool ok = cJSON_AddStringToObject(obj, key, hex) != NULL;
+    char *hex = ledger_hex_encode_alloc(data, len);
+    bool ok = hex && cJSON_AddStringToObject(obj, key, hex) != NULL;
     free(hex);
     return ok;
 }
