@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: MIT
 // ethers_interop.cjs: ethers.js, the library wallets and dapps use, signs EIP-712 transactions for a
 // real conclaved started here on a free loopback port; the node must accept them exactly, and
-// refuse a replayed, a tampered, a wrong-chain and a high-s version. Prints "N passed, N failed".
+// refuse a replayed, a tampered, a wrong-chain and a high-s version. Then, independently of the C
+// code, it checks the enclave's attestation (the platform key re-derived with Node's HKDF, the quote's
+// signature, measurement and key) and the signature of a settled epoch's report. Prints
+// "N passed, N failed".
 'use strict';
 const { spawn } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const crypto = require('crypto');
 const { ethers } = require('ethers');
 
 const MNEMONIC = 'test test test test test test test test test test test junk';
@@ -37,10 +41,12 @@ function startNode(datadir) {
 }
 
 let nextId = 1;
-async function rpc(url, method, params) {
+async function rpc(url, method, params, token) {
+  const headers = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers,
     body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params }),
     signal: AbortSignal.timeout(10000),
   });
@@ -56,6 +62,38 @@ async function signTransfer(wallet, chainId, to, amount, nonce) {
   const signature = await wallet.signTypedData(domain, TYPES, message);
   const digest = ethers.TypedDataEncoder.hash(domain, TYPES, message);
   return { tx: { type: 'Transfer', message, signature, from: wallet.address }, digest };
+}
+
+// The enclave's quote and a settled report, verified with Node's crypto and ethers only.
+async function checkEnclave(url, datadir) {
+  const att = (await rpc(url, 'enclave_getAttestation', {})).result;
+  check('the node shows its registered enclave', att && att.allowlisted === true, JSON.stringify(att));
+  const quote = ethers.getBytes(att.quote);
+  const secret = fs.readFileSync(path.join(datadir, 'platform.secret'));
+  const platformKey = Buffer.from(crypto.hkdfSync('sha256', secret, Buffer.alloc(0),
+                                                   Buffer.from('conclave-platform-attestation-v1'), 32));
+  const platform = new ethers.Wallet(ethers.hexlify(platformKey)).address;
+  const body = quote.slice(0, 105);
+  const digest = ethers.sha256(ethers.concat([ethers.toUtf8Bytes('conclave-quote-v1'), body]));
+  const sig = ethers.Signature.from(ethers.hexlify(quote.slice(105, 170)));
+  check('the quote is signed by the platform key derived independently',
+        ethers.recoverAddress(digest, sig) === platform);
+  const binary = fs.readFileSync(path.join(path.dirname(bin), 'conclave-enclave'));
+  const measurement = '0x' + crypto.createHash('sha256').update(binary).digest('hex');
+  check('the quote measures the enclave binary on disk', ethers.hexlify(quote.slice(1, 33)) === measurement &&
+        att.measurement === measurement, `${att.measurement} ${measurement}`);
+  check('the quote names the enclave key that the node registered',
+        ethers.computeAddress(ethers.hexlify(ethers.concat(['0x04', quote.slice(33, 97)]))) === att.enclave);
+  check('the quote is for this chain', ethers.toBigInt(quote.slice(97, 105)) === 31337n);
+
+  const token = fs.readFileSync(path.join(datadir, '.cookie'), 'utf8').trim();
+  await rpc(url, 'admin_advanceTime', { seconds: 3600 }, token);
+  const epoch = (await rpc(url, 'settlement_getEpoch', { epoch: 0 })).result;
+  check('the first epoch is settled and verified by the node', epoch && epoch.verified.ok === true, JSON.stringify(epoch));
+  const report = ethers.getBytes(epoch.report);
+  const reportDigest = ethers.sha256(report.slice(0, report.length - 65));
+  const reportSig = ethers.Signature.from(ethers.hexlify(report.slice(report.length - 65)));
+  check('the report is signed by the attested enclave key', ethers.recoverAddress(reportDigest, reportSig) === att.enclave);
 }
 
 async function main() {
@@ -110,6 +148,8 @@ async function main() {
           JSON.stringify(ok));
     const audit = (await rpc(url, 'ledger_audit', {})).result;
     check('the audit holds', audit && audit.ok === true, JSON.stringify(audit));
+
+    await checkEnclave(url, datadir);
   } finally {
     const exited = new Promise((resolve) => child.on('exit', resolve));
     child.kill('SIGTERM');
