@@ -227,7 +227,7 @@ static const eng_handler handlers[] = {
     { .type = "EnclaveAllow", .system = true, .apply = eng_apply_enclave_allow },
     { .type = "EnclaveRegister", .system = true, .apply = eng_apply_enclave_register },
     { .type = "Genesis", .system = true, .apply = apply_genesis },
-    { .type = "Heartbeat", .apply = eng_apply_heartbeat },
+    { .type = "Heartbeat", .check = eng_check_heartbeat, .apply = eng_apply_heartbeat },
     { .type = "Mint", .system = true, .apply = apply_mint },
     { .type = "PoolCreate", .check = eng_check_commission, .apply = eng_apply_pool_create },
     { .type = "PoolReward", .system = true, .apply = apply_pool_reward },

@@ -75,6 +75,16 @@ int eng_apply_heartbeat(eng_apply *a)
     return rc;
 }
 
+int eng_check_heartbeat(eng *e, const ledger_tx *tx, char *err, size_t errlen)
+{
+    uint64_t score;
+    if (ledger_tx_get_u64(tx, "score", &score) == ST_OK && score > e->genesis.compute.max_score) {
+        snprintf(err, errlen, "message.score: above the chain's maximum of %llu", (unsigned long long)e->genesis.compute.max_score);
+        return ST_INVALID;
+    }
+    return ST_OK;
+}
+
 int eng_check_channel_amount(eng *e, const ledger_tx *tx, char *err, size_t errlen)
 {
     const char *member = ledger_eip712_member_index(tx->type, "deposit") >= 0 ? "deposit" : "amount";
@@ -225,7 +235,7 @@ int eng_apply_voucher_redeem(eng_apply *a)
     ledger_eip712_value v[2] = { 0 };
     uint8_t digest[32], signer[20];
     if (!voucher || ledger_eip712_value_set_u64(&v[0], "uint64", c.id) != ST_OK) {
-        rc = ST_INVALID;
+        rc = fail(a, ST_INVALID, "the Voucher type is unknown to this build");
         goto out;
     }
     ledger_amount_to_word(v[1].word, cumulative);

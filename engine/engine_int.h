@@ -100,6 +100,7 @@ bool eng_staking_due(eng *e, uint64_t now);
 uint64_t eng_epoch_of(const eng *e, uint64_t t);
 uint64_t eng_epoch_start(const eng *e, uint64_t epoch);
 int eng_check_channel_amount(eng *e, const ledger_tx *tx, char *err, size_t errlen);
+int eng_check_heartbeat(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_apply_heartbeat(eng_apply *a);
 int eng_apply_channel_open(eng_apply *a);
 int eng_apply_channel_top_up(eng_apply *a);

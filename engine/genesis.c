@@ -244,7 +244,8 @@ static int canonicalize(eng_genesis *g)
         goto out;
     cJSON *compute = cJSON_AddObjectToObject(root, "compute");
     if (!compute || !cJSON_AddNumberToObject(compute, "challengeSecs", (double)g->compute.challenge_secs)
-        || !cJSON_AddNumberToObject(compute, "heartbeatSecs", (double)g->compute.heartbeat_secs))
+        || !cJSON_AddNumberToObject(compute, "heartbeatSecs", (double)g->compute.heartbeat_secs)
+        || !cJSON_AddNumberToObject(compute, "maxScore", (double)g->compute.max_score))
         goto out;
     for (size_t i = 0; i < g->n_accounts; i++) {
         char addr[LEDGER_ADDR_STRLEN];
@@ -307,6 +308,8 @@ static int parse_compute(eng_compute_params *cp, char *err, size_t errlen, const
             ok = parse_u53(field, &cp->heartbeat_secs) == ST_OK && cp->heartbeat_secs > 0;
         else if (strcmp(k, "challengeSecs") == 0)
             ok = parse_u53(field, &cp->challenge_secs) == ST_OK;
+        else if (strcmp(k, "maxScore") == 0)
+            ok = parse_u53(field, &cp->max_score) == ST_OK && cp->max_score <= UINT32_MAX;
         else
             return fail(err, errlen, "genesis: unknown key \"compute.%s\"", k);
         if (!ok)
@@ -414,6 +417,7 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
     rp->fee_ppm = 50000;
     g->compute.heartbeat_secs = 600;
     g->compute.challenge_secs = 86400;
+    g->compute.max_score = 100000;
     int rc = ST_INVALID;
     cJSON *root = cJSON_ParseWithLength(json, len);
     if (!cJSON_IsObject(root)) {

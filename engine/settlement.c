@@ -49,7 +49,8 @@ static int add_workers(eng *e, enc_settle_input *in)
         return ST_NOMEM;
     for (unsigned i = 0; i < PAGE; i++)
         ledger_worker_init(&page[i]);
-    uint64_t slots_per_epoch = e->genesis.epoch_length / e->genesis.compute.heartbeat_secs;
+    /* the last slot may be shorter than the others: it counts all the same */
+    uint64_t hb = e->genesis.compute.heartbeat_secs, slots_per_epoch = (e->genesis.epoch_length + hb - 1) / hb;
     uint8_t after[20];
     bool first = true;
     unsigned n = 0;
@@ -210,8 +211,10 @@ static int start_enclave(eng *e)
     char hex[2 * ENC_QUOTE_LEN + 3], addr[LEDGER_ADDR_STRLEN];
     ledger_addr_format(addr, e->enclave_address);
     bool allowed = false;
-    if ((rc = ledger_allowlist_has(e->ledger, q.measurement, &allowed)) != ST_OK)
+    if ((rc = ledger_allowlist_has(e->ledger, q.measurement, &allowed)) != ST_OK) {
+        stop_enclave(e, "the allowlist cannot be read");
         return rc;
+    }
     if (!allowed && e->dev) {
         ledger_hex_encode(hex, q.measurement, 32);
         fprintf(stderr, "conclaved: dev chain: allowlisting this enclave build's measurement %s\n", hex);

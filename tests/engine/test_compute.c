@@ -212,6 +212,9 @@ Test(engine_compute, heartbeats_count_slots_of_the_current_epoch_for_registered_
     advance(EPOCH);
     failed(WORKER, "Heartbeat", "{\"epoch\":\"0\",\"score\":\"1\"}", "current epoch is 1");
     ok(WORKER, "Heartbeat", "{\"epoch\":\"1\",\"score\":\"7\"}");
+    struct outcome o;
+    cr_assert_eq(send_tx(WORKER, "Heartbeat", &o, "{\"epoch\":\"1\",\"score\":\"100001\"}"), ST_INVALID,
+                 "a score above maxScore is refused before queuing");
 }
 
 Test(engine_compute, a_channel_escrows_its_deposit_and_returns_it_after_the_challenge_period)

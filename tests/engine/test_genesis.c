@@ -107,7 +107,7 @@ Test(engine_genesis, canonical_form_normalises_case_and_order)
                      "\"rewards\":{\"budgetPerEpoch\":\"1000000000000000000000\",\"confPpm\":[1000000,1000000,1000000,"
                      "800000,700000],\"decayPeriodSecs\":15552000,\"decayPpm\":250000,\"feePpm\":50000,\"rePpm\":1500000,"
                      "\"rigKPpm\":300000,\"slashPpm\":10000,\"treasuryPpm\":200000,\"uptimeThresholdPpm\":500000},"
-                     "\"enclave\":{\"measurements\":[]},\"compute\":{\"challengeSecs\":86400,\"heartbeatSecs\":600}}",
+                     "\"enclave\":{\"measurements\":[]},\"compute\":{\"challengeSecs\":86400,\"heartbeatSecs\":600,\"maxScore\":100000}}",
                      "canonical text with the defaults spelled out");
     eng_genesis_clear(&g);
 }

@@ -13,3 +13,9 @@ TESTS += tests/integration/test_staking
 
 TESTS += tests/integration/test_cli.sh
 EXTRA_DIST += tests/integration/test_cli.sh tests/integration/lib.sh
+
+check_PROGRAMS += tests/integration/test_settlement
+tests_integration_test_settlement_SOURCES = tests/integration/test_settlement.c
+tests_integration_test_settlement_CFLAGS = $(TEST_CFLAGS)
+tests_integration_test_settlement_LDADD = $(TEST_LDADD)
+TESTS += tests/integration/test_settlement

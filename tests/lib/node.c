@@ -3,6 +3,7 @@
 #include "tests/lib/node.h"
 
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -125,23 +126,126 @@ void th_dev_address(char out[43], unsigned i)
     ledger_addr_format(out, addr);
 }
 
+/* Signs msg (borrowed) as type by dev account key; returns the tx_send params (caller frees). */
+static char *sign_message(const char *type, const cJSON *msg, unsigned key, uint64_t chain_id, uint8_t sig[65])
+{
+    uint8_t secret[32];
+    char err[256] = "";
+    eng_dev_key(secret, key);
+    ledger_tx tx;
+    cr_assert_eq(ledger_tx_build_signed(&tx, err, sizeof err, type, msg, secret, chain_id), ST_OK, "sign %s: %s", type,
+                 err);
+    if (sig)
+        memcpy(sig, tx.sig, 65);
+    cJSON *json = ledger_tx_to_json(&tx);
+    char *text = cJSON_PrintUnformatted(json);
+    cJSON_Delete(json);
+    ledger_tx_clear(&tx);
+    return text;
+}
+
 char *th_transfer_params(unsigned from, unsigned to, const char *amount, uint64_t nonce, uint64_t chain_id)
 {
-    uint8_t key[32];
-    char to_text[LEDGER_ADDR_STRLEN], nonce_text[24], err[256] = "";
-    eng_dev_key(key, from);
+    char to_text[LEDGER_ADDR_STRLEN], nonce_text[24];
     th_dev_address(to_text, to);
     snprintf(nonce_text, sizeof nonce_text, "%llu", (unsigned long long)nonce);
     cJSON *msg = cJSON_CreateObject();
     cJSON_AddStringToObject(msg, "to", to_text);
     cJSON_AddStringToObject(msg, "amount", amount);
     cJSON_AddStringToObject(msg, "nonce", nonce_text);
-    ledger_tx tx;
-    cr_assert_eq(ledger_tx_build_signed(&tx, err, sizeof err, "Transfer", msg, key, chain_id), ST_OK, "sign: %s", err);
+    char *text = sign_message("Transfer", msg, from, chain_id, NULL);
     cJSON_Delete(msg);
-    cJSON *json = ledger_tx_to_json(&tx);
-    char *text = cJSON_PrintUnformatted(json);
-    cJSON_Delete(json);
-    ledger_tx_clear(&tx);
     return text;
+}
+
+char *th_sign_params(const char *type, const char *message_json, unsigned key, uint64_t nonce)
+{
+    char nonce_text[24];
+    cJSON *msg = cJSON_Parse(message_json);
+    cr_assert(cJSON_IsObject(msg), "message JSON %s", message_json);
+    snprintf(nonce_text, sizeof nonce_text, "%llu", (unsigned long long)nonce);
+    cJSON_AddStringToObject(msg, "nonce", nonce_text);
+    char *text = sign_message(type, msg, key, ENG_DEV_CHAIN_ID, NULL);
+    cJSON_Delete(msg);
+    return text;
+}
+
+void th_voucher_sig(char out[133], unsigned key, uint64_t channel, const char *cumulative)
+{
+    char channel_text[24];
+    uint8_t sig[65];
+    snprintf(channel_text, sizeof channel_text, "%llu", (unsigned long long)channel);
+    cJSON *msg = cJSON_CreateObject();
+    cJSON_AddStringToObject(msg, "channel", channel_text);
+    cJSON_AddStringToObject(msg, "cumulative", cumulative);
+    free(sign_message("Voucher", msg, key, ENG_DEV_CHAIN_ID, sig));
+    cJSON_Delete(msg);
+    ledger_hex_encode(out, sig, 65);
+}
+
+pid_t th_node_child_pid(const th_node *n)
+{
+    cr_assert_gt(n->pid, 0, "node running");
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)n->pid);
+    DIR *tasks = opendir(path);
+    cr_assert_not_null(tasks, "%s", path);
+    pid_t child = 0;
+    struct dirent *d;
+    while (!child && (d = readdir(tasks)) != NULL) {
+        if (d->d_name[0] == '.')
+            continue;
+        char file[400];
+        snprintf(file, sizeof file, "%s/%.256s/children", path, d->d_name);
+        char *text = th_read_file(file, NULL);
+        if (text)
+            child = (pid_t)strtol(text, NULL, 10);
+        free(text);
+    }
+    closedir(tasks);
+    return child;
+}
+
+/* Waits for the process behind pidfd to exit (at most WAIT_MS). */
+static bool pidfd_wait(int pidfd)
+{
+    struct pollfd p = { .fd = pidfd, .events = POLLIN };
+    return poll(&p, 1, WAIT_MS) == 1;
+}
+
+bool th_wait_gone(pid_t pid)
+{
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pidfd < 0)
+        return errno == ESRCH; /* gone already */
+    bool gone = pidfd_wait(pidfd);
+    close(pidfd);
+    return gone;
+}
+
+ledger *th_node_ledger(const th_node *n)
+{
+    char path[192], err[256] = "";
+    snprintf(path, sizeof path, "%s/conclave.db", n->datadir);
+    ledger *l = NULL;
+    cr_assert_eq(ledger_open_readonly(&l, err, sizeof err, path), ST_OK, "open %s: %s", path, err);
+    return l;
+}
+
+int th_run(const char *const argv[])
+{
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0, "fork");
+    if (pid == 0) {
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    cr_assert_geq(pidfd, 0, "pidfd_open");
+    if (!pidfd_wait(pidfd))
+        kill(pid, SIGKILL);
+    close(pidfd);
+    int status = 0;
+    cr_assert_eq(waitpid(pid, &status, 0), pid, "reaped %s", argv[0]);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

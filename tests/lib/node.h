@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "ledger/ledger.h"
 #include "rpc/client.h"
 
 typedef struct th_node {
@@ -29,6 +30,19 @@ int th_node_stop(th_node *n, int sig);
 /* Stops the node if it runs (SIGKILL) and removes the data directory. */
 void th_node_cleanup(th_node *n);
 
+/* The PID of the node's child process (its conclave-enclave), read from the "children" file of
+ * each of its threads under /proc; 0 if it has none. Aborts the test if the node does not run. */
+pid_t th_node_child_pid(const th_node *n);
+/* Waits (at most 20 s, on a pidfd) until process pid, which need not be our child, has exited.
+ * Returns whether it did. */
+bool th_wait_gone(pid_t pid);
+/* Opens the node's ledger read-only (while it runs, too: SQLite WAL lets a reader in beside the
+ * writer). Release with ledger_close. Aborts the test on failure. */
+ledger *th_node_ledger(const th_node *n);
+/* Runs a program with argv (argv[0] its path, NULL-terminated), output inherited, and waits for it
+ * (at most 20 s, then SIGKILL). Returns its exit code, or -1 if a signal ended it. */
+int th_run(const char *const argv[]);
+
 /* Calls method with params given as JSON text (NULL for none). Returns the whole response object
  * (caller owns; cJSON_Delete). Aborts the test on transport failure. */
 cJSON *th_call(th_node *n, const char *method, const char *params_json);
@@ -37,6 +51,12 @@ char *th_post(th_node *n, const char *body, int *http_status);
 
 /* The JSON params of a Transfer signed by dev account `from` to dev account `to`. Caller frees. */
 char *th_transfer_params(unsigned from, unsigned to, const char *amount, uint64_t nonce, uint64_t chain_id);
+/* The JSON params of a transaction of type signed by dev account key on the dev chain (31337),
+ * message given as JSON text without the nonce, which is added. Caller frees. */
+char *th_sign_params(const char *type, const char *message_json, unsigned key, uint64_t nonce);
+/* The 0x-hex signature of the off-ledger Voucher{channel, cumulative} by dev account key on the dev
+ * chain, as VoucherRedeem's voucherSig wants it. */
+void th_voucher_sig(char out[133], unsigned key, uint64_t channel, const char *cumulative);
 /* The EIP-55 address of dev account i. */
 void th_dev_address(char out[43], unsigned i);
 

@@ -1,0 +1,762 @@
+/* SPDX-License-Identifier: MIT */
+/* test_settlement.c: epoch settlement on a real conclaved --dev and its enclave: workers' heartbeats
+ * become an emission, a treasury part and a slash whose every base unit is recomputed here from the
+ * stored inputs (by hand with GMP and with enc_settle_compute) and found in the balances; a payment
+ * channel's redeemed voucher is paid once with its fee; a tampered report fails and pays nothing;
+ * a killed enclave or daemon loses no epoch and settles none twice; `conclave verify-epoch` and
+ * `conclave replay` agree. Everything waits on the node's answers: no sleeps, bounded loops. */
+#include <criterion/criterion.h>
+#include <gmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "enclave/settle.h"
+#include "engine/genesis.h"
+#include "ledger/compute.h"
+#include "ledger/hex.h"
+#include "ledger/ledger.h"
+#include "tests/lib/node.h"
+
+#define TOKEN "000000000000000000"    /* append to whole tokens for base units */
+#define EPOCH_SECS 3600               /* the dev chain's epoch */
+#define SLOT_SECS 600                 /* and its heartbeat slot: 6 slots an epoch */
+#define BUDGET "1000000000000000000000" /* rewards.budgetPerEpoch of the dev chain: 1000 tokens */
+#define THREE_BUDGETS "3000000000000000000000"
+#define GENESIS_TREASURY "10000000000000000000000000"
+#define CHALLENGE_SECS 86400
+#define MAX_EPOCHS 64
+#define PPM 1000000u
+
+static th_node node;
+
+static void setup(void)
+{
+    memset(&node, 0, sizeof node);
+    th_node_start(&node, false);
+}
+
+static void teardown(void)
+{
+    th_node_cleanup(&node);
+}
+
+TestSuite(integration_settlement, .init = setup, .fini = teardown, .timeout = 120);
+
+/* ---- JSON-RPC ---- */
+
+static const cJSON *result_of(const cJSON *response)
+{
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(response, "result");
+    cr_assert_not_null(r, "a result, got %s", cJSON_PrintUnformatted(response));
+    return r;
+}
+
+static int error_code(const cJSON *response)
+{
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(response, "error");
+    cr_assert_not_null(e, "an error, got %s", cJSON_PrintUnformatted(response));
+    return cJSON_GetObjectItemCaseSensitive(e, "code")->valueint;
+}
+
+static const char *str(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    cr_assert(cJSON_IsString(v), "string member %s in %s", key, cJSON_PrintUnformatted(obj));
+    return v->valuestring;
+}
+
+static double num(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    cr_assert(cJSON_IsNumber(v), "number member %s in %s", key, cJSON_PrintUnformatted(obj));
+    return v->valuedouble;
+}
+
+PRINTF_LIKE(2, 3)
+static cJSON *callf(const char *method, const char *fmt, ...)
+{
+    char params[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(params, sizeof params, fmt, ap);
+    va_end(ap);
+    return th_call(&node, method, params);
+}
+
+static const char *addr_of(unsigned who)
+{
+    static char buf[ENG_DEV_ACCOUNTS][LEDGER_ADDR_STRLEN];
+    th_dev_address(buf[who], who);
+    return buf[who];
+}
+
+static uint64_t nonce_of(unsigned who)
+{
+    cJSON *resp = callf("ledger_getAccount", "{\"address\":\"%s\"}", addr_of(who));
+    uint64_t n = (uint64_t)num(result_of(resp), "nonce");
+    cJSON_Delete(resp);
+    return n;
+}
+
+/* Signs a transaction of type for dev account who (its message printf-style, without the nonce),
+ * sends it and returns the receipt response (caller deletes). */
+PRINTF_LIKE(3, 4)
+static cJSON *send_tx(unsigned who, const char *type, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    char *params = th_sign_params(type, text, who, nonce_of(who));
+    cJSON *resp = th_call(&node, "tx_send", params);
+    free(params);
+    return resp;
+}
+
+#define SEND_OK(who, type, ...)                                                                                    \
+    do {                                                                                                           \
+        cJSON *resp_ = send_tx(who, type, __VA_ARGS__);                                                            \
+        cr_assert_str_eq(str(result_of(resp_), "status"), "success", "%s by dev %u: %s", type, who,               \
+                         cJSON_PrintUnformatted(resp_));                                                           \
+        cJSON_Delete(resp_);                                                                                       \
+    } while (0)
+
+static void advance(uint64_t secs)
+{
+    cJSON *resp = callf("admin_advanceTime", "{\"seconds\":%llu}", (unsigned long long)secs);
+    result_of(resp);
+    cJSON_Delete(resp);
+}
+
+static double node_time(void)
+{
+    cJSON *resp = th_call(&node, "node_info", NULL);
+    double t = num(result_of(resp), "time");
+    cJSON_Delete(resp);
+    return t;
+}
+
+static void expect_audit_ok(void)
+{
+    cJSON *resp = th_call(&node, "ledger_audit", NULL);
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result_of(resp), "ok")), "audit: %s",
+              cJSON_PrintUnformatted(resp));
+    cJSON_Delete(resp);
+}
+
+/* settlement_getEpoch's response (caller deletes). */
+static cJSON *get_epoch(uint64_t epoch)
+{
+    return callf("settlement_getEpoch", "{\"epoch\":%llu}", (unsigned long long)epoch);
+}
+
+static void expect_not_settled(uint64_t epoch)
+{
+    cJSON *resp = get_epoch(epoch);
+    cr_assert_eq(error_code(resp), -32003, "epoch %llu is not settled: %s", (unsigned long long)epoch,
+                 cJSON_PrintUnformatted(resp));
+    cJSON_Delete(resp);
+}
+
+static void expect_verified(const cJSON *r)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, "verified");
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "ok")), "verified.ok: %s", cJSON_PrintUnformatted(v));
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "inputs")), "inputs verified");
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "signature")), "signature verified");
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "conservation")), "conservation verified");
+}
+
+/* The amount of the first operation of kind in a settlement_getEpoch result ("0" if none). */
+static const char *op_amount(const cJSON *r, const char *kind)
+{
+    const cJSON *op;
+    cJSON_ArrayForEach(op, cJSON_GetObjectItemCaseSensitive(r, "operations"))
+        if (strcmp(str(op, "kind"), kind) == 0)
+            return str(op, "amount");
+    return "0";
+}
+
+static void expect_cli(int want, const char *const argv[], const char *what)
+{
+    cr_assert_eq(th_run(argv), want, "%s exits %d", what, want);
+}
+
+static void expect_verify_epoch_cli(uint64_t epoch)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%llu", (unsigned long long)epoch);
+    const char *argv[] = { TEST_BUILDDIR "/conclave", "--rpc", node.url, "verify-epoch", text, NULL };
+    expect_cli(0, argv, "conclave verify-epoch");
+}
+
+/* ---- the ledger, read beside the node ---- */
+
+/* Balance of a as a decimal string. */
+static void balance(char out[80], ledger_account a)
+{
+    ledger *l = th_node_ledger(&node);
+    mpz_t v;
+    mpz_init(v);
+    cr_assert_eq(ledger_balance(l, &a, v), ST_OK, "balance of kind %d", a.kind);
+    cr_assert_lt(mpz_sizeinbase(v, 10), 79, "fits");
+    mpz_get_str(out, 10, v);
+    mpz_clear(v);
+    ledger_close(l);
+}
+
+static ledger_account treasury_account(void)
+{
+    return ledger_system_account(LEDGER_TREASURY);
+}
+
+static ledger_account user_account(int kind, unsigned who)
+{
+    uint8_t addr[20];
+    cr_assert_eq(ledger_addr_parse(addr, addr_of(who)), ST_OK, "address");
+    return ledger_user_account(kind, addr);
+}
+
+/* Asserts after - before == delta (decimal strings). */
+static void expect_delta(const char *before, const char *after, const char *delta, const char *what)
+{
+    mpz_t a, b, d;
+    mpz_inits(a, b, d, NULL);
+    mpz_set_str(b, before, 10);
+    mpz_set_str(a, after, 10);
+    mpz_set_str(d, delta, 10);
+    mpz_sub(a, a, b);
+    cr_assert_eq(mpz_cmp(a, d), 0, "%s moved by %s (from %s to %s)", what, delta, before, after);
+    mpz_clears(a, b, d, NULL);
+}
+
+struct settlement_txs {
+    unsigned settled[MAX_EPOCHS];     /* successful Settlement transactions per epoch */
+    unsigned failed;                  /* failed ones */
+    uint64_t first_failed_block;      /* 0 if none */
+    char first_failed_hash[67];       /* "" if none */
+};
+
+/* Scans every block of the chain for Settlement system transactions. */
+static void scan_settlements(struct settlement_txs *s)
+{
+    memset(s, 0, sizeof *s);
+    ledger *l = th_node_ledger(&node);
+    ledger_block head;
+    cr_assert_eq(ledger_block_head(l, &head), ST_OK, "head");
+    for (uint64_t h = 0; h <= head.height; h++) {
+        ledger_txrec *recs = NULL;
+        size_t n = 0;
+        cr_assert_eq(ledger_txrec_list_block(l, h, &recs, &n), ST_OK, "block %llu", (unsigned long long)h);
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(recs[i].type, "Settlement") == 0) {
+                cJSON *body = cJSON_Parse(recs[i].body);
+                const cJSON *e = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(body, "message"), "epoch");
+                cr_assert(cJSON_IsNumber(e) && e->valuedouble < MAX_EPOCHS, "epoch of %s", recs[i].body);
+                if (recs[i].success) {
+                    s->settled[(int)e->valuedouble]++;
+                } else if (s->failed++ == 0) {
+                    s->first_failed_block = h;
+                    ledger_hex_encode(s->first_failed_hash, recs[i].hash, 32);
+                }
+                cJSON_Delete(body);
+            }
+            ledger_txrec_clear(&recs[i]);
+        }
+        free(recs);
+    }
+    ledger_close(l);
+}
+
+/* Each epoch below n settled by exactly one transaction, none from n on. */
+static void expect_settled_once(const struct settlement_txs *s, unsigned n)
+{
+    for (unsigned e = 0; e < MAX_EPOCHS; e++)
+        cr_assert_eq(s->settled[e], e < n ? 1u : 0u, "epoch %u settled %u times", e, s->settled[e]);
+}
+
+/* ---- the formula, recomputed ---- */
+
+static uint8_t *hex_blob(const char *hex, size_t *len)
+{
+    size_t cap = strlen(hex) / 2 + 1;
+    uint8_t *buf = malloc(cap);
+    cr_assert_not_null(buf, "memory");
+    cr_assert_eq(ledger_hex_decode(buf, cap, len, hex, strlen(hex)), ST_OK, "hex");
+    return buf;
+}
+
+struct want_op {
+    const char *kind;
+    uint64_t id;                      /* pool (poolEmission) or channel (computePayment, fee) */
+    char who[LEDGER_ADDR_STRLEN];     /* client or worker, "" if none */
+    char amount[80];                  /* "" for a slash */
+    uint32_t ppm;
+};
+
+static void want_amount(struct want_op *op, const char *kind, uint64_t id, const uint8_t *who, const mpz_t amount)
+{
+    memset(op, 0, sizeof *op);
+    op->kind = kind;
+    op->id = id;
+    if (who)
+        ledger_addr_format(op->who, who);
+    mpz_get_str(op->amount, 10, amount);
+}
+
+/* Recomputes a settled epoch from its stored inputs twice, by hand with GMP following the formula of
+ * enclave/settle.h and with enc_settle_compute, and compares both with the node's operations and
+ * the enclave's signed report, byte for byte. */
+static void expect_formula(const cJSON *r)
+{
+    size_t in_len = 0, rep_len = 0, mine_len = 0;
+    uint8_t *inputs = hex_blob(str(r, "inputs"), &in_len), *report = hex_blob(str(r, "report"), &rep_len), *mine = NULL;
+    enc_settle_input in;
+    enc_settle_report theirs, ours;
+    enc_settle_input_init(&in);
+    enc_settle_report_init(&theirs);
+    enc_settle_report_init(&ours);
+    cr_assert_eq(enc_settle_input_parse(&in, inputs, in_len), ST_OK, "stored inputs parse");
+    cr_assert_eq(enc_settle_report_parse(&theirs, report, rep_len), ST_OK, "stored report parses");
+    cr_assert_eq(enc_settle_compute(&ours, &in), ST_OK, "compute");
+    memcpy(ours.signature, theirs.signature, 65);
+    cr_assert_eq(enc_settle_report_serialize(&mine, &mine_len, &ours), ST_OK, "serialize");
+    cr_assert(mine_len == rep_len && memcmp(mine, report, rep_len) == 0, "the recomputed report is the enclave's");
+
+    const enc_reward_params *p = &in.params;
+    mpz_t budget, treasury, w_budget, sum, v, c, t, share, lib_share, paid, pay, fee;
+    mpz_inits(budget, treasury, w_budget, sum, v, c, t, share, lib_share, paid, pay, fee, NULL);
+    mpz_t *weight = calloc(in.n_workers + 1, sizeof *weight), *payout = calloc(in.n_workers + 1, sizeof *payout);
+    struct want_op *want = calloc(2 * in.n_workers + 2 * in.n_channels + 1, sizeof *want);
+    cr_assert(weight && payout && want, "memory");
+    /* budget, cut by decayPpm once per whole decay period since genesis */
+    mpz_set(budget, p->budget_per_epoch);
+    uint64_t cuts = p->decay_period ? (in.epoch_start - in.genesis_time) / p->decay_period : 0;
+    cr_assert_lt(cuts, 1000, "a test chain is young");
+    for (uint64_t k = 0; k < cuts && mpz_sgn(budget) > 0; k++) {
+        mpz_mul_ui(budget, budget, PPM - p->decay_ppm);
+        mpz_fdiv_q_ui(budget, budget, PPM);
+    }
+    mpz_mul_ui(treasury, budget, p->treasury_ppm);
+    mpz_fdiv_q_ui(treasury, treasury, PPM);
+    mpz_sub(w_budget, budget, treasury);
+    /* each worker at or above the threshold: share = isqrt(V^2 + C^2), weight = share * uptime */
+    for (size_t i = 0; i < in.n_workers; i++) {
+        const enc_worker_in *w = &in.workers[i];
+        mpz_init(weight[i]);
+        mpz_init(payout[i]);
+        if (w->uptime_ppm < p->uptime_threshold_ppm)
+            continue;
+        uint32_t conf = p->conf_ppm[w->conf_level - 1];
+        uint64_t factor = (uint64_t)(p->re_ppm - PPM) * conf / PPM + PPM;
+        mpz_ui_pow_ui(t, 10, 18);
+        mpz_mul_ui(t, t, p->rig_k_ppm);
+        mpz_mul_ui(t, t, w->score);                /* rigK * P * 10^18 */
+        mpz_mul_ui(v, w->stake, PPM);
+        mpz_add(v, v, t);
+        mpz_mul_ui(v, v, factor);                  /* V */
+        mpz_ui_pow_ui(c, 10, 24);
+        mpz_mul_ui(c, c, 2 * (uint64_t)w->score);
+        mpz_mul_ui(c, c, conf);                    /* C */
+        mpz_mul(share, v, v);
+        mpz_addmul(share, c, c);
+        mpz_sqrt(share, share);
+        cr_assert_eq(enc_settle_worker_share(lib_share, p, w), ST_OK, "share");
+        cr_assert_eq(mpz_cmp(share, lib_share), 0, "worker %zu: the share by hand is the library's", i);
+        mpz_mul_ui(weight[i], share, w->uptime_ppm);
+        mpz_add(sum, sum, weight[i]);
+    }
+    /* payout_i = floor(W * weight_i / sum); the remainder to the treasury */
+    for (size_t i = 0; i < in.n_workers && mpz_sgn(sum) > 0; i++) {
+        mpz_mul(payout[i], w_budget, weight[i]);
+        mpz_fdiv_q(payout[i], payout[i], sum);
+        mpz_add(paid, paid, payout[i]);
+    }
+    mpz_sub(t, w_budget, paid);                    /* the remainder */
+    mpz_add(t, treasury, t);
+    size_t n = 0;
+    want_amount(&want[n++], "treasury", 0, NULL, t);
+    /* the pools in id order, each the sum of its workers' payouts */
+    uint64_t last_pool = 0;
+    for (;;) {
+        uint64_t next = UINT64_MAX;
+        for (size_t i = 0; i < in.n_workers; i++)
+            if (in.workers[i].pool > last_pool && in.workers[i].pool < next && mpz_sgn(payout[i]) > 0)
+                next = in.workers[i].pool;
+        if (next == UINT64_MAX)
+            break;
+        mpz_set_ui(t, 0);
+        for (size_t i = 0; i < in.n_workers; i++)
+            if (in.workers[i].pool == next)
+                mpz_add(t, t, payout[i]);
+        want_amount(&want[n++], "poolEmission", next, NULL, t);
+        last_pool = next;
+    }
+    /* channels: pay = min(owed, escrow), fee = floor(pay * feePpm / 10^6), the pool pay - fee */
+    mpz_t compute_paid, fees;
+    mpz_inits(compute_paid, fees, NULL);
+    for (size_t i = 0; i < in.n_channels; i++) {
+        const enc_channel_in *ch = &in.channels[i];
+        mpz_set(pay, mpz_cmp(ch->owed, ch->escrow) < 0 ? ch->owed : ch->escrow);
+        mpz_mul_ui(fee, pay, p->fee_ppm);
+        mpz_fdiv_q_ui(fee, fee, PPM);
+        mpz_add(compute_paid, compute_paid, pay);
+        mpz_add(fees, fees, fee);
+        mpz_sub(pay, pay, fee);
+        if (mpz_sgn(pay) > 0)
+            want_amount(&want[n++], "computePayment", ch->channel, ch->client, pay);
+        if (mpz_sgn(fee) > 0)
+            want_amount(&want[n++], "fee", ch->channel, ch->client, fee);
+    }
+    /* slashes: the workers below the threshold, by address */
+    for (size_t i = 0; i < in.n_workers && p->slash_ppm > 0; i++)
+        if (in.workers[i].uptime_ppm < p->uptime_threshold_ppm) {
+            memset(&want[n], 0, sizeof want[n]);
+            want[n].kind = "slash";
+            ledger_addr_format(want[n].who, in.workers[i].address);
+            want[n++].ppm = p->slash_ppm;
+        }
+    /* the node's view of the report is exactly that */
+    char text[80];
+    mpz_get_str(text, 10, budget);
+    cr_assert_str_eq(str(r, "emitted"), text, "emitted = the epoch's budget");
+    mpz_get_str(text, 10, compute_paid);
+    cr_assert_str_eq(str(r, "computePaid"), text, "computePaid");
+    mpz_get_str(text, 10, fees);
+    cr_assert_str_eq(str(r, "fees"), text, "fees");
+    const cJSON *ops = cJSON_GetObjectItemCaseSensitive(r, "operations");
+    cr_assert_eq((size_t)cJSON_GetArraySize(ops), n, "%zu operations: %s", n, cJSON_PrintUnformatted(ops));
+    for (size_t i = 0; i < n; i++) {
+        const cJSON *op = cJSON_GetArrayItem(ops, (int)i);
+        cr_assert_str_eq(str(op, "kind"), want[i].kind, "operation %zu", i);
+        if (strcmp(want[i].kind, "slash") == 0) {
+            cr_assert_str_eq(str(op, "worker"), want[i].who, "slashed worker");
+            cr_assert_eq(num(op, "ppm"), want[i].ppm, "slash ppm");
+            continue;
+        }
+        cr_assert_str_eq(str(op, "amount"), want[i].amount, "operation %zu (%s) amount", i, want[i].kind);
+        if (strcmp(want[i].kind, "poolEmission") == 0)
+            cr_assert_eq(num(op, "pool"), (double)want[i].id, "pool of operation %zu", i);
+        if (strcmp(want[i].kind, "computePayment") == 0 || strcmp(want[i].kind, "fee") == 0) {
+            cr_assert_eq(num(op, "channel"), (double)want[i].id, "channel of operation %zu", i);
+            cr_assert_str_eq(str(op, "client"), want[i].who, "client of operation %zu", i);
+        }
+    }
+    for (size_t i = 0; i < in.n_workers; i++) {
+        mpz_clear(weight[i]);
+        mpz_clear(payout[i]);
+    }
+    free(weight);
+    free(payout);
+    free(want);
+    mpz_clears(compute_paid, fees, NULL);
+    mpz_clears(budget, treasury, w_budget, sum, v, c, t, share, lib_share, paid, pay, fee, NULL);
+    free(mine);
+    free(report);
+    free(inputs);
+    enc_settle_report_clear(&ours);
+    enc_settle_report_clear(&theirs);
+    enc_settle_input_clear(&in);
+}
+
+/* ---- scenarios ---- */
+
+/* Pool 1 of dev 0 (commission 10%) with dev 1's stake; workers added (and bonded when tokens). */
+static void make_pool(const char *stake_tokens)
+{
+    SEND_OK(0, "PoolCreate", "{\"commissionPpm\":\"100000\",\"capacity\":\"1000000" TOKEN "\"}");
+    SEND_OK(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"%s" TOKEN "\"}", stake_tokens);
+}
+
+static void add_worker(unsigned w, const char *bond_tokens)
+{
+    SEND_OK(0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"%s\"}", addr_of(w));
+    if (bond_tokens)
+        SEND_OK(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%s" TOKEN "\"}", addr_of(w),
+                bond_tokens);
+}
+
+static void expect_bonded(unsigned w, const char *want)
+{
+    cJSON *resp = callf("staking_getWorker", "{\"worker\":\"%s\"}", addr_of(w));
+    cr_assert_str_eq(str(result_of(resp), "bonded"), want, "bond of dev %u", w);
+    cJSON_Delete(resp);
+}
+
+Test(integration_settlement, heartbeats_settle_into_treasury_emission_and_slash_to_the_base_unit)
+{
+    make_pool("1000");
+    add_worker(8, "400");
+    add_worker(9, "200");
+    /* a fresh dev node's clock is at the genesis time: slot 0 of epoch 0 */
+    cJSON *genesis = th_call(&node, "ledger_getBlock", "{\"height\":0}");
+    cr_assert_eq(node_time(), num(result_of(genesis), "time"), "the clock starts at the genesis");
+    cJSON_Delete(genesis);
+    for (unsigned slot = 0; slot < EPOCH_SECS / SLOT_SECS; slot++) {
+        SEND_OK(8, "Heartbeat", "{\"epoch\":\"0\",\"score\":\"100\"}");
+        if (slot < 2)
+            SEND_OK(9, "Heartbeat", "{\"epoch\":\"0\",\"score\":\"50\"}");
+        if (slot + 1 < EPOCH_SECS / SLOT_SECS)
+            advance(SLOT_SECS);
+    }
+    expect_not_settled(0);
+    char treasury0[80], rewards0[80], claimable0[80], treasury1[80], rewards1[80], claimable1[80];
+    balance(treasury0, treasury_account());
+    balance(rewards0, ledger_pool_account(LEDGER_POOL_REWARDS, 1));
+    balance(claimable0, user_account(LEDGER_CLAIMABLE, 0));
+    expect_bonded(9, "200" TOKEN);
+
+    advance(SLOT_SECS); /* the end of epoch 0 */
+    cJSON *resp = get_epoch(0);
+    const cJSON *r = result_of(resp);
+    expect_verified(r);
+    expect_formula(r);
+    /* by hand too: dev 8 alone has weight, so the pool gets W exactly and the remainder is 0 */
+    const cJSON *ops = cJSON_GetObjectItemCaseSensitive(r, "operations");
+    cr_assert_eq(cJSON_GetArraySize(ops), 3, "treasury, emission, slash: %s", cJSON_PrintUnformatted(ops));
+    cr_assert_str_eq(str(r, "emitted"), BUDGET, "one budget");
+    cr_assert_str_eq(op_amount(r, "treasury"), "200" TOKEN, "20%% of 1000 tokens + a remainder of 0");
+    const cJSON *emission = cJSON_GetArrayItem(ops, 1), *slash = cJSON_GetArrayItem(ops, 2);
+    cr_assert_str_eq(str(emission, "kind"), "poolEmission", "second");
+    cr_assert_eq(num(emission, "pool"), 1, "to pool 1");
+    cr_assert_str_eq(str(emission, "amount"), "800" TOKEN, "the workers' 80%%");
+    cr_assert_str_eq(str(slash, "kind"), "slash", "third");
+    cr_assert_str_eq(str(slash, "worker"), addr_of(9), "the worker seen in 2 slots of 6");
+    cr_assert_eq(num(slash, "ppm"), 10000, "1%%");
+
+    /* the balances moved exactly as the operations say */
+    balance(treasury1, treasury_account());
+    balance(rewards1, ledger_pool_account(LEDGER_POOL_REWARDS, 1));
+    balance(claimable1, user_account(LEDGER_CLAIMABLE, 0));
+    expect_delta(treasury0, treasury1, op_amount(r, "treasury"), "the treasury");
+    expect_delta(claimable0, claimable1, "80" TOKEN, "the owner's claimable (10%% commission of 800)");
+    expect_delta(rewards0, rewards1, "720" TOKEN, "pool 1's rewards (800 less the commission)");
+    expect_bonded(9, "198" TOKEN);
+    expect_bonded(8, "400" TOKEN);
+    cJSON *pool = th_call(&node, "staking_getPool", "{\"pool\":1}");
+    cr_assert_str_eq(str(result_of(pool), "stake"), "998" TOKEN, "the slash burned 2 tokens of the pool's stake");
+    cJSON_Delete(pool);
+    cJSON_Delete(resp);
+    expect_audit_ok();
+    expect_verify_epoch_cli(0);
+    struct settlement_txs s;
+    scan_settlements(&s);
+    expect_settled_once(&s, 1);
+    cr_assert_eq(s.failed, 0, "no failed settlement");
+}
+
+Test(integration_settlement, a_redeemed_voucher_is_paid_once_with_its_fee_and_the_rest_returns_at_close)
+{
+    make_pool("100");
+    add_worker(8, NULL);
+    SEND_OK(3, "ChannelOpen", "{\"worker\":\"%s\",\"deposit\":\"100" TOKEN "\"}", addr_of(8));
+    char sig[133];
+    th_voucher_sig(sig, 3, 1, "30" TOKEN);
+    SEND_OK(8, "VoucherRedeem", "{\"channel\":\"1\",\"cumulative\":\"30" TOKEN "\",\"voucherSig\":\"%s\"}", sig);
+    char escrow0[80], fees0[80], rewards0[80], claimable0[80], treasury0[80];
+    char escrow1[80], fees1[80], rewards1[80], claimable1[80], treasury1[80];
+    balance(escrow0, user_account(LEDGER_ESCROW, 3));
+    balance(fees0, ledger_system_account(LEDGER_FEES));
+    balance(rewards0, ledger_pool_account(LEDGER_POOL_REWARDS, 1));
+    balance(claimable0, user_account(LEDGER_CLAIMABLE, 0));
+    balance(treasury0, treasury_account());
+    cr_assert_str_eq(escrow0, "100" TOKEN, "the deposit is in escrow");
+
+    advance(EPOCH_SECS);
+    cJSON *resp = get_epoch(0);
+    const cJSON *r = result_of(resp);
+    expect_verified(r);
+    expect_formula(r);
+    /* pay = min(30, 100) tokens; fee = floor(pay * 5%) = 1.5 tokens; the pool 28.5 tokens */
+    cr_assert_str_eq(str(r, "computePaid"), "30" TOKEN, "pay");
+    cr_assert_str_eq(op_amount(r, "computePayment"), "28500000000000000000", "pay - fee to the pool");
+    cr_assert_str_eq(op_amount(r, "fee"), "1500000000000000000", "fee");
+    cr_assert_str_eq(op_amount(r, "treasury"), BUDGET, "no worker has weight: all of the budget to the treasury");
+    balance(escrow1, user_account(LEDGER_ESCROW, 3));
+    balance(fees1, ledger_system_account(LEDGER_FEES));
+    balance(rewards1, ledger_pool_account(LEDGER_POOL_REWARDS, 1));
+    balance(claimable1, user_account(LEDGER_CLAIMABLE, 0));
+    balance(treasury1, treasury_account());
+    cr_assert_str_eq(escrow1, "70" TOKEN, "the client's escrow is down by exactly pay");
+    expect_delta(fees0, fees1, "1500000000000000000", "the fees account");
+    expect_delta(claimable0, claimable1, "2850000000000000000", "the owner's commission (10%% of 28.5)");
+    expect_delta(rewards0, rewards1, "25650000000000000000", "pool 1's rewards (28.5 less the commission)");
+    expect_delta(treasury0, treasury1, BUDGET, "the treasury");
+    cJSON_Delete(resp);
+    ledger *l = th_node_ledger(&node);
+    ledger_channel c;
+    ledger_channel_init(&c);
+    cr_assert_eq(ledger_channel_get(l, 1, &c), ST_OK, "channel 1");
+    char paid[80], redeemed[80];
+    mpz_get_str(paid, 10, c.paid);
+    mpz_get_str(redeemed, 10, c.redeemed);
+    cr_assert_str_eq(paid, "30" TOKEN, "the channel is paid what was redeemed");
+    cr_assert_str_eq(redeemed, "30" TOKEN, "redeemed");
+    ledger_channel_clear(&c);
+    ledger_close(l);
+
+    /* the same voucher again: refused, and the next epoch pays nothing for the channel */
+    cJSON *again = send_tx(8, "VoucherRedeem", "{\"channel\":\"1\",\"cumulative\":\"30" TOKEN "\",\"voucherSig\":\"%s\"}", sig);
+    cr_assert_str_eq(str(result_of(again), "status"), "failed", "a second redeem fails");
+    cr_assert(strstr(str(result_of(again), "error"), "already redeemed"), "%s", str(result_of(again), "error"));
+    cJSON_Delete(again);
+    advance(EPOCH_SECS);
+    resp = get_epoch(1);
+    cr_assert_str_eq(str(result_of(resp), "computePaid"), "0", "epoch 1 pays the channel nothing");
+    cJSON_Delete(resp);
+    balance(escrow1, user_account(LEDGER_ESCROW, 3));
+    cr_assert_str_eq(escrow1, "70" TOKEN, "the escrow is unchanged");
+
+    /* close: after the challenge period the rest comes back */
+    SEND_OK(3, "ChannelClose", "{\"channel\":\"1\"}");
+    advance(CHALLENGE_SECS);
+    balance(escrow1, user_account(LEDGER_ESCROW, 3));
+    cr_assert_str_eq(escrow1, "0", "nothing left in escrow");
+    cJSON *acct = callf("ledger_getAccount", "{\"address\":\"%s\"}", addr_of(3));
+    cr_assert_str_eq(str(result_of(acct), "free"), "999970" TOKEN, "the client got its 70 tokens back");
+    cJSON_Delete(acct);
+    l = th_node_ledger(&node);
+    ledger_channel_init(&c);
+    cr_assert_eq(ledger_channel_get(l, 1, &c), ST_OK, "channel 1");
+    cr_assert(c.closed, "closed");
+    ledger_channel_clear(&c);
+    ledger_close(l);
+    expect_audit_ok();
+    expect_verify_epoch_cli(0);
+}
+
+Test(integration_settlement, a_tampered_report_fails_pays_nothing_and_the_epoch_settles_once)
+{
+    char treasury0[80], treasury1[80], treasury2[80];
+    balance(treasury0, treasury_account());
+    advance(EPOCH_SECS);
+    cJSON *resp = get_epoch(0);
+    expect_verified(result_of(resp));
+    cJSON_Delete(resp);
+    balance(treasury1, treasury_account());
+    expect_delta(treasury0, treasury1, BUDGET, "the treasury after epoch 0");
+
+    resp = th_call(&node, "admin_tamperNextReport", NULL);
+    cr_assert(cJSON_IsTrue(result_of(resp)), "armed");
+    cJSON_Delete(resp);
+    expect_not_settled(1);
+    advance(EPOCH_SECS);
+    struct settlement_txs s;
+    scan_settlements(&s);
+    cr_assert_eq(s.failed, 1, "one Settlement failed");
+    resp = callf("ledger_getTransaction", "{\"hash\":\"%s\"}", s.first_failed_hash);
+    const cJSON *tx = result_of(resp);
+    cr_assert_str_eq(str(tx, "type"), "Settlement", "a Settlement");
+    cr_assert_str_eq(str(tx, "status"), "failed", "failed");
+    const char *why = str(tx, "error");
+    cr_assert(strstr(why, "report") || strstr(why, "signature"), "the error says why: %s", why);
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(tx, "sender")), "a system transaction");
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(tx, "events")), 0, "it did nothing");
+    cJSON_Delete(resp);
+    /* admin_advanceTime does all due work before answering: the epoch, still due after the failed
+     * attempt, is asked of the enclave again in the next block and settles there, once */
+    resp = get_epoch(1);
+    const cJSON *r = result_of(resp);
+    expect_verified(r);
+    cr_assert_gt(num(r, "block"), (double)s.first_failed_block, "settled after the failed attempt");
+    cJSON_Delete(resp);
+    expect_settled_once(&s, 2);
+    balance(treasury2, treasury_account());
+    expect_delta(treasury1, treasury2, BUDGET, "the treasury: one budget for epoch 1, nothing for the tampered report");
+
+    advance(EPOCH_SECS);
+    scan_settlements(&s);
+    expect_settled_once(&s, 3);
+    cr_assert_eq(s.failed, 1, "no new failure");
+    balance(treasury2, treasury_account());
+    expect_delta(treasury0, treasury2, THREE_BUDGETS, "three budgets for three epochs");
+    expect_audit_ok();
+    expect_verify_epoch_cli(1);
+}
+
+/* Sums the TREASURY operations of epochs 0..n-1 onto the genesis treasury. */
+static void expected_treasury(char out[80], unsigned n)
+{
+    mpz_t t, op;
+    mpz_init_set_str(t, GENESIS_TREASURY, 10);
+    mpz_init(op);
+    for (unsigned e = 0; e < n; e++) {
+        cJSON *resp = get_epoch(e);
+        const cJSON *r = result_of(resp);
+        expect_verified(r);
+        mpz_set_str(op, op_amount(r, "treasury"), 10);
+        mpz_add(t, t, op);
+        cJSON_Delete(resp);
+    }
+    mpz_get_str(out, 10, t);
+    mpz_clears(t, op, NULL);
+}
+
+Test(integration_settlement, a_killed_enclave_or_daemon_loses_no_epoch_and_settles_none_twice)
+{
+    char treasury[80], want[80];
+    advance(EPOCH_SECS);
+    expected_treasury(want, 1);
+    balance(treasury, treasury_account());
+    cr_assert_str_eq(treasury, want, "epoch 0 settled by the first enclave");
+
+    /* kill -9 the enclave: the node keeps serving and the epoch waits (or settles if the engine's
+     * 5 s restart backoff has passed meanwhile) */
+    pid_t enclave = th_node_child_pid(&node);
+    cr_assert_gt(enclave, 0, "the node runs its enclave");
+    cr_assert_eq(kill(enclave, SIGKILL), 0, "kill the enclave");
+    cr_assert(th_wait_gone(enclave), "the enclave died");
+    advance(EPOCH_SECS);
+    double t = node_time();
+    cr_assert_gt(t, 0, "the node still answers");
+    expect_audit_ok();
+    cJSON *resp = get_epoch(1);
+    bool waited = cJSON_GetObjectItemCaseSensitive(resp, "error") != NULL;
+    if (waited)
+        cr_assert_eq(error_code(resp), -32003, "epoch 1 waits for an enclave");
+    cJSON_Delete(resp);
+
+    /* a restart starts a fresh enclave; the next bit of work settles the pending epoch once */
+    int status = th_node_stop(&node, SIGTERM);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "clean exit on SIGTERM");
+    th_node_start(&node, true);
+    pid_t fresh = th_node_child_pid(&node);
+    cr_assert(fresh > 0 && fresh != enclave, "a fresh enclave");
+    cr_assert_eq(node_time(), t, "the manual clock survived the restart");
+    advance(0);
+    resp = get_epoch(1);
+    expect_verified(result_of(resp));
+    cJSON_Delete(resp);
+    struct settlement_txs s;
+    scan_settlements(&s);
+    expect_settled_once(&s, 2);
+
+    /* kill -9 the daemon right after a settlement */
+    advance(EPOCH_SECS);
+    resp = get_epoch(2);
+    expect_verified(result_of(resp));
+    cJSON_Delete(resp);
+    enclave = th_node_child_pid(&node);
+    status = th_node_stop(&node, SIGKILL);
+    cr_assert(WIFSIGNALED(status), "killed");
+    cr_assert(th_wait_gone(enclave), "the orphaned enclave exits once its host is gone");
+    th_node_start(&node, true);
+    advance(0);
+    scan_settlements(&s);
+    expect_settled_once(&s, 3);
+    cr_assert_eq(s.failed, 0, "no failed settlement");
+    expected_treasury(want, 3);
+    balance(treasury, treasury_account());
+    cr_assert_str_eq(treasury, want, "the treasury: genesis + the settled epochs' treasury operations");
+    expect_audit_ok();
+    expect_verify_epoch_cli(2);
+
+    /* replay re-applies the stored reports without an enclave */
+    status = th_node_stop(&node, SIGTERM);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "clean exit on SIGTERM");
+    const char *argv[] = { TEST_BUILDDIR "/conclave", "--datadir", node.datadir, "replay", NULL };
+    expect_cli(0, argv, "conclave replay");
+}
