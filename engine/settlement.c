@@ -284,8 +284,12 @@ eng_item *eng_settlement_request(eng *e, uint64_t now)
     uint8_t resp_type = 0;
     eng_item *it = NULL;
     char *inputs_hex = NULL, *report_hex = NULL;
-    if (eng_settlement_next(e, &epoch) != ST_OK || eng_settlement_inputs(e, epoch, &in) != ST_OK
-        || enc_settle_input_serialize(&inputs, &inputs_len, &in) != ST_OK)
+    /* one read transaction: one consistent state, and no lock taken per query */
+    if (ledger_read_begin(e->ledger) != ST_OK)
+        goto out;
+    bool assembled = eng_settlement_next(e, &epoch) == ST_OK && eng_settlement_inputs(e, epoch, &in) == ST_OK;
+    ledger_read_end(e->ledger);
+    if (!assembled || enc_settle_input_serialize(&inputs, &inputs_len, &in) != ST_OK)
         goto out;
     int rc = enc_host_call(e->enclave, ENC_MSG_SETTLE_REQ, inputs, inputs_len, &resp_type, &resp, &resp_len,
                            SETTLE_TIMEOUT_MS);

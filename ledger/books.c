@@ -24,20 +24,20 @@ ledger_account ledger_system_account(int kind)
     return (ledger_account){ .kind = kind };
 }
 
-/* Finds or creates the account; out: id and current totals. */
+/* Finds or creates the account; out: id and current totals. Reads first: most accounts exist, and
+ * an upsert would rewrite the row and its index entry every time. */
 static int account_load(ledger *l, const ledger_account *a, int64_t *id, mpz_t debits, mpz_t credits)
 {
-    static const char sql[] =
-        "INSERT INTO accounts(kind, owner, pool) VALUES(?1, ?2, ?3) "
-        "ON CONFLICT(kind, owner, pool) DO UPDATE SET kind = kind RETURNING id, debits, credits";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_ACCOUNT_UPSERT, sql);
+    static const char find_sql[] = "SELECT id, debits, credits FROM accounts WHERE kind = ?1 AND owner = ?2 AND pool = ?3";
+    static const char insert_sql[] = "INSERT INTO accounts(kind, owner, pool) VALUES(?1, ?2, ?3) RETURNING id";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_ACCOUNT_FIND, find_sql);
     if (!st)
         return ST_DB;
     sqlite3_bind_int(st, 1, a->kind);
     sqlite3_bind_blob(st, 2, a->owner, 20, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)a->pool);
-    int rc = ST_DB;
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    int step = sqlite3_step(st), rc = ST_DB;
+    if (step == SQLITE_ROW) {
         *id = sqlite3_column_int64(st, 0);
         if (ledger_amount_parse(debits, (const char *)sqlite3_column_text(st, 1),
                                 (size_t)sqlite3_column_bytes(st, 1)) == ST_OK
@@ -45,10 +45,19 @@ static int account_load(ledger *l, const ledger_account *a, int64_t *id, mpz_t d
                                    (size_t)sqlite3_column_bytes(st, 2)) == ST_OK)
             rc = ST_OK;
     }
-    /* step to completion so the RETURNING write is finished */
-    while (sqlite3_step(st) == SQLITE_ROW)
-        ;
     sqlite3_reset(st);
+    if (step != SQLITE_DONE)
+        return rc;
+    if (!(st = ledger_stmt(l, STMT_ACCOUNT_INSERT, insert_sql)))
+        return ST_DB;
+    sqlite3_bind_int(st, 1, a->kind);
+    sqlite3_bind_blob(st, 2, a->owner, 20, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)a->pool);
+    uint64_t new_id;
+    rc = ledger_step_returning_id(st, &new_id);
+    *id = (int64_t)new_id;
+    mpz_set_ui(debits, 0);
+    mpz_set_ui(credits, 0);
     return rc;
 }
 

@@ -151,7 +151,7 @@ static int open_with(ledger **out, char *err, size_t errlen, const char *path, b
     char *msg = NULL;
     const char *pragmas = readonly ? "PRAGMA foreign_keys=ON;"
                                    : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
-                                     "PRAGMA cache_size=-65536;";
+                                     "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;";
     if (sqlite3_exec(l->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "cannot configure %s: %s", path, msg ? msg : "failed");
         sqlite3_free(msg);
@@ -263,6 +263,18 @@ void ledger_block_abort(ledger *l)
     sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
     l->in_block = false;
     l->in_tx = false;
+}
+
+int ledger_read_begin(ledger *l)
+{
+    ARG_CHECK(!l->in_block);
+    return ledger_exec(l, "BEGIN");
+}
+
+void ledger_read_end(ledger *l)
+{
+    if (!l->in_block)
+        sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL);
 }
 
 int ledger_tx_begin(ledger *l, const uint8_t txhash[32])

@@ -103,6 +103,10 @@ int ledger_block_begin(ledger *l, uint64_t height) WARN_UNUSED NONNULL(1);
 int ledger_block_commit(ledger *l) WARN_UNUSED NONNULL(1);
 void ledger_block_abort(ledger *l);
 
+/* A read transaction outside a block, so many reads see one state and share one lock. */
+int ledger_read_begin(ledger *l) WARN_UNUSED NONNULL(1);
+void ledger_read_end(ledger *l) NONNULL(1);
+
 /* Savepoint around one transaction inside a block; txhash stamps its transfers.
  * ledger_tx_end(l, keep): keep=true releases, false rolls the transaction's writes back. */
 int ledger_tx_begin(ledger *l, const uint8_t txhash[32]) WARN_UNUSED NONNULL(1, 2);
