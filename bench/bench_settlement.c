@@ -15,12 +15,11 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include "enclave/enclave.h"
 #include "enclave/settle.h"
+#include "bench/benchlib.h"
 #include "engine/engine.h"
 #include "engine/genesis.h"
 #include "ledger/compute.h"
@@ -121,32 +120,9 @@ struct setup {
     size_t expected;               /* submitted in all, all expected to succeed */
 };
 
-static void die(const char *what)
-{
-    fprintf(stderr, "bench_settlement: %s\n", what);
-    exit(1);
-}
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
-static double cpu_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
-static long maxrss_kb(int who)
-{
-    struct rusage ru;
-    getrusage(who, &ru);
-    return ru.ru_maxrss;
-}
 
 /* A "Name:   123 kB" line of /proc/<pid>/status ("self" when pid is 0); -1 if unreadable. */
 static long proc_status_kb(pid_t pid, const char *field)
@@ -203,7 +179,7 @@ static long peak_before_reset_kb;
 /* Resets this process's VmHWM to its current RSS (Linux clear_refs 5). Returns whether it could. */
 static bool reset_hwm(void)
 {
-    long peak = maxrss_kb(RUSAGE_SELF);
+    long peak = bench_maxrss_kb(RUSAGE_SELF);
     if (peak > peak_before_reset_kb)
         peak_before_reset_kb = peak;
     int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
@@ -214,13 +190,6 @@ static bool reset_hwm(void)
     return ok;
 }
 
-static void remove_dir(const char *dir)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "bench_settlement: could not remove %s\n", dir);
-}
 
 /* ---- the enclave round trip, timed from the host's side ----
  * bench/local.mk links this program with -Wl,--wrap=enc_host_call: the engine's calls to the
@@ -247,11 +216,11 @@ int __wrap_enc_host_call(enc_host *h, uint8_t type, const uint8_t *payload, size
     pid_t pid = enc_host_pid(h);
     c->calls++;
     c->enclave_cpu0 = proc_cpu_seconds(pid);
-    c->wall0 = now_seconds();
-    c->cpu0 = cpu_seconds();
+    c->wall0 = bench_now();
+    c->cpu0 = bench_cpu();
     int rc = __real_enc_host_call(h, type, payload, len, resp_type, resp, resp_len, timeout_ms);
-    c->wall1 = now_seconds();
-    c->cpu1 = cpu_seconds();
+    c->wall1 = bench_now();
+    c->cpu1 = bench_cpu();
     c->enclave_cpu1 = proc_cpu_seconds(pid);
     c->enclave_hwm_kb = proc_status_kb(pid, "VmHWM");
     return rc;
@@ -272,14 +241,14 @@ static void address_of(uint8_t addr[20], const char *role, size_t i)
     uint8_t key[32];
     key_of(key, role, i);
     if (ledger_sig_address(addr, key) != ST_OK)
-        die("address");
+        bench_die("address");
     memset(key, 0, sizeof key);
 }
 
 static void add_string(cJSON *obj, const char *key, const char *value)
 {
     if (!cJSON_AddStringToObject(obj, key, value))
-        die("out of memory");
+        bench_die("out of memory");
 }
 
 static void add_u64(cJSON *obj, const char *key, uint64_t v)
@@ -307,7 +276,7 @@ static cJSON *message(uint64_t nonce)
 {
     cJSON *msg = cJSON_CreateObject();
     if (!msg)
-        die("out of memory");
+        bench_die("out of memory");
     add_u64(msg, "nonce", nonce);
     return msg;
 }
@@ -332,10 +301,10 @@ static void on_done(void *cookie, int status, const char *errmsg, cJSON *errdata
 
 static void flush(struct setup *s)
 {
-    double t0 = now_seconds();
+    double t0 = bench_now();
     if (eng_flush(s->e) != ST_OK)
-        die("a block could not be written");
-    s->r->engine_s += now_seconds() - t0;
+        bench_die("a block could not be written");
+    s->r->engine_s += bench_now() - t0;
     s->queued = 0;
 }
 
@@ -345,15 +314,15 @@ static void send_tx(struct setup *s, const char *type, cJSON *msg, const char *r
     char err[256];
     uint8_t key[32];
     ledger_tx tx;
-    double t0 = now_seconds();
+    double t0 = bench_now();
     key_of(key, role, i);
     if (ledger_tx_build_signed(&tx, err, sizeof err, type, msg, key, CHAIN_ID) != ST_OK)
-        die(err);
+        bench_die(err);
     memset(key, 0, sizeof key);
     cJSON_Delete(msg);
-    s->r->sign_s += now_seconds() - t0;
+    s->r->sign_s += bench_now() - t0;
     if (eng_submit(s->e, err, sizeof err, &tx, on_done, &s->t) != ST_OK)
-        die(err);
+        bench_die(err);
     s->expected++;
     s->r->transactions++;
     if (++s->queued == BLOCK)
@@ -377,7 +346,7 @@ static void advance(eng *e, uint64_t secs)
 {
     uint64_t now;
     if (eng_advance_time(e, secs, &now) != ST_OK)
-        die("eng_advance_time failed");
+        bench_die("eng_advance_time failed");
 }
 
 /* ---- the chain ---- */
@@ -386,7 +355,7 @@ static void add_account(cJSON *accounts, const uint8_t addr[20], unsigned tokens
 {
     cJSON *entry = cJSON_CreateObject();
     if (!entry || !cJSON_AddItemToArray(accounts, entry))
-        die("out of memory");
+        bench_die("out of memory");
     add_address(entry, "address", addr);
     add_tokens(entry, "balance", tokens);
 }
@@ -404,7 +373,7 @@ static char *genesis_json(size_t delegators, const uint8_t (*workers)[20], const
         || !cJSON_AddItemToObject(rewards, "confPpm", conf) || !cJSON_AddItemToObject(root, "compute", compute)
         || !cJSON_AddItemToObject(root, "enclave", enclave)
         || !cJSON_AddItemToObject(enclave, "measurements", measurements))
-        die("out of memory");
+        bench_die("out of memory");
     cJSON_AddNumberToObject(root, "chainId", CHAIN_ID);
     cJSON_AddNumberToObject(root, "time", GENESIS_TIME);
     cJSON_AddNumberToObject(root, "epochSecs", EPOCH_SECS);
@@ -421,14 +390,14 @@ static char *genesis_json(size_t delegators, const uint8_t (*workers)[20], const
     for (unsigned i = 0; i < ENC_CONF_LEVELS; i++) {
         cJSON *n = cJSON_CreateNumber(conf_ppm[i]);
         if (!n || !cJSON_AddItemToArray(conf, n))
-            die("out of memory");
+            bench_die("out of memory");
     }
     char hex[67];
     ledger_hex_encode(hex, measurement, 32);
     add_address(enclave, "platform", platform);
     cJSON *m = cJSON_CreateString(hex);
     if (!m || !cJSON_AddItemToArray(measurements, m))
-        die("out of memory");
+        bench_die("out of memory");
 
     uint8_t addr[20];
     for (size_t j = 0; j < POOLS; j++) {
@@ -445,7 +414,7 @@ static char *genesis_json(size_t delegators, const uint8_t (*workers)[20], const
     char *text = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     if (!text)
-        die("out of memory");
+        bench_die("out of memory");
     return text;
 }
 
@@ -459,12 +428,12 @@ static void platform_setup(const char *dir, const char *enclave, char secret_pat
     snprintf(sealed_dir, 128, "%s/enclave", dir);
     if (enc_platform_secret_ensure(secret_path) != ST_OK || enc_platform_secret_read(secret, secret_path) != ST_OK
         || enc_platform_attestation_address(platform, secret) != ST_OK)
-        die("cannot prepare the platform secret");
+        bench_die("cannot prepare the platform secret");
     memset(secret, 0, sizeof secret);
     if (mkdir(sealed_dir, 0700) != 0)
-        die("cannot create the sealed directory");
+        bench_die("cannot create the sealed directory");
     if (enc_measure_file(measurement, enclave) != ST_OK)
-        die("cannot read the enclave program (give its path as the argument)");
+        bench_die("cannot read the enclave program (give its path as the argument)");
 }
 
 /* The staking set-up: pools, workers, stake, bonds. */
@@ -538,7 +507,7 @@ static void assemble_inputs(ledger *l, uint64_t epoch, enc_settle_input *in)
     in->epoch_end = in->epoch_start + EPOCH_SECS;
     in->genesis_time = GENESIS_TIME;
     if (mpz_set_str(in->params.budget_per_epoch, BUDGET_PER_EPOCH, 10) != 0)
-        die("budget");
+        bench_die("budget");
     in->params.decay_period = DECAY_PERIOD;
     in->params.decay_ppm = DECAY_PPM;
     in->params.treasury_ppm = TREASURY_PPM;
@@ -556,16 +525,16 @@ static void assemble_inputs(ledger *l, uint64_t epoch, enc_settle_input *in)
     bool first = true;
     do {
         if (ledger_worker_all(l, first ? NULL : after, page, PAGE, &n) != ST_OK)
-            die("ledger_worker_all");
+            bench_die("ledger_worker_all");
         for (unsigned i = 0; i < n; i++) {
             uint64_t slots, sum;
             if (ledger_heartbeat_summary(l, page[i].address, epoch, &slots, &sum) != ST_OK)
-                die("ledger_heartbeat_summary");
+                bench_die("ledger_heartbeat_summary");
             if (slots == 0 && mpz_sgn(page[i].bonded) == 0)
                 continue;
             enc_worker_in *w = enc_settle_input_add_worker(in);
             if (!w)
-                die("out of memory");
+                bench_die("out of memory");
             memcpy(w->address, page[i].address, 20);
             w->pool = page[i].pool;
             mpz_set(w->stake, page[i].bonded);
@@ -581,7 +550,7 @@ static void assemble_inputs(ledger *l, uint64_t epoch, enc_settle_input *in)
         ledger_worker_clear(&page[i]);
     uint64_t ids[PAGE];
     if (ledger_channel_owing(l, 0, ids, PAGE, &n) != ST_OK || n != 0)
-        die("this benchmark opens no payment channels");
+        bench_die("this benchmark opens no payment channels");
 }
 
 /* The pure steps of the settlement, in process, on the settled inputs and report. */
@@ -592,37 +561,37 @@ static void pure_steps(struct run *r, const ledger_settlement *s)
     enc_settle_input_init(&in);
     enc_settle_report_init(&mine);
     enc_settle_report_init(&theirs);
-    double t0 = now_seconds();
+    double t0 = bench_now();
     if (enc_settle_input_parse(&in, s->inputs, s->inputs_len) != ST_OK)
-        die("the settled inputs do not parse");
-    r->input_parse_s = now_seconds() - t0;
+        bench_die("the settled inputs do not parse");
+    r->input_parse_s = bench_now() - t0;
     r->compute_s = 1e9;
     for (unsigned i = 0; i < COMPUTE_REPEAT; i++) {
-        t0 = now_seconds();
+        t0 = bench_now();
         if (enc_settle_compute(&mine, &in) != ST_OK)
-            die("enc_settle_compute failed");
-        double took = now_seconds() - t0;
+            bench_die("enc_settle_compute failed");
+        double took = bench_now() - t0;
         if (took < r->compute_s)
             r->compute_s = took;
     }
-    t0 = now_seconds();
+    t0 = bench_now();
     if (enc_settle_report_parse(&theirs, s->report, s->report_len) != ST_OK)
-        die("the settled report does not parse");
-    r->report_parse_s = now_seconds() - t0;
-    t0 = now_seconds();
+        bench_die("the settled report does not parse");
+    r->report_parse_s = bench_now() - t0;
+    t0 = bench_now();
     if (enc_settle_report_verify(&theirs, s->enclave) != ST_OK)
-        die("the settled report is not signed by its enclave");
-    r->verify_s = now_seconds() - t0;
+        bench_die("the settled report is not signed by its enclave");
+    r->verify_s = bench_now() - t0;
     char why[200];
-    t0 = now_seconds();
+    t0 = bench_now();
     if (enc_settle_report_check(why, sizeof why, &theirs, &in) != ST_OK)
-        die(why);
-    r->check_s = now_seconds() - t0;
+        bench_die(why);
+    r->check_s = bench_now() - t0;
     memcpy(mine.signature, theirs.signature, sizeof mine.signature);
     uint8_t *text = NULL;
     size_t len = 0;
     if (enc_settle_report_serialize(&text, &len, &mine) != ST_OK)
-        die("cannot serialize the report computed here");
+        bench_die("cannot serialize the report computed here");
     r->report_same = len == s->report_len && memcmp(text, s->report, len) == 0;
     free(text);
     r->n_workers = in.n_workers;
@@ -646,26 +615,26 @@ static void settle_epoch(struct block_run *b, eng *e, uint64_t epoch)
     ledger *l = eng_ledger(e);
     enc_settle_input in;
     enc_settle_input_init(&in);
-    double t0 = now_seconds();
+    double t0 = bench_now();
     assemble_inputs(l, epoch, &in);
-    b->assemble_s = now_seconds() - t0;
+    b->assemble_s = bench_now() - t0;
     uint8_t *own = NULL;
     size_t own_len = 0;
-    t0 = now_seconds();
+    t0 = bench_now();
     if (enc_settle_input_serialize(&own, &own_len, &in) != ST_OK)
-        die("cannot serialize the inputs assembled here");
-    b->serialize_s = now_seconds() - t0;
+        bench_die("cannot serialize the inputs assembled here");
+    b->serialize_s = bench_now() - t0;
     enc_settle_input_clear(&in);
 
     ledger_block before, after;
     if (ledger_block_head(l, &before) != ST_OK)
-        die("ledger_block_head");
+        bench_die("ledger_block_head");
     memset(&settle_call, 0, sizeof settle_call);
     bool reset = reset_hwm();
     b->rss_kb = proc_status_kb(0, "VmRSS");
-    double w0 = now_seconds(), c0 = cpu_seconds();
+    double w0 = bench_now(), c0 = bench_cpu();
     advance(e, EPOCH_SECS - (SLOTS - 1) * SLOT_SECS);
-    double w1 = now_seconds(), c1 = cpu_seconds();
+    double w1 = bench_now(), c1 = bench_cpu();
     b->hwm_kb = reset ? proc_status_kb(0, "VmHWM") : -1;
     b->total_wall = w1 - w0;
     b->total_cpu = c1 - c0;
@@ -682,7 +651,7 @@ static void settle_epoch(struct block_run *b, eng *e, uint64_t epoch)
         b->enclave_hwm_kb = settle_call.enclave_hwm_kb;
     }
     if (ledger_block_head(l, &after) != ST_OK)
-        die("ledger_block_head");
+        bench_die("ledger_block_head");
     b->blocks = after.height - before.height;
 
     ledger_settlement st;
@@ -725,81 +694,81 @@ static void run_settlement(struct run *r, const char *enclave)
     char dir[64], db_path[128], secret_path[128], sealed_dir[128], err[256] = "";
     snprintf(dir, sizeof dir, "/tmp/conclave-bench-XXXXXX");
     if (!mkdtemp(dir))
-        die("mkdtemp");
+        bench_die("mkdtemp");
     snprintf(db_path, sizeof db_path, "%s/conclave.db", dir);
     uint8_t platform[20], measurement[32];
     platform_setup(dir, enclave, secret_path, sealed_dir, platform, measurement);
 
-    double setup0 = now_seconds();
+    double setup0 = bench_now();
     uint8_t (*workers)[20] = calloc(WORKERS, sizeof *workers);
     if (!workers)
-        die("out of memory");
+        bench_die("out of memory");
     for (size_t w = 0; w < WORKERS; w++)
         address_of(workers[w], "worker", w);
     char *genesis = genesis_json(r->delegators, (const uint8_t (*)[20])workers, platform, measurement);
-    r->addresses_s = now_seconds() - setup0;
+    r->addresses_s = bench_now() - setup0;
     eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
     eng *e = NULL;
-    double t0 = now_seconds();
+    double t0 = bench_now();
     if (eng_open(&e, err, sizeof err, &cfg) != ST_OK)
-        die(err);
-    r->open_s = now_seconds() - t0;
+        bench_die(err);
+    r->open_s = bench_now() - t0;
     cJSON_free(genesis);
     fprintf(stderr, "bench_settlement: %zu delegators: genesis of %zu accounts applied (addresses %.1f s, "
             "eng_open %.1f s)\n", r->delegators, (size_t)POOLS + WORKERS + r->delegators, r->addresses_s, r->open_s);
     if (eng_enclave_configure(e, enclave, secret_path, sealed_dir) != ST_OK)
-        die("the enclave did not start");
+        bench_die("the enclave did not start");
     if (eng_flush(e) != ST_OK)
-        die("a block could not be written");
+        bench_die("a block could not be written");
     ledger *l = eng_ledger(e);
     uint8_t registered[20];
     if (ledger_enclave_latest(l, registered) != ST_OK)
-        die("the enclave is not registered");
+        bench_die("the enclave is not registered");
 
     struct setup s = { .e = e, .r = r };
     populate(&s, (const uint8_t (*)[20])workers);
-    r->setup_s = now_seconds() - setup0;
+    r->setup_s = bench_now() - setup0;
 
     r->inputs_same = true;
-    double epochs0 = now_seconds();
+    double epochs0 = bench_now();
     for (uint64_t epoch = 0; epoch < EPOCHS; epoch++) {
         heartbeats(&s, epoch);
         settle_epoch(&r->epochs[epoch], e, epoch);
         r->inputs_same = r->inputs_same && r->epochs[epoch].inputs_same;
     }
-    r->epochs_s = now_seconds() - epochs0;
+    r->epochs_s = bench_now() - epochs0;
     pick_best(r);
 
     /* checks: every epoch is settled (settle_epoch), every invariant holds */
     ledger_settlement st;
     memset(&st, 0, sizeof st);
     if (ledger_settlement_get(l, EPOCHS - 1, &st) != ST_OK)
-        die("the last epoch was not settled (no settlement row)");
+        bench_die("the last epoch was not settled (no settlement row)");
     r->settlement_height = st.height;
     r->inputs_len = st.inputs_len;
     r->report_len = st.report_len;
     ledger_audit_report audit;
-    t0 = now_seconds();
+    t0 = bench_now();
     if (ledger_audit(l, &audit) != ST_OK)
-        die("ledger_audit failed");
-    r->audit_s = now_seconds() - t0;
+        bench_die("ledger_audit failed");
+    r->audit_s = bench_now() - t0;
     for (unsigned i = 0; i < audit.n_checks; i++)
         if (!audit.checks[i].ok) {
             fprintf(stderr, "bench_settlement: audit %s: %s\n", audit.checks[i].name, audit.checks[i].detail);
             exit(1);
         }
     if (!audit.ok)
-        die("the audit failed");
+        bench_die("the audit failed");
     ledger_worker w;
     ledger_worker_init(&w);
     if (ledger_worker_get(l, workers[0], &w) != ST_OK || mpz_cmp_ui(w.bonded, 0) == 0)
-        die("worker 0 is gone");
+        bench_die("worker 0 is gone");
     char expect[40];
     snprintf(expect, sizeof expect, "%u" ZEROS_18, BOND_TOKENS(0));
     mpz_t bond;
     mpz_init_set_str(bond, expect, 10);
     if (mpz_cmp(w.bonded, bond) >= 0)
-        die("worker 0 was below the uptime threshold but is not slashed");
+        bench_die("worker 0 was below the uptime threshold but is not slashed");
     mpz_clear(bond);
     ledger_worker_clear(&w);
 
@@ -807,9 +776,9 @@ static void run_settlement(struct run *r, const char *enclave)
     ledger_settlement_clear(&st);
     free(workers);
     eng_close(e);
-    long end_rss = maxrss_kb(RUSAGE_SELF);
+    long end_rss = bench_maxrss_kb(RUSAGE_SELF);
     r->maxrss_kb = end_rss > peak_before_reset_kb ? end_rss : peak_before_reset_kb;
-    remove_dir(dir);
+    bench_remove_dir(dir);
 }
 
 /* Runs run_settlement in a child process, so that its ru_maxrss is the run's. (The enclave is
@@ -819,12 +788,12 @@ static void run_forked(struct run *r, const char *enclave)
 {
     int fds[2];
     if (pipe(fds) != 0)
-        die("pipe");
+        bench_die("pipe");
     fflush(stdout);
     fflush(stderr);
     pid_t pid = fork();
     if (pid < 0)
-        die("fork");
+        bench_die("fork");
     if (pid == 0) {
         close(fds[0]);
         run_settlement(r, enclave);
@@ -852,30 +821,11 @@ static void run_forked(struct run *r, const char *enclave)
     close(fds[0]);
     int status;
     if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || left != 0)
-        die("a run failed");
+        bench_die("a run failed");
 }
 
 /* ---- report ---- */
 
-static void machine(char *out, size_t len)
-{
-    struct utsname u;
-    uname(&u);
-    char model[128] = "unknown CPU";
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    char line[256];
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, "model name", 10) == 0) {
-            char *colon = strchr(line, ':');
-            snprintf(model, sizeof model, "%.120s", colon ? colon + 2 : line);
-            model[strcspn(model, "\n")] = '\0';
-            break;
-        }
-    if (f)
-        fclose(f);
-    snprintf(out, len, "%s (%s %s), %s, %ld cores", u.nodename, u.sysname, u.machine, model,
-             sysconf(_SC_NPROCESSORS_ONLN));
-}
 
 #define LABEL_W 60
 
@@ -932,7 +882,7 @@ int main(int argc, char **argv)
         return 2;
     }
     char host[512];
-    machine(host, sizeof host);
+    bench_machine(host, sizeof host);
     struct run few = { .delegators = FEW_DELEGATORS }, many = { .delegators = MANY_DELEGATORS };
     run_forked(&few, enclave);
     run_forked(&many, enclave);

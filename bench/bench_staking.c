@@ -6,18 +6,14 @@
  * Contribute transactions per second through JSON-RPC against a real conclaved --dev (one call per
  * request from several connections, and batches of 100). Every timed transaction is signed before
  * its clock starts; prints a table with the machine and the peak memory of the in-process part. */
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/utsname.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+#include "bench/benchlib.h"
 #include "engine/engine.h"
 #include "engine/genesis.h"
 #include "ledger/hash.h"
@@ -48,12 +44,6 @@
 #define BATCH 100
 #define BATCHES 100
 
-struct node {
-    pid_t pid;
-    char datadir[64];
-    char url[64];
-};
-
 /* Outcomes of submissions, counted by the engine's callback. */
 struct tally {
     size_t ok;                  /* in a block, successful */
@@ -75,40 +65,10 @@ struct pool_run {
     long maxrss_kb;             /* peak resident set of this process after the run */
 };
 
-static void die(const char *what)
-{
-    fprintf(stderr, "bench_staking: %s\n", what);
-    exit(1);
-}
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
-static double cpu_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
-static long maxrss_kb(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss;
-}
 
-static void remove_dir(const char *dir)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "bench_staking: could not remove %s\n", dir);
-}
 
 /* Deterministic test keys: sha256("bench-" || i) for delegator i, sha256("bench-owner"). */
 static void delegator_key(uint8_t key[32], size_t i)
@@ -128,7 +88,7 @@ static cJSON *message(const char *type, uint64_t nonce)
     char text[24];
     cJSON *msg = cJSON_CreateObject();
     if (!msg)
-        die("out of memory");
+        bench_die("out of memory");
     snprintf(text, sizeof text, "%llu", (unsigned long long)nonce);
     cJSON_AddStringToObject(msg, "nonce", text);
     if (strcmp(type, "PoolCreate") == 0) {
@@ -149,7 +109,7 @@ static void sign(ledger_tx *tx, const char *type, uint64_t nonce, const uint8_t 
     char err[256];
     cJSON *msg = message(type, nonce);
     if (ledger_tx_build_signed(tx, err, sizeof err, type, msg, key, chain_id) != ST_OK)
-        die(err);
+        bench_die(err);
     cJSON_Delete(msg);
 }
 
@@ -177,13 +137,13 @@ static void submit(eng *e, ledger_tx *tx, struct tally *t)
 {
     char err[256];
     if (eng_submit(e, err, sizeof err, tx, on_done, t) != ST_OK)
-        die(err);
+        bench_die(err);
 }
 
 static void flush(eng *e)
 {
     if (eng_flush(e) != ST_OK)
-        die("a block could not be written");
+        bench_die("a block could not be written");
 }
 
 static void expect_all(const struct tally *t, size_t want, const char *what)
@@ -202,7 +162,7 @@ static void add_account(cJSON *accounts, const uint8_t addr[20], const char *bal
     cJSON *entry = cJSON_CreateObject();
     if (!entry || !cJSON_AddItemToArray(accounts, entry) || !cJSON_AddStringToObject(entry, "address", text)
         || !cJSON_AddStringToObject(entry, "balance", balance))
-        die("out of memory");
+        bench_die("out of memory");
 }
 
 /* A genesis funding the owner and n delegators. Caller frees with cJSON_free. */
@@ -210,27 +170,27 @@ static char *genesis_json(size_t n, double *addresses_s)
 {
     cJSON *root = cJSON_CreateObject(), *accounts = cJSON_CreateArray();
     if (!root || !accounts || !cJSON_AddItemToObject(root, "accounts", accounts))
-        die("out of memory");
+        bench_die("out of memory");
     cJSON_AddNumberToObject(root, "chainId", BENCH_CHAIN_ID);
     cJSON_AddNumberToObject(root, "time", BENCH_GENESIS_TIME);
     cJSON_AddStringToObject(root, "treasury", TREASURY);
     uint8_t key[32], addr[20];
     owner_key(key);
     if (ledger_sig_address(addr, key) != ST_OK)
-        die("owner address");
+        bench_die("owner address");
     add_account(accounts, addr, DELEGATOR_BALANCE);
-    double t0 = now_seconds();
+    double t0 = bench_now();
     for (size_t i = 0; i < n; i++) {
         delegator_key(key, i);
         if (ledger_sig_address(addr, key) != ST_OK)
-            die("delegator address");
+            bench_die("delegator address");
         add_account(accounts, addr, DELEGATOR_BALANCE);
     }
-    *addresses_s = now_seconds() - t0;
+    *addresses_s = bench_now() - t0;
     char *text = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     if (!text)
-        die("out of memory");
+        bench_die("out of memory");
     return text;
 }
 
@@ -241,11 +201,11 @@ static eng *pool_setup(struct pool_run *r, const char *db_path)
     char err[256] = "";
     eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
     eng *e = NULL;
-    double t0 = now_seconds();
+    double t0 = bench_now();
     if (eng_open(&e, err, sizeof err, &cfg) != ST_OK)
-        die(err);
-    r->open_s = now_seconds() - t0;
-    r->open_rss_kb = maxrss_kb();
+        bench_die(err);
+    r->open_s = bench_now() - t0;
+    r->open_rss_kb = bench_maxrss_kb(RUSAGE_SELF);
     cJSON_free(genesis);
 
     uint8_t key[32];
@@ -259,16 +219,16 @@ static eng *pool_setup(struct pool_run *r, const char *db_path)
 
     for (size_t done = 0; done < r->delegators;) {
         size_t end = done + SETUP_BLOCK < r->delegators ? done + SETUP_BLOCK : r->delegators;
-        double t1 = now_seconds();
+        double t1 = bench_now();
         for (size_t i = done; i < end; i++) {
             delegator_key(key, i);
             sign(&tx, "Contribute", 0, key, BENCH_CHAIN_ID);
             submit(e, &tx, &staked);
         }
-        double t2 = now_seconds();
+        double t2 = bench_now();
         flush(e);
         r->sign_s += t2 - t1;
-        r->apply_s += now_seconds() - t2;
+        r->apply_s += bench_now() - t2;
         done = end;
         if (r->delegators >= SETUP_BLOCK)
             fprintf(stderr, "bench_staking: %zu of %zu delegators staked (signing %.1f s, engine %.1f s)\n", done,
@@ -295,7 +255,7 @@ static void claimer(size_t delegators, size_t k, size_t *who, uint64_t *nonce)
 static void submit_reward(eng *e, const cJSON *msg, struct tally *t)
 {
     if (eng_submit_system(e, "PoolReward", msg, on_done, t) != ST_OK)
-        die("PoolReward refused");
+        bench_die("PoolReward refused");
 }
 
 static void run_pool(struct pool_run *r)
@@ -303,24 +263,24 @@ static void run_pool(struct pool_run *r)
     char dir[64], db_path[128];
     snprintf(dir, sizeof dir, "/tmp/conclave-bench-XXXXXX");
     if (!mkdtemp(dir))
-        die("mkdtemp");
+        bench_die("mkdtemp");
     snprintf(db_path, sizeof db_path, "%s/conclave.db", dir);
     eng *e = pool_setup(r, db_path);
 
     cJSON *reward = cJSON_CreateObject();
     if (!reward || !cJSON_AddNumberToObject(reward, "pool", BENCH_POOL) || !cJSON_AddStringToObject(reward, "amount", ONE_TOKEN))
-        die("out of memory");
+        bench_die("out of memory");
 
     /* rewards: REWARDS_PER_BLOCK per block */
     struct tally rewarded = { 0 };
-    double w0 = now_seconds(), c0 = cpu_seconds();
+    double w0 = bench_now(), c0 = bench_cpu();
     for (size_t i = 0; i < REWARDS; i++) {
         submit_reward(e, reward, &rewarded);
         if ((i + 1) % REWARDS_PER_BLOCK == 0 || i + 1 == REWARDS)
             flush(e);
     }
-    r->reward_us = (now_seconds() - w0) * 1e6 / REWARDS;
-    r->reward_cpu_us = (cpu_seconds() - c0) * 1e6 / REWARDS;
+    r->reward_us = (bench_now() - w0) * 1e6 / REWARDS;
+    r->reward_cpu_us = (bench_cpu() - c0) * 1e6 / REWARDS;
     r->rewards_ok = rewarded.ok;
     expect_all(&rewarded, REWARDS, "PoolReward");
 
@@ -328,7 +288,7 @@ static void run_pool(struct pool_run *r)
      * something to claim even for a delegator that claims again */
     ledger_tx *claims = calloc(CLAIMS, sizeof *claims);
     if (!claims)
-        die("out of memory");
+        bench_die("out of memory");
     for (size_t k = 0; k < CLAIMS; k++) {
         uint8_t key[32];
         size_t who;
@@ -343,12 +303,12 @@ static void run_pool(struct pool_run *r)
     for (size_t k = 0; k < CLAIMS; k += CLAIMS_PER_BLOCK) {
         submit_reward(e, reward, &untimed);
         flush(e);
-        double w1 = now_seconds(), c1 = cpu_seconds();
+        double w1 = bench_now(), c1 = bench_cpu();
         for (size_t j = k; j < k + CLAIMS_PER_BLOCK && j < CLAIMS; j++)
             submit(e, &claims[j], &claimed);
         flush(e);
-        wall += now_seconds() - w1;
-        cpu += cpu_seconds() - c1;
+        wall += bench_now() - w1;
+        cpu += bench_cpu() - c1;
     }
     r->claim_us = wall * 1e6 / CLAIMS;
     r->claim_cpu_us = cpu * 1e6 / CLAIMS;
@@ -359,60 +319,14 @@ static void run_pool(struct pool_run *r)
         ledger_tx_clear(&claims[k]);
     free(claims);
     cJSON_Delete(reward);
-    r->maxrss_kb = maxrss_kb();
+    r->maxrss_kb = bench_maxrss_kb(RUSAGE_SELF);
     eng_close(e);
-    remove_dir(dir);
+    bench_remove_dir(dir);
 }
 
 /* ---- through JSON-RPC: Contribute transactions per second ---- */
 
-static void node_start(struct node *n, const char *daemon)
-{
-    snprintf(n->datadir, sizeof n->datadir, "/tmp/conclave-bench-XXXXXX");
-    if (!mkdtemp(n->datadir))
-        die("mkdtemp");
-    int out[2];
-    if (pipe(out) != 0)
-        die("pipe");
-    n->pid = fork();
-    if (n->pid == 0) {
-        dup2(out[1], STDOUT_FILENO);
-        close(out[0]);
-        close(out[1]);
-        execl(daemon, "conclaved", "--dev", "--datadir", n->datadir, "--rpc-bind", "127.0.0.1:0", (char *)NULL);
-        _exit(127);
-    }
-    close(out[1]);
-    char buf[512];
-    size_t len = 0;
-    char *line = NULL;
-    while (!line && len < sizeof buf - 1) {
-        struct pollfd p = { .fd = out[0], .events = POLLIN };
-        if (poll(&p, 1, 20000) != 1)
-            die("conclaved did not start");
-        ssize_t got = read(out[0], buf + len, sizeof buf - 1 - len);
-        if (got <= 0)
-            die("conclaved exited");
-        len += (size_t)got;
-        buf[len] = '\0';
-        line = strstr(buf, "listening on ");
-    }
-    close(out[0]);
-    sscanf(line + strlen("listening on "), "%63s", n->url);
-}
 
-static void node_stop(struct node *n)
-{
-    int pidfd = (int)syscall(SYS_pidfd_open, n->pid, 0);
-    kill(n->pid, SIGTERM);
-    struct pollfd p = { .fd = pidfd, .events = POLLIN };
-    if (pidfd < 0 || poll(&p, 1, 20000) != 1)
-        kill(n->pid, SIGKILL);
-    if (pidfd >= 0)
-        close(pidfd);
-    waitpid(n->pid, NULL, 0);
-    remove_dir(n->datadir);
-}
 
 /* A JSON-RPC tx_send call object for type signed by dev account `dev`. Caller frees (cJSON_free). */
 static char *signed_call(const char *type, unsigned dev, uint64_t nonce, unsigned id)
@@ -425,14 +339,14 @@ static char *signed_call(const char *type, unsigned dev, uint64_t nonce, unsigne
     cJSON *call = cJSON_CreateObject(), *params = ledger_tx_to_json(&tx);
     ledger_tx_clear(&tx);
     if (!call || !params || !cJSON_AddItemToObject(call, "params", params))
-        die("out of memory");
+        bench_die("out of memory");
     cJSON_AddStringToObject(call, "jsonrpc", "2.0");
     cJSON_AddNumberToObject(call, "id", id);
     cJSON_AddStringToObject(call, "method", "tx_send");
     char *text = cJSON_PrintUnformatted(call);
     cJSON_Delete(call);
     if (!text)
-        die("out of memory");
+        bench_die("out of memory");
     return text;
 }
 
@@ -452,7 +366,7 @@ static void create_pool(const char *url)
     int status;
     char *resp = NULL;
     if (!c || rpc_client_post(c, "/", body, strlen(body), &status, &resp) != ST_OK || count_success(resp) != 1)
-        die("PoolCreate through tx_send failed");
+        bench_die("PoolCreate through tx_send failed");
     free(resp);
     rpc_client_free(c);
     cJSON_free(body);
@@ -476,12 +390,12 @@ static void *run_worker(void *arg)
     struct worker *w = arg;
     rpc_client *c = rpc_client_new(w->url, NULL, 60);
     if (!c)
-        die("client");
+        bench_die("client");
     for (size_t i = 0; i < w->n; i++) {
         int status;
         char *resp = NULL;
         if (rpc_client_post(c, "/", w->bodies[i], strlen(w->bodies[i]), &status, &resp) != ST_OK)
-            die("request failed");
+            bench_die("request failed");
         w->ok += count_success(resp);
         free(resp);
     }
@@ -491,49 +405,49 @@ static void *run_worker(void *arg)
 
 static double bench_single(const char *daemon, size_t *ok)
 {
-    struct node n;
-    node_start(&n, daemon);
+    bench_node n;
+    bench_node_start(&n, daemon);
     create_pool(n.url);
     struct worker workers[CONNECTIONS];
     for (unsigned w = 0; w < CONNECTIONS; w++) {
         workers[w] = (struct worker){ .url = n.url, .bodies = calloc(PER_CONNECTION, sizeof(char *)), .n = PER_CONNECTION };
         if (!workers[w].bodies)
-            die("out of memory");
+            bench_die("out of memory");
         for (size_t i = 0; i < PER_CONNECTION; i++)
             workers[w].bodies[i] = signed_call("Contribute", w, first_nonce(w) + i, (unsigned)i);
     }
     pthread_t threads[CONNECTIONS];
-    double t0 = now_seconds();
+    double t0 = bench_now();
     for (unsigned w = 0; w < CONNECTIONS; w++)
         if (pthread_create(&threads[w], NULL, run_worker, &workers[w]) != 0)
-            die("pthread_create");
+            bench_die("pthread_create");
     for (unsigned w = 0; w < CONNECTIONS; w++) {
         pthread_join(threads[w], NULL);
         *ok += workers[w].ok;
     }
-    double rate = (double)(CONNECTIONS * PER_CONNECTION) / (now_seconds() - t0);
+    double rate = (double)(CONNECTIONS * PER_CONNECTION) / (bench_now() - t0);
     for (unsigned w = 0; w < CONNECTIONS; w++) {
         for (size_t i = 0; i < PER_CONNECTION; i++)
             cJSON_free(workers[w].bodies[i]);
         free(workers[w].bodies);
     }
-    node_stop(&n);
+    bench_node_stop(&n);
     return rate;
 }
 
 static double bench_batched(const char *daemon, size_t *ok)
 {
-    struct node n;
-    node_start(&n, daemon);
+    bench_node n;
+    bench_node_start(&n, daemon);
     create_pool(n.url);
     char **bodies = calloc(BATCHES, sizeof(char *));
     if (!bodies)
-        die("out of memory");
+        bench_die("out of memory");
     for (size_t b = 0; b < BATCHES; b++) {
         size_t cap = BATCH * 600, len = 0;
         char *body = malloc(cap);
         if (!body)
-            die("out of memory");
+            bench_die("out of memory");
         body[len++] = '[';
         for (size_t i = 0; i < BATCH; i++) {
             unsigned dev = (unsigned)(i % ENG_DEV_ACCOUNTS);
@@ -541,7 +455,7 @@ static double bench_batched(const char *daemon, size_t *ok)
             char *call = signed_call("Contribute", dev, nonce, (unsigned)i);
             int wrote = snprintf(body + len, cap - len, "%s%s", i ? "," : "", call);
             if (wrote < 0 || (size_t)wrote >= cap - len)
-                die("batch buffer too small");
+                bench_die("batch buffer too small");
             len += (size_t)wrote;
             cJSON_free(call);
         }
@@ -550,46 +464,27 @@ static double bench_batched(const char *daemon, size_t *ok)
     }
     rpc_client *c = rpc_client_new(n.url, NULL, 60);
     if (!c)
-        die("client");
-    double t0 = now_seconds();
+        bench_die("client");
+    double t0 = bench_now();
     for (size_t b = 0; b < BATCHES; b++) {
         int status;
         char *resp = NULL;
         if (rpc_client_post(c, "/", bodies[b], strlen(bodies[b]), &status, &resp) != ST_OK)
-            die("batch failed");
+            bench_die("batch failed");
         *ok += count_success(resp);
         free(resp);
     }
-    double rate = (double)(BATCH * BATCHES) / (now_seconds() - t0);
+    double rate = (double)(BATCH * BATCHES) / (bench_now() - t0);
     for (size_t b = 0; b < BATCHES; b++)
         free(bodies[b]);
     rpc_client_free(c);
     free(bodies);
-    node_stop(&n);
+    bench_node_stop(&n);
     return rate;
 }
 
 /* ---- report ---- */
 
-static void machine(char *out, size_t len)
-{
-    struct utsname u;
-    uname(&u);
-    char model[128] = "unknown CPU";
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    char line[256];
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, "model name", 10) == 0) {
-            char *colon = strchr(line, ':');
-            snprintf(model, sizeof model, "%.120s", colon ? colon + 2 : line);
-            model[strcspn(model, "\n")] = '\0';
-            break;
-        }
-    if (f)
-        fclose(f);
-    snprintf(out, len, "%s (%s %s), %s, %ld cores", u.nodename, u.sysname, u.machine, model,
-             sysconf(_SC_NPROCESSORS_ONLN));
-}
 
 static void row(const char *label, double small, double large)
 {
@@ -608,13 +503,13 @@ int main(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
     char host[512];
-    machine(host, sizeof host);
+    bench_machine(host, sizeof host);
 
     struct pool_run small_run = { .delegators = SMALL_POOL }, large_run = { .delegators = large };
     run_pool(&small_run);
-    double t0 = now_seconds();
+    double t0 = bench_now();
     run_pool(&large_run);
-    double large_s = now_seconds() - t0;
+    double large_s = bench_now() - t0;
     size_t ok_single = 0, ok_batched = 0;
     double single = bench_single(daemon, &ok_single);
     double batched = bench_batched(daemon, &ok_batched);

@@ -4,17 +4,12 @@
  * secp256k1 recoveries per second measured in the same run, and their ratio. Prints a table with
  * the machine. Every transaction is signed before the clock starts. */
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <sys/utsname.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
+#include "bench/benchlib.h"
 #include "engine/genesis.h"
 #include "ledger/hex.h"
 #include "ledger/sig.h"
@@ -26,75 +21,9 @@
 #define BATCH 100
 #define BATCHES 100
 
-struct node {
-    pid_t pid;
-    char datadir[64];
-    char url[64];
-};
 
-static void die(const char *what)
-{
-    fprintf(stderr, "bench: %s\n", what);
-    exit(1);
-}
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
-static void node_start(struct node *n, const char *daemon)
-{
-    snprintf(n->datadir, sizeof n->datadir, "/tmp/conclave-bench-XXXXXX");
-    if (!mkdtemp(n->datadir))
-        die("mkdtemp");
-    int out[2];
-    if (pipe(out) != 0)
-        die("pipe");
-    n->pid = fork();
-    if (n->pid == 0) {
-        dup2(out[1], STDOUT_FILENO);
-        close(out[0]);
-        close(out[1]);
-        execl(daemon, "conclaved", "--dev", "--datadir", n->datadir, "--rpc-bind", "127.0.0.1:0", (char *)NULL);
-        _exit(127);
-    }
-    close(out[1]);
-    char buf[512];
-    size_t len = 0;
-    char *line = NULL;
-    while (!line && len < sizeof buf - 1) {
-        struct pollfd p = { .fd = out[0], .events = POLLIN };
-        if (poll(&p, 1, 20000) != 1)
-            die("conclaved did not start");
-        ssize_t got = read(out[0], buf + len, sizeof buf - 1 - len);
-        if (got <= 0)
-            die("conclaved exited");
-        len += (size_t)got;
-        buf[len] = '\0';
-        line = strstr(buf, "listening on ");
-    }
-    close(out[0]);
-    sscanf(line + strlen("listening on "), "%63s", n->url);
-}
-
-static void node_stop(struct node *n)
-{
-    int pidfd = (int)syscall(SYS_pidfd_open, n->pid, 0);
-    kill(n->pid, SIGTERM);
-    struct pollfd p = { .fd = pidfd, .events = POLLIN };
-    if (pidfd < 0 || poll(&p, 1, 20000) != 1)
-        kill(n->pid, SIGKILL);
-    if (pidfd >= 0)
-        close(pidfd);
-    waitpid(n->pid, NULL, 0);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", n->datadir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "bench: could not remove %s\n", n->datadir);
-}
 
 /* A JSON-RPC call object for a Transfer of 1 base unit from dev account `from` with `nonce`. */
 static char *signed_call(unsigned from, uint64_t nonce, unsigned id, ledger_tx *keep)
@@ -103,7 +32,7 @@ static char *signed_call(unsigned from, uint64_t nonce, unsigned id, ledger_tx *
     char to_text[LEDGER_ADDR_STRLEN], nonce_text[24], err[256];
     eng_dev_key(key, (from + 1) % ENG_DEV_ACCOUNTS);
     if (ledger_sig_address(to, key) != ST_OK)
-        die("address");
+        bench_die("address");
     eng_dev_key(key, from);
     ledger_addr_format(to_text, to);
     snprintf(nonce_text, sizeof nonce_text, "%llu", (unsigned long long)nonce);
@@ -113,7 +42,7 @@ static char *signed_call(unsigned from, uint64_t nonce, unsigned id, ledger_tx *
     cJSON_AddStringToObject(msg, "nonce", nonce_text);
     ledger_tx tx;
     if (ledger_tx_build_signed(&tx, err, sizeof err, "Transfer", msg, key, ENG_DEV_CHAIN_ID) != ST_OK)
-        die(err);
+        bench_die(err);
     cJSON_Delete(msg);
     cJSON *call = cJSON_CreateObject();
     cJSON_AddStringToObject(call, "jsonrpc", "2.0");
@@ -141,12 +70,12 @@ static void *run_worker(void *arg)
     struct worker *w = arg;
     rpc_client *c = rpc_client_new(w->url, NULL, 60);
     if (!c)
-        die("client");
+        bench_die("client");
     for (size_t i = 0; i < w->n; i++) {
         int status;
         char *resp = NULL;
         if (rpc_client_post(c, "/", w->bodies[i], strlen(w->bodies[i]), &status, &resp) != ST_OK)
-            die("request failed");
+            bench_die("request failed");
         if (strstr(resp, "\"success\""))
             w->ok++;
         free(resp);
@@ -159,7 +88,7 @@ static void *run_worker(void *arg)
 static double run(struct worker *workers, unsigned count, size_t txs_per_body, size_t *ok)
 {
     pthread_t threads[CONNECTIONS];
-    double t0 = now_seconds();
+    double t0 = bench_now();
     for (unsigned i = 0; i < count; i++)
         pthread_create(&threads[i], NULL, run_worker, &workers[i]);
     size_t total = 0;
@@ -168,13 +97,13 @@ static double run(struct worker *workers, unsigned count, size_t txs_per_body, s
         total += workers[i].n * txs_per_body;
         *ok += workers[i].ok * txs_per_body;
     }
-    return (double)total / (now_seconds() - t0);
+    return (double)total / (bench_now() - t0);
 }
 
 static double bench_single(const char *daemon, size_t *ok)
 {
-    struct node n;
-    node_start(&n, daemon);
+    bench_node n;
+    bench_node_start(&n, daemon);
     struct worker workers[CONNECTIONS];
     for (unsigned w = 0; w < CONNECTIONS; w++) {
         workers[w] = (struct worker){ .url = n.url, .bodies = calloc(PER_CONNECTION, sizeof(char *)), .n = PER_CONNECTION };
@@ -187,14 +116,14 @@ static double bench_single(const char *daemon, size_t *ok)
             free(workers[w].bodies[i]);
         free(workers[w].bodies);
     }
-    node_stop(&n);
+    bench_node_stop(&n);
     return rate;
 }
 
 static double bench_batched(const char *daemon, size_t *ok)
 {
-    struct node n;
-    node_start(&n, daemon);
+    bench_node n;
+    bench_node_start(&n, daemon);
     char **bodies = calloc(BATCHES, sizeof(char *));
     for (size_t b = 0; b < BATCHES; b++) {
         size_t cap = BATCH * 600, len = 0;
@@ -209,22 +138,22 @@ static double bench_batched(const char *daemon, size_t *ok)
         snprintf(body + len, cap - len, "]");
         bodies[b] = body;
     }
-    double t0 = now_seconds();
+    double t0 = bench_now();
     rpc_client *c = rpc_client_new(n.url, NULL, 60);
     for (size_t b = 0; b < BATCHES; b++) {
         int status;
         char *resp = NULL;
         if (rpc_client_post(c, "/", bodies[b], strlen(bodies[b]), &status, &resp) != ST_OK)
-            die("batch failed");
+            bench_die("batch failed");
         for (char *p = resp; (p = strstr(p, "\"success\"")); p++)
             (*ok)++;
         free(resp);
         free(bodies[b]);
     }
-    double rate = (double)(BATCH * BATCHES) / (now_seconds() - t0);
+    double rate = (double)(BATCH * BATCHES) / (bench_now() - t0);
     rpc_client_free(c);
     free(bodies);
-    node_stop(&n);
+    bench_node_stop(&n);
     return rate;
 }
 
@@ -235,41 +164,22 @@ static double bench_recover(void)
     char *call = signed_call(0, 0, 0, &tx);
     free(call);
     uint8_t addr[20];
-    double t0 = now_seconds();
+    double t0 = bench_now();
     for (int i = 0; i < N; i++)
         if (ledger_sig_recover(addr, tx.digest, tx.sig) != ST_OK)
-            die("recover");
-    double rate = N / (now_seconds() - t0);
+            bench_die("recover");
+    double rate = N / (bench_now() - t0);
     ledger_tx_clear(&tx);
     return rate;
 }
 
-static void machine(char *out, size_t len)
-{
-    struct utsname u;
-    uname(&u);
-    char model[128] = "unknown CPU";
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    char line[256];
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, "model name", 10) == 0) {
-            char *colon = strchr(line, ':');
-            snprintf(model, sizeof model, "%.120s", colon ? colon + 2 : line);
-            model[strcspn(model, "\n")] = '\0';
-            break;
-        }
-    if (f)
-        fclose(f);
-    snprintf(out, len, "%s (%s %s), %s, %ld cores", u.nodename, u.sysname, u.machine, model,
-             sysconf(_SC_NPROCESSORS_ONLN));
-}
 
 int main(int argc, char **argv)
 {
     const char *daemon = argc > 1 ? argv[1] : "./conclaved";
     signal(SIGPIPE, SIG_IGN);
     char host[512];
-    machine(host, sizeof host);
+    bench_machine(host, sizeof host);
     double recover = bench_recover();
     size_t ok_single = 0, ok_batched = 0;
     double single = bench_single(daemon, &ok_single);
