@@ -220,7 +220,13 @@ int eng_apply_block(eng *e, eng_item *items, uint64_t time)
         ledger_block_abort(e->ledger);
         goto out;
     }
-    rc = ledger_block_commit(e->ledger);
+    if ((rc = ledger_block_commit(e->ledger)) == ST_OK) {
+        e->stats.blocks++;
+        e->stats.transactions += b.tx_count;
+        for (eng_item *it = items; it; it = it->next)
+            if (it->status == ST_OK && !it->success)
+                e->stats.failed++;
+    }
 out:
     free(hashes);
     if (rc != ST_OK)
@@ -281,6 +287,7 @@ static int produce_one(eng *e)
         } else {
             cJSON *data = it->errdata;
             it->errdata = NULL;
+            e->stats.refused++;
             it->done(it->cookie, it->status, it->errmsg, data, NULL);
         }
         eng_item_free(it);
@@ -405,6 +412,15 @@ int eng_advance_time(eng *e, uint64_t secs, uint64_t *now)
             break;
     }
     return rc;
+}
+
+void eng_stats_get(eng *e, eng_stats *out)
+{
+    *out = e->stats;
+    out->queued = e->queued;
+    out->enclave_running = e->enclave != NULL;
+    if (eng_settlement_next(e, &out->next_epoch) != ST_OK)
+        out->next_epoch = 0;
 }
 
 uint64_t eng_chain_id(const eng *e) { return e->genesis.chain_id; }

@@ -92,6 +92,19 @@ int eng_advance_time(eng *e, uint64_t secs, uint64_t *now) WARN_UNUSED NONNULL(1
  * (a block with only that if nothing is queued). Returns: ST_OK or ST_DB. */
 int eng_flush(eng *e) WARN_UNUSED NONNULL(1);
 
+/* Counters since the node started, for GET /metrics. */
+typedef struct eng_stats {
+    uint64_t blocks;                /* blocks committed */
+    uint64_t transactions;          /* transactions in them, system ones included */
+    uint64_t failed;                /* of those, with a failed receipt */
+    uint64_t refused;               /* submissions refused at block time (nonce) or by a failed block */
+    size_t queued;                  /* waiting for the next block now */
+    bool enclave_running;           /* an enclave process answers */
+    uint64_t next_epoch;            /* the next epoch to settle */
+} eng_stats;
+
+void eng_stats_get(eng *e, eng_stats *out) NONNULL(1, 2);
+
 typedef struct eng_replay_report {
     uint64_t blocks;                /* blocks replayed, genesis included */
     uint64_t transactions;

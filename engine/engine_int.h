@@ -48,6 +48,7 @@ struct eng {
     uint64_t enclave_retry_at;      /* monotonic seconds: no restart before */
     uint8_t enclave_address[20];    /* the running enclave's key address */
     bool tamper_next_report;        /* dev test hook: flip a byte of the next report */
+    eng_stats stats;                /* counters for eng_stats_get */
 };
 
 /* What a handler works with while applying one transaction inside a block. */

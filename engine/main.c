@@ -317,6 +317,8 @@ int main(int argc, char **argv)
     rpc_limits_default(&limits);
     server = rpc_server_new(n.base, methods, n_methods, n.engine, &limits, token, o.dev);
     unsigned port;
+    if (server)
+        rpc_server_set_metrics(server, rpc_metrics_text);
     if (!server || rpc_server_listen(server, o.bind, &port) != ST_OK) {
         fprintf(stderr, "conclaved: cannot listen on %s\n", o.bind);
         goto out;

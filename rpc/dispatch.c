@@ -39,6 +39,9 @@ static void store(struct rpc_deferred *c, int code, cJSON *result, const char *m
     cJSON *id = c->id;
     c->id = NULL;
     c->answered = true;
+    c->ex->server->rpc_calls++;
+    if (code != 0)
+        c->ex->server->rpc_errors++;
     if (c->notify) {
         cJSON_Delete(id);
         cJSON_Delete(result);

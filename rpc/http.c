@@ -193,6 +193,34 @@ static void serve_rpc(rpc_server *s, struct rpc_conn *conn, struct evhttp_reques
     }
 }
 
+/* GET /metrics: the application's lines, then the server's counters (Prometheus text format). */
+static void send_metrics(rpc_server *s, struct evhttp_request *req)
+{
+    char *app = s->metrics ? s->metrics(s->app) : NULL;
+    struct evbuffer *out = evhttp_request_get_output_buffer(req);
+    int rc = evbuffer_add_printf(out, "%s"
+                                 "# HELP conclave_http_requests_total HTTP requests served.\n"
+                                 "# TYPE conclave_http_requests_total counter\n"
+                                 "conclave_http_requests_total %llu\n"
+                                 "# HELP conclave_rpc_calls_total JSON-RPC calls dispatched.\n"
+                                 "# TYPE conclave_rpc_calls_total counter\n"
+                                 "conclave_rpc_calls_total %llu\n"
+                                 "# HELP conclave_rpc_errors_total JSON-RPC calls answered with an error.\n"
+                                 "# TYPE conclave_rpc_errors_total counter\n"
+                                 "conclave_rpc_errors_total %llu\n"
+                                 "# HELP conclave_rpc_connections Open connections that have sent a request.\n"
+                                 "# TYPE conclave_rpc_connections gauge\n"
+                                 "conclave_rpc_connections %u\n",
+                                 app ? app : "", (unsigned long long)s->http_requests, (unsigned long long)s->rpc_calls,
+                                 (unsigned long long)s->rpc_errors, s->n_conns);
+    free(app);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; version=0.0.4");
+    if (rc < 0)
+        evhttp_send_reply(req, 500, "Internal Server Error", NULL);
+    else
+        evhttp_send_reply(req, 200, "OK", NULL);
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
     static const char health[] = "{\"status\":\"ok\"}";
@@ -211,8 +239,18 @@ static void on_request(struct evhttp_request *req, void *arg)
         send_body(req, 200, "OK", health, sizeof health - 1, false);
     else if (path && strcmp(path, "/health") == 0)
         send_fault(req, RPC_FAULT_METHOD, "GET");
+    else if (path && strcmp(path, "/metrics") == 0 && cmd == EVHTTP_REQ_GET)
+        send_metrics(s, req);
+    else if (path && strcmp(path, "/metrics") == 0)
+        send_fault(req, RPC_FAULT_METHOD, "GET");
     else
         send_fault(req, RPC_FAULT_PATH, NULL);
+    s->http_requests++;
+}
+
+void rpc_server_set_metrics(rpc_server *s, rpc_metrics_fn fn)
+{
+    s->metrics = fn;
 }
 
 rpc_server *rpc_server_new(struct event_base *base, const rpc_method *methods, size_t n_methods,

@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include "rpc/rpc.h"
 
+/* conclaved's lines of GET /metrics (an rpc_metrics_fn; app is the engine). */
+char *rpc_metrics_text(void *app);
+
 /* The sorted table of every method. Out: *n its length. */
 const rpc_method *rpc_methods(size_t *n);
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* rpc.h: the JSON-RPC 2.0 server over libevent's evhttp. POST / carries single calls, batches and
- * notifications; GET /health answers "ok". Methods come from a sorted table given at creation; each
- * handler gets its params as an object (positional params are mapped to names by the method's
+ * notifications; GET /health answers "ok"; GET /metrics serves Prometheus text. Methods come from
+ * a sorted table given at creation; each handler gets its params as an object (positional params are mapped to names by the method's
  * .params list) and answers through *result, or returns ST_PENDING after rpc_defer() to answer
  * later from the event loop (tx_send waits for its block that way). Single-threaded: every call
  * happens on the loop thread. Layer: rpc (above engine). */
@@ -91,6 +91,11 @@ rpc_server *rpc_server_new(struct event_base *base, const rpc_method *methods, s
  * Returns: ST_OK, ST_INVALID (bad address), ST_IO (bind failed).
  * Out: *bound_port (may be NULL) the port, untouched on failure. */
 int rpc_server_listen(rpc_server *s, const char *hostport, unsigned *bound_port) WARN_UNUSED NONNULL(1, 2);
+/* The application's part of GET /metrics: Prometheus text exposition lines (the server frees the
+ * result with free(); NULL on out of memory). The server appends its own counters. */
+typedef char *(*rpc_metrics_fn)(void *app);
+void rpc_server_set_metrics(rpc_server *s, rpc_metrics_fn fn) NONNULL(1, 2);
+
 /* Frees the server and closes its connections. Outstanding deferred calls are dropped without reply
  * and their tokens freed: finish them before (as engine shutdown does), never after. Accepts NULL. */
 void rpc_server_free(rpc_server *s);

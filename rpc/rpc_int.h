@@ -24,6 +24,10 @@ struct rpc_server {
     struct rpc_conn *conns;          /* connections that have sent a request (http.c) */
     unsigned n_conns;
     struct rpc_exchange *waiting;    /* exchanges with deferred calls outstanding */
+    rpc_metrics_fn metrics;          /* the application's metrics, or NULL */
+    uint64_t http_requests;          /* every HTTP request answered or dispatched */
+    uint64_t rpc_calls;              /* JSON-RPC calls dispatched (batch members one by one) */
+    uint64_t rpc_errors;             /* of those, answered with an error */
 };
 
 /* One call of an exchange; also the token rpc_defer() hands out. */

@@ -325,3 +325,34 @@ Test(integration_node, restart_after_sigkill_loses_nothing_acknowledged)
 {
     restart_keeps_acknowledged_transfers(SIGKILL);
 }
+
+/* The value of one metric line "name value" in a Prometheus text body, or -1. */
+static double metric(const char *body, const char *name)
+{
+    char pattern[96];
+    snprintf(pattern, sizeof pattern, "\n%s ", name);
+    const char *at = strstr(body, pattern);
+    return at ? strtod(at + strlen(pattern), NULL) : -1;
+}
+
+Test(integration_node, metrics_count_blocks_and_transactions_in_prometheus_text)
+{
+    int status = 0;
+    char *before = NULL, *after = NULL;
+    cr_assert_eq(rpc_client_get(node.client, "/metrics", &status, &before), ST_OK, "GET /metrics");
+    cr_assert_eq(status, 200, "200");
+    cr_assert(strstr(before, "# TYPE conclave_block_height gauge") != NULL, "typed lines: %s", before);
+    cJSON *resp = send_transfer(4, 5, "1", 0);
+    cJSON_Delete(resp);
+    cJSON *bad = th_call(&node, "no_such_method", NULL);
+    cJSON_Delete(bad);
+    cr_assert_eq(rpc_client_get(node.client, "/metrics", &status, &after), ST_OK, "GET /metrics again");
+    cr_assert_eq(metric(after, "conclave_block_height"), start_height + 1, "the height: %s", after);
+    cr_assert_eq(metric(after, "conclave_transactions_total"), metric(before, "conclave_transactions_total") + 1,
+                 "one more transaction");
+    cr_assert_geq(metric(after, "conclave_rpc_errors_total"), metric(before, "conclave_rpc_errors_total") + 1,
+                  "the unknown method counted as an error");
+    cr_assert_eq(metric(after, "conclave_enclave_up"), 1, "the dev node's enclave answers");
+    free(before);
+    free(after);
+}
