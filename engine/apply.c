@@ -210,11 +210,13 @@ static int apply_worker_slash(eng_apply *a)
 }
 
 /* System: time-driven work, at the start of a block: stake released and queues paid, epoch close,
- * channel deposits returned after their challenge period. */
+ * channel deposits returned after their challenge period, proposals moved on by the clock. */
 static int apply_tick(eng_apply *a)
 {
     int rc = eng_staking_tick(a);
-    return rc == ST_OK ? eng_compute_tick(a) : rc;
+    if (rc == ST_OK)
+        rc = eng_compute_tick(a);
+    return rc == ST_OK ? eng_gov_tick(a) : rc;
 }
 
 /* Sorted by type name. */
@@ -232,9 +234,13 @@ static const eng_handler handlers[] = {
     { .type = "PoolCreate", .check = eng_check_commission, .apply = eng_apply_pool_create },
     { .type = "PoolReward", .system = true, .apply = apply_pool_reward },
     { .type = "PoolSetCommission", .check = eng_check_commission, .apply = eng_apply_pool_set_commission },
+    { .type = "ProposalCancel", .apply = eng_apply_proposal_cancel },
+    { .type = "ProposalExecute", .apply = eng_apply_proposal_execute },
+    { .type = "Propose", .check = eng_check_propose, .apply = eng_apply_propose },
     { .type = "Settlement", .system = true, .apply = eng_apply_settlement },
     { .type = "Tick", .system = true, .apply = apply_tick },
     { .type = "Transfer", .check = check_transfer, .apply = apply_transfer },
+    { .type = "Vote", .check = eng_check_vote, .apply = eng_apply_vote },
     { .type = "VoucherRedeem", .apply = eng_apply_voucher_redeem },
     { .type = "Withdraw", .check = eng_check_positive_amount, .apply = eng_apply_withdraw },
     { .type = "WorkerAdd", .apply = eng_apply_worker_add },

@@ -253,7 +253,7 @@ static int produce_one(eng *e)
     uint64_t now = eng_clock_now(&e->clock);
     /* time-driven staking work (released stake, epoch close) runs first, as a system transaction */
     eng_item *tick = NULL;
-    if (eng_staking_due(e, now) || eng_compute_due(e, now)) {
+    if (eng_staking_due(e, now) || eng_compute_due(e, now) || eng_gov_due(e, now)) {
         cJSON *msg = cJSON_CreateObject();
         tick = msg ? eng_item_system("Tick", msg) : NULL;
         cJSON_Delete(msg);
@@ -318,7 +318,7 @@ static void produce_cb(evutil_socket_t fd, short what, void *arg)
  * deposit to return. */
 static bool time_work_due(eng *e, uint64_t now)
 {
-    return eng_staking_due(e, now) || eng_compute_due(e, now) || (e->enclave_path && eng_settlement_due(e, now));
+    return eng_staking_due(e, now) || eng_compute_due(e, now) || eng_gov_due(e, now) || (e->enclave_path && eng_settlement_due(e, now));
 }
 
 /* Once a second: time-driven work (stake to release, an epoch to close) makes a block on an idle
@@ -483,8 +483,13 @@ int eng_open(eng **out, char *err, size_t errlen, const eng_config *cfg)
     e->max_queue = cfg->max_queue ? cfg->max_queue : DEFAULT_MAX_QUEUE;
     e->max_block_txs = cfg->max_block_txs ? cfg->max_block_txs : DEFAULT_MAX_BLOCK_TXS;
     int rc = ledger_open(&e->ledger, err, errlen, cfg->db_path);
+    if (rc == ST_OK && (rc = gov_store_new(&e->gov, e->ledger)) != ST_OK)
+        snprintf(err, errlen, "out of memory");
     if (rc == ST_OK)
         rc = load_genesis(e, err, errlen, cfg->genesis_json);
+    /* parameters changed by executed proposals apply over the genesis */
+    if (rc == ST_OK && (rc = eng_gov_load_params(e)) != ST_OK)
+        snprintf(err, errlen, "cannot read the governed parameters: %s", st_str(rc));
     if (rc != ST_OK) {
         eng_close(e);
         return rc;
@@ -527,6 +532,7 @@ void eng_close(eng *e)
         event_free(e->produce_ev);
     if (e->idle_ev)
         event_free(e->idle_ev);
+    gov_store_free(e->gov);
     ledger_close(e->ledger);
     if (e->genesis_parsed)
         eng_genesis_clear(&e->genesis);

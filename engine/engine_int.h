@@ -8,6 +8,7 @@
 #include "enclave/settle.h"
 #include "engine/engine.h"
 #include "engine/genesis.h"
+#include "governance/gov_store.h"
 
 /* One queued transaction: a signed one from a user, or a system one (genesis, dev mint). */
 typedef struct eng_item {
@@ -49,6 +50,7 @@ struct eng {
     uint8_t enclave_address[20];    /* the running enclave's key address */
     bool tamper_next_report;        /* dev test hook: flip a byte of the next report */
     eng_stats stats;                /* counters for eng_stats_get */
+    gov_store *gov;                 /* governance rows (owned; freed before the ledger closes) */
 };
 
 /* What a handler works with while applying one transaction inside a block. */
@@ -121,6 +123,22 @@ int eng_apply_enclave_allow(eng_apply *a);
 int eng_apply_enclave_register(eng_apply *a);
 int eng_apply_settlement(eng_apply *a);
 void eng_enclave_shutdown(eng *e);
+/* Governance (engine/governance.c): the signed Propose, Vote, ProposalCancel and ProposalExecute,
+ * the tick part that moves proposals on by the clock and whether one is due at now, the Withdraw
+ * hook that keeps conviction-locked stake in place (leaving: the value the withdrawal takes out;
+ * fails a->err "... locked by governance until T"), and the governed parameters stored by executed
+ * proposals applied over the genesis at open. */
+int eng_check_propose(eng *e, const ledger_tx *tx, char *err, size_t errlen);
+int eng_check_vote(eng *e, const ledger_tx *tx, char *err, size_t errlen);
+int eng_apply_propose(eng_apply *a);
+int eng_apply_vote(eng_apply *a);
+int eng_apply_proposal_cancel(eng_apply *a);
+int eng_apply_proposal_execute(eng_apply *a);
+bool eng_gov_due(eng *e, uint64_t now);
+int eng_gov_tick(eng_apply *a);
+int eng_gov_check_withdraw(eng_apply *a, const uint8_t staker[20], const mpz_t leaving);
+int eng_gov_load_params(eng *e);
+
 /* Queues an item (system or signed). Returns ST_OK or ST_LIMIT (the queue is full). */
 int eng_enqueue(eng *e, eng_item *it);
 

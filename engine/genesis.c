@@ -211,6 +211,86 @@ static int canonical_enclave(cJSON *root, const eng_enclave_params *ep)
     return ST_OK;
 }
 
+static const char *const payload_names[] = { "text", "param", "spend", "enclave" };
+
+/* One default track: amounts in whole tokens (10^18 base units). */
+static void default_track(gov_track *t, const char *name, unsigned long deposit, unsigned long threshold,
+                          uint64_t period_days, uint32_t quorum, uint32_t approval, unsigned long cap, unsigned payloads)
+{
+    mpz_t token;
+    mpz_init_set_str(token, "1000000000000000000", 10);
+    snprintf(t->name, sizeof t->name, "%s", name);
+    mpz_mul_ui(t->deposit, token, deposit);
+    mpz_mul_ui(t->threshold, token, threshold);
+    mpz_mul_ui(t->spend_cap, token, cap);
+    t->voting_delay = 3600;
+    t->voting_period = period_days * 86400;
+    t->enactment_delay = 86400;
+    t->quorum_ppm = quorum;
+    t->approval_ppm = approval;
+    t->payloads = payloads;
+    mpz_clear(token);
+}
+
+static void default_governance(gov_params *gp)
+{
+    gp->lock_period = 7 * 86400;
+    gp->execution_grace = 14 * 86400;
+    gp->cancel_burn_ppm = 100000;
+    default_track(&gp->tracks[0], "root", 1000, 100, 7, 200000, 666667, 0,
+                  GOV_PAYLOAD_TEXT | GOV_PAYLOAD_PARAM | GOV_PAYLOAD_SPEND | GOV_PAYLOAD_ENCLAVE);
+    default_track(&gp->tracks[1], "treasury", 100, 100, 3, 100000, 500000, 1000000, GOV_PAYLOAD_TEXT | GOV_PAYLOAD_SPEND);
+    default_track(&gp->tracks[2], "params", 500, 100, 3, 100000, 500000, 0, GOV_PAYLOAD_TEXT | GOV_PAYLOAD_PARAM);
+    default_track(&gp->tracks[3], "enclave", 500, 100, 3, 100000, 500000, 0, GOV_PAYLOAD_TEXT | GOV_PAYLOAD_ENCLAVE);
+    gp->n_tracks = 4;
+}
+
+static int canonical_governance(cJSON *root, const gov_params *gp)
+{
+    char buf[LEDGER_AMOUNT_STRLEN];
+    cJSON *g = cJSON_AddObjectToObject(root, "governance"), *tracks = NULL;
+    if (!g || !cJSON_AddNumberToObject(g, "cancelBurnPpm", gp->cancel_burn_ppm)
+        || !cJSON_AddNumberToObject(g, "executionGraceSecs", (double)gp->execution_grace)
+        || !cJSON_AddNumberToObject(g, "lockPeriodSecs", (double)gp->lock_period)
+        || !(tracks = cJSON_AddArrayToObject(g, "tracks")))
+        return ST_NOMEM;
+    for (unsigned i = 0; i < gp->n_tracks; i++) {
+        const gov_track *t = &gp->tracks[i];
+        cJSON *o = cJSON_CreateObject(), *pl = NULL;
+        if (!o || !cJSON_AddItemToArray(tracks, o)) {
+            cJSON_Delete(o);
+            return ST_NOMEM;
+        }
+        if (!cJSON_AddNumberToObject(o, "approvalPpm", t->approval_ppm))
+            return ST_NOMEM;
+        ledger_amount_format(buf, t->deposit);
+        if (!cJSON_AddStringToObject(o, "deposit", buf)
+            || !cJSON_AddNumberToObject(o, "enactmentDelaySecs", (double)t->enactment_delay)
+            || !cJSON_AddStringToObject(o, "name", t->name) || !(pl = cJSON_AddArrayToObject(o, "payloads")))
+            return ST_NOMEM;
+        for (unsigned k = 0; k < 4; k++) {
+            if (!(t->payloads & (1u << k)))
+                continue;
+            cJSON *n = cJSON_CreateString(payload_names[k]);
+            if (!n || !cJSON_AddItemToArray(pl, n)) {
+                cJSON_Delete(n);
+                return ST_NOMEM;
+            }
+        }
+        if (!cJSON_AddNumberToObject(o, "quorumPpm", t->quorum_ppm))
+            return ST_NOMEM;
+        ledger_amount_format(buf, t->spend_cap);
+        if (!cJSON_AddStringToObject(o, "spendCap", buf))
+            return ST_NOMEM;
+        ledger_amount_format(buf, t->threshold);
+        if (!cJSON_AddStringToObject(o, "threshold", buf)
+            || !cJSON_AddNumberToObject(o, "votingDelaySecs", (double)t->voting_delay)
+            || !cJSON_AddNumberToObject(o, "votingPeriodSecs", (double)t->voting_period))
+            return ST_NOMEM;
+    }
+    return ST_OK;
+}
+
 /* The canonical form: keys in a fixed order, addresses EIP-55, amounts canonical. */
 static int canonicalize(eng_genesis *g)
 {
@@ -240,7 +320,8 @@ static int canonicalize(eng_genesis *g)
         || !cJSON_AddNumberToObject(staking, "unbondingSecs", (double)sp->unbonding_period)
         || !cJSON_AddNumberToObject(staking, "withdrawGraceSecs", (double)sp->withdraw_grace))
         goto out;
-    if (canonical_rewards(root, &g->rewards) != ST_OK || canonical_enclave(root, &g->enclave) != ST_OK)
+    if (canonical_rewards(root, &g->rewards) != ST_OK || canonical_enclave(root, &g->enclave) != ST_OK
+        || canonical_governance(root, &g->governance) != ST_OK)
         goto out;
     cJSON *compute = cJSON_AddObjectToObject(root, "compute");
     if (!compute || !cJSON_AddNumberToObject(compute, "challengeSecs", (double)g->compute.challenge_secs)
@@ -392,6 +473,104 @@ static int parse_enclave(eng_enclave_params *ep, char *err, size_t errlen, const
     return ST_OK;
 }
 
+static int parse_track(gov_track *t, char *err, size_t errlen, const cJSON *obj)
+{
+    if (!cJSON_IsObject(obj))
+        return fail(err, errlen, "genesis: %s must be objects", "governance.tracks[]");
+    const cJSON *field;
+    bool named = false;
+    t->payloads = GOV_PAYLOAD_TEXT;
+    cJSON_ArrayForEach(field, obj) {
+        const char *k = field->string;
+        bool ok;
+        if (strcmp(k, "name") == 0) {
+            ok = cJSON_IsString(field) && field->valuestring[0] && strlen(field->valuestring) < sizeof t->name;
+            if (ok)
+                snprintf(t->name, sizeof t->name, "%s", field->valuestring);
+            named = ok;
+        } else if (strcmp(k, "deposit") == 0)
+            ok = parse_amount_item(field, t->deposit) == ST_OK;
+        else if (strcmp(k, "threshold") == 0)
+            ok = parse_amount_item(field, t->threshold) == ST_OK;
+        else if (strcmp(k, "spendCap") == 0)
+            ok = parse_amount_item(field, t->spend_cap) == ST_OK;
+        else if (strcmp(k, "votingDelaySecs") == 0)
+            ok = parse_u53(field, &t->voting_delay) == ST_OK;
+        else if (strcmp(k, "votingPeriodSecs") == 0)
+            ok = parse_u53(field, &t->voting_period) == ST_OK && t->voting_period > 0;
+        else if (strcmp(k, "enactmentDelaySecs") == 0)
+            ok = parse_u53(field, &t->enactment_delay) == ST_OK;
+        else if (strcmp(k, "quorumPpm") == 0)
+            ok = parse_ppm(field, &t->quorum_ppm, 1000000) == ST_OK;
+        else if (strcmp(k, "approvalPpm") == 0)
+            ok = parse_ppm(field, &t->approval_ppm, 999999) == ST_OK;
+        else if (strcmp(k, "payloads") == 0) {
+            ok = cJSON_IsArray(field);
+            t->payloads = 0;
+            const cJSON *n;
+            cJSON_ArrayForEach(n, field) {
+                unsigned bit = 0;
+                for (unsigned i = 0; i < 4 && cJSON_IsString(n); i++)
+                    if (strcmp(n->valuestring, payload_names[i]) == 0)
+                        bit = 1u << i;
+                ok = ok && bit && !(t->payloads & bit);
+                t->payloads |= bit;
+            }
+        } else
+            return fail(err, errlen, "genesis: unknown key \"governance.tracks[].%s\"", k);
+        if (!ok)
+            return fail(err, errlen, "genesis: governance.tracks[].%s is out of range", k);
+    }
+    if (!named)
+        return fail(err, errlen, "genesis: %s is required", "governance.tracks[].name");
+    return ST_OK;
+}
+
+static int parse_governance(gov_params *gp, char *err, size_t errlen, const cJSON *obj)
+{
+    if (!cJSON_IsObject(obj))
+        return fail(err, errlen, "genesis: %s must be an object", "governance");
+    const cJSON *field;
+    cJSON_ArrayForEach(field, obj) {
+        const char *k = field->string;
+        bool ok;
+        if (strcmp(k, "lockPeriodSecs") == 0)
+            ok = parse_u53(field, &gp->lock_period) == ST_OK;
+        else if (strcmp(k, "executionGraceSecs") == 0)
+            ok = parse_u53(field, &gp->execution_grace) == ST_OK && gp->execution_grace > 0;
+        else if (strcmp(k, "cancelBurnPpm") == 0)
+            ok = parse_ppm(field, &gp->cancel_burn_ppm, 1000000) == ST_OK;
+        else if (strcmp(k, "tracks") == 0) {
+            ok = cJSON_IsArray(field) && cJSON_GetArraySize(field) >= 1 && cJSON_GetArraySize(field) <= GOV_MAX_TRACKS;
+            if (!ok)
+                return fail(err, errlen, "genesis: %s must list 1 to 16 tracks", "governance.tracks");
+            for (unsigned i = 0; i < GOV_MAX_TRACKS; i++) {
+                mpz_set_ui(gp->tracks[i].deposit, 0);
+                mpz_set_ui(gp->tracks[i].threshold, 0);
+                mpz_set_ui(gp->tracks[i].spend_cap, 0);
+                gp->tracks[i].name[0] = 0;
+                gp->tracks[i].voting_delay = gp->tracks[i].voting_period = gp->tracks[i].enactment_delay = 0;
+                gp->tracks[i].quorum_ppm = gp->tracks[i].approval_ppm = 0;
+            }
+            gp->n_tracks = 0;
+            const cJSON *t;
+            cJSON_ArrayForEach(t, field) {
+                int rc = parse_track(&gp->tracks[gp->n_tracks], err, errlen, t);
+                if (rc != ST_OK)
+                    return rc;
+                for (unsigned i = 0; i < gp->n_tracks; i++)
+                    if (strcmp(gp->tracks[i].name, gp->tracks[gp->n_tracks].name) == 0)
+                        return fail(err, errlen, "genesis: governance track \"%s\" is listed twice", gp->tracks[i].name);
+                gp->n_tracks++;
+            }
+        } else
+            return fail(err, errlen, "genesis: unknown key \"governance.%s\"", k);
+        if (!ok)
+            return fail(err, errlen, "genesis: governance.%s is out of range", k);
+    }
+    return ST_OK;
+}
+
 int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json, size_t len)
 {
     memset(g, 0, sizeof *g);
@@ -418,6 +597,8 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
     g->compute.heartbeat_secs = 600;
     g->compute.challenge_secs = 86400;
     g->compute.max_score = 100000;
+    gov_params_init(&g->governance);
+    default_governance(&g->governance);
     int rc = ST_INVALID;
     cJSON *root = cJSON_ParseWithLength(json, len);
     if (!cJSON_IsObject(root)) {
@@ -429,7 +610,7 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
         const char *k = field->string;
         if (strcmp(k, "chainId") && strcmp(k, "time") && strcmp(k, "treasury") && strcmp(k, "accounts")
             && strcmp(k, "epochSecs") && strcmp(k, "staking") && strcmp(k, "compute") && strcmp(k, "rewards")
-            && strcmp(k, "enclave")) {
+            && strcmp(k, "enclave") && strcmp(k, "governance")) {
             rc = fail(err, errlen, "genesis: unknown key \"%s\"", k);
             goto out;
         }
@@ -463,6 +644,9 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
         goto out;
     const cJSON *enclave = cJSON_GetObjectItemCaseSensitive(root, "enclave");
     if (enclave && (rc = parse_enclave(&g->enclave, err, errlen, enclave)) != ST_OK)
+        goto out;
+    const cJSON *governance = cJSON_GetObjectItemCaseSensitive(root, "governance");
+    if (governance && (rc = parse_governance(&g->governance, err, errlen, governance)) != ST_OK)
         goto out;
     /* the default slot never exceeds a short epoch */
     if (!cJSON_GetObjectItemCaseSensitive(compute, "heartbeatSecs") && g->compute.heartbeat_secs > g->epoch_length)
@@ -500,5 +684,6 @@ void eng_genesis_clear(eng_genesis *g)
     free(g->accounts);
     free(g->canonical);
     mpz_clears(g->treasury, g->staking.min_contribution, g->staking.min_withdrawal, g->rewards.budget_per_epoch, NULL);
+    gov_params_clear(&g->governance);
     memset(g, 0, sizeof *g);
 }

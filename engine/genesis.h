@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "enclave/settle.h"
+#include "governance/gov.h"
 #include "ledger/status.h"
 
 #define ENG_DEV_ACCOUNTS 10
@@ -67,6 +68,7 @@ typedef struct eng_genesis {
     eng_compute_params compute;
     enc_reward_params rewards;      /* "rewards": the settlement formula's parameters (settle.h) */
     eng_enclave_params enclave;
+    gov_params governance;          /* "governance": tracks, lock period, grace, cancel burn (gov.h) */
     char *canonical;            /* canonical JSON of the document (owned) */
 } eng_genesis;
 
@@ -75,7 +77,10 @@ typedef struct eng_genesis {
  * "epochSecs" (number), "staking" (see eng_staking_params), "compute" (see eng_compute_params),
  * "rewards" ({"budgetPerEpoch", "decayPeriodSecs", "decayPpm", "treasuryPpm", "rePpm", "rigKPpm",
  * "confPpm": [5], "uptimeThresholdPpm", "slashPpm", "feePpm"}), "enclave" ({"platform",
- * "measurements"}).
+ * "measurements"}), "governance" ({"lockPeriodSecs", "executionGraceSecs", "cancelBurnPpm", "tracks":
+ * [{"name", "deposit", "threshold", "votingDelaySecs", "votingPeriodSecs", "enactmentDelaySecs",
+ * "quorumPpm", "approvalPpm", "spendCap", "payloads": ["text"|"param"|"spend"|"enclave"]}]}; given
+ * tracks replace the default root, treasury, params and enclave tracks).
  * Returns: ST_OK; ST_INVALID with err naming the problem; ST_NOMEM.
  * Out: g (release with eng_genesis_clear, after a failure too). */
 int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json, size_t len)

@@ -595,6 +595,11 @@ int eng_apply_withdraw(eng_apply *a)
                   amount_text(t1, value), amount_text(t2, a->e->genesis.staking.min_withdrawal));
         goto out;
     }
+    /* stake locked by conviction votes stays: what leaves is everything queued in this pool */
+    mpz_add(available, w.shares, shares);
+    eng_staking_value(available, available, &p);
+    if ((rc = eng_gov_check_withdraw(a, tx->signer, available)) != ST_OK)
+        goto out;
     /* one request per staker: a new one merges into it and goes to the back of the queue */
     if ((rc = ledger_withdrawal_next_seq(a->e->ledger, id, &seq)) != ST_OK)
         goto out;

@@ -30,6 +30,11 @@ sqlite3_stmt *ledger_stmt(ledger *l, enum ledger_stmt_id id, const char *sql)
     return st;
 }
 
+sqlite3 *ledger_sqlite(ledger *l)
+{
+    return l->db;
+}
+
 int ledger_bind_mpz(sqlite3_stmt *st, int idx, const mpz_t v)
 {
     char *text = mpz_get_str(NULL, 10, v);

@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 #include "ledger/ledger.h"
+#include "ledger/sqlstore.h"
 
 /* One slot per cached statement; each is prepared on first use next to the function that runs it. */
 enum ledger_stmt_id {
@@ -40,17 +41,6 @@ struct ledger {
 /* Returns the cached statement id, preparing sql on first use; reset and unbound. NULL on error
  * (logged). */
 sqlite3_stmt *ledger_stmt(ledger *l, enum ledger_stmt_id id, const char *sql);
-/* Runs a statement without results (BEGIN, SAVEPOINT ...). Returns ST_OK or ST_DB. */
-int ledger_exec(ledger *l, const char *sql);
-/* Binds v's decimal text to parameter idx; reads a decimal text column into v. ST_OK, ST_NOMEM, ST_DB. */
-int ledger_bind_mpz(sqlite3_stmt *st, int idx, const mpz_t v);
-int ledger_column_mpz(sqlite3_stmt *st, int col, mpz_t v);
-/* Steps a write statement to completion and resets it. ST_OK or ST_DB. */
-int ledger_step_done(sqlite3_stmt *st);
-/* Steps an INSERT ... RETURNING id to completion and resets it. ST_OK with *id, or ST_DB. */
-int ledger_step_returning_id(sqlite3_stmt *st, uint64_t *id);
-/* Reads up to limit ids (the first column) and resets; one more row sets *more. ST_OK or ST_DB. */
-int ledger_read_ids(sqlite3_stmt *st, unsigned limit, uint64_t *ids, unsigned *n, bool *more);
 /* Registers u256_add, u256_sub, u256_cmp and the aggregate u256_sum on db. */
 int ledger_sql_functions_register(sqlite3 *db);
 

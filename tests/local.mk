@@ -12,3 +12,4 @@ include tests/cli/local.mk
 include tests/integration/local.mk
 include tests/interop/local.mk
 include tests/enclave/local.mk
+include tests/governance/local.mk

@@ -70,6 +70,13 @@ ParameterizedTestParameters(engine_genesis, refuses_malformed_documents)
         { "{\"chainId\":1,\"time\":0,\"enclave\":{\"measurements\":[\"0x12\"]}}", "enclave.measurements" },
         { "{\"chainId\":1,\"time\":0,\"epochSecs\":60,\"compute\":{\"heartbeatSecs\":61}}", "heartbeatSecs" },
         { "{\"chainId\":1,\"time\":0,\"treasury\":5}", "treasury" },
+        { "{\"chainId\":1,\"time\":0,\"governance\":{\"vetoPpm\":1}}", "unknown key \"governance.vetoPpm\"" },
+        { "{\"chainId\":1,\"time\":0,\"governance\":{\"cancelBurnPpm\":1000001}}", "governance.cancelBurnPpm" },
+        { "{\"chainId\":1,\"time\":0,\"governance\":{\"tracks\":[]}}", "governance.tracks" },
+        { "{\"chainId\":1,\"time\":0,\"governance\":{\"tracks\":[{\"deposit\":\"1\"}]}}", "tracks[].name" },
+        { "{\"chainId\":1,\"time\":0,\"governance\":{\"tracks\":[{\"name\":\"a\",\"payloads\":[\"nuke\"]}]}}",
+          "tracks[].payloads" },
+        { "{\"chainId\":1,\"time\":0,\"governance\":{\"tracks\":[{\"name\":\"a\"},{\"name\":\"a\"}]}}", "listed twice" },
         { "{\"chainId\":1,\"time\":0,\"accounts\":[{\"address\":\"0x12\",\"balance\":\"1\"}]}", "address" },
         { "{\"chainId\":1,\"time\":0,\"accounts\":[{\"address\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\","
           "\"balance\":\"-1\"}]}", "balance" },
@@ -107,7 +114,13 @@ Test(engine_genesis, canonical_form_normalises_case_and_order)
                      "\"rewards\":{\"budgetPerEpoch\":\"1000000000000000000000\",\"confPpm\":[1000000,1000000,1000000,"
                      "800000,700000],\"decayPeriodSecs\":15552000,\"decayPpm\":250000,\"feePpm\":50000,\"rePpm\":1500000,"
                      "\"rigKPpm\":300000,\"slashPpm\":10000,\"treasuryPpm\":200000,\"uptimeThresholdPpm\":500000},"
-                     "\"enclave\":{\"measurements\":[]},\"compute\":{\"challengeSecs\":86400,\"heartbeatSecs\":600,\"maxScore\":100000}}",
+                     "\"enclave\":{\"measurements\":[]},"
+                     "\"governance\":{\"cancelBurnPpm\":100000,\"executionGraceSecs\":1209600,\"lockPeriodSecs\":604800,\"tracks\":["
+                     "{\"approvalPpm\":666667,\"deposit\":\"1000000000000000000000\",\"enactmentDelaySecs\":86400,\"name\":\"root\",\"payloads\":[\"text\",\"param\",\"spend\",\"enclave\"],\"quorumPpm\":200000,\"spendCap\":\"0\",\"threshold\":\"100000000000000000000\",\"votingDelaySecs\":3600,\"votingPeriodSecs\":604800},"
+                     "{\"approvalPpm\":500000,\"deposit\":\"100000000000000000000\",\"enactmentDelaySecs\":86400,\"name\":\"treasury\",\"payloads\":[\"text\",\"spend\"],\"quorumPpm\":100000,\"spendCap\":\"1000000000000000000000000\",\"threshold\":\"100000000000000000000\",\"votingDelaySecs\":3600,\"votingPeriodSecs\":259200},"
+                     "{\"approvalPpm\":500000,\"deposit\":\"500000000000000000000\",\"enactmentDelaySecs\":86400,\"name\":\"params\",\"payloads\":[\"text\",\"param\"],\"quorumPpm\":100000,\"spendCap\":\"0\",\"threshold\":\"100000000000000000000\",\"votingDelaySecs\":3600,\"votingPeriodSecs\":259200},"
+                     "{\"approvalPpm\":500000,\"deposit\":\"500000000000000000000\",\"enactmentDelaySecs\":86400,\"name\":\"enclave\",\"payloads\":[\"text\",\"enclave\"],\"quorumPpm\":100000,\"spendCap\":\"0\",\"threshold\":\"100000000000000000000\",\"votingDelaySecs\":3600,\"votingPeriodSecs\":259200}]},"
+                     "\"compute\":{\"challengeSecs\":86400,\"heartbeatSecs\":600,\"maxScore\":100000}}",
                      "canonical text with the defaults spelled out");
     eng_genesis_clear(&g);
 }

@@ -1,0 +1,732 @@
+/* SPDX-License-Identifier: MIT */
+/* governance.c: the rules of governance, phase 1 (see governance/gov.h and DESIGN "Governance"):
+ * Propose (deposit reserved free -> escrow, power checked at the snapshot = height - 1), Vote (power
+ * at the snapshot times conviction, tallies kept incrementally, conviction locks), ProposalCancel
+ * (while Pending; part of the deposit burned), ProposalExecute (the payload once, under a nested
+ * savepoint so a failing payload changes nothing but the state), and the Tick part that moves
+ * proposals on by the clock (next_change <= now). Payloads are validated before queuing. */
+#include "engine/engine_int.h"
+#include "engine/staking.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ledger/amount.h"
+#include "ledger/compute.h"
+#include "ledger/hex.h"
+
+#define PPM 1000000u
+#define TICK_BATCH 64
+#define TITLE_MAX 200
+#define BODY_MAX 16384
+
+PRINTF_LIKE(3, 4)
+static int fail(eng_apply *a, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->err, sizeof a->err, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+/* ---- governed parameters ---- */
+
+static const struct gparam {
+    const char *name;
+    const char *min, *max;              /* inclusive bounds, decimal */
+} gparams[] = {
+    { "compute.maxScore", "1", "4294967295" },
+    { "rewards.budgetPerEpoch", "0", "1000000000000000000000000000" },
+    { "rewards.feePpm", "0", "1000000" },
+    { "rewards.slashPpm", "0", "1000000" },
+    { "rewards.treasuryPpm", "0", "1000000" },
+    { "rewards.uptimeThresholdPpm", "0", "1000000" },
+    { "staking.commissionNoticeSecs", "0", "31536000" },
+    { "staking.minContribution", "1", "1000000000000000000000000" },
+    { "staking.minWithdrawal", "0", "1000000000000000000000000" },
+    { "staking.unbondingSecs", "0", "31536000" },
+    { "staking.withdrawGraceSecs", "0", "31536000" },
+};
+
+static const struct gparam *gparam_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof gparams / sizeof gparams[0]; i++)
+        if (strcmp(gparams[i].name, name) == 0)
+            return &gparams[i];
+    return NULL;
+}
+
+/* Writes a validated value into the in-memory parameters. */
+static void gparam_set(eng_genesis *g, const char *name, const mpz_t v)
+{
+    uint64_t n = mpz_fits_ulong_p(v) ? mpz_get_ui(v) : 0;
+    if (strcmp(name, "compute.maxScore") == 0)
+        g->compute.max_score = n;
+    else if (strcmp(name, "rewards.budgetPerEpoch") == 0)
+        mpz_set(g->rewards.budget_per_epoch, v);
+    else if (strcmp(name, "rewards.feePpm") == 0)
+        g->rewards.fee_ppm = (uint32_t)n;
+    else if (strcmp(name, "rewards.slashPpm") == 0)
+        g->rewards.slash_ppm = (uint32_t)n;
+    else if (strcmp(name, "rewards.treasuryPpm") == 0)
+        g->rewards.treasury_ppm = (uint32_t)n;
+    else if (strcmp(name, "rewards.uptimeThresholdPpm") == 0)
+        g->rewards.uptime_threshold_ppm = (uint32_t)n;
+    else if (strcmp(name, "staking.commissionNoticeSecs") == 0)
+        g->staking.commission_notice = n;
+    else if (strcmp(name, "staking.minContribution") == 0)
+        mpz_set(g->staking.min_contribution, v);
+    else if (strcmp(name, "staking.minWithdrawal") == 0)
+        mpz_set(g->staking.min_withdrawal, v);
+    else if (strcmp(name, "staking.unbondingSecs") == 0)
+        g->staking.unbonding_period = n;
+    else if (strcmp(name, "staking.withdrawGraceSecs") == 0)
+        g->staking.withdraw_grace = n;
+}
+
+/* Parses and bounds-checks a value for a governed parameter. ST_OK or ST_INVALID with err. */
+static int gparam_value(const char *name, const cJSON *item, mpz_t v, char *err, size_t errlen)
+{
+    const struct gparam *gp = gparam_find(name);
+    if (!gp) {
+        snprintf(err, errlen, "payload.name: \"%s\" is not a governed parameter", name);
+        return ST_INVALID;
+    }
+    bool ok = false;
+    if (cJSON_IsString(item))
+        ok = ledger_amount_parse(v, item->valuestring, strlen(item->valuestring)) == ST_OK;
+    else if (cJSON_IsNumber(item) && item->valuedouble >= 0 && item->valuedouble <= 9007199254740991.0
+             && item->valuedouble == (double)(uint64_t)item->valuedouble) {
+        mpz_set_ui(v, (unsigned long)item->valuedouble);
+        ok = true;
+    }
+    if (!ok) {
+        snprintf(err, errlen, "payload.value: a non-negative integer (number or decimal string) is needed");
+        return ST_INVALID;
+    }
+    mpz_t lo, hi;
+    mpz_init_set_str(lo, gp->min, 10);
+    mpz_init_set_str(hi, gp->max, 10);
+    int rc = ST_OK;
+    if (mpz_cmp(v, lo) < 0 || mpz_cmp(v, hi) > 0) {
+        snprintf(err, errlen, "payload.value: %s must be between %s and %s", name, gp->min, gp->max);
+        rc = ST_INVALID;
+    }
+    mpz_clears(lo, hi, NULL);
+    return rc;
+}
+
+static int load_param(void *ctx, const char *name, const char *value)
+{
+    eng *e = ctx;
+    mpz_t v;
+    mpz_init(v);
+    int rc = gparam_find(name) && ledger_amount_parse(v, value, strlen(value)) == ST_OK ? ST_OK : ST_DB;
+    if (rc == ST_OK)
+        gparam_set(&e->genesis, name, v);
+    mpz_clear(v);
+    return rc;
+}
+
+int eng_gov_load_params(eng *e)
+{
+    return gov_param_each(e->gov, load_param, e);
+}
+
+/* ---- payloads ---- */
+
+typedef struct payload {
+    unsigned kind;                  /* one GOV_PAYLOAD_* bit */
+    char name[64];                  /* param */
+    mpz_t value;                    /* param */
+    uint8_t to[20];                 /* spend */
+    mpz_t amount;                   /* spend */
+    uint8_t measurement[32];        /* enclave */
+    bool remove;                    /* enclave: enclaveRemove */
+} payload;
+
+/* Parses and validates a payload (len bytes of UTF-8 JSON; empty = text) against track t.
+ * ST_OK, ST_INVALID with err, ST_NOMEM. pl must be mpz-initialized by the caller. */
+static int payload_parse(payload *pl, char *err, size_t errlen, const uint8_t *data, size_t len, const gov_track *t)
+{
+    pl->kind = GOV_PAYLOAD_TEXT;
+    if (len > 0) {
+        cJSON *root = cJSON_ParseWithLength((const char *)data, len);
+        const cJSON *kind = cJSON_GetObjectItemCaseSensitive(root, "kind");
+        int rc = ST_OK;
+        if (!cJSON_IsObject(root) || !cJSON_IsString(kind)) {
+            snprintf(err, errlen, "message.payload: not a JSON object with a \"kind\"");
+            rc = ST_INVALID;
+        } else if (strcmp(kind->valuestring, "text") == 0) {
+            pl->kind = GOV_PAYLOAD_TEXT;
+        } else if (strcmp(kind->valuestring, "param") == 0) {
+            const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "name");
+            pl->kind = GOV_PAYLOAD_PARAM;
+            if (!cJSON_IsString(name) || strlen(name->valuestring) >= sizeof pl->name) {
+                snprintf(err, errlen, "payload.name: a parameter name is needed");
+                rc = ST_INVALID;
+            } else {
+                snprintf(pl->name, sizeof pl->name, "%s", name->valuestring);
+                rc = gparam_value(pl->name, cJSON_GetObjectItemCaseSensitive(root, "value"), pl->value, err, errlen);
+            }
+        } else if (strcmp(kind->valuestring, "spend") == 0) {
+            const cJSON *to = cJSON_GetObjectItemCaseSensitive(root, "to"), *amount = cJSON_GetObjectItemCaseSensitive(root, "amount");
+            pl->kind = GOV_PAYLOAD_SPEND;
+            if (!cJSON_IsString(to) || ledger_addr_parse(pl->to, to->valuestring) != ST_OK) {
+                snprintf(err, errlen, "payload.to: not an address (0x and 40 hex digits)");
+                rc = ST_INVALID;
+            } else if (!cJSON_IsString(amount)
+                       || ledger_amount_parse(pl->amount, amount->valuestring, strlen(amount->valuestring)) != ST_OK
+                       || mpz_sgn(pl->amount) == 0) {
+                snprintf(err, errlen, "payload.amount: a positive decimal amount string is needed");
+                rc = ST_INVALID;
+            }
+        } else if (strcmp(kind->valuestring, "enclaveAllow") == 0 || strcmp(kind->valuestring, "enclaveRemove") == 0) {
+            const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, "measurement");
+            pl->kind = GOV_PAYLOAD_ENCLAVE;
+            pl->remove = strcmp(kind->valuestring, "enclaveRemove") == 0;
+            if (!cJSON_IsString(m) || ledger_hex_decode_exact(pl->measurement, 32, m->valuestring) != ST_OK) {
+                snprintf(err, errlen, "payload.measurement: not 0x and 64 hex digits");
+                rc = ST_INVALID;
+            }
+        } else {
+            snprintf(err, errlen, "payload.kind: \"%s\" is not text, param, spend, enclaveAllow or enclaveRemove",
+                     kind->valuestring);
+            rc = ST_INVALID;
+        }
+        cJSON_Delete(root);
+        if (rc != ST_OK)
+            return rc;
+    }
+    static const char *const kinds[] = { "text", "param", "spend", "enclave" };
+    if (!(t->payloads & pl->kind)) {
+        unsigned k = pl->kind == GOV_PAYLOAD_PARAM ? 1 : pl->kind == GOV_PAYLOAD_SPEND ? 2 : pl->kind == GOV_PAYLOAD_ENCLAVE ? 3 : 0;
+        snprintf(err, errlen, "message.payload: track %s does not take %s payloads", t->name, kinds[k]);
+        return ST_INVALID;
+    }
+    if (pl->kind == GOV_PAYLOAD_SPEND && mpz_sgn(t->spend_cap) > 0 && mpz_cmp(pl->amount, t->spend_cap) > 0) {
+        char cap[LEDGER_AMOUNT_STRLEN];
+        ledger_amount_format(cap, t->spend_cap);
+        snprintf(err, errlen, "payload.amount: above the %s track's spend cap of %s", t->name, cap);
+        return ST_INVALID;
+    }
+    return ST_OK;
+}
+
+/* Reads the Propose members and validates them. */
+static int propose_parse(eng *e, const ledger_tx *tx, payload *pl, const gov_track **track, char *err, size_t errlen)
+{
+    const uint8_t *name, *title, *body, *data;
+    size_t name_len, title_len, body_len, len;
+    char tname[GOV_TRACK_NAME_MAX];
+    if (ledger_tx_get_bytes(tx, "track", &name, &name_len) != ST_OK || ledger_tx_get_bytes(tx, "title", &title, &title_len) != ST_OK
+        || ledger_tx_get_bytes(tx, "body", &body, &body_len) != ST_OK || ledger_tx_get_bytes(tx, "payload", &data, &len) != ST_OK) {
+        snprintf(err, errlen, "malformed Propose");
+        return ST_INVALID;
+    }
+    if (name_len >= sizeof tname || !(*track = (memcpy(tname, name, name_len), tname[name_len] = 0,
+                                                gov_track_find(&e->genesis.governance, tname)))) {
+        snprintf(err, errlen, "message.track: no such track (%.*s)", (int)(name_len < 32 ? name_len : 32), (const char *)name);
+        return ST_INVALID;
+    }
+    if (title_len == 0 || title_len > TITLE_MAX || memchr(title, 0, title_len)) {
+        snprintf(err, errlen, "message.title: 1 to %d bytes needed", TITLE_MAX);
+        return ST_INVALID;
+    }
+    if (body_len > BODY_MAX || memchr(body, 0, body_len) || memchr(data, 0, len)) {
+        snprintf(err, errlen, "message.body: at most %d bytes of text", BODY_MAX);
+        return ST_INVALID;
+    }
+    return payload_parse(pl, err, errlen, data, len, *track);
+}
+
+static void payload_init(payload *pl)
+{
+    memset(pl, 0, sizeof *pl);
+    mpz_inits(pl->value, pl->amount, NULL);
+}
+
+static void payload_clear(payload *pl)
+{
+    mpz_clears(pl->value, pl->amount, NULL);
+}
+
+int eng_check_propose(eng *e, const ledger_tx *tx, char *err, size_t errlen)
+{
+    payload pl;
+    payload_init(&pl);
+    const gov_track *t;
+    int rc = propose_parse(e, tx, &pl, &t, err, errlen);
+    payload_clear(&pl);
+    return rc;
+}
+
+int eng_check_vote(eng *e, const ledger_tx *tx, char *err, size_t errlen)
+{
+    uint64_t support, conviction;
+    if (ledger_tx_get_u64(tx, "support", &support) != ST_OK || support > 2) {
+        snprintf(err, errlen, "message.support: 0 (against), 1 (for) or 2 (abstain)");
+        return ST_INVALID;
+    }
+    if (ledger_tx_get_u64(tx, "conviction", &conviction) != ST_OK || conviction > GOV_MAX_CONVICTION) {
+        snprintf(err, errlen, "message.conviction: 0 to 6");
+        return ST_INVALID;
+    }
+    return ST_OK;
+}
+
+/* ---- helpers inside a block ---- */
+
+static int move(eng_apply *a, const ledger_account *from, const ledger_account *to, const mpz_t amount, const char *code)
+{
+    if (mpz_sgn(amount) == 0)
+        return ST_OK;
+    int rc = ledger_transfer(a->e->ledger, from, to, amount, code);
+    if (rc == ST_INSUFFICIENT || rc == ST_OVERFLOW) {
+        char need[LEDGER_AMOUNT_STRLEN];
+        ledger_amount_format(need, amount);
+        return fail(a, rc, rc == ST_OVERFLOW ? "the receiving balance would reach 2^256"
+                                             : "insufficient balance: %s needed", need);
+    }
+    return rc;
+}
+
+static cJSON *proposal_event(eng_apply *a, const char *type, uint64_t id)
+{
+    cJSON *ev = eng_event(a, type);
+    if (ev && !cJSON_AddNumberToObject(ev, "proposal", (double)id)) {
+        cJSON_DeleteItemFromArray(a->events, cJSON_GetArraySize(a->events) - 1);
+        return NULL;
+    }
+    return ev;
+}
+
+static int load_proposal(eng_apply *a, uint64_t id, gov_proposal *p)
+{
+    int rc = gov_proposal_get(a->e->gov, id, p);
+    if (rc == ST_NOTFOUND)
+        return fail(a, rc, "no proposal %llu", (unsigned long long)id);
+    return rc;
+}
+
+/* The deposit back to the proposer's free balance. */
+static int return_deposit(eng_apply *a, const gov_proposal *p)
+{
+    ledger_account from = ledger_user_account(LEDGER_ESCROW, p->proposer), to = ledger_user_account(LEDGER_FREE, p->proposer);
+    return move(a, &from, &to, p->deposit, "gov_deposit_return");
+}
+
+static int set_reason(gov_proposal *p, const char *reason)
+{
+    free(p->reason);
+    p->reason = strdup(reason);
+    return p->reason ? ST_OK : ST_NOMEM;
+}
+
+/* ---- signed transactions ---- */
+
+int eng_apply_propose(eng_apply *a)
+{
+    const ledger_tx *tx = &a->item->tx;
+    const gov_params *gp = &a->e->genesis.governance;
+    const gov_track *t = NULL;
+    payload pl;
+    payload_init(&pl);
+    gov_proposal p;
+    gov_proposal_init(&p);
+    mpz_t power;
+    mpz_init(power);
+    char t1[LEDGER_AMOUNT_STRLEN], t2[LEDGER_AMOUNT_STRLEN];
+    /* parameters may have changed since the check */
+    int rc = propose_parse(a->e, tx, &pl, &t, a->err, sizeof a->err);
+    if (rc != ST_OK)
+        goto out;
+    p.snapshot = a->height - 1;
+    if ((rc = eng_staking_power_at(a->e, tx->signer, p.snapshot, power)) != ST_OK)
+        goto out;
+    if (mpz_cmp(power, t->threshold) < 0) {
+        ledger_amount_format(t1, power);
+        ledger_amount_format(t2, t->threshold);
+        rc = fail(a, ST_UNAUTHORIZED, "voting power %s at height %llu is below the %s track's threshold of %s", t1,
+                  (unsigned long long)p.snapshot, t->name, t2);
+        goto out;
+    }
+    ledger_account free_acc = ledger_user_account(LEDGER_FREE, tx->signer), escrow = ledger_user_account(LEDGER_ESCROW, tx->signer);
+    if ((rc = move(a, &free_acc, &escrow, t->deposit, "gov_deposit")) != ST_OK) {
+        if (rc == ST_INSUFFICIENT) {
+            ledger_amount_format(t1, t->deposit);
+            fail(a, rc, "insufficient free balance for the %s track's deposit of %s", t->name, t1);
+        }
+        goto out;
+    }
+    const uint8_t *s;
+    size_t n;
+    memcpy(p.proposer, tx->signer, 20);
+    if (ledger_tx_get_bytes(tx, "track", &s, &n) != ST_OK || !(p.track = strndup((const char *)s, n))
+        || ledger_tx_get_bytes(tx, "title", &s, &n) != ST_OK || !(p.title = strndup((const char *)s, n))
+        || ledger_tx_get_bytes(tx, "body", &s, &n) != ST_OK || !(p.body = strndup((const char *)s, n))
+        || ledger_tx_get_bytes(tx, "payload", &s, &n) != ST_OK || !(p.payload = strndup((const char *)s, n))) {
+        rc = ST_NOMEM;
+        goto out;
+    }
+    mpz_set(p.deposit, t->deposit);
+    p.state = GOV_PENDING;
+    if ((rc = gov_total_stake_at(a->e->gov, p.snapshot, p.total_power)) != ST_OK)
+        goto out;
+    p.created = a->time;
+    p.vote_start = a->time + t->voting_delay;
+    p.vote_end = p.vote_start + t->voting_period;
+    p.eta = p.vote_end + t->enactment_delay;
+    p.expires = p.eta + gp->execution_grace;
+    p.has_next_change = true;
+    p.next_change = p.vote_start;
+    if ((rc = gov_proposal_insert(a->e->gov, &p)) != ST_OK)
+        goto out;
+    cJSON *ev = proposal_event(a, "ProposalCreated", p.id);
+    if (!ev || !eng_event_address(ev, "proposer", p.proposer) || !cJSON_AddStringToObject(ev, "track", p.track)
+        || !eng_event_amount(ev, "deposit", p.deposit) || !cJSON_AddNumberToObject(ev, "snapshot", (double)p.snapshot)
+        || !eng_event_amount(ev, "totalPower", p.total_power)
+        || !cJSON_AddNumberToObject(ev, "voteStart", (double)p.vote_start)
+        || !cJSON_AddNumberToObject(ev, "voteEnd", (double)p.vote_end) || !cJSON_AddNumberToObject(ev, "eta", (double)p.eta)
+        || !cJSON_AddNumberToObject(ev, "expires", (double)p.expires))
+        rc = ST_NOMEM;
+out:
+    mpz_clear(power);
+    gov_proposal_clear(&p);
+    payload_clear(&pl);
+    return rc;
+}
+
+static mpz_ptr tally_of(gov_proposal *p, unsigned support)
+{
+    return support == 1 ? p->for_weight : support == 0 ? p->against_weight : p->abstain_weight;
+}
+
+int eng_apply_vote(eng_apply *a)
+{
+    const ledger_tx *tx = &a->item->tx;
+    uint64_t id, support, conviction;
+    gov_proposal p;
+    gov_proposal_init(&p);
+    gov_vote v, old;
+    gov_vote_init(&v);
+    gov_vote_init(&old);
+    int rc = ledger_tx_get_u64(tx, "proposal", &id);
+    if (rc == ST_OK)
+        rc = ledger_tx_get_u64(tx, "support", &support);
+    if (rc == ST_OK)
+        rc = ledger_tx_get_u64(tx, "conviction", &conviction);
+    if (rc == ST_OK && (support > 2 || conviction > GOV_MAX_CONVICTION))
+        rc = fail(a, ST_INVALID, "support 0..2 and conviction 0..6");
+    if (rc == ST_OK)
+        rc = load_proposal(a, id, &p);
+    if (rc != ST_OK)
+        goto out;
+    if (p.state != GOV_ACTIVE || a->time < p.vote_start || a->time >= p.vote_end) {
+        rc = fail(a, ST_CONFLICT, "proposal %llu is %s: votes are taken only while it is Active (%llu to %llu)",
+                  (unsigned long long)id, gov_state_name(p.state), (unsigned long long)p.vote_start,
+                  (unsigned long long)p.vote_end);
+        goto out;
+    }
+    v.proposal = id;
+    memcpy(v.voter, tx->signer, 20);
+    v.support = (uint8_t)support;
+    v.conviction = (uint8_t)conviction;
+    if ((rc = eng_staking_power_at(a->e, tx->signer, p.snapshot, v.power)) != ST_OK)
+        goto out;
+    if (mpz_sgn(v.power) == 0) {
+        rc = fail(a, ST_UNAUTHORIZED, "no voting power: nothing staked at the snapshot (height %llu)",
+                  (unsigned long long)p.snapshot);
+        goto out;
+    }
+    gov_weight(v.weight, v.power, v.conviction);
+    /* a changed vote replaces the old one: its weight and power come off the tallies first */
+    rc = gov_vote_get(a->e->gov, id, tx->signer, &old);
+    bool changed = rc == ST_OK;
+    if (changed) {
+        mpz_sub(tally_of(&p, old.support), tally_of(&p, old.support), old.weight);
+        mpz_sub(p.turnout, p.turnout, old.power);
+    } else if (rc != ST_NOTFOUND) {
+        goto out;
+    }
+    mpz_add(tally_of(&p, v.support), tally_of(&p, v.support), v.weight);
+    mpz_add(p.turnout, p.turnout, v.power);
+    if ((rc = gov_vote_put(a->e->gov, &v)) != ST_OK || (rc = gov_proposal_update(a->e->gov, &p)) != ST_OK)
+        goto out;
+    uint64_t until = 0;
+    if (v.conviction > 0) {
+        until = p.vote_end + (uint64_t)gov_lock_periods(v.conviction) * a->e->genesis.governance.lock_period;
+        if ((rc = gov_lock_put(a->e->gov, tx->signer, id, v.power, until)) != ST_OK)
+            goto out;
+    }
+    static const char *const sides[] = { "against", "for", "abstain" };
+    cJSON *ev = proposal_event(a, changed ? "VoteChanged" : "VoteCast", id);
+    if (!ev || !eng_event_address(ev, "voter", v.voter) || !cJSON_AddStringToObject(ev, "support", sides[v.support])
+        || !cJSON_AddNumberToObject(ev, "conviction", v.conviction) || !eng_event_amount(ev, "power", v.power)
+        || !eng_event_amount(ev, "weight", v.weight) || (until && !cJSON_AddNumberToObject(ev, "lockedUntil", (double)until)))
+        rc = ST_NOMEM;
+out:
+    gov_vote_clear(&old);
+    gov_vote_clear(&v);
+    gov_proposal_clear(&p);
+    return rc;
+}
+
+int eng_apply_proposal_cancel(eng_apply *a)
+{
+    const ledger_tx *tx = &a->item->tx;
+    uint64_t id;
+    gov_proposal p;
+    gov_proposal_init(&p);
+    mpz_t burn, rest;
+    mpz_inits(burn, rest, NULL);
+    int rc = ledger_tx_get_u64(tx, "proposal", &id);
+    if (rc == ST_OK)
+        rc = load_proposal(a, id, &p);
+    if (rc != ST_OK)
+        goto out;
+    if (memcmp(p.proposer, tx->signer, 20) != 0) {
+        rc = fail(a, ST_UNAUTHORIZED, "only the proposer may cancel proposal %llu", (unsigned long long)id);
+        goto out;
+    }
+    if (p.state != GOV_PENDING) {
+        rc = fail(a, ST_CONFLICT, "proposal %llu is %s: only a Pending proposal can be canceled", (unsigned long long)id,
+                  gov_state_name(p.state));
+        goto out;
+    }
+    mpz_mul_ui(burn, p.deposit, a->e->genesis.governance.cancel_burn_ppm);
+    mpz_fdiv_q_ui(burn, burn, PPM);
+    mpz_sub(rest, p.deposit, burn);
+    ledger_account escrow = ledger_user_account(LEDGER_ESCROW, p.proposer), free_acc = ledger_user_account(LEDGER_FREE, p.proposer),
+                   issuance = ledger_system_account(LEDGER_ISSUANCE);
+    if ((rc = move(a, &escrow, &issuance, burn, "gov_cancel_burn")) != ST_OK
+        || (rc = move(a, &escrow, &free_acc, rest, "gov_deposit_return")) != ST_OK)
+        goto out;
+    p.state = GOV_CANCELED;
+    p.has_next_change = false;
+    if ((rc = gov_proposal_update(a->e->gov, &p)) != ST_OK)
+        goto out;
+    cJSON *ev = proposal_event(a, "ProposalCanceled", id);
+    if (!ev || !eng_event_amount(ev, "burned", burn) || !eng_event_amount(ev, "returned", rest))
+        rc = ST_NOMEM;
+out:
+    mpz_clears(burn, rest, NULL);
+    gov_proposal_clear(&p);
+    return rc;
+}
+
+/* Applies a payload; a failure leaves a->err and is undone by the caller's savepoint. On success
+ * a param change is returned in *param_name/value for the caller to set in memory once kept. */
+static int apply_payload(eng_apply *a, const gov_proposal *p, payload *pl, bool *set_param)
+{
+    const gov_track *t = gov_track_find(&a->e->genesis.governance, p->track);
+    *set_param = false;
+    if (!t)
+        return fail(a, ST_INVALID, "the track %s no longer exists", p->track);
+    int rc = payload_parse(pl, a->err, sizeof a->err, (const uint8_t *)p->payload, strlen(p->payload), t);
+    if (rc != ST_OK)
+        return rc;
+    if (pl->kind == GOV_PAYLOAD_SPEND) {
+        ledger_account from = ledger_system_account(LEDGER_TREASURY), to = ledger_user_account(LEDGER_FREE, pl->to);
+        rc = move(a, &from, &to, pl->amount, "gov_spend");
+        if (rc == ST_INSUFFICIENT) {
+            char need[LEDGER_AMOUNT_STRLEN];
+            ledger_amount_format(need, pl->amount);
+            fail(a, rc, "the treasury holds less than the %s to spend", need);
+        }
+        cJSON *ev = rc == ST_OK ? proposal_event(a, "TreasurySpend", p->id) : NULL;
+        if (rc == ST_OK && (!ev || !eng_event_address(ev, "to", pl->to) || !eng_event_amount(ev, "amount", pl->amount)))
+            rc = ST_NOMEM;
+    } else if (pl->kind == GOV_PAYLOAD_PARAM) {
+        char *text = mpz_get_str(NULL, 10, pl->value);
+        rc = text ? gov_param_put(a->e->gov, pl->name, text, a->height, p->id) : ST_NOMEM;
+        cJSON *ev = rc == ST_OK ? proposal_event(a, "ParameterChanged", p->id) : NULL;
+        if (rc == ST_OK && (!ev || !cJSON_AddStringToObject(ev, "name", pl->name) || !cJSON_AddStringToObject(ev, "value", text)))
+            rc = ST_NOMEM;
+        free(text);
+        *set_param = rc == ST_OK;
+    } else if (pl->kind == GOV_PAYLOAD_ENCLAVE) {
+        bool has = false;
+        rc = ledger_allowlist_has(a->e->ledger, pl->measurement, &has);
+        if (rc == ST_OK && has == !pl->remove)
+            rc = fail(a, ST_CONFLICT, pl->remove ? "the measurement is not on the allowlist" : "the measurement is already allowed");
+        else if (rc == ST_OK)
+            rc = pl->remove ? ledger_allowlist_remove(a->e->ledger, pl->measurement)
+                            : ledger_allowlist_add(a->e->ledger, pl->measurement);
+        char hex[67];
+        ledger_hex_encode(hex, pl->measurement, 32);
+        cJSON *ev = rc == ST_OK ? proposal_event(a, pl->remove ? "EnclaveRemoved" : "EnclaveAllowed", p->id) : NULL;
+        if (rc == ST_OK && (!ev || !cJSON_AddStringToObject(ev, "measurement", hex)))
+            rc = ST_NOMEM;
+    }
+    return rc;
+}
+
+int eng_apply_proposal_execute(eng_apply *a)
+{
+    const ledger_tx *tx = &a->item->tx;
+    uint64_t id;
+    gov_proposal p;
+    gov_proposal_init(&p);
+    payload pl;
+    payload_init(&pl);
+    int rc = ledger_tx_get_u64(tx, "proposal", &id);
+    if (rc == ST_OK)
+        rc = load_proposal(a, id, &p);
+    if (rc != ST_OK)
+        goto out;
+    if (p.state != GOV_QUEUED || a->time < p.eta || a->time >= p.expires) {
+        rc = fail(a, ST_CONFLICT, "proposal %llu is %s: it can be executed only when Queued, from %llu until %llu",
+                  (unsigned long long)id, gov_state_name(p.state), (unsigned long long)p.eta, (unsigned long long)p.expires);
+        goto out;
+    }
+    if ((rc = gov_savepoint_begin(a->e->gov)) != ST_OK)
+        goto out;
+    size_t mark = (size_t)cJSON_GetArraySize(a->events);
+    bool set_param = false;
+    int applied = apply_payload(a, &p, &pl, &set_param);
+    if (applied == ST_DB || applied == ST_NOMEM) {
+        rc = applied;
+        goto out;
+    }
+    if ((rc = gov_savepoint_end(a->e->gov, applied == ST_OK)) != ST_OK)
+        goto out;
+    if (applied != ST_OK) {
+        /* nothing of the payload stays: its events go too */
+        while ((size_t)cJSON_GetArraySize(a->events) > mark)
+            cJSON_DeleteItemFromArray(a->events, cJSON_GetArraySize(a->events) - 1);
+        if ((rc = set_reason(&p, a->err)) != ST_OK)
+            goto out;
+        a->err[0] = 0;
+    }
+    p.state = applied == ST_OK ? GOV_EXECUTED : GOV_FAILED;
+    p.has_next_change = false;
+    if ((rc = gov_proposal_update(a->e->gov, &p)) != ST_OK || (rc = return_deposit(a, &p)) != ST_OK)
+        goto out;
+    cJSON *ev = proposal_event(a, applied == ST_OK ? "ProposalExecuted" : "ProposalFailed", id);
+    if (!ev || (p.reason && applied != ST_OK && !cJSON_AddStringToObject(ev, "reason", p.reason)))
+        rc = ST_NOMEM;
+    /* the new value is in force at once (the row is already written in this block) */
+    if (rc == ST_OK && set_param)
+        gparam_set(&a->e->genesis, pl.name, pl.value);
+out:
+    payload_clear(&pl);
+    gov_proposal_clear(&p);
+    return rc;
+}
+
+/* ---- the clock ---- */
+
+bool eng_gov_due(eng *e, uint64_t now)
+{
+    return gov_proposal_any_due(e->gov, now);
+}
+
+/* Closes the vote: quorum on raw power, approval on weights (a tie fails). */
+static int close_vote(eng_apply *a, gov_proposal *p)
+{
+    const gov_track *t = gov_track_find(&a->e->genesis.governance, p->track);
+    uint32_t quorum_ppm = t ? t->quorum_ppm : PPM, approval_ppm = t ? t->approval_ppm : PPM;
+    mpz_t lhs, rhs;
+    mpz_inits(lhs, rhs, NULL);
+    mpz_mul_ui(lhs, p->turnout, PPM);
+    mpz_mul_ui(rhs, p->total_power, quorum_ppm);
+    bool quorum = mpz_cmp(lhs, rhs) >= 0 && mpz_sgn(p->turnout) > 0;
+    mpz_mul_ui(lhs, p->for_weight, PPM);
+    mpz_add(rhs, p->for_weight, p->against_weight);
+    mpz_mul_ui(rhs, rhs, approval_ppm);
+    bool approval = mpz_cmp(lhs, rhs) > 0;
+    mpz_clears(lhs, rhs, NULL);
+    int rc = ST_OK;
+    cJSON *ev;
+    if (quorum && approval) {
+        p->state = GOV_QUEUED;
+        p->has_next_change = true;
+        p->next_change = p->expires;
+        ev = proposal_event(a, "ProposalSucceeded", p->id);
+        if (!ev || !eng_event_amount(ev, "for", p->for_weight) || !eng_event_amount(ev, "against", p->against_weight)
+            || !eng_event_amount(ev, "abstain", p->abstain_weight))
+            return ST_NOMEM;
+        ev = proposal_event(a, "ProposalQueued", p->id);
+        if (!ev || !cJSON_AddNumberToObject(ev, "eta", (double)p->eta) || !cJSON_AddNumberToObject(ev, "expires", (double)p->expires))
+            return ST_NOMEM;
+    } else {
+        const char *why = !quorum ? "quorum not reached" : "approval not reached";
+        p->state = GOV_DEFEATED;
+        p->has_next_change = false;
+        if ((rc = set_reason(p, why)) != ST_OK || (rc = return_deposit(a, p)) != ST_OK)
+            return rc;
+        ev = proposal_event(a, "ProposalDefeated", p->id);
+        if (!ev || !cJSON_AddStringToObject(ev, "reason", why) || !eng_event_amount(ev, "turnout", p->turnout)
+            || !eng_event_amount(ev, "for", p->for_weight) || !eng_event_amount(ev, "against", p->against_weight))
+            return ST_NOMEM;
+    }
+    return rc;
+}
+
+/* Moves one proposal on as far as the clock allows. */
+static int advance_proposal(eng_apply *a, uint64_t id)
+{
+    gov_proposal p;
+    gov_proposal_init(&p);
+    int rc = gov_proposal_get(a->e->gov, id, &p);
+    while (rc == ST_OK && p.has_next_change && p.next_change <= a->time) {
+        if (p.state == GOV_PENDING) {
+            p.state = GOV_ACTIVE;
+            p.next_change = p.vote_end;
+            cJSON *ev = proposal_event(a, "ProposalActive", id);
+            if (!ev || !cJSON_AddNumberToObject(ev, "voteEnd", (double)p.vote_end))
+                rc = ST_NOMEM;
+        } else if (p.state == GOV_ACTIVE) {
+            rc = close_vote(a, &p);
+        } else if (p.state == GOV_QUEUED) {
+            p.state = GOV_EXPIRED;
+            p.has_next_change = false;
+            rc = return_deposit(a, &p);
+            if (rc == ST_OK && !proposal_event(a, "ProposalExpired", id))
+                rc = ST_NOMEM;
+        } else {
+            p.has_next_change = false;
+        }
+    }
+    if (rc == ST_OK)
+        rc = gov_proposal_update(a->e->gov, &p);
+    gov_proposal_clear(&p);
+    return rc;
+}
+
+int eng_gov_tick(eng_apply *a)
+{
+    uint64_t ids[TICK_BATCH];
+    unsigned n = 0;
+    int rc;
+    do {
+        if ((rc = gov_proposal_due(a->e->gov, a->time, ids, TICK_BATCH, &n)) != ST_OK)
+            return rc;
+        for (unsigned i = 0; i < n && rc == ST_OK; i++)
+            rc = advance_proposal(a, ids[i]);
+    } while (rc == ST_OK && n == TICK_BATCH);
+    return rc;
+}
+
+/* ---- locks ---- */
+
+int eng_gov_check_withdraw(eng_apply *a, const uint8_t staker[20], const mpz_t leaving)
+{
+    mpz_t locked, staked;
+    mpz_inits(locked, staked, NULL);
+    uint64_t until = 0;
+    int rc = gov_lock_max(a->e->gov, staker, a->time, locked, &until);
+    if (rc == ST_OK && mpz_sgn(locked) > 0 && (rc = eng_staking_power_at(a->e, staker, a->height, staked)) == ST_OK) {
+        mpz_sub(staked, staked, leaving);
+        if (mpz_cmp(staked, locked) < 0) {
+            char t1[LEDGER_AMOUNT_STRLEN];
+            ledger_amount_format(t1, locked);
+            rc = fail(a, ST_CONFLICT, "%s of stake is locked by governance until %llu", t1, (unsigned long long)until);
+        }
+    }
+    mpz_clears(locked, staked, NULL);
+    return rc;
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/* gov.c: the pure parts of governance: init/clear of its records, state names, track lookup and the
+ * conviction table (OpenGov: 0 = 0.1x with no lock; 1..6 = 1x..6x locked 1,2,4,8,16,32 periods). */
+#include "governance/gov.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void gov_params_init(gov_params *p)
+{
+    memset(p, 0, sizeof *p);
+    for (unsigned i = 0; i < GOV_MAX_TRACKS; i++)
+        mpz_inits(p->tracks[i].deposit, p->tracks[i].threshold, p->tracks[i].spend_cap, NULL);
+}
+
+void gov_params_clear(gov_params *p)
+{
+    if (!p || !p->tracks[0].deposit->_mp_d)
+        return;
+    for (unsigned i = 0; i < GOV_MAX_TRACKS; i++)
+        mpz_clears(p->tracks[i].deposit, p->tracks[i].threshold, p->tracks[i].spend_cap, NULL);
+    memset(p, 0, sizeof *p);
+}
+
+void gov_proposal_init(gov_proposal *p)
+{
+    memset(p, 0, sizeof *p);
+    mpz_inits(p->deposit, p->total_power, p->for_weight, p->against_weight, p->abstain_weight, p->turnout, NULL);
+}
+
+void gov_proposal_clear(gov_proposal *p)
+{
+    if (!p || !p->deposit->_mp_d)
+        return;
+    free(p->track);
+    free(p->title);
+    free(p->body);
+    free(p->payload);
+    free(p->reason);
+    mpz_clears(p->deposit, p->total_power, p->for_weight, p->against_weight, p->abstain_weight, p->turnout, NULL);
+    memset(p, 0, sizeof *p);
+}
+
+void gov_vote_init(gov_vote *v)
+{
+    memset(v, 0, sizeof *v);
+    mpz_inits(v->power, v->weight, NULL);
+}
+
+void gov_vote_clear(gov_vote *v)
+{
+    if (!v || !v->power->_mp_d)
+        return;
+    mpz_clears(v->power, v->weight, NULL);
+    memset(v, 0, sizeof *v);
+}
+
+const char *gov_state_name(gov_state s)
+{
+    static const char *const names[] = { "Pending", "Active", "Defeated", "Succeeded", "Queued",
+                                         "Executed", "Expired", "Failed", "Canceled" };
+    return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "Unknown";
+}
+
+const gov_track *gov_track_find(const gov_params *p, const char *name)
+{
+    for (unsigned i = 0; i < p->n_tracks; i++)
+        if (strcmp(p->tracks[i].name, name) == 0)
+            return &p->tracks[i];
+    return NULL;
+}
+
+unsigned gov_lock_periods(unsigned conviction)
+{
+    return conviction == 0 || conviction > GOV_MAX_CONVICTION ? 0 : 1u << (conviction - 1);
+}
+
+void gov_weight(mpz_t out, const mpz_t power, unsigned conviction)
+{
+    if (conviction == 0)
+        mpz_fdiv_q_ui(out, power, 10);
+    else
+        mpz_mul_ui(out, power, conviction);
+}

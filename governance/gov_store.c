@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: MIT */
+/* gov_store.c: the SQL of governance (schema 005). Statements are prepared once per store and
+ * cached in it; values are always bound. It shares the ledger's one connection (ledger/sqlstore.h),
+ * so governance rows commit with the block. Tallies
+ * and amounts are canonical decimal text, read and written through GMP. */
+#include "governance/gov_store.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "ledger/sqlstore.h"
+
+enum gov_stmt_id {
+    G_PROP_INSERT, G_PROP_GET, G_PROP_UPDATE, G_PROP_DUE, G_PROP_ANY_DUE,
+    G_VOTE_GET, G_VOTE_PUT, G_LOCK_GET, G_LOCK_PUT, G_LOCK_ACTIVE, G_TOTAL_AT, G_PARAM_PUT, G_PARAM_EACH,
+    G_STMT_COUNT
+};
+
+struct gov_store {
+    ledger *l;
+    sqlite3_stmt *stmts[G_STMT_COUNT];
+};
+
+int gov_store_new(gov_store **out, ledger *l)
+{
+    *out = calloc(1, sizeof **out);
+    if (!*out)
+        return ST_NOMEM;
+    (*out)->l = l;
+    return ST_OK;
+}
+
+void gov_store_free(gov_store *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < G_STMT_COUNT; i++)
+        sqlite3_finalize(s->stmts[i]);
+    free(s);
+}
+
+static sqlite3_stmt *stmt(gov_store *s, enum gov_stmt_id id, const char *sql)
+{
+    sqlite3_stmt *st = s->stmts[id];
+    if (st) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return st;
+    }
+    if (sqlite3_prepare_v3(ledger_sqlite(s->l), sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+        return NULL;
+    s->stmts[id] = st;
+    return st;
+}
+
+static char *column_strdup(sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    return t ? strdup((const char *)t) : NULL;
+}
+
+/* ---- proposals ---- */
+
+int gov_proposal_insert(gov_store *s, gov_proposal *p)
+{
+    static const char sql[] =
+        "INSERT INTO proposals (proposer, track, title, body, payload, deposit, state, snapshot, total_power, created,"
+        " vote_start, vote_end, eta, expires, next_change) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id";
+    sqlite3_stmt *st = stmt(s, G_PROP_INSERT, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, p->proposer, 20, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, p->track, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, p->title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, p->body, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, p->payload ? p->payload : "", -1, SQLITE_STATIC);
+    int rc = ledger_bind_mpz(st, 6, p->deposit);
+    sqlite3_bind_int(st, 7, (int)p->state);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)p->snapshot);
+    if (rc == ST_OK)
+        rc = ledger_bind_mpz(st, 9, p->total_power);
+    sqlite3_bind_int64(st, 10, (sqlite3_int64)p->created);
+    sqlite3_bind_int64(st, 11, (sqlite3_int64)p->vote_start);
+    sqlite3_bind_int64(st, 12, (sqlite3_int64)p->vote_end);
+    sqlite3_bind_int64(st, 13, (sqlite3_int64)p->eta);
+    sqlite3_bind_int64(st, 14, (sqlite3_int64)p->expires);
+    if (p->has_next_change)
+        sqlite3_bind_int64(st, 15, (sqlite3_int64)p->next_change);
+    if (rc != ST_OK) {
+        sqlite3_reset(st);
+        return rc;
+    }
+    return ledger_step_returning_id(st, &p->id);
+}
+
+int gov_proposal_get(gov_store *s, uint64_t id, gov_proposal *p)
+{
+    static const char sql[] =
+        "SELECT proposer, track, title, body, payload, deposit, state, snapshot, total_power, created, vote_start,"
+        " vote_end, eta, expires, for_weight, against_weight, abstain_weight, turnout, next_change, reason"
+        " FROM proposals WHERE id = ?";
+    sqlite3_stmt *st = stmt(s, G_PROP_GET, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+    int step = sqlite3_step(st), rc = ST_OK;
+    if (step == SQLITE_DONE) {
+        rc = ST_NOTFOUND;
+    } else if (step != SQLITE_ROW || sqlite3_column_bytes(st, 0) != 20) {
+        rc = ST_DB;
+    } else {
+        p->id = id;
+        memcpy(p->proposer, sqlite3_column_blob(st, 0), 20);
+        p->track = column_strdup(st, 1);
+        p->title = column_strdup(st, 2);
+        p->body = column_strdup(st, 3);
+        p->payload = column_strdup(st, 4);
+        p->state = (gov_state)sqlite3_column_int(st, 6);
+        p->snapshot = (uint64_t)sqlite3_column_int64(st, 7);
+        p->created = (uint64_t)sqlite3_column_int64(st, 9);
+        p->vote_start = (uint64_t)sqlite3_column_int64(st, 10);
+        p->vote_end = (uint64_t)sqlite3_column_int64(st, 11);
+        p->eta = (uint64_t)sqlite3_column_int64(st, 12);
+        p->expires = (uint64_t)sqlite3_column_int64(st, 13);
+        p->has_next_change = sqlite3_column_type(st, 18) != SQLITE_NULL;
+        p->next_change = (uint64_t)sqlite3_column_int64(st, 18);
+        p->reason = sqlite3_column_type(st, 19) == SQLITE_NULL ? NULL : column_strdup(st, 19);
+        if (!p->track || !p->title || !p->body || !p->payload)
+            rc = ST_NOMEM;
+        else if (ledger_column_mpz(st, 5, p->deposit) != ST_OK || ledger_column_mpz(st, 8, p->total_power) != ST_OK
+                 || ledger_column_mpz(st, 14, p->for_weight) != ST_OK || ledger_column_mpz(st, 15, p->against_weight) != ST_OK
+                 || ledger_column_mpz(st, 16, p->abstain_weight) != ST_OK || ledger_column_mpz(st, 17, p->turnout) != ST_OK)
+            rc = ST_DB;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int gov_proposal_update(gov_store *s, const gov_proposal *p)
+{
+    static const char sql[] =
+        "UPDATE proposals SET state = ?, for_weight = ?, against_weight = ?, abstain_weight = ?, turnout = ?,"
+        " next_change = ?, reason = ? WHERE id = ?";
+    sqlite3_stmt *st = stmt(s, G_PROP_UPDATE, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int(st, 1, (int)p->state);
+    int rc = ledger_bind_mpz(st, 2, p->for_weight);
+    if (rc == ST_OK)
+        rc = ledger_bind_mpz(st, 3, p->against_weight);
+    if (rc == ST_OK)
+        rc = ledger_bind_mpz(st, 4, p->abstain_weight);
+    if (rc == ST_OK)
+        rc = ledger_bind_mpz(st, 5, p->turnout);
+    if (p->has_next_change)
+        sqlite3_bind_int64(st, 6, (sqlite3_int64)p->next_change);
+    if (p->reason)
+        sqlite3_bind_text(st, 7, p->reason, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)p->id);
+    if (rc != ST_OK) {
+        sqlite3_reset(st);
+        return rc;
+    }
+    return ledger_step_done(st);
+}
+
+int gov_proposal_due(gov_store *s, uint64_t now, uint64_t *ids, unsigned cap, unsigned *n)
+{
+    static const char sql[] =
+        "SELECT id FROM proposals WHERE next_change IS NOT NULL AND next_change <= ? ORDER BY next_change, id LIMIT ?";
+    *n = 0;
+    sqlite3_stmt *st = stmt(s, G_PROP_DUE, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)cap + 1);
+    bool more;
+    return ledger_read_ids(st, cap, ids, n, &more);
+}
+
+bool gov_proposal_any_due(gov_store *s, uint64_t now)
+{
+    static const char sql[] = "SELECT 1 FROM proposals WHERE next_change IS NOT NULL AND next_change <= ? LIMIT 1";
+    sqlite3_stmt *st = stmt(s, G_PROP_ANY_DUE, sql);
+    if (!st)
+        return false;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+    bool due = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_reset(st);
+    return due;
+}
+
+/* ---- votes ---- */
+
+int gov_vote_get(gov_store *s, uint64_t proposal, const uint8_t voter[20], gov_vote *v)
+{
+    static const char sql[] = "SELECT support, conviction, power, weight FROM votes WHERE proposal = ? AND voter = ?";
+    sqlite3_stmt *st = stmt(s, G_VOTE_GET, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)proposal);
+    sqlite3_bind_blob(st, 2, voter, 20, SQLITE_STATIC);
+    int step = sqlite3_step(st), rc = ST_OK;
+    if (step == SQLITE_DONE) {
+        rc = ST_NOTFOUND;
+    } else if (step != SQLITE_ROW) {
+        rc = ST_DB;
+    } else {
+        v->proposal = proposal;
+        memcpy(v->voter, voter, 20);
+        v->support = (uint8_t)sqlite3_column_int(st, 0);
+        v->conviction = (uint8_t)sqlite3_column_int(st, 1);
+        if (ledger_column_mpz(st, 2, v->power) != ST_OK || ledger_column_mpz(st, 3, v->weight) != ST_OK)
+            rc = ST_DB;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int gov_vote_put(gov_store *s, const gov_vote *v)
+{
+    static const char sql[] =
+        "INSERT OR REPLACE INTO votes (proposal, voter, support, conviction, power, weight) VALUES (?,?,?,?,?,?)";
+    sqlite3_stmt *st = stmt(s, G_VOTE_PUT, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)v->proposal);
+    sqlite3_bind_blob(st, 2, v->voter, 20, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, v->support);
+    sqlite3_bind_int(st, 4, v->conviction);
+    int rc = ledger_bind_mpz(st, 5, v->power);
+    if (rc == ST_OK)
+        rc = ledger_bind_mpz(st, 6, v->weight);
+    if (rc != ST_OK) {
+        sqlite3_reset(st);
+        return rc;
+    }
+    return ledger_step_done(st);
+}
+
+/* ---- locks ---- */
+
+int gov_lock_put(gov_store *s, const uint8_t voter[20], uint64_t proposal, const mpz_t amount, uint64_t until)
+{
+    static const char get_sql[] = "SELECT amount, until FROM gov_locks WHERE voter = ? AND proposal = ?";
+    static const char put_sql[] = "INSERT OR REPLACE INTO gov_locks (voter, proposal, amount, until) VALUES (?,?,?,?)";
+    mpz_t have;
+    mpz_init_set(have, amount);
+    sqlite3_stmt *st = stmt(s, G_LOCK_GET, get_sql);
+    int rc = st ? ST_OK : ST_DB;
+    if (rc == ST_OK) {
+        sqlite3_bind_blob(st, 1, voter, 20, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)proposal);
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW) {
+            mpz_t old;
+            mpz_init(old);
+            rc = ledger_column_mpz(st, 0, old);
+            if (mpz_cmp(old, have) > 0)
+                mpz_set(have, old);
+            uint64_t old_until = (uint64_t)sqlite3_column_int64(st, 1);
+            if (old_until > until)
+                until = old_until;
+            mpz_clear(old);
+        } else if (step != SQLITE_DONE) {
+            rc = ST_DB;
+        }
+        sqlite3_reset(st);
+    }
+    if (rc == ST_OK && !(st = stmt(s, G_LOCK_PUT, put_sql)))
+        rc = ST_DB;
+    if (rc == ST_OK) {
+        sqlite3_bind_blob(st, 1, voter, 20, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)proposal);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)until);
+        if ((rc = ledger_bind_mpz(st, 3, have)) == ST_OK)
+            rc = ledger_step_done(st);
+        else
+            sqlite3_reset(st);
+    }
+    mpz_clear(have);
+    return rc;
+}
+
+int gov_lock_max(gov_store *s, const uint8_t voter[20], uint64_t now, mpz_t amount, uint64_t *until)
+{
+    /* a voter holds few locks (one per proposal voted with conviction): compared exactly in C */
+    static const char sql[] = "SELECT amount, until FROM gov_locks WHERE voter = ? AND until > ?";
+    mpz_set_ui(amount, 0);
+    *until = 0;
+    sqlite3_stmt *st = stmt(s, G_LOCK_ACTIVE, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, voter, 20, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+    mpz_t v;
+    mpz_init(v);
+    int rc = ST_OK, step;
+    while (rc == ST_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        rc = ledger_column_mpz(st, 0, v);
+        uint64_t u = (uint64_t)sqlite3_column_int64(st, 1);
+        int c = mpz_cmp(v, amount);
+        if (rc == ST_OK && (c > 0 || (c == 0 && u > *until))) {
+            mpz_set(amount, v);
+            *until = u;
+        }
+    }
+    if (rc == ST_OK && step != SQLITE_DONE)
+        rc = ST_DB;
+    sqlite3_reset(st);
+    mpz_clear(v);
+    return rc;
+}
+
+/* ---- total power ---- */
+
+int gov_total_stake_at(gov_store *s, uint64_t height, mpz_t out)
+{
+    static const char sql[] =
+        "SELECT u256_sum(c.stake) FROM pool_checkpoints c"
+        " WHERE c.height = (SELECT MAX(height) FROM pool_checkpoints WHERE pool = c.pool AND height <= ?1)";
+    mpz_set_ui(out, 0);
+    sqlite3_stmt *st = stmt(s, G_TOTAL_AT, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)height);
+    int rc = ST_DB;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        rc = sqlite3_column_type(st, 0) == SQLITE_NULL ? ST_OK : ledger_column_mpz(st, 0, out);
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* ---- parameters ---- */
+
+int gov_param_put(gov_store *s, const char *name, const char *value, uint64_t height, uint64_t proposal)
+{
+    static const char sql[] = "INSERT OR REPLACE INTO gov_params (name, value, height, proposal) VALUES (?,?,?,?)";
+    sqlite3_stmt *st = stmt(s, G_PARAM_PUT, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)height);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)proposal);
+    return ledger_step_done(st);
+}
+
+int gov_param_each(gov_store *s, int (*fn)(void *ctx, const char *name, const char *value), void *ctx)
+{
+    static const char sql[] = "SELECT name, value FROM gov_params ORDER BY name";
+    sqlite3_stmt *st = stmt(s, G_PARAM_EACH, sql);
+    if (!st)
+        return ST_DB;
+    int rc = ST_OK, step;
+    while (rc == ST_OK && (step = sqlite3_step(st)) == SQLITE_ROW)
+        rc = fn(ctx, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1));
+    if (rc == ST_OK && step != SQLITE_DONE)
+        rc = ST_DB;
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* ---- nested savepoint ---- */
+
+int gov_savepoint_begin(gov_store *s)
+{
+    return ledger_exec(s->l, "SAVEPOINT gov_payload");
+}
+
+int gov_savepoint_end(gov_store *s, bool keep)
+{
+    if (!keep && ledger_exec(s->l, "ROLLBACK TO gov_payload") != ST_OK)
+        return ST_DB;
+    return ledger_exec(s->l, "RELEASE gov_payload");
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* gov_store.h: storage of governance (schema 005): proposals, votes, conviction locks and governed
+ * parameters, plus the total staked value at a height (for a proposal's total power) and a nested
+ * savepoint for executing a payload. Rows only: the rules are in engine/governance.c. Writes
+ * happen inside a block's transaction (ledger_tx_begin). Layer: governance. Not thread-safe. */
+#ifndef GOVERNANCE_GOV_STORE_H
+#define GOVERNANCE_GOV_STORE_H
+
+#include "governance/gov.h"
+#include "ledger/ledger.h"
+
+typedef struct gov_store gov_store;
+
+/* Makes a store on l (borrowed: l must outlive it; free the store before ledger_close).
+ * Returns: ST_OK with *out, or ST_NOMEM (*out NULL). */
+int gov_store_new(gov_store **out, ledger *l) WARN_UNUSED NONNULL(1, 2);
+/* Finalizes the cached statements. Accepts NULL. */
+void gov_store_free(gov_store *s);
+
+/* Proposals. insert assigns p->id (1, 2, ...); get: ST_NOTFOUND if absent (p keeps its init state);
+ * update writes state, tallies, next_change and reason. */
+int gov_proposal_insert(gov_store *s, gov_proposal *p) WARN_UNUSED NONNULL(1, 2);
+int gov_proposal_get(gov_store *s, uint64_t id, gov_proposal *p) WARN_UNUSED NONNULL(1, 3);
+int gov_proposal_update(gov_store *s, const gov_proposal *p) WARN_UNUSED NONNULL(1, 2);
+/* Up to cap ids of proposals with next_change <= now, soonest first. */
+int gov_proposal_due(gov_store *s, uint64_t now, uint64_t *ids, unsigned cap, unsigned *n) WARN_UNUSED NONNULL(1, 3, 5);
+/* Whether any proposal has next_change <= now (false on a database error). */
+bool gov_proposal_any_due(gov_store *s, uint64_t now) NONNULL(1);
+
+/* A voter's vote: ST_NOTFOUND if none. put inserts or replaces. */
+int gov_vote_get(gov_store *s, uint64_t proposal, const uint8_t voter[20], gov_vote *v) WARN_UNUSED NONNULL(1, 3, 4);
+int gov_vote_put(gov_store *s, const gov_vote *v) WARN_UNUSED NONNULL(1, 2);
+
+/* Locks: put raises (never lowers) the lock of voter for proposal to amount until `until`.
+ * max: the largest amount locked at now (until > now) and its until; 0 and 0 when none. */
+int gov_lock_put(gov_store *s, const uint8_t voter[20], uint64_t proposal, const mpz_t amount, uint64_t until)
+    WARN_UNUSED NONNULL(1, 2, 4);
+int gov_lock_max(gov_store *s, const uint8_t voter[20], uint64_t now, mpz_t amount, uint64_t *until)
+    WARN_UNUSED NONNULL(1, 2, 4, 5);
+
+/* Sum over pools of their checkpointed stake at the end of block height. */
+int gov_total_stake_at(gov_store *s, uint64_t height, mpz_t out) WARN_UNUSED NONNULL(1, 3);
+
+/* Governed parameters: put records name = value (canonical decimal) changed by proposal at the
+ * open block; each calls fn(ctx, name, value) for every stored one, by name, stopping at a non-OK. */
+int gov_param_put(gov_store *s, const char *name, const char *value, uint64_t height, uint64_t proposal)
+    WARN_UNUSED NONNULL(1, 2, 3);
+int gov_param_each(gov_store *s, int (*fn)(void *ctx, const char *name, const char *value), void *ctx)
+    WARN_UNUSED NONNULL(1, 2);
+
+/* A savepoint nested in the transaction's: end(keep=false) undoes every write since begin. */
+int gov_savepoint_begin(gov_store *s) WARN_UNUSED NONNULL(1);
+int gov_savepoint_end(gov_store *s, bool keep) WARN_UNUSED NONNULL(1);
+
+#endif

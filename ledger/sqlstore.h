@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* sqlstore.h: what a module that keeps its own rows in the ledger's database needs (the ledger's
+ * own files and the governance store files, the only places SQL may live): the connection, statements
+ * run without results, and exact GMP values bound and read as decimal text. Layer: ledger. */
+#ifndef LEDGER_SQLSTORE_H
+#define LEDGER_SQLSTORE_H
+
+#include <gmp.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "ledger/ledger.h"
+
+/* The ledger's connection. Borrowed; valid until ledger_close. Writes belong inside a block. */
+sqlite3 *ledger_sqlite(ledger *l) NONNULL(1);
+/* Runs a statement without results (BEGIN, SAVEPOINT ...). Returns ST_OK or ST_DB. */
+int ledger_exec(ledger *l, const char *sql);
+/* Binds v's decimal text to parameter idx; reads a decimal text column into v. ST_OK, ST_NOMEM, ST_DB. */
+int ledger_bind_mpz(sqlite3_stmt *st, int idx, const mpz_t v);
+int ledger_column_mpz(sqlite3_stmt *st, int col, mpz_t v);
+/* Steps a write statement to completion and resets it. ST_OK or ST_DB. */
+int ledger_step_done(sqlite3_stmt *st);
+/* Steps an INSERT ... RETURNING id to completion and resets it. ST_OK with *id, or ST_DB. */
+int ledger_step_returning_id(sqlite3_stmt *st, uint64_t *id);
+/* Reads up to limit ids (the first column) and resets; one more row sets *more. ST_OK or ST_DB. */
+int ledger_read_ids(sqlite3_stmt *st, unsigned limit, uint64_t *ids, unsigned *n, bool *more);
+#endif

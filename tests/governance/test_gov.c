@@ -1,0 +1,654 @@
+/* SPDX-License-Identifier: MIT */
+/* test_gov.c: governance phase 1 driven through the engine with the manual clock, on a small genesis
+ * whose numbers are hand-computed: three stakers in one pool (power 1000, 2000, 3000; total 6000),
+ * tracks with short periods. Every path of a proposal end to end (executed spend and parameter
+ * change, defeated by quorum, by approval, a tie, canceled with the burn, expired, a failing
+ * payload), the conviction table, a changed vote, stake moved after the snapshot, conviction locks
+ * against Withdraw, and refused or failed input. Every block is followed by ledger_audit. */
+#include <criterion/criterion.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "engine/engine.h"
+#include "engine/genesis.h"
+#include "governance/gov.h"
+#include "governance/gov_store.h"
+#include "ledger/amount.h"
+#include "ledger/hex.h"
+#include "ledger/sig.h"
+#include "ledger/stakes.h"
+
+#define G_TIME 1000000u            /* genesis time, seconds */
+#define USERS 6                    /* dev accounts 0..5, 1,000,000 base units each */
+#define DELAY 10u                  /* votingDelaySecs of every track */
+#define PERIOD 100u                /* votingPeriodSecs */
+#define ENACT 10u                  /* enactmentDelaySecs */
+#define GRACE 500u                 /* executionGraceSecs */
+#define LOCK 1000u                 /* lockPeriodSecs */
+
+static char dir[64], db_path[128];
+static eng *e;
+static char *genesis;
+static unsigned queued[USERS];     /* transactions queued per signer since the last block */
+
+struct outcome {
+    int calls;
+    int status;
+    bool success;
+    uint64_t height;
+    char error[256];
+    char *events;                  /* receipt events (JSON array text), owned */
+};
+
+static void on_done(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r)
+{
+    struct outcome *o = cookie;
+    (void)errmsg;
+    o->calls++;
+    o->status = status;
+    cJSON_Delete(errdata);
+    free(o->events);
+    o->events = NULL;
+    if (r) {
+        o->success = r->success;
+        o->height = r->height;
+        snprintf(o->error, sizeof o->error, "%s", r->error ? r->error : "");
+        o->events = strdup(r->events ? r->events : "[]");
+    }
+}
+
+static void dev_address(uint8_t addr[20], unsigned i)
+{
+    uint8_t key[32];
+    eng_dev_key(key, i);
+    cr_assert_eq(ledger_sig_address(addr, key), ST_OK, "dev address %u", i);
+}
+
+static const char *dev_text(unsigned i)
+{
+    static char text[USERS][LEDGER_ADDR_STRLEN];
+    uint8_t addr[20];
+    dev_address(addr, i);
+    ledger_addr_format(text[i], addr);
+    return text[i];
+}
+
+static char *make_genesis(void);
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/conclave-gov-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir), "temp dir");
+    snprintf(db_path, sizeof db_path, "%s/conclave.db", dir);
+    genesis = make_genesis();
+    char err[256] = "";
+    eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
+    cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "open engine: %s", err);
+    memset(queued, 0, sizeof queued);
+}
+
+static void teardown(void)
+{
+    eng_close(e);
+    free(genesis);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0, "cleanup");
+}
+
+TestSuite(governance_gov, .init = setup, .fini = teardown);
+
+/* ---- driving the engine ---- */
+
+static char last_err[256];
+
+static uint64_t nonce_of(unsigned who)
+{
+    uint8_t addr[20];
+    uint64_t n;
+    dev_address(addr, who);
+    cr_assert_eq(ledger_nonce_get(eng_ledger(e), addr, &n), ST_OK, "nonce");
+    return n;
+}
+
+/* Signs a transaction of type from dev account who with the message given as JSON (the nonce is
+ * added) and submits it. Returns eng_submit's status; its error text is left in last_err. */
+PRINTF_LIKE(4, 5)
+static int submit(unsigned who, const char *type, struct outcome *o, const char *fmt, ...)
+{
+    char text[1024], nonce[24];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    cJSON *msg = cJSON_Parse(text);
+    cr_assert_not_null(msg, "message JSON: %s", text);
+    snprintf(nonce, sizeof nonce, "%llu", (unsigned long long)(nonce_of(who) + queued[who]));
+    cJSON_AddStringToObject(msg, "nonce", nonce);
+    uint8_t key[32];
+    eng_dev_key(key, who);
+    ledger_tx tx;
+    char err[256] = "";
+    cr_assert_eq(ledger_tx_build_signed(&tx, err, sizeof err, type, msg, key, eng_chain_id(e)), ST_OK,
+                 "sign %s: %s", type, err);
+    cJSON_Delete(msg);
+    last_err[0] = 0;
+    int rc = eng_submit(e, last_err, sizeof last_err, &tx, on_done, o);
+    ledger_tx_clear(&tx);
+    if (rc == ST_OK)
+        queued[who]++;
+    return rc;
+}
+
+PRINTF_LIKE(4, 5)
+static void queue(unsigned who, const char *type, struct outcome *o, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    cr_assert_eq(submit(who, type, o, "%s", text), ST_OK, "%s queued: %s", type, last_err);
+}
+
+static void expect_audit_ok(void)
+{
+    ledger_audit_report r;
+    cr_assert_eq(ledger_audit(eng_ledger(e), &r), ST_OK, "audit runs");
+    for (unsigned i = 0; i < r.n_checks; i++)
+        cr_assert(r.checks[i].ok, "audit check %s: %s", r.checks[i].name, r.checks[i].detail);
+    cr_assert(r.ok, "audit ok");
+}
+
+/* Applies everything queued as one block, then audits the ledger. */
+static void block(void)
+{
+    cr_assert_eq(eng_flush(e), ST_OK, "flush");
+    memset(queued, 0, sizeof queued);
+    expect_audit_ok();
+}
+
+static uint64_t head_height(void)
+{
+    ledger_block b;
+    cr_assert_eq(ledger_block_head(eng_ledger(e), &b), ST_OK, "head");
+    return b.height;
+}
+
+/* Whether the last advance made a block: eng_advance_time does the work the new time makes due. */
+static bool advance_made_block;
+
+static void advance(uint64_t secs)
+{
+    uint64_t now, before = head_height();
+    cr_assert_eq(eng_advance_time(e, secs, &now), ST_OK, "advance the clock");
+    advance_made_block = head_height() > before;
+}
+
+static void expect_ok(struct outcome *o, const char *what)
+{
+    cr_assert_eq(o->calls, 1, "%s answered once", what);
+    cr_assert(o->status == ST_OK && o->success, "%s succeeded: %s", what, o->error);
+}
+
+static void expect_failed(struct outcome *o, const char *reason, const char *what)
+{
+    cr_assert_eq(o->calls, 1, "%s answered once", what);
+    cr_assert_eq(o->status, ST_OK, "%s included in a block", what);
+    cr_assert(!o->success, "%s failed", what);
+    cr_assert(strstr(o->error, reason) != NULL, "%s: reason \"%s\" in \"%s\"", what, reason, o->error);
+    cr_assert_str_eq(o->events, "[]", "%s: a failed receipt has no events", what);
+}
+
+/* ---- reading the state ---- */
+
+static void expect_mpz(const mpz_t v, const char *expected, const char *what)
+{
+    char *text = mpz_get_str(NULL, 10, v);
+    cr_assert_str_eq(text, expected, "%s: %s, expected %s", what, text, expected);
+    free(text);
+}
+
+static void expect_balance(ledger_account a, const char *expected, const char *what)
+{
+    mpz_t v;
+    mpz_init(v);
+    cr_assert_eq(ledger_balance(eng_ledger(e), &a, v), ST_OK, "balance");
+    expect_mpz(v, expected, what);
+    mpz_clear(v);
+}
+
+static void expect_user(int kind, unsigned who, const char *expected)
+{
+    uint8_t addr[20];
+    dev_address(addr, who);
+    char what[64];
+    snprintf(what, sizeof what, "%s balance of dev %u", kind == LEDGER_FREE ? "free" : "claimable", who);
+    expect_balance(ledger_user_account(kind, addr), expected, what);
+}
+
+
+/* Hex of a payload JSON text for the Propose `bytes` member. */
+static const char *hex_of(const char *text)
+{
+    static char buf[2][1024];
+    static int which;
+    char *out = buf[which ^= 1];
+    size_t n = strlen(text);
+    cr_assert(2 + 2 * n < sizeof buf[0], "payload fits");
+    ledger_hex_encode(out, (const uint8_t *)text, n);
+    if (n == 0)
+        strcpy(out, "0x");
+    return out;
+}
+
+static char *make_genesis(void)
+{
+    char accounts[1024] = "";
+    size_t off = 0;
+    for (unsigned i = 0; i < USERS; i++)
+        off += (size_t)snprintf(accounts + off, sizeof accounts - off, "%s{\"address\":\"%s\",\"balance\":\"1000000\"}",
+                                i ? "," : "", dev_text(i));
+    char *text = malloc(4096);
+    cr_assert_not_null(text, "genesis buffer");
+#define TRACK(name, dep, thr, q, appr, cap, pl)                                                                      \
+    "{\"name\":\"" name "\",\"deposit\":\"" dep "\",\"threshold\":\"" thr "\",\"votingDelaySecs\":10,"                \
+    "\"votingPeriodSecs\":100,\"enactmentDelaySecs\":10,\"quorumPpm\":" q ",\"approvalPpm\":" appr ",\"spendCap\":\"" \
+    cap "\",\"payloads\":" pl "}"
+    snprintf(text, 4096,
+             "{\"chainId\":4242,\"time\":%u,\"treasury\":\"1000000000\",\"accounts\":[%s],"
+             "\"staking\":{\"minContribution\":\"10\",\"minWithdrawal\":\"5\",\"unbondingSecs\":50},"
+             "\"governance\":{\"lockPeriodSecs\":%u,\"executionGraceSecs\":%u,\"cancelBurnPpm\":100000,\"tracks\":["
+             TRACK("root", "1000", "100", "200000", "500000", "0", "[\"text\",\"param\",\"spend\",\"enclave\"]") ","
+             TRACK("treasury", "100", "100", "200000", "500000", "5000", "[\"text\",\"spend\"]") ","
+             TRACK("big", "5000000", "1", "200000", "500000", "0", "[\"text\"]") "]}}",
+             G_TIME, accounts, LOCK, GRACE);
+#undef TRACK
+    return text;
+}
+
+/* Pool 1 by dev 0; devs 0, 1, 2 stake 1000, 2000, 3000 (one share per unit). */
+static void stake_all(void)
+{
+    struct outcome o[4] = { 0 };
+    queue(0, "PoolCreate", &o[0], "{\"commissionPpm\":\"0\",\"capacity\":\"1000000000\"}");
+    block();
+    expect_ok(&o[0], "PoolCreate");
+    queue(0, "Contribute", &o[1], "{\"pool\":\"1\",\"amount\":\"1000\"}");
+    queue(1, "Contribute", &o[2], "{\"pool\":\"1\",\"amount\":\"2000\"}");
+    queue(2, "Contribute", &o[3], "{\"pool\":\"1\",\"amount\":\"3000\"}");
+    block();
+    for (int i = 0; i < 4; i++) {
+        expect_ok(&o[i], "staking set-up");
+        free(o[i].events);
+    }
+}
+
+/* Proposes from who on track with payload text; returns the proposal id (from the event). */
+static uint64_t propose(unsigned who, const char *track, const char *payload)
+{
+    struct outcome o = { 0 };
+    queue(who, "Propose", &o, "{\"track\":\"%s\",\"title\":\"t\",\"body\":\"b\",\"payload\":\"%s\"}", track, hex_of(payload));
+    block();
+    expect_ok(&o, "Propose");
+    cJSON *ev = cJSON_Parse(o.events);
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(ev, cJSON_GetArraySize(ev) - 1), "proposal");
+    cr_assert(cJSON_IsNumber(id), "ProposalCreated event in %s", o.events);
+    uint64_t n = (uint64_t)id->valuedouble;
+    cJSON_Delete(ev);
+    free(o.events);
+    return n;
+}
+
+static void vote(unsigned who, uint64_t id, unsigned support, unsigned conviction)
+{
+    struct outcome o = { 0 };
+    queue(who, "Vote", &o, "{\"proposal\":\"%llu\",\"support\":\"%u\",\"conviction\":\"%u\"}", (unsigned long long)id,
+          support, conviction);
+    block();
+    expect_ok(&o, "Vote");
+    free(o.events);
+}
+
+/* A signed tx in a block of its own that must fail with reason. */
+PRINTF_LIKE(4, 5)
+static void expect_tx_fails(unsigned who, const char *type, const char *reason, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    struct outcome o = { 0 };
+    queue(who, type, &o, "%s", text);
+    block();
+    expect_failed(&o, reason, type);
+    free(o.events);
+}
+
+static void execute(unsigned who, uint64_t id)
+{
+    struct outcome o = { 0 };
+    queue(who, "ProposalExecute", &o, "{\"proposal\":\"%llu\"}", (unsigned long long)id);
+    block();
+    expect_ok(&o, "ProposalExecute");
+    free(o.events);
+}
+
+/* The stored proposal (fresh store handle on the engine's ledger). */
+static void read_proposal(uint64_t id, gov_proposal *p)
+{
+    gov_store *s;
+    cr_assert_eq(gov_store_new(&s, eng_ledger(e)), ST_OK, "store");
+    gov_proposal_init(p);
+    cr_assert_eq(gov_proposal_get(s, id, p), ST_OK, "proposal %llu", (unsigned long long)id);
+    gov_store_free(s);
+}
+
+static void expect_state(uint64_t id, gov_state st)
+{
+    gov_proposal p;
+    read_proposal(id, &p);
+    cr_assert_eq(p.state, st, "proposal %llu is %s, expected %s", (unsigned long long)id, gov_state_name(p.state),
+                 gov_state_name(st));
+    gov_proposal_clear(&p);
+}
+
+static void expect_treasury(const char *v)
+{
+    expect_balance(ledger_system_account(LEDGER_TREASURY), v, "treasury");
+}
+
+static void expect_escrow(unsigned who, const char *v)
+{
+    uint8_t addr[20];
+    dev_address(addr, who);
+    expect_balance(ledger_user_account(LEDGER_ESCROW, addr), v, "escrow");
+}
+
+/* ---- the paths of a proposal ---- */
+
+Test(governance_gov, spend_executes_exactly_once)
+{
+    stake_all();
+    char payload[256];
+    snprintf(payload, sizeof payload, "{\"kind\":\"spend\",\"to\":\"%s\",\"amount\":\"500\"}", dev_text(5));
+    uint64_t id = propose(0, "treasury", payload);
+    expect_escrow(0, "100");
+    expect_user(LEDGER_FREE, 0, "998900");
+    gov_proposal p;
+    read_proposal(id, &p);
+    expect_mpz(p.total_power, "6000", "total power at the snapshot");
+    cr_assert_eq(p.vote_end, p.vote_start + PERIOD, "voting period");
+    gov_proposal_clear(&p);
+    expect_tx_fails(1, "Vote", "is Pending", "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"0\"}",
+                    (unsigned long long)id);
+    advance(DELAY);
+    expect_state(id, GOV_ACTIVE);
+    vote(2, id, 1, 1);
+    expect_tx_fails(3, "ProposalExecute", "is Active", "{\"proposal\":\"%llu\"}", (unsigned long long)id);
+    advance(PERIOD);
+    expect_state(id, GOV_QUEUED);
+    expect_tx_fails(3, "ProposalExecute", "from", "{\"proposal\":\"%llu\"}", (unsigned long long)id);
+    advance(ENACT);
+    execute(3, id);
+    expect_state(id, GOV_EXECUTED);
+    expect_user(LEDGER_FREE, 5, "1000500");
+    expect_treasury("999999500");
+    expect_escrow(0, "0");
+    expect_user(LEDGER_FREE, 0, "999000");
+    expect_tx_fails(3, "ProposalExecute", "is Executed", "{\"proposal\":\"%llu\"}", (unsigned long long)id);
+    expect_user(LEDGER_FREE, 5, "1000500");
+    expect_treasury("999999500");
+    /* the whole life of the proposal replays to the same chain */
+    eng_close(e);
+    e = NULL;
+    eng_replay_report r;
+    char err[256] = "";
+    cr_assert_eq(eng_replay(&r, err, sizeof err, db_path, ":memory:"), ST_OK, "replay: %s", err);
+    cr_assert(r.ok, "replay matches: %s", r.detail);
+}
+
+Test(governance_gov, param_change_is_in_force_at_once_and_after_restart)
+{
+    stake_all();
+    struct outcome o = { 0 };
+    cr_assert_eq(submit(3, "Contribute", &o, "{\"pool\":\"1\",\"amount\":\"500\"}"), ST_OK, "500 passes the minimum of 10");
+    block();
+    expect_ok(&o, "Contribute 500");
+    free(o.events);
+    uint64_t id = propose(0, "root", "{\"kind\":\"param\",\"name\":\"staking.minContribution\",\"value\":\"1000\"}");
+    advance(DELAY);
+    vote(2, id, 1, 0);
+    vote(1, id, 1, 0);
+    advance(PERIOD + ENACT);
+    execute(4, id);
+    struct outcome o2 = { 0 };
+    cr_assert_eq(submit(3, "Contribute", &o2, "{\"pool\":\"1\",\"amount\":\"500\"}"), ST_INVALID, "refused now");
+    cr_assert(strstr(last_err, "minimum contribution of 1000"), "reason: %s", last_err);
+    /* a restart reads the stored parameter over the genesis */
+    eng_close(e);
+    char err[256] = "";
+    eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
+    cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "reopen: %s", err);
+    cr_assert_eq(submit(3, "Contribute", &o2, "{\"pool\":\"1\",\"amount\":\"500\"}"), ST_INVALID, "refused after restart");
+}
+
+Test(governance_gov, defeated_by_quorum_returns_the_deposit)
+{
+    stake_all();
+    uint64_t id = propose(0, "treasury", "");
+    advance(DELAY);
+    vote(0, id, 1, 6);             /* 1000 of 6000 < 20%, however strong the conviction */
+    advance(PERIOD);
+    gov_proposal p;
+    read_proposal(id, &p);
+    cr_assert_eq(p.state, GOV_DEFEATED, "defeated");
+    cr_assert_str_eq(p.reason, "quorum not reached", "reason");
+    gov_proposal_clear(&p);
+    expect_escrow(0, "0");
+    expect_user(LEDGER_FREE, 0, "999000");
+}
+
+Test(governance_gov, defeated_by_approval)
+{
+    stake_all();
+    uint64_t id = propose(0, "treasury", "");
+    advance(DELAY);
+    vote(0, id, 1, 1);             /* for 1000 */
+    vote(1, id, 0, 1);             /* against 2000 */
+    advance(PERIOD);
+    gov_proposal p;
+    read_proposal(id, &p);
+    cr_assert_eq(p.state, GOV_DEFEATED, "defeated");
+    cr_assert_str_eq(p.reason, "approval not reached", "reason");
+    gov_proposal_clear(&p);
+}
+
+Test(governance_gov, a_tie_fails)
+{
+    stake_all();
+    uint64_t id = propose(0, "treasury", "");
+    advance(DELAY);
+    vote(0, id, 1, 2);             /* for 1000 * 2 = 2000 */
+    vote(1, id, 0, 1);             /* against 2000 * 1 = 2000 */
+    advance(PERIOD);
+    expect_state(id, GOV_DEFEATED);
+}
+
+Test(governance_gov, cancel_while_pending_burns_part_of_the_deposit)
+{
+    stake_all();
+    uint64_t id = propose(0, "treasury", "");
+    expect_tx_fails(1, "ProposalCancel", "only the proposer", "{\"proposal\":\"%llu\"}", (unsigned long long)id);
+    struct outcome o = { 0 };
+    queue(0, "ProposalCancel", &o, "{\"proposal\":\"%llu\"}", (unsigned long long)id);
+    block();
+    expect_ok(&o, "cancel");
+    cr_assert(strstr(o.events, "\"burned\":\"10\"") && strstr(o.events, "\"returned\":\"90\""), "events %s", o.events);
+    free(o.events);
+    expect_state(id, GOV_CANCELED);
+    expect_escrow(0, "0");
+    expect_user(LEDGER_FREE, 0, "998990");
+    advance(DELAY);
+    expect_state(id, GOV_CANCELED);
+    expect_tx_fails(0, "ProposalCancel", "only a Pending", "{\"proposal\":\"%llu\"}", (unsigned long long)id);
+}
+
+Test(governance_gov, a_queued_proposal_expires_after_the_grace)
+{
+    stake_all();
+    uint64_t id = propose(0, "treasury", "");
+    advance(DELAY);
+    vote(2, id, 1, 0);
+    advance(PERIOD + ENACT + GRACE);
+    expect_state(id, GOV_EXPIRED);
+    expect_escrow(0, "0");
+    expect_tx_fails(3, "ProposalExecute", "is Expired", "{\"proposal\":\"%llu\"}", (unsigned long long)id);
+}
+
+Test(governance_gov, a_failing_payload_leaves_the_proposal_failed_and_nothing_applied)
+{
+    stake_all();
+    /* root has no cap: more than the treasury holds */
+    char payload[256];
+    snprintf(payload, sizeof payload, "{\"kind\":\"spend\",\"to\":\"%s\",\"amount\":\"2000000000\"}", dev_text(5));
+    uint64_t id = propose(0, "root", payload);
+    advance(DELAY);
+    vote(2, id, 1, 0);
+    vote(1, id, 1, 0);
+    advance(PERIOD + ENACT);
+    execute(4, id);
+    gov_proposal p;
+    read_proposal(id, &p);
+    cr_assert_eq(p.state, GOV_FAILED, "failed");
+    cr_assert(p.reason && strstr(p.reason, "treasury holds less"), "reason %s", p.reason);
+    gov_proposal_clear(&p);
+    expect_treasury("1000000000");
+    expect_user(LEDGER_FREE, 5, "1000000");
+    expect_escrow(0, "0");
+}
+
+/* ---- votes ---- */
+
+Test(governance_gov, conviction_table)
+{
+    static const char *const expected[] = { "123", "1234", "2468", "3702", "4936", "6170", "7404" };
+    static const unsigned periods[] = { 0, 1, 2, 4, 8, 16, 32 };
+    mpz_t power, w;
+    mpz_init_set_ui(power, 1234);
+    mpz_init(w);
+    for (unsigned c = 0; c <= 6; c++) {
+        gov_weight(w, power, c);
+        expect_mpz(w, expected[c], "weight");
+        cr_assert_eq(gov_lock_periods(c), periods[c], "lock periods of conviction %u", c);
+    }
+    mpz_clears(power, w, NULL);
+}
+
+Test(governance_gov, a_changed_vote_corrects_the_tally)
+{
+    stake_all();
+    uint64_t id = propose(0, "treasury", "");
+    advance(DELAY);
+    vote(1, id, 1, 3);             /* for 6000 */
+    vote(2, id, 2, 0);             /* abstain 300 */
+    vote(1, id, 0, 0);             /* now against 200 */
+    gov_proposal p;
+    read_proposal(id, &p);
+    expect_mpz(p.for_weight, "0", "for");
+    expect_mpz(p.against_weight, "200", "against");
+    expect_mpz(p.abstain_weight, "300", "abstain");
+    expect_mpz(p.turnout, "5000", "turnout counts each voter once");
+    gov_proposal_clear(&p);
+}
+
+Test(governance_gov, stake_moved_after_the_snapshot_does_not_count)
+{
+    stake_all();
+    uint64_t id = propose(0, "treasury", "");
+    struct outcome o = { 0 };
+    queue(3, "Contribute", &o, "{\"pool\":\"1\",\"amount\":\"5000\"}");
+    block();
+    expect_ok(&o, "late stake");
+    free(o.events);
+    advance(DELAY);
+    expect_tx_fails(3, "Vote", "no voting power", "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"1\"}",
+                    (unsigned long long)id);
+}
+
+Test(governance_gov, locked_stake_cannot_be_withdrawn_until_the_lock_ends)
+{
+    stake_all();
+    uint64_t id = propose(0, "treasury", "");
+    advance(DELAY);
+    vote(1, id, 1, 2);             /* locks 2000 until vote_end + 2 * LOCK */
+    gov_proposal p;
+    read_proposal(id, &p);
+    uint64_t until = p.vote_end + 2 * LOCK;
+    gov_proposal_clear(&p);
+    char reason[64];
+    snprintf(reason, sizeof reason, "locked by governance until %llu", (unsigned long long)until);
+    expect_tx_fails(1, "Withdraw", reason, "{\"pool\":\"1\",\"shares\":\"10\"}");
+    /* dev 2 voted with no conviction: free to leave */
+    vote(2, id, 1, 0);
+    struct outcome o = { 0 };
+    queue(2, "Withdraw", &o, "{\"pool\":\"1\",\"shares\":\"100\"}");
+    block();
+    expect_ok(&o, "unlocked withdraw");
+    free(o.events);
+    o = (struct outcome){ 0 };
+    /* one second before the lock ends it still binds */
+    uint64_t now = eng_now(e);
+    advance(until - 1 - now);
+    expect_tx_fails(1, "Withdraw", reason, "{\"pool\":\"1\",\"shares\":\"2000\"}");
+    now = eng_now(e);
+    advance(until - now);
+    queue(1, "Withdraw", &o, "{\"pool\":\"1\",\"shares\":\"2000\"}");
+    block();
+    expect_ok(&o, "withdraw after the lock");
+    free(o.events);
+}
+
+/* ---- bad input ---- */
+
+Test(governance_gov, bad_input_is_refused_or_fails_with_a_clear_reason)
+{
+    stake_all();
+    struct outcome o = { 0 };
+    char payload[256];
+    snprintf(payload, sizeof payload, "{\"kind\":\"spend\",\"to\":\"%s\",\"amount\":\"5001\"}", dev_text(5));
+    static const struct { const char *track, *payload, *error; } refused[] = {
+        { "treasury", "{\"kind\":", "not a JSON object" },
+        { "treasury", "{\"kind\":\"nuke\"}", "payload.kind" },
+        { "treasury", "{\"kind\":\"param\",\"name\":\"rewards.feePpm\",\"value\":1}", "does not take param" },
+        { "root", "{\"kind\":\"param\",\"name\":\"staking.maxWorkersPerPool\",\"value\":1}", "not a governed parameter" },
+        { "root", "{\"kind\":\"param\",\"name\":\"rewards.feePpm\",\"value\":2000000}", "between 0 and 1000000" },
+        { "nowhere", "", "no such track" },
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        cr_assert_eq(submit(0, "Propose", &o, "{\"track\":\"%s\",\"title\":\"t\",\"body\":\"\",\"payload\":\"%s\"}",
+                            refused[i].track, hex_of(refused[i].payload)), ST_INVALID, "refused: %s", refused[i].payload);
+        cr_assert(strstr(last_err, refused[i].error), "'%s' mentions '%s'", last_err, refused[i].error);
+    }
+    cr_assert_eq(submit(0, "Propose", &o, "{\"track\":\"treasury\",\"title\":\"t\",\"body\":\"\",\"payload\":\"%s\"}",
+                        hex_of(payload)), ST_INVALID, "spend above the cap");
+    cr_assert(strstr(last_err, "spend cap of 5000"), "%s", last_err);
+    cr_assert_eq(submit(1, "Vote", &o, "{\"proposal\":\"1\",\"support\":\"3\",\"conviction\":\"0\"}"), ST_INVALID, "support 3");
+    cr_assert(strstr(last_err, "message.support"), "%s", last_err);
+    cr_assert_eq(submit(1, "Vote", &o, "{\"proposal\":\"1\",\"support\":\"1\",\"conviction\":\"7\"}"), ST_INVALID, "conviction 7");
+    cr_assert(strstr(last_err, "message.conviction"), "%s", last_err);
+    expect_tx_fails(1, "Vote", "no proposal 9", "{\"proposal\":\"9\",\"support\":\"1\",\"conviction\":\"0\"}");
+    expect_tx_fails(4, "Propose", "below the treasury track's threshold of 100",
+                    "{\"track\":\"treasury\",\"title\":\"t\",\"body\":\"\",\"payload\":\"0x\"}");
+    expect_tx_fails(0, "Propose", "insufficient free balance for the big track's deposit of 5000000",
+                    "{\"track\":\"big\",\"title\":\"t\",\"body\":\"\",\"payload\":\"0x\"}");
+    expect_user(LEDGER_FREE, 0, "999000");
+    expect_escrow(0, "0");
+    uint64_t id = propose(0, "treasury", "");
+    advance(DELAY + PERIOD);
+    expect_tx_fails(1, "Vote", "is Defeated", "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"0\"}",
+                    (unsigned long long)id);
+}
