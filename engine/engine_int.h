@@ -138,6 +138,12 @@ bool eng_gov_due(eng *e, uint64_t now);
 int eng_gov_tick(eng_apply *a);
 int eng_gov_check_withdraw(eng_apply *a, const uint8_t staker[20], const mpz_t leaving);
 int eng_gov_load_params(eng *e);
+/* Delegation (engine/governance.c): the signed Delegate and Undelegate, and the staking hook that
+ * keeps a delegate's delegated shares in step when a delegator's shares in pool change by delta. */
+int eng_check_delegate(eng *e, const ledger_tx *tx, char *err, size_t errlen);
+int eng_apply_delegate(eng_apply *a);
+int eng_apply_undelegate(eng_apply *a);
+int eng_gov_shares_changed(eng_apply *a, uint64_t pool, const uint8_t staker[20], const mpz_t delta);
 
 /* Queues an item (system or signed). Returns ST_OK or ST_LIMIT (the queue is full). */
 int eng_enqueue(eng *e, eng_item *it);

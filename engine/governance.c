@@ -1,20 +1,26 @@
 /* SPDX-License-Identifier: MIT */
-/* governance.c: the rules of governance, phase 1 (see governance/gov.h and DESIGN "Governance"):
+/* governance.c: the rules of governance (see governance/gov.h and DESIGN "Governance"):
  * Propose (deposit reserved free -> escrow, power checked at the snapshot = height - 1), Vote (power
- * at the snapshot times conviction, tallies kept incrementally, conviction locks), ProposalCancel
+ * at the snapshot times conviction, tallies kept incrementally, conviction locks), Delegate and
+ * Undelegate (a delegate's vote carries its delegators' power, each with its own conviction; a
+ * delegator's direct vote overrides that for the one proposal, in O(1)), ProposalCancel
  * (while Pending; part of the deposit burned), ProposalExecute (the payload once, under a nested
  * savepoint so a failing payload changes nothing but the state), and the Tick part that moves
  * proposals on by the clock (next_change <= now). Payloads are validated before queuing. */
 #include "engine/engine_int.h"
+#include "engine/governance.h"
 #include "engine/staking.h"
 
+#include <assert.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ledger/amount.h"
 #include "ledger/compute.h"
 #include "ledger/hex.h"
+#include "ledger/stakes.h"
 
 #define PPM 1000000u
 #define TICK_BATCH 64
@@ -33,57 +39,86 @@ static int fail(eng_apply *a, int status, const char *fmt, ...)
 
 /* ---- governed parameters ---- */
 
+/* Where a governed parameter lives in eng_genesis and how wide it is. */
+enum gparam_kind { GP_U32, GP_U64, GP_MPZ };
+
 static const struct gparam {
     const char *name;
     const char *min, *max;              /* inclusive bounds, decimal */
+    enum gparam_kind kind;
+    size_t offset;                      /* of the field in eng_genesis */
 } gparams[] = {
-    { "compute.maxScore", "1", "4294967295" },
-    { "rewards.budgetPerEpoch", "0", "1000000000000000000000000000" },
-    { "rewards.feePpm", "0", "1000000" },
-    { "rewards.slashPpm", "0", "1000000" },
-    { "rewards.treasuryPpm", "0", "1000000" },
-    { "rewards.uptimeThresholdPpm", "0", "1000000" },
-    { "staking.commissionNoticeSecs", "0", "31536000" },
-    { "staking.minContribution", "1", "1000000000000000000000000" },
-    { "staking.minWithdrawal", "0", "1000000000000000000000000" },
-    { "staking.unbondingSecs", "0", "31536000" },
-    { "staking.withdrawGraceSecs", "0", "31536000" },
+    { "compute.maxScore", "1", "4294967295", GP_U64, offsetof(eng_genesis, compute.max_score) },
+    { "rewards.budgetPerEpoch", "0", "1000000000000000000000000000", GP_MPZ, offsetof(eng_genesis, rewards.budget_per_epoch) },
+    { "rewards.feePpm", "0", "1000000", GP_U32, offsetof(eng_genesis, rewards.fee_ppm) },
+    { "rewards.slashPpm", "0", "1000000", GP_U32, offsetof(eng_genesis, rewards.slash_ppm) },
+    { "rewards.treasuryPpm", "0", "1000000", GP_U32, offsetof(eng_genesis, rewards.treasury_ppm) },
+    { "rewards.uptimeThresholdPpm", "0", "1000000", GP_U32, offsetof(eng_genesis, rewards.uptime_threshold_ppm) },
+    { "staking.commissionNoticeSecs", "0", "31536000", GP_U64, offsetof(eng_genesis, staking.commission_notice) },
+    { "staking.minContribution", "1", "1000000000000000000000000", GP_MPZ, offsetof(eng_genesis, staking.min_contribution) },
+    { "staking.minWithdrawal", "0", "1000000000000000000000000", GP_MPZ, offsetof(eng_genesis, staking.min_withdrawal) },
+    { "staking.unbondingSecs", "0", "31536000", GP_U64, offsetof(eng_genesis, staking.unbonding_period) },
+    { "staking.withdrawGraceSecs", "0", "31536000", GP_U64, offsetof(eng_genesis, staking.withdraw_grace) },
 };
+
+#define N_GPARAMS (sizeof gparams / sizeof gparams[0])
 
 static const struct gparam *gparam_find(const char *name)
 {
-    for (size_t i = 0; i < sizeof gparams / sizeof gparams[0]; i++)
+    for (size_t i = 0; i < N_GPARAMS; i++)
         if (strcmp(gparams[i].name, name) == 0)
             return &gparams[i];
     return NULL;
 }
 
-/* Writes a validated value into the in-memory parameters. */
-static void gparam_set(eng_genesis *g, const char *name, const mpz_t v)
+/* Writes a value, validated against the bounds (which fit the field), into the parameters. */
+static void gparam_set(eng_genesis *g, const struct gparam *gp, const mpz_t v)
 {
-    uint64_t n = mpz_fits_ulong_p(v) ? mpz_get_ui(v) : 0;
-    if (strcmp(name, "compute.maxScore") == 0)
-        g->compute.max_score = n;
-    else if (strcmp(name, "rewards.budgetPerEpoch") == 0)
-        mpz_set(g->rewards.budget_per_epoch, v);
-    else if (strcmp(name, "rewards.feePpm") == 0)
-        g->rewards.fee_ppm = (uint32_t)n;
-    else if (strcmp(name, "rewards.slashPpm") == 0)
-        g->rewards.slash_ppm = (uint32_t)n;
-    else if (strcmp(name, "rewards.treasuryPpm") == 0)
-        g->rewards.treasury_ppm = (uint32_t)n;
-    else if (strcmp(name, "rewards.uptimeThresholdPpm") == 0)
-        g->rewards.uptime_threshold_ppm = (uint32_t)n;
-    else if (strcmp(name, "staking.commissionNoticeSecs") == 0)
-        g->staking.commission_notice = n;
-    else if (strcmp(name, "staking.minContribution") == 0)
-        mpz_set(g->staking.min_contribution, v);
-    else if (strcmp(name, "staking.minWithdrawal") == 0)
-        mpz_set(g->staking.min_withdrawal, v);
-    else if (strcmp(name, "staking.unbondingSecs") == 0)
-        g->staking.unbonding_period = n;
-    else if (strcmp(name, "staking.withdrawGraceSecs") == 0)
-        g->staking.withdraw_grace = n;
+    char *field = (char *)g + gp->offset;
+    if (gp->kind == GP_MPZ)
+        mpz_set((mpz_ptr)(void *)field, v);
+    else if (gp->kind == GP_U64)
+        *(uint64_t *)(void *)field = mpz_get_ui(v);
+    else
+        *(uint32_t *)(void *)field = (uint32_t)mpz_get_ui(v);
+}
+
+/* Reads the value in force of a governed parameter. */
+static void gparam_get(const eng_genesis *g, const struct gparam *gp, mpz_t v)
+{
+    const char *field = (const char *)g + gp->offset;
+    if (gp->kind == GP_MPZ)
+        mpz_set(v, (mpz_srcptr)(const void *)field);
+    else if (gp->kind == GP_U64)
+        mpz_set_ui(v, *(const uint64_t *)(const void *)field);
+    else
+        mpz_set_ui(v, *(const uint32_t *)(const void *)field);
+}
+
+unsigned eng_gov_param_count(void)
+{
+    return N_GPARAMS;
+}
+
+int eng_gov_param_get(const eng *e, unsigned i, const char **name, const char **min, const char **max, mpz_t value)
+{
+    if (i >= N_GPARAMS)
+        return ST_INVALID;
+    *name = gparams[i].name;
+    *min = gparams[i].min;
+    *max = gparams[i].max;
+    gparam_get(&e->genesis, &gparams[i], value);
+    return ST_OK;
+}
+
+const gov_params *eng_gov_params(const eng *e)
+{
+    return &e->genesis.governance;
+}
+
+gov_store *eng_gov_store(eng *e)
+{
+    return e->gov;
 }
 
 /* Parses and bounds-checks a value for a governed parameter. ST_OK or ST_INVALID with err. */
@@ -123,9 +158,10 @@ static int load_param(void *ctx, const char *name, const char *value)
     eng *e = ctx;
     mpz_t v;
     mpz_init(v);
-    int rc = gparam_find(name) && ledger_amount_parse(v, value, strlen(value)) == ST_OK ? ST_OK : ST_DB;
+    const struct gparam *gp = gparam_find(name);
+    int rc = gp && ledger_amount_parse(v, value, strlen(value)) == ST_OK ? ST_OK : ST_DB;
     if (rc == ST_OK)
-        gparam_set(&e->genesis, name, v);
+        gparam_set(&e->genesis, gp, v);
     mpz_clear(v);
     return rc;
 }
@@ -325,6 +361,165 @@ static int set_reason(gov_proposal *p, const char *reason)
     return p->reason ? ST_OK : ST_NOMEM;
 }
 
+/* ---- voting power and delegation ---- */
+
+/* What a delegate's delegators hold, summed per conviction over pools at a height. */
+typedef struct delegated_sum {
+    eng *e;
+    uint64_t height;
+    mpz_t by_conviction[GOV_MAX_CONVICTION + 1];
+    mpz_t stake, shares, value;
+} delegated_sum;
+
+static int add_delegated(void *ctx, uint64_t pool, unsigned conviction, const mpz_t shares)
+{
+    delegated_sum *d = ctx;
+    int rc = ledger_pool_at(d->e->ledger, pool, d->height, d->stake, d->shares);
+    if (rc != ST_OK || mpz_sgn(d->shares) == 0 || conviction > GOV_MAX_CONVICTION)
+        return rc;
+    /* floor per pool, as a staker's own value: the sum is never below its delegators' own values */
+    mpz_mul(d->value, shares, d->stake);
+    mpz_fdiv_q(d->value, d->value, d->shares);
+    mpz_add(d->by_conviction[conviction], d->by_conviction[conviction], d->value);
+    return ST_OK;
+}
+
+int eng_gov_power_at(eng *e, const uint8_t address[20], uint64_t height, mpz_t own, mpz_t delegated, mpz_t delegated_weight)
+{
+    delegated_sum d = { .e = e, .height = height };
+    for (unsigned c = 0; c <= GOV_MAX_CONVICTION; c++)
+        mpz_init(d.by_conviction[c]);
+    mpz_inits(d.stake, d.shares, d.value, NULL);
+    mpz_set_ui(delegated, 0);
+    mpz_set_ui(delegated_weight, 0);
+    int rc = eng_staking_power_at(e, address, height, own);
+    if (rc == ST_OK)
+        rc = gov_delegated_each(e->gov, address, height, add_delegated, &d);
+    for (unsigned c = 0; c <= GOV_MAX_CONVICTION && rc == ST_OK; c++) {
+        /* the conviction is applied to each class's sum: an override takes off at most as much */
+        mpz_add(delegated, delegated, d.by_conviction[c]);
+        gov_weight(d.value, d.by_conviction[c], c);
+        mpz_add(delegated_weight, delegated_weight, d.value);
+    }
+    for (unsigned c = 0; c <= GOV_MAX_CONVICTION; c++)
+        mpz_clear(d.by_conviction[c]);
+    mpz_clears(d.stake, d.shares, d.value, NULL);
+    return rc;
+}
+
+/* Moves every share the delegator holds now into (add) or out of a delegate's delegated shares. */
+static int move_delegated(eng_apply *a, const gov_delegation *d, bool add)
+{
+    enum { MAX_POOLS = 4096 };
+    uint64_t *ids = malloc(MAX_POOLS * sizeof *ids);
+    unsigned n = 0;
+    if (!ids)
+        return ST_NOMEM;
+    ledger_stake st;
+    ledger_stake_init(&st);
+    int rc = ledger_stake_pools_of(a->e->ledger, d->delegator, ids, MAX_POOLS, &n);
+    for (unsigned i = 0; i < n && rc == ST_OK; i++) {
+        rc = ledger_stake_get(a->e->ledger, ids[i], d->delegator, &st);
+        if (rc == ST_OK && mpz_sgn(st.shares) > 0) {
+            if (!add)
+                mpz_neg(st.shares, st.shares);
+            rc = gov_delegated_add(a->e->gov, d->delegate, ids[i], d->conviction, st.shares, a->height);
+        }
+    }
+    ledger_stake_clear(&st);
+    free(ids);
+    return rc;
+}
+
+int eng_gov_shares_changed(eng_apply *a, uint64_t pool, const uint8_t staker[20], const mpz_t delta)
+{
+    gov_delegation d;
+    int rc = gov_delegation_get(a->e->gov, staker, &d);
+    if (rc == ST_NOTFOUND)
+        return ST_OK;
+    return rc == ST_OK ? gov_delegated_add(a->e->gov, d.delegate, pool, d.conviction, delta, a->height) : rc;
+}
+
+int eng_check_delegate(eng *e, const ledger_tx *tx, char *err, size_t errlen)
+{
+    (void)e;
+    uint8_t to[20];
+    uint64_t conviction;
+    if (ledger_tx_get_u64(tx, "conviction", &conviction) != ST_OK || conviction > GOV_MAX_CONVICTION) {
+        snprintf(err, errlen, "message.conviction: 0 to 6");
+        return ST_INVALID;
+    }
+    if (ledger_tx_get_address(tx, "to", to) != ST_OK || memcmp(to, tx->signer, 20) == 0) {
+        snprintf(err, errlen, "message.to: another address than the signer's");
+        return ST_INVALID;
+    }
+    return ST_OK;
+}
+
+int eng_apply_delegate(eng_apply *a)
+{
+    const ledger_tx *tx = &a->item->tx;
+    gov_delegation d = { .since = a->height }, have;
+    uint64_t conviction;
+    bool has = false;
+    int rc = ledger_tx_get_address(tx, "to", d.delegate);
+    if (rc == ST_OK)
+        rc = ledger_tx_get_u64(tx, "conviction", &conviction);
+    if (rc == ST_OK && (conviction > GOV_MAX_CONVICTION || memcmp(d.delegate, tx->signer, 20) == 0))
+        return fail(a, ST_INVALID, "conviction 0..6 and another address than the signer's");
+    if (rc != ST_OK)
+        return rc;
+    memcpy(d.delegator, tx->signer, 20);
+    d.conviction = (uint8_t)conviction;
+    char who[43];
+    if ((rc = gov_delegation_get(a->e->gov, tx->signer, &have)) != ST_NOTFOUND) {
+        ledger_addr_format(who, have.delegate);
+        return rc != ST_OK ? rc : fail(a, ST_CONFLICT, "already delegating to %s: Undelegate first", who);
+    }
+    if ((rc = gov_delegation_get(a->e->gov, d.delegate, &have)) != ST_NOTFOUND) {
+        ledger_addr_format(who, have.delegate);
+        return rc != ST_OK ? rc : fail(a, ST_CONFLICT, "the delegate delegates to %s itself: no delegation chains", who);
+    }
+    if ((rc = gov_has_delegators(a->e->gov, tx->signer, &has)) != ST_OK)
+        return rc;
+    if (has)
+        return fail(a, ST_CONFLICT, "others delegate to the signer: no delegation chains");
+    if ((rc = gov_delegation_put(a->e->gov, &d)) != ST_OK || (rc = move_delegated(a, &d, true)) != ST_OK)
+        return rc;
+    cJSON *ev = eng_event(a, "Delegated");
+    if (!ev || !eng_event_address(ev, "delegator", d.delegator) || !eng_event_address(ev, "to", d.delegate)
+        || !cJSON_AddNumberToObject(ev, "conviction", d.conviction))
+        return ST_NOMEM;
+    return ST_OK;
+}
+
+int eng_apply_undelegate(eng_apply *a)
+{
+    const ledger_tx *tx = &a->item->tx;
+    gov_delegation d;
+    int rc = gov_delegation_get(a->e->gov, tx->signer, &d);
+    if (rc == ST_NOTFOUND)
+        return fail(a, rc, "not delegating");
+    if (rc != ST_OK || (rc = move_delegated(a, &d, false)) != ST_OK
+        || (rc = gov_delegation_remove(a->e->gov, tx->signer, a->height)) != ST_OK)
+        return rc;
+    /* the conviction's lock runs from now: the stake stays as long as a vote of that conviction would */
+    uint64_t until = 0;
+    mpz_t power;
+    mpz_init(power);
+    if (d.conviction > 0 && (rc = eng_staking_power_at(a->e, tx->signer, a->height, power)) == ST_OK && mpz_sgn(power) > 0) {
+        until = a->time + (uint64_t)gov_lock_periods(d.conviction) * a->e->genesis.governance.lock_period;
+        rc = gov_lock_put(a->e->gov, tx->signer, 0, power, until);
+    }
+    cJSON *ev = rc == ST_OK ? eng_event(a, "Undelegated") : NULL;
+    if (rc == ST_OK && (!ev || !eng_event_address(ev, "delegator", d.delegator) || !eng_event_address(ev, "from", d.delegate)
+                        || (until && (!eng_event_amount(ev, "locked", power)
+                                      || !cJSON_AddNumberToObject(ev, "lockedUntil", (double)until)))))
+        rc = ST_NOMEM;
+    mpz_clear(power);
+    return rc;
+}
+
 /* ---- signed transactions ---- */
 
 int eng_apply_propose(eng_apply *a)
@@ -336,16 +531,17 @@ int eng_apply_propose(eng_apply *a)
     payload_init(&pl);
     gov_proposal p;
     gov_proposal_init(&p);
-    mpz_t power;
-    mpz_init(power);
+    mpz_t power, delegated, delegated_weight;
+    mpz_inits(power, delegated, delegated_weight, NULL);
     char t1[LEDGER_AMOUNT_STRLEN], t2[LEDGER_AMOUNT_STRLEN];
     /* parameters may have changed since the check */
     int rc = propose_parse(a->e, tx, &pl, &t, a->err, sizeof a->err);
     if (rc != ST_OK)
         goto out;
     p.snapshot = a->height - 1;
-    if ((rc = eng_staking_power_at(a->e, tx->signer, p.snapshot, power)) != ST_OK)
+    if ((rc = eng_gov_power_at(a->e, tx->signer, p.snapshot, power, delegated, delegated_weight)) != ST_OK)
         goto out;
+    mpz_add(power, power, delegated);
     if (mpz_cmp(power, t->threshold) < 0) {
         ledger_amount_format(t1, power);
         ledger_amount_format(t2, t->threshold);
@@ -393,7 +589,7 @@ int eng_apply_propose(eng_apply *a)
         || !cJSON_AddNumberToObject(ev, "expires", (double)p.expires))
         rc = ST_NOMEM;
 out:
-    mpz_clear(power);
+    mpz_clears(power, delegated, delegated_weight, NULL);
     gov_proposal_clear(&p);
     payload_clear(&pl);
     return rc;
@@ -402,6 +598,42 @@ out:
 static mpz_ptr tally_of(gov_proposal *p, unsigned support)
 {
     return support == 1 ? p->for_weight : support == 0 ? p->against_weight : p->abstain_weight;
+}
+
+/* A delegator's first direct vote on p: what its delegation at the snapshot gave its delegate comes
+ * off the delegate's vote (if it voted) and is remembered for the delegate's later votes. Out:
+ * *delegate set to the delegate's address (NULL when the voter delegated nothing then). */
+static int override_delegation(eng_apply *a, gov_proposal *p, const gov_vote *v, uint8_t delegate[20], bool *overrode)
+{
+    gov_delegation d;
+    *overrode = false;
+    int rc = gov_delegation_at(a->e->gov, v->voter, p->snapshot, &d);
+    if (rc == ST_NOTFOUND || (rc == ST_OK && mpz_sgn(v->power) == 0))
+        return ST_OK;
+    if (rc != ST_OK)
+        return rc;
+    memcpy(delegate, d.delegate, 20);
+    *overrode = true;
+    mpz_t weight;
+    mpz_init(weight);
+    gov_weight(weight, v->power, d.conviction);
+    gov_vote dv;
+    gov_vote_init(&dv);
+    rc = gov_override_add(a->e->gov, p->id, d.delegate, v->power, weight);
+    if (rc == ST_OK && (rc = gov_vote_get(a->e->gov, p->id, d.delegate, &dv)) == ST_OK) {
+        /* the delegate carried at least this much (floors are taken on sums): never negative */
+        mpz_sub(dv.delegated_power, dv.delegated_power, v->power);
+        mpz_sub(dv.delegated_weight, dv.delegated_weight, weight);
+        assert(mpz_sgn(dv.delegated_power) >= 0 && mpz_sgn(dv.delegated_weight) >= 0);
+        mpz_sub(tally_of(p, dv.support), tally_of(p, dv.support), weight);
+        mpz_sub(p->turnout, p->turnout, v->power);
+        rc = gov_vote_put(a->e->gov, &dv);
+    } else if (rc == ST_NOTFOUND) {
+        rc = ST_OK;
+    }
+    gov_vote_clear(&dv);
+    mpz_clear(weight);
+    return rc;
 }
 
 int eng_apply_vote(eng_apply *a)
@@ -413,6 +645,10 @@ int eng_apply_vote(eng_apply *a)
     gov_vote v, old;
     gov_vote_init(&v);
     gov_vote_init(&old);
+    mpz_t op, ow;
+    mpz_inits(op, ow, NULL);
+    uint8_t delegate[20];
+    bool overrode = false;
     int rc = ledger_tx_get_u64(tx, "proposal", &id);
     if (rc == ST_OK)
         rc = ledger_tx_get_u64(tx, "support", &support);
@@ -434,10 +670,14 @@ int eng_apply_vote(eng_apply *a)
     memcpy(v.voter, tx->signer, 20);
     v.support = (uint8_t)support;
     v.conviction = (uint8_t)conviction;
-    if ((rc = eng_staking_power_at(a->e, tx->signer, p.snapshot, v.power)) != ST_OK)
+    if ((rc = eng_gov_power_at(a->e, tx->signer, p.snapshot, v.power, v.delegated_power, v.delegated_weight)) != ST_OK
+        || (rc = gov_override_get(a->e->gov, id, tx->signer, op, ow)) != ST_OK)
         goto out;
-    if (mpz_sgn(v.power) == 0) {
-        rc = fail(a, ST_UNAUTHORIZED, "no voting power: nothing staked at the snapshot (height %llu)",
+    /* delegators who voted themselves are not carried */
+    mpz_sub(v.delegated_power, v.delegated_power, op);
+    mpz_sub(v.delegated_weight, v.delegated_weight, ow);
+    if (mpz_sgn(v.power) == 0 && mpz_sgn(v.delegated_power) == 0) {
+        rc = fail(a, ST_UNAUTHORIZED, "no voting power: nothing staked or delegated at the snapshot (height %llu)",
                   (unsigned long long)p.snapshot);
         goto out;
     }
@@ -447,16 +687,20 @@ int eng_apply_vote(eng_apply *a)
     bool changed = rc == ST_OK;
     if (changed) {
         mpz_sub(tally_of(&p, old.support), tally_of(&p, old.support), old.weight);
+        mpz_sub(tally_of(&p, old.support), tally_of(&p, old.support), old.delegated_weight);
         mpz_sub(p.turnout, p.turnout, old.power);
-    } else if (rc != ST_NOTFOUND) {
+        mpz_sub(p.turnout, p.turnout, old.delegated_power);
+    } else if (rc != ST_NOTFOUND || (rc = override_delegation(a, &p, &v, delegate, &overrode)) != ST_OK) {
         goto out;
     }
     mpz_add(tally_of(&p, v.support), tally_of(&p, v.support), v.weight);
+    mpz_add(tally_of(&p, v.support), tally_of(&p, v.support), v.delegated_weight);
     mpz_add(p.turnout, p.turnout, v.power);
+    mpz_add(p.turnout, p.turnout, v.delegated_power);
     if ((rc = gov_vote_put(a->e->gov, &v)) != ST_OK || (rc = gov_proposal_update(a->e->gov, &p)) != ST_OK)
         goto out;
     uint64_t until = 0;
-    if (v.conviction > 0) {
+    if (v.conviction > 0 && mpz_sgn(v.power) > 0) {
         until = p.vote_end + (uint64_t)gov_lock_periods(v.conviction) * a->e->genesis.governance.lock_period;
         if ((rc = gov_lock_put(a->e->gov, tx->signer, id, v.power, until)) != ST_OK)
             goto out;
@@ -465,9 +709,13 @@ int eng_apply_vote(eng_apply *a)
     cJSON *ev = proposal_event(a, changed ? "VoteChanged" : "VoteCast", id);
     if (!ev || !eng_event_address(ev, "voter", v.voter) || !cJSON_AddStringToObject(ev, "support", sides[v.support])
         || !cJSON_AddNumberToObject(ev, "conviction", v.conviction) || !eng_event_amount(ev, "power", v.power)
-        || !eng_event_amount(ev, "weight", v.weight) || (until && !cJSON_AddNumberToObject(ev, "lockedUntil", (double)until)))
+        || !eng_event_amount(ev, "weight", v.weight) || !eng_event_amount(ev, "delegatedPower", v.delegated_power)
+        || !eng_event_amount(ev, "delegatedWeight", v.delegated_weight)
+        || (until && !cJSON_AddNumberToObject(ev, "lockedUntil", (double)until))
+        || (overrode && !eng_event_address(ev, "overrides", delegate)))
         rc = ST_NOMEM;
 out:
+    mpz_clears(op, ow, NULL);
     gov_vote_clear(&old);
     gov_vote_clear(&v);
     gov_proposal_clear(&p);
@@ -610,7 +858,7 @@ int eng_apply_proposal_execute(eng_apply *a)
         rc = ST_NOMEM;
     /* the new value is in force at once (the row is already written in this block) */
     if (rc == ST_OK && set_param)
-        gparam_set(&a->e->genesis, pl.name, pl.value);
+        gparam_set(&a->e->genesis, gparam_find(pl.name), pl.value);
 out:
     payload_clear(&pl);
     gov_proposal_clear(&p);
@@ -715,10 +963,17 @@ int eng_gov_tick(eng_apply *a)
 
 int eng_gov_check_withdraw(eng_apply *a, const uint8_t staker[20], const mpz_t leaving)
 {
+    gov_delegation d;
+    int rc = gov_delegation_get(a->e->gov, staker, &d);
+    if (rc == ST_OK && d.conviction > 0)
+        return fail(a, ST_CONFLICT, "stake is locked while delegating with conviction %u (after Undelegate it stays for %u lock periods)",
+                    d.conviction, gov_lock_periods(d.conviction));
+    if (rc != ST_OK && rc != ST_NOTFOUND)
+        return rc;
     mpz_t locked, staked;
     mpz_inits(locked, staked, NULL);
     uint64_t until = 0;
-    int rc = gov_lock_max(a->e->gov, staker, a->time, locked, &until);
+    rc = gov_lock_max(a->e->gov, staker, a->time, locked, &until);
     if (rc == ST_OK && mpz_sgn(locked) > 0 && (rc = eng_staking_power_at(a->e, staker, a->height, staked)) == ST_OK) {
         mpz_sub(staked, staked, leaving);
         if (mpz_cmp(staked, locked) < 0) {

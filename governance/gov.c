@@ -44,14 +44,14 @@ void gov_proposal_clear(gov_proposal *p)
 void gov_vote_init(gov_vote *v)
 {
     memset(v, 0, sizeof *v);
-    mpz_inits(v->power, v->weight, NULL);
+    mpz_inits(v->power, v->weight, v->delegated_power, v->delegated_weight, NULL);
 }
 
 void gov_vote_clear(gov_vote *v)
 {
     if (!v || !v->power->_mp_d)
         return;
-    mpz_clears(v->power, v->weight, NULL);
+    mpz_clears(v->power, v->weight, v->delegated_power, v->delegated_weight, NULL);
     memset(v, 0, sizeof *v);
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* gov.h: governance (phase 1): the tracks and parameters a chain's genesis fixes, the proposal and
+/* gov.h: governance : the tracks and parameters a chain's genesis fixes, the proposal and
  * vote records, and the states a proposal moves through. The rules (Propose, Vote, cancel, execute,
  * the clock-driven transitions) live in engine/governance.c; rows are kept by gov_store.h.
  * Layer: governance (engine -> governance -> ledger). Amounts are exact (GMP), times in seconds. */
@@ -78,9 +78,20 @@ typedef struct gov_vote {
     uint8_t voter[20];
     uint8_t support;                /* 0 against, 1 for, 2 abstain */
     uint8_t conviction;             /* 0..6 */
-    mpz_t power;                    /* staked value at the snapshot */
+    mpz_t power;                    /* own staked value at the snapshot */
     mpz_t weight;                   /* power/10 for conviction 0, power*conviction otherwise */
+    mpz_t delegated_power;          /* carried for delegators at the snapshot, less their overrides */
+    mpz_t delegated_weight;         /* the same with each delegator's own conviction */
 } gov_vote;
+
+/* A delegation of voting power (no chains: a delegate never delegates, a delegator has no
+ * delegators). since: the block height it was made at. */
+typedef struct gov_delegation {
+    uint8_t delegator[20];
+    uint8_t delegate[20];
+    uint8_t conviction;             /* 0..6, as a vote's */
+    uint64_t since;
+} gov_delegation;
 
 /* Init/clear pairs (init zeroes every field). Clear accepts a zeroed struct. */
 void gov_params_init(gov_params *p) NONNULL(1);

@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: MIT */
-/* gov_store.c: the SQL of governance (schema 005). Statements are prepared once per store and
+/* gov_store.c: the SQL of governance (schema 005): proposals, votes, locks, delegations with their
+ * checkpoints, delegated shares by height, overrides, governed parameters. Statements are prepared once per store and
  * cached in it; values are always bound. It shares the ledger's one connection (ledger/sqlstore.h),
  * so governance rows commit with the block. Tallies
  * and amounts are canonical decimal text, read and written through GMP. */
 #include "governance/gov_store.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ledger/sqlstore.h"
 
 enum gov_stmt_id {
     G_PROP_INSERT, G_PROP_GET, G_PROP_UPDATE, G_PROP_DUE, G_PROP_ANY_DUE,
-    G_VOTE_GET, G_VOTE_PUT, G_LOCK_GET, G_LOCK_PUT, G_LOCK_ACTIVE, G_TOTAL_AT, G_PARAM_PUT, G_PARAM_EACH,
+    G_VOTE_GET, G_VOTE_PUT, G_LOCK_GET, G_LOCK_PUT, G_LOCK_ACTIVE, G_LOCK_EACH, G_TOTAL_AT, G_PARAM_PUT, G_PARAM_EACH,
+    G_DELEG_GET, G_DELEG_AT, G_DELEG_PUT, G_DELEG_DEL, G_DELEG_CHECKPOINT, G_DELEG_HAS, G_DELEG_LIST,
+    G_DSHARES_GET, G_DSHARES_PUT, G_DSHARES_EACH, G_OVERRIDE_GET, G_OVERRIDE_PUT,
     G_STMT_COUNT
 };
 
@@ -193,7 +197,8 @@ bool gov_proposal_any_due(gov_store *s, uint64_t now)
 
 int gov_vote_get(gov_store *s, uint64_t proposal, const uint8_t voter[20], gov_vote *v)
 {
-    static const char sql[] = "SELECT support, conviction, power, weight FROM votes WHERE proposal = ? AND voter = ?";
+    static const char sql[] = "SELECT support, conviction, power, weight, delegated_power, delegated_weight FROM votes"
+                              " WHERE proposal = ? AND voter = ?";
     sqlite3_stmt *st = stmt(s, G_VOTE_GET, sql);
     if (!st)
         return ST_DB;
@@ -209,7 +214,8 @@ int gov_vote_get(gov_store *s, uint64_t proposal, const uint8_t voter[20], gov_v
         memcpy(v->voter, voter, 20);
         v->support = (uint8_t)sqlite3_column_int(st, 0);
         v->conviction = (uint8_t)sqlite3_column_int(st, 1);
-        if (ledger_column_mpz(st, 2, v->power) != ST_OK || ledger_column_mpz(st, 3, v->weight) != ST_OK)
+        if (ledger_column_mpz(st, 2, v->power) != ST_OK || ledger_column_mpz(st, 3, v->weight) != ST_OK
+            || ledger_column_mpz(st, 4, v->delegated_power) != ST_OK || ledger_column_mpz(st, 5, v->delegated_weight) != ST_OK)
             rc = ST_DB;
     }
     sqlite3_reset(st);
@@ -219,7 +225,8 @@ int gov_vote_get(gov_store *s, uint64_t proposal, const uint8_t voter[20], gov_v
 int gov_vote_put(gov_store *s, const gov_vote *v)
 {
     static const char sql[] =
-        "INSERT OR REPLACE INTO votes (proposal, voter, support, conviction, power, weight) VALUES (?,?,?,?,?,?)";
+        "INSERT OR REPLACE INTO votes (proposal, voter, support, conviction, power, weight, delegated_power, delegated_weight)"
+        " VALUES (?,?,?,?,?,?,?,?)";
     sqlite3_stmt *st = stmt(s, G_VOTE_PUT, sql);
     if (!st)
         return ST_DB;
@@ -230,6 +237,10 @@ int gov_vote_put(gov_store *s, const gov_vote *v)
     int rc = ledger_bind_mpz(st, 5, v->power);
     if (rc == ST_OK)
         rc = ledger_bind_mpz(st, 6, v->weight);
+    if (rc == ST_OK)
+        rc = ledger_bind_mpz(st, 7, v->delegated_power);
+    if (rc == ST_OK)
+        rc = ledger_bind_mpz(st, 8, v->delegated_weight);
     if (rc != ST_OK) {
         sqlite3_reset(st);
         return rc;
@@ -308,6 +319,279 @@ int gov_lock_max(gov_store *s, const uint8_t voter[20], uint64_t now, mpz_t amou
         rc = ST_DB;
     sqlite3_reset(st);
     mpz_clear(v);
+    return rc;
+}
+
+int gov_lock_each(gov_store *s, const uint8_t voter[20], uint64_t now,
+                  int (*fn)(void *ctx, uint64_t proposal, const mpz_t amount, uint64_t until), void *ctx)
+{
+    static const char sql[] =
+        "SELECT proposal, amount, until FROM gov_locks WHERE voter = ? AND until > ? ORDER BY until DESC, proposal";
+    sqlite3_stmt *st = stmt(s, G_LOCK_EACH, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, voter, 20, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+    mpz_t v;
+    mpz_init(v);
+    int rc = ST_OK, step;
+    while (rc == ST_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        rc = ledger_column_mpz(st, 1, v);
+        if (rc == ST_OK)
+            rc = fn(ctx, (uint64_t)sqlite3_column_int64(st, 0), v, (uint64_t)sqlite3_column_int64(st, 2));
+    }
+    if (rc == ST_OK && step != SQLITE_DONE)
+        rc = ST_DB;
+    sqlite3_reset(st);
+    mpz_clear(v);
+    return rc;
+}
+
+/* ---- delegations ---- */
+
+static int read_delegation(sqlite3_stmt *st, int col, gov_delegation *d)
+{
+    if (sqlite3_column_bytes(st, col) != 20 || sqlite3_column_bytes(st, col + 1) != 20)
+        return ST_DB;
+    memcpy(d->delegator, sqlite3_column_blob(st, col), 20);
+    memcpy(d->delegate, sqlite3_column_blob(st, col + 1), 20);
+    d->conviction = (uint8_t)sqlite3_column_int(st, col + 2);
+    d->since = (uint64_t)sqlite3_column_int64(st, col + 3);
+    return ST_OK;
+}
+
+/* Steps a statement that yields at most one delegation row. */
+static int one_delegation(sqlite3_stmt *st, gov_delegation *d)
+{
+    int step = sqlite3_step(st), rc;
+    if (step == SQLITE_ROW)
+        rc = sqlite3_column_type(st, 1) == SQLITE_NULL ? ST_NOTFOUND : read_delegation(st, 0, d);
+    else
+        rc = step == SQLITE_DONE ? ST_NOTFOUND : ST_DB;
+    sqlite3_reset(st);
+    return rc;
+}
+
+int gov_delegation_get(gov_store *s, const uint8_t delegator[20], gov_delegation *d)
+{
+    static const char sql[] = "SELECT delegator, delegate, conviction, since FROM delegations WHERE delegator = ?";
+    sqlite3_stmt *st = stmt(s, G_DELEG_GET, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, delegator, 20, SQLITE_STATIC);
+    return one_delegation(st, d);
+}
+
+int gov_delegation_at(gov_store *s, const uint8_t delegator[20], uint64_t height, gov_delegation *d)
+{
+    static const char sql[] = "SELECT delegator, delegate, conviction, height FROM delegation_checkpoints"
+                              " WHERE delegator = ? AND height <= ? ORDER BY height DESC LIMIT 1";
+    sqlite3_stmt *st = stmt(s, G_DELEG_AT, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, delegator, 20, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)height);
+    return one_delegation(st, d);
+}
+
+/* Records the delegation of delegator from height on (delegate NULL: none). */
+static int delegation_checkpoint(gov_store *s, const uint8_t delegator[20], uint64_t height, const uint8_t *delegate,
+                                 unsigned conviction)
+{
+    static const char sql[] = "INSERT OR REPLACE INTO delegation_checkpoints (delegator, height, delegate, conviction)"
+                              " VALUES (?,?,?,?)";
+    sqlite3_stmt *st = stmt(s, G_DELEG_CHECKPOINT, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, delegator, 20, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)height);
+    if (delegate)
+        sqlite3_bind_blob(st, 3, delegate, 20, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 3);
+    sqlite3_bind_int(st, 4, (int)conviction);
+    return ledger_step_done(st);
+}
+
+int gov_delegation_put(gov_store *s, const gov_delegation *d)
+{
+    static const char sql[] = "INSERT OR REPLACE INTO delegations (delegator, delegate, conviction, since) VALUES (?,?,?,?)";
+    sqlite3_stmt *st = stmt(s, G_DELEG_PUT, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, d->delegator, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, d->delegate, 20, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, d->conviction);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)d->since);
+    int rc = ledger_step_done(st);
+    return rc == ST_OK ? delegation_checkpoint(s, d->delegator, d->since, d->delegate, d->conviction) : rc;
+}
+
+int gov_delegation_remove(gov_store *s, const uint8_t delegator[20], uint64_t height)
+{
+    static const char sql[] = "DELETE FROM delegations WHERE delegator = ?";
+    sqlite3_stmt *st = stmt(s, G_DELEG_DEL, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, delegator, 20, SQLITE_STATIC);
+    int rc = ledger_step_done(st);
+    return rc == ST_OK ? delegation_checkpoint(s, delegator, height, NULL, 0) : rc;
+}
+
+int gov_has_delegators(gov_store *s, const uint8_t address[20], bool *has)
+{
+    static const char sql[] = "SELECT 1 FROM delegations WHERE delegate = ? LIMIT 1";
+    sqlite3_stmt *st = stmt(s, G_DELEG_HAS, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, address, 20, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    *has = step == SQLITE_ROW;
+    sqlite3_reset(st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? ST_OK : ST_DB;
+}
+
+int gov_delegators_list(gov_store *s, const uint8_t delegate[20], const uint8_t *cursor, unsigned limit,
+                        gov_delegation *out, unsigned *n, bool *more)
+{
+    static const char sql[] = "SELECT delegator, delegate, conviction, since FROM delegations"
+                              " WHERE delegate = ?1 AND delegator > ?2 ORDER BY delegator LIMIT ?3";
+    static const uint8_t zero[20];
+    *n = 0;
+    *more = false;
+    sqlite3_stmt *st = stmt(s, G_DELEG_LIST, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, delegate, 20, SQLITE_STATIC);
+    /* every 20-byte blob is above the empty one; a real cursor excludes itself */
+    sqlite3_bind_blob(st, 2, cursor ? cursor : zero, cursor ? 20 : 0, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
+    int rc = ST_OK, step;
+    while (rc == ST_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == limit) {
+            *more = true;
+            break;
+        }
+        rc = read_delegation(st, 0, &out[(*n)++]);
+    }
+    if (rc == ST_OK && !*more && step != SQLITE_DONE)
+        rc = ST_DB;
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* ---- delegated shares ---- */
+
+int gov_delegated_add(gov_store *s, const uint8_t delegate[20], uint64_t pool, unsigned conviction, const mpz_t delta,
+                      uint64_t height)
+{
+    static const char get_sql[] = "SELECT shares FROM delegated_shares WHERE delegate = ? AND pool = ? AND conviction = ?"
+                                  " ORDER BY height DESC LIMIT 1";
+    static const char put_sql[] =
+        "INSERT OR REPLACE INTO delegated_shares (delegate, pool, conviction, height, shares) VALUES (?,?,?,?,?)";
+    mpz_t shares;
+    mpz_init(shares);
+    sqlite3_stmt *st = stmt(s, G_DSHARES_GET, get_sql);
+    int rc = st ? ST_OK : ST_DB;
+    if (rc == ST_OK) {
+        sqlite3_bind_blob(st, 1, delegate, 20, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)pool);
+        sqlite3_bind_int(st, 3, (int)conviction);
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW)
+            rc = ledger_column_mpz(st, 0, shares);
+        else if (step != SQLITE_DONE)
+            rc = ST_DB;
+        sqlite3_reset(st);
+    }
+    mpz_add(shares, shares, delta);
+    /* the delegators' shares are a part of theirs: never below zero */
+    assert(rc != ST_OK || mpz_sgn(shares) >= 0);
+    if (rc == ST_OK && !(st = stmt(s, G_DSHARES_PUT, put_sql)))
+        rc = ST_DB;
+    if (rc == ST_OK) {
+        sqlite3_bind_blob(st, 1, delegate, 20, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)pool);
+        sqlite3_bind_int(st, 3, (int)conviction);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)height);
+        if ((rc = ledger_bind_mpz(st, 5, shares)) == ST_OK)
+            rc = ledger_step_done(st);
+        else
+            sqlite3_reset(st);
+    }
+    mpz_clear(shares);
+    return rc;
+}
+
+int gov_delegated_each(gov_store *s, const uint8_t delegate[20], uint64_t height,
+                       int (*fn)(void *ctx, uint64_t pool, unsigned conviction, const mpz_t shares), void *ctx)
+{
+    /* the latest row at or below height of each (pool, conviction): SQLite's bare-column MAX */
+    static const char sql[] = "SELECT pool, conviction, shares, MAX(height) FROM delegated_shares"
+                              " WHERE delegate = ? AND height <= ? GROUP BY pool, conviction";
+    sqlite3_stmt *st = stmt(s, G_DSHARES_EACH, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, delegate, 20, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)height);
+    mpz_t shares;
+    mpz_init(shares);
+    int rc = ST_OK, step;
+    while (rc == ST_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        rc = ledger_column_mpz(st, 2, shares);
+        if (rc == ST_OK && mpz_sgn(shares) > 0)
+            rc = fn(ctx, (uint64_t)sqlite3_column_int64(st, 0), (unsigned)sqlite3_column_int(st, 1), shares);
+    }
+    if (rc == ST_OK && step != SQLITE_DONE)
+        rc = ST_DB;
+    sqlite3_reset(st);
+    mpz_clear(shares);
+    return rc;
+}
+
+/* ---- overrides ---- */
+
+int gov_override_get(gov_store *s, uint64_t proposal, const uint8_t delegate[20], mpz_t power, mpz_t weight)
+{
+    static const char sql[] = "SELECT power, weight FROM gov_overrides WHERE proposal = ? AND delegate = ?";
+    mpz_set_ui(power, 0);
+    mpz_set_ui(weight, 0);
+    sqlite3_stmt *st = stmt(s, G_OVERRIDE_GET, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)proposal);
+    sqlite3_bind_blob(st, 2, delegate, 20, SQLITE_STATIC);
+    int step = sqlite3_step(st), rc = ST_OK;
+    if (step == SQLITE_ROW) {
+        if (ledger_column_mpz(st, 0, power) != ST_OK || ledger_column_mpz(st, 1, weight) != ST_OK)
+            rc = ST_DB;
+    } else if (step != SQLITE_DONE) {
+        rc = ST_DB;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int gov_override_add(gov_store *s, uint64_t proposal, const uint8_t delegate[20], const mpz_t power, const mpz_t weight)
+{
+    static const char sql[] = "INSERT OR REPLACE INTO gov_overrides (proposal, delegate, power, weight) VALUES (?,?,?,?)";
+    mpz_t p, w;
+    mpz_inits(p, w, NULL);
+    int rc = gov_override_get(s, proposal, delegate, p, w);
+    mpz_add(p, p, power);
+    mpz_add(w, w, weight);
+    sqlite3_stmt *st = rc == ST_OK ? stmt(s, G_OVERRIDE_PUT, sql) : NULL;
+    if (rc == ST_OK && !st)
+        rc = ST_DB;
+    if (rc == ST_OK) {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)proposal);
+        sqlite3_bind_blob(st, 2, delegate, 20, SQLITE_STATIC);
+        if ((rc = ledger_bind_mpz(st, 3, p)) == ST_OK && (rc = ledger_bind_mpz(st, 4, w)) == ST_OK)
+            rc = ledger_step_done(st);
+        else
+            sqlite3_reset(st);
+    }
+    mpz_clears(p, w, NULL);
     return rc;
 }
 

@@ -300,17 +300,35 @@ int ledger_pool_checkpoint(ledger *l, const ledger_pool *p)
     return ledger_step_done(st);
 }
 
+int ledger_pool_at(ledger *l, uint64_t pool, uint64_t height, mpz_t pool_stake, mpz_t pool_shares)
+{
+    static const char sql[] = "SELECT stake, shares FROM pool_checkpoints WHERE pool = ?1 AND height <= ?2 "
+                              "ORDER BY height DESC LIMIT 1";
+    mpz_set_ui(pool_stake, 0);
+    mpz_set_ui(pool_shares, 0);
+    sqlite3_stmt *st = ledger_stmt(l, STMT_POOL_AT, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)height);
+    int step = sqlite3_step(st), rc = ST_OK;
+    if (step == SQLITE_ROW) {
+        if (ledger_column_mpz(st, 0, pool_stake) != ST_OK || ledger_column_mpz(st, 1, pool_shares) != ST_OK)
+            rc = ST_DB;
+    } else if (step != SQLITE_DONE) {
+        rc = ST_DB;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
 int ledger_stake_at(ledger *l, uint64_t pool, const uint8_t address[20], uint64_t height, mpz_t shares,
                     mpz_t pool_stake, mpz_t pool_shares)
 {
-    static const char stake_sql[] = "SELECT shares FROM stake_checkpoints WHERE address = ?1 AND pool = ?2 "
-                                    "AND height <= ?3 ORDER BY height DESC LIMIT 1";
-    static const char pool_sql[] = "SELECT stake, shares FROM pool_checkpoints WHERE pool = ?1 AND height <= ?2 "
-                                   "ORDER BY height DESC LIMIT 1";
+    static const char sql[] = "SELECT shares FROM stake_checkpoints WHERE address = ?1 AND pool = ?2 "
+                              "AND height <= ?3 ORDER BY height DESC LIMIT 1";
     mpz_set_ui(shares, 0);
-    mpz_set_ui(pool_stake, 0);
-    mpz_set_ui(pool_shares, 0);
-    sqlite3_stmt *st = ledger_stmt(l, STMT_STAKE_AT, stake_sql);
+    sqlite3_stmt *st = ledger_stmt(l, STMT_STAKE_AT, sql);
     if (!st)
         return ST_DB;
     sqlite3_bind_blob(st, 1, address, 20, SQLITE_STATIC);
@@ -322,21 +340,7 @@ int ledger_stake_at(ledger *l, uint64_t pool, const uint8_t address[20], uint64_
     else if (step != SQLITE_DONE)
         rc = ST_DB;
     sqlite3_reset(st);
-    if (rc != ST_OK)
-        return rc;
-    if (!(st = ledger_stmt(l, STMT_POOL_AT, pool_sql)))
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)height);
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        if (ledger_column_mpz(st, 0, pool_stake) != ST_OK || ledger_column_mpz(st, 1, pool_shares) != ST_OK)
-            rc = ST_DB;
-    } else if (step != SQLITE_DONE) {
-        rc = ST_DB;
-    }
-    sqlite3_reset(st);
-    return rc;
+    return rc == ST_OK ? ledger_pool_at(l, pool, height, pool_stake, pool_shares) : rc;
 }
 
 /* ---- the withdraw queue ---- */

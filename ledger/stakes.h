@@ -96,6 +96,9 @@ int ledger_stake_pools_of(ledger *l, const uint8_t address[20], uint64_t *ids, u
 
 /* Checkpoints a pool's stake and shares at the open block. */
 int ledger_pool_checkpoint(ledger *l, const ledger_pool *p) WARN_UNUSED NONNULL(1, 2);
+/* A pool's stake and shares as of the end of block height; absent checkpoints read as zero. */
+int ledger_pool_at(ledger *l, uint64_t pool, uint64_t height, mpz_t pool_stake, mpz_t pool_shares)
+    WARN_UNUSED NONNULL(1, 4, 5);
 /* Shares of address in pool, and the pool's stake and shares, as of the end of block height.
  * Absent checkpoints read as zero. */
 int ledger_stake_at(ledger *l, uint64_t pool, const uint8_t address[20], uint64_t height, mpz_t shares,

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* test_gov.c: governance phase 1 driven through the engine with the manual clock, on a small genesis
+/* test_gov.c: governance driven through the engine with the manual clock, on a small genesis
  * whose numbers are hand-computed: three stakers in one pool (power 1000, 2000, 3000; total 6000),
  * tracks with short periods. Every path of a proposal end to end (executed spend and parameter
  * change, defeated by quorum, by approval, a tie, canceled with the burn, expired, a failing
  * payload), the conviction table, a changed vote, stake moved after the snapshot, conviction locks
- * against Withdraw, and refused or failed input. Every block is followed by ledger_audit. */
+ * against Withdraw, delegation (carried power with each delegator's conviction, overrides before and
+ * after the delegate votes, snapshots, no chains, delegation locks), and refused or failed input. Every block is followed by ledger_audit. */
 #include <criterion/criterion.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -609,6 +610,165 @@ Test(governance_gov, locked_stake_cannot_be_withdrawn_until_the_lock_ends)
     queue(1, "Withdraw", &o, "{\"pool\":\"1\",\"shares\":\"2000\"}");
     block();
     expect_ok(&o, "withdraw after the lock");
+    free(o.events);
+}
+
+/* ---- delegation ---- */
+
+static void delegate(unsigned who, unsigned to, unsigned conviction)
+{
+    struct outcome o = { 0 };
+    queue(who, "Delegate", &o, "{\"to\":\"%s\",\"conviction\":\"%u\"}", dev_text(to), conviction);
+    block();
+    expect_ok(&o, "Delegate");
+    free(o.events);
+}
+
+static void expect_tally(uint64_t id, const char *for_w, const char *against_w, const char *abstain_w, const char *turnout)
+{
+    gov_proposal p;
+    read_proposal(id, &p);
+    expect_mpz(p.for_weight, for_w, "for");
+    expect_mpz(p.against_weight, against_w, "against");
+    expect_mpz(p.abstain_weight, abstain_w, "abstain");
+    expect_mpz(p.turnout, turnout, "turnout");
+    gov_proposal_clear(&p);
+}
+
+static void expect_carried(uint64_t id, unsigned who, const char *power, const char *weight)
+{
+    gov_store *s;
+    cr_assert_eq(gov_store_new(&s, eng_ledger(e)), ST_OK, "store");
+    uint8_t addr[20];
+    dev_address(addr, who);
+    gov_vote v;
+    gov_vote_init(&v);
+    cr_assert_eq(gov_vote_get(s, id, addr, &v), ST_OK, "vote of dev %u", who);
+    expect_mpz(v.delegated_power, power, "delegated power");
+    expect_mpz(v.delegated_weight, weight, "delegated weight");
+    gov_vote_clear(&v);
+    gov_store_free(s);
+}
+
+Test(governance_gov, a_delegate_carries_each_delegators_conviction_and_a_direct_vote_overrides_it)
+{
+    stake_all();
+    delegate(1, 0, 2);             /* 2000 at 2x */
+    delegate(2, 0, 0);             /* 3000 at 0.1x */
+    uint64_t id = propose(0, "treasury", "");
+    advance(DELAY);
+    vote(0, id, 1, 1);             /* own 1000 + 4000 + 300 */
+    expect_tally(id, "5300", "0", "0", "6000");
+    expect_carried(id, 0, "5000", "4300");
+    vote(1, id, 0, 1);             /* dev 1 overrides: its 4000 leaves dev 0's vote at once */
+    expect_tally(id, "1300", "2000", "0", "6000");
+    expect_carried(id, 0, "3000", "300");
+    vote(1, id, 0, 3);             /* a changed direct vote does not override twice */
+    expect_tally(id, "1300", "6000", "0", "6000");
+    vote(0, id, 2, 0);             /* the delegate changes its vote: 100 own + 300 carried */
+    expect_tally(id, "0", "6000", "400", "6000");
+    expect_carried(id, 0, "3000", "300");
+}
+
+Test(governance_gov, an_override_before_the_delegate_votes_is_not_carried)
+{
+    stake_all();
+    delegate(1, 0, 2);
+    delegate(2, 0, 0);
+    uint64_t id = propose(0, "treasury", "");
+    advance(DELAY);
+    vote(1, id, 0, 0);             /* against 200 */
+    vote(0, id, 1, 1);             /* 1000 + (4300 - 4000) */
+    expect_tally(id, "1300", "200", "0", "6000");
+    expect_carried(id, 0, "3000", "300");
+}
+
+Test(governance_gov, a_delegate_without_stake_votes_with_what_it_carries)
+{
+    stake_all();
+    delegate(2, 3, 3);
+    uint64_t id = propose(0, "treasury", "");
+    advance(DELAY);
+    vote(3, id, 1, 6);             /* no own power: its conviction weighs nothing, dev 2's 3x does */
+    expect_tally(id, "9000", "0", "0", "3000");
+    expect_carried(id, 3, "3000", "9000");
+}
+
+Test(governance_gov, delegation_follows_the_snapshot)
+{
+    stake_all();
+    delegate(1, 0, 1);
+    struct outcome o = { 0 };
+    queue(1, "Contribute", &o, "{\"pool\":\"1\",\"amount\":\"500\"}");   /* carried too */
+    block();
+    expect_ok(&o, "Contribute");
+    free(o.events);
+    uint64_t id = propose(0, "treasury", "");
+    /* after the snapshot: dev 2 delegates and dev 1 leaves; neither changes this proposal */
+    delegate(2, 0, 1);
+    o = (struct outcome){ 0 };
+    queue(1, "Undelegate", &o, "{}");
+    block();
+    expect_ok(&o, "Undelegate");
+    free(o.events);
+    advance(DELAY);
+    vote(0, id, 1, 1);
+    expect_tally(id, "3500", "0", "0", "3500");
+    expect_carried(id, 0, "2500", "2500");
+    vote(2, id, 0, 1);             /* dev 2 delegated nothing at the snapshot: no override */
+    expect_tally(id, "3500", "3000", "0", "6500");
+    /* a new proposal sees dev 2 delegating and dev 1 not */
+    uint64_t id2 = propose(0, "treasury", "");
+    advance(DELAY);
+    vote(0, id2, 1, 1);
+    expect_carried(id2, 0, "3000", "3000");
+}
+
+Test(governance_gov, delegation_chains_and_bad_delegations_are_refused)
+{
+    stake_all();
+    delegate(1, 0, 1);
+    expect_tx_fails(0, "Delegate", "no delegation chains", "{\"to\":\"%s\",\"conviction\":\"1\"}", dev_text(2));
+    expect_tx_fails(2, "Delegate", "no delegation chains", "{\"to\":\"%s\",\"conviction\":\"1\"}", dev_text(1));
+    expect_tx_fails(1, "Delegate", "already delegating", "{\"to\":\"%s\",\"conviction\":\"1\"}", dev_text(2));
+    expect_tx_fails(2, "Undelegate", "not delegating", "{}");
+    struct outcome o = { 0 };
+    char msg[128];
+    snprintf(msg, sizeof msg, "{\"to\":\"%s\",\"conviction\":\"1\"}", dev_text(2));
+    cr_assert_eq(submit(2, "Delegate", &o, "%s", msg), ST_INVALID, "self-delegation refused");
+    cr_assert(strstr(last_err, "another address") != NULL, "reason: %s", last_err);
+    snprintf(msg, sizeof msg, "{\"to\":\"%s\",\"conviction\":\"7\"}", dev_text(0));
+    cr_assert_eq(submit(2, "Delegate", &o, "%s", msg), ST_INVALID, "conviction 7 refused");
+    cr_assert_eq(o.calls, 0, "nothing queued");
+}
+
+Test(governance_gov, a_delegation_with_conviction_locks_the_stake_until_after_undelegate)
+{
+    stake_all();
+    delegate(1, 0, 2);
+    expect_tx_fails(1, "Withdraw", "locked while delegating with conviction 2", "{\"pool\":\"1\",\"shares\":\"10\"}");
+    struct outcome o = { 0 };
+    queue(1, "Undelegate", &o, "{}");
+    block();
+    expect_ok(&o, "Undelegate");
+    cr_assert(strstr(o.events, "\"lockedUntil\"") != NULL, "the lock in the event: %s", o.events);
+    free(o.events);
+    uint64_t until = eng_now(e) + 2 * LOCK;
+    char reason[64];
+    snprintf(reason, sizeof reason, "locked by governance until %llu", (unsigned long long)until);
+    expect_tx_fails(1, "Withdraw", reason, "{\"pool\":\"1\",\"shares\":\"10\"}");
+    advance(until - eng_now(e));
+    o = (struct outcome){ 0 };
+    queue(1, "Withdraw", &o, "{\"pool\":\"1\",\"shares\":\"2000\"}");
+    block();
+    expect_ok(&o, "withdraw after the lock");
+    free(o.events);
+    /* conviction 0 locks nothing */
+    delegate(2, 0, 0);
+    o = (struct outcome){ 0 };
+    queue(2, "Withdraw", &o, "{\"pool\":\"1\",\"shares\":\"100\"}");
+    block();
+    expect_ok(&o, "withdraw while delegating without conviction");
     free(o.events);
 }
 
