@@ -202,7 +202,7 @@ static int apply_worker_slash(eng_apply *a)
     uint8_t addr[20];
     int rc = ST_INVALID;
     if (cJSON_IsString(worker) && cJSON_IsNumber(ppm) && ledger_addr_parse(addr, worker->valuestring) == ST_OK)
-        rc = eng_staking_slash(a, addr, (uint32_t)ppm->valuedouble);
+        rc = eng_staking_offence(a, addr, (uint32_t)ppm->valuedouble, "admin");
     else
         snprintf(a->err, sizeof a->err, "malformed WorkerSlash");
     cJSON_Delete(body);

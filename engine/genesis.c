@@ -211,7 +211,7 @@ static int canonical_enclave(cJSON *root, const eng_enclave_params *ep)
     return ST_OK;
 }
 
-static const char *const payload_names[] = { "text", "param", "spend", "enclave" };
+static const char *const payload_names[] = { "text", "param", "spend", "enclave", "slash" };
 
 /* One default track: amounts in whole tokens (10^18 base units). */
 static void default_track(gov_track *t, const char *name, unsigned long deposit, unsigned long threshold,
@@ -238,7 +238,7 @@ static void default_governance(gov_params *gp)
     gp->execution_grace = 14 * 86400;
     gp->cancel_burn_ppm = 100000;
     default_track(&gp->tracks[0], "root", 1000, 100, 7, 200000, 666667, 0,
-                  GOV_PAYLOAD_TEXT | GOV_PAYLOAD_PARAM | GOV_PAYLOAD_SPEND | GOV_PAYLOAD_ENCLAVE);
+                  GOV_PAYLOAD_TEXT | GOV_PAYLOAD_PARAM | GOV_PAYLOAD_SPEND | GOV_PAYLOAD_ENCLAVE | GOV_PAYLOAD_SLASH);
     default_track(&gp->tracks[1], "treasury", 100, 100, 3, 100000, 500000, 1000000, GOV_PAYLOAD_TEXT | GOV_PAYLOAD_SPEND);
     default_track(&gp->tracks[2], "params", 500, 100, 3, 100000, 500000, 0, GOV_PAYLOAD_TEXT | GOV_PAYLOAD_PARAM);
     default_track(&gp->tracks[3], "enclave", 500, 100, 3, 100000, 500000, 0, GOV_PAYLOAD_TEXT | GOV_PAYLOAD_ENCLAVE);
@@ -268,7 +268,7 @@ static int canonical_governance(cJSON *root, const gov_params *gp)
             || !cJSON_AddNumberToObject(o, "enactmentDelaySecs", (double)t->enactment_delay)
             || !cJSON_AddStringToObject(o, "name", t->name) || !(pl = cJSON_AddArrayToObject(o, "payloads")))
             return ST_NOMEM;
-        for (unsigned k = 0; k < 4; k++) {
+        for (unsigned k = 0; k < sizeof payload_names / sizeof payload_names[0]; k++) {
             if (!(t->payloads & (1u << k)))
                 continue;
             cJSON *n = cJSON_CreateString(payload_names[k]);
@@ -317,6 +317,7 @@ static int canonicalize(eng_genesis *g)
         goto out;
     ledger_amount_format(buf, sp->min_withdrawal);
     if (!cJSON_AddStringToObject(staking, "minWithdrawal", buf)
+        || !cJSON_AddNumberToObject(staking, "slashDeferSecs", (double)sp->slash_defer)
         || !cJSON_AddNumberToObject(staking, "unbondingSecs", (double)sp->unbonding_period)
         || !cJSON_AddNumberToObject(staking, "withdrawGraceSecs", (double)sp->withdraw_grace))
         goto out;
@@ -366,6 +367,8 @@ static int parse_staking(eng_staking_params *sp, char *err, size_t errlen, const
             ok = parse_u53(field, &sp->unbonding_period) == ST_OK;
         else if (strcmp(k, "withdrawGraceSecs") == 0)
             ok = parse_u53(field, &sp->withdraw_grace) == ST_OK;
+        else if (strcmp(k, "slashDeferSecs") == 0)
+            ok = parse_u53(field, &sp->slash_defer) == ST_OK;
         else if (strcmp(k, "maxWorkersPerPool") == 0) {
             ok = parse_u53(field, &n) == ST_OK && n > 0 && n <= 1024;
             sp->max_workers = (uint32_t)n;
@@ -510,7 +513,7 @@ static int parse_track(gov_track *t, char *err, size_t errlen, const cJSON *obj)
             const cJSON *n;
             cJSON_ArrayForEach(n, field) {
                 unsigned bit = 0;
-                for (unsigned i = 0; i < 4 && cJSON_IsString(n); i++)
+                for (unsigned i = 0; i < sizeof payload_names / sizeof payload_names[0] && cJSON_IsString(n); i++)
                     if (strcmp(n->valuestring, payload_names[i]) == 0)
                         bit = 1u << i;
                 ok = ok && bit && !(t->payloads & bit);

@@ -34,6 +34,8 @@ typedef struct eng_staking_params {
     uint64_t unbonding_period;      /* "unbondingSecs": cooldown of stake unbonded from a worker [7 days] */
     uint64_t withdraw_grace;        /* "withdrawGraceSecs": a queued withdrawal older than this makes the
                                      * pool's workers unbond at the next epoch close [7 days] */
+    uint64_t slash_defer;           /* "slashDeferSecs": a slash waits this long before it applies, so governance
+                                     * can cancel it (slashCancel) [0: at once] */
 } eng_staking_params;
 
 /* Compute providers and payment channels ("compute" object; optional keys, defaults in brackets). */

@@ -57,6 +57,7 @@ static const struct gparam {
     { "staking.commissionNoticeSecs", "0", "31536000", GP_U64, offsetof(eng_genesis, staking.commission_notice) },
     { "staking.minContribution", "1", "1000000000000000000000000", GP_MPZ, offsetof(eng_genesis, staking.min_contribution) },
     { "staking.minWithdrawal", "0", "1000000000000000000000000", GP_MPZ, offsetof(eng_genesis, staking.min_withdrawal) },
+    { "staking.slashDeferSecs", "0", "31536000", GP_U64, offsetof(eng_genesis, staking.slash_defer) },
     { "staking.unbondingSecs", "0", "31536000", GP_U64, offsetof(eng_genesis, staking.unbonding_period) },
     { "staking.withdrawGraceSecs", "0", "31536000", GP_U64, offsetof(eng_genesis, staking.withdraw_grace) },
 };
@@ -181,6 +182,7 @@ typedef struct payload {
     mpz_t amount;                   /* spend */
     uint8_t measurement[32];        /* enclave */
     bool remove;                    /* enclave: enclaveRemove */
+    uint64_t slash;                 /* slashCancel */
 } payload;
 
 /* Parses and validates a payload (len bytes of UTF-8 JSON; empty = text) against track t.
@@ -227,8 +229,18 @@ static int payload_parse(payload *pl, char *err, size_t errlen, const uint8_t *d
                 snprintf(err, errlen, "payload.measurement: not 0x and 64 hex digits");
                 rc = ST_INVALID;
             }
+        } else if (strcmp(kind->valuestring, "slashCancel") == 0) {
+            const cJSON *id = cJSON_GetObjectItemCaseSensitive(root, "slash");
+            pl->kind = GOV_PAYLOAD_SLASH;
+            if (cJSON_IsNumber(id) && id->valuedouble >= 1 && id->valuedouble <= 9007199254740991.0
+                && id->valuedouble == (double)(uint64_t)id->valuedouble) {
+                pl->slash = (uint64_t)id->valuedouble;
+            } else {
+                snprintf(err, errlen, "payload.slash: the id of a deferred slash (a positive integer) is needed");
+                rc = ST_INVALID;
+            }
         } else {
-            snprintf(err, errlen, "payload.kind: \"%s\" is not text, param, spend, enclaveAllow or enclaveRemove",
+            snprintf(err, errlen, "payload.kind: \"%s\" is not text, param, spend, enclaveAllow, enclaveRemove or slashCancel",
                      kind->valuestring);
             rc = ST_INVALID;
         }
@@ -236,9 +248,11 @@ static int payload_parse(payload *pl, char *err, size_t errlen, const uint8_t *d
         if (rc != ST_OK)
             return rc;
     }
-    static const char *const kinds[] = { "text", "param", "spend", "enclave" };
+    static const char *const kinds[] = { "text", "param", "spend", "enclave", "slash" };
     if (!(t->payloads & pl->kind)) {
-        unsigned k = pl->kind == GOV_PAYLOAD_PARAM ? 1 : pl->kind == GOV_PAYLOAD_SPEND ? 2 : pl->kind == GOV_PAYLOAD_ENCLAVE ? 3 : 0;
+        unsigned k = 0;
+        while ((1u << k) != pl->kind)
+            k++;
         snprintf(err, errlen, "message.payload: track %s does not take %s payloads", t->name, kinds[k]);
         return ST_INVALID;
     }
@@ -522,6 +536,19 @@ int eng_apply_undelegate(eng_apply *a)
 
 /* ---- signed transactions ---- */
 
+/* ST_OK if slash id is waiting to apply; a failure with the reason otherwise. */
+static int pending_slash(eng_apply *a, uint64_t id)
+{
+    ledger_slash sl;
+    int rc = ledger_slash_get(a->e->ledger, id, &sl);
+    if (rc == ST_NOTFOUND)
+        return fail(a, rc, "no slash %llu", (unsigned long long)id);
+    if (rc == ST_OK && sl.state != LEDGER_SLASH_PENDING)
+        return fail(a, ST_CONFLICT, "slash %llu was already %s", (unsigned long long)id,
+                    sl.state == LEDGER_SLASH_APPLIED ? "applied" : "canceled");
+    return rc;
+}
+
 int eng_apply_propose(eng_apply *a)
 {
     const ledger_tx *tx = &a->item->tx;
@@ -537,6 +564,8 @@ int eng_apply_propose(eng_apply *a)
     /* parameters may have changed since the check */
     int rc = propose_parse(a->e, tx, &pl, &t, a->err, sizeof a->err);
     if (rc != ST_OK)
+        goto out;
+    if (pl.kind == GOV_PAYLOAD_SLASH && (rc = pending_slash(a, pl.slash)) != ST_OK)
         goto out;
     p.snapshot = a->height - 1;
     if ((rc = eng_gov_power_at(a->e, tx->signer, p.snapshot, power, delegated, delegated_weight)) != ST_OK)
@@ -807,6 +836,13 @@ static int apply_payload(eng_apply *a, const gov_proposal *p, payload *pl, bool 
         ledger_hex_encode(hex, pl->measurement, 32);
         cJSON *ev = rc == ST_OK ? proposal_event(a, pl->remove ? "EnclaveRemoved" : "EnclaveAllowed", p->id) : NULL;
         if (rc == ST_OK && (!ev || !cJSON_AddStringToObject(ev, "measurement", hex)))
+            rc = ST_NOMEM;
+    } else if (pl->kind == GOV_PAYLOAD_SLASH) {
+        rc = pending_slash(a, pl->slash);
+        if (rc == ST_OK)
+            rc = ledger_slash_set_state(a->e->ledger, pl->slash, LEDGER_SLASH_CANCELED, p->id);
+        cJSON *ev = rc == ST_OK ? proposal_event(a, "SlashCanceled", p->id) : NULL;
+        if (rc == ST_OK && (!ev || !cJSON_AddNumberToObject(ev, "slash", (double)pl->slash)))
             rc = ST_NOMEM;
     }
     return rc;

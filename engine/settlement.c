@@ -422,7 +422,7 @@ static int apply_op(eng_apply *a, const enc_op *op)
         return rc;
     }
     case ENC_OP_SLASH:
-        return eng_staking_slash(a, op->address, op->ppm);
+        return eng_staking_offence(a, op->address, op->ppm, "uptime");
     }
     return ST_INVALID;
 }

@@ -784,13 +784,60 @@ static int last_epoch(eng *e, uint64_t *epoch)
     return rc == ST_NOTFOUND ? ST_OK : rc;
 }
 
+int eng_staking_offence(eng_apply *a, const uint8_t worker[20], uint32_t ppm, const char *reason)
+{
+    if (a->e->genesis.staking.slash_defer == 0)
+        return eng_staking_slash(a, worker, ppm);
+    ledger_worker w;
+    ledger_worker_init(&w);
+    ledger_slash s = { .ppm = ppm > PPM ? PPM : ppm, .created = a->time, .due = a->time + a->e->genesis.staking.slash_defer };
+    memcpy(s.worker, worker, 20);
+    snprintf(s.reason, sizeof s.reason, "%s", reason);
+    int rc = ledger_worker_get(a->e->ledger, worker, &w);
+    if (rc == ST_NOTFOUND)
+        rc = fail(a, rc, "no such worker");
+    if (rc == ST_OK) {
+        s.pool = w.pool;
+        rc = ledger_slash_insert(a->e->ledger, &s);
+    }
+    cJSON *ev = rc == ST_OK ? pool_event(a, "SlashDeferred", s.pool) : NULL;
+    if (rc == ST_OK && (!ev || !cJSON_AddNumberToObject(ev, "slash", (double)s.id) || !eng_event_address(ev, "worker", worker)
+                        || !cJSON_AddNumberToObject(ev, "ppm", s.ppm) || !cJSON_AddStringToObject(ev, "reason", s.reason)
+                        || !cJSON_AddNumberToObject(ev, "due", (double)s.due)))
+        rc = ST_NOMEM;
+    ledger_worker_clear(&w);
+    return rc;
+}
+
+/* Applies every deferred slash whose time has come (a canceled one is no longer pending). */
+static int apply_due_slashes(eng_apply *a)
+{
+    ledger_slash due[TICK_BATCH];
+    unsigned n = 0;
+    int rc;
+    do {
+        rc = ledger_slash_due(a->e->ledger, a->time, due, TICK_BATCH, &n);
+        for (unsigned i = 0; i < n && rc == ST_OK; i++) {
+            if ((rc = eng_staking_slash(a, due[i].worker, due[i].ppm)) != ST_OK
+                || (rc = ledger_slash_set_state(a->e->ledger, due[i].id, LEDGER_SLASH_APPLIED, 0)) != ST_OK)
+                break;
+            cJSON *ev = pool_event(a, "SlashApplied", due[i].pool);
+            if (!ev || !cJSON_AddNumberToObject(ev, "slash", (double)due[i].id))
+                rc = ST_NOMEM;
+        }
+    } while (rc == ST_OK && n == TICK_BATCH);
+    return rc;
+}
+
 bool eng_staking_due(eng *e, uint64_t now)
 {
     ledger_unbonding u;
     ledger_unbonding_init(&u);
-    unsigned n = 0;
+    ledger_slash s;
+    unsigned n = 0, m = 0;
     uint64_t epoch = 0;
     bool due = (ledger_unbonding_due(e->ledger, now, &u, 1, &n) == ST_OK && n > 0)
+               || (ledger_slash_due(e->ledger, now, &s, 1, &m) == ST_OK && m > 0)
                || (last_epoch(e, &epoch) == ST_OK && eng_epoch_of(e, now) > epoch);
     ledger_unbonding_clear(&u);
     return due;
@@ -875,7 +922,10 @@ out:
 int eng_staking_tick(eng_apply *a)
 {
     eng *e = a->e;
-    int rc = release_unbonded(a);
+    /* slashes first: stake whose cooldown ends in the same block does not escape one */
+    int rc = apply_due_slashes(a);
+    if (rc == ST_OK)
+        rc = release_unbonded(a);
     uint64_t last, now_epoch = eng_epoch_of(e, a->time);
     if (rc == ST_OK)
         rc = last_epoch(e, &last);

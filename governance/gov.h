@@ -20,7 +20,8 @@ enum gov_payload_kind {
     GOV_PAYLOAD_TEXT = 1,
     GOV_PAYLOAD_PARAM = 2,
     GOV_PAYLOAD_SPEND = 4,
-    GOV_PAYLOAD_ENCLAVE = 8
+    GOV_PAYLOAD_ENCLAVE = 8,
+    GOV_PAYLOAD_SLASH = 16          /* cancel a deferred slash */
 };
 
 typedef struct gov_track {

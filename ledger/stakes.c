@@ -3,6 +3,7 @@
  * the accumulator are decimal text read into and written from GMP integers. */
 #include "ledger/ledger_int.h"
 
+#include <stdio.h>
 #include <string.h>
 #include "ledger/stakes.h"
 
@@ -695,4 +696,112 @@ int ledger_unbonding_set_amount(ledger *l, uint64_t id, const mpz_t amount)
         return ST_NOMEM;
     }
     return ledger_step_done(st);
+}
+
+/* ---- deferred slashes ---- */
+
+#define SLASH_COLUMNS "id, worker, pool, ppm, reason, created, due, state, proposal"
+
+static int read_slashes(sqlite3_stmt *st, ledger_slash *out, unsigned cap, unsigned *n, bool *more)
+{
+    int step, rc = ST_OK;
+    *n = 0;
+    if (more)
+        *more = false;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            if (more)
+                *more = true;
+            break;
+        }
+        ledger_slash *s = &out[(*n)++];
+        memset(s, 0, sizeof *s);
+        s->id = (uint64_t)sqlite3_column_int64(st, 0);
+        copy_address(s->worker, st, 1);
+        s->pool = (uint64_t)sqlite3_column_int64(st, 2);
+        s->ppm = (uint32_t)sqlite3_column_int64(st, 3);
+        const unsigned char *reason = sqlite3_column_text(st, 4);
+        snprintf(s->reason, sizeof s->reason, "%s", reason ? (const char *)reason : "");
+        s->created = (uint64_t)sqlite3_column_int64(st, 5);
+        s->due = (uint64_t)sqlite3_column_int64(st, 6);
+        s->state = sqlite3_column_int(st, 7);
+        s->proposal = (uint64_t)sqlite3_column_int64(st, 8);
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = ST_DB;
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_slash_insert(ledger *l, ledger_slash *s)
+{
+    ARG_CHECK(l->in_block);
+    static const char sql[] = "INSERT INTO slashes (worker, pool, ppm, reason, created, due, state) VALUES (?,?,?,?,?,?,0)"
+                              " RETURNING id";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_SLASH_INSERT, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, s->worker, 20, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)s->pool);
+    sqlite3_bind_int64(st, 3, s->ppm);
+    sqlite3_bind_text(st, 4, s->reason, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)s->created);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)s->due);
+    s->state = LEDGER_SLASH_PENDING;
+    s->proposal = 0;
+    return ledger_step_returning_id(st, &s->id);
+}
+
+int ledger_slash_get(ledger *l, uint64_t id, ledger_slash *s)
+{
+    static const char sql[] = "SELECT " SLASH_COLUMNS " FROM slashes WHERE id = ?";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_SLASH_GET, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+    unsigned n = 0;
+    int rc = read_slashes(st, s, 1, &n, NULL);
+    return rc == ST_OK && n == 0 ? ST_NOTFOUND : rc;
+}
+
+int ledger_slash_set_state(ledger *l, uint64_t id, int state, uint64_t proposal)
+{
+    ARG_CHECK(l->in_block);
+    static const char sql[] = "UPDATE slashes SET state = ?2, proposal = ?3 WHERE id = ?1";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_SLASH_SET, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+    sqlite3_bind_int(st, 2, state);
+    if (proposal)
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)proposal);
+    else
+        sqlite3_bind_null(st, 3);
+    return ledger_step_done(st);
+}
+
+int ledger_slash_due(ledger *l, uint64_t t, ledger_slash *out, unsigned cap, unsigned *n)
+{
+    static const char sql[] = "SELECT " SLASH_COLUMNS " FROM slashes WHERE state = 0 AND due <= ?1 ORDER BY due, id LIMIT ?2";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_SLASH_DUE, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)t);
+    sqlite3_bind_int64(st, 2, cap);
+    return read_slashes(st, out, cap, n, NULL);
+}
+
+int ledger_slash_list(ledger *l, int state, uint64_t cursor, unsigned limit, ledger_slash *out, unsigned *n, bool *more)
+{
+    static const char all_sql[] = "SELECT " SLASH_COLUMNS " FROM slashes WHERE id < ?1 ORDER BY id DESC LIMIT ?2";
+    static const char state_sql[] =
+        "SELECT " SLASH_COLUMNS " FROM slashes WHERE id < ?1 AND state = ?3 ORDER BY id DESC LIMIT ?2";
+    sqlite3_stmt *st = state >= 0 ? ledger_stmt(l, STMT_SLASH_LIST_STATE, state_sql) : ledger_stmt(l, STMT_SLASH_LIST, all_sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, cursor ? (sqlite3_int64)cursor : INT64_MAX);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit + 1);
+    if (state >= 0)
+        sqlite3_bind_int(st, 3, state);
+    return read_slashes(st, out, limit, n, more);
 }

@@ -62,6 +62,20 @@ typedef struct ledger_unbonding {
     uint64_t release_at;              /* seconds */
 } ledger_unbonding;
 
+/* A slash waiting out its deferral, or the record of one that applied or was canceled. */
+enum ledger_slash_state { LEDGER_SLASH_PENDING = 0, LEDGER_SLASH_APPLIED = 1, LEDGER_SLASH_CANCELED = 2 };
+
+typedef struct ledger_slash {
+    uint64_t id;
+    uint8_t worker[20];
+    uint64_t pool;
+    uint32_t ppm;
+    char reason[64];
+    uint64_t created, due;            /* seconds */
+    int state;                        /* enum ledger_slash_state */
+    uint64_t proposal;                /* the canceling proposal; 0 if none */
+} ledger_slash;
+
 /* Init/clear pairs for the GMP fields (init zeroes everything). */
 void ledger_pool_init(ledger_pool *p);
 void ledger_pool_clear(ledger_pool *p);
@@ -143,5 +157,16 @@ int ledger_unbonding_of_pool(ledger *l, uint64_t pool, ledger_unbonding *out, un
 int ledger_unbonding_of_worker(ledger *l, const uint8_t worker[20], uint64_t after, ledger_unbonding *out, unsigned cap,
                                unsigned *n) WARN_UNUSED NONNULL(1, 2, 4, 6);
 int ledger_unbonding_set_amount(ledger *l, uint64_t id, const mpz_t amount) WARN_UNUSED NONNULL(1, 3);
+
+/* Deferred slashes. insert assigns s->id; get: ST_NOTFOUND if absent; set_state records the
+ * outcome (proposal 0 unless canceled by one); due: up to cap pending slashes with due <= t,
+ * soonest first; list: up to limit slashes with an id below cursor (0 = from the newest), newest
+ * first, only those in state if state >= 0. */
+int ledger_slash_insert(ledger *l, ledger_slash *s) WARN_UNUSED NONNULL(1, 2);
+int ledger_slash_get(ledger *l, uint64_t id, ledger_slash *s) WARN_UNUSED NONNULL(1, 3);
+int ledger_slash_set_state(ledger *l, uint64_t id, int state, uint64_t proposal) WARN_UNUSED NONNULL(1);
+int ledger_slash_due(ledger *l, uint64_t t, ledger_slash *out, unsigned cap, unsigned *n) WARN_UNUSED NONNULL(1, 3, 5);
+int ledger_slash_list(ledger *l, int state, uint64_t cursor, unsigned limit, ledger_slash *out, unsigned *n, bool *more)
+    WARN_UNUSED NONNULL(1, 5, 6, 7);
 
 #endif

@@ -5,7 +5,8 @@
  * change, defeated by quorum, by approval, a tie, canceled with the burn, expired, a failing
  * payload), the conviction table, a changed vote, stake moved after the snapshot, conviction locks
  * against Withdraw, delegation (carried power with each delegator's conviction, overrides before and
- * after the delegate votes, snapshots, no chains, delegation locks), and refused or failed input. Every block is followed by ledger_audit. */
+ * after the delegate votes, snapshots, no chains, delegation locks), deferred slashes canceled by a
+ * slashCancel proposal or applied when due, and refused or failed input. Every block is followed by ledger_audit. */
 #include <criterion/criterion.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@
 #define ENACT 10u                  /* enactmentDelaySecs */
 #define GRACE 500u                 /* executionGraceSecs */
 #define LOCK 1000u                 /* lockPeriodSecs */
+#define SLASH_DEFER 300u           /* slashDeferSecs: longer than a proposal takes to execute */
 
 static char dir[64], db_path[128];
 static eng *e;
@@ -260,12 +262,12 @@ static char *make_genesis(void)
     cap "\",\"payloads\":" pl "}"
     snprintf(text, 4096,
              "{\"chainId\":4242,\"time\":%u,\"treasury\":\"1000000000\",\"accounts\":[%s],"
-             "\"staking\":{\"minContribution\":\"10\",\"minWithdrawal\":\"5\",\"unbondingSecs\":50},"
+             "\"staking\":{\"minContribution\":\"10\",\"minWithdrawal\":\"5\",\"unbondingSecs\":50,\"slashDeferSecs\":%u},"
              "\"governance\":{\"lockPeriodSecs\":%u,\"executionGraceSecs\":%u,\"cancelBurnPpm\":100000,\"tracks\":["
-             TRACK("root", "1000", "100", "200000", "500000", "0", "[\"text\",\"param\",\"spend\",\"enclave\"]") ","
+             TRACK("root", "1000", "100", "200000", "500000", "0", "[\"text\",\"param\",\"spend\",\"enclave\",\"slash\"]") ","
              TRACK("treasury", "100", "100", "200000", "500000", "5000", "[\"text\",\"spend\"]") ","
              TRACK("big", "5000000", "1", "200000", "500000", "0", "[\"text\"]") "]}}",
-             G_TIME, accounts, LOCK, GRACE);
+             G_TIME, accounts, SLASH_DEFER, LOCK, GRACE);
 #undef TRACK
     return text;
 }
@@ -770,6 +772,105 @@ Test(governance_gov, a_delegation_with_conviction_locks_the_stake_until_after_un
     block();
     expect_ok(&o, "withdraw while delegating without conviction");
     free(o.events);
+}
+
+/* ---- deferred slashes ---- */
+
+/* Dev 4 (a worker of pool 1 from the first call on) gets 1000 more bonded; then a WorkerSlash of
+ * 50% is deferred. */
+static void slash_worker_deferred(bool first)
+{
+    struct outcome o[2] = { 0 };
+    if (first)
+        queue(0, "WorkerAdd", &o[0], "{\"pool\":\"1\",\"worker\":\"%s\"}", dev_text(4));
+    queue(0, "WorkerBond", &o[1], "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"1000\"}", dev_text(4));
+    block();
+    if (first)
+        expect_ok(&o[0], "WorkerAdd");
+    expect_ok(&o[1], "WorkerBond");
+    free(o[0].events);
+    free(o[1].events);
+    struct outcome s = { 0 };
+    cJSON *msg = cJSON_CreateObject();
+    cJSON_AddStringToObject(msg, "worker", dev_text(4));
+    cJSON_AddNumberToObject(msg, "ppm", 500000);
+    cr_assert_eq(eng_submit_system(e, "WorkerSlash", msg, on_done, &s), ST_OK, "WorkerSlash queued");
+    cJSON_Delete(msg);
+    block();
+    expect_ok(&s, "WorkerSlash");
+    cr_assert(strstr(s.events, "\"SlashDeferred\"") && !strstr(s.events, "\"WorkerSlashed\""), "deferred: %s", s.events);
+    free(s.events);
+}
+
+static void expect_pool_stake(const char *v)
+{
+    expect_balance(ledger_pool_account(LEDGER_POOL_STAKE, 1), v, "pool 1 stake");
+}
+
+static void expect_slash_state(uint64_t id, int state)
+{
+    ledger_slash sl;
+    cr_assert_eq(ledger_slash_get(eng_ledger(e), id, &sl), ST_OK, "slash %llu", (unsigned long long)id);
+    cr_assert_eq(sl.state, state, "slash %llu state %d, expected %d", (unsigned long long)id, sl.state, state);
+}
+
+Test(governance_gov, a_deferred_slash_applies_when_due_unless_governance_cancels_it)
+{
+    stake_all();
+    slash_worker_deferred(true);   /* slash 1 */
+    uint64_t id = propose(0, "root", "{\"kind\":\"slashCancel\",\"slash\":1}");
+    advance(DELAY);
+    vote(2, id, 1, 1);
+    vote(1, id, 1, 1);
+    advance(PERIOD + ENACT);
+    expect_state(id, GOV_QUEUED);
+    execute(3, id);
+    expect_state(id, GOV_EXECUTED);
+    expect_slash_state(1, LEDGER_SLASH_CANCELED);
+    advance(SLASH_DEFER);
+    expect_pool_stake("6000");     /* nothing burned */
+    /* a slash nobody cancels applies when due: half of the 2000 bonded */
+    slash_worker_deferred(false);  /* slash 2, on 2000 bonded */
+    expect_pool_stake("6000");
+    advance(SLASH_DEFER - 1);
+    expect_pool_stake("6000");
+    advance(1);
+    expect_pool_stake("5000");     /* 6000 - 1000 */
+    expect_slash_state(2, LEDGER_SLASH_APPLIED);
+    /* too late to cancel it, and no slash 9 */
+    struct outcome o = { 0 };
+    queue(0, "Propose", &o, "{\"track\":\"root\",\"title\":\"t\",\"body\":\"b\",\"payload\":\"%s\"}",
+          hex_of("{\"kind\":\"slashCancel\",\"slash\":2}"));
+    block();
+    expect_failed(&o, "slash 2 was already applied", "cancel an applied slash");
+    free(o.events);
+    o = (struct outcome){ 0 };
+    queue(0, "Propose", &o, "{\"track\":\"root\",\"title\":\"t\",\"body\":\"b\",\"payload\":\"%s\"}",
+          hex_of("{\"kind\":\"slashCancel\",\"slash\":9}"));
+    block();
+    expect_failed(&o, "no slash 9", "cancel an unknown slash");
+    free(o.events);
+}
+
+Test(governance_gov, a_cancel_that_executes_after_the_slash_applied_fails)
+{
+    stake_all();
+    slash_worker_deferred(true);
+    uint64_t id = propose(0, "root", "{\"kind\":\"slashCancel\",\"slash\":1}");
+    advance(DELAY);
+    vote(2, id, 1, 1);
+    advance(SLASH_DEFER);          /* past the vote and the slash's due time */
+    expect_slash_state(1, LEDGER_SLASH_APPLIED);
+    struct outcome o = { 0 };
+    queue(3, "ProposalExecute", &o, "{\"proposal\":\"%llu\"}", (unsigned long long)id);
+    block();
+    expect_ok(&o, "execute");
+    free(o.events);
+    expect_state(id, GOV_FAILED);
+    gov_proposal p;
+    read_proposal(id, &p);
+    cr_assert(p.reason && strstr(p.reason, "already applied"), "reason: %s", p.reason ? p.reason : "(none)");
+    gov_proposal_clear(&p);
 }
 
 /* ---- bad input ---- */
