@@ -96,8 +96,8 @@ int eng_apply_claim(eng_apply *a);
 int eng_staking_tick(eng_apply *a);
 int eng_staking_reward(eng_apply *a, uint64_t pool, const ledger_account *from, const mpz_t amount);
 int eng_staking_slash(eng_apply *a, const uint8_t worker[20], uint32_t ppm);
-/* An offence of a worker (reason: "uptime", "admin"): a slash of ppm applied at once, or deferred
- * by staking.slashDeferSecs so that governance can cancel it (Tick applies it when due). */
+/* An offence of a worker (reason: "uptime", "admin"): a slash of ppm, recorded, and applied at once
+ * or deferred by staking.slashDeferSecs so that governance can cancel it (Tick applies it when due). */
 int eng_staking_offence(eng_apply *a, const uint8_t worker[20], uint32_t ppm, const char *reason);
 bool eng_staking_due(eng *e, uint64_t now);
 

@@ -786,11 +786,10 @@ static int last_epoch(eng *e, uint64_t *epoch)
 
 int eng_staking_offence(eng_apply *a, const uint8_t worker[20], uint32_t ppm, const char *reason)
 {
-    if (a->e->genesis.staking.slash_defer == 0)
-        return eng_staking_slash(a, worker, ppm);
     ledger_worker w;
     ledger_worker_init(&w);
-    ledger_slash s = { .ppm = ppm > PPM ? PPM : ppm, .created = a->time, .due = a->time + a->e->genesis.staking.slash_defer };
+    uint64_t defer = a->e->genesis.staking.slash_defer;
+    ledger_slash s = { .ppm = ppm > PPM ? PPM : ppm, .created = a->time, .due = a->time + defer };
     memcpy(s.worker, worker, 20);
     snprintf(s.reason, sizeof s.reason, "%s", reason);
     int rc = ledger_worker_get(a->e->ledger, worker, &w);
@@ -800,11 +799,18 @@ int eng_staking_offence(eng_apply *a, const uint8_t worker[20], uint32_t ppm, co
         s.pool = w.pool;
         rc = ledger_slash_insert(a->e->ledger, &s);
     }
+    /* every slash is on record; without a deferral it applies in this transaction */
+    if (rc == ST_OK && defer == 0) {
+        if ((rc = eng_staking_slash(a, worker, s.ppm)) == ST_OK)
+            rc = ledger_slash_set_state(a->e->ledger, s.id, LEDGER_SLASH_APPLIED, 0);
+        goto out;
+    }
     cJSON *ev = rc == ST_OK ? pool_event(a, "SlashDeferred", s.pool) : NULL;
     if (rc == ST_OK && (!ev || !cJSON_AddNumberToObject(ev, "slash", (double)s.id) || !eng_event_address(ev, "worker", worker)
                         || !cJSON_AddNumberToObject(ev, "ppm", s.ppm) || !cJSON_AddStringToObject(ev, "reason", s.reason)
                         || !cJSON_AddNumberToObject(ev, "due", (double)s.due)))
         rc = ST_NOMEM;
+out:
     ledger_worker_clear(&w);
     return rc;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* m_staking.c: staking_* methods, the read side of stake pools: a pool and the pool list (by id or
- * by stake), a staker's positions, a pool's delegators and withdraw queue, a worker. Values are
+ * by stake), a staker's positions, a pool's delegators and withdraw queue, a worker, the deferred
+ * slashes. Values are
  * computed with the engine's own rules (engine/staking.h) so what a client reads is what a
  * withdrawal or a claim would pay now. Lists page with an exclusive cursor: the last row of a page
  * is its "next", null once nothing follows. Amounts and shares are canonical decimal strings. */
@@ -475,11 +476,59 @@ static int get_worker(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     return ST_OK;
 }
 
+static const char *const slash_states[] = { "pending", "applied", "canceled" };
+
+/* Deferred slashes, newest first, optionally of one state. */
+static int list_slashes(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
+{
+    ledger *l = eng_ledger(rpc_engine(ctx));
+    int state = -1;
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(params, "state");
+    if (given(params, "state")) {
+        for (int i = 0; i < 3 && cJSON_IsString(st); i++)
+            if (strcmp(st->valuestring, slash_states[i]) == 0)
+                state = i;
+        if (state < 0)
+            return rpc_error(ctx, ST_INVALID, NULL, "params.state: expected pending, applied or canceled");
+    }
+    uint64_t cursor;
+    unsigned limit, n = 0;
+    bool more = false;
+    int rc = param_cursor(ctx, params, &cursor);
+    if (rc == ST_OK)
+        rc = param_limit(ctx, params, &limit);
+    if (rc != ST_OK)
+        return rc;
+    ledger_slash rows[LIMIT_MAX];
+    if ((rc = ledger_slash_list(l, state, cursor, limit, rows, &n, &more)) != ST_OK)
+        return rpc_error(ctx, rc, NULL, "cannot read the slashes");
+    cJSON *out = cJSON_CreateObject(), *arr = out ? cJSON_AddArrayToObject(out, "slashes") : NULL;
+    rc = arr ? ST_OK : ST_NOMEM;
+    for (unsigned i = 0; i < n && rc == ST_OK; i++) {
+        cJSON *o = append_object(arr);
+        if (!o || !add_u64(o, "id", rows[i].id) || !rpc_add_address(o, "worker", rows[i].worker)
+            || !add_u64(o, "pool", rows[i].pool) || !add_u64(o, "ppm", rows[i].ppm)
+            || !cJSON_AddStringToObject(o, "reason", rows[i].reason) || !add_u64(o, "created", rows[i].created)
+            || !add_u64(o, "due", rows[i].due) || !cJSON_AddStringToObject(o, "state", slash_states[rows[i].state % 3])
+            || !(rows[i].proposal ? add_u64(o, "canceledBy", rows[i].proposal) : cJSON_AddNullToObject(o, "canceledBy") != NULL))
+            rc = ST_NOMEM;
+    }
+    if (rc == ST_OK && !add_next_u64(out, more, n ? rows[n - 1].id : 0))
+        rc = ST_NOMEM;
+    if (rc != ST_OK) {
+        cJSON_Delete(out);
+        return rc;
+    }
+    *result = out;
+    return ST_OK;
+}
+
 static const char *const pool_params[] = { "pool", NULL };
 static const char *const list_pools_params[] = { "cursor", "limit", "sort", NULL };
 static const char *const position_params[] = { "address", "pool", NULL };
 static const char *const pool_page_params[] = { "pool", "cursor", "limit", NULL };
 static const char *const worker_params[] = { "worker", NULL };
+static const char *const slash_params[] = { "state", "cursor", "limit", NULL };
 const rpc_method rpc_m_staking_get_pool = { .name = "staking_getPool", .params = pool_params, .fn = get_pool };
 const rpc_method rpc_m_staking_list_pools = { .name = "staking_listPools", .params = list_pools_params,
                                               .fn = list_pools };
@@ -490,3 +539,4 @@ const rpc_method rpc_m_staking_list_delegators = { .name = "staking_listDelegato
 const rpc_method rpc_m_staking_get_withdraw_queue = { .name = "staking_getWithdrawQueue", .params = pool_page_params,
                                                       .fn = get_withdraw_queue };
 const rpc_method rpc_m_staking_get_worker = { .name = "staking_getWorker", .params = worker_params, .fn = get_worker };
+const rpc_method rpc_m_staking_list_slashes = { .name = "staking_listSlashes", .params = slash_params, .fn = list_slashes };

@@ -8,7 +8,7 @@
 const rpc_method *rpc_methods(size_t *n)
 {
     /* sorted by name (strcmp order) */
-    static rpc_method table[19];
+    static rpc_method table[20];
     static size_t count;
     if (!count) {
         const rpc_method *entries[] = {
@@ -21,7 +21,8 @@ const rpc_method *rpc_methods(size_t *n)
             &rpc_m_staking_get_pool,
             &rpc_m_staking_get_position,       &rpc_m_staking_get_withdraw_queue,
             &rpc_m_staking_get_worker,         &rpc_m_staking_list_delegators,
-            &rpc_m_staking_list_pools,         &rpc_m_tx_send,
+            &rpc_m_staking_list_pools,         &rpc_m_staking_list_slashes,
+            &rpc_m_tx_send,
         };
         _Static_assert(sizeof entries / sizeof entries[0] <= sizeof table / sizeof table[0], "table too small");
         for (count = 0; count < sizeof entries / sizeof entries[0]; count++)

@@ -15,7 +15,7 @@ extern const rpc_method rpc_m_node_info, rpc_m_tx_send, rpc_m_ledger_get_account
     rpc_m_ledger_get_transaction, rpc_m_ledger_audit, rpc_m_admin_advance_time, rpc_m_admin_mint,
     rpc_m_admin_reward_pool, rpc_m_admin_slash_worker, rpc_m_staking_get_pool, rpc_m_staking_get_position,
     rpc_m_staking_get_withdraw_queue, rpc_m_staking_get_worker, rpc_m_staking_list_delegators,
-    rpc_m_staking_list_pools, rpc_m_settlement_get_epoch, rpc_m_enclave_get_attestation,
+    rpc_m_staking_list_pools, rpc_m_staking_list_slashes, rpc_m_settlement_get_epoch, rpc_m_enclave_get_attestation,
     rpc_m_admin_tamper_next_report;
 
 /* The engine behind a call. */

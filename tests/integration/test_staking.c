@@ -415,6 +415,40 @@ Test(integration_staking, get_worker_shows_its_bond_and_only_its_unbondings)
     cJSON_Delete(resp);
 }
 
+Test(integration_staking, list_slashes_records_a_slash_applied_at_once)
+{
+    char w8[43], body[128];
+    th_dev_address(w8, 8);
+    create_pool(0, "0", "1000000");
+    contribute(1, 1, "100");
+    bond_worker(0, 1, 8, "40");
+    snprintf(body, sizeof body, "{\"worker\":\"%s\",\"ppm\":250000}", w8);
+    admin("admin_slashWorker", body);
+    cJSON *resp = th_call(&node, "staking_listSlashes", "{\"state\":\"applied\"}");
+    const cJSON *r = result_of(resp);
+    cr_assert_eq(count(r, "slashes"), 1, "one slash");
+    const cJSON *s = item(r, "slashes", 0);
+    cr_assert_eq(num(s, "id"), 1, "id");
+    cr_assert_str_eq(str(s, "worker"), w8, "worker");
+    cr_assert_eq(num(s, "pool"), 1, "pool");
+    cr_assert_eq(num(s, "ppm"), 250000, "ppm");
+    cr_assert_str_eq(str(s, "reason"), "admin", "reason");
+    cr_assert_str_eq(str(s, "state"), "applied", "applied at once on the dev chain");
+    cr_assert(is_null(s, "canceledBy"), "not canceled");
+    cr_assert(is_null(r, "next"), "one page");
+    cJSON_Delete(resp);
+    resp = th_call(&node, "staking_listSlashes", "{\"state\":\"pending\"}");
+    cr_assert_eq(count(result_of(resp), "slashes"), 0, "none pending");
+    cJSON_Delete(resp);
+    snprintf(body, sizeof body, "{\"worker\":\"%s\"}", w8);
+    resp = th_call(&node, "staking_getWorker", body);
+    cr_assert_str_eq(str(result_of(resp), "bonded"), "30" TOKEN, "40 less a quarter");
+    cJSON_Delete(resp);
+    resp = th_call(&node, "staking_listSlashes", "{\"state\":\"late\"}");
+    cr_assert_eq(num(cJSON_GetObjectItemCaseSensitive(resp, "error"), "code"), -32602, "bad state");
+    cJSON_Delete(resp);
+}
+
 struct bad_call {
     const char *method;
     const char *params;
