@@ -480,6 +480,7 @@ int eng_open(eng **out, char *err, size_t errlen, const eng_config *cfg)
         return ST_NOMEM;
     }
     e->dev = cfg->dev;
+    e->trust_own_enclave = cfg->trust_own_enclave;
     e->max_queue = cfg->max_queue ? cfg->max_queue : DEFAULT_MAX_QUEUE;
     e->max_block_txs = cfg->max_block_txs ? cfg->max_block_txs : DEFAULT_MAX_BLOCK_TXS;
     int rc = ledger_open(&e->ledger, err, errlen, cfg->db_path);

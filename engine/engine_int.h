@@ -37,6 +37,7 @@ struct eng {
     bool genesis_parsed;            /* genesis holds GMP values to clear */
     eng_clock clock;
     bool dev;
+    bool trust_own_enclave;         /* eng_config.trust_own_enclave */
     size_t max_queue, max_block_txs;
     eng_item *queue_head, *queue_tail;
     size_t queued;

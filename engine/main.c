@@ -298,7 +298,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "conclaved: cannot write %s/.cookie: %s\n", datadir, strerror(errno));
         goto out;
     }
-    eng_config cfg = { .db_path = path, .genesis_json = genesis, .clock_mode = clock_mode, .dev = o.dev };
+    eng_config cfg = { .db_path = path, .genesis_json = genesis, .clock_mode = clock_mode, .dev = o.dev,
+                       .trust_own_enclave = o.dev };
     if (eng_open(&n.engine, err, sizeof err, &cfg) != ST_OK) {
         fprintf(stderr, "conclaved: %s\n", err);
         goto out;

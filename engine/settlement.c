@@ -215,7 +215,7 @@ static int start_enclave(eng *e)
         stop_enclave(e, "the allowlist cannot be read");
         return rc;
     }
-    if (!allowed && e->dev) {
+    if (!allowed && e->trust_own_enclave) {
         ledger_hex_encode(hex, q.measurement, 32);
         fprintf(stderr, "conclaved: dev chain: allowlisting this enclave build's measurement %s\n", hex);
         if ((rc = queue_system(e, "EnclaveAllow", "measurement", hex, "allowlisting the enclave")) != ST_OK)

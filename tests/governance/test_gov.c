@@ -6,18 +6,22 @@
  * payload), the conviction table, a changed vote, stake moved after the snapshot, conviction locks
  * against Withdraw, delegation (carried power with each delegator's conviction, overrides before and
  * after the delegate votes, snapshots, no chains, delegation locks), deferred slashes canceled by a
- * slashCancel proposal or applied when due, and refused or failed input. Every block is followed by ledger_audit. */
+ * slashCancel proposal or applied when due, a new enclave build that settles only once governance
+ * allowlists it, and refused or failed input. Every block is followed by ledger_audit. */
 #include <criterion/criterion.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "engine/engine.h"
+#include "enclave/platform.h"
 #include "engine/genesis.h"
 #include "governance/gov.h"
 #include "governance/gov_store.h"
 #include "ledger/amount.h"
+#include "ledger/compute.h"
 #include "ledger/hex.h"
 #include "ledger/sig.h"
 #include "ledger/stakes.h"
@@ -78,14 +82,14 @@ static const char *dev_text(unsigned i)
     return text[i];
 }
 
-static char *make_genesis(void);
+static char *make_genesis(const char *enclave);
 
 static void setup(void)
 {
     snprintf(dir, sizeof dir, "/tmp/conclave-gov-XXXXXX");
     cr_assert_not_null(mkdtemp(dir), "temp dir");
     snprintf(db_path, sizeof db_path, "%s/conclave.db", dir);
-    genesis = make_genesis();
+    genesis = make_genesis(NULL);
     char err[256] = "";
     eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
     cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "open engine: %s", err);
@@ -247,7 +251,8 @@ static const char *hex_of(const char *text)
     return out;
 }
 
-static char *make_genesis(void)
+/* The test genesis; enclave: an "enclave" object's JSON, or NULL for none. */
+static char *make_genesis(const char *enclave)
 {
     char accounts[1024] = "";
     size_t off = 0;
@@ -261,13 +266,14 @@ static char *make_genesis(void)
     "\"votingPeriodSecs\":100,\"enactmentDelaySecs\":10,\"quorumPpm\":" q ",\"approvalPpm\":" appr ",\"spendCap\":\"" \
     cap "\",\"payloads\":" pl "}"
     snprintf(text, 4096,
-             "{\"chainId\":4242,\"time\":%u,\"treasury\":\"1000000000\",\"accounts\":[%s],"
+             "{\"chainId\":4242,\"time\":%u,\"treasury\":\"1000000000\",\"accounts\":[%s],%s%s%s"
              "\"staking\":{\"minContribution\":\"10\",\"minWithdrawal\":\"5\",\"unbondingSecs\":50,\"slashDeferSecs\":%u},"
              "\"governance\":{\"lockPeriodSecs\":%u,\"executionGraceSecs\":%u,\"cancelBurnPpm\":100000,\"tracks\":["
              TRACK("root", "1000", "100", "200000", "500000", "0", "[\"text\",\"param\",\"spend\",\"enclave\",\"slash\"]") ","
              TRACK("treasury", "100", "100", "200000", "500000", "5000", "[\"text\",\"spend\"]") ","
              TRACK("big", "5000000", "1", "200000", "500000", "0", "[\"text\"]") "]}}",
-             G_TIME, accounts, SLASH_DEFER, LOCK, GRACE);
+             G_TIME, accounts, enclave ? "\"enclave\":" : "", enclave ? enclave : "", enclave ? "," : "", SLASH_DEFER, LOCK,
+             GRACE);
 #undef TRACK
     return text;
 }
@@ -871,6 +877,91 @@ Test(governance_gov, a_cancel_that_executes_after_the_slash_applied_fails)
     read_proposal(id, &p);
     cr_assert(p.reason && strstr(p.reason, "already applied"), "reason: %s", p.reason ? p.reason : "(none)");
     gov_proposal_clear(&p);
+}
+
+/* ---- a new enclave build through governance ---- */
+
+#define ENCLAVE_BIN TEST_BUILDDIR "/conclave-enclave"
+#define EPOCH 3600u                /* the default epochSecs */
+
+/* Writes the enclave binary with one byte appended: the same program, another measurement. */
+static void changed_enclave_copy(const char *path)
+{
+    FILE *in = fopen(ENCLAVE_BIN, "rb"), *out = fopen(path, "wb");
+    cr_assert(in && out, "copy %s to %s", ENCLAVE_BIN, path);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        cr_assert_eq(fwrite(buf, 1, n, out), n, "write the copy");
+    cr_assert_eq(fputc('\n', out), '\n', "append a byte");
+    cr_assert_eq(fclose(in) | fclose(out), 0, "close");
+    cr_assert_eq(chmod(path, 0755), 0, "make the copy executable");
+}
+
+/* Opens the engine anew on the same database (a restart) and starts the enclave program at bin. */
+static void restart_with_enclave(const char *bin, const char *secret, const char *sealed)
+{
+    eng_close(e);
+    char err[256] = "";
+    eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
+    cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "reopen: %s", err);
+    cr_assert_eq(eng_enclave_configure(e, bin, secret, sealed), ST_OK, "start the enclave %s", bin);
+    block();
+}
+
+Test(governance_gov, an_allowlisted_new_enclave_build_registers_and_settles)
+{
+    char secret[160], sealed[160], copy[160], enclave[256], m1_hex[67], m2_hex[67], platform_hex[LEDGER_ADDR_STRLEN];
+    snprintf(secret, sizeof secret, "%s/platform.secret", dir);
+    snprintf(sealed, sizeof sealed, "%s/sealed", dir);
+    snprintf(copy, sizeof copy, "%s/conclave-enclave-next", dir);
+    cr_assert_eq(mkdir(sealed, 0700), 0, "sealed dir");
+    uint8_t sec[ENC_PLATFORM_SECRET_LEN], platform[20], m1[32], m2[32], reg[20], reg_m[32];
+    cr_assert_eq(enc_platform_secret_ensure(secret), ST_OK, "platform secret");
+    cr_assert_eq(enc_platform_secret_read(sec, secret), ST_OK, "read it");
+    cr_assert_eq(enc_platform_attestation_address(platform, sec), ST_OK, "platform address");
+    cr_assert_eq(enc_measure_file(m1, ENCLAVE_BIN), ST_OK, "measure the build");
+    changed_enclave_copy(copy);
+    cr_assert_eq(enc_measure_file(m2, copy), ST_OK, "measure the new build");
+    ledger_hex_encode(m1_hex, m1, 32);
+    ledger_hex_encode(m2_hex, m2, 32);
+    ledger_addr_format(platform_hex, platform);
+    /* a chain that trusts this platform and the first build only */
+    snprintf(enclave, sizeof enclave, "{\"platform\":\"%s\",\"measurements\":[\"%s\"]}", platform_hex, m1_hex);
+    free(genesis);
+    genesis = make_genesis(enclave);
+    eng_close(e);
+    e = NULL;
+    cr_assert_eq(unlink(db_path), 0, "a new chain");
+    restart_with_enclave(copy, secret, sealed);
+    cr_assert_eq(ledger_enclave_latest(eng_ledger(e), reg), ST_NOTFOUND, "the new build is not registered");
+
+    stake_all();
+    char payload[128];
+    snprintf(payload, sizeof payload, "{\"kind\":\"enclaveAllow\",\"measurement\":\"%s\"}", m2_hex);
+    uint64_t id = propose(0, "root", payload);
+    advance(DELAY);
+    vote(1, id, 1, 1);
+    vote(2, id, 1, 1);
+    advance(PERIOD + ENACT);
+    execute(3, id);
+    bool allowed = false;
+    cr_assert_eq(ledger_allowlist_has(eng_ledger(e), m2, &allowed), ST_OK, "allowlist");
+    cr_assert(allowed, "governance allowed the new measurement");
+    advance(EPOCH);
+    ledger_settlement st;
+    memset(&st, 0, sizeof st);
+    cr_assert_eq(ledger_settlement_get(eng_ledger(e), 0, &st), ST_NOTFOUND, "no registered enclave yet: epoch 0 waits");
+
+    /* the operator restarts with the new build: it registers and settles the waiting epoch */
+    restart_with_enclave(copy, secret, sealed);
+    cr_assert_eq(ledger_enclave_latest(eng_ledger(e), reg), ST_OK, "registered");
+    cr_assert_eq(ledger_enclave_get(eng_ledger(e), reg, reg_m, NULL, NULL, NULL), ST_OK, "its record");
+    cr_assert_arr_eq(reg_m, m2, 32, "with the new measurement");
+    block();
+    cr_assert_eq(ledger_settlement_get(eng_ledger(e), 0, &st), ST_OK, "epoch 0 settled");
+    cr_assert_arr_eq(st.enclave, reg, 20, "signed by the new enclave");
+    ledger_settlement_clear(&st);
 }
 
 /* ---- bad input ---- */
