@@ -229,9 +229,13 @@ int eng_apply_block(eng *e, eng_item *items, uint64_t time)
     }
 out:
     free(hashes);
-    if (rc != ST_OK)
+    if (rc != ST_OK) {
+        /* what the lost block changed in memory goes with it */
+        if (eng_gov_reload_params(e) != ST_OK)
+            fprintf(stderr, "conclaved: cannot reload the governed parameters after a lost block\n");
         for (eng_item *it = items; it; it = it->next)
             refuse(it, rc, NULL, "the block could not be written: %s", st_str(rc));
+    }
     return rc;
 }
 

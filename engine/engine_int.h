@@ -142,6 +142,9 @@ bool eng_gov_due(eng *e, uint64_t now);
 int eng_gov_tick(eng_apply *a);
 int eng_gov_check_withdraw(eng_apply *a, const uint8_t staker[20], const mpz_t leaving);
 int eng_gov_load_params(eng *e);
+/* After a block that did not commit: the governed parameters again as the genesis and the stored
+ * changes say (an execution in the lost block may have set one in memory). */
+int eng_gov_reload_params(eng *e);
 /* Delegation (engine/governance.c): the signed Delegate and Undelegate, and the staking hook that
  * keeps a delegate's delegated shares in step when a delegator's shares in pool change by delta. */
 int eng_check_delegate(eng *e, const ledger_tx *tx, char *err, size_t errlen);

@@ -172,6 +172,22 @@ int eng_gov_load_params(eng *e)
     return gov_param_each(e->gov, load_param, e);
 }
 
+int eng_gov_reload_params(eng *e)
+{
+    eng_genesis fresh;
+    char err[256];
+    int rc = eng_genesis_parse(&fresh, err, sizeof err, e->genesis.canonical, strlen(e->genesis.canonical));
+    mpz_t v;
+    mpz_init(v);
+    for (size_t i = 0; i < N_GPARAMS && rc == ST_OK; i++) {
+        gparam_get(&fresh, &gparams[i], v);
+        gparam_set(&e->genesis, &gparams[i], v);
+    }
+    mpz_clear(v);
+    eng_genesis_clear(&fresh);
+    return rc == ST_OK ? eng_gov_load_params(e) : rc;
+}
+
 /* ---- payloads ---- */
 
 typedef struct payload {

@@ -1,6 +1,8 @@
-# tests/governance/local.mk: the governance tests, one Criterion binary per unit.
+# tests/governance/local.mk: the governance tests, one Criterion binary per unit. test_gov wraps
+# ledger_block_commit to lose a block on purpose.
 check_PROGRAMS += tests/governance/test_gov
 tests_governance_test_gov_SOURCES = tests/governance/test_gov.c
 tests_governance_test_gov_CFLAGS = $(TEST_CFLAGS)
+tests_governance_test_gov_LDFLAGS = -Wl,--wrap=ledger_block_commit
 tests_governance_test_gov_LDADD = $(TEST_LDADD)
 TESTS += tests/governance/test_gov

@@ -445,6 +445,46 @@ Test(governance_gov, param_change_is_in_force_at_once_and_after_restart)
     cr_assert_eq(submit(3, "Contribute", &o2, "{\"pool\":\"1\",\"amount\":\"500\"}"), ST_INVALID, "refused after restart");
 }
 
+/* Linked with --wrap=ledger_block_commit: the next block's commit fails (its transaction rolled
+ * back) when set, as a full disk would make it. */
+static bool fail_next_commit;
+int __real_ledger_block_commit(ledger *l);
+int __wrap_ledger_block_commit(ledger *l);
+int __wrap_ledger_block_commit(ledger *l)
+{
+    if (!fail_next_commit)
+        return __real_ledger_block_commit(l);
+    fail_next_commit = false;
+    ledger_block_abort(l);
+    return ST_DB;
+}
+
+Test(governance_gov, a_param_change_in_a_lost_block_is_not_in_force)
+{
+    stake_all();
+    uint64_t id = propose(0, "root", "{\"kind\":\"param\",\"name\":\"staking.minContribution\",\"value\":\"1000\"}");
+    advance(DELAY);
+    vote(2, id, 1, 0);
+    vote(1, id, 1, 0);
+    advance(PERIOD + ENACT);
+    struct outcome o = { 0 };
+    queue(4, "ProposalExecute", &o, "{\"proposal\":\"%llu\"}", (unsigned long long)id);
+    fail_next_commit = true;
+    cr_assert_eq(eng_flush(e), ST_DB, "the block is lost");
+    memset(queued, 0, sizeof queued);
+    cr_assert_eq(o.calls, 1, "answered");
+    cr_assert_eq(o.status, ST_DB, "with the block's failure");
+    expect_state(id, GOV_QUEUED);
+    struct outcome c = { 0 };
+    cr_assert_eq(submit(3, "Contribute", &c, "{\"pool\":\"1\",\"amount\":\"500\"}"), ST_OK, "the old minimum of 10 holds");
+    block();
+    expect_ok(&c, "Contribute 500");
+    free(c.events);
+    execute(4, id);
+    cr_assert_eq(submit(3, "Contribute", &c, "{\"pool\":\"1\",\"amount\":\"500\"}"), ST_INVALID, "now refused");
+    free(o.events);
+}
+
 Test(governance_gov, defeated_by_quorum_returns_the_deposit)
 {
     stake_all();
