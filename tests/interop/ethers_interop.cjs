@@ -3,8 +3,9 @@
 // real conclaved started here on a free loopback port; the node must accept them exactly, and
 // refuse a replayed, a tampered, a wrong-chain and a high-s version. Then, independently of the C
 // code, it checks the enclave's attestation (the platform key re-derived with Node's HKDF, the quote's
-// signature, measurement and key) and the signature of a settled epoch's report. Prints
-// "N passed, N failed".
+// signature, measurement and key) and the signature of a settled epoch's report. Last, the
+// governance messages (string, bytes and uint8 members) signed by ethers: a delegation, a proposal
+// and a vote that carries the delegated stake. Prints "N passed, N failed".
 'use strict';
 const { spawn } = require('child_process');
 const fs = require('fs');
@@ -62,6 +63,48 @@ async function signTransfer(wallet, chainId, to, amount, nonce) {
   const signature = await wallet.signTypedData(domain, TYPES, message);
   const digest = ethers.TypedDataEncoder.hash(domain, TYPES, message);
   return { tx: { type: 'Transfer', message, signature, from: wallet.address }, digest };
+}
+
+// Every member type of the governance messages (string, bytes, uint8) as ethers encodes them.
+const GOV_TYPES = {
+  PoolCreate: [{ name: 'commissionPpm', type: 'uint32' }, { name: 'capacity', type: 'uint256' },
+               { name: 'nonce', type: 'uint64' }],
+  Contribute: [{ name: 'pool', type: 'uint64' }, { name: 'amount', type: 'uint256' }, { name: 'nonce', type: 'uint64' }],
+  Delegate: [{ name: 'to', type: 'address' }, { name: 'conviction', type: 'uint8' }, { name: 'nonce', type: 'uint64' }],
+  Propose: [{ name: 'track', type: 'string' }, { name: 'title', type: 'string' }, { name: 'body', type: 'string' },
+            { name: 'payload', type: 'bytes' }, { name: 'nonce', type: 'uint64' }],
+  Vote: [{ name: 'proposal', type: 'uint64' }, { name: 'support', type: 'uint8' }, { name: 'conviction', type: 'uint8' },
+         { name: 'nonce', type: 'uint64' }],
+};
+
+// Signs type's message with wallet (the nonce read from the node), sends it, returns the receipt.
+async function sendSigned(url, wallet, type, message) {
+  const account = (await rpc(url, 'ledger_getAccount', { address: wallet.address })).result;
+  const full = { ...message, nonce: String(account.nonce) };
+  const domain = { name: 'Conclave', version: '1', chainId: 31337 };
+  const signature = await wallet.signTypedData(domain, { [type]: GOV_TYPES[type] }, full);
+  const sent = await rpc(url, 'tx_send', { type, message: full, signature, from: wallet.address });
+  check(`an ethers-signed ${type} applies`, sent.result && sent.result.status === 'success', JSON.stringify(sent));
+  return sent.result;
+}
+
+// Stake, a delegation with conviction, a proposal with a bytes payload and a vote, all signed by ethers.
+async function checkGovernance(url, datadir, w0, w1) {
+  const token = fs.readFileSync(path.join(datadir, '.cookie'), 'utf8').trim();
+  const pool = (await sendSigned(url, w0, 'PoolCreate', { commissionPpm: '0', capacity: (10n ** 24n).toString() }))
+    .events.find((e) => e.type === 'PoolCreated').pool;
+  await sendSigned(url, w0, 'Contribute', { pool: String(pool), amount: (200n * 10n ** 18n).toString() });
+  await sendSigned(url, w1, 'Contribute', { pool: String(pool), amount: (100n * 10n ** 18n).toString() });
+  await sendSigned(url, w1, 'Delegate', { to: w0.address, conviction: '2' });
+  const payload = ethers.hexlify(ethers.toUtf8Bytes(JSON.stringify({ kind: 'spend', to: w1.address, amount: '5' })));
+  const created = (await sendSigned(url, w0, 'Propose', { track: 'treasury', title: 'Pay w1', body: 'ünïcode ok',
+                                                          payload })).events.find((e) => e.type === 'ProposalCreated');
+  await rpc(url, 'admin_advanceTime', { seconds: 3600 }, token);
+  const cast = (await sendSigned(url, w0, 'Vote', { proposal: String(created.proposal), support: '1', conviction: '1' }))
+    .events.find((e) => e.type === 'VoteCast');
+  check('the delegate votes with its own stake and the delegated stake at its delegator\'s conviction',
+        cast && cast.power === (200n * 10n ** 18n).toString() && cast.delegatedPower === (100n * 10n ** 18n).toString() &&
+        cast.delegatedWeight === (200n * 10n ** 18n).toString(), JSON.stringify(cast));
 }
 
 // The enclave's quote and a settled report, verified with Node's crypto and ethers only.
@@ -150,6 +193,7 @@ async function main() {
     check('the audit holds', audit && audit.ok === true, JSON.stringify(audit));
 
     await checkEnclave(url, datadir);
+    await checkGovernance(url, datadir, w0, w1);
   } finally {
     const exited = new Promise((resolve) => child.on('exit', resolve));
     child.kill('SIGTERM');
