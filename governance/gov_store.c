@@ -6,16 +6,15 @@
  * and amounts are canonical decimal text, read and written through GMP. */
 #include "governance/gov_store.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ledger/sqlstore.h"
 
 enum gov_stmt_id {
     G_PROP_INSERT, G_PROP_GET, G_PROP_UPDATE, G_PROP_DUE, G_PROP_ANY_DUE,
-    G_VOTE_GET, G_VOTE_PUT, G_LOCK_GET, G_LOCK_PUT, G_LOCK_ACTIVE, G_LOCK_EACH, G_TOTAL_AT, G_PARAM_PUT, G_PARAM_EACH,
+    G_VOTE_GET, G_VOTE_PUT, G_LOCK_PUT, G_LOCK_EACH, G_TOTAL_AT, G_PARAM_PUT, G_PARAM_EACH,
     G_DELEG_GET, G_DELEG_AT, G_DELEG_PUT, G_DELEG_DEL, G_DELEG_CHECKPOINT, G_DELEG_HAS, G_DELEG_LIST,
-    G_DSHARES_GET, G_DSHARES_PUT, G_DSHARES_EACH, G_OVERRIDE_GET, G_OVERRIDE_PUT,
+    G_DSHARES_ADD, G_DSHARES_SUB, G_DSHARES_EACH, G_OVERRIDE_GET, G_OVERRIDE_PUT,
     G_STMT_COUNT
 };
 
@@ -60,6 +59,17 @@ static char *column_strdup(sqlite3_stmt *st, int col)
 {
     const unsigned char *t = sqlite3_column_text(st, col);
     return t ? strdup((const char *)t) : NULL;
+}
+
+/* Binds v to parameter idx and steps the write to completion; resets the statement either way. */
+static int bind_mpz_and_step(sqlite3_stmt *st, int idx, const mpz_t v)
+{
+    int rc = ledger_bind_mpz(st, idx, v);
+    if (rc != ST_OK) {
+        sqlite3_reset(st);
+        return rc;
+    }
+    return ledger_step_done(st);
 }
 
 /* ---- proposals ---- */
@@ -252,74 +262,17 @@ int gov_vote_put(gov_store *s, const gov_vote *v)
 
 int gov_lock_put(gov_store *s, const uint8_t voter[20], uint64_t proposal, const mpz_t amount, uint64_t until)
 {
-    static const char get_sql[] = "SELECT amount, until FROM gov_locks WHERE voter = ? AND proposal = ?";
-    static const char put_sql[] = "INSERT OR REPLACE INTO gov_locks (voter, proposal, amount, until) VALUES (?,?,?,?)";
-    mpz_t have;
-    mpz_init_set(have, amount);
-    sqlite3_stmt *st = stmt(s, G_LOCK_GET, get_sql);
-    int rc = st ? ST_OK : ST_DB;
-    if (rc == ST_OK) {
-        sqlite3_bind_blob(st, 1, voter, 20, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)proposal);
-        int step = sqlite3_step(st);
-        if (step == SQLITE_ROW) {
-            mpz_t old;
-            mpz_init(old);
-            rc = ledger_column_mpz(st, 0, old);
-            if (mpz_cmp(old, have) > 0)
-                mpz_set(have, old);
-            uint64_t old_until = (uint64_t)sqlite3_column_int64(st, 1);
-            if (old_until > until)
-                until = old_until;
-            mpz_clear(old);
-        } else if (step != SQLITE_DONE) {
-            rc = ST_DB;
-        }
-        sqlite3_reset(st);
-    }
-    if (rc == ST_OK && !(st = stmt(s, G_LOCK_PUT, put_sql)))
-        rc = ST_DB;
-    if (rc == ST_OK) {
-        sqlite3_bind_blob(st, 1, voter, 20, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)proposal);
-        sqlite3_bind_int64(st, 4, (sqlite3_int64)until);
-        if ((rc = ledger_bind_mpz(st, 3, have)) == ST_OK)
-            rc = ledger_step_done(st);
-        else
-            sqlite3_reset(st);
-    }
-    mpz_clear(have);
-    return rc;
-}
-
-int gov_lock_max(gov_store *s, const uint8_t voter[20], uint64_t now, mpz_t amount, uint64_t *until)
-{
-    /* a voter holds few locks (one per proposal voted with conviction): compared exactly in C */
-    static const char sql[] = "SELECT amount, until FROM gov_locks WHERE voter = ? AND until > ?";
-    mpz_set_ui(amount, 0);
-    *until = 0;
-    sqlite3_stmt *st = stmt(s, G_LOCK_ACTIVE, sql);
+    static const char sql[] =
+        "INSERT INTO gov_locks (voter, proposal, amount, until) VALUES (?,?,?,?) ON CONFLICT (voter, proposal) DO UPDATE"
+        " SET amount = CASE WHEN u256_cmp(excluded.amount, amount) > 0 THEN excluded.amount ELSE amount END,"
+        " until = MAX(until, excluded.until)";
+    sqlite3_stmt *st = stmt(s, G_LOCK_PUT, sql);
     if (!st)
         return ST_DB;
     sqlite3_bind_blob(st, 1, voter, 20, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
-    mpz_t v;
-    mpz_init(v);
-    int rc = ST_OK, step;
-    while (rc == ST_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        rc = ledger_column_mpz(st, 0, v);
-        uint64_t u = (uint64_t)sqlite3_column_int64(st, 1);
-        int c = mpz_cmp(v, amount);
-        if (rc == ST_OK && (c > 0 || (c == 0 && u > *until))) {
-            mpz_set(amount, v);
-            *until = u;
-        }
-    }
-    if (rc == ST_OK && step != SQLITE_DONE)
-        rc = ST_DB;
-    sqlite3_reset(st);
-    mpz_clear(v);
-    return rc;
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)proposal);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)until);
+    return bind_mpz_and_step(st, 3, amount);
 }
 
 int gov_lock_each(gov_store *s, const uint8_t voter[20], uint64_t now,
@@ -345,6 +298,32 @@ int gov_lock_each(gov_store *s, const uint8_t voter[20], uint64_t now,
     sqlite3_reset(st);
     mpz_clear(v);
     return rc;
+}
+
+struct lock_max {
+    mpz_ptr amount;
+    uint64_t *until;
+};
+
+static int take_max(void *ctx, uint64_t proposal, const mpz_t amount, uint64_t until)
+{
+    struct lock_max *m = ctx;
+    (void)proposal;
+    int c = mpz_cmp(amount, m->amount);
+    if (c > 0 || (c == 0 && until > *m->until)) {
+        mpz_set(m->amount, amount);
+        *m->until = until;
+    }
+    return ST_OK;
+}
+
+int gov_lock_max(gov_store *s, const uint8_t voter[20], uint64_t now, mpz_t amount, uint64_t *until)
+{
+    /* a voter holds few locks (one per proposal voted with conviction): compared exactly in C */
+    struct lock_max m = { amount, until };
+    mpz_set_ui(amount, 0);
+    *until = 0;
+    return gov_lock_each(s, voter, now, take_max, &m);
 }
 
 /* ---- delegations ---- */
@@ -485,41 +464,28 @@ int gov_delegators_list(gov_store *s, const uint8_t delegate[20], const uint8_t 
 int gov_delegated_add(gov_store *s, const uint8_t delegate[20], uint64_t pool, unsigned conviction, const mpz_t delta,
                       uint64_t height)
 {
-    static const char get_sql[] = "SELECT shares FROM delegated_shares WHERE delegate = ? AND pool = ? AND conviction = ?"
-                                  " ORDER BY height DESC LIMIT 1";
-    static const char put_sql[] =
-        "INSERT OR REPLACE INTO delegated_shares (delegate, pool, conviction, height, shares) VALUES (?,?,?,?,?)";
-    mpz_t shares;
-    mpz_init(shares);
-    sqlite3_stmt *st = stmt(s, G_DSHARES_GET, get_sql);
-    int rc = st ? ST_OK : ST_DB;
-    if (rc == ST_OK) {
-        sqlite3_bind_blob(st, 1, delegate, 20, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)pool);
-        sqlite3_bind_int(st, 3, (int)conviction);
-        int step = sqlite3_step(st);
-        if (step == SQLITE_ROW)
-            rc = ledger_column_mpz(st, 0, shares);
-        else if (step != SQLITE_DONE)
-            rc = ST_DB;
-        sqlite3_reset(st);
-    }
-    mpz_add(shares, shares, delta);
-    /* the delegators' shares are a part of theirs: never below zero */
-    assert(rc != ST_OK || mpz_sgn(shares) >= 0);
-    if (rc == ST_OK && !(st = stmt(s, G_DSHARES_PUT, put_sql)))
-        rc = ST_DB;
-    if (rc == ST_OK) {
-        sqlite3_bind_blob(st, 1, delegate, 20, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)pool);
-        sqlite3_bind_int(st, 3, (int)conviction);
-        sqlite3_bind_int64(st, 4, (sqlite3_int64)height);
-        if ((rc = ledger_bind_mpz(st, 5, shares)) == ST_OK)
-            rc = ledger_step_done(st);
-        else
-            sqlite3_reset(st);
-    }
-    mpz_clear(shares);
+    /* the latest value plus delta, as the value from height on; u256_sub refuses to go below zero,
+     * which the delegators' shares (a part of theirs) never do */
+#define LATEST "COALESCE((SELECT shares FROM delegated_shares WHERE delegate = ?1 AND pool = ?2 AND conviction = ?3" \
+               " ORDER BY height DESC LIMIT 1), '0')"
+    static const char add_sql[] = "INSERT OR REPLACE INTO delegated_shares (delegate, pool, conviction, height, shares)"
+                                  " VALUES (?1, ?2, ?3, ?4, u256_add(" LATEST ", ?5))";
+    static const char sub_sql[] = "INSERT OR REPLACE INTO delegated_shares (delegate, pool, conviction, height, shares)"
+                                  " VALUES (?1, ?2, ?3, ?4, u256_sub(" LATEST ", ?5))";
+#undef LATEST
+    bool add = mpz_sgn(delta) >= 0;
+    sqlite3_stmt *st = add ? stmt(s, G_DSHARES_ADD, add_sql) : stmt(s, G_DSHARES_SUB, sub_sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, delegate, 20, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)pool);
+    sqlite3_bind_int(st, 3, (int)conviction);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)height);
+    mpz_t magnitude;
+    mpz_init(magnitude);
+    mpz_abs(magnitude, delta);
+    int rc = bind_mpz_and_step(st, 5, magnitude);
+    mpz_clear(magnitude);
     return rc;
 }
 
@@ -574,25 +540,20 @@ int gov_override_get(gov_store *s, uint64_t proposal, const uint8_t delegate[20]
 
 int gov_override_add(gov_store *s, uint64_t proposal, const uint8_t delegate[20], const mpz_t power, const mpz_t weight)
 {
-    static const char sql[] = "INSERT OR REPLACE INTO gov_overrides (proposal, delegate, power, weight) VALUES (?,?,?,?)";
-    mpz_t p, w;
-    mpz_inits(p, w, NULL);
-    int rc = gov_override_get(s, proposal, delegate, p, w);
-    mpz_add(p, p, power);
-    mpz_add(w, w, weight);
-    sqlite3_stmt *st = rc == ST_OK ? stmt(s, G_OVERRIDE_PUT, sql) : NULL;
-    if (rc == ST_OK && !st)
-        rc = ST_DB;
-    if (rc == ST_OK) {
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)proposal);
-        sqlite3_bind_blob(st, 2, delegate, 20, SQLITE_STATIC);
-        if ((rc = ledger_bind_mpz(st, 3, p)) == ST_OK && (rc = ledger_bind_mpz(st, 4, w)) == ST_OK)
-            rc = ledger_step_done(st);
-        else
-            sqlite3_reset(st);
+    static const char sql[] =
+        "INSERT INTO gov_overrides (proposal, delegate, power, weight) VALUES (?,?,?,?) ON CONFLICT (proposal, delegate)"
+        " DO UPDATE SET power = u256_add(power, excluded.power), weight = u256_add(weight, excluded.weight)";
+    sqlite3_stmt *st = stmt(s, G_OVERRIDE_PUT, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)proposal);
+    sqlite3_bind_blob(st, 2, delegate, 20, SQLITE_STATIC);
+    int rc = ledger_bind_mpz(st, 3, power);
+    if (rc != ST_OK) {
+        sqlite3_reset(st);
+        return rc;
     }
-    mpz_clears(p, w, NULL);
-    return rc;
+    return bind_mpz_and_step(st, 4, weight);
 }
 
 /* ---- total power ---- */
