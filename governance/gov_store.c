@@ -14,7 +14,7 @@ enum gov_stmt_id {
     G_PROP_INSERT, G_PROP_GET, G_PROP_UPDATE, G_PROP_DUE, G_PROP_ANY_DUE,
     G_VOTE_GET, G_VOTE_PUT, G_LOCK_PUT, G_LOCK_EACH, G_TOTAL_AT, G_PARAM_PUT, G_PARAM_EACH,
     G_DELEG_GET, G_DELEG_AT, G_DELEG_PUT, G_DELEG_DEL, G_DELEG_CHECKPOINT, G_DELEG_HAS, G_DELEG_LIST,
-    G_DSHARES_ADD, G_DSHARES_SUB, G_DSHARES_EACH, G_OVERRIDE_GET, G_OVERRIDE_PUT,
+    G_DSHARES_CLASS, G_DSHARES_ADD, G_DSHARES_SUB, G_DSHARES_EACH, G_OVERRIDE_GET, G_OVERRIDE_PUT,
     G_STMT_COUNT
 };
 
@@ -473,9 +473,18 @@ int gov_delegated_add(gov_store *s, const uint8_t delegate[20], uint64_t pool, u
     static const char sub_sql[] = "INSERT OR REPLACE INTO delegated_shares (delegate, pool, conviction, height, shares)"
                                   " VALUES (?1, ?2, ?3, ?4, u256_sub(" LATEST ", ?5))";
 #undef LATEST
-    bool add = mpz_sgn(delta) >= 0;
-    sqlite3_stmt *st = add ? stmt(s, G_DSHARES_ADD, add_sql) : stmt(s, G_DSHARES_SUB, sub_sql);
+    static const char class_sql[] = "INSERT OR IGNORE INTO delegated_classes (delegate, pool, conviction) VALUES (?,?,?)";
+    sqlite3_stmt *st = stmt(s, G_DSHARES_CLASS, class_sql);
     if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, delegate, 20, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)pool);
+    sqlite3_bind_int(st, 3, (int)conviction);
+    int rc = ledger_step_done(st);
+    if (rc != ST_OK)
+        return rc;
+    bool add = mpz_sgn(delta) >= 0;
+    if (!(st = add ? stmt(s, G_DSHARES_ADD, add_sql) : stmt(s, G_DSHARES_SUB, sub_sql)))
         return ST_DB;
     sqlite3_bind_blob(st, 1, delegate, 20, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)pool);
@@ -484,7 +493,7 @@ int gov_delegated_add(gov_store *s, const uint8_t delegate[20], uint64_t pool, u
     mpz_t magnitude;
     mpz_init(magnitude);
     mpz_abs(magnitude, delta);
-    int rc = bind_mpz_and_step(st, 5, magnitude);
+    rc = bind_mpz_and_step(st, 5, magnitude);
     mpz_clear(magnitude);
     return rc;
 }
@@ -492,9 +501,11 @@ int gov_delegated_add(gov_store *s, const uint8_t delegate[20], uint64_t pool, u
 int gov_delegated_each(gov_store *s, const uint8_t delegate[20], uint64_t height,
                        int (*fn)(void *ctx, uint64_t pool, unsigned conviction, const mpz_t shares), void *ctx)
 {
-    /* the latest row at or below height of each (pool, conviction): SQLite's bare-column MAX */
-    static const char sql[] = "SELECT pool, conviction, shares, MAX(height) FROM delegated_shares"
-                              " WHERE delegate = ? AND height <= ? GROUP BY pool, conviction";
+    /* one index seek per class for its latest row at or below height */
+    static const char sql[] =
+        "SELECT c.pool, c.conviction, (SELECT d.shares FROM delegated_shares d WHERE d.delegate = c.delegate"
+        " AND d.pool = c.pool AND d.conviction = c.conviction AND d.height <= ?2 ORDER BY d.height DESC LIMIT 1)"
+        " FROM delegated_classes c WHERE c.delegate = ?1";
     sqlite3_stmt *st = stmt(s, G_DSHARES_EACH, sql);
     if (!st)
         return ST_DB;
@@ -504,6 +515,8 @@ int gov_delegated_each(gov_store *s, const uint8_t delegate[20], uint64_t height
     mpz_init(shares);
     int rc = ST_OK, step;
     while (rc == ST_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+            continue;
         rc = ledger_column_mpz(st, 2, shares);
         if (rc == ST_OK && mpz_sgn(shares) > 0)
             rc = fn(ctx, (uint64_t)sqlite3_column_int64(st, 0), (unsigned)sqlite3_column_int(st, 1), shares);

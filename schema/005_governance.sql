@@ -81,6 +81,15 @@ CREATE TABLE delegated_shares (
     PRIMARY KEY (delegate, pool, conviction, height)
 ) STRICT, WITHOUT ROWID;
 
+-- The (pool, conviction) classes a delegate has ever had delegated shares in: a snapshot read seeks
+-- the latest row of each class instead of reading a delegate's whole history.
+CREATE TABLE delegated_classes (
+    delegate   BLOB NOT NULL,
+    pool       INTEGER NOT NULL,
+    conviction INTEGER NOT NULL,
+    PRIMARY KEY (delegate, pool, conviction)
+) STRICT, WITHOUT ROWID;
+
 -- Power and weight taken off a delegate's votes on a proposal by delegators who voted directly.
 CREATE TABLE gov_overrides (
     proposal INTEGER NOT NULL REFERENCES proposals(id),
