@@ -4,11 +4,21 @@
  * they emit. Handlers run inside the block's savepoint: a failure rolls back all of its writes. */
 #include "engine/engine_int.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "ledger/amount.h"
 #include "ledger/compute.h"
 #include "ledger/hex.h"
+
+int eng_fail(eng_apply *a, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->err, sizeof a->err, fmt, ap);
+    va_end(ap);
+    return status;
+}
 
 cJSON *eng_event(eng_apply *a, const char *type)
 {

@@ -8,7 +8,6 @@
  * epoch settlement pays what was redeemed, capped by the deposit. */
 #include "engine/engine_int.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "ledger/amount.h"
@@ -18,16 +17,6 @@
 #include "ledger/stakes.h"
 
 #define DUE_BATCH 64
-
-PRINTF_LIKE(3, 4)
-static int fail(eng_apply *a, int status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(a->err, sizeof a->err, fmt, ap);
-    va_end(ap);
-    return status;
-}
 
 uint64_t eng_epoch_of(const eng *e, uint64_t t)
 {
@@ -57,13 +46,13 @@ int eng_apply_heartbeat(eng_apply *a)
     if (rc == ST_OK)
         rc = ledger_tx_get_u64(tx, "score", &score);
     if (rc == ST_OK && (rc = ledger_worker_get(a->e->ledger, tx->signer, &w)) == ST_NOTFOUND)
-        rc = fail(a, rc, "the signer is not a registered worker (WorkerAdd it to a pool first)");
+        rc = eng_fail(a, rc, "the signer is not a registered worker (WorkerAdd it to a pool first)");
     if (rc == ST_OK && epoch != now_epoch)
-        rc = fail(a, ST_CONFLICT, "a heartbeat for epoch %llu, but the current epoch is %llu", (unsigned long long)epoch,
+        rc = eng_fail(a, ST_CONFLICT, "a heartbeat for epoch %llu, but the current epoch is %llu", (unsigned long long)epoch,
                   (unsigned long long)now_epoch);
     uint64_t slot = (a->time - eng_epoch_start(a->e, now_epoch)) / a->e->genesis.compute.heartbeat_secs;
     if (rc == ST_OK && (rc = ledger_heartbeat_put(a->e->ledger, tx->signer, epoch, slot, (uint32_t)score)) == ST_CONFLICT)
-        rc = fail(a, rc, "a heartbeat for slot %llu of epoch %llu is already recorded", (unsigned long long)slot,
+        rc = eng_fail(a, rc, "a heartbeat for slot %llu of epoch %llu is already recorded", (unsigned long long)slot,
                   (unsigned long long)epoch);
     cJSON *ev = rc == ST_OK ? eng_event(a, "Heartbeat") : NULL;
     if (rc == ST_OK && (!ev || !eng_event_address(ev, "worker", tx->signer) || !cJSON_AddNumberToObject(ev, "pool", (double)w.pool)
@@ -107,7 +96,7 @@ static int escrow(eng_apply *a, const uint8_t client[20], const mpz_t amount)
     if (rc == ST_INSUFFICIENT) {
         char need[LEDGER_AMOUNT_STRLEN];
         ledger_amount_format(need, amount);
-        return fail(a, rc, "insufficient balance: %s needed", need);
+        return eng_fail(a, rc, "insufficient balance: %s needed", need);
     }
     return rc;
 }
@@ -123,9 +112,9 @@ int eng_apply_channel_open(eng_apply *a)
     if (rc == ST_OK)
         rc = ledger_tx_get_amount(tx, "deposit", c.deposit);
     if (rc == ST_OK && (rc = ledger_worker_get(a->e->ledger, c.worker, &w)) == ST_NOTFOUND)
-        rc = fail(a, rc, "the worker is not registered in any pool");
+        rc = eng_fail(a, rc, "the worker is not registered in any pool");
     if (rc == ST_OK && memcmp(c.worker, tx->signer, 20) == 0)
-        rc = fail(a, ST_INVALID, "a worker cannot open a channel to itself");
+        rc = eng_fail(a, ST_INVALID, "a worker cannot open a channel to itself");
     if (rc == ST_OK)
         rc = escrow(a, tx->signer, c.deposit);
     if (rc == ST_OK) {
@@ -148,9 +137,9 @@ static int load_channel(eng_apply *a, ledger_channel *c)
     uint64_t id;
     int rc = ledger_tx_get_u64(&a->item->tx, "channel", &id);
     if (rc == ST_OK && (rc = ledger_channel_get(a->e->ledger, id, c)) == ST_NOTFOUND)
-        return fail(a, rc, "no channel %llu", (unsigned long long)id);
+        return eng_fail(a, rc, "no channel %llu", (unsigned long long)id);
     if (rc == ST_OK && c->closed)
-        return fail(a, ST_CONFLICT, "channel %llu is closed", (unsigned long long)id);
+        return eng_fail(a, ST_CONFLICT, "channel %llu is closed", (unsigned long long)id);
     return rc;
 }
 
@@ -158,7 +147,7 @@ static int require_client(eng_apply *a, const ledger_channel *c)
 {
     if (memcmp(c->client, a->item->tx.signer, 20) == 0)
         return ST_OK;
-    return fail(a, ST_UNAUTHORIZED, "only the client of channel %llu may do this", (unsigned long long)c->id);
+    return eng_fail(a, ST_UNAUTHORIZED, "only the client of channel %llu may do this", (unsigned long long)c->id);
 }
 
 int eng_apply_channel_top_up(eng_apply *a)
@@ -173,7 +162,7 @@ int eng_apply_channel_top_up(eng_apply *a)
     if (rc == ST_OK)
         rc = require_client(a, &c);
     if (rc == ST_OK && c.closing)
-        rc = fail(a, ST_CONFLICT, "channel %llu is closing", (unsigned long long)c.id);
+        rc = eng_fail(a, ST_CONFLICT, "channel %llu is closing", (unsigned long long)c.id);
     if (rc == ST_OK)
         rc = escrow(a, c.client, amount);
     if (rc == ST_OK) {
@@ -196,7 +185,7 @@ int eng_apply_channel_close(eng_apply *a)
     if (rc == ST_OK)
         rc = require_client(a, &c);
     if (rc == ST_OK && c.closing)
-        rc = fail(a, ST_CONFLICT, "channel %llu is already closing", (unsigned long long)c.id);
+        rc = eng_fail(a, ST_CONFLICT, "channel %llu is already closing", (unsigned long long)c.id);
     if (rc == ST_OK) {
         c.closing = true;
         c.close_at = a->time + a->e->genesis.compute.challenge_secs;
@@ -227,7 +216,7 @@ int eng_apply_voucher_redeem(eng_apply *a)
     if (rc != ST_OK)
         goto out;
     if (memcmp(c.worker, tx->signer, 20) != 0) {
-        rc = fail(a, ST_UNAUTHORIZED, "only the worker of channel %llu may redeem its vouchers", (unsigned long long)c.id);
+        rc = eng_fail(a, ST_UNAUTHORIZED, "only the worker of channel %llu may redeem its vouchers", (unsigned long long)c.id);
         goto out;
     }
     /* the client signed Voucher{channel, cumulative} under this chain's domain */
@@ -235,24 +224,24 @@ int eng_apply_voucher_redeem(eng_apply *a)
     ledger_eip712_value v[2] = { 0 };
     uint8_t digest[32], signer[20];
     if (!voucher || ledger_eip712_value_set_u64(&v[0], "uint64", c.id) != ST_OK) {
-        rc = fail(a, ST_INVALID, "the Voucher type is unknown to this build");
+        rc = eng_fail(a, ST_INVALID, "the Voucher type is unknown to this build");
         goto out;
     }
     ledger_amount_to_word(v[1].word, cumulative);
     ledger_tx_digest(digest, voucher, v, eng_chain_id(a->e));
     if (sig_len != 65 || ledger_sig_recover(signer, digest, sig) != ST_OK || memcmp(signer, c.client, 20) != 0) {
-        rc = fail(a, ST_CRYPTO, "voucherSig: not the client's signature of Voucher{channel %llu, cumulative %s}",
+        rc = eng_fail(a, ST_CRYPTO, "voucherSig: not the client's signature of Voucher{channel %llu, cumulative %s}",
                   (unsigned long long)c.id, (ledger_amount_format(t1, cumulative), t1));
         goto out;
     }
     if (mpz_cmp(cumulative, c.redeemed) <= 0) {
-        rc = fail(a, ST_CONFLICT, "a voucher for a cumulative %s is already redeemed; this one adds nothing",
+        rc = eng_fail(a, ST_CONFLICT, "a voucher for a cumulative %s is already redeemed; this one adds nothing",
                   (ledger_amount_format(t1, c.redeemed), t1));
         goto out;
     }
     mpz_add(limit, c.paid, c.deposit);
     if (mpz_cmp(cumulative, limit) > 0) {
-        rc = fail(a, ST_INSUFFICIENT, "the voucher's cumulative %s exceeds what the channel ever held (%s)",
+        rc = eng_fail(a, ST_INSUFFICIENT, "the voucher's cumulative %s exceeds what the channel ever held (%s)",
                   (ledger_amount_format(t1, cumulative), t1), (ledger_amount_format(t2, limit), t2));
         goto out;
     }

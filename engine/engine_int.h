@@ -75,6 +75,8 @@ typedef struct eng_handler {
 
 /* Returns: the handler of a signed (system=false) or system type, or NULL if not enabled. */
 const eng_handler *eng_handler_find(const char *type, bool system);
+/* Writes the reason of a failed transaction into a->err (printf-style) and returns status. */
+int eng_fail(eng_apply *a, int status, const char *fmt, ...) PRINTF_LIKE(3, 4);
 /* Appends an event {"type": type, ...} to a->events and returns it to fill, NULL on OOM. */
 cJSON *eng_event(eng_apply *a, const char *type);
 /* Adds "key": "0x..." (EIP-55) / an amount string to an event object. Returns false on OOM. */
@@ -145,7 +147,7 @@ int eng_gov_load_params(eng *e);
 /* After a block that did not commit: the governed parameters again as the genesis and the stored
  * changes say (an execution in the lost block may have set one in memory). */
 int eng_gov_reload_params(eng *e);
-/* Delegation (engine/governance.c): the signed Delegate and Undelegate, and the staking hook that
+/* Delegation (engine/delegation.c): the signed Delegate and Undelegate, and the staking hook that
  * keeps a delegate's delegated shares in step when a delegator's shares in pool change by delta. */
 int eng_check_delegate(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_apply_delegate(eng_apply *a);

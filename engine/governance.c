@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* governance.c: the rules of governance (see governance/gov.h and DESIGN "Governance"):
  * Propose (deposit reserved free -> escrow, power checked at the snapshot = height - 1), Vote (power
- * at the snapshot times conviction, tallies kept incrementally, conviction locks), Delegate and
- * Undelegate (a delegate's vote carries its delegators' power, each with its own conviction; a
- * delegator's direct vote overrides that for the one proposal, in O(1)), ProposalCancel
+ * at the snapshot times conviction, tallies kept incrementally, conviction locks; a delegate's vote
+ * carries what engine/delegation.c gives it, and a delegator's direct vote overrides that for the
+ * one proposal, in O(1)), ProposalCancel
  * (while Pending; part of the deposit burned), ProposalExecute (the payload once, under a nested
  * savepoint so a failing payload changes nothing but the state), and the Tick part that moves
  * proposals on by the clock (next_change <= now). Payloads are validated before queuing. */
@@ -12,7 +12,6 @@
 #include "engine/staking.h"
 
 #include <assert.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,16 +25,6 @@
 #define TICK_BATCH 64
 #define TITLE_MAX 200
 #define BODY_MAX 16384
-
-PRINTF_LIKE(3, 4)
-static int fail(eng_apply *a, int status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(a->err, sizeof a->err, fmt, ap);
-    va_end(ap);
-    return status;
-}
 
 /* ---- governed parameters ---- */
 
@@ -353,7 +342,7 @@ static int move(eng_apply *a, const ledger_account *from, const ledger_account *
     if (rc == ST_INSUFFICIENT || rc == ST_OVERFLOW) {
         char need[LEDGER_AMOUNT_STRLEN];
         ledger_amount_format(need, amount);
-        return fail(a, rc, rc == ST_OVERFLOW ? "the receiving balance would reach 2^256"
+        return eng_fail(a, rc, rc == ST_OVERFLOW ? "the receiving balance would reach 2^256"
                                              : "insufficient balance: %s needed", need);
     }
     return rc;
@@ -373,7 +362,7 @@ static int load_proposal(eng_apply *a, uint64_t id, gov_proposal *p)
 {
     int rc = gov_proposal_get(a->e->gov, id, p);
     if (rc == ST_NOTFOUND)
-        return fail(a, rc, "no proposal %llu", (unsigned long long)id);
+        return eng_fail(a, rc, "no proposal %llu", (unsigned long long)id);
     return rc;
 }
 
@@ -391,165 +380,6 @@ static int set_reason(gov_proposal *p, const char *reason)
     return p->reason ? ST_OK : ST_NOMEM;
 }
 
-/* ---- voting power and delegation ---- */
-
-/* What a delegate's delegators hold, summed per conviction over pools at a height. */
-typedef struct delegated_sum {
-    eng *e;
-    uint64_t height;
-    mpz_t by_conviction[GOV_MAX_CONVICTION + 1];
-    mpz_t stake, shares, value;
-} delegated_sum;
-
-static int add_delegated(void *ctx, uint64_t pool, unsigned conviction, const mpz_t shares)
-{
-    delegated_sum *d = ctx;
-    int rc = ledger_pool_at(d->e->ledger, pool, d->height, d->stake, d->shares);
-    if (rc != ST_OK || mpz_sgn(d->shares) == 0 || conviction > GOV_MAX_CONVICTION)
-        return rc;
-    /* floor per pool, as a staker's own value: the sum is never below its delegators' own values */
-    mpz_mul(d->value, shares, d->stake);
-    mpz_fdiv_q(d->value, d->value, d->shares);
-    mpz_add(d->by_conviction[conviction], d->by_conviction[conviction], d->value);
-    return ST_OK;
-}
-
-int eng_gov_power_at(eng *e, const uint8_t address[20], uint64_t height, mpz_t own, mpz_t delegated, mpz_t delegated_weight)
-{
-    delegated_sum d = { .e = e, .height = height };
-    for (unsigned c = 0; c <= GOV_MAX_CONVICTION; c++)
-        mpz_init(d.by_conviction[c]);
-    mpz_inits(d.stake, d.shares, d.value, NULL);
-    mpz_set_ui(delegated, 0);
-    mpz_set_ui(delegated_weight, 0);
-    int rc = eng_staking_power_at(e, address, height, own);
-    if (rc == ST_OK)
-        rc = gov_delegated_each(e->gov, address, height, add_delegated, &d);
-    for (unsigned c = 0; c <= GOV_MAX_CONVICTION && rc == ST_OK; c++) {
-        /* the conviction is applied to each class's sum: an override takes off at most as much */
-        mpz_add(delegated, delegated, d.by_conviction[c]);
-        gov_weight(d.value, d.by_conviction[c], c);
-        mpz_add(delegated_weight, delegated_weight, d.value);
-    }
-    for (unsigned c = 0; c <= GOV_MAX_CONVICTION; c++)
-        mpz_clear(d.by_conviction[c]);
-    mpz_clears(d.stake, d.shares, d.value, NULL);
-    return rc;
-}
-
-/* Moves every share the delegator holds now into (add) or out of a delegate's delegated shares. */
-static int move_delegated(eng_apply *a, const gov_delegation *d, bool add)
-{
-    enum { MAX_POOLS = 4096 };
-    uint64_t *ids = malloc(MAX_POOLS * sizeof *ids);
-    unsigned n = 0;
-    if (!ids)
-        return ST_NOMEM;
-    ledger_stake st;
-    ledger_stake_init(&st);
-    int rc = ledger_stake_pools_of(a->e->ledger, d->delegator, ids, MAX_POOLS, &n);
-    for (unsigned i = 0; i < n && rc == ST_OK; i++) {
-        rc = ledger_stake_get(a->e->ledger, ids[i], d->delegator, &st);
-        if (rc == ST_OK && mpz_sgn(st.shares) > 0) {
-            if (!add)
-                mpz_neg(st.shares, st.shares);
-            rc = gov_delegated_add(a->e->gov, d->delegate, ids[i], d->conviction, st.shares, a->height);
-        }
-    }
-    ledger_stake_clear(&st);
-    free(ids);
-    return rc;
-}
-
-int eng_gov_shares_changed(eng_apply *a, uint64_t pool, const uint8_t staker[20], const mpz_t delta)
-{
-    gov_delegation d;
-    int rc = gov_delegation_get(a->e->gov, staker, &d);
-    if (rc == ST_NOTFOUND)
-        return ST_OK;
-    return rc == ST_OK ? gov_delegated_add(a->e->gov, d.delegate, pool, d.conviction, delta, a->height) : rc;
-}
-
-int eng_check_delegate(eng *e, const ledger_tx *tx, char *err, size_t errlen)
-{
-    (void)e;
-    uint8_t to[20];
-    uint64_t conviction;
-    if (ledger_tx_get_u64(tx, "conviction", &conviction) != ST_OK || conviction > GOV_MAX_CONVICTION) {
-        snprintf(err, errlen, "message.conviction: 0 to 6");
-        return ST_INVALID;
-    }
-    if (ledger_tx_get_address(tx, "to", to) != ST_OK || memcmp(to, tx->signer, 20) == 0) {
-        snprintf(err, errlen, "message.to: another address than the signer's");
-        return ST_INVALID;
-    }
-    return ST_OK;
-}
-
-int eng_apply_delegate(eng_apply *a)
-{
-    const ledger_tx *tx = &a->item->tx;
-    gov_delegation d = { .since = a->height }, have;
-    uint64_t conviction;
-    bool has = false;
-    int rc = ledger_tx_get_address(tx, "to", d.delegate);
-    if (rc == ST_OK)
-        rc = ledger_tx_get_u64(tx, "conviction", &conviction);
-    if (rc == ST_OK && (conviction > GOV_MAX_CONVICTION || memcmp(d.delegate, tx->signer, 20) == 0))
-        return fail(a, ST_INVALID, "conviction 0..6 and another address than the signer's");
-    if (rc != ST_OK)
-        return rc;
-    memcpy(d.delegator, tx->signer, 20);
-    d.conviction = (uint8_t)conviction;
-    char who[43];
-    if ((rc = gov_delegation_get(a->e->gov, tx->signer, &have)) != ST_NOTFOUND) {
-        ledger_addr_format(who, have.delegate);
-        return rc != ST_OK ? rc : fail(a, ST_CONFLICT, "already delegating to %s: Undelegate first", who);
-    }
-    if ((rc = gov_delegation_get(a->e->gov, d.delegate, &have)) != ST_NOTFOUND) {
-        ledger_addr_format(who, have.delegate);
-        return rc != ST_OK ? rc : fail(a, ST_CONFLICT, "the delegate delegates to %s itself: no delegation chains", who);
-    }
-    if ((rc = gov_has_delegators(a->e->gov, tx->signer, &has)) != ST_OK)
-        return rc;
-    if (has)
-        return fail(a, ST_CONFLICT, "others delegate to the signer: no delegation chains");
-    if ((rc = gov_delegation_put(a->e->gov, &d)) != ST_OK || (rc = move_delegated(a, &d, true)) != ST_OK)
-        return rc;
-    cJSON *ev = eng_event(a, "Delegated");
-    if (!ev || !eng_event_address(ev, "delegator", d.delegator) || !eng_event_address(ev, "to", d.delegate)
-        || !cJSON_AddNumberToObject(ev, "conviction", d.conviction))
-        return ST_NOMEM;
-    return ST_OK;
-}
-
-int eng_apply_undelegate(eng_apply *a)
-{
-    const ledger_tx *tx = &a->item->tx;
-    gov_delegation d;
-    int rc = gov_delegation_get(a->e->gov, tx->signer, &d);
-    if (rc == ST_NOTFOUND)
-        return fail(a, rc, "not delegating");
-    if (rc != ST_OK || (rc = move_delegated(a, &d, false)) != ST_OK
-        || (rc = gov_delegation_remove(a->e->gov, tx->signer, a->height)) != ST_OK)
-        return rc;
-    /* the conviction's lock runs from now: the stake stays as long as a vote of that conviction would */
-    uint64_t until = 0;
-    mpz_t power;
-    mpz_init(power);
-    if (d.conviction > 0 && (rc = eng_staking_power_at(a->e, tx->signer, a->height, power)) == ST_OK && mpz_sgn(power) > 0) {
-        until = a->time + (uint64_t)gov_lock_periods(d.conviction) * a->e->genesis.governance.lock_period;
-        rc = gov_lock_put(a->e->gov, tx->signer, 0, power, until);
-    }
-    cJSON *ev = rc == ST_OK ? eng_event(a, "Undelegated") : NULL;
-    if (rc == ST_OK && (!ev || !eng_event_address(ev, "delegator", d.delegator) || !eng_event_address(ev, "from", d.delegate)
-                        || (until && (!eng_event_amount(ev, "locked", power)
-                                      || !cJSON_AddNumberToObject(ev, "lockedUntil", (double)until)))))
-        rc = ST_NOMEM;
-    mpz_clear(power);
-    return rc;
-}
-
 /* ---- signed transactions ---- */
 
 /* ST_OK if slash id is waiting to apply; a failure with the reason otherwise. */
@@ -558,9 +388,9 @@ static int pending_slash(eng_apply *a, uint64_t id)
     ledger_slash sl;
     int rc = ledger_slash_get(a->e->ledger, id, &sl);
     if (rc == ST_NOTFOUND)
-        return fail(a, rc, "no slash %llu", (unsigned long long)id);
+        return eng_fail(a, rc, "no slash %llu", (unsigned long long)id);
     if (rc == ST_OK && sl.state != LEDGER_SLASH_PENDING)
-        return fail(a, ST_CONFLICT, "slash %llu was already %s", (unsigned long long)id,
+        return eng_fail(a, ST_CONFLICT, "slash %llu was already %s", (unsigned long long)id,
                     sl.state == LEDGER_SLASH_APPLIED ? "applied" : "canceled");
     return rc;
 }
@@ -590,7 +420,7 @@ int eng_apply_propose(eng_apply *a)
     if (mpz_cmp(power, t->threshold) < 0) {
         ledger_amount_format(t1, power);
         ledger_amount_format(t2, t->threshold);
-        rc = fail(a, ST_UNAUTHORIZED, "voting power %s at height %llu is below the %s track's threshold of %s", t1,
+        rc = eng_fail(a, ST_UNAUTHORIZED, "voting power %s at height %llu is below the %s track's threshold of %s", t1,
                   (unsigned long long)p.snapshot, t->name, t2);
         goto out;
     }
@@ -598,7 +428,7 @@ int eng_apply_propose(eng_apply *a)
     if ((rc = move(a, &free_acc, &escrow, t->deposit, "gov_deposit")) != ST_OK) {
         if (rc == ST_INSUFFICIENT) {
             ledger_amount_format(t1, t->deposit);
-            fail(a, rc, "insufficient free balance for the %s track's deposit of %s", t->name, t1);
+            eng_fail(a, rc, "insufficient free balance for the %s track's deposit of %s", t->name, t1);
         }
         goto out;
     }
@@ -700,13 +530,13 @@ int eng_apply_vote(eng_apply *a)
     if (rc == ST_OK)
         rc = ledger_tx_get_u64(tx, "conviction", &conviction);
     if (rc == ST_OK && (support > 2 || conviction > GOV_MAX_CONVICTION))
-        rc = fail(a, ST_INVALID, "support 0..2 and conviction 0..6");
+        rc = eng_fail(a, ST_INVALID, "support 0..2 and conviction 0..6");
     if (rc == ST_OK)
         rc = load_proposal(a, id, &p);
     if (rc != ST_OK)
         goto out;
     if (p.state != GOV_ACTIVE || a->time < p.vote_start || a->time >= p.vote_end) {
-        rc = fail(a, ST_CONFLICT, "proposal %llu is %s: votes are taken only while it is Active (%llu to %llu)",
+        rc = eng_fail(a, ST_CONFLICT, "proposal %llu is %s: votes are taken only while it is Active (%llu to %llu)",
                   (unsigned long long)id, gov_state_name(p.state), (unsigned long long)p.vote_start,
                   (unsigned long long)p.vote_end);
         goto out;
@@ -722,7 +552,7 @@ int eng_apply_vote(eng_apply *a)
     mpz_sub(v.delegated_power, v.delegated_power, op);
     mpz_sub(v.delegated_weight, v.delegated_weight, ow);
     if (mpz_sgn(v.power) == 0 && mpz_sgn(v.delegated_power) == 0) {
-        rc = fail(a, ST_UNAUTHORIZED, "no voting power: nothing staked or delegated at the snapshot (height %llu)",
+        rc = eng_fail(a, ST_UNAUTHORIZED, "no voting power: nothing staked or delegated at the snapshot (height %llu)",
                   (unsigned long long)p.snapshot);
         goto out;
     }
@@ -781,11 +611,11 @@ int eng_apply_proposal_cancel(eng_apply *a)
     if (rc != ST_OK)
         goto out;
     if (memcmp(p.proposer, tx->signer, 20) != 0) {
-        rc = fail(a, ST_UNAUTHORIZED, "only the proposer may cancel proposal %llu", (unsigned long long)id);
+        rc = eng_fail(a, ST_UNAUTHORIZED, "only the proposer may cancel proposal %llu", (unsigned long long)id);
         goto out;
     }
     if (p.state != GOV_PENDING) {
-        rc = fail(a, ST_CONFLICT, "proposal %llu is %s: only a Pending proposal can be canceled", (unsigned long long)id,
+        rc = eng_fail(a, ST_CONFLICT, "proposal %llu is %s: only a Pending proposal can be canceled", (unsigned long long)id,
                   gov_state_name(p.state));
         goto out;
     }
@@ -817,7 +647,7 @@ static int apply_payload(eng_apply *a, const gov_proposal *p, payload *pl, bool 
     const gov_track *t = gov_track_find(&a->e->genesis.governance, p->track);
     *set_param = false;
     if (!t)
-        return fail(a, ST_INVALID, "the track %s no longer exists", p->track);
+        return eng_fail(a, ST_INVALID, "the track %s no longer exists", p->track);
     int rc = payload_parse(pl, a->err, sizeof a->err, (const uint8_t *)p->payload, strlen(p->payload), t);
     if (rc != ST_OK)
         return rc;
@@ -827,7 +657,7 @@ static int apply_payload(eng_apply *a, const gov_proposal *p, payload *pl, bool 
         if (rc == ST_INSUFFICIENT) {
             char need[LEDGER_AMOUNT_STRLEN];
             ledger_amount_format(need, pl->amount);
-            fail(a, rc, "the treasury holds less than the %s to spend", need);
+            eng_fail(a, rc, "the treasury holds less than the %s to spend", need);
         }
         cJSON *ev = rc == ST_OK ? proposal_event(a, "TreasurySpend", p->id) : NULL;
         if (rc == ST_OK && (!ev || !eng_event_address(ev, "to", pl->to) || !eng_event_amount(ev, "amount", pl->amount)))
@@ -844,7 +674,7 @@ static int apply_payload(eng_apply *a, const gov_proposal *p, payload *pl, bool 
         bool has = false;
         rc = ledger_allowlist_has(a->e->ledger, pl->measurement, &has);
         if (rc == ST_OK && has == !pl->remove)
-            rc = fail(a, ST_CONFLICT, pl->remove ? "the measurement is not on the allowlist" : "the measurement is already allowed");
+            rc = eng_fail(a, ST_CONFLICT, pl->remove ? "the measurement is not on the allowlist" : "the measurement is already allowed");
         else if (rc == ST_OK)
             rc = pl->remove ? ledger_allowlist_remove(a->e->ledger, pl->measurement)
                             : ledger_allowlist_add(a->e->ledger, pl->measurement);
@@ -878,7 +708,7 @@ int eng_apply_proposal_execute(eng_apply *a)
     if (rc != ST_OK)
         goto out;
     if (p.state != GOV_QUEUED || a->time < p.eta || a->time >= p.expires) {
-        rc = fail(a, ST_CONFLICT, "proposal %llu is %s: it can be executed only when Queued, from %llu until %llu",
+        rc = eng_fail(a, ST_CONFLICT, "proposal %llu is %s: it can be executed only when Queued, from %llu until %llu",
                   (unsigned long long)id, gov_state_name(p.state), (unsigned long long)p.eta, (unsigned long long)p.expires);
         goto out;
     }
@@ -1018,7 +848,7 @@ int eng_gov_check_withdraw(eng_apply *a, const uint8_t staker[20], const mpz_t l
     gov_delegation d;
     int rc = gov_delegation_get(a->e->gov, staker, &d);
     if (rc == ST_OK && d.conviction > 0)
-        return fail(a, ST_CONFLICT, "stake is locked while delegating with conviction %u (after Undelegate it stays for %u lock periods)",
+        return eng_fail(a, ST_CONFLICT, "stake is locked while delegating with conviction %u (after Undelegate it stays for %u lock periods)",
                     d.conviction, gov_lock_periods(d.conviction));
     if (rc != ST_OK && rc != ST_NOTFOUND)
         return rc;
@@ -1031,7 +861,7 @@ int eng_gov_check_withdraw(eng_apply *a, const uint8_t staker[20], const mpz_t l
         if (mpz_cmp(staked, locked) < 0) {
             char t1[LEDGER_AMOUNT_STRLEN];
             ledger_amount_format(t1, locked);
-            rc = fail(a, ST_CONFLICT, "%s of stake is locked by governance until %llu", t1, (unsigned long long)until);
+            rc = eng_fail(a, ST_CONFLICT, "%s of stake is locked by governance until %llu", t1, (unsigned long long)until);
         }
     }
     mpz_clears(locked, staked, NULL);

@@ -8,7 +8,6 @@
 #include "engine/engine_int.h"
 #include "engine/staking.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,16 +85,6 @@ int eng_staking_power_at(eng *e, const uint8_t address[20], uint64_t height, mpz
 
 /* ---- helpers inside a block ---- */
 
-PRINTF_LIKE(3, 4)
-static int fail(eng_apply *a, int status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(a->err, sizeof a->err, fmt, ap);
-    va_end(ap);
-    return status;
-}
-
 static char *amount_text(char buf[LEDGER_AMOUNT_STRLEN], const mpz_t v)
 {
     ledger_amount_format(buf, v);
@@ -107,7 +96,7 @@ static int load_pool(eng_apply *a, uint64_t id, ledger_pool *p)
 {
     int rc = ledger_pool_get(a->e->ledger, id, p);
     if (rc == ST_NOTFOUND)
-        return fail(a, rc, "no pool %llu", (unsigned long long)id);
+        return eng_fail(a, rc, "no pool %llu", (unsigned long long)id);
     if (rc == ST_OK && p->commission_pending && a->time >= p->pending_commission_at) {
         p->commission_ppm = p->pending_commission_ppm;
         p->commission_pending = false;
@@ -129,7 +118,7 @@ static int require_owner(eng_apply *a, const ledger_pool *p)
         return ST_OK;
     char owner[LEDGER_ADDR_STRLEN];
     ledger_addr_format(owner, p->owner);
-    return fail(a, ST_UNAUTHORIZED, "only the owner of pool %llu (%s) may do this", (unsigned long long)p->id, owner);
+    return eng_fail(a, ST_UNAUTHORIZED, "only the owner of pool %llu (%s) may do this", (unsigned long long)p->id, owner);
 }
 
 static int move(eng_apply *a, const ledger_account *from, const ledger_account *to, const mpz_t amount, const char *code)
@@ -139,7 +128,7 @@ static int move(eng_apply *a, const ledger_account *from, const ledger_account *
     int rc = ledger_transfer(a->e->ledger, from, to, amount, code);
     if (rc == ST_INSUFFICIENT) {
         char need[LEDGER_AMOUNT_STRLEN];
-        return fail(a, rc, "insufficient balance: %s needed", amount_text(need, amount));
+        return eng_fail(a, rc, "insufficient balance: %s needed", amount_text(need, amount));
     }
     return rc;
 }
@@ -373,7 +362,7 @@ static int load_owned_worker(eng_apply *a, ledger_pool *p, ledger_worker *w)
     if (rc == ST_NOTFOUND) {
         char text[LEDGER_ADDR_STRLEN];
         ledger_addr_format(text, addr);
-        return fail(a, rc, "worker %s is not in pool %llu", text, (unsigned long long)id);
+        return eng_fail(a, rc, "worker %s is not in pool %llu", text, (unsigned long long)id);
     }
     return rc;
 }
@@ -402,13 +391,13 @@ int eng_apply_worker_add(eng_apply *a)
     uint64_t other = existing.pool;
     ledger_worker_clear(&existing);
     if (rc == ST_OK) {
-        rc = fail(a, ST_CONFLICT, "the worker already belongs to pool %llu", (unsigned long long)other);
+        rc = eng_fail(a, ST_CONFLICT, "the worker already belongs to pool %llu", (unsigned long long)other);
         goto out;
     }
     if (rc != ST_NOTFOUND || (rc = ledger_worker_count(a->e->ledger, id, &count)) != ST_OK)
         goto out;
     if (count >= a->e->genesis.staking.max_workers) {
-        rc = fail(a, ST_LIMIT, "pool %llu has %u workers, the most a pool may have", (unsigned long long)id, count);
+        rc = eng_fail(a, ST_LIMIT, "pool %llu has %u workers, the most a pool may have", (unsigned long long)id, count);
         goto out;
     }
     w.pool = id;
@@ -438,7 +427,7 @@ int eng_apply_worker_bond(eng_apply *a)
     eng_staking_free(free_stake, &p);
     if (mpz_cmp(amount, free_stake) > 0) {
         char have[LEDGER_AMOUNT_STRLEN];
-        rc = fail(a, ST_INSUFFICIENT, "the pool has %s free stake", amount_text(have, free_stake));
+        rc = eng_fail(a, ST_INSUFFICIENT, "the pool has %s free stake", amount_text(have, free_stake));
         goto out;
     }
     mpz_add(w.bonded, w.bonded, amount);
@@ -492,7 +481,7 @@ int eng_apply_worker_unbond(eng_apply *a)
         rc = load_owned_worker(a, &p, &w);
     if (rc == ST_OK && mpz_cmp(amount, w.bonded) > 0) {
         char have[LEDGER_AMOUNT_STRLEN];
-        rc = fail(a, ST_INSUFFICIENT, "the worker has %s bonded", amount_text(have, w.bonded));
+        rc = eng_fail(a, ST_INSUFFICIENT, "the worker has %s bonded", amount_text(have, w.bonded));
     }
     if (rc == ST_OK)
         rc = unbond(a, &p, &w, amount, false);
@@ -525,20 +514,20 @@ int eng_apply_contribute(eng_apply *a)
         mpz_sub(after, p.capacity, p.stake);
         if (mpz_sgn(after) < 0)
             mpz_set_ui(after, 0);
-        rc = fail(a, ST_LIMIT, "pool %llu takes at most %s more (capacity %s)", (unsigned long long)id,
+        rc = eng_fail(a, ST_LIMIT, "pool %llu takes at most %s more (capacity %s)", (unsigned long long)id,
                   amount_text(t1, after), amount_text(t2, p.capacity));
         goto out;
     }
     if (mpz_sgn(p.shares) == 0) {
         mpz_set(shares, amount); /* an empty pool prices a share at one base unit */
     } else if (mpz_sgn(p.stake) == 0) {
-        rc = fail(a, ST_CONFLICT, "pool %llu was slashed to zero stake; it takes no contributions", (unsigned long long)id);
+        rc = eng_fail(a, ST_CONFLICT, "pool %llu was slashed to zero stake; it takes no contributions", (unsigned long long)id);
         goto out;
     } else {
         mpz_mul(shares, amount, p.shares);
         mpz_fdiv_q(shares, shares, p.stake);
         if (mpz_sgn(shares) == 0) {
-            rc = fail(a, ST_INVALID, "the amount buys no whole share at the pool's price");
+            rc = eng_fail(a, ST_INVALID, "the amount buys no whole share at the pool's price");
             goto out;
         }
     }
@@ -594,13 +583,13 @@ int eng_apply_withdraw(eng_apply *a)
     }
     mpz_sub(available, s.shares, w.shares);
     if (mpz_cmp(shares, available) > 0) {
-        rc = fail(a, ST_INSUFFICIENT, "only %s shares can be withdrawn (%s held, %s already queued)",
+        rc = eng_fail(a, ST_INSUFFICIENT, "only %s shares can be withdrawn (%s held, %s already queued)",
                   amount_text(t1, available), amount_text(t2, s.shares), amount_text(t3, w.shares));
         goto out;
     }
     eng_staking_value(value, shares, &p);
     if (mpz_cmp(shares, available) != 0 && mpz_cmp(value, a->e->genesis.staking.min_withdrawal) < 0) {
-        rc = fail(a, ST_INVALID, "a withdrawal worth %s is below the minimum of %s (withdraw all to leave)",
+        rc = eng_fail(a, ST_INVALID, "a withdrawal worth %s is below the minimum of %s (withdraw all to leave)",
                   amount_text(t1, value), amount_text(t2, a->e->genesis.staking.min_withdrawal));
         goto out;
     }
@@ -654,7 +643,7 @@ int eng_apply_claim(eng_apply *a)
     if (rc == ST_OK)
         rc = ledger_balance(a->e->ledger, &from, claimable);
     if (rc == ST_OK && mpz_sgn(claimable) == 0)
-        rc = fail(a, ST_INVALID, "nothing to claim");
+        rc = eng_fail(a, ST_INVALID, "nothing to claim");
     if (rc == ST_OK)
         rc = move(a, &from, &to, claimable, "claim");
     cJSON *ev = rc == ST_OK ? pool_event(a, "Claimed", id) : NULL;
@@ -721,7 +710,7 @@ int eng_staking_slash(eng_apply *a, const uint8_t worker[20], uint32_t ppm)
         ppm = PPM;
     int rc = entries ? ledger_worker_get(a->e->ledger, worker, &w) : ST_NOMEM;
     if (rc == ST_NOTFOUND)
-        rc = fail(a, rc, "no such worker");
+        rc = eng_fail(a, rc, "no such worker");
     if (rc == ST_OK)
         rc = load_pool(a, w.pool, &p);
     if (rc != ST_OK)
@@ -794,7 +783,7 @@ int eng_staking_offence(eng_apply *a, const uint8_t worker[20], uint32_t ppm, co
     snprintf(s.reason, sizeof s.reason, "%s", reason);
     int rc = ledger_worker_get(a->e->ledger, worker, &w);
     if (rc == ST_NOTFOUND)
-        rc = fail(a, rc, "no such worker");
+        rc = eng_fail(a, rc, "no such worker");
     if (rc == ST_OK) {
         s.pool = w.pool;
         rc = ledger_slash_insert(a->e->ledger, &s);
