@@ -239,6 +239,57 @@ out:
     return rc;
 }
 
+void eng_set_block_listener(eng *e, eng_block_fn fn, void *ctx)
+{
+    e->block_fn = fn;
+    e->block_ctx = ctx;
+}
+
+/* Adds one included item to the listener's transaction list. Returns false on OOM. */
+static bool add_listened_tx(cJSON *txs, const eng_item *it)
+{
+    char hex[67];
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddItemToArray(txs, o)) {
+        cJSON_Delete(o);
+        return false;
+    }
+    ledger_hex_encode(hex, it->hash, 32);
+    if (!cJSON_AddStringToObject(o, "hash", hex) || !cJSON_AddStringToObject(o, "type", it->is_system ? it->sys_type : it->tx.type->name)
+        || !cJSON_AddBoolToObject(o, "success", it->success))
+        return false;
+    cJSON *events = cJSON_Parse(it->events ? it->events : "[]");
+    if (!events || !cJSON_AddItemToObject(o, "events", events)) {
+        cJSON_Delete(events);
+        return false;
+    }
+    return true;
+}
+
+/* Tells the block listener about the block the items just went into (if any did). */
+static void tell_listener(eng *e, const eng_item *items)
+{
+    const eng_item *it = items;
+    while (it && it->status != ST_OK)
+        it = it->next;
+    ledger_block b;
+    if (!it || ledger_block_head(e->ledger, &b) != ST_OK)
+        return;
+    char hex[67];
+    ledger_hex_encode(hex, b.hash, 32);
+    cJSON *block = cJSON_CreateObject(), *txs = NULL;
+    bool ok = block && cJSON_AddNumberToObject(block, "height", (double)b.height) && cJSON_AddStringToObject(block, "hash", hex)
+              && cJSON_AddNumberToObject(block, "time", (double)b.time) && (txs = cJSON_AddArrayToObject(block, "transactions"));
+    for (; it && ok; it = it->next)
+        if (it->status == ST_OK)
+            ok = add_listened_tx(txs, it);
+    if (ok)
+        e->block_fn(e->block_ctx, block);
+    else
+        fprintf(stderr, "conclaved: out of memory telling the listener about block %llu\n", (unsigned long long)b.height);
+    cJSON_Delete(block);
+}
+
 /* Takes up to max_block_txs items off the queue, applies them as one block, answers each. With an
  * empty queue, a block is still made when time-driven staking work is due. */
 static int produce_one(eng *e)
@@ -275,6 +326,8 @@ static int produce_one(eng *e)
     if (!batch)
         return ST_OK;
     int rc = eng_apply_block(e, batch, now);
+    if (rc == ST_OK && e->block_fn)
+        tell_listener(e, batch);
     while (batch) {
         eng_item *it = batch;
         batch = it->next;

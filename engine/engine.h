@@ -107,6 +107,12 @@ typedef struct eng_stats {
 
 void eng_stats_get(eng *e, eng_stats *out) NONNULL(1, 2);
 
+/* Called after each block is durable with the block and its transactions, as a JSON object
+ * {"height", "hash", "time", "transactions": [{"hash", "type", "success", "events": [...]}]}
+ * (borrowed for the call). Set one listener (NULL to remove); the block's answers go out after it. */
+typedef void (*eng_block_fn)(void *ctx, const cJSON *block);
+void eng_set_block_listener(eng *e, eng_block_fn fn, void *ctx) NONNULL(1);
+
 typedef struct eng_replay_report {
     uint64_t blocks;                /* blocks replayed, genesis included */
     uint64_t transactions;

@@ -38,6 +38,8 @@ struct eng {
     eng_clock clock;
     bool dev;
     bool trust_own_enclave;         /* eng_config.trust_own_enclave */
+    eng_block_fn block_fn;          /* eng_set_block_listener */
+    void *block_ctx;
     size_t max_queue, max_block_txs;
     eng_item *queue_head, *queue_tail;
     size_t queued;

@@ -212,6 +212,12 @@ struct node {
     eng *engine;
 };
 
+/* GET /events: every durable block and its receipts' events. */
+static void publish_block(void *server, const cJSON *block)
+{
+    rpc_events_publish_block(server, block);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     struct node *n = arg;
@@ -318,8 +324,10 @@ int main(int argc, char **argv)
     rpc_limits_default(&limits);
     server = rpc_server_new(n.base, methods, n_methods, n.engine, &limits, token, o.dev);
     unsigned port;
-    if (server)
+    if (server) {
         rpc_server_set_metrics(server, rpc_metrics_text);
+        eng_set_block_listener(n.engine, publish_block, server);
+    }
     if (!server || rpc_server_listen(server, o.bind, &port) != ST_OK) {
         fprintf(stderr, "conclaved: cannot listen on %s\n", o.bind);
         goto out;

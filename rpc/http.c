@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* http.c: the HTTP side of the RPC server, and the only code that touches evhttp. POST / carries
- * JSON-RPC, GET /health answers {"status":"ok"}; evhttp enforces the timeout and the header and body
+ * JSON-RPC, GET /health answers {"status":"ok"}, GET /events is a server-sent event stream (a
+ * chunked reply that stays open: each published event is one chunk; a client that reads too
+ * slowly to keep its backlog under MAX_STREAM_BACKLOG is dropped, and a comment line every
+ * KEEPALIVE_SECS keeps idle streams alive through proxies); evhttp enforces the timeout and the header and body
  * limits (a body over max_body gets evhttp's own 413). libevent 2.1 cannot cap connections, so a
  * connection is counted from its first request until its close callback, and one over the cap gets
  * 503 and is closed. A request whose calls are deferred stays with its connection until the last
@@ -10,22 +13,28 @@
 
 #include <assert.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 
 #define MAX_HEADERS_SIZE 8192 /* bytes of request line and headers */
+#define MAX_STREAM_BACKLOG (4u << 20) /* bytes an event stream may have unsent before it is dropped */
+#define KEEPALIVE_SECS 15
 
 /* A connection that has sent a request. */
 struct rpc_conn {
     rpc_server *server;
     struct evhttp_connection *evcon;
     rpc_exchange *ex;                /* the exchange waiting for deferred calls on it, or NULL */
+    struct evhttp_request *stream;   /* its GET /events reply, open until the client leaves */
     struct rpc_conn *prev, *next;
 };
 
@@ -35,6 +44,7 @@ void rpc_limits_default(rpc_limits *l)
     l->max_batch = 100;
     l->max_connections = 256;
     l->timeout_secs = 30;
+    l->max_streams = 64;
 }
 
 static void send_body(struct evhttp_request *req, int http, const char *reason, const char *body, size_t len,
@@ -108,6 +118,8 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
         conn->ex->req = NULL;
         conn->ex->conn = NULL;
     }
+    if (conn->stream)
+        s->n_streams--;
     if (conn->prev)
         conn->prev->next = conn->next;
     else
@@ -193,6 +205,73 @@ static void serve_rpc(rpc_server *s, struct rpc_conn *conn, struct evhttp_reques
     }
 }
 
+/* GET /events: the stream's headers, then it stays open for rpc_server_publish. */
+static void open_stream(rpc_server *s, struct rpc_conn *conn, struct evhttp_request *req)
+{
+    static const char hello[] = ": conclave events\nretry: 3000\n\n";
+    if (conn->stream || conn->ex || s->n_streams >= s->limits.max_streams) {
+        send_fault(req, RPC_FAULT_BUSY, NULL);
+        return;
+    }
+    struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
+    evhttp_add_header(headers, "Content-Type", "text/event-stream");
+    evhttp_add_header(headers, "Cache-Control", "no-cache");
+    evhttp_add_header(headers, "X-Accel-Buffering", "no");
+    evhttp_send_reply_start(req, 200, "OK");
+    struct evbuffer *chunk = evbuffer_new();
+    if (chunk && evbuffer_add(chunk, hello, sizeof hello - 1) == 0)
+        evhttp_send_reply_chunk(req, chunk);
+    evbuffer_free(chunk);
+    conn->stream = req;
+    s->n_streams++;
+}
+
+/* Writes text (len bytes) to every event stream; drops the streams too far behind. */
+static void broadcast(rpc_server *s, const char *text, size_t len)
+{
+    struct rpc_conn *c = s->conns;
+    while (c) {
+        struct rpc_conn *next = c->next;
+        if (c->stream) {
+            struct bufferevent *bev = evhttp_connection_get_bufferevent(c->evcon);
+            struct evbuffer *chunk = evbuffer_new();
+            if (evbuffer_get_length(bufferevent_get_output(bev)) > MAX_STREAM_BACKLOG || !chunk
+                || evbuffer_add(chunk, text, len) != 0) {
+                s->streams_dropped++;
+                evhttp_connection_free(c->evcon); /* its close callback frees c */
+            } else {
+                evhttp_send_reply_chunk(c->stream, chunk);
+            }
+            evbuffer_free(chunk);
+        }
+        c = next;
+    }
+}
+
+void rpc_server_publish(rpc_server *s, const char *event, const char *data)
+{
+    if (!s->n_streams)
+        return;
+    size_t len = sizeof "event: \ndata: \n\n" + strlen(event) + strlen(data);
+    char *text = malloc(len);
+    if (!text)
+        return;
+    int n = snprintf(text, len, "event: %s\ndata: %s\n\n", event, data);
+    if (n > 0 && (size_t)n < len)
+        broadcast(s, text, (size_t)n);
+    free(text);
+}
+
+static void on_keepalive(evutil_socket_t fd, short what, void *arg)
+{
+    static const char ping[] = ": keepalive\n\n";
+    rpc_server *s = arg;
+    (void)fd;
+    (void)what;
+    if (s->n_streams)
+        broadcast(s, ping, sizeof ping - 1);
+}
+
 /* GET /metrics: the application's lines, then the server's counters (Prometheus text format). */
 static void send_metrics(rpc_server *s, struct evhttp_request *req)
 {
@@ -210,9 +289,16 @@ static void send_metrics(rpc_server *s, struct evhttp_request *req)
                                  "conclave_rpc_errors_total %llu\n"
                                  "# HELP conclave_rpc_connections Open connections that have sent a request.\n"
                                  "# TYPE conclave_rpc_connections gauge\n"
-                                 "conclave_rpc_connections %u\n",
+                                 "conclave_rpc_connections %u\n"
+                                 "# HELP conclave_event_streams Open GET /events streams.\n"
+                                 "# TYPE conclave_event_streams gauge\n"
+                                 "conclave_event_streams %u\n"
+                                 "# HELP conclave_event_streams_dropped_total Event streams closed for falling behind.\n"
+                                 "# TYPE conclave_event_streams_dropped_total counter\n"
+                                 "conclave_event_streams_dropped_total %llu\n",
                                  app ? app : "", (unsigned long long)s->http_requests, (unsigned long long)s->rpc_calls,
-                                 (unsigned long long)s->rpc_errors, s->n_conns);
+                                 (unsigned long long)s->rpc_errors, s->n_conns, s->n_streams,
+                                 (unsigned long long)s->streams_dropped);
     free(app);
     evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; version=0.0.4");
     if (rc < 0)
@@ -242,6 +328,10 @@ static void on_request(struct evhttp_request *req, void *arg)
     else if (path && strcmp(path, "/metrics") == 0 && cmd == EVHTTP_REQ_GET)
         send_metrics(s, req);
     else if (path && strcmp(path, "/metrics") == 0)
+        send_fault(req, RPC_FAULT_METHOD, "GET");
+    else if (path && strcmp(path, "/events") == 0 && cmd == EVHTTP_REQ_GET)
+        open_stream(s, conn, req);
+    else if (path && strcmp(path, "/events") == 0)
         send_fault(req, RPC_FAULT_METHOD, "GET");
     else
         send_fault(req, RPC_FAULT_PATH, NULL);
@@ -285,6 +375,9 @@ rpc_server *rpc_server_new(struct event_base *base, const rpc_method *methods, s
      * instead of a reset */
     evhttp_set_flags(s->http, EVHTTP_SERVER_LINGERING_CLOSE);
     evhttp_set_gencb(s->http, on_request, s);
+    struct timeval every = { .tv_sec = KEEPALIVE_SECS };
+    if (!(s->keepalive = event_new(base, -1, EV_PERSIST, on_keepalive, s)) || event_add(s->keepalive, &every) != 0)
+        goto fail;
     return s;
 fail:
     rpc_server_free(s);
@@ -334,6 +427,8 @@ void rpc_server_free(rpc_server *s)
 {
     if (!s)
         return;
+    if (s->keepalive)
+        event_free(s->keepalive);
     /* closing the connections runs on_conn_close, which detaches the waiting exchanges */
     if (s->http)
         evhttp_free(s->http);

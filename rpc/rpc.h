@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* rpc.h: the JSON-RPC 2.0 server over libevent's evhttp. POST / carries single calls, batches and
- * notifications; GET /health answers "ok"; GET /metrics serves Prometheus text. Methods come from
+ * notifications; GET /health answers "ok"; GET /metrics serves Prometheus text; GET /events streams
+ * what the application publishes as server-sent events. Methods come from
  * a sorted table given at creation; each handler gets its params as an object (positional params are mapped to names by the method's
  * .params list) and answers through *result, or returns ST_PENDING after rpc_defer() to answer
  * later from the event loop (tx_send waits for its block that way). Single-threaded: every call
@@ -75,6 +76,7 @@ typedef struct rpc_limits {
     unsigned max_batch;              /* calls per batch, default 100 */
     unsigned max_connections;        /* open connections, default 256 */
     unsigned timeout_secs;           /* header/read/write timeout, default 30 */
+    unsigned max_streams;            /* open GET /events streams, default 64 */
 } rpc_limits;
 
 /* Fills the defaults. */
@@ -95,6 +97,16 @@ int rpc_server_listen(rpc_server *s, const char *hostport, unsigned *bound_port)
  * result with free(); NULL on out of memory). The server appends its own counters. */
 typedef char *(*rpc_metrics_fn)(void *app);
 void rpc_server_set_metrics(rpc_server *s, rpc_metrics_fn fn) NONNULL(1, 2);
+
+/* Sends "event: <event>\ndata: <data>\n\n" to every open GET /events stream (data: one line of
+ * JSON). A stream more than 4 MiB behind is closed instead; the client reconnects and reads what it
+ * missed over JSON-RPC. At most limits.max_streams streams; one more is answered 503. */
+void rpc_server_publish(rpc_server *s, const char *event, const char *data) NONNULL(1, 2, 3);
+/* Publishes a block as the engine's listener gives it (engine.h eng_block_fn): one "block" event
+ * {height, hash, time, transactions}, then one event per receipt event, named by its area
+ * ("ledger", "staking", "compute", "settlement", "governance"), its data the event with "height"
+ * and "tx" added (rpc/events.c). */
+void rpc_events_publish_block(rpc_server *s, const cJSON *block) NONNULL(1, 2);
 
 /* Frees the server and closes its connections. Outstanding deferred calls are dropped without reply
  * and their tokens freed: finish them before (as engine shutdown does), never after. Accepts NULL. */

@@ -28,6 +28,9 @@ struct rpc_server {
     uint64_t http_requests;          /* every HTTP request answered or dispatched */
     uint64_t rpc_calls;              /* JSON-RPC calls dispatched (batch members one by one) */
     uint64_t rpc_errors;             /* of those, answered with an error */
+    unsigned n_streams;              /* open GET /events streams */
+    uint64_t streams_dropped;        /* streams closed for falling behind */
+    struct event *keepalive;         /* comment lines to idle streams */
 };
 
 /* One call of an exchange; also the token rpc_defer() hands out. */

@@ -19,3 +19,9 @@ tests_integration_test_settlement_SOURCES = tests/integration/test_settlement.c
 tests_integration_test_settlement_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_settlement_LDADD = $(TEST_LDADD)
 TESTS += tests/integration/test_settlement
+
+check_PROGRAMS += tests/integration/test_events
+tests_integration_test_events_SOURCES = tests/integration/test_events.c
+tests_integration_test_events_CFLAGS = $(TEST_CFLAGS)
+tests_integration_test_events_LDADD = $(TEST_LDADD)
+TESTS += tests/integration/test_events
