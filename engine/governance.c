@@ -758,17 +758,9 @@ bool eng_gov_due(eng *e, uint64_t now)
 static int close_vote(eng_apply *a, gov_proposal *p)
 {
     const gov_track *t = gov_track_find(&a->e->genesis.governance, p->track);
-    uint32_t quorum_ppm = t ? t->quorum_ppm : PPM, approval_ppm = t ? t->approval_ppm : PPM;
-    mpz_t lhs, rhs;
-    mpz_inits(lhs, rhs, NULL);
-    mpz_mul_ui(lhs, p->turnout, PPM);
-    mpz_mul_ui(rhs, p->total_power, quorum_ppm);
-    bool quorum = mpz_cmp(lhs, rhs) >= 0 && mpz_sgn(p->turnout) > 0;
-    mpz_mul_ui(lhs, p->for_weight, PPM);
-    mpz_add(rhs, p->for_weight, p->against_weight);
-    mpz_mul_ui(rhs, rhs, approval_ppm);
-    bool approval = mpz_cmp(lhs, rhs) > 0;
-    mpz_clears(lhs, rhs, NULL);
+    bool quorum = false, approval = false;
+    if (t)
+        gov_tally_check(p, t, &quorum, &approval);
     int rc = ST_OK;
     cJSON *ev;
     if (quorum && approval) {

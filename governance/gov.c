@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* gov.c: the pure parts of governance: init/clear of its records, state names, track lookup and the
- * conviction table (OpenGov: 0 = 0.1x with no lock; 1..6 = 1x..6x locked 1,2,4,8,16,32 periods). */
+/* gov.c: the pure parts of governance: init/clear of its records, state names, track lookup, the
+ * quorum and approval test, and the conviction table (OpenGov: 0 = 0.1x with no lock; 1..6 = 1x..6x locked 1,2,4,8,16,32 periods). */
 #include "governance/gov.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void gov_params_init(gov_params *p)
 {
@@ -60,6 +61,30 @@ const char *gov_state_name(gov_state s)
     static const char *const names[] = { "Pending", "Active", "Defeated", "Succeeded", "Queued",
                                          "Executed", "Expired", "Failed", "Canceled" };
     return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "Unknown";
+}
+
+int gov_state_parse(const char *name, gov_state *out)
+{
+    for (gov_state st = GOV_PENDING; st <= GOV_CANCELED; st++)
+        if (strcasecmp(name, gov_state_name(st)) == 0) {
+            *out = st;
+            return ST_OK;
+        }
+    return ST_INVALID;
+}
+
+void gov_tally_check(const gov_proposal *p, const gov_track *t, bool *quorum, bool *approval)
+{
+    mpz_t lhs, rhs;
+    mpz_inits(lhs, rhs, NULL);
+    mpz_mul_ui(lhs, p->turnout, 1000000);
+    mpz_mul_ui(rhs, p->total_power, t->quorum_ppm);
+    *quorum = mpz_cmp(lhs, rhs) >= 0 && mpz_sgn(p->turnout) > 0;
+    mpz_mul_ui(lhs, p->for_weight, 1000000);
+    mpz_add(rhs, p->for_weight, p->against_weight);
+    mpz_mul_ui(rhs, rhs, t->approval_ppm);
+    *approval = mpz_cmp(lhs, rhs) > 0;
+    mpz_clears(lhs, rhs, NULL);
 }
 
 const gov_track *gov_track_find(const gov_params *p, const char *name)

@@ -102,8 +102,14 @@ void gov_proposal_clear(gov_proposal *p);
 void gov_vote_init(gov_vote *v) NONNULL(1);
 void gov_vote_clear(gov_vote *v);
 
-/* The state's name ("Pending", "Active", ...), static. */
+/* The state's name ("Pending", "Active", ...), static; and the state of a name (any case):
+ * ST_OK, or ST_INVALID for no such state. */
 const char *gov_state_name(gov_state s);
+int gov_state_parse(const char *name, gov_state *out) WARN_UNUSED NONNULL(1, 2);
+/* How the votes on p stand against track t: quorum when the raw turnout reaches quorum_ppm of the
+ * total power at the snapshot (and is not zero); approval when convicted for / (for + against)
+ * exceeds approval_ppm (so a tie fails). */
+void gov_tally_check(const gov_proposal *p, const gov_track *t, bool *quorum, bool *approval) NONNULL(1, 2, 3, 4);
 /* The track named name, or NULL. Borrowed from p. */
 const gov_track *gov_track_find(const gov_params *p, const char *name) NONNULL(1, 2);
 /* Lock periods of conviction c (1, 2, 4, ..., 32 for c = 1..6; 0 for c = 0). */

@@ -12,7 +12,7 @@
 
 enum gov_stmt_id {
     G_PROP_INSERT, G_PROP_GET, G_PROP_UPDATE, G_PROP_DUE, G_PROP_ANY_DUE,
-    G_VOTE_GET, G_VOTE_PUT, G_LOCK_PUT, G_LOCK_EACH, G_TOTAL_AT, G_PARAM_PUT, G_PARAM_EACH,
+    G_PROP_LIST, G_VOTE_GET, G_VOTE_PUT, G_VOTE_LIST, G_LOCK_PUT, G_LOCK_EACH, G_TOTAL_AT, G_PARAM_PUT, G_PARAM_EACH,
     G_DELEG_GET, G_DELEG_AT, G_DELEG_PUT, G_DELEG_DEL, G_DELEG_CHECKPOINT, G_DELEG_HAS, G_DELEG_LIST,
     G_DSHARES_CLASS, G_DSHARES_ADD, G_DSHARES_SUB, G_DSHARES_EACH, G_OVERRIDE_GET, G_OVERRIDE_PUT,
     G_STMT_COUNT
@@ -203,12 +203,79 @@ bool gov_proposal_any_due(gov_store *s, uint64_t now)
     return due;
 }
 
+int gov_proposal_list(gov_store *s, int state, const char *track, uint64_t cursor, unsigned limit, uint64_t *ids,
+                      unsigned *n, bool *more)
+{
+    static const char sql[] = "SELECT id FROM proposals WHERE id < ?1 AND (?2 < 0 OR state = ?2)"
+                              " AND (?3 IS NULL OR track = ?3) ORDER BY id DESC LIMIT ?4";
+    sqlite3_stmt *st = stmt(s, G_PROP_LIST, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, cursor ? (sqlite3_int64)cursor : INT64_MAX);
+    sqlite3_bind_int(st, 2, state);
+    if (track)
+        sqlite3_bind_text(st, 3, track, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 3);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)limit + 1);
+    return ledger_read_ids(st, limit, ids, n, more);
+}
+
 /* ---- votes ---- */
+
+#define VOTE_COLUMNS "support, conviction, power, weight, delegated_power, delegated_weight"
+
+/* Reads a vote row whose VOTE_COLUMNS start at col. */
+static int read_vote(sqlite3_stmt *st, int col, gov_vote *v)
+{
+    v->support = (uint8_t)sqlite3_column_int(st, col);
+    v->conviction = (uint8_t)sqlite3_column_int(st, col + 1);
+    if (ledger_column_mpz(st, col + 2, v->power) != ST_OK || ledger_column_mpz(st, col + 3, v->weight) != ST_OK
+        || ledger_column_mpz(st, col + 4, v->delegated_power) != ST_OK
+        || ledger_column_mpz(st, col + 5, v->delegated_weight) != ST_OK)
+        return ST_DB;
+    return ST_OK;
+}
+
+int gov_vote_list(gov_store *s, uint64_t proposal, const uint8_t *cursor, unsigned limit, gov_vote *out, unsigned *n,
+                  bool *more)
+{
+    static const char sql[] = "SELECT voter, " VOTE_COLUMNS " FROM votes WHERE proposal = ?1 AND voter > ?2"
+                              " ORDER BY voter LIMIT ?3";
+    static const uint8_t zero[20];
+    *n = 0;
+    *more = false;
+    sqlite3_stmt *st = stmt(s, G_VOTE_LIST, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)proposal);
+    /* every 20-byte blob is above the empty one; a real cursor excludes itself */
+    sqlite3_bind_blob(st, 2, cursor ? cursor : zero, cursor ? 20 : 0, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
+    int rc = ST_OK, step;
+    while (rc == ST_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == limit) {
+            *more = true;
+            break;
+        }
+        gov_vote *v = &out[(*n)++];
+        v->proposal = proposal;
+        if (sqlite3_column_bytes(st, 0) != 20)
+            rc = ST_DB;
+        else
+            memcpy(v->voter, sqlite3_column_blob(st, 0), 20);
+        if (rc == ST_OK)
+            rc = read_vote(st, 1, v);
+    }
+    if (rc == ST_OK && !*more && step != SQLITE_DONE)
+        rc = ST_DB;
+    sqlite3_reset(st);
+    return rc;
+}
 
 int gov_vote_get(gov_store *s, uint64_t proposal, const uint8_t voter[20], gov_vote *v)
 {
-    static const char sql[] = "SELECT support, conviction, power, weight, delegated_power, delegated_weight FROM votes"
-                              " WHERE proposal = ? AND voter = ?";
+    static const char sql[] = "SELECT " VOTE_COLUMNS " FROM votes WHERE proposal = ? AND voter = ?";
     sqlite3_stmt *st = stmt(s, G_VOTE_GET, sql);
     if (!st)
         return ST_DB;
@@ -222,11 +289,7 @@ int gov_vote_get(gov_store *s, uint64_t proposal, const uint8_t voter[20], gov_v
     } else {
         v->proposal = proposal;
         memcpy(v->voter, voter, 20);
-        v->support = (uint8_t)sqlite3_column_int(st, 0);
-        v->conviction = (uint8_t)sqlite3_column_int(st, 1);
-        if (ledger_column_mpz(st, 2, v->power) != ST_OK || ledger_column_mpz(st, 3, v->weight) != ST_OK
-            || ledger_column_mpz(st, 4, v->delegated_power) != ST_OK || ledger_column_mpz(st, 5, v->delegated_weight) != ST_OK)
-            rc = ST_DB;
+        rc = read_vote(st, 0, v);
     }
     sqlite3_reset(st);
     return rc;

@@ -27,9 +27,17 @@ int gov_proposal_due(gov_store *s, uint64_t now, uint64_t *ids, unsigned cap, un
 /* Whether any proposal has next_change <= now (false on a database error). */
 bool gov_proposal_any_due(gov_store *s, uint64_t now) NONNULL(1);
 
-/* A voter's vote: ST_NOTFOUND if none. put inserts or replaces. */
+/* Up to limit proposal ids below cursor (0 = from the newest), newest first, only in state (if
+ * state >= 0) and on track (if not NULL). Out: ids[*n]; *more whether further ones follow. */
+int gov_proposal_list(gov_store *s, int state, const char *track, uint64_t cursor, unsigned limit, uint64_t *ids,
+                      unsigned *n, bool *more) WARN_UNUSED NONNULL(1, 6, 7, 8);
+
+/* A voter's vote: ST_NOTFOUND if none. put inserts or replaces. list: up to limit votes of a
+ * proposal after the voter cursor (NULL = from the start), by voter; out[] initialized by the caller. */
 int gov_vote_get(gov_store *s, uint64_t proposal, const uint8_t voter[20], gov_vote *v) WARN_UNUSED NONNULL(1, 3, 4);
 int gov_vote_put(gov_store *s, const gov_vote *v) WARN_UNUSED NONNULL(1, 2);
+int gov_vote_list(gov_store *s, uint64_t proposal, const uint8_t *cursor, unsigned limit, gov_vote *out, unsigned *n,
+                  bool *more) WARN_UNUSED NONNULL(1, 5, 6, 7);
 
 /* Delegations. get: the current one of delegator (ST_NOTFOUND if none); at: the one in force at
  * the end of block height (ST_NOTFOUND if none then). put records d as the current one from

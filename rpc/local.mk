@@ -4,4 +4,4 @@ libcore_a_SOURCES += \
 	rpc/rpc.h rpc/rpc_int.h rpc/client.h \
 	rpc/http.c rpc/events.c rpc/dispatch.c rpc/errors.c rpc/client.c \
 	rpc/methods.h rpc/methods_int.h rpc/methods.c \
-	rpc/m_admin.c rpc/m_ledger.c rpc/m_node.c rpc/m_staking.c rpc/m_settlement.c rpc/m_metrics.c rpc/m_tx.c rpc/m_util.c
+	rpc/m_admin.c rpc/m_gov.c rpc/m_ledger.c rpc/m_node.c rpc/m_staking.c rpc/m_settlement.c rpc/m_metrics.c rpc/m_tx.c rpc/m_util.c

@@ -14,35 +14,7 @@
 #include "ledger/hex.h"
 #include "ledger/stakes.h"
 
-#define LIMIT_DEFAULT 20u
-#define LIMIT_MAX 100u
 #define SHARE_PRICE_UNIT_DIGITS 18 /* sharePrice is base units per 10^18 shares */
-
-/* ---- params ---- */
-
-/* Whether an optional param is given: absent and JSON null both mean "not given". */
-static bool given(const cJSON *params, const char *name)
-{
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(params, name);
-    return item && !cJSON_IsNull(item);
-}
-
-static int param_limit(struct rpc_ctx *ctx, const cJSON *params, unsigned *limit)
-{
-    uint64_t v = LIMIT_DEFAULT;
-    int rc = given(params, "limit") ? rpc_param_u64(ctx, params, "limit", NULL, &v) : ST_OK;
-    if (rc == ST_OK && (v < 1 || v > LIMIT_MAX))
-        return rpc_error(ctx, ST_INVALID, NULL, "params.limit: expected 1 to %u", LIMIT_MAX);
-    *limit = (unsigned)v;
-    return rc;
-}
-
-/* An optional u64 cursor; 0 (from the start) when not given. */
-static int param_cursor(struct rpc_ctx *ctx, const cJSON *params, uint64_t *cursor)
-{
-    *cursor = 0;
-    return given(params, "cursor") ? rpc_param_u64(ctx, params, "cursor", NULL, cursor) : ST_OK;
-}
 
 /* Reads the pool named by param "pool"; an unknown pool is -32003. Out: p (initialized by caller). */
 static int param_pool(struct rpc_ctx *ctx, const cJSON *params, ledger_pool *p)
@@ -57,40 +29,6 @@ static int param_pool(struct rpc_ctx *ctx, const cJSON *params, ledger_pool *p)
     if (rc != ST_OK)
         return rpc_error(ctx, rc, NULL, "cannot read pool %llu", (unsigned long long)id);
     return ST_OK;
-}
-
-/* ---- writers ---- */
-
-static bool add_u64(cJSON *obj, const char *key, uint64_t v)
-{
-    return cJSON_AddNumberToObject(obj, key, (double)v) != NULL;
-}
-
-/* Adds a canonical decimal string; false on OOM or a value outside 0..2^256-1. */
-static bool add_amount(cJSON *obj, const char *key, const mpz_t v)
-{
-    char text[LEDGER_AMOUNT_STRLEN];
-    if (!ledger_amount_fits(v))
-        return false;
-    ledger_amount_format(text, v);
-    return cJSON_AddStringToObject(obj, key, text) != NULL;
-}
-
-/* Appends a new object to arr and returns it, NULL on OOM. */
-static cJSON *append_object(cJSON *arr)
-{
-    cJSON *o = cJSON_CreateObject();
-    if (o && !cJSON_AddItemToArray(arr, o)) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
-}
-
-/* Adds "next": the cursor when more rows follow, else null. */
-static bool add_next_u64(cJSON *obj, bool more, uint64_t last)
-{
-    return more ? add_u64(obj, "next", last) : cJSON_AddNullToObject(obj, "next") != NULL;
 }
 
 /* floor(stake * 10^18 / shares), or 10^18 for a pool without shares (its first share costs one unit). */
@@ -109,8 +47,8 @@ static bool add_pending_commission(cJSON *obj, const ledger_pool *p, uint64_t no
     if (!p->commission_pending || now >= p->pending_commission_at)
         return cJSON_AddNullToObject(obj, "pendingCommission") != NULL;
     cJSON *pc = cJSON_AddObjectToObject(obj, "pendingCommission");
-    return pc && add_u64(pc, "commissionPpm", p->pending_commission_ppm)
-           && add_u64(pc, "effectiveAt", p->pending_commission_at);
+    return pc && rpc_add_u64(pc, "commissionPpm", p->pending_commission_ppm)
+           && rpc_add_u64(pc, "effectiveAt", p->pending_commission_at);
 }
 
 /* Fills obj with the pool object. Returns: ST_OK, ST_DB, ST_NOMEM. */
@@ -126,14 +64,14 @@ static int fill_pool(cJSON *obj, ledger *l, uint64_t now, const ledger_pool *p)
         eng_staking_value(queued_value, queued, p);
         eng_staking_free(free_stake, p);
         share_price(price, p);
-        if (!add_u64(obj, "id", p->id) || !rpc_add_address(obj, "owner", p->owner)
-            || !add_u64(obj, "commissionPpm", eng_staking_commission_at(p, now))
-            || !add_pending_commission(obj, p, now) || !add_amount(obj, "capacity", p->capacity)
-            || !add_amount(obj, "stake", p->stake) || !add_amount(obj, "freeStake", free_stake)
-            || !add_amount(obj, "bonded", p->bonded) || !add_amount(obj, "unbonding", p->unbonding)
-            || !add_amount(obj, "shares", p->shares) || !add_amount(obj, "sharePrice", price)
-            || !add_u64(obj, "workers", workers) || !add_amount(obj, "queuedShares", queued)
-            || !add_amount(obj, "queuedValue", queued_value) || !add_u64(obj, "createdHeight", p->created_height))
+        if (!rpc_add_u64(obj, "id", p->id) || !rpc_add_address(obj, "owner", p->owner)
+            || !rpc_add_u64(obj, "commissionPpm", eng_staking_commission_at(p, now))
+            || !add_pending_commission(obj, p, now) || !rpc_add_amount(obj, "capacity", p->capacity)
+            || !rpc_add_amount(obj, "stake", p->stake) || !rpc_add_amount(obj, "freeStake", free_stake)
+            || !rpc_add_amount(obj, "bonded", p->bonded) || !rpc_add_amount(obj, "unbonding", p->unbonding)
+            || !rpc_add_amount(obj, "shares", p->shares) || !rpc_add_amount(obj, "sharePrice", price)
+            || !rpc_add_u64(obj, "workers", workers) || !rpc_add_amount(obj, "queuedShares", queued)
+            || !rpc_add_amount(obj, "queuedValue", queued_value) || !rpc_add_u64(obj, "createdHeight", p->created_height))
             rc = ST_NOMEM;
     }
     mpz_clears(queued, queued_value, free_stake, price, NULL);
@@ -147,8 +85,8 @@ static bool add_stake(cJSON *obj, const ledger_pool *p, const ledger_stake *s)
     mpz_inits(value, pending, NULL);
     eng_staking_value(value, s->shares, p);
     eng_staking_pending(pending, p, s);
-    bool ok = add_amount(obj, "shares", s->shares) && add_amount(obj, "value", value)
-              && add_amount(obj, "pendingRewards", pending);
+    bool ok = rpc_add_amount(obj, "shares", s->shares) && rpc_add_amount(obj, "value", value)
+              && rpc_add_amount(obj, "pendingRewards", pending);
     mpz_clears(value, pending, NULL);
     return ok;
 }
@@ -176,15 +114,15 @@ static int list_pools(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
     eng *e = rpc_engine(ctx);
     ledger *l = eng_ledger(e);
-    uint64_t cursor, ids[LIMIT_MAX];
+    uint64_t cursor, ids[RPC_LIMIT_MAX];
     unsigned limit, n = 0;
     bool by_stake = false, more = false;
-    int rc = param_cursor(ctx, params, &cursor);
+    int rc = rpc_param_cursor(ctx, params, &cursor);
     if (rc == ST_OK)
-        rc = param_limit(ctx, params, &limit);
+        rc = rpc_param_limit(ctx, params, &limit);
     if (rc != ST_OK)
         return rc;
-    if (given(params, "sort")) {
+    if (rpc_given(params, "sort")) {
         const cJSON *sort = cJSON_GetObjectItemCaseSensitive(params, "sort");
         by_stake = cJSON_IsString(sort) && strcmp(sort->valuestring, "stake") == 0;
         if (!by_stake && !(cJSON_IsString(sort) && strcmp(sort->valuestring, "id") == 0))
@@ -208,14 +146,14 @@ static int list_pools(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     ledger_pool_init(&p);
     rc = pools ? ST_OK : ST_NOMEM;
     for (unsigned i = 0; i < n && rc == ST_OK; i++) {
-        cJSON *obj = append_object(pools);
+        cJSON *obj = rpc_append_object(pools);
         if (!obj)
             rc = ST_NOMEM;
         else if ((rc = ledger_pool_get(l, ids[i], &p)) == ST_OK)
             rc = fill_pool(obj, l, eng_now(e), &p);
     }
     ledger_pool_clear(&p);
-    if (rc == ST_OK && !add_next_u64(out, more, n ? ids[n - 1] : 0))
+    if (rc == ST_OK && !rpc_add_next(out, more, n ? ids[n - 1] : 0))
         rc = ST_NOMEM;
     if (rc != ST_OK) {
         cJSON_Delete(out);
@@ -249,9 +187,9 @@ static int add_position(cJSON *positions, ledger *l, uint64_t id, const uint8_t 
     if (rc != ST_OK || (!queued && mpz_sgn(s.shares) == 0))
         goto out;
     eng_staking_value(queued_value, w.shares, &p);
-    cJSON *obj = append_object(positions);
-    if (!obj || !add_u64(obj, "pool", id) || !add_stake(obj, &p, &s) || !add_amount(obj, "queuedShares", w.shares)
-        || !add_amount(obj, "queuedValue", queued_value) || (queued && !add_u64(obj, "queuedSince", w.since)))
+    cJSON *obj = rpc_append_object(positions);
+    if (!obj || !rpc_add_u64(obj, "pool", id) || !add_stake(obj, &p, &s) || !rpc_add_amount(obj, "queuedShares", w.shares)
+        || !rpc_add_amount(obj, "queuedValue", queued_value) || (queued && !rpc_add_u64(obj, "queuedSince", w.since)))
         rc = ST_NOMEM;
 out:
     mpz_clear(queued_value);
@@ -287,7 +225,7 @@ static int get_position(struct rpc_ctx *ctx, const cJSON *params, cJSON **result
     int rc = rpc_param_address(ctx, params, "address", address);
     if (rc != ST_OK)
         return rc;
-    if (given(params, "pool")) {
+    if (rpc_given(params, "pool")) {
         ledger_pool p;
         ledger_pool_init(&p);
         rc = param_pool(ctx, params, &p);
@@ -311,7 +249,7 @@ static int get_position(struct rpc_ctx *ctx, const cJSON *params, cJSON **result
         rc = add_position(positions, l, ids ? ids[i] : one, address);
     if (rc == ST_OK)
         rc = ledger_balance(l, &claimable, balance);
-    if (rc == ST_OK && !add_amount(out, "claimable", balance))
+    if (rc == ST_OK && !rpc_add_amount(out, "claimable", balance))
         rc = ST_NOMEM;
     mpz_clear(balance);
     free(ids);
@@ -327,19 +265,19 @@ static int list_delegators(struct rpc_ctx *ctx, const cJSON *params, cJSON **res
 {
     ledger *l = eng_ledger(rpc_engine(ctx));
     ledger_pool p;
-    ledger_stake rows[LIMIT_MAX];
+    ledger_stake rows[RPC_LIMIT_MAX];
     uint8_t cursor[20];
-    bool has_cursor = given(params, "cursor"), more = false;
+    bool has_cursor = rpc_given(params, "cursor"), more = false;
     unsigned limit = 0, n = 0;
     cJSON *out = NULL, *list = NULL;
     ledger_pool_init(&p);
-    for (unsigned i = 0; i < LIMIT_MAX; i++)
+    for (unsigned i = 0; i < RPC_LIMIT_MAX; i++)
         ledger_stake_init(&rows[i]);
     int rc = param_pool(ctx, params, &p);
     if (rc == ST_OK && has_cursor)
         rc = rpc_param_address(ctx, params, "cursor", cursor);
     if (rc == ST_OK)
-        rc = param_limit(ctx, params, &limit);
+        rc = rpc_param_limit(ctx, params, &limit);
     if (rc == ST_OK)
         rc = ledger_stake_list(l, p.id, has_cursor ? cursor : NULL, limit, rows, &n, &more);
     if (rc != ST_OK)
@@ -348,7 +286,7 @@ static int list_delegators(struct rpc_ctx *ctx, const cJSON *params, cJSON **res
     if (!(out = cJSON_CreateObject()) || !(list = cJSON_AddArrayToObject(out, "delegators")))
         goto out;
     for (unsigned i = 0; i < n; i++) {
-        cJSON *obj = append_object(list);
+        cJSON *obj = rpc_append_object(list);
         if (!obj || !rpc_add_address(obj, "address", rows[i].address) || !add_stake(obj, &p, &rows[i]))
             goto out;
     }
@@ -359,7 +297,7 @@ static int list_delegators(struct rpc_ctx *ctx, const cJSON *params, cJSON **res
     rc = ST_OK;
 out:
     cJSON_Delete(out);
-    for (unsigned i = 0; i < LIMIT_MAX; i++)
+    for (unsigned i = 0; i < RPC_LIMIT_MAX; i++)
         ledger_stake_clear(&rows[i]);
     ledger_pool_clear(&p);
     return rc;
@@ -369,7 +307,7 @@ static int get_withdraw_queue(struct rpc_ctx *ctx, const cJSON *params, cJSON **
 {
     ledger *l = eng_ledger(rpc_engine(ctx));
     ledger_pool p;
-    ledger_withdrawal rows[LIMIT_MAX];
+    ledger_withdrawal rows[RPC_LIMIT_MAX];
     uint64_t cursor = 0;
     unsigned limit = 0, n = 0;
     bool more = false;
@@ -377,38 +315,38 @@ static int get_withdraw_queue(struct rpc_ctx *ctx, const cJSON *params, cJSON **
     mpz_t v;
     mpz_init(v);
     ledger_pool_init(&p);
-    for (unsigned i = 0; i < LIMIT_MAX; i++)
+    for (unsigned i = 0; i < RPC_LIMIT_MAX; i++)
         ledger_withdrawal_init(&rows[i]);
     int rc = param_pool(ctx, params, &p);
     if (rc == ST_OK)
-        rc = param_cursor(ctx, params, &cursor);
+        rc = rpc_param_cursor(ctx, params, &cursor);
     if (rc == ST_OK)
-        rc = param_limit(ctx, params, &limit);
+        rc = rpc_param_limit(ctx, params, &limit);
     if (rc == ST_OK)
         rc = ledger_withdrawal_list(l, p.id, cursor, limit, rows, &n, &more);
     if (rc != ST_OK)
         goto out;
     rc = ST_NOMEM;
     eng_staking_free(v, &p);
-    if (!(out = cJSON_CreateObject()) || !add_u64(out, "pool", p.id) || !add_amount(out, "freeStake", v)
+    if (!(out = cJSON_CreateObject()) || !rpc_add_u64(out, "pool", p.id) || !rpc_add_amount(out, "freeStake", v)
         || !(list = cJSON_AddArrayToObject(out, "requests")))
         goto out;
     for (unsigned i = 0; i < n; i++) {
-        cJSON *obj = append_object(list);
+        cJSON *obj = rpc_append_object(list);
         eng_staking_value(v, rows[i].shares, &p);
-        if (!obj || !add_u64(obj, "position", rows[i].seq) || !rpc_add_address(obj, "address", rows[i].address)
-            || !add_amount(obj, "shares", rows[i].shares) || !add_amount(obj, "value", v)
-            || !add_u64(obj, "since", rows[i].since))
+        if (!obj || !rpc_add_u64(obj, "position", rows[i].seq) || !rpc_add_address(obj, "address", rows[i].address)
+            || !rpc_add_amount(obj, "shares", rows[i].shares) || !rpc_add_amount(obj, "value", v)
+            || !rpc_add_u64(obj, "since", rows[i].since))
             goto out;
     }
-    if (!add_next_u64(out, more, n ? rows[n - 1].seq : 0))
+    if (!rpc_add_next(out, more, n ? rows[n - 1].seq : 0))
         goto out;
     *result = out;
     out = NULL;
     rc = ST_OK;
 out:
     cJSON_Delete(out);
-    for (unsigned i = 0; i < LIMIT_MAX; i++)
+    for (unsigned i = 0; i < RPC_LIMIT_MAX; i++)
         ledger_withdrawal_clear(&rows[i]);
     ledger_pool_clear(&p);
     mpz_clear(v);
@@ -436,8 +374,8 @@ static int add_unbondings(cJSON *arr, ledger *l, const ledger_worker *w)
     for (unsigned i = 0; i < n && rc == ST_OK; i++) {
         if (memcmp(rows[i].worker, w->address, 20) != 0)
             continue;
-        cJSON *obj = append_object(arr);
-        if (!obj || !add_amount(obj, "amount", rows[i].amount) || !add_u64(obj, "releaseAt", rows[i].release_at))
+        cJSON *obj = rpc_append_object(arr);
+        if (!obj || !rpc_add_amount(obj, "amount", rows[i].amount) || !rpc_add_u64(obj, "releaseAt", rows[i].release_at))
             rc = ST_NOMEM;
     }
     for (unsigned i = 0; i < cap; i++)
@@ -463,8 +401,8 @@ static int get_worker(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
         rc = rpc_error(ctx, rc, NULL, "no worker %s in any pool", text);
     } else if (rc == ST_OK) {
         rc = ST_NOMEM;
-        if ((out = cJSON_CreateObject()) && rpc_add_address(out, "worker", w.address) && add_u64(out, "pool", w.pool)
-            && add_amount(out, "bonded", w.bonded) && (unbonding = cJSON_AddArrayToObject(out, "unbonding")))
+        if ((out = cJSON_CreateObject()) && rpc_add_address(out, "worker", w.address) && rpc_add_u64(out, "pool", w.pool)
+            && rpc_add_amount(out, "bonded", w.bonded) && (unbonding = cJSON_AddArrayToObject(out, "unbonding")))
             rc = add_unbondings(unbonding, l, &w);
     }
     ledger_worker_clear(&w);
@@ -484,7 +422,7 @@ static int list_slashes(struct rpc_ctx *ctx, const cJSON *params, cJSON **result
     ledger *l = eng_ledger(rpc_engine(ctx));
     int state = -1;
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(params, "state");
-    if (given(params, "state")) {
+    if (rpc_given(params, "state")) {
         for (int i = 0; i < 3 && cJSON_IsString(st); i++)
             if (strcmp(st->valuestring, slash_states[i]) == 0)
                 state = i;
@@ -494,26 +432,26 @@ static int list_slashes(struct rpc_ctx *ctx, const cJSON *params, cJSON **result
     uint64_t cursor;
     unsigned limit, n = 0;
     bool more = false;
-    int rc = param_cursor(ctx, params, &cursor);
+    int rc = rpc_param_cursor(ctx, params, &cursor);
     if (rc == ST_OK)
-        rc = param_limit(ctx, params, &limit);
+        rc = rpc_param_limit(ctx, params, &limit);
     if (rc != ST_OK)
         return rc;
-    ledger_slash rows[LIMIT_MAX];
+    ledger_slash rows[RPC_LIMIT_MAX];
     if ((rc = ledger_slash_list(l, state, cursor, limit, rows, &n, &more)) != ST_OK)
         return rpc_error(ctx, rc, NULL, "cannot read the slashes");
     cJSON *out = cJSON_CreateObject(), *arr = out ? cJSON_AddArrayToObject(out, "slashes") : NULL;
     rc = arr ? ST_OK : ST_NOMEM;
     for (unsigned i = 0; i < n && rc == ST_OK; i++) {
-        cJSON *o = append_object(arr);
-        if (!o || !add_u64(o, "id", rows[i].id) || !rpc_add_address(o, "worker", rows[i].worker)
-            || !add_u64(o, "pool", rows[i].pool) || !add_u64(o, "ppm", rows[i].ppm)
-            || !cJSON_AddStringToObject(o, "reason", rows[i].reason) || !add_u64(o, "created", rows[i].created)
-            || !add_u64(o, "due", rows[i].due) || !cJSON_AddStringToObject(o, "state", slash_states[rows[i].state % 3])
-            || !(rows[i].proposal ? add_u64(o, "canceledBy", rows[i].proposal) : cJSON_AddNullToObject(o, "canceledBy") != NULL))
+        cJSON *o = rpc_append_object(arr);
+        if (!o || !rpc_add_u64(o, "id", rows[i].id) || !rpc_add_address(o, "worker", rows[i].worker)
+            || !rpc_add_u64(o, "pool", rows[i].pool) || !rpc_add_u64(o, "ppm", rows[i].ppm)
+            || !cJSON_AddStringToObject(o, "reason", rows[i].reason) || !rpc_add_u64(o, "created", rows[i].created)
+            || !rpc_add_u64(o, "due", rows[i].due) || !cJSON_AddStringToObject(o, "state", slash_states[rows[i].state % 3])
+            || !(rows[i].proposal ? rpc_add_u64(o, "canceledBy", rows[i].proposal) : cJSON_AddNullToObject(o, "canceledBy") != NULL))
             rc = ST_NOMEM;
     }
-    if (rc == ST_OK && !add_next_u64(out, more, n ? rows[n - 1].id : 0))
+    if (rc == ST_OK && !rpc_add_next(out, more, n ? rows[n - 1].id : 0))
         rc = ST_NOMEM;
     if (rc != ST_OK) {
         cJSON_Delete(out);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* m_util.c: typed param readers with precise errors, and JSON writers for hashes, addresses and
- * receipts, shared by the method files. */
+/* m_util.c: typed param readers with precise errors (pages too), and JSON writers for numbers,
+ * amounts, pages, hashes, addresses and receipts, shared by the method files. */
 #include "rpc/methods_int.h"
 
 #include <string.h>
@@ -10,6 +10,57 @@
 eng *rpc_engine(struct rpc_ctx *ctx)
 {
     return ctx->app;
+}
+
+bool rpc_given(const cJSON *params, const char *name)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(params, name);
+    return item && !cJSON_IsNull(item);
+}
+
+int rpc_param_limit(struct rpc_ctx *ctx, const cJSON *params, unsigned *limit)
+{
+    uint64_t v = RPC_LIMIT_DEFAULT;
+    int rc = rpc_given(params, "limit") ? rpc_param_u64(ctx, params, "limit", NULL, &v) : ST_OK;
+    if (rc == ST_OK && (v < 1 || v > RPC_LIMIT_MAX))
+        return rpc_error(ctx, ST_INVALID, NULL, "params.limit: expected 1 to %u", RPC_LIMIT_MAX);
+    *limit = (unsigned)v;
+    return rc;
+}
+
+int rpc_param_cursor(struct rpc_ctx *ctx, const cJSON *params, uint64_t *cursor)
+{
+    *cursor = 0;
+    return rpc_given(params, "cursor") ? rpc_param_u64(ctx, params, "cursor", NULL, cursor) : ST_OK;
+}
+
+bool rpc_add_u64(cJSON *obj, const char *key, uint64_t v)
+{
+    return cJSON_AddNumberToObject(obj, key, (double)v) != NULL;
+}
+
+bool rpc_add_amount(cJSON *obj, const char *key, const mpz_t v)
+{
+    char text[LEDGER_AMOUNT_STRLEN];
+    if (!ledger_amount_fits(v))
+        return false;
+    ledger_amount_format(text, v);
+    return cJSON_AddStringToObject(obj, key, text) != NULL;
+}
+
+cJSON *rpc_append_object(cJSON *arr)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o && !cJSON_AddItemToArray(arr, o)) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+bool rpc_add_next(cJSON *obj, bool more, uint64_t last)
+{
+    return more ? rpc_add_u64(obj, "next", last) : cJSON_AddNullToObject(obj, "next") != NULL;
 }
 
 int rpc_param_address(struct rpc_ctx *ctx, const cJSON *params, const char *name, uint8_t out[20])

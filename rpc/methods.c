@@ -8,13 +8,18 @@
 const rpc_method *rpc_methods(size_t *n)
 {
     /* sorted by name (strcmp order) */
-    static rpc_method table[20];
+    static rpc_method table[30];
     static size_t count;
     if (!count) {
         const rpc_method *entries[] = {
             &rpc_m_admin_advance_time,         &rpc_m_admin_mint,
             &rpc_m_admin_reward_pool,          &rpc_m_admin_slash_worker,
             &rpc_m_admin_tamper_next_report,   &rpc_m_enclave_get_attestation,
+            &rpc_m_gov_get_delegation,         &rpc_m_gov_get_locks,
+            &rpc_m_gov_get_params,             &rpc_m_gov_get_proposal,
+            &rpc_m_gov_get_tally,              &rpc_m_gov_get_vote,
+            &rpc_m_gov_get_votes,              &rpc_m_gov_list_proposals,
+            &rpc_m_gov_list_tracks,            &rpc_m_gov_voting_power,
             &rpc_m_ledger_audit,               &rpc_m_ledger_get_account,
             &rpc_m_ledger_get_block,           &rpc_m_ledger_get_transaction,
             &rpc_m_node_info,                  &rpc_m_settlement_get_epoch,

@@ -16,7 +16,9 @@ extern const rpc_method rpc_m_node_info, rpc_m_tx_send, rpc_m_ledger_get_account
     rpc_m_admin_reward_pool, rpc_m_admin_slash_worker, rpc_m_staking_get_pool, rpc_m_staking_get_position,
     rpc_m_staking_get_withdraw_queue, rpc_m_staking_get_worker, rpc_m_staking_list_delegators,
     rpc_m_staking_list_pools, rpc_m_staking_list_slashes, rpc_m_settlement_get_epoch, rpc_m_enclave_get_attestation,
-    rpc_m_admin_tamper_next_report;
+    rpc_m_admin_tamper_next_report, rpc_m_gov_list_tracks, rpc_m_gov_list_proposals, rpc_m_gov_get_proposal,
+    rpc_m_gov_get_tally, rpc_m_gov_get_votes, rpc_m_gov_get_vote, rpc_m_gov_voting_power, rpc_m_gov_get_delegation,
+    rpc_m_gov_get_locks, rpc_m_gov_get_params;
 
 /* The engine behind a call. */
 eng *rpc_engine(struct rpc_ctx *ctx);
@@ -29,6 +31,21 @@ int rpc_param_amount(struct rpc_ctx *ctx, const cJSON *params, const char *name,
 int rpc_param_u64(struct rpc_ctx *ctx, const cJSON *params, const char *name, bool *present, uint64_t *out);
 int rpc_param_hash(struct rpc_ctx *ctx, const cJSON *params, const char *name, bool *present, uint8_t out[32]);
 
+/* Pages: "limit" (1 to RPC_LIMIT_MAX, default RPC_LIMIT_DEFAULT) and an optional u64 "cursor"
+ * (0, from the start, when not given). */
+#define RPC_LIMIT_DEFAULT 20u
+#define RPC_LIMIT_MAX 100u
+int rpc_param_limit(struct rpc_ctx *ctx, const cJSON *params, unsigned *limit);
+int rpc_param_cursor(struct rpc_ctx *ctx, const cJSON *params, uint64_t *cursor);
+/* Whether an optional param is given: absent and JSON null both mean "not given". */
+bool rpc_given(const cJSON *params, const char *name);
+
+/* Adds "key": a number / a canonical decimal string (false for a value outside 0..2^256-1) / a new
+ * object appended to an array / "next": last when more rows follow, else null. false (NULL) on OOM. */
+bool rpc_add_u64(cJSON *obj, const char *key, uint64_t v);
+bool rpc_add_amount(cJSON *obj, const char *key, const mpz_t v);
+cJSON *rpc_append_object(cJSON *arr);
+bool rpc_add_next(cJSON *obj, bool more, uint64_t last);
 /* Adds "key": "0x…" hex / EIP-55 address / a JSON value parsed from text. false on OOM. */
 bool rpc_add_hex(cJSON *obj, const char *key, const uint8_t *bytes, size_t len);
 bool rpc_add_address(cJSON *obj, const char *key, const uint8_t addr[20]);

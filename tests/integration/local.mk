@@ -25,3 +25,9 @@ tests_integration_test_events_SOURCES = tests/integration/test_events.c
 tests_integration_test_events_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_events_LDADD = $(TEST_LDADD)
 TESTS += tests/integration/test_events
+
+check_PROGRAMS += tests/integration/test_gov
+tests_integration_test_gov_SOURCES = tests/integration/test_gov.c
+tests_integration_test_gov_CFLAGS = $(TEST_CFLAGS)
+tests_integration_test_gov_LDADD = $(TEST_LDADD)
+TESTS += tests/integration/test_gov

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,4 +249,84 @@ int th_run(const char *const argv[])
     int status = 0;
     cr_assert_eq(waitpid(pid, &status, 0), pid, "reaped %s", argv[0]);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+const cJSON *th_result(const cJSON *response)
+{
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(response, "result");
+    cr_assert_not_null(r, "a result, got %s", cJSON_PrintUnformatted(response));
+    return r;
+}
+
+double th_num(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    cr_assert(cJSON_IsNumber(v), "number member %s in %s", key, cJSON_PrintUnformatted(obj));
+    return v->valuedouble;
+}
+
+int th_count(const cJSON *obj, const char *array)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(obj, array);
+    cr_assert(cJSON_IsArray(a), "array %s in %s", array, cJSON_PrintUnformatted(obj));
+    return cJSON_GetArraySize(a);
+}
+
+int th_error_code(const cJSON *response)
+{
+    const cJSON *err = cJSON_GetObjectItemCaseSensitive(response, "error");
+    cr_assert(cJSON_IsObject(err), "an error, got %s", cJSON_PrintUnformatted(response));
+    return (int)th_num(err, "code");
+}
+
+cJSON *th_callf(th_node *n, const char *method, const char *fmt, ...)
+{
+    char params[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(params, sizeof params, fmt, ap);
+    va_end(ap);
+    return th_call(n, method, params);
+}
+
+uint64_t th_nonce(th_node *n, unsigned who)
+{
+    char addr[43];
+    th_dev_address(addr, who);
+    cJSON *resp = th_callf(n, "ledger_getAccount", "{\"address\":\"%s\"}", addr);
+    uint64_t nonce = (uint64_t)th_num(th_result(resp), "nonce");
+    cJSON_Delete(resp);
+    return nonce;
+}
+
+static cJSON *send_v(th_node *n, unsigned who, const char *type, const char *fmt, va_list ap)
+{
+    char message[2048];
+    vsnprintf(message, sizeof message, fmt, ap);
+    char *params = th_sign_params(type, message, who, th_nonce(n, who));
+    cJSON *resp = th_call(n, "tx_send", params);
+    free(params);
+    return resp;
+}
+
+cJSON *th_send(th_node *n, unsigned who, const char *type, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cJSON *resp = send_v(n, who, type, fmt, ap);
+    va_end(ap);
+    return resp;
+}
+
+cJSON *th_send_ok(th_node *n, unsigned who, const char *type, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cJSON *resp = send_v(n, who, type, fmt, ap);
+    va_end(ap);
+    cr_assert_str_eq(th_str(th_result(resp), "status"), "success", "%s by dev %u: %s", type, who,
+                     cJSON_PrintUnformatted(resp));
+    cJSON *events = cJSON_DetachItemFromObjectCaseSensitive((cJSON *)th_result(resp), "events");
+    cJSON_Delete(resp);
+    return events;
 }

@@ -60,4 +60,21 @@ void th_voucher_sig(char out[133], unsigned key, uint64_t channel, const char *c
 /* The EIP-55 address of dev account i. */
 void th_dev_address(char out[43], unsigned i);
 
+/* Reading answers (each aborts the test when the member is missing or of another type; th_str is
+ * in testhelp.h): the "result" of a response; a number or array size of an object's member. */
+const cJSON *th_result(const cJSON *response);
+double th_num(const cJSON *obj, const char *key);
+int th_count(const cJSON *obj, const char *array);
+/* The error code of a response (aborts when it has none). */
+int th_error_code(const cJSON *response);
+/* th_call with params written printf-style. */
+cJSON *th_callf(th_node *n, const char *method, const char *fmt, ...) PRINTF_LIKE(3, 4);
+/* The next nonce of dev account who, from the node. */
+uint64_t th_nonce(th_node *n, unsigned who);
+/* Signs type by dev account who with the node's next nonce (message printf-style, without the
+ * nonce) and sends it; returns tx_send's response (caller deletes). */
+cJSON *th_send(th_node *n, unsigned who, const char *type, const char *fmt, ...) PRINTF_LIKE(4, 5);
+/* th_send that must give a successful receipt; returns its events (caller deletes). */
+cJSON *th_send_ok(th_node *n, unsigned who, const char *type, const char *fmt, ...) PRINTF_LIKE(4, 5);
+
 #endif

@@ -96,7 +96,7 @@ const cJSON *th_get(const cJSON *o, const char *key)
 const char *th_str(const cJSON *o, const char *key)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    cr_assert(cJSON_IsString(it), "vector member %s is a string", key);
+    cr_assert(cJSON_IsString(it), "member %s is a string in %s", key, cJSON_PrintUnformatted(o));
     return it->valuestring;
 }
 

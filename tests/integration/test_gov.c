@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: MIT */
+/* test_gov.c: governance on a real conclaved --dev through JSON-RPC with the manual clock: every
+ * path of a proposal (executed spend and parameter change, defeated by quorum, canceled with its
+ * burn, expired), tallies by hand with conviction and delegation (a delegate carrying its
+ * delegator's conviction, a direct vote overriding it), the gov_* read methods (tracks, lists and
+ * pages, tally, votes, power, delegation, locks, parameters), a conviction lock against Withdraw,
+ * and bad input refused with clear errors. The dev chain's tracks (engine/genesis.c): a voting
+ * delay of one hour, then 3 days of voting (7 on root), one day of enactment delay, 14 days of
+ * grace; deposits of 100 (treasury) and 1,000 (root) tokens; lock period 7 days. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tests/lib/node.h"
+#include "tests/lib/testhelp.h"
+
+#define TOKEN "000000000000000000" /* append to whole tokens for base units */
+#define HOUR 3600
+#define DAY 86400
+
+static th_node node;
+static char addr[10][43];
+
+static void setup(void)
+{
+    memset(&node, 0, sizeof node);
+    th_node_start(&node, false);
+    for (unsigned i = 0; i < 10; i++)
+        th_dev_address(addr[i], i);
+}
+
+static void teardown(void)
+{
+    th_node_cleanup(&node);
+}
+
+TestSuite(integration_gov, .init = setup, .fini = teardown, .timeout = 90);
+
+static void advance(unsigned secs)
+{
+    cJSON *resp = th_callf(&node, "admin_advanceTime", "{\"seconds\":%u}", secs);
+    th_result(resp);
+    cJSON_Delete(resp);
+}
+
+/* Pool 1 by dev 0; devs 0, 1, 2 stake 100, 200, 300 tokens (total power 600 tokens). */
+static void stake_all(void)
+{
+    cJSON_Delete(th_send_ok(&node, 0, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"1000000" TOKEN "\"}"));
+    static const char *const stakes[] = { "100", "200", "300" };
+    for (unsigned i = 0; i < 3; i++)
+        cJSON_Delete(th_send_ok(&node, i, "Contribute", "{\"pool\":\"1\",\"amount\":\"%s" TOKEN "\"}", stakes[i]));
+}
+
+/* The payload JSON text as the 0x-hex of its bytes. Returns a static buffer. */
+static const char *hex_of(const char *text)
+{
+    static char out[1024];
+    size_t n = strlen(text);
+    cr_assert_lt(2 + 2 * n, sizeof out, "payload fits");
+    strcpy(out, "0x");
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + 2 + 2 * i, 3, "%02x", (unsigned char)text[i]);
+    return out;
+}
+
+/* Proposes by who on track; returns the proposal id from ProposalCreated. */
+static unsigned propose(unsigned who, const char *track, const char *payload)
+{
+    cJSON *events = th_send_ok(&node, who, "Propose", "{\"track\":\"%s\",\"title\":\"A title\",\"body\":\"Why.\",\"payload\":\"%s\"}",
+                               track, hex_of(payload));
+    const cJSON *ev = cJSON_GetArrayItem(events, cJSON_GetArraySize(events) - 1);
+    cr_assert_str_eq(th_str(ev, "type"), "ProposalCreated", "event");
+    unsigned id = (unsigned)th_num(ev, "proposal");
+    cJSON_Delete(events);
+    return id;
+}
+
+static void vote(unsigned who, unsigned id, unsigned support, unsigned conviction)
+{
+    cJSON_Delete(th_send_ok(&node, who, "Vote", "{\"proposal\":\"%u\",\"support\":\"%u\",\"conviction\":\"%u\"}", id, support,
+                            conviction));
+}
+
+static cJSON *proposal(unsigned id)
+{
+    return th_callf(&node, "gov_getProposal", "{\"id\":%u}", id);
+}
+
+static void expect_state(unsigned id, const char *state)
+{
+    cJSON *resp = proposal(id);
+    cr_assert_str_eq(th_str(th_result(resp), "state"), state, "proposal %u: %s", id, cJSON_PrintUnformatted(resp));
+    cJSON_Delete(resp);
+}
+
+/* Asserts gov_getTally's weights and turnout (whole tokens). */
+static void expect_tally(unsigned id, const char *for_w, const char *against_w, const char *abstain_w, const char *turnout)
+{
+    cJSON *resp = th_callf(&node, "gov_getTally", "{\"id\":%u}", id);
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(th_result(resp), "tally");
+    char want[4][64];
+    const char *given[4] = { for_w, against_w, abstain_w, turnout }, *keys[4] = { "for", "against", "abstain", "turnout" };
+    for (int i = 0; i < 4; i++) {
+        snprintf(want[i], sizeof want[i], "%s%s", given[i], strcmp(given[i], "0") ? TOKEN : "");
+        cr_assert_str_eq(th_str(t, keys[i]), want[i], "%s of proposal %u: %s", keys[i], id, cJSON_PrintUnformatted(t));
+    }
+    cJSON_Delete(resp);
+}
+
+static char *free_of(unsigned who)
+{
+    cJSON *resp = th_callf(&node, "ledger_getAccount", "{\"address\":\"%s\"}", addr[who]);
+    char *v = strdup(th_str(th_result(resp), "free"));
+    cJSON_Delete(resp);
+    return v;
+}
+
+/* A signed transaction that gets a failed receipt whose reason contains reason. */
+static void expect_failed_receipt(cJSON *resp, const char *reason)
+{
+    const cJSON *r = th_result(resp);
+    cr_assert_str_eq(th_str(r, "status"), "failed", "failed: %s", cJSON_PrintUnformatted(resp));
+    cr_assert(strstr(th_str(r, "error"), reason), "reason \"%s\" in %s", reason, th_str(r, "error"));
+    cJSON_Delete(resp);
+}
+
+Test(integration_gov, a_treasury_spend_runs_its_whole_course_and_executes_once)
+{
+    stake_all();
+    char payload[160];
+    snprintf(payload, sizeof payload, "{\"kind\":\"spend\",\"to\":\"%s\",\"amount\":\"7" TOKEN "\"}", addr[5]);
+    char *before = free_of(5);
+    unsigned id = propose(0, "treasury", payload);
+    cJSON *resp = proposal(id);
+    const cJSON *p = th_result(resp);
+    cr_assert_str_eq(th_str(p, "state"), "Pending", "pending");
+    cr_assert_str_eq(th_str(p, "proposer"), addr[0], "proposer");
+    cr_assert_str_eq(th_str(p, "deposit"), "100" TOKEN, "the treasury track's deposit");
+    cr_assert_str_eq(th_str(cJSON_GetObjectItemCaseSensitive(p, "payload"), "kind"), "spend", "payload back as JSON");
+    const cJSON *tl = cJSON_GetObjectItemCaseSensitive(p, "timeline");
+    double created = th_num(tl, "created");
+    cr_assert_eq(th_num(tl, "voteStart"), created + HOUR, "voting delay");
+    cr_assert_eq(th_num(tl, "voteEnd"), created + HOUR + 3 * DAY, "voting period");
+    cr_assert_eq(th_num(tl, "eta"), created + HOUR + 4 * DAY, "enactment delay");
+    cr_assert_str_eq(th_str(cJSON_GetObjectItemCaseSensitive(p, "tally"), "totalPower"), "600" TOKEN, "power at the snapshot");
+    cr_assert_str_eq(th_str(cJSON_GetObjectItemCaseSensitive(p, "tally"), "quorum"), "60" TOKEN, "10% of it");
+    cJSON_Delete(resp);
+
+    expect_failed_receipt(th_send(&node, 1, "Vote", "{\"proposal\":\"%u\",\"support\":\"1\",\"conviction\":\"1\"}", id),
+                          "votes are taken only while it is Active");
+    advance(HOUR);
+    expect_state(id, "Active");
+    vote(1, id, 1, 1);             /* for 200 */
+    vote(2, id, 0, 0);             /* against 30 (0.1x of 300) */
+    vote(0, id, 2, 6);             /* abstain 600 (6x of 100) */
+    expect_tally(id, "200", "30", "600", "600");
+    vote(2, id, 1, 0);             /* changed: for 230 */
+    expect_tally(id, "230", "0", "600", "600");
+
+    resp = th_callf(&node, "gov_getVotes", "{\"id\":%u,\"limit\":2}", id);
+    const cJSON *r = th_result(resp);
+    cr_assert_eq(th_count(r, "votes"), 2, "a page of two");
+    char next[43];
+    snprintf(next, sizeof next, "%s", th_str(r, "next"));
+    cJSON_Delete(resp);
+    resp = th_callf(&node, "gov_getVotes", "{\"id\":%u,\"cursor\":\"%s\"}", id, next);
+    cr_assert_eq(th_count(th_result(resp), "votes"), 1, "and the third");
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(th_result(resp), "next")), "the end");
+    cJSON_Delete(resp);
+    resp = th_callf(&node, "gov_getVote", "{\"id\":%u,\"voter\":\"%s\"}", id, addr[2]);
+    r = th_result(resp);
+    cr_assert_str_eq(th_str(r, "support"), "for", "the changed vote");
+    cr_assert_str_eq(th_str(r, "weight"), "30" TOKEN, "0.1x");
+    cJSON_Delete(resp);
+    resp = th_callf(&node, "gov_getVote", "{\"id\":%u,\"voter\":\"%s\"}", id, addr[7]);
+    cr_assert(cJSON_IsNull(th_result(resp)), "no vote: null");
+    cJSON_Delete(resp);
+
+    advance(3 * DAY);
+    expect_state(id, "Queued");
+    expect_failed_receipt(th_send(&node, 3, "ProposalExecute", "{\"proposal\":\"%u\"}", id), "can be executed only");
+    advance(DAY);
+    cJSON *events = th_send_ok(&node, 3, "ProposalExecute", "{\"proposal\":\"%u\"}", id);
+    cr_assert(strstr(cJSON_PrintUnformatted(events), "\"TreasurySpend\""), "the spend: %s", cJSON_PrintUnformatted(events));
+    cJSON_Delete(events);
+    expect_state(id, "Executed");
+    char *after = free_of(5), want[80];
+    cr_assert_eq(strlen(before), 25, "dev 5 holds 1,000,000 tokens: %s", before);
+    snprintf(want, sizeof want, "1000007" TOKEN);
+    cr_assert_str_eq(after, want, "exactly 7 tokens more");
+    expect_failed_receipt(th_send(&node, 3, "ProposalExecute", "{\"proposal\":\"%u\"}", id), "is Executed");
+    free(after);
+    free(before);
+
+    resp = th_call(&node, "gov_listProposals", "{\"state\":\"Executed\"}");
+    cr_assert_eq(th_count(th_result(resp), "proposals"), 1, "one executed proposal");
+    cJSON_Delete(resp);
+    resp = th_call(&node, "gov_listProposals", "{\"state\":\"Active\"}");
+    cr_assert_eq(th_count(th_result(resp), "proposals"), 0, "none active");
+    cJSON_Delete(resp);
+}
+
+Test(integration_gov, a_parameter_change_is_in_force_once_executed)
+{
+    stake_all();
+    unsigned id = propose(0, "params", "{\"kind\":\"param\",\"name\":\"staking.minContribution\",\"value\":\"5" TOKEN "\"}");
+    advance(HOUR);
+    vote(2, id, 1, 1);
+    advance(3 * DAY + DAY);
+    cJSON_Delete(th_send_ok(&node, 4, "ProposalExecute", "{\"proposal\":\"%u\"}", id));
+    cJSON *resp = th_call(&node, "gov_getParams", NULL);
+    const cJSON *item;
+    bool seen = false;
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(th_result(resp), "params"))
+        if (strcmp(th_str(item, "name"), "staking.minContribution") == 0) {
+            cr_assert_str_eq(th_str(item, "value"), "5" TOKEN, "the new value");
+            seen = true;
+        }
+    cr_assert(seen, "listed");
+    cJSON_Delete(resp);
+    resp = th_send(&node, 4, "Contribute", "{\"pool\":\"1\",\"amount\":\"4" TOKEN "\"}");
+    cr_assert_eq(th_error_code(resp), -32602, "below the new minimum");
+    cr_assert(strstr(cJSON_PrintUnformatted(resp), "minimum contribution of 5" TOKEN), "says so: %s", cJSON_PrintUnformatted(resp));
+    cJSON_Delete(resp);
+}
+
+Test(integration_gov, defeated_canceled_and_expired_proposals)
+{
+    stake_all();
+    /* defeated: 5 tokens of 600 vote, short of the 10% quorum */
+    cJSON_Delete(th_send_ok(&node, 3, "Contribute", "{\"pool\":\"1\",\"amount\":\"5" TOKEN "\"}"));
+    unsigned defeated = propose(0, "treasury", "");
+    /* canceled while Pending: 10% of the deposit burned */
+    char *before = free_of(1);
+    unsigned canceled = propose(1, "treasury", "");
+    cJSON_Delete(th_send_ok(&node, 1, "ProposalCancel", "{\"proposal\":\"%u\"}", canceled));
+    char *after = free_of(1);
+    cr_assert_str_eq(before, "999800" TOKEN, "1,000,000 less the 200 staked");
+    cr_assert_str_eq(after, "999790" TOKEN, "10 of the 100 tokens of deposit burned, 90 back");
+    free(before);
+    free(after);
+    expect_state(canceled, "Canceled");
+    unsigned expired = propose(2, "treasury", "");
+    advance(HOUR);
+    vote(3, defeated, 1, 1);
+    vote(2, expired, 1, 1);
+    advance(3 * DAY);
+    expect_state(defeated, "Defeated");
+    cJSON *resp = proposal(defeated);
+    cr_assert_str_eq(th_str(th_result(resp), "reason"), "quorum not reached", "why");
+    cJSON_Delete(resp);
+    expect_state(expired, "Queued");
+    advance(DAY + 14 * DAY);
+    expect_state(expired, "Expired");
+    resp = th_call(&node, "gov_listProposals", "{\"track\":\"treasury\",\"limit\":2}");
+    const cJSON *r = th_result(resp);
+    cr_assert_eq(th_count(r, "proposals"), 2, "a page");
+    cr_assert_eq(th_num(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "proposals"), 0), "id"), expired, "newest first");
+    cr_assert_eq(th_num(r, "next"), canceled, "next page after the second");
+    cJSON_Delete(resp);
+}
+
+Test(integration_gov, a_delegate_votes_with_its_delegators_power_until_one_votes_itself)
+{
+    stake_all();
+    cJSON_Delete(th_send_ok(&node, 1, "Delegate", "{\"to\":\"%s\",\"conviction\":\"2\"}", addr[0]));
+    cJSON *resp = th_callf(&node, "gov_getDelegation", "{\"address\":\"%s\"}", addr[0]);
+    const cJSON *r = th_result(resp);
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "delegation")), "dev 0 delegates nothing");
+    cr_assert_eq(th_count(r, "delegators"), 1, "one delegator");
+    cr_assert_str_eq(th_str(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "delegators"), 0), "address"), addr[1], "dev 1");
+    cJSON_Delete(resp);
+    resp = th_callf(&node, "gov_getDelegation", "{\"address\":\"%s\"}", addr[1]);
+    cr_assert_str_eq(th_str(cJSON_GetObjectItemCaseSensitive(th_result(resp), "delegation"), "to"), addr[0], "to dev 0");
+    cJSON_Delete(resp);
+    resp = th_callf(&node, "gov_votingPower", "{\"address\":\"%s\"}", addr[0]);
+    r = th_result(resp);
+    cr_assert_str_eq(th_str(r, "own"), "100" TOKEN, "own");
+    cr_assert_str_eq(th_str(r, "delegated"), "200" TOKEN, "delegated");
+    cr_assert_str_eq(th_str(r, "delegatedWeight"), "400" TOKEN, "at 2x");
+    cJSON_Delete(resp);
+
+    unsigned id = propose(0, "treasury", "");
+    advance(HOUR);
+    vote(0, id, 1, 1);             /* 100 + 400 */
+    expect_tally(id, "500", "0", "0", "300");
+    vote(1, id, 0, 1);             /* dev 1 overrides: 400 leave the for side, 200 against */
+    expect_tally(id, "100", "200", "0", "300");
+    resp = th_callf(&node, "gov_getVote", "{\"id\":%u,\"voter\":\"%s\"}", id, addr[0]);
+    cr_assert_str_eq(th_str(th_result(resp), "delegatedPower"), "0", "nothing carried any more");
+    cJSON_Delete(resp);
+    resp = th_callf(&node, "gov_votingPower", "{\"address\":\"%s\",\"proposal\":%u}", addr[2], id);
+    cr_assert_str_eq(th_str(th_result(resp), "total"), "300" TOKEN, "dev 2 at the snapshot");
+    cJSON_Delete(resp);
+}
+
+Test(integration_gov, a_conviction_vote_locks_the_stake_and_shows_until_when)
+{
+    stake_all();
+    unsigned id = propose(0, "treasury", "");
+    advance(HOUR);
+    vote(1, id, 1, 2);
+    cJSON *resp = proposal(id);
+    double vote_end = th_num(cJSON_GetObjectItemCaseSensitive(th_result(resp), "timeline"), "voteEnd");
+    cJSON_Delete(resp);
+    resp = th_callf(&node, "gov_getLocks", "{\"address\":\"%s\"}", addr[1]);
+    const cJSON *r = th_result(resp);
+    cr_assert_eq(th_count(r, "locks"), 1, "one lock");
+    const cJSON *lock = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "locks"), 0);
+    cr_assert_eq(th_num(lock, "proposal"), id, "by the vote");
+    cr_assert_str_eq(th_str(lock, "amount"), "200" TOKEN, "the voting power");
+    cr_assert_eq(th_num(lock, "until"), vote_end + 2 * 7 * DAY, "two lock periods after the vote");
+    cr_assert_str_eq(th_str(r, "locked"), "200" TOKEN, "binding");
+    char reason[80];
+    snprintf(reason, sizeof reason, "locked by governance until %.0f", vote_end + 2 * 7 * DAY);
+    cJSON_Delete(resp);
+    expect_failed_receipt(th_send(&node, 1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"1" TOKEN "\"}"), reason);
+}
+
+Test(integration_gov, bad_input_is_refused_with_clear_errors)
+{
+    stake_all();
+    cJSON *resp = th_call(&node, "gov_getProposal", "{\"id\":99}");
+    cr_assert_eq(th_error_code(resp), -32003, "unknown proposal");
+    cJSON_Delete(resp);
+    resp = th_call(&node, "gov_listProposals", "{\"state\":\"Sleeping\"}");
+    cr_assert_eq(th_error_code(resp), -32602, "no such state");
+    cJSON_Delete(resp);
+    resp = th_call(&node, "gov_votingPower", "{\"address\":\"0x12\"}");
+    cr_assert_eq(th_error_code(resp), -32602, "bad address");
+    cJSON_Delete(resp);
+    uint64_t nonce = th_nonce(&node, 1);
+    resp = th_send(&node, 1, "Vote", "{\"proposal\":\"1\",\"support\":\"3\",\"conviction\":\"1\"}");
+    cr_assert_eq(th_error_code(resp), -32602, "support 3");
+    cJSON_Delete(resp);
+    resp = th_send(&node, 1, "Vote", "{\"proposal\":\"1\",\"support\":\"1\",\"conviction\":\"7\"}");
+    cr_assert_eq(th_error_code(resp), -32602, "conviction 7");
+    cJSON_Delete(resp);
+    resp = th_send(&node, 0, "Propose", "{\"track\":\"treasury\",\"title\":\"t\",\"body\":\"b\",\"payload\":\"%s\"}",
+                   hex_of("{\"kind\":\"spend\",\"to\":\"0x0000000000000000000000000000000000000001\",\"amount\":\"1000001" TOKEN "\"}"));
+    cr_assert_eq(th_error_code(resp), -32602, "a spend above the cap");
+    cJSON_Delete(resp);
+    resp = th_send(&node, 0, "Propose", "{\"track\":\"params\",\"title\":\"t\",\"body\":\"b\",\"payload\":\"%s\"}",
+                   hex_of("{\"kind\":\"param\",\"name\":\"rewards.feePpm\",\"value\":\"1000001\"}"));
+    cr_assert_eq(th_error_code(resp), -32602, "a parameter out of bounds");
+    cJSON_Delete(resp);
+    cr_assert_eq(th_nonce(&node, 1), nonce, "refused transactions consume no nonce");
+    expect_failed_receipt(th_send(&node, 4, "Propose", "{\"track\":\"treasury\",\"title\":\"t\",\"body\":\"b\",\"payload\":\"0x\"}"),
+                          "below the treasury track's threshold");
+    expect_failed_receipt(th_send(&node, 1, "Vote", "{\"proposal\":\"42\",\"support\":\"1\",\"conviction\":\"1\"}"),
+                          "no proposal 42");
+    resp = th_call(&node, "gov_listProposals", NULL);
+    cr_assert_eq(th_count(th_result(resp), "proposals"), 0, "nothing was created");
+    cJSON_Delete(resp);
+}
