@@ -98,7 +98,11 @@ enum cli_opt_flags {
     CLI_OPT_SIGN_ONLY = 1 << 4, /* --sign-only */
     CLI_OPT_POOL = 1 << 5,    /* --commission PPM, --capacity AMOUNT */
     CLI_OPT_SORT = 1 << 6,    /* --sort id|stake */
-    CLI_OPT_ALL = 1 << 7      /* --all */
+    CLI_OPT_ALL = 1 << 7,     /* --all */
+    CLI_OPT_PROPOSE = 1 << 8, /* --body TEXT, --payload JSON */
+    CLI_OPT_CONVICTION = 1 << 9, /* --conviction N */
+    CLI_OPT_FILTER = 1 << 10, /* --state S, --track T */
+    CLI_OPT_PROPOSAL = 1 << 11 /* --proposal ID */
 };
 
 /* The parsed command line; every string is borrowed from argv or the environment. */
@@ -115,6 +119,12 @@ typedef struct cli_opts {
     const char *capacity;     /* --capacity: an amount, or NULL */
     const char *sort;         /* --sort, or NULL */
     bool all;                 /* --all: every share not already queued */
+    const char *body;         /* --body: a proposal's text, or NULL */
+    const char *payload;      /* --payload: a proposal's payload JSON, or NULL (text only) */
+    const char *conviction;   /* --conviction: 0 to 6, or NULL */
+    const char *state;        /* --state: a proposal state, or NULL */
+    const char *track;        /* --track: a governance track, or NULL */
+    const char *proposal;     /* --proposal: a proposal id, or NULL */
     int argc;                 /* positional words after the command */
     char **argv;
 } cli_opts;
@@ -148,6 +158,10 @@ void cli_print_tx(const cJSON *tx, bool raw) NONNULL(1);
 void cli_print_pool(const cJSON *pool, bool raw) NONNULL(1);
 void cli_print_pools(const cJSON *pools, bool raw) NONNULL(1);
 void cli_print_position(const cJSON *position, bool raw) NONNULL(1);
+/* A gov_getProposal result; an array of them as a table; a gov_votingPower result. */
+void cli_print_proposal(const cJSON *proposal, bool raw) NONNULL(1);
+void cli_print_proposals(const cJSON *proposals, bool raw) NONNULL(1);
+void cli_print_power(const cJSON *power, bool raw) NONNULL(1);
 /* Returns: whether the audit reported ok. */
 bool cli_print_audit(const cJSON *audit) NONNULL(1);
 /* One line for a JSON-RPC error object: "message (code N, data {...})". Caller frees with free(). */

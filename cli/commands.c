@@ -734,54 +734,70 @@ static int cmd_pool_info(const cli_opts *o)
     return ex;
 }
 
-/* Appends one page of staking_listPools to pools. Out: *cursor the next page's, *more whether one follows. */
-static int pools_page(rpc_client *c, const cli_opts *o, bool by_stake, uint64_t *cursor, bool *more, cJSON *pools)
+/* Appends every item of a paged list method to into: base (params without cursor and limit, not
+ * consumed) page after page, the items under member. */
+static int list_all(rpc_client *c, const cli_opts *o, const char *method, const cJSON *base, const char *member, cJSON *into)
 {
-    cJSON *params = cJSON_CreateObject(), *page = NULL;
-    *more = false;
-    if (!params || !cJSON_AddNumberToObject(params, "limit", 100)
-        || !cJSON_AddStringToObject(params, "sort", by_stake ? "stake" : "id")
-        || (*cursor && !cJSON_AddNumberToObject(params, "cursor", (double)*cursor))) {
-        cJSON_Delete(params);
-        return out_of_memory();
-    }
-    int ex = call(c, o, "staking_listPools", params, &page);
-    cJSON *items = cJSON_GetObjectItemCaseSensitive(page, "pools");
-    int n = cJSON_GetArraySize(items);
-    while (ex == CLI_EXIT_OK && cJSON_GetArraySize(items) > 0) {
-        cJSON *item = cJSON_DetachItemFromArray(items, 0);
-        if (!cJSON_AddItemToArray(pools, item)) {
-            cJSON_Delete(item);
-            ex = out_of_memory();
+    uint64_t cursor = 0;
+    bool more = true;
+    int ex = CLI_EXIT_OK;
+    while (ex == CLI_EXIT_OK && more) {
+        cJSON *params = cJSON_Duplicate(base, true), *page = NULL;
+        more = false;
+        if (!params || !cJSON_AddNumberToObject(params, "limit", 100)
+            || (cursor && !cJSON_AddNumberToObject(params, "cursor", (double)cursor))) {
+            cJSON_Delete(params);
+            return out_of_memory();
         }
+        ex = call(c, o, method, params, &page);
+        cJSON *items = cJSON_GetObjectItemCaseSensitive(page, member);
+        int n = cJSON_GetArraySize(items);
+        while (ex == CLI_EXIT_OK && cJSON_GetArraySize(items) > 0) {
+            cJSON *item = cJSON_DetachItemFromArray(items, 0);
+            if (!cJSON_AddItemToArray(into, item)) {
+                cJSON_Delete(item);
+                ex = out_of_memory();
+            }
+        }
+        /* an empty page ends the walk whatever it says, so a confused node cannot loop us */
+        if (ex == CLI_EXIT_OK && n > 0)
+            more = json_u64(page, "next", &cursor);
+        cJSON_Delete(page);
+        cJSON_Delete(params);
     }
-    /* an empty page ends the walk whatever it says, so a confused node cannot loop us */
-    if (ex == CLI_EXIT_OK && n > 0)
-        *more = json_u64(page, "next", cursor);
-    cJSON_Delete(page);
-    cJSON_Delete(params);
+    return ex;
+}
+
+/* Lists every item of method (params base) under member, printed with show or as JSON. */
+static int list_command(const cli_opts *o, const char *method, const cJSON *base, const char *member,
+                        void (*show)(const cJSON *, bool raw))
+{
+    rpc_client *c = NULL;
+    cJSON *all = cJSON_CreateObject(), *items = all ? cJSON_AddArrayToObject(all, member) : NULL;
+    int ex = items ? connect_node(&c, o, NULL) : out_of_memory();
+    if (ex == CLI_EXIT_OK)
+        ex = list_all(c, o, method, base, member, items);
+    if (ex == CLI_EXIT_OK && o->json)
+        cli_print_json(all);
+    else if (ex == CLI_EXIT_OK)
+        show(items, o->raw);
+    cJSON_Delete(all);
+    rpc_client_free(c);
     return ex;
 }
 
 static int cmd_pool_list(const cli_opts *o)
 {
-    bool by_stake = o->sort && strcmp(o->sort, "stake") == 0, more = true;
-    uint64_t cursor = 0;
-    rpc_client *c = NULL;
+    bool by_stake = o->sort && strcmp(o->sort, "stake") == 0;
     if (o->sort && !by_stake && strcmp(o->sort, "id") != 0) {
         cli_error("bad --sort '%s': expected id or stake", o->sort);
         return CLI_EXIT_USAGE;
     }
-    cJSON *all = cJSON_CreateObject(), *pools = all ? cJSON_AddArrayToObject(all, "pools") : NULL;
-    int ex = pools ? connect_node(&c, o, NULL) : out_of_memory();
-    while (ex == CLI_EXIT_OK && more)
-        ex = pools_page(c, o, by_stake, &cursor, &more, pools);
-    if (ex == CLI_EXIT_OK && o->json)
-        cli_print_json(all);
-    else if (ex == CLI_EXIT_OK)
-        cli_print_pools(pools, o->raw);
-    cJSON_Delete(all);
-    rpc_client_free(c);
+    cJSON *base = cJSON_CreateObject();
+    int ex = base && cJSON_AddStringToObject(base, "sort", by_stake ? "stake" : "id")
+                 ? list_command(o, "staking_listPools", base, "pools", cli_print_pools)
+                 : out_of_memory();
+    cJSON_Delete(base);
     return ex;
 }
 
@@ -938,6 +954,164 @@ static int cmd_stake_position(const cli_opts *o)
     return ex;
 }
 
+/* ---- governance ---- */
+
+/* {"id": id}. NULL on out of memory; caller owns. */
+static cJSON *id_params(uint64_t id)
+{
+    cJSON *p = cJSON_CreateObject();
+    if (p && !cJSON_AddNumberToObject(p, "id", (double)id)) {
+        cJSON_Delete(p);
+        return NULL;
+    }
+    return p;
+}
+
+/* --conviction, 0 when not given. */
+static bool opt_conviction(uint64_t *out, const cli_opts *o)
+{
+    *out = 0;
+    if (!o->conviction)
+        return true;
+    if (!word_uint(out, o->conviction, "conviction"))
+        return false;
+    if (*out > 6) {
+        cli_error("bad conviction '%s': 0 (0.1x, no lock) to 6 (6x, locked 32 lock periods)", o->conviction);
+        return false;
+    }
+    return true;
+}
+
+static int cmd_gov_propose(const cli_opts *o)
+{
+    const char *payload = o->payload ? o->payload : "";
+    if (*payload) {
+        cJSON *check = cJSON_Parse(payload);
+        bool ok = cJSON_IsObject(check) && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(check, "kind"));
+        cJSON_Delete(check);
+        if (!ok) {
+            cli_error("bad --payload: a JSON object with a \"kind\" is needed (see conclave help gov propose)");
+            return CLI_EXIT_USAGE;
+        }
+    }
+    size_t len = strlen(payload);
+    char *hex = malloc(2 * len + 3);
+    if (!hex)
+        return out_of_memory();
+    if (len)
+        ledger_hex_encode(hex, (const uint8_t *)payload, len);
+    else
+        strcpy(hex, "0x");
+    cJSON *m = cJSON_CreateObject();
+    bool ok = m && cJSON_AddStringToObject(m, "track", o->argv[0]) && cJSON_AddStringToObject(m, "title", o->argv[1])
+              && cJSON_AddStringToObject(m, "body", o->body ? o->body : "") && cJSON_AddStringToObject(m, "payload", hex);
+    int ex = send_signed(o, "Propose", ok ? m : NULL);
+    cJSON_Delete(m);
+    free(hex);
+    return ex;
+}
+
+static int cmd_gov_vote(const cli_opts *o)
+{
+    static const char *const sides[] = { "against", "for", "abstain" };
+    uint64_t id, conviction, support = 3;
+    for (uint64_t i = 0; i < 3; i++)
+        if (strcmp(o->argv[1], sides[i]) == 0)
+            support = i;
+    if (!word_uint(&id, o->argv[0], "proposal") || !opt_conviction(&conviction, o))
+        return CLI_EXIT_USAGE;
+    if (support > 2) {
+        cli_error("bad vote '%s': expected for, against or abstain", o->argv[1]);
+        return CLI_EXIT_USAGE;
+    }
+    cJSON *m = cJSON_CreateObject();
+    bool ok = m && msg_u64(m, "proposal", id) && msg_u64(m, "support", support) && msg_u64(m, "conviction", conviction);
+    int ex = send_signed(o, "Vote", ok ? m : NULL);
+    cJSON_Delete(m);
+    return ex;
+}
+
+static int cmd_gov_delegate(const cli_opts *o)
+{
+    uint8_t to[20];
+    uint64_t conviction;
+    if (!word_address(to, o->argv[0]) || !opt_conviction(&conviction, o))
+        return CLI_EXIT_USAGE;
+    cJSON *m = cJSON_CreateObject();
+    bool ok = m && msg_address(m, "to", to) && msg_u64(m, "conviction", conviction);
+    int ex = send_signed(o, "Delegate", ok ? m : NULL);
+    cJSON_Delete(m);
+    return ex;
+}
+
+static int cmd_gov_undelegate(const cli_opts *o)
+{
+    cJSON *m = cJSON_CreateObject();
+    int ex = send_signed(o, "Undelegate", m);
+    cJSON_Delete(m);
+    return ex;
+}
+
+/* A transaction whose one member is the proposal id in argv[0]. */
+static int proposal_tx(const cli_opts *o, const char *type)
+{
+    uint64_t id;
+    if (!word_uint(&id, o->argv[0], "proposal"))
+        return CLI_EXIT_USAGE;
+    cJSON *m = cJSON_CreateObject();
+    bool ok = m && msg_u64(m, "proposal", id);
+    int ex = send_signed(o, type, ok ? m : NULL);
+    cJSON_Delete(m);
+    return ex;
+}
+
+static int cmd_gov_cancel(const cli_opts *o)
+{
+    return proposal_tx(o, "ProposalCancel");
+}
+
+static int cmd_gov_execute(const cli_opts *o)
+{
+    return proposal_tx(o, "ProposalExecute");
+}
+
+static int cmd_gov_proposals(const cli_opts *o)
+{
+    cJSON *base = cJSON_CreateObject();
+    bool ok = base && (!o->state || cJSON_AddStringToObject(base, "state", o->state))
+              && (!o->track || cJSON_AddStringToObject(base, "track", o->track));
+    int ex = ok ? list_command(o, "gov_listProposals", base, "proposals", cli_print_proposals) : out_of_memory();
+    cJSON_Delete(base);
+    return ex;
+}
+
+static int cmd_gov_proposal(const cli_opts *o)
+{
+    uint64_t id;
+    if (!word_uint(&id, o->argv[0], "proposal"))
+        return CLI_EXIT_USAGE;
+    cJSON *params = id_params(id);
+    int ex = params ? query(o, "gov_getProposal", params, cli_print_proposal) : out_of_memory();
+    cJSON_Delete(params);
+    return ex;
+}
+
+static int cmd_gov_power(const cli_opts *o)
+{
+    uint8_t addr[20];
+    uint64_t id = 0;
+    if (o->proposal && !word_uint(&id, o->proposal, "proposal"))
+        return CLI_EXIT_USAGE;
+    int ex = address_or_key(addr, o);
+    if (ex != CLI_EXIT_OK)
+        return ex;
+    cJSON *params = address_params(addr);
+    bool ok = params && (!o->proposal || cJSON_AddNumberToObject(params, "proposal", (double)id));
+    ex = ok ? query(o, "gov_votingPower", params, cli_print_power) : out_of_memory();
+    cJSON_Delete(params);
+    return ex;
+}
+
 static int cmd_admin_reward_pool(const cli_opts *o)
 {
     uint64_t id;
@@ -1057,6 +1231,61 @@ static const cli_command commands[] = {
       .help = "Calls staking_getPosition for ADDRESS (default: the key's address): per pool its shares,\n"
               "their value, pending rewards and queued withdrawal; and its claimable balance.\n",
       .min_args = 0, .max_args = 1, .opts = CLI_OPT_KEY | CLI_OPT_RAW, .fn = cmd_stake_position },
+    { .name = "gov propose", .synopsis = "TRACK TITLE [--body TEXT] [--payload JSON] [--sign-only] [KEY]",
+      .summary = "propose on a governance track",
+      .help = "Signs a Propose on TRACK (root, treasury, params, enclave on the dev chain; see the node's\n"
+              "gov_listTracks): the track's deposit is reserved from the key's free balance and returned\n"
+              "when the proposal ends (part of it is burned if you cancel it). The key needs the track's\n"
+              "threshold of voting power. --payload is what the proposal does, as JSON (amounts in base\n"
+              "units):\n"
+              "  {\"kind\":\"spend\",\"to\":\"0x…\",\"amount\":\"1000000000000000000\"}   pay from the treasury\n"
+              "  {\"kind\":\"param\",\"name\":\"staking.minContribution\",\"value\":\"2000000000000000000\"}\n"
+              "  {\"kind\":\"enclaveAllow\",\"measurement\":\"0x…\"}   (or enclaveRemove)\n"
+              "  {\"kind\":\"slashCancel\",\"slash\":3}\n"
+              "Without it the proposal is text only. The receipt's ProposalCreated event names its id.\n"
+              SIGNED_HELP,
+      .min_args = 2, .max_args = 2, .opts = CLI_OPT_PROPOSE | SIGNING, .fn = cmd_gov_propose },
+    { .name = "gov vote", .synopsis = "ID for|against|abstain [--conviction N] [--sign-only] [KEY]",
+      .summary = "vote on a proposal",
+      .help = "Signs a Vote on proposal ID with the key's voting power at the proposal's snapshot (and\n"
+              "what its delegators lent it then). --conviction 0 (the default) counts 0.1x and locks\n"
+              "nothing; 1 to 6 count 1x to 6x and lock that stake for 1, 2, 4, 8, 16 or 32 lock periods\n"
+              "after the vote ends. Voting again while the proposal is Active replaces the vote.\n"
+              SIGNED_HELP,
+      .min_args = 2, .max_args = 2, .opts = CLI_OPT_CONVICTION | SIGNING, .fn = cmd_gov_vote },
+    { .name = "gov delegate", .synopsis = "TO [--conviction N] [--sign-only] [KEY]",
+      .summary = "lend your voting power to another address",
+      .help = "Signs a Delegate: TO votes with the key's power (at the conviction given, default 0) on\n"
+              "proposals whose snapshot comes after it, unless the key votes itself, which overrides it\n"
+              "for that proposal. No chains: TO may not delegate. With a conviction the stake stays\n"
+              "locked while delegated and for its lock periods after gov undelegate.\n" SIGNED_HELP,
+      .min_args = 1, .max_args = 1, .opts = CLI_OPT_CONVICTION | SIGNING, .fn = cmd_gov_delegate },
+    { .name = "gov undelegate", .synopsis = "[--sign-only] [KEY]", .summary = "end your delegation",
+      .help = "Signs an Undelegate.\n" SIGNED_HELP,
+      .min_args = 0, .max_args = 0, .opts = SIGNING, .fn = cmd_gov_undelegate },
+    { .name = "gov cancel", .synopsis = "ID [--sign-only] [KEY]", .summary = "cancel your pending proposal",
+      .help = "Signs a ProposalCancel: only the proposer, only while Pending; part of the deposit is\n"
+              "burned (cancelBurnPpm of gov_listTracks), the rest returned.\n" SIGNED_HELP,
+      .min_args = 1, .max_args = 1, .opts = SIGNING, .fn = cmd_gov_cancel },
+    { .name = "gov execute", .synopsis = "ID [--sign-only] [KEY]", .summary = "carry out a passed proposal",
+      .help = "Signs a ProposalExecute: anyone may, once the proposal is Queued and its eta has come, and\n"
+              "before it expires. The payload runs exactly once.\n" SIGNED_HELP,
+      .min_args = 1, .max_args = 1, .opts = SIGNING, .fn = cmd_gov_execute },
+    { .name = "gov proposals", .synopsis = "[--state S] [--track T] [--raw]", .summary = "list proposals",
+      .help = "Lists proposals newest first (gov_listProposals, page after page), with their state and\n"
+              "tally; --state (Pending, Active, Defeated, Succeeded, Queued, Executed, Expired, Failed,\n"
+              "Canceled) and --track keep only those.\n",
+      .min_args = 0, .max_args = 0, .opts = CLI_OPT_FILTER | CLI_OPT_RAW, .fn = cmd_gov_proposals },
+    { .name = "gov proposal", .synopsis = "ID [--raw]", .summary = "show a proposal, its timeline and tally",
+      .help = "Calls gov_getProposal: the proposer, track, payload, state, snapshot, timeline and the\n"
+              "tally with whether quorum and approval are reached. Exit 1 for an unknown proposal.\n",
+      .min_args = 1, .max_args = 1, .opts = CLI_OPT_RAW, .fn = cmd_gov_proposal },
+    { .name = "gov power", .synopsis = "[ADDRESS] [--proposal ID] [--raw] [--key FILE | --dev-key N]",
+      .summary = "show an address's voting power",
+      .help = "Calls gov_votingPower for ADDRESS (default: the key's address), now or with --proposal at\n"
+              "that proposal's snapshot: its own staked value, what its delegators lend it, and the\n"
+              "weight that carries with their convictions.\n",
+      .min_args = 0, .max_args = 1, .opts = CLI_OPT_PROPOSAL | CLI_OPT_KEY | CLI_OPT_RAW, .fn = cmd_gov_power },
     { .name = "block", .synopsis = "[HEIGHT | HASH | latest]", .summary = "show a block and its transactions",
       .help = "Shows a block by height, by 0x hash, or the latest (the default).\n",
       .min_args = 0, .max_args = 1, .opts = 0, .fn = cmd_block },

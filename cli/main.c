@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_GLOBAL = 0, OPT_HELP = 1 << 8, OPT_VERSION = 1 << 9 };
+enum { OPT_GLOBAL = 0, OPT_HELP = 1 << 16, OPT_VERSION = 1 << 17 }; /* above every enum cli_opt_flags */
 
 struct option_def {
     const char *name;
@@ -26,6 +26,9 @@ static const struct option_def option_defs[] = {
     { "version", false, OPT_VERSION },    { "sign-only", false, CLI_OPT_SIGN_ONLY },
     { "commission", true, CLI_OPT_POOL }, { "capacity", true, CLI_OPT_POOL },
     { "sort", true, CLI_OPT_SORT },       { "all", false, CLI_OPT_ALL },
+    { "body", true, CLI_OPT_PROPOSE },    { "payload", true, CLI_OPT_PROPOSE },
+    { "conviction", true, CLI_OPT_CONVICTION }, { "state", true, CLI_OPT_FILTER },
+    { "track", true, CLI_OPT_FILTER },    { "proposal", true, CLI_OPT_PROPOSAL },
 };
 
 static const char exit_text[] =
@@ -40,8 +43,8 @@ static void overall_help(FILE *f)
     size_t n;
     const cli_command *cmds = cli_commands(&n);
     fputs("usage: conclave [OPTIONS] COMMAND [ARGS]\n\n"
-          "The Conclave client: keys, balances, locally signed transfers, stake pools and ledger\n"
-          "checks, over the node's JSON-RPC.\n\nCommands:\n", f);
+          "The Conclave client: keys, balances, locally signed transfers, stake pools, governance and\n"
+          "ledger checks, over the node's JSON-RPC.\n\nCommands:\n", f);
     for (size_t i = 0; i < n; i++)
         fprintf(f, "  %-19s %s\n", cmds[i].name, cmds[i].summary);
     fprintf(f, "  %-19s %s\n", "help COMMAND", "the options and details of one command");
@@ -57,6 +60,11 @@ static void overall_help(FILE *f)
           "  --capacity AMOUNT  pool create: the most stake the pool takes\n"
           "  --sort id|stake    pool list: by id (the default) or largest stake first\n"
           "  --all          stake withdraw: every share not already queued\n"
+          "  --body TEXT    gov propose: the proposal's text\n"
+          "  --payload JSON gov propose: what it does (see conclave help gov propose); none: text only\n"
+          "  --conviction N gov vote, gov delegate: 0 (0.1x, no lock) to 6 (6x, locked 32 periods)\n"
+          "  --state S, --track T  gov proposals: only those in state S, on track T\n"
+          "  --proposal ID  gov power: at the proposal's snapshot\n"
           "  --json         print the node's JSON result instead of text\n"
           "  --help, -h     this text\n"
           "  --version      the version\n\n", f);
@@ -136,6 +144,18 @@ static int set_option(cli_opts *o, const char *name, const char *value)
         o->sort = value;
     else if (strcmp(name, "all") == 0)
         o->all = true;
+    else if (strcmp(name, "body") == 0)
+        o->body = value;
+    else if (strcmp(name, "payload") == 0)
+        o->payload = value;
+    else if (strcmp(name, "conviction") == 0)
+        o->conviction = value;
+    else if (strcmp(name, "state") == 0)
+        o->state = value;
+    else if (strcmp(name, "track") == 0)
+        o->track = value;
+    else if (strcmp(name, "proposal") == 0)
+        o->proposal = value;
     else if (strcmp(name, "dev-key") == 0) {
         if (cli_arg_dev_key(&idx, err, sizeof err, value) != ST_OK) {
             cli_error("%s", err);
@@ -200,7 +220,8 @@ static const char *stray_option(unsigned seen, const cli_command *c, const cli_o
 {
     unsigned stray = seen & ~c->opts
                      & (CLI_OPT_KEY | CLI_OPT_RAW | CLI_OPT_DATADIR | CLI_OPT_OUT | CLI_OPT_SIGN_ONLY | CLI_OPT_POOL
-                        | CLI_OPT_SORT | CLI_OPT_ALL);
+                        | CLI_OPT_SORT | CLI_OPT_ALL | CLI_OPT_PROPOSE | CLI_OPT_CONVICTION | CLI_OPT_FILTER
+                        | CLI_OPT_PROPOSAL);
     if (stray & CLI_OPT_KEY)
         return o->dev_key >= 0 ? "--dev-key" : "--key";
     if (stray & CLI_OPT_RAW)
@@ -217,6 +238,14 @@ static const char *stray_option(unsigned seen, const cli_command *c, const cli_o
         return "--sort";
     if (stray & CLI_OPT_ALL)
         return "--all";
+    if (stray & CLI_OPT_PROPOSE)
+        return o->body ? "--body" : "--payload";
+    if (stray & CLI_OPT_CONVICTION)
+        return "--conviction";
+    if (stray & CLI_OPT_FILTER)
+        return o->state ? "--state" : "--track";
+    if (stray & CLI_OPT_PROPOSAL)
+        return "--proposal";
     return NULL;
 }
 

@@ -43,7 +43,10 @@ static bool is_token_key(const char *key)
                                         "claimable", "balance", "stake", "reward", "fee", "commission",
                                         "freeStake", "bonded", "unbonding", "value", "pendingRewards",
                                         "queuedValue", "sharePrice", "fromBonded", "fromUnbonding", "treasury",
-                                        "supply", NULL };
+                                        "supply", "for", "against", "abstain", "turnout", "totalPower",
+                                        "quorum", "own", "delegated", "delegatedWeight", "total", "threshold",
+                                        "spendCap", "power", "weight", "delegatedPower", "totalWeight",
+                                        "burned", "returned", "locked", NULL };
     for (const char *const *k = keys; *k; k++)
         if (strcmp(key, *k) == 0)
             return true;
@@ -277,6 +280,64 @@ void cli_print_position(const cJSON *position, bool raw)
     line("address", position, "address", raw);
     line("claimable", position, "claimable", raw);
     list_lines("positions", position, "positions", raw);
+}
+
+void cli_print_proposal(const cJSON *p, bool raw)
+{
+    const cJSON *tl = cJSON_GetObjectItemCaseSensitive(p, "timeline"), *tally = cJSON_GetObjectItemCaseSensitive(p, "tally");
+    line("proposal", p, "id", raw);
+    line("state", p, "state", raw);
+    line("track", p, "track", raw);
+    line("title", p, "title", raw);
+    line("proposer", p, "proposer", raw);
+    line("deposit", p, "deposit", raw);
+    line("payload", p, "payload", raw);
+    line("snapshot", p, "snapshot", raw);
+    time_line("created", tl, "created");
+    time_line("vote start", tl, "voteStart");
+    time_line("vote end", tl, "voteEnd");
+    time_line("eta", tl, "eta");
+    time_line("expires", tl, "expires");
+    line("reason", p, "reason", raw);
+    line("for", tally, "for", raw);
+    line("against", tally, "against", raw);
+    line("abstain", tally, "abstain", raw);
+    line("turnout", tally, "turnout", raw);
+    line("quorum", tally, "quorum", raw);
+    line("quorum met", tally, "quorumReached", raw);
+    line("approved", tally, "approvalReached", raw);
+    const cJSON *body = cJSON_GetObjectItemCaseSensitive(p, "body");
+    if (cJSON_IsString(body) && *body->valuestring)
+        printf("\n%s\n", body->valuestring);
+}
+
+void cli_print_proposals(const cJSON *proposals, bool raw)
+{
+    static const char *const keys[] = { "id", "state", "track", "for", "against", "abstain", "title" };
+    char text[7][1024];
+    const cJSON *p;
+    if (cJSON_GetArraySize(proposals) == 0) {
+        puts("(no proposals)");
+        return;
+    }
+    printf("%-6s %-10s %-10s %-24s %-24s %-24s %s\n", "ID", "STATE", "TRACK", "FOR", "AGAINST", "ABSTAIN", "TITLE");
+    cJSON_ArrayForEach(p, proposals) {
+        const cJSON *tally = cJSON_GetObjectItemCaseSensitive(p, "tally");
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+            value_text(text[i], sizeof text[i], keys[i],
+                       cJSON_GetObjectItemCaseSensitive(i >= 3 && i <= 5 ? tally : p, keys[i]), raw);
+        printf("%-6s %-10s %-10s %-24s %-24s %-24s %s\n", text[0], text[1], text[2], text[3], text[4], text[5], text[6]);
+    }
+}
+
+void cli_print_power(const cJSON *power, bool raw)
+{
+    line("address", power, "address", raw);
+    line("height", power, "height", raw);
+    line("own", power, "own", raw);
+    line("delegated", power, "delegated", raw);
+    line("deleg weight", power, "delegatedWeight", raw);
+    line("total", power, "total", raw);
 }
 
 bool cli_print_audit(const cJSON *audit)

@@ -6,7 +6,8 @@
 # node; an unreachable node exits 3; keygen/address, mint and advance-time via the data directory's
 # cookie; a stake pool walk-through (create, workers, contributions, a reward split exactly by
 # shares after commission, claims, withdrawals paid at once or queued, a commission raise, a slash)
-# with its refusals; and after the node stops, replay of its data directory reproduces it. Run from the build
+# with its refusals; a governance walk-through (propose a spend, vote with conviction, list, show
+# power, execute once); and after the node stops, replay of its data directory reproduces it. Run from the build
 # directory (make check does); every CLI call is bounded by `timeout 20`.
 
 . "${srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
@@ -302,6 +303,49 @@ cli admin reward-pool 1 1
 expect "admin reward-pool without --datadir exits 2" 2 "need --datadir"
 cli audit
 expect "audit passes after the staking walk-through" 0 "audit at height [0-9]+: OK"
+
+# --- governance: a treasury spend from proposal to execution ---
+cli address --dev-key 3
+A3=$OUT
+cli address --dev-key 5
+A5=$OUT
+cli pool create --commission 0 --capacity 1000000 --dev-key 4
+GPOOL=$(printf '%s\n' "$OUT" | sed -n 's/.*PoolCreated pool=\([0-9]*\).*/\1/p')
+cli stake contribute "$GPOOL" 200 --dev-key 3
+expect "dev 3 stakes 200 tokens for voting power" 0 "Contributed pool=$GPOOL staker=$A3 amount=200"
+FREE5=$(raw_free "$A5")
+cli gov propose treasury "Fund the docs" --body "Three tokens for the writers." \
+    --payload "{\"kind\":\"spend\",\"to\":\"$A5\",\"amount\":\"3$E18\"}" --dev-key 3
+expect "dev 3 proposes a spend" 0 "ProposalCreated proposal=[0-9]+ proposer=$A3 track=treasury deposit=100 "
+PROP=$(printf '%s\n' "$OUT" | sed -n 's/.*ProposalCreated proposal=\([0-9]*\).*/\1/p')
+cli gov proposal "$PROP"
+expect "the new proposal is Pending" 0 "^state +Pending$"
+cli gov vote "$PROP" for --dev-key 3
+expect "a vote before the voting delay fails" 1 "votes are taken only while it is Active"
+cli advance-time 3600 --datadir "$DATADIR"
+cli gov vote "$PROP" for --conviction 2 --dev-key 3
+expect "dev 3 votes for with conviction 2" 0 "VoteCast proposal=$PROP voter=$A3 support=for conviction=2 power=200 weight=400 "
+cli gov proposals --state Active
+expect "gov proposals lists it with its tally" 0 "^$PROP +Active +treasury +400 +0 +0 +Fund the docs$"
+cli gov power "$A3" --proposal "$PROP"
+expect "gov power shows the power at the snapshot" 0 "^own +200$"
+cli --rpc $UNREACHABLE gov vote "$PROP" maybe --dev-key 3
+expect "an unknown side is refused locally" 2 "expected for, against or abstain"
+cli --rpc $UNREACHABLE gov vote "$PROP" for --conviction 7 --dev-key 3
+expect "conviction 7 is refused locally" 2 "bad conviction '7'"
+cli --rpc $UNREACHABLE gov propose treasury "x" --payload "[1]" --dev-key 3
+expect "a payload that is not an object is refused locally" 2 "bad --payload"
+cli advance-time 345600 --datadir "$DATADIR"
+cli gov proposal "$PROP"
+expect "after the vote and the enactment delay it is Queued" 0 "^state +Queued$"
+cli gov execute "$PROP" --dev-key 6
+expect "anyone executes it" 0 "TreasurySpend proposal=$PROP to=$A5 amount=3$"
+FREE5_AFTER=$(raw_free "$A5")
+check "the spend moved exactly 3 tokens" test "$(dec_sub "$FREE5_AFTER" "$FREE5")" = "3$E18"
+cli gov execute "$PROP" --dev-key 6
+expect "a second execution fails" 1 "is Executed"
+cli gov proposal "$PROP"
+expect "it is Executed" 0 "^state +Executed$"
 
 # --- help and version ---
 cli --help
