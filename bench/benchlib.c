@@ -77,6 +77,11 @@ void bench_node_start(bench_node *n, const char *daemon)
     snprintf(n->datadir, sizeof n->datadir, "/tmp/conclave-bench-XXXXXX");
     if (!mkdtemp(n->datadir))
         bench_die("mkdtemp");
+    bench_node_restart(n, daemon);
+}
+
+void bench_node_restart(bench_node *n, const char *daemon)
+{
     int out[2];
     if (pipe(out) != 0)
         bench_die("pipe");
@@ -109,6 +114,12 @@ void bench_node_start(bench_node *n, const char *daemon)
 
 void bench_node_stop(bench_node *n)
 {
+    bench_node_halt(n);
+    bench_remove_dir(n->datadir);
+}
+
+void bench_node_halt(bench_node *n)
+{
     int pidfd = (int)syscall(SYS_pidfd_open, n->pid, 0);
     kill(n->pid, SIGTERM);
     struct pollfd p = { .fd = pidfd, .events = POLLIN };
@@ -117,5 +128,4 @@ void bench_node_stop(bench_node *n)
     if (pidfd >= 0)
         close(pidfd);
     waitpid(n->pid, NULL, 0);
-    bench_remove_dir(n->datadir);
 }

@@ -29,5 +29,9 @@ void bench_remove_dir(const char *dir);
  * its "listening on" line. Stops it with SIGTERM (SIGKILL after 20 s) and removes the directory. */
 void bench_node_start(bench_node *n, const char *daemon);
 void bench_node_stop(bench_node *n);
+/* Stops the node as bench_node_stop does but keeps its data directory; restart runs daemon --dev
+ * again on it. */
+void bench_node_halt(bench_node *n);
+void bench_node_restart(bench_node *n, const char *daemon);
 
 #endif

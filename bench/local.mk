@@ -2,10 +2,12 @@
 # transfers (bench_tx), then staking (bench_staking: reward and claim cost against the number of
 # delegators, Contribute through JSON-RPC), then epoch settlement (bench_settlement: one epoch of
 # 10,000 workers in 1,000 pools settled through the real conclave-enclave, with 1,000 and 100,000
-# delegators). `make bench BENCH_STAKING_FLAGS=--quick` stakes a smaller large pool.
+# delegators), then governance (bench_gov: signed votes per second through JSON-RPC, and gov_getTally
+# on a proposal with 10 votes beside one with 1,000,000). `make bench BENCH_STAKING_FLAGS=--quick`
+# stakes a smaller large pool; BENCH_GOV_FLAGS=--quick writes 100,000 votes.
 # bench_settlement is linked with --wrap=enc_host_call so it can time the enclave round trip from
 # the host's side without touching the engine.
-EXTRA_PROGRAMS = bench/bench_tx bench/bench_staking bench/bench_settlement
+EXTRA_PROGRAMS = bench/bench_tx bench/bench_staking bench/bench_settlement bench/bench_gov
 bench_bench_tx_SOURCES = bench/bench_tx.c bench/benchlib.c bench/benchlib.h
 bench_bench_tx_LDADD = $(CORE_LDADD) -lpthread
 bench_bench_staking_SOURCES = bench/bench_staking.c bench/benchlib.c bench/benchlib.h
@@ -13,11 +15,15 @@ bench_bench_staking_LDADD = $(CORE_LDADD) -lpthread
 bench_bench_settlement_SOURCES = bench/bench_settlement.c bench/benchlib.c bench/benchlib.h
 bench_bench_settlement_LDFLAGS = -Wl,--wrap=enc_host_call
 bench_bench_settlement_LDADD = $(CORE_LDADD)
-CLEANFILES += bench/bench_tx bench/bench_staking bench/bench_settlement
-bench: bench/bench_tx bench/bench_staking bench/bench_settlement conclaved conclave-enclave
+bench_bench_gov_SOURCES = bench/bench_gov.c bench/benchlib.c bench/benchlib.h
+bench_bench_gov_LDADD = $(CORE_LDADD) -lpthread
+CLEANFILES += bench/bench_tx bench/bench_staking bench/bench_settlement bench/bench_gov
+bench: bench/bench_tx bench/bench_staking bench/bench_settlement bench/bench_gov conclaved conclave-enclave
 	./bench/bench_tx ./conclaved
 	@echo
 	./bench/bench_staking $(BENCH_STAKING_FLAGS) ./conclaved
 	@echo
 	./bench/bench_settlement ./conclave-enclave
+	@echo
+	./bench/bench_gov $(BENCH_GOV_FLAGS) ./conclaved
 .PHONY: bench
