@@ -190,6 +190,8 @@ Test(integration_gov, a_treasury_spend_runs_its_whole_course_and_executes_once)
     snprintf(want, sizeof want, "1000007" TOKEN);
     cr_assert_str_eq(after, want, "exactly 7 tokens more");
     expect_failed_receipt(th_send(&node, 3, "ProposalExecute", "{\"proposal\":\"%u\"}", id), "is Executed");
+    expect_failed_receipt(th_send(&node, 1, "Vote", "{\"proposal\":\"%u\",\"support\":\"0\",\"conviction\":\"0\"}", id),
+                          "is Executed: votes are taken only while it is Active");
     free(after);
     free(before);
 
@@ -293,6 +295,22 @@ Test(integration_gov, a_delegate_votes_with_its_delegators_power_until_one_votes
     resp = th_callf(&node, "gov_votingPower", "{\"address\":\"%s\",\"proposal\":%u}", addr[2], id);
     cr_assert_str_eq(th_str(th_result(resp), "total"), "300" TOKEN, "dev 2 at the snapshot");
     cJSON_Delete(resp);
+}
+
+Test(integration_gov, stake_moved_after_the_snapshot_does_not_count)
+{
+    stake_all();
+    unsigned id = propose(0, "treasury", "");
+    cJSON_Delete(th_send_ok(&node, 3, "Contribute", "{\"pool\":\"1\",\"amount\":\"500" TOKEN "\"}"));
+    cJSON_Delete(th_send_ok(&node, 2, "Withdraw", "{\"pool\":\"1\",\"shares\":\"300" TOKEN "\"}"));
+    cJSON *resp = th_callf(&node, "gov_votingPower", "{\"address\":\"%s\",\"proposal\":%u}", addr[3], id);
+    cr_assert_str_eq(th_str(th_result(resp), "total"), "0", "dev 3 staked after the snapshot");
+    cJSON_Delete(resp);
+    advance(HOUR);
+    expect_failed_receipt(th_send(&node, 3, "Vote", "{\"proposal\":\"%u\",\"support\":\"1\",\"conviction\":\"1\"}", id),
+                          "no voting power");
+    vote(2, id, 1, 1);             /* dev 2 left the pool after the snapshot: it still votes its 300 */
+    expect_tally(id, "300", "0", "0", "300");
 }
 
 Test(integration_gov, a_conviction_vote_locks_the_stake_and_shows_until_when)
