@@ -9,7 +9,6 @@
  * the proposal's tally set to their sum) because signing and applying them would take minutes;
  * then the node is started again on that data directory. Every timed transaction is signed before
  * its clock starts. */
-#include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -44,26 +43,9 @@ static char *signed_call(const char *type, const char *members, unsigned dev, ui
         bench_die("signing");
     memset(key, 0, sizeof key);
     cJSON_Delete(msg);
-    cJSON *call = cJSON_CreateObject(), *params = ledger_tx_to_json(&tx);
+    char *out = bench_tx_call(&tx, id);
     ledger_tx_clear(&tx);
-    if (!call || !params || !cJSON_AddItemToObject(call, "params", params))
-        bench_die("out of memory");
-    cJSON_AddStringToObject(call, "jsonrpc", "2.0");
-    cJSON_AddNumberToObject(call, "id", id);
-    cJSON_AddStringToObject(call, "method", "tx_send");
-    char *out = cJSON_PrintUnformatted(call);
-    cJSON_Delete(call);
-    if (!out)
-        bench_die("out of memory");
     return out;
-}
-
-static size_t count_success(const char *resp)
-{
-    size_t n = 0;
-    for (const char *p = resp; (p = strstr(p, "\"status\":\"success\"")); p++)
-        n++;
-    return n;
 }
 
 /* Posts body; dies unless `want` receipts in the answer succeeded. */
@@ -71,7 +53,7 @@ static void post_ok(rpc_client *c, const char *body, size_t want, const char *wh
 {
     int status;
     char *resp = NULL;
-    if (rpc_client_post(c, "/", body, strlen(body), &status, &resp) != ST_OK || count_success(resp) != want) {
+    if (rpc_client_post(c, "/", body, strlen(body), &status, &resp) != ST_OK || bench_count_success(resp) != want) {
         fprintf(stderr, "bench: %s: %s\n", what, resp ? resp : "(no answer)");
         bench_die(what);
     }
@@ -142,52 +124,20 @@ static char *vote_call(unsigned dev, uint64_t k, unsigned id)
     return signed_call("Vote", members, dev, next_nonce(dev) + k, id);
 }
 
-struct worker {
-    const char *url;
-    char **bodies;
-    size_t n, ok;
-};
-
-static void *run_worker(void *arg)
-{
-    struct worker *w = arg;
-    rpc_client *c = rpc_client_new(w->url, NULL, 60);
-    if (!c)
-        bench_die("client");
-    for (size_t i = 0; i < w->n; i++) {
-        int status;
-        char *resp = NULL;
-        if (rpc_client_post(c, "/", w->bodies[i], strlen(w->bodies[i]), &status, &resp) != ST_OK)
-            bench_die("request failed");
-        w->ok += count_success(resp);
-        free(resp);
-    }
-    rpc_client_free(c);
-    return NULL;
-}
-
-/* Votes through single calls; then returns the per-dev count of votes sent (for the batches). */
+/* Votes through single calls, one voter a connection. */
 static double votes_single(const bench_node *n, size_t *ok)
 {
-    struct worker workers[CONNECTIONS];
+    bench_worker workers[CONNECTIONS];
     for (unsigned w = 0; w < CONNECTIONS; w++) {
-        workers[w] = (struct worker){ .url = n->url, .bodies = calloc(PER_CONNECTION, sizeof(char *)), .n = PER_CONNECTION };
+        workers[w] = (bench_worker){ .url = n->url, .bodies = calloc(PER_CONNECTION, sizeof(char *)), .n = PER_CONNECTION };
         if (!workers[w].bodies)
             bench_die("out of memory");
         for (size_t i = 0; i < PER_CONNECTION; i++)
             workers[w].bodies[i] = vote_call(w, i, (unsigned)i);
     }
-    pthread_t threads[CONNECTIONS];
-    double t0 = bench_now();
-    for (unsigned w = 0; w < CONNECTIONS; w++)
-        if (pthread_create(&threads[w], NULL, run_worker, &workers[w]) != 0)
-            bench_die("pthread_create");
+    double rate = (double)(CONNECTIONS * PER_CONNECTION) / bench_post_parallel(workers, CONNECTIONS);
     for (unsigned w = 0; w < CONNECTIONS; w++) {
-        pthread_join(threads[w], NULL);
         *ok += workers[w].ok;
-    }
-    double rate = (double)(CONNECTIONS * PER_CONNECTION) / (bench_now() - t0);
-    for (unsigned w = 0; w < CONNECTIONS; w++) {
         for (size_t i = 0; i < PER_CONNECTION; i++)
             cJSON_free(workers[w].bodies[i]);
         free(workers[w].bodies);
@@ -198,45 +148,25 @@ static double votes_single(const bench_node *n, size_t *ok)
 /* Votes in batches of BATCH over the ten dev accounts, after the single calls' votes. */
 static double votes_batched(const bench_node *n, size_t *ok)
 {
-    char **bodies = calloc(BATCHES, sizeof(char *));
-    if (!bodies)
+    char *calls[BATCH];
+    bench_worker w = { .url = n->url, .bodies = calloc(BATCHES, sizeof(char *)), .n = BATCHES };
+    if (!w.bodies)
         bench_die("out of memory");
     for (size_t b = 0; b < BATCHES; b++) {
-        size_t cap = BATCH * 700, len = 0;
-        char *body = malloc(cap);
-        if (!body)
-            bench_die("out of memory");
-        body[len++] = '[';
         for (size_t i = 0; i < BATCH; i++) {
             unsigned dev = (unsigned)(i % ENG_DEV_ACCOUNTS);
             uint64_t k = (dev < CONNECTIONS ? PER_CONNECTION : 0) + b * (BATCH / ENG_DEV_ACCOUNTS) + i / ENG_DEV_ACCOUNTS;
-            char *call = vote_call(dev, k, (unsigned)i);
-            int wrote = snprintf(body + len, cap - len, "%s%s", i ? "," : "", call);
-            if (wrote < 0 || (size_t)wrote >= cap - len)
-                bench_die("batch buffer too small");
-            len += (size_t)wrote;
-            cJSON_free(call);
+            calls[i] = vote_call(dev, k, (unsigned)i);
         }
-        snprintf(body + len, cap - len, "]");
-        bodies[b] = body;
+        w.bodies[b] = bench_batch(calls, BATCH);
+        for (size_t i = 0; i < BATCH; i++)
+            cJSON_free(calls[i]);
     }
-    rpc_client *c = rpc_client_new(n->url, NULL, 60);
-    if (!c)
-        bench_die("client");
-    double t0 = bench_now();
-    for (size_t b = 0; b < BATCHES; b++) {
-        int status;
-        char *resp = NULL;
-        if (rpc_client_post(c, "/", bodies[b], strlen(bodies[b]), &status, &resp) != ST_OK)
-            bench_die("batch failed");
-        *ok += count_success(resp);
-        free(resp);
-    }
-    double rate = (double)(BATCH * BATCHES) / (bench_now() - t0);
+    double rate = (double)(BATCH * BATCHES) / bench_post_parallel(&w, 1);
+    *ok += w.ok;
     for (size_t b = 0; b < BATCHES; b++)
-        free(bodies[b]);
-    free(bodies);
-    rpc_client_free(c);
+        free(w.bodies[b]);
+    free(w.bodies);
     return rate;
 }
 

@@ -6,7 +6,6 @@
  * Contribute transactions per second through JSON-RPC against a real conclaved --dev (one call per
  * request from several connections, and batches of 100). Every timed transaction is signed before
  * its clock starts; prints a table with the machine and the peak memory of the in-process part. */
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,11 +63,6 @@ struct pool_run {
     long open_rss_kb;           /* peak resident set of this process once the genesis is applied */
     long maxrss_kb;             /* peak resident set of this process after the run */
 };
-
-
-
-
-
 
 /* Deterministic test keys: sha256("bench-" || i) for delegator i, sha256("bench-owner"). */
 static void delegator_key(uint8_t key[32], size_t i)
@@ -326,9 +320,7 @@ static void run_pool(struct pool_run *r)
 
 /* ---- through JSON-RPC: Contribute transactions per second ---- */
 
-
-
-/* A JSON-RPC tx_send call object for type signed by dev account `dev`. Caller frees (cJSON_free). */
+/* A JSON-RPC tx_send call for type signed by dev account `dev`. Caller frees (cJSON_free). */
 static char *signed_call(const char *type, unsigned dev, uint64_t nonce, unsigned id)
 {
     uint8_t key[32];
@@ -336,26 +328,9 @@ static char *signed_call(const char *type, unsigned dev, uint64_t nonce, unsigne
     eng_dev_key(key, dev);
     sign(&tx, type, nonce, key, ENG_DEV_CHAIN_ID);
     memset(key, 0, sizeof key);
-    cJSON *call = cJSON_CreateObject(), *params = ledger_tx_to_json(&tx);
+    char *text = bench_tx_call(&tx, id);
     ledger_tx_clear(&tx);
-    if (!call || !params || !cJSON_AddItemToObject(call, "params", params))
-        bench_die("out of memory");
-    cJSON_AddStringToObject(call, "jsonrpc", "2.0");
-    cJSON_AddNumberToObject(call, "id", id);
-    cJSON_AddStringToObject(call, "method", "tx_send");
-    char *text = cJSON_PrintUnformatted(call);
-    cJSON_Delete(call);
-    if (!text)
-        bench_die("out of memory");
     return text;
-}
-
-static size_t count_success(const char *resp)
-{
-    size_t n = 0;
-    for (const char *p = resp; (p = strstr(p, "\"status\":\"success\"")); p++)
-        n++;
-    return n;
 }
 
 /* The first pool of a fresh dev node, created by dev account 0 with its nonce 0. */
@@ -365,7 +340,7 @@ static void create_pool(const char *url)
     rpc_client *c = rpc_client_new(url, NULL, 60);
     int status;
     char *resp = NULL;
-    if (!c || rpc_client_post(c, "/", body, strlen(body), &status, &resp) != ST_OK || count_success(resp) != 1)
+    if (!c || rpc_client_post(c, "/", body, strlen(body), &status, &resp) != ST_OK || bench_count_success(resp) != 1)
         bench_die("PoolCreate through tx_send failed");
     free(resp);
     rpc_client_free(c);
@@ -378,55 +353,22 @@ static uint64_t first_nonce(unsigned dev)
     return dev == 0 ? 1 : 0;
 }
 
-struct worker {
-    const char *url;
-    char **bodies;
-    size_t n;
-    size_t ok;
-};
-
-static void *run_worker(void *arg)
-{
-    struct worker *w = arg;
-    rpc_client *c = rpc_client_new(w->url, NULL, 60);
-    if (!c)
-        bench_die("client");
-    for (size_t i = 0; i < w->n; i++) {
-        int status;
-        char *resp = NULL;
-        if (rpc_client_post(c, "/", w->bodies[i], strlen(w->bodies[i]), &status, &resp) != ST_OK)
-            bench_die("request failed");
-        w->ok += count_success(resp);
-        free(resp);
-    }
-    rpc_client_free(c);
-    return NULL;
-}
-
 static double bench_single(const char *daemon, size_t *ok)
 {
     bench_node n;
     bench_node_start(&n, daemon);
     create_pool(n.url);
-    struct worker workers[CONNECTIONS];
+    bench_worker workers[CONNECTIONS];
     for (unsigned w = 0; w < CONNECTIONS; w++) {
-        workers[w] = (struct worker){ .url = n.url, .bodies = calloc(PER_CONNECTION, sizeof(char *)), .n = PER_CONNECTION };
+        workers[w] = (bench_worker){ .url = n.url, .bodies = calloc(PER_CONNECTION, sizeof(char *)), .n = PER_CONNECTION };
         if (!workers[w].bodies)
             bench_die("out of memory");
         for (size_t i = 0; i < PER_CONNECTION; i++)
             workers[w].bodies[i] = signed_call("Contribute", w, first_nonce(w) + i, (unsigned)i);
     }
-    pthread_t threads[CONNECTIONS];
-    double t0 = bench_now();
-    for (unsigned w = 0; w < CONNECTIONS; w++)
-        if (pthread_create(&threads[w], NULL, run_worker, &workers[w]) != 0)
-            bench_die("pthread_create");
+    double rate = (double)(CONNECTIONS * PER_CONNECTION) / bench_post_parallel(workers, CONNECTIONS);
     for (unsigned w = 0; w < CONNECTIONS; w++) {
-        pthread_join(threads[w], NULL);
         *ok += workers[w].ok;
-    }
-    double rate = (double)(CONNECTIONS * PER_CONNECTION) / (bench_now() - t0);
-    for (unsigned w = 0; w < CONNECTIONS; w++) {
         for (size_t i = 0; i < PER_CONNECTION; i++)
             cJSON_free(workers[w].bodies[i]);
         free(workers[w].bodies);
@@ -440,51 +382,30 @@ static double bench_batched(const char *daemon, size_t *ok)
     bench_node n;
     bench_node_start(&n, daemon);
     create_pool(n.url);
-    char **bodies = calloc(BATCHES, sizeof(char *));
-    if (!bodies)
+    char *calls[BATCH];
+    bench_worker w = { .url = n.url, .bodies = calloc(BATCHES, sizeof(char *)), .n = BATCHES };
+    if (!w.bodies)
         bench_die("out of memory");
     for (size_t b = 0; b < BATCHES; b++) {
-        size_t cap = BATCH * 600, len = 0;
-        char *body = malloc(cap);
-        if (!body)
-            bench_die("out of memory");
-        body[len++] = '[';
         for (size_t i = 0; i < BATCH; i++) {
             unsigned dev = (unsigned)(i % ENG_DEV_ACCOUNTS);
             uint64_t nonce = first_nonce(dev) + b * (BATCH / ENG_DEV_ACCOUNTS) + i / ENG_DEV_ACCOUNTS;
-            char *call = signed_call("Contribute", dev, nonce, (unsigned)i);
-            int wrote = snprintf(body + len, cap - len, "%s%s", i ? "," : "", call);
-            if (wrote < 0 || (size_t)wrote >= cap - len)
-                bench_die("batch buffer too small");
-            len += (size_t)wrote;
-            cJSON_free(call);
+            calls[i] = signed_call("Contribute", dev, nonce, (unsigned)i);
         }
-        snprintf(body + len, cap - len, "]");
-        bodies[b] = body;
+        w.bodies[b] = bench_batch(calls, BATCH);
+        for (size_t i = 0; i < BATCH; i++)
+            cJSON_free(calls[i]);
     }
-    rpc_client *c = rpc_client_new(n.url, NULL, 60);
-    if (!c)
-        bench_die("client");
-    double t0 = bench_now();
-    for (size_t b = 0; b < BATCHES; b++) {
-        int status;
-        char *resp = NULL;
-        if (rpc_client_post(c, "/", bodies[b], strlen(bodies[b]), &status, &resp) != ST_OK)
-            bench_die("batch failed");
-        *ok += count_success(resp);
-        free(resp);
-    }
-    double rate = (double)(BATCH * BATCHES) / (bench_now() - t0);
+    double rate = (double)(BATCH * BATCHES) / bench_post_parallel(&w, 1);
+    *ok += w.ok;
     for (size_t b = 0; b < BATCHES; b++)
-        free(bodies[b]);
-    rpc_client_free(c);
-    free(bodies);
+        free(w.bodies[b]);
+    free(w.bodies);
     bench_node_stop(&n);
     return rate;
 }
 
 /* ---- report ---- */
-
 
 static void row(const char *label, double small, double large)
 {

@@ -4,7 +4,6 @@
  * secp256k1 recoveries per second measured in the same run, and their ratio. Prints a table with
  * the machine. Every transaction is signed before the clock starts. */
 #include <errno.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,11 +20,7 @@
 #define BATCH 100
 #define BATCHES 100
 
-
-
-
-
-/* A JSON-RPC call object for a Transfer of 1 base unit from dev account `from` with `nonce`. */
+/* A JSON-RPC call (text; cJSON_free) for a Transfer of 1 base unit from dev account `from` with `nonce`. */
 static char *signed_call(unsigned from, uint64_t nonce, unsigned id, ledger_tx *keep)
 {
     uint8_t key[32], to[20];
@@ -44,13 +39,7 @@ static char *signed_call(unsigned from, uint64_t nonce, unsigned id, ledger_tx *
     if (ledger_tx_build_signed(&tx, err, sizeof err, "Transfer", msg, key, ENG_DEV_CHAIN_ID) != ST_OK)
         bench_die(err);
     cJSON_Delete(msg);
-    cJSON *call = cJSON_CreateObject();
-    cJSON_AddStringToObject(call, "jsonrpc", "2.0");
-    cJSON_AddNumberToObject(call, "id", id);
-    cJSON_AddStringToObject(call, "method", "tx_send");
-    cJSON_AddItemToObject(call, "params", ledger_tx_to_json(&tx));
-    char *text = cJSON_PrintUnformatted(call);
-    cJSON_Delete(call);
+    char *text = bench_tx_call(&tx, id);
     if (keep)
         *keep = tx;
     else
@@ -58,62 +47,23 @@ static char *signed_call(unsigned from, uint64_t nonce, unsigned id, ledger_tx *
     return text;
 }
 
-struct worker {
-    const char *url;
-    char **bodies;
-    size_t n;
-    size_t ok;
-};
-
-static void *run_worker(void *arg)
-{
-    struct worker *w = arg;
-    rpc_client *c = rpc_client_new(w->url, NULL, 60);
-    if (!c)
-        bench_die("client");
-    for (size_t i = 0; i < w->n; i++) {
-        int status;
-        char *resp = NULL;
-        if (rpc_client_post(c, "/", w->bodies[i], strlen(w->bodies[i]), &status, &resp) != ST_OK)
-            bench_die("request failed");
-        if (strstr(resp, "\"success\""))
-            w->ok++;
-        free(resp);
-    }
-    rpc_client_free(c);
-    return NULL;
-}
-
-/* Runs `workers` connections in parallel, each posting its bodies in order. Returns tx/s. */
-static double run(struct worker *workers, unsigned count, size_t txs_per_body, size_t *ok)
-{
-    pthread_t threads[CONNECTIONS];
-    double t0 = bench_now();
-    for (unsigned i = 0; i < count; i++)
-        pthread_create(&threads[i], NULL, run_worker, &workers[i]);
-    size_t total = 0;
-    for (unsigned i = 0; i < count; i++) {
-        pthread_join(threads[i], NULL);
-        total += workers[i].n * txs_per_body;
-        *ok += workers[i].ok * txs_per_body;
-    }
-    return (double)total / (bench_now() - t0);
-}
-
 static double bench_single(const char *daemon, size_t *ok)
 {
     bench_node n;
     bench_node_start(&n, daemon);
-    struct worker workers[CONNECTIONS];
+    bench_worker workers[CONNECTIONS];
     for (unsigned w = 0; w < CONNECTIONS; w++) {
-        workers[w] = (struct worker){ .url = n.url, .bodies = calloc(PER_CONNECTION, sizeof(char *)), .n = PER_CONNECTION };
+        workers[w] = (bench_worker){ .url = n.url, .bodies = calloc(PER_CONNECTION, sizeof(char *)), .n = PER_CONNECTION };
+        if (!workers[w].bodies)
+            bench_die("out of memory");
         for (size_t i = 0; i < PER_CONNECTION; i++)
             workers[w].bodies[i] = signed_call(w, i, (unsigned)i, NULL);
     }
-    double rate = run(workers, CONNECTIONS, 1, ok);
+    double rate = (double)(CONNECTIONS * PER_CONNECTION) / bench_post_parallel(workers, CONNECTIONS);
     for (unsigned w = 0; w < CONNECTIONS; w++) {
+        *ok += workers[w].ok;
         for (size_t i = 0; i < PER_CONNECTION; i++)
-            free(workers[w].bodies[i]);
+            cJSON_free(workers[w].bodies[i]);
         free(workers[w].bodies);
     }
     bench_node_stop(&n);
@@ -124,35 +74,23 @@ static double bench_batched(const char *daemon, size_t *ok)
 {
     bench_node n;
     bench_node_start(&n, daemon);
-    char **bodies = calloc(BATCHES, sizeof(char *));
+    char *calls[BATCH];
+    bench_worker w = { .url = n.url, .bodies = calloc(BATCHES, sizeof(char *)), .n = BATCHES };
+    if (!w.bodies)
+        bench_die("out of memory");
     for (size_t b = 0; b < BATCHES; b++) {
-        size_t cap = BATCH * 600, len = 0;
-        char *body = malloc(cap);
-        body[len++] = '[';
-        for (size_t i = 0; i < BATCH; i++) {
-            char *call = signed_call((unsigned)(i % ENG_DEV_ACCOUNTS), b * (BATCH / ENG_DEV_ACCOUNTS) + i / ENG_DEV_ACCOUNTS,
-                                     (unsigned)i, NULL);
-            len += (size_t)snprintf(body + len, cap - len, "%s%s", i ? "," : "", call);
-            free(call);
-        }
-        snprintf(body + len, cap - len, "]");
-        bodies[b] = body;
+        for (size_t i = 0; i < BATCH; i++)
+            calls[i] = signed_call((unsigned)(i % ENG_DEV_ACCOUNTS), b * (BATCH / ENG_DEV_ACCOUNTS) + i / ENG_DEV_ACCOUNTS,
+                                   (unsigned)i, NULL);
+        w.bodies[b] = bench_batch(calls, BATCH);
+        for (size_t i = 0; i < BATCH; i++)
+            cJSON_free(calls[i]);
     }
-    double t0 = bench_now();
-    rpc_client *c = rpc_client_new(n.url, NULL, 60);
-    for (size_t b = 0; b < BATCHES; b++) {
-        int status;
-        char *resp = NULL;
-        if (rpc_client_post(c, "/", bodies[b], strlen(bodies[b]), &status, &resp) != ST_OK)
-            bench_die("batch failed");
-        for (char *p = resp; (p = strstr(p, "\"success\"")); p++)
-            (*ok)++;
-        free(resp);
-        free(bodies[b]);
-    }
-    double rate = (double)(BATCH * BATCHES) / (bench_now() - t0);
-    rpc_client_free(c);
-    free(bodies);
+    double rate = (double)(BATCH * BATCHES) / bench_post_parallel(&w, 1);
+    *ok += w.ok;
+    for (size_t b = 0; b < BATCHES; b++)
+        free(w.bodies[b]);
+    free(w.bodies);
     bench_node_stop(&n);
     return rate;
 }
@@ -162,7 +100,7 @@ static double bench_recover(void)
     enum { N = 20000 };
     ledger_tx tx;
     char *call = signed_call(0, 0, 0, &tx);
-    free(call);
+    cJSON_free(call);
     uint8_t addr[20];
     double t0 = bench_now();
     for (int i = 0; i < N; i++)
@@ -172,7 +110,6 @@ static double bench_recover(void)
     ledger_tx_clear(&tx);
     return rate;
 }
-
 
 int main(int argc, char **argv)
 {

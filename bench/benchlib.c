@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* benchlib.c: the benchmarks' shared helpers (see benchlib.h). */
+/* benchlib.c: the benchmarks' shared helpers (see benchlib.h): clocks, the machine, nodes, calls,
+ * batches and parallel posting. */
 #include "bench/benchlib.h"
 
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "rpc/client.h"
 
 void bench_die(const char *what)
 {
@@ -128,4 +131,82 @@ void bench_node_halt(bench_node *n)
     if (pidfd >= 0)
         close(pidfd);
     waitpid(n->pid, NULL, 0);
+}
+
+char *bench_tx_call(const ledger_tx *tx, unsigned id)
+{
+    cJSON *call = cJSON_CreateObject(), *params = ledger_tx_to_json(tx);
+    if (!call || !params || !cJSON_AddItemToObject(call, "params", params))
+        bench_die("out of memory");
+    cJSON_AddStringToObject(call, "jsonrpc", "2.0");
+    cJSON_AddNumberToObject(call, "id", id);
+    cJSON_AddStringToObject(call, "method", "tx_send");
+    char *text = cJSON_PrintUnformatted(call);
+    cJSON_Delete(call);
+    if (!text)
+        bench_die("out of memory");
+    return text;
+}
+
+char *bench_batch(char *const *calls, size_t n)
+{
+    size_t cap = 3, len = 0;
+    for (size_t i = 0; i < n; i++)
+        cap += strlen(calls[i]) + 1;
+    char *body = malloc(cap);
+    if (!body)
+        bench_die("out of memory");
+    body[len++] = '[';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            body[len++] = ',';
+        size_t l = strlen(calls[i]);
+        memcpy(body + len, calls[i], l);
+        len += l;
+    }
+    body[len++] = ']';
+    body[len] = 0;
+    return body;
+}
+
+size_t bench_count_success(const char *resp)
+{
+    size_t n = 0;
+    for (const char *p = resp; (p = strstr(p, "\"status\":\"success\"")); p++)
+        n++;
+    return n;
+}
+
+static void *post_all(void *arg)
+{
+    bench_worker *w = arg;
+    rpc_client *c = rpc_client_new(w->url, NULL, 60);
+    if (!c)
+        bench_die("client");
+    for (size_t i = 0; i < w->n; i++) {
+        int status;
+        char *resp = NULL;
+        if (rpc_client_post(c, "/", w->bodies[i], strlen(w->bodies[i]), &status, &resp) != ST_OK)
+            bench_die("request failed");
+        w->ok += bench_count_success(resp);
+        free(resp);
+    }
+    rpc_client_free(c);
+    return NULL;
+}
+
+double bench_post_parallel(bench_worker *workers, unsigned count)
+{
+    pthread_t *threads = calloc(count, sizeof *threads);
+    if (!threads)
+        bench_die("out of memory");
+    double t0 = bench_now();
+    for (unsigned i = 0; i < count; i++)
+        if (pthread_create(&threads[i], NULL, post_all, &workers[i]) != 0)
+            bench_die("pthread_create");
+    for (unsigned i = 0; i < count; i++)
+        pthread_join(threads[i], NULL);
+    double s = bench_now() - t0;
+    free(threads);
+    return s;
 }

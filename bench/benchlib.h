@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* benchlib.h: what the benchmarks share: clocks, peak memory, the machine line of their tables,
- * temporary directories, and a real conclaved --dev on a free loopback port, started and stopped by
- * its PID with bounded waits. Benchmarks only; nothing here is timed by a test. */
+ * temporary directories, a real conclaved --dev on a free loopback port, started and stopped by
+ * its PID with bounded waits, and the JSON-RPC side: signed calls, batches, parallel posting. Benchmarks only; nothing here is timed by a test. */
 #ifndef BENCH_BENCHLIB_H
 #define BENCH_BENCHLIB_H
 
 #include <stddef.h>
 #include <sys/types.h>
+#include "ledger/tx.h"
 
 typedef struct bench_node {
     pid_t pid;
@@ -33,5 +34,22 @@ void bench_node_stop(bench_node *n);
  * again on it. */
 void bench_node_halt(bench_node *n);
 void bench_node_restart(bench_node *n, const char *daemon);
+
+/* The text of a JSON-RPC tx_send call {"jsonrpc", "id", "method", "params": tx} (release with
+ * cJSON_free), and "[call,call,...]" of n calls (release with free). Die on out of memory. */
+char *bench_tx_call(const ledger_tx *tx, unsigned id);
+char *bench_batch(char *const *calls, size_t n);
+/* The receipts with "status":"success" in a response. */
+size_t bench_count_success(const char *resp);
+
+/* One connection's requests, posted in order; ok counts the successful receipts of the answers. */
+typedef struct bench_worker {
+    const char *url;
+    char **bodies;
+    size_t n;
+    size_t ok;
+} bench_worker;
+/* Runs the workers in parallel threads, one connection each. Returns the wall seconds it took. */
+double bench_post_parallel(bench_worker *workers, unsigned count);
 
 #endif
