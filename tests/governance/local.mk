@@ -6,3 +6,9 @@ tests_governance_test_gov_CFLAGS = $(TEST_CFLAGS)
 tests_governance_test_gov_LDFLAGS = -Wl,--wrap=ledger_block_commit
 tests_governance_test_gov_LDADD = $(TEST_LDADD)
 TESTS += tests/governance/test_gov
+
+check_PROGRAMS += tests/governance/test_gov_model
+tests_governance_test_gov_model_SOURCES = tests/governance/test_gov_model.c
+tests_governance_test_gov_model_CFLAGS = $(TEST_CFLAGS)
+tests_governance_test_gov_model_LDADD = $(TEST_LDADD)
+TESTS += tests/governance/test_gov_model
