@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include "tests/lib/node.h"
+#include "tests/lib/testhelp.h"
 
 static th_node node;
 static double start_height; /* the dev node registers its enclave in a block of its own first */
@@ -29,27 +30,13 @@ static void teardown(void)
 
 TestSuite(integration_node, .init = setup, .fini = teardown, .timeout = 60);
 
-static const cJSON *result_of(const cJSON *response)
-{
-    const cJSON *r = cJSON_GetObjectItemCaseSensitive(response, "result");
-    cr_assert_not_null(r, "a result, got %s", cJSON_PrintUnformatted(response));
-    return r;
-}
-
-static int error_code(const cJSON *response)
-{
-    const cJSON *e = cJSON_GetObjectItemCaseSensitive(response, "error");
-    cr_assert_not_null(e, "an error, got %s", cJSON_PrintUnformatted(response));
-    return cJSON_GetObjectItemCaseSensitive(e, "code")->valueint;
-}
-
 static char *account_field(unsigned who, const char *field)
 {
     char addr[43], params[80];
     th_dev_address(addr, who);
     snprintf(params, sizeof params, "{\"address\":\"%s\"}", addr);
     cJSON *resp = th_call(&node, "ledger_getAccount", params);
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(result_of(resp), field);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(th_result(resp), field);
     char *text = cJSON_IsString(v) ? strdup(v->valuestring) : cJSON_PrintUnformatted(v);
     cJSON_Delete(resp);
     return text;
@@ -67,7 +54,7 @@ static void expect_account(unsigned who, const char *free_balance, const char *n
 static double height(void)
 {
     cJSON *resp = th_call(&node, "node_info", NULL);
-    double h = cJSON_GetObjectItemCaseSensitive(result_of(resp), "height")->valuedouble;
+    double h = cJSON_GetObjectItemCaseSensitive(th_result(resp), "height")->valuedouble;
     cJSON_Delete(resp);
     return h;
 }
@@ -75,7 +62,7 @@ static double height(void)
 static void expect_audit_ok(void)
 {
     cJSON *resp = th_call(&node, "ledger_audit", NULL);
-    cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result_of(resp), "ok")), "audit: %s",
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(th_result(resp), "ok")), "audit: %s",
               cJSON_PrintUnformatted(resp));
     cJSON_Delete(resp);
 }
@@ -92,7 +79,7 @@ static cJSON *send_transfer(unsigned from, unsigned to, const char *amount, uint
 Test(integration_node, node_info_describes_the_dev_chain)
 {
     cJSON *resp = th_call(&node, "node_info", "{}");
-    const cJSON *r = result_of(resp);
+    const cJSON *r = th_result(resp);
     cr_assert_eq(cJSON_GetObjectItemCaseSensitive(r, "chainId")->valueint, 31337, "chain id");
     cr_assert_eq(cJSON_GetObjectItemCaseSensitive(r, "height")->valuedouble, start_height, "nothing else yet");
     cr_assert_leq(start_height, 1, "the genesis block and at most the enclave's registration");
@@ -103,7 +90,7 @@ Test(integration_node, node_info_describes_the_dev_chain)
 Test(integration_node, a_signed_transfer_returns_its_receipt_and_is_stored)
 {
     cJSON *resp = send_transfer(0, 1, "1500000000000000000", 0);
-    const cJSON *r = result_of(resp);
+    const cJSON *r = th_result(resp);
     cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(r, "status")->valuestring, "success", "status");
     cr_assert_eq(cJSON_GetObjectItemCaseSensitive(r, "block")->valuedouble, start_height + 1, "in the next block");
     const cJSON *ev = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "events"), 0);
@@ -111,9 +98,9 @@ Test(integration_node, a_signed_transfer_returns_its_receipt_and_is_stored)
     char params[100];
     snprintf(params, sizeof params, "{\"hash\":\"%s\"}", cJSON_GetObjectItemCaseSensitive(r, "hash")->valuestring);
     cJSON *tx = th_call(&node, "ledger_getTransaction", params);
-    cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(result_of(tx), "type")->valuestring, "Transfer", "stored");
+    cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(th_result(tx), "type")->valuestring, "Transfer", "stored");
     cJSON *block = th_call(&node, "ledger_getBlock", "{\"height\":\"latest\"}");
-    const cJSON *hashes = cJSON_GetObjectItemCaseSensitive(result_of(block), "transactions");
+    const cJSON *hashes = cJSON_GetObjectItemCaseSensitive(th_result(block), "transactions");
     cr_assert_str_eq(cJSON_GetArrayItem(hashes, 0)->valuestring,
                      cJSON_GetObjectItemCaseSensitive(r, "hash")->valuestring, "the block lists it");
     cJSON_Delete(block);
@@ -141,7 +128,7 @@ Test(integration_node, a_batch_of_transfers_commits_in_one_block)
     cJSON *resp = cJSON_Parse(text);
     cr_assert_eq(cJSON_GetArraySize(resp), 8, "eight answers: %s", text);
     for (int i = 0; i < 8; i++) {
-        const cJSON *r = result_of(cJSON_GetArrayItem(resp, i));
+        const cJSON *r = th_result(cJSON_GetArrayItem(resp, i));
         cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(r, "status")->valuestring, "success", "answer %d", i);
         cr_assert_eq(cJSON_GetObjectItemCaseSensitive(r, "block")->valuedouble, start_height + 1,
                      "answer %d in the same block", i);
@@ -226,7 +213,7 @@ Test(integration_node, bad_input_gets_a_clear_error_and_changes_nothing)
             resp = cJSON_Parse(text);
             free(text);
         }
-        cr_assert_eq(error_code(resp), cases[i].code, "%s: %s", cases[i].name, cJSON_PrintUnformatted(resp));
+        cr_assert_eq(th_error_code(resp), cases[i].code, "%s: %s", cases[i].name, cJSON_PrintUnformatted(resp));
         const cJSON *msg = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(resp, "error"), "message");
         cr_assert(cJSON_IsString(msg) && strlen(msg->valuestring) > 5, "%s: a message that says why", cases[i].name);
         cJSON_Delete(resp);
@@ -235,11 +222,11 @@ Test(integration_node, bad_input_gets_a_clear_error_and_changes_nothing)
     expect_account(1, "1000000000000000000000000", "0");
     cr_assert_eq(height(), start_height, "no block was made");
     cJSON *ok = th_call(&node, "tx_send", good);
-    cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(result_of(ok), "status")->valuestring, "success",
+    cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(th_result(ok), "status")->valuestring, "success",
                      "the good one still applies with nonce 0");
     cJSON_Delete(ok);
     cJSON *replay = th_call(&node, "tx_send", good);
-    cr_assert_eq(error_code(replay), -32001, "a replay is refused");
+    cr_assert_eq(th_error_code(replay), -32001, "a replay is refused");
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(replay, "error"), "data");
     cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(data, "expected")->valuestring, "1", "expected nonce in data");
     cJSON_Delete(replay);
@@ -277,17 +264,17 @@ Test(integration_node, admin_methods_need_the_cookie_token)
     rpc_client_free(anon);
     cJSON_Delete(params);
     cJSON *before = th_call(&node, "node_info", NULL);
-    double t0 = cJSON_GetObjectItemCaseSensitive(result_of(before), "time")->valuedouble;
+    double t0 = cJSON_GetObjectItemCaseSensitive(th_result(before), "time")->valuedouble;
     cJSON *adv = th_call(&node, "admin_advanceTime", "{\"seconds\":60}");
-    cr_assert_eq(cJSON_GetObjectItemCaseSensitive(result_of(adv), "time")->valuedouble, t0 + 60, "clock moved 60 s");
+    cr_assert_eq(cJSON_GetObjectItemCaseSensitive(th_result(adv), "time")->valuedouble, t0 + 60, "clock moved 60 s");
     char addr[43], mint[160];
     th_dev_address(addr, 7);
     snprintf(mint, sizeof mint, "{\"to\":\"%s\",\"amount\":\"25\"}", addr);
     cJSON *minted = th_call(&node, "admin_mint", mint);
-    cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(result_of(minted), "status")->valuestring, "success", "minted");
+    cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(th_result(minted), "status")->valuestring, "success", "minted");
     expect_account(7, "1000000000000000000000025", "0");
     cJSON *block = th_call(&node, "ledger_getBlock", "{\"height\":\"latest\"}");
-    cr_assert_eq(cJSON_GetObjectItemCaseSensitive(result_of(block), "time")->valuedouble, t0 + 60,
+    cr_assert_eq(cJSON_GetObjectItemCaseSensitive(th_result(block), "time")->valuedouble, t0 + 60,
                  "the block has the manual clock's time");
     cJSON_Delete(block);
     cJSON_Delete(minted);
@@ -300,7 +287,7 @@ static void restart_keeps_acknowledged_transfers(int sig)
 {
     for (uint64_t i = 0; i < 5; i++) {
         cJSON *resp = send_transfer(2, 3, "1000", i);
-        cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(result_of(resp), "status")->valuestring, "success", "ack %llu",
+        cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(th_result(resp), "status")->valuestring, "success", "ack %llu",
                          (unsigned long long)i);
         cJSON_Delete(resp);
     }

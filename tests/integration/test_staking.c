@@ -33,27 +33,6 @@ static void teardown(void)
 
 TestSuite(integration_staking, .init = setup, .fini = teardown, .timeout = 60);
 
-static const cJSON *result_of(const cJSON *response)
-{
-    const cJSON *r = cJSON_GetObjectItemCaseSensitive(response, "result");
-    cr_assert_not_null(r, "a result, got %s", cJSON_PrintUnformatted(response));
-    return r;
-}
-
-static const char *str(const cJSON *obj, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    cr_assert(cJSON_IsString(v), "string member %s in %s", key, cJSON_PrintUnformatted(obj));
-    return v->valuestring;
-}
-
-static double num(const cJSON *obj, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    cr_assert(cJSON_IsNumber(v), "number member %s in %s", key, cJSON_PrintUnformatted(obj));
-    return v->valuedouble;
-}
-
 static bool is_null(const cJSON *obj, const char *key)
 {
     return cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(obj, key));
@@ -66,35 +45,7 @@ static const cJSON *item(const cJSON *obj, const char *array, int i)
     return v;
 }
 
-static int count(const cJSON *obj, const char *array)
-{
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(obj, array);
-    cr_assert(cJSON_IsArray(a), "array %s in %s", array, cJSON_PrintUnformatted(obj));
-    return cJSON_GetArraySize(a);
-}
-
 /* Calls a method with params written printf-style; returns the response (caller deletes). */
-PRINTF_LIKE(2, 3)
-static cJSON *callf(const char *method, const char *fmt, ...)
-{
-    char params[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(params, sizeof params, fmt, ap);
-    va_end(ap);
-    return th_call(&node, method, params);
-}
-
-static uint64_t nonce_of(unsigned who)
-{
-    char addr[43];
-    th_dev_address(addr, who);
-    cJSON *resp = callf("ledger_getAccount", "{\"address\":\"%s\"}", addr);
-    uint64_t n = (uint64_t)num(result_of(resp), "nonce");
-    cJSON_Delete(resp);
-    return n;
-}
-
 /* Signs a transaction of type for dev account who, its message written printf-style without the
  * nonce (taken from the node), sends it and asserts that it succeeded. */
 PRINTF_LIKE(3, 4)
@@ -107,7 +58,7 @@ static void sign_send(unsigned who, const char *type, const char *fmt, ...)
     va_end(ap);
     cJSON *msg = cJSON_Parse(text);
     cr_assert_not_null(msg, "message %s", text);
-    snprintf(nonce, sizeof nonce, "%llu", (unsigned long long)nonce_of(who));
+    snprintf(nonce, sizeof nonce, "%llu", (unsigned long long)th_nonce(&node, who));
     cJSON_AddStringToObject(msg, "nonce", nonce);
     uint8_t key[32];
     eng_dev_key(key, who);
@@ -117,7 +68,7 @@ static void sign_send(unsigned who, const char *type, const char *fmt, ...)
     cJSON *json = ledger_tx_to_json(&tx);
     char *params = cJSON_PrintUnformatted(json);
     cJSON *resp = th_call(&node, "tx_send", params);
-    cr_assert_str_eq(str(result_of(resp), "status"), "success", "%s by dev %u: %s", type, who,
+    cr_assert_str_eq(th_str(th_result(resp), "status"), "success", "%s by dev %u: %s", type, who,
                      cJSON_PrintUnformatted(resp));
     cJSON_Delete(resp);
     cJSON_free(params);
@@ -130,9 +81,9 @@ static void sign_send(unsigned who, const char *type, const char *fmt, ...)
 static void admin(const char *method, const char *params)
 {
     cJSON *resp = th_call(&node, method, params);
-    const cJSON *r = result_of(resp);
+    const cJSON *r = th_result(resp);
     if (cJSON_GetObjectItemCaseSensitive(r, "status"))
-        cr_assert_str_eq(str(r, "status"), "success", "%s: %s", method, cJSON_PrintUnformatted(resp));
+        cr_assert_str_eq(th_str(r, "status"), "success", "%s: %s", method, cJSON_PrintUnformatted(resp));
     cJSON_Delete(resp);
 }
 
@@ -160,12 +111,12 @@ static void bond_worker(unsigned owner, unsigned pool, unsigned w, const char *t
 static void expect_page(const char *params, const unsigned *ids, int n, unsigned next)
 {
     cJSON *resp = th_call(&node, "staking_listPools", params);
-    const cJSON *r = result_of(resp);
-    cr_assert_eq(count(r, "pools"), n, "%d pools for %s: %s", n, params, cJSON_PrintUnformatted(r));
+    const cJSON *r = th_result(resp);
+    cr_assert_eq(th_count(r, "pools"), n, "%d pools for %s: %s", n, params, cJSON_PrintUnformatted(r));
     for (int i = 0; i < n; i++)
-        cr_assert_eq(num(item(r, "pools", i), "id"), ids[i], "pool %d of the page for %s", i, params);
+        cr_assert_eq(th_num(item(r, "pools", i), "id"), ids[i], "pool %d of the page for %s", i, params);
     if (next)
-        cr_assert_eq(num(r, "next"), next, "next of %s", params);
+        cr_assert_eq(th_num(r, "next"), next, "next of %s", params);
     else
         cr_assert(is_null(r, "next"), "no next for %s", params);
     cJSON_Delete(resp);
@@ -175,41 +126,41 @@ Test(integration_staking, get_pool_describes_a_new_pool_and_a_commission_raise)
 {
     create_pool(0, "100000", "1000000");
     cJSON *resp = th_call(&node, "staking_getPool", "[1]");
-    const cJSON *p = result_of(resp);
+    const cJSON *p = th_result(resp);
     char owner[43];
     th_dev_address(owner, 0);
-    cr_assert_eq(num(p, "id"), 1, "id");
-    cr_assert_str_eq(str(p, "owner"), owner, "owner");
-    cr_assert_eq(num(p, "commissionPpm"), 100000, "commission");
+    cr_assert_eq(th_num(p, "id"), 1, "id");
+    cr_assert_str_eq(th_str(p, "owner"), owner, "owner");
+    cr_assert_eq(th_num(p, "commissionPpm"), 100000, "commission");
     cr_assert(is_null(p, "pendingCommission"), "no raise");
-    cr_assert_str_eq(str(p, "capacity"), "1000000" TOKEN, "capacity");
-    cr_assert_str_eq(str(p, "stake"), "0", "stake");
-    cr_assert_str_eq(str(p, "shares"), "0", "shares");
-    cr_assert_str_eq(str(p, "sharePrice"), "1000000000000000000", "an empty pool's price");
-    cr_assert_eq(num(p, "workers"), 0, "workers");
-    cr_assert_str_eq(str(p, "queuedShares"), "0", "queue");
+    cr_assert_str_eq(th_str(p, "capacity"), "1000000" TOKEN, "capacity");
+    cr_assert_str_eq(th_str(p, "stake"), "0", "stake");
+    cr_assert_str_eq(th_str(p, "shares"), "0", "shares");
+    cr_assert_str_eq(th_str(p, "sharePrice"), "1000000000000000000", "an empty pool's price");
+    cr_assert_eq(th_num(p, "workers"), 0, "workers");
+    cr_assert_str_eq(th_str(p, "queuedShares"), "0", "queue");
     cJSON *info = th_call(&node, "node_info", NULL);
     double head = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(info, "result"), "height")->valuedouble;
     cJSON_Delete(info);
-    cr_assert_eq(num(p, "createdHeight"), head, "created in the newest block");
+    cr_assert_eq(th_num(p, "createdHeight"), head, "created in the newest block");
     cJSON_Delete(resp);
 
     sign_send(0, "PoolSetCommission", "{\"pool\":\"1\",\"commissionPpm\":\"250000\"}");
     resp = th_call(&node, "staking_getPool", "{\"pool\":1}");
-    p = result_of(resp);
-    cr_assert_eq(num(p, "commissionPpm"), 100000, "a raise waits for its notice");
+    p = th_result(resp);
+    cr_assert_eq(th_num(p, "commissionPpm"), 100000, "a raise waits for its notice");
     const cJSON *pending = cJSON_GetObjectItemCaseSensitive(p, "pendingCommission");
-    cr_assert_eq(num(pending, "commissionPpm"), 250000, "the raise");
-    double effective = num(pending, "effectiveAt");
+    cr_assert_eq(th_num(pending, "commissionPpm"), 250000, "the raise");
+    double effective = th_num(pending, "effectiveAt");
     cJSON_Delete(resp);
     resp = th_call(&node, "node_info", NULL);
-    cr_assert_eq(effective, num(result_of(resp), "time") + WEEK, "a week of notice");
+    cr_assert_eq(effective, th_num(th_result(resp), "time") + WEEK, "a week of notice");
     cJSON_Delete(resp);
 
     admin("admin_advanceTime", "{\"seconds\":604800}");
     resp = th_call(&node, "staking_getPool", "{\"pool\":1}");
-    p = result_of(resp);
-    cr_assert_eq(num(p, "commissionPpm"), 250000, "in force once the notice has passed");
+    p = th_result(resp);
+    cr_assert_eq(th_num(p, "commissionPpm"), 250000, "in force once the notice has passed");
     cr_assert(is_null(p, "pendingCommission"), "nothing pending any more");
     cJSON_Delete(resp);
 }
@@ -235,9 +186,9 @@ Test(integration_staking, list_pools_pages_by_id_and_by_stake)
     expect_page("{\"sort\":\"stake\",\"limit\":2,\"cursor\":1}", (const unsigned[]){ 5 }, 1, 0);
 
     cJSON *resp = th_call(&node, "staking_listPools", "{\"sort\":\"stake\",\"limit\":1}");
-    const cJSON *p = item(result_of(resp), "pools", 0);
-    cr_assert_str_eq(str(p, "stake"), "50" TOKEN, "a listed pool is the full pool object");
-    cr_assert_str_eq(str(p, "freeStake"), "50" TOKEN, "with its free stake");
+    const cJSON *p = item(th_result(resp), "pools", 0);
+    cr_assert_str_eq(th_str(p, "stake"), "50" TOKEN, "a listed pool is the full pool object");
+    cr_assert_str_eq(th_str(p, "freeStake"), "50" TOKEN, "with its free stake");
     cJSON_Delete(resp);
 }
 
@@ -253,50 +204,50 @@ Test(integration_staking, get_position_values_shares_rewards_and_the_queue)
     contribute(1, 2, "5");
     admin("admin_rewardPool", "{\"pool\":1,\"amount\":\"40" TOKEN "\"}");
 
-    cJSON *resp = callf("staking_getPosition", "{\"address\":\"%s\"}", a1);
-    const cJSON *r = result_of(resp);
-    cr_assert_str_eq(str(r, "address"), a1, "address");
-    cr_assert_eq(count(r, "positions"), 2, "two pools");
+    cJSON *resp = th_callf(&node, "staking_getPosition", "{\"address\":\"%s\"}", a1);
+    const cJSON *r = th_result(resp);
+    cr_assert_str_eq(th_str(r, "address"), a1, "address");
+    cr_assert_eq(th_count(r, "positions"), 2, "two pools");
     const cJSON *p = item(r, "positions", 0);
-    cr_assert_eq(num(p, "pool"), 1, "pool 1 first");
-    cr_assert_str_eq(str(p, "shares"), "100" TOKEN, "shares at one unit each");
-    cr_assert_str_eq(str(p, "value"), "100" TOKEN, "value");
-    cr_assert_str_eq(str(p, "pendingRewards"), "9" TOKEN, "a quarter of the 36 left after 10%% commission");
-    cr_assert_str_eq(str(p, "queuedShares"), "0", "nothing queued");
+    cr_assert_eq(th_num(p, "pool"), 1, "pool 1 first");
+    cr_assert_str_eq(th_str(p, "shares"), "100" TOKEN, "shares at one unit each");
+    cr_assert_str_eq(th_str(p, "value"), "100" TOKEN, "value");
+    cr_assert_str_eq(th_str(p, "pendingRewards"), "9" TOKEN, "a quarter of the 36 left after 10%% commission");
+    cr_assert_str_eq(th_str(p, "queuedShares"), "0", "nothing queued");
     cr_assert_null(cJSON_GetObjectItemCaseSensitive(p, "queuedSince"), "queuedSince only with a request");
-    cr_assert_str_eq(str(item(r, "positions", 1), "value"), "5" TOKEN, "pool 2");
-    cr_assert_str_eq(str(r, "claimable"), "0", "nothing settled yet");
+    cr_assert_str_eq(th_str(item(r, "positions", 1), "value"), "5" TOKEN, "pool 2");
+    cr_assert_str_eq(th_str(r, "claimable"), "0", "nothing settled yet");
     cJSON_Delete(resp);
 
-    resp = callf("staking_getPosition", "[\"%s\", 1]", a2);
-    r = result_of(resp);
-    cr_assert_eq(count(r, "positions"), 1, "only the pool asked for");
-    cr_assert_str_eq(str(item(r, "positions", 0), "pendingRewards"), "27" TOKEN, "three quarters of 36");
+    resp = th_callf(&node, "staking_getPosition", "[\"%s\", 1]", a2);
+    r = th_result(resp);
+    cr_assert_eq(th_count(r, "positions"), 1, "only the pool asked for");
+    cr_assert_str_eq(th_str(item(r, "positions", 0), "pendingRewards"), "27" TOKEN, "three quarters of 36");
     cJSON_Delete(resp);
 
     char owner[43];
     th_dev_address(owner, 0);
-    resp = callf("staking_getPosition", "{\"address\":\"%s\"}", owner);
-    r = result_of(resp);
-    cr_assert_eq(count(r, "positions"), 0, "the owner stakes nothing");
-    cr_assert_str_eq(str(r, "claimable"), "4" TOKEN, "the owner's commission is claimable");
+    resp = th_callf(&node, "staking_getPosition", "{\"address\":\"%s\"}", owner);
+    r = th_result(resp);
+    cr_assert_eq(th_count(r, "positions"), 0, "the owner stakes nothing");
+    cr_assert_str_eq(th_str(r, "claimable"), "4" TOKEN, "the owner's commission is claimable");
     cJSON_Delete(resp);
 
     /* dev 1 leaves pool 2 entirely: the pool is no longer listed; a queued request in pool 1 is */
     sign_send(1, "Withdraw", "{\"pool\":\"2\",\"shares\":\"5" TOKEN "\"}");
     bond_worker(0, 1, 9, "400");
     sign_send(1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"40" TOKEN "\"}");
-    resp = callf("staking_getPosition", "{\"address\":\"%s\"}", a1);
-    r = result_of(resp);
-    cr_assert_eq(count(r, "positions"), 1, "an emptied position is skipped: %s", cJSON_PrintUnformatted(r));
+    resp = th_callf(&node, "staking_getPosition", "{\"address\":\"%s\"}", a1);
+    r = th_result(resp);
+    cr_assert_eq(th_count(r, "positions"), 1, "an emptied position is skipped: %s", cJSON_PrintUnformatted(r));
     p = item(r, "positions", 0);
-    cr_assert_eq(num(p, "pool"), 1, "pool 1");
-    cr_assert_str_eq(str(p, "shares"), "100" TOKEN, "queued shares are still held");
-    cr_assert_str_eq(str(p, "queuedShares"), "40" TOKEN, "queued");
-    cr_assert_str_eq(str(p, "queuedValue"), "40" TOKEN, "queued value");
+    cr_assert_eq(th_num(p, "pool"), 1, "pool 1");
+    cr_assert_str_eq(th_str(p, "shares"), "100" TOKEN, "queued shares are still held");
+    cr_assert_str_eq(th_str(p, "queuedShares"), "40" TOKEN, "queued");
+    cr_assert_str_eq(th_str(p, "queuedValue"), "40" TOKEN, "queued value");
     cr_assert_not_null(cJSON_GetObjectItemCaseSensitive(p, "queuedSince"), "since");
-    cr_assert_str_eq(str(p, "pendingRewards"), "9" TOKEN, "a request that waits settles nothing");
-    cr_assert_str_eq(str(r, "claimable"), "0", "pool 2 had no rewards to settle");
+    cr_assert_str_eq(th_str(p, "pendingRewards"), "9" TOKEN, "a request that waits settles nothing");
+    cr_assert_str_eq(th_str(r, "claimable"), "0", "pool 2 had no rewards to settle");
     cJSON_Delete(resp);
 }
 
@@ -313,21 +264,21 @@ Test(integration_staking, list_delegators_pages_by_address)
 
     /* by address bytes: dev 2 (0x3C44...), dev 1 (0x7099...), dev 3 (0x90F7...) */
     cJSON *resp = th_call(&node, "staking_listDelegators", "{\"pool\":1,\"limit\":2}");
-    const cJSON *r = result_of(resp);
-    cr_assert_eq(count(r, "delegators"), 2, "a page of two");
-    cr_assert_str_eq(str(item(r, "delegators", 0), "address"), a[2], "dev 2 first");
-    cr_assert_str_eq(str(item(r, "delegators", 0), "shares"), "200" TOKEN, "its shares");
-    cr_assert_str_eq(str(item(r, "delegators", 0), "value"), "200" TOKEN, "its value");
-    cr_assert_str_eq(str(item(r, "delegators", 0), "pendingRewards"), "18" TOKEN, "2/6 of 54");
-    cr_assert_str_eq(str(item(r, "delegators", 1), "address"), a[1], "dev 1 second");
-    cr_assert_str_eq(str(r, "next"), a[1], "next is the last address of the page");
+    const cJSON *r = th_result(resp);
+    cr_assert_eq(th_count(r, "delegators"), 2, "a page of two");
+    cr_assert_str_eq(th_str(item(r, "delegators", 0), "address"), a[2], "dev 2 first");
+    cr_assert_str_eq(th_str(item(r, "delegators", 0), "shares"), "200" TOKEN, "its shares");
+    cr_assert_str_eq(th_str(item(r, "delegators", 0), "value"), "200" TOKEN, "its value");
+    cr_assert_str_eq(th_str(item(r, "delegators", 0), "pendingRewards"), "18" TOKEN, "2/6 of 54");
+    cr_assert_str_eq(th_str(item(r, "delegators", 1), "address"), a[1], "dev 1 second");
+    cr_assert_str_eq(th_str(r, "next"), a[1], "next is the last address of the page");
     cJSON_Delete(resp);
 
-    resp = callf("staking_listDelegators", "[1, \"%s\", 2]", a[1]);
-    r = result_of(resp);
-    cr_assert_eq(count(r, "delegators"), 1, "the last page");
-    cr_assert_str_eq(str(item(r, "delegators", 0), "address"), a[3], "dev 3");
-    cr_assert_str_eq(str(item(r, "delegators", 0), "pendingRewards"), "27" TOKEN, "3/6 of 54");
+    resp = th_callf(&node, "staking_listDelegators", "[1, \"%s\", 2]", a[1]);
+    r = th_result(resp);
+    cr_assert_eq(th_count(r, "delegators"), 1, "the last page");
+    cr_assert_str_eq(th_str(item(r, "delegators", 0), "address"), a[3], "dev 3");
+    cr_assert_str_eq(th_str(item(r, "delegators", 0), "pendingRewards"), "27" TOKEN, "3/6 of 54");
     cr_assert(is_null(r, "next"), "no next");
     cJSON_Delete(resp);
 }
@@ -346,36 +297,36 @@ Test(integration_staking, get_withdraw_queue_lists_requests_in_order)
     sign_send(1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"20" TOKEN "\"}");
 
     cJSON *resp = th_call(&node, "staking_getWithdrawQueue", "{\"pool\":1}");
-    const cJSON *r = result_of(resp);
-    cr_assert_eq(num(r, "pool"), 1, "pool");
-    cr_assert_str_eq(str(r, "freeStake"), "0", "the free stake went to the head");
-    cr_assert_eq(count(r, "requests"), 2, "two requests");
+    const cJSON *r = th_result(resp);
+    cr_assert_eq(th_num(r, "pool"), 1, "pool");
+    cr_assert_str_eq(th_str(r, "freeStake"), "0", "the free stake went to the head");
+    cr_assert_eq(th_count(r, "requests"), 2, "two requests");
     const cJSON *q0 = item(r, "requests", 0), *q1 = item(r, "requests", 1);
-    cr_assert_str_eq(str(q0, "address"), a2, "first come first");
-    cr_assert_str_eq(str(q0, "shares"), "50" TOKEN, "paid in part");
-    cr_assert_str_eq(str(q0, "value"), "50" TOKEN, "its value");
-    cr_assert_str_eq(str(q1, "address"), a1, "then dev 1");
-    cr_assert_str_eq(str(q1, "shares"), "20" TOKEN, "whole");
-    cr_assert_lt(num(q0, "position"), num(q1, "position"), "positions increase along the queue");
-    cr_assert_geq(num(q1, "since"), num(q0, "since"), "since");
+    cr_assert_str_eq(th_str(q0, "address"), a2, "first come first");
+    cr_assert_str_eq(th_str(q0, "shares"), "50" TOKEN, "paid in part");
+    cr_assert_str_eq(th_str(q0, "value"), "50" TOKEN, "its value");
+    cr_assert_str_eq(th_str(q1, "address"), a1, "then dev 1");
+    cr_assert_str_eq(th_str(q1, "shares"), "20" TOKEN, "whole");
+    cr_assert_lt(th_num(q0, "position"), th_num(q1, "position"), "positions increase along the queue");
+    cr_assert_geq(th_num(q1, "since"), th_num(q0, "since"), "since");
     cr_assert(is_null(r, "next"), "one page");
-    double first = num(q0, "position");
+    double first = th_num(q0, "position");
     cJSON_Delete(resp);
 
     resp = th_call(&node, "staking_getWithdrawQueue", "[1, null, 1]");
-    r = result_of(resp);
-    cr_assert_eq(count(r, "requests"), 1, "limit 1");
-    cr_assert_eq(num(r, "next"), first, "next is the position of the last request");
+    r = th_result(resp);
+    cr_assert_eq(th_count(r, "requests"), 1, "limit 1");
+    cr_assert_eq(th_num(r, "next"), first, "next is the position of the last request");
     cJSON_Delete(resp);
-    resp = callf("staking_getWithdrawQueue", "{\"pool\":1,\"cursor\":%.0f,\"limit\":1}", first);
-    r = result_of(resp);
-    cr_assert_str_eq(str(item(r, "requests", 0), "address"), a1, "the second page");
+    resp = th_callf(&node, "staking_getWithdrawQueue", "{\"pool\":1,\"cursor\":%.0f,\"limit\":1}", first);
+    r = th_result(resp);
+    cr_assert_str_eq(th_str(item(r, "requests", 0), "address"), a1, "the second page");
     cr_assert(is_null(r, "next"), "the end");
     cJSON_Delete(resp);
 
     resp = th_call(&node, "staking_getPool", "{\"pool\":1}");
-    cr_assert_str_eq(str(result_of(resp), "queuedShares"), "70" TOKEN, "the pool counts the queue");
-    cr_assert_str_eq(str(result_of(resp), "queuedValue"), "70" TOKEN, "and its value");
+    cr_assert_str_eq(th_str(th_result(resp), "queuedShares"), "70" TOKEN, "the pool counts the queue");
+    cr_assert_str_eq(th_str(th_result(resp), "queuedValue"), "70" TOKEN, "and its value");
     cJSON_Delete(resp);
 }
 
@@ -392,26 +343,26 @@ Test(integration_staking, get_worker_shows_its_bond_and_only_its_unbondings)
     sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"5" TOKEN "\"}", w8);
     sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"7" TOKEN "\"}", w9);
 
-    cJSON *resp = callf("staking_getWorker", "{\"worker\":\"%s\"}", w9);
-    const cJSON *r = result_of(resp);
-    cr_assert_str_eq(str(r, "worker"), w9, "worker");
-    cr_assert_eq(num(r, "pool"), 1, "pool");
-    cr_assert_str_eq(str(r, "bonded"), "33" TOKEN, "50 - 10 - 7");
-    cr_assert_eq(count(r, "unbonding"), 2, "its two unbondings, not the other worker's");
-    cr_assert_str_eq(str(item(r, "unbonding", 0), "amount"), "10" TOKEN, "the first");
-    cr_assert_str_eq(str(item(r, "unbonding", 1), "amount"), "7" TOKEN, "the second");
-    double release = num(item(r, "unbonding", 0), "releaseAt");
+    cJSON *resp = th_callf(&node, "staking_getWorker", "{\"worker\":\"%s\"}", w9);
+    const cJSON *r = th_result(resp);
+    cr_assert_str_eq(th_str(r, "worker"), w9, "worker");
+    cr_assert_eq(th_num(r, "pool"), 1, "pool");
+    cr_assert_str_eq(th_str(r, "bonded"), "33" TOKEN, "50 - 10 - 7");
+    cr_assert_eq(th_count(r, "unbonding"), 2, "its two unbondings, not the other worker's");
+    cr_assert_str_eq(th_str(item(r, "unbonding", 0), "amount"), "10" TOKEN, "the first");
+    cr_assert_str_eq(th_str(item(r, "unbonding", 1), "amount"), "7" TOKEN, "the second");
+    double release = th_num(item(r, "unbonding", 0), "releaseAt");
     cJSON_Delete(resp);
     resp = th_call(&node, "node_info", NULL);
-    cr_assert_eq(release, num(result_of(resp), "time") + WEEK, "released after the unbonding period");
+    cr_assert_eq(release, th_num(th_result(resp), "time") + WEEK, "released after the unbonding period");
     cJSON_Delete(resp);
 
     resp = th_call(&node, "staking_getPool", "{\"pool\":1}");
-    r = result_of(resp);
-    cr_assert_str_eq(str(r, "bonded"), "58" TOKEN, "25 + 33");
-    cr_assert_str_eq(str(r, "unbonding"), "22" TOKEN, "10 + 5 + 7");
-    cr_assert_str_eq(str(r, "freeStake"), "20" TOKEN, "100 - 58 - 22");
-    cr_assert_eq(num(r, "workers"), 2, "two workers");
+    r = th_result(resp);
+    cr_assert_str_eq(th_str(r, "bonded"), "58" TOKEN, "25 + 33");
+    cr_assert_str_eq(th_str(r, "unbonding"), "22" TOKEN, "10 + 5 + 7");
+    cr_assert_str_eq(th_str(r, "freeStake"), "20" TOKEN, "100 - 58 - 22");
+    cr_assert_eq(th_num(r, "workers"), 2, "two workers");
     cJSON_Delete(resp);
 }
 
@@ -425,27 +376,27 @@ Test(integration_staking, list_slashes_records_a_slash_applied_at_once)
     snprintf(body, sizeof body, "{\"worker\":\"%s\",\"ppm\":250000}", w8);
     admin("admin_slashWorker", body);
     cJSON *resp = th_call(&node, "staking_listSlashes", "{\"state\":\"applied\"}");
-    const cJSON *r = result_of(resp);
-    cr_assert_eq(count(r, "slashes"), 1, "one slash");
+    const cJSON *r = th_result(resp);
+    cr_assert_eq(th_count(r, "slashes"), 1, "one slash");
     const cJSON *s = item(r, "slashes", 0);
-    cr_assert_eq(num(s, "id"), 1, "id");
-    cr_assert_str_eq(str(s, "worker"), w8, "worker");
-    cr_assert_eq(num(s, "pool"), 1, "pool");
-    cr_assert_eq(num(s, "ppm"), 250000, "ppm");
-    cr_assert_str_eq(str(s, "reason"), "admin", "reason");
-    cr_assert_str_eq(str(s, "state"), "applied", "applied at once on the dev chain");
+    cr_assert_eq(th_num(s, "id"), 1, "id");
+    cr_assert_str_eq(th_str(s, "worker"), w8, "worker");
+    cr_assert_eq(th_num(s, "pool"), 1, "pool");
+    cr_assert_eq(th_num(s, "ppm"), 250000, "ppm");
+    cr_assert_str_eq(th_str(s, "reason"), "admin", "reason");
+    cr_assert_str_eq(th_str(s, "state"), "applied", "applied at once on the dev chain");
     cr_assert(is_null(s, "canceledBy"), "not canceled");
     cr_assert(is_null(r, "next"), "one page");
     cJSON_Delete(resp);
     resp = th_call(&node, "staking_listSlashes", "{\"state\":\"pending\"}");
-    cr_assert_eq(count(result_of(resp), "slashes"), 0, "none pending");
+    cr_assert_eq(th_count(th_result(resp), "slashes"), 0, "none pending");
     cJSON_Delete(resp);
     snprintf(body, sizeof body, "{\"worker\":\"%s\"}", w8);
     resp = th_call(&node, "staking_getWorker", body);
-    cr_assert_str_eq(str(result_of(resp), "bonded"), "30" TOKEN, "40 less a quarter");
+    cr_assert_str_eq(th_str(th_result(resp), "bonded"), "30" TOKEN, "40 less a quarter");
     cJSON_Delete(resp);
     resp = th_call(&node, "staking_listSlashes", "{\"state\":\"late\"}");
-    cr_assert_eq(num(cJSON_GetObjectItemCaseSensitive(resp, "error"), "code"), -32602, "bad state");
+    cr_assert_eq(th_num(cJSON_GetObjectItemCaseSensitive(resp, "error"), "code"), -32602, "bad state");
     cJSON_Delete(resp);
 }
 
@@ -491,8 +442,8 @@ ParameterizedTest(int *i, integration_staking, bad_params_and_unknown_pools_are_
     cJSON *resp = th_call(&node, c->method, c->params);
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(resp, "error");
     cr_assert_not_null(e, "%s %s: an error, got %s", c->method, c->params, cJSON_PrintUnformatted(resp));
-    cr_assert_eq(num(e, "code"), c->code, "%s %s: code", c->method, c->params);
-    cr_assert(strstr(str(e, "message"), c->message), "%s %s: message '%s' names '%s'", c->method, c->params,
-              str(e, "message"), c->message);
+    cr_assert_eq(th_num(e, "code"), c->code, "%s %s: code", c->method, c->params);
+    cr_assert(strstr(th_str(e, "message"), c->message), "%s %s: message '%s' names '%s'", c->method, c->params,
+              th_str(e, "message"), c->message);
     cJSON_Delete(resp);
 }
