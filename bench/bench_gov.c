@@ -124,50 +124,12 @@ static char *vote_call(unsigned dev, uint64_t k, unsigned id)
     return signed_call("Vote", members, dev, next_nonce(dev) + k, id);
 }
 
-/* Votes through single calls, one voter a connection. */
-static double votes_single(const bench_node *n, size_t *ok)
+/* The k-th vote of dev account dev in a run; the batched run comes after the single one, so its
+ * votes start after those the single run's voters sent (ctx: whether it is the batched run). */
+static char *make_vote(void *ctx, unsigned dev, uint64_t k, unsigned id)
 {
-    bench_worker workers[CONNECTIONS];
-    for (unsigned w = 0; w < CONNECTIONS; w++) {
-        workers[w] = (bench_worker){ .url = n->url, .bodies = calloc(PER_CONNECTION, sizeof(char *)), .n = PER_CONNECTION };
-        if (!workers[w].bodies)
-            bench_die("out of memory");
-        for (size_t i = 0; i < PER_CONNECTION; i++)
-            workers[w].bodies[i] = vote_call(w, i, (unsigned)i);
-    }
-    double rate = (double)(CONNECTIONS * PER_CONNECTION) / bench_post_parallel(workers, CONNECTIONS);
-    for (unsigned w = 0; w < CONNECTIONS; w++) {
-        *ok += workers[w].ok;
-        for (size_t i = 0; i < PER_CONNECTION; i++)
-            cJSON_free(workers[w].bodies[i]);
-        free(workers[w].bodies);
-    }
-    return rate;
-}
-
-/* Votes in batches of BATCH over the ten dev accounts, after the single calls' votes. */
-static double votes_batched(const bench_node *n, size_t *ok)
-{
-    char *calls[BATCH];
-    bench_worker w = { .url = n->url, .bodies = calloc(BATCHES, sizeof(char *)), .n = BATCHES };
-    if (!w.bodies)
-        bench_die("out of memory");
-    for (size_t b = 0; b < BATCHES; b++) {
-        for (size_t i = 0; i < BATCH; i++) {
-            unsigned dev = (unsigned)(i % ENG_DEV_ACCOUNTS);
-            uint64_t k = (dev < CONNECTIONS ? PER_CONNECTION : 0) + b * (BATCH / ENG_DEV_ACCOUNTS) + i / ENG_DEV_ACCOUNTS;
-            calls[i] = vote_call(dev, k, (unsigned)i);
-        }
-        w.bodies[b] = bench_batch(calls, BATCH);
-        for (size_t i = 0; i < BATCH; i++)
-            cJSON_free(calls[i]);
-    }
-    double rate = (double)(BATCH * BATCHES) / bench_post_parallel(&w, 1);
-    *ok += w.ok;
-    for (size_t b = 0; b < BATCHES; b++)
-        free(w.bodies[b]);
-    free(w.bodies);
-    return rate;
+    bool batched = *(const bool *)ctx;
+    return vote_call(dev, k + (batched && dev < CONNECTIONS ? PER_CONNECTION : 0), id);
 }
 
 /* Writes `votes` votes on proposal 2 straight into the stopped node's database: voter i is the
@@ -255,8 +217,10 @@ int main(int argc, char **argv)
     bench_node_start(&n, daemon);
     setup(&n);
     size_t ok_single = 0, ok_batched = 0;
-    double single = votes_single(&n, &ok_single);
-    double batched = votes_batched(&n, &ok_batched);
+    bool batched_run = false;
+    double single = bench_rpc_single(n.url, CONNECTIONS, PER_CONNECTION, make_vote, &batched_run, &ok_single);
+    batched_run = true;
+    double batched = bench_rpc_batched(n.url, BATCHES, BATCH, make_vote, &batched_run, &ok_batched);
     /* proposal 1 now holds the ten dev accounts' votes; proposal 2 none until the million */
     bench_node_halt(&n);
     double write_s = write_votes(&n, many);

@@ -353,54 +353,20 @@ static uint64_t first_nonce(unsigned dev)
     return dev == 0 ? 1 : 0;
 }
 
-static double bench_single(const char *daemon, size_t *ok)
+static char *make_contribute(void *ctx, unsigned dev, uint64_t k, unsigned id)
 {
-    bench_node n;
-    bench_node_start(&n, daemon);
-    create_pool(n.url);
-    bench_worker workers[CONNECTIONS];
-    for (unsigned w = 0; w < CONNECTIONS; w++) {
-        workers[w] = (bench_worker){ .url = n.url, .bodies = calloc(PER_CONNECTION, sizeof(char *)), .n = PER_CONNECTION };
-        if (!workers[w].bodies)
-            bench_die("out of memory");
-        for (size_t i = 0; i < PER_CONNECTION; i++)
-            workers[w].bodies[i] = signed_call("Contribute", w, first_nonce(w) + i, (unsigned)i);
-    }
-    double rate = (double)(CONNECTIONS * PER_CONNECTION) / bench_post_parallel(workers, CONNECTIONS);
-    for (unsigned w = 0; w < CONNECTIONS; w++) {
-        *ok += workers[w].ok;
-        for (size_t i = 0; i < PER_CONNECTION; i++)
-            cJSON_free(workers[w].bodies[i]);
-        free(workers[w].bodies);
-    }
-    bench_node_stop(&n);
-    return rate;
+    (void)ctx;
+    return signed_call("Contribute", dev, first_nonce(dev) + k, id);
 }
 
-static double bench_batched(const char *daemon, size_t *ok)
+/* Contribute/s on a fresh node with its pool, single calls (batched false) or batches. */
+static double contribute_rate(const char *daemon, bool batched, size_t *ok)
 {
     bench_node n;
     bench_node_start(&n, daemon);
     create_pool(n.url);
-    char *calls[BATCH];
-    bench_worker w = { .url = n.url, .bodies = calloc(BATCHES, sizeof(char *)), .n = BATCHES };
-    if (!w.bodies)
-        bench_die("out of memory");
-    for (size_t b = 0; b < BATCHES; b++) {
-        for (size_t i = 0; i < BATCH; i++) {
-            unsigned dev = (unsigned)(i % ENG_DEV_ACCOUNTS);
-            uint64_t nonce = first_nonce(dev) + b * (BATCH / ENG_DEV_ACCOUNTS) + i / ENG_DEV_ACCOUNTS;
-            calls[i] = signed_call("Contribute", dev, nonce, (unsigned)i);
-        }
-        w.bodies[b] = bench_batch(calls, BATCH);
-        for (size_t i = 0; i < BATCH; i++)
-            cJSON_free(calls[i]);
-    }
-    double rate = (double)(BATCH * BATCHES) / bench_post_parallel(&w, 1);
-    *ok += w.ok;
-    for (size_t b = 0; b < BATCHES; b++)
-        free(w.bodies[b]);
-    free(w.bodies);
+    double rate = batched ? bench_rpc_batched(n.url, BATCHES, BATCH, make_contribute, NULL, ok)
+                          : bench_rpc_single(n.url, CONNECTIONS, PER_CONNECTION, make_contribute, NULL, ok);
     bench_node_stop(&n);
     return rate;
 }
@@ -432,8 +398,8 @@ int main(int argc, char **argv)
     run_pool(&large_run);
     double large_s = bench_now() - t0;
     size_t ok_single = 0, ok_batched = 0;
-    double single = bench_single(daemon, &ok_single);
-    double batched = bench_batched(daemon, &ok_batched);
+    double single = contribute_rate(daemon, false, &ok_single);
+    double batched = contribute_rate(daemon, true, &ok_batched);
 
     printf("machine: %s\n\n", host);
     char small_head[32], large_head[32];

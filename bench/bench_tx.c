@@ -47,50 +47,19 @@ static char *signed_call(unsigned from, uint64_t nonce, unsigned id, ledger_tx *
     return text;
 }
 
-static double bench_single(const char *daemon, size_t *ok)
+static char *make_transfer(void *ctx, unsigned dev, uint64_t k, unsigned id)
 {
-    bench_node n;
-    bench_node_start(&n, daemon);
-    bench_worker workers[CONNECTIONS];
-    for (unsigned w = 0; w < CONNECTIONS; w++) {
-        workers[w] = (bench_worker){ .url = n.url, .bodies = calloc(PER_CONNECTION, sizeof(char *)), .n = PER_CONNECTION };
-        if (!workers[w].bodies)
-            bench_die("out of memory");
-        for (size_t i = 0; i < PER_CONNECTION; i++)
-            workers[w].bodies[i] = signed_call(w, i, (unsigned)i, NULL);
-    }
-    double rate = (double)(CONNECTIONS * PER_CONNECTION) / bench_post_parallel(workers, CONNECTIONS);
-    for (unsigned w = 0; w < CONNECTIONS; w++) {
-        *ok += workers[w].ok;
-        for (size_t i = 0; i < PER_CONNECTION; i++)
-            cJSON_free(workers[w].bodies[i]);
-        free(workers[w].bodies);
-    }
-    bench_node_stop(&n);
-    return rate;
+    (void)ctx;
+    return signed_call(dev, k, id, NULL);
 }
 
-static double bench_batched(const char *daemon, size_t *ok)
+/* Transfers/s on a fresh node, single calls (batched false) or batches. */
+static double transfer_rate(const char *daemon, bool batched, size_t *ok)
 {
     bench_node n;
     bench_node_start(&n, daemon);
-    char *calls[BATCH];
-    bench_worker w = { .url = n.url, .bodies = calloc(BATCHES, sizeof(char *)), .n = BATCHES };
-    if (!w.bodies)
-        bench_die("out of memory");
-    for (size_t b = 0; b < BATCHES; b++) {
-        for (size_t i = 0; i < BATCH; i++)
-            calls[i] = signed_call((unsigned)(i % ENG_DEV_ACCOUNTS), b * (BATCH / ENG_DEV_ACCOUNTS) + i / ENG_DEV_ACCOUNTS,
-                                   (unsigned)i, NULL);
-        w.bodies[b] = bench_batch(calls, BATCH);
-        for (size_t i = 0; i < BATCH; i++)
-            cJSON_free(calls[i]);
-    }
-    double rate = (double)(BATCH * BATCHES) / bench_post_parallel(&w, 1);
-    *ok += w.ok;
-    for (size_t b = 0; b < BATCHES; b++)
-        free(w.bodies[b]);
-    free(w.bodies);
+    double rate = batched ? bench_rpc_batched(n.url, BATCHES, BATCH, make_transfer, NULL, ok)
+                          : bench_rpc_single(n.url, CONNECTIONS, PER_CONNECTION, make_transfer, NULL, ok);
     bench_node_stop(&n);
     return rate;
 }
@@ -119,8 +88,8 @@ int main(int argc, char **argv)
     bench_machine(host, sizeof host);
     double recover = bench_recover();
     size_t ok_single = 0, ok_batched = 0;
-    double single = bench_single(daemon, &ok_single);
-    double batched = bench_batched(daemon, &ok_batched);
+    double single = transfer_rate(daemon, false, &ok_single);
+    double batched = transfer_rate(daemon, true, &ok_batched);
     printf("machine: %s\n\n", host);
     printf("%-52s %14s %12s\n", "benchmark", "per second", "vs recover");
     printf("%-52s %14.0f %11.2fx\n", "secp256k1 recoveries (raw, one core)", recover, 1.0);

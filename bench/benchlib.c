@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "engine/genesis.h"
 #include "rpc/client.h"
 
 void bench_die(const char *what)
@@ -209,4 +210,51 @@ double bench_post_parallel(bench_worker *workers, unsigned count)
     double s = bench_now() - t0;
     free(threads);
     return s;
+}
+
+double bench_rpc_single(const char *url, unsigned connections, size_t per_connection, bench_call_fn make, void *ctx,
+                        size_t *ok)
+{
+    bench_worker *workers = calloc(connections, sizeof *workers);
+    if (!workers)
+        bench_die("out of memory");
+    for (unsigned w = 0; w < connections; w++) {
+        workers[w] = (bench_worker){ .url = url, .bodies = calloc(per_connection, sizeof(char *)), .n = per_connection };
+        if (!workers[w].bodies)
+            bench_die("out of memory");
+        for (size_t i = 0; i < per_connection; i++)
+            workers[w].bodies[i] = make(ctx, w, i, (unsigned)i);
+    }
+    double rate = (double)connections * (double)per_connection / bench_post_parallel(workers, connections);
+    for (unsigned w = 0; w < connections; w++) {
+        *ok += workers[w].ok;
+        for (size_t i = 0; i < per_connection; i++)
+            cJSON_free(workers[w].bodies[i]);
+        free(workers[w].bodies);
+    }
+    free(workers);
+    return rate;
+}
+
+double bench_rpc_batched(const char *url, size_t batches, size_t batch, bench_call_fn make, void *ctx, size_t *ok)
+{
+    char **calls = calloc(batch, sizeof *calls);
+    bench_worker w = { .url = url, .bodies = calloc(batches, sizeof(char *)), .n = batches };
+    if (!calls || !w.bodies)
+        bench_die("out of memory");
+    for (size_t b = 0; b < batches; b++) {
+        for (size_t i = 0; i < batch; i++)
+            calls[i] = make(ctx, (unsigned)(i % ENG_DEV_ACCOUNTS), b * (batch / ENG_DEV_ACCOUNTS) + i / ENG_DEV_ACCOUNTS,
+                            (unsigned)i);
+        w.bodies[b] = bench_batch(calls, batch);
+        for (size_t i = 0; i < batch; i++)
+            cJSON_free(calls[i]);
+    }
+    double rate = (double)(batch * batches) / bench_post_parallel(&w, 1);
+    *ok += w.ok;
+    for (size_t b = 0; b < batches; b++)
+        free(w.bodies[b]);
+    free(w.bodies);
+    free(calls);
+    return rate;
 }

@@ -52,4 +52,15 @@ typedef struct bench_worker {
 /* Runs the workers in parallel threads, one connection each. Returns the wall seconds it took. */
 double bench_post_parallel(bench_worker *workers, unsigned count);
 
+/* The text (release with cJSON_free) of the tx_send call of the k-th transaction (k = 0, 1, ...)
+ * that dev account dev sends in a run; id is the call's JSON-RPC id. */
+typedef char *(*bench_call_fn)(void *ctx, unsigned dev, uint64_t k, unsigned id);
+/* Signed transactions per second through url, every call made (signed) before the clock starts:
+ * single: `connections` connections (dev account c on connection c) post per_connection calls one by
+ * one; batched: one connection posts `batches` batches of `batch` calls, call i of batch b being dev
+ * account i % 10's (b * batch / 10 + i / 10)-th. Out: *ok += the successful receipts. */
+double bench_rpc_single(const char *url, unsigned connections, size_t per_connection, bench_call_fn make, void *ctx,
+                        size_t *ok);
+double bench_rpc_batched(const char *url, size_t batches, size_t batch, bench_call_fn make, void *ctx, size_t *ok);
+
 #endif
