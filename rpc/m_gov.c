@@ -401,7 +401,8 @@ static int get_locks(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
         rc = gov_delegation_get(gs, address, &d);
         if (rc == ST_OK && d.conviction > 0) {
             if (!(dl = cJSON_AddObjectToObject(out, "delegationLock")) || !rpc_add_address(dl, "to", d.delegate)
-                || !rpc_add_u64(dl, "conviction", d.conviction)
+                || !rpc_add_u64(dl, "conviction", d.conviction) || !cJSON_AddNullToObject(dl, "until")
+                || !cJSON_AddStringToObject(dl, "note", "while delegating")
                 || !rpc_add_u64(dl, "lockPeriodsAfterUndelegate", gov_lock_periods(d.conviction)))
                 rc = ST_NOMEM;
         } else if (rc == ST_OK || rc == ST_NOTFOUND) {
