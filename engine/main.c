@@ -326,6 +326,7 @@ int main(int argc, char **argv)
     unsigned port;
     if (server) {
         rpc_server_set_metrics(server, rpc_metrics_text);
+        rpc_server_set_page(server, rpc_dashboard_page, rpc_dashboard_page_len);
         eng_set_block_listener(n.engine, publish_block, server);
     }
     if (!server || rpc_server_listen(server, o.bind, &port) != ST_OK) {

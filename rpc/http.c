@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* http.c: the HTTP side of the RPC server, and the only code that touches evhttp. POST / carries
- * JSON-RPC, GET /health answers {"status":"ok"}, GET /events is a server-sent event stream (a
+ * JSON-RPC, GET / the application's page (when set), GET /health answers {"status":"ok"}, GET /events is a server-sent event stream (a
  * chunked reply that stays open: each published event is one chunk; a client that reads too
  * slowly to keep its backlog under MAX_STREAM_BACKLOG is dropped, and a comment line every
  * KEEPALIVE_SECS keeps idle streams alive through proxies); evhttp enforces the timeout and the header and body
@@ -272,6 +272,27 @@ static void on_keepalive(evutil_socket_t fd, short what, void *arg)
         broadcast(s, ping, sizeof ping - 1);
 }
 
+/* GET /: the page, which may talk only to this node and run only its own inline code. */
+static void send_page(rpc_server *s, struct evhttp_request *req)
+{
+    struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
+    evhttp_add_header(headers, "Content-Type", "text/html; charset=utf-8");
+    evhttp_add_header(headers, "Content-Security-Policy",
+                      "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; "
+                      "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    evhttp_add_header(headers, "X-Content-Type-Options", "nosniff");
+    if (evbuffer_add_reference(evhttp_request_get_output_buffer(req), s->page, s->page_len, NULL, NULL) != 0)
+        evhttp_send_reply(req, 500, "Internal Server Error", NULL);
+    else
+        evhttp_send_reply(req, 200, "OK", NULL);
+}
+
+void rpc_server_set_page(rpc_server *s, const char *html, size_t len)
+{
+    s->page = html;
+    s->page_len = len;
+}
+
 /* GET /metrics: the application's lines, then the server's counters (Prometheus text format). */
 static void send_metrics(rpc_server *s, struct evhttp_request *req)
 {
@@ -319,8 +340,10 @@ static void on_request(struct evhttp_request *req, void *arg)
         send_fault(req, RPC_FAULT_BUSY, NULL);
     else if (path && strcmp(path, "/") == 0 && cmd == EVHTTP_REQ_POST)
         serve_rpc(s, conn, req);
+    else if (path && strcmp(path, "/") == 0 && cmd == EVHTTP_REQ_GET && s->page)
+        send_page(s, req);
     else if (path && strcmp(path, "/") == 0)
-        send_fault(req, RPC_FAULT_METHOD, "POST");
+        send_fault(req, RPC_FAULT_METHOD, s->page ? "GET, POST" : "POST");
     else if (path && strcmp(path, "/health") == 0 && cmd == EVHTTP_REQ_GET)
         send_body(req, 200, "OK", health, sizeof health - 1, false);
     else if (path && strcmp(path, "/health") == 0)

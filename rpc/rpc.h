@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* rpc.h: the JSON-RPC 2.0 server over libevent's evhttp. POST / carries single calls, batches and
  * notifications; GET /health answers "ok"; GET /metrics serves Prometheus text; GET /events streams
- * what the application publishes as server-sent events. Methods come from
+ * what the application publishes as server-sent events; GET / serves the application's page. Methods come from
  * a sorted table given at creation; each handler gets its params as an object (positional params are mapped to names by the method's
  * .params list) and answers through *result, or returns ST_PENDING after rpc_defer() to answer
  * later from the event loop (tx_send waits for its block that way). Single-threaded: every call
@@ -97,6 +97,12 @@ int rpc_server_listen(rpc_server *s, const char *hostport, unsigned *bound_port)
  * result with free(); NULL on out of memory). The server appends its own counters. */
 typedef char *(*rpc_metrics_fn)(void *app);
 void rpc_server_set_metrics(rpc_server *s, rpc_metrics_fn fn) NONNULL(1, 2);
+
+/* Serves html (len bytes, borrowed for the server's life) at GET /; without it GET / is 405. */
+void rpc_server_set_page(rpc_server *s, const char *html, size_t len) NONNULL(1, 2);
+/* The dashboard (rpc/dashboard.html, compiled in). */
+extern const char rpc_dashboard_page[];
+extern const size_t rpc_dashboard_page_len;
 
 /* Sends "event: <event>\ndata: <data>\n\n" to every open GET /events stream (data: one line of
  * JSON). A stream more than 4 MiB behind is closed instead; the client reconnects and reads what it

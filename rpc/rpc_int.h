@@ -31,6 +31,8 @@ struct rpc_server {
     unsigned n_streams;              /* open GET /events streams */
     uint64_t streams_dropped;        /* streams closed for falling behind */
     struct event *keepalive;         /* comment lines to idle streams */
+    const char *page;                /* GET /, or NULL (borrowed) */
+    size_t page_len;
 };
 
 /* One call of an exchange; also the token rpc_defer() hands out. */

@@ -1,7 +1,8 @@
-# tests/interop/local.mk: the interop test with ethers.js (Node.js and npm needed).
-TESTS += tests/interop/test_ethers.sh
+# tests/interop/local.mk: the interop tests run by Node.js: ethers.js (from npm) signing for the
+# node, and the dashboard page run against it.
+TESTS += tests/interop/test_ethers.sh tests/interop/test_dashboard.sh
 EXTRA_DIST += tests/interop/test_ethers.sh tests/interop/ethers_interop.cjs tests/interop/package.json \
-	tests/interop/package-lock.json
+	tests/interop/package-lock.json tests/interop/test_dashboard.sh tests/interop/dashboard_check.cjs
 # In a separate build tree the test copies its files and installs ethers there; clean them away.
 clean-local: clean-interop
 clean-interop:
