@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* args.c: turns the words of a command line into amounts, addresses, hashes and numbers, refusing
+/* args.c: turns the words of a command line into amounts, addresses, hashes, numbers and proposal
+ * payloads and bodies, refusing
  * anything malformed with a reason a person can act on, before the node is ever contacted (so a
  * typo is exit 2, never a signed transaction). Amounts stay exact: human amounts are parsed as
  * decimal text, never through floating point. */
 #include "cli/cli.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ledger/amount.h"
 #include "ledger/hex.h"
@@ -140,4 +144,129 @@ int cli_arg_block(cJSON **params, char *err, size_t errlen, const char *word)
     }
     *params = p;
     return ST_OK;
+}
+
+/* Builds the payload object of the one payload option given (w->json excluded). */
+static int payload_object(cJSON *obj, char *err, size_t errlen, const cli_payload_words *w, bool raw)
+{
+    char text[LEDGER_AMOUNT_STRLEN];
+    bool ok = true;
+    if (w->spend_to) {
+        uint8_t to[20];
+        mpz_t amount;
+        mpz_init(amount);
+        int rc = cli_arg_address(to, err, errlen, w->spend_to);
+        if (rc == ST_OK)
+            rc = cli_arg_amount(amount, err, errlen, w->spend_amount, raw);
+        if (rc == ST_OK && mpz_sgn(amount) == 0) {
+            snprintf(err, errlen, "bad --spend amount '%s': a spend moves more than nothing", w->spend_amount);
+            rc = ST_INVALID;
+        }
+        if (rc == ST_OK) {
+            char addr[LEDGER_ADDR_STRLEN];
+            ledger_addr_format(addr, to);
+            ledger_amount_format(text, amount);
+            ok = cJSON_AddStringToObject(obj, "kind", "spend") && cJSON_AddStringToObject(obj, "to", addr)
+                 && cJSON_AddStringToObject(obj, "amount", text);
+        }
+        mpz_clear(amount);
+        if (rc != ST_OK)
+            return rc;
+    } else if (w->param_name) {
+        size_t n = strlen(w->param_value);
+        bool digits = n > 0 && (n == 1 || w->param_value[0] != '0');
+        for (size_t i = 0; digits && i < n; i++)
+            digits = w->param_value[i] >= '0' && w->param_value[i] <= '9';
+        if (!*w->param_name) {
+            snprintf(err, errlen, "bad --param: a parameter name is needed (the node's gov_getParams lists them)");
+            return ST_INVALID;
+        }
+        if (!digits || n >= LEDGER_AMOUNT_STRLEN) {
+            snprintf(err, errlen, "bad --param value '%s': expected a whole number as gov_getParams shows it "
+                                  "(base units, seconds or ppm)", w->param_value);
+            return ST_INVALID;
+        }
+        ok = cJSON_AddStringToObject(obj, "kind", "param") && cJSON_AddStringToObject(obj, "name", w->param_name)
+             && cJSON_AddStringToObject(obj, "value", w->param_value);
+    } else {
+        const char *word = w->allow_enclave ? w->allow_enclave : w->remove_enclave;
+        uint8_t m[32];
+        if (cli_arg_hash(m, err, errlen, word) != ST_OK) {
+            snprintf(err, errlen, "bad measurement '%s': expected 0x and 64 hex digits", word);
+            return ST_INVALID;
+        }
+        ledger_hex_encode(text, m, sizeof m);
+        ok = cJSON_AddStringToObject(obj, "kind", w->allow_enclave ? "enclaveAllow" : "enclaveRemove")
+             && cJSON_AddStringToObject(obj, "measurement", text);
+    }
+    return ok ? ST_OK : ST_NOMEM;
+}
+
+int cli_arg_payload(char **text, char *err, size_t errlen, const cli_payload_words *w, bool raw)
+{
+    unsigned given = (w->json != NULL) + (w->spend_to != NULL) + (w->param_name != NULL) + (w->allow_enclave != NULL)
+                     + (w->remove_enclave != NULL);
+    cJSON *obj = NULL;
+    int rc = ST_OK;
+    if (given == 0) {
+        *text = NULL;
+        return ST_OK;
+    }
+    if (given > 1) {
+        snprintf(err, errlen, "give one payload: --payload, --spend, --param, --allow-enclave or --remove-enclave");
+        return ST_INVALID;
+    }
+    if (w->json) {
+        obj = cJSON_Parse(w->json);
+        if (!cJSON_IsObject(obj) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(obj, "kind"))) {
+            snprintf(err, errlen, "bad --payload: a JSON object with a \"kind\" is needed (see conclave help gov propose)");
+            rc = ST_INVALID;
+        }
+    } else {
+        obj = cJSON_CreateObject();
+        rc = obj ? payload_object(obj, err, errlen, w, raw) : ST_NOMEM;
+    }
+    char *out = rc == ST_OK ? cJSON_PrintUnformatted(obj) : NULL;
+    if (rc == ST_OK && !out)
+        rc = ST_NOMEM;
+    cJSON_Delete(obj);
+    if (rc == ST_OK)
+        *text = out;
+    return rc;
+}
+
+int cli_arg_body_file(char **text, char *err, size_t errlen, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    int rc = ST_OK;
+    if (!f) {
+        snprintf(err, errlen, "cannot read the body file '%s': %s", path, strerror(errno));
+        return ST_IO;
+    }
+    if (!(buf = malloc(CLI_BODY_MAX + 2))) {
+        rc = ST_NOMEM;
+        goto out;
+    }
+    size_t n = fread(buf, 1, CLI_BODY_MAX + 1, f);
+    if (ferror(f)) {
+        snprintf(err, errlen, "cannot read the body file '%s'", path);
+        rc = ST_IO;
+    } else if (n > CLI_BODY_MAX) {
+        snprintf(err, errlen, "the body file '%s' is longer than %d bytes, the most a proposal's body may be", path,
+                 CLI_BODY_MAX);
+        rc = ST_INVALID;
+    } else if (memchr(buf, 0, n)) {
+        snprintf(err, errlen, "the body file '%s' is not text: it holds a NUL byte", path);
+        rc = ST_INVALID;
+    }
+    if (rc == ST_OK) {
+        buf[n] = 0;
+        *text = buf;
+        buf = NULL;
+    }
+out:
+    free(buf);
+    fclose(f);
+    return rc;
 }

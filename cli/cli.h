@@ -87,6 +87,33 @@ int cli_arg_dev_key(unsigned *out, char *err, size_t errlen, const char *word) W
  * Out: *params (caller owns; cJSON_Delete). Returns also ST_NOMEM. */
 int cli_arg_block(cJSON **params, char *err, size_t errlen, const char *word) WARN_UNUSED NONNULL(1, 2, 4);
 
+/* The payload options of `gov propose`, at most one of them given (NULL when absent). */
+typedef struct cli_payload_words {
+    const char *json;           /* --payload JSON: a JSON object with a string "kind" */
+    const char *spend_to;       /* --spend TO AMOUNT: a treasury spend */
+    const char *spend_amount;
+    const char *param_name;     /* --param NAME VALUE: a governed parameter's new value */
+    const char *param_value;
+    const char *allow_enclave;  /* --allow-enclave 0xMEAS: add a measurement to the allowlist */
+    const char *remove_enclave; /* --remove-enclave 0xMEAS: take one off */
+} cli_payload_words;
+
+/* A proposal's payload from its options: --payload as given (re-printed compactly); --spend with
+ * an address and a positive amount (tokens, or base units with raw); --param with a name and a
+ * whole number as gov_getParams shows it (base units, seconds or ppm; the node checks the bounds);
+ * --allow-enclave / --remove-enclave with 0x + 64 hex digits. Also ST_NOMEM.
+ * Out: *text the payload's JSON text (caller frees with cJSON_free), or NULL when no payload option
+ * is given (a text proposal). */
+int cli_arg_payload(char **text, char *err, size_t errlen, const cli_payload_words *w, bool raw)
+    WARN_UNUSED NONNULL(1, 2, 4);
+
+#define CLI_BODY_MAX 16384    /* longest proposal body the node takes, in bytes */
+
+/* A proposal's body read from the file at path: at most CLI_BODY_MAX bytes of text without NUL.
+ * Returns ST_OK; ST_IO if the file cannot be read; ST_INVALID if it is too long or holds a NUL;
+ * ST_NOMEM. Out: *text, NUL-terminated (caller frees with free()). */
+int cli_arg_body_file(char **text, char *err, size_t errlen, const char *path) WARN_UNUSED NONNULL(1, 2, 4);
+
 /* ---- main.c / commands.c / output.c: the program ---- */
 
 /* Which options a command takes, beyond the global ones (--rpc, --json, --help). */
@@ -99,10 +126,11 @@ enum cli_opt_flags {
     CLI_OPT_POOL = 1 << 5,    /* --commission PPM, --capacity AMOUNT */
     CLI_OPT_SORT = 1 << 6,    /* --sort id|stake */
     CLI_OPT_ALL = 1 << 7,     /* --all */
-    CLI_OPT_PROPOSE = 1 << 8, /* --body TEXT, --payload JSON */
+    CLI_OPT_PROPOSE = 1 << 8, /* --title, --body, --body-file and the payload options */
     CLI_OPT_CONVICTION = 1 << 9, /* --conviction N */
-    CLI_OPT_FILTER = 1 << 10, /* --state S, --track T */
-    CLI_OPT_PROPOSAL = 1 << 11 /* --proposal ID */
+    CLI_OPT_FILTER = 1 << 10, /* --state S */
+    CLI_OPT_PROPOSAL = 1 << 11, /* --proposal ID */
+    CLI_OPT_TRACK = 1 << 12   /* --track T */
 };
 
 /* The parsed command line; every string is borrowed from argv or the environment. */
@@ -119,8 +147,10 @@ typedef struct cli_opts {
     const char *capacity;     /* --capacity: an amount, or NULL */
     const char *sort;         /* --sort, or NULL */
     bool all;                 /* --all: every share not already queued */
+    const char *title;        /* --title: a proposal's title, or NULL */
     const char *body;         /* --body: a proposal's text, or NULL */
-    const char *payload;      /* --payload: a proposal's payload JSON, or NULL (text only) */
+    const char *body_file;    /* --body-file: a file holding it, or NULL */
+    cli_payload_words payload; /* --payload, --spend, --param, --allow-enclave, --remove-enclave */
     const char *conviction;   /* --conviction: 0 to 6, or NULL */
     const char *state;        /* --state: a proposal state, or NULL */
     const char *track;        /* --track: a governance track, or NULL */

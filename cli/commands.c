@@ -982,32 +982,62 @@ static bool opt_conviction(uint64_t *out, const cli_opts *o)
     return true;
 }
 
+/* The track and title: --track and --title, the positional words filling whichever is not given,
+ * in that order. Returns false (reported) unless both are known and no word is left over. */
+static bool propose_names(const char **track, const char **title, const cli_opts *o)
+{
+    int i = 0;
+    *track = o->track;
+    *title = o->title;
+    if (!*track && i < o->argc)
+        *track = o->argv[i++];
+    if (!*title && i < o->argc)
+        *title = o->argv[i++];
+    if (i < o->argc)
+        cli_error("gov propose: too many arguments (from '%s' on; --track and --title stand for TRACK and TITLE)",
+                  o->argv[i]);
+    else if (!*track || !*title)
+        cli_error("gov propose needs a track and a title: TRACK TITLE, or --track TRACK --title TITLE");
+    return i == o->argc && *track && *title;
+}
+
 static int cmd_gov_propose(const cli_opts *o)
 {
-    const char *payload = o->payload ? o->payload : "";
-    if (*payload) {
-        cJSON *check = cJSON_Parse(payload);
-        bool ok = cJSON_IsObject(check) && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(check, "kind"));
-        cJSON_Delete(check);
-        if (!ok) {
-            cli_error("bad --payload: a JSON object with a \"kind\" is needed (see conclave help gov propose)");
-            return CLI_EXIT_USAGE;
-        }
+    char err[512], *payload = NULL, *body = NULL, *hex = NULL;
+    const char *track, *title;
+    cJSON *m = NULL;
+    int ex = CLI_EXIT_USAGE, rc;
+    if (!propose_names(&track, &title, o))
+        return ex;
+    if (o->body && o->body_file) {
+        cli_error("give --body or --body-file, not both");
+        return ex;
     }
-    size_t len = strlen(payload);
-    char *hex = malloc(2 * len + 3);
-    if (!hex)
-        return out_of_memory();
-    if (len)
-        ledger_hex_encode(hex, (const uint8_t *)payload, len);
-    else
-        strcpy(hex, "0x");
-    cJSON *m = cJSON_CreateObject();
-    bool ok = m && cJSON_AddStringToObject(m, "track", o->argv[0]) && cJSON_AddStringToObject(m, "title", o->argv[1])
-              && cJSON_AddStringToObject(m, "body", o->body ? o->body : "") && cJSON_AddStringToObject(m, "payload", hex);
-    int ex = send_signed(o, "Propose", ok ? m : NULL);
+    if ((rc = cli_arg_payload(&payload, err, sizeof err, &o->payload, o->raw)) != ST_OK) {
+        cli_error("%s", rc == ST_NOMEM ? "out of memory" : err);
+        return rc == ST_NOMEM ? CLI_EXIT_FAILED : ex;
+    }
+    if (o->body_file && (rc = cli_arg_body_file(&body, err, sizeof err, o->body_file)) != ST_OK) {
+        cli_error("%s", rc == ST_NOMEM ? "out of memory" : err);
+        ex = rc == ST_NOMEM ? CLI_EXIT_FAILED : ex;
+        goto out;
+    }
+    size_t len = payload ? strlen(payload) : 0;
+    if (!(hex = malloc(2 * len + 3))) {
+        ex = out_of_memory();
+        goto out;
+    }
+    ledger_hex_encode(hex, (const uint8_t *)payload, len); /* "0x" alone for a text proposal */
+    m = cJSON_CreateObject();
+    bool ok = m && cJSON_AddStringToObject(m, "track", track) && cJSON_AddStringToObject(m, "title", title)
+              && cJSON_AddStringToObject(m, "body", body ? body : o->body ? o->body : "")
+              && cJSON_AddStringToObject(m, "payload", hex);
+    ex = send_signed(o, "Propose", ok ? m : NULL);
+out:
     cJSON_Delete(m);
     free(hex);
+    free(body);
+    cJSON_free(payload);
     return ex;
 }
 
@@ -1231,20 +1261,27 @@ static const cli_command commands[] = {
       .help = "Calls staking_getPosition for ADDRESS (default: the key's address): per pool its shares,\n"
               "their value, pending rewards and queued withdrawal; and its claimable balance.\n",
       .min_args = 0, .max_args = 1, .opts = CLI_OPT_KEY | CLI_OPT_RAW, .fn = cmd_stake_position },
-    { .name = "gov propose", .synopsis = "TRACK TITLE [--body TEXT] [--payload JSON] [--sign-only] [KEY]",
+    { .name = "gov propose",
+      .synopsis = "TRACK TITLE [--body TEXT | --body-file FILE] [PAYLOAD] [--raw] [--sign-only] [KEY]",
       .summary = "propose on a governance track",
       .help = "Signs a Propose on TRACK (root, treasury, params, enclave on the dev chain; see the node's\n"
-              "gov_listTracks): the track's deposit is reserved from the key's free balance and returned\n"
-              "when the proposal ends (part of it is burned if you cancel it). The key needs the track's\n"
-              "threshold of voting power. --payload is what the proposal does, as JSON (amounts in base\n"
-              "units):\n"
-              "  {\"kind\":\"spend\",\"to\":\"0x…\",\"amount\":\"1000000000000000000\"}   pay from the treasury\n"
-              "  {\"kind\":\"param\",\"name\":\"staking.minContribution\",\"value\":\"2000000000000000000\"}\n"
-              "  {\"kind\":\"enclaveAllow\",\"measurement\":\"0x…\"}   (or enclaveRemove)\n"
-              "  {\"kind\":\"slashCancel\",\"slash\":3}\n"
-              "Without it the proposal is text only. The receipt's ProposalCreated event names its id.\n"
-              SIGNED_HELP,
-      .min_args = 2, .max_args = 2, .opts = CLI_OPT_PROPOSE | SIGNING, .fn = cmd_gov_propose },
+              "gov_listTracks), titled TITLE; --track and --title may name them instead. The track's\n"
+              "deposit is reserved from the key's free balance and returned when the proposal ends\n"
+              "(part of it is burned if you cancel it). The key needs the track's threshold of voting\n"
+              "power. PAYLOAD is what the proposal does, at most one of:\n"
+              "  --spend TO AMOUNT          pay AMOUNT (tokens, base units with --raw) from the treasury\n"
+              "  --param NAME VALUE         set a governed parameter; VALUE a whole number as\n"
+              "                             gov_getParams shows it (base units, seconds or ppm)\n"
+              "  --allow-enclave 0xMEAS     add an enclave measurement (32 bytes) to the allowlist\n"
+              "  --remove-enclave 0xMEAS    take one off\n"
+              "  --payload JSON             any payload as JSON (amounts in base units), e.g.\n"
+              "    {\"kind\":\"spend\",\"to\":\"0x…\",\"amount\":\"1000000000000000000\"}\n"
+              "    {\"kind\":\"param\",\"name\":\"staking.minContribution\",\"value\":\"2000000000000000000\"}\n"
+              "    {\"kind\":\"enclaveAllow\",\"measurement\":\"0x…\"}   (or enclaveRemove)\n"
+              "    {\"kind\":\"slashCancel\",\"slash\":3}\n"
+              "Without one the proposal is text only. --body-file reads the body (at most 16384 bytes)\n"
+              "from FILE. The receipt's ProposalCreated event names the proposal's id.\n" SIGNED_HELP,
+      .min_args = 0, .max_args = 2, .opts = CLI_OPT_PROPOSE | CLI_OPT_TRACK | SIGNING, .fn = cmd_gov_propose },
     { .name = "gov vote", .synopsis = "ID for|against|abstain [--conviction N] [--sign-only] [KEY]",
       .summary = "vote on a proposal",
       .help = "Signs a Vote on proposal ID with the key's voting power at the proposal's snapshot (and\n"
@@ -1275,7 +1312,7 @@ static const cli_command commands[] = {
       .help = "Lists proposals newest first (gov_listProposals, page after page), with their state and\n"
               "tally; --state (Pending, Active, Defeated, Succeeded, Queued, Executed, Expired, Failed,\n"
               "Canceled) and --track keep only those.\n",
-      .min_args = 0, .max_args = 0, .opts = CLI_OPT_FILTER | CLI_OPT_RAW, .fn = cmd_gov_proposals },
+      .min_args = 0, .max_args = 0, .opts = CLI_OPT_FILTER | CLI_OPT_TRACK | CLI_OPT_RAW, .fn = cmd_gov_proposals },
     { .name = "gov proposal", .synopsis = "ID [--raw]", .summary = "show a proposal, its timeline and tally",
       .help = "Calls gov_getProposal: the proposer, track, payload, state, snapshot, timeline and the\n"
               "tally with whether quorum and approval are reached. Exit 1 for an unknown proposal.\n",

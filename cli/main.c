@@ -14,21 +14,24 @@ enum { OPT_GLOBAL = 0, OPT_HELP = 1 << 16, OPT_VERSION = 1 << 17 }; /* above eve
 
 struct option_def {
     const char *name;
-    bool has_arg;
+    unsigned nargs;             /* values it takes: 0, 1 or 2 (--spend TO AMOUNT) */
     unsigned flag;              /* enum cli_opt_flags it needs, or OPT_GLOBAL / OPT_HELP / OPT_VERSION */
 };
 
 static const struct option_def option_defs[] = {
-    { "rpc", true, OPT_GLOBAL },          { "json", false, OPT_GLOBAL },
-    { "key", true, CLI_OPT_KEY },         { "dev-key", true, CLI_OPT_KEY },
-    { "raw", false, CLI_OPT_RAW },        { "datadir", true, CLI_OPT_DATADIR },
-    { "out", true, CLI_OPT_OUT },         { "help", false, OPT_HELP },
-    { "version", false, OPT_VERSION },    { "sign-only", false, CLI_OPT_SIGN_ONLY },
-    { "commission", true, CLI_OPT_POOL }, { "capacity", true, CLI_OPT_POOL },
-    { "sort", true, CLI_OPT_SORT },       { "all", false, CLI_OPT_ALL },
-    { "body", true, CLI_OPT_PROPOSE },    { "payload", true, CLI_OPT_PROPOSE },
-    { "conviction", true, CLI_OPT_CONVICTION }, { "state", true, CLI_OPT_FILTER },
-    { "track", true, CLI_OPT_FILTER },    { "proposal", true, CLI_OPT_PROPOSAL },
+    { "rpc", 1, OPT_GLOBAL },             { "json", 0, OPT_GLOBAL },
+    { "key", 1, CLI_OPT_KEY },            { "dev-key", 1, CLI_OPT_KEY },
+    { "raw", 0, CLI_OPT_RAW },            { "datadir", 1, CLI_OPT_DATADIR },
+    { "out", 1, CLI_OPT_OUT },            { "help", 0, OPT_HELP },
+    { "version", 0, OPT_VERSION },        { "sign-only", 0, CLI_OPT_SIGN_ONLY },
+    { "commission", 1, CLI_OPT_POOL },    { "capacity", 1, CLI_OPT_POOL },
+    { "sort", 1, CLI_OPT_SORT },          { "all", 0, CLI_OPT_ALL },
+    { "title", 1, CLI_OPT_PROPOSE },      { "body", 1, CLI_OPT_PROPOSE },
+    { "body-file", 1, CLI_OPT_PROPOSE },  { "payload", 1, CLI_OPT_PROPOSE },
+    { "spend", 2, CLI_OPT_PROPOSE },      { "param", 2, CLI_OPT_PROPOSE },
+    { "allow-enclave", 1, CLI_OPT_PROPOSE }, { "remove-enclave", 1, CLI_OPT_PROPOSE },
+    { "conviction", 1, CLI_OPT_CONVICTION }, { "state", 1, CLI_OPT_FILTER },
+    { "track", 1, CLI_OPT_TRACK },        { "proposal", 1, CLI_OPT_PROPOSAL },
 };
 
 static const char exit_text[] =
@@ -60,8 +63,11 @@ static void overall_help(FILE *f)
           "  --capacity AMOUNT  pool create: the most stake the pool takes\n"
           "  --sort id|stake    pool list: by id (the default) or largest stake first\n"
           "  --all          stake withdraw: every share not already queued\n"
-          "  --body TEXT    gov propose: the proposal's text\n"
-          "  --payload JSON gov propose: what it does (see conclave help gov propose); none: text only\n"
+          "  --track T, --title T  gov propose: the track and title (or as the first two words)\n"
+          "  --body TEXT, --body-file FILE  gov propose: the proposal's text\n"
+          "  --spend TO AMOUNT, --param NAME VALUE, --allow-enclave 0xMEAS, --remove-enclave 0xMEAS,\n"
+          "  --payload JSON gov propose: what it does, one of them (see conclave help gov propose);\n"
+          "                 none: text only\n"
           "  --conviction N gov vote, gov delegate: 0 (0.1x, no lock) to 6 (6x, locked 32 periods)\n"
           "  --state S, --track T  gov proposals: only those in state S, on track T\n"
           "  --proposal ID  gov power: at the proposal's snapshot\n"
@@ -117,8 +123,9 @@ static const cli_command *find_command(int nwords, char **words, int *used)
     return NULL;
 }
 
-/* Stores one option's value. Returns: 0, or CLI_EXIT_USAGE (reported). */
-static int set_option(cli_opts *o, const char *name, const char *value)
+/* Stores one option's value (and value2, the second of a two-value option). Returns: 0, or
+ * CLI_EXIT_USAGE (reported). */
+static int set_option(cli_opts *o, const char *name, const char *value, const char *value2)
 {
     char err[256];
     unsigned idx;
@@ -144,10 +151,24 @@ static int set_option(cli_opts *o, const char *name, const char *value)
         o->sort = value;
     else if (strcmp(name, "all") == 0)
         o->all = true;
+    else if (strcmp(name, "title") == 0)
+        o->title = value;
     else if (strcmp(name, "body") == 0)
         o->body = value;
+    else if (strcmp(name, "body-file") == 0)
+        o->body_file = value;
     else if (strcmp(name, "payload") == 0)
-        o->payload = value;
+        o->payload.json = value;
+    else if (strcmp(name, "spend") == 0) {
+        o->payload.spend_to = value;
+        o->payload.spend_amount = value2;
+    } else if (strcmp(name, "param") == 0) {
+        o->payload.param_name = value;
+        o->payload.param_value = value2;
+    } else if (strcmp(name, "allow-enclave") == 0)
+        o->payload.allow_enclave = value;
+    else if (strcmp(name, "remove-enclave") == 0)
+        o->payload.remove_enclave = value;
     else if (strcmp(name, "conviction") == 0)
         o->conviction = value;
     else if (strcmp(name, "state") == 0)
@@ -197,19 +218,21 @@ static int parse_args(cli_opts *o, unsigned *seen, int *npos, int argc, char **a
             cli_error("unknown option '%s' (see conclave --help)", a);
             return CLI_EXIT_USAGE;
         }
-        const char *value = eq ? eq + 1 : NULL;
-        if (def->has_arg && !value) {
-            if (i + 1 >= argc) {
-                cli_error("option --%s needs a value", def->name);
-                return CLI_EXIT_USAGE;
-            }
-            value = argv[++i];
-        } else if (!def->has_arg && value) {
+        const char *value = eq ? eq + 1 : NULL, *value2 = NULL;
+        if (def->nargs == 0 && value) {
             cli_error("option --%s takes no value", def->name);
             return CLI_EXIT_USAGE;
         }
+        if ((def->nargs >= 1 && !value && i + 1 >= argc) || (def->nargs == 2 && i + 1 + !value >= argc)) {
+            cli_error(def->nargs == 2 ? "option --%s needs two values" : "option --%s needs a value", def->name);
+            return CLI_EXIT_USAGE;
+        }
+        if (def->nargs >= 1 && !value)
+            value = argv[++i];
+        if (def->nargs == 2)
+            value2 = argv[++i];
         *seen |= def->flag;
-        if (set_option(o, def->name, value) != 0)
+        if (set_option(o, def->name, value, value2) != 0)
             return CLI_EXIT_USAGE;
     }
     return 0;
@@ -221,7 +244,7 @@ static const char *stray_option(unsigned seen, const cli_command *c, const cli_o
     unsigned stray = seen & ~c->opts
                      & (CLI_OPT_KEY | CLI_OPT_RAW | CLI_OPT_DATADIR | CLI_OPT_OUT | CLI_OPT_SIGN_ONLY | CLI_OPT_POOL
                         | CLI_OPT_SORT | CLI_OPT_ALL | CLI_OPT_PROPOSE | CLI_OPT_CONVICTION | CLI_OPT_FILTER
-                        | CLI_OPT_PROPOSAL);
+                        | CLI_OPT_PROPOSAL | CLI_OPT_TRACK);
     if (stray & CLI_OPT_KEY)
         return o->dev_key >= 0 ? "--dev-key" : "--key";
     if (stray & CLI_OPT_RAW)
@@ -239,11 +262,15 @@ static const char *stray_option(unsigned seen, const cli_command *c, const cli_o
     if (stray & CLI_OPT_ALL)
         return "--all";
     if (stray & CLI_OPT_PROPOSE)
-        return o->body ? "--body" : "--payload";
+        return o->title ? "--title" : o->body ? "--body" : o->body_file ? "--body-file" : o->payload.json ? "--payload"
+               : o->payload.spend_to ? "--spend" : o->payload.param_name ? "--param"
+               : o->payload.allow_enclave ? "--allow-enclave" : "--remove-enclave";
     if (stray & CLI_OPT_CONVICTION)
         return "--conviction";
     if (stray & CLI_OPT_FILTER)
-        return o->state ? "--state" : "--track";
+        return "--state";
+    if (stray & CLI_OPT_TRACK)
+        return "--track";
     if (stray & CLI_OPT_PROPOSAL)
         return "--proposal";
     return NULL;

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* test_args.c: the CLI's checks of command-line words: exact human and raw amounts, addresses
- * with the EIP-55 guard, hashes, integers, dev key indices and block selectors; every refusal
- * gives a reason and leaves the output alone; out of memory is reported, not crashed on. */
+ * with the EIP-55 guard, hashes, integers, dev key indices, block selectors, proposal payloads
+ * from gov propose's options and bodies from a file; every refusal gives a reason and leaves the
+ * output alone; out of memory is reported, not crashed on. */
 #include <criterion/criterion.h>
 #include "tests/lib/testhelp.h"
 #include <criterion/parameterized.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli/cli.h"
 #include "ledger/amount.h"
 
@@ -234,4 +237,133 @@ Test(cli_args, reports_out_of_memory_when_building_block_params)
     }
     cJSON_InitHooks(NULL);
     cr_assert(succeeded, "with enough memory the params must be built");
+}
+
+#define MEAS "0xabababababababababababababababababababababababababababababababab"
+
+struct payload_case {
+    cli_payload_words w;
+    bool raw;
+    const char *json;           /* the expected payload text; NULL for a text proposal or a refusal */
+    int rc;
+    const char *reason;         /* a part of the expected reason */
+};
+
+static const struct payload_case payload_cases[] = {
+    { { 0 }, false, NULL, ST_OK, NULL },
+    { { .spend_to = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266", .spend_amount = "1.5" }, false,
+      "{\"kind\":\"spend\",\"to\":\"" DEV0_ADDR "\",\"amount\":\"1500000000000000000\"}", ST_OK, NULL },
+    { { .spend_to = DEV0_ADDR, .spend_amount = "15" }, true, "{\"kind\":\"spend\",\"to\":\"" DEV0_ADDR "\",\"amount\":\"15\"}",
+      ST_OK, NULL },
+    { { .param_name = "staking.minContribution", .param_value = "5000000000000000000" }, false,
+      "{\"kind\":\"param\",\"name\":\"staking.minContribution\",\"value\":\"5000000000000000000\"}", ST_OK, NULL },
+    { { .param_name = "rewards.feePpm", .param_value = "0" }, false,
+      "{\"kind\":\"param\",\"name\":\"rewards.feePpm\",\"value\":\"0\"}", ST_OK, NULL },
+    { { .allow_enclave = MEAS }, false, "{\"kind\":\"enclaveAllow\",\"measurement\":\"" MEAS "\"}", ST_OK, NULL },
+    { { .remove_enclave = MEAS }, false, "{\"kind\":\"enclaveRemove\",\"measurement\":\"" MEAS "\"}", ST_OK, NULL },
+    { { .json = " { \"kind\" : \"slashCancel\", \"slash\" : 3 } " }, false, "{\"kind\":\"slashCancel\",\"slash\":3}", ST_OK,
+      NULL },
+    { { .json = "[1]" }, false, NULL, ST_INVALID, "bad --payload" },
+    { { .json = "{\"kind\":1}" }, false, NULL, ST_INVALID, "bad --payload" },
+    { { .json = "{" }, false, NULL, ST_INVALID, "bad --payload" },
+    { { .spend_to = "0x12", .spend_amount = "1" }, false, NULL, ST_INVALID, "bad address '0x12'" },
+    { { .spend_to = DEV0_ADDR, .spend_amount = "0" }, false, NULL, ST_INVALID, "a spend moves more than nothing" },
+    { { .spend_to = DEV0_ADDR, .spend_amount = "1.5" }, true, NULL, ST_INVALID, "bad amount '1.5'" },
+    { { .spend_to = DEV0_ADDR, .spend_amount = "-1" }, false, NULL, ST_INVALID, "negative" },
+    { { .param_name = "x", .param_value = "01" }, false, NULL, ST_INVALID, "bad --param value '01'" },
+    { { .param_name = "x", .param_value = "1.5" }, false, NULL, ST_INVALID, "bad --param value '1.5'" },
+    { { .param_name = "x", .param_value = "" }, false, NULL, ST_INVALID, "bad --param value ''" },
+    { { .param_name = "", .param_value = "1" }, false, NULL, ST_INVALID, "a parameter name is needed" },
+    { { .allow_enclave = "0x12" }, false, NULL, ST_INVALID, "bad measurement '0x12'" },
+    { { .remove_enclave = MEAS "ab" }, false, NULL, ST_INVALID, "bad measurement" },
+    { { .json = "{\"kind\":\"text\"}", .allow_enclave = MEAS }, false, NULL, ST_INVALID, "give one payload" },
+    { { .spend_to = DEV0_ADDR, .spend_amount = "1", .param_name = "x", .param_value = "1" }, false, NULL, ST_INVALID,
+      "give one payload" },
+};
+
+ParameterizedTestParameters(cli_args, builds_payloads_from_the_propose_options)
+{
+    return th_indices(sizeof payload_cases / sizeof payload_cases[0]);
+}
+
+ParameterizedTest(int *i, cli_args, builds_payloads_from_the_propose_options)
+{
+    const struct payload_case *c = &payload_cases[*i];
+    char err[256] = "", untouched[] = "untouched", *text = untouched;
+    int rc = cli_arg_payload(&text, err, sizeof err, &c->w, c->raw);
+    cr_assert_eq(rc, c->rc, "case %d must give %s, not %s (%s)", *i, st_str(c->rc), st_str(rc), err);
+    if (rc != ST_OK) {
+        cr_assert_eq(text, untouched, "a refused payload must leave the output alone");
+        cr_assert(strstr(err, c->reason) != NULL, "the reason of case %d must mention \"%s\": %s", *i, c->reason, err);
+    } else if (!c->json) {
+        cr_assert_null(text, "no payload option: a text proposal");
+    } else {
+        cr_assert_str_eq(text, c->json, "case %d: the payload's JSON", *i);
+        cJSON_free(text);
+    }
+}
+
+Test(cli_args, reports_out_of_memory_when_building_a_payload)
+{
+    cJSON_Hooks hooks = { .malloc_fn = failing_malloc, .free_fn = free };
+    const cli_payload_words w = { .spend_to = DEV0_ADDR, .spend_amount = "2" };
+    bool succeeded = false;
+    cJSON_InitHooks(&hooks);
+    for (fail_at = 0; fail_at < 32 && !succeeded; fail_at++) {
+        char err[256] = "", *text = NULL;
+        allocations = 0;
+        int rc = cli_arg_payload(&text, err, sizeof err, &w, false);
+        cr_assert(rc == ST_OK || rc == ST_NOMEM, "failing allocation %d must give ST_NOMEM, not %s", fail_at, st_str(rc));
+        succeeded = rc == ST_OK;
+        cr_assert(succeeded ? text != NULL : text == NULL, "a payload exactly when it succeeds");
+        cJSON_free(text);
+    }
+    cJSON_InitHooks(NULL);
+    cr_assert(succeeded, "with enough memory the payload must be built");
+}
+
+/* Writes len bytes of data into a new temporary file; returns its path (static buffer). */
+static const char *temp_file(const void *data, size_t len)
+{
+    static char path[64];
+    snprintf(path, sizeof path, "/tmp/test_args_XXXXXX");
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0, "a temporary file");
+    cr_assert_eq(write(fd, data, len), (ssize_t)len, "written");
+    close(fd);
+    return path;
+}
+
+Test(cli_args, reads_a_body_file_of_at_most_16_kib_of_text)
+{
+    char err[256] = "", *text = NULL;
+    const char *path = temp_file("Why.\nBecause.\n", 14);
+    cr_assert_eq(cli_arg_body_file(&text, err, sizeof err, path), ST_OK, "a text file: %s", err);
+    cr_assert_str_eq(text, "Why.\nBecause.\n", "read as it is");
+    free(text);
+    unlink(path);
+
+    static char big[CLI_BODY_MAX + 1];
+    memset(big, 'a', sizeof big);
+    path = temp_file(big, CLI_BODY_MAX);
+    cr_assert_eq(cli_arg_body_file(&text, err, sizeof err, path), ST_OK, "16384 bytes are the most: %s", err);
+    cr_assert_eq(strlen(text), CLI_BODY_MAX, "all of them");
+    free(text);
+    unlink(path);
+
+    text = NULL;
+    path = temp_file(big, CLI_BODY_MAX + 1);
+    cr_assert_eq(cli_arg_body_file(&text, err, sizeof err, path), ST_INVALID, "one byte more is refused");
+    cr_assert(strstr(err, "longer than 16384 bytes"), "says why: %s", err);
+    cr_assert_null(text, "no output on failure");
+    unlink(path);
+
+    path = temp_file("a\0b", 3);
+    cr_assert_eq(cli_arg_body_file(&text, err, sizeof err, path), ST_INVALID, "a NUL byte is refused");
+    cr_assert(strstr(err, "NUL"), "says why: %s", err);
+    unlink(path);
+
+    cr_assert_eq(cli_arg_body_file(&text, err, sizeof err, "/nonexistent/body"), ST_IO, "a missing file");
+    cr_assert(strstr(err, "cannot read the body file '/nonexistent/body'"), "names it: %s", err);
+    cr_assert_null(text, "no output on failure");
 }

@@ -346,6 +346,27 @@ cli gov execute "$PROP" --dev-key 6
 expect "a second execution fails" 1 "is Executed"
 cli gov proposal "$PROP"
 expect "it is Executed" 0 "^state +Executed$"
+printf 'Two tokens for the testers.\nSigned, dev 3.\n' >"$SCRATCH/body.txt"
+cli gov propose --track treasury --title "Thank the testers" --body-file "$SCRATCH/body.txt" --spend "$A5" 2 --dev-key 3
+expect "--track, --title, --body-file and --spend make a spend proposal" 0 "ProposalCreated proposal=[0-9]+ proposer=$A3 track=treasury "
+PROP2=$(printf '%s\n' "$OUT" | sed -n 's/.*ProposalCreated proposal=\([0-9]*\).*/\1/p')
+cli gov proposal "$PROP2"
+expect "its payload is the spend of 2 tokens in base units" 0 "^payload +\\{\"kind\":\"spend\",\"to\":\"$A5\",\"amount\":\"2$E18\"\\}$"
+expect "its body is the file's" 0 "^Signed, dev 3\.$"
+cli gov propose params "Cheaper stakes" --param staking.minContribution 500000000000000000 --dev-key 3
+expect "--param makes a parameter proposal" 0 "ProposalCreated proposal=[0-9]+ proposer=$A3 track=params "
+cli gov proposals --track params
+expect "gov proposals --track lists it" 0 "^[0-9]+ +Pending +params +0 +0 +0 +Cheaper stakes$"
+cli gov propose enclave "Allow a build" --allow-enclave 0x$(printf 'ab%.0s' $(seq 32)) --sign-only --dev-key 3
+expect "--allow-enclave signs an enclaveAllow payload" 0 "\"type\":\"Propose\",.*\"payload\":\"0x7b226b696e64223a22656e636c617665416c6c6f7722"
+cli --rpc $UNREACHABLE gov propose treasury "x" --spend "$A5" 0 --dev-key 3
+expect "a spend of nothing is refused locally" 2 "a spend moves more than nothing"
+cli --rpc $UNREACHABLE gov propose treasury "x" --spend "$A5" 1 --param staking.minContribution 1 --dev-key 3
+expect "two payloads are refused locally" 2 "give one payload"
+cli --rpc $UNREACHABLE gov propose treasury --dev-key 3
+expect "a proposal without a title is refused locally" 2 "needs a track and a title"
+cli --rpc $UNREACHABLE gov propose treasury "x" --body-file "$SCRATCH/nowhere" --dev-key 3
+expect "a missing body file is refused locally" 2 "cannot read the body file"
 
 # --- help and version ---
 cli --help
