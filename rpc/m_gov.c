@@ -264,18 +264,20 @@ static int get_vote(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     gov_vote v;
     gov_vote_init(&v);
     uint8_t voter[20];
+    cJSON *out = NULL;
     int rc = param_proposal(ctx, params, "id", &p);
     if (rc == ST_OK)
         rc = rpc_param_address(ctx, params, "voter", voter);
-    if (rc == ST_OK)
-        rc = gov_vote_get(eng_gov_store(rpc_engine(ctx)), p.id, voter, &v);
-    cJSON *out = NULL;
+    if (rc != ST_OK)
+        goto out; /* an unknown proposal is an error, unlike a voter without a vote */
+    rc = gov_vote_get(eng_gov_store(rpc_engine(ctx)), p.id, voter, &v);
     if (rc == ST_NOTFOUND) {
         rc = ST_OK;
         out = cJSON_CreateNull();
     } else if (rc == ST_OK && (!(out = cJSON_CreateObject()) || !add_vote(out, &v))) {
         rc = ST_NOMEM;
     }
+out:
     gov_vote_clear(&v);
     gov_proposal_clear(&p);
     return done(rc, out, result);
