@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* test_gov.c: governance on a real conclaved --dev through JSON-RPC with the manual clock: every
- * path of a proposal (executed spend and parameter change, defeated by quorum, canceled with its
- * burn, expired), tallies by hand with conviction and delegation (a delegate carrying its
- * delegator's conviction, a direct vote overriding it), the gov_* read methods (tracks, lists and
- * pages, tally, votes, power, delegation, locks, parameters), a conviction lock against Withdraw,
- * and bad input refused with clear errors. The dev chain's tracks (engine/genesis.c): a voting
+ * path of a proposal (executed spend and parameter change, defeated by quorum, by approval and by
+ * a tie, failed, canceled with its burn, expired), tallies by hand with conviction and delegation
+ * (a delegate carrying its delegator's conviction, a direct vote overriding it), the conviction
+ * table with its locks, the gov_* read methods (tracks, lists and pages, tally, votes, power,
+ * delegation, locks, parameters), conviction and delegation locks against Withdraw, and bad input
+ * refused with clear errors and no change. The dev chain's tracks (engine/genesis.c): a voting
  * delay of one hour, then 3 days of voting (7 on root), one day of enactment delay, 14 days of
  * grace; deposits of 100 (treasury) and 1,000 (root) tokens; lock period 7 days. */
 #include <criterion/criterion.h>
@@ -106,6 +107,33 @@ static void expect_tally(unsigned id, const char *for_w, const char *against_w, 
         cr_assert_str_eq(th_str(t, keys[i]), want[i], "%s of proposal %u: %s", keys[i], id, cJSON_PrintUnformatted(t));
     }
     cJSON_Delete(resp);
+}
+
+/* Asserts gov_getTally's quorumReached and approvalReached. */
+static void expect_flags(unsigned id, bool quorum, bool approval)
+{
+    cJSON *resp = th_callf(&node, "gov_getTally", "{\"id\":%u}", id);
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(th_result(resp), "tally");
+    cr_assert_eq(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "quorumReached")), quorum, "quorum of %u: %s", id,
+                 cJSON_PrintUnformatted(t));
+    cr_assert_eq(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "approvalReached")), approval, "approval of %u: %s", id,
+                 cJSON_PrintUnformatted(t));
+    cJSON_Delete(resp);
+}
+
+static void expect_reason(unsigned id, const char *reason)
+{
+    cJSON *resp = proposal(id);
+    cr_assert_str_eq(th_str(th_result(resp), "reason"), reason, "why %u ended: %s", id, cJSON_PrintUnformatted(resp));
+    cJSON_Delete(resp);
+}
+
+static double vote_end_of(unsigned id)
+{
+    cJSON *resp = proposal(id);
+    double t = th_num(cJSON_GetObjectItemCaseSensitive(th_result(resp), "timeline"), "voteEnd");
+    cJSON_Delete(resp);
+    return t;
 }
 
 static char *free_of(unsigned who)
@@ -370,5 +398,207 @@ Test(integration_gov, bad_input_is_refused_with_clear_errors)
                           "no proposal 42");
     resp = th_call(&node, "gov_listProposals", NULL);
     cr_assert_eq(th_count(th_result(resp), "proposals"), 0, "nothing was created");
+    cJSON_Delete(resp);
+}
+
+Test(integration_gov, defeated_by_approval_and_by_a_tie_with_the_deposit_back)
+{
+    stake_all();
+    char *before = free_of(0);
+    unsigned against = propose(0, "treasury", ""), tie = propose(0, "treasury", ""), twothirds = propose(0, "root", "");
+    advance(HOUR);
+    vote(1, against, 1, 1);        /* for 200 */
+    vote(2, against, 0, 1);        /* against 300: 200 / 500 is not above 50% */
+    expect_tally(against, "200", "300", "0", "500");
+    expect_flags(against, true, false);
+    vote(1, tie, 1, 1);            /* for 200 */
+    vote(0, tie, 0, 2);            /* against 200 (2x of 100): a tie fails */
+    expect_tally(tie, "200", "200", "0", "300");
+    expect_flags(tie, true, false);
+    vote(1, twothirds, 1, 1);      /* root: for 200 */
+    vote(0, twothirds, 0, 1);      /* against 100: 200 / 300 = 66.66666% is below 666667 ppm */
+    expect_flags(twothirds, true, false);
+    vote(2, tie, 2, 6);            /* abstain 1800 counts for the quorum only */
+    expect_tally(tie, "200", "200", "1800", "600");
+    expect_flags(tie, true, false);
+    advance(3 * DAY);
+    expect_state(against, "Defeated");
+    expect_reason(against, "approval not reached");
+    expect_state(tie, "Defeated");
+    expect_reason(tie, "approval not reached");
+    expect_state(twothirds, "Active");   /* root votes for 7 days */
+    expect_failed_receipt(th_send(&node, 2, "Vote", "{\"proposal\":\"%u\",\"support\":\"1\",\"conviction\":\"1\"}", against),
+                          "is Defeated: votes are taken only while it is Active");
+    expect_tally(against, "200", "300", "0", "500");
+    advance(4 * DAY);
+    expect_state(twothirds, "Defeated");
+    expect_reason(twothirds, "approval not reached");
+    char *after = free_of(0);
+    cr_assert_str_eq(after, before, "every deposit back: %s, was %s", after, before);
+    free(after);
+    free(before);
+    cJSON *resp = th_call(&node, "gov_listProposals", "{\"state\":\"defeated\"}");
+    cr_assert_eq(th_count(th_result(resp), "proposals"), 3, "three defeated (a state in any case)");
+    cJSON_Delete(resp);
+}
+
+Test(integration_gov, a_payload_that_cannot_run_fails_changes_nothing_and_returns_the_deposit)
+{
+    stake_all();
+    char *before = free_of(0);
+    unsigned id = propose(0, "enclave",
+                          "{\"kind\":\"enclaveRemove\",\"measurement\":\"0x0101010101010101010101010101010101010101010101010101010101010101\"}");
+    advance(HOUR);
+    vote(2, id, 1, 1);
+    advance(3 * DAY);
+    expect_state(id, "Queued");
+    advance(DAY);
+    cJSON *events = th_send_ok(&node, 4, "ProposalExecute", "{\"proposal\":\"%u\"}", id);
+    char *text = cJSON_PrintUnformatted(events);
+    cr_assert(strstr(text, "\"ProposalFailed\""), "failed: %s", text);
+    cr_assert(!strstr(text, "\"EnclaveRemoved\""), "none of the payload's events stay: %s", text);
+    cJSON_free(text);
+    cJSON_Delete(events);
+    expect_state(id, "Failed");
+    expect_reason(id, "the measurement is not on the allowlist");
+    char *after = free_of(0);
+    cr_assert_str_eq(after, before, "the deposit is returned");
+    free(after);
+    free(before);
+    expect_failed_receipt(th_send(&node, 4, "ProposalExecute", "{\"proposal\":\"%u\"}", id), "is Failed");
+}
+
+Test(integration_gov, the_conviction_table_weights_and_locks)
+{
+    static const char *const weight[] = { "30", "300", "600", "900", "1200", "1500", "1800" };
+    static const unsigned periods[] = { 0, 1, 2, 4, 8, 16, 32 };
+    stake_all();
+    cJSON *resp = th_call(&node, "gov_listTracks", NULL);
+    cr_assert_eq(th_num(th_result(resp), "lockPeriod"), 7 * DAY, "the dev chain's lock period");
+    cJSON_Delete(resp);
+    unsigned id = propose(0, "treasury", "");
+    advance(HOUR);
+    double end = vote_end_of(id);
+    for (unsigned c = 0; c <= 6; c++) {
+        vote(2, id, 1, c);         /* dev 2's 300, changed each time */
+        expect_tally(id, weight[c], "0", "0", "300");
+        resp = th_callf(&node, "gov_getVote", "{\"id\":%u,\"voter\":\"%s\"}", id, addr[2]);
+        const cJSON *v = th_result(resp);
+        char want[64];
+        snprintf(want, sizeof want, "%s" TOKEN, weight[c]);
+        cr_assert_str_eq(th_str(v, "weight"), want, "conviction %u", c);
+        cr_assert_eq(th_num(v, "conviction"), c, "conviction %u recorded", c);
+        cr_assert_str_eq(th_str(v, "power"), "300" TOKEN, "the power does not change");
+        cJSON_Delete(resp);
+        resp = th_callf(&node, "gov_getLocks", "{\"address\":\"%s\"}", addr[2]);
+        const cJSON *r = th_result(resp);
+        if (c == 0) {
+            cr_assert_eq(th_count(r, "locks"), 0, "conviction 0 locks nothing");
+            cr_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "lockedUntil")), "no binding lock");
+        } else {
+            cr_assert_eq(th_count(r, "locks"), 1, "one lock for the proposal");
+            cr_assert_eq(th_num(r, "lockedUntil"), end + periods[c] * 7.0 * DAY, "conviction %u: %u lock periods after the vote",
+                         c, periods[c]);
+            cr_assert_str_eq(th_str(r, "locked"), "300" TOKEN, "the voting power is locked");
+        }
+        cJSON_Delete(resp);
+    }
+    /* a lower conviction afterwards keeps the longest lock taken */
+    vote(2, id, 1, 1);
+    expect_tally(id, "300", "0", "0", "300");
+    resp = th_callf(&node, "gov_getLocks", "{\"address\":\"%s\"}", addr[2]);
+    cr_assert_eq(th_num(th_result(resp), "lockedUntil"), end + 32 * 7.0 * DAY, "never lowered");
+    cJSON_Delete(resp);
+    resp = th_callf(&node, "gov_getVotes", "{\"id\":%u}", id);
+    cr_assert_eq(th_count(th_result(resp), "votes"), 1, "a changed vote stays one vote");
+    cJSON_Delete(resp);
+}
+
+Test(integration_gov, a_delegation_with_conviction_locks_while_it_lasts_and_after)
+{
+    stake_all();
+    cJSON_Delete(th_send_ok(&node, 1, "Delegate", "{\"to\":\"%s\",\"conviction\":\"2\"}", addr[0]));
+    cJSON *resp = th_callf(&node, "gov_getLocks", "{\"address\":\"%s\"}", addr[1]);
+    const cJSON *dl = cJSON_GetObjectItemCaseSensitive(th_result(resp), "delegationLock");
+    cr_assert(cJSON_IsObject(dl), "a delegation lock: %s", cJSON_PrintUnformatted(resp));
+    cr_assert_str_eq(th_str(dl, "to"), addr[0], "to dev 0");
+    cr_assert_eq(th_num(dl, "conviction"), 2, "conviction 2");
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(dl, "until")), "no end date while delegating");
+    cr_assert_str_eq(th_str(dl, "note"), "while delegating", "says so");
+    cr_assert_eq(th_num(dl, "lockPeriodsAfterUndelegate"), 2, "two lock periods after Undelegate");
+    cJSON_Delete(resp);
+    expect_failed_receipt(th_send(&node, 1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"1" TOKEN "\"}"),
+                          "stake is locked while delegating with conviction 2");
+
+    cJSON_Delete(th_send_ok(&node, 1, "Undelegate", "{}"));
+    resp = th_callf(&node, "gov_getLocks", "{\"address\":\"%s\"}", addr[1]);
+    const cJSON *r = th_result(resp);
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "delegationLock")), "the delegation is over");
+    cr_assert_eq(th_count(r, "locks"), 1, "an undelegation lock");
+    const cJSON *lock = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "locks"), 0);
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(lock, "proposal")), "of no proposal");
+    cr_assert_str_eq(th_str(lock, "reason"), "undelegation", "why");
+    cr_assert_str_eq(th_str(lock, "amount"), "200" TOKEN, "the whole stake");
+    double until = th_num(lock, "until");
+    cr_assert_eq(until, th_num(r, "now") + 2 * 7 * DAY, "two lock periods from now");
+    cJSON_Delete(resp);
+    char reason[80];
+    snprintf(reason, sizeof reason, "locked by governance until %.0f", until);
+    expect_failed_receipt(th_send(&node, 1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"1" TOKEN "\"}"), reason);
+    advance(2 * 7 * DAY);
+    resp = th_callf(&node, "gov_getLocks", "{\"address\":\"%s\"}", addr[1]);
+    cr_assert_eq(th_count(th_result(resp), "locks"), 0, "the lock has run out");
+    cJSON_Delete(resp);
+    cJSON_Delete(th_send_ok(&node, 1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"1" TOKEN "\"}"));
+}
+
+Test(integration_gov, proposing_without_the_deposit_fails_and_changes_nothing)
+{
+    stake_all();
+    /* dev 1 keeps 200 staked (above the threshold) and 50 free tokens (below the deposit of 100) */
+    cJSON_Delete(th_send_ok(&node, 1, "Transfer", "{\"to\":\"%s\",\"amount\":\"999750" TOKEN "\"}", addr[9]));
+    char *before = free_of(1);
+    cr_assert_str_eq(before, "50" TOKEN, "50 tokens free");
+    expect_failed_receipt(th_send(&node, 1, "Propose", "{\"track\":\"treasury\",\"title\":\"t\",\"body\":\"b\",\"payload\":\"0x\"}"),
+                          "insufficient free balance for the treasury track's deposit of 100" TOKEN);
+    char *after = free_of(1);
+    cr_assert_str_eq(after, before, "nothing reserved");
+    free(after);
+    free(before);
+    cJSON *resp = th_call(&node, "gov_listProposals", NULL);
+    cr_assert_eq(th_count(th_result(resp), "proposals"), 0, "nothing was created");
+    cJSON_Delete(resp);
+}
+
+Test(integration_gov, the_read_methods_refuse_bad_params)
+{
+    stake_all();
+    unsigned id = propose(0, "treasury", "");
+    static const struct {
+        const char *method, *params;
+        int code;
+    } cases[] = {
+        { "gov_getTally", "{\"id\":99}", -32003 },
+        { "gov_getVotes", "{\"id\":99}", -32003 },
+        { "gov_getVote", "{\"id\":99,\"voter\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\"}", -32003 },
+        { "gov_votingPower", "{\"address\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\",\"proposal\":99}", -32003 },
+        { "gov_votingPower", "{\"address\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\",\"proposal\":1,\"height\":1}", -32602 },
+        { "gov_getProposal", "{\"id\":\"one\"}", -32602 },
+        { "gov_getProposal", "{}", -32602 },
+        { "gov_listProposals", "{\"track\":\"moon\"}", -32602 },
+        { "gov_listProposals", "{\"limit\":0}", -32602 },
+        { "gov_listProposals", "{\"limit\":101}", -32602 },
+        { "gov_getVotes", "{\"id\":1,\"cursor\":\"0x12\"}", -32602 },
+        { "gov_getDelegation", "{\"address\":\"nobody\"}", -32602 },
+        { "gov_getLocks", "{}", -32602 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cJSON *resp = th_call(&node, cases[i].method, cases[i].params);
+        cr_assert_eq(th_error_code(resp), cases[i].code, "%s %s: %s", cases[i].method, cases[i].params,
+                     cJSON_PrintUnformatted(resp));
+        cJSON_Delete(resp);
+    }
+    cJSON *resp = th_callf(&node, "gov_getProposal", "[%u]", id);
+    cr_assert_eq(th_num(th_result(resp), "id"), id, "params by position");
     cJSON_Delete(resp);
 }
