@@ -602,3 +602,52 @@ Test(integration_gov, the_read_methods_refuse_bad_params)
     cr_assert_eq(th_num(th_result(resp), "id"), id, "params by position");
     cJSON_Delete(resp);
 }
+
+Test(integration_gov, a_delegate_changing_its_vote_moves_what_it_carries_and_an_early_override_is_never_carried)
+{
+    stake_all();
+    cJSON_Delete(th_send_ok(&node, 1, "Delegate", "{\"to\":\"%s\",\"conviction\":\"2\"}", addr[0]));  /* 200 at 2x */
+    cJSON_Delete(th_send_ok(&node, 2, "Delegate", "{\"to\":\"%s\",\"conviction\":\"0\"}", addr[0]));  /* 300 at 0.1x */
+    cJSON *resp = th_callf(&node, "gov_votingPower", "{\"address\":\"%s\"}", addr[0]);
+    const cJSON *r = th_result(resp);
+    cr_assert_str_eq(th_str(r, "delegated"), "500" TOKEN, "both delegators");
+    cr_assert_str_eq(th_str(r, "delegatedWeight"), "430" TOKEN, "400 + 30");
+    cr_assert_str_eq(th_str(r, "total"), "600" TOKEN, "own and delegated");
+    cJSON_Delete(resp);
+    resp = th_callf(&node, "gov_getDelegation", "{\"address\":\"%s\",\"limit\":1}", addr[0]);
+    r = th_result(resp);
+    cr_assert_eq(th_count(r, "delegators"), 1, "a page of one");
+    char next[43];
+    snprintf(next, sizeof next, "%s", th_str(r, "next"));
+    cJSON_Delete(resp);
+    resp = th_callf(&node, "gov_getDelegation", "{\"address\":\"%s\",\"cursor\":\"%s\"}", addr[0], next);
+    cr_assert_eq(th_count(th_result(resp), "delegators"), 1, "and the other");
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(th_result(resp), "next")), "the end");
+    cJSON_Delete(resp);
+
+    unsigned id = propose(0, "treasury", "");
+    advance(HOUR);
+    vote(2, id, 0, 1);             /* dev 2 first, directly: against 300 */
+    expect_tally(id, "0", "300", "0", "300");
+    vote(0, id, 1, 1);             /* dev 0: own 100 and dev 1's 400; dev 2 voted itself, so is not carried */
+    expect_tally(id, "500", "300", "0", "600");
+    resp = th_callf(&node, "gov_getVote", "{\"id\":%u,\"voter\":\"%s\"}", id, addr[0]);
+    r = th_result(resp);
+    cr_assert_str_eq(th_str(r, "delegatedPower"), "200" TOKEN, "dev 1's stake only");
+    cr_assert_str_eq(th_str(r, "delegatedWeight"), "400" TOKEN, "at dev 1's conviction");
+    cr_assert_str_eq(th_str(r, "totalWeight"), "500" TOKEN, "own and carried");
+    cJSON_Delete(resp);
+    vote(0, id, 2, 3);             /* changed: abstain, own 300 (3x) and still dev 1's 400 */
+    expect_tally(id, "0", "300", "700", "600");
+    vote(1, id, 1, 0);             /* dev 1 overrides: its 400 leave the abstain side, 20 for */
+    expect_tally(id, "20", "300", "300", "600");
+    expect_flags(id, true, false);  /* 20 / 320 */
+    resp = th_callf(&node, "gov_getVote", "{\"id\":%u,\"voter\":\"%s\"}", id, addr[0]);
+    cr_assert_str_eq(th_str(th_result(resp), "delegatedWeight"), "0", "dev 0 carries nothing now");
+    cJSON_Delete(resp);
+    vote(0, id, 1, 6);             /* dev 0 alone now: for 600 */
+    expect_tally(id, "620", "300", "0", "600");
+    expect_flags(id, true, true);
+    advance(3 * DAY);
+    expect_state(id, "Queued");
+}
