@@ -2,8 +2,9 @@
 # transfers (bench_tx), then staking (bench_staking: reward and claim cost against the number of
 # delegators, Contribute through JSON-RPC), then epoch settlement (bench_settlement: one epoch of
 # 10,000 workers in 1,000 pools settled through the real conclave-enclave, with 1,000 and 100,000
-# delegators), then governance (bench_gov: signed votes per second through JSON-RPC, and gov_getTally
-# on a proposal with 10 votes beside one with 1,000,000). `make bench BENCH_STAKING_FLAGS=--quick`
+# delegators), then governance (bench_gov: signed votes per second through JSON-RPC from 18,000
+# distinct staked voters, single and batched, and vote changes; gov_getTally on a proposal with 10
+# votes beside one with 1,000,000 written through gov_store). `make bench BENCH_STAKING_FLAGS=--quick`
 # stakes a smaller large pool; BENCH_GOV_FLAGS=--quick writes 100,000 votes.
 # bench_settlement is linked with --wrap=enc_host_call so it can time the enclave round trip from
 # the host's side without touching the engine.
