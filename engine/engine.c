@@ -239,9 +239,10 @@ out:
     return rc;
 }
 
-void eng_set_block_listener(eng *e, eng_block_fn fn, void *ctx)
+void eng_set_block_listener(eng *e, eng_block_fn fn, bool (*wanted)(void *ctx), void *ctx)
 {
     e->block_fn = fn;
+    e->block_wanted = wanted;
     e->block_ctx = ctx;
 }
 
@@ -326,7 +327,7 @@ static int produce_one(eng *e)
     if (!batch)
         return ST_OK;
     int rc = eng_apply_block(e, batch, now);
-    if (rc == ST_OK && e->block_fn)
+    if (rc == ST_OK && e->block_fn && e->block_wanted(e->block_ctx))
         tell_listener(e, batch);
     while (batch) {
         eng_item *it = batch;

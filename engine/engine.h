@@ -109,9 +109,10 @@ void eng_stats_get(eng *e, eng_stats *out) NONNULL(1, 2);
 
 /* Called after each block is durable with the block and its transactions, as a JSON object
  * {"height", "hash", "time", "transactions": [{"hash", "type", "success", "events": [...]}]}
- * (borrowed for the call). Set one listener (NULL to remove); the block's answers go out after it. */
+ * (borrowed for the call), when wanted(ctx) says someone listens (the object is built only then).
+ * Set one listener (fn NULL to remove); the block's answers go out after it. */
 typedef void (*eng_block_fn)(void *ctx, const cJSON *block);
-void eng_set_block_listener(eng *e, eng_block_fn fn, void *ctx) NONNULL(1);
+void eng_set_block_listener(eng *e, eng_block_fn fn, bool (*wanted)(void *ctx), void *ctx) NONNULL(1);
 
 typedef struct eng_replay_report {
     uint64_t blocks;                /* blocks replayed, genesis included */

@@ -39,6 +39,7 @@ struct eng {
     bool dev;
     bool trust_own_enclave;         /* eng_config.trust_own_enclave */
     eng_block_fn block_fn;          /* eng_set_block_listener */
+    bool (*block_wanted)(void *ctx);
     void *block_ctx;
     size_t max_queue, max_block_txs;
     eng_item *queue_head, *queue_tail;

@@ -212,10 +212,15 @@ struct node {
     eng *engine;
 };
 
-/* GET /events: every durable block and its receipts' events. */
+/* GET /events: every durable block and its receipts' events, built only while a stream is open. */
 static void publish_block(void *server, const cJSON *block)
 {
     rpc_events_publish_block(server, block);
+}
+
+static bool streams_open(void *server)
+{
+    return rpc_server_has_streams(server);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -327,7 +332,7 @@ int main(int argc, char **argv)
     if (server) {
         rpc_server_set_metrics(server, rpc_metrics_text);
         rpc_server_set_page(server, rpc_dashboard_page, rpc_dashboard_page_len);
-        eng_set_block_listener(n.engine, publish_block, server);
+        eng_set_block_listener(n.engine, publish_block, streams_open, server);
     }
     if (!server || rpc_server_listen(server, o.bind, &port) != ST_OK) {
         fprintf(stderr, "conclaved: cannot listen on %s\n", o.bind);

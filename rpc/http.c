@@ -248,6 +248,11 @@ static void broadcast(rpc_server *s, const char *text, size_t len)
     }
 }
 
+bool rpc_server_has_streams(const rpc_server *s)
+{
+    return s->n_streams > 0;
+}
+
 void rpc_server_publish(rpc_server *s, const char *event, const char *data)
 {
     if (!s->n_streams)

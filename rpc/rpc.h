@@ -108,6 +108,8 @@ extern const size_t rpc_dashboard_page_len;
  * JSON). A stream more than 4 MiB behind is closed instead; the client reconnects and reads what it
  * missed over JSON-RPC. At most limits.max_streams streams; one more is answered 503. */
 void rpc_server_publish(rpc_server *s, const char *event, const char *data) NONNULL(1, 2, 3);
+/* Whether a GET /events stream is open (so publishing reaches someone). */
+bool rpc_server_has_streams(const rpc_server *s) NONNULL(1);
 /* Publishes a block as the engine's listener gives it (engine.h eng_block_fn): one "block" event
  * {height, hash, time, transactions}, then one event per receipt event, named by its area
  * ("ledger", "staking", "compute", "settlement", "governance"), its data the event with "height"
