@@ -266,7 +266,9 @@ static int canonical_governance(cJSON *root, const gov_params *gp)
         ledger_amount_format(buf, t->deposit);
         if (!cJSON_AddStringToObject(o, "deposit", buf)
             || !cJSON_AddNumberToObject(o, "enactmentDelaySecs", (double)t->enactment_delay)
-            || !cJSON_AddStringToObject(o, "name", t->name) || !(pl = cJSON_AddArrayToObject(o, "payloads")))
+            || !cJSON_AddStringToObject(o, "name", t->name)
+            || !cJSON_AddNumberToObject(o, "noQuorumBurnPpm", t->no_quorum_burn_ppm)
+            || !(pl = cJSON_AddArrayToObject(o, "payloads")))
             return ST_NOMEM;
         for (unsigned k = 0; k < sizeof payload_names / sizeof payload_names[0]; k++) {
             if (!(t->payloads & (1u << k)))
@@ -507,6 +509,8 @@ static int parse_track(gov_track *t, char *err, size_t errlen, const cJSON *obj)
             ok = parse_ppm(field, &t->quorum_ppm, 1000000) == ST_OK;
         else if (strcmp(k, "approvalPpm") == 0)
             ok = parse_ppm(field, &t->approval_ppm, 999999) == ST_OK;
+        else if (strcmp(k, "noQuorumBurnPpm") == 0)
+            ok = parse_ppm(field, &t->no_quorum_burn_ppm, 1000000) == ST_OK;
         else if (strcmp(k, "payloads") == 0) {
             ok = cJSON_IsArray(field);
             t->payloads = 0;
@@ -553,7 +557,7 @@ static int parse_governance(gov_params *gp, char *err, size_t errlen, const cJSO
                 mpz_set_ui(gp->tracks[i].spend_cap, 0);
                 gp->tracks[i].name[0] = 0;
                 gp->tracks[i].voting_delay = gp->tracks[i].voting_period = gp->tracks[i].enactment_delay = 0;
-                gp->tracks[i].quorum_ppm = gp->tracks[i].approval_ppm = 0;
+                gp->tracks[i].quorum_ppm = gp->tracks[i].approval_ppm = gp->tracks[i].no_quorum_burn_ppm = 0;
             }
             gp->n_tracks = 0;
             const cJSON *t;

@@ -366,11 +366,33 @@ static int load_proposal(eng_apply *a, uint64_t id, gov_proposal *p)
     return rc;
 }
 
-/* The deposit back to the proposer's free balance. */
+/* Settles the deposit: burn_ppm of it burned (floored), the rest back to the proposer's free
+ * balance. Out: burned and returned (may be NULL). */
+static int settle_deposit(eng_apply *a, const gov_proposal *p, uint32_t burn_ppm, const char *burn_code, mpz_t burned,
+                          mpz_t returned)
+{
+    mpz_t burn, rest;
+    mpz_inits(burn, rest, NULL);
+    mpz_mul_ui(burn, p->deposit, burn_ppm);
+    mpz_fdiv_q_ui(burn, burn, PPM);
+    mpz_sub(rest, p->deposit, burn);
+    ledger_account escrow = ledger_user_account(LEDGER_ESCROW, p->proposer), free_acc = ledger_user_account(LEDGER_FREE, p->proposer),
+                   issuance = ledger_system_account(LEDGER_ISSUANCE);
+    int rc = move(a, &escrow, &issuance, burn, burn_code);
+    if (rc == ST_OK)
+        rc = move(a, &escrow, &free_acc, rest, "gov_deposit_return");
+    if (burned)
+        mpz_set(burned, burn);
+    if (returned)
+        mpz_set(returned, rest);
+    mpz_clears(burn, rest, NULL);
+    return rc;
+}
+
+/* The whole deposit back to the proposer's free balance. */
 static int return_deposit(eng_apply *a, const gov_proposal *p)
 {
-    ledger_account from = ledger_user_account(LEDGER_ESCROW, p->proposer), to = ledger_user_account(LEDGER_FREE, p->proposer);
-    return move(a, &from, &to, p->deposit, "gov_deposit_return");
+    return settle_deposit(a, p, 0, NULL, NULL, NULL);
 }
 
 static int set_reason(gov_proposal *p, const char *reason)
@@ -619,13 +641,7 @@ int eng_apply_proposal_cancel(eng_apply *a)
                   gov_state_name(p.state));
         goto out;
     }
-    mpz_mul_ui(burn, p.deposit, a->e->genesis.governance.cancel_burn_ppm);
-    mpz_fdiv_q_ui(burn, burn, PPM);
-    mpz_sub(rest, p.deposit, burn);
-    ledger_account escrow = ledger_user_account(LEDGER_ESCROW, p.proposer), free_acc = ledger_user_account(LEDGER_FREE, p.proposer),
-                   issuance = ledger_system_account(LEDGER_ISSUANCE);
-    if ((rc = move(a, &escrow, &issuance, burn, "gov_cancel_burn")) != ST_OK
-        || (rc = move(a, &escrow, &free_acc, rest, "gov_deposit_return")) != ST_OK)
+    if ((rc = settle_deposit(a, &p, a->e->genesis.governance.cancel_burn_ppm, "gov_cancel_burn", burn, rest)) != ST_OK)
         goto out;
     p.state = GOV_CANCELED;
     p.has_next_change = false;
@@ -778,12 +794,19 @@ static int close_vote(eng_apply *a, gov_proposal *p)
         const char *why = !quorum ? "quorum not reached" : "approval not reached";
         p->state = GOV_DEFEATED;
         p->has_next_change = false;
-        if ((rc = set_reason(p, why)) != ST_OK || (rc = return_deposit(a, p)) != ST_OK)
-            return rc;
-        ev = proposal_event(a, "ProposalDefeated", p->id);
-        if (!ev || !cJSON_AddStringToObject(ev, "reason", why) || !eng_event_amount(ev, "turnout", p->turnout)
-            || !eng_event_amount(ev, "for", p->for_weight) || !eng_event_amount(ev, "against", p->against_weight))
-            return ST_NOMEM;
+        mpz_t burned;
+        mpz_init(burned);
+        /* the track may burn part of the deposit of a proposal too few cared to vote on */
+        if ((rc = set_reason(p, why)) == ST_OK)
+            rc = settle_deposit(a, p, !quorum && t ? t->no_quorum_burn_ppm : 0, "gov_no_quorum_burn", burned, NULL);
+        ev = rc == ST_OK ? proposal_event(a, "ProposalDefeated", p->id) : NULL;
+        if (rc == ST_OK
+            && (!ev || !cJSON_AddStringToObject(ev, "reason", why) || !eng_event_amount(ev, "turnout", p->turnout)
+                || !eng_event_amount(ev, "for", p->for_weight) || !eng_event_amount(ev, "against", p->against_weight)
+                || (mpz_sgn(burned) > 0 && !eng_event_amount(ev, "burned", burned))))
+            rc = ST_NOMEM;
+        mpz_clear(burned);
+        return rc;
     }
     return rc;
 }

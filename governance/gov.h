@@ -33,6 +33,8 @@ typedef struct gov_track {
     uint64_t enactment_delay;       /* seconds from the vote's end to the earliest execution */
     uint32_t quorum_ppm;            /* turnout (raw power) needed, of the total power at the snapshot */
     uint32_t approval_ppm;          /* for/(for+against) must exceed this */
+    uint32_t no_quorum_burn_ppm;    /* part of the deposit burned when the vote misses the quorum
+                                     * (a spam deterrent, as Cosmos' burn_vote_quorum); 0 = returned */
     mpz_t spend_cap;                /* largest spend payload; 0 = no cap */
     unsigned payloads;              /* enum gov_payload_kind mask */
 } gov_track;

@@ -61,6 +61,7 @@ static bool add_track(cJSON *arr, const gov_track *t)
            && rpc_add_amount(o, "threshold", t->threshold) && rpc_add_u64(o, "votingDelay", t->voting_delay)
            && rpc_add_u64(o, "votingPeriod", t->voting_period) && rpc_add_u64(o, "enactmentDelay", t->enactment_delay)
            && rpc_add_u64(o, "quorumPpm", t->quorum_ppm) && rpc_add_u64(o, "approvalPpm", t->approval_ppm)
+           && rpc_add_u64(o, "noQuorumBurnPpm", t->no_quorum_burn_ppm)
            && rpc_add_amount(o, "spendCap", t->spend_cap) && add_payloads(o, t->payloads);
 }
 

@@ -271,7 +271,9 @@ static char *make_genesis(const char *enclave)
              "\"governance\":{\"lockPeriodSecs\":%u,\"executionGraceSecs\":%u,\"cancelBurnPpm\":100000,\"tracks\":["
              TRACK("root", "1000", "100", "200000", "500000", "0", "[\"text\",\"param\",\"spend\",\"enclave\",\"slash\"]") ","
              TRACK("treasury", "100", "100", "200000", "500000", "5000", "[\"text\",\"spend\"]") ","
-             TRACK("big", "5000000", "1", "200000", "500000", "0", "[\"text\"]") "]}}",
+             TRACK("big", "5000000", "1", "200000", "500000", "0", "[\"text\"]") ","
+             "{\"name\":\"spam\",\"deposit\":\"100\",\"threshold\":\"1\",\"votingDelaySecs\":10,\"votingPeriodSecs\":100,"
+             "\"enactmentDelaySecs\":10,\"quorumPpm\":200000,\"approvalPpm\":500000,\"noQuorumBurnPpm\":250000}]}}",
              G_TIME, accounts, enclave ? "\"enclave\":" : "", enclave ? enclave : "", enclave ? "," : "", SLASH_DEFER, LOCK,
              GRACE);
 #undef TRACK
@@ -499,6 +501,25 @@ Test(governance_gov, defeated_by_quorum_returns_the_deposit)
     gov_proposal_clear(&p);
     expect_escrow(0, "0");
     expect_user(LEDGER_FREE, 0, "999000");
+}
+
+Test(governance_gov, a_track_may_burn_part_of_the_deposit_when_the_quorum_is_missed)
+{
+    stake_all();
+    uint64_t id = propose(0, "spam", "");
+    advance(DELAY);
+    vote(0, id, 1, 6);             /* 1000 of 6000 < 20% */
+    advance(PERIOD);
+    expect_state(id, GOV_DEFEATED);
+    expect_escrow(0, "0");
+    expect_user(LEDGER_FREE, 0, "998975"); /* 999000 - 100 + 75: a quarter of the deposit burned */
+    /* defeated on approval, with the quorum met: the whole deposit comes back */
+    id = propose(0, "spam", "");
+    advance(DELAY);
+    vote(2, id, 0, 1);             /* 3000 against */
+    advance(PERIOD);
+    expect_state(id, GOV_DEFEATED);
+    expect_user(LEDGER_FREE, 0, "998975");
 }
 
 Test(governance_gov, defeated_by_approval)
