@@ -343,7 +343,7 @@ static int move(eng_apply *a, const ledger_account *from, const ledger_account *
         char need[LEDGER_AMOUNT_STRLEN];
         ledger_amount_format(need, amount);
         return eng_fail(a, rc, rc == ST_OVERFLOW ? "the receiving balance would reach 2^256"
-                                             : "insufficient balance: %s needed", need);
+                                                 : "insufficient balance: %s needed", need);
     }
     return rc;
 }
@@ -413,7 +413,7 @@ static int pending_slash(eng_apply *a, uint64_t id)
         return eng_fail(a, rc, "no slash %llu", (unsigned long long)id);
     if (rc == ST_OK && sl.state != LEDGER_SLASH_PENDING)
         return eng_fail(a, ST_CONFLICT, "slash %llu was already %s", (unsigned long long)id,
-                    sl.state == LEDGER_SLASH_APPLIED ? "applied" : "canceled");
+                        sl.state == LEDGER_SLASH_APPLIED ? "applied" : "canceled");
     return rc;
 }
 
@@ -443,7 +443,7 @@ int eng_apply_propose(eng_apply *a)
         ledger_amount_format(t1, power);
         ledger_amount_format(t2, t->threshold);
         rc = eng_fail(a, ST_UNAUTHORIZED, "voting power %s at height %llu is below the %s track's threshold of %s", t1,
-                  (unsigned long long)p.snapshot, t->name, t2);
+                      (unsigned long long)p.snapshot, t->name, t2);
         goto out;
     }
     ledger_account free_acc = ledger_user_account(LEDGER_FREE, tx->signer), escrow = ledger_user_account(LEDGER_ESCROW, tx->signer);
@@ -559,8 +559,8 @@ int eng_apply_vote(eng_apply *a)
         goto out;
     if (p.state != GOV_ACTIVE || a->time < p.vote_start || a->time >= p.vote_end) {
         rc = eng_fail(a, ST_CONFLICT, "proposal %llu is %s: votes are taken only while it is Active (%llu to %llu)",
-                  (unsigned long long)id, gov_state_name(p.state), (unsigned long long)p.vote_start,
-                  (unsigned long long)p.vote_end);
+                      (unsigned long long)id, gov_state_name(p.state), (unsigned long long)p.vote_start,
+                      (unsigned long long)p.vote_end);
         goto out;
     }
     v.proposal = id;
@@ -575,7 +575,7 @@ int eng_apply_vote(eng_apply *a)
     mpz_sub(v.delegated_weight, v.delegated_weight, ow);
     if (mpz_sgn(v.power) == 0 && mpz_sgn(v.delegated_power) == 0) {
         rc = eng_fail(a, ST_UNAUTHORIZED, "no voting power: nothing staked or delegated at the snapshot (height %llu)",
-                  (unsigned long long)p.snapshot);
+                      (unsigned long long)p.snapshot);
         goto out;
     }
     gov_weight(v.weight, v.power, v.conviction);
@@ -638,7 +638,7 @@ int eng_apply_proposal_cancel(eng_apply *a)
     }
     if (p.state != GOV_PENDING) {
         rc = eng_fail(a, ST_CONFLICT, "proposal %llu is %s: only a Pending proposal can be canceled", (unsigned long long)id,
-                  gov_state_name(p.state));
+                      gov_state_name(p.state));
         goto out;
     }
     if ((rc = settle_deposit(a, &p, a->e->genesis.governance.cancel_burn_ppm, "gov_cancel_burn", burn, rest)) != ST_OK)
@@ -725,7 +725,7 @@ int eng_apply_proposal_execute(eng_apply *a)
         goto out;
     if (p.state != GOV_QUEUED || a->time < p.eta || a->time >= p.expires) {
         rc = eng_fail(a, ST_CONFLICT, "proposal %llu is %s: it can be executed only when Queued, from %llu until %llu",
-                  (unsigned long long)id, gov_state_name(p.state), (unsigned long long)p.eta, (unsigned long long)p.expires);
+                      (unsigned long long)id, gov_state_name(p.state), (unsigned long long)p.eta, (unsigned long long)p.expires);
         goto out;
     }
     if ((rc = gov_savepoint_begin(a->e->gov)) != ST_OK)
@@ -864,7 +864,7 @@ int eng_gov_check_withdraw(eng_apply *a, const uint8_t staker[20], const mpz_t l
     int rc = gov_delegation_get(a->e->gov, staker, &d);
     if (rc == ST_OK && d.conviction > 0)
         return eng_fail(a, ST_CONFLICT, "stake is locked while delegating with conviction %u (after Undelegate it stays for %u lock periods)",
-                    d.conviction, gov_lock_periods(d.conviction));
+                        d.conviction, gov_lock_periods(d.conviction));
     if (rc != ST_OK && rc != ST_NOTFOUND)
         return rc;
     mpz_t locked, staked;
