@@ -305,12 +305,14 @@ static int voting_power(struct rpc_ctx *ctx, const cJSON *params, cJSON **result
     }
     if (rc != ST_OK)
         return rc;
-    if (!has_height) {
-        ledger_block head;
-        if ((rc = ledger_block_head(eng_ledger(e), &head)) != ST_OK)
-            return rc;
+    ledger_block head;
+    if ((rc = ledger_block_head(eng_ledger(e), &head)) != ST_OK)
+        return rc;
+    if (!has_height)
         height = head.height;
-    }
+    else if (height > head.height)
+        return rpc_error(ctx, ST_INVALID, NULL, "params.height: %llu is beyond the head (%llu): its power is not known yet",
+                         (unsigned long long)height, (unsigned long long)head.height);
     mpz_t own, delegated, weight, total;
     mpz_inits(own, delegated, weight, total, NULL);
     cJSON *out = NULL;

@@ -376,6 +376,9 @@ Test(integration_gov, bad_input_is_refused_with_clear_errors)
     resp = th_call(&node, "gov_votingPower", "{\"address\":\"0x12\"}");
     cr_assert_eq(th_error_code(resp), -32602, "bad address");
     cJSON_Delete(resp);
+    resp = th_callf(&node, "gov_votingPower", "{\"address\":\"%s\",\"height\":99999999}", addr[0]);
+    cr_assert_eq(th_error_code(resp), -32602, "a height beyond the head: not known yet");
+    cJSON_Delete(resp);
     uint64_t nonce = th_nonce(&node, 1);
     resp = th_send(&node, 1, "Vote", "{\"proposal\":\"1\",\"support\":\"3\",\"conviction\":\"1\"}");
     cr_assert_eq(th_error_code(resp), -32602, "support 3");
