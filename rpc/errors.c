@@ -62,6 +62,7 @@ static const struct {
     int code;
     const char *message;
 } faults[] = {
+    [RPC_FAULT_TOO_LARGE] = { 413, "Payload Too Large", RPC_INVALID_REQUEST, "the request body is over the size limit" },
     [RPC_FAULT_PATH] = { 404, "Not Found", RPC_INVALID_REQUEST, "no such path: JSON-RPC is served at POST /" },
     [RPC_FAULT_METHOD] = { 405, "Method Not Allowed", RPC_INVALID_REQUEST, "HTTP method not allowed here" },
     [RPC_FAULT_BUSY] = { 503, "Service Unavailable", RPC_E_LIMIT, "too many connections" },

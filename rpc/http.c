@@ -3,8 +3,9 @@
  * JSON-RPC, GET / the application's page (when set), GET /health answers {"status":"ok"}, GET /events is a server-sent event stream (a
  * chunked reply that stays open: each published event is one chunk; a client that reads too
  * slowly to keep its backlog under MAX_STREAM_BACKLOG is dropped, and a comment line every
- * KEEPALIVE_SECS keeps idle streams alive through proxies); evhttp enforces the timeout and the header and body
- * limits (a body over max_body gets evhttp's own 413). libevent 2.1 cannot cap connections, so a
+ * KEEPALIVE_SECS keeps idle streams alive through proxies); evhttp enforces the timeout and the header
+ * limit; a body over max_body gets a JSON-RPC error with 413 (over RPC_BODY_HARD_CAP times it,
+ * evhttp's own 413 without reading it). libevent 2.1 cannot cap connections, so a
  * connection is counted from its first request until its close callback, and one over the cap gets
  * 503 and is closed. A request whose calls are deferred stays with its connection until the last
  * one is finished; the close callback detaches it, so finishing after the client left is safe. */
@@ -178,7 +179,11 @@ static bool authorized(const rpc_server *s, struct evhttp_request *req)
 static void serve_rpc(rpc_server *s, struct rpc_conn *conn, struct evhttp_request *req)
 {
     struct evbuffer *in = evhttp_request_get_input_buffer(req);
-    size_t len = evbuffer_get_length(in); /* at most max_body: evhttp refused longer ones */
+    size_t len = evbuffer_get_length(in); /* evhttp refused longer ones than the hard cap */
+    if (len > s->limits.max_body) {
+        send_fault(req, RPC_FAULT_TOO_LARGE, NULL);
+        return;
+    }
     char *body = malloc(len + 1);
     rpc_exchange *ex = NULL;
     if (!body || evbuffer_remove(in, body, len) != (int)len) {
@@ -397,7 +402,9 @@ rpc_server *rpc_server_new(struct event_base *base, const rpc_method *methods, s
         goto fail;
     evhttp_set_timeout(s->http, (int)s->limits.timeout_secs);
     evhttp_set_max_headers_size(s->http, MAX_HEADERS_SIZE);
-    evhttp_set_max_body_size(s->http, (ev_ssize_t)s->limits.max_body);
+    /* evhttp reads bodies up to the hard cap so that one over max_body still gets a JSON-RPC answer */
+    size_t hard_cap = s->limits.max_body <= SIZE_MAX / RPC_BODY_HARD_CAP ? s->limits.max_body * RPC_BODY_HARD_CAP : SIZE_MAX;
+    evhttp_set_max_body_size(s->http, hard_cap > (size_t)EV_SSIZE_MAX ? EV_SSIZE_MAX : (ev_ssize_t)hard_cap);
     evhttp_set_allowed_methods(s->http, EVHTTP_REQ_POST | EVHTTP_REQ_GET);
     /* read an oversized body to its end before answering 413, so that the client sees the answer
      * instead of a reset */

@@ -89,9 +89,12 @@ const char *rpc_code_message(int code);
  * Returns: the object, NULL on out of memory (data freed). */
 cJSON *rpc_error_object(int code, const char *message, cJSON *data);
 
-/* Failures of the HTTP exchange itself, answered without dispatch. A body over max_body never gets
- * here: evhttp answers it with 413 on its own. */
+/* Failures of the HTTP exchange itself, answered without dispatch. A body over max_body (up to
+ * RPC_BODY_HARD_CAP times it) is read and refused with a JSON-RPC error and 413; a longer one
+ * evhttp refuses with its own 413 before reading it. */
+#define RPC_BODY_HARD_CAP 4
 enum rpc_fault {
+    RPC_FAULT_TOO_LARGE,             /* a body over max_body */
     RPC_FAULT_PATH,                  /* no such path */
     RPC_FAULT_METHOD,                /* an HTTP method the path does not take */
     RPC_FAULT_BUSY,                  /* over the connection cap */

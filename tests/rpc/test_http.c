@@ -406,8 +406,23 @@ Test(rpc_http, oversized_body_gets_413_and_the_server_carries_on, .init = start_
     char *text;
     cr_assert_eq(rpc_client_post(c, "/", body, len, &status, &text), ST_OK, "the oversized request gets an answer");
     cr_assert_eq(status, 413, "HTTP status %d, expected 413", status);
+    cr_assert(strstr(text, "\"code\":-32600") && strstr(text, "over the size limit"), "a JSON-RPC error: %s", text);
     free(text);
     free(body);
+    expect_add(c);
+    rpc_client_free(c);
+    /* past four times the limit evhttp refuses it before reading it, still with 413 */
+    len = 4096 * 4 + 1;
+    body = malloc(len);
+    cr_assert_not_null(body, "malloc failed");
+    memset(body, ' ', len);
+    c = client(NULL);
+    cr_assert_eq(rpc_client_post(c, "/", body, len, &status, &text), ST_OK, "the far oversized request gets an answer");
+    cr_assert_eq(status, 413, "HTTP status %d, expected 413", status);
+    free(text);
+    free(body);
+    rpc_client_free(c);
+    c = client(NULL);
     expect_add(c);
     rpc_client_free(c);
 }
