@@ -8,7 +8,8 @@
 // log and the proposal's new tally. Waits on the node's events and the page's own requests, never
 // on timers. Prints "N passed, N failed".
 'use strict';
-const { spawn, execFileSync } = require('child_process');
+const { check, startNode, stopNode, run } = require('./interop_lib.cjs');
+const { execFileSync } = require('child_process');
 const fs = require('fs');
 const http = require('http');
 const os = require('os');
@@ -16,26 +17,6 @@ const path = require('path');
 const vm = require('vm');
 
 const [daemon, cli] = process.argv.slice(2);
-let passed = 0, failed = 0;
-
-function check(name, ok, detail) {
-  if (ok) { passed++; console.log(`ok - ${name}`); }
-  else { failed++; console.log(`not ok - ${name}${detail ? ': ' + detail : ''}`); }
-}
-
-function startNode(datadir) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(daemon, ['--dev', '--datadir', datadir, '--rpc-bind', '127.0.0.1:0'],
-                        { stdio: ['ignore', 'pipe', 'inherit'] });
-    let buf = '';
-    child.stdout.on('data', (chunk) => {
-      buf += chunk;
-      const m = buf.match(/listening on (http:\/\/\S+)/);
-      if (m) resolve({ child, url: m[1] });
-    });
-    child.on('exit', (code) => reject(new Error(`conclaved exited with ${code} before listening`)));
-  });
-}
 
 function conclave(url, ...args) {
   return execFileSync(cli, ['--rpc', url, ...args], { encoding: 'utf8', timeout: 20000 });
@@ -102,7 +83,7 @@ function browser(url) {
 
 async function main() {
   const datadir = fs.mkdtempSync(path.join(os.tmpdir(), 'conclave-dashboard-'));
-  const { child, url } = await startNode(datadir);
+  const { child, url } = await startNode(daemon, datadir);
   let page;
   try {
     conclave(url, 'pool', 'create', '--commission', '0', '--capacity', '1000000', '--dev-key', '0');
@@ -142,21 +123,9 @@ async function main() {
           /<td class="num">1,000<\/td>/.test(el.proposals.innerHTML), el.proposals.innerHTML);
   } finally {
     if (page) page.close();
-    const exited = new Promise((resolve) => child.on('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
+    await stopNode(child);
     fs.rmSync(datadir, { recursive: true, force: true });
   }
 }
 
-const timer = setTimeout(() => { console.log('not ok - timed out'); process.exit(1); }, 60000);
-main().then(() => {
-  clearTimeout(timer);
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
-}, (err) => {
-  clearTimeout(timer);
-  console.log(`not ok - ${err.stack || err}`);
-  console.log(`${passed} passed, ${failed + 1} failed`);
-  process.exit(1);
-});
+run(main, 60000);

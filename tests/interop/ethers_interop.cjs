@@ -7,7 +7,7 @@
 // governance messages (string, bytes and uint8 members) signed by ethers: a delegation, a proposal
 // and a vote that carries the delegated stake. Prints "N passed, N failed".
 'use strict';
-const { spawn } = require('child_process');
+const { check, startNode, stopNode, run } = require('./interop_lib.cjs');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -16,29 +16,9 @@ const { ethers } = require('ethers');
 
 const MNEMONIC = 'test test test test test test test test test test test junk';
 const bin = process.argv[2];
-let passed = 0, failed = 0;
-
-function check(name, ok, detail) {
-  if (ok) { passed++; console.log(`ok - ${name}`); }
-  else { failed++; console.log(`not ok - ${name}${detail ? ': ' + detail : ''}`); }
-}
 
 function devWallet(i) {
   return ethers.HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
-}
-
-function startNode(datadir) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, ['--dev', '--datadir', datadir, '--rpc-bind', '127.0.0.1:0'],
-                        { stdio: ['ignore', 'pipe', 'inherit'] });
-    let buf = '';
-    child.stdout.on('data', (chunk) => {
-      buf += chunk;
-      const m = buf.match(/listening on (http:\/\/\S+)/);
-      if (m) resolve({ child, url: m[1] });
-    });
-    child.on('exit', (code) => reject(new Error(`conclaved exited with ${code} before listening`)));
-  });
 }
 
 let nextId = 1;
@@ -141,7 +121,7 @@ async function checkEnclave(url, datadir) {
 
 async function main() {
   const datadir = fs.mkdtempSync(path.join(os.tmpdir(), 'conclave-interop-'));
-  const { child, url } = await startNode(datadir);
+  const { child, url } = await startNode(bin, datadir);
   try {
     const w0 = devWallet(0), w1 = devWallet(1);
     const info = (await rpc(url, 'node_info', {})).result;
@@ -195,21 +175,9 @@ async function main() {
     await checkEnclave(url, datadir);
     await checkGovernance(url, datadir, w0, w1);
   } finally {
-    const exited = new Promise((resolve) => child.on('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
+    await stopNode(child);
     fs.rmSync(datadir, { recursive: true, force: true });
   }
 }
 
-const timer = setTimeout(() => { console.log('not ok - timed out'); process.exit(1); }, 60000);
-main().then(() => {
-  clearTimeout(timer);
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
-}, (err) => {
-  clearTimeout(timer);
-  console.log(`not ok - ${err.stack || err}`);
-  console.log(`${passed} passed, ${failed + 1} failed`);
-  process.exit(1);
-});
+run(main, 60000);

@@ -2,11 +2,12 @@
 # node, and the dashboard page run against it.
 TESTS += tests/interop/test_ethers.sh tests/interop/test_dashboard.sh
 EXTRA_DIST += tests/interop/test_ethers.sh tests/interop/ethers_interop.cjs tests/interop/package.json \
-	tests/interop/package-lock.json tests/interop/test_dashboard.sh tests/interop/dashboard_check.cjs
+	tests/interop/package-lock.json tests/interop/test_dashboard.sh tests/interop/dashboard_check.cjs \
+	tests/interop/interop_lib.cjs
 # In a separate build tree the test copies its files and installs ethers there; clean them away.
 clean-local: clean-interop
 clean-interop:
 	if test "$(abs_srcdir)" != "$(abs_builddir)"; then \
 	  rm -rf tests/interop/node_modules tests/interop/package.json tests/interop/package-lock.json \
-	    tests/interop/ethers_interop.cjs; \
+	    tests/interop/ethers_interop.cjs tests/interop/interop_lib.cjs; \
 	fi
