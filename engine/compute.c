@@ -45,6 +45,9 @@ int eng_apply_heartbeat(eng_apply *a)
     int rc = ledger_tx_get_u64(tx, "epoch", &epoch);
     if (rc == ST_OK)
         rc = ledger_tx_get_u64(tx, "score", &score);
+    /* the maximum in force now: a parameter change earlier in this block binds this heartbeat */
+    if (rc == ST_OK && score > a->e->genesis.compute.max_score)
+        rc = eng_fail(a, ST_INVALID, "the score is above the chain's maximum of %llu", (unsigned long long)a->e->genesis.compute.max_score);
     if (rc == ST_OK && (rc = ledger_worker_get(a->e->ledger, tx->signer, &w)) == ST_NOTFOUND)
         rc = eng_fail(a, rc, "the signer is not a registered worker (WorkerAdd it to a pool first)");
     if (rc == ST_OK && epoch != now_epoch)

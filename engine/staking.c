@@ -509,6 +509,11 @@ int eng_apply_contribute(eng_apply *a)
         rc = load_pool(a, id, &p);
     if (rc != ST_OK)
         goto out;
+    /* the minimum in force now: a parameter change earlier in this block binds this transaction */
+    if (mpz_cmp(amount, a->e->genesis.staking.min_contribution) < 0) {
+        rc = eng_fail(a, ST_INVALID, "below the minimum contribution of %s", amount_text(t1, a->e->genesis.staking.min_contribution));
+        goto out;
+    }
     mpz_add(after, p.stake, amount);
     if (mpz_cmp(after, p.capacity) > 0) {
         mpz_sub(after, p.capacity, p.stake);
@@ -530,6 +535,13 @@ int eng_apply_contribute(eng_apply *a)
             rc = eng_fail(a, ST_INVALID, "the amount buys no whole share at the pool's price");
             goto out;
         }
+    }
+    /* slashed deep enough, a pool prices a share so low that its total could pass 2^256 */
+    mpz_add(after, p.shares, shares);
+    if (!ledger_amount_fits(after)) {
+        rc = eng_fail(a, ST_OVERFLOW, "pool %llu's share price has collapsed: the shares this buys would take its total past 2^256",
+                      (unsigned long long)id);
+        goto out;
     }
     ledger_account from = ledger_user_account(LEDGER_FREE, tx->signer), to = ledger_pool_account(LEDGER_POOL_STAKE, id);
     if ((rc = move(a, &from, &to, amount, "contribute")) != ST_OK)
@@ -929,7 +941,7 @@ int eng_staking_tick(eng_apply *a)
     enum { PAGE = 256 };
     uint64_t ids[PAGE], after = 0;
     unsigned n = 0;
-    /* before the grace has elapsed once nothing is overdue (a cutoff clamped to 0 would match time 0) */
+    /* overdue: a request strictly older than the grace (none before the grace has elapsed once) */
     while (rc == ST_OK && a->time >= e->genesis.staking.withdraw_grace) {
         rc = ledger_withdrawal_overdue_pools(e->ledger, a->time - e->genesis.staking.withdraw_grace, after, ids, PAGE, &n);
         for (unsigned i = 0; i < n && rc == ST_OK; i++)

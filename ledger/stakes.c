@@ -466,7 +466,7 @@ int ledger_withdrawal_list(ledger *l, uint64_t pool, uint64_t cursor, unsigned l
 
 int ledger_withdrawal_overdue_pools(ledger *l, uint64_t t, uint64_t after, uint64_t *ids, unsigned cap, unsigned *n)
 {
-    static const char sql[] = "SELECT DISTINCT pool FROM withdrawals WHERE since <= ?1 AND pool > ?3 ORDER BY pool LIMIT ?2";
+    static const char sql[] = "SELECT DISTINCT pool FROM withdrawals WHERE since < ?1 AND pool > ?3 ORDER BY pool LIMIT ?2";
     sqlite3_stmt *st = ledger_stmt(l, STMT_WD_OVERDUE, sql);
     if (!st)
         return ST_DB;

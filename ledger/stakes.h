@@ -30,7 +30,9 @@ typedef struct ledger_pool {
     uint64_t created_height;
 } ledger_pool;
 
-#define LEDGER_ACC_SCALE_DIGITS 36    /* acc is scaled by 10^36 */
+/* acc is scaled by 10^78, above 2^256 and so above any pool's total shares: the remainder the
+ * accumulator carries (less than the shares) is then worth less than one base unit. */
+#define LEDGER_ACC_SCALE_DIGITS 78
 
 typedef struct ledger_stake {
     uint64_t pool;
@@ -129,7 +131,7 @@ int ledger_withdrawal_next_seq(ledger *l, uint64_t pool, uint64_t *seq) WARN_UNU
 /* Up to limit requests in queue order after seq cursor (0 = from the head). */
 int ledger_withdrawal_list(ledger *l, uint64_t pool, uint64_t cursor, unsigned limit, ledger_withdrawal *out,
                            unsigned *n, bool *more) WARN_UNUSED NONNULL(1, 5, 6, 7);
-/* Up to cap ids, above `after`, of pools whose queue holds a request made at or before t. */
+/* Up to cap ids, above `after`, of pools whose queue holds a request made before t. */
 int ledger_withdrawal_overdue_pools(ledger *l, uint64_t t, uint64_t after, uint64_t *ids, unsigned cap, unsigned *n)
     WARN_UNUSED NONNULL(1, 4, 6);
 /* Total shares queued in a pool. */

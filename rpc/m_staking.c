@@ -15,6 +15,8 @@
 #include "ledger/stakes.h"
 
 #define SHARE_PRICE_UNIT_DIGITS 18 /* sharePrice is base units per 10^18 shares */
+#define SHARE_PRICE_DIGITS 18      /* significant digits of sharePriceDecimal */
+#define SHARE_PRICE_TEXT_MAX 400   /* a price between 2^-256 and 2^256 in plain decimal */
 
 /* Reads the pool named by param "pool"; an unknown pool is -32003. Out: p (initialized by caller). */
 static int param_pool(struct rpc_ctx *ctx, const cJSON *params, ledger_pool *p)
@@ -31,14 +33,69 @@ static int param_pool(struct rpc_ctx *ctx, const cJSON *params, ledger_pool *p)
     return ST_OK;
 }
 
-/* floor(stake * 10^18 / shares), or 10^18 for a pool without shares (its first share costs one unit). */
-static void share_price(mpz_t out, const ledger_pool *p)
+/* floor(stake * 10^18 / shares), or 10^18 for a pool without shares (its first share costs one
+ * unit). Returns: false if it does not fit u256 (a stake above 10^59 on a few shares). */
+static bool share_price(mpz_t out, const ledger_pool *p)
 {
     mpz_ui_pow_ui(out, 10, SHARE_PRICE_UNIT_DIGITS);
     if (mpz_sgn(p->shares) == 0)
-        return;
+        return true;
     mpz_mul(out, out, p->stake);
     mpz_fdiv_q(out, out, p->shares);
+    return ledger_amount_fits(out);
+}
+
+/* "sharePriceDecimal": stake / shares in base units per share, truncated to 18 significant digits,
+ * as a plain decimal ("1", "0.5", "0.000000000000000000000000000000000000000000000001"), so a
+ * dashboard keeps the price however far slashes took it. "1" for a pool without shares, "0" for
+ * one without stake. */
+static bool add_share_price_decimal(cJSON *obj, const ledger_pool *p)
+{
+    if (mpz_sgn(p->shares) == 0 || mpz_sgn(p->stake) == 0)
+        return cJSON_AddStringToObject(obj, "sharePriceDecimal", mpz_sgn(p->shares) == 0 ? "1" : "0") != NULL;
+    mpz_t m, low, high, num;
+    mpz_inits(m, low, high, num, NULL);
+    mpz_ui_pow_ui(low, 10, SHARE_PRICE_DIGITS - 1);
+    mpz_ui_pow_ui(high, 10, SHARE_PRICE_DIGITS);
+    /* m = floor(stake * 10^k / shares) with exactly 18 digits: price = m * 10^-k, truncated */
+    long k = (long)SHARE_PRICE_DIGITS - ((long)mpz_sizeinbase(p->stake, 10) - (long)mpz_sizeinbase(p->shares, 10));
+    for (;;) {
+        mpz_set(num, p->stake);
+        if (k >= 0)
+            mpz_mul(num, num, (mpz_ui_pow_ui(m, 10, (unsigned long)k), m));
+        mpz_fdiv_q(m, num, p->shares);
+        if (k < 0) {
+            mpz_ui_pow_ui(num, 10, (unsigned long)-k);
+            mpz_fdiv_q(m, m, num);
+        }
+        if (mpz_cmp(m, high) >= 0)
+            k--;
+        else if (mpz_cmp(m, low) < 0)
+            k++;
+        else
+            break;
+    }
+    /* the digits of m, left-padded with zeros to k + 1, with the point k digits from the right */
+    char text[SHARE_PRICE_TEXT_MAX];
+    size_t pad = k + 1 > SHARE_PRICE_DIGITS ? (size_t)k + 1 - SHARE_PRICE_DIGITS : 0;
+    memset(text, '0', pad);
+    mpz_get_str(text + pad, 10, m);
+    size_t len = pad + SHARE_PRICE_DIGITS;
+    if (k <= 0) {
+        memset(text + len, '0', (size_t)-k);
+        text[len + (size_t)-k] = '\0';
+    } else {
+        size_t point = len - (size_t)k;
+        memmove(text + point + 1, text + point, (size_t)k + 1);
+        text[point] = '.';
+        len++;
+        while (text[len - 1] == '0')
+            text[--len] = '\0';
+        if (text[len - 1] == '.')
+            text[--len] = '\0';
+    }
+    mpz_clears(m, low, high, num, NULL);
+    return cJSON_AddStringToObject(obj, "sharePriceDecimal", text) != NULL;
 }
 
 /* "pendingCommission": a raise still in its notice period at time now, else null. */
@@ -63,13 +120,15 @@ static int fill_pool(cJSON *obj, ledger *l, uint64_t now, const ledger_pool *p)
     if (rc == ST_OK) {
         eng_staking_value(queued_value, queued, p);
         eng_staking_free(free_stake, p);
-        share_price(price, p);
+        bool price_fits = share_price(price, p);
         if (!rpc_add_u64(obj, "id", p->id) || !rpc_add_address(obj, "owner", p->owner)
             || !rpc_add_u64(obj, "commissionPpm", eng_staking_commission_at(p, now))
             || !add_pending_commission(obj, p, now) || !rpc_add_amount(obj, "capacity", p->capacity)
             || !rpc_add_amount(obj, "stake", p->stake) || !rpc_add_amount(obj, "freeStake", free_stake)
             || !rpc_add_amount(obj, "bonded", p->bonded) || !rpc_add_amount(obj, "unbonding", p->unbonding)
-            || !rpc_add_amount(obj, "shares", p->shares) || !rpc_add_amount(obj, "sharePrice", price)
+            || !rpc_add_amount(obj, "shares", p->shares)
+            || !(price_fits ? rpc_add_amount(obj, "sharePrice", price) : cJSON_AddNullToObject(obj, "sharePrice") != NULL)
+            || !add_share_price_decimal(obj, p)
             || !rpc_add_u64(obj, "workers", workers) || !rpc_add_amount(obj, "queuedShares", queued)
             || !rpc_add_amount(obj, "queuedValue", queued_value) || !rpc_add_u64(obj, "createdHeight", p->created_height))
             rc = ST_NOMEM;

@@ -582,25 +582,25 @@ Test(engine_staking, reward_remainder_is_carried_until_it_is_paid_out)
         free(c[i].events);
     }
     expect_pool(1, "30", "30", "0", "0");
-    /* 11 paid: commission floor(11*0.1) = 1, 10 for S = 30 shares: 10*10^36 = 30*q + 10 */
+    /* 11 paid: commission floor(11*0.1) = 1, 10 for S = 30 shares: 10*10^78 = 30*q + 10 */
     char *ev = system_ok("PoolReward", "{\"pool\":1,\"amount\":\"11\"}");
     expect_event(ev, "PoolRewarded", 0, "amount", "11");
     expect_event(ev, "PoolRewarded", 0, "commission", "1");
     free(ev);
-    expect_acc(1, "333333333333333333333333333333333333", "10");
+    expect_acc(1, "333333333333333333333333333333333333333333333333333333333333333333333333333333", "10");
     for (unsigned i = 1; i <= 3; i++)
         expect_pending(1, i, "3");     /* floor(10/3) each; 1 stays in the rewards account */
     expect_pool_account(LEDGER_POOL_REWARDS, 1, "10");
     expect_user(LEDGER_CLAIMABLE, 0, "1");
-    /* again: (10*10^36 + 10) / 30 has the same quotient and remainder 20 */
+    /* again: (10*10^78 + 10) / 30 has the same quotient and remainder 20 */
     OK(system_ok("PoolReward", "{\"pool\":1,\"amount\":\"11\"}"));
-    expect_acc(1, "666666666666666666666666666666666666", "20");
+    expect_acc(1, "666666666666666666666666666666666666666666666666666666666666666666666666666666", "20");
     for (unsigned i = 1; i <= 3; i++)
         expect_pending(1, i, "6");
     expect_pool_account(LEDGER_POOL_REWARDS, 1, "20");
-    /* the third: (10*10^36 + 20) / 30 = q + 1 with nothing left, so acc = 10^36 exactly */
+    /* the third: (10*10^78 + 20) / 30 = q + 1 with nothing left, so acc = 10^78 exactly */
     OK(system_ok("PoolReward", "{\"pool\":1,\"amount\":\"11\"}"));
-    expect_acc(1, "1000000000000000000000000000000000000", "0");
+    expect_acc(1, "1000000000000000000000000000000000000000000000000000000000000000000000000000000", "0");
     for (unsigned i = 1; i <= 3; i++)
         expect_pending(1, i, "10");    /* 30 paid in for the stakers, 30 pending: no dust */
     expect_pool_account(LEDGER_POOL_REWARDS, 1, "30");
@@ -615,9 +615,9 @@ Test(engine_staking, reward_is_shared_pro_rata_and_rounded_down)
     OK(run_ok(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"10\"}"));
     OK(run_ok(2, "Contribute", "{\"pool\":\"1\",\"amount\":\"20\"}"));
     OK(run_ok(3, "Contribute", "{\"pool\":\"1\",\"amount\":\"40\"}"));
-    /* 10 over 70 shares: acc = floor(10^37/70), remainder 10; 1.43, 2.86, 5.71 rounded down */
+    /* 10 over 70 shares: acc = floor(10^79/70), remainder 10; 1.43, 2.86, 5.71 rounded down */
     OK(system_ok("PoolReward", "{\"pool\":1,\"amount\":\"10\"}"));
-    expect_acc(1, "142857142857142857142857142857142857", "10");
+    expect_acc(1, "142857142857142857142857142857142857142857142857142857142857142857142857142857", "10");
     expect_pending(1, 1, "1");
     expect_pending(1, 2, "2");
     expect_pending(1, 3, "5");
@@ -1256,4 +1256,189 @@ Test(engine_staking, a_request_younger_than_the_grace_is_not_overdue_near_time_z
     expect_event(ev, "WorkerUnbonded", 0, "forced", "true");
     expect_event(ev, "WorkerUnbonded", 0, "amount", "50");
     free(ev);
+}
+
+/* ---- deep slashes: share totals far past 10^36 ---- */
+
+/* Bonds all of pool 1's free stake to worker 0 and slashes the worker by ppm. */
+static void bond_all_and_slash(unsigned ppm)
+{
+    ledger_pool p;
+    ledger_pool_init(&p);
+    mpz_t free_stake;
+    mpz_init(free_stake);
+    cr_assert_eq(ledger_pool_get(eng_ledger(e), 1, &p), ST_OK, "pool");
+    eng_staking_free(free_stake, &p);
+    if (mpz_sgn(free_stake) > 0) {
+        char text[LEDGER_AMOUNT_STRLEN];
+        ledger_amount_format(text, free_stake);
+        OK(run_ok(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%s\"}", worker_text(0), text));
+    }
+    OK(system_ok("WorkerSlash", "{\"worker\":\"%s\",\"ppm\":%u}", worker_text(0), ppm));
+    mpz_clear(free_stake);
+    ledger_pool_clear(&p);
+}
+
+static void read_pool_shares(mpz_t out)
+{
+    ledger_pool p;
+    ledger_pool_init(&p);
+    cr_assert_eq(ledger_pool_get(eng_ledger(e), 1, &p), ST_OK, "pool");
+    mpz_set(out, p.shares);
+    ledger_pool_clear(&p);
+}
+
+static void read_stake_shares(unsigned who, mpz_t out)
+{
+    uint8_t addr[20];
+    dev_address(addr, who);
+    ledger_stake s;
+    ledger_stake_init(&s);
+    cr_assert_eq(ledger_stake_get(eng_ledger(e), 1, addr, &s), ST_OK, "stake");
+    mpz_set(out, s.shares);
+    ledger_stake_clear(&s);
+}
+
+Test(engine_staking, a_contribution_whose_shares_would_pass_2_256_fails_and_the_node_goes_on)
+{
+    make_pool(0, "1000000000000000000000000000000000000000", 1);
+    OK(system_ok("Mint", "{\"to\":\"%s\",\"amount\":\"1000000000000000000000000000000\"}", dev_text(2)));
+    OK(run_ok(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"10\"}"));
+    mpz_t before, after;
+    mpz_inits(before, after, NULL);
+    /* each round prices a share a million times lower; 10^24 then buys ever more shares */
+    struct outcome c = { 0 };
+    unsigned round;
+    for (round = 0; round < 30; round++) {
+        bond_all_and_slash(999999);
+        read_pool_shares(before);
+        free(c.events);
+        memset(&c, 0, sizeof c);
+        queue(2, "Contribute", &c, "{\"pool\":\"1\",\"amount\":\"1000000000000000000000000\"}");
+        block();
+        if (!c.success)
+            break;
+    }
+    cr_assert_lt(round, 30, "the share total reaches 2^256 within 30 rounds");
+    cr_assert(strstr(c.error, "share price has collapsed") && strstr(c.error, "2^256"), "reason: %s", c.error);
+    read_pool_shares(after);
+    cr_assert_eq(mpz_cmp(before, after), 0, "the failed contribution minted nothing");
+    cr_assert_gt(mpz_sizeinbase(after, 10), 70, "the pool holds more than 10^69 shares");
+    /* the node goes on: a smaller contribution still fits and is priced pro rata */
+    OK(run_ok(3, "Contribute", "{\"pool\":\"1\",\"amount\":\"10\"}"));
+    expect_audit_ok();
+    free(c.events);
+    mpz_clears(before, after, NULL);
+}
+
+/* What stakers 1 and 2 are owed for a reward of rest (no commission) by the shares they hold now:
+ * rest * shares_i / S, added exactly to owed[]. */
+static void owe(mpq_t owed[3], const char *rest)
+{
+    mpz_t total, held;
+    mpz_inits(total, held, NULL);
+    read_pool_shares(total);
+    for (unsigned who = 1; who <= 2; who++) {
+        read_stake_shares(who, held);
+        mpq_t part;
+        mpq_init(part);
+        mpz_set_str(mpq_numref(part), rest, 10);
+        mpz_mul(mpq_numref(part), mpq_numref(part), held);
+        mpz_set(mpq_denref(part), total);
+        mpq_canonicalize(part);
+        mpq_add(owed[who], owed[who], part);
+        mpq_clear(part);
+    }
+    mpz_clears(total, held, NULL);
+}
+
+/* What staker who has been credited: its claimable balance plus its pending reward. */
+static void credited(unsigned who, mpz_t out)
+{
+    uint8_t addr[20];
+    dev_address(addr, who);
+    ledger_pool p;
+    ledger_stake s;
+    ledger_pool_init(&p);
+    ledger_stake_init(&s);
+    cr_assert_eq(ledger_pool_get(eng_ledger(e), 1, &p), ST_OK, "pool");
+    cr_assert_eq(ledger_stake_get(eng_ledger(e), 1, addr, &s), ST_OK, "stake");
+    eng_staking_pending(out, &p, &s);
+    mpz_t claimable;
+    mpz_init(claimable);
+    ledger_account a = ledger_user_account(LEDGER_CLAIMABLE, addr);
+    cr_assert_eq(ledger_balance(eng_ledger(e), &a, claimable), ST_OK, "claimable");
+    mpz_add(out, out, claimable);
+    mpz_clear(claimable);
+    ledger_stake_clear(&s);
+    ledger_pool_clear(&p);
+}
+
+/* owed - rewards <= credited <= owed + rewards: the documented bound of one base unit per reward. */
+static void expect_within_bound(unsigned who, const mpq_t owed, unsigned rewards)
+{
+    mpz_t got, floor_owed, slack;
+    mpz_inits(got, floor_owed, slack, NULL);
+    credited(who, got);
+    mpz_fdiv_q(floor_owed, mpq_numref(owed), mpq_denref(owed));
+    mpz_sub(slack, got, floor_owed);
+    char g[LEDGER_AMOUNT_STRLEN], o[LEDGER_AMOUNT_STRLEN];
+    ledger_amount_format(g, got);
+    ledger_amount_format(o, floor_owed);
+    cr_assert(mpz_cmp_si(slack, (long)rewards) <= 0 && mpz_cmp_si(slack, -(long)rewards) >= 0,
+              "dev %u was credited %s for an entitlement of %s (bound: %u units either way)", who, g, o, rewards);
+    mpz_clears(got, floor_owed, slack, NULL);
+}
+
+Test(engine_staking, rewards_reach_the_shares_that_earned_them_however_far_the_price_fell)
+{
+    make_pool(0, "1000000000000000000000000000000000000000", 1);
+    mpq_t owed[3];
+    for (unsigned i = 0; i < 3; i++)
+        mpq_init(owed[i]);
+    unsigned rewards = 0;
+    OK(run_ok(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"10\"}"));
+    /* ten rounds take the total past 10^50 shares, far beyond the old scale of 10^36 */
+    for (unsigned round = 0; round < 10; round++) {
+        bond_all_and_slash(999999);
+        OK(run_ok(2, "Contribute", "{\"pool\":\"1\",\"amount\":\"100000\"}"));
+        owe(owed, "1000");
+        OK(system_ok("PoolReward", "{\"pool\":1,\"amount\":\"1000\"}"));
+        rewards++;
+    }
+    mpz_t total;
+    mpz_init(total);
+    read_pool_shares(total);
+    cr_assert_gt(mpz_sizeinbase(total, 10), 50, "more than 10^50 shares");
+    owe(owed, "1000000");
+    OK(system_ok("PoolReward", "{\"pool\":1,\"amount\":\"1000000\"}"));
+    rewards++;
+    expect_within_bound(1, owed[1], rewards);
+    expect_within_bound(2, owed[2], rewards);
+    /* staker 2 leaves: its queued shares are paid once the worker's stake is released */
+    mpz_t held;
+    mpz_init(held);
+    read_stake_shares(2, held);
+    char text[LEDGER_AMOUNT_STRLEN];
+    ledger_amount_format(text, held);
+    OK(run_ok(2, "Withdraw", "{\"pool\":\"1\",\"shares\":\"%s\"}", text));
+    ledger_pool p;
+    ledger_pool_init(&p);
+    cr_assert_eq(ledger_pool_get(eng_ledger(e), 1, &p), ST_OK, "pool");
+    ledger_amount_format(text, p.bonded);
+    ledger_pool_clear(&p);
+    OK(run_ok(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%s\"}", worker_text(0), text));
+    advance(UNBONDING);
+    read_stake_shares(2, held);
+    cr_assert_eq(mpz_sgn(held), 0, "staker 2 holds no shares after the queue is paid");
+    /* the next reward is staker 1's alone, and nothing more reaches it */
+    owe(owed, "1000");
+    OK(system_ok("PoolReward", "{\"pool\":1,\"amount\":\"1000\"}"));
+    rewards++;
+    expect_within_bound(1, owed[1], rewards);
+    expect_within_bound(2, owed[2], rewards);
+    expect_audit_ok();
+    mpz_clears(total, held, NULL);
+    for (unsigned i = 0; i < 3; i++)
+        mpq_clear(owed[i]);
 }

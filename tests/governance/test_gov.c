@@ -487,6 +487,27 @@ Test(governance_gov, a_param_change_in_a_lost_block_is_not_in_force)
     free(o.events);
 }
 
+Test(governance_gov, a_param_change_binds_the_transactions_after_it_in_its_own_block)
+{
+    stake_all();
+    uint64_t id = propose(0, "root", "{\"kind\":\"param\",\"name\":\"staking.minContribution\",\"value\":\"1000\"}");
+    advance(DELAY);
+    vote(2, id, 1, 0);
+    vote(1, id, 1, 0);
+    advance(PERIOD + ENACT);
+    /* admitted under the old minimum of 10, applied after the execution in the same block */
+    struct outcome x = { 0 }, c = { 0 };
+    queue(4, "ProposalExecute", &x, "{\"proposal\":\"%llu\"}", (unsigned long long)id);
+    cr_assert_eq(submit(3, "Contribute", &c, "{\"pool\":\"1\",\"amount\":\"500\"}"), ST_OK, "admitted under the old minimum");
+    block();
+    expect_ok(&x, "ProposalExecute");
+    cr_assert_eq(x.height, c.height, "one block");
+    cr_assert(!c.success, "the Contribute fails under the minimum now in force");
+    cr_assert(strstr(c.error, "below the minimum contribution of 1000"), "reason: %s", c.error);
+    free(x.events);
+    free(c.events);
+}
+
 Test(governance_gov, defeated_by_quorum_returns_the_deposit)
 {
     stake_all();
