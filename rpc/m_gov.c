@@ -74,8 +74,7 @@ static bool add_tally(cJSON *obj, const char *key, const gov_params *gp, const g
     mpz_init(needed);
     if (t) {
         gov_tally_check(p, t, &quorum, &approval);
-        mpz_mul_ui(needed, p->total_power, t->quorum_ppm);
-        mpz_cdiv_q_ui(needed, needed, 1000000);
+        gov_quorum(needed, p, t);
     }
     cJSON *o = cJSON_AddObjectToObject(obj, key);
     bool ok = o && rpc_add_amount(o, "for", p->for_weight) && rpc_add_amount(o, "against", p->against_weight)

@@ -18,6 +18,7 @@
 #include "engine/engine.h"
 #include "enclave/platform.h"
 #include "engine/genesis.h"
+#include "engine/governance.h"
 #include "governance/gov.h"
 #include "governance/gov_store.h"
 #include "ledger/amount.h"
@@ -273,6 +274,8 @@ static char *make_genesis(const char *enclave)
              TRACK("treasury", "100", "100", "200000", "500000", "5000", "[\"text\",\"spend\"]") ","
              TRACK("big", "5000000", "1", "200000", "500000", "0", "[\"text\"]") ","
              "{\"name\":\"spam\",\"deposit\":\"100\",\"threshold\":\"1\",\"votingDelaySecs\":10,\"votingPeriodSecs\":100,"
+             "\"enactmentDelaySecs\":10,\"quorumPpm\":200000,\"approvalPpm\":500000,\"noQuorumBurnPpm\":250000},"
+             "{\"name\":\"open\",\"deposit\":\"100\",\"threshold\":\"0\",\"votingDelaySecs\":10,\"votingPeriodSecs\":100,"
              "\"enactmentDelaySecs\":10,\"quorumPpm\":200000,\"approvalPpm\":500000,\"noQuorumBurnPpm\":250000}]}}",
              G_TIME, accounts, enclave ? "\"enclave\":" : "", enclave ? enclave : "", enclave ? "," : "", SLASH_DEFER, LOCK,
              GRACE);
@@ -520,6 +523,59 @@ Test(governance_gov, a_track_may_burn_part_of_the_deposit_when_the_quorum_is_mis
     advance(PERIOD);
     expect_state(id, GOV_DEFEATED);
     expect_user(LEDGER_FREE, 0, "998975");
+}
+
+Test(governance_gov, the_quorum_is_the_ceiling_of_its_share_of_the_total_power_and_at_least_one)
+{
+    static const struct { const char *total; unsigned ppm; const char *quorum; } cases[] = {
+        { "6000", 200000, "1200" }, { "6001", 200000, "1201" }, { "6004", 200000, "1201" }, { "5", 200000, "1" },
+        { "0", 200000, "1" },       { "6000", 0, "1" },         { "6000", 1000000, "6000" },
+    };
+    gov_track t;
+    memset(&t, 0, sizeof t);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        gov_proposal p;
+        gov_proposal_init(&p);
+        mpz_t q;
+        mpz_init(q);
+        cr_assert_eq(mpz_set_str(p.total_power, cases[i].total, 10), 0, "total");
+        t.quorum_ppm = cases[i].ppm;
+        gov_quorum(q, &p, &t);
+        expect_mpz(q, cases[i].quorum, "quorum");
+        /* reached exactly at the quorum, not one below */
+        bool quorum, approval;
+        mpz_set(p.turnout, q);
+        gov_tally_check(&p, &t, &quorum, &approval);
+        cr_assert(quorum, "turnout %s reaches the quorum of %s", cases[i].quorum, cases[i].total);
+        mpz_sub_ui(p.turnout, q, 1);
+        gov_tally_check(&p, &t, &quorum, &approval);
+        cr_assert(!quorum, "one below the quorum of %s misses it", cases[i].total);
+        mpz_clear(q);
+        gov_proposal_clear(&p);
+    }
+}
+
+Test(governance_gov, with_no_stake_at_the_snapshot_the_quorum_is_one_and_missed_with_its_burn)
+{
+    uint64_t id = propose(5, "open", "");  /* nothing staked anywhere: total power 0 */
+    gov_proposal p;
+    read_proposal(id, &p);
+    expect_mpz(p.total_power, "0", "total power");
+    mpz_t q;
+    mpz_init(q);
+    gov_quorum(q, &p, gov_track_find(eng_gov_params(e), "open"));
+    expect_mpz(q, "1", "a vote is needed even then");
+    mpz_clear(q);
+    gov_proposal_clear(&p);
+    advance(DELAY);
+    expect_tx_fails(5, "Vote", "no voting power", "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"1\"}",
+                    (unsigned long long)id);
+    advance(PERIOD);
+    expect_state(id, GOV_DEFEATED);
+    read_proposal(id, &p);
+    cr_assert_str_eq(p.reason, "quorum not reached", "reason");
+    gov_proposal_clear(&p);
+    expect_user(LEDGER_FREE, 5, "999975"); /* the quorum was missed: a quarter of the deposit burned */
 }
 
 Test(governance_gov, defeated_by_approval)
