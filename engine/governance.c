@@ -542,8 +542,8 @@ int eng_apply_vote(eng_apply *a)
     gov_vote v, old;
     gov_vote_init(&v);
     gov_vote_init(&old);
-    mpz_t op, ow;
-    mpz_inits(op, ow, NULL);
+    mpz_t op, ow, locked;
+    mpz_inits(op, ow, locked, NULL);
     uint8_t delegate[20];
     bool overrode = false;
     int rc = ledger_tx_get_u64(tx, "proposal", &id);
@@ -596,12 +596,15 @@ int eng_apply_vote(eng_apply *a)
     mpz_add(p.turnout, p.turnout, v.delegated_power);
     if ((rc = gov_vote_put(a->e->gov, &v)) != ST_OK || (rc = gov_proposal_update(a->e->gov, &p)) != ST_OK)
         goto out;
+    /* the lock is the standing vote's (OpenGov replaces a replaced vote's lock while the poll is
+     * ongoing, and a vote changes only while Active): conviction 0 or no own power locks nothing */
     uint64_t until = 0;
     if (v.conviction > 0 && mpz_sgn(v.power) > 0) {
         until = p.vote_end + (uint64_t)gov_lock_periods(v.conviction) * a->e->genesis.governance.lock_period;
-        if ((rc = gov_lock_put(a->e->gov, tx->signer, id, v.power, until)) != ST_OK)
-            goto out;
+        mpz_set(locked, v.power);
     }
+    if ((rc = gov_lock_set(a->e->gov, tx->signer, id, locked, until)) != ST_OK)
+        goto out;
     static const char *const sides[] = { "against", "for", "abstain" };
     cJSON *ev = proposal_event(a, changed ? "VoteChanged" : "VoteCast", id);
     if (!ev || !eng_event_address(ev, "voter", v.voter) || !cJSON_AddStringToObject(ev, "support", sides[v.support])
@@ -612,7 +615,7 @@ int eng_apply_vote(eng_apply *a)
         || (overrode && !eng_event_address(ev, "overrides", delegate)))
         rc = ST_NOMEM;
 out:
-    mpz_clears(op, ow, NULL);
+    mpz_clears(op, ow, locked, NULL);
     gov_vote_clear(&old);
     gov_vote_clear(&v);
     gov_proposal_clear(&p);

@@ -14,7 +14,7 @@ enum gov_stmt_id {
     G_PROP_INSERT, G_PROP_GET, G_PROP_UPDATE, G_PROP_DUE, G_PROP_ANY_DUE,
     G_PROP_LIST, G_VOTE_GET, G_VOTE_PUT, G_VOTE_LIST, G_LOCK_PUT, G_LOCK_EACH, G_TOTAL_AT, G_PARAM_PUT, G_PARAM_EACH,
     G_DELEG_GET, G_DELEG_AT, G_DELEG_PUT, G_DELEG_DEL, G_DELEG_CHECKPOINT, G_DELEG_HAS, G_DELEG_LIST,
-    G_DSHARES_CLASS, G_DSHARES_ADD, G_DSHARES_SUB, G_DSHARES_EACH, G_OVERRIDE_GET, G_OVERRIDE_PUT,
+    G_DSHARES_CLASS, G_DSHARES_ADD, G_DSHARES_SUB, G_DSHARES_EACH, G_OVERRIDE_GET, G_OVERRIDE_PUT, G_LOCK_SET, G_LOCK_DEL,
     G_STMT_COUNT
 };
 
@@ -334,6 +334,22 @@ int gov_lock_put(gov_store *s, const uint8_t voter[20], uint64_t proposal, const
         return ST_DB;
     sqlite3_bind_blob(st, 1, voter, 20, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)proposal);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)until);
+    return bind_mpz_and_step(st, 3, amount);
+}
+
+int gov_lock_set(gov_store *s, const uint8_t voter[20], uint64_t proposal, const mpz_t amount, uint64_t until)
+{
+    static const char put_sql[] = "INSERT OR REPLACE INTO gov_locks (voter, proposal, amount, until) VALUES (?,?,?,?)";
+    static const char del_sql[] = "DELETE FROM gov_locks WHERE voter = ? AND proposal = ?";
+    bool none = mpz_sgn(amount) == 0;
+    sqlite3_stmt *st = none ? stmt(s, G_LOCK_DEL, del_sql) : stmt(s, G_LOCK_SET, put_sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, voter, 20, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)proposal);
+    if (none)
+        return ledger_step_done(st);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)until);
     return bind_mpz_and_step(st, 3, amount);
 }

@@ -70,9 +70,12 @@ int gov_override_get(gov_store *s, uint64_t proposal, const uint8_t delegate[20]
 int gov_override_add(gov_store *s, uint64_t proposal, const uint8_t delegate[20], const mpz_t power, const mpz_t weight)
     WARN_UNUSED NONNULL(1, 3, 4, 5);
 
-/* Locks: put raises (never lowers) the lock of voter for proposal (0: an undelegation's) to amount until `until`.
+/* Locks: put raises (never lowers) the lock of voter for proposal (0: an undelegation's) to amount
+ * until `until`; set replaces it (a vote's lock is the standing vote's), amount 0 removing it.
  * max: the largest amount locked at now (until > now) and its until; 0 and 0 when none. */
 int gov_lock_put(gov_store *s, const uint8_t voter[20], uint64_t proposal, const mpz_t amount, uint64_t until)
+    WARN_UNUSED NONNULL(1, 2, 4);
+int gov_lock_set(gov_store *s, const uint8_t voter[20], uint64_t proposal, const mpz_t amount, uint64_t until)
     WARN_UNUSED NONNULL(1, 2, 4);
 int gov_lock_max(gov_store *s, const uint8_t voter[20], uint64_t now, mpz_t amount, uint64_t *until)
     WARN_UNUSED NONNULL(1, 2, 4, 5);

@@ -738,6 +738,50 @@ Test(governance_gov, locked_stake_cannot_be_withdrawn_until_the_lock_ends)
     free(o.events);
 }
 
+/* The binding lock of dev who now: its amount, and until when (0 when none). */
+static uint64_t lock_of(unsigned who, const char *amount)
+{
+    gov_store *s;
+    cr_assert_eq(gov_store_new(&s, eng_ledger(e)), ST_OK, "store");
+    uint8_t addr[20];
+    dev_address(addr, who);
+    mpz_t locked;
+    mpz_init(locked);
+    uint64_t until = 0;
+    cr_assert_eq(gov_lock_max(s, addr, eng_now(e), locked, &until), ST_OK, "locks");
+    expect_mpz(locked, amount, "locked");
+    mpz_clear(locked);
+    gov_store_free(s);
+    return until;
+}
+
+Test(governance_gov, a_changed_vote_takes_the_lock_of_the_vote_that_stands)
+{
+    stake_all();
+    uint64_t id = propose(0, "treasury", "");
+    gov_proposal p;
+    read_proposal(id, &p);
+    uint64_t end = p.vote_end;
+    gov_proposal_clear(&p);
+    advance(DELAY);
+    vote(1, id, 1, 2);
+    cr_assert_eq(lock_of(1, "2000"), end + 2 * LOCK, "2x locks two periods");
+    vote(1, id, 1, 1);
+    cr_assert_eq(lock_of(1, "2000"), end + LOCK, "changed to 1x: one period");
+    vote(1, id, 0, 0);
+    cr_assert_eq(lock_of(1, "0"), 0, "changed to conviction 0: nothing locked");
+    struct outcome o = { 0 };
+    queue(1, "Withdraw", &o, "{\"pool\":\"1\",\"shares\":\"500\"}");
+    block();
+    expect_ok(&o, "withdraw once the standing vote locks nothing");
+    free(o.events);
+    vote(1, id, 0, 3);             /* the power of the snapshot, 2000, locked again for 4 periods */
+    cr_assert_eq(lock_of(1, "2000"), end + 4 * LOCK, "changed to 3x");
+    read_proposal(id, &p);
+    expect_mpz(p.against_weight, "6000", "against: the snapshot's 2000 at 3x");
+    gov_proposal_clear(&p);
+}
+
 /* ---- delegation ---- */
 
 static void delegate(unsigned who, unsigned to, unsigned conviction)

@@ -506,12 +506,18 @@ Test(integration_gov, the_conviction_table_weights_and_locks)
         }
         cJSON_Delete(resp);
     }
-    /* a lower conviction afterwards keeps the longest lock taken */
+    /* the lock is the standing vote's: a lower conviction afterwards lowers it, 0 removes it */
     vote(2, id, 1, 1);
     expect_tally(id, "300", "0", "0", "300");
     resp = th_callf(&node, "gov_getLocks", "{\"address\":\"%s\"}", addr[2]);
-    cr_assert_eq(th_num(th_result(resp), "lockedUntil"), end + 32 * 7.0 * DAY, "never lowered");
+    cr_assert_eq(th_num(th_result(resp), "lockedUntil"), end + 7.0 * DAY, "one lock period now");
     cJSON_Delete(resp);
+    vote(2, id, 1, 0);
+    resp = th_callf(&node, "gov_getLocks", "{\"address\":\"%s\"}", addr[2]);
+    cr_assert_eq(th_count(th_result(resp), "locks"), 0, "conviction 0 standing: no lock");
+    cr_assert_str_eq(th_str(th_result(resp), "locked"), "0", "nothing locked");
+    cJSON_Delete(resp);
+    cJSON_Delete(th_send_ok(&node, 2, "Withdraw", "{\"pool\":\"1\",\"shares\":\"300" TOKEN "\"}"));
     resp = th_callf(&node, "gov_getVotes", "{\"id\":%u}", id);
     cr_assert_eq(th_count(th_result(resp), "votes"), 1, "a changed vote stays one vote");
     cJSON_Delete(resp);
