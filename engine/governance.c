@@ -518,7 +518,7 @@ static int override_delegation(eng_apply *a, gov_proposal *p, const gov_vote *v,
     gov_vote_init(&dv);
     rc = gov_override_add(a->e->gov, p->id, d.delegate, v->power, weight);
     if (rc == ST_OK && (rc = gov_vote_get(a->e->gov, p->id, d.delegate, &dv)) == ST_OK) {
-        /* the delegate carried at least this much (floors are taken on sums): never negative */
+        /* the delegate carried exactly this delegator's own power and weight among its sums */
         mpz_sub(dv.delegated_power, dv.delegated_power, v->power);
         mpz_sub(dv.delegated_weight, dv.delegated_weight, weight);
         assert(mpz_sgn(dv.delegated_power) >= 0 && mpz_sgn(dv.delegated_weight) >= 0);
@@ -567,29 +567,36 @@ int eng_apply_vote(eng_apply *a)
     memcpy(v.voter, tx->signer, 20);
     v.support = (uint8_t)support;
     v.conviction = (uint8_t)conviction;
-    if ((rc = eng_gov_power_at(a->e, tx->signer, p.snapshot, v.power, v.delegated_power, v.delegated_weight)) != ST_OK
-        || (rc = gov_override_get(a->e->gov, id, tx->signer, op, ow)) != ST_OK)
-        goto out;
-    /* delegators who voted themselves are not carried */
-    mpz_sub(v.delegated_power, v.delegated_power, op);
-    mpz_sub(v.delegated_weight, v.delegated_weight, ow);
-    if (mpz_sgn(v.power) == 0 && mpz_sgn(v.delegated_power) == 0) {
-        rc = eng_fail(a, ST_UNAUTHORIZED, "no voting power: nothing staked or delegated at the snapshot (height %llu)",
-                      (unsigned long long)p.snapshot);
-        goto out;
-    }
-    gov_weight(v.weight, v.power, v.conviction);
-    /* a changed vote replaces the old one: its weight and power come off the tallies first */
+    /* a changed vote replaces the old one: its weight and power come off the tallies first, and
+     * what it counted at the snapshot (less overrides since) is what the new one counts */
     rc = gov_vote_get(a->e->gov, id, tx->signer, &old);
     bool changed = rc == ST_OK;
     if (changed) {
+        mpz_set(v.power, old.power);
+        mpz_set(v.delegated_power, old.delegated_power);
+        mpz_set(v.delegated_weight, old.delegated_weight);
         mpz_sub(tally_of(&p, old.support), tally_of(&p, old.support), old.weight);
         mpz_sub(tally_of(&p, old.support), tally_of(&p, old.support), old.delegated_weight);
         mpz_sub(p.turnout, p.turnout, old.power);
         mpz_sub(p.turnout, p.turnout, old.delegated_power);
-    } else if (rc != ST_NOTFOUND || (rc = override_delegation(a, &p, &v, delegate, &overrode)) != ST_OK) {
+    } else if (rc == ST_NOTFOUND) {
+        if ((rc = eng_gov_power_at(a->e, tx->signer, p.snapshot, v.power, v.delegated_power, v.delegated_weight)) != ST_OK
+            || (rc = gov_override_get(a->e->gov, id, tx->signer, op, ow)) != ST_OK)
+            goto out;
+        /* delegators who voted themselves are not carried */
+        mpz_sub(v.delegated_power, v.delegated_power, op);
+        mpz_sub(v.delegated_weight, v.delegated_weight, ow);
+        if (mpz_sgn(v.power) == 0 && mpz_sgn(v.delegated_power) == 0) {
+            rc = eng_fail(a, ST_UNAUTHORIZED, "no voting power: nothing staked or delegated at the snapshot (height %llu)",
+                          (unsigned long long)p.snapshot);
+            goto out;
+        }
+        if ((rc = override_delegation(a, &p, &v, delegate, &overrode)) != ST_OK)
+            goto out;
+    } else {
         goto out;
     }
+    gov_weight(v.weight, v.power, v.conviction);
     mpz_add(tally_of(&p, v.support), tally_of(&p, v.support), v.weight);
     mpz_add(tally_of(&p, v.support), tally_of(&p, v.support), v.delegated_weight);
     mpz_add(p.turnout, p.turnout, v.power);

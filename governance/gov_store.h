@@ -54,14 +54,11 @@ int gov_has_delegators(gov_store *s, const uint8_t address[20], bool *has) WARN_
 int gov_delegators_list(gov_store *s, const uint8_t delegate[20], const uint8_t *cursor, unsigned limit,
                         gov_delegation *out, unsigned *n, bool *more) WARN_UNUSED NONNULL(1, 2, 5, 6, 7);
 
-/* Delegated shares: what a delegate's delegators of one conviction hold in a pool, checkpointed
- * by height. add changes it by delta (negative to take off) at height; each calls fn for every
- * (pool, conviction, shares) nonzero at the end of block height. */
-int gov_delegated_add(gov_store *s, const uint8_t delegate[20], uint64_t pool, unsigned conviction, const mpz_t delta,
-                      uint64_t height) WARN_UNUSED NONNULL(1, 2, 5);
-int gov_delegated_each(gov_store *s, const uint8_t delegate[20], uint64_t height,
-                       int (*fn)(void *ctx, uint64_t pool, unsigned conviction, const mpz_t shares), void *ctx)
-    WARN_UNUSED NONNULL(1, 2, 4);
+/* Up to limit delegators of delegate in force at the end of block height (each with its conviction
+ * then; since: the height it was made at), after the address cursor (NULL = from the start), by
+ * address. Out: out[*n]; *more whether further ones follow. */
+int gov_delegators_at(gov_store *s, const uint8_t delegate[20], uint64_t height, const uint8_t *cursor, unsigned limit,
+                      gov_delegation *out, unsigned *n, bool *more) WARN_UNUSED NONNULL(1, 2, 6, 7, 8);
 
 /* Overrides: the power and weight taken off delegate's votes on proposal by its delegators who
  * voted directly. get: zero when none; add raises them. */

@@ -893,6 +893,93 @@ Test(governance_gov, delegation_follows_the_snapshot)
     expect_carried(id2, 0, "3000", "3000");
 }
 
+/* Dev who's voting power at proposal id's snapshot, as gov_votingPower reads it. */
+static void expect_power(uint64_t id, unsigned who, const char *own, const char *delegated, const char *weight)
+{
+    gov_proposal p;
+    read_proposal(id, &p);
+    uint8_t addr[20];
+    dev_address(addr, who);
+    mpz_t o, d, w;
+    mpz_inits(o, d, w, NULL);
+    cr_assert_eq(eng_gov_power_at(e, addr, p.snapshot, o, d, w), ST_OK, "power");
+    expect_mpz(o, own, "own power");
+    expect_mpz(d, delegated, "delegated power");
+    expect_mpz(w, weight, "delegated weight");
+    mpz_clears(o, d, w, NULL);
+    gov_proposal_clear(&p);
+}
+
+Test(governance_gov, a_delegate_carries_each_delegators_own_floored_weight_so_an_override_can_tie)
+{
+    struct outcome o[3] = { 0 };
+    queue(0, "PoolCreate", &o[0], "{\"commissionPpm\":\"0\",\"capacity\":\"1000000000\"}");
+    block();
+    queue(1, "Contribute", &o[1], "{\"pool\":\"1\",\"amount\":\"16\"}");
+    queue(2, "Contribute", &o[2], "{\"pool\":\"1\",\"amount\":\"18\"}");
+    block();
+    for (int i = 0; i < 3; i++) {
+        expect_ok(&o[i], "staking set-up");
+        free(o[i].events);
+    }
+    delegate(1, 3, 0);
+    delegate(2, 3, 0);
+    uint64_t id = propose(1, "spam", "");
+    /* floor(16/10) + floor(18/10) = 2, not floor(34/10) = 3 */
+    expect_power(id, 3, "0", "34", "2");
+    advance(DELAY);
+    vote(3, id, 1, 1);
+    expect_tally(id, "2", "0", "0", "34");
+    expect_carried(id, 3, "34", "2");
+    vote(2, id, 0, 0);             /* dev 2 overrides: 1 against the 1 dev 3 still carries */
+    expect_tally(id, "1", "1", "0", "34");
+    expect_carried(id, 3, "16", "1");
+    advance(PERIOD);
+    expect_state(id, GOV_DEFEATED);
+    gov_proposal p;
+    read_proposal(id, &p);
+    cr_assert_str_eq(p.reason, "approval not reached", "a tie fails");
+    gov_proposal_clear(&p);
+}
+
+Test(governance_gov, in_a_slashed_pool_a_delegate_carries_what_its_delegators_would_vote_with)
+{
+    struct outcome o[6] = { 0 };
+    queue(0, "PoolCreate", &o[0], "{\"commissionPpm\":\"0\",\"capacity\":\"1000000000\"}");
+    block();
+    queue(0, "WorkerAdd", &o[1], "{\"pool\":\"1\",\"worker\":\"%s\"}", dev_text(4));
+    queue(1, "Contribute", &o[2], "{\"pool\":\"1\",\"amount\":\"1001\"}");
+    queue(2, "Contribute", &o[3], "{\"pool\":\"1\",\"amount\":\"999\"}");
+    block();
+    queue(0, "WorkerBond", &o[4], "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"2000\"}", dev_text(4));
+    block();
+    cJSON *msg = cJSON_CreateObject();
+    cJSON_AddStringToObject(msg, "worker", dev_text(4));
+    cJSON_AddNumberToObject(msg, "ppm", 333500);
+    cr_assert_eq(eng_submit_system(e, "WorkerSlash", msg, on_done, &o[5]), ST_OK, "WorkerSlash queued");
+    cJSON_Delete(msg);
+    block();
+    advance(SLASH_DEFER);          /* 667 of the 2000 burned: 1333 stake for 2000 shares */
+    for (int i = 0; i < 6; i++) {
+        expect_ok(&o[i], "set-up");
+        free(o[i].events);
+    }
+    expect_balance(ledger_pool_account(LEDGER_POOL_STAKE, 1), "1333", "pool 1 stake");
+    delegate(1, 3, 1);
+    delegate(2, 3, 1);
+    uint64_t id = propose(1, "spam", "");
+    /* floor(1001 * 1333 / 2000) = 667 and floor(999 * 1333 / 2000) = 665: 1332, not floor(1333) */
+    expect_power(id, 1, "667", "0", "0");
+    expect_power(id, 2, "665", "0", "0");
+    expect_power(id, 3, "0", "1332", "1332");
+    advance(DELAY);
+    vote(3, id, 1, 1);
+    expect_tally(id, "1332", "0", "0", "1332");
+    vote(1, id, 0, 1);
+    expect_tally(id, "665", "667", "0", "1332");
+    expect_carried(id, 3, "665", "665");
+}
+
 Test(governance_gov, delegation_chains_and_bad_delegations_are_refused)
 {
     stake_all();
