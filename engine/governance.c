@@ -492,6 +492,8 @@ out:
     return rc;
 }
 
+static const char *const sides[] = { "against", "for", "abstain" };
+
 static mpz_ptr tally_of(gov_proposal *p, unsigned support)
 {
     return support == 1 ? p->for_weight : support == 0 ? p->against_weight : p->abstain_weight;
@@ -601,6 +603,11 @@ int eng_apply_vote(eng_apply *a)
     mpz_add(tally_of(&p, v.support), tally_of(&p, v.support), v.delegated_weight);
     mpz_add(p.turnout, p.turnout, v.power);
     mpz_add(p.turnout, p.turnout, v.delegated_power);
+    /* the tally holds this vote's weights and power: if it fits, they do */
+    if (!ledger_amount_fits(tally_of(&p, v.support)) || !ledger_amount_fits(p.turnout)) {
+        rc = eng_fail(a, ST_OVERFLOW, "the %s tally of proposal %llu would reach 2^256", sides[v.support], (unsigned long long)id);
+        goto out;
+    }
     if ((rc = gov_vote_put(a->e->gov, &v)) != ST_OK || (rc = gov_proposal_update(a->e->gov, &p)) != ST_OK)
         goto out;
     /* the lock is the standing vote's (OpenGov replaces a replaced vote's lock while the poll is
@@ -612,7 +619,6 @@ int eng_apply_vote(eng_apply *a)
     }
     if ((rc = gov_lock_set(a->e->gov, tx->signer, id, locked, until)) != ST_OK)
         goto out;
-    static const char *const sides[] = { "against", "for", "abstain" };
     cJSON *ev = proposal_event(a, changed ? "VoteChanged" : "VoteCast", id);
     if (!ev || !eng_event_address(ev, "voter", v.voter) || !cJSON_AddStringToObject(ev, "support", sides[v.support])
         || !cJSON_AddNumberToObject(ev, "conviction", v.conviction) || !eng_event_amount(ev, "power", v.power)

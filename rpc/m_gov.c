@@ -317,6 +317,10 @@ static int voting_power(struct rpc_ctx *ctx, const cJSON *params, cJSON **result
     cJSON *out = NULL;
     rc = eng_gov_power_at(e, address, height, own, delegated, weight);
     mpz_add(total, own, delegated);
+    /* the power is staked value (below 2^256); up to six times it may not be */
+    if (rc == ST_OK && !ledger_amount_fits(weight))
+        rc = rpc_error(ctx, ST_OVERFLOW, NULL, "the delegated weight of the address at height %llu is 2^256 or more",
+                       (unsigned long long)height);
     if (rc == ST_OK
         && (!(out = cJSON_CreateObject()) || !rpc_add_address(out, "address", address) || !rpc_add_u64(out, "height", height)
             || !rpc_add_amount(out, "own", own) || !rpc_add_amount(out, "delegated", delegated)

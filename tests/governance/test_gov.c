@@ -83,14 +83,14 @@ static const char *dev_text(unsigned i)
     return text[i];
 }
 
-static char *make_genesis(const char *enclave);
+static char *make_genesis(const char *enclave, const char *balance5);
 
 static void setup(void)
 {
     snprintf(dir, sizeof dir, "/tmp/conclave-gov-XXXXXX");
     cr_assert_not_null(mkdtemp(dir), "temp dir");
     snprintf(db_path, sizeof db_path, "%s/conclave.db", dir);
-    genesis = make_genesis(NULL);
+    genesis = make_genesis(NULL, NULL);
     char err[256] = "";
     eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
     cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "open engine: %s", err);
@@ -252,14 +252,15 @@ static const char *hex_of(const char *text)
     return out;
 }
 
-/* The test genesis; enclave: an "enclave" object's JSON, or NULL for none. */
-static char *make_genesis(const char *enclave)
+/* The test genesis; enclave: an "enclave" object's JSON, or NULL for none; balance5: dev 5's
+ * balance (NULL: 1000000 like the others). */
+static char *make_genesis(const char *enclave, const char *balance5)
 {
     char accounts[1024] = "";
     size_t off = 0;
     for (unsigned i = 0; i < USERS; i++)
-        off += (size_t)snprintf(accounts + off, sizeof accounts - off, "%s{\"address\":\"%s\",\"balance\":\"1000000\"}",
-                                i ? "," : "", dev_text(i));
+        off += (size_t)snprintf(accounts + off, sizeof accounts - off, "%s{\"address\":\"%s\",\"balance\":\"%s\"}",
+                                i ? "," : "", dev_text(i), i == 5 && balance5 ? balance5 : "1000000");
     char *text = malloc(4096);
     cr_assert_not_null(text, "genesis buffer");
 #define TRACK(name, dep, thr, q, appr, cap, pl)                                                                      \
@@ -1177,7 +1178,7 @@ Test(governance_gov, an_allowlisted_new_enclave_build_registers_and_settles)
     /* a chain that trusts this platform and the first build only */
     snprintf(enclave, sizeof enclave, "{\"platform\":\"%s\",\"measurements\":[\"%s\"]}", platform_hex, m1_hex);
     free(genesis);
-    genesis = make_genesis(enclave);
+    genesis = make_genesis(enclave, NULL);
     eng_close(e);
     e = NULL;
     cr_assert_eq(unlink(db_path), 0, "a new chain");
@@ -1213,6 +1214,49 @@ Test(governance_gov, an_allowlisted_new_enclave_build_registers_and_settles)
 }
 
 /* ---- bad input ---- */
+
+/* 2^254: dev 5's balance on a chain where a weight of six times the stake passes 2^256 */
+#define BIG "28948022309329048855892746252171976963317496166410141009864396001978282409984"
+
+Test(governance_gov, a_vote_whose_weight_would_take_the_tally_past_2_256_fails_without_stopping_the_node)
+{
+    free(genesis);
+    genesis = make_genesis(NULL, BIG);
+    eng_close(e);
+    cr_assert_eq(unlink(db_path), 0, "a new chain");
+    char err[256] = "";
+    eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
+    cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "open: %s", err);
+    struct outcome o[2] = { 0 };
+    queue(5, "PoolCreate", &o[0], "{\"commissionPpm\":\"0\",\"capacity\":\"" BIG "\"}");
+    block();
+    /* all but 10^6 staked: power P = 2^254 - 10^6, so 4P < 2^256 <= 5P */
+    queue(5, "Contribute", &o[1], "{\"pool\":\"1\",\"amount\":\"28948022309329048855892746252171976963317496166410141009864396001978281409984\"}");
+    block();
+    for (int i = 0; i < 2; i++) {
+        expect_ok(&o[i], "set-up");
+        free(o[i].events);
+    }
+    uint64_t id = propose(5, "root", "");
+    advance(DELAY);
+    for (unsigned c = 5; c <= 6; c++)
+        expect_tx_fails(5, "Vote", "the for tally of proposal 1 would reach 2^256",
+                        "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"%u\"}", (unsigned long long)id, c);
+    expect_tally(id, "0", "0", "0", "0");
+    vote(5, id, 1, 4);
+    expect_tally(id, "115792089237316195423570985008687907853269984665640564039457584007913125639936", "0", "0",
+                 "28948022309329048855892746252171976963317496166410141009864396001978281409984");
+    /* a change that would overflow fails too, and leaves the vote as it stood */
+    expect_tx_fails(5, "Vote", "the for tally of proposal 1 would reach 2^256",
+                    "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"6\"}", (unsigned long long)id);
+    expect_tx_fails(5, "Vote", "the against tally of proposal 1 would reach 2^256",
+                    "{\"proposal\":\"%llu\",\"support\":\"0\",\"conviction\":\"6\"}", (unsigned long long)id);
+    expect_tally(id, "115792089237316195423570985008687907853269984665640564039457584007913125639936", "0", "0",
+                 "28948022309329048855892746252171976963317496166410141009864396001978281409984");
+    vote(5, id, 0, 1);
+    expect_tally(id, "0", "28948022309329048855892746252171976963317496166410141009864396001978281409984", "0",
+                 "28948022309329048855892746252171976963317496166410141009864396001978281409984");
+}
 
 Test(governance_gov, bad_input_is_refused_or_fails_with_a_clear_reason)
 {
