@@ -513,12 +513,16 @@ static int override_delegation(eng_apply *a, gov_proposal *p, const gov_vote *v,
         return rc;
     memcpy(delegate, d.delegate, 20);
     *overrode = true;
-    mpz_t weight;
-    mpz_init(weight);
+    mpz_t weight, op, ow;
+    mpz_inits(weight, op, ow, NULL);
     gov_weight(weight, v->power, d.conviction);
     gov_vote dv;
     gov_vote_init(&dv);
-    rc = gov_override_add(a->e->gov, p->id, d.delegate, v->power, weight);
+    rc = gov_override_get(a->e->gov, p->id, d.delegate, op, ow);
+    mpz_add(op, op, v->power);
+    mpz_add(ow, ow, weight);
+    if (rc == ST_OK)
+        rc = gov_override_put(a->e->gov, p->id, d.delegate, op, ow);
     if (rc == ST_OK && (rc = gov_vote_get(a->e->gov, p->id, d.delegate, &dv)) == ST_OK) {
         /* the delegate carried exactly this delegator's own power and weight among its sums */
         mpz_sub(dv.delegated_power, dv.delegated_power, v->power);
@@ -531,7 +535,7 @@ static int override_delegation(eng_apply *a, gov_proposal *p, const gov_vote *v,
         rc = ST_OK;
     }
     gov_vote_clear(&dv);
-    mpz_clear(weight);
+    mpz_clears(weight, op, ow, NULL);
     return rc;
 }
 

@@ -595,11 +595,11 @@ int gov_override_get(gov_store *s, uint64_t proposal, const uint8_t delegate[20]
     return rc;
 }
 
-int gov_override_add(gov_store *s, uint64_t proposal, const uint8_t delegate[20], const mpz_t power, const mpz_t weight)
+int gov_override_put(gov_store *s, uint64_t proposal, const uint8_t delegate[20], const mpz_t power, const mpz_t weight)
 {
-    static const char sql[] =
-        "INSERT INTO gov_overrides (proposal, delegate, power, weight) VALUES (?,?,?,?) ON CONFLICT (proposal, delegate)"
-        " DO UPDATE SET power = u256_add(power, excluded.power), weight = u256_add(weight, excluded.weight)";
+    /* plain decimal text, not u256: six times a stake near 2^256 may pass it, and these sums are
+     * only ever taken off a delegate's, never shown */
+    static const char sql[] = "INSERT OR REPLACE INTO gov_overrides (proposal, delegate, power, weight) VALUES (?,?,?,?)";
     sqlite3_stmt *st = stmt(s, G_OVERRIDE_PUT, sql);
     if (!st)
         return ST_DB;

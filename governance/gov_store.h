@@ -61,10 +61,10 @@ int gov_delegators_at(gov_store *s, const uint8_t delegate[20], uint64_t height,
                       gov_delegation *out, unsigned *n, bool *more) WARN_UNUSED NONNULL(1, 2, 6, 7, 8);
 
 /* Overrides: the power and weight taken off delegate's votes on proposal by its delegators who
- * voted directly. get: zero when none; add raises them. */
+ * voted directly. get: zero when none; put sets them (the weight may pass 2^256). */
 int gov_override_get(gov_store *s, uint64_t proposal, const uint8_t delegate[20], mpz_t power, mpz_t weight)
     WARN_UNUSED NONNULL(1, 3, 4, 5);
-int gov_override_add(gov_store *s, uint64_t proposal, const uint8_t delegate[20], const mpz_t power, const mpz_t weight)
+int gov_override_put(gov_store *s, uint64_t proposal, const uint8_t delegate[20], const mpz_t power, const mpz_t weight)
     WARN_UNUSED NONNULL(1, 3, 4, 5);
 
 /* Locks: put raises (never lowers) the lock of voter for proposal (0: an undelegation's) to amount

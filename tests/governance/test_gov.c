@@ -83,7 +83,7 @@ static const char *dev_text(unsigned i)
     return text[i];
 }
 
-static char *make_genesis(const char *enclave, const char *balance5);
+static char *make_genesis(const char *enclave, const char *big);
 
 static void setup(void)
 {
@@ -252,15 +252,15 @@ static const char *hex_of(const char *text)
     return out;
 }
 
-/* The test genesis; enclave: an "enclave" object's JSON, or NULL for none; balance5: dev 5's
- * balance (NULL: 1000000 like the others). */
-static char *make_genesis(const char *enclave, const char *balance5)
+/* The test genesis; enclave: an "enclave" object's JSON, or NULL for none; big: the balance of devs
+ * 4 and 5 (NULL: 1000000 like the others). */
+static char *make_genesis(const char *enclave, const char *big)
 {
     char accounts[1024] = "";
     size_t off = 0;
     for (unsigned i = 0; i < USERS; i++)
         off += (size_t)snprintf(accounts + off, sizeof accounts - off, "%s{\"address\":\"%s\",\"balance\":\"%s\"}",
-                                i ? "," : "", dev_text(i), i == 5 && balance5 ? balance5 : "1000000");
+                                i ? "," : "", dev_text(i), i >= 4 && big ? big : "1000000");
     char *text = malloc(4096);
     cr_assert_not_null(text, "genesis buffer");
 #define TRACK(name, dep, thr, q, appr, cap, pl)                                                                      \
@@ -1215,10 +1215,13 @@ Test(governance_gov, an_allowlisted_new_enclave_build_registers_and_settles)
 
 /* ---- bad input ---- */
 
-/* 2^254: dev 5's balance on a chain where a weight of six times the stake passes 2^256 */
+/* 2^254: the balance of devs 4 and 5 on a chain where six times a stake passes 2^256 */
 #define BIG "28948022309329048855892746252171976963317496166410141009864396001978282409984"
+#define TWO_255 "57896044618658097711785492504343953926634992332820282019728792003956564819968"
 
-Test(governance_gov, a_vote_whose_weight_would_take_the_tally_past_2_256_fails_without_stopping_the_node)
+/* A new chain where devs 4 and 5 hold 2^254 and dev 5 stakes all but 10^6 of it in pool 1: power
+ * P = 2^254 - 10^6, so 4P < 2^256 <= 5P. */
+static void big_chain(void)
 {
     free(genesis);
     genesis = make_genesis(NULL, BIG);
@@ -1228,15 +1231,19 @@ Test(governance_gov, a_vote_whose_weight_would_take_the_tally_past_2_256_fails_w
     eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
     cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "open: %s", err);
     struct outcome o[2] = { 0 };
-    queue(5, "PoolCreate", &o[0], "{\"commissionPpm\":\"0\",\"capacity\":\"" BIG "\"}");
+    queue(5, "PoolCreate", &o[0], "{\"commissionPpm\":\"0\",\"capacity\":\"" TWO_255 "\"}");
     block();
-    /* all but 10^6 staked: power P = 2^254 - 10^6, so 4P < 2^256 <= 5P */
     queue(5, "Contribute", &o[1], "{\"pool\":\"1\",\"amount\":\"28948022309329048855892746252171976963317496166410141009864396001978281409984\"}");
     block();
     for (int i = 0; i < 2; i++) {
         expect_ok(&o[i], "set-up");
         free(o[i].events);
     }
+}
+
+Test(governance_gov, a_vote_whose_weight_would_take_the_tally_past_2_256_fails_without_stopping_the_node)
+{
+    big_chain();
     uint64_t id = propose(5, "root", "");
     advance(DELAY);
     for (unsigned c = 5; c <= 6; c++)
@@ -1256,6 +1263,30 @@ Test(governance_gov, a_vote_whose_weight_would_take_the_tally_past_2_256_fails_w
     vote(5, id, 0, 1);
     expect_tally(id, "0", "28948022309329048855892746252171976963317496166410141009864396001978281409984", "0",
                  "28948022309329048855892746252171976963317496166410141009864396001978281409984");
+}
+
+Test(governance_gov, overrides_whose_weights_pass_2_256_are_counted_exactly)
+{
+    big_chain();
+    struct outcome o = { 0 };
+    queue(4, "Contribute", &o, "{\"pool\":\"1\",\"amount\":\"28948022309329048855892746252171976963317496166410141009864396001978281409984\"}");
+    block();
+    expect_ok(&o, "dev 4 stakes P too");
+    free(o.events);
+    delegate(4, 0, 6);             /* 12P, far past 2^256, is what dev 0 would carry */
+    delegate(5, 0, 6);
+    uint64_t id = propose(5, "root", "");
+    advance(DELAY);
+    expect_tx_fails(0, "Vote", "the for tally of proposal 1 would reach 2^256",
+                    "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"1\"}", (unsigned long long)id);
+    /* each votes itself: the overrides, 6P then 12P of weight, leave dev 0 nothing to carry */
+    vote(5, id, 1, 1);
+    vote(4, id, 0, 1);
+    expect_tally(id, "28948022309329048855892746252171976963317496166410141009864396001978281409984",
+                 "28948022309329048855892746252171976963317496166410141009864396001978281409984", "0",
+                 "57896044618658097711785492504343953926634992332820282019728792003956562819968");
+    expect_tx_fails(0, "Vote", "no voting power", "{\"proposal\":\"%llu\",\"support\":\"0\",\"conviction\":\"1\"}",
+                    (unsigned long long)id);
 }
 
 Test(governance_gov, bad_input_is_refused_or_fails_with_a_clear_reason)
