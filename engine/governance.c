@@ -492,6 +492,8 @@ out:
     return rc;
 }
 
+static const char *const sides[] = { "against", "for", "abstain" };
+
 static mpz_ptr tally_of(gov_proposal *p, unsigned support)
 {
     return support == 1 ? p->for_weight : support == 0 ? p->against_weight : p->abstain_weight;
@@ -511,14 +513,18 @@ static int override_delegation(eng_apply *a, gov_proposal *p, const gov_vote *v,
         return rc;
     memcpy(delegate, d.delegate, 20);
     *overrode = true;
-    mpz_t weight;
-    mpz_init(weight);
+    mpz_t weight, op, ow;
+    mpz_inits(weight, op, ow, NULL);
     gov_weight(weight, v->power, d.conviction);
     gov_vote dv;
     gov_vote_init(&dv);
-    rc = gov_override_add(a->e->gov, p->id, d.delegate, v->power, weight);
+    rc = gov_override_get(a->e->gov, p->id, d.delegate, op, ow);
+    mpz_add(op, op, v->power);
+    mpz_add(ow, ow, weight);
+    if (rc == ST_OK)
+        rc = gov_override_put(a->e->gov, p->id, d.delegate, op, ow);
     if (rc == ST_OK && (rc = gov_vote_get(a->e->gov, p->id, d.delegate, &dv)) == ST_OK) {
-        /* the delegate carried at least this much (floors are taken on sums): never negative */
+        /* the delegate carried exactly this delegator's own power and weight among its sums */
         mpz_sub(dv.delegated_power, dv.delegated_power, v->power);
         mpz_sub(dv.delegated_weight, dv.delegated_weight, weight);
         assert(mpz_sgn(dv.delegated_power) >= 0 && mpz_sgn(dv.delegated_weight) >= 0);
@@ -529,7 +535,7 @@ static int override_delegation(eng_apply *a, gov_proposal *p, const gov_vote *v,
         rc = ST_OK;
     }
     gov_vote_clear(&dv);
-    mpz_clear(weight);
+    mpz_clears(weight, op, ow, NULL);
     return rc;
 }
 
@@ -542,8 +548,8 @@ int eng_apply_vote(eng_apply *a)
     gov_vote v, old;
     gov_vote_init(&v);
     gov_vote_init(&old);
-    mpz_t op, ow;
-    mpz_inits(op, ow, NULL);
+    mpz_t op, ow, locked;
+    mpz_inits(op, ow, locked, NULL);
     uint8_t delegate[20];
     bool overrode = false;
     int rc = ledger_tx_get_u64(tx, "proposal", &id);
@@ -567,42 +573,56 @@ int eng_apply_vote(eng_apply *a)
     memcpy(v.voter, tx->signer, 20);
     v.support = (uint8_t)support;
     v.conviction = (uint8_t)conviction;
-    if ((rc = eng_gov_power_at(a->e, tx->signer, p.snapshot, v.power, v.delegated_power, v.delegated_weight)) != ST_OK
-        || (rc = gov_override_get(a->e->gov, id, tx->signer, op, ow)) != ST_OK)
-        goto out;
-    /* delegators who voted themselves are not carried */
-    mpz_sub(v.delegated_power, v.delegated_power, op);
-    mpz_sub(v.delegated_weight, v.delegated_weight, ow);
-    if (mpz_sgn(v.power) == 0 && mpz_sgn(v.delegated_power) == 0) {
-        rc = eng_fail(a, ST_UNAUTHORIZED, "no voting power: nothing staked or delegated at the snapshot (height %llu)",
-                      (unsigned long long)p.snapshot);
-        goto out;
-    }
-    gov_weight(v.weight, v.power, v.conviction);
-    /* a changed vote replaces the old one: its weight and power come off the tallies first */
+    /* a changed vote replaces the old one: its weight and power come off the tallies first, and
+     * what it counted at the snapshot (less overrides since) is what the new one counts */
     rc = gov_vote_get(a->e->gov, id, tx->signer, &old);
     bool changed = rc == ST_OK;
     if (changed) {
+        mpz_set(v.power, old.power);
+        mpz_set(v.delegated_power, old.delegated_power);
+        mpz_set(v.delegated_weight, old.delegated_weight);
         mpz_sub(tally_of(&p, old.support), tally_of(&p, old.support), old.weight);
         mpz_sub(tally_of(&p, old.support), tally_of(&p, old.support), old.delegated_weight);
         mpz_sub(p.turnout, p.turnout, old.power);
         mpz_sub(p.turnout, p.turnout, old.delegated_power);
-    } else if (rc != ST_NOTFOUND || (rc = override_delegation(a, &p, &v, delegate, &overrode)) != ST_OK) {
+    } else if (rc == ST_NOTFOUND) {
+        if ((rc = eng_gov_power_at(a->e, tx->signer, p.snapshot, v.power, v.delegated_power, v.delegated_weight)) != ST_OK
+            || (rc = gov_override_get(a->e->gov, id, tx->signer, op, ow)) != ST_OK)
+            goto out;
+        /* delegators who voted themselves are not carried */
+        mpz_sub(v.delegated_power, v.delegated_power, op);
+        mpz_sub(v.delegated_weight, v.delegated_weight, ow);
+        if (mpz_sgn(v.power) == 0 && mpz_sgn(v.delegated_power) == 0) {
+            rc = eng_fail(a, ST_UNAUTHORIZED, "no voting power: nothing staked or delegated at the snapshot (height %llu)",
+                          (unsigned long long)p.snapshot);
+            goto out;
+        }
+        if ((rc = override_delegation(a, &p, &v, delegate, &overrode)) != ST_OK)
+            goto out;
+    } else {
         goto out;
     }
+    gov_weight(v.weight, v.power, v.conviction);
     mpz_add(tally_of(&p, v.support), tally_of(&p, v.support), v.weight);
     mpz_add(tally_of(&p, v.support), tally_of(&p, v.support), v.delegated_weight);
     mpz_add(p.turnout, p.turnout, v.power);
     mpz_add(p.turnout, p.turnout, v.delegated_power);
+    /* the tally holds this vote's weights and power: if it fits, they do */
+    if (!ledger_amount_fits(tally_of(&p, v.support)) || !ledger_amount_fits(p.turnout)) {
+        rc = eng_fail(a, ST_OVERFLOW, "the %s tally of proposal %llu would reach 2^256", sides[v.support], (unsigned long long)id);
+        goto out;
+    }
     if ((rc = gov_vote_put(a->e->gov, &v)) != ST_OK || (rc = gov_proposal_update(a->e->gov, &p)) != ST_OK)
         goto out;
+    /* the lock is the standing vote's (OpenGov replaces a replaced vote's lock while the poll is
+     * ongoing, and a vote changes only while Active): conviction 0 or no own power locks nothing */
     uint64_t until = 0;
     if (v.conviction > 0 && mpz_sgn(v.power) > 0) {
         until = p.vote_end + (uint64_t)gov_lock_periods(v.conviction) * a->e->genesis.governance.lock_period;
-        if ((rc = gov_lock_put(a->e->gov, tx->signer, id, v.power, until)) != ST_OK)
-            goto out;
+        mpz_set(locked, v.power);
     }
-    static const char *const sides[] = { "against", "for", "abstain" };
+    if ((rc = gov_lock_set(a->e->gov, tx->signer, id, locked, until)) != ST_OK)
+        goto out;
     cJSON *ev = proposal_event(a, changed ? "VoteChanged" : "VoteCast", id);
     if (!ev || !eng_event_address(ev, "voter", v.voter) || !cJSON_AddStringToObject(ev, "support", sides[v.support])
         || !cJSON_AddNumberToObject(ev, "conviction", v.conviction) || !eng_event_amount(ev, "power", v.power)
@@ -612,7 +632,7 @@ int eng_apply_vote(eng_apply *a)
         || (overrode && !eng_event_address(ev, "overrides", delegate)))
         rc = ST_NOMEM;
 out:
-    mpz_clears(op, ow, NULL);
+    mpz_clears(op, ow, locked, NULL);
     gov_vote_clear(&old);
     gov_vote_clear(&v);
     gov_proposal_clear(&p);

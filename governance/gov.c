@@ -73,13 +73,20 @@ int gov_state_parse(const char *name, gov_state *out)
     return ST_INVALID;
 }
 
+void gov_quorum(mpz_t out, const gov_proposal *p, const gov_track *t)
+{
+    mpz_mul_ui(out, p->total_power, t->quorum_ppm);
+    mpz_cdiv_q_ui(out, out, 1000000);
+    if (mpz_sgn(out) == 0)
+        mpz_set_ui(out, 1);
+}
+
 void gov_tally_check(const gov_proposal *p, const gov_track *t, bool *quorum, bool *approval)
 {
     mpz_t lhs, rhs;
     mpz_inits(lhs, rhs, NULL);
-    mpz_mul_ui(lhs, p->turnout, 1000000);
-    mpz_mul_ui(rhs, p->total_power, t->quorum_ppm);
-    *quorum = mpz_cmp(lhs, rhs) >= 0 && mpz_sgn(p->turnout) > 0;
+    gov_quorum(lhs, p, t);
+    *quorum = mpz_cmp(p->turnout, lhs) >= 0;
     mpz_mul_ui(lhs, p->for_weight, 1000000);
     mpz_add(rhs, p->for_weight, p->against_weight);
     mpz_mul_ui(rhs, rhs, t->approval_ppm);

@@ -108,9 +108,11 @@ void gov_vote_clear(gov_vote *v);
  * ST_OK, or ST_INVALID for no such state. */
 const char *gov_state_name(gov_state s);
 int gov_state_parse(const char *name, gov_state *out) WARN_UNUSED NONNULL(1, 2);
-/* How the votes on p stand against track t: quorum when the raw turnout reaches quorum_ppm of the
- * total power at the snapshot (and is not zero); approval when convicted for / (for + against)
- * exceeds approval_ppm (so a tie fails). */
+/* The turnout p needs on track t: max(ceil(total_power * quorum_ppm / 10^6), 1), so a vote nobody
+ * cast never reaches it, not even on a proposal whose snapshot holds no stake. */
+void gov_quorum(mpz_t out, const gov_proposal *p, const gov_track *t) NONNULL(1, 2, 3);
+/* How the votes on p stand against track t: quorum when the raw turnout is at least gov_quorum;
+ * approval when convicted for / (for + against) exceeds approval_ppm (so a tie fails). */
 void gov_tally_check(const gov_proposal *p, const gov_track *t, bool *quorum, bool *approval) NONNULL(1, 2, 3, 4);
 /* The track named name, or NULL. Borrowed from p. */
 const gov_track *gov_track_find(const gov_params *p, const char *name) NONNULL(1, 2);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* gov_store.c: the SQL of governance (schema 005): proposals, votes, locks, delegations with their
- * checkpoints, delegated shares by height, overrides, governed parameters. Statements are prepared once per store and
+ * checkpoints, overrides, governed parameters. Statements are prepared once per store and
  * cached in it; values are always bound. It shares the ledger's one connection (ledger/sqlstore.h),
  * so governance rows commit with the block. Tallies
  * and amounts are canonical decimal text, read and written through GMP. */
@@ -14,7 +14,7 @@ enum gov_stmt_id {
     G_PROP_INSERT, G_PROP_GET, G_PROP_UPDATE, G_PROP_DUE, G_PROP_ANY_DUE,
     G_PROP_LIST, G_VOTE_GET, G_VOTE_PUT, G_VOTE_LIST, G_LOCK_PUT, G_LOCK_EACH, G_TOTAL_AT, G_PARAM_PUT, G_PARAM_EACH,
     G_DELEG_GET, G_DELEG_AT, G_DELEG_PUT, G_DELEG_DEL, G_DELEG_CHECKPOINT, G_DELEG_HAS, G_DELEG_LIST,
-    G_DSHARES_CLASS, G_DSHARES_ADD, G_DSHARES_SUB, G_DSHARES_EACH, G_OVERRIDE_GET, G_OVERRIDE_PUT,
+    G_DELEG_AT_LIST, G_OVERRIDE_GET, G_OVERRIDE_PUT, G_LOCK_SET, G_LOCK_DEL,
     G_STMT_COUNT
 };
 
@@ -338,6 +338,22 @@ int gov_lock_put(gov_store *s, const uint8_t voter[20], uint64_t proposal, const
     return bind_mpz_and_step(st, 3, amount);
 }
 
+int gov_lock_set(gov_store *s, const uint8_t voter[20], uint64_t proposal, const mpz_t amount, uint64_t until)
+{
+    static const char put_sql[] = "INSERT OR REPLACE INTO gov_locks (voter, proposal, amount, until) VALUES (?,?,?,?)";
+    static const char del_sql[] = "DELETE FROM gov_locks WHERE voter = ? AND proposal = ?";
+    bool none = mpz_sgn(amount) == 0;
+    sqlite3_stmt *st = none ? stmt(s, G_LOCK_DEL, del_sql) : stmt(s, G_LOCK_SET, put_sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, voter, 20, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)proposal);
+    if (none)
+        return ledger_step_done(st);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)until);
+    return bind_mpz_and_step(st, 3, amount);
+}
+
 int gov_lock_each(gov_store *s, const uint8_t voter[20], uint64_t now,
                   int (*fn)(void *ctx, uint64_t proposal, const mpz_t amount, uint64_t until), void *ctx)
 {
@@ -522,72 +538,37 @@ int gov_delegators_list(gov_store *s, const uint8_t delegate[20], const uint8_t 
     return rc;
 }
 
-/* ---- delegated shares ---- */
-
-int gov_delegated_add(gov_store *s, const uint8_t delegate[20], uint64_t pool, unsigned conviction, const mpz_t delta,
-                      uint64_t height)
+int gov_delegators_at(gov_store *s, const uint8_t delegate[20], uint64_t height, const uint8_t *cursor, unsigned limit,
+                      gov_delegation *out, unsigned *n, bool *more)
 {
-    /* the latest value plus delta, as the value from height on; u256_sub refuses to go below zero,
-     * which the delegators' shares (a part of theirs) never do */
-#define LATEST "COALESCE((SELECT shares FROM delegated_shares WHERE delegate = ?1 AND pool = ?2 AND conviction = ?3" \
-               " ORDER BY height DESC LIMIT 1), '0')"
-    static const char add_sql[] = "INSERT OR REPLACE INTO delegated_shares (delegate, pool, conviction, height, shares)"
-                                  " VALUES (?1, ?2, ?3, ?4, u256_add(" LATEST ", ?5))";
-    static const char sub_sql[] = "INSERT OR REPLACE INTO delegated_shares (delegate, pool, conviction, height, shares)"
-                                  " VALUES (?1, ?2, ?3, ?4, u256_sub(" LATEST ", ?5))";
-#undef LATEST
-    static const char class_sql[] = "INSERT OR IGNORE INTO delegated_classes (delegate, pool, conviction) VALUES (?,?,?)";
-    sqlite3_stmt *st = stmt(s, G_DSHARES_CLASS, class_sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, delegate, 20, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)pool);
-    sqlite3_bind_int(st, 3, (int)conviction);
-    int rc = ledger_step_done(st);
-    if (rc != ST_OK)
-        return rc;
-    bool add = mpz_sgn(delta) >= 0;
-    if (!(st = add ? stmt(s, G_DSHARES_ADD, add_sql) : stmt(s, G_DSHARES_SUB, sub_sql)))
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, delegate, 20, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)pool);
-    sqlite3_bind_int(st, 3, (int)conviction);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)height);
-    mpz_t magnitude;
-    mpz_init(magnitude);
-    mpz_abs(magnitude, delta);
-    rc = bind_mpz_and_step(st, 5, magnitude);
-    mpz_clear(magnitude);
-    return rc;
-}
-
-int gov_delegated_each(gov_store *s, const uint8_t delegate[20], uint64_t height,
-                       int (*fn)(void *ctx, uint64_t pool, unsigned conviction, const mpz_t shares), void *ctx)
-{
-    /* one index seek per class for its latest row at or below height */
+    /* a delegator counts when its latest checkpoint at or below height names the delegate; the
+     * index on (delegate, delegator, height) walks the delegate's rows in address order */
     static const char sql[] =
-        "SELECT c.pool, c.conviction, (SELECT d.shares FROM delegated_shares d WHERE d.delegate = c.delegate"
-        " AND d.pool = c.pool AND d.conviction = c.conviction AND d.height <= ?2 ORDER BY d.height DESC LIMIT 1)"
-        " FROM delegated_classes c WHERE c.delegate = ?1";
-    sqlite3_stmt *st = stmt(s, G_DSHARES_EACH, sql);
+        "SELECT c.delegator, c.delegate, c.conviction, c.height FROM delegation_checkpoints c"
+        " WHERE c.delegate = ?1 AND c.height <= ?2 AND c.delegator > ?3 AND NOT EXISTS (SELECT 1 FROM"
+        " delegation_checkpoints l WHERE l.delegator = c.delegator AND l.height > c.height AND l.height <= ?2)"
+        " ORDER BY c.delegator LIMIT ?4";
+    static const uint8_t zero[20];
+    *n = 0;
+    *more = false;
+    sqlite3_stmt *st = stmt(s, G_DELEG_AT_LIST, sql);
     if (!st)
         return ST_DB;
     sqlite3_bind_blob(st, 1, delegate, 20, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)height);
-    mpz_t shares;
-    mpz_init(shares);
+    sqlite3_bind_blob(st, 3, cursor ? cursor : zero, cursor ? 20 : 0, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)limit + 1);
     int rc = ST_OK, step;
     while (rc == ST_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (sqlite3_column_type(st, 2) == SQLITE_NULL)
-            continue;
-        rc = ledger_column_mpz(st, 2, shares);
-        if (rc == ST_OK && mpz_sgn(shares) > 0)
-            rc = fn(ctx, (uint64_t)sqlite3_column_int64(st, 0), (unsigned)sqlite3_column_int(st, 1), shares);
+        if (*n == limit) {
+            *more = true;
+            break;
+        }
+        rc = read_delegation(st, 0, &out[(*n)++]);
     }
-    if (rc == ST_OK && step != SQLITE_DONE)
+    if (rc == ST_OK && !*more && step != SQLITE_DONE)
         rc = ST_DB;
     sqlite3_reset(st);
-    mpz_clear(shares);
     return rc;
 }
 
@@ -614,11 +595,11 @@ int gov_override_get(gov_store *s, uint64_t proposal, const uint8_t delegate[20]
     return rc;
 }
 
-int gov_override_add(gov_store *s, uint64_t proposal, const uint8_t delegate[20], const mpz_t power, const mpz_t weight)
+int gov_override_put(gov_store *s, uint64_t proposal, const uint8_t delegate[20], const mpz_t power, const mpz_t weight)
 {
-    static const char sql[] =
-        "INSERT INTO gov_overrides (proposal, delegate, power, weight) VALUES (?,?,?,?) ON CONFLICT (proposal, delegate)"
-        " DO UPDATE SET power = u256_add(power, excluded.power), weight = u256_add(weight, excluded.weight)";
+    /* plain decimal text, not u256: six times a stake near 2^256 may pass it, and these sums are
+     * only ever taken off a delegate's, never shown */
+    static const char sql[] = "INSERT OR REPLACE INTO gov_overrides (proposal, delegate, power, weight) VALUES (?,?,?,?)";
     sqlite3_stmt *st = stmt(s, G_OVERRIDE_PUT, sql);
     if (!st)
         return ST_DB;

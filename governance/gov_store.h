@@ -54,25 +54,25 @@ int gov_has_delegators(gov_store *s, const uint8_t address[20], bool *has) WARN_
 int gov_delegators_list(gov_store *s, const uint8_t delegate[20], const uint8_t *cursor, unsigned limit,
                         gov_delegation *out, unsigned *n, bool *more) WARN_UNUSED NONNULL(1, 2, 5, 6, 7);
 
-/* Delegated shares: what a delegate's delegators of one conviction hold in a pool, checkpointed
- * by height. add changes it by delta (negative to take off) at height; each calls fn for every
- * (pool, conviction, shares) nonzero at the end of block height. */
-int gov_delegated_add(gov_store *s, const uint8_t delegate[20], uint64_t pool, unsigned conviction, const mpz_t delta,
-                      uint64_t height) WARN_UNUSED NONNULL(1, 2, 5);
-int gov_delegated_each(gov_store *s, const uint8_t delegate[20], uint64_t height,
-                       int (*fn)(void *ctx, uint64_t pool, unsigned conviction, const mpz_t shares), void *ctx)
-    WARN_UNUSED NONNULL(1, 2, 4);
+/* Up to limit delegators of delegate in force at the end of block height (each with its conviction
+ * then; since: the height it was made at), after the address cursor (NULL = from the start), by
+ * address. Out: out[*n]; *more whether further ones follow. */
+int gov_delegators_at(gov_store *s, const uint8_t delegate[20], uint64_t height, const uint8_t *cursor, unsigned limit,
+                      gov_delegation *out, unsigned *n, bool *more) WARN_UNUSED NONNULL(1, 2, 6, 7, 8);
 
 /* Overrides: the power and weight taken off delegate's votes on proposal by its delegators who
- * voted directly. get: zero when none; add raises them. */
+ * voted directly. get: zero when none; put sets them (the weight may pass 2^256). */
 int gov_override_get(gov_store *s, uint64_t proposal, const uint8_t delegate[20], mpz_t power, mpz_t weight)
     WARN_UNUSED NONNULL(1, 3, 4, 5);
-int gov_override_add(gov_store *s, uint64_t proposal, const uint8_t delegate[20], const mpz_t power, const mpz_t weight)
+int gov_override_put(gov_store *s, uint64_t proposal, const uint8_t delegate[20], const mpz_t power, const mpz_t weight)
     WARN_UNUSED NONNULL(1, 3, 4, 5);
 
-/* Locks: put raises (never lowers) the lock of voter for proposal (0: an undelegation's) to amount until `until`.
+/* Locks: put raises (never lowers) the lock of voter for proposal (0: an undelegation's) to amount
+ * until `until`; set replaces it (a vote's lock is the standing vote's), amount 0 removing it.
  * max: the largest amount locked at now (until > now) and its until; 0 and 0 when none. */
 int gov_lock_put(gov_store *s, const uint8_t voter[20], uint64_t proposal, const mpz_t amount, uint64_t until)
+    WARN_UNUSED NONNULL(1, 2, 4);
+int gov_lock_set(gov_store *s, const uint8_t voter[20], uint64_t proposal, const mpz_t amount, uint64_t until)
     WARN_UNUSED NONNULL(1, 2, 4);
 int gov_lock_max(gov_store *s, const uint8_t voter[20], uint64_t now, mpz_t amount, uint64_t *until)
     WARN_UNUSED NONNULL(1, 2, 4, 5);

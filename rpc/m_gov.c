@@ -74,8 +74,7 @@ static bool add_tally(cJSON *obj, const char *key, const gov_params *gp, const g
     mpz_init(needed);
     if (t) {
         gov_tally_check(p, t, &quorum, &approval);
-        mpz_mul_ui(needed, p->total_power, t->quorum_ppm);
-        mpz_cdiv_q_ui(needed, needed, 1000000);
+        gov_quorum(needed, p, t);
     }
     cJSON *o = cJSON_AddObjectToObject(obj, key);
     bool ok = o && rpc_add_amount(o, "for", p->for_weight) && rpc_add_amount(o, "against", p->against_weight)
@@ -318,6 +317,10 @@ static int voting_power(struct rpc_ctx *ctx, const cJSON *params, cJSON **result
     cJSON *out = NULL;
     rc = eng_gov_power_at(e, address, height, own, delegated, weight);
     mpz_add(total, own, delegated);
+    /* the power is staked value (below 2^256); up to six times it may not be */
+    if (rc == ST_OK && !ledger_amount_fits(weight))
+        rc = rpc_error(ctx, ST_OVERFLOW, NULL, "the delegated weight of the address at height %llu is 2^256 or more",
+                       (unsigned long long)height);
     if (rc == ST_OK
         && (!(out = cJSON_CreateObject()) || !rpc_add_address(out, "address", address) || !rpc_add_u64(out, "height", height)
             || !rpc_add_amount(out, "own", own) || !rpc_add_amount(out, "delegated", delegated)

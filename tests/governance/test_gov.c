@@ -18,6 +18,7 @@
 #include "engine/engine.h"
 #include "enclave/platform.h"
 #include "engine/genesis.h"
+#include "engine/governance.h"
 #include "governance/gov.h"
 #include "governance/gov_store.h"
 #include "ledger/amount.h"
@@ -82,14 +83,14 @@ static const char *dev_text(unsigned i)
     return text[i];
 }
 
-static char *make_genesis(const char *enclave);
+static char *make_genesis(const char *enclave, const char *big);
 
 static void setup(void)
 {
     snprintf(dir, sizeof dir, "/tmp/conclave-gov-XXXXXX");
     cr_assert_not_null(mkdtemp(dir), "temp dir");
     snprintf(db_path, sizeof db_path, "%s/conclave.db", dir);
-    genesis = make_genesis(NULL);
+    genesis = make_genesis(NULL, NULL);
     char err[256] = "";
     eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
     cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "open engine: %s", err);
@@ -251,14 +252,15 @@ static const char *hex_of(const char *text)
     return out;
 }
 
-/* The test genesis; enclave: an "enclave" object's JSON, or NULL for none. */
-static char *make_genesis(const char *enclave)
+/* The test genesis; enclave: an "enclave" object's JSON, or NULL for none; big: the balance of devs
+ * 4 and 5 (NULL: 1000000 like the others). */
+static char *make_genesis(const char *enclave, const char *big)
 {
     char accounts[1024] = "";
     size_t off = 0;
     for (unsigned i = 0; i < USERS; i++)
-        off += (size_t)snprintf(accounts + off, sizeof accounts - off, "%s{\"address\":\"%s\",\"balance\":\"1000000\"}",
-                                i ? "," : "", dev_text(i));
+        off += (size_t)snprintf(accounts + off, sizeof accounts - off, "%s{\"address\":\"%s\",\"balance\":\"%s\"}",
+                                i ? "," : "", dev_text(i), i >= 4 && big ? big : "1000000");
     char *text = malloc(4096);
     cr_assert_not_null(text, "genesis buffer");
 #define TRACK(name, dep, thr, q, appr, cap, pl)                                                                      \
@@ -273,6 +275,8 @@ static char *make_genesis(const char *enclave)
              TRACK("treasury", "100", "100", "200000", "500000", "5000", "[\"text\",\"spend\"]") ","
              TRACK("big", "5000000", "1", "200000", "500000", "0", "[\"text\"]") ","
              "{\"name\":\"spam\",\"deposit\":\"100\",\"threshold\":\"1\",\"votingDelaySecs\":10,\"votingPeriodSecs\":100,"
+             "\"enactmentDelaySecs\":10,\"quorumPpm\":200000,\"approvalPpm\":500000,\"noQuorumBurnPpm\":250000},"
+             "{\"name\":\"open\",\"deposit\":\"100\",\"threshold\":\"0\",\"votingDelaySecs\":10,\"votingPeriodSecs\":100,"
              "\"enactmentDelaySecs\":10,\"quorumPpm\":200000,\"approvalPpm\":500000,\"noQuorumBurnPpm\":250000}]}}",
              G_TIME, accounts, enclave ? "\"enclave\":" : "", enclave ? enclave : "", enclave ? "," : "", SLASH_DEFER, LOCK,
              GRACE);
@@ -543,6 +547,59 @@ Test(governance_gov, a_track_may_burn_part_of_the_deposit_when_the_quorum_is_mis
     expect_user(LEDGER_FREE, 0, "998975");
 }
 
+Test(governance_gov, the_quorum_is_the_ceiling_of_its_share_of_the_total_power_and_at_least_one)
+{
+    static const struct { const char *total; unsigned ppm; const char *quorum; } cases[] = {
+        { "6000", 200000, "1200" }, { "6001", 200000, "1201" }, { "6004", 200000, "1201" }, { "5", 200000, "1" },
+        { "0", 200000, "1" },       { "6000", 0, "1" },         { "6000", 1000000, "6000" },
+    };
+    gov_track t;
+    memset(&t, 0, sizeof t);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        gov_proposal p;
+        gov_proposal_init(&p);
+        mpz_t q;
+        mpz_init(q);
+        cr_assert_eq(mpz_set_str(p.total_power, cases[i].total, 10), 0, "total");
+        t.quorum_ppm = cases[i].ppm;
+        gov_quorum(q, &p, &t);
+        expect_mpz(q, cases[i].quorum, "quorum");
+        /* reached exactly at the quorum, not one below */
+        bool quorum, approval;
+        mpz_set(p.turnout, q);
+        gov_tally_check(&p, &t, &quorum, &approval);
+        cr_assert(quorum, "turnout %s reaches the quorum of %s", cases[i].quorum, cases[i].total);
+        mpz_sub_ui(p.turnout, q, 1);
+        gov_tally_check(&p, &t, &quorum, &approval);
+        cr_assert(!quorum, "one below the quorum of %s misses it", cases[i].total);
+        mpz_clear(q);
+        gov_proposal_clear(&p);
+    }
+}
+
+Test(governance_gov, with_no_stake_at_the_snapshot_the_quorum_is_one_and_missed_with_its_burn)
+{
+    uint64_t id = propose(5, "open", "");  /* nothing staked anywhere: total power 0 */
+    gov_proposal p;
+    read_proposal(id, &p);
+    expect_mpz(p.total_power, "0", "total power");
+    mpz_t q;
+    mpz_init(q);
+    gov_quorum(q, &p, gov_track_find(eng_gov_params(e), "open"));
+    expect_mpz(q, "1", "a vote is needed even then");
+    mpz_clear(q);
+    gov_proposal_clear(&p);
+    advance(DELAY);
+    expect_tx_fails(5, "Vote", "no voting power", "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"1\"}",
+                    (unsigned long long)id);
+    advance(PERIOD);
+    expect_state(id, GOV_DEFEATED);
+    read_proposal(id, &p);
+    cr_assert_str_eq(p.reason, "quorum not reached", "reason");
+    gov_proposal_clear(&p);
+    expect_user(LEDGER_FREE, 5, "999975"); /* the quorum was missed: a quarter of the deposit burned */
+}
+
 Test(governance_gov, defeated_by_approval)
 {
     stake_all();
@@ -703,6 +760,50 @@ Test(governance_gov, locked_stake_cannot_be_withdrawn_until_the_lock_ends)
     free(o.events);
 }
 
+/* The binding lock of dev who now: its amount, and until when (0 when none). */
+static uint64_t lock_of(unsigned who, const char *amount)
+{
+    gov_store *s;
+    cr_assert_eq(gov_store_new(&s, eng_ledger(e)), ST_OK, "store");
+    uint8_t addr[20];
+    dev_address(addr, who);
+    mpz_t locked;
+    mpz_init(locked);
+    uint64_t until = 0;
+    cr_assert_eq(gov_lock_max(s, addr, eng_now(e), locked, &until), ST_OK, "locks");
+    expect_mpz(locked, amount, "locked");
+    mpz_clear(locked);
+    gov_store_free(s);
+    return until;
+}
+
+Test(governance_gov, a_changed_vote_takes_the_lock_of_the_vote_that_stands)
+{
+    stake_all();
+    uint64_t id = propose(0, "treasury", "");
+    gov_proposal p;
+    read_proposal(id, &p);
+    uint64_t end = p.vote_end;
+    gov_proposal_clear(&p);
+    advance(DELAY);
+    vote(1, id, 1, 2);
+    cr_assert_eq(lock_of(1, "2000"), end + 2 * LOCK, "2x locks two periods");
+    vote(1, id, 1, 1);
+    cr_assert_eq(lock_of(1, "2000"), end + LOCK, "changed to 1x: one period");
+    vote(1, id, 0, 0);
+    cr_assert_eq(lock_of(1, "0"), 0, "changed to conviction 0: nothing locked");
+    struct outcome o = { 0 };
+    queue(1, "Withdraw", &o, "{\"pool\":\"1\",\"shares\":\"500\"}");
+    block();
+    expect_ok(&o, "withdraw once the standing vote locks nothing");
+    free(o.events);
+    vote(1, id, 0, 3);             /* the power of the snapshot, 2000, locked again for 4 periods */
+    cr_assert_eq(lock_of(1, "2000"), end + 4 * LOCK, "changed to 3x");
+    read_proposal(id, &p);
+    expect_mpz(p.against_weight, "6000", "against: the snapshot's 2000 at 3x");
+    gov_proposal_clear(&p);
+}
+
 /* ---- delegation ---- */
 
 static void delegate(unsigned who, unsigned to, unsigned conviction)
@@ -812,6 +913,93 @@ Test(governance_gov, delegation_follows_the_snapshot)
     advance(DELAY);
     vote(0, id2, 1, 1);
     expect_carried(id2, 0, "3000", "3000");
+}
+
+/* Dev who's voting power at proposal id's snapshot, as gov_votingPower reads it. */
+static void expect_power(uint64_t id, unsigned who, const char *own, const char *delegated, const char *weight)
+{
+    gov_proposal p;
+    read_proposal(id, &p);
+    uint8_t addr[20];
+    dev_address(addr, who);
+    mpz_t o, d, w;
+    mpz_inits(o, d, w, NULL);
+    cr_assert_eq(eng_gov_power_at(e, addr, p.snapshot, o, d, w), ST_OK, "power");
+    expect_mpz(o, own, "own power");
+    expect_mpz(d, delegated, "delegated power");
+    expect_mpz(w, weight, "delegated weight");
+    mpz_clears(o, d, w, NULL);
+    gov_proposal_clear(&p);
+}
+
+Test(governance_gov, a_delegate_carries_each_delegators_own_floored_weight_so_an_override_can_tie)
+{
+    struct outcome o[3] = { 0 };
+    queue(0, "PoolCreate", &o[0], "{\"commissionPpm\":\"0\",\"capacity\":\"1000000000\"}");
+    block();
+    queue(1, "Contribute", &o[1], "{\"pool\":\"1\",\"amount\":\"16\"}");
+    queue(2, "Contribute", &o[2], "{\"pool\":\"1\",\"amount\":\"18\"}");
+    block();
+    for (int i = 0; i < 3; i++) {
+        expect_ok(&o[i], "staking set-up");
+        free(o[i].events);
+    }
+    delegate(1, 3, 0);
+    delegate(2, 3, 0);
+    uint64_t id = propose(1, "spam", "");
+    /* floor(16/10) + floor(18/10) = 2, not floor(34/10) = 3 */
+    expect_power(id, 3, "0", "34", "2");
+    advance(DELAY);
+    vote(3, id, 1, 1);
+    expect_tally(id, "2", "0", "0", "34");
+    expect_carried(id, 3, "34", "2");
+    vote(2, id, 0, 0);             /* dev 2 overrides: 1 against the 1 dev 3 still carries */
+    expect_tally(id, "1", "1", "0", "34");
+    expect_carried(id, 3, "16", "1");
+    advance(PERIOD);
+    expect_state(id, GOV_DEFEATED);
+    gov_proposal p;
+    read_proposal(id, &p);
+    cr_assert_str_eq(p.reason, "approval not reached", "a tie fails");
+    gov_proposal_clear(&p);
+}
+
+Test(governance_gov, in_a_slashed_pool_a_delegate_carries_what_its_delegators_would_vote_with)
+{
+    struct outcome o[6] = { 0 };
+    queue(0, "PoolCreate", &o[0], "{\"commissionPpm\":\"0\",\"capacity\":\"1000000000\"}");
+    block();
+    queue(0, "WorkerAdd", &o[1], "{\"pool\":\"1\",\"worker\":\"%s\"}", dev_text(4));
+    queue(1, "Contribute", &o[2], "{\"pool\":\"1\",\"amount\":\"1001\"}");
+    queue(2, "Contribute", &o[3], "{\"pool\":\"1\",\"amount\":\"999\"}");
+    block();
+    queue(0, "WorkerBond", &o[4], "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"2000\"}", dev_text(4));
+    block();
+    cJSON *msg = cJSON_CreateObject();
+    cJSON_AddStringToObject(msg, "worker", dev_text(4));
+    cJSON_AddNumberToObject(msg, "ppm", 333500);
+    cr_assert_eq(eng_submit_system(e, "WorkerSlash", msg, on_done, &o[5]), ST_OK, "WorkerSlash queued");
+    cJSON_Delete(msg);
+    block();
+    advance(SLASH_DEFER);          /* 667 of the 2000 burned: 1333 stake for 2000 shares */
+    for (int i = 0; i < 6; i++) {
+        expect_ok(&o[i], "set-up");
+        free(o[i].events);
+    }
+    expect_balance(ledger_pool_account(LEDGER_POOL_STAKE, 1), "1333", "pool 1 stake");
+    delegate(1, 3, 1);
+    delegate(2, 3, 1);
+    uint64_t id = propose(1, "spam", "");
+    /* floor(1001 * 1333 / 2000) = 667 and floor(999 * 1333 / 2000) = 665: 1332, not floor(1333) */
+    expect_power(id, 1, "667", "0", "0");
+    expect_power(id, 2, "665", "0", "0");
+    expect_power(id, 3, "0", "1332", "1332");
+    advance(DELAY);
+    vote(3, id, 1, 1);
+    expect_tally(id, "1332", "0", "0", "1332");
+    vote(1, id, 0, 1);
+    expect_tally(id, "665", "667", "0", "1332");
+    expect_carried(id, 3, "665", "665");
 }
 
 Test(governance_gov, delegation_chains_and_bad_delegations_are_refused)
@@ -1011,7 +1199,7 @@ Test(governance_gov, an_allowlisted_new_enclave_build_registers_and_settles)
     /* a chain that trusts this platform and the first build only */
     snprintf(enclave, sizeof enclave, "{\"platform\":\"%s\",\"measurements\":[\"%s\"]}", platform_hex, m1_hex);
     free(genesis);
-    genesis = make_genesis(enclave);
+    genesis = make_genesis(enclave, NULL);
     eng_close(e);
     e = NULL;
     cr_assert_eq(unlink(db_path), 0, "a new chain");
@@ -1047,6 +1235,80 @@ Test(governance_gov, an_allowlisted_new_enclave_build_registers_and_settles)
 }
 
 /* ---- bad input ---- */
+
+/* 2^254: the balance of devs 4 and 5 on a chain where six times a stake passes 2^256 */
+#define BIG "28948022309329048855892746252171976963317496166410141009864396001978282409984"
+#define TWO_255 "57896044618658097711785492504343953926634992332820282019728792003956564819968"
+
+/* A new chain where devs 4 and 5 hold 2^254 and dev 5 stakes all but 10^6 of it in pool 1: power
+ * P = 2^254 - 10^6, so 4P < 2^256 <= 5P. */
+static void big_chain(void)
+{
+    free(genesis);
+    genesis = make_genesis(NULL, BIG);
+    eng_close(e);
+    cr_assert_eq(unlink(db_path), 0, "a new chain");
+    char err[256] = "";
+    eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
+    cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "open: %s", err);
+    struct outcome o[2] = { 0 };
+    queue(5, "PoolCreate", &o[0], "{\"commissionPpm\":\"0\",\"capacity\":\"" TWO_255 "\"}");
+    block();
+    queue(5, "Contribute", &o[1], "{\"pool\":\"1\",\"amount\":\"28948022309329048855892746252171976963317496166410141009864396001978281409984\"}");
+    block();
+    for (int i = 0; i < 2; i++) {
+        expect_ok(&o[i], "set-up");
+        free(o[i].events);
+    }
+}
+
+Test(governance_gov, a_vote_whose_weight_would_take_the_tally_past_2_256_fails_without_stopping_the_node)
+{
+    big_chain();
+    uint64_t id = propose(5, "root", "");
+    advance(DELAY);
+    for (unsigned c = 5; c <= 6; c++)
+        expect_tx_fails(5, "Vote", "the for tally of proposal 1 would reach 2^256",
+                        "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"%u\"}", (unsigned long long)id, c);
+    expect_tally(id, "0", "0", "0", "0");
+    vote(5, id, 1, 4);
+    expect_tally(id, "115792089237316195423570985008687907853269984665640564039457584007913125639936", "0", "0",
+                 "28948022309329048855892746252171976963317496166410141009864396001978281409984");
+    /* a change that would overflow fails too, and leaves the vote as it stood */
+    expect_tx_fails(5, "Vote", "the for tally of proposal 1 would reach 2^256",
+                    "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"6\"}", (unsigned long long)id);
+    expect_tx_fails(5, "Vote", "the against tally of proposal 1 would reach 2^256",
+                    "{\"proposal\":\"%llu\",\"support\":\"0\",\"conviction\":\"6\"}", (unsigned long long)id);
+    expect_tally(id, "115792089237316195423570985008687907853269984665640564039457584007913125639936", "0", "0",
+                 "28948022309329048855892746252171976963317496166410141009864396001978281409984");
+    vote(5, id, 0, 1);
+    expect_tally(id, "0", "28948022309329048855892746252171976963317496166410141009864396001978281409984", "0",
+                 "28948022309329048855892746252171976963317496166410141009864396001978281409984");
+}
+
+Test(governance_gov, overrides_whose_weights_pass_2_256_are_counted_exactly)
+{
+    big_chain();
+    struct outcome o = { 0 };
+    queue(4, "Contribute", &o, "{\"pool\":\"1\",\"amount\":\"28948022309329048855892746252171976963317496166410141009864396001978281409984\"}");
+    block();
+    expect_ok(&o, "dev 4 stakes P too");
+    free(o.events);
+    delegate(4, 0, 6);             /* 12P, far past 2^256, is what dev 0 would carry */
+    delegate(5, 0, 6);
+    uint64_t id = propose(5, "root", "");
+    advance(DELAY);
+    expect_tx_fails(0, "Vote", "the for tally of proposal 1 would reach 2^256",
+                    "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"1\"}", (unsigned long long)id);
+    /* each votes itself: the overrides, 6P then 12P of weight, leave dev 0 nothing to carry */
+    vote(5, id, 1, 1);
+    vote(4, id, 0, 1);
+    expect_tally(id, "28948022309329048855892746252171976963317496166410141009864396001978281409984",
+                 "28948022309329048855892746252171976963317496166410141009864396001978281409984", "0",
+                 "57896044618658097711785492504343953926634992332820282019728792003956562819968");
+    expect_tx_fails(0, "Vote", "no voting power", "{\"proposal\":\"%llu\",\"support\":\"0\",\"conviction\":\"1\"}",
+                    (unsigned long long)id);
+}
 
 Test(governance_gov, bad_input_is_refused_or_fails_with_a_clear_reason)
 {

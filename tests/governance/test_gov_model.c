@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* test_gov_model.c: a seeded random walk of 3,000 governance steps (contributions, withdrawals,
- * delegations and undelegations with every conviction, votes and vote changes on several proposals
- * at once, new proposals, clock moves) by the ten dev accounts in one pool, one block a step. After
- * every block each proposal's tally and turnout, kept incrementally by the engine (votes, changes,
- * overrides before and after a delegate votes), must equal a recount from scratch by this model:
- * the stakes and delegations in force at the proposal's snapshot, each voter's own power times its
- * conviction, plus what it carries for those who delegated to it then, with each class of
- * conviction weighed on its sum, less the delegators who voted themselves. The model follows the
- * receipts for what happened (a refused or failed step changes nothing); it recounts, never
- * replays increments. Stake is valued at the pool's price, which stays 1 (no rewards or slashes). */
+/* test_gov_model.c: a seeded random walk of 3,000 governance steps (contributions to and withdrawals
+ * from three pools, slashes that take their share price below 1, delegations and undelegations with
+ * every conviction, votes and vote changes on several proposals at once, new proposals, clock moves)
+ * by the ten dev accounts, one block a step. After every block each proposal's tally and turnout,
+ * kept incrementally by the engine (votes, changes, overrides before and after a delegate votes),
+ * must equal a recount from scratch by the documented per-account rule: each account's power at the
+ * snapshot is the sum over pools of floor(its shares * pool stake / pool shares), from the staking
+ * checkpoints; its weight is that power times its conviction (floor(power / 10) for conviction 0),
+ * floored on its own; a delegate carries the sum of each delegator's own power and own weight (with
+ * the delegator's conviction) in force at the snapshot, less the delegators who voted themselves.
+ * Each stored vote and each voter's eng_gov_power_at must say the same. The model follows the
+ * receipts for what happened (a refused or failed step changes nothing); it recounts, never replays
+ * increments. Odd amounts and slashes leave remainders, so a floor taken on a sum shows. */
 #include <criterion/criterion.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,12 +22,15 @@
 #include "engine/genesis.h"
 #include "governance/gov.h"
 #include "governance/gov_store.h"
+#include "engine/governance.h"
 #include "ledger/hex.h"
 #include "ledger/sig.h"
+#include "ledger/stakes.h"
 
 #define STEPS 3000
 #define DEFAULT_SEED 20261204u     /* override with GOV_MODEL_SEED=n */
-#define NU 10                      /* dev accounts; 0 owns the pool and proposes */
+#define NU 10                      /* dev accounts; 0 owns the pools and proposes */
+#define NP 3                       /* pools 1..NP, each with one worker */
 #define MAX_PROPOSALS 64
 #define MAX_BLOCKS 8192
 #define G_TIME 1000000u
@@ -38,10 +44,9 @@ static char *genesis;
 static char addr_text[NU][LEDGER_ADDR_STRLEN];
 static uint8_t addr[NU][20];
 
-/* The model: state after each block, by height. */
+/* The model: delegations after each block, by height (stake is read from the staking checkpoints). */
 struct state {
     uint64_t height;
-    uint64_t stake[NU];
     int deleg_to[NU];              /* -1: none */
     unsigned deleg_conv[NU];
 };
@@ -55,8 +60,10 @@ struct mvote {
 };
 static struct {
     uint64_t id, snapshot;
+    uint64_t power[NU];            /* each account's own power at the snapshot, by the per-account rule */
     struct mvote votes[NU];
 } props[MAX_PROPOSALS];
+static uint8_t worker[NP][20];
 static unsigned n_props;
 
 static char *make_genesis(void)
@@ -70,7 +77,7 @@ static char *make_genesis(void)
     cr_assert_not_null(text);
     snprintf(text, 4096,
              "{\"chainId\":4243,\"time\":%u,\"treasury\":\"1000\",\"accounts\":[%s],"
-             "\"staking\":{\"minContribution\":\"1\",\"minWithdrawal\":\"1\"},"
+             "\"staking\":{\"minContribution\":\"1\",\"minWithdrawal\":\"1\",\"slashDeferSecs\":0},"
              "\"governance\":{\"lockPeriodSecs\":%u,\"executionGraceSecs\":100,\"cancelBurnPpm\":0,\"tracks\":["
              "{\"name\":\"t\",\"deposit\":\"1\",\"threshold\":\"1\",\"votingDelaySecs\":%u,\"votingPeriodSecs\":%u,"
              "\"enactmentDelaySecs\":10,\"quorumPpm\":1,\"approvalPpm\":500000,\"spendCap\":\"0\",\"payloads\":[\"text\"]}]}}",
@@ -85,6 +92,10 @@ static void setup(void)
         eng_dev_key(key, i);
         cr_assert_eq(ledger_sig_address(addr[i], key), ST_OK);
         ledger_addr_format(addr_text[i], addr[i]);
+    }
+    for (unsigned p = 0; p < NP; p++) {
+        memset(worker[p], 0xee, 20);
+        worker[p][19] = (uint8_t)p;
     }
     snprintf(dir, sizeof dir, "/tmp/conclave-govmodel-XXXXXX");
     cr_assert_not_null(mkdtemp(dir));
@@ -145,6 +156,62 @@ static void record(void)
     }
 }
 
+/* ---- the per-account rule ---- */
+
+static uint64_t mpz_u64(const mpz_t v)
+{
+    cr_assert(mpz_fits_ulong_p(v), "fits 64 bits");
+    return mpz_get_ui(v);
+}
+
+/* Each account's own power at the end of block height: over the pools, floor(shares * stake /
+ * total shares), as the staking checkpoints of that height say. Every staker is one of the NU
+ * accounts, so their shares must add up to each pool's total. */
+static void powers_at(uint64_t height, uint64_t power[NU])
+{
+    mpz_t shares, stake, total, value, sum;
+    mpz_inits(shares, stake, total, value, sum, NULL);
+    memset(power, 0, NU * sizeof power[0]);
+    for (uint64_t pool = 1; pool <= NP; pool++) {
+        mpz_set_ui(sum, 0);
+        for (unsigned a = 0; a < NU; a++) {
+            cr_assert_eq(ledger_stake_at(eng_ledger(e), pool, addr[a], height, shares, stake, total), ST_OK, "stake at");
+            mpz_add(sum, sum, shares);
+            if (mpz_sgn(total) == 0)
+                continue;
+            mpz_mul(value, shares, stake);
+            mpz_fdiv_q(value, value, total);
+            power[a] += mpz_u64(value);
+        }
+        cr_assert_eq(mpz_cmp(sum, total), 0, "pool %llu: the accounts hold every share", (unsigned long long)pool);
+    }
+    mpz_clears(shares, stake, total, value, sum, NULL);
+}
+
+/* ---- driving the engine ---- */
+
+/* Applies what is queued as one block and checks the single answer. Returns whether it succeeded. */
+static bool finish(struct outcome *o, const char *type)
+{
+    cr_assert_eq(eng_flush(e), ST_OK);
+    cr_assert_eq(o->calls, 1, "%s answered", type);
+    bool ok = o->status == ST_OK && o->success;
+    if (ok && strcmp(type, "Propose") == 0) {
+        cJSON *ev = cJSON_Parse(o->events);
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(ev, cJSON_GetArraySize(ev) - 1), "proposal");
+        cr_assert(cJSON_IsNumber(id));
+        cr_assert_lt(n_props, MAX_PROPOSALS);
+        memset(&props[n_props], 0, sizeof props[n_props]);
+        props[n_props].id = (uint64_t)id->valuedouble;
+        props[n_props].snapshot = head_height() - 1;
+        powers_at(props[n_props].snapshot, props[n_props].power);
+        n_props++;
+        cJSON_Delete(ev);
+    }
+    free(o->events);
+    return ok;
+}
+
 /* Signs and applies one transaction in a block of its own. Returns whether it succeeded. */
 PRINTF_LIKE(3, 4)
 static bool run(unsigned who, const char *type, const char *fmt, ...)
@@ -168,24 +235,28 @@ static bool run(unsigned who, const char *type, const char *fmt, ...)
     struct outcome o = { 0 };
     int rc = eng_submit(e, err, sizeof err, &tx, on_done, &o);
     ledger_tx_clear(&tx);
-    if (rc != ST_OK)
-        return false;
-    cr_assert_eq(eng_flush(e), ST_OK);
-    cr_assert_eq(o.calls, 1, "%s answered", type);
-    bool ok = o.status == ST_OK && o.success;
-    if (ok && strcmp(type, "Propose") == 0) {
-        cJSON *ev = cJSON_Parse(o.events);
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(ev, cJSON_GetArraySize(ev) - 1), "proposal");
-        cr_assert(cJSON_IsNumber(id));
-        cr_assert_lt(n_props, MAX_PROPOSALS);
-        memset(&props[n_props], 0, sizeof props[n_props]);
-        props[n_props].id = (uint64_t)id->valuedouble;
-        props[n_props].snapshot = head_height() - 1;
-        n_props++;
-        cJSON_Delete(ev);
-    }
-    free(o.events);
-    return ok;
+    return rc == ST_OK && finish(&o, type);
+}
+
+/* A slash of ppm of what pool's worker has bonded, in a block of its own. */
+static bool slash(unsigned pool, unsigned ppm)
+{
+    char text[43];
+    ledger_addr_format(text, worker[pool - 1]);
+    cJSON *msg = cJSON_CreateObject();
+    cr_assert_not_null(msg);
+    cJSON_AddStringToObject(msg, "worker", text);
+    cJSON_AddNumberToObject(msg, "ppm", ppm);
+    struct outcome o = { 0 };
+    cr_assert_eq(eng_submit_system(e, "WorkerSlash", msg, on_done, &o), ST_OK, "WorkerSlash queued");
+    cJSON_Delete(msg);
+    return finish(&o, "WorkerSlash");
+}
+
+static void read_pool(unsigned pool, ledger_pool *p)
+{
+    ledger_pool_init(p);
+    cr_assert_eq(ledger_pool_get(eng_ledger(e), pool, p), ST_OK, "pool %u", pool);
 }
 
 /* ---- the recount ---- */
@@ -204,10 +275,24 @@ static uint64_t weight(uint64_t power, unsigned conviction)
     return conviction == 0 ? power / 10 : power * conviction;
 }
 
-static uint64_t mpz_u64(const mpz_t v)
+/* What v carries on proposal p by the rule: each delegator's own power and own weight at the
+ * snapshot; with overrides, less those who voted themselves. */
+static void carried(unsigned p, unsigned v, bool overrides, uint64_t *power, uint64_t *w)
 {
-    cr_assert(mpz_fits_ulong_p(v));
-    return mpz_get_ui(v);
+    const struct state *s = at(props[p].snapshot);
+    *power = *w = 0;
+    for (unsigned d = 0; d < NU; d++) {
+        if (s->deleg_to[d] != (int)v || (overrides && props[p].votes[d].voted))
+            continue;
+        *power += props[p].power[d];
+        *w += weight(props[p].power[d], s->deleg_conv[d]);
+    }
+}
+
+static void expect_u64(const mpz_t v, uint64_t want, unsigned step, const char *what, uint64_t id, unsigned voter)
+{
+    cr_assert_eq(mpz_u64(v), want, "step %u proposal %llu voter %u: %s %llu, the rule gives %llu", step,
+                 (unsigned long long)id, voter, what, (unsigned long long)mpz_u64(v), (unsigned long long)want);
 }
 
 static void check_tallies(unsigned step)
@@ -215,42 +300,53 @@ static void check_tallies(unsigned step)
     gov_store *gs;
     cr_assert_eq(gov_store_new(&gs, eng_ledger(e)), ST_OK);
     for (unsigned p = 0; p < n_props; p++) {
-        const struct state *s = at(props[p].snapshot);
         uint64_t side[3] = { 0 }, turnout = 0;
+        gov_proposal gp;
+        gov_proposal_init(&gp);
+        cr_assert_eq(gov_proposal_get(gs, props[p].id, &gp), ST_OK);
         for (unsigned v = 0; v < NU; v++) {
             const struct mvote *mv = &props[p].votes[v];
             if (!mv->voted)
                 continue;
-            side[mv->support] += weight(s->stake[v], mv->conviction);
-            turnout += s->stake[v];
-            uint64_t class_sum[GOV_MAX_CONVICTION + 1] = { 0 }, over_power = 0, over_weight = 0, carried_weight = 0;
-            for (unsigned d = 0; d < NU; d++) {
-                if (s->deleg_to[d] != (int)v)
-                    continue;
-                class_sum[s->deleg_conv[d]] += s->stake[d];
-                if (props[p].votes[d].voted && s->stake[d] > 0) {
-                    over_power += s->stake[d];
-                    over_weight += weight(s->stake[d], s->deleg_conv[d]);
-                }
-            }
-            uint64_t carried_power = 0;
-            for (unsigned c = 0; c <= GOV_MAX_CONVICTION; c++) {
-                carried_power += class_sum[c];
-                carried_weight += weight(class_sum[c], c);
-            }
-            side[mv->support] += carried_weight - over_weight;
-            turnout += carried_power - over_power;
+            uint64_t own = props[p].power[v], cp, cw;
+            carried(p, v, true, &cp, &cw);
+            side[mv->support] += weight(own, mv->conviction) + cw;
+            turnout += own + cp;
+            if (gp.state != GOV_ACTIVE)
+                continue;
+            /* while votes come in, each stored vote says what the rule gives its voter */
+            gov_vote sv;
+            gov_vote_init(&sv);
+            cr_assert_eq(gov_vote_get(gs, props[p].id, addr[v], &sv), ST_OK, "vote of %u", v);
+            cr_assert_eq(sv.support, mv->support, "support");
+            cr_assert_eq(sv.conviction, mv->conviction, "conviction");
+            expect_u64(sv.power, own, step, "power", props[p].id, v);
+            expect_u64(sv.weight, weight(own, mv->conviction), step, "weight", props[p].id, v);
+            expect_u64(sv.delegated_power, cp, step, "delegated power", props[p].id, v);
+            expect_u64(sv.delegated_weight, cw, step, "delegated weight", props[p].id, v);
+            gov_vote_clear(&sv);
         }
-        gov_proposal gp;
-        gov_proposal_init(&gp);
-        cr_assert_eq(gov_proposal_get(gs, props[p].id, &gp), ST_OK);
-        cr_assert_eq(mpz_u64(gp.against_weight), side[0], "step %u proposal %llu: against", step, (unsigned long long)gp.id);
-        cr_assert_eq(mpz_u64(gp.for_weight), side[1], "step %u proposal %llu: for", step, (unsigned long long)gp.id);
-        cr_assert_eq(mpz_u64(gp.abstain_weight), side[2], "step %u proposal %llu: abstain", step, (unsigned long long)gp.id);
-        cr_assert_eq(mpz_u64(gp.turnout), turnout, "step %u proposal %llu: turnout", step, (unsigned long long)gp.id);
+        expect_u64(gp.against_weight, side[0], step, "against", gp.id, NU);
+        expect_u64(gp.for_weight, side[1], step, "for", gp.id, NU);
+        expect_u64(gp.abstain_weight, side[2], step, "abstain", gp.id, NU);
+        expect_u64(gp.turnout, turnout, step, "turnout", gp.id, NU);
         gov_proposal_clear(&gp);
     }
     gov_store_free(gs);
+}
+
+/* A voter's power at a proposal's snapshot as eng_gov_power_at (gov_votingPower) reports it. */
+static void check_power(unsigned step, unsigned p, unsigned v)
+{
+    mpz_t own, delegated, dw;
+    mpz_inits(own, delegated, dw, NULL);
+    cr_assert_eq(eng_gov_power_at(e, addr[v], props[p].snapshot, own, delegated, dw), ST_OK);
+    uint64_t cp, cw;
+    carried(p, v, false, &cp, &cw);
+    expect_u64(own, props[p].power[v], step, "own power", props[p].id, v);
+    expect_u64(delegated, cp, step, "delegated", props[p].id, v);
+    expect_u64(dw, cw, step, "delegatedWeight", props[p].id, v);
+    mpz_clears(own, delegated, dw, NULL);
 }
 
 /* Proposals open for votes now. */
@@ -271,7 +367,14 @@ static unsigned active(unsigned *out)
     return n;
 }
 
-Test(governance_model, incremental_tallies_equal_a_recount_after_every_block)
+/* An amount with a remainder: small, or around a power of ten give or take a few units. */
+static uint64_t odd_amount(void)
+{
+    static const uint64_t tens[] = { 10, 100, 1000, 10000, 100000 };
+    return rand() % 2 ? 1 + (uint64_t)rand() % 5000 : tens[rand() % 5] + (uint64_t)(rand() % 19);
+}
+
+Test(governance_model, incremental_tallies_equal_a_per_account_recount_after_every_block)
 {
     const char *seed_env = getenv("GOV_MODEL_SEED");
     unsigned seed = seed_env ? (unsigned)strtoul(seed_env, NULL, 10) : DEFAULT_SEED;
@@ -279,61 +382,92 @@ Test(governance_model, incremental_tallies_equal_a_recount_after_every_block)
     for (unsigned i = 0; i < NU; i++)
         now_state.deleg_to[i] = -1;
     record();
-    cr_assert(run(0, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"100000000000\"}"));
+    for (unsigned p = 0; p < NP; p++) {
+        char w[43];
+        ledger_addr_format(w, worker[p]);
+        cr_assert(run(0, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"100000000000\"}"));
+        cr_assert(run(0, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", p + 1, w));
+    }
     cr_assert(run(0, "Contribute", "{\"pool\":\"1\",\"amount\":\"1000\"}"));
-    now_state.stake[0] = 1000;
     record();
     unsigned counts[8] = { 0 };
     for (unsigned step = 0; step < STEPS; step++) {
         unsigned r = (unsigned)rand() % 100, u = 1 + (unsigned)rand() % (NU - 1), open[MAX_PROPOSALS];
-        if (r < 22) {
-            uint64_t amount = 1 + (uint64_t)rand() % 5000;
-            if (run(u, "Contribute", "{\"pool\":\"1\",\"amount\":\"%llu\"}", (unsigned long long)amount)) {
-                now_state.stake[u] += amount;
+        unsigned pool = 1 + (unsigned)rand() % NP;
+        if (r < 20) {
+            if (run(u, "Contribute", "{\"pool\":\"%u\",\"amount\":\"%llu\"}", pool, (unsigned long long)odd_amount()))
                 counts[0]++;
-            }
-        } else if (r < 32 && now_state.stake[u] > 0) {
-            uint64_t shares = 1 + (uint64_t)rand() % now_state.stake[u];
-            if (run(u, "Withdraw", "{\"pool\":\"1\",\"shares\":\"%llu\"}", (unsigned long long)shares)) {
-                now_state.stake[u] -= shares;
+        } else if (r < 28) {
+            ledger_stake st;
+            ledger_stake_init(&st);
+            cr_assert_eq(ledger_stake_get(eng_ledger(e), pool, addr[u], &st), ST_OK);
+            uint64_t have = mpz_u64(st.shares);
+            ledger_stake_clear(&st);
+            if (have && run(u, "Withdraw", "{\"pool\":\"%u\",\"shares\":\"%llu\"}", pool,
+                            (unsigned long long)(1 + (uint64_t)rand() % have)))
                 counts[1]++;
-            }
-        } else if (r < 44) {
+        } else if (r < 31) {
+            /* the owner bonds part of the free stake, then the worker loses part of what it holds */
+            ledger_pool lp;
+            read_pool(pool, &lp);
+            mpz_t free_stake;
+            mpz_init(free_stake);
+            mpz_sub(free_stake, lp.stake, lp.bonded);
+            mpz_sub(free_stake, free_stake, lp.unbonding);
+            uint64_t avail = mpz_u64(free_stake);
+            mpz_clear(free_stake);
+            ledger_pool_clear(&lp);
+            char w[43];
+            ledger_addr_format(w, worker[pool - 1]);
+            if (avail)
+                run(0, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"%llu\"}", pool, w,
+                    (unsigned long long)(1 + (uint64_t)rand() % avail));
+            if (slash(pool, 1 + (unsigned)rand() % 300000))
+                counts[2]++;
+        } else if (r < 42) {
             unsigned to = (unsigned)rand() % NU, conv = (unsigned)rand() % 7;
             if (to != u && run(u, "Delegate", "{\"to\":\"%s\",\"conviction\":\"%u\"}", addr_text[to], conv)) {
                 now_state.deleg_to[u] = (int)to;
                 now_state.deleg_conv[u] = conv;
-                counts[2]++;
-            }
-        } else if (r < 52) {
-            if (run(u, "Undelegate", "{}")) {
-                now_state.deleg_to[u] = -1;
                 counts[3]++;
             }
-        } else if (r < 88) {
+        } else if (r < 50) {
+            if (run(u, "Undelegate", "{}")) {
+                now_state.deleg_to[u] = -1;
+                counts[4]++;
+            }
+        } else if (r < 86) {
             unsigned n = active(open), voter = (unsigned)rand() % NU;
             if (n) {
                 unsigned p = open[(unsigned)rand() % n], support = (unsigned)rand() % 3, conv = (unsigned)rand() % 7;
                 if (run(voter, "Vote", "{\"proposal\":\"%llu\",\"support\":\"%u\",\"conviction\":\"%u\"}",
                         (unsigned long long)props[p].id, support, conv)) {
                     props[p].votes[voter] = (struct mvote){ .voted = true, .support = support, .conviction = conv };
-                    counts[4]++;
+                    check_power(step, p, voter);
+                    counts[5]++;
                 }
             }
-        } else if (r < 92 && n_props < MAX_PROPOSALS) {
+        } else if (r < 90 && n_props < MAX_PROPOSALS) {
             if (run(0, "Propose", "{\"track\":\"t\",\"title\":\"p\",\"body\":\"\",\"payload\":\"0x\"}"))
-                counts[5]++;
+                counts[6]++;
         } else {
             uint64_t t;
             cr_assert_eq(eng_advance_time(e, 1 + (uint64_t)rand() % 40, &t), ST_OK);
-            counts[6]++;
+            counts[7]++;
         }
         record();
         check_tallies(step);
     }
-    cr_log_info("seed %u: %u contributions, %u withdrawals, %u delegations, %u undelegations, %u votes, %u "
-                "proposals, %u clock moves", seed, counts[0], counts[1], counts[2], counts[3], counts[4], counts[5],
-                counts[6]);
-    cr_assert_gt(counts[4], 300, "enough votes to mean something");
-    cr_assert_gt(counts[2], 50, "and delegations");
+    ledger_pool lp;
+    read_pool(1, &lp);
+    char *stake = mpz_get_str(NULL, 10, lp.stake), *shares = mpz_get_str(NULL, 10, lp.shares);
+    cr_log_info("seed %u: %u contributions, %u withdrawals, %u slashes, %u delegations, %u undelegations, %u votes, %u "
+                "proposals, %u clock moves; pool 1 holds %s for %s shares", seed, counts[0], counts[1], counts[2], counts[3],
+                counts[4], counts[5], counts[6], counts[7], stake, shares);
+    free(stake);
+    free(shares);
+    ledger_pool_clear(&lp);
+    cr_assert_gt(counts[5], 300, "enough votes to mean something");
+    cr_assert_gt(counts[3], 50, "and delegations");
+    cr_assert_gt(counts[2], 30, "and slashes");
 }

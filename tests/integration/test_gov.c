@@ -506,12 +506,18 @@ Test(integration_gov, the_conviction_table_weights_and_locks)
         }
         cJSON_Delete(resp);
     }
-    /* a lower conviction afterwards keeps the longest lock taken */
+    /* the lock is the standing vote's: a lower conviction afterwards lowers it, 0 removes it */
     vote(2, id, 1, 1);
     expect_tally(id, "300", "0", "0", "300");
     resp = th_callf(&node, "gov_getLocks", "{\"address\":\"%s\"}", addr[2]);
-    cr_assert_eq(th_num(th_result(resp), "lockedUntil"), end + 32 * 7.0 * DAY, "never lowered");
+    cr_assert_eq(th_num(th_result(resp), "lockedUntil"), end + 7.0 * DAY, "one lock period now");
     cJSON_Delete(resp);
+    vote(2, id, 1, 0);
+    resp = th_callf(&node, "gov_getLocks", "{\"address\":\"%s\"}", addr[2]);
+    cr_assert_eq(th_count(th_result(resp), "locks"), 0, "conviction 0 standing: no lock");
+    cr_assert_str_eq(th_str(th_result(resp), "locked"), "0", "nothing locked");
+    cJSON_Delete(resp);
+    cJSON_Delete(th_send_ok(&node, 2, "Withdraw", "{\"pool\":\"1\",\"shares\":\"300" TOKEN "\"}"));
     resp = th_callf(&node, "gov_getVotes", "{\"id\":%u}", id);
     cr_assert_eq(th_count(th_result(resp), "votes"), 1, "a changed vote stays one vote");
     cJSON_Delete(resp);
@@ -653,4 +659,41 @@ Test(integration_gov, a_delegate_changing_its_vote_moves_what_it_carries_and_an_
     expect_flags(id, true, true);
     advance(3 * DAY);
     expect_state(id, "Queued");
+}
+
+/* The repro of issue 8: two delegators whose tenths both leave a remainder. A floor taken on their
+ * sum gave the delegate 2000000000000000001 of weight, so after one of them overrode, the delegate
+ * still carried one unit more than the other's and an exact tie passed. */
+Test(integration_gov, a_delegate_carries_each_delegators_own_floored_weight_and_a_tie_after_an_override_fails)
+{
+    cJSON_Delete(th_send_ok(&node, 0, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"1000000" TOKEN "\"}"));
+    cJSON_Delete(th_send_ok(&node, 0, "Contribute", "{\"pool\":\"1\",\"amount\":\"100" TOKEN "\"}"));
+    cJSON_Delete(th_send_ok(&node, 1, "Contribute", "{\"pool\":\"1\",\"amount\":\"10000000000000000006\"}"));
+    cJSON_Delete(th_send_ok(&node, 2, "Contribute", "{\"pool\":\"1\",\"amount\":\"10000000000000000008\"}"));
+    cJSON_Delete(th_send_ok(&node, 1, "Delegate", "{\"to\":\"%s\",\"conviction\":\"0\"}", addr[3]));
+    cJSON_Delete(th_send_ok(&node, 2, "Delegate", "{\"to\":\"%s\",\"conviction\":\"0\"}", addr[3]));
+    unsigned id = propose(0, "treasury", "");
+    cJSON *resp = th_callf(&node, "gov_votingPower", "{\"address\":\"%s\",\"proposal\":%u}", addr[3], id);
+    const cJSON *r = th_result(resp);
+    cr_assert_str_eq(th_str(r, "delegated"), "20000000000000000014", "both delegators' power");
+    cr_assert_str_eq(th_str(r, "delegatedWeight"), "2000000000000000000", "each one's tenth, floored on its own");
+    cJSON_Delete(resp);
+    advance(HOUR);
+    vote(3, id, 1, 1);
+    vote(2, id, 0, 0);             /* dev 2 overrides at 0.1x */
+    resp = th_callf(&node, "gov_getVote", "{\"id\":%u,\"voter\":\"%s\"}", id, addr[3]);
+    r = th_result(resp);
+    cr_assert_str_eq(th_str(r, "delegatedPower"), "10000000000000000006", "dev 1's power only");
+    cr_assert_str_eq(th_str(r, "delegatedWeight"), "1000000000000000000", "dev 1's own tenth");
+    cJSON_Delete(resp);
+    resp = th_callf(&node, "gov_getTally", "{\"id\":%u}", id);
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(th_result(resp), "tally");
+    cr_assert_str_eq(th_str(t, "for"), "1000000000000000000", "for: %s", cJSON_PrintUnformatted(t));
+    cr_assert_str_eq(th_str(t, "against"), "1000000000000000000", "against: %s", cJSON_PrintUnformatted(t));
+    cr_assert_str_eq(th_str(t, "turnout"), "20000000000000000014", "turnout: %s", cJSON_PrintUnformatted(t));
+    cJSON_Delete(resp);
+    expect_flags(id, true, false);
+    advance(3 * DAY);
+    expect_state(id, "Defeated");
+    expect_reason(id, "approval not reached");
 }
