@@ -1360,10 +1360,11 @@ static const cli_command commands[] = {
               "shares. AMOUNT as for transfer. Prints the receipt.\n",
       .min_args = 2, .max_args = 2, .opts = CLI_OPT_DATADIR | CLI_OPT_RAW, .fn = cmd_admin_reward_pool },
     { .name = "admin slash-worker", .synopsis = "WORKER PPM --datadir DIR [--raw]",
-      .summary = "dev node: burn part of a worker's bond",
+      .summary = "dev node: burn part of a worker's stake",
       .help = "Calls admin_slashWorker on a --dev node, with the admin token read from DIR/.cookie: PPM\n"
-              "parts per million (1 to 1000000) of WORKER's bonded stake are burned, which every\n"
-              "staker of its pool bears by shares. Prints the receipt.\n",
+              "parts per million (1 to 1000000) of WORKER's bonded stake and of each of its unbonding\n"
+              "entries are burned (each part rounded down), which every staker of its pool bears by\n"
+              "shares. Prints the receipt: WorkerSlashed's amount is fromBonded + fromUnbonding.\n",
       .min_args = 2, .max_args = 2, .opts = CLI_OPT_DATADIR | CLI_OPT_RAW, .fn = cmd_admin_slash_worker },
 };
 
