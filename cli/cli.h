@@ -26,6 +26,9 @@ enum cli_exit {
 
 #define CLI_DEFAULT_RPC "http://127.0.0.1:8645"
 #define CLI_DEFAULT_KEY_FILE "conclave.key"
+#define CLI_DEFAULT_TIMEOUT 900 /* seconds a call may wait for the node (bitcoin-cli's default); --timeout */
+#define CLI_STR_(x) #x
+#define CLI_STR(x) CLI_STR_(x)    /* a macro's value as a string literal, for help texts */
 #define CLI_COOKIE_MAX 128    /* longest admin token accepted from DIR/.cookie, in characters */
 #define CLI_JSON_INT_MAX 9007199254740991ULL /* 2^53 - 1: largest integer a JSON number carries exactly */
 
@@ -136,6 +139,7 @@ enum cli_opt_flags {
 /* The parsed command line; every string is borrowed from argv or the environment. */
 typedef struct cli_opts {
     const char *rpc_url;      /* --rpc, else $CONCLAVE_RPC, else CLI_DEFAULT_RPC */
+    uint64_t timeout;         /* --timeout: seconds each call may wait, 0 for no limit */
     const char *key_file;     /* --key, else $CONCLAVE_KEY, else NULL */
     int dev_key;              /* --dev-key index, or -1 */
     const char *datadir;      /* --datadir, or NULL */

@@ -7,6 +7,7 @@
  * process and is wiped as soon as the signature exists. */
 #include "cli/cli.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +20,6 @@
 #include "ledger/sig.h"
 #include "ledger/tx.h"
 #include "rpc/client.h"
-
-#define CLI_TIMEOUT_SECS 30 /* per request; tx_send waits for its block, which takes milliseconds */
 
 /* ---- shared steps ---- */
 
@@ -68,10 +67,11 @@ static int load_cookie(char token[CLI_COOKIE_MAX + 1], const cli_opts *o)
     return CLI_EXIT_OK;
 }
 
-/* Opens a client for --rpc (token: admin token or NULL). */
+/* Opens a client for --rpc with --timeout (token: admin token or NULL). A timeout beyond what
+ * the client counts is no limit. */
 static int connect_node(rpc_client **c, const cli_opts *o, const char *token)
 {
-    *c = rpc_client_new(o->rpc_url, token, CLI_TIMEOUT_SECS);
+    *c = rpc_client_new(o->rpc_url, token, o->timeout < UINT_MAX ? (unsigned)o->timeout : 0);
     if (!*c) {
         cli_error("bad --rpc URL '%s': expected http://HOST:PORT", o->rpc_url);
         return CLI_EXIT_USAGE;
@@ -96,6 +96,12 @@ static int call(rpc_client *c, const cli_opts *o, const char *method, const cJSO
     cJSON_Delete(error);
     if (rc == ST_IO) {
         cli_error("cannot reach the node at %s (is conclaved running? see --rpc and CONCLAVE_RPC)", o->rpc_url);
+        return CLI_EXIT_UNREACHABLE;
+    }
+    if (rc == ST_LIMIT) {
+        cli_error("no answer from the node at %s to %s within %llu s; it may still carry the call out "
+                  "(--timeout SECONDS waits longer, 0 without a limit)", o->rpc_url, method,
+                  (unsigned long long)o->timeout);
         return CLI_EXIT_UNREACHABLE;
     }
     cli_error("%s failed: %s", method, st_str(rc));
@@ -1351,7 +1357,9 @@ static const cli_command commands[] = {
       .min_args = 2, .max_args = 2, .opts = CLI_OPT_DATADIR | CLI_OPT_RAW, .fn = cmd_mint },
     { .name = "advance-time", .synopsis = "SECONDS --datadir DIR", .summary = "dev node: move the manual clock",
       .help = "Calls admin_advanceTime on a --dev node (manual clock), with the admin token read from\n"
-              "DIR/.cookie. Prints the node's new time.\n",
+              "DIR/.cookie. Prints the node's new time once the node has run everything that fell due\n"
+              "(each epoch closed and settled, in blocks): over many epochs that takes a while, and\n"
+              "the client waits up to --timeout SECONDS (default " CLI_STR(CLI_DEFAULT_TIMEOUT) "; 0: no limit).\n",
       .min_args = 1, .max_args = 1, .opts = CLI_OPT_DATADIR, .fn = cmd_advance_time },
     { .name = "admin reward-pool", .synopsis = "POOL AMOUNT --datadir DIR [--raw]",
       .summary = "dev node: reward a pool from the treasury",
@@ -1360,10 +1368,11 @@ static const cli_command commands[] = {
               "shares. AMOUNT as for transfer. Prints the receipt.\n",
       .min_args = 2, .max_args = 2, .opts = CLI_OPT_DATADIR | CLI_OPT_RAW, .fn = cmd_admin_reward_pool },
     { .name = "admin slash-worker", .synopsis = "WORKER PPM --datadir DIR [--raw]",
-      .summary = "dev node: burn part of a worker's bond",
+      .summary = "dev node: burn part of a worker's stake",
       .help = "Calls admin_slashWorker on a --dev node, with the admin token read from DIR/.cookie: PPM\n"
-              "parts per million (1 to 1000000) of WORKER's bonded stake are burned, which every\n"
-              "staker of its pool bears by shares. Prints the receipt.\n",
+              "parts per million (1 to 1000000) of WORKER's bonded stake and of each of its unbonding\n"
+              "entries are burned (each part rounded down), which every staker of its pool bears by\n"
+              "shares. Prints the receipt: WorkerSlashed's amount is fromBonded + fromUnbonding.\n",
       .min_args = 2, .max_args = 2, .opts = CLI_OPT_DATADIR | CLI_OPT_RAW, .fn = cmd_admin_slash_worker },
 };
 

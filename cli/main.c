@@ -20,6 +20,7 @@ struct option_def {
 
 static const struct option_def option_defs[] = {
     { "rpc", 1, OPT_GLOBAL },             { "json", 0, OPT_GLOBAL },
+    { "timeout", 1, OPT_GLOBAL },
     { "key", 1, CLI_OPT_KEY },            { "dev-key", 1, CLI_OPT_KEY },
     { "raw", 0, CLI_OPT_RAW },            { "datadir", 1, CLI_OPT_DATADIR },
     { "out", 1, CLI_OPT_OUT },            { "help", 0, OPT_HELP },
@@ -39,7 +40,7 @@ static const char exit_text[] =
     "  0  done\n"
     "  1  the node refused the request, the transaction failed, or a local operation failed\n"
     "  2  usage error: unknown command or option, bad amount, address, hash or key (nothing was sent)\n"
-    "  3  cannot reach the node\n";
+    "  3  cannot reach the node, or it did not answer within --timeout\n";
 
 static void overall_help(FILE *f)
 {
@@ -53,6 +54,9 @@ static void overall_help(FILE *f)
     fprintf(f, "  %-19s %s\n", "help COMMAND", "the options and details of one command");
     fputs("\nOptions:\n"
           "  --rpc URL      the node (default $CONCLAVE_RPC, else " CLI_DEFAULT_RPC ")\n"
+          "  --timeout SECONDS  how long to wait for each answer of the node (default " CLI_STR(CLI_DEFAULT_TIMEOUT) "; 0: no\n"
+          "                 limit). A call that takes longer (advance-time over many epochs) may\n"
+          "                 still be carried out by the node after the client has given up\n"
           "  --key FILE     secret key file (default $CONCLAVE_KEY, else ./" CLI_DEFAULT_KEY_FILE ")\n"
           "  --dev-key N    sign as development account N (0-9) of `conclaved --dev`\n"
           "  --raw          amounts in base units (10^18 per token) instead of tokens\n"
@@ -85,7 +89,8 @@ static void command_usage(FILE *f, const cli_command *c)
 static void command_help(const cli_command *c)
 {
     command_usage(stdout, c);
-    printf("\n%s.\n\n%s\nGlobal options: --rpc URL, --json, --help (see conclave --help).\n\n", c->summary, c->help);
+    printf("\n%s.\n\n%s\nGlobal options: --rpc URL, --timeout SECONDS, --json, --help (see conclave --help).\n\n",
+           c->summary, c->help);
     fputs(exit_text, stdout);
 }
 
@@ -131,6 +136,12 @@ static int set_option(cli_opts *o, const char *name, const char *value, const ch
     unsigned idx;
     if (strcmp(name, "rpc") == 0)
         o->rpc_url = value;
+    else if (strcmp(name, "timeout") == 0) {
+        if (cli_arg_uint(&o->timeout, err, sizeof err, value, "--timeout") != ST_OK) {
+            cli_error("%s", err);
+            return CLI_EXIT_USAGE;
+        }
+    }
     else if (strcmp(name, "json") == 0)
         o->json = true;
     else if (strcmp(name, "key") == 0)
@@ -278,7 +289,7 @@ static const char *stray_option(unsigned seen, const cli_command *c, const cli_o
 
 int main(int argc, char **argv)
 {
-    cli_opts o = { .dev_key = -1 };
+    cli_opts o = { .dev_key = -1, .timeout = CLI_DEFAULT_TIMEOUT };
     unsigned seen;
     int npos;
     if (parse_args(&o, &seen, &npos, argc, argv) != 0)

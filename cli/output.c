@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* output.c: the human rendering of the node's answers: aligned "label  value" lines, token amounts
  * in whole tokens (exact, via ledger_amount_format_human) unless --raw, events and messages as
- * "Type key=value ...". Missing or unexpected members print as "-" rather than failing, so a newer
- * node's answers still show. --json bypasses all of this (cli_print_json). */
+ * "Type key=value ..." (a changed parameter's value in its unit). Missing or unexpected members
+ * print as "-" rather than failing, so a newer node's answers still show. --json bypasses all of
+ * this (cli_print_json). */
 #include "cli/cli.h"
 
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "engine/param_units.h"
 #include "ledger/amount.h"
 
 #define LABEL_WIDTH 12
@@ -53,17 +55,16 @@ static bool is_token_key(const char *key)
     return false;
 }
 
-/* Writes the text of one JSON value into buf: strings bare, integers without a fraction, token
- * amounts (when key names one and raw is off) in whole tokens, anything else compact JSON. */
-static void value_text(char *buf, size_t cap, const char *key, const cJSON *v, bool raw)
+/* Writes the text of one JSON value into buf: strings bare, integers without a fraction, a token
+ * amount (token, and raw off) in whole tokens, anything else compact JSON. */
+static void text_of(char *buf, size_t cap, const cJSON *v, bool token, bool raw)
 {
     mpz_t amount;
     if (!v || cJSON_IsNull(v)) {
         snprintf(buf, cap, "-");
     } else if (cJSON_IsString(v)) {
         mpz_init(amount);
-        if (!raw && key && is_token_key(key)
-            && ledger_amount_parse(amount, v->valuestring, strlen(v->valuestring)) == ST_OK) {
+        if (!raw && token && ledger_amount_parse(amount, v->valuestring, strlen(v->valuestring)) == ST_OK) {
             char human[LEDGER_AMOUNT_STRLEN + 2];
             ledger_amount_format_human(human, amount, LEDGER_AMOUNT_DECIMALS);
             snprintf(buf, cap, "%s", human);
@@ -80,6 +81,25 @@ static void value_text(char *buf, size_t cap, const char *key, const cJSON *v, b
         snprintf(buf, cap, "%s", s ? s : "?");
         cJSON_free(s);
     }
+}
+
+/* text_of for member key: a token amount when key names one. */
+static void value_text(char *buf, size_t cap, const char *key, const cJSON *v, bool raw)
+{
+    text_of(buf, cap, v, key && is_token_key(key), raw);
+}
+
+/* Writes the value of the governed parameter called name in its unit (engine/param_units.h): an
+ * amount as amounts are shown, seconds as "86400s", parts per million as "50000ppm", a count, or a
+ * parameter this client does not know, bare. */
+static void param_value_text(char *buf, size_t cap, const char *name, const cJSON *v, bool raw)
+{
+    enum eng_param_unit unit = eng_param_unit(name);
+    text_of(buf, cap, v, unit == ENG_UNIT_AMOUNT, raw);
+    const char *suffix = unit == ENG_UNIT_SECONDS ? "s" : unit == ENG_UNIT_PPM ? "ppm" : "";
+    size_t len = strlen(buf);
+    if (*suffix && (cJSON_IsString(v) || cJSON_IsNumber(v)) && len < cap)
+        snprintf(buf + len, cap - len, "%s", suffix);
 }
 
 /* Prints "label  value" for member key of obj. */
@@ -113,10 +133,14 @@ static void time_line(const char *label, const cJSON *obj, const char *key)
     printf("%-*s %s\n", LABEL_WIDTH, label, text);
 }
 
-/* Prints an object as "Type key=value key=value" (the "type" member first, if any). */
+/* Prints an object as "Type key=value key=value" (the "type" member first, if any); the value of
+ * a ParameterChanged event in the unit of the parameter it names. */
 static void print_kv(const cJSON *obj, bool raw)
 {
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(obj, "type");
+    const cJSON *param = cJSON_GetObjectItemCaseSensitive(obj, "name");
+    if (!cJSON_IsString(type) || strcmp(type->valuestring, "ParameterChanged") != 0 || !cJSON_IsString(param))
+        param = NULL;
     const char *sep = "";
     char text[1024];
     if (cJSON_IsString(type)) {
@@ -127,7 +151,10 @@ static void print_kv(const cJSON *obj, bool raw)
     cJSON_ArrayForEach(m, obj) {
         if (m == type || !m->string)
             continue;
-        value_text(text, sizeof text, m->string, m, raw);
+        if (param && strcmp(m->string, "value") == 0)
+            param_value_text(text, sizeof text, param->valuestring, m, raw);
+        else
+            value_text(text, sizeof text, m->string, m, raw);
         printf("%s%s=%s", sep, m->string, text);
         sep = " ";
     }

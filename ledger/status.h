@@ -23,7 +23,7 @@ enum st_code {
     ST_IO,           /* a file or socket failed */
     ST_PENDING,      /* accepted; the answer comes later */
     ST_VERSION,      /* made by a newer version of the software */
-    ST_DISABLED      /* switched off by configuration */
+    ST_DISABLED      /* switched off by configuration, or not known to this version */
 };
 
 /* Returns: a short constant English name for a status ("ok", "out of memory", ...). */

@@ -175,7 +175,7 @@ static int find_type(ledger_tx *tx, char *err, size_t errlen, const char *name)
 {
     tx->type = ledger_tx_type_find(name);
     if (!tx->type)
-        return fail(err, errlen, ST_INVALID, "type: unknown transaction type \"%s\"", shown(name));
+        return fail(err, errlen, ST_DISABLED, "type: unknown transaction type \"%s\"", shown(name));
     return ST_OK;
 }
 

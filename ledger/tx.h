@@ -30,9 +30,10 @@ const ledger_eip712_type *ledger_tx_type_find(const char *name) NONNULL(1);
 const ledger_eip712_type *ledger_tx_types(unsigned *n) NONNULL(1);
 
 /* Decodes the JSON form, computes digest and id, recovers the signer.
- * Returns: ST_OK; ST_INVALID (shape, unknown type, bad member), ST_OVERFLOW, ST_CRYPTO (signature
- * malformed, high s, or recovery fails), ST_NOMEM. On failure err holds a one-line reason naming the
- * member ("message.amount: not a canonical decimal amount") and tx is cleared.
+ * Returns: ST_OK; ST_INVALID (shape, bad member); ST_DISABLED (a type name this version does not
+ * know: told apart from a malformed transaction); ST_OVERFLOW; ST_CRYPTO (signature malformed, high
+ * s, or recovery fails); ST_NOMEM. On failure err holds a one-line reason naming the member
+ * ("message.amount: not a canonical decimal amount") and tx is cleared.
  * Out: tx (caller releases with ledger_tx_clear). */
 int ledger_tx_parse(ledger_tx *tx, char *err, size_t errlen, const cJSON *json, uint64_t chain_id)
     WARN_UNUSED NONNULL(1, 2, 4);

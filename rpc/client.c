@@ -2,7 +2,8 @@
 /* client.c: the blocking JSON-RPC client of rpc/client.h. Each client owns a private event_base and
  * one keep-alive evhttp connection, which evhttp reconnects by itself when the server closed it; a
  * request runs the private loop until its callback fires, and the connection timeout bounds that
- * wait, so every call returns. */
+ * wait, so every call returns. libevent has no unbounded wait, so "no limit" is a wait of five
+ * years, as Bitcoin Core's bitcoin-cli does for -rpcclienttimeout=0. */
 #include "rpc/client.h"
 
 #include <event2/buffer.h>
@@ -18,6 +19,8 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#define NO_LIMIT_SECS (5u * 31556952u) /* five average Gregorian years */
+
 struct rpc_client {
     struct event_base *base;
     struct evhttp_connection *evcon;
@@ -31,6 +34,7 @@ struct rpc_client {
 struct reply {
     bool done;
     bool failed;                     /* no HTTP answer (connection, timeout) or out of memory */
+    bool timed_out;                  /* the failure was the timeout */
     int status;                      /* HTTP status */
     char *body;                      /* NUL-terminated; malloc'd */
 };
@@ -76,8 +80,8 @@ rpc_client *rpc_client_new(const char *url, const char *token, unsigned timeout_
     }
     if (!(c->base = event_base_new()) || !(c->evcon = evhttp_connection_base_new(c->base, NULL, host, (ev_uint16_t)port)))
         goto fail;
-    if (timeout_secs)
-        evhttp_connection_set_timeout(c->evcon, (int)timeout_secs);
+    evhttp_connection_set_timeout(c->evcon, (int)(timeout_secs && timeout_secs < NO_LIMIT_SECS ? timeout_secs
+                                                                                               : NO_LIMIT_SECS));
     evhttp_uri_free(uri);
     return c;
 fail:
@@ -119,6 +123,13 @@ static void on_reply(struct evhttp_request *req, void *arg)
     r->body[n] = '\0';
 }
 
+/* Called by evhttp before on_reply when a request fails. */
+static void on_error(enum evhttp_request_error error, void *arg)
+{
+    struct reply *r = arg;
+    r->timed_out = error == EVREQ_HTTP_TIMEOUT;
+}
+
 /* Sends one request and runs the private loop until it is answered or has failed. */
 static int request(rpc_client *c, enum evhttp_cmd_type cmd, const char *path, const char *body, size_t len,
                    int *http_status, char **response)
@@ -129,6 +140,7 @@ static int request(rpc_client *c, enum evhttp_cmd_type cmd, const char *path, co
     struct evhttp_request *req = evhttp_request_new(on_reply, &r);
     if (!req)
         return ST_NOMEM;
+    evhttp_request_set_error_cb(req, on_error);
     struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
     if (evhttp_add_header(headers, "Host", c->host_header) != 0 ||
         (c->auth && evhttp_add_header(headers, "Authorization", c->auth) != 0) ||
@@ -154,7 +166,7 @@ static int request(rpc_client *c, enum evhttp_cmd_type cmd, const char *path, co
         evhttp_cancel_request(req);
     if (!r.done || r.failed) {
         free(r.body);
-        return r.done && r.status ? ST_NOMEM : ST_IO;
+        return r.done && r.status ? ST_NOMEM : r.timed_out ? ST_LIMIT : ST_IO;
     }
     *http_status = r.status;
     *response = r.body;

@@ -12,13 +12,15 @@
 typedef struct rpc_client rpc_client;
 
 /* url: "http://HOST:PORT[/PATH]" (rpc_client_call posts to PATH, "/" by default). token: bearer
- * token sent with every request, or NULL (copied). timeout_secs: per request, 0 for libevent's
- * default (50 s). Returns: the client, or NULL on a bad URL or out of memory. */
+ * token sent with every request, or NULL (copied). timeout_secs: how long a request may wait for
+ * the connection, for sending and for its answer; 0 for no limit. Returns: the client, or NULL on a
+ * bad URL or out of memory. */
 rpc_client *rpc_client_new(const char *url, const char *token, unsigned timeout_secs);
 void rpc_client_free(rpc_client *c);
 
 /* POSTs body and waits for the answer; the connection is kept alive and reopened when the server
- * closed it. Returns: ST_OK (any HTTP status), ST_IO (no connection, timeout), ST_NOMEM.
+ * closed it. Returns: ST_OK (any HTTP status), ST_IO (no connection, or it broke), ST_LIMIT (no
+ * answer within the timeout: the server may still act on the request), ST_NOMEM.
  * Out: *http_status; *response the body, NUL-terminated (caller frees with free()); 0 and NULL on
  * failure. */
 int rpc_client_post(rpc_client *c, const char *path, const char *body, size_t len, int *http_status,
@@ -30,8 +32,9 @@ int rpc_client_get(rpc_client *c, const char *path, int *http_status, char **res
 /* Calls method with params (borrowed; may be NULL) and waits. Ids count up from 1 per client.
  * Returns: ST_OK with *result the "result" member (caller owns; cJSON_Delete); or, for a JSON-RPC
  * error, ST_INVALID with *error the "error" object (caller owns); ST_IO on transport failure or an
- * answer that is not a JSON-RPC response to this call (e.g. evhttp's own 413 page); ST_NOMEM.
- * Exactly one of *result / *error is set on ST_OK / ST_INVALID, neither otherwise. */
+ * answer that is not a JSON-RPC response to this call (e.g. evhttp's own 413 page); ST_LIMIT when
+ * the timeout passed without an answer; ST_NOMEM. Exactly one of *result / *error is set on ST_OK /
+ * ST_INVALID, neither otherwise. */
 int rpc_client_call(rpc_client *c, const char *method, const cJSON *params, cJSON **result, cJSON **error)
     WARN_UNUSED NONNULL(1, 2, 4, 5);
 

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* test_engine.c: the block producer end to end without a socket: signed transfers queued and
  * committed in one block, receipts only after the commit, nonces (refused, not consumed), failed
- * transactions (nonce consumed, nothing else), dev mint, the audit after every block, replay, and a
- * refusal to open a database under a different genesis. */
+ * transactions (nonce consumed, nothing else), dev mint, the audit after every block, replay, a
+ * refusal to open a database under a different genesis, and a unit for every governed parameter. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "engine/engine.h"
 #include "engine/genesis.h"
+#include "engine/governance.h"
+#include "engine/param_units.h"
 #include "ledger/amount.h"
 #include "ledger/hex.h"
 #include "ledger/sig.h"
@@ -272,4 +274,33 @@ Test(engine, refuses_a_database_of_another_genesis)
     cr_assert(strstr(err, "different genesis") != NULL, "says why: %s", err);
     cr_assert_null(x, "no engine");
     open_engine();
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), t = strlen(tail);
+    return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
+Test(engine, every_governed_parameter_has_its_unit)
+{
+    unsigned n = eng_gov_param_count();
+    cr_assert_gt(n, 0, "governed parameters");
+    mpz_t value;
+    mpz_init(value);
+    for (unsigned i = 0; i < n; i++) {
+        const char *name, *min, *max;
+        cr_assert_eq(eng_gov_param_get(e, i, &name, &min, &max, value), ST_OK, "parameter %u", i);
+        enum eng_param_unit unit = eng_param_unit(name);
+        cr_assert_neq(unit, ENG_UNIT_UNKNOWN, "%s has a unit", name);
+        if (ends_with(name, "Secs"))
+            cr_assert_eq(unit, ENG_UNIT_SECONDS, "%s is in seconds", name);
+        if (ends_with(name, "Ppm"))
+            cr_assert_eq(unit, ENG_UNIT_PPM, "%s is in parts per million", name);
+    }
+    mpz_clear(value);
+    cr_assert_eq(eng_param_unit("staking.minContribution"), ENG_UNIT_AMOUNT, "an amount");
+    cr_assert_eq(eng_param_unit("rewards.budgetPerEpoch"), ENG_UNIT_AMOUNT, "an amount");
+    cr_assert_eq(eng_param_unit("compute.maxScore"), ENG_UNIT_COUNT, "a plain number");
+    cr_assert_eq(eng_param_unit("staking.maxWorkersPerPool"), ENG_UNIT_UNKNOWN, "not governed");
 }

@@ -7,8 +7,11 @@
 # cookie; a stake pool walk-through (create, workers, contributions, a reward split exactly by
 # shares after commission, claims, withdrawals paid at once or queued, a commission raise, a slash)
 # with its refusals; a governance walk-through (propose a spend, vote with conviction, list, show
-# power, execute once); and after the node stops, replay of its data directory reproduces it. Run from the build
-# directory (make check does); every CLI call is bounded by `timeout 20`.
+# power, execute once); parameter changes shown in their units (seconds, ppm, tokens, a plain
+# number); --timeout against a node that does not answer (SIGSTOP): a short one gives
+# up with exit 3, 0 and the default wait for the answer; and after the node stops, replay of its
+# data directory reproduces it. Run from the build directory (make check does); every CLI call is
+# bounded by `timeout 20`.
 
 . "${srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
@@ -368,9 +371,62 @@ expect "a proposal without a title is refused locally" 2 "needs a track and a ti
 cli --rpc $UNREACHABLE gov propose treasury "x" --body-file "$SCRATCH/nowhere" --dev-key 3
 expect "a missing body file is refused locally" 2 "cannot read the body file"
 
+# --- parameter changes, shown in each parameter's unit ---
+proposal_id() {
+    printf '%s\n' "$OUT" | sed -n 's/.*ProposalCreated proposal=\([0-9]*\).*/\1/p'
+}
+cli gov propose params "A day to unbond" --param staking.unbondingSecs 86400 --dev-key 3
+PSECS=$(proposal_id)
+cli gov propose params "A 4% fee" --param rewards.feePpm 40000 --dev-key 3
+PPPM=$(proposal_id)
+cli gov propose params "Smaller withdrawals" --param staking.minWithdrawal 20000000000000000 --dev-key 3
+PAMOUNT=$(proposal_id)
+cli gov propose params "Finer scores" --param compute.maxScore 250000 --dev-key 3
+PCOUNT=$(proposal_id)
+cli advance-time 3600 --datadir "$DATADIR"
+for P in "$PSECS" "$PPPM" "$PAMOUNT" "$PCOUNT"; do
+    cli gov vote "$P" for --conviction 1 --dev-key 3
+    expect "dev 3 votes for parameter proposal $P" 0 "VoteCast proposal=$P "
+done
+cli advance-time 345600 --datadir "$DATADIR"
+cli gov execute "$PSECS" --dev-key 6
+expect "a duration changed is shown in seconds" 0 "ParameterChanged proposal=$PSECS name=staking.unbondingSecs value=86400s$"
+cli tx "$(field hash)"
+expect "tx shows it in seconds too" 0 "ParameterChanged proposal=$PSECS name=staking.unbondingSecs value=86400s$"
+cli gov execute "$PPPM" --dev-key 6
+expect "a rate changed is shown in parts per million" 0 "ParameterChanged proposal=$PPPM name=rewards.feePpm value=40000ppm$"
+cli gov execute "$PAMOUNT" --dev-key 6
+expect "an amount changed is shown in tokens" 0 "ParameterChanged proposal=$PAMOUNT name=staking.minWithdrawal value=0\.02$"
+cli tx "$(field hash)" --raw
+expect "and with --raw in base units" 0 "ParameterChanged proposal=$PAMOUNT name=staking.minWithdrawal value=20000000000000000$"
+cli gov execute "$PCOUNT" --dev-key 6
+expect "a plain number changed is shown bare" 0 "ParameterChanged proposal=$PCOUNT name=compute.maxScore value=250000$"
+
+# --- a node that does not answer (stopped by SIGSTOP; the kernel still takes the connections) ---
+cli --rpc $UNREACHABLE --timeout soon info
+expect "a bad --timeout is refused locally" 2 "bad --timeout 'soon'"
+kill -STOP "$PID"
+timeout 20 ./conclave --timeout 0 info >"$SCRATCH/nolimit.out" 2>&1 &
+NOLIMIT=$!
+timeout 20 ./conclave info >"$SCRATCH/default.out" 2>&1 &
+DEFAULT=$!
+cli --timeout 1 info
+expect "--timeout 1 gives up on a node that does not answer, exit 3" 3 \
+    "no answer from the node at $URL to node_info within 1 s; it may still carry the call out"
+check "meanwhile --timeout 0, called before it, still waits" kill -0 "$NOLIMIT"
+check "and so does the default timeout" kill -0 "$DEFAULT"
+kill -CONT "$PID"
+wait "$NOLIMIT"
+RC=$? OUT=$(cat "$SCRATCH/nolimit.out") ERR=""
+expect "--timeout 0 gets its answer once the node goes on" 0 "chain id +31337"
+wait "$DEFAULT"
+RC=$? OUT=$(cat "$SCRATCH/default.out") ERR=""
+expect "the default timeout gets its answer too" 0 "chain id +31337"
+
 # --- help and version ---
 cli --help
-expect "--help documents the exit codes" 0 "3  cannot reach the node"
+expect "--help documents the exit codes" 0 "3  cannot reach the node, or it did not answer within --timeout"
+expect "--help documents --timeout" 0 "--timeout SECONDS  how long to wait for each answer of the node \(default 900; 0: no"
 cli help transfer
 expect "help transfer shows its usage" 0 "usage: conclave transfer TO AMOUNT"
 cli transfer --help

@@ -169,6 +169,10 @@ Test(integration_node, bad_input_gets_a_clear_error_and_changes_nothing)
     cJSON_AddStringToObject(tampered, "from", "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
     char *tampered_text = cJSON_PrintUnformatted(tampered);
     cJSON_Delete(tampered);
+    char sig[133], voucher[512];
+    th_voucher_sig(sig, 0, 1, "5");
+    snprintf(voucher, sizeof voucher, "{\"type\":\"Voucher\",\"message\":{\"channel\":\"1\",\"cumulative\":\"5\"},"
+             "\"signature\":\"%s\"}", sig);
     char bodies[12][2048];
     struct bad_case cases[] = {
         { "malformed JSON", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":", -32700 },
@@ -177,7 +181,7 @@ Test(integration_node, bad_input_gets_a_clear_error_and_changes_nothing)
         { "address of wrong type", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ledger_getAccount\",\"params\":{\"address\":5}}",
           -32602 },
         { "unknown transaction type", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tx_send\",\"params\":"
-          "{\"type\":\"Steal\",\"message\":{},\"signature\":\"0x00\"}}", -32602 },
+          "{\"type\":\"Steal\",\"message\":{},\"signature\":\"0x00\"}}", -32008 },
         { "negative amount", NULL, -32602 },
         { "amount of 2^256", NULL, -32009 },
         { "amount as a JSON number", NULL, -32602 },
@@ -185,6 +189,8 @@ Test(integration_node, bad_input_gets_a_clear_error_and_changes_nothing)
         { "another chain's signature with its claimed sender", wrong_chain, -32002 },
         { "a future nonce", future, -32001 },
         { "a tampered message with its claimed sender", tampered_text, -32002 },
+        { "a type that is not a string", "{\"type\":7,\"message\":{},\"signature\":\"0x00\"}", -32602 },
+        { "a Voucher, signed off-ledger, sent on its own", voucher, -32008 },
     };
     /* variations of the good transaction's message */
     const char *amount_variants[] = { "\"-1\"",

@@ -4,9 +4,10 @@
 // Node vm with the three things it uses from a browser, given for real: fetch to the node, an
 // EventSource reading the node's GET /events, and a minimal document whose elements keep what the
 // page writes. Checks the headers, the first render (chain, proposals with a title that must come
-// out escaped, pools), and that a vote cast with the CLI reaches the page live: the block, the event
-// log and the proposal's new tally. Waits on the node's events and the page's own requests, never
-// on timers. Prints "N passed, N failed".
+// out escaped, pools, and the latest twelve of the chain's blocks before any new block comes), and
+// that a vote cast with the CLI reaches the page live: the block, the event log and the proposal's
+// new tally. Waits on the node's events and the page's own requests, never on timers. Prints "N
+// passed, N failed".
 'use strict';
 const { check, startNode, stopNode, run } = require('./interop_lib.cjs');
 const { execFileSync } = require('child_process');
@@ -88,7 +89,11 @@ async function main() {
   try {
     conclave(url, 'pool', 'create', '--commission', '0', '--capacity', '1000000', '--dev-key', '0');
     conclave(url, 'stake', 'contribute', '1', '500', '--dev-key', '1');
+    for (let i = 0; i < 12; i++)
+      conclave(url, 'transfer', '0x90F79bf6EB2c4f870365E785982E1f101E93b906', '1', '--dev-key', '2');
     conclave(url, 'gov', 'propose', 'treasury', 'Fund <b>docs</b>', '--dev-key', '1');
+    const head = (await (await fetch(url, { method: 'POST', body: JSON.stringify(
+      { jsonrpc: '2.0', id: 1, method: 'node_info' }) })).json()).result.height;
 
     const res = await fetch(url + '/');
     const html = await res.text();
@@ -101,6 +106,8 @@ async function main() {
 
     page = browser(url);
     const opened = page.waitFor('block', () => true);
+    let streamed = false;
+    opened.then(() => { streamed = true; });
     vm.runInNewContext(script, { document: page.document, fetch: page.fetch, EventSource: page.EventSource, console });
     await page.settled();
     const el = page.elements;
@@ -108,6 +115,12 @@ async function main() {
     check('the proposal is listed, Pending', /Pending/.test(el.proposals.innerHTML), el.proposals.innerHTML);
     check('its title is escaped', el.proposals.innerHTML.includes('Fund &lt;b&gt;docs&lt;/b&gt;') &&
           !el.proposals.innerHTML.includes('<b>docs'), el.proposals.innerHTML);
+    const rows = [...(el.blocks ? el.blocks.innerHTML : '').matchAll(/<tr><td>(\d+)<\/td><td>[^<]*<\/td><td>([^<]*)<\/td>/g)];
+    check('the latest 12 blocks show at once, newest first, before any new block',
+          !streamed && rows.length === 12 && rows.every((r, i) => Number(r[1]) === head - i),
+          el.blocks ? el.blocks.innerHTML : 'no blocks shown');
+    check('with their transactions\' types', rows.length === 12 && rows[0][2] === 'Propose' &&
+          rows.slice(1).every((r) => r[2] === 'Transfer'), rows.map((r) => r[1] + ' ' + r[2]).join('; '));
     check('the pool is listed with its stake', el.pools && /<td class="num">500<\/td>/.test(el.pools.innerHTML),
           el.pools ? el.pools.innerHTML : (el.live || {}).textContent);
 

@@ -202,7 +202,7 @@ static const struct refusal refuses_malformed_transactions_cases[] = {
     { "{\"type\":\"Transfer\",\"message\":{" TO "," AMOUNT "," NONCE "}}", ST_INVALID, "signature: missing" },
     { "{\"message\":{},\"signature\":\"" SIG "\"}", ST_INVALID, "type: missing" },
     { "{\"type\":7,\"message\":{},\"signature\":\"" SIG "\"}", ST_INVALID, "type: not a string" },
-    { "{\"type\":\"Foo\",\"message\":{},\"signature\":\"" SIG "\"}", ST_INVALID,
+    { "{\"type\":\"Foo\",\"message\":{},\"signature\":\"" SIG "\"}", ST_DISABLED,
       "type: unknown transaction type \"Foo\"" },
     { "{\"type\":\"Transfer\",\"message\":[],\"signature\":\"" SIG "\"}", ST_INVALID, "message: not an object" },
     { TRANSFER(TO ",\"amount\":1," NONCE, "\"" SIG "\""), ST_INVALID, "message.amount: not a string" },
@@ -395,7 +395,7 @@ Test(ledger_tx, build_refuses_bad_input_with_a_reason)
     cr_assert_str_eq(err, "key: not a valid secret key", "the error names the key");
     cr_assert_null(tx.type, "tx is cleared");
     key_of(key, 0);
-    cr_assert_eq(ledger_tx_build_signed(&tx, err, sizeof err, "Claim\n", msg, key, CHAIN), ST_INVALID,
+    cr_assert_eq(ledger_tx_build_signed(&tx, err, sizeof err, "Claim\n", msg, key, CHAIN), ST_DISABLED,
                  "unknown type");
     cr_assert_str_eq(err, "type: unknown transaction type \"?\"", "unprintable names are not echoed");
     cr_assert_eq(ledger_tx_build_signed(&tx, err, sizeof err, "ChannelClose", msg, key, CHAIN), ST_INVALID,

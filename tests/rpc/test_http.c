@@ -355,6 +355,51 @@ Test(rpc_http, held_call_is_answered_when_finished, .init = start_default, .fini
     close(fd);
 }
 
+/* The second thread of the timeout test: once the first hold call is held, a client with a 1 s
+ * timeout calls hold too and gives up; then both calls are released. */
+static void *impatient_caller(void *arg)
+{
+    int *rc = arg;
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += TIMEOUT_SECS;
+    pthread_mutex_lock(&srv.mu);
+    int wait_rc = 0;
+    while (srv.held_total < 1 && wait_rc == 0)
+        wait_rc = pthread_cond_timedwait(&srv.cv, &srv.mu, &deadline);
+    pthread_mutex_unlock(&srv.mu);
+    rpc_client *c = rpc_client_new(srv.url, NULL, 1);
+    cJSON *result = NULL, *error = NULL;
+    *rc = c ? rpc_client_call(c, "hold", NULL, &result, &error) : ST_NOMEM;
+    if (result || error)
+        *rc = -1;
+    cJSON_Delete(result);
+    cJSON_Delete(error);
+    rpc_client_free(c);
+    char f = 'f';
+    if (write(srv.cmd[1], &f, 1) != 1)
+        *rc = -2;
+    return NULL;
+}
+
+Test(rpc_http, a_call_past_its_timeout_is_st_limit_and_timeout_0_waits, .init = start_default, .fini = stop_server,
+     .timeout = 30)
+{
+    int impatient_rc = ST_OK;
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, impatient_caller, &impatient_rc), 0, "cannot start the second caller");
+    rpc_client *c = rpc_client_new(srv.url, NULL, 0);
+    cr_assert_not_null(c, "a client without a time limit");
+    cJSON *r = call_ok(c, "hold", NULL);
+    cr_assert(cJSON_IsString(r) && strcmp(r->valuestring, "released") == 0, "answered once released");
+    cJSON_Delete(r);
+    pthread_join(t, NULL);
+    cr_assert_eq(impatient_rc, ST_LIMIT, "the caller with a 1 s timeout got ST_LIMIT (not ST_IO), nothing else, "
+                 "while the one without a limit waited on: %d", impatient_rc);
+    expect_add(c);
+    rpc_client_free(c);
+}
+
 Test(rpc_http, finishing_after_the_client_left_is_safe, .init = start_default, .fini = stop_server, .timeout = 30)
 {
     int fd = raw_post("[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"hold\"},{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"hold\"}]");
