@@ -49,16 +49,6 @@ int eng_gov_power_at(eng *e, const uint8_t address[20], uint64_t height, mpz_t o
     return rc;
 }
 
-int eng_gov_shares_changed(eng_apply *a, uint64_t pool, const uint8_t staker[20], const mpz_t delta)
-{
-    /* nothing to keep in step: a delegate's power is read from its delegators' own checkpoints */
-    (void)a;
-    (void)pool;
-    (void)staker;
-    (void)delta;
-    return ST_OK;
-}
-
 int eng_check_delegate(eng *e, const ledger_tx *tx, char *err, size_t errlen)
 {
     (void)e;

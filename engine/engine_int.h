@@ -150,13 +150,11 @@ int eng_gov_load_params(eng *e);
 /* After a block that did not commit: the governed parameters again as the genesis and the stored
  * changes say (an execution in the lost block may have set one in memory). */
 int eng_gov_reload_params(eng *e);
-/* Delegation (engine/delegation.c): the signed Delegate and Undelegate, and the staking hook called
- * when a staker's shares in pool change by delta (it has nothing to do since a delegate's power is
- * read from its delegators' own checkpoints; engine/staking.c's call can go with it). */
+/* Delegation (engine/delegation.c): the signed Delegate and Undelegate. A delegate's power is read
+ * from its delegators' own checkpoints, so a change of shares has nothing to keep in step. */
 int eng_check_delegate(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_apply_delegate(eng_apply *a);
 int eng_apply_undelegate(eng_apply *a);
-int eng_gov_shares_changed(eng_apply *a, uint64_t pool, const uint8_t staker[20], const mpz_t delta);
 
 /* Queues an item (system or signed). Returns ST_OK or ST_LIMIT (the queue is full). */
 int eng_enqueue(eng *e, eng_item *it);

@@ -176,15 +176,6 @@ static int change_shares(eng_apply *a, ledger_pool *p, const uint8_t address[20]
         mpz_mul(s.debt, s.shares, p->acc);
         rc = ledger_stake_put(a->e->ledger, &s);
     }
-    if (rc == ST_OK) {
-        /* a delegate's delegated shares follow its delegators' */
-        mpz_t signed_delta;
-        mpz_init_set(signed_delta, delta);
-        if (!add)
-            mpz_neg(signed_delta, signed_delta);
-        rc = eng_gov_shares_changed(a, p->id, address, signed_delta);
-        mpz_clear(signed_delta);
-    }
     ledger_stake_clear(&s);
     return rc;
 }
