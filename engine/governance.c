@@ -35,20 +35,21 @@ static const struct gparam {
     const char *name;
     const char *min, *max;              /* inclusive bounds, decimal */
     enum gparam_kind kind;
+    enum eng_param_unit unit;
     size_t offset;                      /* of the field in eng_genesis */
 } gparams[] = {
-    { "compute.maxScore", "1", "4294967295", GP_U64, offsetof(eng_genesis, compute.max_score) },
-    { "rewards.budgetPerEpoch", "0", "1000000000000000000000000000", GP_MPZ, offsetof(eng_genesis, rewards.budget_per_epoch) },
-    { "rewards.feePpm", "0", "1000000", GP_U32, offsetof(eng_genesis, rewards.fee_ppm) },
-    { "rewards.slashPpm", "0", "1000000", GP_U32, offsetof(eng_genesis, rewards.slash_ppm) },
-    { "rewards.treasuryPpm", "0", "1000000", GP_U32, offsetof(eng_genesis, rewards.treasury_ppm) },
-    { "rewards.uptimeThresholdPpm", "0", "1000000", GP_U32, offsetof(eng_genesis, rewards.uptime_threshold_ppm) },
-    { "staking.commissionNoticeSecs", "0", "31536000", GP_U64, offsetof(eng_genesis, staking.commission_notice) },
-    { "staking.minContribution", "1", "1000000000000000000000000", GP_MPZ, offsetof(eng_genesis, staking.min_contribution) },
-    { "staking.minWithdrawal", "0", "1000000000000000000000000", GP_MPZ, offsetof(eng_genesis, staking.min_withdrawal) },
-    { "staking.slashDeferSecs", "0", "31536000", GP_U64, offsetof(eng_genesis, staking.slash_defer) },
-    { "staking.unbondingSecs", "0", "31536000", GP_U64, offsetof(eng_genesis, staking.unbonding_period) },
-    { "staking.withdrawGraceSecs", "0", "31536000", GP_U64, offsetof(eng_genesis, staking.withdraw_grace) },
+    { "compute.maxScore", "1", "4294967295", GP_U64, ENG_UNIT_COUNT, offsetof(eng_genesis, compute.max_score) },
+    { "rewards.budgetPerEpoch", "0", "1000000000000000000000000000", GP_MPZ, ENG_UNIT_AMOUNT, offsetof(eng_genesis, rewards.budget_per_epoch) },
+    { "rewards.feePpm", "0", "1000000", GP_U32, ENG_UNIT_PPM, offsetof(eng_genesis, rewards.fee_ppm) },
+    { "rewards.slashPpm", "0", "1000000", GP_U32, ENG_UNIT_PPM, offsetof(eng_genesis, rewards.slash_ppm) },
+    { "rewards.treasuryPpm", "0", "1000000", GP_U32, ENG_UNIT_PPM, offsetof(eng_genesis, rewards.treasury_ppm) },
+    { "rewards.uptimeThresholdPpm", "0", "1000000", GP_U32, ENG_UNIT_PPM, offsetof(eng_genesis, rewards.uptime_threshold_ppm) },
+    { "staking.commissionNoticeSecs", "0", "31536000", GP_U64, ENG_UNIT_SECONDS, offsetof(eng_genesis, staking.commission_notice) },
+    { "staking.minContribution", "1", "1000000000000000000000000", GP_MPZ, ENG_UNIT_AMOUNT, offsetof(eng_genesis, staking.min_contribution) },
+    { "staking.minWithdrawal", "0", "1000000000000000000000000", GP_MPZ, ENG_UNIT_AMOUNT, offsetof(eng_genesis, staking.min_withdrawal) },
+    { "staking.slashDeferSecs", "0", "31536000", GP_U64, ENG_UNIT_SECONDS, offsetof(eng_genesis, staking.slash_defer) },
+    { "staking.unbondingSecs", "0", "31536000", GP_U64, ENG_UNIT_SECONDS, offsetof(eng_genesis, staking.unbonding_period) },
+    { "staking.withdrawGraceSecs", "0", "31536000", GP_U64, ENG_UNIT_SECONDS, offsetof(eng_genesis, staking.withdraw_grace) },
 };
 
 #define N_GPARAMS (sizeof gparams / sizeof gparams[0])
@@ -59,6 +60,12 @@ static const struct gparam *gparam_find(const char *name)
         if (strcmp(gparams[i].name, name) == 0)
             return &gparams[i];
     return NULL;
+}
+
+enum eng_param_unit eng_param_unit(const char *name)
+{
+    const struct gparam *gp = gparam_find(name);
+    return gp ? gp->unit : ENG_UNIT_UNKNOWN;
 }
 
 /* Writes a value, validated against the bounds (which fit the field), into the parameters. */

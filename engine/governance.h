@@ -24,6 +24,20 @@ gov_store *eng_gov_store(eng *e) NONNULL(1);
 int eng_gov_power_at(eng *e, const uint8_t address[20], uint64_t height, mpz_t own, mpz_t delegated,
                      mpz_t delegated_weight) WARN_UNUSED NONNULL(1, 2, 4, 5, 6);
 
+/* The unit of a governed parameter's value, so that whatever shows one (the CLI's rendering of
+ * ParameterChanged, a dashboard) shows it in its unit rather than guessing. */
+enum eng_param_unit {
+    ENG_UNIT_UNKNOWN = 0,   /* not a governed parameter of this version */
+    ENG_UNIT_AMOUNT,        /* token base units (10^18 per token) */
+    ENG_UNIT_SECONDS,       /* a duration in seconds */
+    ENG_UNIT_PPM,           /* parts per million */
+    ENG_UNIT_COUNT          /* a plain number */
+};
+
+/* Returns: the unit of the governed parameter called name ("staking.unbondingSecs"), or
+ * ENG_UNIT_UNKNOWN for any other name. Pure: needs no node. */
+enum eng_param_unit eng_param_unit(const char *name) NONNULL(1);
+
 /* The governed parameters, by name: how many there are, and the i-th (i < count) with its
  * inclusive bounds (decimal, static) and the value in force now. Returns ST_OK, or ST_INVALID for
  * i out of range. Out: value (initialized by the caller). */

@@ -10,7 +10,6 @@
 #include "engine/engine.h"
 #include "engine/genesis.h"
 #include "engine/governance.h"
-#include "engine/param_units.h"
 #include "ledger/amount.h"
 #include "ledger/hex.h"
 #include "ledger/sig.h"
