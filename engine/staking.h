@@ -6,9 +6,13 @@
  * a mints floor(a*S/T) shares (a for an empty pool); a withdrawal of s shares pays floor(s*T/S).
  * Both round in favour of the pool: the shares that stay are never worth less. Rewards are not
  * compounded: after the owner's commission they raise an accumulator acc (rewards per share,
- * scaled by 10^36) with the division remainder carried to the next reward, so distribution and
+ * scaled by 10^78) with the division remainder carried to the next reward, so distribution and
  * claims cost O(1) whatever the number of stakers; a staker's pending reward is
- * floor((shares*acc - debt) / 10^36), which can never add up to more than was paid in.
+ * floor((shares*acc - debt) / 10^78), which can never add up to more than was paid in. The scale
+ * is above 2^256 and so above any total of shares: the carried remainder is worth less than one
+ * base unit, and no staker is credited more than its pro-rata share plus one unit per reward,
+ * however far slashes took the share price. Shares are u256: a contribution that would take a
+ * pool's total past 2^256 fails.
  * Slashing burns bonded stake: every staker loses pro rata through T/S with no per-staker write.
  * Layer: engine. */
 #ifndef ENGINE_STAKING_H

@@ -1223,7 +1223,7 @@ Test(engine_staking, voting_power_at_past_heights_is_exact_and_stays_put)
 
 /* A chain whose genesis time is 0 and whose epochs are shorter than the grace period: a request
  * made at time 0 must not count as overdue before withdrawGraceSecs have passed. */
-Test(engine_staking, a_request_younger_than_the_grace_is_not_overdue_near_time_zero)
+Test(engine_staking, a_request_not_older_than_the_grace_is_not_overdue_near_time_zero)
 {
     eng_close(e);
     e = NULL;
@@ -1248,8 +1248,15 @@ Test(engine_staking, a_request_younger_than_the_grace_is_not_overdue_near_time_z
     cr_assert_eq(count_events(ev, "WorkerUnbonded"), 0, "forced after 100 s of a %u s grace: %s", GRACE, ev);
     free(ev);
     expect_pool(1, "100", "100", "100", "0");
+    /* at t = 300 it is exactly as old as the grace, not older: not yet overdue */
+    advance(200);
+    cr_assert(idle_block(), "an epoch close makes a block by itself");
+    ev = tick_events(head_height());
+    cr_assert_not_null(ev, "the epoch close is a tick");
+    cr_assert_eq(count_events(ev, "WorkerUnbonded"), 0, "forced at exactly the %u s grace: %s", GRACE, ev);
+    free(ev);
     /* at t = 400 it is older than the grace: forced */
-    advance(300);
+    advance(100);
     cr_assert(idle_block(), "due work makes a block by itself");
     ev = tick_events(head_height());
     cr_assert_not_null(ev, "tick");

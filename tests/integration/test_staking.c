@@ -48,14 +48,9 @@ static const cJSON *item(const cJSON *obj, const char *array, int i)
 /* Calls a method with params written printf-style; returns the response (caller deletes). */
 /* Signs a transaction of type for dev account who, its message written printf-style without the
  * nonce (taken from the node), sends it and asserts that it succeeded. */
-PRINTF_LIKE(3, 4)
-static void sign_send(unsigned who, const char *type, const char *fmt, ...)
+static cJSON *send_signed(unsigned who, const char *type, const char *text)
 {
-    char text[512], err[256] = "", nonce[24];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
+    char err[256] = "", nonce[24];
     cJSON *msg = cJSON_Parse(text);
     cr_assert_not_null(msg, "message %s", text);
     snprintf(nonce, sizeof nonce, "%llu", (unsigned long long)th_nonce(&node, who));
@@ -68,13 +63,26 @@ static void sign_send(unsigned who, const char *type, const char *fmt, ...)
     cJSON *json = ledger_tx_to_json(&tx);
     char *params = cJSON_PrintUnformatted(json);
     cJSON *resp = th_call(&node, "tx_send", params);
-    cr_assert_str_eq(th_str(th_result(resp), "status"), "success", "%s by dev %u: %s", type, who,
-                     cJSON_PrintUnformatted(resp));
-    cJSON_Delete(resp);
     cJSON_free(params);
     cJSON_Delete(json);
     ledger_tx_clear(&tx);
     cJSON_Delete(msg);
+    return resp;
+}
+
+/* send_signed with the message written printf-style, asserting that the transaction succeeded. */
+PRINTF_LIKE(3, 4)
+static void sign_send(unsigned who, const char *type, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    cJSON *resp = send_signed(who, type, text);
+    cr_assert_str_eq(th_str(th_result(resp), "status"), "success", "%s by dev %u: %s", type, who,
+                     cJSON_PrintUnformatted(resp));
+    cJSON_Delete(resp);
 }
 
 /* An admin call answered with a successful receipt. */
@@ -481,5 +489,79 @@ ParameterizedTest(int *i, integration_staking, bad_params_and_unknown_pools_are_
     cr_assert_eq(th_num(e, "code"), c->code, "%s %s: code", c->method, c->params);
     cr_assert(strstr(th_str(e, "message"), c->message), "%s %s: message '%s' names '%s'", c->method, c->params,
               th_str(e, "message"), c->message);
+    cJSON_Delete(resp);
+}
+
+/* The issue's repro: ten rounds of bonding everything and slashing 99.9999 %, each followed by a
+ * contribution of 1,000 tokens, take the share total towards 2^256. The contribution that would
+ * pass it fails with its reason and the node goes on; sharePriceDecimal keeps the price that
+ * sharePrice has long floored to 0. */
+Test(integration_staking, a_collapsed_share_price_fails_the_contribution_and_the_node_goes_on)
+{
+    char w8[43], body[160];
+    th_dev_address(w8, 8);
+    create_pool(0, "0", "1000000");
+    sign_send(0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"%s\"}", w8);
+    contribute(1, 1, "1");
+    cJSON *failed = NULL;
+    for (int round = 0; round < 10 && !failed; round++) {
+        cJSON *pool = th_call(&node, "staking_getPool", "{\"pool\":1}");
+        sign_send(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%s\"}", w8,
+                  th_str(th_result(pool), "freeStake"));
+        cJSON_Delete(pool);
+        snprintf(body, sizeof body, "{\"worker\":\"%s\",\"ppm\":999999}", w8);
+        admin("admin_slashWorker", body);
+        cJSON *resp = send_signed(2, "Contribute", "{\"pool\":\"1\",\"amount\":\"1000" TOKEN "\"}");
+        if (strcmp(th_str(th_result(resp), "status"), "success") != 0)
+            failed = resp;
+        else
+            cJSON_Delete(resp);
+    }
+    cr_assert_not_null(failed, "a contribution within ten rounds would take the shares past 2^256");
+    cr_assert_str_eq(th_str(th_result(failed), "status"), "failed", "a failed receipt");
+    cr_assert_str_eq(th_str(th_result(failed), "error"),
+                     "pool 1's share price has collapsed: the shares this buys would take its total past 2^256",
+                     "reason");
+    cJSON_Delete(failed);
+    cJSON *resp = th_call(&node, "staking_getPool", "{\"pool\":1}");
+    const cJSON *p = th_result(resp);
+    cr_assert_str_eq(th_str(p, "sharePrice"), "0", "floored to nothing per 10^18 shares");
+    const char *price = th_str(p, "sharePriceDecimal");
+    cr_assert(strncmp(price, "0.0000000000000000000000000000000000000000000", 45) == 0 && strlen(price) > 60,
+              "a price far below 10^-40 with its digits: %s", price);
+    cJSON_Delete(resp);
+    /* the node goes on */
+    create_pool(3, "0", "1000");
+    contribute(3, 2, "1");
+    resp = th_call(&node, "ledger_audit", "{}");
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(th_result(resp), "ok")), "audit: %s",
+              cJSON_PrintUnformatted(resp));
+    cJSON_Delete(resp);
+}
+
+Test(integration_staking, share_price_decimal_is_stake_over_shares_to_18_significant_digits)
+{
+    char w8[43], body[160];
+    th_dev_address(w8, 8);
+    create_pool(0, "0", "1000000");
+    cJSON *resp = th_call(&node, "staking_getPool", "{\"pool\":1}");
+    cr_assert_str_eq(th_str(th_result(resp), "sharePriceDecimal"), "1", "a pool without shares");
+    cJSON_Delete(resp);
+    contribute(1, 1, "3");
+    bond_worker(0, 1, 8, "3");
+    /* a third burned: 2 tokens for 3 tokens' worth of shares */
+    snprintf(body, sizeof body, "{\"worker\":\"%s\",\"ppm\":333333}", w8);
+    admin("admin_slashWorker", body);
+    resp = th_call(&node, "staking_getPool", "{\"pool\":1}");
+    const cJSON *p = th_result(resp);
+    cr_assert_str_eq(th_str(p, "stake"), "2000001000000000000", "3 tokens less floor(3 tokens * 333333 / 10^6)");
+    cr_assert_str_eq(th_str(p, "sharePriceDecimal"), "0.666667", "2000001/3000000 exactly");
+    cr_assert_str_eq(th_str(p, "sharePrice"), "666667000000000000", "per 10^18 shares");
+    cJSON_Delete(resp);
+    snprintf(body, sizeof body, "{\"worker\":\"%s\",\"ppm\":500000}", w8);
+    admin("admin_slashWorker", body);
+    resp = th_call(&node, "staking_getPool", "{\"pool\":1}");
+    /* 1000000500000000000 / 3000000000000000000 = 0.3333335 */
+    cr_assert_str_eq(th_str(th_result(resp), "sharePriceDecimal"), "0.3333335", "exact when it ends");
     cJSON_Delete(resp);
 }
