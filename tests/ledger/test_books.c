@@ -201,6 +201,53 @@ Test(ledger_books, refuses_a_database_from_a_newer_version)
     cr_assert_eq(ledger_open(&l, err, sizeof err, path), ST_OK, "current version opens: %s", err);
 }
 
+/* Reads one text value of the database at path. */
+static char *read_text(const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK, "open for reading");
+    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "prepare %s: %s", sql, sqlite3_errmsg(db));
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW, "a row for %s", sql);
+    char *text = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return text;
+}
+
+Test(ledger_books, migration_8_rescales_the_reward_accumulator_by_10_to_the_42)
+{
+    ledger_close(l);
+    l = NULL;
+    /* a database as version 7 left it: acc, acc_rem and debt scaled by 10^36 */
+    tamper("INSERT INTO pools(id, owner, commission_ppm, capacity, shares, acc, acc_rem, stake, created_height) "
+           "VALUES(1, x'01', 0, '100', '30', '333', '10', '30', 1), (2, x'02', 0, '100', '0', '0', '0', '0', 1);"
+           "INSERT INTO stakes(pool, address, shares, debt) VALUES(1, x'0a', '10', '3330'), (1, x'0b', '20', '0');"
+           "PRAGMA user_version = 7");
+    char err[256] = "";
+    cr_assert_eq(ledger_open(&l, err, sizeof err, path), ST_OK, "migrates: %s", err);
+    const char *zeros = "000000000000000000000000000000000000000000";
+    char expected[64];
+    char *v = read_text("SELECT acc FROM pools WHERE id = 1");
+    snprintf(expected, sizeof expected, "333%s", zeros);
+    cr_assert_str_eq(v, expected, "acc times 10^42");
+    free(v);
+    v = read_text("SELECT acc_rem FROM pools WHERE id = 1");
+    snprintf(expected, sizeof expected, "10%s", zeros);
+    cr_assert_str_eq(v, expected, "the carried remainder times 10^42");
+    free(v);
+    v = read_text("SELECT debt FROM stakes WHERE address = x'0a'");
+    snprintf(expected, sizeof expected, "3330%s", zeros);
+    cr_assert_str_eq(v, expected, "debt times 10^42");
+    free(v);
+    v = read_text("SELECT acc || '/' || acc_rem FROM pools WHERE id = 2");
+    cr_assert_str_eq(v, "0/0", "zero stays the canonical 0");
+    free(v);
+    v = read_text("SELECT debt FROM stakes WHERE address = x'0b'");
+    cr_assert_str_eq(v, "0", "a zero debt stays 0");
+    free(v);
+}
+
 Test(ledger_books, meta_values_round_trip)
 {
     char *v = NULL;
