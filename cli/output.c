@@ -44,7 +44,7 @@ static bool is_token_key(const char *key)
     static const char *const keys[] = { "amount", "deposit", "cumulative", "capacity", "free", "escrow",
                                         "claimable", "balance", "stake", "reward", "fee", "commission",
                                         "freeStake", "bonded", "unbonding", "value", "pendingRewards",
-                                        "queuedValue", "sharePrice", "fromBonded", "fromUnbonding", "treasury",
+                                        "queuedValue", "fromBonded", "fromUnbonding", "treasury",
                                         "supply", "for", "against", "abstain", "turnout", "totalPower",
                                         "quorum", "own", "delegated", "delegatedWeight", "total", "threshold",
                                         "spendCap", "power", "weight", "delegatedPower", "totalWeight",
@@ -277,7 +277,8 @@ void cli_print_pool(const cJSON *pool, bool raw)
     line("bonded", pool, "bonded", raw);
     line("unbonding", pool, "unbonding", raw);
     line("shares", pool, "shares", raw);
-    line("share price", pool, "sharePrice", raw);
+    /* base units per share, which is also tokens per 10^18 shares, at any depth of slashing */
+    line("share price", pool, "sharePriceDecimal", raw);
     line("workers", pool, "workers", raw);
     value_text(a, sizeof a, "queuedShares", cJSON_GetObjectItemCaseSensitive(pool, "queuedShares"), raw);
     value_text(b, sizeof b, "queuedValue", cJSON_GetObjectItemCaseSensitive(pool, "queuedValue"), raw);
