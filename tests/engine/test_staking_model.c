@@ -350,7 +350,7 @@ static bool tick_due(void)
 }
 
 /* The start of a block: release what is due (by release time, then age) paying the queues, then at
- * an epoch close force the pools whose queue holds a request older than the grace. */
+ * an epoch close force the pools whose queue holds a request strictly older than the grace. */
 static void tick(void)
 {
     for (;;) {
@@ -372,7 +372,7 @@ static void tick(void)
     for (unsigned p = 1; p <= NP && m.now >= GRACE; p++) {
         bool overdue = false;
         for (unsigned i = 0; i < m.pool[p].qlen; i++)
-            overdue |= m.pool[p].since[m.pool[p].q[i]] <= m.now - GRACE;
+            overdue |= m.pool[p].since[m.pool[p].q[i]] < m.now - GRACE;
         if (overdue)
             force_unbond(p);
     }
