@@ -7,17 +7,16 @@
  * nonces, the Tick at a block's start (alone in a block when a flush finds only due work),
  * ledger_audit, conservation of rewards, voting power at every past height, and a replay of the log.
  *
- * The reward bound. Each staker's rewards are checked against its exact rational entitlement
- * E = sum over rewards of reward_after_commission * shares_i / S. The engine keeps acc, the
- * floor-with-carry of sum(rest_k * 10^36 / S_k), and pays floor((shares*acc - debt) / 10^36) at each
- * settlement, resetting debt = shares*acc. So R, what a staker has received (claimed + claimable,
- * less its exact commission as an owner) plus its pending rewards, differs from E by (a) the floor
- * of each settlement and of the pending read: a loss of less than 1 base unit each; and (b) the
- * carried remainder: reward k gives a holder of c shares c*(rem_{k-1} - rem_k) / (S_k * 10^36), with
- * rem < S and c <= S_k, so less than max(S) / 10^36 per reward either way. With n the staker's
- * settlements and h the pools it holds shares in now, the test asserts
- *     E - (n + h) - d  <=  R  <=  E + d,   d = rewards * max(S) / 10^36 (far below one base unit),
- * i.e. at most one base unit lost per settlement and never more than its due. */
+ * The reward bound, from the documented rules alone. A staker's entitlement E is the exact sum over
+ * rewards of R * shares it held / S (R the reward after commission); what it was credited, C, is
+ * claimed + claimable + pending, less its exact commission as an owner. docs/API.md bounds
+ *     C - E  <=  r                         r: the rewards paid while it held shares
+ *     E - C  <   n + h + r  (or E = C)     n: its settlements, h: the pools it holds shares in now
+ * (each settlement and the pending read floor away less than one base unit), and per pool the
+ * rewards account less the pending rewards of its stakers is at most the sum over stakers of r:
+ * one base unit per staker per reward. A share price never rises above 1 base unit: both roundings
+ * favour the pool, yet from a price of at most 1 neither can take it past 1, so the model checks
+ * T <= S as well. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +92,7 @@ struct mpool {
     unsigned q[NU], qlen;          /* the withdraw queue, head first */
     mpq_t ent[NU];                 /* exact reward entitlement */
     unsigned settles[NU];          /* settlements (each may floor away < 1 base unit) */
+    unsigned long rewarded[NU];    /* rewards paid while it held shares (each may credit 1 unit over) */
 };
 
 struct mworker {
@@ -122,8 +122,6 @@ static struct {
     struct muser user[NU];
     uint64_t now, last_epoch;
     mpz_t paid;                    /* rewards paid in, commission included */
-    mpz_t max_shares;              /* largest S a reward was shared over */
-    unsigned long rewards;         /* rewards shared among stakers */
 } m;
 
 static uint64_t seed, rng;
@@ -192,7 +190,7 @@ static void model_init(void)
         mpz_init_set_str(m.user[u].free, USER_BALANCE, 10);
         mpz_inits(m.user[u].claimed, m.user[u].commission, NULL);
     }
-    mpz_inits(m.paid, m.max_shares, NULL);
+    mpz_init(m.paid);
     m.now = G_TIME;
 }
 
@@ -212,7 +210,7 @@ static void model_clear(void)
         mpz_clear(m.unb[i].amount);
     for (unsigned u = 0; u < NU; u++)
         mpz_clears(m.user[u].free, m.user[u].claimed, m.user[u].commission, NULL);
-    mpz_clears(m.paid, m.max_shares, NULL);
+    mpz_clear(m.paid);
 }
 
 static bool pool_ok(unsigned p)
@@ -494,11 +492,9 @@ static bool reward(unsigned p, const mpz_t amount)
             mpz_set(mpq_denref(part), P->S);
             mpq_canonicalize(part);
             mpq_add(P->ent[u], P->ent[u], part);
+            P->rewarded[u]++;
         }
         mpq_clear(part);
-        m.rewards++;
-        if (mpz_cmp(P->S, m.max_shares) > 0)
-            mpz_set(m.max_shares, P->S);
     }
     mpz_clears(commission, rest, NULL);
     return true;
@@ -768,6 +764,7 @@ static void check_pool(unsigned p, mpz_t pending[NU])
     mpz_init(v);
     balance(v, ledger_pool_account(LEDGER_POOL_STAKE, p));
     expect_mpz_eq(v, P->T, "stake account", p, 0);
+    cr_assert(mpz_cmp(P->T, P->S) <= 0, "pool %u: a share is never worth more than one base unit", p);
 
     unsigned holders = 0;
     ledger_stake s;
@@ -833,6 +830,27 @@ static void check_pool(unsigned p, mpz_t pending[NU])
     ledger_pool_clear(&row);
 }
 
+/* Fails the test: pool p's rewards account keeps more than the bound allows beyond the pending rewards. */
+static void fail_undistributed(unsigned p, const mpz_t kept, unsigned long pairs)
+{
+    char *text = NULL;
+    cr_assert_neq(gmp_asprintf(&text, "pool %u keeps %Zd undistributed, more than one base unit per staker per reward "
+                               "(%lu) (after %zu blocks, seed %llu)", p, kept, pairs, n_power, (unsigned long long)seed),
+                  -1, "message");
+    cr_assert_fail("%s", text);
+}
+
+/* Fails the test: dev u was credited outside the documented bound around its entitlement. */
+static void fail_credit(unsigned u, const char *how, const mpz_t credited, const mpq_t entitled, unsigned long units)
+{
+    char *text = NULL;
+    cr_assert_neq(gmp_asprintf(&text, "dev %u was credited %Zd, %s its entitlement %Qd (%lu base units) "
+                               "(after %zu blocks, seed %llu)", u, credited, how, entitled, units, n_power,
+                               (unsigned long long)seed),
+                  -1, "message");
+    cr_assert_fail("%s", text);
+}
+
 static void check_state(void)
 {
     ledger *l = eng_ledger(e);
@@ -845,9 +863,15 @@ static void check_state(void)
         check_pool(p, pending[p]);
         balance(v, ledger_pool_account(LEDGER_POOL_REWARDS, p));
         mpz_add(rewards_held, rewards_held, v);
-        for (unsigned u = 0; u < NU; u++)
+        unsigned long pairs = 0;
+        for (unsigned u = 0; u < NU; u++) {
             mpz_sub(v, v, pending[p][u]);
+            pairs += m.pool[p].rewarded[u];
+        }
         cr_assert(mpz_sgn(v) >= 0, "pool %u's rewards account covers every pending reward", p);
+        /* what stays undistributed: at most one base unit per staker per reward it held shares for */
+        if (mpz_cmp_ui(v, pairs) > 0)
+            fail_undistributed(p, v, pairs);
     }
 
     ledger_worker w;
@@ -864,12 +888,9 @@ static void check_state(void)
     }
     ledger_worker_clear(&w);
 
-    /* the bound d = rewards * max(S) / 10^36 on the carried remainder (see the top of the file) */
-    mpq_t d, E, diff, bound;
-    mpq_inits(d, E, diff, bound, NULL);
-    mpz_mul_ui(mpq_numref(d), m.max_shares, m.rewards);
-    mpz_ui_pow_ui(mpq_denref(d), 10, LEDGER_ACC_SCALE_DIGITS);
-    mpq_canonicalize(d);
+    /* the documented bound on what each staker was credited (see the top of the file) */
+    mpq_t E, gap;
+    mpq_inits(E, gap, NULL);
     for (unsigned u = 0; u < NU; u++) {
         struct muser *U = &m.user[u];
         uint64_t nonce;
@@ -880,37 +901,30 @@ static void check_state(void)
         balance(v, ledger_user_account(LEDGER_CLAIMABLE, U->addr));
         mpz_add(sum, sum, v);
         mpz_add(sum, sum, U->claimed);
-        /* received as a staker: claimed + claimable + pending, less the owner's exact commission */
+        /* credited as a staker: claimed + claimable + pending, less the owner's exact commission */
         mpz_add(received, U->claimed, v);
-        mpz_set_ui(mpq_denref(bound), 1);
-        mpz_set_ui(mpq_numref(bound), 0);
         mpq_set_ui(E, 0, 1);
+        unsigned long over = 0, under = 0;
         for (unsigned p = 1; p <= NP; p++) {
+            const struct mpool *P = &m.pool[p];
             mpz_add(received, received, pending[p][u]);
-            mpq_add(E, E, m.pool[p].ent[u]);
-            mpz_add_ui(mpq_numref(bound), mpq_numref(bound),
-                       m.pool[p].settles[u] + (mpz_sgn(m.pool[p].shares[u]) > 0));
+            mpq_add(E, E, P->ent[u]);
+            over += P->rewarded[u];
+            under += P->settles[u] + (mpz_sgn(P->shares[u]) > 0) + P->rewarded[u];
         }
         mpz_sub(received, received, U->commission);
         cr_assert(mpz_sgn(received) >= 0, "dev %u received its commission at least", u);
-        /* diff = E - received must lie in [-d, settlements + holdings + d] */
-        mpq_set_z(diff, received);
-        mpq_sub(diff, E, diff);
-        mpq_add(diff, diff, d);
-        if (mpq_sgn(diff) < 0) {
-            char *r = mpz_get_str(NULL, 10, received);
-            cr_assert_fail("dev %u received %s, more than its entitlement %.6f (seed %llu)", u, r, mpq_get_d(E),
-                           (unsigned long long)seed);
-        }
-        mpq_add(bound, bound, d);
-        mpq_add(bound, bound, d);
-        if (mpq_cmp(diff, bound) > 0) {
-            char *r = mpz_get_str(NULL, 10, received);
-            cr_assert_fail("dev %u received %s, more than %.0f below its entitlement %.6f (seed %llu)", u, r,
-                           mpq_get_d(bound), mpq_get_d(E), (unsigned long long)seed);
-        }
+        /* C - E <= r */
+        mpq_set_z(gap, received);
+        mpq_sub(gap, gap, E);
+        if (mpq_cmp_ui(gap, over, 1) > 0)
+            fail_credit(u, "more than one base unit per reward over", received, E, over);
+        /* E - C < n + h + r, or E = C */
+        mpq_neg(gap, gap);
+        if (mpq_sgn(gap) > 0 && mpq_cmp_ui(gap, under, 1) >= 0)
+            fail_credit(u, "not less than one base unit per settlement and reward short of", received, E, under);
     }
-    mpq_clears(d, E, diff, bound, NULL);
+    mpq_clears(E, gap, NULL);
 
     /* conservation: every reward paid in is claimed, claimable or still in a pool's rewards account */
     mpz_add(sum, sum, rewards_held);
