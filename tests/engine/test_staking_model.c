@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* test_staking_model.c: a seeded random walk of 10,000 staking operations (contribute, withdraw,
- * claim, reward, slash, bond, unbond, worker add, commission change, clock moves) over 3 pools and 8
+/* test_staking_model.c: seeded random walks of staking operations (contribute, withdraw, claim,
+ * reward, slash, bond, unbond, worker add, commission change, mint, clock moves) over 3 pools and 8
  * stakers, in blocks of a few operations, checked after every block against an exact GMP model
- * written from the documented rules (staking.h, genesis.h), not from staking.c: each outcome, share,
- * stake, bonded and unbonding amount (a slash burns both), the queues and unbondings, balances and
- * nonces, the Tick at a block's start (alone in a block when a flush finds only due work),
- * ledger_audit, conservation of rewards, voting power at every past height, and a replay of the log.
+ * written from the documented rules (docs/API.md "Staking", staking.h, genesis.h), not from
+ * staking.c: each outcome (and the reason of each failed contribution), share, stake, bonded and
+ * unbonding amount (a slash burns both), the queues and unbondings, balances and nonces, the Tick at
+ * a block's start (alone in a block when a flush finds only due work), ledger_audit, conservation of
+ * rewards, voting power at every past height, and a replay of the log. The first walk is ordinary
+ * use; the second takes pools to the extremes: slashes of 99.9999 % and 100 % of everything bonded,
+ * contributions after them until share totals pass 10^36 and reach 2^256 (where the model predicts
+ * the "share price has collapsed" failure to the unit), pools slashed to zero stake, 1-wei and
+ * 10^45 rewards, amounts minted up to 10^40.
  *
  * The reward bound, from the documented rules alone. A staker's entitlement E is the exact sum over
  * rewards of R * shares it held / S (R the reward after commission); what it was credited, C, is
@@ -30,7 +35,8 @@
 #include "ledger/sig.h"
 #include "ledger/stakes.h"
 
-#define N_OPS 10000
+#define N_OPS 7000
+#define N_EXTREME_OPS 3000
 #define DEFAULT_SEED 20260101u     /* override with STAKING_MODEL_SEED=n */
 
 #define NP 3                       /* pools 1..3, owned by dev 0, 1, 2 */
@@ -49,7 +55,7 @@
 #define MIN_WITHDRAWAL 3u
 #define PPM 1000000u
 #define USER_BALANCE "1000000000000"
-#define TREASURY "1000000000000000000000000000000"
+#define TREASURY "1000000000000000000000000000000000000000000000000000000000000"   /* 10^60: room for 10^45 rewards */
 
 /* ---- the engine under test ---- */
 
@@ -122,6 +128,8 @@ static struct {
     struct muser user[NU];
     uint64_t now, last_epoch;
     mpz_t paid;                    /* rewards paid in, commission included */
+    mpz_t max_shares;              /* largest S a reward was shared over */
+    mpz_t max_ratio;               /* largest floor(S / T) of a pool with stake: 1 / the lowest price */
 } m;
 
 static uint64_t seed, rng;
@@ -129,6 +137,7 @@ static uint64_t seed, rng;
 /* how often the interesting paths ran, printed at the end */
 static struct {
     unsigned long partial_fills, whole_fills, releases, forced_unbonds, slashed_entries, emptied_pools, raises_applied;
+    unsigned long deep_slashes, collapsed, zero_stake, over_capacity, short_balance, rewards_past_10_36;
 } cov;
 
 static uint64_t rnd(void)
@@ -152,10 +161,32 @@ static uint64_t some_amount(void)
     return 1 + below(pow10[1 + below(6)]);
 }
 
-static uint64_t get_u64(const mpz_t v)
+/* A number below n (n > 0), from 64 bits more than n has. */
+static void random_below(mpz_t out, const mpz_t n)
 {
-    cr_assert(mpz_sgn(v) >= 0 && mpz_fits_ulong_p(v), "model value fits 64 bits");
-    return mpz_get_ui(v);
+    mpz_t r;
+    mpz_init(r);
+    for (size_t bits = 0; bits < mpz_sizeinbase(n, 2) + 64; bits += 32) {
+        mpz_mul_2exp(r, r, 32);
+        mpz_add_ui(r, r, (unsigned long)(rnd() >> 32));
+    }
+    mpz_mod(out, r, n);
+    mpz_clear(r);
+}
+
+/* 1 + a number below 10^digits */
+static void random_digits(mpz_t out, unsigned digits)
+{
+    mpz_ui_pow_ui(out, 10, digits);
+    random_below(out, out);
+    mpz_add_ui(out, out, 1);
+}
+
+/* 2^256 - 1, the most any amount or share total can be */
+static void u256_max(mpz_t out)
+{
+    mpz_ui_pow_ui(out, 2, 256);
+    mpz_sub_ui(out, out, 1);
 }
 
 static void model_init(void)
@@ -190,7 +221,7 @@ static void model_init(void)
         mpz_init_set_str(m.user[u].free, USER_BALANCE, 10);
         mpz_inits(m.user[u].claimed, m.user[u].commission, NULL);
     }
-    mpz_init(m.paid);
+    mpz_inits(m.paid, m.max_shares, m.max_ratio, NULL);
     m.now = G_TIME;
 }
 
@@ -210,7 +241,7 @@ static void model_clear(void)
         mpz_clear(m.unb[i].amount);
     for (unsigned u = 0; u < NU; u++)
         mpz_clears(m.user[u].free, m.user[u].claimed, m.user[u].commission, NULL);
-    mpz_clear(m.paid);
+    mpz_clears(m.paid, m.max_shares, m.max_ratio, NULL);
 }
 
 static bool pool_ok(unsigned p)
@@ -380,10 +411,10 @@ static void tick(void)
 /* ---- operations: the model decides the expected outcome ---- */
 
 enum kind { K_CREATE, K_CONTRIBUTE, K_WITHDRAW, K_CLAIM, K_REWARD, K_SLASH, K_BOND, K_UNBOND, K_ADD, K_COMMISSION,
-            K_ADVANCE, K_KINDS };
+            K_MINT, K_ADVANCE, K_KINDS };
 static const char *const kind_name[K_KINDS] = { "PoolCreate", "Contribute", "Withdraw", "Claim", "PoolReward",
                                                 "WorkerSlash", "WorkerBond", "WorkerUnbond", "WorkerAdd",
-                                                "PoolSetCommission", "advance" };
+                                                "PoolSetCommission", "Mint", "advance" };
 
 enum { EXPECT_FAIL = 0, EXPECT_OK = 1, EXPECT_CLAIM = 2 };
 
@@ -391,6 +422,7 @@ struct op {
     enum kind kind;
     unsigned user, pool;
     int expect;
+    const char *reason;            /* part of the error a failure must give, when the model knows it */
     bool had_shares;               /* a claim settles only with shares */
     unsigned long index;
     struct outcome o;
@@ -402,32 +434,54 @@ static bool block_open, tick_expected;
 static unsigned long stats[K_KINDS][3];   /* succeeded, failed, refused before queuing */
 static unsigned long idle_blocks;          /* Tick-only blocks made by a flush with nothing queued */
 
-static uint64_t *power;            /* [block][user] */
+static mpz_t *power;               /* [block][user] */
 static uint64_t *power_height;
 static size_t n_power, cap_power;
 
-static bool contribute(unsigned u, unsigned p, const mpz_t a)
+/* The checks in the documented order; *reason gets the failure's error. */
+static bool contribute(unsigned u, unsigned p, const mpz_t a, const char **reason)
 {
-    if (!pool_ok(p))
+    if (!pool_ok(p)) {
+        *reason = "no pool";
         return false;
+    }
     struct mpool *P = &m.pool[p];
-    mpz_t sh;
-    mpz_init(sh);
+    mpz_t sh, total;
+    mpz_inits(sh, total, NULL);
     bool ok = false;
     mpz_add(sh, P->T, a);
-    if (mpz_cmp(sh, P->cap) > 0)
+    if (mpz_cmp(sh, P->cap) > 0) {
+        *reason = "takes at most";
+        cov.over_capacity++;
         goto out;
+    }
     if (mpz_sgn(P->S) == 0) {
         mpz_set(sh, a);
     } else if (mpz_sgn(P->T) == 0) {
+        *reason = "was slashed to zero stake; it takes no contributions";
+        cov.zero_stake++;
         goto out;
     } else {
         mpz_mul(sh, a, P->S);
         mpz_fdiv_q(sh, sh, P->T);
-        if (mpz_sgn(sh) == 0)
+        if (mpz_sgn(sh) == 0) {
+            *reason = "the amount buys no whole share at the pool's price";
             goto out;
+        }
     }
-    cr_assert(mpz_cmp(m.user[u].free, a) >= 0, "balances are large enough never to run out");
+    /* floor(a * S / T) + S > 2^256 - 1 */
+    u256_max(total);
+    mpz_sub(total, total, P->S);
+    if (mpz_cmp(sh, total) > 0) {
+        *reason = "share price has collapsed: the shares this buys would take its total past 2^256";
+        cov.collapsed++;
+        goto out;
+    }
+    if (mpz_cmp(m.user[u].free, a) < 0) {
+        *reason = "insufficient balance";
+        cov.short_balance++;
+        goto out;
+    }
     P->settles[u]++;
     mpz_add(P->shares[u], P->shares[u], sh);
     mpz_add(P->S, P->S, sh);
@@ -436,7 +490,7 @@ static bool contribute(unsigned u, unsigned p, const mpz_t a)
     fill(P);
     ok = true;
 out:
-    mpz_clear(sh);
+    mpz_clears(sh, total, NULL);
     return ok;
 }
 
@@ -495,6 +549,9 @@ static bool reward(unsigned p, const mpz_t amount)
             P->rewarded[u]++;
         }
         mpq_clear(part);
+        if (mpz_cmp(P->S, m.max_shares) > 0)
+            mpz_set(m.max_shares, P->S);
+        cov.rewards_past_10_36 += mpz_sizeinbase(P->S, 10) > 37;
     }
     mpz_clears(commission, rest, NULL);
     return true;
@@ -739,6 +796,9 @@ static void check_outcomes(void)
             cr_assert_eq(op->o.success, op->expect == EXPECT_OK, "op %lu %s by dev %u on pool %u: engine %s (%s), model %s",
                          op->index, kind_name[op->kind], op->user, op->pool, op->o.success ? "succeeded" : "failed",
                          op->o.error, op->expect == EXPECT_OK ? "succeeds" : "fails");
+            cr_assert(op->o.success || !op->reason || strstr(op->o.error, op->reason),
+                      "op %lu %s by dev %u on pool %u failed with \"%s\", the model expects \"%s\"", op->index,
+                      kind_name[op->kind], op->user, op->pool, op->o.error, op->reason);
         }
         stats[op->kind][op->o.success ? 0 : 1]++;
         free(op->o.events);
@@ -765,6 +825,11 @@ static void check_pool(unsigned p, mpz_t pending[NU])
     balance(v, ledger_pool_account(LEDGER_POOL_STAKE, p));
     expect_mpz_eq(v, P->T, "stake account", p, 0);
     cr_assert(mpz_cmp(P->T, P->S) <= 0, "pool %u: a share is never worth more than one base unit", p);
+    if (mpz_sgn(P->T) > 0) {
+        mpz_fdiv_q(v, P->S, P->T);
+        if (mpz_cmp(v, m.max_ratio) > 0)
+            mpz_set(m.max_ratio, v);
+    }
 
     unsigned holders = 0;
     ledger_stake s;
@@ -955,15 +1020,15 @@ static void snapshot_power(void)
     mpz_t v;
     mpz_init(v);
     for (unsigned u = 0; u < NU; u++) {
-        uint64_t total = 0;
+        mpz_ptr total = power[n_power * NU + u];
+        mpz_init(total);
         for (unsigned p = 1; p <= NP; p++) {
             if (mpz_sgn(m.pool[p].S) == 0)
                 continue;
             mpz_mul(v, m.pool[p].shares[u], m.pool[p].T);
             mpz_fdiv_q(v, v, m.pool[p].S);
-            total += get_u64(v);
+            mpz_add(total, total, v);
         }
-        power[n_power * NU + u] = total;
     }
     mpz_clear(v);
     n_power++;
@@ -1054,8 +1119,23 @@ static unsigned worker_of(unsigned p)
 
 static void random_up_to(mpz_t out, const mpz_t max)
 {
-    uint64_t hi = get_u64(max);
-    mpz_set_ui(out, 1 + below(hi));
+    random_below(out, max);
+    mpz_add_ui(out, out, 1);
+}
+
+/* Queues a contribution of a (refused before queuing below the minimum). */
+static void queue_contribute(unsigned long index, unsigned u, unsigned p, const mpz_t a)
+{
+    struct op *op = new_op(K_CONTRIBUTE, u, p, index);
+    cJSON *msg = cJSON_CreateObject();
+    add_u64(msg, "pool", p);
+    add_amount(msg, "amount", a);
+    bool refused = mpz_cmp_ui(a, MIN_CONTRIBUTION) < 0;
+    if (!refused) {
+        open_block();
+        op->expect = contribute(u, p, a, &op->reason);
+    }
+    submit(op, "Contribute", msg, refused);
 }
 
 static void op_contribute(unsigned long index)
@@ -1063,20 +1143,11 @@ static void op_contribute(unsigned long index)
     unsigned u = some_staker(), p = some_pool();
     if (p == 1 && u >= FIRST_STAKER + 3)
         p = 2 + (unsigned)below(2);          /* pool 1 has three stakers at most, so it empties now and then */
-    struct op *op = new_op(K_CONTRIBUTE, u, p, index);
     mpz_t a;
     mpz_init(a);
     uint64_t r = below(100);
     mpz_set_ui(a, r < 2 ? 0 : r < 4 ? 1 + below(MIN_CONTRIBUTION - 1) : MIN_CONTRIBUTION - 1 + some_amount());
-    cJSON *msg = cJSON_CreateObject();
-    add_u64(msg, "pool", p);
-    add_amount(msg, "amount", a);
-    bool refused = r < 4;
-    if (!refused) {
-        open_block();
-        op->expect = contribute(u, p, a);
-    }
-    submit(op, "Contribute", msg, refused);
+    queue_contribute(index, u, p, a);
     mpz_clear(a);
 }
 
@@ -1126,25 +1197,27 @@ static void op_claim(unsigned long index)
     submit(op, "Claim", msg, false);
 }
 
-static void op_reward(unsigned long index)
+static void queue_reward(unsigned long index, unsigned p, const mpz_t a)
 {
-    unsigned p = some_pool();
     struct op *op = new_op(K_REWARD, 0, p, index);
-    mpz_t a;
-    mpz_init_set_ui(a, some_amount());
     cJSON *msg = cJSON_CreateObject();
     cJSON_AddNumberToObject(msg, "pool", p);
     add_amount(msg, "amount", a);
     open_block();
     op->expect = reward(p, a);
     submit_system(op, "PoolReward", msg);
+}
+
+static void op_reward(unsigned long index)
+{
+    mpz_t a;
+    mpz_init_set_ui(a, some_amount());
+    queue_reward(index, some_pool(), a);
     mpz_clear(a);
 }
 
-static void op_slash(unsigned long index)
+static void queue_slash(unsigned long index, unsigned w, uint32_t ppm)
 {
-    unsigned w = (unsigned)below(NW);
-    uint32_t ppm = below(100) < 3 ? PPM + (uint32_t)below(2) * 500000u : (uint32_t)below(300001);
     struct op *op = new_op(K_SLASH, 0, m.worker[w].pool, index);
     cJSON *msg = cJSON_CreateObject();
     add_worker_member(msg, w);
@@ -1154,10 +1227,31 @@ static void op_slash(unsigned long index)
     submit_system(op, "WorkerSlash", msg);
 }
 
-static void op_bond(unsigned long index, bool unbonding)
+static void op_slash(unsigned long index)
+{
+    unsigned w = (unsigned)below(NW);
+    queue_slash(index, w, below(100) < 3 ? PPM + (uint32_t)below(2) * 500000u : (uint32_t)below(300001));
+}
+
+/* Queues a bond (or an unbond) of a (refused before queuing when 0). */
+static void queue_bond(unsigned long index, unsigned signer, unsigned p, unsigned w, const mpz_t a, bool unbonding)
+{
+    struct op *op = new_op(unbonding ? K_UNBOND : K_BOND, signer, p, index);
+    cJSON *msg = cJSON_CreateObject();
+    add_u64(msg, "pool", p);
+    add_worker_member(msg, w);
+    add_amount(msg, "amount", a);
+    bool refused = mpz_sgn(a) == 0;
+    if (!refused) {
+        open_block();
+        op->expect = unbonding ? unbond_tx(signer, p, w, a) : bond(signer, p, w, a);
+    }
+    submit(op, unbonding ? "WorkerUnbond" : "WorkerBond", msg, refused);
+}
+
+static void op_bond_or_unbond(unsigned long index, bool unbonding)
 {
     unsigned p = some_pool(), signer = owner_or_not(p), w = worker_of(p);
-    struct op *op = new_op(unbonding ? K_UNBOND : K_BOND, signer, p, index);
     mpz_t a, have;
     mpz_inits(a, have, NULL);
     if (p <= NP) {
@@ -1177,17 +1271,18 @@ static void op_bond(unsigned long index, bool unbonding)
         random_up_to(a, have);
     if (mpz_sgn(a) < 0)
         mpz_set_ui(a, 1);
-    cJSON *msg = cJSON_CreateObject();
-    add_u64(msg, "pool", p);
-    add_worker_member(msg, w);
-    add_amount(msg, "amount", a);
-    bool refused = mpz_sgn(a) == 0;
-    if (!refused) {
-        open_block();
-        op->expect = unbonding ? unbond_tx(signer, p, w, a) : bond(signer, p, w, a);
-    }
-    submit(op, unbonding ? "WorkerUnbond" : "WorkerBond", msg, refused);
+    queue_bond(index, signer, p, w, a, unbonding);
     mpz_clears(a, have, NULL);
+}
+
+static void op_bond(unsigned long index)
+{
+    op_bond_or_unbond(index, false);
+}
+
+static void op_unbond(unsigned long index)
+{
+    op_bond_or_unbond(index, true);
 }
 
 static void op_add(unsigned long index)
@@ -1218,8 +1313,9 @@ static void op_commission(unsigned long index)
     submit(op, "PoolSetCommission", msg, refused);
 }
 
-static void op_advance(void)
+static void op_advance(unsigned long index)
 {
+    (void)index;
     end_block();
     uint64_t r = below(100), secs = r < 70 ? 1 + below(400) : r < 95 ? 400 + below(800) : 1500 + below(1500), now;
     cr_assert_eq(eng_advance_time(e, secs, &now), ST_OK, "advance");
@@ -1231,10 +1327,136 @@ static void op_advance(void)
         expect_idle_block(true);
 }
 
-/* Pools 1..3 (owners dev 0, 1, 2) with their capacity and commission, and two workers each. */
-static void create_pools(void)
+/* ---- the extremes ---- */
+
+/* Mints amount to dev u (the dev chain's admin_mint). */
+static void queue_mint(unsigned long index, unsigned u, const mpz_t amount)
 {
-    static const char *const caps[NP] = { "3000000", "20000000", "1000000000" };
+    struct op *op = new_op(K_MINT, u, 0, index);
+    char addr[LEDGER_ADDR_STRLEN];
+    ledger_addr_format(addr, m.user[u].addr);
+    cJSON *msg = cJSON_CreateObject();
+    cr_assert_not_null(cJSON_AddStringToObject(msg, "to", addr), "message");
+    add_amount(msg, "amount", amount);
+    open_block();
+    mpz_add(m.user[u].free, m.user[u].free, amount);
+    op->expect = EXPECT_OK;
+    submit_system(op, "Mint", msg);
+}
+
+/* A contribution of 10 up to 10^40, or, in a pool with stake, the most that keeps its shares within
+ * 2^256 (the largest a with floor(a * S / T) <= 2^256 - 1 - S, i.e. ceil((2^256 - S) * T / S) - 1)
+ * or one base unit more; minted first unless the balance is to fall short now and then. */
+static void ex_contribute(unsigned long index)
+{
+    unsigned u = some_staker(), p = 1 + (unsigned)below(NP);
+    const struct mpool *P = &m.pool[p];
+    mpz_t a, limit;
+    mpz_inits(a, limit, NULL);
+    mpz_ui_pow_ui(limit, 10, 40);
+    uint64_t r = below(100);
+    if (r < 30 && mpz_sgn(P->S) > 0 && mpz_sgn(P->T) > 0) {
+        u256_max(a);
+        mpz_sub(a, a, P->S);
+        mpz_add_ui(a, a, 1);
+        mpz_mul(a, a, P->T);
+        mpz_cdiv_q(a, a, P->S);
+        mpz_sub_ui(a, a, 1);
+        mpz_add_ui(a, a, below(2));
+    }
+    if (mpz_sgn(a) == 0 || mpz_cmp(a, limit) > 0)
+        random_digits(a, r < 65 ? 1 + (unsigned)below(40) : 1 + (unsigned)below(7));
+    if (mpz_cmp_ui(a, MIN_CONTRIBUTION) < 0)
+        mpz_add_ui(a, a, MIN_CONTRIBUTION);
+    if (mpz_cmp(m.user[u].free, a) < 0 && below(20)) {
+        mpz_sub(limit, a, m.user[u].free);
+        queue_mint(index, u, limit);
+    }
+    queue_contribute(index, u, p, a);
+    mpz_clears(a, limit, NULL);
+}
+
+/* 1 base unit, up to 10^9, or 10^20 to 10^45 */
+static void ex_reward(unsigned long index)
+{
+    mpz_t a;
+    mpz_init(a);
+    uint64_t r = below(100);
+    if (r < 30)
+        mpz_set_ui(a, 1);
+    else if (r < 55)
+        random_digits(a, 20 + (unsigned)below(26));
+    else
+        random_digits(a, 1 + (unsigned)below(9));
+    queue_reward(index, 1 + (unsigned)below(NP), a);
+    mpz_clear(a);
+}
+
+/* The owner bonds all of pool p's free stake to one of its workers, then each of them is slashed by
+ * ppm: at 1000000 the pool is left without stake (its unbonding stake burns too). */
+static void deep_slash(unsigned long index, unsigned p, uint32_t ppm)
+{
+    unsigned mine[NW], n = 0;
+    for (unsigned w = 0; w < NW; w++)
+        if (m.worker[w].pool == p)
+            mine[n++] = w;
+    if (n == 0)
+        return;
+    open_block();
+    mpz_t fr;
+    mpz_init(fr);
+    free_stake(fr, &m.pool[p]);
+    if (mpz_sgn(fr) > 0)
+        queue_bond(index, m.pool[p].owner, p, mine[below(n)], fr, false);
+    for (unsigned i = 0; i < n; i++)
+        queue_slash(index, mine[i], ppm);
+    cov.deep_slashes++;
+    mpz_clear(fr);
+}
+
+/* Pools 1 and 3 take 99.9999 % slashes of everything bonded; now and then a worker loses all it
+ * has bonded and unbonding, when its pool keeps free stake (pool 2 is left without stake once). */
+static void ex_slash(unsigned long index)
+{
+    unsigned w = (unsigned)below(NW), p = m.worker[w].pool;
+    mpz_t fr;
+    mpz_init(fr);
+    if (p)
+        free_stake(fr, &m.pool[p]);
+    if (below(5) == 0 && mpz_sgn(fr) > 0)
+        queue_slash(index, w, PPM);
+    else
+        deep_slash(index, below(2) ? 1 : 3, PPM - 1);
+    mpz_clear(fr);
+}
+
+/* ---- the walks ---- */
+
+struct weight {
+    void (*op)(unsigned long index);
+    unsigned weight;               /* out of 100 */
+};
+
+/* Runs operations first..last picked by weight, in blocks of 2 to 12 (an advance ends one). */
+static void walk(const struct weight *mix, unsigned long first, unsigned long last)
+{
+    unsigned target = 2 + (unsigned)below(11);
+    for (unsigned long i = first; i <= last; i++) {
+        unsigned r = (unsigned)below(100), k = 0;
+        while (r >= mix[k].weight)
+            r -= mix[k++].weight;
+        mix[k].op(i);
+        if (n_ops >= target) {
+            end_block();
+            target = 2 + (unsigned)below(11);
+        }
+    }
+    end_block();
+}
+
+/* Pools 1..3 (owners dev 0, 1, 2) with capacity caps[i] and their commission, and two workers each. */
+static void create_pools(const char *const caps[NP])
+{
     static const uint32_t ppm[NP] = { 50000, 100000, 0 };
     open_block();
     for (unsigned i = 0; i < NP; i++) {
@@ -1261,6 +1483,56 @@ static void create_pools(void)
         submit(op, "WorkerAdd", msg, false);
     }
     end_block();
+}
+
+/* Voting power at every block, read after all that followed it; the whole log, Tick-only blocks
+ * included, replays to the same blocks and balances; then what the walk went through. */
+static void finish(const char *name)
+{
+    mpz_t v;
+    mpz_init(v);
+    for (size_t b = 0; b < n_power; b++)
+        for (unsigned u = 0; u < NU; u++) {
+            cr_assert_eq(eng_staking_power_at(e, m.user[u].addr, power_height[b], v), ST_OK, "power");
+            if (mpz_cmp(v, power[b * NU + u]) != 0) {
+                char *text = NULL;
+                cr_assert_neq(gmp_asprintf(&text, "voting power of dev %u at height %llu: engine %Zd, model %Zd", u,
+                                           (unsigned long long)power_height[b], v, power[b * NU + u]),
+                              -1, "message");
+                cr_assert_fail("%s", text);
+            }
+        }
+    mpz_clear(v);
+
+    eng_close(e);
+    e = NULL;
+    eng_replay_report report;
+    char err[256] = "";
+    cr_assert_eq(eng_replay(&report, err, sizeof err, db_path, ":memory:"), ST_OK, "replay: %s", err);
+    cr_assert(report.ok, "replay matches: %s", report.detail);
+    cr_assert_eq(report.blocks, next_height, "every block replayed");
+
+    fprintf(stderr, "%s: %zu blocks, time +%llu s\n", name, n_power, (unsigned long long)(m.now - G_TIME));
+    for (unsigned k = 0; k < K_KINDS; k++)
+        fprintf(stderr, "  %-18s %6lu ok %6lu failed %6lu refused\n", kind_name[k], stats[k][0], stats[k][1], stats[k][2]);
+    fprintf(stderr, "  %lu Tick-only blocks from idle flushes; %lu releases, %lu forced unbonds, %lu unbonding entries "
+            "slashed; queue paid %lu whole, %lu in part; pools emptied %lu times; %lu commission raises took effect\n",
+            idle_blocks, cov.releases, cov.forced_unbonds, cov.slashed_entries, cov.whole_fills, cov.partial_fills,
+            cov.emptied_pools, cov.raises_applied);
+    gmp_fprintf(stderr, "  %lu deep slashes; contributions failed: %lu collapsed price, %lu zero stake, %lu over "
+                "capacity, %lu short balance; %lu rewards shared over more than 10^36 shares, the "
+                "largest over %Zd; lowest price 1/%Zd\n",
+                cov.deep_slashes, cov.collapsed, cov.zero_stake, cov.over_capacity,
+                cov.short_balance, cov.rewards_past_10_36, m.max_shares, m.max_ratio);
+}
+
+static void start(const char *name, unsigned long count)
+{
+    const char *env = getenv("STAKING_MODEL_SEED");
+    seed = env ? strtoull(env, NULL, 10) : DEFAULT_SEED;
+    rng = seed;
+    fprintf(stderr, "%s: seed %llu (set STAKING_MODEL_SEED to replay another), %lu operations\n", name,
+            (unsigned long long)seed, count);
 }
 
 /* ---- the fixture ---- */
@@ -1295,6 +1567,8 @@ static void teardown(void)
 {
     eng_close(e);
     free(genesis);
+    for (size_t i = 0; i < n_power * NU; i++)
+        mpz_clear(power[i]);
     free(power);
     free(power_height);
     model_clear();
@@ -1307,67 +1581,42 @@ TestSuite(engine_staking_model, .init = setup, .fini = teardown);
 
 Test(engine_staking_model, random_operations_agree_with_an_exact_model)
 {
-    const char *env = getenv("STAKING_MODEL_SEED");
-    seed = env ? strtoull(env, NULL, 10) : DEFAULT_SEED;
-    rng = seed;
-    fprintf(stderr, "staking model: seed %llu (set STAKING_MODEL_SEED to replay another), %d operations\n",
-            (unsigned long long)seed, N_OPS);
-    create_pools();
-    /* weights out of 100 */
-    static const struct { enum kind kind; unsigned weight; } mix[] = {
-        { K_CONTRIBUTE, 24 }, { K_WITHDRAW, 18 }, { K_CLAIM, 8 }, { K_REWARD, 12 }, { K_SLASH, 4 }, { K_BOND, 12 },
-        { K_UNBOND, 8 }, { K_ADD, 2 }, { K_COMMISSION, 3 }, { K_ADVANCE, 9 },
+    static const char *const caps[NP] = { "3000000", "20000000", "1000000000" };
+    static const struct weight mix[] = {
+        { op_contribute, 24 }, { op_withdraw, 18 }, { op_claim, 8 }, { op_reward, 12 }, { op_slash, 4 }, { op_bond, 12 },
+        { op_unbond, 8 }, { op_add, 2 }, { op_commission, 3 }, { op_advance, 9 },
     };
-    unsigned target = 2 + (unsigned)below(11);
-    for (unsigned long i = 1; i <= N_OPS; i++) {
-        unsigned r = (unsigned)below(100), k = 0;
-        while (r >= mix[k].weight)
-            r -= mix[k++].weight;
-        switch (mix[k].kind) {
-        case K_CONTRIBUTE: op_contribute(i); break;
-        case K_WITHDRAW: op_withdraw(i); break;
-        case K_CLAIM: op_claim(i); break;
-        case K_REWARD: op_reward(i); break;
-        case K_SLASH: op_slash(i); break;
-        case K_BOND: op_bond(i, false); break;
-        case K_UNBOND: op_bond(i, true); break;
-        case K_ADD: op_add(i); break;
-        case K_COMMISSION: op_commission(i); break;
-        default: op_advance(); break;
-        }
-        if (n_ops >= target) {
-            end_block();
-            target = 2 + (unsigned)below(11);
-        }
-    }
-    end_block();
+    start("staking model", N_OPS);
+    create_pools(caps);
+    walk(mix, 1, N_OPS);
+    finish("staking model");
+}
 
-    /* voting power at every block, read after all that followed it */
-    mpz_t v;
-    mpz_init(v);
-    for (size_t b = 0; b < n_power; b++)
-        for (unsigned u = 0; u < NU; u++) {
-            cr_assert_eq(eng_staking_power_at(e, m.user[u].addr, power_height[b], v), ST_OK, "power");
-            cr_assert_eq(get_u64(v), power[b * NU + u], "voting power of dev %u at height %llu: engine %llu, model %llu", u,
-                         (unsigned long long)power_height[b], (unsigned long long)get_u64(v),
-                         (unsigned long long)power[b * NU + u]);
-        }
-    mpz_clear(v);
-
-    /* the whole log, Tick-only blocks included, replays to the same blocks and balances */
-    eng_close(e);
-    e = NULL;
-    eng_replay_report report;
-    char err[256] = "";
-    cr_assert_eq(eng_replay(&report, err, sizeof err, db_path, ":memory:"), ST_OK, "replay: %s", err);
-    cr_assert(report.ok, "replay matches: %s", report.detail);
-    cr_assert_eq(report.blocks, next_height, "every block replayed");
-
-    fprintf(stderr, "staking model: %zu blocks, time +%llu s\n", n_power, (unsigned long long)(m.now - G_TIME));
-    for (unsigned k = 0; k < K_KINDS; k++)
-        fprintf(stderr, "  %-18s %6lu ok %6lu failed %6lu refused\n", kind_name[k], stats[k][0], stats[k][1], stats[k][2]);
-    fprintf(stderr, "  %lu Tick-only blocks from idle flushes; %lu releases, %lu forced unbonds, %lu unbonding entries "
-            "slashed; queue paid %lu whole, %lu in part; pools emptied %lu times; %lu commission raises took effect\n",
-            idle_blocks, cov.releases, cov.forced_unbonds, cov.slashed_entries, cov.whole_fills, cov.partial_fills,
-            cov.emptied_pools, cov.raises_applied);
+/* Share totals far past 10^36 up to 2^256, prices down to 1/2^256, a pool slashed to zero stake
+ * halfway through (pool 2), 1-wei and 10^45 rewards: the documented bound still holds to the unit. */
+Test(engine_staking_model, the_bound_holds_through_deep_slashes_and_collapsed_prices)
+{
+    static const char *const caps[NP] = {
+        "115792089237316195423570985008687907853269984665640564039457584007913129639935",
+        "1000000000000000000000000000000000000000",
+        "115792089237316195423570985008687907853269984665640564039457584007913129639935",
+    };
+    static const struct weight mix[] = {
+        { ex_contribute, 24 }, { op_withdraw, 20 }, { op_claim, 7 }, { ex_reward, 14 }, { ex_slash, 4 }, { op_bond, 8 },
+        { op_unbond, 6 }, { op_add, 2 }, { op_commission, 3 }, { op_advance, 12 },
+    };
+    start("staking model, extremes", N_EXTREME_OPS);
+    create_pools(caps);
+    walk(mix, 1, N_EXTREME_OPS / 2 - 1);
+    deep_slash(N_EXTREME_OPS / 2, 2, PPM);
+    walk(mix, N_EXTREME_OPS / 2 + 1, N_EXTREME_OPS);
+    finish("staking model, extremes");
+    mpz_t floor;
+    mpz_init(floor);
+    mpz_ui_pow_ui(floor, 10, 60);
+    cr_assert_gt(mpz_cmp(m.max_shares, floor), 0, "rewards were shared over more than 10^60 shares");
+    cr_assert_gt(mpz_cmp(m.max_ratio, floor), 0, "a share was priced below 10^-60");
+    cr_assert_gt(cov.collapsed, 0, "a contribution failed at 2^256 shares");
+    cr_assert_gt(cov.zero_stake, 0, "a pool without stake refused a contribution");
+    mpz_clear(floor);
 }
