@@ -53,20 +53,20 @@ static bool add_share_price_decimal(cJSON *obj, const ledger_pool *p)
 {
     if (mpz_sgn(p->shares) == 0 || mpz_sgn(p->stake) == 0)
         return cJSON_AddStringToObject(obj, "sharePriceDecimal", mpz_sgn(p->shares) == 0 ? "1" : "0") != NULL;
-    mpz_t m, low, high, num;
-    mpz_inits(m, low, high, num, NULL);
+    mpz_t m, low, high, num, pow10;
+    mpz_inits(m, low, high, num, pow10, NULL);
     mpz_ui_pow_ui(low, 10, SHARE_PRICE_DIGITS - 1);
     mpz_ui_pow_ui(high, 10, SHARE_PRICE_DIGITS);
     /* m = floor(stake * 10^k / shares) with exactly 18 digits: price = m * 10^-k, truncated */
     long k = (long)SHARE_PRICE_DIGITS - ((long)mpz_sizeinbase(p->stake, 10) - (long)mpz_sizeinbase(p->shares, 10));
     for (;;) {
-        mpz_set(num, p->stake);
-        if (k >= 0)
-            mpz_mul(num, num, (mpz_ui_pow_ui(m, 10, (unsigned long)k), m));
-        mpz_fdiv_q(m, num, p->shares);
-        if (k < 0) {
-            mpz_ui_pow_ui(num, 10, (unsigned long)-k);
-            mpz_fdiv_q(m, m, num);
+        mpz_ui_pow_ui(pow10, 10, (unsigned long)labs(k));
+        if (k >= 0) {
+            mpz_mul(num, p->stake, pow10);
+            mpz_fdiv_q(m, num, p->shares);
+        } else {
+            mpz_mul(num, p->shares, pow10);
+            mpz_fdiv_q(m, p->stake, num);
         }
         if (mpz_cmp(m, high) >= 0)
             k--;
@@ -94,7 +94,7 @@ static bool add_share_price_decimal(cJSON *obj, const ledger_pool *p)
         if (text[len - 1] == '.')
             text[--len] = '\0';
     }
-    mpz_clears(m, low, high, num, NULL);
+    mpz_clears(m, low, high, num, pow10, NULL);
     return cJSON_AddStringToObject(obj, "sharePriceDecimal", text) != NULL;
 }
 

@@ -341,7 +341,8 @@ static void expect_shares(uint64_t pool, unsigned who, const char *shares)
     ledger_stake_clear(&s);
 }
 
-static void expect_pending(uint64_t pool, unsigned who, const char *pending)
+/* The pending reward of dev account who in pool. */
+static void pending_of(uint64_t pool, unsigned who, mpz_t out)
 {
     uint8_t addr[20];
     dev_address(addr, who);
@@ -349,17 +350,22 @@ static void expect_pending(uint64_t pool, unsigned who, const char *pending)
     ledger_stake s;
     ledger_pool_init(&p);
     ledger_stake_init(&s);
-    mpz_t v;
-    mpz_init(v);
     cr_assert_eq(ledger_pool_get(eng_ledger(e), pool, &p), ST_OK, "pool");
     cr_assert_eq(ledger_stake_get(eng_ledger(e), pool, addr, &s), ST_OK, "stake");
-    eng_staking_pending(v, &p, &s);
+    eng_staking_pending(out, &p, &s);
+    ledger_stake_clear(&s);
+    ledger_pool_clear(&p);
+}
+
+static void expect_pending(uint64_t pool, unsigned who, const char *pending)
+{
+    mpz_t v;
+    mpz_init(v);
+    pending_of(pool, who, v);
     char what[64];
     snprintf(what, sizeof what, "pending reward of dev %u in pool %llu", who, (unsigned long long)pool);
     expect_mpz(v, pending, what);
     mpz_clear(v);
-    ledger_stake_clear(&s);
-    ledger_pool_clear(&p);
 }
 
 /* The withdraw queue of pool, head first: n requests of dev accounts who[i] for shares[i]. */
@@ -1359,26 +1365,18 @@ static void owe(mpq_t owed[3], const char *rest)
     mpz_clears(total, held, NULL);
 }
 
-/* What staker who has been credited: its claimable balance plus its pending reward. */
+/* What staker who has been credited: its claimable balance plus its pending reward in pool 1. */
 static void credited(unsigned who, mpz_t out)
 {
+    pending_of(1, who, out);
     uint8_t addr[20];
     dev_address(addr, who);
-    ledger_pool p;
-    ledger_stake s;
-    ledger_pool_init(&p);
-    ledger_stake_init(&s);
-    cr_assert_eq(ledger_pool_get(eng_ledger(e), 1, &p), ST_OK, "pool");
-    cr_assert_eq(ledger_stake_get(eng_ledger(e), 1, addr, &s), ST_OK, "stake");
-    eng_staking_pending(out, &p, &s);
     mpz_t claimable;
     mpz_init(claimable);
     ledger_account a = ledger_user_account(LEDGER_CLAIMABLE, addr);
     cr_assert_eq(ledger_balance(eng_ledger(e), &a, claimable), ST_OK, "claimable");
     mpz_add(out, out, claimable);
     mpz_clear(claimable);
-    ledger_stake_clear(&s);
-    ledger_pool_clear(&p);
 }
 
 /* owed - rewards <= credited <= owed + rewards: the documented bound of one base unit per reward. */

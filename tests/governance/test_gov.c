@@ -426,6 +426,17 @@ Test(governance_gov, spend_executes_exactly_once)
     cr_assert(r.ok, "replay matches: %s", r.detail);
 }
 
+/* A root proposal raising staking.minContribution to 1000, passed and waiting for its execution. */
+static uint64_t pass_min_contribution_1000(void)
+{
+    uint64_t id = propose(0, "root", "{\"kind\":\"param\",\"name\":\"staking.minContribution\",\"value\":\"1000\"}");
+    advance(DELAY);
+    vote(2, id, 1, 0);
+    vote(1, id, 1, 0);
+    advance(PERIOD + ENACT);
+    return id;
+}
+
 Test(governance_gov, param_change_is_in_force_at_once_and_after_restart)
 {
     stake_all();
@@ -434,11 +445,7 @@ Test(governance_gov, param_change_is_in_force_at_once_and_after_restart)
     block();
     expect_ok(&o, "Contribute 500");
     free(o.events);
-    uint64_t id = propose(0, "root", "{\"kind\":\"param\",\"name\":\"staking.minContribution\",\"value\":\"1000\"}");
-    advance(DELAY);
-    vote(2, id, 1, 0);
-    vote(1, id, 1, 0);
-    advance(PERIOD + ENACT);
+    uint64_t id = pass_min_contribution_1000();
     execute(4, id);
     struct outcome o2 = { 0 };
     cr_assert_eq(submit(3, "Contribute", &o2, "{\"pool\":\"1\",\"amount\":\"500\"}"), ST_INVALID, "refused now");
@@ -468,11 +475,7 @@ int __wrap_ledger_block_commit(ledger *l)
 Test(governance_gov, a_param_change_in_a_lost_block_is_not_in_force)
 {
     stake_all();
-    uint64_t id = propose(0, "root", "{\"kind\":\"param\",\"name\":\"staking.minContribution\",\"value\":\"1000\"}");
-    advance(DELAY);
-    vote(2, id, 1, 0);
-    vote(1, id, 1, 0);
-    advance(PERIOD + ENACT);
+    uint64_t id = pass_min_contribution_1000();
     struct outcome o = { 0 };
     queue(4, "ProposalExecute", &o, "{\"proposal\":\"%llu\"}", (unsigned long long)id);
     fail_next_commit = true;
@@ -494,11 +497,7 @@ Test(governance_gov, a_param_change_in_a_lost_block_is_not_in_force)
 Test(governance_gov, a_param_change_binds_the_transactions_after_it_in_its_own_block)
 {
     stake_all();
-    uint64_t id = propose(0, "root", "{\"kind\":\"param\",\"name\":\"staking.minContribution\",\"value\":\"1000\"}");
-    advance(DELAY);
-    vote(2, id, 1, 0);
-    vote(1, id, 1, 0);
-    advance(PERIOD + ENACT);
+    uint64_t id = pass_min_contribution_1000();
     /* admitted under the old minimum of 10, applied after the execution in the same block */
     struct outcome x = { 0 }, c = { 0 };
     queue(4, "ProposalExecute", &x, "{\"proposal\":\"%llu\"}", (unsigned long long)id);
