@@ -191,7 +191,9 @@ static int fill_queue(eng_apply *a, ledger_pool *p)
     int rc = ST_OK;
     while (rc == ST_OK) {
         eng_staking_free(free_stake, p);
-        if (mpz_sgn(free_stake) <= 0 || mpz_sgn(p->shares) == 0)
+        /* a pool slashed to zero stake pays its queue at the shares' worth, zero, so its stakers can leave */
+        bool worthless = mpz_sgn(p->stake) == 0;
+        if (mpz_sgn(p->shares) == 0 || (mpz_sgn(free_stake) <= 0 && !worthless))
             break;
         rc = ledger_withdrawal_head(a->e->ledger, p->id, &w);
         if (rc == ST_NOTFOUND) {
@@ -750,13 +752,15 @@ int eng_staking_slash(eng_apply *a, const uint8_t worker[20], uint32_t ppm)
     if ((rc = move(a, &stake, &burn, total, "slash")) != ST_OK)
         goto out;
     mpz_sub(p.stake, p.stake, total);
-    if ((rc = ledger_worker_put(a->e->ledger, &w)) == ST_OK)
-        rc = save_pool(a, &p, true);
+    rc = ledger_worker_put(a->e->ledger, &w);
     cJSON *ev = rc == ST_OK ? pool_event(a, "WorkerSlashed", p.id) : NULL;
     if (rc == ST_OK && (!ev || !eng_event_address(ev, "worker", worker) || !eng_event_amount(ev, "amount", total)
                         || !eng_event_amount(ev, "fromBonded", bonded_cut)
                         || !eng_event_amount(ev, "fromUnbonding", unbonding_cut)))
         rc = ST_NOMEM;
+    /* a slash to zero stake leaves the queued shares worthless: they are paid, at zero, at once */
+    if (rc == ST_OK && (rc = fill_queue(a, &p)) == ST_OK)
+        rc = save_pool(a, &p, true);
 out:
     mpz_clears(bonded_cut, unbonding_cut, cut, total, NULL);
     free(entries);

@@ -1344,6 +1344,45 @@ Test(engine_staking, a_contribution_whose_shares_would_pass_2_256_fails_and_the_
     mpz_clears(before, after, NULL);
 }
 
+/* A pool slashed to zero stake: its shares are worth nothing, so every request is paid at once at
+ * zero (those queued when the slash lands included), its stakers can leave, and once the last one
+ * has left it starts again at one base unit a share. */
+Test(engine_staking, a_pool_slashed_to_zero_stake_pays_withdrawals_at_zero_and_starts_again_empty)
+{
+    make_pool(0, "1000000", 1);
+    OK(run_ok(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100\"}"));
+    OK(run_ok(2, "Contribute", "{\"pool\":\"1\",\"amount\":\"50\"}"));
+    OK(run_ok(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"150\"}", worker_text(0)));
+    char *ev = run_ok(1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"100\"}");
+    expect_event(ev, "WithdrawalQueued", 0, "sharesQueued", "100");
+    free(ev);
+    expect_queue(1, 1, (unsigned[]){ 1 }, (const char *[]){ "100" });
+    ev = system_ok("WorkerSlash", "{\"worker\":\"%s\",\"ppm\":1000000}", worker_text(0));
+    expect_event(ev, "WorkerSlashed", 0, "amount", "150");
+    expect_event(ev, "WithdrawalPaid", 0, "staker", dev_text(1));
+    expect_event(ev, "WithdrawalPaid", 0, "shares", "100");
+    expect_event(ev, "WithdrawalPaid", 0, "amount", "0");
+    free(ev);
+    expect_queue(1, 0, NULL, NULL);
+    expect_shares(1, 1, "0");
+    expect_pool(1, "0", "50", "0", "0");
+    struct outcome c = { 0 };
+    queue(3, "Contribute", &c, "{\"pool\":\"1\",\"amount\":\"10\"}");
+    block();
+    cr_assert(!c.success && strstr(c.error, "slashed to zero stake"), "refused while shares are left: %s", c.error);
+    free(c.events);
+    ev = run_ok(2, "Withdraw", "{\"pool\":\"1\",\"shares\":\"50\"}");
+    expect_event(ev, "WithdrawalPaid", 0, "amount", "0");
+    free(ev);
+    expect_pool(1, "0", "0", "0", "0");
+    expect_user(LEDGER_FREE, 1, "999900");
+    expect_user(LEDGER_FREE, 2, "999950");
+    ev = run_ok(3, "Contribute", "{\"pool\":\"1\",\"amount\":\"10\"}");
+    expect_event(ev, "Contributed", 0, "shares", "10");
+    free(ev);
+    expect_audit_ok();
+}
+
 /* What stakers 1 and 2 are owed for a reward of rest (no commission) by the shares they hold now:
  * rest * shares_i / S, added exactly to owed[]. */
 static void owe(mpq_t owed[3], const char *rest)

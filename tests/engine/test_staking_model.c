@@ -137,7 +137,7 @@ static uint64_t seed, rng;
 /* how often the interesting paths ran, printed at the end */
 static struct {
     unsigned long partial_fills, whole_fills, releases, forced_unbonds, slashed_entries, emptied_pools, raises_applied;
-    unsigned long deep_slashes, collapsed, zero_stake, over_capacity, short_balance, rewards_past_10_36;
+    unsigned long deep_slashes, collapsed, zero_stake, paid_at_zero, over_capacity, short_balance, rewards_past_10_36;
 } cov;
 
 static uint64_t rnd(void)
@@ -277,14 +277,15 @@ static void queue_remove(struct mpool *P, unsigned u)
 }
 
 /* Pays the queue head first from free stake, each at the price of the moment; a request larger
- * than the free stake gets the most whole shares the free stake pays for, then paying stops. */
+ * than the free stake gets the most whole shares the free stake pays for, then paying stops. In a
+ * pool with shares and no stake at all every request is paid at once, at its worth: zero. */
 static void fill(struct mpool *P)
 {
     mpz_t fr, pay, part;
     mpz_inits(fr, pay, part, NULL);
     for (;;) {
         free_stake(fr, P);
-        if (mpz_sgn(fr) <= 0 || mpz_sgn(P->S) == 0 || P->qlen == 0)
+        if (mpz_sgn(P->S) == 0 || P->qlen == 0 || (mpz_sgn(fr) <= 0 && mpz_sgn(P->T) != 0))
             break;
         unsigned u = P->q[0];
         mpz_mul(pay, P->queued[u], P->T);
@@ -301,6 +302,7 @@ static void fill(struct mpool *P)
             mpz_fdiv_q(pay, pay, P->S);
         }
         P->settles[u]++;
+        cov.paid_at_zero += mpz_sgn(P->T) == 0;
         mpz_sub(P->shares[u], P->shares[u], part);
         mpz_sub(P->S, P->S, part);
         mpz_sub(P->T, P->T, pay);
@@ -594,6 +596,7 @@ static bool slash(unsigned w, uint32_t ppm)
     }
     cr_assert_lt(entries, 256, "the engine cuts at most 256 entries of a worker");
     mpz_clear(cut);
+    fill(P);
     return true;
 }
 
@@ -1520,10 +1523,10 @@ static void finish(const char *name)
             idle_blocks, cov.releases, cov.forced_unbonds, cov.slashed_entries, cov.whole_fills, cov.partial_fills,
             cov.emptied_pools, cov.raises_applied);
     gmp_fprintf(stderr, "  %lu deep slashes; contributions failed: %lu collapsed price, %lu zero stake, %lu over "
-                "capacity, %lu short balance; %lu rewards shared over more than 10^36 shares, the "
+                "capacity, %lu short balance; %lu withdrawals paid at zero; %lu rewards shared over more than 10^36 shares, the "
                 "largest over %Zd; lowest price 1/%Zd\n",
                 cov.deep_slashes, cov.collapsed, cov.zero_stake, cov.over_capacity,
-                cov.short_balance, cov.rewards_past_10_36, m.max_shares, m.max_ratio);
+                cov.short_balance, cov.paid_at_zero, cov.rewards_past_10_36, m.max_shares, m.max_ratio);
 }
 
 static void start(const char *name, unsigned long count)
@@ -1618,5 +1621,6 @@ Test(engine_staking_model, the_bound_holds_through_deep_slashes_and_collapsed_pr
     cr_assert_gt(mpz_cmp(m.max_ratio, floor), 0, "a share was priced below 10^-60");
     cr_assert_gt(cov.collapsed, 0, "a contribution failed at 2^256 shares");
     cr_assert_gt(cov.zero_stake, 0, "a pool without stake refused a contribution");
+    cr_assert_gt(cov.paid_at_zero, 0, "a pool without stake paid a withdrawal at zero");
     mpz_clear(floor);
 }
