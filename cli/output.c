@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "engine/governance.h"
+#include "engine/params.h"
 #include "ledger/amount.h"
 
 #define LABEL_WIDTH 12
@@ -89,7 +89,7 @@ static void value_text(char *buf, size_t cap, const char *key, const cJSON *v, b
     text_of(buf, cap, v, key && is_token_key(key), raw);
 }
 
-/* Writes the value of the governed parameter called name in its unit (engine/governance.h): an
+/* Writes the value of the governed parameter called name in its unit (engine/params.h): an
  * amount as amounts are shown, seconds as "86400s", parts per million as "50000ppm", a count, or a
  * parameter this client does not know, bare. */
 static void param_value_text(char *buf, size_t cap, const char *name, const cJSON *v, bool raw)

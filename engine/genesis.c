@@ -2,6 +2,7 @@
 /* genesis.c: parsing and canonical form of the genesis document, and the embedded development
  * genesis (see genesis.h). */
 #include "engine/genesis.h"
+#include "engine/params.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -165,30 +166,6 @@ static int parse_accounts(eng_genesis *g, char *err, size_t errlen, const cJSON 
     return find_duplicate(g, err, errlen);
 }
 
-static int canonical_rewards(cJSON *root, const enc_reward_params *rp)
-{
-    char buf[LEDGER_AMOUNT_STRLEN];
-    ledger_amount_format(buf, rp->budget_per_epoch);
-    cJSON *r = cJSON_AddObjectToObject(root, "rewards"), *conf = NULL;
-    if (!r || !cJSON_AddStringToObject(r, "budgetPerEpoch", buf)
-        || !(conf = cJSON_AddArrayToObject(r, "confPpm"))
-        || !cJSON_AddNumberToObject(r, "decayPeriodSecs", (double)rp->decay_period)
-        || !cJSON_AddNumberToObject(r, "decayPpm", rp->decay_ppm) || !cJSON_AddNumberToObject(r, "feePpm", rp->fee_ppm)
-        || !cJSON_AddNumberToObject(r, "rePpm", rp->re_ppm) || !cJSON_AddNumberToObject(r, "rigKPpm", rp->rig_k_ppm)
-        || !cJSON_AddNumberToObject(r, "slashPpm", rp->slash_ppm)
-        || !cJSON_AddNumberToObject(r, "treasuryPpm", rp->treasury_ppm)
-        || !cJSON_AddNumberToObject(r, "uptimeThresholdPpm", rp->uptime_threshold_ppm))
-        return ST_NOMEM;
-    for (int i = 0; i < ENC_CONF_LEVELS; i++) {
-        cJSON *n = cJSON_CreateNumber(rp->conf_ppm[i]);
-        if (!n || !cJSON_AddItemToArray(conf, n)) {
-            cJSON_Delete(n);
-            return ST_NOMEM;
-        }
-    }
-    return ST_OK;
-}
-
 static int canonical_enclave(cJSON *root, const eng_enclave_params *ep)
 {
     cJSON *en = cJSON_AddObjectToObject(root, "enclave"), *list = NULL;
@@ -234,9 +211,6 @@ static void default_track(gov_track *t, const char *name, unsigned long deposit,
 
 static void default_governance(gov_params *gp)
 {
-    gp->lock_period = 7 * 86400;
-    gp->execution_grace = 14 * 86400;
-    gp->cancel_burn_ppm = 100000;
     default_track(&gp->tracks[0], "root", 1000, 100, 7, 200000, 666667, 0,
                   GOV_PAYLOAD_TEXT | GOV_PAYLOAD_PARAM | GOV_PAYLOAD_SPEND | GOV_PAYLOAD_ENCLAVE | GOV_PAYLOAD_SLASH);
     default_track(&gp->tracks[1], "treasury", 100, 100, 3, 100000, 500000, 1000000, GOV_PAYLOAD_TEXT | GOV_PAYLOAD_SPEND);
@@ -245,14 +219,12 @@ static void default_governance(gov_params *gp)
     gp->n_tracks = 4;
 }
 
-static int canonical_governance(cJSON *root, const gov_params *gp)
+static int canonical_governance(cJSON *root, const eng_genesis *genesis)
 {
+    const gov_params *gp = &genesis->governance;
     char buf[LEDGER_AMOUNT_STRLEN];
     cJSON *g = cJSON_AddObjectToObject(root, "governance"), *tracks = NULL;
-    if (!g || !cJSON_AddNumberToObject(g, "cancelBurnPpm", gp->cancel_burn_ppm)
-        || !cJSON_AddNumberToObject(g, "executionGraceSecs", (double)gp->execution_grace)
-        || !cJSON_AddNumberToObject(g, "lockPeriodSecs", (double)gp->lock_period)
-        || !(tracks = cJSON_AddArrayToObject(g, "tracks")))
+    if (!g || eng_params_write_section(g, genesis, "governance") != ST_OK || !(tracks = cJSON_AddArrayToObject(g, "tracks")))
         return ST_NOMEM;
     for (unsigned i = 0; i < gp->n_tracks; i++) {
         const gov_track *t = &gp->tracks[i];
@@ -307,29 +279,12 @@ static int canonicalize(eng_genesis *g)
     if (!cJSON_AddNumberToObject(root, "chainId", (double)g->chain_id)
         || !cJSON_AddNumberToObject(root, "time", (double)g->time) || !cJSON_AddStringToObject(root, "treasury", buf))
         goto out;
-    const eng_staking_params *sp = &g->staking;
-    cJSON *staking = NULL;
+    cJSON *staking = NULL, *rewards = NULL, *compute = NULL;
     if (!cJSON_AddNumberToObject(root, "epochSecs", (double)g->epoch_length)
-        || !(staking = cJSON_AddObjectToObject(root, "staking"))
-        || !cJSON_AddNumberToObject(staking, "commissionNoticeSecs", (double)sp->commission_notice)
-        || !cJSON_AddNumberToObject(staking, "maxWorkersPerPool", sp->max_workers))
-        goto out;
-    ledger_amount_format(buf, sp->min_contribution);
-    if (!cJSON_AddStringToObject(staking, "minContribution", buf))
-        goto out;
-    ledger_amount_format(buf, sp->min_withdrawal);
-    if (!cJSON_AddStringToObject(staking, "minWithdrawal", buf)
-        || !cJSON_AddNumberToObject(staking, "slashDeferSecs", (double)sp->slash_defer)
-        || !cJSON_AddNumberToObject(staking, "unbondingSecs", (double)sp->unbonding_period)
-        || !cJSON_AddNumberToObject(staking, "withdrawGraceSecs", (double)sp->withdraw_grace))
-        goto out;
-    if (canonical_rewards(root, &g->rewards) != ST_OK || canonical_enclave(root, &g->enclave) != ST_OK
-        || canonical_governance(root, &g->governance) != ST_OK)
-        goto out;
-    cJSON *compute = cJSON_AddObjectToObject(root, "compute");
-    if (!compute || !cJSON_AddNumberToObject(compute, "challengeSecs", (double)g->compute.challenge_secs)
-        || !cJSON_AddNumberToObject(compute, "heartbeatSecs", (double)g->compute.heartbeat_secs)
-        || !cJSON_AddNumberToObject(compute, "maxScore", (double)g->compute.max_score))
+        || !(staking = cJSON_AddObjectToObject(root, "staking")) || eng_params_write_section(staking, g, "staking") != ST_OK
+        || !(rewards = cJSON_AddObjectToObject(root, "rewards")) || eng_params_write_section(rewards, g, "rewards") != ST_OK
+        || canonical_enclave(root, &g->enclave) != ST_OK || canonical_governance(root, g) != ST_OK
+        || !(compute = cJSON_AddObjectToObject(root, "compute")) || eng_params_write_section(compute, g, "compute") != ST_OK)
         goto out;
     for (size_t i = 0; i < g->n_accounts; i++) {
         char addr[LEDGER_ADDR_STRLEN];
@@ -350,56 +305,18 @@ out:
     return rc;
 }
 
-static int parse_staking(eng_staking_params *sp, char *err, size_t errlen, const cJSON *obj)
+/* An object of parameters only ("staking", "compute", "rewards"): each member is a row of params.c. */
+static int parse_section(eng_genesis *g, char *err, size_t errlen, const char *section, const cJSON *obj)
 {
     if (!cJSON_IsObject(obj))
-        return fail(err, errlen, "genesis: %s must be an object", "staking");
+        return fail(err, errlen, "genesis: %s must be an object", section);
     const cJSON *field;
     cJSON_ArrayForEach(field, obj) {
-        const char *k = field->string;
-        uint64_t n = 0;
-        bool ok;
-        if (strcmp(k, "minContribution") == 0)
-            ok = parse_amount_item(field, sp->min_contribution) == ST_OK && mpz_sgn(sp->min_contribution) > 0;
-        else if (strcmp(k, "minWithdrawal") == 0)
-            ok = parse_amount_item(field, sp->min_withdrawal) == ST_OK;
-        else if (strcmp(k, "commissionNoticeSecs") == 0)
-            ok = parse_u53(field, &sp->commission_notice) == ST_OK;
-        else if (strcmp(k, "unbondingSecs") == 0)
-            ok = parse_u53(field, &sp->unbonding_period) == ST_OK;
-        else if (strcmp(k, "withdrawGraceSecs") == 0)
-            ok = parse_u53(field, &sp->withdraw_grace) == ST_OK;
-        else if (strcmp(k, "slashDeferSecs") == 0)
-            ok = parse_u53(field, &sp->slash_defer) == ST_OK;
-        else if (strcmp(k, "maxWorkersPerPool") == 0) {
-            ok = parse_u53(field, &n) == ST_OK && n > 0 && n <= 1024;
-            sp->max_workers = (uint32_t)n;
-        } else
-            return fail(err, errlen, "genesis: unknown key \"staking.%s\"", k);
-        if (!ok)
-            return fail(err, errlen, "genesis: staking.%s is out of range", k);
-    }
-    return ST_OK;
-}
-
-static int parse_compute(eng_compute_params *cp, char *err, size_t errlen, const cJSON *obj)
-{
-    if (!cJSON_IsObject(obj))
-        return fail(err, errlen, "genesis: %s must be an object", "compute");
-    const cJSON *field;
-    cJSON_ArrayForEach(field, obj) {
-        const char *k = field->string;
-        bool ok;
-        if (strcmp(k, "heartbeatSecs") == 0)
-            ok = parse_u53(field, &cp->heartbeat_secs) == ST_OK && cp->heartbeat_secs > 0;
-        else if (strcmp(k, "challengeSecs") == 0)
-            ok = parse_u53(field, &cp->challenge_secs) == ST_OK;
-        else if (strcmp(k, "maxScore") == 0)
-            ok = parse_u53(field, &cp->max_score) == ST_OK && cp->max_score <= UINT32_MAX;
-        else
-            return fail(err, errlen, "genesis: unknown key \"compute.%s\"", k);
-        if (!ok)
-            return fail(err, errlen, "genesis: compute.%s is out of range", k);
+        int rc = eng_params_parse_member(g, section, field, err, errlen);
+        if (rc == ST_NOTFOUND)
+            snprintf(err, errlen, "genesis: unknown key \"%s.%s\"", section, field->string);
+        if (rc != ST_OK)
+            return rc == ST_NOTFOUND ? ST_INVALID : rc;
     }
     return ST_OK;
 }
@@ -410,44 +327,6 @@ static int parse_ppm(const cJSON *item, uint32_t *out, uint32_t max)
     if (parse_u53(item, &v) != ST_OK || v > max)
         return ST_INVALID;
     *out = (uint32_t)v;
-    return ST_OK;
-}
-
-static int parse_rewards(enc_reward_params *rp, char *err, size_t errlen, const cJSON *obj)
-{
-    if (!cJSON_IsObject(obj))
-        return fail(err, errlen, "genesis: %s must be an object", "rewards");
-    const cJSON *field;
-    cJSON_ArrayForEach(field, obj) {
-        const char *k = field->string;
-        bool ok;
-        if (strcmp(k, "budgetPerEpoch") == 0)
-            ok = parse_amount_item(field, rp->budget_per_epoch) == ST_OK;
-        else if (strcmp(k, "decayPeriodSecs") == 0)
-            ok = parse_u53(field, &rp->decay_period) == ST_OK && rp->decay_period > 0;
-        else if (strcmp(k, "decayPpm") == 0)
-            ok = parse_ppm(field, &rp->decay_ppm, 1000000) == ST_OK;
-        else if (strcmp(k, "treasuryPpm") == 0)
-            ok = parse_ppm(field, &rp->treasury_ppm, 1000000) == ST_OK;
-        else if (strcmp(k, "rePpm") == 0)
-            ok = parse_ppm(field, &rp->re_ppm, 100000000) == ST_OK && rp->re_ppm >= 1000000;
-        else if (strcmp(k, "rigKPpm") == 0)
-            ok = parse_ppm(field, &rp->rig_k_ppm, 1000000000) == ST_OK;
-        else if (strcmp(k, "uptimeThresholdPpm") == 0)
-            ok = parse_ppm(field, &rp->uptime_threshold_ppm, 1000000) == ST_OK;
-        else if (strcmp(k, "slashPpm") == 0)
-            ok = parse_ppm(field, &rp->slash_ppm, 1000000) == ST_OK;
-        else if (strcmp(k, "feePpm") == 0)
-            ok = parse_ppm(field, &rp->fee_ppm, 1000000) == ST_OK;
-        else if (strcmp(k, "confPpm") == 0) {
-            ok = cJSON_IsArray(field) && cJSON_GetArraySize(field) == ENC_CONF_LEVELS;
-            for (int i = 0; ok && i < ENC_CONF_LEVELS; i++)
-                ok = parse_ppm(cJSON_GetArrayItem(field, i), &rp->conf_ppm[i], 1000000) == ST_OK;
-        } else
-            return fail(err, errlen, "genesis: unknown key \"rewards.%s\"", k);
-        if (!ok)
-            return fail(err, errlen, "genesis: rewards.%s is out of range", k);
-    }
     return ST_OK;
 }
 
@@ -533,21 +412,16 @@ static int parse_track(gov_track *t, char *err, size_t errlen, const cJSON *obj)
     return ST_OK;
 }
 
-static int parse_governance(gov_params *gp, char *err, size_t errlen, const cJSON *obj)
+static int parse_governance(eng_genesis *g, char *err, size_t errlen, const cJSON *obj)
 {
+    gov_params *gp = &g->governance;
     if (!cJSON_IsObject(obj))
         return fail(err, errlen, "genesis: %s must be an object", "governance");
     const cJSON *field;
     cJSON_ArrayForEach(field, obj) {
         const char *k = field->string;
         bool ok;
-        if (strcmp(k, "lockPeriodSecs") == 0)
-            ok = parse_u53(field, &gp->lock_period) == ST_OK;
-        else if (strcmp(k, "executionGraceSecs") == 0)
-            ok = parse_u53(field, &gp->execution_grace) == ST_OK && gp->execution_grace > 0;
-        else if (strcmp(k, "cancelBurnPpm") == 0)
-            ok = parse_ppm(field, &gp->cancel_burn_ppm, 1000000) == ST_OK;
-        else if (strcmp(k, "tracks") == 0) {
+        if (strcmp(k, "tracks") == 0) {
             ok = cJSON_IsArray(field) && cJSON_GetArraySize(field) >= 1 && cJSON_GetArraySize(field) <= GOV_MAX_TRACKS;
             if (!ok)
                 return fail(err, errlen, "genesis: %s must list 1 to 16 tracks", "governance.tracks");
@@ -570,8 +444,14 @@ static int parse_governance(gov_params *gp, char *err, size_t errlen, const cJSO
                         return fail(err, errlen, "genesis: governance track \"%s\" is listed twice", gp->tracks[i].name);
                 gp->n_tracks++;
             }
-        } else
-            return fail(err, errlen, "genesis: unknown key \"governance.%s\"", k);
+        } else {
+            int rc = eng_params_parse_member(g, "governance", field, err, errlen);
+            if (rc == ST_NOTFOUND)
+                return fail(err, errlen, "genesis: unknown key \"governance.%s\"", k);
+            if (rc != ST_OK)
+                return rc;
+            ok = true;
+        }
         if (!ok)
             return fail(err, errlen, "genesis: governance.%s is out of range", k);
     }
@@ -582,29 +462,9 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
 {
     memset(g, 0, sizeof *g);
     mpz_init(g->treasury);
-    mpz_init_set_str(g->staking.min_contribution, "1000000000000000000", 10);
-    mpz_init_set_str(g->staking.min_withdrawal, "10000000000000000", 10);
-    g->staking.commission_notice = 7 * 86400;
-    g->staking.max_workers = 32;
-    g->staking.unbonding_period = 7 * 86400;
-    g->staking.withdraw_grace = 7 * 86400;
     g->epoch_length = 3600;
-    enc_reward_params *rp = &g->rewards;
-    mpz_init_set_str(rp->budget_per_epoch, "1000000000000000000000", 10); /* 1,000 tokens an epoch */
-    rp->decay_period = 180 * 86400;
-    rp->decay_ppm = 250000;
-    rp->treasury_ppm = 200000;
-    rp->re_ppm = 1500000;
-    rp->rig_k_ppm = 300000;
-    static const uint32_t conf[ENC_CONF_LEVELS] = { 1000000, 1000000, 1000000, 800000, 700000 };
-    memcpy(rp->conf_ppm, conf, sizeof conf);
-    rp->uptime_threshold_ppm = 500000;
-    rp->slash_ppm = 10000;
-    rp->fee_ppm = 50000;
-    g->compute.heartbeat_secs = 600;
-    g->compute.challenge_secs = 86400;
-    g->compute.max_score = 100000;
     gov_params_init(&g->governance);
+    eng_params_init(g);
     default_governance(&g->governance);
     int rc = ST_INVALID;
     cJSON *root = cJSON_ParseWithLength(json, len);
@@ -640,20 +500,18 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
         rc = fail(err, errlen, "genesis: %s must be a positive number of seconds", "epochSecs");
         goto out;
     }
-    const cJSON *staking = cJSON_GetObjectItemCaseSensitive(root, "staking");
-    if (staking && (rc = parse_staking(&g->staking, err, errlen, staking)) != ST_OK)
-        goto out;
+    static const char *const sections[] = { "staking", "compute", "rewards" };
+    for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {
+        const cJSON *obj = cJSON_GetObjectItemCaseSensitive(root, sections[i]);
+        if (obj && (rc = parse_section(g, err, errlen, sections[i], obj)) != ST_OK)
+            goto out;
+    }
     const cJSON *compute = cJSON_GetObjectItemCaseSensitive(root, "compute");
-    if (compute && (rc = parse_compute(&g->compute, err, errlen, compute)) != ST_OK)
-        goto out;
-    const cJSON *rewards = cJSON_GetObjectItemCaseSensitive(root, "rewards");
-    if (rewards && (rc = parse_rewards(&g->rewards, err, errlen, rewards)) != ST_OK)
-        goto out;
     const cJSON *enclave = cJSON_GetObjectItemCaseSensitive(root, "enclave");
     if (enclave && (rc = parse_enclave(&g->enclave, err, errlen, enclave)) != ST_OK)
         goto out;
     const cJSON *governance = cJSON_GetObjectItemCaseSensitive(root, "governance");
-    if (governance && (rc = parse_governance(&g->governance, err, errlen, governance)) != ST_OK)
+    if (governance && (rc = parse_governance(g, err, errlen, governance)) != ST_OK)
         goto out;
     /* the default slot never exceeds a short epoch */
     if (!cJSON_GetObjectItemCaseSensitive(compute, "heartbeatSecs") && g->compute.heartbeat_secs > g->epoch_length)
@@ -690,7 +548,8 @@ void eng_genesis_clear(eng_genesis *g)
         mpz_clear(g->accounts[i].balance);
     free(g->accounts);
     free(g->canonical);
-    mpz_clears(g->treasury, g->staking.min_contribution, g->staking.min_withdrawal, g->rewards.budget_per_epoch, NULL);
+    mpz_clear(g->treasury);
+    eng_params_clear(g);
     gov_params_clear(&g->governance);
     memset(g, 0, sizeof *g);
 }

@@ -26,87 +26,7 @@
 #define TITLE_MAX 200
 #define BODY_MAX 16384
 
-/* ---- governed parameters ---- */
-
-/* Where a governed parameter lives in eng_genesis and how wide it is. */
-enum gparam_kind { GP_U32, GP_U64, GP_MPZ };
-
-static const struct gparam {
-    const char *name;
-    const char *min, *max;              /* inclusive bounds, decimal */
-    enum gparam_kind kind;
-    enum eng_param_unit unit;
-    size_t offset;                      /* of the field in eng_genesis */
-} gparams[] = {
-    { "compute.maxScore", "1", "4294967295", GP_U64, ENG_UNIT_COUNT, offsetof(eng_genesis, compute.max_score) },
-    { "rewards.budgetPerEpoch", "0", "1000000000000000000000000000", GP_MPZ, ENG_UNIT_AMOUNT, offsetof(eng_genesis, rewards.budget_per_epoch) },
-    { "rewards.feePpm", "0", "1000000", GP_U32, ENG_UNIT_PPM, offsetof(eng_genesis, rewards.fee_ppm) },
-    { "rewards.slashPpm", "0", "1000000", GP_U32, ENG_UNIT_PPM, offsetof(eng_genesis, rewards.slash_ppm) },
-    { "rewards.treasuryPpm", "0", "1000000", GP_U32, ENG_UNIT_PPM, offsetof(eng_genesis, rewards.treasury_ppm) },
-    { "rewards.uptimeThresholdPpm", "0", "1000000", GP_U32, ENG_UNIT_PPM, offsetof(eng_genesis, rewards.uptime_threshold_ppm) },
-    { "staking.commissionNoticeSecs", "0", "31536000", GP_U64, ENG_UNIT_SECONDS, offsetof(eng_genesis, staking.commission_notice) },
-    { "staking.minContribution", "1", "1000000000000000000000000", GP_MPZ, ENG_UNIT_AMOUNT, offsetof(eng_genesis, staking.min_contribution) },
-    { "staking.minWithdrawal", "0", "1000000000000000000000000", GP_MPZ, ENG_UNIT_AMOUNT, offsetof(eng_genesis, staking.min_withdrawal) },
-    { "staking.slashDeferSecs", "0", "31536000", GP_U64, ENG_UNIT_SECONDS, offsetof(eng_genesis, staking.slash_defer) },
-    { "staking.unbondingSecs", "0", "31536000", GP_U64, ENG_UNIT_SECONDS, offsetof(eng_genesis, staking.unbonding_period) },
-    { "staking.withdrawGraceSecs", "0", "31536000", GP_U64, ENG_UNIT_SECONDS, offsetof(eng_genesis, staking.withdraw_grace) },
-};
-
-#define N_GPARAMS (sizeof gparams / sizeof gparams[0])
-
-static const struct gparam *gparam_find(const char *name)
-{
-    for (size_t i = 0; i < N_GPARAMS; i++)
-        if (strcmp(gparams[i].name, name) == 0)
-            return &gparams[i];
-    return NULL;
-}
-
-enum eng_param_unit eng_param_unit(const char *name)
-{
-    const struct gparam *gp = gparam_find(name);
-    return gp ? gp->unit : ENG_UNIT_UNKNOWN;
-}
-
-/* Writes a value, validated against the bounds (which fit the field), into the parameters. */
-static void gparam_set(eng_genesis *g, const struct gparam *gp, const mpz_t v)
-{
-    char *field = (char *)g + gp->offset;
-    if (gp->kind == GP_MPZ)
-        mpz_set((mpz_ptr)(void *)field, v);
-    else if (gp->kind == GP_U64)
-        *(uint64_t *)(void *)field = mpz_get_ui(v);
-    else
-        *(uint32_t *)(void *)field = (uint32_t)mpz_get_ui(v);
-}
-
-/* Reads the value in force of a governed parameter. */
-static void gparam_get(const eng_genesis *g, const struct gparam *gp, mpz_t v)
-{
-    const char *field = (const char *)g + gp->offset;
-    if (gp->kind == GP_MPZ)
-        mpz_set(v, (mpz_srcptr)(const void *)field);
-    else if (gp->kind == GP_U64)
-        mpz_set_ui(v, *(const uint64_t *)(const void *)field);
-    else
-        mpz_set_ui(v, *(const uint32_t *)(const void *)field);
-}
-
-unsigned eng_gov_param_count(void)
-{
-    return N_GPARAMS;
-}
-
-int eng_gov_param_get(const eng *e, unsigned i, const char **name, const char **min, const char **max, mpz_t value)
-{
-    if (i >= N_GPARAMS)
-        return ST_INVALID;
-    *name = gparams[i].name;
-    *min = gparams[i].min;
-    *max = gparams[i].max;
-    gparam_get(&e->genesis, &gparams[i], value);
-    return ST_OK;
-}
+/* ---- governed parameters (the rows of engine/params.c that proposals may change) ---- */
 
 const gov_params *eng_gov_params(const eng *e)
 {
@@ -121,8 +41,8 @@ gov_store *eng_gov_store(eng *e)
 /* Parses and bounds-checks a value for a governed parameter. ST_OK or ST_INVALID with err. */
 static int gparam_value(const char *name, const cJSON *item, mpz_t v, char *err, size_t errlen)
 {
-    const struct gparam *gp = gparam_find(name);
-    if (!gp) {
+    const eng_param *gp = eng_param_find(name);
+    if (!gp || !gp->governed) {
         snprintf(err, errlen, "payload.name: \"%s\" is not a governed parameter", name);
         return ST_INVALID;
     }
@@ -138,16 +58,16 @@ static int gparam_value(const char *name, const cJSON *item, mpz_t v, char *err,
         snprintf(err, errlen, "payload.value: a non-negative integer (number or decimal string) is needed");
         return ST_INVALID;
     }
-    mpz_t lo, hi;
-    mpz_init_set_str(lo, gp->min, 10);
-    mpz_init_set_str(hi, gp->max, 10);
-    int rc = ST_OK;
-    if (mpz_cmp(v, lo) < 0 || mpz_cmp(v, hi) > 0) {
+    if (!eng_param_in_bounds(gp, v)) {
         snprintf(err, errlen, "payload.value: %s must be between %s and %s", name, gp->min, gp->max);
-        rc = ST_INVALID;
+        return ST_INVALID;
     }
-    mpz_clears(lo, hi, NULL);
-    return rc;
+    return ST_OK;
+}
+
+void eng_param_value(const eng *e, const eng_param *p, mpz_t v)
+{
+    eng_param_get(&e->genesis, p, v);
 }
 
 static int load_param(void *ctx, const char *name, const char *value)
@@ -155,10 +75,10 @@ static int load_param(void *ctx, const char *name, const char *value)
     eng *e = ctx;
     mpz_t v;
     mpz_init(v);
-    const struct gparam *gp = gparam_find(name);
-    int rc = gp && ledger_amount_parse(v, value, strlen(value)) == ST_OK ? ST_OK : ST_DB;
+    const eng_param *gp = eng_param_find(name);
+    int rc = gp && gp->governed && ledger_amount_parse(v, value, strlen(value)) == ST_OK ? ST_OK : ST_DB;
     if (rc == ST_OK)
-        gparam_set(&e->genesis, gp, v);
+        eng_param_set(&e->genesis, gp, v);
     mpz_clear(v);
     return rc;
 }
@@ -175,9 +95,12 @@ int eng_gov_reload_params(eng *e)
     int rc = eng_genesis_parse(&fresh, err, sizeof err, e->genesis.canonical, strlen(e->genesis.canonical));
     mpz_t v;
     mpz_init(v);
-    for (size_t i = 0; i < N_GPARAMS && rc == ST_OK; i++) {
-        gparam_get(&fresh, &gparams[i], v);
-        gparam_set(&e->genesis, &gparams[i], v);
+    for (unsigned i = 0; i < eng_param_count() && rc == ST_OK; i++) {
+        const eng_param *gp = eng_param_at(i);
+        if (!gp->governed)
+            continue;
+        eng_param_get(&fresh, gp, v);
+        eng_param_set(&e->genesis, gp, v);
     }
     mpz_clear(v);
     eng_genesis_clear(&fresh);
@@ -783,7 +706,7 @@ int eng_apply_proposal_execute(eng_apply *a)
         rc = ST_NOMEM;
     /* the new value is in force at once (the row is already written in this block) */
     if (rc == ST_OK && set_param)
-        gparam_set(&a->e->genesis, gparam_find(pl.name), pl.value);
+        eng_param_set(&a->e->genesis, eng_param_find(pl.name), pl.value);
 out:
     payload_clear(&pl);
     gov_proposal_clear(&p);

@@ -429,11 +429,14 @@ static int get_params(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     mpz_t v;
     mpz_init(v);
     int rc = arr ? ST_OK : ST_NOMEM;
-    for (unsigned i = 0; i < eng_gov_param_count() && rc == ST_OK; i++) {
-        const char *name, *min, *max;
+    for (unsigned i = 0; i < eng_param_count() && rc == ST_OK; i++) {
+        const eng_param *p = eng_param_at(i);
+        if (!p->governed)
+            continue;
         cJSON *o = rpc_append_object(arr);
-        if (!o || eng_gov_param_get(e, i, &name, &min, &max, v) != ST_OK || !cJSON_AddStringToObject(o, "name", name)
-            || !rpc_add_amount(o, "value", v) || !cJSON_AddStringToObject(o, "min", min) || !cJSON_AddStringToObject(o, "max", max))
+        eng_param_value(e, p, v);
+        if (!o || !cJSON_AddStringToObject(o, "name", p->name) || !rpc_add_amount(o, "value", v)
+            || !cJSON_AddStringToObject(o, "min", p->min) || !cJSON_AddStringToObject(o, "max", p->max))
             rc = ST_NOMEM;
     }
     mpz_clear(v);

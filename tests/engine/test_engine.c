@@ -281,25 +281,34 @@ static bool ends_with(const char *s, const char *tail)
     return n >= t && strcmp(s + n - t, tail) == 0;
 }
 
-Test(engine, every_governed_parameter_has_its_unit)
+Test(engine, every_chain_parameter_has_its_unit_sorted_name_and_default_within_bounds)
 {
-    unsigned n = eng_gov_param_count();
-    cr_assert_gt(n, 0, "governed parameters");
+    unsigned n = eng_param_count(), governed = 0;
+    cr_assert_gt(n, 0, "chain parameters");
+    cr_assert_null(eng_param_at(n), "nothing past the table");
     mpz_t value;
     mpz_init(value);
     for (unsigned i = 0; i < n; i++) {
-        const char *name, *min, *max;
-        cr_assert_eq(eng_gov_param_get(e, i, &name, &min, &max, value), ST_OK, "parameter %u", i);
-        enum eng_param_unit unit = eng_param_unit(name);
-        cr_assert_neq(unit, ENG_UNIT_UNKNOWN, "%s has a unit", name);
-        if (ends_with(name, "Secs"))
-            cr_assert_eq(unit, ENG_UNIT_SECONDS, "%s is in seconds", name);
-        if (ends_with(name, "Ppm"))
-            cr_assert_eq(unit, ENG_UNIT_PPM, "%s is in parts per million", name);
+        const eng_param *p = eng_param_at(i);
+        cr_assert_neq(p->unit, ENG_UNIT_UNKNOWN, "%s has a unit", p->name);
+        cr_assert_eq(eng_param_find(p->name), p, "%s is found by name", p->name);
+        if (i > 0)
+            cr_assert_lt(strcmp(eng_param_at(i - 1)->name, p->name), 0, "%s sorted after %s", p->name, eng_param_at(i - 1)->name);
+        if (ends_with(p->name, "Secs"))
+            cr_assert_eq(p->unit, ENG_UNIT_SECONDS, "%s is in seconds", p->name);
+        if (ends_with(p->name, "Ppm"))
+            cr_assert_eq(p->unit, ENG_UNIT_PPM, "%s is in parts per million", p->name);
+        if (p->kind != ENG_PARAM_PPM_LIST) {
+            eng_param_value(e, p, value);
+            cr_assert(eng_param_in_bounds(p, value), "%s's value in force is within its bounds", p->name);
+        }
+        governed += p->governed;
     }
     mpz_clear(value);
+    cr_assert_eq(governed, 12, "twelve governed parameters");
     cr_assert_eq(eng_param_unit("staking.minContribution"), ENG_UNIT_AMOUNT, "an amount");
     cr_assert_eq(eng_param_unit("rewards.budgetPerEpoch"), ENG_UNIT_AMOUNT, "an amount");
     cr_assert_eq(eng_param_unit("compute.maxScore"), ENG_UNIT_COUNT, "a plain number");
-    cr_assert_eq(eng_param_unit("staking.maxWorkersPerPool"), ENG_UNIT_UNKNOWN, "not governed");
+    cr_assert_not(eng_param_find("staking.maxWorkersPerPool")->governed, "the worker limit is not governed");
+    cr_assert_eq(eng_param_unit("staking.noSuchThing"), ENG_UNIT_UNKNOWN, "unknown");
 }

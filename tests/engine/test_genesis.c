@@ -46,7 +46,7 @@ Test(engine_genesis, dev_genesis_funds_the_ten_well_known_accounts)
 /* arrays, not pointers: Criterion runs each case in a fresh process */
 struct bad_genesis {
     char json[400];
-    char error_part[40];
+    char error_part[64];
 };
 
 ParameterizedTestParameters(engine_genesis, refuses_malformed_documents)
@@ -64,6 +64,10 @@ ParameterizedTestParameters(engine_genesis, refuses_malformed_documents)
         { "{\"chainId\":1,\"time\":0,\"staking\":{\"minContribution\":\"0\"}}", "minContribution" },
         { "{\"chainId\":1,\"time\":0,\"staking\":{\"speed\":1}}", "unknown key \"staking.speed\"" },
         { "{\"chainId\":1,\"time\":0,\"compute\":{\"heartbeatSecs\":0}}", "heartbeatSecs" },
+        /* a governed parameter has the bounds a proposal has (engine/params.c), in the genesis too */
+        { "{\"chainId\":1,\"time\":0,\"staking\":{\"unbondingSecs\":31536001}}", "unbondingSecs is out of range (0 to 31536000)" },
+        { "{\"chainId\":1,\"time\":0,\"compute\":{\"maxScore\":0}}", "maxScore is out of range (1 to 4294967295)" },
+        { "{\"chainId\":1,\"time\":0,\"staking\":{\"unbondingSecs\":\"60\"}}", "staking.unbondingSecs" },
         { "{\"chainId\":1,\"time\":0,\"rewards\":{\"rePpm\":999999}}", "rewards.rePpm" },
         { "{\"chainId\":1,\"time\":0,\"rewards\":{\"confPpm\":[1,2,3]}}", "rewards.confPpm" },
         { "{\"chainId\":1,\"time\":0,\"enclave\":{\"platform\":\"0x12\"}}", "enclave.platform" },
