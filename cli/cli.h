@@ -173,8 +173,8 @@ typedef struct cli_command {
     int (*fn)(const cli_opts *o); /* returns an enum cli_exit */
 } cli_command;
 
-/* The command table, in the order --help lists it. Static; out: *n its length. */
-const cli_command *cli_commands(size_t *n) NONNULL(1);
+/* The commands, in the order --help lists them (commands.c). Static; out: *n its length. */
+const cli_command *const *cli_commands(size_t *n) NONNULL(1);
 
 /* Prints "conclave: " + the message + newline on stderr. */
 void cli_error(const char *fmt, ...) PRINTF_LIKE(1, 2) NONNULL(1);

@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: MIT */
+/* cmd_staking.c: the stake pool commands: pools, workers and their bonds, contributions,
+ * withdrawals and claims, and the dev node's pool reward and worker slash.
+ * Each command checks all of its words before it opens a connection; see session.h. */
+#include "cli/session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ledger/amount.h"
+#include "ledger/hex.h"
+
+/* Shares are counted in base units whatever --raw says. */
+static bool word_shares(mpz_t out, const char *word)
+{
+    if (ledger_amount_parse(out, word, strlen(word)) == ST_OK)
+        return true;
+    cli_error("bad shares '%s': expected a whole number of shares (base units), like 1000000000000000000", word);
+    return false;
+}
+
+/* {"pool": id}. NULL on out of memory; caller owns. */
+static cJSON *pool_params(uint64_t id)
+{
+    cJSON *p = cJSON_CreateObject();
+    if (p && !cJSON_AddNumberToObject(p, "pool", (double)id)) {
+        cJSON_Delete(p);
+        return NULL;
+    }
+    return p;
+}
+
+static int cmd_pool_create(const cli_opts *o)
+{
+    uint64_t ppm;
+    mpz_t capacity;
+    if (!o->commission || !o->capacity) {
+        cli_error("pool create needs --commission PPM and --capacity AMOUNT");
+        return CLI_EXIT_USAGE;
+    }
+    mpz_init(capacity);
+    int ex = CLI_EXIT_USAGE;
+    if (cli_word_ppm(&ppm, o->commission, "commission", true) && cli_word_amount(capacity, o->capacity, o->raw)) {
+        cJSON *m = cJSON_CreateObject();
+        bool ok = m && cli_msg_u64(m, "commissionPpm", ppm) && cli_msg_amount(m, "capacity", capacity);
+        ex = cli_send_signed(o, "PoolCreate", ok ? m : NULL);
+        cJSON_Delete(m);
+    }
+    mpz_clear(capacity);
+    return ex;
+}
+
+static int cmd_pool_info(const cli_opts *o)
+{
+    uint64_t id;
+    if (!cli_word_uint(&id, o->argv[0], "pool"))
+        return CLI_EXIT_USAGE;
+    cJSON *params = pool_params(id);
+    int ex = params ? cli_query(o, "staking_getPool", params, cli_print_pool) : cli_out_of_memory();
+    cJSON_Delete(params);
+    return ex;
+}
+
+static int cmd_pool_list(const cli_opts *o)
+{
+    bool by_stake = o->sort && strcmp(o->sort, "stake") == 0;
+    if (o->sort && !by_stake && strcmp(o->sort, "id") != 0) {
+        cli_error("bad --sort '%s': expected id or stake", o->sort);
+        return CLI_EXIT_USAGE;
+    }
+    cJSON *base = cJSON_CreateObject();
+    int ex = base && cJSON_AddStringToObject(base, "sort", by_stake ? "stake" : "id")
+                 ? cli_list_command(o, "staking_listPools", base, "pools", cli_print_pools)
+                 : cli_out_of_memory();
+    cJSON_Delete(base);
+    return ex;
+}
+
+static int cmd_pool_commission(const cli_opts *o)
+{
+    uint64_t id, ppm;
+    if (!cli_word_uint(&id, o->argv[0], "pool") || !cli_word_ppm(&ppm, o->argv[1], "commission", true))
+        return CLI_EXIT_USAGE;
+    cJSON *m = cJSON_CreateObject();
+    bool ok = m && cli_msg_u64(m, "pool", id) && cli_msg_u64(m, "commissionPpm", ppm);
+    int ex = cli_send_signed(o, "PoolSetCommission", ok ? m : NULL);
+    cJSON_Delete(m);
+    return ex;
+}
+
+static int cmd_pool_add_worker(const cli_opts *o)
+{
+    uint64_t id;
+    uint8_t worker[20];
+    if (!cli_word_uint(&id, o->argv[0], "pool") || !cli_word_address(worker, o->argv[1]))
+        return CLI_EXIT_USAGE;
+    cJSON *m = cJSON_CreateObject();
+    bool ok = m && cli_msg_u64(m, "pool", id) && cli_msg_address(m, "worker", worker);
+    int ex = cli_send_signed(o, "WorkerAdd", ok ? m : NULL);
+    cJSON_Delete(m);
+    return ex;
+}
+
+/* pool bond / pool unbond: ID WORKER AMOUNT as a transaction of type. */
+static int pool_worker_amount(const cli_opts *o, const char *type)
+{
+    uint64_t id;
+    uint8_t worker[20];
+    mpz_t amount;
+    mpz_init(amount);
+    int ex = CLI_EXIT_USAGE;
+    if (cli_word_uint(&id, o->argv[0], "pool") && cli_word_address(worker, o->argv[1])
+        && cli_word_amount(amount, o->argv[2], o->raw)) {
+        cJSON *m = cJSON_CreateObject();
+        bool ok = m && cli_msg_u64(m, "pool", id) && cli_msg_address(m, "worker", worker) && cli_msg_amount(m, "amount", amount);
+        ex = cli_send_signed(o, type, ok ? m : NULL);
+        cJSON_Delete(m);
+    }
+    mpz_clear(amount);
+    return ex;
+}
+
+static int cmd_pool_bond(const cli_opts *o)
+{
+    return pool_worker_amount(o, "WorkerBond");
+}
+
+static int cmd_pool_unbond(const cli_opts *o)
+{
+    return pool_worker_amount(o, "WorkerUnbond");
+}
+
+static int cmd_stake_contribute(const cli_opts *o)
+{
+    uint64_t id;
+    mpz_t amount;
+    mpz_init(amount);
+    int ex = CLI_EXIT_USAGE;
+    if (cli_word_uint(&id, o->argv[0], "pool") && cli_word_amount(amount, o->argv[1], o->raw)) {
+        cJSON *m = cJSON_CreateObject();
+        bool ok = m && cli_msg_u64(m, "pool", id) && cli_msg_amount(m, "amount", amount);
+        ex = cli_send_signed(o, "Contribute", ok ? m : NULL);
+        cJSON_Delete(m);
+    }
+    mpz_clear(amount);
+    return ex;
+}
+
+/* The shares the signer can still ask for in pool id: held minus already queued. */
+static int withdrawable(mpz_t out, cli_signer *s, const cli_opts *o, uint64_t id)
+{
+    cJSON *params = pool_params(id), *result = NULL;
+    if (!params || !cli_msg_address(params, "address", s->addr)) {
+        cJSON_Delete(params);
+        return cli_out_of_memory();
+    }
+    int ex = cli_call(s->client, o, "staking_getPosition", params, &result);
+    const cJSON *pos = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(result, "positions"), 0);
+    const cJSON *held = cJSON_GetObjectItemCaseSensitive(pos, "shares");
+    const cJSON *queued = cJSON_GetObjectItemCaseSensitive(pos, "queuedShares");
+    mpz_t q;
+    mpz_init(q);
+    mpz_set_ui(out, 0);
+    if (ex == CLI_EXIT_OK && cJSON_IsString(held) && cJSON_IsString(queued)
+        && (ledger_amount_parse(out, held->valuestring, strlen(held->valuestring)) != ST_OK
+            || ledger_amount_parse(q, queued->valuestring, strlen(queued->valuestring)) != ST_OK)) {
+        cli_error("staking_getPosition gave unusable shares");
+        ex = CLI_EXIT_FAILED;
+    }
+    if (ex == CLI_EXIT_OK && mpz_cmp(out, q) <= 0) {
+        cli_error("nothing to withdraw: no shares in pool %llu that are not already queued", (unsigned long long)id);
+        ex = CLI_EXIT_FAILED;
+    }
+    if (ex == CLI_EXIT_OK)
+        mpz_sub(out, out, q);
+    mpz_clear(q);
+    cJSON_Delete(result);
+    cJSON_Delete(params);
+    return ex;
+}
+
+static int cmd_stake_withdraw(const cli_opts *o)
+{
+    uint64_t id;
+    cli_signer s = { .client = NULL };
+    mpz_t shares;
+    if ((o->argc == 2) == o->all) {
+        cli_error("stake withdraw takes SHARES or --all, not %s", o->all ? "both" : "neither");
+        return CLI_EXIT_USAGE;
+    }
+    mpz_init(shares);
+    int ex = CLI_EXIT_USAGE;
+    if (cli_word_uint(&id, o->argv[0], "pool") && (o->all || word_shares(shares, o->argv[1])))
+        ex = cli_signer_open(&s, o);
+    if (ex == CLI_EXIT_OK && o->all)
+        ex = withdrawable(shares, &s, o, id);
+    if (ex == CLI_EXIT_OK) {
+        cJSON *m = cJSON_CreateObject();
+        bool ok = m && cli_msg_u64(m, "pool", id) && cli_msg_amount(m, "shares", shares);
+        ex = cli_signer_send(&s, o, "Withdraw", ok ? m : NULL);
+        cJSON_Delete(m);
+    }
+    cli_signer_close(&s);
+    mpz_clear(shares);
+    return ex;
+}
+
+static int cmd_stake_claim(const cli_opts *o)
+{
+    uint64_t id;
+    if (!cli_word_uint(&id, o->argv[0], "pool"))
+        return CLI_EXIT_USAGE;
+    cJSON *m = cJSON_CreateObject();
+    bool ok = m && cli_msg_u64(m, "pool", id);
+    int ex = cli_send_signed(o, "Claim", ok ? m : NULL);
+    cJSON_Delete(m);
+    return ex;
+}
+
+static int cmd_stake_position(const cli_opts *o)
+{
+    uint8_t addr[20];
+    int ex = cli_address_or_key(addr, o);
+    if (ex != CLI_EXIT_OK)
+        return ex;
+    cJSON *params = cli_address_params(addr);
+    ex = params ? cli_query(o, "staking_getPosition", params, cli_print_position) : cli_out_of_memory();
+    cJSON_Delete(params);
+    return ex;
+}
+
+static int cmd_admin_reward_pool(const cli_opts *o)
+{
+    uint64_t id;
+    mpz_t amount;
+    mpz_init(amount);
+    int ex = CLI_EXIT_USAGE;
+    if (cli_word_uint(&id, o->argv[0], "pool") && cli_word_amount(amount, o->argv[1], o->raw)) {
+        cJSON *params = pool_params(id);
+        bool ok = params && cli_msg_amount(params, "amount", amount);
+        ex = cli_admin_send(o, "admin_rewardPool", ok ? params : NULL);
+        cJSON_Delete(params);
+    }
+    mpz_clear(amount);
+    return ex;
+}
+
+static int cmd_admin_slash_worker(const cli_opts *o)
+{
+    uint8_t worker[20];
+    uint64_t ppm;
+    if (!cli_word_address(worker, o->argv[0]) || !cli_word_ppm(&ppm, o->argv[1], "slash", false))
+        return CLI_EXIT_USAGE;
+    cJSON *params = cJSON_CreateObject();
+    bool ok = params && cli_msg_address(params, "worker", worker) && cJSON_AddNumberToObject(params, "ppm", (double)ppm);
+    int ex = cli_admin_send(o, "admin_slashWorker", ok ? params : NULL);
+    cJSON_Delete(params);
+    return ex;
+}
+
+/* ---- the commands' entries ---- */
+
+const cli_command cli_cmd_pool_create = {
+    .name = "pool create", .synopsis = "--commission PPM --capacity AMOUNT [--raw] [--sign-only] [KEY]",
+    .summary = "create a stake pool owned by the key",
+    .help = "Signs a PoolCreate: a new pool owned by the key's address, taking commission PPM parts\n"
+            "per million of its rewards (100000 is 10%, at most 1000000) and at most AMOUNT of stake\n"
+            "(tokens, or base units with --raw). The receipt's PoolCreated event names the new pool's\n"
+            "id.\n" SIGNED_HELP,
+    .min_args = 0, .max_args = 0, .opts = CLI_OPT_POOL | SIGNING, .fn = cmd_pool_create,
+};
+
+const cli_command cli_cmd_pool_info = {
+    .name = "pool info", .synopsis = "ID [--raw]", .summary = "show a stake pool",
+    .help = "Calls staking_getPool: owner, commission (and a raise waiting for its notice), capacity,\n"
+            "stake, free, bonded and unbonding stake, shares and their price (tokens per 10^18\n"
+            "shares), workers and the queued withdrawals. Exit 1 for an unknown pool.\n",
+    .min_args = 1, .max_args = 1, .opts = CLI_OPT_RAW, .fn = cmd_pool_info,
+};
+
+const cli_command cli_cmd_pool_list = {
+    .name = "pool list", .synopsis = "[--sort id|stake] [--raw]", .summary = "list the stake pools",
+    .help = "Lists every pool (staking_listPools, page after page) by id, or with --sort stake the\n"
+            "largest stake first.\n",
+    .min_args = 0, .max_args = 0, .opts = CLI_OPT_SORT | CLI_OPT_RAW, .fn = cmd_pool_list,
+};
+
+const cli_command cli_cmd_pool_commission = {
+    .name = "pool commission", .synopsis = "ID PPM [--sign-only] [KEY]", .summary = "change a pool's commission",
+    .help = "Signs a PoolSetCommission (owner only). A lower commission applies at once; a higher one\n"
+            "after the chain's notice period (pool info shows it as the raise).\n" SIGNED_HELP,
+    .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_pool_commission,
+};
+
+const cli_command cli_cmd_pool_add_worker = {
+    .name = "pool add-worker", .synopsis = "ID WORKER [--sign-only] [KEY]", .summary = "add a worker to a pool",
+    .help = "Signs a WorkerAdd (owner only): WORKER's address joins pool ID; a worker belongs to one\n"
+            "pool.\n" SIGNED_HELP,
+    .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_pool_add_worker,
+};
+
+const cli_command cli_cmd_pool_bond = {
+    .name = "pool bond", .synopsis = "ID WORKER AMOUNT [--raw] [--sign-only] [KEY]",
+    .summary = "bond a pool's free stake to its worker",
+    .help = "Signs a WorkerBond (owner only): AMOUNT of the pool's free stake is bonded to WORKER.\n"
+            SIGNED_HELP,
+    .min_args = 3, .max_args = 3, .opts = SIGNING, .fn = cmd_pool_bond,
+};
+
+const cli_command cli_cmd_pool_unbond = {
+    .name = "pool unbond", .synopsis = "ID WORKER AMOUNT [--raw] [--sign-only] [KEY]",
+    .summary = "start unbonding a worker's stake",
+    .help = "Signs a WorkerUnbond (owner only): AMOUNT of WORKER's bonded stake cools down for the\n"
+            "chain's unbonding period, then becomes free stake of the pool again (paying the\n"
+            "withdraw queue first).\n" SIGNED_HELP,
+    .min_args = 3, .max_args = 3, .opts = SIGNING, .fn = cmd_pool_unbond,
+};
+
+const cli_command cli_cmd_stake_contribute = {
+    .name = "stake contribute", .synopsis = "POOL AMOUNT [--raw] [--sign-only] [KEY]",
+    .summary = "stake tokens in a pool for shares",
+    .help = "Signs a Contribute: AMOUNT moves from the key's free balance into pool POOL, which mints\n"
+            "shares at its current price (rounded down).\n" SIGNED_HELP,
+    .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_stake_contribute,
+};
+
+const cli_command cli_cmd_stake_withdraw = {
+    .name = "stake withdraw", .synopsis = "POOL (SHARES | --all) [--sign-only] [KEY]",
+    .summary = "withdraw shares from a pool",
+    .help = "Signs a Withdraw of SHARES (a whole number of shares, base units; --raw only changes how\n"
+            "the receipt shows amounts), or with --all of every share not already queued. It is paid\n"
+            "at once from the pool's free stake; what that does not cover waits in the pool's\n"
+            "withdraw queue (first in, first out) and is paid as stake becomes free.\n" SIGNED_HELP,
+    .min_args = 1, .max_args = 2, .opts = CLI_OPT_ALL | SIGNING, .fn = cmd_stake_withdraw,
+};
+
+const cli_command cli_cmd_stake_claim = {
+    .name = "stake claim", .synopsis = "POOL [--sign-only] [KEY]", .summary = "claim staking rewards",
+    .help = "Signs a Claim: settles the key's pending rewards in POOL, then moves its whole claimable\n"
+            "balance (rewards of every pool, and commission for an owner) to its free balance.\n"
+            SIGNED_HELP,
+    .min_args = 1, .max_args = 1, .opts = SIGNING, .fn = cmd_stake_claim,
+};
+
+const cli_command cli_cmd_stake_position = {
+    .name = "stake position", .synopsis = "[ADDRESS] [--raw] [--key FILE | --dev-key N]",
+    .summary = "show an address's stakes and rewards",
+    .help = "Calls staking_getPosition for ADDRESS (default: the key's address): per pool its shares,\n"
+            "their value, pending rewards and queued withdrawal; and its claimable balance.\n",
+    .min_args = 0, .max_args = 1, .opts = CLI_OPT_KEY | CLI_OPT_RAW, .fn = cmd_stake_position,
+};
+
+const cli_command cli_cmd_admin_reward_pool = {
+    .name = "admin reward-pool", .synopsis = "POOL AMOUNT --datadir DIR [--raw]",
+    .summary = "dev node: reward a pool from the treasury",
+    .help = "Calls admin_rewardPool on a --dev node, with the admin token read from DIR/.cookie: the\n"
+            "pool's commission goes to its owner's claimable balance, the rest to its stakers by\n"
+            "shares. AMOUNT as for transfer. Prints the receipt.\n",
+    .min_args = 2, .max_args = 2, .opts = CLI_OPT_DATADIR | CLI_OPT_RAW, .fn = cmd_admin_reward_pool,
+};
+
+const cli_command cli_cmd_admin_slash_worker = {
+    .name = "admin slash-worker", .synopsis = "WORKER PPM --datadir DIR [--raw]",
+    .summary = "dev node: burn part of a worker's stake",
+    .help = "Calls admin_slashWorker on a --dev node, with the admin token read from DIR/.cookie: PPM\n"
+            "parts per million (1 to 1000000) of WORKER's bonded stake and of each of its unbonding\n"
+            "entries are burned (each part rounded down), which every staker of its pool bears by\n"
+            "shares. Prints the receipt: WorkerSlashed's amount is fromBonded + fromUnbonding.\n",
+    .min_args = 2, .max_args = 2, .opts = CLI_OPT_DATADIR | CLI_OPT_RAW, .fn = cmd_admin_slash_worker,
+};

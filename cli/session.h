@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/* session.h: what every `conclave` command shares: the key and the admin cookie, the connection
+ * to the node and its calls (a failure reported once, as an exit code), the words of the command
+ * line, the members of a message, and the one signing path (cli_signer_open / cli_signer_send):
+ * the secret key never leaves the process and is wiped as soon as the signature exists. Each
+ * function returns an enum cli_exit or a bool and reports its own failure on stderr. */
+#ifndef CLI_SESSION_H
+#define CLI_SESSION_H
+
+#include <cjson/cJSON.h>
+#include <gmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "cli/cli.h"
+#include "rpc/client.h"
+
+/* The options of a signed command, and the help text they share. */
+#define SIGNING (CLI_OPT_KEY | CLI_OPT_RAW | CLI_OPT_SIGN_ONLY)
+#define SIGNED_HELP                                                                                  \
+    "Signed and sent like transfer (see conclave help transfer): exit 1 if the node refuses it or\n" \
+    "its receipt says failed; with --sign-only it prints the signed transaction instead. KEY is\n"   \
+    "--key FILE or --dev-key N.\n"
+
+/* Loads the signing key: --dev-key, else --key / $CONCLAVE_KEY, else ./conclave.key if present.
+ * Returns: CLI_EXIT_OK with key and addr set, or CLI_EXIT_USAGE (reported). */
+int cli_load_key(uint8_t key[32], uint8_t addr[20], const cli_opts *o);
+
+/* Reads the admin token of the dev node whose data directory is --datadir. */
+int cli_load_cookie(char token[CLI_COOKIE_MAX + 1], const cli_opts *o);
+
+/* Opens a client for --rpc with --timeout (token: admin token or NULL). A timeout beyond what
+ * the client counts is no limit. */
+int cli_connect(rpc_client **c, const cli_opts *o, const char *token);
+
+/* Calls method and reports any failure. Out: *result on CLI_EXIT_OK (caller owns; cJSON_Delete). */
+int cli_call(rpc_client *c, const cli_opts *o, const char *method, const cJSON *params, cJSON **result);
+
+/* Connects (no token), calls a method with params, prints the result with show or as JSON. */
+int cli_query(const cli_opts *o, const char *method, const cJSON *params, void (*show)(const cJSON *, bool raw));
+
+/* Reads a non-negative integer member of a node answer. */
+bool cli_json_u64(const cJSON *obj, const char *key, uint64_t *out);
+
+/* Prints a receipt (or its JSON); returns CLI_EXIT_FAILED unless its status is success. */
+int cli_show_receipt(const cJSON *receipt, const cli_opts *o);
+
+/* Prints an address alone, or as {"address": ...} with --json. */
+int cli_print_address(const uint8_t addr[20], const cli_opts *o);
+
+/* Reports "out of memory"; returns CLI_EXIT_FAILED. */
+int cli_out_of_memory(void);
+
+/* ---- words of the command line: each reports a malformed one and returns false for it ---- */
+
+/* An address (EIP-55 checked when mixed case). */
+bool cli_word_address(uint8_t out[20], const char *word);
+
+/* Tokens, or base units when raw; out initialized by the caller. */
+bool cli_word_amount(mpz_t out, const char *word, bool raw);
+
+/* A whole number named what (pool ids, seconds). */
+bool cli_word_uint(uint64_t *out, const char *word, const char *what);
+
+/* Parts per million, 0..1000000 (or 1..1000000 without zero). */
+bool cli_word_ppm(uint64_t *out, const char *word, const char *what, bool zero);
+
+/* ---- message members and params, as canonical strings; false on out of memory ---- */
+
+bool cli_msg_u64(cJSON *m, const char *key, uint64_t v);
+
+bool cli_msg_amount(cJSON *m, const char *key, const mpz_t v);
+
+bool cli_msg_address(cJSON *m, const char *key, const uint8_t addr[20]);
+
+/* {"address": addr}. NULL on out of memory; caller owns. */
+cJSON *cli_address_params(const uint8_t addr[20]);
+
+/* The address in the optional first word, else the key's. Returns CLI_EXIT_OK or CLI_EXIT_USAGE. */
+int cli_address_or_key(uint8_t addr[20], const cli_opts *o);
+
+/* ---- signing: the one path of every signed command ---- */
+
+/* A sender ready to sign on the node's chain. */
+typedef struct cli_signer {
+    uint8_t key[32];                /* wiped once the signature exists, and by cli_signer_close */
+    uint8_t addr[20];
+    rpc_client *client;             /* without the admin token */
+    uint64_t chain_id;
+    uint64_t nonce;                 /* the sender's next nonce */
+} cli_signer;
+
+/* Loads the key, connects, reads the chain id (node_info) and the sender's nonce (ledger_getAccount).
+ * Release s with cli_signer_close whatever this returns. */
+int cli_signer_open(cli_signer *s, const cli_opts *o);
+
+/* Adds the nonce to msg (which holds the type's other members, canonical strings), signs it as a
+ * transaction of type, wipes the key, then sends it with tx_send and prints the receipt, or with
+ * --sign-only prints the signed transaction (the params of tx_send) and sends nothing.
+ * msg: the caller's still (this adds "nonce" to it); NULL (a failed build) reports out of memory. */
+int cli_signer_send(cli_signer *s, const cli_opts *o, const char *type, cJSON *msg);
+
+/* Wipes the key and closes the connection. */
+void cli_signer_close(cli_signer *s);
+
+/* Signs and sends a transaction of type whose message needs nothing more from the node than the
+ * nonce; msg as for cli_signer_send. */
+int cli_send_signed(const cli_opts *o, const char *type, cJSON *msg);
+
+/* Calls a dev admin method that answers with a receipt, with the token of --datadir's cookie, and
+ * prints the receipt. params: borrowed; NULL (a failed build) reports out of memory. */
+int cli_admin_send(const cli_opts *o, const char *method, const cJSON *params);
+
+/* Lists every item of a paged list method (params base, not consumed; page after page) under
+ * member, printed with show or as JSON. */
+int cli_list_command(const cli_opts *o, const char *method, const cJSON *base, const char *member,
+                     void (*show)(const cJSON *, bool raw));
+
+#endif
