@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* cli.h: the `conclave` command-line client, the folder's one header. Two halves:
+/* cli.h: the `conclave` command-line client. Two halves:
  * - keys.c and args.c (in libcore, unit-tested): key files, the dev-node cookie, and the checks that
  *   turn command-line words into amounts, addresses, hashes and heights before the node is contacted;
- * - commands.c, output.c and main.c (the program only): one function per command and the human
- *   rendering of the node's answers.
+ * - the program only: main.c, session.c (session.h: the steps every command shares and the one
+ *   signing path), one file of commands per area as the JSON-RPC methods are laid out
+ *   (cmd_node.c, cmd_staking.c, cmd_gov.c, each exporting its commands' entries), commands.c (their
+ *   order) and output.c (the human rendering of the node's answers).
  * Secret keys live in caller-provided 32-byte buffers that the caller wipes (cli_wipe).
  * Layer: cli (above engine and rpc; nothing below includes it). */
 #ifndef CLI_CLI_H
@@ -117,7 +119,7 @@ int cli_arg_payload(char **text, char *err, size_t errlen, const cli_payload_wor
  * ST_NOMEM. Out: *text, NUL-terminated (caller frees with free()). */
 int cli_arg_body_file(char **text, char *err, size_t errlen, const char *path) WARN_UNUSED NONNULL(1, 2, 4);
 
-/* ---- main.c / commands.c / output.c: the program ---- */
+/* ---- the program: main.c, commands.c and the cmd_*.c files, output.c ---- */
 
 /* Which options a command takes, beyond the global ones (--rpc, --json, --help). */
 enum cli_opt_flags {
