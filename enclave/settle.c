@@ -18,7 +18,6 @@
 #include "ledger/hash.h"
 #include "ledger/sig.h"
 
-#define PPM 1000000u
 #define FORM_VERSION 1
 #define MAGIC_LEN 7
 #define INPUT_FIXED_LEN (MAGIC_LEN + 1 + 5 * 8 + 32 + 8 + 4 * 4 + ENC_CONF_LEVELS * 4 + 3 * 4 + 4 + 4)
@@ -124,16 +123,16 @@ static bool input_ok(const enc_settle_input *in)
         return false;
     if (in->genesis_time > in->epoch_start || in->epoch_start >= in->epoch_end)
         return false;
-    if (!ledger_amount_fits(p->budget_per_epoch) || p->decay_ppm > PPM || p->treasury_ppm > PPM
-        || p->re_ppm < PPM || p->uptime_threshold_ppm > PPM || p->slash_ppm > PPM || p->fee_ppm > PPM)
+    if (!ledger_amount_fits(p->budget_per_epoch) || p->decay_ppm > LEDGER_PPM || p->treasury_ppm > LEDGER_PPM
+        || p->re_ppm < LEDGER_PPM || p->uptime_threshold_ppm > LEDGER_PPM || p->slash_ppm > LEDGER_PPM || p->fee_ppm > LEDGER_PPM)
         return false;
     for (unsigned i = 0; i < ENC_CONF_LEVELS; i++)
-        if (p->conf_ppm[i] > PPM)
+        if (p->conf_ppm[i] > LEDGER_PPM)
             return false;
     for (size_t i = 0; i < in->n_workers; i++) {
         const enc_worker_in *w = &in->workers[i];
         if ((i > 0 && memcmp(in->workers[i - 1].address, w->address, 20) >= 0)
-            || w->conf_level < 1 || w->conf_level > ENC_CONF_LEVELS || w->uptime_ppm > PPM
+            || w->conf_level < 1 || w->conf_level > ENC_CONF_LEVELS || w->uptime_ppm > LEDGER_PPM
             || !ledger_amount_fits(w->stake))
             return false;
     }
@@ -389,8 +388,8 @@ static void decayed_budget(mpz_t b, const enc_settle_input *in)
         return;
     periods = (in->epoch_start - in->genesis_time) / p->decay_period;
     for (; periods > 0 && mpz_sgn(b) > 0; periods--) {
-        mpz_mul_ui(b, b, PPM - p->decay_ppm);
-        mpz_tdiv_q_ui(b, b, PPM);
+        mpz_mul_ui(b, b, LEDGER_PPM - p->decay_ppm);
+        mpz_tdiv_q_ui(b, b, LEDGER_PPM);
     }
 }
 
@@ -408,19 +407,19 @@ int enc_settle_worker_share(mpz_t share, const enc_reward_params *p, const enc_w
     mpz_t f, v, c, t;
     unsigned long conf;
 
-    ARG_CHECK(w->conf_level >= 1 && w->conf_level <= ENC_CONF_LEVELS && p->re_ppm >= PPM);
+    ARG_CHECK(w->conf_level >= 1 && w->conf_level <= ENC_CONF_LEVELS && p->re_ppm >= LEDGER_PPM);
     conf = p->conf_ppm[w->conf_level - 1];
     mpz_inits(f, v, c, t, NULL);
     /* factor = floor((rePpm - 10^6) * conf / 10^6) + 10^6 */
-    mpz_set_ui(f, p->re_ppm - PPM);
+    mpz_set_ui(f, p->re_ppm - LEDGER_PPM);
     mpz_mul_ui(f, f, conf);
-    mpz_tdiv_q_ui(f, f, PPM);
-    mpz_add_ui(f, f, PPM);
+    mpz_tdiv_q_ui(f, f, LEDGER_PPM);
+    mpz_add_ui(f, f, LEDGER_PPM);
     /* V = factor * (S * 10^6 + rigKPpm * P * 10^18) */
     mpz_ui_pow_ui(t, 10, 18);
     mpz_mul_ui(t, t, p->rig_k_ppm);
     mpz_mul_ui(t, t, w->score);
-    mpz_mul_ui(v, w->stake, PPM);
+    mpz_mul_ui(v, w->stake, LEDGER_PPM);
     mpz_add(v, v, t);
     mpz_mul(v, v, f);
     /* C = 2 * P * conf * 10^24 */
@@ -506,7 +505,7 @@ static int emit(enc_settle_report *r, mpz_t *pay, const enc_settle_input *in)
 
     mpz_inits(treasury, w_budget, total, paid, x, NULL);
     mpz_mul_ui(treasury, r->budget, p->treasury_ppm);
-    mpz_tdiv_q_ui(treasury, treasury, PPM);
+    mpz_tdiv_q_ui(treasury, treasury, LEDGER_PPM);
     mpz_sub(w_budget, r->budget, treasury);
     for (size_t i = 0; i < n; i++) {
         const enc_worker_in *w = &in->workers[i];
@@ -565,7 +564,7 @@ static int pay_channels_and_slash(enc_settle_report *r, const enc_settle_input *
         const enc_channel_in *c = &in->channels[i];
         mpz_set(pay, mpz_cmp(c->owed, c->escrow) < 0 ? c->owed : c->escrow);
         mpz_mul_ui(fee, pay, p->fee_ppm);
-        mpz_tdiv_q_ui(fee, fee, PPM);
+        mpz_tdiv_q_ui(fee, fee, LEDGER_PPM);
         mpz_add(r->compute_paid, r->compute_paid, pay);
         mpz_add(r->fees, r->fees, fee);
         mpz_sub(pay, pay, fee);
@@ -668,7 +667,7 @@ static const char *op_defect(const enc_op *op)
     if (!ledger_amount_fits(op->amount))
         return "an amount out of range";
     if (op->kind == ENC_OP_SLASH)
-        return mpz_sgn(op->amount) != 0 || op->ppm == 0 || op->ppm > PPM ? "a slash out of range" : NULL;
+        return mpz_sgn(op->amount) != 0 || op->ppm == 0 || op->ppm > LEDGER_PPM ? "a slash out of range" : NULL;
     return mpz_sgn(op->amount) == 0 || op->ppm ? "a zero amount or a stray ppm" : NULL;
 }
 
@@ -883,7 +882,7 @@ static int check_channel(char *err, size_t errlen, const enc_settle_input *in, c
     else if (mpz_cmp(pay, want) < 0)
         rc = fail(err, errlen, "channel %llu pays less than min(owed, escrow)", (unsigned long long)op->channel);
     mpz_mul_ui(want, pay, in->params.fee_ppm);
-    mpz_tdiv_q_ui(want, want, PPM);
+    mpz_tdiv_q_ui(want, want, LEDGER_PPM);
     if (rc == ST_OK && mpz_cmp(want, fee) != 0)
         rc = fail(err, errlen, "channel %llu: the fee is not floor(pay * feePpm / 10^6)",
                   (unsigned long long)op->channel);
@@ -996,7 +995,7 @@ int enc_settle_report_check(char *err, size_t errlen, const enc_settle_report *r
     if (rc == ST_OK) {
         bool has_treasury = r->n_ops > 0 && r->ops[0].kind == ENC_OP_TREASURY;
         mpz_mul_ui(budget, budget, in->params.treasury_ppm);
-        mpz_tdiv_q_ui(budget, budget, PPM);
+        mpz_tdiv_q_ui(budget, budget, LEDGER_PPM);
         if (has_treasury ? mpz_cmp(r->ops[0].amount, budget) < 0 : mpz_sgn(budget) > 0)
             rc = fail(err, errlen, "the treasury gets less than its part of the budget");
     }

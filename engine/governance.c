@@ -21,7 +21,6 @@
 #include "ledger/hex.h"
 #include "ledger/stakes.h"
 
-#define PPM 1000000u
 #define TICK_BATCH 64
 #define TITLE_MAX 200
 #define BODY_MAX 16384
@@ -304,7 +303,7 @@ static int settle_deposit(eng_apply *a, const gov_proposal *p, uint32_t burn_ppm
     mpz_t burn, rest;
     mpz_inits(burn, rest, NULL);
     mpz_mul_ui(burn, p->deposit, burn_ppm);
-    mpz_fdiv_q_ui(burn, burn, PPM);
+    mpz_fdiv_q_ui(burn, burn, LEDGER_PPM);
     mpz_sub(rest, p->deposit, burn);
     ledger_account escrow = ledger_user_account(LEDGER_ESCROW, p->proposer), free_acc = ledger_user_account(LEDGER_FREE, p->proposer),
                    issuance = ledger_system_account(LEDGER_ISSUANCE);

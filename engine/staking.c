@@ -14,7 +14,6 @@
 #include "ledger/amount.h"
 #include "ledger/hex.h"
 
-#define PPM 1000000u
 #define TICK_BATCH 64
 
 const eng_staking_params *eng_staking_params_of(const eng *e)
@@ -238,7 +237,7 @@ static int fill_queue(eng_apply *a, ledger_pool *p)
 int eng_check_commission(eng *e, const ledger_tx *tx, char *err, size_t errlen)
 {
     uint64_t ppm;
-    if (ledger_tx_get_u64(tx, "commissionPpm", &ppm) != ST_OK || ppm > PPM) {
+    if (ledger_tx_get_u64(tx, "commissionPpm", &ppm) != ST_OK || ppm > LEDGER_PPM) {
         snprintf(err, errlen, "message.commissionPpm: at most 1000000 (100%%)");
         return ST_INVALID;
     }
@@ -672,7 +671,7 @@ int eng_staking_reward(eng_apply *a, uint64_t pool, const ledger_account *from, 
     if (rc != ST_OK)
         goto out;
     mpz_mul_ui(commission, amount, p.commission_ppm);
-    mpz_fdiv_q_ui(commission, commission, PPM);
+    mpz_fdiv_q_ui(commission, commission, LEDGER_PPM);
     if (mpz_sgn(p.shares) == 0)
         mpz_set(commission, amount); /* no stakers: the owner takes it all */
     mpz_sub(rest, amount, commission);
@@ -711,8 +710,8 @@ int eng_staking_slash(eng_apply *a, const uint8_t worker[20], uint32_t ppm)
     unsigned n = 0;
     mpz_t bonded_cut, unbonding_cut, cut, total;
     mpz_inits(bonded_cut, unbonding_cut, cut, total, NULL);
-    if (ppm > PPM)
-        ppm = PPM;
+    if (ppm > LEDGER_PPM)
+        ppm = LEDGER_PPM;
     int rc = entries ? ledger_worker_get(a->e->ledger, worker, &w) : ST_NOMEM;
     if (rc == ST_NOTFOUND)
         rc = eng_fail(a, rc, "no such worker");
@@ -723,7 +722,7 @@ int eng_staking_slash(eng_apply *a, const uint8_t worker[20], uint32_t ppm)
     for (unsigned i = 0; i < MAX_ENTRIES; i++)
         ledger_unbonding_init(&entries[i]);
     mpz_mul_ui(bonded_cut, w.bonded, ppm);
-    mpz_fdiv_q_ui(bonded_cut, bonded_cut, PPM);
+    mpz_fdiv_q_ui(bonded_cut, bonded_cut, LEDGER_PPM);
     mpz_sub(w.bonded, w.bonded, bonded_cut);
     mpz_sub(p.bonded, p.bonded, bonded_cut);
     /* every entry, page by page (each is cut and floored on its own, so the order is free) */
@@ -733,7 +732,7 @@ int eng_staking_slash(eng_apply *a, const uint8_t worker[20], uint32_t ppm)
         for (unsigned i = 0; i < n && rc == ST_OK; i++) {
             after = entries[i].id;
             mpz_mul_ui(cut, entries[i].amount, ppm);
-            mpz_fdiv_q_ui(cut, cut, PPM);
+            mpz_fdiv_q_ui(cut, cut, LEDGER_PPM);
             if (mpz_sgn(cut) == 0)
                 continue;
             mpz_sub(entries[i].amount, entries[i].amount, cut);
@@ -785,7 +784,7 @@ int eng_staking_offence(eng_apply *a, const uint8_t worker[20], uint32_t ppm, co
     ledger_worker w;
     ledger_worker_init(&w);
     uint64_t defer = a->e->genesis.staking.slash_defer;
-    ledger_slash s = { .ppm = ppm > PPM ? PPM : ppm, .created = a->time, .due = a->time + defer };
+    ledger_slash s = { .ppm = ppm > LEDGER_PPM ? LEDGER_PPM : ppm, .created = a->time, .due = a->time + defer };
     memcpy(s.worker, worker, 20);
     snprintf(s.reason, sizeof s.reason, "%s", reason);
     int rc = ledger_worker_get(a->e->ledger, worker, &w);

@@ -13,6 +13,7 @@
 #include "ledger/status.h"
 
 #define LEDGER_AMOUNT_STRLEN 79     /* 78 digits of 2^256-1 plus NUL */
+#define LEDGER_PPM 1000000u         /* parts per million: every rate, share and threshold of the chain */
 #define LEDGER_AMOUNT_DECIMALS 18
 
 /* Parses a canonical decimal string of len bytes (not NUL-terminated necessarily).
