@@ -100,7 +100,7 @@ void rpc_server_set_metrics(rpc_server *s, rpc_metrics_fn fn) NONNULL(1, 2);
 
 /* Serves html (len bytes, borrowed for the server's life) at GET /; without it GET / is 405. */
 void rpc_server_set_page(rpc_server *s, const char *html, size_t len) NONNULL(1, 2);
-/* The dashboard (rpc/dashboard.html, compiled in). */
+/* The dashboard (node/dashboard.html, compiled in). */
 extern const char rpc_dashboard_page[];
 extern const size_t rpc_dashboard_page_len;
 

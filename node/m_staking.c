@@ -5,7 +5,7 @@
  * computed with the engine's own rules (engine/staking.h) so what a client reads is what a
  * withdrawal or a claim would pay now. Lists page with an exclusive cursor: the last row of a page
  * is its "next", null once nothing follows. Amounts and shares are canonical decimal strings. */
-#include "rpc/methods_int.h"
+#include "node/methods_int.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* m_admin.c: admin_* methods of a development node (cookie token required): move the manual clock,
  * mint tokens, pay a pool a reward from the treasury, slash a worker. They exist only with --dev. */
-#include "rpc/methods_int.h"
+#include "node/methods_int.h"
 
 #include "ledger/amount.h"
 

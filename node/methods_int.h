@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* methods_int.h: what the method files the rpc/m_ files share: their entries for the table, and helpers
+/* methods_int.h: what the method files the node/m_ files share: their entries for the table, and helpers
  * that read typed params with precise errors and write hashes, addresses and receipts.
  * Not an API: only the rpc method files include it. */
 #ifndef RPC_METHODS_INT_H

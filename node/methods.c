@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* methods.c: the one sorted table of conclaved's JSON-RPC methods (searched with bsearch by the
- * dispatcher). Entries live next to their handlers in the rpc/m_ files. */
-#include "rpc/methods.h"
+ * dispatcher). Entries live next to their handlers in the node/m_ files. */
+#include "node/methods.h"
 
-#include "rpc/methods_int.h"
+#include "node/methods_int.h"
 
 const rpc_method *rpc_methods(size_t *n)
 {

@@ -3,7 +3,7 @@
  * it, and answer with its receipt once its block is durable. Anything refused before it applies is
  * a JSON-RPC error and consumes no nonce. An optional "from" names the expected signer, so a
  * tampered message is refused as such instead of being read as another signer's transaction. */
-#include "rpc/methods_int.h"
+#include "node/methods_int.h"
 
 #include <string.h>
 #include "ledger/hex.h"

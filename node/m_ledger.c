@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* m_ledger.c: ledger_* methods: accounts, blocks, transactions with receipts, and the audit. */
-#include "rpc/methods_int.h"
+#include "node/methods_int.h"
 
 #include <stdlib.h>
 #include <string.h>

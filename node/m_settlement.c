@@ -2,7 +2,7 @@
 /* m_settlement.c: settlement_* and enclave_* methods: a settled epoch with its report, its inputs
  * and its verification done again on the spot; the attestation of the registered enclave; and the
  * dev test hook that tampers with the next report. */
-#include "rpc/methods_int.h"
+#include "node/methods_int.h"
 
 #include <stdlib.h>
 #include <string.h>

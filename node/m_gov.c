@@ -4,7 +4,7 @@
  * address's voting power, delegation and locks. A tally is read from the proposal's row, kept
  * incrementally by the engine: it costs the same with ten votes or a million. Amounts are
  * canonical decimal strings; lists page with an exclusive cursor ("next", null at the end). */
-#include "rpc/methods_int.h"
+#include "node/methods_int.h"
 
 #include <stdlib.h>
 #include <string.h>

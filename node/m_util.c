@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* m_util.c: typed param readers with precise errors (pages too), and JSON writers for numbers,
  * amounts, pages, hashes, addresses and receipts, shared by the method files. */
-#include "rpc/methods_int.h"
+#include "node/methods_int.h"
 
 #include <string.h>
 #include "ledger/amount.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* methods.h: conclaved's JSON-RPC method table (rpc/methods.c), built from one file of methods per
- * area (the rpc/m_ files). The server's app handle is the engine (eng *). Layer: rpc. */
+/* methods.h: conclaved's JSON-RPC method table (node/methods.c), built from one file of methods per
+ * area (the node/m_ files). The server's app handle is the engine (eng *). Layer: node (conclaved, above engine and rpc). */
 #ifndef RPC_METHODS_H
 #define RPC_METHODS_H
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* m_node.c: node_* methods: what chain this node serves and where it stands. */
-#include "rpc/methods_int.h"
+#include "node/methods_int.h"
 
 #include "ledger/ledger.h"
 

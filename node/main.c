@@ -19,7 +19,7 @@
 #include "engine/engine.h"
 #include "engine/genesis.h"
 #include "ledger/hex.h"
-#include "rpc/methods.h"
+#include "node/methods.h"
 #include "rpc/rpc.h"
 
 static const char usage[] =
