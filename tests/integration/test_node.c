@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* test_node.c: a real conclaved on a loopback port, spoken to over JSON-RPC: signed transfers with
  * receipts, group commit of a batch, every kind of bad input refused with its code and nothing
- * changed, admin authorization, the manual clock, and restarts after SIGTERM and SIGKILL losing
+ * changed, transactions with random signatures refused and stored nowhere, admin authorization, the manual clock, and restarts after SIGTERM and SIGKILL losing
  * nothing that was acknowledged. */
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include "ledger/hex.h"
+#include "ledger/tx.h"
 #include "tests/lib/node.h"
 #include "tests/lib/testhelp.h"
 
@@ -240,6 +242,56 @@ Test(integration_node, bad_input_gets_a_clear_error_and_changes_nothing)
     free(wrong_chain);
     free(future);
     free(tampered_text);
+    expect_audit_ok();
+}
+
+/* tx_send params of a Transfer with nonce 0 and random signature bytes that pass the EIP-2 form
+ * checks and recover to some address on the dev chain (about half do). Out: signer. Caller frees. */
+static char *random_signature_transfer(unsigned *seed, char signer[LEDGER_ADDR_STRLEN])
+{
+    for (;;) {
+        uint8_t sig[65];
+        char sig_hex[2 + 2 * 65 + 1], err[256] = "";
+        for (unsigned i = 0; i < 64; i++)
+            sig[i] = (uint8_t)rand_r(seed);
+        sig[0] = 0x01;  /* r in range */
+        sig[32] = 0x01; /* s in range and low */
+        sig[64] = 28;
+        ledger_hex_encode(sig_hex, sig, sizeof sig);
+        char *params = malloc(512);
+        snprintf(params, 512, "{\"type\":\"Transfer\",\"message\":{\"to\":"
+                 "\"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\",\"amount\":\"1\",\"nonce\":\"0\"},"
+                 "\"signature\":\"%s\"}", sig_hex);
+        cJSON *doc = cJSON_Parse(params);
+        ledger_tx tx;
+        int rc = ledger_tx_parse(&tx, err, sizeof err, doc, 31337);
+        cJSON_Delete(doc);
+        if (rc == ST_OK) {
+            ledger_addr_format(signer, tx.signer);
+            ledger_tx_clear(&tx);
+            return params;
+        }
+        free(params);
+    }
+}
+
+Test(integration_node, transfers_with_random_signatures_are_refused_and_stored_nowhere)
+{
+    unsigned seed = 7;
+    for (int i = 0; i < 5; i++) {
+        char signer[LEDGER_ADDR_STRLEN];
+        char *params = random_signature_transfer(&seed, signer);
+        cJSON *resp = th_call(&node, "tx_send", params);
+        cr_assert_eq(th_error_code(resp), -32005, "refused: %s", cJSON_PrintUnformatted(resp));
+        const cJSON *error = cJSON_GetObjectItemCaseSensitive(resp, "error");
+        cr_assert(strstr(th_str(error, "message"), "holds nothing in the ledger") != NULL, "says why: %s",
+                  th_str(error, "message"));
+        cr_assert_str_eq(th_str(cJSON_GetObjectItemCaseSensitive(error, "data"), "address"), signer,
+                         "data names the recovered address");
+        cJSON_Delete(resp);
+        free(params);
+    }
+    cr_assert_eq(height(), start_height, "no block was made");
     expect_audit_ok();
 }
 
