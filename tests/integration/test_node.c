@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* test_node.c: a real conclaved on a loopback port, spoken to over JSON-RPC: signed transfers with
  * receipts, group commit of a batch, every kind of bad input refused with its code and nothing
- * changed, transactions with random signatures refused and stored nowhere, admin authorization, the manual clock, and restarts after SIGTERM and SIGKILL losing
+ * changed, transactions with random signatures refused and stored nowhere, one id whether v is
+ * 0/1 or 27/28, admin authorization, the manual clock, and restarts after SIGTERM and SIGKILL losing
  * nothing that was acknowledged. */
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -293,6 +294,50 @@ Test(integration_node, transfers_with_random_signatures_are_refused_and_stored_n
     }
     cr_assert_eq(height(), start_height, "no block was made");
     expect_audit_ok();
+}
+
+/* The id the node gives the transaction in tx_send params, as 0x-hex. */
+static void id_of(char out[67], const char *params)
+{
+    cJSON *doc = cJSON_Parse(params);
+    ledger_tx tx;
+    char err[256] = "";
+    cr_assert_eq(ledger_tx_parse(&tx, err, sizeof err, doc, 31337), ST_OK, "parse: %s", err);
+    ledger_hex_encode(out, tx.hash, 32);
+    ledger_tx_clear(&tx);
+    cJSON_Delete(doc);
+}
+
+Test(integration_node, a_signature_with_v_as_0_or_1_is_the_same_transaction_as_its_27_or_28_twin)
+{
+    char *canonical = th_transfer_params(0, 1, "5", 0, 31337), id[67];
+    id_of(id, canonical);
+    cJSON *p = cJSON_Parse(canonical);
+    char signature[2 + 2 * 65 + 1];
+    snprintf(signature, sizeof signature, "%s", th_str(p, "signature"));
+    cr_assert(strcmp(signature + 130, "1b") == 0 || strcmp(signature + 130, "1c") == 0, "signed with v = 27 or 28");
+    memcpy(signature + 130, signature[131] == 'b' ? "00" : "01", 2);
+    cJSON_ReplaceItemInObject(p, "signature", cJSON_CreateString(signature));
+    char *twin = cJSON_PrintUnformatted(p);
+    cJSON_Delete(p);
+
+    cJSON *first = th_call(&node, "tx_send", twin);
+    cr_assert_str_eq(th_str(th_result(first), "status"), "success", "the twin sent first applies");
+    cr_assert_str_eq(th_str(th_result(first), "hash"), id, "under the id of the 27/28 form");
+    cJSON *again = th_call(&node, "tx_send", canonical);
+    cr_assert_eq(th_error_code(again), -32001, "the 27/28 form is then a replay: %s", cJSON_PrintUnformatted(again));
+    char params[96];
+    snprintf(params, sizeof params, "{\"hash\":\"%s\"}", id);
+    cJSON *stored = th_call(&node, "ledger_getTransaction", params);
+    const cJSON *tx = cJSON_GetObjectItemCaseSensitive(th_result(stored), "transaction");
+    const char *kept = th_str(tx, "signature");
+    cr_assert(strcmp(kept + 130, "1b") == 0 || strcmp(kept + 130, "1c") == 0, "stored with v = 27 or 28: %s", kept);
+    cJSON_Delete(stored);
+    cJSON_Delete(again);
+    cJSON_Delete(first);
+    free(twin);
+    free(canonical);
+    expect_account(1, "1000000000000000000000005", "0");
 }
 
 Test(integration_node, an_oversized_body_is_refused_and_the_node_keeps_serving)
