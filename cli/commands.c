@@ -52,12 +52,12 @@ static int load_key(uint8_t key[32], uint8_t addr[20], const cli_opts *o)
     return CLI_EXIT_OK;
 }
 
-/* Reads the admin token of the dev node whose data directory is --datadir. */
+/* Reads the admin token of the node whose data directory is --datadir. */
 static int load_cookie(char token[CLI_COOKIE_MAX + 1], const cli_opts *o)
 {
     char err[512];
     if (!o->datadir) {
-        cli_error("admin calls need --datadir DIR of the dev node (its .cookie holds the token)");
+        cli_error("admin calls need --datadir DIR of the node (its .cookie holds the token)");
         return CLI_EXIT_USAGE;
     }
     if (cli_cookie_read(token, err, sizeof err, o->datadir) != ST_OK) {
@@ -568,9 +568,13 @@ static int cmd_audit(const cli_opts *o)
 {
     rpc_client *c = NULL;
     cJSON *result = NULL;
-    int ex = connect_node(&c, o, NULL);
-    if (ex == CLI_EXIT_OK)
+    char token[CLI_COOKIE_MAX + 1];
+    int ex = load_cookie(token, o);
+    if (ex != CLI_EXIT_OK)
+        return ex;
+    if ((ex = connect_node(&c, o, token)) == CLI_EXIT_OK)
         ex = call(c, o, "ledger_audit", NULL, &result);
+    cli_wipe(token, sizeof token);
     if (ex == CLI_EXIT_OK) {
         bool ok = o->json ? cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok")) : cli_print_audit(result);
         if (o->json)
@@ -1335,10 +1339,11 @@ static const cli_command commands[] = {
     { .name = "tx", .synopsis = "HASH [--raw]", .summary = "show a transaction, its status and events",
       .help = "Shows the transaction with 0x hash HASH: its block, sender, message, status and events.\n",
       .min_args = 1, .max_args = 1, .opts = CLI_OPT_RAW, .fn = cmd_tx },
-    { .name = "audit", .synopsis = "", .summary = "check the ledger's invariants on the node",
+    { .name = "audit", .synopsis = "--datadir DIR", .summary = "check the ledger's invariants on the node",
       .help = "Runs ledger_audit (debits equal credits, no negative balance, supply matches issuance)\n"
-              "and prints each check. Exit 1 if any fails.\n",
-      .min_args = 0, .max_args = 0, .opts = 0, .fn = cmd_audit },
+              "with the admin token read from DIR/.cookie (DIR is the node's --datadir), and prints\n"
+              "each check. Exit 1 if any fails.\n",
+      .min_args = 0, .max_args = 0, .opts = CLI_OPT_DATADIR, .fn = cmd_audit },
     { .name = "verify-epoch", .synopsis = "EPOCH", .summary = "recompute a settled epoch outside the enclave",
       .help = "Fetches the epoch's stored inputs and signed report (settlement_getEpoch), recomputes the\n"
               "report from the inputs with the same math as the enclave, here, and compares the two byte\n"

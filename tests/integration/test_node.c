@@ -2,7 +2,7 @@
 /* test_node.c: a real conclaved on a loopback port, spoken to over JSON-RPC: signed transfers with
  * receipts, group commit of a batch, every kind of bad input refused with its code and nothing
  * changed, transactions with random signatures refused and stored nowhere, one id whether v is
- * 0/1 or 27/28, admin authorization, the manual clock, and restarts after SIGTERM and SIGKILL losing
+ * 0/1 or 27/28, admin authorization (the audit included), the manual clock, and restarts after SIGTERM and SIGKILL losing
  * nothing that was acknowledged. */
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -355,6 +355,17 @@ Test(integration_node, an_oversized_body_is_refused_and_the_node_keeps_serving)
     rpc_client_free(node.client);
     node.client = rpc_client_new(node.url, node.token, 30);
     cr_assert_eq(height(), start_height, "the node still answers");
+}
+
+Test(integration_node, the_audit_needs_the_cookie_token)
+{
+    rpc_client *anon = rpc_client_new(node.url, NULL, 30);
+    cJSON *result = NULL, *error = NULL;
+    cr_assert_eq(rpc_client_call(anon, "ledger_audit", NULL, &result, &error), ST_INVALID, "refused");
+    cr_assert_eq(cJSON_GetObjectItemCaseSensitive(error, "code")->valueint, -32004, "unauthorized");
+    cJSON_Delete(error);
+    rpc_client_free(anon);
+    expect_audit_ok(); /* with the token */
 }
 
 Test(integration_node, admin_methods_need_the_cookie_token)
