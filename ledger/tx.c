@@ -108,6 +108,9 @@ static int parse_member(ledger_eip712_value *v, char *err, size_t errlen, const 
     if (!cJSON_IsString(item))
         return fail(err, errlen, ST_INVALID, "message.%s: not a %s", m->name,
                     small_uint ? "decimal string or integer" : "string");
+    /* cJSON keeps no length: a JSON string with \u0000 inside arrives here cut at it, and only the
+     * JSON text shows the rest, so that text must be refused where it is parsed (rpc/). Given its
+     * whole length, value_parse refuses a NUL in a value of any kind. */
     rc = ledger_eip712_value_parse(v, m->type, item->valuestring, strlen(item->valuestring));
     if (rc != ST_OK)
         return value_error(err, errlen, rc, m);
