@@ -570,9 +570,7 @@ static int cmd_audit(const cli_opts *o)
     cJSON *result = NULL;
     char token[CLI_COOKIE_MAX + 1];
     int ex = load_cookie(token, o);
-    if (ex != CLI_EXIT_OK)
-        return ex;
-    if ((ex = connect_node(&c, o, token)) == CLI_EXIT_OK)
+    if (ex == CLI_EXIT_OK && (ex = connect_node(&c, o, token)) == CLI_EXIT_OK)
         ex = call(c, o, "ledger_audit", NULL, &result);
     cli_wipe(token, sizeof token);
     if (ex == CLI_EXIT_OK) {
