@@ -194,9 +194,11 @@ static int cmd_audit(const cli_opts *o)
 {
     rpc_client *c = NULL;
     cJSON *result = NULL;
-    int ex = cli_connect(&c, o, NULL);
-    if (ex == CLI_EXIT_OK)
+    char token[CLI_COOKIE_MAX + 1];
+    int ex = cli_load_cookie(token, o);
+    if (ex == CLI_EXIT_OK && (ex = cli_connect(&c, o, token)) == CLI_EXIT_OK)
         ex = cli_call(c, o, "ledger_audit", NULL, &result);
+    cli_wipe(token, sizeof token);
     if (ex == CLI_EXIT_OK) {
         bool ok = o->json ? cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok")) : cli_print_audit(result);
         if (o->json)
@@ -367,10 +369,11 @@ const cli_command cli_cmd_tx = {
 };
 
 const cli_command cli_cmd_audit = {
-    .name = "audit", .synopsis = "", .summary = "check the ledger's invariants on the node",
+    .name = "audit", .synopsis = "--datadir DIR", .summary = "check the ledger's invariants on the node",
     .help = "Runs ledger_audit (debits equal credits, no negative balance, supply matches issuance)\n"
-            "and prints each check. Exit 1 if any fails.\n",
-    .min_args = 0, .max_args = 0, .opts = 0, .fn = cmd_audit,
+            "with the admin token read from DIR/.cookie (DIR is the node's --datadir), and prints\n"
+            "each check. Exit 1 if any fails.\n",
+    .min_args = 0, .max_args = 0, .opts = CLI_OPT_DATADIR, .fn = cmd_audit,
 };
 
 const cli_command cli_cmd_verify_epoch = {

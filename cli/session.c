@@ -44,7 +44,7 @@ int cli_load_cookie(char token[CLI_COOKIE_MAX + 1], const cli_opts *o)
 {
     char err[512];
     if (!o->datadir) {
-        cli_error("admin calls need --datadir DIR of the dev node (its .cookie holds the token)");
+        cli_error("admin calls need --datadir DIR of the node (its .cookie holds the token)");
         return CLI_EXIT_USAGE;
     }
     if (cli_cookie_read(token, err, sizeof err, o->datadir) != ST_OK) {

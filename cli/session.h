@@ -25,7 +25,7 @@
  * Returns: CLI_EXIT_OK with key and addr set, or CLI_EXIT_USAGE (reported). */
 int cli_load_key(uint8_t key[32], uint8_t addr[20], const cli_opts *o);
 
-/* Reads the admin token of the dev node whose data directory is --datadir. */
+/* Reads the admin token of the node whose data directory is --datadir. */
 int cli_load_cookie(char token[CLI_COOKIE_MAX + 1], const cli_opts *o);
 
 /* Opens a client for --rpc with --timeout (token: admin token or NULL). A timeout beyond what

@@ -2,7 +2,8 @@
 /* engine.c: opening the node's state, the submission queue and the block producer with group
  * commit. All items that arrive during one turn of the event loop are applied together, each under
  * its own savepoint, and committed as one block with one fsync; their submitters are answered only
- * after that commit. Refused items (wrong nonce) never touch the block. */
+ * after that commit. Refused items (wrong nonce, a first transaction from an address that holds
+ * nothing) never touch the block. */
 #include "engine/engine_int.h"
 
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include "ledger/amount.h"
 #include "ledger/hash.h"
 #include "ledger/hex.h"
+#include "ledger/stakes.h"
 
 #define DEFAULT_MAX_QUEUE 50000
 #define DEFAULT_MAX_BLOCK_TXS 10000
@@ -84,28 +86,73 @@ static void refuse(eng_item *it, int status, cJSON *data, const char *fmt, ...)
     it->errdata = data;
 }
 
-/* Nonce check for a signed item. Returns ST_OK, ST_NONCE (item refused) or ST_DB. */
-static int check_nonce(eng *e, eng_item *it)
+/* Whether address holds something its first transaction can answer for: a free balance above zero,
+ * or a worker registration (a worker key signs its first Heartbeat holding nothing else).
+ * Returns: ST_OK with *yes set, or ST_DB. */
+static int has_standing(eng *e, const uint8_t address[20], bool *yes)
+{
+    ledger_account free_account = ledger_user_account(LEDGER_FREE, address);
+    ledger_worker w;
+    mpz_t balance;
+    mpz_init(balance);
+    ledger_worker_init(&w);
+    int rc = ledger_balance(e->ledger, &free_account, balance);
+    *yes = rc == ST_OK && mpz_sgn(balance) > 0;
+    if (rc == ST_OK && !*yes) {
+        rc = ledger_worker_get(e->ledger, address, &w);
+        *yes = rc == ST_OK;
+        if (rc == ST_NOTFOUND)
+            rc = ST_OK;
+    }
+    ledger_worker_clear(&w);
+    mpz_clear(balance);
+    return rc == ST_OK ? ST_OK : ST_DB;
+}
+
+/* Error data {"expected": expected (when not NULL), "address": address}. NULL on OOM. */
+static cJSON *refusal_data(const char *expected, const char *address)
+{
+    cJSON *data = cJSON_CreateObject();
+    if (data && ((expected && !cJSON_AddStringToObject(data, "expected", expected))
+                 || !cJSON_AddStringToObject(data, "address", address))) {
+        cJSON_Delete(data);
+        return NULL;
+    }
+    return data;
+}
+
+/* Admission of a signed item when its block reaches it, on the state the block has made so far:
+ * its nonce must be the sender's next, and a sender's first transaction (nonce 0) is taken only
+ * from an address with standing (has_standing). A signature of random bytes recovers to a fresh
+ * address, so such a transaction is refused here instead of being stored as a failed receipt.
+ * A later transaction needs no standing: its sender's nonce shows that one was admitted before.
+ * Returns: ST_OK; ST_NONCE or ST_INSUFFICIENT (the item is refused); ST_DB. */
+static int admit(eng *e, eng_item *it)
 {
     uint64_t want, have;
+    bool standing;
+    char addr[LEDGER_ADDR_STRLEN], expected[24];
     if (ledger_tx_get_u64(&it->tx, "nonce", &have) != ST_OK)
         return ST_OK; /* types without a nonce never reach a block: eng_submit refuses them */
     if (ledger_nonce_get(e->ledger, it->tx.signer, &want) != ST_OK)
         return ST_DB;
-    if (want == have)
-        return ST_OK;
-    char addr[LEDGER_ADDR_STRLEN], expected[24];
     ledger_addr_format(addr, it->tx.signer);
-    snprintf(expected, sizeof expected, "%llu", (unsigned long long)want);
-    cJSON *data = cJSON_CreateObject();
-    if (data && (!cJSON_AddStringToObject(data, "expected", expected)
-                 || !cJSON_AddStringToObject(data, "address", addr))) {
-        cJSON_Delete(data);
-        data = NULL;
+    if (want != have) {
+        snprintf(expected, sizeof expected, "%llu", (unsigned long long)want);
+        refuse(it, ST_NONCE, refusal_data(expected, addr), "nonce %llu is not the next nonce of %s: expected %llu",
+               (unsigned long long)have, addr, (unsigned long long)want);
+        return ST_NONCE;
     }
-    refuse(it, ST_NONCE, data, "nonce %llu is not the next nonce of %s: expected %llu",
-           (unsigned long long)have, addr, (unsigned long long)want);
-    return ST_NONCE;
+    if (want > 0)
+        return ST_OK;
+    if (has_standing(e, it->tx.signer, &standing) != ST_OK)
+        return ST_DB;
+    if (standing)
+        return ST_OK;
+    refuse(it, ST_INSUFFICIENT, refusal_data(NULL, addr),
+           "%s holds nothing in the ledger: an address's first transaction is taken only once it holds a free "
+           "balance or is a worker registered in a pool", addr);
+    return ST_INSUFFICIENT;
 }
 
 /* Applies one item inside the open block. Returns ST_OK (applied, maybe as failed) or ST_DB. */
@@ -196,10 +243,10 @@ int eng_apply_block(eng *e, eng_item *items, uint64_t time)
     for (eng_item *it = items; it; it = it->next) {
         it->status = ST_OK;
         if (!it->is_system) {
-            int nonce_rc = check_nonce(e, it);
-            if (nonce_rc == ST_NONCE)
+            int admitted = admit(e, it);
+            if (admitted == ST_NONCE || admitted == ST_INSUFFICIENT)
                 continue;
-            if ((rc = nonce_rc) != ST_OK)
+            if ((rc = admitted) != ST_OK)
                 break;
         }
         rc = apply_item(e, it, b.height, b.tx_count, b.time);

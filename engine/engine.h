@@ -3,8 +3,10 @@
  * queues submitted transactions and applies them in blocks with group commit: every transaction
  * queued while a block is open goes into the next block, which is one SQLite transaction; the
  * submitters are answered only after that commit (a block is durable before its receipts go out).
- * A transaction whose nonce is not its sender's next is refused and consumes nothing; one that fails
- * while applying gets a failed receipt, consumes its nonce and changes nothing else.
+ * A transaction whose nonce is not its sender's next is refused and consumes nothing, and so is a
+ * sender's first transaction (nonce 0) unless the sender holds a free balance or is a worker
+ * registered in a pool; one that fails while applying gets a failed receipt, consumes its nonce and
+ * changes nothing else.
  * Layer: engine (above governance and ledger; rpc and cli build on it). Single-threaded: every call
  * on the thread that runs the event loop given to eng_attach. */
 #ifndef ENGINE_ENGINE_H
@@ -45,7 +47,9 @@ typedef struct eng_receipt {
 } eng_receipt;
 
 /* Called once per submission after its block is durable (status ST_OK, receipt set) or when it was
- * refused (status says why, errmsg a sentence, errdata extra detail or NULL: ownership passes). */
+ * refused (status says why: ST_NONCE, ST_INSUFFICIENT for a first transaction from an address that
+ * holds nothing, ST_DB for a lost block; errmsg a sentence, errdata extra detail or NULL: ownership
+ * passes). */
 typedef void (*eng_done_fn)(void *cookie, int status, const char *errmsg, cJSON *errdata,
                             const eng_receipt *receipt);
 
@@ -99,7 +103,8 @@ typedef struct eng_stats {
     uint64_t blocks;                /* blocks committed */
     uint64_t transactions;          /* transactions in them, system ones included */
     uint64_t failed;                /* of those, with a failed receipt */
-    uint64_t refused;               /* submissions refused at block time (nonce) or by a failed block */
+    uint64_t refused;               /* submissions refused at block time (nonce, a first transaction
+                                     * from an address that holds nothing) or by a failed block */
     size_t queued;                  /* waiting for the next block now */
     bool enclave_running;           /* an enclave process answers */
     uint64_t next_epoch;            /* the next epoch to settle */

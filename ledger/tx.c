@@ -108,6 +108,9 @@ static int parse_member(ledger_eip712_value *v, char *err, size_t errlen, const 
     if (!cJSON_IsString(item))
         return fail(err, errlen, ST_INVALID, "message.%s: not a %s", m->name,
                     small_uint ? "decimal string or integer" : "string");
+    /* cJSON keeps no length: a JSON string with \u0000 inside arrives here cut at it, and only the
+     * JSON text shows the rest, so that text must be refused where it is parsed (rpc/). Given its
+     * whole length, value_parse refuses a NUL in a value of any kind. */
     rc = ledger_eip712_value_parse(v, m->type, item->valuestring, strlen(item->valuestring));
     if (rc != ST_OK)
         return value_error(err, errlen, rc, m);
@@ -156,13 +159,17 @@ static void compute_digest(ledger_tx *tx, uint64_t chain_id)
     ledger_tx_digest(tx->digest, tx->type, tx->v, chain_id);
 }
 
-/* With digest and sig set: recovers the signer and derives the id. */
+/* With digest and sig set: recovers the signer and derives the id. v = 0/1 is the same signature
+ * as v = 27/28 (and s is low), so v is rewritten as 27/28 first: one signed intent has one id,
+ * whichever way a wallet wrote v, and a third party cannot file it under another. */
 static int seal(ledger_tx *tx, char *err, size_t errlen)
 {
     uint8_t buf[32 + 65];
     const char *defect = ledger_sig_defect(tx->sig);
     if (defect)
         return fail(err, errlen, ST_CRYPTO, "signature: %s", defect);
+    if (tx->sig[64] < 27)
+        tx->sig[64] += 27;
     if (ledger_sig_recover(tx->signer, tx->digest, tx->sig) != ST_OK)
         return fail(err, errlen, ST_CRYPTO, "signature: no public key recovers from it");
     memcpy(buf, tx->digest, 32);

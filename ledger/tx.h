@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* tx.h: signed transactions. The table of every signed type of DESIGN.md, and the JSON form
  * {"type": T, "message": {...}, "signature": "0x<r||s||v>"} decoded into a ledger_tx with its EIP-712
- * digest under the domain {name "Conclave", version "1", chainId}, its id (keccak256(digest||sig))
- * and its recovered signer. Integer members are decimal strings (a uint64 may also be a JSON number
- * below 2^53); addresses 0x-hex in any case; unknown or missing members are refused.
+ * digest under the domain {name "Conclave", version "1", chainId}, its id (keccak256(digest||sig),
+ * with v written as 27 or 28 whichever way it came) and its recovered signer. Integer members are
+ * decimal strings (a uint64 may also be a JSON number below 2^53); addresses 0x-hex in any case;
+ * unknown or missing members are refused.
  * Layer: ledger. */
 #ifndef LEDGER_TX_H
 #define LEDGER_TX_H
@@ -18,7 +19,7 @@
 typedef struct ledger_tx {
     const ledger_eip712_type *type;                     /* borrowed from the static type table */
     ledger_eip712_value v[LEDGER_EIP712_MAX_MEMBERS];   /* member values, in member order */
-    uint8_t sig[65];                                    /* r || s || v */
+    uint8_t sig[65];                                    /* r || s || v, v always 27 or 28 */
     uint8_t digest[32];                                 /* EIP-712 digest */
     uint8_t hash[32];                                   /* transaction id: keccak256(digest || sig) */
     uint8_t signer[20];                                 /* recovered signer */

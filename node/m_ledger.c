@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* m_ledger.c: ledger_* methods: accounts, blocks, transactions with receipts, and the audit. */
+/* m_ledger.c: ledger_* methods: accounts, blocks, transactions with receipts, and the audit (admin). */
 #include "node/methods_int.h"
 
 #include <stdlib.h>
@@ -172,4 +172,6 @@ const rpc_method rpc_m_ledger_get_account = { .name = "ledger_getAccount", .para
 const rpc_method rpc_m_ledger_get_block = { .name = "ledger_getBlock", .params = block_params, .fn = get_block };
 const rpc_method rpc_m_ledger_get_transaction = { .name = "ledger_getTransaction", .params = tx_params,
                                                   .fn = get_transaction };
-const rpc_method rpc_m_ledger_audit = { .name = "ledger_audit", .params = no_params, .fn = audit };
+/* admin: an audit reads every account, transfer and block, so one call costs time in proportion to
+ * the whole ledger while the node waits; anyone could stall the node with a batch of them */
+const rpc_method rpc_m_ledger_audit = { .name = "ledger_audit", .params = no_params, .flags = RPC_ADMIN, .fn = audit };

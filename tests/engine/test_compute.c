@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* test_compute.c: heartbeats and payment channels through the engine without a socket: a heartbeat
- * needs a registered worker, the current epoch and a new slot; a channel escrows its deposit, only
+ * needs a registered worker, the current epoch and a new slot, and a worker key that holds nothing is
+ * admitted once registered (refused before); a channel escrows its deposit, only
  * its client tops it up or closes it, and after the challenge period its deposit comes back; a
  * client-signed voucher is redeemed once by the worker, never twice, never beyond the deposit, never
  * with a forged signature. Every block is audited. */
@@ -25,10 +26,12 @@
 #define CLIENT 1
 #define WORKER 2
 #define STRANGER 3
+#define BARE_WORKER 4   /* a worker key the genesis gives nothing */
+#define N_KEYS 5
 
 static char dir[64], db_path[128];
 static eng *e;
-static uint64_t nonces[4];
+static uint64_t nonces[N_KEYS];
 
 struct outcome {
     int status;
@@ -54,7 +57,7 @@ static void address_of(uint8_t addr[20], unsigned who)
 
 static const char *text_of(unsigned who)
 {
-    static char buf[4][LEDGER_ADDR_STRLEN];
+    static char buf[N_KEYS][LEDGER_ADDR_STRLEN];
     uint8_t addr[20];
     address_of(addr, who);
     ledger_addr_format(buf[who], addr);
@@ -98,15 +101,10 @@ static void expect_audit_ok(void)
 }
 
 /* Signs type with the message given as JSON (nonce added) by dev account who, applies it in a block
- * of its own. Returns the submission status (ST_OK: see *o). */
-PRINTF_LIKE(4, 5)
-static int send_tx(unsigned who, const char *type, struct outcome *o, const char *fmt, ...)
+ * of its own. Returns the submission status (ST_OK: see *o, which may say it was refused). */
+static int submit_alone(unsigned who, const char *type, struct outcome *o, const char *json)
 {
-    char json[1024], err[256] = "";
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(json, sizeof json, fmt, ap);
-    va_end(ap);
+    char err[256] = "";
     cJSON *msg = cJSON_Parse(json);
     cr_assert_not_null(msg, "message JSON %s", json);
     char nonce[24];
@@ -120,8 +118,22 @@ static int send_tx(unsigned who, const char *type, struct outcome *o, const char
     memset(o, 0, sizeof *o);
     int rc = eng_submit(e, err, sizeof err, &tx, on_done, o);
     ledger_tx_clear(&tx);
-    if (rc == ST_OK) {
+    if (rc == ST_OK)
         cr_assert_eq(eng_flush(e), ST_OK, "block");
+    return rc;
+}
+
+/* As submit_alone, and the transaction must be included (as a success or a failure). */
+PRINTF_LIKE(4, 5)
+static int send_tx(unsigned who, const char *type, struct outcome *o, const char *fmt, ...)
+{
+    char json[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(json, sizeof json, fmt, ap);
+    va_end(ap);
+    int rc = submit_alone(who, type, o, json);
+    if (rc == ST_OK) {
         cr_assert_eq(o->status, ST_OK, "%s was included: %s", type, o->error);
         nonces[who]++;
         expect_audit_ok();
@@ -215,6 +227,20 @@ Test(engine_compute, heartbeats_count_slots_of_the_current_epoch_for_registered_
     struct outcome o;
     cr_assert_eq(send_tx(WORKER, "Heartbeat", &o, "{\"epoch\":\"1\",\"score\":\"100001\"}"), ST_INVALID,
                  "a score above maxScore is refused before queuing");
+}
+
+Test(engine_compute, a_worker_key_that_holds_nothing_is_admitted_once_registered)
+{
+    struct outcome o;
+    cr_assert_eq(submit_alone(BARE_WORKER, "Heartbeat", &o, "{\"epoch\":\"0\",\"score\":\"100\"}"), ST_OK, "queued");
+    cr_assert_eq(o.status, ST_INSUFFICIENT, "unregistered and without funds: refused, not stored: %s", o.error);
+    cr_assert(strstr(o.error, "holds nothing in the ledger") != NULL, "says why: %s", o.error);
+    char json[256];
+    ok(OWNER, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"1000\"}");
+    snprintf(json, sizeof json, "{\"pool\":\"1\",\"worker\":\"%s\"}", text_of(BARE_WORKER));
+    ok(OWNER, "WorkerAdd", json);
+    ok(BARE_WORKER, "Heartbeat", "{\"epoch\":\"0\",\"score\":\"100\"}");
+    expect_user(LEDGER_FREE, BARE_WORKER, "0");
 }
 
 Test(engine_compute, a_channel_escrows_its_deposit_and_returns_it_after_the_challenge_period)

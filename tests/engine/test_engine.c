@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* test_engine.c: the block producer end to end without a socket: signed transfers queued and
  * committed in one block, receipts only after the commit, nonces (refused, not consumed), failed
- * transactions (nonce consumed, nothing else), dev mint, the audit after every block, replay, a
+ * transactions (nonce consumed, nothing else), a first transaction from an address that holds nothing
+ * (refused, stored nowhere), dev mint, the audit after every block, replay, a
  * refusal to open a database under a different genesis, and a unit for every governed parameter. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -77,14 +78,12 @@ static void dev_address(uint8_t addr[20], unsigned i)
     cr_assert_eq(ledger_sig_address(addr, key), ST_OK, "dev address %u", i);
 }
 
-/* Queues a Transfer from dev account `from` to dev account `to`. Returns eng_submit's status. */
-static int submit_transfer(unsigned from, unsigned to, const char *amount, uint64_t nonce, struct outcome *o)
+/* Queues a Transfer signed by key to address to. Returns eng_submit's status. */
+static int submit_transfer_by_key(const uint8_t key[32], const uint8_t to[20], const char *amount, uint64_t nonce,
+                                  struct outcome *o)
 {
-    uint8_t key[32], to_addr[20];
     char to_text[LEDGER_ADDR_STRLEN], nonce_text[24], err[256] = "";
-    eng_dev_key(key, from);
-    dev_address(to_addr, to);
-    ledger_addr_format(to_text, to_addr);
+    ledger_addr_format(to_text, to);
     snprintf(nonce_text, sizeof nonce_text, "%llu", (unsigned long long)nonce);
     cJSON *msg = cJSON_CreateObject();
     cJSON_AddStringToObject(msg, "to", to_text);
@@ -97,6 +96,15 @@ static int submit_transfer(unsigned from, unsigned to, const char *amount, uint6
     int rc = eng_submit(e, err, sizeof err, &tx, on_done, o);
     ledger_tx_clear(&tx);
     return rc;
+}
+
+/* Queues a Transfer from dev account `from` to dev account `to`. Returns eng_submit's status. */
+static int submit_transfer(unsigned from, unsigned to, const char *amount, uint64_t nonce, struct outcome *o)
+{
+    uint8_t key[32], to_addr[20];
+    eng_dev_key(key, from);
+    dev_address(to_addr, to);
+    return submit_transfer_by_key(key, to_addr, amount, nonce, o);
 }
 
 static void expect_free(unsigned who, const char *expected)
@@ -188,6 +196,110 @@ Test(engine, failed_transfer_consumes_its_nonce_and_changes_nothing_else)
     cr_assert_eq(nonce, 2, "both nonces consumed");
     expect_free(0, "999999999999999999999997");
     expect_free(1, "1000000000000000000000003");
+    expect_audit_ok();
+}
+
+/* A key whose address no genesis funds. */
+static const uint8_t fresh_key[32] = { [31] = 0x42 };
+
+static uint64_t head_height(void)
+{
+    ledger_block head;
+    cr_assert_eq(ledger_block_head(eng_ledger(e), &head), ST_OK, "head");
+    return head.height;
+}
+
+static uint64_t next_nonce(const uint8_t addr[20])
+{
+    uint64_t nonce;
+    cr_assert_eq(ledger_nonce_get(eng_ledger(e), addr, &nonce), ST_OK, "nonce");
+    return nonce;
+}
+
+Test(engine, a_first_transaction_from_an_address_that_holds_nothing_is_refused_and_stored_nowhere)
+{
+    struct outcome o = { 0 };
+    uint8_t to[20], fresh[20];
+    char fresh_text[LEDGER_ADDR_STRLEN];
+    dev_address(to, 1);
+    cr_assert_eq(ledger_sig_address(fresh, fresh_key), ST_OK, "address");
+    ledger_addr_format(fresh_text, fresh);
+    cr_assert_eq(submit_transfer_by_key(fresh_key, to, "1", 0, &o), ST_OK, "queued");
+    cr_assert_eq(eng_flush(e), ST_OK, "flush");
+    cr_assert_eq(o.calls, 1, "answered");
+    cr_assert_eq(o.status, ST_INSUFFICIENT, "refused instead of kept as a failed receipt: %s", o.errmsg);
+    cr_assert(strstr(o.errmsg, "holds nothing in the ledger") != NULL, "says why: %s", o.errmsg);
+    cr_assert(o.errdata && strstr(o.errdata, fresh_text) != NULL, "data names the address: %s", o.errdata);
+    free(o.errdata);
+    cr_assert_eq(head_height(), 0, "no block was written");
+    cr_assert_eq(next_nonce(fresh), 0, "no nonce consumed");
+}
+
+/* Fills a Transfer's JSON form with a random signature that passes the EIP-2 form checks, until one
+ * recovers to some address (about half do), and decodes it. */
+static void decode_with_random_signature(ledger_tx *tx, unsigned *seed)
+{
+    for (;;) {
+        uint8_t sig[65];
+        char sig_hex[2 + 2 * 65 + 1], err[256] = "";
+        for (unsigned i = 0; i < 64; i++)
+            sig[i] = (uint8_t)rand_r(seed);
+        sig[0] = 0x01;  /* r in range */
+        sig[32] = 0x01; /* s in range and low */
+        sig[64] = 27;
+        ledger_hex_encode(sig_hex, sig, sizeof sig);
+        char json[512];
+        snprintf(json, sizeof json, "{\"type\":\"Transfer\",\"message\":{\"to\":"
+                 "\"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\",\"amount\":\"1\",\"nonce\":\"0\"},"
+                 "\"signature\":\"%s\"}", sig_hex);
+        cJSON *doc = cJSON_Parse(json);
+        int rc = ledger_tx_parse(tx, err, sizeof err, doc, eng_chain_id(e));
+        cJSON_Delete(doc);
+        if (rc == ST_OK)
+            return;
+        cr_assert_eq(rc, ST_CRYPTO, "only recovery fails: %s", err);
+    }
+}
+
+Test(engine, transfers_with_random_signatures_are_refused_before_they_are_stored)
+{
+    enum { N = 20 };
+    struct outcome o[N] = { 0 };
+    unsigned seed = 9;
+    for (unsigned i = 0; i < N; i++) {
+        ledger_tx tx;
+        char err[256] = "";
+        decode_with_random_signature(&tx, &seed);
+        cr_assert_eq(eng_submit(e, err, sizeof err, &tx, on_done, &o[i]), ST_OK, "queued: %s", err);
+        ledger_tx_clear(&tx);
+    }
+    cr_assert_eq(eng_flush(e), ST_OK, "flush");
+    for (unsigned i = 0; i < N; i++) {
+        cr_assert_eq(o[i].status, ST_INSUFFICIENT, "transaction %u refused: %s", i, o[i].errmsg);
+        free(o[i].errdata);
+    }
+    cr_assert_eq(head_height(), 0, "nothing was stored");
+}
+
+Test(engine, an_address_funded_earlier_in_its_block_is_admitted_and_keeps_its_failed_receipts)
+{
+    struct outcome fund = { 0 }, spend = { 0 }, overdraw = { 0 };
+    uint8_t fresh[20], to[20];
+    cr_assert_eq(ledger_sig_address(fresh, fresh_key), ST_OK, "address");
+    dev_address(to, 1);
+    uint8_t key[32];
+    eng_dev_key(key, 0);
+    cr_assert_eq(submit_transfer_by_key(key, fresh, "5", 0, &fund), ST_OK, "queue the funding");
+    cr_assert_eq(submit_transfer_by_key(fresh_key, to, "2", 0, &spend), ST_OK, "queue the first spend");
+    cr_assert_eq(eng_flush(e), ST_OK, "flush");
+    cr_assert(fund.status == ST_OK && fund.success, "funded");
+    cr_assert(spend.status == ST_OK && spend.success, "admitted on the balance its block gave it: %s", spend.errmsg);
+    cr_assert_eq(spend.height, fund.height, "in the same block");
+    cr_assert_eq(submit_transfer_by_key(fresh_key, to, "4", 1, &overdraw), ST_OK, "queue an overdraft");
+    cr_assert_eq(eng_flush(e), ST_OK, "flush");
+    cr_assert(overdraw.status == ST_OK && !overdraw.success, "a later transaction keeps its failed receipt");
+    cr_assert_eq(next_nonce(fresh), 2, "both nonces consumed");
+    expect_free(1, "1000000000000000000000002");
     expect_audit_ok();
 }
 

@@ -3,15 +3,15 @@
 # test_cli.sh: the `conclave` CLI end to end against a real `conclaved --dev`: a transfer of 1.5
 # tokens changes balances by exactly 1500000000000000000 base units and shows up in tx, block and
 # audit; a failed transfer consumes its nonce only; malformed words exit 2 without contacting the
-# node; an unreachable node exits 3; keygen/address, mint and advance-time via the data directory's
-# cookie; a stake pool walk-through (create, workers, contributions, a reward split exactly by
-# shares after commission, claims, withdrawals paid at once or queued, a commission raise, a slash)
-# with its refusals; a governance walk-through (propose a spend, vote with conviction, list, show
-# power, execute once); parameter changes shown in their units (seconds, ppm, tokens, a plain
-# number); --timeout against a node that does not answer (SIGSTOP): a short one gives
-# up with exit 3, 0 and the default wait for the answer; and after the node stops, replay of its
-# data directory reproduces it. Run from the build directory (make check does); every CLI call is
-# bounded by `timeout 20`.
+# node; an unreachable node exits 3; keygen/address, and audit, mint and advance-time via the data
+# directory's cookie; a stake pool walk-through (create, workers, contributions, a reward split
+# exactly by shares after commission, claims, withdrawals paid at once or queued, a commission
+# raise, a slash) with its refusals; a governance walk-through (propose a spend, vote with
+# conviction, list, show power, execute once); parameter changes shown in their units (seconds, ppm,
+# tokens, a plain number); --timeout against a node that does not answer (SIGSTOP): a short one
+# gives up with exit 3, 0 and the default wait for the answer; and after the node stops, replay of
+# its data directory reproduces it. Run from the build directory (make check does); every CLI call
+# is bounded by `timeout 20`.
 
 . "${srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
@@ -97,6 +97,8 @@ expect "block latest lists the transaction" 0 "$HASH"
 cli block
 expect "block defaults to latest" 0 "$HASH"
 cli audit
+expect "audit without --datadir exits 2" 2 "need --datadir"
+cli audit --datadir "$DATADIR"
 expect "audit passes after the transfer" 0 "audit at height [0-9]+: OK"
 cli --json account "$A0"
 expect "--json prints the node's result" 0 '"nonce":[[:space:]]*1,'
@@ -185,7 +187,7 @@ cli account "$KADDR" --raw
 expect "the new key keeps exactly 1.5 tokens" 0 "free +1500000000000000000$"
 cli advance-time 60 --datadir "$DATADIR"
 expect "advance-time through the cookie succeeds" 0 "time +[0-9]+"
-cli audit
+cli audit --datadir "$DATADIR"
 expect "audit passes after mint and time" 0 "audit at height [0-9]+: OK"
 
 # --- stake pools: a walk-through with exact numbers ---
@@ -304,7 +306,7 @@ cli --rpc $UNREACHABLE pool list --sort size
 expect "an unknown sort is refused" 2 "bad --sort 'size'"
 cli admin reward-pool 1 1
 expect "admin reward-pool without --datadir exits 2" 2 "need --datadir"
-cli audit
+cli audit --datadir "$DATADIR"
 expect "audit passes after the staking walk-through" 0 "audit at height [0-9]+: OK"
 
 # --- governance: a treasury spend from proposal to execution ---

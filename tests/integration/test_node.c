@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* test_node.c: a real conclaved on a loopback port, spoken to over JSON-RPC: signed transfers with
  * receipts, group commit of a batch, every kind of bad input refused with its code and nothing
- * changed, admin authorization, the manual clock, and restarts after SIGTERM and SIGKILL losing
+ * changed, transactions with random signatures refused and stored nowhere, one id whether v is
+ * 0/1 or 27/28, admin authorization (the audit included), the manual clock, and restarts after SIGTERM and SIGKILL losing
  * nothing that was acknowledged. */
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include "ledger/hex.h"
+#include "ledger/tx.h"
 #include "tests/lib/node.h"
 #include "tests/lib/testhelp.h"
 
@@ -243,6 +246,100 @@ Test(integration_node, bad_input_gets_a_clear_error_and_changes_nothing)
     expect_audit_ok();
 }
 
+/* tx_send params of a Transfer with nonce 0 and random signature bytes that pass the EIP-2 form
+ * checks and recover to some address on the dev chain (about half do). Out: signer. Caller frees. */
+static char *random_signature_transfer(unsigned *seed, char signer[LEDGER_ADDR_STRLEN])
+{
+    for (;;) {
+        uint8_t sig[65];
+        char sig_hex[2 + 2 * 65 + 1], err[256] = "";
+        for (unsigned i = 0; i < 64; i++)
+            sig[i] = (uint8_t)rand_r(seed);
+        sig[0] = 0x01;  /* r in range */
+        sig[32] = 0x01; /* s in range and low */
+        sig[64] = 28;
+        ledger_hex_encode(sig_hex, sig, sizeof sig);
+        char *params = malloc(512);
+        snprintf(params, 512, "{\"type\":\"Transfer\",\"message\":{\"to\":"
+                 "\"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\",\"amount\":\"1\",\"nonce\":\"0\"},"
+                 "\"signature\":\"%s\"}", sig_hex);
+        cJSON *doc = cJSON_Parse(params);
+        ledger_tx tx;
+        int rc = ledger_tx_parse(&tx, err, sizeof err, doc, 31337);
+        cJSON_Delete(doc);
+        if (rc == ST_OK) {
+            ledger_addr_format(signer, tx.signer);
+            ledger_tx_clear(&tx);
+            return params;
+        }
+        free(params);
+    }
+}
+
+Test(integration_node, transfers_with_random_signatures_are_refused_and_stored_nowhere)
+{
+    unsigned seed = 7;
+    for (int i = 0; i < 5; i++) {
+        char signer[LEDGER_ADDR_STRLEN];
+        char *params = random_signature_transfer(&seed, signer);
+        cJSON *resp = th_call(&node, "tx_send", params);
+        cr_assert_eq(th_error_code(resp), -32005, "refused: %s", cJSON_PrintUnformatted(resp));
+        const cJSON *error = cJSON_GetObjectItemCaseSensitive(resp, "error");
+        cr_assert(strstr(th_str(error, "message"), "holds nothing in the ledger") != NULL, "says why: %s",
+                  th_str(error, "message"));
+        cr_assert_str_eq(th_str(cJSON_GetObjectItemCaseSensitive(error, "data"), "address"), signer,
+                         "data names the recovered address");
+        cJSON_Delete(resp);
+        free(params);
+    }
+    cr_assert_eq(height(), start_height, "no block was made");
+    expect_audit_ok();
+}
+
+/* The id the node gives the transaction in tx_send params, as 0x-hex. */
+static void id_of(char out[67], const char *params)
+{
+    cJSON *doc = cJSON_Parse(params);
+    ledger_tx tx;
+    char err[256] = "";
+    cr_assert_eq(ledger_tx_parse(&tx, err, sizeof err, doc, 31337), ST_OK, "parse: %s", err);
+    ledger_hex_encode(out, tx.hash, 32);
+    ledger_tx_clear(&tx);
+    cJSON_Delete(doc);
+}
+
+Test(integration_node, a_signature_with_v_as_0_or_1_is_the_same_transaction_as_its_27_or_28_twin)
+{
+    char *canonical = th_transfer_params(0, 1, "5", 0, 31337), id[67];
+    id_of(id, canonical);
+    cJSON *p = cJSON_Parse(canonical);
+    char signature[2 + 2 * 65 + 1];
+    snprintf(signature, sizeof signature, "%s", th_str(p, "signature"));
+    cr_assert(strcmp(signature + 130, "1b") == 0 || strcmp(signature + 130, "1c") == 0, "signed with v = 27 or 28");
+    memcpy(signature + 130, signature[131] == 'b' ? "00" : "01", 2);
+    cJSON_ReplaceItemInObject(p, "signature", cJSON_CreateString(signature));
+    char *twin = cJSON_PrintUnformatted(p);
+    cJSON_Delete(p);
+
+    cJSON *first = th_call(&node, "tx_send", twin);
+    cr_assert_str_eq(th_str(th_result(first), "status"), "success", "the twin sent first applies");
+    cr_assert_str_eq(th_str(th_result(first), "hash"), id, "under the id of the 27/28 form");
+    cJSON *again = th_call(&node, "tx_send", canonical);
+    cr_assert_eq(th_error_code(again), -32001, "the 27/28 form is then a replay: %s", cJSON_PrintUnformatted(again));
+    char params[96];
+    snprintf(params, sizeof params, "{\"hash\":\"%s\"}", id);
+    cJSON *stored = th_call(&node, "ledger_getTransaction", params);
+    const cJSON *tx = cJSON_GetObjectItemCaseSensitive(th_result(stored), "transaction");
+    const char *kept = th_str(tx, "signature");
+    cr_assert(strcmp(kept + 130, "1b") == 0 || strcmp(kept + 130, "1c") == 0, "stored with v = 27 or 28: %s", kept);
+    cJSON_Delete(stored);
+    cJSON_Delete(again);
+    cJSON_Delete(first);
+    free(twin);
+    free(canonical);
+    expect_account(1, "1000000000000000000000005", "0");
+}
+
 Test(integration_node, an_oversized_body_is_refused_and_the_node_keeps_serving)
 {
     size_t size = 2 * 1024 * 1024;
@@ -258,6 +355,17 @@ Test(integration_node, an_oversized_body_is_refused_and_the_node_keeps_serving)
     rpc_client_free(node.client);
     node.client = rpc_client_new(node.url, node.token, 30);
     cr_assert_eq(height(), start_height, "the node still answers");
+}
+
+Test(integration_node, the_audit_needs_the_cookie_token)
+{
+    rpc_client *anon = rpc_client_new(node.url, NULL, 30);
+    cJSON *result = NULL, *error = NULL;
+    cr_assert_eq(rpc_client_call(anon, "ledger_audit", NULL, &result, &error), ST_INVALID, "refused");
+    cr_assert_eq(cJSON_GetObjectItemCaseSensitive(error, "code")->valueint, -32004, "unauthorized");
+    cJSON_Delete(error);
+    rpc_client_free(anon);
+    expect_audit_ok(); /* with the token */
 }
 
 Test(integration_node, admin_methods_need_the_cookie_token)

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
-// ethers_interop.cjs: ethers.js, the library wallets and dapps use, signs EIP-712 transactions for a
-// real conclaved started here on a free loopback port; the node must accept them exactly, and
-// refuse a replayed, a tampered, a wrong-chain and a high-s version. Then, independently of the C
-// code, it checks the enclave's attestation (the platform key re-derived with Node's HKDF, the quote's
-// signature, measurement and key) and the signature of a settled epoch's report. Last, the
-// governance messages (string, bytes and uint8 members) signed by ethers: a delegation, a proposal
-// and a vote that carries the delegated stake. Prints "N passed, N failed".
+// ethers_interop.cjs: ethers.js, the library wallets and dapps use, signs EIP-712 transactions for
+// a real conclaved started here on a free loopback port; the node must accept them exactly (one id
+// whether v is 27/28 or the y parity 0/1), and refuse a replayed, a tampered, a wrong-chain and a
+// high-s version; the audit needs the admin token. Then, independently of the C code, it checks the
+// enclave's attestation (the platform key re-derived with Node's HKDF, the quote's signature,
+// measurement and key) and the signature of a settled epoch's report. Last, the governance messages
+// (string, bytes and uint8 members) signed by ethers: a delegation, a proposal and a vote that
+// carries the delegated stake. Prints "N passed, N failed".
 'use strict';
 const { check, startNode, stopNode, run } = require('./interop_lib.cjs');
 const fs = require('fs');
@@ -166,10 +167,18 @@ async function main() {
     const hs = await rpc(url, 'tx_send', { ...next.tx, signature: highS });
     check('a high-s signature is refused', hs.error && hs.error.code === -32002, JSON.stringify(hs));
 
-    const ok = await rpc(url, 'tx_send', next.tx);
-    check('the untampered next transaction still applies', ok.result && ok.result.status === 'success',
-          JSON.stringify(ok));
-    const audit = (await rpc(url, 'ledger_audit', {})).result;
+    const parity = ethers.concat([sig.r, sig.s, sig.yParity ? '0x01' : '0x00']);
+    const ok = await rpc(url, 'tx_send', { ...next.tx, signature: parity });
+    check('the untampered next transaction still applies, v written as its y parity (0 or 1)',
+          ok.result && ok.result.status === 'success', JSON.stringify(ok));
+    check('its id is the one of its v = 27/28 form',
+          ok.result && ok.result.hash === ethers.keccak256(ethers.concat([next.digest, next.tx.signature])),
+          ok.result && ok.result.hash);
+    const twin = await rpc(url, 'tx_send', next.tx);
+    check('its v = 27/28 form is then a replay', twin.error && twin.error.code === -32001, JSON.stringify(twin));
+    const token = fs.readFileSync(path.join(datadir, '.cookie'), 'utf8').trim();
+    check('the audit needs the admin token', (await rpc(url, 'ledger_audit', {})).error?.code === -32004, 'no token');
+    const audit = (await rpc(url, 'ledger_audit', {}, token)).result;
     check('the audit holds', audit && audit.ok === true, JSON.stringify(audit));
 
     await checkEnclave(url, datadir);

@@ -308,10 +308,26 @@ ParameterizedTest(int *i, ledger_eip712, parses_values_strictly)
     ledger_eip712_value_clear(&v);
 }
 
-Test(ledger_eip712, refuses_a_string_with_nul)
+/* Given its whole length, a value with a NUL inside is refused whatever its kind: the text before
+ * the NUL alone would be valid each time. */
+Test(ledger_eip712, refuses_a_nul_in_a_value_of_every_kind)
 {
-    ledger_eip712_value v = { 0 };
-    cr_assert_eq(ledger_eip712_value_parse(&v, "string", "a\0b", 3), ST_INVALID, "NUL cannot be in a string");
+    static const struct { const char *type, *text; size_t len; } cases[] = {
+        { "string", "a\0b", 3 },
+        { "address", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8\0junk", 47 },
+        { "address", "0x70997970C51812dc3A010C7d01b50e0d17dc79C\0", 42 },
+        { "uint256", "5\0", 2 },
+        { "uint64", "5\0" "7", 3 },
+        { "bool", "true\0", 5 },
+        { "bytes2", "0xab\0d", 6 },
+        { "bytes", "0x61\0" "062", 8 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ledger_eip712_value v = { 0 };
+        cr_assert_eq(ledger_eip712_value_parse(&v, cases[i].type, cases[i].text, cases[i].len), ST_INVALID,
+                     "a NUL inside a %s value (case %zu) is refused", cases[i].type, i);
+        cr_assert_null(v.data, "nothing is allocated");
+    }
 }
 
 Test(ledger_eip712, encodes_values_as_abi_words)

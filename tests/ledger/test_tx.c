@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* test_tx.c: the signed transaction JSON form: the type table, parsing of vector-signed
- * transactions (signer, digest, id, member getters), the refusals with their one-line errors,
- * JSON numbers for small uints, and build -> JSON -> parse round trips. */
+ * transactions (signer, digest, id, member getters), one id whether v is 0/1 or 27/28, the
+ * refusals with their one-line errors, JSON numbers for small uints, and build -> JSON -> parse
+ * round trips. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <stdlib.h>
@@ -17,8 +18,10 @@
 /* Vector signatures[2]: key 0 signed Transfer{to: key 1, amount: 10^18, nonce: 0} on chain 31337. */
 #define KEY0_ADDR "0x45F3703B385BaE0BFe5588402066f30A0931660f"
 #define KEY1_ADDR "0x508218a8C2919C1c41C8C9Bd1acE5b8486B95230"
-#define SIG "0x9d92149c4d0a848aa250d86359037249bc54395b3f3a4c96d9ca0242abbbb63d" \
-            "229798dfa1ac57578194c330fa6e567521fc1fd89a519cd89216b667ba5aeb5f1c"
+#define SIG_R_S "0x9d92149c4d0a848aa250d86359037249bc54395b3f3a4c96d9ca0242abbbb63d" \
+                "229798dfa1ac57578194c330fa6e567521fc1fd89a519cd89216b667ba5aeb5f"
+#define SIG SIG_R_S "1c"
+#define SIG_V1 SIG_R_S "01" /* the same signature with v written as a recovery id */
 #define DIGEST "0xa5a7e4f2e4f64d3dc9447031b41f12bbabd3dd383b9ce763533f7145b520ad49"
 #define TO "\"to\":\"" KEY1_ADDR "\""
 #define AMOUNT "\"amount\":\"1000000000000000000\""
@@ -253,6 +256,23 @@ ParameterizedTest(int *i, ledger_tx, refuses_malformed_transactions)
                  st_str(c->rc), err);
     cr_assert_str_eq(err, c->err, "the error names the member");
     cr_assert_null(tx.type, "tx is cleared on failure");
+}
+
+Test(ledger_tx, v_as_0_or_1_is_the_same_transaction_as_27_or_28)
+{
+    ledger_tx canonical, twin;
+    char err[128];
+    cr_assert_eq(parse_text(&canonical, err, sizeof err, GOOD, CHAIN), ST_OK, "v = 28 parses: %s", err);
+    cr_assert_eq(parse_text(&twin, err, sizeof err, TRANSFER(TO "," AMOUNT "," NONCE, "\"" SIG_V1 "\""), CHAIN), ST_OK,
+                 "v = 1 parses: %s", err);
+    cr_assert_arr_eq(twin.signer, canonical.signer, 20, "the same signer");
+    cr_assert_arr_eq(twin.sig, canonical.sig, 65, "v is kept as 27 or 28");
+    cr_assert_arr_eq(twin.hash, canonical.hash, 32, "one id for one signed intent");
+    cJSON *j = ledger_tx_to_json(&twin);
+    cr_assert_str_eq(th_str(j, "signature"), SIG, "the JSON form writes v as 28");
+    cJSON_Delete(j);
+    ledger_tx_clear(&canonical);
+    ledger_tx_clear(&twin);
 }
 
 Test(ledger_tx, refuses_the_high_s_vector)
