@@ -1,48 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* apply.c: what each transaction type does to the ledger, one handler per type in one table
- * (signed types from users, system types written by the node itself), and the receipt events
- * they emit. Handlers run inside the block's savepoint: a failure rolls back all of its writes. */
+/* apply.c: the handler table, one row per transaction type (signed types from users, system types
+ * written by the node itself, and which of those a --dev node's admin methods may submit), and the
+ * handlers of the ledger's own types (Transfer, Genesis, Mint, dev pool rewards and slashes, Tick).
+ * Handlers run inside the block's savepoint: a failure rolls back all of its writes. */
 #include "engine/engine_int.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "ledger/amount.h"
 #include "ledger/compute.h"
 #include "ledger/hex.h"
-
-int eng_fail(eng_apply *a, int status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(a->err, sizeof a->err, fmt, ap);
-    va_end(ap);
-    return status;
-}
-
-cJSON *eng_event(eng_apply *a, const char *type)
-{
-    cJSON *ev = cJSON_CreateObject();
-    if (!ev || !cJSON_AddStringToObject(ev, "type", type) || !cJSON_AddItemToArray(a->events, ev)) {
-        cJSON_Delete(ev);
-        return NULL;
-    }
-    return ev;
-}
-
-bool eng_event_address(cJSON *ev, const char *key, const uint8_t addr[20])
-{
-    char text[LEDGER_ADDR_STRLEN];
-    ledger_addr_format(text, addr);
-    return cJSON_AddStringToObject(ev, key, text) != NULL;
-}
-
-bool eng_event_amount(cJSON *ev, const char *key, const mpz_t amount)
-{
-    char text[LEDGER_AMOUNT_STRLEN];
-    ledger_amount_format(text, amount);
-    return cJSON_AddStringToObject(ev, key, text) != NULL;
-}
 
 /* Explains a failed transfer out of an account in the receipt. */
 static int explain(eng_apply *a, int rc, const ledger_account *from, const mpz_t amount)
@@ -241,9 +208,9 @@ static const eng_handler handlers[] = {
     { .type = "EnclaveRegister", .system = true, .apply = eng_apply_enclave_register },
     { .type = "Genesis", .system = true, .apply = apply_genesis },
     { .type = "Heartbeat", .check = eng_check_heartbeat, .apply = eng_apply_heartbeat },
-    { .type = "Mint", .system = true, .apply = apply_mint },
+    { .type = "Mint", .system = true, .dev = true, .apply = apply_mint },
     { .type = "PoolCreate", .check = eng_check_commission, .apply = eng_apply_pool_create },
-    { .type = "PoolReward", .system = true, .apply = apply_pool_reward },
+    { .type = "PoolReward", .system = true, .dev = true, .apply = apply_pool_reward },
     { .type = "PoolSetCommission", .check = eng_check_commission, .apply = eng_apply_pool_set_commission },
     { .type = "ProposalCancel", .apply = eng_apply_proposal_cancel },
     { .type = "ProposalExecute", .apply = eng_apply_proposal_execute },
@@ -257,7 +224,7 @@ static const eng_handler handlers[] = {
     { .type = "Withdraw", .check = eng_check_positive_amount, .apply = eng_apply_withdraw },
     { .type = "WorkerAdd", .apply = eng_apply_worker_add },
     { .type = "WorkerBond", .check = eng_check_positive_amount, .apply = eng_apply_worker_bond },
-    { .type = "WorkerSlash", .system = true, .apply = apply_worker_slash },
+    { .type = "WorkerSlash", .system = true, .dev = true, .apply = apply_worker_slash },
     { .type = "WorkerUnbond", .check = eng_check_positive_amount, .apply = eng_apply_worker_unbond },
 };
 

@@ -482,7 +482,8 @@ int eng_submit_system(eng *e, const char *type, const cJSON *message, eng_done_f
 {
     if (!e->dev)
         return ST_DISABLED;
-    if (strcmp(type, "Mint") != 0 && strcmp(type, "PoolReward") != 0 && strcmp(type, "WorkerSlash") != 0)
+    const eng_handler *h = eng_handler_find(type, true);
+    if (!h || !h->dev)
         return ST_INVALID;
     eng_item *it = eng_item_system(type, message);
     if (!it)

@@ -70,6 +70,7 @@ typedef struct eng_apply {
 typedef struct eng_handler {
     const char *type;
     bool system;                    /* written by the node itself, never by a signer */
+    bool dev;                       /* a system type that admin methods of a --dev node may submit */
     /* stateless checks before queuing: ST_OK or ST_INVALID with err */
     int (*check)(eng *e, const ledger_tx *tx, char *err, size_t errlen);
     /* applies inside the block's savepoint: ST_OK, a failure with a->err, or ST_DB (fatal) */
@@ -78,7 +79,8 @@ typedef struct eng_handler {
 
 /* Returns: the handler of a signed (system=false) or system type, or NULL if not enabled. */
 const eng_handler *eng_handler_find(const char *type, bool system);
-/* Writes the reason of a failed transaction into a->err (printf-style) and returns status. */
+/* The receipt (engine/receipt.c). Writes the reason of a failed transaction into a->err
+ * (printf-style) and returns status. */
 int eng_fail(eng_apply *a, int status, const char *fmt, ...) PRINTF_LIKE(3, 4);
 /* Appends an event {"type": type, ...} to a->events and returns it to fill, NULL on OOM. */
 cJSON *eng_event(eng_apply *a, const char *type);
