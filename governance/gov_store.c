@@ -237,6 +237,17 @@ static int read_vote(sqlite3_stmt *st, int col, gov_vote *v)
     return ST_OK;
 }
 
+/* A row of voter and vote columns on the proposal *ctx. */
+static int read_voter_vote(sqlite3_stmt *st, void *row, const void *ctx)
+{
+    gov_vote *v = row;
+    v->proposal = *(const uint64_t *)ctx;
+    if (sqlite3_column_bytes(st, 0) != 20)
+        return ST_DB;
+    memcpy(v->voter, sqlite3_column_blob(st, 0), 20);
+    return read_vote(st, 1, v);
+}
+
 int gov_vote_list(gov_store *s, uint64_t proposal, const uint8_t *cursor, unsigned limit, gov_vote *out, unsigned *n,
                   bool *more)
 {
@@ -252,25 +263,7 @@ int gov_vote_list(gov_store *s, uint64_t proposal, const uint8_t *cursor, unsign
     /* every 20-byte blob is above the empty one; a real cursor excludes itself */
     sqlite3_bind_blob(st, 2, cursor ? cursor : zero, cursor ? 20 : 0, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
-    int rc = ST_OK, step;
-    while (rc == ST_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == limit) {
-            *more = true;
-            break;
-        }
-        gov_vote *v = &out[(*n)++];
-        v->proposal = proposal;
-        if (sqlite3_column_bytes(st, 0) != 20)
-            rc = ST_DB;
-        else
-            memcpy(v->voter, sqlite3_column_blob(st, 0), 20);
-        if (rc == ST_OK)
-            rc = read_vote(st, 1, v);
-    }
-    if (rc == ST_OK && !*more && step != SQLITE_DONE)
-        rc = ST_DB;
-    sqlite3_reset(st);
-    return rc;
+    return ledger_read_rows(st, out, sizeof *out, limit, read_voter_vote, &proposal, n, more);
 }
 
 int gov_vote_get(gov_store *s, uint64_t proposal, const uint8_t voter[20], gov_vote *v)
@@ -418,6 +411,12 @@ static int read_delegation(sqlite3_stmt *st, int col, gov_delegation *d)
     return ST_OK;
 }
 
+static int read_delegation_row(sqlite3_stmt *st, void *row, const void *ctx)
+{
+    (void)ctx;
+    return read_delegation(st, 0, row);
+}
+
 /* Steps a statement that yields at most one delegation row. */
 static int one_delegation(sqlite3_stmt *st, gov_delegation *d)
 {
@@ -524,18 +523,7 @@ int gov_delegators_list(gov_store *s, const uint8_t delegate[20], const uint8_t 
     /* every 20-byte blob is above the empty one; a real cursor excludes itself */
     sqlite3_bind_blob(st, 2, cursor ? cursor : zero, cursor ? 20 : 0, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
-    int rc = ST_OK, step;
-    while (rc == ST_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == limit) {
-            *more = true;
-            break;
-        }
-        rc = read_delegation(st, 0, &out[(*n)++]);
-    }
-    if (rc == ST_OK && !*more && step != SQLITE_DONE)
-        rc = ST_DB;
-    sqlite3_reset(st);
-    return rc;
+    return ledger_read_rows(st, out, sizeof *out, limit, read_delegation_row, NULL, n, more);
 }
 
 int gov_delegators_at(gov_store *s, const uint8_t delegate[20], uint64_t height, const uint8_t *cursor, unsigned limit,
@@ -558,18 +546,7 @@ int gov_delegators_at(gov_store *s, const uint8_t delegate[20], uint64_t height,
     sqlite3_bind_int64(st, 2, (sqlite3_int64)height);
     sqlite3_bind_blob(st, 3, cursor ? cursor : zero, cursor ? 20 : 0, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)limit + 1);
-    int rc = ST_OK, step;
-    while (rc == ST_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == limit) {
-            *more = true;
-            break;
-        }
-        rc = read_delegation(st, 0, &out[(*n)++]);
-    }
-    if (rc == ST_OK && !*more && step != SQLITE_DONE)
-        rc = ST_DB;
-    sqlite3_reset(st);
-    return rc;
+    return ledger_read_rows(st, out, sizeof *out, limit, read_delegation_row, NULL, n, more);
 }
 
 /* ---- overrides ---- */

@@ -44,12 +44,7 @@ int ledger_channel_insert(ledger *l, ledger_channel *c)
     sqlite3_stmt *st = ledger_stmt(l, STMT_CHANNEL_INSERT, sql);
     if (!st)
         return ST_DB;
-    int rc = bind_channel(st, c);
-    if (rc != ST_OK) {
-        sqlite3_reset(st);
-        return rc;
-    }
-    return ledger_step_returning_id(st, &c->id);
+    return ledger_insert_bound(st, bind_channel(st, c), &c->id);
 }
 
 int ledger_channel_get(ledger *l, uint64_t id, ledger_channel *c)
@@ -88,12 +83,7 @@ int ledger_channel_update(ledger *l, const ledger_channel *c)
     sqlite3_stmt *st = ledger_stmt(l, STMT_CHANNEL_UPDATE, sql);
     if (!st)
         return ST_DB;
-    int rc = bind_channel(st, c);
-    if (rc != ST_OK) {
-        sqlite3_reset(st);
-        return rc;
-    }
-    return ledger_step_done(st);
+    return ledger_step_bound(st, bind_channel(st, c));
 }
 
 int ledger_channel_due(ledger *l, uint64_t t, uint64_t *ids, unsigned cap, unsigned *n)

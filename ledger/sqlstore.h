@@ -24,4 +24,25 @@ int ledger_step_done(sqlite3_stmt *st);
 int ledger_step_returning_id(sqlite3_stmt *st, uint64_t *id);
 /* Reads up to limit ids (the first column) and resets; one more row sets *more. ST_OK or ST_DB. */
 int ledger_read_ids(sqlite3_stmt *st, unsigned limit, uint64_t *ids, unsigned *n, bool *more);
+
+/* ---- rows.c: the steps around a query that every row-keeping module shares ---- */
+
+/* Steps a query of at most one row. ST_OK: a row to read, then the caller resets; ST_NOTFOUND or
+ * ST_DB: already reset. */
+int ledger_step_row(sqlite3_stmt *st);
+/* Steps a query of one row and reads its first column. ST_OK with *out, or ST_DB; resets. */
+int ledger_step_u64(sqlite3_stmt *st, uint64_t *out);
+/* Reads one row into row (ctx: what the caller passes through). ST_OK, or a failure that stops the
+ * read. */
+typedef int (*ledger_row_reader)(sqlite3_stmt *st, void *row, const void *ctx);
+/* Reads up to limit rows with read into rows (an array of limit items of size bytes); a row beyond
+ * them sets *more (more may be NULL). Resets. Out: *n the rows read. Returns ST_OK, read's failure,
+ * or ST_DB. */
+int ledger_read_rows(sqlite3_stmt *st, void *rows, size_t size, unsigned limit, ledger_row_reader read,
+                     const void *ctx, unsigned *n, bool *more);
+/* A write whose parameters were bound with the result bind_rc: a failed binding resets the
+ * statement and is returned, else the write is stepped (ledger_step_done) or, for an INSERT ...
+ * RETURNING id, stepped with *id (ledger_step_returning_id). */
+int ledger_step_bound(sqlite3_stmt *st, int bind_rc);
+int ledger_insert_bound(sqlite3_stmt *st, int bind_rc, uint64_t *id);
 #endif

@@ -104,12 +104,7 @@ int ledger_pool_insert(ledger *l, ledger_pool *p)
     sqlite3_stmt *st = ledger_stmt(l, STMT_POOL_INSERT, sql);
     if (!st)
         return ST_DB;
-    int rc = bind_pool(st, p);
-    if (rc != ST_OK) {
-        sqlite3_reset(st);
-        return rc;
-    }
-    return ledger_step_returning_id(st, &p->id);
+    return ledger_insert_bound(st, bind_pool(st, p), &p->id);
 }
 
 int ledger_pool_get(ledger *l, uint64_t id, ledger_pool *p)
@@ -119,12 +114,8 @@ int ledger_pool_get(ledger *l, uint64_t id, ledger_pool *p)
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-    int step = sqlite3_step(st), rc = ST_OK;
-    if (step == SQLITE_DONE)
-        rc = ST_NOTFOUND;
-    else if (step != SQLITE_ROW)
-        rc = ST_DB;
-    else {
+    int rc = ledger_step_row(st);
+    if (rc == ST_OK) {
         p->id = (uint64_t)sqlite3_column_int64(st, 0);
         copy_address(p->owner, st, 1);
         p->commission_ppm = (uint32_t)sqlite3_column_int64(st, 2);
@@ -151,12 +142,7 @@ int ledger_pool_update(ledger *l, const ledger_pool *p)
     sqlite3_stmt *st = ledger_stmt(l, STMT_POOL_UPDATE, sql);
     if (!st)
         return ST_DB;
-    int rc = bind_pool(st, p);
-    if (rc != ST_OK) {
-        sqlite3_reset(st);
-        return rc;
-    }
-    return ledger_step_done(st);
+    return ledger_step_bound(st, bind_pool(st, p));
 }
 
 int ledger_pool_list(ledger *l, bool by_stake, uint64_t cursor, unsigned limit, uint64_t *ids, unsigned *n, bool *more)
@@ -228,11 +214,16 @@ int ledger_stake_put(ledger *l, const ledger_stake *s)
     sqlite3_bind_blob(st, 1, s->address, 20, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)s->pool);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)l->height);
-    if (ledger_bind_mpz(st, 4, s->shares) != ST_OK) {
-        sqlite3_reset(st);
-        return ST_NOMEM;
-    }
-    return ledger_step_done(st);
+    return ledger_step_bound(st, ledger_bind_mpz(st, 4, s->shares));
+}
+
+/* A row of address, shares, debt of the pool *ctx. */
+static int read_stake(sqlite3_stmt *st, void *row, const void *ctx)
+{
+    ledger_stake *s = row;
+    s->pool = *(const uint64_t *)ctx;
+    copy_address(s->address, st, 0);
+    return ledger_column_mpz(st, 1, s->shares) == ST_OK && ledger_column_mpz(st, 2, s->debt) == ST_OK ? ST_OK : ST_DB;
 }
 
 int ledger_stake_list(ledger *l, uint64_t pool, const uint8_t *cursor, unsigned limit, ledger_stake *out,
@@ -248,27 +239,7 @@ int ledger_stake_list(ledger *l, uint64_t pool, const uint8_t *cursor, unsigned 
     /* the empty blob sorts before every address, so no cursor means from the start */
     sqlite3_bind_blob(st, 2, cursor ? cursor : zero, cursor ? 20 : 0, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
-    int step, rc = ST_OK;
-    *n = 0;
-    *more = false;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == limit) {
-            *more = true;
-            break;
-        }
-        ledger_stake *s = &out[*n];
-        s->pool = pool;
-        copy_address(s->address, st, 0);
-        if (ledger_column_mpz(st, 1, s->shares) != ST_OK || ledger_column_mpz(st, 2, s->debt) != ST_OK) {
-            rc = ST_DB;
-            break;
-        }
-        (*n)++;
-    }
-    if (rc == ST_OK && step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = ST_DB;
-    sqlite3_reset(st);
-    return rc;
+    return ledger_read_rows(st, out, sizeof *out, limit, read_stake, &pool, n, more);
 }
 
 int ledger_stake_pools_of(ledger *l, const uint8_t address[20], uint64_t *ids, unsigned cap, unsigned *n)
@@ -346,8 +317,10 @@ int ledger_stake_at(ledger *l, uint64_t pool, const uint8_t address[20], uint64_
 
 /* ---- the withdraw queue ---- */
 
-static int read_withdrawal(sqlite3_stmt *st, ledger_withdrawal *w)
+static int read_withdrawal(sqlite3_stmt *st, void *row, const void *ctx)
 {
+    (void)ctx;
+    ledger_withdrawal *w = row;
     w->pool = (uint64_t)sqlite3_column_int64(st, 0);
     copy_address(w->address, st, 1);
     w->since = (uint64_t)sqlite3_column_int64(st, 3);
@@ -358,12 +331,11 @@ static int read_withdrawal(sqlite3_stmt *st, ledger_withdrawal *w)
 /* Steps a query for at most one withdrawal row. */
 static int one_withdrawal(sqlite3_stmt *st, ledger_withdrawal *w)
 {
-    int step = sqlite3_step(st), rc;
-    if (step == SQLITE_ROW)
-        rc = read_withdrawal(st, w);
-    else
-        rc = step == SQLITE_DONE ? ST_NOTFOUND : ST_DB;
-    sqlite3_reset(st);
+    int rc = ledger_step_row(st);
+    if (rc == ST_OK) {
+        rc = read_withdrawal(st, w, NULL);
+        sqlite3_reset(st);
+    }
     return rc;
 }
 
@@ -429,11 +401,7 @@ int ledger_withdrawal_next_seq(ledger *l, uint64_t pool, uint64_t *seq)
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
-    int rc = sqlite3_step(st) == SQLITE_ROW ? ST_OK : ST_DB;
-    if (rc == ST_OK)
-        *seq = (uint64_t)sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return rc;
+    return ledger_step_u64(st, seq);
 }
 
 int ledger_withdrawal_list(ledger *l, uint64_t pool, uint64_t cursor, unsigned limit, ledger_withdrawal *out,
@@ -446,22 +414,7 @@ int ledger_withdrawal_list(ledger *l, uint64_t pool, uint64_t cursor, unsigned l
     sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)cursor);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
-    int step, rc = ST_OK;
-    *n = 0;
-    *more = false;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == limit) {
-            *more = true;
-            break;
-        }
-        if ((rc = read_withdrawal(st, &out[*n])) != ST_OK)
-            break;
-        (*n)++;
-    }
-    if (rc == ST_OK && step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = ST_DB;
-    sqlite3_reset(st);
-    return rc;
+    return ledger_read_rows(st, out, sizeof *out, limit, read_withdrawal, NULL, n, more);
 }
 
 int ledger_withdrawal_overdue_pools(ledger *l, uint64_t t, uint64_t after, uint64_t *ids, unsigned cap, unsigned *n)
@@ -531,11 +484,7 @@ int ledger_worker_put(ledger *l, const ledger_worker *w)
     sqlite3_bind_blob(st, 1, w->address, 20, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)w->pool);
     sqlite3_bind_int(st, 4, w->conf_level ? w->conf_level : 1);
-    if (ledger_bind_mpz(st, 3, w->bonded) != ST_OK) {
-        sqlite3_reset(st);
-        return ST_NOMEM;
-    }
-    return ledger_step_done(st);
+    return ledger_step_bound(st, ledger_bind_mpz(st, 3, w->bonded));
 }
 
 int ledger_worker_count(ledger *l, uint64_t pool, unsigned *n)
@@ -577,21 +526,18 @@ int ledger_worker_all(ledger *l, const uint8_t *after, ledger_worker *out, unsig
     return read_workers(st, out, cap, n);
 }
 
+/* A worker row with its bond (column 2). */
+static int read_bonded_worker(sqlite3_stmt *st, void *row, const void *ctx)
+{
+    (void)ctx;
+    ledger_worker *w = row;
+    read_worker(st, w);
+    return ledger_column_mpz(st, 2, w->bonded);
+}
+
 static int read_workers(sqlite3_stmt *st, ledger_worker *out, unsigned cap, unsigned *n)
 {
-    int step, rc = ST_OK;
-    *n = 0;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW && *n < cap) {
-        ledger_worker *w = &out[*n];
-        read_worker(st, w);
-        if ((rc = ledger_column_mpz(st, 2, w->bonded)) != ST_OK)
-            break;
-        (*n)++;
-    }
-    if (rc == ST_OK && step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = ST_DB;
-    sqlite3_reset(st);
-    return rc;
+    return ledger_read_rows(st, out, sizeof *out, cap, read_bonded_worker, NULL, n, NULL);
 }
 
 /* ---- unbonding stake ---- */
@@ -625,24 +571,20 @@ int ledger_unbonding_delete(ledger *l, uint64_t id)
     return ledger_step_done(st);
 }
 
+static int read_unbonding(sqlite3_stmt *st, void *row, const void *ctx)
+{
+    (void)ctx;
+    ledger_unbonding *u = row;
+    u->id = (uint64_t)sqlite3_column_int64(st, 0);
+    u->pool = (uint64_t)sqlite3_column_int64(st, 1);
+    copy_address(u->worker, st, 2);
+    u->release_at = (uint64_t)sqlite3_column_int64(st, 4);
+    return ledger_column_mpz(st, 3, u->amount);
+}
+
 static int read_unbondings(sqlite3_stmt *st, ledger_unbonding *out, unsigned cap, unsigned *n)
 {
-    int step, rc = ST_OK;
-    *n = 0;
-    while (*n < cap && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        ledger_unbonding *u = &out[*n];
-        u->id = (uint64_t)sqlite3_column_int64(st, 0);
-        u->pool = (uint64_t)sqlite3_column_int64(st, 1);
-        copy_address(u->worker, st, 2);
-        u->release_at = (uint64_t)sqlite3_column_int64(st, 4);
-        if ((rc = ledger_column_mpz(st, 3, u->amount)) != ST_OK)
-            break;
-        (*n)++;
-    }
-    if (rc == ST_OK && *n < cap && step != SQLITE_DONE)
-        rc = ST_DB;
-    sqlite3_reset(st);
-    return rc;
+    return ledger_read_rows(st, out, sizeof *out, cap, read_unbonding, NULL, n, NULL);
 }
 
 int ledger_unbonding_due(ledger *l, uint64_t t, ledger_unbonding *out, unsigned cap, unsigned *n)
@@ -691,46 +633,34 @@ int ledger_unbonding_set_amount(ledger *l, uint64_t id, const mpz_t amount)
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-    if (ledger_bind_mpz(st, 2, amount) != ST_OK) {
-        sqlite3_reset(st);
-        return ST_NOMEM;
-    }
-    return ledger_step_done(st);
+    return ledger_step_bound(st, ledger_bind_mpz(st, 2, amount));
 }
 
 /* ---- deferred slashes ---- */
 
 #define SLASH_COLUMNS "id, worker, pool, ppm, reason, created, due, state, proposal"
 
+static int read_slash(sqlite3_stmt *st, void *row, const void *ctx)
+{
+    (void)ctx;
+    ledger_slash *s = row;
+    memset(s, 0, sizeof *s);
+    s->id = (uint64_t)sqlite3_column_int64(st, 0);
+    copy_address(s->worker, st, 1);
+    s->pool = (uint64_t)sqlite3_column_int64(st, 2);
+    s->ppm = (uint32_t)sqlite3_column_int64(st, 3);
+    const unsigned char *reason = sqlite3_column_text(st, 4);
+    snprintf(s->reason, sizeof s->reason, "%s", reason ? (const char *)reason : "");
+    s->created = (uint64_t)sqlite3_column_int64(st, 5);
+    s->due = (uint64_t)sqlite3_column_int64(st, 6);
+    s->state = sqlite3_column_int(st, 7);
+    s->proposal = (uint64_t)sqlite3_column_int64(st, 8);
+    return ST_OK;
+}
+
 static int read_slashes(sqlite3_stmt *st, ledger_slash *out, unsigned cap, unsigned *n, bool *more)
 {
-    int step, rc = ST_OK;
-    *n = 0;
-    if (more)
-        *more = false;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            if (more)
-                *more = true;
-            break;
-        }
-        ledger_slash *s = &out[(*n)++];
-        memset(s, 0, sizeof *s);
-        s->id = (uint64_t)sqlite3_column_int64(st, 0);
-        copy_address(s->worker, st, 1);
-        s->pool = (uint64_t)sqlite3_column_int64(st, 2);
-        s->ppm = (uint32_t)sqlite3_column_int64(st, 3);
-        const unsigned char *reason = sqlite3_column_text(st, 4);
-        snprintf(s->reason, sizeof s->reason, "%s", reason ? (const char *)reason : "");
-        s->created = (uint64_t)sqlite3_column_int64(st, 5);
-        s->due = (uint64_t)sqlite3_column_int64(st, 6);
-        s->state = sqlite3_column_int(st, 7);
-        s->proposal = (uint64_t)sqlite3_column_int64(st, 8);
-    }
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = ST_DB;
-    sqlite3_reset(st);
-    return rc;
+    return ledger_read_rows(st, out, sizeof *out, cap, read_slash, NULL, n, more);
 }
 
 int ledger_slash_insert(ledger *l, ledger_slash *s)
