@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* clock.c: the wall clock and the manual clock (see clock.h). */
+/* clock.c: the wall clock, the manual clock and the epochs (see clock.h). */
 #include "engine/clock.h"
 
 #include <string.h>
@@ -9,6 +9,8 @@ void eng_clock_init(eng_clock *c, enum eng_clock_mode mode, uint64_t start)
 {
     c->mode = mode;
     c->manual_now = start;
+    c->genesis_time = 0;
+    c->epoch_length = 0;
 }
 
 uint64_t eng_clock_now(const eng_clock *c)
@@ -39,4 +41,20 @@ int eng_clock_mode_parse(enum eng_clock_mode *mode, const char *text)
     else
         return ST_INVALID;
     return ST_OK;
+}
+
+void eng_clock_set_epochs(eng_clock *c, uint64_t genesis_time, uint64_t epoch_length)
+{
+    c->genesis_time = genesis_time;
+    c->epoch_length = epoch_length;
+}
+
+uint64_t eng_clock_epoch(const eng_clock *c, uint64_t t)
+{
+    return t > c->genesis_time && c->epoch_length ? (t - c->genesis_time) / c->epoch_length : 0;
+}
+
+uint64_t eng_clock_epoch_start(const eng_clock *c, uint64_t epoch)
+{
+    return c->genesis_time + epoch * c->epoch_length;
 }

@@ -18,16 +18,6 @@
 
 #define DUE_BATCH 64
 
-uint64_t eng_epoch_of(const eng *e, uint64_t t)
-{
-    return t > e->genesis.time ? (t - e->genesis.time) / e->genesis.epoch_length : 0;
-}
-
-uint64_t eng_epoch_start(const eng *e, uint64_t epoch)
-{
-    return e->genesis.time + epoch * e->genesis.epoch_length;
-}
-
 static cJSON *channel_event(eng_apply *a, const char *type, uint64_t channel)
 {
     cJSON *ev = eng_event(a, type);
@@ -39,7 +29,7 @@ static cJSON *channel_event(eng_apply *a, const char *type, uint64_t channel)
 int eng_apply_heartbeat(eng_apply *a)
 {
     const ledger_tx *tx = &a->item->tx;
-    uint64_t epoch, score, now_epoch = eng_epoch_of(a->e, a->time);
+    uint64_t epoch, score, now_epoch = eng_clock_epoch(&a->e->clock, a->time);
     ledger_worker w;
     ledger_worker_init(&w);
     int rc = ledger_tx_get_u64(tx, "epoch", &epoch);
@@ -53,7 +43,7 @@ int eng_apply_heartbeat(eng_apply *a)
     if (rc == ST_OK && epoch != now_epoch)
         rc = eng_fail(a, ST_CONFLICT, "a heartbeat for epoch %llu, but the current epoch is %llu", (unsigned long long)epoch,
                       (unsigned long long)now_epoch);
-    uint64_t slot = (a->time - eng_epoch_start(a->e, now_epoch)) / a->e->genesis.compute.heartbeat_secs;
+    uint64_t slot = (a->time - eng_clock_epoch_start(&a->e->clock, now_epoch)) / a->e->genesis.compute.heartbeat_secs;
     if (rc == ST_OK && (rc = ledger_heartbeat_put(a->e->ledger, tx->signer, epoch, slot, (uint32_t)score)) == ST_CONFLICT)
         rc = eng_fail(a, rc, "a heartbeat for slot %llu of epoch %llu is already recorded", (unsigned long long)slot,
                       (unsigned long long)epoch);

@@ -614,6 +614,7 @@ int eng_open(eng **out, char *err, size_t errlen, const eng_config *cfg)
         free(saved);
     }
     eng_clock_init(&e->clock, cfg->clock_mode, start);
+    eng_clock_set_epochs(&e->clock, e->genesis.time, e->genesis.epoch_length);
     *out = e;
     return ST_OK;
 }

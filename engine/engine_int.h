@@ -109,10 +109,8 @@ int eng_staking_slash(eng_apply *a, const uint8_t worker[20], uint32_t ppm);
 int eng_staking_offence(eng_apply *a, const uint8_t worker[20], uint32_t ppm, const char *reason);
 bool eng_staking_due(eng *e, uint64_t now);
 
-/* Compute (engine/compute.c): epochs, heartbeats, payment channels and vouchers, and the tick part
- * that returns the deposits of channels whose challenge period is over. */
-uint64_t eng_epoch_of(const eng *e, uint64_t t);
-uint64_t eng_epoch_start(const eng *e, uint64_t epoch);
+/* Compute (engine/compute.c): heartbeats, payment channels and vouchers, and the tick part that
+ * returns the deposits of channels whose challenge period is over. */
 int eng_check_channel_amount(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_check_heartbeat(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_apply_heartbeat(eng_apply *a);

@@ -39,7 +39,7 @@ int eng_settlement_next(eng *e, uint64_t *epoch)
 bool eng_settlement_due(eng *e, uint64_t now)
 {
     uint64_t next;
-    return eng_settlement_next(e, &next) == ST_OK && eng_epoch_start(e, next + 1) <= now;
+    return eng_settlement_next(e, &next) == ST_OK && eng_clock_epoch_start(&e->clock, next + 1) <= now;
 }
 
 static int add_workers(eng *e, enc_settle_input *in)
@@ -124,8 +124,8 @@ int eng_settlement_inputs(eng *e, uint64_t epoch, enc_settle_input *in)
     const enc_reward_params *rp = &e->genesis.rewards;
     in->chain_id = e->genesis.chain_id;
     in->epoch = epoch;
-    in->epoch_start = eng_epoch_start(e, epoch);
-    in->epoch_end = eng_epoch_start(e, epoch + 1);
+    in->epoch_start = eng_clock_epoch_start(&e->clock, epoch);
+    in->epoch_end = eng_clock_epoch_start(&e->clock, epoch + 1);
     in->genesis_time = e->genesis.time;
     mpz_set(in->params.budget_per_epoch, rp->budget_per_epoch);
     in->params.decay_period = rp->decay_period;
