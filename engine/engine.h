@@ -27,7 +27,10 @@ typedef struct eng eng;
 
 typedef struct eng_config {
     const char *db_path;            /* SQLite file, or ":memory:" */
-    const char *genesis_json;       /* genesis text; required for a new database, else checked */
+    const char *genesis_json;       /* genesis text: a new database takes it, an existing one must
+                                     * hold the same; NULL: none given */
+    const char *default_genesis_json; /* taken by a new database when genesis_json is NULL, never
+                                     * checked against a stored one (conclaved --dev's genesis) */
     enum eng_clock_mode clock_mode;
     bool dev;                       /* dev-only operations (mint, manual time) allowed */
     bool trust_own_enclave;         /* allowlist the enclave build it runs if it is not yet (conclaved
@@ -53,10 +56,16 @@ typedef struct eng_receipt {
 typedef void (*eng_done_fn)(void *cookie, int status, const char *errmsg, cJSON *errdata,
                             const eng_receipt *receipt);
 
-/* Opens the engine. Returns: ST_OK; ST_INVALID (bad genesis, or a genesis different from the
- * stored one); ST_VERSION; ST_DB; err says why. Out: *out (release with eng_close). */
+/* Opens the engine. A database without a stored genesis is new (also one whose schema was made by
+ * a start killed before its genesis block): it gets the genesis block, which stores the genesis in
+ * the same SQLite transaction, so a database holds a complete genesis or none. A refused open
+ * writes no block: a new database file is not even created without a genesis to put in it.
+ * Returns: ST_OK; ST_INVALID (no genesis for a new database, a bad genesis, a genesis different
+ * from the stored one, or blocks without a stored genesis); ST_VERSION; ST_DB; err says why.
+ * Out: *out (release with eng_close), NULL on failure. */
 int eng_open(eng **out, char *err, size_t errlen, const eng_config *cfg) WARN_UNUSED NONNULL(1, 2, 4);
-/* Applies whatever is queued, then closes. Accepts NULL. */
+/* Applies whatever is queued (with the time-driven work that is due), then closes; with nothing
+ * queued it writes nothing. Accepts NULL. */
 void eng_close(eng *e);
 /* Produces blocks on base: when a submission arrives, a block is cut at the end of the current
  * loop iteration, so everything that arrived together commits together; time-driven work (stake
