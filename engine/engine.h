@@ -128,6 +128,13 @@ void eng_stats_get(eng *e, eng_stats *out) NONNULL(1, 2);
 typedef void (*eng_block_fn)(void *ctx, const cJSON *block);
 void eng_set_block_listener(eng *e, eng_block_fn fn, bool (*wanted)(void *ctx), void *ctx) NONNULL(1);
 
+/* The audit of a running chain: ledger_audit's checks, then "follows_genesis": block 0 is the
+ * stored genesis (its one Genesis transaction carries that document, at its time) and no epoch was
+ * closed past the epoch of the newest block's time (as a block applied under another genesis would
+ * close). eng_replay checks every block against the genesis in full.
+ * Returns: ST_OK (report->ok says whether every check held), ST_NOMEM or ST_DB. */
+int eng_audit(eng *e, ledger_audit_report *report) WARN_UNUSED NONNULL(1, 2);
+
 typedef struct eng_replay_report {
     uint64_t blocks;                /* blocks replayed, genesis included */
     uint64_t transactions;
@@ -137,8 +144,8 @@ typedef struct eng_replay_report {
 } eng_replay_report;
 
 /* Rebuilds a fresh ledger at dst_path (":memory:" allowed; must not exist) from the genesis and
- * transactions stored in src_path, checking every block hash and receipt status, then every
- * account balance. Returns: ST_OK (report->ok says whether they matched) or a failure with err. */
+ * transactions stored in src_path, checking every block hash and receipt (status, error and
+ * events: a block applied under another genesis differs there), then every account balance. Returns: ST_OK (report->ok says whether they matched) or a failure with err. */
 int eng_replay(eng_replay_report *report, char *err, size_t errlen, const char *src_path, const char *dst_path)
     WARN_UNUSED NONNULL(1, 2, 4, 5);
 
