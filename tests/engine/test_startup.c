@@ -10,8 +10,8 @@
 #include <unistd.h>
 #include "engine/engine.h"
 #include "engine/genesis.h"
-#include "ledger/hash.h"
 #include "ledger/ledger.h"
+#include "tests/lib/testhelp.h"
 
 static char dir[64], db_path[128];
 static char *dev_genesis;
@@ -138,42 +138,6 @@ Test(engine_startup, the_genesis_block_and_the_stored_genesis_come_together)
     ledger_close(l);
 }
 
-/* Appends to the chain at db_path, through the ledger alone, the block an open refused for another
- * genesis used to write: a Tick closing epoch 3332, far ahead of the chain's own epochs. */
-static void append_foreign_tick(void)
-{
-    static const char body[] = "{\"type\":\"Tick\",\"message\":{}}";
-    ledger *l = NULL;
-    char err[256] = "";
-    cr_assert_eq(ledger_open(&l, err, sizeof err, db_path), ST_OK, "open: %s", err);
-    ledger_block head;
-    cr_assert_eq(ledger_block_head(l, &head), ST_OK, "head");
-    ledger_block b = { .height = head.height + 1, .time = head.time, .tx_count = 1 };
-    memcpy(b.parent, head.hash, 32);
-    /* a system transaction's id, as the engine makes it: keccak256(height u64be || index u32be || body) */
-    uint8_t pos[12] = { 0 }, hash[32];
-    for (int i = 0; i < 8; i++)
-        pos[i] = (uint8_t)(b.height >> (56 - 8 * i));
-    ledger_keccak k;
-    ledger_keccak_init(&k);
-    ledger_keccak_update(&k, pos, sizeof pos);
-    ledger_keccak_update(&k, body, strlen(body));
-    ledger_keccak_final(&k, hash);
-    ledger_txrec rec = { .index = 0, .type = "Tick", .body = (char *)body, .success = true,
-                         .events = "[{\"type\":\"EpochClosed\",\"epoch\":3332}]" };
-    memcpy(rec.hash, hash, 32);
-    cr_assert_eq(ledger_block_begin(l, b.height), ST_OK, "begin");
-    cr_assert_eq(ledger_tx_begin(l, hash), ST_OK, "tx begin");
-    cr_assert_eq(ledger_meta_set(l, "staking.epoch", "3333"), ST_OK, "epochs closed");
-    cr_assert_eq(ledger_tx_end(l, true), ST_OK, "tx end");
-    cr_assert_eq(ledger_txrec_put(l, &rec), ST_OK, "the Tick");
-    ledger_sha256(b.tx_root, hash, 32);
-    ledger_block_hash(&b);
-    cr_assert_eq(ledger_block_put(l, &b), ST_OK, "block");
-    cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
-    ledger_close(l);
-}
-
 /* The check named name of an audit report (fails the test if absent). */
 static bool audit_check_ok(const ledger_audit_report *r, const char *name)
 {
@@ -204,7 +168,7 @@ Test(engine_startup, the_audit_catches_a_block_that_does_not_follow_the_genesis)
     char err[256] = "";
     cr_assert_eq(try_open(&e, err, sizeof err, dev_genesis), ST_OK, "new chain: %s", err);
     eng_close(e);
-    append_foreign_tick();
+    th_append_foreign_tick(db_path);
     e = NULL;
     cr_assert_eq(try_open(&e, err, sizeof err, dev_genesis), ST_OK, "reopen: %s", err);
     ledger_audit_report r;
@@ -221,7 +185,7 @@ Test(engine_startup, replay_catches_a_block_that_does_not_follow_the_genesis)
     char err[256] = "";
     cr_assert_eq(try_open(&e, err, sizeof err, dev_genesis), ST_OK, "new chain: %s", err);
     eng_close(e);
-    append_foreign_tick();
+    th_append_foreign_tick(db_path);
     eng_replay_report r;
     cr_assert_eq(eng_replay(&r, err, sizeof err, db_path, ":memory:"), ST_OK, "replay runs: %s", err);
     cr_assert_not(r.ok, "replay differs");
