@@ -37,3 +37,9 @@ tests_integration_test_startup_SOURCES = tests/integration/test_startup.c
 tests_integration_test_startup_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_startup_LDADD = $(TEST_LDADD)
 TESTS += tests/integration/test_startup
+
+check_PROGRAMS += tests/integration/test_crash
+tests_integration_test_crash_SOURCES = tests/integration/test_crash.c
+tests_integration_test_crash_CFLAGS = $(TEST_CFLAGS)
+tests_integration_test_crash_LDADD = $(TEST_LDADD)
+TESTS += tests/integration/test_crash
