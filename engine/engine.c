@@ -564,7 +564,9 @@ static int load_genesis(eng *e, char *err, size_t errlen, const eng_config *cfg)
     }
     ledger_block head;
     if (!stored && (rc = ledger_block_head(e->ledger, &head)) != ST_NOTFOUND) {
-        snprintf(err, errlen, rc == ST_OK ? "the data directory holds blocks but no genesis"
+        /* only an older conclaved, killed between its genesis block and storing the genesis, left this */
+        snprintf(err, errlen, rc == ST_OK ? "the data directory holds blocks but no stored genesis (a first start "
+                                            "of an older conclaved was interrupted): move it away and start anew"
                                           : "cannot read the newest block");
         return rc == ST_OK ? ST_INVALID : rc;
     }

@@ -59,7 +59,7 @@ typedef void (*eng_done_fn)(void *cookie, int status, const char *errmsg, cJSON 
 /* Opens the engine. A database without a stored genesis is new (also one whose schema was made by
  * a start killed before its genesis block): it gets the genesis block, which stores the genesis in
  * the same SQLite transaction, so a database holds a complete genesis or none. A refused open
- * writes no block: a new database file is not even created without a genesis to put in it.
+ * writes no block, and creates no database file when no genesis at all is given for a new one.
  * Returns: ST_OK; ST_INVALID (no genesis for a new database, a bad genesis, a genesis different
  * from the stored one, or blocks without a stored genesis); ST_VERSION; ST_DB; err says why.
  * Out: *out (release with eng_close), NULL on failure. */
@@ -145,7 +145,8 @@ typedef struct eng_replay_report {
 
 /* Rebuilds a fresh ledger at dst_path (":memory:" allowed; must not exist) from the genesis and
  * transactions stored in src_path, checking every block hash and receipt (status, error and
- * events: a block applied under another genesis differs there), then every account balance. Returns: ST_OK (report->ok says whether they matched) or a failure with err. */
+ * events: a block applied under another genesis differs there), then every account balance.
+ * Returns: ST_OK (report->ok says whether they matched) or a failure with err. */
 int eng_replay(eng_replay_report *report, char *err, size_t errlen, const char *src_path, const char *dst_path)
     WARN_UNUSED NONNULL(1, 2, 4, 5);
 

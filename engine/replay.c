@@ -94,6 +94,12 @@ static int compare_accounts(eng_replay_report *report, ledger *src, ledger *dst)
     return rc;
 }
 
+/* What a receipt says, for a message: its error if it failed, else its events. */
+static const char *receipt_text(const char *error, const char *events)
+{
+    return error ? error : events ? events : "(no events)";
+}
+
 /* Whether two receipt texts (either may be NULL) are the same. */
 static bool same_text(const char *a, const char *b)
 {
@@ -139,7 +145,7 @@ static int replay_block(eng_replay_report *report, char *err, size_t errlen, eng
                 report->ok = false;
                 snprintf(report->detail, sizeof report->detail, "block %llu transaction %zu (%s): stored receipt %.80s, replayed %.80s",
                          (unsigned long long)stored->height, i, recs[i].type,
-                         recs[i].error ? recs[i].error : recs[i].events, it->error ? it->error : it->events);
+                         receipt_text(recs[i].error, recs[i].events), receipt_text(it->error, it->events));
             }
         }
         ledger_block replayed;
