@@ -247,7 +247,7 @@ static int cmd_replay(const cli_opts *o)
                "transactions", (unsigned long long)report.transactions, "accounts",
                (unsigned long long)report.accounts);
         if (report.ok)
-            puts("replay OK: every block hash, receipt status and balance matches");
+            puts("replay OK: every block hash, receipt and balance matches");
         else
             printf("replay DIFFERS: %s\n", report.detail);
     }
@@ -370,9 +370,9 @@ const cli_command cli_cmd_tx = {
 
 const cli_command cli_cmd_audit = {
     .name = "audit", .synopsis = "--datadir DIR", .summary = "check the ledger's invariants on the node",
-    .help = "Runs ledger_audit (debits equal credits, no negative balance, supply matches issuance)\n"
-            "with the admin token read from DIR/.cookie (DIR is the node's --datadir), and prints\n"
-            "each check. Exit 1 if any fails.\n",
+    .help = "Runs ledger_audit (debits equal credits, no negative balance, supply matches issuance,\n"
+            "the hash chain, the chain follows its own genesis) with the admin token read from\n"
+            "DIR/.cookie (DIR is the node's --datadir), and prints each check. Exit 1 if any fails.\n",
     .min_args = 0, .max_args = 0, .opts = CLI_OPT_DATADIR, .fn = cmd_audit,
 };
 
@@ -389,8 +389,8 @@ const cli_command cli_cmd_replay = {
     .summary = "rebuild a ledger from its block log and compare",
     .help = "Rebuilds a fresh ledger (in memory, or in the new file FILE) from the genesis and the\n"
             "transactions stored in DIR/conclave.db, locally, without a node; compares every block\n"
-            "hash, receipt status and account balance. Prints the counts and OK, or the first\n"
-            "difference (exit 1). Run it on a stopped node's directory or a copy.\n",
+            "hash, receipt (status, error and events) and account balance. Prints the counts and OK,\n"
+            "or the first difference (exit 1). Run it on a stopped node's directory or a copy.\n",
     .min_args = 0, .max_args = 0, .opts = CLI_OPT_DATADIR | CLI_OPT_OUT, .fn = cmd_replay,
 };
 

@@ -95,7 +95,8 @@ static int apply_transfer(eng_apply *a)
     return rc;
 }
 
-/* System: the genesis document's balances, minted in block 0. */
+/* System: the genesis document's balances, minted in block 0, and the document itself stored in the
+ * same SQLite transaction: a ledger holds both or neither. */
 static int apply_genesis(eng_apply *a)
 {
     const eng_genesis *g = &a->e->genesis;
@@ -116,7 +117,7 @@ static int apply_genesis(eng_apply *a)
                         || !eng_event_amount(ev, "treasury", g->treasury) || !eng_event_amount(ev, "supply", supply)))
         rc = ST_NOMEM;
     mpz_clear(supply);
-    return rc;
+    return rc == ST_OK ? ledger_meta_set(a->e->ledger, "genesis", g->canonical) : rc;
 }
 
 /* System (dev only): admin_mint's {"to", "amount"}. */

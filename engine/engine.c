@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "ledger/amount.h"
 #include "ledger/hash.h"
 #include "ledger/hex.h"
@@ -534,7 +535,7 @@ bool eng_is_dev(const eng *e) { return e->dev; }
 uint64_t eng_now(const eng *e) { return eng_clock_now(&e->clock); }
 ledger *eng_ledger(eng *e) { return e->ledger; }
 
-/* The genesis block: one system transaction minting the genesis balances. */
+/* The genesis block: one system transaction minting the genesis balances and storing the genesis. */
 static int apply_genesis(eng *e)
 {
     cJSON *doc = cJSON_Parse(e->genesis.canonical);
@@ -546,13 +547,14 @@ static int apply_genesis(eng *e)
     if (rc == ST_OK && (it->status != ST_OK || !it->success))
         rc = ST_INVALID;
     eng_item_free(it);
-    if (rc == ST_OK)
-        rc = ledger_meta_set(e->ledger, "genesis", e->genesis.canonical);
     return rc;
 }
 
-/* Picks the genesis: the given one must match the stored one; a new ledger stores and applies it. */
-static int load_genesis(eng *e, char *err, size_t errlen, const char *given)
+/* Picks the genesis. A ledger without a stored genesis is new, even with a schema already made (a
+ * start killed before its genesis block): it takes the given genesis, else the default one. A
+ * ledger with one keeps it, and a given genesis must be the same. Nothing is written before that
+ * check passes; the genesis block and the stored genesis are one SQLite transaction. */
+static int load_genesis(eng *e, char *err, size_t errlen, const eng_config *cfg)
 {
     char *stored = NULL;
     int rc = ledger_meta_get(e->ledger, "genesis", &stored);
@@ -560,7 +562,15 @@ static int load_genesis(eng *e, char *err, size_t errlen, const char *given)
         snprintf(err, errlen, "cannot read the stored genesis");
         return rc;
     }
-    const char *text = given ? given : stored;
+    ledger_block head;
+    if (!stored && (rc = ledger_block_head(e->ledger, &head)) != ST_NOTFOUND) {
+        /* only an older conclaved, killed between its genesis block and storing the genesis, left this */
+        snprintf(err, errlen, rc == ST_OK ? "the data directory holds blocks but no stored genesis (a first start "
+                                            "of an older conclaved was interrupted): move it away and start anew"
+                                          : "cannot read the newest block");
+        return rc == ST_OK ? ST_INVALID : rc;
+    }
+    const char *text = cfg->genesis_json ? cfg->genesis_json : stored ? stored : cfg->default_genesis_json;
     if (!text) {
         snprintf(err, errlen, "a new data directory needs a genesis (--genesis FILE or --dev)");
         return ST_INVALID;
@@ -577,9 +587,30 @@ static int load_genesis(eng *e, char *err, size_t errlen, const char *given)
     return rc;
 }
 
+/* Releases what eng_open acquired, writing nothing: also the end of an open that failed. */
+static void release(eng *e)
+{
+    eng_enclave_shutdown(e);
+    if (e->produce_ev)
+        event_free(e->produce_ev);
+    if (e->idle_ev)
+        event_free(e->idle_ev);
+    gov_store_free(e->gov);
+    ledger_close(e->ledger);
+    if (e->genesis_parsed)
+        eng_genesis_clear(&e->genesis);
+    free(e);
+}
+
 int eng_open(eng **out, char *err, size_t errlen, const eng_config *cfg)
 {
     *out = NULL;
+    /* a new database is created only when there is a genesis to put in it */
+    if (!cfg->genesis_json && !cfg->default_genesis_json && strcmp(cfg->db_path, ":memory:") != 0
+        && access(cfg->db_path, F_OK) != 0) {
+        snprintf(err, errlen, "a new data directory needs a genesis (--genesis FILE or --dev)");
+        return ST_INVALID;
+    }
     eng *e = calloc(1, sizeof *e);
     if (!e) {
         snprintf(err, errlen, "out of memory");
@@ -593,12 +624,12 @@ int eng_open(eng **out, char *err, size_t errlen, const eng_config *cfg)
     if (rc == ST_OK && (rc = gov_store_new(&e->gov, e->ledger)) != ST_OK)
         snprintf(err, errlen, "out of memory");
     if (rc == ST_OK)
-        rc = load_genesis(e, err, errlen, cfg->genesis_json);
+        rc = load_genesis(e, err, errlen, cfg);
     /* parameters changed by executed proposals apply over the genesis */
     if (rc == ST_OK && (rc = eng_gov_load_params(e)) != ST_OK)
         snprintf(err, errlen, "cannot read the governed parameters: %s", st_str(rc));
     if (rc != ST_OK) {
-        eng_close(e);
+        release(e);
         return rc;
     }
     /* the manual clock resumes where it stopped: never before the newest block */
@@ -633,16 +664,8 @@ void eng_close(eng *e)
 {
     if (!e)
         return;
-    if (e->ledger && eng_flush(e) != ST_OK)
+    /* only what was submitted is answered: with nothing queued, closing writes nothing */
+    if (e->queue_head && eng_flush(e) != ST_OK)
         fprintf(stderr, "conclaved: the last block could not be written\n");
-    eng_enclave_shutdown(e);
-    if (e->produce_ev)
-        event_free(e->produce_ev);
-    if (e->idle_ev)
-        event_free(e->idle_ev);
-    gov_store_free(e->gov);
-    ledger_close(e->ledger);
-    if (e->genesis_parsed)
-        eng_genesis_clear(&e->genesis);
-    free(e);
+    release(e);
 }

@@ -27,7 +27,10 @@ typedef struct eng eng;
 
 typedef struct eng_config {
     const char *db_path;            /* SQLite file, or ":memory:" */
-    const char *genesis_json;       /* genesis text; required for a new database, else checked */
+    const char *genesis_json;       /* genesis text: a new database takes it, an existing one must
+                                     * hold the same; NULL: none given */
+    const char *default_genesis_json; /* taken by a new database when genesis_json is NULL, never
+                                     * checked against a stored one (conclaved --dev's genesis) */
     enum eng_clock_mode clock_mode;
     bool dev;                       /* dev-only operations (mint, manual time) allowed */
     bool trust_own_enclave;         /* allowlist the enclave build it runs if it is not yet (conclaved
@@ -53,10 +56,16 @@ typedef struct eng_receipt {
 typedef void (*eng_done_fn)(void *cookie, int status, const char *errmsg, cJSON *errdata,
                             const eng_receipt *receipt);
 
-/* Opens the engine. Returns: ST_OK; ST_INVALID (bad genesis, or a genesis different from the
- * stored one); ST_VERSION; ST_DB; err says why. Out: *out (release with eng_close). */
+/* Opens the engine. A database without a stored genesis is new (also one whose schema was made by
+ * a start killed before its genesis block): it gets the genesis block, which stores the genesis in
+ * the same SQLite transaction, so a database holds a complete genesis or none. A refused open
+ * writes no block, and creates no database file when no genesis at all is given for a new one.
+ * Returns: ST_OK; ST_INVALID (no genesis for a new database, a bad genesis, a genesis different
+ * from the stored one, or blocks without a stored genesis); ST_VERSION; ST_DB; err says why.
+ * Out: *out (release with eng_close), NULL on failure. */
 int eng_open(eng **out, char *err, size_t errlen, const eng_config *cfg) WARN_UNUSED NONNULL(1, 2, 4);
-/* Applies whatever is queued, then closes. Accepts NULL. */
+/* Applies whatever is queued (with the time-driven work that is due), then closes; with nothing
+ * queued it writes nothing. Accepts NULL. */
 void eng_close(eng *e);
 /* Produces blocks on base: when a submission arrives, a block is cut at the end of the current
  * loop iteration, so everything that arrived together commits together; time-driven work (stake
@@ -119,6 +128,13 @@ void eng_stats_get(eng *e, eng_stats *out) NONNULL(1, 2);
 typedef void (*eng_block_fn)(void *ctx, const cJSON *block);
 void eng_set_block_listener(eng *e, eng_block_fn fn, bool (*wanted)(void *ctx), void *ctx) NONNULL(1);
 
+/* The audit of a running chain: ledger_audit's checks, then "follows_genesis": block 0 is the
+ * stored genesis (its one Genesis transaction carries that document, at its time) and no epoch was
+ * closed past the epoch of the newest block's time (as a block applied under another genesis would
+ * close). eng_replay checks every block against the genesis in full.
+ * Returns: ST_OK (report->ok says whether every check held), ST_NOMEM or ST_DB. */
+int eng_audit(eng *e, ledger_audit_report *report) WARN_UNUSED NONNULL(1, 2);
+
 typedef struct eng_replay_report {
     uint64_t blocks;                /* blocks replayed, genesis included */
     uint64_t transactions;
@@ -128,8 +144,9 @@ typedef struct eng_replay_report {
 } eng_replay_report;
 
 /* Rebuilds a fresh ledger at dst_path (":memory:" allowed; must not exist) from the genesis and
- * transactions stored in src_path, checking every block hash and receipt status, then every
- * account balance. Returns: ST_OK (report->ok says whether they matched) or a failure with err. */
+ * transactions stored in src_path, checking every block hash and receipt (status, error and
+ * events: a block applied under another genesis differs there), then every account balance.
+ * Returns: ST_OK (report->ok says whether they matched) or a failure with err. */
 int eng_replay(eng_replay_report *report, char *err, size_t errlen, const char *src_path, const char *dst_path)
     WARN_UNUSED NONNULL(1, 2, 4, 5);
 

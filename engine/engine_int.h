@@ -108,6 +108,9 @@ int eng_staking_slash(eng_apply *a, const uint8_t worker[20], uint32_t ppm);
  * or deferred by staking.slashDeferSecs so that governance can cancel it (Tick applies it when due). */
 int eng_staking_offence(eng_apply *a, const uint8_t worker[20], uint32_t ppm, const char *reason);
 bool eng_staking_due(eng *e, uint64_t now);
+/* The epoch that was current at the last epoch close: every earlier one is closed (0 before the
+ * first close). Returns: ST_OK or ST_DB. */
+int eng_staking_last_epoch(eng *e, uint64_t *epoch);
 
 /* Compute (engine/compute.c): heartbeats, payment channels and vouchers, and the tick part that
  * returns the deposits of channels whose challenge period is over. */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* replay.c: proves that the state is a deterministic function of the block log. A fresh ledger is
  * built from the stored genesis and every stored transaction, block by block through the same
- * apply path as production, at the stored block times; each block hash and receipt status must come
- * out the same, and finally every account's debits and credits. */
+ * apply path as production, at the stored block times; each block hash and receipt (status, error and
+ * events) must come out the same, and finally every account's debits and credits. */
 #include "engine/engine_int.h"
 
 #include <stdio.h>
@@ -94,6 +94,18 @@ static int compare_accounts(eng_replay_report *report, ledger *src, ledger *dst)
     return rc;
 }
 
+/* What a receipt says, for a message: its error if it failed, else its events. */
+static const char *receipt_text(const char *error, const char *events)
+{
+    return error ? error : events ? events : "(no events)";
+}
+
+/* Whether two receipt texts (either may be NULL) are the same. */
+static bool same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
 static int replay_block(eng_replay_report *report, char *err, size_t errlen, eng *e, ledger *src,
                         const ledger_block *stored)
 {
@@ -127,6 +139,13 @@ static int replay_block(eng_replay_report *report, char *err, size_t errlen, eng
                          (unsigned long long)stored->height, i, recs[i].success ? "success" : "failed",
                          it->status != ST_OK ? "refused: " : (it->success ? "success" : "failed"),
                          it->status != ST_OK ? it->errmsg : "");
+            } else if (!same_text(it->error, recs[i].error) || !same_text(it->events, recs[i].events)) {
+                /* the block hash covers what was submitted, not what it did: a transaction applied
+                 * under other rules (another genesis) is told apart by its receipt */
+                report->ok = false;
+                snprintf(report->detail, sizeof report->detail, "block %llu transaction %zu (%s): stored receipt %.80s, replayed %.80s",
+                         (unsigned long long)stored->height, i, recs[i].type,
+                         receipt_text(recs[i].error, recs[i].events), receipt_text(it->error, it->events));
             }
         }
         ledger_block replayed;

@@ -770,7 +770,7 @@ out:
 
 /* ---- the block-start tick ---- */
 
-static int last_epoch(eng *e, uint64_t *epoch)
+int eng_staking_last_epoch(eng *e, uint64_t *epoch)
 {
     char *text = NULL;
     int rc = ledger_meta_get(e->ledger, "staking.epoch", &text);
@@ -839,7 +839,7 @@ bool eng_staking_due(eng *e, uint64_t now)
     uint64_t epoch = 0;
     bool due = (ledger_unbonding_due(e->ledger, now, &u, 1, &n) == ST_OK && n > 0)
                || (ledger_slash_due(e->ledger, now, &s, 1, &m) == ST_OK && m > 0)
-               || (last_epoch(e, &epoch) == ST_OK && eng_clock_epoch(&e->clock, now) > epoch);
+               || (eng_staking_last_epoch(e, &epoch) == ST_OK && eng_clock_epoch(&e->clock, now) > epoch);
     ledger_unbonding_clear(&u);
     return due;
 }
@@ -929,7 +929,7 @@ int eng_staking_tick(eng_apply *a)
         rc = release_unbonded(a);
     uint64_t last, now_epoch = eng_clock_epoch(&e->clock, a->time);
     if (rc == ST_OK)
-        rc = last_epoch(e, &last);
+        rc = eng_staking_last_epoch(e, &last);
     if (rc != ST_OK || now_epoch <= last)
         return rc;
     enum { PAGE = 256 };

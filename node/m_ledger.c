@@ -137,7 +137,7 @@ static int get_transaction(struct rpc_ctx *ctx, const cJSON *params, cJSON **res
 static int audit(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
     ledger_audit_report report;
-    if (ledger_audit(eng_ledger(rpc_engine(ctx)), &report) != ST_OK)
+    if (eng_audit(rpc_engine(ctx), &report) != ST_OK)
         return rpc_error(ctx, ST_DB, NULL, "the audit could not read the ledger");
     cJSON *out = cJSON_CreateObject(), *checks = cJSON_CreateArray();
     if (!out || !checks || !cJSON_AddBoolToObject(out, "ok", report.ok)

@@ -262,7 +262,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "conclaved: the manual clock is for development chains only (--dev)\n");
         return 2;
     }
-    char *genesis = NULL;
+    char *genesis = NULL, *dev_genesis = NULL;
     if (o.genesis_file && !(genesis = read_file(o.genesis_file))) {
         fprintf(stderr, "conclaved: cannot read the genesis file %s: %s\n", o.genesis_file, strerror(errno));
         return 1;
@@ -300,19 +300,19 @@ int main(int argc, char **argv)
     data_path(path, datadir, "conclave.db");
     /* a new dev chain trusts this machine's platform and this enclave build; an existing one keeps
      * the genesis it was made with */
-    if (!genesis && o.dev && access(path, F_OK) != 0
-        && !(genesis = eng_genesis_dev_json(with_enclave ? es.platform : NULL, with_enclave ? es.measurement : NULL))) {
+    if (!genesis && o.dev
+        && !(dev_genesis = eng_genesis_dev_json(with_enclave ? es.platform : NULL, with_enclave ? es.measurement : NULL))) {
         fprintf(stderr, "conclaved: out of memory\n");
+        goto out;
+    }
+    eng_config cfg = { .db_path = path, .genesis_json = genesis, .default_genesis_json = dev_genesis,
+                       .clock_mode = clock_mode, .dev = o.dev, .trust_own_enclave = o.dev };
+    if (eng_open(&n.engine, err, sizeof err, &cfg) != ST_OK) {
+        fprintf(stderr, "conclaved: %s\n", err);
         goto out;
     }
     if (write_cookie(datadir, token) != 0) {
         fprintf(stderr, "conclaved: cannot write %s/.cookie: %s\n", datadir, strerror(errno));
-        goto out;
-    }
-    eng_config cfg = { .db_path = path, .genesis_json = genesis, .clock_mode = clock_mode, .dev = o.dev,
-                       .trust_own_enclave = o.dev };
-    if (eng_open(&n.engine, err, sizeof err, &cfg) != ST_OK) {
-        fprintf(stderr, "conclaved: %s\n", err);
         goto out;
     }
     n.base = event_base_new();
@@ -368,5 +368,6 @@ out:
     if (lock_fd >= 0)
         close(lock_fd);
     free(genesis);
+    free(dev_genesis);
     return rc;
 }

@@ -28,3 +28,9 @@ tests_engine_test_compute_SOURCES = tests/engine/test_compute.c
 tests_engine_test_compute_CFLAGS = $(TEST_CFLAGS)
 tests_engine_test_compute_LDADD = $(TEST_LDADD)
 TESTS += tests/engine/test_compute
+
+check_PROGRAMS += tests/engine/test_startup
+tests_engine_test_startup_SOURCES = tests/engine/test_startup.c
+tests_engine_test_startup_CFLAGS = $(TEST_CFLAGS)
+tests_engine_test_startup_LDADD = $(TEST_LDADD)
+TESTS += tests/engine/test_startup

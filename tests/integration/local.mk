@@ -31,3 +31,15 @@ tests_integration_test_gov_SOURCES = tests/integration/test_gov.c
 tests_integration_test_gov_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_gov_LDADD = $(TEST_LDADD)
 TESTS += tests/integration/test_gov
+
+check_PROGRAMS += tests/integration/test_startup
+tests_integration_test_startup_SOURCES = tests/integration/test_startup.c
+tests_integration_test_startup_CFLAGS = $(TEST_CFLAGS)
+tests_integration_test_startup_LDADD = $(TEST_LDADD)
+TESTS += tests/integration/test_startup
+
+check_PROGRAMS += tests/integration/test_crash
+tests_integration_test_crash_SOURCES = tests/integration/test_crash.c
+tests_integration_test_crash_CFLAGS = $(TEST_CFLAGS)
+tests_integration_test_crash_LDADD = $(TEST_LDADD)
+TESTS += tests/integration/test_crash

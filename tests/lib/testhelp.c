@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ledger/hash.h"
 #include "ledger/hex.h"
+#include "ledger/ledger.h"
 
 char *th_read_file(const char *path, size_t *len)
 {
@@ -105,4 +107,38 @@ void th_assert_addr(const uint8_t addr[20], const char *want, const char *what)
     char s[LEDGER_ADDR_STRLEN];
     ledger_addr_format(s, addr);
     cr_assert_str_eq(s, want, "%s", what);
+}
+
+void th_append_foreign_tick(const char *db_path)
+{
+    static const char body[] = "{\"type\":\"Tick\",\"message\":{}}";
+    ledger *l = NULL;
+    char err[256] = "";
+    cr_assert_eq(ledger_open(&l, err, sizeof err, db_path), ST_OK, "open: %s", err);
+    ledger_block head;
+    cr_assert_eq(ledger_block_head(l, &head), ST_OK, "head");
+    ledger_block b = { .height = head.height + 1, .time = head.time, .tx_count = 1 };
+    memcpy(b.parent, head.hash, 32);
+    /* a system transaction's id, as the engine makes it: keccak256(height u64be || index u32be || body) */
+    uint8_t pos[12] = { 0 }, hash[32];
+    for (int i = 0; i < 8; i++)
+        pos[i] = (uint8_t)(b.height >> (56 - 8 * i));
+    ledger_keccak k;
+    ledger_keccak_init(&k);
+    ledger_keccak_update(&k, pos, sizeof pos);
+    ledger_keccak_update(&k, body, strlen(body));
+    ledger_keccak_final(&k, hash);
+    ledger_txrec rec = { .index = 0, .type = "Tick", .body = (char *)body, .success = true,
+                         .events = "[{\"type\":\"EpochClosed\",\"epoch\":3332}]" };
+    memcpy(rec.hash, hash, 32);
+    cr_assert_eq(ledger_block_begin(l, b.height), ST_OK, "begin");
+    cr_assert_eq(ledger_tx_begin(l, hash), ST_OK, "tx begin");
+    cr_assert_eq(ledger_meta_set(l, "staking.epoch", "3333"), ST_OK, "epochs closed");
+    cr_assert_eq(ledger_tx_end(l, true), ST_OK, "tx end");
+    cr_assert_eq(ledger_txrec_put(l, &rec), ST_OK, "the Tick");
+    ledger_sha256(b.tx_root, hash, 32);
+    ledger_block_hash(&b);
+    cr_assert_eq(ledger_block_put(l, &b), ST_OK, "block");
+    cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
+    ledger_close(l);
 }

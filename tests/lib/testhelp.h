@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* testhelp.h: helpers shared by the test suites: files, the shared test vectors, hex. */
+/* testhelp.h: helpers shared by the test suites: files, the shared test vectors, hex, a tampered chain. */
 #ifndef TESTS_TESTHELP_H
 #define TESTS_TESTHELP_H
 
@@ -23,5 +23,9 @@ const char *th_str(const cJSON *o, const char *key);
 void th_assert_addr(const uint8_t addr[20], const char *want, const char *what);
 /* Decodes 0x-hex into out (exactly n bytes); aborts the test on bad input. */
 void th_hex(uint8_t *out, size_t n, const char *hex);
+/* Appends to the chain in the database at db_path (no process may have it open), through the ledger
+ * alone, the block a start refused for another genesis used to write: a Tick whose receipt closes
+ * epoch 3332, far ahead of the chain's own epochs. Aborts the test on failure. */
+void th_append_foreign_tick(const char *db_path);
 
 #endif

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/* audit.c: the engine's audit: the ledger's invariants (ledger_audit) and those the chain's own
+ * stored genesis implies, which the ledger alone cannot see: block 0 is that genesis, and no epoch
+ * was closed past the epoch of the newest block (a block applied under another genesis closes
+ * epochs that have not begun). Constant work beyond ledger_audit; replay is the full check. */
+#include "engine/engine_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+PRINTF_LIKE(4, 5)
+static void add_check(ledger_audit_report *r, const char *name, bool ok, const char *fmt, ...)
+{
+    if (r->n_checks >= LEDGER_AUDIT_MAX_CHECKS)
+        return;
+    r->checks[r->n_checks].name = name;
+    r->checks[r->n_checks].ok = ok;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->checks[r->n_checks].detail, sizeof r->checks[0].detail, fmt, ap);
+    va_end(ap);
+    r->n_checks++;
+    if (!ok)
+        r->ok = false;
+}
+
+/* Whether block 0 holds exactly the Genesis transaction of the engine's (the stored) genesis, at its
+ * time. Out: problem, a sentence when it does not. Returns: ST_OK, ST_NOMEM or ST_DB. */
+static int check_genesis_block(eng *e, char *problem, size_t len)
+{
+    ledger_block b0;
+    ledger_txrec *recs = NULL;
+    size_t n = 0;
+    int rc = ledger_block_get(e->ledger, 0, &b0);
+    if (rc == ST_NOTFOUND) {
+        snprintf(problem, len, "there is no block 0");
+        return ST_OK;
+    }
+    if (rc != ST_OK || (rc = ledger_txrec_list_block(e->ledger, 0, &recs, &n)) != ST_OK)
+        return rc;
+    bool is_genesis = n == 1 && !recs[0].has_sender && strcmp(recs[0].type, "Genesis") == 0;
+    cJSON *body = is_genesis ? cJSON_Parse(recs[0].body) : NULL;
+    const cJSON *doc = cJSON_GetObjectItemCaseSensitive(body, "message");
+    char *message = doc ? cJSON_PrintUnformatted(doc) : NULL;
+    if (!is_genesis)
+        snprintf(problem, len, "block 0 does not hold the one Genesis transaction");
+    else if (!doc)
+        snprintf(problem, len, "block 0's Genesis transaction carries no genesis document");
+    else if (!message)
+        rc = ST_NOMEM;
+    else if (strcmp(message, e->genesis.canonical) != 0)
+        snprintf(problem, len, "block 0 holds a genesis other than the stored one");
+    else if (b0.time != e->genesis.time)
+        snprintf(problem, len, "block 0 has time %llu, the genesis %llu", (unsigned long long)b0.time,
+                 (unsigned long long)e->genesis.time);
+    cJSON_free(message);
+    cJSON_Delete(body);
+    for (size_t i = 0; i < n; i++)
+        ledger_txrec_clear(&recs[i]);
+    free(recs);
+    return rc;
+}
+
+int eng_audit(eng *e, ledger_audit_report *report)
+{
+    int rc = ledger_audit(e->ledger, report);
+    if (rc != ST_OK)
+        return rc;
+    char problem[200] = "";
+    ledger_block head;
+    uint64_t open_epoch;
+    if ((rc = check_genesis_block(e, problem, sizeof problem)) != ST_OK)
+        return rc;
+    if (!problem[0]) {
+        if ((rc = ledger_block_head(e->ledger, &head)) != ST_OK || (rc = eng_staking_last_epoch(e, &open_epoch)) != ST_OK)
+            return rc;
+        if (open_epoch > eng_clock_epoch(&e->clock, head.time))
+            snprintf(problem, sizeof problem, "epochs up to %llu are closed, but the newest block (%llu) is in epoch %llu",
+                     (unsigned long long)open_epoch - 1, (unsigned long long)head.height,
+                     (unsigned long long)eng_clock_epoch(&e->clock, head.time));
+    }
+    if (problem[0])
+        add_check(report, "follows_genesis", false, "%s", problem);
+    else
+        add_check(report, "follows_genesis", true, "block 0 is the stored genesis; no epoch closed ahead of the chain");
+    return ST_OK;
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/* test_startup.c: conclaved's start-up on the real binary. A start refused for want of a genesis
+ * exits with status 1 (it once died of SIGFPE) and leaves no file behind; a start refused for another
+ * genesis writes no block; a data directory whose start was killed after the schema, before the
+ * genesis, starts again with --dev; ledger_audit over JSON-RPC catches a block that does not follow
+ * the chain's own genesis. */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "ledger/ledger.h"
+#include "tests/lib/node.h"
+#include "tests/lib/testhelp.h"
+
+static th_node node;
+
+static void setup(void)
+{
+    memset(&node, 0, sizeof node);
+}
+
+static void teardown(void)
+{
+    th_node_cleanup(&node);
+}
+
+TestSuite(integration_startup, .init = setup, .fini = teardown, .timeout = 60);
+
+/* Runs conclaved (no enclave, any free port) on node.datadir with genesis_file (NULL: none).
+ * Returns its exit code, -1 if a signal ended it. */
+static int run_node(const char *genesis_file)
+{
+    const char *argv[] = { TEST_BUILDDIR "/conclaved", "--datadir", node.datadir, "--no-enclave", "--rpc-bind",
+                           "127.0.0.1:0", genesis_file ? "--genesis" : NULL, genesis_file, NULL };
+    return th_run(argv);
+}
+
+static void in_datadir(char *out, size_t len, const char *name)
+{
+    snprintf(out, len, "%s/%s", node.datadir, name);
+}
+
+/* The newest block of the stopped node's ledger. */
+static ledger_block head_block(void)
+{
+    ledger *l = th_node_ledger(&node);
+    ledger_block b;
+    cr_assert_eq(ledger_block_head(l, &b), ST_OK, "a newest block");
+    ledger_close(l);
+    return b;
+}
+
+Test(integration_startup, a_start_without_a_genesis_exits_cleanly_and_writes_nothing)
+{
+    snprintf(node.datadir, sizeof node.datadir, "/tmp/conclave-it-XXXXXX");
+    cr_assert_not_null(mkdtemp(node.datadir), "temp data directory");
+    cr_assert_eq(run_node(NULL), 1, "exit status 1, not a signal");
+    char path[192];
+    in_datadir(path, sizeof path, "conclave.db");
+    cr_assert_neq(access(path, F_OK), 0, "no database created");
+    in_datadir(path, sizeof path, ".cookie");
+    cr_assert_neq(access(path, F_OK), 0, "no cookie written");
+}
+
+Test(integration_startup, a_start_refused_for_another_genesis_writes_no_block)
+{
+    th_node_start(&node, false);
+    th_node_stop(&node, SIGTERM);
+    ledger_block before = head_block();
+    /* hourly epochs from 1970: under this genesis, the wall clock would have every epoch due */
+    char genesis_file[192];
+    in_datadir(genesis_file, sizeof genesis_file, "other-genesis.json");
+    FILE *f = fopen(genesis_file, "w");
+    cr_assert_not_null(f, "genesis file");
+    fputs("{\"chainId\":5,\"time\":0}", f);
+    cr_assert_eq(fclose(f), 0, "genesis file written");
+    cr_assert_eq(run_node(genesis_file), 1, "refused with exit status 1");
+    ledger_block after = head_block();
+    cr_assert_eq(after.height, before.height, "no block written by the refused start");
+    cr_assert_eq(memcmp(after.hash, before.hash, 32), 0, "the same newest block");
+}
+
+Test(integration_startup, a_data_directory_with_a_schema_but_no_genesis_starts_with_dev)
+{
+    snprintf(node.datadir, sizeof node.datadir, "/tmp/conclave-it-XXXXXX");
+    cr_assert_not_null(mkdtemp(node.datadir), "temp data directory");
+    char path[192], err[256] = "";
+    in_datadir(path, sizeof path, "conclave.db");
+    ledger *l = NULL;
+    cr_assert_eq(ledger_open(&l, err, sizeof err, path), ST_OK, "the schema, as a killed start left it: %s", err);
+    ledger_close(l);
+    th_node_start(&node, true);
+    cJSON *resp = th_call(&node, "node_info", NULL);
+    cr_assert_eq(th_num(th_result(resp), "chainId"), 31337, "the dev chain");
+    cJSON_Delete(resp);
+}
+
+Test(integration_startup, ledger_audit_catches_a_block_that_does_not_follow_the_genesis)
+{
+    th_node_start(&node, false);
+    th_node_stop(&node, SIGTERM);
+    char path[192];
+    in_datadir(path, sizeof path, "conclave.db");
+    th_append_foreign_tick(path);
+    th_node_start(&node, true);
+    cJSON *resp = th_call(&node, "ledger_audit", NULL);
+    const cJSON *result = th_result(resp);
+    cr_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(result, "ok")), "audit fails: %s",
+              cJSON_PrintUnformatted(resp));
+    bool named = false;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(result, "checks"))
+        if (strcmp(th_str(c, "name"), "follows_genesis") == 0)
+            named = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(c, "ok"));
+    cr_assert(named, "follows_genesis fails: %s", cJSON_PrintUnformatted(resp));
+    cJSON_Delete(resp);
+}
