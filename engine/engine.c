@@ -19,43 +19,6 @@
 #define DEFAULT_MAX_QUEUE 50000
 #define DEFAULT_MAX_BLOCK_TXS 10000
 
-void eng_item_free(eng_item *it)
-{
-    if (!it)
-        return;
-    ledger_tx_clear(&it->tx);
-    free(it->sys_type);
-    free(it->sys_body);
-    cJSON_Delete(it->errdata);
-    free(it->error);
-    free(it->events);
-    free(it);
-}
-
-eng_item *eng_item_system(const char *type, const cJSON *message)
-{
-    eng_item *it = calloc(1, sizeof *it);
-    cJSON *body = cJSON_CreateObject();
-    cJSON *copy = cJSON_Duplicate(message, true);
-    if (!it || !body || !copy || !cJSON_AddStringToObject(body, "type", type)
-        || !cJSON_AddItemToObject(body, "message", copy)) {
-        if (body && copy && !cJSON_GetObjectItemCaseSensitive(body, "message"))
-            cJSON_Delete(copy);
-        cJSON_Delete(body);
-        free(it);
-        return NULL;
-    }
-    it->is_system = true;
-    it->sys_type = strdup(type);
-    it->sys_body = cJSON_PrintUnformatted(body);
-    cJSON_Delete(body);
-    if (!it->sys_type || !it->sys_body) {
-        eng_item_free(it);
-        return NULL;
-    }
-    return it;
-}
-
 static void put_be(uint8_t *p, uint64_t v, int n)
 {
     for (int i = n - 1; i >= 0; i--, v >>= 8)
@@ -529,11 +492,6 @@ void eng_stats_get(eng *e, eng_stats *out)
     if (eng_settlement_next(e, &out->next_epoch) != ST_OK)
         out->next_epoch = 0;
 }
-
-uint64_t eng_chain_id(const eng *e) { return e->genesis.chain_id; }
-bool eng_is_dev(const eng *e) { return e->dev; }
-uint64_t eng_now(const eng *e) { return eng_clock_now(&e->clock); }
-ledger *eng_ledger(eng *e) { return e->ledger; }
 
 /* The genesis block: one system transaction minting the genesis balances and storing the genesis. */
 static int apply_genesis(eng *e)

@@ -166,7 +166,7 @@ int eng_enqueue(eng *e, eng_item *it);
  * if earlier), filling each item's outcome. A block is written only if at least one item applied.
  * Returns: ST_OK, or ST_DB/ST_NOMEM (then every item carries that status). */
 int eng_apply_block(eng *e, eng_item *items, uint64_t time);
-/* Frees an item and everything it owns. Accepts NULL. */
+/* Items (engine/item.c). Frees an item and everything it owns. Accepts NULL. */
 void eng_item_free(eng_item *it);
 /* Makes a system item; body is canonical JSON {"type": type, "message": message}; message is
  * borrowed. Returns NULL on OOM. */
