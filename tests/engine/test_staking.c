@@ -19,6 +19,7 @@
 #include "ledger/hex.h"
 #include "ledger/sig.h"
 #include "ledger/stakes.h"
+#include "tests/lib/engine_fixture.h"
 
 /* The chain's parameters; the tests below are computed from these. */
 #define G_TIME 1000000u            /* genesis time, seconds */
@@ -28,52 +29,7 @@
 #define GRACE 300u                 /* withdrawGraceSecs */
 #define USERS 6                    /* dev accounts 0..5, 1,000,000 base units each */
 
-static char dir[64], db_path[128];
 static eng *e;
-static char *genesis;
-static unsigned queued[USERS];     /* transactions queued per signer since the last block */
-
-struct outcome {
-    int calls;
-    int status;
-    bool success;
-    uint64_t height;
-    char error[256];
-    char *events;                  /* receipt events (JSON array text), owned */
-};
-
-static void on_done(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r)
-{
-    struct outcome *o = cookie;
-    (void)errmsg;
-    o->calls++;
-    o->status = status;
-    cJSON_Delete(errdata);
-    free(o->events);
-    o->events = NULL;
-    if (r) {
-        o->success = r->success;
-        o->height = r->height;
-        snprintf(o->error, sizeof o->error, "%s", r->error ? r->error : "");
-        o->events = strdup(r->events ? r->events : "[]");
-    }
-}
-
-static void dev_address(uint8_t addr[20], unsigned i)
-{
-    uint8_t key[32];
-    eng_dev_key(key, i);
-    cr_assert_eq(ledger_sig_address(addr, key), ST_OK, "dev address %u", i);
-}
-
-static const char *dev_text(unsigned i)
-{
-    static char text[USERS][LEDGER_ADDR_STRLEN];
-    uint8_t addr[20];
-    dev_address(addr, i);
-    ledger_addr_format(text[i], addr);
-    return text[i];
-}
 
 /* Worker addresses 0xa0.., 0xa1..: worker i sorts before worker i+1. */
 static void worker_address(uint8_t addr[20], unsigned i)
@@ -97,7 +53,7 @@ static char *make_genesis(void)
     size_t off = 0;
     for (unsigned i = 0; i < USERS; i++)
         off += (size_t)snprintf(accounts + off, sizeof accounts - off, "%s{\"address\":\"%s\",\"balance\":\"1000000\"}",
-                                i ? "," : "", dev_text(i));
+                                i ? "," : "", th_dev_text(i));
     char *text = malloc(2048);
     cr_assert_not_null(text, "genesis buffer");
     snprintf(text, 2048,
@@ -110,134 +66,34 @@ static char *make_genesis(void)
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/conclave-staking-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir), "temp dir");
-    snprintf(db_path, sizeof db_path, "%s/conclave.db", dir);
-    genesis = make_genesis();
-    char err[256] = "";
-    eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
-    cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "open engine: %s", err);
-    memset(queued, 0, sizeof queued);
+    char *genesis = make_genesis();
+    th_open_engine(&e, "staking", genesis);
+    free(genesis);
 }
 
 static void teardown(void)
 {
-    eng_close(e);
-    free(genesis);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0, "cleanup");
+    th_close_engine(e);
 }
 
 TestSuite(engine_staking, .init = setup, .fini = teardown);
 
 /* ---- driving the engine ---- */
 
-static char last_err[256];
-
-static uint64_t nonce_of(unsigned who)
-{
-    uint8_t addr[20];
-    uint64_t n;
-    dev_address(addr, who);
-    cr_assert_eq(ledger_nonce_get(eng_ledger(e), addr, &n), ST_OK, "nonce");
-    return n;
-}
-
-/* Signs a transaction of type from dev account who with the message given as JSON (the nonce is
- * added) and submits it. Returns eng_submit's status; its error text is left in last_err. */
-PRINTF_LIKE(4, 5)
-static int submit(unsigned who, const char *type, struct outcome *o, const char *fmt, ...)
-{
-    char text[512], nonce[24];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    cJSON *msg = cJSON_Parse(text);
-    cr_assert_not_null(msg, "message JSON: %s", text);
-    snprintf(nonce, sizeof nonce, "%llu", (unsigned long long)(nonce_of(who) + queued[who]));
-    cJSON_AddStringToObject(msg, "nonce", nonce);
-    uint8_t key[32];
-    eng_dev_key(key, who);
-    ledger_tx tx;
-    char err[256] = "";
-    cr_assert_eq(ledger_tx_build_signed(&tx, err, sizeof err, type, msg, key, eng_chain_id(e)), ST_OK,
-                 "sign %s: %s", type, err);
-    cJSON_Delete(msg);
-    last_err[0] = 0;
-    int rc = eng_submit(e, last_err, sizeof last_err, &tx, on_done, o);
-    ledger_tx_clear(&tx);
-    if (rc == ST_OK)
-        queued[who]++;
-    return rc;
-}
-
-PRINTF_LIKE(4, 5)
-static void queue(unsigned who, const char *type, struct outcome *o, const char *fmt, ...)
-{
-    char text[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    cr_assert_eq(submit(who, type, o, "%s", text), ST_OK, "%s queued: %s", type, last_err);
-}
-
-PRINTF_LIKE(3, 4)
-static void system_tx(const char *type, struct outcome *o, const char *fmt, ...)
-{
-    char text[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    cJSON *msg = cJSON_Parse(text);
-    cr_assert_not_null(msg, "system message JSON: %s", text);
-    cr_assert_eq(eng_submit_system(e, type, msg, on_done, o), ST_OK, "%s queued", type);
-    cJSON_Delete(msg);
-}
-
-static void expect_audit_ok(void)
-{
-    ledger_audit_report r;
-    cr_assert_eq(ledger_audit(eng_ledger(e), &r), ST_OK, "audit runs");
-    for (unsigned i = 0; i < r.n_checks; i++)
-        cr_assert(r.checks[i].ok, "audit check %s: %s", r.checks[i].name, r.checks[i].detail);
-    cr_assert(r.ok, "audit ok");
-}
-
-/* Applies everything queued as one block, then audits the ledger. */
-static void block(void)
-{
-    cr_assert_eq(eng_flush(e), ST_OK, "flush");
-    memset(queued, 0, sizeof queued);
-    expect_audit_ok();
-}
-
-static uint64_t head_height(void)
-{
-    ledger_block b;
-    cr_assert_eq(ledger_block_head(eng_ledger(e), &b), ST_OK, "head");
-    return b.height;
-}
-
 /* Whether the last advance made a block: eng_advance_time does the work the new time makes due. */
 static bool advance_made_block;
 
 static void advance(uint64_t secs)
 {
-    uint64_t now, before = head_height();
-    cr_assert_eq(eng_advance_time(e, secs, &now), ST_OK, "advance the clock");
-    advance_made_block = head_height() > before;
+    advance_made_block = th_advance(e, secs);
 }
 
 /* A tiny mint in a block of its own: a block with no staking call. */
 static void mint_block(void)
 {
-    struct outcome o = { 0 };
-    system_tx("Mint", &o, "{\"to\":\"%s\",\"amount\":\"1\"}", dev_text(5));
-    block();
+    th_outcome o = { 0 };
+    th_system_tx(e, "Mint", &o, "{\"to\":\"%s\",\"amount\":\"1\"}", th_dev_text(5));
+    th_block(e);
     cr_assert(o.success, "mint applied");
     free(o.events);
 }
@@ -249,59 +105,19 @@ static bool idle_block(void)
 {
     bool made = advance_made_block;
     advance_made_block = false;
-    uint64_t before = head_height();
-    block();
-    return made || head_height() == before + 1;
-}
-
-static void expect_ok(struct outcome *o, const char *what)
-{
-    cr_assert_eq(o->calls, 1, "%s answered once", what);
-    cr_assert(o->status == ST_OK && o->success, "%s succeeded: %s", what, o->error);
-}
-
-static void expect_failed(struct outcome *o, const char *reason, const char *what)
-{
-    cr_assert_eq(o->calls, 1, "%s answered once", what);
-    cr_assert_eq(o->status, ST_OK, "%s included in a block", what);
-    cr_assert(!o->success, "%s failed", what);
-    cr_assert(strstr(o->error, reason) != NULL, "%s: reason \"%s\" in \"%s\"", what, reason, o->error);
-    cr_assert_str_eq(o->events, "[]", "%s: a failed receipt has no events", what);
+    uint64_t before = th_head_height(e);
+    th_block(e);
+    return made || th_head_height(e) == before + 1;
 }
 
 /* ---- reading the state ---- */
-
-static void expect_mpz(const mpz_t v, const char *expected, const char *what)
-{
-    char *text = mpz_get_str(NULL, 10, v);
-    cr_assert_str_eq(text, expected, "%s: %s, expected %s", what, text, expected);
-    free(text);
-}
-
-static void expect_balance(ledger_account a, const char *expected, const char *what)
-{
-    mpz_t v;
-    mpz_init(v);
-    cr_assert_eq(ledger_balance(eng_ledger(e), &a, v), ST_OK, "balance");
-    expect_mpz(v, expected, what);
-    mpz_clear(v);
-}
-
-static void expect_user(int kind, unsigned who, const char *expected)
-{
-    uint8_t addr[20];
-    dev_address(addr, who);
-    char what[64];
-    snprintf(what, sizeof what, "%s balance of dev %u", kind == LEDGER_FREE ? "free" : "claimable", who);
-    expect_balance(ledger_user_account(kind, addr), expected, what);
-}
 
 static void expect_pool_account(int kind, uint64_t pool, const char *expected)
 {
     char what[64];
     snprintf(what, sizeof what, "%s account of pool %llu", kind == LEDGER_POOL_STAKE ? "stake" : "rewards",
              (unsigned long long)pool);
-    expect_balance(ledger_pool_account(kind, pool), expected, what);
+    th_expect_balance(e, ledger_pool_account(kind, pool), expected, what);
 }
 
 /* The pool row's stake, shares, bonded and unbonding, and its stake account equal to stake. */
@@ -310,10 +126,10 @@ static void expect_pool(uint64_t id, const char *stake, const char *shares, cons
     ledger_pool p;
     ledger_pool_init(&p);
     cr_assert_eq(ledger_pool_get(eng_ledger(e), id, &p), ST_OK, "pool %llu", (unsigned long long)id);
-    expect_mpz(p.stake, stake, "pool stake");
-    expect_mpz(p.shares, shares, "pool shares");
-    expect_mpz(p.bonded, bonded, "pool bonded");
-    expect_mpz(p.unbonding, unbonding, "pool unbonding");
+    th_expect_mpz(p.stake, stake, "pool stake");
+    th_expect_mpz(p.shares, shares, "pool shares");
+    th_expect_mpz(p.bonded, bonded, "pool bonded");
+    th_expect_mpz(p.unbonding, unbonding, "pool unbonding");
     ledger_pool_clear(&p);
     expect_pool_account(LEDGER_POOL_STAKE, id, stake);
 }
@@ -323,21 +139,21 @@ static void expect_acc(uint64_t id, const char *acc, const char *rem)
     ledger_pool p;
     ledger_pool_init(&p);
     cr_assert_eq(ledger_pool_get(eng_ledger(e), id, &p), ST_OK, "pool");
-    expect_mpz(p.acc, acc, "accumulator");
-    expect_mpz(p.acc_rem, rem, "carried remainder");
+    th_expect_mpz(p.acc, acc, "accumulator");
+    th_expect_mpz(p.acc_rem, rem, "carried remainder");
     ledger_pool_clear(&p);
 }
 
 static void expect_shares(uint64_t pool, unsigned who, const char *shares)
 {
     uint8_t addr[20];
-    dev_address(addr, who);
+    th_dev_bytes(addr, who);
     ledger_stake s;
     ledger_stake_init(&s);
     cr_assert_eq(ledger_stake_get(eng_ledger(e), pool, addr, &s), ST_OK, "stake");
     char what[64];
     snprintf(what, sizeof what, "shares of dev %u in pool %llu", who, (unsigned long long)pool);
-    expect_mpz(s.shares, shares, what);
+    th_expect_mpz(s.shares, shares, what);
     ledger_stake_clear(&s);
 }
 
@@ -345,7 +161,7 @@ static void expect_shares(uint64_t pool, unsigned who, const char *shares)
 static void pending_of(uint64_t pool, unsigned who, mpz_t out)
 {
     uint8_t addr[20];
-    dev_address(addr, who);
+    th_dev_bytes(addr, who);
     ledger_pool p;
     ledger_stake s;
     ledger_pool_init(&p);
@@ -364,7 +180,7 @@ static void expect_pending(uint64_t pool, unsigned who, const char *pending)
     pending_of(pool, who, v);
     char what[64];
     snprintf(what, sizeof what, "pending reward of dev %u in pool %llu", who, (unsigned long long)pool);
-    expect_mpz(v, pending, what);
+    th_expect_mpz(v, pending, what);
     mpz_clear(v);
 }
 
@@ -380,9 +196,9 @@ static void expect_queue(uint64_t pool, unsigned n, const unsigned *who, const c
     cr_assert_eq(got, n, "queue of pool %llu holds %u requests, not %u", (unsigned long long)pool, n, got);
     for (unsigned i = 0; i < n; i++) {
         uint8_t addr[20];
-        dev_address(addr, who[i]);
+        th_dev_bytes(addr, who[i]);
         cr_assert(memcmp(w[i].address, addr, 20) == 0, "request %u is dev %u's", i, who[i]);
-        expect_mpz(w[i].shares, shares[i], "queued shares");
+        th_expect_mpz(w[i].shares, shares[i], "queued shares");
     }
     for (unsigned i = 0; i < 8; i++)
         ledger_withdrawal_clear(&w[i]);
@@ -452,13 +268,13 @@ static char *tick_events(uint64_t height)
 static void expect_power(unsigned who, uint64_t height, const char *expected)
 {
     uint8_t addr[20];
-    dev_address(addr, who);
+    th_dev_bytes(addr, who);
     mpz_t v;
     mpz_init(v);
     cr_assert_eq(eng_staking_power_at(e, addr, height, v), ST_OK, "power");
     char what[64];
     snprintf(what, sizeof what, "voting power of dev %u at height %llu", who, (unsigned long long)height);
-    expect_mpz(v, expected, what);
+    th_expect_mpz(v, expected, what);
     mpz_clear(v);
 }
 
@@ -466,16 +282,16 @@ static void expect_power(unsigned who, uint64_t height, const char *expected)
  * address order, all in one block. */
 static void make_pool(unsigned ppm, const char *capacity, unsigned workers)
 {
-    struct outcome c = { 0 }, w[2] = { 0 };
-    queue(0, "PoolCreate", &c, "{\"commissionPpm\":\"%u\",\"capacity\":\"%s\"}", ppm, capacity);
+    th_outcome c = { 0 }, w[2] = { 0 };
+    th_queue(e, 0, "PoolCreate", &c, "{\"commissionPpm\":\"%u\",\"capacity\":\"%s\"}", ppm, capacity);
     for (unsigned i = workers; i-- > 0;)
-        queue(0, "WorkerAdd", &w[i], "{\"pool\":\"1\",\"worker\":\"%s\"}", worker_text(i));
-    block();
-    expect_ok(&c, "PoolCreate");
+        th_queue(e, 0, "WorkerAdd", &w[i], "{\"pool\":\"1\",\"worker\":\"%s\"}", worker_text(i));
+    th_block(e);
+    th_expect_ok(&c, "PoolCreate");
     expect_event(c.events, "PoolCreated", 0, "pool", "1");
-    expect_event(c.events, "PoolCreated", 0, "owner", dev_text(0));
+    expect_event(c.events, "PoolCreated", 0, "owner", th_dev_text(0));
     for (unsigned i = 0; i < workers; i++) {
-        expect_ok(&w[i], "WorkerAdd");
+        th_expect_ok(&w[i], "WorkerAdd");
         free(w[i].events);
     }
     free(c.events);
@@ -490,10 +306,10 @@ static char *run_ok(unsigned who, const char *type, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    struct outcome o = { 0 };
-    queue(who, type, &o, "%s", text);
-    block();
-    expect_ok(&o, type);
+    th_outcome o = { 0 };
+    th_queue(e, who, type, &o, "%s", text);
+    th_block(e);
+    th_expect_ok(&o, type);
     return o.events;
 }
 
@@ -505,10 +321,10 @@ static char *system_ok(const char *type, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    struct outcome o = { 0 };
-    system_tx(type, &o, "%s", text);
-    block();
-    expect_ok(&o, type);
+    th_outcome o = { 0 };
+    th_system_tx(e, type, &o, "%s", text);
+    th_block(e);
+    th_expect_ok(&o, type);
     return o.events;
 }
 
@@ -522,11 +338,11 @@ Test(engine_staking, contribution_into_an_empty_pool_mints_one_share_per_base_un
     make_pool(0, "1000000", 0);
     expect_pool(1, "0", "0", "0", "0");
     char *ev = run_ok(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100\"}");
-    expect_event(ev, "Contributed", 0, "staker", dev_text(1));
+    expect_event(ev, "Contributed", 0, "staker", th_dev_text(1));
     expect_event(ev, "Contributed", 0, "amount", "100");
     expect_event(ev, "Contributed", 0, "shares", "100");
     free(ev);
-    expect_user(LEDGER_FREE, 1, "999900");
+    th_expect_user(e, LEDGER_FREE, 1, "999900");
     expect_shares(1, 1, "100");
     expect_pool(1, "100", "100", "0", "0");
     expect_pending(1, 1, "0");
@@ -560,7 +376,7 @@ Test(engine_staking, a_reward_leaves_the_price_alone_and_a_slash_lowers_it)
     expect_shares(1, 1, "100");
     expect_shares(1, 2, "50");
     expect_shares(1, 3, "87");
-    expect_user(LEDGER_FREE, 3, "999930");
+    th_expect_user(e, LEDGER_FREE, 3, "999930");
     /* the slash burned 30: supply fell by it, the stakers lost it pro rata through the price */
     mpz_t v, shares;
     mpz_inits(v, shares, NULL);
@@ -569,7 +385,7 @@ Test(engine_staking, a_reward_leaves_the_price_alone_and_a_slash_lowers_it)
     cr_assert_eq(ledger_pool_get(eng_ledger(e), 1, &p), ST_OK, "pool");
     mpz_set_ui(shares, 100);
     eng_staking_value(v, shares, &p);
-    expect_mpz(v, "80", "100 shares are worth floor(100*190/237) = 80");
+    th_expect_mpz(v, "80", "100 shares are worth floor(100*190/237) = 80");
     ledger_pool_clear(&p);
     mpz_clears(v, shares, NULL);
 }
@@ -579,12 +395,12 @@ Test(engine_staking, a_reward_leaves_the_price_alone_and_a_slash_lowers_it)
 Test(engine_staking, reward_remainder_is_carried_until_it_is_paid_out)
 {
     make_pool(100000, "1000000", 0);  /* 10% commission */
-    struct outcome c[3] = { 0 };
+    th_outcome c[3] = { 0 };
     for (unsigned i = 0; i < 3; i++)
-        queue(1 + i, "Contribute", &c[i], "{\"pool\":\"1\",\"amount\":\"10\"}");
-    block();
+        th_queue(e, 1 + i, "Contribute", &c[i], "{\"pool\":\"1\",\"amount\":\"10\"}");
+    th_block(e);
     for (unsigned i = 0; i < 3; i++) {
-        expect_ok(&c[i], "Contribute");
+        th_expect_ok(&c[i], "Contribute");
         free(c[i].events);
     }
     expect_pool(1, "30", "30", "0", "0");
@@ -597,7 +413,7 @@ Test(engine_staking, reward_remainder_is_carried_until_it_is_paid_out)
     for (unsigned i = 1; i <= 3; i++)
         expect_pending(1, i, "3");     /* floor(10/3) each; 1 stays in the rewards account */
     expect_pool_account(LEDGER_POOL_REWARDS, 1, "10");
-    expect_user(LEDGER_CLAIMABLE, 0, "1");
+    th_expect_user(e, LEDGER_CLAIMABLE, 0, "1");
     /* again: (10*10^78 + 10) / 30 has the same quotient and remainder 20 */
     OK(system_ok("PoolReward", "{\"pool\":1,\"amount\":\"11\"}"));
     expect_acc(1, "666666666666666666666666666666666666666666666666666666666666666666666666666666", "20");
@@ -610,9 +426,9 @@ Test(engine_staking, reward_remainder_is_carried_until_it_is_paid_out)
     for (unsigned i = 1; i <= 3; i++)
         expect_pending(1, i, "10");    /* 30 paid in for the stakers, 30 pending: no dust */
     expect_pool_account(LEDGER_POOL_REWARDS, 1, "30");
-    expect_user(LEDGER_CLAIMABLE, 0, "3");
+    th_expect_user(e, LEDGER_CLAIMABLE, 0, "3");
     ledger_account treasury = ledger_system_account(LEDGER_TREASURY);
-    expect_balance(treasury, "999999967", "the treasury paid 33");
+    th_expect_balance(e, treasury, "999999967", "the treasury paid 33");
 }
 
 Test(engine_staking, reward_is_shared_pro_rata_and_rounded_down)
@@ -636,7 +452,7 @@ Test(engine_staking, a_pool_without_stakers_pays_the_whole_reward_to_its_owner)
     char *ev = system_ok("PoolReward", "{\"pool\":1,\"amount\":\"7\"}");
     expect_event(ev, "PoolRewarded", 0, "commission", "7");
     free(ev);
-    expect_user(LEDGER_CLAIMABLE, 0, "7");
+    th_expect_user(e, LEDGER_CLAIMABLE, 0, "7");
     expect_pool_account(LEDGER_POOL_REWARDS, 1, "0");
     expect_acc(1, "0", "0");
 }
@@ -652,17 +468,17 @@ Test(engine_staking, claim_moves_pending_and_claimable_to_free)
     /* a second contribution settles the 7 into claimable first */
     OK(run_ok(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"10\"}"));
     expect_pending(1, 1, "0");
-    expect_user(LEDGER_CLAIMABLE, 1, "7");
+    th_expect_user(e, LEDGER_CLAIMABLE, 1, "7");
     expect_shares(1, 1, "20");
     OK(system_ok("PoolReward", "{\"pool\":1,\"amount\":\"4\"}"));
     expect_pending(1, 1, "4");
-    expect_user(LEDGER_FREE, 1, "999980");
+    th_expect_user(e, LEDGER_FREE, 1, "999980");
     char *ev = run_ok(1, "Claim", "{\"pool\":\"1\"}");
-    expect_event(ev, "Claimed", 0, "staker", dev_text(1));
+    expect_event(ev, "Claimed", 0, "staker", th_dev_text(1));
     expect_event(ev, "Claimed", 0, "amount", "11");
     free(ev);
-    expect_user(LEDGER_FREE, 1, "999991");
-    expect_user(LEDGER_CLAIMABLE, 1, "0");
+    th_expect_user(e, LEDGER_FREE, 1, "999991");
+    th_expect_user(e, LEDGER_CLAIMABLE, 1, "0");
     expect_pending(1, 1, "0");
     expect_pool_account(LEDGER_POOL_REWARDS, 1, "0");
 }
@@ -671,16 +487,16 @@ Test(engine_staking, claim_with_nothing_fails_and_consumes_only_the_nonce)
 {
     make_pool(0, "1000000", 0);
     OK(run_ok(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"10\"}"));
-    struct outcome staker = { 0 }, stranger = { 0 };
-    queue(1, "Claim", &staker, "{\"pool\":\"1\"}");
-    queue(2, "Claim", &stranger, "{\"pool\":\"1\"}");
-    block();
-    expect_failed(&staker, "nothing to claim", "a staker with no reward");
-    expect_failed(&stranger, "nothing to claim", "someone with no stake");
-    cr_assert_eq(nonce_of(1), 2, "the staker's nonce is consumed");
-    cr_assert_eq(nonce_of(2), 1, "the stranger's nonce is consumed");
-    expect_user(LEDGER_FREE, 1, "999990");
-    expect_user(LEDGER_FREE, 2, "1000000");
+    th_outcome staker = { 0 }, stranger = { 0 };
+    th_queue(e, 1, "Claim", &staker, "{\"pool\":\"1\"}");
+    th_queue(e, 2, "Claim", &stranger, "{\"pool\":\"1\"}");
+    th_block(e);
+    th_expect_failed(&staker, "nothing to claim", "a staker with no reward");
+    th_expect_failed(&stranger, "nothing to claim", "someone with no stake");
+    cr_assert_eq(th_nonce_of(e, 1), 2, "the staker's nonce is consumed");
+    cr_assert_eq(th_nonce_of(e, 2), 1, "the stranger's nonce is consumed");
+    th_expect_user(e, LEDGER_FREE, 1, "999990");
+    th_expect_user(e, LEDGER_FREE, 2, "1000000");
     expect_shares(1, 1, "10");
     free(staker.events);
     free(stranger.events);
@@ -694,7 +510,7 @@ Test(engine_staking, withdrawal_is_paid_at_once_from_free_stake)
     OK(run_ok(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100\"}"));
     char *ev = run_ok(1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"40\"}");
     expect_event(ev, "WithdrawalQueued", 0, "shares", "40");
-    expect_event(ev, "WithdrawalPaid", 0, "staker", dev_text(1));
+    expect_event(ev, "WithdrawalPaid", 0, "staker", th_dev_text(1));
     expect_event(ev, "WithdrawalPaid", 0, "shares", "40");
     expect_event(ev, "WithdrawalPaid", 0, "amount", "40");
     expect_event(ev, "WithdrawalPaid", 0, "sharesStillQueued", "0");
@@ -702,12 +518,12 @@ Test(engine_staking, withdrawal_is_paid_at_once_from_free_stake)
     expect_queue(1, 0, NULL, NULL);
     expect_shares(1, 1, "60");
     expect_pool(1, "60", "60", "0", "0");
-    expect_user(LEDGER_FREE, 1, "999940");
+    th_expect_user(e, LEDGER_FREE, 1, "999940");
     /* the whole position may be below the minimum withdrawal; it is paid and the row is gone */
     OK(run_ok(1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"60\"}"));
     expect_shares(1, 1, "0");
     expect_pool(1, "0", "0", "0", "0");
-    expect_user(LEDGER_FREE, 1, "1000000");
+    th_expect_user(e, LEDGER_FREE, 1, "1000000");
 }
 
 Test(engine_staking, queued_withdrawals_are_paid_first_in_first_out_from_released_stake)
@@ -716,18 +532,18 @@ Test(engine_staking, queued_withdrawals_are_paid_first_in_first_out_from_release
     OK(run_ok(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100\"}"));
     OK(run_ok(2, "Contribute", "{\"pool\":\"1\",\"amount\":\"100\"}"));
     OK(run_ok(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"200\"}", worker_text(0)));
-    struct outcome w1 = { 0 }, w2 = { 0 };
-    queue(1, "Withdraw", &w1, "{\"pool\":\"1\",\"shares\":\"60\"}");
-    queue(2, "Withdraw", &w2, "{\"pool\":\"1\",\"shares\":\"50\"}");
-    block();
-    expect_ok(&w1, "withdraw 1");
-    expect_ok(&w2, "withdraw 2");
+    th_outcome w1 = { 0 }, w2 = { 0 };
+    th_queue(e, 1, "Withdraw", &w1, "{\"pool\":\"1\",\"shares\":\"60\"}");
+    th_queue(e, 2, "Withdraw", &w2, "{\"pool\":\"1\",\"shares\":\"50\"}");
+    th_block(e);
+    th_expect_ok(&w1, "withdraw 1");
+    th_expect_ok(&w2, "withdraw 2");
     cr_assert_eq(count_events(w1.events, "WithdrawalPaid"), 0, "nothing free: queued");
     expect_event(w2.events, "WithdrawalQueued", 0, "sharesQueued", "50");
     free(w1.events);
     free(w2.events);
     expect_queue(1, 2, (unsigned[]){ 1, 2 }, (const char *[]){ "60", "50" });
-    expect_user(LEDGER_FREE, 1, "999900");
+    th_expect_user(e, LEDGER_FREE, 1, "999900");
 
     char *ev = run_ok(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"80\"}", worker_text(0));
     expect_event(ev, "WorkerUnbonded", 0, "amount", "80");
@@ -743,21 +559,21 @@ Test(engine_staking, queued_withdrawals_are_paid_first_in_first_out_from_release
     /* released: 80 free pays dev 1's 60 in full, then 20 of dev 2's 50 */
     advance(1);
     cr_assert(idle_block(), "due work makes a block by itself");
-    ev = tick_events(head_height());
+    ev = tick_events(th_head_height(e));
     cr_assert_not_null(ev, "the block starts with a tick");
     expect_event(ev, "StakeReleased", 0, "amount", "80");
-    expect_event(ev, "WithdrawalPaid", 0, "staker", dev_text(1));
+    expect_event(ev, "WithdrawalPaid", 0, "staker", th_dev_text(1));
     expect_event(ev, "WithdrawalPaid", 0, "amount", "60");
     expect_event(ev, "WithdrawalPaid", 0, "sharesStillQueued", "0");
-    expect_event(ev, "WithdrawalPaid", 1, "staker", dev_text(2));
+    expect_event(ev, "WithdrawalPaid", 1, "staker", th_dev_text(2));
     expect_event(ev, "WithdrawalPaid", 1, "shares", "20");
     expect_event(ev, "WithdrawalPaid", 1, "amount", "20");
     expect_event(ev, "WithdrawalPaid", 1, "sharesStillQueued", "30");
     free(ev);
     expect_queue(1, 1, (unsigned[]){ 2 }, (const char *[]){ "30" });
     expect_pool(1, "120", "120", "120", "0");
-    expect_user(LEDGER_FREE, 1, "999960");
-    expect_user(LEDGER_FREE, 2, "999920");
+    th_expect_user(e, LEDGER_FREE, 1, "999960");
+    th_expect_user(e, LEDGER_FREE, 2, "999920");
     expect_shares(1, 1, "40");
     expect_shares(1, 2, "80");
 
@@ -773,11 +589,11 @@ Test(engine_staking, queued_withdrawals_are_paid_first_in_first_out_from_release
     OK(run_ok(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"30\"}", worker_text(0)));
     advance(UNBONDING);
     cr_assert(idle_block(), "due work makes a block by itself");
-    ev = tick_events(head_height());
+    ev = tick_events(th_head_height(e));
     cr_assert_not_null(ev, "tick");
-    expect_event(ev, "WithdrawalPaid", 0, "staker", dev_text(1));
+    expect_event(ev, "WithdrawalPaid", 0, "staker", th_dev_text(1));
     expect_event(ev, "WithdrawalPaid", 0, "amount", "10");
-    expect_event(ev, "WithdrawalPaid", 1, "staker", dev_text(2));
+    expect_event(ev, "WithdrawalPaid", 1, "staker", th_dev_text(2));
     expect_event(ev, "WithdrawalPaid", 1, "amount", "20");
     expect_event(ev, "WithdrawalPaid", 1, "sharesStillQueued", "30");
     free(ev);
@@ -785,8 +601,8 @@ Test(engine_staking, queued_withdrawals_are_paid_first_in_first_out_from_release
     expect_pool(1, "90", "90", "90", "0");
     expect_shares(1, 1, "30");
     expect_shares(1, 2, "60");
-    expect_user(LEDGER_FREE, 1, "999970");
-    expect_user(LEDGER_FREE, 2, "999940");
+    th_expect_user(e, LEDGER_FREE, 1, "999970");
+    th_expect_user(e, LEDGER_FREE, 2, "999940");
 }
 
 Test(engine_staking, a_contribution_pays_the_queue_from_its_own_stake)
@@ -797,24 +613,24 @@ Test(engine_staking, a_contribution_pays_the_queue_from_its_own_stake)
     OK(run_ok(1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"30\"}"));
     char *ev = run_ok(2, "Contribute", "{\"pool\":\"1\",\"amount\":\"50\"}");
     expect_event(ev, "Contributed", 0, "shares", "50");
-    expect_event(ev, "WithdrawalPaid", 0, "staker", dev_text(1));
+    expect_event(ev, "WithdrawalPaid", 0, "staker", th_dev_text(1));
     expect_event(ev, "WithdrawalPaid", 0, "amount", "30");
     free(ev);
     expect_queue(1, 0, NULL, NULL);
     expect_pool(1, "120", "120", "100", "0");
-    expect_user(LEDGER_FREE, 1, "999930");
+    th_expect_user(e, LEDGER_FREE, 1, "999930");
 }
 
 Test(engine_staking, overdue_queue_forces_the_workers_to_unbond_at_an_epoch_close)
 {
     make_pool(0, "1000000", 2);
     OK(run_ok(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100\"}"));
-    struct outcome b0 = { 0 }, b1 = { 0 };
-    queue(0, "WorkerBond", &b1, "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"60\"}", worker_text(1));
-    queue(0, "WorkerBond", &b0, "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"40\"}", worker_text(0));
-    block();
-    expect_ok(&b0, "bond 0");
-    expect_ok(&b1, "bond 1");
+    th_outcome b0 = { 0 }, b1 = { 0 };
+    th_queue(e, 0, "WorkerBond", &b1, "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"60\"}", worker_text(1));
+    th_queue(e, 0, "WorkerBond", &b0, "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"40\"}", worker_text(0));
+    th_block(e);
+    th_expect_ok(&b0, "bond 0");
+    th_expect_ok(&b1, "bond 1");
     free(b0.events);
     free(b1.events);
     advance(900);
@@ -824,7 +640,7 @@ Test(engine_staking, overdue_queue_forces_the_workers_to_unbond_at_an_epoch_clos
     /* epoch 0 closes at +1000; the request is 100 s old, within the 300 s grace: nothing forced */
     advance(100);
     cr_assert(idle_block(), "an epoch close makes a block by itself");
-    char *ev = tick_events(head_height());
+    char *ev = tick_events(th_head_height(e));
     cr_assert_not_null(ev, "the epoch close is a tick");
     expect_event(ev, "EpochClosed", 0, "epoch", "0");
     cr_assert_eq(count_events(ev, "WorkerUnbonded"), 0, "not overdue yet: %s", ev);
@@ -834,12 +650,12 @@ Test(engine_staking, overdue_queue_forces_the_workers_to_unbond_at_an_epoch_clos
     /* a later block inside epoch 1 has no tick although the request is now overdue */
     advance(300);
     mint_block();
-    cr_assert_null(tick_events(head_height()), "no tick between epoch closes");
+    cr_assert_null(tick_events(th_head_height(e)), "no tick between epoch closes");
 
     /* epoch 1 closes at +2000: 70 needed, taken from the workers in address order */
     advance(700);
     cr_assert(idle_block(), "due work makes a block by itself");
-    ev = tick_events(head_height());
+    ev = tick_events(th_head_height(e));
     cr_assert_not_null(ev, "tick");
     char release[24];
     snprintf(release, sizeof release, "%u", G_TIME + 2 * EPOCH + UNBONDING);
@@ -857,7 +673,7 @@ Test(engine_staking, overdue_queue_forces_the_workers_to_unbond_at_an_epoch_clos
     /* released after the cooldown: the queue is paid with no call at all (a Tick-only block) */
     advance(UNBONDING);
     cr_assert(idle_block(), "due work makes a block by itself");
-    ev = tick_events(head_height());
+    ev = tick_events(th_head_height(e));
     cr_assert_not_null(ev, "tick");
     cr_assert_eq(count_events(ev, "StakeReleased"), 2, "both unbondings released");
     expect_event(ev, "WithdrawalPaid", 0, "amount", "40");
@@ -868,7 +684,7 @@ Test(engine_staking, overdue_queue_forces_the_workers_to_unbond_at_an_epoch_clos
     expect_queue(1, 0, NULL, NULL);
     expect_pool(1, "30", "30", "30", "0");
     expect_shares(1, 1, "30");
-    expect_user(LEDGER_FREE, 1, "999970");
+    th_expect_user(e, LEDGER_FREE, 1, "999970");
 }
 
 Test(engine_staking, a_request_filled_after_a_slash_is_paid_at_the_lower_price)
@@ -889,7 +705,7 @@ Test(engine_staking, a_request_filled_after_a_slash_is_paid_at_the_lower_price)
     OK(run_ok(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"50\"}", worker_text(0)));
     advance(UNBONDING);
     cr_assert(idle_block(), "due work makes a block by itself");
-    ev = tick_events(head_height());
+    ev = tick_events(th_head_height(e));
     cr_assert_not_null(ev, "tick");
     expect_event(ev, "WithdrawalPaid", 0, "shares", "74");
     expect_event(ev, "WithdrawalPaid", 0, "amount", "49");
@@ -901,7 +717,7 @@ Test(engine_staking, a_request_filled_after_a_slash_is_paid_at_the_lower_price)
     OK(run_ok(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"84\"}", worker_text(0)));
     advance(UNBONDING);
     cr_assert(idle_block(), "due work makes a block by itself");
-    ev = tick_events(head_height());
+    ev = tick_events(th_head_height(e));
     cr_assert_not_null(ev, "tick");
     expect_event(ev, "WithdrawalPaid", 0, "shares", "26");
     expect_event(ev, "WithdrawalPaid", 0, "amount", "17");
@@ -911,7 +727,7 @@ Test(engine_staking, a_request_filled_after_a_slash_is_paid_at_the_lower_price)
     expect_shares(1, 1, "0");
     expect_shares(1, 2, "100");
     /* 49 + 17 = 66 for 100 shares; the 1 lost to rounding stays with dev 2's 100 shares */
-    expect_user(LEDGER_FREE, 1, "999966");
+    th_expect_user(e, LEDGER_FREE, 1, "999966");
 }
 
 Test(engine_staking, a_slash_also_burns_the_workers_stake_still_unbonding)
@@ -936,8 +752,8 @@ Test(engine_staking, a_slash_also_burns_the_workers_stake_still_unbonding)
     unsigned n = 0;
     cr_assert_eq(ledger_unbonding_of_pool(eng_ledger(e), 1, u, 4, &n), ST_OK, "unbondings");
     cr_assert_eq(n, 2, "both entries still cooling down");
-    expect_mpz(u[0].amount, "30", "the first entry after the slash");
-    expect_mpz(u[1].amount, "16", "the second entry after the slash");
+    th_expect_mpz(u[0].amount, "30", "the first entry after the slash");
+    th_expect_mpz(u[1].amount, "16", "the second entry after the slash");
     cr_assert(u[0].release_at == G_TIME + UNBONDING && u[1].release_at == G_TIME + 10 + UNBONDING, "release times kept");
     /* all of it: the entries burn to zero and are gone, so nothing is released later */
     ev = system_ok("WorkerSlash", "{\"worker\":\"%s\",\"ppm\":1000000}", worker_text(0));
@@ -951,7 +767,7 @@ Test(engine_staking, a_slash_also_burns_the_workers_stake_still_unbonding)
         ledger_unbonding_clear(&u[i]);
     advance(UNBONDING + 10);
     cr_assert(!idle_block(), "nothing is left to release");
-    expect_balance(ledger_system_account(LEDGER_TREASURY), "1000000000", "rewards untouched");
+    th_expect_balance(e, ledger_system_account(LEDGER_TREASURY), "1000000000", "rewards untouched");
 }
 
 /* Stake split into more unbonding entries than one read of them (256) is slashed all the same:
@@ -959,16 +775,16 @@ Test(engine_staking, a_slash_also_burns_the_workers_stake_still_unbonding)
 Test(engine_staking, a_slash_reaches_every_unbonding_entry_of_the_worker)
 {
     enum { DUST = 256 };
-    static struct outcome o[DUST + 1];
+    static th_outcome o[DUST + 1];
     make_pool(0, "1000000", 1);
     OK(run_ok(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"1000\"}"));
     OK(run_ok(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"1000\"}", worker_text(0)));
     for (unsigned i = 0; i <= DUST; i++)
-        queue(0, "WorkerUnbond", &o[i], "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%s\"}", worker_text(0),
+        th_queue(e, 0, "WorkerUnbond", &o[i], "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%s\"}", worker_text(0),
               i < DUST ? "1" : "100");
-    block();
+    th_block(e);
     for (unsigned i = 0; i <= DUST; i++) {
-        expect_ok(&o[i], "unbond");
+        th_expect_ok(&o[i], "unbond");
         free(o[i].events);
     }
     expect_pool(1, "1000", "1000", "644", "356");
@@ -984,7 +800,7 @@ Test(engine_staking, a_slash_reaches_every_unbonding_entry_of_the_worker)
 Test(engine_staking, every_overdue_pool_is_forced_beyond_the_first_page)
 {
     enum { POOLS = 260 };
-    static struct outcome o[POOLS];
+    static th_outcome o[POOLS];
     char worker[POOLS][LEDGER_ADDR_STRLEN];
     for (unsigned i = 0; i < POOLS; i++) {
         uint8_t addr[20];
@@ -999,25 +815,25 @@ Test(engine_staking, every_overdue_pool_is_forced_beyond_the_first_page)
         for (unsigned i = 0; i < POOLS; i++) {
             unsigned pool = i + 1;
             switch (step) {
-            case 0: queue(0, "PoolCreate", &o[i], "{\"commissionPpm\":\"0\",\"capacity\":\"1000\"}"); break;
-            case 1: queue(0, "WorkerAdd", &o[i], "{\"pool\":\"%u\",\"worker\":\"%s\"}", pool, worker[i]); break;
-            case 2: queue(1, "Contribute", &o[i], "{\"pool\":\"%u\",\"amount\":\"10\"}", pool); break;
+            case 0: th_queue(e, 0, "PoolCreate", &o[i], "{\"commissionPpm\":\"0\",\"capacity\":\"1000\"}"); break;
+            case 1: th_queue(e, 0, "WorkerAdd", &o[i], "{\"pool\":\"%u\",\"worker\":\"%s\"}", pool, worker[i]); break;
+            case 2: th_queue(e, 1, "Contribute", &o[i], "{\"pool\":\"%u\",\"amount\":\"10\"}", pool); break;
             case 3:
-                queue(0, "WorkerBond", &o[i], "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"10\"}", pool, worker[i]);
+                th_queue(e, 0, "WorkerBond", &o[i], "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"10\"}", pool, worker[i]);
                 break;
-            default: queue(1, "Withdraw", &o[i], "{\"pool\":\"%u\",\"shares\":\"10\"}", pool); break;
+            default: th_queue(e, 1, "Withdraw", &o[i], "{\"pool\":\"%u\",\"shares\":\"10\"}", pool); break;
             }
         }
-        block();
+        th_block(e);
         for (unsigned i = 0; i < POOLS; i++) {
-            expect_ok(&o[i], "setup");
+            th_expect_ok(&o[i], "setup");
             free(o[i].events);
         }
     }
     expect_queue(POOLS, 1, (unsigned[]){ 1 }, (const char *[]){ "10" });
     advance(EPOCH);
     cr_assert(idle_block(), "the epoch close makes a block");
-    char *ev = tick_events(head_height());
+    char *ev = tick_events(th_head_height(e));
     cr_assert_not_null(ev, "tick");
     cr_assert_eq(count_events(ev, "WorkerUnbonded"), POOLS, "every overdue pool forced");
     free(ev);
@@ -1049,25 +865,25 @@ Test(engine_staking, a_commission_raise_waits_for_its_notice_and_a_cut_is_immedi
     ev = system_ok("PoolReward", "{\"pool\":1,\"amount\":\"1000\"}");
     expect_event(ev, "PoolRewarded", 0, "commission", "100");
     free(ev);
-    expect_user(LEDGER_CLAIMABLE, 0, "100");
+    th_expect_user(e, LEDGER_CLAIMABLE, 0, "100");
     expect_pending(1, 1, "900");
     advance(1);
     ev = system_ok("PoolReward", "{\"pool\":1,\"amount\":\"1000\"}");
     expect_event(ev, "PoolRewarded", 0, "commission", "300");
     free(ev);
-    expect_user(LEDGER_CLAIMABLE, 0, "400");
+    th_expect_user(e, LEDGER_CLAIMABLE, 0, "400");
     expect_pending(1, 1, "1600");
 
     /* a cut applies in the same block; it also cancels a raise still waiting */
     OK(run_ok(0, "PoolSetCommission", "{\"pool\":\"1\",\"commissionPpm\":\"900000\"}"));
-    struct outcome cut = { 0 }, reward = { 0 };
-    queue(0, "PoolSetCommission", &cut, "{\"pool\":\"1\",\"commissionPpm\":\"50000\"}");
-    system_tx("PoolReward", &reward, "{\"pool\":1,\"amount\":\"1000\"}");
-    block();
-    expect_ok(&cut, "cut");
+    th_outcome cut = { 0 }, reward = { 0 };
+    th_queue(e, 0, "PoolSetCommission", &cut, "{\"pool\":\"1\",\"commissionPpm\":\"50000\"}");
+    th_system_tx(e, "PoolReward", &reward, "{\"pool\":1,\"amount\":\"1000\"}");
+    th_block(e);
+    th_expect_ok(&cut, "cut");
     snprintf(at, sizeof at, "%llu", (unsigned long long)eng_now(e));
     expect_event(cut.events, "CommissionChanged", 0, "effectiveAt", at);
-    expect_ok(&reward, "reward");
+    th_expect_ok(&reward, "reward");
     expect_event(reward.events, "PoolRewarded", 0, "commission", "50");
     free(cut.events);
     free(reward.events);
@@ -1075,7 +891,7 @@ Test(engine_staking, a_commission_raise_waits_for_its_notice_and_a_cut_is_immedi
     ev = system_ok("PoolReward", "{\"pool\":1,\"amount\":\"1000\"}");
     expect_event(ev, "PoolRewarded", 0, "commission", "50");
     free(ev);
-    expect_user(LEDGER_CLAIMABLE, 0, "500");
+    th_expect_user(e, LEDGER_CLAIMABLE, 0, "500");
     expect_pending(1, 1, "3500");
 }
 
@@ -1084,8 +900,8 @@ Test(engine_staking, a_commission_raise_waits_for_its_notice_and_a_cut_is_immedi
 Test(engine_staking, stateless_checks_refuse_before_queuing_and_consume_nothing)
 {
     make_pool(0, "1000000", 1);
-    uint64_t height = head_height(), nonce = nonce_of(1);
-    struct outcome o = { 0 };
+    uint64_t height = th_head_height(e), nonce = th_nonce_of(e, 1);
+    th_outcome o = { 0 };
     static const struct {
         unsigned who;
         const char *type, *msg, *reason;
@@ -1100,14 +916,14 @@ Test(engine_staking, stateless_checks_refuse_before_queuing_and_consume_nothing)
         { 0, "PoolSetCommission", "{\"pool\":\"1\",\"commissionPpm\":\"1000001\"}", "message.commissionPpm: at most 1000000" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        cr_assert_eq(submit(cases[i].who, cases[i].type, &o, "%s", cases[i].msg), ST_INVALID, "case %zu refused", i);
-        cr_assert(strstr(last_err, cases[i].reason) != NULL, "case %zu: \"%s\" in \"%s\"", i, cases[i].reason, last_err);
+        cr_assert_eq(th_submit(e, cases[i].who, cases[i].type, &o, "%s", cases[i].msg), ST_INVALID, "case %zu refused", i);
+        cr_assert(strstr(th_last_err(), cases[i].reason) != NULL, "case %zu: \"%s\" in \"%s\"", i, cases[i].reason, th_last_err());
     }
     cr_assert_eq(eng_flush(e), ST_OK, "flush");
     cr_assert_eq(o.calls, 0, "nothing was queued");
-    cr_assert_eq(head_height(), height, "no block");
-    cr_assert_eq(nonce_of(1), nonce, "no nonce consumed");
-    expect_user(LEDGER_FREE, 1, "1000000");
+    cr_assert_eq(th_head_height(e), height, "no block");
+    cr_assert_eq(th_nonce_of(e, 1), nonce, "no nonce consumed");
+    th_expect_user(e, LEDGER_FREE, 1, "1000000");
 }
 
 /* One transaction that must fail in its block with reason, consuming only its signer's nonce. */
@@ -1127,7 +943,7 @@ Test(engine_staking, failed_transactions_consume_their_nonce_and_change_nothing_
     OK(run_ok(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100\"}"));
     OK(run_ok(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"30\"}", worker_text(0)));
     char owner[128];
-    snprintf(owner, sizeof owner, "only the owner of pool 1 (%s) may do this", dev_text(0));
+    snprintf(owner, sizeof owner, "only the owner of pool 1 (%s) may do this", th_dev_text(0));
     /* workers 0, 2 and 3 (3 was never added); any case of hex is accepted on input */
 #define W0 "0xa011111111111111111111111111111111111111"
 #define W2 "0xa211111111111111111111111111111111111111"
@@ -1149,32 +965,32 @@ Test(engine_staking, failed_transactions_consume_their_nonce_and_change_nothing_
         { 3, "WorkerBond", "{\"pool\":\"2\",\"worker\":\"" W2 "\",\"amount\":\"10\"}", "the pool has 0 free stake" },
     };
     enum { N_CASES = sizeof cases / sizeof cases[0] };
-    struct outcome o[N_CASES] = { 0 };
+    th_outcome o[N_CASES] = { 0 };
     uint64_t nonces[USERS];
     for (unsigned i = 0; i < USERS; i++)
-        nonces[i] = nonce_of(i);
+        nonces[i] = th_nonce_of(e, i);
     unsigned used[USERS] = { 0 };
     for (unsigned i = 0; i < N_CASES; i++) {
-        queue(cases[i].who, cases[i].type, &o[i], "%s", cases[i].msg);
+        th_queue(e, cases[i].who, cases[i].type, &o[i], "%s", cases[i].msg);
         used[cases[i].who]++;
     }
-    struct outcome slash = { 0 }, reward = { 0 };
-    system_tx("WorkerSlash", &slash, "{\"worker\":\"%s\",\"ppm\":1000}", W3);
-    system_tx("PoolReward", &reward, "{\"pool\":9,\"amount\":\"5\"}");
-    block();
+    th_outcome slash = { 0 }, reward = { 0 };
+    th_system_tx(e, "WorkerSlash", &slash, "{\"worker\":\"%s\",\"ppm\":1000}", W3);
+    th_system_tx(e, "PoolReward", &reward, "{\"pool\":9,\"amount\":\"5\"}");
+    th_block(e);
     for (unsigned i = 0; i < N_CASES; i++)
-        expect_failed(&o[i], cases[i].reason ? cases[i].reason : owner, cases[i].type);
-    expect_failed(&slash, "no such worker", "slash of an unknown worker");
-    expect_failed(&reward, "no pool 9", "reward to an unknown pool");
+        th_expect_failed(&o[i], cases[i].reason ? cases[i].reason : owner, cases[i].type);
+    th_expect_failed(&slash, "no such worker", "slash of an unknown worker");
+    th_expect_failed(&reward, "no pool 9", "reward to an unknown pool");
     for (unsigned i = 0; i < USERS; i++)
-        cr_assert_eq(nonce_of(i), nonces[i] + used[i], "dev %u consumed one nonce per failed transaction", i);
-    expect_user(LEDGER_FREE, 1, "999900");
-    expect_user(LEDGER_FREE, 2, "1000000");
+        cr_assert_eq(th_nonce_of(e, i), nonces[i] + used[i], "dev %u consumed one nonce per failed transaction", i);
+    th_expect_user(e, LEDGER_FREE, 1, "999900");
+    th_expect_user(e, LEDGER_FREE, 2, "1000000");
     expect_shares(1, 1, "100");
     expect_pool(1, "100", "100", "30", "0");
     expect_pool(2, "0", "0", "0", "0");
     expect_queue(1, 0, NULL, NULL);
-    expect_balance(ledger_system_account(LEDGER_TREASURY), "1000000000", "the treasury paid nothing");
+    th_expect_balance(e, ledger_system_account(LEDGER_TREASURY), "1000000000", "the treasury paid nothing");
     ledger_pool p;
     ledger_pool_init(&p);
     cr_assert_eq(ledger_pool_get(eng_ledger(e), 1, &p), ST_OK, "pool");
@@ -1195,19 +1011,19 @@ Test(engine_staking, voting_power_at_past_heights_is_exact_and_stays_put)
 {
     make_pool(0, "1000000", 1);
     OK(run_ok(3, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"1000\"}"));
-    uint64_t h0 = head_height();
+    uint64_t h0 = th_head_height(e);
     OK(run_ok(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100\"}"));
-    uint64_t h1 = head_height();
+    uint64_t h1 = th_head_height(e);
     OK(run_ok(2, "Contribute", "{\"pool\":\"1\",\"amount\":\"50\"}"));
     OK(system_ok("PoolReward", "{\"pool\":1,\"amount\":\"1000\"}"));
-    uint64_t h2 = head_height();
+    uint64_t h2 = th_head_height(e);
     OK(run_ok(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"100\"}", worker_text(0)));
     OK(system_ok("WorkerSlash", "{\"worker\":\"%s\",\"ppm\":500000}", worker_text(0)));
-    uint64_t h3 = head_height();    /* T = 100, S = 150 */
+    uint64_t h3 = th_head_height(e);    /* T = 100, S = 150 */
     OK(run_ok(1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"30\"}"));
-    uint64_t h4 = head_height();    /* 30 shares paid floor(30*100/150) = 20: T = 80, S = 120 */
+    uint64_t h4 = th_head_height(e);    /* 30 shares paid floor(30*100/150) = 20: T = 80, S = 120 */
     OK(run_ok(1, "Contribute", "{\"pool\":\"2\",\"amount\":\"25\"}"));
-    uint64_t h5 = head_height();
+    uint64_t h5 = th_head_height(e);
     /* later changes that must not move the past */
     OK(run_ok(2, "Withdraw", "{\"pool\":\"1\",\"shares\":\"50\"}"));
     OK(system_ok("WorkerSlash", "{\"worker\":\"%s\",\"ppm\":500000}", worker_text(0)));
@@ -1231,16 +1047,13 @@ Test(engine_staking, voting_power_at_past_heights_is_exact_and_stays_put)
  * made at time 0 must not count as overdue before withdrawGraceSecs have passed. */
 Test(engine_staking, a_request_not_older_than_the_grace_is_not_overdue_near_time_zero)
 {
-    eng_close(e);
-    e = NULL;
-    char text[1024], err[256] = "";
+    th_close_engine(e);
+    char text[1024];
     snprintf(text, sizeof text,
              "{\"chainId\":4243,\"time\":0,\"accounts\":[{\"address\":\"%s\",\"balance\":\"1000\"}],\"epochSecs\":100,"
              "\"staking\":{\"minContribution\":\"10\",\"minWithdrawal\":\"5\",\"unbondingSecs\":50,\"withdrawGraceSecs\":%u}}",
-             dev_text(0), GRACE);
-    snprintf(db_path, sizeof db_path, "%s/zero.db", dir);
-    eng_config cfg = { .db_path = db_path, .genesis_json = text, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
-    cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "open engine: %s", err);
+             th_dev_text(0), GRACE);
+    th_open_engine(&e, "staking-zero", text);
     make_pool(0, "1000", 1);
     OK(run_ok(0, "Contribute", "{\"pool\":\"1\",\"amount\":\"100\"}"));
     OK(run_ok(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"100\"}", worker_text(0)));
@@ -1249,7 +1062,7 @@ Test(engine_staking, a_request_not_older_than_the_grace_is_not_overdue_near_time
     /* epoch 0 closes at t = 100: the request is 100 s old, well within the 300 s grace */
     advance(100);
     cr_assert(idle_block(), "an epoch close makes a block by itself");
-    char *ev = tick_events(head_height());
+    char *ev = tick_events(th_head_height(e));
     cr_assert_not_null(ev, "the epoch close is a tick");
     cr_assert_eq(count_events(ev, "WorkerUnbonded"), 0, "forced after 100 s of a %u s grace: %s", GRACE, ev);
     free(ev);
@@ -1257,14 +1070,14 @@ Test(engine_staking, a_request_not_older_than_the_grace_is_not_overdue_near_time
     /* at t = 300 it is exactly as old as the grace, not older: not yet overdue */
     advance(200);
     cr_assert(idle_block(), "an epoch close makes a block by itself");
-    ev = tick_events(head_height());
+    ev = tick_events(th_head_height(e));
     cr_assert_not_null(ev, "the epoch close is a tick");
     cr_assert_eq(count_events(ev, "WorkerUnbonded"), 0, "forced at exactly the %u s grace: %s", GRACE, ev);
     free(ev);
     /* at t = 400 it is older than the grace: forced */
     advance(100);
     cr_assert(idle_block(), "due work makes a block by itself");
-    ev = tick_events(head_height());
+    ev = tick_events(th_head_height(e));
     cr_assert_not_null(ev, "tick");
     expect_event(ev, "WorkerUnbonded", 0, "forced", "true");
     expect_event(ev, "WorkerUnbonded", 0, "amount", "50");
@@ -1304,7 +1117,7 @@ static void read_pool_shares(mpz_t out)
 static void read_stake_shares(unsigned who, mpz_t out)
 {
     uint8_t addr[20];
-    dev_address(addr, who);
+    th_dev_bytes(addr, who);
     ledger_stake s;
     ledger_stake_init(&s);
     cr_assert_eq(ledger_stake_get(eng_ledger(e), 1, addr, &s), ST_OK, "stake");
@@ -1315,20 +1128,20 @@ static void read_stake_shares(unsigned who, mpz_t out)
 Test(engine_staking, a_contribution_whose_shares_would_pass_2_256_fails_and_the_node_goes_on)
 {
     make_pool(0, "1000000000000000000000000000000000000000", 1);
-    OK(system_ok("Mint", "{\"to\":\"%s\",\"amount\":\"1000000000000000000000000000000\"}", dev_text(2)));
+    OK(system_ok("Mint", "{\"to\":\"%s\",\"amount\":\"1000000000000000000000000000000\"}", th_dev_text(2)));
     OK(run_ok(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"10\"}"));
     mpz_t before, after;
     mpz_inits(before, after, NULL);
     /* each round prices a share a million times lower; 10^24 then buys ever more shares */
-    struct outcome c = { 0 };
+    th_outcome c = { 0 };
     unsigned round;
     for (round = 0; round < 30; round++) {
         bond_all_and_slash(999999);
         read_pool_shares(before);
         free(c.events);
         memset(&c, 0, sizeof c);
-        queue(2, "Contribute", &c, "{\"pool\":\"1\",\"amount\":\"1000000000000000000000000\"}");
-        block();
+        th_queue(e, 2, "Contribute", &c, "{\"pool\":\"1\",\"amount\":\"1000000000000000000000000\"}");
+        th_block(e);
         if (!c.success)
             break;
     }
@@ -1339,7 +1152,7 @@ Test(engine_staking, a_contribution_whose_shares_would_pass_2_256_fails_and_the_
     cr_assert_gt(mpz_sizeinbase(after, 10), 70, "the pool holds more than 10^69 shares");
     /* the node goes on: a smaller contribution still fits and is priced pro rata */
     OK(run_ok(3, "Contribute", "{\"pool\":\"1\",\"amount\":\"10\"}"));
-    expect_audit_ok();
+    th_expect_audit_ok(e);
     free(c.events);
     mpz_clears(before, after, NULL);
 }
@@ -1359,28 +1172,28 @@ Test(engine_staking, a_pool_slashed_to_zero_stake_pays_withdrawals_at_zero_and_s
     expect_queue(1, 1, (unsigned[]){ 1 }, (const char *[]){ "100" });
     ev = system_ok("WorkerSlash", "{\"worker\":\"%s\",\"ppm\":1000000}", worker_text(0));
     expect_event(ev, "WorkerSlashed", 0, "amount", "150");
-    expect_event(ev, "WithdrawalPaid", 0, "staker", dev_text(1));
+    expect_event(ev, "WithdrawalPaid", 0, "staker", th_dev_text(1));
     expect_event(ev, "WithdrawalPaid", 0, "shares", "100");
     expect_event(ev, "WithdrawalPaid", 0, "amount", "0");
     free(ev);
     expect_queue(1, 0, NULL, NULL);
     expect_shares(1, 1, "0");
     expect_pool(1, "0", "50", "0", "0");
-    struct outcome c = { 0 };
-    queue(3, "Contribute", &c, "{\"pool\":\"1\",\"amount\":\"10\"}");
-    block();
+    th_outcome c = { 0 };
+    th_queue(e, 3, "Contribute", &c, "{\"pool\":\"1\",\"amount\":\"10\"}");
+    th_block(e);
     cr_assert(!c.success && strstr(c.error, "slashed to zero stake"), "refused while shares are left: %s", c.error);
     free(c.events);
     ev = run_ok(2, "Withdraw", "{\"pool\":\"1\",\"shares\":\"50\"}");
     expect_event(ev, "WithdrawalPaid", 0, "amount", "0");
     free(ev);
     expect_pool(1, "0", "0", "0", "0");
-    expect_user(LEDGER_FREE, 1, "999900");
-    expect_user(LEDGER_FREE, 2, "999950");
+    th_expect_user(e, LEDGER_FREE, 1, "999900");
+    th_expect_user(e, LEDGER_FREE, 2, "999950");
     ev = run_ok(3, "Contribute", "{\"pool\":\"1\",\"amount\":\"10\"}");
     expect_event(ev, "Contributed", 0, "shares", "10");
     free(ev);
-    expect_audit_ok();
+    th_expect_audit_ok(e);
 }
 
 /* What stakers 1 and 2 are owed for a reward of rest (no commission) by the shares they hold now:
@@ -1409,7 +1222,7 @@ static void credited(unsigned who, mpz_t out)
 {
     pending_of(1, who, out);
     uint8_t addr[20];
-    dev_address(addr, who);
+    th_dev_bytes(addr, who);
     mpz_t claimable;
     mpz_init(claimable);
     ledger_account a = ledger_user_account(LEDGER_CLAIMABLE, addr);
@@ -1481,7 +1294,7 @@ Test(engine_staking, rewards_reach_the_shares_that_earned_them_however_far_the_p
     rewards++;
     expect_within_bound(1, owed[1], rewards);
     expect_within_bound(2, owed[2], rewards);
-    expect_audit_ok();
+    th_expect_audit_ok(e);
     mpz_clears(total, held, NULL);
     for (unsigned i = 0; i < 3; i++)
         mpq_clear(owed[i]);

@@ -26,6 +26,7 @@
 #include "ledger/hex.h"
 #include "ledger/sig.h"
 #include "ledger/stakes.h"
+#include "tests/lib/engine_fixture.h"
 
 #define G_TIME 1000000u            /* genesis time, seconds */
 #define USERS 6                    /* dev accounts 0..5, 1,000,000 base units each */
@@ -36,206 +37,35 @@
 #define LOCK 1000u                 /* lockPeriodSecs */
 #define SLASH_DEFER 300u           /* slashDeferSecs: longer than a proposal takes to execute */
 
-static char dir[64], db_path[128];
 static eng *e;
-static char *genesis;
-static unsigned queued[USERS];     /* transactions queued per signer since the last block */
-
-struct outcome {
-    int calls;
-    int status;
-    bool success;
-    uint64_t height;
-    char error[256];
-    char *events;                  /* receipt events (JSON array text), owned */
-};
-
-static void on_done(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r)
-{
-    struct outcome *o = cookie;
-    (void)errmsg;
-    o->calls++;
-    o->status = status;
-    cJSON_Delete(errdata);
-    free(o->events);
-    o->events = NULL;
-    if (r) {
-        o->success = r->success;
-        o->height = r->height;
-        snprintf(o->error, sizeof o->error, "%s", r->error ? r->error : "");
-        o->events = strdup(r->events ? r->events : "[]");
-    }
-}
-
-static void dev_address(uint8_t addr[20], unsigned i)
-{
-    uint8_t key[32];
-    eng_dev_key(key, i);
-    cr_assert_eq(ledger_sig_address(addr, key), ST_OK, "dev address %u", i);
-}
-
-static const char *dev_text(unsigned i)
-{
-    static char text[USERS][LEDGER_ADDR_STRLEN];
-    uint8_t addr[20];
-    dev_address(addr, i);
-    ledger_addr_format(text[i], addr);
-    return text[i];
-}
 
 static char *make_genesis(const char *enclave, const char *big);
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/conclave-gov-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir), "temp dir");
-    snprintf(db_path, sizeof db_path, "%s/conclave.db", dir);
-    genesis = make_genesis(NULL, NULL);
-    char err[256] = "";
-    eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
-    cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "open engine: %s", err);
-    memset(queued, 0, sizeof queued);
+    char *genesis = make_genesis(NULL, NULL);
+    th_open_engine(&e, "gov", genesis);
+    free(genesis);
 }
 
 static void teardown(void)
 {
-    eng_close(e);
-    free(genesis);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0, "cleanup");
+    th_close_engine(e);
 }
 
 TestSuite(governance_gov, .init = setup, .fini = teardown);
 
 /* ---- driving the engine ---- */
 
-static char last_err[256];
-
-static uint64_t nonce_of(unsigned who)
-{
-    uint8_t addr[20];
-    uint64_t n;
-    dev_address(addr, who);
-    cr_assert_eq(ledger_nonce_get(eng_ledger(e), addr, &n), ST_OK, "nonce");
-    return n;
-}
-
-/* Signs a transaction of type from dev account who with the message given as JSON (the nonce is
- * added) and submits it. Returns eng_submit's status; its error text is left in last_err. */
-PRINTF_LIKE(4, 5)
-static int submit(unsigned who, const char *type, struct outcome *o, const char *fmt, ...)
-{
-    char text[1024], nonce[24];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    cJSON *msg = cJSON_Parse(text);
-    cr_assert_not_null(msg, "message JSON: %s", text);
-    snprintf(nonce, sizeof nonce, "%llu", (unsigned long long)(nonce_of(who) + queued[who]));
-    cJSON_AddStringToObject(msg, "nonce", nonce);
-    uint8_t key[32];
-    eng_dev_key(key, who);
-    ledger_tx tx;
-    char err[256] = "";
-    cr_assert_eq(ledger_tx_build_signed(&tx, err, sizeof err, type, msg, key, eng_chain_id(e)), ST_OK,
-                 "sign %s: %s", type, err);
-    cJSON_Delete(msg);
-    last_err[0] = 0;
-    int rc = eng_submit(e, last_err, sizeof last_err, &tx, on_done, o);
-    ledger_tx_clear(&tx);
-    if (rc == ST_OK)
-        queued[who]++;
-    return rc;
-}
-
-PRINTF_LIKE(4, 5)
-static void queue(unsigned who, const char *type, struct outcome *o, const char *fmt, ...)
-{
-    char text[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    cr_assert_eq(submit(who, type, o, "%s", text), ST_OK, "%s queued: %s", type, last_err);
-}
-
-static void expect_audit_ok(void)
-{
-    ledger_audit_report r;
-    cr_assert_eq(ledger_audit(eng_ledger(e), &r), ST_OK, "audit runs");
-    for (unsigned i = 0; i < r.n_checks; i++)
-        cr_assert(r.checks[i].ok, "audit check %s: %s", r.checks[i].name, r.checks[i].detail);
-    cr_assert(r.ok, "audit ok");
-}
-
-/* Applies everything queued as one block, then audits the ledger. */
-static void block(void)
-{
-    cr_assert_eq(eng_flush(e), ST_OK, "flush");
-    memset(queued, 0, sizeof queued);
-    expect_audit_ok();
-}
-
-static uint64_t head_height(void)
-{
-    ledger_block b;
-    cr_assert_eq(ledger_block_head(eng_ledger(e), &b), ST_OK, "head");
-    return b.height;
-}
-
 /* Whether the last advance made a block: eng_advance_time does the work the new time makes due. */
 static bool advance_made_block;
 
 static void advance(uint64_t secs)
 {
-    uint64_t now, before = head_height();
-    cr_assert_eq(eng_advance_time(e, secs, &now), ST_OK, "advance the clock");
-    advance_made_block = head_height() > before;
-}
-
-static void expect_ok(struct outcome *o, const char *what)
-{
-    cr_assert_eq(o->calls, 1, "%s answered once", what);
-    cr_assert(o->status == ST_OK && o->success, "%s succeeded: %s", what, o->error);
-}
-
-static void expect_failed(struct outcome *o, const char *reason, const char *what)
-{
-    cr_assert_eq(o->calls, 1, "%s answered once", what);
-    cr_assert_eq(o->status, ST_OK, "%s included in a block", what);
-    cr_assert(!o->success, "%s failed", what);
-    cr_assert(strstr(o->error, reason) != NULL, "%s: reason \"%s\" in \"%s\"", what, reason, o->error);
-    cr_assert_str_eq(o->events, "[]", "%s: a failed receipt has no events", what);
+    advance_made_block = th_advance(e, secs);
 }
 
 /* ---- reading the state ---- */
-
-static void expect_mpz(const mpz_t v, const char *expected, const char *what)
-{
-    char *text = mpz_get_str(NULL, 10, v);
-    cr_assert_str_eq(text, expected, "%s: %s, expected %s", what, text, expected);
-    free(text);
-}
-
-static void expect_balance(ledger_account a, const char *expected, const char *what)
-{
-    mpz_t v;
-    mpz_init(v);
-    cr_assert_eq(ledger_balance(eng_ledger(e), &a, v), ST_OK, "balance");
-    expect_mpz(v, expected, what);
-    mpz_clear(v);
-}
-
-static void expect_user(int kind, unsigned who, const char *expected)
-{
-    uint8_t addr[20];
-    dev_address(addr, who);
-    char what[64];
-    snprintf(what, sizeof what, "%s balance of dev %u", kind == LEDGER_FREE ? "free" : "claimable", who);
-    expect_balance(ledger_user_account(kind, addr), expected, what);
-}
 
 
 /* Hex of a payload JSON text for the Propose `bytes` member. */
@@ -260,7 +90,7 @@ static char *make_genesis(const char *enclave, const char *big)
     size_t off = 0;
     for (unsigned i = 0; i < USERS; i++)
         off += (size_t)snprintf(accounts + off, sizeof accounts - off, "%s{\"address\":\"%s\",\"balance\":\"%s\"}",
-                                i ? "," : "", dev_text(i), i >= 4 && big ? big : "1000000");
+                                i ? "," : "", th_dev_text(i), i >= 4 && big ? big : "1000000");
     char *text = malloc(4096);
     cr_assert_not_null(text, "genesis buffer");
 #define TRACK(name, dep, thr, q, appr, cap, pl)                                                                      \
@@ -287,16 +117,16 @@ static char *make_genesis(const char *enclave, const char *big)
 /* Pool 1 by dev 0; devs 0, 1, 2 stake 1000, 2000, 3000 (one share per unit). */
 static void stake_all(void)
 {
-    struct outcome o[4] = { 0 };
-    queue(0, "PoolCreate", &o[0], "{\"commissionPpm\":\"0\",\"capacity\":\"1000000000\"}");
-    block();
-    expect_ok(&o[0], "PoolCreate");
-    queue(0, "Contribute", &o[1], "{\"pool\":\"1\",\"amount\":\"1000\"}");
-    queue(1, "Contribute", &o[2], "{\"pool\":\"1\",\"amount\":\"2000\"}");
-    queue(2, "Contribute", &o[3], "{\"pool\":\"1\",\"amount\":\"3000\"}");
-    block();
+    th_outcome o[4] = { 0 };
+    th_queue(e, 0, "PoolCreate", &o[0], "{\"commissionPpm\":\"0\",\"capacity\":\"1000000000\"}");
+    th_block(e);
+    th_expect_ok(&o[0], "PoolCreate");
+    th_queue(e, 0, "Contribute", &o[1], "{\"pool\":\"1\",\"amount\":\"1000\"}");
+    th_queue(e, 1, "Contribute", &o[2], "{\"pool\":\"1\",\"amount\":\"2000\"}");
+    th_queue(e, 2, "Contribute", &o[3], "{\"pool\":\"1\",\"amount\":\"3000\"}");
+    th_block(e);
     for (int i = 0; i < 4; i++) {
-        expect_ok(&o[i], "staking set-up");
+        th_expect_ok(&o[i], "staking set-up");
         free(o[i].events);
     }
 }
@@ -304,10 +134,10 @@ static void stake_all(void)
 /* Proposes from who on track with payload text; returns the proposal id (from the event). */
 static uint64_t propose(unsigned who, const char *track, const char *payload)
 {
-    struct outcome o = { 0 };
-    queue(who, "Propose", &o, "{\"track\":\"%s\",\"title\":\"t\",\"body\":\"b\",\"payload\":\"%s\"}", track, hex_of(payload));
-    block();
-    expect_ok(&o, "Propose");
+    th_outcome o = { 0 };
+    th_queue(e, who, "Propose", &o, "{\"track\":\"%s\",\"title\":\"t\",\"body\":\"b\",\"payload\":\"%s\"}", track, hex_of(payload));
+    th_block(e);
+    th_expect_ok(&o, "Propose");
     cJSON *ev = cJSON_Parse(o.events);
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(ev, cJSON_GetArraySize(ev) - 1), "proposal");
     cr_assert(cJSON_IsNumber(id), "ProposalCreated event in %s", o.events);
@@ -319,11 +149,11 @@ static uint64_t propose(unsigned who, const char *track, const char *payload)
 
 static void vote(unsigned who, uint64_t id, unsigned support, unsigned conviction)
 {
-    struct outcome o = { 0 };
-    queue(who, "Vote", &o, "{\"proposal\":\"%llu\",\"support\":\"%u\",\"conviction\":\"%u\"}", (unsigned long long)id,
+    th_outcome o = { 0 };
+    th_queue(e, who, "Vote", &o, "{\"proposal\":\"%llu\",\"support\":\"%u\",\"conviction\":\"%u\"}", (unsigned long long)id,
           support, conviction);
-    block();
-    expect_ok(&o, "Vote");
+    th_block(e);
+    th_expect_ok(&o, "Vote");
     free(o.events);
 }
 
@@ -336,19 +166,19 @@ static void expect_tx_fails(unsigned who, const char *type, const char *reason, 
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    struct outcome o = { 0 };
-    queue(who, type, &o, "%s", text);
-    block();
-    expect_failed(&o, reason, type);
+    th_outcome o = { 0 };
+    th_queue(e, who, type, &o, "%s", text);
+    th_block(e);
+    th_expect_failed(&o, reason, type);
     free(o.events);
 }
 
 static void execute(unsigned who, uint64_t id)
 {
-    struct outcome o = { 0 };
-    queue(who, "ProposalExecute", &o, "{\"proposal\":\"%llu\"}", (unsigned long long)id);
-    block();
-    expect_ok(&o, "ProposalExecute");
+    th_outcome o = { 0 };
+    th_queue(e, who, "ProposalExecute", &o, "{\"proposal\":\"%llu\"}", (unsigned long long)id);
+    th_block(e);
+    th_expect_ok(&o, "ProposalExecute");
     free(o.events);
 }
 
@@ -373,14 +203,14 @@ static void expect_state(uint64_t id, gov_state st)
 
 static void expect_treasury(const char *v)
 {
-    expect_balance(ledger_system_account(LEDGER_TREASURY), v, "treasury");
+    th_expect_balance(e, ledger_system_account(LEDGER_TREASURY), v, "treasury");
 }
 
 static void expect_escrow(unsigned who, const char *v)
 {
     uint8_t addr[20];
-    dev_address(addr, who);
-    expect_balance(ledger_user_account(LEDGER_ESCROW, addr), v, "escrow");
+    th_dev_bytes(addr, who);
+    th_expect_balance(e, ledger_user_account(LEDGER_ESCROW, addr), v, "escrow");
 }
 
 /* ---- the paths of a proposal ---- */
@@ -389,13 +219,13 @@ Test(governance_gov, spend_executes_exactly_once)
 {
     stake_all();
     char payload[256];
-    snprintf(payload, sizeof payload, "{\"kind\":\"spend\",\"to\":\"%s\",\"amount\":\"500\"}", dev_text(5));
+    snprintf(payload, sizeof payload, "{\"kind\":\"spend\",\"to\":\"%s\",\"amount\":\"500\"}", th_dev_text(5));
     uint64_t id = propose(0, "treasury", payload);
     expect_escrow(0, "100");
-    expect_user(LEDGER_FREE, 0, "998900");
+    th_expect_user(e, LEDGER_FREE, 0, "998900");
     gov_proposal p;
     read_proposal(id, &p);
-    expect_mpz(p.total_power, "6000", "total power at the snapshot");
+    th_expect_mpz(p.total_power, "6000", "total power at the snapshot");
     cr_assert_eq(p.vote_end, p.vote_start + PERIOD, "voting period");
     gov_proposal_clear(&p);
     expect_tx_fails(1, "Vote", "is Pending", "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"0\"}",
@@ -410,19 +240,19 @@ Test(governance_gov, spend_executes_exactly_once)
     advance(ENACT);
     execute(3, id);
     expect_state(id, GOV_EXECUTED);
-    expect_user(LEDGER_FREE, 5, "1000500");
+    th_expect_user(e, LEDGER_FREE, 5, "1000500");
     expect_treasury("999999500");
     expect_escrow(0, "0");
-    expect_user(LEDGER_FREE, 0, "999000");
+    th_expect_user(e, LEDGER_FREE, 0, "999000");
     expect_tx_fails(3, "ProposalExecute", "is Executed", "{\"proposal\":\"%llu\"}", (unsigned long long)id);
-    expect_user(LEDGER_FREE, 5, "1000500");
+    th_expect_user(e, LEDGER_FREE, 5, "1000500");
     expect_treasury("999999500");
     /* the whole life of the proposal replays to the same chain */
     eng_close(e);
     e = NULL;
     eng_replay_report r;
     char err[256] = "";
-    cr_assert_eq(eng_replay(&r, err, sizeof err, db_path, ":memory:"), ST_OK, "replay: %s", err);
+    cr_assert_eq(eng_replay(&r, err, sizeof err, th_db_path(), ":memory:"), ST_OK, "replay: %s", err);
     cr_assert(r.ok, "replay matches: %s", r.detail);
 }
 
@@ -440,22 +270,19 @@ static uint64_t pass_min_contribution_1000(void)
 Test(governance_gov, param_change_is_in_force_at_once_and_after_restart)
 {
     stake_all();
-    struct outcome o = { 0 };
-    cr_assert_eq(submit(3, "Contribute", &o, "{\"pool\":\"1\",\"amount\":\"500\"}"), ST_OK, "500 passes the minimum of 10");
-    block();
-    expect_ok(&o, "Contribute 500");
+    th_outcome o = { 0 };
+    cr_assert_eq(th_submit(e, 3, "Contribute", &o, "{\"pool\":\"1\",\"amount\":\"500\"}"), ST_OK, "500 passes the minimum of 10");
+    th_block(e);
+    th_expect_ok(&o, "Contribute 500");
     free(o.events);
     uint64_t id = pass_min_contribution_1000();
     execute(4, id);
-    struct outcome o2 = { 0 };
-    cr_assert_eq(submit(3, "Contribute", &o2, "{\"pool\":\"1\",\"amount\":\"500\"}"), ST_INVALID, "refused now");
-    cr_assert(strstr(last_err, "minimum contribution of 1000"), "reason: %s", last_err);
+    th_outcome o2 = { 0 };
+    cr_assert_eq(th_submit(e, 3, "Contribute", &o2, "{\"pool\":\"1\",\"amount\":\"500\"}"), ST_INVALID, "refused now");
+    cr_assert(strstr(th_last_err(), "minimum contribution of 1000"), "reason: %s", th_last_err());
     /* a restart reads the stored parameter over the genesis */
-    eng_close(e);
-    char err[256] = "";
-    eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
-    cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "reopen: %s", err);
-    cr_assert_eq(submit(3, "Contribute", &o2, "{\"pool\":\"1\",\"amount\":\"500\"}"), ST_INVALID, "refused after restart");
+    th_reopen_engine(&e);
+    cr_assert_eq(th_submit(e, 3, "Contribute", &o2, "{\"pool\":\"1\",\"amount\":\"500\"}"), ST_INVALID, "refused after restart");
 }
 
 /* Linked with --wrap=ledger_block_commit: the next block's commit fails (its transaction rolled
@@ -476,21 +303,21 @@ Test(governance_gov, a_param_change_in_a_lost_block_is_not_in_force)
 {
     stake_all();
     uint64_t id = pass_min_contribution_1000();
-    struct outcome o = { 0 };
-    queue(4, "ProposalExecute", &o, "{\"proposal\":\"%llu\"}", (unsigned long long)id);
+    th_outcome o = { 0 };
+    th_queue(e, 4, "ProposalExecute", &o, "{\"proposal\":\"%llu\"}", (unsigned long long)id);
     fail_next_commit = true;
     cr_assert_eq(eng_flush(e), ST_DB, "the block is lost");
-    memset(queued, 0, sizeof queued);
+    th_forget_queued();
     cr_assert_eq(o.calls, 1, "answered");
     cr_assert_eq(o.status, ST_DB, "with the block's failure");
     expect_state(id, GOV_QUEUED);
-    struct outcome c = { 0 };
-    cr_assert_eq(submit(3, "Contribute", &c, "{\"pool\":\"1\",\"amount\":\"500\"}"), ST_OK, "the old minimum of 10 holds");
-    block();
-    expect_ok(&c, "Contribute 500");
+    th_outcome c = { 0 };
+    cr_assert_eq(th_submit(e, 3, "Contribute", &c, "{\"pool\":\"1\",\"amount\":\"500\"}"), ST_OK, "the old minimum of 10 holds");
+    th_block(e);
+    th_expect_ok(&c, "Contribute 500");
     free(c.events);
     execute(4, id);
-    cr_assert_eq(submit(3, "Contribute", &c, "{\"pool\":\"1\",\"amount\":\"500\"}"), ST_INVALID, "now refused");
+    cr_assert_eq(th_submit(e, 3, "Contribute", &c, "{\"pool\":\"1\",\"amount\":\"500\"}"), ST_INVALID, "now refused");
     free(o.events);
 }
 
@@ -499,11 +326,11 @@ Test(governance_gov, a_param_change_binds_the_transactions_after_it_in_its_own_b
     stake_all();
     uint64_t id = pass_min_contribution_1000();
     /* admitted under the old minimum of 10, applied after the execution in the same block */
-    struct outcome x = { 0 }, c = { 0 };
-    queue(4, "ProposalExecute", &x, "{\"proposal\":\"%llu\"}", (unsigned long long)id);
-    cr_assert_eq(submit(3, "Contribute", &c, "{\"pool\":\"1\",\"amount\":\"500\"}"), ST_OK, "admitted under the old minimum");
-    block();
-    expect_ok(&x, "ProposalExecute");
+    th_outcome x = { 0 }, c = { 0 };
+    th_queue(e, 4, "ProposalExecute", &x, "{\"proposal\":\"%llu\"}", (unsigned long long)id);
+    cr_assert_eq(th_submit(e, 3, "Contribute", &c, "{\"pool\":\"1\",\"amount\":\"500\"}"), ST_OK, "admitted under the old minimum");
+    th_block(e);
+    th_expect_ok(&x, "ProposalExecute");
     cr_assert_eq(x.height, c.height, "one block");
     cr_assert(!c.success, "the Contribute fails under the minimum now in force");
     cr_assert(strstr(c.error, "below the minimum contribution of 1000"), "reason: %s", c.error);
@@ -524,7 +351,7 @@ Test(governance_gov, defeated_by_quorum_returns_the_deposit)
     cr_assert_str_eq(p.reason, "quorum not reached", "reason");
     gov_proposal_clear(&p);
     expect_escrow(0, "0");
-    expect_user(LEDGER_FREE, 0, "999000");
+    th_expect_user(e, LEDGER_FREE, 0, "999000");
 }
 
 Test(governance_gov, a_track_may_burn_part_of_the_deposit_when_the_quorum_is_missed)
@@ -536,14 +363,14 @@ Test(governance_gov, a_track_may_burn_part_of_the_deposit_when_the_quorum_is_mis
     advance(PERIOD);
     expect_state(id, GOV_DEFEATED);
     expect_escrow(0, "0");
-    expect_user(LEDGER_FREE, 0, "998975"); /* 999000 - 100 + 75: a quarter of the deposit burned */
+    th_expect_user(e, LEDGER_FREE, 0, "998975"); /* 999000 - 100 + 75: a quarter of the deposit burned */
     /* defeated on approval, with the quorum met: the whole deposit comes back */
     id = propose(0, "spam", "");
     advance(DELAY);
     vote(2, id, 0, 1);             /* 3000 against */
     advance(PERIOD);
     expect_state(id, GOV_DEFEATED);
-    expect_user(LEDGER_FREE, 0, "998975");
+    th_expect_user(e, LEDGER_FREE, 0, "998975");
 }
 
 Test(governance_gov, the_quorum_is_the_ceiling_of_its_share_of_the_total_power_and_at_least_one)
@@ -562,7 +389,7 @@ Test(governance_gov, the_quorum_is_the_ceiling_of_its_share_of_the_total_power_a
         cr_assert_eq(mpz_set_str(p.total_power, cases[i].total, 10), 0, "total");
         t.quorum_ppm = cases[i].ppm;
         gov_quorum(q, &p, &t);
-        expect_mpz(q, cases[i].quorum, "quorum");
+        th_expect_mpz(q, cases[i].quorum, "quorum");
         /* reached exactly at the quorum, not one below */
         bool quorum, approval;
         mpz_set(p.turnout, q);
@@ -581,11 +408,11 @@ Test(governance_gov, with_no_stake_at_the_snapshot_the_quorum_is_one_and_missed_
     uint64_t id = propose(5, "open", "");  /* nothing staked anywhere: total power 0 */
     gov_proposal p;
     read_proposal(id, &p);
-    expect_mpz(p.total_power, "0", "total power");
+    th_expect_mpz(p.total_power, "0", "total power");
     mpz_t q;
     mpz_init(q);
     gov_quorum(q, &p, gov_track_find(eng_gov_params(e), "open"));
-    expect_mpz(q, "1", "a vote is needed even then");
+    th_expect_mpz(q, "1", "a vote is needed even then");
     mpz_clear(q);
     gov_proposal_clear(&p);
     advance(DELAY);
@@ -596,7 +423,7 @@ Test(governance_gov, with_no_stake_at_the_snapshot_the_quorum_is_one_and_missed_
     read_proposal(id, &p);
     cr_assert_str_eq(p.reason, "quorum not reached", "reason");
     gov_proposal_clear(&p);
-    expect_user(LEDGER_FREE, 5, "999975"); /* the quorum was missed: a quarter of the deposit burned */
+    th_expect_user(e, LEDGER_FREE, 5, "999975"); /* the quorum was missed: a quarter of the deposit burned */
 }
 
 Test(governance_gov, defeated_by_approval)
@@ -630,15 +457,15 @@ Test(governance_gov, cancel_while_pending_burns_part_of_the_deposit)
     stake_all();
     uint64_t id = propose(0, "treasury", "");
     expect_tx_fails(1, "ProposalCancel", "only the proposer", "{\"proposal\":\"%llu\"}", (unsigned long long)id);
-    struct outcome o = { 0 };
-    queue(0, "ProposalCancel", &o, "{\"proposal\":\"%llu\"}", (unsigned long long)id);
-    block();
-    expect_ok(&o, "cancel");
+    th_outcome o = { 0 };
+    th_queue(e, 0, "ProposalCancel", &o, "{\"proposal\":\"%llu\"}", (unsigned long long)id);
+    th_block(e);
+    th_expect_ok(&o, "cancel");
     cr_assert(strstr(o.events, "\"burned\":\"10\"") && strstr(o.events, "\"returned\":\"90\""), "events %s", o.events);
     free(o.events);
     expect_state(id, GOV_CANCELED);
     expect_escrow(0, "0");
-    expect_user(LEDGER_FREE, 0, "998990");
+    th_expect_user(e, LEDGER_FREE, 0, "998990");
     advance(DELAY);
     expect_state(id, GOV_CANCELED);
     expect_tx_fails(0, "ProposalCancel", "only a Pending", "{\"proposal\":\"%llu\"}", (unsigned long long)id);
@@ -661,7 +488,7 @@ Test(governance_gov, a_failing_payload_leaves_the_proposal_failed_and_nothing_ap
     stake_all();
     /* root has no cap: more than the treasury holds */
     char payload[256];
-    snprintf(payload, sizeof payload, "{\"kind\":\"spend\",\"to\":\"%s\",\"amount\":\"2000000000\"}", dev_text(5));
+    snprintf(payload, sizeof payload, "{\"kind\":\"spend\",\"to\":\"%s\",\"amount\":\"2000000000\"}", th_dev_text(5));
     uint64_t id = propose(0, "root", payload);
     advance(DELAY);
     vote(2, id, 1, 0);
@@ -674,7 +501,7 @@ Test(governance_gov, a_failing_payload_leaves_the_proposal_failed_and_nothing_ap
     cr_assert(p.reason && strstr(p.reason, "treasury holds less"), "reason %s", p.reason);
     gov_proposal_clear(&p);
     expect_treasury("1000000000");
-    expect_user(LEDGER_FREE, 5, "1000000");
+    th_expect_user(e, LEDGER_FREE, 5, "1000000");
     expect_escrow(0, "0");
 }
 
@@ -689,7 +516,7 @@ Test(governance_gov, conviction_table)
     mpz_init(w);
     for (unsigned c = 0; c <= 6; c++) {
         gov_weight(w, power, c);
-        expect_mpz(w, expected[c], "weight");
+        th_expect_mpz(w, expected[c], "weight");
         cr_assert_eq(gov_lock_periods(c), periods[c], "lock periods of conviction %u", c);
     }
     mpz_clears(power, w, NULL);
@@ -705,10 +532,10 @@ Test(governance_gov, a_changed_vote_corrects_the_tally)
     vote(1, id, 0, 0);             /* now against 200 */
     gov_proposal p;
     read_proposal(id, &p);
-    expect_mpz(p.for_weight, "0", "for");
-    expect_mpz(p.against_weight, "200", "against");
-    expect_mpz(p.abstain_weight, "300", "abstain");
-    expect_mpz(p.turnout, "5000", "turnout counts each voter once");
+    th_expect_mpz(p.for_weight, "0", "for");
+    th_expect_mpz(p.against_weight, "200", "against");
+    th_expect_mpz(p.abstain_weight, "300", "abstain");
+    th_expect_mpz(p.turnout, "5000", "turnout counts each voter once");
     gov_proposal_clear(&p);
 }
 
@@ -716,10 +543,10 @@ Test(governance_gov, stake_moved_after_the_snapshot_does_not_count)
 {
     stake_all();
     uint64_t id = propose(0, "treasury", "");
-    struct outcome o = { 0 };
-    queue(3, "Contribute", &o, "{\"pool\":\"1\",\"amount\":\"5000\"}");
-    block();
-    expect_ok(&o, "late stake");
+    th_outcome o = { 0 };
+    th_queue(e, 3, "Contribute", &o, "{\"pool\":\"1\",\"amount\":\"5000\"}");
+    th_block(e);
+    th_expect_ok(&o, "late stake");
     free(o.events);
     advance(DELAY);
     expect_tx_fails(3, "Vote", "no voting power", "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"1\"}",
@@ -741,21 +568,21 @@ Test(governance_gov, locked_stake_cannot_be_withdrawn_until_the_lock_ends)
     expect_tx_fails(1, "Withdraw", reason, "{\"pool\":\"1\",\"shares\":\"10\"}");
     /* dev 2 voted with no conviction: free to leave */
     vote(2, id, 1, 0);
-    struct outcome o = { 0 };
-    queue(2, "Withdraw", &o, "{\"pool\":\"1\",\"shares\":\"100\"}");
-    block();
-    expect_ok(&o, "unlocked withdraw");
+    th_outcome o = { 0 };
+    th_queue(e, 2, "Withdraw", &o, "{\"pool\":\"1\",\"shares\":\"100\"}");
+    th_block(e);
+    th_expect_ok(&o, "unlocked withdraw");
     free(o.events);
-    o = (struct outcome){ 0 };
+    o = (th_outcome){ 0 };
     /* one second before the lock ends it still binds */
     uint64_t now = eng_now(e);
     advance(until - 1 - now);
     expect_tx_fails(1, "Withdraw", reason, "{\"pool\":\"1\",\"shares\":\"2000\"}");
     now = eng_now(e);
     advance(until - now);
-    queue(1, "Withdraw", &o, "{\"pool\":\"1\",\"shares\":\"2000\"}");
-    block();
-    expect_ok(&o, "withdraw after the lock");
+    th_queue(e, 1, "Withdraw", &o, "{\"pool\":\"1\",\"shares\":\"2000\"}");
+    th_block(e);
+    th_expect_ok(&o, "withdraw after the lock");
     free(o.events);
 }
 
@@ -765,12 +592,12 @@ static uint64_t lock_of(unsigned who, const char *amount)
     gov_store *s;
     cr_assert_eq(gov_store_new(&s, eng_ledger(e)), ST_OK, "store");
     uint8_t addr[20];
-    dev_address(addr, who);
+    th_dev_bytes(addr, who);
     mpz_t locked;
     mpz_init(locked);
     uint64_t until = 0;
     cr_assert_eq(gov_lock_max(s, addr, eng_now(e), locked, &until), ST_OK, "locks");
-    expect_mpz(locked, amount, "locked");
+    th_expect_mpz(locked, amount, "locked");
     mpz_clear(locked);
     gov_store_free(s);
     return until;
@@ -791,15 +618,15 @@ Test(governance_gov, a_changed_vote_takes_the_lock_of_the_vote_that_stands)
     cr_assert_eq(lock_of(1, "2000"), end + LOCK, "changed to 1x: one period");
     vote(1, id, 0, 0);
     cr_assert_eq(lock_of(1, "0"), 0, "changed to conviction 0: nothing locked");
-    struct outcome o = { 0 };
-    queue(1, "Withdraw", &o, "{\"pool\":\"1\",\"shares\":\"500\"}");
-    block();
-    expect_ok(&o, "withdraw once the standing vote locks nothing");
+    th_outcome o = { 0 };
+    th_queue(e, 1, "Withdraw", &o, "{\"pool\":\"1\",\"shares\":\"500\"}");
+    th_block(e);
+    th_expect_ok(&o, "withdraw once the standing vote locks nothing");
     free(o.events);
     vote(1, id, 0, 3);             /* the power of the snapshot, 2000, locked again for 4 periods */
     cr_assert_eq(lock_of(1, "2000"), end + 4 * LOCK, "changed to 3x");
     read_proposal(id, &p);
-    expect_mpz(p.against_weight, "6000", "against: the snapshot's 2000 at 3x");
+    th_expect_mpz(p.against_weight, "6000", "against: the snapshot's 2000 at 3x");
     gov_proposal_clear(&p);
 }
 
@@ -807,10 +634,10 @@ Test(governance_gov, a_changed_vote_takes_the_lock_of_the_vote_that_stands)
 
 static void delegate(unsigned who, unsigned to, unsigned conviction)
 {
-    struct outcome o = { 0 };
-    queue(who, "Delegate", &o, "{\"to\":\"%s\",\"conviction\":\"%u\"}", dev_text(to), conviction);
-    block();
-    expect_ok(&o, "Delegate");
+    th_outcome o = { 0 };
+    th_queue(e, who, "Delegate", &o, "{\"to\":\"%s\",\"conviction\":\"%u\"}", th_dev_text(to), conviction);
+    th_block(e);
+    th_expect_ok(&o, "Delegate");
     free(o.events);
 }
 
@@ -818,10 +645,10 @@ static void expect_tally(uint64_t id, const char *for_w, const char *against_w, 
 {
     gov_proposal p;
     read_proposal(id, &p);
-    expect_mpz(p.for_weight, for_w, "for");
-    expect_mpz(p.against_weight, against_w, "against");
-    expect_mpz(p.abstain_weight, abstain_w, "abstain");
-    expect_mpz(p.turnout, turnout, "turnout");
+    th_expect_mpz(p.for_weight, for_w, "for");
+    th_expect_mpz(p.against_weight, against_w, "against");
+    th_expect_mpz(p.abstain_weight, abstain_w, "abstain");
+    th_expect_mpz(p.turnout, turnout, "turnout");
     gov_proposal_clear(&p);
 }
 
@@ -830,12 +657,12 @@ static void expect_carried(uint64_t id, unsigned who, const char *power, const c
     gov_store *s;
     cr_assert_eq(gov_store_new(&s, eng_ledger(e)), ST_OK, "store");
     uint8_t addr[20];
-    dev_address(addr, who);
+    th_dev_bytes(addr, who);
     gov_vote v;
     gov_vote_init(&v);
     cr_assert_eq(gov_vote_get(s, id, addr, &v), ST_OK, "vote of dev %u", who);
-    expect_mpz(v.delegated_power, power, "delegated power");
-    expect_mpz(v.delegated_weight, weight, "delegated weight");
+    th_expect_mpz(v.delegated_power, power, "delegated power");
+    th_expect_mpz(v.delegated_weight, weight, "delegated weight");
     gov_vote_clear(&v);
     gov_store_free(s);
 }
@@ -888,18 +715,18 @@ Test(governance_gov, delegation_follows_the_snapshot)
 {
     stake_all();
     delegate(1, 0, 1);
-    struct outcome o = { 0 };
-    queue(1, "Contribute", &o, "{\"pool\":\"1\",\"amount\":\"500\"}");   /* carried too */
-    block();
-    expect_ok(&o, "Contribute");
+    th_outcome o = { 0 };
+    th_queue(e, 1, "Contribute", &o, "{\"pool\":\"1\",\"amount\":\"500\"}");   /* carried too */
+    th_block(e);
+    th_expect_ok(&o, "Contribute");
     free(o.events);
     uint64_t id = propose(0, "treasury", "");
     /* after the snapshot: dev 2 delegates and dev 1 leaves; neither changes this proposal */
     delegate(2, 0, 1);
-    o = (struct outcome){ 0 };
-    queue(1, "Undelegate", &o, "{}");
-    block();
-    expect_ok(&o, "Undelegate");
+    o = (th_outcome){ 0 };
+    th_queue(e, 1, "Undelegate", &o, "{}");
+    th_block(e);
+    th_expect_ok(&o, "Undelegate");
     free(o.events);
     advance(DELAY);
     vote(0, id, 1, 1);
@@ -920,27 +747,27 @@ static void expect_power(uint64_t id, unsigned who, const char *own, const char 
     gov_proposal p;
     read_proposal(id, &p);
     uint8_t addr[20];
-    dev_address(addr, who);
+    th_dev_bytes(addr, who);
     mpz_t o, d, w;
     mpz_inits(o, d, w, NULL);
     cr_assert_eq(eng_gov_power_at(e, addr, p.snapshot, o, d, w), ST_OK, "power");
-    expect_mpz(o, own, "own power");
-    expect_mpz(d, delegated, "delegated power");
-    expect_mpz(w, weight, "delegated weight");
+    th_expect_mpz(o, own, "own power");
+    th_expect_mpz(d, delegated, "delegated power");
+    th_expect_mpz(w, weight, "delegated weight");
     mpz_clears(o, d, w, NULL);
     gov_proposal_clear(&p);
 }
 
 Test(governance_gov, a_delegate_carries_each_delegators_own_floored_weight_so_an_override_can_tie)
 {
-    struct outcome o[3] = { 0 };
-    queue(0, "PoolCreate", &o[0], "{\"commissionPpm\":\"0\",\"capacity\":\"1000000000\"}");
-    block();
-    queue(1, "Contribute", &o[1], "{\"pool\":\"1\",\"amount\":\"16\"}");
-    queue(2, "Contribute", &o[2], "{\"pool\":\"1\",\"amount\":\"18\"}");
-    block();
+    th_outcome o[3] = { 0 };
+    th_queue(e, 0, "PoolCreate", &o[0], "{\"commissionPpm\":\"0\",\"capacity\":\"1000000000\"}");
+    th_block(e);
+    th_queue(e, 1, "Contribute", &o[1], "{\"pool\":\"1\",\"amount\":\"16\"}");
+    th_queue(e, 2, "Contribute", &o[2], "{\"pool\":\"1\",\"amount\":\"18\"}");
+    th_block(e);
     for (int i = 0; i < 3; i++) {
-        expect_ok(&o[i], "staking set-up");
+        th_expect_ok(&o[i], "staking set-up");
         free(o[i].events);
     }
     delegate(1, 3, 0);
@@ -965,27 +792,27 @@ Test(governance_gov, a_delegate_carries_each_delegators_own_floored_weight_so_an
 
 Test(governance_gov, in_a_slashed_pool_a_delegate_carries_what_its_delegators_would_vote_with)
 {
-    struct outcome o[6] = { 0 };
-    queue(0, "PoolCreate", &o[0], "{\"commissionPpm\":\"0\",\"capacity\":\"1000000000\"}");
-    block();
-    queue(0, "WorkerAdd", &o[1], "{\"pool\":\"1\",\"worker\":\"%s\"}", dev_text(4));
-    queue(1, "Contribute", &o[2], "{\"pool\":\"1\",\"amount\":\"1001\"}");
-    queue(2, "Contribute", &o[3], "{\"pool\":\"1\",\"amount\":\"999\"}");
-    block();
-    queue(0, "WorkerBond", &o[4], "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"2000\"}", dev_text(4));
-    block();
+    th_outcome o[6] = { 0 };
+    th_queue(e, 0, "PoolCreate", &o[0], "{\"commissionPpm\":\"0\",\"capacity\":\"1000000000\"}");
+    th_block(e);
+    th_queue(e, 0, "WorkerAdd", &o[1], "{\"pool\":\"1\",\"worker\":\"%s\"}", th_dev_text(4));
+    th_queue(e, 1, "Contribute", &o[2], "{\"pool\":\"1\",\"amount\":\"1001\"}");
+    th_queue(e, 2, "Contribute", &o[3], "{\"pool\":\"1\",\"amount\":\"999\"}");
+    th_block(e);
+    th_queue(e, 0, "WorkerBond", &o[4], "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"2000\"}", th_dev_text(4));
+    th_block(e);
     cJSON *msg = cJSON_CreateObject();
-    cJSON_AddStringToObject(msg, "worker", dev_text(4));
+    cJSON_AddStringToObject(msg, "worker", th_dev_text(4));
     cJSON_AddNumberToObject(msg, "ppm", 333500);
-    cr_assert_eq(eng_submit_system(e, "WorkerSlash", msg, on_done, &o[5]), ST_OK, "WorkerSlash queued");
+    cr_assert_eq(eng_submit_system(e, "WorkerSlash", msg, th_on_done, &o[5]), ST_OK, "WorkerSlash queued");
     cJSON_Delete(msg);
-    block();
+    th_block(e);
     advance(SLASH_DEFER);          /* 667 of the 2000 burned: 1333 stake for 2000 shares */
     for (int i = 0; i < 6; i++) {
-        expect_ok(&o[i], "set-up");
+        th_expect_ok(&o[i], "set-up");
         free(o[i].events);
     }
-    expect_balance(ledger_pool_account(LEDGER_POOL_STAKE, 1), "1333", "pool 1 stake");
+    th_expect_balance(e, ledger_pool_account(LEDGER_POOL_STAKE, 1), "1333", "pool 1 stake");
     delegate(1, 3, 1);
     delegate(2, 3, 1);
     uint64_t id = propose(1, "spam", "");
@@ -1005,17 +832,17 @@ Test(governance_gov, delegation_chains_and_bad_delegations_are_refused)
 {
     stake_all();
     delegate(1, 0, 1);
-    expect_tx_fails(0, "Delegate", "no delegation chains", "{\"to\":\"%s\",\"conviction\":\"1\"}", dev_text(2));
-    expect_tx_fails(2, "Delegate", "no delegation chains", "{\"to\":\"%s\",\"conviction\":\"1\"}", dev_text(1));
-    expect_tx_fails(1, "Delegate", "already delegating", "{\"to\":\"%s\",\"conviction\":\"1\"}", dev_text(2));
+    expect_tx_fails(0, "Delegate", "no delegation chains", "{\"to\":\"%s\",\"conviction\":\"1\"}", th_dev_text(2));
+    expect_tx_fails(2, "Delegate", "no delegation chains", "{\"to\":\"%s\",\"conviction\":\"1\"}", th_dev_text(1));
+    expect_tx_fails(1, "Delegate", "already delegating", "{\"to\":\"%s\",\"conviction\":\"1\"}", th_dev_text(2));
     expect_tx_fails(2, "Undelegate", "not delegating", "{}");
-    struct outcome o = { 0 };
+    th_outcome o = { 0 };
     char msg[128];
-    snprintf(msg, sizeof msg, "{\"to\":\"%s\",\"conviction\":\"1\"}", dev_text(2));
-    cr_assert_eq(submit(2, "Delegate", &o, "%s", msg), ST_INVALID, "self-delegation refused");
-    cr_assert(strstr(last_err, "another address") != NULL, "reason: %s", last_err);
-    snprintf(msg, sizeof msg, "{\"to\":\"%s\",\"conviction\":\"7\"}", dev_text(0));
-    cr_assert_eq(submit(2, "Delegate", &o, "%s", msg), ST_INVALID, "conviction 7 refused");
+    snprintf(msg, sizeof msg, "{\"to\":\"%s\",\"conviction\":\"1\"}", th_dev_text(2));
+    cr_assert_eq(th_submit(e, 2, "Delegate", &o, "%s", msg), ST_INVALID, "self-delegation refused");
+    cr_assert(strstr(th_last_err(), "another address") != NULL, "reason: %s", th_last_err());
+    snprintf(msg, sizeof msg, "{\"to\":\"%s\",\"conviction\":\"7\"}", th_dev_text(0));
+    cr_assert_eq(th_submit(e, 2, "Delegate", &o, "%s", msg), ST_INVALID, "conviction 7 refused");
     cr_assert_eq(o.calls, 0, "nothing queued");
 }
 
@@ -1024,10 +851,10 @@ Test(governance_gov, a_delegation_with_conviction_locks_the_stake_until_after_un
     stake_all();
     delegate(1, 0, 2);
     expect_tx_fails(1, "Withdraw", "locked while delegating with conviction 2", "{\"pool\":\"1\",\"shares\":\"10\"}");
-    struct outcome o = { 0 };
-    queue(1, "Undelegate", &o, "{}");
-    block();
-    expect_ok(&o, "Undelegate");
+    th_outcome o = { 0 };
+    th_queue(e, 1, "Undelegate", &o, "{}");
+    th_block(e);
+    th_expect_ok(&o, "Undelegate");
     cr_assert(strstr(o.events, "\"lockedUntil\"") != NULL, "the lock in the event: %s", o.events);
     free(o.events);
     uint64_t until = eng_now(e) + 2 * LOCK;
@@ -1035,17 +862,17 @@ Test(governance_gov, a_delegation_with_conviction_locks_the_stake_until_after_un
     snprintf(reason, sizeof reason, "locked by governance until %llu", (unsigned long long)until);
     expect_tx_fails(1, "Withdraw", reason, "{\"pool\":\"1\",\"shares\":\"10\"}");
     advance(until - eng_now(e));
-    o = (struct outcome){ 0 };
-    queue(1, "Withdraw", &o, "{\"pool\":\"1\",\"shares\":\"2000\"}");
-    block();
-    expect_ok(&o, "withdraw after the lock");
+    o = (th_outcome){ 0 };
+    th_queue(e, 1, "Withdraw", &o, "{\"pool\":\"1\",\"shares\":\"2000\"}");
+    th_block(e);
+    th_expect_ok(&o, "withdraw after the lock");
     free(o.events);
     /* conviction 0 locks nothing */
     delegate(2, 0, 0);
-    o = (struct outcome){ 0 };
-    queue(2, "Withdraw", &o, "{\"pool\":\"1\",\"shares\":\"100\"}");
-    block();
-    expect_ok(&o, "withdraw while delegating without conviction");
+    o = (th_outcome){ 0 };
+    th_queue(e, 2, "Withdraw", &o, "{\"pool\":\"1\",\"shares\":\"100\"}");
+    th_block(e);
+    th_expect_ok(&o, "withdraw while delegating without conviction");
     free(o.events);
 }
 
@@ -1055,31 +882,31 @@ Test(governance_gov, a_delegation_with_conviction_locks_the_stake_until_after_un
  * 50% is deferred. */
 static void slash_worker_deferred(bool first)
 {
-    struct outcome o[2] = { 0 };
+    th_outcome o[2] = { 0 };
     if (first)
-        queue(0, "WorkerAdd", &o[0], "{\"pool\":\"1\",\"worker\":\"%s\"}", dev_text(4));
-    queue(0, "WorkerBond", &o[1], "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"1000\"}", dev_text(4));
-    block();
+        th_queue(e, 0, "WorkerAdd", &o[0], "{\"pool\":\"1\",\"worker\":\"%s\"}", th_dev_text(4));
+    th_queue(e, 0, "WorkerBond", &o[1], "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"1000\"}", th_dev_text(4));
+    th_block(e);
     if (first)
-        expect_ok(&o[0], "WorkerAdd");
-    expect_ok(&o[1], "WorkerBond");
+        th_expect_ok(&o[0], "WorkerAdd");
+    th_expect_ok(&o[1], "WorkerBond");
     free(o[0].events);
     free(o[1].events);
-    struct outcome s = { 0 };
+    th_outcome s = { 0 };
     cJSON *msg = cJSON_CreateObject();
-    cJSON_AddStringToObject(msg, "worker", dev_text(4));
+    cJSON_AddStringToObject(msg, "worker", th_dev_text(4));
     cJSON_AddNumberToObject(msg, "ppm", 500000);
-    cr_assert_eq(eng_submit_system(e, "WorkerSlash", msg, on_done, &s), ST_OK, "WorkerSlash queued");
+    cr_assert_eq(eng_submit_system(e, "WorkerSlash", msg, th_on_done, &s), ST_OK, "WorkerSlash queued");
     cJSON_Delete(msg);
-    block();
-    expect_ok(&s, "WorkerSlash");
+    th_block(e);
+    th_expect_ok(&s, "WorkerSlash");
     cr_assert(strstr(s.events, "\"SlashDeferred\"") && !strstr(s.events, "\"WorkerSlashed\""), "deferred: %s", s.events);
     free(s.events);
 }
 
 static void expect_pool_stake(const char *v)
 {
-    expect_balance(ledger_pool_account(LEDGER_POOL_STAKE, 1), v, "pool 1 stake");
+    th_expect_balance(e, ledger_pool_account(LEDGER_POOL_STAKE, 1), v, "pool 1 stake");
 }
 
 static void expect_slash_state(uint64_t id, int state)
@@ -1113,17 +940,17 @@ Test(governance_gov, a_deferred_slash_applies_when_due_unless_governance_cancels
     expect_pool_stake("5000");     /* 6000 - 1000 */
     expect_slash_state(2, LEDGER_SLASH_APPLIED);
     /* too late to cancel it, and no slash 9 */
-    struct outcome o = { 0 };
-    queue(0, "Propose", &o, "{\"track\":\"root\",\"title\":\"t\",\"body\":\"b\",\"payload\":\"%s\"}",
+    th_outcome o = { 0 };
+    th_queue(e, 0, "Propose", &o, "{\"track\":\"root\",\"title\":\"t\",\"body\":\"b\",\"payload\":\"%s\"}",
           hex_of("{\"kind\":\"slashCancel\",\"slash\":2}"));
-    block();
-    expect_failed(&o, "slash 2 was already applied", "cancel an applied slash");
+    th_block(e);
+    th_expect_failed(&o, "slash 2 was already applied", "cancel an applied slash");
     free(o.events);
-    o = (struct outcome){ 0 };
-    queue(0, "Propose", &o, "{\"track\":\"root\",\"title\":\"t\",\"body\":\"b\",\"payload\":\"%s\"}",
+    o = (th_outcome){ 0 };
+    th_queue(e, 0, "Propose", &o, "{\"track\":\"root\",\"title\":\"t\",\"body\":\"b\",\"payload\":\"%s\"}",
           hex_of("{\"kind\":\"slashCancel\",\"slash\":9}"));
-    block();
-    expect_failed(&o, "no slash 9", "cancel an unknown slash");
+    th_block(e);
+    th_expect_failed(&o, "no slash 9", "cancel an unknown slash");
     free(o.events);
 }
 
@@ -1136,10 +963,10 @@ Test(governance_gov, a_cancel_that_executes_after_the_slash_applied_fails)
     vote(2, id, 1, 1);
     advance(SLASH_DEFER);          /* past the vote and the slash's due time */
     expect_slash_state(1, LEDGER_SLASH_APPLIED);
-    struct outcome o = { 0 };
-    queue(3, "ProposalExecute", &o, "{\"proposal\":\"%llu\"}", (unsigned long long)id);
-    block();
-    expect_ok(&o, "execute");
+    th_outcome o = { 0 };
+    th_queue(e, 3, "ProposalExecute", &o, "{\"proposal\":\"%llu\"}", (unsigned long long)id);
+    th_block(e);
+    th_expect_ok(&o, "execute");
     free(o.events);
     expect_state(id, GOV_FAILED);
     gov_proposal p;
@@ -1170,20 +997,17 @@ static void changed_enclave_copy(const char *path)
 /* Opens the engine anew on the same database (a restart) and starts the enclave program at bin. */
 static void restart_with_enclave(const char *bin, const char *secret, const char *sealed)
 {
-    eng_close(e);
-    char err[256] = "";
-    eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
-    cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "reopen: %s", err);
+    th_reopen_engine(&e);
     cr_assert_eq(eng_enclave_configure(e, bin, secret, sealed), ST_OK, "start the enclave %s", bin);
-    block();
+    th_block(e);
 }
 
 Test(governance_gov, an_allowlisted_new_enclave_build_registers_and_settles)
 {
     char secret[160], sealed[160], copy[160], enclave[256], m1_hex[67], m2_hex[67], platform_hex[LEDGER_ADDR_STRLEN];
-    snprintf(secret, sizeof secret, "%s/platform.secret", dir);
-    snprintf(sealed, sizeof sealed, "%s/sealed", dir);
-    snprintf(copy, sizeof copy, "%s/conclave-enclave-next", dir);
+    snprintf(secret, sizeof secret, "%s/platform.secret", th_dir());
+    snprintf(sealed, sizeof sealed, "%s/sealed", th_dir());
+    snprintf(copy, sizeof copy, "%s/conclave-enclave-next", th_dir());
     cr_assert_eq(mkdir(sealed, 0700), 0, "sealed dir");
     uint8_t sec[ENC_PLATFORM_SECRET_LEN], platform[20], m1[32], m2[32], reg[20], reg_m[32];
     cr_assert_eq(enc_platform_secret_ensure(secret), ST_OK, "platform secret");
@@ -1197,11 +1021,9 @@ Test(governance_gov, an_allowlisted_new_enclave_build_registers_and_settles)
     ledger_addr_format(platform_hex, platform);
     /* a chain that trusts this platform and the first build only */
     snprintf(enclave, sizeof enclave, "{\"platform\":\"%s\",\"measurements\":[\"%s\"]}", platform_hex, m1_hex);
+    char *genesis = make_genesis(enclave, NULL);
+    th_new_chain(&e, genesis);
     free(genesis);
-    genesis = make_genesis(enclave, NULL);
-    eng_close(e);
-    e = NULL;
-    cr_assert_eq(unlink(db_path), 0, "a new chain");
     restart_with_enclave(copy, secret, sealed);
     cr_assert_eq(ledger_enclave_latest(eng_ledger(e), reg), ST_NOTFOUND, "the new build is not registered");
 
@@ -1227,7 +1049,7 @@ Test(governance_gov, an_allowlisted_new_enclave_build_registers_and_settles)
     cr_assert_eq(ledger_enclave_latest(eng_ledger(e), reg), ST_OK, "registered");
     cr_assert_eq(ledger_enclave_get(eng_ledger(e), reg, reg_m, NULL, NULL, NULL), ST_OK, "its record");
     cr_assert_arr_eq(reg_m, m2, 32, "with the new measurement");
-    block();
+    th_block(e);
     cr_assert_eq(ledger_settlement_get(eng_ledger(e), 0, &st), ST_OK, "epoch 0 settled");
     cr_assert_arr_eq(st.enclave, reg, 20, "signed by the new enclave");
     ledger_settlement_clear(&st);
@@ -1243,20 +1065,16 @@ Test(governance_gov, an_allowlisted_new_enclave_build_registers_and_settles)
  * P = 2^254 - 10^6, so 4P < 2^256 <= 5P. */
 static void big_chain(void)
 {
+    char *genesis = make_genesis(NULL, BIG);
+    th_new_chain(&e, genesis);
     free(genesis);
-    genesis = make_genesis(NULL, BIG);
-    eng_close(e);
-    cr_assert_eq(unlink(db_path), 0, "a new chain");
-    char err[256] = "";
-    eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
-    cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "open: %s", err);
-    struct outcome o[2] = { 0 };
-    queue(5, "PoolCreate", &o[0], "{\"commissionPpm\":\"0\",\"capacity\":\"" TWO_255 "\"}");
-    block();
-    queue(5, "Contribute", &o[1], "{\"pool\":\"1\",\"amount\":\"28948022309329048855892746252171976963317496166410141009864396001978281409984\"}");
-    block();
+    th_outcome o[2] = { 0 };
+    th_queue(e, 5, "PoolCreate", &o[0], "{\"commissionPpm\":\"0\",\"capacity\":\"" TWO_255 "\"}");
+    th_block(e);
+    th_queue(e, 5, "Contribute", &o[1], "{\"pool\":\"1\",\"amount\":\"28948022309329048855892746252171976963317496166410141009864396001978281409984\"}");
+    th_block(e);
     for (int i = 0; i < 2; i++) {
-        expect_ok(&o[i], "set-up");
+        th_expect_ok(&o[i], "set-up");
         free(o[i].events);
     }
 }
@@ -1288,10 +1106,10 @@ Test(governance_gov, a_vote_whose_weight_would_take_the_tally_past_2_256_fails_w
 Test(governance_gov, overrides_whose_weights_pass_2_256_are_counted_exactly)
 {
     big_chain();
-    struct outcome o = { 0 };
-    queue(4, "Contribute", &o, "{\"pool\":\"1\",\"amount\":\"28948022309329048855892746252171976963317496166410141009864396001978281409984\"}");
-    block();
-    expect_ok(&o, "dev 4 stakes P too");
+    th_outcome o = { 0 };
+    th_queue(e, 4, "Contribute", &o, "{\"pool\":\"1\",\"amount\":\"28948022309329048855892746252171976963317496166410141009864396001978281409984\"}");
+    th_block(e);
+    th_expect_ok(&o, "dev 4 stakes P too");
     free(o.events);
     delegate(4, 0, 6);             /* 12P, far past 2^256, is what dev 0 would carry */
     delegate(5, 0, 6);
@@ -1312,9 +1130,9 @@ Test(governance_gov, overrides_whose_weights_pass_2_256_are_counted_exactly)
 Test(governance_gov, bad_input_is_refused_or_fails_with_a_clear_reason)
 {
     stake_all();
-    struct outcome o = { 0 };
+    th_outcome o = { 0 };
     char payload[256];
-    snprintf(payload, sizeof payload, "{\"kind\":\"spend\",\"to\":\"%s\",\"amount\":\"5001\"}", dev_text(5));
+    snprintf(payload, sizeof payload, "{\"kind\":\"spend\",\"to\":\"%s\",\"amount\":\"5001\"}", th_dev_text(5));
     static const struct { const char *track, *payload, *error; } refused[] = {
         { "treasury", "{\"kind\":", "not a JSON object" },
         { "treasury", "{\"kind\":\"nuke\"}", "payload.kind" },
@@ -1324,23 +1142,23 @@ Test(governance_gov, bad_input_is_refused_or_fails_with_a_clear_reason)
         { "nowhere", "", "no such track" },
     };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
-        cr_assert_eq(submit(0, "Propose", &o, "{\"track\":\"%s\",\"title\":\"t\",\"body\":\"\",\"payload\":\"%s\"}",
+        cr_assert_eq(th_submit(e, 0, "Propose", &o, "{\"track\":\"%s\",\"title\":\"t\",\"body\":\"\",\"payload\":\"%s\"}",
                             refused[i].track, hex_of(refused[i].payload)), ST_INVALID, "refused: %s", refused[i].payload);
-        cr_assert(strstr(last_err, refused[i].error), "'%s' mentions '%s'", last_err, refused[i].error);
+        cr_assert(strstr(th_last_err(), refused[i].error), "'%s' mentions '%s'", th_last_err(), refused[i].error);
     }
-    cr_assert_eq(submit(0, "Propose", &o, "{\"track\":\"treasury\",\"title\":\"t\",\"body\":\"\",\"payload\":\"%s\"}",
+    cr_assert_eq(th_submit(e, 0, "Propose", &o, "{\"track\":\"treasury\",\"title\":\"t\",\"body\":\"\",\"payload\":\"%s\"}",
                         hex_of(payload)), ST_INVALID, "spend above the cap");
-    cr_assert(strstr(last_err, "spend cap of 5000"), "%s", last_err);
-    cr_assert_eq(submit(1, "Vote", &o, "{\"proposal\":\"1\",\"support\":\"3\",\"conviction\":\"0\"}"), ST_INVALID, "support 3");
-    cr_assert(strstr(last_err, "message.support"), "%s", last_err);
-    cr_assert_eq(submit(1, "Vote", &o, "{\"proposal\":\"1\",\"support\":\"1\",\"conviction\":\"7\"}"), ST_INVALID, "conviction 7");
-    cr_assert(strstr(last_err, "message.conviction"), "%s", last_err);
+    cr_assert(strstr(th_last_err(), "spend cap of 5000"), "%s", th_last_err());
+    cr_assert_eq(th_submit(e, 1, "Vote", &o, "{\"proposal\":\"1\",\"support\":\"3\",\"conviction\":\"0\"}"), ST_INVALID, "support 3");
+    cr_assert(strstr(th_last_err(), "message.support"), "%s", th_last_err());
+    cr_assert_eq(th_submit(e, 1, "Vote", &o, "{\"proposal\":\"1\",\"support\":\"1\",\"conviction\":\"7\"}"), ST_INVALID, "conviction 7");
+    cr_assert(strstr(th_last_err(), "message.conviction"), "%s", th_last_err());
     expect_tx_fails(1, "Vote", "no proposal 9", "{\"proposal\":\"9\",\"support\":\"1\",\"conviction\":\"0\"}");
     expect_tx_fails(4, "Propose", "below the treasury track's threshold of 100",
                     "{\"track\":\"treasury\",\"title\":\"t\",\"body\":\"\",\"payload\":\"0x\"}");
     expect_tx_fails(0, "Propose", "insufficient free balance for the big track's deposit of 5000000",
                     "{\"track\":\"big\",\"title\":\"t\",\"body\":\"\",\"payload\":\"0x\"}");
-    expect_user(LEDGER_FREE, 0, "999000");
+    th_expect_user(e, LEDGER_FREE, 0, "999000");
     expect_escrow(0, "0");
     uint64_t id = propose(0, "treasury", "");
     advance(DELAY + PERIOD);

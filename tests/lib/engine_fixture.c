@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: MIT */
+/* engine_fixture.c: the engine test fixture (see engine_fixture.h). */
+#define _XOPEN_SOURCE 700
+#include "tests/lib/engine_fixture.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "engine/genesis.h"
+#include "ledger/amount.h"
+#include "ledger/hex.h"
+#include "ledger/sig.h"
+#include "ledger/tx.h"
+
+static char dir[64], db_path[128];
+static char *genesis;
+static unsigned queued[ENG_DEV_ACCOUNTS];  /* transactions queued per signer since the last block */
+static char last_err[256];
+
+void th_on_done(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r)
+{
+    th_outcome *o = cookie;
+    (void)errmsg;
+    o->calls++;
+    o->status = status;
+    cJSON_Delete(errdata);
+    free(o->events);
+    o->events = NULL;
+    if (r) {
+        o->success = r->success;
+        o->height = r->height;
+        snprintf(o->error, sizeof o->error, "%s", r->error ? r->error : "");
+        o->events = strdup(r->events ? r->events : "[]");
+    }
+}
+
+void th_dev_bytes(uint8_t addr[20], unsigned i)
+{
+    uint8_t key[32];
+    cr_assert_lt(i, ENG_DEV_ACCOUNTS, "dev account %u", i);
+    eng_dev_key(key, i);
+    cr_assert_eq(ledger_sig_address(addr, key), ST_OK, "dev address %u", i);
+}
+
+const char *th_dev_text(unsigned i)
+{
+    static char text[ENG_DEV_ACCOUNTS][LEDGER_ADDR_STRLEN];
+    uint8_t addr[20];
+    th_dev_bytes(addr, i);
+    ledger_addr_format(text[i], addr);
+    return text[i];
+}
+
+static void open_at_path(eng **e)
+{
+    char err[256] = "";
+    eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
+    cr_assert_eq(eng_open(e, err, sizeof err, &cfg), ST_OK, "open engine: %s", err);
+    memset(queued, 0, sizeof queued);
+}
+
+void th_open_engine(eng **e, const char *tag, const char *genesis_json)
+{
+    snprintf(dir, sizeof dir, "/tmp/conclave-%s-XXXXXX", tag);
+    cr_assert_not_null(mkdtemp(dir), "temp dir");
+    snprintf(db_path, sizeof db_path, "%s/conclave.db", dir);
+    genesis = strdup(genesis_json);
+    cr_assert_not_null(genesis, "genesis copy");
+    open_at_path(e);
+}
+
+void th_reopen_engine(eng **e)
+{
+    eng_close(*e);
+    open_at_path(e);
+}
+
+void th_new_chain(eng **e, const char *genesis_json)
+{
+    eng_close(*e);
+    static const char *const suffixes[] = { "", "-wal", "-shm" };
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        char path[160];
+        snprintf(path, sizeof path, "%s%s", db_path, suffixes[i]);
+        cr_assert(unlink(path) == 0 || errno == ENOENT, "remove %s", path);
+    }
+    free(genesis);
+    genesis = strdup(genesis_json);
+    cr_assert_not_null(genesis, "genesis copy");
+    open_at_path(e);
+}
+
+static int remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void th_close_engine(eng *e)
+{
+    eng_close(e);
+    free(genesis);
+    genesis = NULL;
+    cr_assert_eq(nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0, "remove %s", dir);
+}
+
+const char *th_dir(void)
+{
+    return dir;
+}
+
+const char *th_db_path(void)
+{
+    return db_path;
+}
+
+uint64_t th_nonce_of(eng *e, unsigned who)
+{
+    uint8_t addr[20];
+    uint64_t n;
+    th_dev_bytes(addr, who);
+    cr_assert_eq(ledger_nonce_get(eng_ledger(e), addr, &n), ST_OK, "nonce");
+    return n;
+}
+
+static int submit_text(eng *e, unsigned who, const char *type, th_outcome *o, const char *text)
+{
+    char nonce[24];
+    cJSON *msg = cJSON_Parse(text);
+    cr_assert_not_null(msg, "message JSON: %s", text);
+    snprintf(nonce, sizeof nonce, "%llu", (unsigned long long)(th_nonce_of(e, who) + queued[who]));
+    cJSON_AddStringToObject(msg, "nonce", nonce);
+    uint8_t key[32];
+    eng_dev_key(key, who);
+    ledger_tx tx;
+    char err[256] = "";
+    cr_assert_eq(ledger_tx_build_signed(&tx, err, sizeof err, type, msg, key, eng_chain_id(e)), ST_OK, "sign %s: %s",
+                 type, err);
+    cJSON_Delete(msg);
+    last_err[0] = 0;
+    int rc = eng_submit(e, last_err, sizeof last_err, &tx, th_on_done, o);
+    ledger_tx_clear(&tx);
+    if (rc == ST_OK)
+        queued[who]++;
+    return rc;
+}
+
+int th_submit(eng *e, unsigned who, const char *type, th_outcome *o, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    return submit_text(e, who, type, o, text);
+}
+
+const char *th_last_err(void)
+{
+    return last_err;
+}
+
+void th_queue(eng *e, unsigned who, const char *type, th_outcome *o, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    cr_assert_eq(submit_text(e, who, type, o, text), ST_OK, "%s queued: %s", type, last_err);
+}
+
+void th_system_tx(eng *e, const char *type, th_outcome *o, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    cJSON *msg = cJSON_Parse(text);
+    cr_assert_not_null(msg, "system message JSON: %s", text);
+    cr_assert_eq(eng_submit_system(e, type, msg, th_on_done, o), ST_OK, "%s queued", type);
+    cJSON_Delete(msg);
+}
+
+void th_expect_audit_ok(eng *e)
+{
+    ledger_audit_report r;
+    cr_assert_eq(ledger_audit(eng_ledger(e), &r), ST_OK, "audit runs");
+    for (unsigned i = 0; i < r.n_checks; i++)
+        cr_assert(r.checks[i].ok, "audit check %s: %s", r.checks[i].name, r.checks[i].detail);
+    cr_assert(r.ok, "audit ok");
+}
+
+void th_block(eng *e)
+{
+    cr_assert_eq(eng_flush(e), ST_OK, "flush");
+    memset(queued, 0, sizeof queued);
+    th_expect_audit_ok(e);
+}
+
+void th_forget_queued(void)
+{
+    memset(queued, 0, sizeof queued);
+}
+
+uint64_t th_head_height(eng *e)
+{
+    ledger_block b;
+    cr_assert_eq(ledger_block_head(eng_ledger(e), &b), ST_OK, "head");
+    return b.height;
+}
+
+bool th_advance(eng *e, uint64_t secs)
+{
+    uint64_t now, before = th_head_height(e);
+    cr_assert_eq(eng_advance_time(e, secs, &now), ST_OK, "advance the clock");
+    return th_head_height(e) > before;
+}
+
+void th_expect_ok(const th_outcome *o, const char *what)
+{
+    cr_assert_eq(o->calls, 1, "%s answered once", what);
+    cr_assert(o->status == ST_OK && o->success, "%s succeeded: %s", what, o->error);
+}
+
+void th_expect_failed(const th_outcome *o, const char *reason, const char *what)
+{
+    cr_assert_eq(o->calls, 1, "%s answered once", what);
+    cr_assert_eq(o->status, ST_OK, "%s included in a block", what);
+    cr_assert(!o->success, "%s failed", what);
+    cr_assert(strstr(o->error, reason) != NULL, "%s: reason \"%s\" in \"%s\"", what, reason, o->error);
+    cr_assert_str_eq(o->events, "[]", "%s: a failed receipt has no events", what);
+}
+
+void th_expect_mpz(const mpz_t v, const char *expected, const char *what)
+{
+    char *text = mpz_get_str(NULL, 10, v);
+    cr_assert_str_eq(text, expected, "%s: %s, expected %s", what, text, expected);
+    free(text);
+}
+
+void th_expect_balance(eng *e, ledger_account a, const char *expected, const char *what)
+{
+    mpz_t v;
+    mpz_init(v);
+    cr_assert_eq(ledger_balance(eng_ledger(e), &a, v), ST_OK, "balance");
+    th_expect_mpz(v, expected, what);
+    mpz_clear(v);
+}
+
+void th_expect_user(eng *e, int kind, unsigned who, const char *expected)
+{
+    uint8_t addr[20];
+    th_dev_bytes(addr, who);
+    char what[64];
+    snprintf(what, sizeof what, "%s balance of dev %u", kind == LEDGER_FREE ? "free" : "claimable", who);
+    th_expect_balance(e, ledger_user_account(kind, addr), expected, what);
+}
