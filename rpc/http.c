@@ -110,17 +110,29 @@ void rpc_http_finish(rpc_exchange *ex)
     rpc_exchange_free(ex);
 }
 
+/* A request the user still holds (an unfinished stream or deferred reply) when its client leaves is
+ * detached from its connection by evhttp (libevent 2.1, evhttp_connection_incoming_fail) and left
+ * for the user to free; one still attached (the server closed the connection) evhttp frees itself. */
+static void free_if_detached(struct evhttp_request *req)
+{
+    if (req && !evhttp_request_get_connection(req))
+        evhttp_request_free(req);
+}
+
 static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 {
     struct rpc_conn *conn = arg;
     rpc_server *s = conn->server;
     if (conn->ex) {
-        /* evhttp frees the request with the connection; the exchange lives on until finished */
+        /* the exchange lives on until finished, without its request */
+        free_if_detached(conn->ex->req);
         conn->ex->req = NULL;
         conn->ex->conn = NULL;
     }
-    if (conn->stream)
+    if (conn->stream) {
+        free_if_detached(conn->stream);
         s->n_streams--;
+    }
     if (conn->prev)
         conn->prev->next = conn->next;
     else

@@ -6,6 +6,9 @@
  * counted retries, never sleeps. */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
+#include <malloc.h>
+#include <poll.h>
+#include <stdatomic.h>
 #include <event2/event.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -173,6 +176,43 @@ static void start_default(void)
     start_with(NULL);
 }
 
+/* Bytes libevent holds allocated, counted by the allocator given to event_set_mem_functions. */
+static atomic_size_t libevent_bytes;
+
+static void *counted_malloc(size_t n)
+{
+    void *p = malloc(n);
+    if (p)
+        libevent_bytes += malloc_usable_size(p);
+    return p;
+}
+
+static void *counted_realloc(void *p, size_t n)
+{
+    size_t old = p ? malloc_usable_size(p) : 0;
+    void *q = realloc(p, n);
+    if (q) {
+        libevent_bytes -= old;
+        libevent_bytes += malloc_usable_size(q);
+    }
+    return q;
+}
+
+static void counted_free(void *p)
+{
+    if (p)
+        libevent_bytes -= malloc_usable_size(p);
+    free(p);
+}
+
+/* The default server, with libevent's memory counted (each test runs in a fresh process, so the
+ * allocator is set before libevent allocates anything). */
+static void start_counted(void)
+{
+    event_set_mem_functions(counted_malloc, counted_realloc, counted_free);
+    start_with(NULL);
+}
+
 static void start_small(void)
 {
     rpc_limits limits;
@@ -267,6 +307,58 @@ static int raw_post(const char *body)
                      "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
     cr_assert_eq(write(fd, req, (size_t)n), n, "cannot send the request");
     return fd;
+}
+
+/* Connects a raw socket from 127.0.0.1 to the server (reads time out after TIMEOUT_SECS). */
+static int raw_connect(void)
+{
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)srv.port) };
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert_geq(fd, 0, "socket failed");
+    cr_assert_eq(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0, "cannot connect to the server");
+    struct timeval tv = { TIMEOUT_SECS, 0 };
+    cr_assert_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0, "SO_RCVTIMEO failed");
+    return fd;
+}
+
+/* Reads from fd into buf (size bytes) until text has arrived. Returns: whether it did before the
+ * peer closed or TIMEOUT_SECS passed without data. */
+static bool read_until(int fd, char *buf, size_t size, const char *text)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    while (!strstr(buf, text) && n < size - 1) {
+        ssize_t got = read(fd, buf + n, size - 1 - n);
+        if (got <= 0)
+            return false;
+        n += (size_t)got;
+        buf[n] = '\0';
+    }
+    return strstr(buf, text) != NULL;
+}
+
+/* The value of a server counter in GET /metrics. */
+static unsigned long long metric(rpc_client *c, const char *name)
+{
+    int status;
+    char *text, line[128];
+    cr_assert_eq(rpc_client_get(c, "/metrics", &status, &text), ST_OK, "GET /metrics failed");
+    snprintf(line, sizeof line, "\n%s ", name);
+    const char *at = strstr(text, line);
+    cr_assert_not_null(at, "%s in %s", name, text);
+    unsigned long long v = strtoull(at + strlen(line), NULL, 10);
+    free(text);
+    return v;
+}
+
+/* Waits (a bounded number of GET /metrics) until the server counts no open event stream. */
+static void wait_no_streams(rpc_client *c)
+{
+    unsigned long long open = 1;
+    for (int i = 0; i < 1000 && open; i++)
+        open = metric(c, "conclave_event_streams");
+    cr_assert_eq(open, 0, "the server saw every stream close");
 }
 
 /* Waits until n "hold" calls have been deferred in all. */
@@ -576,5 +668,27 @@ Test(rpc_http, client_rejects_bad_urls_and_reports_no_server, .timeout = 30)
     cJSON *result, *error;
     cr_assert_eq(rpc_client_call(c, "add", NULL, &result, &error), ST_IO, "no server: ST_IO");
     cr_assert(!result && !error, "nothing is returned on ST_IO");
+    rpc_client_free(c);
+}
+
+Test(rpc_http, an_event_stream_closed_by_its_client_leaves_nothing_allocated, .init = start_counted,
+     .fini = stop_server, .timeout = 60)
+{
+    enum { CYCLES = 300 };
+    static const char get[] = "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    char buf[512];
+    rpc_client *c = client(NULL);
+    wait_no_streams(c);
+    size_t before = libevent_bytes;
+    for (int i = 0; i < CYCLES; i++) {
+        int fd = raw_connect();
+        cr_assert_eq(write(fd, get, sizeof get - 1), (ssize_t)sizeof get - 1, "send GET /events");
+        cr_assert(read_until(fd, buf, sizeof buf, "retry:"), "stream %d opened: %s", i, buf);
+        close(fd);
+    }
+    wait_no_streams(c);
+    size_t after = libevent_bytes;
+    cr_assert_lt(after, before + CYCLES * 64, "libevent holds %zu bytes more after %d streams opened and closed "
+                 "(%zu per stream)", after - before, CYCLES, (after - before) / CYCLES);
     rpc_client_free(c);
 }
