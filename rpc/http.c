@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* http.c: the HTTP side of the RPC server, and the only code that touches evhttp. POST / carries
  * JSON-RPC, GET / the application's page (when set), GET /health answers {"status":"ok"}, GET /events is a server-sent event stream (a
- * chunked reply that stays open: each published event is one chunk; a client that reads too
- * slowly to keep its backlog under MAX_STREAM_BACKLOG is dropped, and a comment line every
+ * chunked reply that stays open: what is published in one turn of the loop is one chunk; a client
+ * that reads too slowly is dropped before its unsent output holds more than limits.stream_memory of
+ * memory (as libevent allocates it, not as payload), or all streams more than limits.streams_memory,
+ * and a comment line every
  * KEEPALIVE_SECS keeps idle streams alive through proxies); evhttp enforces the timeout and the header
  * limit; a body over max_body gets a JSON-RPC error with 413 (over RPC_BODY_HARD_CAP times it,
  * evhttp's own 413 without reading it). libevent 2.1 cannot cap connections, so a
@@ -27,7 +29,10 @@
 #include <sys/socket.h>
 
 #define MAX_HEADERS_SIZE 8192 /* bytes of request line and headers */
-#define MAX_STREAM_BACKLOG (4u << 20) /* bytes an event stream may have unsent before it is dropped */
+/* What one of libevent's buffer chains costs beyond twice its data: its smallest allocation
+ * (MIN_BUFFER_SIZE in libevent 2.1's buffer.c), plus its header and the allocator's own. */
+#define MIN_CHAIN_ALLOC 1024
+#define CHAIN_OVERHEAD (MIN_CHAIN_ALLOC + 128)
 #define KEEPALIVE_SECS 15
 
 /* A connection that has sent a request. */
@@ -46,6 +51,8 @@ void rpc_limits_default(rpc_limits *l)
     l->max_connections = 256;
     l->timeout_secs = 30;
     l->max_streams = 64;
+    l->stream_memory = 4u << 20;
+    l->streams_memory = 32u << 20;
 }
 
 static void send_body(struct evhttp_request *req, int http, const char *reason, const char *body, size_t len,
@@ -243,25 +250,68 @@ static void open_stream(rpc_server *s, struct rpc_conn *conn, struct evhttp_requ
     s->n_streams++;
 }
 
-/* Writes text (len bytes) to every event stream; drops the streams too far behind. */
+/* Returns: an upper bound of the memory buf holds, from libevent's rule for its chains: each chain
+ * is one allocation of at least MIN_CHAIN_ALLOC bytes, and at most twice its data plus its header
+ * (the next power of two above both). A partly written first chain also holds what was written. */
+static size_t held_memory(struct evbuffer *buf)
+{
+    int chains = evbuffer_peek(buf, -1, NULL, NULL, 0);
+    return (size_t)(chains > 0 ? chains : 0) * CHAIN_OVERHEAD + 2 * evbuffer_get_length(buf);
+}
+
+static size_t stream_memory(const struct rpc_conn *c)
+{
+    return held_memory(bufferevent_get_output(evhttp_connection_get_bufferevent(c->evcon)));
+}
+
+static void drop_stream(rpc_server *s, struct rpc_conn *c)
+{
+    s->streams_dropped++;
+    evhttp_connection_free(c->evcon); /* its close callback frees c */
+}
+
+/* Drops the streams that would pass their own memory limit with cost bytes more, then, while all of
+ * them together would pass theirs, the one holding the most. */
+static void drop_streams_behind(rpc_server *s, size_t cost)
+{
+    for (struct rpc_conn *c = s->conns, *next; c; c = next) {
+        next = c->next;
+        if (c->stream && stream_memory(c) + cost > s->limits.stream_memory)
+            drop_stream(s, c);
+    }
+    for (;;) {
+        size_t total = 0, most = 0;
+        struct rpc_conn *largest = NULL;
+        for (struct rpc_conn *c = s->conns; c; c = c->next) {
+            if (!c->stream)
+                continue;
+            size_t held = stream_memory(c);
+            total += held + cost;
+            if (!largest || held > most)
+                largest = c, most = held;
+        }
+        if (!largest || total <= s->limits.streams_memory)
+            return;
+        drop_stream(s, largest);
+    }
+}
+
+/* Writes text (len bytes) to every event stream as one chunk, after dropping the streams too far
+ * behind to take it. */
 static void broadcast(rpc_server *s, const char *text, size_t len)
 {
-    struct rpc_conn *c = s->conns;
-    while (c) {
-        struct rpc_conn *next = c->next;
-        if (c->stream) {
-            struct bufferevent *bev = evhttp_connection_get_bufferevent(c->evcon);
-            struct evbuffer *chunk = evbuffer_new();
-            if (evbuffer_get_length(bufferevent_get_output(bev)) > MAX_STREAM_BACKLOG || !chunk
-                || evbuffer_add(chunk, text, len) != 0) {
-                s->streams_dropped++;
-                evhttp_connection_free(c->evcon); /* its close callback frees c */
-            } else {
-                evhttp_send_reply_chunk(c->stream, chunk);
-            }
-            evbuffer_free(chunk);
-        }
-        c = next;
+    /* the chunk's data chain, and the chain its size line may need */
+    drop_streams_behind(s, 2 * CHAIN_OVERHEAD + 2 * len);
+    for (struct rpc_conn *c = s->conns, *next; c; c = next) {
+        next = c->next;
+        if (!c->stream)
+            continue;
+        struct evbuffer *chunk = evbuffer_new();
+        if (!chunk || evbuffer_add(chunk, text, len) != 0)
+            drop_stream(s, c);
+        else
+            evhttp_send_reply_chunk(c->stream, chunk);
+        evbuffer_free(chunk);
     }
 }
 
@@ -270,18 +320,27 @@ bool rpc_server_has_streams(const rpc_server *s)
     return s->n_streams > 0;
 }
 
+/* Sends what was published during this turn of the loop as one chunk per stream: a block's events
+ * share one allocation instead of one chain of at least MIN_CHAIN_ALLOC bytes each. */
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+    rpc_server *s = arg;
+    (void)fd;
+    (void)what;
+    size_t len = evbuffer_get_length(s->outbox);
+    const char *text = (const char *)evbuffer_pullup(s->outbox, -1);
+    if (text && s->n_streams)
+        broadcast(s, text, len);
+    evbuffer_drain(s->outbox, len);
+}
+
 void rpc_server_publish(rpc_server *s, const char *event, const char *data)
 {
     if (!s->n_streams)
         return;
-    size_t len = sizeof "event: \ndata: \n\n" + strlen(event) + strlen(data);
-    char *text = malloc(len);
-    if (!text)
+    if (evbuffer_add_printf(s->outbox, "event: %s\ndata: %s\n\n", event, data) < 0)
         return;
-    int n = snprintf(text, len, "event: %s\ndata: %s\n\n", event, data);
-    if (n > 0 && (size_t)n < len)
-        broadcast(s, text, (size_t)n);
-    free(text);
+    event_active(s->flush, 0, 0);
 }
 
 static void on_keepalive(evutil_socket_t fd, short what, void *arg)
@@ -422,6 +481,8 @@ rpc_server *rpc_server_new(struct event_base *base, const rpc_method *methods, s
      * instead of a reset */
     evhttp_set_flags(s->http, EVHTTP_SERVER_LINGERING_CLOSE);
     evhttp_set_gencb(s->http, on_request, s);
+    if (!(s->outbox = evbuffer_new()) || !(s->flush = event_new(base, -1, 0, on_flush, s)))
+        goto fail;
     struct timeval every = { .tv_sec = KEEPALIVE_SECS };
     if (!(s->keepalive = event_new(base, -1, EV_PERSIST, on_keepalive, s)) || event_add(s->keepalive, &every) != 0)
         goto fail;
@@ -476,6 +537,10 @@ void rpc_server_free(rpc_server *s)
         return;
     if (s->keepalive)
         event_free(s->keepalive);
+    if (s->flush)
+        event_free(s->flush);
+    if (s->outbox)
+        evbuffer_free(s->outbox);
     /* closing the connections runs on_conn_close, which detaches the waiting exchanges */
     if (s->http)
         evhttp_free(s->http);

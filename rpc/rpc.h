@@ -77,6 +77,8 @@ typedef struct rpc_limits {
     unsigned max_connections;        /* open connections, default 256 */
     unsigned timeout_secs;           /* header/read/write timeout, default 30 */
     unsigned max_streams;            /* open GET /events streams, default 64 */
+    size_t stream_memory;            /* bytes of memory one stream's unsent output may hold, default 4 MiB */
+    size_t streams_memory;           /* bytes all streams' unsent output may hold together, default 32 MiB */
 } rpc_limits;
 
 /* Fills the defaults. */
@@ -105,8 +107,11 @@ extern const char rpc_dashboard_page[];
 extern const size_t rpc_dashboard_page_len;
 
 /* Sends "event: <event>\ndata: <data>\n\n" to every open GET /events stream (data: one line of
- * JSON). A stream more than 4 MiB behind is closed instead; the client reconnects and reads what it
- * missed over JSON-RPC. At most limits.max_streams streams; one more is answered 503. */
+ * JSON), from the loop once the current callback has returned: what is published in one turn goes
+ * out as one chunk. A stream whose unsent output would hold more than limits.stream_memory bytes of
+ * memory is closed instead, and while all streams together would hold more than
+ * limits.streams_memory, the one holding the most; the client reconnects and reads what it missed
+ * over JSON-RPC. At most limits.max_streams streams; one more is answered 503. */
 void rpc_server_publish(rpc_server *s, const char *event, const char *data) NONNULL(1, 2, 3);
 /* Whether a GET /events stream is open (so publishing reaches someone). */
 bool rpc_server_has_streams(const rpc_server *s) NONNULL(1);

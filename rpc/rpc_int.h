@@ -31,6 +31,8 @@ struct rpc_server {
     unsigned n_streams;              /* open GET /events streams */
     uint64_t streams_dropped;        /* streams closed for falling behind */
     struct event *keepalive;         /* comment lines to idle streams */
+    struct evbuffer *outbox;         /* events published during this turn of the loop */
+    struct event *flush;             /* sends the outbox to the streams, made active by a publish */
     const char *page;                /* GET /, or NULL (borrowed) */
     size_t page_len;
 };

@@ -25,6 +25,7 @@
 #define TOKEN "s3cret-token"
 #define TIMEOUT_SECS 5               /* client timeout, and the bound of every other wait */
 #define MAX_HELD 4
+#define PUBLISH_EVENTS 1000          /* events of one 'p' command */
 
 static struct {
     struct event_base *base;
@@ -40,6 +41,7 @@ static struct {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     unsigned held_total;             /* "hold" calls deferred so far; under mu */
+    unsigned published;              /* 'p' commands carried out so far; under mu */
 } srv = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
 /* Methods. */
@@ -139,7 +141,17 @@ static const rpc_method table[] = {
 static void on_command(evutil_socket_t fd, short what, void *arg)
 {
     char c;
-    if (read(fd, &c, 1) == 1 && c == 'f') {
+    if (read(fd, &c, 1) == 1 && c == 'p') {
+        /* as a block does: many small events in one turn of the loop */
+        for (int i = 0; i < PUBLISH_EVENTS; i++)
+            rpc_server_publish(srv.server, "ledger", "{\"type\":\"Transfer\",\"amount\":\"5\",\"height\":1}");
+        pthread_mutex_lock(&srv.mu);
+        srv.published++;
+        pthread_cond_broadcast(&srv.cv);
+        pthread_mutex_unlock(&srv.mu);
+        return;
+    }
+    if (c == 'f') {
         for (unsigned i = 0; i < srv.n_held; i++)
             rpc_deferred_finish(srv.held[i], ST_OK, cJSON_CreateString("released"), NULL, NULL);
         srv.n_held = 0;
@@ -177,13 +189,20 @@ static void start_default(void)
 }
 
 /* Bytes libevent holds allocated, counted by the allocator given to event_set_mem_functions. */
-static atomic_size_t libevent_bytes;
+static atomic_size_t libevent_bytes, libevent_peak;
+
+static void count_more(size_t n)
+{
+    size_t now = libevent_bytes += n, peak = libevent_peak;
+    while (now > peak && !atomic_compare_exchange_weak(&libevent_peak, &peak, now))
+        ;
+}
 
 static void *counted_malloc(size_t n)
 {
     void *p = malloc(n);
     if (p)
-        libevent_bytes += malloc_usable_size(p);
+        count_more(malloc_usable_size(p));
     return p;
 }
 
@@ -193,7 +212,7 @@ static void *counted_realloc(void *p, size_t n)
     void *q = realloc(p, n);
     if (q) {
         libevent_bytes -= old;
-        libevent_bytes += malloc_usable_size(q);
+        count_more(malloc_usable_size(q));
     }
     return q;
 }
@@ -211,6 +230,17 @@ static void start_counted(void)
 {
     event_set_mem_functions(counted_malloc, counted_realloc, counted_free);
     start_with(NULL);
+}
+
+/* Counted, with small memory limits for event streams. */
+static void start_counted_streams(void)
+{
+    rpc_limits limits;
+    rpc_limits_default(&limits);
+    limits.stream_memory = 512u << 10;
+    limits.streams_memory = 1u << 20;
+    event_set_mem_functions(counted_malloc, counted_realloc, counted_free);
+    start_with(&limits);
 }
 
 static void start_small(void)
@@ -690,5 +720,61 @@ Test(rpc_http, an_event_stream_closed_by_its_client_leaves_nothing_allocated, .i
     size_t after = libevent_bytes;
     cr_assert_lt(after, before + CYCLES * 64, "libevent holds %zu bytes more after %d streams opened and closed "
                  "(%zu per stream)", after - before, CYCLES, (after - before) / CYCLES);
+    rpc_client_free(c);
+}
+
+/* Waits until n 'p' commands have been carried out in all. */
+static void wait_published(unsigned n)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += TIMEOUT_SECS;
+    pthread_mutex_lock(&srv.mu);
+    int rc = 0;
+    while (srv.published < n && rc == 0)
+        rc = pthread_cond_timedwait(&srv.cv, &srv.mu, &deadline);
+    unsigned got = srv.published;
+    pthread_mutex_unlock(&srv.mu);
+    cr_assert_geq(got, n, "the server published %u times, expected %u", got, n);
+}
+
+Test(rpc_http, stalled_event_readers_hold_no_more_memory_than_the_limits, .init = start_counted_streams,
+     .fini = stop_server, .timeout = 60)
+{
+    enum { READERS = 4 };
+    static const char get[] = "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    char buf[512];
+    int fds[READERS];
+    rpc_client *c = client(NULL);
+    metric(c, "conclave_event_streams");
+    size_t before = libevent_bytes;
+    for (int i = 0; i < READERS; i++) {
+        /* a small receive window, then never read past the headers */
+        struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)srv.port) };
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int small = 4096;
+        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+        cr_assert(fds[i] >= 0 && setsockopt(fds[i], SOL_SOCKET, SO_RCVBUF, &small, sizeof small) == 0,
+                  "a socket with a small receive buffer");
+        cr_assert_eq(connect(fds[i], (struct sockaddr *)&addr, sizeof addr), 0, "connect");
+        struct timeval tv = { TIMEOUT_SECS, 0 };
+        setsockopt(fds[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        cr_assert_eq(write(fds[i], get, sizeof get - 1), (ssize_t)sizeof get - 1, "send GET /events");
+        cr_assert(read_until(fds[i], buf, sizeof buf, "retry:"), "stream %d opened: %s", i, buf);
+    }
+    libevent_peak = libevent_bytes;
+    /* 60 bytes an event: 200 blocks of 1000 events are 12 MB for each reader */
+    unsigned blocks = 0;
+    for (; blocks < 200 && metric(c, "conclave_event_streams") > 0; blocks++) {
+        command('p');
+        wait_published(blocks + 1);
+    }
+    cr_assert_eq(metric(c, "conclave_event_streams"), 0, "every stalled reader was dropped (after %u blocks)", blocks);
+    cr_assert_eq(metric(c, "conclave_event_streams_dropped_total"), READERS, "each counted as dropped");
+    size_t grew = libevent_peak - before;
+    cr_assert_leq(grew, (1u << 20) + (256u << 10), "libevent held at most the 1 MiB of all streams (and the "
+                  "batch being sent): %zu bytes", grew);
+    for (int i = 0; i < READERS; i++)
+        close(fds[i]);
     rpc_client_free(c);
 }
