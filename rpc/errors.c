@@ -66,6 +66,7 @@ static const struct {
     [RPC_FAULT_PATH] = { 404, "Not Found", RPC_INVALID_REQUEST, "no such path: JSON-RPC is served at POST /" },
     [RPC_FAULT_METHOD] = { 405, "Method Not Allowed", RPC_INVALID_REQUEST, "HTTP method not allowed here" },
     [RPC_FAULT_BUSY] = { 503, "Service Unavailable", RPC_E_LIMIT, "too many connections" },
+    [RPC_FAULT_CLIENT_BUSY] = { 503, "Service Unavailable", RPC_E_LIMIT, "too many connections from this address" },
     [RPC_FAULT_NOMEM] = { 500, "Internal Server Error", RPC_INTERNAL_ERROR, "out of memory" },
 };
 

@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* http.c: the HTTP side of the RPC server, and the only code that touches evhttp. POST / carries
- * JSON-RPC, GET / the application's page (when set), GET /health answers {"status":"ok"}, GET /events is a server-sent event stream (a
- * chunked reply that stays open: what is published in one turn of the loop is one chunk; a client
- * that reads too slowly is dropped before its unsent output holds more than limits.stream_memory of
- * memory (as libevent allocates it, not as payload), or all streams more than limits.streams_memory,
- * and a comment line every
- * KEEPALIVE_SECS keeps idle streams alive through proxies); evhttp enforces the timeout and the header
- * limit; a body over max_body gets a JSON-RPC error with 413 (over RPC_BODY_HARD_CAP times it,
- * evhttp's own 413 without reading it). libevent 2.1 cannot cap connections, so a
- * connection is counted from its first request until its close callback, and one over the cap gets
- * 503 and is closed. A request whose calls are deferred stays with its connection until the last
- * one is finished; the close callback detaches it, so finishing after the client left is safe. */
+ * JSON-RPC, GET / the application's page (when set), GET /health answers {"status":"ok"}, GET /events
+ * is a server-sent event stream (a chunked reply that stays open: what is published in one turn of
+ * the loop is one chunk; a client that reads too slowly is dropped before its unsent output holds
+ * more than limits.stream_memory of memory (as libevent allocates it, not as payload), or all
+ * streams more than limits.streams_memory, and a comment line every KEEPALIVE_SECS keeps idle
+ * streams alive through proxies). Every accepted connection is counted from its acceptance to its
+ * close callback: within max_connections and max_client_connections it is served, past them it may
+ * still ask GET /health (HEALTH_SLOTS of them at a time), and each has timeout_secs to send a whole
+ * request. A body over max_body gets a JSON-RPC error with 413 (over RPC_BODY_HARD_CAP times it,
+ * evhttp's own 413 before the body is read). A request whose calls are deferred stays with its
+ * connection until the last one is finished; the close callback detaches it, so finishing after
+ * the client left is safe. */
 #define _DEFAULT_SOURCE /* explicit_bzero, strncasecmp */
 #include "rpc/rpc_int.h"
 
@@ -34,14 +35,19 @@
 #define MIN_CHAIN_ALLOC 1024
 #define CHAIN_OVERHEAD (MIN_CHAIN_ALLOC + 128)
 #define KEEPALIVE_SECS 15
+#define HEALTH_SLOTS 16 /* connections past the caps that may still ask GET /health, then close */
 
-/* A connection that has sent a request. */
+/* An accepted connection, known from its acceptance until its close callback. */
 struct rpc_conn {
     rpc_server *server;
-    struct evhttp_connection *evcon;
+    struct bufferevent *bev;         /* made by new_bufferevent; identifies it until adopted */
+    struct evhttp_connection *evcon; /* NULL until adopted */
+    struct sockaddr_storage peer;    /* the client's address (its port ignored) */
+    bool admitted;                   /* counted against the caps; if not, it may only ask GET /health */
+    struct event *deadline;          /* closes it when a request is not read in timeout_secs */
     rpc_exchange *ex;                /* the exchange waiting for deferred calls on it, or NULL */
     struct evhttp_request *stream;   /* its GET /events reply, open until the client leaves */
-    struct rpc_conn *prev, *next;
+    struct rpc_conn *prev, *next;    /* in server->conns; next also in server->unadopted */
 };
 
 void rpc_limits_default(rpc_limits *l)
@@ -49,10 +55,18 @@ void rpc_limits_default(rpc_limits *l)
     l->max_body = 1u << 20;
     l->max_batch = 100;
     l->max_connections = 256;
+    l->max_client_connections = 32;
     l->timeout_secs = 30;
     l->max_streams = 64;
     l->stream_memory = 4u << 20;
     l->streams_memory = 32u << 20;
+}
+
+/* (Re)starts the time the connection has to send its next request in full. */
+static void deadline_start(struct rpc_conn *conn)
+{
+    struct timeval t = { .tv_sec = conn->server->limits.timeout_secs };
+    event_add(conn->deadline, &t);
 }
 
 static void send_body(struct evhttp_request *req, int http, const char *reason, const char *body, size_t len,
@@ -77,7 +91,7 @@ static void send_fault(struct evhttp_request *req, enum rpc_fault f, const char 
     char *text = reply ? cJSON_PrintUnformatted(reply) : NULL;
     if (allow)
         evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
-    send_body(req, http, reason, text, text ? strlen(text) : 0, f == RPC_FAULT_BUSY);
+    send_body(req, http, reason, text, text ? strlen(text) : 0, f == RPC_FAULT_BUSY || f == RPC_FAULT_CLIENT_BUSY);
     cJSON_free(text);
     cJSON_Delete(reply);
 }
@@ -110,8 +124,10 @@ void rpc_http_finish(rpc_exchange *ex)
 {
     struct evhttp_request *req = ex->req;
     unlink_waiting(ex->server, ex);
-    if (ex->conn)
+    if (ex->conn) {
         ex->conn->ex = NULL;
+        deadline_start(ex->conn);
+    }
     if (req)
         send_exchange(req, ex);
     rpc_exchange_free(ex);
@@ -130,6 +146,7 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 {
     struct rpc_conn *conn = arg;
     rpc_server *s = conn->server;
+    (void)evcon;
     if (conn->ex) {
         /* the exchange lives on until finished, without its request */
         free_if_detached(conn->ex->req);
@@ -140,39 +157,144 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
         free_if_detached(conn->stream);
         s->n_streams--;
     }
+    if (conn->deadline)
+        event_free(conn->deadline);
     if (conn->prev)
         conn->prev->next = conn->next;
     else
         s->conns = conn->next;
     if (conn->next)
         conn->next->prev = conn->prev;
-    s->n_conns--;
+    if (conn->admitted)
+        s->n_conns--;
+    else
+        s->n_health_only--;
     free(conn);
 }
 
-/* Returns: the record of req's connection, registering it on its first request; NULL when the
- * connection is over the cap (or out of memory) and must be refused. Linear in the open
- * connections, which max_connections bounds. */
-static struct rpc_conn *conn_get(rpc_server *s, struct evhttp_request *req)
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    struct rpc_conn *conn = arg;
+    (void)fd;
+    (void)what;
+    conn->server->deadlines_missed++;
+    evhttp_connection_free(conn->evcon); /* its close callback frees conn */
+}
+
+/* Returns: whether a and b are the same IP address. */
+static bool same_address(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+    if (a->ss_family != b->ss_family)
+        return false;
+    if (a->ss_family == AF_INET)
+        return memcmp(&((const struct sockaddr_in *)a)->sin_addr, &((const struct sockaddr_in *)b)->sin_addr,
+                      sizeof(struct in_addr)) == 0;
+    if (a->ss_family == AF_INET6)
+        return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr, &((const struct sockaddr_in6 *)b)->sin6_addr,
+                      sizeof(struct in6_addr)) == 0;
+    return false;
+}
+
+/* Returns: how many admitted connections come from conn's address. */
+static unsigned client_connections(const rpc_server *s, const struct rpc_conn *conn)
+{
+    unsigned n = 0;
+    for (const struct rpc_conn *c = s->conns; c; c = c->next)
+        n += c->admitted && same_address(&c->peer, &conn->peer);
+    return n;
+}
+
+/* Counts a new connection: admitted within the caps, else one of the HEALTH_SLOTS that may still
+ * ask GET /health. Returns: false when there is no place left for it at all. */
+static bool admit(rpc_server *s, struct rpc_conn *conn)
+{
+    if (s->n_conns < s->limits.max_connections && client_connections(s, conn) < s->limits.max_client_connections) {
+        conn->admitted = true;
+        s->n_conns++;
+        return true;
+    }
+    if (s->n_health_only >= HEALTH_SLOTS)
+        return false;
+    s->n_health_only++;
+    return true;
+}
+
+/* Takes the connections accepted since the last call into the server's books, once evhttp has set
+ * each up: libevent 2.1 has no callback for a new connection, but it makes each connection's
+ * bufferevent with new_bufferevent and passes the connection as that bufferevent's callback
+ * argument (http.c, evhttp_get_request_connection and evhttp_start_read_). Runs in the same turn
+ * of the loop as the accept, before the connection can be read. */
+static void on_adopt(evutil_socket_t fd, short what, void *arg)
+{
+    rpc_server *s = arg;
+    (void)fd;
+    (void)what;
+    struct rpc_conn *next;
+    for (struct rpc_conn *c = s->unadopted; c; c = next) {
+        next = c->next;
+        bufferevent_event_cb eventcb = NULL;
+        void *evcon = NULL;
+        bufferevent_getcb(c->bev, NULL, NULL, &eventcb, &evcon);
+        /* evhttp freed it already when its callbacks are gone (it failed to set the connection up) */
+        bool gone = !eventcb || !evcon;
+        bufferevent_decref(c->bev);
+        if (gone) {
+            free(c);
+            continue;
+        }
+        socklen_t len = sizeof c->peer;
+        if (getpeername(bufferevent_getfd(c->bev), (struct sockaddr *)&c->peer, &len) != 0)
+            memset(&c->peer, 0, sizeof c->peer);
+        c->evcon = evcon;
+        if (!admit(s, c)) {
+            evhttp_connection_free(c->evcon);
+            free(c);
+            continue;
+        }
+        c->prev = NULL;
+        c->next = s->conns;
+        if (s->conns)
+            s->conns->prev = c;
+        s->conns = c;
+        evhttp_connection_set_closecb(c->evcon, on_conn_close, c);
+        if (!(c->deadline = evtimer_new(s->base, on_deadline, c))) {
+            evhttp_connection_free(c->evcon);
+            continue;
+        }
+        deadline_start(c);
+    }
+    s->unadopted = NULL;
+}
+
+/* evhttp's bufferevent for each accepted connection: noted, to be adopted by on_adopt. */
+static struct bufferevent *new_bufferevent(struct event_base *base, void *arg)
+{
+    rpc_server *s = arg;
+    struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    struct rpc_conn *c = bev ? calloc(1, sizeof *c) : NULL;
+    if (!c)
+        return bev; /* out of memory: not adopted, its first request is refused */
+    c->server = s;
+    c->bev = bev;
+    /* kept until on_adopt, so that it can tell whether evhttp let go of it already */
+    bufferevent_incref(bev);
+    struct rpc_conn **tail = &s->unadopted; /* in the order of acceptance, the order of admission */
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = c;
+    event_active(s->adopt, 0, 0);
+    return bev;
+}
+
+/* Returns: the record of req's connection, or NULL if it was not adopted (out of memory). Linear in
+ * the open connections, which the caps bound. */
+static struct rpc_conn *conn_of(rpc_server *s, struct evhttp_request *req)
 {
     struct evhttp_connection *evcon = evhttp_request_get_connection(req);
     for (struct rpc_conn *c = s->conns; c; c = c->next)
         if (c->evcon == evcon)
             return c;
-    if (s->n_conns >= s->limits.max_connections)
-        return NULL;
-    struct rpc_conn *c = calloc(1, sizeof *c);
-    if (!c)
-        return NULL;
-    c->server = s;
-    c->evcon = evcon;
-    c->next = s->conns;
-    if (s->conns)
-        s->conns->prev = c;
-    s->conns = c;
-    s->n_conns++;
-    evhttp_connection_set_closecb(evcon, on_conn_close, c);
-    return c;
+    return NULL;
 }
 
 /* Returns: whether want (wlen > 0 bytes) and got are equal, in time independent of want's bytes. */
@@ -389,7 +511,11 @@ static void send_metrics(rpc_server *s, struct evhttp_request *req)
                                  "# HELP conclave_rpc_errors_total JSON-RPC calls answered with an error.\n"
                                  "# TYPE conclave_rpc_errors_total counter\n"
                                  "conclave_rpc_errors_total %llu\n"
-                                 "# HELP conclave_rpc_connections Open connections that have sent a request.\n"
+                                 "# HELP conclave_http_request_timeouts_total Connections closed for not sending a "
+                                 "whole request in time.\n"
+                                 "# TYPE conclave_http_request_timeouts_total counter\n"
+                                 "conclave_http_request_timeouts_total %llu\n"
+                                 "# HELP conclave_rpc_connections Open connections within the connection caps.\n"
                                  "# TYPE conclave_rpc_connections gauge\n"
                                  "conclave_rpc_connections %u\n"
                                  "# HELP conclave_event_streams Open GET /events streams.\n"
@@ -399,7 +525,8 @@ static void send_metrics(rpc_server *s, struct evhttp_request *req)
                                  "# TYPE conclave_event_streams_dropped_total counter\n"
                                  "conclave_event_streams_dropped_total %llu\n",
                                  app ? app : "", (unsigned long long)s->http_requests, (unsigned long long)s->rpc_calls,
-                                 (unsigned long long)s->rpc_errors, s->n_conns, s->n_streams,
+                                 (unsigned long long)s->rpc_errors, (unsigned long long)s->deadlines_missed,
+                                 s->n_conns, s->n_streams,
                                  (unsigned long long)s->streams_dropped);
     free(app);
     evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; version=0.0.4");
@@ -409,25 +536,48 @@ static void send_metrics(rpc_server *s, struct evhttp_request *req)
         evhttp_send_reply(req, 200, "OK", NULL);
 }
 
-static void on_request(struct evhttp_request *req, void *arg)
+/* A reply was written in full: the connection has timeout_secs for its next request. */
+static void on_reply_sent(struct evhttp_request *req, void *arg)
+{
+    (void)req;
+    deadline_start(arg);
+}
+
+/* GET /health, for a connection past the caps too. */
+static void send_health(struct evhttp_request *req, bool close)
 {
     static const char health[] = "{\"status\":\"ok\"}";
+    send_body(req, 200, "OK", health, sizeof health - 1, close);
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
     rpc_server *s = arg;
-    struct rpc_conn *conn = conn_get(s, req);
+    struct rpc_conn *conn = conn_of(s, req);
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
     enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
-    if (!conn)
+    bool health = path && strcmp(path, "/health") == 0;
+    s->http_requests++;
+    if (!conn) {
         send_fault(req, RPC_FAULT_BUSY, NULL);
+        return;
+    }
+    event_del(conn->deadline);
+    evhttp_request_set_on_complete_cb(req, on_reply_sent, conn);
+    if (!conn->admitted && health && cmd == EVHTTP_REQ_GET)
+        send_health(req, true);
+    else if (!conn->admitted)
+        send_fault(req, s->n_conns < s->limits.max_connections ? RPC_FAULT_CLIENT_BUSY : RPC_FAULT_BUSY, NULL);
     else if (path && strcmp(path, "/") == 0 && cmd == EVHTTP_REQ_POST)
         serve_rpc(s, conn, req);
     else if (path && strcmp(path, "/") == 0 && cmd == EVHTTP_REQ_GET && s->page)
         send_page(s, req);
     else if (path && strcmp(path, "/") == 0)
         send_fault(req, RPC_FAULT_METHOD, s->page ? "GET, POST" : "POST");
-    else if (path && strcmp(path, "/health") == 0 && cmd == EVHTTP_REQ_GET)
-        send_body(req, 200, "OK", health, sizeof health - 1, false);
-    else if (path && strcmp(path, "/health") == 0)
+    else if (health && cmd == EVHTTP_REQ_GET)
+        send_health(req, false);
+    else if (health)
         send_fault(req, RPC_FAULT_METHOD, "GET");
     else if (path && strcmp(path, "/metrics") == 0 && cmd == EVHTTP_REQ_GET)
         send_metrics(s, req);
@@ -439,7 +589,10 @@ static void on_request(struct evhttp_request *req, void *arg)
         send_fault(req, RPC_FAULT_METHOD, "GET");
     else
         send_fault(req, RPC_FAULT_PATH, NULL);
-    s->http_requests++;
+    /* the reply, once given, must be read within the deadline too; a stream and a deferred reply
+     * have none */
+    if (conn->stream != req && conn->ex == NULL)
+        deadline_start(conn);
 }
 
 void rpc_server_set_metrics(rpc_server *s, rpc_metrics_fn fn)
@@ -477,10 +630,10 @@ rpc_server *rpc_server_new(struct event_base *base, const rpc_method *methods, s
     size_t hard_cap = s->limits.max_body <= SIZE_MAX / RPC_BODY_HARD_CAP ? s->limits.max_body * RPC_BODY_HARD_CAP : SIZE_MAX;
     evhttp_set_max_body_size(s->http, hard_cap > (size_t)EV_SSIZE_MAX ? EV_SSIZE_MAX : (ev_ssize_t)hard_cap);
     evhttp_set_allowed_methods(s->http, EVHTTP_REQ_POST | EVHTTP_REQ_GET);
-    /* read an oversized body to its end before answering 413, so that the client sees the answer
-     * instead of a reset */
-    evhttp_set_flags(s->http, EVHTTP_SERVER_LINGERING_CLOSE);
     evhttp_set_gencb(s->http, on_request, s);
+    evhttp_set_bevcb(s->http, new_bufferevent, s);
+    if (!(s->adopt = event_new(base, -1, 0, on_adopt, s)))
+        goto fail;
     if (!(s->outbox = evbuffer_new()) || !(s->flush = event_new(base, -1, 0, on_flush, s)))
         goto fail;
     struct timeval every = { .tv_sec = KEEPALIVE_SECS };
@@ -544,6 +697,14 @@ void rpc_server_free(rpc_server *s)
     /* closing the connections runs on_conn_close, which detaches the waiting exchanges */
     if (s->http)
         evhttp_free(s->http);
+    while (s->unadopted) {
+        struct rpc_conn *c = s->unadopted;
+        s->unadopted = c->next;
+        bufferevent_decref(c->bev);
+        free(c);
+    }
+    if (s->adopt)
+        event_free(s->adopt);
     while (s->waiting) {
         rpc_exchange *ex = s->waiting;
         unlink_waiting(s, ex);

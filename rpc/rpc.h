@@ -75,7 +75,9 @@ typedef struct rpc_limits {
     size_t max_body;                 /* bytes, default 1 MiB */
     unsigned max_batch;              /* calls per batch, default 100 */
     unsigned max_connections;        /* open connections, default 256 */
-    unsigned timeout_secs;           /* header/read/write timeout, default 30 */
+    unsigned max_client_connections; /* open connections from one IP address, default 32 */
+    unsigned timeout_secs;           /* seconds to send a whole request (and to read a reply, and of
+                                      * silence while reading or writing), default 30 */
     unsigned max_streams;            /* open GET /events streams, default 64 */
     size_t stream_memory;            /* bytes of memory one stream's unsent output may hold, default 4 MiB */
     size_t streams_memory;           /* bytes all streams' unsent output may hold together, default 32 MiB */

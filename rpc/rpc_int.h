@@ -21,8 +21,12 @@ struct rpc_server {
     char *token;                     /* admin bearer token, NUL-terminated; NULL for none */
     size_t token_len;                /* bytes, > 0 when token is set */
     bool dev;
-    struct rpc_conn *conns;          /* connections that have sent a request (http.c) */
-    unsigned n_conns;
+    struct rpc_conn *conns;          /* open connections (http.c) */
+    unsigned n_conns;                /* of those, admitted within the caps */
+    unsigned n_health_only;          /* of those, past the caps: GET /health only */
+    struct rpc_conn *unadopted;      /* accepted in this turn of the loop, not yet in conns */
+    struct event *adopt;             /* takes them in, made active by an accept */
+    uint64_t deadlines_missed;       /* connections closed for not sending a request in time */
     struct rpc_exchange *waiting;    /* exchanges with deferred calls outstanding */
     rpc_metrics_fn metrics;          /* the application's metrics, or NULL */
     uint64_t http_requests;          /* every HTTP request answered or dispatched */
@@ -100,6 +104,7 @@ enum rpc_fault {
     RPC_FAULT_PATH,                  /* no such path */
     RPC_FAULT_METHOD,                /* an HTTP method the path does not take */
     RPC_FAULT_BUSY,                  /* over the connection cap */
+    RPC_FAULT_CLIENT_BUSY,           /* over the cap of connections from one address */
     RPC_FAULT_NOMEM                  /* no reply could be built */
 };
 /* Out: *http the HTTP status, *reason its phrase, *code and *message the JSON-RPC error. */

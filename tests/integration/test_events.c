@@ -2,7 +2,8 @@
 /* test_events.c: GET /events of a real conclaved --dev, read over a raw loopback socket as a
  * dashboard would: the stream's headers, a "block" event for each block with its transactions, the
  * receipt events under their area ("ledger" for a Transfer, "staking", "governance" for a
- * proposal), a wrong method refused, and the cap on open streams. Reads wait on poll with a
+ * proposal), a wrong method refused, and the cap on open streams (opened from four loopback
+ * addresses, within the cap of connections from one). Reads wait on poll with a
  * deadline; nothing sleeps. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
@@ -41,17 +42,26 @@ struct stream {
     size_t len;
 };
 
-static void stream_open(struct stream *s, const char *method)
+/* Opens a connection from 127.0.0.<host> (the node takes at most 32 from one address). */
+static void stream_open_from(struct stream *s, const char *method, unsigned host)
 {
     s->len = 0;
     s->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     cr_assert_geq(s->fd, 0, "socket");
+    struct sockaddr_in from = { .sin_family = AF_INET };
+    from.sin_addr.s_addr = htonl(INADDR_LOOPBACK + host - 1);
+    cr_assert_eq(bind(s->fd, (struct sockaddr *)&from, sizeof from), 0, "bind to 127.0.0.%u", host);
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)node.port) };
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     cr_assert_eq(connect(s->fd, (struct sockaddr *)&a, sizeof a), 0, "connect");
     char req[128];
     int n = snprintf(req, sizeof req, "%s /events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n", method);
     cr_assert_eq(write(s->fd, req, (size_t)n), n, "send the request");
+}
+
+static void stream_open(struct stream *s, const char *method)
+{
+    stream_open_from(s, method, 1);
 }
 
 /* Reads until text appears after offset from (10 s at most). Returns where it starts. */
@@ -130,7 +140,7 @@ Test(integration_events, a_wrong_method_and_too_many_streams_are_refused)
 
     static struct stream open[MAX_STREAMS + 1];
     for (unsigned i = 0; i < MAX_STREAMS; i++) {
-        stream_open(&open[i], "GET");
+        stream_open_from(&open[i], "GET", 1 + i % 4);
         stream_wait(&open[i], 0, "text/event-stream");
     }
     stream_open(&open[MAX_STREAMS], "GET");

@@ -578,18 +578,21 @@ Test(rpc_http, oversized_body_gets_413_and_the_server_carries_on, .init = start_
     free(body);
     expect_add(c);
     rpc_client_free(c);
-    /* past four times the limit evhttp refuses it before reading it, still with 413 */
-    len = 4096 * 4 + 1;
-    body = malloc(len);
-    cr_assert_not_null(body, "malloc failed");
-    memset(body, ' ', len);
-    c = client(NULL);
-    cr_assert_eq(rpc_client_post(c, "/", body, len, &status, &text), ST_OK, "the far oversized request gets an answer");
-    cr_assert_eq(status, 413, "HTTP status %d, expected 413", status);
-    free(text);
-    free(body);
-    rpc_client_free(c);
-    c = client(NULL);
+}
+
+Test(rpc_http, a_body_past_four_times_the_limit_gets_413_before_it_is_sent, .init = start_default,
+     .fini = stop_server, .timeout = 30)
+{
+    /* headers announcing 4 MiB + 1 bytes, then nothing: the answer must not wait for the body */
+    static const char req[] = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                              "Content-Length: 4194305\r\n\r\n";
+    char buf[1024];
+    int fd = raw_connect();
+    cr_assert_eq(write(fd, req, sizeof req - 1), (ssize_t)sizeof req - 1, "send the headers");
+    cr_assert(read_until(fd, buf, sizeof buf, "\r\n\r\n"), "an answer before the body: %s", buf);
+    cr_assert(strncmp(buf, "HTTP/1.1 413", 12) == 0 && strstr(buf, "Connection: close"), "413, closing: %s", buf);
+    close(fd);
+    rpc_client *c = client(NULL);
     expect_add(c);
     rpc_client_free(c);
 }
@@ -640,7 +643,8 @@ Test(rpc_http, notification_only_request_gets_204, .init = start_default, .fini 
     rpc_client_free(c);
 }
 
-Test(rpc_http, connection_cap_refuses_with_503, .init = start_small, .fini = stop_server, .timeout = 30)
+Test(rpc_http, connection_cap_refuses_with_503_but_answers_health, .init = start_small, .fini = stop_server,
+     .timeout = 30)
 {
     rpc_client *a = client(NULL), *b = client(NULL);
     /* a keeps one connection alive across calls, so it stays within the cap of 1 */
@@ -648,7 +652,10 @@ Test(rpc_http, connection_cap_refuses_with_503, .init = start_small, .fini = sto
         expect_add(a);
     int status;
     char *text;
-    cr_assert_eq(rpc_client_get(b, "/health", &status, &text), ST_OK, "the refusal is an answer");
+    cr_assert_eq(rpc_client_get(b, "/health", &status, &text), ST_OK, "GET /health past the cap");
+    cr_assert_eq(status, 200, "GET /health past the cap: HTTP %d, expected 200", status);
+    free(text);
+    cr_assert_eq(rpc_client_post(b, "/", "{}", 2, &status, &text), ST_OK, "the refusal is an answer");
     cr_assert_eq(status, 503, "HTTP status %d, expected 503", status);
     expect_error_body(text, RPC_E_LIMIT);
     free(text);
@@ -657,12 +664,108 @@ Test(rpc_http, connection_cap_refuses_with_503, .init = start_small, .fini = sto
     /* the server notices a's close at its own pace: retry, boundedly */
     bool served = false;
     for (int i = 0; i < 100 && !served; i++) {
-        served = rpc_client_get(b, "/health", &status, &text) == ST_OK && status == 200;
-        free(text);
+        cJSON *result = NULL, *error = NULL;
+        served = rpc_client_call(b, "add", cJSON_Parse("[1,2]"), &result, &error) == ST_OK;
+        cJSON_Delete(result);
+        cJSON_Delete(error);
     }
     cr_assert(served, "a freed slot must be given to the next connection");
-    expect_add(b);
     rpc_client_free(b);
+}
+
+/* Caps of 2 connections, 2 from one address, and 2 s to send a request. */
+static void start_tight(void)
+{
+    rpc_limits limits;
+    rpc_limits_default(&limits);
+    limits.max_connections = 3;
+    limits.max_client_connections = 2;
+    limits.timeout_secs = 2;
+    start_with(&limits);
+}
+
+/* Connects a raw socket from source (an address of 127/8) to the server. */
+static int raw_connect_from(const char *source)
+{
+    struct sockaddr_in from = { .sin_family = AF_INET };
+    cr_assert_eq(inet_pton(AF_INET, source, &from.sin_addr), 1, "source %s", source);
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)srv.port) };
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert_geq(fd, 0, "socket failed");
+    cr_assert_eq(bind(fd, (struct sockaddr *)&from, sizeof from), 0, "bind to %s", source);
+    cr_assert_eq(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0, "cannot connect to the server");
+    struct timeval tv = { TIMEOUT_SECS, 0 };
+    cr_assert_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0, "SO_RCVTIMEO failed");
+    return fd;
+}
+
+/* POSTs add [1,2] on fd and reads the answer into buf. */
+static void raw_add(int fd, char *buf, size_t size)
+{
+    static const char body[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":[1,2]}";
+    char req[256];
+    int n = snprintf(req, sizeof req, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\n\r\n%s", sizeof body - 1, body);
+    cr_assert_eq(write(fd, req, (size_t)n), n, "send add");
+    read_until(fd, buf, size, "}");
+}
+
+Test(rpc_http, idle_connections_count_against_the_caps_per_address_too, .init = start_tight, .fini = stop_server,
+     .timeout = 30)
+{
+    char buf[1024];
+    /* two connections from 127.0.0.1 that never send anything fill that address's share */
+    int idle1 = raw_connect_from("127.0.0.1"), idle2 = raw_connect_from("127.0.0.1");
+    int third = raw_connect_from("127.0.0.1");
+    raw_add(third, buf, sizeof buf);
+    cr_assert(strstr(buf, "HTTP/1.1 503") && strstr(buf, "\"code\":-32007") && strstr(buf, "from this address"),
+              "a third connection from the same address is refused: %s", buf);
+    close(third);
+    /* another address still gets the last place */
+    int other = raw_connect_from("127.0.0.2");
+    raw_add(other, buf, sizeof buf);
+    cr_assert(strstr(buf, "HTTP/1.1 200") && strstr(buf, "\"result\":3"), "127.0.0.2 is served: %s", buf);
+    /* now all 3 places are taken: a fourth address gets 503, but its GET /health is answered */
+    int fourth = raw_connect_from("127.0.0.3");
+    raw_add(fourth, buf, sizeof buf);
+    cr_assert(strstr(buf, "HTTP/1.1 503") && strstr(buf, "too many connections"), "over the cap: %s", buf);
+    close(fourth);
+    fourth = raw_connect_from("127.0.0.3");
+    static const char health[] = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    cr_assert_eq(write(fourth, health, sizeof health - 1), (ssize_t)sizeof health - 1, "send GET /health");
+    read_until(fourth, buf, sizeof buf, "}");
+    cr_assert(strstr(buf, "HTTP/1.1 200") && strstr(buf, "{\"status\":\"ok\"}"), "health past the cap: %s", buf);
+    close(fourth);
+    close(other);
+    close(idle1);
+    close(idle2);
+}
+
+Test(rpc_http, a_request_sent_byte_by_byte_is_cut_off_at_the_deadline, .init = start_tight, .fini = stop_server,
+     .timeout = 30)
+{
+    static const char slow[] = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    int fd = raw_connect_from("127.0.0.1");
+    bool closed = false;
+    /* a byte every 500 ms, well within the 2 s of silence evhttp allows; at most 8 s */
+    for (size_t i = 0; i < 16 && !closed; i++) {
+        cr_assert_eq(write(fd, &slow[i], 1), 1, "send byte %zu", i);
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        char c;
+        closed = poll(&p, 1, 500) == 1 && read(fd, &c, 1) <= 0;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double secs = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+    cr_assert(closed, "the server closed the trickling connection (after %.1f s)", secs);
+    cr_assert(secs >= 1.9 && secs < 4, "closed at the 2 s deadline, after %.1f s", secs);
+    close(fd);
+    /* the server carries on */
+    rpc_client *c = client(NULL);
+    expect_add(c);
+    rpc_client_free(c);
 }
 
 Test(rpc_http, listen_rejects_bad_addresses, .init = start_default, .fini = stop_server, .timeout = 30)
