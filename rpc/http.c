@@ -8,7 +8,9 @@
  * streams alive through proxies). Every accepted connection is counted from its acceptance to its
  * close callback: within max_connections and max_client_connections it is served, past them it may
  * still ask GET /health (HEALTH_SLOTS of them at a time), and each has timeout_secs to send a whole
- * request. A body over max_body gets a JSON-RPC error with 413 (over RPC_BODY_HARD_CAP times it,
+ * request. When accept() fails (out of descriptors), accepting pauses for ACCEPT_PAUSE_MS, a
+ * reserve descriptor lets the waiting client be closed rather than left waiting, and standard error
+ * hears of it once per ACCEPT_REPORT_SECS. A body over max_body gets a JSON-RPC error with 413 (over RPC_BODY_HARD_CAP times it,
  * evhttp's own 413 before the body is read). A request whose calls are deferred stays with its
  * connection until the last one is finished; the close callback detaches it, so finishing after
  * the client left is safe. */
@@ -21,6 +23,9 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -28,6 +33,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #define MAX_HEADERS_SIZE 8192 /* bytes of request line and headers */
 /* What one of libevent's buffer chains costs beyond twice its data: its smallest allocation
@@ -36,6 +43,23 @@
 #define CHAIN_OVERHEAD (MIN_CHAIN_ALLOC + 128)
 #define KEEPALIVE_SECS 15
 #define HEALTH_SLOTS 16 /* connections past the caps that may still ask GET /health, then close */
+#define ACCEPT_PAUSE_MS 100 /* accepting stops this long after accept() failed (out of descriptors) */
+#define ACCEPT_REPORT_SECS 10 /* at most one line on standard error in this time about failed accepts */
+
+/* A socket the server listens on. */
+struct rpc_listener {
+    rpc_server *server;
+    struct evconnlistener *lev;      /* evhttp's; freed with the evhttp */
+    struct sockaddr_storage addr;    /* the address it is bound to */
+    struct event *resume;            /* accepts again after a pause */
+    struct rpc_listener *next;       /* in server->listeners */
+    struct rpc_listener *next_all;   /* in all_listeners */
+};
+
+/* Every listener of the process: evconnlistener's error callback gets evhttp's argument, not ours,
+ * so it finds its listener here. Changed only by rpc_server_listen and rpc_server_free, which run
+ * while no server's loop runs or on its thread (rpc.h). */
+static struct rpc_listener *all_listeners;
 
 /* An accepted connection, known from its acceptance until its close callback. */
 struct rpc_conn {
@@ -515,6 +539,10 @@ static void send_metrics(rpc_server *s, struct evhttp_request *req)
                                  "whole request in time.\n"
                                  "# TYPE conclave_http_request_timeouts_total counter\n"
                                  "conclave_http_request_timeouts_total %llu\n"
+                                 "# HELP conclave_http_accept_errors_total Times accept() failed (out of file "
+                                 "descriptors, most likely).\n"
+                                 "# TYPE conclave_http_accept_errors_total counter\n"
+                                 "conclave_http_accept_errors_total %llu\n"
                                  "# HELP conclave_rpc_connections Open connections within the connection caps.\n"
                                  "# TYPE conclave_rpc_connections gauge\n"
                                  "conclave_rpc_connections %u\n"
@@ -526,6 +554,7 @@ static void send_metrics(rpc_server *s, struct evhttp_request *req)
                                  "conclave_event_streams_dropped_total %llu\n",
                                  app ? app : "", (unsigned long long)s->http_requests, (unsigned long long)s->rpc_calls,
                                  (unsigned long long)s->rpc_errors, (unsigned long long)s->deadlines_missed,
+                                 (unsigned long long)s->accept_errors,
                                  s->n_conns, s->n_streams,
                                  (unsigned long long)s->streams_dropped);
     free(app);
@@ -607,6 +636,7 @@ rpc_server *rpc_server_new(struct event_base *base, const rpc_method *methods, s
     rpc_server *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
+    s->reserve_fd = -1;
     s->base = base;
     s->methods = methods;
     s->n_methods = n_methods;
@@ -622,6 +652,8 @@ rpc_server *rpc_server_new(struct event_base *base, const rpc_method *methods, s
             goto fail;
         memcpy(s->token, token, s->token_len + 1);
     }
+    /* held for the moment accept() finds no descriptor left (without it, such a client waits) */
+    s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (!(s->http = evhttp_new(base)))
         goto fail;
     evhttp_set_timeout(s->http, (int)s->limits.timeout_secs);
@@ -643,6 +675,86 @@ rpc_server *rpc_server_new(struct event_base *base, const rpc_method *methods, s
 fail:
     rpc_server_free(s);
     return NULL;
+}
+
+static void on_resume(evutil_socket_t fd, short what, void *arg)
+{
+    struct rpc_listener *l = arg;
+    (void)fd;
+    (void)what;
+    evconnlistener_enable(l->lev);
+}
+
+/* Says on standard error that accept() failed with err, at most once every ACCEPT_REPORT_SECS. */
+static void report_accept_error(rpc_server *s, int err)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (s->accept_reported_at.tv_sec && now.tv_sec - s->accept_reported_at.tv_sec < ACCEPT_REPORT_SECS)
+        return;
+    fprintf(stderr, "rpc: cannot accept connections: %s (%llu failures in all); new connections wait %d ms at a "
+            "time\n", strerror(err), (unsigned long long)s->accept_errors, ACCEPT_PAUSE_MS);
+    s->accept_reported_at = now;
+}
+
+/* accept() failed (libevent retries at once, and forever, unless told otherwise): stop accepting on
+ * this socket for ACCEPT_PAUSE_MS. Out of descriptors, the reserve one lets the client waiting
+ * first be accepted and closed at once rather than left waiting. */
+static void on_accept_error(struct evconnlistener *lev, void *evhttp_arg)
+{
+    int err = EVUTIL_SOCKET_ERROR();
+    (void)evhttp_arg;
+    struct rpc_listener *l = all_listeners;
+    while (l && l->lev != lev)
+        l = l->next_all;
+    if (!l)
+        return;
+    rpc_server *s = l->server;
+    evconnlistener_disable(lev);
+    if ((err == EMFILE || err == ENFILE) && s->reserve_fd >= 0) {
+        close(s->reserve_fd);
+        int fd = accept(evconnlistener_get_fd(lev), NULL, NULL);
+        if (fd >= 0)
+            close(fd);
+        s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+    s->accept_errors++;
+    report_accept_error(s, err);
+    struct timeval pause = { .tv_usec = ACCEPT_PAUSE_MS * 1000 };
+    event_add(l->resume, &pause);
+}
+
+/* Watches a new listening socket for accept errors. Returns: ST_OK, ST_NOMEM. */
+static int watch_listener(rpc_server *s, struct evhttp_bound_socket *bound, const struct sockaddr_storage *addr)
+{
+    struct rpc_listener *l = calloc(1, sizeof *l);
+    if (!l || !(l->resume = evtimer_new(s->base, on_resume, l))) {
+        free(l);
+        return ST_NOMEM;
+    }
+    l->server = s;
+    l->lev = evhttp_bound_socket_get_listener(bound);
+    l->addr = *addr;
+    evconnlistener_set_error_cb(l->lev, on_accept_error);
+    l->next = s->listeners;
+    s->listeners = l;
+    l->next_all = all_listeners;
+    all_listeners = l;
+    return ST_OK;
+}
+
+static void forget_listeners(rpc_server *s)
+{
+    while (s->listeners) {
+        struct rpc_listener *l = s->listeners;
+        s->listeners = l->next;
+        struct rpc_listener **p = &all_listeners;
+        while (*p != l)
+            p = &(*p)->next_all;
+        *p = l->next_all;
+        event_free(l->resume);
+        free(l);
+    }
 }
 
 int rpc_server_listen(rpc_server *s, const char *hostport, unsigned *bound_port)
@@ -678,6 +790,10 @@ int rpc_server_listen(rpc_server *s, const char *hostport, unsigned *bound_port)
         evhttp_del_accept_socket(s->http, bound);
         return ST_IO;
     }
+    if (watch_listener(s, bound, &ss) != ST_OK) {
+        evhttp_del_accept_socket(s->http, bound);
+        return ST_NOMEM;
+    }
     if (bound_port)
         *bound_port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
                                                : ntohs(((struct sockaddr_in *)&ss)->sin_port);
@@ -705,6 +821,9 @@ void rpc_server_free(rpc_server *s)
     }
     if (s->adopt)
         event_free(s->adopt);
+    forget_listeners(s);
+    if (s->reserve_fd >= 0)
+        close(s->reserve_fd);
     while (s->waiting) {
         rpc_exchange *ex = s->waiting;
         unlink_waiting(s, ex);

@@ -94,7 +94,7 @@ rpc_server *rpc_server_new(struct event_base *base, const rpc_method *methods, s
                            void *app, const rpc_limits *limits, const char *token, bool dev) NONNULL(1);
 /* Binds and listens on "HOST:PORT" (port 0 picks a free one; an empty HOST means 127.0.0.1; an
  * IPv6 HOST may be bracketed). May be called again to listen on more addresses.
- * Returns: ST_OK, ST_INVALID (bad address), ST_IO (bind failed).
+ * Returns: ST_OK, ST_INVALID (bad address), ST_IO (bind failed), ST_NOMEM.
  * Out: *bound_port (may be NULL) the port, untouched on failure. */
 int rpc_server_listen(rpc_server *s, const char *hostport, unsigned *bound_port) WARN_UNUSED NONNULL(1, 2);
 /* The application's part of GET /metrics: Prometheus text exposition lines (the server frees the

@@ -5,11 +5,13 @@
 #ifndef RPC_RPC_INT_H
 #define RPC_RPC_INT_H
 
+#include <time.h>
 #include "rpc/rpc.h"
 
 struct evhttp;
 struct evhttp_request;
 struct rpc_conn;
+struct rpc_listener;
 
 struct rpc_server {
     struct event_base *base;
@@ -27,6 +29,10 @@ struct rpc_server {
     struct rpc_conn *unadopted;      /* accepted in this turn of the loop, not yet in conns */
     struct event *adopt;             /* takes them in, made active by an accept */
     uint64_t deadlines_missed;       /* connections closed for not sending a request in time */
+    struct rpc_listener *listeners;  /* the sockets it listens on (http.c) */
+    int reserve_fd;                  /* a descriptor given up when accept() runs out of them, or -1 */
+    uint64_t accept_errors;          /* times accept() failed */
+    struct timespec accept_reported_at; /* CLOCK_MONOTONIC time of the last report of one; 0 for none */
     struct rpc_exchange *waiting;    /* exchanges with deferred calls outstanding */
     rpc_metrics_fn metrics;          /* the application's metrics, or NULL */
     uint64_t http_requests;          /* every HTTP request answered or dispatched */

@@ -43,3 +43,9 @@ tests_integration_test_crash_SOURCES = tests/integration/test_crash.c
 tests_integration_test_crash_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_crash_LDADD = $(TEST_LDADD)
 TESTS += tests/integration/test_crash
+
+check_PROGRAMS += tests/integration/test_http_limits
+tests_integration_test_http_limits_SOURCES = tests/integration/test_http_limits.c
+tests_integration_test_http_limits_CFLAGS = $(TEST_CFLAGS)
+tests_integration_test_http_limits_LDADD = $(TEST_LDADD)
+TESTS += tests/integration/test_http_limits

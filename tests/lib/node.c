@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -22,7 +23,8 @@
 
 #define WAIT_MS 20000
 
-void th_node_start(th_node *n, bool keep_datadir)
+/* Starts the node; its standard error goes to the file at stderr_path, or where ours goes (NULL). */
+static void start(th_node *n, bool keep_datadir, const char *stderr_path)
 {
     if (!keep_datadir) {
         snprintf(n->datadir, sizeof n->datadir, "/tmp/conclave-it-XXXXXX");
@@ -36,6 +38,9 @@ void th_node_start(th_node *n, bool keep_datadir)
         dup2(out[1], STDOUT_FILENO);
         close(out[0]);
         close(out[1]);
+        int err = stderr_path ? open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+        if (err >= 0)
+            dup2(err, STDERR_FILENO);
         execl(TEST_BUILDDIR "/conclaved", "conclaved", "--dev", "--datadir", n->datadir, "--rpc-bind",
               "127.0.0.1:0", (char *)NULL);
         _exit(127);
@@ -66,6 +71,16 @@ void th_node_start(th_node *n, bool keep_datadir)
     free(token);
     n->client = rpc_client_new(n->url, n->token, 30);
     cr_assert_not_null(n->client, "client");
+}
+
+void th_node_start(th_node *n, bool keep_datadir)
+{
+    start(n, keep_datadir, NULL);
+}
+
+void th_node_start_logged(th_node *n, const char *stderr_path)
+{
+    start(n, false, stderr_path);
 }
 
 int th_node_stop(th_node *n, int sig)

@@ -24,6 +24,9 @@ typedef struct th_node {
 /* Starts conclaved --dev on 127.0.0.1:0; a new temporary data directory unless keep_datadir (then
  * the one in n->datadir is reused, as after a restart). Aborts the test on failure. */
 void th_node_start(th_node *n, bool keep_datadir);
+/* th_node_start on a new data directory, with the node's standard error written to the file at
+ * stderr_path (truncated first). */
+void th_node_start_logged(th_node *n, const char *stderr_path);
 /* Sends sig to the node and waits (at most 20 s) for it to exit. Returns its exit status as
  * waitpid gives it. */
 int th_node_stop(th_node *n, int sig);
