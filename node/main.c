@@ -23,8 +23,8 @@
 #include "rpc/rpc.h"
 
 static const char usage[] =
-    "usage: conclaved [--dev] [--datadir DIR] [--genesis FILE] [--rpc-bind HOST:PORT] [--clock wall|manual]\n"
-    "                 [--enclave PATH | --no-enclave] [--enclave-info]\n"
+    "usage: conclaved [--dev] [--datadir DIR] [--genesis FILE] [--rpc-bind HOST:PORT] [--allow-public-dev]\n"
+    "                 [--clock wall|manual] [--enclave PATH | --no-enclave] [--enclave-info]\n"
     "\n"
     "The Conclave node: a ledger, stake pools and governance, served as JSON-RPC 2.0 over HTTP.\n"
     "\n"
@@ -32,7 +32,10 @@ static const char usage[] =
     "                        manual clock, admin_* methods; data in ~/.conclave/dev unless --datadir\n"
     "  --datadir DIR         where the ledger (conclave.db) and the admin cookie (.cookie) live\n"
     "  --genesis FILE        genesis document for a new data directory (required without --dev)\n"
-    "  --rpc-bind HOST:PORT  address to serve JSON-RPC on (default 127.0.0.1:8645; port 0 picks one)\n"
+    "  --rpc-bind HOST:PORT  address to serve JSON-RPC on (default 127.0.0.1:8645; port 0 picks one);\n"
+    "                        one beyond this machine gets a warning: it is plain HTTP, put TLS in front\n"
+    "  --allow-public-dev    let --dev serve on an address beyond this machine (refused without it:\n"
+    "                        admin methods and the well-known funded dev keys)\n"
     "  --clock wall|manual   time source (default: wall; manual with --dev, moved by admin_advanceTime)\n"
     "  --enclave PATH        the conclave-enclave program that settles epochs (default: the one next\n"
     "                        to conclaved); its platform secret and sealed key live in DIR\n"
@@ -53,6 +56,7 @@ struct options {
     const char *enclave;
     bool no_enclave;
     bool enclave_info;
+    bool allow_public_dev;
 };
 
 static int parse_options(struct options *o, int argc, char **argv)
@@ -63,6 +67,7 @@ static int parse_options(struct options *o, int argc, char **argv)
         { "clock", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },    { "enclave", required_argument, NULL, 'e' },
         { "no-enclave", no_argument, NULL, 'n' }, { "enclave-info", no_argument, NULL, 'i' },
+        { "allow-public-dev", no_argument, NULL, 'P' },
         { NULL, 0, NULL, 0 },
     };
     *o = (struct options){ .bind = "127.0.0.1:8645" };
@@ -77,6 +82,7 @@ static int parse_options(struct options *o, int argc, char **argv)
         case 'e': o->enclave = optarg; break;
         case 'n': o->no_enclave = true; break;
         case 'i': o->enclave_info = true; break;
+        case 'P': o->allow_public_dev = true; break;
         case 'h': fputs(usage, stdout); exit(0);
         case 'V': printf("conclaved %s\n", PACKAGE_VERSION); exit(0);
         default: fputs(usage, stderr); return 2;
@@ -86,6 +92,19 @@ static int parse_options(struct options *o, int argc, char **argv)
         fprintf(stderr, "conclaved: unexpected argument '%s'\n%s", argv[optind], usage);
         return 2;
     }
+    bool loopback;
+    if (rpc_address_loopback(o->bind, &loopback) != ST_OK) {
+        fprintf(stderr, "conclaved: --rpc-bind takes HOST:PORT with a HOST that resolves, not '%s'\n", o->bind);
+        return 2;
+    }
+    if (!loopback && o->dev && !o->allow_public_dev) {
+        fprintf(stderr, "conclaved: --dev would serve its admin methods and the well-known funded dev keys on %s, "
+                "beyond this machine; refused without --allow-public-dev\n", o->bind);
+        return 2;
+    }
+    if (!loopback)
+        fprintf(stderr, "conclaved: warning: JSON-RPC on %s is reachable beyond this machine over plain HTTP "
+                "(the admin token travels in clear): put a TLS proxy in front\n", o->bind);
     return 0;
 }
 
@@ -136,7 +155,9 @@ static void data_path(char *out, const char *datadir, const char *name)
     memcpy(out + d + 1, name, n + 1);
 }
 
-/* Writes a fresh random admin token to DIR/.cookie (mode 0600). Out: token (hex, NUL-terminated). */
+/* Writes a fresh random admin token to DIR/.cookie (mode 0600): to DIR/.cookie.new, created afresh
+ * without following a link, then renamed over .cookie, so that a symlink planted in an existing data
+ * directory is replaced rather than its target overwritten. Out: token (hex, NUL-terminated). */
 static int write_cookie(const char *datadir, char token[67])
 {
     uint8_t secret[32];
@@ -145,14 +166,21 @@ static int write_cookie(const char *datadir, char token[67])
     ledger_hex_encode(token, secret, sizeof secret);
     memset(secret, 0, sizeof secret);
     memmove(token, token + 2, 65); /* the token is the bare hex */
-    char path[PATH_MAX];
+    char path[PATH_MAX], fresh[PATH_MAX];
     data_path(path, datadir, ".cookie");
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    data_path(fresh, datadir, ".cookie.new");
+    if (unlink(fresh) != 0 && errno != ENOENT)
+        return -1;
+    int fd = open(fresh, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
         return -1;
     size_t len = strlen(token);
-    int rc = fchmod(fd, 0600) == 0 && write(fd, token, len) == (ssize_t)len ? 0 : -1;
+    int rc = fchmod(fd, 0600) == 0 && write(fd, token, len) == (ssize_t)len && fsync(fd) == 0 ? 0 : -1;
     close(fd);
+    if (rc == 0)
+        rc = rename(fresh, path);
+    if (rc != 0)
+        unlink(fresh);
     return rc;
 }
 

@@ -67,6 +67,10 @@ static const struct {
     [RPC_FAULT_METHOD] = { 405, "Method Not Allowed", RPC_INVALID_REQUEST, "HTTP method not allowed here" },
     [RPC_FAULT_BUSY] = { 503, "Service Unavailable", RPC_E_LIMIT, "too many connections" },
     [RPC_FAULT_CLIENT_BUSY] = { 503, "Service Unavailable", RPC_E_LIMIT, "too many connections from this address" },
+    [RPC_FAULT_HOST] = { 403, "Forbidden", RPC_INVALID_REQUEST,
+                         "the Host header must name this node by its address or as localhost" },
+    [RPC_FAULT_MEDIA_TYPE] = { 415, "Unsupported Media Type", RPC_INVALID_REQUEST,
+                               "JSON-RPC takes Content-Type: application/json" },
     [RPC_FAULT_NOMEM] = { 500, "Internal Server Error", RPC_INTERNAL_ERROR, "out of memory" },
 };
 

@@ -26,6 +26,8 @@
 #include <event2/listener.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -219,6 +221,25 @@ static bool same_address(const struct sockaddr_storage *a, const struct sockaddr
     return false;
 }
 
+/* Returns: whether a is in 127.0.0.0/8 or is ::1 (or ::ffff:127.x.y.z). */
+static bool is_loopback(const struct sockaddr_storage *a)
+{
+    if (a->ss_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr) >> 24) == 127;
+    if (a->ss_family != AF_INET6)
+        return false;
+    const struct in6_addr *v6 = &((const struct sockaddr_in6 *)a)->sin6_addr;
+    return IN6_IS_ADDR_LOOPBACK(v6) || (IN6_IS_ADDR_V4MAPPED(v6) && v6->s6_addr[12] == 127);
+}
+
+/* Returns: whether a is 0.0.0.0 or ::, every address of the machine. */
+static bool is_wildcard(const struct sockaddr_storage *a)
+{
+    if (a->ss_family == AF_INET)
+        return ((const struct sockaddr_in *)a)->sin_addr.s_addr == htonl(INADDR_ANY);
+    return a->ss_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)a)->sin6_addr);
+}
+
 /* Returns: how many admitted connections come from conn's address. */
 static unsigned client_connections(const rpc_server *s, const struct rpc_conn *conn)
 {
@@ -321,6 +342,69 @@ static struct rpc_conn *conn_of(rpc_server *s, struct evhttp_request *req)
     return NULL;
 }
 
+/* Returns: whether host, a Host header (a name or an IP literal, IPv6 bracketed, maybe with a
+ * port), names this node by something a DNS answer cannot make point elsewhere: localhost, a
+ * loopback address, or an address the server listens on (any IP literal when it listens on a
+ * wildcard address). A page from another site that had its name resolve to this node (DNS
+ * rebinding) sends that name, and is refused. */
+static bool host_allowed(const rpc_server *s, const char *host)
+{
+    const char *end, *after;
+    if (host[0] == '[') {
+        host++;
+        if (!(end = strchr(host, ']')))
+            return false;
+        after = end + 1;
+    } else {
+        end = host + strcspn(host, ":");
+        after = end;
+    }
+    if (*after && (*after != ':' || after[1 + strspn(after + 1, "0123456789")] != '\0'))
+        return false;
+    char name[INET6_ADDRSTRLEN + 16];
+    size_t len = (size_t)(end - host);
+    if (len >= sizeof name)
+        return false;
+    memcpy(name, host, len);
+    name[len] = '\0';
+    if (strcasecmp(name, "localhost") == 0)
+        return true;
+    struct sockaddr_storage a = { 0 };
+    if (inet_pton(AF_INET, name, &((struct sockaddr_in *)&a)->sin_addr) == 1)
+        a.ss_family = AF_INET;
+    else if (inet_pton(AF_INET6, name, &((struct sockaddr_in6 *)&a)->sin6_addr) == 1)
+        a.ss_family = AF_INET6;
+    else
+        return false;
+    if (is_loopback(&a))
+        return true;
+    for (const struct rpc_listener *l = s->listeners; l; l = l->next)
+        if (is_wildcard(&l->addr) || same_address(&l->addr, &a))
+            return true;
+    return false;
+}
+
+/* Returns: whether req is without a Host header (not from a browser) or its Host is allowed. */
+static bool host_ok(const rpc_server *s, struct evhttp_request *req)
+{
+    const char *host = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
+    return !host || host_allowed(s, host);
+}
+
+/* Returns: whether req's Content-Type is application/json (with parameters or not). A browser
+ * sends another site's form or text/plain POST without asking first; only a page of this node may
+ * send application/json here (the CORS rule), so a call cannot come from elsewhere. */
+static bool json_content(struct evhttp_request *req)
+{
+    static const char json[] = "application/json";
+    const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+    if (!ct)
+        return false;
+    ct += strspn(ct, " \t");
+    size_t n = sizeof json - 1;
+    return strncasecmp(ct, json, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' || ct[n] == '\t');
+}
+
 /* Returns: whether want (wlen > 0 bytes) and got are equal, in time independent of want's bytes. */
 static bool token_equal(const char *want, size_t wlen, const char *got, size_t glen)
 {
@@ -343,6 +427,10 @@ static bool authorized(const rpc_server *s, struct evhttp_request *req)
 
 static void serve_rpc(rpc_server *s, struct rpc_conn *conn, struct evhttp_request *req)
 {
+    if (!json_content(req)) {
+        send_fault(req, RPC_FAULT_MEDIA_TYPE, NULL);
+        return;
+    }
     struct evbuffer *in = evhttp_request_get_input_buffer(req);
     size_t len = evbuffer_get_length(in); /* evhttp refused longer ones than the hard cap */
     if (len > s->limits.max_body) {
@@ -594,7 +682,9 @@ static void on_request(struct evhttp_request *req, void *arg)
     }
     event_del(conn->deadline);
     evhttp_request_set_on_complete_cb(req, on_reply_sent, conn);
-    if (!conn->admitted && health && cmd == EVHTTP_REQ_GET)
+    if (!host_ok(s, req))
+        send_fault(req, RPC_FAULT_HOST, NULL);
+    else if (!conn->admitted && health && cmd == EVHTTP_REQ_GET)
         send_health(req, true);
     else if (!conn->admitted)
         send_fault(req, s->n_conns < s->limits.max_connections ? RPC_FAULT_CLIENT_BUSY : RPC_FAULT_BUSY, NULL);
@@ -757,9 +847,10 @@ static void forget_listeners(rpc_server *s)
     }
 }
 
-int rpc_server_listen(rpc_server *s, const char *hostport, unsigned *bound_port)
+/* Splits "HOST:PORT" (HOST maybe bracketed, empty for 127.0.0.1). Returns: ST_OK, ST_INVALID.
+ * Out: host (NUL-terminated, brackets removed), *port. */
+static int parse_hostport(const char *hostport, char host[256], uint16_t *port)
 {
-    char host[256];
     const char *colon = strrchr(hostport, ':'), *h = hostport;
     if (!colon)
         return ST_INVALID;
@@ -768,17 +859,46 @@ int rpc_server_listen(rpc_server *s, const char *hostport, unsigned *bound_port)
         h++;
         hlen -= 2;
     }
-    if (hlen >= sizeof host)
+    if (hlen >= 256)
         return ST_INVALID;
     memcpy(host, h, hlen);
     host[hlen] = '\0';
+    if (!hlen)
+        strcpy(host, "127.0.0.1");
     const char *p = colon + 1;
-    unsigned long port = 0;
+    unsigned long n = 0;
     size_t digits = strspn(p, "0123456789");
-    if (digits == 0 || digits > 5 || p[digits] != '\0' || (port = strtoul(p, NULL, 10)) > 65535)
+    if (digits == 0 || digits > 5 || p[digits] != '\0' || (n = strtoul(p, NULL, 10)) > 65535)
+        return ST_INVALID;
+    *port = (uint16_t)n;
+    return ST_OK;
+}
+
+int rpc_address_loopback(const char *hostport, bool *loopback)
+{
+    char host[256];
+    uint16_t port;
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res = NULL;
+    if (parse_hostport(hostport, host, &port) != ST_OK || getaddrinfo(host, NULL, &hints, &res) != 0)
+        return ST_INVALID;
+    *loopback = true;
+    for (const struct addrinfo *a = res; a; a = a->ai_next) {
+        struct sockaddr_storage ss = { 0 };
+        memcpy(&ss, a->ai_addr, a->ai_addrlen < sizeof ss ? a->ai_addrlen : sizeof ss);
+        *loopback = *loopback && is_loopback(&ss);
+    }
+    freeaddrinfo(res);
+    return ST_OK;
+}
+
+int rpc_server_listen(rpc_server *s, const char *hostport, unsigned *bound_port)
+{
+    char host[256];
+    uint16_t port;
+    if (parse_hostport(hostport, host, &port) != ST_OK)
         return ST_INVALID;
     struct evhttp_bound_socket *bound =
-        evhttp_bind_socket_with_handle(s->http, hlen ? host : "127.0.0.1", (ev_uint16_t)port);
+        evhttp_bind_socket_with_handle(s->http, host, port);
     if (!bound)
         return ST_IO;
     /* accepted sockets inherit it on Linux: replies leave at once, never behind Nagle */

@@ -97,6 +97,10 @@ rpc_server *rpc_server_new(struct event_base *base, const rpc_method *methods, s
  * Returns: ST_OK, ST_INVALID (bad address), ST_IO (bind failed), ST_NOMEM.
  * Out: *bound_port (may be NULL) the port, untouched on failure. */
 int rpc_server_listen(rpc_server *s, const char *hostport, unsigned *bound_port) WARN_UNUSED NONNULL(1, 2);
+/* Whether "HOST:PORT", as rpc_server_listen takes it, names this machine only: every address HOST
+ * resolves to is in 127.0.0.0/8 or is ::1. Returns: ST_OK, ST_INVALID (bad address, or HOST does not
+ * resolve). Out: *loopback, untouched on failure. */
+int rpc_address_loopback(const char *hostport, bool *loopback) WARN_UNUSED NONNULL(1, 2);
 /* The application's part of GET /metrics: Prometheus text exposition lines (the server frees the
  * result with free(); NULL on out of memory). The server appends its own counters. */
 typedef char *(*rpc_metrics_fn)(void *app);

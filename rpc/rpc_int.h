@@ -111,6 +111,8 @@ enum rpc_fault {
     RPC_FAULT_METHOD,                /* an HTTP method the path does not take */
     RPC_FAULT_BUSY,                  /* over the connection cap */
     RPC_FAULT_CLIENT_BUSY,           /* over the cap of connections from one address */
+    RPC_FAULT_HOST,                  /* a Host header that does not name this node */
+    RPC_FAULT_MEDIA_TYPE,            /* a JSON-RPC POST without Content-Type: application/json */
     RPC_FAULT_NOMEM                  /* no reply could be built */
 };
 /* Out: *http the HTTP status, *reason its phrase, *code and *message the JSON-RPC error. */

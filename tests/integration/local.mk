@@ -49,3 +49,9 @@ tests_integration_test_http_limits_SOURCES = tests/integration/test_http_limits.
 tests_integration_test_http_limits_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_http_limits_LDADD = $(TEST_LDADD)
 TESTS += tests/integration/test_http_limits
+
+check_PROGRAMS += tests/integration/test_exposure
+tests_integration_test_exposure_SOURCES = tests/integration/test_exposure.c
+tests_integration_test_exposure_CFLAGS = $(TEST_CFLAGS)
+tests_integration_test_exposure_LDADD = $(TEST_LDADD)
+TESTS += tests/integration/test_exposure

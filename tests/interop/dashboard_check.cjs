@@ -92,7 +92,7 @@ async function main() {
     for (let i = 0; i < 12; i++)
       conclave(url, 'transfer', '0x90F79bf6EB2c4f870365E785982E1f101E93b906', '1', '--dev-key', '2');
     conclave(url, 'gov', 'propose', 'treasury', 'Fund <b>docs</b>', '--dev-key', '1');
-    const head = (await (await fetch(url, { method: 'POST', body: JSON.stringify(
+    const head = (await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(
       { jsonrpc: '2.0', id: 1, method: 'node_info' }) })).json()).result.height;
 
     const res = await fetch(url + '/');

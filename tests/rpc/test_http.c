@@ -881,3 +881,98 @@ Test(rpc_http, stalled_event_readers_hold_no_more_memory_than_the_limits, .init 
         close(fds[i]);
     rpc_client_free(c);
 }
+
+/* Sends a raw request (text) on a new connection; reads the answer into buf up to its first "}". */
+static void raw_exchange(const char *text, char *buf, size_t size)
+{
+    int fd = raw_connect();
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text), "send the request");
+    read_until(fd, buf, size, "}");
+    close(fd);
+}
+
+/* A POST / of add [1,2] with the given extra header lines (each ending in \r\n). */
+static void post_add_with(const char *headers, char *buf, size_t size)
+{
+    static const char body[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":[1,2]}";
+    char req[512];
+    snprintf(req, sizeof req, "POST / HTTP/1.1\r\n%sContent-Length: %zu\r\n\r\n%s", headers, sizeof body - 1, body);
+    raw_exchange(req, buf, size);
+}
+
+Test(rpc_http, json_rpc_takes_only_content_type_application_json, .init = start_default, .fini = stop_server,
+     .timeout = 30)
+{
+    static const struct {
+        const char *headers;
+        bool served;
+    } cases[] = {
+        { "Host: 127.0.0.1\r\n", false },
+        { "Host: 127.0.0.1\r\nContent-Type: text/plain\r\n", false },
+        { "Host: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n", false },
+        { "Host: 127.0.0.1\r\nContent-Type: application/jsonx\r\n", false },
+        { "Host: 127.0.0.1\r\nContent-Type: application/json\r\n", true },
+        { "Host: 127.0.0.1\r\nContent-Type: Application/JSON; charset=utf-8\r\n", true },
+    };
+    char buf[1024];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        post_add_with(cases[i].headers, buf, sizeof buf);
+        if (cases[i].served)
+            cr_assert(strstr(buf, "HTTP/1.1 200") && strstr(buf, "\"result\":3"), "%s: served: %s", cases[i].headers, buf);
+        else
+            cr_assert(strstr(buf, "HTTP/1.1 415") && strstr(buf, "\"code\":-32600") && strstr(buf, "application/json"),
+                      "%s: refused with 415: %s", cases[i].headers, buf);
+    }
+}
+
+Test(rpc_http, a_host_header_that_does_not_name_the_node_is_refused, .init = start_default, .fini = stop_server,
+     .timeout = 30)
+{
+    char ok[4][64];
+    snprintf(ok[0], sizeof ok[0], "Host: 127.0.0.1:%u\r\n", srv.port);
+    snprintf(ok[1], sizeof ok[1], "Host: localhost:%u\r\n", srv.port);
+    snprintf(ok[2], sizeof ok[2], "Host: [::1]:%u\r\n", srv.port);
+    snprintf(ok[3], sizeof ok[3], "Host: LOCALHOST\r\n");
+    static const char *const refused[] = {
+        "Host: attacker.example:8645\r\n", "Host: 127.0.0.1.attacker.example\r\n", "Host: 10.1.2.3\r\n",
+        "Host: localhost:80x\r\n", "Host: [::1\r\n", "Host: \r\n",
+    };
+    char headers[256], buf[1024];
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(headers, sizeof headers, "%sContent-Type: application/json\r\n", ok[i]);
+        post_add_with(headers, buf, sizeof buf);
+        cr_assert(strstr(buf, "HTTP/1.1 200") && strstr(buf, "\"result\":3"), "%s: served: %s", ok[i], buf);
+    }
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        snprintf(headers, sizeof headers, "%sContent-Type: application/json\r\n", refused[i]);
+        post_add_with(headers, buf, sizeof buf);
+        cr_assert(strstr(buf, "HTTP/1.1 403") && strstr(buf, "\"code\":-32600") && strstr(buf, "Host"),
+                  "%s: refused with 403: %s", refused[i], buf);
+    }
+    /* the page and the event stream too */
+    raw_exchange("GET /events HTTP/1.1\r\nHost: attacker.example\r\n\r\n", buf, sizeof buf);
+    cr_assert(strstr(buf, "HTTP/1.1 403"), "GET /events from a rebound name: %s", buf);
+    /* without Host (HTTP/1.0, never a browser) it is served */
+    post_add_with("Content-Type: application/json\r\n", buf, sizeof buf);
+    cr_assert(strstr(buf, "\"result\":3"), "no Host: served: %s", buf);
+}
+
+Test(rpc_http, loopback_addresses_are_told_apart, .timeout = 30)
+{
+    static const struct {
+        const char *hostport;
+        bool loopback;
+    } cases[] = {
+        { "127.0.0.1:0", true }, { ":8645", true }, { "127.9.8.7:1", true }, { "[::1]:1", true },
+        { "localhost:1", true }, { "0.0.0.0:8645", false }, { "[::]:8645", false }, { "10.1.2.3:80", false },
+        { "[::ffff:127.0.0.1]:1", true }, { "[::ffff:10.0.0.1]:1", false },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bool loopback = !cases[i].loopback;
+        cr_assert_eq(rpc_address_loopback(cases[i].hostport, &loopback), ST_OK, "%s parses", cases[i].hostport);
+        cr_assert_eq(loopback, cases[i].loopback, "%s is %sloopback", cases[i].hostport, cases[i].loopback ? "" : "not ");
+    }
+    bool loopback = true;
+    cr_assert_eq(rpc_address_loopback("127.0.0.1", &loopback), ST_INVALID, "no port");
+    cr_assert_eq(rpc_address_loopback("no-such-host.invalid:1", &loopback), ST_INVALID, "does not resolve");
+}
