@@ -14,8 +14,9 @@
  * evhttp's own 413 before the body is read). A request whose calls are deferred stays with its
  * connection until the last one is finished; the close callback detaches it, so finishing after
  * the client left is safe. */
-#define _DEFAULT_SOURCE /* explicit_bzero, strncasecmp */
+#define _GNU_SOURCE /* explicit_bzero, strncasecmp, memmem */
 #include "rpc/rpc_int.h"
+#include "ledger/hash.h"
 
 #include <assert.h>
 #include <event2/buffer.h>
@@ -587,14 +588,12 @@ static void on_keepalive(evutil_socket_t fd, short what, void *arg)
         broadcast(s, ping, sizeof ping - 1);
 }
 
-/* GET /: the page, which may talk only to this node and run only its own inline code. */
+/* GET /: the page, which may talk only to this node and run only its own inline script and style. */
 static void send_page(rpc_server *s, struct evhttp_request *req)
 {
     struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
     evhttp_add_header(headers, "Content-Type", "text/html; charset=utf-8");
-    evhttp_add_header(headers, "Content-Security-Policy",
-                      "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; "
-                      "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    evhttp_add_header(headers, "Content-Security-Policy", s->page_csp);
     evhttp_add_header(headers, "X-Content-Type-Options", "nosniff");
     if (evbuffer_add_reference(evhttp_request_get_output_buffer(req), s->page, s->page_len, NULL, NULL) != 0)
         evhttp_send_reply(req, 500, "Internal Server Error", NULL);
@@ -602,10 +601,46 @@ static void send_page(rpc_server *s, struct evhttp_request *req)
         evhttp_send_reply(req, 200, "OK", NULL);
 }
 
+/* Writes the CSP source for the contents of the first <tag>...</tag> of html (len bytes) into out
+ * (CSP_SOURCE_SIZE bytes): 'sha256-<base64 of their SHA-256>', or 'none' when there is none. */
+#define CSP_SOURCE_SIZE (sizeof "'sha256-'" + 44)
+static void csp_source(char out[CSP_SOURCE_SIZE], const char *html, size_t len, const char *tag)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char open[16], close[16];
+    snprintf(open, sizeof open, "<%s>", tag);
+    snprintf(close, sizeof close, "</%s>", tag);
+    const char *start = memmem(html, len, open, strlen(open));
+    const char *end = start ? memmem(start, len - (size_t)(start - html), close, strlen(close)) : NULL;
+    if (!end) {
+        strcpy(out, "'none'");
+        return;
+    }
+    start += strlen(open);
+    uint8_t digest[33] = { 0 }; /* one zero byte past the 32 pads the last group of three */
+    ledger_sha256(digest, start, (size_t)(end - start));
+    char *o = out + sprintf(out, "'sha256-");
+    for (int i = 0; i < 33; i += 3) {
+        uint32_t v = (uint32_t)digest[i] << 16 | (uint32_t)digest[i + 1] << 8 | digest[i + 2];
+        *o++ = b64[v >> 18 & 63];
+        *o++ = b64[v >> 12 & 63];
+        *o++ = i + 1 < 32 ? b64[v >> 6 & 63] : '=';
+        *o++ = i + 2 < 32 ? b64[v & 63] : '=';
+    }
+    strcpy(o, "'");
+}
+
 void rpc_server_set_page(rpc_server *s, const char *html, size_t len)
 {
+    char script[CSP_SOURCE_SIZE], style[CSP_SOURCE_SIZE];
+    csp_source(script, html, len, "script");
+    csp_source(style, html, len, "style");
     s->page = html;
     s->page_len = len;
+    snprintf(s->page_csp, sizeof s->page_csp,
+             "default-src 'none'; script-src %s; style-src %s; connect-src 'self'; img-src 'self'; base-uri 'none'; "
+             "form-action 'none'; frame-ancestors 'none'",
+             script, style);
 }
 
 /* GET /metrics: the application's lines, then the server's counters (Prometheus text format). */

@@ -106,7 +106,10 @@ int rpc_address_loopback(const char *hostport, bool *loopback) WARN_UNUSED NONNU
 typedef char *(*rpc_metrics_fn)(void *app);
 void rpc_server_set_metrics(rpc_server *s, rpc_metrics_fn fn) NONNULL(1, 2);
 
-/* Serves html (len bytes, borrowed for the server's life) at GET /; without it GET / is 405. */
+/* Serves html (len bytes, borrowed for the server's life) at GET /; without it GET / is 405. Its
+ * Content-Security-Policy lets it run only the first <script> and apply only the first <style> of
+ * html (by their SHA-256), and talk only to this node: no inline style attribute, event handler
+ * or other script runs. */
 void rpc_server_set_page(rpc_server *s, const char *html, size_t len) NONNULL(1, 2);
 /* The dashboard (node/dashboard.html, compiled in). */
 extern const char rpc_dashboard_page[];

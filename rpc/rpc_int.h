@@ -45,6 +45,7 @@ struct rpc_server {
     struct event *flush;             /* sends the outbox to the streams, made active by a publish */
     const char *page;                /* GET /, or NULL (borrowed) */
     size_t page_len;
+    char page_csp[320];              /* its Content-Security-Policy: the hashes of its script and style */
 };
 
 /* One call of an exchange; also the token rpc_defer() hands out. */

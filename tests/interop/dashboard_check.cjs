@@ -11,6 +11,7 @@
 'use strict';
 const { check, startNode, stopNode, run } = require('./interop_lib.cjs');
 const { execFileSync } = require('child_process');
+const crypto = require('crypto');
 const fs = require('fs');
 const http = require('http');
 const os = require('os');
@@ -103,6 +104,13 @@ async function main() {
           /connect-src 'self'/.test(res.headers.get('content-security-policy') || ''));
     const script = (html.match(/<script>([\s\S]*)<\/script>/) || [])[1];
     check('the page carries its script inline', typeof script === 'string' && script.length > 100);
+    const csp = res.headers.get('content-security-policy') || '';
+    const sha = (text) => "'sha256-" + crypto.createHash('sha256').update(text, 'utf8').digest('base64') + "'";
+    const style = (html.match(/<style>([\s\S]*?)<\/style>/) || [])[1] || '';
+    check('the policy lets only that script and the page\'s style run, by their SHA-256',
+          csp.includes('script-src ' + sha(script) + ';') && csp.includes('style-src ' + sha(style) + ';') &&
+          !csp.includes('unsafe-inline'), csp);
+    check('the page writes no inline style attribute (the policy refuses them)', !/style="/.test(script));
 
     page = browser(url);
     const opened = page.waitFor('block', () => true);

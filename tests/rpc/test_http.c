@@ -937,7 +937,7 @@ Test(rpc_http, a_host_header_that_does_not_name_the_node_is_refused, .init = sta
         "Host: attacker.example:8645\r\n", "Host: 127.0.0.1.attacker.example\r\n", "Host: 10.1.2.3\r\n",
         "Host: localhost:80x\r\n", "Host: [::1\r\n", "Host: \r\n",
     };
-    char headers[256], buf[1024];
+    char headers[320], buf[1024];
     for (size_t i = 0; i < 4; i++) {
         snprintf(headers, sizeof headers, "%sContent-Type: application/json\r\n", ok[i]);
         post_add_with(headers, buf, sizeof buf);
@@ -975,4 +975,27 @@ Test(rpc_http, loopback_addresses_are_told_apart, .timeout = 30)
     bool loopback = true;
     cr_assert_eq(rpc_address_loopback("127.0.0.1", &loopback), ST_INVALID, "no port");
     cr_assert_eq(rpc_address_loopback("no-such-host.invalid:1", &loopback), ST_INVALID, "does not resolve");
+}
+
+static const char page[] = "<!DOCTYPE html><style>p{}</style><p>hi<script>alert(1)</script>";
+
+static void start_with_page(void)
+{
+    start_with(NULL);
+    rpc_server_set_page(srv.server, page, sizeof page - 1);
+}
+
+Test(rpc_http, the_page_may_run_only_its_own_script_and_style, .init = start_with_page, .fini = stop_server,
+     .timeout = 30)
+{
+    char buf[2048];
+    raw_exchange("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", buf, sizeof buf);
+    const char *csp = strstr(buf, "Content-Security-Policy: ");
+    cr_assert_not_null(csp, "a policy: %s", buf);
+    cr_assert(strstr(csp, "script-src 'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI=';"),
+              "the script by its SHA-256 (of \"alert(1)\"): %s", buf);
+    cr_assert(strstr(csp, "style-src 'sha256-gG2yISYereRMiG2lMXrbiUgi0Ubw9p7QCeWcroOvy9Y=';"),
+              "the style by its SHA-256 (of \"p{}\"): %s", buf);
+    cr_assert(strstr(csp, "default-src 'none'") && strstr(csp, "connect-src 'self'"), "nothing else: %s", buf);
+    cr_assert_null(strstr(buf, "unsafe-inline"), "no inline code but those: %s", buf);
 }
