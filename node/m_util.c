@@ -82,7 +82,7 @@ int rpc_param_amount(struct rpc_ctx *ctx, const cJSON *params, const char *name,
         return rpc_error(ctx, ST_INVALID, NULL, "params.%s: expected a decimal string of base units", name);
     int rc = ledger_amount_parse(out, item->valuestring, strlen(item->valuestring));
     if (rc == ST_OVERFLOW)
-        return rpc_error(ctx, ST_INVALID, NULL, "params.%s: amount is 2^256 or more", name);
+        return rpc_error(ctx, ST_OVERFLOW, NULL, "params.%s: amount is 2^256 or more", name);
     if (rc != ST_OK)
         return rpc_error(ctx, ST_INVALID, NULL,
                          "params.%s: not a canonical decimal amount (digits only, no sign, no leading zeros)", name);

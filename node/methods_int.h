@@ -24,8 +24,9 @@ extern const rpc_method rpc_m_node_info, rpc_m_tx_send, rpc_m_ledger_get_account
 eng *rpc_engine(struct rpc_ctx *ctx);
 
 /* Typed params. Each returns ST_OK, or ST_INVALID after setting a message that names the param
- * (e.g. "params.address: expected a 0x-prefixed 20-byte address"). A missing optional param leaves
- * *present false (where given) and returns ST_OK. */
+ * (e.g. "params.address: expected a 0x-prefixed 20-byte address"); rpc_param_amount returns
+ * ST_OVERFLOW for an amount of 2^256 or more. A missing optional param leaves *present false (where
+ * given) and returns ST_OK. */
 int rpc_param_address(struct rpc_ctx *ctx, const cJSON *params, const char *name, uint8_t out[20]);
 int rpc_param_amount(struct rpc_ctx *ctx, const cJSON *params, const char *name, mpz_t out);
 int rpc_param_u64(struct rpc_ctx *ctx, const cJSON *params, const char *name, bool *present, uint64_t *out);

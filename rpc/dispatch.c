@@ -79,6 +79,17 @@ static void answer_code(struct rpc_deferred *c, int code, const char *fmt, ...)
     store(c, code, NULL, msg, NULL);
 }
 
+/* Returns: the length of the longest prefix of s (valid UTF-8) of at most max bytes that ends
+ * between two characters, so that a message quoting s in part stays UTF-8. */
+static int utf8_prefix(const char *s, size_t max)
+{
+    size_t n = strnlen(s, max + 1);
+    if (n > max)
+        for (n = max; n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80; n--)
+            ;
+    return (int)n;
+}
+
 static int method_cmp(const void *key, const void *elem)
 {
     return strcmp(key, ((const rpc_method *)elem)->name);
@@ -133,8 +144,8 @@ static int map_params(const rpc_method *m, cJSON *params, cJSON **obj, char *msg
         for (const cJSON *p = params->child; p; p = p->next) {
             int i = param_index(m, p->string);
             if (i < 0 || (seen >> i & 1)) {
-                snprintf(msg, msg_size, "invalid params: %s param \"%.64s\"", i < 0 ? "unknown" : "duplicate",
-                         p->string);
+                snprintf(msg, msg_size, "invalid params: %s param \"%.*s\"", i < 0 ? "unknown" : "duplicate",
+                         utf8_prefix(p->string, 64), p->string);
                 cJSON_Delete(params);
                 return ST_INVALID;
             }
@@ -197,7 +208,8 @@ static void run_call(rpc_exchange *ex, struct rpc_deferred *c, cJSON *req)
     c->notify = !id;
     const rpc_method *m = find_method(s, method->valuestring);
     if (!m) {
-        answer_code(c, RPC_METHOD_NOT_FOUND, "method not found: %.100s", method->valuestring);
+        answer_code(c, RPC_METHOD_NOT_FOUND, "method not found: %.*s", utf8_prefix(method->valuestring, 100),
+                    method->valuestring);
         return;
     }
     if ((m->flags & RPC_ADMIN) && !ex->authorized) {
@@ -228,6 +240,57 @@ static void run_call(rpc_exchange *ex, struct rpc_deferred *c, cJSON *req)
     }
 }
 
+/* What a body's text holds that cJSON would take without a word: bytes that are not UTF-8 (which
+ * responses would echo in ids, methods and param names), and NUL characters, which end a C string
+ * early: "0x…\u0000junk" would read as an address and "latest\u0000x" as a height. */
+enum body_text {
+    BODY_OK,
+    BODY_NOT_UTF8,                   /* not UTF-8 (RFC 3629: no overlong forms, surrogates or > U+10FFFF) */
+    BODY_RAW_NUL,                    /* a NUL byte, which JSON never holds unescaped */
+    BODY_ESCAPED_NUL                 /* a string holding \u0000 */
+};
+
+/* Returns: the length of the UTF-8 character at p (at most left bytes), or 0 if none starts there. */
+static size_t utf8_char(const unsigned char *p, size_t left)
+{
+    size_t n = p[0] < 0x80 ? 1 : p[0] >= 0xC2 && p[0] <= 0xDF ? 2 : p[0] >= 0xE0 && p[0] <= 0xEF ? 3
+                                                                 : p[0] >= 0xF0 && p[0] <= 0xF4 ? 4 : 0;
+    if (n == 0 || n > left)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    /* the second byte's range rules out overlong forms, surrogates and code points past U+10FFFF */
+    if ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] > 0x9F) || (p[0] == 0xF0 && p[1] < 0x90)
+        || (p[0] == 0xF4 && p[1] > 0x8F))
+        return 0;
+    return n;
+}
+
+static enum body_text check_text(const char *body, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)body;
+    bool in_string = false, escaped = false; /* escaped: the character after a backslash */
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_char(p + i, len - i);
+        if (n == 0)
+            return BODY_NOT_UTF8;
+        if (p[i] == '\0')
+            return BODY_RAW_NUL;
+        if (escaped) {
+            escaped = false;
+        } else if (p[i] == '"') {
+            in_string = !in_string;
+        } else if (in_string && p[i] == '\\') {
+            if (len - i >= 6 && memcmp(p + i + 1, "u0000", 5) == 0)
+                return BODY_ESCAPED_NUL;
+            escaped = true;
+        }
+        i += n;
+    }
+    return BODY_OK;
+}
+
 /* Returns: whether [p, end) holds only JSON whitespace. */
 static bool blank(const char *p, const char *end)
 {
@@ -249,7 +312,8 @@ int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorize
     ex->can_defer = can_defer;
     ex->running = true;
     const char *end = NULL;
-    cJSON *tree = cJSON_ParseWithLengthOpts(body, len, &end, false);
+    enum body_text text = check_text(body, len);
+    cJSON *tree = text == BODY_OK ? cJSON_ParseWithLengthOpts(body, len, &end, false) : NULL;
     if (tree && !blank(end, body + len)) {
         cJSON_Delete(tree);
         tree = NULL;
@@ -266,7 +330,13 @@ int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorize
     }
     for (size_t i = 0; i < ex->n_calls; i++)
         ex->calls[i].ex = ex;
-    if (!tree) {
+    if (text == BODY_NOT_UTF8) {
+        answer_code(&ex->calls[0], RPC_PARSE_ERROR, "parse error: the body is not UTF-8");
+    } else if (text == BODY_RAW_NUL) {
+        answer_code(&ex->calls[0], RPC_PARSE_ERROR, "parse error: the body holds a NUL byte");
+    } else if (text == BODY_ESCAPED_NUL) {
+        answer_code(&ex->calls[0], RPC_INVALID_REQUEST, "invalid request: a string holds the NUL character (\\u0000)");
+    } else if (!tree) {
         answer_code(&ex->calls[0], RPC_PARSE_ERROR, "parse error");
     } else if (ex->batch) {
         size_t i = 0;

@@ -457,3 +457,37 @@ Test(integration_node, metrics_count_blocks_and_transactions_in_prometheus_text)
     free(before);
     free(after);
 }
+
+Test(integration_node, values_cut_by_a_nul_character_and_amounts_past_2_256_are_refused)
+{
+    char dev1[43];
+    th_dev_address(dev1, 1);
+    const char *calls[][2] = {
+        { "ledger_getAccount", "{\"address\":\"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\\u0000junk\"}" },
+        { "ledger_getBlock", "{\"height\":\"latest\\u0000x\"}" },
+        { "tx_send", NULL },
+    };
+    /* a signed Transfer whose recipient gains a NUL and junk after it was signed */
+    char *params = th_transfer_params(0, 1, "5", 0, 31337);
+    char to[80];
+    snprintf(to, sizeof to, "%s\\u0000junk", dev1);
+    char *at = strstr(params, dev1);
+    cr_assert_not_null(at, "the recipient in %s", params);
+    size_t len = strlen(params) + 16;
+    char *tampered = malloc(len);
+    snprintf(tampered, len, "%.*s%s%s", (int)(at - params), params, to, at + strlen(dev1));
+    free(params);
+    calls[2][1] = tampered;
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+        cJSON *r = th_call(&node, calls[i][0], calls[i][1]);
+        cr_assert_eq(th_error_code(r), -32600, "%s %s: refused", calls[i][0], calls[i][1]);
+        cJSON_Delete(r);
+    }
+    free(tampered);
+    cr_assert_eq(th_nonce(&node, 0), 0, "nothing was applied");
+
+    cJSON *r = th_callf(&node, "admin_mint", "{\"to\":\"%s\",\"amount\":"
+                        "\"115792089237316195423570985008687907853269984665640564039457584007913129639936\"}", dev1);
+    cr_assert_eq(th_error_code(r), -32009, "admin_mint of 2^256: amount overflow, as the API document lists it");
+    cJSON_Delete(r);
+}

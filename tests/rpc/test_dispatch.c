@@ -507,3 +507,117 @@ Test(rpc_dispatch, survives_each_cjson_allocation_failing)
     cJSON_InitHooks(NULL);
     cr_assert(completed, "the batch should complete within 10000 allocations");
 }
+
+/* Returns: whether s is UTF-8 (RFC 3629), checked independently of the server's own check. */
+static bool is_utf8(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned cp;
+        int n = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2 : (*p & 0xF8) == 0xF0 ? 3 : -1;
+        if (n < 0)
+            return false;
+        cp = n == 0 ? *p : *p & (0x3F >> n);
+        for (int i = 1; i <= n; i++) {
+            if ((p[i] & 0xC0) != 0x80)
+                return false;
+            cp = cp << 6 | (p[i] & 0x3F);
+        }
+        static const unsigned min[] = { 0, 0x80, 0x800, 0x10000 };
+        if (cp < min[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        p += n + 1;
+    }
+    return true;
+}
+
+/* Runs a body of len bytes; returns the response text (caller frees), checked to be UTF-8. */
+static char *run_text(const char *body, size_t len)
+{
+    char *out = rpc_handle_body(server, body, len, false);
+    cr_assert_not_null(out, "an answer");
+    cr_assert(is_utf8(out), "the response is UTF-8: %s", out);
+    return out;
+}
+
+static const char *const not_utf8[] = {
+    "{\"jsonrpc\":\"2.0\",\"id\":\"\xff\",\"method\":\"add\",\"params\":[1,2]}",          /* in the id */
+    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"a\xc3(\"}",                                  /* in the method */
+    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":{\"v\xe9\":1}}",           /* a param name */
+    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":[\"\xc0\xaf\"]}",          /* overlong '/' */
+    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":[\"\xed\xa0\x80\"]}",      /* a surrogate */
+    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":[\"\xf4\x90\x80\x80\"]}",  /* past U+10FFFF */
+    "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":[1,2]},\"\xe2\x82\"]",    /* cut short */
+};
+
+ParameterizedTestParameters(rpc_dispatch, a_body_that_is_not_utf8_is_a_parse_error_never_echoed)
+{
+    return th_indices(sizeof not_utf8 / sizeof not_utf8[0]);
+}
+
+ParameterizedTest(int *i, rpc_dispatch, a_body_that_is_not_utf8_is_a_parse_error_never_echoed)
+{
+    char *out = run_text(not_utf8[*i], strlen(not_utf8[*i]));
+    cJSON *r = cJSON_Parse(out);
+    check_error(r, RPC_PARSE_ERROR, "null");
+    cr_assert_str_eq(error_message(r), "parse error: the body is not UTF-8", "says why: %s", out);
+    cJSON_Delete(r);
+    free(out);
+}
+
+Test(rpc_dispatch, quoted_names_are_cut_between_characters)
+{
+    char body[512], want[256];
+    /* 99 bytes of 'a', then a two-byte é: the 100-byte cut falls inside it */
+    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%.*s\xc3\xa9\"}", 99,
+             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    char *out = run_text(body, strlen(body));
+    cJSON *r = cJSON_Parse(out);
+    snprintf(want, sizeof want, "method not found: %.99s", body + strlen("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\""));
+    cr_assert_str_eq(error_message(r), want, "the method up to the last whole character: %s", out);
+    cJSON_Delete(r);
+    free(out);
+    /* 63 bytes of 'b', then é, as an unknown param name: the 64-byte cut falls inside it */
+    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":{\"%.*s\xc3\xa9\":1}}", 63,
+             "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+    out = run_text(body, strlen(body));
+    r = cJSON_Parse(out);
+    check_error(r, RPC_INVALID_PARAMS, "1");
+    cr_assert(strstr(error_message(r), "unknown param \"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\""),
+              "the name up to the last whole character: %s", out);
+    cJSON_Delete(r);
+    free(out);
+    /* a whole character at the end is kept */
+    static const char whole[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\xc3\xa9t\xc3\xa9\"}";
+    out = run_text(whole, sizeof whole - 1);
+    cr_assert(strstr(out, "method not found: \xc3\xa9t\xc3\xa9\""), "UTF-8 names are quoted whole: %s", out);
+    free(out);
+}
+
+Test(rpc_dispatch, a_string_holding_a_nul_character_is_refused)
+{
+    static const char *const bodies[] = {
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":[\"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\\u0000junk\"]}",
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":{\"value\":{\"height\":\"latest\\u0000x\"}}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\\u0000x\"}",
+        "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":[1,2]},{\"jsonrpc\":\"2.0\",\"id\":\"\\u0000\",\"method\":\"add\"}]",
+    };
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        char *out = run_text(bodies[i], strlen(bodies[i]));
+        cJSON *r = cJSON_Parse(out);
+        check_error(r, RPC_INVALID_REQUEST, "null");
+        cr_assert(strstr(error_message(r), "NUL character"), "says why: %s", out);
+        cJSON_Delete(r);
+        free(out);
+    }
+    /* a NUL byte itself is no JSON */
+    static const char raw[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":[\"a\0b\"]}";
+    char *out = run_text(raw, sizeof raw - 1);
+    cr_assert(strstr(out, "\"code\":-32700") && strstr(out, "NUL byte"), "a raw NUL: %s", out);
+    free(out);
+    /* an escaped backslash before u0000 is six ordinary characters */
+    static const char text[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":[\"a\\\\u0000\\\"\"]}";
+    out = run_text(text, sizeof text - 1);
+    cr_assert(strstr(out, "\"result\":{\"value\":\"a\\\\u0000\\\"\"}"), "kept as text: %s", out);
+    free(out);
+}
