@@ -1,19 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /* http.c: the HTTP side of the RPC server, and the only code that touches evhttp. POST / carries
- * JSON-RPC, GET / the application's page (when set), GET /health answers {"status":"ok"}, GET /events
- * is a server-sent event stream (a chunked reply that stays open: what is published in one turn of
- * the loop is one chunk; a client that reads too slowly is dropped before its unsent output holds
- * more than limits.stream_memory of memory (as libevent allocates it, not as payload), or all
- * streams more than limits.streams_memory, and a comment line every KEEPALIVE_SECS keeps idle
- * streams alive through proxies). Every accepted connection is counted from its acceptance to its
- * close callback: within max_connections and max_client_connections it is served, past them it may
- * still ask GET /health (HEALTH_SLOTS of them at a time), and each has timeout_secs to send a whole
- * request. When accept() fails (out of descriptors), accepting pauses for ACCEPT_PAUSE_MS, a
- * reserve descriptor lets the waiting client be closed rather than left waiting, and standard error
- * hears of it once per ACCEPT_REPORT_SECS. A body over max_body gets a JSON-RPC error with 413 (over RPC_BODY_HARD_CAP times it,
- * evhttp's own 413 before the body is read). A request whose calls are deferred stays with its
- * connection until the last one is finished; the close callback detaches it, so finishing after
- * the client left is safe. */
+ * JSON-RPC (Content-Type: application/json only), GET / the application's page (when set, under a
+ * Content-Security-Policy naming its script and style by hash), GET /health answers
+ * {"status":"ok"}, GET /events is a server-sent event stream (a chunked reply that stays open: what
+ * is published in one turn of the loop is one chunk; a client that reads too slowly is dropped
+ * before its unsent output holds more than limits.stream_memory of memory (as libevent allocates
+ * it, not as payload), or all streams more than limits.streams_memory, and a comment line every
+ * KEEPALIVE_SECS keeps idle streams alive through proxies). A Host header must name the node by
+ * address or as localhost (DNS rebinding). Every accepted connection is counted from its acceptance
+ * to its close callback: within max_connections and max_client_connections it is served, past them
+ * it may still ask GET /health (HEALTH_SLOTS of them at a time), and each has timeout_secs to send
+ * a whole request. When accept() fails (out of descriptors), accepting pauses for ACCEPT_PAUSE_MS,
+ * a reserve descriptor lets the waiting client be closed rather than left waiting, and standard
+ * error hears of it once per ACCEPT_REPORT_SECS. A body over max_body gets a JSON-RPC error with 413
+ * (over RPC_BODY_HARD_CAP times it, evhttp's own 413 before the body is read). A request whose
+ * calls are deferred stays with its connection until the last one is finished; the close callback
+ * detaches it, so finishing after the client left is safe. */
 #define _GNU_SOURCE /* explicit_bzero, strncasecmp, memmem */
 #include "rpc/rpc_int.h"
 #include "ledger/hash.h"

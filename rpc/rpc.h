@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* rpc.h: the JSON-RPC 2.0 server over libevent's evhttp. POST / carries single calls, batches and
- * notifications; GET /health answers "ok"; GET /metrics serves Prometheus text; GET /events streams
- * what the application publishes as server-sent events; GET / serves the application's page. Methods come from
- * a sorted table given at creation; each handler gets its params as an object (positional params are mapped to names by the method's
- * .params list) and answers through *result, or returns ST_PENDING after rpc_defer() to answer
- * later from the event loop (tx_send waits for its block that way). Single-threaded: every call
- * happens on the loop thread. Layer: rpc (above engine). */
+ * notifications (Content-Type: application/json; a body that is UTF-8 without NUL characters);
+ * GET /health answers "ok"; GET /metrics serves Prometheus text; GET /events streams what the
+ * application publishes as server-sent events; GET / serves the application's page. Every request
+ * must name the node in its Host header by address or as localhost. Methods come from a sorted
+ * table given at creation; each handler gets its params as an object (positional params are mapped
+ * to names by the method's .params list) and answers through *result, or returns ST_PENDING after
+ * rpc_defer() to answer later from the event loop (tx_send waits for its block that way).
+ * Single-threaded: every call happens on the loop thread. Layer: rpc (above engine). */
 #ifndef RPC_RPC_H
 #define RPC_RPC_H
 
