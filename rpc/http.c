@@ -9,7 +9,7 @@
  * KEEPALIVE_SECS keeps idle streams alive through proxies). A Host header must name the node by
  * address or as localhost (DNS rebinding). Every accepted connection is counted from its acceptance
  * to its close callback: within max_connections and max_client_connections it is served, past them
- * it may still ask GET /health (HEALTH_SLOTS of them at a time), and each has timeout_secs to send
+ * it may still ask GET /health (the newest HEALTH_SLOTS of them), and each has timeout_secs to send
  * a whole request. When accept() fails (out of descriptors), accepting pauses for ACCEPT_PAUSE_MS,
  * a reserve descriptor lets the waiting client be closed rather than left waiting, and standard
  * error hears of it once per ACCEPT_REPORT_SECS. A body over max_body gets a JSON-RPC error with 413
@@ -253,18 +253,23 @@ static unsigned client_connections(const rpc_server *s, const struct rpc_conn *c
 }
 
 /* Counts a new connection: admitted within the caps, else one of the HEALTH_SLOTS that may still
- * ask GET /health. Returns: false when there is no place left for it at all. */
-static bool admit(rpc_server *s, struct rpc_conn *conn)
+ * ask GET /health, closing the oldest of those when all are taken, so that idle connections past
+ * the caps cannot keep a health check out either. */
+static void admit(rpc_server *s, struct rpc_conn *conn)
 {
     if (s->n_conns < s->limits.max_connections && client_connections(s, conn) < s->limits.max_client_connections) {
         conn->admitted = true;
         s->n_conns++;
-        return true;
+        return;
     }
-    if (s->n_health_only >= HEALTH_SLOTS)
-        return false;
+    if (s->n_health_only >= HEALTH_SLOTS) {
+        struct rpc_conn *oldest = NULL; /* conns runs from the newest */
+        for (struct rpc_conn *c = s->conns; c; c = c->next)
+            if (!c->admitted)
+                oldest = c;
+        evhttp_connection_free(oldest->evcon); /* its close callback uncounts it */
+    }
     s->n_health_only++;
-    return true;
 }
 
 /* Takes the connections accepted since the last call into the server's books, once evhttp has set
@@ -294,11 +299,7 @@ static void on_adopt(evutil_socket_t fd, short what, void *arg)
         if (getpeername(bufferevent_getfd(c->bev), (struct sockaddr *)&c->peer, &len) != 0)
             memset(&c->peer, 0, sizeof c->peer);
         c->evcon = evcon;
-        if (!admit(s, c)) {
-            evhttp_connection_free(c->evcon);
-            free(c);
-            continue;
-        }
+        admit(s, c);
         c->prev = NULL;
         c->next = s->conns;
         if (s->conns)

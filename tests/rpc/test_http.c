@@ -999,3 +999,25 @@ Test(rpc_http, the_page_may_run_only_its_own_script_and_style, .init = start_wit
     cr_assert(strstr(csp, "default-src 'none'") && strstr(csp, "connect-src 'self'"), "nothing else: %s", buf);
     cr_assert_null(strstr(buf, "unsafe-inline"), "no inline code but those: %s", buf);
 }
+
+Test(rpc_http, idle_connections_past_the_caps_cannot_keep_a_health_check_out, .init = start_tight,
+     .fini = stop_server, .timeout = 30)
+{
+    enum { HEALTH_SLOTS = 16 };
+    static const char health[] = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    char buf[1024];
+    /* the 3 places, then every slot kept for health checks, all idle */
+    int idle[3 + HEALTH_SLOTS];
+    idle[0] = raw_connect_from("127.0.0.1");
+    idle[1] = raw_connect_from("127.0.0.1");
+    idle[2] = raw_connect_from("127.0.0.2");
+    for (int i = 3; i < 3 + HEALTH_SLOTS; i++)
+        idle[i] = raw_connect_from("127.0.0.3");
+    int fd = raw_connect_from("127.0.0.4");
+    cr_assert_eq(write(fd, health, sizeof health - 1), (ssize_t)sizeof health - 1, "send GET /health");
+    read_until(fd, buf, sizeof buf, "}");
+    cr_assert(strstr(buf, "HTTP/1.1 200") && strstr(buf, "{\"status\":\"ok\"}"), "health answered: %s", buf);
+    close(fd);
+    for (int i = 0; i < 3 + HEALTH_SLOTS; i++)
+        close(idle[i]);
+}
