@@ -4,6 +4,7 @@
  * exec the child calls only async-signal-safe functions (the host may be multi-threaded); argv is
  * built before the fork. Every transfer has a deadline, and any failure that may leave the stream
  * out of step marks the handle broken rather than risk pairing a request with the wrong answer. */
+#define _GNU_SOURCE /* close_range */
 #include "enclave/enclave.h"
 
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,16 +27,22 @@ struct enc_host {
     uint64_t pings;  /* counter that makes each PING payload fresh */
 };
 
-/* In the child, between fork and exec: socket to fd 3, default signal mask, exec. */
-static void child_exec(int fd, const char *path, char *const argv[])
+/* In the child, between fork and exec: die with the host (PR_SET_PDEATHSIG survives the exec of
+ * an ordinary binary; a host that died before it was set is caught by getppid), socket to fd 3,
+ * every other inherited descriptor but stdin, stdout and stderr closed, default signal mask, exec. */
+static void child_exec(int fd, pid_t host, const char *path, char *const argv[])
 {
     sigset_t none;
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != host)
+        _exit(127);
     if (fd == ENC_HOST_FD) {
         if (fcntl(fd, F_SETFD, 0) != 0)
             _exit(127);
     } else if (dup2(fd, ENC_HOST_FD) != ENC_HOST_FD) {
         _exit(127);
     }
+    if (close_range(ENC_HOST_FD + 1, ~0u, 0) != 0)
+        _exit(127);
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     execv(path, argv);
@@ -66,6 +74,7 @@ int enc_host_start(enc_host **out, const char *enclave_path, const char *platfor
     char fd_arg[] = { '0' + ENC_HOST_FD, '\0' };
     char *argv[] = { (char *)enclave_path, "--fd", fd_arg, "--platform-secret", (char *)platform_secret_path,
                      "--sealed-dir", (char *)sealed_dir, NULL };
+    pid_t host = getpid();
     enc_host *h;
     int sv[2], rc;
 
@@ -80,7 +89,7 @@ int enc_host_start(enc_host **out, const char *enclave_path, const char *platfor
     }
     h->pid = fork();
     if (h->pid == 0)
-        child_exec(sv[1], enclave_path, argv);
+        child_exec(sv[1], host, enclave_path, argv);
     close(sv[1]);
     h->fd = sv[0];
     if (h->pid > 0)

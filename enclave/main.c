@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* main.c: the conclave-enclave program. Start-up: read the platform secret, measure itself, unseal
+/* main.c: the conclave-enclave program. Start-up: drop every privilege (capabilities, no_new_privs,
+ * not dumpable), read the platform secret, measure itself, unseal
  * its identity key (or make and seal one), close every fd but the host's socket, then confine
  * itself with seccomp: from then on the only system calls are read/write on that socket, memory
  * management and exit, so all its I/O is frames (the shape of an SGX enclave under a library OS or
@@ -9,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/capability.h>
 #include <limits.h>
 #include <seccomp.h>
 #include <secp256k1.h>
@@ -16,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "enclave/enclave.h"
 #include "enclave/seal.h"
@@ -162,6 +166,26 @@ static _Noreturn void serve(enclave *e)
     }
 }
 
+/* Gives up what the enclave never needs, before it reads anything: setuid and file capabilities
+ * on a later exec (no_new_privs), every capability (bounding set first, which takes CAP_SETPCAP,
+ * then ambient, effective, permitted and inheritable: a root host's enclave keeps only the owner's
+ * rights on files), and being dumped or traced by its own user (core files would hold the key). */
+static int drop_privileges(void)
+{
+    struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+    struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3];
+
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        return ST_IO;
+    for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EPERM)
+            return ST_IO;
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
+        return ST_IO;
+    memset(none, 0, sizeof none);
+    return syscall(SYS_capset, &hdr, none) == 0 ? ST_OK : ST_IO;
+}
+
 /* The seccomp filter: read/write on fd only, memory management, signal return, exit. */
 static int confine(int fd)
 {
@@ -271,6 +295,10 @@ int main(int argc, char **argv)
     if (fcntl(e.fd, F_GETFD) < 0) {
         fprintf(stderr, "conclave-enclave: fd %d is not open\n", e.fd);
         return ENC_EXIT_USAGE;
+    }
+    if (drop_privileges() != ST_OK) {
+        fprintf(stderr, "conclave-enclave: cannot drop its privileges: %s\n", strerror(errno));
+        return ST_IO;
     }
     rc = start(&e, secret_path, sealed_dir);
     if (rc != ST_OK)

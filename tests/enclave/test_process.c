@@ -6,6 +6,7 @@
  * forbidden system call. Raw spawns (socketpair + fork + exec here) reach what enc_host hides.
  * Every wait is bounded (poll on a pidfd or a socket deadline); nothing sleeps. */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -192,6 +193,90 @@ Test(enclave_process, starts_answers_pings_and_stops_cleanly)
         cr_assert_eq(enc_host_ping(h), ST_OK, "ping %d", i);
     stop_cleanly(h);
     cr_assert_eq(enc_host_stop(NULL, NULL), ST_OK, "stopping NULL is a no-op");
+}
+
+/* The value of a "Key:\tvalue" line of /proc/PID/status. */
+static void status_field(char *out, size_t cap, pid_t pid, const char *key)
+{
+    char path[64], *text, *line;
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    text = th_read_file(path, NULL);
+    cr_assert_not_null(text, "read %s", path);
+    line = strstr(text, key);
+    cr_assert_not_null(line, "%s has %s", path, key);
+    line += strlen(key);
+    line += strspn(line, ":\t ");
+    snprintf(out, cap, "%.*s", (int)strcspn(line, "\n"), line);
+    free(text);
+}
+
+Test(enclave_process, runs_without_capabilities_privileges_or_other_descriptors)
+{
+    static const char *const caps[] = { "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb" };
+    enc_host *h = start(BIN, sealed_dir);
+    pid_t pid = enc_host_pid(h);
+    char value[64], path[64];
+    for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+        status_field(value, sizeof value, pid, caps[i]);
+        cr_assert_str_eq(value, "0000000000000000", "%s is empty", caps[i]);
+    }
+    status_field(value, sizeof value, pid, "NoNewPrivs");
+    cr_assert_str_eq(value, "1", "no_new_privs is set");
+    status_field(value, sizeof value, pid, "Seccomp");
+    cr_assert_str_eq(value, "2", "a seccomp filter confines it");
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    DIR *fds = opendir(path);
+    cr_assert_not_null(fds, "%s", path);
+    unsigned open_fds = 0;
+    for (struct dirent *d; (d = readdir(fds)) != NULL;)
+        if (d->d_name[0] != '.') {
+            cr_assert_str_eq(d->d_name, "3", "only the host's socket is open");
+            open_fds++;
+        }
+    closedir(fds);
+    cr_assert_eq(open_fds, 1, "one descriptor");
+    cr_assert_eq(enc_host_ping(h), ST_OK, "and it still answers");
+    stop_cleanly(h);
+}
+
+/* Waits (bounded) until pid has exited. */
+static bool gone_within(pid_t pid, int timeout_ms)
+{
+    int pidfd = pidfd_open(pid, 0);
+    if (pidfd < 0)
+        return true; /* reaped already */
+    struct pollfd p = { .fd = pidfd, .events = POLLIN };
+    int r = poll(&p, 1, timeout_ms);
+    close(pidfd);
+    return r == 1;
+}
+
+Test(enclave_process, a_stopped_enclave_dies_with_its_killed_host)
+{
+    int pipefd[2];
+    cr_assert_eq(pipe(pipefd), 0, "pipe");
+    pid_t host = fork();
+    cr_assert_geq(host, 0, "fork");
+    if (host == 0) {  /* the host: starts the enclave, tells its pid, then waits to be killed */
+        enc_host *h = NULL;
+        pid_t enclave = enc_host_start(&h, BIN, secret_path, sealed_dir) == ST_OK ? enc_host_pid(h) : -1;
+        close(pipefd[0]);
+        if (write(pipefd[1], &enclave, sizeof enclave) != (ssize_t)sizeof enclave)
+            _exit(1);
+        for (;;)
+            pause();
+    }
+    close(pipefd[1]);
+    pid_t enclave = -1;
+    cr_assert_eq(read(pipefd[0], &enclave, sizeof enclave), (ssize_t)sizeof enclave, "the host tells the pid");
+    close(pipefd[0]);
+    cr_assert_gt(enclave, 0, "the host started its enclave");
+    /* stopped, it would never see its socket close */
+    cr_assert_eq(kill(enclave, SIGSTOP), 0, "stop the enclave");
+    cr_assert_eq(kill(host, SIGKILL), 0, "kill -9 the host");
+    int ws;
+    cr_assert_eq(waitpid(host, &ws, 0), host, "reap the host");
+    cr_assert(gone_within(enclave, WAIT_MS), "the enclave died with its host");
 }
 
 Test(enclave_process, quotes_carry_the_binary_measurement_and_the_chain)
