@@ -479,6 +479,70 @@ Test(enclave_process, a_call_without_a_deadline_is_a_caller_bug)
     stop_cleanly(h);
 }
 
+/* Drives an exchange to its end, waiting (bounded) on the socket between steps. Returns its status. */
+static int exchange_to_end(enc_host *h, uint8_t *type, uint8_t **resp, size_t *len)
+{
+    short wait_events = 0;
+    int rc;
+    for (int steps = 0; (rc = enc_host_exchange_step(h, &wait_events, type, resp, len)) == ST_PENDING; steps++) {
+        struct pollfd p = { .fd = enc_host_fd(h), .events = wait_events };
+        cr_assert_lt(steps, 1000, "the exchange ends");
+        cr_assert_eq(poll(&p, 1, WAIT_MS), 1, "the socket gets ready");
+    }
+    return rc;
+}
+
+Test(enclave_process, an_exchange_never_blocks_and_a_stopped_enclave_leaves_it_pending)
+{
+    static const uint8_t payload[] = { 1, 2, 3, 4 };
+    enc_host *h = start(BIN, sealed_dir);
+    uint8_t type = 0, *resp = NULL;
+    size_t len = 0;
+    short wait_events = 0;
+    int ws;
+
+    cr_assert_eq(enc_host_exchange_begin(h, ENC_MSG_PING, payload, sizeof payload), ST_OK, "begin");
+    cr_assert_eq(exchange_to_end(h, &type, &resp, &len), ST_OK, "the answer");
+    cr_assert(type == ENC_MSG_PONG && len == sizeof payload && memcmp(resp, payload, len) == 0, "PONG echoes");
+    enc_host_resp_free(resp);
+
+    /* stopped: each step returns at once, waiting for the answer; continued: the answer comes */
+    cr_assert_eq(kill(enc_host_pid(h), SIGSTOP), 0, "stop the enclave");
+    cr_assert_eq(enc_host_exchange_begin(h, ENC_MSG_PING, payload, sizeof payload), ST_OK, "begin");
+    cr_assert_eq(enc_host_exchange_step(h, &wait_events, &type, &resp, &len), ST_PENDING, "sent, not answered");
+    cr_assert_eq(wait_events, POLLIN, "waits to read");
+    cr_assert_eq(enc_host_exchange_step(h, &wait_events, &type, &resp, &len), ST_PENDING, "still not answered");
+    cr_assert_eq(enc_host_call(h, ENC_MSG_PING, NULL, 0, &type, &resp, &len, WAIT_MS), ST_INVALID,
+                 "no blocking call while an exchange runs");
+    cr_assert_eq(kill(enc_host_pid(h), SIGCONT), 0, "continue the enclave");
+    cr_assert_eq(exchange_to_end(h, &type, &resp, &len), ST_OK, "the answer");
+    cr_assert_eq(type, ENC_MSG_PONG, "PONG");
+    enc_host_resp_free(resp);
+    cr_assert_eq(enc_host_ping(h), ST_OK, "the stream is in step");
+
+    /* given up on: killed at once, without the grace of a stop */
+    cr_assert_eq(kill(enc_host_pid(h), SIGSTOP), 0, "stop the enclave again");
+    cr_assert_eq(enc_host_exchange_begin(h, ENC_MSG_PING, payload, sizeof payload), ST_OK, "begin");
+    cr_assert_eq(enc_host_exchange_step(h, &wait_events, &type, &resp, &len), ST_PENDING, "not answered");
+    cr_assert_eq(enc_host_kill(h, &ws), ST_IO, "it had to be killed");
+    cr_assert(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL, "by SIGKILL (0x%x)", ws);
+    cr_assert_eq(enc_host_kill(NULL, NULL), ST_OK, "killing NULL is a no-op");
+}
+
+Test(enclave_process, a_dead_enclave_ends_an_exchange_with_an_io_error)
+{
+    enc_host *h = start(BIN, sealed_dir);
+    uint8_t type, *resp;
+    size_t len;
+    int ws;
+    cr_assert_eq(kill(enc_host_pid(h), SIGKILL), 0, "kill the enclave");
+    cr_assert(gone_within(enc_host_pid(h), WAIT_MS), "it is dead");
+    cr_assert_eq(enc_host_exchange_begin(h, ENC_MSG_PING, NULL, 0), ST_OK, "begin");
+    cr_assert_eq(exchange_to_end(h, &type, &resp, &len), ST_IO, "its death is an i/o error");
+    cr_assert_eq(enc_host_exchange_begin(h, ENC_MSG_PING, NULL, 0), ST_IO, "the handle is broken");
+    cr_assert_eq(enc_host_stop(h, &ws), ST_OK, "a dead enclave is reaped at once");
+}
+
 Test(enclave_process, help_describes_the_usage)
 {
     char cmd[512];
