@@ -832,3 +832,40 @@ Test(integration_settlement, a_stopped_enclave_holds_its_epoch_but_not_the_node)
     cr_assert(WIFSIGNALED(status), "killed");
     cr_assert(th_wait_gone(enclave), "the stopped enclave died with its daemon");
 }
+
+Test(integration_settlement, a_report_for_inputs_that_changed_meanwhile_is_asked_again_not_applied)
+{
+    make_pool("1000");
+    add_worker(8, "400");
+    pid_t enclave = th_node_child_pid(&node);
+    cr_assert_eq(kill(enclave, SIGSTOP), 0, "stop the enclave");
+    int fd = call_in_background("admin_advanceTime", "{\"seconds\":3600}");
+    expect_served_while_pending(fd, 0);
+    /* the enclave has epoch 0's inputs; a bond changes them before it answers */
+    SEND_OK(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"100" TOKEN "\"}", addr_of(8));
+    cr_assert_eq(kill(enclave, SIGCONT), 0, "continue the enclave");
+    cJSON *resp = background_answer(fd);
+    cr_assert_not_null(cJSON_GetObjectItemCaseSensitive(resp, "result"), "advanced: %s", cJSON_PrintUnformatted(resp));
+    cJSON_Delete(resp);
+
+    resp = get_epoch(0);
+    const cJSON *r = th_result(resp);
+    expect_verified(r);
+    size_t len = 0;
+    uint8_t *inputs = hex_blob(th_str(r, "inputs"), &len);
+    enc_settle_input in;
+    enc_settle_input_init(&in);
+    cr_assert_eq(enc_settle_input_parse(&in, inputs, len), ST_OK, "stored inputs parse");
+    cr_assert_eq(in.n_workers, 1, "one worker");
+    char stake[80];
+    mpz_get_str(stake, 10, in.workers[0].stake);
+    cr_assert_str_eq(stake, "500" TOKEN, "settled on the bond as it was when the Settlement applied");
+    enc_settle_input_clear(&in);
+    free(inputs);
+    cJSON_Delete(resp);
+    struct settlement_txs s;
+    scan_settlements(&s);
+    expect_settled_once(&s, 1);
+    cr_assert_eq(s.failed, 0, "the out-of-date report never reached the chain");
+    expect_audit_ok();
+}
