@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* main.c: the conclave-enclave program. Start-up: drop every privilege (capabilities, no_new_privs,
- * not dumpable), read the platform secret, measure itself, unseal
- * its identity key (or make and seal one), close every fd but the host's socket, then confine
- * itself with seccomp: from then on the only system calls are read/write on that socket, memory
- * management and exit, so all its I/O is frames (the shape of an SGX enclave under a library OS or
- * a TDX guest). It then answers frames until end of stream. Anything malformed gets an ERROR frame;
- * nothing a peer sends can crash it. Exit codes are listed in enclave.h. */
+ * not dumpable), read the platform secret, measure itself, unseal its identity key (or make and
+ * seal one), close every fd but the host's socket, then confine itself with seccomp: from then on
+ * the only system calls are read/write on that socket, memory management and exit, so all its I/O
+ * is frames (the shape of an SGX enclave under a library OS or a TDX guest). A sanitizer build
+ * also keeps stderr and the calls its runtime needs to report there. It then answers frames until
+ * end of stream. Anything malformed gets an ERROR frame; nothing a peer sends can crash it. Exit
+ * codes are listed in enclave.h. */
 #define _GNU_SOURCE /* close_range */
 #include <errno.h>
 #include <fcntl.h>
