@@ -70,7 +70,9 @@ void eng_close(eng *e);
 /* Produces blocks on base: when a submission arrives, a block is cut at the end of the current
  * loop iteration, so everything that arrived together commits together; time-driven work (stake
  * released after its cooldown, an epoch close) makes a block too, checked each second and after
- * each move of the manual clock. */
+ * each move of the manual clock. An epoch's settlement is asked of the enclave on base too: the
+ * loop watches the enclave's socket and goes on serving while it computes. Without eng_attach the
+ * engine waits for the enclave's answer itself (tests, tools). */
 int eng_attach(eng *e, struct event_base *base) WARN_UNUSED NONNULL(1, 2);
 
 uint64_t eng_chain_id(const eng *e) NONNULL(1);
