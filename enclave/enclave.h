@@ -4,8 +4,11 @@
  * host (libcore), which uses the pure parts of enclave/ and ledger/sig; it never holds the
  * enclave's key. Includes the frame (proto.h), quote (quote.h) and platform (platform.h) APIs.
  * Lifecycle: enc_host_start spawns and greets the enclave; enc_host_call and its wrappers are
- * request/response with a deadline; enc_host_stop closes the socket, reaps the child (SIGKILL after
- * ENC_HOST_STOP_TIMEOUT_MS) and frees the handle. Needs Linux >= 5.3 (pidfd). */
+ * request/response with a deadline, blocking the caller; enc_host_exchange_begin and _step are one
+ * request/response that never block, for a caller with an event loop; enc_host_stop closes the
+ * socket, reaps the child (SIGKILL after ENC_HOST_STOP_TIMEOUT_MS) and frees the handle, and
+ * enc_host_kill does so without the grace. The enclave gets SIGKILL when the thread that started
+ * it exits (PR_SET_PDEATHSIG), so it never outlives its host. Needs Linux >= 5.3 (pidfd). */
 #ifndef ENCLAVE_ENCLAVE_H
 #define ENCLAVE_ENCLAVE_H
 
@@ -52,7 +55,31 @@ int enc_host_start(enc_host **out, const char *enclave_path, const char *platfor
 int enc_host_call(enc_host *h, uint8_t type, const uint8_t *payload, size_t len, uint8_t *resp_type,
                   uint8_t **resp, size_t *resp_len, int timeout_ms) WARN_UNUSED NONNULL(1, 5, 6, 7);
 
-/* Releases a response of enc_host_call. Accepts NULL. */
+/* Starts one request/response exchange without waiting: the request frame is copied into h and
+ * goes out, like the response comes in, in enc_host_exchange_step, which the caller drives when the
+ * socket (enc_host_fd) is ready and bounds with its own deadline (give up: enc_host_kill). One
+ * exchange at a time, and no enc_host_call until it is over.
+ * Returns: ST_OK; ST_LIMIT if len > ENC_PROTO_MAX_PAYLOAD; ST_NOMEM; ST_IO if the handle is broken.
+ * In: payload (may be NULL when len is 0), copied. */
+int enc_host_exchange_begin(enc_host *h, uint8_t type, const uint8_t *payload, size_t len) WARN_UNUSED NONNULL(1);
+
+/* Moves the exchange on as far as the socket allows without blocking.
+ * Returns: ST_PENDING: not over; call again once the socket is ready for *wait_events (POLLIN or
+ *          POLLOUT).
+ *          ST_OK: the response (any type, ERROR included); the exchange is over.
+ *          ST_IO (the enclave died or the stream broke), ST_NOMEM, or ST_INVALID, ST_LIMIT or
+ *          ST_VERSION (the response frame was refused): the exchange is over and the handle is
+ *          broken (stop it and start another).
+ * Out: *wait_events on ST_PENDING; *resp_type, *resp, *resp_len on ST_OK as for enc_host_call
+ * (caller owns *resp; release with enc_host_resp_free); untouched otherwise. */
+int enc_host_exchange_step(enc_host *h, short *wait_events, uint8_t *resp_type, uint8_t **resp, size_t *resp_len)
+    WARN_UNUSED NONNULL(1, 2, 3, 4, 5);
+
+/* The host's end of the socket, to watch for enc_host_exchange_step. Borrowed; valid until the
+ * handle is stopped. */
+int enc_host_fd(const enc_host *h) NONNULL(1);
+
+/* Releases a response of enc_host_call or enc_host_exchange_step. Accepts NULL. */
 void enc_host_resp_free(uint8_t *resp);
 
 /* Checks that the enclave answers: PING with a fresh 8-byte payload, which PONG must echo.
@@ -74,5 +101,10 @@ pid_t enc_host_pid(const enc_host *h) NONNULL(1);
  * Returns: ST_OK if it exited by itself in time; ST_IO if it had to be killed or was not reapable.
  * Out: *wstatus its waitpid(2) status, 0 if unknown (wstatus may be NULL). */
 int enc_host_stop(enc_host *h, int *wstatus);
+
+/* As enc_host_stop without the grace, for an enclave that does not answer: SIGKILL at once unless
+ * it has exited already. Accepts NULL (ST_OK). Returns: ST_OK if it had exited; ST_IO otherwise.
+ * Out: as enc_host_stop. */
+int enc_host_kill(enc_host *h, int *wstatus);
 
 #endif

@@ -4,18 +4,33 @@
  * exec the child calls only async-signal-safe functions (the host may be multi-threaded); argv is
  * built before the fork. Every transfer has a deadline, and any failure that may leave the stream
  * out of step marks the handle broken rather than risk pairing a request with the wrong answer. */
+#define _GNU_SOURCE /* close_range */
 #include "enclave/enclave.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* An exchange driven by the caller's event loop (enc_host_exchange_begin). */
+typedef struct exchange {
+    bool running;                        /* begun and not over */
+    uint8_t *out;                        /* the request frame, header and payload */
+    size_t out_len, out_sent;            /* bytes */
+    uint8_t hdr[ENC_PROTO_HEADER_LEN];   /* the response's header as it arrives */
+    size_t hdr_got;                      /* bytes */
+    uint8_t type;                        /* the response's type, once its header is in */
+    uint8_t *in;                         /* its payload (in_len bytes and a NUL), once its header is in */
+    size_t in_len, in_got;               /* bytes */
+} exchange;
 
 struct enc_host {
     int fd;          /* our end of the socketpair; -1 once closed */
@@ -23,18 +38,25 @@ struct enc_host {
     int pidfd;       /* refers to the child; -1 if none */
     int broken;      /* the stream is out of step: every call fails with ST_IO */
     uint64_t pings;  /* counter that makes each PING payload fresh */
+    exchange x;      /* the exchange under way, if x.running */
 };
 
-/* In the child, between fork and exec: socket to fd 3, default signal mask, exec. */
-static void child_exec(int fd, const char *path, char *const argv[])
+/* In the child, between fork and exec: die with the host (PR_SET_PDEATHSIG survives the exec of
+ * an ordinary binary; a host that died before it was set is caught by getppid), socket to fd 3,
+ * every other inherited descriptor but stdin, stdout and stderr closed, default signal mask, exec. */
+static void child_exec(int fd, pid_t host, const char *path, char *const argv[])
 {
     sigset_t none;
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != host)
+        _exit(127);
     if (fd == ENC_HOST_FD) {
         if (fcntl(fd, F_SETFD, 0) != 0)
             _exit(127);
     } else if (dup2(fd, ENC_HOST_FD) != ENC_HOST_FD) {
         _exit(127);
     }
+    if (close_range(ENC_HOST_FD + 1, ~0u, 0) != 0)
+        _exit(127);
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     execv(path, argv);
@@ -66,6 +88,7 @@ int enc_host_start(enc_host **out, const char *enclave_path, const char *platfor
     char fd_arg[] = { '0' + ENC_HOST_FD, '\0' };
     char *argv[] = { (char *)enclave_path, "--fd", fd_arg, "--platform-secret", (char *)platform_secret_path,
                      "--sealed-dir", (char *)sealed_dir, NULL };
+    pid_t host = getpid();
     enc_host *h;
     int sv[2], rc;
 
@@ -80,7 +103,7 @@ int enc_host_start(enc_host **out, const char *enclave_path, const char *platfor
     }
     h->pid = fork();
     if (h->pid == 0)
-        child_exec(sv[1], enclave_path, argv);
+        child_exec(sv[1], host, enclave_path, argv);
     close(sv[1]);
     h->fd = sv[0];
     if (h->pid > 0)
@@ -108,6 +131,7 @@ int enc_host_call(enc_host *h, uint8_t type, const uint8_t *payload, size_t len,
 
     ARG_CHECK(timeout_ms >= 0);
     ARG_CHECK(payload != NULL || len == 0);
+    ARG_CHECK(!h->x.running);
     if (h->broken)
         return ST_IO;
     if (len > ENC_PROTO_MAX_PAYLOAD)
@@ -129,6 +153,112 @@ int enc_host_call(enc_host *h, uint8_t type, const uint8_t *payload, size_t len,
     *resp = f.payload;  /* ownership passes to the caller */
     *resp_len = f.len;
     return ST_OK;
+}
+
+static void exchange_clear(exchange *x)
+{
+    free(x->out);
+    free(x->in);
+    memset(x, 0, sizeof *x);
+}
+
+int enc_host_exchange_begin(enc_host *h, uint8_t type, const uint8_t *payload, size_t len)
+{
+    exchange *x = &h->x;
+
+    ARG_CHECK(payload != NULL || len == 0);
+    ARG_CHECK(!x->running);
+    if (h->broken)
+        return ST_IO;
+    if (len > ENC_PROTO_MAX_PAYLOAD)
+        return ST_LIMIT;
+    x->out = malloc(ENC_PROTO_HEADER_LEN + len);
+    if (!x->out)
+        return ST_NOMEM;
+    if (enc_proto_header(x->out, type, len) != ST_OK) {  /* len was checked */
+        exchange_clear(x);
+        return ST_LIMIT;
+    }
+    if (len > 0)
+        memcpy(x->out + ENC_PROTO_HEADER_LEN, payload, len);
+    x->out_len = ENC_PROTO_HEADER_LEN + len;
+    x->running = true;
+    return ST_OK;
+}
+
+/* Ends the exchange with a failure: the stream is out of step from now on. */
+static int exchange_fail(enc_host *h, int rc)
+{
+    exchange_clear(&h->x);
+    h->broken = 1;
+    return rc;
+}
+
+/* One non-blocking transfer into or out of buf. Returns: > 0 bytes moved; 0 would block; -1 the
+ * stream failed or ended. */
+static ssize_t transfer(int fd, bool sending, uint8_t *buf, size_t n)
+{
+    for (;;) {
+        ssize_t r = sending ? send(fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT) : recv(fd, buf, n, MSG_DONTWAIT);
+        if (r > 0)
+            return r;
+        if (r < 0 && errno == EINTR)
+            continue;
+        return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+    }
+}
+
+int enc_host_exchange_step(enc_host *h, short *wait_events, uint8_t *resp_type, uint8_t **resp, size_t *resp_len)
+{
+    exchange *x = &h->x;
+    ssize_t r;
+
+    ARG_CHECK(x->running);
+    while (x->out_sent < x->out_len) {
+        if ((r = transfer(h->fd, true, x->out + x->out_sent, x->out_len - x->out_sent)) < 0)
+            return exchange_fail(h, ST_IO);
+        if (r == 0) {
+            *wait_events = POLLOUT;
+            return ST_PENDING;
+        }
+        x->out_sent += (size_t)r;
+    }
+    while (x->hdr_got < sizeof x->hdr || x->in_got < x->in_len) {
+        bool in_header = x->hdr_got < sizeof x->hdr;
+        r = in_header ? transfer(h->fd, false, x->hdr + x->hdr_got, sizeof x->hdr - x->hdr_got)
+                      : transfer(h->fd, false, x->in + x->in_got, x->in_len - x->in_got);
+        if (r < 0)
+            return exchange_fail(h, ST_IO);
+        if (r == 0) {
+            *wait_events = POLLIN;
+            return ST_PENDING;
+        }
+        if (!in_header) {
+            x->in_got += (size_t)r;
+            continue;
+        }
+        x->hdr_got += (size_t)r;
+        if (x->hdr_got == sizeof x->hdr) {
+            uint32_t rest;
+            int rc = enc_proto_header_parse(&x->type, &x->in_len, &rest, x->hdr);
+            if (rc != ST_OK)  /* the enclave's frames are ours: a refused one is not stepped over */
+                return exchange_fail(h, rc);
+            if (!(x->in = malloc(x->in_len + 1)))
+                return exchange_fail(h, ST_NOMEM);
+        }
+    }
+    x->in[x->in_len] = '\0';
+    *resp_type = x->type;
+    *resp = x->in;  /* ownership passes to the caller */
+    *resp_len = x->in_len;
+    x->in = NULL;
+    exchange_clear(x);
+    return ST_OK;
+}
+
+int enc_host_fd(const enc_host *h)
+{
+    return h->fd;
 }
 
 void enc_host_resp_free(uint8_t *resp)
@@ -167,7 +297,8 @@ pid_t enc_host_pid(const enc_host *h)
     return h->pid;
 }
 
-int enc_host_stop(enc_host *h, int *wstatus)
+/* Closes the socket, gives the enclave grace_ms to exit, then SIGKILLs it; reaps it, frees h. */
+static int stop_within(enc_host *h, int grace_ms, int *wstatus)
 {
     int rc = ST_OK, ws = 0;
 
@@ -180,7 +311,7 @@ int enc_host_stop(enc_host *h, int *wstatus)
     if (h->pid > 0) {
         struct pollfd p = { .fd = h->pidfd, .events = POLLIN };
         int r = 0;
-        while (h->pidfd >= 0 && (r = poll(&p, 1, ENC_HOST_STOP_TIMEOUT_MS)) < 0 && errno == EINTR)
+        while (h->pidfd >= 0 && (r = poll(&p, 1, grace_ms)) < 0 && errno == EINTR)
             ;
         if (r != 1) {
             if (h->pidfd >= 0)
@@ -198,8 +329,19 @@ int enc_host_stop(enc_host *h, int *wstatus)
     }
     if (h->pidfd >= 0)
         close(h->pidfd);
+    exchange_clear(&h->x);
     free(h);
     if (wstatus)
         *wstatus = ws;
     return rc;
+}
+
+int enc_host_stop(enc_host *h, int *wstatus)
+{
+    return stop_within(h, ENC_HOST_STOP_TIMEOUT_MS, wstatus);
+}
+
+int enc_host_kill(enc_host *h, int *wstatus)
+{
+    return stop_within(h, 0, wstatus);
 }

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* main.c: the conclave-enclave program. Start-up: read the platform secret, measure itself, unseal
- * its identity key (or make and seal one), close every fd but the host's socket, then confine
- * itself with seccomp: from then on the only system calls are read/write on that socket, memory
- * management and exit, so all its I/O is frames (the shape of an SGX enclave under a library OS or
- * a TDX guest). It then answers frames until end of stream. Anything malformed gets an ERROR frame;
- * nothing a peer sends can crash it. Exit codes are listed in enclave.h. */
+/* main.c: the conclave-enclave program. Start-up: drop every privilege (capabilities, no_new_privs,
+ * not dumpable), read the platform secret, measure itself, unseal its identity key (or make and
+ * seal one), close every fd but the host's socket, then confine itself with seccomp: from then on
+ * the only system calls are read/write on that socket, memory management and exit, so all its I/O
+ * is frames (the shape of an SGX enclave under a library OS or a TDX guest). A sanitizer build
+ * also keeps stderr and the calls its runtime needs to report there. It then answers frames until
+ * end of stream. Anything malformed gets an ERROR frame; nothing a peer sends can crash it. Exit
+ * codes are listed in enclave.h. */
 #define _GNU_SOURCE /* close_range */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/capability.h>
 #include <limits.h>
 #include <seccomp.h>
 #include <secp256k1.h>
@@ -16,6 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "enclave/enclave.h"
 #include "enclave/seal.h"
@@ -35,11 +42,16 @@ typedef struct enclave {
 static void usage(FILE *out)
 {
     fputs("Usage: conclave-enclave --fd N --platform-secret FILE --sealed-dir DIR\n"
+          "       conclave-enclave --fd N --print-filter\n"
           "The confined enclave of conclaved, which spawns it; it speaks frames on fd N only.\n"
           "  --fd N                    the socket to the host (every other fd is closed)\n"
           "  --platform-secret FILE    the simulated platform's 32-byte secret (mode 0600)\n"
           "  --sealed-dir DIR          where the identity key is sealed to this binary\n"
-          "  --test-forbidden-syscall  (tests) open a file after confinement, to be killed\n"
+          "  --test-forbidden-syscall  (tests) open a socket after confinement, to be killed\n"
+          "  --print-filter            print the seccomp filter it would load for --fd N, and exit\n"
+#ifdef SANITIZER_BUILD
+          "  --test-sanitizer-report   (tests) overflow a heap block after confinement, to be reported\n"
+#endif
           "  --help                    this text\n", out);
 }
 
@@ -162,13 +174,55 @@ static _Noreturn void serve(enclave *e)
     }
 }
 
-/* The seccomp filter: read/write on fd only, memory management, signal return, exit. */
-static int confine(int fd)
+/* Gives up what the enclave never needs, before it reads anything: setuid and file capabilities
+ * on a later exec (no_new_privs), every capability (bounding set first, which takes CAP_SETPCAP,
+ * then ambient, effective, permitted and inheritable: a root host's enclave keeps only the owner's
+ * rights on files), and being dumped or traced by its own user (core files would hold the key). */
+static int drop_privileges(void)
+{
+    struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+    struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3];
+
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        return ST_IO;
+    for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EPERM)
+            return ST_IO;
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
+        return ST_IO;
+    memset(none, 0, sizeof none);
+    return syscall(SYS_capset, &hdr, none) == 0 ? ST_OK : ST_IO;
+}
+
+/* A sanitizer build (configure --enable-sanitizers defines CONCLAVE_SANITIZER_BUILD; the compilers'
+ * own macros catch one made by hand) keeps stderr open and sends the runtime's reports there, to the
+ * host's stderr, because the confined enclave cannot open a log_path file; its filter also lets
+ * the runtime make the few calls it needs, and only in that build. */
+#if defined(CONCLAVE_SANITIZER_BUILD) || defined(__SANITIZE_ADDRESS__)
+#define SANITIZER_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+#define SANITIZER_BUILD 1
+#endif
+#endif
+#ifdef SANITIZER_BUILD
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+/* The seccomp filter: read/write on fd only, memory management, signal return, exit; in a sanitizer
+ * build, write on stderr and the runtime's calls too. Out: *out (seccomp_release it) on ST_OK. */
+static int make_filter(scmp_filter_ctx *out, int fd)
 {
     static const int plain[] = {
         SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap),
         SCMP_SYS(mremap), SCMP_SYS(madvise), SCMP_SYS(rt_sigreturn),
+#ifdef SANITIZER_BUILD
+        SCMP_SYS(sigaltstack), SCMP_SYS(getpid), SCMP_SYS(futex),
+#endif
     };
+#ifdef SANITIZER_BUILD
+    static const int no_files[] = { SCMP_SYS(open), SCMP_SYS(openat), SCMP_SYS(stat), SCMP_SYS(newfstatat) };
+#endif
     scmp_filter_ctx sc = seccomp_init(SCMP_ACT_KILL_PROCESS);
     int rc;
 
@@ -177,13 +231,81 @@ static int confine(int fd)
     rc = seccomp_rule_add(sc, SCMP_ACT_ALLOW, SCMP_SYS(read), 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fd));
     if (rc == 0)
         rc = seccomp_rule_add(sc, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fd));
+#ifdef SANITIZER_BUILD
+    if (rc == 0)
+        rc = seccomp_rule_add(sc, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, STDERR_FILENO));
+    if (rc == 0)  /* isatty(2): whether to colour the report */
+        rc = seccomp_rule_add(sc, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2, SCMP_A0(SCMP_CMP_EQ, STDERR_FILENO),
+                              SCMP_A1(SCMP_CMP_EQ, TCGETS));
+    /* the symbolizer looks for the binaries, their debug information and llvm-symbolizer: it
+     * finds no file, so the report gives each frame as module+offset */
+    for (size_t i = 0; rc == 0 && i < sizeof no_files / sizeof no_files[0]; i++)
+        rc = seccomp_rule_add(sc, SCMP_ACT_ERRNO(EACCES), no_files[i], 0);
+#endif
     for (size_t i = 0; rc == 0 && i < sizeof plain / sizeof plain[0]; i++)
         rc = seccomp_rule_add(sc, SCMP_ACT_ALLOW, plain[i], 0);
-    if (rc == 0)
-        rc = seccomp_load(sc);
-    seccomp_release(sc);
-    return rc == 0 ? ST_OK : ST_IO;
+    if (rc != 0) {
+        seccomp_release(sc);
+        return ST_NOMEM;
+    }
+    *out = sc;
+    return ST_OK;
 }
+
+/* Closes every descriptor but fd (and stderr in a sanitizer build). Returns: 0 or -1. */
+static int close_all_but(int fd)
+{
+#ifdef SANITIZER_BUILD
+    const unsigned keep = STDERR_FILENO;
+#else
+    const unsigned keep = (unsigned)fd;
+#endif
+    unsigned lo = keep < (unsigned)fd ? keep : (unsigned)fd, hi = keep < (unsigned)fd ? (unsigned)fd : keep;
+    if ((lo > 0 && close_range(0, lo - 1, 0) != 0) || (hi > lo + 1 && close_range(lo + 1, hi - 1, 0) != 0))
+        return -1;
+    return close_range(hi + 1, ~0u, 0);
+}
+
+static int confine(int fd)
+{
+    scmp_filter_ctx sc;
+    int rc = make_filter(&sc, fd);
+    if (rc != ST_OK)
+        return rc;
+#ifdef SANITIZER_BUILD
+    __sanitizer_sandbox_arguments sandbox = { .coverage_sandboxed = 0 };
+    __sanitizer_sandbox_on_notify(&sandbox);  /* reads the memory map while it still can */
+    __sanitizer_set_report_fd((void *)(intptr_t)STDERR_FILENO);
+#endif
+    rc = seccomp_load(sc) == 0 ? ST_OK : ST_IO;
+    seccomp_release(sc);
+    return rc;
+}
+
+/* --print-filter: the filter this build would load for fd, in libseccomp's pseudo filter code. */
+static int print_filter(int fd)
+{
+    scmp_filter_ctx sc;
+    int rc = make_filter(&sc, fd);
+    if (rc != ST_OK)
+        return rc;
+    fflush(stdout);
+    rc = seccomp_export_pfc(sc, STDOUT_FILENO) == 0 ? ST_OK : ST_IO;
+    seccomp_release(sc);
+    return rc;
+}
+
+#ifdef SANITIZER_BUILD
+/* --test-sanitizer-report: reads one byte past a heap block, for the runtime to report. */
+static void heap_overflow(void)
+{
+    volatile size_t past = 8;
+    char *block = malloc(past);
+    if (block)
+        fprintf(stderr, "%d\n", ((volatile char *)block)[past]);
+    free(block);
+}
+#endif
 
 /* Makes the context, the platform and the identity; reports failures on stderr (still open). */
 static int start(enclave *e, const char *secret_path, const char *sealed_dir)
@@ -236,12 +358,19 @@ int main(int argc, char **argv)
         { "platform-secret", required_argument, NULL, 's' },
         { "sealed-dir", required_argument, NULL, 'd' },
         { "test-forbidden-syscall", no_argument, NULL, 'T' },
+        { "print-filter", no_argument, NULL, 'P' },
+#ifdef SANITIZER_BUILD
+        { "test-sanitizer-report", no_argument, NULL, 'R' },
+#endif
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     enclave e = { .ctx = NULL, .fd = -1 };
     const char *secret_path = NULL, *sealed_dir = NULL;
-    bool forbidden = false;
+    bool forbidden = false, show_filter = false;
+#ifdef SANITIZER_BUILD
+    bool overflow = false;
+#endif
     char *end;
     long fd;
     int c, rc;
@@ -260,10 +389,16 @@ int main(int argc, char **argv)
         case 's': secret_path = optarg; break;
         case 'd': sealed_dir = optarg; break;
         case 'T': forbidden = true; break;
+        case 'P': show_filter = true; break;
+#ifdef SANITIZER_BUILD
+        case 'R': overflow = true; break;
+#endif
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return ENC_EXIT_USAGE;
         }
     }
+    if (show_filter && optind == argc && e.fd >= 0)
+        return print_filter(e.fd);
     if (optind != argc || e.fd < 0 || !secret_path || !sealed_dir) {
         usage(stderr);
         return ENC_EXIT_USAGE;
@@ -272,16 +407,23 @@ int main(int argc, char **argv)
         fprintf(stderr, "conclave-enclave: fd %d is not open\n", e.fd);
         return ENC_EXIT_USAGE;
     }
+    if (drop_privileges() != ST_OK) {
+        fprintf(stderr, "conclave-enclave: cannot drop its privileges: %s\n", strerror(errno));
+        return ST_IO;
+    }
     rc = start(&e, secret_path, sealed_dir);
     if (rc != ST_OK)
         finish(&e, NULL, rc);
-    if ((e.fd > 0 && close_range(0, (unsigned)e.fd - 1, 0) != 0)
-        || close_range((unsigned)e.fd + 1, ~0u, 0) != 0)
+    if (close_all_but(e.fd) != 0)
         finish(&e, NULL, ST_IO);
     rc = confine(e.fd);
     if (rc != ST_OK)
         finish(&e, NULL, rc);
-    if (forbidden && open("/etc/hostname", O_RDONLY) >= 0)  /* must not return: SIGSYS */
+    if (forbidden && socket(AF_INET, SOCK_STREAM, 0) >= 0)  /* must not return: SIGSYS */
         finish(&e, NULL, ST_UNAUTHORIZED);
+#ifdef SANITIZER_BUILD
+    if (overflow)  /* a heap overflow after confinement, whose report must reach the host */
+        heap_overflow();
+#endif
     serve(&e);
 }

@@ -148,6 +148,21 @@ int enc_proto_header(uint8_t hdr[ENC_PROTO_HEADER_LEN], uint8_t type, size_t pay
     return ST_OK;
 }
 
+int enc_proto_header_parse(uint8_t *type, size_t *payload_len, uint32_t *rest,
+                           const uint8_t hdr[ENC_PROTO_HEADER_LEN])
+{
+    *rest = get_be32(hdr);
+    if (*rest < 4)
+        return ST_INVALID;
+    if (*rest > ENC_PROTO_MAX_FRAME)
+        return ST_LIMIT;
+    if (hdr[4] != ENC_PROTO_VERSION || hdr[6] != 0 || hdr[7] != 0)
+        return ST_VERSION;
+    *type = hdr[5];
+    *payload_len = *rest - 4;
+    return ST_OK;
+}
+
 int enc_proto_write(int fd, int timeout_ms, uint8_t type, const uint8_t *payload, size_t len)
 {
     uint8_t hdr[ENC_PROTO_HEADER_LEN];
@@ -171,6 +186,7 @@ int enc_proto_read(enc_frame *f, int fd, int timeout_ms)
     uint8_t hdr[ENC_PROTO_HEADER_LEN];
     deadline d;
     uint32_t rest;
+    uint8_t type;
     size_t len;
     int rc;
 
@@ -181,15 +197,13 @@ int enc_proto_read(enc_frame *f, int fd, int timeout_ms)
     if (rc != ST_OK)
         return rc;
     rest = get_be32(hdr);
-    if (rest < 4)
+    if (rest < 4)  /* not even the rest of a header follows */
         return drain(&d, fd, rest) == ST_OK ? ST_INVALID : ST_IO;
-    if (rest > ENC_PROTO_MAX_FRAME)
-        return drain(&d, fd, rest) == ST_OK ? ST_LIMIT : ST_IO;
     if (read_full(&d, fd, hdr + 4, 4, 0) != ST_OK)
         return ST_IO;
-    len = rest - 4;
-    if (hdr[4] != ENC_PROTO_VERSION || hdr[6] != 0 || hdr[7] != 0)
-        return drain(&d, fd, len) == ST_OK ? ST_VERSION : ST_IO;
+    rc = enc_proto_header_parse(&type, &len, &rest, hdr);
+    if (rc != ST_OK)
+        return drain(&d, fd, rest - 4) == ST_OK ? rc : ST_IO;
     f->payload = malloc(len + 1);
     if (!f->payload)
         return drain(&d, fd, len) == ST_OK ? ST_NOMEM : ST_IO;
@@ -198,7 +212,7 @@ int enc_proto_read(enc_frame *f, int fd, int timeout_ms)
         return ST_IO;
     }
     f->payload[len] = '\0';
-    f->type = hdr[5];
+    f->type = type;
     f->len = len;
     return ST_OK;
 }

@@ -46,6 +46,13 @@ void enc_frame_clear(enc_frame *f) NONNULL(1);
 int enc_proto_header(uint8_t hdr[ENC_PROTO_HEADER_LEN], uint8_t type, size_t payload_len)
     WARN_UNUSED NONNULL(1);
 
+/* Reads the header of a frame whose 8 bytes have arrived.
+ * Returns: ST_OK; ST_INVALID, ST_LIMIT or ST_VERSION as enc_proto_read refuses a frame.
+ * Out: *type and *payload_len on ST_OK; *rest the frame's length field (the bytes that follow the
+ * length) on every status, so a reader that refuses it can step over it. */
+int enc_proto_header_parse(uint8_t *type, size_t *payload_len, uint32_t *rest,
+                           const uint8_t hdr[ENC_PROTO_HEADER_LEN]) WARN_UNUSED NONNULL(1, 2, 3, 4);
+
 /* Writes one frame to fd.
  * timeout_ms < 0: blocking write(2) only, the confined enclave's mode (its filter allows nothing
  * else). timeout_ms >= 0: the host's mode; fd must be a socket, the whole frame must go out before

@@ -330,13 +330,15 @@ static int produce_one(eng *e)
         }
     }
     /* an epoch's settlement comes first of all, on the state its inputs were read from */
-    eng_item *settlement = eng_settlement_request(e, now);
+    eng_item *settlement = eng_settlement_take(e, now);
     if (settlement) {
         settlement->next = batch;
         batch = settlement;
     }
-    if (!batch)
+    if (!batch) {
+        eng_settlement_poke(e, now);
         return ST_OK;
+    }
     int rc = eng_apply_block(e, batch, now);
     if (rc == ST_OK && e->block_fn && e->block_wanted(e->block_ctx))
         tell_listener(e, batch);
@@ -361,6 +363,7 @@ static int produce_one(eng *e)
         }
         eng_item_free(it);
     }
+    eng_settlement_poke(e, now);
     return rc;
 }
 
@@ -611,6 +614,7 @@ int eng_open(eng **out, char *err, size_t errlen, const eng_config *cfg)
 int eng_attach(eng *e, struct event_base *base)
 {
     static const struct timeval second = { 1, 0 };
+    e->base = base;
     e->produce_ev = event_new(base, -1, 0, produce_cb, e);
     e->idle_ev = event_new(base, -1, EV_PERSIST, idle_cb, e);
     if (!e->produce_ev || !e->idle_ev || event_add(e->idle_ev, &second) != 0)

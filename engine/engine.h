@@ -70,7 +70,9 @@ void eng_close(eng *e);
 /* Produces blocks on base: when a submission arrives, a block is cut at the end of the current
  * loop iteration, so everything that arrived together commits together; time-driven work (stake
  * released after its cooldown, an epoch close) makes a block too, checked each second and after
- * each move of the manual clock. */
+ * each move of the manual clock. An epoch's settlement is asked of the enclave on base too: the
+ * loop watches the enclave's socket and goes on serving while it computes. Without eng_attach the
+ * engine waits for the enclave's answer itself (tests, tools). */
 int eng_attach(eng *e, struct event_base *base) WARN_UNUSED NONNULL(1, 2);
 
 uint64_t eng_chain_id(const eng *e) NONNULL(1);
@@ -97,6 +99,14 @@ int eng_submit_system(eng *e, const char *type, const cJSON *message, eng_done_f
  * Returns: ST_OK, or why the enclave could not start (the node runs on; epochs wait for it). */
 int eng_enclave_configure(eng *e, const char *enclave_path, const char *platform_secret_path, const char *sealed_dir)
     WARN_UNUSED NONNULL(1, 2, 3, 4);
+/* Called by eng_when_settled. */
+typedef void (*eng_settled_fn)(void *cookie);
+/* Calls fn(cookie) once no epoch is being settled: at once if the enclave is computing none and no
+ * report waits for its block, else when the last of the due epochs is in a block or the enclave
+ * failed (then the epochs wait for a new enclave). The loop serves everything else meanwhile.
+ * eng_close drops the waiters without calling them.
+ * Returns: ST_OK; ST_NOMEM (fn will not be called). */
+int eng_when_settled(eng *e, eng_settled_fn fn, void *cookie) WARN_UNUSED NONNULL(1, 2);
 /* Dev only test hook: the next settlement report gets one byte flipped on its way from the enclave,
  * so a test can see it refused. Returns: ST_OK or ST_DISABLED. */
 int eng_tamper_next_report(eng *e) WARN_UNUSED NONNULL(1);

@@ -31,6 +31,25 @@ typedef struct eng_item {
     char *events;                   /* JSON array text (owned) */
 } eng_item;
 
+/* Someone waiting for the settlements in progress (eng_when_settled). */
+typedef struct eng_settle_waiter {
+    eng_settled_fn fn;
+    void *cookie;
+    struct eng_settle_waiter *next;
+} eng_settle_waiter;
+
+/* The epoch asked of the enclave and not yet in a block. */
+typedef struct eng_settle_request {
+    bool in_flight;                 /* the enclave has the inputs and has not answered */
+    uint64_t epoch;
+    uint8_t *inputs;                /* the serialized inputs sent (owned), until the report is taken */
+    size_t inputs_len;
+    uint64_t deadline_ms;           /* monotonic milliseconds: the enclave is given up on after */
+    struct event *ev;               /* watches the enclave's socket while in flight (with a loop) */
+    eng_item *ready;                /* the Settlement item once the report is in (owned) */
+    eng_settle_waiter *waiters;     /* told once nothing is in flight or ready */
+} eng_settle_request;
+
 struct eng {
     ledger *ledger;
     eng_genesis genesis;
@@ -46,6 +65,7 @@ struct eng {
     size_t queued;
     struct event *produce_ev;       /* cuts a block at the end of the loop iteration */
     struct event *idle_ev;          /* each second: makes a block if time-driven work is due */
+    struct event_base *base;        /* the loop of eng_attach; NULL: settlements are awaited in place */
     enc_host *enclave;              /* the running enclave, or NULL */
     char *enclave_path;             /* how to start it again (NULL: settlement is off) */
     char *platform_secret_path;
@@ -53,6 +73,7 @@ struct eng {
     uint64_t enclave_retry_at;      /* monotonic seconds: no restart before */
     uint8_t enclave_address[20];    /* the running enclave's key address */
     bool tamper_next_report;        /* dev test hook: flip a byte of the next report */
+    eng_settle_request settle;      /* the settlement being computed, or waiting for its block */
     eng_stats stats;                /* counters for eng_stats_get */
     gov_store *gov;                 /* governance rows (owned; freed before the ledger closes) */
 };
@@ -125,12 +146,18 @@ bool eng_compute_due(eng *e, uint64_t now);
 int eng_compute_tick(eng_apply *a);
 
 /* Settlement (engine/settlement.c): the next epoch to settle, whether it is due at now, its inputs
- * as the ledger says them, the enclave's report as a "Settlement" system item (NULL: not now), and
- * the system transactions that allowlist and register an enclave and apply a report. */
+ * as the ledger says them, the enclave's report as a "Settlement" system item, and the system
+ * transactions that allowlist and register an enclave and apply a report.
+ * The enclave is asked without blocking the loop: eng_settlement_poke, after each block, sends it
+ * the inputs of a due epoch (the loop watches for the answer, SETTLE_TIMEOUT_SECS at most), and
+ * eng_settlement_take, before each block, hands over the report's item if its inputs are still the
+ * ledger's (else it is dropped and asked again). Without a loop (eng_attach not called) take asks
+ * and awaits the enclave itself. take's item is the caller's (eng_item_free); NULL: none now. */
 int eng_settlement_next(eng *e, uint64_t *epoch);
 bool eng_settlement_due(eng *e, uint64_t now);
 int eng_settlement_inputs(eng *e, uint64_t epoch, enc_settle_input *in);
-eng_item *eng_settlement_request(eng *e, uint64_t now);
+eng_item *eng_settlement_take(eng *e, uint64_t now);
+void eng_settlement_poke(eng *e, uint64_t now);
 int eng_apply_enclave_allow(eng_apply *a);
 int eng_apply_enclave_register(eng_apply *a);
 int eng_apply_settlement(eng_apply *a);

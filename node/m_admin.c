@@ -3,7 +3,32 @@
  * mint tokens, pay a pool a reward from the treasury, slash a worker. They exist only with --dev. */
 #include "node/methods_int.h"
 
+#include <stdlib.h>
 #include "ledger/amount.h"
+
+/* The answer of admin_advanceTime: the new time, once the epochs it made due are settled. */
+typedef struct advance_answer {
+    rpc_deferred *d;
+    uint64_t now;
+} advance_answer;
+
+static cJSON *time_result(uint64_t now)
+{
+    cJSON *out = cJSON_CreateObject();
+    if (out && !cJSON_AddNumberToObject(out, "time", (double)now)) {
+        cJSON_Delete(out);
+        out = NULL;
+    }
+    return out;
+}
+
+static void answer_advance(void *cookie)
+{
+    advance_answer *a = cookie;
+    cJSON *out = time_result(a->now);
+    rpc_deferred_finish(a->d, out ? ST_OK : ST_NOMEM, out, NULL, NULL);
+    free(a);
+}
 
 static int admin_advance_time(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
@@ -18,13 +43,21 @@ static int admin_advance_time(struct rpc_ctx *ctx, const cJSON *params, cJSON **
         return rpc_error(ctx, ST_INVALID, NULL, "params.seconds: the clock would pass 2^63");
     if (rc != ST_OK)
         return rpc_error(ctx, rc, NULL, "cannot save the clock");
-    cJSON *out = cJSON_CreateObject();
-    if (!out || !cJSON_AddNumberToObject(out, "time", (double)now)) {
-        cJSON_Delete(out);
-        return ST_NOMEM;
+    /* the enclave settles the epochs the new time closed while the loop serves everyone else */
+    advance_answer *a = malloc(sizeof *a);
+    rpc_deferred *d = a ? rpc_defer(ctx) : NULL;
+    if (d) {
+        a->d = d;
+        a->now = now;
+        if (eng_when_settled(rpc_engine(ctx), answer_advance, a) != ST_OK) {
+            free(a);
+            rpc_deferred_finish(d, ST_NOMEM, NULL, NULL, NULL);
+        }
+        return ST_PENDING;
     }
-    *result = out;
-    return ST_OK;
+    free(a);
+    *result = time_result(now);
+    return *result ? ST_OK : ST_NOMEM;
 }
 
 /* Queues a dev system transaction and answers with its receipt. msg is consumed. */

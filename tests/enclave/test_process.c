@@ -6,6 +6,7 @@
  * forbidden system call. Raw spawns (socketpair + fork + exec here) reach what enc_host hides.
  * Every wait is bounded (poll on a pidfd or a socket deadline); nothing sleeps. */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -110,16 +111,17 @@ typedef struct raw {
     int pidfd;
 } raw;
 
-static void raw_spawn(raw *r, bool forbidden)
+/* Spawns the enclave with test_option (or none) and its stderr on stderr_fd (-1: ours). */
+static void raw_spawn(raw *r, const char *test_option, int stderr_fd)
 {
     char *argv[] = { BIN, "--fd", "3", "--platform-secret", secret_path, "--sealed-dir", sealed_dir,
-                     forbidden ? "--test-forbidden-syscall" : NULL, NULL };
+                     (char *)test_option, NULL };
     int sv[2];
     cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0, "socketpair");
     r->pid = fork();
     cr_assert_geq(r->pid, 0, "fork");
     if (r->pid == 0) {
-        if (dup2(sv[1], 3) == 3)
+        if (dup2(sv[1], 3) == 3 && (stderr_fd < 0 || dup2(stderr_fd, STDERR_FILENO) == STDERR_FILENO))
             execv(BIN, argv);
         _exit(127);
     }
@@ -192,6 +194,96 @@ Test(enclave_process, starts_answers_pings_and_stops_cleanly)
         cr_assert_eq(enc_host_ping(h), ST_OK, "ping %d", i);
     stop_cleanly(h);
     cr_assert_eq(enc_host_stop(NULL, NULL), ST_OK, "stopping NULL is a no-op");
+}
+
+/* The value of a "Key:\tvalue" line of /proc/PID/status. */
+static void status_field(char *out, size_t cap, pid_t pid, const char *key)
+{
+    char path[64], *text, *line;
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    text = th_read_file(path, NULL);
+    cr_assert_not_null(text, "read %s", path);
+    line = strstr(text, key);
+    cr_assert_not_null(line, "%s has %s", path, key);
+    line += strlen(key);
+    line += strspn(line, ":\t ");
+    snprintf(out, cap, "%.*s", (int)strcspn(line, "\n"), line);
+    free(text);
+}
+
+Test(enclave_process, runs_without_capabilities_privileges_or_other_descriptors)
+{
+    static const char *const caps[] = { "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb" };
+    enc_host *h = start(BIN, sealed_dir);
+    pid_t pid = enc_host_pid(h);
+    char value[64], path[64];
+    for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+        status_field(value, sizeof value, pid, caps[i]);
+        cr_assert_str_eq(value, "0000000000000000", "%s is empty", caps[i]);
+    }
+    status_field(value, sizeof value, pid, "NoNewPrivs");
+    cr_assert_str_eq(value, "1", "no_new_privs is set");
+    status_field(value, sizeof value, pid, "Seccomp");
+    cr_assert_str_eq(value, "2", "a seccomp filter confines it");
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    DIR *fds = opendir(path);
+    cr_assert_not_null(fds, "%s", path);
+    unsigned open_fds = 0;
+#ifdef CONCLAVE_SANITIZER_BUILD
+    const unsigned want_fds = 2;  /* and stderr, for the sanitizer's reports */
+#else
+    const unsigned want_fds = 1;
+#endif
+    for (struct dirent *d; (d = readdir(fds)) != NULL;)
+        if (d->d_name[0] != '.') {
+            cr_assert(strcmp(d->d_name, "3") == 0 || (want_fds == 2 && strcmp(d->d_name, "2") == 0),
+                      "only the host's socket is open, not %s", d->d_name);
+            open_fds++;
+        }
+    closedir(fds);
+    cr_assert_eq(open_fds, want_fds, "%u descriptors", want_fds);
+    cr_assert_eq(enc_host_ping(h), ST_OK, "and it still answers");
+    stop_cleanly(h);
+}
+
+/* Waits (bounded) until pid has exited. */
+static bool gone_within(pid_t pid, int timeout_ms)
+{
+    int pidfd = pidfd_open(pid, 0);
+    if (pidfd < 0)
+        return true; /* reaped already */
+    struct pollfd p = { .fd = pidfd, .events = POLLIN };
+    int r = poll(&p, 1, timeout_ms);
+    close(pidfd);
+    return r == 1;
+}
+
+Test(enclave_process, a_stopped_enclave_dies_with_its_killed_host)
+{
+    int pipefd[2];
+    cr_assert_eq(pipe(pipefd), 0, "pipe");
+    pid_t host = fork();
+    cr_assert_geq(host, 0, "fork");
+    if (host == 0) {  /* the host: starts the enclave, tells its pid, then waits to be killed */
+        enc_host *h = NULL;
+        pid_t enclave = enc_host_start(&h, BIN, secret_path, sealed_dir) == ST_OK ? enc_host_pid(h) : -1;
+        close(pipefd[0]);
+        if (write(pipefd[1], &enclave, sizeof enclave) != (ssize_t)sizeof enclave)
+            _exit(1);
+        for (;;)
+            pause();
+    }
+    close(pipefd[1]);
+    pid_t enclave = -1;
+    cr_assert_eq(read(pipefd[0], &enclave, sizeof enclave), (ssize_t)sizeof enclave, "the host tells the pid");
+    close(pipefd[0]);
+    cr_assert_gt(enclave, 0, "the host started its enclave");
+    /* stopped, it would never see its socket close */
+    cr_assert_eq(kill(enclave, SIGSTOP), 0, "stop the enclave");
+    cr_assert_eq(kill(host, SIGKILL), 0, "kill -9 the host");
+    int ws;
+    cr_assert_eq(waitpid(host, &ws, 0), host, "reap the host");
+    cr_assert(gone_within(enclave, WAIT_MS), "the enclave died with its host");
 }
 
 Test(enclave_process, quotes_carry_the_binary_measurement_and_the_chain)
@@ -291,7 +383,7 @@ Test(enclave_process, malformed_frames_get_error_frames_and_the_enclave_lives_on
     raw r;
     int ws;
 
-    raw_spawn(&r, false);
+    raw_spawn(&r, NULL, -1);
     expect_pong(&r, (const uint8_t *)"hi", 2, "a first ping");
     raw_header(&r, 4 + 3, 2, ENC_MSG_PING, 0);
     raw_send(&r, "abc", 3);
@@ -337,7 +429,7 @@ Test(enclave_process, a_frame_cut_by_the_end_of_stream_exits_with_an_io_status)
 {
     raw r;
     int ws;
-    raw_spawn(&r, false);
+    raw_spawn(&r, NULL, -1);
     raw_header(&r, 4 + 100, 1, ENC_MSG_PING, 0);
     raw_send(&r, "only ten b", 10);
     ws = raw_wait(&r);
@@ -348,10 +440,85 @@ Test(enclave_process, a_forbidden_system_call_is_killed_by_sigsys)
 {
     raw r;
     int ws;
-    raw_spawn(&r, true);
+    raw_spawn(&r, "--test-forbidden-syscall", -1);
     ws = raw_wait(&r);
     cr_assert(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGSYS, "killed by SIGSYS (status 0x%x)", ws);
 }
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* The system calls the filter of this build names, sorted and space-separated (the default must
+ * kill), from --print-filter. */
+static void filter_syscalls(char *out, size_t cap)
+{
+    char cmd[256], line[256], names[32][32];
+    size_t n = 0;
+    snprintf(cmd, sizeof cmd, "%s --fd 3 --print-filter", BIN);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p, "run %s", cmd);
+    bool kills = false;
+    while (fgets(line, sizeof line, p)) {
+        if (sscanf(line, " # filter for syscall \"%31[^\"]\"", names[n]) == 1)
+            cr_assert_lt(++n, 32, "fits");
+        kills |= strstr(line, "# default action") != NULL && fgets(line, sizeof line, p)
+                 && strstr(line, "action KILL_PROCESS;") != NULL;
+    }
+    cr_assert_eq(pclose(p), 0, "--print-filter exits 0");
+    cr_assert(kills, "any other call kills the process");
+    qsort(names, n, sizeof names[0], by_name);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_lt(strlen(out) + strlen(names[i]) + 2, cap, "fits");
+        strcat(strcat(out, i ? " " : ""), names[i]);
+    }
+}
+
+Test(enclave_process, the_filter_allows_exactly_its_system_calls)
+{
+    char names[1024];
+    filter_syscalls(names, sizeof names);
+#ifdef CONCLAVE_SANITIZER_BUILD
+    /* and the sanitizer runtime's: file lookups that fail (open, openat, stat, newfstatat), the
+     * report on stderr (write, ioctl), its alternate signal stack, pid and locks */
+    cr_assert_str_eq(names, "brk exit exit_group futex getpid ioctl madvise mmap mremap munmap newfstatat open "
+                            "openat read rt_sigreturn sigaltstack stat write",
+                     "a sanitizer build's filter: %s", names);
+#else
+    cr_assert_str_eq(names, "brk exit exit_group madvise mmap mremap munmap read rt_sigreturn write",
+                     "the release filter: %s", names);
+#endif
+}
+
+#ifdef CONCLAVE_SANITIZER_BUILD
+Test(enclave_process, a_sanitizer_report_gets_out_of_the_confined_enclave)
+{
+    static char report[65536];
+    size_t got = 0;
+    int pipefd[2], ws;
+    raw r;
+    cr_assert_eq(pipe(pipefd), 0, "pipe");
+    raw_spawn(&r, "--test-sanitizer-report", pipefd[1]);
+    close(pipefd[1]);
+    for (;;) {
+        struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
+        cr_assert_eq(poll(&p, 1, WAIT_MS), 1, "the enclave writes or ends");
+        ssize_t n = read(pipefd[0], report + got, sizeof report - 1 - got);
+        cr_assert_geq(n, 0, "read its stderr");
+        if (n == 0 || got + (size_t)n == sizeof report - 1)
+            break;
+        got += (size_t)n;
+    }
+    close(pipefd[0]);
+    report[got] = '\0';
+    ws = raw_wait(&r);
+    /* the report is read here, not passed on: the run's own check must not take it for a bug */
+    cr_assert(strstr(report, "ERROR: AddressSanitizer: heap-buffer-overflow") != NULL, "the report: %.2000s", report);
+    cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) != 0, "the runtime ends it after the report, not SIGSYS (0x%x)", ws);
+}
+#endif
 
 Test(enclave_process, start_reports_why_the_enclave_could_not_start)
 {
@@ -392,6 +559,70 @@ Test(enclave_process, a_call_without_a_deadline_is_a_caller_bug)
                  "a NULL payload must be empty");
     cr_assert_eq(enc_host_ping(h), ST_OK, "nothing was sent: the handle still works");
     stop_cleanly(h);
+}
+
+/* Drives an exchange to its end, waiting (bounded) on the socket between steps. Returns its status. */
+static int exchange_to_end(enc_host *h, uint8_t *type, uint8_t **resp, size_t *len)
+{
+    short wait_events = 0;
+    int rc;
+    for (int steps = 0; (rc = enc_host_exchange_step(h, &wait_events, type, resp, len)) == ST_PENDING; steps++) {
+        struct pollfd p = { .fd = enc_host_fd(h), .events = wait_events };
+        cr_assert_lt(steps, 1000, "the exchange ends");
+        cr_assert_eq(poll(&p, 1, WAIT_MS), 1, "the socket gets ready");
+    }
+    return rc;
+}
+
+Test(enclave_process, an_exchange_never_blocks_and_a_stopped_enclave_leaves_it_pending)
+{
+    static const uint8_t payload[] = { 1, 2, 3, 4 };
+    enc_host *h = start(BIN, sealed_dir);
+    uint8_t type = 0, *resp = NULL;
+    size_t len = 0;
+    short wait_events = 0;
+    int ws;
+
+    cr_assert_eq(enc_host_exchange_begin(h, ENC_MSG_PING, payload, sizeof payload), ST_OK, "begin");
+    cr_assert_eq(exchange_to_end(h, &type, &resp, &len), ST_OK, "the answer");
+    cr_assert(type == ENC_MSG_PONG && len == sizeof payload && memcmp(resp, payload, len) == 0, "PONG echoes");
+    enc_host_resp_free(resp);
+
+    /* stopped: each step returns at once, waiting for the answer; continued: the answer comes */
+    cr_assert_eq(kill(enc_host_pid(h), SIGSTOP), 0, "stop the enclave");
+    cr_assert_eq(enc_host_exchange_begin(h, ENC_MSG_PING, payload, sizeof payload), ST_OK, "begin");
+    cr_assert_eq(enc_host_exchange_step(h, &wait_events, &type, &resp, &len), ST_PENDING, "sent, not answered");
+    cr_assert_eq(wait_events, POLLIN, "waits to read");
+    cr_assert_eq(enc_host_exchange_step(h, &wait_events, &type, &resp, &len), ST_PENDING, "still not answered");
+    cr_assert_eq(enc_host_call(h, ENC_MSG_PING, NULL, 0, &type, &resp, &len, WAIT_MS), ST_INVALID,
+                 "no blocking call while an exchange runs");
+    cr_assert_eq(kill(enc_host_pid(h), SIGCONT), 0, "continue the enclave");
+    cr_assert_eq(exchange_to_end(h, &type, &resp, &len), ST_OK, "the answer");
+    cr_assert_eq(type, ENC_MSG_PONG, "PONG");
+    enc_host_resp_free(resp);
+    cr_assert_eq(enc_host_ping(h), ST_OK, "the stream is in step");
+
+    /* given up on: killed at once, without the grace of a stop */
+    cr_assert_eq(kill(enc_host_pid(h), SIGSTOP), 0, "stop the enclave again");
+    cr_assert_eq(enc_host_exchange_begin(h, ENC_MSG_PING, payload, sizeof payload), ST_OK, "begin");
+    cr_assert_eq(enc_host_exchange_step(h, &wait_events, &type, &resp, &len), ST_PENDING, "not answered");
+    cr_assert_eq(enc_host_kill(h, &ws), ST_IO, "it had to be killed");
+    cr_assert(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL, "by SIGKILL (0x%x)", ws);
+    cr_assert_eq(enc_host_kill(NULL, NULL), ST_OK, "killing NULL is a no-op");
+}
+
+Test(enclave_process, a_dead_enclave_ends_an_exchange_with_an_io_error)
+{
+    enc_host *h = start(BIN, sealed_dir);
+    uint8_t type, *resp;
+    size_t len;
+    int ws;
+    cr_assert_eq(kill(enc_host_pid(h), SIGKILL), 0, "kill the enclave");
+    cr_assert(gone_within(enc_host_pid(h), WAIT_MS), "it is dead");
+    cr_assert_eq(enc_host_exchange_begin(h, ENC_MSG_PING, NULL, 0), ST_OK, "begin");
+    cr_assert_eq(exchange_to_end(h, &type, &resp, &len), ST_IO, "its death is an i/o error");
+    cr_assert_eq(enc_host_exchange_begin(h, ENC_MSG_PING, NULL, 0), ST_IO, "the handle is broken");
+    cr_assert_eq(enc_host_stop(h, &ws), ST_OK, "a dead enclave is reaped at once");
 }
 
 Test(enclave_process, help_describes_the_usage)

@@ -5,13 +5,18 @@
  * channel's redeemed voucher is paid once with its fee; a tampered report fails and pays nothing;
  * a killed enclave or daemon loses no epoch and settles none twice; `conclave verify-epoch` and
  * `conclave replay` agree. Everything waits on the node's answers: no sleeps, bounded loops. */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <gmp.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include "enclave/settle.h"
 #include "engine/genesis.h"
 #include "ledger/compute.h"
@@ -713,4 +718,154 @@ Test(integration_settlement, a_killed_enclave_or_daemon_loses_no_epoch_and_settl
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "clean exit on SIGTERM");
     const char *argv[] = { TEST_BUILDDIR "/conclave", "--datadir", node.datadir, "replay", NULL };
     expect_cli(0, argv, "conclave replay");
+}
+
+/* ---- a stopped enclave stops nothing else ---- */
+
+#define ANSWER_MS 20000               /* bound of every wait for an answer */
+
+/* Sends an admin JSON-RPC call on a connection of its own and returns the socket without waiting
+ * for the answer (the server closes the connection after it). */
+static int call_in_background(const char *method, const char *params)
+{
+    char body[256], req[1024];
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)node.port) };
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert_geq(fd, 0, "socket");
+    cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0, "connect to the node");
+    int body_len = snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":%s}", method, params);
+    int len = snprintf(req, sizeof req,
+                       "POST / HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nContent-Type: application/json\r\n"
+                       "Authorization: Bearer %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
+                       node.port, node.token, body_len, body);
+    cr_assert_eq(write(fd, req, (size_t)len), (ssize_t)len, "send %s", method);
+    return fd;
+}
+
+/* Whether the answer on fd has begun to arrive (within timeout_ms). */
+static bool answer_arrived(int fd, int timeout_ms)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    return poll(&p, 1, timeout_ms) == 1;
+}
+
+/* Reads the answer on fd to the end (bounded) and closes fd; returns its JSON body (caller deletes). */
+static cJSON *background_answer(int fd)
+{
+    static char buf[65536];
+    size_t got = 0;
+    for (;;) {
+        cr_assert(answer_arrived(fd, ANSWER_MS), "the answer comes");
+        ssize_t r = read(fd, buf + got, sizeof buf - 1 - got);
+        cr_assert_geq(r, 0, "read the answer");
+        if (r == 0)
+            break;
+        got += (size_t)r;
+        cr_assert_lt(got, sizeof buf - 1, "the answer fits");
+    }
+    close(fd);
+    buf[got] = '\0';
+    const char *json = strstr(buf, "\r\n\r\n");
+    cr_assert_not_null(json, "an HTTP answer: %s", buf);
+    cJSON *resp = cJSON_Parse(json + 4);
+    cr_assert_not_null(resp, "a JSON body: %s", json + 4);
+    return resp;
+}
+
+/* While the settlement waits for the stopped enclave, the node reads, accepts and commits. */
+static void expect_served_while_pending(int advance_fd, uint64_t epoch)
+{
+    cr_assert(node_time() > 0, "node_info is answered");
+    expect_not_settled(epoch);
+    cJSON *acct = th_callf(&node, "ledger_getAccount", "{\"address\":\"%s\"}", addr_of(1));
+    cr_assert_not_null(cJSON_GetObjectItemCaseSensitive(th_result(acct), "free"), "an account is read");
+    cJSON_Delete(acct);
+    SEND_OK(1, "Transfer", "{\"to\":\"%s\",\"amount\":\"1\"}", addr_of(2));
+    cr_assert(!answer_arrived(advance_fd, 0), "all that while, admin_advanceTime still waits for the enclave");
+}
+
+Test(integration_settlement, a_stopped_enclave_holds_its_epoch_but_not_the_node)
+{
+    pid_t enclave = th_node_child_pid(&node);
+    cr_assert_gt(enclave, 0, "the node runs its enclave");
+    cr_assert_eq(kill(enclave, SIGSTOP), 0, "stop the enclave");
+    int fd = call_in_background("admin_advanceTime", "{\"seconds\":3600}");
+    expect_served_while_pending(fd, 0);
+
+    /* the enclave wakes up: the epoch settles after the transfer's block, and the advance is answered */
+    cr_assert_eq(kill(enclave, SIGCONT), 0, "continue the enclave");
+    cJSON *resp = background_answer(fd);
+    cr_assert_not_null(cJSON_GetObjectItemCaseSensitive(resp, "result"), "advanced: %s", cJSON_PrintUnformatted(resp));
+    cJSON_Delete(resp);
+    resp = get_epoch(0);
+    expect_verified(th_result(resp));
+    cJSON_Delete(resp);
+
+    /* stopped again, then killed while the epoch waits: the settlement fails cleanly and the epoch
+     * waits for the next enclave */
+    cr_assert_eq(kill(enclave, SIGSTOP), 0, "stop the enclave again");
+    fd = call_in_background("admin_advanceTime", "{\"seconds\":3600}");
+    expect_served_while_pending(fd, 1);
+    cr_assert_eq(kill(enclave, SIGKILL), 0, "kill the enclave");
+    resp = background_answer(fd);
+    cr_assert_not_null(cJSON_GetObjectItemCaseSensitive(resp, "result"), "advanced: %s", cJSON_PrintUnformatted(resp));
+    cJSON_Delete(resp);
+    expect_not_settled(1);
+    expect_audit_ok();
+    int status = th_node_stop(&node, SIGTERM);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "clean exit on SIGTERM");
+    th_node_start(&node, true);
+    advance(0);
+    resp = get_epoch(1);
+    expect_verified(th_result(resp));
+    cJSON_Delete(resp);
+    struct settlement_txs s;
+    scan_settlements(&s);
+    expect_settled_once(&s, 2);
+    cr_assert_eq(s.failed, 0, "no failed settlement");
+
+    /* kill -9 of the daemon takes a stopped enclave with it */
+    enclave = th_node_child_pid(&node);
+    cr_assert_eq(kill(enclave, SIGSTOP), 0, "stop the new enclave");
+    status = th_node_stop(&node, SIGKILL);
+    cr_assert(WIFSIGNALED(status), "killed");
+    cr_assert(th_wait_gone(enclave), "the stopped enclave died with its daemon");
+}
+
+Test(integration_settlement, a_report_for_inputs_that_changed_meanwhile_is_asked_again_not_applied)
+{
+    make_pool("1000");
+    add_worker(8, "400");
+    pid_t enclave = th_node_child_pid(&node);
+    cr_assert_eq(kill(enclave, SIGSTOP), 0, "stop the enclave");
+    int fd = call_in_background("admin_advanceTime", "{\"seconds\":3600}");
+    expect_served_while_pending(fd, 0);
+    /* the enclave has epoch 0's inputs; a bond changes them before it answers */
+    SEND_OK(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"100" TOKEN "\"}", addr_of(8));
+    cr_assert_eq(kill(enclave, SIGCONT), 0, "continue the enclave");
+    cJSON *resp = background_answer(fd);
+    cr_assert_not_null(cJSON_GetObjectItemCaseSensitive(resp, "result"), "advanced: %s", cJSON_PrintUnformatted(resp));
+    cJSON_Delete(resp);
+
+    resp = get_epoch(0);
+    const cJSON *r = th_result(resp);
+    expect_verified(r);
+    size_t len = 0;
+    uint8_t *inputs = hex_blob(th_str(r, "inputs"), &len);
+    enc_settle_input in;
+    enc_settle_input_init(&in);
+    cr_assert_eq(enc_settle_input_parse(&in, inputs, len), ST_OK, "stored inputs parse");
+    cr_assert_eq(in.n_workers, 1, "one worker");
+    char stake[80];
+    mpz_get_str(stake, 10, in.workers[0].stake);
+    cr_assert_str_eq(stake, "500" TOKEN, "settled on the bond as it was when the Settlement applied");
+    enc_settle_input_clear(&in);
+    free(inputs);
+    cJSON_Delete(resp);
+    struct settlement_txs s;
+    scan_settlements(&s);
+    expect_settled_once(&s, 1);
+    cr_assert_eq(s.failed, 0, "the out-of-date report never reached the chain");
+    expect_audit_ok();
 }
