@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* fuzz_rpc_methods.c: conclaved's own method table (rpc/methods.c and the rpc/m_ files) behind the
+/* fuzz_rpc_methods.c: conclaved's own method table (node/methods.c and the node/m_ files) behind the
  * JSON-RPC dispatcher, on an engine with the development genesis in an in-memory SQLite database:
  * every method's params from untrusted JSON. Without the admin token and without deferred calls
  * (rpc_handle_body refuses them, so tx_send stops before queueing), no input changes the ledger, so
@@ -11,7 +11,7 @@
 #include <string.h>
 #include "engine/engine.h"
 #include "engine/genesis.h"
-#include "rpc/methods.h"
+#include "node/methods.h"
 #include "rpc/rpc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
