@@ -121,8 +121,12 @@ void eng_params_init(eng_genesis *g)
         if (p->kind == ENG_PARAM_PPM_LIST) {
             uint32_t *list = field_of(g, p);
             const char *s = p->def;
-            for (int k = 0; k < ENC_CONF_LEVELS; k++, s = strchr(s, ',') + 1)
-                list[k] = (uint32_t)strtoul(s, NULL, 10);
+            for (int k = 0; k < ENC_CONF_LEVELS; k++) {
+                char *end;
+                list[k] = (uint32_t)strtoul(s, &end, 10);
+                /* past the comma; the last number has none (strchr's NULL + 1 was undefined) */
+                s = *end == ',' ? end + 1 : end;
+            }
             continue;
         }
         mpz_t v;

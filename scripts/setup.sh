@@ -2,7 +2,8 @@
 # setup.sh: prepares a Debian 12 machine to build and test Conclave, then builds it in the source
 # tree. Installs only the packages that are missing (non-interactive), runs autogen/configure only
 # when needed, and is safe to run again. Usage: scripts/setup.sh [--tests]  (--tests adds Node.js,
-# used by the ethers.js interop test).
+# used by the ethers.js interop test, and clang with its libFuzzer and sanitizer runtimes, used by
+# `make fuzz`).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -12,8 +13,11 @@ missing=""
 for p in $packages; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
 done
-if [ "${1:-}" = "--tests" ] && ! command -v node >/dev/null 2>&1; then
-  missing="$missing nodejs npm"
+if [ "${1:-}" = "--tests" ]; then
+  command -v node >/dev/null 2>&1 || missing="$missing nodejs npm"
+  for p in clang libclang-rt-dev; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+  done
 fi
 if [ -n "$missing" ]; then
   echo "setup: installing$missing"

@@ -4,7 +4,7 @@
 check_PROGRAMS += tests/enclave/test_proto
 tests_enclave_test_proto_SOURCES = tests/enclave/test_proto.c
 tests_enclave_test_proto_CFLAGS = $(TEST_CFLAGS)
-tests_enclave_test_proto_LDFLAGS = -Wl,--wrap=malloc
+tests_enclave_test_proto_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc
 tests_enclave_test_proto_LDADD = $(TEST_LDADD)
 TESTS += tests/enclave/test_proto
 
@@ -35,6 +35,6 @@ TESTS += tests/enclave/test_process
 check_PROGRAMS += tests/enclave/test_settle
 tests_enclave_test_settle_SOURCES = tests/enclave/test_settle.c
 tests_enclave_test_settle_CFLAGS = $(TEST_CFLAGS)
-tests_enclave_test_settle_LDFLAGS = -Wl,--wrap=malloc,--wrap=realloc
+tests_enclave_test_settle_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc,--wrap=realloc
 tests_enclave_test_settle_LDADD = $(TEST_LDADD)
 TESTS += tests/enclave/test_settle

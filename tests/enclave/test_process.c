@@ -394,6 +394,7 @@ Test(enclave_process, malformed_frames_get_error_frames_and_the_enclave_lives_on
     expect_error(&r, "invalid", "a length below the header");
     raw_header(&r, ENC_PROTO_MAX_FRAME + 1, 1, ENC_MSG_PING, 0);
     raw_send(&r, huge, ENC_PROTO_MAX_FRAME + 1 - 4);
+    free(huge);
     expect_error(&r, "limit", "a frame over 16 MiB");
     cr_assert_eq(enc_proto_write(r.fd, WAIT_MS, 0x55, NULL, 0), ST_OK, "an unknown type");
     expect_error(&r, "unexpected message type 85", "an unknown type");
@@ -406,10 +407,9 @@ Test(enclave_process, malformed_frames_get_error_frames_and_the_enclave_lives_on
     for (size_t i = 0; i < 1u << 20; i++)
         big[i] = (uint8_t)(i * 31);
     expect_pong(&r, big, 1u << 20, "after all that, a 1 MiB ping (memory is allowed when confined)");
+    free(big);
     ws = raw_wait(&r);
     cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "a clean end of stream exits 0 (status 0x%x)", ws);
-    free(big);
-    free(huge);
 }
 
 Test(enclave_process, generic_calls_return_error_frames_to_the_caller)

@@ -3,7 +3,7 @@
 check_PROGRAMS += tests/governance/test_gov
 tests_governance_test_gov_SOURCES = tests/governance/test_gov.c
 tests_governance_test_gov_CFLAGS = $(TEST_CFLAGS)
-tests_governance_test_gov_LDFLAGS = -Wl,--wrap=ledger_block_commit
+tests_governance_test_gov_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=ledger_block_commit
 tests_governance_test_gov_LDADD = $(TEST_LDADD)
 TESTS += tests/governance/test_gov
 

@@ -210,7 +210,9 @@ Test(integration_gov, a_treasury_spend_runs_its_whole_course_and_executes_once)
     expect_failed_receipt(th_send(&node, 3, "ProposalExecute", "{\"proposal\":\"%u\"}", id), "can be executed only");
     advance(DAY);
     cJSON *events = th_send_ok(&node, 3, "ProposalExecute", "{\"proposal\":\"%u\"}", id);
-    cr_assert(strstr(cJSON_PrintUnformatted(events), "\"TreasurySpend\""), "the spend: %s", cJSON_PrintUnformatted(events));
+    char *text = cJSON_PrintUnformatted(events);
+    cr_assert(text && strstr(text, "\"TreasurySpend\""), "the spend: %s", text);
+    cJSON_free(text);
     cJSON_Delete(events);
     expect_state(id, "Executed");
     char *after = free_of(5), want[80];
@@ -251,7 +253,9 @@ Test(integration_gov, a_parameter_change_is_in_force_once_executed)
     cJSON_Delete(resp);
     resp = th_send(&node, 4, "Contribute", "{\"pool\":\"1\",\"amount\":\"4" TOKEN "\"}");
     cr_assert_eq(th_error_code(resp), -32602, "below the new minimum");
-    cr_assert(strstr(cJSON_PrintUnformatted(resp), "minimum contribution of 5" TOKEN), "says so: %s", cJSON_PrintUnformatted(resp));
+    char *text = cJSON_PrintUnformatted(resp);
+    cr_assert(text && strstr(text, "minimum contribution of 5" TOKEN), "says so: %s", text);
+    cJSON_free(text);
     cJSON_Delete(resp);
 }
 

@@ -9,6 +9,6 @@ TESTS += tests/rpc/test_dispatch
 check_PROGRAMS += tests/rpc/test_http
 tests_rpc_test_http_SOURCES = tests/rpc/test_http.c
 tests_rpc_test_http_CFLAGS = $(TEST_CFLAGS) -pthread
-tests_rpc_test_http_LDFLAGS = -pthread
+tests_rpc_test_http_LDFLAGS = $(AM_LDFLAGS) -pthread
 tests_rpc_test_http_LDADD = $(TEST_LDADD)
 TESTS += tests/rpc/test_http
