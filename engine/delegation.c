@@ -75,7 +75,7 @@ int eng_apply_delegate(eng_apply *a)
     if (rc == ST_OK)
         rc = ledger_tx_get_u64(tx, "conviction", &conviction);
     if (rc == ST_OK && (conviction > GOV_MAX_CONVICTION || memcmp(d.delegate, tx->signer, 20) == 0))
-        return eng_fail(a, ST_INVALID, "conviction 0..6 and another address than the signer's");
+        return ledger_fail(&a->r, ST_INVALID, "conviction 0..6 and another address than the signer's");
     if (rc != ST_OK)
         return rc;
     memcpy(d.delegator, tx->signer, 20);
@@ -83,20 +83,20 @@ int eng_apply_delegate(eng_apply *a)
     char who[43];
     if ((rc = gov_delegation_get(a->e->gov, tx->signer, &have)) != ST_NOTFOUND) {
         ledger_addr_format(who, have.delegate);
-        return rc != ST_OK ? rc : eng_fail(a, ST_CONFLICT, "already delegating to %s: Undelegate first", who);
+        return rc != ST_OK ? rc : ledger_fail(&a->r, ST_CONFLICT, "already delegating to %s: Undelegate first", who);
     }
     if ((rc = gov_delegation_get(a->e->gov, d.delegate, &have)) != ST_NOTFOUND) {
         ledger_addr_format(who, have.delegate);
-        return rc != ST_OK ? rc : eng_fail(a, ST_CONFLICT, "the delegate delegates to %s itself: no delegation chains", who);
+        return rc != ST_OK ? rc : ledger_fail(&a->r, ST_CONFLICT, "the delegate delegates to %s itself: no delegation chains", who);
     }
     if ((rc = gov_has_delegators(a->e->gov, tx->signer, &has)) != ST_OK)
         return rc;
     if (has)
-        return eng_fail(a, ST_CONFLICT, "others delegate to the signer: no delegation chains");
+        return ledger_fail(&a->r, ST_CONFLICT, "others delegate to the signer: no delegation chains");
     if ((rc = gov_delegation_put(a->e->gov, &d)) != ST_OK)
         return rc;
-    cJSON *ev = eng_event(a, "Delegated");
-    if (!ev || !eng_event_address(ev, "delegator", d.delegator) || !eng_event_address(ev, "to", d.delegate)
+    cJSON *ev = ledger_event(&a->r, "Delegated");
+    if (!ev || !ledger_event_address(ev, "delegator", d.delegator) || !ledger_event_address(ev, "to", d.delegate)
         || !cJSON_AddNumberToObject(ev, "conviction", d.conviction))
         return ST_NOMEM;
     return ST_OK;
@@ -108,7 +108,7 @@ int eng_apply_undelegate(eng_apply *a)
     gov_delegation d;
     int rc = gov_delegation_get(a->e->gov, tx->signer, &d);
     if (rc == ST_NOTFOUND)
-        return eng_fail(a, rc, "not delegating");
+        return ledger_fail(&a->r, rc, "not delegating");
     if (rc != ST_OK || (rc = gov_delegation_remove(a->e->gov, tx->signer, a->height)) != ST_OK)
         return rc;
     /* the conviction's lock runs from now: the stake stays as long as a vote of that conviction would */
@@ -119,9 +119,9 @@ int eng_apply_undelegate(eng_apply *a)
         until = a->time + (uint64_t)gov_lock_periods(d.conviction) * a->e->genesis.governance.lock_period;
         rc = gov_lock_put(a->e->gov, tx->signer, 0, power, until);
     }
-    cJSON *ev = rc == ST_OK ? eng_event(a, "Undelegated") : NULL;
-    if (rc == ST_OK && (!ev || !eng_event_address(ev, "delegator", d.delegator) || !eng_event_address(ev, "from", d.delegate)
-                        || (until && (!eng_event_amount(ev, "locked", power)
+    cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "Undelegated") : NULL;
+    if (rc == ST_OK && (!ev || !ledger_event_address(ev, "delegator", d.delegator) || !ledger_event_address(ev, "from", d.delegate)
+                        || (until && (!ledger_event_amount(ev, "locked", power)
                                       || !cJSON_AddNumberToObject(ev, "lockedUntil", (double)until)))))
         rc = ST_NOMEM;
     mpz_clear(power);

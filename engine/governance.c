@@ -271,7 +271,7 @@ static int move(eng_apply *a, const ledger_account *from, const ledger_account *
     if (rc == ST_INSUFFICIENT || rc == ST_OVERFLOW) {
         char need[LEDGER_AMOUNT_STRLEN];
         ledger_amount_format(need, amount);
-        return eng_fail(a, rc, rc == ST_OVERFLOW ? "the receiving balance would reach 2^256"
+        return ledger_fail(&a->r, rc, rc == ST_OVERFLOW ? "the receiving balance would reach 2^256"
                                                  : "insufficient balance: %s needed", need);
     }
     return rc;
@@ -279,9 +279,9 @@ static int move(eng_apply *a, const ledger_account *from, const ledger_account *
 
 static cJSON *proposal_event(eng_apply *a, const char *type, uint64_t id)
 {
-    cJSON *ev = eng_event(a, type);
+    cJSON *ev = ledger_event(&a->r, type);
     if (ev && !cJSON_AddNumberToObject(ev, "proposal", (double)id)) {
-        cJSON_DeleteItemFromArray(a->events, cJSON_GetArraySize(a->events) - 1);
+        cJSON_DeleteItemFromArray(a->r.events, cJSON_GetArraySize(a->r.events) - 1);
         return NULL;
     }
     return ev;
@@ -291,7 +291,7 @@ static int load_proposal(eng_apply *a, uint64_t id, gov_proposal *p)
 {
     int rc = gov_proposal_get(a->e->gov, id, p);
     if (rc == ST_NOTFOUND)
-        return eng_fail(a, rc, "no proposal %llu", (unsigned long long)id);
+        return ledger_fail(&a->r, rc, "no proposal %llu", (unsigned long long)id);
     return rc;
 }
 
@@ -339,9 +339,9 @@ static int pending_slash(eng_apply *a, uint64_t id)
     ledger_slash sl;
     int rc = ledger_slash_get(a->e->ledger, id, &sl);
     if (rc == ST_NOTFOUND)
-        return eng_fail(a, rc, "no slash %llu", (unsigned long long)id);
+        return ledger_fail(&a->r, rc, "no slash %llu", (unsigned long long)id);
     if (rc == ST_OK && sl.state != LEDGER_SLASH_PENDING)
-        return eng_fail(a, ST_CONFLICT, "slash %llu was already %s", (unsigned long long)id,
+        return ledger_fail(&a->r, ST_CONFLICT, "slash %llu was already %s", (unsigned long long)id,
                         sl.state == LEDGER_SLASH_APPLIED ? "applied" : "canceled");
     return rc;
 }
@@ -359,7 +359,7 @@ int eng_apply_propose(eng_apply *a)
     mpz_inits(power, delegated, delegated_weight, NULL);
     char t1[LEDGER_AMOUNT_STRLEN], t2[LEDGER_AMOUNT_STRLEN];
     /* parameters may have changed since the check */
-    int rc = propose_parse(a->e, tx, &pl, &t, a->err, sizeof a->err);
+    int rc = propose_parse(a->e, tx, &pl, &t, a->r.err, sizeof a->r.err);
     if (rc != ST_OK)
         goto out;
     if (pl.kind == GOV_PAYLOAD_SLASH && (rc = pending_slash(a, pl.slash)) != ST_OK)
@@ -371,7 +371,7 @@ int eng_apply_propose(eng_apply *a)
     if (mpz_cmp(power, t->threshold) < 0) {
         ledger_amount_format(t1, power);
         ledger_amount_format(t2, t->threshold);
-        rc = eng_fail(a, ST_UNAUTHORIZED, "voting power %s at height %llu is below the %s track's threshold of %s", t1,
+        rc = ledger_fail(&a->r, ST_UNAUTHORIZED, "voting power %s at height %llu is below the %s track's threshold of %s", t1,
                       (unsigned long long)p.snapshot, t->name, t2);
         goto out;
     }
@@ -379,7 +379,7 @@ int eng_apply_propose(eng_apply *a)
     if ((rc = move(a, &free_acc, &escrow, t->deposit, "gov_deposit")) != ST_OK) {
         if (rc == ST_INSUFFICIENT) {
             ledger_amount_format(t1, t->deposit);
-            eng_fail(a, rc, "insufficient free balance for the %s track's deposit of %s", t->name, t1);
+            ledger_fail(&a->r, rc, "insufficient free balance for the %s track's deposit of %s", t->name, t1);
         }
         goto out;
     }
@@ -407,9 +407,9 @@ int eng_apply_propose(eng_apply *a)
     if ((rc = gov_proposal_insert(a->e->gov, &p)) != ST_OK)
         goto out;
     cJSON *ev = proposal_event(a, "ProposalCreated", p.id);
-    if (!ev || !eng_event_address(ev, "proposer", p.proposer) || !cJSON_AddStringToObject(ev, "track", p.track)
-        || !eng_event_amount(ev, "deposit", p.deposit) || !cJSON_AddNumberToObject(ev, "snapshot", (double)p.snapshot)
-        || !eng_event_amount(ev, "totalPower", p.total_power)
+    if (!ev || !ledger_event_address(ev, "proposer", p.proposer) || !cJSON_AddStringToObject(ev, "track", p.track)
+        || !ledger_event_amount(ev, "deposit", p.deposit) || !cJSON_AddNumberToObject(ev, "snapshot", (double)p.snapshot)
+        || !ledger_event_amount(ev, "totalPower", p.total_power)
         || !cJSON_AddNumberToObject(ev, "voteStart", (double)p.vote_start)
         || !cJSON_AddNumberToObject(ev, "voteEnd", (double)p.vote_end) || !cJSON_AddNumberToObject(ev, "eta", (double)p.eta)
         || !cJSON_AddNumberToObject(ev, "expires", (double)p.expires))
@@ -487,13 +487,13 @@ int eng_apply_vote(eng_apply *a)
     if (rc == ST_OK)
         rc = ledger_tx_get_u64(tx, "conviction", &conviction);
     if (rc == ST_OK && (support > 2 || conviction > GOV_MAX_CONVICTION))
-        rc = eng_fail(a, ST_INVALID, "support 0..2 and conviction 0..6");
+        rc = ledger_fail(&a->r, ST_INVALID, "support 0..2 and conviction 0..6");
     if (rc == ST_OK)
         rc = load_proposal(a, id, &p);
     if (rc != ST_OK)
         goto out;
     if (p.state != GOV_ACTIVE || a->time < p.vote_start || a->time >= p.vote_end) {
-        rc = eng_fail(a, ST_CONFLICT, "proposal %llu is %s: votes are taken only while it is Active (%llu to %llu)",
+        rc = ledger_fail(&a->r, ST_CONFLICT, "proposal %llu is %s: votes are taken only while it is Active (%llu to %llu)",
                       (unsigned long long)id, gov_state_name(p.state), (unsigned long long)p.vote_start,
                       (unsigned long long)p.vote_end);
         goto out;
@@ -522,7 +522,7 @@ int eng_apply_vote(eng_apply *a)
         mpz_sub(v.delegated_power, v.delegated_power, op);
         mpz_sub(v.delegated_weight, v.delegated_weight, ow);
         if (mpz_sgn(v.power) == 0 && mpz_sgn(v.delegated_power) == 0) {
-            rc = eng_fail(a, ST_UNAUTHORIZED, "no voting power: nothing staked or delegated at the snapshot (height %llu)",
+            rc = ledger_fail(&a->r, ST_UNAUTHORIZED, "no voting power: nothing staked or delegated at the snapshot (height %llu)",
                           (unsigned long long)p.snapshot);
             goto out;
         }
@@ -538,7 +538,7 @@ int eng_apply_vote(eng_apply *a)
     mpz_add(p.turnout, p.turnout, v.delegated_power);
     /* the tally holds this vote's weights and power: if it fits, they do */
     if (!ledger_amount_fits(tally_of(&p, v.support)) || !ledger_amount_fits(p.turnout)) {
-        rc = eng_fail(a, ST_OVERFLOW, "the %s tally of proposal %llu would reach 2^256", sides[v.support], (unsigned long long)id);
+        rc = ledger_fail(&a->r, ST_OVERFLOW, "the %s tally of proposal %llu would reach 2^256", sides[v.support], (unsigned long long)id);
         goto out;
     }
     if ((rc = gov_vote_put(a->e->gov, &v)) != ST_OK || (rc = gov_proposal_update(a->e->gov, &p)) != ST_OK)
@@ -553,12 +553,12 @@ int eng_apply_vote(eng_apply *a)
     if ((rc = gov_lock_set(a->e->gov, tx->signer, id, locked, until)) != ST_OK)
         goto out;
     cJSON *ev = proposal_event(a, changed ? "VoteChanged" : "VoteCast", id);
-    if (!ev || !eng_event_address(ev, "voter", v.voter) || !cJSON_AddStringToObject(ev, "support", sides[v.support])
-        || !cJSON_AddNumberToObject(ev, "conviction", v.conviction) || !eng_event_amount(ev, "power", v.power)
-        || !eng_event_amount(ev, "weight", v.weight) || !eng_event_amount(ev, "delegatedPower", v.delegated_power)
-        || !eng_event_amount(ev, "delegatedWeight", v.delegated_weight)
+    if (!ev || !ledger_event_address(ev, "voter", v.voter) || !cJSON_AddStringToObject(ev, "support", sides[v.support])
+        || !cJSON_AddNumberToObject(ev, "conviction", v.conviction) || !ledger_event_amount(ev, "power", v.power)
+        || !ledger_event_amount(ev, "weight", v.weight) || !ledger_event_amount(ev, "delegatedPower", v.delegated_power)
+        || !ledger_event_amount(ev, "delegatedWeight", v.delegated_weight)
         || (until && !cJSON_AddNumberToObject(ev, "lockedUntil", (double)until))
-        || (overrode && !eng_event_address(ev, "overrides", delegate)))
+        || (overrode && !ledger_event_address(ev, "overrides", delegate)))
         rc = ST_NOMEM;
 out:
     mpz_clears(op, ow, locked, NULL);
@@ -582,11 +582,11 @@ int eng_apply_proposal_cancel(eng_apply *a)
     if (rc != ST_OK)
         goto out;
     if (memcmp(p.proposer, tx->signer, 20) != 0) {
-        rc = eng_fail(a, ST_UNAUTHORIZED, "only the proposer may cancel proposal %llu", (unsigned long long)id);
+        rc = ledger_fail(&a->r, ST_UNAUTHORIZED, "only the proposer may cancel proposal %llu", (unsigned long long)id);
         goto out;
     }
     if (p.state != GOV_PENDING) {
-        rc = eng_fail(a, ST_CONFLICT, "proposal %llu is %s: only a Pending proposal can be canceled", (unsigned long long)id,
+        rc = ledger_fail(&a->r, ST_CONFLICT, "proposal %llu is %s: only a Pending proposal can be canceled", (unsigned long long)id,
                       gov_state_name(p.state));
         goto out;
     }
@@ -597,7 +597,7 @@ int eng_apply_proposal_cancel(eng_apply *a)
     if ((rc = gov_proposal_update(a->e->gov, &p)) != ST_OK)
         goto out;
     cJSON *ev = proposal_event(a, "ProposalCanceled", id);
-    if (!ev || !eng_event_amount(ev, "burned", burn) || !eng_event_amount(ev, "returned", rest))
+    if (!ev || !ledger_event_amount(ev, "burned", burn) || !ledger_event_amount(ev, "returned", rest))
         rc = ST_NOMEM;
 out:
     mpz_clears(burn, rest, NULL);
@@ -605,15 +605,15 @@ out:
     return rc;
 }
 
-/* Applies a payload; a failure leaves a->err and is undone by the caller's savepoint. On success
+/* Applies a payload; a failure leaves a->r.err and is undone by the caller's savepoint. On success
  * a param change is returned in *param_name/value for the caller to set in memory once kept. */
 static int apply_payload(eng_apply *a, const gov_proposal *p, payload *pl, bool *set_param)
 {
     const gov_track *t = gov_track_find(&a->e->genesis.governance, p->track);
     *set_param = false;
     if (!t)
-        return eng_fail(a, ST_INVALID, "the track %s no longer exists", p->track);
-    int rc = payload_parse(pl, a->err, sizeof a->err, (const uint8_t *)p->payload, strlen(p->payload), t);
+        return ledger_fail(&a->r, ST_INVALID, "the track %s no longer exists", p->track);
+    int rc = payload_parse(pl, a->r.err, sizeof a->r.err, (const uint8_t *)p->payload, strlen(p->payload), t);
     if (rc != ST_OK)
         return rc;
     if (pl->kind == GOV_PAYLOAD_SPEND) {
@@ -622,10 +622,10 @@ static int apply_payload(eng_apply *a, const gov_proposal *p, payload *pl, bool 
         if (rc == ST_INSUFFICIENT) {
             char need[LEDGER_AMOUNT_STRLEN];
             ledger_amount_format(need, pl->amount);
-            eng_fail(a, rc, "the treasury holds less than the %s to spend", need);
+            ledger_fail(&a->r, rc, "the treasury holds less than the %s to spend", need);
         }
         cJSON *ev = rc == ST_OK ? proposal_event(a, "TreasurySpend", p->id) : NULL;
-        if (rc == ST_OK && (!ev || !eng_event_address(ev, "to", pl->to) || !eng_event_amount(ev, "amount", pl->amount)))
+        if (rc == ST_OK && (!ev || !ledger_event_address(ev, "to", pl->to) || !ledger_event_amount(ev, "amount", pl->amount)))
             rc = ST_NOMEM;
     } else if (pl->kind == GOV_PAYLOAD_PARAM) {
         char *text = mpz_get_str(NULL, 10, pl->value);
@@ -639,7 +639,7 @@ static int apply_payload(eng_apply *a, const gov_proposal *p, payload *pl, bool 
         bool has = false;
         rc = ledger_allowlist_has(a->e->ledger, pl->measurement, &has);
         if (rc == ST_OK && has == !pl->remove)
-            rc = eng_fail(a, ST_CONFLICT, pl->remove ? "the measurement is not on the allowlist" : "the measurement is already allowed");
+            rc = ledger_fail(&a->r, ST_CONFLICT, pl->remove ? "the measurement is not on the allowlist" : "the measurement is already allowed");
         else if (rc == ST_OK)
             rc = pl->remove ? ledger_allowlist_remove(a->e->ledger, pl->measurement)
                             : ledger_allowlist_add(a->e->ledger, pl->measurement);
@@ -673,13 +673,13 @@ int eng_apply_proposal_execute(eng_apply *a)
     if (rc != ST_OK)
         goto out;
     if (p.state != GOV_QUEUED || a->time < p.eta || a->time >= p.expires) {
-        rc = eng_fail(a, ST_CONFLICT, "proposal %llu is %s: it can be executed only when Queued, from %llu until %llu",
+        rc = ledger_fail(&a->r, ST_CONFLICT, "proposal %llu is %s: it can be executed only when Queued, from %llu until %llu",
                       (unsigned long long)id, gov_state_name(p.state), (unsigned long long)p.eta, (unsigned long long)p.expires);
         goto out;
     }
     if ((rc = gov_savepoint_begin(a->e->gov)) != ST_OK)
         goto out;
-    size_t mark = (size_t)cJSON_GetArraySize(a->events);
+    size_t mark = (size_t)cJSON_GetArraySize(a->r.events);
     bool set_param = false;
     int applied = apply_payload(a, &p, &pl, &set_param);
     if (applied == ST_DB || applied == ST_NOMEM) {
@@ -690,11 +690,11 @@ int eng_apply_proposal_execute(eng_apply *a)
         goto out;
     if (applied != ST_OK) {
         /* nothing of the payload stays: its events go too */
-        while ((size_t)cJSON_GetArraySize(a->events) > mark)
-            cJSON_DeleteItemFromArray(a->events, cJSON_GetArraySize(a->events) - 1);
-        if ((rc = set_reason(&p, a->err)) != ST_OK)
+        while ((size_t)cJSON_GetArraySize(a->r.events) > mark)
+            cJSON_DeleteItemFromArray(a->r.events, cJSON_GetArraySize(a->r.events) - 1);
+        if ((rc = set_reason(&p, a->r.err)) != ST_OK)
             goto out;
-        a->err[0] = 0;
+        a->r.err[0] = 0;
     }
     p.state = applied == ST_OK ? GOV_EXECUTED : GOV_FAILED;
     p.has_next_change = false;
@@ -733,8 +733,8 @@ static int close_vote(eng_apply *a, gov_proposal *p)
         p->has_next_change = true;
         p->next_change = p->expires;
         ev = proposal_event(a, "ProposalSucceeded", p->id);
-        if (!ev || !eng_event_amount(ev, "for", p->for_weight) || !eng_event_amount(ev, "against", p->against_weight)
-            || !eng_event_amount(ev, "abstain", p->abstain_weight))
+        if (!ev || !ledger_event_amount(ev, "for", p->for_weight) || !ledger_event_amount(ev, "against", p->against_weight)
+            || !ledger_event_amount(ev, "abstain", p->abstain_weight))
             return ST_NOMEM;
         ev = proposal_event(a, "ProposalQueued", p->id);
         if (!ev || !cJSON_AddNumberToObject(ev, "eta", (double)p->eta) || !cJSON_AddNumberToObject(ev, "expires", (double)p->expires))
@@ -750,9 +750,9 @@ static int close_vote(eng_apply *a, gov_proposal *p)
             rc = settle_deposit(a, p, !quorum && t ? t->no_quorum_burn_ppm : 0, "gov_no_quorum_burn", burned, NULL);
         ev = rc == ST_OK ? proposal_event(a, "ProposalDefeated", p->id) : NULL;
         if (rc == ST_OK
-            && (!ev || !cJSON_AddStringToObject(ev, "reason", why) || !eng_event_amount(ev, "turnout", p->turnout)
-                || !eng_event_amount(ev, "for", p->for_weight) || !eng_event_amount(ev, "against", p->against_weight)
-                || (mpz_sgn(burned) > 0 && !eng_event_amount(ev, "burned", burned))))
+            && (!ev || !cJSON_AddStringToObject(ev, "reason", why) || !ledger_event_amount(ev, "turnout", p->turnout)
+                || !ledger_event_amount(ev, "for", p->for_weight) || !ledger_event_amount(ev, "against", p->against_weight)
+                || (mpz_sgn(burned) > 0 && !ledger_event_amount(ev, "burned", burned))))
             rc = ST_NOMEM;
         mpz_clear(burned);
         return rc;
@@ -812,7 +812,7 @@ int eng_gov_check_withdraw(eng_apply *a, const uint8_t staker[20], const mpz_t l
     gov_delegation d;
     int rc = gov_delegation_get(a->e->gov, staker, &d);
     if (rc == ST_OK && d.conviction > 0)
-        return eng_fail(a, ST_CONFLICT, "stake is locked while delegating with conviction %u (after Undelegate it stays for %u lock periods)",
+        return ledger_fail(&a->r, ST_CONFLICT, "stake is locked while delegating with conviction %u (after Undelegate it stays for %u lock periods)",
                         d.conviction, gov_lock_periods(d.conviction));
     if (rc != ST_OK && rc != ST_NOTFOUND)
         return rc;
@@ -825,7 +825,7 @@ int eng_gov_check_withdraw(eng_apply *a, const uint8_t staker[20], const mpz_t l
         if (mpz_cmp(staked, locked) < 0) {
             char t1[LEDGER_AMOUNT_STRLEN];
             ledger_amount_format(t1, locked);
-            rc = eng_fail(a, ST_CONFLICT, "%s of stake is locked by governance until %llu", t1, (unsigned long long)until);
+            rc = ledger_fail(&a->r, ST_CONFLICT, "%s of stake is locked by governance until %llu", t1, (unsigned long long)until);
         }
     }
     mpz_clears(locked, staked, NULL);
