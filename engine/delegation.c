@@ -30,12 +30,12 @@ int eng_gov_power_at(eng *e, const uint8_t address[20], uint64_t height, mpz_t o
     uint8_t cursor[20];
     unsigned n = 0;
     bool more = false, first = true;
-    int rc = eng_staking_power_at(e, address, height, own);
+    int rc = ledger_stake_value_at(e->ledger, address, height, own);
     while (rc == ST_OK && (first || more)) {
         rc = gov_delegators_at(e->gov, address, height, first ? NULL : cursor, DELEGATORS_PAGE, page, &n, &more);
         for (unsigned i = 0; i < n && rc == ST_OK; i++) {
             /* each delegator's own power and weight, floored as its own vote would be */
-            rc = eng_staking_power_at(e, page[i].delegator, height, power);
+            rc = ledger_stake_value_at(e->ledger, page[i].delegator, height, power);
             mpz_add(delegated, delegated, power);
             gov_weight(weight, power, page[i].conviction);
             mpz_add(delegated_weight, delegated_weight, weight);
@@ -115,7 +115,7 @@ int eng_apply_undelegate(eng_apply *a)
     uint64_t until = 0;
     mpz_t power;
     mpz_init(power);
-    if (d.conviction > 0 && (rc = eng_staking_power_at(a->e, tx->signer, a->height, power)) == ST_OK && mpz_sgn(power) > 0) {
+    if (d.conviction > 0 && (rc = ledger_stake_value_at(a->e->ledger, tx->signer, a->height, power)) == ST_OK && mpz_sgn(power) > 0) {
         until = a->time + (uint64_t)gov_lock_periods(d.conviction) * a->e->genesis.governance.lock_period;
         rc = gov_lock_put(a->e->gov, tx->signer, 0, power, until);
     }

@@ -820,7 +820,7 @@ int eng_gov_check_withdraw(eng_apply *a, const uint8_t staker[20], const mpz_t l
     mpz_inits(locked, staked, NULL);
     uint64_t until = 0;
     rc = gov_lock_max(a->e->gov, staker, a->time, locked, &until);
-    if (rc == ST_OK && mpz_sgn(locked) > 0 && (rc = eng_staking_power_at(a->e, staker, a->height, staked)) == ST_OK) {
+    if (rc == ST_OK && mpz_sgn(locked) > 0 && (rc = ledger_stake_value_at(a->e->ledger, staker, a->height, staked)) == ST_OK) {
         mpz_sub(staked, staked, leaving);
         if (mpz_cmp(staked, locked) < 0) {
             char t1[LEDGER_AMOUNT_STRLEN];

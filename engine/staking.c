@@ -58,30 +58,6 @@ void eng_staking_pending(mpz_t out, const ledger_pool *p, const ledger_stake *s)
     mpz_clear(scale);
 }
 
-int eng_staking_power_at(eng *e, const uint8_t address[20], uint64_t height, mpz_t out)
-{
-    enum { MAX_POOLS = 4096 };
-    uint64_t *ids = malloc(MAX_POOLS * sizeof *ids);
-    unsigned n = 0;
-    if (!ids)
-        return ST_NOMEM;
-    mpz_set_ui(out, 0);
-    int rc = ledger_stake_pools_of(e->ledger, address, ids, MAX_POOLS, &n);
-    mpz_t shares, stake, total;
-    mpz_inits(shares, stake, total, NULL);
-    for (unsigned i = 0; i < n && rc == ST_OK; i++) {
-        rc = ledger_stake_at(e->ledger, ids[i], address, height, shares, stake, total);
-        if (rc == ST_OK && mpz_sgn(total) > 0) {
-            mpz_mul(shares, shares, stake);
-            mpz_fdiv_q(shares, shares, total);
-            mpz_add(out, out, shares);
-        }
-    }
-    mpz_clears(shares, stake, total, NULL);
-    free(ids);
-    return rc;
-}
-
 /* ---- helpers inside a block ---- */
 
 static char *amount_text(char buf[LEDGER_AMOUNT_STRLEN], const mpz_t v)
