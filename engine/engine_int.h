@@ -125,7 +125,7 @@ int eng_apply_enclave_allow(eng_apply *a);
 int eng_apply_enclave_register(eng_apply *a);
 int eng_apply_settlement(eng_apply *a);
 void eng_enclave_shutdown(eng *e);
-/* Governance (engine/governance.c): the signed Propose, Vote, ProposalCancel and ProposalExecute,
+/* Governance (governance/proposals.c): the signed Propose, Vote, ProposalCancel and ProposalExecute,
  * the tick part that moves proposals on by the clock and whether one is due at now, the Withdraw
  * hook that keeps conviction-locked stake in place (leaving: the value the withdrawal takes out;
  * fails a->r.err "... locked by governance until T"), and the governed parameters stored by executed
@@ -143,7 +143,7 @@ int eng_gov_load_params(eng *e);
 /* After a block that did not commit: the governed parameters again as the genesis and the stored
  * changes say (an execution in the lost block may have set one in memory). */
 int eng_gov_reload_params(eng *e);
-/* Delegation (engine/delegation.c): the signed Delegate and Undelegate. A delegate's power is read
+/* Delegation (governance/delegation.c): the signed Delegate and Undelegate. A delegate's power is read
  * from its delegators' own checkpoints, so a change of shares has nothing to keep in step. */
 int eng_check_delegate(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_apply_delegate(eng_apply *a);
