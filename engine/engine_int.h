@@ -139,6 +139,10 @@ int eng_apply_proposal_execute(eng_apply *a);
 bool eng_gov_due(eng *e, uint64_t now);
 int eng_gov_tick(eng_apply *a);
 int eng_gov_check_withdraw(eng_apply *a, const uint8_t staker[20], const mpz_t leaving);
+/* Shared by governance/proposals.c and governance/votes.c: a proposal's event ({"type", "proposal"})
+ * appended to the receipt, NULL on OOM; and a proposal read by id, failing "no proposal N". */
+cJSON *gov_proposal_event(eng_apply *a, const char *type, uint64_t id);
+int gov_load_proposal(eng_apply *a, uint64_t id, gov_proposal *p);
 int eng_gov_load_params(eng *e);
 /* After a block that did not commit: the governed parameters again as the genesis and the stored
  * changes say (an execution in the lost block may have set one in memory). */

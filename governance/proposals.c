@@ -1,9 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* governance.c: the rules of governance (see governance/gov.h and DESIGN "Governance"):
- * Propose (deposit reserved free -> escrow, power checked at the snapshot = height - 1), Vote (power
- * at the snapshot times conviction, tallies kept incrementally, conviction locks; a delegate's vote
- * carries what engine/delegation.c gives it, and a delegator's direct vote overrides that for the
- * one proposal, in O(1)), ProposalCancel
+/* proposals.c: the rules of governance's proposals (see governance/gov.h and DESIGN "Governance"):
+ * Propose (deposit reserved free -> escrow, power checked at the snapshot = height - 1), ProposalCancel
  * (while Pending; part of the deposit burned), ProposalExecute (the payload once, under a nested
  * savepoint so a failing payload changes nothing but the state), and the Tick part that moves
  * proposals on by the clock (next_change <= now). Payloads are validated before queuing. */
@@ -26,16 +23,6 @@
 #define BODY_MAX 16384
 
 /* ---- governed parameters (the rows of engine/params.c that proposals may change) ---- */
-
-const gov_params *eng_gov_params(const eng *e)
-{
-    return &e->genesis.governance;
-}
-
-gov_store *eng_gov_store(eng *e)
-{
-    return e->gov;
-}
 
 /* Parses and bounds-checks a value for a governed parameter. ST_OK or ST_INVALID with err. */
 static int gparam_value(const char *name, const cJSON *item, mpz_t v, char *err, size_t errlen)
@@ -62,48 +49,6 @@ static int gparam_value(const char *name, const cJSON *item, mpz_t v, char *err,
         return ST_INVALID;
     }
     return ST_OK;
-}
-
-void eng_param_value(const eng *e, const eng_param *p, mpz_t v)
-{
-    eng_param_get(&e->genesis, p, v);
-}
-
-static int load_param(void *ctx, const char *name, const char *value)
-{
-    eng *e = ctx;
-    mpz_t v;
-    mpz_init(v);
-    const eng_param *gp = eng_param_find(name);
-    int rc = gp && gp->governed && ledger_amount_parse(v, value, strlen(value)) == ST_OK ? ST_OK : ST_DB;
-    if (rc == ST_OK)
-        eng_param_set(&e->genesis, gp, v);
-    mpz_clear(v);
-    return rc;
-}
-
-int eng_gov_load_params(eng *e)
-{
-    return gov_param_each(e->gov, load_param, e);
-}
-
-int eng_gov_reload_params(eng *e)
-{
-    eng_genesis fresh;
-    char err[256];
-    int rc = eng_genesis_parse(&fresh, err, sizeof err, e->genesis.canonical, strlen(e->genesis.canonical));
-    mpz_t v;
-    mpz_init(v);
-    for (unsigned i = 0; i < eng_param_count() && rc == ST_OK; i++) {
-        const eng_param *gp = eng_param_at(i);
-        if (!gp->governed)
-            continue;
-        eng_param_get(&fresh, gp, v);
-        eng_param_set(&e->genesis, gp, v);
-    }
-    mpz_clear(v);
-    eng_genesis_clear(&fresh);
-    return rc == ST_OK ? eng_gov_load_params(e) : rc;
 }
 
 /* ---- payloads ---- */
@@ -247,20 +192,6 @@ int eng_check_propose(eng *e, const ledger_tx *tx, char *err, size_t errlen)
     return rc;
 }
 
-int eng_check_vote(eng *e, const ledger_tx *tx, char *err, size_t errlen)
-{
-    uint64_t support, conviction;
-    if (ledger_tx_get_u64(tx, "support", &support) != ST_OK || support > 2) {
-        snprintf(err, errlen, "message.support: 0 (against), 1 (for) or 2 (abstain)");
-        return ST_INVALID;
-    }
-    if (ledger_tx_get_u64(tx, "conviction", &conviction) != ST_OK || conviction > GOV_MAX_CONVICTION) {
-        snprintf(err, errlen, "message.conviction: 0 to 6");
-        return ST_INVALID;
-    }
-    return ST_OK;
-}
-
 /* ---- helpers inside a block ---- */
 
 static int move(eng_apply *a, const ledger_account *from, const ledger_account *to, const mpz_t amount, const char *code)
@@ -277,7 +208,7 @@ static int move(eng_apply *a, const ledger_account *from, const ledger_account *
     return rc;
 }
 
-static cJSON *proposal_event(eng_apply *a, const char *type, uint64_t id)
+cJSON *gov_proposal_event(eng_apply *a, const char *type, uint64_t id)
 {
     cJSON *ev = ledger_event(&a->r, type);
     if (ev && !cJSON_AddNumberToObject(ev, "proposal", (double)id)) {
@@ -287,7 +218,7 @@ static cJSON *proposal_event(eng_apply *a, const char *type, uint64_t id)
     return ev;
 }
 
-static int load_proposal(eng_apply *a, uint64_t id, gov_proposal *p)
+int gov_load_proposal(eng_apply *a, uint64_t id, gov_proposal *p)
 {
     int rc = gov_proposal_get(a->e->gov, id, p);
     if (rc == ST_NOTFOUND)
@@ -406,7 +337,7 @@ int eng_apply_propose(eng_apply *a)
     p.next_change = p.vote_start;
     if ((rc = gov_proposal_insert(a->e->gov, &p)) != ST_OK)
         goto out;
-    cJSON *ev = proposal_event(a, "ProposalCreated", p.id);
+    cJSON *ev = gov_proposal_event(a, "ProposalCreated", p.id);
     if (!ev || !ledger_event_address(ev, "proposer", p.proposer) || !cJSON_AddStringToObject(ev, "track", p.track)
         || !ledger_event_amount(ev, "deposit", p.deposit) || !cJSON_AddNumberToObject(ev, "snapshot", (double)p.snapshot)
         || !ledger_event_amount(ev, "totalPower", p.total_power)
@@ -421,153 +352,6 @@ out:
     return rc;
 }
 
-static const char *const sides[] = { "against", "for", "abstain" };
-
-static mpz_ptr tally_of(gov_proposal *p, unsigned support)
-{
-    return support == 1 ? p->for_weight : support == 0 ? p->against_weight : p->abstain_weight;
-}
-
-/* A delegator's first direct vote on p: what its delegation at the snapshot gave its delegate comes
- * off the delegate's vote (if it voted) and is remembered for the delegate's later votes. Out:
- * *delegate set to the delegate's address (NULL when the voter delegated nothing then). */
-static int override_delegation(eng_apply *a, gov_proposal *p, const gov_vote *v, uint8_t delegate[20], bool *overrode)
-{
-    gov_delegation d;
-    *overrode = false;
-    int rc = gov_delegation_at(a->e->gov, v->voter, p->snapshot, &d);
-    if (rc == ST_NOTFOUND || (rc == ST_OK && mpz_sgn(v->power) == 0))
-        return ST_OK;
-    if (rc != ST_OK)
-        return rc;
-    memcpy(delegate, d.delegate, 20);
-    *overrode = true;
-    mpz_t weight, op, ow;
-    mpz_inits(weight, op, ow, NULL);
-    gov_weight(weight, v->power, d.conviction);
-    gov_vote dv;
-    gov_vote_init(&dv);
-    rc = gov_override_get(a->e->gov, p->id, d.delegate, op, ow);
-    mpz_add(op, op, v->power);
-    mpz_add(ow, ow, weight);
-    if (rc == ST_OK)
-        rc = gov_override_put(a->e->gov, p->id, d.delegate, op, ow);
-    if (rc == ST_OK && (rc = gov_vote_get(a->e->gov, p->id, d.delegate, &dv)) == ST_OK) {
-        /* the delegate carried exactly this delegator's own power and weight among its sums */
-        mpz_sub(dv.delegated_power, dv.delegated_power, v->power);
-        mpz_sub(dv.delegated_weight, dv.delegated_weight, weight);
-        assert(mpz_sgn(dv.delegated_power) >= 0 && mpz_sgn(dv.delegated_weight) >= 0);
-        mpz_sub(tally_of(p, dv.support), tally_of(p, dv.support), weight);
-        mpz_sub(p->turnout, p->turnout, v->power);
-        rc = gov_vote_put(a->e->gov, &dv);
-    } else if (rc == ST_NOTFOUND) {
-        rc = ST_OK;
-    }
-    gov_vote_clear(&dv);
-    mpz_clears(weight, op, ow, NULL);
-    return rc;
-}
-
-int eng_apply_vote(eng_apply *a)
-{
-    const ledger_tx *tx = &a->item->tx;
-    uint64_t id, support, conviction;
-    gov_proposal p;
-    gov_proposal_init(&p);
-    gov_vote v, old;
-    gov_vote_init(&v);
-    gov_vote_init(&old);
-    mpz_t op, ow, locked;
-    mpz_inits(op, ow, locked, NULL);
-    uint8_t delegate[20];
-    bool overrode = false;
-    int rc = ledger_tx_get_u64(tx, "proposal", &id);
-    if (rc == ST_OK)
-        rc = ledger_tx_get_u64(tx, "support", &support);
-    if (rc == ST_OK)
-        rc = ledger_tx_get_u64(tx, "conviction", &conviction);
-    if (rc == ST_OK && (support > 2 || conviction > GOV_MAX_CONVICTION))
-        rc = ledger_fail(&a->r, ST_INVALID, "support 0..2 and conviction 0..6");
-    if (rc == ST_OK)
-        rc = load_proposal(a, id, &p);
-    if (rc != ST_OK)
-        goto out;
-    if (p.state != GOV_ACTIVE || a->time < p.vote_start || a->time >= p.vote_end) {
-        rc = ledger_fail(&a->r, ST_CONFLICT, "proposal %llu is %s: votes are taken only while it is Active (%llu to %llu)",
-                      (unsigned long long)id, gov_state_name(p.state), (unsigned long long)p.vote_start,
-                      (unsigned long long)p.vote_end);
-        goto out;
-    }
-    v.proposal = id;
-    memcpy(v.voter, tx->signer, 20);
-    v.support = (uint8_t)support;
-    v.conviction = (uint8_t)conviction;
-    /* a changed vote replaces the old one: its weight and power come off the tallies first, and
-     * what it counted at the snapshot (less overrides since) is what the new one counts */
-    rc = gov_vote_get(a->e->gov, id, tx->signer, &old);
-    bool changed = rc == ST_OK;
-    if (changed) {
-        mpz_set(v.power, old.power);
-        mpz_set(v.delegated_power, old.delegated_power);
-        mpz_set(v.delegated_weight, old.delegated_weight);
-        mpz_sub(tally_of(&p, old.support), tally_of(&p, old.support), old.weight);
-        mpz_sub(tally_of(&p, old.support), tally_of(&p, old.support), old.delegated_weight);
-        mpz_sub(p.turnout, p.turnout, old.power);
-        mpz_sub(p.turnout, p.turnout, old.delegated_power);
-    } else if (rc == ST_NOTFOUND) {
-        if ((rc = eng_gov_power_at(a->e, tx->signer, p.snapshot, v.power, v.delegated_power, v.delegated_weight)) != ST_OK
-            || (rc = gov_override_get(a->e->gov, id, tx->signer, op, ow)) != ST_OK)
-            goto out;
-        /* delegators who voted themselves are not carried */
-        mpz_sub(v.delegated_power, v.delegated_power, op);
-        mpz_sub(v.delegated_weight, v.delegated_weight, ow);
-        if (mpz_sgn(v.power) == 0 && mpz_sgn(v.delegated_power) == 0) {
-            rc = ledger_fail(&a->r, ST_UNAUTHORIZED, "no voting power: nothing staked or delegated at the snapshot (height %llu)",
-                          (unsigned long long)p.snapshot);
-            goto out;
-        }
-        if ((rc = override_delegation(a, &p, &v, delegate, &overrode)) != ST_OK)
-            goto out;
-    } else {
-        goto out;
-    }
-    gov_weight(v.weight, v.power, v.conviction);
-    mpz_add(tally_of(&p, v.support), tally_of(&p, v.support), v.weight);
-    mpz_add(tally_of(&p, v.support), tally_of(&p, v.support), v.delegated_weight);
-    mpz_add(p.turnout, p.turnout, v.power);
-    mpz_add(p.turnout, p.turnout, v.delegated_power);
-    /* the tally holds this vote's weights and power: if it fits, they do */
-    if (!ledger_amount_fits(tally_of(&p, v.support)) || !ledger_amount_fits(p.turnout)) {
-        rc = ledger_fail(&a->r, ST_OVERFLOW, "the %s tally of proposal %llu would reach 2^256", sides[v.support], (unsigned long long)id);
-        goto out;
-    }
-    if ((rc = gov_vote_put(a->e->gov, &v)) != ST_OK || (rc = gov_proposal_update(a->e->gov, &p)) != ST_OK)
-        goto out;
-    /* the lock is the standing vote's (OpenGov replaces a replaced vote's lock while the poll is
-     * ongoing, and a vote changes only while Active): conviction 0 or no own power locks nothing */
-    uint64_t until = 0;
-    if (v.conviction > 0 && mpz_sgn(v.power) > 0) {
-        until = p.vote_end + (uint64_t)gov_lock_periods(v.conviction) * a->e->genesis.governance.lock_period;
-        mpz_set(locked, v.power);
-    }
-    if ((rc = gov_lock_set(a->e->gov, tx->signer, id, locked, until)) != ST_OK)
-        goto out;
-    cJSON *ev = proposal_event(a, changed ? "VoteChanged" : "VoteCast", id);
-    if (!ev || !ledger_event_address(ev, "voter", v.voter) || !cJSON_AddStringToObject(ev, "support", sides[v.support])
-        || !cJSON_AddNumberToObject(ev, "conviction", v.conviction) || !ledger_event_amount(ev, "power", v.power)
-        || !ledger_event_amount(ev, "weight", v.weight) || !ledger_event_amount(ev, "delegatedPower", v.delegated_power)
-        || !ledger_event_amount(ev, "delegatedWeight", v.delegated_weight)
-        || (until && !cJSON_AddNumberToObject(ev, "lockedUntil", (double)until))
-        || (overrode && !ledger_event_address(ev, "overrides", delegate)))
-        rc = ST_NOMEM;
-out:
-    mpz_clears(op, ow, locked, NULL);
-    gov_vote_clear(&old);
-    gov_vote_clear(&v);
-    gov_proposal_clear(&p);
-    return rc;
-}
-
 int eng_apply_proposal_cancel(eng_apply *a)
 {
     const ledger_tx *tx = &a->item->tx;
@@ -578,7 +362,7 @@ int eng_apply_proposal_cancel(eng_apply *a)
     mpz_inits(burn, rest, NULL);
     int rc = ledger_tx_get_u64(tx, "proposal", &id);
     if (rc == ST_OK)
-        rc = load_proposal(a, id, &p);
+        rc = gov_load_proposal(a, id, &p);
     if (rc != ST_OK)
         goto out;
     if (memcmp(p.proposer, tx->signer, 20) != 0) {
@@ -596,7 +380,7 @@ int eng_apply_proposal_cancel(eng_apply *a)
     p.has_next_change = false;
     if ((rc = gov_proposal_update(a->e->gov, &p)) != ST_OK)
         goto out;
-    cJSON *ev = proposal_event(a, "ProposalCanceled", id);
+    cJSON *ev = gov_proposal_event(a, "ProposalCanceled", id);
     if (!ev || !ledger_event_amount(ev, "burned", burn) || !ledger_event_amount(ev, "returned", rest))
         rc = ST_NOMEM;
 out:
@@ -624,13 +408,13 @@ static int apply_payload(eng_apply *a, const gov_proposal *p, payload *pl, bool 
             ledger_amount_format(need, pl->amount);
             ledger_fail(&a->r, rc, "the treasury holds less than the %s to spend", need);
         }
-        cJSON *ev = rc == ST_OK ? proposal_event(a, "TreasurySpend", p->id) : NULL;
+        cJSON *ev = rc == ST_OK ? gov_proposal_event(a, "TreasurySpend", p->id) : NULL;
         if (rc == ST_OK && (!ev || !ledger_event_address(ev, "to", pl->to) || !ledger_event_amount(ev, "amount", pl->amount)))
             rc = ST_NOMEM;
     } else if (pl->kind == GOV_PAYLOAD_PARAM) {
         char *text = mpz_get_str(NULL, 10, pl->value);
         rc = text ? gov_param_put(a->e->gov, pl->name, text, a->height, p->id) : ST_NOMEM;
-        cJSON *ev = rc == ST_OK ? proposal_event(a, "ParameterChanged", p->id) : NULL;
+        cJSON *ev = rc == ST_OK ? gov_proposal_event(a, "ParameterChanged", p->id) : NULL;
         if (rc == ST_OK && (!ev || !cJSON_AddStringToObject(ev, "name", pl->name) || !cJSON_AddStringToObject(ev, "value", text)))
             rc = ST_NOMEM;
         free(text);
@@ -645,14 +429,14 @@ static int apply_payload(eng_apply *a, const gov_proposal *p, payload *pl, bool 
                             : ledger_allowlist_add(a->e->ledger, pl->measurement);
         char hex[67];
         ledger_hex_encode(hex, pl->measurement, 32);
-        cJSON *ev = rc == ST_OK ? proposal_event(a, pl->remove ? "EnclaveRemoved" : "EnclaveAllowed", p->id) : NULL;
+        cJSON *ev = rc == ST_OK ? gov_proposal_event(a, pl->remove ? "EnclaveRemoved" : "EnclaveAllowed", p->id) : NULL;
         if (rc == ST_OK && (!ev || !cJSON_AddStringToObject(ev, "measurement", hex)))
             rc = ST_NOMEM;
     } else if (pl->kind == GOV_PAYLOAD_SLASH) {
         rc = pending_slash(a, pl->slash);
         if (rc == ST_OK)
             rc = ledger_slash_set_state(a->e->ledger, pl->slash, LEDGER_SLASH_CANCELED, p->id);
-        cJSON *ev = rc == ST_OK ? proposal_event(a, "SlashCanceled", p->id) : NULL;
+        cJSON *ev = rc == ST_OK ? gov_proposal_event(a, "SlashCanceled", p->id) : NULL;
         if (rc == ST_OK && (!ev || !cJSON_AddNumberToObject(ev, "slash", (double)pl->slash)))
             rc = ST_NOMEM;
     }
@@ -669,7 +453,7 @@ int eng_apply_proposal_execute(eng_apply *a)
     payload_init(&pl);
     int rc = ledger_tx_get_u64(tx, "proposal", &id);
     if (rc == ST_OK)
-        rc = load_proposal(a, id, &p);
+        rc = gov_load_proposal(a, id, &p);
     if (rc != ST_OK)
         goto out;
     if (p.state != GOV_QUEUED || a->time < p.eta || a->time >= p.expires) {
@@ -700,7 +484,7 @@ int eng_apply_proposal_execute(eng_apply *a)
     p.has_next_change = false;
     if ((rc = gov_proposal_update(a->e->gov, &p)) != ST_OK || (rc = return_deposit(a, &p)) != ST_OK)
         goto out;
-    cJSON *ev = proposal_event(a, applied == ST_OK ? "ProposalExecuted" : "ProposalFailed", id);
+    cJSON *ev = gov_proposal_event(a, applied == ST_OK ? "ProposalExecuted" : "ProposalFailed", id);
     if (!ev || (p.reason && applied != ST_OK && !cJSON_AddStringToObject(ev, "reason", p.reason)))
         rc = ST_NOMEM;
     /* the new value is in force at once (the row is already written in this block) */
@@ -713,11 +497,6 @@ out:
 }
 
 /* ---- the clock ---- */
-
-bool eng_gov_due(eng *e, uint64_t now)
-{
-    return gov_proposal_any_due(e->gov, now);
-}
 
 /* Closes the vote: quorum on raw power, approval on weights (a tie fails). */
 static int close_vote(eng_apply *a, gov_proposal *p)
@@ -732,11 +511,11 @@ static int close_vote(eng_apply *a, gov_proposal *p)
         p->state = GOV_QUEUED;
         p->has_next_change = true;
         p->next_change = p->expires;
-        ev = proposal_event(a, "ProposalSucceeded", p->id);
+        ev = gov_proposal_event(a, "ProposalSucceeded", p->id);
         if (!ev || !ledger_event_amount(ev, "for", p->for_weight) || !ledger_event_amount(ev, "against", p->against_weight)
             || !ledger_event_amount(ev, "abstain", p->abstain_weight))
             return ST_NOMEM;
-        ev = proposal_event(a, "ProposalQueued", p->id);
+        ev = gov_proposal_event(a, "ProposalQueued", p->id);
         if (!ev || !cJSON_AddNumberToObject(ev, "eta", (double)p->eta) || !cJSON_AddNumberToObject(ev, "expires", (double)p->expires))
             return ST_NOMEM;
     } else {
@@ -748,7 +527,7 @@ static int close_vote(eng_apply *a, gov_proposal *p)
         /* the track may burn part of the deposit of a proposal too few cared to vote on */
         if ((rc = set_reason(p, why)) == ST_OK)
             rc = settle_deposit(a, p, !quorum && t ? t->no_quorum_burn_ppm : 0, "gov_no_quorum_burn", burned, NULL);
-        ev = rc == ST_OK ? proposal_event(a, "ProposalDefeated", p->id) : NULL;
+        ev = rc == ST_OK ? gov_proposal_event(a, "ProposalDefeated", p->id) : NULL;
         if (rc == ST_OK
             && (!ev || !cJSON_AddStringToObject(ev, "reason", why) || !ledger_event_amount(ev, "turnout", p->turnout)
                 || !ledger_event_amount(ev, "for", p->for_weight) || !ledger_event_amount(ev, "against", p->against_weight)
@@ -770,7 +549,7 @@ static int advance_proposal(eng_apply *a, uint64_t id)
         if (p.state == GOV_PENDING) {
             p.state = GOV_ACTIVE;
             p.next_change = p.vote_end;
-            cJSON *ev = proposal_event(a, "ProposalActive", id);
+            cJSON *ev = gov_proposal_event(a, "ProposalActive", id);
             if (!ev || !cJSON_AddNumberToObject(ev, "voteEnd", (double)p.vote_end))
                 rc = ST_NOMEM;
         } else if (p.state == GOV_ACTIVE) {
@@ -779,7 +558,7 @@ static int advance_proposal(eng_apply *a, uint64_t id)
             p.state = GOV_EXPIRED;
             p.has_next_change = false;
             rc = return_deposit(a, &p);
-            if (rc == ST_OK && !proposal_event(a, "ProposalExpired", id))
+            if (rc == ST_OK && !gov_proposal_event(a, "ProposalExpired", id))
                 rc = ST_NOMEM;
         } else {
             p.has_next_change = false;
@@ -805,29 +584,3 @@ int eng_gov_tick(eng_apply *a)
     return rc;
 }
 
-/* ---- locks ---- */
-
-int eng_gov_check_withdraw(eng_apply *a, const uint8_t staker[20], const mpz_t leaving)
-{
-    gov_delegation d;
-    int rc = gov_delegation_get(a->e->gov, staker, &d);
-    if (rc == ST_OK && d.conviction > 0)
-        return ledger_fail(&a->r, ST_CONFLICT, "stake is locked while delegating with conviction %u (after Undelegate it stays for %u lock periods)",
-                        d.conviction, gov_lock_periods(d.conviction));
-    if (rc != ST_OK && rc != ST_NOTFOUND)
-        return rc;
-    mpz_t locked, staked;
-    mpz_inits(locked, staked, NULL);
-    uint64_t until = 0;
-    rc = gov_lock_max(a->e->gov, staker, a->time, locked, &until);
-    if (rc == ST_OK && mpz_sgn(locked) > 0 && (rc = ledger_stake_value_at(a->e->ledger, staker, a->height, staked)) == ST_OK) {
-        mpz_sub(staked, staked, leaving);
-        if (mpz_cmp(staked, locked) < 0) {
-            char t1[LEDGER_AMOUNT_STRLEN];
-            ledger_amount_format(t1, locked);
-            rc = ledger_fail(&a->r, ST_CONFLICT, "%s of stake is locked by governance until %llu", t1, (unsigned long long)until);
-        }
-    }
-    mpz_clears(locked, staked, NULL);
-    return rc;
-}
