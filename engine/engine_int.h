@@ -125,11 +125,12 @@ int eng_apply_enclave_allow(eng_apply *a);
 int eng_apply_enclave_register(eng_apply *a);
 int eng_apply_settlement(eng_apply *a);
 void eng_enclave_shutdown(eng *e);
-/* Governance (governance/proposals.c): the signed Propose, Vote, ProposalCancel and ProposalExecute,
- * the tick part that moves proposals on by the clock and whether one is due at now, the Withdraw
- * hook that keeps conviction-locked stake in place (leaving: the value the withdrawal takes out;
- * fails a->r.err "... locked by governance until T"), and the governed parameters stored by executed
- * proposals applied over the genesis at open. */
+/* Governance (engine/gov_adapters.c, adapters over the rules of governance/rules.h): the signed
+ * Propose, Vote, ProposalCancel, ProposalExecute, Delegate and Undelegate, the tick part that moves
+ * proposals on by the clock and whether one is due at now, the Withdraw hook that keeps
+ * conviction-locked stake in place (leaving: the value the withdrawal takes out; fails a->r.err
+ * "... locked by governance until T"), and the governed parameters stored by executed proposals
+ * applied over the genesis at open. */
 int eng_check_propose(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_check_vote(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_apply_propose(eng_apply *a);
@@ -139,16 +140,10 @@ int eng_apply_proposal_execute(eng_apply *a);
 bool eng_gov_due(eng *e, uint64_t now);
 int eng_gov_tick(eng_apply *a);
 int eng_gov_check_withdraw(eng_apply *a, const uint8_t staker[20], const mpz_t leaving);
-/* Shared by governance/proposals.c and governance/votes.c: a proposal's event ({"type", "proposal"})
- * appended to the receipt, NULL on OOM; and a proposal read by id, failing "no proposal N". */
-cJSON *gov_proposal_event(eng_apply *a, const char *type, uint64_t id);
-int gov_load_proposal(eng_apply *a, uint64_t id, gov_proposal *p);
 int eng_gov_load_params(eng *e);
 /* After a block that did not commit: the governed parameters again as the genesis and the stored
  * changes say (an execution in the lost block may have set one in memory). */
 int eng_gov_reload_params(eng *e);
-/* Delegation (governance/delegation.c): the signed Delegate and Undelegate. A delegate's power is read
- * from its delegators' own checkpoints, so a change of shares has nothing to keep in step. */
 int eng_check_delegate(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_apply_delegate(eng_apply *a);
 int eng_apply_undelegate(eng_apply *a);

@@ -8,17 +8,18 @@
  * added. The delegators in force at a height are read from their checkpoints, a page at a time. A
  * delegation with conviction locks the delegator's stake while it lasts and for the conviction's
  * lock periods after Undelegate. */
-#include "engine/engine_int.h"
-#include "engine/governance.h"
-#include "engine/staking.h"
+#include "governance/rules.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ledger/hex.h"
+#include "ledger/stakes.h"
 
 #define DELEGATORS_PAGE 128
 
-int eng_gov_power_at(eng *e, const uint8_t address[20], uint64_t height, mpz_t own, mpz_t delegated, mpz_t delegated_weight)
+int gov_power_at(ledger *l, gov_store *s, const uint8_t address[20], uint64_t height, mpz_t own, mpz_t delegated,
+                 mpz_t delegated_weight)
 {
     gov_delegation *page = malloc(DELEGATORS_PAGE * sizeof *page);
     if (!page)
@@ -30,12 +31,12 @@ int eng_gov_power_at(eng *e, const uint8_t address[20], uint64_t height, mpz_t o
     uint8_t cursor[20];
     unsigned n = 0;
     bool more = false, first = true;
-    int rc = ledger_stake_value_at(e->ledger, address, height, own);
+    int rc = ledger_stake_value_at(l, address, height, own);
     while (rc == ST_OK && (first || more)) {
-        rc = gov_delegators_at(e->gov, address, height, first ? NULL : cursor, DELEGATORS_PAGE, page, &n, &more);
+        rc = gov_delegators_at(s, address, height, first ? NULL : cursor, DELEGATORS_PAGE, page, &n, &more);
         for (unsigned i = 0; i < n && rc == ST_OK; i++) {
             /* each delegator's own power and weight, floored as its own vote would be */
-            rc = ledger_stake_value_at(e->ledger, page[i].delegator, height, power);
+            rc = ledger_stake_value_at(l, page[i].delegator, height, power);
             mpz_add(delegated, delegated, power);
             gov_weight(weight, power, page[i].conviction);
             mpz_add(delegated_weight, delegated_weight, weight);
@@ -49,77 +50,68 @@ int eng_gov_power_at(eng *e, const uint8_t address[20], uint64_t height, mpz_t o
     return rc;
 }
 
-int eng_check_delegate(eng *e, const ledger_tx *tx, char *err, size_t errlen)
+int gov_check_delegate(char *err, size_t errlen, const uint8_t delegator[20], const uint8_t *to, uint64_t conviction)
 {
-    (void)e;
-    uint8_t to[20];
-    uint64_t conviction;
-    if (ledger_tx_get_u64(tx, "conviction", &conviction) != ST_OK || conviction > GOV_MAX_CONVICTION) {
+    if (conviction > GOV_MAX_CONVICTION) {
         snprintf(err, errlen, "message.conviction: 0 to 6");
         return ST_INVALID;
     }
-    if (ledger_tx_get_address(tx, "to", to) != ST_OK || memcmp(to, tx->signer, 20) == 0) {
+    if (!to || memcmp(to, delegator, 20) == 0) {
         snprintf(err, errlen, "message.to: another address than the signer's");
         return ST_INVALID;
     }
     return ST_OK;
 }
 
-int eng_apply_delegate(eng_apply *a)
+int gov_delegate(gov_apply *a, const uint8_t delegator[20], const uint8_t to[20], uint64_t conviction)
 {
-    const ledger_tx *tx = &a->item->tx;
     gov_delegation d = { .since = a->height }, have;
-    uint64_t conviction;
     bool has = false;
-    int rc = ledger_tx_get_address(tx, "to", d.delegate);
-    if (rc == ST_OK)
-        rc = ledger_tx_get_u64(tx, "conviction", &conviction);
-    if (rc == ST_OK && (conviction > GOV_MAX_CONVICTION || memcmp(d.delegate, tx->signer, 20) == 0))
-        return ledger_fail(&a->r, ST_INVALID, "conviction 0..6 and another address than the signer's");
-    if (rc != ST_OK)
-        return rc;
-    memcpy(d.delegator, tx->signer, 20);
+    int rc;
+    if (conviction > GOV_MAX_CONVICTION || memcmp(to, delegator, 20) == 0)
+        return ledger_fail(a->r, ST_INVALID, "conviction 0..6 and another address than the signer's");
+    memcpy(d.delegate, to, 20);
+    memcpy(d.delegator, delegator, 20);
     d.conviction = (uint8_t)conviction;
     char who[43];
-    if ((rc = gov_delegation_get(a->e->gov, tx->signer, &have)) != ST_NOTFOUND) {
+    if ((rc = gov_delegation_get(a->s, delegator, &have)) != ST_NOTFOUND) {
         ledger_addr_format(who, have.delegate);
-        return rc != ST_OK ? rc : ledger_fail(&a->r, ST_CONFLICT, "already delegating to %s: Undelegate first", who);
+        return rc != ST_OK ? rc : ledger_fail(a->r, ST_CONFLICT, "already delegating to %s: Undelegate first", who);
     }
-    if ((rc = gov_delegation_get(a->e->gov, d.delegate, &have)) != ST_NOTFOUND) {
+    if ((rc = gov_delegation_get(a->s, d.delegate, &have)) != ST_NOTFOUND) {
         ledger_addr_format(who, have.delegate);
-        return rc != ST_OK ? rc : ledger_fail(&a->r, ST_CONFLICT, "the delegate delegates to %s itself: no delegation chains", who);
+        return rc != ST_OK ? rc : ledger_fail(a->r, ST_CONFLICT, "the delegate delegates to %s itself: no delegation chains", who);
     }
-    if ((rc = gov_has_delegators(a->e->gov, tx->signer, &has)) != ST_OK)
+    if ((rc = gov_has_delegators(a->s, delegator, &has)) != ST_OK)
         return rc;
     if (has)
-        return ledger_fail(&a->r, ST_CONFLICT, "others delegate to the signer: no delegation chains");
-    if ((rc = gov_delegation_put(a->e->gov, &d)) != ST_OK)
+        return ledger_fail(a->r, ST_CONFLICT, "others delegate to the signer: no delegation chains");
+    if ((rc = gov_delegation_put(a->s, &d)) != ST_OK)
         return rc;
-    cJSON *ev = ledger_event(&a->r, "Delegated");
+    cJSON *ev = ledger_event(a->r, "Delegated");
     if (!ev || !ledger_event_address(ev, "delegator", d.delegator) || !ledger_event_address(ev, "to", d.delegate)
         || !cJSON_AddNumberToObject(ev, "conviction", d.conviction))
         return ST_NOMEM;
     return ST_OK;
 }
 
-int eng_apply_undelegate(eng_apply *a)
+int gov_undelegate(gov_apply *a, const uint8_t delegator[20])
 {
-    const ledger_tx *tx = &a->item->tx;
     gov_delegation d;
-    int rc = gov_delegation_get(a->e->gov, tx->signer, &d);
+    int rc = gov_delegation_get(a->s, delegator, &d);
     if (rc == ST_NOTFOUND)
-        return ledger_fail(&a->r, rc, "not delegating");
-    if (rc != ST_OK || (rc = gov_delegation_remove(a->e->gov, tx->signer, a->height)) != ST_OK)
+        return ledger_fail(a->r, rc, "not delegating");
+    if (rc != ST_OK || (rc = gov_delegation_remove(a->s, delegator, a->height)) != ST_OK)
         return rc;
     /* the conviction's lock runs from now: the stake stays as long as a vote of that conviction would */
     uint64_t until = 0;
     mpz_t power;
     mpz_init(power);
-    if (d.conviction > 0 && (rc = ledger_stake_value_at(a->e->ledger, tx->signer, a->height, power)) == ST_OK && mpz_sgn(power) > 0) {
-        until = a->time + (uint64_t)gov_lock_periods(d.conviction) * a->e->genesis.governance.lock_period;
-        rc = gov_lock_put(a->e->gov, tx->signer, 0, power, until);
+    if (d.conviction > 0 && (rc = ledger_stake_value_at(a->l, delegator, a->height, power)) == ST_OK && mpz_sgn(power) > 0) {
+        until = a->time + (uint64_t)gov_lock_periods(d.conviction) * a->params->lock_period;
+        rc = gov_lock_put(a->s, delegator, 0, power, until);
     }
-    cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "Undelegated") : NULL;
+    cJSON *ev = rc == ST_OK ? ledger_event(a->r, "Undelegated") : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_address(ev, "delegator", d.delegator) || !ledger_event_address(ev, "from", d.delegate)
                         || (until && (!ledger_event_amount(ev, "locked", power)
                                       || !cJSON_AddNumberToObject(ev, "lockedUntil", (double)until)))))

@@ -4,11 +4,8 @@
  * (while Pending; part of the deposit burned), ProposalExecute (the payload once, under a nested
  * savepoint so a failing payload changes nothing but the state), and the Tick part that moves
  * proposals on by the clock (next_change <= now). Payloads are validated before queuing. */
-#include "engine/engine_int.h"
-#include "engine/governance.h"
-#include "engine/staking.h"
+#include "governance/rules_int.h"
 
-#include <assert.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,13 +19,24 @@
 #define TITLE_MAX 200
 #define BODY_MAX 16384
 
-/* ---- governed parameters (the rows of engine/params.c that proposals may change) ---- */
+/* ---- governed parameters (the engine's rows that proposals may change, through lookup) ---- */
+
+/* Whether v is within the inclusive bounds min..max (decimal text). */
+static bool in_bounds(const mpz_t v, const char *min, const char *max)
+{
+    mpz_t lo, hi;
+    mpz_init_set_str(lo, min, 10);
+    mpz_init_set_str(hi, max, 10);
+    bool in = mpz_cmp(v, lo) >= 0 && mpz_cmp(v, hi) <= 0;
+    mpz_clears(lo, hi, NULL);
+    return in;
+}
 
 /* Parses and bounds-checks a value for a governed parameter. ST_OK or ST_INVALID with err. */
-static int gparam_value(const char *name, const cJSON *item, mpz_t v, char *err, size_t errlen)
+static int gparam_value(gov_param_lookup_fn lookup, const char *name, const cJSON *item, mpz_t v, char *err, size_t errlen)
 {
-    const eng_param *gp = eng_param_find(name);
-    if (!gp || !gp->governed) {
+    const char *min, *max;
+    if (!lookup(name, &min, &max)) {
         snprintf(err, errlen, "payload.name: \"%s\" is not a governed parameter", name);
         return ST_INVALID;
     }
@@ -44,8 +52,8 @@ static int gparam_value(const char *name, const cJSON *item, mpz_t v, char *err,
         snprintf(err, errlen, "payload.value: a non-negative integer (number or decimal string) is needed");
         return ST_INVALID;
     }
-    if (!eng_param_in_bounds(gp, v)) {
-        snprintf(err, errlen, "payload.value: %s must be between %s and %s", name, gp->min, gp->max);
+    if (!in_bounds(v, min, max)) {
+        snprintf(err, errlen, "payload.value: %s must be between %s and %s", name, min, max);
         return ST_INVALID;
     }
     return ST_OK;
@@ -55,7 +63,7 @@ static int gparam_value(const char *name, const cJSON *item, mpz_t v, char *err,
 
 typedef struct payload {
     unsigned kind;                  /* one GOV_PAYLOAD_* bit */
-    char name[64];                  /* param */
+    char name[GOV_PARAM_NAME_MAX];  /* param */
     mpz_t value;                    /* param */
     uint8_t to[20];                 /* spend */
     mpz_t amount;                   /* spend */
@@ -66,7 +74,8 @@ typedef struct payload {
 
 /* Parses and validates a payload (len bytes of UTF-8 JSON; empty = text) against track t.
  * ST_OK, ST_INVALID with err, ST_NOMEM. pl must be mpz-initialized by the caller. */
-static int payload_parse(payload *pl, char *err, size_t errlen, const uint8_t *data, size_t len, const gov_track *t)
+static int payload_parse(gov_param_lookup_fn lookup, payload *pl, char *err, size_t errlen, const uint8_t *data, size_t len,
+                         const gov_track *t)
 {
     pl->kind = GOV_PAYLOAD_TEXT;
     if (len > 0) {
@@ -86,7 +95,7 @@ static int payload_parse(payload *pl, char *err, size_t errlen, const uint8_t *d
                 rc = ST_INVALID;
             } else {
                 snprintf(pl->name, sizeof pl->name, "%s", name->valuestring);
-                rc = gparam_value(pl->name, cJSON_GetObjectItemCaseSensitive(root, "value"), pl->value, err, errlen);
+                rc = gparam_value(lookup, pl->name, cJSON_GetObjectItemCaseSensitive(root, "value"), pl->value, err, errlen);
             }
         } else if (strcmp(kind->valuestring, "spend") == 0) {
             const cJSON *to = cJSON_GetObjectItemCaseSensitive(root, "to"), *amount = cJSON_GetObjectItemCaseSensitive(root, "amount");
@@ -144,31 +153,26 @@ static int payload_parse(payload *pl, char *err, size_t errlen, const uint8_t *d
     return ST_OK;
 }
 
-/* Reads the Propose members and validates them. */
-static int propose_parse(eng *e, const ledger_tx *tx, payload *pl, const gov_track **track, char *err, size_t errlen)
+/* Validates the Propose members against the tracks and governed parameters in force. */
+static int propose_parse(const gov_params *params, gov_param_lookup_fn lookup, payload *pl, const gov_track **track,
+                         char *err, size_t errlen, const gov_propose_msg *m)
 {
-    const uint8_t *name, *title, *body, *data;
-    size_t name_len, title_len, body_len, len;
     char tname[GOV_TRACK_NAME_MAX];
-    if (ledger_tx_get_bytes(tx, "track", &name, &name_len) != ST_OK || ledger_tx_get_bytes(tx, "title", &title, &title_len) != ST_OK
-        || ledger_tx_get_bytes(tx, "body", &body, &body_len) != ST_OK || ledger_tx_get_bytes(tx, "payload", &data, &len) != ST_OK) {
-        snprintf(err, errlen, "malformed Propose");
+    if (m->track_len >= sizeof tname || !(*track = (memcpy(tname, m->track, m->track_len), tname[m->track_len] = 0,
+                                                    gov_track_find(params, tname)))) {
+        snprintf(err, errlen, "message.track: no such track (%.*s)", (int)(m->track_len < 32 ? m->track_len : 32),
+                 (const char *)m->track);
         return ST_INVALID;
     }
-    if (name_len >= sizeof tname || !(*track = (memcpy(tname, name, name_len), tname[name_len] = 0,
-                                                gov_track_find(&e->genesis.governance, tname)))) {
-        snprintf(err, errlen, "message.track: no such track (%.*s)", (int)(name_len < 32 ? name_len : 32), (const char *)name);
-        return ST_INVALID;
-    }
-    if (title_len == 0 || title_len > TITLE_MAX || memchr(title, 0, title_len)) {
+    if (m->title_len == 0 || m->title_len > TITLE_MAX || memchr(m->title, 0, m->title_len)) {
         snprintf(err, errlen, "message.title: 1 to %d bytes needed", TITLE_MAX);
         return ST_INVALID;
     }
-    if (body_len > BODY_MAX || memchr(body, 0, body_len) || memchr(data, 0, len)) {
+    if (m->body_len > BODY_MAX || memchr(m->body, 0, m->body_len) || memchr(m->payload, 0, m->payload_len)) {
         snprintf(err, errlen, "message.body: at most %d bytes of text", BODY_MAX);
         return ST_INVALID;
     }
-    return payload_parse(pl, err, errlen, data, len, *track);
+    return payload_parse(lookup, pl, err, errlen, m->payload, m->payload_len, *track);
 }
 
 static void payload_init(payload *pl)
@@ -182,53 +186,54 @@ static void payload_clear(payload *pl)
     mpz_clears(pl->value, pl->amount, NULL);
 }
 
-int eng_check_propose(eng *e, const ledger_tx *tx, char *err, size_t errlen)
+int gov_check_propose(const gov_params *params, gov_param_lookup_fn param_lookup, char *err, size_t errlen,
+                      const gov_propose_msg *m)
 {
     payload pl;
     payload_init(&pl);
     const gov_track *t;
-    int rc = propose_parse(e, tx, &pl, &t, err, errlen);
+    int rc = propose_parse(params, param_lookup, &pl, &t, err, errlen, m);
     payload_clear(&pl);
     return rc;
 }
 
 /* ---- helpers inside a block ---- */
 
-static int move(eng_apply *a, const ledger_account *from, const ledger_account *to, const mpz_t amount, const char *code)
+static int move(gov_apply *a, const ledger_account *from, const ledger_account *to, const mpz_t amount, const char *code)
 {
     if (mpz_sgn(amount) == 0)
         return ST_OK;
-    int rc = ledger_transfer(a->e->ledger, from, to, amount, code);
+    int rc = ledger_transfer(a->l, from, to, amount, code);
     if (rc == ST_INSUFFICIENT || rc == ST_OVERFLOW) {
         char need[LEDGER_AMOUNT_STRLEN];
         ledger_amount_format(need, amount);
-        return ledger_fail(&a->r, rc, rc == ST_OVERFLOW ? "the receiving balance would reach 2^256"
+        return ledger_fail(a->r, rc, rc == ST_OVERFLOW ? "the receiving balance would reach 2^256"
                                                  : "insufficient balance: %s needed", need);
     }
     return rc;
 }
 
-cJSON *gov_proposal_event(eng_apply *a, const char *type, uint64_t id)
+cJSON *gov_proposal_event(gov_apply *a, const char *type, uint64_t id)
 {
-    cJSON *ev = ledger_event(&a->r, type);
+    cJSON *ev = ledger_event(a->r, type);
     if (ev && !cJSON_AddNumberToObject(ev, "proposal", (double)id)) {
-        cJSON_DeleteItemFromArray(a->r.events, cJSON_GetArraySize(a->r.events) - 1);
+        cJSON_DeleteItemFromArray(a->r->events, cJSON_GetArraySize(a->r->events) - 1);
         return NULL;
     }
     return ev;
 }
 
-int gov_load_proposal(eng_apply *a, uint64_t id, gov_proposal *p)
+int gov_load_proposal(gov_apply *a, uint64_t id, gov_proposal *p)
 {
-    int rc = gov_proposal_get(a->e->gov, id, p);
+    int rc = gov_proposal_get(a->s, id, p);
     if (rc == ST_NOTFOUND)
-        return ledger_fail(&a->r, rc, "no proposal %llu", (unsigned long long)id);
+        return ledger_fail(a->r, rc, "no proposal %llu", (unsigned long long)id);
     return rc;
 }
 
 /* Settles the deposit: burn_ppm of it burned (floored), the rest back to the proposer's free
  * balance. Out: burned and returned (may be NULL). */
-static int settle_deposit(eng_apply *a, const gov_proposal *p, uint32_t burn_ppm, const char *burn_code, mpz_t burned,
+static int settle_deposit(gov_apply *a, const gov_proposal *p, uint32_t burn_ppm, const char *burn_code, mpz_t burned,
                           mpz_t returned)
 {
     mpz_t burn, rest;
@@ -250,7 +255,7 @@ static int settle_deposit(eng_apply *a, const gov_proposal *p, uint32_t burn_ppm
 }
 
 /* The whole deposit back to the proposer's free balance. */
-static int return_deposit(eng_apply *a, const gov_proposal *p)
+static int return_deposit(gov_apply *a, const gov_proposal *p)
 {
     return settle_deposit(a, p, 0, NULL, NULL, NULL);
 }
@@ -265,22 +270,21 @@ static int set_reason(gov_proposal *p, const char *reason)
 /* ---- signed transactions ---- */
 
 /* ST_OK if slash id is waiting to apply; a failure with the reason otherwise. */
-static int pending_slash(eng_apply *a, uint64_t id)
+static int pending_slash(gov_apply *a, uint64_t id)
 {
     ledger_slash sl;
-    int rc = ledger_slash_get(a->e->ledger, id, &sl);
+    int rc = ledger_slash_get(a->l, id, &sl);
     if (rc == ST_NOTFOUND)
-        return ledger_fail(&a->r, rc, "no slash %llu", (unsigned long long)id);
+        return ledger_fail(a->r, rc, "no slash %llu", (unsigned long long)id);
     if (rc == ST_OK && sl.state != LEDGER_SLASH_PENDING)
-        return ledger_fail(&a->r, ST_CONFLICT, "slash %llu was already %s", (unsigned long long)id,
+        return ledger_fail(a->r, ST_CONFLICT, "slash %llu was already %s", (unsigned long long)id,
                         sl.state == LEDGER_SLASH_APPLIED ? "applied" : "canceled");
     return rc;
 }
 
-int eng_apply_propose(eng_apply *a)
+int gov_propose(gov_apply *a, const uint8_t proposer[20], const gov_propose_msg *m)
 {
-    const ledger_tx *tx = &a->item->tx;
-    const gov_params *gp = &a->e->genesis.governance;
+    const gov_params *gp = a->params;
     const gov_track *t = NULL;
     payload pl;
     payload_init(&pl);
@@ -290,43 +294,40 @@ int eng_apply_propose(eng_apply *a)
     mpz_inits(power, delegated, delegated_weight, NULL);
     char t1[LEDGER_AMOUNT_STRLEN], t2[LEDGER_AMOUNT_STRLEN];
     /* parameters may have changed since the check */
-    int rc = propose_parse(a->e, tx, &pl, &t, a->r.err, sizeof a->r.err);
+    int rc = propose_parse(gp, a->param_lookup, &pl, &t, a->r->err, sizeof a->r->err, m);
     if (rc != ST_OK)
         goto out;
     if (pl.kind == GOV_PAYLOAD_SLASH && (rc = pending_slash(a, pl.slash)) != ST_OK)
         goto out;
     p.snapshot = a->height - 1;
-    if ((rc = eng_gov_power_at(a->e, tx->signer, p.snapshot, power, delegated, delegated_weight)) != ST_OK)
+    if ((rc = gov_power_at(a->l, a->s, proposer, p.snapshot, power, delegated, delegated_weight)) != ST_OK)
         goto out;
     mpz_add(power, power, delegated);
     if (mpz_cmp(power, t->threshold) < 0) {
         ledger_amount_format(t1, power);
         ledger_amount_format(t2, t->threshold);
-        rc = ledger_fail(&a->r, ST_UNAUTHORIZED, "voting power %s at height %llu is below the %s track's threshold of %s", t1,
+        rc = ledger_fail(a->r, ST_UNAUTHORIZED, "voting power %s at height %llu is below the %s track's threshold of %s", t1,
                       (unsigned long long)p.snapshot, t->name, t2);
         goto out;
     }
-    ledger_account free_acc = ledger_user_account(LEDGER_FREE, tx->signer), escrow = ledger_user_account(LEDGER_ESCROW, tx->signer);
+    ledger_account free_acc = ledger_user_account(LEDGER_FREE, proposer), escrow = ledger_user_account(LEDGER_ESCROW, proposer);
     if ((rc = move(a, &free_acc, &escrow, t->deposit, "gov_deposit")) != ST_OK) {
         if (rc == ST_INSUFFICIENT) {
             ledger_amount_format(t1, t->deposit);
-            ledger_fail(&a->r, rc, "insufficient free balance for the %s track's deposit of %s", t->name, t1);
+            ledger_fail(a->r, rc, "insufficient free balance for the %s track's deposit of %s", t->name, t1);
         }
         goto out;
     }
-    const uint8_t *s;
-    size_t n;
-    memcpy(p.proposer, tx->signer, 20);
-    if (ledger_tx_get_bytes(tx, "track", &s, &n) != ST_OK || !(p.track = strndup((const char *)s, n))
-        || ledger_tx_get_bytes(tx, "title", &s, &n) != ST_OK || !(p.title = strndup((const char *)s, n))
-        || ledger_tx_get_bytes(tx, "body", &s, &n) != ST_OK || !(p.body = strndup((const char *)s, n))
-        || ledger_tx_get_bytes(tx, "payload", &s, &n) != ST_OK || !(p.payload = strndup((const char *)s, n))) {
+    memcpy(p.proposer, proposer, 20);
+    if (!(p.track = strndup((const char *)m->track, m->track_len)) || !(p.title = strndup((const char *)m->title, m->title_len))
+        || !(p.body = strndup((const char *)m->body, m->body_len))
+        || !(p.payload = strndup((const char *)m->payload, m->payload_len))) {
         rc = ST_NOMEM;
         goto out;
     }
     mpz_set(p.deposit, t->deposit);
     p.state = GOV_PENDING;
-    if ((rc = gov_total_stake_at(a->e->gov, p.snapshot, p.total_power)) != ST_OK)
+    if ((rc = gov_total_stake_at(a->s, p.snapshot, p.total_power)) != ST_OK)
         goto out;
     p.created = a->time;
     p.vote_start = a->time + t->voting_delay;
@@ -335,7 +336,7 @@ int eng_apply_propose(eng_apply *a)
     p.expires = p.eta + gp->execution_grace;
     p.has_next_change = true;
     p.next_change = p.vote_start;
-    if ((rc = gov_proposal_insert(a->e->gov, &p)) != ST_OK)
+    if ((rc = gov_proposal_insert(a->s, &p)) != ST_OK)
         goto out;
     cJSON *ev = gov_proposal_event(a, "ProposalCreated", p.id);
     if (!ev || !ledger_event_address(ev, "proposer", p.proposer) || !cJSON_AddStringToObject(ev, "track", p.track)
@@ -352,33 +353,29 @@ out:
     return rc;
 }
 
-int eng_apply_proposal_cancel(eng_apply *a)
+int gov_cancel(gov_apply *a, const uint8_t signer[20], uint64_t id)
 {
-    const ledger_tx *tx = &a->item->tx;
-    uint64_t id;
     gov_proposal p;
     gov_proposal_init(&p);
     mpz_t burn, rest;
     mpz_inits(burn, rest, NULL);
-    int rc = ledger_tx_get_u64(tx, "proposal", &id);
-    if (rc == ST_OK)
-        rc = gov_load_proposal(a, id, &p);
+    int rc = gov_load_proposal(a, id, &p);
     if (rc != ST_OK)
         goto out;
-    if (memcmp(p.proposer, tx->signer, 20) != 0) {
-        rc = ledger_fail(&a->r, ST_UNAUTHORIZED, "only the proposer may cancel proposal %llu", (unsigned long long)id);
+    if (memcmp(p.proposer, signer, 20) != 0) {
+        rc = ledger_fail(a->r, ST_UNAUTHORIZED, "only the proposer may cancel proposal %llu", (unsigned long long)id);
         goto out;
     }
     if (p.state != GOV_PENDING) {
-        rc = ledger_fail(&a->r, ST_CONFLICT, "proposal %llu is %s: only a Pending proposal can be canceled", (unsigned long long)id,
+        rc = ledger_fail(a->r, ST_CONFLICT, "proposal %llu is %s: only a Pending proposal can be canceled", (unsigned long long)id,
                       gov_state_name(p.state));
         goto out;
     }
-    if ((rc = settle_deposit(a, &p, a->e->genesis.governance.cancel_burn_ppm, "gov_cancel_burn", burn, rest)) != ST_OK)
+    if ((rc = settle_deposit(a, &p, a->params->cancel_burn_ppm, "gov_cancel_burn", burn, rest)) != ST_OK)
         goto out;
     p.state = GOV_CANCELED;
     p.has_next_change = false;
-    if ((rc = gov_proposal_update(a->e->gov, &p)) != ST_OK)
+    if ((rc = gov_proposal_update(a->s, &p)) != ST_OK)
         goto out;
     cJSON *ev = gov_proposal_event(a, "ProposalCanceled", id);
     if (!ev || !ledger_event_amount(ev, "burned", burn) || !ledger_event_amount(ev, "returned", rest))
@@ -389,15 +386,15 @@ out:
     return rc;
 }
 
-/* Applies a payload; a failure leaves a->r.err and is undone by the caller's savepoint. On success
- * a param change is returned in *param_name/value for the caller to set in memory once kept. */
-static int apply_payload(eng_apply *a, const gov_proposal *p, payload *pl, bool *set_param)
+/* Applies a payload; a failure leaves a->r->err and is undone by the caller's savepoint. On success
+ * *set_param says whether pl holds a parameter change (pl->name, pl->value) for the engine to apply. */
+static int apply_payload(gov_apply *a, const gov_proposal *p, payload *pl, bool *set_param)
 {
-    const gov_track *t = gov_track_find(&a->e->genesis.governance, p->track);
+    const gov_track *t = gov_track_find(a->params, p->track);
     *set_param = false;
     if (!t)
-        return ledger_fail(&a->r, ST_INVALID, "the track %s no longer exists", p->track);
-    int rc = payload_parse(pl, a->r.err, sizeof a->r.err, (const uint8_t *)p->payload, strlen(p->payload), t);
+        return ledger_fail(a->r, ST_INVALID, "the track %s no longer exists", p->track);
+    int rc = payload_parse(a->param_lookup, pl, a->r->err, sizeof a->r->err, (const uint8_t *)p->payload, strlen(p->payload), t);
     if (rc != ST_OK)
         return rc;
     if (pl->kind == GOV_PAYLOAD_SPEND) {
@@ -406,14 +403,14 @@ static int apply_payload(eng_apply *a, const gov_proposal *p, payload *pl, bool 
         if (rc == ST_INSUFFICIENT) {
             char need[LEDGER_AMOUNT_STRLEN];
             ledger_amount_format(need, pl->amount);
-            ledger_fail(&a->r, rc, "the treasury holds less than the %s to spend", need);
+            ledger_fail(a->r, rc, "the treasury holds less than the %s to spend", need);
         }
         cJSON *ev = rc == ST_OK ? gov_proposal_event(a, "TreasurySpend", p->id) : NULL;
         if (rc == ST_OK && (!ev || !ledger_event_address(ev, "to", pl->to) || !ledger_event_amount(ev, "amount", pl->amount)))
             rc = ST_NOMEM;
     } else if (pl->kind == GOV_PAYLOAD_PARAM) {
         char *text = mpz_get_str(NULL, 10, pl->value);
-        rc = text ? gov_param_put(a->e->gov, pl->name, text, a->height, p->id) : ST_NOMEM;
+        rc = text ? gov_param_put(a->s, pl->name, text, a->height, p->id) : ST_NOMEM;
         cJSON *ev = rc == ST_OK ? gov_proposal_event(a, "ParameterChanged", p->id) : NULL;
         if (rc == ST_OK && (!ev || !cJSON_AddStringToObject(ev, "name", pl->name) || !cJSON_AddStringToObject(ev, "value", text)))
             rc = ST_NOMEM;
@@ -421,12 +418,12 @@ static int apply_payload(eng_apply *a, const gov_proposal *p, payload *pl, bool 
         *set_param = rc == ST_OK;
     } else if (pl->kind == GOV_PAYLOAD_ENCLAVE) {
         bool has = false;
-        rc = ledger_allowlist_has(a->e->ledger, pl->measurement, &has);
+        rc = ledger_allowlist_has(a->l, pl->measurement, &has);
         if (rc == ST_OK && has == !pl->remove)
-            rc = ledger_fail(&a->r, ST_CONFLICT, pl->remove ? "the measurement is not on the allowlist" : "the measurement is already allowed");
+            rc = ledger_fail(a->r, ST_CONFLICT, pl->remove ? "the measurement is not on the allowlist" : "the measurement is already allowed");
         else if (rc == ST_OK)
-            rc = pl->remove ? ledger_allowlist_remove(a->e->ledger, pl->measurement)
-                            : ledger_allowlist_add(a->e->ledger, pl->measurement);
+            rc = pl->remove ? ledger_allowlist_remove(a->l, pl->measurement)
+                            : ledger_allowlist_add(a->l, pl->measurement);
         char hex[67];
         ledger_hex_encode(hex, pl->measurement, 32);
         cJSON *ev = rc == ST_OK ? gov_proposal_event(a, pl->remove ? "EnclaveRemoved" : "EnclaveAllowed", p->id) : NULL;
@@ -435,7 +432,7 @@ static int apply_payload(eng_apply *a, const gov_proposal *p, payload *pl, bool 
     } else if (pl->kind == GOV_PAYLOAD_SLASH) {
         rc = pending_slash(a, pl->slash);
         if (rc == ST_OK)
-            rc = ledger_slash_set_state(a->e->ledger, pl->slash, LEDGER_SLASH_CANCELED, p->id);
+            rc = ledger_slash_set_state(a->l, pl->slash, LEDGER_SLASH_CANCELED, p->id);
         cJSON *ev = rc == ST_OK ? gov_proposal_event(a, "SlashCanceled", p->id) : NULL;
         if (rc == ST_OK && (!ev || !cJSON_AddNumberToObject(ev, "slash", (double)pl->slash)))
             rc = ST_NOMEM;
@@ -443,53 +440,53 @@ static int apply_payload(eng_apply *a, const gov_proposal *p, payload *pl, bool 
     return rc;
 }
 
-int eng_apply_proposal_execute(eng_apply *a)
+int gov_execute(gov_apply *a, gov_param_change *change, uint64_t id)
 {
-    const ledger_tx *tx = &a->item->tx;
-    uint64_t id;
     gov_proposal p;
     gov_proposal_init(&p);
     payload pl;
     payload_init(&pl);
-    int rc = ledger_tx_get_u64(tx, "proposal", &id);
-    if (rc == ST_OK)
-        rc = gov_load_proposal(a, id, &p);
+    change->set = false;
+    int rc = gov_load_proposal(a, id, &p);
     if (rc != ST_OK)
         goto out;
     if (p.state != GOV_QUEUED || a->time < p.eta || a->time >= p.expires) {
-        rc = ledger_fail(&a->r, ST_CONFLICT, "proposal %llu is %s: it can be executed only when Queued, from %llu until %llu",
+        rc = ledger_fail(a->r, ST_CONFLICT, "proposal %llu is %s: it can be executed only when Queued, from %llu until %llu",
                       (unsigned long long)id, gov_state_name(p.state), (unsigned long long)p.eta, (unsigned long long)p.expires);
         goto out;
     }
-    if ((rc = gov_savepoint_begin(a->e->gov)) != ST_OK)
+    if ((rc = gov_savepoint_begin(a->s)) != ST_OK)
         goto out;
-    size_t mark = (size_t)cJSON_GetArraySize(a->r.events);
+    size_t mark = (size_t)cJSON_GetArraySize(a->r->events);
     bool set_param = false;
     int applied = apply_payload(a, &p, &pl, &set_param);
     if (applied == ST_DB || applied == ST_NOMEM) {
         rc = applied;
         goto out;
     }
-    if ((rc = gov_savepoint_end(a->e->gov, applied == ST_OK)) != ST_OK)
+    if ((rc = gov_savepoint_end(a->s, applied == ST_OK)) != ST_OK)
         goto out;
     if (applied != ST_OK) {
         /* nothing of the payload stays: its events go too */
-        while ((size_t)cJSON_GetArraySize(a->r.events) > mark)
-            cJSON_DeleteItemFromArray(a->r.events, cJSON_GetArraySize(a->r.events) - 1);
-        if ((rc = set_reason(&p, a->r.err)) != ST_OK)
+        while ((size_t)cJSON_GetArraySize(a->r->events) > mark)
+            cJSON_DeleteItemFromArray(a->r->events, cJSON_GetArraySize(a->r->events) - 1);
+        if ((rc = set_reason(&p, a->r->err)) != ST_OK)
             goto out;
-        a->r.err[0] = 0;
+        a->r->err[0] = 0;
     }
     p.state = applied == ST_OK ? GOV_EXECUTED : GOV_FAILED;
     p.has_next_change = false;
-    if ((rc = gov_proposal_update(a->e->gov, &p)) != ST_OK || (rc = return_deposit(a, &p)) != ST_OK)
+    if ((rc = gov_proposal_update(a->s, &p)) != ST_OK || (rc = return_deposit(a, &p)) != ST_OK)
         goto out;
     cJSON *ev = gov_proposal_event(a, applied == ST_OK ? "ProposalExecuted" : "ProposalFailed", id);
     if (!ev || (p.reason && applied != ST_OK && !cJSON_AddStringToObject(ev, "reason", p.reason)))
         rc = ST_NOMEM;
-    /* the new value is in force at once (the row is already written in this block) */
-    if (rc == ST_OK && set_param)
-        eng_param_set(&a->e->genesis, eng_param_find(pl.name), pl.value);
+    /* the new value is in force at once (the row is already written in this block): the engine sets it */
+    if (rc == ST_OK && set_param) {
+        change->set = true;
+        memcpy(change->name, pl.name, sizeof change->name);
+        mpz_set(change->value, pl.value);
+    }
 out:
     payload_clear(&pl);
     gov_proposal_clear(&p);
@@ -499,9 +496,9 @@ out:
 /* ---- the clock ---- */
 
 /* Closes the vote: quorum on raw power, approval on weights (a tie fails). */
-static int close_vote(eng_apply *a, gov_proposal *p)
+static int close_vote(gov_apply *a, gov_proposal *p)
 {
-    const gov_track *t = gov_track_find(&a->e->genesis.governance, p->track);
+    const gov_track *t = gov_track_find(a->params, p->track);
     bool quorum = false, approval = false;
     if (t)
         gov_tally_check(p, t, &quorum, &approval);
@@ -540,11 +537,11 @@ static int close_vote(eng_apply *a, gov_proposal *p)
 }
 
 /* Moves one proposal on as far as the clock allows. */
-static int advance_proposal(eng_apply *a, uint64_t id)
+static int advance_proposal(gov_apply *a, uint64_t id)
 {
     gov_proposal p;
     gov_proposal_init(&p);
-    int rc = gov_proposal_get(a->e->gov, id, &p);
+    int rc = gov_proposal_get(a->s, id, &p);
     while (rc == ST_OK && p.has_next_change && p.next_change <= a->time) {
         if (p.state == GOV_PENDING) {
             p.state = GOV_ACTIVE;
@@ -565,18 +562,18 @@ static int advance_proposal(eng_apply *a, uint64_t id)
         }
     }
     if (rc == ST_OK)
-        rc = gov_proposal_update(a->e->gov, &p);
+        rc = gov_proposal_update(a->s, &p);
     gov_proposal_clear(&p);
     return rc;
 }
 
-int eng_gov_tick(eng_apply *a)
+int gov_tick(gov_apply *a)
 {
     uint64_t ids[TICK_BATCH];
     unsigned n = 0;
     int rc;
     do {
-        if ((rc = gov_proposal_due(a->e->gov, a->time, ids, TICK_BATCH, &n)) != ST_OK)
+        if ((rc = gov_proposal_due(a->s, a->time, ids, TICK_BATCH, &n)) != ST_OK)
             return rc;
         for (unsigned i = 0; i < n && rc == ST_OK; i++)
             rc = advance_proposal(a, ids[i]);
@@ -584,3 +581,16 @@ int eng_gov_tick(eng_apply *a)
     return rc;
 }
 
+void gov_param_change_init(gov_param_change *c)
+{
+    memset(c, 0, sizeof *c);
+    mpz_init(c->value);
+}
+
+void gov_param_change_clear(gov_param_change *c)
+{
+    if (!c || !c->value->_mp_d)
+        return;
+    mpz_clear(c->value);
+    memset(c, 0, sizeof *c);
+}
