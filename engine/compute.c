@@ -52,11 +52,11 @@ int eng_apply_heartbeat(eng_apply *a)
         rc = ledger_fail(&a->r, rc, "the signer is not a registered worker (WorkerAdd it to a pool first)");
     if (rc == ST_OK && epoch != now_epoch)
         rc = ledger_fail(&a->r, ST_CONFLICT, "a heartbeat for epoch %llu, but the current epoch is %llu", (unsigned long long)epoch,
-                      (unsigned long long)now_epoch);
+                         (unsigned long long)now_epoch);
     uint64_t slot = (a->time - eng_epoch_start(a->e, now_epoch)) / a->e->genesis.compute.heartbeat_secs;
     if (rc == ST_OK && (rc = ledger_heartbeat_put(a->e->ledger, tx->signer, epoch, slot, (uint32_t)score)) == ST_CONFLICT)
         rc = ledger_fail(&a->r, rc, "a heartbeat for slot %llu of epoch %llu is already recorded", (unsigned long long)slot,
-                      (unsigned long long)epoch);
+                         (unsigned long long)epoch);
     cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "Heartbeat") : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_address(ev, "worker", tx->signer) || !cJSON_AddNumberToObject(ev, "pool", (double)w.pool)
                         || !cJSON_AddNumberToObject(ev, "epoch", (double)epoch)
@@ -234,18 +234,18 @@ int eng_apply_voucher_redeem(eng_apply *a)
     ledger_tx_digest(digest, voucher, v, eng_chain_id(a->e));
     if (sig_len != 65 || ledger_sig_recover(signer, digest, sig) != ST_OK || memcmp(signer, c.client, 20) != 0) {
         rc = ledger_fail(&a->r, ST_CRYPTO, "voucherSig: not the client's signature of Voucher{channel %llu, cumulative %s}",
-                      (unsigned long long)c.id, (ledger_amount_format(t1, cumulative), t1));
+                         (unsigned long long)c.id, (ledger_amount_format(t1, cumulative), t1));
         goto out;
     }
     if (mpz_cmp(cumulative, c.redeemed) <= 0) {
         rc = ledger_fail(&a->r, ST_CONFLICT, "a voucher for a cumulative %s is already redeemed; this one adds nothing",
-                      (ledger_amount_format(t1, c.redeemed), t1));
+                         (ledger_amount_format(t1, c.redeemed), t1));
         goto out;
     }
     mpz_add(limit, c.paid, c.deposit);
     if (mpz_cmp(cumulative, limit) > 0) {
         rc = ledger_fail(&a->r, ST_INSUFFICIENT, "the voucher's cumulative %s exceeds what the channel ever held (%s)",
-                      (ledger_amount_format(t1, cumulative), t1), (ledger_amount_format(t2, limit), t2));
+                         (ledger_amount_format(t1, cumulative), t1), (ledger_amount_format(t2, limit), t2));
         goto out;
     }
     mpz_set(c.redeemed, cumulative);

@@ -488,7 +488,7 @@ int eng_apply_contribute(eng_apply *a)
         if (mpz_sgn(after) < 0)
             mpz_set_ui(after, 0);
         rc = ledger_fail(&a->r, ST_LIMIT, "pool %llu takes at most %s more (capacity %s)", (unsigned long long)id,
-                      amount_text(t1, after), amount_text(t2, p.capacity));
+                         amount_text(t1, after), amount_text(t2, p.capacity));
         goto out;
     }
     if (mpz_sgn(p.shares) == 0) {
@@ -508,7 +508,7 @@ int eng_apply_contribute(eng_apply *a)
     mpz_add(after, p.shares, shares);
     if (!ledger_amount_fits(after)) {
         rc = ledger_fail(&a->r, ST_OVERFLOW, "pool %llu's share price has collapsed: the shares this buys would take its total past 2^256",
-                      (unsigned long long)id);
+                         (unsigned long long)id);
         goto out;
     }
     ledger_account from = ledger_user_account(LEDGER_FREE, tx->signer), to = ledger_pool_account(LEDGER_POOL_STAKE, id);
@@ -564,13 +564,13 @@ int eng_apply_withdraw(eng_apply *a)
     mpz_sub(available, s.shares, w.shares);
     if (mpz_cmp(shares, available) > 0) {
         rc = ledger_fail(&a->r, ST_INSUFFICIENT, "only %s shares can be withdrawn (%s held, %s already queued)",
-                      amount_text(t1, available), amount_text(t2, s.shares), amount_text(t3, w.shares));
+                         amount_text(t1, available), amount_text(t2, s.shares), amount_text(t3, w.shares));
         goto out;
     }
     eng_staking_value(value, shares, &p);
     if (mpz_cmp(shares, available) != 0 && mpz_cmp(value, a->e->genesis.staking.min_withdrawal) < 0) {
         rc = ledger_fail(&a->r, ST_INVALID, "a withdrawal worth %s is below the minimum of %s (withdraw all to leave)",
-                      amount_text(t1, value), amount_text(t2, a->e->genesis.staking.min_withdrawal));
+                         amount_text(t1, value), amount_text(t2, a->e->genesis.staking.min_withdrawal));
         goto out;
     }
     /* stake locked by conviction votes stays: what leaves is everything queued in this pool */

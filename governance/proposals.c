@@ -208,7 +208,7 @@ static int move(gov_apply *a, const ledger_account *from, const ledger_account *
         char need[LEDGER_AMOUNT_STRLEN];
         ledger_amount_format(need, amount);
         return ledger_fail(a->r, rc, rc == ST_OVERFLOW ? "the receiving balance would reach 2^256"
-                                                 : "insufficient balance: %s needed", need);
+                                                       : "insufficient balance: %s needed", need);
     }
     return rc;
 }
@@ -278,7 +278,7 @@ static int pending_slash(gov_apply *a, uint64_t id)
         return ledger_fail(a->r, rc, "no slash %llu", (unsigned long long)id);
     if (rc == ST_OK && sl.state != LEDGER_SLASH_PENDING)
         return ledger_fail(a->r, ST_CONFLICT, "slash %llu was already %s", (unsigned long long)id,
-                        sl.state == LEDGER_SLASH_APPLIED ? "applied" : "canceled");
+                           sl.state == LEDGER_SLASH_APPLIED ? "applied" : "canceled");
     return rc;
 }
 
@@ -307,7 +307,7 @@ int gov_propose(gov_apply *a, const uint8_t proposer[20], const gov_propose_msg 
         ledger_amount_format(t1, power);
         ledger_amount_format(t2, t->threshold);
         rc = ledger_fail(a->r, ST_UNAUTHORIZED, "voting power %s at height %llu is below the %s track's threshold of %s", t1,
-                      (unsigned long long)p.snapshot, t->name, t2);
+                         (unsigned long long)p.snapshot, t->name, t2);
         goto out;
     }
     ledger_account free_acc = ledger_user_account(LEDGER_FREE, proposer), escrow = ledger_user_account(LEDGER_ESCROW, proposer);
@@ -368,7 +368,7 @@ int gov_cancel(gov_apply *a, const uint8_t signer[20], uint64_t id)
     }
     if (p.state != GOV_PENDING) {
         rc = ledger_fail(a->r, ST_CONFLICT, "proposal %llu is %s: only a Pending proposal can be canceled", (unsigned long long)id,
-                      gov_state_name(p.state));
+                         gov_state_name(p.state));
         goto out;
     }
     if ((rc = settle_deposit(a, &p, a->params->cancel_burn_ppm, "gov_cancel_burn", burn, rest)) != ST_OK)
@@ -452,7 +452,7 @@ int gov_execute(gov_apply *a, gov_param_change *change, uint64_t id)
         goto out;
     if (p.state != GOV_QUEUED || a->time < p.eta || a->time >= p.expires) {
         rc = ledger_fail(a->r, ST_CONFLICT, "proposal %llu is %s: it can be executed only when Queued, from %llu until %llu",
-                      (unsigned long long)id, gov_state_name(p.state), (unsigned long long)p.eta, (unsigned long long)p.expires);
+                         (unsigned long long)id, gov_state_name(p.state), (unsigned long long)p.eta, (unsigned long long)p.expires);
         goto out;
     }
     if ((rc = gov_savepoint_begin(a->s)) != ST_OK)

@@ -88,8 +88,8 @@ int gov_cast_vote(gov_apply *a, const uint8_t voter[20], uint64_t id, uint64_t s
         goto out;
     if (p.state != GOV_ACTIVE || a->time < p.vote_start || a->time >= p.vote_end) {
         rc = ledger_fail(a->r, ST_CONFLICT, "proposal %llu is %s: votes are taken only while it is Active (%llu to %llu)",
-                      (unsigned long long)id, gov_state_name(p.state), (unsigned long long)p.vote_start,
-                      (unsigned long long)p.vote_end);
+                         (unsigned long long)id, gov_state_name(p.state), (unsigned long long)p.vote_start,
+                         (unsigned long long)p.vote_end);
         goto out;
     }
     v.proposal = id;
@@ -114,7 +114,7 @@ int gov_cast_vote(gov_apply *a, const uint8_t voter[20], uint64_t id, uint64_t s
         mpz_sub(v.delegated_weight, v.delegated_weight, ow);
         if (mpz_sgn(v.power) == 0 && mpz_sgn(v.delegated_power) == 0) {
             rc = ledger_fail(a->r, ST_UNAUTHORIZED, "no voting power: nothing staked or delegated at the snapshot (height %llu)",
-                          (unsigned long long)p.snapshot);
+                             (unsigned long long)p.snapshot);
             goto out;
         }
         if ((rc = override_delegation(a, &p, &v, delegate, &overrode)) != ST_OK)
@@ -163,7 +163,7 @@ int gov_check_withdraw(gov_apply *a, const uint8_t staker[20], const mpz_t leavi
     int rc = gov_delegation_get(a->s, staker, &d);
     if (rc == ST_OK && d.conviction > 0)
         return ledger_fail(a->r, ST_CONFLICT, "stake is locked while delegating with conviction %u (after Undelegate it stays for %u lock periods)",
-                        d.conviction, gov_lock_periods(d.conviction));
+                           d.conviction, gov_lock_periods(d.conviction));
     if (rc != ST_OK && rc != ST_NOTFOUND)
         return rc;
     mpz_t locked, staked;
