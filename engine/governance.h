@@ -3,7 +3,7 @@
  * lock period in force, the store to read proposals, votes, delegations and locks from, and the
  * value in force of a chain parameter (the rows of engine/params.h; governance changes those marked
  * governed). The rules, and an address's voting power (gov_power_at), are governance/rules.h; the
- * engine's adapters to them are engine/gov_adapters.c (see DESIGN "Governance").
+ * engine's adapters to them are engine/gov_adapters.c (see docs/API.md "Governance").
  * Layer: engine (node and cli build on it). Single-threaded, like eng. */
 #ifndef ENGINE_GOVERNANCE_H
 #define ENGINE_GOVERNANCE_H

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* delegation.c: delegation of voting power (DESIGN "Governance"): Delegate(to, conviction) and
+/* delegation.c: delegation of voting power (docs/API.md "Governance"): Delegate(to, conviction) and
  * Undelegate, without chains (a delegate never delegates; a delegator has no delegators), and the
  * voting power of an address at a height: its own staked value, and what its delegators held then.
  * Voting power is floored per account (OpenGov's Conviction::votes): a delegate carries the sum of

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* gov.h: governance : the tracks and parameters a chain's genesis fixes, the proposal and
- * vote records, and the states a proposal moves through. The rules (Propose, Vote, cancel, execute,
- * the clock-driven transitions) live in engine/governance.c; rows are kept by gov_store.h.
+/* gov.h: governance's records: the tracks and parameters a chain's genesis fixes, the proposal and
+ * vote records, the states a proposal moves through, and the tally rule (the tallies kept one vote
+ * at a time, the quorum, the approval test). The rules (Propose, Vote, cancel, execute, delegation,
+ * the clock-driven transitions) are governance/rules.h; rows are kept by gov_store.h.
  * Layer: governance (engine -> governance -> ledger). Amounts are exact (GMP), times in seconds. */
 #ifndef GOVERNANCE_GOV_H
 #define GOVERNANCE_GOV_H

@@ -1,9 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* proposals.c: the rules of governance's proposals (see governance/gov.h and DESIGN "Governance"):
- * Propose (deposit reserved free -> escrow, power checked at the snapshot = height - 1), ProposalCancel
- * (while Pending; part of the deposit burned), ProposalExecute (the payload once, under a nested
- * savepoint so a failing payload changes nothing but the state), and the Tick part that moves
- * proposals on by the clock (next_change <= now). Payloads are validated before queuing. */
+/* proposals.c: the rules of governance's proposals (rules.h; docs/API.md "Governance").
+ *
+ * A proposal is a state machine driven by transactions and by the clock: Propose reserves the
+ * track's deposit (free -> escrow) and needs the track's threshold of voting power at the snapshot,
+ * the block before its own (height - 1), so stake moved in the same block or later does not count;
+ * it is Pending until vote_start, Active until vote_end, then Queued (quorum and approval, see
+ * gov_tally_check) or Defeated, and a Queued one is Executed or Failed by ProposalExecute between
+ * eta and expires, else Expired. ProposalCancel (while Pending) and a missed quorum burn
+ * floor(deposit * ppm / 10^6) to issuance and return the rest, so every rounding favours the
+ * proposer by less than one base unit; every other end returns the whole deposit.
+ * A payload is validated when the Propose is queued, when it applies, and again when it executes
+ * (tracks and bounds may have changed since); it runs once, under a nested savepoint, so a failing
+ * payload changes nothing but the proposal's state and leaves no event. A `param` payload stores its
+ * row and hands the change back (gov_param_change): the chain's parameters are the engine's.
+ * The Tick part moves due proposals on (next_change <= now), TICK_BATCH ids per read. */
 #include "governance/rules_int.h"
 
 #include <stddef.h>

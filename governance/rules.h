@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* rules.h: the rules of governance (DESIGN "Governance"): Propose, Vote, ProposalCancel,
+/* rules.h: the rules of governance (docs/API.md "Governance"): Propose, Vote, ProposalCancel,
  * ProposalExecute, Delegate and Undelegate, the clock's moves of proposals, the lock that keeps
  * conviction-locked stake in place, and an address's voting power. They work on a narrow context,
  * gov_apply: the ledger and the governance store inside the open block, the governance parameters,

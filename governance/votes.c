@@ -1,8 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* votes.c: Vote (power at the snapshot times conviction, tallies kept incrementally, conviction
- * locks; a delegate's vote carries what governance/delegation.c gives it, and a delegator's direct
- * vote overrides that for the one proposal, in O(1)), and the Withdraw hook that keeps
- * conviction-locked stake in place. */
+/* votes.c: Vote, and the Withdraw hook that keeps conviction-locked stake in place (rules.h;
+ * docs/API.md "Governance").
+ *
+ * A vote counts the voter's own power at the proposal's snapshot, weighted by its conviction c
+ * (gov_weight: floor(power / 10) for c = 0, power * c for 1..6, the floor taken per account,
+ * never on a sum), plus what its delegators in force then give it (delegation.c: each one's own
+ * power and own weight). The tallies are exact and kept one vote at a time (gov_tally_add/sub in
+ * gov.c, which also holds the quorum and approval test): a changed vote comes off and goes on again
+ * with the power it first counted, and a delegator's first direct vote overrides its delegation for
+ * that proposal by taking exactly what it added off its delegate's vote, at once or when the
+ * delegate votes later (an override row). So a changed vote and an override cost O(1); a voter's
+ * first vote reads its delegators at the snapshot, O(delegators). A conviction c > 0 locks the
+ * voter's own power until vote_end + 2^(c-1) lock periods; the lock is the standing vote's. */
 #include "governance/rules_int.h"
 
 #include <assert.h>
