@@ -21,10 +21,10 @@ static int explain(eng_apply *a, int rc, const ledger_account *from, const mpz_t
         if (ledger_balance(a->e->ledger, from, have) == ST_OK && mpz_sgn(have) >= 0)
             ledger_amount_format(h, have);
         ledger_amount_format(n, amount);
-        snprintf(a->err, sizeof a->err, "insufficient balance: %s available, %s needed", h, n);
+        snprintf(a->r.err, sizeof a->r.err, "insufficient balance: %s available, %s needed", h, n);
         mpz_clear(have);
     } else if (rc == ST_OVERFLOW) {
-        snprintf(a->err, sizeof a->err, "the receiving balance would reach 2^256");
+        snprintf(a->r.err, sizeof a->r.err, "the receiving balance would reach 2^256");
     }
     return rc;
 }
@@ -36,9 +36,9 @@ static int move_free(eng_apply *a, const uint8_t from[20], const uint8_t to[20],
     int rc = ledger_transfer(a->e->ledger, &debit, &credit, amount, "transfer");
     if (rc != ST_OK)
         return explain(a, rc, &debit, amount);
-    cJSON *ev = eng_event(a, "Transfer");
-    if (!ev || !eng_event_address(ev, "from", from) || !eng_event_address(ev, "to", to)
-        || !eng_event_amount(ev, "amount", amount))
+    cJSON *ev = ledger_event(&a->r, "Transfer");
+    if (!ev || !ledger_event_address(ev, "from", from) || !ledger_event_address(ev, "to", to)
+        || !ledger_event_amount(ev, "amount", amount))
         return ST_NOMEM;
     return ST_OK;
 }
@@ -55,12 +55,12 @@ static int mint(eng_apply *a, const ledger_account *to, const mpz_t amount, cons
         return explain(a, rc, &issuance, amount);
     if (strcmp(code, "genesis") == 0)
         return ST_OK;
-    cJSON *ev = eng_event(a, "Mint");
-    if (!ev || !eng_event_amount(ev, "amount", amount))
+    cJSON *ev = ledger_event(&a->r, "Mint");
+    if (!ev || !ledger_event_amount(ev, "amount", amount))
         return ST_NOMEM;
     if (to->kind == LEDGER_TREASURY)
         return cJSON_AddStringToObject(ev, "to", "treasury") ? ST_OK : ST_NOMEM;
-    return eng_event_address(ev, "to", to->owner) ? ST_OK : ST_NOMEM;
+    return ledger_event_address(ev, "to", to->owner) ? ST_OK : ST_NOMEM;
 }
 
 static int check_transfer(eng *e, const ledger_tx *tx, char *err, size_t errlen)
@@ -111,10 +111,10 @@ static int apply_genesis(eng_apply *a)
     }
     for (unsigned i = 0; i < g->enclave.n_measurements && rc == ST_OK; i++)
         rc = ledger_allowlist_add(a->e->ledger, g->enclave.measurements[i]);
-    cJSON *ev = rc == ST_OK ? eng_event(a, "Genesis") : NULL;
+    cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "Genesis") : NULL;
     if (rc == ST_OK && (!ev || !cJSON_AddNumberToObject(ev, "chainId", (double)g->chain_id)
                         || !cJSON_AddNumberToObject(ev, "accounts", (double)g->n_accounts)
-                        || !eng_event_amount(ev, "treasury", g->treasury) || !eng_event_amount(ev, "supply", supply)))
+                        || !ledger_event_amount(ev, "treasury", g->treasury) || !ledger_event_amount(ev, "supply", supply)))
         rc = ST_NOMEM;
     mpz_clear(supply);
     return rc == ST_OK ? ledger_meta_set(a->e->ledger, "genesis", g->canonical) : rc;
@@ -136,7 +136,7 @@ static int apply_mint(eng_apply *a)
         ledger_account account = ledger_user_account(LEDGER_FREE, to);
         rc = mint(a, &account, amount, "mint");
     } else {
-        snprintf(a->err, sizeof a->err, "malformed Mint");
+        snprintf(a->r.err, sizeof a->r.err, "malformed Mint");
     }
     mpz_clear(amount);
     cJSON_Delete(body);
@@ -164,7 +164,7 @@ static int apply_pool_reward(eng_apply *a)
         ledger_account treasury = ledger_system_account(LEDGER_TREASURY);
         rc = eng_staking_reward(a, (uint64_t)pool->valuedouble, &treasury, amount);
     } else {
-        snprintf(a->err, sizeof a->err, "malformed PoolReward");
+        snprintf(a->r.err, sizeof a->r.err, "malformed PoolReward");
     }
     mpz_clear(amount);
     cJSON_Delete(body);
@@ -182,7 +182,7 @@ static int apply_worker_slash(eng_apply *a)
     if (cJSON_IsString(worker) && cJSON_IsNumber(ppm) && ledger_addr_parse(addr, worker->valuestring) == ST_OK)
         rc = eng_staking_offence(a, addr, (uint32_t)ppm->valuedouble, "admin");
     else
-        snprintf(a->err, sizeof a->err, "malformed WorkerSlash");
+        snprintf(a->r.err, sizeof a->r.err, "malformed WorkerSlash");
     cJSON_Delete(body);
     return rc;
 }

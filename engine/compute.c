@@ -20,7 +20,7 @@
 
 static cJSON *channel_event(eng_apply *a, const char *type, uint64_t channel)
 {
-    cJSON *ev = eng_event(a, type);
+    cJSON *ev = ledger_event(&a->r, type);
     if (ev && !cJSON_AddNumberToObject(ev, "channel", (double)channel))
         return NULL;
     return ev;
@@ -37,18 +37,18 @@ int eng_apply_heartbeat(eng_apply *a)
         rc = ledger_tx_get_u64(tx, "score", &score);
     /* the maximum in force now: a parameter change earlier in this block binds this heartbeat */
     if (rc == ST_OK && score > a->e->genesis.compute.max_score)
-        rc = eng_fail(a, ST_INVALID, "the score is above the chain's maximum of %llu", (unsigned long long)a->e->genesis.compute.max_score);
+        rc = ledger_fail(&a->r, ST_INVALID, "the score is above the chain's maximum of %llu", (unsigned long long)a->e->genesis.compute.max_score);
     if (rc == ST_OK && (rc = ledger_worker_get(a->e->ledger, tx->signer, &w)) == ST_NOTFOUND)
-        rc = eng_fail(a, rc, "the signer is not a registered worker (WorkerAdd it to a pool first)");
+        rc = ledger_fail(&a->r, rc, "the signer is not a registered worker (WorkerAdd it to a pool first)");
     if (rc == ST_OK && epoch != now_epoch)
-        rc = eng_fail(a, ST_CONFLICT, "a heartbeat for epoch %llu, but the current epoch is %llu", (unsigned long long)epoch,
-                      (unsigned long long)now_epoch);
+        rc = ledger_fail(&a->r, ST_CONFLICT, "a heartbeat for epoch %llu, but the current epoch is %llu", (unsigned long long)epoch,
+                         (unsigned long long)now_epoch);
     uint64_t slot = (a->time - eng_clock_epoch_start(&a->e->clock, now_epoch)) / a->e->genesis.compute.heartbeat_secs;
     if (rc == ST_OK && (rc = ledger_heartbeat_put(a->e->ledger, tx->signer, epoch, slot, (uint32_t)score)) == ST_CONFLICT)
-        rc = eng_fail(a, rc, "a heartbeat for slot %llu of epoch %llu is already recorded", (unsigned long long)slot,
-                      (unsigned long long)epoch);
-    cJSON *ev = rc == ST_OK ? eng_event(a, "Heartbeat") : NULL;
-    if (rc == ST_OK && (!ev || !eng_event_address(ev, "worker", tx->signer) || !cJSON_AddNumberToObject(ev, "pool", (double)w.pool)
+        rc = ledger_fail(&a->r, rc, "a heartbeat for slot %llu of epoch %llu is already recorded", (unsigned long long)slot,
+                         (unsigned long long)epoch);
+    cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "Heartbeat") : NULL;
+    if (rc == ST_OK && (!ev || !ledger_event_address(ev, "worker", tx->signer) || !cJSON_AddNumberToObject(ev, "pool", (double)w.pool)
                         || !cJSON_AddNumberToObject(ev, "epoch", (double)epoch)
                         || !cJSON_AddNumberToObject(ev, "slot", (double)slot)
                         || !cJSON_AddNumberToObject(ev, "score", (double)score)))
@@ -89,7 +89,7 @@ static int escrow(eng_apply *a, const uint8_t client[20], const mpz_t amount)
     if (rc == ST_INSUFFICIENT) {
         char need[LEDGER_AMOUNT_STRLEN];
         ledger_amount_format(need, amount);
-        return eng_fail(a, rc, "insufficient balance: %s needed", need);
+        return ledger_fail(&a->r, rc, "insufficient balance: %s needed", need);
     }
     return rc;
 }
@@ -105,9 +105,9 @@ int eng_apply_channel_open(eng_apply *a)
     if (rc == ST_OK)
         rc = ledger_tx_get_amount(tx, "deposit", c.deposit);
     if (rc == ST_OK && (rc = ledger_worker_get(a->e->ledger, c.worker, &w)) == ST_NOTFOUND)
-        rc = eng_fail(a, rc, "the worker is not registered in any pool");
+        rc = ledger_fail(&a->r, rc, "the worker is not registered in any pool");
     if (rc == ST_OK && memcmp(c.worker, tx->signer, 20) == 0)
-        rc = eng_fail(a, ST_INVALID, "a worker cannot open a channel to itself");
+        rc = ledger_fail(&a->r, ST_INVALID, "a worker cannot open a channel to itself");
     if (rc == ST_OK)
         rc = escrow(a, tx->signer, c.deposit);
     if (rc == ST_OK) {
@@ -116,8 +116,8 @@ int eng_apply_channel_open(eng_apply *a)
         rc = ledger_channel_insert(a->e->ledger, &c);
     }
     cJSON *ev = rc == ST_OK ? channel_event(a, "ChannelOpened", c.id) : NULL;
-    if (rc == ST_OK && (!ev || !eng_event_address(ev, "client", c.client) || !eng_event_address(ev, "worker", c.worker)
-                        || !eng_event_amount(ev, "deposit", c.deposit)))
+    if (rc == ST_OK && (!ev || !ledger_event_address(ev, "client", c.client) || !ledger_event_address(ev, "worker", c.worker)
+                        || !ledger_event_amount(ev, "deposit", c.deposit)))
         rc = ST_NOMEM;
     ledger_worker_clear(&w);
     ledger_channel_clear(&c);
@@ -130,9 +130,9 @@ static int load_channel(eng_apply *a, ledger_channel *c)
     uint64_t id;
     int rc = ledger_tx_get_u64(&a->item->tx, "channel", &id);
     if (rc == ST_OK && (rc = ledger_channel_get(a->e->ledger, id, c)) == ST_NOTFOUND)
-        return eng_fail(a, rc, "no channel %llu", (unsigned long long)id);
+        return ledger_fail(&a->r, rc, "no channel %llu", (unsigned long long)id);
     if (rc == ST_OK && c->closed)
-        return eng_fail(a, ST_CONFLICT, "channel %llu is closed", (unsigned long long)id);
+        return ledger_fail(&a->r, ST_CONFLICT, "channel %llu is closed", (unsigned long long)id);
     return rc;
 }
 
@@ -140,7 +140,7 @@ static int require_client(eng_apply *a, const ledger_channel *c)
 {
     if (memcmp(c->client, a->item->tx.signer, 20) == 0)
         return ST_OK;
-    return eng_fail(a, ST_UNAUTHORIZED, "only the client of channel %llu may do this", (unsigned long long)c->id);
+    return ledger_fail(&a->r, ST_UNAUTHORIZED, "only the client of channel %llu may do this", (unsigned long long)c->id);
 }
 
 int eng_apply_channel_top_up(eng_apply *a)
@@ -155,7 +155,7 @@ int eng_apply_channel_top_up(eng_apply *a)
     if (rc == ST_OK)
         rc = require_client(a, &c);
     if (rc == ST_OK && c.closing)
-        rc = eng_fail(a, ST_CONFLICT, "channel %llu is closing", (unsigned long long)c.id);
+        rc = ledger_fail(&a->r, ST_CONFLICT, "channel %llu is closing", (unsigned long long)c.id);
     if (rc == ST_OK)
         rc = escrow(a, c.client, amount);
     if (rc == ST_OK) {
@@ -163,7 +163,7 @@ int eng_apply_channel_top_up(eng_apply *a)
         rc = ledger_channel_update(a->e->ledger, &c);
     }
     cJSON *ev = rc == ST_OK ? channel_event(a, "ChannelToppedUp", c.id) : NULL;
-    if (rc == ST_OK && (!ev || !eng_event_amount(ev, "amount", amount) || !eng_event_amount(ev, "deposit", c.deposit)))
+    if (rc == ST_OK && (!ev || !ledger_event_amount(ev, "amount", amount) || !ledger_event_amount(ev, "deposit", c.deposit)))
         rc = ST_NOMEM;
     mpz_clear(amount);
     ledger_channel_clear(&c);
@@ -178,7 +178,7 @@ int eng_apply_channel_close(eng_apply *a)
     if (rc == ST_OK)
         rc = require_client(a, &c);
     if (rc == ST_OK && c.closing)
-        rc = eng_fail(a, ST_CONFLICT, "channel %llu is already closing", (unsigned long long)c.id);
+        rc = ledger_fail(&a->r, ST_CONFLICT, "channel %llu is already closing", (unsigned long long)c.id);
     if (rc == ST_OK) {
         c.closing = true;
         c.close_at = a->time + a->e->genesis.compute.challenge_secs;
@@ -209,7 +209,7 @@ int eng_apply_voucher_redeem(eng_apply *a)
     if (rc != ST_OK)
         goto out;
     if (memcmp(c.worker, tx->signer, 20) != 0) {
-        rc = eng_fail(a, ST_UNAUTHORIZED, "only the worker of channel %llu may redeem its vouchers", (unsigned long long)c.id);
+        rc = ledger_fail(&a->r, ST_UNAUTHORIZED, "only the worker of channel %llu may redeem its vouchers", (unsigned long long)c.id);
         goto out;
     }
     /* the client signed Voucher{channel, cumulative} under this chain's domain */
@@ -217,32 +217,32 @@ int eng_apply_voucher_redeem(eng_apply *a)
     ledger_eip712_value v[2] = { 0 };
     uint8_t digest[32], signer[20];
     if (!voucher || ledger_eip712_value_set_u64(&v[0], "uint64", c.id) != ST_OK) {
-        rc = eng_fail(a, ST_INVALID, "the Voucher type is unknown to this build");
+        rc = ledger_fail(&a->r, ST_INVALID, "the Voucher type is unknown to this build");
         goto out;
     }
     ledger_amount_to_word(v[1].word, cumulative);
     ledger_tx_digest(digest, voucher, v, eng_chain_id(a->e));
     if (sig_len != 65 || ledger_sig_recover(signer, digest, sig) != ST_OK || memcmp(signer, c.client, 20) != 0) {
-        rc = eng_fail(a, ST_CRYPTO, "voucherSig: not the client's signature of Voucher{channel %llu, cumulative %s}",
-                      (unsigned long long)c.id, (ledger_amount_format(t1, cumulative), t1));
+        rc = ledger_fail(&a->r, ST_CRYPTO, "voucherSig: not the client's signature of Voucher{channel %llu, cumulative %s}",
+                         (unsigned long long)c.id, (ledger_amount_format(t1, cumulative), t1));
         goto out;
     }
     if (mpz_cmp(cumulative, c.redeemed) <= 0) {
-        rc = eng_fail(a, ST_CONFLICT, "a voucher for a cumulative %s is already redeemed; this one adds nothing",
-                      (ledger_amount_format(t1, c.redeemed), t1));
+        rc = ledger_fail(&a->r, ST_CONFLICT, "a voucher for a cumulative %s is already redeemed; this one adds nothing",
+                         (ledger_amount_format(t1, c.redeemed), t1));
         goto out;
     }
     mpz_add(limit, c.paid, c.deposit);
     if (mpz_cmp(cumulative, limit) > 0) {
-        rc = eng_fail(a, ST_INSUFFICIENT, "the voucher's cumulative %s exceeds what the channel ever held (%s)",
-                      (ledger_amount_format(t1, cumulative), t1), (ledger_amount_format(t2, limit), t2));
+        rc = ledger_fail(&a->r, ST_INSUFFICIENT, "the voucher's cumulative %s exceeds what the channel ever held (%s)",
+                         (ledger_amount_format(t1, cumulative), t1), (ledger_amount_format(t2, limit), t2));
         goto out;
     }
     mpz_set(c.redeemed, cumulative);
     mpz_sub(owed, c.redeemed, c.paid);
     rc = ledger_channel_update(a->e->ledger, &c);
     cJSON *ev = rc == ST_OK ? channel_event(a, "VoucherRedeemed", c.id) : NULL;
-    if (rc == ST_OK && (!ev || !eng_event_amount(ev, "cumulative", cumulative) || !eng_event_amount(ev, "owed", owed)))
+    if (rc == ST_OK && (!ev || !ledger_event_amount(ev, "cumulative", cumulative) || !ledger_event_amount(ev, "owed", owed)))
         rc = ST_NOMEM;
 out:
     mpz_clears(cumulative, limit, owed, NULL);
@@ -275,7 +275,7 @@ int eng_compute_tick(eng_apply *a)
             if (mpz_sgn(c.deposit) > 0 && (rc = ledger_transfer(a->e->ledger, &from, &to, c.deposit, "refund")) != ST_OK)
                 break;
             cJSON *ev = channel_event(a, "ChannelClosed", c.id);
-            if (!ev || !eng_event_address(ev, "client", c.client) || !eng_event_amount(ev, "refunded", c.deposit)) {
+            if (!ev || !ledger_event_address(ev, "client", c.client) || !ledger_event_amount(ev, "refunded", c.deposit)) {
                 rc = ST_NOMEM;
                 break;
             }

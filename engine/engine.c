@@ -132,8 +132,8 @@ static int apply_item(eng *e, eng_item *it, uint64_t height, uint32_t index, uin
         system_hash(it->hash, height, index, it->sys_body);
     else
         memcpy(it->hash, it->tx.hash, 32);
-    eng_apply a = { .e = e, .item = it, .height = height, .time = time, .events = cJSON_CreateArray() };
-    if (!a.events)
+    eng_apply a = { .e = e, .item = it, .height = height, .time = time, .r.events = cJSON_CreateArray() };
+    if (!a.r.events)
         return ST_NOMEM;
     int rc = ledger_tx_begin(e->ledger, it->hash);
     if (rc != ST_OK)
@@ -149,11 +149,11 @@ static int apply_item(eng *e, eng_item *it, uint64_t height, uint32_t index, uin
         goto out;
     it->success = applied == ST_OK;
     if (!it->success) {
-        it->error = strdup(a.err[0] ? a.err : st_str(applied));
-        cJSON_Delete(a.events);
-        a.events = cJSON_CreateArray();
+        it->error = strdup(a.r.err[0] ? a.r.err : st_str(applied));
+        cJSON_Delete(a.r.events);
+        a.r.events = cJSON_CreateArray();
     }
-    it->events = a.events ? cJSON_PrintUnformatted(a.events) : NULL;
+    it->events = a.r.events ? cJSON_PrintUnformatted(a.r.events) : NULL;
     char *body = it->is_system ? it->sys_body : NULL;
     cJSON *json = NULL;
     if (!it->is_system) {
@@ -179,7 +179,7 @@ static int apply_item(eng *e, eng_item *it, uint64_t height, uint32_t index, uin
     it->height = height;
     it->index = index;
 out:
-    cJSON_Delete(a.events);
+    cJSON_Delete(a.r.events);
     return rc;
 }
 

@@ -9,6 +9,7 @@
 #include "engine/engine.h"
 #include "engine/genesis.h"
 #include "governance/gov_store.h"
+#include "ledger/receipt.h"
 
 /* One queued transaction: a signed one from a user, or a system one (genesis, dev mint). */
 typedef struct eng_item {
@@ -84,8 +85,7 @@ typedef struct eng_apply {
     eng_item *item;
     uint64_t height;                /* block height */
     uint64_t time;                  /* block time */
-    cJSON *events;                  /* array the handler appends events to */
-    char err[256];                  /* reason of a failure */
+    ledger_receipt r;               /* the events the handler appends and the reason of a failure */
 } eng_apply;
 
 typedef struct eng_handler {
@@ -94,21 +94,12 @@ typedef struct eng_handler {
     bool dev;                       /* a system type that admin methods of a --dev node may submit */
     /* stateless checks before queuing: ST_OK or ST_INVALID with err */
     int (*check)(eng *e, const ledger_tx *tx, char *err, size_t errlen);
-    /* applies inside the block's savepoint: ST_OK, a failure with a->err, or ST_DB (fatal) */
+    /* applies inside the block's savepoint: ST_OK, a failure with a->r.err, or ST_DB (fatal) */
     int (*apply)(eng_apply *a);
 } eng_handler;
 
 /* Returns: the handler of a signed (system=false) or system type, or NULL if not enabled. */
 const eng_handler *eng_handler_find(const char *type, bool system);
-/* The receipt (engine/receipt.c). Writes the reason of a failed transaction into a->err
- * (printf-style) and returns status. */
-int eng_fail(eng_apply *a, int status, const char *fmt, ...) PRINTF_LIKE(3, 4);
-/* Appends an event {"type": type, ...} to a->events and returns it to fill, NULL on OOM. */
-cJSON *eng_event(eng_apply *a, const char *type);
-/* Adds "key": "0x..." (EIP-55) / an amount string to an event object. Returns false on OOM. */
-bool eng_event_address(cJSON *ev, const char *key, const uint8_t addr[20]);
-bool eng_event_amount(cJSON *ev, const char *key, const mpz_t amount);
-
 /* Staking (engine/staking.c): checks and handlers of the signed types, the internal entry points
  * (a reward paid into a pool from an account; a slash of a worker's bonded stake in ppm), and the
  * block-start tick with the test of whether one is due at time now. */
@@ -162,11 +153,12 @@ int eng_apply_enclave_allow(eng_apply *a);
 int eng_apply_enclave_register(eng_apply *a);
 int eng_apply_settlement(eng_apply *a);
 void eng_enclave_shutdown(eng *e);
-/* Governance (engine/governance.c): the signed Propose, Vote, ProposalCancel and ProposalExecute,
- * the tick part that moves proposals on by the clock and whether one is due at now, the Withdraw
- * hook that keeps conviction-locked stake in place (leaving: the value the withdrawal takes out;
- * fails a->err "... locked by governance until T"), and the governed parameters stored by executed
- * proposals applied over the genesis at open. */
+/* Governance (engine/gov_adapters.c, adapters over the rules of governance/rules.h): the signed
+ * Propose, Vote, ProposalCancel, ProposalExecute, Delegate and Undelegate, the tick part that moves
+ * proposals on by the clock and whether one is due at now, the Withdraw hook that keeps
+ * conviction-locked stake in place (leaving: the value the withdrawal takes out; fails a->r.err
+ * "... locked by governance until T"), and the governed parameters stored by executed proposals
+ * applied over the genesis at open. */
 int eng_check_propose(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_check_vote(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_apply_propose(eng_apply *a);
@@ -180,8 +172,6 @@ int eng_gov_load_params(eng *e);
 /* After a block that did not commit: the governed parameters again as the genesis and the stored
  * changes say (an execution in the lost block may have set one in memory). */
 int eng_gov_reload_params(eng *e);
-/* Delegation (engine/delegation.c): the signed Delegate and Undelegate. A delegate's power is read
- * from its delegators' own checkpoints, so a change of shares has nothing to keep in step. */
 int eng_check_delegate(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_apply_delegate(eng_apply *a);
 int eng_apply_undelegate(eng_apply *a);

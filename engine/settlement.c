@@ -528,12 +528,12 @@ int eng_apply_enclave_allow(eng_apply *a)
     size_t len = 0;
     uint8_t *m = hex_member(msg, "measurement", &len);
     int rc = m && len == 32 ? ledger_allowlist_add(a->e->ledger, m) : ST_INVALID;
-    cJSON *ev = rc == ST_OK ? eng_event(a, "EnclaveAllowed") : NULL;
+    cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "EnclaveAllowed") : NULL;
     if (rc == ST_OK && (!ev || !cJSON_AddStringToObject(ev, "measurement",
                                                           cJSON_GetObjectItemCaseSensitive(msg, "measurement")->valuestring)))
         rc = ST_NOMEM;
     if (rc == ST_INVALID)
-        snprintf(a->err, sizeof a->err, "malformed EnclaveAllow");
+        snprintf(a->r.err, sizeof a->r.err, "malformed EnclaveAllow");
     free(m);
     cJSON_Delete(body);
     return rc;
@@ -550,22 +550,22 @@ int eng_apply_enclave_register(eng_apply *a)
     bool allowed = false;
     int rc = ST_INVALID;
     if (!quote)
-        snprintf(a->err, sizeof a->err, "malformed EnclaveRegister");
+        snprintf(a->r.err, sizeof a->r.err, "malformed EnclaveRegister");
     else if (!a->e->genesis.enclave.has_platform
              || enc_quote_verify(&q, quote, len, a->e->genesis.enclave.platform) != ST_OK)
-        snprintf(a->err, sizeof a->err, "the quote does not verify against the platform of the genesis");
+        snprintf(a->r.err, sizeof a->r.err, "the quote does not verify against the platform of the genesis");
     else if (q.chain_id != a->e->genesis.chain_id)
-        snprintf(a->err, sizeof a->err, "the quote is for chain %llu", (unsigned long long)q.chain_id);
+        snprintf(a->r.err, sizeof a->r.err, "the quote is for chain %llu", (unsigned long long)q.chain_id);
     else if ((rc = ledger_allowlist_has(a->e->ledger, q.measurement, &allowed)) == ST_OK && !allowed) {
-        snprintf(a->err, sizeof a->err, "the enclave's measurement is not on the allowlist");
+        snprintf(a->r.err, sizeof a->r.err, "the enclave's measurement is not on the allowlist");
         rc = ST_UNAUTHORIZED;
     } else if (rc == ST_OK) {
         ledger_sig_pubkey_address(address, q.enclave_pub);
         rc = ledger_enclave_put(a->e->ledger, address, q.measurement, quote, len);
         char hex[67];
         ledger_hex_encode(hex, q.measurement, 32);
-        cJSON *ev = rc == ST_OK ? eng_event(a, "EnclaveRegistered") : NULL;
-        if (rc == ST_OK && (!ev || !eng_event_address(ev, "enclave", address) || !cJSON_AddStringToObject(ev, "measurement", hex)))
+        cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "EnclaveRegistered") : NULL;
+        if (rc == ST_OK && (!ev || !ledger_event_address(ev, "enclave", address) || !cJSON_AddStringToObject(ev, "measurement", hex)))
             rc = ST_NOMEM;
     }
     free(quote);
@@ -640,7 +640,7 @@ int eng_apply_settlement(eng_apply *a)
         goto out;
     rc = ST_INVALID;
     if (!inputs || !report || epoch != next) {
-        snprintf(a->err, sizeof a->err, "malformed Settlement, or not for epoch %llu (the next to settle)",
+        snprintf(a->r.err, sizeof a->r.err, "malformed Settlement, or not for epoch %llu (the next to settle)",
                  (unsigned long long)next);
         goto out;
     }
@@ -649,27 +649,27 @@ int eng_apply_settlement(eng_apply *a)
         goto out;
     rc = ST_INVALID;
     if (own_len != inputs_len || memcmp(own, inputs, own_len) != 0) {
-        snprintf(a->err, sizeof a->err, "the report's inputs are not the ledger's inputs for epoch %llu",
+        snprintf(a->r.err, sizeof a->r.err, "the report's inputs are not the ledger's inputs for epoch %llu",
                  (unsigned long long)epoch);
         goto out;
     }
     if (enc_settle_report_parse(&r, report, report_len) != ST_OK) {
-        snprintf(a->err, sizeof a->err, "the report is not in canonical form");
+        snprintf(a->r.err, sizeof a->r.err, "the report is not in canonical form");
         goto out;
     }
     uint8_t signer[20];
     if (report_signer(e, &r, signer) != ST_OK) {
-        snprintf(a->err, sizeof a->err, "the report is not signed by a registered enclave");
+        snprintf(a->r.err, sizeof a->r.err, "the report is not signed by a registered enclave");
         rc = ST_CRYPTO;
         goto out;
     }
     if (enc_settle_report_check(why, sizeof why, &r, &in) != ST_OK) {
-        snprintf(a->err, sizeof a->err, "the report does not add up: %s", why);
+        snprintf(a->r.err, sizeof a->r.err, "the report does not add up: %s", why);
         goto out;
     }
     for (size_t i = 0; i < r.n_ops; i++)
         if ((rc = apply_op(a, &r.ops[i])) != ST_OK) {
-            snprintf(a->err, sizeof a->err, "operation %zu of the report failed: %s", i, st_str(rc));
+            snprintf(a->r.err, sizeof a->r.err, "operation %zu of the report failed: %s", i, st_str(rc));
             goto out;
         }
     if ((rc = enc_settle_input_hash(hash, &in)) != ST_OK)
@@ -679,17 +679,17 @@ int eng_apply_settlement(eng_apply *a)
     memcpy(s.enclave, signer, 20);
     memcpy(s.input_hash, hash, 32);
     if ((rc = ledger_settlement_put(e->ledger, &s)) == ST_CONFLICT) {
-        snprintf(a->err, sizeof a->err, "epoch %llu is settled already", (unsigned long long)epoch);
+        snprintf(a->r.err, sizeof a->r.err, "epoch %llu is settled already", (unsigned long long)epoch);
         goto out;
     }
     char text[24];
     snprintf(text, sizeof text, "%llu", (unsigned long long)(epoch + 1));
     if (rc == ST_OK)
         rc = ledger_meta_set(e->ledger, "settlement.next", text);
-    cJSON *ev = rc == ST_OK ? eng_event(a, "EpochSettled") : NULL;
-    if (rc == ST_OK && (!ev || !cJSON_AddNumberToObject(ev, "epoch", (double)epoch) || !eng_event_address(ev, "enclave", signer)
-                        || !eng_event_amount(ev, "emitted", r.budget) || !eng_event_amount(ev, "computePaid", r.compute_paid)
-                        || !eng_event_amount(ev, "fees", r.fees) || !cJSON_AddNumberToObject(ev, "operations", (double)r.n_ops)))
+    cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "EpochSettled") : NULL;
+    if (rc == ST_OK && (!ev || !cJSON_AddNumberToObject(ev, "epoch", (double)epoch) || !ledger_event_address(ev, "enclave", signer)
+                        || !ledger_event_amount(ev, "emitted", r.budget) || !ledger_event_amount(ev, "computePaid", r.compute_paid)
+                        || !ledger_event_amount(ev, "fees", r.fees) || !cJSON_AddNumberToObject(ev, "operations", (double)r.n_ops)))
         rc = ST_NOMEM;
 out:
     enc_settle_report_clear(&r);

@@ -58,30 +58,6 @@ void eng_staking_pending(mpz_t out, const ledger_pool *p, const ledger_stake *s)
     mpz_clear(scale);
 }
 
-int eng_staking_power_at(eng *e, const uint8_t address[20], uint64_t height, mpz_t out)
-{
-    enum { MAX_POOLS = 4096 };
-    uint64_t *ids = malloc(MAX_POOLS * sizeof *ids);
-    unsigned n = 0;
-    if (!ids)
-        return ST_NOMEM;
-    mpz_set_ui(out, 0);
-    int rc = ledger_stake_pools_of(e->ledger, address, ids, MAX_POOLS, &n);
-    mpz_t shares, stake, total;
-    mpz_inits(shares, stake, total, NULL);
-    for (unsigned i = 0; i < n && rc == ST_OK; i++) {
-        rc = ledger_stake_at(e->ledger, ids[i], address, height, shares, stake, total);
-        if (rc == ST_OK && mpz_sgn(total) > 0) {
-            mpz_mul(shares, shares, stake);
-            mpz_fdiv_q(shares, shares, total);
-            mpz_add(out, out, shares);
-        }
-    }
-    mpz_clears(shares, stake, total, NULL);
-    free(ids);
-    return rc;
-}
-
 /* ---- helpers inside a block ---- */
 
 static char *amount_text(char buf[LEDGER_AMOUNT_STRLEN], const mpz_t v)
@@ -95,7 +71,7 @@ static int load_pool(eng_apply *a, uint64_t id, ledger_pool *p)
 {
     int rc = ledger_pool_get(a->e->ledger, id, p);
     if (rc == ST_NOTFOUND)
-        return eng_fail(a, rc, "no pool %llu", (unsigned long long)id);
+        return ledger_fail(&a->r, rc, "no pool %llu", (unsigned long long)id);
     if (rc == ST_OK && p->commission_pending && a->time >= p->pending_commission_at) {
         p->commission_ppm = p->pending_commission_ppm;
         p->commission_pending = false;
@@ -117,7 +93,7 @@ static int require_owner(eng_apply *a, const ledger_pool *p)
         return ST_OK;
     char owner[LEDGER_ADDR_STRLEN];
     ledger_addr_format(owner, p->owner);
-    return eng_fail(a, ST_UNAUTHORIZED, "only the owner of pool %llu (%s) may do this", (unsigned long long)p->id, owner);
+    return ledger_fail(&a->r, ST_UNAUTHORIZED, "only the owner of pool %llu (%s) may do this", (unsigned long long)p->id, owner);
 }
 
 static int move(eng_apply *a, const ledger_account *from, const ledger_account *to, const mpz_t amount, const char *code)
@@ -127,16 +103,16 @@ static int move(eng_apply *a, const ledger_account *from, const ledger_account *
     int rc = ledger_transfer(a->e->ledger, from, to, amount, code);
     if (rc == ST_INSUFFICIENT) {
         char need[LEDGER_AMOUNT_STRLEN];
-        return eng_fail(a, rc, "insufficient balance: %s needed", amount_text(need, amount));
+        return ledger_fail(&a->r, rc, "insufficient balance: %s needed", amount_text(need, amount));
     }
     return rc;
 }
 
 static cJSON *pool_event(eng_apply *a, const char *type, uint64_t pool)
 {
-    cJSON *ev = eng_event(a, type);
+    cJSON *ev = ledger_event(&a->r, type);
     if (ev && !cJSON_AddNumberToObject(ev, "pool", (double)pool)) {
-        cJSON_DeleteItemFromArray(a->events, cJSON_GetArraySize(a->events) - 1);
+        cJSON_DeleteItemFromArray(a->r.events, cJSON_GetArraySize(a->r.events) - 1);
         return NULL;
     }
     return ev;
@@ -221,8 +197,8 @@ static int fill_queue(eng_apply *a, ledger_pool *p)
         mpz_sub(w.shares, w.shares, part);
         rc = whole ? ledger_withdrawal_delete(a->e->ledger, p->id, w.address) : ledger_withdrawal_put(a->e->ledger, &w);
         cJSON *ev = pool_event(a, "WithdrawalPaid", p->id);
-        if (!ev || !eng_event_address(ev, "staker", w.address) || !eng_event_amount(ev, "shares", part)
-            || !eng_event_amount(ev, "amount", pay) || !eng_event_amount(ev, "sharesStillQueued", w.shares))
+        if (!ev || !ledger_event_address(ev, "staker", w.address) || !ledger_event_amount(ev, "shares", part)
+            || !ledger_event_amount(ev, "amount", pay) || !ledger_event_amount(ev, "sharesStillQueued", w.shares))
             rc = ST_NOMEM;
         if (!whole)
             break;
@@ -290,9 +266,9 @@ int eng_apply_pool_create(eng_apply *a)
     if (rc == ST_OK)
         rc = ledger_pool_checkpoint(a->e->ledger, &p);
     cJSON *ev = rc == ST_OK ? pool_event(a, "PoolCreated", p.id) : NULL;
-    if (rc == ST_OK && (!ev || !eng_event_address(ev, "owner", p.owner)
+    if (rc == ST_OK && (!ev || !ledger_event_address(ev, "owner", p.owner)
                         || !cJSON_AddNumberToObject(ev, "commissionPpm", p.commission_ppm)
-                        || !eng_event_amount(ev, "capacity", p.capacity)))
+                        || !ledger_event_amount(ev, "capacity", p.capacity)))
         rc = ST_NOMEM;
     ledger_pool_clear(&p);
     return rc;
@@ -354,7 +330,7 @@ static int load_owned_worker(eng_apply *a, ledger_pool *p, ledger_worker *w)
     if (rc == ST_NOTFOUND) {
         char text[LEDGER_ADDR_STRLEN];
         ledger_addr_format(text, addr);
-        return eng_fail(a, rc, "worker %s is not in pool %llu", text, (unsigned long long)id);
+        return ledger_fail(&a->r, rc, "worker %s is not in pool %llu", text, (unsigned long long)id);
     }
     return rc;
 }
@@ -383,19 +359,19 @@ int eng_apply_worker_add(eng_apply *a)
     uint64_t other = existing.pool;
     ledger_worker_clear(&existing);
     if (rc == ST_OK) {
-        rc = eng_fail(a, ST_CONFLICT, "the worker already belongs to pool %llu", (unsigned long long)other);
+        rc = ledger_fail(&a->r, ST_CONFLICT, "the worker already belongs to pool %llu", (unsigned long long)other);
         goto out;
     }
     if (rc != ST_NOTFOUND || (rc = ledger_worker_count(a->e->ledger, id, &count)) != ST_OK)
         goto out;
     if (count >= a->e->genesis.staking.max_workers) {
-        rc = eng_fail(a, ST_LIMIT, "pool %llu has %u workers, the most a pool may have", (unsigned long long)id, count);
+        rc = ledger_fail(&a->r, ST_LIMIT, "pool %llu has %u workers, the most a pool may have", (unsigned long long)id, count);
         goto out;
     }
     w.pool = id;
     rc = ledger_worker_put(a->e->ledger, &w);
     cJSON *ev = rc == ST_OK ? pool_event(a, "WorkerAdded", id) : NULL;
-    if (rc == ST_OK && (!ev || !eng_event_address(ev, "worker", w.address)))
+    if (rc == ST_OK && (!ev || !ledger_event_address(ev, "worker", w.address)))
         rc = ST_NOMEM;
 out:
     ledger_worker_clear(&w);
@@ -419,7 +395,7 @@ int eng_apply_worker_bond(eng_apply *a)
     eng_staking_free(free_stake, &p);
     if (mpz_cmp(amount, free_stake) > 0) {
         char have[LEDGER_AMOUNT_STRLEN];
-        rc = eng_fail(a, ST_INSUFFICIENT, "the pool has %s free stake", amount_text(have, free_stake));
+        rc = ledger_fail(&a->r, ST_INSUFFICIENT, "the pool has %s free stake", amount_text(have, free_stake));
         goto out;
     }
     mpz_add(w.bonded, w.bonded, amount);
@@ -427,7 +403,7 @@ int eng_apply_worker_bond(eng_apply *a)
     if ((rc = ledger_worker_put(a->e->ledger, &w)) == ST_OK)
         rc = save_pool(a, &p, false);
     cJSON *ev = rc == ST_OK ? pool_event(a, "WorkerBonded", p.id) : NULL;
-    if (rc == ST_OK && (!ev || !eng_event_address(ev, "worker", w.address) || !eng_event_amount(ev, "amount", amount)))
+    if (rc == ST_OK && (!ev || !ledger_event_address(ev, "worker", w.address) || !ledger_event_amount(ev, "amount", amount)))
         rc = ST_NOMEM;
 out:
     mpz_clears(amount, free_stake, NULL);
@@ -452,7 +428,7 @@ static int unbond(eng_apply *a, ledger_pool *p, ledger_worker *w, const mpz_t am
     if (rc == ST_OK)
         rc = ledger_worker_put(a->e->ledger, w);
     cJSON *ev = rc == ST_OK ? pool_event(a, "WorkerUnbonded", p->id) : NULL;
-    if (rc == ST_OK && (!ev || !eng_event_address(ev, "worker", w->address) || !eng_event_amount(ev, "amount", amount)
+    if (rc == ST_OK && (!ev || !ledger_event_address(ev, "worker", w->address) || !ledger_event_amount(ev, "amount", amount)
                         || !cJSON_AddNumberToObject(ev, "releaseAt", (double)u.release_at)
                         || !cJSON_AddBoolToObject(ev, "forced", forced)))
         rc = ST_NOMEM;
@@ -473,7 +449,7 @@ int eng_apply_worker_unbond(eng_apply *a)
         rc = load_owned_worker(a, &p, &w);
     if (rc == ST_OK && mpz_cmp(amount, w.bonded) > 0) {
         char have[LEDGER_AMOUNT_STRLEN];
-        rc = eng_fail(a, ST_INSUFFICIENT, "the worker has %s bonded", amount_text(have, w.bonded));
+        rc = ledger_fail(&a->r, ST_INSUFFICIENT, "the worker has %s bonded", amount_text(have, w.bonded));
     }
     if (rc == ST_OK)
         rc = unbond(a, &p, &w, amount, false);
@@ -503,7 +479,7 @@ int eng_apply_contribute(eng_apply *a)
         goto out;
     /* the minimum in force now: a parameter change earlier in this block binds this transaction */
     if (mpz_cmp(amount, a->e->genesis.staking.min_contribution) < 0) {
-        rc = eng_fail(a, ST_INVALID, "below the minimum contribution of %s", amount_text(t1, a->e->genesis.staking.min_contribution));
+        rc = ledger_fail(&a->r, ST_INVALID, "below the minimum contribution of %s", amount_text(t1, a->e->genesis.staking.min_contribution));
         goto out;
     }
     mpz_add(after, p.stake, amount);
@@ -511,28 +487,28 @@ int eng_apply_contribute(eng_apply *a)
         mpz_sub(after, p.capacity, p.stake);
         if (mpz_sgn(after) < 0)
             mpz_set_ui(after, 0);
-        rc = eng_fail(a, ST_LIMIT, "pool %llu takes at most %s more (capacity %s)", (unsigned long long)id,
-                      amount_text(t1, after), amount_text(t2, p.capacity));
+        rc = ledger_fail(&a->r, ST_LIMIT, "pool %llu takes at most %s more (capacity %s)", (unsigned long long)id,
+                         amount_text(t1, after), amount_text(t2, p.capacity));
         goto out;
     }
     if (mpz_sgn(p.shares) == 0) {
         mpz_set(shares, amount); /* an empty pool prices a share at one base unit */
     } else if (mpz_sgn(p.stake) == 0) {
-        rc = eng_fail(a, ST_CONFLICT, "pool %llu was slashed to zero stake; it takes no contributions", (unsigned long long)id);
+        rc = ledger_fail(&a->r, ST_CONFLICT, "pool %llu was slashed to zero stake; it takes no contributions", (unsigned long long)id);
         goto out;
     } else {
         mpz_mul(shares, amount, p.shares);
         mpz_fdiv_q(shares, shares, p.stake);
         if (mpz_sgn(shares) == 0) {
-            rc = eng_fail(a, ST_INVALID, "the amount buys no whole share at the pool's price");
+            rc = ledger_fail(&a->r, ST_INVALID, "the amount buys no whole share at the pool's price");
             goto out;
         }
     }
     /* slashed deep enough, a pool prices a share so low that its total could pass 2^256 */
     mpz_add(after, p.shares, shares);
     if (!ledger_amount_fits(after)) {
-        rc = eng_fail(a, ST_OVERFLOW, "pool %llu's share price has collapsed: the shares this buys would take its total past 2^256",
-                      (unsigned long long)id);
+        rc = ledger_fail(&a->r, ST_OVERFLOW, "pool %llu's share price has collapsed: the shares this buys would take its total past 2^256",
+                         (unsigned long long)id);
         goto out;
     }
     ledger_account from = ledger_user_account(LEDGER_FREE, tx->signer), to = ledger_pool_account(LEDGER_POOL_STAKE, id);
@@ -542,8 +518,8 @@ int eng_apply_contribute(eng_apply *a)
         goto out;
     mpz_add(p.stake, p.stake, amount);
     cJSON *ev = pool_event(a, "Contributed", id);
-    if (!ev || !eng_event_address(ev, "staker", tx->signer) || !eng_event_amount(ev, "amount", amount)
-        || !eng_event_amount(ev, "shares", shares)) {
+    if (!ev || !ledger_event_address(ev, "staker", tx->signer) || !ledger_event_amount(ev, "amount", amount)
+        || !ledger_event_amount(ev, "shares", shares)) {
         rc = ST_NOMEM;
         goto out;
     }
@@ -587,14 +563,14 @@ int eng_apply_withdraw(eng_apply *a)
     }
     mpz_sub(available, s.shares, w.shares);
     if (mpz_cmp(shares, available) > 0) {
-        rc = eng_fail(a, ST_INSUFFICIENT, "only %s shares can be withdrawn (%s held, %s already queued)",
-                      amount_text(t1, available), amount_text(t2, s.shares), amount_text(t3, w.shares));
+        rc = ledger_fail(&a->r, ST_INSUFFICIENT, "only %s shares can be withdrawn (%s held, %s already queued)",
+                         amount_text(t1, available), amount_text(t2, s.shares), amount_text(t3, w.shares));
         goto out;
     }
     eng_staking_value(value, shares, &p);
     if (mpz_cmp(shares, available) != 0 && mpz_cmp(value, a->e->genesis.staking.min_withdrawal) < 0) {
-        rc = eng_fail(a, ST_INVALID, "a withdrawal worth %s is below the minimum of %s (withdraw all to leave)",
-                      amount_text(t1, value), amount_text(t2, a->e->genesis.staking.min_withdrawal));
+        rc = ledger_fail(&a->r, ST_INVALID, "a withdrawal worth %s is below the minimum of %s (withdraw all to leave)",
+                         amount_text(t1, value), amount_text(t2, a->e->genesis.staking.min_withdrawal));
         goto out;
     }
     /* stake locked by conviction votes stays: what leaves is everything queued in this pool */
@@ -611,8 +587,8 @@ int eng_apply_withdraw(eng_apply *a)
     if ((rc = ledger_withdrawal_put(a->e->ledger, &w)) != ST_OK)
         goto out;
     cJSON *ev = pool_event(a, "WithdrawalQueued", id);
-    if (!ev || !eng_event_address(ev, "staker", tx->signer) || !eng_event_amount(ev, "shares", shares)
-        || !eng_event_amount(ev, "sharesQueued", w.shares)) {
+    if (!ev || !ledger_event_address(ev, "staker", tx->signer) || !ledger_event_amount(ev, "shares", shares)
+        || !ledger_event_amount(ev, "sharesQueued", w.shares)) {
         rc = ST_NOMEM;
         goto out;
     }
@@ -647,11 +623,11 @@ int eng_apply_claim(eng_apply *a)
     if (rc == ST_OK)
         rc = ledger_balance(a->e->ledger, &from, claimable);
     if (rc == ST_OK && mpz_sgn(claimable) == 0)
-        rc = eng_fail(a, ST_INVALID, "nothing to claim");
+        rc = ledger_fail(&a->r, ST_INVALID, "nothing to claim");
     if (rc == ST_OK)
         rc = move(a, &from, &to, claimable, "claim");
     cJSON *ev = rc == ST_OK ? pool_event(a, "Claimed", id) : NULL;
-    if (rc == ST_OK && (!ev || !eng_event_address(ev, "staker", tx->signer) || !eng_event_amount(ev, "amount", claimable)))
+    if (rc == ST_OK && (!ev || !ledger_event_address(ev, "staker", tx->signer) || !ledger_event_amount(ev, "amount", claimable)))
         rc = ST_NOMEM;
     mpz_clear(claimable);
     ledger_stake_clear(&s);
@@ -689,7 +665,7 @@ int eng_staking_reward(eng_apply *a, uint64_t pool, const ledger_account *from, 
     if ((rc = save_pool(a, &p, false)) != ST_OK)
         goto out;
     cJSON *ev = pool_event(a, "PoolRewarded", pool);
-    if (!ev || !eng_event_amount(ev, "amount", amount) || !eng_event_amount(ev, "commission", commission))
+    if (!ev || !ledger_event_amount(ev, "amount", amount) || !ledger_event_amount(ev, "commission", commission))
         rc = ST_NOMEM;
 out:
     mpz_clears(commission, rest, num, scale, NULL);
@@ -714,7 +690,7 @@ int eng_staking_slash(eng_apply *a, const uint8_t worker[20], uint32_t ppm)
         ppm = LEDGER_PPM;
     int rc = entries ? ledger_worker_get(a->e->ledger, worker, &w) : ST_NOMEM;
     if (rc == ST_NOTFOUND)
-        rc = eng_fail(a, rc, "no such worker");
+        rc = ledger_fail(&a->r, rc, "no such worker");
     if (rc == ST_OK)
         rc = load_pool(a, w.pool, &p);
     if (rc != ST_OK)
@@ -753,9 +729,9 @@ int eng_staking_slash(eng_apply *a, const uint8_t worker[20], uint32_t ppm)
     mpz_sub(p.stake, p.stake, total);
     rc = ledger_worker_put(a->e->ledger, &w);
     cJSON *ev = rc == ST_OK ? pool_event(a, "WorkerSlashed", p.id) : NULL;
-    if (rc == ST_OK && (!ev || !eng_event_address(ev, "worker", worker) || !eng_event_amount(ev, "amount", total)
-                        || !eng_event_amount(ev, "fromBonded", bonded_cut)
-                        || !eng_event_amount(ev, "fromUnbonding", unbonding_cut)))
+    if (rc == ST_OK && (!ev || !ledger_event_address(ev, "worker", worker) || !ledger_event_amount(ev, "amount", total)
+                        || !ledger_event_amount(ev, "fromBonded", bonded_cut)
+                        || !ledger_event_amount(ev, "fromUnbonding", unbonding_cut)))
         rc = ST_NOMEM;
     /* a slash to zero stake leaves the queued shares worthless: they are paid, at zero, at once */
     if (rc == ST_OK && (rc = fill_queue(a, &p)) == ST_OK)
@@ -789,7 +765,7 @@ int eng_staking_offence(eng_apply *a, const uint8_t worker[20], uint32_t ppm, co
     snprintf(s.reason, sizeof s.reason, "%s", reason);
     int rc = ledger_worker_get(a->e->ledger, worker, &w);
     if (rc == ST_NOTFOUND)
-        rc = eng_fail(a, rc, "no such worker");
+        rc = ledger_fail(&a->r, rc, "no such worker");
     if (rc == ST_OK) {
         s.pool = w.pool;
         rc = ledger_slash_insert(a->e->ledger, &s);
@@ -801,7 +777,7 @@ int eng_staking_offence(eng_apply *a, const uint8_t worker[20], uint32_t ppm, co
         goto out;
     }
     cJSON *ev = rc == ST_OK ? pool_event(a, "SlashDeferred", s.pool) : NULL;
-    if (rc == ST_OK && (!ev || !cJSON_AddNumberToObject(ev, "slash", (double)s.id) || !eng_event_address(ev, "worker", worker)
+    if (rc == ST_OK && (!ev || !cJSON_AddNumberToObject(ev, "slash", (double)s.id) || !ledger_event_address(ev, "worker", worker)
                         || !cJSON_AddNumberToObject(ev, "ppm", s.ppm) || !cJSON_AddStringToObject(ev, "reason", s.reason)
                         || !cJSON_AddNumberToObject(ev, "due", (double)s.due)))
         rc = ST_NOMEM;
@@ -863,7 +839,7 @@ static int release_unbonded(eng_apply *a)
             if ((rc = ledger_unbonding_delete(a->e->ledger, due[i].id)) != ST_OK)
                 break;
             cJSON *ev = pool_event(a, "StakeReleased", p.id);
-            if (!ev || !eng_event_address(ev, "worker", due[i].worker) || !eng_event_amount(ev, "amount", due[i].amount)) {
+            if (!ev || !ledger_event_address(ev, "worker", due[i].worker) || !ledger_event_amount(ev, "amount", due[i].amount)) {
                 rc = ST_NOMEM;
                 break;
             }
@@ -946,7 +922,7 @@ int eng_staking_tick(eng_apply *a)
     }
     char text[24];
     snprintf(text, sizeof text, "%llu", (unsigned long long)now_epoch);
-    cJSON *ev = rc == ST_OK ? eng_event(a, "EpochClosed") : NULL;
+    cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "EpochClosed") : NULL;
     if (rc == ST_OK && (!ev || !cJSON_AddNumberToObject(ev, "epoch", (double)(now_epoch - 1))))
         rc = ST_NOMEM;
     return rc == ST_OK ? ledger_meta_set(e->ledger, "staking.epoch", text) : rc;

@@ -34,8 +34,5 @@ void eng_staking_free(mpz_t out, const ledger_pool *p) NONNULL(1, 2);
 void eng_staking_value(mpz_t out, const mpz_t shares, const ledger_pool *p) NONNULL(1, 2, 3);
 /* A staker's unclaimed rewards in a pool. */
 void eng_staking_pending(mpz_t out, const ledger_pool *p, const ledger_stake *s) NONNULL(1, 2, 3);
-/* The staked value of address at the end of block height, summed over its pools, from the
- * checkpoints (voting power). Returns: ST_OK or ST_DB. */
-int eng_staking_power_at(eng *e, const uint8_t address[20], uint64_t height, mpz_t out) WARN_UNUSED NONNULL(1, 2, 4);
 
 #endif

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* gov.c: the pure parts of governance: init/clear of its records, state names, track lookup, the
- * quorum and approval test, and the conviction table (OpenGov: 0 = 0.1x with no lock; 1..6 = 1x..6x locked 1,2,4,8,16,32 periods). */
+ * tally rule (the tallies kept one vote at a time, the quorum and the approval test), and the
+ * conviction table (OpenGov: 0 = 0.1x with no lock; 1..6 = 1x..6x locked 1,2,4,8,16,32 periods). */
 #include "governance/gov.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "ledger/amount.h"
 
 void gov_params_init(gov_params *p)
 {
@@ -71,6 +73,31 @@ int gov_state_parse(const char *name, gov_state *out)
             return ST_OK;
         }
     return ST_INVALID;
+}
+
+/* The side's tally: 1 for, 0 against, 2 abstain. */
+static mpz_ptr tally_of(gov_proposal *p, unsigned support)
+{
+    return support == 1 ? p->for_weight : support == 0 ? p->against_weight : p->abstain_weight;
+}
+
+bool gov_tally_add(gov_proposal *p, const gov_vote *v)
+{
+    mpz_ptr side = tally_of(p, v->support);
+    mpz_add(side, side, v->weight);
+    mpz_add(side, side, v->delegated_weight);
+    mpz_add(p->turnout, p->turnout, v->power);
+    mpz_add(p->turnout, p->turnout, v->delegated_power);
+    return ledger_amount_fits(side) && ledger_amount_fits(p->turnout);
+}
+
+void gov_tally_sub(gov_proposal *p, const gov_vote *v)
+{
+    mpz_ptr side = tally_of(p, v->support);
+    mpz_sub(side, side, v->weight);
+    mpz_sub(side, side, v->delegated_weight);
+    mpz_sub(p->turnout, p->turnout, v->power);
+    mpz_sub(p->turnout, p->turnout, v->delegated_power);
 }
 
 void gov_quorum(mpz_t out, const gov_proposal *p, const gov_track *t)

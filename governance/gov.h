@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* gov.h: governance : the tracks and parameters a chain's genesis fixes, the proposal and
- * vote records, and the states a proposal moves through. The rules (Propose, Vote, cancel, execute,
- * the clock-driven transitions) live in engine/governance.c; rows are kept by gov_store.h.
+/* gov.h: governance's records: the tracks and parameters a chain's genesis fixes, the proposal and
+ * vote records, the states a proposal moves through, and the tally rule (the tallies kept one vote
+ * at a time, the quorum, the approval test). The rules (Propose, Vote, cancel, execute, delegation,
+ * the clock-driven transitions) are governance/rules.h; rows are kept by gov_store.h.
  * Layer: governance (engine -> governance -> ledger). Amounts are exact (GMP), times in seconds. */
 #ifndef GOVERNANCE_GOV_H
 #define GOVERNANCE_GOV_H
@@ -108,6 +109,11 @@ void gov_vote_clear(gov_vote *v);
  * ST_OK, or ST_INVALID for no such state. */
 const char *gov_state_name(gov_state s);
 int gov_state_parse(const char *name, gov_state *out) WARN_UNUSED NONNULL(1, 2);
+/* The tallies of p, kept one vote at a time: add puts v's weights (weight + delegated_weight) on its
+ * side and its raw power (power + delegated_power) on the turnout; sub takes them off again.
+ * Returns (add): whether that side's tally and the turnout are still below 2^256. */
+bool gov_tally_add(gov_proposal *p, const gov_vote *v) NONNULL(1, 2);
+void gov_tally_sub(gov_proposal *p, const gov_vote *v) NONNULL(1, 2);
 /* The turnout p needs on track t: max(ceil(total_power * quorum_ppm / 10^6), 1), so a vote nobody
  * cast never reaches it, not even on a proposal whose snapshot holds no stake. */
 void gov_quorum(mpz_t out, const gov_proposal *p, const gov_track *t) NONNULL(1, 2, 3);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* gov_store.h: storage of governance (schema 005): proposals, votes, conviction locks and governed
  * parameters, plus the total staked value at a height (for a proposal's total power) and a nested
- * savepoint for executing a payload. Rows only: the rules are in engine/governance.c. Writes
+ * savepoint for executing a payload. Rows only: the rules are governance/rules.h. Writes
  * happen inside a block's transaction (ledger_tx_begin). Layer: governance. Not thread-safe. */
 #ifndef GOVERNANCE_GOV_STORE_H
 #define GOVERNANCE_GOV_STORE_H

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* stakes.c: rows of the staking state (see stakes.h). Every value is exact: amounts, shares and
- * the accumulator are decimal text read into and written from GMP integers. */
+/* stakes.c: rows of the staking state (see stakes.h), and an address's staked value at a height
+ * read from its checkpoints. Every value is exact: amounts, shares and the accumulator are decimal
+ * text read into and written from GMP integers. */
 #include "ledger/ledger_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ledger/stakes.h"
 
@@ -313,6 +315,29 @@ int ledger_stake_at(ledger *l, uint64_t pool, const uint8_t address[20], uint64_
         rc = ST_DB;
     sqlite3_reset(st);
     return rc == ST_OK ? ledger_pool_at(l, pool, height, pool_stake, pool_shares) : rc;
+}
+
+int ledger_stake_value_at(ledger *l, const uint8_t address[20], uint64_t height, mpz_t out)
+{
+    uint64_t *ids = malloc(LEDGER_MAX_POOLS_PER_STAKER * sizeof *ids);
+    unsigned n = 0;
+    if (!ids)
+        return ST_NOMEM;
+    mpz_set_ui(out, 0);
+    int rc = ledger_stake_pools_of(l, address, ids, LEDGER_MAX_POOLS_PER_STAKER, &n);
+    mpz_t shares, stake, total;
+    mpz_inits(shares, stake, total, NULL);
+    for (unsigned i = 0; i < n && rc == ST_OK; i++) {
+        rc = ledger_stake_at(l, ids[i], address, height, shares, stake, total);
+        if (rc == ST_OK && mpz_sgn(total) > 0) {
+            mpz_mul(shares, shares, stake);
+            mpz_fdiv_q(shares, shares, total);
+            mpz_add(out, out, shares);
+        }
+    }
+    mpz_clears(shares, stake, total, NULL);
+    free(ids);
+    return rc;
 }
 
 /* ---- the withdraw queue ---- */

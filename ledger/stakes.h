@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* stakes.h: storage of the staking state (schema 002): pools, stakers' shares, workers, unbonding
- * stake, the withdraw queue, and the checkpoints of shares and stake by height. Rows only: the
+ * stake, the withdraw queue, and the checkpoints of shares and stake by height, with the one value
+ * read from them that is not a row: an address's staked value at a height (its voting power). The
  * rules live in engine/staking.c. Writes must happen inside a block (ledger_block_begin) and are
  * stamped with its height where they checkpoint. Layer: ledger. */
 #ifndef LEDGER_STAKES_H
@@ -106,7 +107,8 @@ int ledger_stake_put(ledger *l, const ledger_stake *s) WARN_UNUSED NONNULL(1, 2)
 /* Up to limit stakers of a pool after the address cursor (NULL = from the start), by address. */
 int ledger_stake_list(ledger *l, uint64_t pool, const uint8_t *cursor, unsigned limit, ledger_stake *out,
                       unsigned *n, bool *more) WARN_UNUSED NONNULL(1, 5, 6, 7);
-/* Every pool id in which address has ever held shares (for positions and voting power). */
+/* Every pool id in which address has ever held shares (for positions and voting power), by id.
+ * Returns: ST_OK; ST_LIMIT when there are more than cap (ids then holds the first cap); ST_DB. */
 int ledger_stake_pools_of(ledger *l, const uint8_t address[20], uint64_t *ids, unsigned cap, unsigned *n)
     WARN_UNUSED NONNULL(1, 2, 3, 5);
 
@@ -119,6 +121,18 @@ int ledger_pool_at(ledger *l, uint64_t pool, uint64_t height, mpz_t pool_stake, 
  * Absent checkpoints read as zero. */
 int ledger_stake_at(ledger *l, uint64_t pool, const uint8_t address[20], uint64_t height, mpz_t shares,
                     mpz_t pool_stake, mpz_t pool_shares) WARN_UNUSED NONNULL(1, 3, 5, 6, 7);
+
+/* The most pools whose shares ledger_stake_value_at sums for one address: a protocol limit. An
+ * address that has ever held shares in more pools has no readable staked value (ST_LIMIT), so it
+ * can neither propose nor vote, and a Withdraw of its stake while governance locks any fails. */
+#define LEDGER_MAX_POOLS_PER_STAKER 4096
+
+/* The staked value of address at the end of block height (its voting power), from the
+ * checkpoints: the sum over its pools of floor(shares * pool stake / pool shares), each pool
+ * floored on its own as a withdrawal of those shares would be. Out: out (initialized by the
+ * caller; unspecified on failure). Returns: ST_OK; ST_NOMEM; ST_LIMIT when address has held shares
+ * in more than LEDGER_MAX_POOLS_PER_STAKER pools; ST_DB. */
+int ledger_stake_value_at(ledger *l, const uint8_t address[20], uint64_t height, mpz_t out) WARN_UNUSED NONNULL(1, 2, 4);
 
 /* The withdraw queue. get: ST_NOTFOUND if the staker has no request. put inserts or replaces;
  * a new seq is taken with ledger_withdrawal_next_seq. head: the first request of a pool. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "engine/governance.h"
+#include "governance/rules.h"
 #include "ledger/amount.h"
 #include "ledger/hex.h"
 
@@ -315,7 +316,7 @@ static int voting_power(struct rpc_ctx *ctx, const cJSON *params, cJSON **result
     mpz_t own, delegated, weight, total;
     mpz_inits(own, delegated, weight, total, NULL);
     cJSON *out = NULL;
-    rc = eng_gov_power_at(e, address, height, own, delegated, weight);
+    rc = gov_power_at(eng_ledger(e), eng_gov_store(e), address, height, own, delegated, weight);
     mpz_add(total, own, delegated);
     /* the power is staked value (below 2^256); up to six times it may not be */
     if (rc == ST_OK && !ledger_amount_fits(weight))

@@ -271,7 +271,7 @@ static void expect_power(unsigned who, uint64_t height, const char *expected)
     th_dev_bytes(addr, who);
     mpz_t v;
     mpz_init(v);
-    cr_assert_eq(eng_staking_power_at(e, addr, height, v), ST_OK, "power");
+    cr_assert_eq(ledger_stake_value_at(eng_ledger(e), addr, height, v), ST_OK, "power");
     char what[64];
     snprintf(what, sizeof what, "voting power of dev %u at height %llu", who, (unsigned long long)height);
     th_expect_mpz(v, expected, what);

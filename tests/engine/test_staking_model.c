@@ -1496,7 +1496,7 @@ static void finish(const char *name)
     mpz_init(v);
     for (size_t b = 0; b < n_power; b++)
         for (unsigned u = 0; u < NU; u++) {
-            cr_assert_eq(eng_staking_power_at(e, m.user[u].addr, power_height[b], v), ST_OK, "power");
+            cr_assert_eq(ledger_stake_value_at(eng_ledger(e), m.user[u].addr, power_height[b], v), ST_OK, "power");
             if (mpz_cmp(v, power[b * NU + u]) != 0) {
                 char *text = NULL;
                 cr_assert_neq(gmp_asprintf(&text, "voting power of dev %u at height %llu: engine %Zd, model %Zd", u,

@@ -19,6 +19,7 @@
 #include "enclave/platform.h"
 #include "engine/genesis.h"
 #include "engine/governance.h"
+#include "governance/rules.h"
 #include "governance/gov.h"
 #include "governance/gov_store.h"
 #include "ledger/amount.h"
@@ -750,7 +751,7 @@ static void expect_power(uint64_t id, unsigned who, const char *own, const char 
     th_dev_bytes(addr, who);
     mpz_t o, d, w;
     mpz_inits(o, d, w, NULL);
-    cr_assert_eq(eng_gov_power_at(e, addr, p.snapshot, o, d, w), ST_OK, "power");
+    cr_assert_eq(gov_power_at(eng_ledger(e), eng_gov_store(e), addr, p.snapshot, o, d, w), ST_OK, "power");
     th_expect_mpz(o, own, "own power");
     th_expect_mpz(d, delegated, "delegated power");
     th_expect_mpz(w, weight, "delegated weight");

@@ -9,7 +9,7 @@
  * checkpoints; its weight is that power times its conviction (floor(power / 10) for conviction 0),
  * floored on its own; a delegate carries the sum of each delegator's own power and own weight (with
  * the delegator's conviction) in force at the snapshot, less the delegators who voted themselves.
- * Each stored vote and each voter's eng_gov_power_at must say the same. The model follows the
+ * Each stored vote and each voter's gov_power_at must say the same. The model follows the
  * receipts for what happened (a refused or failed step changes nothing); it recounts, never replays
  * increments. Odd amounts and slashes leave remainders, so a floor taken on a sum shows. */
 #include <criterion/criterion.h>
@@ -23,6 +23,7 @@
 #include "governance/gov.h"
 #include "governance/gov_store.h"
 #include "engine/governance.h"
+#include "governance/rules.h"
 #include "ledger/hex.h"
 #include "ledger/sig.h"
 #include "ledger/stakes.h"
@@ -335,12 +336,12 @@ static void check_tallies(unsigned step)
     gov_store_free(gs);
 }
 
-/* A voter's power at a proposal's snapshot as eng_gov_power_at (gov_votingPower) reports it. */
+/* A voter's power at a proposal's snapshot as gov_power_at (gov_votingPower) reports it. */
 static void check_power(unsigned step, unsigned p, unsigned v)
 {
     mpz_t own, delegated, dw;
     mpz_inits(own, delegated, dw, NULL);
-    cr_assert_eq(eng_gov_power_at(e, addr[v], props[p].snapshot, own, delegated, dw), ST_OK);
+    cr_assert_eq(gov_power_at(eng_ledger(e), eng_gov_store(e), addr[v], props[p].snapshot, own, delegated, dw), ST_OK);
     uint64_t cp, cw;
     carried(p, v, false, &cp, &cw);
     expect_u64(own, props[p].power[v], step, "own power", props[p].id, v);

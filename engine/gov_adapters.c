@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/* gov_adapters.c: the engine's side of governance. The handler table's rows for the governance
+ * types are thin adapters here: they decode the signed members, build the narrow gov_apply context
+ * (the ledger, the governance store, the parameters in force, the block's height and time, the
+ * receipt) and call the rules in governance/rules.h, handing them the governed chain parameters of
+ * engine/params.c as a lookup and applying the parameter change an execution returns. Also: the read
+ * accessors of engine/governance.h, the governed parameters stored by executed proposals applied
+ * over the genesis at open (and again after a lost block), and whether governance work is due. */
+#include "engine/engine_int.h"
+#include "engine/governance.h"
+
+#include <stdio.h>
+#include <string.h>
+#include "governance/rules.h"
+#include "ledger/amount.h"
+
+const gov_params *eng_gov_params(const eng *e)
+{
+    return &e->genesis.governance;
+}
+
+gov_store *eng_gov_store(eng *e)
+{
+    return e->gov;
+}
+
+void eng_param_value(const eng *e, const eng_param *p, mpz_t v)
+{
+    eng_param_get(&e->genesis, p, v);
+}
+
+static int load_param(void *ctx, const char *name, const char *value)
+{
+    eng *e = ctx;
+    mpz_t v;
+    mpz_init(v);
+    const eng_param *gp = eng_param_find(name);
+    int rc = gp && gp->governed && ledger_amount_parse(v, value, strlen(value)) == ST_OK ? ST_OK : ST_DB;
+    if (rc == ST_OK)
+        eng_param_set(&e->genesis, gp, v);
+    mpz_clear(v);
+    return rc;
+}
+
+int eng_gov_load_params(eng *e)
+{
+    return gov_param_each(e->gov, load_param, e);
+}
+
+int eng_gov_reload_params(eng *e)
+{
+    eng_genesis fresh;
+    char err[256];
+    int rc = eng_genesis_parse(&fresh, err, sizeof err, e->genesis.canonical, strlen(e->genesis.canonical));
+    mpz_t v;
+    mpz_init(v);
+    for (unsigned i = 0; i < eng_param_count() && rc == ST_OK; i++) {
+        const eng_param *gp = eng_param_at(i);
+        if (!gp->governed)
+            continue;
+        eng_param_get(&fresh, gp, v);
+        eng_param_set(&e->genesis, gp, v);
+    }
+    mpz_clear(v);
+    eng_genesis_clear(&fresh);
+    return rc == ST_OK ? eng_gov_load_params(e) : rc;
+}
+
+bool eng_gov_due(eng *e, uint64_t now)
+{
+    return gov_proposal_any_due(e->gov, now);
+}
+
+/* ---- the rules' adapters ---- */
+
+/* The engine's governed parameters (engine/params.c), as governance looks them up. */
+static bool param_lookup(const char *name, const char **min, const char **max)
+{
+    const eng_param *p = eng_param_find(name);
+    if (!p || !p->governed)
+        return false;
+    *min = p->min;
+    *max = p->max;
+    return true;
+}
+
+/* The context of governance's rules for the transaction a applies. */
+static gov_apply context(eng_apply *a)
+{
+    return (gov_apply){ .l = a->e->ledger, .s = a->e->gov, .params = &a->e->genesis.governance,
+                        .param_lookup = param_lookup, .height = a->height, .time = a->time, .r = &a->r };
+}
+
+/* Reads the four members of a Propose. */
+static bool propose_msg(const ledger_tx *tx, gov_propose_msg *m)
+{
+    return ledger_tx_get_bytes(tx, "track", &m->track, &m->track_len) == ST_OK
+           && ledger_tx_get_bytes(tx, "title", &m->title, &m->title_len) == ST_OK
+           && ledger_tx_get_bytes(tx, "body", &m->body, &m->body_len) == ST_OK
+           && ledger_tx_get_bytes(tx, "payload", &m->payload, &m->payload_len) == ST_OK;
+}
+
+int eng_check_propose(eng *e, const ledger_tx *tx, char *err, size_t errlen)
+{
+    gov_propose_msg m;
+    if (!propose_msg(tx, &m)) {
+        snprintf(err, errlen, "malformed Propose");
+        return ST_INVALID;
+    }
+    return gov_check_propose(&e->genesis.governance, param_lookup, err, errlen, &m);
+}
+
+int eng_apply_propose(eng_apply *a)
+{
+    gov_propose_msg m;
+    if (!propose_msg(&a->item->tx, &m))
+        return ledger_fail(&a->r, ST_INVALID, "malformed Propose");
+    gov_apply g = context(a);
+    return gov_propose(&g, a->item->tx.signer, &m);
+}
+
+/* A member that cannot be read is passed out of range, so the check refuses it with its reason. */
+int eng_check_vote(eng *e, const ledger_tx *tx, char *err, size_t errlen)
+{
+    uint64_t support, conviction;
+    if (ledger_tx_get_u64(tx, "support", &support) != ST_OK)
+        support = UINT64_MAX;
+    if (ledger_tx_get_u64(tx, "conviction", &conviction) != ST_OK)
+        conviction = UINT64_MAX;
+    return gov_check_vote(err, errlen, support, conviction);
+}
+
+int eng_apply_vote(eng_apply *a)
+{
+    const ledger_tx *tx = &a->item->tx;
+    uint64_t id, support, conviction;
+    int rc = ledger_tx_get_u64(tx, "proposal", &id);
+    if (rc == ST_OK)
+        rc = ledger_tx_get_u64(tx, "support", &support);
+    if (rc == ST_OK)
+        rc = ledger_tx_get_u64(tx, "conviction", &conviction);
+    if (rc != ST_OK)
+        return rc;
+    gov_apply g = context(a);
+    return gov_cast_vote(&g, tx->signer, id, support, conviction);
+}
+
+int eng_apply_proposal_cancel(eng_apply *a)
+{
+    uint64_t id;
+    int rc = ledger_tx_get_u64(&a->item->tx, "proposal", &id);
+    if (rc != ST_OK)
+        return rc;
+    gov_apply g = context(a);
+    return gov_cancel(&g, a->item->tx.signer, id);
+}
+
+int eng_apply_proposal_execute(eng_apply *a)
+{
+    uint64_t id;
+    int rc = ledger_tx_get_u64(&a->item->tx, "proposal", &id);
+    if (rc != ST_OK)
+        return rc;
+    gov_apply g = context(a);
+    gov_param_change change;
+    gov_param_change_init(&change);
+    rc = gov_execute(&g, &change, id);
+    /* the new value is in force at once (its row is already written in this block) */
+    if (rc == ST_OK && change.set)
+        eng_param_set(&a->e->genesis, eng_param_find(change.name), change.value);
+    gov_param_change_clear(&change);
+    return rc;
+}
+
+int eng_check_delegate(eng *e, const ledger_tx *tx, char *err, size_t errlen)
+{
+    uint8_t to[20];
+    uint64_t conviction;
+    if (ledger_tx_get_u64(tx, "conviction", &conviction) != ST_OK)
+        conviction = UINT64_MAX;
+    bool has_to = ledger_tx_get_address(tx, "to", to) == ST_OK;
+    return gov_check_delegate(err, errlen, tx->signer, has_to ? to : NULL, conviction);
+}
+
+int eng_apply_delegate(eng_apply *a)
+{
+    const ledger_tx *tx = &a->item->tx;
+    uint8_t to[20];
+    uint64_t conviction;
+    int rc = ledger_tx_get_address(tx, "to", to);
+    if (rc == ST_OK)
+        rc = ledger_tx_get_u64(tx, "conviction", &conviction);
+    if (rc != ST_OK)
+        return rc;
+    gov_apply g = context(a);
+    return gov_delegate(&g, tx->signer, to, conviction);
+}
+
+int eng_apply_undelegate(eng_apply *a)
+{
+    gov_apply g = context(a);
+    return gov_undelegate(&g, a->item->tx.signer);
+}
+
+int eng_gov_tick(eng_apply *a)
+{
+    gov_apply g = context(a);
+    return gov_tick(&g);
+}
+
+int eng_gov_check_withdraw(eng_apply *a, const uint8_t staker[20], const mpz_t leaving)
+{
+    gov_apply g = context(a);
+    return gov_check_withdraw(&g, staker, leaving);
+}

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/* votes.c: Vote, and the Withdraw hook that keeps conviction-locked stake in place (rules.h;
+ * docs/API.md "Governance").
+ *
+ * A vote counts the voter's own power at the proposal's snapshot, weighted by its conviction c
+ * (gov_weight: floor(power / 10) for c = 0, power * c for 1..6, the floor taken per account,
+ * never on a sum), plus what its delegators in force then give it (delegation.c: each one's own
+ * power and own weight). The tallies are exact and kept one vote at a time (gov_tally_add/sub in
+ * gov.c, which also holds the quorum and approval test): a changed vote comes off and goes on again
+ * with the power it first counted, and a delegator's first direct vote overrides its delegation for
+ * that proposal by taking exactly what it added off its delegate's vote, at once or when the
+ * delegate votes later (an override row). So a changed vote and an override cost O(1); a voter's
+ * first vote reads its delegators at the snapshot, O(delegators). A conviction c > 0 locks the
+ * voter's own power until vote_end + 2^(c-1) lock periods; the lock is the standing vote's. */
+#include "governance/rules_int.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+#include "ledger/amount.h"
+#include "ledger/stakes.h"
+
+int gov_check_vote(char *err, size_t errlen, uint64_t support, uint64_t conviction)
+{
+    if (support > 2) {
+        snprintf(err, errlen, "message.support: 0 (against), 1 (for) or 2 (abstain)");
+        return ST_INVALID;
+    }
+    if (conviction > GOV_MAX_CONVICTION) {
+        snprintf(err, errlen, "message.conviction: 0 to 6");
+        return ST_INVALID;
+    }
+    return ST_OK;
+}
+
+static const char *const sides[] = { "against", "for", "abstain" };
+
+/* A delegator's first direct vote on p: what its delegation at the snapshot gave its delegate comes
+ * off the delegate's vote (if it voted) and is remembered for the delegate's later votes. Out:
+ * *delegate set to the delegate's address (NULL when the voter delegated nothing then). */
+static int override_delegation(gov_apply *a, gov_proposal *p, const gov_vote *v, uint8_t delegate[20], bool *overrode)
+{
+    gov_delegation d;
+    *overrode = false;
+    int rc = gov_delegation_at(a->s, v->voter, p->snapshot, &d);
+    if (rc == ST_NOTFOUND || (rc == ST_OK && mpz_sgn(v->power) == 0))
+        return ST_OK;
+    if (rc != ST_OK)
+        return rc;
+    memcpy(delegate, d.delegate, 20);
+    *overrode = true;
+    mpz_t weight, op, ow;
+    mpz_inits(weight, op, ow, NULL);
+    gov_weight(weight, v->power, d.conviction);
+    gov_vote dv;
+    gov_vote_init(&dv);
+    rc = gov_override_get(a->s, p->id, d.delegate, op, ow);
+    mpz_add(op, op, v->power);
+    mpz_add(ow, ow, weight);
+    if (rc == ST_OK)
+        rc = gov_override_put(a->s, p->id, d.delegate, op, ow);
+    if (rc == ST_OK && (rc = gov_vote_get(a->s, p->id, d.delegate, &dv)) == ST_OK) {
+        /* the delegate carried exactly this delegator's own power and weight among its sums */
+        gov_tally_sub(p, &dv);
+        mpz_sub(dv.delegated_power, dv.delegated_power, v->power);
+        mpz_sub(dv.delegated_weight, dv.delegated_weight, weight);
+        assert(mpz_sgn(dv.delegated_power) >= 0 && mpz_sgn(dv.delegated_weight) >= 0);
+        bool fits = gov_tally_add(p, &dv);     /* less than it held: it fits */
+        assert(fits);
+        (void)fits;
+        rc = gov_vote_put(a->s, &dv);
+    } else if (rc == ST_NOTFOUND) {
+        rc = ST_OK;
+    }
+    gov_vote_clear(&dv);
+    mpz_clears(weight, op, ow, NULL);
+    return rc;
+}
+
+int gov_cast_vote(gov_apply *a, const uint8_t voter[20], uint64_t id, uint64_t support, uint64_t conviction)
+{
+    gov_proposal p;
+    gov_proposal_init(&p);
+    gov_vote v, old;
+    gov_vote_init(&v);
+    gov_vote_init(&old);
+    mpz_t op, ow, locked;
+    mpz_inits(op, ow, locked, NULL);
+    uint8_t delegate[20];
+    bool overrode = false;
+    int rc = ST_OK;
+    if (support > 2 || conviction > GOV_MAX_CONVICTION)
+        rc = ledger_fail(a->r, ST_INVALID, "support 0..2 and conviction 0..6");
+    if (rc == ST_OK)
+        rc = gov_load_proposal(a, id, &p);
+    if (rc != ST_OK)
+        goto out;
+    if (p.state != GOV_ACTIVE || a->time < p.vote_start || a->time >= p.vote_end) {
+        rc = ledger_fail(a->r, ST_CONFLICT, "proposal %llu is %s: votes are taken only while it is Active (%llu to %llu)",
+                         (unsigned long long)id, gov_state_name(p.state), (unsigned long long)p.vote_start,
+                         (unsigned long long)p.vote_end);
+        goto out;
+    }
+    v.proposal = id;
+    memcpy(v.voter, voter, 20);
+    v.support = (uint8_t)support;
+    v.conviction = (uint8_t)conviction;
+    /* a changed vote replaces the old one: its weight and power come off the tallies first, and
+     * what it counted at the snapshot (less overrides since) is what the new one counts */
+    rc = gov_vote_get(a->s, id, voter, &old);
+    bool changed = rc == ST_OK;
+    if (changed) {
+        mpz_set(v.power, old.power);
+        mpz_set(v.delegated_power, old.delegated_power);
+        mpz_set(v.delegated_weight, old.delegated_weight);
+        gov_tally_sub(&p, &old);
+    } else if (rc == ST_NOTFOUND) {
+        if ((rc = gov_power_at(a->l, a->s, voter, p.snapshot, v.power, v.delegated_power, v.delegated_weight)) != ST_OK
+            || (rc = gov_override_get(a->s, id, voter, op, ow)) != ST_OK)
+            goto out;
+        /* delegators who voted themselves are not carried */
+        mpz_sub(v.delegated_power, v.delegated_power, op);
+        mpz_sub(v.delegated_weight, v.delegated_weight, ow);
+        if (mpz_sgn(v.power) == 0 && mpz_sgn(v.delegated_power) == 0) {
+            rc = ledger_fail(a->r, ST_UNAUTHORIZED, "no voting power: nothing staked or delegated at the snapshot (height %llu)",
+                             (unsigned long long)p.snapshot);
+            goto out;
+        }
+        if ((rc = override_delegation(a, &p, &v, delegate, &overrode)) != ST_OK)
+            goto out;
+    } else {
+        goto out;
+    }
+    gov_weight(v.weight, v.power, v.conviction);
+    /* the tally holds this vote's weights and power: if it fits, they do */
+    if (!gov_tally_add(&p, &v)) {
+        rc = ledger_fail(a->r, ST_OVERFLOW, "the %s tally of proposal %llu would reach 2^256", sides[v.support], (unsigned long long)id);
+        goto out;
+    }
+    if ((rc = gov_vote_put(a->s, &v)) != ST_OK || (rc = gov_proposal_update(a->s, &p)) != ST_OK)
+        goto out;
+    /* the lock is the standing vote's (OpenGov replaces a replaced vote's lock while the poll is
+     * ongoing, and a vote changes only while Active): conviction 0 or no own power locks nothing */
+    uint64_t until = 0;
+    if (v.conviction > 0 && mpz_sgn(v.power) > 0) {
+        until = p.vote_end + (uint64_t)gov_lock_periods(v.conviction) * a->params->lock_period;
+        mpz_set(locked, v.power);
+    }
+    if ((rc = gov_lock_set(a->s, voter, id, locked, until)) != ST_OK)
+        goto out;
+    cJSON *ev = gov_proposal_event(a, changed ? "VoteChanged" : "VoteCast", id);
+    if (!ev || !ledger_event_address(ev, "voter", v.voter) || !cJSON_AddStringToObject(ev, "support", sides[v.support])
+        || !cJSON_AddNumberToObject(ev, "conviction", v.conviction) || !ledger_event_amount(ev, "power", v.power)
+        || !ledger_event_amount(ev, "weight", v.weight) || !ledger_event_amount(ev, "delegatedPower", v.delegated_power)
+        || !ledger_event_amount(ev, "delegatedWeight", v.delegated_weight)
+        || (until && !cJSON_AddNumberToObject(ev, "lockedUntil", (double)until))
+        || (overrode && !ledger_event_address(ev, "overrides", delegate)))
+        rc = ST_NOMEM;
+out:
+    mpz_clears(op, ow, locked, NULL);
+    gov_vote_clear(&old);
+    gov_vote_clear(&v);
+    gov_proposal_clear(&p);
+    return rc;
+}
+
+/* ---- locks ---- */
+
+int gov_check_withdraw(gov_apply *a, const uint8_t staker[20], const mpz_t leaving)
+{
+    gov_delegation d;
+    int rc = gov_delegation_get(a->s, staker, &d);
+    if (rc == ST_OK && d.conviction > 0)
+        return ledger_fail(a->r, ST_CONFLICT, "stake is locked while delegating with conviction %u (after Undelegate it stays for %u lock periods)",
+                           d.conviction, gov_lock_periods(d.conviction));
+    if (rc != ST_OK && rc != ST_NOTFOUND)
+        return rc;
+    mpz_t locked, staked;
+    mpz_inits(locked, staked, NULL);
+    uint64_t until = 0;
+    rc = gov_lock_max(a->s, staker, a->time, locked, &until);
+    if (rc == ST_OK && mpz_sgn(locked) > 0 && (rc = ledger_stake_value_at(a->l, staker, a->height, staked)) == ST_OK) {
+        mpz_sub(staked, staked, leaving);
+        if (mpz_cmp(staked, locked) < 0) {
+            char t1[LEDGER_AMOUNT_STRLEN];
+            ledger_amount_format(t1, locked);
+            rc = ledger_fail(a->r, ST_CONFLICT, "%s of stake is locked by governance until %llu", t1, (unsigned long long)until);
+        }
+    }
+    mpz_clears(locked, staked, NULL);
+    return rc;
+}
