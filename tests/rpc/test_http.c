@@ -664,8 +664,9 @@ Test(rpc_http, connection_cap_refuses_with_503_but_answers_health, .init = start
     /* the server notices a's close at its own pace: retry, boundedly */
     bool served = false;
     for (int i = 0; i < 100 && !served; i++) {
-        cJSON *result = NULL, *error = NULL;
-        served = rpc_client_call(b, "add", cJSON_Parse("[1,2]"), &result, &error) == ST_OK;
+        cJSON *params = cJSON_Parse("[1,2]"), *result = NULL, *error = NULL;
+        served = rpc_client_call(b, "add", params, &result, &error) == ST_OK;
+        cJSON_Delete(params);
         cJSON_Delete(result);
         cJSON_Delete(error);
     }
