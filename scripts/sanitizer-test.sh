@@ -11,7 +11,8 @@ set -u
 dir=$(mktemp -d "${TMPDIR:-/tmp}/conclave-san-XXXXXX") || exit 99
 ASAN_OPTIONS="log_path=$dir/report:${ASAN_OPTIONS-}"
 UBSAN_OPTIONS="log_path=$dir/report:${UBSAN_OPTIONS-}"
-export ASAN_OPTIONS UBSAN_OPTIONS
+LSAN_OPTIONS="suppressions=$(dirname "$0")/lsan.supp:print_suppressions=0:${LSAN_OPTIONS-}"
+export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 "$@" >"$dir/output" 2>&1
 rc=$?
 cat "$dir/output"
