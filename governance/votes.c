@@ -14,7 +14,6 @@
  * voter's own power until vote_end + 2^(c-1) lock periods; the lock is the standing vote's. */
 #include "governance/rules_int.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 #include "ledger/amount.h"
@@ -64,11 +63,13 @@ static int override_delegation(gov_apply *a, gov_proposal *p, const gov_vote *v,
         gov_tally_sub(p, &dv);
         mpz_sub(dv.delegated_power, dv.delegated_power, v->power);
         mpz_sub(dv.delegated_weight, dv.delegated_weight, weight);
-        assert(mpz_sgn(dv.delegated_power) >= 0 && mpz_sgn(dv.delegated_weight) >= 0);
-        bool fits = gov_tally_add(p, &dv);     /* less than it held: it fits */
-        assert(fits);
-        (void)fits;
-        rc = gov_vote_put(a->s, &dv);
+        /* never short and never past 2^256 (less than it held): a ledger that says otherwise fails
+         * this vote instead of stopping the node */
+        if (mpz_sgn(dv.delegated_power) < 0 || mpz_sgn(dv.delegated_weight) < 0 || !gov_tally_add(p, &dv))
+            rc = ledger_fail(a->r, ST_CONFLICT, "the delegate's carried power on proposal %llu does not hold this vote's",
+                             (unsigned long long)p->id);
+        else
+            rc = gov_vote_put(a->s, &dv);
     } else if (rc == ST_NOTFOUND) {
         rc = ST_OK;
     }
