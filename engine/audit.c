@@ -5,26 +5,9 @@
  * epochs that have not begun). Constant work beyond ledger_audit; replay is the full check. */
 #include "engine/engine_int.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-PRINTF_LIKE(4, 5)
-static void add_check(ledger_audit_report *r, const char *name, bool ok, const char *fmt, ...)
-{
-    if (r->n_checks >= LEDGER_AUDIT_MAX_CHECKS)
-        return;
-    r->checks[r->n_checks].name = name;
-    r->checks[r->n_checks].ok = ok;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(r->checks[r->n_checks].detail, sizeof r->checks[0].detail, fmt, ap);
-    va_end(ap);
-    r->n_checks++;
-    if (!ok)
-        r->ok = false;
-}
 
 /* Whether block 0 holds exactly the Genesis transaction of the engine's (the stored) genesis, at its
  * time. Out: problem, a sentence when it does not. Returns: ST_OK, ST_NOMEM or ST_DB. */
@@ -82,8 +65,8 @@ int eng_audit(eng *e, ledger_audit_report *report)
                      (unsigned long long)eng_clock_epoch(&e->clock, head.time));
     }
     if (problem[0])
-        add_check(report, "follows_genesis", false, "%s", problem);
+        ledger_audit_add_check(report, "follows_genesis", false, "%s", problem);
     else
-        add_check(report, "follows_genesis", true, "block 0 is the stored genesis; no epoch closed ahead of the chain");
+        ledger_audit_add_check(report, "follows_genesis", true, "block 0 is the stored genesis; no epoch closed ahead of the chain");
     return ST_OK;
 }

@@ -35,8 +35,7 @@ static int query_numbers(ledger *l, const char *sql, int kind, mpz_t *outs, int 
     return rc;
 }
 
-PRINTF_LIKE(4, 5)
-static void add_check(ledger_audit_report *r, const char *name, bool ok, const char *fmt, ...)
+void ledger_audit_add_check(ledger_audit_report *r, const char *name, bool ok, const char *fmt, ...)
 {
     if (r->n_checks >= LEDGER_AUDIT_MAX_CHECKS)
         return;
@@ -61,14 +60,14 @@ static int check_sums(ledger *l, ledger_audit_report *r)
     if (rc == ST_OK) {
         bool ok = mpz_cmp(v[0], v[1]) == 0 && mpz_cmp(v[1], v[2]) == 0;
         char *d = mpz_get_str(NULL, 10, v[0]), *c = mpz_get_str(NULL, 10, v[1]), *t = mpz_get_str(NULL, 10, v[2]);
-        add_check(r, "debits_equal_credits", ok, "debits %s, credits %s, transfers %s", d, c, t);
+        ledger_audit_add_check(r, "debits_equal_credits", ok, "debits %s, credits %s, transfers %s", d, c, t);
         free(d), free(c), free(t);
     }
     if (rc == ST_OK)
         rc = query_numbers(l, "SELECT count(*) FROM accounts WHERE kind != ?1 AND u256_cmp(credits, debits) < 0",
                            LEDGER_ISSUANCE, v, 1);
     if (rc == ST_OK)
-        add_check(r, "no_negative_balance", mpz_sgn(v[0]) == 0, "%s account(s) below zero",
+        ledger_audit_add_check(r, "no_negative_balance", mpz_sgn(v[0]) == 0, "%s account(s) below zero",
                   mpz_sgn(v[0]) ? "some" : "no");
     if (rc == ST_OK)
         rc = query_numbers(l, "SELECT (SELECT u256_sum(credits) FROM accounts WHERE kind != ?1), "
@@ -80,7 +79,7 @@ static int check_sums(ledger *l, ledger_audit_report *r)
         mpz_sub(v[0], v[0], v[1]); /* supply */
         mpz_sub(v[2], v[2], v[3]); /* -balance(issuance) */
         char *s = mpz_get_str(NULL, 10, v[0]), *i = mpz_get_str(NULL, 10, v[2]);
-        add_check(r, "supply_equals_issuance", mpz_cmp(v[0], v[2]) == 0, "supply %s, issued %s", s, i);
+        ledger_audit_add_check(r, "supply_equals_issuance", mpz_cmp(v[0], v[2]) == 0, "supply %s, issued %s", s, i);
         free(s), free(i);
     }
     if (rc == ST_OK)
@@ -90,7 +89,7 @@ static int check_sums(ledger *l, ledger_audit_report *r)
                            0, v, 1);
     if (rc == ST_OK) {
         char *n = mpz_get_str(NULL, 10, v[0]);
-        add_check(r, "accounts_match_transfers", mpz_sgn(v[0]) == 0, "%s account(s) differ from their transfers", n);
+        ledger_audit_add_check(r, "accounts_match_transfers", mpz_sgn(v[0]) == 0, "%s account(s) differ from their transfers", n);
         free(n);
     }
     if (rc == ST_OK)
@@ -102,7 +101,7 @@ static int check_sums(ledger *l, ledger_audit_report *r)
                            LEDGER_POOL_STAKE, v, 1);
     if (rc == ST_OK) {
         char *n = mpz_get_str(NULL, 10, v[0]);
-        add_check(r, "pools_match_their_accounts", mpz_sgn(v[0]) == 0,
+        ledger_audit_add_check(r, "pools_match_their_accounts", mpz_sgn(v[0]) == 0,
                   "%s pool(s) whose stake, bonded or unbonding stake disagree with the books", n);
         free(n);
     }
@@ -184,9 +183,9 @@ static int check_chain(ledger *l, ledger_audit_report *r)
     }
     r->height = expect_height ? expect_height - 1 : 0;
     if (problem[0])
-        add_check(r, "hash_chain", false, "%s", problem);
+        ledger_audit_add_check(r, "hash_chain", false, "%s", problem);
     else
-        add_check(r, "hash_chain", true, "%llu block(s) linked", (unsigned long long)expect_height);
+        ledger_audit_add_check(r, "hash_chain", true, "%llu block(s) linked", (unsigned long long)expect_height);
     rc = ST_OK;
 out:
     sqlite3_finalize(blocks);

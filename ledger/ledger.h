@@ -152,5 +152,9 @@ int ledger_accounts_each(ledger *l, ledger_account_fn fn, void *arg) WARN_UNUSED
  * their accounts, workers and unbondings, the hash chain.
  * Returns: ST_OK (report->ok says whether it held) or ST_DB. */
 int ledger_audit(ledger *l, ledger_audit_report *report) WARN_UNUSED NONNULL(1, 2);
+/* Appends a check (name: static; detail printf-style) to report, which fails with it when !ok.
+ * A report already holding LEDGER_AUDIT_MAX_CHECKS checks ignores it. */
+void ledger_audit_add_check(ledger_audit_report *r, const char *name, bool ok, const char *fmt, ...)
+    PRINTF_LIKE(4, 5) NONNULL(1, 2, 4);
 
 #endif
