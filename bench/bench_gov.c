@@ -363,13 +363,13 @@ static double median_call_us(const bench_node *n, const char *method, const char
     return median;
 }
 
-/* Times method on proposals 2 and 3 (params_fmt takes the id) and prints their row. */
-static double read_row(const bench_node *n, const char *method, const char *params_fmt, const char *label)
+/* Times method on proposals 2 and 3 (params {"id":N} and then more_params) and prints their row. */
+static double read_row(const bench_node *n, const char *method, const char *more_params, const char *label)
 {
     char params[96];
-    snprintf(params, sizeof params, params_fmt, PROPOSAL_FEW);
+    snprintf(params, sizeof params, "{\"id\":%u%s}", PROPOSAL_FEW, more_params);
     double few = median_call_us(n, method, params);
-    snprintf(params, sizeof params, params_fmt, PROPOSAL_MANY);
+    snprintf(params, sizeof params, "{\"id\":%u%s}", PROPOSAL_MANY, more_params);
     double many = median_call_us(n, method, params);
     printf("%-40s %14.1f %14.1f %8.2fx\n", label, few, many, many / few);
     return many / few;
@@ -420,9 +420,9 @@ int main(int argc, char **argv)
     char many_head[32];
     snprintf(many_head, sizeof many_head, "%zu votes", many);
     printf("\n%-40s %14s %14s %9s\n", "reading a proposal, median us per call", "10 votes", many_head, "ratio");
-    double worst = read_row(&n, "gov_getTally", "{\"id\":%u}", "gov_getTally");
-    read_row(&n, "gov_getProposal", "{\"id\":%u}", "gov_getProposal");
-    read_row(&n, "gov_getVotes", "{\"id\":%u,\"limit\":20}", "gov_getVotes, first page of 20");
+    double worst = read_row(&n, "gov_getTally", "", "gov_getTally");
+    read_row(&n, "gov_getProposal", "", "gov_getProposal");
+    read_row(&n, "gov_getVotes", ",\"limit\":20", "gov_getVotes, first page of 20");
     bench_node_stop(&n);
     if (worst >= 10.0)
         printf("NOTE: gov_getTally costs %.0fx more with %zu votes: not O(1)\n", worst, many);

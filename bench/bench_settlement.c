@@ -843,9 +843,9 @@ static void row_mib(const char *label, long few, long many)
     if (few < 0 || many < 0)
         printf("%-*s %12s %12s\n", LABEL_W, label, "n/a", "n/a");
     else if (few < 1024 || many < 1024) /* under a MiB: a ratio would say nothing */
-        printf("%-*s %12.1f %12.1f\n", LABEL_W, label, few / 1024.0, many / 1024.0);
+        printf("%-*s %12.1f %12.1f\n", LABEL_W, label, (double)few / 1024.0, (double)many / 1024.0);
     else
-        printf("%-*s %12.1f %12.1f %8.2fx\n", LABEL_W, label, few / 1024.0, many / 1024.0,
+        printf("%-*s %12.1f %12.1f %8.2fx\n", LABEL_W, label, (double)few / 1024.0, (double)many / 1024.0,
                (double)many / (double)few);
 }
 

@@ -86,16 +86,21 @@ int enc_host_start(enc_host **out, const char *enclave_path, const char *platfor
                    const char *sealed_dir)
 {
     char fd_arg[] = { '0' + ENC_HOST_FD, '\0' };
-    char *argv[] = { (char *)enclave_path, "--fd", fd_arg, "--platform-secret", (char *)platform_secret_path,
-                     "--sealed-dir", (char *)sealed_dir, NULL };
+    /* execv takes writable strings: the child gets copies made before the fork */
+    char *path_arg = strdup(enclave_path), *secret_arg = strdup(platform_secret_path), *sealed_arg = strdup(sealed_dir);
+    char *argv[] = { path_arg, "--fd", fd_arg, "--platform-secret", secret_arg, "--sealed-dir", sealed_arg, NULL };
     pid_t host = getpid();
     enc_host *h;
     int sv[2], rc;
 
     *out = NULL;
-    h = calloc(1, sizeof *h);
-    if (!h)
+    h = path_arg && secret_arg && sealed_arg ? calloc(1, sizeof *h) : NULL;
+    if (!h) {
+        free(path_arg);
+        free(secret_arg);
+        free(sealed_arg);
         return ST_NOMEM;
+    }
     h->fd = h->pidfd = h->pid = -1;
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
         rc = ST_IO;
@@ -111,6 +116,9 @@ int enc_host_start(enc_host **out, const char *enclave_path, const char *platfor
     /* Without a child or a pidfd there is nothing to greet; enc_host_stop kills what it cannot watch. */
     rc = h->pidfd >= 0 ? ping(h, ENC_HOST_START_TIMEOUT_MS) : ST_IO;
 out:
+    free(path_arg);
+    free(secret_arg);
+    free(sealed_arg);
     if (rc != ST_OK) {
         int ws, stop = enc_host_stop(h, &ws);
         /* An enclave that could not start exits with the reason as its status. */

@@ -163,8 +163,9 @@ static int apply_item(eng *e, eng_item *it, uint64_t height, uint32_t index, uin
     if (!it->events || !body || (!it->success && !it->error)) {
         rc = ST_NOMEM;
     } else {
-        ledger_txrec rec = { .index = index, .has_sender = !it->is_system, .type = (char *)type, .body = body,
-                             .success = it->success, .error = it->error, .events = it->events };
+        ledger_txrec rec = { .index = index, .has_sender = !it->is_system, .body = body, .success = it->success,
+                             .error = it->error, .events = it->events };
+        snprintf(rec.type, sizeof rec.type, "%s", type);
         memcpy(rec.hash, it->hash, 32);
         if (!it->is_system)
             memcpy(rec.sender, it->tx.signer, 20);

@@ -5,6 +5,7 @@
 #include "engine/params.h"
 
 #include <cjson/cJSON.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,9 +93,12 @@ out:
     return text;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, const char *what)
+PRINTF_LIKE(3, 4) static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
-    snprintf(err, errlen, fmt, what);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
     return ST_INVALID;
 }
 

@@ -182,7 +182,9 @@ static void log_done(void *cookie, int status, const char *errmsg, cJSON *errdat
     cJSON_Delete(errdata);
 }
 
-static int queue_system(eng *e, const char *type, const char *key, const char *value, const char *what)
+static char allowlisting[] = "allowlisting the enclave", registering[] = "registering the enclave";
+
+static int queue_system(eng *e, const char *type, const char *key, const char *value, char *what)
 {
     cJSON *msg = cJSON_CreateObject();
     if (!msg || !cJSON_AddStringToObject(msg, key, value)) {
@@ -194,7 +196,7 @@ static int queue_system(eng *e, const char *type, const char *key, const char *v
     if (!it)
         return ST_NOMEM;
     it->done = log_done;
-    it->cookie = (void *)what;
+    it->cookie = what;
     int rc = eng_enqueue(e, it);
     if (rc != ST_OK)
         eng_item_free(it);
@@ -232,7 +234,7 @@ static int start_enclave(eng *e)
     if (!allowed && e->trust_own_enclave) {
         ledger_hex_encode(hex, q.measurement, 32);
         fprintf(stderr, "conclaved: dev chain: allowlisting this enclave build's measurement %s\n", hex);
-        if ((rc = queue_system(e, "EnclaveAllow", "measurement", hex, "allowlisting the enclave")) != ST_OK)
+        if ((rc = queue_system(e, "EnclaveAllow", "measurement", hex, allowlisting)) != ST_OK)
             return rc;
         allowed = true;
     }
@@ -242,7 +244,7 @@ static int start_enclave(eng *e)
     rc = ledger_enclave_get(e->ledger, e->enclave_address, NULL, NULL, NULL, NULL);
     if (rc == ST_NOTFOUND && allowed) {
         ledger_hex_encode(hex, quote, len);
-        rc = queue_system(e, "EnclaveRegister", "quote", hex, "registering the enclave");
+        rc = queue_system(e, "EnclaveRegister", "quote", hex, registering);
     }
     if (rc == ST_OK || rc == ST_NOTFOUND)
         fprintf(stderr, "conclaved: enclave %s running (pid %d)\n", addr, (int)enc_host_pid(e->enclave));

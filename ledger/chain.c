@@ -142,12 +142,15 @@ static int read_txrec(sqlite3_stmt *st, ledger_txrec *r)
         r->has_sender = true;
         memcpy(r->sender, sqlite3_column_blob(st, 3), 20);
     }
-    r->type = column_strdup(st, 4);
+    const unsigned char *type = sqlite3_column_text(st, 4);
+    if (!type || (size_t)sqlite3_column_bytes(st, 4) > LEDGER_TX_TYPE_MAX)
+        return ST_DB;
+    memcpy(r->type, type, (size_t)sqlite3_column_bytes(st, 4) + 1);
     r->body = column_strdup(st, 5);
     r->success = sqlite3_column_int(st, 6) != 0;
     r->error = column_strdup(st, 7);
     r->events = column_strdup(st, 8);
-    if (!r->type || !r->body || !r->events || (!r->error && sqlite3_column_type(st, 7) != SQLITE_NULL)) {
+    if (!r->body || !r->events || (!r->error && sqlite3_column_type(st, 7) != SQLITE_NULL)) {
         ledger_txrec_clear(r);
         return ST_NOMEM;
     }
@@ -214,7 +217,6 @@ void ledger_txrec_clear(ledger_txrec *r)
 {
     if (!r)
         return;
-    free(r->type);
     free(r->body);
     free(r->error);
     free(r->events);

@@ -309,7 +309,10 @@ void ledger_eip712_encode_data(uint8_t out[32 * (LEDGER_EIP712_MAX_MEMBERS + 1)]
         case LEDGER_EIP712_UNKNOWN:
             assert(!"encode_data: unsupported member type");
             break;
-        default:
+        case LEDGER_EIP712_UINT:
+        case LEDGER_EIP712_ADDRESS:
+        case LEDGER_EIP712_BOOL:
+        case LEDGER_EIP712_FIXED_BYTES:
             memcpy(w, v[i].word, 32);
             break;
         }

@@ -54,6 +54,9 @@ typedef struct ledger_block {
     uint32_t tx_count;
 } ledger_block;
 
+/* The longest transaction type name ("ChannelSettle", "Settlement", ...) a record holds. */
+#define LEDGER_TX_TYPE_MAX 31
+
 /* One stored transaction with its receipt. Strings are owned; release with ledger_txrec_clear. */
 typedef struct ledger_txrec {
     uint8_t hash[32];
@@ -61,7 +64,7 @@ typedef struct ledger_txrec {
     uint32_t index;             /* position in the block */
     bool has_sender;
     uint8_t sender[20];
-    char *type;
+    char type[LEDGER_TX_TYPE_MAX + 1];
     char *body;                 /* canonical JSON of the transaction */
     bool success;
     char *error;                /* NULL on success */

@@ -3,7 +3,7 @@
 # tree. Installs only the packages that are missing (non-interactive), runs autogen/configure only
 # when needed, and is safe to run again. Usage: scripts/setup.sh [--tests]  (--tests adds Node.js,
 # used by the ethers.js interop test, and clang with its libFuzzer and sanitizer runtimes, used by
-# `make fuzz`).
+# `make fuzz`). With CI=true, configure gets --enable-werror.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -30,6 +30,7 @@ if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt con
   ./autogen.sh
 fi
 if [ ! -f Makefile ] || [ configure -nt Makefile ]; then
-  ./configure --quiet
+  # CI builds with every warning an error; elsewhere a newer compiler's new warning stays a warning
+  if [ "${CI:-}" = true ]; then ./configure --quiet --enable-werror; else ./configure --quiet; fi
 fi
 make -j"$(nproc)" --no-print-directory

@@ -112,10 +112,10 @@ typedef struct raw {
 } raw;
 
 /* Spawns the enclave with test_option (or none) and its stderr on stderr_fd (-1: ours). */
-static void raw_spawn(raw *r, const char *test_option, int stderr_fd)
+static void raw_spawn(raw *r, char *test_option, int stderr_fd)
 {
     char *argv[] = { BIN, "--fd", "3", "--platform-secret", secret_path, "--sealed-dir", sealed_dir,
-                     (char *)test_option, NULL };
+                     test_option, NULL };
     int sv[2];
     cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0, "socketpair");
     r->pid = fork();

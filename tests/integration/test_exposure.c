@@ -47,8 +47,7 @@ static int run_conclaved(const char *const args[], const char *err_path)
             argv[i + 1] = args[i];
         int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         dup2(err, STDERR_FILENO);
-        execv(TEST_BUILDDIR "/conclaved", (char *const *)argv);
-        _exit(127);
+        th_exec(TEST_BUILDDIR "/conclaved", argv);
     }
     int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     cr_assert_geq(pidfd, 0, "pidfd_open");

@@ -248,13 +248,23 @@ ledger *th_node_ledger(const th_node *n)
     return l;
 }
 
+void th_exec(const char *path, const char *const argv[])
+{
+    char *copy[64];
+    size_t n = 0;
+    for (; argv[n] && n + 1 < sizeof copy / sizeof copy[0]; n++)
+        copy[n] = strdup(argv[n]);
+    copy[n] = NULL;
+    execv(path, copy);
+    _exit(127);
+}
+
 int th_run(const char *const argv[])
 {
     pid_t pid = fork();
     cr_assert_geq(pid, 0, "fork");
     if (pid == 0) {
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
+        th_exec(argv[0], argv);
     }
     int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     cr_assert_geq(pidfd, 0, "pidfd_open");
@@ -341,7 +351,7 @@ cJSON *th_send_ok(th_node *n, unsigned who, const char *type, const char *fmt, .
     va_end(ap);
     cr_assert_str_eq(th_str(th_result(resp), "status"), "success", "%s by dev %u: %s", type, who,
                      cJSON_PrintUnformatted(resp));
-    cJSON *events = cJSON_DetachItemFromObjectCaseSensitive((cJSON *)th_result(resp), "events");
+    cJSON *events = cJSON_DetachItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(resp, "result"), "events");
     cJSON_Delete(resp);
     return events;
 }

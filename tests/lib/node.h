@@ -42,6 +42,9 @@ bool th_wait_gone(pid_t pid);
 /* Opens the node's ledger read-only (while it runs, too: SQLite WAL lets a reader in beside the
  * writer). Release with ledger_close. Aborts the test on failure. */
 ledger *th_node_ledger(const th_node *n);
+/* In a forked child: execs path with argv (copied, as execv wants writable strings); exits 127 if
+ * that fails. */
+_Noreturn void th_exec(const char *path, const char *const argv[]);
 /* Runs a program with argv (argv[0] its path, NULL-terminated), output inherited, and waits for it
  * (at most 20 s, then SIGKILL). Returns its exit code, or -1 if a signal ended it. */
 int th_run(const char *const argv[]);

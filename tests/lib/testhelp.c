@@ -111,7 +111,7 @@ void th_assert_addr(const uint8_t addr[20], const char *want, const char *what)
 
 void th_append_foreign_tick(const char *db_path)
 {
-    static const char body[] = "{\"type\":\"Tick\",\"message\":{}}";
+    static char body[] = "{\"type\":\"Tick\",\"message\":{}}";
     ledger *l = NULL;
     char err[256] = "";
     cr_assert_eq(ledger_open(&l, err, sizeof err, db_path), ST_OK, "open: %s", err);
@@ -128,7 +128,7 @@ void th_append_foreign_tick(const char *db_path)
     ledger_keccak_update(&k, pos, sizeof pos);
     ledger_keccak_update(&k, body, strlen(body));
     ledger_keccak_final(&k, hash);
-    ledger_txrec rec = { .index = 0, .type = "Tick", .body = (char *)body, .success = true,
+    ledger_txrec rec = { .index = 0, .type = "Tick", .body = body, .success = true,
                          .events = "[{\"type\":\"EpochClosed\",\"epoch\":3332}]" };
     memcpy(rec.hash, hash, 32);
     cr_assert_eq(ledger_block_begin(l, b.height), ST_OK, "begin");
