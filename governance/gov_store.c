@@ -43,16 +43,7 @@ void gov_store_free(gov_store *s)
 
 static sqlite3_stmt *stmt(gov_store *s, enum gov_stmt_id id, const char *sql)
 {
-    sqlite3_stmt *st = s->stmts[id];
-    if (st) {
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-        return st;
-    }
-    if (sqlite3_prepare_v3(ledger_sqlite(s->l), sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
-        return NULL;
-    s->stmts[id] = st;
-    return st;
+    return ledger_stmt_prepare(s->l, &s->stmts[id], sql);
 }
 
 static char *column_strdup(sqlite3_stmt *st, int col)
@@ -61,16 +52,6 @@ static char *column_strdup(sqlite3_stmt *st, int col)
     return t ? strdup((const char *)t) : NULL;
 }
 
-/* Binds v to parameter idx and steps the write to completion; resets the statement either way. */
-static int bind_mpz_and_step(sqlite3_stmt *st, int idx, const mpz_t v)
-{
-    int rc = ledger_bind_mpz(st, idx, v);
-    if (rc != ST_OK) {
-        sqlite3_reset(st);
-        return rc;
-    }
-    return ledger_step_done(st);
-}
 
 /* ---- proposals ---- */
 
@@ -82,16 +63,13 @@ int gov_proposal_insert(gov_store *s, gov_proposal *p)
     sqlite3_stmt *st = stmt(s, G_PROP_INSERT, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, p->proposer, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, p->proposer, LEDGER_ADDR_LEN, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, p->track, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, p->title, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, p->body, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, p->payload ? p->payload : "", -1, SQLITE_STATIC);
-    int rc = ledger_bind_mpz(st, 6, p->deposit);
     sqlite3_bind_int(st, 7, (int)p->state);
     sqlite3_bind_int64(st, 8, (sqlite3_int64)p->snapshot);
-    if (rc == ST_OK)
-        rc = ledger_bind_mpz(st, 9, p->total_power);
     sqlite3_bind_int64(st, 10, (sqlite3_int64)p->created);
     sqlite3_bind_int64(st, 11, (sqlite3_int64)p->vote_start);
     sqlite3_bind_int64(st, 12, (sqlite3_int64)p->vote_end);
@@ -99,11 +77,38 @@ int gov_proposal_insert(gov_store *s, gov_proposal *p)
     sqlite3_bind_int64(st, 14, (sqlite3_int64)p->expires);
     if (p->has_next_change)
         sqlite3_bind_int64(st, 15, (sqlite3_int64)p->next_change);
-    if (rc != ST_OK) {
-        sqlite3_reset(st);
-        return rc;
-    }
-    return ledger_step_returning_id(st, &p->id);
+    int rc = ledger_bind_mpz(st, 6, p->deposit);
+    if (rc == ST_OK)
+        rc = ledger_bind_mpz(st, 9, p->total_power);
+    return ledger_insert_bound(st, rc, &p->id);
+}
+
+/* A proposal row (the columns of gov_proposal_get) of the id *ctx. */
+static int read_proposal(sqlite3_stmt *st, void *row, const void *ctx)
+{
+    gov_proposal *p = row;
+    if (!ledger_column_fixed(st, 0, p->proposer, LEDGER_ADDR_LEN))
+        return ST_DB;
+    p->id = *(const uint64_t *)ctx;
+    p->track = column_strdup(st, 1);
+    p->title = column_strdup(st, 2);
+    p->body = column_strdup(st, 3);
+    p->payload = column_strdup(st, 4);
+    p->state = (gov_state)sqlite3_column_int(st, 6);
+    p->snapshot = (uint64_t)sqlite3_column_int64(st, 7);
+    p->created = (uint64_t)sqlite3_column_int64(st, 9);
+    p->vote_start = (uint64_t)sqlite3_column_int64(st, 10);
+    p->vote_end = (uint64_t)sqlite3_column_int64(st, 11);
+    p->eta = (uint64_t)sqlite3_column_int64(st, 12);
+    p->expires = (uint64_t)sqlite3_column_int64(st, 13);
+    p->has_next_change = sqlite3_column_type(st, 18) != SQLITE_NULL;
+    p->next_change = (uint64_t)sqlite3_column_int64(st, 18);
+    p->reason = sqlite3_column_type(st, 19) == SQLITE_NULL ? NULL : column_strdup(st, 19);
+    if (!p->track || !p->title || !p->body || !p->payload)
+        return ST_NOMEM;
+    if (ledger_column_mpz(st, 5, p->deposit) != ST_OK || ledger_column_mpz(st, 8, p->total_power) != ST_OK)
+        return ST_DB;
+    return ledger_column_mpzs(st, 14, p->for_weight, p->against_weight, p->abstain_weight, p->turnout, NULL);
 }
 
 int gov_proposal_get(gov_store *s, uint64_t id, gov_proposal *p)
@@ -116,37 +121,7 @@ int gov_proposal_get(gov_store *s, uint64_t id, gov_proposal *p)
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-    int step = sqlite3_step(st), rc = ST_OK;
-    if (step == SQLITE_DONE) {
-        rc = ST_NOTFOUND;
-    } else if (step != SQLITE_ROW || sqlite3_column_bytes(st, 0) != 20) {
-        rc = ST_DB;
-    } else {
-        p->id = id;
-        memcpy(p->proposer, sqlite3_column_blob(st, 0), 20);
-        p->track = column_strdup(st, 1);
-        p->title = column_strdup(st, 2);
-        p->body = column_strdup(st, 3);
-        p->payload = column_strdup(st, 4);
-        p->state = (gov_state)sqlite3_column_int(st, 6);
-        p->snapshot = (uint64_t)sqlite3_column_int64(st, 7);
-        p->created = (uint64_t)sqlite3_column_int64(st, 9);
-        p->vote_start = (uint64_t)sqlite3_column_int64(st, 10);
-        p->vote_end = (uint64_t)sqlite3_column_int64(st, 11);
-        p->eta = (uint64_t)sqlite3_column_int64(st, 12);
-        p->expires = (uint64_t)sqlite3_column_int64(st, 13);
-        p->has_next_change = sqlite3_column_type(st, 18) != SQLITE_NULL;
-        p->next_change = (uint64_t)sqlite3_column_int64(st, 18);
-        p->reason = sqlite3_column_type(st, 19) == SQLITE_NULL ? NULL : column_strdup(st, 19);
-        if (!p->track || !p->title || !p->body || !p->payload)
-            rc = ST_NOMEM;
-        else if (ledger_column_mpz(st, 5, p->deposit) != ST_OK || ledger_column_mpz(st, 8, p->total_power) != ST_OK
-                 || ledger_column_mpz(st, 14, p->for_weight) != ST_OK || ledger_column_mpz(st, 15, p->against_weight) != ST_OK
-                 || ledger_column_mpz(st, 16, p->abstain_weight) != ST_OK || ledger_column_mpz(st, 17, p->turnout) != ST_OK)
-            rc = ST_DB;
-    }
-    sqlite3_reset(st);
-    return rc;
+    return ledger_read_row(st, p, read_proposal, &id);
 }
 
 int gov_proposal_update(gov_store *s, const gov_proposal *p)
@@ -158,23 +133,13 @@ int gov_proposal_update(gov_store *s, const gov_proposal *p)
     if (!st)
         return ST_DB;
     sqlite3_bind_int(st, 1, (int)p->state);
-    int rc = ledger_bind_mpz(st, 2, p->for_weight);
-    if (rc == ST_OK)
-        rc = ledger_bind_mpz(st, 3, p->against_weight);
-    if (rc == ST_OK)
-        rc = ledger_bind_mpz(st, 4, p->abstain_weight);
-    if (rc == ST_OK)
-        rc = ledger_bind_mpz(st, 5, p->turnout);
     if (p->has_next_change)
         sqlite3_bind_int64(st, 6, (sqlite3_int64)p->next_change);
     if (p->reason)
         sqlite3_bind_text(st, 7, p->reason, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 8, (sqlite3_int64)p->id);
-    if (rc != ST_OK) {
-        sqlite3_reset(st);
-        return rc;
-    }
-    return ledger_step_done(st);
+    return ledger_step_bound(st, ledger_bind_mpzs(st, 2, p->for_weight, p->against_weight, p->abstain_weight,
+                                                  p->turnout, NULL));
 }
 
 int gov_proposal_due(gov_store *s, uint64_t now, uint64_t *ids, unsigned cap, unsigned *n)
@@ -187,8 +152,7 @@ int gov_proposal_due(gov_store *s, uint64_t now, uint64_t *ids, unsigned cap, un
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)cap + 1);
-    bool more;
-    return ledger_read_ids(st, cap, ids, n, &more);
+    return ledger_read_ids(st, cap, ids, n, NULL);
 }
 
 bool gov_proposal_any_due(gov_store *s, uint64_t now)
@@ -198,9 +162,8 @@ bool gov_proposal_any_due(gov_store *s, uint64_t now)
     if (!st)
         return false;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
-    bool due = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_reset(st);
-    return due;
+    bool due;
+    return ledger_step_exists(st, &due) == ST_OK && due;
 }
 
 int gov_proposal_list(gov_store *s, int state, const char *track, uint64_t cursor, unsigned limit, uint64_t *ids,
@@ -225,27 +188,16 @@ int gov_proposal_list(gov_store *s, int state, const char *track, uint64_t curso
 
 #define VOTE_COLUMNS "support, conviction, power, weight, delegated_power, delegated_weight"
 
-/* Reads a vote row whose VOTE_COLUMNS start at col. */
-static int read_vote(sqlite3_stmt *st, int col, gov_vote *v)
-{
-    v->support = (uint8_t)sqlite3_column_int(st, col);
-    v->conviction = (uint8_t)sqlite3_column_int(st, col + 1);
-    if (ledger_column_mpz(st, col + 2, v->power) != ST_OK || ledger_column_mpz(st, col + 3, v->weight) != ST_OK
-        || ledger_column_mpz(st, col + 4, v->delegated_power) != ST_OK
-        || ledger_column_mpz(st, col + 5, v->delegated_weight) != ST_OK)
-        return ST_DB;
-    return ST_OK;
-}
-
-/* A row of voter and vote columns on the proposal *ctx. */
-static int read_voter_vote(sqlite3_stmt *st, void *row, const void *ctx)
+/* A row of voter and VOTE_COLUMNS on the proposal *ctx. */
+static int read_vote(sqlite3_stmt *st, void *row, const void *ctx)
 {
     gov_vote *v = row;
     v->proposal = *(const uint64_t *)ctx;
-    if (sqlite3_column_bytes(st, 0) != 20)
+    if (!ledger_column_fixed(st, 0, v->voter, LEDGER_ADDR_LEN))
         return ST_DB;
-    memcpy(v->voter, sqlite3_column_blob(st, 0), 20);
-    return read_vote(st, 1, v);
+    v->support = (uint8_t)sqlite3_column_int(st, 1);
+    v->conviction = (uint8_t)sqlite3_column_int(st, 2);
+    return ledger_column_mpzs(st, 3, v->power, v->weight, v->delegated_power, v->delegated_weight, NULL);
 }
 
 int gov_vote_list(gov_store *s, uint64_t proposal, const uint8_t *cursor, unsigned limit, gov_vote *out, unsigned *n,
@@ -253,39 +205,26 @@ int gov_vote_list(gov_store *s, uint64_t proposal, const uint8_t *cursor, unsign
 {
     static const char sql[] = "SELECT voter, " VOTE_COLUMNS " FROM votes WHERE proposal = ?1 AND voter > ?2"
                               " ORDER BY voter LIMIT ?3";
-    static const uint8_t zero[20];
     *n = 0;
     *more = false;
     sqlite3_stmt *st = stmt(s, G_VOTE_LIST, sql);
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)proposal);
-    /* every 20-byte blob is above the empty one; a real cursor excludes itself */
-    sqlite3_bind_blob(st, 2, cursor ? cursor : zero, cursor ? 20 : 0, SQLITE_STATIC);
+    ledger_bind_cursor(st, 2, cursor);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
-    return ledger_read_rows(st, out, sizeof *out, limit, read_voter_vote, &proposal, n, more);
+    return ledger_read_rows(st, out, sizeof *out, limit, read_vote, &proposal, n, more);
 }
 
 int gov_vote_get(gov_store *s, uint64_t proposal, const uint8_t voter[20], gov_vote *v)
 {
-    static const char sql[] = "SELECT " VOTE_COLUMNS " FROM votes WHERE proposal = ? AND voter = ?";
+    static const char sql[] = "SELECT voter, " VOTE_COLUMNS " FROM votes WHERE proposal = ?1 AND voter = ?2";
     sqlite3_stmt *st = stmt(s, G_VOTE_GET, sql);
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)proposal);
-    sqlite3_bind_blob(st, 2, voter, 20, SQLITE_STATIC);
-    int step = sqlite3_step(st), rc = ST_OK;
-    if (step == SQLITE_DONE) {
-        rc = ST_NOTFOUND;
-    } else if (step != SQLITE_ROW) {
-        rc = ST_DB;
-    } else {
-        v->proposal = proposal;
-        memcpy(v->voter, voter, 20);
-        rc = read_vote(st, 0, v);
-    }
-    sqlite3_reset(st);
-    return rc;
+    sqlite3_bind_blob(st, 2, voter, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    return ledger_read_row(st, v, read_vote, &proposal);
 }
 
 int gov_vote_put(gov_store *s, const gov_vote *v)
@@ -297,21 +236,11 @@ int gov_vote_put(gov_store *s, const gov_vote *v)
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)v->proposal);
-    sqlite3_bind_blob(st, 2, v->voter, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, v->voter, LEDGER_ADDR_LEN, SQLITE_STATIC);
     sqlite3_bind_int(st, 3, v->support);
     sqlite3_bind_int(st, 4, v->conviction);
-    int rc = ledger_bind_mpz(st, 5, v->power);
-    if (rc == ST_OK)
-        rc = ledger_bind_mpz(st, 6, v->weight);
-    if (rc == ST_OK)
-        rc = ledger_bind_mpz(st, 7, v->delegated_power);
-    if (rc == ST_OK)
-        rc = ledger_bind_mpz(st, 8, v->delegated_weight);
-    if (rc != ST_OK) {
-        sqlite3_reset(st);
-        return rc;
-    }
-    return ledger_step_done(st);
+    return ledger_step_bound(st, ledger_bind_mpzs(st, 5, v->power, v->weight, v->delegated_power,
+                                                  v->delegated_weight, NULL));
 }
 
 /* ---- locks ---- */
@@ -325,10 +254,10 @@ int gov_lock_put(gov_store *s, const uint8_t voter[20], uint64_t proposal, const
     sqlite3_stmt *st = stmt(s, G_LOCK_PUT, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, voter, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, voter, LEDGER_ADDR_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)proposal);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)until);
-    return bind_mpz_and_step(st, 3, amount);
+    return ledger_step_bound(st, ledger_bind_mpz(st, 3, amount));
 }
 
 int gov_lock_set(gov_store *s, const uint8_t voter[20], uint64_t proposal, const mpz_t amount, uint64_t until)
@@ -339,12 +268,27 @@ int gov_lock_set(gov_store *s, const uint8_t voter[20], uint64_t proposal, const
     sqlite3_stmt *st = none ? stmt(s, G_LOCK_DEL, del_sql) : stmt(s, G_LOCK_SET, put_sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, voter, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, voter, LEDGER_ADDR_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)proposal);
     if (none)
         return ledger_step_done(st);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)until);
-    return bind_mpz_and_step(st, 3, amount);
+    return ledger_step_bound(st, ledger_bind_mpz(st, 3, amount));
+}
+
+/* What gov_lock_each passes along to each lock row. */
+struct lock_visit {
+    int (*fn)(void *ctx, uint64_t proposal, const mpz_t amount, uint64_t until);
+    void *ctx;
+    mpz_t amount;
+};
+
+static int visit_lock(sqlite3_stmt *st, void *ctx)
+{
+    struct lock_visit *v = ctx;
+    int rc = ledger_column_mpz(st, 1, v->amount);
+    return rc == ST_OK ? v->fn(v->ctx, (uint64_t)sqlite3_column_int64(st, 0), v->amount,
+                               (uint64_t)sqlite3_column_int64(st, 2)) : rc;
 }
 
 int gov_lock_each(gov_store *s, const uint8_t voter[20], uint64_t now,
@@ -355,20 +299,12 @@ int gov_lock_each(gov_store *s, const uint8_t voter[20], uint64_t now,
     sqlite3_stmt *st = stmt(s, G_LOCK_EACH, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, voter, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, voter, LEDGER_ADDR_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
-    mpz_t v;
-    mpz_init(v);
-    int rc = ST_OK, step;
-    while (rc == ST_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        rc = ledger_column_mpz(st, 1, v);
-        if (rc == ST_OK)
-            rc = fn(ctx, (uint64_t)sqlite3_column_int64(st, 0), v, (uint64_t)sqlite3_column_int64(st, 2));
-    }
-    if (rc == ST_OK && step != SQLITE_DONE)
-        rc = ST_DB;
-    sqlite3_reset(st);
-    mpz_clear(v);
+    struct lock_visit v = { .fn = fn, .ctx = ctx };
+    mpz_init(v.amount);
+    int rc = ledger_each_row(st, visit_lock, &v);
+    mpz_clear(v.amount);
     return rc;
 }
 
@@ -400,33 +336,21 @@ int gov_lock_max(gov_store *s, const uint8_t voter[20], uint64_t now, mpz_t amou
 
 /* ---- delegations ---- */
 
-static int read_delegation(sqlite3_stmt *st, int col, gov_delegation *d)
-{
-    if (sqlite3_column_bytes(st, col) != 20 || sqlite3_column_bytes(st, col + 1) != 20)
-        return ST_DB;
-    memcpy(d->delegator, sqlite3_column_blob(st, col), 20);
-    memcpy(d->delegate, sqlite3_column_blob(st, col + 1), 20);
-    d->conviction = (uint8_t)sqlite3_column_int(st, col + 2);
-    d->since = (uint64_t)sqlite3_column_int64(st, col + 3);
-    return ST_OK;
-}
-
-static int read_delegation_row(sqlite3_stmt *st, void *row, const void *ctx)
+/* A row of delegator, delegate, conviction, since; a checkpoint of an undelegation names no delegate
+ * and reads as ST_NOTFOUND. */
+static int read_delegation(sqlite3_stmt *st, void *row, const void *ctx)
 {
     (void)ctx;
-    return read_delegation(st, 0, row);
-}
-
-/* Steps a statement that yields at most one delegation row. */
-static int one_delegation(sqlite3_stmt *st, gov_delegation *d)
-{
-    int step = sqlite3_step(st), rc;
-    if (step == SQLITE_ROW)
-        rc = sqlite3_column_type(st, 1) == SQLITE_NULL ? ST_NOTFOUND : read_delegation(st, 0, d);
-    else
-        rc = step == SQLITE_DONE ? ST_NOTFOUND : ST_DB;
-    sqlite3_reset(st);
-    return rc;
+    gov_delegation *d = row;
+    if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+        return ST_NOTFOUND;
+    if (sqlite3_column_bytes(st, 0) != LEDGER_ADDR_LEN || sqlite3_column_bytes(st, 1) != LEDGER_ADDR_LEN)
+        return ST_DB;
+    memcpy(d->delegator, sqlite3_column_blob(st, 0), LEDGER_ADDR_LEN);
+    memcpy(d->delegate, sqlite3_column_blob(st, 1), LEDGER_ADDR_LEN);
+    d->conviction = (uint8_t)sqlite3_column_int(st, 2);
+    d->since = (uint64_t)sqlite3_column_int64(st, 3);
+    return ST_OK;
 }
 
 int gov_delegation_get(gov_store *s, const uint8_t delegator[20], gov_delegation *d)
@@ -435,8 +359,8 @@ int gov_delegation_get(gov_store *s, const uint8_t delegator[20], gov_delegation
     sqlite3_stmt *st = stmt(s, G_DELEG_GET, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, delegator, 20, SQLITE_STATIC);
-    return one_delegation(st, d);
+    sqlite3_bind_blob(st, 1, delegator, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    return ledger_read_row(st, d, read_delegation, NULL);
 }
 
 int gov_delegation_at(gov_store *s, const uint8_t delegator[20], uint64_t height, gov_delegation *d)
@@ -446,9 +370,9 @@ int gov_delegation_at(gov_store *s, const uint8_t delegator[20], uint64_t height
     sqlite3_stmt *st = stmt(s, G_DELEG_AT, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, delegator, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, delegator, LEDGER_ADDR_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)height);
-    return one_delegation(st, d);
+    return ledger_read_row(st, d, read_delegation, NULL);
 }
 
 /* Records the delegation of delegator from height on (delegate NULL: none). */
@@ -460,10 +384,10 @@ static int delegation_checkpoint(gov_store *s, const uint8_t delegator[20], uint
     sqlite3_stmt *st = stmt(s, G_DELEG_CHECKPOINT, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, delegator, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, delegator, LEDGER_ADDR_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)height);
     if (delegate)
-        sqlite3_bind_blob(st, 3, delegate, 20, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 3, delegate, LEDGER_ADDR_LEN, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, 3);
     sqlite3_bind_int(st, 4, (int)conviction);
@@ -476,8 +400,8 @@ int gov_delegation_put(gov_store *s, const gov_delegation *d)
     sqlite3_stmt *st = stmt(s, G_DELEG_PUT, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, d->delegator, 20, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, d->delegate, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, d->delegator, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, d->delegate, LEDGER_ADDR_LEN, SQLITE_STATIC);
     sqlite3_bind_int(st, 3, d->conviction);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)d->since);
     int rc = ledger_step_done(st);
@@ -490,7 +414,7 @@ int gov_delegation_remove(gov_store *s, const uint8_t delegator[20], uint64_t he
     sqlite3_stmt *st = stmt(s, G_DELEG_DEL, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, delegator, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, delegator, LEDGER_ADDR_LEN, SQLITE_STATIC);
     int rc = ledger_step_done(st);
     return rc == ST_OK ? delegation_checkpoint(s, delegator, height, NULL, 0) : rc;
 }
@@ -501,11 +425,8 @@ int gov_has_delegators(gov_store *s, const uint8_t address[20], bool *has)
     sqlite3_stmt *st = stmt(s, G_DELEG_HAS, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, address, 20, SQLITE_STATIC);
-    int step = sqlite3_step(st);
-    *has = step == SQLITE_ROW;
-    sqlite3_reset(st);
-    return step == SQLITE_ROW || step == SQLITE_DONE ? ST_OK : ST_DB;
+    sqlite3_bind_blob(st, 1, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    return ledger_step_exists(st, has);
 }
 
 int gov_delegators_list(gov_store *s, const uint8_t delegate[20], const uint8_t *cursor, unsigned limit,
@@ -513,17 +434,15 @@ int gov_delegators_list(gov_store *s, const uint8_t delegate[20], const uint8_t 
 {
     static const char sql[] = "SELECT delegator, delegate, conviction, since FROM delegations"
                               " WHERE delegate = ?1 AND delegator > ?2 ORDER BY delegator LIMIT ?3";
-    static const uint8_t zero[20];
     *n = 0;
     *more = false;
     sqlite3_stmt *st = stmt(s, G_DELEG_LIST, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, delegate, 20, SQLITE_STATIC);
-    /* every 20-byte blob is above the empty one; a real cursor excludes itself */
-    sqlite3_bind_blob(st, 2, cursor ? cursor : zero, cursor ? 20 : 0, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, delegate, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    ledger_bind_cursor(st, 2, cursor);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
-    return ledger_read_rows(st, out, sizeof *out, limit, read_delegation_row, NULL, n, more);
+    return ledger_read_rows(st, out, sizeof *out, limit, read_delegation, NULL, n, more);
 }
 
 int gov_delegators_at(gov_store *s, const uint8_t delegate[20], uint64_t height, const uint8_t *cursor, unsigned limit,
@@ -536,17 +455,16 @@ int gov_delegators_at(gov_store *s, const uint8_t delegate[20], uint64_t height,
         " WHERE c.delegate = ?1 AND c.height <= ?2 AND c.delegator > ?3 AND NOT EXISTS (SELECT 1 FROM"
         " delegation_checkpoints l WHERE l.delegator = c.delegator AND l.height > c.height AND l.height <= ?2)"
         " ORDER BY c.delegator LIMIT ?4";
-    static const uint8_t zero[20];
     *n = 0;
     *more = false;
     sqlite3_stmt *st = stmt(s, G_DELEG_AT_LIST, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, delegate, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, delegate, LEDGER_ADDR_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)height);
-    sqlite3_bind_blob(st, 3, cursor ? cursor : zero, cursor ? 20 : 0, SQLITE_STATIC);
+    ledger_bind_cursor(st, 3, cursor);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)limit + 1);
-    return ledger_read_rows(st, out, sizeof *out, limit, read_delegation_row, NULL, n, more);
+    return ledger_read_rows(st, out, sizeof *out, limit, read_delegation, NULL, n, more);
 }
 
 /* ---- overrides ---- */
@@ -560,16 +478,8 @@ int gov_override_get(gov_store *s, uint64_t proposal, const uint8_t delegate[20]
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)proposal);
-    sqlite3_bind_blob(st, 2, delegate, 20, SQLITE_STATIC);
-    int step = sqlite3_step(st), rc = ST_OK;
-    if (step == SQLITE_ROW) {
-        if (ledger_column_mpz(st, 0, power) != ST_OK || ledger_column_mpz(st, 1, weight) != ST_OK)
-            rc = ST_DB;
-    } else if (step != SQLITE_DONE) {
-        rc = ST_DB;
-    }
-    sqlite3_reset(st);
-    return rc;
+    sqlite3_bind_blob(st, 2, delegate, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    return ledger_step_mpzs(st, power, weight, NULL);
 }
 
 int gov_override_put(gov_store *s, uint64_t proposal, const uint8_t delegate[20], const mpz_t power, const mpz_t weight)
@@ -581,13 +491,8 @@ int gov_override_put(gov_store *s, uint64_t proposal, const uint8_t delegate[20]
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)proposal);
-    sqlite3_bind_blob(st, 2, delegate, 20, SQLITE_STATIC);
-    int rc = ledger_bind_mpz(st, 3, power);
-    if (rc != ST_OK) {
-        sqlite3_reset(st);
-        return rc;
-    }
-    return bind_mpz_and_step(st, 4, weight);
+    sqlite3_bind_blob(st, 2, delegate, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    return ledger_step_bound(st, ledger_bind_mpzs(st, 3, power, weight, NULL));
 }
 
 /* ---- total power ---- */
@@ -602,11 +507,8 @@ int gov_total_stake_at(gov_store *s, uint64_t height, mpz_t out)
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)height);
-    int rc = ST_DB;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        rc = sqlite3_column_type(st, 0) == SQLITE_NULL ? ST_OK : ledger_column_mpz(st, 0, out);
-    sqlite3_reset(st);
-    return rc;
+    /* u256_sum yields "0" over no rows */
+    return ledger_step_mpzs(st, out, NULL);
 }
 
 /* ---- parameters ---- */
@@ -624,19 +526,26 @@ int gov_param_put(gov_store *s, const char *name, const char *value, uint64_t he
     return ledger_step_done(st);
 }
 
+/* What gov_param_each passes along to each parameter row. */
+struct param_visit {
+    int (*fn)(void *ctx, const char *name, const char *value);
+    void *ctx;
+};
+
+static int visit_param(sqlite3_stmt *st, void *ctx)
+{
+    const struct param_visit *v = ctx;
+    return v->fn(v->ctx, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1));
+}
+
 int gov_param_each(gov_store *s, int (*fn)(void *ctx, const char *name, const char *value), void *ctx)
 {
     static const char sql[] = "SELECT name, value FROM gov_params ORDER BY name";
     sqlite3_stmt *st = stmt(s, G_PARAM_EACH, sql);
     if (!st)
         return ST_DB;
-    int rc = ST_OK, step;
-    while (rc == ST_OK && (step = sqlite3_step(st)) == SQLITE_ROW)
-        rc = fn(ctx, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1));
-    if (rc == ST_OK && step != SQLITE_DONE)
-        rc = ST_DB;
-    sqlite3_reset(st);
-    return rc;
+    struct param_visit v = { fn, ctx };
+    return ledger_each_row(st, visit_param, &v);
 }
 
 /* ---- nested savepoint ---- */

@@ -14,9 +14,9 @@ unsigned ledger_schema_version(void)
     return schema_migration_count;
 }
 
-sqlite3_stmt *ledger_stmt(ledger *l, enum ledger_stmt_id id, const char *sql)
+sqlite3_stmt *ledger_stmt_prepare(ledger *l, sqlite3_stmt **slot, const char *sql)
 {
-    sqlite3_stmt *st = l->stmts[id];
+    sqlite3_stmt *st = *slot;
     if (st) {
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
@@ -26,8 +26,13 @@ sqlite3_stmt *ledger_stmt(ledger *l, enum ledger_stmt_id id, const char *sql)
         fprintf(stderr, "ledger: cannot prepare statement: %s\n", sqlite3_errmsg(l->db));
         return NULL;
     }
-    l->stmts[id] = st;
+    *slot = st;
     return st;
+}
+
+sqlite3_stmt *ledger_stmt(ledger *l, enum ledger_stmt_id id, const char *sql)
+{
+    return ledger_stmt_prepare(l, &l->stmts[id], sql);
 }
 
 sqlite3 *ledger_sqlite(ledger *l)
@@ -72,10 +77,12 @@ int ledger_read_ids(sqlite3_stmt *st, unsigned limit, uint64_t *ids, unsigned *n
 {
     int step, rc = ST_OK;
     *n = 0;
-    *more = false;
+    if (more)
+        *more = false;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         if (*n == limit) {
-            *more = true;
+            if (more)
+                *more = true;
             break;
         }
         ids[(*n)++] = (uint64_t)sqlite3_column_int64(st, 0);

@@ -19,6 +19,10 @@
 
 typedef struct ledger ledger;
 
+/* Byte sizes of an account address and of a hash (sha256, keccak-256, a block's or a tx's). */
+#define LEDGER_ADDR_LEN 20
+#define LEDGER_HASH_LEN 32
+
 /* Ledger account kinds (the `kind` column). */
 enum ledger_kind {
     LEDGER_FREE = 1,            /* a user's spendable balance */

@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* rows.c: the steps every row-keeping module repeats around a prepared statement: one row or
- * none, one integer, a page of rows with a "more" flag, and a write whose binding may have failed.
- * Each resets the statement before it returns, except ledger_step_row on a row (see sqlstore.h). */
+ * none, one integer or decimal, whether a row exists, a page of rows with a "more" flag, every row
+ * through a callback, runs of decimal values bound or read, and a write whose binding may have
+ * failed. Each resets the statement before it returns, except ledger_step_row on a row (see
+ * sqlstore.h). */
 #include "ledger/sqlstore.h"
+
+#include <stdarg.h>
+#include <string.h>
 
 int ledger_step_row(sqlite3_stmt *st)
 {
@@ -61,4 +66,92 @@ int ledger_insert_bound(sqlite3_stmt *st, int bind_rc, uint64_t *id)
         return bind_rc;
     }
     return ledger_step_returning_id(st, id);
+}
+
+int ledger_read_row(sqlite3_stmt *st, void *row, ledger_row_reader read, const void *ctx)
+{
+    int rc = ledger_step_row(st);
+    if (rc == ST_OK) {
+        rc = read(st, row, ctx);
+        sqlite3_reset(st);
+    }
+    return rc;
+}
+
+int ledger_each_row(sqlite3_stmt *st, int (*visit)(sqlite3_stmt *st, void *ctx), void *ctx)
+{
+    int rc = ST_OK, step;
+    while (rc == ST_OK && (step = sqlite3_step(st)) == SQLITE_ROW)
+        rc = visit(st, ctx);
+    if (rc == ST_OK && step != SQLITE_DONE)
+        rc = ST_DB;
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_step_exists(sqlite3_stmt *st, bool *has)
+{
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    *has = step == SQLITE_ROW;
+    return step == SQLITE_ROW || step == SQLITE_DONE ? ST_OK : ST_DB;
+}
+
+int ledger_step_mpzs(sqlite3_stmt *st, ...)
+{
+    int found = ledger_step_row(st);
+    if (found == ST_DB)
+        return ST_DB;
+    int rc = ST_OK, col = 0;
+    va_list ap;
+    va_start(ap, st);
+    for (mpz_ptr v; rc == ST_OK && (v = va_arg(ap, mpz_ptr)); col++) {
+        if (found == ST_OK)
+            rc = ledger_column_mpz(st, col, v);
+        else
+            mpz_set_ui(v, 0);
+    }
+    va_end(ap);
+    if (found == ST_OK)
+        sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_bind_mpzs(sqlite3_stmt *st, int idx, ...)
+{
+    va_list ap;
+    va_start(ap, idx);
+    int rc = ST_OK;
+    for (mpz_srcptr v; rc == ST_OK && (v = va_arg(ap, mpz_srcptr)); idx++)
+        rc = ledger_bind_mpz(st, idx, v);
+    va_end(ap);
+    return rc;
+}
+
+int ledger_column_mpzs(sqlite3_stmt *st, int col, ...)
+{
+    va_list ap;
+    va_start(ap, col);
+    int rc = ST_OK;
+    for (mpz_ptr v; rc == ST_OK && (v = va_arg(ap, mpz_ptr)); col++)
+        rc = ledger_column_mpz(st, col, v);
+    va_end(ap);
+    return rc;
+}
+
+bool ledger_column_fixed(sqlite3_stmt *st, int col, uint8_t *out, size_t len)
+{
+    bool held = (size_t)sqlite3_column_bytes(st, col) == len;
+    if (held)
+        memcpy(out, sqlite3_column_blob(st, col), len);
+    else
+        memset(out, 0, len);
+    return held;
+}
+
+void ledger_bind_cursor(sqlite3_stmt *st, int idx, const uint8_t *cursor)
+{
+    /* the empty blob sorts before every address, and a real cursor excludes itself */
+    static const uint8_t none[LEDGER_ADDR_LEN];
+    sqlite3_bind_blob(st, idx, cursor ? cursor : none, cursor ? LEDGER_ADDR_LEN : 0, SQLITE_STATIC);
 }

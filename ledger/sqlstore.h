@@ -18,11 +18,15 @@ int ledger_exec(ledger *l, const char *sql);
 /* Binds v's decimal text to parameter idx; reads a decimal text column into v. ST_OK, ST_NOMEM, ST_DB. */
 int ledger_bind_mpz(sqlite3_stmt *st, int idx, const mpz_t v);
 int ledger_column_mpz(sqlite3_stmt *st, int col, mpz_t v);
+/* Returns *slot reset and unbound, preparing sql into it (persistent) on the first call; the owner
+ * of slot finalizes it. NULL on error (logged). Every cached statement goes through here. */
+sqlite3_stmt *ledger_stmt_prepare(ledger *l, sqlite3_stmt **slot, const char *sql) NONNULL(1, 2, 3);
 /* Steps a write statement to completion and resets it. ST_OK or ST_DB. */
 int ledger_step_done(sqlite3_stmt *st);
 /* Steps an INSERT ... RETURNING id to completion and resets it. ST_OK with *id, or ST_DB. */
 int ledger_step_returning_id(sqlite3_stmt *st, uint64_t *id);
-/* Reads up to limit ids (the first column) and resets; one more row sets *more. ST_OK or ST_DB. */
+/* Reads up to limit ids (the first column) and resets; one more row sets *more (more may be NULL).
+ * ST_OK or ST_DB. */
 int ledger_read_ids(sqlite3_stmt *st, unsigned limit, uint64_t *ids, unsigned *n, bool *more);
 
 /* ---- rows.c: the steps around a query that every row-keeping module shares ---- */
@@ -45,4 +49,27 @@ int ledger_read_rows(sqlite3_stmt *st, void *rows, size_t size, unsigned limit, 
  * RETURNING id, stepped with *id (ledger_step_returning_id). */
 int ledger_step_bound(sqlite3_stmt *st, int bind_rc);
 int ledger_insert_bound(sqlite3_stmt *st, int bind_rc, uint64_t *id);
+/* Steps a query of at most one row and reads it with read into row. Resets. Returns ST_OK,
+ * ST_NOTFOUND (row untouched), read's failure, or ST_DB. */
+int ledger_read_row(sqlite3_stmt *st, void *row, ledger_row_reader read, const void *ctx);
+/* Calls visit on every row of the query, stopping at its first failure. Resets. Returns ST_OK,
+ * visit's failure, or ST_DB. */
+int ledger_each_row(sqlite3_stmt *st, int (*visit)(sqlite3_stmt *st, void *ctx), void *ctx);
+/* Steps a query: *has whether it yields a row. Resets. ST_OK or ST_DB. */
+int ledger_step_exists(sqlite3_stmt *st, bool *has);
+/* Steps a query of at most one row and reads its columns 0, 1, ... as decimal text into the
+ * NULL-terminated list of values; no row sets them to zero. Resets. ST_OK or ST_DB. */
+int ledger_step_mpzs(sqlite3_stmt *st, ...);
+/* Binds the NULL-terminated list of values to the parameters idx, idx + 1, ... (as ledger_bind_mpz).
+ * Returns ST_OK or the first failure. */
+int ledger_bind_mpzs(sqlite3_stmt *st, int idx, ...);
+/* Reads the columns col, col + 1, ... into the NULL-terminated list of values (as
+ * ledger_column_mpz). Returns ST_OK or ST_DB. */
+int ledger_column_mpzs(sqlite3_stmt *st, int col, ...);
+/* Copies column col into out when it holds exactly len bytes, else zeroes out. Returns whether it
+ * held them. */
+bool ledger_column_fixed(sqlite3_stmt *st, int col, uint8_t *out, size_t len);
+/* Binds an address cursor of a paged query to parameter idx: NULL (from the start) binds the empty
+ * blob, below every address. Borrowed until the statement is reset. */
+void ledger_bind_cursor(sqlite3_stmt *st, int idx, const uint8_t *cursor);
 #endif
