@@ -95,8 +95,7 @@ int ledger_channel_due(ledger *l, uint64_t t, uint64_t *ids, unsigned cap, unsig
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)t);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)cap + 1);
-    bool more;
-    return ledger_read_ids(st, cap, ids, n, &more);
+    return ledger_read_ids(st, cap, ids, n, NULL);
 }
 
 int ledger_channel_list(ledger *l, const uint8_t address[20], uint64_t cursor, unsigned limit, uint64_t *ids,
@@ -157,8 +156,7 @@ int ledger_channel_owing(ledger *l, uint64_t after, uint64_t *ids, unsigned cap,
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)after);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)cap + 1);
-    bool more;
-    return ledger_read_ids(st, cap, ids, n, &more);
+    return ledger_read_ids(st, cap, ids, n, NULL);
 }
 
 int ledger_allowlist_add(ledger *l, const uint8_t measurement[32])

@@ -64,12 +64,10 @@ void ledger_unbonding_clear(ledger_unbonding *u)
     mpz_clear(u->amount);
 }
 
-static void copy_address(uint8_t out[20], sqlite3_stmt *st, int col)
+/* Reads an address column; a malformed one reads as the zero address. */
+static void copy_address(uint8_t out[LEDGER_ADDR_LEN], sqlite3_stmt *st, int col)
 {
-    if (sqlite3_column_bytes(st, col) == 20)
-        memcpy(out, sqlite3_column_blob(st, col), 20);
-    else
-        memset(out, 0, 20);
+    ledger_column_fixed(st, col, out, LEDGER_ADDR_LEN);
 }
 
 /* ---- pools ---- */
@@ -80,7 +78,7 @@ static void copy_address(uint8_t out[20], sqlite3_stmt *st, int col)
 static int bind_pool(sqlite3_stmt *st, const ledger_pool *p)
 {
     sqlite3_bind_int64(st, 1, (sqlite3_int64)p->id);
-    sqlite3_bind_blob(st, 2, p->owner, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, p->owner, LEDGER_ADDR_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, p->commission_ppm);
     if (p->commission_pending) {
         sqlite3_bind_int64(st, 4, p->pending_commission_ppm);
@@ -89,13 +87,8 @@ static int bind_pool(sqlite3_stmt *st, const ledger_pool *p)
         sqlite3_bind_null(st, 4);
         sqlite3_bind_null(st, 5);
     }
-    if (ledger_bind_mpz(st, 6, p->capacity) != ST_OK || ledger_bind_mpz(st, 7, p->shares) != ST_OK
-        || ledger_bind_mpz(st, 8, p->bonded) != ST_OK || ledger_bind_mpz(st, 9, p->unbonding) != ST_OK
-        || ledger_bind_mpz(st, 10, p->acc) != ST_OK || ledger_bind_mpz(st, 11, p->acc_rem) != ST_OK
-        || ledger_bind_mpz(st, 12, p->stake) != ST_OK)
-        return ST_NOMEM;
     sqlite3_bind_int64(st, 13, (sqlite3_int64)p->created_height);
-    return ST_OK;
+    return ledger_bind_mpzs(st, 6, p->capacity, p->shares, p->bonded, p->unbonding, p->acc, p->acc_rem, p->stake, NULL);
 }
 
 int ledger_pool_insert(ledger *l, ledger_pool *p)
@@ -109,6 +102,21 @@ int ledger_pool_insert(ledger *l, ledger_pool *p)
     return ledger_insert_bound(st, bind_pool(st, p), &p->id);
 }
 
+static int read_pool(sqlite3_stmt *st, void *row, const void *ctx)
+{
+    (void)ctx;
+    ledger_pool *p = row;
+    p->id = (uint64_t)sqlite3_column_int64(st, 0);
+    copy_address(p->owner, st, 1);
+    p->commission_ppm = (uint32_t)sqlite3_column_int64(st, 2);
+    p->commission_pending = sqlite3_column_type(st, 3) != SQLITE_NULL;
+    p->pending_commission_ppm = (uint32_t)sqlite3_column_int64(st, 3);
+    p->pending_commission_at = (uint64_t)sqlite3_column_int64(st, 4);
+    p->created_height = (uint64_t)sqlite3_column_int64(st, 12);
+    return ledger_column_mpzs(st, 5, p->capacity, p->shares, p->bonded, p->unbonding, p->acc, p->acc_rem, p->stake,
+                              NULL);
+}
+
 int ledger_pool_get(ledger *l, uint64_t id, ledger_pool *p)
 {
     static const char sql[] = "SELECT " POOL_COLUMNS " FROM pools WHERE id = ?1";
@@ -116,23 +124,7 @@ int ledger_pool_get(ledger *l, uint64_t id, ledger_pool *p)
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-    int rc = ledger_step_row(st);
-    if (rc == ST_OK) {
-        p->id = (uint64_t)sqlite3_column_int64(st, 0);
-        copy_address(p->owner, st, 1);
-        p->commission_ppm = (uint32_t)sqlite3_column_int64(st, 2);
-        p->commission_pending = sqlite3_column_type(st, 3) != SQLITE_NULL;
-        p->pending_commission_ppm = (uint32_t)sqlite3_column_int64(st, 3);
-        p->pending_commission_at = (uint64_t)sqlite3_column_int64(st, 4);
-        if (ledger_column_mpz(st, 5, p->capacity) != ST_OK || ledger_column_mpz(st, 6, p->shares) != ST_OK
-            || ledger_column_mpz(st, 7, p->bonded) != ST_OK || ledger_column_mpz(st, 8, p->unbonding) != ST_OK
-            || ledger_column_mpz(st, 9, p->acc) != ST_OK || ledger_column_mpz(st, 10, p->acc_rem) != ST_OK
-            || ledger_column_mpz(st, 11, p->stake) != ST_OK)
-            rc = ST_DB;
-        p->created_height = (uint64_t)sqlite3_column_int64(st, 12);
-    }
-    sqlite3_reset(st);
-    return rc;
+    return ledger_read_row(st, p, read_pool, NULL);
 }
 
 int ledger_pool_update(ledger *l, const ledger_pool *p)
@@ -173,19 +165,10 @@ int ledger_stake_get(ledger *l, uint64_t pool, const uint8_t address[20], ledger
     if (!st)
         return ST_DB;
     s->pool = pool;
-    memcpy(s->address, address, 20);
+    memcpy(s->address, address, LEDGER_ADDR_LEN);
     sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
-    sqlite3_bind_blob(st, 2, address, 20, SQLITE_STATIC);
-    int step = sqlite3_step(st), rc = ST_OK;
-    if (step == SQLITE_DONE) {
-        mpz_set_ui(s->shares, 0);
-        mpz_set_ui(s->debt, 0);
-    } else if (step != SQLITE_ROW || ledger_column_mpz(st, 0, s->shares) != ST_OK
-               || ledger_column_mpz(st, 1, s->debt) != ST_OK) {
-        rc = ST_DB;
-    }
-    sqlite3_reset(st);
-    return rc;
+    sqlite3_bind_blob(st, 2, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    return ledger_step_mpzs(st, s->shares, s->debt, NULL);
 }
 
 int ledger_stake_put(ledger *l, const ledger_stake *s)
@@ -202,18 +185,14 @@ int ledger_stake_put(ledger *l, const ledger_stake *s)
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)s->pool);
-    sqlite3_bind_blob(st, 2, s->address, 20, SQLITE_STATIC);
-    if (!empty && (ledger_bind_mpz(st, 3, s->shares) != ST_OK || ledger_bind_mpz(st, 4, s->debt) != ST_OK)) {
-        sqlite3_reset(st);
-        return ST_NOMEM;
-    }
-    int rc = ledger_step_done(st);
+    sqlite3_bind_blob(st, 2, s->address, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    int rc = ledger_step_bound(st, empty ? ST_OK : ledger_bind_mpzs(st, 3, s->shares, s->debt, NULL));
     if (rc != ST_OK)
         return rc;
     st = ledger_stmt(l, STMT_STAKE_CHECKPOINT, checkpoint_sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, s->address, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, s->address, LEDGER_ADDR_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)s->pool);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)l->height);
     return ledger_step_bound(st, ledger_bind_mpz(st, 4, s->shares));
@@ -233,13 +212,11 @@ int ledger_stake_list(ledger *l, uint64_t pool, const uint8_t *cursor, unsigned 
 {
     static const char sql[] = "SELECT address, shares, debt FROM stakes WHERE pool = ?1 AND address > ?2 "
                               "ORDER BY address LIMIT ?3";
-    static const uint8_t zero[20] = { 0 };
     sqlite3_stmt *st = ledger_stmt(l, STMT_STAKE_LIST, sql);
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
-    /* the empty blob sorts before every address, so no cursor means from the start */
-    sqlite3_bind_blob(st, 2, cursor ? cursor : zero, cursor ? 20 : 0, SQLITE_STATIC);
+    ledger_bind_cursor(st, 2, cursor);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
     return ledger_read_rows(st, out, sizeof *out, limit, read_stake, &pool, n, more);
 }
@@ -250,7 +227,7 @@ int ledger_stake_pools_of(ledger *l, const uint8_t address[20], uint64_t *ids, u
     sqlite3_stmt *st = ledger_stmt(l, STMT_STAKE_POOLS_OF, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, address, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)cap + 1);
     bool more;
     int rc = ledger_read_ids(st, cap, ids, n, &more);
@@ -267,11 +244,7 @@ int ledger_pool_checkpoint(ledger *l, const ledger_pool *p)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)p->id);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)l->height);
-    if (ledger_bind_mpz(st, 3, p->stake) != ST_OK || ledger_bind_mpz(st, 4, p->shares) != ST_OK) {
-        sqlite3_reset(st);
-        return ST_NOMEM;
-    }
-    return ledger_step_done(st);
+    return ledger_step_bound(st, ledger_bind_mpzs(st, 3, p->stake, p->shares, NULL));
 }
 
 int ledger_pool_at(ledger *l, uint64_t pool, uint64_t height, mpz_t pool_stake, mpz_t pool_shares)
@@ -285,15 +258,7 @@ int ledger_pool_at(ledger *l, uint64_t pool, uint64_t height, mpz_t pool_stake, 
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)height);
-    int step = sqlite3_step(st), rc = ST_OK;
-    if (step == SQLITE_ROW) {
-        if (ledger_column_mpz(st, 0, pool_stake) != ST_OK || ledger_column_mpz(st, 1, pool_shares) != ST_OK)
-            rc = ST_DB;
-    } else if (step != SQLITE_DONE) {
-        rc = ST_DB;
-    }
-    sqlite3_reset(st);
-    return rc;
+    return ledger_step_mpzs(st, pool_stake, pool_shares, NULL);
 }
 
 int ledger_stake_at(ledger *l, uint64_t pool, const uint8_t address[20], uint64_t height, mpz_t shares,
@@ -305,15 +270,10 @@ int ledger_stake_at(ledger *l, uint64_t pool, const uint8_t address[20], uint64_
     sqlite3_stmt *st = ledger_stmt(l, STMT_STAKE_AT, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, address, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)pool);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)height);
-    int step = sqlite3_step(st), rc = ST_OK;
-    if (step == SQLITE_ROW)
-        rc = ledger_column_mpz(st, 0, shares);
-    else if (step != SQLITE_DONE)
-        rc = ST_DB;
-    sqlite3_reset(st);
+    int rc = ledger_step_mpzs(st, shares, NULL);
     return rc == ST_OK ? ledger_pool_at(l, pool, height, pool_stake, pool_shares) : rc;
 }
 
@@ -353,16 +313,6 @@ static int read_withdrawal(sqlite3_stmt *st, void *row, const void *ctx)
     return ledger_column_mpz(st, 2, w->shares);
 }
 
-/* Steps a query for at most one withdrawal row. */
-static int one_withdrawal(sqlite3_stmt *st, ledger_withdrawal *w)
-{
-    int rc = ledger_step_row(st);
-    if (rc == ST_OK) {
-        rc = read_withdrawal(st, w, NULL);
-        sqlite3_reset(st);
-    }
-    return rc;
-}
 
 #define WD_COLUMNS "pool, address, shares, since, seq"
 
@@ -373,8 +323,8 @@ int ledger_withdrawal_get(ledger *l, uint64_t pool, const uint8_t address[20], l
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
-    sqlite3_bind_blob(st, 2, address, 20, SQLITE_STATIC);
-    return one_withdrawal(st, w);
+    sqlite3_bind_blob(st, 2, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    return ledger_read_row(st, w, read_withdrawal, NULL);
 }
 
 int ledger_withdrawal_head(ledger *l, uint64_t pool, ledger_withdrawal *w)
@@ -384,7 +334,7 @@ int ledger_withdrawal_head(ledger *l, uint64_t pool, ledger_withdrawal *w)
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
-    return one_withdrawal(st, w);
+    return ledger_read_row(st, w, read_withdrawal, NULL);
 }
 
 int ledger_withdrawal_put(ledger *l, const ledger_withdrawal *w)
@@ -397,14 +347,10 @@ int ledger_withdrawal_put(ledger *l, const ledger_withdrawal *w)
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)w->pool);
-    sqlite3_bind_blob(st, 2, w->address, 20, SQLITE_STATIC);
-    if (ledger_bind_mpz(st, 3, w->shares) != ST_OK) {
-        sqlite3_reset(st);
-        return ST_NOMEM;
-    }
+    sqlite3_bind_blob(st, 2, w->address, LEDGER_ADDR_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)w->since);
     sqlite3_bind_int64(st, 5, (sqlite3_int64)w->seq);
-    return ledger_step_done(st);
+    return ledger_step_bound(st, ledger_bind_mpz(st, 3, w->shares));
 }
 
 int ledger_withdrawal_delete(ledger *l, uint64_t pool, const uint8_t address[20])
@@ -415,7 +361,7 @@ int ledger_withdrawal_delete(ledger *l, uint64_t pool, const uint8_t address[20]
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
-    sqlite3_bind_blob(st, 2, address, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
     return ledger_step_done(st);
 }
 
@@ -451,8 +397,7 @@ int ledger_withdrawal_overdue_pools(ledger *l, uint64_t t, uint64_t after, uint6
     sqlite3_bind_int64(st, 1, (sqlite3_int64)t);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)cap + 1);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)after);
-    bool more;
-    return ledger_read_ids(st, cap, ids, n, &more);
+    return ledger_read_ids(st, cap, ids, n, NULL);
 }
 
 int ledger_withdrawal_total(ledger *l, uint64_t pool, mpz_t shares)
@@ -462,21 +407,25 @@ int ledger_withdrawal_total(ledger *l, uint64_t pool, mpz_t shares)
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
-    int rc = sqlite3_step(st) == SQLITE_ROW ? ledger_column_mpz(st, 0, shares) : ST_DB;
-    sqlite3_reset(st);
-    return rc;
+    return ledger_step_mpzs(st, shares, NULL);
 }
 
 /* ---- workers ---- */
 
-static int read_workers(sqlite3_stmt *st, ledger_worker *out, unsigned cap, unsigned *n);
-
-/* The fixed columns of a worker row: address, pool, (bonded), conf_level. */
-static void read_worker(sqlite3_stmt *st, ledger_worker *w)
+/* A worker row: address, pool, bonded, conf_level. */
+static int read_worker(sqlite3_stmt *st, void *row, const void *ctx)
 {
+    (void)ctx;
+    ledger_worker *w = row;
     copy_address(w->address, st, 0);
     w->pool = (uint64_t)sqlite3_column_int64(st, 1);
     w->conf_level = (uint8_t)sqlite3_column_int(st, 3);
+    return ledger_column_mpz(st, 2, w->bonded);
+}
+
+static int read_workers(sqlite3_stmt *st, ledger_worker *out, unsigned cap, unsigned *n)
+{
+    return ledger_read_rows(st, out, sizeof *out, cap, read_worker, NULL, n, NULL);
 }
 
 int ledger_worker_get(ledger *l, const uint8_t address[20], ledger_worker *w)
@@ -485,16 +434,8 @@ int ledger_worker_get(ledger *l, const uint8_t address[20], ledger_worker *w)
     sqlite3_stmt *st = ledger_stmt(l, STMT_WORKER_GET, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, address, 20, SQLITE_STATIC);
-    int step = sqlite3_step(st), rc = ST_OK;
-    if (step == SQLITE_ROW) {
-        read_worker(st, w);
-        rc = ledger_column_mpz(st, 2, w->bonded);
-    } else {
-        rc = step == SQLITE_DONE ? ST_NOTFOUND : ST_DB;
-    }
-    sqlite3_reset(st);
-    return rc;
+    sqlite3_bind_blob(st, 1, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    return ledger_read_row(st, w, read_worker, NULL);
 }
 
 int ledger_worker_put(ledger *l, const ledger_worker *w)
@@ -506,7 +447,7 @@ int ledger_worker_put(ledger *l, const ledger_worker *w)
     sqlite3_stmt *st = ledger_stmt(l, STMT_WORKER_PUT, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, w->address, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, w->address, LEDGER_ADDR_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)w->pool);
     sqlite3_bind_int(st, 4, w->conf_level ? w->conf_level : 1);
     return ledger_step_bound(st, ledger_bind_mpz(st, 3, w->bonded));
@@ -519,10 +460,10 @@ int ledger_worker_count(ledger *l, uint64_t pool, unsigned *n)
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
-    int rc = sqlite3_step(st) == SQLITE_ROW ? ST_OK : ST_DB;
+    uint64_t count;
+    int rc = ledger_step_u64(st, &count);
     if (rc == ST_OK)
-        *n = (unsigned)sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
+        *n = (unsigned)count;
     return rc;
 }
 
@@ -542,27 +483,12 @@ int ledger_worker_all(ledger *l, const uint8_t *after, ledger_worker *out, unsig
 {
     static const char sql[] = "SELECT address, pool, bonded, conf_level FROM workers WHERE address > ?1 "
                               "ORDER BY address LIMIT ?2";
-    static const uint8_t zero[20] = { 0 };
     sqlite3_stmt *st = ledger_stmt(l, STMT_WORKER_ALL, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, after ? after : zero, after ? 20 : 0, SQLITE_STATIC);
+    ledger_bind_cursor(st, 1, after);
     sqlite3_bind_int64(st, 2, cap);
     return read_workers(st, out, cap, n);
-}
-
-/* A worker row with its bond (column 2). */
-static int read_bonded_worker(sqlite3_stmt *st, void *row, const void *ctx)
-{
-    (void)ctx;
-    ledger_worker *w = row;
-    read_worker(st, w);
-    return ledger_column_mpz(st, 2, w->bonded);
-}
-
-static int read_workers(sqlite3_stmt *st, ledger_worker *out, unsigned cap, unsigned *n)
-{
-    return ledger_read_rows(st, out, sizeof *out, cap, read_bonded_worker, NULL, n, NULL);
 }
 
 /* ---- unbonding stake ---- */
@@ -576,13 +502,9 @@ int ledger_unbonding_insert(ledger *l, ledger_unbonding *u)
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)u->pool);
-    sqlite3_bind_blob(st, 2, u->worker, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, u->worker, LEDGER_ADDR_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)u->release_at);
-    if (ledger_bind_mpz(st, 3, u->amount) != ST_OK) {
-        sqlite3_reset(st);
-        return ST_NOMEM;
-    }
-    return ledger_step_returning_id(st, &u->id);
+    return ledger_insert_bound(st, ledger_bind_mpz(st, 3, u->amount), &u->id);
 }
 
 int ledger_unbonding_delete(ledger *l, uint64_t id)
@@ -644,7 +566,7 @@ int ledger_unbonding_of_worker(ledger *l, const uint8_t worker[20], uint64_t aft
     sqlite3_stmt *st = ledger_stmt(l, STMT_UNB_WORKER, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, worker, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, worker, LEDGER_ADDR_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, cap);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)after);
     return read_unbondings(st, out, cap, n);
@@ -691,12 +613,12 @@ static int read_slashes(sqlite3_stmt *st, ledger_slash *out, unsigned cap, unsig
 int ledger_slash_insert(ledger *l, ledger_slash *s)
 {
     ARG_CHECK(l->in_block);
-    static const char sql[] = "INSERT INTO slashes (worker, pool, ppm, reason, created, due, state) VALUES (?,?,?,?,?,?,0)"
+    static const char sql[] = "INSERT INTO slashes (worker, pool, ppm, reason, created, due, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)"
                               " RETURNING id";
     sqlite3_stmt *st = ledger_stmt(l, STMT_SLASH_INSERT, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, s->worker, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, s->worker, LEDGER_ADDR_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)s->pool);
     sqlite3_bind_int64(st, 3, s->ppm);
     sqlite3_bind_text(st, 4, s->reason, -1, SQLITE_STATIC);
@@ -709,14 +631,12 @@ int ledger_slash_insert(ledger *l, ledger_slash *s)
 
 int ledger_slash_get(ledger *l, uint64_t id, ledger_slash *s)
 {
-    static const char sql[] = "SELECT " SLASH_COLUMNS " FROM slashes WHERE id = ?";
+    static const char sql[] = "SELECT " SLASH_COLUMNS " FROM slashes WHERE id = ?1";
     sqlite3_stmt *st = ledger_stmt(l, STMT_SLASH_GET, sql);
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-    unsigned n = 0;
-    int rc = read_slashes(st, s, 1, &n, NULL);
-    return rc == ST_OK && n == 0 ? ST_NOTFOUND : rc;
+    return ledger_read_row(st, s, read_slash, NULL);
 }
 
 int ledger_slash_set_state(ledger *l, uint64_t id, int state, uint64_t proposal)
