@@ -22,18 +22,15 @@ void ledger_channel_clear(ledger_channel *c)
 static int bind_channel(sqlite3_stmt *st, const ledger_channel *c)
 {
     sqlite3_bind_int64(st, 1, (sqlite3_int64)c->id);
-    sqlite3_bind_blob(st, 2, c->client, 20, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 3, c->worker, 20, SQLITE_STATIC);
-    if (ledger_bind_mpz(st, 4, c->deposit) != ST_OK || ledger_bind_mpz(st, 5, c->redeemed) != ST_OK
-        || ledger_bind_mpz(st, 6, c->paid) != ST_OK)
-        return ST_NOMEM;
+    sqlite3_bind_blob(st, 2, c->client, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, c->worker, LEDGER_ADDR_LEN, SQLITE_STATIC);
     if (c->closing)
         sqlite3_bind_int64(st, 7, (sqlite3_int64)c->close_at);
     else
         sqlite3_bind_null(st, 7);
     sqlite3_bind_int(st, 8, c->closed);
     sqlite3_bind_int64(st, 9, (sqlite3_int64)c->opened_height);
-    return ST_OK;
+    return ledger_bind_mpzs(st, 4, c->deposit, c->redeemed, c->paid, NULL);
 }
 
 int ledger_channel_insert(ledger *l, ledger_channel *c)
@@ -47,6 +44,22 @@ int ledger_channel_insert(ledger *l, ledger_channel *c)
     return ledger_insert_bound(st, bind_channel(st, c), &c->id);
 }
 
+static int read_channel(sqlite3_stmt *st, void *row, const void *ctx)
+{
+    (void)ctx;
+    ledger_channel *c = row;
+    if (sqlite3_column_bytes(st, 1) != LEDGER_ADDR_LEN || sqlite3_column_bytes(st, 2) != LEDGER_ADDR_LEN)
+        return ST_DB;
+    c->id = (uint64_t)sqlite3_column_int64(st, 0);
+    memcpy(c->client, sqlite3_column_blob(st, 1), LEDGER_ADDR_LEN);
+    memcpy(c->worker, sqlite3_column_blob(st, 2), LEDGER_ADDR_LEN);
+    c->closing = sqlite3_column_type(st, 6) != SQLITE_NULL;
+    c->close_at = (uint64_t)sqlite3_column_int64(st, 6);
+    c->closed = sqlite3_column_int(st, 7) != 0;
+    c->opened_height = (uint64_t)sqlite3_column_int64(st, 8);
+    return ledger_column_mpzs(st, 3, c->deposit, c->redeemed, c->paid, NULL);
+}
+
 int ledger_channel_get(ledger *l, uint64_t id, ledger_channel *c)
 {
     static const char sql[] = "SELECT " CHANNEL_COLUMNS " FROM channels WHERE id = ?1";
@@ -54,25 +67,7 @@ int ledger_channel_get(ledger *l, uint64_t id, ledger_channel *c)
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-    int step = sqlite3_step(st), rc = ST_OK;
-    if (step == SQLITE_DONE)
-        rc = ST_NOTFOUND;
-    else if (step != SQLITE_ROW || sqlite3_column_bytes(st, 1) != 20 || sqlite3_column_bytes(st, 2) != 20)
-        rc = ST_DB;
-    else {
-        c->id = (uint64_t)sqlite3_column_int64(st, 0);
-        memcpy(c->client, sqlite3_column_blob(st, 1), 20);
-        memcpy(c->worker, sqlite3_column_blob(st, 2), 20);
-        if (ledger_column_mpz(st, 3, c->deposit) != ST_OK || ledger_column_mpz(st, 4, c->redeemed) != ST_OK
-            || ledger_column_mpz(st, 5, c->paid) != ST_OK)
-            rc = ST_DB;
-        c->closing = sqlite3_column_type(st, 6) != SQLITE_NULL;
-        c->close_at = (uint64_t)sqlite3_column_int64(st, 6);
-        c->closed = sqlite3_column_int(st, 7) != 0;
-        c->opened_height = (uint64_t)sqlite3_column_int64(st, 8);
-    }
-    sqlite3_reset(st);
-    return rc;
+    return ledger_read_row(st, c, read_channel, NULL);
 }
 
 int ledger_channel_update(ledger *l, const ledger_channel *c)
@@ -98,7 +93,7 @@ int ledger_channel_due(ledger *l, uint64_t t, uint64_t *ids, unsigned cap, unsig
     return ledger_read_ids(st, cap, ids, n, NULL);
 }
 
-int ledger_channel_list(ledger *l, const uint8_t address[20], uint64_t cursor, unsigned limit, uint64_t *ids,
+int ledger_channel_list(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t cursor, unsigned limit, uint64_t *ids,
                         unsigned *n, bool *more)
 {
     static const char sql[] = "SELECT id FROM channels WHERE (client = ?1 OR worker = ?1) AND id > ?2 "
@@ -106,13 +101,13 @@ int ledger_channel_list(ledger *l, const uint8_t address[20], uint64_t cursor, u
     sqlite3_stmt *st = ledger_stmt(l, STMT_CHANNEL_LIST, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, address, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)cursor);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
     return ledger_read_ids(st, limit, ids, n, more);
 }
 
-int ledger_heartbeat_put(ledger *l, const uint8_t worker[20], uint64_t epoch, uint64_t slot, uint32_t score)
+int ledger_heartbeat_put(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t epoch, uint64_t slot, uint32_t score)
 {
     ARG_CHECK(l->in_block);
     static const char sql[] = "INSERT INTO heartbeats(worker, epoch, slot, score) VALUES(?1, ?2, ?3, ?4) "
@@ -120,7 +115,7 @@ int ledger_heartbeat_put(ledger *l, const uint8_t worker[20], uint64_t epoch, ui
     sqlite3_stmt *st = ledger_stmt(l, STMT_HEARTBEAT_PUT, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, worker, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, worker, LEDGER_ADDR_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)epoch);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)slot);
     sqlite3_bind_int64(st, 4, score);
@@ -130,21 +125,21 @@ int ledger_heartbeat_put(ledger *l, const uint8_t worker[20], uint64_t epoch, ui
     return rc;
 }
 
-int ledger_heartbeat_summary(ledger *l, const uint8_t worker[20], uint64_t epoch, uint64_t *slots, uint64_t *score_sum)
+int ledger_heartbeat_summary(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t epoch, uint64_t *slots, uint64_t *score_sum)
 {
     static const char sql[] = "SELECT count(*), coalesce(sum(score), 0) FROM heartbeats WHERE worker = ?1 AND epoch = ?2";
     sqlite3_stmt *st = ledger_stmt(l, STMT_HEARTBEAT_SUMMARY, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, worker, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, worker, LEDGER_ADDR_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)epoch);
-    int rc = sqlite3_step(st) == SQLITE_ROW ? ST_OK : ST_DB;
+    int rc = ledger_step_row(st);
     if (rc == ST_OK) {
         *slots = (uint64_t)sqlite3_column_int64(st, 0);
         *score_sum = (uint64_t)sqlite3_column_int64(st, 1);
+        sqlite3_reset(st);
     }
-    sqlite3_reset(st);
-    return rc;
+    return rc == ST_NOTFOUND ? ST_DB : rc;
 }
 
 int ledger_channel_owing(ledger *l, uint64_t after, uint64_t *ids, unsigned cap, unsigned *n)
@@ -159,7 +154,7 @@ int ledger_channel_owing(ledger *l, uint64_t after, uint64_t *ids, unsigned cap,
     return ledger_read_ids(st, cap, ids, n, NULL);
 }
 
-int ledger_allowlist_add(ledger *l, const uint8_t measurement[32])
+int ledger_allowlist_add(ledger *l, const uint8_t measurement[LEDGER_HASH_LEN])
 {
     ARG_CHECK(l->in_block);
     static const char sql[] = "INSERT INTO enclave_allowlist(measurement, added_height) VALUES(?1, ?2) "
@@ -167,36 +162,43 @@ int ledger_allowlist_add(ledger *l, const uint8_t measurement[32])
     sqlite3_stmt *st = ledger_stmt(l, STMT_ALLOW_ADD, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, measurement, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, measurement, LEDGER_HASH_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)l->height);
     return ledger_step_done(st);
 }
 
-int ledger_allowlist_remove(ledger *l, const uint8_t measurement[32])
+int ledger_allowlist_remove(ledger *l, const uint8_t measurement[LEDGER_HASH_LEN])
 {
     ARG_CHECK(l->in_block);
     static const char sql[] = "DELETE FROM enclave_allowlist WHERE measurement = ?1";
     sqlite3_stmt *st = ledger_stmt(l, STMT_ALLOW_REMOVE, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, measurement, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, measurement, LEDGER_HASH_LEN, SQLITE_STATIC);
     return ledger_step_done(st);
 }
 
-int ledger_allowlist_has(ledger *l, const uint8_t measurement[32], bool *has)
+int ledger_allowlist_has(ledger *l, const uint8_t measurement[LEDGER_HASH_LEN], bool *has)
 {
     static const char sql[] = "SELECT 1 FROM enclave_allowlist WHERE measurement = ?1";
     sqlite3_stmt *st = ledger_stmt(l, STMT_ALLOW_HAS, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, measurement, 32, SQLITE_STATIC);
-    int step = sqlite3_step(st);
-    sqlite3_reset(st);
-    *has = step == SQLITE_ROW;
-    return step == SQLITE_ROW || step == SQLITE_DONE ? ST_OK : ST_DB;
+    sqlite3_bind_blob(st, 1, measurement, LEDGER_HASH_LEN, SQLITE_STATIC);
+    return ledger_step_exists(st, has);
 }
 
-int ledger_enclave_put(ledger *l, const uint8_t address[20], const uint8_t measurement[32], const uint8_t *quote,
+/* A copy of blob column col (one byte allocated for an empty one); NULL when out of memory. */
+static uint8_t *copy_blob(sqlite3_stmt *st, int col, size_t *len)
+{
+    *len = (size_t)sqlite3_column_bytes(st, col);
+    uint8_t *out = malloc(*len ? *len : 1);
+    if (out && *len)
+        memcpy(out, sqlite3_column_blob(st, col), *len);
+    return out;
+}
+
+int ledger_enclave_put(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], const uint8_t measurement[LEDGER_HASH_LEN], const uint8_t *quote,
                        size_t quote_len)
 {
     ARG_CHECK(l->in_block);
@@ -206,57 +208,61 @@ int ledger_enclave_put(ledger *l, const uint8_t address[20], const uint8_t measu
     sqlite3_stmt *st = ledger_stmt(l, STMT_ENCLAVE_PUT, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, address, 20, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, measurement, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, measurement, LEDGER_HASH_LEN, SQLITE_STATIC);
     sqlite3_bind_blob(st, 3, quote, (int)quote_len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)l->height);
     return ledger_step_done(st);
 }
 
-int ledger_enclave_get(ledger *l, const uint8_t address[20], uint8_t *measurement, uint8_t **quote, size_t *quote_len,
-                       uint64_t *height)
+/* Where ledger_enclave_get puts the columns it was asked for (NULL: not wanted). */
+struct enclave_out {
+    uint8_t *measurement;
+    uint8_t **quote;
+    size_t *quote_len;
+    uint64_t *height;
+};
+
+static int read_enclave(sqlite3_stmt *st, void *row, const void *ctx)
+{
+    (void)ctx;
+    const struct enclave_out *o = row;
+    if (sqlite3_column_bytes(st, 0) != LEDGER_HASH_LEN)
+        return ST_DB;
+    if (o->measurement)
+        memcpy(o->measurement, sqlite3_column_blob(st, 0), LEDGER_HASH_LEN);
+    if (o->height)
+        *o->height = (uint64_t)sqlite3_column_int64(st, 2);
+    if (o->quote && o->quote_len && !(*o->quote = copy_blob(st, 1, o->quote_len)))
+        return ST_NOMEM;
+    return ST_OK;
+}
+
+int ledger_enclave_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint8_t *measurement, uint8_t **quote,
+                       size_t *quote_len, uint64_t *height)
 {
     static const char sql[] = "SELECT measurement, quote, registered_height FROM enclaves WHERE address = ?1";
     sqlite3_stmt *st = ledger_stmt(l, STMT_ENCLAVE_GET, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, address, 20, SQLITE_STATIC);
-    int step = sqlite3_step(st), rc = ST_OK;
-    if (step == SQLITE_DONE)
-        rc = ST_NOTFOUND;
-    else if (step != SQLITE_ROW || sqlite3_column_bytes(st, 0) != 32)
-        rc = ST_DB;
-    else {
-        if (measurement)
-            memcpy(measurement, sqlite3_column_blob(st, 0), 32);
-        if (height)
-            *height = (uint64_t)sqlite3_column_int64(st, 2);
-        if (quote && quote_len) {
-            *quote_len = (size_t)sqlite3_column_bytes(st, 1);
-            *quote = malloc(*quote_len ? *quote_len : 1);
-            if (!*quote)
-                rc = ST_NOMEM;
-            else if (*quote_len)
-                memcpy(*quote, sqlite3_column_blob(st, 1), *quote_len);
-        }
-    }
-    sqlite3_reset(st);
-    return rc;
+    sqlite3_bind_blob(st, 1, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    struct enclave_out o = { measurement, quote, quote_len, height };
+    return ledger_read_row(st, &o, read_enclave, NULL);
 }
 
-int ledger_enclave_latest(ledger *l, uint8_t address[20])
+static int read_address(sqlite3_stmt *st, void *row, const void *ctx)
+{
+    (void)ctx;
+    return ledger_column_fixed(st, 0, row, LEDGER_ADDR_LEN) ? ST_OK : ST_DB;
+}
+
+int ledger_enclave_latest(ledger *l, uint8_t address[LEDGER_ADDR_LEN])
 {
     static const char sql[] = "SELECT address FROM enclaves ORDER BY registered_height DESC, address LIMIT 1";
     sqlite3_stmt *st = ledger_stmt(l, STMT_ENCLAVE_LATEST, sql);
     if (!st)
         return ST_DB;
-    int step = sqlite3_step(st), rc = ST_OK;
-    if (step == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 20)
-        memcpy(address, sqlite3_column_blob(st, 0), 20);
-    else
-        rc = step == SQLITE_DONE ? ST_NOTFOUND : ST_DB;
-    sqlite3_reset(st);
-    return rc;
+    return ledger_read_row(st, address, read_address, NULL);
 }
 
 int ledger_settlement_put(ledger *l, const ledger_settlement *s)
@@ -269,24 +275,26 @@ int ledger_settlement_put(ledger *l, const ledger_settlement *s)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)s->epoch);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)l->height);
-    sqlite3_bind_blob(st, 3, s->enclave, 20, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 4, s->input_hash, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, s->enclave, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, s->input_hash, LEDGER_HASH_LEN, SQLITE_STATIC);
     sqlite3_bind_blob(st, 5, s->inputs, (int)s->inputs_len, SQLITE_STATIC);
     sqlite3_bind_blob(st, 6, s->report, (int)s->report_len, SQLITE_STATIC);
-    int step = sqlite3_step(st);
-    sqlite3_reset(st);
-    if ((step & 0xff) == SQLITE_CONSTRAINT)
-        return ST_CONFLICT;
-    return step == SQLITE_DONE ? ST_OK : ST_DB;
+    return ledger_step_unique(st);
 }
 
-static uint8_t *copy_blob(sqlite3_stmt *st, int col, size_t *len)
+/* A settlement row of the epoch *ctx. */
+static int read_settlement(sqlite3_stmt *st, void *row, const void *ctx)
 {
-    *len = (size_t)sqlite3_column_bytes(st, col);
-    uint8_t *out = malloc(*len ? *len : 1);
-    if (out && *len)
-        memcpy(out, sqlite3_column_blob(st, col), *len);
-    return out;
+    ledger_settlement *s = row;
+    if (sqlite3_column_bytes(st, 1) != LEDGER_ADDR_LEN || sqlite3_column_bytes(st, 2) != LEDGER_HASH_LEN)
+        return ST_DB;
+    s->epoch = *(const uint64_t *)ctx;
+    s->height = (uint64_t)sqlite3_column_int64(st, 0);
+    memcpy(s->enclave, sqlite3_column_blob(st, 1), LEDGER_ADDR_LEN);
+    memcpy(s->input_hash, sqlite3_column_blob(st, 2), LEDGER_HASH_LEN);
+    s->inputs = copy_blob(st, 3, &s->inputs_len);
+    s->report = copy_blob(st, 4, &s->report_len);
+    return s->inputs && s->report ? ST_OK : ST_NOMEM;
 }
 
 int ledger_settlement_get(ledger *l, uint64_t epoch, ledger_settlement *s)
@@ -297,22 +305,7 @@ int ledger_settlement_get(ledger *l, uint64_t epoch, ledger_settlement *s)
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)epoch);
-    int step = sqlite3_step(st), rc = ST_OK;
-    if (step == SQLITE_DONE)
-        rc = ST_NOTFOUND;
-    else if (step != SQLITE_ROW || sqlite3_column_bytes(st, 1) != 20 || sqlite3_column_bytes(st, 2) != 32)
-        rc = ST_DB;
-    else {
-        s->epoch = epoch;
-        s->height = (uint64_t)sqlite3_column_int64(st, 0);
-        memcpy(s->enclave, sqlite3_column_blob(st, 1), 20);
-        memcpy(s->input_hash, sqlite3_column_blob(st, 2), 32);
-        s->inputs = copy_blob(st, 3, &s->inputs_len);
-        s->report = copy_blob(st, 4, &s->report_len);
-        if (!s->inputs || !s->report)
-            rc = ST_NOMEM;
-    }
-    sqlite3_reset(st);
+    int rc = ledger_read_row(st, s, read_settlement, &epoch);
     if (rc != ST_OK)
         ledger_settlement_clear(s);
     return rc;

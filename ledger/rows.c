@@ -7,6 +7,7 @@
 #include "ledger/sqlstore.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 int ledger_step_row(sqlite3_stmt *st)
@@ -154,4 +155,19 @@ void ledger_bind_cursor(sqlite3_stmt *st, int idx, const uint8_t *cursor)
     /* the empty blob sorts before every address, and a real cursor excludes itself */
     static const uint8_t none[LEDGER_ADDR_LEN];
     sqlite3_bind_blob(st, idx, cursor ? cursor : none, cursor ? LEDGER_ADDR_LEN : 0, SQLITE_STATIC);
+}
+
+int ledger_step_unique(sqlite3_stmt *st)
+{
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    if ((step & 0xff) == SQLITE_CONSTRAINT)
+        return ST_CONFLICT;
+    return step == SQLITE_DONE ? ST_OK : ST_DB;
+}
+
+char *ledger_column_strdup(sqlite3_stmt *st, int col)
+{
+    const unsigned char *text = sqlite3_column_text(st, col);
+    return text ? strdup((const char *)text) : NULL;
 }

@@ -49,6 +49,11 @@ int ledger_read_rows(sqlite3_stmt *st, void *rows, size_t size, unsigned limit, 
  * RETURNING id, stepped with *id (ledger_step_returning_id). */
 int ledger_step_bound(sqlite3_stmt *st, int bind_rc);
 int ledger_insert_bound(sqlite3_stmt *st, int bind_rc, uint64_t *id);
+/* Steps a write to completion and resets: ST_OK, ST_CONFLICT when it breaks a constraint (the row
+ * is there already), or ST_DB. */
+int ledger_step_unique(sqlite3_stmt *st);
+/* A copy of text column col, NULL for NULL or out of memory. Caller owns it; release with free. */
+char *ledger_column_strdup(sqlite3_stmt *st, int col);
 /* Steps a query of at most one row and reads it with read into row. Resets. Returns ST_OK,
  * ST_NOTFOUND (row untouched), read's failure, or ST_DB. */
 int ledger_read_row(sqlite3_stmt *st, void *row, ledger_row_reader read, const void *ctx);
