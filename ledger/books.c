@@ -7,10 +7,10 @@
 #include <string.h>
 #include "ledger/amount.h"
 
-ledger_account ledger_user_account(int kind, const uint8_t owner[20])
+ledger_account ledger_user_account(int kind, const uint8_t owner[LEDGER_ADDR_LEN])
 {
     ledger_account a = { .kind = kind };
-    memcpy(a.owner, owner, 20);
+    memcpy(a.owner, owner, LEDGER_ADDR_LEN);
     return a;
 }
 
@@ -24,34 +24,55 @@ ledger_account ledger_system_account(int kind)
     return (ledger_account){ .kind = kind };
 }
 
+/* Where account_find puts the account's row. */
+struct account_row {
+    int64_t id;
+    mpz_ptr debits;
+    mpz_ptr credits;
+};
+
+/* A row of id, debits, credits: the totals are canonical amounts. */
+static int read_account(sqlite3_stmt *st, void *row, const void *ctx)
+{
+    (void)ctx;
+    struct account_row *a = row;
+    a->id = sqlite3_column_int64(st, 0);
+    if (ledger_amount_parse(a->debits, (const char *)sqlite3_column_text(st, 1), (size_t)sqlite3_column_bytes(st, 1))
+            != ST_OK
+        || ledger_amount_parse(a->credits, (const char *)sqlite3_column_text(st, 2),
+                               (size_t)sqlite3_column_bytes(st, 2)) != ST_OK)
+        return ST_DB;
+    return ST_OK;
+}
+
+/* Reads the account's id and totals. ST_OK, ST_NOTFOUND (no transfer has touched it yet) or ST_DB. */
+static int account_find(ledger *l, const ledger_account *a, struct account_row *row)
+{
+    static const char sql[] = "SELECT id, debits, credits FROM accounts WHERE kind = ?1 AND owner = ?2 AND pool = ?3";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_ACCOUNT_FIND, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_int(st, 1, a->kind);
+    sqlite3_bind_blob(st, 2, a->owner, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)a->pool);
+    return ledger_read_row(st, row, read_account, NULL);
+}
+
 /* Finds or creates the account; out: id and current totals. Reads first: most accounts exist, and
  * an upsert would rewrite the row and its index entry every time. */
 static int account_load(ledger *l, const ledger_account *a, int64_t *id, mpz_t debits, mpz_t credits)
 {
-    static const char find_sql[] = "SELECT id, debits, credits FROM accounts WHERE kind = ?1 AND owner = ?2 AND pool = ?3";
     static const char insert_sql[] = "INSERT INTO accounts(kind, owner, pool) VALUES(?1, ?2, ?3) RETURNING id";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_ACCOUNT_FIND, find_sql);
+    struct account_row row = { 0, debits, credits };
+    int rc = account_find(l, a, &row);
+    *id = row.id;
+    if (rc != ST_NOTFOUND)
+        return rc;
+    sqlite3_stmt *st = ledger_stmt(l, STMT_ACCOUNT_INSERT, insert_sql);
     if (!st)
         return ST_DB;
     sqlite3_bind_int(st, 1, a->kind);
-    sqlite3_bind_blob(st, 2, a->owner, 20, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)a->pool);
-    int step = sqlite3_step(st), rc = ST_DB;
-    if (step == SQLITE_ROW) {
-        *id = sqlite3_column_int64(st, 0);
-        if (ledger_amount_parse(debits, (const char *)sqlite3_column_text(st, 1),
-                                (size_t)sqlite3_column_bytes(st, 1)) == ST_OK
-            && ledger_amount_parse(credits, (const char *)sqlite3_column_text(st, 2),
-                                   (size_t)sqlite3_column_bytes(st, 2)) == ST_OK)
-            rc = ST_OK;
-    }
-    sqlite3_reset(st);
-    if (step != SQLITE_DONE)
-        return rc;
-    if (!(st = ledger_stmt(l, STMT_ACCOUNT_INSERT, insert_sql)))
-        return ST_DB;
-    sqlite3_bind_int(st, 1, a->kind);
-    sqlite3_bind_blob(st, 2, a->owner, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, a->owner, LEDGER_ADDR_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)a->pool);
     uint64_t new_id;
     rc = ledger_step_returning_id(st, &new_id);
@@ -70,9 +91,7 @@ static int account_store(ledger *l, enum ledger_stmt_id id_stmt, const char *sql
     ledger_amount_format(buf, value);
     sqlite3_bind_text(st, 1, buf, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, id);
-    int rc = sqlite3_step(st) == SQLITE_DONE ? ST_OK : ST_DB;
-    sqlite3_reset(st);
-    return rc;
+    return ledger_step_done(st);
 }
 
 int ledger_transfer(ledger *l, const ledger_account *debit, const ledger_account *credit,
@@ -115,13 +134,12 @@ int ledger_transfer(ledger *l, const ledger_account *debit, const ledger_account
     char buf[LEDGER_AMOUNT_STRLEN];
     ledger_amount_format(buf, amount);
     sqlite3_bind_int64(st, 1, (sqlite3_int64)l->height);
-    sqlite3_bind_blob(st, 2, l->txhash, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, l->txhash, LEDGER_HASH_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, did);
     sqlite3_bind_int64(st, 4, cid);
     sqlite3_bind_text(st, 5, buf, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 6, code, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st) == SQLITE_DONE ? ST_OK : ST_DB;
-    sqlite3_reset(st);
+    rc = ledger_step_done(st);
 out:
     mpz_clears(dd, dc, cd, cc, NULL);
     return rc;
@@ -129,53 +147,31 @@ out:
 
 int ledger_balance(ledger *l, const ledger_account *a, mpz_t balance)
 {
-    static const char sql[] = "SELECT debits, credits FROM accounts WHERE kind = ?1 AND owner = ?2 AND pool = ?3";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_ACCOUNT_READ, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int(st, 1, a->kind);
-    sqlite3_bind_blob(st, 2, a->owner, 20, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)a->pool);
-    int step = sqlite3_step(st), rc = ST_OK;
-    if (step == SQLITE_DONE)
+    mpz_t debits;
+    mpz_init(debits);
+    struct account_row row = { 0, debits, balance };
+    int rc = account_find(l, a, &row);
+    if (rc == ST_OK)
+        mpz_sub(balance, balance, debits);
+    else if (rc == ST_NOTFOUND) {
         mpz_set_ui(balance, 0);
-    else if (step != SQLITE_ROW)
-        rc = ST_DB;
-    else {
-        mpz_t debits;
-        mpz_init(debits);
-        if (ledger_amount_parse(debits, (const char *)sqlite3_column_text(st, 0),
-                                (size_t)sqlite3_column_bytes(st, 0)) != ST_OK
-            || ledger_amount_parse(balance, (const char *)sqlite3_column_text(st, 1),
-                                   (size_t)sqlite3_column_bytes(st, 1)) != ST_OK)
-            rc = ST_DB;
-        else
-            mpz_sub(balance, balance, debits);
-        mpz_clear(debits);
+        rc = ST_OK;
     }
-    sqlite3_reset(st);
+    mpz_clear(debits);
     return rc;
 }
 
-int ledger_nonce_get(ledger *l, const uint8_t address[20], uint64_t *nonce)
+int ledger_nonce_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t *nonce)
 {
-    static const char sql[] = "SELECT nonce FROM nonces WHERE address = ?1";
+    static const char sql[] = "SELECT coalesce((SELECT nonce FROM nonces WHERE address = ?1), 0)";
     sqlite3_stmt *st = ledger_stmt(l, STMT_NONCE_GET, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, address, 20, SQLITE_STATIC);
-    int step = sqlite3_step(st), rc = ST_OK;
-    if (step == SQLITE_ROW)
-        *nonce = (uint64_t)sqlite3_column_int64(st, 0);
-    else if (step == SQLITE_DONE)
-        *nonce = 0;
-    else
-        rc = ST_DB;
-    sqlite3_reset(st);
-    return rc;
+    sqlite3_bind_blob(st, 1, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    return ledger_step_u64(st, nonce);
 }
 
-int ledger_nonce_bump(ledger *l, const uint8_t address[20])
+int ledger_nonce_bump(ledger *l, const uint8_t address[LEDGER_ADDR_LEN])
 {
     ARG_CHECK(l->in_block);
     static const char sql[] = "INSERT INTO nonces(address, nonce) VALUES(?1, 1) "
@@ -183,10 +179,22 @@ int ledger_nonce_bump(ledger *l, const uint8_t address[20])
     sqlite3_stmt *st = ledger_stmt(l, STMT_NONCE_BUMP, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, address, 20, SQLITE_STATIC);
-    int rc = sqlite3_step(st) == SQLITE_DONE ? ST_OK : ST_DB;
-    sqlite3_reset(st);
-    return rc;
+    sqlite3_bind_blob(st, 1, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    return ledger_step_done(st);
+}
+
+/* What ledger_accounts_each passes along to each account row. */
+struct account_visit {
+    ledger_account_fn fn;
+    void *arg;
+};
+
+static int visit_account(sqlite3_stmt *st, void *ctx)
+{
+    const struct account_visit *v = ctx;
+    ledger_account a = { .kind = sqlite3_column_int(st, 0), .pool = (uint64_t)sqlite3_column_int64(st, 2) };
+    ledger_column_fixed(st, 1, a.owner, LEDGER_ADDR_LEN);
+    return v->fn(v->arg, &a, (const char *)sqlite3_column_text(st, 3), (const char *)sqlite3_column_text(st, 4));
 }
 
 int ledger_accounts_each(ledger *l, ledger_account_fn fn, void *arg)
@@ -196,15 +204,6 @@ int ledger_accounts_each(ledger *l, ledger_account_fn fn, void *arg)
     sqlite3_stmt *st = ledger_stmt(l, STMT_ACCOUNTS_EACH, sql);
     if (!st)
         return ST_DB;
-    int rc = ST_OK, step;
-    while (rc == ST_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        ledger_account a = { .kind = sqlite3_column_int(st, 0), .pool = (uint64_t)sqlite3_column_int64(st, 2) };
-        if (sqlite3_column_bytes(st, 1) == 20)
-            memcpy(a.owner, sqlite3_column_blob(st, 1), 20);
-        rc = fn(arg, &a, (const char *)sqlite3_column_text(st, 3), (const char *)sqlite3_column_text(st, 4));
-    }
-    if (rc == ST_OK && step != SQLITE_DONE)
-        rc = ST_DB;
-    sqlite3_reset(st);
-    return rc;
+    struct account_visit v = { fn, arg };
+    return ledger_each_row(st, visit_account, &v);
 }
