@@ -81,23 +81,25 @@ static mpz_ptr tally_of(gov_proposal *p, unsigned support)
     return support == 1 ? p->for_weight : support == 0 ? p->against_weight : p->abstain_weight;
 }
 
-bool gov_tally_add(gov_proposal *p, const gov_vote *v)
+/* Adds (add) or subtracts the vote's weights to its side and its powers to the turnout. */
+static void tally_move(gov_proposal *p, const gov_vote *v, void (*add)(mpz_ptr r, mpz_srcptr a, mpz_srcptr b))
 {
     mpz_ptr side = tally_of(p, v->support);
-    mpz_add(side, side, v->weight);
-    mpz_add(side, side, v->delegated_weight);
-    mpz_add(p->turnout, p->turnout, v->power);
-    mpz_add(p->turnout, p->turnout, v->delegated_power);
-    return ledger_amount_fits(side) && ledger_amount_fits(p->turnout);
+    add(side, side, v->weight);
+    add(side, side, v->delegated_weight);
+    add(p->turnout, p->turnout, v->power);
+    add(p->turnout, p->turnout, v->delegated_power);
+}
+
+bool gov_tally_add(gov_proposal *p, const gov_vote *v)
+{
+    tally_move(p, v, mpz_add);
+    return ledger_amount_fits(tally_of(p, v->support)) && ledger_amount_fits(p->turnout);
 }
 
 void gov_tally_sub(gov_proposal *p, const gov_vote *v)
 {
-    mpz_ptr side = tally_of(p, v->support);
-    mpz_sub(side, side, v->weight);
-    mpz_sub(side, side, v->delegated_weight);
-    mpz_sub(p->turnout, p->turnout, v->power);
-    mpz_sub(p->turnout, p->turnout, v->delegated_power);
+    tally_move(p, v, mpz_sub);
 }
 
 void gov_quorum(mpz_t out, const gov_proposal *p, const gov_track *t)

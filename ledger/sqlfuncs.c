@@ -25,30 +25,29 @@ static void result_amount(sqlite3_context *ctx, const mpz_t v)
     sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
 }
 
-static void fn_add(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+/* u256_add and u256_sub: op on two amounts, or the error that names the failure. */
+static void arith(sqlite3_context *ctx, sqlite3_value **argv, int (*op)(mpz_t r, const mpz_t a, const mpz_t b),
+                  const char *error)
 {
     mpz_t a, b;
     mpz_inits(a, b, NULL);
     if (arg_amount(ctx, argv[0], a) == ST_OK && arg_amount(ctx, argv[1], b) == ST_OK) {
-        if (ledger_amount_add(a, a, b) == ST_OK)
+        if (op(a, a, b) == ST_OK)
             result_amount(ctx, a);
         else
-            sqlite3_result_error(ctx, "u256_add: overflow", -1);
+            sqlite3_result_error(ctx, error, -1);
     }
     mpz_clears(a, b, NULL);
 }
 
+static void fn_add(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    arith(ctx, argv, ledger_amount_add, "u256_add: overflow");
+}
+
 static void fn_sub(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-    mpz_t a, b;
-    mpz_inits(a, b, NULL);
-    if (arg_amount(ctx, argv[0], a) == ST_OK && arg_amount(ctx, argv[1], b) == ST_OK) {
-        if (ledger_amount_sub(a, a, b) == ST_OK)
-            result_amount(ctx, a);
-        else
-            sqlite3_result_error(ctx, "u256_sub: underflow", -1);
-    }
-    mpz_clears(a, b, NULL);
+    arith(ctx, argv, ledger_amount_sub, "u256_sub: underflow");
 }
 
 static void fn_cmp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
