@@ -46,12 +46,6 @@ static sqlite3_stmt *stmt(gov_store *s, enum gov_stmt_id id, const char *sql)
     return ledger_stmt_prepare(s->l, &s->stmts[id], sql);
 }
 
-static char *column_strdup(sqlite3_stmt *st, int col)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    return t ? strdup((const char *)t) : NULL;
-}
-
 
 /* ---- proposals ---- */
 
@@ -90,10 +84,10 @@ static int read_proposal(sqlite3_stmt *st, void *row, const void *ctx)
     if (!ledger_column_fixed(st, 0, p->proposer, LEDGER_ADDR_LEN))
         return ST_DB;
     p->id = *(const uint64_t *)ctx;
-    p->track = column_strdup(st, 1);
-    p->title = column_strdup(st, 2);
-    p->body = column_strdup(st, 3);
-    p->payload = column_strdup(st, 4);
+    p->track = ledger_column_strdup(st, 1);
+    p->title = ledger_column_strdup(st, 2);
+    p->body = ledger_column_strdup(st, 3);
+    p->payload = ledger_column_strdup(st, 4);
     p->state = (gov_state)sqlite3_column_int(st, 6);
     p->snapshot = (uint64_t)sqlite3_column_int64(st, 7);
     p->created = (uint64_t)sqlite3_column_int64(st, 9);
@@ -103,7 +97,7 @@ static int read_proposal(sqlite3_stmt *st, void *row, const void *ctx)
     p->expires = (uint64_t)sqlite3_column_int64(st, 13);
     p->has_next_change = sqlite3_column_type(st, 18) != SQLITE_NULL;
     p->next_change = (uint64_t)sqlite3_column_int64(st, 18);
-    p->reason = sqlite3_column_type(st, 19) == SQLITE_NULL ? NULL : column_strdup(st, 19);
+    p->reason = sqlite3_column_type(st, 19) == SQLITE_NULL ? NULL : ledger_column_strdup(st, 19);
     if (!p->track || !p->title || !p->body || !p->payload)
         return ST_NOMEM;
     if (ledger_column_mpz(st, 5, p->deposit) != ST_OK || ledger_column_mpz(st, 8, p->total_power) != ST_OK)

@@ -73,24 +73,16 @@ int ledger_step_returning_id(sqlite3_stmt *st, uint64_t *id)
     return rc;
 }
 
+static int read_id(sqlite3_stmt *st, void *row, const void *ctx)
+{
+    (void)ctx;
+    *(uint64_t *)row = (uint64_t)sqlite3_column_int64(st, 0);
+    return ST_OK;
+}
+
 int ledger_read_ids(sqlite3_stmt *st, unsigned limit, uint64_t *ids, unsigned *n, bool *more)
 {
-    int step, rc = ST_OK;
-    *n = 0;
-    if (more)
-        *more = false;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == limit) {
-            if (more)
-                *more = true;
-            break;
-        }
-        ids[(*n)++] = (uint64_t)sqlite3_column_int64(st, 0);
-    }
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = ST_DB;
-    sqlite3_reset(st);
-    return rc;
+    return ledger_read_rows(st, ids, sizeof *ids, limit, read_id, NULL, n, more);
 }
 
 int ledger_exec(ledger *l, const char *sql)

@@ -98,23 +98,29 @@ int ledger_step_exists(sqlite3_stmt *st, bool *has)
     return step == SQLITE_ROW || step == SQLITE_DONE ? ST_OK : ST_DB;
 }
 
+/* Reads the columns col, col + 1, ... into the NULL-terminated values of ap. ST_OK or ST_DB. */
+static int column_mpz_list(sqlite3_stmt *st, int col, va_list ap)
+{
+    int rc = ST_OK;
+    for (mpz_ptr v; rc == ST_OK && (v = va_arg(ap, mpz_ptr)); col++)
+        rc = ledger_column_mpz(st, col, v);
+    return rc;
+}
+
 int ledger_step_mpzs(sqlite3_stmt *st, ...)
 {
-    int found = ledger_step_row(st);
-    if (found == ST_DB)
-        return ST_DB;
-    int rc = ST_OK, col = 0;
+    int rc = ledger_step_row(st);
     va_list ap;
     va_start(ap, st);
-    for (mpz_ptr v; rc == ST_OK && (v = va_arg(ap, mpz_ptr)); col++) {
-        if (found == ST_OK)
-            rc = ledger_column_mpz(st, col, v);
-        else
+    if (rc == ST_OK) {
+        rc = column_mpz_list(st, 0, ap);
+        sqlite3_reset(st);
+    } else if (rc == ST_NOTFOUND) {
+        for (mpz_ptr v; (v = va_arg(ap, mpz_ptr));)
             mpz_set_ui(v, 0);
+        rc = ST_OK;
     }
     va_end(ap);
-    if (found == ST_OK)
-        sqlite3_reset(st);
     return rc;
 }
 
@@ -133,9 +139,7 @@ int ledger_column_mpzs(sqlite3_stmt *st, int col, ...)
 {
     va_list ap;
     va_start(ap, col);
-    int rc = ST_OK;
-    for (mpz_ptr v; rc == ST_OK && (v = va_arg(ap, mpz_ptr)); col++)
-        rc = ledger_column_mpz(st, col, v);
+    int rc = column_mpz_list(st, col, ap);
     va_end(ap);
     return rc;
 }
