@@ -45,6 +45,14 @@ static int read_account(sqlite3_stmt *st, void *row, const void *ctx)
     return ST_OK;
 }
 
+/* Binds the account's key (kind, owner, pool) to ?1, ?2, ?3. */
+static void bind_account(sqlite3_stmt *st, const ledger_account *a)
+{
+    sqlite3_bind_int(st, 1, a->kind);
+    sqlite3_bind_blob(st, 2, a->owner, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)a->pool);
+}
+
 /* Reads the account's id and totals. ST_OK, ST_NOTFOUND (no transfer has touched it yet) or ST_DB. */
 static int account_find(ledger *l, const ledger_account *a, struct account_row *row)
 {
@@ -52,9 +60,7 @@ static int account_find(ledger *l, const ledger_account *a, struct account_row *
     sqlite3_stmt *st = ledger_stmt(l, STMT_ACCOUNT_FIND, sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_int(st, 1, a->kind);
-    sqlite3_bind_blob(st, 2, a->owner, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)a->pool);
+    bind_account(st, a);
     return ledger_read_row(st, row, read_account, NULL);
 }
 
@@ -71,9 +77,7 @@ static int account_load(ledger *l, const ledger_account *a, int64_t *id, mpz_t d
     sqlite3_stmt *st = ledger_stmt(l, STMT_ACCOUNT_INSERT, insert_sql);
     if (!st)
         return ST_DB;
-    sqlite3_bind_int(st, 1, a->kind);
-    sqlite3_bind_blob(st, 2, a->owner, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)a->pool);
+    bind_account(st, a);
     uint64_t new_id;
     rc = ledger_step_returning_id(st, &new_id);
     *id = (int64_t)new_id;
