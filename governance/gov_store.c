@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* gov_store.c: the SQL of governance (schema 005): proposals, votes, locks, delegations with their
- * checkpoints, overrides, governed parameters. Statements are prepared once per store and
- * cached in it; values are always bound. It shares the ledger's one connection (ledger/sqlstore.h),
- * so governance rows commit with the block. Tallies
- * and amounts are canonical decimal text, read and written through GMP. */
+ * checkpoints, overrides, governed parameters. Statements are prepared once per store through the
+ * ledger's statement cache (ledger_stmt_prepare) into slots the store owns; values are always bound,
+ * and rows are stepped and read by the ledger's row helpers. It shares the ledger's one connection
+ * (ledger/sqlstore.h), so governance rows commit with the block. Tallies and amounts are canonical
+ * decimal text, read and written through GMP. */
 #include "governance/gov_store.h"
 
 #include <stdlib.h>
@@ -210,7 +211,7 @@ int gov_vote_list(gov_store *s, uint64_t proposal, const uint8_t *cursor, unsign
     return ledger_read_rows(st, out, sizeof *out, limit, read_vote, &proposal, n, more);
 }
 
-int gov_vote_get(gov_store *s, uint64_t proposal, const uint8_t voter[20], gov_vote *v)
+int gov_vote_get(gov_store *s, uint64_t proposal, const uint8_t voter[LEDGER_ADDR_LEN], gov_vote *v)
 {
     static const char sql[] = "SELECT voter, " VOTE_COLUMNS " FROM votes WHERE proposal = ?1 AND voter = ?2";
     sqlite3_stmt *st = stmt(s, G_VOTE_GET, sql);
@@ -239,7 +240,7 @@ int gov_vote_put(gov_store *s, const gov_vote *v)
 
 /* ---- locks ---- */
 
-int gov_lock_put(gov_store *s, const uint8_t voter[20], uint64_t proposal, const mpz_t amount, uint64_t until)
+int gov_lock_put(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t proposal, const mpz_t amount, uint64_t until)
 {
     static const char sql[] =
         "INSERT INTO gov_locks (voter, proposal, amount, until) VALUES (?,?,?,?) ON CONFLICT (voter, proposal) DO UPDATE"
@@ -254,7 +255,7 @@ int gov_lock_put(gov_store *s, const uint8_t voter[20], uint64_t proposal, const
     return ledger_step_bound(st, ledger_bind_mpz(st, 3, amount));
 }
 
-int gov_lock_set(gov_store *s, const uint8_t voter[20], uint64_t proposal, const mpz_t amount, uint64_t until)
+int gov_lock_set(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t proposal, const mpz_t amount, uint64_t until)
 {
     static const char put_sql[] = "INSERT OR REPLACE INTO gov_locks (voter, proposal, amount, until) VALUES (?,?,?,?)";
     static const char del_sql[] = "DELETE FROM gov_locks WHERE voter = ? AND proposal = ?";
@@ -285,7 +286,7 @@ static int visit_lock(sqlite3_stmt *st, void *ctx)
                                (uint64_t)sqlite3_column_int64(st, 2)) : rc;
 }
 
-int gov_lock_each(gov_store *s, const uint8_t voter[20], uint64_t now,
+int gov_lock_each(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t now,
                   int (*fn)(void *ctx, uint64_t proposal, const mpz_t amount, uint64_t until), void *ctx)
 {
     static const char sql[] =
@@ -319,7 +320,7 @@ static int take_max(void *ctx, uint64_t proposal, const mpz_t amount, uint64_t u
     return ST_OK;
 }
 
-int gov_lock_max(gov_store *s, const uint8_t voter[20], uint64_t now, mpz_t amount, uint64_t *until)
+int gov_lock_max(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t now, mpz_t amount, uint64_t *until)
 {
     /* a voter holds few locks (one per proposal voted with conviction): compared exactly in C */
     struct lock_max m = { amount, until };
@@ -347,7 +348,7 @@ static int read_delegation(sqlite3_stmt *st, void *row, const void *ctx)
     return ST_OK;
 }
 
-int gov_delegation_get(gov_store *s, const uint8_t delegator[20], gov_delegation *d)
+int gov_delegation_get(gov_store *s, const uint8_t delegator[LEDGER_ADDR_LEN], gov_delegation *d)
 {
     static const char sql[] = "SELECT delegator, delegate, conviction, since FROM delegations WHERE delegator = ?";
     sqlite3_stmt *st = stmt(s, G_DELEG_GET, sql);
@@ -357,7 +358,7 @@ int gov_delegation_get(gov_store *s, const uint8_t delegator[20], gov_delegation
     return ledger_read_row(st, d, read_delegation, NULL);
 }
 
-int gov_delegation_at(gov_store *s, const uint8_t delegator[20], uint64_t height, gov_delegation *d)
+int gov_delegation_at(gov_store *s, const uint8_t delegator[LEDGER_ADDR_LEN], uint64_t height, gov_delegation *d)
 {
     static const char sql[] = "SELECT delegator, delegate, conviction, height FROM delegation_checkpoints"
                               " WHERE delegator = ? AND height <= ? ORDER BY height DESC LIMIT 1";
@@ -370,7 +371,7 @@ int gov_delegation_at(gov_store *s, const uint8_t delegator[20], uint64_t height
 }
 
 /* Records the delegation of delegator from height on (delegate NULL: none). */
-static int delegation_checkpoint(gov_store *s, const uint8_t delegator[20], uint64_t height, const uint8_t *delegate,
+static int delegation_checkpoint(gov_store *s, const uint8_t delegator[LEDGER_ADDR_LEN], uint64_t height, const uint8_t *delegate,
                                  unsigned conviction)
 {
     static const char sql[] = "INSERT OR REPLACE INTO delegation_checkpoints (delegator, height, delegate, conviction)"
@@ -402,7 +403,7 @@ int gov_delegation_put(gov_store *s, const gov_delegation *d)
     return rc == ST_OK ? delegation_checkpoint(s, d->delegator, d->since, d->delegate, d->conviction) : rc;
 }
 
-int gov_delegation_remove(gov_store *s, const uint8_t delegator[20], uint64_t height)
+int gov_delegation_remove(gov_store *s, const uint8_t delegator[LEDGER_ADDR_LEN], uint64_t height)
 {
     static const char sql[] = "DELETE FROM delegations WHERE delegator = ?";
     sqlite3_stmt *st = stmt(s, G_DELEG_DEL, sql);
@@ -413,7 +414,7 @@ int gov_delegation_remove(gov_store *s, const uint8_t delegator[20], uint64_t he
     return rc == ST_OK ? delegation_checkpoint(s, delegator, height, NULL, 0) : rc;
 }
 
-int gov_has_delegators(gov_store *s, const uint8_t address[20], bool *has)
+int gov_has_delegators(gov_store *s, const uint8_t address[LEDGER_ADDR_LEN], bool *has)
 {
     static const char sql[] = "SELECT 1 FROM delegations WHERE delegate = ? LIMIT 1";
     sqlite3_stmt *st = stmt(s, G_DELEG_HAS, sql);
@@ -423,7 +424,7 @@ int gov_has_delegators(gov_store *s, const uint8_t address[20], bool *has)
     return ledger_step_exists(st, has);
 }
 
-int gov_delegators_list(gov_store *s, const uint8_t delegate[20], const uint8_t *cursor, unsigned limit,
+int gov_delegators_list(gov_store *s, const uint8_t delegate[LEDGER_ADDR_LEN], const uint8_t *cursor, unsigned limit,
                         gov_delegation *out, unsigned *n, bool *more)
 {
     static const char sql[] = "SELECT delegator, delegate, conviction, since FROM delegations"
@@ -439,7 +440,7 @@ int gov_delegators_list(gov_store *s, const uint8_t delegate[20], const uint8_t 
     return ledger_read_rows(st, out, sizeof *out, limit, read_delegation, NULL, n, more);
 }
 
-int gov_delegators_at(gov_store *s, const uint8_t delegate[20], uint64_t height, const uint8_t *cursor, unsigned limit,
+int gov_delegators_at(gov_store *s, const uint8_t delegate[LEDGER_ADDR_LEN], uint64_t height, const uint8_t *cursor, unsigned limit,
                       gov_delegation *out, unsigned *n, bool *more)
 {
     /* a delegator counts when its latest checkpoint at or below height names the delegate; the
@@ -463,7 +464,7 @@ int gov_delegators_at(gov_store *s, const uint8_t delegate[20], uint64_t height,
 
 /* ---- overrides ---- */
 
-int gov_override_get(gov_store *s, uint64_t proposal, const uint8_t delegate[20], mpz_t power, mpz_t weight)
+int gov_override_get(gov_store *s, uint64_t proposal, const uint8_t delegate[LEDGER_ADDR_LEN], mpz_t power, mpz_t weight)
 {
     static const char sql[] = "SELECT power, weight FROM gov_overrides WHERE proposal = ? AND delegate = ?";
     mpz_set_ui(power, 0);
@@ -476,7 +477,7 @@ int gov_override_get(gov_store *s, uint64_t proposal, const uint8_t delegate[20]
     return ledger_step_mpzs(st, power, weight, NULL);
 }
 
-int gov_override_put(gov_store *s, uint64_t proposal, const uint8_t delegate[20], const mpz_t power, const mpz_t weight)
+int gov_override_put(gov_store *s, uint64_t proposal, const uint8_t delegate[LEDGER_ADDR_LEN], const mpz_t power, const mpz_t weight)
 {
     /* plain decimal text, not u256: six times a stake near 2^256 may pass it, and these sums are
      * only ever taken off a delegate's, never shown */

@@ -119,7 +119,7 @@ static int check_chain(ledger *l, ledger_audit_report *r)
         || sqlite3_prepare_v2(l->db, "SELECT hash FROM transactions WHERE height = ?1 ORDER BY idx", -1, &txs,
                               NULL) != SQLITE_OK)
         goto out;
-    uint8_t prev[32] = { 0 };
+    uint8_t prev[LEDGER_HASH_LEN] = { 0 };
     uint64_t expect_height = 0;
     char problem[200] = "";
     int step;
@@ -164,7 +164,7 @@ static int check_chain(ledger *l, ledger_audit_report *r)
             buf.n += 32;
             count++;
         }
-        uint8_t root[32];
+        uint8_t root[LEDGER_HASH_LEN];
         ledger_sha256(root, buf.p ? buf.p : (const uint8_t *)"", buf.n);
         free(buf.p);
         if (count != b.tx_count || memcmp(root, b.tx_root, 32) != 0) {

@@ -281,7 +281,7 @@ void ledger_read_end(ledger *l)
         sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL);
 }
 
-int ledger_tx_begin(ledger *l, const uint8_t txhash[32])
+int ledger_tx_begin(ledger *l, const uint8_t txhash[LEDGER_HASH_LEN])
 {
     ARG_CHECK(l->in_block && !l->in_tx);
     if (ledger_exec(l, "SAVEPOINT tx") != ST_OK)

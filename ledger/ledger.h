@@ -40,21 +40,21 @@ enum ledger_kind {
  * pool id for kinds 4-6, zero otherwise. Copyable. */
 typedef struct ledger_account {
     int kind;
-    uint8_t owner[20];
+    uint8_t owner[LEDGER_ADDR_LEN];
     uint64_t pool;
 } ledger_account;
 
 /* Helpers that fill a ledger_account. */
-ledger_account ledger_user_account(int kind, const uint8_t owner[20]);
+ledger_account ledger_user_account(int kind, const uint8_t owner[LEDGER_ADDR_LEN]);
 ledger_account ledger_pool_account(int kind, uint64_t pool);
 ledger_account ledger_system_account(int kind);
 
 typedef struct ledger_block {
     uint64_t height;
-    uint8_t hash[32];
-    uint8_t parent[32];
+    uint8_t hash[LEDGER_HASH_LEN];
+    uint8_t parent[LEDGER_HASH_LEN];
     uint64_t time;              /* seconds since the Unix epoch */
-    uint8_t tx_root[32];        /* sha256 of the concatenated transaction hashes */
+    uint8_t tx_root[LEDGER_HASH_LEN];        /* sha256 of the concatenated transaction hashes */
     uint32_t tx_count;
 } ledger_block;
 
@@ -63,11 +63,11 @@ typedef struct ledger_block {
 
 /* One stored transaction with its receipt. Strings are owned; release with ledger_txrec_clear. */
 typedef struct ledger_txrec {
-    uint8_t hash[32];
+    uint8_t hash[LEDGER_HASH_LEN];
     uint64_t height;
     uint32_t index;             /* position in the block */
     bool has_sender;
-    uint8_t sender[20];
+    uint8_t sender[LEDGER_ADDR_LEN];
     char type[LEDGER_TX_TYPE_MAX + 1];
     char *body;                 /* canonical JSON of the transaction */
     bool success;
@@ -116,7 +116,7 @@ void ledger_read_end(ledger *l) NONNULL(1);
 
 /* Savepoint around one transaction inside a block; txhash stamps its transfers.
  * ledger_tx_end(l, keep): keep=true releases, false rolls the transaction's writes back. */
-int ledger_tx_begin(ledger *l, const uint8_t txhash[32]) WARN_UNUSED NONNULL(1, 2);
+int ledger_tx_begin(ledger *l, const uint8_t txhash[LEDGER_HASH_LEN]) WARN_UNUSED NONNULL(1, 2);
 int ledger_tx_end(ledger *l, bool keep) WARN_UNUSED NONNULL(1);
 
 /* Moves amount from debit to credit (inside a block and a transaction). The debit side must keep a
@@ -128,13 +128,13 @@ int ledger_transfer(ledger *l, const ledger_account *debit, const ledger_account
 int ledger_balance(ledger *l, const ledger_account *a, mpz_t balance) WARN_UNUSED NONNULL(1, 2, 3);
 
 /* The next nonce expected from address (0 for a new one), and its increment. */
-int ledger_nonce_get(ledger *l, const uint8_t address[20], uint64_t *nonce) WARN_UNUSED NONNULL(1, 2, 3);
-int ledger_nonce_bump(ledger *l, const uint8_t address[20]) WARN_UNUSED NONNULL(1, 2);
+int ledger_nonce_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t *nonce) WARN_UNUSED NONNULL(1, 2, 3);
+int ledger_nonce_bump(ledger *l, const uint8_t address[LEDGER_ADDR_LEN]) WARN_UNUSED NONNULL(1, 2);
 
 /* Stores a transaction record (height taken from the open block). */
 int ledger_txrec_put(ledger *l, const ledger_txrec *r) WARN_UNUSED NONNULL(1, 2);
 /* Reads a transaction by hash. ST_NOTFOUND if absent. Out: r (release with ledger_txrec_clear). */
-int ledger_txrec_get(ledger *l, const uint8_t hash[32], ledger_txrec *r) WARN_UNUSED NONNULL(1, 2, 3);
+int ledger_txrec_get(ledger *l, const uint8_t hash[LEDGER_HASH_LEN], ledger_txrec *r) WARN_UNUSED NONNULL(1, 2, 3);
 /* Reads the transactions of block height in order. Out: *recs (array of *n; release each with
  * ledger_txrec_clear, then free the array). */
 int ledger_txrec_list_block(ledger *l, uint64_t height, ledger_txrec **recs, size_t *n) WARN_UNUSED NONNULL(1, 3, 4);
@@ -146,7 +146,7 @@ void ledger_block_hash(ledger_block *b) NONNULL(1);
 int ledger_block_put(ledger *l, const ledger_block *b) WARN_UNUSED NONNULL(1, 2);
 /* Reads a block by height / by hash / the newest. ST_NOTFOUND if absent (or no block yet). */
 int ledger_block_get(ledger *l, uint64_t height, ledger_block *b) WARN_UNUSED NONNULL(1, 3);
-int ledger_block_get_by_hash(ledger *l, const uint8_t hash[32], ledger_block *b) WARN_UNUSED NONNULL(1, 2, 3);
+int ledger_block_get_by_hash(ledger *l, const uint8_t hash[LEDGER_HASH_LEN], ledger_block *b) WARN_UNUSED NONNULL(1, 2, 3);
 int ledger_block_head(ledger *l, ledger_block *b) WARN_UNUSED NONNULL(1, 2);
 
 /* Visits every account with a nonzero debit or credit, in id order, with its balance (for replay

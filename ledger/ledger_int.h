@@ -36,7 +36,7 @@ struct ledger {
     uint64_t height;            /* block being built; valid while in_block */
     bool in_block;
     bool in_tx;
-    uint8_t txhash[32];         /* transaction being applied; stamps transfers */
+    uint8_t txhash[LEDGER_HASH_LEN];         /* transaction being applied; stamps transfers */
 };
 
 /* Returns the cached statement id, preparing sql on first use; reset and unbound. NULL on error

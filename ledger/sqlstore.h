@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* sqlstore.h: what a module that keeps its own rows in the ledger's database needs (the ledger's
- * own files and the governance store files, the only places SQL may live): the connection, statements
- * run without results, and exact GMP values bound and read as decimal text. Layer: ledger. */
+ * own files and the governance store files, the only places SQL may live): the connection, the
+ * statement cache, statements run without results, exact GMP values bound and read as decimal text,
+ * and the row helpers (rows.c) that step, read and reset. Layer: ledger. */
 #ifndef LEDGER_SQLSTORE_H
 #define LEDGER_SQLSTORE_H
 
@@ -51,26 +52,26 @@ int ledger_step_bound(sqlite3_stmt *st, int bind_rc);
 int ledger_insert_bound(sqlite3_stmt *st, int bind_rc, uint64_t *id);
 /* Steps a write to completion and resets: ST_OK, ST_CONFLICT when it breaks a constraint (the row
  * is there already), or ST_DB. */
-int ledger_step_unique(sqlite3_stmt *st);
+int ledger_step_unique(sqlite3_stmt *st) WARN_UNUSED;
 /* A copy of text column col, NULL for NULL or out of memory. Caller owns it; release with free. */
 char *ledger_column_strdup(sqlite3_stmt *st, int col);
 /* Steps a query of at most one row and reads it with read into row. Resets. Returns ST_OK,
  * ST_NOTFOUND (row untouched), read's failure, or ST_DB. */
-int ledger_read_row(sqlite3_stmt *st, void *row, ledger_row_reader read, const void *ctx);
+int ledger_read_row(sqlite3_stmt *st, void *row, ledger_row_reader read, const void *ctx) WARN_UNUSED;
 /* Calls visit on every row of the query, stopping at its first failure. Resets. Returns ST_OK,
  * visit's failure, or ST_DB. */
-int ledger_each_row(sqlite3_stmt *st, int (*visit)(sqlite3_stmt *st, void *ctx), void *ctx);
+int ledger_each_row(sqlite3_stmt *st, int (*visit)(sqlite3_stmt *st, void *ctx), void *ctx) WARN_UNUSED;
 /* Steps a query: *has whether it yields a row. Resets. ST_OK or ST_DB. */
-int ledger_step_exists(sqlite3_stmt *st, bool *has);
+int ledger_step_exists(sqlite3_stmt *st, bool *has) WARN_UNUSED;
 /* Steps a query of at most one row and reads its columns 0, 1, ... as decimal text into the
  * NULL-terminated list of values; no row sets them to zero. Resets. ST_OK or ST_DB. */
-int ledger_step_mpzs(sqlite3_stmt *st, ...);
+int ledger_step_mpzs(sqlite3_stmt *st, ...) WARN_UNUSED NULL_TERMINATED;
 /* Binds the NULL-terminated list of values to the parameters idx, idx + 1, ... (as ledger_bind_mpz).
  * Returns ST_OK or the first failure. */
-int ledger_bind_mpzs(sqlite3_stmt *st, int idx, ...);
+int ledger_bind_mpzs(sqlite3_stmt *st, int idx, ...) WARN_UNUSED NULL_TERMINATED;
 /* Reads the columns col, col + 1, ... into the NULL-terminated list of values (as
  * ledger_column_mpz). Returns ST_OK or ST_DB. */
-int ledger_column_mpzs(sqlite3_stmt *st, int col, ...);
+int ledger_column_mpzs(sqlite3_stmt *st, int col, ...) WARN_UNUSED NULL_TERMINATED;
 /* Copies column col into out when it holds exactly len bytes, else zeroes out. Returns whether it
  * held them. */
 bool ledger_column_fixed(sqlite3_stmt *st, int col, uint8_t *out, size_t len);

@@ -158,7 +158,7 @@ int ledger_pool_list(ledger *l, bool by_stake, uint64_t cursor, unsigned limit, 
 
 /* ---- stakes and checkpoints ---- */
 
-int ledger_stake_get(ledger *l, uint64_t pool, const uint8_t address[20], ledger_stake *s)
+int ledger_stake_get(ledger *l, uint64_t pool, const uint8_t address[LEDGER_ADDR_LEN], ledger_stake *s)
 {
     static const char sql[] = "SELECT shares, debt FROM stakes WHERE pool = ?1 AND address = ?2";
     sqlite3_stmt *st = ledger_stmt(l, STMT_STAKE_GET, sql);
@@ -221,7 +221,7 @@ int ledger_stake_list(ledger *l, uint64_t pool, const uint8_t *cursor, unsigned 
     return ledger_read_rows(st, out, sizeof *out, limit, read_stake, &pool, n, more);
 }
 
-int ledger_stake_pools_of(ledger *l, const uint8_t address[20], uint64_t *ids, unsigned cap, unsigned *n)
+int ledger_stake_pools_of(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t *ids, unsigned cap, unsigned *n)
 {
     static const char sql[] = "SELECT DISTINCT pool FROM stake_checkpoints WHERE address = ?1 ORDER BY pool LIMIT ?2";
     sqlite3_stmt *st = ledger_stmt(l, STMT_STAKE_POOLS_OF, sql);
@@ -261,7 +261,7 @@ int ledger_pool_at(ledger *l, uint64_t pool, uint64_t height, mpz_t pool_stake, 
     return ledger_step_mpzs(st, pool_stake, pool_shares, NULL);
 }
 
-int ledger_stake_at(ledger *l, uint64_t pool, const uint8_t address[20], uint64_t height, mpz_t shares,
+int ledger_stake_at(ledger *l, uint64_t pool, const uint8_t address[LEDGER_ADDR_LEN], uint64_t height, mpz_t shares,
                     mpz_t pool_stake, mpz_t pool_shares)
 {
     static const char sql[] = "SELECT shares FROM stake_checkpoints WHERE address = ?1 AND pool = ?2 "
@@ -277,7 +277,7 @@ int ledger_stake_at(ledger *l, uint64_t pool, const uint8_t address[20], uint64_
     return rc == ST_OK ? ledger_pool_at(l, pool, height, pool_stake, pool_shares) : rc;
 }
 
-int ledger_stake_value_at(ledger *l, const uint8_t address[20], uint64_t height, mpz_t out)
+int ledger_stake_value_at(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t height, mpz_t out)
 {
     uint64_t *ids = malloc(LEDGER_MAX_POOLS_PER_STAKER * sizeof *ids);
     unsigned n = 0;
@@ -316,7 +316,7 @@ static int read_withdrawal(sqlite3_stmt *st, void *row, const void *ctx)
 
 #define WD_COLUMNS "pool, address, shares, since, seq"
 
-int ledger_withdrawal_get(ledger *l, uint64_t pool, const uint8_t address[20], ledger_withdrawal *w)
+int ledger_withdrawal_get(ledger *l, uint64_t pool, const uint8_t address[LEDGER_ADDR_LEN], ledger_withdrawal *w)
 {
     static const char sql[] = "SELECT " WD_COLUMNS " FROM withdrawals WHERE pool = ?1 AND address = ?2";
     sqlite3_stmt *st = ledger_stmt(l, STMT_WD_GET, sql);
@@ -353,7 +353,7 @@ int ledger_withdrawal_put(ledger *l, const ledger_withdrawal *w)
     return ledger_step_bound(st, ledger_bind_mpz(st, 3, w->shares));
 }
 
-int ledger_withdrawal_delete(ledger *l, uint64_t pool, const uint8_t address[20])
+int ledger_withdrawal_delete(ledger *l, uint64_t pool, const uint8_t address[LEDGER_ADDR_LEN])
 {
     ARG_CHECK(l->in_block);
     static const char sql[] = "DELETE FROM withdrawals WHERE pool = ?1 AND address = ?2";
@@ -428,7 +428,7 @@ static int read_workers(sqlite3_stmt *st, ledger_worker *out, unsigned cap, unsi
     return ledger_read_rows(st, out, sizeof *out, cap, read_worker, NULL, n, NULL);
 }
 
-int ledger_worker_get(ledger *l, const uint8_t address[20], ledger_worker *w)
+int ledger_worker_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], ledger_worker *w)
 {
     static const char sql[] = "SELECT address, pool, bonded, conf_level FROM workers WHERE address = ?1";
     sqlite3_stmt *st = ledger_stmt(l, STMT_WORKER_GET, sql);
@@ -558,7 +558,7 @@ int ledger_unbonding_of_pool(ledger *l, uint64_t pool, ledger_unbonding *out, un
     return read_unbondings(st, out, cap, n);
 }
 
-int ledger_unbonding_of_worker(ledger *l, const uint8_t worker[20], uint64_t after, ledger_unbonding *out, unsigned cap,
+int ledger_unbonding_of_worker(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t after, ledger_unbonding *out, unsigned cap,
                                unsigned *n)
 {
     static const char sql[] = "SELECT id, pool, worker, amount, release_at FROM unbondings WHERE worker = ?1 "

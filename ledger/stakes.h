@@ -16,7 +16,7 @@
 
 typedef struct ledger_pool {
     uint64_t id;
-    uint8_t owner[20];
+    uint8_t owner[LEDGER_ADDR_LEN];
     uint32_t commission_ppm;
     bool commission_pending;          /* a raise is waiting for its notice period */
     uint32_t pending_commission_ppm;
@@ -37,21 +37,21 @@ typedef struct ledger_pool {
 
 typedef struct ledger_stake {
     uint64_t pool;
-    uint8_t address[20];
+    uint8_t address[LEDGER_ADDR_LEN];
     mpz_t shares;
     mpz_t debt;                       /* shares * acc at the last settlement, unscaled */
 } ledger_stake;
 
 typedef struct ledger_withdrawal {
     uint64_t pool;
-    uint8_t address[20];
+    uint8_t address[LEDGER_ADDR_LEN];
     mpz_t shares;                     /* shares waiting to be paid */
     uint64_t since;                   /* when the request was made (or last merged), seconds */
     uint64_t seq;                     /* FIFO position in its pool */
 } ledger_withdrawal;
 
 typedef struct ledger_worker {
-    uint8_t address[20];
+    uint8_t address[LEDGER_ADDR_LEN];
     uint64_t pool;
     mpz_t bonded;
     uint8_t conf_level;               /* Phala's confidence level 1..5 (1 when unset) */
@@ -60,7 +60,7 @@ typedef struct ledger_worker {
 typedef struct ledger_unbonding {
     uint64_t id;
     uint64_t pool;
-    uint8_t worker[20];
+    uint8_t worker[LEDGER_ADDR_LEN];
     mpz_t amount;
     uint64_t release_at;              /* seconds */
 } ledger_unbonding;
@@ -70,7 +70,7 @@ enum ledger_slash_state { LEDGER_SLASH_PENDING = 0, LEDGER_SLASH_APPLIED = 1, LE
 
 typedef struct ledger_slash {
     uint64_t id;
-    uint8_t worker[20];
+    uint8_t worker[LEDGER_ADDR_LEN];
     uint64_t pool;
     uint32_t ppm;
     char reason[64];
@@ -101,7 +101,7 @@ int ledger_pool_list(ledger *l, bool by_stake, uint64_t cursor, unsigned limit, 
     WARN_UNUSED NONNULL(1, 5, 6, 7);
 
 /* A staker's shares in a pool; absent is zero shares and zero debt (ST_OK either way). */
-int ledger_stake_get(ledger *l, uint64_t pool, const uint8_t address[20], ledger_stake *s) WARN_UNUSED NONNULL(1, 3, 4);
+int ledger_stake_get(ledger *l, uint64_t pool, const uint8_t address[LEDGER_ADDR_LEN], ledger_stake *s) WARN_UNUSED NONNULL(1, 3, 4);
 /* Writes the row (deletes it when shares and debt are zero) and checkpoints the shares at the block. */
 int ledger_stake_put(ledger *l, const ledger_stake *s) WARN_UNUSED NONNULL(1, 2);
 /* Up to limit stakers of a pool after the address cursor (NULL = from the start), by address. */
@@ -109,7 +109,7 @@ int ledger_stake_list(ledger *l, uint64_t pool, const uint8_t *cursor, unsigned 
                       unsigned *n, bool *more) WARN_UNUSED NONNULL(1, 5, 6, 7);
 /* Every pool id in which address has ever held shares (for positions and voting power), by id.
  * Returns: ST_OK; ST_LIMIT when there are more than cap (ids then holds the first cap); ST_DB. */
-int ledger_stake_pools_of(ledger *l, const uint8_t address[20], uint64_t *ids, unsigned cap, unsigned *n)
+int ledger_stake_pools_of(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t *ids, unsigned cap, unsigned *n)
     WARN_UNUSED NONNULL(1, 2, 3, 5);
 
 /* Checkpoints a pool's stake and shares at the open block. */
@@ -119,7 +119,7 @@ int ledger_pool_at(ledger *l, uint64_t pool, uint64_t height, mpz_t pool_stake, 
     WARN_UNUSED NONNULL(1, 4, 5);
 /* Shares of address in pool, and the pool's stake and shares, as of the end of block height.
  * Absent checkpoints read as zero. */
-int ledger_stake_at(ledger *l, uint64_t pool, const uint8_t address[20], uint64_t height, mpz_t shares,
+int ledger_stake_at(ledger *l, uint64_t pool, const uint8_t address[LEDGER_ADDR_LEN], uint64_t height, mpz_t shares,
                     mpz_t pool_stake, mpz_t pool_shares) WARN_UNUSED NONNULL(1, 3, 5, 6, 7);
 
 /* The most pools whose shares ledger_stake_value_at sums for one address: a protocol limit. An
@@ -132,14 +132,14 @@ int ledger_stake_at(ledger *l, uint64_t pool, const uint8_t address[20], uint64_
  * floored on its own as a withdrawal of those shares would be. Out: out (initialized by the
  * caller; unspecified on failure). Returns: ST_OK; ST_NOMEM; ST_LIMIT when address has held shares
  * in more than LEDGER_MAX_POOLS_PER_STAKER pools; ST_DB. */
-int ledger_stake_value_at(ledger *l, const uint8_t address[20], uint64_t height, mpz_t out) WARN_UNUSED NONNULL(1, 2, 4);
+int ledger_stake_value_at(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t height, mpz_t out) WARN_UNUSED NONNULL(1, 2, 4);
 
 /* The withdraw queue. get: ST_NOTFOUND if the staker has no request. put inserts or replaces;
  * a new seq is taken with ledger_withdrawal_next_seq. head: the first request of a pool. */
-int ledger_withdrawal_get(ledger *l, uint64_t pool, const uint8_t address[20], ledger_withdrawal *w)
+int ledger_withdrawal_get(ledger *l, uint64_t pool, const uint8_t address[LEDGER_ADDR_LEN], ledger_withdrawal *w)
     WARN_UNUSED NONNULL(1, 3, 4);
 int ledger_withdrawal_put(ledger *l, const ledger_withdrawal *w) WARN_UNUSED NONNULL(1, 2);
-int ledger_withdrawal_delete(ledger *l, uint64_t pool, const uint8_t address[20]) WARN_UNUSED NONNULL(1, 3);
+int ledger_withdrawal_delete(ledger *l, uint64_t pool, const uint8_t address[LEDGER_ADDR_LEN]) WARN_UNUSED NONNULL(1, 3);
 int ledger_withdrawal_head(ledger *l, uint64_t pool, ledger_withdrawal *w) WARN_UNUSED NONNULL(1, 3);
 int ledger_withdrawal_next_seq(ledger *l, uint64_t pool, uint64_t *seq) WARN_UNUSED NONNULL(1, 3);
 /* Up to limit requests in queue order after seq cursor (0 = from the head). */
@@ -152,7 +152,7 @@ int ledger_withdrawal_overdue_pools(ledger *l, uint64_t t, uint64_t after, uint6
 int ledger_withdrawal_total(ledger *l, uint64_t pool, mpz_t shares) WARN_UNUSED NONNULL(1, 3);
 
 /* Workers: a worker belongs to one pool. get: ST_NOTFOUND if unknown. */
-int ledger_worker_get(ledger *l, const uint8_t address[20], ledger_worker *w) WARN_UNUSED NONNULL(1, 2, 3);
+int ledger_worker_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], ledger_worker *w) WARN_UNUSED NONNULL(1, 2, 3);
 int ledger_worker_put(ledger *l, const ledger_worker *w) WARN_UNUSED NONNULL(1, 2);
 int ledger_worker_count(ledger *l, uint64_t pool, unsigned *n) WARN_UNUSED NONNULL(1, 3);
 /* Up to cap workers of a pool, by address. */
@@ -170,7 +170,7 @@ int ledger_unbonding_of_pool(ledger *l, uint64_t pool, ledger_unbonding *out, un
     WARN_UNUSED NONNULL(1, 3, 5);
 /* Up to cap entries of one worker not yet released with an id above after, by id; and a change of
  * an entry's amount. */
-int ledger_unbonding_of_worker(ledger *l, const uint8_t worker[20], uint64_t after, ledger_unbonding *out, unsigned cap,
+int ledger_unbonding_of_worker(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t after, ledger_unbonding *out, unsigned cap,
                                unsigned *n) WARN_UNUSED NONNULL(1, 2, 4, 6);
 int ledger_unbonding_set_amount(ledger *l, uint64_t id, const mpz_t amount) WARN_UNUSED NONNULL(1, 3);
 

@@ -33,10 +33,12 @@ const char *st_str(int status);
 #define WARN_UNUSED __attribute__((warn_unused_result))
 #define NONNULL(...) __attribute__((nonnull(__VA_ARGS__)))
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#define NULL_TERMINATED __attribute__((sentinel))
 #else
 #define WARN_UNUSED
 #define NONNULL(...)
 #define PRINTF_LIKE(f, a)
+#define NULL_TERMINATED
 #endif
 
 /* ARG_CHECK: for caller bugs. Logs the place, asserts in debug builds, returns ST_INVALID otherwise. */
