@@ -54,7 +54,8 @@ int gov_proposal_insert(gov_store *s, gov_proposal *p)
 {
     static const char sql[] =
         "INSERT INTO proposals (proposer, track, title, body, payload, deposit, state, snapshot, total_power, created,"
-        " vote_start, vote_end, eta, expires, next_change) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id";
+        " vote_start, vote_end, eta, expires, next_change)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING id";
     sqlite3_stmt *st = stmt(s, G_PROP_INSERT, sql);
     if (!st)
         return ST_DB;
@@ -111,7 +112,7 @@ int gov_proposal_get(gov_store *s, uint64_t id, gov_proposal *p)
     static const char sql[] =
         "SELECT proposer, track, title, body, payload, deposit, state, snapshot, total_power, created, vote_start,"
         " vote_end, eta, expires, for_weight, against_weight, abstain_weight, turnout, next_change, reason"
-        " FROM proposals WHERE id = ?";
+        " FROM proposals WHERE id = ?1";
     sqlite3_stmt *st = stmt(s, G_PROP_GET, sql);
     if (!st)
         return ST_DB;
@@ -122,8 +123,8 @@ int gov_proposal_get(gov_store *s, uint64_t id, gov_proposal *p)
 int gov_proposal_update(gov_store *s, const gov_proposal *p)
 {
     static const char sql[] =
-        "UPDATE proposals SET state = ?, for_weight = ?, against_weight = ?, abstain_weight = ?, turnout = ?,"
-        " next_change = ?, reason = ? WHERE id = ?";
+        "UPDATE proposals SET state = ?1, for_weight = ?2, against_weight = ?3, abstain_weight = ?4, turnout = ?5,"
+        " next_change = ?6, reason = ?7 WHERE id = ?8";
     sqlite3_stmt *st = stmt(s, G_PROP_UPDATE, sql);
     if (!st)
         return ST_DB;
@@ -140,7 +141,7 @@ int gov_proposal_update(gov_store *s, const gov_proposal *p)
 int gov_proposal_due(gov_store *s, uint64_t now, uint64_t *ids, unsigned cap, unsigned *n)
 {
     static const char sql[] =
-        "SELECT id FROM proposals WHERE next_change IS NOT NULL AND next_change <= ? ORDER BY next_change, id LIMIT ?";
+        "SELECT id FROM proposals WHERE next_change IS NOT NULL AND next_change <= ?1 ORDER BY next_change, id LIMIT ?2";
     *n = 0;
     sqlite3_stmt *st = stmt(s, G_PROP_DUE, sql);
     if (!st)
@@ -152,7 +153,7 @@ int gov_proposal_due(gov_store *s, uint64_t now, uint64_t *ids, unsigned cap, un
 
 bool gov_proposal_any_due(gov_store *s, uint64_t now)
 {
-    static const char sql[] = "SELECT 1 FROM proposals WHERE next_change IS NOT NULL AND next_change <= ? LIMIT 1";
+    static const char sql[] = "SELECT 1 FROM proposals WHERE next_change IS NOT NULL AND next_change <= ?1 LIMIT 1";
     sqlite3_stmt *st = stmt(s, G_PROP_ANY_DUE, sql);
     if (!st)
         return false;
@@ -226,7 +227,7 @@ int gov_vote_put(gov_store *s, const gov_vote *v)
 {
     static const char sql[] =
         "INSERT OR REPLACE INTO votes (proposal, voter, support, conviction, power, weight, delegated_power, delegated_weight)"
-        " VALUES (?,?,?,?,?,?,?,?)";
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
     sqlite3_stmt *st = stmt(s, G_VOTE_PUT, sql);
     if (!st)
         return ST_DB;
@@ -243,7 +244,7 @@ int gov_vote_put(gov_store *s, const gov_vote *v)
 int gov_lock_put(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t proposal, const mpz_t amount, uint64_t until)
 {
     static const char sql[] =
-        "INSERT INTO gov_locks (voter, proposal, amount, until) VALUES (?,?,?,?) ON CONFLICT (voter, proposal) DO UPDATE"
+        "INSERT INTO gov_locks (voter, proposal, amount, until) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (voter, proposal) DO UPDATE"
         " SET amount = CASE WHEN u256_cmp(excluded.amount, amount) > 0 THEN excluded.amount ELSE amount END,"
         " until = MAX(until, excluded.until)";
     sqlite3_stmt *st = stmt(s, G_LOCK_PUT, sql);
@@ -257,8 +258,8 @@ int gov_lock_put(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t pr
 
 int gov_lock_set(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t proposal, const mpz_t amount, uint64_t until)
 {
-    static const char put_sql[] = "INSERT OR REPLACE INTO gov_locks (voter, proposal, amount, until) VALUES (?,?,?,?)";
-    static const char del_sql[] = "DELETE FROM gov_locks WHERE voter = ? AND proposal = ?";
+    static const char put_sql[] = "INSERT OR REPLACE INTO gov_locks (voter, proposal, amount, until) VALUES (?1, ?2, ?3, ?4)";
+    static const char del_sql[] = "DELETE FROM gov_locks WHERE voter = ?1 AND proposal = ?2";
     bool none = mpz_sgn(amount) == 0;
     sqlite3_stmt *st = none ? stmt(s, G_LOCK_DEL, del_sql) : stmt(s, G_LOCK_SET, put_sql);
     if (!st)
@@ -290,7 +291,7 @@ int gov_lock_each(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t n
                   int (*fn)(void *ctx, uint64_t proposal, const mpz_t amount, uint64_t until), void *ctx)
 {
     static const char sql[] =
-        "SELECT proposal, amount, until FROM gov_locks WHERE voter = ? AND until > ? ORDER BY until DESC, proposal";
+        "SELECT proposal, amount, until FROM gov_locks WHERE voter = ?1 AND until > ?2 ORDER BY until DESC, proposal";
     sqlite3_stmt *st = stmt(s, G_LOCK_EACH, sql);
     if (!st)
         return ST_DB;
@@ -350,7 +351,7 @@ static int read_delegation(sqlite3_stmt *st, void *row, const void *ctx)
 
 int gov_delegation_get(gov_store *s, const uint8_t delegator[LEDGER_ADDR_LEN], gov_delegation *d)
 {
-    static const char sql[] = "SELECT delegator, delegate, conviction, since FROM delegations WHERE delegator = ?";
+    static const char sql[] = "SELECT delegator, delegate, conviction, since FROM delegations WHERE delegator = ?1";
     sqlite3_stmt *st = stmt(s, G_DELEG_GET, sql);
     if (!st)
         return ST_DB;
@@ -361,7 +362,7 @@ int gov_delegation_get(gov_store *s, const uint8_t delegator[LEDGER_ADDR_LEN], g
 int gov_delegation_at(gov_store *s, const uint8_t delegator[LEDGER_ADDR_LEN], uint64_t height, gov_delegation *d)
 {
     static const char sql[] = "SELECT delegator, delegate, conviction, height FROM delegation_checkpoints"
-                              " WHERE delegator = ? AND height <= ? ORDER BY height DESC LIMIT 1";
+                              " WHERE delegator = ?1 AND height <= ?2 ORDER BY height DESC LIMIT 1";
     sqlite3_stmt *st = stmt(s, G_DELEG_AT, sql);
     if (!st)
         return ST_DB;
@@ -375,7 +376,7 @@ static int delegation_checkpoint(gov_store *s, const uint8_t delegator[LEDGER_AD
                                  unsigned conviction)
 {
     static const char sql[] = "INSERT OR REPLACE INTO delegation_checkpoints (delegator, height, delegate, conviction)"
-                              " VALUES (?,?,?,?)";
+                              " VALUES (?1, ?2, ?3, ?4)";
     sqlite3_stmt *st = stmt(s, G_DELEG_CHECKPOINT, sql);
     if (!st)
         return ST_DB;
@@ -391,7 +392,7 @@ static int delegation_checkpoint(gov_store *s, const uint8_t delegator[LEDGER_AD
 
 int gov_delegation_put(gov_store *s, const gov_delegation *d)
 {
-    static const char sql[] = "INSERT OR REPLACE INTO delegations (delegator, delegate, conviction, since) VALUES (?,?,?,?)";
+    static const char sql[] = "INSERT OR REPLACE INTO delegations (delegator, delegate, conviction, since) VALUES (?1, ?2, ?3, ?4)";
     sqlite3_stmt *st = stmt(s, G_DELEG_PUT, sql);
     if (!st)
         return ST_DB;
@@ -405,7 +406,7 @@ int gov_delegation_put(gov_store *s, const gov_delegation *d)
 
 int gov_delegation_remove(gov_store *s, const uint8_t delegator[LEDGER_ADDR_LEN], uint64_t height)
 {
-    static const char sql[] = "DELETE FROM delegations WHERE delegator = ?";
+    static const char sql[] = "DELETE FROM delegations WHERE delegator = ?1";
     sqlite3_stmt *st = stmt(s, G_DELEG_DEL, sql);
     if (!st)
         return ST_DB;
@@ -416,7 +417,7 @@ int gov_delegation_remove(gov_store *s, const uint8_t delegator[LEDGER_ADDR_LEN]
 
 int gov_has_delegators(gov_store *s, const uint8_t address[LEDGER_ADDR_LEN], bool *has)
 {
-    static const char sql[] = "SELECT 1 FROM delegations WHERE delegate = ? LIMIT 1";
+    static const char sql[] = "SELECT 1 FROM delegations WHERE delegate = ?1 LIMIT 1";
     sqlite3_stmt *st = stmt(s, G_DELEG_HAS, sql);
     if (!st)
         return ST_DB;
@@ -466,7 +467,7 @@ int gov_delegators_at(gov_store *s, const uint8_t delegate[LEDGER_ADDR_LEN], uin
 
 int gov_override_get(gov_store *s, uint64_t proposal, const uint8_t delegate[LEDGER_ADDR_LEN], mpz_t power, mpz_t weight)
 {
-    static const char sql[] = "SELECT power, weight FROM gov_overrides WHERE proposal = ? AND delegate = ?";
+    static const char sql[] = "SELECT power, weight FROM gov_overrides WHERE proposal = ?1 AND delegate = ?2";
     mpz_set_ui(power, 0);
     mpz_set_ui(weight, 0);
     sqlite3_stmt *st = stmt(s, G_OVERRIDE_GET, sql);
@@ -481,7 +482,7 @@ int gov_override_put(gov_store *s, uint64_t proposal, const uint8_t delegate[LED
 {
     /* plain decimal text, not u256: six times a stake near 2^256 may pass it, and these sums are
      * only ever taken off a delegate's, never shown */
-    static const char sql[] = "INSERT OR REPLACE INTO gov_overrides (proposal, delegate, power, weight) VALUES (?,?,?,?)";
+    static const char sql[] = "INSERT OR REPLACE INTO gov_overrides (proposal, delegate, power, weight) VALUES (?1, ?2, ?3, ?4)";
     sqlite3_stmt *st = stmt(s, G_OVERRIDE_PUT, sql);
     if (!st)
         return ST_DB;
@@ -510,7 +511,7 @@ int gov_total_stake_at(gov_store *s, uint64_t height, mpz_t out)
 
 int gov_param_put(gov_store *s, const char *name, const char *value, uint64_t height, uint64_t proposal)
 {
-    static const char sql[] = "INSERT OR REPLACE INTO gov_params (name, value, height, proposal) VALUES (?,?,?,?)";
+    static const char sql[] = "INSERT OR REPLACE INTO gov_params (name, value, height, proposal) VALUES (?1, ?2, ?3, ?4)";
     sqlite3_stmt *st = stmt(s, G_PARAM_PUT, sql);
     if (!st)
         return ST_DB;
