@@ -127,18 +127,18 @@ static int check_chain(ledger *l, ledger_audit_report *r)
         ledger_block b = { .height = (uint64_t)sqlite3_column_int64(blocks, 0),
                            .time = (uint64_t)sqlite3_column_int64(blocks, 3),
                            .tx_count = (uint32_t)sqlite3_column_int64(blocks, 5) };
-        if (sqlite3_column_bytes(blocks, 1) != 32 || sqlite3_column_bytes(blocks, 2) != 32
-            || sqlite3_column_bytes(blocks, 4) != 32) {
+        if (sqlite3_column_bytes(blocks, 1) != LEDGER_HASH_LEN || sqlite3_column_bytes(blocks, 2) != LEDGER_HASH_LEN
+            || sqlite3_column_bytes(blocks, 4) != LEDGER_HASH_LEN) {
             snprintf(problem, sizeof problem, "block %llu: malformed header", (unsigned long long)b.height);
             break;
         }
-        memcpy(b.parent, sqlite3_column_blob(blocks, 2), 32);
-        memcpy(b.tx_root, sqlite3_column_blob(blocks, 4), 32);
+        memcpy(b.parent, sqlite3_column_blob(blocks, 2), LEDGER_HASH_LEN);
+        memcpy(b.tx_root, sqlite3_column_blob(blocks, 4), LEDGER_HASH_LEN);
         if (b.height != expect_height) {
             snprintf(problem, sizeof problem, "block %llu missing", (unsigned long long)expect_height);
             break;
         }
-        if (memcmp(b.parent, prev, 32) != 0) {
+        if (memcmp(b.parent, prev, LEDGER_HASH_LEN) != 0) {
             snprintf(problem, sizeof problem, "block %llu: parent hash does not match block %llu",
                      (unsigned long long)b.height, (unsigned long long)b.height - 1);
             break;
@@ -149,7 +149,7 @@ static int check_chain(ledger *l, ledger_audit_report *r)
         sqlite3_bind_int64(txs, 1, (sqlite3_int64)b.height);
         uint32_t count = 0;
         while (sqlite3_step(txs) == SQLITE_ROW) {
-            if (buf.n + 32 > buf.cap) {
+            if (buf.n + LEDGER_HASH_LEN > buf.cap) {
                 buf.cap = buf.cap ? buf.cap * 2 : 1024;
                 uint8_t *grown = realloc(buf.p, buf.cap);
                 if (!grown) {
@@ -159,26 +159,26 @@ static int check_chain(ledger *l, ledger_audit_report *r)
                 }
                 buf.p = grown;
             }
-            if (sqlite3_column_bytes(txs, 0) == 32)
-                memcpy(buf.p + buf.n, sqlite3_column_blob(txs, 0), 32);
-            buf.n += 32;
+            if (sqlite3_column_bytes(txs, 0) == LEDGER_HASH_LEN)
+                memcpy(buf.p + buf.n, sqlite3_column_blob(txs, 0), LEDGER_HASH_LEN);
+            buf.n += LEDGER_HASH_LEN;
             count++;
         }
         uint8_t root[LEDGER_HASH_LEN];
         ledger_sha256(root, buf.p ? buf.p : (const uint8_t *)"", buf.n);
         free(buf.p);
-        if (count != b.tx_count || memcmp(root, b.tx_root, 32) != 0) {
+        if (count != b.tx_count || memcmp(root, b.tx_root, LEDGER_HASH_LEN) != 0) {
             snprintf(problem, sizeof problem, "block %llu: stored transactions do not match its tx_root",
                      (unsigned long long)b.height);
             break;
         }
         ledger_block_hash(&b);
-        if (memcmp(b.hash, sqlite3_column_blob(blocks, 1), 32) != 0) {
+        if (memcmp(b.hash, sqlite3_column_blob(blocks, 1), LEDGER_HASH_LEN) != 0) {
             snprintf(problem, sizeof problem, "block %llu: hash does not match its header",
                      (unsigned long long)b.height);
             break;
         }
-        memcpy(prev, b.hash, 32);
+        memcpy(prev, b.hash, LEDGER_HASH_LEN);
         expect_height++;
     }
     r->height = expect_height ? expect_height - 1 : 0;

@@ -286,7 +286,7 @@ int ledger_tx_begin(ledger *l, const uint8_t txhash[LEDGER_HASH_LEN])
     ARG_CHECK(l->in_block && !l->in_tx);
     if (ledger_exec(l, "SAVEPOINT tx") != ST_OK)
         return ST_DB;
-    memcpy(l->txhash, txhash, 32);
+    memcpy(l->txhash, txhash, LEDGER_HASH_LEN);
     l->in_tx = true;
     return ST_OK;
 }
