@@ -147,8 +147,7 @@ int gov_proposal_due(gov_store *s, uint64_t now, uint64_t *ids, unsigned cap, un
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)cap + 1);
-    return ledger_read_ids(st, cap, ids, n, NULL);
+    return ledger_read_ids(st, 2, cap, ids, n, NULL);
 }
 
 bool gov_proposal_any_due(gov_store *s, uint64_t now)
@@ -176,8 +175,7 @@ int gov_proposal_list(gov_store *s, int state, const char *track, uint64_t curso
         sqlite3_bind_text(st, 3, track, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, 3);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)limit + 1);
-    return ledger_read_ids(st, limit, ids, n, more);
+    return ledger_read_ids(st, 4, limit, ids, n, more);
 }
 
 /* ---- votes ---- */
@@ -208,8 +206,7 @@ int gov_vote_list(gov_store *s, uint64_t proposal, const uint8_t *cursor, unsign
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)proposal);
     ledger_bind_cursor(st, 2, cursor);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
-    return ledger_read_rows(st, out, sizeof *out, limit, read_vote, &proposal, n, more);
+    return ledger_read_rows(st, 3, out, sizeof *out, limit, read_vote, &proposal, n, more);
 }
 
 int gov_vote_get(gov_store *s, uint64_t proposal, const uint8_t voter[LEDGER_ADDR_LEN], gov_vote *v)
@@ -437,8 +434,7 @@ int gov_delegators_list(gov_store *s, const uint8_t delegate[LEDGER_ADDR_LEN], c
         return ST_DB;
     sqlite3_bind_blob(st, 1, delegate, LEDGER_ADDR_LEN, SQLITE_STATIC);
     ledger_bind_cursor(st, 2, cursor);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
-    return ledger_read_rows(st, out, sizeof *out, limit, read_delegation, NULL, n, more);
+    return ledger_read_rows(st, 3, out, sizeof *out, limit, read_delegation, NULL, n, more);
 }
 
 int gov_delegators_at(gov_store *s, const uint8_t delegate[LEDGER_ADDR_LEN], uint64_t height, const uint8_t *cursor, unsigned limit,
@@ -459,8 +455,7 @@ int gov_delegators_at(gov_store *s, const uint8_t delegate[LEDGER_ADDR_LEN], uin
     sqlite3_bind_blob(st, 1, delegate, LEDGER_ADDR_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)height);
     ledger_bind_cursor(st, 3, cursor);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)limit + 1);
-    return ledger_read_rows(st, out, sizeof *out, limit, read_delegation, NULL, n, more);
+    return ledger_read_rows(st, 4, out, sizeof *out, limit, read_delegation, NULL, n, more);
 }
 
 /* ---- overrides ---- */

@@ -89,8 +89,7 @@ int ledger_channel_due(ledger *l, uint64_t t, uint64_t *ids, unsigned cap, unsig
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)t);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)cap + 1);
-    return ledger_read_ids(st, cap, ids, n, NULL);
+    return ledger_read_ids(st, 2, cap, ids, n, NULL);
 }
 
 int ledger_channel_list(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t cursor, unsigned limit, uint64_t *ids,
@@ -103,8 +102,7 @@ int ledger_channel_list(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint6
         return ST_DB;
     sqlite3_bind_blob(st, 1, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)cursor);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
-    return ledger_read_ids(st, limit, ids, n, more);
+    return ledger_read_ids(st, 3, limit, ids, n, more);
 }
 
 int ledger_heartbeat_put(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t epoch, uint64_t slot, uint32_t score)
@@ -150,8 +148,7 @@ int ledger_channel_owing(ledger *l, uint64_t after, uint64_t *ids, unsigned cap,
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)after);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)cap + 1);
-    return ledger_read_ids(st, cap, ids, n, NULL);
+    return ledger_read_ids(st, 2, cap, ids, n, NULL);
 }
 
 int ledger_allowlist_add(ledger *l, const uint8_t measurement[LEDGER_HASH_LEN])

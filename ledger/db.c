@@ -80,9 +80,9 @@ static int read_id(sqlite3_stmt *st, void *row, const void *ctx)
     return ST_OK;
 }
 
-int ledger_read_ids(sqlite3_stmt *st, unsigned limit, uint64_t *ids, unsigned *n, bool *more)
+int ledger_read_ids(sqlite3_stmt *st, int limit_param, unsigned limit, uint64_t *ids, unsigned *n, bool *more)
 {
-    return ledger_read_rows(st, ids, sizeof *ids, limit, read_id, NULL, n, more);
+    return ledger_read_rows(st, limit_param, ids, sizeof *ids, limit, read_id, NULL, n, more);
 }
 
 int ledger_exec(ledger *l, const char *sql)

@@ -28,10 +28,12 @@ int ledger_step_u64(sqlite3_stmt *st, uint64_t *out)
     return rc;
 }
 
-int ledger_read_rows(sqlite3_stmt *st, void *rows, size_t size, unsigned limit, ledger_row_reader read,
+int ledger_read_rows(sqlite3_stmt *st, int limit_param, void *rows, size_t size, unsigned limit, ledger_row_reader read,
                      const void *ctx, unsigned *n, bool *more)
 {
     int step, rc = ST_OK;
+    /* one row past the page tells whether more follow */
+    sqlite3_bind_int64(st, limit_param, (sqlite3_int64)limit + 1);
     *n = 0;
     if (more)
         *more = false;

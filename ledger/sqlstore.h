@@ -26,9 +26,9 @@ sqlite3_stmt *ledger_stmt_prepare(ledger *l, sqlite3_stmt **slot, const char *sq
 int ledger_step_done(sqlite3_stmt *st);
 /* Steps an INSERT ... RETURNING id to completion and resets it. ST_OK with *id, or ST_DB. */
 int ledger_step_returning_id(sqlite3_stmt *st, uint64_t *id);
-/* Reads up to limit ids (the first column) and resets; one more row sets *more (more may be NULL).
- * ST_OK or ST_DB. */
-int ledger_read_ids(sqlite3_stmt *st, unsigned limit, uint64_t *ids, unsigned *n, bool *more);
+/* Reads up to limit ids (the first column) as ledger_read_rows does (limit_param: the query's LIMIT
+ * parameter). ST_OK or ST_DB. */
+int ledger_read_ids(sqlite3_stmt *st, int limit_param, unsigned limit, uint64_t *ids, unsigned *n, bool *more);
 
 /* ---- rows.c: the steps around a query that every row-keeping module shares ---- */
 
@@ -40,11 +40,11 @@ int ledger_step_u64(sqlite3_stmt *st, uint64_t *out);
 /* Reads one row into row (ctx: what the caller passes through). ST_OK, or a failure that stops the
  * read. */
 typedef int (*ledger_row_reader)(sqlite3_stmt *st, void *row, const void *ctx);
-/* Reads up to limit rows with read into rows (an array of limit items of size bytes); a row beyond
- * them sets *more (more may be NULL). Resets. Out: *n the rows read. Returns ST_OK, read's failure,
- * or ST_DB. */
-int ledger_read_rows(sqlite3_stmt *st, void *rows, size_t size, unsigned limit, ledger_row_reader read,
-                     const void *ctx, unsigned *n, bool *more);
+/* Reads up to limit rows with read into rows (an array of limit items of size bytes). It binds
+ * limit + 1 to limit_param, the query's LIMIT parameter: the row beyond the page sets *more (more
+ * may be NULL). Resets. Out: *n the rows read. Returns ST_OK, read's failure, or ST_DB. */
+int ledger_read_rows(sqlite3_stmt *st, int limit_param, void *rows, size_t size, unsigned limit,
+                     ledger_row_reader read, const void *ctx, unsigned *n, bool *more);
 /* A write whose parameters were bound with the result bind_rc: a failed binding resets the
  * statement and is returned, else the write is stepped (ledger_step_done) or, for an INSERT ...
  * RETURNING id, stepped with *id (ledger_step_returning_id). */

@@ -152,8 +152,7 @@ int ledger_pool_list(ledger *l, bool by_stake, uint64_t cursor, unsigned limit, 
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)cursor);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit + 1);
-    return ledger_read_ids(st, limit, ids, n, more);
+    return ledger_read_ids(st, 2, limit, ids, n, more);
 }
 
 /* ---- stakes and checkpoints ---- */
@@ -217,8 +216,7 @@ int ledger_stake_list(ledger *l, uint64_t pool, const uint8_t *cursor, unsigned 
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
     ledger_bind_cursor(st, 2, cursor);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
-    return ledger_read_rows(st, out, sizeof *out, limit, read_stake, &pool, n, more);
+    return ledger_read_rows(st, 3, out, sizeof *out, limit, read_stake, &pool, n, more);
 }
 
 int ledger_stake_pools_of(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t *ids, unsigned cap, unsigned *n)
@@ -228,9 +226,8 @@ int ledger_stake_pools_of(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uin
     if (!st)
         return ST_DB;
     sqlite3_bind_blob(st, 1, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)cap + 1);
     bool more;
-    int rc = ledger_read_ids(st, cap, ids, n, &more);
+    int rc = ledger_read_ids(st, 2, cap, ids, n, &more);
     return rc == ST_OK && more ? ST_LIMIT : rc;
 }
 
@@ -384,8 +381,7 @@ int ledger_withdrawal_list(ledger *l, uint64_t pool, uint64_t cursor, unsigned l
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)cursor);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
-    return ledger_read_rows(st, out, sizeof *out, limit, read_withdrawal, NULL, n, more);
+    return ledger_read_rows(st, 3, out, sizeof *out, limit, read_withdrawal, NULL, n, more);
 }
 
 int ledger_withdrawal_overdue_pools(ledger *l, uint64_t t, uint64_t after, uint64_t *ids, unsigned cap, unsigned *n)
@@ -395,9 +391,8 @@ int ledger_withdrawal_overdue_pools(ledger *l, uint64_t t, uint64_t after, uint6
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)t);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)cap + 1);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)after);
-    return ledger_read_ids(st, cap, ids, n, NULL);
+    return ledger_read_ids(st, 2, cap, ids, n, NULL);
 }
 
 int ledger_withdrawal_total(ledger *l, uint64_t pool, mpz_t shares)
@@ -423,9 +418,10 @@ static int read_worker(sqlite3_stmt *st, void *row, const void *ctx)
     return ledger_column_mpz(st, 2, w->bonded);
 }
 
+/* Up to cap worker rows of a query whose LIMIT is ?2. */
 static int read_workers(sqlite3_stmt *st, ledger_worker *out, unsigned cap, unsigned *n)
 {
-    return ledger_read_rows(st, out, sizeof *out, cap, read_worker, NULL, n, NULL);
+    return ledger_read_rows(st, 2, out, sizeof *out, cap, read_worker, NULL, n, NULL);
 }
 
 int ledger_worker_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], ledger_worker *w)
@@ -475,7 +471,6 @@ int ledger_worker_list(ledger *l, uint64_t pool, ledger_worker *out, unsigned ca
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
-    sqlite3_bind_int64(st, 2, cap);
     return read_workers(st, out, cap, n);
 }
 
@@ -487,7 +482,6 @@ int ledger_worker_all(ledger *l, const uint8_t *after, ledger_worker *out, unsig
     if (!st)
         return ST_DB;
     ledger_bind_cursor(st, 1, after);
-    sqlite3_bind_int64(st, 2, cap);
     return read_workers(st, out, cap, n);
 }
 
@@ -529,9 +523,10 @@ static int read_unbonding(sqlite3_stmt *st, void *row, const void *ctx)
     return ledger_column_mpz(st, 3, u->amount);
 }
 
+/* Up to cap unbonding rows of a query whose LIMIT is ?2. */
 static int read_unbondings(sqlite3_stmt *st, ledger_unbonding *out, unsigned cap, unsigned *n)
 {
-    return ledger_read_rows(st, out, sizeof *out, cap, read_unbonding, NULL, n, NULL);
+    return ledger_read_rows(st, 2, out, sizeof *out, cap, read_unbonding, NULL, n, NULL);
 }
 
 int ledger_unbonding_due(ledger *l, uint64_t t, ledger_unbonding *out, unsigned cap, unsigned *n)
@@ -542,7 +537,6 @@ int ledger_unbonding_due(ledger *l, uint64_t t, ledger_unbonding *out, unsigned 
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)t);
-    sqlite3_bind_int64(st, 2, cap);
     return read_unbondings(st, out, cap, n);
 }
 
@@ -554,7 +548,6 @@ int ledger_unbonding_of_pool(ledger *l, uint64_t pool, ledger_unbonding *out, un
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
-    sqlite3_bind_int64(st, 2, cap);
     return read_unbondings(st, out, cap, n);
 }
 
@@ -567,7 +560,6 @@ int ledger_unbonding_of_worker(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN],
     if (!st)
         return ST_DB;
     sqlite3_bind_blob(st, 1, worker, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, cap);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)after);
     return read_unbondings(st, out, cap, n);
 }
@@ -605,9 +597,10 @@ static int read_slash(sqlite3_stmt *st, void *row, const void *ctx)
     return ST_OK;
 }
 
+/* Up to limit slash rows of a query whose LIMIT is ?2. */
 static int read_slashes(sqlite3_stmt *st, ledger_slash *out, unsigned cap, unsigned *n, bool *more)
 {
-    return ledger_read_rows(st, out, sizeof *out, cap, read_slash, NULL, n, more);
+    return ledger_read_rows(st, 2, out, sizeof *out, cap, read_slash, NULL, n, more);
 }
 
 int ledger_slash_insert(ledger *l, ledger_slash *s)
@@ -662,7 +655,6 @@ int ledger_slash_due(ledger *l, uint64_t t, ledger_slash *out, unsigned cap, uns
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)t);
-    sqlite3_bind_int64(st, 2, cap);
     return read_slashes(st, out, cap, n, NULL);
 }
 
@@ -675,7 +667,6 @@ int ledger_slash_list(ledger *l, int state, uint64_t cursor, unsigned limit, led
     if (!st)
         return ST_DB;
     sqlite3_bind_int64(st, 1, cursor ? (sqlite3_int64)cursor : INT64_MAX);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit + 1);
     if (state >= 0)
         sqlite3_bind_int(st, 3, state);
     return read_slashes(st, out, limit, n, more);
