@@ -55,36 +55,6 @@ int ledger_column_mpz(sqlite3_stmt *st, int col, mpz_t v)
     return text && mpz_set_str(v, text, 10) == 0 ? ST_OK : ST_DB;
 }
 
-int ledger_step_done(sqlite3_stmt *st)
-{
-    int step = sqlite3_step(st);
-    sqlite3_reset(st);
-    return step == SQLITE_DONE ? ST_OK : ST_DB;
-}
-
-int ledger_step_returning_id(sqlite3_stmt *st, uint64_t *id)
-{
-    int rc = sqlite3_step(st) == SQLITE_ROW ? ST_OK : ST_DB;
-    if (rc == ST_OK)
-        *id = (uint64_t)sqlite3_column_int64(st, 0);
-    while (rc == ST_OK && sqlite3_step(st) == SQLITE_ROW)
-        ;
-    sqlite3_reset(st);
-    return rc;
-}
-
-static int read_id(sqlite3_stmt *st, void *row, const void *ctx)
-{
-    (void)ctx;
-    *(uint64_t *)row = (uint64_t)sqlite3_column_int64(st, 0);
-    return ST_OK;
-}
-
-int ledger_read_ids(sqlite3_stmt *st, int limit_param, unsigned limit, uint64_t *ids, unsigned *n, bool *more)
-{
-    return ledger_read_rows(st, limit_param, ids, sizeof *ids, limit, read_id, NULL, n, more);
-}
-
 int ledger_exec(ledger *l, const char *sql)
 {
     char *msg = NULL;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* rows.c: the steps every row-keeping module repeats around a prepared statement: one row or
- * none, one integer or decimal, whether a row exists, a page of rows with a "more" flag, every row
- * through a callback, runs of decimal values bound or read, and a write whose binding may have
- * failed. Each resets the statement before it returns, except ledger_step_row on a row (see
- * sqlstore.h). */
+ * none, one integer or decimal, whether a row exists, a page of rows or ids with a "more" flag,
+ * every row through a callback, runs of decimal values bound or read, and a write stepped to its
+ * end (returning its id, refused as a conflict, or after a binding that may have failed). Each
+ * resets the statement before it returns, except ledger_step_row on a row (see sqlstore.h). */
 #include "ledger/sqlstore.h"
 
 #include <stdarg.h>
@@ -51,6 +51,36 @@ int ledger_read_rows(sqlite3_stmt *st, int limit_param, void *rows, size_t size,
         rc = ST_DB;
     sqlite3_reset(st);
     return rc;
+}
+
+int ledger_step_done(sqlite3_stmt *st)
+{
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    return step == SQLITE_DONE ? ST_OK : ST_DB;
+}
+
+int ledger_step_returning_id(sqlite3_stmt *st, uint64_t *id)
+{
+    int rc = sqlite3_step(st) == SQLITE_ROW ? ST_OK : ST_DB;
+    if (rc == ST_OK)
+        *id = (uint64_t)sqlite3_column_int64(st, 0);
+    while (rc == ST_OK && sqlite3_step(st) == SQLITE_ROW)
+        ;
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int read_id(sqlite3_stmt *st, void *row, const void *ctx)
+{
+    (void)ctx;
+    *(uint64_t *)row = (uint64_t)sqlite3_column_int64(st, 0);
+    return ST_OK;
+}
+
+int ledger_read_ids(sqlite3_stmt *st, int limit_param, unsigned limit, uint64_t *ids, unsigned *n, bool *more)
+{
+    return ledger_read_rows(st, limit_param, ids, sizeof *ids, limit, read_id, NULL, n, more);
 }
 
 int ledger_step_bound(sqlite3_stmt *st, int bind_rc)

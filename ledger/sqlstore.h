@@ -22,13 +22,6 @@ int ledger_column_mpz(sqlite3_stmt *st, int col, mpz_t v);
 /* Returns *slot reset and unbound, preparing sql into it (persistent) on the first call; the owner
  * of slot finalizes it. NULL on error (logged). Every cached statement goes through here. */
 sqlite3_stmt *ledger_stmt_prepare(ledger *l, sqlite3_stmt **slot, const char *sql) NONNULL(1, 2, 3);
-/* Steps a write statement to completion and resets it. ST_OK or ST_DB. */
-int ledger_step_done(sqlite3_stmt *st);
-/* Steps an INSERT ... RETURNING id to completion and resets it. ST_OK with *id, or ST_DB. */
-int ledger_step_returning_id(sqlite3_stmt *st, uint64_t *id);
-/* Reads up to limit ids (the first column) as ledger_read_rows does (limit_param: the query's LIMIT
- * parameter). ST_OK or ST_DB. */
-int ledger_read_ids(sqlite3_stmt *st, int limit_param, unsigned limit, uint64_t *ids, unsigned *n, bool *more);
 
 /* ---- rows.c: the steps around a query that every row-keeping module shares ---- */
 
@@ -45,6 +38,13 @@ typedef int (*ledger_row_reader)(sqlite3_stmt *st, void *row, const void *ctx);
  * may be NULL). Resets. Out: *n the rows read. Returns ST_OK, read's failure, or ST_DB. */
 int ledger_read_rows(sqlite3_stmt *st, int limit_param, void *rows, size_t size, unsigned limit,
                      ledger_row_reader read, const void *ctx, unsigned *n, bool *more);
+/* Steps a write statement to completion and resets it. ST_OK or ST_DB. */
+int ledger_step_done(sqlite3_stmt *st);
+/* Steps an INSERT ... RETURNING id to completion and resets it. ST_OK with *id, or ST_DB. */
+int ledger_step_returning_id(sqlite3_stmt *st, uint64_t *id);
+/* Reads up to limit ids (the first column) as ledger_read_rows does (limit_param: the query's LIMIT
+ * parameter). ST_OK or ST_DB. */
+int ledger_read_ids(sqlite3_stmt *st, int limit_param, unsigned limit, uint64_t *ids, unsigned *n, bool *more);
 /* A write whose parameters were bound with the result bind_rc: a failed binding resets the
  * statement and is returned, else the write is stepped (ledger_step_done) or, for an INSERT ...
  * RETURNING id, stepped with *id (ledger_step_returning_id). */
