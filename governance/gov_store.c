@@ -238,10 +238,12 @@ int gov_vote_put(gov_store *s, const gov_vote *v)
 
 /* ---- locks ---- */
 
-int gov_lock_put(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t proposal, const mpz_t amount, uint64_t until)
+int gov_lock_put(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t proposal, const mpz_t amount,
+                 uint64_t until)
 {
     static const char sql[] =
-        "INSERT INTO gov_locks (voter, proposal, amount, until) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (voter, proposal) DO UPDATE"
+        "INSERT INTO gov_locks (voter, proposal, amount, until) VALUES (?1, ?2, ?3, ?4)"
+        " ON CONFLICT (voter, proposal) DO UPDATE"
         " SET amount = CASE WHEN u256_cmp(excluded.amount, amount) > 0 THEN excluded.amount ELSE amount END,"
         " until = MAX(until, excluded.until)";
     sqlite3_stmt *st = stmt(s, G_LOCK_PUT, sql);
@@ -253,9 +255,11 @@ int gov_lock_put(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t pr
     return ledger_step_bound(st, ledger_bind_mpz(st, 3, amount));
 }
 
-int gov_lock_set(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t proposal, const mpz_t amount, uint64_t until)
+int gov_lock_set(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t proposal, const mpz_t amount,
+                 uint64_t until)
 {
-    static const char put_sql[] = "INSERT OR REPLACE INTO gov_locks (voter, proposal, amount, until) VALUES (?1, ?2, ?3, ?4)";
+    static const char put_sql[] = "INSERT OR REPLACE INTO gov_locks (voter, proposal, amount, until)"
+                                  " VALUES (?1, ?2, ?3, ?4)";
     static const char del_sql[] = "DELETE FROM gov_locks WHERE voter = ?1 AND proposal = ?2";
     bool none = mpz_sgn(amount) == 0;
     sqlite3_stmt *st = none ? stmt(s, G_LOCK_DEL, del_sql) : stmt(s, G_LOCK_SET, put_sql);
@@ -369,8 +373,8 @@ int gov_delegation_at(gov_store *s, const uint8_t delegator[LEDGER_ADDR_LEN], ui
 }
 
 /* Records the delegation of delegator from height on (delegate NULL: none). */
-static int delegation_checkpoint(gov_store *s, const uint8_t delegator[LEDGER_ADDR_LEN], uint64_t height, const uint8_t *delegate,
-                                 unsigned conviction)
+static int delegation_checkpoint(gov_store *s, const uint8_t delegator[LEDGER_ADDR_LEN], uint64_t height,
+                                 const uint8_t *delegate, unsigned conviction)
 {
     static const char sql[] = "INSERT OR REPLACE INTO delegation_checkpoints (delegator, height, delegate, conviction)"
                               " VALUES (?1, ?2, ?3, ?4)";
@@ -389,7 +393,8 @@ static int delegation_checkpoint(gov_store *s, const uint8_t delegator[LEDGER_AD
 
 int gov_delegation_put(gov_store *s, const gov_delegation *d)
 {
-    static const char sql[] = "INSERT OR REPLACE INTO delegations (delegator, delegate, conviction, since) VALUES (?1, ?2, ?3, ?4)";
+    static const char sql[] = "INSERT OR REPLACE INTO delegations (delegator, delegate, conviction, since)"
+                              " VALUES (?1, ?2, ?3, ?4)";
     sqlite3_stmt *st = stmt(s, G_DELEG_PUT, sql);
     if (!st)
         return ST_DB;
@@ -437,8 +442,8 @@ int gov_delegators_list(gov_store *s, const uint8_t delegate[LEDGER_ADDR_LEN], c
     return ledger_read_rows(st, 3, out, sizeof *out, limit, read_delegation, NULL, n, more);
 }
 
-int gov_delegators_at(gov_store *s, const uint8_t delegate[LEDGER_ADDR_LEN], uint64_t height, const uint8_t *cursor, unsigned limit,
-                      gov_delegation *out, unsigned *n, bool *more)
+int gov_delegators_at(gov_store *s, const uint8_t delegate[LEDGER_ADDR_LEN], uint64_t height, const uint8_t *cursor,
+                      unsigned limit, gov_delegation *out, unsigned *n, bool *more)
 {
     /* a delegator counts when its latest checkpoint at or below height names the delegate; the
      * index on (delegate, delegator, height) walks the delegate's rows in address order */
@@ -460,7 +465,8 @@ int gov_delegators_at(gov_store *s, const uint8_t delegate[LEDGER_ADDR_LEN], uin
 
 /* ---- overrides ---- */
 
-int gov_override_get(gov_store *s, uint64_t proposal, const uint8_t delegate[LEDGER_ADDR_LEN], mpz_t power, mpz_t weight)
+int gov_override_get(gov_store *s, uint64_t proposal, const uint8_t delegate[LEDGER_ADDR_LEN], mpz_t power,
+                     mpz_t weight)
 {
     static const char sql[] = "SELECT power, weight FROM gov_overrides WHERE proposal = ?1 AND delegate = ?2";
     mpz_set_ui(power, 0);
@@ -473,11 +479,13 @@ int gov_override_get(gov_store *s, uint64_t proposal, const uint8_t delegate[LED
     return ledger_step_mpzs(st, power, weight, NULL);
 }
 
-int gov_override_put(gov_store *s, uint64_t proposal, const uint8_t delegate[LEDGER_ADDR_LEN], const mpz_t power, const mpz_t weight)
+int gov_override_put(gov_store *s, uint64_t proposal, const uint8_t delegate[LEDGER_ADDR_LEN], const mpz_t power,
+                     const mpz_t weight)
 {
     /* plain decimal text, not u256: six times a stake near 2^256 may pass it, and these sums are
      * only ever taken off a delegate's, never shown */
-    static const char sql[] = "INSERT OR REPLACE INTO gov_overrides (proposal, delegate, power, weight) VALUES (?1, ?2, ?3, ?4)";
+    static const char sql[] = "INSERT OR REPLACE INTO gov_overrides (proposal, delegate, power, weight)"
+                              " VALUES (?1, ?2, ?3, ?4)";
     sqlite3_stmt *st = stmt(s, G_OVERRIDE_PUT, sql);
     if (!st)
         return ST_DB;
@@ -506,7 +514,8 @@ int gov_total_stake_at(gov_store *s, uint64_t height, mpz_t out)
 
 int gov_param_put(gov_store *s, const char *name, const char *value, uint64_t height, uint64_t proposal)
 {
-    static const char sql[] = "INSERT OR REPLACE INTO gov_params (name, value, height, proposal) VALUES (?1, ?2, ?3, ?4)";
+    static const char sql[] = "INSERT OR REPLACE INTO gov_params (name, value, height, proposal)"
+                              " VALUES (?1, ?2, ?3, ?4)";
     sqlite3_stmt *st = stmt(s, G_PARAM_PUT, sql);
     if (!st)
         return ST_DB;

@@ -34,7 +34,8 @@ int gov_proposal_list(gov_store *s, int state, const char *track, uint64_t curso
 
 /* A voter's vote: ST_NOTFOUND if none. put inserts or replaces. list: up to limit votes of a
  * proposal after the voter cursor (NULL = from the start), by voter; out[] initialized by the caller. */
-int gov_vote_get(gov_store *s, uint64_t proposal, const uint8_t voter[LEDGER_ADDR_LEN], gov_vote *v) WARN_UNUSED NONNULL(1, 3, 4);
+int gov_vote_get(gov_store *s, uint64_t proposal, const uint8_t voter[LEDGER_ADDR_LEN], gov_vote *v)
+    WARN_UNUSED NONNULL(1, 3, 4);
 int gov_vote_put(gov_store *s, const gov_vote *v) WARN_UNUSED NONNULL(1, 2);
 int gov_vote_list(gov_store *s, uint64_t proposal, const uint8_t *cursor, unsigned limit, gov_vote *out, unsigned *n,
                   bool *more) WARN_UNUSED NONNULL(1, 5, 6, 7);
@@ -43,11 +44,13 @@ int gov_vote_list(gov_store *s, uint64_t proposal, const uint8_t *cursor, unsign
  * the end of block height (ST_NOTFOUND if none then). put records d as the current one from
  * height d->since (replacing any), remove ends it at height; both checkpoint the change.
  * has_delegators: whether anyone delegates to address now. */
-int gov_delegation_get(gov_store *s, const uint8_t delegator[LEDGER_ADDR_LEN], gov_delegation *d) WARN_UNUSED NONNULL(1, 2, 3);
+int gov_delegation_get(gov_store *s, const uint8_t delegator[LEDGER_ADDR_LEN], gov_delegation *d)
+    WARN_UNUSED NONNULL(1, 2, 3);
 int gov_delegation_at(gov_store *s, const uint8_t delegator[LEDGER_ADDR_LEN], uint64_t height, gov_delegation *d)
     WARN_UNUSED NONNULL(1, 2, 4);
 int gov_delegation_put(gov_store *s, const gov_delegation *d) WARN_UNUSED NONNULL(1, 2);
-int gov_delegation_remove(gov_store *s, const uint8_t delegator[LEDGER_ADDR_LEN], uint64_t height) WARN_UNUSED NONNULL(1, 2);
+int gov_delegation_remove(gov_store *s, const uint8_t delegator[LEDGER_ADDR_LEN], uint64_t height)
+    WARN_UNUSED NONNULL(1, 2);
 int gov_has_delegators(gov_store *s, const uint8_t address[LEDGER_ADDR_LEN], bool *has) WARN_UNUSED NONNULL(1, 2, 3);
 /* Up to limit current delegators of delegate after the address cursor (NULL = from the start), by
  * address. Out: out[*n]; *more whether further ones follow. */
@@ -57,23 +60,23 @@ int gov_delegators_list(gov_store *s, const uint8_t delegate[LEDGER_ADDR_LEN], c
 /* Up to limit delegators of delegate in force at the end of block height (each with its conviction
  * then; since: the height it was made at), after the address cursor (NULL = from the start), by
  * address. Out: out[*n]; *more whether further ones follow. */
-int gov_delegators_at(gov_store *s, const uint8_t delegate[LEDGER_ADDR_LEN], uint64_t height, const uint8_t *cursor, unsigned limit,
-                      gov_delegation *out, unsigned *n, bool *more) WARN_UNUSED NONNULL(1, 2, 6, 7, 8);
+int gov_delegators_at(gov_store *s, const uint8_t delegate[LEDGER_ADDR_LEN], uint64_t height, const uint8_t *cursor,
+                      unsigned limit, gov_delegation *out, unsigned *n, bool *more) WARN_UNUSED NONNULL(1, 2, 6, 7, 8);
 
 /* Overrides: the power and weight taken off delegate's votes on proposal by its delegators who
  * voted directly. get: zero when none; put sets them (the weight may pass 2^256). */
-int gov_override_get(gov_store *s, uint64_t proposal, const uint8_t delegate[LEDGER_ADDR_LEN], mpz_t power, mpz_t weight)
-    WARN_UNUSED NONNULL(1, 3, 4, 5);
-int gov_override_put(gov_store *s, uint64_t proposal, const uint8_t delegate[LEDGER_ADDR_LEN], const mpz_t power, const mpz_t weight)
-    WARN_UNUSED NONNULL(1, 3, 4, 5);
+int gov_override_get(gov_store *s, uint64_t proposal, const uint8_t delegate[LEDGER_ADDR_LEN], mpz_t power,
+                     mpz_t weight) WARN_UNUSED NONNULL(1, 3, 4, 5);
+int gov_override_put(gov_store *s, uint64_t proposal, const uint8_t delegate[LEDGER_ADDR_LEN], const mpz_t power,
+                     const mpz_t weight) WARN_UNUSED NONNULL(1, 3, 4, 5);
 
 /* Locks: put raises (never lowers) the lock of voter for proposal (0: an undelegation's) to amount
  * until `until`; set replaces it (a vote's lock is the standing vote's), amount 0 removing it.
  * max: the largest amount locked at now (until > now) and its until; 0 and 0 when none. */
-int gov_lock_put(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t proposal, const mpz_t amount, uint64_t until)
-    WARN_UNUSED NONNULL(1, 2, 4);
-int gov_lock_set(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t proposal, const mpz_t amount, uint64_t until)
-    WARN_UNUSED NONNULL(1, 2, 4);
+int gov_lock_put(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t proposal, const mpz_t amount,
+                 uint64_t until) WARN_UNUSED NONNULL(1, 2, 4);
+int gov_lock_set(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t proposal, const mpz_t amount,
+                 uint64_t until) WARN_UNUSED NONNULL(1, 2, 4);
 int gov_lock_max(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t now, mpz_t amount, uint64_t *until)
     WARN_UNUSED NONNULL(1, 2, 4, 5);
 /* Calls fn for each lock of voter still in force at now (until > now), latest until first.

@@ -92,8 +92,8 @@ int ledger_channel_due(ledger *l, uint64_t t, uint64_t *ids, unsigned cap, unsig
     return ledger_read_ids(st, 2, cap, ids, n, NULL);
 }
 
-int ledger_channel_list(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t cursor, unsigned limit, uint64_t *ids,
-                        unsigned *n, bool *more)
+int ledger_channel_list(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t cursor, unsigned limit,
+                        uint64_t *ids, unsigned *n, bool *more)
 {
     static const char sql[] = "SELECT id FROM channels WHERE (client = ?1 OR worker = ?1) AND id > ?2 "
                               "ORDER BY id LIMIT ?3";
@@ -105,7 +105,8 @@ int ledger_channel_list(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint6
     return ledger_read_ids(st, 3, limit, ids, n, more);
 }
 
-int ledger_heartbeat_put(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t epoch, uint64_t slot, uint32_t score)
+int ledger_heartbeat_put(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t epoch, uint64_t slot,
+                         uint32_t score)
 {
     ARG_CHECK(l->in_block);
     static const char sql[] = "INSERT INTO heartbeats(worker, epoch, slot, score) VALUES(?1, ?2, ?3, ?4) "
@@ -123,7 +124,8 @@ int ledger_heartbeat_put(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint6
     return rc;
 }
 
-int ledger_heartbeat_summary(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t epoch, uint64_t *slots, uint64_t *score_sum)
+int ledger_heartbeat_summary(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t epoch, uint64_t *slots,
+                             uint64_t *score_sum)
 {
     static const char sql[] = "SELECT count(*), coalesce(sum(score), 0) FROM heartbeats WHERE worker = ?1 AND epoch = ?2";
     sqlite3_stmt *st = ledger_stmt(l, STMT_HEARTBEAT_SUMMARY, sql);
@@ -195,8 +197,8 @@ static uint8_t *copy_blob(sqlite3_stmt *st, int col, size_t *len)
     return out;
 }
 
-int ledger_enclave_put(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], const uint8_t measurement[LEDGER_HASH_LEN], const uint8_t *quote,
-                       size_t quote_len)
+int ledger_enclave_put(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], const uint8_t measurement[LEDGER_HASH_LEN],
+                       const uint8_t *quote, size_t quote_len)
 {
     ARG_CHECK(l->in_block);
     static const char sql[] = "INSERT INTO enclaves(address, measurement, quote, registered_height) VALUES(?1, ?2, ?3, ?4) "

@@ -33,15 +33,15 @@ int ledger_channel_update(ledger *l, const ledger_channel *c) WARN_UNUSED NONNUL
 /* Up to cap ids of open channels closing at or before t whose vouchers are all paid. */
 int ledger_channel_due(ledger *l, uint64_t t, uint64_t *ids, unsigned cap, unsigned *n) WARN_UNUSED NONNULL(1, 3, 5);
 /* Up to limit channel ids of an address (as client or as worker) after cursor, by id. */
-int ledger_channel_list(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t cursor, unsigned limit, uint64_t *ids,
-                        unsigned *n, bool *more) WARN_UNUSED NONNULL(1, 2, 5, 6, 7);
+int ledger_channel_list(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t cursor, unsigned limit,
+                        uint64_t *ids, unsigned *n, bool *more) WARN_UNUSED NONNULL(1, 2, 5, 6, 7);
 
 /* Records a heartbeat. Returns: ST_OK; ST_CONFLICT if the worker already has one in that slot. */
-int ledger_heartbeat_put(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t epoch, uint64_t slot, uint32_t score)
-    WARN_UNUSED NONNULL(1, 2);
+int ledger_heartbeat_put(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t epoch, uint64_t slot,
+                         uint32_t score) WARN_UNUSED NONNULL(1, 2);
 /* A worker's heartbeats in an epoch: how many slots, and the sum of their scores. */
-int ledger_heartbeat_summary(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t epoch, uint64_t *slots, uint64_t *score_sum)
-    WARN_UNUSED NONNULL(1, 2, 4, 5);
+int ledger_heartbeat_summary(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t epoch, uint64_t *slots,
+                             uint64_t *score_sum) WARN_UNUSED NONNULL(1, 2, 4, 5);
 
 /* Up to cap ids above after of open channels that owe their worker something (redeemed > paid). */
 int ledger_channel_owing(ledger *l, uint64_t after, uint64_t *ids, unsigned cap, unsigned *n) WARN_UNUSED NONNULL(1, 3, 5);
@@ -53,10 +53,10 @@ int ledger_allowlist_has(ledger *l, const uint8_t measurement[LEDGER_HASH_LEN], 
 
 /* Registered enclaves, by the address of their key. get: ST_NOTFOUND if not registered; out
  * params may be NULL; *quote (caller frees) and *quote_len. latest: the newest registration. */
-int ledger_enclave_put(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], const uint8_t measurement[LEDGER_HASH_LEN], const uint8_t *quote,
-                       size_t quote_len) WARN_UNUSED NONNULL(1, 2, 3, 4);
-int ledger_enclave_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint8_t *measurement, uint8_t **quote, size_t *quote_len,
-                       uint64_t *height) WARN_UNUSED NONNULL(1, 2);
+int ledger_enclave_put(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], const uint8_t measurement[LEDGER_HASH_LEN],
+                       const uint8_t *quote, size_t quote_len) WARN_UNUSED NONNULL(1, 2, 3, 4);
+int ledger_enclave_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint8_t *measurement, uint8_t **quote,
+                       size_t *quote_len, uint64_t *height) WARN_UNUSED NONNULL(1, 2);
 int ledger_enclave_latest(ledger *l, uint8_t address[LEDGER_ADDR_LEN]) WARN_UNUSED NONNULL(1, 2);
 
 /* One settled epoch. Blobs are owned by the struct; release with ledger_settlement_clear. */

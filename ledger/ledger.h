@@ -146,7 +146,8 @@ void ledger_block_hash(ledger_block *b) NONNULL(1);
 int ledger_block_put(ledger *l, const ledger_block *b) WARN_UNUSED NONNULL(1, 2);
 /* Reads a block by height / by hash / the newest. ST_NOTFOUND if absent (or no block yet). */
 int ledger_block_get(ledger *l, uint64_t height, ledger_block *b) WARN_UNUSED NONNULL(1, 3);
-int ledger_block_get_by_hash(ledger *l, const uint8_t hash[LEDGER_HASH_LEN], ledger_block *b) WARN_UNUSED NONNULL(1, 2, 3);
+int ledger_block_get_by_hash(ledger *l, const uint8_t hash[LEDGER_HASH_LEN], ledger_block *b)
+    WARN_UNUSED NONNULL(1, 2, 3);
 int ledger_block_head(ledger *l, ledger_block *b) WARN_UNUSED NONNULL(1, 2);
 
 /* Visits every account with a nonzero debit or credit, in id order, with its balance (for replay

@@ -551,8 +551,8 @@ int ledger_unbonding_of_pool(ledger *l, uint64_t pool, ledger_unbonding *out, un
     return read_unbondings(st, out, cap, n);
 }
 
-int ledger_unbonding_of_worker(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t after, ledger_unbonding *out, unsigned cap,
-                               unsigned *n)
+int ledger_unbonding_of_worker(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t after, ledger_unbonding *out,
+                               unsigned cap, unsigned *n)
 {
     static const char sql[] = "SELECT id, pool, worker, amount, release_at FROM unbondings WHERE worker = ?1 "
                               "AND id > ?3 ORDER BY id LIMIT ?2";
@@ -606,8 +606,8 @@ static int read_slashes(sqlite3_stmt *st, ledger_slash *out, unsigned cap, unsig
 int ledger_slash_insert(ledger *l, ledger_slash *s)
 {
     ARG_CHECK(l->in_block);
-    static const char sql[] = "INSERT INTO slashes (worker, pool, ppm, reason, created, due, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)"
-                              " RETURNING id";
+    static const char sql[] = "INSERT INTO slashes (worker, pool, ppm, reason, created, due, state)"
+                              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0) RETURNING id";
     sqlite3_stmt *st = ledger_stmt(l, STMT_SLASH_INSERT, sql);
     if (!st)
         return ST_DB;

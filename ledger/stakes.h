@@ -101,7 +101,8 @@ int ledger_pool_list(ledger *l, bool by_stake, uint64_t cursor, unsigned limit, 
     WARN_UNUSED NONNULL(1, 5, 6, 7);
 
 /* A staker's shares in a pool; absent is zero shares and zero debt (ST_OK either way). */
-int ledger_stake_get(ledger *l, uint64_t pool, const uint8_t address[LEDGER_ADDR_LEN], ledger_stake *s) WARN_UNUSED NONNULL(1, 3, 4);
+int ledger_stake_get(ledger *l, uint64_t pool, const uint8_t address[LEDGER_ADDR_LEN], ledger_stake *s)
+    WARN_UNUSED NONNULL(1, 3, 4);
 /* Writes the row (deletes it when shares and debt are zero) and checkpoints the shares at the block. */
 int ledger_stake_put(ledger *l, const ledger_stake *s) WARN_UNUSED NONNULL(1, 2);
 /* Up to limit stakers of a pool after the address cursor (NULL = from the start), by address. */
@@ -132,14 +133,16 @@ int ledger_stake_at(ledger *l, uint64_t pool, const uint8_t address[LEDGER_ADDR_
  * floored on its own as a withdrawal of those shares would be. Out: out (initialized by the
  * caller; unspecified on failure). Returns: ST_OK; ST_NOMEM; ST_LIMIT when address has held shares
  * in more than LEDGER_MAX_POOLS_PER_STAKER pools; ST_DB. */
-int ledger_stake_value_at(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t height, mpz_t out) WARN_UNUSED NONNULL(1, 2, 4);
+int ledger_stake_value_at(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t height, mpz_t out)
+    WARN_UNUSED NONNULL(1, 2, 4);
 
 /* The withdraw queue. get: ST_NOTFOUND if the staker has no request. put inserts or replaces;
  * a new seq is taken with ledger_withdrawal_next_seq. head: the first request of a pool. */
 int ledger_withdrawal_get(ledger *l, uint64_t pool, const uint8_t address[LEDGER_ADDR_LEN], ledger_withdrawal *w)
     WARN_UNUSED NONNULL(1, 3, 4);
 int ledger_withdrawal_put(ledger *l, const ledger_withdrawal *w) WARN_UNUSED NONNULL(1, 2);
-int ledger_withdrawal_delete(ledger *l, uint64_t pool, const uint8_t address[LEDGER_ADDR_LEN]) WARN_UNUSED NONNULL(1, 3);
+int ledger_withdrawal_delete(ledger *l, uint64_t pool, const uint8_t address[LEDGER_ADDR_LEN])
+    WARN_UNUSED NONNULL(1, 3);
 int ledger_withdrawal_head(ledger *l, uint64_t pool, ledger_withdrawal *w) WARN_UNUSED NONNULL(1, 3);
 int ledger_withdrawal_next_seq(ledger *l, uint64_t pool, uint64_t *seq) WARN_UNUSED NONNULL(1, 3);
 /* Up to limit requests in queue order after seq cursor (0 = from the head). */
@@ -170,8 +173,8 @@ int ledger_unbonding_of_pool(ledger *l, uint64_t pool, ledger_unbonding *out, un
     WARN_UNUSED NONNULL(1, 3, 5);
 /* Up to cap entries of one worker not yet released with an id above after, by id; and a change of
  * an entry's amount. */
-int ledger_unbonding_of_worker(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t after, ledger_unbonding *out, unsigned cap,
-                               unsigned *n) WARN_UNUSED NONNULL(1, 2, 4, 6);
+int ledger_unbonding_of_worker(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t after, ledger_unbonding *out,
+                               unsigned cap, unsigned *n) WARN_UNUSED NONNULL(1, 2, 4, 6);
 int ledger_unbonding_set_amount(ledger *l, uint64_t id, const mpz_t amount) WARN_UNUSED NONNULL(1, 3);
 
 /* Deferred slashes. insert assigns s->id; get: ST_NOTFOUND if absent; set_state records the
