@@ -1,13 +1,56 @@
 /* SPDX-License-Identifier: MIT */
 /* testhelp.c: helpers shared by the test suites (see testhelp.h). */
+#define _XOPEN_SOURCE 700
 #include "tests/lib/testhelp.h"
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ledger/hash.h"
 #include "ledger/hex.h"
 #include "ledger/ledger.h"
+
+static char ledger_dir[64], ledger_path[128];
+
+void th_temp_dir(char *dir, size_t dirlen, const char *tag)
+{
+    int n = snprintf(dir, dirlen, "/tmp/conclave-%s-XXXXXX", tag);
+    cr_assert(n > 0 && (size_t)n < dirlen, "temp dir name for %s fits", tag);
+    cr_assert_not_null(mkdtemp(dir), "temp dir %s", dir);
+}
+
+static int remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void th_rmtree(const char *path)
+{
+    cr_assert_eq(nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0, "remove %s", path);
+}
+
+void th_open_ledger(ledger **l, const char *tag)
+{
+    char err[256] = "";
+    th_temp_dir(ledger_dir, sizeof ledger_dir, tag);
+    snprintf(ledger_path, sizeof ledger_path, "%s/ledger.db", ledger_dir);
+    cr_assert_eq(ledger_open(l, err, sizeof err, ledger_path), ST_OK, "open: %s", err);
+}
+
+void th_close_ledger(ledger *l)
+{
+    ledger_close(l);
+    th_rmtree(ledger_dir);
+}
+
+const char *th_ledger_path(void)
+{
+    return ledger_path;
+}
 
 char *th_read_file(const char *path, size_t *len)
 {

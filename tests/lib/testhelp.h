@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* testhelp.h: helpers shared by the test suites: files, the shared test vectors, hex, a tampered chain. */
+/* testhelp.h: helpers shared by the test suites: temporary directories, a ledger in one, files, the
+ * shared test vectors, hex, a tampered chain. */
 #ifndef TESTS_TESTHELP_H
 #define TESTS_TESTHELP_H
 
@@ -8,7 +9,19 @@
 #include <criterion/parameterized.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "ledger/ledger.h"
 
+/* Makes a new directory /tmp/conclave-TAG-XXXXXX and writes its path to dir (dirlen bytes). Aborts
+ * the test on failure. */
+void th_temp_dir(char *dir, size_t dirlen, const char *tag);
+/* Removes path and everything under it, following no symbolic link. Aborts the test on failure. */
+void th_rmtree(const char *path);
+/* Opens a ledger on a new database in a new temporary directory (see th_temp_dir);
+ * th_close_ledger closes it and removes the directory. One such ledger per test process. */
+void th_open_ledger(ledger **l, const char *tag);
+void th_close_ledger(ledger *l);
+/* The database path of the ledger opened last by th_open_ledger. */
+const char *th_ledger_path(void);
 /* Reads a whole file; caller frees. NULL if it cannot. Out: *len (may be NULL). */
 char *th_read_file(const char *path, size_t *len);
 /* The parsed tests/vectors/eip712.json (cached for the process; do not free). Aborts if missing. */
