@@ -18,8 +18,7 @@ static char *dev_genesis;
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/conclave-startup-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir), "temp dir");
+    th_temp_dir(dir, sizeof dir, "startup");
     snprintf(db_path, sizeof db_path, "%s/conclave.db", dir);
     dev_genesis = eng_genesis_dev_json(NULL, NULL);
     cr_assert_not_null(dev_genesis, "dev genesis");
@@ -28,9 +27,7 @@ static void setup(void)
 static void teardown(void)
 {
     free(dev_genesis);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0, "cleanup");
+    th_rmtree(dir);
 }
 
 TestSuite(engine_startup, .init = setup, .fini = teardown);
