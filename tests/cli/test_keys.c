@@ -30,9 +30,7 @@ static void make_dir(void)
 
 static void remove_dir(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0, "the temporary directory must be removed");
+    th_rmtree(dir);
 }
 
 TestSuite(cli_keys, .init = make_dir, .fini = remove_dir);

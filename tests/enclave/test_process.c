@@ -43,9 +43,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char cmd[sizeof dir + 16];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0, "cleanup");
+    th_rmtree(dir);
 }
 
 TestSuite(enclave_process, .init = setup, .fini = teardown, .timeout = 120);

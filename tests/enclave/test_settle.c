@@ -63,14 +63,11 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char cmd[sizeof dir + 16];
     enc_settle_input_clear(&in);
     enc_settle_report_clear(&rep);
     secp256k1_context_destroy(ctx);
-    if (have_dir) {
-        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-        cr_assert_eq(system(cmd), 0, "cleanup");
-    }
+    if (have_dir)
+        th_rmtree(dir);
 }
 
 TestSuite(enclave_settle, .init = setup, .fini = teardown, .timeout = 120);

@@ -281,9 +281,7 @@ static void round_new_directory(void)
     spawn(&d, dir);
     cr_assert(wait_listening(&d, START_MS), "a new data directory starts after a kill during its first start");
     kill_daemon(&d);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0, "remove %s", dir);
+    th_rmtree(dir);
 }
 
 /* Starts the chain once more and checks it: every acknowledged transaction stored, the audit. */
@@ -352,9 +350,7 @@ static void setup(void)
 static void teardown(void)
 {
     free(acked);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", chain_dir);
-    cr_assert_eq(system(cmd), 0, "remove %s", chain_dir);
+    th_rmtree(chain_dir);
 }
 
 TestSuite(integration_crash, .init = setup, .fini = teardown, .timeout = 60);

@@ -105,9 +105,7 @@ void th_node_cleanup(th_node *n)
     if (n->pid > 0)
         th_node_stop(n, SIGKILL);
     if (n->datadir[0]) {
-        char cmd[200];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", n->datadir);
-        cr_assert_eq(system(cmd), 0, "remove data directory");
+        th_rmtree(n->datadir);
         n->datadir[0] = '\0';
     }
 }
