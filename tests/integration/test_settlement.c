@@ -35,20 +35,9 @@
 #define MAX_EPOCHS 64
 #define PPM 1000000u
 
-static th_node node;
+static th_node *const node = &th_suite_node;
 
-static void setup(void)
-{
-    memset(&node, 0, sizeof node);
-    th_node_start(&node, false);
-}
-
-static void teardown(void)
-{
-    th_node_cleanup(&node);
-}
-
-TestSuite(integration_settlement, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(integration_settlement, .init = th_suite_node_start, .fini = th_suite_node_stop, .timeout = 120);
 
 /* ---- JSON-RPC ---- */
 
@@ -69,8 +58,8 @@ static cJSON *send_tx(unsigned who, const char *type, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    char *params = th_sign_params(type, text, who, th_nonce(&node, who));
-    cJSON *resp = th_call(&node, "tx_send", params);
+    char *params = th_sign_params(type, text, who, th_nonce(node, who));
+    cJSON *resp = th_call(node, "tx_send", params);
     free(params);
     return resp;
 }
@@ -85,14 +74,14 @@ static cJSON *send_tx(unsigned who, const char *type, const char *fmt, ...)
 
 static void advance(uint64_t secs)
 {
-    cJSON *resp = th_callf(&node, "admin_advanceTime", "{\"seconds\":%llu}", (unsigned long long)secs);
+    cJSON *resp = th_callf(node, "admin_advanceTime", "{\"seconds\":%llu}", (unsigned long long)secs);
     th_result(resp);
     cJSON_Delete(resp);
 }
 
 static double node_time(void)
 {
-    cJSON *resp = th_call(&node, "node_info", NULL);
+    cJSON *resp = th_call(node, "node_info", NULL);
     double t = th_num(th_result(resp), "time");
     cJSON_Delete(resp);
     return t;
@@ -100,7 +89,7 @@ static double node_time(void)
 
 static void expect_audit_ok(void)
 {
-    cJSON *resp = th_call(&node, "ledger_audit", NULL);
+    cJSON *resp = th_call(node, "ledger_audit", NULL);
     cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(th_result(resp), "ok")), "audit: %s",
               cJSON_PrintUnformatted(resp));
     cJSON_Delete(resp);
@@ -109,7 +98,7 @@ static void expect_audit_ok(void)
 /* settlement_getEpoch's response (caller deletes). */
 static cJSON *get_epoch(uint64_t epoch)
 {
-    return th_callf(&node, "settlement_getEpoch", "{\"epoch\":%llu}", (unsigned long long)epoch);
+    return th_callf(node, "settlement_getEpoch", "{\"epoch\":%llu}", (unsigned long long)epoch);
 }
 
 static void expect_not_settled(uint64_t epoch)
@@ -148,7 +137,7 @@ static void expect_verify_epoch_cli(uint64_t epoch)
 {
     char text[24];
     snprintf(text, sizeof text, "%llu", (unsigned long long)epoch);
-    const char *argv[] = { TEST_BUILDDIR "/conclave", "--rpc", node.url, "verify-epoch", text, NULL };
+    const char *argv[] = { TEST_BUILDDIR "/conclave", "--rpc", node->url, "verify-epoch", text, NULL };
     expect_cli(0, argv, "conclave verify-epoch");
 }
 
@@ -157,7 +146,7 @@ static void expect_verify_epoch_cli(uint64_t epoch)
 /* Balance of a as a decimal string. */
 static void balance(char out[80], ledger_account a)
 {
-    ledger *l = th_node_ledger(&node);
+    ledger *l = th_node_ledger(node);
     mpz_t v;
     mpz_init(v);
     cr_assert_eq(ledger_balance(l, &a, v), ST_OK, "balance of kind %d", a.kind);
@@ -203,7 +192,7 @@ struct settlement_txs {
 static void scan_settlements(struct settlement_txs *s)
 {
     memset(s, 0, sizeof *s);
-    ledger *l = th_node_ledger(&node);
+    ledger *l = th_node_ledger(node);
     ledger_block head;
     cr_assert_eq(ledger_block_head(l, &head), ST_OK, "head");
     for (uint64_t h = 0; h <= head.height; h++) {
@@ -440,7 +429,7 @@ static void add_worker(unsigned w, const char *bond_tokens)
 
 static void expect_bonded(unsigned w, const char *want)
 {
-    cJSON *resp = th_callf(&node, "staking_getWorker", "{\"worker\":\"%s\"}", addr_of(w));
+    cJSON *resp = th_callf(node, "staking_getWorker", "{\"worker\":\"%s\"}", addr_of(w));
     cr_assert_str_eq(th_str(th_result(resp), "bonded"), want, "bond of dev %u", w);
     cJSON_Delete(resp);
 }
@@ -451,7 +440,7 @@ Test(integration_settlement, heartbeats_settle_into_treasury_emission_and_slash_
     add_worker(8, "400");
     add_worker(9, "200");
     /* a fresh dev node's clock is at the genesis time: slot 0 of epoch 0 */
-    cJSON *genesis = th_call(&node, "ledger_getBlock", "{\"height\":0}");
+    cJSON *genesis = th_call(node, "ledger_getBlock", "{\"height\":0}");
     cr_assert_eq(node_time(), th_num(th_result(genesis), "time"), "the clock starts at the genesis");
     cJSON_Delete(genesis);
     for (unsigned slot = 0; slot < EPOCH_SECS / SLOT_SECS; slot++) {
@@ -495,7 +484,7 @@ Test(integration_settlement, heartbeats_settle_into_treasury_emission_and_slash_
     expect_delta(rewards0, rewards1, "720" TOKEN, "pool 1's rewards (800 less the commission)");
     expect_bonded(9, "198" TOKEN);
     expect_bonded(8, "400" TOKEN);
-    cJSON *pool = th_call(&node, "staking_getPool", "{\"pool\":1}");
+    cJSON *pool = th_call(node, "staking_getPool", "{\"pool\":1}");
     cr_assert_str_eq(th_str(th_result(pool), "stake"), "998" TOKEN, "the slash burned 2 tokens of the pool's stake");
     cJSON_Delete(pool);
     cJSON_Delete(resp);
@@ -545,7 +534,7 @@ Test(integration_settlement, a_redeemed_voucher_is_paid_once_with_its_fee_and_th
     expect_delta(rewards0, rewards1, "25650000000000000000", "pool 1's rewards (28.5 less the commission)");
     expect_delta(treasury0, treasury1, BUDGET, "the treasury");
     cJSON_Delete(resp);
-    ledger *l = th_node_ledger(&node);
+    ledger *l = th_node_ledger(node);
     ledger_channel c;
     ledger_channel_init(&c);
     cr_assert_eq(ledger_channel_get(l, 1, &c), ST_OK, "channel 1");
@@ -574,10 +563,10 @@ Test(integration_settlement, a_redeemed_voucher_is_paid_once_with_its_fee_and_th
     advance(CHALLENGE_SECS);
     balance(escrow1, user_account(LEDGER_ESCROW, 3));
     cr_assert_str_eq(escrow1, "0", "nothing left in escrow");
-    cJSON *acct = th_callf(&node, "ledger_getAccount", "{\"address\":\"%s\"}", addr_of(3));
+    cJSON *acct = th_callf(node, "ledger_getAccount", "{\"address\":\"%s\"}", addr_of(3));
     cr_assert_str_eq(th_str(th_result(acct), "free"), "999970" TOKEN, "the client got its 70 tokens back");
     cJSON_Delete(acct);
-    l = th_node_ledger(&node);
+    l = th_node_ledger(node);
     ledger_channel_init(&c);
     cr_assert_eq(ledger_channel_get(l, 1, &c), ST_OK, "channel 1");
     cr_assert(c.closed, "closed");
@@ -598,7 +587,7 @@ Test(integration_settlement, a_tampered_report_fails_pays_nothing_and_the_epoch_
     balance(treasury1, treasury_account());
     expect_delta(treasury0, treasury1, BUDGET, "the treasury after epoch 0");
 
-    resp = th_call(&node, "admin_tamperNextReport", NULL);
+    resp = th_call(node, "admin_tamperNextReport", NULL);
     cr_assert(cJSON_IsTrue(th_result(resp)), "armed");
     cJSON_Delete(resp);
     expect_not_settled(1);
@@ -606,7 +595,7 @@ Test(integration_settlement, a_tampered_report_fails_pays_nothing_and_the_epoch_
     struct settlement_txs s;
     scan_settlements(&s);
     cr_assert_eq(s.failed, 1, "one Settlement failed");
-    resp = th_callf(&node, "ledger_getTransaction", "{\"hash\":\"%s\"}", s.first_failed_hash);
+    resp = th_callf(node, "ledger_getTransaction", "{\"hash\":\"%s\"}", s.first_failed_hash);
     const cJSON *tx = th_result(resp);
     cr_assert_str_eq(th_str(tx, "type"), "Settlement", "a Settlement");
     cr_assert_str_eq(th_str(tx, "status"), "failed", "failed");
@@ -664,7 +653,7 @@ Test(integration_settlement, a_killed_enclave_or_daemon_loses_no_epoch_and_settl
 
     /* kill -9 the enclave: the node keeps serving and the epoch waits (or settles if the engine's
      * 5 s restart backoff has passed meanwhile) */
-    pid_t enclave = th_node_child_pid(&node);
+    pid_t enclave = th_node_child_pid(node);
     cr_assert_gt(enclave, 0, "the node runs its enclave");
     cr_assert_eq(kill(enclave, SIGKILL), 0, "kill the enclave");
     cr_assert(th_wait_gone(enclave), "the enclave died");
@@ -679,10 +668,10 @@ Test(integration_settlement, a_killed_enclave_or_daemon_loses_no_epoch_and_settl
     cJSON_Delete(resp);
 
     /* a restart starts a fresh enclave; the next bit of work settles the pending epoch once */
-    int status = th_node_stop(&node, SIGTERM);
+    int status = th_node_stop(node, SIGTERM);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "clean exit on SIGTERM");
-    th_node_start(&node, true);
-    pid_t fresh = th_node_child_pid(&node);
+    th_node_start(node, true);
+    pid_t fresh = th_node_child_pid(node);
     cr_assert(fresh > 0 && fresh != enclave, "a fresh enclave");
     cr_assert_eq(node_time(), t, "the manual clock survived the restart");
     advance(0);
@@ -698,11 +687,11 @@ Test(integration_settlement, a_killed_enclave_or_daemon_loses_no_epoch_and_settl
     resp = get_epoch(2);
     expect_verified(th_result(resp));
     cJSON_Delete(resp);
-    enclave = th_node_child_pid(&node);
-    status = th_node_stop(&node, SIGKILL);
+    enclave = th_node_child_pid(node);
+    status = th_node_stop(node, SIGKILL);
     cr_assert(WIFSIGNALED(status), "killed");
     cr_assert(th_wait_gone(enclave), "the orphaned enclave exits once its host is gone");
-    th_node_start(&node, true);
+    th_node_start(node, true);
     advance(0);
     scan_settlements(&s);
     expect_settled_once(&s, 3);
@@ -714,9 +703,9 @@ Test(integration_settlement, a_killed_enclave_or_daemon_loses_no_epoch_and_settl
     expect_verify_epoch_cli(2);
 
     /* replay re-applies the stored reports without an enclave */
-    status = th_node_stop(&node, SIGTERM);
+    status = th_node_stop(node, SIGTERM);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "clean exit on SIGTERM");
-    const char *argv[] = { TEST_BUILDDIR "/conclave", "--datadir", node.datadir, "replay", NULL };
+    const char *argv[] = { TEST_BUILDDIR "/conclave", "--datadir", node->datadir, "replay", NULL };
     expect_cli(0, argv, "conclave replay");
 }
 
@@ -730,7 +719,7 @@ static int call_in_background(const char *method, const char *params)
 {
     char body[256], req[1024];
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)node.port) };
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)node->port) };
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     cr_assert_geq(fd, 0, "socket");
     cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0, "connect to the node");
@@ -738,7 +727,7 @@ static int call_in_background(const char *method, const char *params)
     int len = snprintf(req, sizeof req,
                        "POST / HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nContent-Type: application/json\r\n"
                        "Authorization: Bearer %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
-                       node.port, node.token, body_len, body);
+                       node->port, node->token, body_len, body);
     cr_assert_eq(write(fd, req, (size_t)len), (ssize_t)len, "send %s", method);
     return fd;
 }
@@ -778,7 +767,7 @@ static void expect_served_while_pending(int advance_fd, uint64_t epoch)
 {
     cr_assert(node_time() > 0, "node_info is answered");
     expect_not_settled(epoch);
-    cJSON *acct = th_callf(&node, "ledger_getAccount", "{\"address\":\"%s\"}", addr_of(1));
+    cJSON *acct = th_callf(node, "ledger_getAccount", "{\"address\":\"%s\"}", addr_of(1));
     cr_assert_not_null(cJSON_GetObjectItemCaseSensitive(th_result(acct), "free"), "an account is read");
     cJSON_Delete(acct);
     SEND_OK(1, "Transfer", "{\"to\":\"%s\",\"amount\":\"1\"}", addr_of(2));
@@ -787,7 +776,7 @@ static void expect_served_while_pending(int advance_fd, uint64_t epoch)
 
 Test(integration_settlement, a_stopped_enclave_holds_its_epoch_but_not_the_node)
 {
-    pid_t enclave = th_node_child_pid(&node);
+    pid_t enclave = th_node_child_pid(node);
     cr_assert_gt(enclave, 0, "the node runs its enclave");
     cr_assert_eq(kill(enclave, SIGSTOP), 0, "stop the enclave");
     int fd = call_in_background("admin_advanceTime", "{\"seconds\":3600}");
@@ -813,9 +802,9 @@ Test(integration_settlement, a_stopped_enclave_holds_its_epoch_but_not_the_node)
     cJSON_Delete(resp);
     expect_not_settled(1);
     expect_audit_ok();
-    int status = th_node_stop(&node, SIGTERM);
+    int status = th_node_stop(node, SIGTERM);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "clean exit on SIGTERM");
-    th_node_start(&node, true);
+    th_node_start(node, true);
     advance(0);
     resp = get_epoch(1);
     expect_verified(th_result(resp));
@@ -826,9 +815,9 @@ Test(integration_settlement, a_stopped_enclave_holds_its_epoch_but_not_the_node)
     cr_assert_eq(s.failed, 0, "no failed settlement");
 
     /* kill -9 of the daemon takes a stopped enclave with it */
-    enclave = th_node_child_pid(&node);
+    enclave = th_node_child_pid(node);
     cr_assert_eq(kill(enclave, SIGSTOP), 0, "stop the new enclave");
-    status = th_node_stop(&node, SIGKILL);
+    status = th_node_stop(node, SIGKILL);
     cr_assert(WIFSIGNALED(status), "killed");
     cr_assert(th_wait_gone(enclave), "the stopped enclave died with its daemon");
 }
@@ -837,7 +826,7 @@ Test(integration_settlement, a_report_for_inputs_that_changed_meanwhile_is_asked
 {
     make_pool("1000");
     add_worker(8, "400");
-    pid_t enclave = th_node_child_pid(&node);
+    pid_t enclave = th_node_child_pid(node);
     cr_assert_eq(kill(enclave, SIGSTOP), 0, "stop the enclave");
     int fd = call_in_background("admin_advanceTime", "{\"seconds\":3600}");
     expect_served_while_pending(fd, 0);

@@ -197,6 +197,19 @@ void th_voucher_sig(char out[133], unsigned key, uint64_t channel, const char *c
     ledger_hex_encode(out, sig, 65);
 }
 
+th_node th_suite_node;
+
+void th_suite_node_start(void)
+{
+    memset(&th_suite_node, 0, sizeof th_suite_node);
+    th_node_start(&th_suite_node, false);
+}
+
+void th_suite_node_stop(void)
+{
+    th_node_cleanup(&th_suite_node);
+}
+
 pid_t th_node_child_pid(const th_node *n)
 {
     cr_assert_gt(n->pid, 0, "node running");

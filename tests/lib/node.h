@@ -33,6 +33,12 @@ int th_node_stop(th_node *n, int sig);
 /* Stops the node if it runs (SIGKILL) and removes the data directory. */
 void th_node_cleanup(th_node *n);
 
+/* For a suite whose every test runs against a node of its own on a new data directory:
+ * th_suite_node_start and th_suite_node_stop are its .init and .fini, th_suite_node its node. */
+extern th_node th_suite_node;
+void th_suite_node_start(void);
+void th_suite_node_stop(void);
+
 /* The PID of the node's child process (its conclave-enclave), read from the "children" file of
  * each of its threads under /proc; 0 if it has none. Aborts the test if the node does not run. */
 pid_t th_node_child_pid(const th_node *n);
