@@ -265,6 +265,17 @@ static char *tick_events(uint64_t height)
     return events;
 }
 
+/* Advances the clock by secs, after which what (due work, an epoch close) must make a block by
+ * itself, starting with a tick. Returns the tick's events (caller frees). */
+static char *tick_after(uint64_t secs, const char *what)
+{
+    advance(secs);
+    cr_assert(idle_block(), "%s makes a block by itself", what);
+    char *ev = tick_events(th_head_height(e));
+    cr_assert_not_null(ev, "%s: the block starts with a tick", what);
+    return ev;
+}
+
 static void expect_power(unsigned who, uint64_t height, const char *expected)
 {
     uint8_t addr[20];
@@ -557,10 +568,7 @@ Test(engine_staking, queued_withdrawals_are_paid_first_in_first_out_from_release
     cr_assert(!idle_block(), "nothing is due a second early: no block");
     expect_queue(1, 2, (unsigned[]){ 1, 2 }, (const char *[]){ "60", "50" });
     /* released: 80 free pays dev 1's 60 in full, then 20 of dev 2's 50 */
-    advance(1);
-    cr_assert(idle_block(), "due work makes a block by itself");
-    ev = tick_events(th_head_height(e));
-    cr_assert_not_null(ev, "the block starts with a tick");
+    ev = tick_after(1, "due work");
     expect_event(ev, "StakeReleased", 0, "amount", "80");
     expect_event(ev, "WithdrawalPaid", 0, "staker", th_dev_text(1));
     expect_event(ev, "WithdrawalPaid", 0, "amount", "60");
@@ -587,10 +595,7 @@ Test(engine_staking, queued_withdrawals_are_paid_first_in_first_out_from_release
     expect_queue(1, 2, (unsigned[]){ 1, 2 }, (const char *[]){ "10", "50" });
     /* 30 released: dev 1's 10 first, then 20 of dev 2's 50 */
     OK(run_ok(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"30\"}", worker_text(0)));
-    advance(UNBONDING);
-    cr_assert(idle_block(), "due work makes a block by itself");
-    ev = tick_events(th_head_height(e));
-    cr_assert_not_null(ev, "tick");
+    ev = tick_after(UNBONDING, "due work");
     expect_event(ev, "WithdrawalPaid", 0, "staker", th_dev_text(1));
     expect_event(ev, "WithdrawalPaid", 0, "amount", "10");
     expect_event(ev, "WithdrawalPaid", 1, "staker", th_dev_text(2));
@@ -638,10 +643,7 @@ Test(engine_staking, overdue_queue_forces_the_workers_to_unbond_at_an_epoch_clos
     expect_queue(1, 1, (unsigned[]){ 1 }, (const char *[]){ "70" });
 
     /* epoch 0 closes at +1000; the request is 100 s old, within the 300 s grace: nothing forced */
-    advance(100);
-    cr_assert(idle_block(), "an epoch close makes a block by itself");
-    char *ev = tick_events(th_head_height(e));
-    cr_assert_not_null(ev, "the epoch close is a tick");
+    char *ev = tick_after(100, "an epoch close");
     expect_event(ev, "EpochClosed", 0, "epoch", "0");
     cr_assert_eq(count_events(ev, "WorkerUnbonded"), 0, "not overdue yet: %s", ev);
     free(ev);
@@ -653,10 +655,7 @@ Test(engine_staking, overdue_queue_forces_the_workers_to_unbond_at_an_epoch_clos
     cr_assert_null(tick_events(th_head_height(e)), "no tick between epoch closes");
 
     /* epoch 1 closes at +2000: 70 needed, taken from the workers in address order */
-    advance(700);
-    cr_assert(idle_block(), "due work makes a block by itself");
-    ev = tick_events(th_head_height(e));
-    cr_assert_not_null(ev, "tick");
+    ev = tick_after(700, "due work");
     char release[24];
     snprintf(release, sizeof release, "%u", G_TIME + 2 * EPOCH + UNBONDING);
     expect_event(ev, "WorkerUnbonded", 0, "worker", worker_text(0));
@@ -671,10 +670,7 @@ Test(engine_staking, overdue_queue_forces_the_workers_to_unbond_at_an_epoch_clos
     expect_pool(1, "100", "100", "30", "70");
 
     /* released after the cooldown: the queue is paid with no call at all (a Tick-only block) */
-    advance(UNBONDING);
-    cr_assert(idle_block(), "due work makes a block by itself");
-    ev = tick_events(th_head_height(e));
-    cr_assert_not_null(ev, "tick");
+    ev = tick_after(UNBONDING, "due work");
     cr_assert_eq(count_events(ev, "StakeReleased"), 2, "both unbondings released");
     expect_event(ev, "WithdrawalPaid", 0, "amount", "40");
     expect_event(ev, "WithdrawalPaid", 0, "sharesStillQueued", "30");
@@ -703,10 +699,7 @@ Test(engine_staking, a_request_filled_after_a_slash_is_paid_at_the_lower_price)
     /* 50 released: the request is worth floor(100*134/200) = 67 > 50, so it buys
      * floor(50*200/134) = 74 shares for floor(74*134/200) = 49 */
     OK(run_ok(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"50\"}", worker_text(0)));
-    advance(UNBONDING);
-    cr_assert(idle_block(), "due work makes a block by itself");
-    ev = tick_events(th_head_height(e));
-    cr_assert_not_null(ev, "tick");
+    ev = tick_after(UNBONDING, "due work");
     expect_event(ev, "WithdrawalPaid", 0, "shares", "74");
     expect_event(ev, "WithdrawalPaid", 0, "amount", "49");
     expect_event(ev, "WithdrawalPaid", 0, "sharesStillQueued", "26");
@@ -715,10 +708,7 @@ Test(engine_staking, a_request_filled_after_a_slash_is_paid_at_the_lower_price)
     expect_queue(1, 1, (unsigned[]){ 1 }, (const char *[]){ "26" });
     /* the rest: 26 shares at floor(26*85/126) = 17 */
     OK(run_ok(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"84\"}", worker_text(0)));
-    advance(UNBONDING);
-    cr_assert(idle_block(), "due work makes a block by itself");
-    ev = tick_events(th_head_height(e));
-    cr_assert_not_null(ev, "tick");
+    ev = tick_after(UNBONDING, "due work");
     expect_event(ev, "WithdrawalPaid", 0, "shares", "26");
     expect_event(ev, "WithdrawalPaid", 0, "amount", "17");
     free(ev);
@@ -831,10 +821,7 @@ Test(engine_staking, every_overdue_pool_is_forced_beyond_the_first_page)
         }
     }
     expect_queue(POOLS, 1, (unsigned[]){ 1 }, (const char *[]){ "10" });
-    advance(EPOCH);
-    cr_assert(idle_block(), "the epoch close makes a block");
-    char *ev = tick_events(th_head_height(e));
-    cr_assert_not_null(ev, "tick");
+    char *ev = tick_after(EPOCH, "an epoch close");
     cr_assert_eq(count_events(ev, "WorkerUnbonded"), POOLS, "every overdue pool forced");
     free(ev);
     expect_pool(1, "10", "10", "0", "10");
@@ -1060,25 +1047,16 @@ Test(engine_staking, a_request_not_older_than_the_grace_is_not_overdue_near_time
     OK(run_ok(0, "Withdraw", "{\"pool\":\"1\",\"shares\":\"50\"}"));
     cr_assert_eq(eng_now(e), 0, "the request was made at time 0");
     /* epoch 0 closes at t = 100: the request is 100 s old, well within the 300 s grace */
-    advance(100);
-    cr_assert(idle_block(), "an epoch close makes a block by itself");
-    char *ev = tick_events(th_head_height(e));
-    cr_assert_not_null(ev, "the epoch close is a tick");
+    char *ev = tick_after(100, "an epoch close");
     cr_assert_eq(count_events(ev, "WorkerUnbonded"), 0, "forced after 100 s of a %u s grace: %s", GRACE, ev);
     free(ev);
     expect_pool(1, "100", "100", "100", "0");
     /* at t = 300 it is exactly as old as the grace, not older: not yet overdue */
-    advance(200);
-    cr_assert(idle_block(), "an epoch close makes a block by itself");
-    ev = tick_events(th_head_height(e));
-    cr_assert_not_null(ev, "the epoch close is a tick");
+    ev = tick_after(200, "an epoch close");
     cr_assert_eq(count_events(ev, "WorkerUnbonded"), 0, "forced at exactly the %u s grace: %s", GRACE, ev);
     free(ev);
     /* at t = 400 it is older than the grace: forced */
-    advance(100);
-    cr_assert(idle_block(), "due work makes a block by itself");
-    ev = tick_events(th_head_height(e));
-    cr_assert_not_null(ev, "tick");
+    ev = tick_after(100, "due work");
     expect_event(ev, "WorkerUnbonded", 0, "forced", "true");
     expect_event(ev, "WorkerUnbonded", 0, "amount", "50");
     free(ev);
