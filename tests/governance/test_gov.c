@@ -57,16 +57,13 @@ TestSuite(governance_gov, .init = setup, .fini = teardown);
 
 /* ---- driving the engine ---- */
 
-/* Whether the last advance made a block: eng_advance_time does the work the new time makes due. */
-static bool advance_made_block;
-
+/* Moves the clock; eng_advance_time does the work the new time makes due. */
 static void advance(uint64_t secs)
 {
-    advance_made_block = th_advance(e, secs);
+    th_advance(e, secs);
 }
 
 /* ---- reading the state ---- */
-
 
 /* Hex of a payload JSON text for the Propose `bytes` member. */
 static const char *hex_of(const char *text)
