@@ -102,11 +102,25 @@ static void voucher(char out[133], unsigned signer, uint64_t channel, const char
     ledger_tx_clear(&tx);
 }
 
-static void redeem_json(char *out, size_t len, uint64_t channel, const char *cumulative, const char *sig)
-{
-    snprintf(out, len, "{\"channel\":\"%llu\",\"cumulative\":\"%s\",\"voucherSig\":\"%s\"}", (unsigned long long)channel,
-             cumulative, sig);
-}
+/* One attempt to redeem on channel 1, in order: signer signs Voucher{signed_channel,
+ * signed_cumulative}, and redeemer sends it as cumulative. reason NULL: it must succeed. */
+static const struct redemption {
+    unsigned signer;
+    uint64_t signed_channel;
+    const char *signed_cumulative, *cumulative;
+    unsigned redeemer;
+    const char *reason;
+} redemptions[] = {
+    { CLIENT, 1, "40", "40", STRANGER, "only the worker" },
+    { CLIENT, 1, "40", "40", WORKER, NULL },
+    { CLIENT, 1, "40", "40", WORKER, "already redeemed" },
+    { CLIENT, 1, "30", "30", WORKER, "already redeemed" },
+    { STRANGER, 1, "60", "60", WORKER, "not the client's signature" },   /* forged */
+    { CLIENT, 1, "60", "61", WORKER, "not the client's signature" },
+    { CLIENT, 2, "60", "60", WORKER, "not the client's signature" },
+    { CLIENT, 1, "101", "101", WORKER, "exceeds what the channel ever held" },
+    { CLIENT, 1, "100", "100", WORKER, NULL },
+};
 
 Test(engine_compute, heartbeats_count_slots_of_the_current_epoch_for_registered_workers)
 {
@@ -180,38 +194,27 @@ Test(engine_compute, a_channel_escrows_its_deposit_and_returns_it_after_the_chal
 
 Test(engine_compute, a_voucher_is_redeemed_once_by_the_worker_within_the_deposit)
 {
-    char json[512], sig[133], forged[133];
+    char json[256], sig[133];
     register_worker();
     snprintf(json, sizeof json, "{\"worker\":\"%s\",\"deposit\":\"100\"}", th_dev_text(WORKER));
     ok(CLIENT, "ChannelOpen", json);
 
-    voucher(sig, CLIENT, 1, "40");
-    redeem_json(json, sizeof json, 1, "40", sig);
-    failed(STRANGER, "VoucherRedeem", json, "only the worker");
-    ok(WORKER, "VoucherRedeem", json);
-    failed(WORKER, "VoucherRedeem", json, "already redeemed");
-
-    voucher(sig, CLIENT, 1, "30");
-    redeem_json(json, sizeof json, 1, "30", sig);
-    failed(WORKER, "VoucherRedeem", json, "already redeemed");
-
-    voucher(forged, STRANGER, 1, "60");
-    redeem_json(json, sizeof json, 1, "60", forged);
-    failed(WORKER, "VoucherRedeem", json, "not the client's signature");
-    voucher(sig, CLIENT, 1, "60");
-    redeem_json(json, sizeof json, 1, "61", sig);
-    failed(WORKER, "VoucherRedeem", json, "not the client's signature");
-    voucher(sig, CLIENT, 2, "60");
-    redeem_json(json, sizeof json, 1, "60", sig);
-    failed(WORKER, "VoucherRedeem", json, "not the client's signature");
-
-    voucher(sig, CLIENT, 1, "101");
-    redeem_json(json, sizeof json, 1, "101", sig);
-    failed(WORKER, "VoucherRedeem", json, "exceeds what the channel ever held");
-
-    voucher(sig, CLIENT, 1, "100");
-    redeem_json(json, sizeof json, 1, "100", sig);
-    ok(WORKER, "VoucherRedeem", json);
+    for (size_t i = 0; i < sizeof redemptions / sizeof redemptions[0]; i++) {
+        const struct redemption *r = &redemptions[i];
+        char what[80];
+        snprintf(what, sizeof what, "redemption %zu (cumulative %s, signed for %s)", i, r->cumulative,
+                 r->signed_cumulative);
+        voucher(sig, r->signer, r->signed_channel, r->signed_cumulative);
+        th_outcome o = { 0 };
+        th_queue(e, r->redeemer, "VoucherRedeem", &o, "{\"channel\":\"1\",\"cumulative\":\"%s\",\"voucherSig\":\"%s\"}",
+                 r->cumulative, sig);
+        th_block(e);
+        if (r->reason)
+            th_expect_failed(&o, r->reason, what);
+        else
+            th_expect_ok(&o, what);
+        th_outcome_clear(&o);
+    }
 
     ledger_channel c;
     ledger_channel_init(&c);
