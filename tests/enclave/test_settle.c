@@ -573,10 +573,7 @@ static const struct patch {
     { "one channel too few", OFF_N_CHANNELS + 3, 1, { 1 } },
 };
 
-ParameterizedTestParameters(enclave_settle, non_canonical_input_bytes_are_refused)
-{
-    return th_indices(sizeof patches / sizeof patches[0]);
-}
+TH_TABLE_PARAMETERS(enclave_settle, non_canonical_input_bytes_are_refused, patches)
 
 ParameterizedTest(int *i, enclave_settle, non_canonical_input_bytes_are_refused)
 {
@@ -728,10 +725,7 @@ static void apply_defect(enc_settle_report *r, int k)
     }
 }
 
-ParameterizedTestParameters(enclave_settle, non_canonical_reports_are_refused_both_ways)
-{
-    return th_indices(sizeof report_defects / sizeof report_defects[0]);
-}
+TH_TABLE_PARAMETERS(enclave_settle, non_canonical_reports_are_refused_both_ways, report_defects)
 
 ParameterizedTest(int *i, enclave_settle, non_canonical_reports_are_refused_both_ways)
 {
@@ -820,10 +814,7 @@ static void tamper(int k)
     }
 }
 
-ParameterizedTestParameters(enclave_settle, the_check_catches_a_tampered_report)
-{
-    return th_indices(sizeof tampers / sizeof tampers[0]);
-}
+TH_TABLE_PARAMETERS(enclave_settle, the_check_catches_a_tampered_report, tampers)
 
 ParameterizedTest(int *i, enclave_settle, the_check_catches_a_tampered_report)
 {

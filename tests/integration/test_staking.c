@@ -463,10 +463,7 @@ static const struct bad_call bad_calls[] = {
     { "staking_getWorker", "{\"worker\":true}", -32602, "params.worker" },
 };
 
-ParameterizedTestParameters(integration_staking, bad_params_and_unknown_pools_are_refused)
-{
-    return th_indices(sizeof bad_calls / sizeof bad_calls[0]);
-}
+TH_TABLE_PARAMETERS(integration_staking, bad_params_and_unknown_pools_are_refused, bad_calls)
 
 ParameterizedTest(int *i, integration_staking, bad_params_and_unknown_pools_are_refused)
 {

@@ -286,10 +286,7 @@ static const struct value_case parses_values_strictly_cases[] = {
     { "string", "\x80", ST_INVALID }, { "int8", "1", ST_INVALID }, { "bogus", "1", ST_INVALID },
 };
 
-ParameterizedTestParameters(ledger_eip712, parses_values_strictly)
-{
-    return th_indices(sizeof parses_values_strictly_cases / sizeof parses_values_strictly_cases[0]);
-}
+TH_TABLE_PARAMETERS(ledger_eip712, parses_values_strictly, parses_values_strictly_cases)
 
 ParameterizedTest(int *i, ledger_eip712, parses_values_strictly)
 {

@@ -242,10 +242,7 @@ static const struct refusal refuses_malformed_transactions_cases[] = {
       ST_CRYPTO, "signature: v is not 27, 28, 0 or 1" },
 };
 
-ParameterizedTestParameters(ledger_tx, refuses_malformed_transactions)
-{
-    return th_indices(sizeof refuses_malformed_transactions_cases / sizeof refuses_malformed_transactions_cases[0]);
-}
+TH_TABLE_PARAMETERS(ledger_tx, refuses_malformed_transactions, refuses_malformed_transactions_cases)
 
 ParameterizedTest(int *i, ledger_tx, refuses_malformed_transactions)
 {

@@ -29,6 +29,17 @@ const cJSON *th_vectors(void);
 /* Parameters 0..n-1 for a ParameterizedTest over a static table (indices, not pointers: each case
  * runs in a re-executed process where the table's addresses differ). */
 struct criterion_test_params th_indices(size_t n);
+/* The parameters of ParameterizedTest(int *i, suite, name): the indices of the static array table. */
+#define TH_TABLE_PARAMETERS(suite, name, table) \
+    ParameterizedTestParameters(suite, name) \
+    { \
+        return th_indices(sizeof(table) / sizeof((table)[0])); \
+    }
+/* A text and the status a parser must give for it, a row of a table of cases. */
+typedef struct th_text_case {
+    const char *text;
+    int rc;
+} th_text_case;
 /* Member key of a vector object; fails the test if absent / not a string. */
 const cJSON *th_get(const cJSON *o, const char *key);
 const char *th_str(const cJSON *o, const char *key);
