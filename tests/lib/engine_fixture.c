@@ -17,6 +17,17 @@
 #include "ledger/tx.h"
 #include "tests/lib/testhelp.h"
 
+/* Declares char text[] and prints into it the arguments that follow fmt (which must fit). */
+#define FORMAT_MESSAGE(text, fmt)                                                                   \
+    char text[1024];                                                                               \
+    do {                                                                                           \
+        va_list ap_;                                                                               \
+        va_start(ap_, fmt);                                                                        \
+        int n_ = vsnprintf(text, sizeof text, fmt, ap_);                                           \
+        va_end(ap_);                                                                               \
+        cr_assert(n_ >= 0 && (size_t)n_ < sizeof text, "message fits: %s", text);                  \
+    } while (0)
+
 static char dir[64], db_path[128];
 static char *genesis;
 static unsigned queued[ENG_DEV_ACCOUNTS];  /* transactions queued per signer since the last block */
@@ -169,21 +180,13 @@ static int submit_dev(eng *e, unsigned who, const char *type, th_outcome *o, con
 int th_submit_signed(eng *e, const uint8_t key[32], uint64_t nonce, const char *type, th_outcome *o, const char *fmt,
                      ...)
 {
-    char text[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
+    FORMAT_MESSAGE(text, fmt);
     return submit_text(e, key, nonce, type, o, text);
 }
 
 int th_submit(eng *e, unsigned who, const char *type, th_outcome *o, const char *fmt, ...)
 {
-    char text[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
+    FORMAT_MESSAGE(text, fmt);
     return submit_dev(e, who, type, o, text);
 }
 
@@ -194,21 +197,13 @@ const char *th_last_err(void)
 
 void th_queue(eng *e, unsigned who, const char *type, th_outcome *o, const char *fmt, ...)
 {
-    char text[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
+    FORMAT_MESSAGE(text, fmt);
     cr_assert_eq(submit_dev(e, who, type, o, text), ST_OK, "%s queued: %s", type, last_err);
 }
 
 void th_system_tx(eng *e, const char *type, th_outcome *o, const char *fmt, ...)
 {
-    char text[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
+    FORMAT_MESSAGE(text, fmt);
     cJSON *msg = cJSON_Parse(text);
     cr_assert_not_null(msg, "system message JSON: %s", text);
     cr_assert_eq(eng_submit_system(e, type, msg, th_on_done, o), ST_OK, "%s queued", type);
@@ -290,35 +285,27 @@ void th_expect_user(eng *e, int kind, unsigned who, const char *expected)
     th_expect_balance(e, ledger_user_account(kind, addr), expected, what);
 }
 
-/* Formats a message, queues it as dev account who's in a block of its own, and applies the block. */
-static void alone_in_a_block(eng *e, unsigned who, const char *type, th_outcome *o, const char *fmt, va_list ap)
-    PRINTF_LIKE(5, 0);
-static void alone_in_a_block(eng *e, unsigned who, const char *type, th_outcome *o, const char *fmt, va_list ap)
+/* Queues text as dev account who's in a block of its own and applies the block. */
+static void alone_in_a_block(eng *e, unsigned who, const char *type, th_outcome *o, const char *text)
 {
-    char text[1024];
-    vsnprintf(text, sizeof text, fmt, ap);
     cr_assert_eq(submit_dev(e, who, type, o, text), ST_OK, "%s queued: %s", type, last_err);
     th_block(e);
 }
 
 void th_expect_tx_ok(eng *e, unsigned who, const char *type, const char *fmt, ...)
 {
+    FORMAT_MESSAGE(text, fmt);
     th_outcome o = { 0 };
-    va_list ap;
-    va_start(ap, fmt);
-    alone_in_a_block(e, who, type, &o, fmt, ap);
-    va_end(ap);
+    alone_in_a_block(e, who, type, &o, text);
     th_expect_ok(&o, type);
     th_outcome_clear(&o);
 }
 
 void th_expect_tx_fails(eng *e, unsigned who, const char *type, const char *reason, const char *fmt, ...)
 {
+    FORMAT_MESSAGE(text, fmt);
     th_outcome o = { 0 };
-    va_list ap;
-    va_start(ap, fmt);
-    alone_in_a_block(e, who, type, &o, fmt, ap);
-    va_end(ap);
+    alone_in_a_block(e, who, type, &o, text);
     th_expect_failed(&o, reason, type);
     th_outcome_clear(&o);
 }
