@@ -14,6 +14,7 @@
 #include "ledger/hex.h"
 #include "ledger/sig.h"
 #include "tests/lib/engine_fixture.h"
+#include "tests/lib/testhelp.h"
 
 static eng *e;
 
@@ -147,32 +148,6 @@ Test(engine, a_first_transaction_from_an_address_that_holds_nothing_is_refused_a
     cr_assert_eq(next_nonce(fresh), 0, "no nonce consumed");
 }
 
-/* Fills a Transfer's JSON form with a random signature that passes the EIP-2 form checks, until one
- * recovers to some address (about half do), and decodes it. */
-static void decode_with_random_signature(ledger_tx *tx, unsigned *seed)
-{
-    for (;;) {
-        uint8_t sig[65];
-        char sig_hex[2 + 2 * 65 + 1], err[256] = "";
-        for (unsigned i = 0; i < 64; i++)
-            sig[i] = (uint8_t)rand_r(seed);
-        sig[0] = 0x01;  /* r in range */
-        sig[32] = 0x01; /* s in range and low */
-        sig[64] = 27;
-        ledger_hex_encode(sig_hex, sig, sizeof sig);
-        char json[512];
-        snprintf(json, sizeof json, "{\"type\":\"Transfer\",\"message\":{\"to\":"
-                 "\"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\",\"amount\":\"1\",\"nonce\":\"0\"},"
-                 "\"signature\":\"%s\"}", sig_hex);
-        cJSON *doc = cJSON_Parse(json);
-        int rc = ledger_tx_parse(tx, err, sizeof err, doc, eng_chain_id(e));
-        cJSON_Delete(doc);
-        if (rc == ST_OK)
-            return;
-        cr_assert_eq(rc, ST_CRYPTO, "only recovery fails: %s", err);
-    }
-}
-
 Test(engine, transfers_with_random_signatures_are_refused_before_they_are_stored)
 {
     enum { N = 20 };
@@ -181,7 +156,7 @@ Test(engine, transfers_with_random_signatures_are_refused_before_they_are_stored
     for (unsigned i = 0; i < N; i++) {
         ledger_tx tx;
         char err[256] = "";
-        decode_with_random_signature(&tx, &seed);
+        free(th_random_signature_transfer(&tx, &seed, 27, eng_chain_id(e)));
         cr_assert_eq(eng_submit(e, err, sizeof err, &tx, th_on_done, &o[i]), ST_OK, "queued: %s", err);
         ledger_tx_clear(&tx);
     }

@@ -185,3 +185,29 @@ void th_append_foreign_tick(const char *db_path)
     cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
     ledger_close(l);
 }
+
+char *th_random_signature_transfer(ledger_tx *tx, unsigned *seed, uint8_t v, uint64_t chain_id)
+{
+    for (;;) {
+        uint8_t sig[65];
+        char sig_hex[2 + 2 * 65 + 1], err[256] = "";
+        for (unsigned i = 0; i < 64; i++)
+            sig[i] = (uint8_t)rand_r(seed);
+        sig[0] = 0x01;  /* r in range */
+        sig[32] = 0x01; /* s in range and low */
+        sig[64] = v;
+        ledger_hex_encode(sig_hex, sig, sizeof sig);
+        char *params = malloc(512);
+        cr_assert_not_null(params, "params buffer");
+        snprintf(params, 512, "{\"type\":\"Transfer\",\"message\":{\"to\":"
+                 "\"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\",\"amount\":\"1\",\"nonce\":\"0\"},"
+                 "\"signature\":\"%s\"}", sig_hex);
+        cJSON *doc = cJSON_Parse(params);
+        int rc = ledger_tx_parse(tx, err, sizeof err, doc, chain_id);
+        cJSON_Delete(doc);
+        if (rc == ST_OK)
+            return params;
+        cr_assert_eq(rc, ST_CRYPTO, "only recovery fails: %s", err);
+        free(params);
+    }
+}

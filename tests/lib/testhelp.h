@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ledger/ledger.h"
+#include "ledger/tx.h"
 
 /* Makes a new directory /tmp/conclave-TAG-XXXXXX and writes its path to dir (dirlen bytes). Aborts
  * the test on failure. */
@@ -47,6 +48,10 @@ const char *th_str(const cJSON *o, const char *key);
 void th_assert_addr(const uint8_t addr[20], const char *want, const char *what);
 /* Decodes 0x-hex into out (exactly n bytes); aborts the test on bad input. */
 void th_hex(uint8_t *out, size_t n, const char *hex);
+/* A Transfer (nonce 0) as tx_send's JSON params, with random signature bytes (from seed, v given)
+ * that pass the EIP-2 form checks and recover to some address on chain chain_id (about half do),
+ * and decoded into tx. Caller frees the text and clears tx. */
+char *th_random_signature_transfer(ledger_tx *tx, unsigned *seed, uint8_t v, uint64_t chain_id);
 /* Appends to the chain in the database at db_path (no process may have it open), through the ledger
  * alone, the block a start refused for another genesis used to write: a Tick whose receipt closes
  * epoch 3332, far ahead of the chain's own epochs. Aborts the test on failure. */
