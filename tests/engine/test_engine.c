@@ -11,7 +11,6 @@
 #include "engine/genesis.h"
 #include "engine/governance.h"
 #include "ledger/amount.h"
-#include "ledger/hex.h"
 #include "ledger/sig.h"
 #include "tests/lib/engine_fixture.h"
 #include "tests/lib/testhelp.h"
