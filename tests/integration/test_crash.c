@@ -22,6 +22,7 @@
 #include "ledger/sig.h"
 #include "ledger/tx.h"
 #include "rpc/client.h"
+#include "tests/lib/node.h"
 #include "tests/lib/testhelp.h"
 
 #define MAX_ROUNDS 60
@@ -60,20 +61,9 @@ struct daemon {
 
 static void spawn(struct daemon *d, const char *datadir)
 {
-    int out[2];
-    cr_assert_eq(pipe(out), 0, "pipe");
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0, "fork");
-    if (pid == 0) {
-        dup2(out[1], STDOUT_FILENO);
-        close(out[0]);
-        close(out[1]);
-        execl(TEST_BUILDDIR "/conclaved", "conclaved", "--dev", "--datadir", datadir, "--rpc-bind", "127.0.0.1:0",
-              (char *)NULL);
-        _exit(127);
-    }
-    close(out[1]);
-    *d = (struct daemon){ .pid = pid, .out = out[0] };
+    int out;
+    pid_t pid = th_spawn_conclaved(datadir, NULL, &out);
+    *d = (struct daemon){ .pid = pid, .out = out };
 }
 
 /* Reads the daemon's stdout for up to ms milliseconds. Returns whether it is listening (then

@@ -23,6 +23,28 @@
 
 #define WAIT_MS 20000
 
+pid_t th_spawn_conclaved(const char *datadir, const char *stderr_path, int *out)
+{
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0, "pipe");
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0, "fork");
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        int err = stderr_path ? open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+        if (err >= 0)
+            dup2(err, STDERR_FILENO);
+        execl(TEST_BUILDDIR "/conclaved", "conclaved", "--dev", "--datadir", datadir, "--rpc-bind", "127.0.0.1:0",
+              (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    *out = fds[0];
+    return pid;
+}
+
 /* Starts the node; its standard error goes to the file at stderr_path, or where ours goes (NULL). */
 static void start(th_node *n, bool keep_datadir, const char *stderr_path)
 {
@@ -30,36 +52,21 @@ static void start(th_node *n, bool keep_datadir, const char *stderr_path)
         snprintf(n->datadir, sizeof n->datadir, "/tmp/conclave-it-XXXXXX");
         cr_assert_not_null(mkdtemp(n->datadir), "temp data directory");
     }
-    int out[2];
-    cr_assert_eq(pipe(out), 0, "pipe");
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0, "fork");
-    if (pid == 0) {
-        dup2(out[1], STDOUT_FILENO);
-        close(out[0]);
-        close(out[1]);
-        int err = stderr_path ? open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
-        if (err >= 0)
-            dup2(err, STDERR_FILENO);
-        execl(TEST_BUILDDIR "/conclaved", "conclaved", "--dev", "--datadir", n->datadir, "--rpc-bind",
-              "127.0.0.1:0", (char *)NULL);
-        _exit(127);
-    }
-    close(out[1]);
-    n->pid = pid;
+    int out;
+    n->pid = th_spawn_conclaved(n->datadir, stderr_path, &out);
     char buf[512];
     size_t len = 0;
     char *line = NULL;
     while (!line && len < sizeof buf - 1) {
-        struct pollfd p = { .fd = out[0], .events = POLLIN };
+        struct pollfd p = { .fd = out, .events = POLLIN };
         cr_assert_eq(poll(&p, 1, WAIT_MS), 1, "conclaved did not say it was listening within 20 s");
-        ssize_t got = read(out[0], buf + len, sizeof buf - 1 - len);
+        ssize_t got = read(out, buf + len, sizeof buf - 1 - len);
         cr_assert_gt(got, 0, "conclaved exited before listening");
         len += (size_t)got;
         buf[len] = '\0';
         line = strstr(buf, "listening on http://127.0.0.1:");
     }
-    close(out[0]);
+    close(out);
     cr_assert_not_null(line, "listening line");
     n->port = (unsigned)strtoul(line + strlen("listening on http://127.0.0.1:"), NULL, 10);
     snprintf(n->url, sizeof n->url, "http://127.0.0.1:%u", n->port);

@@ -27,6 +27,10 @@ void th_node_start(th_node *n, bool keep_datadir);
 /* th_node_start on a new data directory, with the node's standard error written to the file at
  * stderr_path (truncated first). */
 void th_node_start_logged(th_node *n, const char *stderr_path);
+/* Forks conclaved --dev on datadir, bound to 127.0.0.1:0, with its standard output a pipe whose read
+ * end is written to *out, and its standard error the file at stderr_path (truncated first) or ours
+ * (NULL). Returns its PID. Aborts the test on failure. */
+pid_t th_spawn_conclaved(const char *datadir, const char *stderr_path, int *out);
 /* Sends sig to the node and waits (at most 20 s) for it to exit. Returns its exit status as
  * waitpid gives it. */
 int th_node_stop(th_node *n, int sig);
