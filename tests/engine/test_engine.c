@@ -11,6 +11,7 @@
 #include "engine/genesis.h"
 #include "engine/governance.h"
 #include "ledger/amount.h"
+#include "ledger/hex.h"
 #include "ledger/sig.h"
 #include "tests/lib/engine_fixture.h"
 #include "tests/lib/testhelp.h"
