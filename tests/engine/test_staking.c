@@ -7,7 +7,6 @@
  * notice, refused and failed inputs, and voting power at past heights. Every block is followed by
  * ledger_audit. */
 #include <criterion/criterion.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "ledger/sig.h"
 #include "ledger/stakes.h"
 #include "tests/lib/engine_fixture.h"
+#include "tests/lib/testhelp.h"
 
 /* The chain's parameters; the tests below are computed from these. */
 #define G_TIME 1000000u            /* genesis time, seconds */
@@ -312,11 +312,7 @@ static void make_pool(unsigned ppm, const char *capacity, unsigned workers)
 PRINTF_LIKE(3, 4)
 static char *run_ok(unsigned who, const char *type, const char *fmt, ...)
 {
-    char text[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
+    TH_FORMAT(text, 512, fmt);
     th_outcome o = { 0 };
     th_queue(e, who, type, &o, "%s", text);
     th_block(e);
@@ -327,11 +323,7 @@ static char *run_ok(unsigned who, const char *type, const char *fmt, ...)
 PRINTF_LIKE(2, 3)
 static char *system_ok(const char *type, const char *fmt, ...)
 {
-    char text[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
+    TH_FORMAT(text, 512, fmt);
     th_outcome o = { 0 };
     th_system_tx(e, type, &o, "%s", text);
     th_block(e);

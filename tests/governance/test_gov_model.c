@@ -13,7 +13,6 @@
  * receipts for what happened (a refused or failed step changes nothing); it recounts, never replays
  * increments. Odd amounts and slashes leave remainders, so a floor taken on a sum shows. */
 #include <criterion/criterion.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 #include "ledger/hex.h"
 #include "ledger/stakes.h"
 #include "tests/lib/engine_fixture.h"
+#include "tests/lib/testhelp.h"
 
 #define STEPS 3000
 #define DEFAULT_SEED 20261204u     /* override with GOV_MODEL_SEED=n */
@@ -178,11 +178,7 @@ static bool finish(th_outcome *o, const char *type)
 PRINTF_LIKE(3, 4)
 static bool run(unsigned who, const char *type, const char *fmt, ...)
 {
-    char text[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
+    TH_FORMAT(text, 512, fmt);
     th_outcome o = { 0 };
     return th_submit(e, who, type, &o, "%s", text) == ST_OK && finish(&o, type);
 }

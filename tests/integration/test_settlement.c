@@ -11,7 +11,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,29 +47,8 @@ static const char *addr_of(unsigned who)
     return buf[who];
 }
 
-/* Signs a transaction of type for dev account who (its message printf-style, without the nonce),
- * sends it and returns the receipt response (caller deletes). */
-PRINTF_LIKE(3, 4)
-static cJSON *send_tx(unsigned who, const char *type, const char *fmt, ...)
-{
-    char text[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    char *params = th_sign_params(type, text, who, th_nonce(node, who));
-    cJSON *resp = th_call(node, "tx_send", params);
-    free(params);
-    return resp;
-}
-
-#define SEND_OK(who, type, ...)                                                                                    \
-    do {                                                                                                           \
-        cJSON *resp_ = send_tx(who, type, __VA_ARGS__);                                                            \
-        cr_assert_str_eq(th_str(th_result(resp_), "status"), "success", "%s by dev %u: %s", type, who,               \
-                         cJSON_PrintUnformatted(resp_));                                                           \
-        cJSON_Delete(resp_);                                                                                       \
-    } while (0)
+/* th_send_ok, its events dropped. */
+#define SEND_OK(who, type, ...) cJSON_Delete(th_send_ok(node, who, type, __VA_ARGS__))
 
 static void advance(uint64_t secs)
 {
@@ -547,7 +525,8 @@ Test(integration_settlement, a_redeemed_voucher_is_paid_once_with_its_fee_and_th
     ledger_close(l);
 
     /* the same voucher again: refused, and the next epoch pays nothing for the channel */
-    cJSON *again = send_tx(8, "VoucherRedeem", "{\"channel\":\"1\",\"cumulative\":\"30" TOKEN "\",\"voucherSig\":\"%s\"}", sig);
+    cJSON *again = th_send(node, 8, "VoucherRedeem",
+                           "{\"channel\":\"1\",\"cumulative\":\"30" TOKEN "\",\"voucherSig\":\"%s\"}", sig);
     cr_assert_str_eq(th_str(th_result(again), "status"), "failed", "a second redeem fails");
     cr_assert(strstr(th_str(th_result(again), "error"), "already redeemed"), "%s", th_str(th_result(again), "error"));
     cJSON_Delete(again);

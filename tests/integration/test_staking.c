@@ -6,7 +6,6 @@
  * The engine's rules themselves are tested in tests/engine; here the numbers only need to be
  * exact and to come out of the RPC layer as the API says. */
 #include <criterion/criterion.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,11 +62,7 @@ static cJSON *send_signed(unsigned who, const char *type, const char *text)
 PRINTF_LIKE(3, 4)
 static void sign_send(unsigned who, const char *type, const char *fmt, ...)
 {
-    char text[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
+    TH_FORMAT(text, 512, fmt);
     cJSON *resp = send_signed(who, type, text);
     cr_assert_str_eq(th_str(th_result(resp), "status"), "success", "%s by dev %u: %s", type, who,
                      cJSON_PrintUnformatted(resp));

@@ -5,7 +5,6 @@
 
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,17 +15,6 @@
 #include "ledger/sig.h"
 #include "ledger/tx.h"
 #include "tests/lib/testhelp.h"
-
-/* Declares char text[] and prints into it the arguments that follow fmt (which must fit). */
-#define FORMAT_MESSAGE(text, fmt)                                                                   \
-    char text[1024];                                                                               \
-    do {                                                                                           \
-        va_list ap_;                                                                               \
-        va_start(ap_, fmt);                                                                        \
-        int n_ = vsnprintf(text, sizeof text, fmt, ap_);                                           \
-        va_end(ap_);                                                                               \
-        cr_assert(n_ >= 0 && (size_t)n_ < sizeof text, "message fits: %s", text);                  \
-    } while (0)
 
 static char dir[64], db_path[128];
 static char *genesis;
@@ -180,13 +168,13 @@ static int submit_dev(eng *e, unsigned who, const char *type, th_outcome *o, con
 int th_submit_signed(eng *e, const uint8_t key[32], uint64_t nonce, const char *type, th_outcome *o, const char *fmt,
                      ...)
 {
-    FORMAT_MESSAGE(text, fmt);
+    TH_FORMAT(text, 1024, fmt);
     return submit_text(e, key, nonce, type, o, text);
 }
 
 int th_submit(eng *e, unsigned who, const char *type, th_outcome *o, const char *fmt, ...)
 {
-    FORMAT_MESSAGE(text, fmt);
+    TH_FORMAT(text, 1024, fmt);
     return submit_dev(e, who, type, o, text);
 }
 
@@ -197,13 +185,13 @@ const char *th_last_err(void)
 
 void th_queue(eng *e, unsigned who, const char *type, th_outcome *o, const char *fmt, ...)
 {
-    FORMAT_MESSAGE(text, fmt);
+    TH_FORMAT(text, 1024, fmt);
     cr_assert_eq(submit_dev(e, who, type, o, text), ST_OK, "%s queued: %s", type, last_err);
 }
 
 void th_system_tx(eng *e, const char *type, th_outcome *o, const char *fmt, ...)
 {
-    FORMAT_MESSAGE(text, fmt);
+    TH_FORMAT(text, 1024, fmt);
     cJSON *msg = cJSON_Parse(text);
     cr_assert_not_null(msg, "system message JSON: %s", text);
     cr_assert_eq(eng_submit_system(e, type, msg, th_on_done, o), ST_OK, "%s queued", type);
@@ -294,7 +282,7 @@ static void alone_in_a_block(eng *e, unsigned who, const char *type, th_outcome 
 
 void th_expect_tx_ok(eng *e, unsigned who, const char *type, const char *fmt, ...)
 {
-    FORMAT_MESSAGE(text, fmt);
+    TH_FORMAT(text, 1024, fmt);
     th_outcome o = { 0 };
     alone_in_a_block(e, who, type, &o, text);
     th_expect_ok(&o, type);
@@ -303,7 +291,7 @@ void th_expect_tx_ok(eng *e, unsigned who, const char *type, const char *fmt, ..
 
 void th_expect_tx_fails(eng *e, unsigned who, const char *type, const char *reason, const char *fmt, ...)
 {
-    FORMAT_MESSAGE(text, fmt);
+    TH_FORMAT(text, 1024, fmt);
     th_outcome o = { 0 };
     alone_in_a_block(e, who, type, &o, text);
     th_expect_failed(&o, reason, type);

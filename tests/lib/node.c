@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,11 +323,7 @@ int th_error_code(const cJSON *response)
 
 cJSON *th_callf(th_node *n, const char *method, const char *fmt, ...)
 {
-    char params[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(params, sizeof params, fmt, ap);
-    va_end(ap);
+    TH_FORMAT(params, 2048, fmt);
     return th_call(n, method, params);
 }
 
@@ -342,10 +337,9 @@ uint64_t th_nonce(th_node *n, unsigned who)
     return nonce;
 }
 
-static cJSON *send_v(th_node *n, unsigned who, const char *type, const char *fmt, va_list ap)
+/* Signs message as dev account who with the node's next nonce and sends it; returns the response. */
+static cJSON *send_text(th_node *n, unsigned who, const char *type, const char *message)
 {
-    char message[2048];
-    vsnprintf(message, sizeof message, fmt, ap);
     char *params = th_sign_params(type, message, who, th_nonce(n, who));
     cJSON *resp = th_call(n, "tx_send", params);
     free(params);
@@ -354,19 +348,14 @@ static cJSON *send_v(th_node *n, unsigned who, const char *type, const char *fmt
 
 cJSON *th_send(th_node *n, unsigned who, const char *type, const char *fmt, ...)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    cJSON *resp = send_v(n, who, type, fmt, ap);
-    va_end(ap);
-    return resp;
+    TH_FORMAT(message, 2048, fmt);
+    return send_text(n, who, type, message);
 }
 
 cJSON *th_send_ok(th_node *n, unsigned who, const char *type, const char *fmt, ...)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    cJSON *resp = send_v(n, who, type, fmt, ap);
-    va_end(ap);
+    TH_FORMAT(message, 2048, fmt);
+    cJSON *resp = send_text(n, who, type, message);
     cr_assert_str_eq(th_str(th_result(resp), "status"), "success", "%s by dev %u: %s", type, who,
                      cJSON_PrintUnformatted(resp));
     cJSON *events = cJSON_DetachItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(resp, "result"), "events");

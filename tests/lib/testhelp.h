@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "ledger/ledger.h"
@@ -23,6 +24,17 @@ void th_open_ledger(ledger **l, const char *tag);
 void th_close_ledger(ledger *l);
 /* The database path of the ledger opened last by th_open_ledger. */
 const char *th_ledger_path(void);
+/* In a printf-like function: declares char text[size] and prints into it the arguments that follow
+ * fmt; fails the test if they do not fit. */
+#define TH_FORMAT(text, size, fmt)                                                                  \
+    char text[size];                                                                               \
+    do {                                                                                           \
+        va_list ap_;                                                                               \
+        va_start(ap_, fmt);                                                                        \
+        int n_ = vsnprintf(text, sizeof text, fmt, ap_);                                           \
+        va_end(ap_);                                                                               \
+        cr_assert(n_ >= 0 && (size_t)n_ < sizeof text, "formatted text fits: %s", text);           \
+    } while (0)
 /* Reads a whole file; caller frees. NULL if it cannot. Out: *len (may be NULL). */
 char *th_read_file(const char *path, size_t *len);
 /* The parsed tests/vectors/eip712.json (cached for the process; do not free). Aborts if missing. */
