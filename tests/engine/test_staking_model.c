@@ -1469,12 +1469,7 @@ static void finish(const char *name)
         }
     mpz_clear(v);
 
-    eng_close(e);
-    e = NULL;
-    eng_replay_report report;
-    char err[256] = "";
-    cr_assert_eq(eng_replay(&report, err, sizeof err, th_db_path(), ":memory:"), ST_OK, "replay: %s", err);
-    cr_assert(report.ok, "replay matches: %s", report.detail);
+    eng_replay_report report = th_replay(&e);
     cr_assert_eq(report.blocks, next_height, "every block replayed");
 
     fprintf(stderr, "%s: %zu blocks, time +%llu s\n", name, n_power, (unsigned long long)(m.now - G_TIME));

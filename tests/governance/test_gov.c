@@ -225,12 +225,7 @@ Test(governance_gov, spend_executes_exactly_once)
     th_expect_user(e, LEDGER_FREE, 5, "1000500");
     expect_treasury("999999500");
     /* the whole life of the proposal replays to the same chain */
-    eng_close(e);
-    e = NULL;
-    eng_replay_report r;
-    char err[256] = "";
-    cr_assert_eq(eng_replay(&r, err, sizeof err, th_db_path(), ":memory:"), ST_OK, "replay: %s", err);
-    cr_assert(r.ok, "replay matches: %s", r.detail);
+    th_replay(&e);
 }
 
 /* A root proposal raising staking.minContribution to 1000, passed and waiting for its execution. */

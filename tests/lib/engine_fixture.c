@@ -110,6 +110,17 @@ void th_close_engine(eng *e)
     th_rmtree(dir);
 }
 
+eng_replay_report th_replay(eng **e)
+{
+    eng_close(*e);
+    *e = NULL;
+    eng_replay_report r;
+    char err[256] = "";
+    cr_assert_eq(eng_replay(&r, err, sizeof err, db_path, ":memory:"), ST_OK, "replay: %s", err);
+    cr_assert(r.ok, "replay matches: %s", r.detail);
+    return r;
+}
+
 const char *th_dir(void)
 {
     return dir;

@@ -44,6 +44,9 @@ void th_reopen_engine(eng **e);
 void th_close_engine(eng *e);
 /* Closes the engine, deletes its database and opens a new chain with genesis in the same directory. */
 void th_new_chain(eng **e, const char *genesis);
+/* Closes the engine (*e becomes NULL) and replays its database into memory, which must run and
+ * rebuild the same chain. Returns the replay's report. */
+eng_replay_report th_replay(eng **e);
 /* The data directory and the database of the engine opened last. */
 const char *th_dir(void);
 const char *th_db_path(void);
