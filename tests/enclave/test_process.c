@@ -31,14 +31,8 @@ static uint8_t platform_addr[20];
 
 static void setup(void)
 {
-    uint8_t secret[ENC_PLATFORM_SECRET_LEN];
     cr_assert_not_null(mkdtemp(dir), "a temporary directory");
-    snprintf(secret_path, sizeof secret_path, "%s/platform.secret", dir);
-    snprintf(sealed_dir, sizeof sealed_dir, "%s/sealed", dir);
-    cr_assert_eq(mkdir(sealed_dir, 0700), 0, "the sealed directory");
-    cr_assert_eq(enc_platform_secret_ensure(secret_path), ST_OK, "the host provisions the platform secret");
-    cr_assert_eq(enc_platform_secret_read(secret, secret_path), ST_OK, "reads it");
-    cr_assert_eq(enc_platform_attestation_address(platform_addr, secret), ST_OK, "the verifier's pinned address");
+    th_enclave_platform(dir, secret_path, sealed_dir, platform_addr);
 }
 
 static void teardown(void)

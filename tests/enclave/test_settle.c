@@ -986,7 +986,7 @@ Test(enclave_settle, allocation_failures_are_reported_and_leave_the_targets_unch
 
 static enc_host *start_enclave(uint8_t enclave_addr[20])
 {
-    uint8_t secret[ENC_PLATFORM_SECRET_LEN], platform_addr[20], quote[ENC_QUOTE_LEN];
+    uint8_t platform_addr[20], quote[ENC_QUOTE_LEN];
     char secret_path[128], sealed_dir[128];
     enc_host *h = NULL;
     enc_quote q;
@@ -994,12 +994,7 @@ static enc_host *start_enclave(uint8_t enclave_addr[20])
     int rc;
     cr_assert_not_null(mkdtemp(dir), "a temporary directory");
     have_dir = true;
-    snprintf(secret_path, sizeof secret_path, "%s/platform.secret", dir);
-    snprintf(sealed_dir, sizeof sealed_dir, "%s/sealed", dir);
-    cr_assert_eq(mkdir(sealed_dir, 0700), 0, "the sealed directory");
-    cr_assert_eq(enc_platform_secret_ensure(secret_path), ST_OK, "the platform secret");
-    cr_assert_eq(enc_platform_secret_read(secret, secret_path), ST_OK, "read it");
-    cr_assert_eq(enc_platform_attestation_address(platform_addr, secret), ST_OK, "the platform's address");
+    th_enclave_platform(dir, secret_path, sealed_dir, platform_addr);
     rc = enc_host_start(&h, BIN, secret_path, sealed_dir);
     cr_assert_eq(rc, ST_OK, "the enclave starts: %s", st_str(rc));
     cr_assert_eq(enc_host_attest(h, in.chain_id, quote, &len), ST_OK, "a quote");

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include "enclave/enclave.h"
 #include "ledger/hash.h"
 #include "ledger/hex.h"
 #include "ledger/ledger.h"
@@ -50,6 +52,17 @@ void th_close_ledger(ledger *l)
 const char *th_ledger_path(void)
 {
     return ledger_path;
+}
+
+void th_enclave_platform(const char *dir, char secret_path[128], char sealed_dir[128], uint8_t platform_addr[20])
+{
+    uint8_t secret[ENC_PLATFORM_SECRET_LEN];
+    snprintf(secret_path, 128, "%s/platform.secret", dir);
+    snprintf(sealed_dir, 128, "%s/sealed", dir);
+    cr_assert_eq(mkdir(sealed_dir, 0700), 0, "the sealed directory");
+    cr_assert_eq(enc_platform_secret_ensure(secret_path), ST_OK, "the host provisions the platform secret");
+    cr_assert_eq(enc_platform_secret_read(secret, secret_path), ST_OK, "reads it");
+    cr_assert_eq(enc_platform_attestation_address(platform_addr, secret), ST_OK, "the verifier's pinned address");
 }
 
 char *th_read_file(const char *path, size_t *len)

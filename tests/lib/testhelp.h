@@ -35,6 +35,10 @@ const char *th_ledger_path(void);
         va_end(ap_);                                                                               \
         cr_assert(n_ >= 0 && (size_t)n_ < sizeof text, "formatted text fits: %s", text);           \
     } while (0)
+/* Provisions a platform for a test enclave in the existing directory dir: its secret at
+ * dir/platform.secret (the path written to secret_path), an empty dir/sealed (to sealed_dir), and the
+ * platform's attestation address. Aborts the test on failure. */
+void th_enclave_platform(const char *dir, char secret_path[128], char sealed_dir[128], uint8_t platform_addr[20]);
 /* Reads a whole file; caller frees. NULL if it cannot. Out: *len (may be NULL). */
 char *th_read_file(const char *path, size_t *len);
 /* The parsed tests/vectors/eip712.json (cached for the process; do not free). Aborts if missing. */
