@@ -525,13 +525,20 @@ Test(enclave_process, start_reports_why_the_enclave_could_not_start)
     cr_assert_eq(enc_host_start(&h, BIN, secret_path, missing), ST_IO, "no sealed directory");
 }
 
-Test(enclave_process, a_broken_handle_stays_broken)
+/* An enclave started, then killed with SIGKILL (its handle not yet told). */
+static enc_host *start_killed(void)
 {
     enc_host *h = start(BIN, sealed_dir);
+    cr_assert_eq(kill(enc_host_pid(h), SIGKILL), 0, "kill the enclave");
+    return h;
+}
+
+Test(enclave_process, a_broken_handle_stays_broken)
+{
+    enc_host *h = start_killed();
     uint8_t type, *resp;
     size_t len;
     int ws;
-    cr_assert_eq(kill(enc_host_pid(h), SIGKILL), 0, "kill the enclave");
     cr_assert_eq(enc_host_call(h, ENC_MSG_PING, NULL, 0, &type, &resp, &len, WAIT_MS), ST_IO,
                  "its death is an i/o error, not a hang or SIGPIPE");
     cr_assert_eq(enc_host_ping(h), ST_IO, "and so is every later call");
@@ -605,11 +612,10 @@ Test(enclave_process, an_exchange_never_blocks_and_a_stopped_enclave_leaves_it_p
 
 Test(enclave_process, a_dead_enclave_ends_an_exchange_with_an_io_error)
 {
-    enc_host *h = start(BIN, sealed_dir);
+    enc_host *h = start_killed();
     uint8_t type, *resp;
     size_t len;
     int ws;
-    cr_assert_eq(kill(enc_host_pid(h), SIGKILL), 0, "kill the enclave");
     cr_assert(gone_within(enc_host_pid(h), WAIT_MS), "it is dead");
     cr_assert_eq(enc_host_exchange_begin(h, ENC_MSG_PING, NULL, 0), ST_OK, "begin");
     cr_assert_eq(exchange_to_end(h, &type, &resp, &len), ST_IO, "its death is an i/o error");
