@@ -122,10 +122,16 @@ Test(ledger_books, refuses_overdraft_overflow_zero_and_self_transfer)
     cr_assert(audit_check("debits_equal_credits"), "books balance");
 }
 
-Test(ledger_books, audit_detects_a_tampered_balance)
+/* Block 0: 10 minted to alice. */
+static void mint_ten_to_alice(void)
 {
     ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice);
     cr_assert_eq(block_with(0, &issuance, &a, "10"), ST_OK, "mint");
+}
+
+Test(ledger_books, audit_detects_a_tampered_balance)
+{
+    mint_ten_to_alice();
     tamper("UPDATE accounts SET credits = '11' WHERE credits = '10'");
     cr_assert(!audit_check("debits_equal_credits"), "sums differ");
     cr_assert(!audit_check("accounts_match_transfers"), "account no longer matches its transfers");
@@ -133,8 +139,7 @@ Test(ledger_books, audit_detects_a_tampered_balance)
 
 Test(ledger_books, audit_detects_a_negative_balance)
 {
-    ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice);
-    cr_assert_eq(block_with(0, &issuance, &a, "10"), ST_OK, "mint");
+    mint_ten_to_alice();
     tamper("UPDATE accounts SET debits = '12' WHERE credits = '10'");
     cr_assert(!audit_check("no_negative_balance"), "negative balance found");
 }
@@ -153,8 +158,7 @@ Test(ledger_books, audit_detects_a_broken_hash_chain)
 
 Test(ledger_books, audit_detects_a_removed_transaction)
 {
-    ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice);
-    cr_assert_eq(block_with(0, &issuance, &a, "10"), ST_OK, "mint");
+    mint_ten_to_alice();
     tamper("PRAGMA foreign_keys=OFF; DELETE FROM transactions");
     cr_assert(!audit_check("hash_chain"), "a missing transaction breaks its block's tx_root");
 }
