@@ -96,6 +96,21 @@ static void expect_verified(const cJSON *r)
     cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "conservation")), "conservation verified");
 }
 
+/* Epoch n's stored report is verified. */
+static void expect_epoch_verified(unsigned n)
+{
+    cJSON *resp = get_epoch(n);
+    expect_verified(th_result(resp));
+    cJSON_Delete(resp);
+}
+
+/* Stops the node with SIGTERM: it must exit cleanly. */
+static void stop_cleanly(void)
+{
+    int status = th_node_stop(node, SIGTERM);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "clean exit on SIGTERM");
+}
+
 /* The amount of the first operation of kind in a settlement_getEpoch result ("0" if none). */
 static const char *op_amount(const cJSON *r, const char *kind)
 {
@@ -560,13 +575,11 @@ Test(integration_settlement, a_tampered_report_fails_pays_nothing_and_the_epoch_
     char treasury0[80], treasury1[80], treasury2[80];
     balance(treasury0, treasury_account());
     advance(EPOCH_SECS);
-    cJSON *resp = get_epoch(0);
-    expect_verified(th_result(resp));
-    cJSON_Delete(resp);
+    expect_epoch_verified(0);
     balance(treasury1, treasury_account());
     expect_delta(treasury0, treasury1, BUDGET, "the treasury after epoch 0");
 
-    resp = th_call(node, "admin_tamperNextReport", NULL);
+    cJSON *resp = th_call(node, "admin_tamperNextReport", NULL);
     cr_assert(cJSON_IsTrue(th_result(resp)), "armed");
     cJSON_Delete(resp);
     expect_not_settled(1);
@@ -647,27 +660,22 @@ Test(integration_settlement, a_killed_enclave_or_daemon_loses_no_epoch_and_settl
     cJSON_Delete(resp);
 
     /* a restart starts a fresh enclave; the next bit of work settles the pending epoch once */
-    int status = th_node_stop(node, SIGTERM);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "clean exit on SIGTERM");
+    stop_cleanly();
     th_node_start(node, true);
     pid_t fresh = th_node_child_pid(node);
     cr_assert(fresh > 0 && fresh != enclave, "a fresh enclave");
     cr_assert_eq(node_time(), t, "the manual clock survived the restart");
     advance(0);
-    resp = get_epoch(1);
-    expect_verified(th_result(resp));
-    cJSON_Delete(resp);
+    expect_epoch_verified(1);
     struct settlement_txs s;
     scan_settlements(&s);
     expect_settled_once(&s, 2);
 
     /* kill -9 the daemon right after a settlement */
     advance(EPOCH_SECS);
-    resp = get_epoch(2);
-    expect_verified(th_result(resp));
-    cJSON_Delete(resp);
+    expect_epoch_verified(2);
     enclave = th_node_child_pid(node);
-    status = th_node_stop(node, SIGKILL);
+    int status = th_node_stop(node, SIGKILL);
     cr_assert(WIFSIGNALED(status), "killed");
     cr_assert(th_wait_gone(enclave), "the orphaned enclave exits once its host is gone");
     th_node_start(node, true);
@@ -682,8 +690,7 @@ Test(integration_settlement, a_killed_enclave_or_daemon_loses_no_epoch_and_settl
     expect_verify_epoch_cli(2);
 
     /* replay re-applies the stored reports without an enclave */
-    status = th_node_stop(node, SIGTERM);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "clean exit on SIGTERM");
+    stop_cleanly();
     const char *argv[] = { TEST_BUILDDIR "/conclave", "--datadir", node->datadir, "replay", NULL };
     expect_cli(0, argv, "conclave replay");
 }
@@ -766,9 +773,7 @@ Test(integration_settlement, a_stopped_enclave_holds_its_epoch_but_not_the_node)
     cJSON *resp = background_answer(fd);
     cr_assert_not_null(cJSON_GetObjectItemCaseSensitive(resp, "result"), "advanced: %s", cJSON_PrintUnformatted(resp));
     cJSON_Delete(resp);
-    resp = get_epoch(0);
-    expect_verified(th_result(resp));
-    cJSON_Delete(resp);
+    expect_epoch_verified(0);
 
     /* stopped again, then killed while the epoch waits: the settlement fails cleanly and the epoch
      * waits for the next enclave */
@@ -781,13 +786,10 @@ Test(integration_settlement, a_stopped_enclave_holds_its_epoch_but_not_the_node)
     cJSON_Delete(resp);
     expect_not_settled(1);
     expect_audit_ok();
-    int status = th_node_stop(node, SIGTERM);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "clean exit on SIGTERM");
+    stop_cleanly();
     th_node_start(node, true);
     advance(0);
-    resp = get_epoch(1);
-    expect_verified(th_result(resp));
-    cJSON_Delete(resp);
+    expect_epoch_verified(1);
     struct settlement_txs s;
     scan_settlements(&s);
     expect_settled_once(&s, 2);
@@ -796,7 +798,7 @@ Test(integration_settlement, a_stopped_enclave_holds_its_epoch_but_not_the_node)
     /* kill -9 of the daemon takes a stopped enclave with it */
     enclave = th_node_child_pid(node);
     cr_assert_eq(kill(enclave, SIGSTOP), 0, "stop the new enclave");
-    status = th_node_stop(node, SIGKILL);
+    int status = th_node_stop(node, SIGKILL);
     cr_assert(WIFSIGNALED(status), "killed");
     cr_assert(th_wait_gone(enclave), "the stopped enclave died with its daemon");
 }
