@@ -144,6 +144,15 @@ static uint64_t propose(unsigned who, const char *track, const char *payload)
     return n;
 }
 
+/* stake_all, then a text proposal by dev 0 on the treasury track, open for votes. Returns its id. */
+static uint64_t treasury_vote_open(void)
+{
+    stake_all();
+    uint64_t id = propose(0, "treasury", "");
+    advance(DELAY);
+    return id;
+}
+
 static void vote(unsigned who, uint64_t id, unsigned support, unsigned conviction)
 {
     th_expect_tx_ok(e, who, "Vote", "{\"proposal\":\"%llu\",\"support\":\"%u\",\"conviction\":\"%u\"}",
@@ -312,9 +321,7 @@ Test(governance_gov, a_param_change_binds_the_transactions_after_it_in_its_own_b
 
 Test(governance_gov, defeated_by_quorum_returns_the_deposit)
 {
-    stake_all();
-    uint64_t id = propose(0, "treasury", "");
-    advance(DELAY);
+    uint64_t id = treasury_vote_open();
     vote(0, id, 1, 6);             /* 1000 of 6000 < 20%, however strong the conviction */
     advance(PERIOD);
     gov_proposal p;
@@ -400,9 +407,7 @@ Test(governance_gov, with_no_stake_at_the_snapshot_the_quorum_is_one_and_missed_
 
 Test(governance_gov, defeated_by_approval)
 {
-    stake_all();
-    uint64_t id = propose(0, "treasury", "");
-    advance(DELAY);
+    uint64_t id = treasury_vote_open();
     vote(0, id, 1, 1);             /* for 1000 */
     vote(1, id, 0, 1);             /* against 2000 */
     advance(PERIOD);
@@ -415,9 +420,7 @@ Test(governance_gov, defeated_by_approval)
 
 Test(governance_gov, a_tie_fails)
 {
-    stake_all();
-    uint64_t id = propose(0, "treasury", "");
-    advance(DELAY);
+    uint64_t id = treasury_vote_open();
     vote(0, id, 1, 2);             /* for 1000 * 2 = 2000 */
     vote(1, id, 0, 1);             /* against 2000 * 1 = 2000 */
     advance(PERIOD);
@@ -445,9 +448,7 @@ Test(governance_gov, cancel_while_pending_burns_part_of_the_deposit)
 
 Test(governance_gov, a_queued_proposal_expires_after_the_grace)
 {
-    stake_all();
-    uint64_t id = propose(0, "treasury", "");
-    advance(DELAY);
+    uint64_t id = treasury_vote_open();
     vote(2, id, 1, 0);
     advance(PERIOD + ENACT + GRACE);
     expect_state(id, GOV_EXPIRED);
@@ -496,9 +497,7 @@ Test(governance_gov, conviction_table)
 
 Test(governance_gov, a_changed_vote_corrects_the_tally)
 {
-    stake_all();
-    uint64_t id = propose(0, "treasury", "");
-    advance(DELAY);
+    uint64_t id = treasury_vote_open();
     vote(1, id, 1, 3);             /* for 6000 */
     vote(2, id, 2, 0);             /* abstain 300 */
     vote(1, id, 0, 0);             /* now against 200 */
@@ -527,9 +526,7 @@ Test(governance_gov, stake_moved_after_the_snapshot_does_not_count)
 
 Test(governance_gov, locked_stake_cannot_be_withdrawn_until_the_lock_ends)
 {
-    stake_all();
-    uint64_t id = propose(0, "treasury", "");
-    advance(DELAY);
+    uint64_t id = treasury_vote_open();
     vote(1, id, 1, 2);             /* locks 2000 until vote_end + 2 * LOCK */
     gov_proposal p;
     read_proposal(id, &p);
