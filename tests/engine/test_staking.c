@@ -334,6 +334,14 @@ static char *system_ok(const char *type, const char *fmt, ...)
 /* Drops the events of a run_ok or system_ok whose success is all that matters there. */
 #define OK(call) free(call)
 
+/* Dev 0 unbonds amount of worker 0's stake in pool 1; once the unbonding period has passed, the
+ * release makes a block by itself. Returns its tick's events (caller frees). */
+static char *unbond_and_release(const char *amount)
+{
+    OK(run_ok(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%s\"}", worker_text(0), amount));
+    return tick_after(UNBONDING, "the release");
+}
+
 /* ---- contributions ---- */
 
 Test(engine_staking, contribution_into_an_empty_pool_mints_one_share_per_base_unit)
@@ -586,8 +594,7 @@ Test(engine_staking, queued_withdrawals_are_paid_first_in_first_out_from_release
     free(ev);
     expect_queue(1, 2, (unsigned[]){ 1, 2 }, (const char *[]){ "10", "50" });
     /* 30 released: dev 1's 10 first, then 20 of dev 2's 50 */
-    OK(run_ok(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"30\"}", worker_text(0)));
-    ev = tick_after(UNBONDING, "due work");
+    ev = unbond_and_release("30");
     expect_event(ev, "WithdrawalPaid", 0, "staker", th_dev_text(1));
     expect_event(ev, "WithdrawalPaid", 0, "amount", "10");
     expect_event(ev, "WithdrawalPaid", 1, "staker", th_dev_text(2));
@@ -690,8 +697,7 @@ Test(engine_staking, a_request_filled_after_a_slash_is_paid_at_the_lower_price)
     expect_queue(1, 1, (unsigned[]){ 1 }, (const char *[]){ "100" });
     /* 50 released: the request is worth floor(100*134/200) = 67 > 50, so it buys
      * floor(50*200/134) = 74 shares for floor(74*134/200) = 49 */
-    OK(run_ok(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"50\"}", worker_text(0)));
-    ev = tick_after(UNBONDING, "due work");
+    ev = unbond_and_release("50");
     expect_event(ev, "WithdrawalPaid", 0, "shares", "74");
     expect_event(ev, "WithdrawalPaid", 0, "amount", "49");
     expect_event(ev, "WithdrawalPaid", 0, "sharesStillQueued", "26");
@@ -699,8 +705,7 @@ Test(engine_staking, a_request_filled_after_a_slash_is_paid_at_the_lower_price)
     expect_pool(1, "85", "126", "84", "0");
     expect_queue(1, 1, (unsigned[]){ 1 }, (const char *[]){ "26" });
     /* the rest: 26 shares at floor(26*85/126) = 17 */
-    OK(run_ok(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"84\"}", worker_text(0)));
-    ev = tick_after(UNBONDING, "due work");
+    ev = unbond_and_release("84");
     expect_event(ev, "WithdrawalPaid", 0, "shares", "26");
     expect_event(ev, "WithdrawalPaid", 0, "amount", "17");
     free(ev);
