@@ -111,21 +111,29 @@ static char *make_genesis(const char *enclave, const char *big)
     return text;
 }
 
-/* Pool 1 by dev 0; devs 0, 1, 2 stake 1000, 2000, 3000 (one share per unit). */
+/* Pool 1 by dev 0, then dev i (0..2) stakes amounts[i] where it is not NULL (one share per unit). */
+static void stake_in_pool_1(const char *const amounts[3])
+{
+    th_outcome create = { 0 }, o[3] = { 0 };
+    th_queue(e, 0, "PoolCreate", &create, "{\"commissionPpm\":\"0\",\"capacity\":\"1000000000\"}");
+    th_block(e);
+    th_expect_ok(&create, "PoolCreate");
+    th_outcome_clear(&create);
+    for (unsigned i = 0; i < 3; i++)
+        if (amounts[i])
+            th_queue(e, i, "Contribute", &o[i], "{\"pool\":\"1\",\"amount\":\"%s\"}", amounts[i]);
+    th_block(e);
+    for (unsigned i = 0; i < 3; i++)
+        if (amounts[i]) {
+            th_expect_ok(&o[i], "staking set-up");
+            th_outcome_clear(&o[i]);
+        }
+}
+
+/* Pool 1 by dev 0; devs 0, 1, 2 stake 1000, 2000, 3000. */
 static void stake_all(void)
 {
-    th_outcome o[4] = { 0 };
-    th_queue(e, 0, "PoolCreate", &o[0], "{\"commissionPpm\":\"0\",\"capacity\":\"1000000000\"}");
-    th_block(e);
-    th_expect_ok(&o[0], "PoolCreate");
-    th_queue(e, 0, "Contribute", &o[1], "{\"pool\":\"1\",\"amount\":\"1000\"}");
-    th_queue(e, 1, "Contribute", &o[2], "{\"pool\":\"1\",\"amount\":\"2000\"}");
-    th_queue(e, 2, "Contribute", &o[3], "{\"pool\":\"1\",\"amount\":\"3000\"}");
-    th_block(e);
-    for (int i = 0; i < 4; i++) {
-        th_expect_ok(&o[i], "staking set-up");
-        free(o[i].events);
-    }
+    stake_in_pool_1((const char *const[]){ "1000", "2000", "3000" });
 }
 
 /* Proposes from who on track with payload text; returns the proposal id (from the event). */
@@ -729,16 +737,7 @@ static void expect_power(uint64_t id, unsigned who, const char *own, const char 
 
 Test(governance_gov, a_delegate_carries_each_delegators_own_floored_weight_so_an_override_can_tie)
 {
-    th_outcome o[3] = { 0 };
-    th_queue(e, 0, "PoolCreate", &o[0], "{\"commissionPpm\":\"0\",\"capacity\":\"1000000000\"}");
-    th_block(e);
-    th_queue(e, 1, "Contribute", &o[1], "{\"pool\":\"1\",\"amount\":\"16\"}");
-    th_queue(e, 2, "Contribute", &o[2], "{\"pool\":\"1\",\"amount\":\"18\"}");
-    th_block(e);
-    for (int i = 0; i < 3; i++) {
-        th_expect_ok(&o[i], "staking set-up");
-        free(o[i].events);
-    }
+    stake_in_pool_1((const char *const[]){ NULL, "16", "18" });
     delegate(1, 3, 0);
     delegate(2, 3, 0);
     uint64_t id = propose(1, "spam", "");
