@@ -489,6 +489,21 @@ Test(integration_settlement, heartbeats_settle_into_treasury_emission_and_slash_
     cr_assert_eq(s.failed, 0, "no failed settlement");
 }
 
+/* The balances a compute payment moves: client 3's escrow, the fees, pool 1's rewards, the owner's
+ * claimable commission and the treasury. */
+struct payment_books {
+    char escrow[80], fees[80], rewards[80], claimable[80], treasury[80];
+};
+
+static void read_payment_books(struct payment_books *b)
+{
+    balance(b->escrow, user_account(LEDGER_ESCROW, 3));
+    balance(b->fees, ledger_system_account(LEDGER_FEES));
+    balance(b->rewards, ledger_pool_account(LEDGER_POOL_REWARDS, 1));
+    balance(b->claimable, user_account(LEDGER_CLAIMABLE, 0));
+    balance(b->treasury, treasury_account());
+}
+
 Test(integration_settlement, a_redeemed_voucher_is_paid_once_with_its_fee_and_the_rest_returns_at_close)
 {
     make_pool("100");
@@ -497,14 +512,9 @@ Test(integration_settlement, a_redeemed_voucher_is_paid_once_with_its_fee_and_th
     char sig[133];
     th_voucher_sig(sig, 3, 1, "30" TOKEN);
     SEND_OK(8, "VoucherRedeem", "{\"channel\":\"1\",\"cumulative\":\"30" TOKEN "\",\"voucherSig\":\"%s\"}", sig);
-    char escrow0[80], fees0[80], rewards0[80], claimable0[80], treasury0[80];
-    char escrow1[80], fees1[80], rewards1[80], claimable1[80], treasury1[80];
-    balance(escrow0, user_account(LEDGER_ESCROW, 3));
-    balance(fees0, ledger_system_account(LEDGER_FEES));
-    balance(rewards0, ledger_pool_account(LEDGER_POOL_REWARDS, 1));
-    balance(claimable0, user_account(LEDGER_CLAIMABLE, 0));
-    balance(treasury0, treasury_account());
-    cr_assert_str_eq(escrow0, "100" TOKEN, "the deposit is in escrow");
+    struct payment_books before, after;
+    read_payment_books(&before);
+    cr_assert_str_eq(before.escrow, "100" TOKEN, "the deposit is in escrow");
 
     advance(EPOCH_SECS);
     cJSON *resp = get_epoch(0);
@@ -516,16 +526,12 @@ Test(integration_settlement, a_redeemed_voucher_is_paid_once_with_its_fee_and_th
     cr_assert_str_eq(op_amount(r, "computePayment"), "28500000000000000000", "pay - fee to the pool");
     cr_assert_str_eq(op_amount(r, "fee"), "1500000000000000000", "fee");
     cr_assert_str_eq(op_amount(r, "treasury"), BUDGET, "no worker has weight: all of the budget to the treasury");
-    balance(escrow1, user_account(LEDGER_ESCROW, 3));
-    balance(fees1, ledger_system_account(LEDGER_FEES));
-    balance(rewards1, ledger_pool_account(LEDGER_POOL_REWARDS, 1));
-    balance(claimable1, user_account(LEDGER_CLAIMABLE, 0));
-    balance(treasury1, treasury_account());
-    cr_assert_str_eq(escrow1, "70" TOKEN, "the client's escrow is down by exactly pay");
-    expect_delta(fees0, fees1, "1500000000000000000", "the fees account");
-    expect_delta(claimable0, claimable1, "2850000000000000000", "the owner's commission (10%% of 28.5)");
-    expect_delta(rewards0, rewards1, "25650000000000000000", "pool 1's rewards (28.5 less the commission)");
-    expect_delta(treasury0, treasury1, BUDGET, "the treasury");
+    read_payment_books(&after);
+    cr_assert_str_eq(after.escrow, "70" TOKEN, "the client's escrow is down by exactly pay");
+    expect_delta(before.fees, after.fees, "1500000000000000000", "the fees account");
+    expect_delta(before.claimable, after.claimable, "2850000000000000000", "the owner's commission (10%% of 28.5)");
+    expect_delta(before.rewards, after.rewards, "25650000000000000000", "pool 1's rewards (28.5 less the commission)");
+    expect_delta(before.treasury, after.treasury, BUDGET, "the treasury");
     cJSON_Delete(resp);
     ledger *l = th_node_ledger(node);
     ledger_channel c;
@@ -549,14 +555,14 @@ Test(integration_settlement, a_redeemed_voucher_is_paid_once_with_its_fee_and_th
     resp = get_epoch(1);
     cr_assert_str_eq(th_str(th_result(resp), "computePaid"), "0", "epoch 1 pays the channel nothing");
     cJSON_Delete(resp);
-    balance(escrow1, user_account(LEDGER_ESCROW, 3));
-    cr_assert_str_eq(escrow1, "70" TOKEN, "the escrow is unchanged");
+    balance(after.escrow, user_account(LEDGER_ESCROW, 3));
+    cr_assert_str_eq(after.escrow, "70" TOKEN, "the escrow is unchanged");
 
     /* close: after the challenge period the rest comes back */
     SEND_OK(3, "ChannelClose", "{\"channel\":\"1\"}");
     advance(CHALLENGE_SECS);
-    balance(escrow1, user_account(LEDGER_ESCROW, 3));
-    cr_assert_str_eq(escrow1, "0", "nothing left in escrow");
+    balance(after.escrow, user_account(LEDGER_ESCROW, 3));
+    cr_assert_str_eq(after.escrow, "0", "nothing left in escrow");
     cJSON *acct = th_callf(node, "ledger_getAccount", "{\"address\":\"%s\"}", addr_of(3));
     cr_assert_str_eq(th_str(th_result(acct), "free"), "999970" TOKEN, "the client got its 70 tokens back");
     cJSON_Delete(acct);
