@@ -334,6 +334,16 @@ static char *system_ok(const char *type, const char *fmt, ...)
 /* Drops the events of a run_ok or system_ok whose success is all that matters there. */
 #define OK(call) free(call)
 
+/* Pool 1 (no commission, one worker) where dev 1 and dev 2 stake 100 each and all 200 are bonded
+ * to worker 0: nothing is free to pay a withdrawal. */
+static void make_fully_bonded_pool(void)
+{
+    make_pool(0, "1000000", 1);
+    OK(run_ok(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100\"}"));
+    OK(run_ok(2, "Contribute", "{\"pool\":\"1\",\"amount\":\"100\"}"));
+    OK(run_ok(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"200\"}", worker_text(0)));
+}
+
 /* Dev 0 unbonds amount of worker 0's stake in pool 1; once the unbonding period has passed, the
  * release makes a block by itself. Returns its tick's events (caller frees). */
 static char *unbond_and_release(const char *amount)
@@ -539,10 +549,7 @@ Test(engine_staking, withdrawal_is_paid_at_once_from_free_stake)
 
 Test(engine_staking, queued_withdrawals_are_paid_first_in_first_out_from_released_stake)
 {
-    make_pool(0, "1000000", 1);
-    OK(run_ok(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100\"}"));
-    OK(run_ok(2, "Contribute", "{\"pool\":\"1\",\"amount\":\"100\"}"));
-    OK(run_ok(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"200\"}", worker_text(0)));
+    make_fully_bonded_pool();
     th_outcome w1 = { 0 }, w2 = { 0 };
     th_queue(e, 1, "Withdraw", &w1, "{\"pool\":\"1\",\"shares\":\"60\"}");
     th_queue(e, 2, "Withdraw", &w2, "{\"pool\":\"1\",\"shares\":\"50\"}");
@@ -684,10 +691,7 @@ Test(engine_staking, overdue_queue_forces_the_workers_to_unbond_at_an_epoch_clos
 
 Test(engine_staking, a_request_filled_after_a_slash_is_paid_at_the_lower_price)
 {
-    make_pool(0, "1000000", 1);
-    OK(run_ok(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100\"}"));
-    OK(run_ok(2, "Contribute", "{\"pool\":\"1\",\"amount\":\"100\"}"));
-    OK(run_ok(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"200\"}", worker_text(0)));
+    make_fully_bonded_pool();
     OK(run_ok(1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"100\"}"));
     /* floor(200 * 0.333333) = 66 burned: T = 134, S = 200 */
     char *ev = system_ok("WorkerSlash", "{\"worker\":\"%s\",\"ppm\":333333}", worker_text(0));
