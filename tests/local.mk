@@ -1,4 +1,7 @@
 # tests/local.mk: the test suites; one fragment per module folder, each adding its Criterion binaries.
+# A folder lists its binaries once, in tests_<folder>_TESTS, for check_PROGRAMS and TESTS; each is
+# built from <name>.c (automake's default source). Automake has per-target flags only, so every
+# binary keeps its two lines: <target>_CFLAGS = $(TEST_CFLAGS) and <target>_LDADD = $(TEST_LDADD).
 TEST_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) -DDEBUG -DTEST_SRCDIR='"$(abs_top_srcdir)"' -DTEST_BUILDDIR='"$(abs_top_builddir)"'
 TEST_LDADD = tests/lib/libtesthelp.a $(CORE_LDADD) $(CRITERION_LIBS)
 check_LIBRARIES += tests/lib/libtesthelp.a

@@ -55,10 +55,7 @@ static const struct amount_case amount_cases[] = {
       ST_OVERFLOW, "too large" },
 };
 
-ParameterizedTestParameters(cli_args, parses_amounts_exactly_or_says_why_not)
-{
-    return th_indices(sizeof amount_cases / sizeof amount_cases[0]);
-}
+TH_TABLE_PARAMETERS(cli_args, parses_amounts_exactly_or_says_why_not, amount_cases)
 
 ParameterizedTest(int *i, cli_args, parses_amounts_exactly_or_says_why_not)
 {
@@ -99,10 +96,7 @@ static const struct word_case address_cases[] = {
     { "", ST_INVALID },
 };
 
-ParameterizedTestParameters(cli_args, accepts_addresses_and_guards_the_checksum)
-{
-    return th_indices(sizeof address_cases / sizeof address_cases[0]);
-}
+TH_TABLE_PARAMETERS(cli_args, accepts_addresses_and_guards_the_checksum, address_cases)
 
 ParameterizedTest(int *i, cli_args, accepts_addresses_and_guards_the_checksum)
 {
@@ -140,10 +134,7 @@ static const struct word_case uint_cases[] = {
     { "1.0", ST_INVALID }, { "99999999999999999999", ST_INVALID },
 };
 
-ParameterizedTestParameters(cli_args, parses_whole_numbers_below_2_53)
-{
-    return th_indices(sizeof uint_cases / sizeof uint_cases[0]);
-}
+TH_TABLE_PARAMETERS(cli_args, parses_whole_numbers_below_2_53, uint_cases)
 
 ParameterizedTest(int *i, cli_args, parses_whole_numbers_below_2_53)
 {
@@ -281,10 +272,7 @@ static const struct payload_case payload_cases[] = {
       "give one payload" },
 };
 
-ParameterizedTestParameters(cli_args, builds_payloads_from_the_propose_options)
-{
-    return th_indices(sizeof payload_cases / sizeof payload_cases[0]);
-}
+TH_TABLE_PARAMETERS(cli_args, builds_payloads_from_the_propose_options, payload_cases)
 
 ParameterizedTest(int *i, cli_args, builds_payloads_from_the_propose_options)
 {

@@ -30,9 +30,7 @@ static void make_dir(void)
 
 static void remove_dir(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0, "the temporary directory must be removed");
+    th_rmtree(dir);
 }
 
 TestSuite(cli_keys, .init = make_dir, .fini = remove_dir);
@@ -53,10 +51,7 @@ static const char *const accepted_key_texts[] = {
     "0XAC0974BEC39A17E36BA4A6B4D238FF944BACB478CBED5EFCAE784D7BF4F2FF80\n",
 };
 
-ParameterizedTestParameters(cli_keys, parses_key_text_in_its_usual_forms)
-{
-    return th_indices(sizeof accepted_key_texts / sizeof accepted_key_texts[0]);
-}
+TH_TABLE_PARAMETERS(cli_keys, parses_key_text_in_its_usual_forms, accepted_key_texts)
 
 ParameterizedTest(int *i, cli_keys, parses_key_text_in_its_usual_forms)
 {
@@ -88,10 +83,7 @@ static const struct refused_key refused_key_texts[] = {
     { GROUP_ORDER, ST_CRYPTO },
 };
 
-ParameterizedTestParameters(cli_keys, refuses_what_is_not_a_valid_key)
-{
-    return th_indices(sizeof refused_key_texts / sizeof refused_key_texts[0]);
-}
+TH_TABLE_PARAMETERS(cli_keys, refuses_what_is_not_a_valid_key, refused_key_texts)
 
 ParameterizedTest(int *i, cli_keys, refuses_what_is_not_a_valid_key)
 {

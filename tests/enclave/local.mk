@@ -1,40 +1,22 @@
 # tests/enclave/local.mk: the enclave tests, one Criterion binary per unit. test_seal compiles the
 # enclave-only seal.c itself (it is not in libcore); test_proto wraps malloc (test_settle malloc and
 # realloc) to inject failures; test_process and test_settle spawn the built conclave-enclave.
-check_PROGRAMS += tests/enclave/test_proto
-tests_enclave_test_proto_SOURCES = tests/enclave/test_proto.c
+tests_enclave_TESTS = tests/enclave/test_proto tests/enclave/test_quote tests/enclave/test_platform \
+	tests/enclave/test_seal tests/enclave/test_process tests/enclave/test_settle
+check_PROGRAMS += $(tests_enclave_TESTS)
+TESTS += $(tests_enclave_TESTS)
 tests_enclave_test_proto_CFLAGS = $(TEST_CFLAGS)
 tests_enclave_test_proto_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc
 tests_enclave_test_proto_LDADD = $(TEST_LDADD)
-TESTS += tests/enclave/test_proto
-
-check_PROGRAMS += tests/enclave/test_quote
-tests_enclave_test_quote_SOURCES = tests/enclave/test_quote.c
 tests_enclave_test_quote_CFLAGS = $(TEST_CFLAGS)
 tests_enclave_test_quote_LDADD = $(TEST_LDADD)
-TESTS += tests/enclave/test_quote
-
-check_PROGRAMS += tests/enclave/test_platform
-tests_enclave_test_platform_SOURCES = tests/enclave/test_platform.c
 tests_enclave_test_platform_CFLAGS = $(TEST_CFLAGS)
 tests_enclave_test_platform_LDADD = $(TEST_LDADD)
-TESTS += tests/enclave/test_platform
-
-check_PROGRAMS += tests/enclave/test_seal
 tests_enclave_test_seal_SOURCES = tests/enclave/test_seal.c enclave/seal.c enclave/seal.h
 tests_enclave_test_seal_CFLAGS = $(TEST_CFLAGS)
 tests_enclave_test_seal_LDADD = $(TEST_LDADD)
-TESTS += tests/enclave/test_seal
-
-check_PROGRAMS += tests/enclave/test_process
-tests_enclave_test_process_SOURCES = tests/enclave/test_process.c
 tests_enclave_test_process_CFLAGS = $(TEST_CFLAGS)
 tests_enclave_test_process_LDADD = $(TEST_LDADD)
-TESTS += tests/enclave/test_process
-
-check_PROGRAMS += tests/enclave/test_settle
-tests_enclave_test_settle_SOURCES = tests/enclave/test_settle.c
 tests_enclave_test_settle_CFLAGS = $(TEST_CFLAGS)
 tests_enclave_test_settle_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc,--wrap=realloc
 tests_enclave_test_settle_LDADD = $(TEST_LDADD)
-TESTS += tests/enclave/test_settle

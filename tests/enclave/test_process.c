@@ -31,21 +31,13 @@ static uint8_t platform_addr[20];
 
 static void setup(void)
 {
-    uint8_t secret[ENC_PLATFORM_SECRET_LEN];
     cr_assert_not_null(mkdtemp(dir), "a temporary directory");
-    snprintf(secret_path, sizeof secret_path, "%s/platform.secret", dir);
-    snprintf(sealed_dir, sizeof sealed_dir, "%s/sealed", dir);
-    cr_assert_eq(mkdir(sealed_dir, 0700), 0, "the sealed directory");
-    cr_assert_eq(enc_platform_secret_ensure(secret_path), ST_OK, "the host provisions the platform secret");
-    cr_assert_eq(enc_platform_secret_read(secret, secret_path), ST_OK, "reads it");
-    cr_assert_eq(enc_platform_attestation_address(platform_addr, secret), ST_OK, "the verifier's pinned address");
+    th_enclave_platform(dir, secret_path, sealed_dir, platform_addr);
 }
 
 static void teardown(void)
 {
-    char cmd[sizeof dir + 16];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0, "cleanup");
+    th_rmtree(dir);
 }
 
 TestSuite(enclave_process, .init = setup, .fini = teardown, .timeout = 120);
@@ -533,13 +525,20 @@ Test(enclave_process, start_reports_why_the_enclave_could_not_start)
     cr_assert_eq(enc_host_start(&h, BIN, secret_path, missing), ST_IO, "no sealed directory");
 }
 
-Test(enclave_process, a_broken_handle_stays_broken)
+/* An enclave started, then killed with SIGKILL (its handle not yet told). */
+static enc_host *start_killed(void)
 {
     enc_host *h = start(BIN, sealed_dir);
+    cr_assert_eq(kill(enc_host_pid(h), SIGKILL), 0, "kill the enclave");
+    return h;
+}
+
+Test(enclave_process, a_broken_handle_stays_broken)
+{
+    enc_host *h = start_killed();
     uint8_t type, *resp;
     size_t len;
     int ws;
-    cr_assert_eq(kill(enc_host_pid(h), SIGKILL), 0, "kill the enclave");
     cr_assert_eq(enc_host_call(h, ENC_MSG_PING, NULL, 0, &type, &resp, &len, WAIT_MS), ST_IO,
                  "its death is an i/o error, not a hang or SIGPIPE");
     cr_assert_eq(enc_host_ping(h), ST_IO, "and so is every later call");
@@ -613,11 +612,10 @@ Test(enclave_process, an_exchange_never_blocks_and_a_stopped_enclave_leaves_it_p
 
 Test(enclave_process, a_dead_enclave_ends_an_exchange_with_an_io_error)
 {
-    enc_host *h = start(BIN, sealed_dir);
+    enc_host *h = start_killed();
     uint8_t type, *resp;
     size_t len;
     int ws;
-    cr_assert_eq(kill(enc_host_pid(h), SIGKILL), 0, "kill the enclave");
     cr_assert(gone_within(enc_host_pid(h), WAIT_MS), "it is dead");
     cr_assert_eq(enc_host_exchange_begin(h, ENC_MSG_PING, NULL, 0), ST_OK, "begin");
     cr_assert_eq(exchange_to_end(h, &type, &resp, &len), ST_IO, "its death is an i/o error");

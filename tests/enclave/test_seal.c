@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "enclave/seal.h"
+#include "tests/lib/testhelp.h"
 
 static char dir[] = "/tmp/conclave-seal-XXXXXX";
 
@@ -22,9 +23,7 @@ static void setup(void)
 /* Removes the directory and everything the test made in it. */
 static void teardown(void)
 {
-    char cmd[sizeof dir + 16];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0, "cleanup");
+    th_rmtree(dir);
 }
 
 TestSuite(enclave_seal, .init = setup, .fini = teardown);

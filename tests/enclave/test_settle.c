@@ -63,14 +63,11 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char cmd[sizeof dir + 16];
     enc_settle_input_clear(&in);
     enc_settle_report_clear(&rep);
     secp256k1_context_destroy(ctx);
-    if (have_dir) {
-        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-        cr_assert_eq(system(cmd), 0, "cleanup");
-    }
+    if (have_dir)
+        th_rmtree(dir);
 }
 
 TestSuite(enclave_settle, .init = setup, .fini = teardown, .timeout = 120);
@@ -576,10 +573,7 @@ static const struct patch {
     { "one channel too few", OFF_N_CHANNELS + 3, 1, { 1 } },
 };
 
-ParameterizedTestParameters(enclave_settle, non_canonical_input_bytes_are_refused)
-{
-    return th_indices(sizeof patches / sizeof patches[0]);
-}
+TH_TABLE_PARAMETERS(enclave_settle, non_canonical_input_bytes_are_refused, patches)
 
 ParameterizedTest(int *i, enclave_settle, non_canonical_input_bytes_are_refused)
 {
@@ -731,10 +725,7 @@ static void apply_defect(enc_settle_report *r, int k)
     }
 }
 
-ParameterizedTestParameters(enclave_settle, non_canonical_reports_are_refused_both_ways)
-{
-    return th_indices(sizeof report_defects / sizeof report_defects[0]);
-}
+TH_TABLE_PARAMETERS(enclave_settle, non_canonical_reports_are_refused_both_ways, report_defects)
 
 ParameterizedTest(int *i, enclave_settle, non_canonical_reports_are_refused_both_ways)
 {
@@ -823,10 +814,7 @@ static void tamper(int k)
     }
 }
 
-ParameterizedTestParameters(enclave_settle, the_check_catches_a_tampered_report)
-{
-    return th_indices(sizeof tampers / sizeof tampers[0]);
-}
+TH_TABLE_PARAMETERS(enclave_settle, the_check_catches_a_tampered_report, tampers)
 
 ParameterizedTest(int *i, enclave_settle, the_check_catches_a_tampered_report)
 {
@@ -998,7 +986,7 @@ Test(enclave_settle, allocation_failures_are_reported_and_leave_the_targets_unch
 
 static enc_host *start_enclave(uint8_t enclave_addr[20])
 {
-    uint8_t secret[ENC_PLATFORM_SECRET_LEN], platform_addr[20], quote[ENC_QUOTE_LEN];
+    uint8_t platform_addr[20], quote[ENC_QUOTE_LEN];
     char secret_path[128], sealed_dir[128];
     enc_host *h = NULL;
     enc_quote q;
@@ -1006,12 +994,7 @@ static enc_host *start_enclave(uint8_t enclave_addr[20])
     int rc;
     cr_assert_not_null(mkdtemp(dir), "a temporary directory");
     have_dir = true;
-    snprintf(secret_path, sizeof secret_path, "%s/platform.secret", dir);
-    snprintf(sealed_dir, sizeof sealed_dir, "%s/sealed", dir);
-    cr_assert_eq(mkdir(sealed_dir, 0700), 0, "the sealed directory");
-    cr_assert_eq(enc_platform_secret_ensure(secret_path), ST_OK, "the platform secret");
-    cr_assert_eq(enc_platform_secret_read(secret, secret_path), ST_OK, "read it");
-    cr_assert_eq(enc_platform_attestation_address(platform_addr, secret), ST_OK, "the platform's address");
+    th_enclave_platform(dir, secret_path, sealed_dir, platform_addr);
     rc = enc_host_start(&h, BIN, secret_path, sealed_dir);
     cr_assert_eq(rc, ST_OK, "the enclave starts: %s", st_str(rc));
     cr_assert_eq(enc_host_attest(h, in.chain_id, quote, &len), ST_OK, "a quote");

@@ -7,127 +7,53 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "engine/engine.h"
 #include "engine/genesis.h"
 #include "engine/governance.h"
 #include "ledger/amount.h"
 #include "ledger/hex.h"
 #include "ledger/sig.h"
+#include "tests/lib/engine_fixture.h"
+#include "tests/lib/testhelp.h"
 
-static char dir[64], db_path[128];
 static eng *e;
-static char *genesis;
-
-struct outcome {
-    int calls;
-    int status;
-    char errmsg[256];
-    char *errdata;
-    bool success;
-    uint64_t height;
-    char error[256];
-};
-
-static void on_done(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r)
-{
-    struct outcome *o = cookie;
-    o->calls++;
-    o->status = status;
-    snprintf(o->errmsg, sizeof o->errmsg, "%s", errmsg ? errmsg : "");
-    o->errdata = errdata ? cJSON_PrintUnformatted(errdata) : NULL;
-    cJSON_Delete(errdata);
-    if (r) {
-        o->success = r->success;
-        o->height = r->height;
-        snprintf(o->error, sizeof o->error, "%s", r->error ? r->error : "");
-    }
-}
-
-static void open_engine(void)
-{
-    char err[256] = "";
-    eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
-    cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "open engine: %s", err);
-}
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/conclave-test-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir), "temp dir");
-    snprintf(db_path, sizeof db_path, "%s/conclave.db", dir);
-    genesis = eng_genesis_dev_json(NULL, NULL);
-    open_engine();
+    char *genesis = eng_genesis_dev_json(NULL, NULL);
+    cr_assert_not_null(genesis, "dev genesis");
+    th_open_engine(&e, "test", genesis);
+    free(genesis);
 }
 
 static void teardown(void)
 {
-    eng_close(e);
-    free(genesis);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0, "cleanup");
+    th_close_engine(e);
 }
 
 TestSuite(engine, .init = setup, .fini = teardown);
 
-static void dev_address(uint8_t addr[20], unsigned i)
-{
-    uint8_t key[32];
-    eng_dev_key(key, i);
-    cr_assert_eq(ledger_sig_address(addr, key), ST_OK, "dev address %u", i);
-}
-
 /* Queues a Transfer signed by key to address to. Returns eng_submit's status. */
 static int submit_transfer_by_key(const uint8_t key[32], const uint8_t to[20], const char *amount, uint64_t nonce,
-                                  struct outcome *o)
+                                  th_outcome *o)
 {
-    char to_text[LEDGER_ADDR_STRLEN], nonce_text[24], err[256] = "";
+    char to_text[LEDGER_ADDR_STRLEN];
     ledger_addr_format(to_text, to);
-    snprintf(nonce_text, sizeof nonce_text, "%llu", (unsigned long long)nonce);
-    cJSON *msg = cJSON_CreateObject();
-    cJSON_AddStringToObject(msg, "to", to_text);
-    cJSON_AddStringToObject(msg, "amount", amount);
-    cJSON_AddStringToObject(msg, "nonce", nonce_text);
-    ledger_tx tx;
-    cr_assert_eq(ledger_tx_build_signed(&tx, err, sizeof err, "Transfer", msg, key, eng_chain_id(e)), ST_OK,
-                 "sign: %s", err);
-    cJSON_Delete(msg);
-    int rc = eng_submit(e, err, sizeof err, &tx, on_done, o);
-    ledger_tx_clear(&tx);
-    return rc;
+    return th_submit_signed(e, key, nonce, "Transfer", o, "{\"to\":\"%s\",\"amount\":\"%s\"}", to_text, amount);
 }
 
 /* Queues a Transfer from dev account `from` to dev account `to`. Returns eng_submit's status. */
-static int submit_transfer(unsigned from, unsigned to, const char *amount, uint64_t nonce, struct outcome *o)
+static int submit_transfer(unsigned from, unsigned to, const char *amount, uint64_t nonce, th_outcome *o)
 {
     uint8_t key[32], to_addr[20];
     eng_dev_key(key, from);
-    dev_address(to_addr, to);
+    th_dev_bytes(to_addr, to);
     return submit_transfer_by_key(key, to_addr, amount, nonce, o);
 }
 
 static void expect_free(unsigned who, const char *expected)
 {
-    uint8_t addr[20];
-    dev_address(addr, who);
-    ledger_account a = ledger_user_account(LEDGER_FREE, addr);
-    mpz_t v;
-    mpz_init(v);
-    cr_assert_eq(ledger_balance(eng_ledger(e), &a, v), ST_OK, "balance");
-    char *text = mpz_get_str(NULL, 10, v);
-    cr_assert_str_eq(text, expected, "free balance of dev account %u", who);
-    free(text);
-    mpz_clear(v);
-}
-
-static void expect_audit_ok(void)
-{
-    ledger_audit_report r;
-    cr_assert_eq(ledger_audit(eng_ledger(e), &r), ST_OK, "audit runs");
-    for (unsigned i = 0; i < r.n_checks; i++)
-        cr_assert(r.checks[i].ok, "audit check %s: %s", r.checks[i].name, r.checks[i].detail);
-    cr_assert(r.ok, "audit ok");
+    th_expect_user(e, LEDGER_FREE, who, expected);
 }
 
 Test(engine, genesis_block_mints_the_dev_balances)
@@ -138,12 +64,12 @@ Test(engine, genesis_block_mints_the_dev_balances)
     cr_assert_eq(b.tx_count, 1, "one genesis transaction");
     expect_free(0, "1000000000000000000000000");
     expect_free(9, "1000000000000000000000000");
-    expect_audit_ok();
+    th_expect_audit_ok(e);
 }
 
 Test(engine, transfers_queued_together_commit_in_one_block_and_answer_after_it)
 {
-    struct outcome a = { 0 }, b = { 0 }, c = { 0 };
+    th_outcome a = { 0 }, b = { 0 }, c = { 0 };
     cr_assert_eq(submit_transfer(0, 1, "1500000000000000000", 0, &a), ST_OK, "queue a");
     cr_assert_eq(submit_transfer(0, 2, "1", 1, &b), ST_OK, "queue b (next nonce of the same sender)");
     cr_assert_eq(submit_transfer(3, 0, "7", 0, &c), ST_OK, "queue c");
@@ -156,58 +82,45 @@ Test(engine, transfers_queued_together_commit_in_one_block_and_answer_after_it)
     expect_free(1, "1000001500000000000000000");
     expect_free(2, "1000000000000000000000001");
     expect_free(3, "999999999999999999999993");
-    expect_audit_ok();
+    th_expect_audit_ok(e);
 }
 
 Test(engine, wrong_nonce_is_refused_and_consumes_nothing)
 {
-    struct outcome gap = { 0 }, ok = { 0 }, replay = { 0 };
+    th_outcome gap = { 0 }, ok = { 0 }, replay = { 0 };
     cr_assert_eq(submit_transfer(0, 1, "5", 1, &gap), ST_OK, "queue gap");
     cr_assert_eq(eng_flush(e), ST_OK, "flush");
     cr_assert_eq(gap.status, ST_NONCE, "a gap is refused");
     cr_assert(strstr(gap.errdata, "\"expected\":\"0\"") != NULL, "error data names the expected nonce: %s", gap.errdata);
-    free(gap.errdata);
-    ledger_block head;
-    cr_assert_eq(ledger_block_head(eng_ledger(e), &head), ST_OK, "head");
-    cr_assert_eq(head.height, 0, "no block for a refused transaction");
+    th_outcome_clear(&gap);
+    cr_assert_eq(th_head_height(e), 0, "no block for a refused transaction");
     cr_assert_eq(submit_transfer(0, 1, "5", 0, &ok), ST_OK, "queue ok");
     cr_assert_eq(submit_transfer(0, 1, "5", 0, &replay), ST_OK, "queue replay");
     cr_assert_eq(eng_flush(e), ST_OK, "flush");
     cr_assert(ok.status == ST_OK && ok.success, "nonce 0 applies");
     cr_assert_eq(replay.status, ST_NONCE, "the same transaction again is refused");
-    free(replay.errdata);
+    th_outcome_clear(&replay);
     expect_free(1, "1000000000000000000000005");
-    expect_audit_ok();
+    th_expect_audit_ok(e);
 }
 
 Test(engine, failed_transfer_consumes_its_nonce_and_changes_nothing_else)
 {
-    struct outcome big = { 0 }, next = { 0 };
+    th_outcome big = { 0 }, next = { 0 };
     cr_assert_eq(submit_transfer(0, 1, "1000000000000000000000001", 0, &big), ST_OK, "queue");
     cr_assert_eq(submit_transfer(0, 1, "3", 1, &next), ST_OK, "queue next");
     cr_assert_eq(eng_flush(e), ST_OK, "flush");
     cr_assert(big.status == ST_OK && !big.success, "included as failed");
     cr_assert(strstr(big.error, "insufficient") != NULL, "reason: %s", big.error);
     cr_assert(next.success, "the next transaction in the block is unaffected");
-    uint64_t nonce;
-    uint8_t addr[20];
-    dev_address(addr, 0);
-    cr_assert_eq(ledger_nonce_get(eng_ledger(e), addr, &nonce), ST_OK, "nonce");
-    cr_assert_eq(nonce, 2, "both nonces consumed");
+    cr_assert_eq(th_nonce_of(e, 0), 2, "both nonces consumed");
     expect_free(0, "999999999999999999999997");
     expect_free(1, "1000000000000000000000003");
-    expect_audit_ok();
+    th_expect_audit_ok(e);
 }
 
 /* A key whose address no genesis funds. */
 static const uint8_t fresh_key[32] = { [31] = 0x42 };
-
-static uint64_t head_height(void)
-{
-    ledger_block head;
-    cr_assert_eq(ledger_block_head(eng_ledger(e), &head), ST_OK, "head");
-    return head.height;
-}
 
 static uint64_t next_nonce(const uint8_t addr[20])
 {
@@ -218,10 +131,10 @@ static uint64_t next_nonce(const uint8_t addr[20])
 
 Test(engine, a_first_transaction_from_an_address_that_holds_nothing_is_refused_and_stored_nowhere)
 {
-    struct outcome o = { 0 };
+    th_outcome o = { 0 };
     uint8_t to[20], fresh[20];
     char fresh_text[LEDGER_ADDR_STRLEN];
-    dev_address(to, 1);
+    th_dev_bytes(to, 1);
     cr_assert_eq(ledger_sig_address(fresh, fresh_key), ST_OK, "address");
     ledger_addr_format(fresh_text, fresh);
     cr_assert_eq(submit_transfer_by_key(fresh_key, to, "1", 0, &o), ST_OK, "queued");
@@ -230,63 +143,37 @@ Test(engine, a_first_transaction_from_an_address_that_holds_nothing_is_refused_a
     cr_assert_eq(o.status, ST_INSUFFICIENT, "refused instead of kept as a failed receipt: %s", o.errmsg);
     cr_assert(strstr(o.errmsg, "holds nothing in the ledger") != NULL, "says why: %s", o.errmsg);
     cr_assert(o.errdata && strstr(o.errdata, fresh_text) != NULL, "data names the address: %s", o.errdata);
-    free(o.errdata);
-    cr_assert_eq(head_height(), 0, "no block was written");
+    th_outcome_clear(&o);
+    cr_assert_eq(th_head_height(e), 0, "no block was written");
     cr_assert_eq(next_nonce(fresh), 0, "no nonce consumed");
-}
-
-/* Fills a Transfer's JSON form with a random signature that passes the EIP-2 form checks, until one
- * recovers to some address (about half do), and decodes it. */
-static void decode_with_random_signature(ledger_tx *tx, unsigned *seed)
-{
-    for (;;) {
-        uint8_t sig[65];
-        char sig_hex[2 + 2 * 65 + 1], err[256] = "";
-        for (unsigned i = 0; i < 64; i++)
-            sig[i] = (uint8_t)rand_r(seed);
-        sig[0] = 0x01;  /* r in range */
-        sig[32] = 0x01; /* s in range and low */
-        sig[64] = 27;
-        ledger_hex_encode(sig_hex, sig, sizeof sig);
-        char json[512];
-        snprintf(json, sizeof json, "{\"type\":\"Transfer\",\"message\":{\"to\":"
-                 "\"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\",\"amount\":\"1\",\"nonce\":\"0\"},"
-                 "\"signature\":\"%s\"}", sig_hex);
-        cJSON *doc = cJSON_Parse(json);
-        int rc = ledger_tx_parse(tx, err, sizeof err, doc, eng_chain_id(e));
-        cJSON_Delete(doc);
-        if (rc == ST_OK)
-            return;
-        cr_assert_eq(rc, ST_CRYPTO, "only recovery fails: %s", err);
-    }
 }
 
 Test(engine, transfers_with_random_signatures_are_refused_before_they_are_stored)
 {
     enum { N = 20 };
-    struct outcome o[N] = { 0 };
+    th_outcome o[N] = { 0 };
     unsigned seed = 9;
     for (unsigned i = 0; i < N; i++) {
         ledger_tx tx;
         char err[256] = "";
-        decode_with_random_signature(&tx, &seed);
-        cr_assert_eq(eng_submit(e, err, sizeof err, &tx, on_done, &o[i]), ST_OK, "queued: %s", err);
+        free(th_random_signature_transfer(&tx, &seed, 27, eng_chain_id(e)));
+        cr_assert_eq(eng_submit(e, err, sizeof err, &tx, th_on_done, &o[i]), ST_OK, "queued: %s", err);
         ledger_tx_clear(&tx);
     }
     cr_assert_eq(eng_flush(e), ST_OK, "flush");
     for (unsigned i = 0; i < N; i++) {
         cr_assert_eq(o[i].status, ST_INSUFFICIENT, "transaction %u refused: %s", i, o[i].errmsg);
-        free(o[i].errdata);
+        th_outcome_clear(&o[i]);
     }
-    cr_assert_eq(head_height(), 0, "nothing was stored");
+    cr_assert_eq(th_head_height(e), 0, "nothing was stored");
 }
 
 Test(engine, an_address_funded_earlier_in_its_block_is_admitted_and_keeps_its_failed_receipts)
 {
-    struct outcome fund = { 0 }, spend = { 0 }, overdraw = { 0 };
+    th_outcome fund = { 0 }, spend = { 0 }, overdraw = { 0 };
     uint8_t fresh[20], to[20];
     cr_assert_eq(ledger_sig_address(fresh, fresh_key), ST_OK, "address");
-    dev_address(to, 1);
+    th_dev_bytes(to, 1);
     uint8_t key[32];
     eng_dev_key(key, 0);
     cr_assert_eq(submit_transfer_by_key(key, fresh, "5", 0, &fund), ST_OK, "queue the funding");
@@ -300,12 +187,12 @@ Test(engine, an_address_funded_earlier_in_its_block_is_admitted_and_keeps_its_fa
     cr_assert(overdraw.status == ST_OK && !overdraw.success, "a later transaction keeps its failed receipt");
     cr_assert_eq(next_nonce(fresh), 2, "both nonces consumed");
     expect_free(1, "1000000000000000000000002");
-    expect_audit_ok();
+    th_expect_audit_ok(e);
 }
 
 Test(engine, stateless_checks_refuse_before_queuing)
 {
-    struct outcome o = { 0 };
+    th_outcome o = { 0 };
     cr_assert_eq(submit_transfer(0, 1, "0", 0, &o), ST_INVALID, "zero amount refused");
     cr_assert_eq(submit_transfer(4, 4, "1", 0, &o), ST_INVALID, "transfer to oneself refused");
     cr_assert_eq(eng_flush(e), ST_OK, "flush");
@@ -314,16 +201,16 @@ Test(engine, stateless_checks_refuse_before_queuing)
 
 Test(engine, dev_mint_and_manual_clock)
 {
-    struct outcome o = { 0 };
+    th_outcome o = { 0 };
     uint8_t addr[20];
-    dev_address(addr, 5);
+    th_dev_bytes(addr, 5);
     char text[43];
     ledger_addr_format(text, addr);
     cJSON *msg = cJSON_CreateObject();
     cJSON_AddStringToObject(msg, "to", text);
     cJSON_AddStringToObject(msg, "amount", "42");
-    cr_assert_eq(eng_submit_system(e, "Mint", msg, on_done, &o), ST_OK, "mint queued");
-    cr_assert_eq(eng_submit_system(e, "Genesis", msg, on_done, &o), ST_INVALID, "no second genesis");
+    cr_assert_eq(eng_submit_system(e, "Mint", msg, th_on_done, &o), ST_OK, "mint queued");
+    cr_assert_eq(eng_submit_system(e, "Genesis", msg, th_on_done, &o), ST_INVALID, "no second genesis");
     cJSON_Delete(msg);
     uint64_t before = eng_now(e), now;
     cr_assert_eq(eng_advance_time(e, 3600, &now), ST_OK, "advance");
@@ -334,26 +221,27 @@ Test(engine, dev_mint_and_manual_clock)
     ledger_block head;
     cr_assert_eq(ledger_block_head(eng_ledger(e), &head), ST_OK, "head");
     cr_assert_eq(head.time, now, "the block carries the manual clock's time");
-    expect_audit_ok();
+    th_expect_audit_ok(e);
 }
 
 Test(engine, restart_keeps_blocks_and_the_manual_clock)
 {
-    struct outcome o = { 0 };
+    th_outcome o = { 0 };
     uint64_t now;
     cr_assert_eq(eng_advance_time(e, 100, &now), ST_OK, "advance");
     cr_assert_eq(submit_transfer(0, 1, "9", 0, &o), ST_OK, "queue");
     eng_close(e);
+    e = NULL;
     cr_assert(o.success, "closing applies what was queued");
-    open_engine();
+    th_reopen_engine(&e);
     expect_free(1, "1000000000000000000000009");
     cr_assert_eq(eng_now(e), now, "the manual clock resumes where it stopped");
-    expect_audit_ok();
+    th_expect_audit_ok(e);
 }
 
 Test(engine, replay_rebuilds_the_same_chain)
 {
-    struct outcome o[6] = { 0 };
+    th_outcome o[6] = { 0 };
     for (unsigned i = 0; i < 6; i++) {
         cr_assert_eq(submit_transfer(i % 3, (i + 1) % 3, i == 4 ? "5000000000000000000000000" : "11", i / 3, &o[i]),
                      ST_OK, "queue %u", i);
@@ -361,16 +249,11 @@ Test(engine, replay_rebuilds_the_same_chain)
             cr_assert_eq(eng_flush(e), ST_OK, "flush");
     }
     cr_assert(!o[4].success, "one failed transaction is part of the log too");
-    eng_close(e);
-    e = NULL;
-    eng_replay_report r;
-    char err[256] = "";
-    cr_assert_eq(eng_replay(&r, err, sizeof err, db_path, ":memory:"), ST_OK, "replay: %s", err);
-    cr_assert(r.ok, "replay matches: %s", r.detail);
+    eng_replay_report r = th_replay(&e);
     cr_assert_eq(r.blocks, 4, "genesis and three blocks");
     cr_assert_eq(r.transactions, 7, "genesis and six transactions");
     cr_assert_geq(r.accounts, 5, "treasury, issuance and the users compared");
-    open_engine();
+    th_reopen_engine(&e);
 }
 
 Test(engine, refuses_a_database_of_another_genesis)
@@ -380,11 +263,11 @@ Test(engine, refuses_a_database_of_another_genesis)
     const char *other = "{\"chainId\":5,\"time\":0}";
     char err[256] = "";
     eng *x = NULL;
-    eng_config cfg = { .db_path = db_path, .genesis_json = other, .clock_mode = ENG_CLOCK_MANUAL };
+    eng_config cfg = { .db_path = th_db_path(), .genesis_json = other, .clock_mode = ENG_CLOCK_MANUAL };
     cr_assert_eq(eng_open(&x, err, sizeof err, &cfg), ST_INVALID, "different genesis refused");
     cr_assert(strstr(err, "different genesis") != NULL, "says why: %s", err);
     cr_assert_null(x, "no engine");
-    open_engine();
+    th_reopen_engine(&e);
 }
 
 static bool ends_with(const char *s, const char *tail)

@@ -7,7 +7,6 @@
  * notice, refused and failed inputs, and voting power at past heights. Every block is followed by
  * ledger_audit. */
 #include <criterion/criterion.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "ledger/sig.h"
 #include "ledger/stakes.h"
 #include "tests/lib/engine_fixture.h"
+#include "tests/lib/testhelp.h"
 
 /* The chain's parameters; the tests below are computed from these. */
 #define G_TIME 1000000u            /* genesis time, seconds */
@@ -265,6 +265,17 @@ static char *tick_events(uint64_t height)
     return events;
 }
 
+/* Advances the clock by secs, after which what (due work, an epoch close) must make a block by
+ * itself, starting with a tick. Returns the tick's events (caller frees). */
+static char *tick_after(uint64_t secs, const char *what)
+{
+    advance(secs);
+    cr_assert(idle_block(), "%s makes a block by itself", what);
+    char *ev = tick_events(th_head_height(e));
+    cr_assert_not_null(ev, "%s: the block starts with a tick", what);
+    return ev;
+}
+
 static void expect_power(unsigned who, uint64_t height, const char *expected)
 {
     uint8_t addr[20];
@@ -301,11 +312,7 @@ static void make_pool(unsigned ppm, const char *capacity, unsigned workers)
 PRINTF_LIKE(3, 4)
 static char *run_ok(unsigned who, const char *type, const char *fmt, ...)
 {
-    char text[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
+    TH_FORMAT(text, 512, fmt);
     th_outcome o = { 0 };
     th_queue(e, who, type, &o, "%s", text);
     th_block(e);
@@ -316,11 +323,7 @@ static char *run_ok(unsigned who, const char *type, const char *fmt, ...)
 PRINTF_LIKE(2, 3)
 static char *system_ok(const char *type, const char *fmt, ...)
 {
-    char text[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
+    TH_FORMAT(text, 512, fmt);
     th_outcome o = { 0 };
     th_system_tx(e, type, &o, "%s", text);
     th_block(e);
@@ -330,6 +333,24 @@ static char *system_ok(const char *type, const char *fmt, ...)
 
 /* Drops the events of a run_ok or system_ok whose success is all that matters there. */
 #define OK(call) free(call)
+
+/* Pool 1 (no commission, one worker) where dev 1 and dev 2 stake 100 each and all 200 are bonded
+ * to worker 0: nothing is free to pay a withdrawal. */
+static void make_fully_bonded_pool(void)
+{
+    make_pool(0, "1000000", 1);
+    OK(run_ok(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100\"}"));
+    OK(run_ok(2, "Contribute", "{\"pool\":\"1\",\"amount\":\"100\"}"));
+    OK(run_ok(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"200\"}", worker_text(0)));
+}
+
+/* Dev 0 unbonds amount of worker 0's stake in pool 1; once the unbonding period has passed, the
+ * release makes a block by itself. Returns its tick's events (caller frees). */
+static char *unbond_and_release(const char *amount)
+{
+    OK(run_ok(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%s\"}", worker_text(0), amount));
+    return tick_after(UNBONDING, "the release");
+}
 
 /* ---- contributions ---- */
 
@@ -528,10 +549,7 @@ Test(engine_staking, withdrawal_is_paid_at_once_from_free_stake)
 
 Test(engine_staking, queued_withdrawals_are_paid_first_in_first_out_from_released_stake)
 {
-    make_pool(0, "1000000", 1);
-    OK(run_ok(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100\"}"));
-    OK(run_ok(2, "Contribute", "{\"pool\":\"1\",\"amount\":\"100\"}"));
-    OK(run_ok(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"200\"}", worker_text(0)));
+    make_fully_bonded_pool();
     th_outcome w1 = { 0 }, w2 = { 0 };
     th_queue(e, 1, "Withdraw", &w1, "{\"pool\":\"1\",\"shares\":\"60\"}");
     th_queue(e, 2, "Withdraw", &w2, "{\"pool\":\"1\",\"shares\":\"50\"}");
@@ -557,10 +575,7 @@ Test(engine_staking, queued_withdrawals_are_paid_first_in_first_out_from_release
     cr_assert(!idle_block(), "nothing is due a second early: no block");
     expect_queue(1, 2, (unsigned[]){ 1, 2 }, (const char *[]){ "60", "50" });
     /* released: 80 free pays dev 1's 60 in full, then 20 of dev 2's 50 */
-    advance(1);
-    cr_assert(idle_block(), "due work makes a block by itself");
-    ev = tick_events(th_head_height(e));
-    cr_assert_not_null(ev, "the block starts with a tick");
+    ev = tick_after(1, "due work");
     expect_event(ev, "StakeReleased", 0, "amount", "80");
     expect_event(ev, "WithdrawalPaid", 0, "staker", th_dev_text(1));
     expect_event(ev, "WithdrawalPaid", 0, "amount", "60");
@@ -586,11 +601,7 @@ Test(engine_staking, queued_withdrawals_are_paid_first_in_first_out_from_release
     free(ev);
     expect_queue(1, 2, (unsigned[]){ 1, 2 }, (const char *[]){ "10", "50" });
     /* 30 released: dev 1's 10 first, then 20 of dev 2's 50 */
-    OK(run_ok(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"30\"}", worker_text(0)));
-    advance(UNBONDING);
-    cr_assert(idle_block(), "due work makes a block by itself");
-    ev = tick_events(th_head_height(e));
-    cr_assert_not_null(ev, "tick");
+    ev = unbond_and_release("30");
     expect_event(ev, "WithdrawalPaid", 0, "staker", th_dev_text(1));
     expect_event(ev, "WithdrawalPaid", 0, "amount", "10");
     expect_event(ev, "WithdrawalPaid", 1, "staker", th_dev_text(2));
@@ -638,10 +649,7 @@ Test(engine_staking, overdue_queue_forces_the_workers_to_unbond_at_an_epoch_clos
     expect_queue(1, 1, (unsigned[]){ 1 }, (const char *[]){ "70" });
 
     /* epoch 0 closes at +1000; the request is 100 s old, within the 300 s grace: nothing forced */
-    advance(100);
-    cr_assert(idle_block(), "an epoch close makes a block by itself");
-    char *ev = tick_events(th_head_height(e));
-    cr_assert_not_null(ev, "the epoch close is a tick");
+    char *ev = tick_after(100, "an epoch close");
     expect_event(ev, "EpochClosed", 0, "epoch", "0");
     cr_assert_eq(count_events(ev, "WorkerUnbonded"), 0, "not overdue yet: %s", ev);
     free(ev);
@@ -653,10 +661,7 @@ Test(engine_staking, overdue_queue_forces_the_workers_to_unbond_at_an_epoch_clos
     cr_assert_null(tick_events(th_head_height(e)), "no tick between epoch closes");
 
     /* epoch 1 closes at +2000: 70 needed, taken from the workers in address order */
-    advance(700);
-    cr_assert(idle_block(), "due work makes a block by itself");
-    ev = tick_events(th_head_height(e));
-    cr_assert_not_null(ev, "tick");
+    ev = tick_after(700, "due work");
     char release[24];
     snprintf(release, sizeof release, "%u", G_TIME + 2 * EPOCH + UNBONDING);
     expect_event(ev, "WorkerUnbonded", 0, "worker", worker_text(0));
@@ -671,10 +676,7 @@ Test(engine_staking, overdue_queue_forces_the_workers_to_unbond_at_an_epoch_clos
     expect_pool(1, "100", "100", "30", "70");
 
     /* released after the cooldown: the queue is paid with no call at all (a Tick-only block) */
-    advance(UNBONDING);
-    cr_assert(idle_block(), "due work makes a block by itself");
-    ev = tick_events(th_head_height(e));
-    cr_assert_not_null(ev, "tick");
+    ev = tick_after(UNBONDING, "due work");
     cr_assert_eq(count_events(ev, "StakeReleased"), 2, "both unbondings released");
     expect_event(ev, "WithdrawalPaid", 0, "amount", "40");
     expect_event(ev, "WithdrawalPaid", 0, "sharesStillQueued", "30");
@@ -689,10 +691,7 @@ Test(engine_staking, overdue_queue_forces_the_workers_to_unbond_at_an_epoch_clos
 
 Test(engine_staking, a_request_filled_after_a_slash_is_paid_at_the_lower_price)
 {
-    make_pool(0, "1000000", 1);
-    OK(run_ok(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100\"}"));
-    OK(run_ok(2, "Contribute", "{\"pool\":\"1\",\"amount\":\"100\"}"));
-    OK(run_ok(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"200\"}", worker_text(0)));
+    make_fully_bonded_pool();
     OK(run_ok(1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"100\"}"));
     /* floor(200 * 0.333333) = 66 burned: T = 134, S = 200 */
     char *ev = system_ok("WorkerSlash", "{\"worker\":\"%s\",\"ppm\":333333}", worker_text(0));
@@ -702,11 +701,7 @@ Test(engine_staking, a_request_filled_after_a_slash_is_paid_at_the_lower_price)
     expect_queue(1, 1, (unsigned[]){ 1 }, (const char *[]){ "100" });
     /* 50 released: the request is worth floor(100*134/200) = 67 > 50, so it buys
      * floor(50*200/134) = 74 shares for floor(74*134/200) = 49 */
-    OK(run_ok(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"50\"}", worker_text(0)));
-    advance(UNBONDING);
-    cr_assert(idle_block(), "due work makes a block by itself");
-    ev = tick_events(th_head_height(e));
-    cr_assert_not_null(ev, "tick");
+    ev = unbond_and_release("50");
     expect_event(ev, "WithdrawalPaid", 0, "shares", "74");
     expect_event(ev, "WithdrawalPaid", 0, "amount", "49");
     expect_event(ev, "WithdrawalPaid", 0, "sharesStillQueued", "26");
@@ -714,11 +709,7 @@ Test(engine_staking, a_request_filled_after_a_slash_is_paid_at_the_lower_price)
     expect_pool(1, "85", "126", "84", "0");
     expect_queue(1, 1, (unsigned[]){ 1 }, (const char *[]){ "26" });
     /* the rest: 26 shares at floor(26*85/126) = 17 */
-    OK(run_ok(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"84\"}", worker_text(0)));
-    advance(UNBONDING);
-    cr_assert(idle_block(), "due work makes a block by itself");
-    ev = tick_events(th_head_height(e));
-    cr_assert_not_null(ev, "tick");
+    ev = unbond_and_release("84");
     expect_event(ev, "WithdrawalPaid", 0, "shares", "26");
     expect_event(ev, "WithdrawalPaid", 0, "amount", "17");
     free(ev);
@@ -831,10 +822,7 @@ Test(engine_staking, every_overdue_pool_is_forced_beyond_the_first_page)
         }
     }
     expect_queue(POOLS, 1, (unsigned[]){ 1 }, (const char *[]){ "10" });
-    advance(EPOCH);
-    cr_assert(idle_block(), "the epoch close makes a block");
-    char *ev = tick_events(th_head_height(e));
-    cr_assert_not_null(ev, "tick");
+    char *ev = tick_after(EPOCH, "an epoch close");
     cr_assert_eq(count_events(ev, "WorkerUnbonded"), POOLS, "every overdue pool forced");
     free(ev);
     expect_pool(1, "10", "10", "0", "10");
@@ -1060,25 +1048,16 @@ Test(engine_staking, a_request_not_older_than_the_grace_is_not_overdue_near_time
     OK(run_ok(0, "Withdraw", "{\"pool\":\"1\",\"shares\":\"50\"}"));
     cr_assert_eq(eng_now(e), 0, "the request was made at time 0");
     /* epoch 0 closes at t = 100: the request is 100 s old, well within the 300 s grace */
-    advance(100);
-    cr_assert(idle_block(), "an epoch close makes a block by itself");
-    char *ev = tick_events(th_head_height(e));
-    cr_assert_not_null(ev, "the epoch close is a tick");
+    char *ev = tick_after(100, "an epoch close");
     cr_assert_eq(count_events(ev, "WorkerUnbonded"), 0, "forced after 100 s of a %u s grace: %s", GRACE, ev);
     free(ev);
     expect_pool(1, "100", "100", "100", "0");
     /* at t = 300 it is exactly as old as the grace, not older: not yet overdue */
-    advance(200);
-    cr_assert(idle_block(), "an epoch close makes a block by itself");
-    ev = tick_events(th_head_height(e));
-    cr_assert_not_null(ev, "the epoch close is a tick");
+    ev = tick_after(200, "an epoch close");
     cr_assert_eq(count_events(ev, "WorkerUnbonded"), 0, "forced at exactly the %u s grace: %s", GRACE, ev);
     free(ev);
     /* at t = 400 it is older than the grace: forced */
-    advance(100);
-    cr_assert(idle_block(), "due work makes a block by itself");
-    ev = tick_events(th_head_height(e));
-    cr_assert_not_null(ev, "tick");
+    ev = tick_after(100, "due work");
     expect_event(ev, "WorkerUnbonded", 0, "forced", "true");
     expect_event(ev, "WorkerUnbonded", 0, "amount", "50");
     free(ev);

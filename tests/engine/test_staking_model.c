@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "engine/engine.h"
 #include "engine/genesis.h"
 #include "engine/staking.h"
@@ -34,6 +33,7 @@
 #include "ledger/hex.h"
 #include "ledger/sig.h"
 #include "ledger/stakes.h"
+#include "tests/lib/engine_fixture.h"
 
 #define N_OPS 7000
 #define N_EXTREME_OPS 3000
@@ -59,30 +59,7 @@
 
 /* ---- the engine under test ---- */
 
-static char dir[64], db_path[128];
 static eng *e;
-static char *genesis;
-
-struct outcome {
-    int calls;
-    int status;
-    bool success;
-    char error[256];
-    char *events;                  /* owned */
-};
-
-static void on_done(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r)
-{
-    struct outcome *o = cookie;
-    o->calls++;
-    o->status = status;
-    cJSON_Delete(errdata);
-    snprintf(o->error, sizeof o->error, "%s", r && r->error ? r->error : errmsg ? errmsg : "");
-    if (r) {
-        o->success = r->success;
-        o->events = strdup(r->events ? r->events : "[]");
-    }
-}
 
 /* ---- the model ---- */
 
@@ -427,7 +404,7 @@ struct op {
     const char *reason;            /* part of the error a failure must give, when the model knows it */
     bool had_shares;               /* a claim settles only with shares */
     unsigned long index;
-    struct outcome o;
+    th_outcome o;
 };
 
 static struct op ops[32];
@@ -660,15 +637,6 @@ static bool set_commission(unsigned signer, unsigned p, uint32_t ppm)
 
 /* ---- submitting ---- */
 
-static void expect_audit_ok(void)
-{
-    ledger_audit_report r;
-    cr_assert_eq(ledger_audit(eng_ledger(e), &r), ST_OK, "audit runs");
-    for (unsigned i = 0; i < r.n_checks; i++)
-        cr_assert(r.checks[i].ok, "audit check %s: %s", r.checks[i].name, r.checks[i].detail);
-    cr_assert(r.ok, "audit ok");
-}
-
 /* The model's block opens with the first queued item: the Tick runs before it. */
 static void open_block(void)
 {
@@ -718,28 +686,22 @@ static void add_worker_member(cJSON *msg, unsigned w)
 static void submit(struct op *op, const char *type, cJSON *msg, bool refused)
 {
     struct muser *U = &m.user[op->user];
-    add_u64(msg, "nonce", U->nonce);
-    ledger_tx tx;
-    char err[256] = "";
-    cr_assert_eq(ledger_tx_build_signed(&tx, err, sizeof err, type, msg, U->key, eng_chain_id(e)), ST_OK,
-                 "sign %s: %s", type, err);
+    int rc = th_submit_msg(e, U->key, U->nonce, type, msg, &op->o);
     cJSON_Delete(msg);
-    int rc = eng_submit(e, err, sizeof err, &tx, on_done, &op->o);
-    ledger_tx_clear(&tx);
     if (refused) {
         cr_assert_eq(rc, ST_INVALID, "op %lu %s refused before queuing", op->index, type);
-        cr_assert(err[0] != 0, "op %lu: the refusal says why", op->index);
+        cr_assert(th_last_err()[0] != 0, "op %lu: the refusal says why", op->index);
         stats[op->kind][2]++;
         return;
     }
-    cr_assert_eq(rc, ST_OK, "op %lu %s queued: %s", op->index, type, err);
+    cr_assert_eq(rc, ST_OK, "op %lu %s queued: %s", op->index, type, th_last_err());
     U->nonce++;
     n_ops++;
 }
 
 static void submit_system(struct op *op, const char *type, cJSON *msg)
 {
-    cr_assert_eq(eng_submit_system(e, type, msg, on_done, &op->o), ST_OK, "op %lu %s queued", op->index, type);
+    cr_assert_eq(eng_submit_system(e, type, msg, th_on_done, &op->o), ST_OK, "op %lu %s queued", op->index, type);
     cJSON_Delete(msg);
     n_ops++;
 }
@@ -784,7 +746,7 @@ static void check_outcomes(void)
     for (unsigned i = 0; i < n_ops; i++) {
         struct op *op = &ops[i];
         cr_assert_eq(op->o.calls, 1, "op %lu answered once", op->index);
-        cr_assert_eq(op->o.status, ST_OK, "op %lu %s in a block: %s", op->index, kind_name[op->kind], op->o.error);
+        cr_assert_eq(op->o.status, ST_OK, "op %lu %s in a block: %s", op->index, kind_name[op->kind], op->o.errmsg);
         if (op->expect == EXPECT_CLAIM) {
             if (op->o.success) {
                 claimed_amount(amount, op->o.events);
@@ -804,7 +766,7 @@ static void check_outcomes(void)
                       kind_name[op->kind], op->user, op->pool, op->o.error, op->reason);
         }
         stats[op->kind][op->o.success ? 0 : 1]++;
-        free(op->o.events);
+        th_outcome_clear(&op->o);
     }
     mpz_clear(amount);
 }
@@ -1064,7 +1026,7 @@ static void end_block(void)
         return;
     cr_assert_eq(eng_flush(e), ST_OK, "flush");
     check_block(next_height++);
-    expect_audit_ok();
+    th_expect_audit_ok(e);
     check_outcomes();
     n_ops = 0;
     block_open = false;
@@ -1087,7 +1049,7 @@ static void expect_idle_block(bool flush)
     }
     tick();
     check_block(next_height++);
-    expect_audit_ok();
+    th_expect_audit_ok(e);
     check_state();
     snapshot_power();
     idle_blocks++;
@@ -1507,12 +1469,7 @@ static void finish(const char *name)
         }
     mpz_clear(v);
 
-    eng_close(e);
-    e = NULL;
-    eng_replay_report report;
-    char err[256] = "";
-    cr_assert_eq(eng_replay(&report, err, sizeof err, db_path, ":memory:"), ST_OK, "replay: %s", err);
-    cr_assert(report.ok, "replay matches: %s", report.detail);
+    eng_replay_report report = th_replay(&e);
     cr_assert_eq(report.blocks, next_height, "every block replayed");
 
     fprintf(stderr, "%s: %zu blocks, time +%llu s\n", name, n_power, (unsigned long long)(m.now - G_TIME));
@@ -1542,9 +1499,6 @@ static void start(const char *name, unsigned long count)
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/conclave-model-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir), "temp dir");
-    snprintf(db_path, sizeof db_path, "%s/conclave.db", dir);
     model_init();
     char accounts[2048] = "";
     size_t off = 0;
@@ -1554,30 +1508,23 @@ static void setup(void)
         off += (size_t)snprintf(accounts + off, sizeof accounts - off, "%s{\"address\":\"%s\",\"balance\":\"%s\"}",
                                 u ? "," : "", addr, USER_BALANCE);
     }
-    genesis = malloc(4096);
-    cr_assert_not_null(genesis, "genesis");
-    snprintf(genesis, 4096,
+    char genesis[4096];
+    snprintf(genesis, sizeof genesis,
              "{\"chainId\":4244,\"time\":%u,\"treasury\":\"%s\",\"accounts\":[%s],\"epochSecs\":%u,"
              "\"staking\":{\"minContribution\":\"%u\",\"minWithdrawal\":\"%u\",\"commissionNoticeSecs\":%u,"
              "\"maxWorkersPerPool\":%u,\"unbondingSecs\":%u,\"withdrawGraceSecs\":%u}}",
              G_TIME, TREASURY, accounts, EPOCH, MIN_CONTRIBUTION, MIN_WITHDRAWAL, NOTICE, MAX_WORKERS, UNBONDING, GRACE);
-    char err[256] = "";
-    eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
-    cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "open engine: %s", err);
+    th_open_engine(&e, "model", genesis);
 }
 
 static void teardown(void)
 {
-    eng_close(e);
-    free(genesis);
+    th_close_engine(e);
     for (size_t i = 0; i < n_power * NU; i++)
         mpz_clear(power[i]);
     free(power);
     free(power_height);
     model_clear();
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0, "cleanup");
 }
 
 TestSuite(engine_staking_model, .init = setup, .fini = teardown);

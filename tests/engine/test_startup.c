@@ -18,8 +18,7 @@ static char *dev_genesis;
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/conclave-startup-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir), "temp dir");
+    th_temp_dir(dir, sizeof dir, "startup");
     snprintf(db_path, sizeof db_path, "%s/conclave.db", dir);
     dev_genesis = eng_genesis_dev_json(NULL, NULL);
     cr_assert_not_null(dev_genesis, "dev genesis");
@@ -28,9 +27,7 @@ static void setup(void)
 static void teardown(void)
 {
     free(dev_genesis);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0, "cleanup");
+    th_rmtree(dir);
 }
 
 TestSuite(engine_startup, .init = setup, .fini = teardown);
@@ -40,6 +37,22 @@ static int try_open(eng **out, char *err, size_t errlen, const char *genesis)
 {
     eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
     return eng_open(out, err, errlen, &cfg);
+}
+
+/* Opens the engine on a new dev chain; the caller closes it. */
+static eng *open_new_dev_chain(void)
+{
+    eng *e = NULL;
+    char err[256] = "";
+    cr_assert_eq(try_open(&e, err, sizeof err, dev_genesis), ST_OK, "new chain: %s", err);
+    return e;
+}
+
+/* A new dev chain, closed, with the foreign Tick of th_append_foreign_tick after its genesis. */
+static void make_a_chain_with_a_foreign_tick(void)
+{
+    eng_close(open_new_dev_chain());
+    th_append_foreign_tick(db_path);
 }
 
 /* The newest block of the database at db_path, read without the engine. */
@@ -66,13 +79,11 @@ Test(engine_startup, a_new_database_without_a_genesis_is_refused_and_not_created
 
 Test(engine_startup, a_genesis_other_than_the_stored_one_writes_no_block)
 {
-    eng *e = NULL;
-    char err[256] = "";
-    cr_assert_eq(try_open(&e, err, sizeof err, dev_genesis), ST_OK, "new chain: %s", err);
-    eng_close(e);
+    eng_close(open_new_dev_chain());
     ledger_block before = head_block();
     /* hourly epochs from time 0: under this genesis, thousands of epochs would be due to close */
-    e = NULL;
+    eng *e = NULL;
+    char err[256] = "";
     cr_assert_eq(try_open(&e, err, sizeof err, "{\"chainId\":5,\"time\":0}"), ST_INVALID, "refused");
     cr_assert(strstr(err, "different genesis") != NULL, "says why: %s", err);
     cr_assert_null(e, "no engine");
@@ -114,11 +125,9 @@ Test(engine_startup, the_default_genesis_applies_to_a_new_database_only)
 
 Test(engine_startup, the_genesis_block_and_the_stored_genesis_come_together)
 {
-    eng *e = NULL;
-    char err[256] = "";
-    cr_assert_eq(try_open(&e, err, sizeof err, dev_genesis), ST_OK, "new chain: %s", err);
-    eng_close(e);
+    eng_close(open_new_dev_chain());
     ledger *l = NULL;
+    char err[256] = "";
     cr_assert_eq(ledger_open_readonly(&l, err, sizeof err, db_path), ST_OK, "open: %s", err);
     char *stored = NULL;
     cr_assert_eq(ledger_meta_get(l, "genesis", &stored), ST_OK, "genesis stored");
@@ -150,9 +159,7 @@ static bool audit_check_ok(const ledger_audit_report *r, const char *name)
 
 Test(engine_startup, the_audit_holds_on_a_chain_that_closed_epochs)
 {
-    eng *e = NULL;
-    char err[256] = "";
-    cr_assert_eq(try_open(&e, err, sizeof err, dev_genesis), ST_OK, "new chain: %s", err);
+    eng *e = open_new_dev_chain();
     uint64_t now;
     cr_assert_eq(eng_advance_time(e, 3 * 3600 + 5, &now), ST_OK, "three epochs pass");
     ledger_audit_report r;
@@ -164,12 +171,9 @@ Test(engine_startup, the_audit_holds_on_a_chain_that_closed_epochs)
 
 Test(engine_startup, the_audit_catches_a_block_that_does_not_follow_the_genesis)
 {
+    make_a_chain_with_a_foreign_tick();
     eng *e = NULL;
     char err[256] = "";
-    cr_assert_eq(try_open(&e, err, sizeof err, dev_genesis), ST_OK, "new chain: %s", err);
-    eng_close(e);
-    th_append_foreign_tick(db_path);
-    e = NULL;
     cr_assert_eq(try_open(&e, err, sizeof err, dev_genesis), ST_OK, "reopen: %s", err);
     ledger_audit_report r;
     cr_assert_eq(eng_audit(e, &r), ST_OK, "audit runs");
@@ -181,12 +185,9 @@ Test(engine_startup, the_audit_catches_a_block_that_does_not_follow_the_genesis)
 
 Test(engine_startup, replay_catches_a_block_that_does_not_follow_the_genesis)
 {
-    eng *e = NULL;
-    char err[256] = "";
-    cr_assert_eq(try_open(&e, err, sizeof err, dev_genesis), ST_OK, "new chain: %s", err);
-    eng_close(e);
-    th_append_foreign_tick(db_path);
+    make_a_chain_with_a_foreign_tick();
     eng_replay_report r;
+    char err[256] = "";
     cr_assert_eq(eng_replay(&r, err, sizeof err, db_path, ":memory:"), ST_OK, "replay runs: %s", err);
     cr_assert_not(r.ok, "replay differs");
     cr_assert(strstr(r.detail, "block 1 transaction 0 (Tick)") != NULL, "names the block: %s", r.detail);

@@ -9,7 +9,6 @@
  * slashCancel proposal or applied when due, a new enclave build that settles only once governance
  * allowlists it, and refused or failed input. Every block is followed by ledger_audit. */
 #include <criterion/criterion.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,16 +57,13 @@ TestSuite(governance_gov, .init = setup, .fini = teardown);
 
 /* ---- driving the engine ---- */
 
-/* Whether the last advance made a block: eng_advance_time does the work the new time makes due. */
-static bool advance_made_block;
-
+/* Moves the clock; eng_advance_time does the work the new time makes due. */
 static void advance(uint64_t secs)
 {
-    advance_made_block = th_advance(e, secs);
+    th_advance(e, secs);
 }
 
 /* ---- reading the state ---- */
-
 
 /* Hex of a payload JSON text for the Propose `bytes` member. */
 static const char *hex_of(const char *text)
@@ -115,21 +111,29 @@ static char *make_genesis(const char *enclave, const char *big)
     return text;
 }
 
-/* Pool 1 by dev 0; devs 0, 1, 2 stake 1000, 2000, 3000 (one share per unit). */
+/* Pool 1 by dev 0, then dev i (0..2) stakes amounts[i] where it is not NULL (one share per unit). */
+static void stake_in_pool_1(const char *const amounts[3])
+{
+    th_outcome create = { 0 }, o[3] = { 0 };
+    th_queue(e, 0, "PoolCreate", &create, "{\"commissionPpm\":\"0\",\"capacity\":\"1000000000\"}");
+    th_block(e);
+    th_expect_ok(&create, "PoolCreate");
+    th_outcome_clear(&create);
+    for (unsigned i = 0; i < 3; i++)
+        if (amounts[i])
+            th_queue(e, i, "Contribute", &o[i], "{\"pool\":\"1\",\"amount\":\"%s\"}", amounts[i]);
+    th_block(e);
+    for (unsigned i = 0; i < 3; i++)
+        if (amounts[i]) {
+            th_expect_ok(&o[i], "staking set-up");
+            th_outcome_clear(&o[i]);
+        }
+}
+
+/* Pool 1 by dev 0; devs 0, 1, 2 stake 1000, 2000, 3000. */
 static void stake_all(void)
 {
-    th_outcome o[4] = { 0 };
-    th_queue(e, 0, "PoolCreate", &o[0], "{\"commissionPpm\":\"0\",\"capacity\":\"1000000000\"}");
-    th_block(e);
-    th_expect_ok(&o[0], "PoolCreate");
-    th_queue(e, 0, "Contribute", &o[1], "{\"pool\":\"1\",\"amount\":\"1000\"}");
-    th_queue(e, 1, "Contribute", &o[2], "{\"pool\":\"1\",\"amount\":\"2000\"}");
-    th_queue(e, 2, "Contribute", &o[3], "{\"pool\":\"1\",\"amount\":\"3000\"}");
-    th_block(e);
-    for (int i = 0; i < 4; i++) {
-        th_expect_ok(&o[i], "staking set-up");
-        free(o[i].events);
-    }
+    stake_in_pool_1((const char *const[]){ "1000", "2000", "3000" });
 }
 
 /* Proposes from who on track with payload text; returns the proposal id (from the event). */
@@ -148,30 +152,19 @@ static uint64_t propose(unsigned who, const char *track, const char *payload)
     return n;
 }
 
-static void vote(unsigned who, uint64_t id, unsigned support, unsigned conviction)
+/* stake_all, then a text proposal by dev 0 on the treasury track, open for votes. Returns its id. */
+static uint64_t treasury_vote_open(void)
 {
-    th_outcome o = { 0 };
-    th_queue(e, who, "Vote", &o, "{\"proposal\":\"%llu\",\"support\":\"%u\",\"conviction\":\"%u\"}", (unsigned long long)id,
-          support, conviction);
-    th_block(e);
-    th_expect_ok(&o, "Vote");
-    free(o.events);
+    stake_all();
+    uint64_t id = propose(0, "treasury", "");
+    advance(DELAY);
+    return id;
 }
 
-/* A signed tx in a block of its own that must fail with reason. */
-PRINTF_LIKE(4, 5)
-static void expect_tx_fails(unsigned who, const char *type, const char *reason, const char *fmt, ...)
+static void vote(unsigned who, uint64_t id, unsigned support, unsigned conviction)
 {
-    char text[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    th_outcome o = { 0 };
-    th_queue(e, who, type, &o, "%s", text);
-    th_block(e);
-    th_expect_failed(&o, reason, type);
-    free(o.events);
+    th_expect_tx_ok(e, who, "Vote", "{\"proposal\":\"%llu\",\"support\":\"%u\",\"conviction\":\"%u\"}",
+                    (unsigned long long)id, support, conviction);
 }
 
 static void execute(unsigned who, uint64_t id)
@@ -229,15 +222,15 @@ Test(governance_gov, spend_executes_exactly_once)
     th_expect_mpz(p.total_power, "6000", "total power at the snapshot");
     cr_assert_eq(p.vote_end, p.vote_start + PERIOD, "voting period");
     gov_proposal_clear(&p);
-    expect_tx_fails(1, "Vote", "is Pending", "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"0\"}",
+    th_expect_tx_fails(e, 1, "Vote", "is Pending", "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"0\"}",
                     (unsigned long long)id);
     advance(DELAY);
     expect_state(id, GOV_ACTIVE);
     vote(2, id, 1, 1);
-    expect_tx_fails(3, "ProposalExecute", "is Active", "{\"proposal\":\"%llu\"}", (unsigned long long)id);
+    th_expect_tx_fails(e, 3, "ProposalExecute", "is Active", "{\"proposal\":\"%llu\"}", (unsigned long long)id);
     advance(PERIOD);
     expect_state(id, GOV_QUEUED);
-    expect_tx_fails(3, "ProposalExecute", "from", "{\"proposal\":\"%llu\"}", (unsigned long long)id);
+    th_expect_tx_fails(e, 3, "ProposalExecute", "from", "{\"proposal\":\"%llu\"}", (unsigned long long)id);
     advance(ENACT);
     execute(3, id);
     expect_state(id, GOV_EXECUTED);
@@ -245,16 +238,11 @@ Test(governance_gov, spend_executes_exactly_once)
     expect_treasury("999999500");
     expect_escrow(0, "0");
     th_expect_user(e, LEDGER_FREE, 0, "999000");
-    expect_tx_fails(3, "ProposalExecute", "is Executed", "{\"proposal\":\"%llu\"}", (unsigned long long)id);
+    th_expect_tx_fails(e, 3, "ProposalExecute", "is Executed", "{\"proposal\":\"%llu\"}", (unsigned long long)id);
     th_expect_user(e, LEDGER_FREE, 5, "1000500");
     expect_treasury("999999500");
     /* the whole life of the proposal replays to the same chain */
-    eng_close(e);
-    e = NULL;
-    eng_replay_report r;
-    char err[256] = "";
-    cr_assert_eq(eng_replay(&r, err, sizeof err, th_db_path(), ":memory:"), ST_OK, "replay: %s", err);
-    cr_assert(r.ok, "replay matches: %s", r.detail);
+    th_replay(&e);
 }
 
 /* A root proposal raising staking.minContribution to 1000, passed and waiting for its execution. */
@@ -341,9 +329,7 @@ Test(governance_gov, a_param_change_binds_the_transactions_after_it_in_its_own_b
 
 Test(governance_gov, defeated_by_quorum_returns_the_deposit)
 {
-    stake_all();
-    uint64_t id = propose(0, "treasury", "");
-    advance(DELAY);
+    uint64_t id = treasury_vote_open();
     vote(0, id, 1, 6);             /* 1000 of 6000 < 20%, however strong the conviction */
     advance(PERIOD);
     gov_proposal p;
@@ -417,7 +403,7 @@ Test(governance_gov, with_no_stake_at_the_snapshot_the_quorum_is_one_and_missed_
     mpz_clear(q);
     gov_proposal_clear(&p);
     advance(DELAY);
-    expect_tx_fails(5, "Vote", "no voting power", "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"1\"}",
+    th_expect_tx_fails(e, 5, "Vote", "no voting power", "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"1\"}",
                     (unsigned long long)id);
     advance(PERIOD);
     expect_state(id, GOV_DEFEATED);
@@ -429,9 +415,7 @@ Test(governance_gov, with_no_stake_at_the_snapshot_the_quorum_is_one_and_missed_
 
 Test(governance_gov, defeated_by_approval)
 {
-    stake_all();
-    uint64_t id = propose(0, "treasury", "");
-    advance(DELAY);
+    uint64_t id = treasury_vote_open();
     vote(0, id, 1, 1);             /* for 1000 */
     vote(1, id, 0, 1);             /* against 2000 */
     advance(PERIOD);
@@ -444,9 +428,7 @@ Test(governance_gov, defeated_by_approval)
 
 Test(governance_gov, a_tie_fails)
 {
-    stake_all();
-    uint64_t id = propose(0, "treasury", "");
-    advance(DELAY);
+    uint64_t id = treasury_vote_open();
     vote(0, id, 1, 2);             /* for 1000 * 2 = 2000 */
     vote(1, id, 0, 1);             /* against 2000 * 1 = 2000 */
     advance(PERIOD);
@@ -457,7 +439,7 @@ Test(governance_gov, cancel_while_pending_burns_part_of_the_deposit)
 {
     stake_all();
     uint64_t id = propose(0, "treasury", "");
-    expect_tx_fails(1, "ProposalCancel", "only the proposer", "{\"proposal\":\"%llu\"}", (unsigned long long)id);
+    th_expect_tx_fails(e, 1, "ProposalCancel", "only the proposer", "{\"proposal\":\"%llu\"}", (unsigned long long)id);
     th_outcome o = { 0 };
     th_queue(e, 0, "ProposalCancel", &o, "{\"proposal\":\"%llu\"}", (unsigned long long)id);
     th_block(e);
@@ -469,19 +451,17 @@ Test(governance_gov, cancel_while_pending_burns_part_of_the_deposit)
     th_expect_user(e, LEDGER_FREE, 0, "998990");
     advance(DELAY);
     expect_state(id, GOV_CANCELED);
-    expect_tx_fails(0, "ProposalCancel", "only a Pending", "{\"proposal\":\"%llu\"}", (unsigned long long)id);
+    th_expect_tx_fails(e, 0, "ProposalCancel", "only a Pending", "{\"proposal\":\"%llu\"}", (unsigned long long)id);
 }
 
 Test(governance_gov, a_queued_proposal_expires_after_the_grace)
 {
-    stake_all();
-    uint64_t id = propose(0, "treasury", "");
-    advance(DELAY);
+    uint64_t id = treasury_vote_open();
     vote(2, id, 1, 0);
     advance(PERIOD + ENACT + GRACE);
     expect_state(id, GOV_EXPIRED);
     expect_escrow(0, "0");
-    expect_tx_fails(3, "ProposalExecute", "is Expired", "{\"proposal\":\"%llu\"}", (unsigned long long)id);
+    th_expect_tx_fails(e, 3, "ProposalExecute", "is Expired", "{\"proposal\":\"%llu\"}", (unsigned long long)id);
 }
 
 Test(governance_gov, a_failing_payload_leaves_the_proposal_failed_and_nothing_applied)
@@ -525,9 +505,7 @@ Test(governance_gov, conviction_table)
 
 Test(governance_gov, a_changed_vote_corrects_the_tally)
 {
-    stake_all();
-    uint64_t id = propose(0, "treasury", "");
-    advance(DELAY);
+    uint64_t id = treasury_vote_open();
     vote(1, id, 1, 3);             /* for 6000 */
     vote(2, id, 2, 0);             /* abstain 300 */
     vote(1, id, 0, 0);             /* now against 200 */
@@ -550,15 +528,13 @@ Test(governance_gov, stake_moved_after_the_snapshot_does_not_count)
     th_expect_ok(&o, "late stake");
     free(o.events);
     advance(DELAY);
-    expect_tx_fails(3, "Vote", "no voting power", "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"1\"}",
+    th_expect_tx_fails(e, 3, "Vote", "no voting power", "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"1\"}",
                     (unsigned long long)id);
 }
 
 Test(governance_gov, locked_stake_cannot_be_withdrawn_until_the_lock_ends)
 {
-    stake_all();
-    uint64_t id = propose(0, "treasury", "");
-    advance(DELAY);
+    uint64_t id = treasury_vote_open();
     vote(1, id, 1, 2);             /* locks 2000 until vote_end + 2 * LOCK */
     gov_proposal p;
     read_proposal(id, &p);
@@ -566,7 +542,7 @@ Test(governance_gov, locked_stake_cannot_be_withdrawn_until_the_lock_ends)
     gov_proposal_clear(&p);
     char reason[64];
     snprintf(reason, sizeof reason, "locked by governance until %llu", (unsigned long long)until);
-    expect_tx_fails(1, "Withdraw", reason, "{\"pool\":\"1\",\"shares\":\"10\"}");
+    th_expect_tx_fails(e, 1, "Withdraw", reason, "{\"pool\":\"1\",\"shares\":\"10\"}");
     /* dev 2 voted with no conviction: free to leave */
     vote(2, id, 1, 0);
     th_outcome o = { 0 };
@@ -578,7 +554,7 @@ Test(governance_gov, locked_stake_cannot_be_withdrawn_until_the_lock_ends)
     /* one second before the lock ends it still binds */
     uint64_t now = eng_now(e);
     advance(until - 1 - now);
-    expect_tx_fails(1, "Withdraw", reason, "{\"pool\":\"1\",\"shares\":\"2000\"}");
+    th_expect_tx_fails(e, 1, "Withdraw", reason, "{\"pool\":\"1\",\"shares\":\"2000\"}");
     now = eng_now(e);
     advance(until - now);
     th_queue(e, 1, "Withdraw", &o, "{\"pool\":\"1\",\"shares\":\"2000\"}");
@@ -761,16 +737,7 @@ static void expect_power(uint64_t id, unsigned who, const char *own, const char 
 
 Test(governance_gov, a_delegate_carries_each_delegators_own_floored_weight_so_an_override_can_tie)
 {
-    th_outcome o[3] = { 0 };
-    th_queue(e, 0, "PoolCreate", &o[0], "{\"commissionPpm\":\"0\",\"capacity\":\"1000000000\"}");
-    th_block(e);
-    th_queue(e, 1, "Contribute", &o[1], "{\"pool\":\"1\",\"amount\":\"16\"}");
-    th_queue(e, 2, "Contribute", &o[2], "{\"pool\":\"1\",\"amount\":\"18\"}");
-    th_block(e);
-    for (int i = 0; i < 3; i++) {
-        th_expect_ok(&o[i], "staking set-up");
-        free(o[i].events);
-    }
+    stake_in_pool_1((const char *const[]){ NULL, "16", "18" });
     delegate(1, 3, 0);
     delegate(2, 3, 0);
     uint64_t id = propose(1, "spam", "");
@@ -833,10 +800,10 @@ Test(governance_gov, delegation_chains_and_bad_delegations_are_refused)
 {
     stake_all();
     delegate(1, 0, 1);
-    expect_tx_fails(0, "Delegate", "no delegation chains", "{\"to\":\"%s\",\"conviction\":\"1\"}", th_dev_text(2));
-    expect_tx_fails(2, "Delegate", "no delegation chains", "{\"to\":\"%s\",\"conviction\":\"1\"}", th_dev_text(1));
-    expect_tx_fails(1, "Delegate", "already delegating", "{\"to\":\"%s\",\"conviction\":\"1\"}", th_dev_text(2));
-    expect_tx_fails(2, "Undelegate", "not delegating", "{}");
+    th_expect_tx_fails(e, 0, "Delegate", "no delegation chains", "{\"to\":\"%s\",\"conviction\":\"1\"}", th_dev_text(2));
+    th_expect_tx_fails(e, 2, "Delegate", "no delegation chains", "{\"to\":\"%s\",\"conviction\":\"1\"}", th_dev_text(1));
+    th_expect_tx_fails(e, 1, "Delegate", "already delegating", "{\"to\":\"%s\",\"conviction\":\"1\"}", th_dev_text(2));
+    th_expect_tx_fails(e, 2, "Undelegate", "not delegating", "{}");
     th_outcome o = { 0 };
     char msg[128];
     snprintf(msg, sizeof msg, "{\"to\":\"%s\",\"conviction\":\"1\"}", th_dev_text(2));
@@ -851,7 +818,7 @@ Test(governance_gov, a_delegation_with_conviction_locks_the_stake_until_after_un
 {
     stake_all();
     delegate(1, 0, 2);
-    expect_tx_fails(1, "Withdraw", "locked while delegating with conviction 2", "{\"pool\":\"1\",\"shares\":\"10\"}");
+    th_expect_tx_fails(e, 1, "Withdraw", "locked while delegating with conviction 2", "{\"pool\":\"1\",\"shares\":\"10\"}");
     th_outcome o = { 0 };
     th_queue(e, 1, "Undelegate", &o, "{}");
     th_block(e);
@@ -861,7 +828,7 @@ Test(governance_gov, a_delegation_with_conviction_locks_the_stake_until_after_un
     uint64_t until = eng_now(e) + 2 * LOCK;
     char reason[64];
     snprintf(reason, sizeof reason, "locked by governance until %llu", (unsigned long long)until);
-    expect_tx_fails(1, "Withdraw", reason, "{\"pool\":\"1\",\"shares\":\"10\"}");
+    th_expect_tx_fails(e, 1, "Withdraw", reason, "{\"pool\":\"1\",\"shares\":\"10\"}");
     advance(until - eng_now(e));
     o = (th_outcome){ 0 };
     th_queue(e, 1, "Withdraw", &o, "{\"pool\":\"1\",\"shares\":\"2000\"}");
@@ -1086,16 +1053,16 @@ Test(governance_gov, a_vote_whose_weight_would_take_the_tally_past_2_256_fails_w
     uint64_t id = propose(5, "root", "");
     advance(DELAY);
     for (unsigned c = 5; c <= 6; c++)
-        expect_tx_fails(5, "Vote", "the for tally of proposal 1 would reach 2^256",
+        th_expect_tx_fails(e, 5, "Vote", "the for tally of proposal 1 would reach 2^256",
                         "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"%u\"}", (unsigned long long)id, c);
     expect_tally(id, "0", "0", "0", "0");
     vote(5, id, 1, 4);
     expect_tally(id, "115792089237316195423570985008687907853269984665640564039457584007913125639936", "0", "0",
                  "28948022309329048855892746252171976963317496166410141009864396001978281409984");
     /* a change that would overflow fails too, and leaves the vote as it stood */
-    expect_tx_fails(5, "Vote", "the for tally of proposal 1 would reach 2^256",
+    th_expect_tx_fails(e, 5, "Vote", "the for tally of proposal 1 would reach 2^256",
                     "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"6\"}", (unsigned long long)id);
-    expect_tx_fails(5, "Vote", "the against tally of proposal 1 would reach 2^256",
+    th_expect_tx_fails(e, 5, "Vote", "the against tally of proposal 1 would reach 2^256",
                     "{\"proposal\":\"%llu\",\"support\":\"0\",\"conviction\":\"6\"}", (unsigned long long)id);
     expect_tally(id, "115792089237316195423570985008687907853269984665640564039457584007913125639936", "0", "0",
                  "28948022309329048855892746252171976963317496166410141009864396001978281409984");
@@ -1116,7 +1083,7 @@ Test(governance_gov, overrides_whose_weights_pass_2_256_are_counted_exactly)
     delegate(5, 0, 6);
     uint64_t id = propose(5, "root", "");
     advance(DELAY);
-    expect_tx_fails(0, "Vote", "the for tally of proposal 1 would reach 2^256",
+    th_expect_tx_fails(e, 0, "Vote", "the for tally of proposal 1 would reach 2^256",
                     "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"1\"}", (unsigned long long)id);
     /* each votes itself: the overrides, 6P then 12P of weight, leave dev 0 nothing to carry */
     vote(5, id, 1, 1);
@@ -1124,7 +1091,7 @@ Test(governance_gov, overrides_whose_weights_pass_2_256_are_counted_exactly)
     expect_tally(id, "28948022309329048855892746252171976963317496166410141009864396001978281409984",
                  "28948022309329048855892746252171976963317496166410141009864396001978281409984", "0",
                  "57896044618658097711785492504343953926634992332820282019728792003956562819968");
-    expect_tx_fails(0, "Vote", "no voting power", "{\"proposal\":\"%llu\",\"support\":\"0\",\"conviction\":\"1\"}",
+    th_expect_tx_fails(e, 0, "Vote", "no voting power", "{\"proposal\":\"%llu\",\"support\":\"0\",\"conviction\":\"1\"}",
                     (unsigned long long)id);
 }
 
@@ -1154,15 +1121,15 @@ Test(governance_gov, bad_input_is_refused_or_fails_with_a_clear_reason)
     cr_assert(strstr(th_last_err(), "message.support"), "%s", th_last_err());
     cr_assert_eq(th_submit(e, 1, "Vote", &o, "{\"proposal\":\"1\",\"support\":\"1\",\"conviction\":\"7\"}"), ST_INVALID, "conviction 7");
     cr_assert(strstr(th_last_err(), "message.conviction"), "%s", th_last_err());
-    expect_tx_fails(1, "Vote", "no proposal 9", "{\"proposal\":\"9\",\"support\":\"1\",\"conviction\":\"0\"}");
-    expect_tx_fails(4, "Propose", "below the treasury track's threshold of 100",
+    th_expect_tx_fails(e, 1, "Vote", "no proposal 9", "{\"proposal\":\"9\",\"support\":\"1\",\"conviction\":\"0\"}");
+    th_expect_tx_fails(e, 4, "Propose", "below the treasury track's threshold of 100",
                     "{\"track\":\"treasury\",\"title\":\"t\",\"body\":\"\",\"payload\":\"0x\"}");
-    expect_tx_fails(0, "Propose", "insufficient free balance for the big track's deposit of 5000000",
+    th_expect_tx_fails(e, 0, "Propose", "insufficient free balance for the big track's deposit of 5000000",
                     "{\"track\":\"big\",\"title\":\"t\",\"body\":\"\",\"payload\":\"0x\"}");
     th_expect_user(e, LEDGER_FREE, 0, "999000");
     expect_escrow(0, "0");
     uint64_t id = propose(0, "treasury", "");
     advance(DELAY + PERIOD);
-    expect_tx_fails(1, "Vote", "is Defeated", "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"0\"}",
+    th_expect_tx_fails(e, 1, "Vote", "is Defeated", "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"0\"}",
                     (unsigned long long)id);
 }

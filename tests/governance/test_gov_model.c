@@ -13,11 +13,9 @@
  * receipts for what happened (a refused or failed step changes nothing); it recounts, never replays
  * increments. Odd amounts and slashes leave remainders, so a floor taken on a sum shows. */
 #include <criterion/criterion.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "engine/engine.h"
 #include "engine/genesis.h"
 #include "governance/gov.h"
@@ -25,8 +23,9 @@
 #include "engine/governance.h"
 #include "governance/rules.h"
 #include "ledger/hex.h"
-#include "ledger/sig.h"
 #include "ledger/stakes.h"
+#include "tests/lib/engine_fixture.h"
+#include "tests/lib/testhelp.h"
 
 #define STEPS 3000
 #define DEFAULT_SEED 20261204u     /* override with GOV_MODEL_SEED=n */
@@ -39,9 +38,7 @@
 #define PERIOD 300u
 #define LOCK 50u
 
-static char dir[64], db_path[128];
 static eng *e;
-static char *genesis;
 static char addr_text[NU][LEDGER_ADDR_STRLEN];
 static uint8_t addr[NU][20];
 
@@ -89,66 +86,30 @@ static char *make_genesis(void)
 static void setup(void)
 {
     for (unsigned i = 0; i < NU; i++) {
-        uint8_t key[32];
-        eng_dev_key(key, i);
-        cr_assert_eq(ledger_sig_address(addr[i], key), ST_OK);
+        th_dev_bytes(addr[i], i);
         ledger_addr_format(addr_text[i], addr[i]);
     }
     for (unsigned p = 0; p < NP; p++) {
         memset(worker[p], 0xee, 20);
         worker[p][19] = (uint8_t)p;
     }
-    snprintf(dir, sizeof dir, "/tmp/conclave-govmodel-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(db_path, sizeof db_path, "%s/conclave.db", dir);
-    genesis = make_genesis();
-    char err[256] = "";
-    eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
-    cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "open: %s", err);
+    char *genesis = make_genesis();
+    th_open_engine(&e, "govmodel", genesis);
+    free(genesis);
 }
 
 static void teardown(void)
 {
-    eng_close(e);
-    free(genesis);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    th_close_engine(e);
 }
 
 TestSuite(governance_model, .init = setup, .fini = teardown, .timeout = 300);
 
 /* ---- driving the engine ---- */
 
-struct outcome {
-    int calls, status;
-    bool success;
-    char *events;
-};
-
-static void on_done(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r)
-{
-    struct outcome *o = cookie;
-    (void)errmsg;
-    o->calls++;
-    o->status = status;
-    cJSON_Delete(errdata);
-    if (r) {
-        o->success = r->success;
-        o->events = strdup(r->events ? r->events : "[]");
-    }
-}
-
-static uint64_t head_height(void)
-{
-    ledger_block b;
-    cr_assert_eq(ledger_block_head(eng_ledger(e), &b), ST_OK);
-    return b.height;
-}
-
 static void record(void)
 {
-    now_state.height = head_height();
+    now_state.height = th_head_height(e);
     if (n_hist && hist[n_hist - 1].height == now_state.height)
         hist[n_hist - 1] = now_state;
     else {
@@ -192,9 +153,9 @@ static void powers_at(uint64_t height, uint64_t power[NU])
 /* ---- driving the engine ---- */
 
 /* Applies what is queued as one block and checks the single answer. Returns whether it succeeded. */
-static bool finish(struct outcome *o, const char *type)
+static bool finish(th_outcome *o, const char *type)
 {
-    cr_assert_eq(eng_flush(e), ST_OK);
+    th_block(e);
     cr_assert_eq(o->calls, 1, "%s answered", type);
     bool ok = o->status == ST_OK && o->success;
     if (ok && strcmp(type, "Propose") == 0) {
@@ -204,12 +165,12 @@ static bool finish(struct outcome *o, const char *type)
         cr_assert_lt(n_props, MAX_PROPOSALS);
         memset(&props[n_props], 0, sizeof props[n_props]);
         props[n_props].id = (uint64_t)id->valuedouble;
-        props[n_props].snapshot = head_height() - 1;
+        props[n_props].snapshot = th_head_height(e) - 1;
         powers_at(props[n_props].snapshot, props[n_props].power);
         n_props++;
         cJSON_Delete(ev);
     }
-    free(o->events);
+    th_outcome_clear(o);
     return ok;
 }
 
@@ -217,40 +178,18 @@ static bool finish(struct outcome *o, const char *type)
 PRINTF_LIKE(3, 4)
 static bool run(unsigned who, const char *type, const char *fmt, ...)
 {
-    char text[512], nonce[24], err[256] = "";
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    uint64_t n;
-    cr_assert_eq(ledger_nonce_get(eng_ledger(e), addr[who], &n), ST_OK);
-    cJSON *msg = cJSON_Parse(text);
-    cr_assert_not_null(msg, "%s", text);
-    snprintf(nonce, sizeof nonce, "%llu", (unsigned long long)n);
-    cJSON_AddStringToObject(msg, "nonce", nonce);
-    uint8_t key[32];
-    eng_dev_key(key, who);
-    ledger_tx tx;
-    cr_assert_eq(ledger_tx_build_signed(&tx, err, sizeof err, type, msg, key, eng_chain_id(e)), ST_OK, "%s", err);
-    cJSON_Delete(msg);
-    struct outcome o = { 0 };
-    int rc = eng_submit(e, err, sizeof err, &tx, on_done, &o);
-    ledger_tx_clear(&tx);
-    return rc == ST_OK && finish(&o, type);
+    TH_FORMAT(text, 512, fmt);
+    th_outcome o = { 0 };
+    return th_submit(e, who, type, &o, "%s", text) == ST_OK && finish(&o, type);
 }
 
 /* A slash of ppm of what pool's worker has bonded, in a block of its own. */
 static bool slash(unsigned pool, unsigned ppm)
 {
-    char text[43];
+    char text[LEDGER_ADDR_STRLEN];
     ledger_addr_format(text, worker[pool - 1]);
-    cJSON *msg = cJSON_CreateObject();
-    cr_assert_not_null(msg);
-    cJSON_AddStringToObject(msg, "worker", text);
-    cJSON_AddNumberToObject(msg, "ppm", ppm);
-    struct outcome o = { 0 };
-    cr_assert_eq(eng_submit_system(e, "WorkerSlash", msg, on_done, &o), ST_OK, "WorkerSlash queued");
-    cJSON_Delete(msg);
+    th_outcome o = { 0 };
+    th_system_tx(e, "WorkerSlash", &o, "{\"worker\":\"%s\",\"ppm\":%u}", text, ppm);
     return finish(&o, "WorkerSlash");
 }
 

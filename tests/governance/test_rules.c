@@ -5,25 +5,20 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "governance/gov.h"
 #include "governance/gov_store.h"
 #include "governance/rules.h"
 #include "ledger/ledger.h"
 #include "ledger/receipt.h"
+#include "tests/lib/testhelp.h"
 
-static char dir[64], path[128];
 static ledger *l;
 static gov_store *s;
 static gov_params params;
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/conclave-rules-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir), "temp dir");
-    snprintf(path, sizeof path, "%s/ledger.db", dir);
-    char err[256] = "";
-    cr_assert_eq(ledger_open(&l, err, sizeof err, path), ST_OK, "open: %s", err);
+    th_open_ledger(&l, "rules");
     cr_assert_eq(gov_store_new(&s, l), ST_OK, "store");
     gov_params_init(&params);
     params.lock_period = 1000;
@@ -33,10 +28,7 @@ static void teardown(void)
 {
     gov_params_clear(&params);
     gov_store_free(s);
-    ledger_close(l);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0, "cleanup");
+    th_close_ledger(l);
 }
 
 TestSuite(governance_rules, .init = setup, .fini = teardown);

@@ -233,17 +233,20 @@ cli stake position --dev-key 0
 expect "the owner's $COMMISSION tokens of commission are claimable" 0 "^claimable +$COMMISSION$"
 expect "the owner stakes nothing" 0 "^positions +\(none\)$"
 
-FREE1=$(raw_free "$A1")
-cli stake claim "$POOL" --dev-key 1
-expect "dev 1 claims its rewards" 0 "Claimed pool=$POOL staker=$A1 amount=$P1$"
-check "the claim moved exactly $P1 tokens to dev 1's free balance" test "$(dec_sub "$(raw_free "$A1")" "$FREE1")" = "$P1$E18"
+# claim_exactly KEY ADDRESS TOKENS WHO: dev KEY (at ADDRESS) claims from $POOL; the receipt says TOKENS
+# and its free balance grows by exactly TOKENS.
+claim_exactly() {
+    free_before=$(raw_free "$2")
+    cli stake claim "$POOL" --dev-key "$1"
+    expect "$4 claims $3 tokens" 0 "Claimed pool=$POOL staker=$2 amount=$3$"
+    check "the claim moved exactly $3 tokens to $4's free balance" \
+        test "$(dec_sub "$(raw_free "$2")" "$free_before")" = "$3$E18"
+}
+claim_exactly 1 "$A1" "$P1" "dev 1"
 cli stake position "$A1"
 expect "nothing is pending after the claim" 0 "pendingRewards=0 "
 expect "nothing is claimable after the claim" 0 "^claimable +0$"
-FREE0=$(raw_free "$A0")
-cli stake claim "$POOL" --dev-key 0
-expect "the owner claims the commission" 0 "Claimed pool=$POOL staker=$A0 amount=$COMMISSION$"
-check "the owner received exactly $COMMISSION tokens" test "$(dec_sub "$(raw_free "$A0")" "$FREE0")" = "$COMMISSION$E18"
+claim_exactly 0 "$A0" "$COMMISSION" "the owner (its commission)"
 
 FREE1=$(raw_free "$A1")
 cli stake withdraw "$POOL" 50$E18 --dev-key 1

@@ -22,6 +22,7 @@
 #include "ledger/sig.h"
 #include "ledger/tx.h"
 #include "rpc/client.h"
+#include "tests/lib/node.h"
 #include "tests/lib/testhelp.h"
 
 #define MAX_ROUNDS 60
@@ -60,20 +61,9 @@ struct daemon {
 
 static void spawn(struct daemon *d, const char *datadir)
 {
-    int out[2];
-    cr_assert_eq(pipe(out), 0, "pipe");
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0, "fork");
-    if (pid == 0) {
-        dup2(out[1], STDOUT_FILENO);
-        close(out[0]);
-        close(out[1]);
-        execl(TEST_BUILDDIR "/conclaved", "conclaved", "--dev", "--datadir", datadir, "--rpc-bind", "127.0.0.1:0",
-              (char *)NULL);
-        _exit(127);
-    }
-    close(out[1]);
-    *d = (struct daemon){ .pid = pid, .out = out[0] };
+    int out;
+    pid_t pid = th_spawn_conclaved(datadir, NULL, &out);
+    *d = (struct daemon){ .pid = pid, .out = out };
 }
 
 /* Reads the daemon's stdout for up to ms milliseconds. Returns whether it is listening (then
@@ -281,9 +271,7 @@ static void round_new_directory(void)
     spawn(&d, dir);
     cr_assert(wait_listening(&d, START_MS), "a new data directory starts after a kill during its first start");
     kill_daemon(&d);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0, "remove %s", dir);
+    th_rmtree(dir);
 }
 
 /* Starts the chain once more and checks it: every acknowledged transaction stored, the audit. */
@@ -352,9 +340,7 @@ static void setup(void)
 static void teardown(void)
 {
     free(acked);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", chain_dir);
-    cr_assert_eq(system(cmd), 0, "remove %s", chain_dir);
+    th_rmtree(chain_dir);
 }
 
 TestSuite(integration_crash, .init = setup, .fini = teardown, .timeout = 60);

@@ -20,20 +20,9 @@
 #define MAX_STREAMS 64            /* rpc_limits_default */
 #define STREAM_BUF (1u << 16)
 
-static th_node node;
+static th_node *const node = &th_suite_node;
 
-static void setup(void)
-{
-    memset(&node, 0, sizeof node);
-    th_node_start(&node, false);
-}
-
-static void teardown(void)
-{
-    th_node_cleanup(&node);
-}
-
-TestSuite(integration_events, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(integration_events, .init = th_suite_node_start, .fini = th_suite_node_stop, .timeout = 60);
 
 /* An open HTTP connection and what has been read from it. */
 struct stream {
@@ -51,7 +40,7 @@ static void stream_open_from(struct stream *s, const char *method, unsigned host
     struct sockaddr_in from = { .sin_family = AF_INET };
     from.sin_addr.s_addr = htonl(INADDR_LOOPBACK + host - 1);
     cr_assert_eq(bind(s->fd, (struct sockaddr *)&from, sizeof from), 0, "bind to 127.0.0.%u", host);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)node.port) };
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)node->port) };
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     cr_assert_eq(connect(s->fd, (struct sockaddr *)&a, sizeof a), 0, "connect");
     char req[128];
@@ -91,7 +80,7 @@ static const char *stream_wait(struct stream *s, size_t from, const char *text)
 static void send_tx(const char *type, const char *message, unsigned key, uint64_t nonce)
 {
     char *params = th_sign_params(type, message, key, nonce);
-    cJSON *resp = th_call(&node, "tx_send", params);
+    cJSON *resp = th_call(node, "tx_send", params);
     const cJSON *status = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(resp, "result"), "status");
     cr_assert(cJSON_IsString(status) && strcmp(status->valuestring, "success") == 0, "%s: %s", type,
               cJSON_PrintUnformatted(resp));
@@ -108,7 +97,7 @@ Test(integration_events, blocks_and_their_events_stream_by_area)
     size_t mark = s.len;
 
     char *params = th_transfer_params(0, 1, "5", 0, 31337);
-    cJSON *resp = th_call(&node, "tx_send", params);
+    cJSON *resp = th_call(node, "tx_send", params);
     free(params);
     const cJSON *block = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(resp, "result"), "block");
     cr_assert(cJSON_IsNumber(block), "a receipt: %s", cJSON_PrintUnformatted(resp));

@@ -28,9 +28,7 @@ static void setup(void)
 static void teardown(void)
 {
     th_node_cleanup(&node);
-    char cmd[64];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0, "remove %s", dir);
+    th_rmtree(dir);
 }
 
 TestSuite(integration_exposure, .init = setup, .fini = teardown, .timeout = 60);

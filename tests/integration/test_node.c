@@ -246,34 +246,15 @@ Test(integration_node, bad_input_gets_a_clear_error_and_changes_nothing)
     expect_audit_ok();
 }
 
-/* tx_send params of a Transfer with nonce 0 and random signature bytes that pass the EIP-2 form
- * checks and recover to some address on the dev chain (about half do). Out: signer. Caller frees. */
+/* tx_send params of a Transfer with nonce 0 and random signature bytes that recover to some address
+ * on the dev chain (th_random_signature_transfer). Out: signer. Caller frees. */
 static char *random_signature_transfer(unsigned *seed, char signer[LEDGER_ADDR_STRLEN])
 {
-    for (;;) {
-        uint8_t sig[65];
-        char sig_hex[2 + 2 * 65 + 1], err[256] = "";
-        for (unsigned i = 0; i < 64; i++)
-            sig[i] = (uint8_t)rand_r(seed);
-        sig[0] = 0x01;  /* r in range */
-        sig[32] = 0x01; /* s in range and low */
-        sig[64] = 28;
-        ledger_hex_encode(sig_hex, sig, sizeof sig);
-        char *params = malloc(512);
-        snprintf(params, 512, "{\"type\":\"Transfer\",\"message\":{\"to\":"
-                 "\"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\",\"amount\":\"1\",\"nonce\":\"0\"},"
-                 "\"signature\":\"%s\"}", sig_hex);
-        cJSON *doc = cJSON_Parse(params);
-        ledger_tx tx;
-        int rc = ledger_tx_parse(&tx, err, sizeof err, doc, 31337);
-        cJSON_Delete(doc);
-        if (rc == ST_OK) {
-            ledger_addr_format(signer, tx.signer);
-            ledger_tx_clear(&tx);
-            return params;
-        }
-        free(params);
-    }
+    ledger_tx tx;
+    char *params = th_random_signature_transfer(&tx, seed, 28, 31337);
+    ledger_addr_format(signer, tx.signer);
+    ledger_tx_clear(&tx);
+    return params;
 }
 
 Test(integration_node, transfers_with_random_signatures_are_refused_and_stored_nowhere)

@@ -11,7 +11,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,20 +34,9 @@
 #define MAX_EPOCHS 64
 #define PPM 1000000u
 
-static th_node node;
+static th_node *const node = &th_suite_node;
 
-static void setup(void)
-{
-    memset(&node, 0, sizeof node);
-    th_node_start(&node, false);
-}
-
-static void teardown(void)
-{
-    th_node_cleanup(&node);
-}
-
-TestSuite(integration_settlement, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(integration_settlement, .init = th_suite_node_start, .fini = th_suite_node_stop, .timeout = 120);
 
 /* ---- JSON-RPC ---- */
 
@@ -59,40 +47,19 @@ static const char *addr_of(unsigned who)
     return buf[who];
 }
 
-/* Signs a transaction of type for dev account who (its message printf-style, without the nonce),
- * sends it and returns the receipt response (caller deletes). */
-PRINTF_LIKE(3, 4)
-static cJSON *send_tx(unsigned who, const char *type, const char *fmt, ...)
-{
-    char text[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    char *params = th_sign_params(type, text, who, th_nonce(&node, who));
-    cJSON *resp = th_call(&node, "tx_send", params);
-    free(params);
-    return resp;
-}
-
-#define SEND_OK(who, type, ...)                                                                                    \
-    do {                                                                                                           \
-        cJSON *resp_ = send_tx(who, type, __VA_ARGS__);                                                            \
-        cr_assert_str_eq(th_str(th_result(resp_), "status"), "success", "%s by dev %u: %s", type, who,               \
-                         cJSON_PrintUnformatted(resp_));                                                           \
-        cJSON_Delete(resp_);                                                                                       \
-    } while (0)
+/* th_send_ok, its events dropped. */
+#define SEND_OK(who, type, ...) cJSON_Delete(th_send_ok(node, who, type, __VA_ARGS__))
 
 static void advance(uint64_t secs)
 {
-    cJSON *resp = th_callf(&node, "admin_advanceTime", "{\"seconds\":%llu}", (unsigned long long)secs);
+    cJSON *resp = th_callf(node, "admin_advanceTime", "{\"seconds\":%llu}", (unsigned long long)secs);
     th_result(resp);
     cJSON_Delete(resp);
 }
 
 static double node_time(void)
 {
-    cJSON *resp = th_call(&node, "node_info", NULL);
+    cJSON *resp = th_call(node, "node_info", NULL);
     double t = th_num(th_result(resp), "time");
     cJSON_Delete(resp);
     return t;
@@ -100,7 +67,7 @@ static double node_time(void)
 
 static void expect_audit_ok(void)
 {
-    cJSON *resp = th_call(&node, "ledger_audit", NULL);
+    cJSON *resp = th_call(node, "ledger_audit", NULL);
     cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(th_result(resp), "ok")), "audit: %s",
               cJSON_PrintUnformatted(resp));
     cJSON_Delete(resp);
@@ -109,7 +76,7 @@ static void expect_audit_ok(void)
 /* settlement_getEpoch's response (caller deletes). */
 static cJSON *get_epoch(uint64_t epoch)
 {
-    return th_callf(&node, "settlement_getEpoch", "{\"epoch\":%llu}", (unsigned long long)epoch);
+    return th_callf(node, "settlement_getEpoch", "{\"epoch\":%llu}", (unsigned long long)epoch);
 }
 
 static void expect_not_settled(uint64_t epoch)
@@ -127,6 +94,21 @@ static void expect_verified(const cJSON *r)
     cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "inputs")), "inputs verified");
     cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "signature")), "signature verified");
     cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "conservation")), "conservation verified");
+}
+
+/* Epoch n's stored report is verified. */
+static void expect_epoch_verified(unsigned n)
+{
+    cJSON *resp = get_epoch(n);
+    expect_verified(th_result(resp));
+    cJSON_Delete(resp);
+}
+
+/* Stops the node with SIGTERM: it must exit cleanly. */
+static void stop_cleanly(void)
+{
+    int status = th_node_stop(node, SIGTERM);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "clean exit on SIGTERM");
 }
 
 /* The amount of the first operation of kind in a settlement_getEpoch result ("0" if none). */
@@ -148,7 +130,7 @@ static void expect_verify_epoch_cli(uint64_t epoch)
 {
     char text[24];
     snprintf(text, sizeof text, "%llu", (unsigned long long)epoch);
-    const char *argv[] = { TEST_BUILDDIR "/conclave", "--rpc", node.url, "verify-epoch", text, NULL };
+    const char *argv[] = { TEST_BUILDDIR "/conclave", "--rpc", node->url, "verify-epoch", text, NULL };
     expect_cli(0, argv, "conclave verify-epoch");
 }
 
@@ -157,7 +139,7 @@ static void expect_verify_epoch_cli(uint64_t epoch)
 /* Balance of a as a decimal string. */
 static void balance(char out[80], ledger_account a)
 {
-    ledger *l = th_node_ledger(&node);
+    ledger *l = th_node_ledger(node);
     mpz_t v;
     mpz_init(v);
     cr_assert_eq(ledger_balance(l, &a, v), ST_OK, "balance of kind %d", a.kind);
@@ -203,7 +185,7 @@ struct settlement_txs {
 static void scan_settlements(struct settlement_txs *s)
 {
     memset(s, 0, sizeof *s);
-    ledger *l = th_node_ledger(&node);
+    ledger *l = th_node_ledger(node);
     ledger_block head;
     cr_assert_eq(ledger_block_head(l, &head), ST_OK, "head");
     for (uint64_t h = 0; h <= head.height; h++) {
@@ -440,7 +422,7 @@ static void add_worker(unsigned w, const char *bond_tokens)
 
 static void expect_bonded(unsigned w, const char *want)
 {
-    cJSON *resp = th_callf(&node, "staking_getWorker", "{\"worker\":\"%s\"}", addr_of(w));
+    cJSON *resp = th_callf(node, "staking_getWorker", "{\"worker\":\"%s\"}", addr_of(w));
     cr_assert_str_eq(th_str(th_result(resp), "bonded"), want, "bond of dev %u", w);
     cJSON_Delete(resp);
 }
@@ -451,7 +433,7 @@ Test(integration_settlement, heartbeats_settle_into_treasury_emission_and_slash_
     add_worker(8, "400");
     add_worker(9, "200");
     /* a fresh dev node's clock is at the genesis time: slot 0 of epoch 0 */
-    cJSON *genesis = th_call(&node, "ledger_getBlock", "{\"height\":0}");
+    cJSON *genesis = th_call(node, "ledger_getBlock", "{\"height\":0}");
     cr_assert_eq(node_time(), th_num(th_result(genesis), "time"), "the clock starts at the genesis");
     cJSON_Delete(genesis);
     for (unsigned slot = 0; slot < EPOCH_SECS / SLOT_SECS; slot++) {
@@ -495,7 +477,7 @@ Test(integration_settlement, heartbeats_settle_into_treasury_emission_and_slash_
     expect_delta(rewards0, rewards1, "720" TOKEN, "pool 1's rewards (800 less the commission)");
     expect_bonded(9, "198" TOKEN);
     expect_bonded(8, "400" TOKEN);
-    cJSON *pool = th_call(&node, "staking_getPool", "{\"pool\":1}");
+    cJSON *pool = th_call(node, "staking_getPool", "{\"pool\":1}");
     cr_assert_str_eq(th_str(th_result(pool), "stake"), "998" TOKEN, "the slash burned 2 tokens of the pool's stake");
     cJSON_Delete(pool);
     cJSON_Delete(resp);
@@ -507,6 +489,21 @@ Test(integration_settlement, heartbeats_settle_into_treasury_emission_and_slash_
     cr_assert_eq(s.failed, 0, "no failed settlement");
 }
 
+/* The balances a compute payment moves: client 3's escrow, the fees, pool 1's rewards, the owner's
+ * claimable commission and the treasury. */
+struct payment_books {
+    char escrow[80], fees[80], rewards[80], claimable[80], treasury[80];
+};
+
+static void read_payment_books(struct payment_books *b)
+{
+    balance(b->escrow, user_account(LEDGER_ESCROW, 3));
+    balance(b->fees, ledger_system_account(LEDGER_FEES));
+    balance(b->rewards, ledger_pool_account(LEDGER_POOL_REWARDS, 1));
+    balance(b->claimable, user_account(LEDGER_CLAIMABLE, 0));
+    balance(b->treasury, treasury_account());
+}
+
 Test(integration_settlement, a_redeemed_voucher_is_paid_once_with_its_fee_and_the_rest_returns_at_close)
 {
     make_pool("100");
@@ -515,14 +512,9 @@ Test(integration_settlement, a_redeemed_voucher_is_paid_once_with_its_fee_and_th
     char sig[133];
     th_voucher_sig(sig, 3, 1, "30" TOKEN);
     SEND_OK(8, "VoucherRedeem", "{\"channel\":\"1\",\"cumulative\":\"30" TOKEN "\",\"voucherSig\":\"%s\"}", sig);
-    char escrow0[80], fees0[80], rewards0[80], claimable0[80], treasury0[80];
-    char escrow1[80], fees1[80], rewards1[80], claimable1[80], treasury1[80];
-    balance(escrow0, user_account(LEDGER_ESCROW, 3));
-    balance(fees0, ledger_system_account(LEDGER_FEES));
-    balance(rewards0, ledger_pool_account(LEDGER_POOL_REWARDS, 1));
-    balance(claimable0, user_account(LEDGER_CLAIMABLE, 0));
-    balance(treasury0, treasury_account());
-    cr_assert_str_eq(escrow0, "100" TOKEN, "the deposit is in escrow");
+    struct payment_books before, after;
+    read_payment_books(&before);
+    cr_assert_str_eq(before.escrow, "100" TOKEN, "the deposit is in escrow");
 
     advance(EPOCH_SECS);
     cJSON *resp = get_epoch(0);
@@ -534,18 +526,14 @@ Test(integration_settlement, a_redeemed_voucher_is_paid_once_with_its_fee_and_th
     cr_assert_str_eq(op_amount(r, "computePayment"), "28500000000000000000", "pay - fee to the pool");
     cr_assert_str_eq(op_amount(r, "fee"), "1500000000000000000", "fee");
     cr_assert_str_eq(op_amount(r, "treasury"), BUDGET, "no worker has weight: all of the budget to the treasury");
-    balance(escrow1, user_account(LEDGER_ESCROW, 3));
-    balance(fees1, ledger_system_account(LEDGER_FEES));
-    balance(rewards1, ledger_pool_account(LEDGER_POOL_REWARDS, 1));
-    balance(claimable1, user_account(LEDGER_CLAIMABLE, 0));
-    balance(treasury1, treasury_account());
-    cr_assert_str_eq(escrow1, "70" TOKEN, "the client's escrow is down by exactly pay");
-    expect_delta(fees0, fees1, "1500000000000000000", "the fees account");
-    expect_delta(claimable0, claimable1, "2850000000000000000", "the owner's commission (10%% of 28.5)");
-    expect_delta(rewards0, rewards1, "25650000000000000000", "pool 1's rewards (28.5 less the commission)");
-    expect_delta(treasury0, treasury1, BUDGET, "the treasury");
+    read_payment_books(&after);
+    cr_assert_str_eq(after.escrow, "70" TOKEN, "the client's escrow is down by exactly pay");
+    expect_delta(before.fees, after.fees, "1500000000000000000", "the fees account");
+    expect_delta(before.claimable, after.claimable, "2850000000000000000", "the owner's commission (10%% of 28.5)");
+    expect_delta(before.rewards, after.rewards, "25650000000000000000", "pool 1's rewards (28.5 less the commission)");
+    expect_delta(before.treasury, after.treasury, BUDGET, "the treasury");
     cJSON_Delete(resp);
-    ledger *l = th_node_ledger(&node);
+    ledger *l = th_node_ledger(node);
     ledger_channel c;
     ledger_channel_init(&c);
     cr_assert_eq(ledger_channel_get(l, 1, &c), ST_OK, "channel 1");
@@ -558,7 +546,8 @@ Test(integration_settlement, a_redeemed_voucher_is_paid_once_with_its_fee_and_th
     ledger_close(l);
 
     /* the same voucher again: refused, and the next epoch pays nothing for the channel */
-    cJSON *again = send_tx(8, "VoucherRedeem", "{\"channel\":\"1\",\"cumulative\":\"30" TOKEN "\",\"voucherSig\":\"%s\"}", sig);
+    cJSON *again = th_send(node, 8, "VoucherRedeem",
+                           "{\"channel\":\"1\",\"cumulative\":\"30" TOKEN "\",\"voucherSig\":\"%s\"}", sig);
     cr_assert_str_eq(th_str(th_result(again), "status"), "failed", "a second redeem fails");
     cr_assert(strstr(th_str(th_result(again), "error"), "already redeemed"), "%s", th_str(th_result(again), "error"));
     cJSON_Delete(again);
@@ -566,18 +555,18 @@ Test(integration_settlement, a_redeemed_voucher_is_paid_once_with_its_fee_and_th
     resp = get_epoch(1);
     cr_assert_str_eq(th_str(th_result(resp), "computePaid"), "0", "epoch 1 pays the channel nothing");
     cJSON_Delete(resp);
-    balance(escrow1, user_account(LEDGER_ESCROW, 3));
-    cr_assert_str_eq(escrow1, "70" TOKEN, "the escrow is unchanged");
+    balance(after.escrow, user_account(LEDGER_ESCROW, 3));
+    cr_assert_str_eq(after.escrow, "70" TOKEN, "the escrow is unchanged");
 
     /* close: after the challenge period the rest comes back */
     SEND_OK(3, "ChannelClose", "{\"channel\":\"1\"}");
     advance(CHALLENGE_SECS);
-    balance(escrow1, user_account(LEDGER_ESCROW, 3));
-    cr_assert_str_eq(escrow1, "0", "nothing left in escrow");
-    cJSON *acct = th_callf(&node, "ledger_getAccount", "{\"address\":\"%s\"}", addr_of(3));
+    balance(after.escrow, user_account(LEDGER_ESCROW, 3));
+    cr_assert_str_eq(after.escrow, "0", "nothing left in escrow");
+    cJSON *acct = th_callf(node, "ledger_getAccount", "{\"address\":\"%s\"}", addr_of(3));
     cr_assert_str_eq(th_str(th_result(acct), "free"), "999970" TOKEN, "the client got its 70 tokens back");
     cJSON_Delete(acct);
-    l = th_node_ledger(&node);
+    l = th_node_ledger(node);
     ledger_channel_init(&c);
     cr_assert_eq(ledger_channel_get(l, 1, &c), ST_OK, "channel 1");
     cr_assert(c.closed, "closed");
@@ -592,13 +581,11 @@ Test(integration_settlement, a_tampered_report_fails_pays_nothing_and_the_epoch_
     char treasury0[80], treasury1[80], treasury2[80];
     balance(treasury0, treasury_account());
     advance(EPOCH_SECS);
-    cJSON *resp = get_epoch(0);
-    expect_verified(th_result(resp));
-    cJSON_Delete(resp);
+    expect_epoch_verified(0);
     balance(treasury1, treasury_account());
     expect_delta(treasury0, treasury1, BUDGET, "the treasury after epoch 0");
 
-    resp = th_call(&node, "admin_tamperNextReport", NULL);
+    cJSON *resp = th_call(node, "admin_tamperNextReport", NULL);
     cr_assert(cJSON_IsTrue(th_result(resp)), "armed");
     cJSON_Delete(resp);
     expect_not_settled(1);
@@ -606,7 +593,7 @@ Test(integration_settlement, a_tampered_report_fails_pays_nothing_and_the_epoch_
     struct settlement_txs s;
     scan_settlements(&s);
     cr_assert_eq(s.failed, 1, "one Settlement failed");
-    resp = th_callf(&node, "ledger_getTransaction", "{\"hash\":\"%s\"}", s.first_failed_hash);
+    resp = th_callf(node, "ledger_getTransaction", "{\"hash\":\"%s\"}", s.first_failed_hash);
     const cJSON *tx = th_result(resp);
     cr_assert_str_eq(th_str(tx, "type"), "Settlement", "a Settlement");
     cr_assert_str_eq(th_str(tx, "status"), "failed", "failed");
@@ -664,7 +651,7 @@ Test(integration_settlement, a_killed_enclave_or_daemon_loses_no_epoch_and_settl
 
     /* kill -9 the enclave: the node keeps serving and the epoch waits (or settles if the engine's
      * 5 s restart backoff has passed meanwhile) */
-    pid_t enclave = th_node_child_pid(&node);
+    pid_t enclave = th_node_child_pid(node);
     cr_assert_gt(enclave, 0, "the node runs its enclave");
     cr_assert_eq(kill(enclave, SIGKILL), 0, "kill the enclave");
     cr_assert(th_wait_gone(enclave), "the enclave died");
@@ -679,30 +666,25 @@ Test(integration_settlement, a_killed_enclave_or_daemon_loses_no_epoch_and_settl
     cJSON_Delete(resp);
 
     /* a restart starts a fresh enclave; the next bit of work settles the pending epoch once */
-    int status = th_node_stop(&node, SIGTERM);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "clean exit on SIGTERM");
-    th_node_start(&node, true);
-    pid_t fresh = th_node_child_pid(&node);
+    stop_cleanly();
+    th_node_start(node, true);
+    pid_t fresh = th_node_child_pid(node);
     cr_assert(fresh > 0 && fresh != enclave, "a fresh enclave");
     cr_assert_eq(node_time(), t, "the manual clock survived the restart");
     advance(0);
-    resp = get_epoch(1);
-    expect_verified(th_result(resp));
-    cJSON_Delete(resp);
+    expect_epoch_verified(1);
     struct settlement_txs s;
     scan_settlements(&s);
     expect_settled_once(&s, 2);
 
     /* kill -9 the daemon right after a settlement */
     advance(EPOCH_SECS);
-    resp = get_epoch(2);
-    expect_verified(th_result(resp));
-    cJSON_Delete(resp);
-    enclave = th_node_child_pid(&node);
-    status = th_node_stop(&node, SIGKILL);
+    expect_epoch_verified(2);
+    enclave = th_node_child_pid(node);
+    int status = th_node_stop(node, SIGKILL);
     cr_assert(WIFSIGNALED(status), "killed");
     cr_assert(th_wait_gone(enclave), "the orphaned enclave exits once its host is gone");
-    th_node_start(&node, true);
+    th_node_start(node, true);
     advance(0);
     scan_settlements(&s);
     expect_settled_once(&s, 3);
@@ -714,9 +696,8 @@ Test(integration_settlement, a_killed_enclave_or_daemon_loses_no_epoch_and_settl
     expect_verify_epoch_cli(2);
 
     /* replay re-applies the stored reports without an enclave */
-    status = th_node_stop(&node, SIGTERM);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "clean exit on SIGTERM");
-    const char *argv[] = { TEST_BUILDDIR "/conclave", "--datadir", node.datadir, "replay", NULL };
+    stop_cleanly();
+    const char *argv[] = { TEST_BUILDDIR "/conclave", "--datadir", node->datadir, "replay", NULL };
     expect_cli(0, argv, "conclave replay");
 }
 
@@ -730,7 +711,7 @@ static int call_in_background(const char *method, const char *params)
 {
     char body[256], req[1024];
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)node.port) };
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)node->port) };
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     cr_assert_geq(fd, 0, "socket");
     cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0, "connect to the node");
@@ -738,7 +719,7 @@ static int call_in_background(const char *method, const char *params)
     int len = snprintf(req, sizeof req,
                        "POST / HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nContent-Type: application/json\r\n"
                        "Authorization: Bearer %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
-                       node.port, node.token, body_len, body);
+                       node->port, node->token, body_len, body);
     cr_assert_eq(write(fd, req, (size_t)len), (ssize_t)len, "send %s", method);
     return fd;
 }
@@ -778,7 +759,7 @@ static void expect_served_while_pending(int advance_fd, uint64_t epoch)
 {
     cr_assert(node_time() > 0, "node_info is answered");
     expect_not_settled(epoch);
-    cJSON *acct = th_callf(&node, "ledger_getAccount", "{\"address\":\"%s\"}", addr_of(1));
+    cJSON *acct = th_callf(node, "ledger_getAccount", "{\"address\":\"%s\"}", addr_of(1));
     cr_assert_not_null(cJSON_GetObjectItemCaseSensitive(th_result(acct), "free"), "an account is read");
     cJSON_Delete(acct);
     SEND_OK(1, "Transfer", "{\"to\":\"%s\",\"amount\":\"1\"}", addr_of(2));
@@ -787,7 +768,7 @@ static void expect_served_while_pending(int advance_fd, uint64_t epoch)
 
 Test(integration_settlement, a_stopped_enclave_holds_its_epoch_but_not_the_node)
 {
-    pid_t enclave = th_node_child_pid(&node);
+    pid_t enclave = th_node_child_pid(node);
     cr_assert_gt(enclave, 0, "the node runs its enclave");
     cr_assert_eq(kill(enclave, SIGSTOP), 0, "stop the enclave");
     int fd = call_in_background("admin_advanceTime", "{\"seconds\":3600}");
@@ -798,9 +779,7 @@ Test(integration_settlement, a_stopped_enclave_holds_its_epoch_but_not_the_node)
     cJSON *resp = background_answer(fd);
     cr_assert_not_null(cJSON_GetObjectItemCaseSensitive(resp, "result"), "advanced: %s", cJSON_PrintUnformatted(resp));
     cJSON_Delete(resp);
-    resp = get_epoch(0);
-    expect_verified(th_result(resp));
-    cJSON_Delete(resp);
+    expect_epoch_verified(0);
 
     /* stopped again, then killed while the epoch waits: the settlement fails cleanly and the epoch
      * waits for the next enclave */
@@ -813,22 +792,19 @@ Test(integration_settlement, a_stopped_enclave_holds_its_epoch_but_not_the_node)
     cJSON_Delete(resp);
     expect_not_settled(1);
     expect_audit_ok();
-    int status = th_node_stop(&node, SIGTERM);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "clean exit on SIGTERM");
-    th_node_start(&node, true);
+    stop_cleanly();
+    th_node_start(node, true);
     advance(0);
-    resp = get_epoch(1);
-    expect_verified(th_result(resp));
-    cJSON_Delete(resp);
+    expect_epoch_verified(1);
     struct settlement_txs s;
     scan_settlements(&s);
     expect_settled_once(&s, 2);
     cr_assert_eq(s.failed, 0, "no failed settlement");
 
     /* kill -9 of the daemon takes a stopped enclave with it */
-    enclave = th_node_child_pid(&node);
+    enclave = th_node_child_pid(node);
     cr_assert_eq(kill(enclave, SIGSTOP), 0, "stop the new enclave");
-    status = th_node_stop(&node, SIGKILL);
+    int status = th_node_stop(node, SIGKILL);
     cr_assert(WIFSIGNALED(status), "killed");
     cr_assert(th_wait_gone(enclave), "the stopped enclave died with its daemon");
 }
@@ -837,7 +813,7 @@ Test(integration_settlement, a_report_for_inputs_that_changed_meanwhile_is_asked
 {
     make_pool("1000");
     add_worker(8, "400");
-    pid_t enclave = th_node_child_pid(&node);
+    pid_t enclave = th_node_child_pid(node);
     cr_assert_eq(kill(enclave, SIGSTOP), 0, "stop the enclave");
     int fd = call_in_background("admin_advanceTime", "{\"seconds\":3600}");
     expect_served_while_pending(fd, 0);

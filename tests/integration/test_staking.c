@@ -6,7 +6,6 @@
  * The engine's rules themselves are tested in tests/engine; here the numbers only need to be
  * exact and to come out of the RPC layer as the API says. */
 #include <criterion/criterion.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,20 +17,9 @@
 #define TOKEN "000000000000000000" /* append to whole tokens for base units */
 #define WEEK 604800                /* the dev chain's commission notice and unbonding period */
 
-static th_node node;
+static th_node *const node = &th_suite_node;
 
-static void setup(void)
-{
-    memset(&node, 0, sizeof node);
-    th_node_start(&node, false);
-}
-
-static void teardown(void)
-{
-    th_node_cleanup(&node);
-}
-
-TestSuite(integration_staking, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(integration_staking, .init = th_suite_node_start, .fini = th_suite_node_stop, .timeout = 60);
 
 static bool is_null(const cJSON *obj, const char *key)
 {
@@ -53,7 +41,7 @@ static cJSON *send_signed(unsigned who, const char *type, const char *text)
     char err[256] = "", nonce[24];
     cJSON *msg = cJSON_Parse(text);
     cr_assert_not_null(msg, "message %s", text);
-    snprintf(nonce, sizeof nonce, "%llu", (unsigned long long)th_nonce(&node, who));
+    snprintf(nonce, sizeof nonce, "%llu", (unsigned long long)th_nonce(node, who));
     cJSON_AddStringToObject(msg, "nonce", nonce);
     uint8_t key[32];
     eng_dev_key(key, who);
@@ -62,7 +50,7 @@ static cJSON *send_signed(unsigned who, const char *type, const char *text)
                  "sign %s: %s", type, err);
     cJSON *json = ledger_tx_to_json(&tx);
     char *params = cJSON_PrintUnformatted(json);
-    cJSON *resp = th_call(&node, "tx_send", params);
+    cJSON *resp = th_call(node, "tx_send", params);
     cJSON_free(params);
     cJSON_Delete(json);
     ledger_tx_clear(&tx);
@@ -74,11 +62,7 @@ static cJSON *send_signed(unsigned who, const char *type, const char *text)
 PRINTF_LIKE(3, 4)
 static void sign_send(unsigned who, const char *type, const char *fmt, ...)
 {
-    char text[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
+    TH_FORMAT(text, 512, fmt);
     cJSON *resp = send_signed(who, type, text);
     cr_assert_str_eq(th_str(th_result(resp), "status"), "success", "%s by dev %u: %s", type, who,
                      cJSON_PrintUnformatted(resp));
@@ -88,7 +72,7 @@ static void sign_send(unsigned who, const char *type, const char *fmt, ...)
 /* An admin call answered with a successful receipt. */
 static void admin(const char *method, const char *params)
 {
-    cJSON *resp = th_call(&node, method, params);
+    cJSON *resp = th_call(node, method, params);
     const cJSON *r = th_result(resp);
     if (cJSON_GetObjectItemCaseSensitive(r, "status"))
         cr_assert_str_eq(th_str(r, "status"), "success", "%s: %s", method, cJSON_PrintUnformatted(resp));
@@ -118,7 +102,7 @@ static void bond_worker(unsigned owner, unsigned pool, unsigned w, const char *t
 /* Asserts the ids of a staking_listPools page and its next cursor (0: null). */
 static void expect_page(const char *params, const unsigned *ids, int n, unsigned next)
 {
-    cJSON *resp = th_call(&node, "staking_listPools", params);
+    cJSON *resp = th_call(node, "staking_listPools", params);
     const cJSON *r = th_result(resp);
     cr_assert_eq(th_count(r, "pools"), n, "%d pools for %s: %s", n, params, cJSON_PrintUnformatted(r));
     for (int i = 0; i < n; i++)
@@ -133,7 +117,7 @@ static void expect_page(const char *params, const unsigned *ids, int n, unsigned
 Test(integration_staking, get_pool_describes_a_new_pool_and_a_commission_raise)
 {
     create_pool(0, "100000", "1000000");
-    cJSON *resp = th_call(&node, "staking_getPool", "[1]");
+    cJSON *resp = th_call(node, "staking_getPool", "[1]");
     const cJSON *p = th_result(resp);
     char owner[43];
     th_dev_address(owner, 0);
@@ -147,26 +131,26 @@ Test(integration_staking, get_pool_describes_a_new_pool_and_a_commission_raise)
     cr_assert_str_eq(th_str(p, "sharePrice"), "1000000000000000000", "an empty pool's price");
     cr_assert_eq(th_num(p, "workers"), 0, "workers");
     cr_assert_str_eq(th_str(p, "queuedShares"), "0", "queue");
-    cJSON *info = th_call(&node, "node_info", NULL);
+    cJSON *info = th_call(node, "node_info", NULL);
     double head = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(info, "result"), "height")->valuedouble;
     cJSON_Delete(info);
     cr_assert_eq(th_num(p, "createdHeight"), head, "created in the newest block");
     cJSON_Delete(resp);
 
     sign_send(0, "PoolSetCommission", "{\"pool\":\"1\",\"commissionPpm\":\"250000\"}");
-    resp = th_call(&node, "staking_getPool", "{\"pool\":1}");
+    resp = th_call(node, "staking_getPool", "{\"pool\":1}");
     p = th_result(resp);
     cr_assert_eq(th_num(p, "commissionPpm"), 100000, "a raise waits for its notice");
     const cJSON *pending = cJSON_GetObjectItemCaseSensitive(p, "pendingCommission");
     cr_assert_eq(th_num(pending, "commissionPpm"), 250000, "the raise");
     double effective = th_num(pending, "effectiveAt");
     cJSON_Delete(resp);
-    resp = th_call(&node, "node_info", NULL);
+    resp = th_call(node, "node_info", NULL);
     cr_assert_eq(effective, th_num(th_result(resp), "time") + WEEK, "a week of notice");
     cJSON_Delete(resp);
 
     admin("admin_advanceTime", "{\"seconds\":604800}");
-    resp = th_call(&node, "staking_getPool", "{\"pool\":1}");
+    resp = th_call(node, "staking_getPool", "{\"pool\":1}");
     p = th_result(resp);
     cr_assert_eq(th_num(p, "commissionPpm"), 250000, "in force once the notice has passed");
     cr_assert(is_null(p, "pendingCommission"), "nothing pending any more");
@@ -193,7 +177,7 @@ Test(integration_staking, list_pools_pages_by_id_and_by_stake)
     expect_page("{\"sort\":\"stake\",\"limit\":2,\"cursor\":4}", (const unsigned[]){ 3, 1 }, 2, 1);
     expect_page("{\"sort\":\"stake\",\"limit\":2,\"cursor\":1}", (const unsigned[]){ 5 }, 1, 0);
 
-    cJSON *resp = th_call(&node, "staking_listPools", "{\"sort\":\"stake\",\"limit\":1}");
+    cJSON *resp = th_call(node, "staking_listPools", "{\"sort\":\"stake\",\"limit\":1}");
     const cJSON *p = item(th_result(resp), "pools", 0);
     cr_assert_str_eq(th_str(p, "stake"), "50" TOKEN, "a listed pool is the full pool object");
     cr_assert_str_eq(th_str(p, "freeStake"), "50" TOKEN, "with its free stake");
@@ -212,7 +196,7 @@ Test(integration_staking, get_position_values_shares_rewards_and_the_queue)
     contribute(1, 2, "5");
     admin("admin_rewardPool", "{\"pool\":1,\"amount\":\"40" TOKEN "\"}");
 
-    cJSON *resp = th_callf(&node, "staking_getPosition", "{\"address\":\"%s\"}", a1);
+    cJSON *resp = th_callf(node, "staking_getPosition", "{\"address\":\"%s\"}", a1);
     const cJSON *r = th_result(resp);
     cr_assert_str_eq(th_str(r, "address"), a1, "address");
     cr_assert_eq(th_count(r, "positions"), 2, "two pools");
@@ -227,7 +211,7 @@ Test(integration_staking, get_position_values_shares_rewards_and_the_queue)
     cr_assert_str_eq(th_str(r, "claimable"), "0", "nothing settled yet");
     cJSON_Delete(resp);
 
-    resp = th_callf(&node, "staking_getPosition", "[\"%s\", 1]", a2);
+    resp = th_callf(node, "staking_getPosition", "[\"%s\", 1]", a2);
     r = th_result(resp);
     cr_assert_eq(th_count(r, "positions"), 1, "only the pool asked for");
     cr_assert_str_eq(th_str(item(r, "positions", 0), "pendingRewards"), "27" TOKEN, "three quarters of 36");
@@ -235,7 +219,7 @@ Test(integration_staking, get_position_values_shares_rewards_and_the_queue)
 
     char owner[43];
     th_dev_address(owner, 0);
-    resp = th_callf(&node, "staking_getPosition", "{\"address\":\"%s\"}", owner);
+    resp = th_callf(node, "staking_getPosition", "{\"address\":\"%s\"}", owner);
     r = th_result(resp);
     cr_assert_eq(th_count(r, "positions"), 0, "the owner stakes nothing");
     cr_assert_str_eq(th_str(r, "claimable"), "4" TOKEN, "the owner's commission is claimable");
@@ -245,7 +229,7 @@ Test(integration_staking, get_position_values_shares_rewards_and_the_queue)
     sign_send(1, "Withdraw", "{\"pool\":\"2\",\"shares\":\"5" TOKEN "\"}");
     bond_worker(0, 1, 9, "400");
     sign_send(1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"40" TOKEN "\"}");
-    resp = th_callf(&node, "staking_getPosition", "{\"address\":\"%s\"}", a1);
+    resp = th_callf(node, "staking_getPosition", "{\"address\":\"%s\"}", a1);
     r = th_result(resp);
     cr_assert_eq(th_count(r, "positions"), 1, "an emptied position is skipped: %s", cJSON_PrintUnformatted(r));
     p = item(r, "positions", 0);
@@ -271,7 +255,7 @@ Test(integration_staking, list_delegators_pages_by_address)
     admin("admin_rewardPool", "{\"pool\":1,\"amount\":\"60" TOKEN "\"}");
 
     /* by address bytes: dev 2 (0x3C44...), dev 1 (0x7099...), dev 3 (0x90F7...) */
-    cJSON *resp = th_call(&node, "staking_listDelegators", "{\"pool\":1,\"limit\":2}");
+    cJSON *resp = th_call(node, "staking_listDelegators", "{\"pool\":1,\"limit\":2}");
     const cJSON *r = th_result(resp);
     cr_assert_eq(th_count(r, "delegators"), 2, "a page of two");
     cr_assert_str_eq(th_str(item(r, "delegators", 0), "address"), a[2], "dev 2 first");
@@ -282,7 +266,7 @@ Test(integration_staking, list_delegators_pages_by_address)
     cr_assert_str_eq(th_str(r, "next"), a[1], "next is the last address of the page");
     cJSON_Delete(resp);
 
-    resp = th_callf(&node, "staking_listDelegators", "[1, \"%s\", 2]", a[1]);
+    resp = th_callf(node, "staking_listDelegators", "[1, \"%s\", 2]", a[1]);
     r = th_result(resp);
     cr_assert_eq(th_count(r, "delegators"), 1, "the last page");
     cr_assert_str_eq(th_str(item(r, "delegators", 0), "address"), a[3], "dev 3");
@@ -304,7 +288,7 @@ Test(integration_staking, get_withdraw_queue_lists_requests_in_order)
     sign_send(2, "Withdraw", "{\"pool\":\"1\",\"shares\":\"60" TOKEN "\"}");
     sign_send(1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"20" TOKEN "\"}");
 
-    cJSON *resp = th_call(&node, "staking_getWithdrawQueue", "{\"pool\":1}");
+    cJSON *resp = th_call(node, "staking_getWithdrawQueue", "{\"pool\":1}");
     const cJSON *r = th_result(resp);
     cr_assert_eq(th_num(r, "pool"), 1, "pool");
     cr_assert_str_eq(th_str(r, "freeStake"), "0", "the free stake went to the head");
@@ -321,18 +305,18 @@ Test(integration_staking, get_withdraw_queue_lists_requests_in_order)
     double first = th_num(q0, "position");
     cJSON_Delete(resp);
 
-    resp = th_call(&node, "staking_getWithdrawQueue", "[1, null, 1]");
+    resp = th_call(node, "staking_getWithdrawQueue", "[1, null, 1]");
     r = th_result(resp);
     cr_assert_eq(th_count(r, "requests"), 1, "limit 1");
     cr_assert_eq(th_num(r, "next"), first, "next is the position of the last request");
     cJSON_Delete(resp);
-    resp = th_callf(&node, "staking_getWithdrawQueue", "{\"pool\":1,\"cursor\":%.0f,\"limit\":1}", first);
+    resp = th_callf(node, "staking_getWithdrawQueue", "{\"pool\":1,\"cursor\":%.0f,\"limit\":1}", first);
     r = th_result(resp);
     cr_assert_str_eq(th_str(item(r, "requests", 0), "address"), a1, "the second page");
     cr_assert(is_null(r, "next"), "the end");
     cJSON_Delete(resp);
 
-    resp = th_call(&node, "staking_getPool", "{\"pool\":1}");
+    resp = th_call(node, "staking_getPool", "{\"pool\":1}");
     cr_assert_str_eq(th_str(th_result(resp), "queuedShares"), "70" TOKEN, "the pool counts the queue");
     cr_assert_str_eq(th_str(th_result(resp), "queuedValue"), "70" TOKEN, "and its value");
     cJSON_Delete(resp);
@@ -351,7 +335,7 @@ Test(integration_staking, get_worker_shows_its_bond_and_only_its_unbondings)
     sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"5" TOKEN "\"}", w8);
     sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"7" TOKEN "\"}", w9);
 
-    cJSON *resp = th_callf(&node, "staking_getWorker", "{\"worker\":\"%s\"}", w9);
+    cJSON *resp = th_callf(node, "staking_getWorker", "{\"worker\":\"%s\"}", w9);
     const cJSON *r = th_result(resp);
     cr_assert_str_eq(th_str(r, "worker"), w9, "worker");
     cr_assert_eq(th_num(r, "pool"), 1, "pool");
@@ -361,11 +345,11 @@ Test(integration_staking, get_worker_shows_its_bond_and_only_its_unbondings)
     cr_assert_str_eq(th_str(item(r, "unbonding", 1), "amount"), "7" TOKEN, "the second");
     double release = th_num(item(r, "unbonding", 0), "releaseAt");
     cJSON_Delete(resp);
-    resp = th_call(&node, "node_info", NULL);
+    resp = th_call(node, "node_info", NULL);
     cr_assert_eq(release, th_num(th_result(resp), "time") + WEEK, "released after the unbonding period");
     cJSON_Delete(resp);
 
-    resp = th_call(&node, "staking_getPool", "{\"pool\":1}");
+    resp = th_call(node, "staking_getPool", "{\"pool\":1}");
     r = th_result(resp);
     cr_assert_str_eq(th_str(r, "bonded"), "58" TOKEN, "25 + 33");
     cr_assert_str_eq(th_str(r, "unbonding"), "22" TOKEN, "10 + 5 + 7");
@@ -383,7 +367,7 @@ Test(integration_staking, list_slashes_records_a_slash_applied_at_once)
     bond_worker(0, 1, 8, "40");
     snprintf(body, sizeof body, "{\"worker\":\"%s\",\"ppm\":250000}", w8);
     admin("admin_slashWorker", body);
-    cJSON *resp = th_call(&node, "staking_listSlashes", "{\"state\":\"applied\"}");
+    cJSON *resp = th_call(node, "staking_listSlashes", "{\"state\":\"applied\"}");
     const cJSON *r = th_result(resp);
     cr_assert_eq(th_count(r, "slashes"), 1, "one slash");
     const cJSON *s = item(r, "slashes", 0);
@@ -396,14 +380,14 @@ Test(integration_staking, list_slashes_records_a_slash_applied_at_once)
     cr_assert(is_null(s, "canceledBy"), "not canceled");
     cr_assert(is_null(r, "next"), "one page");
     cJSON_Delete(resp);
-    resp = th_call(&node, "staking_listSlashes", "{\"state\":\"pending\"}");
+    resp = th_call(node, "staking_listSlashes", "{\"state\":\"pending\"}");
     cr_assert_eq(th_count(th_result(resp), "slashes"), 0, "none pending");
     cJSON_Delete(resp);
     snprintf(body, sizeof body, "{\"worker\":\"%s\"}", w8);
-    resp = th_call(&node, "staking_getWorker", body);
+    resp = th_call(node, "staking_getWorker", body);
     cr_assert_str_eq(th_str(th_result(resp), "bonded"), "30" TOKEN, "40 less a quarter");
     cJSON_Delete(resp);
-    resp = th_call(&node, "staking_listSlashes", "{\"state\":\"late\"}");
+    resp = th_call(node, "staking_listSlashes", "{\"state\":\"late\"}");
     cr_assert_eq(th_num(cJSON_GetObjectItemCaseSensitive(resp, "error"), "code"), -32602, "bad state");
     cJSON_Delete(resp);
 }
@@ -420,7 +404,7 @@ Test(integration_staking, admin_slash_worker_reports_the_bonded_and_the_unbondin
     bond_worker(0, 1, 8, "100");
     sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"40000000000000000003\"}", w8);
     sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"21000000000000000001\"}", w8);
-    cJSON *resp = th_callf(&node, "admin_slashWorker", "{\"worker\":\"%s\",\"ppm\":333333}", w8);
+    cJSON *resp = th_callf(node, "admin_slashWorker", "{\"worker\":\"%s\",\"ppm\":333333}", w8);
     const cJSON *r = th_result(resp);
     cr_assert_str_eq(th_str(r, "status"), "success", "the slash: %s", cJSON_PrintUnformatted(r));
     const cJSON *ev = item(r, "events", 0);
@@ -433,13 +417,13 @@ Test(integration_staking, admin_slash_worker_reports_the_bonded_and_the_unbondin
     cr_assert_str_eq(th_str(ev, "amount"), "33333299999999999998", "fromBonded + fromUnbonding");
     cJSON_Delete(resp);
 
-    resp = th_callf(&node, "staking_getWorker", "{\"worker\":\"%s\"}", w8);
+    resp = th_callf(node, "staking_getWorker", "{\"worker\":\"%s\"}", w8);
     r = th_result(resp);
     cr_assert_str_eq(th_str(r, "bonded"), "26000012999999999998", "the bond less its part");
     cr_assert_str_eq(th_str(item(r, "unbonding", 0), "amount"), "26666680000000000003", "the first entry less its part");
     cr_assert_str_eq(th_str(item(r, "unbonding", 1), "amount"), "14000007000000000001", "the second entry less its part");
     cJSON_Delete(resp);
-    resp = th_call(&node, "staking_getPool", "{\"pool\":1}");
+    resp = th_call(node, "staking_getPool", "{\"pool\":1}");
     cr_assert_str_eq(th_str(th_result(resp), "stake"), "66666700000000000002", "100 tokens less the amount burned");
     cJSON_Delete(resp);
 }
@@ -474,16 +458,13 @@ static const struct bad_call bad_calls[] = {
     { "staking_getWorker", "{\"worker\":true}", -32602, "params.worker" },
 };
 
-ParameterizedTestParameters(integration_staking, bad_params_and_unknown_pools_are_refused)
-{
-    return th_indices(sizeof bad_calls / sizeof bad_calls[0]);
-}
+TH_TABLE_PARAMETERS(integration_staking, bad_params_and_unknown_pools_are_refused, bad_calls)
 
 ParameterizedTest(int *i, integration_staking, bad_params_and_unknown_pools_are_refused)
 {
     const struct bad_call *c = &bad_calls[*i];
     create_pool(0, "0", "1000");
-    cJSON *resp = th_call(&node, c->method, c->params);
+    cJSON *resp = th_call(node, c->method, c->params);
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(resp, "error");
     cr_assert_not_null(e, "%s %s: an error, got %s", c->method, c->params, cJSON_PrintUnformatted(resp));
     cr_assert_eq(th_num(e, "code"), c->code, "%s %s: code", c->method, c->params);
@@ -505,7 +486,7 @@ Test(integration_staking, a_collapsed_share_price_fails_the_contribution_and_the
     contribute(1, 1, "1");
     cJSON *failed = NULL;
     for (int round = 0; round < 10 && !failed; round++) {
-        cJSON *pool = th_call(&node, "staking_getPool", "{\"pool\":1}");
+        cJSON *pool = th_call(node, "staking_getPool", "{\"pool\":1}");
         sign_send(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%s\"}", w8,
                   th_str(th_result(pool), "freeStake"));
         cJSON_Delete(pool);
@@ -523,7 +504,7 @@ Test(integration_staking, a_collapsed_share_price_fails_the_contribution_and_the
                      "pool 1's share price has collapsed: the shares this buys would take its total past 2^256",
                      "reason");
     cJSON_Delete(failed);
-    cJSON *resp = th_call(&node, "staking_getPool", "{\"pool\":1}");
+    cJSON *resp = th_call(node, "staking_getPool", "{\"pool\":1}");
     const cJSON *p = th_result(resp);
     cr_assert_str_eq(th_str(p, "sharePrice"), "0", "floored to nothing per 10^18 shares");
     const char *price = th_str(p, "sharePriceDecimal");
@@ -533,7 +514,7 @@ Test(integration_staking, a_collapsed_share_price_fails_the_contribution_and_the
     /* the node goes on */
     create_pool(3, "0", "1000");
     contribute(3, 2, "1");
-    resp = th_call(&node, "ledger_audit", "{}");
+    resp = th_call(node, "ledger_audit", "{}");
     cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(th_result(resp), "ok")), "audit: %s",
               cJSON_PrintUnformatted(resp));
     cJSON_Delete(resp);
@@ -544,7 +525,7 @@ Test(integration_staking, share_price_decimal_is_stake_over_shares_to_18_signifi
     char w8[43], body[160];
     th_dev_address(w8, 8);
     create_pool(0, "0", "1000000");
-    cJSON *resp = th_call(&node, "staking_getPool", "{\"pool\":1}");
+    cJSON *resp = th_call(node, "staking_getPool", "{\"pool\":1}");
     cr_assert_str_eq(th_str(th_result(resp), "sharePriceDecimal"), "1", "a pool without shares");
     cJSON_Delete(resp);
     contribute(1, 1, "3");
@@ -552,7 +533,7 @@ Test(integration_staking, share_price_decimal_is_stake_over_shares_to_18_signifi
     /* a third burned: 2 tokens for 3 tokens' worth of shares */
     snprintf(body, sizeof body, "{\"worker\":\"%s\",\"ppm\":333333}", w8);
     admin("admin_slashWorker", body);
-    resp = th_call(&node, "staking_getPool", "{\"pool\":1}");
+    resp = th_call(node, "staking_getPool", "{\"pool\":1}");
     const cJSON *p = th_result(resp);
     cr_assert_str_eq(th_str(p, "stake"), "2000001000000000000", "3 tokens less floor(3 tokens * 333333 / 10^6)");
     cr_assert_str_eq(th_str(p, "sharePriceDecimal"), "0.666667", "2000001/3000000 exactly");
@@ -560,7 +541,7 @@ Test(integration_staking, share_price_decimal_is_stake_over_shares_to_18_signifi
     cJSON_Delete(resp);
     snprintf(body, sizeof body, "{\"worker\":\"%s\",\"ppm\":500000}", w8);
     admin("admin_slashWorker", body);
-    resp = th_call(&node, "staking_getPool", "{\"pool\":1}");
+    resp = th_call(node, "staking_getPool", "{\"pool\":1}");
     /* 1000000500000000000 / 3000000000000000000 = 0.3333335 */
     cr_assert_str_eq(th_str(th_result(resp), "sharePriceDecimal"), "0.3333335", "exact when it ends");
     cJSON_Delete(resp);

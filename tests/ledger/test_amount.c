@@ -18,12 +18,20 @@ static void set(mpz_t x, const char *dec)
     cr_assert_eq(mpz_set_str(x, dec, 10), 0, "test literal %s must parse", dec);
 }
 
-struct text_case {
-    const char *text;
-    int rc;
-};
+/* Parses c->text as base units, or (human) as tokens with decimals: it must give c->rc and leave
+ * the output alone. */
+static void expect_refused(const th_text_case *c, bool human)
+{
+    mpz_t x;
+    mpz_init_set_ui(x, 7);
+    int rc = human ? ledger_amount_parse_human(x, c->text, LEDGER_AMOUNT_DECIMALS)
+                   : ledger_amount_parse(x, c->text, strlen(c->text));
+    cr_assert_eq(rc, c->rc, "%s(\"%s\") must give %s", human ? "parse_human" : "parse", c->text, st_str(c->rc));
+    cr_assert_eq(mpz_cmp_ui(x, 7), 0, "a failed parse of \"%s\" must leave the output alone", c->text);
+    mpz_clear(x);
+}
 
-static const struct text_case refuses_non_canonical_text_cases[] = {
+static const th_text_case refuses_non_canonical_text_cases[] = {
     { "", ST_INVALID }, { "01", ST_INVALID }, { "00", ST_INVALID }, { "-1", ST_INVALID },
     { "+1", ST_INVALID }, { "1.0", ST_INVALID }, { "1e3", ST_INVALID }, { " 1", ST_INVALID },
     { "1 ", ST_INVALID }, { "0x10", ST_INVALID }, { "1_000", ST_INVALID }, { "\xd9\xa1", ST_INVALID },
@@ -31,30 +39,18 @@ static const struct text_case refuses_non_canonical_text_cases[] = {
     { "999999999999999999999999999999999999999999999999999999999999999999999999999999", ST_OVERFLOW },
 };
 
-ParameterizedTestParameters(ledger_amount, refuses_non_canonical_text)
-{
-    return th_indices(sizeof refuses_non_canonical_text_cases / sizeof refuses_non_canonical_text_cases[0]);
-}
+TH_TABLE_PARAMETERS(ledger_amount, refuses_non_canonical_text, refuses_non_canonical_text_cases)
 
 ParameterizedTest(int *i, ledger_amount, refuses_non_canonical_text)
 {
-    const struct text_case *c = &refuses_non_canonical_text_cases[*i];
-    mpz_t x;
-    mpz_init_set_ui(x, 7);
-    cr_assert_eq(ledger_amount_parse(x, c->text, strlen(c->text)), c->rc, "parse(\"%s\") must give %s", c->text,
-                 st_str(c->rc));
-    cr_assert_eq(mpz_cmp_ui(x, 7), 0, "a failed parse of \"%s\" must leave the output alone", c->text);
-    mpz_clear(x);
+    expect_refused(&refuses_non_canonical_text_cases[*i], false);
 }
 
 static const char *const accepts_canonical_text_cases[] = {
     "0", "1", "9", "10", "1000000000000000000", "18446744073709551616", MAX_U256,
 };
 
-ParameterizedTestParameters(ledger_amount, accepts_canonical_text_and_formats_it_back)
-{
-    return th_indices(sizeof accepts_canonical_text_cases / sizeof accepts_canonical_text_cases[0]);
-}
+TH_TABLE_PARAMETERS(ledger_amount, accepts_canonical_text_and_formats_it_back, accepts_canonical_text_cases)
 
 ParameterizedTest(int *i, ledger_amount, accepts_canonical_text_and_formats_it_back)
 {
@@ -156,10 +152,7 @@ static const struct human_case parses_human_amounts_exactly_cases[] = {
     { "115792089237316195423570985008687907853269984665640564039457.584007913129639935", MAX_U256 },
 };
 
-ParameterizedTestParameters(ledger_amount, parses_human_amounts_exactly)
-{
-    return th_indices(sizeof parses_human_amounts_exactly_cases / sizeof parses_human_amounts_exactly_cases[0]);
-}
+TH_TABLE_PARAMETERS(ledger_amount, parses_human_amounts_exactly, parses_human_amounts_exactly_cases)
 
 ParameterizedTest(int *i, ledger_amount, parses_human_amounts_exactly)
 {
@@ -173,7 +166,7 @@ ParameterizedTest(int *i, ledger_amount, parses_human_amounts_exactly)
     mpz_clears(x, want, NULL);
 }
 
-static const struct text_case refuses_bad_human_amounts_cases[] = {
+static const th_text_case refuses_bad_human_amounts_cases[] = {
     { "", ST_INVALID }, { ".5", ST_INVALID }, { "1.", ST_INVALID }, { "-1", ST_INVALID },
     { "+1", ST_INVALID }, { "1e3", ST_INVALID }, { " 1", ST_INVALID }, { "1.5 ", ST_INVALID },
     { "01.5", ST_INVALID }, { "1.5.0", ST_INVALID }, { "1,5", ST_INVALID },
@@ -182,20 +175,11 @@ static const struct text_case refuses_bad_human_amounts_cases[] = {
     { "1000000000000000000000000000000000000000000000000000000000000000000000", ST_OVERFLOW },
 };
 
-ParameterizedTestParameters(ledger_amount, refuses_bad_human_amounts)
-{
-    return th_indices(sizeof refuses_bad_human_amounts_cases / sizeof refuses_bad_human_amounts_cases[0]);
-}
+TH_TABLE_PARAMETERS(ledger_amount, refuses_bad_human_amounts, refuses_bad_human_amounts_cases)
 
 ParameterizedTest(int *i, ledger_amount, refuses_bad_human_amounts)
 {
-    const struct text_case *c = &refuses_bad_human_amounts_cases[*i];
-    mpz_t x;
-    mpz_init_set_ui(x, 7);
-    cr_assert_eq(ledger_amount_parse_human(x, c->text, LEDGER_AMOUNT_DECIMALS), c->rc,
-                 "parse_human(\"%s\") must give %s", c->text, st_str(c->rc));
-    cr_assert_eq(mpz_cmp_ui(x, 7), 0, "a failed parse of \"%s\" must leave the output alone", c->text);
-    mpz_clear(x);
+    expect_refused(&refuses_bad_human_amounts_cases[*i], true);
 }
 
 Test(ledger_amount, parses_human_amounts_with_other_decimals)
@@ -221,10 +205,7 @@ static const struct human_case formats_human_amounts_cases[] = {
     { "115792089237316195423570985008687907853269984665640564039457.584007913129639935", MAX_U256 },
 };
 
-ParameterizedTestParameters(ledger_amount, formats_human_amounts)
-{
-    return th_indices(sizeof formats_human_amounts_cases / sizeof formats_human_amounts_cases[0]);
-}
+TH_TABLE_PARAMETERS(ledger_amount, formats_human_amounts, formats_human_amounts_cases)
 
 ParameterizedTest(int *i, ledger_amount, formats_human_amounts)
 {

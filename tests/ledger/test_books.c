@@ -6,29 +6,21 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "ledger/amount.h"
 #include "ledger/hash.h"
 #include "ledger/ledger.h"
+#include "tests/lib/testhelp.h"
 
-static char dir[64], path[128];
 static ledger *l;
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/conclave-books-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir), "temp dir");
-    snprintf(path, sizeof path, "%s/ledger.db", dir);
-    char err[256] = "";
-    cr_assert_eq(ledger_open(&l, err, sizeof err, path), ST_OK, "open: %s", err);
+    th_open_ledger(&l, "books");
 }
 
 static void teardown(void)
 {
-    ledger_close(l);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0, "cleanup");
+    th_close_ledger(l);
 }
 
 TestSuite(ledger_books, .init = setup, .fini = teardown);
@@ -86,7 +78,7 @@ static bool audit_check(const char *name)
 static void tamper(const char *sql)
 {
     sqlite3 *db;
-    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK, "open for tampering");
+    cr_assert_eq(sqlite3_open(th_ledger_path(), &db), SQLITE_OK, "open for tampering");
     cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "tamper: %s", sqlite3_errmsg(db));
     sqlite3_close(db);
 }
@@ -130,10 +122,16 @@ Test(ledger_books, refuses_overdraft_overflow_zero_and_self_transfer)
     cr_assert(audit_check("debits_equal_credits"), "books balance");
 }
 
-Test(ledger_books, audit_detects_a_tampered_balance)
+/* Block 0: 10 minted to alice. */
+static void mint_ten_to_alice(void)
 {
     ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice);
     cr_assert_eq(block_with(0, &issuance, &a, "10"), ST_OK, "mint");
+}
+
+Test(ledger_books, audit_detects_a_tampered_balance)
+{
+    mint_ten_to_alice();
     tamper("UPDATE accounts SET credits = '11' WHERE credits = '10'");
     cr_assert(!audit_check("debits_equal_credits"), "sums differ");
     cr_assert(!audit_check("accounts_match_transfers"), "account no longer matches its transfers");
@@ -141,8 +139,7 @@ Test(ledger_books, audit_detects_a_tampered_balance)
 
 Test(ledger_books, audit_detects_a_negative_balance)
 {
-    ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice);
-    cr_assert_eq(block_with(0, &issuance, &a, "10"), ST_OK, "mint");
+    mint_ten_to_alice();
     tamper("UPDATE accounts SET debits = '12' WHERE credits = '10'");
     cr_assert(!audit_check("no_negative_balance"), "negative balance found");
 }
@@ -161,8 +158,7 @@ Test(ledger_books, audit_detects_a_broken_hash_chain)
 
 Test(ledger_books, audit_detects_a_removed_transaction)
 {
-    ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice);
-    cr_assert_eq(block_with(0, &issuance, &a, "10"), ST_OK, "mint");
+    mint_ten_to_alice();
     tamper("PRAGMA foreign_keys=OFF; DELETE FROM transactions");
     cr_assert(!audit_check("hash_chain"), "a missing transaction breaks its block's tx_root");
 }
@@ -172,10 +168,10 @@ Test(ledger_books, sql_functions_are_exact)
     ledger_close(l);
     l = NULL;
     sqlite3 *db;
-    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK, "open");
+    cr_assert_eq(sqlite3_open(th_ledger_path(), &db), SQLITE_OK, "open");
     sqlite3_close(db);
     char err[256] = "";
-    cr_assert_eq(ledger_open(&l, err, sizeof err, path), ST_OK, "reopen: %s", err);
+    cr_assert_eq(ledger_open(&l, err, sizeof err, th_ledger_path()), ST_OK, "reopen: %s", err);
     ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice),
                    b = ledger_user_account(LEDGER_FREE, bob);
     /* two balances whose sum exceeds 2^53 and 2^64 by far: a double or int64 sum would round */
@@ -193,12 +189,12 @@ Test(ledger_books, refuses_a_database_from_a_newer_version)
     tamper(pragma);
     char err[256] = "";
     ledger *x = NULL;
-    cr_assert_eq(ledger_open(&x, err, sizeof err, path), ST_VERSION, "newer database refused");
+    cr_assert_eq(ledger_open(&x, err, sizeof err, th_ledger_path()), ST_VERSION, "newer database refused");
     cr_assert(strstr(err, "newer") != NULL, "says why: %s", err);
     cr_assert_null(x, "no handle");
     snprintf(pragma, sizeof pragma, "PRAGMA user_version = %u", ledger_schema_version());
     tamper(pragma);
-    cr_assert_eq(ledger_open(&l, err, sizeof err, path), ST_OK, "current version opens: %s", err);
+    cr_assert_eq(ledger_open(&l, err, sizeof err, th_ledger_path()), ST_OK, "current version opens: %s", err);
 }
 
 /* Reads one text value of the database at path. */
@@ -206,7 +202,7 @@ static char *read_text(const char *sql)
 {
     sqlite3 *db;
     sqlite3_stmt *st;
-    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK, "open for reading");
+    cr_assert_eq(sqlite3_open(th_ledger_path(), &db), SQLITE_OK, "open for reading");
     cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "prepare %s: %s", sql, sqlite3_errmsg(db));
     cr_assert_eq(sqlite3_step(st), SQLITE_ROW, "a row for %s", sql);
     char *text = strdup((const char *)sqlite3_column_text(st, 0));
@@ -225,7 +221,7 @@ Test(ledger_books, migration_8_rescales_the_reward_accumulator_by_10_to_the_42)
            "INSERT INTO stakes(pool, address, shares, debt) VALUES(1, x'0a', '10', '3330'), (1, x'0b', '20', '0');"
            "PRAGMA user_version = 7");
     char err[256] = "";
-    cr_assert_eq(ledger_open(&l, err, sizeof err, path), ST_OK, "migrates: %s", err);
+    cr_assert_eq(ledger_open(&l, err, sizeof err, th_ledger_path()), ST_OK, "migrates: %s", err);
     const char *zeros = "000000000000000000000000000000000000000000";
     char expected[64];
     char *v = read_text("SELECT acc FROM pools WHERE id = 1");

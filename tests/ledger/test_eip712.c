@@ -206,33 +206,44 @@ ParameterizedTest(int *i, ledger_eip712, reproduces_signature_vector)
     clear_values(v);
 }
 
-Test(ledger_eip712, refuses_a_tampered_message)
+/* Negative case i of the vectors, which must be the one named name. */
+static const cJSON *negative_case(int i, const char *name)
 {
-    const cJSON *nc = cJSON_GetArrayItem(th_get(th_vectors(), "negative_cases"), 0);
-    const cJSON *types = th_get(nc, "types"), *dom = th_get(nc, "domain");
-    const char *primary = th_str(nc, "primaryType");
+    const cJSON *nc = cJSON_GetArrayItem(th_get(th_vectors(), "negative_cases"), i);
+    cr_assert_str_eq(th_str(nc, "name"), name, "negative case %d is %s", i, name);
+    return nc;
+}
+
+/* nc's signature over message under domain: the digest is nc's digest_key and it recovers the
+ * address at nc's signer_key, which, unless that is claimed_signer, is not the claimed signer. */
+static void expect_signature_recovers(const cJSON *nc, const cJSON *message, const cJSON *domain, const char *digest_key,
+                                      const char *signer_key, const char *what)
+{
     uint8_t digest[32], addr[20];
     char s[LEDGER_ADDR_STRLEN];
-
-    cr_assert_str_eq(th_str(nc, "name"), "tampered_message", "the first negative case is the tampered message");
-    message_digest(digest, types, primary, th_get(nc, "signed_message"), dom);
-    assert_hex(digest, 32, th_str(nc, "signed_digest"), "the signed digest");
-    recover(addr, digest, th_get(nc, "signature"));
-    th_assert_addr(addr, th_str(nc, "claimed_signer"), "the signed message recovers the claimed signer");
-    message_digest(digest, types, primary, th_get(nc, "presented_message"), dom);
-    assert_hex(digest, 32, th_str(nc, "presented_digest"), "the presented digest");
+    message_digest(digest, th_get(nc, "types"), th_str(nc, "primaryType"), message, domain);
+    assert_hex(digest, 32, th_str(nc, digest_key), what);
     recover(addr, digest, th_get(nc, "signature"));
     ledger_addr_format(s, addr);
-    cr_assert_str_neq(s, th_str(nc, "claimed_signer"), "the tampered message does not recover the claimed signer");
-    cr_assert_str_eq(s, th_str(nc, "recovered_address_for_presented_message"), "it recovers the vector's other key");
+    cr_assert_str_eq(s, th_str(nc, signer_key), "%s: recovers %s", what, signer_key);
+    if (strcmp(signer_key, "claimed_signer") != 0)
+        cr_assert_str_neq(s, th_str(nc, "claimed_signer"), "%s: not the claimed signer", what);
+}
+
+Test(ledger_eip712, refuses_a_tampered_message)
+{
+    const cJSON *nc = negative_case(0, "tampered_message");
+    expect_signature_recovers(nc, th_get(nc, "signed_message"), th_get(nc, "domain"), "signed_digest", "claimed_signer",
+                              "the signed message");
+    expect_signature_recovers(nc, th_get(nc, "presented_message"), th_get(nc, "domain"), "presented_digest",
+                              "recovered_address_for_presented_message", "the tampered message");
 }
 
 Test(ledger_eip712, refuses_a_high_s_signature)
 {
-    const cJSON *nc = cJSON_GetArrayItem(th_get(th_vectors(), "negative_cases"), 1);
+    const cJSON *nc = negative_case(1, "high_s_signature");
     uint8_t digest[32], sig[65], addr[20];
 
-    cr_assert_str_eq(th_str(nc, "name"), "high_s_signature", "the second negative case is high s");
     message_digest(digest, th_get(nc, "types"), th_str(nc, "primaryType"), th_get(nc, "presented_message"), th_get(nc, "domain"));
     assert_hex(digest, 32, th_str(nc, "presented_digest"), "the presented digest");
     recover(addr, digest, th_get(nc, "original_signature"));
@@ -243,23 +254,11 @@ Test(ledger_eip712, refuses_a_high_s_signature)
 
 Test(ledger_eip712, refuses_a_signature_for_another_chain)
 {
-    const cJSON *nc = cJSON_GetArrayItem(th_get(th_vectors(), "negative_cases"), 2);
-    const cJSON *types = th_get(nc, "types"), *msg = th_get(nc, "presented_message");
-    const char *primary = th_str(nc, "primaryType");
-    uint8_t digest[32], addr[20];
-    char s[LEDGER_ADDR_STRLEN];
-
-    cr_assert_str_eq(th_str(nc, "name"), "wrong_chain_id", "the third negative case is the wrong chain");
-    message_digest(digest, types, primary, msg, th_get(nc, "signed_domain"));
-    assert_hex(digest, 32, th_str(nc, "signed_digest"), "the digest under chain 1");
-    recover(addr, digest, th_get(nc, "signature"));
-    th_assert_addr(addr, th_str(nc, "claimed_signer"), "under chain 1 the claimed signer recovers");
-    message_digest(digest, types, primary, msg, th_get(nc, "service_domain"));
-    assert_hex(digest, 32, th_str(nc, "service_digest"), "the digest under chain 31337");
-    recover(addr, digest, th_get(nc, "signature"));
-    ledger_addr_format(s, addr);
-    cr_assert_str_neq(s, th_str(nc, "claimed_signer"), "under chain 31337 another address recovers");
-    cr_assert_str_eq(s, th_str(nc, "recovered_address_under_service_domain"), "the vector's other address");
+    const cJSON *nc = negative_case(2, "wrong_chain_id");
+    const cJSON *msg = th_get(nc, "presented_message");
+    expect_signature_recovers(nc, msg, th_get(nc, "signed_domain"), "signed_digest", "claimed_signer", "under chain 1");
+    expect_signature_recovers(nc, msg, th_get(nc, "service_domain"), "service_digest",
+                              "recovered_address_under_service_domain", "under chain 31337");
 }
 
 struct value_case {
@@ -286,10 +285,7 @@ static const struct value_case parses_values_strictly_cases[] = {
     { "string", "\x80", ST_INVALID }, { "int8", "1", ST_INVALID }, { "bogus", "1", ST_INVALID },
 };
 
-ParameterizedTestParameters(ledger_eip712, parses_values_strictly)
-{
-    return th_indices(sizeof parses_values_strictly_cases / sizeof parses_values_strictly_cases[0]);
-}
+TH_TABLE_PARAMETERS(ledger_eip712, parses_values_strictly, parses_values_strictly_cases)
 
 ParameterizedTest(int *i, ledger_eip712, parses_values_strictly)
 {

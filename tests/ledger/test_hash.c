@@ -25,43 +25,43 @@ static void assert_digest(const uint8_t got[32], const char *want, const char *w
     cr_assert_str_eq(hex, want, "%s", what);
 }
 
-Test(ledger_hash, keccak256_matches_every_utf8_vector)
+/* Hashes every vector of keccak256.<group>, as its UTF-8 text (which its input_hex must spell) or as
+ * its raw bytes, and checks the digest. Returns how many ran. */
+static int check_keccak256_vectors(const char *group, bool utf8)
 {
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(th_vectors(), "keccak256"),
-                                                         "utf8_strings");
+                                                         group);
     const cJSON *v;
     int count = 0;
     cJSON_ArrayForEach(v, list) {
         uint8_t h[32];
         size_t len;
-        const char *text = th_str(v, "input_utf8");
-        uint8_t *raw = unhex(th_str(v, "input_hex"), &len);
-        cr_assert_eq(len, strlen(text), "input_hex and input_utf8 agree on the length of \"%s\"", text);
-        cr_assert_eq(memcmp(raw, text, len), 0, "input_hex is the UTF-8 of \"%s\"", text);
-        ledger_keccak256(h, text, strlen(text));
-        assert_digest(h, th_str(v, "keccak256"), text);
+        const char *hex = th_str(v, "input_hex");
+        uint8_t *raw = unhex(hex, &len);
+        if (utf8) {
+            const char *text = th_str(v, "input_utf8");
+            cr_assert_eq(len, strlen(text), "input_hex and input_utf8 agree on the length of \"%s\"", text);
+            cr_assert_eq(memcmp(raw, text, len), 0, "input_hex is the UTF-8 of \"%s\"", text);
+            ledger_keccak256(h, text, strlen(text));
+            assert_digest(h, th_str(v, "keccak256"), text);
+        } else {
+            ledger_keccak256(h, raw, len);
+            assert_digest(h, th_str(v, "keccak256"), hex);
+        }
         free(raw);
         count++;
     }
-    cr_assert_eq(count, 13, "all 13 utf8 vectors ran");
+    return count;
+}
+
+Test(ledger_hash, keccak256_matches_every_utf8_vector)
+{
+    cr_assert_eq(check_keccak256_vectors("utf8_strings", true), 13, "all 13 utf8 vectors ran");
 }
 
 Test(ledger_hash, keccak256_matches_every_raw_vector)
 {
-    const cJSON *list = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(th_vectors(), "keccak256"),
-                                                         "raw_bytes");
-    const cJSON *v;
-    int count = 0;
-    cJSON_ArrayForEach(v, list) {
-        uint8_t h[32];
-        size_t len;
-        uint8_t *raw = unhex(th_str(v, "input_hex"), &len);
-        ledger_keccak256(h, raw, len);
-        assert_digest(h, th_str(v, "keccak256"), th_str(v, "input_hex"));
-        free(raw);
-        count++;
-    }
-    cr_assert_eq(count, 3, "all 3 raw vectors ran");
+    cr_assert_eq(check_keccak256_vectors("raw_bytes", false), 3, "all 3 raw vectors ran");
 }
 
 Test(ledger_hash, keccak256_derives_the_vector_keys_and_hashes_their_public_keys)

@@ -26,25 +26,17 @@ Test(ledger_hex, encodes_lowercase_and_decodes_any_case)
     cr_assert_str_eq(hex, "0x", "nothing encodes as 0x");
 }
 
-struct bad_hex {
-    const char *text;
-    int rc;
-};
-
-static const struct bad_hex refuses_malformed_hex_cases[] = {
+static const th_text_case refuses_malformed_hex_cases[] = {
     { "", ST_INVALID }, { "0", ST_INVALID }, { "deadbeef", ST_INVALID }, { "0X00", ST_INVALID },
     { "0x0", ST_INVALID }, { "0x0g", ST_INVALID }, { "0x 0", ST_INVALID }, { "x000", ST_INVALID },
     { "0x00 ", ST_INVALID }, { "0x000000000000000000", ST_LIMIT },
 };
 
-ParameterizedTestParameters(ledger_hex, refuses_malformed_hex)
-{
-    return th_indices(sizeof refuses_malformed_hex_cases / sizeof refuses_malformed_hex_cases[0]);
-}
+TH_TABLE_PARAMETERS(ledger_hex, refuses_malformed_hex, refuses_malformed_hex_cases)
 
 ParameterizedTest(int *i, ledger_hex, refuses_malformed_hex)
 {
-    const struct bad_hex *c = &refuses_malformed_hex_cases[*i];
+    const th_text_case *c = &refuses_malformed_hex_cases[*i];
     uint8_t out[8];
     size_t n = 99;
     cr_assert_eq(ledger_hex_decode(out, sizeof out, &n, c->text, strlen(c->text)), c->rc,

@@ -242,10 +242,7 @@ static const struct refusal refuses_malformed_transactions_cases[] = {
       ST_CRYPTO, "signature: v is not 27, 28, 0 or 1" },
 };
 
-ParameterizedTestParameters(ledger_tx, refuses_malformed_transactions)
-{
-    return th_indices(sizeof refuses_malformed_transactions_cases / sizeof refuses_malformed_transactions_cases[0]);
-}
+TH_TABLE_PARAMETERS(ledger_tx, refuses_malformed_transactions, refuses_malformed_transactions_cases)
 
 ParameterizedTest(int *i, ledger_tx, refuses_malformed_transactions)
 {
@@ -286,34 +283,30 @@ Test(ledger_tx, refuses_the_high_s_vector)
     cJSON_Delete(j);
 }
 
-Test(ledger_tx, recovers_another_signer_for_a_tampered_message)
+/* Negative case i's presented message, parsed on chain, is well formed and signed by the address
+ * at its signer_key. */
+static void expect_presented_signer(int i, uint64_t chain, const char *signer_key, const char *what)
 {
-    const cJSON *nc = cJSON_GetArrayItem(th_get(th_vectors(), "negative_cases"), 0);
+    const cJSON *nc = cJSON_GetArrayItem(th_get(th_vectors(), "negative_cases"), i);
     cJSON *j = vector_tx(nc, "presented_message");
     ledger_tx tx;
     char err[128];
-    cr_assert_eq(ledger_tx_parse(&tx, err, sizeof err, j, CHAIN), ST_OK, "the tampered vote is well formed: %s", err);
-    th_assert_addr(tx.signer, th_str(nc, "recovered_address_for_presented_message"), "another key recovers");
+    cr_assert_eq(ledger_tx_parse(&tx, err, sizeof err, j, chain), ST_OK, "%s: well formed: %s", what, err);
+    th_assert_addr(tx.signer, th_str(nc, signer_key), what);
     ledger_tx_clear(&tx);
     cJSON_Delete(j);
 }
 
+Test(ledger_tx, recovers_another_signer_for_a_tampered_message)
+{
+    expect_presented_signer(0, CHAIN, "recovered_address_for_presented_message", "the tampered vote: another key recovers");
+}
+
 Test(ledger_tx, binds_the_chain_id)
 {
-    const cJSON *nc = cJSON_GetArrayItem(th_get(th_vectors(), "negative_cases"), 2);
-    cJSON *j = vector_tx(nc, "presented_message");
-    ledger_tx tx;
-    char err[128];
-    cr_assert_eq(ledger_tx_parse(&tx, err, sizeof err, j, CHAIN), ST_OK, "well formed on 31337: %s", err);
-    th_assert_addr(tx.signer, th_str(nc, "recovered_address_under_service_domain"), "on 31337 another key recovers");
-    ledger_tx_clear(&tx);
-    cr_assert_eq(ledger_tx_parse(&tx, err, sizeof err, j, 1), ST_OK, "well formed on chain 1: %s", err);
-    th_assert_addr(tx.signer, th_str(nc, "claimed_signer"), "on chain 1 the signer recovers");
-    ledger_tx_clear(&tx);
-    cr_assert_eq(ledger_tx_parse(&tx, err, sizeof err, j, CHAIN), ST_OK, "and again on 31337: %s", err);
-    th_assert_addr(tx.signer, th_str(nc, "recovered_address_under_service_domain"), "the cached domain follows the chain");
-    ledger_tx_clear(&tx);
-    cJSON_Delete(j);
+    expect_presented_signer(2, CHAIN, "recovered_address_under_service_domain", "on 31337 another key recovers");
+    expect_presented_signer(2, 1, "claimed_signer", "on chain 1 the signer recovers");
+    expect_presented_signer(2, CHAIN, "recovered_address_under_service_domain", "the cached domain follows the chain");
 }
 
 Test(ledger_tx, accepts_small_uints_as_exact_json_numbers)

@@ -5,8 +5,6 @@
 
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <ftw.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +14,7 @@
 #include "ledger/hex.h"
 #include "ledger/sig.h"
 #include "ledger/tx.h"
+#include "tests/lib/testhelp.h"
 
 static char dir[64], db_path[128];
 static char *genesis;
@@ -25,9 +24,11 @@ static char last_err[256];
 void th_on_done(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r)
 {
     th_outcome *o = cookie;
-    (void)errmsg;
     o->calls++;
     o->status = status;
+    snprintf(o->errmsg, sizeof o->errmsg, "%s", errmsg ? errmsg : "");
+    free(o->errdata);
+    o->errdata = errdata ? cJSON_PrintUnformatted(errdata) : NULL;
     cJSON_Delete(errdata);
     free(o->events);
     o->events = NULL;
@@ -37,6 +38,13 @@ void th_on_done(void *cookie, int status, const char *errmsg, cJSON *errdata, co
         snprintf(o->error, sizeof o->error, "%s", r->error ? r->error : "");
         o->events = strdup(r->events ? r->events : "[]");
     }
+}
+
+void th_outcome_clear(th_outcome *o)
+{
+    free(o->events);
+    free(o->errdata);
+    memset(o, 0, sizeof *o);
 }
 
 void th_dev_bytes(uint8_t addr[20], unsigned i)
@@ -66,8 +74,7 @@ static void open_at_path(eng **e)
 
 void th_open_engine(eng **e, const char *tag, const char *genesis_json)
 {
-    snprintf(dir, sizeof dir, "/tmp/conclave-%s-XXXXXX", tag);
-    cr_assert_not_null(mkdtemp(dir), "temp dir");
+    th_temp_dir(dir, sizeof dir, tag);
     snprintf(db_path, sizeof db_path, "%s/conclave.db", dir);
     genesis = strdup(genesis_json);
     cr_assert_not_null(genesis, "genesis copy");
@@ -95,20 +102,23 @@ void th_new_chain(eng **e, const char *genesis_json)
     open_at_path(e);
 }
 
-static int remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 void th_close_engine(eng *e)
 {
     eng_close(e);
     free(genesis);
     genesis = NULL;
-    cr_assert_eq(nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0, "remove %s", dir);
+    th_rmtree(dir);
+}
+
+eng_replay_report th_replay(eng **e)
+{
+    eng_close(*e);
+    *e = NULL;
+    eng_replay_report r;
+    char err[256] = "";
+    cr_assert_eq(eng_replay(&r, err, sizeof err, db_path, ":memory:"), ST_OK, "replay: %s", err);
+    cr_assert(r.ok, "replay matches: %s", r.detail);
+    return r;
 }
 
 const char *th_dir(void)
@@ -130,36 +140,53 @@ uint64_t th_nonce_of(eng *e, unsigned who)
     return n;
 }
 
-static int submit_text(eng *e, unsigned who, const char *type, th_outcome *o, const char *text)
+int th_submit_msg(eng *e, const uint8_t key[32], uint64_t nonce, const char *type, cJSON *msg, th_outcome *o)
 {
-    char nonce[24];
-    cJSON *msg = cJSON_Parse(text);
-    cr_assert_not_null(msg, "message JSON: %s", text);
-    snprintf(nonce, sizeof nonce, "%llu", (unsigned long long)(th_nonce_of(e, who) + queued[who]));
-    cJSON_AddStringToObject(msg, "nonce", nonce);
-    uint8_t key[32];
-    eng_dev_key(key, who);
+    char nonce_text[24];
+    snprintf(nonce_text, sizeof nonce_text, "%llu", (unsigned long long)nonce);
+    cr_assert_not_null(cJSON_AddStringToObject(msg, "nonce", nonce_text), "nonce member");
     ledger_tx tx;
     char err[256] = "";
     cr_assert_eq(ledger_tx_build_signed(&tx, err, sizeof err, type, msg, key, eng_chain_id(e)), ST_OK, "sign %s: %s",
                  type, err);
-    cJSON_Delete(msg);
     last_err[0] = 0;
     int rc = eng_submit(e, last_err, sizeof last_err, &tx, th_on_done, o);
     ledger_tx_clear(&tx);
+    return rc;
+}
+
+static int submit_text(eng *e, const uint8_t key[32], uint64_t nonce, const char *type, th_outcome *o,
+                       const char *text)
+{
+    cJSON *msg = cJSON_Parse(text);
+    cr_assert_not_null(msg, "message JSON: %s", text);
+    int rc = th_submit_msg(e, key, nonce, type, msg, o);
+    cJSON_Delete(msg);
+    return rc;
+}
+
+/* Signs text as dev account who with its next nonce, counting what it has queued. */
+static int submit_dev(eng *e, unsigned who, const char *type, th_outcome *o, const char *text)
+{
+    uint8_t key[32];
+    eng_dev_key(key, who);
+    int rc = submit_text(e, key, th_nonce_of(e, who) + queued[who], type, o, text);
     if (rc == ST_OK)
         queued[who]++;
     return rc;
 }
 
+int th_submit_signed(eng *e, const uint8_t key[32], uint64_t nonce, const char *type, th_outcome *o, const char *fmt,
+                     ...)
+{
+    TH_FORMAT(text, 1024, fmt);
+    return submit_text(e, key, nonce, type, o, text);
+}
+
 int th_submit(eng *e, unsigned who, const char *type, th_outcome *o, const char *fmt, ...)
 {
-    char text[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    return submit_text(e, who, type, o, text);
+    TH_FORMAT(text, 1024, fmt);
+    return submit_dev(e, who, type, o, text);
 }
 
 const char *th_last_err(void)
@@ -169,21 +196,13 @@ const char *th_last_err(void)
 
 void th_queue(eng *e, unsigned who, const char *type, th_outcome *o, const char *fmt, ...)
 {
-    char text[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    cr_assert_eq(submit_text(e, who, type, o, text), ST_OK, "%s queued: %s", type, last_err);
+    TH_FORMAT(text, 1024, fmt);
+    cr_assert_eq(submit_dev(e, who, type, o, text), ST_OK, "%s queued: %s", type, last_err);
 }
 
 void th_system_tx(eng *e, const char *type, th_outcome *o, const char *fmt, ...)
 {
-    char text[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
+    TH_FORMAT(text, 1024, fmt);
     cJSON *msg = cJSON_Parse(text);
     cr_assert_not_null(msg, "system message JSON: %s", text);
     cr_assert_eq(eng_submit_system(e, type, msg, th_on_done, o), ST_OK, "%s queued", type);
@@ -263,4 +282,29 @@ void th_expect_user(eng *e, int kind, unsigned who, const char *expected)
     char what[64];
     snprintf(what, sizeof what, "%s balance of dev %u", kind == LEDGER_FREE ? "free" : "claimable", who);
     th_expect_balance(e, ledger_user_account(kind, addr), expected, what);
+}
+
+/* Queues text as dev account who's in a block of its own and applies the block. */
+static void alone_in_a_block(eng *e, unsigned who, const char *type, th_outcome *o, const char *text)
+{
+    cr_assert_eq(submit_dev(e, who, type, o, text), ST_OK, "%s queued: %s", type, last_err);
+    th_block(e);
+}
+
+void th_expect_tx_ok(eng *e, unsigned who, const char *type, const char *fmt, ...)
+{
+    TH_FORMAT(text, 1024, fmt);
+    th_outcome o = { 0 };
+    alone_in_a_block(e, who, type, &o, text);
+    th_expect_ok(&o, type);
+    th_outcome_clear(&o);
+}
+
+void th_expect_tx_fails(eng *e, unsigned who, const char *type, const char *reason, const char *fmt, ...)
+{
+    TH_FORMAT(text, 1024, fmt);
+    th_outcome o = { 0 };
+    alone_in_a_block(e, who, type, &o, text);
+    th_expect_failed(&o, reason, type);
+    th_outcome_clear(&o);
 }

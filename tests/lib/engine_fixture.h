@@ -21,7 +21,12 @@ typedef struct th_outcome {
     uint64_t height;
     char error[256];               /* a failed receipt's reason */
     char *events;                  /* the receipt's events (JSON array text), owned; free() it */
+    char errmsg[256];              /* a refusal's message ("" when applied) */
+    char *errdata;                 /* a refusal's data (JSON text) or NULL, owned; free() it */
 } th_outcome;
+
+/* Frees what o owns (events, errdata) and zeroes it for reuse. */
+void th_outcome_clear(th_outcome *o);
 
 /* The eng_done_fn that fills a th_outcome (cookie). */
 void th_on_done(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r);
@@ -30,7 +35,7 @@ void th_on_done(void *cookie, int status, const char *errmsg, cJSON *errdata, co
 void th_dev_bytes(uint8_t addr[20], unsigned i);
 const char *th_dev_text(unsigned i);
 
-/* Opens an engine (manual clock, dev) on a new data directory /tmp/conclave-TAG-XXXXXX with the
+/* Opens an engine (manual clock, dev) on a new data directory (th_temp_dir) with the
  * given genesis (copied). th_reopen_engine closes it and opens the same directory again, as a
  * restart does; th_close_engine closes it (e may be NULL: closed already) and removes the
  * directory. */
@@ -39,6 +44,9 @@ void th_reopen_engine(eng **e);
 void th_close_engine(eng *e);
 /* Closes the engine, deletes its database and opens a new chain with genesis in the same directory. */
 void th_new_chain(eng **e, const char *genesis);
+/* Closes the engine (*e becomes NULL) and replays its database into memory, which must run and
+ * rebuild the same chain. Returns the replay's report. */
+eng_replay_report th_replay(eng **e);
 /* The data directory and the database of the engine opened last. */
 const char *th_dir(void);
 const char *th_db_path(void);
@@ -50,6 +58,12 @@ uint64_t th_nonce_of(eng *e, unsigned who);
  * status; its error text is th_last_err(). */
 int th_submit(eng *e, unsigned who, const char *type, th_outcome *o, const char *fmt, ...) PRINTF_LIKE(5, 6);
 const char *th_last_err(void);
+/* Signs a transaction of type with any key and the given nonce (nothing counted) and submits it:
+ * the message as a cJSON object (borrowed; its "nonce" member is added) or as JSON text. Returns
+ * eng_submit's status; its error text is th_last_err(). */
+int th_submit_msg(eng *e, const uint8_t key[32], uint64_t nonce, const char *type, cJSON *msg, th_outcome *o);
+int th_submit_signed(eng *e, const uint8_t key[32], uint64_t nonce, const char *type, th_outcome *o, const char *fmt,
+                     ...) PRINTF_LIKE(6, 7);
 /* th_submit that must be queued. */
 void th_queue(eng *e, unsigned who, const char *type, th_outcome *o, const char *fmt, ...) PRINTF_LIKE(5, 6);
 /* A dev system transaction (Mint, PoolReward, WorkerSlash) that must be queued. */
@@ -67,6 +81,11 @@ bool th_advance(eng *e, uint64_t secs);
  * events. */
 void th_expect_ok(const th_outcome *o, const char *what);
 void th_expect_failed(const th_outcome *o, const char *reason, const char *what);
+/* A transaction of dev account who (th_queue) in a block of its own that must succeed / fail with
+ * reason. */
+void th_expect_tx_ok(eng *e, unsigned who, const char *type, const char *fmt, ...) PRINTF_LIKE(4, 5);
+void th_expect_tx_fails(eng *e, unsigned who, const char *type, const char *reason, const char *fmt, ...)
+    PRINTF_LIKE(5, 6);
 /* v, an account's balance, a dev account's balance of kind (LEDGER_FREE, ...) is exactly expected. */
 void th_expect_mpz(const mpz_t v, const char *expected, const char *what);
 void th_expect_balance(eng *e, ledger_account a, const char *expected, const char *what);

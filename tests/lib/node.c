@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,28 @@
 
 #define WAIT_MS 20000
 
+pid_t th_spawn_conclaved(const char *datadir, const char *stderr_path, int *out)
+{
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0, "pipe");
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0, "fork");
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        int err = stderr_path ? open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+        if (err >= 0)
+            dup2(err, STDERR_FILENO);
+        execl(TEST_BUILDDIR "/conclaved", "conclaved", "--dev", "--datadir", datadir, "--rpc-bind", "127.0.0.1:0",
+              (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    *out = fds[0];
+    return pid;
+}
+
 /* Starts the node; its standard error goes to the file at stderr_path, or where ours goes (NULL). */
 static void start(th_node *n, bool keep_datadir, const char *stderr_path)
 {
@@ -30,36 +51,21 @@ static void start(th_node *n, bool keep_datadir, const char *stderr_path)
         snprintf(n->datadir, sizeof n->datadir, "/tmp/conclave-it-XXXXXX");
         cr_assert_not_null(mkdtemp(n->datadir), "temp data directory");
     }
-    int out[2];
-    cr_assert_eq(pipe(out), 0, "pipe");
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0, "fork");
-    if (pid == 0) {
-        dup2(out[1], STDOUT_FILENO);
-        close(out[0]);
-        close(out[1]);
-        int err = stderr_path ? open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
-        if (err >= 0)
-            dup2(err, STDERR_FILENO);
-        execl(TEST_BUILDDIR "/conclaved", "conclaved", "--dev", "--datadir", n->datadir, "--rpc-bind",
-              "127.0.0.1:0", (char *)NULL);
-        _exit(127);
-    }
-    close(out[1]);
-    n->pid = pid;
+    int out;
+    n->pid = th_spawn_conclaved(n->datadir, stderr_path, &out);
     char buf[512];
     size_t len = 0;
     char *line = NULL;
     while (!line && len < sizeof buf - 1) {
-        struct pollfd p = { .fd = out[0], .events = POLLIN };
+        struct pollfd p = { .fd = out, .events = POLLIN };
         cr_assert_eq(poll(&p, 1, WAIT_MS), 1, "conclaved did not say it was listening within 20 s");
-        ssize_t got = read(out[0], buf + len, sizeof buf - 1 - len);
+        ssize_t got = read(out, buf + len, sizeof buf - 1 - len);
         cr_assert_gt(got, 0, "conclaved exited before listening");
         len += (size_t)got;
         buf[len] = '\0';
         line = strstr(buf, "listening on http://127.0.0.1:");
     }
-    close(out[0]);
+    close(out);
     cr_assert_not_null(line, "listening line");
     n->port = (unsigned)strtoul(line + strlen("listening on http://127.0.0.1:"), NULL, 10);
     snprintf(n->url, sizeof n->url, "http://127.0.0.1:%u", n->port);
@@ -105,9 +111,7 @@ void th_node_cleanup(th_node *n)
     if (n->pid > 0)
         th_node_stop(n, SIGKILL);
     if (n->datadir[0]) {
-        char cmd[200];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", n->datadir);
-        cr_assert_eq(system(cmd), 0, "remove data directory");
+        th_rmtree(n->datadir);
         n->datadir[0] = '\0';
     }
 }
@@ -197,6 +201,19 @@ void th_voucher_sig(char out[133], unsigned key, uint64_t channel, const char *c
     free(sign_message("Voucher", msg, key, ENG_DEV_CHAIN_ID, sig));
     cJSON_Delete(msg);
     ledger_hex_encode(out, sig, 65);
+}
+
+th_node th_suite_node;
+
+void th_suite_node_start(void)
+{
+    memset(&th_suite_node, 0, sizeof th_suite_node);
+    th_node_start(&th_suite_node, false);
+}
+
+void th_suite_node_stop(void)
+{
+    th_node_cleanup(&th_suite_node);
 }
 
 pid_t th_node_child_pid(const th_node *n)
@@ -306,11 +323,7 @@ int th_error_code(const cJSON *response)
 
 cJSON *th_callf(th_node *n, const char *method, const char *fmt, ...)
 {
-    char params[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(params, sizeof params, fmt, ap);
-    va_end(ap);
+    TH_FORMAT(params, 2048, fmt);
     return th_call(n, method, params);
 }
 
@@ -324,10 +337,9 @@ uint64_t th_nonce(th_node *n, unsigned who)
     return nonce;
 }
 
-static cJSON *send_v(th_node *n, unsigned who, const char *type, const char *fmt, va_list ap)
+/* Signs message as dev account who with the node's next nonce and sends it; returns the response. */
+static cJSON *send_text(th_node *n, unsigned who, const char *type, const char *message)
 {
-    char message[2048];
-    vsnprintf(message, sizeof message, fmt, ap);
     char *params = th_sign_params(type, message, who, th_nonce(n, who));
     cJSON *resp = th_call(n, "tx_send", params);
     free(params);
@@ -336,19 +348,14 @@ static cJSON *send_v(th_node *n, unsigned who, const char *type, const char *fmt
 
 cJSON *th_send(th_node *n, unsigned who, const char *type, const char *fmt, ...)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    cJSON *resp = send_v(n, who, type, fmt, ap);
-    va_end(ap);
-    return resp;
+    TH_FORMAT(message, 2048, fmt);
+    return send_text(n, who, type, message);
 }
 
 cJSON *th_send_ok(th_node *n, unsigned who, const char *type, const char *fmt, ...)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    cJSON *resp = send_v(n, who, type, fmt, ap);
-    va_end(ap);
+    TH_FORMAT(message, 2048, fmt);
+    cJSON *resp = send_text(n, who, type, message);
     cr_assert_str_eq(th_str(th_result(resp), "status"), "success", "%s by dev %u: %s", type, who,
                      cJSON_PrintUnformatted(resp));
     cJSON *events = cJSON_DetachItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(resp, "result"), "events");

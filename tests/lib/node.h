@@ -27,11 +27,21 @@ void th_node_start(th_node *n, bool keep_datadir);
 /* th_node_start on a new data directory, with the node's standard error written to the file at
  * stderr_path (truncated first). */
 void th_node_start_logged(th_node *n, const char *stderr_path);
+/* Forks conclaved --dev on datadir, bound to 127.0.0.1:0, with its standard output a pipe whose read
+ * end is written to *out, and its standard error the file at stderr_path (truncated first) or ours
+ * (NULL). Returns its PID. Aborts the test on failure. */
+pid_t th_spawn_conclaved(const char *datadir, const char *stderr_path, int *out);
 /* Sends sig to the node and waits (at most 20 s) for it to exit. Returns its exit status as
  * waitpid gives it. */
 int th_node_stop(th_node *n, int sig);
 /* Stops the node if it runs (SIGKILL) and removes the data directory. */
 void th_node_cleanup(th_node *n);
+
+/* For a suite whose every test runs against a node of its own on a new data directory:
+ * th_suite_node_start and th_suite_node_stop are its .init and .fini, th_suite_node its node. */
+extern th_node th_suite_node;
+void th_suite_node_start(void);
+void th_suite_node_stop(void);
 
 /* The PID of the node's child process (its conclave-enclave), read from the "children" file of
  * each of its threads under /proc; 0 if it has none. Aborts the test if the node does not run. */

@@ -1,13 +1,69 @@
 /* SPDX-License-Identifier: MIT */
 /* testhelp.c: helpers shared by the test suites (see testhelp.h). */
+#define _XOPEN_SOURCE 700
 #include "tests/lib/testhelp.h"
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include "enclave/enclave.h"
 #include "ledger/hash.h"
 #include "ledger/hex.h"
 #include "ledger/ledger.h"
+
+static char ledger_dir[64], ledger_path[128];
+
+void th_temp_dir(char *dir, size_t dirlen, const char *tag)
+{
+    int n = snprintf(dir, dirlen, "/tmp/conclave-%s-XXXXXX", tag);
+    cr_assert(n > 0 && (size_t)n < dirlen, "temp dir name for %s fits", tag);
+    cr_assert_not_null(mkdtemp(dir), "temp dir %s", dir);
+}
+
+static int remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void th_rmtree(const char *path)
+{
+    cr_assert_eq(nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0, "remove %s", path);
+}
+
+void th_open_ledger(ledger **l, const char *tag)
+{
+    char err[256] = "";
+    th_temp_dir(ledger_dir, sizeof ledger_dir, tag);
+    snprintf(ledger_path, sizeof ledger_path, "%s/ledger.db", ledger_dir);
+    cr_assert_eq(ledger_open(l, err, sizeof err, ledger_path), ST_OK, "open: %s", err);
+}
+
+void th_close_ledger(ledger *l)
+{
+    ledger_close(l);
+    th_rmtree(ledger_dir);
+}
+
+const char *th_ledger_path(void)
+{
+    return ledger_path;
+}
+
+void th_enclave_platform(const char *dir, char secret_path[128], char sealed_dir[128], uint8_t platform_addr[20])
+{
+    uint8_t secret[ENC_PLATFORM_SECRET_LEN];
+    snprintf(secret_path, 128, "%s/platform.secret", dir);
+    snprintf(sealed_dir, 128, "%s/sealed", dir);
+    cr_assert_eq(mkdir(sealed_dir, 0700), 0, "the sealed directory");
+    cr_assert_eq(enc_platform_secret_ensure(secret_path), ST_OK, "the host provisions the platform secret");
+    cr_assert_eq(enc_platform_secret_read(secret, secret_path), ST_OK, "reads it");
+    cr_assert_eq(enc_platform_attestation_address(platform_addr, secret), ST_OK, "the verifier's pinned address");
+}
 
 char *th_read_file(const char *path, size_t *len)
 {
@@ -141,4 +197,30 @@ void th_append_foreign_tick(const char *db_path)
     cr_assert_eq(ledger_block_put(l, &b), ST_OK, "block");
     cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
     ledger_close(l);
+}
+
+char *th_random_signature_transfer(ledger_tx *tx, unsigned *seed, uint8_t v, uint64_t chain_id)
+{
+    for (;;) {
+        uint8_t sig[65];
+        char sig_hex[2 + 2 * 65 + 1], err[256] = "";
+        for (unsigned i = 0; i < 64; i++)
+            sig[i] = (uint8_t)rand_r(seed);
+        sig[0] = 0x01;  /* r in range */
+        sig[32] = 0x01; /* s in range and low */
+        sig[64] = v;
+        ledger_hex_encode(sig_hex, sig, sizeof sig);
+        char *params = malloc(512);
+        cr_assert_not_null(params, "params buffer");
+        snprintf(params, 512, "{\"type\":\"Transfer\",\"message\":{\"to\":"
+                 "\"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\",\"amount\":\"1\",\"nonce\":\"0\"},"
+                 "\"signature\":\"%s\"}", sig_hex);
+        cJSON *doc = cJSON_Parse(params);
+        int rc = ledger_tx_parse(tx, err, sizeof err, doc, chain_id);
+        cJSON_Delete(doc);
+        if (rc == ST_OK)
+            return params;
+        cr_assert_eq(rc, ST_CRYPTO, "only recovery fails: %s", err);
+        free(params);
+    }
 }
