@@ -137,21 +137,23 @@ bool eng_compute_due(eng *e, uint64_t now);
 int eng_compute_tick(eng_apply *a);
 
 /* Settlement (engine/settlement.c): the next epoch to settle, whether it is due at now, its inputs
- * as the ledger says them, the enclave's report as a "Settlement" system item, and the system
- * transactions that allowlist and register an enclave and apply a report.
- * The enclave is asked without blocking the loop: eng_settlement_poke, after each block, sends it
- * the inputs of a due epoch (the loop watches for the answer, SETTLE_TIMEOUT_SECS at most), and
- * eng_settlement_take, before each block, hands over the report's item if its inputs are still the
- * ledger's (else it is dropped and asked again). Without a loop (eng_attach not called) take asks
- * and awaits the enclave itself. take's item is the caller's (eng_item_free); NULL: none now. */
+ * as the ledger says them, and the system transactions that allowlist and register an enclave and
+ * apply a report. */
 int eng_settlement_next(eng *e, uint64_t *epoch);
 bool eng_settlement_due(eng *e, uint64_t now);
 int eng_settlement_inputs(eng *e, uint64_t epoch, enc_settle_input *in);
-eng_item *eng_settlement_take(eng *e, uint64_t now);
-void eng_settlement_poke(eng *e, uint64_t now);
 int eng_apply_enclave_allow(eng_apply *a);
 int eng_apply_enclave_register(eng_apply *a);
 int eng_apply_settlement(eng_apply *a);
+/* The enclave supervisor (engine/enclave_link.c) hands the enclave's report to the producer as a
+ * "Settlement" system item. The enclave is asked without blocking the loop: eng_settlement_poke,
+ * after each block, sends it the inputs of a due epoch (the loop watches for the answer,
+ * SETTLE_TIMEOUT_SECS at most), and eng_settlement_take, before each block, hands over the report's
+ * item if its inputs are still the ledger's (else it is dropped and asked again). Without a loop
+ * (eng_attach not called) take asks and awaits the enclave itself. take's item is the caller's
+ * (eng_item_free); NULL: none now. eng_enclave_shutdown stops the enclave and drops the request. */
+eng_item *eng_settlement_take(eng *e, uint64_t now);
+void eng_settlement_poke(eng *e, uint64_t now);
 void eng_enclave_shutdown(eng *e);
 /* Governance (engine/gov_adapters.c, adapters over the rules of governance/rules.h): the signed
  * Propose, Vote, ProposalCancel, ProposalExecute, Delegate and Undelegate, the tick part that moves
