@@ -100,9 +100,10 @@ typedef struct eng_handler {
 
 /* Returns: the handler of a signed (system=false) or system type, or NULL if not enabled. */
 const eng_handler *eng_handler_find(const char *type, bool system);
-/* Staking (engine/staking.c): checks and handlers of the signed types, the internal entry points
- * (a reward paid into a pool from an account; a slash of a worker's bonded stake in ppm), and the
- * block-start tick with the test of whether one is due at time now. */
+/* Staking: checks and handlers of the signed types (engine/staking_tx.c), the internal entry points
+ * (engine/staking.c: a reward paid into a pool from an account; a slash of a worker's bonded stake
+ * in ppm), and the block-start tick with the test of whether one is due at time now
+ * (engine/staking_tick.c). */
 int eng_check_commission(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_check_positive_amount(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_apply_pool_create(eng_apply *a);
