@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* apply.c: the handler table, one row per transaction type (signed types from users, system types
  * written by the node itself, and which of those a --dev node's admin methods may submit), and the
- * handlers of the ledger's own types (Transfer, Genesis, Mint, dev pool rewards and slashes, Tick).
+ * handlers of the ledger's own types (Transfer, Genesis, Mint, dev pool rewards and slashes, Tick)
+ * with the one list of the Tick's time-driven work.
  * Handlers run inside the block's savepoint: a failure rolls back all of its writes. */
 #include "engine/engine_int.h"
 
@@ -187,14 +188,33 @@ static int apply_worker_slash(eng_apply *a)
     return rc;
 }
 
-/* System: time-driven work, at the start of a block: stake released and queues paid, epoch close,
- * channel deposits returned after their challenge period, proposals moved on by the clock. */
+/* The one list of the Tick's time-driven work, in the order it runs: stake released and queues
+ * paid, epoch close; channel deposits returned after their challenge period; proposals moved on by
+ * the clock. Each part says whether it is due at a time and does its part of the Tick. */
+static const struct tick_part {
+    bool (*due)(eng *e, uint64_t now);
+    int (*run)(eng_apply *a);
+} tick_parts[] = {
+    { .due = eng_staking_due, .run = eng_staking_tick },
+    { .due = eng_compute_due, .run = eng_compute_tick },
+    { .due = eng_gov_due, .run = eng_gov_tick },
+};
+
+bool eng_tick_due(eng *e, uint64_t now)
+{
+    for (size_t i = 0; i < sizeof tick_parts / sizeof tick_parts[0]; i++)
+        if (tick_parts[i].due(e, now))
+            return true;
+    return false;
+}
+
+/* System: the time-driven work at the start of a block, every part of tick_parts in order. */
 static int apply_tick(eng_apply *a)
 {
-    int rc = eng_staking_tick(a);
-    if (rc == ST_OK)
-        rc = eng_compute_tick(a);
-    return rc == ST_OK ? eng_gov_tick(a) : rc;
+    int rc = ST_OK;
+    for (size_t i = 0; i < sizeof tick_parts / sizeof tick_parts[0] && rc == ST_OK; i++)
+        rc = tick_parts[i].run(a);
+    return rc;
 }
 
 /* Sorted by type name. */

@@ -304,7 +304,7 @@ static void tell_listener(eng *e, const eng_item *items)
 }
 
 /* Takes up to max_block_txs items off the queue, applies them as one block, answers each. With an
- * empty queue, a block is still made when time-driven staking work is due. */
+ * empty queue, a block is still made when time-driven work is due. */
 static int produce_one(eng *e)
 {
     eng_item *batch = e->queue_head, *last = NULL;
@@ -319,9 +319,9 @@ static int produce_one(eng *e)
         e->queued -= n;
     }
     uint64_t now = eng_clock_now(&e->clock);
-    /* time-driven staking work (released stake, epoch close) runs first, as a system transaction */
+    /* time-driven work (released stake, epoch close, ...) runs first, as a system transaction */
     eng_item *tick = NULL;
-    if (eng_staking_due(e, now) || eng_compute_due(e, now) || eng_gov_due(e, now)) {
+    if (eng_tick_due(e, now)) {
         cJSON *msg = cJSON_CreateObject();
         tick = msg ? eng_item_system("Tick", msg) : NULL;
         cJSON_Delete(msg);
@@ -387,11 +387,11 @@ static void produce_cb(evutil_socket_t fd, short what, void *arg)
         event_active(e->produce_ev, 0, 0);
 }
 
-/* Whether time-driven work is due at now: stake to release, an epoch to close or settle, a channel
- * deposit to return. */
+/* Whether time-driven work is due at now: the Tick's (stake to release, an epoch to close, a channel
+ * deposit to return, a proposal to move on) or an epoch to settle. */
 static bool time_work_due(eng *e, uint64_t now)
 {
-    return eng_staking_due(e, now) || eng_compute_due(e, now) || eng_gov_due(e, now) || (e->enclave_path && eng_settlement_due(e, now));
+    return eng_tick_due(e, now) || (e->enclave_path && eng_settlement_due(e, now));
 }
 
 /* Once a second: time-driven work (stake to release, an epoch to close) makes a block on an idle

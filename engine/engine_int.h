@@ -100,6 +100,9 @@ typedef struct eng_handler {
 
 /* Returns: the handler of a signed (system=false) or system type, or NULL if not enabled. */
 const eng_handler *eng_handler_find(const char *type, bool system);
+/* Whether a part of the Tick's time-driven work (engine/apply.c: staking, compute, governance) is
+ * due at now: the producer then puts a Tick first in the block. */
+bool eng_tick_due(eng *e, uint64_t now);
 /* Staking: checks and handlers of the signed types (engine/staking_tx.c), the internal entry points
  * (engine/staking.c: a reward paid into a pool from an account; a slash of a worker's bonded stake
  * in ppm), and the block-start tick with the test of whether one is due at time now
