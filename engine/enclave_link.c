@@ -68,15 +68,9 @@ static void log_done(void *cookie, int status, const char *errmsg, cJSON *errdat
 
 static char allowlisting[] = "allowlisting the enclave", registering[] = "registering the enclave";
 
-static int queue_system(eng *e, const char *type, const char *key, const char *value, char *what)
+/* Queues the system item it (NULL: out of memory), whose answer is only logged. */
+static int queue_system(eng *e, eng_item *it, char *what)
 {
-    cJSON *msg = cJSON_CreateObject();
-    if (!msg || !cJSON_AddStringToObject(msg, key, value)) {
-        cJSON_Delete(msg);
-        return ST_NOMEM;
-    }
-    eng_item *it = eng_item_system(type, msg);
-    cJSON_Delete(msg);
     if (!it)
         return ST_NOMEM;
     it->done = log_done;
@@ -108,7 +102,7 @@ static int start_enclave(eng *e)
         return ST_CRYPTO;
     }
     ledger_sig_pubkey_address(e->enclave_address, q.enclave_pub);
-    char hex[2 * ENC_QUOTE_LEN + 3], addr[LEDGER_ADDR_STRLEN];
+    char hex[2 * 32 + 3], addr[LEDGER_ADDR_STRLEN];
     ledger_addr_format(addr, e->enclave_address);
     bool allowed = false;
     if ((rc = ledger_allowlist_has(e->ledger, q.measurement, &allowed)) != ST_OK) {
@@ -118,7 +112,7 @@ static int start_enclave(eng *e)
     if (!allowed && e->trust_own_enclave) {
         ledger_hex_encode(hex, q.measurement, 32);
         fprintf(stderr, "conclaved: dev chain: allowlisting this enclave build's measurement %s\n", hex);
-        if ((rc = queue_system(e, "EnclaveAllow", "measurement", hex, allowlisting)) != ST_OK)
+        if ((rc = queue_system(e, eng_system_enclave_allow(q.measurement), allowlisting)) != ST_OK)
             return rc;
         allowed = true;
     }
@@ -126,10 +120,8 @@ static int start_enclave(eng *e)
         fprintf(stderr, "conclaved: the enclave %s is not on the allowlist; it settles nothing until governance "
                         "adds its measurement\n", addr);
     rc = ledger_enclave_get(e->ledger, e->enclave_address, NULL, NULL, NULL, NULL);
-    if (rc == ST_NOTFOUND && allowed) {
-        ledger_hex_encode(hex, quote, len);
-        rc = queue_system(e, "EnclaveRegister", "quote", hex, registering);
-    }
+    if (rc == ST_NOTFOUND && allowed)
+        rc = queue_system(e, eng_system_enclave_register(quote, len), registering);
     if (rc == ST_OK || rc == ST_NOTFOUND)
         fprintf(stderr, "conclaved: enclave %s running (pid %d)\n", addr, (int)enc_host_pid(e->enclave));
     return rc == ST_NOTFOUND ? ST_OK : rc;
@@ -219,8 +211,6 @@ static void notify_waiters(eng *e)
 static void finish_request(eng *e, int rc, uint8_t resp_type, uint8_t *resp, size_t resp_len)
 {
     eng_settle_request *q = &e->settle;
-    char *inputs_hex = NULL, *report_hex = NULL;
-    cJSON *msg = NULL;
 
     if (q->ev) {
         event_free(q->ev);
@@ -242,18 +232,10 @@ static void finish_request(eng *e, int rc, uint8_t resp_type, uint8_t *resp, siz
         resp[resp_len / 2] ^= 0x01; /* dev test hook: the host cannot forge the enclave's work */
         e->tamper_next_report = false;
     }
-    inputs_hex = ledger_hex_encode_alloc(q->inputs, q->inputs_len);
-    report_hex = ledger_hex_encode_alloc(resp, resp_len);
-    msg = cJSON_CreateObject();
-    if (inputs_hex && report_hex && msg && cJSON_AddNumberToObject(msg, "epoch", (double)q->epoch)
-        && cJSON_AddStringToObject(msg, "inputs", inputs_hex) && cJSON_AddStringToObject(msg, "report", report_hex))
-        q->ready = eng_item_system("Settlement", msg);
+    q->ready = eng_system_settlement(q->epoch, q->inputs, q->inputs_len, resp, resp_len);
     if (!q->ready)
         fprintf(stderr, "conclaved: out of memory holding the report of epoch %llu\n", (unsigned long long)q->epoch);
 out:
-    cJSON_Delete(msg);
-    free(inputs_hex);
-    free(report_hex);
     enc_host_resp_free(resp);
     if (!q->ready) {
         free(q->inputs);

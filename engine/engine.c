@@ -322,9 +322,7 @@ static int produce_one(eng *e)
     /* time-driven work (released stake, epoch close, ...) runs first, as a system transaction */
     eng_item *tick = NULL;
     if (eng_tick_due(e, now)) {
-        cJSON *msg = cJSON_CreateObject();
-        tick = msg ? eng_item_system("Tick", msg) : NULL;
-        cJSON_Delete(msg);
+        tick = eng_system_tick();
         if (tick) {
             tick->next = batch;
             batch = tick;

@@ -189,6 +189,25 @@ int eng_enqueue(eng *e, eng_item *it);
  * if earlier), filling each item's outcome. A block is written only if at least one item applied.
  * Returns: ST_OK, or ST_DB/ST_NOMEM (then every item carries that status). */
 int eng_apply_block(eng *e, eng_item *items, uint64_t time);
+/* System transactions (engine/system.c): the node's own transactions to and from their stored text.
+ * Encoders: a Tick, an EnclaveAllow of a measurement, an EnclaveRegister of a quote and the
+ * Settlement of an epoch's inputs and report, as items; NULL on OOM (the bytes are borrowed).
+ * Decoders of an item's text (sys_body): ST_OK with the outs set, or ST_INVALID when a member is
+ * missing or malformed. The buffers of register and settlement are the caller's (free()) whatever
+ * the result; NULL when absent. */
+eng_item *eng_system_tick(void);
+eng_item *eng_system_enclave_allow(const uint8_t measurement[32]);
+eng_item *eng_system_enclave_register(const uint8_t *quote, size_t len);
+eng_item *eng_system_settlement(uint64_t epoch, const uint8_t *inputs, size_t inputs_len, const uint8_t *report,
+                                size_t report_len);
+int eng_system_decode_mint(const char *text, uint8_t to[20], mpz_t amount);
+int eng_system_decode_pool_reward(const char *text, uint64_t *pool, mpz_t amount);
+int eng_system_decode_worker_slash(const char *text, uint8_t worker[20], uint32_t *ppm);
+int eng_system_decode_enclave_allow(const char *text, uint8_t measurement[32]);
+int eng_system_decode_enclave_register(const char *text, uint8_t **quote, size_t *len);
+int eng_system_decode_settlement(const char *text, uint64_t *epoch, uint8_t **inputs, size_t *inputs_len,
+                                 uint8_t **report, size_t *report_len);
+
 /* Items (engine/item.c). Frees an item and everything it owns. Accepts NULL. */
 void eng_item_free(eng_item *it);
 /* Makes a system item; body is canonical JSON {"type": type, "message": message}; message is

@@ -139,48 +139,30 @@ int eng_settlement_inputs(eng *e, uint64_t epoch, enc_settle_input *in)
 
 /* ---- the system transactions ---- */
 
-/* Decodes a 0x-hex member of a system message into a malloc'd buffer. */
-static uint8_t *hex_member(const cJSON *msg, const char *key, size_t *len)
-{
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(msg, key);
-    return cJSON_IsString(item) ? ledger_hex_decode_alloc(item->valuestring, len) : NULL;
-}
-
-static cJSON *system_message(eng_apply *a, cJSON **body)
-{
-    *body = cJSON_Parse(a->item->sys_body);
-    return cJSON_GetObjectItemCaseSensitive(*body, "message");
-}
-
 int eng_apply_enclave_allow(eng_apply *a)
 {
-    cJSON *body;
-    const cJSON *msg = system_message(a, &body);
-    size_t len = 0;
-    uint8_t *m = hex_member(msg, "measurement", &len);
-    int rc = m && len == 32 ? ledger_allowlist_add(a->e->ledger, m) : ST_INVALID;
-    cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "EnclaveAllowed") : NULL;
-    if (rc == ST_OK && (!ev || !cJSON_AddStringToObject(ev, "measurement",
-                                                          cJSON_GetObjectItemCaseSensitive(msg, "measurement")->valuestring)))
-        rc = ST_NOMEM;
+    uint8_t m[32];
+    char hex[2 * 32 + 3];
+    int rc = eng_system_decode_enclave_allow(a->item->sys_body, m) == ST_OK ? ledger_allowlist_add(a->e->ledger, m)
+                                                                             : ST_INVALID;
     if (rc == ST_INVALID)
         snprintf(a->r.err, sizeof a->r.err, "malformed EnclaveAllow");
-    free(m);
-    cJSON_Delete(body);
-    return rc;
+    if (rc != ST_OK)
+        return rc;
+    ledger_hex_encode(hex, m, 32);
+    cJSON *ev = ledger_event(&a->r, "EnclaveAllowed");
+    return ev && cJSON_AddStringToObject(ev, "measurement", hex) ? ST_OK : ST_NOMEM;
 }
 
 int eng_apply_enclave_register(eng_apply *a)
 {
-    cJSON *body;
-    const cJSON *msg = system_message(a, &body);
     size_t len = 0;
-    uint8_t *quote = hex_member(msg, "quote", &len);
+    uint8_t *quote = NULL;
     enc_quote q;
     uint8_t address[20];
     bool allowed = false;
     int rc = ST_INVALID;
-    if (!quote)
+    if (eng_system_decode_enclave_register(a->item->sys_body, &quote, &len) != ST_OK)
         snprintf(a->r.err, sizeof a->r.err, "malformed EnclaveRegister");
     else if (!a->e->genesis.enclave.has_platform
              || enc_quote_verify(&q, quote, len, a->e->genesis.enclave.platform) != ST_OK)
@@ -200,7 +182,6 @@ int eng_apply_enclave_register(eng_apply *a)
             rc = ST_NOMEM;
     }
     free(quote);
-    cJSON_Delete(body);
     return rc;
 }
 
@@ -254,23 +235,20 @@ static int report_signer(eng *e, const enc_settle_report *r, uint8_t signer[20])
 int eng_apply_settlement(eng_apply *a)
 {
     eng *e = a->e;
-    cJSON *body;
-    const cJSON *msg = system_message(a, &body);
-    const cJSON *epoch_item = cJSON_GetObjectItemCaseSensitive(msg, "epoch");
     size_t inputs_len = 0, report_len = 0, own_len = 0;
-    uint8_t *inputs = hex_member(msg, "inputs", &inputs_len), *report = hex_member(msg, "report", &report_len);
-    uint8_t *own = NULL, hash[32];
+    uint8_t *inputs = NULL, *report = NULL, *own = NULL, hash[32];
+    uint64_t next = 0, epoch = 0;
+    bool decoded = eng_system_decode_settlement(a->item->sys_body, &epoch, &inputs, &inputs_len, &report, &report_len) == ST_OK;
     enc_settle_input in;
     enc_settle_report r;
     enc_settle_input_init(&in);
     enc_settle_report_init(&r);
-    uint64_t next = 0, epoch = cJSON_IsNumber(epoch_item) ? (uint64_t)epoch_item->valuedouble : UINT64_MAX;
     char why[200] = "";
     int rc = eng_settlement_next(e, &next);
     if (rc != ST_OK)
         goto out;
     rc = ST_INVALID;
-    if (!inputs || !report || epoch != next) {
+    if (!decoded || epoch != next) {
         snprintf(a->r.err, sizeof a->r.err, "malformed Settlement, or not for epoch %llu (the next to settle)",
                  (unsigned long long)next);
         goto out;
@@ -328,6 +306,5 @@ out:
     free(own);
     free(inputs);
     free(report);
-    cJSON_Delete(body);
     return rc;
 }
