@@ -5,7 +5,9 @@
  * and once an epoch has ended sends it the epoch's inputs as the ledger says them after a block. The
  * signed report is handed to the block producer as a "Settlement" system item if the ledger still
  * gives the same inputs when the next block starts, and is asked again otherwise; the rules that
- * apply it are in settlement.c.
+ * apply it are in settlement.c. The EnclaveAllow and EnclaveRegister items are handed over the
+ * same way (eng_enclave_take_items): the supervisor never queues anything itself, so it sits below
+ * the producer (engine.c).
  *
  * Blocking. The settlement exchange does not block the event loop: the inputs are sent and the
  * report read as the enclave's socket allows, the loop serving RPC meanwhile, and an enclave that
@@ -57,7 +59,7 @@ static void stop_enclave(eng *e, const char *why)
     e->enclave_retry_at = monotonic_secs() + RESTART_BACKOFF_SECS;
 }
 
-/* Queues a dev or registration system transaction; its answer is only logged. */
+/* The answer to a registration system transaction: only logged. */
 static void log_done(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r)
 {
     const char *what = cookie;
@@ -68,20 +70,29 @@ static void log_done(void *cookie, int status, const char *errmsg, cJSON *errdat
 
 static char allowlisting[] = "allowlisting the enclave", registering[] = "registering the enclave";
 
-/* Queues the system item it (NULL: out of memory), whose answer is only logged. */
-static int queue_system(eng *e, eng_item *it, char *what)
+/* Holds the system item it (NULL: out of memory) for the producer (eng_enclave_take_items); its
+ * answer is only logged. */
+static int hold_system(eng *e, eng_item *it, char *what)
 {
     if (!it)
         return ST_NOMEM;
     it->done = log_done;
     it->cookie = what;
-    int rc = eng_enqueue(e, it);
-    if (rc != ST_OK)
-        eng_item_free(it);
-    return rc;
+    eng_item **tail = &e->enclave_items;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = it;
+    return ST_OK;
 }
 
-/* Starts the enclave, checks its quote and queues what the ledger needs to trust it. */
+eng_item *eng_enclave_take_items(eng *e)
+{
+    eng_item *items = e->enclave_items;
+    e->enclave_items = NULL;
+    return items;
+}
+
+/* Starts the enclave, checks its quote and holds for the producer what the ledger needs to trust it. */
 static int start_enclave(eng *e)
 {
     int rc = enc_host_start(&e->enclave, e->enclave_path, e->platform_secret_path, e->sealed_dir);
@@ -112,7 +123,7 @@ static int start_enclave(eng *e)
     if (!allowed && e->trust_own_enclave) {
         ledger_hex_encode(hex, q.measurement, 32);
         fprintf(stderr, "conclaved: dev chain: allowlisting this enclave build's measurement %s\n", hex);
-        if ((rc = queue_system(e, eng_system_enclave_allow(q.measurement), allowlisting)) != ST_OK)
+        if ((rc = hold_system(e, eng_system_enclave_allow(q.measurement), allowlisting)) != ST_OK)
             return rc;
         allowed = true;
     }
@@ -121,13 +132,13 @@ static int start_enclave(eng *e)
                         "adds its measurement\n", addr);
     rc = ledger_enclave_get(e->ledger, e->enclave_address, NULL, NULL, NULL, NULL);
     if (rc == ST_NOTFOUND && allowed)
-        rc = queue_system(e, eng_system_enclave_register(quote, len), registering);
+        rc = hold_system(e, eng_system_enclave_register(quote, len), registering);
     if (rc == ST_OK || rc == ST_NOTFOUND)
         fprintf(stderr, "conclaved: enclave %s running (pid %d)\n", addr, (int)enc_host_pid(e->enclave));
     return rc == ST_NOTFOUND ? ST_OK : rc;
 }
 
-int eng_enclave_configure(eng *e, const char *enclave_path, const char *platform_secret_path, const char *sealed_dir)
+int eng_enclave_start(eng *e, const char *enclave_path, const char *platform_secret_path, const char *sealed_dir)
 {
     free(e->enclave_path);
     free(e->platform_secret_path);
@@ -154,6 +165,11 @@ void eng_enclave_shutdown(eng *e)
         q->waiters = next;
     }
     memset(q, 0, sizeof *q);
+    while (e->enclave_items) {
+        eng_item *next = e->enclave_items->next;
+        eng_item_free(e->enclave_items);
+        e->enclave_items = next;
+    }
     if (e->enclave)
         stop_enclave(e, NULL);
     free(e->enclave_path);

@@ -73,6 +73,7 @@ struct eng {
     char *sealed_dir;
     uint64_t enclave_retry_at;      /* monotonic seconds: no restart before */
     uint8_t enclave_address[20];    /* the running enclave's key address */
+    eng_item *enclave_items;        /* EnclaveAllow/EnclaveRegister made for the producer to queue (owned) */
     bool tamper_next_report;        /* dev test hook: flip a byte of the next report */
     eng_settle_request settle;      /* the settlement being computed, or waiting for its block */
     eng_stats stats;                /* counters for eng_stats_get */
@@ -158,6 +159,13 @@ int eng_apply_settlement(eng_apply *a);
  * (eng_item_free); NULL: none now. eng_enclave_shutdown stops the enclave and drops the request. */
 eng_item *eng_settlement_take(eng *e, uint64_t now);
 void eng_settlement_poke(eng *e, uint64_t now);
+/* Starts the enclave (the paths are copied for restarts) and registers it: the body of
+ * eng_enclave_configure. The system items that allowlist and register an enclave, made by
+ * eng_enclave_start, take and poke, are held until the producer takes them with
+ * eng_enclave_take_items (a list linked by next, in order; the caller's; NULL: none) and queues
+ * them. */
+int eng_enclave_start(eng *e, const char *enclave_path, const char *platform_secret_path, const char *sealed_dir);
+eng_item *eng_enclave_take_items(eng *e);
 void eng_enclave_shutdown(eng *e);
 /* Governance (engine/gov_adapters.c, adapters over the rules of governance/rules.h): the signed
  * Propose, Vote, ProposalCancel, ProposalExecute, Delegate and Undelegate, the tick part that moves
@@ -181,9 +189,6 @@ int eng_gov_reload_params(eng *e);
 int eng_check_delegate(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_apply_delegate(eng_apply *a);
 int eng_apply_undelegate(eng_apply *a);
-
-/* Queues an item (system or signed). Returns ST_OK or ST_LIMIT (the queue is full). */
-int eng_enqueue(eng *e, eng_item *it);
 
 /* Applies items (a NULL-terminated list in order) as one block at time (raised to the parent's time
  * if earlier), filling each item's outcome. A block is written only if at least one item applied.
