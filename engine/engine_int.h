@@ -213,6 +213,14 @@ int eng_system_decode_enclave_register(const char *text, uint8_t **quote, size_t
 int eng_system_decode_settlement(const char *text, uint64_t *epoch, uint8_t **inputs, size_t *inputs_len,
                                  uint8_t **report, size_t *report_len);
 
+/* The engine's counters in the ledger's meta table (engine/item.c): the decimal number stored under
+ * key, 0 when none is. Returns: ST_OK or ST_DB. */
+int eng_meta_u64(eng *e, const char *key, uint64_t *value);
+/* A signed transaction's amount member that must be above zero (engine/item.c), for the checks
+ * before queuing: read into value. Returns: ST_OK; ST_INVALID with err "message.M: must be
+ * greater than zero"; or the getter's status. */
+int eng_check_positive(const ledger_tx *tx, const char *member, mpz_t value, char *err, size_t errlen);
+
 /* Items (engine/item.c). Frees an item and everything it owns. Accepts NULL. */
 void eng_item_free(eng_item *it);
 /* Makes a system item; body is canonical JSON {"type": type, "message": message}; message is

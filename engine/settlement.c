@@ -25,11 +25,7 @@
 
 int eng_settlement_next(eng *e, uint64_t *epoch)
 {
-    char *text = NULL;
-    int rc = ledger_meta_get(e->ledger, "settlement.next", &text);
-    *epoch = rc == ST_OK ? strtoull(text, NULL, 10) : 0;
-    free(text);
-    return rc == ST_NOTFOUND ? ST_OK : rc;
+    return eng_meta_u64(e, "settlement.next", epoch);
 }
 
 bool eng_settlement_due(eng *e, uint64_t now)

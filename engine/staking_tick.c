@@ -14,11 +14,7 @@
 
 int eng_staking_last_epoch(eng *e, uint64_t *epoch)
 {
-    char *text = NULL;
-    int rc = ledger_meta_get(e->ledger, "staking.epoch", &text);
-    *epoch = rc == ST_OK ? strtoull(text, NULL, 10) : 0;
-    free(text);
-    return rc == ST_NOTFOUND ? ST_OK : rc;
+    return eng_meta_u64(e, "staking.epoch", epoch);
 }
 
 /* Applies every deferred slash whose time has come (a canceled one is no longer pending). */

@@ -46,11 +46,8 @@ int eng_check_positive_amount(eng *e, const ledger_tx *tx, char *err, size_t err
     const char *member = ledger_eip712_member_index(tx->type, "amount") >= 0 ? "amount" : "shares";
     mpz_t v;
     mpz_init(v);
-    int rc = ledger_tx_get_amount(tx, member, v);
-    if (rc == ST_OK && mpz_sgn(v) == 0) {
-        snprintf(err, errlen, "message.%s: must be greater than zero", member);
-        rc = ST_INVALID;
-    } else if (rc == ST_OK && strcmp(tx->type->name, "Contribute") == 0
+    int rc = eng_check_positive(tx, member, v, err, errlen);
+    if (rc == ST_OK && strcmp(tx->type->name, "Contribute") == 0
                && mpz_cmp(v, e->genesis.staking.min_contribution) < 0) {
         char min[LEDGER_AMOUNT_STRLEN];
         snprintf(err, errlen, "message.amount: below the minimum contribution of %s",
