@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* apply.c: the handler table, one row per transaction type (signed types from users, system types
  * written by the node itself, and which of those a --dev node's admin methods may submit), and the
- * handlers of the ledger's own types (Transfer, Genesis, Mint, dev pool rewards and slashes, Tick).
+ * handlers of the ledger's own types (Transfer, Genesis, Mint, dev pool rewards and slashes, Tick)
+ * with the one list of the Tick's time-driven work.
  * Handlers run inside the block's savepoint: a failure rolls back all of its writes. */
 #include "engine/engine_int.h"
 
@@ -9,7 +10,6 @@
 #include <string.h>
 #include "ledger/amount.h"
 #include "ledger/compute.h"
-#include "ledger/hex.h"
 
 /* Explains a failed transfer out of an account in the receipt. */
 static int explain(eng_apply *a, int rc, const ledger_account *from, const mpz_t amount)
@@ -123,78 +123,75 @@ static int apply_genesis(eng_apply *a)
 /* System (dev only): admin_mint's {"to", "amount"}. */
 static int apply_mint(eng_apply *a)
 {
-    cJSON *body = cJSON_Parse(a->item->sys_body);
-    const cJSON *msg = cJSON_GetObjectItemCaseSensitive(body, "message");
-    const cJSON *to_item = cJSON_GetObjectItemCaseSensitive(msg, "to");
-    const cJSON *amount_item = cJSON_GetObjectItemCaseSensitive(msg, "amount");
     uint8_t to[20];
     mpz_t amount;
     mpz_init(amount);
     int rc = ST_INVALID;
-    if (cJSON_IsString(to_item) && cJSON_IsString(amount_item) && ledger_addr_parse(to, to_item->valuestring) == ST_OK
-        && ledger_amount_parse(amount, amount_item->valuestring, strlen(amount_item->valuestring)) == ST_OK) {
+    if (eng_system_decode_mint(a->item->sys_body, to, amount) == ST_OK) {
         ledger_account account = ledger_user_account(LEDGER_FREE, to);
         rc = mint(a, &account, amount, "mint");
     } else {
         snprintf(a->r.err, sizeof a->r.err, "malformed Mint");
     }
     mpz_clear(amount);
-    cJSON_Delete(body);
     return rc;
-}
-
-/* Reads a system transaction's message. Caller deletes *body. */
-static const cJSON *system_message(eng_apply *a, cJSON **body)
-{
-    *body = cJSON_Parse(a->item->sys_body);
-    return cJSON_GetObjectItemCaseSensitive(*body, "message");
 }
 
 /* System (dev only): admin_rewardPool's {"pool", "amount"}, paid out of the treasury. */
 static int apply_pool_reward(eng_apply *a)
 {
-    cJSON *body;
-    const cJSON *msg = system_message(a, &body);
-    const cJSON *pool = cJSON_GetObjectItemCaseSensitive(msg, "pool"), *amount_item = cJSON_GetObjectItemCaseSensitive(msg, "amount");
+    uint64_t pool;
     mpz_t amount;
     mpz_init(amount);
     int rc = ST_INVALID;
-    if (cJSON_IsNumber(pool) && cJSON_IsString(amount_item)
-        && ledger_amount_parse(amount, amount_item->valuestring, strlen(amount_item->valuestring)) == ST_OK) {
+    if (eng_system_decode_pool_reward(a->item->sys_body, &pool, amount) == ST_OK) {
         ledger_account treasury = ledger_system_account(LEDGER_TREASURY);
-        rc = eng_staking_reward(a, (uint64_t)pool->valuedouble, &treasury, amount);
+        rc = eng_staking_reward(a, pool, &treasury, amount);
     } else {
         snprintf(a->r.err, sizeof a->r.err, "malformed PoolReward");
     }
     mpz_clear(amount);
-    cJSON_Delete(body);
     return rc;
 }
 
 /* System (dev only): admin_slashWorker's {"worker", "ppm"}. */
 static int apply_worker_slash(eng_apply *a)
 {
-    cJSON *body;
-    const cJSON *msg = system_message(a, &body);
-    const cJSON *worker = cJSON_GetObjectItemCaseSensitive(msg, "worker"), *ppm = cJSON_GetObjectItemCaseSensitive(msg, "ppm");
-    uint8_t addr[20];
-    int rc = ST_INVALID;
-    if (cJSON_IsString(worker) && cJSON_IsNumber(ppm) && ledger_addr_parse(addr, worker->valuestring) == ST_OK)
-        rc = eng_staking_offence(a, addr, (uint32_t)ppm->valuedouble, "admin");
-    else
-        snprintf(a->r.err, sizeof a->r.err, "malformed WorkerSlash");
-    cJSON_Delete(body);
-    return rc;
+    uint8_t worker[20];
+    uint32_t ppm;
+    if (eng_system_decode_worker_slash(a->item->sys_body, worker, &ppm) == ST_OK)
+        return eng_staking_offence(a, worker, ppm, "admin");
+    snprintf(a->r.err, sizeof a->r.err, "malformed WorkerSlash");
+    return ST_INVALID;
 }
 
-/* System: time-driven work, at the start of a block: stake released and queues paid, epoch close,
- * channel deposits returned after their challenge period, proposals moved on by the clock. */
+/* The one list of the Tick's time-driven work, in the order it runs: stake released and queues
+ * paid, epoch close; channel deposits returned after their challenge period; proposals moved on by
+ * the clock. Each part says whether it is due at a time and does its part of the Tick. */
+static const struct tick_part {
+    bool (*due)(eng *e, uint64_t now);
+    int (*run)(eng_apply *a);
+} tick_parts[] = {
+    { .due = eng_staking_due, .run = eng_staking_tick },
+    { .due = eng_compute_due, .run = eng_compute_tick },
+    { .due = eng_gov_due, .run = eng_gov_tick },
+};
+
+bool eng_tick_due(eng *e, uint64_t now)
+{
+    for (size_t i = 0; i < sizeof tick_parts / sizeof tick_parts[0]; i++)
+        if (tick_parts[i].due(e, now))
+            return true;
+    return false;
+}
+
+/* System: the time-driven work at the start of a block, every part of tick_parts in order. */
 static int apply_tick(eng_apply *a)
 {
-    int rc = eng_staking_tick(a);
-    if (rc == ST_OK)
-        rc = eng_compute_tick(a);
-    return rc == ST_OK ? eng_gov_tick(a) : rc;
+    int rc = ST_OK;
+    for (size_t i = 0; i < sizeof tick_parts / sizeof tick_parts[0] && rc == ST_OK; i++)
+        rc = tick_parts[i].run(a);
+    return rc;
 }
 
 /* Sorted by type name. */

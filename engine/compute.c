@@ -72,11 +72,7 @@ int eng_check_channel_amount(eng *e, const ledger_tx *tx, char *err, size_t errl
     const char *member = ledger_eip712_member_index(tx->type, "deposit") >= 0 ? "deposit" : "amount";
     mpz_t v;
     mpz_init(v);
-    int rc = ledger_tx_get_amount(tx, member, v);
-    if (rc == ST_OK && mpz_sgn(v) == 0) {
-        snprintf(err, errlen, "message.%s: must be greater than zero", member);
-        rc = ST_INVALID;
-    }
+    int rc = eng_check_positive(tx, member, v, err, errlen);
     mpz_clear(v);
     return rc;
 }

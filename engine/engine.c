@@ -303,8 +303,40 @@ static void tell_listener(eng *e, const eng_item *items)
     cJSON_Delete(block);
 }
 
+/* Queues an item (system or signed). Returns ST_OK or ST_LIMIT (the queue is full). */
+static int eng_enqueue(eng *e, eng_item *it)
+{
+    if (e->queued >= e->max_queue)
+        return ST_LIMIT;
+    if (e->queue_tail)
+        e->queue_tail->next = it;
+    else
+        e->queue_head = it;
+    e->queue_tail = it;
+    e->queued++;
+    if (e->produce_ev && !event_pending(e->produce_ev, EV_TIMEOUT, NULL))
+        event_active(e->produce_ev, 0, 0);
+    return ST_OK;
+}
+
+/* Queues the items the enclave supervisor made for the ledger (allowlisting and registering the
+ * enclave) where they were made: after what is queued already. One that does not fit is refused. */
+static void queue_enclave_items(eng *e)
+{
+    eng_item *it = eng_enclave_take_items(e);
+    while (it) {
+        eng_item *next = it->next;
+        it->next = NULL;
+        if (eng_enqueue(e, it) != ST_OK) {
+            it->done(it->cookie, ST_LIMIT, "the node's queue is full", NULL, NULL);
+            eng_item_free(it);
+        }
+        it = next;
+    }
+}
+
 /* Takes up to max_block_txs items off the queue, applies them as one block, answers each. With an
- * empty queue, a block is still made when time-driven staking work is due. */
+ * empty queue, a block is still made when time-driven work is due. */
 static int produce_one(eng *e)
 {
     eng_item *batch = e->queue_head, *last = NULL;
@@ -319,12 +351,10 @@ static int produce_one(eng *e)
         e->queued -= n;
     }
     uint64_t now = eng_clock_now(&e->clock);
-    /* time-driven staking work (released stake, epoch close) runs first, as a system transaction */
+    /* time-driven work (released stake, epoch close, ...) runs first, as a system transaction */
     eng_item *tick = NULL;
-    if (eng_staking_due(e, now) || eng_compute_due(e, now) || eng_gov_due(e, now)) {
-        cJSON *msg = cJSON_CreateObject();
-        tick = msg ? eng_item_system("Tick", msg) : NULL;
-        cJSON_Delete(msg);
+    if (eng_tick_due(e, now)) {
+        tick = eng_system_tick();
         if (tick) {
             tick->next = batch;
             batch = tick;
@@ -332,12 +362,14 @@ static int produce_one(eng *e)
     }
     /* an epoch's settlement comes first of all, on the state its inputs were read from */
     eng_item *settlement = eng_settlement_take(e, now);
+    queue_enclave_items(e);
     if (settlement) {
         settlement->next = batch;
         batch = settlement;
     }
     if (!batch) {
         eng_settlement_poke(e, now);
+        queue_enclave_items(e);
         return ST_OK;
     }
     int rc = eng_apply_block(e, batch, now);
@@ -365,6 +397,7 @@ static int produce_one(eng *e)
         eng_item_free(it);
     }
     eng_settlement_poke(e, now);
+    queue_enclave_items(e);
     return rc;
 }
 
@@ -387,11 +420,11 @@ static void produce_cb(evutil_socket_t fd, short what, void *arg)
         event_active(e->produce_ev, 0, 0);
 }
 
-/* Whether time-driven work is due at now: stake to release, an epoch to close or settle, a channel
- * deposit to return. */
+/* Whether time-driven work is due at now: the Tick's (stake to release, an epoch to close, a channel
+ * deposit to return, a proposal to move on) or an epoch to settle. */
 static bool time_work_due(eng *e, uint64_t now)
 {
-    return eng_staking_due(e, now) || eng_compute_due(e, now) || eng_gov_due(e, now) || (e->enclave_path && eng_settlement_due(e, now));
+    return eng_tick_due(e, now) || (e->enclave_path && eng_settlement_due(e, now));
 }
 
 /* Once a second: time-driven work (stake to release, an epoch to close) makes a block on an idle
@@ -401,21 +434,6 @@ static void idle_cb(evutil_socket_t fd, short what, void *arg)
     eng *e = arg;
     if (!e->queue_head && time_work_due(e, eng_clock_now(&e->clock)))
         event_active(e->produce_ev, 0, 0);
-}
-
-int eng_enqueue(eng *e, eng_item *it)
-{
-    if (e->queued >= e->max_queue)
-        return ST_LIMIT;
-    if (e->queue_tail)
-        e->queue_tail->next = it;
-    else
-        e->queue_head = it;
-    e->queue_tail = it;
-    e->queued++;
-    if (e->produce_ev && !event_pending(e->produce_ev, EV_TIMEOUT, NULL))
-        event_active(e->produce_ev, 0, 0);
-    return ST_OK;
 }
 
 int eng_submit(eng *e, char *err, size_t errlen, ledger_tx *tx, eng_done_fn done, void *cookie)
@@ -461,6 +479,13 @@ int eng_submit_system(eng *e, const char *type, const cJSON *message, eng_done_f
     int rc = eng_enqueue(e, it);
     if (rc != ST_OK)
         eng_item_free(it);
+    return rc;
+}
+
+int eng_enclave_configure(eng *e, const char *enclave_path, const char *platform_secret_path, const char *sealed_dir)
+{
+    int rc = eng_enclave_start(e, enclave_path, platform_secret_path, sealed_dir);
+    queue_enclave_items(e);
     return rc;
 }
 

@@ -73,6 +73,7 @@ struct eng {
     char *sealed_dir;
     uint64_t enclave_retry_at;      /* monotonic seconds: no restart before */
     uint8_t enclave_address[20];    /* the running enclave's key address */
+    eng_item *enclave_items;        /* EnclaveAllow/EnclaveRegister made for the producer to queue (owned) */
     bool tamper_next_report;        /* dev test hook: flip a byte of the next report */
     eng_settle_request settle;      /* the settlement being computed, or waiting for its block */
     eng_stats stats;                /* counters for eng_stats_get */
@@ -100,9 +101,13 @@ typedef struct eng_handler {
 
 /* Returns: the handler of a signed (system=false) or system type, or NULL if not enabled. */
 const eng_handler *eng_handler_find(const char *type, bool system);
-/* Staking (engine/staking.c): checks and handlers of the signed types, the internal entry points
- * (a reward paid into a pool from an account; a slash of a worker's bonded stake in ppm), and the
- * block-start tick with the test of whether one is due at time now. */
+/* Whether a part of the Tick's time-driven work (engine/apply.c: staking, compute, governance) is
+ * due at now: the producer then puts a Tick first in the block. */
+bool eng_tick_due(eng *e, uint64_t now);
+/* Staking: checks and handlers of the signed types (engine/staking_tx.c), the internal entry points
+ * (engine/staking.c: a reward paid into a pool from an account; a slash of a worker's bonded stake
+ * in ppm), and the block-start tick with the test of whether one is due at time now
+ * (engine/staking_tick.c). */
 int eng_check_commission(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_check_positive_amount(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_apply_pool_create(eng_apply *a);
@@ -137,21 +142,30 @@ bool eng_compute_due(eng *e, uint64_t now);
 int eng_compute_tick(eng_apply *a);
 
 /* Settlement (engine/settlement.c): the next epoch to settle, whether it is due at now, its inputs
- * as the ledger says them, the enclave's report as a "Settlement" system item, and the system
- * transactions that allowlist and register an enclave and apply a report.
- * The enclave is asked without blocking the loop: eng_settlement_poke, after each block, sends it
- * the inputs of a due epoch (the loop watches for the answer, SETTLE_TIMEOUT_SECS at most), and
- * eng_settlement_take, before each block, hands over the report's item if its inputs are still the
- * ledger's (else it is dropped and asked again). Without a loop (eng_attach not called) take asks
- * and awaits the enclave itself. take's item is the caller's (eng_item_free); NULL: none now. */
+ * as the ledger says them, and the system transactions that allowlist and register an enclave and
+ * apply a report. */
 int eng_settlement_next(eng *e, uint64_t *epoch);
 bool eng_settlement_due(eng *e, uint64_t now);
 int eng_settlement_inputs(eng *e, uint64_t epoch, enc_settle_input *in);
-eng_item *eng_settlement_take(eng *e, uint64_t now);
-void eng_settlement_poke(eng *e, uint64_t now);
 int eng_apply_enclave_allow(eng_apply *a);
 int eng_apply_enclave_register(eng_apply *a);
 int eng_apply_settlement(eng_apply *a);
+/* The enclave supervisor (engine/enclave_link.c) hands the enclave's report to the producer as a
+ * "Settlement" system item. The enclave is asked without blocking the loop: eng_settlement_poke,
+ * after each block, sends it the inputs of a due epoch (the loop watches for the answer,
+ * SETTLE_TIMEOUT_SECS at most), and eng_settlement_take, before each block, hands over the report's
+ * item if its inputs are still the ledger's (else it is dropped and asked again). Without a loop
+ * (eng_attach not called) take asks and awaits the enclave itself. take's item is the caller's
+ * (eng_item_free); NULL: none now. eng_enclave_shutdown stops the enclave and drops the request. */
+eng_item *eng_settlement_take(eng *e, uint64_t now);
+void eng_settlement_poke(eng *e, uint64_t now);
+/* Starts the enclave (the paths are copied for restarts) and registers it: the body of
+ * eng_enclave_configure. The system items that allowlist and register an enclave, made by
+ * eng_enclave_start, take and poke, are held until the producer takes them with
+ * eng_enclave_take_items (a list linked by next, in order; the caller's; NULL: none) and queues
+ * them. */
+int eng_enclave_start(eng *e, const char *enclave_path, const char *platform_secret_path, const char *sealed_dir);
+eng_item *eng_enclave_take_items(eng *e);
 void eng_enclave_shutdown(eng *e);
 /* Governance (engine/gov_adapters.c, adapters over the rules of governance/rules.h): the signed
  * Propose, Vote, ProposalCancel, ProposalExecute, Delegate and Undelegate, the tick part that moves
@@ -176,13 +190,37 @@ int eng_check_delegate(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_apply_delegate(eng_apply *a);
 int eng_apply_undelegate(eng_apply *a);
 
-/* Queues an item (system or signed). Returns ST_OK or ST_LIMIT (the queue is full). */
-int eng_enqueue(eng *e, eng_item *it);
-
 /* Applies items (a NULL-terminated list in order) as one block at time (raised to the parent's time
  * if earlier), filling each item's outcome. A block is written only if at least one item applied.
  * Returns: ST_OK, or ST_DB/ST_NOMEM (then every item carries that status). */
 int eng_apply_block(eng *e, eng_item *items, uint64_t time);
+/* System transactions (engine/system.c): the node's own transactions to and from their stored text.
+ * Encoders: a Tick, an EnclaveAllow of a measurement, an EnclaveRegister of a quote and the
+ * Settlement of an epoch's inputs and report, as items; NULL on OOM (the bytes are borrowed).
+ * Decoders of an item's text (sys_body): ST_OK with the outs set, or ST_INVALID when a member is
+ * missing or malformed. The buffers of register and settlement are the caller's (free()) whatever
+ * the result; NULL when absent. */
+eng_item *eng_system_tick(void);
+eng_item *eng_system_enclave_allow(const uint8_t measurement[32]);
+eng_item *eng_system_enclave_register(const uint8_t *quote, size_t len);
+eng_item *eng_system_settlement(uint64_t epoch, const uint8_t *inputs, size_t inputs_len, const uint8_t *report,
+                                size_t report_len);
+int eng_system_decode_mint(const char *text, uint8_t to[20], mpz_t amount);
+int eng_system_decode_pool_reward(const char *text, uint64_t *pool, mpz_t amount);
+int eng_system_decode_worker_slash(const char *text, uint8_t worker[20], uint32_t *ppm);
+int eng_system_decode_enclave_allow(const char *text, uint8_t measurement[32]);
+int eng_system_decode_enclave_register(const char *text, uint8_t **quote, size_t *len);
+int eng_system_decode_settlement(const char *text, uint64_t *epoch, uint8_t **inputs, size_t *inputs_len,
+                                 uint8_t **report, size_t *report_len);
+
+/* The engine's counters in the ledger's meta table (engine/item.c): the decimal number stored under
+ * key, 0 when none is. Returns: ST_OK or ST_DB. */
+int eng_meta_u64(eng *e, const char *key, uint64_t *value);
+/* A signed transaction's amount member that must be above zero (engine/item.c), for the checks
+ * before queuing: read into value. Returns: ST_OK; ST_INVALID with err "message.M: must be
+ * greater than zero"; or the getter's status. */
+int eng_check_positive(const ledger_tx *tx, const char *member, mpz_t value, char *err, size_t errlen);
+
 /* Items (engine/item.c). Frees an item and everything it owns. Accepts NULL. */
 void eng_item_free(eng_item *it);
 /* Makes a system item; body is canonical JSON {"type": type, "message": message}; message is

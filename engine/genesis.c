@@ -28,6 +28,15 @@ static const char *const dev_keys[ENG_DEV_ACCOUNTS] = {
     "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
 };
 
+/* Appends item (NULL: out of memory) to array; on failure item is deleted. Returns: whether it was. */
+static bool append(cJSON *array, cJSON *item)
+{
+    if (item && cJSON_AddItemToArray(array, item))
+        return true;
+    cJSON_Delete(item);
+    return false;
+}
+
 #define DEV_GENESIS_TIME 1767225600           /* 2026-01-01T00:00:00Z */
 #define DEV_ACCOUNT_BALANCE "1000000000000000000000000"   /* 10^24 = 1,000,000 tokens */
 #define DEV_TREASURY "10000000000000000000000000"         /* 10^25 = 10,000,000 tokens */
@@ -79,10 +88,8 @@ char *eng_genesis_dev_json(const uint8_t *platform, const uint8_t *measurement)
             goto out;
         ledger_addr_format(addr_text, addr);
         cJSON *entry = cJSON_CreateObject();
-        if (!entry || !cJSON_AddItemToArray(accounts, entry)) {
-            cJSON_Delete(entry);
+        if (!append(accounts, entry))
             goto out;
-        }
         if (!cJSON_AddStringToObject(entry, "address", addr_text)
             || !cJSON_AddStringToObject(entry, "balance", DEV_ACCOUNT_BALANCE))
             goto out;
@@ -178,11 +185,8 @@ static int canonical_enclave(cJSON *root, const eng_enclave_params *ep)
         return ST_NOMEM;
     for (unsigned i = 0; i < ep->n_measurements; i++) {
         ledger_hex_encode(text, ep->measurements[i], 32);
-        cJSON *m = cJSON_CreateString(text);
-        if (!m || !cJSON_AddItemToArray(list, m)) {
-            cJSON_Delete(m);
+        if (!append(list, cJSON_CreateString(text)))
             return ST_NOMEM;
-        }
     }
     if (ep->has_platform) {
         ledger_addr_format(text, ep->platform);
@@ -233,10 +237,8 @@ static int canonical_governance(cJSON *root, const eng_genesis *genesis)
     for (unsigned i = 0; i < gp->n_tracks; i++) {
         const gov_track *t = &gp->tracks[i];
         cJSON *o = cJSON_CreateObject(), *pl = NULL;
-        if (!o || !cJSON_AddItemToArray(tracks, o)) {
-            cJSON_Delete(o);
+        if (!append(tracks, o))
             return ST_NOMEM;
-        }
         if (!cJSON_AddNumberToObject(o, "approvalPpm", t->approval_ppm))
             return ST_NOMEM;
         ledger_amount_format(buf, t->deposit);
@@ -249,11 +251,8 @@ static int canonical_governance(cJSON *root, const eng_genesis *genesis)
         for (unsigned k = 0; k < sizeof payload_names / sizeof payload_names[0]; k++) {
             if (!(t->payloads & (1u << k)))
                 continue;
-            cJSON *n = cJSON_CreateString(payload_names[k]);
-            if (!n || !cJSON_AddItemToArray(pl, n)) {
-                cJSON_Delete(n);
+            if (!append(pl, cJSON_CreateString(payload_names[k])))
                 return ST_NOMEM;
-            }
         }
         if (!cJSON_AddNumberToObject(o, "quorumPpm", t->quorum_ppm))
             return ST_NOMEM;
@@ -293,10 +292,8 @@ static int canonicalize(eng_genesis *g)
     for (size_t i = 0; i < g->n_accounts; i++) {
         char addr[LEDGER_ADDR_STRLEN];
         cJSON *entry = cJSON_CreateObject();
-        if (!entry || !cJSON_AddItemToArray(accounts, entry)) {
-            cJSON_Delete(entry);
+        if (!append(accounts, entry))
             goto out;
-        }
         ledger_addr_format(addr, g->accounts[i].address);
         ledger_amount_format(buf, g->accounts[i].balance);
         if (!cJSON_AddStringToObject(entry, "address", addr) || !cJSON_AddStringToObject(entry, "balance", buf))

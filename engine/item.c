@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* item.c: the items of the submission queue (a signed transaction or a system transaction the node
- * writes itself) and the engine's read accessors: what the rule files and the producer share, below
- * both. */
+ * writes itself), the engine's read accessors, its counters in the meta table and the positive
+ * amount check: what the rule files and the producer share, below both. */
 #include "engine/engine_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,25 @@ eng_item *eng_item_system(const char *type, const cJSON *message)
         return NULL;
     }
     return it;
+}
+
+int eng_check_positive(const ledger_tx *tx, const char *member, mpz_t value, char *err, size_t errlen)
+{
+    int rc = ledger_tx_get_amount(tx, member, value);
+    if (rc == ST_OK && mpz_sgn(value) == 0) {
+        snprintf(err, errlen, "message.%s: must be greater than zero", member);
+        rc = ST_INVALID;
+    }
+    return rc;
+}
+
+int eng_meta_u64(eng *e, const char *key, uint64_t *value)
+{
+    char *text = NULL;
+    int rc = ledger_meta_get(e->ledger, key, &text);
+    *value = rc == ST_OK ? strtoull(text, NULL, 10) : 0;
+    free(text);
+    return rc == ST_NOTFOUND ? ST_OK : rc;
 }
 
 uint64_t eng_chain_id(const eng *e) { return e->genesis.chain_id; }
