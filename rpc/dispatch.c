@@ -300,8 +300,8 @@ static bool blank(const char *p, const char *end)
     return true;
 }
 
-int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorized, bool can_defer,
-                     rpc_exchange **out)
+int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorized, rpc_finished_fn finished,
+                     void *ctx, rpc_exchange **out)
 {
     *out = NULL;
     rpc_exchange *ex = calloc(1, sizeof *ex);
@@ -309,7 +309,8 @@ int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorize
         return ST_NOMEM;
     ex->server = s;
     ex->authorized = authorized;
-    ex->can_defer = can_defer;
+    ex->finished = finished;
+    ex->finished_ctx = ctx;
     ex->running = true;
     const char *end = NULL;
     enum body_text text = check_text(body, len);
@@ -431,7 +432,7 @@ int rpc_error(struct rpc_ctx *ctx, int status, cJSON *data, const char *fmt, ...
 rpc_deferred *rpc_defer(struct rpc_ctx *ctx)
 {
     struct rpc_deferred *c = ctx->call;
-    if (!c->ex->can_defer)
+    if (!c->ex->finished)
         return NULL;
     if (!c->deferred) {
         c->deferred = true;
@@ -448,7 +449,7 @@ void rpc_deferred_finish(rpc_deferred *d, int status, cJSON *result, cJSON *errd
     ex->pending--;
     /* while its handlers still run, rpc_exchange_run's caller answers the exchange */
     if (ex->pending == 0 && !ex->running)
-        rpc_http_finish(ex);
+        ex->finished(ex, ex->finished_ctx);
 }
 
 char *rpc_handle_body(rpc_server *s, const char *body, size_t len, bool authorized)
@@ -456,7 +457,7 @@ char *rpc_handle_body(rpc_server *s, const char *body, size_t len, bool authoriz
     rpc_exchange *ex;
     char *text = NULL, *copy = NULL;
     size_t n;
-    if (rpc_exchange_run(s, body, len, authorized, false, &ex) != ST_OK)
+    if (rpc_exchange_run(s, body, len, authorized, NULL, NULL, &ex) != ST_OK)
         return NULL;
     /* copied so that the caller can use free() whatever allocator cJSON was given */
     if (rpc_exchange_encode(ex, &text, &n) == ST_OK && text && (copy = malloc(n + 1)))

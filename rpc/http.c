@@ -51,6 +51,14 @@
 #define ACCEPT_PAUSE_MS 100 /* accepting stops this long after accept() failed (out of descriptors) */
 #define ACCEPT_REPORT_SECS 10 /* at most one line on standard error in this time about failed accepts */
 
+/* An exchange with deferred calls outstanding, and where its answer goes. */
+struct rpc_waiting {
+    rpc_exchange *ex;
+    struct evhttp_request *req;      /* the request to answer; NULL once the client is gone */
+    struct rpc_conn *conn;           /* its connection; NULL once closed */
+    struct rpc_waiting *prev, *next; /* in server->waiting */
+};
+
 /* A socket the server listens on. */
 struct rpc_listener {
     rpc_server *server;
@@ -74,7 +82,7 @@ struct rpc_conn {
     struct sockaddr_storage peer;    /* the client's address (its port ignored) */
     bool admitted;                   /* counted against the caps; if not, it may only ask GET /health */
     struct event *deadline;          /* closes it when a request is not read in timeout_secs */
-    rpc_exchange *ex;                /* the exchange waiting for deferred calls on it, or NULL */
+    struct rpc_waiting *waiting;     /* the exchange waiting for deferred calls on it, or NULL */
     struct evhttp_request *stream;   /* its GET /events reply, open until the client leaves */
     struct rpc_conn *prev, *next;    /* in server->conns; next also in server->unadopted */
 };
@@ -139,27 +147,29 @@ static void send_exchange(struct evhttp_request *req, rpc_exchange *ex)
     cJSON_free(text);
 }
 
-static void unlink_waiting(rpc_server *s, rpc_exchange *ex)
+static void unlink_waiting(rpc_server *s, struct rpc_waiting *w)
 {
-    if (ex->prev)
-        ex->prev->next = ex->next;
+    if (w->prev)
+        w->prev->next = w->next;
     else
-        s->waiting = ex->next;
-    if (ex->next)
-        ex->next->prev = ex->prev;
+        s->waiting = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
 }
 
-void rpc_http_finish(rpc_exchange *ex)
+/* The exchange's rpc_finished_fn: its last deferred call was finished. */
+static void on_exchange_finished(rpc_exchange *ex, void *ctx)
 {
-    struct evhttp_request *req = ex->req;
-    unlink_waiting(ex->server, ex);
-    if (ex->conn) {
-        ex->conn->ex = NULL;
-        deadline_start(ex->conn);
+    struct rpc_waiting *w = ctx;
+    unlink_waiting(ex->server, w);
+    if (w->conn) {
+        w->conn->waiting = NULL;
+        deadline_start(w->conn);
     }
-    if (req)
-        send_exchange(req, ex);
+    if (w->req)
+        send_exchange(w->req, ex);
     rpc_exchange_free(ex);
+    free(w);
 }
 
 /* A request the user still holds (an unfinished stream or deferred reply) when its client leaves is
@@ -176,11 +186,11 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
     struct rpc_conn *conn = arg;
     rpc_server *s = conn->server;
     (void)evcon;
-    if (conn->ex) {
+    if (conn->waiting) {
         /* the exchange lives on until finished, without its request */
-        free_if_detached(conn->ex->req);
-        conn->ex->req = NULL;
-        conn->ex->conn = NULL;
+        free_if_detached(conn->waiting->req);
+        conn->waiting->req = NULL;
+        conn->waiting->conn = NULL;
     }
     if (conn->stream) {
         free_if_detached(conn->stream);
@@ -442,26 +452,31 @@ static void serve_rpc(rpc_server *s, struct rpc_conn *conn, struct evhttp_reques
         return;
     }
     char *body = malloc(len + 1);
+    struct rpc_waiting *w = calloc(1, sizeof *w); /* made before the calls run, which may defer */
     rpc_exchange *ex = NULL;
-    if (!body || evbuffer_remove(in, body, len) != (int)len) {
+    if (!body || !w || evbuffer_remove(in, body, len) != (int)len) {
         free(body);
+        free(w);
         send_fault(req, RPC_FAULT_NOMEM, NULL);
         return;
     }
     body[len] = '\0';
-    int rc = rpc_exchange_run(s, body, len, authorized(s, req), true, &ex);
+    int rc = rpc_exchange_run(s, body, len, authorized(s, req), on_exchange_finished, w, &ex);
     free(body);
     if (rc != ST_OK) {
+        free(w);
         send_fault(req, RPC_FAULT_NOMEM, NULL);
     } else if (ex->pending) {
-        ex->req = req;
-        ex->conn = conn;
-        conn->ex = ex;
-        ex->next = s->waiting;
+        w->ex = ex;
+        w->req = req;
+        w->conn = conn;
+        conn->waiting = w;
+        w->next = s->waiting;
         if (s->waiting)
-            s->waiting->prev = ex;
-        s->waiting = ex;
+            s->waiting->prev = w;
+        s->waiting = w;
     } else {
+        free(w);
         send_exchange(req, ex);
         rpc_exchange_free(ex);
     }
@@ -471,7 +486,7 @@ static void serve_rpc(rpc_server *s, struct rpc_conn *conn, struct evhttp_reques
 static void open_stream(rpc_server *s, struct rpc_conn *conn, struct evhttp_request *req)
 {
     static const char hello[] = ": conclave events\nretry: 3000\n\n";
-    if (conn->stream || conn->ex || s->n_streams >= s->limits.max_streams) {
+    if (conn->stream || conn->waiting || s->n_streams >= s->limits.max_streams) {
         send_fault(req, RPC_FAULT_BUSY, NULL);
         return;
     }
@@ -748,7 +763,7 @@ static void on_request(struct evhttp_request *req, void *arg)
         send_fault(req, RPC_FAULT_PATH, NULL);
     /* the reply, once given, must be read within the deadline too; a stream and a deferred reply
      * have none */
-    if (conn->stream != req && conn->ex == NULL)
+    if (conn->stream != req && conn->waiting == NULL)
         deadline_start(conn);
 }
 
@@ -983,9 +998,10 @@ void rpc_server_free(rpc_server *s)
     if (s->reserve_fd >= 0)
         close(s->reserve_fd);
     while (s->waiting) {
-        rpc_exchange *ex = s->waiting;
-        unlink_waiting(s, ex);
-        rpc_exchange_free(ex);
+        struct rpc_waiting *w = s->waiting;
+        unlink_waiting(s, w);
+        rpc_exchange_free(w->ex);
+        free(w);
     }
     if (s->token) {
         explicit_bzero(s->token, s->token_len);

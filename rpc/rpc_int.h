@@ -12,6 +12,7 @@ struct evhttp;
 struct evhttp_request;
 struct rpc_conn;
 struct rpc_listener;
+struct rpc_waiting;
 
 struct rpc_server {
     struct event_base *base;
@@ -33,7 +34,7 @@ struct rpc_server {
     int reserve_fd;                  /* a descriptor given up when accept() runs out of them, or -1 */
     uint64_t accept_errors;          /* times accept() failed */
     struct timespec accept_reported_at; /* CLOCK_MONOTONIC time of the last report of one; 0 for none */
-    struct rpc_exchange *waiting;    /* exchanges with deferred calls outstanding */
+    struct rpc_waiting *waiting;     /* exchanges with deferred calls outstanding (http.c) */
     rpc_metrics_fn metrics;          /* the application's metrics, or NULL */
     uint64_t http_requests;          /* every HTTP request answered or dispatched */
     uint64_t rpc_calls;              /* JSON-RPC calls dispatched (batch members one by one) */
@@ -58,29 +59,34 @@ struct rpc_deferred {
     bool answered;
 };
 
-typedef struct rpc_exchange {
+typedef struct rpc_exchange rpc_exchange;
+
+/* Answers an exchange whose last deferred call was just finished, and frees it (the transport's). */
+typedef void (*rpc_finished_fn)(rpc_exchange *ex, void *ctx);
+
+struct rpc_exchange {
     rpc_server *server;
     bool authorized;                 /* the bearer token was presented */
-    bool can_defer;                  /* false under rpc_handle_body */
     bool batch;                      /* the reply is an array */
     bool running;                    /* rpc_exchange_run is still calling handlers */
     bool lost;                       /* a response could not be built (out of memory) */
     unsigned pending;                /* deferred calls not finished yet */
     size_t n_calls;                  /* >= 1 */
     struct rpc_deferred *calls;
-    /* transport (http.c), while deferred calls are outstanding */
-    struct evhttp_request *req;      /* the request to answer; NULL once the client is gone */
-    struct rpc_conn *conn;           /* its connection; NULL once closed */
-    struct rpc_exchange *prev, *next; /* in server->waiting */
-} rpc_exchange;
+    rpc_finished_fn finished;        /* called once the last deferred call is finished; NULL: calls
+                                      * cannot be deferred (rpc_handle_body) */
+    void *finished_ctx;
+};
 
 /* dispatch.c */
 
-/* Parses body and runs every call in it (parse, validate, authorize, execute), in order.
- * Returns: ST_OK with *out the exchange (release with rpc_exchange_free; (*out)->pending says whether
- * deferred calls are outstanding), ST_NOMEM (*out NULL). */
-int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorized, bool can_defer,
-                     rpc_exchange **out) WARN_UNUSED NONNULL(1, 2, 6);
+/* Parses body and runs every call in it (parse, validate, authorize, execute), in order. finished
+ * (with ctx) answers the exchange once its last deferred call is finished after this returns; NULL
+ * when calls cannot be deferred.
+ * Returns: ST_OK with *out the exchange (release with rpc_exchange_free unless (*out)->pending says
+ * deferred calls are outstanding: then finished releases it), ST_NOMEM (*out NULL). */
+int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorized, rpc_finished_fn finished,
+                     void *ctx, rpc_exchange **out) WARN_UNUSED NONNULL(1, 2, 7);
 /* Prints the responses of a finished exchange, moving them out of it.
  * Returns: ST_OK with *text the JSON (release with cJSON_free) and *len its length, or *text NULL when
  * nothing is to be answered (notifications only); ST_NOMEM (*text NULL). */
@@ -119,10 +125,5 @@ enum rpc_fault {
 /* Out: *http the HTTP status, *reason its phrase, *code and *message the JSON-RPC error. */
 void rpc_fault_describe(enum rpc_fault f, int *http, const char **reason, int *code, const char **message)
     NONNULL(2, 3, 4, 5);
-
-/* http.c */
-
-/* Answers an exchange whose last deferred call was just finished, and frees it. */
-void rpc_http_finish(rpc_exchange *ex) NONNULL(1);
 
 #endif
