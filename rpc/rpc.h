@@ -113,9 +113,6 @@ void rpc_server_set_metrics(rpc_server *s, rpc_metrics_fn fn) NONNULL(1, 2);
  * html (by their SHA-256), and talk only to this node: no inline style attribute, event handler
  * or other script runs. */
 void rpc_server_set_page(rpc_server *s, const char *html, size_t len) NONNULL(1, 2);
-/* The dashboard (node/dashboard.html, compiled in). */
-extern const char rpc_dashboard_page[];
-extern const size_t rpc_dashboard_page_len;
 
 /* Sends "event: <event>\ndata: <data>\n\n" to every open GET /events stream (data: one line of
  * JSON), from the loop once the current callback has returned: what is published in one turn goes
@@ -126,11 +123,6 @@ extern const size_t rpc_dashboard_page_len;
 void rpc_server_publish(rpc_server *s, const char *event, const char *data) NONNULL(1, 2, 3);
 /* Whether a GET /events stream is open (so publishing reaches someone). */
 bool rpc_server_has_streams(const rpc_server *s) NONNULL(1);
-/* Publishes a block as the engine's listener gives it (engine.h eng_block_fn): one "block" event
- * {height, hash, time, transactions}, then one event per receipt event, named by its area
- * ("ledger", "staking", "compute", "settlement", "governance"), its data the event with "height"
- * and "tx" added (rpc/events.c). */
-void rpc_events_publish_block(rpc_server *s, const cJSON *block) NONNULL(1, 2);
 
 /* Frees the server and closes its connections. Outstanding deferred calls are dropped without reply
  * and their tokens freed: finish them before (as engine shutdown does), never after. Accepts NULL. */

@@ -3,7 +3,7 @@
  * chain: a "block" event per block, then each receipt event under the name of its area, so a
  * client can listen to "governance" alone to follow proposals and tallies as they change, or to
  * "settlement" for epochs. An event type belongs to the area of the first prefix that matches it. */
-#include "rpc/rpc.h"
+#include "node/methods.h"
 
 #include <stdlib.h>
 #include <string.h>
