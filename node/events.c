@@ -37,7 +37,7 @@ static void publish_json(rpc_server *s, const char *event, const cJSON *data)
     cJSON_free(text);
 }
 
-void rpc_events_publish_block(rpc_server *s, const cJSON *block)
+void node_events_publish_block(rpc_server *s, const cJSON *block)
 {
     publish_json(s, "block", block);
     const cJSON *height = cJSON_GetObjectItemCaseSensitive(block, "height"), *tx;

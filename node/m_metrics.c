@@ -8,7 +8,7 @@
 #include "engine/engine.h"
 #include "ledger/ledger.h"
 
-char *rpc_metrics_text(void *app)
+char *node_metrics_text(void *app)
 {
     eng *e = app;
     eng_stats st;

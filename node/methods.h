@@ -2,26 +2,26 @@
 /* methods.h: conclaved's JSON-RPC method table (node/methods.c), built from one file of methods per
  * area (the node/m_ files), its block events (node/events.c) and its dashboard page. The server's app
  * handle is the engine (eng *). Layer: node (conclaved, above engine and rpc). */
-#ifndef RPC_METHODS_H
-#define RPC_METHODS_H
+#ifndef NODE_METHODS_H
+#define NODE_METHODS_H
 
 #include <stddef.h>
 #include "rpc/rpc.h"
 
 /* conclaved's lines of GET /metrics (an rpc_metrics_fn; app is the engine). */
-char *rpc_metrics_text(void *app);
+char *node_metrics_text(void *app);
 
 /* The sorted table of every method. Out: *n its length. */
-const rpc_method *rpc_methods(size_t *n);
+const rpc_method *node_methods(size_t *n);
 
 /* The dashboard (node/dashboard.html, compiled in). */
-extern const char rpc_dashboard_page[];
-extern const size_t rpc_dashboard_page_len;
+extern const char node_dashboard_page[];
+extern const size_t node_dashboard_page_len;
 
 /* Publishes a block as the engine's listener gives it (engine.h eng_block_fn): one "block" event
  * {height, hash, time, transactions}, then one event per receipt event, named by its area
  * ("ledger", "staking", "compute", "settlement", "governance"), its data the event with "height"
  * and "tx" added (node/events.c). */
-void rpc_events_publish_block(rpc_server *s, const cJSON *block) NONNULL(1, 2);
+void node_events_publish_block(rpc_server *s, const cJSON *block) NONNULL(1, 2);
 
 #endif
