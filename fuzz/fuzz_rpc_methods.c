@@ -36,6 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const rpc_method *methods = node_methods(&n);
         server = rpc_server_new(base, methods, n, engine, NULL, "token", true);
         FUZZ_CHECK(server != NULL);
+        rpc_server_set_errors(server, node_rpc_error);
     }
 
     char *resp = rpc_handle_body(server, (const char *)data, size, false);

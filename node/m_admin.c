@@ -53,7 +53,7 @@ static int admin_advance_time(struct rpc_ctx *ctx, const cJSON *params, cJSON **
             free(a);
             rpc_deferred_finish(d, ST_NOMEM, NULL, NULL, NULL);
         }
-        return ST_PENDING;
+        return RPC_PENDING;
     }
     free(a);
     *result = time_result(now);
@@ -74,7 +74,7 @@ static int submit_system(struct rpc_ctx *ctx, const char *type, cJSON *msg)
     cJSON_Delete(msg);
     if (rc != ST_OK)
         rpc_deferred_finish(d, rc, NULL, NULL, rc == ST_LIMIT ? "the node is busy; try again shortly" : st_str(rc));
-    return ST_PENDING;
+    return RPC_PENDING;
 }
 
 /* Reads a positive amount param into its canonical text. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* m_metrics.c: conclaved's part of GET /metrics, in the Prometheus text format: the chain head, the
  * block producer's counters, the queue, and the settlement of epochs. */
+#define _GNU_SOURCE /* asprintf */
 #include "node/methods.h"
 
 #include <stdio.h>

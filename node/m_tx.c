@@ -46,7 +46,7 @@ static int tx_send(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
         ledger_tx_clear(&tx);
         rpc_deferred_finish(d, rc, NULL, NULL, err[0] ? err : st_str(rc));
     }
-    return ST_PENDING;
+    return RPC_PENDING;
 }
 
 static const char *const tx_send_params[] = { "type", "message", "signature", "from", NULL };

@@ -93,7 +93,7 @@ static int parse_options(struct options *o, int argc, char **argv)
         return 2;
     }
     bool loopback;
-    if (rpc_address_loopback(o->bind, &loopback) != ST_OK) {
+    if (rpc_address_loopback(o->bind, &loopback) != RPC_OK) {
         fprintf(stderr, "conclaved: --rpc-bind takes HOST:PORT with a HOST that resolves, not '%s'\n", o->bind);
         return 2;
     }
@@ -358,11 +358,12 @@ int main(int argc, char **argv)
     server = rpc_server_new(n.base, methods, n_methods, n.engine, &limits, token, o.dev);
     unsigned port;
     if (server) {
+        rpc_server_set_errors(server, node_rpc_error);
         rpc_server_set_metrics(server, node_metrics_text);
         rpc_server_set_page(server, node_dashboard_page, node_dashboard_page_len);
         eng_set_block_listener(n.engine, publish_block, streams_open, server);
     }
-    if (!server || rpc_server_listen(server, o.bind, &port) != ST_OK) {
+    if (!server || rpc_server_listen(server, o.bind, &port) != RPC_OK) {
         fprintf(stderr, "conclaved: cannot listen on %s\n", o.bind);
         goto out;
     }

@@ -6,7 +6,24 @@
 #define NODE_METHODS_H
 
 #include <stddef.h>
+#include "ledger/status.h"
 #include "rpc/rpc.h"
+
+/* conclaved's JSON-RPC error codes, in the server-error range beside rpc.h's own (RPC_E_UNAUTHORIZED
+ * for ST_UNAUTHORIZED, RPC_E_LIMIT for ST_LIMIT); ST_INVALID is RPC_INVALID_PARAMS, and any status
+ * not listed RPC_INTERNAL_ERROR. */
+enum node_code {
+    NODE_E_NONCE = -32001,           /* ST_NONCE */
+    NODE_E_SIGNATURE = -32002,       /* ST_CRYPTO */
+    NODE_E_NOT_FOUND = -32003,       /* ST_NOTFOUND */
+    NODE_E_INSUFFICIENT = -32005,    /* ST_INSUFFICIENT */
+    NODE_E_CONFLICT = -32006,        /* ST_CONFLICT */
+    NODE_E_DISABLED = -32008,        /* ST_DISABLED */
+    NODE_E_OVERFLOW = -32009         /* ST_OVERFLOW */
+};
+
+/* Maps a status to its JSON-RPC error code and generic message (an rpc_errors_fn; node/errors.c). */
+int node_rpc_error(int status, const char **message);
 
 /* conclaved's lines of GET /metrics (an rpc_metrics_fn; app is the engine). */
 char *node_metrics_text(void *app);

@@ -18,7 +18,6 @@
  * detaches it, so finishing after the client left is safe. */
 #define _GNU_SOURCE /* explicit_bzero, strncasecmp, memmem */
 #include "rpc/rpc_int.h"
-#include "ledger/hash.h"
 
 #include <assert.h>
 #include <event2/buffer.h>
@@ -33,6 +32,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,7 +138,7 @@ static void send_exchange(struct evhttp_request *req, rpc_exchange *ex)
 {
     char *text;
     size_t len;
-    if (rpc_exchange_encode(ex, &text, &len) != ST_OK)
+    if (rpc_exchange_encode(ex, &text, &len) != RPC_OK)
         send_fault(req, RPC_FAULT_NOMEM, NULL);
     else if (!text)
         evhttp_send_reply(req, 204, "No Content", NULL);
@@ -463,7 +463,7 @@ static void serve_rpc(rpc_server *s, struct rpc_conn *conn, struct evhttp_reques
     body[len] = '\0';
     int rc = rpc_exchange_run(s, body, len, authorized(s, req), on_exchange_finished, w, &ex);
     free(body);
-    if (rc != ST_OK) {
+    if (rc != RPC_OK) {
         free(w);
         send_fault(req, RPC_FAULT_NOMEM, NULL);
     } else if (ex->pending) {
@@ -636,7 +636,10 @@ static void csp_source(char out[CSP_SOURCE_SIZE], const char *html, size_t len, 
     }
     start += strlen(open);
     uint8_t digest[33] = { 0 }; /* one zero byte past the 32 pads the last group of three */
-    ledger_sha256(digest, start, (size_t)(end - start));
+    struct sha256_ctx sha;
+    sha256_init(&sha);
+    sha256_update(&sha, (size_t)(end - start), (const uint8_t *)start);
+    sha256_digest(&sha, SHA256_DIGEST_SIZE, digest);
     char *o = out + sprintf(out, "'sha256-");
     for (int i = 0; i < 33; i += 3) {
         uint32_t v = (uint32_t)digest[i] << 16 | (uint32_t)digest[i + 1] << 8 | digest[i + 2];
@@ -772,6 +775,11 @@ void rpc_server_set_metrics(rpc_server *s, rpc_metrics_fn fn)
     s->metrics = fn;
 }
 
+void rpc_server_set_errors(rpc_server *s, rpc_errors_fn fn)
+{
+    s->errors = fn;
+}
+
 rpc_server *rpc_server_new(struct event_base *base, const rpc_method *methods, size_t n_methods,
                            void *app, const rpc_limits *limits, const char *token, bool dev)
 {
@@ -867,13 +875,13 @@ static void on_accept_error(struct evconnlistener *lev, void *evhttp_arg)
     event_add(l->resume, &pause);
 }
 
-/* Watches a new listening socket for accept errors. Returns: ST_OK, ST_NOMEM. */
+/* Watches a new listening socket for accept errors. Returns: RPC_OK, RPC_NOMEM. */
 static int watch_listener(rpc_server *s, struct evhttp_bound_socket *bound, const struct sockaddr_storage *addr)
 {
     struct rpc_listener *l = calloc(1, sizeof *l);
     if (!l || !(l->resume = evtimer_new(s->base, on_resume, l))) {
         free(l);
-        return ST_NOMEM;
+        return RPC_NOMEM;
     }
     l->server = s;
     l->lev = evhttp_bound_socket_get_listener(bound);
@@ -883,7 +891,7 @@ static int watch_listener(rpc_server *s, struct evhttp_bound_socket *bound, cons
     s->listeners = l;
     l->next_all = all_listeners;
     all_listeners = l;
-    return ST_OK;
+    return RPC_OK;
 }
 
 static void forget_listeners(rpc_server *s)
@@ -900,20 +908,20 @@ static void forget_listeners(rpc_server *s)
     }
 }
 
-/* Splits "HOST:PORT" (HOST maybe bracketed, empty for 127.0.0.1). Returns: ST_OK, ST_INVALID.
+/* Splits "HOST:PORT" (HOST maybe bracketed, empty for 127.0.0.1). Returns: RPC_OK, RPC_INVALID.
  * Out: host (NUL-terminated, brackets removed), *port. */
 static int parse_hostport(const char *hostport, char host[256], uint16_t *port)
 {
     const char *colon = strrchr(hostport, ':'), *h = hostport;
     if (!colon)
-        return ST_INVALID;
+        return RPC_INVALID;
     size_t hlen = (size_t)(colon - hostport);
     if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
         h++;
         hlen -= 2;
     }
     if (hlen >= 256)
-        return ST_INVALID;
+        return RPC_INVALID;
     memcpy(host, h, hlen);
     host[hlen] = '\0';
     if (!hlen)
@@ -922,9 +930,9 @@ static int parse_hostport(const char *hostport, char host[256], uint16_t *port)
     unsigned long n = 0;
     size_t digits = strspn(p, "0123456789");
     if (digits == 0 || digits > 5 || p[digits] != '\0' || (n = strtoul(p, NULL, 10)) > 65535)
-        return ST_INVALID;
+        return RPC_INVALID;
     *port = (uint16_t)n;
-    return ST_OK;
+    return RPC_OK;
 }
 
 int rpc_address_loopback(const char *hostport, bool *loopback)
@@ -932,8 +940,8 @@ int rpc_address_loopback(const char *hostport, bool *loopback)
     char host[256];
     uint16_t port;
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res = NULL;
-    if (parse_hostport(hostport, host, &port) != ST_OK || getaddrinfo(host, NULL, &hints, &res) != 0)
-        return ST_INVALID;
+    if (parse_hostport(hostport, host, &port) != RPC_OK || getaddrinfo(host, NULL, &hints, &res) != 0)
+        return RPC_INVALID;
     *loopback = true;
     for (const struct addrinfo *a = res; a; a = a->ai_next) {
         struct sockaddr_storage ss = { 0 };
@@ -941,19 +949,19 @@ int rpc_address_loopback(const char *hostport, bool *loopback)
         *loopback = *loopback && is_loopback(&ss);
     }
     freeaddrinfo(res);
-    return ST_OK;
+    return RPC_OK;
 }
 
 int rpc_server_listen(rpc_server *s, const char *hostport, unsigned *bound_port)
 {
     char host[256];
     uint16_t port;
-    if (parse_hostport(hostport, host, &port) != ST_OK)
-        return ST_INVALID;
+    if (parse_hostport(hostport, host, &port) != RPC_OK)
+        return RPC_INVALID;
     struct evhttp_bound_socket *bound =
         evhttp_bind_socket_with_handle(s->http, host, port);
     if (!bound)
-        return ST_IO;
+        return RPC_IO;
     /* accepted sockets inherit it on Linux: replies leave at once, never behind Nagle */
     int one = 1;
     setsockopt(evhttp_bound_socket_get_fd(bound), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -961,16 +969,16 @@ int rpc_server_listen(rpc_server *s, const char *hostport, unsigned *bound_port)
     socklen_t sslen = sizeof ss;
     if (getsockname(evhttp_bound_socket_get_fd(bound), (struct sockaddr *)&ss, &sslen) != 0) {
         evhttp_del_accept_socket(s->http, bound);
-        return ST_IO;
+        return RPC_IO;
     }
-    if (watch_listener(s, bound, &ss) != ST_OK) {
+    if (watch_listener(s, bound, &ss) != RPC_OK) {
         evhttp_del_accept_socket(s->http, bound);
-        return ST_NOMEM;
+        return RPC_NOMEM;
     }
     if (bound_port)
         *bound_port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
                                                : ntohs(((struct sockaddr_in *)&ss)->sin_port);
-    return ST_OK;
+    return RPC_OK;
 }
 
 void rpc_server_free(rpc_server *s)

@@ -36,6 +36,7 @@ struct rpc_server {
     struct timespec accept_reported_at; /* CLOCK_MONOTONIC time of the last report of one; 0 for none */
     struct rpc_waiting *waiting;     /* exchanges with deferred calls outstanding (http.c) */
     rpc_metrics_fn metrics;          /* the application's metrics, or NULL */
+    rpc_errors_fn errors;            /* the application's failure statuses, or NULL */
     uint64_t http_requests;          /* every HTTP request answered or dispatched */
     uint64_t rpc_calls;              /* JSON-RPC calls dispatched (batch members one by one) */
     uint64_t rpc_errors;             /* of those, answered with an error */
@@ -83,14 +84,14 @@ struct rpc_exchange {
 /* Parses body and runs every call in it (parse, validate, authorize, execute), in order. finished
  * (with ctx) answers the exchange once its last deferred call is finished after this returns; NULL
  * when calls cannot be deferred.
- * Returns: ST_OK with *out the exchange (release with rpc_exchange_free unless (*out)->pending says
- * deferred calls are outstanding: then finished releases it), ST_NOMEM (*out NULL). */
+ * Returns: RPC_OK with *out the exchange (release with rpc_exchange_free unless (*out)->pending says
+ * deferred calls are outstanding: then finished releases it), RPC_NOMEM (*out NULL). */
 int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorized, rpc_finished_fn finished,
-                     void *ctx, rpc_exchange **out) WARN_UNUSED NONNULL(1, 2, 7);
+                     void *ctx, rpc_exchange **out) RPC_WARN_UNUSED RPC_NONNULL(1, 2, 7);
 /* Prints the responses of a finished exchange, moving them out of it.
- * Returns: ST_OK with *text the JSON (release with cJSON_free) and *len its length, or *text NULL when
- * nothing is to be answered (notifications only); ST_NOMEM (*text NULL). */
-int rpc_exchange_encode(rpc_exchange *ex, char **text, size_t *len) WARN_UNUSED NONNULL(1, 2, 3);
+ * Returns: RPC_OK with *text the JSON (release with cJSON_free) and *len its length, or *text NULL when
+ * nothing is to be answered (notifications only); RPC_NOMEM (*text NULL). */
+int rpc_exchange_encode(rpc_exchange *ex, char **text, size_t *len) RPC_WARN_UNUSED RPC_NONNULL(1, 2, 3);
 /* Frees the exchange and whatever it still holds. Accepts NULL. */
 void rpc_exchange_free(rpc_exchange *ex);
 /* Returns: whether a method table is sorted by name, without duplicates, and every entry has a name,
@@ -102,8 +103,6 @@ cJSON *rpc_reply_new(cJSON *id, const char *key, cJSON *value);
 
 /* errors.c */
 
-/* Returns: the generic message of a JSON-RPC error code ("invalid params", "nonce mismatch", ...). */
-const char *rpc_code_message(int code);
 /* Builds {"code","message"[,"data"]}; message is copied, data taken (may be NULL).
  * Returns: the object, NULL on out of memory (data freed). */
 cJSON *rpc_error_object(int code, const char *message, cJSON *data);
@@ -124,6 +123,6 @@ enum rpc_fault {
 };
 /* Out: *http the HTTP status, *reason its phrase, *code and *message the JSON-RPC error. */
 void rpc_fault_describe(enum rpc_fault f, int *http, const char **reason, int *code, const char **message)
-    NONNULL(2, 3, 4, 5);
+    RPC_NONNULL(2, 3, 4, 5);
 
 #endif

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* test_dispatch.c: the JSON-RPC 2.0 dispatcher driven with JSON strings through rpc_handle_body,
  * over a small method table: parse and envelope errors, ids, params mapping, admin and dev
- * methods, batches and notifications, the status to code mapping, and cJSON allocation failures. */
+ * methods, batches and notifications, conclaved's status to code mapping (node/errors.c), and cJSON
+ * allocation failures. */
 #include <criterion/criterion.h>
 #include "tests/lib/testhelp.h"
 #include <criterion/parameterized.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ledger/status.h"
+#include "node/methods.h"
 #include "rpc/rpc.h"
 
 static int m_add(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
@@ -58,7 +61,7 @@ static int m_fail(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 static int m_pending(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
     cr_assert_null(rpc_defer(ctx), "rpc_handle_body must not hand out deferred tokens");
-    return ST_PENDING;
+    return RPC_PENDING;
 }
 
 static const char *const add_params[] = { "a", "b", NULL };
@@ -91,6 +94,8 @@ static void setup(void)
     server = rpc_server_new(base, table, sizeof table / sizeof table[0], NULL, &limits, "token", false);
     dev_server = rpc_server_new(base, table, sizeof table / sizeof table[0], NULL, &limits, "token", true);
     cr_assert(server && dev_server, "rpc_server_new failed");
+    rpc_server_set_errors(server, node_rpc_error);
+    rpc_server_set_errors(dev_server, node_rpc_error);
 }
 
 static void teardown(void)
@@ -329,7 +334,7 @@ ParameterizedTest(int *i, rpc_dispatch, bad_params_answer_minus_32602)
 Test(rpc_dispatch, handler_error_carries_message_and_data)
 {
     cJSON *r = run("{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"fail\",\"params\":[3,\"no such key\"]}");
-    check_error(r, RPC_E_NOT_FOUND, "9");
+    check_error(r, NODE_E_NOT_FOUND, "9");
     cr_assert_str_eq(error_message(r), "no such key", "the handler's message wins");
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "error"), "data");
     cr_assert(cJSON_IsObject(data), "error.data must hold the handler's data");
@@ -349,15 +354,15 @@ static const struct status_case status_cases[] = {
     { ST_DB, RPC_INTERNAL_ERROR, "internal error" },
     { ST_IO, RPC_INTERNAL_ERROR, "internal error" },
     { ST_VERSION, RPC_INTERNAL_ERROR, "internal error" },
-    { ST_NONCE, RPC_E_NONCE, "nonce mismatch" },
-    { ST_CRYPTO, RPC_E_SIGNATURE, "bad signature" },
-    { ST_NOTFOUND, RPC_E_NOT_FOUND, "not found" },
+    { ST_NONCE, NODE_E_NONCE, "nonce mismatch" },
+    { ST_CRYPTO, NODE_E_SIGNATURE, "bad signature" },
+    { ST_NOTFOUND, NODE_E_NOT_FOUND, "not found" },
     { ST_UNAUTHORIZED, RPC_E_UNAUTHORIZED, "unauthorized" },
-    { ST_INSUFFICIENT, RPC_E_INSUFFICIENT, "insufficient balance" },
-    { ST_CONFLICT, RPC_E_CONFLICT, "conflict" },
+    { ST_INSUFFICIENT, NODE_E_INSUFFICIENT, "insufficient balance" },
+    { ST_CONFLICT, NODE_E_CONFLICT, "conflict" },
     { ST_LIMIT, RPC_E_LIMIT, "limit exceeded" },
-    { ST_DISABLED, RPC_E_DISABLED, "disabled" },
-    { ST_OVERFLOW, RPC_E_OVERFLOW, "amount overflow" },
+    { ST_DISABLED, NODE_E_DISABLED, "disabled" },
+    { ST_OVERFLOW, NODE_E_OVERFLOW, "amount overflow" },
 };
 
 ParameterizedTestParameters(rpc_dispatch, statuses_map_to_codes_and_generic_messages)
@@ -369,7 +374,9 @@ ParameterizedTest(int *i, rpc_dispatch, statuses_map_to_codes_and_generic_messag
 {
     const struct status_case *c = &status_cases[*i];
     char body[128];
-    cr_assert_eq(rpc_status_code(c->status), c->code, "rpc_status_code(%d)", c->status);
+    const char *generic;
+    cr_assert_eq(node_rpc_error(c->status, &generic), c->code, "node_rpc_error(%d)", c->status);
+    cr_assert_str_eq(generic, c->message, "node_rpc_error(%d)'s message", c->status);
     snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"fail\",\"params\":{\"status\":%d}}",
              c->status);
     cJSON *r = run(body);

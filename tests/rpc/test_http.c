@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "rpc/client.h"
+#include "ledger/status.h"
+#include "node/methods.h"
 #include "rpc/rpc.h"
 
 #define TOKEN "s3cret-token"
@@ -81,7 +83,7 @@ static int m_hold(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     srv.held_total++;
     pthread_cond_broadcast(&srv.cv);
     pthread_mutex_unlock(&srv.mu);
-    return ST_PENDING;
+    return RPC_PENDING;
 }
 
 struct later {
@@ -111,7 +113,7 @@ static int m_later(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     /* the event runs on a later turn of the loop, after this handler has returned */
     l->value = value;
     l->d = rpc_defer(ctx);
-    return ST_PENDING;
+    return RPC_PENDING;
 }
 
 /* Defers and finishes before returning, as tx_send does when the engine refuses at once. */
@@ -121,7 +123,7 @@ static int m_quick(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     if (!d)
         return ST_NOMEM;
     rpc_deferred_finish(d, ST_OK, cJSON_CreateString("quick"), NULL, NULL);
-    return ST_PENDING;
+    return RPC_PENDING;
 }
 
 static const char *const add_params[] = { "a", "b", NULL };
@@ -173,6 +175,7 @@ static void start_with(const rpc_limits *limits)
     cr_assert_not_null(srv.base, "event_base_new failed");
     srv.server = rpc_server_new(srv.base, table, sizeof table / sizeof table[0], NULL, limits, TOKEN, false);
     cr_assert_not_null(srv.server, "rpc_server_new failed");
+    rpc_server_set_errors(srv.server, node_rpc_error);
     cr_assert_eq(rpc_server_listen(srv.server, "127.0.0.1:0", &srv.port), ST_OK, "cannot listen");
     cr_assert_neq(srv.port, 0, "port 0 must be replaced by the bound port");
     snprintf(srv.url, sizeof srv.url, "http://127.0.0.1:%u/", srv.port);
