@@ -358,6 +358,7 @@ int main(int argc, char **argv)
     server = rpc_server_new(n.base, methods, n_methods, n.engine, &limits, token, o.dev);
     unsigned port;
     if (server) {
+        rpc_server_set_name(server, "conclave");
         rpc_server_set_errors(server, node_rpc_error);
         rpc_server_set_metrics(server, node_metrics_text);
         rpc_server_set_page(server, node_dashboard_page, node_dashboard_page_len);

@@ -485,7 +485,6 @@ static void serve_rpc(rpc_server *s, struct rpc_conn *conn, struct evhttp_reques
 /* GET /events: the stream's headers, then it stays open for rpc_server_publish. */
 static void open_stream(rpc_server *s, struct rpc_conn *conn, struct evhttp_request *req)
 {
-    static const char hello[] = ": conclave events\nretry: 3000\n\n";
     if (conn->stream || conn->waiting || s->n_streams >= s->limits.max_streams) {
         send_fault(req, RPC_FAULT_BUSY, NULL);
         return;
@@ -496,7 +495,7 @@ static void open_stream(rpc_server *s, struct rpc_conn *conn, struct evhttp_requ
     evhttp_add_header(headers, "X-Accel-Buffering", "no");
     evhttp_send_reply_start(req, 200, "OK");
     struct evbuffer *chunk = evbuffer_new();
-    if (chunk && evbuffer_add(chunk, hello, sizeof hello - 1) == 0)
+    if (chunk && evbuffer_add_printf(chunk, ": %s events\nretry: 3000\n\n", s->name) >= 0)
         evhttp_send_reply_chunk(req, chunk);
     evbuffer_free(chunk);
     conn->stream = req;
@@ -664,43 +663,32 @@ void rpc_server_set_page(rpc_server *s, const char *html, size_t len)
              script, style);
 }
 
-/* GET /metrics: the application's lines, then the server's counters (Prometheus text format). */
+/* GET /metrics: the application's lines, then the server's counters (Prometheus text format), each
+ * named with the application's name in front. */
 static void send_metrics(rpc_server *s, struct evhttp_request *req)
 {
+    const struct {
+        const char *name, *type, *help;
+        unsigned long long value;
+    } counters[] = {
+        { "http_requests_total", "counter", "HTTP requests served.", s->http_requests },
+        { "rpc_calls_total", "counter", "JSON-RPC calls dispatched.", s->rpc_calls },
+        { "rpc_errors_total", "counter", "JSON-RPC calls answered with an error.", s->rpc_errors },
+        { "http_request_timeouts_total", "counter", "Connections closed for not sending a whole request in time.",
+          s->deadlines_missed },
+        { "http_accept_errors_total", "counter", "Times accept() failed (out of file descriptors, most likely).",
+          s->accept_errors },
+        { "rpc_connections", "gauge", "Open connections within the connection caps.", s->n_conns },
+        { "event_streams", "gauge", "Open GET /events streams.", s->n_streams },
+        { "event_streams_dropped_total", "counter", "Event streams closed for falling behind.", s->streams_dropped },
+    };
     char *app = s->metrics ? s->metrics(s->app) : NULL;
     struct evbuffer *out = evhttp_request_get_output_buffer(req);
-    int rc = evbuffer_add_printf(out, "%s"
-                                 "# HELP conclave_http_requests_total HTTP requests served.\n"
-                                 "# TYPE conclave_http_requests_total counter\n"
-                                 "conclave_http_requests_total %llu\n"
-                                 "# HELP conclave_rpc_calls_total JSON-RPC calls dispatched.\n"
-                                 "# TYPE conclave_rpc_calls_total counter\n"
-                                 "conclave_rpc_calls_total %llu\n"
-                                 "# HELP conclave_rpc_errors_total JSON-RPC calls answered with an error.\n"
-                                 "# TYPE conclave_rpc_errors_total counter\n"
-                                 "conclave_rpc_errors_total %llu\n"
-                                 "# HELP conclave_http_request_timeouts_total Connections closed for not sending a "
-                                 "whole request in time.\n"
-                                 "# TYPE conclave_http_request_timeouts_total counter\n"
-                                 "conclave_http_request_timeouts_total %llu\n"
-                                 "# HELP conclave_http_accept_errors_total Times accept() failed (out of file "
-                                 "descriptors, most likely).\n"
-                                 "# TYPE conclave_http_accept_errors_total counter\n"
-                                 "conclave_http_accept_errors_total %llu\n"
-                                 "# HELP conclave_rpc_connections Open connections within the connection caps.\n"
-                                 "# TYPE conclave_rpc_connections gauge\n"
-                                 "conclave_rpc_connections %u\n"
-                                 "# HELP conclave_event_streams Open GET /events streams.\n"
-                                 "# TYPE conclave_event_streams gauge\n"
-                                 "conclave_event_streams %u\n"
-                                 "# HELP conclave_event_streams_dropped_total Event streams closed for falling behind.\n"
-                                 "# TYPE conclave_event_streams_dropped_total counter\n"
-                                 "conclave_event_streams_dropped_total %llu\n",
-                                 app ? app : "", (unsigned long long)s->http_requests, (unsigned long long)s->rpc_calls,
-                                 (unsigned long long)s->rpc_errors, (unsigned long long)s->deadlines_missed,
-                                 (unsigned long long)s->accept_errors,
-                                 s->n_conns, s->n_streams,
-                                 (unsigned long long)s->streams_dropped);
+    int rc = evbuffer_add_printf(out, "%s", app ? app : "");
+    for (size_t i = 0; rc >= 0 && i < sizeof counters / sizeof counters[0]; i++)
+        rc = evbuffer_add_printf(out, "# HELP %s_%s %s\n# TYPE %s_%s %s\n%s_%s %llu\n", s->name, counters[i].name,
+                                 counters[i].help, s->name, counters[i].name, counters[i].type, s->name,
+                                 counters[i].name, counters[i].value);
     free(app);
     evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; version=0.0.4");
     if (rc < 0)
@@ -780,6 +768,11 @@ void rpc_server_set_errors(rpc_server *s, rpc_errors_fn fn)
     s->errors = fn;
 }
 
+void rpc_server_set_name(rpc_server *s, const char *name)
+{
+    snprintf(s->name, sizeof s->name, "%s", name);
+}
+
 rpc_server *rpc_server_new(struct event_base *base, const rpc_method *methods, size_t n_methods,
                            void *app, const rpc_limits *limits, const char *token, bool dev)
 {
@@ -788,6 +781,7 @@ rpc_server *rpc_server_new(struct event_base *base, const rpc_method *methods, s
     if (!s)
         return NULL;
     s->reserve_fd = -1;
+    strcpy(s->name, "rpc");
     s->base = base;
     s->methods = methods;
     s->n_methods = n_methods;

@@ -114,6 +114,10 @@ typedef char *(*rpc_metrics_fn)(void *app);
 void rpc_server_set_metrics(rpc_server *s, rpc_metrics_fn fn) RPC_NONNULL(1, 2);
 /* Sets the map of the handlers' failure statuses; without it each is RPC_INTERNAL_ERROR. */
 void rpc_server_set_errors(rpc_server *s, rpc_errors_fn fn) RPC_NONNULL(1, 2);
+/* Sets the application's name (at most 31 bytes, letters, digits and '_'; "rpc" by default): the
+ * prefix of the server's own GET /metrics counters (NAME_http_requests_total, ...) and the word in
+ * the comment that opens each GET /events stream (": NAME events"). */
+void rpc_server_set_name(rpc_server *s, const char *name) RPC_NONNULL(1, 2);
 
 /* Serves html (len bytes, borrowed for the server's life) at GET /; without it GET / is 405. Its
  * Content-Security-Policy lets it run only the first <script> and apply only the first <style> of

@@ -37,6 +37,7 @@ struct rpc_server {
     struct rpc_waiting *waiting;     /* exchanges with deferred calls outstanding (http.c) */
     rpc_metrics_fn metrics;          /* the application's metrics, or NULL */
     rpc_errors_fn errors;            /* the application's failure statuses, or NULL */
+    char name[32];                   /* the application's name, "rpc" by default (rpc_server_set_name) */
     uint64_t http_requests;          /* every HTTP request answered or dispatched */
     uint64_t rpc_calls;              /* JSON-RPC calls dispatched (batch members one by one) */
     uint64_t rpc_errors;             /* of those, answered with an error */

@@ -175,6 +175,7 @@ static void start_with(const rpc_limits *limits)
     cr_assert_not_null(srv.base, "event_base_new failed");
     srv.server = rpc_server_new(srv.base, table, sizeof table / sizeof table[0], NULL, limits, TOKEN, false);
     cr_assert_not_null(srv.server, "rpc_server_new failed");
+    rpc_server_set_name(srv.server, "conclave");
     rpc_server_set_errors(srv.server, node_rpc_error);
     cr_assert_eq(rpc_server_listen(srv.server, "127.0.0.1:0", &srv.port), ST_OK, "cannot listen");
     cr_assert_neq(srv.port, 0, "port 0 must be replaced by the bound port");
