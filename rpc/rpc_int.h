@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /* rpc_int.h: what the server files of rpc/ share and nobody else sees: the server's body, one
- * exchange (a request body with its calls, answered once every deferred call is finished), and the
- * helpers of dispatch.c, errors.c and http.c. Everything here runs on the loop thread. */
+ * exchange (a request body with its calls, answered once every deferred call is finished), one
+ * connection, and the helpers of dispatch.c, errors.c, conn.c and stream.c. Calls run one way:
+ * http.c → conn.c, stream.c, dispatch.c → errors.c; the dispatcher answers a deferred exchange
+ * through the callback http.c gives it. Everything here runs on the loop thread. */
 #ifndef RPC_RPC_INT_H
 #define RPC_RPC_INT_H
 
+#include <sys/socket.h>
 #include <time.h>
 #include "rpc/rpc.h"
 
+struct bufferevent;
 struct evhttp;
+struct evhttp_connection;
 struct evhttp_request;
-struct rpc_conn;
 struct rpc_listener;
-struct rpc_waiting;
 
 struct rpc_server {
     struct event_base *base;
@@ -107,6 +110,54 @@ cJSON *rpc_reply_new(cJSON *id, const char *key, cJSON *value);
 /* Builds {"code","message"[,"data"]}; message is copied, data taken (may be NULL).
  * Returns: the object, NULL on out of memory (data freed). */
 cJSON *rpc_error_object(int code, const char *message, cJSON *data);
+
+/* conn.c */
+
+/* An accepted connection, known from its acceptance until its close callback. */
+struct rpc_conn {
+    rpc_server *server;
+    struct bufferevent *bev;         /* made by rpc_conn_new_bufferevent; identifies it until adopted */
+    struct evhttp_connection *evcon; /* NULL until adopted */
+    struct sockaddr_storage peer;    /* the client's address (its port ignored) */
+    bool admitted;                   /* counted against the caps; if not, it may only ask GET /health */
+    struct event *deadline;          /* closes it when a request is not read in timeout_secs */
+    struct rpc_waiting *waiting;     /* the exchange waiting for deferred calls on it, or NULL */
+    struct evhttp_request *stream;   /* its GET /events reply, open until the client leaves */
+    struct rpc_conn *prev, *next;    /* in server->conns; next also in server->unadopted */
+};
+
+/* An exchange with deferred calls outstanding, and where its answer goes (made by http.c; the close
+ * of its connection detaches it). */
+struct rpc_waiting {
+    rpc_exchange *ex;
+    struct evhttp_request *req;      /* the request to answer; NULL once the client is gone */
+    struct rpc_conn *conn;           /* its connection; NULL once closed */
+    struct rpc_waiting *prev, *next; /* in server->waiting */
+};
+
+/* (Re)starts the time the connection has to send its next request in full. */
+void rpc_conn_deadline_start(struct rpc_conn *conn) RPC_NONNULL(1);
+/* evhttp's bufferevent callback (evhttp_set_bevcb, arg the server): notes each accepted connection. */
+struct bufferevent *rpc_conn_new_bufferevent(struct event_base *base, void *arg);
+/* The event (arg the server) that takes the connections accepted in this turn into the books. */
+void rpc_conn_adopt(evutil_socket_t fd, short what, void *arg);
+/* Returns: the record of req's connection, or NULL if it was not adopted (out of memory). */
+struct rpc_conn *rpc_conn_of(rpc_server *s, struct evhttp_request *req) RPC_NONNULL(1, 2);
+/* Returns: whether a Host header names this node: localhost, a loopback address, or an address the
+ * server listens on. */
+bool rpc_host_allowed(const rpc_server *s, const char *host) RPC_NONNULL(1, 2);
+/* Forgets the server's listening sockets (evhttp frees the sockets themselves). */
+void rpc_listeners_forget(rpc_server *s) RPC_NONNULL(1);
+
+/* stream.c */
+
+#define RPC_KEEPALIVE_SECS 15        /* a comment line to idle streams this often */
+/* GET /events on conn: sends the stream's headers and keeps req open for rpc_server_publish.
+ * Returns: false, without answering, when the connection is busy or the streams are at their cap. */
+bool rpc_stream_open(rpc_server *s, struct rpc_conn *conn, struct evhttp_request *req) RPC_NONNULL(1, 2, 3);
+/* The events (arg the server) that send the outbox, and the keepalive comment, to every stream. */
+void rpc_streams_flush(evutil_socket_t fd, short what, void *arg);
+void rpc_streams_keepalive(evutil_socket_t fd, short what, void *arg);
 
 /* Failures of the HTTP exchange itself, answered without dispatch. A body over max_body (up to
  * RPC_BODY_HARD_CAP times it) is read and refused with a JSON-RPC error and 413; a longer one
