@@ -89,16 +89,24 @@ int node_param_amount(struct rpc_ctx *ctx, const cJSON *params, const char *name
     return ST_OK;
 }
 
+/* Finds params.name: *item, NULL when an optional one (present given) is absent, which *present says.
+ * Returns: ST_OK, or ST_INVALID when a required one is absent. */
+static int find_param(struct rpc_ctx *ctx, const cJSON *params, const char *name, bool *present, const cJSON **item)
+{
+    *item = cJSON_GetObjectItemCaseSensitive(params, name);
+    if (present)
+        *present = *item != NULL;
+    if (!*item && !present)
+        return rpc_error(ctx, ST_INVALID, NULL, "params.%s: required", name);
+    return ST_OK;
+}
+
 int node_param_u64(struct rpc_ctx *ctx, const cJSON *params, const char *name, bool *present, uint64_t *out)
 {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(params, name);
-    if (present)
-        *present = item != NULL;
-    if (!item) {
-        if (present)
-            return ST_OK;
-        return rpc_error(ctx, ST_INVALID, NULL, "params.%s: required", name);
-    }
+    const cJSON *item;
+    int rc = find_param(ctx, params, name, present, &item);
+    if (rc != ST_OK || !item)
+        return rc;
     if (cJSON_IsNumber(item) && item->valuedouble >= 0 && item->valuedouble <= 9007199254740991.0
         && item->valuedouble == (double)(uint64_t)item->valuedouble) {
         *out = (uint64_t)item->valuedouble;
@@ -107,7 +115,7 @@ int node_param_u64(struct rpc_ctx *ctx, const cJSON *params, const char *name, b
     if (cJSON_IsString(item)) {
         mpz_t v;
         mpz_init(v);
-        int rc = ledger_amount_parse(v, item->valuestring, strlen(item->valuestring));
+        rc = ledger_amount_parse(v, item->valuestring, strlen(item->valuestring));
         bool ok = rc == ST_OK && mpz_sizeinbase(v, 2) <= 64;
         if (ok)
             *out = (uint64_t)mpz_get_ui(v);
@@ -120,14 +128,10 @@ int node_param_u64(struct rpc_ctx *ctx, const cJSON *params, const char *name, b
 
 int node_param_hash(struct rpc_ctx *ctx, const cJSON *params, const char *name, bool *present, uint8_t out[32])
 {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(params, name);
-    if (present)
-        *present = item != NULL;
-    if (!item) {
-        if (present)
-            return ST_OK;
-        return rpc_error(ctx, ST_INVALID, NULL, "params.%s: required", name);
-    }
+    const cJSON *item;
+    int rc = find_param(ctx, params, name, present, &item);
+    if (rc != ST_OK || !item)
+        return rc;
     if (!cJSON_IsString(item) || ledger_hex_decode_exact(out, 32, item->valuestring) != ST_OK)
         return rpc_error(ctx, ST_INVALID, NULL, "params.%s: expected a 0x-prefixed 32-byte hash", name);
     return ST_OK;
