@@ -395,19 +395,25 @@ static void wait_no_streams(rpc_client *c)
     cr_assert_eq(open, 0, "the server saw every stream close");
 }
 
-/* Waits until n "hold" calls have been deferred in all. */
-static void wait_held(unsigned n)
+/* Waits until the server's count (under srv.mu) reaches n; what names it in the failure. */
+static void wait_count(const unsigned *count, unsigned n, const char *what)
 {
     struct timespec deadline;
     clock_gettime(CLOCK_REALTIME, &deadline);
     deadline.tv_sec += TIMEOUT_SECS;
     pthread_mutex_lock(&srv.mu);
     int rc = 0;
-    while (srv.held_total < n && rc == 0)
+    while (*count < n && rc == 0)
         rc = pthread_cond_timedwait(&srv.cv, &srv.mu, &deadline);
-    unsigned got = srv.held_total;
+    unsigned got = *count;
     pthread_mutex_unlock(&srv.mu);
-    cr_assert_geq(got, n, "the server deferred %u hold calls, expected %u", got, n);
+    cr_assert_geq(got, n, "the server counted %u %s, expected %u", got, what, n);
+}
+
+/* Waits until n "hold" calls have been deferred in all. */
+static void wait_held(unsigned n)
+{
+    wait_count(&srv.held_total, n, "deferred hold calls");
 }
 
 Test(rpc_http, single_call_is_answered, .init = start_default, .fini = stop_server, .timeout = 30)
@@ -834,16 +840,7 @@ Test(rpc_http, an_event_stream_closed_by_its_client_leaves_nothing_allocated, .i
 /* Waits until n 'p' commands have been carried out in all. */
 static void wait_published(unsigned n)
 {
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += TIMEOUT_SECS;
-    pthread_mutex_lock(&srv.mu);
-    int rc = 0;
-    while (srv.published < n && rc == 0)
-        rc = pthread_cond_timedwait(&srv.cv, &srv.mu, &deadline);
-    unsigned got = srv.published;
-    pthread_mutex_unlock(&srv.mu);
-    cr_assert_geq(got, n, "the server published %u times, expected %u", got, n);
+    wait_count(&srv.published, n, "publishes");
 }
 
 Test(rpc_http, stalled_event_readers_hold_no_more_memory_than_the_limits, .init = start_counted_streams,
