@@ -11,16 +11,7 @@
 #include "ledger/status.h"
 #include "node/methods.h"
 #include "rpc/rpc.h"
-
-static int m_add(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
-{
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(params, "a");
-    const cJSON *b = cJSON_GetObjectItemCaseSensitive(params, "b");
-    if (!cJSON_IsNumber(a) || !cJSON_IsNumber(b))
-        return rpc_error(ctx, ST_INVALID, NULL, "params.a, params.b: numbers required");
-    *result = cJSON_CreateNumber(a->valuedouble + b->valuedouble);
-    return *result ? ST_OK : ST_NOMEM;
-}
+#include "tests/rpc/test_methods.h"
 
 /* Answers whether the call was authorized, as the handler sees it. */
 static int m_admin_only(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
@@ -32,13 +23,6 @@ static int m_admin_only(struct rpc_ctx *ctx, const cJSON *params, cJSON **result
 static int m_dev_only(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
     *result = cJSON_CreateString("dev");
-    return *result ? ST_OK : ST_NOMEM;
-}
-
-/* Answers the params object it was given. */
-static int m_echo(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
-{
-    *result = cJSON_Duplicate(params, true);
     return *result ? ST_OK : ST_NOMEM;
 }
 
@@ -69,10 +53,10 @@ static const char *const echo_params[] = { "value", "other", NULL };
 static const char *const fail_params[] = { "status", "message", NULL };
 
 static const rpc_method table[] = {
-    { .name = "add", .params = add_params, .fn = m_add },
+    { .name = "add", .params = add_params, .fn = test_m_add },
     { .name = "admin_only", .flags = RPC_ADMIN, .fn = m_admin_only },
     { .name = "dev_only", .flags = RPC_DEV, .fn = m_dev_only },
-    { .name = "echo", .params = echo_params, .fn = m_echo },
+    { .name = "echo", .params = echo_params, .fn = test_m_echo },
     { .name = "fail", .params = fail_params, .fn = m_fail },
     { .name = "pending", .fn = m_pending },
 };

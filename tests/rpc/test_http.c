@@ -23,6 +23,7 @@
 #include "ledger/status.h"
 #include "node/methods.h"
 #include "rpc/rpc.h"
+#include "tests/rpc/test_methods.h"
 
 #define TOKEN "s3cret-token"
 #define TIMEOUT_SECS 5               /* client timeout, and the bound of every other wait */
@@ -48,25 +49,9 @@ static struct {
 
 /* Methods. */
 
-static int m_add(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
-{
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(params, "a");
-    const cJSON *b = cJSON_GetObjectItemCaseSensitive(params, "b");
-    if (!cJSON_IsNumber(a) || !cJSON_IsNumber(b))
-        return rpc_error(ctx, ST_INVALID, NULL, "params.a, params.b: numbers required");
-    *result = cJSON_CreateNumber(a->valuedouble + b->valuedouble);
-    return *result ? ST_OK : ST_NOMEM;
-}
-
 static int m_admin_secret(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
     *result = cJSON_CreateString("granted");
-    return *result ? ST_OK : ST_NOMEM;
-}
-
-static int m_echo(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
-{
-    *result = cJSON_Duplicate(params, true);
     return *result ? ST_OK : ST_NOMEM;
 }
 
@@ -130,9 +115,9 @@ static const char *const add_params[] = { "a", "b", NULL };
 static const char *const value_params[] = { "value", NULL };
 
 static const rpc_method table[] = {
-    { .name = "add", .params = add_params, .fn = m_add },
+    { .name = "add", .params = add_params, .fn = test_m_add },
     { .name = "admin_secret", .flags = RPC_ADMIN, .fn = m_admin_secret },
-    { .name = "echo", .params = value_params, .fn = m_echo },
+    { .name = "echo", .params = value_params, .fn = test_m_echo },
     { .name = "hold", .fn = m_hold },
     { .name = "later", .params = value_params, .fn = m_later },
     { .name = "quick", .fn = m_quick },
