@@ -24,12 +24,7 @@ static int param_proposal(struct rpc_ctx *ctx, const cJSON *params, const char *
     int rc = node_param_u64(ctx, params, name, NULL, &id);
     if (rc != ST_OK)
         return rc;
-    rc = gov_proposal_get(eng_gov_store(node_engine(ctx)), id, p);
-    if (rc == ST_NOTFOUND)
-        return rpc_error(ctx, rc, NULL, "no proposal %llu", (unsigned long long)id);
-    if (rc != ST_OK)
-        return rpc_error(ctx, rc, NULL, "cannot read proposal %llu", (unsigned long long)id);
-    return ST_OK;
+    return node_row_error(ctx, gov_proposal_get(eng_gov_store(node_engine(ctx)), id, p), "proposal", id);
 }
 
 /* An optional address cursor. Out: *has whether one was given. */

@@ -25,12 +25,7 @@ static int param_pool(struct rpc_ctx *ctx, const cJSON *params, ledger_pool *p)
     int rc = node_param_u64(ctx, params, "pool", NULL, &id);
     if (rc != ST_OK)
         return rc;
-    rc = ledger_pool_get(eng_ledger(node_engine(ctx)), id, p);
-    if (rc == ST_NOTFOUND)
-        return rpc_error(ctx, rc, NULL, "no pool %llu", (unsigned long long)id);
-    if (rc != ST_OK)
-        return rpc_error(ctx, rc, NULL, "cannot read pool %llu", (unsigned long long)id);
-    return ST_OK;
+    return node_row_error(ctx, ledger_pool_get(eng_ledger(node_engine(ctx)), id, p), "pool", id);
 }
 
 /* floor(stake * 10^18 / shares), or 10^18 for a pool without shares (its first share costs one

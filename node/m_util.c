@@ -89,6 +89,15 @@ int node_param_amount(struct rpc_ctx *ctx, const cJSON *params, const char *name
     return ST_OK;
 }
 
+int node_row_error(struct rpc_ctx *ctx, int rc, const char *what, uint64_t id)
+{
+    if (rc == ST_NOTFOUND)
+        return rpc_error(ctx, rc, NULL, "no %s %llu", what, (unsigned long long)id);
+    if (rc != ST_OK)
+        return rpc_error(ctx, rc, NULL, "cannot read %s %llu", what, (unsigned long long)id);
+    return ST_OK;
+}
+
 /* Finds params.name: *item, NULL when an optional one (present given) is absent, which *present says.
  * Returns: ST_OK, or ST_INVALID when a required one is absent. */
 static int find_param(struct rpc_ctx *ctx, const cJSON *params, const char *name, bool *present, const cJSON **item)

@@ -38,6 +38,9 @@ int node_param_hash(struct rpc_ctx *ctx, const cJSON *params, const char *name, 
 #define NODE_LIMIT_MAX 100u
 int node_param_limit(struct rpc_ctx *ctx, const cJSON *params, unsigned *limit);
 int node_param_cursor(struct rpc_ctx *ctx, const cJSON *params, uint64_t *cursor);
+/* Returns: rc, the outcome of reading the row what (e.g. "pool") id, after setting the message "no
+ * <what> <id>" for ST_NOTFOUND or "cannot read <what> <id>" for another failure. */
+int node_row_error(struct rpc_ctx *ctx, int rc, const char *what, uint64_t id);
 /* Whether an optional param is given: absent and JSON null both mean "not given". */
 bool node_given(const cJSON *params, const char *name);
 
