@@ -14,7 +14,7 @@
 static int m_echo(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
     *result = cJSON_Duplicate(params, true);
-    return *result ? ST_OK : ST_NOMEM;
+    return *result ? RPC_OK : RPC_NOMEM;
 }
 
 /* Fails with params.status (any int) and params.message, with data. */
@@ -23,7 +23,7 @@ static int m_fail(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     const cJSON *status = cJSON_GetObjectItemCaseSensitive(params, "status");
     const cJSON *message = cJSON_GetObjectItemCaseSensitive(params, "message");
     int st = cJSON_IsNumber(status) && status->valuedouble >= -1000 && status->valuedouble <= 1000
-                 ? (int)status->valuedouble : ST_INVALID;
+                 ? (int)status->valuedouble : RPC_INVALID;
     cJSON *data = cJSON_Duplicate(params, true);
     if (cJSON_IsString(message))
         return rpc_error(ctx, st, data, "%s", message->valuestring);
@@ -33,14 +33,14 @@ static int m_fail(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 static int m_flag(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
     *result = cJSON_CreateBool(ctx->authorized);
-    return *result ? ST_OK : ST_NOMEM;
+    return *result ? RPC_OK : RPC_NOMEM;
 }
 
 /* Tries to defer, which rpc_handle_body refuses. */
 static int m_pending(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
     FUZZ_CHECK(rpc_defer(ctx) == NULL);
-    return ST_PENDING;
+    return RPC_PENDING;
 }
 
 static const char *const echo_params[] = { "value", "other", NULL };

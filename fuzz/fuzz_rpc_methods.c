@@ -33,9 +33,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         base = event_base_new();
         FUZZ_CHECK(base != NULL);
         size_t n = 0;
-        const rpc_method *methods = rpc_methods(&n);
+        const rpc_method *methods = node_methods(&n);
         server = rpc_server_new(base, methods, n, engine, NULL, "token", true);
         FUZZ_CHECK(server != NULL);
+        rpc_server_set_errors(server, node_rpc_error);
     }
 
     char *resp = rpc_handle_body(server, (const char *)data, size, false);

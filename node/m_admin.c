@@ -33,10 +33,10 @@ static void answer_advance(void *cookie)
 static int admin_advance_time(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
     uint64_t secs, now;
-    int rc = rpc_param_u64(ctx, params, "seconds", NULL, &secs);
+    int rc = node_param_u64(ctx, params, "seconds", NULL, &secs);
     if (rc != ST_OK)
         return rc;
-    rc = eng_advance_time(rpc_engine(ctx), secs, &now);
+    rc = eng_advance_time(node_engine(ctx), secs, &now);
     if (rc == ST_DISABLED)
         return rpc_error(ctx, rc, NULL, "the node runs on the wall clock; start it with --clock manual");
     if (rc == ST_OVERFLOW)
@@ -49,11 +49,11 @@ static int admin_advance_time(struct rpc_ctx *ctx, const cJSON *params, cJSON **
     if (d) {
         a->d = d;
         a->now = now;
-        if (eng_when_settled(rpc_engine(ctx), answer_advance, a) != ST_OK) {
+        if (eng_when_settled(node_engine(ctx), answer_advance, a) != ST_OK) {
             free(a);
             rpc_deferred_finish(d, ST_NOMEM, NULL, NULL, NULL);
         }
-        return ST_PENDING;
+        return RPC_PENDING;
     }
     free(a);
     *result = time_result(now);
@@ -70,11 +70,11 @@ static int submit_system(struct rpc_ctx *ctx, const char *type, cJSON *msg)
         cJSON_Delete(msg);
         return ST_NOMEM;
     }
-    int rc = eng_submit_system(rpc_engine(ctx), type, msg, rpc_finish_with_receipt, d);
+    int rc = eng_submit_system(node_engine(ctx), type, msg, node_finish_with_receipt, d);
     cJSON_Delete(msg);
     if (rc != ST_OK)
         rpc_deferred_finish(d, rc, NULL, NULL, rc == ST_LIMIT ? "the node is busy; try again shortly" : st_str(rc));
-    return ST_PENDING;
+    return RPC_PENDING;
 }
 
 /* Reads a positive amount param into its canonical text. */
@@ -82,7 +82,7 @@ static int positive_amount(struct rpc_ctx *ctx, const cJSON *params, char text[L
 {
     mpz_t amount;
     mpz_init(amount);
-    int rc = rpc_param_amount(ctx, params, "amount", amount);
+    int rc = node_param_amount(ctx, params, "amount", amount);
     if (rc == ST_OK && mpz_sgn(amount) == 0)
         rc = rpc_error(ctx, ST_INVALID, NULL, "params.amount: must be greater than zero");
     if (rc == ST_OK)
@@ -95,13 +95,13 @@ static int admin_mint(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
     uint8_t to[20];
     char amount[LEDGER_AMOUNT_STRLEN];
-    int rc = rpc_param_address(ctx, params, "to", to);
+    int rc = node_param_address(ctx, params, "to", to);
     if (rc == ST_OK)
         rc = positive_amount(ctx, params, amount);
     if (rc != ST_OK)
         return rc;
     cJSON *msg = cJSON_CreateObject();
-    if (msg && (!rpc_add_address(msg, "to", to) || !cJSON_AddStringToObject(msg, "amount", amount))) {
+    if (msg && (!node_add_address(msg, "to", to) || !cJSON_AddStringToObject(msg, "amount", amount))) {
         cJSON_Delete(msg);
         msg = NULL;
     }
@@ -112,7 +112,7 @@ static int admin_reward_pool(struct rpc_ctx *ctx, const cJSON *params, cJSON **r
 {
     uint64_t pool;
     char amount[LEDGER_AMOUNT_STRLEN];
-    int rc = rpc_param_u64(ctx, params, "pool", NULL, &pool);
+    int rc = node_param_u64(ctx, params, "pool", NULL, &pool);
     if (rc == ST_OK)
         rc = positive_amount(ctx, params, amount);
     if (rc != ST_OK)
@@ -129,15 +129,15 @@ static int admin_slash_worker(struct rpc_ctx *ctx, const cJSON *params, cJSON **
 {
     uint8_t worker[20];
     uint64_t ppm;
-    int rc = rpc_param_address(ctx, params, "worker", worker);
+    int rc = node_param_address(ctx, params, "worker", worker);
     if (rc == ST_OK)
-        rc = rpc_param_u64(ctx, params, "ppm", NULL, &ppm);
+        rc = node_param_u64(ctx, params, "ppm", NULL, &ppm);
     if (rc == ST_OK && (ppm == 0 || ppm > 1000000))
         rc = rpc_error(ctx, ST_INVALID, NULL, "params.ppm: the part to slash, 1 to 1000000 parts per million");
     if (rc != ST_OK)
         return rc;
     cJSON *msg = cJSON_CreateObject();
-    if (msg && (!rpc_add_address(msg, "worker", worker) || !cJSON_AddNumberToObject(msg, "ppm", (double)ppm))) {
+    if (msg && (!node_add_address(msg, "worker", worker) || !cJSON_AddNumberToObject(msg, "ppm", (double)ppm))) {
         cJSON_Delete(msg);
         msg = NULL;
     }
@@ -146,13 +146,13 @@ static int admin_slash_worker(struct rpc_ctx *ctx, const cJSON *params, cJSON **
 
 static const char *const advance_params[] = { "seconds", NULL };
 static const char *const mint_params[] = { "to", "amount", NULL };
-const rpc_method rpc_m_admin_advance_time = { .name = "admin_advanceTime", .params = advance_params,
+const rpc_method node_m_admin_advance_time = { .name = "admin_advanceTime", .params = advance_params,
                                               .flags = RPC_ADMIN | RPC_DEV, .fn = admin_advance_time };
-const rpc_method rpc_m_admin_mint = { .name = "admin_mint", .params = mint_params, .flags = RPC_ADMIN | RPC_DEV,
+const rpc_method node_m_admin_mint = { .name = "admin_mint", .params = mint_params, .flags = RPC_ADMIN | RPC_DEV,
                                       .fn = admin_mint };
 static const char *const reward_params[] = { "pool", "amount", NULL };
 static const char *const slash_params[] = { "worker", "ppm", NULL };
-const rpc_method rpc_m_admin_reward_pool = { .name = "admin_rewardPool", .params = reward_params,
+const rpc_method node_m_admin_reward_pool = { .name = "admin_rewardPool", .params = reward_params,
                                              .flags = RPC_ADMIN | RPC_DEV, .fn = admin_reward_pool };
-const rpc_method rpc_m_admin_slash_worker = { .name = "admin_slashWorker", .params = slash_params,
+const rpc_method node_m_admin_slash_worker = { .name = "admin_slashWorker", .params = slash_params,
                                               .flags = RPC_ADMIN | RPC_DEV, .fn = admin_slash_worker };

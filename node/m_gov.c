@@ -21,22 +21,17 @@ static const char *const sides[] = { "against", "for", "abstain" };
 static int param_proposal(struct rpc_ctx *ctx, const cJSON *params, const char *name, gov_proposal *p)
 {
     uint64_t id;
-    int rc = rpc_param_u64(ctx, params, name, NULL, &id);
+    int rc = node_param_u64(ctx, params, name, NULL, &id);
     if (rc != ST_OK)
         return rc;
-    rc = gov_proposal_get(eng_gov_store(rpc_engine(ctx)), id, p);
-    if (rc == ST_NOTFOUND)
-        return rpc_error(ctx, rc, NULL, "no proposal %llu", (unsigned long long)id);
-    if (rc != ST_OK)
-        return rpc_error(ctx, rc, NULL, "cannot read proposal %llu", (unsigned long long)id);
-    return ST_OK;
+    return node_row_error(ctx, gov_proposal_get(eng_gov_store(node_engine(ctx)), id, p), "proposal", id);
 }
 
 /* An optional address cursor. Out: *has whether one was given. */
 static int param_address_cursor(struct rpc_ctx *ctx, const cJSON *params, uint8_t cursor[20], bool *has)
 {
-    *has = rpc_given(params, "cursor");
-    return *has ? rpc_param_address(ctx, params, "cursor", cursor) : ST_OK;
+    *has = node_given(params, "cursor");
+    return *has ? node_param_address(ctx, params, "cursor", cursor) : ST_OK;
 }
 
 /* ---- writers ---- */
@@ -57,13 +52,13 @@ static bool add_payloads(cJSON *obj, unsigned mask)
 
 static bool add_track(cJSON *arr, const gov_track *t)
 {
-    cJSON *o = rpc_append_object(arr);
-    return o && cJSON_AddStringToObject(o, "name", t->name) && rpc_add_amount(o, "deposit", t->deposit)
-           && rpc_add_amount(o, "threshold", t->threshold) && rpc_add_u64(o, "votingDelay", t->voting_delay)
-           && rpc_add_u64(o, "votingPeriod", t->voting_period) && rpc_add_u64(o, "enactmentDelay", t->enactment_delay)
-           && rpc_add_u64(o, "quorumPpm", t->quorum_ppm) && rpc_add_u64(o, "approvalPpm", t->approval_ppm)
-           && rpc_add_u64(o, "noQuorumBurnPpm", t->no_quorum_burn_ppm)
-           && rpc_add_amount(o, "spendCap", t->spend_cap) && add_payloads(o, t->payloads);
+    cJSON *o = node_append_object(arr);
+    return o && cJSON_AddStringToObject(o, "name", t->name) && node_add_amount(o, "deposit", t->deposit)
+           && node_add_amount(o, "threshold", t->threshold) && node_add_u64(o, "votingDelay", t->voting_delay)
+           && node_add_u64(o, "votingPeriod", t->voting_period) && node_add_u64(o, "enactmentDelay", t->enactment_delay)
+           && node_add_u64(o, "quorumPpm", t->quorum_ppm) && node_add_u64(o, "approvalPpm", t->approval_ppm)
+           && node_add_u64(o, "noQuorumBurnPpm", t->no_quorum_burn_ppm)
+           && node_add_amount(o, "spendCap", t->spend_cap) && add_payloads(o, t->payloads);
 }
 
 /* The tally object: the weights, the raw turnout, the quorum it needs and how the vote stands. */
@@ -78,9 +73,9 @@ static bool add_tally(cJSON *obj, const char *key, const gov_params *gp, const g
         gov_quorum(needed, p, t);
     }
     cJSON *o = cJSON_AddObjectToObject(obj, key);
-    bool ok = o && rpc_add_amount(o, "for", p->for_weight) && rpc_add_amount(o, "against", p->against_weight)
-              && rpc_add_amount(o, "abstain", p->abstain_weight) && rpc_add_amount(o, "turnout", p->turnout)
-              && rpc_add_amount(o, "totalPower", p->total_power) && rpc_add_amount(o, "quorum", needed)
+    bool ok = o && node_add_amount(o, "for", p->for_weight) && node_add_amount(o, "against", p->against_weight)
+              && node_add_amount(o, "abstain", p->abstain_weight) && node_add_amount(o, "turnout", p->turnout)
+              && node_add_amount(o, "totalPower", p->total_power) && node_add_amount(o, "quorum", needed)
               && cJSON_AddBoolToObject(o, "quorumReached", quorum) && cJSON_AddBoolToObject(o, "approvalReached", approval);
     mpz_clear(needed);
     return ok;
@@ -88,21 +83,21 @@ static bool add_tally(cJSON *obj, const char *key, const gov_params *gp, const g
 
 static bool add_nullable_u64(cJSON *obj, const char *key, bool has, uint64_t v)
 {
-    return has ? rpc_add_u64(obj, key, v) : cJSON_AddNullToObject(obj, key) != NULL;
+    return has ? node_add_u64(obj, key, v) : cJSON_AddNullToObject(obj, key) != NULL;
 }
 
 static bool add_proposal(cJSON *o, const gov_params *gp, const gov_proposal *p)
 {
     cJSON *timeline;
-    bool ok = rpc_add_u64(o, "id", p->id) && rpc_add_address(o, "proposer", p->proposer)
+    bool ok = node_add_u64(o, "id", p->id) && node_add_address(o, "proposer", p->proposer)
               && cJSON_AddStringToObject(o, "track", p->track) && cJSON_AddStringToObject(o, "title", p->title)
               && cJSON_AddStringToObject(o, "body", p->body)
-              && (p->payload && *p->payload ? rpc_add_json(o, "payload", p->payload) : cJSON_AddNullToObject(o, "payload") != NULL)
-              && rpc_add_amount(o, "deposit", p->deposit) && cJSON_AddStringToObject(o, "state", gov_state_name(p->state))
-              && rpc_add_u64(o, "snapshot", p->snapshot) && (timeline = cJSON_AddObjectToObject(o, "timeline"))
-              && rpc_add_u64(timeline, "created", p->created) && rpc_add_u64(timeline, "voteStart", p->vote_start)
-              && rpc_add_u64(timeline, "voteEnd", p->vote_end) && rpc_add_u64(timeline, "eta", p->eta)
-              && rpc_add_u64(timeline, "expires", p->expires)
+              && (p->payload && *p->payload ? node_add_json(o, "payload", p->payload) : cJSON_AddNullToObject(o, "payload") != NULL)
+              && node_add_amount(o, "deposit", p->deposit) && cJSON_AddStringToObject(o, "state", gov_state_name(p->state))
+              && node_add_u64(o, "snapshot", p->snapshot) && (timeline = cJSON_AddObjectToObject(o, "timeline"))
+              && node_add_u64(timeline, "created", p->created) && node_add_u64(timeline, "voteStart", p->vote_start)
+              && node_add_u64(timeline, "voteEnd", p->vote_end) && node_add_u64(timeline, "eta", p->eta)
+              && node_add_u64(timeline, "expires", p->expires)
               && add_nullable_u64(o, "nextChange", p->has_next_change, p->next_change)
               && (p->reason ? cJSON_AddStringToObject(o, "reason", p->reason) : cJSON_AddNullToObject(o, "reason")) != NULL
               && add_tally(o, "tally", gp, p);
@@ -114,11 +109,11 @@ static bool add_vote(cJSON *o, const gov_vote *v)
     mpz_t total;
     mpz_init(total);
     mpz_add(total, v->weight, v->delegated_weight);
-    bool ok = rpc_add_u64(o, "proposal", v->proposal) && rpc_add_address(o, "voter", v->voter)
-              && cJSON_AddStringToObject(o, "support", sides[v->support % 3]) && rpc_add_u64(o, "conviction", v->conviction)
-              && rpc_add_amount(o, "power", v->power) && rpc_add_amount(o, "weight", v->weight)
-              && rpc_add_amount(o, "delegatedPower", v->delegated_power)
-              && rpc_add_amount(o, "delegatedWeight", v->delegated_weight) && rpc_add_amount(o, "totalWeight", total);
+    bool ok = node_add_u64(o, "proposal", v->proposal) && node_add_address(o, "voter", v->voter)
+              && cJSON_AddStringToObject(o, "support", sides[v->support % 3]) && node_add_u64(o, "conviction", v->conviction)
+              && node_add_amount(o, "power", v->power) && node_add_amount(o, "weight", v->weight)
+              && node_add_amount(o, "delegatedPower", v->delegated_power)
+              && node_add_amount(o, "delegatedWeight", v->delegated_weight) && node_add_amount(o, "totalWeight", total);
     mpz_clear(total);
     return ok;
 }
@@ -141,10 +136,10 @@ static int done(int rc, cJSON *out, cJSON **result)
 static int list_tracks(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
     (void)params;
-    const gov_params *gp = eng_gov_params(rpc_engine(ctx));
+    const gov_params *gp = eng_gov_params(node_engine(ctx));
     cJSON *out = cJSON_CreateObject(), *tracks = NULL;
-    bool ok = out && rpc_add_u64(out, "lockPeriod", gp->lock_period) && rpc_add_u64(out, "executionGrace", gp->execution_grace)
-              && rpc_add_u64(out, "cancelBurnPpm", gp->cancel_burn_ppm) && (tracks = cJSON_AddArrayToObject(out, "tracks"));
+    bool ok = out && node_add_u64(out, "lockPeriod", gp->lock_period) && node_add_u64(out, "executionGrace", gp->execution_grace)
+              && node_add_u64(out, "cancelBurnPpm", gp->cancel_burn_ppm) && (tracks = cJSON_AddArrayToObject(out, "tracks"));
     for (unsigned i = 0; ok && i < gp->n_tracks; i++)
         ok = add_track(tracks, &gp->tracks[i]);
     return done(ok ? ST_OK : ST_NOMEM, out, result);
@@ -152,30 +147,30 @@ static int list_tracks(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 
 static int list_proposals(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
-    eng *e = rpc_engine(ctx);
+    eng *e = node_engine(ctx);
     gov_state state = GOV_PENDING;
     const char *track = NULL;
-    uint64_t cursor, ids[RPC_LIMIT_MAX];
+    uint64_t cursor, ids[NODE_LIMIT_MAX];
     unsigned limit, n = 0;
     bool more = false;
-    if (rpc_given(params, "state")) {
+    if (node_given(params, "state")) {
         const cJSON *st = cJSON_GetObjectItemCaseSensitive(params, "state");
         if (!cJSON_IsString(st) || gov_state_parse(st->valuestring, &state) != ST_OK)
             return rpc_error(ctx, ST_INVALID, NULL,
                              "params.state: expected Pending, Active, Defeated, Succeeded, Queued, Executed, Expired, "
                              "Failed or Canceled");
     }
-    if (rpc_given(params, "track")) {
+    if (node_given(params, "track")) {
         const cJSON *t = cJSON_GetObjectItemCaseSensitive(params, "track");
         if (!cJSON_IsString(t) || !gov_track_find(eng_gov_params(e), t->valuestring))
             return rpc_error(ctx, ST_INVALID, NULL, "params.track: not a track of this chain");
         track = t->valuestring;
     }
-    int rc = rpc_param_cursor(ctx, params, &cursor);
+    int rc = node_param_cursor(ctx, params, &cursor);
     if (rc == ST_OK)
-        rc = rpc_param_limit(ctx, params, &limit);
+        rc = node_param_limit(ctx, params, &limit);
     if (rc == ST_OK)
-        rc = gov_proposal_list(eng_gov_store(e), rpc_given(params, "state") ? (int)state : -1, track, cursor, limit, ids,
+        rc = gov_proposal_list(eng_gov_store(e), node_given(params, "state") ? (int)state : -1, track, cursor, limit, ids,
                                &n, &more);
     if (rc != ST_OK)
         return rc;
@@ -186,14 +181,14 @@ static int list_proposals(struct rpc_ctx *ctx, const cJSON *params, cJSON **resu
     for (unsigned i = 0; i < n && rc == ST_OK; i++) {
         gov_proposal_clear(&p);
         gov_proposal_init(&p);
-        cJSON *o = rpc_append_object(arr);
+        cJSON *o = node_append_object(arr);
         if (!o)
             rc = ST_NOMEM;
         else if ((rc = gov_proposal_get(eng_gov_store(e), ids[i], &p)) == ST_OK && !add_proposal(o, eng_gov_params(e), &p))
             rc = ST_NOMEM;
     }
     gov_proposal_clear(&p);
-    if (rc == ST_OK && !rpc_add_next(out, more, n ? ids[n - 1] : 0))
+    if (rc == ST_OK && !node_add_next(out, more, n ? ids[n - 1] : 0))
         rc = ST_NOMEM;
     return done(rc, out, result);
 }
@@ -204,7 +199,7 @@ static int get_proposal(struct rpc_ctx *ctx, const cJSON *params, cJSON **result
     gov_proposal_init(&p);
     cJSON *out = NULL;
     int rc = param_proposal(ctx, params, "id", &p);
-    if (rc == ST_OK && (!(out = cJSON_CreateObject()) || !add_proposal(out, eng_gov_params(rpc_engine(ctx)), &p)))
+    if (rc == ST_OK && (!(out = cJSON_CreateObject()) || !add_proposal(out, eng_gov_params(node_engine(ctx)), &p)))
         rc = ST_NOMEM;
     gov_proposal_clear(&p);
     return done(rc, out, result);
@@ -217,9 +212,9 @@ static int get_tally(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     cJSON *out = NULL;
     int rc = param_proposal(ctx, params, "id", &p);
     if (rc == ST_OK
-        && (!(out = cJSON_CreateObject()) || !rpc_add_u64(out, "proposal", p.id)
+        && (!(out = cJSON_CreateObject()) || !node_add_u64(out, "proposal", p.id)
             || !cJSON_AddStringToObject(out, "state", gov_state_name(p.state))
-            || !add_tally(out, "tally", eng_gov_params(rpc_engine(ctx)), &p)))
+            || !add_tally(out, "tally", eng_gov_params(node_engine(ctx)), &p)))
         rc = ST_NOMEM;
     gov_proposal_clear(&p);
     return done(rc, out, result);
@@ -229,8 +224,8 @@ static int get_votes(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
     gov_proposal p;
     gov_proposal_init(&p);
-    gov_vote rows[RPC_LIMIT_MAX];
-    for (unsigned i = 0; i < RPC_LIMIT_MAX; i++)
+    gov_vote rows[NODE_LIMIT_MAX];
+    for (unsigned i = 0; i < NODE_LIMIT_MAX; i++)
         gov_vote_init(&rows[i]);
     uint8_t cursor[20];
     bool has_cursor = false, more = false;
@@ -240,19 +235,19 @@ static int get_votes(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     if (rc == ST_OK)
         rc = param_address_cursor(ctx, params, cursor, &has_cursor);
     if (rc == ST_OK)
-        rc = rpc_param_limit(ctx, params, &limit);
+        rc = node_param_limit(ctx, params, &limit);
     if (rc == ST_OK)
-        rc = gov_vote_list(eng_gov_store(rpc_engine(ctx)), p.id, has_cursor ? cursor : NULL, limit, rows, &n, &more);
+        rc = gov_vote_list(eng_gov_store(node_engine(ctx)), p.id, has_cursor ? cursor : NULL, limit, rows, &n, &more);
     if (rc == ST_OK && (!(out = cJSON_CreateObject()) || !(arr = cJSON_AddArrayToObject(out, "votes"))))
         rc = ST_NOMEM;
     for (unsigned i = 0; i < n && rc == ST_OK; i++) {
-        cJSON *o = rpc_append_object(arr);
+        cJSON *o = node_append_object(arr);
         if (!o || !add_vote(o, &rows[i]))
             rc = ST_NOMEM;
     }
-    if (rc == ST_OK && !(more ? rpc_add_address(out, "next", rows[n - 1].voter) : cJSON_AddNullToObject(out, "next") != NULL))
+    if (rc == ST_OK && !(more ? node_add_address(out, "next", rows[n - 1].voter) : cJSON_AddNullToObject(out, "next") != NULL))
         rc = ST_NOMEM;
-    for (unsigned i = 0; i < RPC_LIMIT_MAX; i++)
+    for (unsigned i = 0; i < NODE_LIMIT_MAX; i++)
         gov_vote_clear(&rows[i]);
     gov_proposal_clear(&p);
     return done(rc, out, result);
@@ -268,10 +263,10 @@ static int get_vote(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     cJSON *out = NULL;
     int rc = param_proposal(ctx, params, "id", &p);
     if (rc == ST_OK)
-        rc = rpc_param_address(ctx, params, "voter", voter);
+        rc = node_param_address(ctx, params, "voter", voter);
     if (rc != ST_OK)
         goto out; /* an unknown proposal is an error, unlike a voter without a vote */
-    rc = gov_vote_get(eng_gov_store(rpc_engine(ctx)), p.id, voter, &v);
+    rc = gov_vote_get(eng_gov_store(node_engine(ctx)), p.id, voter, &v);
     if (rc == ST_NOTFOUND) {
         rc = ST_OK;
         out = cJSON_CreateNull();
@@ -286,14 +281,14 @@ out:
 
 static int voting_power(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
-    eng *e = rpc_engine(ctx);
+    eng *e = node_engine(ctx);
     uint8_t address[20];
     uint64_t height = 0;
     bool has_height = false;
-    int rc = rpc_param_address(ctx, params, "address", address);
-    if (rc == ST_OK && rpc_given(params, "proposal") && rpc_given(params, "height"))
+    int rc = node_param_address(ctx, params, "address", address);
+    if (rc == ST_OK && node_given(params, "proposal") && node_given(params, "height"))
         return rpc_error(ctx, ST_INVALID, NULL, "params: give height or proposal, not both");
-    if (rc == ST_OK && rpc_given(params, "proposal")) {
+    if (rc == ST_OK && node_given(params, "proposal")) {
         gov_proposal p;
         gov_proposal_init(&p);
         if ((rc = param_proposal(ctx, params, "proposal", &p)) == ST_OK)
@@ -301,7 +296,7 @@ static int voting_power(struct rpc_ctx *ctx, const cJSON *params, cJSON **result
         gov_proposal_clear(&p);
         has_height = true;
     } else if (rc == ST_OK) {
-        rc = rpc_param_u64(ctx, params, "height", &has_height, &height);
+        rc = node_param_u64(ctx, params, "height", &has_height, &height);
     }
     if (rc != ST_OK)
         return rc;
@@ -323,9 +318,9 @@ static int voting_power(struct rpc_ctx *ctx, const cJSON *params, cJSON **result
         rc = rpc_error(ctx, ST_OVERFLOW, NULL, "the delegated weight of the address at height %llu is 2^256 or more",
                        (unsigned long long)height);
     if (rc == ST_OK
-        && (!(out = cJSON_CreateObject()) || !rpc_add_address(out, "address", address) || !rpc_add_u64(out, "height", height)
-            || !rpc_add_amount(out, "own", own) || !rpc_add_amount(out, "delegated", delegated)
-            || !rpc_add_amount(out, "delegatedWeight", weight) || !rpc_add_amount(out, "total", total)))
+        && (!(out = cJSON_CreateObject()) || !node_add_address(out, "address", address) || !node_add_u64(out, "height", height)
+            || !node_add_amount(out, "own", own) || !node_add_amount(out, "delegated", delegated)
+            || !node_add_amount(out, "delegatedWeight", weight) || !node_add_amount(out, "total", total)))
         rc = ST_NOMEM;
     mpz_clears(own, delegated, weight, total, NULL);
     return done(rc, out, result);
@@ -333,27 +328,27 @@ static int voting_power(struct rpc_ctx *ctx, const cJSON *params, cJSON **result
 
 static bool add_delegation(cJSON *o, const gov_delegation *d, const char *who, const uint8_t addr[20])
 {
-    return rpc_add_address(o, who, addr) && rpc_add_u64(o, "conviction", d->conviction) && rpc_add_u64(o, "since", d->since);
+    return node_add_address(o, who, addr) && node_add_u64(o, "conviction", d->conviction) && node_add_u64(o, "since", d->since);
 }
 
 static int get_delegation(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
-    gov_store *gs = eng_gov_store(rpc_engine(ctx));
+    gov_store *gs = eng_gov_store(node_engine(ctx));
     uint8_t address[20], cursor[20];
     bool has_cursor = false, more = false;
     unsigned limit, n = 0;
-    gov_delegation d, rows[RPC_LIMIT_MAX];
-    int rc = rpc_param_address(ctx, params, "address", address);
+    gov_delegation d, rows[NODE_LIMIT_MAX];
+    int rc = node_param_address(ctx, params, "address", address);
     if (rc == ST_OK)
         rc = param_address_cursor(ctx, params, cursor, &has_cursor);
     if (rc == ST_OK)
-        rc = rpc_param_limit(ctx, params, &limit);
+        rc = node_param_limit(ctx, params, &limit);
     if (rc == ST_OK)
         rc = gov_delegators_list(gs, address, has_cursor ? cursor : NULL, limit, rows, &n, &more);
     if (rc != ST_OK)
         return rc;
     cJSON *out = cJSON_CreateObject(), *to = NULL, *arr = NULL;
-    rc = out && rpc_add_address(out, "address", address) ? ST_OK : ST_NOMEM;
+    rc = out && node_add_address(out, "address", address) ? ST_OK : ST_NOMEM;
     if (rc == ST_OK) {
         rc = gov_delegation_get(gs, address, &d);
         if (rc == ST_OK && (!(to = cJSON_AddObjectToObject(out, "delegation")) || !add_delegation(to, &d, "to", d.delegate)))
@@ -364,38 +359,38 @@ static int get_delegation(struct rpc_ctx *ctx, const cJSON *params, cJSON **resu
     if (rc == ST_OK && !(arr = cJSON_AddArrayToObject(out, "delegators")))
         rc = ST_NOMEM;
     for (unsigned i = 0; i < n && rc == ST_OK; i++) {
-        cJSON *o = rpc_append_object(arr);
+        cJSON *o = node_append_object(arr);
         if (!o || !add_delegation(o, &rows[i], "address", rows[i].delegator))
             rc = ST_NOMEM;
     }
-    if (rc == ST_OK && !(more ? rpc_add_address(out, "next", rows[n - 1].delegator) : cJSON_AddNullToObject(out, "next") != NULL))
+    if (rc == ST_OK && !(more ? node_add_address(out, "next", rows[n - 1].delegator) : cJSON_AddNullToObject(out, "next") != NULL))
         rc = ST_NOMEM;
     return done(rc, out, result);
 }
 
 static int add_lock(void *ctx, uint64_t proposal, const mpz_t amount, uint64_t until)
 {
-    cJSON *o = rpc_append_object(ctx);
-    bool ok = o && (proposal ? rpc_add_u64(o, "proposal", proposal) : cJSON_AddNullToObject(o, "proposal") != NULL)
-              && cJSON_AddStringToObject(o, "reason", proposal ? "vote" : "undelegation") && rpc_add_amount(o, "amount", amount)
-              && rpc_add_u64(o, "until", until);
+    cJSON *o = node_append_object(ctx);
+    bool ok = o && (proposal ? node_add_u64(o, "proposal", proposal) : cJSON_AddNullToObject(o, "proposal") != NULL)
+              && cJSON_AddStringToObject(o, "reason", proposal ? "vote" : "undelegation") && node_add_amount(o, "amount", amount)
+              && node_add_u64(o, "until", until);
     return ok ? ST_OK : ST_NOMEM;
 }
 
 static int get_locks(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
-    eng *e = rpc_engine(ctx);
+    eng *e = node_engine(ctx);
     gov_store *gs = eng_gov_store(e);
     uint64_t now = eng_now(e), until = 0;
     uint8_t address[20];
-    int rc = rpc_param_address(ctx, params, "address", address);
+    int rc = node_param_address(ctx, params, "address", address);
     if (rc != ST_OK)
         return rc;
     gov_delegation d;
     mpz_t locked;
     mpz_init(locked);
     cJSON *out = cJSON_CreateObject(), *locks = NULL, *dl = NULL;
-    rc = out && rpc_add_address(out, "address", address) && rpc_add_u64(out, "now", now)
+    rc = out && node_add_address(out, "address", address) && node_add_u64(out, "now", now)
                  && (locks = cJSON_AddArrayToObject(out, "locks"))
              ? ST_OK
              : ST_NOMEM;
@@ -403,16 +398,16 @@ static int get_locks(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
         rc = gov_lock_each(gs, address, now, add_lock, locks);
     if (rc == ST_OK)
         rc = gov_lock_max(gs, address, now, locked, &until);
-    if (rc == ST_OK && (!rpc_add_amount(out, "locked", locked) || !add_nullable_u64(out, "lockedUntil", until > 0, until)))
+    if (rc == ST_OK && (!node_add_amount(out, "locked", locked) || !add_nullable_u64(out, "lockedUntil", until > 0, until)))
         rc = ST_NOMEM;
     /* a delegation with conviction holds the whole stake for as long as it lasts */
     if (rc == ST_OK) {
         rc = gov_delegation_get(gs, address, &d);
         if (rc == ST_OK && d.conviction > 0) {
-            if (!(dl = cJSON_AddObjectToObject(out, "delegationLock")) || !rpc_add_address(dl, "to", d.delegate)
-                || !rpc_add_u64(dl, "conviction", d.conviction) || !cJSON_AddNullToObject(dl, "until")
+            if (!(dl = cJSON_AddObjectToObject(out, "delegationLock")) || !node_add_address(dl, "to", d.delegate)
+                || !node_add_u64(dl, "conviction", d.conviction) || !cJSON_AddNullToObject(dl, "until")
                 || !cJSON_AddStringToObject(dl, "note", "while delegating")
-                || !rpc_add_u64(dl, "lockPeriodsAfterUndelegate", gov_lock_periods(d.conviction)))
+                || !node_add_u64(dl, "lockPeriodsAfterUndelegate", gov_lock_periods(d.conviction)))
                 rc = ST_NOMEM;
         } else if (rc == ST_OK || rc == ST_NOTFOUND) {
             rc = cJSON_AddNullToObject(out, "delegationLock") ? ST_OK : ST_NOMEM;
@@ -425,7 +420,7 @@ static int get_locks(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 static int get_params(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
     (void)params;
-    eng *e = rpc_engine(ctx);
+    eng *e = node_engine(ctx);
     cJSON *out = cJSON_CreateObject(), *arr = out ? cJSON_AddArrayToObject(out, "params") : NULL;
     mpz_t v;
     mpz_init(v);
@@ -434,9 +429,9 @@ static int get_params(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
         const eng_param *p = eng_param_at(i);
         if (!p->governed)
             continue;
-        cJSON *o = rpc_append_object(arr);
+        cJSON *o = node_append_object(arr);
         eng_param_value(e, p, v);
-        if (!o || !cJSON_AddStringToObject(o, "name", p->name) || !rpc_add_amount(o, "value", v)
+        if (!o || !cJSON_AddStringToObject(o, "name", p->name) || !node_add_amount(o, "value", v)
             || !cJSON_AddStringToObject(o, "min", p->min) || !cJSON_AddStringToObject(o, "max", p->max))
             rc = ST_NOMEM;
     }
@@ -451,14 +446,14 @@ static const char *const vote_params[] = { "id", "voter", NULL };
 static const char *const power_params[] = { "address", "height", "proposal", NULL };
 static const char *const delegation_params[] = { "address", "cursor", "limit", NULL };
 static const char *const address_params[] = { "address", NULL };
-const rpc_method rpc_m_gov_list_tracks = { .name = "gov_listTracks", .fn = list_tracks };
-const rpc_method rpc_m_gov_list_proposals = { .name = "gov_listProposals", .params = list_params, .fn = list_proposals };
-const rpc_method rpc_m_gov_get_proposal = { .name = "gov_getProposal", .params = id_params, .fn = get_proposal };
-const rpc_method rpc_m_gov_get_tally = { .name = "gov_getTally", .params = id_params, .fn = get_tally };
-const rpc_method rpc_m_gov_get_votes = { .name = "gov_getVotes", .params = votes_params, .fn = get_votes };
-const rpc_method rpc_m_gov_get_vote = { .name = "gov_getVote", .params = vote_params, .fn = get_vote };
-const rpc_method rpc_m_gov_voting_power = { .name = "gov_votingPower", .params = power_params, .fn = voting_power };
-const rpc_method rpc_m_gov_get_delegation = { .name = "gov_getDelegation", .params = delegation_params,
+const rpc_method node_m_gov_list_tracks = { .name = "gov_listTracks", .fn = list_tracks };
+const rpc_method node_m_gov_list_proposals = { .name = "gov_listProposals", .params = list_params, .fn = list_proposals };
+const rpc_method node_m_gov_get_proposal = { .name = "gov_getProposal", .params = id_params, .fn = get_proposal };
+const rpc_method node_m_gov_get_tally = { .name = "gov_getTally", .params = id_params, .fn = get_tally };
+const rpc_method node_m_gov_get_votes = { .name = "gov_getVotes", .params = votes_params, .fn = get_votes };
+const rpc_method node_m_gov_get_vote = { .name = "gov_getVote", .params = vote_params, .fn = get_vote };
+const rpc_method node_m_gov_voting_power = { .name = "gov_votingPower", .params = power_params, .fn = voting_power };
+const rpc_method node_m_gov_get_delegation = { .name = "gov_getDelegation", .params = delegation_params,
                                               .fn = get_delegation };
-const rpc_method rpc_m_gov_get_locks = { .name = "gov_getLocks", .params = address_params, .fn = get_locks };
-const rpc_method rpc_m_gov_get_params = { .name = "gov_getParams", .fn = get_params };
+const rpc_method node_m_gov_get_locks = { .name = "gov_getLocks", .params = address_params, .fn = get_locks };
+const rpc_method node_m_gov_get_params = { .name = "gov_getParams", .fn = get_params };

@@ -26,15 +26,15 @@ static bool add_balance(cJSON *out, ledger *l, const char *key, int kind, const 
 static int get_account(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
     uint8_t addr[20];
-    int rc = rpc_param_address(ctx, params, "address", addr);
+    int rc = node_param_address(ctx, params, "address", addr);
     if (rc != ST_OK)
         return rc;
-    ledger *l = eng_ledger(rpc_engine(ctx));
+    ledger *l = eng_ledger(node_engine(ctx));
     uint64_t nonce;
     if (ledger_nonce_get(l, addr, &nonce) != ST_OK)
         return ST_DB;
     cJSON *out = cJSON_CreateObject();
-    if (!out || !rpc_add_address(out, "address", addr) || !cJSON_AddNumberToObject(out, "nonce", (double)nonce)
+    if (!out || !node_add_address(out, "address", addr) || !cJSON_AddNumberToObject(out, "nonce", (double)nonce)
         || !add_balance(out, l, "free", LEDGER_FREE, addr) || !add_balance(out, l, "escrow", LEDGER_ESCROW, addr)
         || !add_balance(out, l, "claimable", LEDGER_CLAIMABLE, addr)) {
         cJSON_Delete(out);
@@ -50,8 +50,8 @@ static cJSON *block_json(ledger *l, const ledger_block *b)
     size_t n = 0;
     cJSON *out = cJSON_CreateObject(), *txs = cJSON_CreateArray();
     if (!out || !txs || !cJSON_AddNumberToObject(out, "height", (double)b->height)
-        || !rpc_add_hex(out, "hash", b->hash, 32) || !rpc_add_hex(out, "parent", b->parent, 32)
-        || !cJSON_AddNumberToObject(out, "time", (double)b->time) || !rpc_add_hex(out, "txRoot", b->tx_root, 32)
+        || !node_add_hex(out, "hash", b->hash, 32) || !node_add_hex(out, "parent", b->parent, 32)
+        || !cJSON_AddNumberToObject(out, "time", (double)b->time) || !node_add_hex(out, "txRoot", b->tx_root, 32)
         || !cJSON_AddNumberToObject(out, "txCount", b->tx_count) || !cJSON_AddItemToObject(out, "transactions", txs)) {
         cJSON_Delete(txs);
         goto fail;
@@ -79,16 +79,16 @@ fail:
 
 static int get_block(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
-    ledger *l = eng_ledger(rpc_engine(ctx));
+    ledger *l = eng_ledger(node_engine(ctx));
     ledger_block b;
     bool has_height = false, has_hash = false;
     uint64_t height = 0;
     uint8_t hash[32];
     const cJSON *h = cJSON_GetObjectItemCaseSensitive(params, "height");
     bool latest = cJSON_IsString(h) && strcmp(h->valuestring, "latest") == 0;
-    int rc = latest ? ST_OK : rpc_param_u64(ctx, params, "height", &has_height, &height);
+    int rc = latest ? ST_OK : node_param_u64(ctx, params, "height", &has_height, &height);
     if (rc == ST_OK)
-        rc = rpc_param_hash(ctx, params, "hash", &has_hash, hash);
+        rc = node_param_hash(ctx, params, "hash", &has_hash, hash);
     if (rc != ST_OK)
         return rc;
     if ((has_height || latest) == has_hash)
@@ -110,22 +110,22 @@ static int get_block(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 static int get_transaction(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
     uint8_t hash[32];
-    int rc = rpc_param_hash(ctx, params, "hash", NULL, hash);
+    int rc = node_param_hash(ctx, params, "hash", NULL, hash);
     if (rc != ST_OK)
         return rc;
     ledger_txrec r;
-    rc = ledger_txrec_get(eng_ledger(rpc_engine(ctx)), hash, &r);
+    rc = ledger_txrec_get(eng_ledger(node_engine(ctx)), hash, &r);
     if (rc == ST_NOTFOUND)
         return rpc_error(ctx, rc, NULL, "no transaction with that hash");
     if (rc != ST_OK)
         return rc;
     cJSON *out = cJSON_CreateObject();
-    if (!out || !rpc_add_hex(out, "hash", r.hash, 32) || !cJSON_AddNumberToObject(out, "block", (double)r.height)
+    if (!out || !node_add_hex(out, "hash", r.hash, 32) || !cJSON_AddNumberToObject(out, "block", (double)r.height)
         || !cJSON_AddNumberToObject(out, "index", r.index)
-        || !(r.has_sender ? rpc_add_address(out, "sender", r.sender) : cJSON_AddNullToObject(out, "sender") != NULL)
-        || !cJSON_AddStringToObject(out, "type", r.type) || !rpc_add_json(out, "transaction", r.body)
+        || !(r.has_sender ? node_add_address(out, "sender", r.sender) : cJSON_AddNullToObject(out, "sender") != NULL)
+        || !cJSON_AddStringToObject(out, "type", r.type) || !node_add_json(out, "transaction", r.body)
         || !cJSON_AddStringToObject(out, "status", r.success ? "success" : "failed")
-        || (r.error && !cJSON_AddStringToObject(out, "error", r.error)) || !rpc_add_json(out, "events", r.events)) {
+        || (r.error && !cJSON_AddStringToObject(out, "error", r.error)) || !node_add_json(out, "events", r.events)) {
         cJSON_Delete(out);
         out = NULL;
     }
@@ -137,7 +137,7 @@ static int get_transaction(struct rpc_ctx *ctx, const cJSON *params, cJSON **res
 static int audit(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
     ledger_audit_report report;
-    if (eng_audit(rpc_engine(ctx), &report) != ST_OK)
+    if (eng_audit(node_engine(ctx), &report) != ST_OK)
         return rpc_error(ctx, ST_DB, NULL, "the audit could not read the ledger");
     cJSON *out = cJSON_CreateObject(), *checks = cJSON_CreateArray();
     if (!out || !checks || !cJSON_AddBoolToObject(out, "ok", report.ok)
@@ -168,10 +168,10 @@ static const char *const account_params[] = { "address", NULL };
 static const char *const block_params[] = { "height", "hash", NULL };
 static const char *const tx_params[] = { "hash", NULL };
 static const char *const no_params[] = { NULL };
-const rpc_method rpc_m_ledger_get_account = { .name = "ledger_getAccount", .params = account_params, .fn = get_account };
-const rpc_method rpc_m_ledger_get_block = { .name = "ledger_getBlock", .params = block_params, .fn = get_block };
-const rpc_method rpc_m_ledger_get_transaction = { .name = "ledger_getTransaction", .params = tx_params,
+const rpc_method node_m_ledger_get_account = { .name = "ledger_getAccount", .params = account_params, .fn = get_account };
+const rpc_method node_m_ledger_get_block = { .name = "ledger_getBlock", .params = block_params, .fn = get_block };
+const rpc_method node_m_ledger_get_transaction = { .name = "ledger_getTransaction", .params = tx_params,
                                                   .fn = get_transaction };
 /* admin: an audit reads every account, transfer and block, so one call costs time in proportion to
  * the whole ledger while the node waits; anyone could stall the node with a batch of them */
-const rpc_method rpc_m_ledger_audit = { .name = "ledger_audit", .params = no_params, .flags = RPC_ADMIN, .fn = audit };
+const rpc_method node_m_ledger_audit = { .name = "ledger_audit", .params = no_params, .flags = RPC_ADMIN, .fn = audit };

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* m_metrics.c: conclaved's part of GET /metrics, in the Prometheus text format: the chain head, the
  * block producer's counters, the queue, and the settlement of epochs. */
+#define _GNU_SOURCE /* asprintf */
 #include "node/methods.h"
 
 #include <stdio.h>
@@ -8,7 +9,7 @@
 #include "engine/engine.h"
 #include "ledger/ledger.h"
 
-char *rpc_metrics_text(void *app)
+char *node_metrics_text(void *app)
 {
     eng *e = app;
     eng_stats st;

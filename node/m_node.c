@@ -6,15 +6,15 @@
 
 static int node_info(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
-    eng *e = rpc_engine(ctx);
+    eng *e = node_engine(ctx);
     ledger_block head, genesis;
     if (ledger_block_head(eng_ledger(e), &head) != ST_OK || ledger_block_get(eng_ledger(e), 0, &genesis) != ST_OK)
         return rpc_error(ctx, ST_DB, NULL, "cannot read the chain head");
     cJSON *out = cJSON_CreateObject();
     if (!out || !cJSON_AddNumberToObject(out, "chainId", (double)eng_chain_id(e))
         || !cJSON_AddNumberToObject(out, "height", (double)head.height)
-        || !rpc_add_hex(out, "headHash", head.hash, 32)
-        || !rpc_add_hex(out, "genesisHash", genesis.hash, 32)
+        || !node_add_hex(out, "headHash", head.hash, 32)
+        || !node_add_hex(out, "genesisHash", genesis.hash, 32)
         || !cJSON_AddNumberToObject(out, "time", (double)eng_now(e))
         || !cJSON_AddStringToObject(out, "version", PACKAGE_VERSION)
         || !cJSON_AddBoolToObject(out, "dev", eng_is_dev(e))) {
@@ -26,4 +26,4 @@ static int node_info(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 }
 
 static const char *const no_params[] = { NULL };
-const rpc_method rpc_m_node_info = { .name = "node_info", .params = no_params, .fn = node_info };
+const rpc_method node_m_node_info = { .name = "node_info", .params = no_params, .fn = node_info };

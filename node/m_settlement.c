@@ -36,9 +36,9 @@ static cJSON *op_json(const enc_op *op)
     if (ok && (op->kind == ENC_OP_POOL_EMISSION || op->kind == ENC_OP_COMPUTE_PAYMENT))
         ok = cJSON_AddNumberToObject(o, "pool", (double)op->pool) != NULL;
     if (ok && (op->kind == ENC_OP_COMPUTE_PAYMENT || op->kind == ENC_OP_FEE))
-        ok = cJSON_AddNumberToObject(o, "channel", (double)op->channel) && rpc_add_address(o, "client", op->address);
+        ok = cJSON_AddNumberToObject(o, "channel", (double)op->channel) && node_add_address(o, "client", op->address);
     if (ok && op->kind == ENC_OP_SLASH)
-        ok = rpc_add_address(o, "worker", op->address) && cJSON_AddNumberToObject(o, "ppm", op->ppm);
+        ok = node_add_address(o, "worker", op->address) && cJSON_AddNumberToObject(o, "ppm", op->ppm);
     else if (ok)
         ok = add_amount(o, "amount", op->amount);
     if (!ok) {
@@ -51,10 +51,10 @@ static cJSON *op_json(const enc_op *op)
 static int get_epoch(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
     uint64_t epoch;
-    int rc = rpc_param_u64(ctx, params, "epoch", NULL, &epoch);
+    int rc = node_param_u64(ctx, params, "epoch", NULL, &epoch);
     if (rc != ST_OK)
         return rc;
-    ledger *l = eng_ledger(rpc_engine(ctx));
+    ledger *l = eng_ledger(node_engine(ctx));
     ledger_settlement s;
     rc = ledger_settlement_get(l, epoch, &s);
     if (rc == ST_NOTFOUND)
@@ -76,8 +76,8 @@ static int get_epoch(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     cJSON *out = cJSON_CreateObject(), *verified = NULL, *ops = NULL;
     rc = ST_NOMEM;
     if (!out || !cJSON_AddNumberToObject(out, "epoch", (double)epoch)
-        || !cJSON_AddNumberToObject(out, "block", (double)s.height) || !rpc_add_address(out, "enclave", s.enclave)
-        || !rpc_add_hex(out, "inputHash", s.input_hash, 32))
+        || !cJSON_AddNumberToObject(out, "block", (double)s.height) || !node_add_address(out, "enclave", s.enclave)
+        || !node_add_hex(out, "inputHash", s.input_hash, 32))
         goto out;
     if (report_ok && (!add_amount(out, "emitted", r.budget) || !add_amount(out, "computePaid", r.compute_paid)
                       || !add_amount(out, "fees", r.fees) || !(ops = cJSON_AddArrayToObject(out, "operations"))))
@@ -109,7 +109,7 @@ out:
 
 static int get_attestation(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
-    ledger *l = eng_ledger(rpc_engine(ctx));
+    ledger *l = eng_ledger(node_engine(ctx));
     uint8_t address[20], measurement[32], *quote = NULL;
     size_t quote_len = 0;
     uint64_t height = 0;
@@ -124,8 +124,8 @@ static int get_attestation(struct rpc_ctx *ctx, const cJSON *params, cJSON **res
     bool allowed = false;
     cJSON *out = cJSON_CreateObject();
     if (!out || enc_quote_parse(&q, quote, quote_len) != ST_OK || ledger_allowlist_has(l, measurement, &allowed) != ST_OK
-        || !rpc_add_address(out, "enclave", address) || !rpc_add_hex(out, "measurement", measurement, 32)
-        || !rpc_add_hex(out, "publicKey", q.enclave_pub, 64) || !cJSON_AddNumberToObject(out, "chainId", (double)q.chain_id)
+        || !node_add_address(out, "enclave", address) || !node_add_hex(out, "measurement", measurement, 32)
+        || !node_add_hex(out, "publicKey", q.enclave_pub, 64) || !cJSON_AddNumberToObject(out, "chainId", (double)q.chain_id)
         || !add_blob(out, "quote", quote, quote_len) || !cJSON_AddNumberToObject(out, "registeredBlock", (double)height)
         || !cJSON_AddBoolToObject(out, "allowlisted", allowed)) {
         cJSON_Delete(out);
@@ -138,7 +138,7 @@ static int get_attestation(struct rpc_ctx *ctx, const cJSON *params, cJSON **res
 
 static int tamper_next_report(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
-    int rc = eng_tamper_next_report(rpc_engine(ctx));
+    int rc = eng_tamper_next_report(node_engine(ctx));
     if (rc != ST_OK)
         return rpc_error(ctx, rc, NULL, "only a dev node has this test hook");
     *result = cJSON_CreateBool(true);
@@ -147,8 +147,8 @@ static int tamper_next_report(struct rpc_ctx *ctx, const cJSON *params, cJSON **
 
 static const char *const epoch_params[] = { "epoch", NULL };
 static const char *const no_params[] = { NULL };
-const rpc_method rpc_m_settlement_get_epoch = { .name = "settlement_getEpoch", .params = epoch_params, .fn = get_epoch };
-const rpc_method rpc_m_enclave_get_attestation = { .name = "enclave_getAttestation", .params = no_params,
+const rpc_method node_m_settlement_get_epoch = { .name = "settlement_getEpoch", .params = epoch_params, .fn = get_epoch };
+const rpc_method node_m_enclave_get_attestation = { .name = "enclave_getAttestation", .params = no_params,
                                                    .fn = get_attestation };
-const rpc_method rpc_m_admin_tamper_next_report = { .name = "admin_tamperNextReport", .params = no_params,
+const rpc_method node_m_admin_tamper_next_report = { .name = "admin_tamperNextReport", .params = no_params,
                                                     .flags = RPC_ADMIN | RPC_DEV, .fn = tamper_next_report };

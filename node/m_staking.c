@@ -22,15 +22,10 @@
 static int param_pool(struct rpc_ctx *ctx, const cJSON *params, ledger_pool *p)
 {
     uint64_t id;
-    int rc = rpc_param_u64(ctx, params, "pool", NULL, &id);
+    int rc = node_param_u64(ctx, params, "pool", NULL, &id);
     if (rc != ST_OK)
         return rc;
-    rc = ledger_pool_get(eng_ledger(rpc_engine(ctx)), id, p);
-    if (rc == ST_NOTFOUND)
-        return rpc_error(ctx, rc, NULL, "no pool %llu", (unsigned long long)id);
-    if (rc != ST_OK)
-        return rpc_error(ctx, rc, NULL, "cannot read pool %llu", (unsigned long long)id);
-    return ST_OK;
+    return node_row_error(ctx, ledger_pool_get(eng_ledger(node_engine(ctx)), id, p), "pool", id);
 }
 
 /* floor(stake * 10^18 / shares), or 10^18 for a pool without shares (its first share costs one
@@ -104,8 +99,8 @@ static bool add_pending_commission(cJSON *obj, const ledger_pool *p, uint64_t no
     if (!p->commission_pending || now >= p->pending_commission_at)
         return cJSON_AddNullToObject(obj, "pendingCommission") != NULL;
     cJSON *pc = cJSON_AddObjectToObject(obj, "pendingCommission");
-    return pc && rpc_add_u64(pc, "commissionPpm", p->pending_commission_ppm)
-           && rpc_add_u64(pc, "effectiveAt", p->pending_commission_at);
+    return pc && node_add_u64(pc, "commissionPpm", p->pending_commission_ppm)
+           && node_add_u64(pc, "effectiveAt", p->pending_commission_at);
 }
 
 /* Fills obj with the pool object. Returns: ST_OK, ST_DB, ST_NOMEM. */
@@ -121,16 +116,16 @@ static int fill_pool(cJSON *obj, ledger *l, uint64_t now, const ledger_pool *p)
         eng_staking_value(queued_value, queued, p);
         eng_staking_free(free_stake, p);
         bool price_fits = share_price(price, p);
-        if (!rpc_add_u64(obj, "id", p->id) || !rpc_add_address(obj, "owner", p->owner)
-            || !rpc_add_u64(obj, "commissionPpm", eng_staking_commission_at(p, now))
-            || !add_pending_commission(obj, p, now) || !rpc_add_amount(obj, "capacity", p->capacity)
-            || !rpc_add_amount(obj, "stake", p->stake) || !rpc_add_amount(obj, "freeStake", free_stake)
-            || !rpc_add_amount(obj, "bonded", p->bonded) || !rpc_add_amount(obj, "unbonding", p->unbonding)
-            || !rpc_add_amount(obj, "shares", p->shares)
-            || !(price_fits ? rpc_add_amount(obj, "sharePrice", price) : cJSON_AddNullToObject(obj, "sharePrice") != NULL)
+        if (!node_add_u64(obj, "id", p->id) || !node_add_address(obj, "owner", p->owner)
+            || !node_add_u64(obj, "commissionPpm", eng_staking_commission_at(p, now))
+            || !add_pending_commission(obj, p, now) || !node_add_amount(obj, "capacity", p->capacity)
+            || !node_add_amount(obj, "stake", p->stake) || !node_add_amount(obj, "freeStake", free_stake)
+            || !node_add_amount(obj, "bonded", p->bonded) || !node_add_amount(obj, "unbonding", p->unbonding)
+            || !node_add_amount(obj, "shares", p->shares)
+            || !(price_fits ? node_add_amount(obj, "sharePrice", price) : cJSON_AddNullToObject(obj, "sharePrice") != NULL)
             || !add_share_price_decimal(obj, p)
-            || !rpc_add_u64(obj, "workers", workers) || !rpc_add_amount(obj, "queuedShares", queued)
-            || !rpc_add_amount(obj, "queuedValue", queued_value) || !rpc_add_u64(obj, "createdHeight", p->created_height))
+            || !node_add_u64(obj, "workers", workers) || !node_add_amount(obj, "queuedShares", queued)
+            || !node_add_amount(obj, "queuedValue", queued_value) || !node_add_u64(obj, "createdHeight", p->created_height))
             rc = ST_NOMEM;
     }
     mpz_clears(queued, queued_value, free_stake, price, NULL);
@@ -144,8 +139,8 @@ static bool add_stake(cJSON *obj, const ledger_pool *p, const ledger_stake *s)
     mpz_inits(value, pending, NULL);
     eng_staking_value(value, s->shares, p);
     eng_staking_pending(pending, p, s);
-    bool ok = rpc_add_amount(obj, "shares", s->shares) && rpc_add_amount(obj, "value", value)
-              && rpc_add_amount(obj, "pendingRewards", pending);
+    bool ok = node_add_amount(obj, "shares", s->shares) && node_add_amount(obj, "value", value)
+              && node_add_amount(obj, "pendingRewards", pending);
     mpz_clears(value, pending, NULL);
     return ok;
 }
@@ -154,7 +149,7 @@ static bool add_stake(cJSON *obj, const ledger_pool *p, const ledger_stake *s)
 
 static int get_pool(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
-    eng *e = rpc_engine(ctx);
+    eng *e = node_engine(ctx);
     ledger_pool p;
     ledger_pool_init(&p);
     cJSON *out = NULL;
@@ -171,17 +166,17 @@ static int get_pool(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 
 static int list_pools(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
-    eng *e = rpc_engine(ctx);
+    eng *e = node_engine(ctx);
     ledger *l = eng_ledger(e);
-    uint64_t cursor, ids[RPC_LIMIT_MAX];
+    uint64_t cursor, ids[NODE_LIMIT_MAX];
     unsigned limit, n = 0;
     bool by_stake = false, more = false;
-    int rc = rpc_param_cursor(ctx, params, &cursor);
+    int rc = node_param_cursor(ctx, params, &cursor);
     if (rc == ST_OK)
-        rc = rpc_param_limit(ctx, params, &limit);
+        rc = node_param_limit(ctx, params, &limit);
     if (rc != ST_OK)
         return rc;
-    if (rpc_given(params, "sort")) {
+    if (node_given(params, "sort")) {
         const cJSON *sort = cJSON_GetObjectItemCaseSensitive(params, "sort");
         by_stake = cJSON_IsString(sort) && strcmp(sort->valuestring, "stake") == 0;
         if (!by_stake && !(cJSON_IsString(sort) && strcmp(sort->valuestring, "id") == 0))
@@ -205,14 +200,14 @@ static int list_pools(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     ledger_pool_init(&p);
     rc = pools ? ST_OK : ST_NOMEM;
     for (unsigned i = 0; i < n && rc == ST_OK; i++) {
-        cJSON *obj = rpc_append_object(pools);
+        cJSON *obj = node_append_object(pools);
         if (!obj)
             rc = ST_NOMEM;
         else if ((rc = ledger_pool_get(l, ids[i], &p)) == ST_OK)
             rc = fill_pool(obj, l, eng_now(e), &p);
     }
     ledger_pool_clear(&p);
-    if (rc == ST_OK && !rpc_add_next(out, more, n ? ids[n - 1] : 0))
+    if (rc == ST_OK && !node_add_next(out, more, n ? ids[n - 1] : 0))
         rc = ST_NOMEM;
     if (rc != ST_OK) {
         cJSON_Delete(out);
@@ -246,9 +241,9 @@ static int add_position(cJSON *positions, ledger *l, uint64_t id, const uint8_t 
     if (rc != ST_OK || (!queued && mpz_sgn(s.shares) == 0))
         goto out;
     eng_staking_value(queued_value, w.shares, &p);
-    cJSON *obj = rpc_append_object(positions);
-    if (!obj || !rpc_add_u64(obj, "pool", id) || !add_stake(obj, &p, &s) || !rpc_add_amount(obj, "queuedShares", w.shares)
-        || !rpc_add_amount(obj, "queuedValue", queued_value) || (queued && !rpc_add_u64(obj, "queuedSince", w.since)))
+    cJSON *obj = node_append_object(positions);
+    if (!obj || !node_add_u64(obj, "pool", id) || !add_stake(obj, &p, &s) || !node_add_amount(obj, "queuedShares", w.shares)
+        || !node_add_amount(obj, "queuedValue", queued_value) || (queued && !node_add_u64(obj, "queuedSince", w.since)))
         rc = ST_NOMEM;
 out:
     mpz_clear(queued_value);
@@ -277,14 +272,14 @@ static int pools_of(ledger *l, const uint8_t address[20], uint64_t **ids, unsign
 
 static int get_position(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
-    ledger *l = eng_ledger(rpc_engine(ctx));
+    ledger *l = eng_ledger(node_engine(ctx));
     uint8_t address[20];
     uint64_t *ids = NULL, one = 0;
     unsigned n = 0;
-    int rc = rpc_param_address(ctx, params, "address", address);
+    int rc = node_param_address(ctx, params, "address", address);
     if (rc != ST_OK)
         return rc;
-    if (rpc_given(params, "pool")) {
+    if (node_given(params, "pool")) {
         ledger_pool p;
         ledger_pool_init(&p);
         rc = param_pool(ctx, params, &p);
@@ -302,13 +297,13 @@ static int get_position(struct rpc_ctx *ctx, const cJSON *params, cJSON **result
     mpz_init(balance);
     cJSON *out = cJSON_CreateObject(), *positions = NULL;
     rc = ST_NOMEM;
-    if (out && rpc_add_address(out, "address", address) && (positions = cJSON_AddArrayToObject(out, "positions")))
+    if (out && node_add_address(out, "address", address) && (positions = cJSON_AddArrayToObject(out, "positions")))
         rc = ST_OK;
     for (unsigned i = 0; i < n && rc == ST_OK; i++)
         rc = add_position(positions, l, ids ? ids[i] : one, address);
     if (rc == ST_OK)
         rc = ledger_balance(l, &claimable, balance);
-    if (rc == ST_OK && !rpc_add_amount(out, "claimable", balance))
+    if (rc == ST_OK && !node_add_amount(out, "claimable", balance))
         rc = ST_NOMEM;
     mpz_clear(balance);
     free(ids);
@@ -322,21 +317,21 @@ static int get_position(struct rpc_ctx *ctx, const cJSON *params, cJSON **result
 
 static int list_delegators(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
-    ledger *l = eng_ledger(rpc_engine(ctx));
+    ledger *l = eng_ledger(node_engine(ctx));
     ledger_pool p;
-    ledger_stake rows[RPC_LIMIT_MAX];
+    ledger_stake rows[NODE_LIMIT_MAX];
     uint8_t cursor[20];
-    bool has_cursor = rpc_given(params, "cursor"), more = false;
+    bool has_cursor = node_given(params, "cursor"), more = false;
     unsigned limit = 0, n = 0;
     cJSON *out = NULL, *list = NULL;
     ledger_pool_init(&p);
-    for (unsigned i = 0; i < RPC_LIMIT_MAX; i++)
+    for (unsigned i = 0; i < NODE_LIMIT_MAX; i++)
         ledger_stake_init(&rows[i]);
     int rc = param_pool(ctx, params, &p);
     if (rc == ST_OK && has_cursor)
-        rc = rpc_param_address(ctx, params, "cursor", cursor);
+        rc = node_param_address(ctx, params, "cursor", cursor);
     if (rc == ST_OK)
-        rc = rpc_param_limit(ctx, params, &limit);
+        rc = node_param_limit(ctx, params, &limit);
     if (rc == ST_OK)
         rc = ledger_stake_list(l, p.id, has_cursor ? cursor : NULL, limit, rows, &n, &more);
     if (rc != ST_OK)
@@ -345,18 +340,18 @@ static int list_delegators(struct rpc_ctx *ctx, const cJSON *params, cJSON **res
     if (!(out = cJSON_CreateObject()) || !(list = cJSON_AddArrayToObject(out, "delegators")))
         goto out;
     for (unsigned i = 0; i < n; i++) {
-        cJSON *obj = rpc_append_object(list);
-        if (!obj || !rpc_add_address(obj, "address", rows[i].address) || !add_stake(obj, &p, &rows[i]))
+        cJSON *obj = node_append_object(list);
+        if (!obj || !node_add_address(obj, "address", rows[i].address) || !add_stake(obj, &p, &rows[i]))
             goto out;
     }
-    if (!(more ? rpc_add_address(out, "next", rows[n - 1].address) : cJSON_AddNullToObject(out, "next") != NULL))
+    if (!(more ? node_add_address(out, "next", rows[n - 1].address) : cJSON_AddNullToObject(out, "next") != NULL))
         goto out;
     *result = out;
     out = NULL;
     rc = ST_OK;
 out:
     cJSON_Delete(out);
-    for (unsigned i = 0; i < RPC_LIMIT_MAX; i++)
+    for (unsigned i = 0; i < NODE_LIMIT_MAX; i++)
         ledger_stake_clear(&rows[i]);
     ledger_pool_clear(&p);
     return rc;
@@ -364,9 +359,9 @@ out:
 
 static int get_withdraw_queue(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
-    ledger *l = eng_ledger(rpc_engine(ctx));
+    ledger *l = eng_ledger(node_engine(ctx));
     ledger_pool p;
-    ledger_withdrawal rows[RPC_LIMIT_MAX];
+    ledger_withdrawal rows[NODE_LIMIT_MAX];
     uint64_t cursor = 0;
     unsigned limit = 0, n = 0;
     bool more = false;
@@ -374,38 +369,38 @@ static int get_withdraw_queue(struct rpc_ctx *ctx, const cJSON *params, cJSON **
     mpz_t v;
     mpz_init(v);
     ledger_pool_init(&p);
-    for (unsigned i = 0; i < RPC_LIMIT_MAX; i++)
+    for (unsigned i = 0; i < NODE_LIMIT_MAX; i++)
         ledger_withdrawal_init(&rows[i]);
     int rc = param_pool(ctx, params, &p);
     if (rc == ST_OK)
-        rc = rpc_param_cursor(ctx, params, &cursor);
+        rc = node_param_cursor(ctx, params, &cursor);
     if (rc == ST_OK)
-        rc = rpc_param_limit(ctx, params, &limit);
+        rc = node_param_limit(ctx, params, &limit);
     if (rc == ST_OK)
         rc = ledger_withdrawal_list(l, p.id, cursor, limit, rows, &n, &more);
     if (rc != ST_OK)
         goto out;
     rc = ST_NOMEM;
     eng_staking_free(v, &p);
-    if (!(out = cJSON_CreateObject()) || !rpc_add_u64(out, "pool", p.id) || !rpc_add_amount(out, "freeStake", v)
+    if (!(out = cJSON_CreateObject()) || !node_add_u64(out, "pool", p.id) || !node_add_amount(out, "freeStake", v)
         || !(list = cJSON_AddArrayToObject(out, "requests")))
         goto out;
     for (unsigned i = 0; i < n; i++) {
-        cJSON *obj = rpc_append_object(list);
+        cJSON *obj = node_append_object(list);
         eng_staking_value(v, rows[i].shares, &p);
-        if (!obj || !rpc_add_u64(obj, "position", rows[i].seq) || !rpc_add_address(obj, "address", rows[i].address)
-            || !rpc_add_amount(obj, "shares", rows[i].shares) || !rpc_add_amount(obj, "value", v)
-            || !rpc_add_u64(obj, "since", rows[i].since))
+        if (!obj || !node_add_u64(obj, "position", rows[i].seq) || !node_add_address(obj, "address", rows[i].address)
+            || !node_add_amount(obj, "shares", rows[i].shares) || !node_add_amount(obj, "value", v)
+            || !node_add_u64(obj, "since", rows[i].since))
             goto out;
     }
-    if (!rpc_add_next(out, more, n ? rows[n - 1].seq : 0))
+    if (!node_add_next(out, more, n ? rows[n - 1].seq : 0))
         goto out;
     *result = out;
     out = NULL;
     rc = ST_OK;
 out:
     cJSON_Delete(out);
-    for (unsigned i = 0; i < RPC_LIMIT_MAX; i++)
+    for (unsigned i = 0; i < NODE_LIMIT_MAX; i++)
         ledger_withdrawal_clear(&rows[i]);
     ledger_pool_clear(&p);
     mpz_clear(v);
@@ -433,8 +428,8 @@ static int add_unbondings(cJSON *arr, ledger *l, const ledger_worker *w)
     for (unsigned i = 0; i < n && rc == ST_OK; i++) {
         if (memcmp(rows[i].worker, w->address, 20) != 0)
             continue;
-        cJSON *obj = rpc_append_object(arr);
-        if (!obj || !rpc_add_amount(obj, "amount", rows[i].amount) || !rpc_add_u64(obj, "releaseAt", rows[i].release_at))
+        cJSON *obj = node_append_object(arr);
+        if (!obj || !node_add_amount(obj, "amount", rows[i].amount) || !node_add_u64(obj, "releaseAt", rows[i].release_at))
             rc = ST_NOMEM;
     }
     for (unsigned i = 0; i < cap; i++)
@@ -445,10 +440,10 @@ static int add_unbondings(cJSON *arr, ledger *l, const ledger_worker *w)
 
 static int get_worker(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
-    ledger *l = eng_ledger(rpc_engine(ctx));
+    ledger *l = eng_ledger(node_engine(ctx));
     uint8_t address[20];
     ledger_worker w;
-    int rc = rpc_param_address(ctx, params, "worker", address);
+    int rc = node_param_address(ctx, params, "worker", address);
     if (rc != ST_OK)
         return rc;
     ledger_worker_init(&w);
@@ -460,8 +455,8 @@ static int get_worker(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
         rc = rpc_error(ctx, rc, NULL, "no worker %s in any pool", text);
     } else if (rc == ST_OK) {
         rc = ST_NOMEM;
-        if ((out = cJSON_CreateObject()) && rpc_add_address(out, "worker", w.address) && rpc_add_u64(out, "pool", w.pool)
-            && rpc_add_amount(out, "bonded", w.bonded) && (unbonding = cJSON_AddArrayToObject(out, "unbonding")))
+        if ((out = cJSON_CreateObject()) && node_add_address(out, "worker", w.address) && node_add_u64(out, "pool", w.pool)
+            && node_add_amount(out, "bonded", w.bonded) && (unbonding = cJSON_AddArrayToObject(out, "unbonding")))
             rc = add_unbondings(unbonding, l, &w);
     }
     ledger_worker_clear(&w);
@@ -478,10 +473,10 @@ static const char *const slash_states[] = { "pending", "applied", "canceled" };
 /* Deferred slashes, newest first, optionally of one state. */
 static int list_slashes(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
-    ledger *l = eng_ledger(rpc_engine(ctx));
+    ledger *l = eng_ledger(node_engine(ctx));
     int state = -1;
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(params, "state");
-    if (rpc_given(params, "state")) {
+    if (node_given(params, "state")) {
         for (int i = 0; i < 3 && cJSON_IsString(st); i++)
             if (strcmp(st->valuestring, slash_states[i]) == 0)
                 state = i;
@@ -491,26 +486,26 @@ static int list_slashes(struct rpc_ctx *ctx, const cJSON *params, cJSON **result
     uint64_t cursor;
     unsigned limit, n = 0;
     bool more = false;
-    int rc = rpc_param_cursor(ctx, params, &cursor);
+    int rc = node_param_cursor(ctx, params, &cursor);
     if (rc == ST_OK)
-        rc = rpc_param_limit(ctx, params, &limit);
+        rc = node_param_limit(ctx, params, &limit);
     if (rc != ST_OK)
         return rc;
-    ledger_slash rows[RPC_LIMIT_MAX];
+    ledger_slash rows[NODE_LIMIT_MAX];
     if ((rc = ledger_slash_list(l, state, cursor, limit, rows, &n, &more)) != ST_OK)
         return rpc_error(ctx, rc, NULL, "cannot read the slashes");
     cJSON *out = cJSON_CreateObject(), *arr = out ? cJSON_AddArrayToObject(out, "slashes") : NULL;
     rc = arr ? ST_OK : ST_NOMEM;
     for (unsigned i = 0; i < n && rc == ST_OK; i++) {
-        cJSON *o = rpc_append_object(arr);
-        if (!o || !rpc_add_u64(o, "id", rows[i].id) || !rpc_add_address(o, "worker", rows[i].worker)
-            || !rpc_add_u64(o, "pool", rows[i].pool) || !rpc_add_u64(o, "ppm", rows[i].ppm)
-            || !cJSON_AddStringToObject(o, "reason", rows[i].reason) || !rpc_add_u64(o, "created", rows[i].created)
-            || !rpc_add_u64(o, "due", rows[i].due) || !cJSON_AddStringToObject(o, "state", slash_states[rows[i].state % 3])
-            || !(rows[i].proposal ? rpc_add_u64(o, "canceledBy", rows[i].proposal) : cJSON_AddNullToObject(o, "canceledBy") != NULL))
+        cJSON *o = node_append_object(arr);
+        if (!o || !node_add_u64(o, "id", rows[i].id) || !node_add_address(o, "worker", rows[i].worker)
+            || !node_add_u64(o, "pool", rows[i].pool) || !node_add_u64(o, "ppm", rows[i].ppm)
+            || !cJSON_AddStringToObject(o, "reason", rows[i].reason) || !node_add_u64(o, "created", rows[i].created)
+            || !node_add_u64(o, "due", rows[i].due) || !cJSON_AddStringToObject(o, "state", slash_states[rows[i].state % 3])
+            || !(rows[i].proposal ? node_add_u64(o, "canceledBy", rows[i].proposal) : cJSON_AddNullToObject(o, "canceledBy") != NULL))
             rc = ST_NOMEM;
     }
-    if (rc == ST_OK && !rpc_add_next(out, more, n ? rows[n - 1].id : 0))
+    if (rc == ST_OK && !node_add_next(out, more, n ? rows[n - 1].id : 0))
         rc = ST_NOMEM;
     if (rc != ST_OK) {
         cJSON_Delete(out);
@@ -526,14 +521,14 @@ static const char *const position_params[] = { "address", "pool", NULL };
 static const char *const pool_page_params[] = { "pool", "cursor", "limit", NULL };
 static const char *const worker_params[] = { "worker", NULL };
 static const char *const slash_params[] = { "state", "cursor", "limit", NULL };
-const rpc_method rpc_m_staking_get_pool = { .name = "staking_getPool", .params = pool_params, .fn = get_pool };
-const rpc_method rpc_m_staking_list_pools = { .name = "staking_listPools", .params = list_pools_params,
+const rpc_method node_m_staking_get_pool = { .name = "staking_getPool", .params = pool_params, .fn = get_pool };
+const rpc_method node_m_staking_list_pools = { .name = "staking_listPools", .params = list_pools_params,
                                               .fn = list_pools };
-const rpc_method rpc_m_staking_get_position = { .name = "staking_getPosition", .params = position_params,
+const rpc_method node_m_staking_get_position = { .name = "staking_getPosition", .params = position_params,
                                                 .fn = get_position };
-const rpc_method rpc_m_staking_list_delegators = { .name = "staking_listDelegators", .params = pool_page_params,
+const rpc_method node_m_staking_list_delegators = { .name = "staking_listDelegators", .params = pool_page_params,
                                                    .fn = list_delegators };
-const rpc_method rpc_m_staking_get_withdraw_queue = { .name = "staking_getWithdrawQueue", .params = pool_page_params,
+const rpc_method node_m_staking_get_withdraw_queue = { .name = "staking_getWithdrawQueue", .params = pool_page_params,
                                                       .fn = get_withdraw_queue };
-const rpc_method rpc_m_staking_get_worker = { .name = "staking_getWorker", .params = worker_params, .fn = get_worker };
-const rpc_method rpc_m_staking_list_slashes = { .name = "staking_listSlashes", .params = slash_params, .fn = list_slashes };
+const rpc_method node_m_staking_get_worker = { .name = "staking_getWorker", .params = worker_params, .fn = get_worker };
+const rpc_method node_m_staking_list_slashes = { .name = "staking_listSlashes", .params = slash_params, .fn = list_slashes };

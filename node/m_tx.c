@@ -11,7 +11,7 @@
 
 static int tx_send(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
-    eng *e = rpc_engine(ctx);
+    eng *e = node_engine(ctx);
     const cJSON *from = cJSON_GetObjectItemCaseSensitive(params, "from");
     uint8_t claimed[20];
     if (from && (!cJSON_IsString(from) || ledger_addr_parse(claimed, from->valuestring) != ST_OK))
@@ -41,13 +41,13 @@ static int tx_send(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
         ledger_tx_clear(&tx);
         return ST_NOMEM;
     }
-    rc = eng_submit(e, err, sizeof err, &tx, rpc_finish_with_receipt, d);
+    rc = eng_submit(e, err, sizeof err, &tx, node_finish_with_receipt, d);
     if (rc != ST_OK) {
         ledger_tx_clear(&tx);
         rpc_deferred_finish(d, rc, NULL, NULL, err[0] ? err : st_str(rc));
     }
-    return ST_PENDING;
+    return RPC_PENDING;
 }
 
 static const char *const tx_send_params[] = { "type", "message", "signature", "from", NULL };
-const rpc_method rpc_m_tx_send = { .name = "tx_send", .params = tx_send_params, .fn = tx_send };
+const rpc_method node_m_tx_send = { .name = "tx_send", .params = tx_send_params, .fn = tx_send };

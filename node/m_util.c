@@ -7,39 +7,39 @@
 #include "ledger/amount.h"
 #include "ledger/hex.h"
 
-eng *rpc_engine(struct rpc_ctx *ctx)
+eng *node_engine(struct rpc_ctx *ctx)
 {
     return ctx->app;
 }
 
-bool rpc_given(const cJSON *params, const char *name)
+bool node_given(const cJSON *params, const char *name)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(params, name);
     return item && !cJSON_IsNull(item);
 }
 
-int rpc_param_limit(struct rpc_ctx *ctx, const cJSON *params, unsigned *limit)
+int node_param_limit(struct rpc_ctx *ctx, const cJSON *params, unsigned *limit)
 {
-    uint64_t v = RPC_LIMIT_DEFAULT;
-    int rc = rpc_given(params, "limit") ? rpc_param_u64(ctx, params, "limit", NULL, &v) : ST_OK;
-    if (rc == ST_OK && (v < 1 || v > RPC_LIMIT_MAX))
-        return rpc_error(ctx, ST_INVALID, NULL, "params.limit: expected 1 to %u", RPC_LIMIT_MAX);
+    uint64_t v = NODE_LIMIT_DEFAULT;
+    int rc = node_given(params, "limit") ? node_param_u64(ctx, params, "limit", NULL, &v) : ST_OK;
+    if (rc == ST_OK && (v < 1 || v > NODE_LIMIT_MAX))
+        return rpc_error(ctx, ST_INVALID, NULL, "params.limit: expected 1 to %u", NODE_LIMIT_MAX);
     *limit = (unsigned)v;
     return rc;
 }
 
-int rpc_param_cursor(struct rpc_ctx *ctx, const cJSON *params, uint64_t *cursor)
+int node_param_cursor(struct rpc_ctx *ctx, const cJSON *params, uint64_t *cursor)
 {
     *cursor = 0;
-    return rpc_given(params, "cursor") ? rpc_param_u64(ctx, params, "cursor", NULL, cursor) : ST_OK;
+    return node_given(params, "cursor") ? node_param_u64(ctx, params, "cursor", NULL, cursor) : ST_OK;
 }
 
-bool rpc_add_u64(cJSON *obj, const char *key, uint64_t v)
+bool node_add_u64(cJSON *obj, const char *key, uint64_t v)
 {
     return cJSON_AddNumberToObject(obj, key, (double)v) != NULL;
 }
 
-bool rpc_add_amount(cJSON *obj, const char *key, const mpz_t v)
+bool node_add_amount(cJSON *obj, const char *key, const mpz_t v)
 {
     char text[LEDGER_AMOUNT_STRLEN];
     if (!ledger_amount_fits(v))
@@ -48,7 +48,7 @@ bool rpc_add_amount(cJSON *obj, const char *key, const mpz_t v)
     return cJSON_AddStringToObject(obj, key, text) != NULL;
 }
 
-cJSON *rpc_append_object(cJSON *arr)
+cJSON *node_append_object(cJSON *arr)
 {
     cJSON *o = cJSON_CreateObject();
     if (o && !cJSON_AddItemToArray(arr, o)) {
@@ -58,12 +58,12 @@ cJSON *rpc_append_object(cJSON *arr)
     return o;
 }
 
-bool rpc_add_next(cJSON *obj, bool more, uint64_t last)
+bool node_add_next(cJSON *obj, bool more, uint64_t last)
 {
-    return more ? rpc_add_u64(obj, "next", last) : cJSON_AddNullToObject(obj, "next") != NULL;
+    return more ? node_add_u64(obj, "next", last) : cJSON_AddNullToObject(obj, "next") != NULL;
 }
 
-int rpc_param_address(struct rpc_ctx *ctx, const cJSON *params, const char *name, uint8_t out[20])
+int node_param_address(struct rpc_ctx *ctx, const cJSON *params, const char *name, uint8_t out[20])
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(params, name);
     if (!item)
@@ -73,7 +73,7 @@ int rpc_param_address(struct rpc_ctx *ctx, const cJSON *params, const char *name
     return ST_OK;
 }
 
-int rpc_param_amount(struct rpc_ctx *ctx, const cJSON *params, const char *name, mpz_t out)
+int node_param_amount(struct rpc_ctx *ctx, const cJSON *params, const char *name, mpz_t out)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(params, name);
     if (!item)
@@ -89,16 +89,33 @@ int rpc_param_amount(struct rpc_ctx *ctx, const cJSON *params, const char *name,
     return ST_OK;
 }
 
-int rpc_param_u64(struct rpc_ctx *ctx, const cJSON *params, const char *name, bool *present, uint64_t *out)
+int node_row_error(struct rpc_ctx *ctx, int rc, const char *what, uint64_t id)
 {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(params, name);
+    if (rc == ST_NOTFOUND)
+        return rpc_error(ctx, rc, NULL, "no %s %llu", what, (unsigned long long)id);
+    if (rc != ST_OK)
+        return rpc_error(ctx, rc, NULL, "cannot read %s %llu", what, (unsigned long long)id);
+    return ST_OK;
+}
+
+/* Finds params.name: *item, NULL when an optional one (present given) is absent, which *present says.
+ * Returns: ST_OK, or ST_INVALID when a required one is absent. */
+static int find_param(struct rpc_ctx *ctx, const cJSON *params, const char *name, bool *present, const cJSON **item)
+{
+    *item = cJSON_GetObjectItemCaseSensitive(params, name);
     if (present)
-        *present = item != NULL;
-    if (!item) {
-        if (present)
-            return ST_OK;
+        *present = *item != NULL;
+    if (!*item && !present)
         return rpc_error(ctx, ST_INVALID, NULL, "params.%s: required", name);
-    }
+    return ST_OK;
+}
+
+int node_param_u64(struct rpc_ctx *ctx, const cJSON *params, const char *name, bool *present, uint64_t *out)
+{
+    const cJSON *item;
+    int rc = find_param(ctx, params, name, present, &item);
+    if (rc != ST_OK || !item)
+        return rc;
     if (cJSON_IsNumber(item) && item->valuedouble >= 0 && item->valuedouble <= 9007199254740991.0
         && item->valuedouble == (double)(uint64_t)item->valuedouble) {
         *out = (uint64_t)item->valuedouble;
@@ -107,7 +124,7 @@ int rpc_param_u64(struct rpc_ctx *ctx, const cJSON *params, const char *name, bo
     if (cJSON_IsString(item)) {
         mpz_t v;
         mpz_init(v);
-        int rc = ledger_amount_parse(v, item->valuestring, strlen(item->valuestring));
+        rc = ledger_amount_parse(v, item->valuestring, strlen(item->valuestring));
         bool ok = rc == ST_OK && mpz_sizeinbase(v, 2) <= 64;
         if (ok)
             *out = (uint64_t)mpz_get_ui(v);
@@ -118,22 +135,18 @@ int rpc_param_u64(struct rpc_ctx *ctx, const cJSON *params, const char *name, bo
     return rpc_error(ctx, ST_INVALID, NULL, "params.%s: expected a non-negative integer below 2^64", name);
 }
 
-int rpc_param_hash(struct rpc_ctx *ctx, const cJSON *params, const char *name, bool *present, uint8_t out[32])
+int node_param_hash(struct rpc_ctx *ctx, const cJSON *params, const char *name, bool *present, uint8_t out[32])
 {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(params, name);
-    if (present)
-        *present = item != NULL;
-    if (!item) {
-        if (present)
-            return ST_OK;
-        return rpc_error(ctx, ST_INVALID, NULL, "params.%s: required", name);
-    }
+    const cJSON *item;
+    int rc = find_param(ctx, params, name, present, &item);
+    if (rc != ST_OK || !item)
+        return rc;
     if (!cJSON_IsString(item) || ledger_hex_decode_exact(out, 32, item->valuestring) != ST_OK)
         return rpc_error(ctx, ST_INVALID, NULL, "params.%s: expected a 0x-prefixed 32-byte hash", name);
     return ST_OK;
 }
 
-bool rpc_add_hex(cJSON *obj, const char *key, const uint8_t *bytes, size_t len)
+bool node_add_hex(cJSON *obj, const char *key, const uint8_t *bytes, size_t len)
 {
     char text[2 * 64 + 3];
     if (len > 64)
@@ -142,14 +155,14 @@ bool rpc_add_hex(cJSON *obj, const char *key, const uint8_t *bytes, size_t len)
     return cJSON_AddStringToObject(obj, key, text) != NULL;
 }
 
-bool rpc_add_address(cJSON *obj, const char *key, const uint8_t addr[20])
+bool node_add_address(cJSON *obj, const char *key, const uint8_t addr[20])
 {
     char text[LEDGER_ADDR_STRLEN];
     ledger_addr_format(text, addr);
     return cJSON_AddStringToObject(obj, key, text) != NULL;
 }
 
-bool rpc_add_json(cJSON *obj, const char *key, const char *json_text)
+bool node_add_json(cJSON *obj, const char *key, const char *json_text)
 {
     cJSON *value = cJSON_Parse(json_text);
     if (!value)
@@ -161,27 +174,27 @@ bool rpc_add_json(cJSON *obj, const char *key, const char *json_text)
     return true;
 }
 
-cJSON *rpc_receipt_json(const eng_receipt *r)
+cJSON *node_receipt_json(const eng_receipt *r)
 {
     cJSON *out = cJSON_CreateObject();
-    if (!out || !rpc_add_hex(out, "hash", r->hash, 32) || !cJSON_AddNumberToObject(out, "block", (double)r->height)
+    if (!out || !node_add_hex(out, "hash", r->hash, 32) || !cJSON_AddNumberToObject(out, "block", (double)r->height)
         || !cJSON_AddNumberToObject(out, "index", r->index)
         || !cJSON_AddStringToObject(out, "status", r->success ? "success" : "failed")
         || (r->error && !cJSON_AddStringToObject(out, "error", r->error))
-        || !rpc_add_json(out, "events", r->events ? r->events : "[]")) {
+        || !node_add_json(out, "events", r->events ? r->events : "[]")) {
         cJSON_Delete(out);
         return NULL;
     }
     return out;
 }
 
-void rpc_finish_with_receipt(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r)
+void node_finish_with_receipt(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r)
 {
     rpc_deferred *d = cookie;
     if (status != ST_OK) {
         rpc_deferred_finish(d, status, NULL, errdata, errmsg);
         return;
     }
-    cJSON *result = rpc_receipt_json(r);
+    cJSON *result = node_receipt_json(r);
     rpc_deferred_finish(d, result ? ST_OK : ST_NOMEM, result, NULL, result ? NULL : "out of memory");
 }

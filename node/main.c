@@ -93,7 +93,7 @@ static int parse_options(struct options *o, int argc, char **argv)
         return 2;
     }
     bool loopback;
-    if (rpc_address_loopback(o->bind, &loopback) != ST_OK) {
+    if (rpc_address_loopback(o->bind, &loopback) != RPC_OK) {
         fprintf(stderr, "conclaved: --rpc-bind takes HOST:PORT with a HOST that resolves, not '%s'\n", o->bind);
         return 2;
     }
@@ -243,7 +243,7 @@ struct node {
 /* GET /events: every durable block and its receipts' events, built only while a stream is open. */
 static void publish_block(void *server, const cJSON *block)
 {
-    rpc_events_publish_block(server, block);
+    node_events_publish_block(server, block);
 }
 
 static bool streams_open(void *server)
@@ -352,17 +352,19 @@ int main(int argc, char **argv)
     if (with_enclave && eng_enclave_configure(n.engine, es.program, es.secret, es.sealed) != ST_OK)
         fprintf(stderr, "conclaved: running without an enclave for now\n");
     size_t n_methods;
-    const rpc_method *methods = rpc_methods(&n_methods);
+    const rpc_method *methods = node_methods(&n_methods);
     rpc_limits limits;
     rpc_limits_default(&limits);
     server = rpc_server_new(n.base, methods, n_methods, n.engine, &limits, token, o.dev);
     unsigned port;
     if (server) {
-        rpc_server_set_metrics(server, rpc_metrics_text);
-        rpc_server_set_page(server, rpc_dashboard_page, rpc_dashboard_page_len);
+        rpc_server_set_name(server, "conclave");
+        rpc_server_set_errors(server, node_rpc_error);
+        rpc_server_set_metrics(server, node_metrics_text);
+        rpc_server_set_page(server, node_dashboard_page, node_dashboard_page_len);
         eng_set_block_listener(n.engine, publish_block, streams_open, server);
     }
-    if (!server || rpc_server_listen(server, o.bind, &port) != ST_OK) {
+    if (!server || rpc_server_listen(server, o.bind, &port) != RPC_OK) {
         fprintf(stderr, "conclaved: cannot listen on %s\n", o.bind);
         goto out;
     }

@@ -5,29 +5,29 @@
 
 #include "node/methods_int.h"
 
-const rpc_method *rpc_methods(size_t *n)
+const rpc_method *node_methods(size_t *n)
 {
     /* sorted by name (strcmp order) */
     static rpc_method table[30];
     static size_t count;
     if (!count) {
         const rpc_method *entries[] = {
-            &rpc_m_admin_advance_time,         &rpc_m_admin_mint,
-            &rpc_m_admin_reward_pool,          &rpc_m_admin_slash_worker,
-            &rpc_m_admin_tamper_next_report,   &rpc_m_enclave_get_attestation,
-            &rpc_m_gov_get_delegation,         &rpc_m_gov_get_locks,
-            &rpc_m_gov_get_params,             &rpc_m_gov_get_proposal,
-            &rpc_m_gov_get_tally,              &rpc_m_gov_get_vote,
-            &rpc_m_gov_get_votes,              &rpc_m_gov_list_proposals,
-            &rpc_m_gov_list_tracks,            &rpc_m_gov_voting_power,
-            &rpc_m_ledger_audit,               &rpc_m_ledger_get_account,
-            &rpc_m_ledger_get_block,           &rpc_m_ledger_get_transaction,
-            &rpc_m_node_info,                  &rpc_m_settlement_get_epoch,
-            &rpc_m_staking_get_pool,
-            &rpc_m_staking_get_position,       &rpc_m_staking_get_withdraw_queue,
-            &rpc_m_staking_get_worker,         &rpc_m_staking_list_delegators,
-            &rpc_m_staking_list_pools,         &rpc_m_staking_list_slashes,
-            &rpc_m_tx_send,
+            &node_m_admin_advance_time,         &node_m_admin_mint,
+            &node_m_admin_reward_pool,          &node_m_admin_slash_worker,
+            &node_m_admin_tamper_next_report,   &node_m_enclave_get_attestation,
+            &node_m_gov_get_delegation,         &node_m_gov_get_locks,
+            &node_m_gov_get_params,             &node_m_gov_get_proposal,
+            &node_m_gov_get_tally,              &node_m_gov_get_vote,
+            &node_m_gov_get_votes,              &node_m_gov_list_proposals,
+            &node_m_gov_list_tracks,            &node_m_gov_voting_power,
+            &node_m_ledger_audit,               &node_m_ledger_get_account,
+            &node_m_ledger_get_block,           &node_m_ledger_get_transaction,
+            &node_m_node_info,                  &node_m_settlement_get_epoch,
+            &node_m_staking_get_pool,
+            &node_m_staking_get_position,       &node_m_staking_get_withdraw_queue,
+            &node_m_staking_get_worker,         &node_m_staking_list_delegators,
+            &node_m_staking_list_pools,         &node_m_staking_list_slashes,
+            &node_m_tx_send,
         };
         _Static_assert(sizeof entries / sizeof entries[0] <= sizeof table / sizeof table[0], "table too small");
         for (count = 0; count < sizeof entries / sizeof entries[0]; count++)

@@ -1,16 +1,44 @@
 /* SPDX-License-Identifier: MIT */
 /* methods.h: conclaved's JSON-RPC method table (node/methods.c), built from one file of methods per
- * area (the node/m_ files). The server's app handle is the engine (eng *). Layer: node (conclaved, above engine and rpc). */
-#ifndef RPC_METHODS_H
-#define RPC_METHODS_H
+ * area (the node/m_ files), its block events (node/events.c) and its dashboard page. The server's app
+ * handle is the engine (eng *). Layer: node (conclaved, above engine and rpc). */
+#ifndef NODE_METHODS_H
+#define NODE_METHODS_H
 
 #include <stddef.h>
+#include "ledger/status.h"
 #include "rpc/rpc.h"
 
+/* conclaved's JSON-RPC error codes, in the server-error range beside rpc.h's own (RPC_E_UNAUTHORIZED
+ * for ST_UNAUTHORIZED, RPC_E_LIMIT for ST_LIMIT); ST_INVALID is RPC_INVALID_PARAMS, and any status
+ * not listed RPC_INTERNAL_ERROR. */
+enum node_code {
+    NODE_E_NONCE = -32001,           /* ST_NONCE */
+    NODE_E_SIGNATURE = -32002,       /* ST_CRYPTO */
+    NODE_E_NOT_FOUND = -32003,       /* ST_NOTFOUND */
+    NODE_E_INSUFFICIENT = -32005,    /* ST_INSUFFICIENT */
+    NODE_E_CONFLICT = -32006,        /* ST_CONFLICT */
+    NODE_E_DISABLED = -32008,        /* ST_DISABLED */
+    NODE_E_OVERFLOW = -32009         /* ST_OVERFLOW */
+};
+
+/* Maps a status to its JSON-RPC error code and generic message (an rpc_errors_fn; node/errors.c). */
+int node_rpc_error(int status, const char **message);
+
 /* conclaved's lines of GET /metrics (an rpc_metrics_fn; app is the engine). */
-char *rpc_metrics_text(void *app);
+char *node_metrics_text(void *app);
 
 /* The sorted table of every method. Out: *n its length. */
-const rpc_method *rpc_methods(size_t *n);
+const rpc_method *node_methods(size_t *n);
+
+/* The dashboard (node/dashboard.html, compiled in). */
+extern const char node_dashboard_page[];
+extern const size_t node_dashboard_page_len;
+
+/* Publishes a block as the engine's listener gives it (engine.h eng_block_fn): one "block" event
+ * {height, hash, time, transactions}, then one event per receipt event, named by its area
+ * ("ledger", "staking", "compute", "settlement", "governance"), its data the event with "height"
+ * and "tx" added (node/events.c). */
+void node_events_publish_block(rpc_server *s, const cJSON *block) NONNULL(1, 2);
 
 #endif

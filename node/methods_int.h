@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* methods_int.h: what the method files the node/m_ files share: their entries for the table, and helpers
  * that read typed params with precise errors and write hashes, addresses and receipts.
- * Not an API: only the rpc method files include it. */
-#ifndef RPC_METHODS_INT_H
-#define RPC_METHODS_INT_H
+ * Not an API: only the node method files include it. */
+#ifndef NODE_METHODS_INT_H
+#define NODE_METHODS_INT_H
 
 #include <gmp.h>
 #include <stdbool.h>
@@ -11,50 +11,53 @@
 #include "engine/engine.h"
 #include "rpc/rpc.h"
 
-extern const rpc_method rpc_m_node_info, rpc_m_tx_send, rpc_m_ledger_get_account, rpc_m_ledger_get_block,
-    rpc_m_ledger_get_transaction, rpc_m_ledger_audit, rpc_m_admin_advance_time, rpc_m_admin_mint,
-    rpc_m_admin_reward_pool, rpc_m_admin_slash_worker, rpc_m_staking_get_pool, rpc_m_staking_get_position,
-    rpc_m_staking_get_withdraw_queue, rpc_m_staking_get_worker, rpc_m_staking_list_delegators,
-    rpc_m_staking_list_pools, rpc_m_staking_list_slashes, rpc_m_settlement_get_epoch, rpc_m_enclave_get_attestation,
-    rpc_m_admin_tamper_next_report, rpc_m_gov_list_tracks, rpc_m_gov_list_proposals, rpc_m_gov_get_proposal,
-    rpc_m_gov_get_tally, rpc_m_gov_get_votes, rpc_m_gov_get_vote, rpc_m_gov_voting_power, rpc_m_gov_get_delegation,
-    rpc_m_gov_get_locks, rpc_m_gov_get_params;
+extern const rpc_method node_m_node_info, node_m_tx_send, node_m_ledger_get_account, node_m_ledger_get_block,
+    node_m_ledger_get_transaction, node_m_ledger_audit, node_m_admin_advance_time, node_m_admin_mint,
+    node_m_admin_reward_pool, node_m_admin_slash_worker, node_m_staking_get_pool, node_m_staking_get_position,
+    node_m_staking_get_withdraw_queue, node_m_staking_get_worker, node_m_staking_list_delegators,
+    node_m_staking_list_pools, node_m_staking_list_slashes, node_m_settlement_get_epoch, node_m_enclave_get_attestation,
+    node_m_admin_tamper_next_report, node_m_gov_list_tracks, node_m_gov_list_proposals, node_m_gov_get_proposal,
+    node_m_gov_get_tally, node_m_gov_get_votes, node_m_gov_get_vote, node_m_gov_voting_power, node_m_gov_get_delegation,
+    node_m_gov_get_locks, node_m_gov_get_params;
 
 /* The engine behind a call. */
-eng *rpc_engine(struct rpc_ctx *ctx);
+eng *node_engine(struct rpc_ctx *ctx);
 
 /* Typed params. Each returns ST_OK, or ST_INVALID after setting a message that names the param
- * (e.g. "params.address: expected a 0x-prefixed 20-byte address"); rpc_param_amount returns
+ * (e.g. "params.address: expected a 0x-prefixed 20-byte address"); node_param_amount returns
  * ST_OVERFLOW for an amount of 2^256 or more. A missing optional param leaves *present false (where
  * given) and returns ST_OK. */
-int rpc_param_address(struct rpc_ctx *ctx, const cJSON *params, const char *name, uint8_t out[20]);
-int rpc_param_amount(struct rpc_ctx *ctx, const cJSON *params, const char *name, mpz_t out);
-int rpc_param_u64(struct rpc_ctx *ctx, const cJSON *params, const char *name, bool *present, uint64_t *out);
-int rpc_param_hash(struct rpc_ctx *ctx, const cJSON *params, const char *name, bool *present, uint8_t out[32]);
+int node_param_address(struct rpc_ctx *ctx, const cJSON *params, const char *name, uint8_t out[20]);
+int node_param_amount(struct rpc_ctx *ctx, const cJSON *params, const char *name, mpz_t out);
+int node_param_u64(struct rpc_ctx *ctx, const cJSON *params, const char *name, bool *present, uint64_t *out);
+int node_param_hash(struct rpc_ctx *ctx, const cJSON *params, const char *name, bool *present, uint8_t out[32]);
 
-/* Pages: "limit" (1 to RPC_LIMIT_MAX, default RPC_LIMIT_DEFAULT) and an optional u64 "cursor"
+/* Pages: "limit" (1 to NODE_LIMIT_MAX, default NODE_LIMIT_DEFAULT) and an optional u64 "cursor"
  * (0, from the start, when not given). */
-#define RPC_LIMIT_DEFAULT 20u
-#define RPC_LIMIT_MAX 100u
-int rpc_param_limit(struct rpc_ctx *ctx, const cJSON *params, unsigned *limit);
-int rpc_param_cursor(struct rpc_ctx *ctx, const cJSON *params, uint64_t *cursor);
+#define NODE_LIMIT_DEFAULT 20u
+#define NODE_LIMIT_MAX 100u
+int node_param_limit(struct rpc_ctx *ctx, const cJSON *params, unsigned *limit);
+int node_param_cursor(struct rpc_ctx *ctx, const cJSON *params, uint64_t *cursor);
+/* Returns: rc, the outcome of reading the row what (e.g. "pool") id, after setting the message "no
+ * <what> <id>" for ST_NOTFOUND or "cannot read <what> <id>" for another failure. */
+int node_row_error(struct rpc_ctx *ctx, int rc, const char *what, uint64_t id);
 /* Whether an optional param is given: absent and JSON null both mean "not given". */
-bool rpc_given(const cJSON *params, const char *name);
+bool node_given(const cJSON *params, const char *name);
 
 /* Adds "key": a number / a canonical decimal string (false for a value outside 0..2^256-1) / a new
  * object appended to an array / "next": last when more rows follow, else null. false (NULL) on OOM. */
-bool rpc_add_u64(cJSON *obj, const char *key, uint64_t v);
-bool rpc_add_amount(cJSON *obj, const char *key, const mpz_t v);
-cJSON *rpc_append_object(cJSON *arr);
-bool rpc_add_next(cJSON *obj, bool more, uint64_t last);
+bool node_add_u64(cJSON *obj, const char *key, uint64_t v);
+bool node_add_amount(cJSON *obj, const char *key, const mpz_t v);
+cJSON *node_append_object(cJSON *arr);
+bool node_add_next(cJSON *obj, bool more, uint64_t last);
 /* Adds "key": "0x…" hex / EIP-55 address / a JSON value parsed from text. false on OOM. */
-bool rpc_add_hex(cJSON *obj, const char *key, const uint8_t *bytes, size_t len);
-bool rpc_add_address(cJSON *obj, const char *key, const uint8_t addr[20]);
-bool rpc_add_json(cJSON *obj, const char *key, const char *json_text);
+bool node_add_hex(cJSON *obj, const char *key, const uint8_t *bytes, size_t len);
+bool node_add_address(cJSON *obj, const char *key, const uint8_t addr[20]);
+bool node_add_json(cJSON *obj, const char *key, const char *json_text);
 
 /* The receipt object {hash, block, index, status, error?, events}. NULL on OOM. */
-cJSON *rpc_receipt_json(const eng_receipt *r);
+cJSON *node_receipt_json(const eng_receipt *r);
 /* An eng_done_fn that finishes the rpc_deferred given as cookie with the receipt or the refusal. */
-void rpc_finish_with_receipt(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r);
+void node_finish_with_receipt(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r);
 
 #endif

@@ -139,7 +139,7 @@ static int request(rpc_client *c, enum evhttp_cmd_type cmd, const char *path, co
     *response = NULL;
     struct evhttp_request *req = evhttp_request_new(on_reply, &r);
     if (!req)
-        return ST_NOMEM;
+        return RPC_NOMEM;
     evhttp_request_set_error_cb(req, on_error);
     struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
     if (evhttp_add_header(headers, "Host", c->host_header) != 0 ||
@@ -147,7 +147,7 @@ static int request(rpc_client *c, enum evhttp_cmd_type cmd, const char *path, co
         (body && (evhttp_add_header(headers, "Content-Type", "application/json") != 0 ||
                   evbuffer_add(evhttp_request_get_output_buffer(req), body, len) != 0))) {
         evhttp_request_free(req);
-        return ST_NOMEM;
+        return RPC_NOMEM;
     }
     /* on a kept-alive connection, Nagle would hold the body back until the server's delayed ACK
      * of the headers (40 ms); a new connection gets the option on its next request */
@@ -158,7 +158,7 @@ static int request(rpc_client *c, enum evhttp_cmd_type cmd, const char *path, co
     }
     /* evhttp owns req from here, and frees it even when this fails */
     if (evhttp_make_request(c->evcon, req, cmd, path) != 0)
-        return ST_IO;
+        return RPC_IO;
     while (!r.done)
         if (event_base_loop(c->base, EVLOOP_ONCE) != 0)
             break;
@@ -166,11 +166,11 @@ static int request(rpc_client *c, enum evhttp_cmd_type cmd, const char *path, co
         evhttp_cancel_request(req);
     if (!r.done || r.failed) {
         free(r.body);
-        return r.done && r.status ? ST_NOMEM : r.timed_out ? ST_LIMIT : ST_IO;
+        return r.done && r.status ? RPC_NOMEM : r.timed_out ? RPC_LIMIT : RPC_IO;
     }
     *http_status = r.status;
     *response = r.body;
-    return ST_OK;
+    return RPC_OK;
 }
 
 int rpc_client_post(rpc_client *c, const char *path, const char *body, size_t len, int *http_status,
@@ -185,20 +185,20 @@ int rpc_client_get(rpc_client *c, const char *path, int *http_status, char **res
 }
 
 /* Takes the response of call id apart. An error may carry id null (the server could not read the
- * call, or refused the connection). Returns: ST_OK with *result, ST_INVALID with *error, ST_IO when
+ * call, or refused the connection). Returns: RPC_OK with *result, RPC_INVALID with *error, RPC_IO when
  * text is not a JSON-RPC response to that call. */
 static int unpack(const char *text, double id, cJSON **result, cJSON **error)
 {
     cJSON *reply = cJSON_Parse(text);
     const cJSON *rid = cJSON_GetObjectItemCaseSensitive(reply, "id");
-    int rc = ST_IO;
+    int rc = RPC_IO;
     bool ours = cJSON_IsNumber(rid) && rid->valuedouble == id;
     if (cJSON_IsObject(reply) && (ours || cJSON_IsNull(rid))) {
         if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(reply, "error"))) {
             *error = cJSON_DetachItemFromObjectCaseSensitive(reply, "error");
-            rc = ST_INVALID;
+            rc = RPC_INVALID;
         } else if (ours && (*result = cJSON_DetachItemFromObjectCaseSensitive(reply, "result"))) {
-            rc = ST_OK;
+            rc = RPC_OK;
         }
     }
     cJSON_Delete(reply);
@@ -212,7 +212,7 @@ int rpc_client_call(rpc_client *c, const char *method, const cJSON *params, cJSO
     double id = c->next_id++;
     cJSON *call = cJSON_CreateObject(), *p = params ? cJSON_Duplicate(params, true) : NULL;
     char *text = NULL, *response = NULL;
-    int rc = ST_NOMEM, http_status;
+    int rc = RPC_NOMEM, http_status;
     if (!call || (params && !p) || !cJSON_AddStringToObject(call, "jsonrpc", "2.0") ||
         !cJSON_AddNumberToObject(call, "id", id) || !cJSON_AddStringToObject(call, "method", method))
         goto out;
@@ -222,7 +222,7 @@ int rpc_client_call(rpc_client *c, const char *method, const cJSON *params, cJSO
     if (!(text = cJSON_PrintUnformatted(call)))
         goto out;
     rc = rpc_client_post(c, c->path, text, strlen(text), &http_status, &response);
-    if (rc == ST_OK)
+    if (rc == RPC_OK)
         rc = unpack(response, id, result, error);
 out:
     cJSON_Delete(p);

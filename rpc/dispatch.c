@@ -59,16 +59,22 @@ static void store(struct rpc_deferred *c, int code, cJSON *result, const char *m
         c->ex->lost = true;
 }
 
-/* Answers call c with a handler's outcome: status ST_OK with result, or the error for status with
- * message (NULL or empty for the generic one) and data. */
+/* Answers call c with a handler's outcome: status RPC_OK with result, or the error the application
+ * maps the failure status to, with message (NULL or empty for the code's generic one) and data. */
 static void answer(struct rpc_deferred *c, int status, cJSON *result, const char *message, cJSON *data)
 {
-    int code = status == ST_OK ? 0 : rpc_status_code(status);
-    store(c, code, result, message && *message ? message : rpc_code_message(code), data);
+    const rpc_server *s = c->ex->server;
+    int code = 0;
+    const char *generic = NULL;
+    if (status != RPC_OK && s->errors)
+        code = s->errors(status, &generic);
+    else if (status != RPC_OK)
+        code = RPC_INTERNAL_ERROR;
+    store(c, code, result, message && *message ? message : generic ? generic : rpc_code_message(code), data);
 }
 
 /* Answers call c with a protocol error (a code outside the status mapping), printf-style message. */
-static void answer_code(struct rpc_deferred *c, int code, const char *fmt, ...) PRINTF_LIKE(3, 4);
+static void answer_code(struct rpc_deferred *c, int code, const char *fmt, ...) RPC_PRINTF_LIKE(3, 4);
 static void answer_code(struct rpc_deferred *c, int code, const char *fmt, ...)
 {
     char msg[256];
@@ -130,14 +136,14 @@ bool rpc_table_valid(const rpc_method *methods, size_t n)
 }
 
 /* Turns the request's params (moved out of the request; NULL when absent) into the object handed
- * to the handler; params is consumed either way. Returns: ST_OK with *obj (the caller deletes it),
- * ST_NOMEM, or ST_INVALID after writing why into msg. */
+ * to the handler; params is consumed either way. Returns: RPC_OK with *obj (the caller deletes it),
+ * RPC_NOMEM, or RPC_INVALID after writing why into msg. */
 static int map_params(const rpc_method *m, cJSON *params, cJSON **obj, char *msg, size_t msg_size)
 {
     *obj = NULL;
     if (!params) {
         *obj = cJSON_CreateObject();
-        return *obj ? ST_OK : ST_NOMEM;
+        return *obj ? RPC_OK : RPC_NOMEM;
     }
     if (cJSON_IsObject(params)) {
         uint64_t seen = 0; /* bit i: params[i] given; RPC_MAX_PARAMS keeps i below 64 */
@@ -147,18 +153,18 @@ static int map_params(const rpc_method *m, cJSON *params, cJSON **obj, char *msg
                 snprintf(msg, msg_size, "invalid params: %s param \"%.*s\"", i < 0 ? "unknown" : "duplicate",
                          utf8_prefix(p->string, 64), p->string);
                 cJSON_Delete(params);
-                return ST_INVALID;
+                return RPC_INVALID;
             }
             seen |= UINT64_C(1) << i;
         }
         *obj = params;
-        return ST_OK;
+        return RPC_OK;
     }
     int n = cJSON_GetArraySize(params), max = param_count(m);
     if (n > max) {
         snprintf(msg, msg_size, "invalid params: %s takes at most %d positional params", m->name, max);
         cJSON_Delete(params);
-        return ST_INVALID;
+        return RPC_INVALID;
     }
     *obj = cJSON_CreateObject();
     for (int i = 0; *obj && i < n; i++) {
@@ -170,7 +176,7 @@ static int map_params(const rpc_method *m, cJSON *params, cJSON **obj, char *msg
         }
     }
     cJSON_Delete(params);
-    return *obj ? ST_OK : ST_NOMEM;
+    return *obj ? RPC_OK : RPC_NOMEM;
 }
 
 /* Runs one call of ex from its request object req (which it may take members out of) and answers
@@ -213,14 +219,15 @@ static void run_call(rpc_exchange *ex, struct rpc_deferred *c, cJSON *req)
         return;
     }
     if ((m->flags & RPC_ADMIN) && !ex->authorized) {
-        answer(c, ST_UNAUTHORIZED, NULL, NULL, NULL);
+        store(c, RPC_E_UNAUTHORIZED, NULL, rpc_code_message(RPC_E_UNAUTHORIZED), NULL);
         return;
     }
     char msg[256];
     cJSON *obj;
     int rc = map_params(m, params ? cJSON_DetachItemViaPointer(req, params) : NULL, &obj, msg, sizeof msg);
-    if (rc != ST_OK) {
-        answer(c, rc, NULL, rc == ST_INVALID ? msg : NULL, NULL);
+    if (rc != RPC_OK) {
+        int code = rc == RPC_INVALID ? RPC_INVALID_PARAMS : RPC_INTERNAL_ERROR;
+        store(c, code, NULL, rc == RPC_INVALID ? msg : rpc_code_message(code), NULL);
         return;
     }
     struct rpc_ctx ctx = { .app = s->app, .server = s, .authorized = ex->authorized, .call = c };
@@ -231,10 +238,10 @@ static void run_call(rpc_exchange *ex, struct rpc_deferred *c, cJSON *req)
         /* answered by rpc_deferred_finish, maybe already */
         cJSON_Delete(result);
         cJSON_Delete(ctx.errdata);
-    } else if (rc == ST_PENDING) {
+    } else if (rc == RPC_PENDING) {
         cJSON_Delete(result);
         cJSON_Delete(ctx.errdata);
-        answer(c, ST_PENDING, NULL, "internal error: the method cannot be deferred here", NULL);
+        store(c, RPC_INTERNAL_ERROR, NULL, "internal error: the method cannot be deferred here", NULL);
     } else {
         answer(c, rc, result, ctx.errmsg, ctx.errdata);
     }
@@ -300,16 +307,17 @@ static bool blank(const char *p, const char *end)
     return true;
 }
 
-int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorized, bool can_defer,
-                     rpc_exchange **out)
+int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorized, rpc_finished_fn finished,
+                     void *ctx, rpc_exchange **out)
 {
     *out = NULL;
     rpc_exchange *ex = calloc(1, sizeof *ex);
     if (!ex)
-        return ST_NOMEM;
+        return RPC_NOMEM;
     ex->server = s;
     ex->authorized = authorized;
-    ex->can_defer = can_defer;
+    ex->finished = finished;
+    ex->finished_ctx = ctx;
     ex->running = true;
     const char *end = NULL;
     enum body_text text = check_text(body, len);
@@ -326,7 +334,7 @@ int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorize
     if (!ex->calls) {
         cJSON_Delete(tree);
         free(ex);
-        return ST_NOMEM;
+        return RPC_NOMEM;
     }
     for (size_t i = 0; i < ex->n_calls; i++)
         ex->calls[i].ex = ex;
@@ -354,11 +362,11 @@ int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorize
     cJSON_Delete(tree);
     ex->running = false;
     *out = ex;
-    return ST_OK;
+    return RPC_OK;
 }
 
-/* Moves the responses of a batch into one array. Returns: ST_OK with *out the array, or NULL when
- * every call was a notification; ST_NOMEM. */
+/* Moves the responses of a batch into one array. Returns: RPC_OK with *out the array, or NULL when
+ * every call was a notification; RPC_NOMEM. */
 static int collect(rpc_exchange *ex, cJSON **out)
 {
     cJSON *arr = NULL;
@@ -368,16 +376,16 @@ static int collect(rpc_exchange *ex, cJSON **out)
         if (!r)
             continue;
         if (!arr && !(arr = cJSON_CreateArray()))
-            return ST_NOMEM;
+            return RPC_NOMEM;
         ex->calls[i].response = NULL;
         if (!cJSON_AddItemToArray(arr, r)) {
             cJSON_Delete(r);
             cJSON_Delete(arr);
-            return ST_NOMEM;
+            return RPC_NOMEM;
         }
     }
     *out = arr;
-    return ST_OK;
+    return RPC_OK;
 }
 
 int rpc_exchange_encode(rpc_exchange *ex, char **text, size_t *len)
@@ -385,20 +393,20 @@ int rpc_exchange_encode(rpc_exchange *ex, char **text, size_t *len)
     cJSON *out = NULL;
     *text = NULL;
     *len = 0;
-    if (ex->lost || (ex->batch && collect(ex, &out) != ST_OK))
-        return ST_NOMEM;
+    if (ex->lost || (ex->batch && collect(ex, &out) != RPC_OK))
+        return RPC_NOMEM;
     if (!ex->batch) {
         out = ex->calls[0].response;
         ex->calls[0].response = NULL;
     }
     if (!out)
-        return ST_OK;
+        return RPC_OK;
     *text = cJSON_PrintUnformatted(out);
     cJSON_Delete(out);
     if (!*text)
-        return ST_NOMEM;
+        return RPC_NOMEM;
     *len = strlen(*text);
-    return ST_OK;
+    return RPC_OK;
 }
 
 void rpc_exchange_free(rpc_exchange *ex)
@@ -431,7 +439,7 @@ int rpc_error(struct rpc_ctx *ctx, int status, cJSON *data, const char *fmt, ...
 rpc_deferred *rpc_defer(struct rpc_ctx *ctx)
 {
     struct rpc_deferred *c = ctx->call;
-    if (!c->ex->can_defer)
+    if (!c->ex->finished)
         return NULL;
     if (!c->deferred) {
         c->deferred = true;
@@ -448,7 +456,7 @@ void rpc_deferred_finish(rpc_deferred *d, int status, cJSON *result, cJSON *errd
     ex->pending--;
     /* while its handlers still run, rpc_exchange_run's caller answers the exchange */
     if (ex->pending == 0 && !ex->running)
-        rpc_http_finish(ex);
+        ex->finished(ex, ex->finished_ctx);
 }
 
 char *rpc_handle_body(rpc_server *s, const char *body, size_t len, bool authorized)
@@ -456,10 +464,10 @@ char *rpc_handle_body(rpc_server *s, const char *body, size_t len, bool authoriz
     rpc_exchange *ex;
     char *text = NULL, *copy = NULL;
     size_t n;
-    if (rpc_exchange_run(s, body, len, authorized, false, &ex) != ST_OK)
+    if (rpc_exchange_run(s, body, len, authorized, NULL, NULL, &ex) != RPC_OK)
         return NULL;
     /* copied so that the caller can use free() whatever allocator cJSON was given */
-    if (rpc_exchange_encode(ex, &text, &n) == ST_OK && text && (copy = malloc(n + 1)))
+    if (rpc_exchange_encode(ex, &text, &n) == RPC_OK && text && (copy = malloc(n + 1)))
         memcpy(copy, text, n + 1);
     cJSON_free(text);
     rpc_exchange_free(ex);

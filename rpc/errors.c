@@ -1,26 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* errors.c: the one place that maps failures to what a client sees: a status to its JSON-RPC error
- * code and generic message, and a transport failure to its HTTP status. Every JSON-RPC response,
+/* errors.c: the one place that maps the server's own failures to what a client sees: a JSON-RPC
+ * error code of the server's to its generic message, and a transport failure to its HTTP status (the
+ * application maps its own failure statuses, rpc_server_set_errors). Every JSON-RPC response,
  * error or not, travels with HTTP 200; only failures of the HTTP exchange itself (unknown path,
  * wrong HTTP method, connection cap, a reply that cannot be built) carry another status. */
 #include "rpc/rpc_int.h"
-
-int rpc_status_code(int status)
-{
-    switch (status) {
-    case ST_INVALID: return RPC_INVALID_PARAMS;
-    case ST_NONCE: return RPC_E_NONCE;
-    case ST_CRYPTO: return RPC_E_SIGNATURE;
-    case ST_NOTFOUND: return RPC_E_NOT_FOUND;
-    case ST_UNAUTHORIZED: return RPC_E_UNAUTHORIZED;
-    case ST_INSUFFICIENT: return RPC_E_INSUFFICIENT;
-    case ST_CONFLICT: return RPC_E_CONFLICT;
-    case ST_LIMIT: return RPC_E_LIMIT;
-    case ST_DISABLED: return RPC_E_DISABLED;
-    case ST_OVERFLOW: return RPC_E_OVERFLOW;
-    default: return RPC_INTERNAL_ERROR;
-    }
-}
 
 const char *rpc_code_message(int code)
 {
@@ -29,15 +13,8 @@ const char *rpc_code_message(int code)
     case RPC_INVALID_REQUEST: return "invalid request";
     case RPC_METHOD_NOT_FOUND: return "method not found";
     case RPC_INVALID_PARAMS: return "invalid params";
-    case RPC_E_NONCE: return "nonce mismatch";
-    case RPC_E_SIGNATURE: return "bad signature";
-    case RPC_E_NOT_FOUND: return "not found";
     case RPC_E_UNAUTHORIZED: return "unauthorized";
-    case RPC_E_INSUFFICIENT: return "insufficient balance";
-    case RPC_E_CONFLICT: return "conflict";
     case RPC_E_LIMIT: return "limit exceeded";
-    case RPC_E_DISABLED: return "disabled";
-    case RPC_E_OVERFLOW: return "amount overflow";
     default: return "internal error";
     }
 }

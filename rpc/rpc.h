@@ -5,9 +5,11 @@
  * application publishes as server-sent events; GET / serves the application's page. Every request
  * must name the node in its Host header by address or as localhost. Methods come from a sorted
  * table given at creation; each handler gets its params as an object (positional params are mapped
- * to names by the method's .params list) and answers through *result, or returns ST_PENDING after
- * rpc_defer() to answer later from the event loop (tx_send waits for its block that way).
- * Single-threaded: every call happens on the loop thread. Layer: rpc (above engine). */
+ * to names by the method's .params list) and answers through *result, or returns RPC_PENDING after
+ * rpc_defer() to answer later from the event loop. A failing handler returns a status of the
+ * application's, which the application maps to a JSON-RPC error (rpc_server_set_errors).
+ * Single-threaded: every call happens on the loop thread. Layer: rpc, a transport library that
+ * knows nothing of the application above it. */
 #ifndef RPC_RPC_H
 #define RPC_RPC_H
 
@@ -15,15 +17,16 @@
 #include <event2/event.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include "ledger/status.h"
+#include "rpc/status.h"
 
 typedef struct rpc_server rpc_server;
 typedef struct rpc_deferred rpc_deferred;
 struct rpc_ctx;
 
-/* A handler. params is always an object (possibly empty), borrowed. On ST_OK *result holds the
- * result tree, which the dispatcher owns from then on. On failure the handler may set a message and
- * data with rpc_error(); the status selects the code (rpc/errors.c). */
+/* A handler. params is always an object (possibly empty), borrowed. Returns RPC_OK, with *result the
+ * result tree, which the dispatcher owns from then on; RPC_PENDING after rpc_defer(); or a failure
+ * status of the application's, for which the handler may set a message and data with rpc_error():
+ * the application's rpc_errors_fn maps the status to the code. */
 typedef int (*rpc_fn)(struct rpc_ctx *ctx, const cJSON *params, cJSON **result);
 
 enum {
@@ -31,24 +34,26 @@ enum {
     RPC_DEV = 1u << 1        /* exists only when the server was made with dev methods on */
 };
 
-/* JSON-RPC error codes: the protocol's own, then Conclave's application range (rpc/errors.c maps
- * statuses to them). */
+/* The JSON-RPC error codes the server itself answers with: the protocol's own, then two of the
+ * server-error range (-32000 to -32099) for its refusals. The application picks the rest of that
+ * range for its own failures (rpc_errors_fn). */
 enum rpc_code {
     RPC_PARSE_ERROR = -32700,
     RPC_INVALID_REQUEST = -32600,
     RPC_METHOD_NOT_FOUND = -32601,
-    RPC_INVALID_PARAMS = -32602,     /* ST_INVALID */
-    RPC_INTERNAL_ERROR = -32603,     /* ST_NOMEM, ST_DB, ST_IO and anything unlisted */
-    RPC_E_NONCE = -32001,            /* ST_NONCE */
-    RPC_E_SIGNATURE = -32002,        /* ST_CRYPTO */
-    RPC_E_NOT_FOUND = -32003,        /* ST_NOTFOUND */
-    RPC_E_UNAUTHORIZED = -32004,     /* ST_UNAUTHORIZED */
-    RPC_E_INSUFFICIENT = -32005,     /* ST_INSUFFICIENT */
-    RPC_E_CONFLICT = -32006,         /* ST_CONFLICT */
-    RPC_E_LIMIT = -32007,            /* ST_LIMIT */
-    RPC_E_DISABLED = -32008,         /* ST_DISABLED */
-    RPC_E_OVERFLOW = -32009          /* ST_OVERFLOW */
+    RPC_INVALID_PARAMS = -32602,
+    RPC_INTERNAL_ERROR = -32603,
+    RPC_E_UNAUTHORIZED = -32004,     /* an admin method without the bearer token */
+    RPC_E_LIMIT = -32007             /* over a connection cap */
 };
+
+/* Returns: the generic message of one of the server's codes ("invalid params", "unauthorized", ...;
+ * "internal error" for any other code). */
+const char *rpc_code_message(int code);
+
+/* The application's map from a failure status (what handlers return, and rpc_deferred_finish takes)
+ * to its JSON-RPC error code, with *message set to the code's generic text (a constant). */
+typedef int (*rpc_errors_fn)(int status, const char **message);
 
 /* The most names a method's .params list may hold. */
 #define RPC_MAX_PARAMS 64
@@ -86,36 +91,39 @@ typedef struct rpc_limits {
 } rpc_limits;
 
 /* Fills the defaults. */
-void rpc_limits_default(rpc_limits *l) NONNULL(1);
+void rpc_limits_default(rpc_limits *l) RPC_NONNULL(1);
 
 /* Creates a server on base with the method table (sorted by name, borrowed for the server's life).
  * limits: copied; NULL for the defaults. token: the admin bearer token (copied), or NULL or "" for
  * none (then admin methods always fail). dev: whether RPC_DEV methods exist.
  * Returns: the server, NULL on out of memory. */
 rpc_server *rpc_server_new(struct event_base *base, const rpc_method *methods, size_t n_methods,
-                           void *app, const rpc_limits *limits, const char *token, bool dev) NONNULL(1);
+                           void *app, const rpc_limits *limits, const char *token, bool dev) RPC_NONNULL(1);
 /* Binds and listens on "HOST:PORT" (port 0 picks a free one; an empty HOST means 127.0.0.1; an
  * IPv6 HOST may be bracketed). May be called again to listen on more addresses.
- * Returns: ST_OK, ST_INVALID (bad address), ST_IO (bind failed), ST_NOMEM.
+ * Returns: RPC_OK, RPC_INVALID (bad address), RPC_IO (bind failed), RPC_NOMEM.
  * Out: *bound_port (may be NULL) the port, untouched on failure. */
-int rpc_server_listen(rpc_server *s, const char *hostport, unsigned *bound_port) WARN_UNUSED NONNULL(1, 2);
+int rpc_server_listen(rpc_server *s, const char *hostport, unsigned *bound_port) RPC_WARN_UNUSED RPC_NONNULL(1, 2);
 /* Whether "HOST:PORT", as rpc_server_listen takes it, names this machine only: every address HOST
- * resolves to is in 127.0.0.0/8 or is ::1. Returns: ST_OK, ST_INVALID (bad address, or HOST does not
+ * resolves to is in 127.0.0.0/8 or is ::1. Returns: RPC_OK, RPC_INVALID (bad address, or HOST does not
  * resolve). Out: *loopback, untouched on failure. */
-int rpc_address_loopback(const char *hostport, bool *loopback) WARN_UNUSED NONNULL(1, 2);
+int rpc_address_loopback(const char *hostport, bool *loopback) RPC_WARN_UNUSED RPC_NONNULL(1, 2);
 /* The application's part of GET /metrics: Prometheus text exposition lines (the server frees the
  * result with free(); NULL on out of memory). The server appends its own counters. */
 typedef char *(*rpc_metrics_fn)(void *app);
-void rpc_server_set_metrics(rpc_server *s, rpc_metrics_fn fn) NONNULL(1, 2);
+void rpc_server_set_metrics(rpc_server *s, rpc_metrics_fn fn) RPC_NONNULL(1, 2);
+/* Sets the map of the handlers' failure statuses; without it each is RPC_INTERNAL_ERROR. */
+void rpc_server_set_errors(rpc_server *s, rpc_errors_fn fn) RPC_NONNULL(1, 2);
+/* Sets the application's name (at most 31 bytes, letters, digits and '_'; "rpc" by default): the
+ * prefix of the server's own GET /metrics counters (NAME_http_requests_total, ...) and the word in
+ * the comment that opens each GET /events stream (": NAME events"). */
+void rpc_server_set_name(rpc_server *s, const char *name) RPC_NONNULL(1, 2);
 
 /* Serves html (len bytes, borrowed for the server's life) at GET /; without it GET / is 405. Its
  * Content-Security-Policy lets it run only the first <script> and apply only the first <style> of
  * html (by their SHA-256), and talk only to this node: no inline style attribute, event handler
  * or other script runs. */
-void rpc_server_set_page(rpc_server *s, const char *html, size_t len) NONNULL(1, 2);
-/* The dashboard (node/dashboard.html, compiled in). */
-extern const char rpc_dashboard_page[];
-extern const size_t rpc_dashboard_page_len;
+void rpc_server_set_page(rpc_server *s, const char *html, size_t len) RPC_NONNULL(1, 2);
 
 /* Sends "event: <event>\ndata: <data>\n\n" to every open GET /events stream (data: one line of
  * JSON), from the loop once the current callback has returned: what is published in one turn goes
@@ -123,43 +131,35 @@ extern const size_t rpc_dashboard_page_len;
  * memory is closed instead, and while all streams together would hold more than
  * limits.streams_memory, the one holding the most; the client reconnects and reads what it missed
  * over JSON-RPC. At most limits.max_streams streams; one more is answered 503. */
-void rpc_server_publish(rpc_server *s, const char *event, const char *data) NONNULL(1, 2, 3);
+void rpc_server_publish(rpc_server *s, const char *event, const char *data) RPC_NONNULL(1, 2, 3);
 /* Whether a GET /events stream is open (so publishing reaches someone). */
-bool rpc_server_has_streams(const rpc_server *s) NONNULL(1);
-/* Publishes a block as the engine's listener gives it (engine.h eng_block_fn): one "block" event
- * {height, hash, time, transactions}, then one event per receipt event, named by its area
- * ("ledger", "staking", "compute", "settlement", "governance"), its data the event with "height"
- * and "tx" added (rpc/events.c). */
-void rpc_events_publish_block(rpc_server *s, const cJSON *block) NONNULL(1, 2);
+bool rpc_server_has_streams(const rpc_server *s) RPC_NONNULL(1);
 
 /* Frees the server and closes its connections. Outstanding deferred calls are dropped without reply
  * and their tokens freed: finish them before (as engine shutdown does), never after. Accepts NULL. */
 void rpc_server_free(rpc_server *s);
 
 /* Sets the error message (printf-style) and, optionally, data (ownership passes) for a failing
- * return. Returns status, so a handler can write `return rpc_error(ctx, ST_INVALID, NULL, "...")`. */
-int rpc_error(struct rpc_ctx *ctx, int status, cJSON *data, const char *fmt, ...) PRINTF_LIKE(4, 5) NONNULL(1);
+ * return. Returns status, so a handler can write `return rpc_error(ctx, status, NULL, "...")`. */
+int rpc_error(struct rpc_ctx *ctx, int status, cJSON *data, const char *fmt, ...) RPC_PRINTF_LIKE(4, 5) RPC_NONNULL(1);
 
-/* Marks the call as answered later. The handler then returns ST_PENDING; once deferred, the call
+/* Marks the call as answered later. The handler then returns RPC_PENDING; once deferred, the call
  * is answered only by rpc_deferred_finish (the handler's return value and *result are dropped), which
  * may run before the handler returns. Calling it twice returns the same token.
  * Returns: the token to finish it with, valid until finished; NULL when the call cannot be deferred
  * (rpc_handle_body). */
-rpc_deferred *rpc_defer(struct rpc_ctx *ctx) NONNULL(1);
-/* Finishes a deferred call, exactly once: status ST_OK with result (ownership passes; NULL means
+rpc_deferred *rpc_defer(struct rpc_ctx *ctx) RPC_NONNULL(1);
+/* Finishes a deferred call, exactly once: status RPC_OK with result (ownership passes; NULL means
  * JSON null), or a failure with message (copied; NULL for the generic text) and data (ownership
  * passes). The HTTP reply goes out when every deferred call of its request is finished. Safe if the
  * client went away meanwhile. Must run on the loop thread. */
 void rpc_deferred_finish(rpc_deferred *d, int status, cJSON *result, cJSON *errdata, const char *errmsg)
-    NONNULL(1);
+    RPC_NONNULL(1);
 
 /* Drives the dispatcher without a socket (for tests): handles one request body and returns the
  * response body (caller frees with free(); NULL for a notification-only request or on out of
  * memory). authorized says whether the bearer token was presented. Deferred calls are not supported
  * here: rpc_defer returns NULL. */
-char *rpc_handle_body(rpc_server *s, const char *body, size_t len, bool authorized) NONNULL(1, 2);
-
-/* Maps a status to its JSON-RPC error code (rpc/errors.c). */
-int rpc_status_code(int status);
+char *rpc_handle_body(rpc_server *s, const char *body, size_t len, bool authorized) RPC_NONNULL(1, 2);
 
 #endif

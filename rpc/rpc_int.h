@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /* rpc_int.h: what the server files of rpc/ share and nobody else sees: the server's body, one
- * exchange (a request body with its calls, answered once every deferred call is finished), and the
- * helpers of dispatch.c, errors.c and http.c. Everything here runs on the loop thread. */
+ * exchange (a request body with its calls, answered once every deferred call is finished), one
+ * connection, and the helpers of dispatch.c, errors.c, conn.c and stream.c. Calls run one way:
+ * http.c → conn.c, stream.c, dispatch.c → errors.c; the dispatcher answers a deferred exchange
+ * through the callback http.c gives it. Everything here runs on the loop thread. */
 #ifndef RPC_RPC_INT_H
 #define RPC_RPC_INT_H
 
+#include <sys/socket.h>
 #include <time.h>
 #include "rpc/rpc.h"
 
+struct bufferevent;
 struct evhttp;
+struct evhttp_connection;
 struct evhttp_request;
-struct rpc_conn;
 struct rpc_listener;
 
 struct rpc_server {
@@ -33,8 +37,10 @@ struct rpc_server {
     int reserve_fd;                  /* a descriptor given up when accept() runs out of them, or -1 */
     uint64_t accept_errors;          /* times accept() failed */
     struct timespec accept_reported_at; /* CLOCK_MONOTONIC time of the last report of one; 0 for none */
-    struct rpc_exchange *waiting;    /* exchanges with deferred calls outstanding */
+    struct rpc_waiting *waiting;     /* exchanges with deferred calls outstanding (http.c) */
     rpc_metrics_fn metrics;          /* the application's metrics, or NULL */
+    rpc_errors_fn errors;            /* the application's failure statuses, or NULL */
+    char name[32];                   /* the application's name, "rpc" by default (rpc_server_set_name) */
     uint64_t http_requests;          /* every HTTP request answered or dispatched */
     uint64_t rpc_calls;              /* JSON-RPC calls dispatched (batch members one by one) */
     uint64_t rpc_errors;             /* of those, answered with an error */
@@ -58,33 +64,38 @@ struct rpc_deferred {
     bool answered;
 };
 
-typedef struct rpc_exchange {
+typedef struct rpc_exchange rpc_exchange;
+
+/* Answers an exchange whose last deferred call was just finished, and frees it (the transport's). */
+typedef void (*rpc_finished_fn)(rpc_exchange *ex, void *ctx);
+
+struct rpc_exchange {
     rpc_server *server;
     bool authorized;                 /* the bearer token was presented */
-    bool can_defer;                  /* false under rpc_handle_body */
     bool batch;                      /* the reply is an array */
     bool running;                    /* rpc_exchange_run is still calling handlers */
     bool lost;                       /* a response could not be built (out of memory) */
     unsigned pending;                /* deferred calls not finished yet */
     size_t n_calls;                  /* >= 1 */
     struct rpc_deferred *calls;
-    /* transport (http.c), while deferred calls are outstanding */
-    struct evhttp_request *req;      /* the request to answer; NULL once the client is gone */
-    struct rpc_conn *conn;           /* its connection; NULL once closed */
-    struct rpc_exchange *prev, *next; /* in server->waiting */
-} rpc_exchange;
+    rpc_finished_fn finished;        /* called once the last deferred call is finished; NULL: calls
+                                      * cannot be deferred (rpc_handle_body) */
+    void *finished_ctx;
+};
 
 /* dispatch.c */
 
-/* Parses body and runs every call in it (parse, validate, authorize, execute), in order.
- * Returns: ST_OK with *out the exchange (release with rpc_exchange_free; (*out)->pending says whether
- * deferred calls are outstanding), ST_NOMEM (*out NULL). */
-int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorized, bool can_defer,
-                     rpc_exchange **out) WARN_UNUSED NONNULL(1, 2, 6);
+/* Parses body and runs every call in it (parse, validate, authorize, execute), in order. finished
+ * (with ctx) answers the exchange once its last deferred call is finished after this returns; NULL
+ * when calls cannot be deferred.
+ * Returns: RPC_OK with *out the exchange (release with rpc_exchange_free unless (*out)->pending says
+ * deferred calls are outstanding: then finished releases it), RPC_NOMEM (*out NULL). */
+int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorized, rpc_finished_fn finished,
+                     void *ctx, rpc_exchange **out) RPC_WARN_UNUSED RPC_NONNULL(1, 2, 7);
 /* Prints the responses of a finished exchange, moving them out of it.
- * Returns: ST_OK with *text the JSON (release with cJSON_free) and *len its length, or *text NULL when
- * nothing is to be answered (notifications only); ST_NOMEM (*text NULL). */
-int rpc_exchange_encode(rpc_exchange *ex, char **text, size_t *len) WARN_UNUSED NONNULL(1, 2, 3);
+ * Returns: RPC_OK with *text the JSON (release with cJSON_free) and *len its length, or *text NULL when
+ * nothing is to be answered (notifications only); RPC_NOMEM (*text NULL). */
+int rpc_exchange_encode(rpc_exchange *ex, char **text, size_t *len) RPC_WARN_UNUSED RPC_NONNULL(1, 2, 3);
 /* Frees the exchange and whatever it still holds. Accepts NULL. */
 void rpc_exchange_free(rpc_exchange *ex);
 /* Returns: whether a method table is sorted by name, without duplicates, and every entry has a name,
@@ -96,11 +107,57 @@ cJSON *rpc_reply_new(cJSON *id, const char *key, cJSON *value);
 
 /* errors.c */
 
-/* Returns: the generic message of a JSON-RPC error code ("invalid params", "nonce mismatch", ...). */
-const char *rpc_code_message(int code);
 /* Builds {"code","message"[,"data"]}; message is copied, data taken (may be NULL).
  * Returns: the object, NULL on out of memory (data freed). */
 cJSON *rpc_error_object(int code, const char *message, cJSON *data);
+
+/* conn.c */
+
+/* An accepted connection, known from its acceptance until its close callback. */
+struct rpc_conn {
+    rpc_server *server;
+    struct bufferevent *bev;         /* made by rpc_conn_new_bufferevent; identifies it until adopted */
+    struct evhttp_connection *evcon; /* NULL until adopted */
+    struct sockaddr_storage peer;    /* the client's address (its port ignored) */
+    bool admitted;                   /* counted against the caps; if not, it may only ask GET /health */
+    struct event *deadline;          /* closes it when a request is not read in timeout_secs */
+    struct rpc_waiting *waiting;     /* the exchange waiting for deferred calls on it, or NULL */
+    struct evhttp_request *stream;   /* its GET /events reply, open until the client leaves */
+    struct rpc_conn *prev, *next;    /* in server->conns; next also in server->unadopted */
+};
+
+/* An exchange with deferred calls outstanding, and where its answer goes (made by http.c; the close
+ * of its connection detaches it). */
+struct rpc_waiting {
+    rpc_exchange *ex;
+    struct evhttp_request *req;      /* the request to answer; NULL once the client is gone */
+    struct rpc_conn *conn;           /* its connection; NULL once closed */
+    struct rpc_waiting *prev, *next; /* in server->waiting */
+};
+
+/* (Re)starts the time the connection has to send its next request in full. */
+void rpc_conn_deadline_start(struct rpc_conn *conn) RPC_NONNULL(1);
+/* evhttp's bufferevent callback (evhttp_set_bevcb, arg the server): notes each accepted connection. */
+struct bufferevent *rpc_conn_new_bufferevent(struct event_base *base, void *arg);
+/* The event (arg the server) that takes the connections accepted in this turn into the books. */
+void rpc_conn_adopt(evutil_socket_t fd, short what, void *arg);
+/* Returns: the record of req's connection, or NULL if it was not adopted (out of memory). */
+struct rpc_conn *rpc_conn_of(rpc_server *s, struct evhttp_request *req) RPC_NONNULL(1, 2);
+/* Returns: whether a Host header names this node: localhost, a loopback address, or an address the
+ * server listens on. */
+bool rpc_host_allowed(const rpc_server *s, const char *host) RPC_NONNULL(1, 2);
+/* Forgets the server's listening sockets (evhttp frees the sockets themselves). */
+void rpc_listeners_forget(rpc_server *s) RPC_NONNULL(1);
+
+/* stream.c */
+
+#define RPC_KEEPALIVE_SECS 15        /* a comment line to idle streams this often */
+/* GET /events on conn: sends the stream's headers and keeps req open for rpc_server_publish.
+ * Returns: false, without answering, when the connection is busy or the streams are at their cap. */
+bool rpc_stream_open(rpc_server *s, struct rpc_conn *conn, struct evhttp_request *req) RPC_NONNULL(1, 2, 3);
+/* The events (arg the server) that send the outbox, and the keepalive comment, to every stream. */
+void rpc_streams_flush(evutil_socket_t fd, short what, void *arg);
+void rpc_streams_keepalive(evutil_socket_t fd, short what, void *arg);
 
 /* Failures of the HTTP exchange itself, answered without dispatch. A body over max_body (up to
  * RPC_BODY_HARD_CAP times it) is read and refused with a JSON-RPC error and 413; a longer one
@@ -118,11 +175,6 @@ enum rpc_fault {
 };
 /* Out: *http the HTTP status, *reason its phrase, *code and *message the JSON-RPC error. */
 void rpc_fault_describe(enum rpc_fault f, int *http, const char **reason, int *code, const char **message)
-    NONNULL(2, 3, 4, 5);
-
-/* http.c */
-
-/* Answers an exchange whose last deferred call was just finished, and frees it. */
-void rpc_http_finish(rpc_exchange *ex) NONNULL(1);
+    RPC_NONNULL(2, 3, 4, 5);
 
 #endif

@@ -1,23 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* test_dispatch.c: the JSON-RPC 2.0 dispatcher driven with JSON strings through rpc_handle_body,
  * over a small method table: parse and envelope errors, ids, params mapping, admin and dev
- * methods, batches and notifications, the status to code mapping, and cJSON allocation failures. */
+ * methods, batches and notifications, conclaved's status to code mapping (node/errors.c), and cJSON
+ * allocation failures. */
 #include <criterion/criterion.h>
 #include "tests/lib/testhelp.h"
 #include <criterion/parameterized.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ledger/status.h"
+#include "node/methods.h"
 #include "rpc/rpc.h"
-
-static int m_add(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
-{
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(params, "a");
-    const cJSON *b = cJSON_GetObjectItemCaseSensitive(params, "b");
-    if (!cJSON_IsNumber(a) || !cJSON_IsNumber(b))
-        return rpc_error(ctx, ST_INVALID, NULL, "params.a, params.b: numbers required");
-    *result = cJSON_CreateNumber(a->valuedouble + b->valuedouble);
-    return *result ? ST_OK : ST_NOMEM;
-}
+#include "tests/rpc/test_methods.h"
 
 /* Answers whether the call was authorized, as the handler sees it. */
 static int m_admin_only(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
@@ -29,13 +23,6 @@ static int m_admin_only(struct rpc_ctx *ctx, const cJSON *params, cJSON **result
 static int m_dev_only(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
     *result = cJSON_CreateString("dev");
-    return *result ? ST_OK : ST_NOMEM;
-}
-
-/* Answers the params object it was given. */
-static int m_echo(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
-{
-    *result = cJSON_Duplicate(params, true);
     return *result ? ST_OK : ST_NOMEM;
 }
 
@@ -58,7 +45,7 @@ static int m_fail(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 static int m_pending(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
     cr_assert_null(rpc_defer(ctx), "rpc_handle_body must not hand out deferred tokens");
-    return ST_PENDING;
+    return RPC_PENDING;
 }
 
 static const char *const add_params[] = { "a", "b", NULL };
@@ -66,10 +53,10 @@ static const char *const echo_params[] = { "value", "other", NULL };
 static const char *const fail_params[] = { "status", "message", NULL };
 
 static const rpc_method table[] = {
-    { .name = "add", .params = add_params, .fn = m_add },
+    { .name = "add", .params = add_params, .fn = test_m_add },
     { .name = "admin_only", .flags = RPC_ADMIN, .fn = m_admin_only },
     { .name = "dev_only", .flags = RPC_DEV, .fn = m_dev_only },
-    { .name = "echo", .params = echo_params, .fn = m_echo },
+    { .name = "echo", .params = echo_params, .fn = test_m_echo },
     { .name = "fail", .params = fail_params, .fn = m_fail },
     { .name = "pending", .fn = m_pending },
 };
@@ -91,6 +78,8 @@ static void setup(void)
     server = rpc_server_new(base, table, sizeof table / sizeof table[0], NULL, &limits, "token", false);
     dev_server = rpc_server_new(base, table, sizeof table / sizeof table[0], NULL, &limits, "token", true);
     cr_assert(server && dev_server, "rpc_server_new failed");
+    rpc_server_set_errors(server, node_rpc_error);
+    rpc_server_set_errors(dev_server, node_rpc_error);
 }
 
 static void teardown(void)
@@ -329,7 +318,7 @@ ParameterizedTest(int *i, rpc_dispatch, bad_params_answer_minus_32602)
 Test(rpc_dispatch, handler_error_carries_message_and_data)
 {
     cJSON *r = run("{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"fail\",\"params\":[3,\"no such key\"]}");
-    check_error(r, RPC_E_NOT_FOUND, "9");
+    check_error(r, NODE_E_NOT_FOUND, "9");
     cr_assert_str_eq(error_message(r), "no such key", "the handler's message wins");
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "error"), "data");
     cr_assert(cJSON_IsObject(data), "error.data must hold the handler's data");
@@ -349,15 +338,15 @@ static const struct status_case status_cases[] = {
     { ST_DB, RPC_INTERNAL_ERROR, "internal error" },
     { ST_IO, RPC_INTERNAL_ERROR, "internal error" },
     { ST_VERSION, RPC_INTERNAL_ERROR, "internal error" },
-    { ST_NONCE, RPC_E_NONCE, "nonce mismatch" },
-    { ST_CRYPTO, RPC_E_SIGNATURE, "bad signature" },
-    { ST_NOTFOUND, RPC_E_NOT_FOUND, "not found" },
+    { ST_NONCE, NODE_E_NONCE, "nonce mismatch" },
+    { ST_CRYPTO, NODE_E_SIGNATURE, "bad signature" },
+    { ST_NOTFOUND, NODE_E_NOT_FOUND, "not found" },
     { ST_UNAUTHORIZED, RPC_E_UNAUTHORIZED, "unauthorized" },
-    { ST_INSUFFICIENT, RPC_E_INSUFFICIENT, "insufficient balance" },
-    { ST_CONFLICT, RPC_E_CONFLICT, "conflict" },
+    { ST_INSUFFICIENT, NODE_E_INSUFFICIENT, "insufficient balance" },
+    { ST_CONFLICT, NODE_E_CONFLICT, "conflict" },
     { ST_LIMIT, RPC_E_LIMIT, "limit exceeded" },
-    { ST_DISABLED, RPC_E_DISABLED, "disabled" },
-    { ST_OVERFLOW, RPC_E_OVERFLOW, "amount overflow" },
+    { ST_DISABLED, NODE_E_DISABLED, "disabled" },
+    { ST_OVERFLOW, NODE_E_OVERFLOW, "amount overflow" },
 };
 
 ParameterizedTestParameters(rpc_dispatch, statuses_map_to_codes_and_generic_messages)
@@ -369,7 +358,9 @@ ParameterizedTest(int *i, rpc_dispatch, statuses_map_to_codes_and_generic_messag
 {
     const struct status_case *c = &status_cases[*i];
     char body[128];
-    cr_assert_eq(rpc_status_code(c->status), c->code, "rpc_status_code(%d)", c->status);
+    const char *generic;
+    cr_assert_eq(node_rpc_error(c->status, &generic), c->code, "node_rpc_error(%d)", c->status);
+    cr_assert_str_eq(generic, c->message, "node_rpc_error(%d)'s message", c->status);
     snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"fail\",\"params\":{\"status\":%d}}",
              c->status);
     cJSON *r = run(body);

@@ -20,7 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 #include "rpc/client.h"
+#include "ledger/status.h"
+#include "node/methods.h"
 #include "rpc/rpc.h"
+#include "tests/rpc/test_methods.h"
 
 #define TOKEN "s3cret-token"
 #define TIMEOUT_SECS 5               /* client timeout, and the bound of every other wait */
@@ -46,25 +49,9 @@ static struct {
 
 /* Methods. */
 
-static int m_add(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
-{
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(params, "a");
-    const cJSON *b = cJSON_GetObjectItemCaseSensitive(params, "b");
-    if (!cJSON_IsNumber(a) || !cJSON_IsNumber(b))
-        return rpc_error(ctx, ST_INVALID, NULL, "params.a, params.b: numbers required");
-    *result = cJSON_CreateNumber(a->valuedouble + b->valuedouble);
-    return *result ? ST_OK : ST_NOMEM;
-}
-
 static int m_admin_secret(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
     *result = cJSON_CreateString("granted");
-    return *result ? ST_OK : ST_NOMEM;
-}
-
-static int m_echo(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
-{
-    *result = cJSON_Duplicate(params, true);
     return *result ? ST_OK : ST_NOMEM;
 }
 
@@ -81,7 +68,7 @@ static int m_hold(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     srv.held_total++;
     pthread_cond_broadcast(&srv.cv);
     pthread_mutex_unlock(&srv.mu);
-    return ST_PENDING;
+    return RPC_PENDING;
 }
 
 struct later {
@@ -111,7 +98,7 @@ static int m_later(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     /* the event runs on a later turn of the loop, after this handler has returned */
     l->value = value;
     l->d = rpc_defer(ctx);
-    return ST_PENDING;
+    return RPC_PENDING;
 }
 
 /* Defers and finishes before returning, as tx_send does when the engine refuses at once. */
@@ -121,16 +108,16 @@ static int m_quick(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     if (!d)
         return ST_NOMEM;
     rpc_deferred_finish(d, ST_OK, cJSON_CreateString("quick"), NULL, NULL);
-    return ST_PENDING;
+    return RPC_PENDING;
 }
 
 static const char *const add_params[] = { "a", "b", NULL };
 static const char *const value_params[] = { "value", NULL };
 
 static const rpc_method table[] = {
-    { .name = "add", .params = add_params, .fn = m_add },
+    { .name = "add", .params = add_params, .fn = test_m_add },
     { .name = "admin_secret", .flags = RPC_ADMIN, .fn = m_admin_secret },
-    { .name = "echo", .params = value_params, .fn = m_echo },
+    { .name = "echo", .params = value_params, .fn = test_m_echo },
     { .name = "hold", .fn = m_hold },
     { .name = "later", .params = value_params, .fn = m_later },
     { .name = "quick", .fn = m_quick },
@@ -173,6 +160,8 @@ static void start_with(const rpc_limits *limits)
     cr_assert_not_null(srv.base, "event_base_new failed");
     srv.server = rpc_server_new(srv.base, table, sizeof table / sizeof table[0], NULL, limits, TOKEN, false);
     cr_assert_not_null(srv.server, "rpc_server_new failed");
+    rpc_server_set_name(srv.server, "conclave");
+    rpc_server_set_errors(srv.server, node_rpc_error);
     cr_assert_eq(rpc_server_listen(srv.server, "127.0.0.1:0", &srv.port), ST_OK, "cannot listen");
     cr_assert_neq(srv.port, 0, "port 0 must be replaced by the bound port");
     snprintf(srv.url, sizeof srv.url, "http://127.0.0.1:%u/", srv.port);
@@ -391,19 +380,25 @@ static void wait_no_streams(rpc_client *c)
     cr_assert_eq(open, 0, "the server saw every stream close");
 }
 
-/* Waits until n "hold" calls have been deferred in all. */
-static void wait_held(unsigned n)
+/* Waits until the server's count (under srv.mu) reaches n; what names it in the failure. */
+static void wait_count(const unsigned *count, unsigned n, const char *what)
 {
     struct timespec deadline;
     clock_gettime(CLOCK_REALTIME, &deadline);
     deadline.tv_sec += TIMEOUT_SECS;
     pthread_mutex_lock(&srv.mu);
     int rc = 0;
-    while (srv.held_total < n && rc == 0)
+    while (*count < n && rc == 0)
         rc = pthread_cond_timedwait(&srv.cv, &srv.mu, &deadline);
-    unsigned got = srv.held_total;
+    unsigned got = *count;
     pthread_mutex_unlock(&srv.mu);
-    cr_assert_geq(got, n, "the server deferred %u hold calls, expected %u", got, n);
+    cr_assert_geq(got, n, "the server counted %u %s, expected %u", got, what, n);
+}
+
+/* Waits until n "hold" calls have been deferred in all. */
+static void wait_held(unsigned n)
+{
+    wait_count(&srv.held_total, n, "deferred hold calls");
 }
 
 Test(rpc_http, single_call_is_answered, .init = start_default, .fini = stop_server, .timeout = 30)
@@ -830,16 +825,7 @@ Test(rpc_http, an_event_stream_closed_by_its_client_leaves_nothing_allocated, .i
 /* Waits until n 'p' commands have been carried out in all. */
 static void wait_published(unsigned n)
 {
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += TIMEOUT_SECS;
-    pthread_mutex_lock(&srv.mu);
-    int rc = 0;
-    while (srv.published < n && rc == 0)
-        rc = pthread_cond_timedwait(&srv.cv, &srv.mu, &deadline);
-    unsigned got = srv.published;
-    pthread_mutex_unlock(&srv.mu);
-    cr_assert_geq(got, n, "the server published %u times, expected %u", got, n);
+    wait_count(&srv.published, n, "publishes");
 }
 
 Test(rpc_http, stalled_event_readers_hold_no_more_memory_than_the_limits, .init = start_counted_streams,

@@ -3,7 +3,7 @@
  * chain: a "block" event per block, then each receipt event under the name of its area, so a
  * client can listen to "governance" alone to follow proposals and tallies as they change, or to
  * "settlement" for epochs. An event type belongs to the area of the first prefix that matches it. */
-#include "rpc/rpc.h"
+#include "node/methods.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +37,7 @@ static void publish_json(rpc_server *s, const char *event, const cJSON *data)
     cJSON_free(text);
 }
 
-void rpc_events_publish_block(rpc_server *s, const cJSON *block)
+void node_events_publish_block(rpc_server *s, const cJSON *block)
 {
     publish_json(s, "block", block);
     const cJSON *height = cJSON_GetObjectItemCaseSensitive(block, "height"), *tx;
