@@ -38,3 +38,9 @@ tests_enclave_test_settle_CFLAGS = $(TEST_CFLAGS)
 tests_enclave_test_settle_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc,--wrap=realloc
 tests_enclave_test_settle_LDADD = $(TEST_LDADD)
 TESTS += tests/enclave/test_settle
+
+check_PROGRAMS += tests/enclave/test_economics
+tests_enclave_test_economics_SOURCES = tests/enclave/test_economics.c
+tests_enclave_test_economics_CFLAGS = $(TEST_CFLAGS)
+tests_enclave_test_economics_LDADD = $(TEST_LDADD)
+TESTS += tests/enclave/test_economics

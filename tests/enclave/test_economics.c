@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+/* test_economics.c: Phala's worker economics (enclave/economics.c): Phala's Gatekeeper test vectors
+ * (gk.rs check_tokenomic_numerics and should_payout_at_v_max, with gk.rs test_params), the closed
+ * forms against an independent model that steps one by one in exact rationals (mpq), the V_max cap,
+ * Ve and the minimum stake, extremes (P = 0, V = 0, 10^9 and 2^64 - 1 steps) and misuse. There is
+ * no allocation-failure test: the module allocates only through GMP, whose policy is to abort. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "enclave/economics.h"
+
+#define ONE_DIGITS ENC_ECON_SCALE_DIGITS
+
+/* r = the decimal "123.456" as a fixed (exact: at most 36 fraction digits). */
+static void fxs(mpz_t r, const char *dec)
+{
+    char buf[160];
+    const char *dot = strchr(dec, '.');
+    size_t whole = dot ? (size_t)(dot - dec) : strlen(dec);
+    size_t frac = dot ? strlen(dot + 1) : 0;
+
+    cr_assert(whole + ONE_DIGITS < sizeof buf && frac <= ONE_DIGITS, "test decimal %s too long", dec);
+    memcpy(buf, dec, whole);
+    if (frac)
+        memcpy(buf + whole, dot + 1, frac);
+    memset(buf + whole + frac, '0', ONE_DIGITS - frac);
+    buf[whole + ONE_DIGITS] = '\0';
+    cr_assert(mpz_set_str(r, buf, 10) == 0, "bad test decimal %s", dec);
+}
+
+/* The fixed x as a decimal with all its 36 fraction digits. */
+static const char *fmt(const mpz_t x)
+{
+    static char out[4][200];
+    static int k;
+    char digits[200];
+    char *o = out[k++ % 4];
+    size_t n;
+
+    mpz_get_str(digits, 10, x);
+    n = strlen(digits);
+    if (n <= ONE_DIGITS) {
+        snprintf(o, 200, "0.%0*d%s", (int)(ONE_DIGITS - n), 0, digits);
+        if (n == ONE_DIGITS)
+            snprintf(o, 200, "0.%s", digits);
+    } else {
+        snprintf(o, 200, "%.*s.%s", (int)(n - ONE_DIGITS), digits, digits + n - ONE_DIGITS);
+    }
+    return o;
+}
+
+/* Number of leading significant digits on which x and the decimal ref agree: the largest s with
+ * |x - ref| * 10^s <= ref (relative error at most 10^-s). */
+static int agree(const mpz_t x, const char *ref)
+{
+    mpz_t r, e, t;
+    int s = 0;
+
+    mpz_inits(r, e, t, NULL);
+    fxs(r, ref);
+    mpz_sub(e, x, r);
+    mpz_abs(e, e);
+    mpz_set(t, e);
+    while (s < 80) {
+        mpz_mul_ui(t, t, 10);
+        if (mpz_cmp(t, r) > 0)
+            break;
+        s++;
+    }
+    mpz_clears(r, e, t, NULL);
+    return s;
+}
+
+/* r = the decimal dec as Phala holds it: fixed_macro's U64F64, the nearest multiple of 2^-64
+ * (ties do not occur here), then truncated to our 10^-36. */
+static void u64f64(mpz_t r, const char *dec)
+{
+    mpz_t one, half;
+
+    mpz_inits(one, half, NULL);
+    mpz_ui_pow_ui(one, 10, ONE_DIGITS);
+    mpz_fdiv_q_2exp(half, one, 1);
+    fxs(r, dec);
+    mpz_mul_2exp(r, r, 64);
+    mpz_add(r, r, half);
+    mpz_fdiv_q(r, r, one);              /* the U64F64 bits */
+    mpz_mul(r, r, one);
+    mpz_fdiv_q_2exp(r, r, 64);
+    mpz_clears(one, half, NULL);
+}
+
+/* x truncated to a multiple of 2^-32: Phala's square root (crate fixed-sqrt: the integer square root
+ * of the U64F64 bits, shifted left by 32) keeps only 32 fraction bits of a share. */
+static void sqrt_resolution(mpz_t x)
+{
+    mpz_t one;
+
+    mpz_init(one);
+    mpz_ui_pow_ui(one, 10, ONE_DIGITS);
+    mpz_mul_2exp(x, x, 32);
+    mpz_fdiv_q(x, x, one);
+    mpz_mul(x, x, one);
+    mpz_fdiv_q_2exp(x, x, 32);
+    mpz_clear(one);
+}
+
+/* Phala's gk.rs test_params as the Gatekeeper holds them (U64F64). Its rho is 1.000000666600231
+ * rounded to 2^-64, which alone moves (rho - 1) * V by up to 3000 * 2^-65 ~ 8e-17 a block: with
+ * the decimal itself the vectors agree only to 18 digits. slash_rate, cost_k and cost_b were
+ * computed in f64, so they differ from the exact formulas from the 15th digit on. */
+static void phala_test_params(enc_econ_params *p)
+{
+    enc_econ_params_init(p);
+    u64f64(p->rho, "1.000000666600231");
+    u64f64(p->slash_rate, "0.0000033333333333333240063");
+    u64f64(p->cost_k, "0.000000015815258751856933056");
+    u64f64(p->cost_b, "0.000033711472602739674283");
+    u64f64(p->treasury_ratio, "0.2");
+}
+
+/* --- Phala's Gatekeeper vectors --- */
+
+/* check_tokenomic_numerics: P = 100, V0 = 3000, confidence level 2, budget 100 per 12 s block.
+ * Block 2 starts the worker (p_instant = p_bench = 100) and runs one idle step; 7200 idle blocks;
+ * block 7203 sends the challenge (idle again); block 7204 takes the heartbeat: p_instant =
+ * 110 * 7200 * 12 / 6 iterations over 86424 s times 6, sum_share taken at the block's start (with
+ * p = 100), the worker's share with the new p, budget over 7204 - 2 = 7202 blocks. Then a challenge
+ * that is never answered: 11 idle blocks (with m = p_instant / 100) and 300 unresponsive ones.
+ * Phala truncates to 2^-64 at every operation of every block, so its V runs below the exact one:
+ * by ~2e-16 after 7201 blocks (a few 2^-64 truncations a block), so V agrees to 19-24 significant
+ * digits. Its square root keeps only 2^-32 (see sqrt_resolution): with exact shares the payout
+ * agrees to 13 digits, with the shares cut to 2^-32 to 20 (the rest: U64F64 truncations). */
+Test(enclave_economics, reproduces_phala_check_tokenomic_numerics)
+{
+    enc_econ_params p;
+    mpz_t v, d, m, p100, pi, conf, sum, share, pay, tr, x;
+
+    phala_test_params(&p);
+    mpz_inits(v, d, m, p100, pi, conf, sum, share, pay, tr, x, NULL);
+    fxs(v, "3000");
+    fxs(p100, "100");
+    cr_assert_eq(enc_econ_confidence(conf, 2), ST_OK, "level 2");
+    cr_assert_eq(enc_econ_multiplier(m, p100, 100), ST_OK, "m");
+    fxs(x, "1");
+    cr_assert(mpz_cmp(m, x) == 0, "p_instant = p_bench gives m = 1: %s", fmt(m));
+
+    cr_assert_eq(enc_econ_evolve_idle(v, d, &p, m, 100, 1), ST_OK, "start block");
+    cr_assert_geq(agree(v, "3000.00203509369147797934"), 21, "after the start block V = %s", fmt(v));
+
+    cr_assert_eq(enc_econ_evolve_idle(v, d, &p, m, 100, 7200), ST_OK, "one day");
+    cr_assert_geq(agree(v, "3014.6899337932040476463"), 19, "after 7200 blocks V = %s", fmt(v));
+
+    cr_assert_eq(enc_econ_share(sum, v, p100, conf), ST_OK, "sum_share");  /* block 7203 starts */
+    cr_assert_eq(enc_econ_evolve_idle(v, d, &p, m, 100, 1), ST_OK, "challenge block");
+    cr_assert_eq(enc_econ_share(sum, v, p100, conf), ST_OK, "sum_share at 7204's start");
+    fxs(x, "1");
+    mpz_mul_ui(pi, x, 110u * 7200u * 12u / 6u * 6u);
+    mpz_fdiv_q_ui(pi, pi, 86424u);
+    cr_assert_geq(agree(pi, "109.96945292974173840575"), 19, "p_instant = %s", fmt(pi));
+    cr_assert_eq(enc_econ_share(share, v, pi, conf), ST_OK, "share");
+    mpz_set(x, v);
+    mpz_set(m, d);
+    cr_assert_eq(enc_econ_payout(pay, tr, x, m, &p, share, sum, 7202), ST_OK, "payout");
+    /* exact shares: share / sum_share differs from Phala's by its 2^-32 square roots (relative
+     * 2^-32 / 3014 ~ 8e-14), so 13 digits; with the shares cut to Phala's resolution, 20 */
+    cr_assert_geq(agree(pay, "576424.184820453732333905"), 13, "payout %s", fmt(pay));
+    cr_assert_geq(agree(tr, "144106.0462051134330737112"), 13, "treasury %s", fmt(tr));
+    sqrt_resolution(share);
+    sqrt_resolution(sum);
+    cr_assert_eq(enc_econ_payout(pay, tr, v, d, &p, share, sum, 7202), ST_OK, "payout");
+    cr_assert_geq(agree(pay, "576424.184820453732333905"), 20, "payout %s", fmt(pay));
+    cr_assert_geq(agree(tr, "144106.0462051134330737112"), 20, "treasury %s", fmt(tr));
+    fxs(x, "3000");
+    cr_assert(mpz_cmp(v, x) == 0, "the payout deducts exactly what accrued: V = %s", fmt(v));
+    cr_assert(mpz_sgn(d) == 0, "D is reset");
+
+    cr_assert_eq(enc_econ_multiplier(m, pi, 100), ST_OK, "m after the heartbeat");
+    cr_assert_eq(enc_econ_evolve_idle(v, d, &p, m, 100, 11), ST_OK, "heartbeat window");
+    cr_assert_eq(enc_econ_evolve_unresponsive(v, d, &p, 300), ST_OK, "one hour unresponsive");
+    cr_assert(mpz_sgn(d) == 0, "nothing accrues while unresponsive");
+    cr_assert_geq(agree(v, "2997.0260877851113935014"), 20, "after 1 h + 10 blocks V = %s", fmt(v));
+
+    mpz_clears(v, d, m, p100, pi, conf, sum, share, pay, tr, x, NULL);
+    enc_econ_params_clear(&p);
+}
+
+/* should_payout_at_v_max: V0 = V_max = 30000, P = 3000: V stays capped for the start block, 7200
+ * blocks and the challenge block while D accrues 7202 uncapped increments; the heartbeat's payout
+ * (worth far more) deducts all of D. Phala: V = 29855.38985958385856094607; its payout agrees to
+ * 16 digits with exact shares (share ~ 30000: 2^-32 is relative 8e-15), 19 with 2^-32 ones. */
+Test(enclave_economics, reproduces_phala_should_payout_at_v_max)
+{
+    enc_econ_params p;
+    mpz_t v, d, m, pb, pi, conf, sum, share, pay, tr;
+
+    phala_test_params(&p);
+    mpz_inits(v, d, m, pb, pi, conf, sum, share, pay, tr, NULL);
+    fxs(v, "30000");
+    fxs(pb, "3000");
+    cr_assert_eq(enc_econ_confidence(conf, 2), ST_OK, "level 2");
+    cr_assert_eq(enc_econ_multiplier(m, pb, 3000), ST_OK, "m");
+    cr_assert_eq(enc_econ_evolve_idle(v, d, &p, m, 3000, 7202), ST_OK, "one day at V_max");
+    cr_assert(mpz_cmp(v, p.v_max) == 0, "V stays at V_max: %s", fmt(v));
+    cr_assert_geq(agree(d, "144.61014041614143905393"), 20, "D = %s", fmt(d));
+    cr_assert_eq(enc_econ_share(sum, v, pb, conf), ST_OK, "sum_share");
+    fxs(pi, "6000000");                  /* 10^6 iterations over 86424 s, times 6 */
+    mpz_fdiv_q_ui(pi, pi, 86424u);
+    cr_assert_eq(enc_econ_share(share, v, pi, conf), ST_OK, "share");
+    cr_assert_eq(enc_econ_payout(pay, tr, v, d, &p, share, sum, 7202), ST_OK, "payout");
+    cr_assert_geq(agree(v, "29855.38985958385856094607"), 20, "V = %s", fmt(v));
+    cr_assert(mpz_sgn(d) == 0, "D is reset");
+    cr_assert_geq(agree(pay, "564977.41335989500435977944"), 16, "payout %s (exact shares)", fmt(pay));
+    sqrt_resolution(share);
+    sqrt_resolution(sum);
+    mpz_set_ui(d, 1);
+    cr_assert_eq(enc_econ_payout(pay, tr, v, d, &p, share, sum, 7202), ST_OK, "payout");
+    cr_assert_geq(agree(pay, "564977.41335989500435977944"), 19, "payout %s (2^-32 shares)", fmt(pay));
+    mpz_clears(v, d, m, pb, pi, conf, sum, share, pay, tr, NULL);
+    enc_econ_params_clear(&p);
+}
