@@ -221,3 +221,136 @@ Test(enclave_economics, reproduces_phala_should_payout_at_v_max)
     mpz_clears(v, d, m, pb, pi, conf, sum, share, pay, tr, NULL);
     enc_econ_params_clear(&p);
 }
+
+/* --- the closed forms against a model stepping one by one in exact rationals --- */
+
+static void q_of(mpq_t q, const mpz_t fx)
+{
+    mpz_t one;
+    mpz_init(one);
+    mpz_ui_pow_ui(one, 10, ONE_DIGITS);
+    mpq_set_num(q, fx);
+    mpq_set_den(q, one);
+    mpq_canonicalize(q);
+    mpz_clear(one);
+}
+
+static void floor_fx(mpz_t r, const mpq_t q)
+{
+    mpz_ui_pow_ui(r, 10, ONE_DIGITS);
+    mpz_mul(r, r, mpq_numref(q));
+    mpz_fdiv_q(r, r, mpq_denref(q));
+}
+
+typedef struct idle_case {
+    const char *v0, *m, *rho, *v_max;
+    uint32_t score;
+    unsigned steps;                  /* the model runs this many; closed forms checked at each n <= 50,
+                                        at 100 and 300 and at the last */
+} idle_case;
+
+static const idle_case idle_cases[] = {
+    { "3000", "1", NULL, NULL, 100, 300 },                       /* Phala's defaults */
+    { "2999.5", "1.0997", NULL, NULL, 100, 300 },                /* m above 1 */
+    { "29999.9", "1", NULL, NULL, 3000, 300 },                   /* reaches V_max at step 5 */
+    { "40000", "1", NULL, NULL, 100, 60 },                       /* starts above V_max */
+    { "0", "1", NULL, NULL, 100, 60 },                           /* V = 0: grows by the cost */
+    { "0", "0", NULL, NULL, 100, 60 },                           /* m = 0: nothing moves */
+    { "1000", "0.5", "1", "1000.01", 500, 300 },                 /* rho = 1: linear, then capped */
+    { "0.000001", "1.2", "1.5", NULL, 0, 120 },                  /* fast growth, capped at step 52 */
+    { "0.000000000000000000000000000001", "1.2", "2", NULL, 10, 2000 }, /* a^n beyond 2^1500 */
+};
+
+static bool checked_at(unsigned n, unsigned last)
+{
+    return n <= 50 || n == 100 || n == 300 || n == last;
+}
+
+Test(enclave_economics, idle_closed_form_equals_exact_stepping)
+{
+    enc_econ_params p;
+    mpz_t v, d, m, d0, mv, md;
+    mpq_t V, D, dv, t, rho1, mq, c, vmax;
+
+    mpz_inits(v, d, m, d0, mv, md, NULL);
+    mpq_inits(V, D, dv, t, rho1, mq, c, vmax, NULL);
+    for (size_t i = 0; i < sizeof idle_cases / sizeof idle_cases[0]; i++) {
+        const idle_case *k = &idle_cases[i];
+        enc_econ_params_init(&p);
+        if (k->rho)
+            fxs(p.rho, k->rho);
+        if (k->v_max)
+            fxs(p.v_max, k->v_max);
+        fxs(m, k->m);
+        fxs(d0, "5");
+        fxs(v, k->v0);
+        q_of(V, v);
+        mpq_set_ui(D, 0, 1);
+        q_of(rho1, p.rho);
+        mpq_set_ui(t, 1, 1);
+        mpq_sub(rho1, rho1, t);
+        q_of(mq, m);
+        mpz_mul_ui(mv, p.cost_k, k->score);
+        mpz_add(mv, mv, p.cost_b);
+        q_of(c, mv);
+        q_of(vmax, p.v_max);
+        for (unsigned n = 1; n <= k->steps; n++) {
+            mpq_mul(dv, rho1, V);            /* dV = m ((rho - 1) V + cost) */
+            mpq_add(dv, dv, c);
+            mpq_mul(dv, dv, mq);
+            mpq_add(V, V, dv);
+            if (mpq_cmp(V, vmax) > 0)
+                mpq_set(V, vmax);
+            mpq_add(D, D, dv);
+            if (!checked_at(n, k->steps))
+                continue;
+            fxs(v, k->v0);
+            mpz_set(d, d0);
+            cr_assert_eq(enc_econ_evolve_idle(v, d, &p, m, k->score, n), ST_OK, "case %zu, n %u", i, n);
+            floor_fx(mv, V);
+            floor_fx(md, D);
+            mpz_add(md, md, d0);
+            cr_assert(mpz_cmp(v, mv) == 0, "case %zu, n %u: V %s, model %s", i, n, fmt(v), fmt(mv));
+            cr_assert(mpz_cmp(d, md) == 0, "case %zu, n %u: D %s, model %s", i, n, fmt(d), fmt(md));
+        }
+        enc_econ_params_clear(&p);
+    }
+    mpq_clears(V, D, dv, t, rho1, mq, c, vmax, NULL);
+    mpz_clears(v, d, m, d0, mv, md, NULL);
+}
+
+Test(enclave_economics, unresponsive_closed_form_equals_exact_stepping)
+{
+    static const char *const rates[] = { NULL, "0.5", "0.001", "1", "0" };
+    enc_econ_params p;
+    mpz_t v, d, mv;
+    mpq_t V, q;
+
+    mpz_inits(v, d, mv, NULL);
+    mpq_inits(V, q, NULL);
+    for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++) {
+        enc_econ_params_init(&p);
+        if (rates[i])
+            fxs(p.slash_rate, rates[i]);
+        fxs(v, "3072");
+        q_of(V, v);
+        q_of(q, p.slash_rate);
+        mpq_set_ui(V, 1, 1);
+        mpq_sub(q, V, q);                    /* 1 - slash */
+        q_of(V, v);
+        for (unsigned n = 1; n <= 300; n++) {
+            mpq_mul(V, V, q);
+            if (!checked_at(n, 300))
+                continue;
+            fxs(v, "3072");
+            mpz_set_ui(d, 7);
+            cr_assert_eq(enc_econ_evolve_unresponsive(v, d, &p, n), ST_OK, "rate %zu, n %u", i, n);
+            floor_fx(mv, V);
+            cr_assert(mpz_cmp(v, mv) == 0, "rate %zu, n %u: V %s, model %s", i, n, fmt(v), fmt(mv));
+            cr_assert(mpz_sgn(d) == 0, "D is dropped");
+        }
+        enc_econ_params_clear(&p);
+    }
+    mpq_clears(V, q, NULL);
+    mpz_clears(v, d, mv, NULL);
+}
