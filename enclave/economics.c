@@ -277,20 +277,22 @@ static void floor_sum(mpz_t f, const mpz_t num, const mpz_t den, const mpz_t add
     mpz_clears(x, y, NULL);
 }
 
-/* f = floor(one * V_t + add / one^2), V_t the uncapped closed form after t steps.
- * Returns: ST_OK, or ST_LIMIT (bounds that disagree beyond ENC_ECON_EXACT_STEPS). */
-static int growth_eval(mpz_t f, const growth *g, uint64_t t, const mpz_t add)
+/* floor(one * V_t + add / one^2), V_t the uncapped closed form after t steps: lo and hi bound it
+ * (both hold it once the bounds agree, or after the exact recomputation, allowed up to
+ * ENC_ECON_EXACT_STEPS steps; far beyond v_max they may stay apart, which only the cap search
+ * sees, and it needs no more than which side of v_max they are on). */
+static void growth_eval(mpz_t lo, mpz_t hi, const growth *g, uint64_t t, const mpz_t add)
 {
-    mpz_t pw, s, tmp, num, den, f2;
-    int rc = ST_OK;
+    mpz_t pw, s, tmp, num, den;
 
-    mpz_inits(pw, s, tmp, num, den, f2, NULL);
+    mpz_inits(pw, s, tmp, num, den, NULL);
     if (mpz_sgn(g->dl) == 0) {
         /* a = 1: one * V_t = v0 + t B / one, exact */
         set_u64(num, t);
         mpz_mul(num, num, g->B);
         mpz_addmul(num, g->v0, g->one);
-        floor_sum(f, num, g->one, add, g->one2);
+        floor_sum(lo, num, g->one, add, g->one2);
+        mpz_set(hi, lo);
         goto out;
     }
     mpz_mul_2exp(den, g->one2, W);
@@ -303,14 +305,10 @@ static int growth_eval(mpz_t f, const growth *g, uint64_t t, const mpz_t add)
         mpz_mul(num, num, g->one2);
         mpz_mul_2exp(pw, add, W);
         mpz_add(num, num, pw);
-        mpz_fdiv_q(up ? f2 : f, num, den);
+        mpz_fdiv_q(up ? hi : lo, num, den);
     }
-    if (mpz_cmp(f, f2) == 0)
+    if (mpz_cmp(lo, hi) == 0 || t > ENC_ECON_EXACT_STEPS)
         goto out;
-    if (t > ENC_ECON_EXACT_STEPS) {
-        rc = ST_LIMIT;
-        goto out;
-    }
     /* one * V_t = (A^t v0 dl + one B (A^t - one^2t)) / (one^2t dl) */
     mpz_pow_ui(pw, g->A, (unsigned long)t);
     mpz_pow_ui(den, g->one2, (unsigned long)t);
@@ -320,17 +318,38 @@ static int growth_eval(mpz_t f, const growth *g, uint64_t t, const mpz_t add)
     mpz_mul(pw, pw, g->B);
     mpz_addmul(num, pw, g->one);
     mpz_mul(den, den, g->dl);
-    floor_sum(f, num, den, add, g->one2);
+    floor_sum(lo, num, den, add, g->one2);
+    mpz_set(hi, lo);
 out:
-    mpz_clears(pw, s, tmp, num, den, f2, NULL);
+    mpz_clears(pw, s, tmp, num, den, NULL);
+}
+
+/* floor(one * V_t + add / one^2) into f. Returns: ST_OK, or ST_LIMIT if undecided. */
+static int growth_value(mpz_t f, const growth *g, uint64_t t, const mpz_t add)
+{
+    mpz_t hi;
+    int rc;
+
+    mpz_init(hi);
+    growth_eval(f, hi, g, t, add);
+    rc = mpz_cmp(f, hi) == 0 ? ST_OK : ST_LIMIT;
+    mpz_clear(hi);
     return rc;
 }
 
-/* Whether the uncapped V_t reaches v_max (f gets floor(one * V_t)). Returns: as growth_eval. */
+/* Whether the uncapped V_t reaches v_max; if not, f = floor(one * V_t).
+ * Returns: ST_OK, or ST_LIMIT if undecided. */
 static int reaches(bool *yes, mpz_t f, const growth *g, uint64_t t, const mpz_t vmax, const mpz_t zero)
 {
-    int rc = growth_eval(f, g, t, zero);
-    *yes = rc == ST_OK && mpz_cmp(f, vmax) >= 0;
+    mpz_t hi;
+    int rc = ST_OK;
+
+    mpz_init(hi);
+    growth_eval(f, hi, g, t, zero);
+    *yes = mpz_cmp(f, vmax) >= 0;
+    if (!*yes && mpz_cmp(f, hi) != 0)
+        rc = ST_LIMIT;
+    mpz_clear(hi);
     return rc;
 }
 
@@ -403,7 +422,7 @@ int enc_econ_evolve_idle(mpz_t v, mpz_t d, const enc_econ_params *p, const mpz_t
     mpz_mul(f, g.dl, p->v_max);
     mpz_addmul(f, g.B, g.one);
     mpz_mul(add, add, f);
-    rc = growth_eval(f, &g, hi, add);
+    rc = growth_value(f, &g, hi, add);
     if (rc != ST_OK)
         goto out;
     mpz_sub(d, d, v);
