@@ -65,22 +65,18 @@ void enc_econ_params_clear(enc_econ_params *p)
                p->treasury_ratio, p->rig_k, p->rig_b, p->re, p->k, NULL);
 }
 
+/* Base units have 18 decimals, fixed 36: a factor 10^18, applied as 10^9 twice (truncations
+ * toward zero compose). */
 void enc_econ_from_amount(mpz_t fx, const mpz_t amount)
 {
-    mpz_t s;
-    mpz_init(s);
-    mpz_ui_pow_ui(s, 10, ENC_ECON_SCALE_DIGITS - 18);
-    mpz_mul(fx, amount, s);
-    mpz_clear(s);
+    mpz_mul_ui(fx, amount, 1000000000u);
+    mpz_mul_ui(fx, fx, 1000000000u);
 }
 
 void enc_econ_to_amount(mpz_t amount, const mpz_t fx)
 {
-    mpz_t s;
-    mpz_init(s);
-    mpz_ui_pow_ui(s, 10, ENC_ECON_SCALE_DIGITS - 18);
-    mpz_tdiv_q(amount, fx, s);
-    mpz_clear(s);
+    mpz_tdiv_q_ui(amount, fx, 1000000000u);
+    mpz_tdiv_q_ui(amount, amount, 1000000000u);
 }
 
 int enc_econ_confidence(mpz_t conf, unsigned level)

@@ -24,9 +24,12 @@
  * happens with a positive growth: it needs an exact value within 2^-300 of a multiple of 10^-36).
  *
  * Phala (phala-blockchain crates/phactory/src/system/gk.rs, mod tokenomic) computes in U64F64 and
- * truncates at each operation and each 12 s block, so its values differ from ours in the last digits
- * (from about the 20th significant digit on for its Gatekeeper test vectors; see
- * tests/enclave/test_economics.c). Two choices differ on purpose: the treasury is
+ * truncates at each operation and each 12 s block, and its square roots (crate fixed-sqrt) keep
+ * only 2^-32. Its Gatekeeper test vectors agree with ours (tests/enclave/test_economics.c): V to
+ * 19-24 significant digits (Phala's V runs a few 2^-64 a block below the exact one); payouts to
+ * 13-16 digits, which come from its 2^-32 shares (with shares cut to 2^-32, 19-20 digits); its
+ * minimum stake for P = 1000 (3162.277660146355) to 10 digits, exactly its sqrt cut to 2^-32.
+ * Two choices differ on purpose: the treasury is
  * floor(budget * treasury_ratio) and the payout budget - treasury (Phala truncates both products,
  * which can lose a unit), so the two add up to the budget exactly; the multiplier m = p / p_bench
  * is computed once per interval by enc_econ_multiplier (one truncation). */
