@@ -22,6 +22,8 @@
  * with round inputs), the value is recomputed exactly in integers, which is allowed up to
  * ENC_ECON_EXACT_STEPS steps; beyond, the function returns ST_LIMIT (no case is known where that
  * happens with a positive growth: it needs an exact value within 2^-300 of a multiple of 10^-36).
+ * The step where V reaches v_max is decided with the same bounds (far above v_max they may stay
+ * apart; only their side of v_max matters). With rho = 1 or m = 0 growth is linear and exact.
  *
  * Phala (phala-blockchain crates/phactory/src/system/gk.rs, mod tokenomic) computes in U64F64 and
  * truncates at each operation and each 12 s block, and its square roots (crate fixed-sqrt) keep
@@ -80,7 +82,7 @@ int enc_econ_confidence(mpz_t conf, unsigned level) WARN_UNUSED NONNULL(1);
 
 /* The minimum stake k * sqrt(P), rounded up to the next fixed, so that a fixed stake S meets it
  * (S >= k * sqrt(P) exactly) if and only if S >= min. Returns: ST_OK, or ST_INVALID if k < 0.
- * Out: min (initialized by the caller). In: p the benchmark score P. */
+ * Out: min (initialized by the caller). In: score the benchmark score P. */
 int enc_econ_min_stake(mpz_t min, const enc_econ_params *p, uint32_t score) WARN_UNUSED NONNULL(1, 2);
 
 /* The initial value promise of a worker that starts: Ve = ((re - 1) * conf + 1) * (S + rig_k * P
