@@ -11,5 +11,7 @@ conclave_enclave_SOURCES = enclave/main.c enclave/seal.h enclave/seal.c \
 	enclave/platform.h enclave/platform.c enclave/enclave.h enclave/settle.h enclave/settle.c \
 	ledger/status.c ledger/status.h ledger/amount.c ledger/amount.h ledger/hash.c ledger/hash.h \
 	ledger/hex.c ledger/hex.h ledger/sig.c ledger/sig.h
+libcore_a_SOURCES += enclave/economics.h enclave/economics.c
+conclave_enclave_SOURCES += enclave/economics.h enclave/economics.c
 conclave_enclave_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS)
 conclave_enclave_LDADD = $(SECP256K1_LIBS) $(GMP_LIBS) $(NETTLE_LIBS) $(SECCOMP_LIBS)

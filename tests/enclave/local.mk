@@ -2,7 +2,8 @@
 # enclave-only seal.c itself (it is not in libcore); test_proto wraps malloc (test_settle malloc and
 # realloc) to inject failures; test_process and test_settle spawn the built conclave-enclave.
 tests_enclave_TESTS = tests/enclave/test_proto tests/enclave/test_quote tests/enclave/test_platform \
-	tests/enclave/test_seal tests/enclave/test_process tests/enclave/test_settle
+	tests/enclave/test_seal tests/enclave/test_process tests/enclave/test_settle \
+	tests/enclave/test_economics
 check_PROGRAMS += $(tests_enclave_TESTS)
 TESTS += $(tests_enclave_TESTS)
 tests_enclave_test_proto_CFLAGS = $(TEST_CFLAGS)
@@ -20,3 +21,5 @@ tests_enclave_test_process_LDADD = $(TEST_LDADD)
 tests_enclave_test_settle_CFLAGS = $(TEST_CFLAGS)
 tests_enclave_test_settle_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc,--wrap=realloc
 tests_enclave_test_settle_LDADD = $(TEST_LDADD)
+tests_enclave_test_economics_CFLAGS = $(TEST_CFLAGS)
+tests_enclave_test_economics_LDADD = $(TEST_LDADD)
