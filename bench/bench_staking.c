@@ -413,8 +413,8 @@ int main(int argc, char **argv)
     snprintf(label, sizeof label, "Claim, %d per block (wall)", CLAIMS_PER_BLOCK);
     row(label, small_run.claim_us, large_run.claim_us);
     row("Claim (CPU)", small_run.claim_cpu_us, large_run.claim_cpu_us);
-    printf("%-40s %18.1f %18.1f\n", "peak memory (ru_maxrss), MiB", small_run.maxrss_kb / 1024.0,
-           large_run.maxrss_kb / 1024.0);
+    printf("%-40s %18.1f %18.1f\n", "peak memory (ru_maxrss), MiB", (double)small_run.maxrss_kb / 1024.0,
+           (double)large_run.maxrss_kb / 1024.0);
     double worst = large_run.reward_us / small_run.reward_us;
     if (large_run.claim_us / small_run.claim_us > worst)
         worst = large_run.claim_us / small_run.claim_us;
@@ -424,7 +424,7 @@ int main(int argc, char **argv)
     printf("\nsetup of %zu delegators: %.1f s in all; addresses %.1f s, genesis (eng_open) %.1f s\n"
            "  (peak memory by then %.1f MiB), signing %zu Contribute %.1f s, engine %.1f s\n"
            "  (%.0f Contribute/s, blocks of %d)\n",
-           large_run.delegators, large_s, large_run.addresses_s, large_run.open_s, large_run.open_rss_kb / 1024.0,
+           large_run.delegators, large_s, large_run.addresses_s, large_run.open_s, (double)large_run.open_rss_kb / 1024.0,
            large_run.delegators, large_run.sign_s, large_run.apply_s,
            (double)large_run.delegators / large_run.apply_s, SETUP_BLOCK);
 

@@ -173,10 +173,7 @@ static int cmd_gov_proposal(const cli_opts *o)
     uint64_t id;
     if (!cli_word_uint(&id, o->argv[0], "proposal"))
         return CLI_EXIT_USAGE;
-    cJSON *params = id_params(id);
-    int ex = params ? cli_query(o, "gov_getProposal", params, cli_print_proposal) : cli_out_of_memory();
-    cJSON_Delete(params);
-    return ex;
+    return cli_query_built(o, "gov_getProposal", id_params(id), cli_print_proposal);
 }
 
 static int cmd_gov_power(const cli_opts *o)

@@ -57,29 +57,38 @@ static int cmd_info(const cli_opts *o)
 
 static int cmd_account(const cli_opts *o)
 {
-    uint8_t addr[20];
-    int ex = cli_address_or_key(addr, o);
-    if (ex != CLI_EXIT_OK)
-        return ex;
-    cJSON *params = cli_address_params(addr);
-    ex = params ? cli_query(o, "ledger_getAccount", params, cli_print_account) : cli_out_of_memory();
-    cJSON_Delete(params);
-    return ex;
+    return cli_query_address(o, "ledger_getAccount", cli_print_account);
 }
 
-static int cmd_transfer(const cli_opts *o)
+/* The words TO AMOUNT as {"to", "amount"} (canonical strings), for transfer and mint.
+ * Returns: CLI_EXIT_OK, or CLI_EXIT_USAGE (reported). Out: *m, the message (caller owns), or NULL
+ * when out of memory (which cli_send_signed and cli_admin_send report). */
+static int to_amount_message(cJSON **m, const cli_opts *o)
 {
     uint8_t to[20];
     mpz_t amount;
     mpz_init(amount);
     int ex = CLI_EXIT_USAGE;
+    *m = NULL;
     if (cli_word_address(to, o->argv[0]) && cli_word_amount(amount, o->argv[1], o->raw)) {
-        cJSON *m = cJSON_CreateObject();
-        bool ok = m && cli_msg_address(m, "to", to) && cli_msg_amount(m, "amount", amount);
-        ex = cli_send_signed(o, "Transfer", ok ? m : NULL);
-        cJSON_Delete(m);
+        *m = cJSON_CreateObject();
+        if (*m && !(cli_msg_address(*m, "to", to) && cli_msg_amount(*m, "amount", amount))) {
+            cJSON_Delete(*m);
+            *m = NULL;
+        }
+        ex = CLI_EXIT_OK;
     }
     mpz_clear(amount);
+    return ex;
+}
+
+static int cmd_transfer(const cli_opts *o)
+{
+    cJSON *m;
+    int ex = to_amount_message(&m, o);
+    if (ex == CLI_EXIT_OK)
+        ex = cli_send_signed(o, "Transfer", m);
+    cJSON_Delete(m);
     return ex;
 }
 
@@ -92,9 +101,7 @@ static int cmd_block(const cli_opts *o)
         cli_error("%s", rc == ST_NOMEM ? "out of memory" : err);
         return rc == ST_NOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
     }
-    int ex = cli_query(o, "ledger_getBlock", params, cli_print_block);
-    cJSON_Delete(params);
-    return ex;
+    return cli_query_built(o, "ledger_getBlock", params, cli_print_block);
 }
 
 static int cmd_tx(const cli_opts *o)
@@ -260,17 +267,11 @@ static int cmd_replay(const cli_opts *o)
 
 static int cmd_mint(const cli_opts *o)
 {
-    uint8_t to[20];
-    mpz_t amount;
-    mpz_init(amount);
-    int ex = CLI_EXIT_USAGE;
-    if (cli_word_address(to, o->argv[0]) && cli_word_amount(amount, o->argv[1], o->raw)) {
-        cJSON *params = cJSON_CreateObject();
-        bool ok = params && cli_msg_address(params, "to", to) && cli_msg_amount(params, "amount", amount);
-        ex = cli_admin_send(o, "admin_mint", ok ? params : NULL);
-        cJSON_Delete(params);
-    }
-    mpz_clear(amount);
+    cJSON *params;
+    int ex = to_amount_message(&params, o);
+    if (ex == CLI_EXIT_OK)
+        ex = cli_admin_send(o, "admin_mint", params);
+    cJSON_Delete(params);
     return ex;
 }
 

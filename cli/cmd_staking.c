@@ -55,10 +55,7 @@ static int cmd_pool_info(const cli_opts *o)
     uint64_t id;
     if (!cli_word_uint(&id, o->argv[0], "pool"))
         return CLI_EXIT_USAGE;
-    cJSON *params = pool_params(id);
-    int ex = params ? cli_query(o, "staking_getPool", params, cli_print_pool) : cli_out_of_memory();
-    cJSON_Delete(params);
-    return ex;
+    return cli_query_built(o, "staking_getPool", pool_params(id), cli_print_pool);
 }
 
 static int cmd_pool_list(const cli_opts *o)
@@ -219,14 +216,7 @@ static int cmd_stake_claim(const cli_opts *o)
 
 static int cmd_stake_position(const cli_opts *o)
 {
-    uint8_t addr[20];
-    int ex = cli_address_or_key(addr, o);
-    if (ex != CLI_EXIT_OK)
-        return ex;
-    cJSON *params = cli_address_params(addr);
-    ex = params ? cli_query(o, "staking_getPosition", params, cli_print_position) : cli_out_of_memory();
-    cJSON_Delete(params);
-    return ex;
+    return cli_query_address(o, "staking_getPosition", cli_print_position);
 }
 
 static int cmd_admin_reward_pool(const cli_opts *o)

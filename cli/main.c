@@ -253,38 +253,31 @@ static int parse_args(cli_opts *o, unsigned *seen, int *npos, int argc, char **a
 /* Names the first option in seen that the command does not take. */
 static const char *stray_option(unsigned seen, const cli_command *c, const cli_opts *o)
 {
-    unsigned stray = seen & ~c->opts
-                     & (CLI_OPT_KEY | CLI_OPT_RAW | CLI_OPT_DATADIR | CLI_OPT_OUT | CLI_OPT_SIGN_ONLY | CLI_OPT_POOL
-                        | CLI_OPT_SORT | CLI_OPT_ALL | CLI_OPT_PROPOSE | CLI_OPT_CONVICTION | CLI_OPT_FILTER
-                        | CLI_OPT_PROPOSAL | CLI_OPT_TRACK);
-    if (stray & CLI_OPT_KEY)
-        return o->dev_key >= 0 ? "--dev-key" : "--key";
-    if (stray & CLI_OPT_RAW)
-        return "--raw";
-    if (stray & CLI_OPT_DATADIR)
-        return "--datadir";
-    if (stray & CLI_OPT_OUT)
-        return "--out";
-    if (stray & CLI_OPT_SIGN_ONLY)
-        return "--sign-only";
-    if (stray & CLI_OPT_POOL)
-        return o->commission ? "--commission" : "--capacity";
-    if (stray & CLI_OPT_SORT)
-        return "--sort";
-    if (stray & CLI_OPT_ALL)
-        return "--all";
-    if (stray & CLI_OPT_PROPOSE)
-        return o->title ? "--title" : o->body ? "--body" : o->body_file ? "--body-file" : o->payload.json ? "--payload"
-               : o->payload.spend_to ? "--spend" : o->payload.param_name ? "--param"
-               : o->payload.allow_enclave ? "--allow-enclave" : "--remove-enclave";
-    if (stray & CLI_OPT_CONVICTION)
-        return "--conviction";
-    if (stray & CLI_OPT_FILTER)
-        return "--state";
-    if (stray & CLI_OPT_TRACK)
-        return "--track";
-    if (stray & CLI_OPT_PROPOSAL)
-        return "--proposal";
+    const char *propose = o->title ? "--title" : o->body ? "--body" : o->body_file ? "--body-file"
+                          : o->payload.json ? "--payload" : o->payload.spend_to ? "--spend"
+                          : o->payload.param_name ? "--param" : o->payload.allow_enclave ? "--allow-enclave"
+                          : "--remove-enclave";
+    const struct {
+        unsigned flag;
+        const char *name;
+    } named[] = {
+        { CLI_OPT_KEY, o->dev_key >= 0 ? "--dev-key" : "--key" },
+        { CLI_OPT_RAW, "--raw" },
+        { CLI_OPT_DATADIR, "--datadir" },
+        { CLI_OPT_OUT, "--out" },
+        { CLI_OPT_SIGN_ONLY, "--sign-only" },
+        { CLI_OPT_POOL, o->commission ? "--commission" : "--capacity" },
+        { CLI_OPT_SORT, "--sort" },
+        { CLI_OPT_ALL, "--all" },
+        { CLI_OPT_PROPOSE, propose },
+        { CLI_OPT_CONVICTION, "--conviction" },
+        { CLI_OPT_FILTER, "--state" },
+        { CLI_OPT_TRACK, "--track" },
+        { CLI_OPT_PROPOSAL, "--proposal" },
+    };
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+        if (seen & ~c->opts & named[i].flag)
+            return named[i].name;
     return NULL;
 }
 

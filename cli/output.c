@@ -182,12 +182,23 @@ static void list_lines(const char *label, const cJSON *obj, const char *key, boo
 }
 
 /* Prints "label  N (index I)" for the block and index of a receipt or transaction. */
-static void position_line(const cJSON *obj)
+/* The hash of a receipt or a transaction and where it stands: "hash" and "block (index)". */
+static void hash_and_position_lines(const cJSON *obj, bool raw)
 {
     char block[64], index[64];
+    line("hash", obj, "hash", raw);
     value_text(block, sizeof block, NULL, cJSON_GetObjectItemCaseSensitive(obj, "block"), false);
     value_text(index, sizeof index, NULL, cJSON_GetObjectItemCaseSensitive(obj, "index"), false);
     printf("%-*s %s (index %s)\n", LABEL_WIDTH, "block", block, index);
+}
+
+/* How a receipt or a transaction ended: its status, its error if any, its events. */
+static void outcome_lines(const cJSON *obj, bool raw)
+{
+    line("status", obj, "status", raw);
+    if (cJSON_GetObjectItemCaseSensitive(obj, "error"))
+        line("error", obj, "error", raw);
+    list_lines("events", obj, "events", raw);
 }
 
 void cli_print_info(const cJSON *info, bool raw)
@@ -212,12 +223,8 @@ void cli_print_account(const cJSON *acct, bool raw)
 
 void cli_print_receipt(const cJSON *receipt, bool raw)
 {
-    line("hash", receipt, "hash", raw);
-    position_line(receipt);
-    line("status", receipt, "status", raw);
-    if (cJSON_GetObjectItemCaseSensitive(receipt, "error"))
-        line("error", receipt, "error", raw);
-    list_lines("events", receipt, "events", raw);
+    hash_and_position_lines(receipt, raw);
+    outcome_lines(receipt, raw);
 }
 
 void cli_print_block(const cJSON *block, bool raw)
@@ -239,8 +246,7 @@ void cli_print_block(const cJSON *block, bool raw)
 
 void cli_print_tx(const cJSON *tx, bool raw)
 {
-    line("hash", tx, "hash", raw);
-    position_line(tx);
+    hash_and_position_lines(tx, raw);
     line("sender", tx, "sender", raw);
     line("type", tx, "type", raw);
     const cJSON *body = cJSON_GetObjectItemCaseSensitive(tx, "transaction");
@@ -250,10 +256,7 @@ void cli_print_tx(const cJSON *tx, bool raw)
         print_kv(msg, raw);
     else
         puts("-");
-    line("status", tx, "status", raw);
-    if (cJSON_GetObjectItemCaseSensitive(tx, "error"))
-        line("error", tx, "error", raw);
-    list_lines("events", tx, "events", raw);
+    outcome_lines(tx, raw);
 }
 
 void cli_print_pool(const cJSON *pool, bool raw)

@@ -92,6 +92,20 @@ int cli_call(rpc_client *c, const cli_opts *o, const char *method, const cJSON *
     return CLI_EXIT_FAILED;
 }
 
+/* The end of a query: prints what (as JSON with --json, else with show) if ex is CLI_EXIT_OK, then
+ * frees what and c. Returns ex. */
+static int show_and_free(int ex, const cli_opts *o, cJSON *what, const cJSON *shown, rpc_client *c,
+                         void (*show)(const cJSON *, bool raw))
+{
+    if (ex == CLI_EXIT_OK && o->json)
+        cli_print_json(what);
+    else if (ex == CLI_EXIT_OK)
+        show(shown, o->raw);
+    cJSON_Delete(what);
+    rpc_client_free(c);
+    return ex;
+}
+
 int cli_query(const cli_opts *o, const char *method, const cJSON *params, void (*show)(const cJSON *, bool raw))
 {
     rpc_client *c = NULL;
@@ -99,13 +113,23 @@ int cli_query(const cli_opts *o, const char *method, const cJSON *params, void (
     int ex = cli_connect(&c, o, NULL);
     if (ex == CLI_EXIT_OK)
         ex = cli_call(c, o, method, params, &result);
-    if (ex == CLI_EXIT_OK && o->json)
-        cli_print_json(result);
-    else if (ex == CLI_EXIT_OK)
-        show(result, o->raw);
-    cJSON_Delete(result);
-    rpc_client_free(c);
+    return show_and_free(ex, o, result, result, c, show);
+}
+
+int cli_query_built(const cli_opts *o, const char *method, cJSON *params, void (*show)(const cJSON *, bool raw))
+{
+    int ex = params ? cli_query(o, method, params, show) : cli_out_of_memory();
+    cJSON_Delete(params);
     return ex;
+}
+
+int cli_query_address(const cli_opts *o, const char *method, void (*show)(const cJSON *, bool raw))
+{
+    uint8_t addr[20];
+    int ex = cli_address_or_key(addr, o);
+    if (ex != CLI_EXIT_OK)
+        return ex;
+    return cli_query_built(o, method, cli_address_params(addr), show);
 }
 
 bool cli_json_u64(const cJSON *obj, const char *key, uint64_t *out)
@@ -389,11 +413,5 @@ int cli_list_command(const cli_opts *o, const char *method, const cJSON *base, c
     int ex = items ? cli_connect(&c, o, NULL) : cli_out_of_memory();
     if (ex == CLI_EXIT_OK)
         ex = list_all(c, o, method, base, member, items);
-    if (ex == CLI_EXIT_OK && o->json)
-        cli_print_json(all);
-    else if (ex == CLI_EXIT_OK)
-        show(items, o->raw);
-    cJSON_Delete(all);
-    rpc_client_free(c);
-    return ex;
+    return show_and_free(ex, o, all, items, c, show);
 }

@@ -38,6 +38,13 @@ int cli_call(rpc_client *c, const cli_opts *o, const char *method, const cJSON *
 /* Connects (no token), calls a method with params, prints the result with show or as JSON. */
 int cli_query(const cli_opts *o, const char *method, const cJSON *params, void (*show)(const cJSON *, bool raw));
 
+/* cli_query with params built by the caller: NULL (a failed build) reports out of memory.
+ * params: consumed (deleted here). */
+int cli_query_built(const cli_opts *o, const char *method, cJSON *params, void (*show)(const cJSON *, bool raw));
+
+/* cli_query with {"address": the optional first word, else the key's address}. */
+int cli_query_address(const cli_opts *o, const char *method, void (*show)(const cJSON *, bool raw));
+
 /* Reads a non-negative integer member of a node answer. */
 bool cli_json_u64(const cJSON *obj, const char *key, uint64_t *out);
 

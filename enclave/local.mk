@@ -1,14 +1,17 @@
 # enclave/local.mk: the enclave folder's part of the build. The host side (spawning, frames, quote
 # verification, the platform's host calls) and settlement (which conclaved and the CLI recompute and
-# check) go into libcore for conclaved. The conclave-enclave program links only the pure ledger
+# check) go into libcore for conclaved; the enclave program needs settlement's forms and formula but
+# not the host's checks (settle_check.c). The conclave-enclave program links only the pure ledger
 # helpers and libsecp256k1, GMP, nettle and libseccomp (STYLE rule 3): no sqlite, libevent or cJSON.
 libcore_a_SOURCES += enclave/enclave.h enclave/host.c \
 	enclave/proto.h enclave/proto.c enclave/quote.h enclave/quote.c \
-	enclave/platform.h enclave/platform.c enclave/settle.h enclave/settle.c
+	enclave/platform.h enclave/platform.c enclave/settle.h enclave/settle.c \
+	enclave/settle_int.h enclave/settle_compute.c enclave/settle_check.c
 bin_PROGRAMS += conclave-enclave
 conclave_enclave_SOURCES = enclave/main.c enclave/seal.h enclave/seal.c \
 	enclave/proto.h enclave/proto.c enclave/quote.h enclave/quote.c \
 	enclave/platform.h enclave/platform.c enclave/enclave.h enclave/settle.h enclave/settle.c \
+	enclave/settle_int.h enclave/settle_compute.c \
 	ledger/status.c ledger/status.h ledger/amount.c ledger/amount.h ledger/hash.c ledger/hash.h \
 	ledger/hex.c ledger/hex.h ledger/sig.c ledger/sig.h
 libcore_a_SOURCES += enclave/economics.h enclave/economics.c

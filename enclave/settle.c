@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* settle.c: epoch settlement (see settle.h): the canonical codecs of the inputs and the report,
- * the reward formula in mpz integers (no floating point anywhere), the host's checks of a report,
- * and its signature. The same code runs in conclaved and the CLI and inside conclave-enclave, whose
+/* settle.c: epoch settlement's canonical forms (see settle.h): the lifecycle of the inputs and the
+ * report, their binary codecs, the report's canonical order and field rules, its digest and its
+ * signature. The reward formula is in settle_compute.c and the host's checks in settle_check.c.
+ * This file and settle_compute.c run in conclaved and the CLI and inside conclave-enclave, whose
  * seccomp filter allows only read/write on its socket and memory calls: so the enclave's path
  * (parse, compute, sign, serialize) uses no library function that may make another system call
  * (no qsort: it may call sysinfo; no ledger_sig_sign: its context wants getrandom).
  * Invariant: every report this file produces or accepts has its operations in the canonical order
  * with the unused fields zero, so its bytes, and the digest signed over them, are unique. */
-#include "enclave/settle.h"
+#include "enclave/settle_int.h"
 
 #include <secp256k1_recovery.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +30,6 @@
 static const char input_magic[MAGIC_LEN] = { 'C', 'S', 'E', 'T', 'I', 'N', '1' };
 static const char report_magic[MAGIC_LEN] = { 'C', 'S', 'E', 'T', 'R', 'P', '1' };
 static const uint8_t zero_addr[20];
-
-/* Caller bugs: a count without its array. */
-#define INPUT_ARRAYS_OK(in) (((in)->workers || !(in)->n_workers) && ((in)->channels || !(in)->n_channels))
-#define REPORT_OPS_OK(r) ((r)->ops || !(r)->n_ops)
 
 /* --- lifecycle --- */
 
@@ -115,7 +111,7 @@ void enc_settle_report_clear(enc_settle_report *r)
 
 /* Returns: true if in is canonical (settle.h lists the rules). Linear in its size.
  * In: in with its arrays present (the callers ARG_CHECK that). */
-static bool input_ok(const enc_settle_input *in)
+bool enc_settle_input_ok(const enc_settle_input *in)
 {
     const enc_reward_params *p = &in->params;
 
@@ -254,7 +250,7 @@ int enc_settle_input_serialize(uint8_t **out, size_t *len, const enc_settle_inpu
     wbuf w;
 
     ARG_CHECK(INPUT_ARRAYS_OK(in));
-    if (!input_ok(in))
+    if (!enc_settle_input_ok(in))
         return ST_INVALID;
     if (in->n_workers > (SIZE_MAX - INPUT_FIXED_LEN) / WORKER_LEN
         || in->n_channels > (SIZE_MAX - INPUT_FIXED_LEN - in->n_workers * WORKER_LEN) / CHANNEL_LEN)
@@ -351,7 +347,7 @@ int enc_settle_input_parse(enc_settle_input *in, const uint8_t *buf, size_t len)
         ok = get_u32(&r, &p->conf_ppm[i]);
     ok = ok && get_u32(&r, &p->uptime_threshold_ppm) && get_u32(&r, &p->slash_ppm) && get_u32(&r, &p->fee_ppm);
     rc = ok ? parse_lists(&t, &r) : ST_INVALID;
-    if (rc == ST_OK && (r.left != 0 || !input_ok(&t)))
+    if (rc == ST_OK && (r.left != 0 || !enc_settle_input_ok(&t)))
         rc = ST_INVALID;
     if (rc == ST_OK) {
         enc_settle_input_clear(in);
@@ -372,258 +368,6 @@ int enc_settle_input_hash(uint8_t out[32], const enc_settle_input *in)
     ledger_sha256(out, buf, len);
     free(buf);
     return ST_OK;
-}
-
-/* --- the formula --- */
-
-/* The decayed budget of a canonical input. One cut per whole period from genesis to epoch_start;
- * the loop stops once the budget is zero, and each cut lowers a positive budget by at least one. */
-static void decayed_budget(mpz_t b, const enc_settle_input *in)
-{
-    const enc_reward_params *p = &in->params;
-    uint64_t periods;
-
-    mpz_set(b, p->budget_per_epoch);
-    if (p->decay_period == 0 || p->decay_ppm == 0)
-        return;
-    periods = (in->epoch_start - in->genesis_time) / p->decay_period;
-    for (; periods > 0 && mpz_sgn(b) > 0; periods--) {
-        mpz_mul_ui(b, b, LEDGER_PPM - p->decay_ppm);
-        mpz_tdiv_q_ui(b, b, LEDGER_PPM);
-    }
-}
-
-int enc_settle_budget(mpz_t budget, const enc_settle_input *in)
-{
-    ARG_CHECK(INPUT_ARRAYS_OK(in));
-    if (!input_ok(in))
-        return ST_INVALID;
-    decayed_budget(budget, in);
-    return ST_OK;
-}
-
-int enc_settle_worker_share(mpz_t share, const enc_reward_params *p, const enc_worker_in *w)
-{
-    mpz_t f, v, c, t;
-    unsigned long conf;
-
-    ARG_CHECK(w->conf_level >= 1 && w->conf_level <= ENC_CONF_LEVELS && p->re_ppm >= LEDGER_PPM);
-    conf = p->conf_ppm[w->conf_level - 1];
-    mpz_inits(f, v, c, t, NULL);
-    /* factor = floor((rePpm - 10^6) * conf / 10^6) + 10^6 */
-    mpz_set_ui(f, p->re_ppm - LEDGER_PPM);
-    mpz_mul_ui(f, f, conf);
-    mpz_tdiv_q_ui(f, f, LEDGER_PPM);
-    mpz_add_ui(f, f, LEDGER_PPM);
-    /* V = factor * (S * 10^6 + rigKPpm * P * 10^18) */
-    mpz_ui_pow_ui(t, 10, 18);
-    mpz_mul_ui(t, t, p->rig_k_ppm);
-    mpz_mul_ui(t, t, w->score);
-    mpz_mul_ui(v, w->stake, LEDGER_PPM);
-    mpz_add(v, v, t);
-    mpz_mul(v, v, f);
-    /* C = 2 * P * conf * 10^24 */
-    mpz_ui_pow_ui(c, 10, 24);
-    mpz_mul_ui(c, c, 2);
-    mpz_mul_ui(c, c, w->score);
-    mpz_mul_ui(c, c, conf);
-    /* share = isqrt(V^2 + C^2) */
-    mpz_mul(v, v, v);
-    mpz_mul(c, c, c);
-    mpz_add(v, v, c);
-    mpz_sqrt(share, v);
-    mpz_clears(f, v, c, t, NULL);
-    return ST_OK;
-}
-
-/* A worker's place in the pool grouping: by pool, then by its index (so no two are equal). */
-typedef struct pool_ref {
-    uint64_t pool;
-    size_t worker;
-} pool_ref;
-
-static bool pool_ref_less(const pool_ref *x, const pool_ref *y)
-{
-    return x->pool != y->pool ? x->pool < y->pool : x->worker < y->worker;
-}
-
-/* Moves a[i] down the max-heap a[0..n). */
-static void sift_down(pool_ref *a, size_t i, size_t n)
-{
-    for (size_t child; (child = 2 * i + 1) < n; i = child) {
-        pool_ref t;
-        if (child + 1 < n && pool_ref_less(&a[child], &a[child + 1]))
-            child++;
-        if (!pool_ref_less(&a[i], &a[child]))
-            return;
-        t = a[i];
-        a[i] = a[child];
-        a[child] = t;
-    }
-}
-
-/* Heapsort, in place and without allocating. Not qsort: glibc's qsort may call sysinfo(2) to size
- * a buffer, which the enclave's seccomp filter punishes with SIGSYS. */
-static void sort_pool_refs(pool_ref *a, size_t n)
-{
-    for (size_t i = n / 2; i-- > 0;)
-        sift_down(a, i, n);
-    for (size_t end = n; end-- > 1;) {
-        pool_ref t = a[0];
-        a[0] = a[end];
-        a[end] = t;
-        sift_down(a, 0, end);
-    }
-}
-
-/* Appends an operation to r's ops (allocated for the most operations an input can give).
- * In: amount, or NULL for a zero amount (SLASH). */
-static void push_op(enc_settle_report *r, uint8_t kind, uint64_t pool, uint64_t channel,
-                    const uint8_t address[20], const mpz_t amount, uint32_t ppm)
-{
-    enc_op *op = &r->ops[r->n_ops++];
-    op->kind = kind;
-    op->pool = pool;
-    op->channel = channel;
-    memcpy(op->address, address, 20);
-    if (amount)
-        mpz_init_set(op->amount, amount);
-    else
-        mpz_init(op->amount);
-    op->ppm = ppm;
-}
-
-/* The emission: payouts in pay[] (one per worker, set to floor(W * weight / sum(weight))), then
- * the TREASURY and POOL_EMISSION operations. */
-static int emit(enc_settle_report *r, mpz_t *pay, const enc_settle_input *in)
-{
-    const enc_reward_params *p = &in->params;
-    mpz_t treasury, w_budget, total, paid, x;
-    pool_ref *refs = NULL;
-    size_t n = in->n_workers;
-    int rc = ST_OK;
-
-    mpz_inits(treasury, w_budget, total, paid, x, NULL);
-    mpz_mul_ui(treasury, r->budget, p->treasury_ppm);
-    mpz_tdiv_q_ui(treasury, treasury, LEDGER_PPM);
-    mpz_sub(w_budget, r->budget, treasury);
-    for (size_t i = 0; i < n; i++) {
-        const enc_worker_in *w = &in->workers[i];
-        if (w->uptime_ppm < p->uptime_threshold_ppm)
-            continue;
-        rc = enc_settle_worker_share(pay[i], p, w);
-        if (rc != ST_OK)
-            goto out;
-        mpz_mul_ui(pay[i], pay[i], w->uptime_ppm);
-        mpz_add(total, total, pay[i]);
-    }
-    /* With no weight at all every pay[i] is still 0 and all of W stays with the treasury. */
-    for (size_t i = 0; i < n && mpz_sgn(total) > 0; i++) {
-        mpz_mul(pay[i], pay[i], w_budget);
-        mpz_tdiv_q(pay[i], pay[i], total);
-        mpz_add(paid, paid, pay[i]);
-    }
-    mpz_sub(x, w_budget, paid);
-    mpz_add(x, x, treasury);
-    if (mpz_sgn(x) > 0)
-        push_op(r, ENC_OP_TREASURY, 0, 0, zero_addr, x, 0);
-    if (n == 0)
-        goto out;
-    refs = malloc(n * sizeof *refs);
-    if (!refs) {
-        rc = ST_NOMEM;
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++)
-        refs[i] = (pool_ref){ in->workers[i].pool, i };
-    sort_pool_refs(refs, n);
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        mpz_set_ui(x, 0);
-        for (; j < n && refs[j].pool == refs[i].pool; j++)
-            mpz_add(x, x, pay[refs[j].worker]);
-        if (mpz_sgn(x) > 0)
-            push_op(r, ENC_OP_POOL_EMISSION, refs[i].pool, 0, zero_addr, x, 0);
-        i = j;
-    }
-out:
-    free(refs);
-    mpz_clears(treasury, w_budget, total, paid, x, NULL);
-    return rc;
-}
-
-/* The compute payments of the channels and the slashes, in their canonical order. */
-static int pay_channels_and_slash(enc_settle_report *r, const enc_settle_input *in)
-{
-    const enc_reward_params *p = &in->params;
-    mpz_t pay, fee;
-    int rc = ST_OK;
-
-    mpz_inits(pay, fee, NULL);
-    for (size_t i = 0; i < in->n_channels; i++) {
-        const enc_channel_in *c = &in->channels[i];
-        mpz_set(pay, mpz_cmp(c->owed, c->escrow) < 0 ? c->owed : c->escrow);
-        mpz_mul_ui(fee, pay, p->fee_ppm);
-        mpz_tdiv_q_ui(fee, fee, LEDGER_PPM);
-        mpz_add(r->compute_paid, r->compute_paid, pay);
-        mpz_add(r->fees, r->fees, fee);
-        mpz_sub(pay, pay, fee);
-        if (mpz_sgn(pay) > 0)
-            push_op(r, ENC_OP_COMPUTE_PAYMENT, c->pool, c->channel, c->client, pay, 0);
-        if (mpz_sgn(fee) > 0)
-            push_op(r, ENC_OP_FEE, 0, c->channel, c->client, fee, 0);
-    }
-    if (!ledger_amount_fits(r->compute_paid))
-        rc = ST_INVALID;
-    for (size_t i = 0; rc == ST_OK && p->slash_ppm > 0 && i < in->n_workers; i++)
-        if (in->workers[i].uptime_ppm < p->uptime_threshold_ppm)
-            push_op(r, ENC_OP_SLASH, 0, 0, in->workers[i].address, NULL, p->slash_ppm);
-    mpz_clears(pay, fee, NULL);
-    return rc;
-}
-
-int enc_settle_compute(enc_settle_report *r, const enc_settle_input *in)
-{
-    enc_settle_report t;
-    mpz_t *pay = NULL;
-    size_t n = in->n_workers, n_pay = 0;
-    int rc;
-
-    ARG_CHECK(INPUT_ARRAYS_OK(in));
-    if (!input_ok(in))
-        return ST_INVALID;
-    /* At most: TREASURY, one POOL_EMISSION and one SLASH per worker, two per channel. */
-    if (n > (SIZE_MAX / sizeof(enc_op) - 1) / 2 || in->n_channels > (SIZE_MAX / sizeof(enc_op) - 1 - 2 * n) / 2)
-        return ST_NOMEM;
-    enc_settle_report_init(&t);
-    t.ops = malloc((1 + 2 * n + 2 * in->n_channels) * sizeof *t.ops);
-    pay = n ? malloc(n * sizeof *pay) : NULL;
-    if (!t.ops || (n && !pay)) {
-        rc = ST_NOMEM;
-        goto out;
-    }
-    for (; n_pay < n; n_pay++)
-        mpz_init(pay[n_pay]);
-    t.chain_id = in->chain_id;
-    t.epoch = in->epoch;
-    rc = enc_settle_input_hash(t.input_hash, in);
-    if (rc != ST_OK)
-        goto out;
-    decayed_budget(t.budget, in);
-    rc = emit(&t, pay, in);
-    if (rc == ST_OK)
-        rc = pay_channels_and_slash(&t, in);
-out:
-    for (size_t i = 0; i < n_pay; i++)
-        mpz_clear(pay[i]);
-    free(pay);
-    if (rc == ST_OK) {
-        enc_settle_report_clear(r);
-        *r = t;
-    } else {
-        enc_settle_report_clear(&t);
-    }
-    return rc;
 }
 
 /* --- the report's form --- */
@@ -673,7 +417,7 @@ static const char *op_defect(const enc_op *op)
 
 /* Returns: NULL if r's operations are well formed and in canonical order; otherwise what is
  * wrong, with the index of the operation in *at. */
-static const char *ops_defect(size_t *at, const enc_settle_report *r)
+const char *enc_settle_ops_defect(size_t *at, const enc_settle_report *r)
 {
     for (size_t i = 0; i < r->n_ops; i++) {
         const char *d = op_defect(&r->ops[i]);
@@ -693,7 +437,7 @@ static int report_bytes(uint8_t **out, size_t *len, const enc_settle_report *r, 
     wbuf w;
 
     ARG_CHECK(REPORT_OPS_OK(r));
-    if (ops_defect(&at, r) || !ledger_amount_fits(r->budget) || !ledger_amount_fits(r->compute_paid)
+    if (enc_settle_ops_defect(&at, r) || !ledger_amount_fits(r->budget) || !ledger_amount_fits(r->compute_paid)
         || !ledger_amount_fits(r->fees) || r->n_ops > UINT32_MAX)
         return ST_INVALID;
     if (r->n_ops > (SIZE_MAX - REPORT_FIXED_LEN - SIG_LEN) / OP_LEN)
@@ -758,7 +502,7 @@ int enc_settle_report_parse(enc_settle_report *r, const uint8_t *buf, size_t len
             || !get_bytes(&b, op->address, 20) || !get_amount(&b, op->amount) || !get_u32(&b, &op->ppm))
             goto out;
     }
-    if (get_bytes(&b, t.signature, SIG_LEN) && b.left == 0 && !ops_defect(&at, &t))
+    if (get_bytes(&b, t.signature, SIG_LEN) && b.left == 0 && !enc_settle_ops_defect(&at, &t))
         rc = ST_OK;
 out:
     if (rc == ST_OK) {
@@ -810,195 +554,3 @@ int enc_settle_report_verify(const enc_settle_report *r, const uint8_t enclave_a
     return ST_OK;
 }
 
-/* --- the host's checks --- */
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) PRINTF_LIKE(3, 4);
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return ST_INVALID;
-}
-
-static int worker_cmp(const void *key, const void *elem)
-{
-    return memcmp(key, ((const enc_worker_in *)elem)->address, 20);
-}
-
-static int channel_cmp(const void *key, const void *elem)
-{
-    uint64_t a = *(const uint64_t *)key, b = ((const enc_channel_in *)elem)->channel;
-    return a < b ? -1 : a > b;
-}
-
-static int pool_ref_cmp(const void *key, const void *elem)
-{
-    uint64_t a = *(const uint64_t *)key, b = ((const pool_ref *)elem)->pool;
-    return a < b ? -1 : a > b;
-}
-
-/* The workers at or above the uptime threshold (those that may earn), sorted by pool.
- * Returns: ST_OK or ST_NOMEM. Out: *out (caller frees; NULL when *n is 0), *n. */
-static int earning_pools(pool_ref **out, size_t *n, const enc_settle_input *in)
-{
-    pool_ref *refs = NULL;
-    size_t k = 0;
-
-    if (in->n_workers) {
-        refs = malloc(in->n_workers * sizeof *refs);
-        if (!refs)
-            return ST_NOMEM;
-    }
-    for (size_t i = 0; i < in->n_workers; i++)
-        if (in->workers[i].uptime_ppm >= in->params.uptime_threshold_ppm)
-            refs[k++] = (pool_ref){ in->workers[i].pool, i };
-    sort_pool_refs(refs, k);
-    *out = refs;
-    *n = k;
-    return ST_OK;
-}
-
-/* Checks one channel's COMPUTE_PAYMENT and FEE (either may be absent), given as cp and fee. */
-static int check_channel(char *err, size_t errlen, const enc_settle_input *in, const enc_op *op,
-                         const mpz_t cp, const mpz_t fee)
-{
-    const enc_channel_in *c = bsearch(&op->channel, in->channels, in->n_channels, sizeof *c, channel_cmp);
-    mpz_t pay, want;
-    int rc = ST_OK;
-
-    if (!c)
-        return fail(err, errlen, "channel %llu is not in the inputs", (unsigned long long)op->channel);
-    if (memcmp(op->address, c->client, 20) != 0 || (op->kind == ENC_OP_COMPUTE_PAYMENT && op->pool != c->pool))
-        return fail(err, errlen, "channel %llu: the client or pool differs from the inputs",
-                    (unsigned long long)op->channel);
-    mpz_inits(pay, want, NULL);
-    mpz_add(pay, cp, fee);
-    mpz_set(want, mpz_cmp(c->owed, c->escrow) < 0 ? c->owed : c->escrow);
-    if (mpz_cmp(pay, want) > 0)
-        rc = fail(err, errlen, "channel %llu pays more than it owes or holds", (unsigned long long)op->channel);
-    else if (mpz_cmp(pay, want) < 0)
-        rc = fail(err, errlen, "channel %llu pays less than min(owed, escrow)", (unsigned long long)op->channel);
-    mpz_mul_ui(want, pay, in->params.fee_ppm);
-    mpz_tdiv_q_ui(want, want, LEDGER_PPM);
-    if (rc == ST_OK && mpz_cmp(want, fee) != 0)
-        rc = fail(err, errlen, "channel %llu: the fee is not floor(pay * feePpm / 10^6)",
-                  (unsigned long long)op->channel);
-    mpz_clears(pay, want, NULL);
-    return rc;
-}
-
-/* Checks each operation against the inputs and adds it into the sums. */
-static int check_ops(char *err, size_t errlen, const enc_settle_report *r, const enc_settle_input *in,
-                     mpz_t emitted, mpz_t paid, mpz_t fees)
-{
-    pool_ref *earning;
-    mpz_t cp, fee, zero;
-    size_t slashes = 0, n_earning;
-    int rc = earning_pools(&earning, &n_earning, in);
-
-    if (rc != ST_OK) {
-        snprintf(err, errlen, "cannot list the earning pools: %s", st_str(rc));
-        return rc;
-    }
-    mpz_inits(cp, fee, zero, NULL);
-    for (size_t i = 0; rc == ST_OK && i < r->n_ops; i++) {
-        const enc_op *op = &r->ops[i];
-        const enc_worker_in *w;
-        switch (op->kind) {
-        case ENC_OP_TREASURY:
-            mpz_add(emitted, emitted, op->amount);
-            break;
-        case ENC_OP_POOL_EMISSION:
-            mpz_add(emitted, emitted, op->amount);
-            if (!bsearch(&op->pool, earning, n_earning, sizeof *earning, pool_ref_cmp))
-                rc = fail(err, errlen, "pool %llu has no worker in the inputs entitled to rewards",
-                          (unsigned long long)op->pool);
-            break;
-        case ENC_OP_COMPUTE_PAYMENT:
-        case ENC_OP_FEE:
-            /* A channel's payment and fee are adjacent (canonical order): check them as a pair. */
-            mpz_set(cp, op->kind == ENC_OP_COMPUTE_PAYMENT ? op->amount : zero);
-            mpz_set(fee, op->kind == ENC_OP_FEE ? op->amount : zero);
-            if (op->kind == ENC_OP_COMPUTE_PAYMENT && i + 1 < r->n_ops && r->ops[i + 1].kind == ENC_OP_FEE
-                && r->ops[i + 1].channel == op->channel) {
-                if (memcmp(r->ops[i + 1].address, op->address, 20) != 0) {
-                    rc = fail(err, errlen, "channel %llu: two clients", (unsigned long long)op->channel);
-                    break;
-                }
-                mpz_set(fee, r->ops[++i].amount);
-            }
-            mpz_add(paid, paid, cp);
-            mpz_add(paid, paid, fee);
-            mpz_add(fees, fees, fee);
-            rc = check_channel(err, errlen, in, op, cp, fee);
-            break;
-        default: /* ENC_OP_SLASH (ops_defect admits no other kind) */
-            w = bsearch(op->address, in->workers, in->n_workers, sizeof *w, worker_cmp);
-            if (!w || w->uptime_ppm >= in->params.uptime_threshold_ppm || op->ppm != in->params.slash_ppm)
-                rc = fail(err, errlen, "operation %zu slashes a worker not in the inputs, above the uptime "
-                          "threshold, or not by slashPpm", i);
-            slashes++;
-            break;
-        }
-    }
-    if (rc == ST_OK && in->params.slash_ppm > 0) {
-        size_t want = 0;
-        for (size_t i = 0; i < in->n_workers; i++)
-            want += in->workers[i].uptime_ppm < in->params.uptime_threshold_ppm;
-        if (slashes != want)
-            rc = fail(err, errlen, "%zu workers are below the uptime threshold but %zu are slashed", want, slashes);
-    }
-    mpz_clears(cp, fee, zero, NULL);
-    free(earning);
-    return rc;
-}
-
-int enc_settle_report_check(char *err, size_t errlen, const enc_settle_report *r, const enc_settle_input *in)
-{
-    uint8_t hash[32];
-    const char *d;
-    mpz_t budget, emitted, paid, fees;
-    size_t at;
-    int rc;
-
-    if (errlen)
-        err[0] = '\0';
-    ARG_CHECK(INPUT_ARRAYS_OK(in) && REPORT_OPS_OK(r));
-    if (!input_ok(in))
-        return fail(err, errlen, "the inputs are not canonical");
-    if (r->chain_id != in->chain_id || r->epoch != in->epoch)
-        return fail(err, errlen, "the report is for another chain or epoch");
-    rc = enc_settle_input_hash(hash, in);
-    if (rc != ST_OK) {  /* only ST_NOMEM: the inputs are canonical */
-        snprintf(err, errlen, "cannot hash the inputs: %s", st_str(rc));
-        return rc;
-    }
-    if (memcmp(hash, r->input_hash, 32) != 0)
-        return fail(err, errlen, "the input hash differs");
-    d = ops_defect(&at, r);
-    if (d)
-        return fail(err, errlen, "operation %zu: %s", at, d);
-    mpz_inits(budget, emitted, paid, fees, NULL);
-    rc = check_ops(err, errlen, r, in, emitted, paid, fees);
-    decayed_budget(budget, in);
-    if (rc == ST_OK && mpz_cmp(emitted, r->budget) != 0)
-        rc = fail(err, errlen, "the budget is not TREASURY + sum(POOL_EMISSION)");
-    else if (rc == ST_OK && mpz_cmp(r->budget, budget) != 0)
-        rc = fail(err, errlen, "the budget is not the epoch's decayed budget");
-    else if (rc == ST_OK && mpz_cmp(paid, r->compute_paid) != 0)
-        rc = fail(err, errlen, "computePaid is not sum(COMPUTE_PAYMENT) + sum(FEE)");
-    else if (rc == ST_OK && mpz_cmp(fees, r->fees) != 0)
-        rc = fail(err, errlen, "fees is not sum(FEE)");
-    if (rc == ST_OK) {
-        bool has_treasury = r->n_ops > 0 && r->ops[0].kind == ENC_OP_TREASURY;
-        mpz_mul_ui(budget, budget, in->params.treasury_ppm);
-        mpz_tdiv_q_ui(budget, budget, LEDGER_PPM);
-        if (has_treasury ? mpz_cmp(r->ops[0].amount, budget) < 0 : mpz_sgn(budget) > 0)
-            rc = fail(err, errlen, "the treasury gets less than its part of the budget");
-    }
-    mpz_clears(budget, emitted, paid, fees, NULL);
-    return rc;
-}

@@ -7,6 +7,8 @@
  * conclave-enclave (which signs the report) and in `conclave verify-epoch` (which recomputes it).
  * Both the inputs and the report have one canonical binary form, so the input hash and the report
  * compare byte for byte. Layer: enclave (pure: GMP, nettle, secp256k1 through ledger's helpers).
+ * The code: settle.c (the binary forms and the signature), settle_compute.c (the formula) and
+ * settle_check.c (the host's checks, which conclave-enclave does not link).
  *
  * The reward formula (Phala's tokenomics, in fixed point; "ppm" is parts per million):
  *   budget   = budgetPerEpoch cut by decayPpm once per whole decayPeriod elapsed since genesis
