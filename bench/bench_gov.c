@@ -9,7 +9,6 @@
  * voters would take minutes, so 999,990 of those votes are written with gov_vote_put into the stopped
  * node's ledger, rows and tally as the engine writes a conviction-0 vote, and the node is started
  * again on it. Every timed transaction is signed before its clock starts. */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,15 +376,9 @@ static double read_row(const bench_node *n, const char *method, const char *more
 
 int main(int argc, char **argv)
 {
-    const char *daemon = "./conclaved";
-    size_t many = MANY_VOTES;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--quick") == 0)
-            many = QUICK_MANY_VOTES;
-        else
-            daemon = argv[i];
-    }
-    signal(SIGPIPE, SIG_IGN);
+    bool quick;
+    const char *daemon = bench_args(argc, argv, &quick);
+    size_t many = quick ? QUICK_MANY_VOTES : MANY_VOTES;
     char host[512];
     bench_machine(host, sizeof host);
 

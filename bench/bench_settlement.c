@@ -58,6 +58,15 @@
 #define SLASH_PPM 10000u
 #define FEE_PPM 50000u
 static const uint32_t conf_ppm[ENC_CONF_LEVELS] = { 1000000, 1000000, 1000000, 800000, 700000 };
+/* The whole-number members of the genesis "rewards" (budgetPerEpoch and confPpm are written apart). */
+static const struct {
+    const char *key;
+    double value;
+} reward_numbers[] = {
+    { "decayPeriodSecs", DECAY_PERIOD }, { "decayPpm", DECAY_PPM }, { "treasuryPpm", TREASURY_PPM },
+    { "rePpm", RE_PPM }, { "rigKPpm", RIG_K_PPM }, { "uptimeThresholdPpm", UPTIME_THRESHOLD_PPM },
+    { "slashPpm", SLASH_PPM }, { "feePpm", FEE_PPM },
+};
 
 /* Slots worker w is seen in, from slot 0: a tenth in one of four (25%, under the 50% threshold:
  * slashed, unpaid), a tenth in three (75%), the rest in all. */
@@ -105,17 +114,11 @@ struct run {
     uint64_t settlement_height;
 };
 
-/* Outcomes of submissions, counted by the engine's callback. */
-struct tally {
-    size_t ok, failed, refused;
-    char first_error[256];
-};
-
 /* A run's engine and the bookkeeping of its set-up transactions. */
 struct setup {
     eng *e;
     struct run *r;
-    struct tally t;
+    bench_tally t;
     size_t queued;                 /* submitted since the last flush */
     size_t expected;               /* submitted in all, all expected to succeed */
 };
@@ -281,24 +284,6 @@ static cJSON *message(uint64_t nonce)
     return msg;
 }
 
-static void on_done(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r)
-{
-    struct tally *t = cookie;
-    const char *why = NULL;
-    if (status != ST_OK) {
-        t->refused++;
-        why = errmsg;
-    } else if (r->success) {
-        t->ok++;
-    } else {
-        t->failed++;
-        why = r->error;
-    }
-    if (why && !t->first_error[0])
-        snprintf(t->first_error, sizeof t->first_error, "%s", why);
-    cJSON_Delete(errdata);
-}
-
 static void flush(struct setup *s)
 {
     double t0 = bench_now();
@@ -321,7 +306,7 @@ static void send_tx(struct setup *s, const char *type, cJSON *msg, const char *r
     memset(key, 0, sizeof key);
     cJSON_Delete(msg);
     s->r->sign_s += bench_now() - t0;
-    if (eng_submit(s->e, err, sizeof err, &tx, on_done, &s->t) != ST_OK)
+    if (eng_submit(s->e, err, sizeof err, &tx, bench_tally_done, &s->t) != ST_OK)
         bench_die(err);
     s->expected++;
     s->r->transactions++;
@@ -379,14 +364,8 @@ static char *genesis_json(size_t delegators, const uint8_t (*workers)[20], const
     cJSON_AddNumberToObject(root, "epochSecs", EPOCH_SECS);
     cJSON_AddNumberToObject(compute, "heartbeatSecs", SLOT_SECS);
     add_string(rewards, "budgetPerEpoch", BUDGET_PER_EPOCH);
-    cJSON_AddNumberToObject(rewards, "decayPeriodSecs", DECAY_PERIOD);
-    cJSON_AddNumberToObject(rewards, "decayPpm", DECAY_PPM);
-    cJSON_AddNumberToObject(rewards, "treasuryPpm", TREASURY_PPM);
-    cJSON_AddNumberToObject(rewards, "rePpm", RE_PPM);
-    cJSON_AddNumberToObject(rewards, "rigKPpm", RIG_K_PPM);
-    cJSON_AddNumberToObject(rewards, "uptimeThresholdPpm", UPTIME_THRESHOLD_PPM);
-    cJSON_AddNumberToObject(rewards, "slashPpm", SLASH_PPM);
-    cJSON_AddNumberToObject(rewards, "feePpm", FEE_PPM);
+    for (size_t i = 0; i < sizeof reward_numbers / sizeof reward_numbers[0]; i++)
+        cJSON_AddNumberToObject(rewards, reward_numbers[i].key, reward_numbers[i].value);
     for (unsigned i = 0; i < ENC_CONF_LEVELS; i++) {
         cJSON *n = cJSON_CreateNumber(conf_ppm[i]);
         if (!n || !cJSON_AddItemToArray(conf, n))

@@ -6,7 +6,6 @@
  * Contribute transactions per second through JSON-RPC against a real conclaved --dev (one call per
  * request from several connections, and batches of 100). Every timed transaction is signed before
  * its clock starts; prints a table with the machine and the peak memory of the in-process part. */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,14 +41,6 @@
 #define PER_CONNECTION 1000
 #define BATCH 100
 #define BATCHES 100
-
-/* Outcomes of submissions, counted by the engine's callback. */
-struct tally {
-    size_t ok;                  /* in a block, successful */
-    size_t failed;              /* in a block, failed receipt */
-    size_t refused;             /* never in a block */
-    char first_error[256];
-};
 
 /* What one in-process pool measured. */
 struct pool_run {
@@ -109,28 +100,10 @@ static void sign(ledger_tx *tx, const char *type, uint64_t nonce, const uint8_t 
 
 /* ---- in process: reward and claim cost against the number of delegators ---- */
 
-static void on_done(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r)
-{
-    struct tally *t = cookie;
-    const char *why = NULL;
-    if (status != ST_OK) {
-        t->refused++;
-        why = errmsg;
-    } else if (r->success) {
-        t->ok++;
-    } else {
-        t->failed++;
-        why = r->error;
-    }
-    if (why && !t->first_error[0])
-        snprintf(t->first_error, sizeof t->first_error, "%s", why);
-    cJSON_Delete(errdata);
-}
-
-static void submit(eng *e, ledger_tx *tx, struct tally *t)
+static void submit(eng *e, ledger_tx *tx, bench_tally *t)
 {
     char err[256];
-    if (eng_submit(e, err, sizeof err, tx, on_done, t) != ST_OK)
+    if (eng_submit(e, err, sizeof err, tx, bench_tally_done, t) != ST_OK)
         bench_die(err);
 }
 
@@ -140,7 +113,7 @@ static void flush(eng *e)
         bench_die("a block could not be written");
 }
 
-static void expect_all(const struct tally *t, size_t want, const char *what)
+static void expect_all(const bench_tally *t, size_t want, const char *what)
 {
     if (t->ok == want)
         return;
@@ -204,7 +177,7 @@ static eng *pool_setup(struct pool_run *r, const char *db_path)
 
     uint8_t key[32];
     ledger_tx tx;
-    struct tally created = { 0 }, staked = { 0 };
+    bench_tally created = { 0 }, staked = { 0 };
     owner_key(key);
     sign(&tx, "PoolCreate", 0, key, BENCH_CHAIN_ID);
     submit(e, &tx, &created);
@@ -246,9 +219,9 @@ static void claimer(size_t delegators, size_t k, size_t *who, uint64_t *nonce)
     }
 }
 
-static void submit_reward(eng *e, const cJSON *msg, struct tally *t)
+static void submit_reward(eng *e, const cJSON *msg, bench_tally *t)
 {
-    if (eng_submit_system(e, "PoolReward", msg, on_done, t) != ST_OK)
+    if (eng_submit_system(e, "PoolReward", msg, bench_tally_done, t) != ST_OK)
         bench_die("PoolReward refused");
 }
 
@@ -266,7 +239,7 @@ static void run_pool(struct pool_run *r)
         bench_die("out of memory");
 
     /* rewards: REWARDS_PER_BLOCK per block */
-    struct tally rewarded = { 0 };
+    bench_tally rewarded = { 0 };
     double w0 = bench_now(), c0 = bench_cpu();
     for (size_t i = 0; i < REWARDS; i++) {
         submit_reward(e, reward, &rewarded);
@@ -292,7 +265,7 @@ static void run_pool(struct pool_run *r)
         sign(&claims[k], "Claim", nonce, key, BENCH_CHAIN_ID);
         memset(key, 0, sizeof key);
     }
-    struct tally claimed = { 0 }, untimed = { 0 };
+    bench_tally claimed = { 0 }, untimed = { 0 };
     double wall = 0, cpu = 0;
     for (size_t k = 0; k < CLAIMS; k += CLAIMS_PER_BLOCK) {
         submit_reward(e, reward, &untimed);
@@ -380,15 +353,9 @@ static void row(const char *label, double small, double large)
 
 int main(int argc, char **argv)
 {
-    const char *daemon = "./conclaved";
-    size_t large = LARGE_POOL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--quick") == 0)
-            large = QUICK_LARGE_POOL;
-        else
-            daemon = argv[i];
-    }
-    signal(SIGPIPE, SIG_IGN);
+    bool quick;
+    const char *daemon = bench_args(argc, argv, &quick);
+    size_t large = quick ? QUICK_LARGE_POOL : LARGE_POOL;
     char host[512];
     bench_machine(host, sizeof host);
 

@@ -24,6 +24,38 @@ void bench_die(const char *what)
     exit(1);
 }
 
+const char *bench_args(int argc, char **argv, bool *quick)
+{
+    const char *daemon = "./conclaved";
+    *quick = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0)
+            *quick = true;
+        else
+            daemon = argv[i];
+    }
+    signal(SIGPIPE, SIG_IGN);
+    return daemon;
+}
+
+void bench_tally_done(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r)
+{
+    bench_tally *t = cookie;
+    const char *why = NULL;
+    if (status != ST_OK) {
+        t->refused++;
+        why = errmsg;
+    } else if (r->success) {
+        t->ok++;
+    } else {
+        t->failed++;
+        why = r->error;
+    }
+    if (why && !t->first_error[0])
+        snprintf(t->first_error, sizeof t->first_error, "%s", why);
+    cJSON_Delete(errdata);
+}
+
 static double seconds_of(clockid_t clock)
 {
     struct timespec ts;

@@ -5,8 +5,10 @@
 #ifndef BENCH_BENCHLIB_H
 #define BENCH_BENCHLIB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include "engine/engine.h"
 #include "ledger/tx.h"
 
 typedef struct bench_node {
@@ -14,6 +16,20 @@ typedef struct bench_node {
     char datadir[64];
     char url[64];
 } bench_node;
+
+/* The command line of a benchmark of a node, [--quick] [DAEMON]: sets *quick and returns DAEMON
+ * (default ./conclaved). Also ignores SIGPIPE, so a node that goes away fails a call instead. */
+const char *bench_args(int argc, char **argv, bool *quick);
+
+/* The outcomes of transactions submitted in process, counted by bench_tally_done. */
+typedef struct bench_tally {
+    size_t ok;                  /* in a block, successful */
+    size_t failed;              /* in a block, failed receipt */
+    size_t refused;             /* never in a block */
+    char first_error[256];      /* the first refusal's or failure's message */
+} bench_tally;
+/* An eng_done_fn whose cookie is a bench_tally. */
+void bench_tally_done(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r);
 
 /* Prints "bench: what" to stderr and exits 1. */
 void bench_die(const char *what) __attribute__((noreturn));

@@ -230,17 +230,23 @@ int enc_measure_file(uint8_t out[32], const char *path)
         return ST_IO;
     sha256_init(&h);
     for (;;) {
-        ssize_t r = read(fd, buf, sizeof buf);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            rc = ST_IO;
-        if (r <= 0)
+        size_t got;
+        rc = enc_read_some(fd, buf, sizeof buf, &got);
+        if (rc != ST_OK || got == 0)
             break;
-        sha256_update(&h, (size_t)r, buf);
+        sha256_update(&h, got, buf);
     }
     close(fd);
     if (rc == ST_OK)
         sha256_digest(&h, 32, out);
     return rc;
+}
+
+int enc_read_some(int fd, void *buf, size_t cap, size_t *got)
+{
+    ssize_t r;
+    while ((r = read(fd, buf, cap)) < 0 && errno == EINTR)
+        ;
+    *got = r > 0 ? (size_t)r : 0;
+    return r < 0 ? ST_IO : ST_OK;
 }

@@ -88,4 +88,9 @@ int enc_platform_attestation_address(uint8_t addr[20], const uint8_t secret[ENC_
  * itself. The host uses it to know what it spawned. Returns: ST_OK or ST_IO. Out: out. */
 int enc_measure_file(uint8_t out[32], const char *path) WARN_UNUSED NONNULL(1, 2);
 
+/* One read(2) of at most cap bytes of fd into buf, again if a signal interrupts it: the file reads
+ * of this backend and of sealing (seal.c). Returns: ST_OK or ST_IO. Out: *got, 0 at the end of the
+ * file. */
+int enc_read_some(int fd, void *buf, size_t cap, size_t *got) WARN_UNUSED NONNULL(2, 4);
+
 #endif

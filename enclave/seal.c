@@ -84,14 +84,11 @@ static int open_sealed(const secp256k1_context *ctx, uint8_t key[32], const uint
     if (fd < 0)
         return errno == ENOENT ? ST_NOTFOUND : ST_IO;
     while (len < sizeof blob) {
-        ssize_t r = read(fd, blob + len, sizeof blob - len);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            rc = ST_IO;
-        if (r <= 0)
+        size_t got;
+        rc = enc_read_some(fd, blob + len, sizeof blob - len, &got);
+        if (rc != ST_OK || got == 0)
             break;
-        len += (size_t)r;
+        len += got;
     }
     close(fd);
     if (rc == ST_OK)
