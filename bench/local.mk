@@ -10,14 +10,10 @@
 # the host's side without touching the engine.
 EXTRA_PROGRAMS += bench/bench_tx bench/bench_staking bench/bench_settlement bench/bench_gov
 bench_bench_tx_SOURCES = bench/bench_tx.c bench/benchlib.c bench/benchlib.h
-bench_bench_tx_LDADD = $(CORE_LDADD)
 bench_bench_staking_SOURCES = bench/bench_staking.c bench/benchlib.c bench/benchlib.h
-bench_bench_staking_LDADD = $(CORE_LDADD)
 bench_bench_settlement_SOURCES = bench/bench_settlement.c bench/benchlib.c bench/benchlib.h
 bench_bench_settlement_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=enc_host_call
-bench_bench_settlement_LDADD = $(CORE_LDADD)
 bench_bench_gov_SOURCES = bench/bench_gov.c bench/benchlib.c bench/benchlib.h
-bench_bench_gov_LDADD = $(CORE_LDADD)
 CLEANFILES += bench/bench_tx bench/bench_staking bench/bench_settlement bench/bench_gov
 bench: bench/bench_tx bench/bench_staking bench/bench_settlement bench/bench_gov conclaved conclave-enclave
 	./bench/bench_tx ./conclaved

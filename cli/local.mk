@@ -4,4 +4,3 @@ libcore_a_SOURCES += cli/cli.h cli/keys.c cli/args.c
 bin_PROGRAMS += conclave
 conclave_SOURCES = cli/main.c cli/commands.c cli/session.h cli/session.c cli/cmd_node.c cli/cmd_staking.c \
 	cli/cmd_gov.c cli/output.c
-conclave_LDADD = $(CORE_LDADD)

@@ -18,7 +18,8 @@ EXTRA_DIST += fuzz/fuzz.h fuzz/run.sh fuzz/corpus fuzz/regressions fuzz/rpc.dict
 FUZZ_REPLAYS = fuzz/replay_amount fuzz/replay_hex fuzz/replay_eip712 fuzz/replay_tx fuzz/replay_rpc fuzz/replay_rpc_methods fuzz/replay_settle fuzz/replay_proto
 check_PROGRAMS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)
-# automake reads each program's variables by name, so a target costs these lines; the flags are shared.
+# automake reads each program's variables by name, so a target costs these lines; the flags are shared
+# and every target links the default LDADD (libcore and its libraries).
 fuzz_replay_amount_SOURCES = fuzz/fuzz_amount.c $(FUZZ_REPLAY_FILES)
 fuzz_replay_hex_SOURCES = fuzz/fuzz_hex.c $(FUZZ_REPLAY_FILES)
 fuzz_replay_eip712_SOURCES = fuzz/fuzz_eip712.c $(FUZZ_REPLAY_FILES)
@@ -35,14 +36,6 @@ fuzz_replay_rpc_CPPFLAGS = $(FUZZ_REPLAY_CPPFLAGS) -DFUZZ_NAME='"rpc"'
 fuzz_replay_rpc_methods_CPPFLAGS = $(FUZZ_REPLAY_CPPFLAGS) -DFUZZ_NAME='"rpc_methods"'
 fuzz_replay_settle_CPPFLAGS = $(FUZZ_REPLAY_CPPFLAGS) -DFUZZ_NAME='"settle"'
 fuzz_replay_proto_CPPFLAGS = $(FUZZ_REPLAY_CPPFLAGS) -DFUZZ_NAME='"proto"'
-fuzz_replay_amount_LDADD = $(CORE_LDADD)
-fuzz_replay_hex_LDADD = $(CORE_LDADD)
-fuzz_replay_eip712_LDADD = $(CORE_LDADD)
-fuzz_replay_tx_LDADD = $(CORE_LDADD)
-fuzz_replay_rpc_LDADD = $(CORE_LDADD)
-fuzz_replay_rpc_methods_LDADD = $(CORE_LDADD)
-fuzz_replay_settle_LDADD = $(CORE_LDADD)
-fuzz_replay_proto_LDADD = $(CORE_LDADD)
 
 if ENABLE_FUZZING
 # Each fuzz/fuzz_NAME is built from fuzz/fuzz_NAME.c (automake's default source).
@@ -56,14 +49,6 @@ fuzz_fuzz_rpc_LDFLAGS = $(FUZZER_LINK_FLAGS)
 fuzz_fuzz_rpc_methods_LDFLAGS = $(FUZZER_LINK_FLAGS)
 fuzz_fuzz_settle_LDFLAGS = $(FUZZER_LINK_FLAGS)
 fuzz_fuzz_proto_LDFLAGS = $(FUZZER_LINK_FLAGS)
-fuzz_fuzz_amount_LDADD = $(CORE_LDADD)
-fuzz_fuzz_hex_LDADD = $(CORE_LDADD)
-fuzz_fuzz_eip712_LDADD = $(CORE_LDADD)
-fuzz_fuzz_tx_LDADD = $(CORE_LDADD)
-fuzz_fuzz_rpc_LDADD = $(CORE_LDADD)
-fuzz_fuzz_rpc_methods_LDADD = $(CORE_LDADD)
-fuzz_fuzz_settle_LDADD = $(CORE_LDADD)
-fuzz_fuzz_proto_LDADD = $(CORE_LDADD)
 CLEANFILES += $(FUZZ_TARGETS)
 fuzz: $(FUZZ_TARGETS)
 	$(SHELL) $(srcdir)/fuzz/run.sh $(FUZZ_TIME) $(FUZZ_JOBS) $(srcdir) $(FUZZ_NAMES)

@@ -5,7 +5,6 @@ libcore_a_SOURCES += \
 	node/m_admin.c node/m_gov.c node/m_ledger.c node/m_node.c node/m_staking.c node/m_settlement.c node/m_metrics.c node/m_tx.c node/m_util.c
 bin_PROGRAMS += conclaved
 conclaved_SOURCES = node/main.c
-conclaved_LDADD = $(CORE_LDADD)
 # The dashboard page, compiled in from node/dashboard.html.
 BUILT_SOURCES += node/dashboard_page.c
 CLEANFILES += node/dashboard_page.c
