@@ -151,6 +151,7 @@ Test(engine_compute, a_worker_key_that_holds_nothing_is_admitted_once_registered
     cr_assert_eq(submit_alone(BARE_WORKER, "Heartbeat", &o, "{\"epoch\":\"0\",\"score\":\"100\"}"), ST_OK, "queued");
     cr_assert_eq(o.status, ST_INSUFFICIENT, "unregistered and without funds: refused, not stored: %s", o.errmsg);
     cr_assert(strstr(o.errmsg, "holds nothing in the ledger") != NULL, "says why: %s", o.errmsg);
+    th_outcome_clear(&o);
     char json[256];
     ok(OWNER, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"1000\"}");
     snprintf(json, sizeof json, "{\"pool\":\"1\",\"worker\":\"%s\"}", th_dev_text(BARE_WORKER));
