@@ -5,9 +5,10 @@
  * and once an epoch has ended sends it the epoch's inputs as the ledger says them after a block. The
  * signed report is handed to the block producer as a "Settlement" system item if the ledger still
  * gives the same inputs when the next block starts, and is asked again otherwise; the rules that
- * apply it are in settlement.c. The EnclaveAllow and EnclaveRegister items are handed over the
- * same way (eng_enclave_take_items): the supervisor never queues anything itself, so it sits below
- * the producer (engine.c).
+ * apply it are in settlement.c. The EnclaveRegister item is handed over the same way
+ * (eng_enclave_take_items): the supervisor never queues anything itself, so it sits below the
+ * producer (engine.c). Only an enclave whose measurement is on the allowlist now is registered or
+ * asked to settle; the node never allowlists its own build (a dev chain's genesis does, once).
  *
  * Blocking. The settlement exchange does not block the event loop: the inputs are sent and the
  * report read as the enclave's socket allows, the loop serving RPC meanwhile, and an enclave that
@@ -68,7 +69,7 @@ static void log_done(void *cookie, int status, const char *errmsg, cJSON *errdat
     cJSON_Delete(errdata);
 }
 
-static char allowlisting[] = "allowlisting the enclave", registering[] = "registering the enclave";
+static char registering[] = "registering the enclave";
 
 /* Holds the system item it (NULL: out of memory) for the producer (eng_enclave_take_items); its
  * answer is only logged. */
@@ -113,19 +114,12 @@ static int start_enclave(eng *e)
         return ST_CRYPTO;
     }
     ledger_sig_pubkey_address(e->enclave_address, q.enclave_pub);
-    char hex[2 * 32 + 3], addr[LEDGER_ADDR_STRLEN];
+    char addr[LEDGER_ADDR_STRLEN];
     ledger_addr_format(addr, e->enclave_address);
     bool allowed = false;
     if ((rc = ledger_allowlist_has(e->ledger, q.measurement, &allowed)) != ST_OK) {
         stop_enclave(e, "the allowlist cannot be read");
         return rc;
-    }
-    if (!allowed && e->trust_own_enclave) {
-        ledger_hex_encode(hex, q.measurement, 32);
-        fprintf(stderr, "conclaved: dev chain: allowlisting this enclave build's measurement %s\n", hex);
-        if ((rc = hold_system(e, eng_system_enclave_allow(q.measurement), allowlisting)) != ST_OK)
-            return rc;
-        allowed = true;
     }
     if (!allowed)
         fprintf(stderr, "conclaved: the enclave %s is not on the allowlist; it settles nothing until governance "
@@ -313,6 +307,16 @@ static void await_request(eng *e)
     }
 }
 
+/* Whether the running enclave is registered and its measurement is on the allowlist now: only then
+ * is it asked to settle (a report of a removed measurement would be refused in the block). */
+static bool may_settle(eng *e)
+{
+    uint8_t measurement[32];
+    bool allowed = false;
+    return ledger_enclave_get(e->ledger, e->enclave_address, measurement, NULL, NULL, NULL) == ST_OK
+           && ledger_allowlist_has(e->ledger, measurement, &allowed) == ST_OK && allowed;
+}
+
 /* Sends the enclave the next epoch's inputs if it is due and none is asked already, (re)starting
  * the enclave when its backoff is over. */
 static void start_request(eng *e, uint64_t now)
@@ -324,8 +328,8 @@ static void start_request(eng *e, uint64_t now)
         (void)start_enclave(e);
     if (!e->enclave || !eng_settlement_due(e, now))
         return;
-    if (ledger_enclave_get(e->ledger, e->enclave_address, NULL, NULL, NULL, NULL) != ST_OK)
-        return; /* not registered yet */
+    if (!may_settle(e))
+        return; /* not registered yet, or its measurement is not (or no longer) allowlisted */
     if (read_inputs(e, &q->epoch, &q->inputs, &q->inputs_len) != ST_OK)
         return;
     int rc = enc_host_exchange_begin(e->enclave, ENC_MSG_SETTLE_REQ, q->inputs, q->inputs_len);

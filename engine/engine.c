@@ -319,8 +319,8 @@ static int eng_enqueue(eng *e, eng_item *it)
     return ST_OK;
 }
 
-/* Queues the items the enclave supervisor made for the ledger (allowlisting and registering the
- * enclave) where they were made: after what is queued already. One that does not fit is refused. */
+/* Queues the items the enclave supervisor made for the ledger (registering the enclave) where they
+ * were made: after what is queued already. One that does not fit is refused. */
 static void queue_enclave_items(eng *e)
 {
     eng_item *it = eng_enclave_take_items(e);
@@ -604,7 +604,6 @@ int eng_open(eng **out, char *err, size_t errlen, const eng_config *cfg)
         return ST_NOMEM;
     }
     e->dev = cfg->dev;
-    e->trust_own_enclave = cfg->trust_own_enclave;
     e->max_queue = cfg->max_queue ? cfg->max_queue : DEFAULT_MAX_QUEUE;
     e->max_block_txs = cfg->max_block_txs ? cfg->max_block_txs : DEFAULT_MAX_BLOCK_TXS;
     int rc = ledger_open(&e->ledger, err, errlen, cfg->db_path);

@@ -33,8 +33,6 @@ typedef struct eng_config {
                                      * checked against a stored one (conclaved --dev's genesis) */
     enum eng_clock_mode clock_mode;
     bool dev;                       /* dev-only operations (mint, manual time) allowed */
-    bool trust_own_enclave;         /* allowlist the enclave build it runs if it is not yet (conclaved
-                                     * --dev: a rebuilt binary keeps settling); else only governance does */
     size_t max_queue;               /* queued transactions before ST_LIMIT; 0 = 50,000 */
     size_t max_block_txs;           /* transactions per block; 0 = 10,000 */
 } eng_config;
@@ -95,7 +93,7 @@ int eng_submit_system(eng *e, const char *type, const cJSON *message, eng_done_f
     WARN_UNUSED NONNULL(1, 2, 3, 4);
 /* Settles epochs through the conclave-enclave at enclave_path, started now (and again after a crash)
  * with the platform secret file and the directory of its sealed key; registers it in the ledger
- * once its quote verifies and its measurement is allowlisted (or trusted: eng_config.trust_own_enclave).
+ * once its quote verifies and its measurement is allowlisted (in genesis or by governance).
  * Returns: ST_OK, or why the enclave could not start (the node runs on; epochs wait for it). */
 int eng_enclave_configure(eng *e, const char *enclave_path, const char *platform_secret_path, const char *sealed_dir)
     WARN_UNUSED NONNULL(1, 2, 3, 4);

@@ -57,7 +57,6 @@ struct eng {
     bool genesis_parsed;            /* genesis holds GMP values to clear */
     eng_clock clock;
     bool dev;
-    bool trust_own_enclave;         /* eng_config.trust_own_enclave */
     eng_block_fn block_fn;          /* eng_set_block_listener */
     bool (*block_wanted)(void *ctx);
     void *block_ctx;
@@ -195,13 +194,12 @@ int eng_apply_undelegate(eng_apply *a);
  * Returns: ST_OK, or ST_DB/ST_NOMEM (then every item carries that status). */
 int eng_apply_block(eng *e, eng_item *items, uint64_t time);
 /* System transactions (engine/system.c): the node's own transactions to and from their stored text.
- * Encoders: a Tick, an EnclaveAllow of a measurement, an EnclaveRegister of a quote and the
+ * Encoders: a Tick, an EnclaveRegister of a quote and the
  * Settlement of an epoch's inputs and report, as items; NULL on OOM (the bytes are borrowed).
  * Decoders of an item's text (sys_body): ST_OK with the outs set, or ST_INVALID when a member is
  * missing or malformed. The buffers of register and settlement are the caller's (free()) whatever
  * the result; NULL when absent. */
 eng_item *eng_system_tick(void);
-eng_item *eng_system_enclave_allow(const uint8_t measurement[32]);
 eng_item *eng_system_enclave_register(const uint8_t *quote, size_t len);
 eng_item *eng_system_settlement(uint64_t epoch, const uint8_t *inputs, size_t inputs_len, const uint8_t *report,
                                 size_t report_len);

@@ -219,13 +219,17 @@ static int apply_op(eng_apply *a, const enc_op *op)
 
 /* The address that signed r, if it is a registered enclave (ST_NOTFOUND if not, ST_CRYPTO if the
  * signature is malformed). */
-static int report_signer(eng *e, const enc_settle_report *r, uint8_t signer[20])
+/* Recovers the report's signer and says whether it is a registered enclave whose measurement is on
+ * the allowlist now (a measurement governance removed signs nothing from the block that removed it). */
+static int report_signer(eng *e, const enc_settle_report *r, uint8_t signer[20], bool *allowed)
 {
-    uint8_t digest[32];
+    uint8_t digest[32], measurement[32];
     int rc = enc_settle_report_digest(digest, r);
     if (rc == ST_OK)
         rc = ledger_sig_recover(signer, digest, r->signature);
-    return rc == ST_OK ? ledger_enclave_get(e->ledger, signer, NULL, NULL, NULL, NULL) : rc;
+    if (rc == ST_OK)
+        rc = ledger_enclave_get(e->ledger, signer, measurement, NULL, NULL, NULL);
+    return rc == ST_OK ? ledger_allowlist_has(e->ledger, measurement, allowed) : rc;
 }
 
 int eng_apply_settlement(eng_apply *a)
@@ -263,9 +267,17 @@ int eng_apply_settlement(eng_apply *a)
         goto out;
     }
     uint8_t signer[20];
-    if (report_signer(e, &r, signer) != ST_OK) {
+    bool allowed = false;
+    if ((rc = report_signer(e, &r, signer, &allowed)) == ST_DB)
+        goto out;
+    if (rc != ST_OK) {
         snprintf(a->r.err, sizeof a->r.err, "the report is not signed by a registered enclave");
         rc = ST_CRYPTO;
+        goto out;
+    }
+    if (!allowed) {
+        snprintf(a->r.err, sizeof a->r.err, "the report's enclave is no longer on the allowlist");
+        rc = ST_UNAUTHORIZED;
         goto out;
     }
     if (enc_settle_report_check(why, sizeof why, &r, &in) != ST_OK) {

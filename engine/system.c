@@ -3,7 +3,7 @@
  * transaction is stored as canonical JSON text {"type": T, "message": {...}} (eng_item_system), so
  * replay applies the very text a block holds; binary members (measurements, quotes, settlement
  * inputs and reports) are 0x-hex strings in it. Here is one encoder for each type the node makes
- * (Tick, EnclaveAllow, EnclaveRegister, Settlement) and one decoder for each type a handler reads
+ * (Tick, EnclaveRegister, Settlement) and one decoder for each type a handler reads
  * (Mint, PoolReward, WorkerSlash, EnclaveAllow, EnclaveRegister, Settlement). Below the rule files
  * and the supervisor: it needs only the item and the ledger's hex and amount helpers. */
 #include "engine/engine_int.h"
@@ -32,11 +32,6 @@ eng_item *eng_system_tick(void)
     eng_item *it = msg ? eng_item_system("Tick", msg) : NULL;
     cJSON_Delete(msg);
     return it;
-}
-
-eng_item *eng_system_enclave_allow(const uint8_t measurement[32])
-{
-    return hex_item("EnclaveAllow", "measurement", measurement, 32);
 }
 
 eng_item *eng_system_enclave_register(const uint8_t *quote, size_t len)

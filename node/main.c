@@ -334,7 +334,7 @@ int main(int argc, char **argv)
         goto out;
     }
     eng_config cfg = { .db_path = path, .genesis_json = genesis, .default_genesis_json = dev_genesis,
-                       .clock_mode = clock_mode, .dev = o.dev, .trust_own_enclave = o.dev };
+                       .clock_mode = clock_mode, .dev = o.dev };
     if (eng_open(&n.engine, err, sizeof err, &cfg) != ST_OK) {
         fprintf(stderr, "conclaved: %s\n", err);
         goto out;

@@ -9,6 +9,7 @@
  * delay of one hour, then 3 days of voting (7 on root), one day of enactment delay, 14 days of
  * grace; deposits of 100 (treasury) and 1,000 (root) tokens; lock period 7 days. */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -700,4 +701,51 @@ Test(integration_gov, a_delegate_carries_each_delegators_own_floored_weight_and_
     advance(3 * DAY);
     expect_state(id, "Defeated");
     expect_reason(id, "approval not reached");
+}
+
+/* The epoch's settlement: whether settlement_getEpoch answers it (else -32003, not settled). */
+static bool epoch_settled(unsigned epoch)
+{
+    cJSON *resp = th_callf(&node, "settlement_getEpoch", "{\"epoch\":%u}", epoch);
+    bool settled = cJSON_GetObjectItemCaseSensitive(resp, "error") == NULL;
+    if (!settled)
+        cr_assert_eq(th_error_code(resp), -32003, "epoch %u: %s", epoch, cJSON_PrintUnformatted(resp));
+    cJSON_Delete(resp);
+    return settled;
+}
+
+/* enclave_getAttestation's allowlisted, and its measurement into measurement (0x-hex). */
+static bool enclave_allowlisted(char measurement[67])
+{
+    cJSON *resp = th_call(&node, "enclave_getAttestation", "{}");
+    const cJSON *r = th_result(resp);
+    snprintf(measurement, 67, "%s", th_str(r, "measurement"));
+    bool allowlisted = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "allowlisted"));
+    cJSON_Delete(resp);
+    return allowlisted;
+}
+
+Test(integration_gov, an_enclave_measurement_removed_by_governance_settles_nothing_even_after_a_restart)
+{
+    char measurement[67], payload[160];
+    cr_assert(enclave_allowlisted(measurement), "a new dev chain allowlists the enclave build it runs");
+    stake_all();
+    snprintf(payload, sizeof payload, "{\"kind\":\"enclaveRemove\",\"measurement\":\"%s\"}", measurement);
+    unsigned id = propose(0, "enclave", payload);
+    advance(HOUR);
+    vote(1, id, 1, 1);
+    vote(2, id, 1, 1);
+    advance(3 * DAY + DAY);
+    cr_assert(epoch_settled(96), "every epoch that ended before the removal (the last is 96) is settled");
+    cJSON_Delete(th_send_ok(&node, 3, "ProposalExecute", "{\"proposal\":\"%u\"}", id));
+    cr_assert_not(enclave_allowlisted(measurement), "the measurement is off the allowlist at once");
+    advance(HOUR);
+    cr_assert_not(epoch_settled(97), "the removed enclave settles nothing: epoch 97 waits");
+
+    th_node_stop(&node, SIGTERM);
+    th_node_start(&node, true);
+    cr_assert_not(enclave_allowlisted(measurement), "a restart of the dev node does not put it back");
+    advance(HOUR);
+    cr_assert_not(epoch_settled(97), "epoch 97 still waits");
+    cr_assert_not(epoch_settled(98), "and so does epoch 98");
 }
