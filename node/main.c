@@ -8,12 +8,14 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "enclave/enclave.h"
 #include "engine/engine.h"
@@ -109,6 +111,24 @@ static int parse_options(struct options *o, int argc, char **argv)
 }
 
 /* mkdir -p with mode 0700 for the parts it creates. */
+/* Takes the data directory's lock (flock on DIR/LOCK), waiting up to LOCK_WAIT_MS for it: a node
+ * killed while it was starting its enclave leaves the lock with the child it forked until that child
+ * execs (the descriptor is close-on-exec), so a restart right after a crash may find it held for a
+ * moment. Another running conclaved holds it for good and is refused once the wait is over. */
+#define LOCK_WAIT_MS 2000
+#define LOCK_RETRY_MS 20
+static bool lock_datadir(int fd)
+{
+    struct timespec pause = { .tv_sec = 0, .tv_nsec = LOCK_RETRY_MS * 1000000L };
+    for (int waited = 0;; waited += LOCK_RETRY_MS) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return true;
+        if (errno != EWOULDBLOCK || waited >= LOCK_WAIT_MS)
+            return false;
+        nanosleep(&pause, NULL);
+    }
+}
+
 static int make_dirs(const char *path)
 {
     char buf[PATH_MAX];
@@ -311,7 +331,7 @@ int main(int argc, char **argv)
     }
     data_path(path, datadir, "LOCK");
     lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    if (lock_fd < 0 || !lock_datadir(lock_fd)) {
         fprintf(stderr, "conclaved: the data directory %s is in use by another conclaved\n", datadir);
         goto out;
     }

@@ -3,12 +3,14 @@
  * exits with status 1 (it once died of SIGFPE) and leaves no file behind; a start refused for another
  * genesis writes no block; a data directory whose start was killed after the schema, before the
  * genesis, starts again with --dev; ledger_audit over JSON-RPC catches a block that does not follow
- * the chain's own genesis. */
+ * the chain's own genesis; a second conclaved on a running node's data directory is refused. */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "ledger/ledger.h"
 #include "tests/lib/node.h"
@@ -115,5 +117,32 @@ Test(integration_startup, ledger_audit_catches_a_block_that_does_not_follow_the_
         if (strcmp(th_str(c, "name"), "follows_genesis") == 0)
             named = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(c, "ok"));
     cr_assert(named, "follows_genesis fails: %s", cJSON_PrintUnformatted(resp));
+    cJSON_Delete(resp);
+}
+
+Test(integration_startup, a_second_conclaved_on_a_running_nodes_data_directory_is_refused)
+{
+    th_node_start(&node, false);
+    char err_path[192];
+    in_datadir(err_path, sizeof err_path, "second.err");
+    const char *argv[] = { TEST_BUILDDIR "/conclaved", "--dev", "--datadir", node.datadir, "--no-enclave",
+                           "--rpc-bind", "127.0.0.1:0", NULL };
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0, "fork");
+    if (pid == 0) {
+        int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
+            _exit(126);
+        th_exec(argv[0], argv);
+    }
+    int status = 0;
+    cr_assert_eq(waitpid(pid, &status, 0), pid, "reaped");
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1, "the second node exits with status 1");
+    size_t len = 0;
+    char *text = th_read_file(err_path, &len);
+    cr_assert(strstr(text, "is in use by another conclaved") != NULL, "it says why: %s", text);
+    free(text);
+    cJSON *resp = th_call(&node, "node_info", "{}");
+    th_result(resp);
     cJSON_Delete(resp);
 }
