@@ -485,14 +485,20 @@ int enc_econ_share(mpz_t share, const mpz_t v, const mpz_t p_instant, const mpz_
         return ST_INVALID;
     mpz_inits(one, x, c, NULL);
     set_one(one);
-    /* floor(sqrt((v one)^2 + (2 p conf)^2) / one) */
+    /* x = (v one)^2 + (2 p conf)^2 in units of 10^-144, so sqrt(x) / one^2 is the share; kept to
+     * 2^-32 as Phala's square root keeps it: floor(sqrt(x 2^64) / one^2) / 2^32, which is exact in
+     * units of 10^-36 because 2^32 divides 10^36 */
     mpz_mul(x, v, one);
     mpz_mul(x, x, x);
     mpz_mul(c, p_instant, conf);
     mpz_mul_2exp(c, c, 1);
     mpz_addmul(x, c, c);
+    mpz_mul_2exp(x, x, 64);
     mpz_sqrt(x, x);
-    mpz_fdiv_q(share, x, one);
+    mpz_fdiv_q(x, x, one);
+    mpz_fdiv_q(x, x, one);
+    mpz_mul(x, x, one);
+    mpz_fdiv_q_2exp(share, x, 32);
     mpz_clears(one, x, c, NULL);
     return ST_OK;
 }

@@ -29,8 +29,10 @@
  * truncates at each operation and each 12 s block, and its square roots (crate fixed-sqrt) keep
  * only 2^-32. Its Gatekeeper test vectors agree with ours (tests/enclave/test_economics.c): V to
  * 19-24 significant digits (Phala's V runs a few 2^-64 a block below the exact one); payouts to
- * 13-16 digits, which come from its 2^-32 shares (with shares cut to 2^-32, 19-20 digits); its
- * minimum stake for P = 1000 (3162.277660146355) to 10 digits, exactly its sqrt cut to 2^-32.
+ * 19-20 digits, because a share is kept to 2^-32 as Phala keeps it (exact square roots would agree
+ * to 13-16 digits only: the ratio of two shares carries their 2^-32 error); its minimum stake for
+ * P = 1000 (3162.277660146355) to 10 digits, exactly its sqrt cut to 2^-32 (the minimum stake is
+ * not a share: it stays exact, rounded up).
  * Two choices differ on purpose: the treasury is
  * floor(budget * treasury_ratio) and the payout budget - treasury (Phala truncates both products,
  * which can lose a unit), so the two add up to the budget exactly; the multiplier m = p / p_bench
@@ -122,7 +124,9 @@ int enc_econ_evolve_idle(mpz_t v, mpz_t d, const enc_econ_params *p, const mpz_t
 int enc_econ_evolve_unresponsive(mpz_t v, mpz_t d, const enc_econ_params *p, uint64_t n)
     WARN_UNUSED NONNULL(1, 2, 3);
 
-/* The share that splits the budget: sqrt(V^2 + (2 * p * conf)^2), truncated. Returns: ST_OK or
+/* The share that splits the budget: sqrt(V^2 + (2 * p * conf)^2), truncated to a multiple of 2^-32
+ * (the resolution of Phala's fixed-point square root, so that payouts agree with Phala's to 20
+ * digits instead of 13; exact: 2^32 divides 10^36). Returns: ST_OK or
  * ST_INVALID (a negative input). Out: share (initialized by the caller). In: v, p_instant and conf
  * (from enc_econ_confidence), fixed. */
 int enc_econ_share(mpz_t share, const mpz_t v, const mpz_t p_instant, const mpz_t conf)

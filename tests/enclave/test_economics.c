@@ -131,8 +131,8 @@ static void phala_test_params(enc_econ_params *p)
  * that is never answered: 11 idle blocks (with m = p_instant / 100) and 300 unresponsive ones.
  * Phala truncates to 2^-64 at every operation of every block, so its V runs below the exact one:
  * by ~2e-16 after 7201 blocks (a few 2^-64 truncations a block), so V agrees to 19-24 significant
- * digits. Its square root keeps only 2^-32 (see sqrt_resolution): with exact shares the payout
- * agrees to 13 digits, with the shares cut to 2^-32 to 20 (the rest: U64F64 truncations). */
+ * digits. Shares are kept to 2^-32 as Phala's square root keeps them, so the payout agrees to 20
+ * digits (the rest: U64F64 truncations); exact shares would agree to 13 only. */
 Test(enclave_economics, reproduces_phala_check_tokenomic_numerics)
 {
     enc_econ_params p;
@@ -161,15 +161,6 @@ Test(enclave_economics, reproduces_phala_check_tokenomic_numerics)
     mpz_fdiv_q_ui(pi, pi, 86424u);
     cr_assert_geq(agree(pi, "109.96945292974173840575"), 19, "p_instant = %s", fmt(pi));
     cr_assert_eq(enc_econ_share(share, v, pi, conf), ST_OK, "share");
-    mpz_set(x, v);
-    mpz_set(m, d);
-    cr_assert_eq(enc_econ_payout(pay, tr, x, m, &p, share, sum, 7202), ST_OK, "payout");
-    /* exact shares: share / sum_share differs from Phala's by its 2^-32 square roots (relative
-     * 2^-32 / 3014 ~ 8e-14), so 13 digits; with the shares cut to Phala's resolution, 20 */
-    cr_assert_geq(agree(pay, "576424.184820453732333905"), 13, "payout %s", fmt(pay));
-    cr_assert_geq(agree(tr, "144106.0462051134330737112"), 13, "treasury %s", fmt(tr));
-    sqrt_resolution(share);
-    sqrt_resolution(sum);
     cr_assert_eq(enc_econ_payout(pay, tr, v, d, &p, share, sum, 7202), ST_OK, "payout");
     cr_assert_geq(agree(pay, "576424.184820453732333905"), 20, "payout %s", fmt(pay));
     cr_assert_geq(agree(tr, "144106.0462051134330737112"), 20, "treasury %s", fmt(tr));
@@ -187,10 +178,39 @@ Test(enclave_economics, reproduces_phala_check_tokenomic_numerics)
     enc_econ_params_clear(&p);
 }
 
+/* A share is the exact sqrt(V^2 + (2 p conf)^2) truncated to a multiple of 2^-32: computed here
+ * with one integer square root at 10^-36 and then cut (2^-32 is a whole number of 10^-36 units). */
+Test(enclave_economics, a_share_is_the_exact_root_cut_to_two_to_the_minus_32)
+{
+    static const char *const cases[][3] = {
+        { "3000", "100", "1" }, { "30000", "3000", "0.7" }, { "0", "0.000000000000000001", "0.8" },
+        { "1", "0", "1" }, { "3014.6899337932040476463", "109.96945292974173840575", "1" },
+    };
+    mpz_t v, p_instant, conf, share, want, one;
+    mpz_inits(v, p_instant, conf, share, want, one, NULL);
+    mpz_ui_pow_ui(one, 10, ONE_DIGITS);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fxs(v, cases[i][0]);
+        fxs(p_instant, cases[i][1]);
+        fxs(conf, cases[i][2]);
+        cr_assert_eq(enc_econ_share(share, v, p_instant, conf), ST_OK, "case %zu", i);
+        mpz_mul(want, p_instant, conf);       /* 2 p conf in units of 10^-72 */
+        mpz_mul_2exp(want, want, 1);
+        mpz_mul(want, want, want);
+        mpz_mul(v, v, one);
+        mpz_addmul(want, v, v);               /* V^2 + (2 p conf)^2 in units of 10^-144 */
+        mpz_sqrt(want, want);
+        mpz_fdiv_q(want, want, one);          /* floor of the root in units of 10^-36 */
+        sqrt_resolution(want);
+        cr_assert(mpz_cmp(share, want) == 0, "case %zu: share %s, want %s", i, fmt(share), fmt(want));
+    }
+    mpz_clears(v, p_instant, conf, share, want, one, NULL);
+}
+
 /* should_payout_at_v_max: V0 = V_max = 30000, P = 3000: V stays capped for the start block, 7200
  * blocks and the challenge block while D accrues 7202 uncapped increments; the heartbeat's payout
  * (worth far more) deducts all of D. Phala: V = 29855.38985958385856094607; its payout agrees to
- * 16 digits with exact shares (share ~ 30000: 2^-32 is relative 8e-15), 19 with 2^-32 ones. */
+ * 19 digits (with exact shares it would agree to 16: 2^-32 is relative 8e-15 of a share ~ 30000). */
 Test(enclave_economics, reproduces_phala_should_payout_at_v_max)
 {
     enc_econ_params p;
@@ -212,12 +232,7 @@ Test(enclave_economics, reproduces_phala_should_payout_at_v_max)
     cr_assert_eq(enc_econ_payout(pay, tr, v, d, &p, share, sum, 7202), ST_OK, "payout");
     cr_assert_geq(agree(v, "29855.38985958385856094607"), 20, "V = %s", fmt(v));
     cr_assert(mpz_sgn(d) == 0, "D is reset");
-    cr_assert_geq(agree(pay, "564977.41335989500435977944"), 16, "payout %s (exact shares)", fmt(pay));
-    sqrt_resolution(share);
-    sqrt_resolution(sum);
-    mpz_set_ui(d, 1);
-    cr_assert_eq(enc_econ_payout(pay, tr, v, d, &p, share, sum, 7202), ST_OK, "payout");
-    cr_assert_geq(agree(pay, "564977.41335989500435977944"), 19, "payout %s (2^-32 shares)", fmt(pay));
+    cr_assert_geq(agree(pay, "564977.41335989500435977944"), 19, "payout %s", fmt(pay));
     mpz_clears(v, d, m, pb, pi, conf, sum, share, pay, tr, NULL);
     enc_econ_params_clear(&p);
 }
