@@ -91,6 +91,7 @@ void enc_platform_init(enc_platform *p, const uint8_t secret[ENC_PLATFORM_SECRET
 {
     memcpy(p->secret, secret, ENC_PLATFORM_SECRET_LEN);
     memcpy(p->measurement, measurement, 32);
+    p->conf_level = 1;
 }
 
 void enc_platform_clear(enc_platform *p)
@@ -98,16 +99,43 @@ void enc_platform_clear(enc_platform *p)
     explicit_bzero(p, sizeof *p);
 }
 
+/* The simulated platform's confidence level: the digit in secret_path ".level", 1 if there is no
+ * such file. Returns: ST_OK, ST_IO, ST_INVALID (see enc_platform_load). */
+static int read_level(uint8_t *level, const char *secret_path)
+{
+    char path[PATH_MAX], text[3];
+    size_t got = 0;
+    if ((size_t)snprintf(path, sizeof path, "%s.level", secret_path) >= sizeof path)
+        return ST_IO;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        *level = 1;
+        return errno == ENOENT ? ST_OK : ST_IO;
+    }
+    int rc = enc_read_some(fd, text, sizeof text, &got);
+    close(fd);
+    if (rc != ST_OK)
+        return rc;
+    if (got == 0 || got > 2 || text[0] < '1' || text[0] > '0' + ENC_CONF_LEVEL_MAX || (got == 2 && text[1] != '\n'))
+        return ST_INVALID;
+    *level = (uint8_t)(text[0] - '0');
+    return ST_OK;
+}
+
 int enc_platform_load(enc_platform *p, const char *secret_path)
 {
-    uint8_t secret[ENC_PLATFORM_SECRET_LEN], measurement[32];
+    uint8_t secret[ENC_PLATFORM_SECRET_LEN], measurement[32], level = 1;
     int rc = enc_platform_secret_read(secret, secret_path);
     if (rc == ST_OK)
-        rc = enc_measure_file(measurement, "/proc/self/exe");
+        rc = read_level(&level, secret_path);
     if (rc == ST_OK)
+        rc = enc_measure_file(measurement, "/proc/self/exe");
+    if (rc == ST_OK) {
         enc_platform_init(p, secret, measurement);
-    else
+        p->conf_level = level;
+    } else {
         enc_platform_clear(p);
+    }
     explicit_bzero(secret, sizeof secret);
     return rc;
 }
@@ -118,29 +146,42 @@ void enc_platform_seal_key(uint8_t key[32], const enc_platform *p)
                 (const uint8_t *)seal_label, sizeof seal_label - 1);
 }
 
-int enc_platform_quote(const secp256k1_context *ctx, uint8_t quote[ENC_QUOTE_LEN], const enc_platform *p,
-                       const uint8_t enclave_pub[64], uint64_t chain_id)
+/* Signs q's digest with the platform attestation key and writes its wire form. */
+static int sign_quote(const secp256k1_context *ctx, uint8_t *out, enc_quote *q, const enc_platform *p)
 {
     secp256k1_ecdsa_recoverable_signature rs;
-    enc_quote q;
     uint8_t key[32], digest[32];
-    int recid, rc;
+    int recid;
 
-    q.version = ENC_QUOTE_VERSION;
-    memcpy(q.measurement, p->measurement, 32);
-    memcpy(q.enclave_pub, enclave_pub, 64);
-    q.chain_id = chain_id;
-    enc_quote_digest(digest, &q);
-    rc = attestation_key(ctx, key, p->secret);
+    enc_quote_digest(digest, q);
+    int rc = attestation_key(ctx, key, p->secret);
     if (rc == ST_OK && !secp256k1_ecdsa_sign_recoverable(ctx, &rs, digest, key, NULL, NULL))
         rc = ST_CRYPTO;
     explicit_bzero(key, sizeof key);
     if (rc != ST_OK)
         return rc;
-    secp256k1_ecdsa_recoverable_signature_serialize_compact(ctx, q.sig, &recid, &rs);
-    q.sig[64] = (uint8_t)(27 + recid);
-    enc_quote_serialize(quote, &q);
+    secp256k1_ecdsa_recoverable_signature_serialize_compact(ctx, q->sig, &recid, &rs);
+    q->sig[64] = (uint8_t)(27 + recid);
+    enc_quote_serialize(out, q);
     return ST_OK;
+}
+
+int enc_platform_quote(const secp256k1_context *ctx, uint8_t quote[ENC_QUOTE_LEN], const enc_platform *p,
+                       const uint8_t enclave_pub[64], uint64_t chain_id)
+{
+    enc_quote q = { .version = ENC_QUOTE_VERSION, .kind = ENC_QUOTE_ENCLAVE, .conf_level = 1, .chain_id = chain_id };
+    memcpy(q.measurement, p->measurement, 32);
+    memcpy(q.enclave_pub, enclave_pub, 64);
+    return sign_quote(ctx, quote, &q, p);
+}
+
+int enc_platform_quote_worker(const secp256k1_context *ctx, uint8_t quote[ENC_QUOTE_V2_LEN], const enc_platform *p,
+                              const uint8_t worker_pub[64], uint64_t chain_id)
+{
+    enc_quote q = { .version = 2, .kind = ENC_QUOTE_WORKER, .conf_level = p->conf_level, .chain_id = chain_id };
+    memcpy(q.measurement, p->measurement, 32);
+    memcpy(q.enclave_pub, worker_pub, 64);
+    return sign_quote(ctx, quote, &q, p);
 }
 
 int enc_platform_secret_read(uint8_t secret[ENC_PLATFORM_SECRET_LEN], const char *path)

@@ -29,6 +29,7 @@
 typedef struct enc_platform {
     uint8_t secret[ENC_PLATFORM_SECRET_LEN]; /* the fused-key stand-in; never leaves the enclave */
     uint8_t measurement[32];                 /* sha256 of the running enclave binary */
+    uint8_t conf_level;                      /* the confidence level it attests, 1..5 */
 } enc_platform;
 
 /* --- Inside the enclave --- */
@@ -38,13 +39,17 @@ typedef struct enc_platform {
 int enc_platform_random(uint8_t *buf, size_t len) WARN_UNUSED NONNULL(1);
 
 /* Sets up the platform for the running program: reads the platform secret (as
- * enc_platform_secret_read) and measures /proc/self/exe. Call before confinement.
- * Returns: ST_OK; a status of enc_platform_secret_read; ST_IO if the binary cannot be read.
+ * enc_platform_secret_read) and measures /proc/self/exe. The simulated platform's confidence level
+ * is in the file secret_path ".level" (one digit 1..5, then an optional newline), 1 without it (a
+ * real backend reads it from its attestation: Phala's levels 1-3 for a trusted TCB, 4 and 5 for
+ * platforms with known advisories). Call before confinement.
+ * Returns: ST_OK; a status of enc_platform_secret_read; ST_IO if the binary or the level file
+ * cannot be read; ST_INVALID if the level file holds anything else.
  * Out: p ready on ST_OK, wiped otherwise. */
 int enc_platform_load(enc_platform *p, const char *secret_path) WARN_UNUSED NONNULL(1, 2);
 
 /* Sets up a platform from given parts (enc_platform_load's last step; tests use it directly to act
- * as another binary). Out: p. In: secret, measurement (copied). */
+ * as another binary), at confidence level 1. Out: p. In: secret, measurement (copied). */
 void enc_platform_init(enc_platform *p, const uint8_t secret[ENC_PLATFORM_SECRET_LEN],
                        const uint8_t measurement[32]) NONNULL(1, 2, 3);
 
@@ -62,6 +67,11 @@ void enc_platform_seal_key(uint8_t key[32], const enc_platform *p) NONNULL(1, 2)
  * In: enclave_pub the enclave's public key X||Y. */
 int enc_platform_quote(const secp256k1_context *ctx, uint8_t quote[ENC_QUOTE_LEN], const enc_platform *p,
                        const uint8_t enclave_pub[64], uint64_t chain_id) WARN_UNUSED NONNULL(1, 2, 3, 4);
+
+/* Makes a version 2 quote of kind ENC_QUOTE_WORKER at p's confidence level, binding p's
+ * measurement, a worker runtime's public key and chain_id. Returns and args as enc_platform_quote. */
+int enc_platform_quote_worker(const secp256k1_context *ctx, uint8_t quote[ENC_QUOTE_V2_LEN], const enc_platform *p,
+                              const uint8_t worker_pub[64], uint64_t chain_id) WARN_UNUSED NONNULL(1, 2, 3, 4);
 
 /* --- The host and verifiers --- */
 

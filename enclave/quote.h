@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* quote.h: the attestation quote, which binds an enclave's measurement and public key (and the
- * chain it serves) under the platform attestation key. Layer: enclave (pure; the platform makes
- * quotes inside the enclave, the host and anyone else verify them with ledger/sig).
- * Wire form (ENC_QUOTE_LEN bytes): version (1) || measurement (32) || enclave public key (64, X||Y)
- * || chainId (u64 big-endian) || signature (65, r||s||v, v in {27, 28}) by the platform attestation
- * key over sha256("conclave-quote-v1" || the 105 bytes before it). */
+/* quote.h: the attestation quote, which binds a trusted program's measurement and public key (and
+ * the chain it serves) under the platform attestation key. Layer: enclave (pure; the platform makes
+ * quotes inside the trusted program, the host and anyone else verify them with ledger/sig).
+ * Two wire forms, each signed (65 bytes, r||s||v, v in {27, 28}) by the platform attestation key
+ * over sha256("conclave-quote-v1" || the bytes before the signature):
+ *   version 1 (ENC_QUOTE_LEN, 170 bytes), the settlement enclave's: 1 || measurement (32) ||
+ *     public key (64, X||Y) || chainId (u64 big-endian); its kind is ENC_QUOTE_ENCLAVE, level 1.
+ *   version 2 (ENC_QUOTE_V2_LEN, 172 bytes): 2 || kind (1) || confidence level (1, 1..5) ||
+ *     measurement (32) || public key (64) || chainId (u64). Worker runtimes use it: the level is
+ *     what the platform attests of itself (Phala's confidence levels: 1-3 full trust, 4 and 5
+ *     less), and the kind keeps a worker's quote from passing for an enclave's. */
 #ifndef ENCLAVE_QUOTE_H
 #define ENCLAVE_QUOTE_H
 
@@ -13,12 +18,21 @@
 #include "ledger/status.h"
 
 #define ENC_QUOTE_VERSION 1
-#define ENC_QUOTE_BODY_LEN 105  /* the signed fields: 1 + 32 + 64 + 8 */
-#define ENC_QUOTE_LEN 170       /* body + 65-byte signature */
+#define ENC_QUOTE_BODY_LEN 105  /* the signed fields of version 1: 1 + 32 + 64 + 8 */
+#define ENC_QUOTE_LEN 170       /* version 1: body + 65-byte signature */
+#define ENC_QUOTE_V2_BODY_LEN 107
+#define ENC_QUOTE_V2_LEN 172
+#define ENC_QUOTE_MAX_LEN ENC_QUOTE_V2_LEN
+#define ENC_CONF_LEVEL_MAX 5
+
+/* What a quote vouches for. */
+enum enc_quote_kind { ENC_QUOTE_ENCLAVE = 1, ENC_QUOTE_WORKER = 2 };
 
 /* A quote's fields. A plain value: copy it freely. */
 typedef struct enc_quote {
-    uint8_t version;          /* ENC_QUOTE_VERSION */
+    uint8_t version;          /* 1 or 2 */
+    uint8_t kind;             /* enum enc_quote_kind (ENC_QUOTE_ENCLAVE for version 1) */
+    uint8_t conf_level;       /* 1..ENC_CONF_LEVEL_MAX (1 for version 1) */
     uint8_t measurement[32];  /* sha256 of the enclave binary */
     uint8_t enclave_pub[64];  /* the enclave's secp256k1 public key, X||Y big-endian */
     uint64_t chain_id;        /* the chain the enclave was asked to serve */
@@ -26,12 +40,16 @@ typedef struct enc_quote {
 } enc_quote;
 
 /* Splits a quote into its fields without checking the signature.
- * Returns: ST_OK; ST_INVALID if len is not ENC_QUOTE_LEN; ST_VERSION if the version is not ours.
+ * Returns: ST_OK; ST_INVALID if len is not its version's length, or a version 2 quote has an
+ * unknown kind or a level outside 1..5; ST_VERSION if the version is neither 1 nor 2.
  * Out: q the fields (unchanged on failure). */
 int enc_quote_parse(enc_quote *q, const uint8_t *buf, size_t len) WARN_UNUSED NONNULL(1, 2);
 
-/* Writes q's ENC_QUOTE_LEN-byte wire form. */
-void enc_quote_serialize(uint8_t out[ENC_QUOTE_LEN], const enc_quote *q) NONNULL(1, 2);
+/* The length of q's wire form: ENC_QUOTE_LEN for version 1, else ENC_QUOTE_V2_LEN. */
+size_t enc_quote_len(const enc_quote *q) NONNULL(1);
+
+/* Writes q's wire form, enc_quote_len(q) bytes. */
+void enc_quote_serialize(uint8_t out[ENC_QUOTE_MAX_LEN], const enc_quote *q) NONNULL(1, 2);
 
 /* The digest the platform attestation key signs: sha256("conclave-quote-v1" || q's body). */
 void enc_quote_digest(uint8_t digest[32], const enc_quote *q) NONNULL(1, 2);

@@ -110,7 +110,7 @@ static int apply_genesis(eng_apply *a)
         mpz_add(supply, supply, g->accounts[i].balance);
     }
     for (unsigned i = 0; i < g->enclave.n_measurements && rc == ST_OK; i++)
-        rc = ledger_allowlist_add(a->e->ledger, g->enclave.measurements[i]);
+        rc = ledger_allowlist_add(a->e->ledger, LEDGER_RUNTIME_ENCLAVE, g->enclave.measurements[i]);
     cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "Genesis") : NULL;
     if (rc == ST_OK && (!ev || !cJSON_AddNumberToObject(ev, "chainId", (double)g->chain_id)
                         || !cJSON_AddNumberToObject(ev, "accounts", (double)g->n_accounts)

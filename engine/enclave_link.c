@@ -117,7 +117,7 @@ static int start_enclave(eng *e)
     char addr[LEDGER_ADDR_STRLEN];
     ledger_addr_format(addr, e->enclave_address);
     bool allowed = false;
-    if ((rc = ledger_allowlist_has(e->ledger, q.measurement, &allowed)) != ST_OK) {
+    if ((rc = ledger_allowlist_has(e->ledger, LEDGER_RUNTIME_ENCLAVE, q.measurement, &allowed)) != ST_OK) {
         stop_enclave(e, "the allowlist cannot be read");
         return rc;
     }
@@ -314,7 +314,7 @@ static bool may_settle(eng *e)
     uint8_t measurement[32];
     bool allowed = false;
     return ledger_enclave_get(e->ledger, e->enclave_address, measurement, NULL, NULL, NULL) == ST_OK
-           && ledger_allowlist_has(e->ledger, measurement, &allowed) == ST_OK && allowed;
+           && ledger_allowlist_has(e->ledger, LEDGER_RUNTIME_ENCLAVE, measurement, &allowed) == ST_OK && allowed;
 }
 
 /* Sends the enclave the next epoch's inputs if it is due and none is asked already, (re)starting

@@ -139,7 +139,7 @@ int eng_apply_enclave_allow(eng_apply *a)
 {
     uint8_t m[32];
     char hex[2 * 32 + 3];
-    int rc = eng_system_decode_enclave_allow(a->item->sys_body, m) == ST_OK ? ledger_allowlist_add(a->e->ledger, m)
+    int rc = eng_system_decode_enclave_allow(a->item->sys_body, m) == ST_OK ? ledger_allowlist_add(a->e->ledger, LEDGER_RUNTIME_ENCLAVE, m)
                                                                              : ST_INVALID;
     if (rc == ST_INVALID)
         snprintf(a->r.err, sizeof a->r.err, "malformed EnclaveAllow");
@@ -165,7 +165,7 @@ int eng_apply_enclave_register(eng_apply *a)
         snprintf(a->r.err, sizeof a->r.err, "the quote does not verify against the platform of the genesis");
     else if (q.chain_id != a->e->genesis.chain_id)
         snprintf(a->r.err, sizeof a->r.err, "the quote is for chain %llu", (unsigned long long)q.chain_id);
-    else if ((rc = ledger_allowlist_has(a->e->ledger, q.measurement, &allowed)) == ST_OK && !allowed) {
+    else if ((rc = ledger_allowlist_has(a->e->ledger, LEDGER_RUNTIME_ENCLAVE, q.measurement, &allowed)) == ST_OK && !allowed) {
         snprintf(a->r.err, sizeof a->r.err, "the enclave's measurement is not on the allowlist");
         rc = ST_UNAUTHORIZED;
     } else if (rc == ST_OK) {
@@ -229,7 +229,7 @@ static int report_signer(eng *e, const enc_settle_report *r, uint8_t signer[20],
         rc = ledger_sig_recover(signer, digest, r->signature);
     if (rc == ST_OK)
         rc = ledger_enclave_get(e->ledger, signer, measurement, NULL, NULL, NULL);
-    return rc == ST_OK ? ledger_allowlist_has(e->ledger, measurement, allowed) : rc;
+    return rc == ST_OK ? ledger_allowlist_has(e->ledger, LEDGER_RUNTIME_ENCLAVE, measurement, allowed) : rc;
 }
 
 int eng_apply_settlement(eng_apply *a)

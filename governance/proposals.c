@@ -78,7 +78,8 @@ typedef struct payload {
     uint8_t to[20];                 /* spend */
     mpz_t amount;                   /* spend */
     uint8_t measurement[32];        /* enclave */
-    bool remove;                    /* enclave: enclaveRemove */
+    bool remove;                    /* enclave: enclaveRemove or workerRemove */
+    enum ledger_runtime list;       /* enclave: the enclaves' list or the worker runtimes' */
     uint64_t slash;                 /* slashCancel */
 } payload;
 
@@ -119,10 +120,12 @@ static int payload_parse(gov_param_lookup_fn lookup, payload *pl, char *err, siz
                 snprintf(err, errlen, "payload.amount: a positive decimal amount string is needed");
                 rc = ST_INVALID;
             }
-        } else if (strcmp(kind->valuestring, "enclaveAllow") == 0 || strcmp(kind->valuestring, "enclaveRemove") == 0) {
+        } else if (strcmp(kind->valuestring, "enclaveAllow") == 0 || strcmp(kind->valuestring, "enclaveRemove") == 0
+                   || strcmp(kind->valuestring, "workerAllow") == 0 || strcmp(kind->valuestring, "workerRemove") == 0) {
             const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, "measurement");
             pl->kind = GOV_PAYLOAD_ENCLAVE;
-            pl->remove = strcmp(kind->valuestring, "enclaveRemove") == 0;
+            pl->remove = strstr(kind->valuestring, "Remove") != NULL;
+            pl->list = kind->valuestring[0] == 'w' ? LEDGER_RUNTIME_WORKER : LEDGER_RUNTIME_ENCLAVE;
             if (!cJSON_IsString(m) || ledger_hex_decode_exact(pl->measurement, 32, m->valuestring) != ST_OK) {
                 snprintf(err, errlen, "payload.measurement: not 0x and 64 hex digits");
                 rc = ST_INVALID;
@@ -138,7 +141,8 @@ static int payload_parse(gov_param_lookup_fn lookup, payload *pl, char *err, siz
                 rc = ST_INVALID;
             }
         } else {
-            snprintf(err, errlen, "payload.kind: \"%s\" is not text, param, spend, enclaveAllow, enclaveRemove or slashCancel",
+            snprintf(err, errlen, "payload.kind: \"%s\" is not text, param, spend, enclaveAllow, enclaveRemove, "
+                     "workerAllow, workerRemove or slashCancel",
                      kind->valuestring);
             rc = ST_INVALID;
         }
@@ -428,15 +432,16 @@ static int apply_payload(gov_apply *a, const gov_proposal *p, payload *pl, bool 
         *set_param = rc == ST_OK;
     } else if (pl->kind == GOV_PAYLOAD_ENCLAVE) {
         bool has = false;
-        rc = ledger_allowlist_has(a->l, pl->measurement, &has);
+        rc = ledger_allowlist_has(a->l, pl->list, pl->measurement, &has);
         if (rc == ST_OK && has == !pl->remove)
             rc = ledger_fail(a->r, ST_CONFLICT, pl->remove ? "the measurement is not on the allowlist" : "the measurement is already allowed");
         else if (rc == ST_OK)
-            rc = pl->remove ? ledger_allowlist_remove(a->l, pl->measurement)
-                            : ledger_allowlist_add(a->l, pl->measurement);
+            rc = pl->remove ? ledger_allowlist_remove(a->l, pl->list, pl->measurement)
+                            : ledger_allowlist_add(a->l, pl->list, pl->measurement);
         char hex[67];
         ledger_hex_encode(hex, pl->measurement, 32);
-        cJSON *ev = rc == ST_OK ? gov_proposal_event(a, pl->remove ? "EnclaveRemoved" : "EnclaveAllowed", p->id) : NULL;
+        static const char *const events[2][2] = { { "EnclaveAllowed", "EnclaveRemoved" }, { "WorkerRuntimeAllowed", "WorkerRuntimeRemoved" } };
+        cJSON *ev = rc == ST_OK ? gov_proposal_event(a, events[pl->list][pl->remove], p->id) : NULL;
         if (rc == ST_OK && (!ev || !cJSON_AddStringToObject(ev, "measurement", hex)))
             rc = ST_NOMEM;
     } else if (pl->kind == GOV_PAYLOAD_SLASH) {

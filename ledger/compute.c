@@ -124,6 +124,35 @@ int ledger_heartbeat_put(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint6
     return rc;
 }
 
+/* What ledger_heartbeat_slots fills as it visits rows. */
+typedef struct slot_scores {
+    uint32_t *scores;
+    uint64_t n_slots;
+} slot_scores;
+
+static int visit_slot(sqlite3_stmt *st, void *ctx)
+{
+    slot_scores *s = ctx;
+    sqlite3_int64 slot = sqlite3_column_int64(st, 0);
+    if (slot >= 0 && (uint64_t)slot < s->n_slots)
+        s->scores[slot] = (uint32_t)sqlite3_column_int64(st, 1);
+    return ST_OK;
+}
+
+int ledger_heartbeat_slots(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t epoch, uint32_t *scores,
+                           uint64_t n_slots)
+{
+    static const char sql[] = "SELECT slot, score FROM heartbeats WHERE worker = ?1 AND epoch = ?2";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_HEARTBEAT_SLOTS, sql);
+    if (!st)
+        return ST_DB;
+    memset(scores, 0, n_slots * sizeof *scores);
+    sqlite3_bind_blob(st, 1, worker, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)epoch);
+    slot_scores ctx = { scores, n_slots };
+    return ledger_each_row(st, visit_slot, &ctx);
+}
+
 int ledger_heartbeat_summary(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t epoch, uint64_t *slots,
                              uint64_t *score_sum)
 {
@@ -153,12 +182,26 @@ int ledger_channel_owing(ledger *l, uint64_t after, uint64_t *ids, unsigned cap,
     return ledger_read_ids(st, 2, cap, ids, n, NULL);
 }
 
-int ledger_allowlist_add(ledger *l, const uint8_t measurement[LEDGER_HASH_LEN])
+/* The statements of one allowlist: its table and its cache slots. */
+typedef struct allowlist_sql {
+    const char *add, *remove, *has;
+    enum ledger_stmt_id add_id, remove_id, has_id;
+} allowlist_sql;
+
+#define ALLOWLIST_SQL(table, prefix)                                                                        \
+    { "INSERT INTO " table "(measurement, added_height) VALUES(?1, ?2) ON CONFLICT DO NOTHING",            \
+      "DELETE FROM " table " WHERE measurement = ?1", "SELECT 1 FROM " table " WHERE measurement = ?1",    \
+      prefix##_ADD, prefix##_REMOVE, prefix##_HAS }
+
+static const allowlist_sql allowlists[] = {
+    [LEDGER_RUNTIME_ENCLAVE] = ALLOWLIST_SQL("enclave_allowlist", STMT_ALLOW),
+    [LEDGER_RUNTIME_WORKER] = ALLOWLIST_SQL("worker_allowlist", STMT_WALLOW),
+};
+
+int ledger_allowlist_add(ledger *l, enum ledger_runtime list, const uint8_t measurement[LEDGER_HASH_LEN])
 {
-    ARG_CHECK(l->in_block);
-    static const char sql[] = "INSERT INTO enclave_allowlist(measurement, added_height) VALUES(?1, ?2) "
-                              "ON CONFLICT DO NOTHING";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_ALLOW_ADD, sql);
+    ARG_CHECK(l->in_block && (unsigned)list <= LEDGER_RUNTIME_WORKER);
+    sqlite3_stmt *st = ledger_stmt(l, allowlists[list].add_id, allowlists[list].add);
     if (!st)
         return ST_DB;
     sqlite3_bind_blob(st, 1, measurement, LEDGER_HASH_LEN, SQLITE_STATIC);
@@ -166,25 +209,70 @@ int ledger_allowlist_add(ledger *l, const uint8_t measurement[LEDGER_HASH_LEN])
     return ledger_step_done(st);
 }
 
-int ledger_allowlist_remove(ledger *l, const uint8_t measurement[LEDGER_HASH_LEN])
+int ledger_allowlist_remove(ledger *l, enum ledger_runtime list, const uint8_t measurement[LEDGER_HASH_LEN])
 {
-    ARG_CHECK(l->in_block);
-    static const char sql[] = "DELETE FROM enclave_allowlist WHERE measurement = ?1";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_ALLOW_REMOVE, sql);
+    ARG_CHECK(l->in_block && (unsigned)list <= LEDGER_RUNTIME_WORKER);
+    sqlite3_stmt *st = ledger_stmt(l, allowlists[list].remove_id, allowlists[list].remove);
     if (!st)
         return ST_DB;
     sqlite3_bind_blob(st, 1, measurement, LEDGER_HASH_LEN, SQLITE_STATIC);
     return ledger_step_done(st);
 }
 
-int ledger_allowlist_has(ledger *l, const uint8_t measurement[LEDGER_HASH_LEN], bool *has)
+int ledger_allowlist_has(ledger *l, enum ledger_runtime list, const uint8_t measurement[LEDGER_HASH_LEN], bool *has)
 {
-    static const char sql[] = "SELECT 1 FROM enclave_allowlist WHERE measurement = ?1";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_ALLOW_HAS, sql);
+    ARG_CHECK((unsigned)list <= LEDGER_RUNTIME_WORKER);
+    sqlite3_stmt *st = ledger_stmt(l, allowlists[list].has_id, allowlists[list].has);
     if (!st)
         return ST_DB;
     sqlite3_bind_blob(st, 1, measurement, LEDGER_HASH_LEN, SQLITE_STATIC);
     return ledger_step_exists(st, has);
+}
+
+int ledger_worker_reg_put(ledger *l, const ledger_worker_reg *r, const uint8_t *quote, size_t quote_len)
+{
+    ARG_CHECK(l->in_block);
+    static const char sql[] = "INSERT OR REPLACE INTO worker_registrations(address, operator, measurement, score, "
+                              "conf_level, quote, registered_height) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_WREG_PUT, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, r->address, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, r->operator_, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, r->measurement, LEDGER_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, r->score);
+    sqlite3_bind_int(st, 5, r->conf_level);
+    sqlite3_bind_blob(st, 6, quote, (int)quote_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)l->height);
+    return ledger_step_done(st);
+}
+
+/* A registration row: address, operator, measurement, score, conf_level, registered_height. */
+static int read_worker_reg(sqlite3_stmt *st, void *row, const void *ctx)
+{
+    (void)ctx;
+    ledger_worker_reg *r = row;
+    if (sqlite3_column_bytes(st, 0) != LEDGER_ADDR_LEN || sqlite3_column_bytes(st, 1) != LEDGER_ADDR_LEN
+        || sqlite3_column_bytes(st, 2) != LEDGER_HASH_LEN)
+        return ST_DB;
+    memcpy(r->address, sqlite3_column_blob(st, 0), LEDGER_ADDR_LEN);
+    memcpy(r->operator_, sqlite3_column_blob(st, 1), LEDGER_ADDR_LEN);
+    memcpy(r->measurement, sqlite3_column_blob(st, 2), LEDGER_HASH_LEN);
+    r->score = (uint32_t)sqlite3_column_int64(st, 3);
+    r->conf_level = (uint8_t)sqlite3_column_int(st, 4);
+    r->height = (uint64_t)sqlite3_column_int64(st, 5);
+    return ST_OK;
+}
+
+int ledger_worker_reg_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], ledger_worker_reg *r)
+{
+    static const char sql[] = "SELECT address, operator, measurement, score, conf_level, registered_height "
+                              "FROM worker_registrations WHERE address = ?1";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_WREG_GET, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    return ledger_read_row(st, r, read_worker_reg, NULL);
 }
 
 /* A copy of blob column col (one byte allocated for an empty one); NULL when out of memory. */

@@ -39,6 +39,10 @@ int ledger_channel_list(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint6
 /* Records a heartbeat. Returns: ST_OK; ST_CONFLICT if the worker already has one in that slot. */
 int ledger_heartbeat_put(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t epoch, uint64_t slot,
                          uint32_t score) WARN_UNUSED NONNULL(1, 2);
+/* A worker's heartbeats in an epoch: scores[slot] for every slot below n_slots (0 where it sent
+ * none; a heartbeat's score is at least 1). */
+int ledger_heartbeat_slots(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t epoch, uint32_t *scores,
+                           uint64_t n_slots) WARN_UNUSED NONNULL(1, 2, 4);
 /* A worker's heartbeats in an epoch: how many slots, and the sum of their scores. */
 int ledger_heartbeat_summary(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t epoch, uint64_t *slots,
                              uint64_t *score_sum) WARN_UNUSED NONNULL(1, 2, 4, 5);
@@ -46,10 +50,31 @@ int ledger_heartbeat_summary(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], u
 /* Up to cap ids above after of open channels that owe their worker something (redeemed > paid). */
 int ledger_channel_owing(ledger *l, uint64_t after, uint64_t *ids, unsigned cap, unsigned *n) WARN_UNUSED NONNULL(1, 3, 5);
 
-/* The allowlist of enclave measurements. */
-int ledger_allowlist_add(ledger *l, const uint8_t measurement[LEDGER_HASH_LEN]) WARN_UNUSED NONNULL(1, 2);
-int ledger_allowlist_remove(ledger *l, const uint8_t measurement[LEDGER_HASH_LEN]) WARN_UNUSED NONNULL(1, 2);
-int ledger_allowlist_has(ledger *l, const uint8_t measurement[LEDGER_HASH_LEN], bool *has) WARN_UNUSED NONNULL(1, 2, 3);
+/* The two allowlists of measurements: the settlement enclaves and the worker runtimes. */
+enum ledger_runtime { LEDGER_RUNTIME_ENCLAVE = 0, LEDGER_RUNTIME_WORKER = 1 };
+int ledger_allowlist_add(ledger *l, enum ledger_runtime list, const uint8_t measurement[LEDGER_HASH_LEN])
+    WARN_UNUSED NONNULL(1, 3);
+int ledger_allowlist_remove(ledger *l, enum ledger_runtime list, const uint8_t measurement[LEDGER_HASH_LEN])
+    WARN_UNUSED NONNULL(1, 3);
+int ledger_allowlist_has(ledger *l, enum ledger_runtime list, const uint8_t measurement[LEDGER_HASH_LEN], bool *has)
+    WARN_UNUSED NONNULL(1, 3, 4);
+
+/* A worker runtime's registration (schema 009). */
+typedef struct ledger_worker_reg {
+    uint8_t address[LEDGER_ADDR_LEN];   /* its sealed key's */
+    uint8_t operator_[LEDGER_ADDR_LEN]; /* the pool owner it agreed to serve */
+    uint8_t measurement[LEDGER_HASH_LEN];
+    uint32_t score;                     /* benchmark P */
+    uint8_t conf_level;                 /* 1..5 */
+    uint64_t height;                    /* of the block that registered it last */
+} ledger_worker_reg;
+
+/* put: inserts or replaces the registration of r->address, with its quote. get: ST_NOTFOUND if
+ * the address never registered. */
+int ledger_worker_reg_put(ledger *l, const ledger_worker_reg *r, const uint8_t *quote, size_t quote_len)
+    WARN_UNUSED NONNULL(1, 2, 3);
+int ledger_worker_reg_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], ledger_worker_reg *r)
+    WARN_UNUSED NONNULL(1, 2, 3);
 
 /* Registered enclaves, by the address of their key. get: ST_NOTFOUND if not registered; out
  * params may be NULL; *quote (caller frees) and *quote_len. latest: the newest registration. */

@@ -45,12 +45,12 @@ void ledger_withdrawal_clear(ledger_withdrawal *w)
 void ledger_worker_init(ledger_worker *w)
 {
     memset(w, 0, sizeof *w);
-    mpz_init(w->bonded);
+    mpz_inits(w->bonded, w->value, NULL);
 }
 
 void ledger_worker_clear(ledger_worker *w)
 {
-    mpz_clear(w->bonded);
+    mpz_clears(w->bonded, w->value, NULL);
 }
 
 void ledger_unbonding_init(ledger_unbonding *u)
@@ -407,7 +407,9 @@ int ledger_withdrawal_total(ledger *l, uint64_t pool, mpz_t shares)
 
 /* ---- workers ---- */
 
-/* A worker row: address, pool, bonded, conf_level. */
+#define WORKER_COLUMNS "address, pool, bonded, conf_level, score, value, started, judged_from"
+
+/* A worker row (WORKER_COLUMNS). */
 static int read_worker(sqlite3_stmt *st, void *row, const void *ctx)
 {
     (void)ctx;
@@ -415,7 +417,11 @@ static int read_worker(sqlite3_stmt *st, void *row, const void *ctx)
     copy_address(w->address, st, 0);
     w->pool = (uint64_t)sqlite3_column_int64(st, 1);
     w->conf_level = (uint8_t)sqlite3_column_int(st, 3);
-    return ledger_column_mpz(st, 2, w->bonded);
+    w->score = (uint32_t)sqlite3_column_int64(st, 4);
+    w->started = sqlite3_column_int(st, 6) != 0;
+    w->judged_from = (uint64_t)sqlite3_column_int64(st, 7);
+    int rc = ledger_column_mpz(st, 2, w->bonded);
+    return rc == ST_OK ? ledger_column_mpz(st, 5, w->value) : rc;
 }
 
 /* Up to cap worker rows of a query whose LIMIT is ?2. */
@@ -426,7 +432,7 @@ static int read_workers(sqlite3_stmt *st, ledger_worker *out, unsigned cap, unsi
 
 int ledger_worker_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], ledger_worker *w)
 {
-    static const char sql[] = "SELECT address, pool, bonded, conf_level FROM workers WHERE address = ?1";
+    static const char sql[] = "SELECT " WORKER_COLUMNS " FROM workers WHERE address = ?1";
     sqlite3_stmt *st = ledger_stmt(l, STMT_WORKER_GET, sql);
     if (!st)
         return ST_DB;
@@ -437,16 +443,32 @@ int ledger_worker_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], ledger_
 int ledger_worker_put(ledger *l, const ledger_worker *w)
 {
     ARG_CHECK(l->in_block);
-    static const char sql[] = "INSERT INTO workers(address, pool, bonded, conf_level) VALUES(?1, ?2, ?3, ?4) "
+    static const char sql[] = "INSERT INTO workers(" WORKER_COLUMNS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
                               "ON CONFLICT(address) DO UPDATE SET pool = excluded.pool, bonded = excluded.bonded, "
-                              "conf_level = excluded.conf_level";
+                              "conf_level = excluded.conf_level, score = excluded.score, value = excluded.value, "
+                              "started = excluded.started, judged_from = excluded.judged_from";
     sqlite3_stmt *st = ledger_stmt(l, STMT_WORKER_PUT, sql);
     if (!st)
         return ST_DB;
     sqlite3_bind_blob(st, 1, w->address, LEDGER_ADDR_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)w->pool);
     sqlite3_bind_int(st, 4, w->conf_level ? w->conf_level : 1);
-    return ledger_step_bound(st, ledger_bind_mpz(st, 3, w->bonded));
+    sqlite3_bind_int64(st, 5, w->score);
+    sqlite3_bind_int(st, 7, w->started);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)w->judged_from);
+    int rc = ledger_bind_mpz(st, 3, w->bonded);
+    return ledger_step_bound(st, rc == ST_OK ? ledger_bind_mpz(st, 6, w->value) : rc);
+}
+
+int ledger_worker_remove(ledger *l, const uint8_t address[LEDGER_ADDR_LEN])
+{
+    ARG_CHECK(l->in_block);
+    static const char sql[] = "DELETE FROM workers WHERE address = ?1";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_WORKER_REMOVE, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    return ledger_step_done(st);
 }
 
 int ledger_worker_count(ledger *l, uint64_t pool, unsigned *n)
@@ -465,7 +487,7 @@ int ledger_worker_count(ledger *l, uint64_t pool, unsigned *n)
 
 int ledger_worker_list(ledger *l, uint64_t pool, ledger_worker *out, unsigned cap, unsigned *n)
 {
-    static const char sql[] = "SELECT address, pool, bonded, conf_level FROM workers WHERE pool = ?1 "
+    static const char sql[] = "SELECT " WORKER_COLUMNS " FROM workers WHERE pool = ?1 "
                               "ORDER BY address LIMIT ?2";
     sqlite3_stmt *st = ledger_stmt(l, STMT_WORKER_LIST, sql);
     if (!st)
@@ -476,7 +498,7 @@ int ledger_worker_list(ledger *l, uint64_t pool, ledger_worker *out, unsigned ca
 
 int ledger_worker_all(ledger *l, const uint8_t *after, ledger_worker *out, unsigned cap, unsigned *n)
 {
-    static const char sql[] = "SELECT address, pool, bonded, conf_level FROM workers WHERE address > ?1 "
+    static const char sql[] = "SELECT " WORKER_COLUMNS " FROM workers WHERE address > ?1 "
                               "ORDER BY address LIMIT ?2";
     sqlite3_stmt *st = ledger_stmt(l, STMT_WORKER_ALL, sql);
     if (!st)

@@ -54,7 +54,11 @@ typedef struct ledger_worker {
     uint8_t address[LEDGER_ADDR_LEN];
     uint64_t pool;
     mpz_t bonded;
-    uint8_t conf_level;               /* Phala's confidence level 1..5 (1 when unset) */
+    uint8_t conf_level;               /* Phala's confidence level 1..5, from the registration */
+    uint32_t score;                   /* benchmark score P, from the registration */
+    mpz_t value;                      /* value promise V * 10^36, set by settlements */
+    bool started;                     /* value holds V; else the next settlement starts it at Ve */
+    uint64_t judged_from;             /* seconds: heartbeat slots starting before it do not count */
 } ledger_worker;
 
 typedef struct ledger_unbonding {
@@ -154,9 +158,10 @@ int ledger_withdrawal_overdue_pools(ledger *l, uint64_t t, uint64_t after, uint6
 /* Total shares queued in a pool. */
 int ledger_withdrawal_total(ledger *l, uint64_t pool, mpz_t shares) WARN_UNUSED NONNULL(1, 3);
 
-/* Workers: a worker belongs to one pool. get: ST_NOTFOUND if unknown. */
+/* Workers: a worker belongs to one pool. get: ST_NOTFOUND if unknown. remove: ST_OK if absent. */
 int ledger_worker_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], ledger_worker *w) WARN_UNUSED NONNULL(1, 2, 3);
 int ledger_worker_put(ledger *l, const ledger_worker *w) WARN_UNUSED NONNULL(1, 2);
+int ledger_worker_remove(ledger *l, const uint8_t address[LEDGER_ADDR_LEN]) WARN_UNUSED NONNULL(1, 2);
 int ledger_worker_count(ledger *l, uint64_t pool, unsigned *n) WARN_UNUSED NONNULL(1, 3);
 /* Up to cap workers of a pool, by address. */
 int ledger_worker_list(ledger *l, uint64_t pool, ledger_worker *out, unsigned cap, unsigned *n) WARN_UNUSED NONNULL(1, 3, 5);

@@ -2,7 +2,8 @@
 /* txtypes.c: the table of every signed transaction type. These member lists are the wire contract
  * with wallets (each one fixes an EIP-712 typeHash): never reorder, rename or retype a member of a
  * shipped type; add a new type instead. Voucher has no nonce: it is signed off-ledger and redeemed
- * inside VoucherRedeem. */
+ * inside VoucherRedeem. Heartbeat (epoch, score), whose score the worker claimed itself, was
+ * retired for WorkerHeartbeat, which answers the slot's challenge with a measured counter. */
 #include "ledger/tx.h"
 
 #include <string.h>
@@ -14,7 +15,11 @@ static const ledger_eip712_type types[] = {
     { "Transfer", { M("address", "to"), M("uint256", "amount"), M("uint64", "nonce") }, 3 },
     { "PoolCreate", { M("uint32", "commissionPpm"), M("uint256", "capacity"), M("uint64", "nonce") }, 3 },
     { "PoolSetCommission", { M("uint64", "pool"), M("uint32", "commissionPpm"), M("uint64", "nonce") }, 3 },
+    { "WorkerRegister",
+      { M("bytes", "quote"), M("address", "operator"), M("uint64", "iterations"), M("uint64", "micros"),
+        M("uint64", "nonce") }, 5 },
     { "WorkerAdd", { M("uint64", "pool"), M("address", "worker"), M("uint64", "nonce") }, 3 },
+    { "WorkerRemove", { M("uint64", "pool"), M("address", "worker"), M("uint64", "nonce") }, 3 },
     { "WorkerBond",
       { M("uint64", "pool"), M("address", "worker"), M("uint256", "amount"), M("uint64", "nonce") }, 4 },
     { "WorkerUnbond",
@@ -22,7 +27,9 @@ static const ledger_eip712_type types[] = {
     { "Contribute", { M("uint64", "pool"), M("uint256", "amount"), M("uint64", "nonce") }, 3 },
     { "Withdraw", { M("uint64", "pool"), M("uint256", "shares"), M("uint64", "nonce") }, 3 },
     { "Claim", { M("uint64", "pool"), M("uint64", "nonce") }, 2 },
-    { "Heartbeat", { M("uint64", "epoch"), M("uint32", "score"), M("uint64", "nonce") }, 3 },
+    { "WorkerHeartbeat",
+      { M("uint64", "epoch"), M("uint32", "slot"), M("bytes32", "challenge"), M("uint64", "iterations"),
+        M("uint64", "micros"), M("uint64", "nonce") }, 6 },
     { "ChannelOpen", { M("address", "worker"), M("uint256", "deposit"), M("uint64", "nonce") }, 3 },
     { "ChannelTopUp", { M("uint64", "channel"), M("uint256", "amount"), M("uint64", "nonce") }, 3 },
     { "ChannelClose", { M("uint64", "channel"), M("uint64", "nonce") }, 2 },

@@ -123,7 +123,7 @@ static int get_attestation(struct rpc_ctx *ctx, const cJSON *params, cJSON **res
     enc_quote q;
     bool allowed = false;
     cJSON *out = cJSON_CreateObject();
-    if (!out || enc_quote_parse(&q, quote, quote_len) != ST_OK || ledger_allowlist_has(l, measurement, &allowed) != ST_OK
+    if (!out || enc_quote_parse(&q, quote, quote_len) != ST_OK || ledger_allowlist_has(l, LEDGER_RUNTIME_ENCLAVE, measurement, &allowed) != ST_OK
         || !node_add_address(out, "enclave", address) || !node_add_hex(out, "measurement", measurement, 32)
         || !node_add_hex(out, "publicKey", q.enclave_pub, 64) || !cJSON_AddNumberToObject(out, "chainId", (double)q.chain_id)
         || !add_blob(out, "quote", quote, quote_len) || !cJSON_AddNumberToObject(out, "registeredBlock", (double)height)

@@ -77,7 +77,7 @@ Test(enclave_quote, a_verified_quote_yields_its_fields)
 {
     enc_platform p;
     enc_quote q, again;
-    uint8_t quote[ENC_QUOTE_LEN], ser[ENC_QUOTE_LEN], addr[20], pub[64], meas[32];
+    uint8_t quote[ENC_QUOTE_LEN], ser[ENC_QUOTE_MAX_LEN], addr[20], pub[64], meas[32];
     make_quote(quote, &p);
     platform_addr(addr, &p);
     cr_assert_eq(enc_quote_verify(&q, quote, sizeof quote, addr), ST_OK, "the quote verifies");

@@ -1005,7 +1005,7 @@ Test(governance_gov, an_allowlisted_new_enclave_build_registers_and_settles)
     advance(PERIOD + ENACT);
     execute(3, id);
     bool allowed = false;
-    cr_assert_eq(ledger_allowlist_has(eng_ledger(e), m2, &allowed), ST_OK, "allowlist");
+    cr_assert_eq(ledger_allowlist_has(eng_ledger(e), LEDGER_RUNTIME_ENCLAVE, m2, &allowed), ST_OK, "allowlist");
     cr_assert(allowed, "governance allowed the new measurement");
     advance(EPOCH);
     ledger_settlement st;
