@@ -114,6 +114,13 @@ int eng_check_commission(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_check_positive_amount(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_apply_pool_create(eng_apply *a);
 int eng_apply_pool_set_commission(eng_apply *a);
+/* Pool settings (engine/pool_settings.c). */
+int eng_check_pool_capacity(eng *e, const ledger_tx *tx, char *err, size_t errlen);
+int eng_check_pool_description(eng *e, const ledger_tx *tx, char *err, size_t errlen);
+int eng_apply_pool_set_capacity(eng_apply *a);
+int eng_apply_pool_set_description(eng_apply *a);
+int eng_apply_pool_allow_contributor(eng_apply *a);
+int eng_apply_pool_disallow_contributor(eng_apply *a);
 int eng_apply_worker_add(eng_apply *a);
 int eng_apply_worker_remove(eng_apply *a);
 int eng_apply_worker_bond(eng_apply *a);
