@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* test_compute.c: heartbeats and payment channels through the engine without a socket: a heartbeat
- * needs a registered worker, the current epoch and a new slot, and a worker key that holds nothing is
- * admitted once registered (refused before); a channel escrows its deposit, only
- * its client tops it up or closes it, and after the challenge period its deposit comes back; a
- * client-signed voucher is redeemed once by the worker, never twice, never beyond the deposit, never
- * with a forged signature. Every block is audited. */
+/* test_compute.c: payment channels through the engine without a socket: a channel needs a worker
+ * that registered (WorkerRegister) and is in a pool; it escrows its deposit, only its client tops it
+ * up or closes it, and after the challenge period its deposit comes back; a client-signed voucher is
+ * redeemed once by the worker's own key, never twice, never beyond the deposit, never with a forged
+ * signature. (Heartbeats, and the admission of a worker key that holds nothing, are tested in
+ * test_workers.c.) Every block is audited. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,21 +23,21 @@
 #define CHALLENGE 50u
 #define OWNER 0
 #define CLIENT 1
-#define WORKER 2
 #define STRANGER 3
-#define BARE_WORKER 4   /* a worker key the genesis gives nothing */
+#define W 0             /* th_worker_key(W): the channel's worker, a key the genesis gives nothing */
 
 static eng *e;
 
 static void setup(void)
 {
-    char genesis[1024];
+    char genesis[2048];
     snprintf(genesis, sizeof genesis,
              "{\"chainId\":77,\"time\":%u,\"epochSecs\":%u,\"compute\":{\"heartbeatSecs\":%u,\"challengeSecs\":%u},"
              "\"accounts\":[{\"address\":\"%s\",\"balance\":\"1000\"},{\"address\":\"%s\",\"balance\":\"1000\"},"
-             "{\"address\":\"%s\",\"balance\":\"1000\"},{\"address\":\"%s\",\"balance\":\"1000\"}],"
-             "\"staking\":{\"minContribution\":\"1\"}}",
-             G_TIME, EPOCH, SLOT, CHALLENGE, th_dev_text(0), th_dev_text(1), th_dev_text(2), th_dev_text(3));
+             "{\"address\":\"%s\",\"balance\":\"1000\"}],"
+             "\"staking\":{\"minContribution\":\"1\"},%s}",
+             G_TIME, EPOCH, SLOT, CHALLENGE, th_dev_text(OWNER), th_dev_text(CLIENT), th_dev_text(STRANGER),
+             th_worker_genesis());
     th_open_engine(&e, "compute", genesis);
 }
 
@@ -78,13 +78,35 @@ static void advance(uint64_t secs)
     th_advance(e, secs);
 }
 
-/* Pool 1 of OWNER with WORKER's key registered as its worker. */
+/* Pool 1 of OWNER with worker W registered (to serve OWNER) and added as its worker. A channel needs
+ * no stake bonded to the worker, so none is. */
 static void register_worker(void)
 {
     char json[256];
     ok(OWNER, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"1000\"}");
-    snprintf(json, sizeof json, "{\"pool\":\"1\",\"worker\":\"%s\"}", th_dev_text(WORKER));
+    th_register_worker(e, W, OWNER, 100);
+    snprintf(json, sizeof json, "{\"pool\":\"1\",\"worker\":\"%s\"}", th_worker_text(W));
     ok(OWNER, "WorkerAdd", json);
+}
+
+/* A VoucherRedeem of channel 1 for cumulative with sig, in a block of its own, signed by worker W's
+ * key (by_worker) or by dev account STRANGER. */
+static void redeem(bool by_worker, const char *cumulative, const char *sig, th_outcome *o)
+{
+    if (by_worker) {
+        uint8_t key[32], addr[20];
+        uint64_t nonce = 0;
+        th_worker_key(key, W);
+        th_worker_address(addr, W);
+        cr_assert_eq(ledger_nonce_get(eng_ledger(e), addr, &nonce), ST_OK, "worker nonce");
+        cr_assert_eq(th_submit_signed(e, key, nonce, "VoucherRedeem", o,
+                                      "{\"channel\":\"1\",\"cumulative\":\"%s\",\"voucherSig\":\"%s\"}", cumulative, sig),
+                     ST_OK, "VoucherRedeem queued: %s", th_last_err());
+    } else {
+        th_queue(e, STRANGER, "VoucherRedeem", o, "{\"channel\":\"1\",\"cumulative\":\"%s\",\"voucherSig\":\"%s\"}",
+                 cumulative, sig);
+    }
+    th_block(e);
 }
 
 /* The client's signature of Voucher{channel, cumulative}, as 0x-hex. */
@@ -103,73 +125,36 @@ static void voucher(char out[133], unsigned signer, uint64_t channel, const char
 }
 
 /* One attempt to redeem on channel 1, in order: signer signs Voucher{signed_channel,
- * signed_cumulative}, and redeemer sends it as cumulative. reason NULL: it must succeed. */
+ * signed_cumulative}, and the worker's key (by_worker) or STRANGER sends it as cumulative. reason
+ * NULL: it must succeed. */
 static const struct redemption {
     unsigned signer;
     uint64_t signed_channel;
     const char *signed_cumulative, *cumulative;
-    unsigned redeemer;
+    bool by_worker;
     const char *reason;
 } redemptions[] = {
-    { CLIENT, 1, "40", "40", STRANGER, "only the worker" },
-    { CLIENT, 1, "40", "40", WORKER, NULL },
-    { CLIENT, 1, "40", "40", WORKER, "already redeemed" },
-    { CLIENT, 1, "30", "30", WORKER, "already redeemed" },
-    { STRANGER, 1, "60", "60", WORKER, "not the client's signature" },   /* forged */
-    { CLIENT, 1, "60", "61", WORKER, "not the client's signature" },
-    { CLIENT, 2, "60", "60", WORKER, "not the client's signature" },
-    { CLIENT, 1, "101", "101", WORKER, "exceeds what the channel ever held" },
-    { CLIENT, 1, "100", "100", WORKER, NULL },
+    { CLIENT, 1, "40", "40", false, "only the worker" },
+    { CLIENT, 1, "40", "40", true, NULL },
+    { CLIENT, 1, "40", "40", true, "already redeemed" },
+    { CLIENT, 1, "30", "30", true, "already redeemed" },
+    { STRANGER, 1, "60", "60", true, "not the client's signature" },   /* forged */
+    { CLIENT, 1, "60", "61", true, "not the client's signature" },
+    { CLIENT, 2, "60", "60", true, "not the client's signature" },
+    { CLIENT, 1, "101", "101", true, "exceeds what the channel ever held" },
+    { CLIENT, 1, "100", "100", true, NULL },
 };
-
-Test(engine_compute, heartbeats_count_slots_of_the_current_epoch_for_registered_workers)
-{
-    failed(WORKER, "Heartbeat", "{\"epoch\":\"0\",\"score\":\"100\"}", "not a registered worker");
-    register_worker();
-    ok(WORKER, "Heartbeat", "{\"epoch\":\"0\",\"score\":\"100\"}");
-    failed(WORKER, "Heartbeat", "{\"epoch\":\"0\",\"score\":\"100\"}", "already recorded");
-    failed(WORKER, "Heartbeat", "{\"epoch\":\"1\",\"score\":\"100\"}", "current epoch is 0");
-    advance(SLOT);
-    ok(WORKER, "Heartbeat", "{\"epoch\":\"0\",\"score\":\"300\"}");
-    uint8_t w[20];
-    th_dev_bytes(w, WORKER);
-    uint64_t slots, sum;
-    cr_assert_eq(ledger_heartbeat_summary(eng_ledger(e), w, 0, &slots, &sum), ST_OK, "summary");
-    cr_assert_eq(slots, 2, "two slots of six");
-    cr_assert_eq(sum, 400, "scores summed");
-    advance(EPOCH);
-    failed(WORKER, "Heartbeat", "{\"epoch\":\"0\",\"score\":\"1\"}", "current epoch is 1");
-    ok(WORKER, "Heartbeat", "{\"epoch\":\"1\",\"score\":\"7\"}");
-    th_outcome o = { 0 };
-    cr_assert_eq(submit_alone(WORKER, "Heartbeat", &o, "{\"epoch\":\"1\",\"score\":\"100001\"}"), ST_INVALID,
-                 "a score above maxScore is refused before queuing");
-}
-
-Test(engine_compute, a_worker_key_that_holds_nothing_is_admitted_once_registered)
-{
-    th_outcome o = { 0 };
-    cr_assert_eq(submit_alone(BARE_WORKER, "Heartbeat", &o, "{\"epoch\":\"0\",\"score\":\"100\"}"), ST_OK, "queued");
-    cr_assert_eq(o.status, ST_INSUFFICIENT, "unregistered and without funds: refused, not stored: %s", o.errmsg);
-    cr_assert(strstr(o.errmsg, "holds nothing in the ledger") != NULL, "says why: %s", o.errmsg);
-    th_outcome_clear(&o);
-    char json[256];
-    ok(OWNER, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"1000\"}");
-    snprintf(json, sizeof json, "{\"pool\":\"1\",\"worker\":\"%s\"}", th_dev_text(BARE_WORKER));
-    ok(OWNER, "WorkerAdd", json);
-    ok(BARE_WORKER, "Heartbeat", "{\"epoch\":\"0\",\"score\":\"100\"}");
-    expect_user(LEDGER_FREE, BARE_WORKER, "0");
-}
 
 Test(engine_compute, a_channel_escrows_its_deposit_and_returns_it_after_the_challenge_period)
 {
     char json[256];
-    snprintf(json, sizeof json, "{\"worker\":\"%s\",\"deposit\":\"300\"}", th_dev_text(WORKER));
+    snprintf(json, sizeof json, "{\"worker\":\"%s\",\"deposit\":\"300\"}", th_worker_text(W));
     failed(CLIENT, "ChannelOpen", json, "not registered");
     register_worker();
     th_outcome o = { 0 };
-    snprintf(json, sizeof json, "{\"worker\":\"%s\",\"deposit\":\"0\"}", th_dev_text(WORKER));
+    snprintf(json, sizeof json, "{\"worker\":\"%s\",\"deposit\":\"0\"}", th_worker_text(W));
     cr_assert_eq(submit_alone(CLIENT, "ChannelOpen", &o, json), ST_INVALID, "a zero deposit is refused before queuing");
-    snprintf(json, sizeof json, "{\"worker\":\"%s\",\"deposit\":\"300\"}", th_dev_text(WORKER));
+    snprintf(json, sizeof json, "{\"worker\":\"%s\",\"deposit\":\"300\"}", th_worker_text(W));
     ok(CLIENT, "ChannelOpen", json);
     expect_user(LEDGER_FREE, CLIENT, "700");
     expect_user(LEDGER_ESCROW, CLIENT, "300");
@@ -197,7 +182,7 @@ Test(engine_compute, a_voucher_is_redeemed_once_by_the_worker_within_the_deposit
 {
     char json[256], sig[133];
     register_worker();
-    snprintf(json, sizeof json, "{\"worker\":\"%s\",\"deposit\":\"100\"}", th_dev_text(WORKER));
+    snprintf(json, sizeof json, "{\"worker\":\"%s\",\"deposit\":\"100\"}", th_worker_text(W));
     ok(CLIENT, "ChannelOpen", json);
 
     for (size_t i = 0; i < sizeof redemptions / sizeof redemptions[0]; i++) {
@@ -207,9 +192,7 @@ Test(engine_compute, a_voucher_is_redeemed_once_by_the_worker_within_the_deposit
                  r->signed_cumulative);
         voucher(sig, r->signer, r->signed_channel, r->signed_cumulative);
         th_outcome o = { 0 };
-        th_queue(e, r->redeemer, "VoucherRedeem", &o, "{\"channel\":\"1\",\"cumulative\":\"%s\",\"voucherSig\":\"%s\"}",
-                 r->cumulative, sig);
-        th_block(e);
+        redeem(r->by_worker, r->cumulative, sig, &o);
         if (r->reason)
             th_expect_failed(&o, r->reason, what);
         else

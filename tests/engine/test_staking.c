@@ -4,8 +4,9 @@
  * commission and the carried accumulator remainder, claims, the withdraw queue (immediate, queued,
  * partial, FIFO, merge), forced unbonding after the grace period (and across more than one page of
  * overdue pools), slashing of bonded and unbonding stake and while a request waits, the commission
- * notice, refused and failed inputs, and voting power at past heights. Every block is followed by
- * ledger_audit. */
+ * notice, refused and failed inputs, and voting power at past heights. Workers are th_worker keys
+ * registered to serve the pool owner before they are added, and the minimum stake and score are off
+ * (pool mechanics, not worker economics: test_workers.c). Every block is followed by ledger_audit. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,20 +32,59 @@
 
 static eng *e;
 
-/* Worker addresses 0xa0.., 0xa1..: worker i sorts before worker i+1. */
+/* Worker slots 0..WORKERS-1 are th_worker keys, registered (WorkerRegister) before they are added:
+ * slot i is the key whose address is the i-th smallest of th_worker_address(0..WORKERS-1), so
+ * worker i sorts before worker i+1 as the tests below rely on (forced unbonding goes in address
+ * order). */
+#define WORKERS 4
+#define WORKER_SCORE 100            /* each worker's benchmark score P */
+
+static unsigned worker_key_index(unsigned slot)
+{
+    uint8_t addr[WORKERS][20];
+    unsigned order[WORKERS];
+    cr_assert_lt(slot, WORKERS, "worker slot %u", slot);
+    for (unsigned i = 0; i < WORKERS; i++) {
+        th_worker_address(addr[i], i);
+        order[i] = i;
+    }
+    for (unsigned i = 1; i < WORKERS; i++)   /* insertion sort by address */
+        for (unsigned j = i; j > 0 && memcmp(addr[order[j - 1]], addr[order[j]], 20) > 0; j--) {
+            unsigned t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    return order[slot];
+}
+
 static void worker_address(uint8_t addr[20], unsigned i)
 {
-    memset(addr, 0x11, 20);
-    addr[0] = (uint8_t)(0xa0 + i);
+    th_worker_address(addr, worker_key_index(i));
 }
 
 static const char *worker_text(unsigned i)
 {
-    static char text[8][LEDGER_ADDR_STRLEN];
+    static char text[WORKERS][LEDGER_ADDR_STRLEN];
     uint8_t addr[20];
     worker_address(addr, i);
     ledger_addr_format(text[i], addr);
     return text[i];
+}
+
+/* Worker i's address in lower-case hex, not its EIP-55 text (input accepts any case). */
+static const char *worker_lower(unsigned i)
+{
+    static char text[WORKERS][LEDGER_ADDR_STRLEN];
+    uint8_t addr[20];
+    worker_address(addr, i);
+    ledger_hex_encode(text[i], addr, 20);
+    return text[i];
+}
+
+/* Registers worker i to serve dev account op (a block of its own). */
+static void register_worker(unsigned i, unsigned op)
+{
+    th_register_worker(e, worker_key_index(i), op, WORKER_SCORE);
 }
 
 static char *make_genesis(void)
@@ -56,11 +96,14 @@ static char *make_genesis(void)
                                 i ? "," : "", th_dev_text(i));
     char *text = malloc(2048);
     cr_assert_not_null(text, "genesis buffer");
+    /* These tests are about pool mechanics, not worker economics: with minStakePerRootScore 0 and
+     * minWorkerScore 0, bonds of a few base units stay legal. */
     snprintf(text, 2048,
              "{\"chainId\":4242,\"time\":%u,\"treasury\":\"1000000000\",\"accounts\":[%s],\"epochSecs\":%u,"
              "\"staking\":{\"minContribution\":\"10\",\"minWithdrawal\":\"5\",\"commissionNoticeSecs\":%u,"
-             "\"maxWorkersPerPool\":2,\"unbondingSecs\":%u,\"withdrawGraceSecs\":%u}}",
-             G_TIME, accounts, EPOCH, NOTICE, UNBONDING, GRACE);
+             "\"maxWorkersPerPool\":2,\"unbondingSecs\":%u,\"withdrawGraceSecs\":%u,"
+             "\"minStakePerRootScore\":\"0\",\"minWorkerScore\":0},%s}",
+             G_TIME, accounts, EPOCH, NOTICE, UNBONDING, GRACE, th_worker_genesis());
     return text;
 }
 
@@ -289,11 +332,14 @@ static void expect_power(unsigned who, uint64_t height, const char *expected)
     mpz_clear(v);
 }
 
-/* Pool 1 owned by dev 0 with commission ppm and capacity, and workers (0..n-1) added in reverse
- * address order, all in one block. */
+/* Pool 1 owned by dev 0 with commission ppm and capacity, and workers (0..n-1) registered to serve
+ * dev 0 (a block each), then the pool created and the workers added in reverse address order, all
+ * in one block. */
 static void make_pool(unsigned ppm, const char *capacity, unsigned workers)
 {
     th_outcome c = { 0 }, w[2] = { 0 };
+    for (unsigned i = 0; i < workers; i++)
+        register_worker(i, 0);
     th_queue(e, 0, "PoolCreate", &c, "{\"commissionPpm\":\"%u\",\"capacity\":\"%s\"}", ppm, capacity);
     for (unsigned i = workers; i-- > 0;)
         th_queue(e, 0, "WorkerAdd", &w[i], "{\"pool\":\"1\",\"worker\":\"%s\"}", worker_text(i));
@@ -793,13 +839,22 @@ Test(engine_staking, every_overdue_pool_is_forced_beyond_the_first_page)
     enum { POOLS = 260 };
     static th_outcome o[POOLS];
     char worker[POOLS][LEDGER_ADDR_STRLEN];
+    /* pool i's worker is th_worker_key(i), registered to serve dev 0; all register in one block */
     for (unsigned i = 0; i < POOLS; i++) {
-        uint8_t addr[20];
-        memset(addr, 0x33, 20);
-        addr[0] = 0xb0;
-        addr[1] = (uint8_t)(i >> 8);
-        addr[2] = (uint8_t)i;
-        ledger_addr_format(worker[i], addr);
+        uint8_t key[32];
+        char quote[2 * 172 + 3];
+        th_worker_key(key, i);
+        th_worker_quote_hex(quote, key, eng_chain_id(e), 1, NULL);
+        cr_assert_eq(th_submit_signed(e, key, 0, "WorkerRegister", &o[i],
+                                      "{\"quote\":\"%s\",\"operator\":\"%s\",\"iterations\":\"%u\",\"micros\":\"1000000\"}",
+                                      quote, th_dev_text(0), WORKER_SCORE * 1000u),
+                     ST_OK, "WorkerRegister %u queued: %s", i, th_last_err());
+        snprintf(worker[i], sizeof worker[i], "%s", th_worker_text(i));
+    }
+    th_block(e);
+    for (unsigned i = 0; i < POOLS; i++) {
+        th_expect_ok(&o[i], "WorkerRegister");
+        free(o[i].events);
     }
     for (unsigned step = 0; step < 5; step++) {
         memset(o, 0, sizeof o);
@@ -914,18 +969,37 @@ Test(engine_staking, stateless_checks_refuse_before_queuing_and_consume_nothing)
     th_expect_user(e, LEDGER_FREE, 1, "1000000");
 }
 
-/* One transaction that must fail in its block with reason, consuming only its signer's nonce. */
+/* One transaction that must fail in its block with reason, consuming only its signer's nonce. In
+ * msg, "@" stands for the address of worker slot `worker` (written in lower case). */
 struct failing {
     unsigned who;
     const char *type;
     const char *msg;
+    unsigned worker;
     const char *reason;
 };
 
+/* msg with each "@" replaced by worker i's lower-case address. */
+static void fill_worker(char *out, size_t cap, const char *msg, unsigned i)
+{
+    size_t n = 0;
+    for (const char *c = msg; *c; c++) {
+        const char *piece = *c == '@' ? worker_lower(i) : (char[]){ *c, 0 };
+        size_t len = strlen(piece);
+        cr_assert_lt(n + len, cap, "message fits");
+        memcpy(out + n, piece, len);
+        n += len;
+    }
+    out[n] = 0;
+}
+
 Test(engine_staking, failed_transactions_consume_their_nonce_and_change_nothing_else)
 {
-    /* pool 1 (dev 0, capacity 150, workers 0 and 1 = the cap of 2) and pool 2 (dev 3, worker 2) */
+    /* pool 1 (dev 0, capacity 150, workers 0 and 1 = the cap of 2) and pool 2 (dev 3, worker 2);
+     * worker 3 registered to serve dev 0 but never added, so only the cap refuses it */
     make_pool(0, "150", 2);
+    register_worker(2, 3);
+    register_worker(3, 0);
     OK(run_ok(3, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"1000\"}"));
     OK(run_ok(3, "WorkerAdd", "{\"pool\":\"2\",\"worker\":\"%s\"}", worker_text(2)));
     OK(run_ok(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100\"}"));
@@ -933,24 +1007,21 @@ Test(engine_staking, failed_transactions_consume_their_nonce_and_change_nothing_
     char owner[128];
     snprintf(owner, sizeof owner, "only the owner of pool 1 (%s) may do this", th_dev_text(0));
     /* workers 0, 2 and 3 (3 was never added); any case of hex is accepted on input */
-#define W0 "0xa011111111111111111111111111111111111111"
-#define W2 "0xa211111111111111111111111111111111111111"
-#define W3 "0xa311111111111111111111111111111111111111"
     static const struct failing cases[] = {
-        { 1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"101\"}", "only 100 shares can be withdrawn (100 held, 0 already queued)" },
-        { 1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"4\"}", "a withdrawal worth 4 is below the minimum of 5" },
-        { 2, "Withdraw", "{\"pool\":\"1\",\"shares\":\"10\"}", "only 0 shares can be withdrawn" },
-        { 1, "Contribute", "{\"pool\":\"9\",\"amount\":\"10\"}", "no pool 9" },
-        { 2, "Contribute", "{\"pool\":\"1\",\"amount\":\"60\"}", "pool 1 takes at most 50 more (capacity 150)" },
-        { 1, "Claim", "{\"pool\":\"9\"}", "no pool 9" },
-        { 1, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"" W3 "\"}", NULL },
-        { 1, "PoolSetCommission", "{\"pool\":\"1\",\"commissionPpm\":\"1\"}", NULL },
-        { 0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"" W3 "\",\"amount\":\"10\"}", "is not in pool 1" },
-        { 0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"" W2 "\"}", "the worker already belongs to pool 2" },
-        { 0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"" W3 "\"}", "pool 1 has 2 workers, the most a pool may have" },
-        { 0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"" W0 "\",\"amount\":\"71\"}", "the pool has 70 free stake" },
-        { 0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"" W0 "\",\"amount\":\"31\"}", "the worker has 30 bonded" },
-        { 3, "WorkerBond", "{\"pool\":\"2\",\"worker\":\"" W2 "\",\"amount\":\"10\"}", "the pool has 0 free stake" },
+        { 1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"101\"}", 0, "only 100 shares can be withdrawn (100 held, 0 already queued)" },
+        { 1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"4\"}", 0, "a withdrawal worth 4 is below the minimum of 5" },
+        { 2, "Withdraw", "{\"pool\":\"1\",\"shares\":\"10\"}", 0, "only 0 shares can be withdrawn" },
+        { 1, "Contribute", "{\"pool\":\"9\",\"amount\":\"10\"}", 0, "no pool 9" },
+        { 2, "Contribute", "{\"pool\":\"1\",\"amount\":\"60\"}", 0, "pool 1 takes at most 50 more (capacity 150)" },
+        { 1, "Claim", "{\"pool\":\"9\"}", 0, "no pool 9" },
+        { 1, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"@\"}", 3, NULL },
+        { 1, "PoolSetCommission", "{\"pool\":\"1\",\"commissionPpm\":\"1\"}", 0, NULL },
+        { 0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"@\",\"amount\":\"10\"}", 3, "is not in pool 1" },
+        { 0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"@\"}", 2, "the worker already belongs to pool 2" },
+        { 0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"@\"}", 3, "pool 1 has 2 workers, the most a pool may have" },
+        { 0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"@\",\"amount\":\"71\"}", 0, "the pool has 70 free stake" },
+        { 0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"@\",\"amount\":\"31\"}", 0, "the worker has 30 bonded" },
+        { 3, "WorkerBond", "{\"pool\":\"2\",\"worker\":\"@\",\"amount\":\"10\"}", 2, "the pool has 0 free stake" },
     };
     enum { N_CASES = sizeof cases / sizeof cases[0] };
     th_outcome o[N_CASES] = { 0 };
@@ -959,11 +1030,13 @@ Test(engine_staking, failed_transactions_consume_their_nonce_and_change_nothing_
         nonces[i] = th_nonce_of(e, i);
     unsigned used[USERS] = { 0 };
     for (unsigned i = 0; i < N_CASES; i++) {
-        th_queue(e, cases[i].who, cases[i].type, &o[i], "%s", cases[i].msg);
+        char msg[256];
+        fill_worker(msg, sizeof msg, cases[i].msg, cases[i].worker);
+        th_queue(e, cases[i].who, cases[i].type, &o[i], "%s", msg);
         used[cases[i].who]++;
     }
     th_outcome slash = { 0 }, reward = { 0 };
-    th_system_tx(e, "WorkerSlash", &slash, "{\"worker\":\"%s\",\"ppm\":1000}", W3);
+    th_system_tx(e, "WorkerSlash", &slash, "{\"worker\":\"%s\",\"ppm\":1000}", worker_lower(3));
     th_system_tx(e, "PoolReward", &reward, "{\"pool\":9,\"amount\":\"5\"}");
     th_block(e);
     for (unsigned i = 0; i < N_CASES; i++)
@@ -1036,11 +1109,12 @@ Test(engine_staking, voting_power_at_past_heights_is_exact_and_stays_put)
 Test(engine_staking, a_request_not_older_than_the_grace_is_not_overdue_near_time_zero)
 {
     th_close_engine(e);
-    char text[1024];
+    char text[2048];
     snprintf(text, sizeof text,
              "{\"chainId\":4243,\"time\":0,\"accounts\":[{\"address\":\"%s\",\"balance\":\"1000\"}],\"epochSecs\":100,"
-             "\"staking\":{\"minContribution\":\"10\",\"minWithdrawal\":\"5\",\"unbondingSecs\":50,\"withdrawGraceSecs\":%u}}",
-             th_dev_text(0), GRACE);
+             "\"staking\":{\"minContribution\":\"10\",\"minWithdrawal\":\"5\",\"unbondingSecs\":50,\"withdrawGraceSecs\":%u,"
+             "\"minStakePerRootScore\":\"0\",\"minWorkerScore\":0},%s}",
+             th_dev_text(0), GRACE, th_worker_genesis());
     th_open_engine(&e, "staking-zero", text);
     make_pool(0, "1000", 1);
     OK(run_ok(0, "Contribute", "{\"pool\":\"1\",\"amount\":\"100\"}"));

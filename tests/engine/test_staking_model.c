@@ -10,7 +10,10 @@
  * use; the second takes pools to the extremes: slashes of 99.9999 % and 100 % of everything bonded,
  * contributions after them until share totals pass 10^36 and reach 2^256 (where the model predicts
  * the "share price has collapsed" failure to the unit), pools slashed to zero stake, 1-wei and
- * 10^45 rewards, amounts minted up to 10^40.
+ * 10^45 rewards, amounts minted up to 10^40. The workers are th_worker keys that register in the
+ * first block, each naming the one owner that may add it; the minimum stake and score are off (pool
+ * mechanics), and the model predicts the vMax rule on a bond that starts a worker (may_start): the
+ * extreme walk mostly starts a worker with 1 token and tops it up.
  *
  * The reward bound, from the documented rules alone. A staker's entitlement E is the exact sum over
  * rewards of R * shares it held / S (R the reward after commission); what it was credited, C, is
@@ -42,7 +45,8 @@
 #define NP 3                       /* pools 1..3, owned by dev 0, 1, 2 */
 #define NU 10                      /* dev accounts; 2..9 stake (2 also owns pool 3) */
 #define FIRST_STAKER 2             /* pool 1 takes only dev 2..4 */
-#define NW 9                       /* candidate workers; 6 start in pools */
+#define NW 9                       /* candidate workers (th_worker_key(0..8)); 6 start in pools */
+#define WORKER_SCORE 100u          /* each worker's registered benchmark score P */
 
 /* the genesis; the model reads the same numbers */
 #define G_TIME 1000000u
@@ -80,6 +84,7 @@ struct mpool {
 
 struct mworker {
     uint8_t addr[20];
+    unsigned operator_;            /* the dev account it registered to serve: only it adds the worker */
     unsigned pool;                 /* 0: not added */
     mpz_t bonded;
 };
@@ -178,9 +183,11 @@ static void model_init(void)
         }
     }
     for (unsigned w = 0; w < NW; w++) {
-        static const uint8_t first[NW] = { 0x50, 0x20, 0xe0, 0x10, 0x90, 0x30, 0xc0, 0x70, 0xa0 };
-        memset(m.worker[w].addr, 0x22, 20);
-        m.worker[w].addr[0] = first[w];
+        /* worker w is th_worker_key(w); 0..5 start in pools 1..3 (two each) and serve their owners,
+         * 6..8 serve dev 0, 1 and 2, so a WorkerAdd of them succeeds only from that owner. The
+         * addresses come in no particular order: worder sorts them. */
+        th_worker_address(m.worker[w].addr, w);
+        m.worker[w].operator_ = w < 2 * NP ? w / 2 : w - 2 * NP;
         mpz_init(m.worker[w].bonded);
         m.worder[w] = w;
     }
@@ -582,9 +589,29 @@ static bool owned_worker(unsigned signer, unsigned p, unsigned w)
     return pool_ok(p) && m.pool[p].owner == signer && m.worker[w].pool == p;
 }
 
+/* Whether a bond of amount may start a worker (one with nothing bonded): its initial value promise
+ * Ve = 1.3 * (S + 0.3 P) tokens may not exceed vMax, 30000 tokens, i.e. 13 * (10 S + 3 P tokens)
+ * <= 3000000 tokens. (The engine's defaults, at confidence level 1; the minimum stake and score are
+ * 0 on this chain. vMax is to become the genesis key "rewards.vMax": then read it from there.) */
+static bool may_start(const mpz_t amount)
+{
+    mpz_t lhs, rhs, token;
+    mpz_inits(lhs, rhs, token, NULL);
+    mpz_ui_pow_ui(token, 10, 18);
+    mpz_mul_ui(lhs, amount, 10);
+    mpz_addmul_ui(lhs, token, 3 * WORKER_SCORE);
+    mpz_mul_ui(lhs, lhs, 13);
+    mpz_mul_ui(rhs, token, 3000000);
+    bool ok = mpz_cmp(lhs, rhs) <= 0;
+    mpz_clears(lhs, rhs, token, NULL);
+    return ok;
+}
+
 static bool bond(unsigned signer, unsigned p, unsigned w, const mpz_t amount)
 {
     if (!owned_worker(signer, p, w))
+        return false;
+    if (mpz_sgn(m.worker[w].bonded) == 0 && !may_start(amount))
         return false;
     mpz_t fr;
     mpz_init(fr);
@@ -608,7 +635,7 @@ static bool unbond_tx(unsigned signer, unsigned p, unsigned w, const mpz_t amoun
 
 static bool add_worker(unsigned signer, unsigned p, unsigned w)
 {
-    if (!pool_ok(p) || m.pool[p].owner != signer || m.worker[w].pool != 0)
+    if (!pool_ok(p) || m.pool[p].owner != signer || m.worker[w].pool != 0 || m.worker[w].operator_ != signer)
         return false;
     unsigned count = 0;
     for (unsigned i = 0; i < NW; i++)
@@ -1214,6 +1241,23 @@ static void queue_bond(unsigned long index, unsigned signer, unsigned p, unsigne
     submit(op, unbonding ? "WorkerUnbond" : "WorkerBond", msg, refused);
 }
 
+/* A bond of a that could not start worker w (nothing bonded, a over the vMax rule) goes as two: 1
+ * token that starts it, then the rest as a top-up, which the rule does not limit. Otherwise one. */
+static void queue_bond_in_two(unsigned long index, unsigned signer, unsigned p, unsigned w, const mpz_t a)
+{
+    mpz_t token, rest;
+    mpz_inits(token, rest, NULL);
+    mpz_ui_pow_ui(token, 10, 18);
+    if (mpz_sgn(m.worker[w].bonded) == 0 && !may_start(a)) {
+        mpz_sub(rest, a, token);
+        queue_bond(index, signer, p, w, token, false);
+        queue_bond(index, signer, p, w, rest, false);
+    } else {
+        queue_bond(index, signer, p, w, a, false);
+    }
+    mpz_clears(token, rest, NULL);
+}
+
 static void op_bond_or_unbond(unsigned long index, bool unbonding)
 {
     unsigned p = some_pool(), signer = owner_or_not(p), w = worker_of(p);
@@ -1236,7 +1280,11 @@ static void op_bond_or_unbond(unsigned long index, bool unbonding)
         random_up_to(a, have);
     if (mpz_sgn(a) < 0)
         mpz_set_ui(a, 1);
-    queue_bond(index, signer, p, w, a, unbonding);
+    /* the extreme walk's large bonds: mostly start the worker first, now and then meet the rule */
+    if (!unbonding && mpz_sgn(m.worker[w].bonded) == 0 && !may_start(a) && below(4) != 0)
+        queue_bond_in_two(index, signer, p, w, a);
+    else
+        queue_bond(index, signer, p, w, a, unbonding);
     mpz_clears(a, have, NULL);
 }
 
@@ -1372,7 +1420,7 @@ static void deep_slash(unsigned long index, unsigned p, uint32_t ppm)
     mpz_init(fr);
     free_stake(fr, &m.pool[p]);
     if (mpz_sgn(fr) > 0)
-        queue_bond(index, m.pool[p].owner, p, mine[below(n)], fr, false);
+        queue_bond_in_two(index, m.pool[p].owner, p, mine[below(n)], fr);
     for (unsigned i = 0; i < n; i++)
         queue_slash(index, mine[i], ppm);
     cov.deep_slashes++;
@@ -1419,10 +1467,41 @@ static void walk(const struct weight *mix, unsigned long first, unsigned long la
     end_block();
 }
 
-/* Pools 1..3 (owners dev 0, 1, 2) with capacity caps[i] and their commission, and two workers each. */
+/* Every worker registers (WorkerRegister, signed by its own key, which holds nothing) to serve its
+ * operator, all in the first block: nothing in the model changes. */
+static void register_workers(void)
+{
+    th_outcome o[NW];
+    memset(o, 0, sizeof o);
+    open_block();
+    for (unsigned w = 0; w < NW; w++) {
+        uint8_t key[32];
+        char quote[2 * 172 + 3], op[LEDGER_ADDR_STRLEN];
+        th_worker_key(key, w);
+        th_worker_quote_hex(quote, key, eng_chain_id(e), 1, NULL);
+        ledger_addr_format(op, m.user[m.worker[w].operator_].addr);
+        cr_assert_eq(th_submit_signed(e, key, 0, "WorkerRegister", &o[w],
+                                      "{\"quote\":\"%s\",\"operator\":\"%s\",\"iterations\":\"%u\",\"micros\":\"1000000\"}",
+                                      quote, op, WORKER_SCORE * 1000u),
+                     ST_OK, "WorkerRegister %u queued: %s", w, th_last_err());
+    }
+    cr_assert_eq(eng_flush(e), ST_OK, "flush");
+    check_block(next_height++);
+    th_expect_audit_ok(e);
+    for (unsigned w = 0; w < NW; w++) {
+        th_expect_ok(&o[w], "WorkerRegister");
+        th_outcome_clear(&o[w]);
+    }
+    block_open = false;
+    snapshot_power();   /* check_state needs the pools: the next block makes them and checks all */
+}
+
+/* The workers registered (a block), then pools 1..3 (owners dev 0, 1, 2) with capacity caps[i] and
+ * their commission, and two workers each. */
 static void create_pools(const char *const caps[NP])
 {
     static const uint32_t ppm[NP] = { 50000, 100000, 0 };
+    register_workers();
     open_block();
     for (unsigned i = 0; i < NP; i++) {
         unsigned p = i + 1;
@@ -1508,12 +1587,16 @@ static void setup(void)
         off += (size_t)snprintf(accounts + off, sizeof accounts - off, "%s{\"address\":\"%s\",\"balance\":\"%s\"}",
                                 u ? "," : "", addr, USER_BALANCE);
     }
+    /* pool mechanics, not worker economics: minStakePerRootScore 0 and minWorkerScore 0 keep bonds
+     * of a few base units legal (the vMax rule stays: may_start) */
     char genesis[4096];
     snprintf(genesis, sizeof genesis,
              "{\"chainId\":4244,\"time\":%u,\"treasury\":\"%s\",\"accounts\":[%s],\"epochSecs\":%u,"
              "\"staking\":{\"minContribution\":\"%u\",\"minWithdrawal\":\"%u\",\"commissionNoticeSecs\":%u,"
-             "\"maxWorkersPerPool\":%u,\"unbondingSecs\":%u,\"withdrawGraceSecs\":%u}}",
-             G_TIME, TREASURY, accounts, EPOCH, MIN_CONTRIBUTION, MIN_WITHDRAWAL, NOTICE, MAX_WORKERS, UNBONDING, GRACE);
+             "\"maxWorkersPerPool\":%u,\"unbondingSecs\":%u,\"withdrawGraceSecs\":%u,"
+             "\"minStakePerRootScore\":\"0\",\"minWorkerScore\":0},%s}",
+             G_TIME, TREASURY, accounts, EPOCH, MIN_CONTRIBUTION, MIN_WITHDRAWAL, NOTICE, MAX_WORKERS, UNBONDING, GRACE,
+             th_worker_genesis());
     th_open_engine(&e, "model", genesis);
 }
 

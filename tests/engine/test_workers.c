@@ -4,7 +4,9 @@
  * measurement is on the worker-runtime allowlist; only the operator it named adds it to a pool; it
  * computes only with at least k * sqrt(P) bonded and P at least the minimum score; its heartbeats
  * answer the current slot's challenge exactly once, and what they claim counts at most 1.2 x P;
- * WorkerRemove frees it once nothing is bonded or unbonding. Every block is audited. */
+ * WorkerRemove frees it once nothing is bonded or unbonding. A worker key that holds nothing has
+ * its first transaction taken only if that is its WorkerRegister; an epoch's answers are summed,
+ * a past epoch's answer is refused, and a sample of zero never queues. Every block is audited. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,4 +270,87 @@ Test(engine_workers, remove_frees_a_worker_once_nothing_is_bonded_or_unbonding)
     th_expect_tx_ok(e, OWNER, "WorkerRemove", "{\"pool\":\"1\",\"worker\":\"%s\"}", th_worker_text(W));
     /* free again: it may register for another operator */
     th_register_worker(e, W, OTHER, 100);
+}
+
+Test(engine_workers, a_worker_key_that_holds_nothing_is_admitted_once_registered)
+{
+    uint8_t addr[20];
+    uint64_t nonce = 1;
+    eng_challenge c;
+    th_outcome o = { 0 };
+    th_worker_address(addr, W);
+    cr_assert_eq(eng_challenge_now(e, addr, &c), ST_OK, "challenge");
+    /* its first transaction is not a WorkerRegister: refused when its block reaches it, not stored */
+    heartbeat_with(W, c.epoch, c.slot, c.challenge, 100000, &o);
+    cr_assert_eq(o.status, ST_INSUFFICIENT, "unregistered and without funds: refused, not stored: %s", o.errmsg);
+    cr_assert(strstr(o.errmsg, "holds nothing in the ledger") != NULL, "says why: %s", o.errmsg);
+    cr_assert_eq(ledger_nonce_get(eng_ledger(e), addr, &nonce), ST_OK, "nonce");
+    cr_assert_eq(nonce, 0, "a refused transaction consumes no nonce");
+    /* its WorkerRegister is taken without standing; then the worker computes and heartbeats */
+    computing_worker();
+    answer(W, 100000);
+    th_expect_balance(e, ledger_user_account(LEDGER_FREE, addr), "0", "the worker key still holds nothing");
+    th_outcome_clear(&o);
+}
+
+Test(engine_workers, heartbeats_count_slots_of_the_current_epoch_only)
+{
+    uint8_t addr[20];
+    uint64_t slots = 0, sum = 0;
+    eng_challenge first, second, old;
+    th_outcome o = { 0 };
+    computing_worker();
+    th_worker_address(addr, W);
+    cr_assert_eq(eng_challenge_now(e, addr, &first), ST_OK, "challenge");
+    answer(W, 100000);
+    th_advance(e, SLOT);
+    cr_assert_eq(eng_challenge_now(e, addr, &second), ST_OK, "challenge");
+    cr_assert_eq(second.epoch, first.epoch, "the next slot of the same epoch");
+    answer(W, 110000);
+    cr_assert_eq(ledger_heartbeat_summary(eng_ledger(e), addr, first.epoch, &slots, &sum), ST_OK, "summary");
+    cr_assert_eq(slots, 2, "two slots of six");
+    cr_assert_eq(sum, 210, "scores summed (100 + 110)");
+    /* a later epoch refuses an answer for the last one, and takes its own */
+    th_advance(e, EPOCH);
+    old = second;
+    heartbeat_with(W, old.epoch, old.slot, old.challenge, 100000, &o);
+    th_expect_failed(&o, "but the current slot is", "a stale epoch");
+    answer(W, 70000);
+    cr_assert_eq(eng_challenge_now(e, addr, &old), ST_OK, "challenge");
+    cr_assert_eq(old.epoch, first.epoch + 1, "the next epoch");
+    cr_assert_eq(ledger_heartbeat_summary(eng_ledger(e), addr, old.epoch, &slots, &sum), ST_OK, "summary");
+    cr_assert(slots == 1 && sum == 70, "one slot of the new epoch: %llu slots, sum %llu", (unsigned long long)slots,
+              (unsigned long long)sum);
+    cr_assert_eq(ledger_heartbeat_summary(eng_ledger(e), addr, first.epoch, &slots, &sum), ST_OK, "summary");
+    cr_assert(slots == 2 && sum == 210, "the last epoch's slots stay put");
+    th_outcome_clear(&o);
+}
+
+Test(engine_workers, a_heartbeat_without_a_measured_sample_is_refused_before_queuing)
+{
+    uint8_t key[32], addr[20];
+    char hex[67];
+    uint64_t nonce = 0, after = 0;
+    eng_challenge c;
+    th_outcome o = { 0 };
+    computing_worker();
+    th_worker_key(key, W);
+    th_worker_address(addr, W);
+    cr_assert_eq(eng_challenge_now(e, addr, &c), ST_OK, "challenge");
+    cr_assert_eq(ledger_nonce_get(eng_ledger(e), addr, &nonce), ST_OK, "nonce");
+    ledger_hex_encode(hex, c.challenge, 32);
+    static const char *const samples[][2] = { { "0", "1000000" }, { "100000", "0" } };
+    for (size_t i = 0; i < 2; i++) {
+        int rc = th_submit_signed(e, key, nonce, "WorkerHeartbeat", &o,
+                                  "{\"epoch\":\"%llu\",\"slot\":\"%llu\",\"challenge\":\"%s\",\"iterations\":\"%s\","
+                                  "\"micros\":\"%s\"}",
+                                  (unsigned long long)c.epoch, (unsigned long long)c.slot, hex, samples[i][0], samples[i][1]);
+        cr_assert_eq(rc, ST_INVALID, "sample %zu is refused before queuing", i);
+        cr_assert(strstr(th_last_err(), "greater than zero"), "says why: %s", th_last_err());
+    }
+    th_block(e);
+    cr_assert_eq(ledger_nonce_get(eng_ledger(e), addr, &after), ST_OK, "nonce");
+    cr_assert_eq(after, nonce, "nothing was queued, so no nonce was consumed");
+    answer(W, 100000);   /* and the slot is still open */
+    th_outcome_clear(&o);
 }

@@ -36,6 +36,8 @@
 #define GRACE 500u                 /* executionGraceSecs */
 #define LOCK 1000u                 /* lockPeriodSecs */
 #define SLASH_DEFER 300u           /* slashDeferSecs: longer than a proposal takes to execute */
+#define WORKER 0                   /* the slashed worker: th_worker_key(WORKER) */
+#define WORKER_SCORE 100           /* its benchmark score */
 
 static eng *e;
 
@@ -79,8 +81,10 @@ static const char *hex_of(const char *text)
     return out;
 }
 
-/* The test genesis; enclave: an "enclave" object's JSON, or NULL for none; big: the balance of devs
- * 4 and 5 (NULL: 1000000 like the others). */
+/* The test genesis; enclave: an "enclave" object's JSON, or NULL for th_worker_genesis() (the test
+ * platform and worker runtime, so th_worker keys register); big: the balance of devs 4 and 5 (NULL:
+ * 1000000 like the others). The minimum stake and score of a worker are 0: the slashes below are
+ * about governance and pool mechanics, on bonds of a few base units. */
 static char *make_genesis(const char *enclave, const char *big)
 {
     char accounts[1024] = "";
@@ -96,7 +100,8 @@ static char *make_genesis(const char *enclave, const char *big)
     cap "\",\"payloads\":" pl "}"
     snprintf(text, 4096,
              "{\"chainId\":4242,\"time\":%u,\"treasury\":\"1000000000\",\"accounts\":[%s],%s%s%s"
-             "\"staking\":{\"minContribution\":\"10\",\"minWithdrawal\":\"5\",\"unbondingSecs\":50,\"slashDeferSecs\":%u},"
+             "\"staking\":{\"minContribution\":\"10\",\"minWithdrawal\":\"5\",\"unbondingSecs\":50,\"slashDeferSecs\":%u,"
+             "\"minStakePerRootScore\":\"0\",\"minWorkerScore\":0},"
              "\"governance\":{\"lockPeriodSecs\":%u,\"executionGraceSecs\":%u,\"cancelBurnPpm\":100000,\"tracks\":["
              TRACK("root", "1000", "100", "200000", "500000", "0", "[\"text\",\"param\",\"spend\",\"enclave\",\"slash\"]") ","
              TRACK("treasury", "100", "100", "200000", "500000", "5000", "[\"text\",\"spend\"]") ","
@@ -105,7 +110,7 @@ static char *make_genesis(const char *enclave, const char *big)
              "\"enactmentDelaySecs\":10,\"quorumPpm\":200000,\"approvalPpm\":500000,\"noQuorumBurnPpm\":250000},"
              "{\"name\":\"open\",\"deposit\":\"100\",\"threshold\":\"0\",\"votingDelaySecs\":10,\"votingPeriodSecs\":100,"
              "\"enactmentDelaySecs\":10,\"quorumPpm\":200000,\"approvalPpm\":500000,\"noQuorumBurnPpm\":250000}]}}",
-             G_TIME, accounts, enclave ? "\"enclave\":" : "", enclave ? enclave : "", enclave ? "," : "", SLASH_DEFER, LOCK,
+             G_TIME, accounts, enclave ? "\"enclave\":" : "", enclave ? enclave : th_worker_genesis(), ",", SLASH_DEFER, LOCK,
              GRACE);
 #undef TRACK
     return text;
@@ -761,16 +766,17 @@ Test(governance_gov, a_delegate_carries_each_delegators_own_floored_weight_so_an
 Test(governance_gov, in_a_slashed_pool_a_delegate_carries_what_its_delegators_would_vote_with)
 {
     th_outcome o[6] = { 0 };
+    th_register_worker(e, WORKER, 0, WORKER_SCORE);
     th_queue(e, 0, "PoolCreate", &o[0], "{\"commissionPpm\":\"0\",\"capacity\":\"1000000000\"}");
     th_block(e);
-    th_queue(e, 0, "WorkerAdd", &o[1], "{\"pool\":\"1\",\"worker\":\"%s\"}", th_dev_text(4));
+    th_queue(e, 0, "WorkerAdd", &o[1], "{\"pool\":\"1\",\"worker\":\"%s\"}", th_worker_text(WORKER));
     th_queue(e, 1, "Contribute", &o[2], "{\"pool\":\"1\",\"amount\":\"1001\"}");
     th_queue(e, 2, "Contribute", &o[3], "{\"pool\":\"1\",\"amount\":\"999\"}");
     th_block(e);
-    th_queue(e, 0, "WorkerBond", &o[4], "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"2000\"}", th_dev_text(4));
+    th_queue(e, 0, "WorkerBond", &o[4], "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"2000\"}", th_worker_text(WORKER));
     th_block(e);
     cJSON *msg = cJSON_CreateObject();
-    cJSON_AddStringToObject(msg, "worker", th_dev_text(4));
+    cJSON_AddStringToObject(msg, "worker", th_worker_text(WORKER));
     cJSON_AddNumberToObject(msg, "ppm", 333500);
     cr_assert_eq(eng_submit_system(e, "WorkerSlash", msg, th_on_done, &o[5]), ST_OK, "WorkerSlash queued");
     cJSON_Delete(msg);
@@ -846,14 +852,16 @@ Test(governance_gov, a_delegation_with_conviction_locks_the_stake_until_after_un
 
 /* ---- deferred slashes ---- */
 
-/* Dev 4 (a worker of pool 1 from the first call on) gets 1000 more bonded; then a WorkerSlash of
- * 50% is deferred. */
+/* th_worker_key(WORKER) (registered to serve dev 0 and added to pool 1 by the first call) gets 1000
+ * more bonded; then a WorkerSlash of 50% is deferred. */
 static void slash_worker_deferred(bool first)
 {
     th_outcome o[2] = { 0 };
-    if (first)
-        th_queue(e, 0, "WorkerAdd", &o[0], "{\"pool\":\"1\",\"worker\":\"%s\"}", th_dev_text(4));
-    th_queue(e, 0, "WorkerBond", &o[1], "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"1000\"}", th_dev_text(4));
+    if (first) {
+        th_register_worker(e, WORKER, 0, WORKER_SCORE);
+        th_queue(e, 0, "WorkerAdd", &o[0], "{\"pool\":\"1\",\"worker\":\"%s\"}", th_worker_text(WORKER));
+    }
+    th_queue(e, 0, "WorkerBond", &o[1], "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"1000\"}", th_worker_text(WORKER));
     th_block(e);
     if (first)
         th_expect_ok(&o[0], "WorkerAdd");
@@ -862,7 +870,7 @@ static void slash_worker_deferred(bool first)
     free(o[1].events);
     th_outcome s = { 0 };
     cJSON *msg = cJSON_CreateObject();
-    cJSON_AddStringToObject(msg, "worker", th_dev_text(4));
+    cJSON_AddStringToObject(msg, "worker", th_worker_text(WORKER));
     cJSON_AddNumberToObject(msg, "ppm", 500000);
     cr_assert_eq(eng_submit_system(e, "WorkerSlash", msg, th_on_done, &s), ST_OK, "WorkerSlash queued");
     cJSON_Delete(msg);

@@ -11,7 +11,8 @@
  * the delegator's conviction) in force at the snapshot, less the delegators who voted themselves.
  * Each stored vote and each voter's gov_power_at must say the same. The model follows the
  * receipts for what happened (a refused or failed step changes nothing); it recounts, never replays
- * increments. Odd amounts and slashes leave remainders, so a floor taken on a sum shows. */
+ * increments. Odd amounts and slashes leave remainders, so a floor taken on a sum shows. Each pool's
+ * worker is a th_worker key registered to serve dev 0 before the walk. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,8 @@
 #define STEPS 3000
 #define DEFAULT_SEED 20261204u     /* override with GOV_MODEL_SEED=n */
 #define NU 10                      /* dev accounts; 0 owns the pools and proposes */
-#define NP 3                       /* pools 1..NP, each with one worker */
+#define NP 3                       /* pools 1..NP, each with one worker: th_worker_key(pool - 1) */
+#define WORKER_SCORE 100           /* each worker's benchmark score */
 #define MAX_PROPOSALS 64
 #define MAX_BLOCKS 8192
 #define G_TIME 1000000u
@@ -73,13 +75,15 @@ static char *make_genesis(void)
                                 i ? "," : "", addr_text[i]);
     char *text = malloc(4096);
     cr_assert_not_null(text);
+    /* the workers' minimum stake and score are 0: the walk bonds a few base units, for the slashes */
     snprintf(text, 4096,
-             "{\"chainId\":4243,\"time\":%u,\"treasury\":\"1000\",\"accounts\":[%s],"
-             "\"staking\":{\"minContribution\":\"1\",\"minWithdrawal\":\"1\",\"slashDeferSecs\":0},"
+             "{\"chainId\":4243,\"time\":%u,\"treasury\":\"1000\",\"accounts\":[%s],%s,"
+             "\"staking\":{\"minContribution\":\"1\",\"minWithdrawal\":\"1\",\"slashDeferSecs\":0,"
+             "\"minStakePerRootScore\":\"0\",\"minWorkerScore\":0},"
              "\"governance\":{\"lockPeriodSecs\":%u,\"executionGraceSecs\":100,\"cancelBurnPpm\":0,\"tracks\":["
              "{\"name\":\"t\",\"deposit\":\"1\",\"threshold\":\"1\",\"votingDelaySecs\":%u,\"votingPeriodSecs\":%u,"
              "\"enactmentDelaySecs\":10,\"quorumPpm\":1,\"approvalPpm\":500000,\"spendCap\":\"0\",\"payloads\":[\"text\"]}]}}",
-             G_TIME, accounts, LOCK, DELAY, PERIOD);
+             G_TIME, accounts, th_worker_genesis(), LOCK, DELAY, PERIOD);
     return text;
 }
 
@@ -89,10 +93,8 @@ static void setup(void)
         th_dev_bytes(addr[i], i);
         ledger_addr_format(addr_text[i], addr[i]);
     }
-    for (unsigned p = 0; p < NP; p++) {
-        memset(worker[p], 0xee, 20);
-        worker[p][19] = (uint8_t)p;
-    }
+    for (unsigned p = 0; p < NP; p++)
+        th_worker_address(worker[p], p);
     char *genesis = make_genesis();
     th_open_engine(&e, "govmodel", genesis);
     free(genesis);
@@ -325,6 +327,7 @@ Test(governance_model, incremental_tallies_equal_a_per_account_recount_after_eve
     for (unsigned p = 0; p < NP; p++) {
         char w[43];
         ledger_addr_format(w, worker[p]);
+        th_register_worker(e, p, 0, WORKER_SCORE);   /* a block of its own: no delegation yet */
         cr_assert(run(0, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"100000000000\"}"));
         cr_assert(run(0, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", p + 1, w));
     }
