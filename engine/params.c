@@ -43,7 +43,7 @@ static const eng_param params[] = {
     { "staking.minWithdrawal", ENG_PARAM_AMOUNT, ENG_UNIT_AMOUNT, FIELD(staking.min_withdrawal), "10000000000000000", "0",
       "1000000000000000000000000", true },
     { "staking.minWorkerScore", ENG_PARAM_U32, ENG_UNIT_COUNT, FIELD(staking.min_worker_score), "50", "0", "4294967295", true },
-    { "staking.slashDeferSecs", ENG_PARAM_U64, ENG_UNIT_SECONDS, FIELD(staking.slash_defer), "0", "0", YEAR_SECS, true },
+    { "staking.slashDeferSecs", ENG_PARAM_U64, ENG_UNIT_SECONDS, FIELD(staking.slash_defer), "604800", "0", YEAR_SECS, true },
     { "staking.unbondingSecs", ENG_PARAM_U64, ENG_UNIT_SECONDS, FIELD(staking.unbonding_period), "604800", "0", YEAR_SECS, true },
     { "staking.withdrawGraceSecs", ENG_PARAM_U64, ENG_UNIT_SECONDS, FIELD(staking.withdraw_grace), "604800", "0", YEAR_SECS, true },
 };

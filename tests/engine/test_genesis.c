@@ -115,7 +115,7 @@ Test(engine_genesis, canonical_form_normalises_case_and_order)
                      "\"chainId\":9,\"time\":5,\"treasury\":\"0\",\"epochSecs\":3600,\"staking\":{"
                      "\"commissionNoticeSecs\":604800,\"maxWorkersPerPool\":32,\"minContribution\":\"1000000000000000000\","
                      "\"minStakePerRootScore\":\"100000000000000000000\",\"minWithdrawal\":\"10000000000000000\","
-                     "\"minWorkerScore\":50,\"slashDeferSecs\":0,\"unbondingSecs\":604800,\"withdrawGraceSecs\":604800},"
+                     "\"minWorkerScore\":50,\"slashDeferSecs\":604800,\"unbondingSecs\":604800,\"withdrawGraceSecs\":604800},"
                      "\"rewards\":{\"budgetPerEpoch\":\"1000000000000000000000\",\"confPpm\":[1000000,1000000,1000000,"
                      "800000,700000],\"decayPeriodSecs\":15552000,\"decayPpm\":250000,\"feePpm\":50000,\"rePpm\":1500000,"
                      "\"rigKPpm\":300000,\"slashPpm\":10000,\"treasuryPpm\":200000,\"uptimeThresholdPpm\":500000},"

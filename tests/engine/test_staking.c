@@ -102,7 +102,7 @@ static char *make_genesis(void)
              "{\"chainId\":4242,\"time\":%u,\"treasury\":\"1000000000\",\"accounts\":[%s],\"epochSecs\":%u,"
              "\"staking\":{\"minContribution\":\"10\",\"minWithdrawal\":\"5\",\"commissionNoticeSecs\":%u,"
              "\"maxWorkersPerPool\":2,\"unbondingSecs\":%u,\"withdrawGraceSecs\":%u,"
-             "\"minStakePerRootScore\":\"0\",\"minWorkerScore\":0},%s}",
+             "\"minStakePerRootScore\":\"0\",\"minWorkerScore\":0,\"slashDeferSecs\":0},%s}",
              G_TIME, accounts, EPOCH, NOTICE, UNBONDING, GRACE, th_worker_genesis());
     return text;
 }
@@ -1113,7 +1113,7 @@ Test(engine_staking, a_request_not_older_than_the_grace_is_not_overdue_near_time
     snprintf(text, sizeof text,
              "{\"chainId\":4243,\"time\":0,\"accounts\":[{\"address\":\"%s\",\"balance\":\"1000\"}],\"epochSecs\":100,"
              "\"staking\":{\"minContribution\":\"10\",\"minWithdrawal\":\"5\",\"unbondingSecs\":50,\"withdrawGraceSecs\":%u,"
-             "\"minStakePerRootScore\":\"0\",\"minWorkerScore\":0},%s}",
+             "\"minStakePerRootScore\":\"0\",\"minWorkerScore\":0,\"slashDeferSecs\":0},%s}",
              th_dev_text(0), GRACE, th_worker_genesis());
     th_open_engine(&e, "staking-zero", text);
     make_pool(0, "1000", 1);

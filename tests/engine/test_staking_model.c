@@ -1594,7 +1594,7 @@ static void setup(void)
              "{\"chainId\":4244,\"time\":%u,\"treasury\":\"%s\",\"accounts\":[%s],\"epochSecs\":%u,"
              "\"staking\":{\"minContribution\":\"%u\",\"minWithdrawal\":\"%u\",\"commissionNoticeSecs\":%u,"
              "\"maxWorkersPerPool\":%u,\"unbondingSecs\":%u,\"withdrawGraceSecs\":%u,"
-             "\"minStakePerRootScore\":\"0\",\"minWorkerScore\":0},%s}",
+             "\"minStakePerRootScore\":\"0\",\"minWorkerScore\":0,\"slashDeferSecs\":0},%s}",
              G_TIME, TREASURY, accounts, EPOCH, MIN_CONTRIBUTION, MIN_WITHDRAWAL, NOTICE, MAX_WORKERS, UNBONDING, GRACE,
              th_worker_genesis());
     th_open_engine(&e, "model", genesis);
