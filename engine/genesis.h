@@ -68,7 +68,8 @@ typedef struct eng_genesis {
     uint64_t epoch_length;          /* "epochSecs": seconds per epoch [3600] */
     eng_staking_params staking;
     eng_compute_params compute;
-    enc_reward_params rewards;      /* "rewards": the settlement formula's parameters (settle.h) */
+    enc_reward_params rewards;      /* "rewards": the settlement formula's parameters and the bond-time
+                                     * economics k and minInitScore (settle.h) */
     eng_enclave_params enclave;
     gov_params governance;          /* "governance": tracks, lock period, grace, cancel burn (gov.h) */
     char *canonical;            /* canonical JSON of the document (owned) */
@@ -77,8 +78,10 @@ typedef struct eng_genesis {
 /* Parses a genesis document of len bytes. Keys: "chainId" (number, 1..2^53-1), "time" (number,
  * seconds), "treasury" (amount string), "accounts" ([{"address", "balance"}], no duplicates),
  * "epochSecs" (number), "staking" (see eng_staking_params), "compute" (see eng_compute_params),
- * "rewards" ({"budgetPerEpoch", "decayPeriodSecs", "decayPpm", "treasuryPpm", "rePpm", "rigKPpm",
- * "confPpm": [5], "uptimeThresholdPpm", "slashPpm", "feePpm"}), "enclave" ({"platform",
+ * "rewards" ({"budgetPerEpoch", "decayPeriodSecs", "decayPpm", "treasuryPpm", "feePpm", "stepSecs",
+ * "minInitScore", and the economics as decimal strings with up to 36 decimals: "rho", "slashRate",
+ * "vMax", "costK", "costB", "rigK", "rigB", "re", "k"; defaults Phala's, see engine/params.c and
+ * docs/SETTLEMENT.md), "enclave" ({"platform",
  * "measurements"}), "governance" ({"lockPeriodSecs", "executionGraceSecs", "cancelBurnPpm", "tracks":
  * [{"name", "deposit", "threshold", "votingDelaySecs", "votingPeriodSecs", "enactmentDelaySecs",
  * "quorumPpm", "approvalPpm", "spendCap", "payloads": ["text"|"param"|"spend"|"enclave"]}]}; given
