@@ -566,3 +566,61 @@ Test(enclave_settle_model, generated_epochs_are_the_model_and_conserve_the_budge
         model_free(settle_and_compare());
     }
 }
+
+/* The worked example of docs/SETTLEMENT.md, number for number: the dev chain's parameters (epoch 0,
+ * 3600 s in six 600 s slots of 50 steps, 30000 tokens, 20% to the treasury) and three workers. */
+static void expect_fixed(const mpz_t v, const char *want, const char *what)
+{
+    char *got = mpz_get_str(NULL, 10, v);
+    cr_assert_str_eq(got, want, "%s: %s, not %s", what, want, got);
+    free(got);
+}
+
+Test(enclave_settle_model, the_worked_example_of_the_settlement_doc)
+{
+    static const uint32_t pa[6] = { 1100, 1000, 1200, 1100, 1000, 1200 };
+    static const uint32_t pb[6] = { 2000, 2000, 2000, 2000, 0, 0 };
+    static const uint32_t pc[6] = { 0, 0, 500, 0, 500, 500 };
+    enc_worker_in *w;
+    model_worker *m;
+    in.chain_id = 31337;
+    in.epoch = 0;
+    in.genesis_time = in.epoch_start = 1767225600;
+    in.epoch_end = in.epoch_start + 3600;
+    in.slot_seconds = 600;
+    mpz_set_str(in.params.budget_per_epoch, "30000" E18, 10);
+    in.params.decay_period = 15552000;
+    in.params.decay_ppm = 250000;
+    in.params.treasury_ppm = 200000;
+    in.params.fee_ppm = 50000;
+    worker(0x11, 1, "5000" E18, 1000, 1, pa);
+    w = worker(0x22, 2, "10000" E18, 2000, 4, pb);
+    w->started = true;
+    set_fixed(w->v, "15000" E36);
+    w = worker(0x33, 2, "2000" E18, 500, 5, pc);
+    w->first_slot = 2;
+    m = settle_and_compare();
+    /* A: Ve = 1.3 * (5000 + 0.3 * 1000) = 6890; m = 1.1; 300 answered steps */
+    expect_fixed(m[0].v, "6891532160719540820195207432118378187946", "A's V at the end");
+    expect_fixed(m[0].d, "1532160719540820195207432118378187946", "A's D");
+    expect_fixed(m[0].weight, "2170250998617592267692089080810546875000000", "A's weight: 7234.169995... x 300");
+    expect_fixed(m[0].pay, "9233057229640860684894", "A's payout");
+    expect_fixed(m[0].v_new, "6890" E36, "A's new V: V - D, its Ve again");
+    /* B: V = 15000; 200 answered steps, then 100 unanswered (which zero D) */
+    expect_fixed(m[1].v, "14997013156623914876784157374880406802850", "B's V at the end");
+    expect_fixed(m[1].d, "0", "B's D");
+    expect_fixed(m[1].weight, "3066922911453433334827423095703125000000000", "B's weight: 15334.614... x 200");
+    expect_fixed(m[1].pay, "13047833996336712423105", "B's payout");
+    expect_fixed(m[1].v_new, "14997013156623914876784157374880406802850", "B's new V");
+    /* C: Ve = (0.3 * 0.7 + 1) * (2000 + 150) = 2601.5; judged from slot 2: 50 answered, 50 not, 100 */
+    expect_fixed(m[2].v, "2601332788543745903746055969816695024264", "C's V at the end");
+    expect_fixed(m[2].d, "177560836621456274812927444826368571", "C's D (its last run's)");
+    expect_fixed(m[2].weight, "404080408120632637292146682739257812500000", "C's weight: 2693.869... x 150");
+    expect_fixed(m[2].pay, "1719108774022426892000", "C's payout");
+    expect_fixed(m[2].v_new, "2601155227707124447471243042371868655693", "C's new V");
+    cr_assert_eq(rep.n_ops, 6, "TREASURY, two pools, three values");
+    expect_fixed(rep.ops[0].amount, "6000000000000000000001", "TREASURY: 6000 tokens and the 1-wei remainder");
+    expect_fixed(rep.ops[1].amount, "9233057229640860684894", "pool 1: A");
+    expect_fixed(rep.ops[2].amount, "14766942770359139315105", "pool 2: B + C");
+    model_free(m);
+}
