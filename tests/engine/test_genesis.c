@@ -82,6 +82,7 @@ ParameterizedTestParameters(engine_genesis, refuses_malformed_documents)
         { "{\"chainId\":1,\"time\":0,\"rewards\":{\"rigK\":\"00.3\"}}", "rewards.rigK" },
         { "{\"chainId\":1,\"time\":0,\"rewards\":{\"rigK\":\"1e3\"}}", "rewards.rigK" },
         { "{\"chainId\":1,\"time\":0,\"rewards\":{\"stepSecs\":0}}", "rewards.stepSecs" },
+        { "{\"chainId\":1,\"time\":0,\"epochSecs\":65537,\"compute\":{\"heartbeatSecs\":1}}", "at most 65536 slots" },
         { "{\"chainId\":1,\"time\":0,\"enclave\":{\"platform\":\"0x12\"}}", "enclave.platform" },
         { "{\"chainId\":1,\"time\":0,\"enclave\":{\"measurements\":[\"0x12\"]}}", "enclave.measurements" },
         { "{\"chainId\":1,\"time\":0,\"epochSecs\":60,\"compute\":{\"heartbeatSecs\":61}}", "heartbeatSecs" },
