@@ -40,8 +40,9 @@ typedef struct eng_staking_params {
 
 /* Compute providers and payment channels ("compute" object; optional keys, defaults in brackets). */
 typedef struct eng_compute_params {
-    uint64_t heartbeat_secs;        /* "heartbeatSecs": one heartbeat slot; uptime counts slots
-                                     * [600, or epochSecs if shorter] */
+    uint64_t heartbeat_secs;        /* "heartbeatSecs": one heartbeat slot, the settlement's
+                                     * slot_seconds (at most 65536 slots an epoch) [600, or
+                                     * epochSecs if shorter] */
     uint64_t challenge_secs;        /* "challengeSecs": from ChannelClose until the deposit returns,
                                      * during which the worker may still redeem [1 day] */
     uint64_t max_score;             /* "maxScore": the highest performance score a Heartbeat may
