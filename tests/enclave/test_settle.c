@@ -376,6 +376,36 @@ Test(enclave_settle, a_started_worker_evolves_from_its_own_value)
     mpz_clears(v, d, weight, NULL);
 }
 
+/* (f) The reward parameters start as Phala's economics, and enc_settle_econ_params hands them to
+ * economics.h as they are (with the two fields settlement does not use at 0). */
+Test(enclave_settle, reward_parameters_start_as_phalas_and_convert_to_the_economics)
+{
+    enc_reward_params p;
+    enc_econ_params phala, e;
+    enc_reward_params_init(&p);
+    enc_econ_params_init(&phala);
+    cr_assert_eq(mpz_sgn(p.budget_per_epoch), 0, "no budget");
+    cr_assert(p.decay_ppm == 0 && p.treasury_ppm == 0 && p.fee_ppm == 0, "no cuts");
+    cr_assert_eq(p.step_seconds, phala.step_seconds, "12 s steps");
+    cr_assert(mpz_cmp(p.rho, phala.rho) == 0 && mpz_cmp(p.slash_rate, phala.slash_rate) == 0
+              && mpz_cmp(p.v_max, phala.v_max) == 0 && mpz_cmp(p.cost_k, phala.cost_k) == 0
+              && mpz_cmp(p.cost_b, phala.cost_b) == 0 && mpz_cmp(p.rig_k, phala.rig_k) == 0
+              && mpz_cmp(p.rig_b, phala.rig_b) == 0 && mpz_cmp(p.re, phala.re) == 0 && mpz_cmp(p.k, phala.k) == 0
+              && p.min_init_p == phala.min_init_p, "Phala's economics");
+    mpz_add_ui(p.rho, p.rho, 1);
+    mpz_add_ui(p.k, p.k, 2);
+    p.step_seconds = 6;
+    p.min_init_p = 9;
+    enc_settle_econ_params(&e, &p);
+    cr_assert(mpz_cmp(e.rho, p.rho) == 0 && mpz_cmp(e.k, p.k) == 0 && e.step_seconds == 6 && e.min_init_p == 9,
+              "the parameters as given");
+    cr_assert(mpz_sgn(e.budget_per_step) == 0 && mpz_sgn(e.treasury_ratio) == 0, "the unused two at 0");
+    enc_econ_params_clear(&e);
+    enc_econ_params_clear(&phala);
+    enc_reward_params_clear(&p);
+    enc_reward_params_clear(NULL);
+}
+
 /* --- (g) codecs --- */
 
 /* Offsets in the canonical inputs (settle.h): the fixed part is 376 bytes; a worker 102 + 4 a slot
