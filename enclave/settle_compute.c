@@ -124,7 +124,7 @@ static int worker_weight(calc *c, mpz_t v, mpz_t d, mpz_t weight, const enc_work
                 : enc_econ_evolve_unresponsive(v, d, &c->econ, steps);
     }
     if (rc == ST_OK && answered && (rc = enc_econ_share(weight, v, c->pf, c->conf)) == ST_OK) {
-        set_u64(c->m, answered_steps);
+        set_u64(c->m, answered_steps);          /* m is no longer needed: reused for the steps */
         mpz_mul(weight, weight, c->m);
     }
     return rc;
