@@ -18,55 +18,138 @@
 #include "ledger/hash.h"
 #include "ledger/sig.h"
 
-#define FORM_VERSION 1
+#define FORM_VERSION 2
 #define MAGIC_LEN 7
-#define INPUT_FIXED_LEN (MAGIC_LEN + 1 + 5 * 8 + 32 + 8 + 4 * 4 + ENC_CONF_LEVELS * 4 + 3 * 4 + 4 + 4)
-#define WORKER_LEN (20 + 8 + 32 + 4 + 1 + 4)
+#define N_FIXED 8  /* rho slash_rate v_max cost_k cost_b rig_k rig_b re */
+#define INPUT_FIXED_LEN (MAGIC_LEN + 1 + 5 * 8 + 32 + 8 + 3 * 4 + 8 + 4 + N_FIXED * 32 + 4 + 4)
+#define WORKER_LEN(slots) (20 + 8 + 32 + 4 + 1 + 1 + 32 + 4 + 4 * (size_t)(slots))
 #define CHANNEL_LEN (8 + 20 + 8 + 32 + 32)
 #define REPORT_FIXED_LEN (MAGIC_LEN + 1 + 8 + 8 + 32 + 3 * 32 + 4)
-#define OP_LEN (1 + 8 + 8 + 20 + 32 + 4)
+#define OP_LEN (1 + 8 + 8 + 20 + 32)
 #define SIG_LEN 65
 
-static const char input_magic[MAGIC_LEN] = { 'C', 'S', 'E', 'T', 'I', 'N', '1' };
-static const char report_magic[MAGIC_LEN] = { 'C', 'S', 'E', 'T', 'R', 'P', '1' };
+static const char input_magic[MAGIC_LEN] = { 'C', 'S', 'E', 'T', 'I', 'N', '2' };
+static const char report_magic[MAGIC_LEN] = { 'C', 'S', 'E', 'T', 'R', 'P', '2' };
 static const uint8_t zero_addr[20];
 
+/* The fixed parameters in their serialized order. */
+static mpz_ptr fixed_param(enc_reward_params *p, unsigned i)
+{
+    mpz_ptr f[N_FIXED] = { p->rho, p->slash_rate, p->v_max, p->cost_k, p->cost_b, p->rig_k, p->rig_b, p->re };
+    return f[i];
+}
+
+static mpz_srcptr const_fixed_param(const enc_reward_params *p, unsigned i)
+{
+    mpz_srcptr f[N_FIXED] = { p->rho, p->slash_rate, p->v_max, p->cost_k, p->cost_b, p->rig_k, p->rig_b, p->re };
+    return f[i];
+}
+
 /* --- lifecycle --- */
+
+void enc_reward_params_init(enc_reward_params *p)
+{
+    enc_econ_params e;
+
+    memset(p, 0, sizeof *p);
+    enc_econ_params_init(&e);
+    mpz_init(p->budget_per_epoch);
+    p->step_seconds = e.step_seconds;
+    mpz_init_set(p->rho, e.rho);
+    mpz_init_set(p->slash_rate, e.slash_rate);
+    mpz_init_set(p->v_max, e.v_max);
+    mpz_init_set(p->cost_k, e.cost_k);
+    mpz_init_set(p->cost_b, e.cost_b);
+    mpz_init_set(p->rig_k, e.rig_k);
+    mpz_init_set(p->rig_b, e.rig_b);
+    mpz_init_set(p->re, e.re);
+    enc_econ_params_clear(&e);
+}
+
+void enc_reward_params_clear(enc_reward_params *p)
+{
+    if (!p)
+        return;
+    mpz_clears(p->budget_per_epoch, p->rho, p->slash_rate, p->v_max, p->cost_k, p->cost_b, p->rig_k, p->rig_b,
+               p->re, NULL);
+    memset(p, 0, sizeof *p);
+}
+
+void enc_settle_econ_params(enc_econ_params *e, const enc_reward_params *p)
+{
+    enc_econ_params_init(e);
+    e->step_seconds = p->step_seconds;
+    mpz_set(e->rho, p->rho);
+    mpz_set(e->slash_rate, p->slash_rate);
+    mpz_set_ui(e->budget_per_step, 0);
+    mpz_set(e->v_max, p->v_max);
+    mpz_set(e->cost_k, p->cost_k);
+    mpz_set(e->cost_b, p->cost_b);
+    mpz_set_ui(e->treasury_ratio, 0);
+    mpz_set(e->rig_k, p->rig_k);
+    mpz_set(e->rig_b, p->rig_b);
+    mpz_set(e->re, p->re);
+}
 
 void enc_settle_input_init(enc_settle_input *in)
 {
     memset(in, 0, sizeof *in);
-    mpz_init(in->params.budget_per_epoch);
+    enc_reward_params_init(&in->params);
+}
+
+uint64_t enc_settle_slot_count(const enc_settle_input *in)
+{
+    uint64_t len;
+
+    if (in->slot_seconds == 0 || in->epoch_end <= in->epoch_start)
+        return 0;
+    len = in->epoch_end - in->epoch_start;
+    return len / in->slot_seconds + (len % in->slot_seconds != 0);
 }
 
 void enc_settle_input_clear(enc_settle_input *in)
 {
     if (!in)
         return;
-    for (size_t i = 0; i < in->n_workers; i++)
+    for (size_t i = 0; i < in->n_workers; i++) {
         mpz_clear(in->workers[i].stake);
+        mpz_clear(in->workers[i].v);
+        free(in->workers[i].perf);
+    }
     for (size_t i = 0; i < in->n_channels; i++) {
         mpz_clear(in->channels[i].owed);
         mpz_clear(in->channels[i].escrow);
     }
     free(in->workers);
     free(in->channels);
-    mpz_clear(in->params.budget_per_epoch);
+    enc_reward_params_clear(&in->params);
     memset(in, 0, sizeof *in);
 }
 
 enc_worker_in *enc_settle_input_add_worker(enc_settle_input *in)
 {
     enc_worker_in *w;
+    uint32_t *perf = NULL;
+    uint64_t slots = enc_settle_slot_count(in);
+
     if (in->n_workers >= SIZE_MAX / sizeof *w - 1)
         return NULL;
-    w = realloc(in->workers, (in->n_workers + 1) * sizeof *w);
-    if (!w)
+    if (slots > ENC_SETTLE_MAX_SLOTS)
+        slots = 0;
+    if (slots && !(perf = calloc((size_t)slots, sizeof *perf)))
         return NULL;
+    w = realloc(in->workers, (in->n_workers + 1) * sizeof *w);
+    if (!w) {
+        free(perf);
+        return NULL;
+    }
     in->workers = w;
     w += in->n_workers++;
     memset(w, 0, sizeof *w);
     mpz_init(w->stake);
+    mpz_init(w->v);
+    w->perf = perf;
+    w->n_perf = (size_t)slots;
     return w;
 }
 
@@ -111,25 +194,64 @@ void enc_settle_report_clear(enc_settle_report *r)
 
 /* Returns: true if in is canonical (settle.h lists the rules). Linear in its size.
  * In: in with its arrays present (the callers ARG_CHECK that). */
+/* Whether f is a fixed below 2^256 in [lo, hi] (whole numbers; hi 0: no upper bound). */
+static bool fixed_in(const mpz_t f, unsigned long lo, unsigned long hi)
+{
+    mpz_t one, b;
+    bool ok;
+
+    if (!ledger_amount_fits(f))
+        return false;
+    mpz_inits(one, b, NULL);
+    mpz_ui_pow_ui(one, 10, ENC_ECON_SCALE_DIGITS);
+    mpz_mul_ui(b, one, lo);
+    ok = mpz_cmp(f, b) >= 0;
+    mpz_mul_ui(b, one, hi);
+    if (hi && mpz_cmp(f, b) > 0)
+        ok = false;
+    mpz_clears(one, b, NULL);
+    return ok;
+}
+
+static bool params_ok(const enc_reward_params *p)
+{
+    if (!ledger_amount_fits(p->budget_per_epoch) || p->decay_ppm > LEDGER_PPM || p->treasury_ppm > LEDGER_PPM
+        || p->fee_ppm > LEDGER_PPM || p->step_seconds == 0)
+        return false;
+    if (!fixed_in(p->rho, 1, 2) || !fixed_in(p->slash_rate, 0, 1) || !fixed_in(p->re, 1, 0))
+        return false;
+    for (unsigned i = 0; i < N_FIXED; i++)
+        if (!ledger_amount_fits(const_fixed_param(p, i)))
+            return false;
+    return true;
+}
+
+static bool worker_ok(const enc_worker_in *w, uint64_t slots)
+{
+    if (w->score == 0 || w->conf_level < 1 || w->conf_level > ENC_CONF_LEVELS || !ledger_amount_fits(w->stake)
+        || !ledger_amount_fits(w->v) || (!w->started && mpz_sgn(w->v) != 0) || w->first_slot > slots
+        || w->n_perf != slots || (slots && !w->perf))
+        return false;
+    for (uint32_t s = 0; s < w->first_slot; s++)
+        if (w->perf[s] != 0)
+            return false;
+    return true;
+}
+
+/* Returns: true if in is canonical (settle.h lists the rules). Linear in its size.
+ * In: in with its arrays present (the callers ARG_CHECK that). */
 bool enc_settle_input_ok(const enc_settle_input *in)
 {
-    const enc_reward_params *p = &in->params;
+    uint64_t slots = enc_settle_slot_count(in);
 
     if (in->n_workers > UINT32_MAX || in->n_channels > UINT32_MAX)
         return false;
-    if (in->genesis_time > in->epoch_start || in->epoch_start >= in->epoch_end)
+    if (in->genesis_time > in->epoch_start || in->epoch_start >= in->epoch_end || slots == 0
+        || slots > ENC_SETTLE_MAX_SLOTS || !params_ok(&in->params))
         return false;
-    if (!ledger_amount_fits(p->budget_per_epoch) || p->decay_ppm > LEDGER_PPM || p->treasury_ppm > LEDGER_PPM
-        || p->re_ppm < LEDGER_PPM || p->uptime_threshold_ppm > LEDGER_PPM || p->slash_ppm > LEDGER_PPM || p->fee_ppm > LEDGER_PPM)
-        return false;
-    for (unsigned i = 0; i < ENC_CONF_LEVELS; i++)
-        if (p->conf_ppm[i] > LEDGER_PPM)
-            return false;
     for (size_t i = 0; i < in->n_workers; i++) {
         const enc_worker_in *w = &in->workers[i];
-        if ((i > 0 && memcmp(in->workers[i - 1].address, w->address, 20) >= 0)
-            || w->conf_level < 1 || w->conf_level > ENC_CONF_LEVELS || w->uptime_ppm > LEDGER_PPM
-            || !ledger_amount_fits(w->stake))
+        if ((i > 0 && memcmp(in->workers[i - 1].address, w->address, 20) >= 0) || !worker_ok(w, slots))
             return false;
     }
     for (size_t i = 0; i < in->n_channels; i++) {
@@ -246,16 +368,19 @@ static bool get_magic(rbuf *r, const char magic[MAGIC_LEN])
 int enc_settle_input_serialize(uint8_t **out, size_t *len, const enc_settle_input *in)
 {
     const enc_reward_params *p = &in->params;
-    size_t n;
+    size_t n, wlen;
+    uint64_t slots;
     wbuf w;
 
     ARG_CHECK(INPUT_ARRAYS_OK(in));
     if (!enc_settle_input_ok(in))
         return ST_INVALID;
-    if (in->n_workers > (SIZE_MAX - INPUT_FIXED_LEN) / WORKER_LEN
-        || in->n_channels > (SIZE_MAX - INPUT_FIXED_LEN - in->n_workers * WORKER_LEN) / CHANNEL_LEN)
+    slots = enc_settle_slot_count(in);
+    wlen = WORKER_LEN(slots);
+    if (in->n_workers > (SIZE_MAX - INPUT_FIXED_LEN) / wlen
+        || in->n_channels > (SIZE_MAX - INPUT_FIXED_LEN - in->n_workers * wlen) / CHANNEL_LEN)
         return ST_NOMEM;
-    n = INPUT_FIXED_LEN + in->n_workers * WORKER_LEN + in->n_channels * CHANNEL_LEN;
+    n = INPUT_FIXED_LEN + in->n_workers * wlen + in->n_channels * CHANNEL_LEN;
     w.p = malloc(n);
     if (!w.p)
         return ST_NOMEM;
@@ -272,13 +397,11 @@ int enc_settle_input_serialize(uint8_t **out, size_t *len, const enc_settle_inpu
     put_u64(&w, p->decay_period);
     put_u32(&w, p->decay_ppm);
     put_u32(&w, p->treasury_ppm);
-    put_u32(&w, p->re_ppm);
-    put_u32(&w, p->rig_k_ppm);
-    for (unsigned i = 0; i < ENC_CONF_LEVELS; i++)
-        put_u32(&w, p->conf_ppm[i]);
-    put_u32(&w, p->uptime_threshold_ppm);
-    put_u32(&w, p->slash_ppm);
     put_u32(&w, p->fee_ppm);
+    put_u64(&w, in->slot_seconds);
+    put_u32(&w, p->step_seconds);
+    for (unsigned i = 0; i < N_FIXED; i++)
+        put_amount(&w, const_fixed_param(p, i));
     put_u32(&w, (uint32_t)in->n_workers);
     for (size_t i = 0; i < in->n_workers; i++) {
         const enc_worker_in *wk = &in->workers[i];
@@ -287,7 +410,11 @@ int enc_settle_input_serialize(uint8_t **out, size_t *len, const enc_settle_inpu
         put_amount(&w, wk->stake);
         put_u32(&w, wk->score);
         put_u8(&w, wk->conf_level);
-        put_u32(&w, wk->uptime_ppm);
+        put_u8(&w, wk->started ? 1 : 0);
+        put_amount(&w, wk->v);
+        put_u32(&w, wk->first_slot);
+        for (size_t s = 0; s < wk->n_perf; s++)
+            put_u32(&w, wk->perf[s]);
     }
     put_u32(&w, (uint32_t)in->n_channels);
     for (size_t i = 0; i < in->n_channels; i++) {
@@ -301,20 +428,28 @@ int enc_settle_input_serialize(uint8_t **out, size_t *len, const enc_settle_inpu
     return ST_OK;
 }
 
-/* Reads the worker and channel lists into the (empty) t. */
+/* Reads the worker and channel lists into t, whose header is read (and sane: n_slots within
+ * ENC_SETTLE_MAX_SLOTS, so that add_worker gives each worker its n_slots values). */
 static int parse_lists(enc_settle_input *t, rbuf *r)
 {
+    uint64_t slots = enc_settle_slot_count(t);
     size_t n;
 
-    if (!get_count(r, &n, WORKER_LEN))
+    if (!get_count(r, &n, WORKER_LEN(slots)))
         return ST_INVALID;
     for (size_t i = 0; i < n; i++) {
         enc_worker_in *w = enc_settle_input_add_worker(t);
+        uint8_t started;
         if (!w)
             return ST_NOMEM;
         if (!get_bytes(r, w->address, 20) || !get_u64(r, &w->pool) || !get_amount(r, w->stake)
-            || !get_u32(r, &w->score) || !get_u8(r, &w->conf_level) || !get_u32(r, &w->uptime_ppm))
+            || !get_u32(r, &w->score) || !get_u8(r, &w->conf_level) || !get_u8(r, &started) || started > 1
+            || !get_amount(r, w->v) || !get_u32(r, &w->first_slot))
             return ST_INVALID;
+        w->started = started == 1;
+        for (size_t s = 0; s < w->n_perf; s++)
+            if (!get_u32(r, &w->perf[s]))
+                return ST_INVALID;
     }
     if (!get_count(r, &n, CHANNEL_LEN))
         return ST_INVALID;
@@ -334,6 +469,7 @@ int enc_settle_input_parse(enc_settle_input *in, const uint8_t *buf, size_t len)
     enc_settle_input t;
     enc_reward_params *p = &t.params;
     rbuf r = { buf, len };
+    uint64_t slots;
     bool ok;
     int rc;
 
@@ -341,11 +477,12 @@ int enc_settle_input_parse(enc_settle_input *in, const uint8_t *buf, size_t len)
     ok = get_magic(&r, input_magic) && get_u64(&r, &t.chain_id) && get_u64(&r, &t.epoch)
          && get_u64(&r, &t.epoch_start) && get_u64(&r, &t.epoch_end) && get_u64(&r, &t.genesis_time)
          && get_amount(&r, p->budget_per_epoch) && get_u64(&r, &p->decay_period)
-         && get_u32(&r, &p->decay_ppm) && get_u32(&r, &p->treasury_ppm) && get_u32(&r, &p->re_ppm)
-         && get_u32(&r, &p->rig_k_ppm);
-    for (unsigned i = 0; ok && i < ENC_CONF_LEVELS; i++)
-        ok = get_u32(&r, &p->conf_ppm[i]);
-    ok = ok && get_u32(&r, &p->uptime_threshold_ppm) && get_u32(&r, &p->slash_ppm) && get_u32(&r, &p->fee_ppm);
+         && get_u32(&r, &p->decay_ppm) && get_u32(&r, &p->treasury_ppm) && get_u32(&r, &p->fee_ppm)
+         && get_u64(&r, &t.slot_seconds) && get_u32(&r, &p->step_seconds);
+    for (unsigned i = 0; ok && i < N_FIXED; i++)
+        ok = get_amount(&r, fixed_param(p, i));
+    slots = enc_settle_slot_count(&t);
+    ok = ok && slots > 0 && slots <= ENC_SETTLE_MAX_SLOTS;
     rc = ok ? parse_lists(&t, &r) : ST_INVALID;
     if (rc == ST_OK && (r.left != 0 || !enc_settle_input_ok(&t)))
         rc = ST_INVALID;
@@ -373,11 +510,11 @@ int enc_settle_input_hash(uint8_t out[32], const enc_settle_input *in)
 /* --- the report's form --- */
 
 /* The canonical order: TREASURY; POOL_EMISSION by pool; COMPUTE_PAYMENT and FEE by channel,
- * payment first; SLASH by address. Returns <0, 0 or >0 as a sorts before, with or after b. */
+ * payment first; WORKER_VALUE by address. Returns <0, 0 or >0 as a sorts before, with or after b. */
 static int op_cmp(const enc_op *a, const enc_op *b)
 {
     static const int group[] = { [ENC_OP_TREASURY] = 0, [ENC_OP_POOL_EMISSION] = 1,
-                                 [ENC_OP_COMPUTE_PAYMENT] = 2, [ENC_OP_FEE] = 2, [ENC_OP_SLASH] = 3 };
+                                 [ENC_OP_COMPUTE_PAYMENT] = 2, [ENC_OP_FEE] = 2, [ENC_OP_WORKER_VALUE] = 3 };
     if (group[a->kind] != group[b->kind])
         return group[a->kind] - group[b->kind];
     switch (a->kind) {
@@ -388,31 +525,31 @@ static int op_cmp(const enc_op *a, const enc_op *b)
         if (a->channel != b->channel)
             return a->channel < b->channel ? -1 : 1;
         return a->kind - b->kind;
-    case ENC_OP_SLASH:
+    case ENC_OP_WORKER_VALUE:
         return memcmp(a->address, b->address, 20);
     default:
         return 0;
     }
 }
 
-/* Returns: NULL if op's fields fit its kind (unused ones zero, amounts in range and not zero);
- * otherwise what is wrong. */
+/* Returns: NULL if op's fields fit its kind (unused ones zero, amounts in range and not zero but
+ * a WORKER_VALUE's); otherwise what is wrong. */
 static const char *op_defect(const enc_op *op)
 {
     bool no_pool = op->kind != ENC_OP_POOL_EMISSION && op->kind != ENC_OP_COMPUTE_PAYMENT;
     bool no_channel = op->kind != ENC_OP_COMPUTE_PAYMENT && op->kind != ENC_OP_FEE;
     bool no_addr = op->kind == ENC_OP_TREASURY || op->kind == ENC_OP_POOL_EMISSION;
 
-    if (op->kind < ENC_OP_TREASURY || op->kind > ENC_OP_SLASH)
+    if (op->kind < ENC_OP_TREASURY || (op->kind > ENC_OP_FEE && op->kind != ENC_OP_WORKER_VALUE))
         return "an unknown kind";
     if ((no_pool && op->pool) || (no_channel && op->channel)
         || (no_addr && memcmp(op->address, zero_addr, 20) != 0))
         return "a field its kind does not use is set";
     if (!ledger_amount_fits(op->amount))
         return "an amount out of range";
-    if (op->kind == ENC_OP_SLASH)
-        return mpz_sgn(op->amount) != 0 || op->ppm == 0 || op->ppm > LEDGER_PPM ? "a slash out of range" : NULL;
-    return mpz_sgn(op->amount) == 0 || op->ppm ? "a zero amount or a stray ppm" : NULL;
+    if (op->kind == ENC_OP_WORKER_VALUE)
+        return NULL;
+    return mpz_sgn(op->amount) == 0 ? "a zero amount" : NULL;
 }
 
 /* Returns: NULL if r's operations are well formed and in canonical order; otherwise what is
@@ -464,7 +601,6 @@ static int report_bytes(uint8_t **out, size_t *len, const enc_settle_report *r, 
         put_u64(&w, op->channel);
         put_bytes(&w, op->address, 20);
         put_amount(&w, op->amount);
-        put_u32(&w, op->ppm);
     }
     if (with_sig)
         put_bytes(&w, r->signature, SIG_LEN);
@@ -499,7 +635,7 @@ int enc_settle_report_parse(enc_settle_report *r, const uint8_t *buf, size_t len
         enc_op *op = &t.ops[t.n_ops++];
         mpz_init(op->amount);
         if (!get_u8(&b, &op->kind) || !get_u64(&b, &op->pool) || !get_u64(&b, &op->channel)
-            || !get_bytes(&b, op->address, 20) || !get_amount(&b, op->amount) || !get_u32(&b, &op->ppm))
+            || !get_bytes(&b, op->address, 20) || !get_amount(&b, op->amount))
             goto out;
     }
     if (get_bytes(&b, t.signature, SIG_LEN) && b.left == 0 && !enc_settle_ops_defect(&at, &t))

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* settle_check.c: the host's checks of an enclave's settlement report against the epoch's inputs
  * (enc_settle_report_check, see settle.h), run by conclaved before it applies a report and by
- * `conclave verify-epoch`. The enclave program never needs them, so it does not link this file. */
+ * `conclave verify-epoch`: first the checks that need no math (each failure named), then the whole
+ * report recomputed, since the workers' new values V can be checked no other way. The enclave program never needs them, so it does not link this file. */
 #include "enclave/settle_int.h"
 
 #include <stdarg.h>
@@ -24,11 +25,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     return ST_INVALID;
 }
 
-static int worker_cmp(const void *key, const void *elem)
-{
-    return memcmp(key, ((const enc_worker_in *)elem)->address, 20);
-}
-
 static int channel_cmp(const void *key, const void *elem)
 {
     uint64_t a = *(const uint64_t *)key, b = ((const enc_channel_in *)elem)->channel;
@@ -41,7 +37,7 @@ static int pool_ref_cmp(const void *key, const void *elem)
     return a < b ? -1 : a > b;
 }
 
-/* The workers at or above the uptime threshold (those that may earn), sorted by pool.
+/* The workers' pools (a pool may earn only through a worker of the inputs), sorted.
  * Returns: ST_OK or ST_NOMEM. Out: *out (caller frees; NULL when *n is 0), *n. */
 static int earning_pools(enc_settle_pool_ref **out, size_t *n, const enc_settle_input *in)
 {
@@ -54,8 +50,7 @@ static int earning_pools(enc_settle_pool_ref **out, size_t *n, const enc_settle_
             return ST_NOMEM;
     }
     for (size_t i = 0; i < in->n_workers; i++)
-        if (in->workers[i].uptime_ppm >= in->params.uptime_threshold_ppm)
-            refs[k++] = (enc_settle_pool_ref){ in->workers[i].pool, i };
+        refs[k++] = (enc_settle_pool_ref){ in->workers[i].pool, i };
     enc_settle_sort_pool_refs(refs, k);
     *out = refs;
     *n = k;
@@ -97,7 +92,7 @@ static int check_ops(char *err, size_t errlen, const enc_settle_report *r, const
 {
     enc_settle_pool_ref *earning;
     mpz_t cp, fee, zero;
-    size_t slashes = 0, n_earning;
+    size_t values = 0, n_earning;
     int rc = earning_pools(&earning, &n_earning, in);
 
     if (rc != ST_OK) {
@@ -107,7 +102,6 @@ static int check_ops(char *err, size_t errlen, const enc_settle_report *r, const
     mpz_inits(cp, fee, zero, NULL);
     for (size_t i = 0; rc == ST_OK && i < r->n_ops; i++) {
         const enc_op *op = &r->ops[i];
-        const enc_worker_in *w;
         switch (op->kind) {
         case ENC_OP_TREASURY:
             mpz_add(emitted, emitted, op->amount);
@@ -115,7 +109,7 @@ static int check_ops(char *err, size_t errlen, const enc_settle_report *r, const
         case ENC_OP_POOL_EMISSION:
             mpz_add(emitted, emitted, op->amount);
             if (!bsearch(&op->pool, earning, n_earning, sizeof *earning, pool_ref_cmp))
-                rc = fail(err, errlen, "pool %llu has no worker in the inputs entitled to rewards",
+                rc = fail(err, errlen, "pool %llu has no worker in the inputs",
                           (unsigned long long)op->pool);
             break;
         case ENC_OP_COMPUTE_PAYMENT:
@@ -136,24 +130,44 @@ static int check_ops(char *err, size_t errlen, const enc_settle_report *r, const
             mpz_add(fees, fees, fee);
             rc = check_channel(err, errlen, in, op, cp, fee);
             break;
-        default: /* ENC_OP_SLASH (ops_defect admits no other kind) */
-            w = bsearch(op->address, in->workers, in->n_workers, sizeof *w, worker_cmp);
-            if (!w || w->uptime_ppm >= in->params.uptime_threshold_ppm || op->ppm != in->params.slash_ppm)
-                rc = fail(err, errlen, "operation %zu slashes a worker not in the inputs, above the uptime "
-                          "threshold, or not by slashPpm", i);
-            slashes++;
+        default: /* ENC_OP_WORKER_VALUE (ops_defect admits no other kind): one per worker, in order */
+            if (values >= in->n_workers || memcmp(op->address, in->workers[values].address, 20) != 0)
+                rc = fail(err, errlen, "operation %zu: WORKER_VALUE is not for the inputs' next worker", i);
+            values++;
             break;
         }
     }
-    if (rc == ST_OK && in->params.slash_ppm > 0) {
-        size_t want = 0;
-        for (size_t i = 0; i < in->n_workers; i++)
-            want += in->workers[i].uptime_ppm < in->params.uptime_threshold_ppm;
-        if (slashes != want)
-            rc = fail(err, errlen, "%zu workers are below the uptime threshold but %zu are slashed", want, slashes);
-    }
+    if (rc == ST_OK && values != in->n_workers)
+        rc = fail(err, errlen, "%zu workers in the inputs but %zu WORKER_VALUE operations", in->n_workers, values);
     mpz_clears(cp, fee, zero, NULL);
     free(earning);
+    return rc;
+}
+
+/* Recomputes the report of in and requires r's operations and totals to be the same. */
+static int same_as_recomputed(char *err, size_t errlen, const enc_settle_report *r, const enc_settle_input *in)
+{
+    enc_settle_report own;
+    int rc;
+
+    enc_settle_report_init(&own);
+    rc = enc_settle_compute(&own, in);
+    if (rc != ST_OK) {
+        snprintf(err, errlen, "cannot recompute the report: %s", st_str(rc));
+        enc_settle_report_clear(&own);
+        return rc;
+    }
+    for (size_t i = 0; rc == ST_OK && i < r->n_ops; i++) {
+        const enc_op *a = &r->ops[i], *b = i < own.n_ops ? &own.ops[i] : NULL;
+        if (!b || a->kind != b->kind || a->pool != b->pool || a->channel != b->channel
+            || memcmp(a->address, b->address, 20) != 0 || mpz_cmp(a->amount, b->amount) != 0)
+            rc = fail(err, errlen, "operation %zu differs from the recomputed report%s", i,
+                      a->kind == ENC_OP_WORKER_VALUE ? " (a worker's new V)" : "");
+    }
+    if (rc == ST_OK && (r->n_ops != own.n_ops || mpz_cmp(r->budget, own.budget) != 0
+                        || mpz_cmp(r->compute_paid, own.compute_paid) != 0 || mpz_cmp(r->fees, own.fees) != 0))
+        rc = fail(err, errlen, "the report differs from the recomputed one");
+    enc_settle_report_clear(&own);
     return rc;
 }
 
@@ -201,5 +215,5 @@ int enc_settle_report_check(char *err, size_t errlen, const enc_settle_report *r
             rc = fail(err, errlen, "the treasury gets less than its part of the budget");
     }
     mpz_clears(budget, emitted, paid, fees, NULL);
-    return rc;
+    return rc == ST_OK ? same_as_recomputed(err, errlen, r, in) : rc;
 }

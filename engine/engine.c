@@ -619,6 +619,11 @@ int eng_open(eng **out, char *err, size_t errlen, const eng_config *cfg)
         snprintf(err, errlen, "out of memory");
     if (rc == ST_OK)
         rc = load_genesis(e, err, errlen, cfg);
+    if (rc == ST_OK) {
+        /* the economics the bond checks use are the genesis rewards' */
+        enc_econ_params_clear(&e->econ);
+        enc_settle_econ_params(&e->econ, &e->genesis.rewards);
+    }
     /* parameters changed by executed proposals apply over the genesis */
     if (rc == ST_OK && (rc = eng_gov_load_params(e)) != ST_OK)
         snprintf(err, errlen, "cannot read the governed parameters: %s", st_str(rc));

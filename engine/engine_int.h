@@ -79,7 +79,7 @@ struct eng {
     eng_settle_request settle;      /* the settlement being computed, or waiting for its block */
     eng_stats stats;                /* counters for eng_stats_get */
     gov_store *gov;                 /* governance rows (owned; freed before the ledger closes) */
-    enc_econ_params econ;           /* Phala's worker economics (enclave/economics.h) */
+    enc_econ_params econ;           /* the genesis rewards' economics as economics.h takes them */
 };
 
 /* What a handler works with while applying one transaction inside a block. */
@@ -169,7 +169,7 @@ int eng_check_worker_register(eng *e, const ledger_tx *tx, char *err, size_t err
 int eng_apply_worker_register(eng_apply *a);
 int eng_check_worker_heartbeat(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_apply_worker_heartbeat(eng_apply *a);
-/* Whether w may compute with `bonded` (in the receipt if not): P at least minInitScore, bonded at
+/* Whether w may compute with `bonded` (in the receipt if not): P at least minWorkerScore, bonded at
  * least the minimum stake, and, when it starts, an initial V within vMax. */
 int eng_worker_check_stake(eng_apply *a, const ledger_worker *w, const mpz_t bonded, bool starting);
 /* The economics parameters in force. */

@@ -541,6 +541,12 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
         rc = fail(err, errlen, "genesis: %s must not exceed epochSecs", "compute.heartbeatSecs");
         goto out;
     }
+    /* settlement inputs carry every slot of every worker: their number is bounded (settle.h) */
+    if (g->epoch_length / g->compute.heartbeat_secs + (g->epoch_length % g->compute.heartbeat_secs != 0)
+        > ENC_SETTLE_MAX_SLOTS) {
+        rc = fail(err, errlen, "genesis: epochSecs / compute.heartbeatSecs must be at most %u slots", ENC_SETTLE_MAX_SLOTS);
+        goto out;
+    }
     const cJSON *accounts = cJSON_GetObjectItemCaseSensitive(root, "accounts");
     if (accounts && (rc = parse_accounts(g, err, errlen, accounts)) != ST_OK)
         goto out;

@@ -43,8 +43,9 @@ typedef struct eng_staking_params {
 
 /* Compute providers and payment channels ("compute" object; optional keys, defaults in brackets). */
 typedef struct eng_compute_params {
-    uint64_t heartbeat_secs;        /* "heartbeatSecs": one heartbeat slot; uptime counts slots
-                                     * [600, or epochSecs if shorter] */
+    uint64_t heartbeat_secs;        /* "heartbeatSecs": one heartbeat slot, the settlement's
+                                     * slot_seconds (at most 65536 slots an epoch) [600, or
+                                     * epochSecs if shorter] */
     uint64_t challenge_secs;        /* "challengeSecs": from ChannelClose until the deposit returns,
                                      * during which the worker may still redeem [1 day] */
 } eng_compute_params;
@@ -81,9 +82,11 @@ typedef struct eng_genesis {
 /* Parses a genesis document of len bytes. Keys: "chainId" (number, 1..2^53-1), "time" (number,
  * seconds), "treasury" (amount string), "accounts" ([{"address", "balance"}], no duplicates),
  * "epochSecs" (number), "staking" (see eng_staking_params), "compute" (see eng_compute_params),
- * "rewards" ({"budgetPerEpoch", "decayPeriodSecs", "decayPpm", "treasuryPpm", "rePpm", "rigKPpm",
- * "confPpm": [5], "uptimeThresholdPpm", "slashPpm", "feePpm"}), "enclave" ({"platform",
- * "measurements", "workerMeasurements"}), "governance" ({"lockPeriodSecs", "executionGraceSecs", "cancelBurnPpm", "tracks":
+ * "rewards" ({"budgetPerEpoch", "decayPeriodSecs", "decayPpm", "treasuryPpm", "feePpm", "stepSecs",
+ * and the economics as decimal strings with up to 36 decimals: "rho", "slashRate", "vMax", "costK",
+ * "costB", "rigK", "rigB", "re"; defaults Phala's, see engine/params.c and docs/SETTLEMENT.md),
+ * "enclave" ({"platform", "measurements", "workerMeasurements"}), "governance" ({"lockPeriodSecs",
+ * "executionGraceSecs", "cancelBurnPpm", "tracks":
  * [{"name", "deposit", "threshold", "votingDelaySecs", "votingPeriodSecs", "enactmentDelaySecs",
  * "quorumPpm", "approvalPpm", "spendCap", "payloads": ["text"|"param"|"spend"|"enclave"]}]}; given
  * tracks replace the default root, treasury, params and enclave tracks).

@@ -20,19 +20,24 @@ static const eng_param params[] = {
     { "governance.cancelBurnPpm", ENG_PARAM_U32, ENG_UNIT_PPM, FIELD(governance.cancel_burn_ppm), "100000", "0", "1000000", false },
     { "governance.executionGraceSecs", ENG_PARAM_U64, ENG_UNIT_SECONDS, FIELD(governance.execution_grace), "1209600", "1", U53_MAX, false },
     { "governance.lockPeriodSecs", ENG_PARAM_U64, ENG_UNIT_SECONDS, FIELD(governance.lock_period), "604800", "0", U53_MAX, false },
-    { "rewards.budgetPerEpoch", ENG_PARAM_AMOUNT, ENG_UNIT_AMOUNT, FIELD(rewards.budget_per_epoch), "1000000000000000000000", "0",
+    { "rewards.budgetPerEpoch", ENG_PARAM_AMOUNT, ENG_UNIT_AMOUNT, FIELD(rewards.budget_per_epoch), "30000000000000000000000", "0",
       "1000000000000000000000000000", true },
-    { "rewards.confPpm", ENG_PARAM_PPM_LIST, ENG_UNIT_PPM, FIELD(rewards.conf_ppm), "1000000,1000000,1000000,800000,700000", "0",
-      "1000000", false },
+    { "rewards.costB", ENG_PARAM_FIXED, ENG_UNIT_FIXED, FIELD(rewards.cost_b), "0.000033711472602739726027397260273972", "0", "1000",
+      false },
+    { "rewards.costK", ENG_PARAM_FIXED, ENG_UNIT_FIXED, FIELD(rewards.cost_k), "0.00000001581525875190258751902587519", "0", "1000",
+      false },
     { "rewards.decayPeriodSecs", ENG_PARAM_U64, ENG_UNIT_SECONDS, FIELD(rewards.decay_period), "15552000", "1", U53_MAX, false },
     { "rewards.decayPpm", ENG_PARAM_U32, ENG_UNIT_PPM, FIELD(rewards.decay_ppm), "250000", "0", "1000000", false },
     { "rewards.feePpm", ENG_PARAM_U32, ENG_UNIT_PPM, FIELD(rewards.fee_ppm), "50000", "0", "1000000", true },
-    { "rewards.rePpm", ENG_PARAM_U32, ENG_UNIT_PPM, FIELD(rewards.re_ppm), "1500000", "1000000", "100000000", false },
-    { "rewards.rigKPpm", ENG_PARAM_U32, ENG_UNIT_PPM, FIELD(rewards.rig_k_ppm), "300000", "0", "1000000000", false },
-    { "rewards.slashPpm", ENG_PARAM_U32, ENG_UNIT_PPM, FIELD(rewards.slash_ppm), "10000", "0", "1000000", true },
+    { "rewards.re", ENG_PARAM_FIXED, ENG_UNIT_FIXED, FIELD(rewards.re), "1.3", "1", "100", false },
+    { "rewards.rho", ENG_PARAM_FIXED, ENG_UNIT_FIXED, FIELD(rewards.rho), "1.000000666600231", "1", "2", false },
+    { "rewards.rigB", ENG_PARAM_FIXED, ENG_UNIT_FIXED, FIELD(rewards.rig_b), "0", "0", "1000000000", false },
+    { "rewards.rigK", ENG_PARAM_FIXED, ENG_UNIT_FIXED, FIELD(rewards.rig_k), "0.3", "0", "1000000000", false },
+    { "rewards.slashRate", ENG_PARAM_FIXED, ENG_UNIT_FIXED, FIELD(rewards.slash_rate), "0.000003333333333333333333333333333333",
+      "0", "1", false },
+    { "rewards.stepSecs", ENG_PARAM_U32, ENG_UNIT_SECONDS, FIELD(rewards.step_seconds), "12", "1", "86400", false },
     { "rewards.treasuryPpm", ENG_PARAM_U32, ENG_UNIT_PPM, FIELD(rewards.treasury_ppm), "200000", "0", "1000000", true },
-    { "rewards.uptimeThresholdPpm", ENG_PARAM_U32, ENG_UNIT_PPM, FIELD(rewards.uptime_threshold_ppm), "500000", "0", "1000000",
-      true },
+    { "rewards.vMax", ENG_PARAM_FIXED, ENG_UNIT_FIXED, FIELD(rewards.v_max), "30000", "0", "1000000000000", false },
     { "staking.commissionNoticeSecs", ENG_PARAM_U64, ENG_UNIT_SECONDS, FIELD(staking.commission_notice), "604800", "0", YEAR_SECS,
       true },
     { "staking.maxWorkersPerPool", ENG_PARAM_U32, ENG_UNIT_COUNT, FIELD(staking.max_workers), "32", "1", "1024", false },
@@ -84,10 +89,66 @@ static const void *const_field_of(const eng_genesis *g, const eng_param *p)
     return (const char *)g + p->offset;
 }
 
+static bool is_mpz(const eng_param *p)
+{
+    return p->kind == ENG_PARAM_AMOUNT || p->kind == ENG_PARAM_FIXED;
+}
+
+/* A fixed's decimal text ("12", "0.3", at most 36 decimals; no sign, no leading zero but the
+ * units' lone 0, at least one decimal after a point) into v = x * 10^36. Returns: whether it is one. */
+static bool fixed_parse(mpz_t v, const char *s)
+{
+    size_t n = strspn(s, "0123456789"), frac = 0;
+    char digits[128];
+
+    if (n == 0 || n > 60 || (n > 1 && s[0] == '0'))
+        return false;
+    memcpy(digits, s, n);
+    if (s[n] == '.') {
+        frac = strspn(s + n + 1, "0123456789");
+        if (frac == 0 || frac > ENC_ECON_SCALE_DIGITS || s[n + 1 + frac] != '\0')
+            return false;
+        memcpy(digits + n, s + n + 1, frac);
+    } else if (s[n] != '\0') {
+        return false;
+    }
+    memset(digits + n + frac, '0', ENC_ECON_SCALE_DIGITS - frac);
+    digits[n + ENC_ECON_SCALE_DIGITS] = '\0';
+    return mpz_set_str(v, digits, 10) == 0;
+}
+
+/* v = x * 10^36 as fixed_parse reads it, without trailing zeros. buf holds at least 80 + the
+ * digits of v. */
+static void fixed_format(char *buf, size_t cap, const mpz_t v)
+{
+    mpz_t one, q, r;
+    mpz_inits(one, q, r, NULL);
+    mpz_ui_pow_ui(one, 10, ENC_ECON_SCALE_DIGITS);
+    mpz_fdiv_qr(q, r, v, one);
+    int len = gmp_snprintf(buf, cap, "%Zd", q);
+    if (mpz_sgn(r) > 0 && len > 0 && (size_t)len < cap) {
+        char frac[ENC_ECON_SCALE_DIGITS + 2];
+        gmp_snprintf(frac, sizeof frac, "%036Zd", r);
+        for (size_t k = ENC_ECON_SCALE_DIGITS; k > 0 && frac[k - 1] == '0'; k--)
+            frac[k - 1] = '\0';
+        snprintf(buf + len, cap - (size_t)len, ".%s", frac);
+    }
+    mpz_clears(one, q, r, NULL);
+}
+
+/* A row's bound or default (decimal; fixed text for a fixed) into v. */
+static void bound_value(const eng_param *p, const char *text, mpz_t v)
+{
+    if (p->kind == ENG_PARAM_FIXED)
+        (void)fixed_parse(v, text);
+    else
+        mpz_set_str(v, text, 10);
+}
+
 void eng_param_get(const eng_genesis *g, const eng_param *p, mpz_t v)
 {
     const void *field = const_field_of(g, p);
-    if (p->kind == ENG_PARAM_AMOUNT)
+    if (is_mpz(p))
         mpz_set(v, field);
     else if (p->kind == ENG_PARAM_U64)
         mpz_set_ui(v, *(const uint64_t *)field);
@@ -98,7 +159,7 @@ void eng_param_get(const eng_genesis *g, const eng_param *p, mpz_t v)
 void eng_param_set(eng_genesis *g, const eng_param *p, const mpz_t v)
 {
     void *field = field_of(g, p);
-    if (p->kind == ENG_PARAM_AMOUNT)
+    if (is_mpz(p))
         mpz_set(field, v);
     else if (p->kind == ENG_PARAM_U64)
         *(uint64_t *)field = mpz_get_ui(v);
@@ -109,8 +170,9 @@ void eng_param_set(eng_genesis *g, const eng_param *p, const mpz_t v)
 bool eng_param_in_bounds(const eng_param *p, const mpz_t v)
 {
     mpz_t lo, hi;
-    mpz_init_set_str(lo, p->min, 10);
-    mpz_init_set_str(hi, p->max, 10);
+    mpz_inits(lo, hi, NULL);
+    bound_value(p, p->min, lo);
+    bound_value(p, p->max, hi);
     bool in = mpz_cmp(v, lo) >= 0 && mpz_cmp(v, hi) <= 0;
     mpz_clears(lo, hi, NULL);
     return in;
@@ -132,8 +194,9 @@ void eng_params_init(eng_genesis *g)
             continue;
         }
         mpz_t v;
-        mpz_init_set_str(v, p->def, 10);
-        if (p->kind == ENG_PARAM_AMOUNT)
+        mpz_init(v);
+        bound_value(p, p->def, v);
+        if (is_mpz(p))
             mpz_init(field_of(g, p));
         eng_param_set(g, p, v);
         mpz_clear(v);
@@ -143,7 +206,7 @@ void eng_params_init(eng_genesis *g)
 void eng_params_clear(eng_genesis *g)
 {
     for (size_t i = 0; i < N_PARAMS; i++)
-        if (params[i].kind == ENG_PARAM_AMOUNT)
+        if (is_mpz(&params[i]))
             mpz_clear(field_of(g, &params[i]));
 }
 
@@ -162,7 +225,8 @@ static bool parse_value(const eng_param *p, const cJSON *item, mpz_t v)
 {
     bool ok = p->kind == ENG_PARAM_AMOUNT
                   ? cJSON_IsString(item) && ledger_amount_parse(v, item->valuestring, strlen(item->valuestring)) == ST_OK
-                  : whole_number(item, v);
+              : p->kind == ENG_PARAM_FIXED ? cJSON_IsString(item) && fixed_parse(v, item->valuestring)
+                                           : whole_number(item, v);
     return ok && eng_param_in_bounds(p, v);
 }
 
@@ -234,6 +298,10 @@ int eng_params_write_section(cJSON *obj, const eng_genesis *g, const char *secti
         if (p->kind == ENG_PARAM_AMOUNT) {
             char buf[LEDGER_AMOUNT_STRLEN];
             ledger_amount_format(buf, v);
+            ok = cJSON_AddStringToObject(obj, key, buf) != NULL;
+        } else if (p->kind == ENG_PARAM_FIXED) {
+            char buf[128];  /* a bounded fixed: at most 13 whole digits and 36 decimals */
+            fixed_format(buf, sizeof buf, v);
             ok = cJSON_AddStringToObject(obj, key, buf) != NULL;
         } else {
             ok = cJSON_AddNumberToObject(obj, key, (double)mpz_get_ui(v)) != NULL;

@@ -23,7 +23,8 @@ enum eng_param_unit {
     ENG_UNIT_AMOUNT,        /* token base units (10^18 per token) */
     ENG_UNIT_SECONDS,       /* a duration in seconds */
     ENG_UNIT_PPM,           /* parts per million */
-    ENG_UNIT_COUNT          /* a plain number */
+    ENG_UNIT_COUNT,         /* a plain number */
+    ENG_UNIT_FIXED          /* a real number with up to 36 decimals (a fixed of enclave/economics.h) */
 };
 
 /* How a parameter is held in eng_genesis and written in a genesis document. */
@@ -31,7 +32,9 @@ enum eng_param_kind {
     ENG_PARAM_U32,          /* uint32_t; a JSON number */
     ENG_PARAM_U64,          /* uint64_t below 2^53; a JSON number */
     ENG_PARAM_AMOUNT,       /* mpz_t; a canonical decimal string */
-    ENG_PARAM_PPM_LIST      /* uint32_t[ENC_CONF_LEVELS]; a JSON array of numbers, each within the bounds */
+    ENG_PARAM_PPM_LIST,     /* uint32_t[ENC_CONF_LEVELS]; a JSON array of numbers, each within the bounds */
+    ENG_PARAM_FIXED         /* mpz_t holding x * 10^36; a decimal string with up to 36 decimals, written
+                             * without trailing zeros ("1.3", "0.000003333333333333333333333333333333") */
 };
 
 typedef struct eng_param {
@@ -39,7 +42,7 @@ typedef struct eng_param {
     enum eng_param_kind kind;
     enum eng_param_unit unit;
     size_t offset;          /* of the field in eng_genesis */
-    const char *def;        /* the default, decimal ("a,b,..." for a list) */
+    const char *def;        /* the default, decimal ("a,b,..." for a list; "1.3" for a fixed) */
     const char *min, *max;  /* inclusive bounds, decimal */
     bool governed;          /* a `param` proposal may change it */
 } eng_param;

@@ -5,7 +5,8 @@
  * enclave_link.c). Applying a report checks everything before it moves a base unit: the inputs are
  * recomputed from the ledger and must be the same bytes, the report must be signed by a registered
  * enclave, be for these inputs, and conserve every total (enc_settle_report_check); then its
- * operations run, and the settlements table's primary key makes the epoch settled exactly once.
+ * operations run (emission, compute payments, and each worker's new value promise V), and the
+ * settlements table's primary key makes the epoch settled exactly once.
  * Epochs are settled in order; without a working enclave they wait. Replay re-applies the stored
  * report the same way, with no enclave. */
 #include "engine/engine_int.h"
@@ -34,15 +35,29 @@ bool eng_settlement_due(eng *e, uint64_t now)
     return eng_settlement_next(e, &next) == ST_OK && eng_clock_epoch_start(&e->clock, next + 1) <= now;
 }
 
+/* first_slot: the first slot of the epoch that starts at or after judged_from (0 if judged_from
+ * is at or before the epoch's start; n_slots if no slot does). */
+static uint32_t first_judged_slot(const enc_settle_input *in, uint64_t judged_from, uint64_t n_slots)
+{
+    if (judged_from <= in->epoch_start)
+        return 0;
+    uint64_t late = judged_from - in->epoch_start, s = late / in->slot_seconds + (late % in->slot_seconds != 0);
+    return (uint32_t)(s < n_slots ? s : n_slots);
+}
+
+/* Every worker with stake bonded, by address: its registration's score and level, its V, and the
+ * performance of each heartbeat slot it is judged in. A worker without a registration's score or
+ * level (0) cannot be settled by the formula and is left out, as is one with no bond. */
 static int add_workers(eng *e, enc_settle_input *in)
 {
+    uint64_t n_slots = enc_settle_slot_count(in);
+    if (n_slots == 0 || n_slots > ENC_SETTLE_MAX_SLOTS)
+        return ST_INVALID;
     ledger_worker *page = calloc(PAGE, sizeof *page);
     if (!page)
         return ST_NOMEM;
     for (unsigned i = 0; i < PAGE; i++)
         ledger_worker_init(&page[i]);
-    /* the last slot may be shorter than the others: it counts all the same */
-    uint64_t hb = e->genesis.compute.heartbeat_secs, slots_per_epoch = (e->genesis.epoch_length + hb - 1) / hb;
     uint8_t after[20];
     bool first = true;
     unsigned n = 0;
@@ -50,22 +65,27 @@ static int add_workers(eng *e, enc_settle_input *in)
     do {
         rc = ledger_worker_all(e->ledger, first ? NULL : after, page, PAGE, &n);
         for (unsigned i = 0; i < n && rc == ST_OK; i++) {
-            uint64_t slots, sum;
-            if ((rc = ledger_heartbeat_summary(e->ledger, page[i].address, in->epoch, &slots, &sum)) != ST_OK)
-                break;
-            if (slots == 0 && mpz_sgn(page[i].bonded) == 0)
+            const ledger_worker *lw = &page[i];
+            if (mpz_sgn(lw->bonded) <= 0 || lw->score == 0 || lw->conf_level < 1 || lw->conf_level > ENC_CONF_LEVELS)
                 continue;
             enc_worker_in *w = enc_settle_input_add_worker(in);
             if (!w) {
                 rc = ST_NOMEM;
                 break;
             }
-            memcpy(w->address, page[i].address, 20);
-            w->pool = page[i].pool;
-            mpz_set(w->stake, page[i].bonded);
-            w->score = slots ? (uint32_t)(sum / slots) : 0;
-            w->conf_level = page[i].conf_level ? page[i].conf_level : 1;
-            w->uptime_ppm = slots >= slots_per_epoch ? 1000000u : (uint32_t)(slots * 1000000u / slots_per_epoch);
+            memcpy(w->address, lw->address, 20);
+            w->pool = lw->pool;
+            mpz_set(w->stake, lw->bonded);
+            w->score = lw->score;
+            w->conf_level = lw->conf_level;
+            w->started = lw->started;
+            if (lw->started)
+                mpz_set(w->v, lw->value);
+            w->first_slot = first_judged_slot(in, lw->judged_from, n_slots);
+            if ((rc = ledger_heartbeat_slots(e->ledger, lw->address, in->epoch, w->perf, n_slots)) != ST_OK)
+                break;
+            for (uint32_t s = 0; s < w->first_slot; s++)
+                w->perf[s] = 0;
         }
         if (n)
             memcpy(after, page[n - 1].address, 20);
@@ -114,21 +134,27 @@ static int add_channels(eng *e, enc_settle_input *in)
 int eng_settlement_inputs(eng *e, uint64_t epoch, enc_settle_input *in)
 {
     const enc_reward_params *rp = &e->genesis.rewards;
+    enc_reward_params *p = &in->params;
     in->chain_id = e->genesis.chain_id;
     in->epoch = epoch;
     in->epoch_start = eng_clock_epoch_start(&e->clock, epoch);
     in->epoch_end = eng_clock_epoch_start(&e->clock, epoch + 1);
     in->genesis_time = e->genesis.time;
-    mpz_set(in->params.budget_per_epoch, rp->budget_per_epoch);
-    in->params.decay_period = rp->decay_period;
-    in->params.decay_ppm = rp->decay_ppm;
-    in->params.treasury_ppm = rp->treasury_ppm;
-    in->params.re_ppm = rp->re_ppm;
-    in->params.rig_k_ppm = rp->rig_k_ppm;
-    memcpy(in->params.conf_ppm, rp->conf_ppm, sizeof rp->conf_ppm);
-    in->params.uptime_threshold_ppm = rp->uptime_threshold_ppm;
-    in->params.slash_ppm = rp->slash_ppm;
-    in->params.fee_ppm = rp->fee_ppm;
+    in->slot_seconds = e->genesis.compute.heartbeat_secs;
+    mpz_set(p->budget_per_epoch, rp->budget_per_epoch);
+    p->decay_period = rp->decay_period;
+    p->decay_ppm = rp->decay_ppm;
+    p->treasury_ppm = rp->treasury_ppm;
+    p->fee_ppm = rp->fee_ppm;
+    p->step_seconds = rp->step_seconds;
+    mpz_set(p->rho, rp->rho);
+    mpz_set(p->slash_rate, rp->slash_rate);
+    mpz_set(p->v_max, rp->v_max);
+    mpz_set(p->cost_k, rp->cost_k);
+    mpz_set(p->cost_b, rp->cost_b);
+    mpz_set(p->rig_k, rp->rig_k);
+    mpz_set(p->rig_b, rp->rig_b);
+    mpz_set(p->re, rp->re);
     int rc = add_workers(e, in);
     return rc == ST_OK ? add_channels(e, in) : rc;
 }
@@ -211,8 +237,18 @@ static int apply_op(eng_apply *a, const enc_op *op)
         ledger_channel_clear(&c);
         return rc;
     }
-    case ENC_OP_SLASH:
-        return eng_staking_offence(a, op->address, op->ppm, "uptime");
+    case ENC_OP_WORKER_VALUE: {
+        ledger_worker w;
+        ledger_worker_init(&w);
+        int rc = ledger_worker_get(a->e->ledger, op->address, &w);
+        if (rc == ST_OK) {
+            mpz_set(w.value, op->amount);
+            w.started = true;
+            rc = ledger_worker_put(a->e->ledger, &w);
+        }
+        ledger_worker_clear(&w);
+        return rc;
+    }
     }
     return ST_INVALID;
 }

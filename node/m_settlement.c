@@ -30,17 +30,21 @@ static bool add_amount(cJSON *obj, const char *key, const mpz_t v)
 
 static cJSON *op_json(const enc_op *op)
 {
-    static const char *const kinds[] = { "", "treasury", "poolEmission", "computePayment", "fee", "slash" };
+    static const char *const kinds[] = { "", "treasury", "poolEmission", "computePayment", "fee", "?", "workerValue" };
     cJSON *o = cJSON_CreateObject();
-    bool ok = o && cJSON_AddStringToObject(o, "kind", op->kind <= ENC_OP_SLASH ? kinds[op->kind] : "?");
+    bool ok = o && cJSON_AddStringToObject(o, "kind", op->kind <= ENC_OP_WORKER_VALUE ? kinds[op->kind] : "?");
     if (ok && (op->kind == ENC_OP_POOL_EMISSION || op->kind == ENC_OP_COMPUTE_PAYMENT))
         ok = cJSON_AddNumberToObject(o, "pool", (double)op->pool) != NULL;
     if (ok && (op->kind == ENC_OP_COMPUTE_PAYMENT || op->kind == ENC_OP_FEE))
         ok = cJSON_AddNumberToObject(o, "channel", (double)op->channel) && node_add_address(o, "client", op->address);
-    if (ok && op->kind == ENC_OP_SLASH)
-        ok = node_add_address(o, "worker", op->address) && cJSON_AddNumberToObject(o, "ppm", op->ppm);
-    else if (ok)
+    if (ok && op->kind == ENC_OP_WORKER_VALUE) {
+        /* V is a fixed (V * 10^36), not an amount: its integer in decimal */
+        char *text = mpz_get_str(NULL, 10, op->amount);
+        ok = text && node_add_address(o, "worker", op->address) && cJSON_AddStringToObject(o, "value", text);
+        free(text);
+    } else if (ok) {
         ok = add_amount(o, "amount", op->amount);
+    }
     if (!ok) {
         cJSON_Delete(o);
         return NULL;

@@ -1,9 +1,9 @@
 # tests/enclave/local.mk: the enclave tests, one Criterion binary per unit. test_seal compiles the
-# enclave-only seal.c itself (it is not in libcore); test_proto wraps malloc (test_settle malloc and
-# realloc) to inject failures; test_process and test_settle spawn the built conclave-enclave.
+# enclave-only seal.c itself (it is not in libcore); test_proto wraps malloc (test_settle malloc,
+# realloc and calloc) to inject failures; test_process and test_settle spawn the built conclave-enclave.
 tests_enclave_TESTS = tests/enclave/test_proto tests/enclave/test_quote tests/enclave/test_platform \
 	tests/enclave/test_seal tests/enclave/test_process tests/enclave/test_settle \
-	tests/enclave/test_economics
+	tests/enclave/test_economics tests/enclave/test_settle_model
 check_PROGRAMS += $(tests_enclave_TESTS)
 TESTS += $(tests_enclave_TESTS)
 tests_enclave_test_proto_CFLAGS = $(TEST_CFLAGS)
@@ -19,7 +19,9 @@ tests_enclave_test_seal_LDADD = $(TEST_LDADD)
 tests_enclave_test_process_CFLAGS = $(TEST_CFLAGS)
 tests_enclave_test_process_LDADD = $(TEST_LDADD)
 tests_enclave_test_settle_CFLAGS = $(TEST_CFLAGS)
-tests_enclave_test_settle_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc,--wrap=realloc
+tests_enclave_test_settle_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc,--wrap=realloc,--wrap=calloc
 tests_enclave_test_settle_LDADD = $(TEST_LDADD)
 tests_enclave_test_economics_CFLAGS = $(TEST_CFLAGS)
 tests_enclave_test_economics_LDADD = $(TEST_LDADD)
+tests_enclave_test_settle_model_CFLAGS = $(TEST_CFLAGS)
+tests_enclave_test_settle_model_LDADD = $(TEST_LDADD)

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* test_settle.c: epoch settlement: hand-computed epochs with exact base units (the arithmetic is
- * worked in the comments), the share formula recomputed step by step, decay, slashes, channels,
- * the canonical codecs (round trips, truncations, flipped bytes, non-canonical forms), the host's
- * checks against tampered reports, signatures, misuse, allocation failures (the binary links with
- * --wrap=malloc,--wrap=realloc), and the real conclave-enclave answering SETTLE_REQ. Every
- * computed report must also pass enc_settle_report_check. */
+/* test_settle.c: epoch settlement's structure: the report's operations and their order, decay,
+ * channels (hand-computed in base units), the workers' new values, the canonical codecs of version 2
+ * (round trips, truncations, flipped bytes, non-canonical forms), the host's checks against tampered
+ * reports, signatures, misuse, allocation failures (the binary links with
+ * --wrap=malloc,--wrap=realloc,--wrap=calloc), and the real conclave-enclave answering SETTLE_REQ. Every computed
+ * report must also pass enc_settle_report_check. The economics of the payouts and values are
+ * recounted independently in test_settle_model.c. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <secp256k1.h>
@@ -29,6 +30,8 @@ void *__real_malloc(size_t n);
 void *__wrap_malloc(size_t n);
 void *__real_realloc(void *p, size_t n);
 void *__wrap_realloc(void *p, size_t n);
+void *__real_calloc(size_t n, size_t size);
+void *__wrap_calloc(size_t n, size_t size);
 static int countdown;  /* > 0: the countdown-th allocation from now fails */
 
 static bool inject(void)
@@ -44,6 +47,11 @@ void *__wrap_malloc(size_t n)
 void *__wrap_realloc(void *p, size_t n)
 {
     return inject() ? NULL : __real_realloc(p, n);
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+    return inject() ? NULL : __real_calloc(n, size);
 }
 
 /* --- fixture: one input and one report per test --- */
@@ -86,40 +94,36 @@ static void assert_amount(const mpz_t v, const char *want, const char *what)
 }
 
 /* The parameters of every epoch here unless a test changes them: 1000 tokens an epoch, decay 25%
- * every 180 days (epoch 5 runs from t=1000 s, so no cut yet), treasury 20%, Re 1.5, k 2 tokens per
- * point, confidence 1, 1, 1, 0.8, 0.7, uptime threshold 50%, slash 10%, fee 2.5%. */
+ * every 180 days (epoch 5 runs from t=1000 s, so no cut yet), treasury 20%, fee 2.5%; 720 s in
+ * six heartbeat slots of 120 s, ten 12 s steps each; the economics Phala's (enc_econ_params_init). */
 static void base_params(void)
 {
-    static const uint32_t conf[ENC_CONF_LEVELS] = { 1000000, 1000000, 1000000, 800000, 700000 };
     in.chain_id = 31337;
     in.epoch = 5;
     in.genesis_time = 0;
     in.epoch_start = 1000;
-    in.epoch_end = 1100;
+    in.epoch_end = 1720;
+    in.slot_seconds = 120;
     amount(in.params.budget_per_epoch, "1000" E18);
     in.params.decay_period = 180 * 86400;
     in.params.decay_ppm = 250000;
     in.params.treasury_ppm = 200000;
-    in.params.re_ppm = 1500000;
-    in.params.rig_k_ppm = 2000000;
-    memcpy(in.params.conf_ppm, conf, sizeof conf);
-    in.params.uptime_threshold_ppm = 500000;
-    in.params.slash_ppm = 100000;
     in.params.fee_ppm = 25000;
 }
 
-/* A worker whose address is 20 bytes of a. */
-static enc_worker_in *add_worker(uint8_t a, uint64_t pool, const char *stake, uint32_t score, uint8_t level,
-                                 uint32_t uptime)
+/* A worker whose address is 20 bytes of a, not started, answering every slot at its score. */
+static enc_worker_in *add_worker(uint8_t a, uint64_t pool, const char *stake, uint32_t score, uint8_t level)
 {
     enc_worker_in *w = enc_settle_input_add_worker(&in);
     cr_assert_not_null(w, "a worker");
+    cr_assert_eq(w->n_perf, enc_settle_slot_count(&in), "one value per slot");
     memset(w->address, a, 20);
     w->pool = pool;
     amount(w->stake, stake);
     w->score = score;
     w->conf_level = level;
-    w->uptime_ppm = uptime;
+    for (size_t s = 0; s < w->n_perf; s++)
+        w->perf[s] = score;
     return w;
 }
 
@@ -148,8 +152,8 @@ static void settle(void)
     cr_assert_eq(rep.epoch, in.epoch, "the epoch");
 }
 
-static void expect_op(size_t i, uint8_t kind, uint64_t pool, uint64_t channel, uint8_t addr, const char *amt,
-                      uint32_t ppm)
+/* amt NULL: any amount (a WORKER_VALUE checked elsewhere). */
+static void expect_op(size_t i, uint8_t kind, uint64_t pool, uint64_t channel, uint8_t addr, const char *amt)
 {
     uint8_t a[20];
     char what[32];
@@ -162,126 +166,52 @@ static void expect_op(size_t i, uint8_t kind, uint64_t pool, uint64_t channel, u
     cr_assert_eq(op->pool, pool, "%s: pool", what);
     cr_assert_eq(op->channel, channel, "%s: channel", what);
     cr_assert_arr_eq(op->address, a, 20, "%s: address", what);
-    assert_amount(op->amount, amt, what);
-    cr_assert_eq(op->ppm, ppm, "%s: ppm", what);
+    if (amt)
+        assert_amount(op->amount, amt, what);
+}
+
+/* The new V of worker i (the WORKER_VALUE operations close the report, one per worker in order). */
+static const enc_op *value_op(size_t i)
+{
+    cr_assert_geq(rep.n_ops, in.n_workers, "a WORKER_VALUE per worker");
+    const enc_op *op = &rep.ops[rep.n_ops - in.n_workers + i];
+    cr_assert_eq(op->kind, ENC_OP_WORKER_VALUE, "WORKER_VALUE");
+    cr_assert_arr_eq(op->address, in.workers[i].address, 20, "worker %zu's", i);
+    return op;
 }
 
 /* (a) One worker, no decay (t = 1000 s is inside the first 180-day period).
  *   budget   = 1000 tokens                     = 1000000000000000000000
  *   treasury = floor(10^21 * 200000 / 10^6)    =  200000000000000000000
  *   W        = 10^21 - 2 * 10^20                =  800000000000000000000
- *   the only worker holds all the weight: payout = floor(W * w / w) = W, to its pool 7. */
+ *   the only worker holds all the weight: payout = floor(W * w / w) = W, to its pool 7; then its
+ *   new V, which started at Ve = 1.3 * (6 + 0.3 * 5) = 9.75 tokens and grew, less the deductible. */
 Test(enclave_settle, one_worker_gets_all_but_the_treasury_part)
 {
+    mpz_t ve, v, d, weight;
     base_params();
-    add_worker(0x11, 7, "6" E18, 5, 1, 1000000);
+    add_worker(0x11, 7, "6" E18, 5, 1);
     settle();
-    cr_assert_eq(rep.n_ops, 2, "TREASURY and one POOL_EMISSION");
-    expect_op(0, ENC_OP_TREASURY, 0, 0, 0, "200000000000000000000", 0);
-    expect_op(1, ENC_OP_POOL_EMISSION, 7, 0, 0, "800000000000000000000", 0);
+    cr_assert_eq(rep.n_ops, 3, "TREASURY, one POOL_EMISSION, one WORKER_VALUE");
+    expect_op(0, ENC_OP_TREASURY, 0, 0, 0, "200000000000000000000");
+    expect_op(1, ENC_OP_POOL_EMISSION, 7, 0, 0, "800000000000000000000");
+    expect_op(2, ENC_OP_WORKER_VALUE, 0, 0, 0x11, NULL);
     assert_amount(rep.budget, "1000000000000000000000", "the budget");
     assert_amount(rep.compute_paid, "0", "no compute");
     assert_amount(rep.fees, "0", "no fees");
+    mpz_inits(ve, v, d, weight, NULL);
+    mpz_set_str(ve, "9750000000000000000000000000000000000", 10);
+    cr_assert_eq(enc_settle_worker_weight(v, d, weight, &in, 0), ST_OK, "the worker's part");
+    cr_assert_gt(mpz_cmp(v, ve), 0, "V grew from Ve over 60 answered steps");
+    cr_assert_gt(mpz_sgn(d), 0, "and so did D");
+    cr_assert_gt(mpz_sgn(weight), 0, "it has weight");
+    /* 800 tokens cover D: V falls by all of D */
+    mpz_sub(v, v, d);
+    cr_assert_eq(mpz_cmp(rep.ops[2].amount, v), 0, "the new V is V - D");
+    mpz_clears(ve, v, d, weight, NULL);
 }
 
-/* (b) Three workers in two pools; Re = 1.5, k = 2 (rigKPpm 2000000); scale 10^12 as in settle.h.
- * A (0x11.., pool 1): S = 6 tokens, P = 5, level 1 (conf 10^6), uptime 10^6
- *   factor = floor(500000 * 1000000 / 10^6) + 10^6          = 1500000
- *   V = 1500000 * (6*10^18 * 10^6 + 2000000 * 5 * 10^18)     = 1.5*10^6 * 16*10^24 = 24*10^30
- *   C = 2 * 5 * 1000000 * 10^24                               = 10*10^30
- *   share = isqrt((24^2 + 10^2) * 10^60) = 26*10^30 (10-24-26); weight = 26*10^36
- * B (0x22.., pool 2): S = 1 token, P = 7, level 4 (conf 800000), uptime 900000
- *   factor = floor(500000 * 800000 / 10^6) + 10^6            = 1400000
- *   V = 1400000 * (10^18 * 10^6 + 2000000 * 7 * 10^18)      = 1.4*10^6 * 15*10^24 = 21*10^30
- *   C = 2 * 7 * 800000 * 10^24                                = 11.2*10^30
- *   share = 1.4 * 17 * 10^30 = 23.8*10^30 (8-15-17 times 1.4); weight = 23.8*10^30 * 900000 = 21.42*10^36
- * C (0x33.., pool 1): S = 10 tokens, P = 0, level 5 (conf 700000), uptime 950000
- *   factor = 350000 + 10^6 = 1350000; V = 1350000 * 10^25 = 13.5*10^30; C = 0
- *   share = 13.5*10^30; weight = 13.5*10^30 * 950000 = 12.825*10^36
- * sum(weight) = 60.245*10^36; the weights are as 26000 : 21420 : 12825 = 5200 : 4284 : 2565 (/ 12049).
- * budget = 1000 tokens + 7 = 1000000000000000000007
- *   treasury = floor(budget * 0.2) = 200000000000000000001 (1.4 floored); W = 800000000000000000006
- *   A: W * 5200 = 4160000000000000000031200; / 12049 = 345256867789858079511 remainder 3161
- *   B: W * 4284 = 3427200000000000000025704; / 12049 = 284438542617644617812 remainder 8916
- *   C: W * 2565 = 2052000000000000000015390; / 12049 = 170304589592497302681 remainder 12021
- *   paid = 800000000000000000004: the remainder 2 goes to the treasury: 200000000000000000003
- *   pool 1 = A + C = 515561457382355382192; pool 2 = B = 284438542617644617812
- *   check: 200000000000000000003 + 515561457382355382192 + 284438542617644617812 = budget. */
-static void three_workers(void)
-{
-    base_params();
-    amount(in.params.budget_per_epoch, "1000000000000000000007");
-    add_worker(0x11, 1, "6" E18, 5, 1, 1000000);
-    add_worker(0x22, 2, "1" E18, 7, 4, 900000);
-    add_worker(0x33, 1, "10" E18, 0, 5, 950000);
-}
-
-Test(enclave_settle, three_workers_share_by_weight_and_the_remainder_goes_to_the_treasury)
-{
-    mpz_t sum;
-    three_workers();
-    settle();
-    cr_assert_eq(rep.n_ops, 3, "TREASURY and two POOL_EMISSIONs");
-    expect_op(0, ENC_OP_TREASURY, 0, 0, 0, "200000000000000000003", 0);
-    expect_op(1, ENC_OP_POOL_EMISSION, 1, 0, 0, "515561457382355382192", 0);
-    expect_op(2, ENC_OP_POOL_EMISSION, 2, 0, 0, "284438542617644617812", 0);
-    mpz_init(sum);
-    for (size_t i = 0; i < rep.n_ops; i++)
-        mpz_add(sum, sum, rep.ops[i].amount);
-    cr_assert_eq(mpz_cmp(sum, rep.budget), 0, "budget == TREASURY + sum(POOL_EMISSION)");
-    assert_amount(rep.budget, "1000000000000000000007", "the budget");
-    mpz_clear(sum);
-}
-
-Test(enclave_settle, the_shares_are_the_hand_computed_ones)
-{
-    static const char *want[] = { "26000000000000000000000000000000", "23800000000000000000000000000000",
-                                  "13500000000000000000000000000000" };
-    mpz_t share;
-    three_workers();
-    mpz_init(share);
-    for (size_t i = 0; i < 3; i++) {
-        cr_assert_eq(enc_settle_worker_share(share, &in.params, &in.workers[i]), ST_OK, "share %zu", i);
-        assert_amount(share, want[i], "a worker's share");
-    }
-    mpz_clear(share);
-}
-
-/* The formula once more, step by step, for a worker whose V^2 + C^2 is no square: the floor of the
- * square root is checked by share^2 <= V^2 + C^2 < (share + 1)^2, independently of mpz_sqrt. */
-Test(enclave_settle, a_share_recomputed_step_by_step_is_the_floored_root)
-{
-    enc_worker_in *w;
-    mpz_t factor, v, c, t, sum, share, next;
-    base_params();
-    in.params.rig_k_ppm = 1234567;
-    w = add_worker(0x44, 3, "123456789012345678901", 17, 4, 1000000);
-    mpz_inits(factor, v, c, t, sum, share, next, NULL);
-    /* factor = floor((1500000 - 10^6) * 800000 / 10^6) + 10^6 = 1400000 */
-    mpz_set_ui(factor, 1400000);
-    /* V = factor * (S * 10^6 + k * P * 10^18) */
-    mpz_set_str(t, "1000000000000000000", 10);
-    mpz_mul_ui(t, t, 1234567UL * 17UL);
-    mpz_mul_ui(v, w->stake, 1000000);
-    mpz_add(v, v, t);
-    mpz_mul(v, v, factor);
-    /* C = 2 * P * conf * 10^24 */
-    mpz_set_str(c, "1000000000000000000000000", 10);
-    mpz_mul_ui(c, c, 2UL * 17UL * 800000UL);
-    mpz_mul(v, v, v);
-    mpz_mul(c, c, c);
-    mpz_add(sum, v, c);
-    cr_assert_eq(mpz_perfect_square_p(sum), 0, "not a perfect square: the floor matters");
-    cr_assert_eq(enc_settle_worker_share(share, &in.params, w), ST_OK, "the share");
-    mpz_mul(t, share, share);
-    cr_assert_leq(mpz_cmp(t, sum), 0, "share^2 <= V^2 + C^2");
-    mpz_add_ui(next, share, 1);
-    mpz_mul(next, next, next);
-    cr_assert_gt(mpz_cmp(next, sum), 0, "(share + 1)^2 > V^2 + C^2");
-    mpz_clears(factor, v, c, t, sum, share, next, NULL);
-}
-
-/* (c) Decay: periods of 100 s from genesis t=1000; decayPpm 250000 cuts a quarter each time.
+/* (b) Decay: periods of 100 s from genesis t=1000; decayPpm 250000 cuts a quarter each time.
  * budgetPerEpoch = 1000 tokens + 2 = 1000000000000000000002
  *   t=1000..1099: no cut                         1000000000000000000002
  *   t=1100..1199: floor(B * 3/4)  = floor(750000000000000000001.5) = 750000000000000000001
@@ -310,7 +240,7 @@ Test(enclave_settle, the_budget_decays_once_per_whole_period_each_cut_floored)
         settle();
         assert_amount(rep.budget, cases[i].budget, "the report's budget");
         cr_assert_eq(rep.n_ops, 1, "no workers: one operation");
-        expect_op(0, ENC_OP_TREASURY, 0, 0, 0, cases[i].budget, 0);
+        expect_op(0, ENC_OP_TREASURY, 0, 0, 0, cases[i].budget);
     }
     in.params.decay_period = 0;
     cr_assert_eq(enc_settle_budget(b, &in), ST_OK, "decay period 0");
@@ -329,30 +259,8 @@ Test(enclave_settle, the_budget_decays_once_per_whole_period_each_cut_floored)
     mpz_clear(b);
 }
 
-/* (d) Uptime threshold 500000. A (0x11.., pool 1) as in (b), uptime 10^6: weight 26*10^36.
- * F (0x55.., pool 3): A's twin at exactly the threshold, uptime 500000: weight 13*10^36 (paid).
- * E (0x44.., pool 2): uptime 499999, just below: no payout, SLASH 100000 ppm.
- *   W = 800000000000000000000 split 2 : 1:
- *   A: floor(8*10^20 * 2/3) = 533333333333333333333; F: floor(8*10^20 / 3) = 266666666666666666666
- *   remainder 1: TREASURY 200000000000000000001. Pool 2 gets nothing: no operation for it. */
-Test(enclave_settle, a_worker_below_the_uptime_threshold_gets_nothing_and_is_slashed)
-{
-    base_params();
-    add_worker(0x11, 1, "6" E18, 5, 1, 1000000);
-    add_worker(0x44, 2, "50" E18, 99, 1, 499999);
-    add_worker(0x55, 3, "6" E18, 5, 1, 500000);
-    settle();
-    cr_assert_eq(rep.n_ops, 4, "TREASURY, two POOL_EMISSIONs, one SLASH");
-    expect_op(0, ENC_OP_TREASURY, 0, 0, 0, "200000000000000000001", 0);
-    expect_op(1, ENC_OP_POOL_EMISSION, 1, 0, 0, "533333333333333333333", 0);
-    expect_op(2, ENC_OP_POOL_EMISSION, 3, 0, 0, "266666666666666666666", 0);
-    expect_op(3, ENC_OP_SLASH, 0, 0, 0x44, "0", 100000);
-    in.params.slash_ppm = 0;
-    settle();
-    cr_assert_eq(rep.n_ops, 3, "with slashPpm 0 no SLASH is written");
-}
-
-/* (e) Channels, fee 25000 ppm (2.5%), with A (pool 1) earning and E (0x44..) slashed:
+/* (c) Channels, fee 25000 ppm (2.5%), with A (0x11.., pool 1) earning and E (0x44.., pool 2)
+ * answering no slot (no weight, no payout; its V decays):
  *   ch 3  (client 0xc3.., pool 1): owed 39, escrow 39: pay 39; fee floor(0.975) = 0: payment 39 only
  *   ch 5  (0xc5.., pool 2): owed 100 < escrow 1000: pay 100; fee floor(2.5) = 2; payment 98
  *   ch 9  (0xc9.., pool 1): owed 5000 > escrow 300: capped, pay 300; fee floor(7.5) = 7; payment 293
@@ -360,12 +268,14 @@ Test(enclave_settle, a_worker_below_the_uptime_threshold_gets_nothing_and_is_sla
  *   ch 20 (0xd0.., pool 3): owed 1 token, escrow 1 token + 5: pay 10^18; fee 25000000000000000;
  *         payment 975000000000000000
  *   computePaid = 39 + 100 + 300 + 10^18 = 1000000000000000439; fees = 2 + 7 + 25*10^15 = 25000000000000009
- * Order: TREASURY, POOL_EMISSION, then by channel (payment before fee), then SLASH. */
+ * Order: TREASURY, POOL_EMISSION, then by channel (payment before fee), then WORKER_VALUE by
+ * worker. */
 static void channels_epoch(void)
 {
     base_params();
-    add_worker(0x11, 1, "6" E18, 5, 1, 1000000);
-    add_worker(0x44, 2, "50" E18, 99, 1, 100000);
+    add_worker(0x11, 1, "6" E18, 5, 1);
+    enc_worker_in *e = add_worker(0x44, 2, "50" E18, 99, 1);
+    memset(e->perf, 0, e->n_perf * sizeof *e->perf);
     add_channel(3, 0xc3, 1, "39", "39");
     add_channel(5, 0xc5, 2, "100", "1000");
     add_channel(9, 0xc9, 1, "5000", "300");
@@ -377,17 +287,18 @@ Test(enclave_settle, channels_pay_what_they_owe_capped_by_escrow_less_a_floored_
 {
     channels_epoch();
     settle();
-    cr_assert_eq(rep.n_ops, 10, "ten operations");
-    expect_op(0, ENC_OP_TREASURY, 0, 0, 0, "200000000000000000000", 0);
-    expect_op(1, ENC_OP_POOL_EMISSION, 1, 0, 0, "800000000000000000000", 0);
-    expect_op(2, ENC_OP_COMPUTE_PAYMENT, 1, 3, 0xc3, "39", 0);
-    expect_op(3, ENC_OP_COMPUTE_PAYMENT, 2, 5, 0xc5, "98", 0);
-    expect_op(4, ENC_OP_FEE, 0, 5, 0xc5, "2", 0);
-    expect_op(5, ENC_OP_COMPUTE_PAYMENT, 1, 9, 0xc9, "293", 0);
-    expect_op(6, ENC_OP_FEE, 0, 9, 0xc9, "7", 0);
-    expect_op(7, ENC_OP_COMPUTE_PAYMENT, 3, 20, 0xd0, "975000000000000000", 0);
-    expect_op(8, ENC_OP_FEE, 0, 20, 0xd0, "25000000000000000", 0);
-    expect_op(9, ENC_OP_SLASH, 0, 0, 0x44, "0", 100000);
+    cr_assert_eq(rep.n_ops, 11, "eleven operations");
+    expect_op(0, ENC_OP_TREASURY, 0, 0, 0, "200000000000000000000");
+    expect_op(1, ENC_OP_POOL_EMISSION, 1, 0, 0, "800000000000000000000");
+    expect_op(2, ENC_OP_COMPUTE_PAYMENT, 1, 3, 0xc3, "39");
+    expect_op(3, ENC_OP_COMPUTE_PAYMENT, 2, 5, 0xc5, "98");
+    expect_op(4, ENC_OP_FEE, 0, 5, 0xc5, "2");
+    expect_op(5, ENC_OP_COMPUTE_PAYMENT, 1, 9, 0xc9, "293");
+    expect_op(6, ENC_OP_FEE, 0, 9, 0xc9, "7");
+    expect_op(7, ENC_OP_COMPUTE_PAYMENT, 3, 20, 0xd0, "975000000000000000");
+    expect_op(8, ENC_OP_FEE, 0, 20, 0xd0, "25000000000000000");
+    expect_op(9, ENC_OP_WORKER_VALUE, 0, 0, 0x11, NULL);
+    expect_op(10, ENC_OP_WORKER_VALUE, 0, 0, 0x44, NULL);
     assert_amount(rep.compute_paid, "1000000000000000439", "computePaid");
     assert_amount(rep.fees, "25000000000000009", "fees");
 }
@@ -400,51 +311,135 @@ Test(enclave_settle, a_whole_fee_leaves_out_the_zero_payment)
     add_channel(5, 0xc5, 2, "100", "1000");
     settle();
     cr_assert_eq(rep.n_ops, 2, "TREASURY and FEE");
-    expect_op(1, ENC_OP_FEE, 0, 5, 0xc5, "100", 0);
+    expect_op(1, ENC_OP_FEE, 0, 5, 0xc5, "100");
     assert_amount(rep.compute_paid, "100", "computePaid");
     assert_amount(rep.fees, "100", "fees");
 }
 
-/* (f) No weight anywhere: Z (0x11..) has no stake and no score (V = C = 0), E (0x44..) is below
- * the threshold (slashPpm 0 here, so not slashed). budget = 1000 tokens + 1:
+/* (d) No weight anywhere: Z (0x11..) answers no slot, L (0x44..) is judged from after the last
+ * slot (first_slot = n_slots). budget = 1000 tokens + 1:
  *   treasury = floor(200000000000000000000.2) = 200000000000000000000; W = 800000000000000000001
- *   nobody has weight: all of W goes to the treasury: TREASURY = 1000000000000000000001, alone. */
+ *   nobody has weight: all of W goes to the treasury: TREASURY = 1000000000000000000001, then the
+ *   two WORKER_VALUEs: Z's Ve decayed over 60 unanswered steps, L's Ve untouched. */
 Test(enclave_settle, without_weight_everything_goes_to_the_treasury)
 {
+    enc_worker_in *z, *l;
+    mpz_t ve, d, weight;
     base_params();
-    in.params.slash_ppm = 0;
     amount(in.params.budget_per_epoch, "1000000000000000000001");
-    add_worker(0x11, 1, "0", 0, 1, 1000000);
-    add_worker(0x44, 2, "50" E18, 99, 1, 100000);
+    z = add_worker(0x11, 1, "10" E18, 100, 1);
+    memset(z->perf, 0, z->n_perf * sizeof *z->perf);
+    l = add_worker(0x44, 2, "50" E18, 99, 1);
+    l->first_slot = (uint32_t)l->n_perf;
+    memset(l->perf, 0, l->n_perf * sizeof *l->perf);
     settle();
-    cr_assert_eq(rep.n_ops, 1, "one operation");
-    expect_op(0, ENC_OP_TREASURY, 0, 0, 0, "1000000000000000000001", 0);
+    cr_assert_eq(rep.n_ops, 3, "TREASURY and two WORKER_VALUEs");
+    expect_op(0, ENC_OP_TREASURY, 0, 0, 0, "1000000000000000000001");
+    /* Ve = 1.3 * (10 + 0.3 * 100) = 52 tokens; 60 steps at 1 - 1/300000 each */
+    mpz_inits(ve, d, weight, NULL);
+    mpz_set_str(ve, "52000000000000000000000000000000000000", 10);
+    cr_assert_lt(mpz_cmp(value_op(0)->amount, ve), 0, "Z's V decayed below its Ve");
+    mpz_sub(d, ve, value_op(0)->amount);
+    mpz_mul_ui(d, d, 300000 / 60 - 1);
+    cr_assert_lt(mpz_cmp(d, ve), 0, "by less than 60/300000 of it");
+    /* L: Ve = 1.3 * (50 + 29.7) = 103.61 tokens, as it was */
+    mpz_set_str(ve, "103610000000000000000000000000000000000", 10);
+    cr_assert_eq(mpz_cmp(value_op(1)->amount, ve), 0, "L's V is its Ve: not judged yet");
+    cr_assert_eq(enc_settle_worker_weight(ve, d, weight, &in, 1), ST_OK, "L's part");
+    cr_assert_eq(mpz_sgn(weight), 0, "no weight");
+    mpz_clears(ve, d, weight, NULL);
     enc_settle_input_clear(&in);
     enc_settle_input_init(&in);
     base_params();
     settle();
     cr_assert_eq(rep.n_ops, 1, "no workers at all: one operation");
-    expect_op(0, ENC_OP_TREASURY, 0, 0, 0, "1000" E18, 0);
+    expect_op(0, ENC_OP_TREASURY, 0, 0, 0, "1000" E18);
+}
+
+/* (e) A started worker keeps its V as given (no Ve), a zero V included: with the whole budget
+ * and no deductible left over it reports V - D. */
+Test(enclave_settle, a_started_worker_evolves_from_its_own_value)
+{
+    enc_worker_in *w;
+    mpz_t v, d, weight;
+    base_params();
+    w = add_worker(0x11, 1, "1000" E18, 100, 1);
+    w->started = true;
+    mpz_set_ui(w->v, 0);
+    mpz_inits(v, d, weight, NULL);
+    cr_assert_eq(enc_settle_worker_weight(v, d, weight, &in, 0), ST_OK, "its part");
+    /* from V = 0 only the costs accrue: dV = m * (cost_k * P + cost_b) per step, m = 1 */
+    cr_assert_gt(mpz_sgn(v), 0, "V grew by the costs alone");
+    cr_assert_eq(mpz_cmp(v, d), 0, "and D is all of it");
+    settle();
+    cr_assert_eq(mpz_sgn(value_op(0)->amount), 0, "the payout covers D: V is 0 again");
+    mpz_clears(v, d, weight, NULL);
+}
+
+/* (f) The reward parameters start as Phala's economics, and enc_settle_econ_params hands them to
+ * economics.h as they are (with the two fields settlement does not use at 0). */
+Test(enclave_settle, reward_parameters_start_as_phalas_and_convert_to_the_economics)
+{
+    enc_reward_params p;
+    enc_econ_params phala, e;
+    enc_reward_params_init(&p);
+    enc_econ_params_init(&phala);
+    cr_assert_eq(mpz_sgn(p.budget_per_epoch), 0, "no budget");
+    cr_assert(p.decay_ppm == 0 && p.treasury_ppm == 0 && p.fee_ppm == 0, "no cuts");
+    cr_assert_eq(p.step_seconds, phala.step_seconds, "12 s steps");
+    cr_assert(mpz_cmp(p.rho, phala.rho) == 0 && mpz_cmp(p.slash_rate, phala.slash_rate) == 0
+              && mpz_cmp(p.v_max, phala.v_max) == 0 && mpz_cmp(p.cost_k, phala.cost_k) == 0
+              && mpz_cmp(p.cost_b, phala.cost_b) == 0 && mpz_cmp(p.rig_k, phala.rig_k) == 0
+              && mpz_cmp(p.rig_b, phala.rig_b) == 0 && mpz_cmp(p.re, phala.re) == 0, "Phala's economics");
+    mpz_add_ui(p.rho, p.rho, 1);
+    mpz_add_ui(p.re, p.re, 2);
+    p.step_seconds = 6;
+    enc_settle_econ_params(&e, &p);
+    cr_assert(mpz_cmp(e.rho, p.rho) == 0 && mpz_cmp(e.re, p.re) == 0 && e.step_seconds == 6, "the parameters as given");
+    cr_assert(mpz_sgn(e.budget_per_step) == 0 && mpz_sgn(e.treasury_ratio) == 0, "the unused two at 0");
+    enc_econ_params_clear(&e);
+    enc_econ_params_clear(&phala);
+    enc_reward_params_clear(&p);
+    enc_reward_params_clear(NULL);
 }
 
 /* --- (g) codecs --- */
 
-/* Offsets in the canonical inputs (settle.h): the fixed part is 144 bytes, workers 69, channels 100. */
+/* Offsets in the canonical inputs (settle.h): the fixed part is 376 bytes; a worker 102 + 4 a slot
+ * (126 with six slots), a channel 100. */
 #define OFF_VERSION 7
 #define OFF_END 32
 #define OFF_TREASURY 92
-#define OFF_RE 96
-#define OFF_CONF 104
-#define OFF_FEE 132
-#define OFF_N_WORKERS 136
-#define OFF_W(i) (140 + 69 * (i))
+#define OFF_FEE 96
+#define OFF_SLOT 100
+#define OFF_STEP 108
+#define OFF_FIXED(i) (112 + 32 * (i))  /* rho slash_rate v_max cost_k cost_b rig_k rig_b re */
+#define OFF_N_WORKERS 368
+#define WLEN 126
+#define OFF_W(i) (372 + WLEN * (i))
+#define W_SCORE 60
+#define W_LEVEL 64
+#define W_STARTED 65
+#define W_V 66
+#define W_FIRST 98
+#define W_P(s) (102 + 4 * (s))
 #define OFF_N_CHANNELS OFF_W(3)  /* with three workers */
 #define OFF_C(i) (OFF_W(3) + 4 + 100 * (i))
 
-/* The codec epoch: (b)'s three workers and two channels. */
+/* The codec epoch: three workers (one started, one judged from slot 2, one missing slots) and two
+ * channels. */
 static void codec_epoch(void)
 {
-    three_workers();
+    enc_worker_in *w;
+    base_params();
+    add_worker(0x11, 1, "6" E18, 5, 1);
+    w = add_worker(0x22, 2, "1" E18, 7, 4);
+    w->started = true;
+    mpz_set_str(w->v, "21000000000000000000000000000000000000", 10);
+    w->perf[3] = 0;
+    w = add_worker(0x33, 1, "10" E18, 3, 5);
+    w->first_slot = 2;
+    w->perf[0] = w->perf[1] = 0;
     add_channel(3, 0xc3, 1, "39", "39");
     add_channel(5, 0xc5, 2, "100", "1000");
 }
@@ -481,8 +476,8 @@ Test(enclave_settle, inputs_round_trip_byte_for_byte)
     size_t la, lb;
     codec_epoch();
     a = input_bytes(&la);
-    cr_assert_eq(la, 144 + 3 * 69 + 2 * 100, "144 fixed bytes, 69 a worker, 100 a channel");
-    cr_assert_arr_eq(a, "CSETIN1\x01", 8, "the magic and the version");
+    cr_assert_eq(la, 376 + 3 * WLEN + 2 * 100, "376 fixed bytes, 126 a worker of six slots, 100 a channel");
+    cr_assert_arr_eq(a, "CSETIN2\x02", 8, "the magic and the version");
     enc_settle_input_init(&back);
     cr_assert_eq(enc_settle_input_parse(&back, a, la), ST_OK, "they parse");
     cr_assert_eq(enc_settle_input_serialize(&b, &lb, &back), ST_OK, "and serialize again");
@@ -492,7 +487,14 @@ Test(enclave_settle, inputs_round_trip_byte_for_byte)
     cr_assert_eq(enc_settle_input_hash(h2, &back), ST_OK, "hash of the copy");
     cr_assert_arr_eq(h1, h2, 32, "the same hash");
     cr_assert_eq(back.n_workers, 3, "three workers");
-    cr_assert_eq(back.workers[1].uptime_ppm, 900000, "B's uptime");
+    cr_assert_eq(back.slot_seconds, 120, "the slot");
+    cr_assert_eq(back.params.step_seconds, 12, "the step");
+    cr_assert_eq(mpz_cmp(back.params.rho, in.params.rho), 0, "rho");
+    cr_assert(back.workers[1].started && !back.workers[0].started, "started");
+    cr_assert_eq(mpz_cmp(back.workers[1].v, in.workers[1].v), 0, "B's V");
+    cr_assert_eq(back.workers[1].perf[3], 0, "B's missed slot");
+    cr_assert_eq(back.workers[1].perf[4], 7, "B's answered slot");
+    cr_assert_eq(back.workers[2].first_slot, 2, "C's first slot");
     cr_assert_eq(mpz_cmp(back.channels[1].escrow, in.channels[1].escrow), 0, "an escrow");
     enc_settle_input_clear(&back);
     free(a);
@@ -553,18 +555,28 @@ static const struct patch {
     const char *what;
     size_t off;
     size_t n;
-    uint8_t bytes[4];
+    uint8_t bytes[32];
 } patches[] = {
     { "another magic", 0, 1, { 'X' } },
-    { "version 2", OFF_VERSION, 1, { 2 } },
+    { "the version-1 magic", 6, 1, { '1' } },
+    { "version 1", OFF_VERSION, 1, { 1 } },
     { "epoch_end before epoch_start", OFF_END + 4, 4, { 0, 0, 0, 0 } },
     { "treasuryPpm above 10^6", OFF_TREASURY, 4, { 0x00, 0x0f, 0x42, 0x41 } },
-    { "rePpm below 10^6", OFF_RE, 4, { 0x00, 0x0f, 0x42, 0x3f } },
-    { "confPpm above 10^6", OFF_CONF + 8, 4, { 0x00, 0x0f, 0x42, 0x41 } },
     { "feePpm above 10^6", OFF_FEE, 4, { 0x00, 0x0f, 0x42, 0x41 } },
-    { "level 0", OFF_W(0) + 64, 1, { 0 } },
-    { "level 6", OFF_W(1) + 64, 1, { 6 } },
-    { "uptime 10^6 + 1", OFF_W(2) + 65, 4, { 0x00, 0x0f, 0x42, 0x41 } },
+    { "slot_seconds 0", OFF_SLOT + 7, 1, { 0 } },
+    { "another slot length (another slot count)", OFF_SLOT + 7, 1, { 100 } },
+    { "step_seconds 0", OFF_STEP + 3, 1, { 0 } },
+    { "rho 0, below 1", OFF_FIXED(0), 32, { 0 } },
+    { "rho above 2", OFF_FIXED(0), 1, { 0x01 } },
+    { "slash_rate above 1", OFF_FIXED(1), 1, { 0x01 } },
+    { "re 0, below 1", OFF_FIXED(7), 32, { 0 } },
+    { "score 0", OFF_W(0) + W_SCORE + 3, 1, { 0 } },
+    { "level 0", OFF_W(0) + W_LEVEL, 1, { 0 } },
+    { "level 6", OFF_W(1) + W_LEVEL, 1, { 6 } },
+    { "started 2", OFF_W(1) + W_STARTED, 1, { 2 } },
+    { "a V but not started", OFF_W(0) + W_V + 31, 1, { 1 } },
+    { "first_slot above n_slots", OFF_W(2) + W_FIRST + 3, 1, { 7 } },
+    { "a performance before first_slot", OFF_W(2) + W_P(1) + 3, 1, { 1 } },
     { "workers unsorted", OFF_W(1), 1, { 0x01 } },
     { "channels unsorted", OFF_C(1) + 7, 1, { 2 } },
     { "a channel repeated", OFF_C(1) + 7, 1, { 3 } },
@@ -609,8 +621,11 @@ Test(enclave_settle, a_repeated_worker_address_is_refused)
 Test(enclave_settle, non_canonical_inputs_in_memory_are_refused_everywhere)
 {
     static const char *what[] = {
-        "level 0", "level 6", "uptime 10^6 + 1", "workers unsorted", "a worker repeated",
-        "a channel repeated", "an amount of 2^256", "genesis after the epoch's start", "slashPpm above 10^6",
+        "level 0", "level 6", "score 0", "workers unsorted", "a worker repeated", "a channel repeated",
+        "an amount of 2^256", "genesis after the epoch's start", "feePpm above 10^6", "a V but not started",
+        "first_slot above n_slots", "a performance before first_slot", "too few performance values",
+        "slot_seconds 0", "step_seconds 0", "too many slots", "a negative rho", "rho above 2",
+        "slash_rate above 1", "re below 1", "a negative v_max", "a negative V",
     };
     uint8_t *buf, h[32];
     size_t len;
@@ -626,18 +641,34 @@ Test(enclave_settle, non_canonical_inputs_in_memory_are_refused_everywhere)
         switch (k) {
         case 0: w->conf_level = 0; break;
         case 1: w->conf_level = 6; break;
-        case 2: w->uptime_ppm = 1000001; break;
+        case 2: w->score = 0; break;
         case 3: w->address[0] = 0x01; break;
         case 4: memcpy(w->address, in.workers[0].address, 20); break;
         case 5: in.channels[1].channel = in.channels[0].channel; break;
         case 6: mpz_setbit(w->stake, 256); break;
         case 7: in.genesis_time = in.epoch_start + 1; break;
-        default: in.params.slash_ppm = 1000001; break;
+        case 8: in.params.fee_ppm = 1000001; break;
+        case 9: mpz_set_ui(in.workers[0].v, 1); break;
+        case 10: in.workers[2].first_slot = 7; break;
+        case 11: in.workers[2].perf[1] = 1; break;
+        case 12: w->n_perf--; break;
+        case 13: in.slot_seconds = 0; break;
+        case 14: in.params.step_seconds = 0; break;
+        case 15: in.slot_seconds = 1; in.epoch_end = in.epoch_start + ENC_SETTLE_MAX_SLOTS + 1; break;
+        case 16: mpz_neg(in.params.rho, in.params.rho); break;
+        case 17: mpz_mul_ui(in.params.rho, in.params.rho, 3); break;
+        case 18: mpz_mul_ui(in.params.slash_rate, in.params.slash_rate, 400000); break;
+        case 19: mpz_set_ui(in.params.re, 1); break;
+        case 20: mpz_neg(in.params.v_max, in.params.v_max); break;
+        default: mpz_neg(w->v, w->v); break;
         }
         cr_assert_eq(enc_settle_input_serialize(&buf, &len, &in), ST_INVALID, "%s: serialize refuses", what[k]);
         cr_assert_eq(enc_settle_input_hash(h, &in), ST_INVALID, "%s: hash refuses", what[k]);
         cr_assert_eq(enc_settle_budget(b, &in), ST_INVALID, "%s: budget refuses", what[k]);
         cr_assert_eq(enc_settle_compute(&rep, &in), ST_INVALID, "%s: compute refuses", what[k]);
+        cr_assert_eq(enc_settle_worker_weight(b, b, b, &in, 0), ST_INVALID, "%s: a worker's part refuses", what[k]);
+        if (k == 12)
+            w->n_perf++;  /* its array is still whole: released by the teardown */
     }
     mpz_clear(b);
 }
@@ -651,13 +682,14 @@ Test(enclave_settle, reports_round_trip_byte_for_byte)
     settle();
     sign_rep(addr);
     a = report_bytes(&la, &rep);
-    cr_assert_eq(la, 156 + 10 * 73 + 65, "156 fixed bytes, 73 an operation, the 65-byte signature");
-    cr_assert_arr_eq(a, "CSETRP1\x01", 8, "the magic and the version");
+    cr_assert_eq(la, 156 + 11 * 69 + 65, "156 fixed bytes, 69 an operation, the 65-byte signature");
+    cr_assert_arr_eq(a, "CSETRP2\x02", 8, "the magic and the version");
     enc_settle_report_init(&back);
     cr_assert_eq(enc_settle_report_parse(&back, a, la), ST_OK, "it parses");
     b = report_bytes(&lb, &back);
     cr_assert(lb == la && memcmp(a, b, la) == 0, "and serializes to the same bytes");
     cr_assert_eq(enc_settle_report_verify(&back, addr), ST_OK, "the parsed copy verifies");
+    cr_assert_eq(mpz_cmp(back.ops[9].amount, rep.ops[9].amount), 0, "a worker's V");
     enc_settle_report_clear(&back);
     free(a);
     free(b);
@@ -696,8 +728,8 @@ Test(enclave_settle, every_truncated_extended_or_flipped_report_is_refused_or_fa
 }
 
 /* Defects of channels_epoch()'s report, each made twice: in memory (serialize must refuse it) and
- * in the canonical bytes (parse must refuse them). Operation i starts at byte 156 + 73 * i; within
- * it: kind +0, pool +1, channel +9, address +17, amount +37, ppm +69. */
+ * in the canonical bytes (parse must refuse them). Operation i starts at byte 156 + 69 * i; within
+ * it: kind +0, pool +1, channel +9, address +17, amount +37. */
 static const struct report_defect {
     const char *what;
     size_t op;      /* the operation changed */
@@ -707,8 +739,11 @@ static const struct report_defect {
     { "operations out of order (channel 5 made 2, after 3)", 3, 9 + 7, 2 },
     { "a zero amount (39 made 0)", 2, 37 + 31, 0 },
     { "a field its kind does not use (a pool on a FEE)", 4, 1 + 7, 2 },
-    { "an unknown kind", 9, 0, 6 },
-    { "a slash with an amount", 9, 37 + 31, 1 },
+    { "the retired kind 5 (SLASH)", 9, 0, 5 },
+    { "an unknown kind", 9, 0, 7 },
+    { "a pool on a WORKER_VALUE", 9, 1 + 7, 1 },
+    { "a channel on a WORKER_VALUE", 10, 9 + 7, 1 },
+    { "WORKER_VALUEs out of order", 10, 17, 0x10 },
     { "a payment twice (channel 5's FEE made a payment)", 4, 0, ENC_OP_COMPUTE_PAYMENT },
 };
 
@@ -719,8 +754,11 @@ static void apply_defect(enc_settle_report *r, int k)
     case 0: op->channel = 2; break;
     case 1: mpz_set_ui(op->amount, 0); break;
     case 2: op->pool = 2; break;
-    case 3: op->kind = 6; break;
-    case 4: mpz_set_ui(op->amount, 1); break;
+    case 3: op->kind = 5; break;
+    case 4: op->kind = 7; break;
+    case 5: op->pool = 1; break;
+    case 6: op->channel = 1; break;
+    case 7: op->address[0] = 0x10; break;
     default: op->kind = ENC_OP_COMPUTE_PAYMENT; break;
     }
 }
@@ -740,8 +778,24 @@ ParameterizedTest(int *i, enclave_settle, non_canonical_reports_are_refused_both
     cr_assert_eq(enc_settle_report_parse(&back, a, la), ST_OK, "the canonical bytes parse");
     apply_defect(&back, *i);
     cr_assert_eq(enc_settle_report_serialize(&b, &lb, &back), ST_INVALID, "%s: not serialized", d->what);
-    a[156 + 73 * d->op + d->at] = d->byte;
+    a[156 + 69 * d->op + d->at] = d->byte;
     cr_assert_eq(enc_settle_report_parse(&back, a, la), ST_INVALID, "%s: not parsed", d->what);
+    enc_settle_report_clear(&back);
+    free(a);
+}
+
+Test(enclave_settle, a_zero_worker_value_is_canonical)
+{
+    enc_settle_report back;
+    uint8_t *a;
+    size_t la;
+    channels_epoch();
+    settle();
+    mpz_set_ui(rep.ops[9].amount, 0);
+    a = report_bytes(&la, &rep);
+    enc_settle_report_init(&back);
+    cr_assert_eq(enc_settle_report_parse(&back, a, la), ST_OK, "a V of 0 parses");
+    cr_assert_eq(mpz_sgn(back.ops[9].amount), 0, "and stays 0");
     enc_settle_report_clear(&back);
     free(a);
 }
@@ -758,7 +812,8 @@ static void sub_one(mpz_t v)
     mpz_sub_ui(v, v, 1);
 }
 
-/* Tampering with channels_epoch()'s report (operations as listed in its test). */
+/* Tampering with channels_epoch()'s report (operations as listed in its test: 0 TREASURY, 1 pool 1,
+ * 2..8 the channels, 9 and 10 the WORKER_VALUEs of A and E). */
 static const struct tamper {
     const char *what;
     const char *says;
@@ -769,7 +824,7 @@ static const struct tamper {
     { "computePaid + 1", "computePaid" },
     { "fees + 1", "fees is not" },
     { "an unknown pool", "pool 99" },
-    { "a pool whose only worker is below the threshold", "pool 2" },
+    { "the emission moved to the pool of a worker without weight", "operation 1 differs from the recomputed report" },
     { "an over-cap channel", "pays more than it owes or holds" },
     { "an under-paid channel", "pays less" },
     { "a fee not floored", "the fee" },
@@ -779,11 +834,13 @@ static const struct tamper {
     { "another input hash", "input hash" },
     { "another chain", "another chain" },
     { "another epoch", "another chain or epoch" },
-    { "an unknown worker slashed", "slashes a worker" },
-    { "another slash ppm", "slashes a worker" },
-    { "a slash left out", "1 workers are below the uptime threshold but 0 are slashed" },
+    { "a worker's V + 1", "operation 9 differs from the recomputed report (a worker's new V)" },
+    { "a worker's V - 1", "operation 10 differs from the recomputed report (a worker's new V)" },
+    { "a WORKER_VALUE for an unknown worker", "operation 10: WORKER_VALUE is not for the inputs' next worker" },
+    { "a WORKER_VALUE left out", "2 workers in the inputs but 1 WORKER_VALUE operations" },
     { "operations swapped", "canonical order" },
     { "treasury moved to the pool", "the treasury gets less" },
+    { "remainder moved from the treasury to the pool", "operation 0 differs from the recomputed report" },
 };
 
 static void tamper(int k)
@@ -806,11 +863,13 @@ static void tamper(int k)
     case 13: rep.input_hash[5] ^= 1; break;
     case 14: rep.chain_id++; break;
     case 15: rep.epoch++; break;
-    case 16: ops[9].address[19] = 0x45; break;
-    case 17: ops[9].ppm = 5; break;
-    case 18: mpz_clear(ops[9].amount); rep.n_ops--; break;
-    case 19: { enc_op t = ops[3]; ops[3] = ops[2]; ops[2] = t; } break;
-    default: mpz_sub_ui(ops[0].amount, ops[0].amount, 1000); mpz_add_ui(ops[1].amount, ops[1].amount, 1000); break;
+    case 16: add_one(ops[9].amount); break;
+    case 17: sub_one(ops[10].amount); break;
+    case 18: ops[10].address[19] = 0x45; break;
+    case 19: mpz_clear(ops[10].amount); rep.n_ops--; break;
+    case 20: { enc_op t = ops[3]; ops[3] = ops[2]; ops[2] = t; } break;
+    case 21: mpz_sub_ui(ops[0].amount, ops[0].amount, 1000); mpz_add_ui(ops[1].amount, ops[1].amount, 1000); break;
+    default: mpz_add_ui(ops[0].amount, ops[0].amount, 1); mpz_sub_ui(ops[1].amount, ops[1].amount, 1); break;
     }
 }
 
@@ -842,7 +901,7 @@ Test(enclave_settle, the_check_refuses_non_canonical_inputs_and_truncates_its_me
 Test(enclave_settle, a_signed_report_verifies_against_its_key_only)
 {
     uint8_t addr[20], other[20], digest[32], sig[65], key[32];
-    three_workers();
+    codec_epoch();
     settle();
     sign_rep(addr);
     cr_assert_eq(enc_settle_report_verify(&rep, addr), ST_OK, "verifies against the signer");
@@ -870,8 +929,7 @@ Test(enclave_settle, misuse_is_refused)
     uint8_t *buf, h[32];
     size_t len;
     char err[64];
-    mpz_t share;
-    enc_worker_in w;
+    mpz_t v;
     base_params();
     in.n_workers = 1;  /* a count without its array */
     cr_assert_eq(enc_settle_input_serialize(&buf, &len, &in), ST_INVALID, "serialize");
@@ -882,12 +940,9 @@ Test(enclave_settle, misuse_is_refused)
     rep.n_ops = 2;
     cr_assert_eq(enc_settle_report_serialize(&buf, &len, &rep), ST_INVALID, "a report without its operations");
     rep.n_ops = 0;
-    mpz_init(share);
-    memset(&w, 0, sizeof w);
-    mpz_init(w.stake);
-    cr_assert_eq(enc_settle_worker_share(share, &in.params, &w), ST_INVALID, "a share of level 0");
-    mpz_clear(w.stake);
-    mpz_clear(share);
+    mpz_init(v);
+    cr_assert_eq(enc_settle_worker_weight(v, v, v, &in, 0), ST_INVALID, "a worker past the last");
+    mpz_clear(v);
     enc_settle_input_clear(NULL);
     enc_settle_report_clear(NULL);
 }
@@ -961,9 +1016,9 @@ Test(enclave_settle, allocation_failures_are_reported_and_leave_the_targets_unch
     size_t before_len;
     channels_epoch();
     cr_assert_geq(each_allocation_fails(op_input_serialize, "serialize the inputs"), 1, "it allocates");
-    cr_assert_geq(each_allocation_fails(op_compute, "compute"), 3, "ops, payouts, the input hash, pools");
-    cr_assert_eq(rep.n_ops, 10, "the report is complete");
-    cr_assert_eq(each_allocation_fails(op_report_check, "check"), 2, "the input hash, the earning pools");
+    cr_assert_geq(each_allocation_fails(op_compute, "compute"), 4, "ops, workers, the input hash, pools");
+    cr_assert_eq(rep.n_ops, 11, "the report is complete");
+    cr_assert_geq(each_allocation_fails(op_report_check, "check"), 6, "the input hash, the pools, the recomputation");
     oom_buf = report_bytes(&oom_len, &rep);
     enc_settle_report_clear(&rep);
     enc_settle_report_init(&rep);
@@ -978,7 +1033,8 @@ Test(enclave_settle, allocation_failures_are_reported_and_leave_the_targets_unch
     cr_assert(before_len == oom_len && memcmp(before, oom_buf, oom_len) == 0, "the parsed inputs are whole");
     free(before);
     free(oom_buf);
-    cr_assert_eq(each_allocation_fails(op_add_worker, "add a worker"), 1, "one realloc");
+    int allocs = each_allocation_fails(op_add_worker, "add a worker");
+    cr_assert_eq(allocs, 2, "its performance values, one realloc: %d", allocs);
     cr_assert_eq(in.n_workers, 3, "one more worker");
 }
 
@@ -1056,8 +1112,11 @@ Test(enclave_settle, the_enclave_settles_signs_and_refuses_malformed_requests)
     req = input_bytes(&len);
     expect_error(h, NULL, 0, "an empty request");
     expect_error(h, req, len - 1, "a truncated request");
-    req[OFF_W(0) + 64] = 0;
+    req[OFF_W(0) + W_LEVEL] = 0;
     expect_error(h, req, len, "a worker of level 0");
+    req[OFF_W(0) + W_LEVEL] = 1;
+    req[OFF_VERSION] = 1;
+    expect_error(h, req, len, "version 1");
     free(req);
     enclave_settles(h, addr);
     cr_assert_eq(enc_host_stop(h, &ws), ST_OK, "it stops by itself");
@@ -1082,9 +1141,11 @@ Test(enclave_settle, the_enclave_settles_a_large_epoch)
         w->pool = i % 37;
         mpz_set_ui(w->stake, (i * 7919u) % 1000000u);
         mpz_mul_ui(w->stake, w->stake, 1000000000000000UL);
-        w->score = i % 1000;
+        w->score = 1 + i % 1000;
         w->conf_level = (uint8_t)(1 + i % 5);
-        w->uptime_ppm = (i * 104729u) % 1000001u;
+        w->first_slot = i % 4;
+        for (uint32_t s = w->first_slot; s < w->n_perf; s++)
+            w->perf[s] = (i * 104729u + s) % 3 ? w->score + s : 0;
         c->channel = 2ull * i + 1;
         c->client[0] = (uint8_t)i;
         c->pool = i % 41;

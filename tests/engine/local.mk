@@ -1,7 +1,8 @@
 # tests/engine/local.mk: the engine tests, one Criterion binary per unit.
 tests_engine_TESTS = tests/engine/test_genesis tests/engine/test_engine tests/engine/test_staking \
 	tests/engine/test_staking_model tests/engine/test_compute tests/engine/test_startup \
-	tests/engine/test_workers tests/engine/test_catchup tests/engine/test_pool_settings
+	tests/engine/test_workers tests/engine/test_catchup tests/engine/test_pool_settings \
+	tests/engine/test_settlement_inputs
 check_PROGRAMS += $(tests_engine_TESTS)
 TESTS += $(tests_engine_TESTS)
 tests_engine_test_genesis_CFLAGS = $(TEST_CFLAGS)
@@ -22,3 +23,5 @@ tests_engine_test_catchup_CFLAGS = $(TEST_CFLAGS)
 tests_engine_test_catchup_LDADD = $(TEST_LDADD)
 tests_engine_test_pool_settings_CFLAGS = $(TEST_CFLAGS)
 tests_engine_test_pool_settings_LDADD = $(TEST_LDADD)
+tests_engine_test_settlement_inputs_CFLAGS = $(TEST_CFLAGS)
+tests_engine_test_settlement_inputs_LDADD = $(TEST_LDADD)

@@ -68,8 +68,21 @@ ParameterizedTestParameters(engine_genesis, refuses_malformed_documents)
         { "{\"chainId\":1,\"time\":0,\"staking\":{\"unbondingSecs\":31536001}}", "unbondingSecs is out of range (0 to 31536000)" },
         { "{\"chainId\":1,\"time\":0,\"compute\":{\"heartbeatSecs\":0}}", "heartbeatSecs is out of range (1 to 9007199254740991)" },
         { "{\"chainId\":1,\"time\":0,\"staking\":{\"unbondingSecs\":\"60\"}}", "staking.unbondingSecs" },
-        { "{\"chainId\":1,\"time\":0,\"rewards\":{\"rePpm\":999999}}", "rewards.rePpm" },
-        { "{\"chainId\":1,\"time\":0,\"rewards\":{\"confPpm\":[1,2,3]}}", "rewards.confPpm" },
+        { "{\"chainId\":1,\"time\":0,\"rewards\":{\"rePpm\":1500000}}", "unknown key \"rewards.rePpm\"" },
+        { "{\"chainId\":1,\"time\":0,\"rewards\":{\"uptimeThresholdPpm\":1}}", "unknown key \"rewards.uptimeThresholdPpm\"" },
+        { "{\"chainId\":1,\"time\":0,\"rewards\":{\"re\":\"0.999999999999999999999999999999999999\"}}",
+          "rewards.re is out of range (1 to 100)" },
+        { "{\"chainId\":1,\"time\":0,\"rewards\":{\"rho\":\"2.000000000000000000000000000000000001\"}}", "rewards.rho" },
+        { "{\"chainId\":1,\"time\":0,\"rewards\":{\"slashRate\":\"0.0000000000000000000000000000000000001\"}}",
+          "rewards.slashRate" },
+        { "{\"chainId\":1,\"time\":0,\"rewards\":{\"vMax\":30000}}", "rewards.vMax" },
+        { "{\"chainId\":1,\"time\":0,\"rewards\":{\"rigK\":\"-0.3\"}}", "rewards.rigK" },
+        { "{\"chainId\":1,\"time\":0,\"rewards\":{\"rigK\":\".3\"}}", "rewards.rigK" },
+        { "{\"chainId\":1,\"time\":0,\"rewards\":{\"rigK\":\"0.\"}}", "rewards.rigK" },
+        { "{\"chainId\":1,\"time\":0,\"rewards\":{\"rigK\":\"00.3\"}}", "rewards.rigK" },
+        { "{\"chainId\":1,\"time\":0,\"rewards\":{\"rigK\":\"1e3\"}}", "rewards.rigK" },
+        { "{\"chainId\":1,\"time\":0,\"rewards\":{\"stepSecs\":0}}", "rewards.stepSecs" },
+        { "{\"chainId\":1,\"time\":0,\"epochSecs\":65537,\"compute\":{\"heartbeatSecs\":1}}", "at most 65536 slots" },
         { "{\"chainId\":1,\"time\":0,\"enclave\":{\"platform\":\"0x12\"}}", "enclave.platform" },
         { "{\"chainId\":1,\"time\":0,\"enclave\":{\"measurements\":[\"0x12\"]}}", "enclave.measurements" },
         { "{\"chainId\":1,\"time\":0,\"epochSecs\":60,\"compute\":{\"heartbeatSecs\":61}}", "heartbeatSecs" },
@@ -116,9 +129,12 @@ Test(engine_genesis, canonical_form_normalises_case_and_order)
                      "\"commissionNoticeSecs\":604800,\"maxWorkersPerPool\":32,\"minContribution\":\"1000000000000000000\","
                      "\"minStakePerRootScore\":\"100000000000000000000\",\"minWithdrawal\":\"10000000000000000\","
                      "\"minWorkerScore\":50,\"slashDeferSecs\":604800,\"unbondingSecs\":604800,\"withdrawGraceSecs\":604800},"
-                     "\"rewards\":{\"budgetPerEpoch\":\"1000000000000000000000\",\"confPpm\":[1000000,1000000,1000000,"
-                     "800000,700000],\"decayPeriodSecs\":15552000,\"decayPpm\":250000,\"feePpm\":50000,\"rePpm\":1500000,"
-                     "\"rigKPpm\":300000,\"slashPpm\":10000,\"treasuryPpm\":200000,\"uptimeThresholdPpm\":500000},"
+                     "\"rewards\":{\"budgetPerEpoch\":\"30000000000000000000000\","
+                     "\"costB\":\"0.000033711472602739726027397260273972\",\"costK\":\"0.00000001581525875190258751902587519\","
+                     "\"decayPeriodSecs\":15552000,\"decayPpm\":250000,\"feePpm\":50000,"
+                     "\"re\":\"1.3\",\"rho\":\"1.000000666600231\",\"rigB\":\"0\",\"rigK\":\"0.3\","
+                     "\"slashRate\":\"0.000003333333333333333333333333333333\",\"stepSecs\":12,\"treasuryPpm\":200000,"
+                     "\"vMax\":\"30000\"},"
                      "\"enclave\":{\"measurements\":[]},"
                      "\"governance\":{\"cancelBurnPpm\":100000,\"executionGraceSecs\":1209600,\"lockPeriodSecs\":604800,\"tracks\":["
                      "{\"approvalPpm\":666667,\"deposit\":\"1000000000000000000000\",\"enactmentDelaySecs\":86400,\"name\":\"root\",\"noQuorumBurnPpm\":0,\"payloads\":[\"text\",\"param\",\"spend\",\"enclave\",\"slash\"],\"quorumPpm\":200000,\"spendCap\":\"0\",\"threshold\":\"100000000000000000000\",\"votingDelaySecs\":3600,\"votingPeriodSecs\":604800},"
@@ -127,5 +143,56 @@ Test(engine_genesis, canonical_form_normalises_case_and_order)
                      "{\"approvalPpm\":500000,\"deposit\":\"500000000000000000000\",\"enactmentDelaySecs\":86400,\"name\":\"enclave\",\"noQuorumBurnPpm\":0,\"payloads\":[\"text\",\"enclave\"],\"quorumPpm\":100000,\"spendCap\":\"0\",\"threshold\":\"100000000000000000000\",\"votingDelaySecs\":3600,\"votingPeriodSecs\":259200}]},"
                      "\"compute\":{\"challengeSecs\":86400,\"heartbeatSecs\":600}}",
                      "canonical text with the defaults spelled out");
+    eng_genesis_clear(&g);
+}
+
+/* The economics are decimal strings of fixed numbers (x * 10^36): parsed exactly, written back
+ * without trailing zeros; the defaults are enc_econ_params_init's, the dev budget 100 tokens per 12 s
+ * step of a 3600 s epoch. */
+Test(engine_genesis, reward_economics_are_exact_decimals_with_phalas_defaults)
+{
+    const char *json = "{\"chainId\":9,\"time\":5,\"rewards\":{\"re\":\"1.50\",\"rigK\":\"0.000000000000000000000000000000000001\","
+                       "\"vMax\":\"12345.678\",\"rho\":\"1\",\"stepSecs\":6}}";
+    eng_genesis g;
+    enc_econ_params e;
+    char err[256] = "";
+    cr_assert_eq(eng_genesis_parse(&g, err, sizeof err, json, strlen(json)), ST_OK, "parse: %s", err);
+    cr_assert_eq(mpz_cmp_ui(g.rewards.rig_k, 1), 0, "10^-36 is the fixed 1");
+    cr_assert_eq(mpz_sizeinbase(g.rewards.re, 10), 37, "1.5 is 15 followed by 35 zeros");
+    cr_assert_eq(g.rewards.step_seconds, 6, "stepSecs");
+    cr_assert_not_null(strstr(g.canonical, "\"re\":\"1.5\",\"rho\":\"1\",\"rigB\":\"0\","
+                                           "\"rigK\":\"0.000000000000000000000000000000000001\""),
+                       "written back without trailing zeros: %s", g.canonical);
+    cr_assert_not_null(strstr(g.canonical, "\"stepSecs\":6,\"treasuryPpm\":200000,\"vMax\":\"12345.678\""), "vMax: %s", g.canonical);
+    eng_genesis_clear(&g);
+    /* the defaults are Phala's, exactly */
+    cr_assert_eq(eng_genesis_parse(&g, err, sizeof err, "{\"chainId\":9,\"time\":5}", 23), ST_OK, "parse: %s", err);
+    enc_econ_params_init(&e);
+    cr_assert_eq(mpz_cmp(g.rewards.rho, e.rho), 0, "rho");
+    cr_assert_eq(mpz_cmp(g.rewards.slash_rate, e.slash_rate), 0, "slashRate");
+    cr_assert_eq(mpz_cmp(g.rewards.v_max, e.v_max), 0, "vMax");
+    cr_assert_eq(mpz_cmp(g.rewards.cost_k, e.cost_k), 0, "costK");
+    cr_assert_eq(mpz_cmp(g.rewards.cost_b, e.cost_b), 0, "costB");
+    cr_assert_eq(mpz_cmp(g.rewards.rig_k, e.rig_k), 0, "rigK");
+    cr_assert_eq(mpz_cmp(g.rewards.rig_b, e.rig_b), 0, "rigB");
+    cr_assert_eq(mpz_cmp(g.rewards.re, e.re), 0, "re");
+    /* Phala's k and min_init_p are the staking rules minStakePerRootScore (base units) and minWorkerScore */
+    mpz_t k;
+    mpz_init(k);
+    mpz_fdiv_q_ui(k, e.k, 1000000000u);
+    mpz_fdiv_q_ui(k, k, 1000000000u);          /* fixed to base units */
+    cr_assert_eq(mpz_cmp(g.staking.min_stake_k, k), 0, "minStakePerRootScore is k");
+    mpz_clear(k);
+    cr_assert_eq(g.staking.min_worker_score, e.min_init_p, "minWorkerScore is min_init_p");
+    cr_assert_eq(g.rewards.step_seconds, e.step_seconds, "stepSecs");
+    /* budgetPerEpoch = budget_per_step (100 tokens) x 300 steps of 12 s in the 3600 s epoch */
+    mpz_t b;
+    mpz_init(b);
+    mpz_fdiv_q_ui(b, e.budget_per_step, 1000000000u);
+    mpz_fdiv_q_ui(b, b, 1000000000u);          /* fixed to base units */
+    mpz_mul_ui(b, b, g.epoch_length / e.step_seconds);
+    cr_assert_eq(mpz_cmp(g.rewards.budget_per_epoch, b), 0, "30000 tokens an epoch");
+    mpz_clear(b);
+    enc_econ_params_clear(&e);
     eng_genesis_clear(&g);
 }

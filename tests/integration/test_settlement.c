@@ -27,8 +27,8 @@
 #define TOKEN "000000000000000000"    /* append to whole tokens for base units */
 #define EPOCH_SECS 3600               /* the dev chain's epoch */
 #define SLOT_SECS 600                 /* and its heartbeat slot: 6 slots an epoch */
-#define BUDGET "1000000000000000000000" /* rewards.budgetPerEpoch of the dev chain: 1000 tokens */
-#define THREE_BUDGETS "3000000000000000000000"
+#define BUDGET "30000000000000000000000" /* rewards.budgetPerEpoch of the dev chain: 30000 tokens */
+#define THREE_BUDGETS "90000000000000000000000"
 #define GENESIS_TREASURY "10000000000000000000000000"
 #define CHALLENGE_SECS 86400
 #define MAX_EPOCHS 64
@@ -234,8 +234,7 @@ struct want_op {
     const char *kind;
     uint64_t id;                      /* pool (poolEmission) or channel (computePayment, fee) */
     char who[LEDGER_ADDR_STRLEN];     /* client or worker, "" if none */
-    char amount[80];                  /* "" for a slash */
-    uint32_t ppm;
+    char amount[80];                  /* base units; a fixed V for a workerValue */
 };
 
 static void want_amount(struct want_op *op, const char *kind, uint64_t id, const uint8_t *who, const mpz_t amount)
@@ -268,8 +267,8 @@ static void expect_formula(const cJSON *r)
     cr_assert(mine_len == rep_len && memcmp(mine, report, rep_len) == 0, "the recomputed report is the enclave's");
 
     const enc_reward_params *p = &in.params;
-    mpz_t budget, treasury, w_budget, sum, v, c, t, share, lib_share, paid, pay, fee;
-    mpz_inits(budget, treasury, w_budget, sum, v, c, t, share, lib_share, paid, pay, fee, NULL);
+    mpz_t budget, treasury, w_budget, sum, c, t, paid, pay, fee;
+    mpz_inits(budget, treasury, w_budget, sum, c, t, paid, pay, fee, NULL);
     mpz_t *weight = calloc(in.n_workers + 1, sizeof *weight), *payout = calloc(in.n_workers + 1, sizeof *payout);
     struct want_op *want = calloc(2 * in.n_workers + 2 * in.n_channels + 1, sizeof *want);
     cr_assert(weight && payout && want, "memory");
@@ -284,37 +283,35 @@ static void expect_formula(const cJSON *r)
     mpz_mul_ui(treasury, budget, p->treasury_ppm);
     mpz_fdiv_q_ui(treasury, treasury, PPM);
     mpz_sub(w_budget, budget, treasury);
-    /* each worker at or above the threshold: share = isqrt(V^2 + C^2), weight = share * uptime */
+    /* each worker's weight (share x answered steps) and V - D after the epoch: the economics per
+     * worker are recounted step by step in tests/enclave/test_settle_model.c */
+    mpz_t *value = calloc(in.n_workers + 1, sizeof *value);
+    cr_assert_not_null(value, "memory");
     for (size_t i = 0; i < in.n_workers; i++) {
-        const enc_worker_in *w = &in.workers[i];
         mpz_init(weight[i]);
         mpz_init(payout[i]);
-        if (w->uptime_ppm < p->uptime_threshold_ppm)
-            continue;
-        uint32_t conf = p->conf_ppm[w->conf_level - 1];
-        uint64_t factor = (uint64_t)(p->re_ppm - PPM) * conf / PPM + PPM;
-        mpz_ui_pow_ui(t, 10, 18);
-        mpz_mul_ui(t, t, p->rig_k_ppm);
-        mpz_mul_ui(t, t, w->score);                /* rigK * P * 10^18 */
-        mpz_mul_ui(v, w->stake, PPM);
-        mpz_add(v, v, t);
-        mpz_mul_ui(v, v, factor);                  /* V */
-        mpz_ui_pow_ui(c, 10, 24);
-        mpz_mul_ui(c, c, 2 * (uint64_t)w->score);
-        mpz_mul_ui(c, c, conf);                    /* C */
-        mpz_mul(share, v, v);
-        mpz_addmul(share, c, c);
-        mpz_sqrt(share, share);
-        cr_assert_eq(enc_settle_worker_share(lib_share, p, w), ST_OK, "share");
-        cr_assert_eq(mpz_cmp(share, lib_share), 0, "worker %zu: the share by hand is the library's", i);
-        mpz_mul_ui(weight[i], share, w->uptime_ppm);
+        mpz_init(value[i]);
+        cr_assert_eq(enc_settle_worker_weight(value[i], c, weight[i], &in, i), ST_OK, "worker %zu", i);
+        mpz_set(payout[i], c);                     /* D, until the payout is known */
         mpz_add(sum, sum, weight[i]);
     }
     /* payout_i = floor(W * weight_i / sum); the remainder to the treasury */
-    for (size_t i = 0; i < in.n_workers && mpz_sgn(sum) > 0; i++) {
-        mpz_mul(payout[i], w_budget, weight[i]);
-        mpz_fdiv_q(payout[i], payout[i], sum);
+    for (size_t i = 0; i < in.n_workers; i++) {
+        mpz_set(c, payout[i]);                     /* D */
+        mpz_set_ui(payout[i], 0);
+        if (mpz_sgn(sum) > 0) {
+            mpz_mul(payout[i], w_budget, weight[i]);
+            mpz_fdiv_q(payout[i], payout[i], sum);
+        }
         mpz_add(paid, paid, payout[i]);
+        /* V -= min(D, payout * 10^18), never below 0 */
+        mpz_ui_pow_ui(t, 10, 18);
+        mpz_mul(t, t, payout[i]);
+        if (mpz_cmp(c, t) < 0)
+            mpz_set(t, c);
+        if (mpz_cmp(t, value[i]) > 0)
+            mpz_set(t, value[i]);
+        mpz_sub(value[i], value[i], t);
     }
     mpz_sub(t, w_budget, paid);                    /* the remainder */
     mpz_add(t, treasury, t);
@@ -352,14 +349,13 @@ static void expect_formula(const cJSON *r)
         if (mpz_sgn(fee) > 0)
             want_amount(&want[n++], "fee", ch->channel, ch->client, fee);
     }
-    /* slashes: the workers below the threshold, by address */
-    for (size_t i = 0; i < in.n_workers && p->slash_ppm > 0; i++)
-        if (in.workers[i].uptime_ppm < p->uptime_threshold_ppm) {
-            memset(&want[n], 0, sizeof want[n]);
-            want[n].kind = "slash";
-            ledger_addr_format(want[n].who, in.workers[i].address);
-            want[n++].ppm = p->slash_ppm;
-        }
+    /* every worker's new V, by address */
+    for (size_t i = 0; i < in.n_workers; i++) {
+        memset(&want[n], 0, sizeof want[n]);
+        want[n].kind = "workerValue";
+        ledger_addr_format(want[n].who, in.workers[i].address);
+        mpz_get_str(want[n++].amount, 10, value[i]);
+    }
     /* the node's view of the report is exactly that */
     char text[80];
     mpz_get_str(text, 10, budget);
@@ -373,9 +369,9 @@ static void expect_formula(const cJSON *r)
     for (size_t i = 0; i < n; i++) {
         const cJSON *op = cJSON_GetArrayItem(ops, (int)i);
         cr_assert_str_eq(th_str(op, "kind"), want[i].kind, "operation %zu", i);
-        if (strcmp(want[i].kind, "slash") == 0) {
-            cr_assert_str_eq(th_str(op, "worker"), want[i].who, "slashed worker");
-            cr_assert_eq(th_num(op, "ppm"), want[i].ppm, "slash ppm");
+        if (strcmp(want[i].kind, "workerValue") == 0) {
+            cr_assert_str_eq(th_str(op, "worker"), want[i].who, "the worker of operation %zu", i);
+            cr_assert_str_eq(th_str(op, "value"), want[i].amount, "its new V");
             continue;
         }
         cr_assert_str_eq(th_str(op, "amount"), want[i].amount, "operation %zu (%s) amount", i, want[i].kind);
@@ -389,12 +385,14 @@ static void expect_formula(const cJSON *r)
     for (size_t i = 0; i < in.n_workers; i++) {
         mpz_clear(weight[i]);
         mpz_clear(payout[i]);
+        mpz_clear(value[i]);
     }
+    free(value);
     free(weight);
     free(payout);
     free(want);
     mpz_clears(compute_paid, fees, NULL);
-    mpz_clears(budget, treasury, w_budget, sum, v, c, t, share, lib_share, paid, pay, fee, NULL);
+    mpz_clears(budget, treasury, w_budget, sum, c, t, paid, pay, fee, NULL);
     free(mine);
     free(report);
     free(inputs);
