@@ -62,7 +62,7 @@ typedef struct worker {
     bool answered_any;           /* last_epoch/last_slot hold the last slot answered */
     uint64_t last_epoch;
     uint32_t last_slot;
-    char last_refusal[512];      /* the last register refusal logged, to log a repeat once */
+    char last_problem[640];      /* the last problem logged (cleared by success): a repeat is not logged */
     int standing;                /* the last standing logged: 0 none, 1 registered, 2 in a pool */
     uint64_t standing_pool;
 } worker;
@@ -211,6 +211,16 @@ static int start(worker *w, const struct options *o)
     return ST_OK;
 }
 
+/* Logs a problem the loop keeps meeting (a refusal, an answer it cannot use) once, until it changes
+ * or something succeeds: a worker polling every second must not write the same line every second. */
+static void problem(worker *w, const char *what)
+{
+    if (strcmp(what, w->last_problem) == 0)
+        return;
+    logf_("%s", what);
+    snprintf(w->last_problem, sizeof w->last_problem, "%s", what);
+}
+
 /* Waits ms milliseconds or until SIGINT or SIGTERM. Returns: true if a stop signal came. */
 static bool wait_or_stop(const worker *w, uint64_t ms)
 {
@@ -231,6 +241,7 @@ static bool reached(worker *w, int rc, const char *err)
     if (rc == ST_IO) {
         if (!w->outage)
             logf_("node unreachable: %s, retrying", err);
+        w->last_problem[0] = '\0';
         w->outage = true;
         w->chain_known = false;  /* a restarted node may serve another chain */
         return false;
@@ -253,7 +264,7 @@ static int ensure_chain(worker *w)
     if (!reached(w, rc, err))
         return rc;
     if (rc != ST_OK) {
-        logf_("%s", err);
+        problem(w, err);
         return rc;
     }
     if ((rc = enc_platform_quote_worker(w->ctx, w->quote, &w->platform, w->pub, w->chain_id)) != ST_OK) {
@@ -288,7 +299,7 @@ static int send_tx(worker *w, char *err, size_t errlen, const char *type_name, c
 
 static void do_register(worker *w)
 {
-    char err[512], quote_hex[2 * ENC_QUOTE_V2_LEN + 3], op[LEDGER_ADDR_STRLEN];
+    char err[512], quote_hex[2 * ENC_QUOTE_V2_LEN + 3], op[LEDGER_ADDR_STRLEN], text[600];
     cJSON *m = cJSON_CreateObject();
     ledger_hex_encode(quote_hex, w->quote, sizeof w->quote);
     ledger_addr_format(op, w->operator_addr);
@@ -298,11 +309,10 @@ static void do_register(worker *w)
     if (rc == ST_OK) {
         logf_("registered for operator %s (%" PRIu64 " iterations in %" PRIu64 " us)", op, w->bench.iterations,
               w->bench.micros);
-        w->last_refusal[0] = '\0';
-    } else if (rc != ST_IO && strcmp(err, w->last_refusal) != 0) {
-        /* the same refusal every poll is logged once, until something changes */
-        logf_("WorkerRegister refused: %s", err);
-        snprintf(w->last_refusal, sizeof w->last_refusal, "%s", err);
+        w->last_problem[0] = '\0';
+    } else if (rc != ST_IO) {
+        snprintf(text, sizeof text, "WorkerRegister refused: %s", err);
+        problem(w, text);
     }
 }
 
@@ -330,6 +340,8 @@ static void do_heartbeat(worker *w, const wrk_challenge *c, uint64_t sample_ms)
     w->answered_any = true;
     w->last_epoch = c->epoch;
     w->last_slot = c->slot;
+    if (rc == ST_OK)
+        w->last_problem[0] = '\0';
     if (rc == ST_OK)
         logf_("heartbeat epoch %" PRIu64 " slot %" PRIu32 ": %" PRIu64 " iterations in %" PRIu64 " us (score %" PRIu64 ")",
               c->epoch, c->slot, b.iterations, b.micros, score);
@@ -363,7 +375,7 @@ static void poll_once(worker *w, const struct options *o)
     if (!reached(w, rc, err))
         return;
     if (rc != ST_OK) {
-        logf_("%s", err);
+        problem(w, err);
         return;
     }
     if (!c.registered || !c.has_operator || memcmp(c.operator_addr, w->operator_addr, 20) != 0) {
