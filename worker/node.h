@@ -53,7 +53,9 @@ int wrk_node_challenge(wrk_node *n, wrk_challenge *out, char *err, size_t errlen
 /* Signs and sends a transaction of type type_name: reads the sender's nonce (ledger_getAccount),
  * adds it to msg, signs with key under chain_id, sends it with "from" and waits for the receipt.
  * Returns: ST_OK if the receipt's status is success; ST_CONFLICT if the node refused it or its
- * receipt failed (err: the node's error); ST_IO, ST_INVALID, ST_NOMEM as above.
+ * receipt failed (err: the node's error); ST_IO, ST_INVALID, ST_NOMEM as above; or a status of
+ * ledger_tx_build_signed (ST_INVALID, ST_DISABLED, ...) if msg cannot be signed as type_name: the
+ * worker's own mistake, not sent.
  * Out: err the reason on failure. In: msg the message without its nonce (borrowed; a "nonce" member
  * is added or replaced); key the sender's secret key (borrowed, not kept); from its address. */
 int wrk_node_send(wrk_node *n, char *err, size_t errlen, const char *type_name, cJSON *msg, const uint8_t key[32],
