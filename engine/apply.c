@@ -111,6 +111,8 @@ static int apply_genesis(eng_apply *a)
     }
     for (unsigned i = 0; i < g->enclave.n_measurements && rc == ST_OK; i++)
         rc = ledger_allowlist_add(a->e->ledger, LEDGER_RUNTIME_ENCLAVE, g->enclave.measurements[i]);
+    for (unsigned i = 0; i < g->enclave.n_worker_measurements && rc == ST_OK; i++)
+        rc = ledger_allowlist_add(a->e->ledger, LEDGER_RUNTIME_WORKER, g->enclave.worker_measurements[i]);
     cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "Genesis") : NULL;
     if (rc == ST_OK && (!ev || !cJSON_AddNumberToObject(ev, "chainId", (double)g->chain_id)
                         || !cJSON_AddNumberToObject(ev, "accounts", (double)g->n_accounts)
@@ -205,7 +207,6 @@ static const eng_handler handlers[] = {
     { .type = "EnclaveAllow", .system = true, .apply = eng_apply_enclave_allow },
     { .type = "EnclaveRegister", .system = true, .apply = eng_apply_enclave_register },
     { .type = "Genesis", .system = true, .apply = apply_genesis },
-    { .type = "Heartbeat", .check = eng_check_heartbeat, .apply = eng_apply_heartbeat },
     { .type = "Mint", .system = true, .dev = true, .apply = apply_mint },
     { .type = "PoolCreate", .check = eng_check_commission, .apply = eng_apply_pool_create },
     { .type = "PoolReward", .system = true, .dev = true, .apply = apply_pool_reward },
@@ -222,6 +223,9 @@ static const eng_handler handlers[] = {
     { .type = "Withdraw", .check = eng_check_positive_amount, .apply = eng_apply_withdraw },
     { .type = "WorkerAdd", .apply = eng_apply_worker_add },
     { .type = "WorkerBond", .check = eng_check_positive_amount, .apply = eng_apply_worker_bond },
+    { .type = "WorkerHeartbeat", .check = eng_check_worker_heartbeat, .apply = eng_apply_worker_heartbeat },
+    { .type = "WorkerRegister", .check = eng_check_worker_register, .apply = eng_apply_worker_register },
+    { .type = "WorkerRemove", .apply = eng_apply_worker_remove },
     { .type = "WorkerSlash", .system = true, .dev = true, .apply = apply_worker_slash },
     { .type = "WorkerUnbond", .check = eng_check_positive_amount, .apply = eng_apply_worker_unbond },
 };

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* compute.c: what compute providers and their clients do between settlements. Workers send a
- * Heartbeat per slot of an epoch (uptime is the share of slots they were seen in; the score is
- * their performance). Clients open payment channels toward a worker with a deposit held in their
+/* compute.c: what compute clients do between settlements (the workers' heartbeats are in
+ * workers.c). Clients open payment channels toward a worker with a deposit held in their
  * escrow, top them up and close them (after a challenge period the unspent deposit comes back);
  * they pay by signing off-ledger Vouchers for a growing cumulative amount, which the worker redeems:
  * a voucher can never be paid twice, since only a higher cumulative amount redeems anything, and
@@ -24,47 +23,6 @@ static cJSON *channel_event(eng_apply *a, const char *type, uint64_t channel)
     if (ev && !cJSON_AddNumberToObject(ev, "channel", (double)channel))
         return NULL;
     return ev;
-}
-
-int eng_apply_heartbeat(eng_apply *a)
-{
-    const ledger_tx *tx = &a->item->tx;
-    uint64_t epoch, score, now_epoch = eng_clock_epoch(&a->e->clock, a->time);
-    ledger_worker w;
-    ledger_worker_init(&w);
-    int rc = ledger_tx_get_u64(tx, "epoch", &epoch);
-    if (rc == ST_OK)
-        rc = ledger_tx_get_u64(tx, "score", &score);
-    /* the maximum in force now: a parameter change earlier in this block binds this heartbeat */
-    if (rc == ST_OK && score > a->e->genesis.compute.max_score)
-        rc = ledger_fail(&a->r, ST_INVALID, "the score is above the chain's maximum of %llu", (unsigned long long)a->e->genesis.compute.max_score);
-    if (rc == ST_OK && (rc = ledger_worker_get(a->e->ledger, tx->signer, &w)) == ST_NOTFOUND)
-        rc = ledger_fail(&a->r, rc, "the signer is not a registered worker (WorkerAdd it to a pool first)");
-    if (rc == ST_OK && epoch != now_epoch)
-        rc = ledger_fail(&a->r, ST_CONFLICT, "a heartbeat for epoch %llu, but the current epoch is %llu", (unsigned long long)epoch,
-                         (unsigned long long)now_epoch);
-    uint64_t slot = (a->time - eng_clock_epoch_start(&a->e->clock, now_epoch)) / a->e->genesis.compute.heartbeat_secs;
-    if (rc == ST_OK && (rc = ledger_heartbeat_put(a->e->ledger, tx->signer, epoch, slot, (uint32_t)score)) == ST_CONFLICT)
-        rc = ledger_fail(&a->r, rc, "a heartbeat for slot %llu of epoch %llu is already recorded", (unsigned long long)slot,
-                         (unsigned long long)epoch);
-    cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "Heartbeat") : NULL;
-    if (rc == ST_OK && (!ev || !ledger_event_address(ev, "worker", tx->signer) || !cJSON_AddNumberToObject(ev, "pool", (double)w.pool)
-                        || !cJSON_AddNumberToObject(ev, "epoch", (double)epoch)
-                        || !cJSON_AddNumberToObject(ev, "slot", (double)slot)
-                        || !cJSON_AddNumberToObject(ev, "score", (double)score)))
-        rc = ST_NOMEM;
-    ledger_worker_clear(&w);
-    return rc;
-}
-
-int eng_check_heartbeat(eng *e, const ledger_tx *tx, char *err, size_t errlen)
-{
-    uint64_t score;
-    if (ledger_tx_get_u64(tx, "score", &score) == ST_OK && score > e->genesis.compute.max_score) {
-        snprintf(err, errlen, "message.score: above the chain's maximum of %llu", (unsigned long long)e->genesis.compute.max_score);
-        return ST_INVALID;
-    }
-    return ST_OK;
 }
 
 int eng_check_channel_amount(eng *e, const ledger_tx *tx, char *err, size_t errlen)

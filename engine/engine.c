@@ -50,25 +50,17 @@ static void refuse(eng_item *it, int status, cJSON *data, const char *fmt, ...)
     it->errdata = data;
 }
 
-/* Whether address holds something its first transaction can answer for: a free balance above zero,
- * or a worker registration (a worker key signs its first Heartbeat holding nothing else).
+/* Whether address holds something its first transaction can answer for: a free balance above zero.
+ * (A worker key holds nothing: its first transaction is its WorkerRegister, taken without standing
+ * because its check has verified the platform's quote for this very key.)
  * Returns: ST_OK with *yes set, or ST_DB. */
 static int has_standing(eng *e, const uint8_t address[20], bool *yes)
 {
     ledger_account free_account = ledger_user_account(LEDGER_FREE, address);
-    ledger_worker w;
     mpz_t balance;
     mpz_init(balance);
-    ledger_worker_init(&w);
     int rc = ledger_balance(e->ledger, &free_account, balance);
     *yes = rc == ST_OK && mpz_sgn(balance) > 0;
-    if (rc == ST_OK && !*yes) {
-        rc = ledger_worker_get(e->ledger, address, &w);
-        *yes = rc == ST_OK;
-        if (rc == ST_NOTFOUND)
-            rc = ST_OK;
-    }
-    ledger_worker_clear(&w);
     mpz_clear(balance);
     return rc == ST_OK ? ST_OK : ST_DB;
 }
@@ -107,7 +99,7 @@ static int admit(eng *e, eng_item *it)
                (unsigned long long)have, addr, (unsigned long long)want);
         return ST_NONCE;
     }
-    if (want > 0)
+    if (want > 0 || strcmp(it->tx.type->name, "WorkerRegister") == 0)
         return ST_OK;
     if (has_standing(e, it->tx.signer, &standing) != ST_OK)
         return ST_DB;
@@ -115,7 +107,7 @@ static int admit(eng *e, eng_item *it)
         return ST_OK;
     refuse(it, ST_INSUFFICIENT, refusal_data(NULL, addr),
            "%s holds nothing in the ledger: an address's first transaction is taken only once it holds a free "
-           "balance or is a worker registered in a pool", addr);
+           "balance, unless it is a worker runtime's WorkerRegister", addr);
     return ST_INSUFFICIENT;
 }
 
@@ -205,6 +197,10 @@ int eng_apply_block(eng *e, eng_item *items, uint64_t time)
         return ST_NOMEM;
     if ((rc = ledger_block_begin(e->ledger, b.height)) != ST_OK)
         goto out;
+    if ((rc = eng_worker_seed_update(e, b.height > 0 ? &head : NULL, b.time)) != ST_OK) {
+        ledger_block_abort(e->ledger);
+        goto out;
+    }
     for (eng_item *it = items; it; it = it->next) {
         it->status = ST_OK;
         if (!it->is_system) {
@@ -586,6 +582,7 @@ static void release(eng *e)
     ledger_close(e->ledger);
     if (e->genesis_parsed)
         eng_genesis_clear(&e->genesis);
+    enc_econ_params_clear(&e->econ);
     free(e);
 }
 
@@ -603,6 +600,7 @@ int eng_open(eng **out, char *err, size_t errlen, const eng_config *cfg)
         snprintf(err, errlen, "out of memory");
         return ST_NOMEM;
     }
+    enc_econ_params_init(&e->econ);
     e->dev = cfg->dev;
     e->max_queue = cfg->max_queue ? cfg->max_queue : DEFAULT_MAX_QUEUE;
     e->max_block_txs = cfg->max_block_txs ? cfg->max_block_txs : DEFAULT_MAX_BLOCK_TXS;

@@ -79,6 +79,19 @@ uint64_t eng_now(const eng *e) NONNULL(1);
 /* The ledger, for reads. Borrowed; valid until eng_close. Never write through it. */
 ledger *eng_ledger(eng *e) NONNULL(1);
 
+/* A worker's challenge for the heartbeat slot of the node's clock now (engine/workers.c has the
+ * rule): the epoch, the slot, its start and end (exclusive; an epoch's last slot may be shorter)
+ * and the 32 bytes a WorkerHeartbeat must carry. */
+typedef struct eng_challenge {
+    uint64_t epoch, slot, slot_start, slot_end;
+    uint8_t challenge[32];
+} eng_challenge;
+/* Returns: ST_OK or ST_DB. */
+int eng_challenge_now(eng *e, const uint8_t worker[20], eng_challenge *out) WARN_UNUSED NONNULL(1, 2, 3);
+/* The minimum stake k * sqrt(P) of a benchmark score P (k: staking.minStakePerRootScore, base units),
+ * rounded up to a base unit. Returns: ST_OK. Out: min (initialized by the caller). */
+int eng_worker_min_stake(eng *e, uint32_t score, mpz_t min) WARN_UNUSED NONNULL(1, 3);
+
 /* Checks a parsed transaction without state (type enabled, fields sane) and queues it; tx is moved
  * (cleared) on ST_OK. Returns: ST_OK (done will be called); ST_DISABLED (type not enabled);
  * ST_INVALID (a field is out of range; err says which); ST_LIMIT (queue full). */

@@ -4,12 +4,14 @@
 #ifndef ENGINE_ENGINE_INT_H
 #define ENGINE_ENGINE_INT_H
 
+#include "enclave/economics.h"
 #include "enclave/enclave.h"
 #include "enclave/settle.h"
 #include "engine/engine.h"
 #include "engine/genesis.h"
 #include "governance/gov_store.h"
 #include "ledger/receipt.h"
+#include "ledger/stakes.h"
 
 /* One queued transaction: a signed one from a user, or a system one (genesis, dev mint). */
 typedef struct eng_item {
@@ -77,6 +79,7 @@ struct eng {
     eng_settle_request settle;      /* the settlement being computed, or waiting for its block */
     eng_stats stats;                /* counters for eng_stats_get */
     gov_store *gov;                 /* governance rows (owned; freed before the ledger closes) */
+    enc_econ_params econ;           /* Phala's worker economics (enclave/economics.h) */
 };
 
 /* What a handler works with while applying one transaction inside a block. */
@@ -112,6 +115,7 @@ int eng_check_positive_amount(eng *e, const ledger_tx *tx, char *err, size_t err
 int eng_apply_pool_create(eng_apply *a);
 int eng_apply_pool_set_commission(eng_apply *a);
 int eng_apply_worker_add(eng_apply *a);
+int eng_apply_worker_remove(eng_apply *a);
 int eng_apply_worker_bond(eng_apply *a);
 int eng_apply_worker_unbond(eng_apply *a);
 int eng_apply_contribute(eng_apply *a);
@@ -131,14 +135,41 @@ int eng_staking_last_epoch(eng *e, uint64_t *epoch);
 /* Compute (engine/compute.c): heartbeats, payment channels and vouchers, and the tick part that
  * returns the deposits of channels whose challenge period is over. */
 int eng_check_channel_amount(eng *e, const ledger_tx *tx, char *err, size_t errlen);
-int eng_check_heartbeat(eng *e, const ledger_tx *tx, char *err, size_t errlen);
-int eng_apply_heartbeat(eng_apply *a);
 int eng_apply_channel_open(eng_apply *a);
 int eng_apply_channel_top_up(eng_apply *a);
 int eng_apply_channel_close(eng_apply *a);
 int eng_apply_voucher_redeem(eng_apply *a);
 bool eng_compute_due(eng *e, uint64_t now);
 int eng_compute_tick(eng_apply *a);
+
+/* Workers (engine/workers.c): registration of attested worker runtimes, the slots' challenges and
+ * the heartbeats that answer them, and the stake a worker needs to compute. */
+#define ENG_SCORE_ITERATIONS 1000   /* a point of score: 1000 keccak-256 iterations per second */
+/* floor(iterations * 10^6 / micros / ENG_SCORE_ITERATIONS), at most UINT32_MAX; 0 if micros is 0. */
+uint32_t eng_worker_score(uint64_t iterations, uint64_t micros);
+/* The epoch and heartbeat slot of time t. */
+void eng_worker_slot(const eng *e, uint64_t t, uint64_t *epoch, uint64_t *slot) NONNULL(1, 3, 4);
+/* A worker's challenge for a slot with that slot's seed. */
+void eng_worker_challenge(uint8_t out[32], const eng *e, const uint8_t worker[20], uint64_t epoch, uint64_t slot,
+                          const uint8_t seed[32]) NONNULL(1, 2, 3, 6);
+/* At the start of a block of time `time` whose parent is head (NULL for the first block): records
+ * head's hash as the seed of the block's slot unless the slot has one. Returns: ST_OK or ST_DB. */
+int eng_worker_seed_update(eng *e, const ledger_block *head, uint64_t time) NONNULL(1);
+/* The epoch, slot and seed of the slot of time t (t at or after the head's time).
+ * Returns: ST_OK or ST_DB. */
+int eng_worker_seed(eng *e, uint64_t t, uint64_t *epoch, uint64_t *slot, uint8_t seed[32]) NONNULL(1, 3, 4, 5);
+int eng_check_worker_register(eng *e, const ledger_tx *tx, char *err, size_t errlen);
+int eng_apply_worker_register(eng_apply *a);
+int eng_check_worker_heartbeat(eng *e, const ledger_tx *tx, char *err, size_t errlen);
+int eng_apply_worker_heartbeat(eng_apply *a);
+/* Whether w may compute with `bonded` (in the receipt if not): P at least minInitScore, bonded at
+ * least the minimum stake, and, when it starts, an initial V within vMax. */
+int eng_worker_check_stake(eng_apply *a, const ledger_worker *w, const mpz_t bonded, bool starting);
+/* The economics parameters in force. */
+static inline const enc_econ_params *eng_econ(const eng *e)
+{
+    return &e->econ;
+}
 
 /* Settlement (engine/settlement.c): the next epoch to settle, whether it is due at now, its inputs
  * as the ledger says them, and the system transactions that allowlist and register an enclave and

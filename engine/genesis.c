@@ -47,7 +47,20 @@ void eng_dev_key(uint8_t key[32], unsigned i)
         memset(key, 0, 32);
 }
 
-char *eng_genesis_dev_json(const uint8_t *platform, const uint8_t *measurement)
+/* Adds {name: [hex of measurement]} to obj. Returns false on OOM. */
+static bool add_measurement_list(cJSON *obj, const char *name, const uint8_t measurement[32])
+{
+    char hex[67];
+    ledger_hex_encode(hex, measurement, 32);
+    cJSON *list = cJSON_AddArrayToObject(obj, name), *m = cJSON_CreateString(hex);
+    if (!list || !m || !cJSON_AddItemToArray(list, m)) {
+        cJSON_Delete(m);
+        return false;
+    }
+    return true;
+}
+
+char *eng_genesis_dev_json(const uint8_t *platform, const uint8_t *measurement, const uint8_t *worker_measurement)
 {
     cJSON *root = cJSON_CreateObject(), *accounts = cJSON_CreateArray();
     char *text = NULL;
@@ -59,8 +72,8 @@ char *eng_genesis_dev_json(const uint8_t *platform, const uint8_t *measurement)
         || !cJSON_AddNumberToObject(root, "time", DEV_GENESIS_TIME)
         || !cJSON_AddStringToObject(root, "treasury", DEV_TREASURY))
         goto out;
-    if (platform || measurement) {
-        cJSON *enclave = cJSON_AddObjectToObject(root, "enclave"), *list = NULL;
+    if (platform || measurement || worker_measurement) {
+        cJSON *enclave = cJSON_AddObjectToObject(root, "enclave");
         char hex[67];
         if (!enclave)
             goto out;
@@ -69,14 +82,9 @@ char *eng_genesis_dev_json(const uint8_t *platform, const uint8_t *measurement)
             if (!cJSON_AddStringToObject(enclave, "platform", hex))
                 goto out;
         }
-        if (measurement) {
-            ledger_hex_encode(hex, measurement, 32);
-            cJSON *m = cJSON_CreateString(hex);
-            if (!(list = cJSON_AddArrayToObject(enclave, "measurements")) || !m || !cJSON_AddItemToArray(list, m)) {
-                cJSON_Delete(m);
-                goto out;
-            }
-        }
+        if ((measurement && !add_measurement_list(enclave, "measurements", measurement))
+            || (worker_measurement && !add_measurement_list(enclave, "workerMeasurements", worker_measurement)))
+            goto out;
     }
     for (unsigned i = 0; i < ENG_DEV_ACCOUNTS; i++) {
         uint8_t key[32], addr[20];
@@ -191,6 +199,15 @@ static int canonical_enclave(cJSON *root, const eng_enclave_params *ep)
     if (ep->has_platform) {
         ledger_addr_format(text, ep->platform);
         if (!cJSON_AddStringToObject(en, "platform", text))
+            return ST_NOMEM;
+    }
+    if (ep->n_worker_measurements == 0)
+        return ST_OK;
+    if (!(list = cJSON_AddArrayToObject(en, "workerMeasurements")))
+        return ST_NOMEM;
+    for (unsigned i = 0; i < ep->n_worker_measurements; i++) {
+        ledger_hex_encode(text, ep->worker_measurements[i], 32);
+        if (!append(list, cJSON_CreateString(text)))
             return ST_NOMEM;
     }
     return ST_OK;
@@ -342,14 +359,17 @@ static int parse_enclave(eng_enclave_params *ep, char *err, size_t errlen, const
             if (!cJSON_IsString(field) || ledger_addr_parse(ep->platform, field->valuestring) != ST_OK)
                 return fail(err, errlen, "genesis: %s must be an address", "enclave.platform");
             ep->has_platform = true;
-        } else if (strcmp(k, "measurements") == 0) {
+        } else if (strcmp(k, "measurements") == 0 || strcmp(k, "workerMeasurements") == 0) {
+            bool workers = k[0] == 'w';
+            uint8_t (*list)[32] = workers ? ep->worker_measurements : ep->measurements;
+            unsigned *n = workers ? &ep->n_worker_measurements : &ep->n_measurements;
             if (!cJSON_IsArray(field) || cJSON_GetArraySize(field) > ENG_MAX_MEASUREMENTS)
-                return fail(err, errlen, "genesis: %s must be a list of at most 16 hashes", "enclave.measurements");
+                return fail(err, errlen, "genesis: enclave.%s must be a list of at most 16 hashes", k);
             const cJSON *m;
             cJSON_ArrayForEach(m, field) {
-                if (!cJSON_IsString(m) || ledger_hex_decode_exact(ep->measurements[ep->n_measurements], 32, m->valuestring) != ST_OK)
-                    return fail(err, errlen, "genesis: %s must hold 0x-prefixed 32-byte hashes", "enclave.measurements");
-                ep->n_measurements++;
+                if (!cJSON_IsString(m) || ledger_hex_decode_exact(list[*n], 32, m->valuestring) != ST_OK)
+                    return fail(err, errlen, "genesis: enclave.%s must hold 0x-prefixed 32-byte hashes", k);
+                (*n)++;
             }
         } else {
             return fail(err, errlen, "genesis: unknown key \"enclave.%s\"", k);

@@ -36,6 +36,9 @@ typedef struct eng_staking_params {
                                      * pool's workers unbond at the next epoch close [7 days] */
     uint64_t slash_defer;           /* "slashDeferSecs": a slash waits this long before it applies, so governance
                                      * can cancel it (slashCancel) [0: at once] */
+    mpz_t min_stake_k;              /* "minStakePerRootScore": a worker of benchmark score P computes only with
+                                     * at least this * sqrt(P) bonded (Phala's k) [10^20: 100 tokens] */
+    uint32_t min_worker_score;      /* "minWorkerScore": the smallest P that may compute (Phala's min_init_p) [50] */
 } eng_staking_params;
 
 /* Compute providers and payment channels ("compute" object; optional keys, defaults in brackets). */
@@ -57,6 +60,9 @@ typedef struct eng_enclave_params {
                                      * stand-in for the TEE vendor's root of trust) */
     uint8_t measurements[ENG_MAX_MEASUREMENTS][32]; /* "measurements": the first allowlist */
     unsigned n_measurements;
+    uint8_t worker_measurements[ENG_MAX_MEASUREMENTS][32]; /* "workerMeasurements": the first worker-runtime
+                                                            * allowlist (written only when not empty) */
+    unsigned n_worker_measurements;
 } eng_enclave_params;
 
 typedef struct eng_genesis {
@@ -79,7 +85,7 @@ typedef struct eng_genesis {
  * "epochSecs" (number), "staking" (see eng_staking_params), "compute" (see eng_compute_params),
  * "rewards" ({"budgetPerEpoch", "decayPeriodSecs", "decayPpm", "treasuryPpm", "rePpm", "rigKPpm",
  * "confPpm": [5], "uptimeThresholdPpm", "slashPpm", "feePpm"}), "enclave" ({"platform",
- * "measurements"}), "governance" ({"lockPeriodSecs", "executionGraceSecs", "cancelBurnPpm", "tracks":
+ * "measurements", "workerMeasurements"}), "governance" ({"lockPeriodSecs", "executionGraceSecs", "cancelBurnPpm", "tracks":
  * [{"name", "deposit", "threshold", "votingDelaySecs", "votingPeriodSecs", "enactmentDelaySecs",
  * "quorumPpm", "approvalPpm", "spendCap", "payloads": ["text"|"param"|"spend"|"enclave"]}]}; given
  * tracks replace the default root, treasury, params and enclave tracks).
@@ -91,9 +97,10 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
 void eng_genesis_clear(eng_genesis *g);
 
 /* The development genesis as JSON text; caller frees with free(). NULL on out of memory.
- * platform and measurement (may be NULL) put this machine's simulated platform and enclave binary
- * in its "enclave" object, so a dev node settles epochs out of the box. */
-char *eng_genesis_dev_json(const uint8_t *platform, const uint8_t *measurement);
+ * platform, measurement and worker_measurement (each may be NULL) put this machine's simulated
+ * platform, enclave binary and worker runtime in its "enclave" object, so a dev node settles epochs
+ * and takes this build's workers out of the box. */
+char *eng_genesis_dev_json(const uint8_t *platform, const uint8_t *measurement, const uint8_t *worker_measurement);
 /* The secret key of development account i (0..9), 32 bytes. */
 void eng_dev_key(uint8_t key[32], unsigned i);
 

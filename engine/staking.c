@@ -208,6 +208,11 @@ int eng_staking_unbond(eng_apply *a, ledger_pool *p, ledger_worker *w, const mpz
     mpz_sub(w->bonded, w->bonded, amount);
     mpz_sub(p->bonded, p->bonded, amount);
     mpz_add(p->unbonding, p->unbonding, amount);
+    if (mpz_sgn(w->bonded) == 0) {
+        /* it stops computing: a later bond starts it again from a new initial V */
+        w->started = false;
+        mpz_set_ui(w->value, 0);
+    }
     int rc = ledger_unbonding_insert(a->e->ledger, &u);
     if (rc == ST_OK)
         rc = ledger_worker_put(a->e->ledger, w);

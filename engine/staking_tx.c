@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "ledger/amount.h"
+#include "ledger/compute.h"
 #include "ledger/hex.h"
 
 /* ---- signed transactions ---- */
@@ -178,12 +179,60 @@ int eng_apply_worker_add(eng_apply *a)
         rc = ledger_fail(&a->r, ST_LIMIT, "pool %llu has %u workers, the most a pool may have", (unsigned long long)id, count);
         goto out;
     }
+    ledger_worker_reg reg;
+    if ((rc = ledger_worker_reg_get(a->e->ledger, w.address, &reg)) == ST_NOTFOUND) {
+        rc = ledger_fail(&a->r, rc, "the worker is not registered: a conclave-worker registers its key first (WorkerRegister)");
+        goto out;
+    }
+    if (rc != ST_OK)
+        goto out;
+    if (memcmp(reg.operator_, a->item->tx.signer, 20) != 0) {
+        char op[LEDGER_ADDR_STRLEN];
+        ledger_addr_format(op, reg.operator_);
+        rc = ledger_fail(&a->r, ST_UNAUTHORIZED, "the worker registered to serve %s, not the signer", op);
+        goto out;
+    }
+    bool allowed = false;
+    if ((rc = ledger_allowlist_has(a->e->ledger, LEDGER_RUNTIME_WORKER, reg.measurement, &allowed)) != ST_OK)
+        goto out;
+    if (!allowed) {
+        rc = ledger_fail(&a->r, ST_UNAUTHORIZED, "the worker's runtime is no longer on the allowlist");
+        goto out;
+    }
+    w.score = reg.score;
+    w.conf_level = reg.conf_level;
     w.pool = id;
     rc = ledger_worker_put(a->e->ledger, &w);
     cJSON *ev = rc == ST_OK ? eng_staking_pool_event(a, "WorkerAdded", id) : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_address(ev, "worker", w.address)))
         rc = ST_NOMEM;
 out:
+    ledger_worker_clear(&w);
+    ledger_pool_clear(&p);
+    return rc;
+}
+
+int eng_apply_worker_remove(eng_apply *a)
+{
+    ledger_pool p;
+    ledger_worker w;
+    ledger_unbonding u;
+    ledger_pool_init(&p);
+    ledger_worker_init(&w);
+    ledger_unbonding_init(&u);
+    unsigned pending = 0;
+    int rc = load_owned_worker(a, &p, &w);
+    if (rc == ST_OK && mpz_sgn(w.bonded) > 0)
+        rc = ledger_fail(&a->r, ST_CONFLICT, "the worker still has stake bonded: unbond it first");
+    if (rc == ST_OK && (rc = ledger_unbonding_of_worker(a->e->ledger, w.address, 0, &u, 1, &pending)) == ST_OK && pending > 0)
+        rc = ledger_fail(&a->r, ST_CONFLICT, "the worker's unbonded stake is released at %llu: remove it after that",
+                         (unsigned long long)u.release_at);
+    if (rc == ST_OK)
+        rc = ledger_worker_remove(a->e->ledger, w.address);
+    cJSON *ev = rc == ST_OK ? eng_staking_pool_event(a, "WorkerRemoved", p.id) : NULL;
+    if (rc == ST_OK && (!ev || !ledger_event_address(ev, "worker", w.address)))
+        rc = ST_NOMEM;
+    ledger_unbonding_clear(&u);
     ledger_worker_clear(&w);
     ledger_pool_clear(&p);
     return rc;
@@ -208,7 +257,16 @@ int eng_apply_worker_bond(eng_apply *a)
         rc = ledger_fail(&a->r, ST_INSUFFICIENT, "the pool has %s free stake", eng_staking_amount_text(have, free_stake));
         goto out;
     }
-    mpz_add(w.bonded, w.bonded, amount);
+    mpz_add(free_stake, w.bonded, amount);
+    bool starting = mpz_sgn(w.bonded) == 0;
+    if ((rc = eng_worker_check_stake(a, &w, free_stake, starting)) != ST_OK)
+        goto out;
+    if (starting) {
+        w.judged_from = a->time;
+        w.started = false;
+        mpz_set_ui(w.value, 0);
+    }
+    mpz_set(w.bonded, free_stake);
     mpz_add(p.bonded, p.bonded, amount);
     if ((rc = ledger_worker_put(a->e->ledger, &w)) == ST_OK)
         rc = eng_staking_save_pool(a, &p, false);
@@ -236,6 +294,17 @@ int eng_apply_worker_unbond(eng_apply *a)
     if (rc == ST_OK && mpz_cmp(amount, w.bonded) > 0) {
         char have[LEDGER_AMOUNT_STRLEN];
         rc = ledger_fail(&a->r, ST_INSUFFICIENT, "the worker has %s bonded", eng_staking_amount_text(have, w.bonded));
+    }
+    if (rc == ST_OK && mpz_cmp(amount, w.bonded) < 0) {
+        mpz_t left, min;
+        mpz_inits(left, min, NULL);
+        mpz_sub(left, w.bonded, amount);
+        if ((rc = eng_worker_min_stake(a->e, w.score, min)) == ST_OK && mpz_cmp(left, min) < 0) {
+            char l[LEDGER_AMOUNT_STRLEN], m[LEDGER_AMOUNT_STRLEN];
+            rc = ledger_fail(&a->r, ST_INSUFFICIENT, "it would leave %s bonded, below the minimum stake of %s: unbond all of it to stop the worker",
+                             eng_staking_amount_text(l, left), eng_staking_amount_text(m, min));
+        }
+        mpz_clears(left, min, NULL);
     }
     if (rc == ST_OK)
         rc = eng_staking_unbond(a, &p, &w, amount, false);

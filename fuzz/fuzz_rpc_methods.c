@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static rpc_server *server;
     if (!server) {
         char err[256] = "";
-        char *genesis = eng_genesis_dev_json(NULL, NULL);
+        char *genesis = eng_genesis_dev_json(NULL, NULL, NULL);
         FUZZ_CHECK(genesis != NULL);
         eng_config cfg = { .db_path = ":memory:", .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL,
                            .dev = true };

@@ -153,6 +153,29 @@ int ledger_heartbeat_slots(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uin
     return ledger_each_row(st, visit_slot, &ctx);
 }
 
+/* A heartbeat row: epoch, slot, score. */
+static int read_heartbeat(sqlite3_stmt *st, void *row, const void *ctx)
+{
+    (void)ctx;
+    ledger_heartbeat *h = row;
+    h->epoch = (uint64_t)sqlite3_column_int64(st, 0);
+    h->slot = (uint64_t)sqlite3_column_int64(st, 1);
+    h->score = (uint32_t)sqlite3_column_int64(st, 2);
+    return ST_OK;
+}
+
+int ledger_heartbeat_recent(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], ledger_heartbeat *out, unsigned cap,
+                            unsigned *n)
+{
+    static const char sql[] = "SELECT epoch, slot, score FROM heartbeats WHERE worker = ?1 "
+                              "ORDER BY epoch DESC, slot DESC LIMIT ?2";
+    sqlite3_stmt *st = ledger_stmt(l, STMT_HEARTBEAT_RECENT, sql);
+    if (!st)
+        return ST_DB;
+    sqlite3_bind_blob(st, 1, worker, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    return ledger_read_rows(st, 2, out, sizeof *out, cap, read_heartbeat, NULL, n, NULL);
+}
+
 int ledger_heartbeat_summary(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t epoch, uint64_t *slots,
                              uint64_t *score_sum)
 {

@@ -43,6 +43,15 @@ int ledger_heartbeat_put(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint6
  * none; a heartbeat's score is at least 1). */
 int ledger_heartbeat_slots(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t epoch, uint32_t *scores,
                            uint64_t n_slots) WARN_UNUSED NONNULL(1, 2, 4);
+/* One recorded heartbeat. */
+typedef struct ledger_heartbeat {
+    uint64_t epoch;
+    uint64_t slot;
+    uint32_t score;                   /* the instant performance it counted for */
+} ledger_heartbeat;
+/* A worker's newest heartbeats, up to cap, newest first. Out: *n. */
+int ledger_heartbeat_recent(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], ledger_heartbeat *out, unsigned cap,
+                            unsigned *n) WARN_UNUSED NONNULL(1, 2, 3, 5);
 /* A worker's heartbeats in an epoch: how many slots, and the sum of their scores. */
 int ledger_heartbeat_summary(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t epoch, uint64_t *slots,
                              uint64_t *score_sum) WARN_UNUSED NONNULL(1, 2, 4, 5);

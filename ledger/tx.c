@@ -345,6 +345,17 @@ int ledger_tx_get_address(const ledger_tx *tx, const char *name, uint8_t out[20]
     return ST_OK;
 }
 
+int ledger_tx_get_bytes32(const ledger_tx *tx, const char *name, uint8_t out[32])
+{
+    ledger_eip712_kind kind;
+    unsigned size;
+    const ledger_eip712_value *v = member(tx, name, &kind, &size);
+    if (kind != LEDGER_EIP712_FIXED_BYTES || size != 32)
+        return ST_INVALID;
+    memcpy(out, v->word, 32);
+    return ST_OK;
+}
+
 int ledger_tx_get_bytes(const ledger_tx *tx, const char *name, const uint8_t **data, size_t *len)
 {
     ledger_eip712_kind kind;

@@ -54,6 +54,7 @@ cJSON *ledger_tx_message_to_json(const ledger_tx *tx) NONNULL(1);
 int ledger_tx_get_u64(const ledger_tx *tx, const char *member, uint64_t *out) WARN_UNUSED NONNULL(1, 2, 3);
 int ledger_tx_get_amount(const ledger_tx *tx, const char *member, mpz_t out) WARN_UNUSED NONNULL(1, 2, 3);
 int ledger_tx_get_address(const ledger_tx *tx, const char *member, uint8_t out[20]) WARN_UNUSED NONNULL(1, 2, 3);
+int ledger_tx_get_bytes32(const ledger_tx *tx, const char *member, uint8_t out[32]) WARN_UNUSED NONNULL(1, 2, 3);
 /* string/bytes members: borrowed pointer into tx, valid until ledger_tx_clear. */
 int ledger_tx_get_bytes(const ledger_tx *tx, const char *member, const uint8_t **data, size_t *len)
     WARN_UNUSED NONNULL(1, 2, 3, 4);

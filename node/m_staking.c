@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* m_staking.c: staking_* methods, the read side of stake pools: a pool and the pool list (by id or
- * by stake), a staker's positions, a pool's delegators and withdraw queue, a worker, the deferred
- * slashes. Values are
+ * by stake), a staker's positions, a pool's delegators and withdraw queue, the deferred slashes
+ * (the workers are in m_workers.c). Values are
  * computed with the engine's own rules (engine/staking.h) so what a client reads is what a
  * withdrawal or a claim would pay now. Lists page with an exclusive cursor: the last row of a page
  * is its "next", null once nothing follows. Amounts and shares are canonical decimal strings. */
@@ -407,67 +407,6 @@ out:
     return rc;
 }
 
-/* Appends the unbonding entries of worker's pool that belong to worker to arr. */
-static int add_unbondings(cJSON *arr, ledger *l, const ledger_worker *w)
-{
-    unsigned cap = 16, n = 0;
-    ledger_unbonding *rows = NULL;
-    int rc;
-    /* the ledger gives a pool's entries up to a cap: grow it until they all fit */
-    do {
-        for (unsigned i = 0; rows && i < cap; i++)
-            ledger_unbonding_clear(&rows[i]);
-        free(rows);
-        cap *= 2;
-        if (!(rows = malloc(cap * sizeof *rows)))
-            return ST_NOMEM;
-        for (unsigned i = 0; i < cap; i++)
-            ledger_unbonding_init(&rows[i]);
-        rc = ledger_unbonding_of_pool(l, w->pool, rows, cap, &n);
-    } while (rc == ST_OK && n == cap);
-    for (unsigned i = 0; i < n && rc == ST_OK; i++) {
-        if (memcmp(rows[i].worker, w->address, 20) != 0)
-            continue;
-        cJSON *obj = node_append_object(arr);
-        if (!obj || !node_add_amount(obj, "amount", rows[i].amount) || !node_add_u64(obj, "releaseAt", rows[i].release_at))
-            rc = ST_NOMEM;
-    }
-    for (unsigned i = 0; i < cap; i++)
-        ledger_unbonding_clear(&rows[i]);
-    free(rows);
-    return rc;
-}
-
-static int get_worker(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
-{
-    ledger *l = eng_ledger(node_engine(ctx));
-    uint8_t address[20];
-    ledger_worker w;
-    int rc = node_param_address(ctx, params, "worker", address);
-    if (rc != ST_OK)
-        return rc;
-    ledger_worker_init(&w);
-    cJSON *out = NULL, *unbonding = NULL;
-    rc = ledger_worker_get(l, address, &w);
-    if (rc == ST_NOTFOUND) {
-        char text[LEDGER_ADDR_STRLEN];
-        ledger_addr_format(text, address);
-        rc = rpc_error(ctx, rc, NULL, "no worker %s in any pool", text);
-    } else if (rc == ST_OK) {
-        rc = ST_NOMEM;
-        if ((out = cJSON_CreateObject()) && node_add_address(out, "worker", w.address) && node_add_u64(out, "pool", w.pool)
-            && node_add_amount(out, "bonded", w.bonded) && (unbonding = cJSON_AddArrayToObject(out, "unbonding")))
-            rc = add_unbondings(unbonding, l, &w);
-    }
-    ledger_worker_clear(&w);
-    if (rc != ST_OK) {
-        cJSON_Delete(out);
-        return rc;
-    }
-    *result = out;
-    return ST_OK;
-}
-
 static const char *const slash_states[] = { "pending", "applied", "canceled" };
 
 /* Deferred slashes, newest first, optionally of one state. */
@@ -519,7 +458,6 @@ static const char *const pool_params[] = { "pool", NULL };
 static const char *const list_pools_params[] = { "cursor", "limit", "sort", NULL };
 static const char *const position_params[] = { "address", "pool", NULL };
 static const char *const pool_page_params[] = { "pool", "cursor", "limit", NULL };
-static const char *const worker_params[] = { "worker", NULL };
 static const char *const slash_params[] = { "state", "cursor", "limit", NULL };
 const rpc_method node_m_staking_get_pool = { .name = "staking_getPool", .params = pool_params, .fn = get_pool };
 const rpc_method node_m_staking_list_pools = { .name = "staking_listPools", .params = list_pools_params,
@@ -530,5 +468,4 @@ const rpc_method node_m_staking_list_delegators = { .name = "staking_listDelegat
                                                    .fn = list_delegators };
 const rpc_method node_m_staking_get_withdraw_queue = { .name = "staking_getWithdrawQueue", .params = pool_page_params,
                                                       .fn = get_withdraw_queue };
-const rpc_method node_m_staking_get_worker = { .name = "staking_getWorker", .params = worker_params, .fn = get_worker };
 const rpc_method node_m_staking_list_slashes = { .name = "staking_listSlashes", .params = slash_params, .fn = list_slashes };

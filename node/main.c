@@ -42,11 +42,15 @@ static const char usage[] =
     "  --enclave PATH        the conclave-enclave program that settles epochs (default: the one next\n"
     "                        to conclaved); its platform secret and sealed key live in DIR\n"
     "  --no-enclave          run without an enclave: epochs wait unsettled\n"
-    "  --enclave-info        print this machine's platform attestation address and the enclave's\n"
-    "                        measurement (what a genesis \"enclave\" object names), then exit\n"
+    "  --enclave-info        print this machine's platform attestation address, the enclave's\n"
+    "                        measurement and that of the conclave-worker next to conclaved (what a\n"
+    "                        genesis \"enclave\" object names), then exit\n"
+
     "  --help                this text\n"
     "  --version             the version\n"
     "\n"
+    "A new --dev chain trusts this machine's platform, this enclave build and the conclave-worker\n"
+    "build next to conclaved (their measurements go into its genesis).\n"
     "Once listening, it prints \"conclaved: listening on http://HOST:PORT\".\n";
 
 struct options {
@@ -211,26 +215,29 @@ struct enclave_setup {
     char sealed[PATH_MAX];
     uint8_t platform[20];        /* the platform attestation key's address */
     uint8_t measurement[32];     /* sha256 of the program */
+    bool has_worker;             /* conclave-worker lies next to this executable */
+    uint8_t worker_measurement[32]; /* sha256 of that conclave-worker */
 };
 
 /* Prepares DIR/platform.secret (the simulated CPU key) and DIR/enclave, and measures the program
- * (given, or conclave-enclave next to this executable). Returns 0, or -1 after saying why. */
+ * (given, or conclave-enclave next to this executable) and the conclave-worker next to this
+ * executable, if there is one. Returns 0, or -1 after saying why. */
 static int prepare_enclave(struct enclave_setup *es, const char *datadir, const char *program)
 {
-    if (program) {
-        snprintf(es->program, sizeof es->program, "%s", program);
-    } else {
-        char self[PATH_MAX];
-        ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-        if (len <= 0) {
-            fprintf(stderr, "conclaved: cannot find its own executable to locate conclave-enclave\n");
-            return -1;
-        }
-        self[len] = '\0';
-        char *slash = strrchr(self, '/');
-        *slash = '\0';
-        snprintf(es->program, sizeof es->program, "%.4000s/conclave-enclave", self);
+    char self[PATH_MAX], worker[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len <= 0) {
+        fprintf(stderr, "conclaved: cannot find its own executable to locate conclave-enclave\n");
+        return -1;
     }
+    self[len] = '\0';
+    *strrchr(self, '/') = '\0';
+    if (program)
+        snprintf(es->program, sizeof es->program, "%s", program);
+    else
+        snprintf(es->program, sizeof es->program, "%.4000s/conclave-enclave", self);
+    snprintf(worker, sizeof worker, "%.4000s/conclave-worker", self);
+    es->has_worker = enc_measure_file(es->worker_measurement, worker) == ST_OK;
     uint8_t secret[ENC_PLATFORM_SECRET_LEN];
     data_path(es->secret, datadir, "platform.secret");
     data_path(es->sealed, datadir, "enclave");
@@ -338,10 +345,13 @@ int main(int argc, char **argv)
     if (with_enclave && prepare_enclave(&es, datadir, o.enclave) != 0)
         goto out;
     if (o.enclave_info) {
-        char platform[LEDGER_ADDR_STRLEN], measurement[67];
+        char platform[LEDGER_ADDR_STRLEN], measurement[67], worker[67] = "";
         ledger_addr_format(platform, es.platform);
         ledger_hex_encode(measurement, es.measurement, 32);
-        printf("{\"platform\": \"%s\", \"measurements\": [\"%s\"]}\n", platform, measurement);
+        if (es.has_worker)
+            ledger_hex_encode(worker, es.worker_measurement, 32);
+        printf("{\"platform\": \"%s\", \"measurements\": [\"%s\"]%s%s%s}\n", platform, measurement,
+               es.has_worker ? ", \"workerMeasurements\": [\"" : "", worker, es.has_worker ? "\"]" : "");
         rc = 0;
         goto out;
     }
@@ -349,7 +359,8 @@ int main(int argc, char **argv)
     /* a new dev chain trusts this machine's platform and this enclave build; an existing one keeps
      * the genesis it was made with */
     if (!genesis && o.dev
-        && !(dev_genesis = eng_genesis_dev_json(with_enclave ? es.platform : NULL, with_enclave ? es.measurement : NULL))) {
+        && !(dev_genesis = eng_genesis_dev_json(with_enclave ? es.platform : NULL, with_enclave ? es.measurement : NULL,
+                                                 with_enclave && es.has_worker ? es.worker_measurement : NULL))) {
         fprintf(stderr, "conclaved: out of memory\n");
         goto out;
     }

@@ -8,7 +8,7 @@
 const rpc_method *node_methods(size_t *n)
 {
     /* sorted by name (strcmp order) */
-    static rpc_method table[30];
+    static rpc_method table[40];
     static size_t count;
     if (!count) {
         const rpc_method *entries[] = {
@@ -23,10 +23,11 @@ const rpc_method *node_methods(size_t *n)
             &node_m_ledger_audit,               &node_m_ledger_get_account,
             &node_m_ledger_get_block,           &node_m_ledger_get_transaction,
             &node_m_node_info,                  &node_m_settlement_get_epoch,
-            &node_m_staking_get_pool,
+            &node_m_staking_get_challenge,      &node_m_staking_get_pool,
             &node_m_staking_get_position,       &node_m_staking_get_withdraw_queue,
             &node_m_staking_get_worker,         &node_m_staking_list_delegators,
             &node_m_staking_list_pools,         &node_m_staking_list_slashes,
+            &node_m_staking_list_workers,
             &node_m_tx_send,
         };
         _Static_assert(sizeof entries / sizeof entries[0] <= sizeof table / sizeof table[0], "table too small");

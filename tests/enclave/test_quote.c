@@ -89,7 +89,10 @@ Test(enclave_quote, a_verified_quote_yields_its_fields)
     cr_assert_eq(q.chain_id, 31337, "chainId");
     enc_quote_serialize(ser, &q);
     cr_assert_arr_eq(ser, quote, ENC_QUOTE_LEN, "serializing the fields gives the same bytes");
-    cr_assert_eq(enc_quote_parse(&again, ser, sizeof ser), ST_OK, "and they parse again");
+    cr_assert_eq(enc_quote_len(&q), ENC_QUOTE_LEN, "a version 1 quote's length");
+    cr_assert_eq(enc_quote_parse(&again, ser, ENC_QUOTE_LEN), ST_OK, "and they parse again");
+    cr_assert_eq(again.kind, ENC_QUOTE_ENCLAVE, "a version 1 quote is an enclave's");
+    cr_assert_eq(again.conf_level, 1, "at level 1");
     cr_assert_eq(again.chain_id, 31337, "with the same chainId");
 }
 
@@ -142,6 +145,60 @@ Test(enclave_quote, wrong_lengths_and_versions_are_refused)
     cr_assert_eq(enc_quote_verify(&q, quote, ENC_QUOTE_LEN - 1, addr), ST_INVALID, "one byte short");
     cr_assert_eq(enc_quote_verify(&q, quote, ENC_QUOTE_LEN + 1, addr), ST_INVALID, "one byte long");
     cr_assert_eq(enc_quote_parse(&q, quote, 0), ST_INVALID, "empty");
+    quote[0] = 3;
+    cr_assert_eq(enc_quote_parse(&q, quote, ENC_QUOTE_LEN), ST_VERSION, "version 3 is not ours");
     quote[0] = 2;
-    cr_assert_eq(enc_quote_parse(&q, quote, ENC_QUOTE_LEN), ST_VERSION, "version 2 is not ours");
+    cr_assert_eq(enc_quote_parse(&q, quote, ENC_QUOTE_LEN), ST_INVALID, "version 2 has another length");
+}
+
+/* A worker runtime's quote at level 4, made by the fixed platform. */
+static void make_worker_quote(uint8_t quote[ENC_QUOTE_V2_LEN], enc_platform *p)
+{
+    uint8_t pub[64];
+    fixed_platform(p);
+    p->conf_level = 4;
+    th_hex(pub, 64, G_PUB);
+    cr_assert_eq(enc_platform_quote_worker(ctx, quote, p, pub, 31337), ST_OK, "the platform signs a worker quote");
+}
+
+Test(enclave_quote, a_worker_quote_carries_its_kind_and_attested_level)
+{
+    enc_platform p;
+    enc_quote q;
+    uint8_t quote[ENC_QUOTE_V2_LEN], ser[ENC_QUOTE_MAX_LEN], addr[20], pub[64];
+    make_worker_quote(quote, &p);
+    platform_addr(addr, &p);
+    cr_assert_eq(enc_quote_verify(&q, quote, sizeof quote, addr), ST_OK, "it verifies");
+    th_hex(pub, 64, G_PUB);
+    cr_assert_eq(q.version, 2, "version 2");
+    cr_assert_eq(q.kind, ENC_QUOTE_WORKER, "a worker's");
+    cr_assert_eq(q.conf_level, 4, "the platform's level");
+    cr_assert_arr_eq(q.enclave_pub, pub, 64, "its key");
+    cr_assert_eq(q.chain_id, 31337, "its chain");
+    cr_assert_eq(enc_quote_len(&q), ENC_QUOTE_V2_LEN, "172 bytes");
+    enc_quote_serialize(ser, &q);
+    cr_assert_arr_eq(ser, quote, ENC_QUOTE_V2_LEN, "the same bytes again");
+}
+
+Test(enclave_quote, every_flipped_byte_of_a_worker_quote_fails)
+{
+    enc_platform p;
+    uint8_t quote[ENC_QUOTE_V2_LEN], addr[20];
+    make_worker_quote(quote, &p);
+    platform_addr(addr, &p);
+    for (size_t i = 0; i < ENC_QUOTE_V2_LEN; i++) {
+        uint8_t bad[ENC_QUOTE_V2_LEN];
+        enc_quote q;
+        memcpy(bad, quote, sizeof bad);
+        bad[i] ^= 0x01;
+        int rc = enc_quote_verify(&q, bad, sizeof bad, addr);
+        /* the version byte gives 3, the kind byte 3, the level byte 5: a level the platform did not sign */
+        int want = i == 0 ? ST_VERSION : i == 1 ? ST_INVALID : ST_CRYPTO;
+        cr_assert_eq(rc, want, "byte %zu: %s", i, st_str(rc));
+    }
+    quote[2] = 0;
+    enc_quote q;
+    cr_assert_eq(enc_quote_parse(&q, quote, sizeof quote), ST_INVALID, "level 0");
+    quote[2] = 6;
+    cr_assert_eq(enc_quote_parse(&q, quote, sizeof quote), ST_INVALID, "level 6");
 }

@@ -1,6 +1,7 @@
 # tests/engine/local.mk: the engine tests, one Criterion binary per unit.
 tests_engine_TESTS = tests/engine/test_genesis tests/engine/test_engine tests/engine/test_staking \
-	tests/engine/test_staking_model tests/engine/test_compute tests/engine/test_startup
+	tests/engine/test_staking_model tests/engine/test_compute tests/engine/test_startup \
+	tests/engine/test_workers
 check_PROGRAMS += $(tests_engine_TESTS)
 TESTS += $(tests_engine_TESTS)
 tests_engine_test_genesis_CFLAGS = $(TEST_CFLAGS)
@@ -15,3 +16,5 @@ tests_engine_test_compute_CFLAGS = $(TEST_CFLAGS)
 tests_engine_test_compute_LDADD = $(TEST_LDADD)
 tests_engine_test_startup_CFLAGS = $(TEST_CFLAGS)
 tests_engine_test_startup_LDADD = $(TEST_LDADD)
+tests_engine_test_workers_CFLAGS = $(TEST_CFLAGS)
+tests_engine_test_workers_LDADD = $(TEST_LDADD)

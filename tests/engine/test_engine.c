@@ -20,7 +20,7 @@ static eng *e;
 
 static void setup(void)
 {
-    char *genesis = eng_genesis_dev_json(NULL, NULL);
+    char *genesis = eng_genesis_dev_json(NULL, NULL, NULL);
     cr_assert_not_null(genesis, "dev genesis");
     th_open_engine(&e, "test", genesis);
     free(genesis);

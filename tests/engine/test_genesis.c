@@ -17,7 +17,7 @@ static const char *const hardhat_addresses[ENG_DEV_ACCOUNTS] = {
 
 Test(engine_genesis, dev_genesis_funds_the_ten_well_known_accounts)
 {
-    char *json = eng_genesis_dev_json(NULL, NULL);
+    char *json = eng_genesis_dev_json(NULL, NULL, NULL);
     cr_assert_not_null(json, "dev genesis text");
     eng_genesis g;
     char err[256] = "";

@@ -20,7 +20,7 @@ static void setup(void)
 {
     th_temp_dir(dir, sizeof dir, "startup");
     snprintf(db_path, sizeof db_path, "%s/conclave.db", dir);
-    dev_genesis = eng_genesis_dev_json(NULL, NULL);
+    dev_genesis = eng_genesis_dev_json(NULL, NULL, NULL);
     cr_assert_not_null(dev_genesis, "dev genesis");
 }
 

@@ -9,11 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "enclave/platform.h"
 #include "engine/genesis.h"
+#include "ledger/compute.h"
+#include "ledger/hash.h"
 #include "ledger/amount.h"
 #include "ledger/hex.h"
 #include "ledger/sig.h"
 #include "ledger/tx.h"
+#include "ledger/stakes.h"
 #include "tests/lib/testhelp.h"
 
 static char dir[64], db_path[128];
@@ -306,5 +310,92 @@ void th_expect_tx_fails(eng *e, unsigned who, const char *type, const char *reas
     th_outcome o = { 0 };
     alone_in_a_block(e, who, type, &o, text);
     th_expect_failed(&o, reason, type);
+    th_outcome_clear(&o);
+}
+
+/* ---- workers ---- */
+
+/* The test platform's secret, and the measurement of the test worker runtime. */
+static const uint8_t test_platform_secret[ENC_PLATFORM_SECRET_LEN] = { 0x7e, 0x57, 0x91, 0xa7, 0xf0, 0x12, 0x34, 0x56 };
+static const uint8_t test_worker_measurement[32] = { 0x3e, 0xa5, 0x03, 0xe5, 0xa1, 0x2b, 0x57, 0x0c };
+
+static secp256k1_context *worker_ctx(void)
+{
+    static secp256k1_context *ctx;
+    if (!ctx)
+        ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+    cr_assert_not_null(ctx, "secp256k1 context");
+    return ctx;
+}
+
+const char *th_worker_genesis(void)
+{
+    static char text[256];
+    uint8_t platform[20];
+    char addr[LEDGER_ADDR_STRLEN], m[67];
+    cr_assert_eq(enc_platform_attestation_address(platform, test_platform_secret), ST_OK, "test platform address");
+    ledger_addr_format(addr, platform);
+    ledger_hex_encode(m, test_worker_measurement, 32);
+    snprintf(text, sizeof text, "\"enclave\":{\"platform\":\"%s\",\"workerMeasurements\":[\"%s\"]}", addr, m);
+    return text;
+}
+
+void th_worker_key(uint8_t key[32], unsigned i)
+{
+    char seed[32];
+    snprintf(seed, sizeof seed, "test worker %u", i);
+    ledger_sha256(key, seed, strlen(seed));
+}
+
+void th_worker_address(uint8_t addr[20], unsigned i)
+{
+    uint8_t key[32];
+    th_worker_key(key, i);
+    cr_assert_eq(ledger_sig_address(addr, key), ST_OK, "worker address %u", i);
+}
+
+const char *th_worker_text(unsigned i)
+{
+    static char text[8][LEDGER_ADDR_STRLEN];
+    static unsigned next;
+    uint8_t addr[20];
+    char *out = text[next++ % 8];
+    th_worker_address(addr, i);
+    ledger_addr_format(out, addr);
+    return out;
+}
+
+void th_worker_quote_hex(char hex[2 * 172 + 3], const uint8_t key[32], uint64_t chain_id, unsigned level,
+                         const uint8_t *measurement)
+{
+    enc_platform p;
+    secp256k1_pubkey pub;
+    uint8_t ser[65], quote[ENC_QUOTE_V2_LEN];
+    size_t len = sizeof ser;
+    enc_platform_init(&p, test_platform_secret, measurement ? measurement : test_worker_measurement);
+    p.conf_level = (uint8_t)level;
+    cr_assert(secp256k1_ec_pubkey_create(worker_ctx(), &pub, key), "worker public key");
+    secp256k1_ec_pubkey_serialize(worker_ctx(), ser, &len, &pub, SECP256K1_EC_UNCOMPRESSED);
+    cr_assert_eq(enc_platform_quote_worker(worker_ctx(), quote, &p, ser + 1, chain_id), ST_OK, "worker quote");
+    enc_platform_clear(&p);
+    ledger_hex_encode(hex, quote, sizeof quote);
+}
+
+void th_register_worker(eng *e, unsigned i, unsigned op, uint32_t score)
+{
+    uint8_t key[32], addr[20];
+    char quote[2 * 172 + 3];
+    uint64_t nonce = 0;
+    th_outcome o = { 0 };
+    th_worker_key(key, i);
+    th_worker_address(addr, i);
+    cr_assert_eq(ledger_nonce_get(eng_ledger(e), addr, &nonce), ST_OK, "worker nonce");
+    th_worker_quote_hex(quote, key, eng_chain_id(e), 1, NULL);
+    cr_assert_eq(th_submit_signed(e, key, nonce, "WorkerRegister", &o,
+                                  "{\"quote\":\"%s\",\"operator\":\"%s\",\"iterations\":\"%llu\",\"micros\":\"1000000\"}", quote,
+                                  th_dev_text(op), (unsigned long long)score * 1000u),
+                 ST_OK, "WorkerRegister queued: %s", th_last_err());
+    th_block(e);
+    th_expect_ok(&o, "WorkerRegister");
     th_outcome_clear(&o);
 }

@@ -77,6 +77,21 @@ uint64_t th_head_height(eng *e);
 /* Moves the manual clock; returns whether the work the new time made due made a block. */
 bool th_advance(eng *e, uint64_t secs);
 
+/* Workers. A test chain that registers workers names the test platform and the test worker
+ * runtime in its genesis: splice th_worker_genesis() (the "enclave" member, no braces around it)
+ * into its object. A worker's key is th_worker_key(i) (any i: keys apart from the dev accounts'). */
+const char *th_worker_genesis(void);
+void th_worker_key(uint8_t key[32], unsigned i);
+void th_worker_address(uint8_t addr[20], unsigned i);
+const char *th_worker_text(unsigned i);
+/* A version-2 worker quote of the test platform for key's public key on chain_id, at confidence
+ * level `level`, measuring `measurement` (NULL: the test worker runtime). Out: quote as 0x hex. */
+void th_worker_quote_hex(char hex[2 * 172 + 3], const uint8_t key[32], uint64_t chain_id, unsigned level,
+                         const uint8_t *measurement);
+/* Registers worker i (WorkerRegister with its quote, at level 1) to serve dev account `op`, with
+ * benchmark score `score`, in a block of its own; asserts that it succeeded. */
+void th_register_worker(eng *e, unsigned i, unsigned op, uint32_t score);
+
 /* The outcome was answered once, applied and succeeded / failed with reason in its error and no
  * events. */
 void th_expect_ok(const th_outcome *o, const char *what);
