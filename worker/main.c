@@ -4,8 +4,9 @@
  * binary's measurement), unseals the worker's secp256k1 key sealed to that measurement (making and
  * sealing one on the first run, as worker-<hex>.sealed), and measures the workload once. Then it
  * polls the node: an unregistered worker (or one registered to another operator) sends
- * WorkerRegister with its quote and benchmark; a worker in a pool answers each slot's challenge
- * once, with WorkerHeartbeat carrying the workload's iterations and micros seeded by the challenge.
+ * WorkerRegister with its quote and benchmark; a worker in a pool with stake bonded answers each
+ * slot's challenge once, with WorkerHeartbeat carrying the iterations and micros of the workload
+ * seeded by the challenge.
  * Nothing the node does stops the loop: refusals are logged, an unreachable node is logged once
  * per outage and retried every poll. SIGTERM or SIGINT ends it with status 0; usage errors exit 2,
  * start-up failures 1. SIGINT and SIGTERM stay blocked and are taken only by sigtimedwait, between
@@ -63,7 +64,7 @@ typedef struct worker {
     uint64_t last_epoch;
     uint32_t last_slot;
     char last_problem[640];      /* the last problem logged (cleared by success): a repeat is not logged */
-    int standing;                /* the last standing logged: 0 none, 1 registered, 2 in a pool */
+    int standing;                /* the last standing logged: 0 none, 1 registered, 2 in a pool, 3 bonded */
     uint64_t standing_pool;
 } worker;
 
@@ -349,14 +350,16 @@ static void do_heartbeat(worker *w, const wrk_challenge *c, uint64_t sample_ms)
         logf_("WorkerHeartbeat for epoch %" PRIu64 " slot %" PRIu32 " refused: %s", c->epoch, c->slot, err);
 }
 
-/* Logs a change of the worker's standing (registered, in a pool). */
+/* Logs a change of the worker's standing (registered, in a pool, bonded). */
 static void note_standing(worker *w, const wrk_challenge *c)
 {
-    int standing = c->in_pool ? 2 : 1;
+    int standing = !c->in_pool ? 1 : c->bonded ? 3 : 2;
     if (standing == w->standing && (!c->in_pool || c->pool == w->standing_pool))
         return;
-    if (c->in_pool)
+    if (standing == 3)
         logf_("in pool %" PRIu64 ": answering challenges", c->pool);
+    else if (standing == 2)
+        logf_("in pool %" PRIu64 ", no stake bonded yet: waiting for the operator to bond this worker", c->pool);
     else
         logf_("registered, in no pool yet: waiting for the operator to add and bond this worker");
     w->standing = standing;
@@ -384,7 +387,7 @@ static void poll_once(worker *w, const struct options *o)
         return;
     }
     note_standing(w, &c);
-    if (c.in_pool && !c.answered && !(w->answered_any && w->last_epoch == c.epoch && w->last_slot == c.slot))
+    if (c.in_pool && c.bonded && !c.answered && !(w->answered_any && w->last_epoch == c.epoch && w->last_slot == c.slot))
         do_heartbeat(w, &c, o->sample_ms);
 }
 

@@ -176,6 +176,13 @@ int wrk_node_challenge(wrk_node *n, wrk_challenge *out, char *err, size_t errlen
         }
         c.in_pool = true;
     }
+    /* "bonded": the amount bonded, a canonical decimal string; a heartbeat without stake is refused */
+    const cJSON *bonded = cJSON_GetObjectItemCaseSensitive(res, "bonded");
+    if (bonded && !cJSON_IsString(bonded)) {
+        say(err, errlen, "staking_getChallenge: bonded is not an amount");
+        goto out;
+    }
+    c.bonded = !bonded || strcmp(bonded->valuestring, "0") != 0;
     *out = c;
     rc = ST_OK;
 out:

@@ -30,6 +30,7 @@ typedef struct wrk_challenge {
     uint8_t operator_addr[20]; /* the operator it is registered to */
     bool in_pool;              /* pool is set */
     uint64_t pool;             /* the pool it works for */
+    bool bonded;               /* stake is bonded to it, so it computes (true if the node does not say) */
     bool answered;             /* this slot already has its heartbeat */
 } wrk_challenge;
 

@@ -80,8 +80,9 @@ static int m_get_challenge(struct rpc_ctx *ctx, const cJSON *params, cJSON **res
     }
     snprintf(text, sizeof text,
              "{\"epoch\":2,\"slot\":%s,\"challenge\":\"%s\",\"slotStart\":7200,\"slotEnd\":7800,\"registered\":%s,"
-             "\"operator\":%s,\"pool\":%s,\"answered\":false}",
-             slot, ch, script == SCRIPT_NULLS ? "false" : "true", op, pool);
+             "\"operator\":%s,\"pool\":%s,%s\"answered\":false}",
+             slot, ch, script == SCRIPT_NULLS ? "false" : "true", op, pool,
+             script == SCRIPT_NULLS ? "\"bonded\":\"0\"," : script == SCRIPT_STRINGS ? "" : "\"bonded\":\"4500" "000000000000000000\",");
     return answer(result, text);
 }
 
@@ -228,15 +229,16 @@ Test(worker_node, reads_the_challenge_and_the_workers_standing)
     cr_assert_arr_eq(c.challenge, want, 32, "challenge");
     cr_assert_eq(c.slot_start, 7200, "slotStart");
     cr_assert_eq(c.slot_end, 7800, "slotEnd");
-    cr_assert(c.registered && c.has_operator && c.in_pool && !c.answered, "standing");
+    cr_assert(c.registered && c.has_operator && c.in_pool && c.bonded && !c.answered, "standing");
     cr_assert_arr_eq(c.operator_addr, op, 20, "operator");
     cr_assert_eq(c.pool, 4, "pool");
     script = SCRIPT_STRINGS;
     cr_assert_eq(wrk_node_challenge(n, &c, err, sizeof err, addr), ST_OK, "decimal strings: %s", err);
     cr_assert(c.slot == 5 && c.pool == 4, "the same values");
+    cr_assert(c.bonded, "a node that does not say what is bonded is taken as bonded");
     script = SCRIPT_NULLS;
     cr_assert_eq(wrk_node_challenge(n, &c, err, sizeof err, addr), ST_OK, "nulls: %s", err);
-    cr_assert(!c.registered && !c.has_operator && !c.in_pool, "a worker nobody knows yet");
+    cr_assert(!c.registered && !c.has_operator && !c.in_pool && !c.bonded, "a worker nobody knows yet");
     wrk_node_free(n);
 }
 
