@@ -192,6 +192,9 @@ void cli_print_block(const cJSON *block, bool raw) NONNULL(1);
 void cli_print_tx(const cJSON *tx, bool raw) NONNULL(1);
 /* A staking_getPool result; an array of them as a table; a staking_getPosition result. */
 void cli_print_pool(const cJSON *pool, bool raw) NONNULL(1);
+/* A staking_getWorker result; a staking_listWorkers result. */
+void cli_print_worker(const cJSON *worker, bool raw) NONNULL(1);
+void cli_print_workers(const cJSON *list, bool raw) NONNULL(1);
 void cli_print_pools(const cJSON *pools, bool raw) NONNULL(1);
 void cli_print_position(const cJSON *position, bool raw) NONNULL(1);
 /* A gov_getProposal result; an array of them as a table; a gov_votingPower result. */

@@ -98,6 +98,19 @@ static int cmd_pool_add_worker(const cli_opts *o)
     return ex;
 }
 
+static int cmd_pool_remove_worker(const cli_opts *o)
+{
+    uint64_t id;
+    uint8_t worker[20];
+    if (!cli_word_uint(&id, o->argv[0], "pool") || !cli_word_address(worker, o->argv[1]))
+        return CLI_EXIT_USAGE;
+    cJSON *m = cJSON_CreateObject();
+    bool ok = m && cli_msg_u64(m, "pool", id) && cli_msg_address(m, "worker", worker);
+    int ex = cli_send_signed(o, "WorkerRemove", ok ? m : NULL);
+    cJSON_Delete(m);
+    return ex;
+}
+
 /* pool bond / pool unbond: ID WORKER AMOUNT as a transaction of type. */
 static int pool_worker_amount(const cli_opts *o, const char *type)
 {
@@ -284,15 +297,24 @@ const cli_command cli_cmd_pool_commission = {
 
 const cli_command cli_cmd_pool_add_worker = {
     .name = "pool add-worker", .synopsis = "ID WORKER [--sign-only] [KEY]", .summary = "add a worker to a pool",
-    .help = "Signs a WorkerAdd (owner only): WORKER's address joins pool ID; a worker belongs to one\n"
-            "pool.\n" SIGNED_HELP,
+    .help = "Signs a WorkerAdd (owner only): WORKER joins pool ID. WORKER must have registered itself\n"
+            "(conclave-worker --operator OWNER) naming the pool's owner; a worker belongs to one pool.\n"
+            SIGNED_HELP,
     .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_pool_add_worker,
+};
+
+const cli_command cli_cmd_pool_remove_worker = {
+    .name = "pool remove-worker", .synopsis = "ID WORKER [--sign-only] [KEY]", .summary = "remove a worker from a pool",
+    .help = "Signs a WorkerRemove (owner only): WORKER leaves pool ID once nothing is bonded to it or\n"
+            "still unbonding; it may then register for another operator.\n" SIGNED_HELP,
+    .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_pool_remove_worker,
 };
 
 const cli_command cli_cmd_pool_bond = {
     .name = "pool bond", .synopsis = "ID WORKER AMOUNT [--raw] [--sign-only] [KEY]",
     .summary = "bond a pool's free stake to its worker",
-    .help = "Signs a WorkerBond (owner only): AMOUNT of the pool's free stake is bonded to WORKER.\n"
+    .help = "Signs a WorkerBond (owner only): AMOUNT of the pool's free stake is bonded to WORKER. A\n"
+            "worker computes with at least its minimum stake (worker status shows it: k * sqrt(P)).\n"
             SIGNED_HELP,
     .min_args = 3, .max_args = 3, .opts = SIGNING, .fn = cmd_pool_bond,
 };

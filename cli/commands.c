@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* commands.c: the order in which `conclave --help` lists the commands. Each command and its help
- * live in the file of its area (cmd_node.c, cmd_staking.c, cmd_gov.c), which exports its entry;
+ * live in the file of its area (cmd_node.c, cmd_staking.c, cmd_compute.c, cmd_gov.c), which exports its entry;
  * every command returns an enum cli_exit: node refusals and failed receipts are 1, usage errors 2,
  * an unreachable node 3. */
 #include "cli/cli.h"
@@ -17,6 +17,14 @@ extern const cli_command cli_cmd_pool_commission;
 extern const cli_command cli_cmd_pool_add_worker;
 extern const cli_command cli_cmd_pool_bond;
 extern const cli_command cli_cmd_pool_unbond;
+extern const cli_command cli_cmd_pool_remove_worker;
+extern const cli_command cli_cmd_worker_status;
+extern const cli_command cli_cmd_worker_list;
+extern const cli_command cli_cmd_channel_open;
+extern const cli_command cli_cmd_channel_top_up;
+extern const cli_command cli_cmd_channel_close;
+extern const cli_command cli_cmd_voucher_sign;
+extern const cli_command cli_cmd_voucher_redeem;
 extern const cli_command cli_cmd_stake_contribute;
 extern const cli_command cli_cmd_stake_withdraw;
 extern const cli_command cli_cmd_stake_claim;
@@ -53,6 +61,14 @@ static const cli_command *const commands[] = {
     &cli_cmd_pool_add_worker,
     &cli_cmd_pool_bond,
     &cli_cmd_pool_unbond,
+    &cli_cmd_pool_remove_worker,
+    &cli_cmd_worker_status,
+    &cli_cmd_worker_list,
+    &cli_cmd_channel_open,
+    &cli_cmd_channel_top_up,
+    &cli_cmd_channel_close,
+    &cli_cmd_voucher_sign,
+    &cli_cmd_voucher_redeem,
     &cli_cmd_stake_contribute,
     &cli_cmd_stake_withdraw,
     &cli_cmd_stake_claim,

@@ -2,5 +2,5 @@
 # (unit-tested by tests/cli); the commands, their output and main() are the program's own.
 libcore_a_SOURCES += cli/cli.h cli/keys.c cli/args.c
 bin_PROGRAMS += conclave
-conclave_SOURCES = cli/main.c cli/commands.c cli/session.h cli/session.c cli/cmd_node.c cli/cmd_staking.c \
+conclave_SOURCES = cli/main.c cli/commands.c cli/session.h cli/session.c cli/cmd_node.c cli/cmd_staking.c cli/cmd_compute.c \
 	cli/cmd_gov.c cli/output.c

@@ -289,6 +289,37 @@ void cli_print_pool(const cJSON *pool, bool raw)
     line("created at", pool, "createdHeight", raw);
 }
 
+void cli_print_worker(const cJSON *w, bool raw)
+{
+    const cJSON *reg = cJSON_GetObjectItemCaseSensitive(w, "registration"), *up = cJSON_GetObjectItemCaseSensitive(w, "uptime");
+    char a[1024], b[1024];
+    line("worker", w, "worker", raw);
+    line("state", w, "state", raw);
+    line("pool", w, "pool", raw);
+    line("operator", cJSON_IsObject(reg) ? reg : w, "operator", raw);
+    line("runtime", cJSON_IsObject(reg) ? reg : w, "measurement", raw);
+    line("score", w, "score", raw);
+    line("confidence", w, "confLevel", raw);
+    line("bonded", w, "bonded", raw);
+    line("min stake", w, "minStake", raw);
+    line("V", w, "valuePromise", raw);
+    value_text(a, sizeof a, NULL, cJSON_GetObjectItemCaseSensitive(up, "answered"), raw);
+    value_text(b, sizeof b, NULL, cJSON_GetObjectItemCaseSensitive(up, "due"), raw);
+    printf("%-*s %s of %s slots this epoch\n", LABEL_WIDTH, "uptime", a, b);
+}
+
+void cli_print_workers(const cJSON *list, bool raw)
+{
+    const cJSON *w;
+    cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(list, "workers"))
+    {
+        cli_print_worker(w, raw);
+        putchar('\n');
+    }
+    if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(list, "workers")) == 0)
+        puts("(no workers)");
+}
+
 void cli_print_pools(const cJSON *pools, bool raw)
 {
     static const char *const keys[] = { "id", "owner", "commissionPpm", "workers", "stake", "capacity" };

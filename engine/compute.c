@@ -4,7 +4,8 @@
  * escrow, top them up and close them (after a challenge period the unspent deposit comes back);
  * they pay by signing off-ledger Vouchers for a growing cumulative amount, which the worker redeems:
  * a voucher can never be paid twice, since only a higher cumulative amount redeems anything, and
- * epoch settlement pays what was redeemed, capped by the deposit. */
+ * epoch settlement pays what was redeemed, capped by the deposit. The worker or its pool's owner
+ * redeems (a worker's key is sealed in its runtime; the payment goes to the pool either way). */
 #include "engine/engine_int.h"
 
 #include <stdio.h>
@@ -145,6 +146,23 @@ int eng_apply_channel_close(eng_apply *a)
     return rc;
 }
 
+/* Whether the transaction's signer owns the pool of worker (whose sealed key lives in its runtime:
+ * the operator redeems for it). Returns: ST_OK or ST_DB. */
+static int signed_by_operator(eng_apply *a, const uint8_t worker[20], bool *yes)
+{
+    ledger_worker w;
+    ledger_pool p;
+    ledger_worker_init(&w);
+    ledger_pool_init(&p);
+    *yes = false;
+    int rc = ledger_worker_get(a->e->ledger, worker, &w);
+    if (rc == ST_OK && (rc = ledger_pool_get(a->e->ledger, w.pool, &p)) == ST_OK)
+        *yes = memcmp(p.owner, a->item->tx.signer, 20) == 0;
+    ledger_pool_clear(&p);
+    ledger_worker_clear(&w);
+    return rc == ST_NOTFOUND ? ST_OK : rc;
+}
+
 int eng_apply_voucher_redeem(eng_apply *a)
 {
     const ledger_tx *tx = &a->item->tx;
@@ -162,8 +180,12 @@ int eng_apply_voucher_redeem(eng_apply *a)
         rc = load_channel(a, &c);
     if (rc != ST_OK)
         goto out;
-    if (memcmp(c.worker, tx->signer, 20) != 0) {
-        rc = ledger_fail(&a->r, ST_UNAUTHORIZED, "only the worker of channel %llu may redeem its vouchers", (unsigned long long)c.id);
+    bool operator_ = false;
+    if (memcmp(c.worker, tx->signer, 20) != 0 && (rc = signed_by_operator(a, c.worker, &operator_)) != ST_OK)
+        goto out;
+    if (memcmp(c.worker, tx->signer, 20) != 0 && !operator_) {
+        rc = ledger_fail(&a->r, ST_UNAUTHORIZED, "only the worker of channel %llu or its pool's owner may redeem its vouchers",
+                         (unsigned long long)c.id);
         goto out;
     }
     /* the client signed Voucher{channel, cumulative} under this chain's domain */

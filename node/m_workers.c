@@ -165,7 +165,7 @@ static int worker_json(cJSON *out, eng *e, ledger_worker *w, bool in_pool)
                         || !(in_pool ? node_add_u64(out, "pool", w->pool) : cJSON_AddNullToObject(out, "pool") != NULL)
                         || !node_add_amount(out, "bonded", w->bonded) || !node_add_u64(out, "score", w->score)
                         || !node_add_u64(out, "confLevel", w->conf_level) || !node_add_amount(out, "minStake", min)
-                        || !add_fixed(out, "value", w->value) || !cJSON_AddBoolToObject(out, "started", w->started)
+                        || !add_fixed(out, "valuePromise", w->value) || !cJSON_AddBoolToObject(out, "started", w->started)
                         || !node_add_u64(out, "judgedFrom", w->judged_from)
                         || !(unbonding = cJSON_AddArrayToObject(out, "unbonding"))))
         rc = ST_NOMEM;

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: MIT */
+/* cmd_compute.c: the commands of compute providers and their clients: a worker's state and a
+ * pool's workers, payment channels (open, top up, close) and vouchers (a client signs one off the
+ * ledger; the worker's operator redeems it). A worker registers and answers its challenges itself
+ * (conclave-worker): its key is sealed in its runtime, so no command here signs for it.
+ * Each command checks all of its words before it opens a connection; see session.h. */
+#include "cli/session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ledger/amount.h"
+#include "ledger/hex.h"
+#include "ledger/tx.h"
+
+static int cmd_worker_status(const cli_opts *o)
+{
+    uint8_t worker[20];
+    if (!cli_word_address(worker, o->argv[0]))
+        return CLI_EXIT_USAGE;
+    cJSON *p = cJSON_CreateObject();
+    if (!p || !cli_msg_address(p, "worker", worker)) {
+        cJSON_Delete(p);
+        return cli_out_of_memory();
+    }
+    return cli_query_built(o, "staking_getWorker", p, cli_print_worker);
+}
+
+static int cmd_worker_list(const cli_opts *o)
+{
+    uint64_t pool;
+    if (!cli_word_uint(&pool, o->argv[0], "pool"))
+        return CLI_EXIT_USAGE;
+    cJSON *p = cJSON_CreateObject();
+    if (!p || !cJSON_AddNumberToObject(p, "pool", (double)pool)) {
+        cJSON_Delete(p);
+        return cli_out_of_memory();
+    }
+    return cli_query_built(o, "staking_listWorkers", p, cli_print_workers);
+}
+
+static int cmd_channel_open(const cli_opts *o)
+{
+    uint8_t worker[20];
+    mpz_t deposit;
+    mpz_init(deposit);
+    int ex = CLI_EXIT_USAGE;
+    if (cli_word_address(worker, o->argv[0]) && cli_word_amount(deposit, o->argv[1], o->raw)) {
+        cJSON *m = cJSON_CreateObject();
+        bool ok = m && cli_msg_address(m, "worker", worker) && cli_msg_amount(m, "deposit", deposit);
+        ex = cli_send_signed(o, "ChannelOpen", ok ? m : NULL);
+        cJSON_Delete(m);
+    }
+    mpz_clear(deposit);
+    return ex;
+}
+
+static int cmd_channel_top_up(const cli_opts *o)
+{
+    uint64_t channel;
+    mpz_t amount;
+    mpz_init(amount);
+    int ex = CLI_EXIT_USAGE;
+    if (cli_word_uint(&channel, o->argv[0], "channel") && cli_word_amount(amount, o->argv[1], o->raw)) {
+        cJSON *m = cJSON_CreateObject();
+        bool ok = m && cli_msg_u64(m, "channel", channel) && cli_msg_amount(m, "amount", amount);
+        ex = cli_send_signed(o, "ChannelTopUp", ok ? m : NULL);
+        cJSON_Delete(m);
+    }
+    mpz_clear(amount);
+    return ex;
+}
+
+static int cmd_channel_close(const cli_opts *o)
+{
+    uint64_t channel;
+    if (!cli_word_uint(&channel, o->argv[0], "channel"))
+        return CLI_EXIT_USAGE;
+    cJSON *m = cJSON_CreateObject();
+    bool ok = m && cli_msg_u64(m, "channel", channel);
+    int ex = cli_send_signed(o, "ChannelClose", ok ? m : NULL);
+    cJSON_Delete(m);
+    return ex;
+}
+
+/* The words CHANNEL CUMULATIVE of the voucher commands, as a Voucher message. NULL after a usage
+ * error or out of memory (reported); caller owns. */
+static cJSON *voucher_message(const cli_opts *o)
+{
+    uint64_t channel;
+    mpz_t cumulative;
+    mpz_init(cumulative);
+    cJSON *m = NULL;
+    if (cli_word_uint(&channel, o->argv[0], "channel") && cli_word_amount(cumulative, o->argv[1], o->raw)) {
+        m = cJSON_CreateObject();
+        if (!m || !cli_msg_u64(m, "channel", channel) || !cli_msg_amount(m, "cumulative", cumulative)) {
+            cJSON_Delete(m);
+            m = NULL;
+            cli_out_of_memory();
+        }
+    }
+    mpz_clear(cumulative);
+    return m;
+}
+
+/* Signs Voucher{channel, cumulative} with the client's key under the node's chain and prints the
+ * signature (0x, 65 bytes); the key never leaves the process. */
+static int cmd_voucher_sign(const cli_opts *o)
+{
+    cJSON *m = voucher_message(o);
+    if (!m)
+        return CLI_EXIT_USAGE;
+    cli_signer s;
+    int ex = cli_signer_open(&s, o);
+    if (ex == CLI_EXIT_OK) {
+        char err[256], hex[2 * 65 + 3];
+        ledger_tx tx;
+        memset(&tx, 0, sizeof tx);
+        if (ledger_tx_build_signed(&tx, err, sizeof err, "Voucher", m, s.key, s.chain_id) == ST_OK) {
+            ledger_hex_encode(hex, tx.sig, sizeof tx.sig);
+            ex = puts(hex) >= 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+        } else {
+            cli_error("cannot sign the voucher: %s", err);
+            ex = CLI_EXIT_FAILED;
+        }
+        ledger_tx_clear(&tx);
+    }
+    cli_signer_close(&s);
+    cJSON_Delete(m);
+    return ex;
+}
+
+static int cmd_voucher_redeem(const cli_opts *o)
+{
+    uint8_t sig[65];
+    cJSON *m = voucher_message(o);
+    if (!m)
+        return CLI_EXIT_USAGE;
+    int ex = CLI_EXIT_USAGE;
+    if (ledger_hex_decode_exact(sig, sizeof sig, o->argv[2]) != ST_OK) {
+        cli_error("bad voucher signature '%s': expected 0x and 130 hex digits (conclave voucher sign prints it)", o->argv[2]);
+    } else {
+        char hex[2 * 65 + 3];
+        ledger_hex_encode(hex, sig, sizeof sig);
+        ex = cJSON_AddStringToObject(m, "voucherSig", hex) ? cli_send_signed(o, "VoucherRedeem", m) : cli_out_of_memory();
+    }
+    cJSON_Delete(m);
+    return ex;
+}
+
+/* ---- the commands' entries ---- */
+
+const cli_command cli_cmd_worker_status = {
+    .name = "worker status", .synopsis = "WORKER [--raw]", .summary = "show a worker: state, score, stake, V, uptime",
+    .help = "Calls staking_getWorker: its state (Registered, Ready, Computing, Unresponsive,\n"
+            "CoolingDown), operator and runtime measurement, benchmark score P and confidence level,\n"
+            "bonded stake and the minimum it needs (k * sqrt(P)), its value promise V and the slots\n"
+            "it answered this epoch. A worker registers itself: run conclave-worker on its machine.\n"
+            "Exit 1 for a key that never registered.\n",
+    .min_args = 1, .max_args = 1, .opts = CLI_OPT_RAW, .fn = cmd_worker_status,
+};
+
+const cli_command cli_cmd_worker_list = {
+    .name = "worker list", .synopsis = "POOL [--raw]", .summary = "show a pool's workers",
+    .help = "Calls staking_listWorkers: every worker of pool POOL, as worker status shows one.\n",
+    .min_args = 1, .max_args = 1, .opts = CLI_OPT_RAW, .fn = cmd_worker_list,
+};
+
+const cli_command cli_cmd_channel_open = {
+    .name = "channel open", .synopsis = "WORKER DEPOSIT [--raw] [--sign-only] [KEY]",
+    .summary = "open a payment channel to a worker",
+    .help = "Signs a ChannelOpen: DEPOSIT of the key's free balance goes into its escrow for a channel\n"
+            "to WORKER (a worker in a pool); the receipt's ChannelOpened event names the channel.\n"
+            "Pay through it with conclave voucher sign.\n" SIGNED_HELP,
+    .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_channel_open,
+};
+
+const cli_command cli_cmd_channel_top_up = {
+    .name = "channel top-up", .synopsis = "ID AMOUNT [--raw] [--sign-only] [KEY]",
+    .summary = "add to a channel's deposit",
+    .help = "Signs a ChannelTopUp (the channel's client only): AMOUNT more of its free balance is\n"
+            "escrowed for channel ID.\n" SIGNED_HELP,
+    .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_channel_top_up,
+};
+
+const cli_command cli_cmd_channel_close = {
+    .name = "channel close", .synopsis = "ID [--sign-only] [KEY]", .summary = "close a payment channel",
+    .help = "Signs a ChannelClose (the client only): after the chain's challenge period (during which\n"
+            "the worker may still redeem vouchers) what the channel did not pay comes back.\n" SIGNED_HELP,
+    .min_args = 1, .max_args = 1, .opts = SIGNING, .fn = cmd_channel_close,
+};
+
+const cli_command cli_cmd_voucher_sign = {
+    .name = "voucher sign", .synopsis = "CHANNEL CUMULATIVE [--raw] [KEY]",
+    .summary = "sign a voucher paying a channel's worker, off the ledger",
+    .help = "Signs Voucher{channel, cumulative} with the client's key under the node's chain and prints\n"
+            "the signature: hand it to the worker's operator, who redeems it. CUMULATIVE is the total\n"
+            "paid through the channel so far (tokens, or base units with --raw): a later voucher for a\n"
+            "larger total replaces the earlier ones, and none pays twice. KEY is --key FILE or\n"
+            "--dev-key N.\n",
+    .min_args = 2, .max_args = 2, .opts = CLI_OPT_KEY | CLI_OPT_RAW, .fn = cmd_voucher_sign,
+};
+
+const cli_command cli_cmd_voucher_redeem = {
+    .name = "voucher redeem", .synopsis = "CHANNEL CUMULATIVE SIGNATURE [--raw] [--sign-only] [KEY]",
+    .summary = "redeem a client's voucher (worker's operator)",
+    .help = "Signs a VoucherRedeem (the pool owner of the channel's worker): the client's voucher for a\n"
+            "CUMULATIVE total with its SIGNATURE (conclave voucher sign). The next epoch settlement pays\n"
+            "what it added, capped by the deposit, to the worker's pool.\n" SIGNED_HELP,
+    .min_args = 3, .max_args = 3, .opts = SIGNING, .fn = cmd_voucher_redeem,
+};
