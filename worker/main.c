@@ -341,12 +341,11 @@ static void do_heartbeat(worker *w, const wrk_challenge *c, uint64_t sample_ms)
     w->answered_any = true;
     w->last_epoch = c->epoch;
     w->last_slot = c->slot;
-    if (rc == ST_OK)
+    if (rc == ST_OK) {
         w->last_problem[0] = '\0';
-    if (rc == ST_OK)
         logf_("heartbeat epoch %" PRIu64 " slot %" PRIu32 ": %" PRIu64 " iterations in %" PRIu64 " us (score %" PRIu64 ")",
               c->epoch, c->slot, b.iterations, b.micros, score);
-    else
+    } else
         logf_("WorkerHeartbeat for epoch %" PRIu64 " slot %" PRIu32 " refused: %s", c->epoch, c->slot, err);
 }
 
@@ -407,14 +406,14 @@ int main(int argc, char **argv)
     sigaddset(&w.stop_signals, SIGTERM);
     sigprocmask(SIG_BLOCK, &w.stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* a bad URL is a usage error, found before the benchmark's second */
+    if (!(w.node = wrk_node_new(o.node_url, RPC_TIMEOUT_SECS))) {
+        fprintf(stderr, "conclave-worker: --node takes http://HOST:PORT, not '%s'\n%s", o.node_url, usage_text);
+        return EXIT_USAGE;
+    }
     ex = EXIT_FAILURE;
     if (start(&w, &o) != ST_OK)
         goto out;
-    if (!(w.node = wrk_node_new(o.node_url, RPC_TIMEOUT_SECS))) {
-        logf_("--node takes http://HOST:PORT, not '%s'", o.node_url);
-        ex = EXIT_USAGE;
-        goto out;
-    }
     logf_("operator %s, node %s", o.operator_text, o.node_url);
     do
         poll_once(&w, &o);

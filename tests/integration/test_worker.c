@@ -290,6 +290,9 @@ Test(integration_worker, usage_errors_exit_2_and_start_up_failures_exit_1)
     const char *bad_poll[] = { TEST_BUILDDIR "/conclave-worker", "--node", node->url, "--operator", addr_of(0),
                                "--platform-secret", missing, "--poll-ms", "soon", NULL };
     cr_assert_eq(th_run(bad_poll), 2, "a bad --poll-ms is a usage error");
+    const char *bad_url[] = { TEST_BUILDDIR "/conclave-worker", "--node", "ftp://127.0.0.1:1", "--operator", addr_of(0),
+                              "--platform-secret", missing, NULL };
+    cr_assert_eq(th_run(bad_url), 2, "a --node that is not http://HOST:PORT is a usage error");
     const char *no_secret[] = { TEST_BUILDDIR "/conclave-worker", "--node", node->url, "--operator", addr_of(0),
                                 "--platform-secret", missing, "--sealed-dir", work_dir, NULL };
     cr_assert_eq(th_run(no_secret), 1, "a missing platform secret fails start-up");
