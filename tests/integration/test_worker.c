@@ -2,8 +2,9 @@
 /* test_worker.c: a real conclave-worker against a real conclaved --dev: it registers itself with its
  * quote and benchmark, the operator (dev 0) makes a pool, adds and bonds it, and the worker answers
  * each heartbeat slot once as the test moves the node's manual clock slot by slot; a worker on a
- * platform the chain does not know is refused with a clear error; and the program's usage and
- * start-up failures exit 2 and 1. The worker's standard error is a pipe the test reads line by line
+ * platform the chain does not know is refused with a clear error; a worker whose node restarts
+ * logs the outage once and carries on by itself; and the program's usage and start-up failures
+ * exit 2 and 1. The worker's standard error is a pipe the test reads line by line
  * with poll() and a deadline: every wait is an event or a bounded loop, never a sleep. Processes are
  * stopped by PID. */
 #define _GNU_SOURCE /* pipe2 */
@@ -39,6 +40,7 @@ typedef struct worker_proc {
     size_t len;
     unsigned beats;          /* heartbeat lines seen */
     unsigned refusals;       /* lines saying something was refused */
+    unsigned outages;        /* "node unreachable" lines */
 } worker_proc;
 
 static worker_proc worker_a, worker_b;
@@ -134,6 +136,7 @@ static void wait_line(worker_proc *w, const char *needle, char *line, size_t cap
             fprintf(stderr, "[worker %d] %s\n", (int)w->pid, w->out);
             w->beats += strstr(w->out, "conclave-worker: heartbeat epoch") != NULL;
             w->refusals += strstr(w->out, "refused") != NULL;
+            w->outages += strstr(w->out, "node unreachable") != NULL;
             if (hit) {
                 size_t k = n < cap ? n : cap - 1;
                 memcpy(line, w->out, k);
@@ -256,6 +259,91 @@ Test(integration_worker, registers_then_answers_each_slot_once_as_the_clock_move
     worker_stop(&worker_a);
     cr_assert_eq(worker_a.beats, 3, "one heartbeat per slot, %u logged", worker_a.beats);
     cr_assert_eq(worker_a.refusals, 0, "nothing refused");
+}
+
+/* Restarts the stopped node on its data directory and on its old port (which the worker keeps
+ * calling), as th_node_start does but with the port fixed; waits for its "listening" line. */
+static void restart_node_on_same_port(void)
+{
+    char bind[32], buf[512], path[192];
+    size_t len = 0;
+    int fds[2];
+    snprintf(bind, sizeof bind, "127.0.0.1:%u", node->port);
+    cr_assert_eq(pipe2(fds, O_CLOEXEC), 0, "pipe");
+    node->pid = fork();
+    cr_assert_geq(node->pid, 0, "fork");
+    if (node->pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        const char *argv[] = { TEST_BUILDDIR "/conclaved", "--dev", "--datadir", node->datadir, "--rpc-bind", bind, NULL };
+        th_exec(argv[0], argv);
+    }
+    close(fds[1]);
+    buf[0] = '\0';
+    while (!strstr(buf, "listening on http://") && len < sizeof buf - 1) {
+        struct pollfd p = { .fd = fds[0], .events = POLLIN };
+        cr_assert_eq(poll(&p, 1, WAIT_MS), 1, "conclaved did not say it was listening");
+        ssize_t got = read(fds[0], buf + len, sizeof buf - 1 - len);
+        cr_assert_gt(got, 0, "conclaved exited before listening (port %u taken?)", node->port);
+        len += (size_t)got;
+        buf[len] = '\0';
+    }
+    close(fds[0]);
+    snprintf(path, sizeof path, "%s/.cookie", node->datadir);
+    char *token = th_read_file(path, NULL);
+    cr_assert_not_null(token, "cookie");
+    snprintf(node->token, sizeof node->token, "%s", token);
+    free(token);
+    node->client = rpc_client_new(node->url, node->token, 30);
+    cr_assert_not_null(node->client, "client");
+}
+
+/* Waits for the worker's heartbeat of the current slot, moving the clock to the next slot first
+ * if this one is answered already. */
+static void expect_next_heartbeat(worker_proc *w, const char *addr)
+{
+    char want[96], line[512];
+    cJSON *resp = challenge_of(addr);
+    const cJSON *r = th_result(resp);
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "answered"))) {
+        unsigned long long slot_end = (unsigned long long)th_num(r, "slotEnd");
+        cJSON *info = th_call(node, "node_info", NULL);
+        unsigned long long t = (unsigned long long)th_num(th_result(info), "time");
+        cJSON_Delete(info);
+        advance(slot_end > t ? slot_end - t : 1);
+        cJSON_Delete(resp);
+        resp = challenge_of(addr);
+        r = th_result(resp);
+    }
+    snprintf(want, sizeof want, "heartbeat epoch %llu slot %llu:", (unsigned long long)th_num(r, "epoch"),
+             (unsigned long long)th_num(r, "slot"));
+    cJSON_Delete(resp);
+    wait_line(w, want, line, sizeof line);
+}
+
+Test(integration_worker, reconnects_by_itself_after_a_node_restart)
+{
+    char secret[192], addr[LEDGER_ADDR_STRLEN], line[512];
+    unsigned long long score;
+    snprintf(secret, sizeof secret, "%s/platform.secret", node->datadir);
+    worker_start(&worker_a, secret, "a");
+    start_line(&worker_a, addr, &score);
+    wait_line(&worker_a, "registered for operator", line, sizeof line);
+    SEND_OK(0, "PoolCreate", "{\"commissionPpm\":\"100000\",\"capacity\":\"1000000" TOKEN "\"}");
+    SEND_OK(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100000" TOKEN "\"}");
+    SEND_OK(0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"%s\"}", addr);
+    SEND_OK(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%llu" TOKEN "\"}", addr,
+            100 * (isqrt(score) + 1));
+    expect_next_heartbeat(&worker_a, addr);
+
+    int status = th_node_stop(node, SIGTERM);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the node stops cleanly");
+    wait_line(&worker_a, "node unreachable: ", line, sizeof line);
+    restart_node_on_same_port();
+    wait_line(&worker_a, "node reachable again", line, sizeof line);
+    expect_next_heartbeat(&worker_a, addr);
+    worker_stop(&worker_a);
+    cr_assert_eq(worker_a.refusals, 0, "nothing refused");
+    cr_assert_eq(worker_a.outages, 1, "one \"unreachable\" line for the whole outage, however many polls it lasted");
 }
 
 Test(integration_worker, a_platform_the_chain_does_not_know_is_refused_clearly)
