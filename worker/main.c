@@ -7,8 +7,9 @@
  * WorkerRegister with its quote and benchmark; a worker in a pool with stake bonded answers each
  * slot's challenge once, with WorkerHeartbeat carrying the iterations and micros of the workload
  * seeded by the challenge.
- * Nothing the node does stops the loop: refusals are logged, an unreachable node is logged once
- * per outage and retried every poll. SIGTERM or SIGINT ends it with status 0; usage errors exit 2,
+ * Nothing the node does stops the loop: refusals are logged (a recurring one once), a refused
+ * registration is retried ever more rarely, an unreachable node is logged once per outage and
+ * retried every poll. SIGTERM or SIGINT ends it with status 0; usage errors exit 2,
  * start-up failures 1. SIGINT and SIGTERM stay blocked and are taken only by sigtimedwait, between
  * steps, so a signal is never lost and no handler races the loop. */
 #include <errno.h>
@@ -34,6 +35,7 @@
 #define MAX_MS 3600000u          /* an hour: the largest duration an option takes */
 #define RPC_TIMEOUT_SECS 30      /* a tx_send waits for its block */
 #define BENCH_SEED_TEXT "conclave-bench-v1"
+#define REGISTER_BACKOFF_MAX 64  /* polls: a refused registration is retried ever more rarely, up to this */
 
 struct options {
     const char *node_url;
@@ -63,6 +65,8 @@ typedef struct worker {
     bool answered_any;           /* last_epoch/last_slot hold the last slot answered */
     uint64_t last_epoch;
     uint32_t last_slot;
+    unsigned register_backoff;   /* polls skipped after a refused WorkerRegister: 1, 2, 4 ... REGISTER_BACKOFF_MAX */
+    unsigned register_skip;      /* polls still to skip before the next WorkerRegister */
     char last_problem[640];      /* the last problem logged (cleared by success): a repeat is not logged */
     int standing;                /* the last standing logged: 0 none, 1 registered, 2 in a pool, 3 bonded */
     uint64_t standing_pool;
@@ -311,9 +315,16 @@ static void do_register(worker *w)
         logf_("registered for operator %s (%" PRIu64 " iterations in %" PRIu64 " us)", op, w->bench.iterations,
               w->bench.micros);
         w->last_problem[0] = '\0';
+        w->register_backoff = 0;
     } else if (rc != ST_IO) {
         snprintf(text, sizeof text, "WorkerRegister refused: %s", err);
         problem(w, text);
+        /* A failed registration goes into a block: retrying it every poll would fill the chain with
+         * failures while, say, governance has not allowlisted this build yet. */
+        w->register_backoff = w->register_backoff ? w->register_backoff * 2 : 1;
+        if (w->register_backoff > REGISTER_BACKOFF_MAX)
+            w->register_backoff = REGISTER_BACKOFF_MAX;
+        w->register_skip = w->register_backoff;
     }
 }
 
@@ -382,7 +393,18 @@ static void poll_once(worker *w, const struct options *o)
     }
     if (!c.registered || !c.has_operator || memcmp(c.operator_addr, w->operator_addr, 20) != 0) {
         w->standing = 0;
-        do_register(w);
+        if (c.registered && c.in_pool) {
+            /* the node refuses to move a worker out of a pool by registration: say why and wait */
+            char text[320], theirs[LEDGER_ADDR_STRLEN];
+            ledger_addr_format(theirs, c.operator_addr);
+            snprintf(text, sizeof text, "registered for operator %s in its pool %" PRIu64 ": that owner removes "
+                     "this worker (WorkerRemove) before it can register for %s", theirs, c.pool, o->operator_text);
+            problem(w, text);
+        } else if (w->register_skip > 0) {
+            w->register_skip--;
+        } else {
+            do_register(w);
+        }
         return;
     }
     note_standing(w, &c);

@@ -3,8 +3,8 @@
  * quote and benchmark, the operator (dev 0) makes a pool, adds and bonds it, and the worker answers
  * each heartbeat slot once as the test moves the node's manual clock slot by slot; a worker on a
  * platform the chain does not know is refused with a clear error; a worker whose node restarts
- * logs the outage once and carries on by itself; and the program's usage and start-up failures
- * exit 2 and 1. The worker's standard error is a pipe the test reads line by line
+ * logs the outage once and carries on by itself; a worker moves to another operator only while
+ * no pool holds it; and the program's usage and start-up failures exit 2 and 1. The worker's standard error is a pipe the test reads line by line
  * with poll() and a deadline: every wait is an event or a bounded loop, never a sleep. Processes are
  * stopped by PID. */
 #define _GNU_SOURCE /* pipe2 */
@@ -91,9 +91,10 @@ static void advance(uint64_t secs)
     cJSON_Delete(resp);
 }
 
-/* Starts conclave-worker with the given platform secret, operator dev 0, a sealed directory of its
- * own, short durations and a 20 ms poll. */
-static void worker_start(worker_proc *w, const char *secret_path, const char *sealed_name)
+/* Starts conclave-worker with the given platform secret, for operator dev `operator_dev`, with the
+ * sealed directory sealed_name (kept between runs: the same name is the same worker key), short
+ * durations and a 20 ms poll. */
+static void worker_start_for(worker_proc *w, const char *secret_path, const char *sealed_name, unsigned operator_dev)
 {
     char sealed[192];
     int fds[2];
@@ -105,13 +106,19 @@ static void worker_start(worker_proc *w, const char *secret_path, const char *se
     cr_assert_geq(w->pid, 0, "fork");
     if (w->pid == 0) {
         dup2(fds[1], STDERR_FILENO);
-        const char *argv[] = { TEST_BUILDDIR "/conclave-worker", "--node", node->url, "--operator", addr_of(0),
+        const char *argv[] = { TEST_BUILDDIR "/conclave-worker", "--node", node->url, "--operator", addr_of(operator_dev),
                                "--platform-secret", secret_path, "--sealed-dir", sealed, "--bench-ms", "200",
                                "--sample-ms", "20", "--poll-ms", "20", NULL };
         th_exec(argv[0], argv);
     }
     close(fds[1]);
     w->err_fd = fds[0];
+}
+
+/* worker_start_for operator dev 0. */
+static void worker_start(worker_proc *w, const char *secret_path, const char *sealed_name)
+{
+    worker_start_for(w, secret_path, sealed_name, 0);
 }
 
 static long long now_ms(void)
@@ -344,6 +351,39 @@ Test(integration_worker, reconnects_by_itself_after_a_node_restart)
     worker_stop(&worker_a);
     cr_assert_eq(worker_a.refusals, 0, "nothing refused");
     cr_assert_eq(worker_a.outages, 1, "one \"unreachable\" line for the whole outage, however many polls it lasted");
+}
+
+Test(integration_worker, moves_to_another_operator_only_when_no_pool_holds_it)
+{
+    char secret[192], addr[LEDGER_ADDR_STRLEN], line[512];
+    unsigned long long score;
+    snprintf(secret, sizeof secret, "%s/platform.secret", node->datadir);
+    /* first for dev 1, then, restarted with the same sealed key, for dev 0: it registers again */
+    worker_start_for(&worker_a, secret, "a", 1);
+    start_line(&worker_a, addr, &score);
+    wait_line(&worker_a, "registered for operator", line, sizeof line);
+    cr_assert(strstr(line, addr_of(1)) != NULL, "for dev 1: %s", line);
+    worker_stop(&worker_a);
+    worker_start_for(&worker_a, secret, "a", 0);
+    wait_line(&worker_a, "registered for operator", line, sizeof line);
+    cr_assert(strstr(line, addr_of(0)) != NULL, "now for dev 0: %s", line);
+    cJSON *resp = challenge_of(addr);
+    cr_assert_str_eq(th_str(th_result(resp), "operator"), addr_of(0), "the node agrees");
+    cJSON_Delete(resp);
+
+    /* in dev 0's pool, a run for dev 2 does not register over it: it says who must remove it */
+    SEND_OK(0, "PoolCreate", "{\"commissionPpm\":\"100000\",\"capacity\":\"1000000" TOKEN "\"}");
+    SEND_OK(0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"%s\"}", addr);
+    wait_line(&worker_a, "in pool 1", line, sizeof line);
+    worker_stop(&worker_a);
+    worker_start_for(&worker_a, secret, "a", 2);
+    wait_line(&worker_a, "WorkerRemove", line, sizeof line);
+    cr_assert(strstr(line, addr_of(0)) && strstr(line, addr_of(2)), "names both operators: %s", line);
+    resp = challenge_of(addr);
+    cr_assert_str_eq(th_str(th_result(resp), "operator"), addr_of(0), "still dev 0's");
+    cJSON_Delete(resp);
+    worker_stop(&worker_a);
+    cr_assert_eq(worker_a.refusals, 0, "nothing sent to be refused");
 }
 
 Test(integration_worker, a_platform_the_chain_does_not_know_is_refused_clearly)
