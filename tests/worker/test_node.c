@@ -3,7 +3,9 @@
  * 127.0.0.1 and an ephemeral port: the answers it accepts (numbers or decimal strings, null operator
  * and pool), the ones it refuses as not understood, the node's refusals (JSON-RPC errors, failed
  * receipts) with their reasons, an unreachable node, and the transaction it signs (checked by the
- * scripted node: type, signer, "from", nonce from ledger_getAccount, chain id). The server's loop runs
+ * scripted node: type, signer, "from", nonce from ledger_getAccount, chain id), and every cJSON
+ * allocation of the worker's side failing in turn (no crash; leaks are the sanitizer build's to
+ * find). The server's loop runs
  * in a second thread on its own event_base, reached only through sockets and a command pipe (as in
  * tests/rpc/test_http.c); every wait is a bounded client call. */
 #include <criterion/criterion.h>
@@ -12,6 +14,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "engine/genesis.h"
@@ -333,4 +336,55 @@ Test(worker_node, a_refused_or_failed_transaction_carries_the_nodes_reason)
                  "an unknown type is the worker's own mistake, never sent");
     cJSON_Delete(m);
     wrk_node_free(n);
+}
+
+/* cJSON allocations made on the test thread fail from the fail_at-th on (0: none fail); the server
+ * thread's are left alone, so only the worker's side meets the failures. */
+static _Thread_local bool counting;
+static _Thread_local unsigned allocs, fail_at;
+
+static void *hooked_malloc(size_t n)
+{
+    if (counting && fail_at && ++allocs >= fail_at)
+        return NULL;
+    return malloc(n);
+}
+
+Test(worker_node, every_failed_allocation_gives_a_status_not_a_crash)
+{
+    char err[256];
+    uint8_t key[32], addr[20];
+    wrk_challenge c;
+    uint64_t id;
+    cJSON_Hooks hooks = { .malloc_fn = hooked_malloc, .free_fn = free };
+    eng_dev_key(key, WORKER_KEY);
+    worker_addr(addr);
+    script = SCRIPT_GOOD;
+    cJSON_InitHooks(&hooks);
+    bool done = false;
+    unsigned k;
+    for (k = 1; k < 500 && !done; k++) {
+        wrk_node *n = connect_node();
+        cJSON *m = heartbeat_msg();
+        allocs = 0;
+        fail_at = k;
+        counting = true;
+        int rc_info = wrk_node_chain_id(n, &id, err, sizeof err);
+        int rc_ch = wrk_node_challenge(n, &c, err, sizeof err, addr);
+        int rc_tx = wrk_node_send(n, err, sizeof err, "WorkerHeartbeat", m, key, addr, CHAIN_ID);
+        counting = false;
+        done = allocs < k;  /* nothing failed: every allocation has had its turn */
+        int rcs[] = { rc_info, rc_ch, rc_tx };
+        for (unsigned i = 0; i < 3; i++)
+            cr_assert(rcs[i] == ST_OK || rcs[i] == ST_NOMEM || rcs[i] == ST_IO || rcs[i] == ST_INVALID,
+                      "allocation %u failing: call %u gives %s", k, i, st_str(rcs[i]));
+        if (done)
+            cr_assert(rc_info == ST_OK && rc_ch == ST_OK && rc_tx == ST_OK, "all succeed when nothing fails");
+        cJSON_Delete(m);
+        wrk_node_free(n);
+    }
+    cJSON_InitHooks(NULL);
+    cr_assert(done, "the calls make fewer than 500 allocations");
+    cr_assert_gt(k, 20, "and enough of them to fail on many paths: %u", k);
+    fprintf(stderr, "worker_node: %u cJSON allocations failed in turn\n", k - 2);
 }
