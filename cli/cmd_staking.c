@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* cmd_staking.c: the stake pool commands: pools, workers and their bonds, contributions,
- * withdrawals and claims, and the dev node's pool reward and worker slash.
+/* cmd_staking.c: the stake pool commands: pools and their settings, workers and their bonds,
+ * contributions, withdrawals and claims, and the dev node's pool reward and worker slash.
  * Each command checks all of its words before it opens a connection; see session.h. */
 #include "cli/session.h"
 
@@ -83,6 +83,58 @@ static int cmd_pool_commission(const cli_opts *o)
     int ex = cli_send_signed(o, "PoolSetCommission", ok ? m : NULL);
     cJSON_Delete(m);
     return ex;
+}
+
+static int cmd_pool_capacity(const cli_opts *o)
+{
+    uint64_t id;
+    mpz_t capacity;
+    mpz_init(capacity);
+    int ex = CLI_EXIT_USAGE;
+    if (cli_word_uint(&id, o->argv[0], "pool") && cli_word_amount(capacity, o->argv[1], o->raw)) {
+        cJSON *m = cJSON_CreateObject();
+        bool ok = m && cli_msg_u64(m, "pool", id) && cli_msg_amount(m, "capacity", capacity);
+        ex = cli_send_signed(o, "PoolSetCapacity", ok ? m : NULL);
+        cJSON_Delete(m);
+    }
+    mpz_clear(capacity);
+    return ex;
+}
+
+static int cmd_pool_describe(const cli_opts *o)
+{
+    uint64_t id;
+    if (!cli_word_uint(&id, o->argv[0], "pool"))
+        return CLI_EXIT_USAGE;
+    cJSON *m = cJSON_CreateObject();
+    bool ok = m && cli_msg_u64(m, "pool", id) && cJSON_AddStringToObject(m, "description", o->argv[1]);
+    int ex = cli_send_signed(o, "PoolSetDescription", ok ? m : NULL);
+    cJSON_Delete(m);
+    return ex;
+}
+
+/* pool allow / pool disallow: ID ADDRESS as a transaction of type. */
+static int pool_contributor(const cli_opts *o, const char *type)
+{
+    uint64_t id;
+    uint8_t who[20];
+    if (!cli_word_uint(&id, o->argv[0], "pool") || !cli_word_address(who, o->argv[1]))
+        return CLI_EXIT_USAGE;
+    cJSON *m = cJSON_CreateObject();
+    bool ok = m && cli_msg_u64(m, "pool", id) && cli_msg_address(m, "contributor", who);
+    int ex = cli_send_signed(o, type, ok ? m : NULL);
+    cJSON_Delete(m);
+    return ex;
+}
+
+static int cmd_pool_allow(const cli_opts *o)
+{
+    return pool_contributor(o, "PoolAllowContributor");
+}
+
+static int cmd_pool_disallow(const cli_opts *o)
+{
+    return pool_contributor(o, "PoolDisallowContributor");
 }
 
 static int cmd_pool_add_worker(const cli_opts *o)
@@ -293,6 +345,36 @@ const cli_command cli_cmd_pool_commission = {
     .help = "Signs a PoolSetCommission (owner only). A lower commission applies at once; a higher one\n"
             "after the chain's notice period (pool info shows it as the raise).\n" SIGNED_HELP,
     .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_pool_commission,
+};
+
+const cli_command cli_cmd_pool_capacity = {
+    .name = "pool capacity", .synopsis = "ID AMOUNT [--raw] [--sign-only] [KEY]", .summary = "change a pool's capacity",
+    .help = "Signs a PoolSetCapacity (owner only): pool ID takes at most AMOUNT of stake from now on;\n"
+            "never less than the stake it holds.\n" SIGNED_HELP,
+    .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_pool_capacity,
+};
+
+const cli_command cli_cmd_pool_describe = {
+    .name = "pool describe", .synopsis = "ID TEXT [--sign-only] [KEY]", .summary = "set a pool's description",
+    .help = "Signs a PoolSetDescription (owner only): TEXT (at most 1024 bytes) describes pool ID.\n"
+            SIGNED_HELP,
+    .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_pool_describe,
+};
+
+const cli_command cli_cmd_pool_allow = {
+    .name = "pool allow", .synopsis = "ID ADDRESS [--sign-only] [KEY]", .summary = "put a contributor on a pool's allowlist",
+    .help = "Signs a PoolAllowContributor (owner only). A pool whose allowlist is not empty takes\n"
+            "contributions only from the listed addresses (at most 100) and its owner; stakers already\n"
+            "in keep their shares.\n" SIGNED_HELP,
+    .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_pool_allow,
+};
+
+const cli_command cli_cmd_pool_disallow = {
+    .name = "pool disallow", .synopsis = "ID ADDRESS [--sign-only] [KEY]",
+    .summary = "take a contributor off a pool's allowlist",
+    .help = "Signs a PoolDisallowContributor (owner only). An empty allowlist opens the pool to anyone.\n"
+            SIGNED_HELP,
+    .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_pool_disallow,
 };
 
 const cli_command cli_cmd_pool_add_worker = {

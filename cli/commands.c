@@ -14,6 +14,10 @@ extern const cli_command cli_cmd_pool_create;
 extern const cli_command cli_cmd_pool_info;
 extern const cli_command cli_cmd_pool_list;
 extern const cli_command cli_cmd_pool_commission;
+extern const cli_command cli_cmd_pool_capacity;
+extern const cli_command cli_cmd_pool_describe;
+extern const cli_command cli_cmd_pool_allow;
+extern const cli_command cli_cmd_pool_disallow;
 extern const cli_command cli_cmd_pool_add_worker;
 extern const cli_command cli_cmd_pool_bond;
 extern const cli_command cli_cmd_pool_unbond;
@@ -58,6 +62,10 @@ static const cli_command *const commands[] = {
     &cli_cmd_pool_info,
     &cli_cmd_pool_list,
     &cli_cmd_pool_commission,
+    &cli_cmd_pool_capacity,
+    &cli_cmd_pool_describe,
+    &cli_cmd_pool_allow,
+    &cli_cmd_pool_disallow,
     &cli_cmd_pool_add_worker,
     &cli_cmd_pool_bond,
     &cli_cmd_pool_unbond,

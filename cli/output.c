@@ -265,6 +265,7 @@ void cli_print_pool(const cJSON *pool, bool raw)
     const cJSON *raise = cJSON_GetObjectItemCaseSensitive(pool, "pendingCommission");
     line("pool", pool, "id", raw);
     line("owner", pool, "owner", raw);
+    line("description", pool, "description", raw);
     value_text(a, sizeof a, NULL, cJSON_GetObjectItemCaseSensitive(pool, "commissionPpm"), raw);
     printf("%-*s %s ppm\n", LABEL_WIDTH, "commission", a);
     if (cJSON_IsObject(raise)) {
@@ -286,6 +287,7 @@ void cli_print_pool(const cJSON *pool, bool raw)
     value_text(a, sizeof a, "queuedShares", cJSON_GetObjectItemCaseSensitive(pool, "queuedShares"), raw);
     value_text(b, sizeof b, "queuedValue", cJSON_GetObjectItemCaseSensitive(pool, "queuedValue"), raw);
     printf("%-*s %s shares, worth %s\n", LABEL_WIDTH, "queued", a, b);
+    line("allowlist", pool, "allowlisted", raw);
     line("created at", pool, "createdHeight", raw);
 }
 

@@ -307,9 +307,7 @@ static void await_request(eng *e)
     }
 }
 
-/* Whether the running enclave is registered and its measurement is on the allowlist now: only then
- * is it asked to settle (a report of a removed measurement would be refused in the block). */
-static bool may_settle(eng *e)
+bool eng_enclave_may_settle(eng *e)
 {
     uint8_t measurement[32];
     bool allowed = false;
@@ -328,7 +326,7 @@ static void start_request(eng *e, uint64_t now)
         (void)start_enclave(e);
     if (!e->enclave || !eng_settlement_due(e, now))
         return;
-    if (!may_settle(e))
+    if (!eng_enclave_may_settle(e))
         return; /* not registered yet, or its measurement is not (or no longer) allowlisted */
     if (read_inputs(e, &q->epoch, &q->inputs, &q->inputs_len) != ST_OK)
         return;

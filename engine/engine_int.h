@@ -114,6 +114,13 @@ int eng_check_commission(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_check_positive_amount(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_apply_pool_create(eng_apply *a);
 int eng_apply_pool_set_commission(eng_apply *a);
+/* Pool settings (engine/pool_settings.c). */
+int eng_check_pool_capacity(eng *e, const ledger_tx *tx, char *err, size_t errlen);
+int eng_check_pool_description(eng *e, const ledger_tx *tx, char *err, size_t errlen);
+int eng_apply_pool_set_capacity(eng_apply *a);
+int eng_apply_pool_set_description(eng_apply *a);
+int eng_apply_pool_allow_contributor(eng_apply *a);
+int eng_apply_pool_disallow_contributor(eng_apply *a);
 int eng_apply_worker_add(eng_apply *a);
 int eng_apply_worker_remove(eng_apply *a);
 int eng_apply_worker_bond(eng_apply *a);
@@ -187,6 +194,15 @@ int eng_apply_settlement(eng_apply *a);
  * item if its inputs are still the ledger's (else it is dropped and asked again). Without a loop
  * (eng_attach not called) take asks and awaits the enclave itself. take's item is the caller's
  * (eng_item_free); NULL: none now. eng_enclave_shutdown stops the enclave and drops the request. */
+/* Whether the enclave is registered and its measurement is on the allowlist now: only then is it
+ * asked to settle (a report of a removed measurement would be refused in the block), and only then
+ * does an unsettled epoch hold the chain's time (eng_block_time). */
+bool eng_enclave_may_settle(eng *e);
+/* The time of the next block: the clock's, except while settlement is on and the oldest unsettled
+ * epoch has ended: then its end (the next epoch's start), so that however far the clock jumped
+ * (a node down for a day, admin_advanceTime), each epoch is settled on its own state, in order,
+ * before the releases and unbondings due later apply, as on a node that ran through that time. */
+uint64_t eng_block_time(eng *e);
 eng_item *eng_settlement_take(eng *e, uint64_t now);
 void eng_settlement_poke(eng *e, uint64_t now);
 /* Starts the enclave (the paths are copied for restarts) and registers it: the body of

@@ -47,8 +47,6 @@ typedef struct eng_compute_params {
                                      * [600, or epochSecs if shorter] */
     uint64_t challenge_secs;        /* "challengeSecs": from ChannelClose until the deposit returns,
                                      * during which the worker may still redeem [1 day] */
-    uint64_t max_score;             /* "maxScore": the highest performance score a Heartbeat may
-                                     * carry (workers report it; the cap bounds a false claim) [100000] */
 } eng_compute_params;
 
 #define ENG_MAX_MEASUREMENTS 16

@@ -17,7 +17,6 @@
 static const eng_param params[] = {
     { "compute.challengeSecs", ENG_PARAM_U64, ENG_UNIT_SECONDS, FIELD(compute.challenge_secs), "86400", "0", U53_MAX, false },
     { "compute.heartbeatSecs", ENG_PARAM_U64, ENG_UNIT_SECONDS, FIELD(compute.heartbeat_secs), "600", "1", U53_MAX, false },
-    { "compute.maxScore", ENG_PARAM_U64, ENG_UNIT_COUNT, FIELD(compute.max_score), "100000", "1", "4294967295", true },
     { "governance.cancelBurnPpm", ENG_PARAM_U32, ENG_UNIT_PPM, FIELD(governance.cancel_burn_ppm), "100000", "0", "1000000", false },
     { "governance.executionGraceSecs", ENG_PARAM_U64, ENG_UNIT_SECONDS, FIELD(governance.execution_grace), "1209600", "1", U53_MAX, false },
     { "governance.lockPeriodSecs", ENG_PARAM_U64, ENG_UNIT_SECONDS, FIELD(governance.lock_period), "604800", "0", U53_MAX, false },

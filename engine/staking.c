@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ledger/amount.h"
+#include "ledger/hex.h"
 
 const eng_staking_params *eng_staking_params_of(const eng *e)
 {
@@ -197,6 +198,15 @@ int eng_staking_fill_queue(eng_apply *a, ledger_pool *p)
 }
 
 /* Moves amount of a worker's bonded stake into the cooldown; used by WorkerUnbond and the tick. */
+int eng_staking_require_owner(eng_apply *a, const ledger_pool *p)
+{
+    if (memcmp(p->owner, a->item->tx.signer, 20) == 0)
+        return ST_OK;
+    char owner[LEDGER_ADDR_STRLEN];
+    ledger_addr_format(owner, p->owner);
+    return ledger_fail(&a->r, ST_UNAUTHORIZED, "only the owner of pool %llu (%s) may do this", (unsigned long long)p->id, owner);
+}
+
 int eng_staking_unbond(eng_apply *a, ledger_pool *p, ledger_worker *w, const mpz_t amount, bool forced)
 {
     ledger_unbonding u;

@@ -15,15 +15,6 @@
 
 /* ---- signed transactions ---- */
 
-static int require_owner(eng_apply *a, const ledger_pool *p)
-{
-    if (memcmp(p->owner, a->item->tx.signer, 20) == 0)
-        return ST_OK;
-    char owner[LEDGER_ADDR_STRLEN];
-    ledger_addr_format(owner, p->owner);
-    return ledger_fail(&a->r, ST_UNAUTHORIZED, "only the owner of pool %llu (%s) may do this", (unsigned long long)p->id, owner);
-}
-
 int eng_check_commission(eng *e, const ledger_tx *tx, char *err, size_t errlen)
 {
     uint64_t ppm;
@@ -97,7 +88,7 @@ int eng_apply_pool_set_commission(eng_apply *a)
     if (rc == ST_OK)
         rc = eng_staking_load_pool(a, id, &p);
     if (rc == ST_OK)
-        rc = require_owner(a, &p);
+        rc = eng_staking_require_owner(a, &p);
     uint64_t effective = a->time;
     if (rc == ST_OK) {
         if (ppm <= p.commission_ppm) {
@@ -132,7 +123,7 @@ static int load_owned_worker(eng_apply *a, ledger_pool *p, ledger_worker *w)
     if (rc == ST_OK)
         rc = eng_staking_load_pool(a, id, p);
     if (rc == ST_OK)
-        rc = require_owner(a, p);
+        rc = eng_staking_require_owner(a, p);
     if (rc != ST_OK)
         return rc;
     rc = ledger_worker_get(a->e->ledger, addr, w);
@@ -161,7 +152,7 @@ int eng_apply_worker_add(eng_apply *a)
     if (rc == ST_OK)
         rc = eng_staking_load_pool(a, id, &p);
     if (rc == ST_OK)
-        rc = require_owner(a, &p);
+        rc = eng_staking_require_owner(a, &p);
     if (rc != ST_OK)
         goto out;
     ledger_worker existing;
@@ -330,6 +321,8 @@ int eng_apply_contribute(eng_apply *a)
         rc = ledger_tx_get_amount(tx, "amount", amount);
     if (rc == ST_OK)
         rc = eng_staking_load_pool(a, id, &p);
+    if (rc == ST_OK)
+        rc = eng_staking_may_contribute(a, &p, tx->signer);
     if (rc != ST_OK)
         goto out;
     /* the minimum in force now: a parameter change earlier in this block binds this transaction */

@@ -123,7 +123,7 @@ int eng_worker_seed(eng *e, uint64_t t, uint64_t *epoch, uint64_t *slot, uint8_t
 int eng_challenge_now(eng *e, const uint8_t worker[20], eng_challenge *out)
 {
     uint8_t seed[32];
-    int rc = eng_worker_seed(e, eng_clock_now(&e->clock), &out->epoch, &out->slot, seed);
+    int rc = eng_worker_seed(e, eng_block_time(e), &out->epoch, &out->slot, seed);
     if (rc != ST_OK)
         return rc;
     uint64_t hb = e->genesis.compute.heartbeat_secs, end = eng_clock_epoch_start(&e->clock, out->epoch + 1);

@@ -92,15 +92,24 @@ int ledger_channel_due(ledger *l, uint64_t t, uint64_t *ids, unsigned cap, unsig
     return ledger_read_ids(st, 2, cap, ids, n, NULL);
 }
 
-int ledger_channel_list(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t cursor, unsigned limit,
-                        uint64_t *ids, unsigned *n, bool *more)
+int ledger_channel_page(ledger *l, enum ledger_channel_filter by, const uint8_t *address, uint64_t pool, uint64_t cursor,
+                        unsigned limit, uint64_t *ids, unsigned *n, bool *more)
 {
-    static const char sql[] = "SELECT id FROM channels WHERE (client = ?1 OR worker = ?1) AND id > ?2 "
-                              "ORDER BY id LIMIT ?3";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_CHANNEL_LIST, sql);
+    static const char *const sql[] = {
+        [LEDGER_CHANNELS_OF_CLIENT] = "SELECT id FROM channels WHERE client = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+        [LEDGER_CHANNELS_OF_WORKER] = "SELECT id FROM channels WHERE worker = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+        [LEDGER_CHANNELS_OF_POOL] = "SELECT c.id FROM channels c JOIN workers w ON w.address = c.worker "
+                                    "WHERE w.pool = ?1 AND c.id > ?2 ORDER BY c.id LIMIT ?3",
+    };
+    static const enum ledger_stmt_id ids_of[] = { STMT_CHANNEL_LIST, STMT_CHANNEL_LIST_WORKER, STMT_CHANNEL_LIST_POOL };
+    ARG_CHECK((unsigned)by <= LEDGER_CHANNELS_OF_POOL && (by == LEDGER_CHANNELS_OF_POOL || address));
+    sqlite3_stmt *st = ledger_stmt(l, ids_of[by], sql[by]);
     if (!st)
         return ST_DB;
-    sqlite3_bind_blob(st, 1, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    if (by == LEDGER_CHANNELS_OF_POOL)
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
+    else
+        sqlite3_bind_blob(st, 1, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)cursor);
     return ledger_read_ids(st, 3, limit, ids, n, more);
 }

@@ -32,9 +32,11 @@ int ledger_channel_get(ledger *l, uint64_t id, ledger_channel *c) WARN_UNUSED NO
 int ledger_channel_update(ledger *l, const ledger_channel *c) WARN_UNUSED NONNULL(1, 2);
 /* Up to cap ids of open channels closing at or before t whose vouchers are all paid. */
 int ledger_channel_due(ledger *l, uint64_t t, uint64_t *ids, unsigned cap, unsigned *n) WARN_UNUSED NONNULL(1, 3, 5);
-/* Up to limit channel ids of an address (as client or as worker) after cursor, by id. */
-int ledger_channel_list(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t cursor, unsigned limit,
-                        uint64_t *ids, unsigned *n, bool *more) WARN_UNUSED NONNULL(1, 2, 5, 6, 7);
+/* A page of channel ids after cursor (exclusive), by id, up to limit: those of a client, of a
+ * worker (address), or of the workers a pool holds now (pool). *more: whether others follow. */
+enum ledger_channel_filter { LEDGER_CHANNELS_OF_CLIENT = 0, LEDGER_CHANNELS_OF_WORKER = 1, LEDGER_CHANNELS_OF_POOL = 2 };
+int ledger_channel_page(ledger *l, enum ledger_channel_filter by, const uint8_t *address, uint64_t pool, uint64_t cursor,
+                        unsigned limit, uint64_t *ids, unsigned *n, bool *more) WARN_UNUSED NONNULL(1, 7, 8, 9);
 
 /* Records a heartbeat. Returns: ST_OK; ST_CONFLICT if the worker already has one in that slot. */
 int ledger_heartbeat_put(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t epoch, uint64_t slot,

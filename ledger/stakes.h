@@ -158,6 +158,21 @@ int ledger_withdrawal_overdue_pools(ledger *l, uint64_t t, uint64_t after, uint6
 /* Total shares queued in a pool. */
 int ledger_withdrawal_total(ledger *l, uint64_t pool, mpz_t shares) WARN_UNUSED NONNULL(1, 3);
 
+/* Pool settings (ledger/pool_settings.c). A pool's description: get gives "" for none (caller
+ * frees *text; ST_NOTFOUND for an unknown pool). The contributor allowlist: add and remove are
+ * idempotent; count; has; list up to cap addresses in address order. */
+#define LEDGER_POOL_CONTRIBUTORS_MAX 100
+#define LEDGER_POOL_DESCRIPTION_MAX 1024
+int ledger_pool_description_get(ledger *l, uint64_t pool, char **text) WARN_UNUSED NONNULL(1, 3);
+int ledger_pool_description_set(ledger *l, uint64_t pool, const char *text) WARN_UNUSED NONNULL(1, 3);
+int ledger_pool_contributor_add(ledger *l, uint64_t pool, const uint8_t address[LEDGER_ADDR_LEN]) WARN_UNUSED NONNULL(1, 3);
+int ledger_pool_contributor_remove(ledger *l, uint64_t pool, const uint8_t address[LEDGER_ADDR_LEN]) WARN_UNUSED NONNULL(1, 3);
+int ledger_pool_contributor_count(ledger *l, uint64_t pool, unsigned *n) WARN_UNUSED NONNULL(1, 3);
+int ledger_pool_contributor_has(ledger *l, uint64_t pool, const uint8_t address[LEDGER_ADDR_LEN], bool *has)
+    WARN_UNUSED NONNULL(1, 3, 4);
+int ledger_pool_contributor_list(ledger *l, uint64_t pool, uint8_t (*out)[LEDGER_ADDR_LEN], unsigned cap, unsigned *n)
+    WARN_UNUSED NONNULL(1, 3, 5);
+
 /* Workers: a worker belongs to one pool. get: ST_NOTFOUND if unknown. remove: ST_OK if absent. */
 int ledger_worker_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], ledger_worker *w) WARN_UNUSED NONNULL(1, 2, 3);
 int ledger_worker_put(ledger *l, const ledger_worker *w) WARN_UNUSED NONNULL(1, 2);

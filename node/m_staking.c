@@ -103,6 +103,20 @@ static bool add_pending_commission(cJSON *obj, const ledger_pool *p, uint64_t no
            && node_add_u64(pc, "effectiveAt", p->pending_commission_at);
 }
 
+/* Adds the owner's settings: description and the size of the contributor allowlist. */
+static int add_settings(cJSON *obj, ledger *l, const ledger_pool *p)
+{
+    char *description = NULL;
+    unsigned listed = 0;
+    int rc = ledger_pool_description_get(l, p->id, &description);
+    if (rc == ST_OK)
+        rc = ledger_pool_contributor_count(l, p->id, &listed);
+    if (rc == ST_OK && (!cJSON_AddStringToObject(obj, "description", description) || !node_add_u64(obj, "allowlisted", listed)))
+        rc = ST_NOMEM;
+    free(description);
+    return rc;
+}
+
 /* Fills obj with the pool object. Returns: ST_OK, ST_DB, ST_NOMEM. */
 static int fill_pool(cJSON *obj, ledger *l, uint64_t now, const ledger_pool *p)
 {
@@ -110,6 +124,8 @@ static int fill_pool(cJSON *obj, ledger *l, uint64_t now, const ledger_pool *p)
     mpz_t queued, queued_value, free_stake, price;
     mpz_inits(queued, queued_value, free_stake, price, NULL);
     int rc = ledger_worker_count(l, p->id, &workers);
+    if (rc == ST_OK)
+        rc = add_settings(obj, l, p);
     if (rc == ST_OK)
         rc = ledger_withdrawal_total(l, p->id, queued);
     if (rc == ST_OK) {
@@ -156,6 +172,20 @@ static int get_pool(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     int rc = param_pool(ctx, params, &p);
     if (rc == ST_OK)
         rc = (out = cJSON_CreateObject()) ? fill_pool(out, eng_ledger(e), eng_now(e), &p) : ST_NOMEM;
+    /* the contributor allowlist in full (at most LEDGER_POOL_CONTRIBUTORS_MAX addresses) */
+    uint8_t listed[LEDGER_POOL_CONTRIBUTORS_MAX][LEDGER_ADDR_LEN];
+    unsigned n = 0;
+    cJSON *arr = NULL;
+    if (rc == ST_OK)
+        rc = ledger_pool_contributor_list(eng_ledger(e), p.id, listed, LEDGER_POOL_CONTRIBUTORS_MAX, &n);
+    if (rc == ST_OK && !(arr = cJSON_AddArrayToObject(out, "contributors")))
+        rc = ST_NOMEM;
+    for (unsigned i = 0; i < n && rc == ST_OK; i++) {
+        char text[LEDGER_ADDR_STRLEN];
+        ledger_addr_format(text, listed[i]);
+        if (!cJSON_AddItemToArray(arr, cJSON_CreateString(text)))
+            rc = ST_NOMEM;
+    }
     ledger_pool_clear(&p);
     if (rc == ST_OK)
         *result = out;

@@ -14,7 +14,8 @@ const rpc_method *node_methods(size_t *n)
         const rpc_method *entries[] = {
             &node_m_admin_advance_time,         &node_m_admin_mint,
             &node_m_admin_reward_pool,          &node_m_admin_slash_worker,
-            &node_m_admin_tamper_next_report,   &node_m_enclave_get_attestation,
+            &node_m_admin_tamper_next_report,   &node_m_compute_get_channel,
+            &node_m_compute_list_channels,      &node_m_enclave_get_attestation,
             &node_m_gov_get_delegation,         &node_m_gov_get_locks,
             &node_m_gov_get_params,             &node_m_gov_get_proposal,
             &node_m_gov_get_tally,              &node_m_gov_get_vote,

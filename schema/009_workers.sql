@@ -1,6 +1,7 @@
--- 009_workers.sql: workers that prove themselves. A worker runtime registers its sealed key from a
--- quote whose measurement is on the worker-runtime allowlist (seeded by the genesis, changed by
--- governance, apart from the enclaves' list), with its benchmark score P, the confidence level of
+-- 009_workers.sql: workers that prove themselves, and the settings of their pools (at the end).
+-- A worker runtime registers its sealed key from a quote whose measurement is on the
+-- worker-runtime allowlist (seeded by the genesis, changed by governance, apart from the enclaves'
+-- list), with its benchmark score P, the confidence level of
 -- its attestation and the operator (pool owner) it agrees to serve. In a pool, a worker carries its
 -- value promise V (Phala's economics, a fixed number: V / 10^36) that each settlement evolves, and
 -- the time from which its heartbeat slots count. A heartbeat's score is now its instant
@@ -25,3 +26,13 @@ ALTER TABLE workers ADD COLUMN score INTEGER NOT NULL DEFAULT 0;        -- P, fr
 ALTER TABLE workers ADD COLUMN value TEXT NOT NULL DEFAULT '0';         -- V * 10^36
 ALTER TABLE workers ADD COLUMN started INTEGER NOT NULL DEFAULT 0;      -- V set by a settlement
 ALTER TABLE workers ADD COLUMN judged_from INTEGER NOT NULL DEFAULT 0;  -- slots starting before it don't count
+
+-- Pool settings an owner changes: a description, and a contributor allowlist (empty: anyone may
+-- contribute; otherwise only the listed addresses and the owner).
+ALTER TABLE pools ADD COLUMN description TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE pool_contributors (
+    pool    INTEGER NOT NULL REFERENCES pools(id),
+    address BLOB NOT NULL,
+    PRIMARY KEY (pool, address)
+) STRICT, WITHOUT ROWID;

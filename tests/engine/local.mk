@@ -1,7 +1,7 @@
 # tests/engine/local.mk: the engine tests, one Criterion binary per unit.
 tests_engine_TESTS = tests/engine/test_genesis tests/engine/test_engine tests/engine/test_staking \
 	tests/engine/test_staking_model tests/engine/test_compute tests/engine/test_startup \
-	tests/engine/test_workers
+	tests/engine/test_workers tests/engine/test_catchup tests/engine/test_pool_settings
 check_PROGRAMS += $(tests_engine_TESTS)
 TESTS += $(tests_engine_TESTS)
 tests_engine_test_genesis_CFLAGS = $(TEST_CFLAGS)
@@ -18,3 +18,7 @@ tests_engine_test_startup_CFLAGS = $(TEST_CFLAGS)
 tests_engine_test_startup_LDADD = $(TEST_LDADD)
 tests_engine_test_workers_CFLAGS = $(TEST_CFLAGS)
 tests_engine_test_workers_LDADD = $(TEST_LDADD)
+tests_engine_test_catchup_CFLAGS = $(TEST_CFLAGS)
+tests_engine_test_catchup_LDADD = $(TEST_LDADD)
+tests_engine_test_pool_settings_CFLAGS = $(TEST_CFLAGS)
+tests_engine_test_pool_settings_LDADD = $(TEST_LDADD)

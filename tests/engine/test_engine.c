@@ -300,10 +300,10 @@ Test(engine, every_chain_parameter_has_its_unit_sorted_name_and_default_within_b
         governed += p->governed;
     }
     mpz_clear(value);
-    cr_assert_eq(governed, 12, "twelve governed parameters");
+    cr_assert_eq(governed, 13, "thirteen governed parameters");
     cr_assert_eq(eng_param_unit("staking.minContribution"), ENG_UNIT_AMOUNT, "an amount");
     cr_assert_eq(eng_param_unit("rewards.budgetPerEpoch"), ENG_UNIT_AMOUNT, "an amount");
-    cr_assert_eq(eng_param_unit("compute.maxScore"), ENG_UNIT_COUNT, "a plain number");
+    cr_assert_eq(eng_param_unit("staking.minWorkerScore"), ENG_UNIT_COUNT, "a plain number");
     cr_assert_not(eng_param_find("staking.maxWorkersPerPool")->governed, "the worker limit is not governed");
     cr_assert_eq(eng_param_unit("staking.noSuchThing"), ENG_UNIT_UNKNOWN, "unknown");
 }

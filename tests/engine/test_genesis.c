@@ -66,7 +66,7 @@ ParameterizedTestParameters(engine_genesis, refuses_malformed_documents)
         { "{\"chainId\":1,\"time\":0,\"compute\":{\"heartbeatSecs\":0}}", "heartbeatSecs" },
         /* a governed parameter has the bounds a proposal has (engine/params.c), in the genesis too */
         { "{\"chainId\":1,\"time\":0,\"staking\":{\"unbondingSecs\":31536001}}", "unbondingSecs is out of range (0 to 31536000)" },
-        { "{\"chainId\":1,\"time\":0,\"compute\":{\"maxScore\":0}}", "maxScore is out of range (1 to 4294967295)" },
+        { "{\"chainId\":1,\"time\":0,\"compute\":{\"heartbeatSecs\":0}}", "heartbeatSecs is out of range (1 to 9007199254740991)" },
         { "{\"chainId\":1,\"time\":0,\"staking\":{\"unbondingSecs\":\"60\"}}", "staking.unbondingSecs" },
         { "{\"chainId\":1,\"time\":0,\"rewards\":{\"rePpm\":999999}}", "rewards.rePpm" },
         { "{\"chainId\":1,\"time\":0,\"rewards\":{\"confPpm\":[1,2,3]}}", "rewards.confPpm" },
@@ -114,7 +114,8 @@ Test(engine_genesis, canonical_form_normalises_case_and_order)
                      "{\"accounts\":[{\"address\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\",\"balance\":\"7\"}],"
                      "\"chainId\":9,\"time\":5,\"treasury\":\"0\",\"epochSecs\":3600,\"staking\":{"
                      "\"commissionNoticeSecs\":604800,\"maxWorkersPerPool\":32,\"minContribution\":\"1000000000000000000\","
-                     "\"minWithdrawal\":\"10000000000000000\",\"slashDeferSecs\":0,\"unbondingSecs\":604800,\"withdrawGraceSecs\":604800},"
+                     "\"minStakePerRootScore\":\"100000000000000000000\",\"minWithdrawal\":\"10000000000000000\","
+                     "\"minWorkerScore\":50,\"slashDeferSecs\":0,\"unbondingSecs\":604800,\"withdrawGraceSecs\":604800},"
                      "\"rewards\":{\"budgetPerEpoch\":\"1000000000000000000000\",\"confPpm\":[1000000,1000000,1000000,"
                      "800000,700000],\"decayPeriodSecs\":15552000,\"decayPpm\":250000,\"feePpm\":50000,\"rePpm\":1500000,"
                      "\"rigKPpm\":300000,\"slashPpm\":10000,\"treasuryPpm\":200000,\"uptimeThresholdPpm\":500000},"
@@ -124,7 +125,7 @@ Test(engine_genesis, canonical_form_normalises_case_and_order)
                      "{\"approvalPpm\":500000,\"deposit\":\"100000000000000000000\",\"enactmentDelaySecs\":86400,\"name\":\"treasury\",\"noQuorumBurnPpm\":0,\"payloads\":[\"text\",\"spend\"],\"quorumPpm\":100000,\"spendCap\":\"1000000000000000000000000\",\"threshold\":\"100000000000000000000\",\"votingDelaySecs\":3600,\"votingPeriodSecs\":259200},"
                      "{\"approvalPpm\":500000,\"deposit\":\"500000000000000000000\",\"enactmentDelaySecs\":86400,\"name\":\"params\",\"noQuorumBurnPpm\":0,\"payloads\":[\"text\",\"param\"],\"quorumPpm\":100000,\"spendCap\":\"0\",\"threshold\":\"100000000000000000000\",\"votingDelaySecs\":3600,\"votingPeriodSecs\":259200},"
                      "{\"approvalPpm\":500000,\"deposit\":\"500000000000000000000\",\"enactmentDelaySecs\":86400,\"name\":\"enclave\",\"noQuorumBurnPpm\":0,\"payloads\":[\"text\",\"enclave\"],\"quorumPpm\":100000,\"spendCap\":\"0\",\"threshold\":\"100000000000000000000\",\"votingDelaySecs\":3600,\"votingPeriodSecs\":259200}]},"
-                     "\"compute\":{\"challengeSecs\":86400,\"heartbeatSecs\":600,\"maxScore\":100000}}",
+                     "\"compute\":{\"challengeSecs\":86400,\"heartbeatSecs\":600}}",
                      "canonical text with the defaults spelled out");
     eng_genesis_clear(&g);
 }

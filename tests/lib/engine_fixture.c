@@ -365,14 +365,22 @@ const char *th_worker_text(unsigned i)
     return out;
 }
 
-void th_worker_quote_hex(char hex[2 * 172 + 3], const uint8_t key[32], uint64_t chain_id, unsigned level,
-                         const uint8_t *measurement)
+const char *th_worker_runtime_hex(void)
+{
+    static char hex[67];
+    ledger_hex_encode(hex, test_worker_measurement, 32);
+    return hex;
+}
+
+/* A level-`level` worker quote by the platform of secret, measuring measurement. */
+static void quote_by(char hex[2 * 172 + 3], const uint8_t key[32], uint64_t chain_id, unsigned level,
+                     const uint8_t *measurement, const uint8_t secret[32])
 {
     enc_platform p;
     secp256k1_pubkey pub;
     uint8_t ser[65], quote[ENC_QUOTE_V2_LEN];
     size_t len = sizeof ser;
-    enc_platform_init(&p, test_platform_secret, measurement ? measurement : test_worker_measurement);
+    enc_platform_init(&p, secret, measurement);
     p.conf_level = (uint8_t)level;
     cr_assert(secp256k1_ec_pubkey_create(worker_ctx(), &pub, key), "worker public key");
     secp256k1_ec_pubkey_serialize(worker_ctx(), ser, &len, &pub, SECP256K1_EC_UNCOMPRESSED);
@@ -381,7 +389,19 @@ void th_worker_quote_hex(char hex[2 * 172 + 3], const uint8_t key[32], uint64_t 
     ledger_hex_encode(hex, quote, sizeof quote);
 }
 
-void th_register_worker(eng *e, unsigned i, unsigned op, uint32_t score)
+void th_worker_quote_hex(char hex[2 * 172 + 3], const uint8_t key[32], uint64_t chain_id, unsigned level,
+                         const uint8_t *measurement)
+{
+    quote_by(hex, key, chain_id, level, measurement ? measurement : test_worker_measurement, test_platform_secret);
+}
+
+void th_worker_quote_hex_by(char hex[2 * 172 + 3], const uint8_t key[32], uint64_t chain_id, const uint8_t secret[32])
+{
+    quote_by(hex, key, chain_id, 1, test_worker_measurement, secret);
+}
+
+/* th_register_worker by the platform of secret. */
+static void register_by(eng *e, unsigned i, unsigned op, uint32_t score, const uint8_t secret[32])
 {
     uint8_t key[32], addr[20];
     char quote[2 * 172 + 3];
@@ -390,7 +410,7 @@ void th_register_worker(eng *e, unsigned i, unsigned op, uint32_t score)
     th_worker_key(key, i);
     th_worker_address(addr, i);
     cr_assert_eq(ledger_nonce_get(eng_ledger(e), addr, &nonce), ST_OK, "worker nonce");
-    th_worker_quote_hex(quote, key, eng_chain_id(e), 1, NULL);
+    th_worker_quote_hex_by(quote, key, eng_chain_id(e), secret);
     cr_assert_eq(th_submit_signed(e, key, nonce, "WorkerRegister", &o,
                                   "{\"quote\":\"%s\",\"operator\":\"%s\",\"iterations\":\"%llu\",\"micros\":\"1000000\"}", quote,
                                   th_dev_text(op), (unsigned long long)score * 1000u),
@@ -398,4 +418,16 @@ void th_register_worker(eng *e, unsigned i, unsigned op, uint32_t score)
     th_block(e);
     th_expect_ok(&o, "WorkerRegister");
     th_outcome_clear(&o);
+}
+
+void th_register_worker(eng *e, unsigned i, unsigned op, uint32_t score)
+{
+    register_by(e, i, op, score, test_platform_secret);
+}
+
+void th_register_worker_on(eng *e, unsigned i, unsigned op, uint32_t score, const char *secret_path)
+{
+    uint8_t secret[ENC_PLATFORM_SECRET_LEN];
+    cr_assert_eq(enc_platform_secret_read(secret, secret_path), ST_OK, "read %s", secret_path);
+    register_by(e, i, op, score, secret);
 }

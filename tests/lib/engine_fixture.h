@@ -88,9 +88,17 @@ const char *th_worker_text(unsigned i);
  * level `level`, measuring `measurement` (NULL: the test worker runtime). Out: quote as 0x hex. */
 void th_worker_quote_hex(char hex[2 * 172 + 3], const uint8_t key[32], uint64_t chain_id, unsigned level,
                          const uint8_t *measurement);
+/* As th_worker_quote_hex at level 1 for the test worker runtime, by the platform of secret. */
+void th_worker_quote_hex_by(char hex[2 * 172 + 3], const uint8_t key[32], uint64_t chain_id,
+                            const uint8_t secret[32]);
 /* Registers worker i (WorkerRegister with its quote, at level 1) to serve dev account `op`, with
- * benchmark score `score`, in a block of its own; asserts that it succeeded. */
+ * benchmark score `score`, in a block of its own; asserts that it succeeded. _on: with a quote of
+ * the platform whose secret is in the file secret_path (the chain must name that platform and the
+ * test worker runtime, th_worker_runtime_hex()). */
 void th_register_worker(eng *e, unsigned i, unsigned op, uint32_t score);
+void th_register_worker_on(eng *e, unsigned i, unsigned op, uint32_t score, const char *secret_path);
+/* The test worker runtime's measurement, 0x and 64 hex digits. */
+const char *th_worker_runtime_hex(void);
 
 /* The outcome was answered once, applied and succeeded / failed with reason in its error and no
  * events. */
