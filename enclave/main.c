@@ -333,7 +333,7 @@ static int start(enclave *e, const char *secret_path, const char *sealed_dir)
         fprintf(stderr, "conclave-enclave: cannot load the platform (secret %s): %s\n", secret_path, st_str(rc));
         return rc;
     }
-    rc = enc_seal_identity(e->ctx, e->key, &created, &e->platform, sealed_dir);
+    rc = enc_seal_identity(e->ctx, e->key, &created, &e->platform, sealed_dir, "enclave");
     if (rc != ST_OK) {
         fprintf(stderr, "conclave-enclave: cannot %s the identity key in %s: %s\n",
                 rc == ST_CRYPTO ? "unseal" : "load or seal", sealed_dir, st_str(rc));

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* seal.c: sealing the enclave's identity key with AES-256-GCM (nettle) under the platform's seal
+/* seal.c: sealing a trusted program's identity key with AES-256-GCM (nettle) under the platform's seal
  * key (see seal.h). Runs at start-up, before confinement. Key, seal key, plaintext and cipher state
  * stay in fixed-size stack buffers and are wiped before each return; the tag is compared with
  * nettle's memeql_sec. A sealed file is created once and never overwritten. */
@@ -61,12 +61,13 @@ int enc_seal_parse(uint8_t secret[32], const uint8_t seal_key[32], const uint8_t
     return ST_OK;
 }
 
-int enc_seal_path(char *out, size_t cap, const char *dir, const uint8_t measurement[32])
+int enc_seal_path(char *out, size_t cap, const char *dir, const char *prefix, const uint8_t measurement[32])
 {
     char hex[2 * 8 + 3];
     int n;
+    ARG_CHECK(prefix[0] != '\0' && strchr(prefix, '/') == NULL);
     ledger_hex_encode(hex, measurement, 8);
-    n = snprintf(out, cap, "%s/enclave-%s.sealed", dir, hex + 2);
+    n = snprintf(out, cap, "%s/%s-%s.sealed", dir, prefix, hex + 2);
     return n >= 0 && (size_t)n < cap ? ST_OK : ST_LIMIT;
 }
 
@@ -143,7 +144,7 @@ static int make_key(const secp256k1_context *ctx, uint8_t key[32])
 }
 
 int enc_seal_identity(const secp256k1_context *ctx, uint8_t key[32], bool *created, const enc_platform *p,
-                      const char *dir)
+                      const char *dir, const char *prefix)
 {
     char path[PATH_MAX];
     uint8_t seal_key[32], nonce[ENC_SEAL_NONCE_LEN], blob[ENC_SEAL_FILE_LEN];
@@ -151,7 +152,7 @@ int enc_seal_identity(const secp256k1_context *ctx, uint8_t key[32], bool *creat
 
     *created = false;
     explicit_bzero(key, 32);
-    rc = enc_seal_path(path, sizeof path, dir, p->measurement);
+    rc = enc_seal_path(path, sizeof path, dir, prefix, p->measurement);
     if (rc != ST_OK)
         return rc;
     enc_platform_seal_key(seal_key, p);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* seal.h: the enclave's identity key, sealed to the platform and the enclave's measurement.
- * Layer: enclave (inside the enclave program only; the host never sees the key).
+/* seal.h: a trusted program's identity key, sealed to the platform and the program's measurement.
+ * Layer: enclave (inside the trusted programs only, conclave-enclave and conclave-worker; the host
+ * never sees the key).
  * A sealed file is "CSEAL1" || nonce (12) || ciphertext (32) || tag (16): AES-256-GCM under the
  * platform's seal key with the measurement as associated data, so another binary (another seal key
  * and another AAD) or any changed byte fails to open it. The file for a measurement m lives at
- * DIR/enclave-<hex of m's first 8 bytes>.sealed. */
+ * DIR/<prefix>-<hex of m's first 8 bytes>.sealed, the prefix naming the program ("enclave" for
+ * conclave-enclave, "worker" for conclave-worker), so both can share one directory. */
 #ifndef ENCLAVE_SEAL_H
 #define ENCLAVE_SEAL_H
 
@@ -32,12 +34,14 @@ void enc_seal_serialize(uint8_t out[ENC_SEAL_FILE_LEN], const uint8_t seal_key[3
 int enc_seal_parse(uint8_t secret[32], const uint8_t seal_key[32], const uint8_t measurement[32],
                    const uint8_t *blob, size_t len) WARN_UNUSED NONNULL(1, 2, 3, 4);
 
-/* Writes the sealed file's path for a measurement: dir "/enclave-" 16 hex digits ".sealed".
- * Returns: ST_OK, or ST_LIMIT if it does not fit in cap bytes (with its NUL). */
-int enc_seal_path(char *out, size_t cap, const char *dir, const uint8_t measurement[32])
-    WARN_UNUSED NONNULL(1, 3, 4);
+/* Writes the sealed file's path for a measurement: dir "/" prefix "-" 16 hex digits ".sealed".
+ * Returns: ST_OK; ST_LIMIT if it does not fit in cap bytes (with its NUL); ST_INVALID (a caller
+ * bug) if prefix is empty or holds a '/'.
+ * In: dir; prefix the program's name ("enclave", "worker"); measurement. */
+int enc_seal_path(char *out, size_t cap, const char *dir, const char *prefix, const uint8_t measurement[32])
+    WARN_UNUSED NONNULL(1, 3, 4, 5);
 
-/* The enclave's identity: unseals its key from dir, or, if this measurement has no sealed file
+/* A trusted program's identity: unseals its key from dir, or, if this measurement has no sealed file
  * yet, makes a key from the platform's entropy and seals it there (mode 0600, written in full under
  * a temporary name and linked into place; if another instance got there first, its key is used).
  * An existing file that does not open is an error, never overwritten.
@@ -45,8 +49,8 @@ int enc_seal_path(char *out, size_t cap, const char *dir, const uint8_t measurem
  * measurement, or holds an invalid key; ST_LIMIT if the path is too long; ST_IO on file errors.
  * Args: ctx a secp256k1 context (secp256k1_context_static will do).
  * Out: key the secret key (zero on failure; wipe it after use); *created true if it was made now.
- * In: p the platform; dir an existing directory. */
+ * In: p the platform; dir an existing directory; prefix the program's name in the file name (enc_seal_path). */
 int enc_seal_identity(const secp256k1_context *ctx, uint8_t key[32], bool *created, const enc_platform *p,
-                      const char *dir) WARN_UNUSED NONNULL(1, 2, 3, 4, 5);
+                      const char *dir, const char *prefix) WARN_UNUSED NONNULL(1, 2, 3, 4, 5, 6);
 
 #endif

@@ -17,3 +17,4 @@ include tests/integration/local.mk
 include tests/interop/local.mk
 include tests/enclave/local.mk
 include tests/governance/local.mk
+include tests/worker/local.mk
