@@ -345,6 +345,19 @@ static void start_request(eng *e, uint64_t now)
         await_request(e);
 }
 
+bool eng_settlement_await(eng *e)
+{
+    eng_settle_request *q = &e->settle;
+    if (q->in_flight) {
+        if (q->ev) {
+            event_free(q->ev);
+            q->ev = NULL;
+        }
+        await_request(e);
+    }
+    return q->ready != NULL;
+}
+
 eng_item *eng_settlement_take(eng *e, uint64_t now)
 {
     eng_settle_request *q = &e->settle;

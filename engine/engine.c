@@ -403,6 +403,11 @@ static int produce_one(eng *e)
     }
     eng_settlement_poke(e, now);
     queue_enclave_items(e);
+    /* a settlement moves the block time on: what is due at the new time (the next epoch's close,
+     * and so its settlement) follows at once, not at the next idle second, so a catch-up goes at
+     * the enclave's speed */
+    if (rc == ST_OK && e->produce_ev && eng_tick_due(e, eng_block_time(e)))
+        event_active(e->produce_ev, 0, 0);
     return rc;
 }
 
@@ -513,7 +518,7 @@ int eng_advance_time(eng *e, uint64_t secs, uint64_t *now)
         if (ledger_block_head(e->ledger, &before) != ST_OK || produce_one(e) != ST_OK
             || ledger_block_head(e->ledger, &after) != ST_OK)
             rc = ST_DB;
-        else if (after.height == before.height)
+        else if (after.height == before.height && !eng_settlement_await(e))
             break;
     }
     return rc;

@@ -221,7 +221,8 @@ Test(ledger_books, migration_8_rescales_the_reward_accumulator_by_10_to_the_42)
            "INSERT INTO stakes(pool, address, shares, debt) VALUES(1, x'0a', '10', '3330'), (1, x'0b', '20', '0');"
            "DROP TABLE worker_allowlist; DROP TABLE worker_registrations; ALTER TABLE workers DROP COLUMN score;"
            "ALTER TABLE workers DROP COLUMN value; ALTER TABLE workers DROP COLUMN started;"
-           "ALTER TABLE workers DROP COLUMN judged_from; PRAGMA user_version = 7");
+           "ALTER TABLE workers DROP COLUMN judged_from; ALTER TABLE pools DROP COLUMN description;"
+           "DROP TABLE pool_contributors; PRAGMA user_version = 7");
     char err[256] = "";
     cr_assert_eq(ledger_open(&l, err, sizeof err, th_ledger_path()), ST_OK, "migrates: %s", err);
     const char *zeros = "000000000000000000000000000000000000000000";

@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "enclave/platform.h"
 #include "engine/genesis.h"
 #include "ledger/hex.h"
 #include "ledger/sig.h"
@@ -201,6 +202,32 @@ void th_voucher_sig(char out[133], unsigned key, uint64_t channel, const char *c
     free(sign_message("Voucher", msg, key, ENG_DEV_CHAIN_ID, sig));
     cJSON_Delete(msg);
     ledger_hex_encode(out, sig, 65);
+}
+
+void th_node_register_worker(th_node *n, unsigned worker, unsigned operator_, uint32_t score)
+{
+    char path[256], quote_hex[2 * ENC_QUOTE_V2_LEN + 3], op[43];
+    uint8_t secret[ENC_PLATFORM_SECRET_LEN], measurement[32], key[32], pub[65], quote[ENC_QUOTE_V2_LEN];
+    size_t len = sizeof pub;
+    enc_platform p;
+    secp256k1_pubkey pk;
+    snprintf(path, sizeof path, "%s/platform.secret", n->datadir);
+    cr_assert_eq(enc_platform_secret_read(secret, path), ST_OK, "the node's platform secret %s", path);
+    cr_assert_eq(enc_measure_file(measurement, TEST_BUILDDIR "/conclave-worker"), ST_OK, "measure conclave-worker");
+    enc_platform_init(&p, secret, measurement);
+    eng_dev_key(key, worker);
+    secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+    cr_assert(ctx && secp256k1_ec_pubkey_create(ctx, &pk, key), "dev %u's public key", worker);
+    secp256k1_ec_pubkey_serialize(ctx, pub, &len, &pk, SECP256K1_EC_UNCOMPRESSED);
+    cr_assert_eq(enc_platform_quote_worker(ctx, quote, &p, pub + 1, ENG_DEV_CHAIN_ID), ST_OK, "a worker quote");
+    secp256k1_context_destroy(ctx);
+    enc_platform_clear(&p);
+    memset(key, 0, sizeof key);
+    ledger_hex_encode(quote_hex, quote, sizeof quote);
+    th_dev_address(op, operator_);
+    cJSON_Delete(th_send_ok(n, worker, "WorkerRegister",
+                            "{\"quote\":\"%s\",\"operator\":\"%s\",\"iterations\":\"%llu\",\"micros\":\"1000000\"}",
+                            quote_hex, op, (unsigned long long)score * 1000u));
 }
 
 th_node th_suite_node;

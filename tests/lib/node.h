@@ -70,6 +70,11 @@ char *th_transfer_params(unsigned from, unsigned to, const char *amount, uint64_
 /* The JSON params of a transaction of type signed by dev account key on the dev chain (31337),
  * message given as JSON text without the nonce, which is added. Caller frees. */
 char *th_sign_params(const char *type, const char *message_json, unsigned key, uint64_t nonce);
+/* Registers dev account `worker` as a worker runtime of this build (TEST_BUILDDIR/conclave-worker,
+ * which a --dev chain allowlists) serving dev account `operator_`, with benchmark score `score`: a
+ * WorkerRegister signed by the dev key with a quote of the node's simulated platform
+ * (DATADIR/platform.secret). Asserts that it succeeded. */
+void th_node_register_worker(th_node *n, unsigned worker, unsigned operator_, uint32_t score);
 /* The 0x-hex signature of the off-ledger Voucher{channel, cumulative} by dev account key on the dev
  * chain, as VoucherRedeem's voucherSig wants it. */
 void th_voucher_sig(char out[133], unsigned key, uint64_t channel, const char *cumulative);
