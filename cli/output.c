@@ -44,7 +44,7 @@ static bool is_token_key(const char *key)
     static const char *const keys[] = { "amount", "deposit", "cumulative", "capacity", "free", "escrow",
                                         "claimable", "balance", "stake", "reward", "fee", "commission",
                                         "freeStake", "bonded", "unbonding", "value", "pendingRewards",
-                                        "queuedValue", "fromBonded", "fromUnbonding", "treasury",
+                                        "minStake", "redeemed", "paid", "owed", "queuedValue", "fromBonded", "fromUnbonding", "treasury",
                                         "supply", "for", "against", "abstain", "turnout", "totalPower",
                                         "quorum", "own", "delegated", "delegatedWeight", "total", "threshold",
                                         "spendCap", "power", "weight", "delegatedPower", "totalWeight",

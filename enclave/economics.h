@@ -3,8 +3,8 @@
  * the minimum stake, its growth while responsive and unpaid, its decay while unresponsive), the
  * share that splits the budget, and the payout at a heartbeat, in GMP integers with one stated
  * rounding rule, so that every node recomputes the same bytes. Evolving V over n steps costs
- * O(log^2 n) multiplications whatever n is. Layer: enclave (pure: GMP only); the settlement math
- * will call it, nothing calls it yet.
+ * O(log^2 n) multiplications whatever n is. Layer: enclave (pure: GMP only); epoch settlement
+ * (settle_compute.c) and the engine's bond checks call it.
  *
  * Numbers. Every real quantity (tokens, V, rates, ratios, scores) is a "fixed": an mpz x standing
  * for x / 10^36 (ENC_ECON_SCALE_DIGITS). Token amounts of the ledger (18 decimals, ledger/amount.h)

@@ -202,9 +202,13 @@ out:
     return rc;
 }
 
+/* Tells the waiters once no report is being computed or waiting for its block, and no epoch the
+ * clock has closed waits for the running enclave (a catch-up asks for one epoch after another, with
+ * blocks in between). */
 static void notify_waiters(eng *e)
 {
-    if (e->settle.in_flight || e->settle.ready)
+    if (e->settle.in_flight || e->settle.ready
+        || (e->enclave && eng_enclave_may_settle(e) && eng_settlement_due(e, eng_clock_now(&e->clock))))
         return;
     eng_settle_waiter *w = e->settle.waiters;
     e->settle.waiters = NULL;
@@ -343,19 +347,6 @@ static void start_request(eng *e, uint64_t now)
         arm_request(e, POLLOUT);
     else
         await_request(e);
-}
-
-bool eng_settlement_await(eng *e)
-{
-    eng_settle_request *q = &e->settle;
-    if (q->in_flight) {
-        if (q->ev) {
-            event_free(q->ev);
-            q->ev = NULL;
-        }
-        await_request(e);
-    }
-    return q->ready != NULL;
 }
 
 eng_item *eng_settlement_take(eng *e, uint64_t now)

@@ -203,10 +203,6 @@ bool eng_enclave_may_settle(eng *e);
  * (a node down for a day, admin_advanceTime), each epoch is settled on its own state, in order,
  * before the releases and unbondings due later apply, as on a node that ran through that time. */
 uint64_t eng_block_time(eng *e);
-/* Waits here, loop or not, for the report being computed (at most its deadline). Returns whether
- * a report is ready for the next block. admin_advanceTime uses it so that a dev node has settled
- * every epoch the new time closed before it answers. */
-bool eng_settlement_await(eng *e);
 eng_item *eng_settlement_take(eng *e, uint64_t now);
 void eng_settlement_poke(eng *e, uint64_t now);
 /* Starts the enclave (the paths are copied for restarts) and registers it: the body of
