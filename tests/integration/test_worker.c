@@ -427,3 +427,105 @@ Test(integration_worker, usage_errors_exit_2_and_start_up_failures_exit_1)
     const char *help[] = { TEST_BUILDDIR "/conclave-worker", "--help", NULL };
     cr_assert_eq(th_run(help), 0, "--help");
 }
+
+/* The pool id of a PoolCreated event in events (th_send_ok's answer). */
+static unsigned created_pool(cJSON *events)
+{
+    const cJSON *ev;
+    unsigned id = 0;
+    cJSON_ArrayForEach(ev, events)
+        if (strcmp(th_str(ev, "type"), "PoolCreated") == 0)
+            id = (unsigned)th_num(ev, "pool");
+    cJSON_Delete(events);
+    cr_assert_gt(id, 0, "a PoolCreated event");
+    return id;
+}
+
+/* The amount of the poolEmission of pool in a settlement_getEpoch result, in base units (0: none). */
+static double emission_of(const cJSON *epoch, unsigned pool)
+{
+    const cJSON *op;
+    cJSON_ArrayForEach(op, cJSON_GetObjectItemCaseSensitive(epoch, "operations"))
+        if (strcmp(th_str(op, "kind"), "poolEmission") == 0 && (unsigned)th_num(op, "pool") == pool)
+            return strtod(th_str(op, "amount"), NULL);
+    return 0;
+}
+
+/* A WorkerHeartbeat of dev `who` (a registered worker) for the current slot with `iterations` in
+ * one second; returns its Heartbeat event's performance. */
+static unsigned dev_heartbeat(unsigned who, unsigned long long iterations)
+{
+    cJSON *resp = challenge_of(addr_of(who));
+    const cJSON *r = th_result(resp);
+    cJSON *events = th_send_ok(node, who, "WorkerHeartbeat",
+                               "{\"epoch\":\"%llu\",\"slot\":\"%llu\",\"challenge\":\"%s\",\"iterations\":\"%llu\","
+                               "\"micros\":\"1000000\"}",
+                               (unsigned long long)th_num(r, "epoch"), (unsigned long long)th_num(r, "slot"),
+                               th_str(r, "challenge"), iterations);
+    cJSON_Delete(resp);
+    unsigned performance = (unsigned)th_num(cJSON_GetArrayItem(events, 0), "performance");
+    cJSON_Delete(events);
+    return performance;
+}
+
+/* The attack of issue 11 fails. A real conclave-worker (A, 100 x (sqrt(P) + 1) tokens bonded) and
+ * two dev-key workers of benchmark score 100 with 1000 tokens each (the minimum): B claims ten times
+ * its benchmark in every slot, C what it measured. A worker with no stake cannot answer, and one
+ * below the minimum stake cannot be bonded. Over one epoch: B's claim counts as 1.2 P, so it earns
+ * under 1% more than C; A, with more stake and a higher score, earns several times C. */
+Test(integration_worker, an_epoch_pays_by_proven_benchmark_and_stake_whatever_the_heartbeats_claim)
+{
+    char secret[192], a_addr[LEDGER_ADDR_STRLEN], line[512], want[96];
+    unsigned long long score;
+    snprintf(secret, sizeof secret, "%s/platform.secret", node->datadir);
+    worker_start(&worker_a, secret, "pay");
+    start_line(&worker_a, a_addr, &score);
+    wait_line(&worker_a, "registered, in no pool yet", line, sizeof line);
+    unsigned pools[4];
+    for (unsigned i = 0; i < 4; i++) {
+        pools[i] = created_pool(th_send_ok(node, 0, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"1000000" TOKEN "\"}"));
+        SEND_OK(1, "Contribute", "{\"pool\":\"%u\",\"amount\":\"30000" TOKEN "\"}", pools[i]);
+    }
+    SEND_OK(0, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", pools[0], a_addr);
+    SEND_OK(0, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"%llu" TOKEN "\"}", pools[0], a_addr,
+            100 * (isqrt(score) + 1));
+    for (unsigned w = 5; w <= 7; w++) {
+        th_node_register_worker(node, w, 0, 100);
+        SEND_OK(0, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", pools[w - 4], addr_of(w));
+    }
+    SEND_OK(0, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"1000" TOKEN "\"}", pools[1], addr_of(5));
+    SEND_OK(0, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"1000" TOKEN "\"}", pools[2], addr_of(6));
+    /* D (dev 7): with no stake it does not compute; below k * sqrt(P) it cannot be bonded */
+    cJSON *resp = th_send(node, 7, "WorkerHeartbeat", "{\"epoch\":\"0\",\"slot\":\"0\",\"challenge\":\"0x%064d\","
+                                                      "\"iterations\":\"100000000\",\"micros\":\"1000000\"}", 0);
+    cr_assert(strstr(th_str(th_result(resp), "error"), "no stake bonded"), "%s", cJSON_PrintUnformatted(resp));
+    cJSON_Delete(resp);
+    resp = th_send(node, 0, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"999" TOKEN "\"}", pools[3], addr_of(7));
+    cr_assert(strstr(th_str(th_result(resp), "error"), "below the minimum stake of 1000" TOKEN), "%s", cJSON_PrintUnformatted(resp));
+    cJSON_Delete(resp);
+
+    /* to the next epoch's start, then its six slots: each worker answers each slot once */
+    cJSON *info = th_call(node, "node_info", NULL);
+    unsigned long long now = (unsigned long long)th_num(th_result(info), "time"), genesis = 1767225600ull;
+    cJSON_Delete(info);
+    unsigned long long epoch = (now - genesis) / 3600 + 1;
+    advance(genesis + epoch * 3600 - now);
+    for (unsigned slot = 0; slot < 6; slot++) {
+        cr_assert_eq(dev_heartbeat(5, 1000000ull), 120, "B claims 1000000 iterations/s, 10x its benchmark: counts 1.2 x 100");
+        cr_assert_eq(dev_heartbeat(6, 100000ull), 100, "C as measured");
+        snprintf(want, sizeof want, "heartbeat epoch %llu slot %u:", epoch, slot);
+        wait_line(&worker_a, want, line, sizeof line);
+        advance(600);
+    }
+    resp = th_callf(node, "settlement_getEpoch", "{\"epoch\":%llu}", epoch);
+    const cJSON *settled = th_result(resp);
+    double a = emission_of(settled, pools[0]), b = emission_of(settled, pools[1]), c = emission_of(settled, pools[2]),
+           d = emission_of(settled, pools[3]);
+    fprintf(stderr, "epoch %llu paid: A (score %llu, %llu tokens) %.0f, B (claims 10x) %.0f, C %.0f, D %.0f base units\n",
+            epoch, score, 100 * (isqrt(score) + 1), a, b, c, d);
+    cr_assert(b > c && b < c * 1.01, "a claim beyond 1.2 P gains less than 1%%: B %.0f, C %.0f", b, c);
+    cr_assert(a > 3 * c, "stake and a proven benchmark weigh: A %.0f, C %.0f", a, c);
+    cr_assert_eq(d, 0, "a worker without stake earns nothing");
+    cJSON_Delete(resp);
+    worker_stop(&worker_a);
+}
