@@ -212,6 +212,30 @@ static bool reset_hwm(void)
     return ok;
 }
 
+/* ---- profiling the settlement blocks alone ----
+ * BENCH_PERF_CTL=CTL,ACK names the control and acknowledgement FIFOs of a `perf record
+ * --control=fifo:CTL,ACK -D -1` (started disabled) that runs this program: perf is then enabled
+ * only during the timed settlement blocks. */
+
+/* Sends perf one command ("enable" or "disable") and waits for its ack; nothing if not asked. */
+static void perf_control(const char *command)
+{
+    const char *spec = getenv("BENCH_PERF_CTL");
+    const char *comma = spec ? strchr(spec, ',') : NULL;
+    char ctl[256], ack[8];
+    if (!comma || (size_t)(comma - spec) >= sizeof ctl)
+        return;
+    memcpy(ctl, spec, (size_t)(comma - spec));
+    ctl[comma - spec] = '\0';
+    int fd = open(ctl, O_WRONLY | O_CLOEXEC), afd = open(comma + 1, O_RDONLY | O_CLOEXEC);
+    size_t len = strlen(command);
+    if (fd < 0 || afd < 0 || write(fd, command, len) != (ssize_t)len || write(fd, "\n", 1) != 1
+        || read(afd, ack, sizeof ack) <= 0)
+        bench_die("BENCH_PERF_CTL: perf's control FIFOs do not answer");
+    close(fd);
+    close(afd);
+}
+
 /* ---- the enclave round trip, timed from the host's side ----
  * bench/local.mk links this program with -Wl,--wrap=enc_host_exchange_begin and
  * -Wl,--wrap=enc_host_exchange_step: the engine's exchanges with the enclave come here first and go
@@ -664,9 +688,11 @@ static void settle_epoch(struct block_run *b, eng *e, uint64_t epoch)
     memset(&settle_call, 0, sizeof settle_call);
     bool reset = reset_hwm();
     b->rss_kb = proc_status_kb(0, "VmRSS");
+    perf_control("enable");
     double w0 = bench_now(), c0 = bench_cpu();
     advance(e, EPOCH_SECS - (SLOTS - 1) * SLOT_SECS);
     double w1 = bench_now(), c1 = bench_cpu();
+    perf_control("disable");
     b->hwm_kb = reset ? proc_status_kb(0, "VmHWM") : -1;
     b->total_wall = w1 - w0;
     b->total_cpu = c1 - c0;

@@ -8,7 +8,9 @@
 # stakes a smaller large pool; BENCH_GOV_FLAGS=--quick writes 100,000 votes.
 # bench_settlement is linked with --wrap=enc_host_exchange_begin and --wrap=enc_host_exchange_step
 # so it can time the enclave round trip of a settlement from the host's side without touching the
-# engine.
+# engine. To profile its settlement blocks alone: mkfifo ctl ack; BENCH_PERF_CTL=ctl,ack perf record
+# --control=fifo:ctl,ack -D -1 -g ./bench/bench_settlement ./conclave-enclave (perf starts disabled
+# and the bench enables it only around each timed block).
 EXTRA_PROGRAMS += bench/bench_tx bench/bench_staking bench/bench_settlement bench/bench_gov
 bench_bench_tx_SOURCES = bench/bench_tx.c bench/benchlib.c bench/benchlib.h
 bench_bench_staking_SOURCES = bench/bench_staking.c bench/benchlib.c bench/benchlib.h
