@@ -412,6 +412,7 @@ static void make_pool(const char *stake_tokens)
 
 static void add_worker(unsigned w, const char *bond_tokens)
 {
+    th_node_register_worker(node, w, 0, 100);
     SEND_OK(0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"%s\"}", addr_of(w));
     if (bond_tokens)
         SEND_OK(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%s" TOKEN "\"}", addr_of(w),
@@ -809,8 +810,8 @@ Test(integration_settlement, a_stopped_enclave_holds_its_epoch_but_not_the_node)
 
 Test(integration_settlement, a_report_for_inputs_that_changed_meanwhile_is_asked_again_not_applied)
 {
-    make_pool("1000");
-    add_worker(8, "400");
+    make_pool("2000");
+    add_worker(8, "1000");   /* the minimum stake of score 100: 100 tokens x sqrt(100) */
     pid_t enclave = th_node_child_pid(node);
     cr_assert_eq(kill(enclave, SIGSTOP), 0, "stop the enclave");
     int fd = call_in_background("admin_advanceTime", "{\"seconds\":3600}");
@@ -833,7 +834,7 @@ Test(integration_settlement, a_report_for_inputs_that_changed_meanwhile_is_asked
     cr_assert_eq(in.n_workers, 1, "one worker");
     char stake[80];
     mpz_get_str(stake, 10, in.workers[0].stake);
-    cr_assert_str_eq(stake, "500" TOKEN, "settled on the bond as it was when the Settlement applied");
+    cr_assert_str_eq(stake, "1100" TOKEN, "settled on the bond as it was when the Settlement applied");
     enc_settle_input_clear(&in);
     free(inputs);
     cJSON_Delete(resp);
