@@ -90,11 +90,13 @@ static void contribute(unsigned who, unsigned pool, const char *tokens)
     sign_send(who, "Contribute", "{\"pool\":\"%u\",\"amount\":\"%s" TOKEN "\"}", pool, tokens);
 }
 
-/* Adds dev account w as a worker of pool (owned by owner) and bonds tokens to it. */
+/* Registers dev account w as a worker of score 100 (minimum stake 1000 tokens), adds it to pool
+ * (owned by owner) and bonds tokens to it. */
 static void bond_worker(unsigned owner, unsigned pool, unsigned w, const char *tokens)
 {
     char addr[43];
     th_dev_address(addr, w);
+    th_node_register_worker(node, w, owner, 100);
     sign_send(owner, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", pool, addr);
     sign_send(owner, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"%s" TOKEN "\"}", pool, addr, tokens);
 }
@@ -281,12 +283,12 @@ Test(integration_staking, get_withdraw_queue_lists_requests_in_order)
     th_dev_address(a1, 1);
     th_dev_address(a2, 2);
     create_pool(0, "0", "1000000");
-    contribute(1, 1, "100");
-    contribute(2, 1, "300");
-    bond_worker(0, 1, 9, "390");
-    /* 10 free: dev 2's request is paid 10 at once and waits for 50; dev 1's waits behind it */
-    sign_send(2, "Withdraw", "{\"pool\":\"1\",\"shares\":\"60" TOKEN "\"}");
-    sign_send(1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"20" TOKEN "\"}");
+    contribute(1, 1, "1000");
+    contribute(2, 1, "3000");
+    bond_worker(0, 1, 9, "3900");
+    /* 100 free: dev 2's request is paid 100 at once and waits for 500; dev 1's waits behind it */
+    sign_send(2, "Withdraw", "{\"pool\":\"1\",\"shares\":\"600" TOKEN "\"}");
+    sign_send(1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"200" TOKEN "\"}");
 
     cJSON *resp = th_call(node, "staking_getWithdrawQueue", "{\"pool\":1}");
     const cJSON *r = th_result(resp);
@@ -295,10 +297,10 @@ Test(integration_staking, get_withdraw_queue_lists_requests_in_order)
     cr_assert_eq(th_count(r, "requests"), 2, "two requests");
     const cJSON *q0 = item(r, "requests", 0), *q1 = item(r, "requests", 1);
     cr_assert_str_eq(th_str(q0, "address"), a2, "first come first");
-    cr_assert_str_eq(th_str(q0, "shares"), "50" TOKEN, "paid in part");
-    cr_assert_str_eq(th_str(q0, "value"), "50" TOKEN, "its value");
+    cr_assert_str_eq(th_str(q0, "shares"), "500" TOKEN, "paid in part");
+    cr_assert_str_eq(th_str(q0, "value"), "500" TOKEN, "its value");
     cr_assert_str_eq(th_str(q1, "address"), a1, "then dev 1");
-    cr_assert_str_eq(th_str(q1, "shares"), "20" TOKEN, "whole");
+    cr_assert_str_eq(th_str(q1, "shares"), "200" TOKEN, "whole");
     cr_assert_lt(th_num(q0, "position"), th_num(q1, "position"), "positions increase along the queue");
     cr_assert_geq(th_num(q1, "since"), th_num(q0, "since"), "since");
     cr_assert(is_null(r, "next"), "one page");
@@ -317,8 +319,8 @@ Test(integration_staking, get_withdraw_queue_lists_requests_in_order)
     cJSON_Delete(resp);
 
     resp = th_call(node, "staking_getPool", "{\"pool\":1}");
-    cr_assert_str_eq(th_str(th_result(resp), "queuedShares"), "70" TOKEN, "the pool counts the queue");
-    cr_assert_str_eq(th_str(th_result(resp), "queuedValue"), "70" TOKEN, "and its value");
+    cr_assert_str_eq(th_str(th_result(resp), "queuedShares"), "700" TOKEN, "the pool counts the queue");
+    cr_assert_str_eq(th_str(th_result(resp), "queuedValue"), "700" TOKEN, "and its value");
     cJSON_Delete(resp);
 }
 
@@ -328,21 +330,21 @@ Test(integration_staking, get_worker_shows_its_bond_and_only_its_unbondings)
     th_dev_address(w8, 8);
     th_dev_address(w9, 9);
     create_pool(0, "0", "1000000");
-    contribute(1, 1, "100");
-    bond_worker(0, 1, 8, "30");
-    bond_worker(0, 1, 9, "50");
-    sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"10" TOKEN "\"}", w9);
-    sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"5" TOKEN "\"}", w8);
-    sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"7" TOKEN "\"}", w9);
+    contribute(1, 1, "10000");
+    bond_worker(0, 1, 8, "3000");
+    bond_worker(0, 1, 9, "5000");
+    sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"1000" TOKEN "\"}", w9);
+    sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"500" TOKEN "\"}", w8);
+    sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"700" TOKEN "\"}", w9);
 
     cJSON *resp = th_callf(node, "staking_getWorker", "{\"worker\":\"%s\"}", w9);
     const cJSON *r = th_result(resp);
     cr_assert_str_eq(th_str(r, "worker"), w9, "worker");
     cr_assert_eq(th_num(r, "pool"), 1, "pool");
-    cr_assert_str_eq(th_str(r, "bonded"), "33" TOKEN, "50 - 10 - 7");
+    cr_assert_str_eq(th_str(r, "bonded"), "3300" TOKEN, "5000 - 1000 - 700");
     cr_assert_eq(th_count(r, "unbonding"), 2, "its two unbondings, not the other worker's");
-    cr_assert_str_eq(th_str(item(r, "unbonding", 0), "amount"), "10" TOKEN, "the first");
-    cr_assert_str_eq(th_str(item(r, "unbonding", 1), "amount"), "7" TOKEN, "the second");
+    cr_assert_str_eq(th_str(item(r, "unbonding", 0), "amount"), "1000" TOKEN, "the first");
+    cr_assert_str_eq(th_str(item(r, "unbonding", 1), "amount"), "700" TOKEN, "the second");
     double release = th_num(item(r, "unbonding", 0), "releaseAt");
     cJSON_Delete(resp);
     resp = th_call(node, "node_info", NULL);
@@ -351,9 +353,9 @@ Test(integration_staking, get_worker_shows_its_bond_and_only_its_unbondings)
 
     resp = th_call(node, "staking_getPool", "{\"pool\":1}");
     r = th_result(resp);
-    cr_assert_str_eq(th_str(r, "bonded"), "58" TOKEN, "25 + 33");
-    cr_assert_str_eq(th_str(r, "unbonding"), "22" TOKEN, "10 + 5 + 7");
-    cr_assert_str_eq(th_str(r, "freeStake"), "20" TOKEN, "100 - 58 - 22");
+    cr_assert_str_eq(th_str(r, "bonded"), "5800" TOKEN, "2500 + 3300");
+    cr_assert_str_eq(th_str(r, "unbonding"), "2200" TOKEN, "1000 + 500 + 700");
+    cr_assert_str_eq(th_str(r, "freeStake"), "2000" TOKEN, "10000 - 5800 - 2200");
     cr_assert_eq(th_num(r, "workers"), 2, "two workers");
     cJSON_Delete(resp);
 }
