@@ -530,21 +530,24 @@ Test(integration_staking, share_price_decimal_is_stake_over_shares_to_18_signifi
     cJSON *resp = th_call(node, "staking_getPool", "{\"pool\":1}");
     cr_assert_str_eq(th_str(th_result(resp), "sharePriceDecimal"), "1", "a pool without shares");
     cJSON_Delete(resp);
-    contribute(1, 1, "3");
-    bond_worker(0, 1, 8, "3");
-    /* a third burned: 2 tokens for 3 tokens' worth of shares */
+    contribute(1, 1, "3000");
+    bond_worker(0, 1, 8, "3000");
+    /* a third burned, once the slash's 7-day deferral has passed: 2000 tokens for 3000 tokens' worth
+     * of shares (the worker answers no slot, so the epochs meanwhile pay it nothing) */
     snprintf(body, sizeof body, "{\"worker\":\"%s\",\"ppm\":333333}", w8);
     admin("admin_slashWorker", body);
+    admin("admin_advanceTime", "{\"seconds\":604800}");
     resp = th_call(node, "staking_getPool", "{\"pool\":1}");
     const cJSON *p = th_result(resp);
-    cr_assert_str_eq(th_str(p, "stake"), "2000001000000000000", "3 tokens less floor(3 tokens * 333333 / 10^6)");
+    cr_assert_str_eq(th_str(p, "stake"), "2000001000000000000000", "3000 tokens less floor(3000 tokens * 333333 / 10^6)");
     cr_assert_str_eq(th_str(p, "sharePriceDecimal"), "0.666667", "2000001/3000000 exactly");
     cr_assert_str_eq(th_str(p, "sharePrice"), "666667000000000000", "per 10^18 shares");
     cJSON_Delete(resp);
     snprintf(body, sizeof body, "{\"worker\":\"%s\",\"ppm\":500000}", w8);
     admin("admin_slashWorker", body);
+    admin("admin_advanceTime", "{\"seconds\":604800}");
     resp = th_call(node, "staking_getPool", "{\"pool\":1}");
-    /* 1000000500000000000 / 3000000000000000000 = 0.3333335 */
+    /* 1000000500000000000000 / 3000000000000000000000 = 0.3333335 */
     cr_assert_str_eq(th_str(th_result(resp), "sharePriceDecimal"), "0.3333335", "exact when it ends");
     cJSON_Delete(resp);
 }
