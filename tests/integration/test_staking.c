@@ -229,7 +229,10 @@ Test(integration_staking, get_position_values_shares_rewards_and_the_queue)
 
     /* dev 1 leaves pool 2 entirely: the pool is no longer listed; a queued request in pool 1 is */
     sign_send(1, "Withdraw", "{\"pool\":\"2\",\"shares\":\"5" TOKEN "\"}");
-    bond_worker(0, 1, 9, "400");
+    /* dev 3 brings pool 1 to 1000 tokens, all bonded to a worker (its minimum stake), so a
+     * withdrawal waits in the queue; dev 3 came after the reward and shares none of it */
+    contribute(3, 1, "600");
+    bond_worker(0, 1, 9, "1000");
     sign_send(1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"40" TOKEN "\"}");
     resp = th_callf(node, "staking_getPosition", "{\"address\":\"%s\"}", a1);
     r = th_result(resp);
