@@ -408,36 +408,39 @@ Test(integration_staking, list_slashes_records_a_slash_pending_then_applied)
 /* The slash of admin_slashWorker, as docs/API.md gives it: fromBonded = floor(bonded * ppm / 10^6),
  * fromUnbonding the sum over the worker's unbonding entries of floor(entry * ppm / 10^6), amount
  * their sum. The entries are chosen so that flooring their sum instead would give one unit more. */
-Test(integration_staking, admin_slash_worker_reports_the_bonded_and_the_unbonding_part)
+Test(integration_staking, admin_slash_worker_burns_the_bonded_and_each_unbonding_part_when_due)
 {
     char w8[43];
     th_dev_address(w8, 8);
     create_pool(0, "0", "1000000");
-    contribute(1, 1, "100");
-    bond_worker(0, 1, 8, "100");
+    contribute(1, 1, "1100");
+    bond_worker(0, 1, 8, "1100");
+    /* the slash is recorded now and applies when its 7-day deferral ends; the unbondings come one
+     * second later, so they are still cooling down (released a second after) when it applies */
+    cJSON *resp = th_callf(node, "admin_slashWorker", "{\"worker\":\"%s\",\"ppm\":333333}", w8);
+    cr_assert_str_eq(th_str(th_result(resp), "status"), "success", "the slash: %s", cJSON_PrintUnformatted(resp));
+    cJSON_Delete(resp);
+    admin("admin_advanceTime", "{\"seconds\":1}");
     sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"40000000000000000003\"}", w8);
     sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"21000000000000000001\"}", w8);
-    cJSON *resp = th_callf(node, "admin_slashWorker", "{\"worker\":\"%s\",\"ppm\":333333}", w8);
-    const cJSON *r = th_result(resp);
-    cr_assert_str_eq(th_str(r, "status"), "success", "the slash: %s", cJSON_PrintUnformatted(r));
-    const cJSON *ev = item(r, "events", 0);
-    cr_assert_str_eq(th_str(ev, "type"), "WorkerSlashed", "its event: %s", cJSON_PrintUnformatted(r));
-    cr_assert_eq(th_num(ev, "pool"), 1, "pool");
-    cr_assert_str_eq(th_str(ev, "worker"), w8, "worker");
-    cr_assert_str_eq(th_str(ev, "fromBonded"), "12999986999999999998", "floor(38999999999999999996 * 333333 / 10^6)");
-    cr_assert_str_eq(th_str(ev, "fromUnbonding"), "20333313000000000000",
-                     "floor(40000000000000000003 * 333333 / 10^6) + floor(21000000000000000001 * 333333 / 10^6)");
-    cr_assert_str_eq(th_str(ev, "amount"), "33333299999999999998", "fromBonded + fromUnbonding");
-    cJSON_Delete(resp);
+    admin("admin_advanceTime", "{\"seconds\":604799}");
 
+    /* bonded when it applied: 1100 tokens - 40000000000000000003 - 21000000000000000001
+     * = 1038999999999999999996; fromBonded = floor(that * 333333 / 10^6) = 346332986999999999998;
+     * each entry loses floor(entry * 333333 / 10^6) on its own (flooring their sum would take one
+     * unit more): 13333321000000000000 and 6999992000000000000 */
     resp = th_callf(node, "staking_getWorker", "{\"worker\":\"%s\"}", w8);
-    r = th_result(resp);
-    cr_assert_str_eq(th_str(r, "bonded"), "26000012999999999998", "the bond less its part");
+    const cJSON *r = th_result(resp);
+    cr_assert_str_eq(th_str(r, "bonded"), "692667012999999999998", "the bond less its part");
     cr_assert_str_eq(th_str(item(r, "unbonding", 0), "amount"), "26666680000000000003", "the first entry less its part");
     cr_assert_str_eq(th_str(item(r, "unbonding", 1), "amount"), "14000007000000000001", "the second entry less its part");
     cJSON_Delete(resp);
+    resp = th_call(node, "staking_listSlashes", "{\"state\":\"applied\"}");
+    cr_assert_eq(th_count(th_result(resp), "slashes"), 1, "applied when due");
+    cJSON_Delete(resp);
     resp = th_call(node, "staking_getPool", "{\"pool\":1}");
-    cr_assert_str_eq(th_str(th_result(resp), "stake"), "66666700000000000002", "100 tokens less the amount burned");
+    cr_assert_str_eq(th_str(th_result(resp), "stake"), "733333700000000000002",
+                     "1100 tokens less 346332986999999999998 + 20333313000000000000 burned");
     cJSON_Delete(resp);
 }
 
