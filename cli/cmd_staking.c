@@ -113,15 +113,16 @@ static int cmd_pool_describe(const cli_opts *o)
     return ex;
 }
 
-/* pool allow / pool disallow: ID ADDRESS as a transaction of type. */
-static int pool_contributor(const cli_opts *o, const char *type)
+/* pool allow, disallow, add-worker and remove-worker: ID ADDRESS as a transaction of type, the
+ * address as its member `member`. */
+static int pool_address(const cli_opts *o, const char *type, const char *member)
 {
     uint64_t id;
     uint8_t who[20];
     if (!cli_word_uint(&id, o->argv[0], "pool") || !cli_word_address(who, o->argv[1]))
         return CLI_EXIT_USAGE;
     cJSON *m = cJSON_CreateObject();
-    bool ok = m && cli_msg_u64(m, "pool", id) && cli_msg_address(m, "contributor", who);
+    bool ok = m && cli_msg_u64(m, "pool", id) && cli_msg_address(m, member, who);
     int ex = cli_send_signed(o, type, ok ? m : NULL);
     cJSON_Delete(m);
     return ex;
@@ -129,38 +130,22 @@ static int pool_contributor(const cli_opts *o, const char *type)
 
 static int cmd_pool_allow(const cli_opts *o)
 {
-    return pool_contributor(o, "PoolAllowContributor");
+    return pool_address(o, "PoolAllowContributor", "contributor");
 }
 
 static int cmd_pool_disallow(const cli_opts *o)
 {
-    return pool_contributor(o, "PoolDisallowContributor");
+    return pool_address(o, "PoolDisallowContributor", "contributor");
 }
 
 static int cmd_pool_add_worker(const cli_opts *o)
 {
-    uint64_t id;
-    uint8_t worker[20];
-    if (!cli_word_uint(&id, o->argv[0], "pool") || !cli_word_address(worker, o->argv[1]))
-        return CLI_EXIT_USAGE;
-    cJSON *m = cJSON_CreateObject();
-    bool ok = m && cli_msg_u64(m, "pool", id) && cli_msg_address(m, "worker", worker);
-    int ex = cli_send_signed(o, "WorkerAdd", ok ? m : NULL);
-    cJSON_Delete(m);
-    return ex;
+    return pool_address(o, "WorkerAdd", "worker");
 }
 
 static int cmd_pool_remove_worker(const cli_opts *o)
 {
-    uint64_t id;
-    uint8_t worker[20];
-    if (!cli_word_uint(&id, o->argv[0], "pool") || !cli_word_address(worker, o->argv[1]))
-        return CLI_EXIT_USAGE;
-    cJSON *m = cJSON_CreateObject();
-    bool ok = m && cli_msg_u64(m, "pool", id) && cli_msg_address(m, "worker", worker);
-    int ex = cli_send_signed(o, "WorkerRemove", ok ? m : NULL);
-    cJSON_Delete(m);
-    return ex;
+    return pool_address(o, "WorkerRemove", "worker");
 }
 
 /* pool bond / pool unbond: ID WORKER AMOUNT as a transaction of type. */

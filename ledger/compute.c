@@ -185,24 +185,6 @@ int ledger_heartbeat_recent(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], le
     return ledger_read_rows(st, 2, out, sizeof *out, cap, read_heartbeat, NULL, n, NULL);
 }
 
-int ledger_heartbeat_summary(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t epoch, uint64_t *slots,
-                             uint64_t *score_sum)
-{
-    static const char sql[] = "SELECT count(*), coalesce(sum(score), 0) FROM heartbeats WHERE worker = ?1 AND epoch = ?2";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_HEARTBEAT_SUMMARY, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, worker, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)epoch);
-    int rc = ledger_step_row(st);
-    if (rc == ST_OK) {
-        *slots = (uint64_t)sqlite3_column_int64(st, 0);
-        *score_sum = (uint64_t)sqlite3_column_int64(st, 1);
-        sqlite3_reset(st);
-    }
-    return rc == ST_NOTFOUND ? ST_DB : rc;
-}
-
 int ledger_channel_owing(ledger *l, uint64_t after, uint64_t *ids, unsigned cap, unsigned *n)
 {
     static const char sql[] = "SELECT id FROM channels WHERE closed = 0 AND redeemed != paid AND id > ?1 "

@@ -54,10 +54,6 @@ typedef struct ledger_heartbeat {
 /* A worker's newest heartbeats, up to cap, newest first. Out: *n. */
 int ledger_heartbeat_recent(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], ledger_heartbeat *out, unsigned cap,
                             unsigned *n) WARN_UNUSED NONNULL(1, 2, 3, 5);
-/* A worker's heartbeats in an epoch: how many slots, and the sum of their scores. */
-int ledger_heartbeat_summary(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint64_t epoch, uint64_t *slots,
-                             uint64_t *score_sum) WARN_UNUSED NONNULL(1, 2, 4, 5);
-
 /* Up to cap ids above after of open channels that owe their worker something (redeemed > paid). */
 int ledger_channel_owing(ledger *l, uint64_t after, uint64_t *ids, unsigned cap, unsigned *n) WARN_UNUSED NONNULL(1, 3, 5);
 
