@@ -33,7 +33,6 @@ static const cJSON *item(const cJSON *obj, const char *array, int i)
     return v;
 }
 
-/* Calls a method with params written printf-style; returns the response (caller deletes). */
 /* Signs a transaction of type for dev account who, its message written printf-style without the
  * nonce (taken from the node), sends it and asserts that it succeeded. */
 static cJSON *send_signed(unsigned who, const char *type, const char *text)
@@ -498,8 +497,14 @@ Test(integration_staking, a_collapsed_share_price_fails_the_contribution_and_the
     char w8[43], body[160];
     th_dev_address(w8, 8);
     create_pool(0, "0", "1000000");
+    contribute(1, 1, "1000");
+    /* slashes without the dev chain's 7-day deferral, as governance may set it */
+    th_node_pass_param(node, 1, "staking.slashDeferSecs", "0");
+    th_node_register_worker(node, 8, 0, 100);
     sign_send(0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"%s\"}", w8);
-    contribute(1, 1, "1");
+    /* each round bonds the free stake (1000 tokens, the worker's minimum), burns all but a millionth
+     * of the pool's stake, and buys a million times the shares there were: from 10^21 shares, the
+     * tenth contribution would take them to about 10^81 > 2^256 */
     cJSON *failed = NULL;
     for (int round = 0; round < 10 && !failed; round++) {
         cJSON *pool = th_call(node, "staking_getPool", "{\"pool\":1}");

@@ -230,6 +230,33 @@ void th_node_register_worker(th_node *n, unsigned worker, unsigned operator_, ui
                             quote_hex, op, (unsigned long long)score * 1000u));
 }
 
+/* Advances the node's manual clock; asserts that it did. */
+static void advance(th_node *n, unsigned secs)
+{
+    cJSON *resp = th_callf(n, "admin_advanceTime", "{\"seconds\":%u}", secs);
+    th_result(resp);
+    cJSON_Delete(resp);
+}
+
+void th_node_pass_param(th_node *n, unsigned who, const char *name, const char *value)
+{
+    char payload[256], hex[2 * sizeof payload + 3];
+    int len = snprintf(payload, sizeof payload, "{\"kind\":\"param\",\"name\":\"%s\",\"value\":\"%s\"}", name, value);
+    cr_assert(len > 0 && (size_t)len < sizeof payload, "a param payload for %s", name);
+    ledger_hex_encode(hex, (const uint8_t *)payload, (size_t)len);
+    cJSON *events = th_send_ok(n, who, "Propose", "{\"track\":\"params\",\"title\":\"Set %s\",\"body\":\"For a test.\","
+                               "\"payload\":\"%s\"}", name, hex);
+    const cJSON *created = cJSON_GetArrayItem(events, cJSON_GetArraySize(events) - 1);
+    cr_assert_str_eq(th_str(created, "type"), "ProposalCreated", "the last event of Propose");
+    unsigned id = (unsigned)th_num(created, "proposal");
+    cJSON_Delete(events);
+    static const unsigned delay = 3600, period_and_enactment = 4 * 86400;
+    advance(n, delay);
+    cJSON_Delete(th_send_ok(n, who, "Vote", "{\"proposal\":\"%u\",\"support\":\"1\",\"conviction\":\"1\"}", id));
+    advance(n, period_and_enactment);
+    cJSON_Delete(th_send_ok(n, who, "ProposalExecute", "{\"proposal\":\"%u\"}", id));
+}
+
 th_node th_suite_node;
 
 void th_suite_node_start(void)

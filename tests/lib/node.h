@@ -75,6 +75,12 @@ char *th_sign_params(const char *type, const char *message_json, unsigned key, u
  * WorkerRegister signed by the dev key with a quote of the node's simulated platform
  * (DATADIR/platform.secret). Asserts that it succeeded. */
 void th_node_register_worker(th_node *n, unsigned worker, unsigned operator_, uint32_t score);
+/* Changes the chain parameter name to value (as gov_getParams writes it) through governance, as a
+ * chain's stakers would: a "param" proposal on the params track by dev account who, which must hold
+ * at least the track's 100 tokens of voting power and be the only voter needed for its quorum; who
+ * votes for it with conviction 1, the clock is advanced through the track's delay, voting period
+ * and enactment delay (4 days and an hour in all), and who executes it. Asserts each step. */
+void th_node_pass_param(th_node *n, unsigned who, const char *name, const char *value);
 /* The 0x-hex signature of the off-ledger Voucher{channel, cumulative} by dev account key on the dev
  * chain, as VoucherRedeem's voucherSig wants it. */
 void th_voucher_sig(char out[133], unsigned key, uint64_t channel, const char *cumulative);
