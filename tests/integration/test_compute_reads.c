@@ -43,17 +43,6 @@ static void expect_state(unsigned who, const char *state)
     cJSON_Delete(resp);
 }
 
-/* Answers the current slot for dev `who` as its benchmark (100). */
-static void heartbeat(unsigned who)
-{
-    cJSON *resp = th_callf(node, "staking_getChallenge", "{\"worker\":\"%s\"}", addr_of(who));
-    const cJSON *r = th_result(resp);
-    SEND_OK(who, "WorkerHeartbeat",
-            "{\"epoch\":\"%.0f\",\"slot\":\"%.0f\",\"challenge\":\"%s\",\"iterations\":\"100000\",\"micros\":\"1000000\"}",
-            th_num(r, "epoch"), th_num(r, "slot"), th_str(r, "challenge"));
-    cJSON_Delete(resp);
-}
-
 /* Pool 1 of dev 0 with 5000 tokens of dev 1, and dev WORKER registered (score 100) and added. */
 static void pool_with_worker(void)
 {
@@ -88,7 +77,7 @@ Test(integration_compute_reads, a_worker_shows_its_registration_and_state_as_it_
     expect_state(WORKER, "Computing");   /* no slot has ended since its bond */
     advance(600);
     expect_state(WORKER, "Unresponsive"); /* the slot after its bond ended unanswered */
-    heartbeat(WORKER);
+    cr_assert_eq(th_node_heartbeat(node, WORKER, 100000), 100, "its benchmark, as measured");
     expect_state(WORKER, "Computing");
     resp = th_callf(node, "staking_getWorker", "{\"worker\":\"%s\"}", addr_of(WORKER));
     w = th_result(resp);

@@ -403,20 +403,61 @@ static void expect_formula(const cJSON *r)
 
 /* ---- scenarios ---- */
 
-/* Pool 1 of dev 0 (commission 10%) with dev 1's stake; workers added (and bonded when tokens). */
-static void make_pool(const char *stake_tokens)
+/* Pool `pool` of dev `owner` (commission 10%) with dev 1's stake; pools are made in id order. */
+static void make_pool_of(unsigned owner, const char *stake_tokens)
 {
-    SEND_OK(0, "PoolCreate", "{\"commissionPpm\":\"100000\",\"capacity\":\"1000000" TOKEN "\"}");
-    SEND_OK(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"%s" TOKEN "\"}", stake_tokens);
+    cJSON *events = th_send_ok(node, owner, "PoolCreate", "{\"commissionPpm\":\"100000\",\"capacity\":\"1000000" TOKEN "\"}");
+    unsigned pool = (unsigned)th_num(cJSON_GetArrayItem(events, 0), "pool");
+    cJSON_Delete(events);
+    SEND_OK(1, "Contribute", "{\"pool\":\"%u\",\"amount\":\"%s" TOKEN "\"}", pool, stake_tokens);
 }
 
+/* Pool 1 of dev 0. */
+static void make_pool(const char *stake_tokens)
+{
+    make_pool_of(0, stake_tokens);
+}
+
+/* Dev `w` registered as a worker of score 100 serving dev `owner`, added to owner's pool `pool` and
+ * bonded with bond_tokens (none when NULL). */
+static void add_worker_to(unsigned owner, unsigned pool, unsigned w, const char *bond_tokens)
+{
+    th_node_register_worker(node, w, owner, 100);
+    SEND_OK(owner, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", pool, addr_of(w));
+    if (bond_tokens)
+        SEND_OK(owner, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"%s" TOKEN "\"}", pool,
+                addr_of(w), bond_tokens);
+}
+
+/* A worker of pool 1 (dev 0's). */
 static void add_worker(unsigned w, const char *bond_tokens)
 {
-    th_node_register_worker(node, w, 0, 100);
-    SEND_OK(0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"%s\"}", addr_of(w));
-    if (bond_tokens)
-        SEND_OK(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%s" TOKEN "\"}", addr_of(w),
-                bond_tokens);
+    add_worker_to(0, 1, w, bond_tokens);
+}
+
+/* The stored inputs of a settled epoch. Release with enc_settle_input_clear. */
+static void stored_inputs(enc_settle_input *in, const cJSON *r)
+{
+    size_t len = 0;
+    uint8_t *bytes = hex_blob(th_str(r, "inputs"), &len);
+    enc_settle_input_init(in);
+    cr_assert_eq(enc_settle_input_parse(in, bytes, len), ST_OK, "stored inputs parse");
+    free(bytes);
+}
+
+/* Asserts a worker's inputs: its stake in whole tokens, score 100, level 1, not started (so the
+ * settlement starts it at Ve), judged from slot 0, and its performance in each of the 6 slots. */
+static void expect_worker_input(const enc_worker_in *w, unsigned dev, const char *stake, const uint32_t perf[6])
+{
+    char who[LEDGER_ADDR_STRLEN], amount[80];
+    ledger_addr_format(who, w->address);
+    cr_assert_str_eq(who, addr_of(dev), "the worker");
+    cr_assert_str_eq(mpz_get_str(amount, 10, w->stake), stake, "dev %u's bonded stake", dev);
+    cr_assert(w->score == 100 && w->conf_level == 1 && !w->started && w->first_slot == 0,
+              "dev %u: P %u, level %u, started %d, first slot %u", dev, w->score, w->conf_level, w->started, w->first_slot);
+    cr_assert_eq(w->n_perf, 6, "six slots");
+    for (unsigned s = 0; s < 6; s++)
+        cr_assert_eq(w->perf[s], perf[s], "dev %u's performance in slot %u", dev, s);
 }
 
 static void expect_bonded(unsigned w, const char *want)
@@ -426,19 +467,28 @@ static void expect_bonded(unsigned w, const char *want)
     cJSON_Delete(resp);
 }
 
-Test(integration_settlement, heartbeats_settle_into_treasury_emission_and_slash_to_the_base_unit)
+/* Two workers of score 100 with their minimum stake, 1000 tokens, in pools of their own: dev 8
+ * answers all six slots as measured, dev 9 only the first two, claiming twice its benchmark (counted
+ * as 1.2 x). Settlement v2 (docs/SETTLEMENT.md) pays by share x answered steps, so dev 8's pool
+ * gets about three times dev 9's; its payout covers what V accrued, so its V is back to
+ * Ve = 1.3 x (1000 + 0.3 x 100) = 1339 tokens exactly; dev 9's V decayed while it did not answer.
+ * Downtime costs V, not stake. The per-worker rule itself is recounted step by step in
+ * tests/enclave/test_settle_model.c; here the node must store what the heartbeats proved, and its
+ * balances must move by the report that the formula gives for those inputs. */
+Test(integration_settlement, answered_challenges_settle_into_treasury_and_emission_to_the_base_unit)
 {
-    make_pool("1000");
-    add_worker(8, "400");
-    add_worker(9, "200");
+    make_pool_of(0, "1000");
+    make_pool_of(2, "1000");
+    add_worker_to(0, 1, 8, "1000");
+    add_worker_to(2, 2, 9, "1000");
     /* a fresh dev node's clock is at the genesis time: slot 0 of epoch 0 */
     cJSON *genesis = th_call(node, "ledger_getBlock", "{\"height\":0}");
     cr_assert_eq(node_time(), th_num(th_result(genesis), "time"), "the clock starts at the genesis");
     cJSON_Delete(genesis);
     for (unsigned slot = 0; slot < EPOCH_SECS / SLOT_SECS; slot++) {
-        SEND_OK(8, "Heartbeat", "{\"epoch\":\"0\",\"score\":\"100\"}");
+        cr_assert_eq(th_node_heartbeat(node, 8, 100000), 100, "dev 8 as measured");
         if (slot < 2)
-            SEND_OK(9, "Heartbeat", "{\"epoch\":\"0\",\"score\":\"50\"}");
+            cr_assert_eq(th_node_heartbeat(node, 9, 200000), 120, "dev 9's claim of 2 P counts as 1.2 P");
         if (slot + 1 < EPOCH_SECS / SLOT_SECS)
             advance(SLOT_SECS);
     }
@@ -447,38 +497,67 @@ Test(integration_settlement, heartbeats_settle_into_treasury_emission_and_slash_
     balance(treasury0, treasury_account());
     balance(rewards0, ledger_pool_account(LEDGER_POOL_REWARDS, 1));
     balance(claimable0, user_account(LEDGER_CLAIMABLE, 0));
-    expect_bonded(9, "200" TOKEN);
 
     advance(SLOT_SECS); /* the end of epoch 0 */
     cJSON *resp = get_epoch(0);
     const cJSON *r = th_result(resp);
     expect_verified(r);
+    enc_settle_input in;
+    stored_inputs(&in, r);
+    cr_assert_eq(in.n_workers, 2, "two workers");
+    /* inputs are sorted by address: dev 8's is 0x2361..., dev 9's 0xa0Ee... */
+    static const uint32_t all_six[6] = { 100, 100, 100, 100, 100, 100 }, first_two[6] = { 120, 120, 0, 0, 0, 0 };
+    expect_worker_input(&in.workers[0], 8, "1000" TOKEN, all_six);
+    expect_worker_input(&in.workers[1], 9, "1000" TOKEN, first_two);
+    enc_settle_input_clear(&in);
     expect_formula(r);
-    /* by hand too: dev 8 alone has weight, so the pool gets W exactly and the remainder is 0 */
-    const cJSON *ops = cJSON_GetObjectItemCaseSensitive(r, "operations");
-    cr_assert_eq(cJSON_GetArraySize(ops), 3, "treasury, emission, slash: %s", cJSON_PrintUnformatted(ops));
-    cr_assert_str_eq(th_str(r, "emitted"), BUDGET, "one budget");
-    cr_assert_str_eq(op_amount(r, "treasury"), "200" TOKEN, "20%% of 1000 tokens + a remainder of 0");
-    const cJSON *emission = cJSON_GetArrayItem(ops, 1), *slash = cJSON_GetArrayItem(ops, 2);
-    cr_assert_str_eq(th_str(emission, "kind"), "poolEmission", "second");
-    cr_assert_eq(th_num(emission, "pool"), 1, "to pool 1");
-    cr_assert_str_eq(th_str(emission, "amount"), "800" TOKEN, "the workers' 80%%");
-    cr_assert_str_eq(th_str(slash, "kind"), "slash", "third");
-    cr_assert_str_eq(th_str(slash, "worker"), addr_of(9), "the worker seen in 2 slots of 6");
-    cr_assert_eq(th_num(slash, "ppm"), 10000, "1%%");
 
-    /* the balances moved exactly as the operations say */
+    /* by hand: the budget, 20% to the treasury with the remainder, the rest to the two pools */
+    const cJSON *ops = cJSON_GetObjectItemCaseSensitive(r, "operations");
+    cr_assert_eq(cJSON_GetArraySize(ops), 5, "treasury, two emissions, two values: %s", cJSON_PrintUnformatted(ops));
+    cr_assert_str_eq(th_str(r, "emitted"), BUDGET, "one budget");
+    const cJSON *emission1 = cJSON_GetArrayItem(ops, 1), *emission2 = cJSON_GetArrayItem(ops, 2);
+    cr_assert(th_num(emission1, "pool") == 1 && th_num(emission2, "pool") == 2, "to pools 1 and 2");
+    mpz_t treasury, pay1, pay2, sum, t;
+    mpz_init_set_str(treasury, op_amount(r, "treasury"), 10);
+    mpz_init_set_str(pay1, th_str(emission1, "amount"), 10);
+    mpz_init_set_str(pay2, th_str(emission2, "amount"), 10);
+    mpz_init(sum);
+    mpz_init_set_str(t, "6000" TOKEN, 10);
+    cr_assert_geq(mpz_cmp(treasury, t), 0, "at least 20%% of 30000 tokens");
+    mpz_add_ui(t, t, 2);
+    cr_assert_lt(mpz_cmp(treasury, t), 0, "plus a remainder under one base unit per worker");
+    mpz_add(sum, treasury, pay1);
+    mpz_add(sum, sum, pay2);
+    char text[80];
+    cr_assert_str_eq(mpz_get_str(text, 10, sum), BUDGET, "the operations add up to the budget");
+    /* three times the answered steps at nearly the same share */
+    mpz_mul_ui(t, pay2, 29);
+    mpz_mul_ui(sum, pay1, 10);
+    cr_assert_gt(mpz_cmp(sum, t), 0, "dev 8's pool gets more than 2.9 x dev 9's: %s vs %s", th_str(emission1, "amount"),
+                 th_str(emission2, "amount"));
+    mpz_mul_ui(t, pay2, 31);
+    cr_assert_lt(mpz_cmp(sum, t), 0, "and less than 3.1 x");
+    const cJSON *value8 = cJSON_GetArrayItem(ops, 3), *value9 = cJSON_GetArrayItem(ops, 4);
+    cr_assert_str_eq(th_str(value8, "worker"), addr_of(8), "dev 8's V first");
+    cr_assert_str_eq(th_str(value8, "value"), "1339" TOKEN TOKEN, "paid what it accrued: back to Ve, 1339 tokens");
+    cr_assert_str_eq(th_str(value9, "worker"), addr_of(9), "then dev 9's");
+    mpz_set_str(t, th_str(value9, "value"), 10);
+    mpz_set_str(sum, "1339" TOKEN TOKEN, 10);
+    cr_assert_lt(mpz_cmp(t, sum), 0, "dev 9's V decayed below Ve while it did not answer");
+
+    /* the balances moved exactly as the operations say: pool 1's owner takes 10% commission */
     balance(treasury1, treasury_account());
     balance(rewards1, ledger_pool_account(LEDGER_POOL_REWARDS, 1));
     balance(claimable1, user_account(LEDGER_CLAIMABLE, 0));
     expect_delta(treasury0, treasury1, op_amount(r, "treasury"), "the treasury");
-    expect_delta(claimable0, claimable1, "80" TOKEN, "the owner's claimable (10%% commission of 800)");
-    expect_delta(rewards0, rewards1, "720" TOKEN, "pool 1's rewards (800 less the commission)");
-    expect_bonded(9, "198" TOKEN);
-    expect_bonded(8, "400" TOKEN);
-    cJSON *pool = th_call(node, "staking_getPool", "{\"pool\":1}");
-    cr_assert_str_eq(th_str(th_result(pool), "stake"), "998" TOKEN, "the slash burned 2 tokens of the pool's stake");
-    cJSON_Delete(pool);
+    mpz_fdiv_q_ui(t, pay1, 10);
+    expect_delta(claimable0, claimable1, mpz_get_str(text, 10, t), "the owner's claimable (10%% commission)");
+    mpz_sub(t, pay1, t);
+    expect_delta(rewards0, rewards1, mpz_get_str(text, 10, t), "pool 1's rewards (the emission less the commission)");
+    mpz_clears(treasury, pay1, pay2, sum, t, NULL);
+    expect_bonded(8, "1000" TOKEN);
+    expect_bonded(9, "1000" TOKEN);
     cJSON_Delete(resp);
     expect_audit_ok();
     expect_verify_epoch_cli(0);

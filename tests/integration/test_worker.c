@@ -451,23 +451,6 @@ static double emission_of(const cJSON *epoch, unsigned pool)
     return 0;
 }
 
-/* A WorkerHeartbeat of dev `who` (a registered worker) for the current slot with `iterations` in
- * one second; returns its Heartbeat event's performance. */
-static unsigned dev_heartbeat(unsigned who, unsigned long long iterations)
-{
-    cJSON *resp = challenge_of(addr_of(who));
-    const cJSON *r = th_result(resp);
-    cJSON *events = th_send_ok(node, who, "WorkerHeartbeat",
-                               "{\"epoch\":\"%llu\",\"slot\":\"%llu\",\"challenge\":\"%s\",\"iterations\":\"%llu\","
-                               "\"micros\":\"1000000\"}",
-                               (unsigned long long)th_num(r, "epoch"), (unsigned long long)th_num(r, "slot"),
-                               th_str(r, "challenge"), iterations);
-    cJSON_Delete(resp);
-    unsigned performance = (unsigned)th_num(cJSON_GetArrayItem(events, 0), "performance");
-    cJSON_Delete(events);
-    return performance;
-}
-
 /* The attack of issue 11 fails. A real conclave-worker (A, 100 x (sqrt(P) + 1) tokens bonded) and
  * two dev-key workers of benchmark score 100 with 1000 tokens each (the minimum): B claims ten times
  * its benchmark in every slot, C what it measured. A worker with no stake cannot answer, and one
@@ -511,8 +494,8 @@ Test(integration_worker, an_epoch_pays_by_proven_benchmark_and_stake_whatever_th
     unsigned long long epoch = (now - genesis) / 3600 + 1;
     advance(genesis + epoch * 3600 - now);
     for (unsigned slot = 0; slot < 6; slot++) {
-        cr_assert_eq(dev_heartbeat(5, 1000000ull), 120, "B claims 1000000 iterations/s, 10x its benchmark: counts 1.2 x 100");
-        cr_assert_eq(dev_heartbeat(6, 100000ull), 100, "C as measured");
+        cr_assert_eq(th_node_heartbeat(node, 5, 1000000ull), 120, "B claims 1000000 iterations/s, 10x its benchmark: counts 1.2 x 100");
+        cr_assert_eq(th_node_heartbeat(node, 6, 100000ull), 100, "C as measured");
         snprintf(want, sizeof want, "heartbeat epoch %llu slot %u:", epoch, slot);
         wait_line(&worker_a, want, line, sizeof line);
         advance(600);

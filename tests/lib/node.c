@@ -230,6 +230,24 @@ void th_node_register_worker(th_node *n, unsigned worker, unsigned operator_, ui
                             quote_hex, op, (unsigned long long)score * 1000u));
 }
 
+unsigned th_node_heartbeat(th_node *n, unsigned worker, unsigned long long iterations)
+{
+    char addr[43];
+    th_dev_address(addr, worker);
+    cJSON *resp = th_callf(n, "staking_getChallenge", "{\"worker\":\"%s\"}", addr);
+    const cJSON *r = th_result(resp);
+    cJSON *events = th_send_ok(n, worker, "WorkerHeartbeat",
+                               "{\"epoch\":\"%.0f\",\"slot\":\"%.0f\",\"challenge\":\"%s\",\"iterations\":\"%llu\","
+                               "\"micros\":\"1000000\"}",
+                               th_num(r, "epoch"), th_num(r, "slot"), th_str(r, "challenge"), iterations);
+    cJSON_Delete(resp);
+    const cJSON *beat = cJSON_GetArrayItem(events, 0);
+    cr_assert_str_eq(th_str(beat, "type"), "Heartbeat", "WorkerHeartbeat's event");
+    unsigned performance = (unsigned)th_num(beat, "performance");
+    cJSON_Delete(events);
+    return performance;
+}
+
 /* Advances the node's manual clock; asserts that it did. */
 static void advance(th_node *n, unsigned secs)
 {

@@ -75,6 +75,10 @@ char *th_sign_params(const char *type, const char *message_json, unsigned key, u
  * WorkerRegister signed by the dev key with a quote of the node's simulated platform
  * (DATADIR/platform.secret). Asserts that it succeeded. */
 void th_node_register_worker(th_node *n, unsigned worker, unsigned operator_, uint32_t score);
+/* Answers the current slot's challenge (from staking_getChallenge) for dev account `worker`, a
+ * registered worker with stake bonded, with a WorkerHeartbeat of `iterations` in one second (score
+ * iterations / 1000). Asserts that it succeeded; returns its Heartbeat event's counted performance. */
+unsigned th_node_heartbeat(th_node *n, unsigned worker, unsigned long long iterations);
 /* Changes the chain parameter name to value (as gov_getParams writes it) through governance, as a
  * chain's stakers would: a "param" proposal on the params track by dev account who, which must hold
  * at least the track's 100 tokens of voting power and be the only voter needed for its quorum; who
