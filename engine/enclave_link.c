@@ -12,7 +12,8 @@
  *
  * Blocking. The settlement exchange does not block the event loop: the inputs are sent and the
  * report read as the enclave's socket allows, the loop serving RPC meanwhile, and an enclave that
- * has not answered within SETTLE_TIMEOUT_SECS is killed. Without a loop (eng_attach not called:
+ * has not answered within SETTLE_TIMEOUT_SECS is killed; one that refuses an epoch's inputs is
+ * stopped too (it would refuse them again), and the epoch waits for the next one. Without a loop (eng_attach not called:
  * tests, replay, benches) the exchange is awaited in place. Starting the enclave does block: a
  * (re)start runs on the loop thread before a request and waits for the enclave's greeting
  * (ENC_HOST_START_TIMEOUT_MS, 10 s) and its quote (ENC_HOST_TIMEOUT_MS, 5 s), so a restart can
@@ -172,11 +173,14 @@ void eng_enclave_shutdown(eng *e)
     e->enclave_path = e->platform_secret_path = e->sealed_dir = NULL;
 }
 
-int eng_tamper_next_report(eng *e)
+int eng_tamper_next_report(eng *e, bool inputs)
 {
     if (!e->dev)
         return ST_DISABLED;
-    e->tamper_next_report = true;
+    if (inputs)
+        e->tamper_next_inputs = true;
+    else
+        e->tamper_next_report = true;
     return ST_OK;
 }
 
@@ -221,7 +225,8 @@ static void notify_waiters(eng *e)
 }
 
 /* Ends the request in flight: the report becomes the Settlement item of the next block, or the
- * epoch waits (and, unless the enclave answered, the enclave is stopped). Takes resp. */
+ * epoch waits (and the enclave is stopped, unless it answered with a report that only could not be
+ * held). Takes resp. */
 static void finish_request(eng *e, int rc, uint8_t resp_type, uint8_t *resp, size_t resp_len)
 {
     eng_settle_request *q = &e->settle;
@@ -238,8 +243,12 @@ static void finish_request(eng *e, int rc, uint8_t resp_type, uint8_t *resp, siz
         goto out;
     }
     if (resp_type != ENC_MSG_SETTLE_RESP) {
-        fprintf(stderr, "conclaved: the enclave refused to settle epoch %llu: %.*s\n", (unsigned long long)q->epoch,
-                (int)resp_len, (const char *)resp);
+        /* it would refuse the same inputs again: it stops like a failed one, so the epoch waits for
+         * a new enclave (after the backoff) and whoever waits for the settlement is told */
+        char why[160];
+        snprintf(why, sizeof why, "it refused to settle epoch %llu: %.*s", (unsigned long long)q->epoch,
+                 (int)(resp_len < 100 ? resp_len : 100), (const char *)resp);
+        stop_enclave(e, why);
         goto out;
     }
     if (e->tamper_next_report && resp_len > 0) {
@@ -334,7 +343,12 @@ static void start_request(eng *e, uint64_t now)
         return; /* not registered yet, or its measurement is not (or no longer) allowlisted */
     if (read_inputs(e, &q->epoch, &q->inputs, &q->inputs_len) != ST_OK)
         return;
-    int rc = enc_host_exchange_begin(e->enclave, ENC_MSG_SETTLE_REQ, q->inputs, q->inputs_len);
+    size_t send_len = q->inputs_len;
+    if (e->tamper_next_inputs && send_len > 0) {
+        send_len--; /* dev test hook: inputs the enclave cannot parse */
+        e->tamper_next_inputs = false;
+    }
+    int rc = enc_host_exchange_begin(e->enclave, ENC_MSG_SETTLE_REQ, q->inputs, send_len);
     if (rc != ST_OK) {
         free(q->inputs);
         q->inputs = NULL;

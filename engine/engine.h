@@ -118,9 +118,10 @@ typedef void (*eng_settled_fn)(void *cookie);
  * eng_close drops the waiters without calling them.
  * Returns: ST_OK; ST_NOMEM (fn will not be called). */
 int eng_when_settled(eng *e, eng_settled_fn fn, void *cookie) WARN_UNUSED NONNULL(1, 2);
-/* Dev only test hook: the next settlement report gets one byte flipped on its way from the enclave,
- * so a test can see it refused. Returns: ST_OK or ST_DISABLED. */
-int eng_tamper_next_report(eng *e) WARN_UNUSED NONNULL(1);
+/* Dev only test hooks: the next settlement report gets one byte flipped on its way from the enclave,
+ * so a test can see it refused (inputs false); or the next inputs go to the enclave a byte short,
+ * so a test can see the enclave refuse them (inputs true). Returns: ST_OK or ST_DISABLED. */
+int eng_tamper_next_report(eng *e, bool inputs) WARN_UNUSED NONNULL(1);
 /* Dev only: moves the manual clock forward. Returns: ST_OK; ST_DISABLED; ST_OVERFLOW.
  * Out: *now the new time. */
 int eng_advance_time(eng *e, uint64_t secs, uint64_t *now) WARN_UNUSED NONNULL(1, 3);

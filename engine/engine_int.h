@@ -76,6 +76,7 @@ struct eng {
     uint8_t enclave_address[20];    /* the running enclave's key address */
     eng_item *enclave_items;        /* EnclaveAllow/EnclaveRegister made for the producer to queue (owned) */
     bool tamper_next_report;        /* dev test hook: flip a byte of the next report */
+    bool tamper_next_inputs;        /* dev test hook: send the next inputs a byte short */
     eng_settle_request settle;      /* the settlement being computed, or waiting for its block */
     eng_stats stats;                /* counters for eng_stats_get */
     gov_store *gov;                 /* governance rows (owned; freed before the ledger closes) */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* m_settlement.c: settlement_* and enclave_* methods: a settled epoch with its report, its inputs
  * and its verification done again on the spot; the attestation of the registered enclave; and the
- * dev test hook that tampers with the next report. */
+ * dev test hook that tampers with the next report or the next inputs. */
 #include "node/methods_int.h"
 
 #include <stdlib.h>
@@ -142,7 +142,14 @@ static int get_attestation(struct rpc_ctx *ctx, const cJSON *params, cJSON **res
 
 static int tamper_next_report(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
-    int rc = eng_tamper_next_report(node_engine(ctx));
+    bool inputs = false;
+    if (node_given(params, "part")) {
+        const cJSON *part = cJSON_GetObjectItemCaseSensitive(params, "part");
+        inputs = cJSON_IsString(part) && strcmp(part->valuestring, "inputs") == 0;
+        if (!inputs && !(cJSON_IsString(part) && strcmp(part->valuestring, "report") == 0))
+            return rpc_error(ctx, ST_INVALID, NULL, "params.part: expected \"report\" or \"inputs\"");
+    }
+    int rc = eng_tamper_next_report(node_engine(ctx), inputs);
     if (rc != ST_OK)
         return rpc_error(ctx, rc, NULL, "only a dev node has this test hook");
     *result = cJSON_CreateBool(true);
@@ -154,5 +161,6 @@ static const char *const no_params[] = { NULL };
 const rpc_method node_m_settlement_get_epoch = { .name = "settlement_getEpoch", .params = epoch_params, .fn = get_epoch };
 const rpc_method node_m_enclave_get_attestation = { .name = "enclave_getAttestation", .params = no_params,
                                                    .fn = get_attestation };
-const rpc_method node_m_admin_tamper_next_report = { .name = "admin_tamperNextReport", .params = no_params,
+static const char *const tamper_params[] = { "part", NULL };
+const rpc_method node_m_admin_tamper_next_report = { .name = "admin_tamperNextReport", .params = tamper_params,
                                                     .flags = RPC_ADMIN | RPC_DEV, .fn = tamper_next_report };

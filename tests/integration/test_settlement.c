@@ -844,6 +844,47 @@ static void expect_served_while_pending(int advance_fd, uint64_t epoch)
     cr_assert(!answer_arrived(advance_fd, 0), "all that while, admin_advanceTime still waits for the enclave");
 }
 
+/* An enclave that refuses an epoch's inputs (sent a byte short by the dev hook) is stopped like a
+ * failed one: admin_advanceTime answers at once instead of waiting for a report that cannot come,
+ * nothing is paid, and the next enclave settles the epoch once. */
+Test(integration_settlement, an_enclave_that_refuses_an_epoch_is_stopped_and_the_next_one_settles_it)
+{
+    char treasury[80], want[80];
+    pid_t enclave = th_node_child_pid(node);
+    cr_assert_gt(enclave, 0, "the node runs its enclave");
+    cJSON *resp = th_call(node, "admin_tamperNextReport", "{\"part\":\"inputs\"}");
+    cr_assert(cJSON_IsTrue(th_result(resp)), "the hook is set");
+    cJSON_Delete(resp);
+    advance(EPOCH_SECS);
+    cr_assert(th_wait_gone(enclave), "the refusing enclave was stopped");
+    /* unless the engine's 5 s restart backoff has passed meanwhile, the epoch waits unpaid */
+    resp = get_epoch(0);
+    if (cJSON_GetObjectItemCaseSensitive(resp, "error")) {
+        cr_assert_eq(th_error_code(resp), -32003, "epoch 0 waits for an enclave");
+        expected_treasury(want, 0);
+        balance(treasury, treasury_account());
+        cr_assert_str_eq(treasury, want, "nothing paid");
+    }
+    cJSON_Delete(resp);
+    expect_audit_ok();
+
+    stop_cleanly();
+    th_node_start(node, true);
+    advance(0);
+    expect_epoch_verified(0);
+    expected_treasury(want, 1);
+    balance(treasury, treasury_account());
+    cr_assert_str_eq(treasury, want, "the next enclave settled epoch 0");
+    struct settlement_txs s;
+    scan_settlements(&s);
+    expect_settled_once(&s, 1);
+    cr_assert_eq(s.failed, 0, "no failed settlement");
+
+    resp = th_call(node, "admin_tamperNextReport", "{\"part\":\"everything\"}");
+    cr_assert_eq(th_error_code(resp), -32602, "an unknown part");
+    cJSON_Delete(resp);
+}
+
 Test(integration_settlement, a_stopped_enclave_holds_its_epoch_but_not_the_node)
 {
     pid_t enclave = th_node_child_pid(node);
