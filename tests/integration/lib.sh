@@ -2,10 +2,14 @@
 # lib.sh: shell helpers for the integration tests (bash, sourced; cwd is the build directory).
 # start_node runs a real ./conclaved --dev on a free loopback port in a temporary data directory
 # and waits for its "listening on" line with read -t (event-driven, never a sleep); stop_node
-# stops it; an EXIT trap kills only that PID and removes the temporary directories. Also: a
-# TAP-like pass/fail count, and exact subtraction of decimal strings (balances exceed 64 bits).
+# stops it; start_worker runs a real ./conclave-worker against it until the worker has registered
+# itself (read the same way), stop_worker stops it; an EXIT trap kills only those PIDs and removes
+# the temporary directories. Also: a TAP-like pass/fail count, and exact subtraction of decimal
+# strings (balances exceed 64 bits).
 
 PID=""
+WPID=""
+WORKER=""
 DATADIR=""
 SCRATCH=""
 URL=""
@@ -13,6 +17,10 @@ PASSED=0
 FAILED=0
 
 _it_cleanup() {
+    if [ -n "$WPID" ]; then
+        kill -KILL "$WPID" 2>/dev/null
+        wait "$WPID" 2>/dev/null
+    fi
     if [ -n "$PID" ]; then
         kill -KILL "$PID" 2>/dev/null
         wait "$PID" 2>/dev/null
@@ -70,6 +78,54 @@ stop_node() {
     return $status
 }
 
+# start_worker OPERATOR: starts ./conclave-worker for the node at $URL with OPERATOR as its
+# operator, its key sealed in $SCRATCH/worker and a short benchmark; exports WPID and WORKER (the
+# address from its "worker 0x... measurement" line) and returns 0 once it logs "registered for
+# operator" (its stderr comes through a fifo, read with read -t, at most 60 s in all). Returns 1
+# otherwise, with what it logged shown; stop_worker is still to be called.
+start_worker() {
+    local line="" log="$SCRATCH/conclave-worker.log" deadline=$((SECONDS + 60))
+    WORKER=""
+    mkdir -p "$SCRATCH/worker" && mkfifo "$SCRATCH/.worker" || return 1
+    ./conclave-worker --node "$URL" --operator "$1" --platform-secret "$DATADIR/platform.secret" \
+        --sealed-dir "$SCRATCH/worker" --bench-ms 200 >/dev/null 2>"$SCRATCH/.worker" &
+    WPID=$!
+    export WPID
+    exec 4<"$SCRATCH/.worker"
+    rm -f "$SCRATCH/.worker"
+    while [ $SECONDS -lt $deadline ] && IFS= read -t 20 -r line <&4; do
+        printf '%s\n' "$line" >>"$log"
+        case $line in
+        "conclave-worker: worker 0x"*" measurement "*)
+            WORKER=${line#conclave-worker: worker }
+            WORKER=${WORKER%% *}
+            export WORKER
+            ;;
+        "conclave-worker: registered for operator "*)
+            [ -n "$WORKER" ] && return 0
+            ;;
+        esac
+    done
+    echo "# conclave-worker did not register; its stderr:" >&2
+    sed 's/^/#   /' "$log" >&2
+    return 1
+}
+
+# stop_worker: SIGTERM, then wait for its stderr to close (at most 20 s; SIGKILL after that) and
+# reap it. Returns conclave-worker's exit status.
+stop_worker() {
+    [ -n "$WPID" ] || return 0
+    kill -TERM "$WPID" 2>/dev/null
+    local line
+    while IFS= read -t 20 -r line <&4; do printf '%s\n' "$line" >>"$SCRATCH/conclave-worker.log"; done
+    kill -0 "$WPID" 2>/dev/null && kill -KILL "$WPID" 2>/dev/null
+    wait "$WPID"
+    local status=$?
+    exec 4<&-
+    WPID=""
+    return $status
+}
+
 # pass DESC / fail DESC [DETAIL]: one result line each.
 pass() {
     PASSED=$((PASSED + 1))
@@ -113,4 +169,18 @@ dec_sub() {
     [ $borrow -eq 0 ] || return 1
     while [ ${#r} -gt 1 ] && [ "${r:0:1}" = 0 ]; do r=${r:1}; done
     echo "$r"
+}
+
+# dec_ceil_tokens BASE_UNITS: prints BASE_UNITS / 10^18 rounded up, for a canonical decimal string
+# of any length (the quotient must fit in 64 bits).
+dec_ceil_tokens() {
+    local a=$1 whole=0 frac=$1
+    if [ ${#a} -gt 18 ]; then
+        whole=${a:0:${#a}-18}
+        frac=${a: -18}
+    fi
+    case $frac in
+    *[1-9]*) echo $((10#$whole + 1)) ;;
+    *) echo $((10#$whole)) ;;
+    esac
 }

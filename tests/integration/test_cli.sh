@@ -4,14 +4,16 @@
 # tokens changes balances by exactly 1500000000000000000 base units and shows up in tx, block and
 # audit; a failed transfer consumes its nonce only; malformed words exit 2 without contacting the
 # node; an unreachable node exits 3; keygen/address, and audit, mint and advance-time via the data
-# directory's cookie; a stake pool walk-through (create, workers, contributions, a reward split
-# exactly by shares after commission, claims, withdrawals paid at once or queued, a commission
-# raise, a slash) with its refusals; a governance walk-through (propose a spend, vote with
-# conviction, list, show power, execute once); parameter changes shown in their units (seconds, ppm,
-# tokens, a plain number); --timeout against a node that does not answer (SIGSTOP): a short one
-# gives up with exit 3, 0 and the default wait for the answer; and after the node stops, replay of
-# its data directory reproduces it. Run from the build directory (make check does); every CLI call
-# is bounded by `timeout 20`.
+# directory's cookie; a stake pool walk-through (create, a real conclave-worker that registers
+# itself for the pool's owner and is stopped once registered, contributions, a reward split exactly
+# by shares after commission, claims, withdrawals paid at once or queued, a bond of at least the
+# worker's minimum stake, a commission raise, a slash deferred 7 days and then applied) with its
+# refusals, every amount scaled by one integer factor to cover that minimum; a governance
+# walk-through (propose a spend, vote with conviction, list, show power, execute once); parameter
+# changes shown in their units (seconds, ppm, tokens, a plain number); --timeout against a node
+# that does not answer (SIGSTOP): a short one gives up with exit 3, 0 and the default wait for the
+# answer; and after the node stops, replay of its data directory reproduces it. Run from the build
+# directory (make check does); every CLI call is bounded by `timeout 20`.
 
 . "${srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
@@ -56,7 +58,8 @@ if ! start_node; then
 fi
 export CONCLAVE_RPC=$URL
 unset CONCLAVE_KEY
-cd "$SCRATCH" && ln -s "$OLDPWD/conclave" conclave && ln -s "$OLDPWD/conclaved" conclaved || exit 99
+cd "$SCRATCH" && ln -s "$OLDPWD/conclave" conclave && ln -s "$OLDPWD/conclaved" conclaved \
+    && ln -s "$OLDPWD/conclave-worker" conclave-worker || exit 99
 echo "# node at $URL, data in $DATADIR"
 
 # --- the node and the dev accounts ---
@@ -191,26 +194,55 @@ cli audit --datadir "$DATADIR"
 expect "audit passes after mint and time" 0 "audit at height [0-9]+: OK"
 
 # --- stake pools: a walk-through with exact numbers ---
-# Contributions of 100 and 300 tokens and a reward of 40: the owner's 10% commission is 4, and the
-# 36 left go to the stakers by shares, 9 and 27 (amounts chosen so every division is exact).
+# A pool's worker must be a registered worker runtime that named the pool's owner as its operator:
+# a real conclave-worker registers itself for dev 0 (its key sealed in the scratch directory) and
+# is stopped once registered; stopped, it answers no slot, so no epoch pays it.
+# min_stake_raw ADDRESS: the worker's minimum stake in base units (its "min stake" line).
+min_stake_raw() {
+    cli worker status "$1" --raw && printf '%s\n' "$OUT" | sed -n 's/^min stake  *//p'
+}
+if start_worker "$A0"; then
+    pass "a conclave-worker registers itself for dev 0"
+else
+    fail "a conclave-worker registers itself for dev 0"
+fi
+check "the worker stops cleanly once registered" stop_worker
+W=$WORKER
+cli worker status "$W"
+expect "worker status shows it registered for dev 0" 0 "^operator +$A0$"
+MIN_STAKE=$(min_stake_raw "$W")
+check "worker status shows its minimum stake" grep -Eq '^[1-9][0-9]*$' <<<"$MIN_STAKE"
+# Its benchmark score P (it varies with the machine's load) sets its minimum stake, 100 tokens x
+# sqrt(P); every amount of the story below is scaled by S, the smallest integer for which the bond
+# of 300 x S tokens covers that minimum.
+MIN_TOKENS=$(dec_ceil_tokens "${MIN_STAKE:-0}")
+S=$(((MIN_TOKENS + 299) / 300))
+[ "$S" -ge 1 ] || S=1
+echo "# worker $W: minimum stake $MIN_TOKENS tokens (rounded up), amounts scaled by $S"
+# Contributions of 100 and 300 tokens and a reward of 40 (times S): the owner's 10% commission is
+# 4, and the 36 left go to the stakers by shares, 9 and 27 (amounts chosen so every division is
+# exact).
 COMMISSION_PPM=100000
-C1=100
-C2=300
-REWARD=40
+C1=$((100 * S))
+C2=$((300 * S))
+REWARD=$((40 * S))
 COMMISSION=$((REWARD * COMMISSION_PPM / 1000000))
 P1=$(((REWARD - COMMISSION) * C1 / (C1 + C2)))
 P2=$(((REWARD - COMMISSION) * C2 / (C1 + C2)))
+WITHDRAWN=$((50 * S))
+BOND=$((300 * S))
+QUEUED=$((BOND - WITHDRAWN))
+SLASHED=$((BOND / 10))
 E18=000000000000000000
+check "the pool's capacity holds the scaled stake" test $((C1 + C2)) -le 1000000
 cli address --dev-key 2
 A2=$OUT
-cli address --dev-key 9
-W9=$OUT
 
 cli pool create --commission $COMMISSION_PPM --capacity 1000000 --dev-key 0
 expect "dev 0 creates a pool" 0 "PoolCreated pool=[0-9]+ owner=$A0 commissionPpm=$COMMISSION_PPM capacity=1000000$"
 POOL=$(printf '%s\n' "$OUT" | sed -n 's/.*PoolCreated pool=\([0-9]*\).*/\1/p')
-cli pool add-worker "$POOL" "$W9" --dev-key 0
-expect "the owner adds dev 9 as a worker" 0 "WorkerAdded pool=$POOL worker=$W9"
+cli pool add-worker "$POOL" "$W" --dev-key 0
+expect "the owner adds the registered worker" 0 "WorkerAdded pool=$POOL worker=$W"
 cli stake contribute "$POOL" $C1 --dev-key 1
 expect "dev 1 contributes $C1 tokens for as many shares" 0 "Contributed pool=$POOL staker=$A1 amount=$C1 shares=$C1$E18$"
 cli stake contribute "$POOL" $C2 --dev-key 2
@@ -249,24 +281,24 @@ expect "nothing is claimable after the claim" 0 "^claimable +0$"
 claim_exactly 0 "$A0" "$COMMISSION" "the owner (its commission)"
 
 FREE1=$(raw_free "$A1")
-cli stake withdraw "$POOL" 50$E18 --dev-key 1
+cli stake withdraw "$POOL" $WITHDRAWN$E18 --dev-key 1
 expect "a withdrawal within the free stake is paid at once" 0 \
-    "WithdrawalPaid pool=$POOL staker=$A1 shares=50$E18 amount=50 sharesStillQueued=0$"
-check "dev 1 got exactly 50 tokens back" test "$(dec_sub "$(raw_free "$A1")" "$FREE1")" = "50$E18"
+    "WithdrawalPaid pool=$POOL staker=$A1 shares=$WITHDRAWN$E18 amount=$WITHDRAWN sharesStillQueued=0$"
+check "dev 1 got exactly $WITHDRAWN tokens back" test "$(dec_sub "$(raw_free "$A1")" "$FREE1")" = "$WITHDRAWN$E18"
 
-cli pool bond "$POOL" "$W9" 300 --dev-key 0
-expect "the owner bonds 300 tokens to the worker" 0 "WorkerBonded pool=$POOL worker=$W9 amount=300$"
+cli pool bond "$POOL" "$W" $BOND --dev-key 0
+expect "the owner bonds $BOND tokens to the worker" 0 "WorkerBonded pool=$POOL worker=$W amount=$BOND$"
 cli pool info "$POOL"
-expect "50 tokens of stake stay free" 0 "^free stake +50$"
-expect "300 are bonded" 0 "^bonded +300$"
+expect "$WITHDRAWN tokens of stake stay free" 0 "^free stake +$WITHDRAWN$"
+expect "$BOND are bonded" 0 "^bonded +$BOND$"
 cli stake withdraw "$POOL" --all --dev-key 2
 expect "a withdrawal beyond the free stake is paid in part" 0 \
-    "WithdrawalPaid pool=$POOL staker=$A2 shares=50$E18 amount=50 sharesStillQueued=250$E18$"
+    "WithdrawalPaid pool=$POOL staker=$A2 shares=$WITHDRAWN$E18 amount=$WITHDRAWN sharesStillQueued=$QUEUED$E18$"
 cli pool info "$POOL"
-expect "the rest waits in the queue" 0 "^queued +250$E18 shares, worth 250$"
+expect "the rest waits in the queue" 0 "^queued +$QUEUED$E18 shares, worth $QUEUED$"
 expect "no stake is free any more" 0 "^free stake +0$"
 cli stake position "$A2"
-expect "dev 2's position shows its queued request" 0 "queuedShares=250$E18 queuedValue=250 queuedSince=[0-9]+$"
+expect "dev 2's position shows its queued request" 0 "queuedShares=$QUEUED$E18 queuedValue=$QUEUED queuedSince=[0-9]+$"
 cli stake withdraw "$POOL" --all --dev-key 2
 expect "withdraw --all with everything queued already exits 1" 1 "nothing to withdraw"
 
@@ -276,14 +308,47 @@ cli pool info "$POOL"
 expect "the raise waits for its notice" 0 "^commission +$COMMISSION_PPM ppm$"
 expect "pool info shows the pending raise" 0 "^raise +200000 ppm at [0-9]+ \("
 
-cli admin slash-worker "$W9" 100000 --datadir "$DATADIR"
-expect "admin slash-worker burns 10% of the bond" 0 "WorkerSlashed pool=$POOL worker=$W9 amount=30 fromBonded=30 fromUnbonding=0$"
+# The dev chain defers every slash by staking.slashDeferSecs (7 days, time for governance to cancel
+# it): the admin slash is only scheduled, and burns 10% of the bond when its time comes.
+cli admin slash-worker "$W" 100000 --datadir "$DATADIR"
+expect "admin slash-worker defers the slash by 7 days" 0 \
+    "SlashDeferred pool=$POOL slash=[0-9]+ worker=$W ppm=100000 reason=admin due=[0-9]+$"
+SLASH=$(printf '%s\n' "$OUT" | sed -n 's/.*SlashDeferred .* slash=\([0-9]*\) .*/\1/p')
+DUE=$(printf '%s\n' "$OUT" | sed -n 's/.*SlashDeferred .* due=\([0-9]*\)$/\1/p')
 cli pool info "$POOL"
-expect "the slash lowers the stake" 0 "^stake +270$"
+expect "until it is due the stake is whole" 0 "^stake +$BOND$"
+expect "and so is the share price" 0 "^share price +1$"
+expect "and what the queue is worth" 0 "^queued +$QUEUED$E18 shares, worth $QUEUED$"
+cli advance-time 604800 --datadir "$DATADIR"
+expect "advance-time moves 7 days on" 0 "^time +[0-9]+$"
+check "which is exactly when the slash is due" test "$(field time)" = "$DUE"
+# recent_events N: the events of every transaction in the last N blocks, into OUT.
+recent_events() {
+    local top h tx events=""
+    cli block latest
+    top=$(field height)
+    for ((h = top; h > top - $1 && h > 0; h--)); do
+        cli block "$h"
+        for tx in $(printf '%s\n' "$OUT" | sed -n '/^transactions/,$p' | grep -Eo '0x[0-9a-f]{64}'); do
+            cli tx "$tx"
+            events+=$(printf '%s\n' "$OUT" | sed -n '/^events/,$p')$'\n'
+        done
+    done
+    OUT=$events RC=0 ERR=""
+}
+# The slash is applied by the block-start tick of the block at its due time (a Tick transaction,
+# followed by the epoch's Settlement).
+recent_events 3
+expect "the tick burns 10% of the bond" 0 \
+    "WorkerSlashed pool=$POOL worker=$W amount=$SLASHED fromBonded=$SLASHED fromUnbonding=0$"
+expect "and marks the deferred slash applied" 0 "SlashApplied pool=$POOL slash=$SLASH$"
+cli pool info "$POOL"
+expect "the slash lowers the stake" 0 "^stake +$((BOND - SLASHED))$"
 expect "and the share price" 0 "^share price +0\.9$"
-expect "and what the queue is worth" 0 "^queued +250$E18 shares, worth 225$"
+expect "and what the queue is worth" 0 "^queued +$QUEUED$E18 shares, worth $((QUEUED * 9 / 10))$"
+# The same 7 days were the commission raise's notice: pool list now shows the raised commission.
 cli pool list --sort stake
-expect "pool list shows the pool" 0 "^$POOL +$A0 +$COMMISSION_PPM +1  270 / 1000000$"
+expect "pool list shows the pool with its raised commission" 0 "^$POOL +$A0 +200000 +1  $((BOND - SLASHED)) / 1000000$"
 
 cli pool info 99
 expect "an unknown pool exits 1 with a clear message" 1 "no pool 99"
@@ -313,14 +378,17 @@ cli audit --datadir "$DATADIR"
 expect "audit passes after the staking walk-through" 0 "audit at height [0-9]+: OK"
 
 # --- governance: a treasury spend from proposal to execution ---
+# Quorum is a share of all the stake, the pool walk-through's 270 x S tokens among it, so dev 3's
+# voting stake scales by S too: 200 x S tokens (the story's 200), 470 x S staked in all.
+VOTING=$((200 * S))
 cli address --dev-key 3
 A3=$OUT
 cli address --dev-key 5
 A5=$OUT
 cli pool create --commission 0 --capacity 1000000 --dev-key 4
 GPOOL=$(printf '%s\n' "$OUT" | sed -n 's/.*PoolCreated pool=\([0-9]*\).*/\1/p')
-cli stake contribute "$GPOOL" 200 --dev-key 3
-expect "dev 3 stakes 200 tokens for voting power" 0 "Contributed pool=$GPOOL staker=$A3 amount=200"
+cli stake contribute "$GPOOL" $VOTING --dev-key 3
+expect "dev 3 stakes $VOTING tokens for voting power" 0 "Contributed pool=$GPOOL staker=$A3 amount=$VOTING "
 FREE5=$(raw_free "$A5")
 cli gov propose treasury "Fund the docs" --body "Three tokens for the writers." \
     --payload "{\"kind\":\"spend\",\"to\":\"$A5\",\"amount\":\"3$E18\"}" --dev-key 3
@@ -332,11 +400,11 @@ cli gov vote "$PROP" for --dev-key 3
 expect "a vote before the voting delay fails" 1 "votes are taken only while it is Active"
 cli advance-time 3600 --datadir "$DATADIR"
 cli gov vote "$PROP" for --conviction 2 --dev-key 3
-expect "dev 3 votes for with conviction 2" 0 "VoteCast proposal=$PROP voter=$A3 support=for conviction=2 power=200 weight=400 "
+expect "dev 3 votes for with conviction 2" 0 "VoteCast proposal=$PROP voter=$A3 support=for conviction=2 power=$VOTING weight=$((2 * VOTING)) "
 cli gov proposals --state Active
-expect "gov proposals lists it with its tally" 0 "^$PROP +Active +treasury +400 +0 +0 +Fund the docs$"
+expect "gov proposals lists it with its tally" 0 "^$PROP +Active +treasury +$((2 * VOTING)) +0 +0 +Fund the docs$"
 cli gov power "$A3" --proposal "$PROP"
-expect "gov power shows the power at the snapshot" 0 "^own +200$"
+expect "gov power shows the power at the snapshot" 0 "^own +$VOTING$"
 cli --rpc $UNREACHABLE gov vote "$PROP" maybe --dev-key 3
 expect "an unknown side is refused locally" 2 "expected for, against or abstain"
 cli --rpc $UNREACHABLE gov vote "$PROP" for --conviction 7 --dev-key 3
@@ -386,7 +454,7 @@ cli gov propose params "A 4% fee" --param rewards.feePpm 40000 --dev-key 3
 PPPM=$(proposal_id)
 cli gov propose params "Smaller withdrawals" --param staking.minWithdrawal 20000000000000000 --dev-key 3
 PAMOUNT=$(proposal_id)
-cli gov propose params "Finer scores" --param compute.maxScore 250000 --dev-key 3
+cli gov propose params "A higher score floor" --param staking.minWorkerScore 60 --dev-key 3
 PCOUNT=$(proposal_id)
 cli advance-time 3600 --datadir "$DATADIR"
 for P in "$PSECS" "$PPPM" "$PAMOUNT" "$PCOUNT"; do
@@ -405,7 +473,7 @@ expect "an amount changed is shown in tokens" 0 "ParameterChanged proposal=$PAMO
 cli tx "$(field hash)" --raw
 expect "and with --raw in base units" 0 "ParameterChanged proposal=$PAMOUNT name=staking.minWithdrawal value=20000000000000000$"
 cli gov execute "$PCOUNT" --dev-key 6
-expect "a plain number changed is shown bare" 0 "ParameterChanged proposal=$PCOUNT name=compute.maxScore value=250000$"
+expect "a plain number changed is shown bare" 0 "ParameterChanged proposal=$PCOUNT name=staking.minWorkerScore value=60$"
 
 # --- a node that does not answer (stopped by SIGSTOP; the kernel still takes the connections) ---
 cli --rpc $UNREACHABLE --timeout soon info
