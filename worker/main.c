@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include "enclave/platform.h"
 #include "enclave/seal.h"
@@ -80,7 +81,8 @@ static const char usage_text[] =
     "  --operator ADDRESS        the account that runs this worker (its pools may add it)\n"
     "  --platform-secret FILE    the simulated platform's 32-byte secret (mode 0600); FILE.level\n"
     "                            holds its confidence level 1..5 (1 without it)\n"
-    "  --sealed-dir DIR          where the worker key is sealed to this binary (default .)\n"
+    "  --sealed-dir DIR          where the worker key is sealed to this binary (default .; made\n"
+    "                            if missing, mode 0700)\n"
     "  --bench-ms N              the start-up benchmark's duration (default 1000)\n"
     "  --sample-ms N             each heartbeat's workload duration (default 200)\n"
     "  --poll-ms N               how often to ask the node for the slot's challenge (default 1000)\n"
@@ -185,6 +187,10 @@ static int start(worker *w, const struct options *o)
     if ((rc = enc_platform_load(&w->platform, o->secret_path)) != ST_OK) {
         logf_("cannot load the platform (secret %s): %s", o->secret_path, st_str(rc));
         return rc;
+    }
+    if (mkdir(o->sealed_dir, 0700) != 0 && errno != EEXIST) {
+        logf_("cannot create the directory %s for the sealed worker key: %s", o->sealed_dir, strerror(errno));
+        return ST_IO;
     }
     if ((rc = enc_seal_identity(w->ctx, w->key, &created, &w->platform, o->sealed_dir, "worker")) != ST_OK) {
         logf_("cannot %s the worker key in %s: %s", rc == ST_CRYPTO ? "unseal" : "load or seal", o->sealed_dir,

@@ -79,14 +79,14 @@ stop_node() {
 }
 
 # start_worker OPERATOR: starts ./conclave-worker for the node at $URL with OPERATOR as its
-# operator, its key sealed in $SCRATCH/worker and a short benchmark; exports WPID and WORKER (the
+# operator, its key sealed in $SCRATCH/worker (which the worker makes) and a short benchmark; exports WPID and WORKER (the
 # address from its "worker 0x... measurement" line) and returns 0 once it logs "registered for
 # operator" (its stderr comes through a fifo, read with read -t, at most 60 s in all). Returns 1
 # otherwise, with what it logged shown; stop_worker is still to be called.
 start_worker() {
     local line="" log="$SCRATCH/conclave-worker.log" deadline=$((SECONDS + 60))
     WORKER=""
-    mkdir -p "$SCRATCH/worker" && mkfifo "$SCRATCH/.worker" || return 1
+    mkfifo "$SCRATCH/.worker" || return 1
     ./conclave-worker --node "$URL" --operator "$1" --platform-secret "$DATADIR/platform.secret" \
         --sealed-dir "$SCRATCH/worker" --bench-ms 200 >/dev/null 2>"$SCRATCH/.worker" &
     WPID=$!
