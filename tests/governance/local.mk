@@ -2,7 +2,7 @@
 # rules on a ledger of their own, without the engine). test_gov wraps
 # ledger_block_commit to lose a block on purpose.
 tests_governance_TESTS = tests/governance/test_gov tests/governance/test_gov_model \
-	tests/governance/test_rules
+	tests/governance/test_rules tests/governance/test_poll
 check_PROGRAMS += $(tests_governance_TESTS)
 TESTS += $(tests_governance_TESTS)
 tests_governance_test_gov_CFLAGS = $(TEST_CFLAGS)
@@ -12,3 +12,5 @@ tests_governance_test_gov_model_CFLAGS = $(TEST_CFLAGS)
 tests_governance_test_gov_model_LDADD = $(TEST_LDADD)
 tests_governance_test_rules_CFLAGS = $(TEST_CFLAGS)
 tests_governance_test_rules_LDADD = $(TEST_LDADD)
+tests_governance_test_poll_CFLAGS = $(TEST_CFLAGS)
+tests_governance_test_poll_LDADD = $(TEST_LDADD)
