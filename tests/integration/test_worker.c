@@ -451,7 +451,8 @@ static double emission_of(const cJSON *epoch, unsigned pool)
     return 0;
 }
 
-/* The attack of issue 11 fails. A real conclave-worker (A, 100 x (sqrt(P) + 1) tokens bonded) and
+/* The attack of issue 11 fails. A real conclave-worker (A, 5000 tokens bonded, more than its minimum
+ * 100 x sqrt(P) unless the machine is fast, then 100 x (sqrt(P) + 1)) and
  * two dev-key workers of benchmark score 100 with 1000 tokens each (the minimum): B claims ten times
  * its benchmark in every slot, C what it measured. A worker with no stake cannot answer, and one
  * below the minimum stake cannot be bonded. Over one epoch: B's claim counts as 1.2 P, so it earns
@@ -470,8 +471,12 @@ Test(integration_worker, an_epoch_pays_by_proven_benchmark_and_stake_whatever_th
         SEND_OK(1, "Contribute", "{\"pool\":\"%u\",\"amount\":\"30000" TOKEN "\"}", pools[i]);
     }
     SEND_OK(0, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", pools[0], a_addr);
+    /* A's stake: 5000 tokens, or its minimum if higher (a fast machine), so that its value promise
+     * (Ve = 1.3 x (S + 0.3 P) >= 6500 tokens) is several times C's (1339) whatever the benchmark
+     * measured on a loaded machine */
+    unsigned long long a_tokens = 100 * (isqrt(score) + 1) > 5000 ? 100 * (isqrt(score) + 1) : 5000;
     SEND_OK(0, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"%llu" TOKEN "\"}", pools[0], a_addr,
-            100 * (isqrt(score) + 1));
+            a_tokens);
     for (unsigned w = 5; w <= 7; w++) {
         th_node_register_worker(node, w, 0, 100);
         SEND_OK(0, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", pools[w - 4], addr_of(w));
@@ -505,7 +510,7 @@ Test(integration_worker, an_epoch_pays_by_proven_benchmark_and_stake_whatever_th
     double a = emission_of(settled, pools[0]), b = emission_of(settled, pools[1]), c = emission_of(settled, pools[2]),
            d = emission_of(settled, pools[3]);
     fprintf(stderr, "epoch %llu paid: A (score %llu, %llu tokens) %.0f, B (claims 10x) %.0f, C %.0f, D %.0f base units\n",
-            epoch, score, 100 * (isqrt(score) + 1), a, b, c, d);
+            epoch, score, a_tokens, a, b, c, d);
     cr_assert(b > c && b < c * 1.01, "a claim beyond 1.2 P gains less than 1%%: B %.0f, C %.0f", b, c);
     cr_assert(a > 3 * c, "stake and a proven benchmark weigh: A %.0f, C %.0f", a, c);
     cr_assert_eq(d, 0, "a worker without stake earns nothing");
