@@ -358,17 +358,12 @@ static int list_delegators(struct rpc_ctx *ctx, const cJSON *params, cJSON **res
         if (!obj || !node_add_address(obj, "address", rows[i].address) || !add_stake(obj, &p, &rows[i]))
             goto out;
     }
-    if (!node_add_next_address(out, more, rows[n ? n - 1 : 0].address))
-        goto out;
-    *result = out;
-    out = NULL;
-    rc = ST_OK;
+    rc = node_add_next_address(out, more, rows[n ? n - 1 : 0].address) ? ST_OK : ST_NOMEM;
 out:
-    cJSON_Delete(out);
     for (unsigned i = 0; i < NODE_LIMIT_MAX; i++)
         ledger_stake_clear(&rows[i]);
     ledger_pool_clear(&p);
-    return rc;
+    return node_result(rc, out, result);
 }
 
 static int get_withdraw_queue(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
@@ -407,18 +402,13 @@ static int get_withdraw_queue(struct rpc_ctx *ctx, const cJSON *params, cJSON **
             || !node_add_u64(obj, "since", rows[i].since))
             goto out;
     }
-    if (!node_add_next(out, more, n ? rows[n - 1].seq : 0))
-        goto out;
-    *result = out;
-    out = NULL;
-    rc = ST_OK;
+    rc = node_add_next(out, more, n ? rows[n - 1].seq : 0) ? ST_OK : ST_NOMEM;
 out:
-    cJSON_Delete(out);
     for (unsigned i = 0; i < NODE_LIMIT_MAX; i++)
         ledger_withdrawal_clear(&rows[i]);
     ledger_pool_clear(&p);
     mpz_clear(v);
-    return rc;
+    return node_result(rc, out, result);
 }
 
 static const char *const slash_states[] = { "pending", "applied", "canceled" };
