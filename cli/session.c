@@ -40,7 +40,8 @@ int cli_load_key(uint8_t key[32], uint8_t addr[20], const cli_opts *o)
     return CLI_EXIT_OK;
 }
 
-int cli_load_cookie(char token[CLI_COOKIE_MAX + 1], const cli_opts *o)
+/* Reads the admin token of the node whose data directory is --datadir. */
+static int load_cookie(char token[CLI_COOKIE_MAX + 1], const cli_opts *o)
 {
     char err[512];
     if (!o->datadir) {
@@ -54,7 +55,8 @@ int cli_load_cookie(char token[CLI_COOKIE_MAX + 1], const cli_opts *o)
     return CLI_EXIT_OK;
 }
 
-int cli_connect(rpc_client **c, const cli_opts *o, const char *token)
+/* Opens a client for --rpc with --timeout (token: admin token or NULL). */
+static int connect_node(rpc_client **c, const cli_opts *o, const char *token)
 {
     *c = rpc_client_new(o->rpc_url, token, o->timeout < UINT_MAX ? (unsigned)o->timeout : 0);
     if (!*c) {
@@ -95,7 +97,7 @@ int cli_call(rpc_client *c, const cli_opts *o, const char *method, const cJSON *
 int cli_request(const cli_opts *o, const char *token, const char *method, const cJSON *params, cJSON **result)
 {
     rpc_client *c = NULL;
-    int ex = cli_connect(&c, o, token);
+    int ex = connect_node(&c, o, token);
     if (ex == CLI_EXIT_OK)
         ex = cli_call(c, o, method, params, result);
     rpc_client_free(c);
@@ -105,7 +107,7 @@ int cli_request(const cli_opts *o, const char *token, const char *method, const 
 int cli_admin_call(const cli_opts *o, const char *method, const cJSON *params, cJSON **result)
 {
     char token[CLI_COOKIE_MAX + 1];
-    int ex = cli_load_cookie(token, o);
+    int ex = load_cookie(token, o);
     if (ex != CLI_EXIT_OK)
         return ex;
     ex = cli_request(o, token, method, params, result);
@@ -366,7 +368,7 @@ int cli_signer_open(cli_signer *s, const cli_opts *o)
     int ex = cli_load_key(s->key, s->addr, o);
     if (ex != CLI_EXIT_OK)
         return ex;
-    if ((ex = cli_connect(&s->client, o, NULL)) != CLI_EXIT_OK
+    if ((ex = connect_node(&s->client, o, NULL)) != CLI_EXIT_OK
         || (ex = cli_call(s->client, o, "node_info", NULL, &info)) != CLI_EXIT_OK)
         goto out;
     ex = CLI_EXIT_FAILED;
@@ -497,7 +499,7 @@ int cli_list_command(const cli_opts *o, const char *method, const cJSON *base, c
 {
     rpc_client *c = NULL;
     cJSON *all = cJSON_CreateObject(), *items = all ? cJSON_AddArrayToObject(all, member) : NULL;
-    int ex = items ? cli_connect(&c, o, NULL) : cli_out_of_memory();
+    int ex = items ? connect_node(&c, o, NULL) : cli_out_of_memory();
     if (ex == CLI_EXIT_OK)
         ex = list_all(c, o, method, base, member, items);
     return show_and_free(ex, o, all, items, c, show);

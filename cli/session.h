@@ -25,21 +25,15 @@
  * Returns: CLI_EXIT_OK with key and addr set, or CLI_EXIT_USAGE (reported). */
 int cli_load_key(uint8_t key[32], uint8_t addr[20], const cli_opts *o);
 
-/* Reads the admin token of the node whose data directory is --datadir. */
-int cli_load_cookie(char token[CLI_COOKIE_MAX + 1], const cli_opts *o);
-
-/* Opens a client for --rpc with --timeout (token: admin token or NULL). A timeout beyond what
- * the client counts is no limit. */
-int cli_connect(rpc_client **c, const cli_opts *o, const char *token);
-
 /* Calls method and reports any failure. Out: *result on CLI_EXIT_OK (caller owns; cJSON_Delete). */
 int cli_call(rpc_client *c, const cli_opts *o, const char *method, const cJSON *params, cJSON **result);
 
-/* Connects (token: the admin token or NULL), calls method once and closes the connection.
+/* Connects to --rpc with --timeout (token: the admin token or NULL; a timeout beyond what the
+ * client counts is no limit), calls method once and closes the connection.
  * Out: *result on CLI_EXIT_OK (caller owns; cJSON_Delete). */
 int cli_request(const cli_opts *o, const char *token, const char *method, const cJSON *params, cJSON **result);
 
-/* cli_request with the admin token of --datadir's cookie (wiped when done). */
+/* cli_request with the admin token read from --datadir's .cookie (wiped when done). */
 int cli_admin_call(const cli_opts *o, const char *method, const cJSON *params, cJSON **result);
 
 /* Connects (no token), calls a method with params, prints the result with show or as JSON. */
@@ -105,8 +99,8 @@ typedef struct cli_field {
     const char *what;         /* UINT, NUMBER and PPM: the word's name in the error about it */
 } cli_field;
 
-/* The positional words as the members of one object, argv[i] as fields[i], checked in order (the
- * first malformed one is reported). Returns: CLI_EXIT_OK, or CLI_EXIT_USAGE.
+/* The positional words as the members of one object, argv[i] as fields[i] (the command's min_args
+ * covers the fields), checked in order (the first malformed one is reported). Returns: CLI_EXIT_OK, or CLI_EXIT_USAGE.
  * Out: *obj (caller owns): NULL after CLI_EXIT_USAGE, and when out of memory (which the senders
  * below report when given it). */
 int cli_words_object(cJSON **obj, const cli_opts *o, const cli_field *fields);
