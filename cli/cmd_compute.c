@@ -27,13 +27,17 @@ static int cmd_worker_list(const cli_opts *o)
 
 static int cmd_channel_open(const cli_opts *o)
 {
-    static const cli_field fields[] = { { "worker", CLI_FIELD_ADDRESS, NULL }, { "deposit", CLI_FIELD_AMOUNT, NULL }, { NULL } };
+    static const cli_field fields[] = {
+        { "worker", CLI_FIELD_ADDRESS, NULL }, { "deposit", CLI_FIELD_AMOUNT, NULL }, { NULL }
+    };
     return cli_send_words(o, "ChannelOpen", fields);
 }
 
 static int cmd_channel_top_up(const cli_opts *o)
 {
-    static const cli_field fields[] = { { "channel", CLI_FIELD_UINT, "channel" }, { "amount", CLI_FIELD_AMOUNT, NULL }, { NULL } };
+    static const cli_field fields[] = {
+        { "channel", CLI_FIELD_UINT, "channel" }, { "amount", CLI_FIELD_AMOUNT, NULL }, { NULL }
+    };
     return cli_send_words(o, "ChannelTopUp", fields);
 }
 

@@ -61,7 +61,9 @@ static int cmd_account(const cli_opts *o)
 }
 
 /* The words TO AMOUNT of transfer and mint. */
-static const cli_field to_amount_fields[] = { { "to", CLI_FIELD_ADDRESS, NULL }, { "amount", CLI_FIELD_AMOUNT, NULL }, { NULL } };
+static const cli_field to_amount_fields[] = {
+    { "to", CLI_FIELD_ADDRESS, NULL }, { "amount", CLI_FIELD_AMOUNT, NULL }, { NULL }
+};
 
 static int cmd_transfer(const cli_opts *o)
 {

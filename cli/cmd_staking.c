@@ -138,7 +138,8 @@ static int cmd_stake_contribute(const cli_opts *o)
 static int withdrawable(mpz_t out, cli_signer *s, const cli_opts *o, uint64_t id)
 {
     cJSON *params = cJSON_CreateObject(), *result = NULL;
-    if (!params || !cJSON_AddNumberToObject(params, "pool", (double)id) || !cli_msg_address(params, "address", s->addr)) {
+    if (!params || !cJSON_AddNumberToObject(params, "pool", (double)id)
+        || !cli_msg_address(params, "address", s->addr)) {
         cJSON_Delete(params);
         return cli_out_of_memory();
     }
@@ -206,7 +207,9 @@ static int cmd_stake_position(const cli_opts *o)
 
 static int cmd_admin_reward_pool(const cli_opts *o)
 {
-    static const cli_field fields[] = { { "pool", CLI_FIELD_NUMBER, "pool" }, { "amount", CLI_FIELD_AMOUNT, NULL }, { NULL } };
+    static const cli_field fields[] = {
+        { "pool", CLI_FIELD_NUMBER, "pool" }, { "amount", CLI_FIELD_AMOUNT, NULL }, { NULL }
+    };
     return cli_admin_words(o, "admin_rewardPool", fields);
 }
 
