@@ -15,103 +15,54 @@
 
 static int cmd_worker_status(const cli_opts *o)
 {
-    uint8_t worker[20];
-    if (!cli_word_address(worker, o->argv[0]))
-        return CLI_EXIT_USAGE;
-    cJSON *p = cJSON_CreateObject();
-    if (!p || !cli_msg_address(p, "worker", worker)) {
-        cJSON_Delete(p);
-        return cli_out_of_memory();
-    }
-    return cli_query_built(o, "staking_getWorker", p, cli_print_worker);
+    static const cli_field fields[] = { { "worker", CLI_FIELD_ADDRESS, NULL }, { NULL } };
+    return cli_query_words(o, "staking_getWorker", fields, cli_print_worker);
 }
 
 static int cmd_worker_list(const cli_opts *o)
 {
-    uint64_t pool;
-    if (!cli_word_uint(&pool, o->argv[0], "pool"))
-        return CLI_EXIT_USAGE;
-    cJSON *p = cJSON_CreateObject();
-    if (!p || !cJSON_AddNumberToObject(p, "pool", (double)pool)) {
-        cJSON_Delete(p);
-        return cli_out_of_memory();
-    }
-    return cli_query_built(o, "staking_listWorkers", p, cli_print_workers);
+    static const cli_field fields[] = { { "pool", CLI_FIELD_NUMBER, "pool" }, { NULL } };
+    return cli_query_words(o, "staking_listWorkers", fields, cli_print_workers);
 }
 
 static int cmd_channel_open(const cli_opts *o)
 {
-    uint8_t worker[20];
-    mpz_t deposit;
-    mpz_init(deposit);
-    int ex = CLI_EXIT_USAGE;
-    if (cli_word_address(worker, o->argv[0]) && cli_word_amount(deposit, o->argv[1], o->raw)) {
-        cJSON *m = cJSON_CreateObject();
-        bool ok = m && cli_msg_address(m, "worker", worker) && cli_msg_amount(m, "deposit", deposit);
-        ex = cli_send_signed(o, "ChannelOpen", ok ? m : NULL);
-        cJSON_Delete(m);
-    }
-    mpz_clear(deposit);
-    return ex;
+    static const cli_field fields[] = {
+        { "worker", CLI_FIELD_ADDRESS, NULL }, { "deposit", CLI_FIELD_AMOUNT, NULL }, { NULL }
+    };
+    return cli_send_words(o, "ChannelOpen", fields);
 }
 
 static int cmd_channel_top_up(const cli_opts *o)
 {
-    uint64_t channel;
-    mpz_t amount;
-    mpz_init(amount);
-    int ex = CLI_EXIT_USAGE;
-    if (cli_word_uint(&channel, o->argv[0], "channel") && cli_word_amount(amount, o->argv[1], o->raw)) {
-        cJSON *m = cJSON_CreateObject();
-        bool ok = m && cli_msg_u64(m, "channel", channel) && cli_msg_amount(m, "amount", amount);
-        ex = cli_send_signed(o, "ChannelTopUp", ok ? m : NULL);
-        cJSON_Delete(m);
-    }
-    mpz_clear(amount);
-    return ex;
+    static const cli_field fields[] = {
+        { "channel", CLI_FIELD_UINT, "channel" }, { "amount", CLI_FIELD_AMOUNT, NULL }, { NULL }
+    };
+    return cli_send_words(o, "ChannelTopUp", fields);
 }
 
 static int cmd_channel_close(const cli_opts *o)
 {
-    uint64_t channel;
-    if (!cli_word_uint(&channel, o->argv[0], "channel"))
-        return CLI_EXIT_USAGE;
-    cJSON *m = cJSON_CreateObject();
-    bool ok = m && cli_msg_u64(m, "channel", channel);
-    int ex = cli_send_signed(o, "ChannelClose", ok ? m : NULL);
-    cJSON_Delete(m);
-    return ex;
+    static const cli_field fields[] = { { "channel", CLI_FIELD_UINT, "channel" }, { NULL } };
+    return cli_send_words(o, "ChannelClose", fields);
 }
 
-/* The words CHANNEL CUMULATIVE of the voucher commands, as a Voucher message. NULL after a usage
- * error or out of memory (reported); caller owns. */
-static cJSON *voucher_message(const cli_opts *o)
-{
-    uint64_t channel;
-    mpz_t cumulative;
-    mpz_init(cumulative);
-    cJSON *m = NULL;
-    if (cli_word_uint(&channel, o->argv[0], "channel") && cli_word_amount(cumulative, o->argv[1], o->raw)) {
-        m = cJSON_CreateObject();
-        if (!m || !cli_msg_u64(m, "channel", channel) || !cli_msg_amount(m, "cumulative", cumulative)) {
-            cJSON_Delete(m);
-            m = NULL;
-            cli_out_of_memory();
-        }
-    }
-    mpz_clear(cumulative);
-    return m;
-}
+/* The words CHANNEL CUMULATIVE of the voucher commands, as the members of a Voucher message. */
+static const cli_field voucher_fields[] = {
+    { "channel", CLI_FIELD_UINT, "channel" }, { "cumulative", CLI_FIELD_AMOUNT, NULL }, { NULL }
+};
 
 /* Signs Voucher{channel, cumulative} with the client's key under the node's chain and prints the
  * signature (0x, 65 bytes); the key never leaves the process. */
 static int cmd_voucher_sign(const cli_opts *o)
 {
-    cJSON *m = voucher_message(o);
-    if (!m)
-        return CLI_EXIT_USAGE;
-    cli_signer s;
-    int ex = cli_signer_open(&s, o);
+    cJSON *m;
+    cli_signer s = { .client = NULL };
+    int ex = cli_words_object(&m, o, voucher_fields);
+    if (ex == CLI_EXIT_OK && !m)
+        ex = cli_out_of_memory();
+    if (ex == CLI_EXIT_OK)
+        ex = cli_signer_open(&s, o);
     if (ex == CLI_EXIT_OK) {
         char err[256], hex[2 * 65 + 3];
         ledger_tx tx;
@@ -133,13 +84,12 @@ static int cmd_voucher_sign(const cli_opts *o)
 static int cmd_voucher_redeem(const cli_opts *o)
 {
     uint8_t sig[65];
-    cJSON *m = voucher_message(o);
-    if (!m)
-        return CLI_EXIT_USAGE;
-    int ex = CLI_EXIT_USAGE;
-    if (ledger_hex_decode_exact(sig, sizeof sig, o->argv[2]) != ST_OK) {
+    cJSON *m;
+    int ex = cli_words_object(&m, o, voucher_fields);
+    if (ex == CLI_EXIT_OK && ledger_hex_decode_exact(sig, sizeof sig, o->argv[2]) != ST_OK) {
         cli_error("bad voucher signature '%s': expected 0x and 130 hex digits (conclave voucher sign prints it)", o->argv[2]);
-    } else {
+        ex = CLI_EXIT_USAGE;
+    } else if (ex == CLI_EXIT_OK) {
         char hex[2 * 65 + 3];
         ledger_hex_encode(hex, sig, sizeof sig);
         ex = cJSON_AddStringToObject(m, "voucherSig", hex) ? cli_send_signed(o, "VoucherRedeem", m) : cli_out_of_memory();

@@ -9,17 +9,6 @@
 #include "ledger/amount.h"
 #include "ledger/hex.h"
 
-/* {"id": id}. NULL on out of memory; caller owns. */
-static cJSON *id_params(uint64_t id)
-{
-    cJSON *p = cJSON_CreateObject();
-    if (p && !cJSON_AddNumberToObject(p, "id", (double)id)) {
-        cJSON_Delete(p);
-        return NULL;
-    }
-    return p;
-}
-
 /* --conviction, 0 when not given. */
 static bool opt_conviction(uint64_t *out, const cli_opts *o)
 {
@@ -138,14 +127,8 @@ static int cmd_gov_undelegate(const cli_opts *o)
 /* A transaction whose one member is the proposal id in argv[0]. */
 static int proposal_tx(const cli_opts *o, const char *type)
 {
-    uint64_t id;
-    if (!cli_word_uint(&id, o->argv[0], "proposal"))
-        return CLI_EXIT_USAGE;
-    cJSON *m = cJSON_CreateObject();
-    bool ok = m && cli_msg_u64(m, "proposal", id);
-    int ex = cli_send_signed(o, type, ok ? m : NULL);
-    cJSON_Delete(m);
-    return ex;
+    static const cli_field fields[] = { { "proposal", CLI_FIELD_UINT, "proposal" }, { NULL } };
+    return cli_send_words(o, type, fields);
 }
 
 static int cmd_gov_cancel(const cli_opts *o)
@@ -170,10 +153,8 @@ static int cmd_gov_proposals(const cli_opts *o)
 
 static int cmd_gov_proposal(const cli_opts *o)
 {
-    uint64_t id;
-    if (!cli_word_uint(&id, o->argv[0], "proposal"))
-        return CLI_EXIT_USAGE;
-    return cli_query_built(o, "gov_getProposal", id_params(id), cli_print_proposal);
+    static const cli_field fields[] = { { "id", CLI_FIELD_NUMBER, "proposal" }, { NULL } };
+    return cli_query_words(o, "gov_getProposal", fields, cli_print_proposal);
 }
 
 static int cmd_gov_power(const cli_opts *o)

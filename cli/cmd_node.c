@@ -60,36 +60,14 @@ static int cmd_account(const cli_opts *o)
     return cli_query_address(o, "ledger_getAccount", cli_print_account);
 }
 
-/* The words TO AMOUNT as {"to", "amount"} (canonical strings), for transfer and mint.
- * Returns: CLI_EXIT_OK, or CLI_EXIT_USAGE (reported). Out: *m, the message (caller owns), or NULL
- * when out of memory (which cli_send_signed and cli_admin_send report). */
-static int to_amount_message(cJSON **m, const cli_opts *o)
-{
-    uint8_t to[20];
-    mpz_t amount;
-    mpz_init(amount);
-    int ex = CLI_EXIT_USAGE;
-    *m = NULL;
-    if (cli_word_address(to, o->argv[0]) && cli_word_amount(amount, o->argv[1], o->raw)) {
-        *m = cJSON_CreateObject();
-        if (*m && !(cli_msg_address(*m, "to", to) && cli_msg_amount(*m, "amount", amount))) {
-            cJSON_Delete(*m);
-            *m = NULL;
-        }
-        ex = CLI_EXIT_OK;
-    }
-    mpz_clear(amount);
-    return ex;
-}
+/* The words TO AMOUNT of transfer and mint. */
+static const cli_field to_amount_fields[] = {
+    { "to", CLI_FIELD_ADDRESS, NULL }, { "amount", CLI_FIELD_AMOUNT, NULL }, { NULL }
+};
 
 static int cmd_transfer(const cli_opts *o)
 {
-    cJSON *m;
-    int ex = to_amount_message(&m, o);
-    if (ex == CLI_EXIT_OK)
-        ex = cli_send_signed(o, "Transfer", m);
-    cJSON_Delete(m);
-    return ex;
+    return cli_send_words(o, "Transfer", to_amount_fields);
 }
 
 static int cmd_block(const cli_opts *o)
@@ -141,7 +119,6 @@ static int cmd_verify_epoch(const cli_opts *o)
         return CLI_EXIT_USAGE;
     }
     cJSON *params = cJSON_CreateObject(), *result = NULL;
-    rpc_client *c = NULL;
     uint8_t *inputs = NULL, *stored = NULL, *mine = NULL, enclave[20], digest[32], recovered[20];
     size_t inputs_len = 0, stored_len = 0, mine_len = 0;
     enc_settle_input in;
@@ -149,9 +126,9 @@ static int cmd_verify_epoch(const cli_opts *o)
     enc_settle_input_init(&in);
     enc_settle_report_init(&theirs);
     enc_settle_report_init(&ours);
-    int ex = params && cJSON_AddNumberToObject(params, "epoch", (double)epoch) ? cli_connect(&c, o, NULL) : cli_out_of_memory();
-    if (ex == CLI_EXIT_OK)
-        ex = cli_call(c, o, "settlement_getEpoch", params, &result);
+    int ex = params && cJSON_AddNumberToObject(params, "epoch", (double)epoch)
+                 ? cli_request(o, NULL, "settlement_getEpoch", params, &result)
+                 : cli_out_of_memory();
     if (ex != CLI_EXIT_OK)
         goto out;
     ex = CLI_EXIT_FAILED;
@@ -193,19 +170,13 @@ out:
     enc_settle_input_clear(&in);
     cJSON_Delete(result);
     cJSON_Delete(params);
-    rpc_client_free(c);
     return ex;
 }
 
 static int cmd_audit(const cli_opts *o)
 {
-    rpc_client *c = NULL;
     cJSON *result = NULL;
-    char token[CLI_COOKIE_MAX + 1];
-    int ex = cli_load_cookie(token, o);
-    if (ex == CLI_EXIT_OK && (ex = cli_connect(&c, o, token)) == CLI_EXIT_OK)
-        ex = cli_call(c, o, "ledger_audit", NULL, &result);
-    cli_wipe(token, sizeof token);
+    int ex = cli_admin_call(o, "ledger_audit", NULL, &result);
     if (ex == CLI_EXIT_OK) {
         bool ok = o->json ? cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok")) : cli_print_audit(result);
         if (o->json)
@@ -216,7 +187,6 @@ static int cmd_audit(const cli_opts *o)
         }
     }
     cJSON_Delete(result);
-    rpc_client_free(c);
     return ex;
 }
 
@@ -267,12 +237,7 @@ static int cmd_replay(const cli_opts *o)
 
 static int cmd_mint(const cli_opts *o)
 {
-    cJSON *params;
-    int ex = to_amount_message(&params, o);
-    if (ex == CLI_EXIT_OK)
-        ex = cli_admin_send(o, "admin_mint", params);
-    cJSON_Delete(params);
-    return ex;
+    return cli_admin_words(o, "admin_mint", to_amount_fields);
 }
 
 static void show_time(const cJSON *r)
@@ -286,33 +251,15 @@ static void show_time(const cJSON *r)
 
 static int cmd_advance_time(const cli_opts *o)
 {
-    char err[512], token[CLI_COOKIE_MAX + 1];
-    uint64_t secs;
-    rpc_client *c = NULL;
-    cJSON *params = NULL, *result = NULL;
-    int ex;
-
-    if (cli_arg_uint(&secs, err, sizeof err, o->argv[0], "seconds") != ST_OK) {
-        cli_error("%s", err);
-        return CLI_EXIT_USAGE;
-    }
-    if ((ex = cli_load_cookie(token, o)) != CLI_EXIT_OK)
-        return ex;
-    params = cJSON_CreateObject();
-    if (!params || !cJSON_AddNumberToObject(params, "seconds", (double)secs)) {
-        cli_error("out of memory");
-        ex = CLI_EXIT_FAILED;
-        goto out;
-    }
-    if ((ex = cli_connect(&c, o, token)) != CLI_EXIT_OK
-        || (ex = cli_call(c, o, "admin_advanceTime", params, &result)) != CLI_EXIT_OK)
-        goto out;
-    (o->json ? cli_print_json : show_time)(result);
-out:
-    cli_wipe(token, sizeof token);
+    static const cli_field fields[] = { { "seconds", CLI_FIELD_NUMBER, "seconds" }, { NULL } };
+    cJSON *params, *result = NULL;
+    int ex = cli_words_object(&params, o, fields);
+    if (ex == CLI_EXIT_OK)
+        ex = params ? cli_admin_call(o, "admin_advanceTime", params, &result) : cli_out_of_memory();
+    if (ex == CLI_EXIT_OK)
+        (o->json ? cli_print_json : show_time)(result);
     cJSON_Delete(result);
     cJSON_Delete(params);
-    rpc_client_free(c);
     return ex;
 }
 

@@ -19,16 +19,8 @@ static bool word_shares(mpz_t out, const char *word)
     return false;
 }
 
-/* {"pool": id}. NULL on out of memory; caller owns. */
-static cJSON *pool_params(uint64_t id)
-{
-    cJSON *p = cJSON_CreateObject();
-    if (p && !cJSON_AddNumberToObject(p, "pool", (double)id)) {
-        cJSON_Delete(p);
-        return NULL;
-    }
-    return p;
-}
+/* The word POOL (or ID) that most commands here begin with, as the member "pool". */
+#define POOL_WORD { "pool", CLI_FIELD_UINT, "pool" }
 
 static int cmd_pool_create(const cli_opts *o)
 {
@@ -52,10 +44,8 @@ static int cmd_pool_create(const cli_opts *o)
 
 static int cmd_pool_info(const cli_opts *o)
 {
-    uint64_t id;
-    if (!cli_word_uint(&id, o->argv[0], "pool"))
-        return CLI_EXIT_USAGE;
-    return cli_query_built(o, "staking_getPool", pool_params(id), cli_print_pool);
+    static const cli_field fields[] = { { "pool", CLI_FIELD_NUMBER, "pool" }, { NULL } };
+    return cli_query_words(o, "staking_getPool", fields, cli_print_pool);
 }
 
 static int cmd_pool_list(const cli_opts *o)
@@ -75,57 +65,28 @@ static int cmd_pool_list(const cli_opts *o)
 
 static int cmd_pool_commission(const cli_opts *o)
 {
-    uint64_t id, ppm;
-    if (!cli_word_uint(&id, o->argv[0], "pool") || !cli_word_ppm(&ppm, o->argv[1], "commission", true))
-        return CLI_EXIT_USAGE;
-    cJSON *m = cJSON_CreateObject();
-    bool ok = m && cli_msg_u64(m, "pool", id) && cli_msg_u64(m, "commissionPpm", ppm);
-    int ex = cli_send_signed(o, "PoolSetCommission", ok ? m : NULL);
-    cJSON_Delete(m);
-    return ex;
+    static const cli_field fields[] = { POOL_WORD, { "commissionPpm", CLI_FIELD_PPM, "commission" }, { NULL } };
+    return cli_send_words(o, "PoolSetCommission", fields);
 }
 
 static int cmd_pool_capacity(const cli_opts *o)
 {
-    uint64_t id;
-    mpz_t capacity;
-    mpz_init(capacity);
-    int ex = CLI_EXIT_USAGE;
-    if (cli_word_uint(&id, o->argv[0], "pool") && cli_word_amount(capacity, o->argv[1], o->raw)) {
-        cJSON *m = cJSON_CreateObject();
-        bool ok = m && cli_msg_u64(m, "pool", id) && cli_msg_amount(m, "capacity", capacity);
-        ex = cli_send_signed(o, "PoolSetCapacity", ok ? m : NULL);
-        cJSON_Delete(m);
-    }
-    mpz_clear(capacity);
-    return ex;
+    static const cli_field fields[] = { POOL_WORD, { "capacity", CLI_FIELD_AMOUNT, NULL }, { NULL } };
+    return cli_send_words(o, "PoolSetCapacity", fields);
 }
 
 static int cmd_pool_describe(const cli_opts *o)
 {
-    uint64_t id;
-    if (!cli_word_uint(&id, o->argv[0], "pool"))
-        return CLI_EXIT_USAGE;
-    cJSON *m = cJSON_CreateObject();
-    bool ok = m && cli_msg_u64(m, "pool", id) && cJSON_AddStringToObject(m, "description", o->argv[1]);
-    int ex = cli_send_signed(o, "PoolSetDescription", ok ? m : NULL);
-    cJSON_Delete(m);
-    return ex;
+    static const cli_field fields[] = { POOL_WORD, { "description", CLI_FIELD_TEXT, NULL }, { NULL } };
+    return cli_send_words(o, "PoolSetDescription", fields);
 }
 
 /* pool allow, disallow, add-worker and remove-worker: ID ADDRESS as a transaction of type, the
  * address as its member `member`. */
 static int pool_address(const cli_opts *o, const char *type, const char *member)
 {
-    uint64_t id;
-    uint8_t who[20];
-    if (!cli_word_uint(&id, o->argv[0], "pool") || !cli_word_address(who, o->argv[1]))
-        return CLI_EXIT_USAGE;
-    cJSON *m = cJSON_CreateObject();
-    bool ok = m && cli_msg_u64(m, "pool", id) && cli_msg_address(m, member, who);
-    int ex = cli_send_signed(o, type, ok ? m : NULL);
-    cJSON_Delete(m);
-    return ex;
+    const cli_field fields[] = { POOL_WORD, { member, CLI_FIELD_ADDRESS, NULL }, { NULL } };
+    return cli_send_words(o, type, fields);
 }
 
 static int cmd_pool_allow(const cli_opts *o)
@@ -151,20 +112,10 @@ static int cmd_pool_remove_worker(const cli_opts *o)
 /* pool bond / pool unbond: ID WORKER AMOUNT as a transaction of type. */
 static int pool_worker_amount(const cli_opts *o, const char *type)
 {
-    uint64_t id;
-    uint8_t worker[20];
-    mpz_t amount;
-    mpz_init(amount);
-    int ex = CLI_EXIT_USAGE;
-    if (cli_word_uint(&id, o->argv[0], "pool") && cli_word_address(worker, o->argv[1])
-        && cli_word_amount(amount, o->argv[2], o->raw)) {
-        cJSON *m = cJSON_CreateObject();
-        bool ok = m && cli_msg_u64(m, "pool", id) && cli_msg_address(m, "worker", worker) && cli_msg_amount(m, "amount", amount);
-        ex = cli_send_signed(o, type, ok ? m : NULL);
-        cJSON_Delete(m);
-    }
-    mpz_clear(amount);
-    return ex;
+    static const cli_field fields[] = {
+        POOL_WORD, { "worker", CLI_FIELD_ADDRESS, NULL }, { "amount", CLI_FIELD_AMOUNT, NULL }, { NULL }
+    };
+    return cli_send_words(o, type, fields);
 }
 
 static int cmd_pool_bond(const cli_opts *o)
@@ -179,25 +130,16 @@ static int cmd_pool_unbond(const cli_opts *o)
 
 static int cmd_stake_contribute(const cli_opts *o)
 {
-    uint64_t id;
-    mpz_t amount;
-    mpz_init(amount);
-    int ex = CLI_EXIT_USAGE;
-    if (cli_word_uint(&id, o->argv[0], "pool") && cli_word_amount(amount, o->argv[1], o->raw)) {
-        cJSON *m = cJSON_CreateObject();
-        bool ok = m && cli_msg_u64(m, "pool", id) && cli_msg_amount(m, "amount", amount);
-        ex = cli_send_signed(o, "Contribute", ok ? m : NULL);
-        cJSON_Delete(m);
-    }
-    mpz_clear(amount);
-    return ex;
+    static const cli_field fields[] = { POOL_WORD, { "amount", CLI_FIELD_AMOUNT, NULL }, { NULL } };
+    return cli_send_words(o, "Contribute", fields);
 }
 
 /* The shares the signer can still ask for in pool id: held minus already queued. */
 static int withdrawable(mpz_t out, cli_signer *s, const cli_opts *o, uint64_t id)
 {
-    cJSON *params = pool_params(id), *result = NULL;
-    if (!params || !cli_msg_address(params, "address", s->addr)) {
+    cJSON *params = cJSON_CreateObject(), *result = NULL;
+    if (!params || !cJSON_AddNumberToObject(params, "pool", (double)id)
+        || !cli_msg_address(params, "address", s->addr)) {
         cJSON_Delete(params);
         return cli_out_of_memory();
     }
@@ -254,14 +196,8 @@ static int cmd_stake_withdraw(const cli_opts *o)
 
 static int cmd_stake_claim(const cli_opts *o)
 {
-    uint64_t id;
-    if (!cli_word_uint(&id, o->argv[0], "pool"))
-        return CLI_EXIT_USAGE;
-    cJSON *m = cJSON_CreateObject();
-    bool ok = m && cli_msg_u64(m, "pool", id);
-    int ex = cli_send_signed(o, "Claim", ok ? m : NULL);
-    cJSON_Delete(m);
-    return ex;
+    static const cli_field fields[] = { POOL_WORD, { NULL } };
+    return cli_send_words(o, "Claim", fields);
 }
 
 static int cmd_stake_position(const cli_opts *o)
@@ -271,18 +207,10 @@ static int cmd_stake_position(const cli_opts *o)
 
 static int cmd_admin_reward_pool(const cli_opts *o)
 {
-    uint64_t id;
-    mpz_t amount;
-    mpz_init(amount);
-    int ex = CLI_EXIT_USAGE;
-    if (cli_word_uint(&id, o->argv[0], "pool") && cli_word_amount(amount, o->argv[1], o->raw)) {
-        cJSON *params = pool_params(id);
-        bool ok = params && cli_msg_amount(params, "amount", amount);
-        ex = cli_admin_send(o, "admin_rewardPool", ok ? params : NULL);
-        cJSON_Delete(params);
-    }
-    mpz_clear(amount);
-    return ex;
+    static const cli_field fields[] = {
+        { "pool", CLI_FIELD_NUMBER, "pool" }, { "amount", CLI_FIELD_AMOUNT, NULL }, { NULL }
+    };
+    return cli_admin_words(o, "admin_rewardPool", fields);
 }
 
 static int cmd_admin_slash_worker(const cli_opts *o)

@@ -133,6 +133,23 @@ static void time_line(const char *label, const cJSON *obj, const char *key)
     printf("%-*s %s\n", LABEL_WIDTH, label, text);
 }
 
+/* One "label  value" line of a member: a time as SECONDS (ISO-8601 UTC), anything else as line. */
+typedef struct member_line {
+    const char *label, *key;
+    bool time;
+} member_line;
+
+/* Prints the lines of obj's members, as many as ls holds up to its { NULL } end. */
+static void member_lines(const cJSON *obj, const member_line *ls, bool raw)
+{
+    for (; ls->label; ls++) {
+        if (ls->time)
+            time_line(ls->label, obj, ls->key);
+        else
+            line(ls->label, obj, ls->key, raw);
+    }
+}
+
 /* Prints an object as "Type key=value key=value" (the "type" member first, if any); the value of
  * a ParameterChanged event in the unit of the parameter it names. */
 static void print_kv(const cJSON *obj, bool raw)
@@ -203,22 +220,19 @@ static void outcome_lines(const cJSON *obj, bool raw)
 
 void cli_print_info(const cJSON *info, bool raw)
 {
-    line("chain id", info, "chainId", false);
-    line("height", info, "height", false);
-    line("head", info, "headHash", false);
-    line("genesis", info, "genesisHash", false);
-    time_line("time", info, "time");
-    line("version", info, "version", false);
-    line("dev", info, "dev", false);
+    static const member_line ls[] = { { "chain id", "chainId", false }, { "height", "height", false },
+                                      { "head", "headHash", false }, { "genesis", "genesisHash", false },
+                                      { "time", "time", true }, { "version", "version", false },
+                                      { "dev", "dev", false }, { NULL } };
+    member_lines(info, ls, false);
 }
 
 void cli_print_account(const cJSON *acct, bool raw)
 {
-    line("address", acct, "address", raw);
-    line("nonce", acct, "nonce", raw);
-    line("free", acct, "free", raw);
-    line("escrow", acct, "escrow", raw);
-    line("claimable", acct, "claimable", raw);
+    static const member_line ls[] = { { "address", "address", false }, { "nonce", "nonce", false },
+                                      { "free", "free", false }, { "escrow", "escrow", false },
+                                      { "claimable", "claimable", false }, { NULL } };
+    member_lines(acct, ls, raw);
 }
 
 void cli_print_receipt(const cJSON *receipt, bool raw)
@@ -229,12 +243,10 @@ void cli_print_receipt(const cJSON *receipt, bool raw)
 
 void cli_print_block(const cJSON *block, bool raw)
 {
-    line("height", block, "height", false);
-    line("hash", block, "hash", false);
-    line("parent", block, "parent", false);
-    time_line("time", block, "time");
-    line("tx root", block, "txRoot", false);
-    line("tx count", block, "txCount", false);
+    static const member_line ls[] = { { "height", "height", false }, { "hash", "hash", false },
+                                      { "parent", "parent", false }, { "time", "time", true },
+                                      { "tx root", "txRoot", false }, { "tx count", "txCount", false }, { NULL } };
+    member_lines(block, ls, false);
     const cJSON *txs = cJSON_GetObjectItemCaseSensitive(block, "transactions");
     const cJSON *h;
     const char *label = "transactions";
@@ -349,27 +361,21 @@ void cli_print_position(const cJSON *position, bool raw)
 void cli_print_proposal(const cJSON *p, bool raw)
 {
     const cJSON *tl = cJSON_GetObjectItemCaseSensitive(p, "timeline"), *tally = cJSON_GetObjectItemCaseSensitive(p, "tally");
-    line("proposal", p, "id", raw);
-    line("state", p, "state", raw);
-    line("track", p, "track", raw);
-    line("title", p, "title", raw);
-    line("proposer", p, "proposer", raw);
-    line("deposit", p, "deposit", raw);
-    line("payload", p, "payload", raw);
-    line("snapshot", p, "snapshot", raw);
-    time_line("created", tl, "created");
-    time_line("vote start", tl, "voteStart");
-    time_line("vote end", tl, "voteEnd");
-    time_line("eta", tl, "eta");
-    time_line("expires", tl, "expires");
+    static const member_line head[] = { { "proposal", "id", false }, { "state", "state", false },
+                                        { "track", "track", false }, { "title", "title", false },
+                                        { "proposer", "proposer", false }, { "deposit", "deposit", false },
+                                        { "payload", "payload", false }, { "snapshot", "snapshot", false }, { NULL } };
+    static const member_line timeline[] = { { "created", "created", true }, { "vote start", "voteStart", true },
+                                            { "vote end", "voteEnd", true }, { "eta", "eta", true },
+                                            { "expires", "expires", true }, { NULL } };
+    static const member_line tally_lines[] = { { "for", "for", false }, { "against", "against", false },
+                                               { "abstain", "abstain", false }, { "turnout", "turnout", false },
+                                               { "quorum", "quorum", false }, { "quorum met", "quorumReached", false },
+                                               { "approved", "approvalReached", false }, { NULL } };
+    member_lines(p, head, raw);
+    member_lines(tl, timeline, raw);
     line("reason", p, "reason", raw);
-    line("for", tally, "for", raw);
-    line("against", tally, "against", raw);
-    line("abstain", tally, "abstain", raw);
-    line("turnout", tally, "turnout", raw);
-    line("quorum", tally, "quorum", raw);
-    line("quorum met", tally, "quorumReached", raw);
-    line("approved", tally, "approvalReached", raw);
+    member_lines(tally, tally_lines, raw);
     const cJSON *body = cJSON_GetObjectItemCaseSensitive(p, "body");
     if (cJSON_IsString(body) && *body->valuestring)
         printf("\n%s\n", body->valuestring);
@@ -396,12 +402,11 @@ void cli_print_proposals(const cJSON *proposals, bool raw)
 
 void cli_print_power(const cJSON *power, bool raw)
 {
-    line("address", power, "address", raw);
-    line("height", power, "height", raw);
-    line("own", power, "own", raw);
-    line("delegated", power, "delegated", raw);
-    line("deleg weight", power, "delegatedWeight", raw);
-    line("total", power, "total", raw);
+    static const member_line ls[] = { { "address", "address", false }, { "height", "height", false },
+                                      { "own", "own", false }, { "delegated", "delegated", false },
+                                      { "deleg weight", "delegatedWeight", false }, { "total", "total", false },
+                                      { NULL } };
+    member_lines(power, ls, raw);
 }
 
 bool cli_print_audit(const cJSON *audit)

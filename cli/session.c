@@ -40,7 +40,8 @@ int cli_load_key(uint8_t key[32], uint8_t addr[20], const cli_opts *o)
     return CLI_EXIT_OK;
 }
 
-int cli_load_cookie(char token[CLI_COOKIE_MAX + 1], const cli_opts *o)
+/* Reads the admin token of the node whose data directory is --datadir. */
+static int load_cookie(char token[CLI_COOKIE_MAX + 1], const cli_opts *o)
 {
     char err[512];
     if (!o->datadir) {
@@ -54,7 +55,8 @@ int cli_load_cookie(char token[CLI_COOKIE_MAX + 1], const cli_opts *o)
     return CLI_EXIT_OK;
 }
 
-int cli_connect(rpc_client **c, const cli_opts *o, const char *token)
+/* Opens a client for --rpc with --timeout (token: admin token or NULL). */
+static int connect_node(rpc_client **c, const cli_opts *o, const char *token)
 {
     *c = rpc_client_new(o->rpc_url, token, o->timeout < UINT_MAX ? (unsigned)o->timeout : 0);
     if (!*c) {
@@ -92,6 +94,27 @@ int cli_call(rpc_client *c, const cli_opts *o, const char *method, const cJSON *
     return CLI_EXIT_FAILED;
 }
 
+int cli_request(const cli_opts *o, const char *token, const char *method, const cJSON *params, cJSON **result)
+{
+    rpc_client *c = NULL;
+    int ex = connect_node(&c, o, token);
+    if (ex == CLI_EXIT_OK)
+        ex = cli_call(c, o, method, params, result);
+    rpc_client_free(c);
+    return ex;
+}
+
+int cli_admin_call(const cli_opts *o, const char *method, const cJSON *params, cJSON **result)
+{
+    char token[CLI_COOKIE_MAX + 1];
+    int ex = load_cookie(token, o);
+    if (ex != CLI_EXIT_OK)
+        return ex;
+    ex = cli_request(o, token, method, params, result);
+    cli_wipe(token, sizeof token);
+    return ex;
+}
+
 /* The end of a query: prints what (as JSON with --json, else with show) if ex is CLI_EXIT_OK, then
  * frees what and c. Returns ex. */
 static int show_and_free(int ex, const cli_opts *o, cJSON *what, const cJSON *shown, rpc_client *c,
@@ -108,12 +131,9 @@ static int show_and_free(int ex, const cli_opts *o, cJSON *what, const cJSON *sh
 
 int cli_query(const cli_opts *o, const char *method, const cJSON *params, void (*show)(const cJSON *, bool raw))
 {
-    rpc_client *c = NULL;
     cJSON *result = NULL;
-    int ex = cli_connect(&c, o, NULL);
-    if (ex == CLI_EXIT_OK)
-        ex = cli_call(c, o, method, params, &result);
-    return show_and_free(ex, o, result, result, c, show);
+    int ex = cli_request(o, NULL, method, params, &result);
+    return show_and_free(ex, o, result, result, NULL, show);
 }
 
 int cli_query_built(const cli_opts *o, const char *method, cJSON *params, void (*show)(const cJSON *, bool raw))
@@ -243,6 +263,81 @@ bool cli_msg_address(cJSON *m, const char *key, const uint8_t addr[20])
     return cJSON_AddStringToObject(m, key, text) != NULL;
 }
 
+/* ---- messages and params made of the command's positional words ---- */
+
+/* Checks word as f (false, reported, when it is malformed) and adds it to *obj. When that fails
+ * (out of memory, or *obj already NULL), *obj is deleted and becomes NULL. */
+static bool word_member(cJSON **obj, const cli_opts *o, const char *word, const cli_field *f)
+{
+    uint64_t n;
+    uint8_t addr[20];
+    mpz_t amount;
+    bool valid = true, added;
+    if (f->kind == CLI_FIELD_AMOUNT) {
+        mpz_init(amount);
+        valid = cli_word_amount(amount, word, o->raw);
+        added = valid && cli_msg_amount(*obj, f->key, amount);
+        mpz_clear(amount);
+    } else if (f->kind == CLI_FIELD_ADDRESS) {
+        valid = cli_word_address(addr, word);
+        added = valid && cli_msg_address(*obj, f->key, addr);
+    } else if (f->kind == CLI_FIELD_TEXT) {
+        added = cJSON_AddStringToObject(*obj, f->key, word) != NULL;
+    } else {
+        valid = f->kind == CLI_FIELD_PPM ? cli_word_ppm(&n, word, f->what, true) : cli_word_uint(&n, word, f->what);
+        added = valid && (f->kind == CLI_FIELD_NUMBER ? cJSON_AddNumberToObject(*obj, f->key, (double)n) != NULL
+                                                      : cli_msg_u64(*obj, f->key, n));
+    }
+    if (valid && !added) {
+        cJSON_Delete(*obj);
+        *obj = NULL;
+    }
+    return valid;
+}
+
+int cli_words_object(cJSON **obj, const cli_opts *o, const cli_field *fields)
+{
+    *obj = cJSON_CreateObject();
+    for (int i = 0; fields[i].key; i++) {
+        if (!word_member(obj, o, o->argv[i], &fields[i])) {
+            cJSON_Delete(*obj);
+            *obj = NULL;
+            return CLI_EXIT_USAGE;
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+/* The positional words as fields, sent as a signed transaction of type name, or with admin as the
+ * params of the admin method name. */
+static int send_words(const cli_opts *o, const char *name, const cli_field *fields, bool admin)
+{
+    cJSON *obj;
+    int ex = cli_words_object(&obj, o, fields);
+    if (ex == CLI_EXIT_OK)
+        ex = admin ? cli_admin_send(o, name, obj) : cli_send_signed(o, name, obj);
+    cJSON_Delete(obj);
+    return ex;
+}
+
+int cli_send_words(const cli_opts *o, const char *type, const cli_field *fields)
+{
+    return send_words(o, type, fields, false);
+}
+
+int cli_admin_words(const cli_opts *o, const char *method, const cli_field *fields)
+{
+    return send_words(o, method, fields, true);
+}
+
+int cli_query_words(const cli_opts *o, const char *method, const cli_field *fields,
+                    void (*show)(const cJSON *, bool raw))
+{
+    cJSON *params;
+    int ex = cli_words_object(&params, o, fields);
+    return ex == CLI_EXIT_OK ? cli_query_built(o, method, params, show) : ex;
+}
+
 cJSON *cli_address_params(const uint8_t addr[20])
 {
     cJSON *p = cJSON_CreateObject();
@@ -273,7 +368,7 @@ int cli_signer_open(cli_signer *s, const cli_opts *o)
     int ex = cli_load_key(s->key, s->addr, o);
     if (ex != CLI_EXIT_OK)
         return ex;
-    if ((ex = cli_connect(&s->client, o, NULL)) != CLI_EXIT_OK
+    if ((ex = connect_node(&s->client, o, NULL)) != CLI_EXIT_OK
         || (ex = cli_call(s->client, o, "node_info", NULL, &info)) != CLI_EXIT_OK)
         goto out;
     ex = CLI_EXIT_FAILED;
@@ -355,19 +450,13 @@ int cli_send_signed(const cli_opts *o, const char *type, cJSON *msg)
 
 int cli_admin_send(const cli_opts *o, const char *method, const cJSON *params)
 {
-    char token[CLI_COOKIE_MAX + 1];
-    rpc_client *c = NULL;
     cJSON *receipt = NULL;
     if (!params)
         return cli_out_of_memory();
-    int ex = cli_load_cookie(token, o);
-    if (ex != CLI_EXIT_OK)
-        return ex;
-    if ((ex = cli_connect(&c, o, token)) == CLI_EXIT_OK && (ex = cli_call(c, o, method, params, &receipt)) == CLI_EXIT_OK)
+    int ex = cli_admin_call(o, method, params, &receipt);
+    if (ex == CLI_EXIT_OK)
         ex = cli_show_receipt(receipt, o);
-    cli_wipe(token, sizeof token);
     cJSON_Delete(receipt);
-    rpc_client_free(c);
     return ex;
 }
 
@@ -410,7 +499,7 @@ int cli_list_command(const cli_opts *o, const char *method, const cJSON *base, c
 {
     rpc_client *c = NULL;
     cJSON *all = cJSON_CreateObject(), *items = all ? cJSON_AddArrayToObject(all, member) : NULL;
-    int ex = items ? cli_connect(&c, o, NULL) : cli_out_of_memory();
+    int ex = items ? connect_node(&c, o, NULL) : cli_out_of_memory();
     if (ex == CLI_EXIT_OK)
         ex = list_all(c, o, method, base, member, items);
     return show_and_free(ex, o, all, items, c, show);

@@ -25,15 +25,16 @@
  * Returns: CLI_EXIT_OK with key and addr set, or CLI_EXIT_USAGE (reported). */
 int cli_load_key(uint8_t key[32], uint8_t addr[20], const cli_opts *o);
 
-/* Reads the admin token of the node whose data directory is --datadir. */
-int cli_load_cookie(char token[CLI_COOKIE_MAX + 1], const cli_opts *o);
-
-/* Opens a client for --rpc with --timeout (token: admin token or NULL). A timeout beyond what
- * the client counts is no limit. */
-int cli_connect(rpc_client **c, const cli_opts *o, const char *token);
-
 /* Calls method and reports any failure. Out: *result on CLI_EXIT_OK (caller owns; cJSON_Delete). */
 int cli_call(rpc_client *c, const cli_opts *o, const char *method, const cJSON *params, cJSON **result);
+
+/* Connects to --rpc with --timeout (token: the admin token or NULL; a timeout beyond what the
+ * client counts is no limit), calls method once and closes the connection.
+ * Out: *result on CLI_EXIT_OK (caller owns; cJSON_Delete). */
+int cli_request(const cli_opts *o, const char *token, const char *method, const cJSON *params, cJSON **result);
+
+/* cli_request with the admin token read from --datadir's .cookie (wiped when done). */
+int cli_admin_call(const cli_opts *o, const char *method, const cJSON *params, cJSON **result);
 
 /* Connects (no token), calls a method with params, prints the result with show or as JSON. */
 int cli_query(const cli_opts *o, const char *method, const cJSON *params, void (*show)(const cJSON *, bool raw));
@@ -78,6 +79,41 @@ bool cli_msg_u64(cJSON *m, const char *key, uint64_t v);
 bool cli_msg_amount(cJSON *m, const char *key, const mpz_t v);
 
 bool cli_msg_address(cJSON *m, const char *key, const uint8_t addr[20]);
+
+/* ---- messages and params made of the command's positional words ---- */
+
+/* What a positional word must be, and how it stands as a member. */
+typedef enum cli_field_kind {
+    CLI_FIELD_UINT,     /* a whole number (cli_word_uint), as a canonical string */
+    CLI_FIELD_NUMBER,   /* a whole number (cli_word_uint), as a JSON number (params of reads and admin calls) */
+    CLI_FIELD_PPM,      /* parts per million, 0 to 1000000 (cli_word_ppm), as a canonical string */
+    CLI_FIELD_ADDRESS,  /* an address (cli_word_address) */
+    CLI_FIELD_AMOUNT,   /* tokens, or base units with --raw (cli_word_amount), as a canonical string */
+    CLI_FIELD_TEXT      /* the word as it is */
+} cli_field_kind;
+
+/* The member one positional word becomes; a list of them ends with { NULL }. */
+typedef struct cli_field {
+    const char *key;          /* the member's name; NULL ends the list */
+    cli_field_kind kind;
+    const char *what;         /* UINT, NUMBER and PPM: the word's name in the error about it */
+} cli_field;
+
+/* The positional words as the members of one object, argv[i] as fields[i] (the command's min_args
+ * covers the fields), checked in order (the first malformed one is reported). Returns: CLI_EXIT_OK, or CLI_EXIT_USAGE.
+ * Out: *obj (caller owns): NULL after CLI_EXIT_USAGE, and when out of memory (which the senders
+ * below report when given it). */
+int cli_words_object(cJSON **obj, const cli_opts *o, const cli_field *fields);
+
+/* Signs and sends a transaction of type whose message is the positional words as fields. */
+int cli_send_words(const cli_opts *o, const char *type, const cli_field *fields);
+
+/* cli_query with params made of the positional words as fields. */
+int cli_query_words(const cli_opts *o, const char *method, const cli_field *fields,
+                    void (*show)(const cJSON *, bool raw));
+
+/* cli_admin_send with params made of the positional words as fields. */
+int cli_admin_words(const cli_opts *o, const char *method, const cli_field *fields);
 
 /* {"address": addr}. NULL on out of memory; caller owns. */
 cJSON *cli_address_params(const uint8_t addr[20]);

@@ -55,12 +55,19 @@ static int get_channel(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     else if (rc == ST_OK)
         rc = (out = cJSON_CreateObject()) ? channel_json(out, l, &c) : ST_NOMEM;
     ledger_channel_clear(&c);
-    if (rc != ST_OK) {
-        cJSON_Delete(out);
-        return rc;
-    }
-    *result = out;
-    return ST_OK;
+    return node_result(rc, out, result);
+}
+
+/* node_id_page's fill for channels; cookie: the ledger. */
+static int fill_channel(void *cookie, cJSON *obj, uint64_t id)
+{
+    ledger_channel c;
+    ledger_channel_init(&c);
+    int rc = ledger_channel_get(cookie, id, &c);
+    if (rc == ST_OK)
+        rc = channel_json(obj, cookie, &c);
+    ledger_channel_clear(&c);
+    return rc;
 }
 
 /* Which channels params names: exactly one of client, worker (addresses) or pool. */
@@ -104,26 +111,7 @@ static int list_channels(struct rpc_ctx *ctx, const cJSON *params, cJSON **resul
         return rc;
     if ((rc = ledger_channel_page(l, by, address, pool, cursor, limit, ids, &n, &more)) != ST_OK)
         return rc;
-    ledger_channel c;
-    ledger_channel_init(&c);
-    cJSON *out = cJSON_CreateObject(), *arr = out ? cJSON_AddArrayToObject(out, "channels") : NULL;
-    rc = arr ? ST_OK : ST_NOMEM;
-    for (unsigned i = 0; i < n && rc == ST_OK; i++) {
-        cJSON *o = node_append_object(arr);
-        if (!o)
-            rc = ST_NOMEM;
-        else if ((rc = ledger_channel_get(l, ids[i], &c)) == ST_OK)
-            rc = channel_json(o, l, &c);
-    }
-    ledger_channel_clear(&c);
-    if (rc == ST_OK && !node_add_next(out, more, n ? ids[n - 1] : 0))
-        rc = ST_NOMEM;
-    if (rc != ST_OK) {
-        cJSON_Delete(out);
-        return rc;
-    }
-    *result = out;
-    return ST_OK;
+    return node_id_page(result, "channels", ids, n, more, fill_channel, l);
 }
 
 static const char *const channel_params[] = { "channel", NULL };

@@ -118,17 +118,16 @@ static bool add_vote(cJSON *o, const gov_vote *v)
     return ok;
 }
 
-/* Hands out on success, frees on failure: the common tail of every method. */
-static int done(int rc, cJSON *out, cJSON **result)
+/* node_id_page's fill for proposals; cookie: the engine. */
+static int fill_proposal(void *cookie, cJSON *obj, uint64_t id)
 {
-    if (rc == ST_OK && !out)
+    gov_proposal p;
+    gov_proposal_init(&p);
+    int rc = gov_proposal_get(eng_gov_store(cookie), id, &p);
+    if (rc == ST_OK && !add_proposal(obj, eng_gov_params(cookie), &p))
         rc = ST_NOMEM;
-    if (rc != ST_OK) {
-        cJSON_Delete(out);
-        return rc;
-    }
-    *result = out;
-    return ST_OK;
+    gov_proposal_clear(&p);
+    return rc;
 }
 
 /* ---- methods ---- */
@@ -142,7 +141,7 @@ static int list_tracks(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
               && node_add_u64(out, "cancelBurnPpm", gp->cancel_burn_ppm) && (tracks = cJSON_AddArrayToObject(out, "tracks"));
     for (unsigned i = 0; ok && i < gp->n_tracks; i++)
         ok = add_track(tracks, &gp->tracks[i]);
-    return done(ok ? ST_OK : ST_NOMEM, out, result);
+    return node_result(ok ? ST_OK : ST_NOMEM, out, result);
 }
 
 static int list_proposals(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
@@ -174,50 +173,38 @@ static int list_proposals(struct rpc_ctx *ctx, const cJSON *params, cJSON **resu
                                &n, &more);
     if (rc != ST_OK)
         return rc;
-    cJSON *out = cJSON_CreateObject(), *arr = out ? cJSON_AddArrayToObject(out, "proposals") : NULL;
+    return node_id_page(result, "proposals", ids, n, more, fill_proposal, e);
+}
+
+/* A method about the proposal named by params.id: add writes it into the result object. */
+static int proposal_method(struct rpc_ctx *ctx, const cJSON *params, cJSON **result,
+                           bool (*add)(cJSON *out, const gov_params *gp, const gov_proposal *p))
+{
     gov_proposal p;
     gov_proposal_init(&p);
-    rc = arr ? ST_OK : ST_NOMEM;
-    for (unsigned i = 0; i < n && rc == ST_OK; i++) {
-        gov_proposal_clear(&p);
-        gov_proposal_init(&p);
-        cJSON *o = node_append_object(arr);
-        if (!o)
-            rc = ST_NOMEM;
-        else if ((rc = gov_proposal_get(eng_gov_store(e), ids[i], &p)) == ST_OK && !add_proposal(o, eng_gov_params(e), &p))
-            rc = ST_NOMEM;
-    }
-    gov_proposal_clear(&p);
-    if (rc == ST_OK && !node_add_next(out, more, n ? ids[n - 1] : 0))
+    cJSON *out = NULL;
+    int rc = param_proposal(ctx, params, "id", &p);
+    if (rc == ST_OK && (!(out = cJSON_CreateObject()) || !add(out, eng_gov_params(node_engine(ctx)), &p)))
         rc = ST_NOMEM;
-    return done(rc, out, result);
+    gov_proposal_clear(&p);
+    return node_result(rc, out, result);
 }
 
 static int get_proposal(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
-    gov_proposal p;
-    gov_proposal_init(&p);
-    cJSON *out = NULL;
-    int rc = param_proposal(ctx, params, "id", &p);
-    if (rc == ST_OK && (!(out = cJSON_CreateObject()) || !add_proposal(out, eng_gov_params(node_engine(ctx)), &p)))
-        rc = ST_NOMEM;
-    gov_proposal_clear(&p);
-    return done(rc, out, result);
+    return proposal_method(ctx, params, result, add_proposal);
+}
+
+/* gov_getTally's answer: the proposal's id and state, and its tally. */
+static bool add_tally_of(cJSON *out, const gov_params *gp, const gov_proposal *p)
+{
+    return node_add_u64(out, "proposal", p->id) && cJSON_AddStringToObject(out, "state", gov_state_name(p->state))
+           && add_tally(out, "tally", gp, p);
 }
 
 static int get_tally(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
-    gov_proposal p;
-    gov_proposal_init(&p);
-    cJSON *out = NULL;
-    int rc = param_proposal(ctx, params, "id", &p);
-    if (rc == ST_OK
-        && (!(out = cJSON_CreateObject()) || !node_add_u64(out, "proposal", p.id)
-            || !cJSON_AddStringToObject(out, "state", gov_state_name(p.state))
-            || !add_tally(out, "tally", eng_gov_params(node_engine(ctx)), &p)))
-        rc = ST_NOMEM;
-    gov_proposal_clear(&p);
-    return done(rc, out, result);
+    return proposal_method(ctx, params, result, add_tally_of);
 }
 
 static int get_votes(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
@@ -245,12 +232,12 @@ static int get_votes(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
         if (!o || !add_vote(o, &rows[i]))
             rc = ST_NOMEM;
     }
-    if (rc == ST_OK && !(more ? node_add_address(out, "next", rows[n - 1].voter) : cJSON_AddNullToObject(out, "next") != NULL))
+    if (rc == ST_OK && !node_add_next_address(out, more, rows[n ? n - 1 : 0].voter))
         rc = ST_NOMEM;
     for (unsigned i = 0; i < NODE_LIMIT_MAX; i++)
         gov_vote_clear(&rows[i]);
     gov_proposal_clear(&p);
-    return done(rc, out, result);
+    return node_result(rc, out, result);
 }
 
 static int get_vote(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
@@ -276,7 +263,7 @@ static int get_vote(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 out:
     gov_vote_clear(&v);
     gov_proposal_clear(&p);
-    return done(rc, out, result);
+    return node_result(rc, out, result);
 }
 
 static int voting_power(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
@@ -323,7 +310,7 @@ static int voting_power(struct rpc_ctx *ctx, const cJSON *params, cJSON **result
             || !node_add_amount(out, "delegatedWeight", weight) || !node_add_amount(out, "total", total)))
         rc = ST_NOMEM;
     mpz_clears(own, delegated, weight, total, NULL);
-    return done(rc, out, result);
+    return node_result(rc, out, result);
 }
 
 static bool add_delegation(cJSON *o, const gov_delegation *d, const char *who, const uint8_t addr[20])
@@ -363,9 +350,9 @@ static int get_delegation(struct rpc_ctx *ctx, const cJSON *params, cJSON **resu
         if (!o || !add_delegation(o, &rows[i], "address", rows[i].delegator))
             rc = ST_NOMEM;
     }
-    if (rc == ST_OK && !(more ? node_add_address(out, "next", rows[n - 1].delegator) : cJSON_AddNullToObject(out, "next") != NULL))
+    if (rc == ST_OK && !node_add_next_address(out, more, rows[n ? n - 1 : 0].delegator))
         rc = ST_NOMEM;
-    return done(rc, out, result);
+    return node_result(rc, out, result);
 }
 
 static int add_lock(void *ctx, uint64_t proposal, const mpz_t amount, uint64_t until)
@@ -414,7 +401,7 @@ static int get_locks(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
         }
     }
     mpz_clear(locked);
-    return done(rc, out, result);
+    return node_result(rc, out, result);
 }
 
 static int get_params(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
@@ -436,7 +423,7 @@ static int get_params(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
             rc = ST_NOMEM;
     }
     mpz_clear(v);
-    return done(rc, out, result);
+    return node_result(rc, out, result);
 }
 
 static const char *const id_params[] = { "id", NULL };

@@ -187,10 +187,18 @@ static int get_pool(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
             rc = ST_NOMEM;
     }
     ledger_pool_clear(&p);
+    return node_result(rc, out, result);
+}
+
+/* node_id_page's fill for pools; cookie: the engine. */
+static int fill_pool_row(void *cookie, cJSON *obj, uint64_t id)
+{
+    ledger_pool p;
+    ledger_pool_init(&p);
+    int rc = ledger_pool_get(eng_ledger(cookie), id, &p);
     if (rc == ST_OK)
-        *result = out;
-    else
-        cJSON_Delete(out);
+        rc = fill_pool(obj, eng_ledger(cookie), eng_now(cookie), &p);
+    ledger_pool_clear(&p);
     return rc;
 }
 
@@ -225,26 +233,7 @@ static int list_pools(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     }
     if ((rc = ledger_pool_list(l, by_stake, cursor, limit, ids, &n, &more)) != ST_OK)
         return rc;
-    cJSON *out = cJSON_CreateObject(), *pools = out ? cJSON_AddArrayToObject(out, "pools") : NULL;
-    ledger_pool p;
-    ledger_pool_init(&p);
-    rc = pools ? ST_OK : ST_NOMEM;
-    for (unsigned i = 0; i < n && rc == ST_OK; i++) {
-        cJSON *obj = node_append_object(pools);
-        if (!obj)
-            rc = ST_NOMEM;
-        else if ((rc = ledger_pool_get(l, ids[i], &p)) == ST_OK)
-            rc = fill_pool(obj, l, eng_now(e), &p);
-    }
-    ledger_pool_clear(&p);
-    if (rc == ST_OK && !node_add_next(out, more, n ? ids[n - 1] : 0))
-        rc = ST_NOMEM;
-    if (rc != ST_OK) {
-        cJSON_Delete(out);
-        return rc;
-    }
-    *result = out;
-    return ST_OK;
+    return node_id_page(result, "pools", ids, n, more, fill_pool_row, e);
 }
 
 /* Appends address's position in pool id to positions, unless it holds neither shares nor a request. */
@@ -337,12 +326,7 @@ static int get_position(struct rpc_ctx *ctx, const cJSON *params, cJSON **result
         rc = ST_NOMEM;
     mpz_clear(balance);
     free(ids);
-    if (rc != ST_OK) {
-        cJSON_Delete(out);
-        return rc;
-    }
-    *result = out;
-    return ST_OK;
+    return node_result(rc, out, result);
 }
 
 static int list_delegators(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
@@ -374,17 +358,12 @@ static int list_delegators(struct rpc_ctx *ctx, const cJSON *params, cJSON **res
         if (!obj || !node_add_address(obj, "address", rows[i].address) || !add_stake(obj, &p, &rows[i]))
             goto out;
     }
-    if (!(more ? node_add_address(out, "next", rows[n - 1].address) : cJSON_AddNullToObject(out, "next") != NULL))
-        goto out;
-    *result = out;
-    out = NULL;
-    rc = ST_OK;
+    rc = node_add_next_address(out, more, rows[n ? n - 1 : 0].address) ? ST_OK : ST_NOMEM;
 out:
-    cJSON_Delete(out);
     for (unsigned i = 0; i < NODE_LIMIT_MAX; i++)
         ledger_stake_clear(&rows[i]);
     ledger_pool_clear(&p);
-    return rc;
+    return node_result(rc, out, result);
 }
 
 static int get_withdraw_queue(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
@@ -423,18 +402,13 @@ static int get_withdraw_queue(struct rpc_ctx *ctx, const cJSON *params, cJSON **
             || !node_add_u64(obj, "since", rows[i].since))
             goto out;
     }
-    if (!node_add_next(out, more, n ? rows[n - 1].seq : 0))
-        goto out;
-    *result = out;
-    out = NULL;
-    rc = ST_OK;
+    rc = node_add_next(out, more, n ? rows[n - 1].seq : 0) ? ST_OK : ST_NOMEM;
 out:
-    cJSON_Delete(out);
     for (unsigned i = 0; i < NODE_LIMIT_MAX; i++)
         ledger_withdrawal_clear(&rows[i]);
     ledger_pool_clear(&p);
     mpz_clear(v);
-    return rc;
+    return node_result(rc, out, result);
 }
 
 static const char *const slash_states[] = { "pending", "applied", "canceled" };
@@ -476,12 +450,7 @@ static int list_slashes(struct rpc_ctx *ctx, const cJSON *params, cJSON **result
     }
     if (rc == ST_OK && !node_add_next(out, more, n ? rows[n - 1].id : 0))
         rc = ST_NOMEM;
-    if (rc != ST_OK) {
-        cJSON_Delete(out);
-        return rc;
-    }
-    *result = out;
-    return ST_OK;
+    return node_result(rc, out, result);
 }
 
 static const char *const pool_params[] = { "pool", NULL };

@@ -63,6 +63,37 @@ bool node_add_next(cJSON *obj, bool more, uint64_t last)
     return more ? node_add_u64(obj, "next", last) : cJSON_AddNullToObject(obj, "next") != NULL;
 }
 
+bool node_add_next_address(cJSON *obj, bool more, const uint8_t last[20])
+{
+    return more ? node_add_address(obj, "next", last) : cJSON_AddNullToObject(obj, "next") != NULL;
+}
+
+int node_result(int rc, cJSON *out, cJSON **result)
+{
+    if (rc == ST_OK && !out)
+        rc = ST_NOMEM;
+    if (rc != ST_OK) {
+        cJSON_Delete(out);
+        return rc;
+    }
+    *result = out;
+    return ST_OK;
+}
+
+int node_id_page(cJSON **result, const char *member, const uint64_t *ids, unsigned n, bool more,
+                 int (*fill)(void *cookie, cJSON *obj, uint64_t id), void *cookie)
+{
+    cJSON *out = cJSON_CreateObject(), *arr = out ? cJSON_AddArrayToObject(out, member) : NULL;
+    int rc = arr ? ST_OK : ST_NOMEM;
+    for (unsigned i = 0; i < n && rc == ST_OK; i++) {
+        cJSON *o = node_append_object(arr);
+        rc = o ? fill(cookie, o, ids[i]) : ST_NOMEM;
+    }
+    if (rc == ST_OK && !node_add_next(out, more, n ? ids[n - 1] : 0))
+        rc = ST_NOMEM;
+    return node_result(rc, out, result);
+}
+
 int node_param_address(struct rpc_ctx *ctx, const cJSON *params, const char *name, uint8_t out[20])
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(params, name);

@@ -202,12 +202,7 @@ static int get_worker(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
         rc = (out = cJSON_CreateObject()) ? worker_json(out, e, &w, in_pool) : ST_NOMEM;
     }
     ledger_worker_clear(&w);
-    if (rc != ST_OK) {
-        cJSON_Delete(out);
-        return rc;
-    }
-    *result = out;
-    return ST_OK;
+    return node_result(rc, out, result);
 }
 
 /* A pool's workers, by address (a pool has at most maxWorkersPerPool of them). */
@@ -241,12 +236,7 @@ static int list_workers(struct rpc_ctx *ctx, const cJSON *params, cJSON **result
     free(rows);
     if (rc == ST_OK && !node_add_u64(out, "pool", pool))
         rc = ST_NOMEM;
-    if (rc != ST_OK) {
-        cJSON_Delete(out);
-        return rc;
-    }
-    *result = out;
-    return ST_OK;
+    return node_result(rc, out, result);
 }
 
 /* The challenge of the current slot for a worker, and what the worker needs to know to answer it. */
@@ -288,12 +278,7 @@ static int get_challenge(struct rpc_ctx *ctx, const cJSON *params, cJSON **resul
             || !node_add_amount(out, "bonded", w.bonded) || !cJSON_AddBoolToObject(out, "answered", answered)))
         rc = ST_NOMEM;
     ledger_worker_clear(&w);
-    if (rc != ST_OK) {
-        cJSON_Delete(out);
-        return rc;
-    }
-    *result = out;
-    return ST_OK;
+    return node_result(rc, out, result);
 }
 
 static const char *const worker_params[] = { "worker", NULL };

@@ -51,10 +51,22 @@ bool node_add_u64(cJSON *obj, const char *key, uint64_t v);
 bool node_add_amount(cJSON *obj, const char *key, const mpz_t v);
 cJSON *node_append_object(cJSON *arr);
 bool node_add_next(cJSON *obj, bool more, uint64_t last);
+/* node_add_next for a page whose cursor is an address. */
+bool node_add_next_address(cJSON *obj, bool more, const uint8_t last[20]);
 /* Adds "key": "0x…" hex / EIP-55 address / a JSON value parsed from text. false on OOM. */
 bool node_add_hex(cJSON *obj, const char *key, const uint8_t *bytes, size_t len);
 bool node_add_address(cJSON *obj, const char *key, const uint8_t addr[20]);
 bool node_add_json(cJSON *obj, const char *key, const char *json_text);
+
+/* The common tail of a method: returns rc, handing out to *result on ST_OK (a NULL out is then
+ * ST_NOMEM) and deleting it otherwise. out: consumed. */
+int node_result(int rc, cJSON *out, cJSON **result);
+
+/* A page of rows listed by id: {member: one object per id, "next": the last id or null}.
+ * fill(cookie, obj, id) reads row id and writes its members into obj, returning a status.
+ * Returns node_result of the page: ST_OK with *result, or the first failure. */
+int node_id_page(cJSON **result, const char *member, const uint64_t *ids, unsigned n, bool more,
+                 int (*fill)(void *cookie, cJSON *obj, uint64_t id), void *cookie);
 
 /* The receipt object {hash, block, index, status, error?, events}. NULL on OOM. */
 cJSON *node_receipt_json(const eng_receipt *r);

@@ -110,16 +110,21 @@ static bool get_bool(const cJSON *obj, const char *key, bool *out)
     return true;
 }
 
-static cJSON *address_params(const char *key, const uint8_t addr[20])
+/* call with the params {key: addr}. */
+static int call_with_address(wrk_node *n, cJSON **result, char *err, size_t errlen, const char *method, const char *key,
+                             const uint8_t addr[20])
 {
     char text[LEDGER_ADDR_STRLEN];
-    cJSON *p = cJSON_CreateObject();
+    cJSON *params = cJSON_CreateObject();
     ledger_addr_format(text, addr);
-    if (p && !cJSON_AddStringToObject(p, key, text)) {
-        cJSON_Delete(p);
-        return NULL;
+    if (!params || !cJSON_AddStringToObject(params, key, text)) {
+        cJSON_Delete(params);
+        say(err, errlen, "out of memory");
+        return ST_NOMEM;
     }
-    return p;
+    int rc = call(n, result, err, errlen, method, params);
+    cJSON_Delete(params);
+    return rc;
 }
 
 int wrk_node_chain_id(wrk_node *n, uint64_t *chain_id, char *err, size_t errlen)
@@ -136,17 +141,12 @@ int wrk_node_chain_id(wrk_node *n, uint64_t *chain_id, char *err, size_t errlen)
 
 int wrk_node_challenge(wrk_node *n, wrk_challenge *out, char *err, size_t errlen, const uint8_t worker[20])
 {
-    cJSON *params = address_params("worker", worker), *res = NULL;
+    cJSON *res = NULL;
     wrk_challenge c;
     uint64_t slot;
-    int rc;
 
     memset(&c, 0, sizeof c);
-    if (!params) {
-        say(err, errlen, "out of memory");
-        return ST_NOMEM;
-    }
-    rc = call(n, &res, err, errlen, "staking_getChallenge", params);
+    int rc = call_with_address(n, &res, err, errlen, "staking_getChallenge", "worker", worker);
     if (rc != ST_OK)
         goto out;
     rc = ST_INVALID;
@@ -187,7 +187,6 @@ int wrk_node_challenge(wrk_node *n, wrk_challenge *out, char *err, size_t errlen
     rc = ST_OK;
 out:
     cJSON_Delete(res);
-    cJSON_Delete(params);
     return rc;
 }
 
@@ -211,17 +210,13 @@ int wrk_node_send(wrk_node *n, char *err, size_t errlen, const char *type_name, 
                   const uint8_t from[20], uint64_t chain_id)
 {
     char reason[512], from_text[LEDGER_ADDR_STRLEN];
-    cJSON *params = address_params("address", from), *acct = NULL, *signed_tx = NULL, *receipt = NULL;
+    cJSON *acct = NULL, *signed_tx = NULL, *receipt = NULL;
     ledger_tx tx;
     uint64_t nonce;
     int rc;
 
     memset(&tx, 0, sizeof tx);
-    if (!params) {
-        say(err, errlen, "out of memory");
-        return ST_NOMEM;
-    }
-    if ((rc = call(n, &acct, err, errlen, "ledger_getAccount", params)) != ST_OK)
+    if ((rc = call_with_address(n, &acct, err, errlen, "ledger_getAccount", "address", from)) != ST_OK)
         goto out;
     if (!get_u64(acct, "nonce", &nonce)) {
         say(err, errlen, "ledger_getAccount: no usable nonce");
@@ -261,6 +256,5 @@ out:
     cJSON_Delete(receipt);
     cJSON_Delete(signed_tx);
     cJSON_Delete(acct);
-    cJSON_Delete(params);
     return rc;
 }
