@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "engine/genesis.h"
-#include "ledger/tx.h"
 #include "tests/lib/node.h"
 #include "tests/lib/testhelp.h"
 
@@ -33,41 +32,6 @@ static const cJSON *item(const cJSON *obj, const char *array, int i)
     return v;
 }
 
-/* Signs a transaction of type for dev account who, its message written printf-style without the
- * nonce (taken from the node), sends it and asserts that it succeeded. */
-static cJSON *send_signed(unsigned who, const char *type, const char *text)
-{
-    char err[256] = "", nonce[24];
-    cJSON *msg = cJSON_Parse(text);
-    cr_assert_not_null(msg, "message %s", text);
-    snprintf(nonce, sizeof nonce, "%llu", (unsigned long long)th_nonce(node, who));
-    cJSON_AddStringToObject(msg, "nonce", nonce);
-    uint8_t key[32];
-    eng_dev_key(key, who);
-    ledger_tx tx;
-    cr_assert_eq(ledger_tx_build_signed(&tx, err, sizeof err, type, msg, key, ENG_DEV_CHAIN_ID), ST_OK,
-                 "sign %s: %s", type, err);
-    cJSON *json = ledger_tx_to_json(&tx);
-    char *params = cJSON_PrintUnformatted(json);
-    cJSON *resp = th_call(node, "tx_send", params);
-    cJSON_free(params);
-    cJSON_Delete(json);
-    ledger_tx_clear(&tx);
-    cJSON_Delete(msg);
-    return resp;
-}
-
-/* send_signed with the message written printf-style, asserting that the transaction succeeded. */
-PRINTF_LIKE(3, 4)
-static void sign_send(unsigned who, const char *type, const char *fmt, ...)
-{
-    TH_FORMAT(text, 512, fmt);
-    cJSON *resp = send_signed(who, type, text);
-    cr_assert_str_eq(th_str(th_result(resp), "status"), "success", "%s by dev %u: %s", type, who,
-                     cJSON_PrintUnformatted(resp));
-    cJSON_Delete(resp);
-}
-
 /* An admin call answered with a successful receipt. */
 static void admin(const char *method, const char *params)
 {
@@ -80,13 +44,13 @@ static void admin(const char *method, const char *params)
 
 static void create_pool(unsigned owner, const char *commission, const char *capacity_tokens)
 {
-    sign_send(owner, "PoolCreate", "{\"commissionPpm\":\"%s\",\"capacity\":\"%s" TOKEN "\"}", commission,
+    th_send_done(node, owner, "PoolCreate", "{\"commissionPpm\":\"%s\",\"capacity\":\"%s" TOKEN "\"}", commission,
               capacity_tokens);
 }
 
 static void contribute(unsigned who, unsigned pool, const char *tokens)
 {
-    sign_send(who, "Contribute", "{\"pool\":\"%u\",\"amount\":\"%s" TOKEN "\"}", pool, tokens);
+    th_send_done(node, who, "Contribute", "{\"pool\":\"%u\",\"amount\":\"%s" TOKEN "\"}", pool, tokens);
 }
 
 /* Registers dev account w as a worker of score 100 (minimum stake 1000 tokens), adds it to pool
@@ -96,8 +60,9 @@ static void bond_worker(unsigned owner, unsigned pool, unsigned w, const char *t
     char addr[43];
     th_dev_address(addr, w);
     th_node_register_worker(node, w, owner, 100);
-    sign_send(owner, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", pool, addr);
-    sign_send(owner, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"%s" TOKEN "\"}", pool, addr, tokens);
+    th_send_done(node, owner, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", pool, addr);
+    th_send_done(node, owner, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"%s" TOKEN "\"}", pool,
+                 addr, tokens);
 }
 
 /* Asserts the ids of a staking_listPools page and its next cursor (0: null). */
@@ -138,7 +103,7 @@ Test(integration_staking, get_pool_describes_a_new_pool_and_a_commission_raise)
     cr_assert_eq(th_num(p, "createdHeight"), head, "created in the newest block");
     cJSON_Delete(resp);
 
-    sign_send(0, "PoolSetCommission", "{\"pool\":\"1\",\"commissionPpm\":\"250000\"}");
+    th_send_done(node, 0, "PoolSetCommission", "{\"pool\":\"1\",\"commissionPpm\":\"250000\"}");
     resp = th_call(node, "staking_getPool", "{\"pool\":1}");
     p = th_result(resp);
     cr_assert_eq(th_num(p, "commissionPpm"), 100000, "a raise waits for its notice");
@@ -227,12 +192,12 @@ Test(integration_staking, get_position_values_shares_rewards_and_the_queue)
     cJSON_Delete(resp);
 
     /* dev 1 leaves pool 2 entirely: the pool is no longer listed; a queued request in pool 1 is */
-    sign_send(1, "Withdraw", "{\"pool\":\"2\",\"shares\":\"5" TOKEN "\"}");
+    th_send_done(node, 1, "Withdraw", "{\"pool\":\"2\",\"shares\":\"5" TOKEN "\"}");
     /* dev 3 brings pool 1 to 1000 tokens, all bonded to a worker (its minimum stake), so a
      * withdrawal waits in the queue; dev 3 came after the reward and shares none of it */
     contribute(3, 1, "600");
     bond_worker(0, 1, 9, "1000");
-    sign_send(1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"40" TOKEN "\"}");
+    th_send_done(node, 1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"40" TOKEN "\"}");
     resp = th_callf(node, "staking_getPosition", "{\"address\":\"%s\"}", a1);
     r = th_result(resp);
     cr_assert_eq(th_count(r, "positions"), 1, "an emptied position is skipped: %s", cJSON_PrintUnformatted(r));
@@ -289,8 +254,8 @@ Test(integration_staking, get_withdraw_queue_lists_requests_in_order)
     contribute(2, 1, "3000");
     bond_worker(0, 1, 9, "3900");
     /* 100 free: dev 2's request is paid 100 at once and waits for 500; dev 1's waits behind it */
-    sign_send(2, "Withdraw", "{\"pool\":\"1\",\"shares\":\"600" TOKEN "\"}");
-    sign_send(1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"200" TOKEN "\"}");
+    th_send_done(node, 2, "Withdraw", "{\"pool\":\"1\",\"shares\":\"600" TOKEN "\"}");
+    th_send_done(node, 1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"200" TOKEN "\"}");
 
     cJSON *resp = th_call(node, "staking_getWithdrawQueue", "{\"pool\":1}");
     const cJSON *r = th_result(resp);
@@ -335,9 +300,9 @@ Test(integration_staking, get_worker_shows_its_bond_and_only_its_unbondings)
     contribute(1, 1, "10000");
     bond_worker(0, 1, 8, "3000");
     bond_worker(0, 1, 9, "5000");
-    sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"1000" TOKEN "\"}", w9);
-    sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"500" TOKEN "\"}", w8);
-    sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"700" TOKEN "\"}", w9);
+    th_send_done(node, 0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"1000" TOKEN "\"}", w9);
+    th_send_done(node, 0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"500" TOKEN "\"}", w8);
+    th_send_done(node, 0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"700" TOKEN "\"}", w9);
 
     cJSON *resp = th_callf(node, "staking_getWorker", "{\"worker\":\"%s\"}", w9);
     const cJSON *r = th_result(resp);
@@ -420,8 +385,8 @@ Test(integration_staking, admin_slash_worker_burns_the_bonded_and_each_unbonding
     cr_assert_str_eq(th_str(th_result(resp), "status"), "success", "the slash: %s", cJSON_PrintUnformatted(resp));
     cJSON_Delete(resp);
     admin("admin_advanceTime", "{\"seconds\":1}");
-    sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"40000000000000000003\"}", w8);
-    sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"21000000000000000001\"}", w8);
+    th_send_done(node, 0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"40000000000000000003\"}", w8);
+    th_send_done(node, 0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"21000000000000000001\"}", w8);
     admin("admin_advanceTime", "{\"seconds\":604799}");
 
     /* bonded when it applied: 1100 tokens - 40000000000000000003 - 21000000000000000001
@@ -501,19 +466,19 @@ Test(integration_staking, a_collapsed_share_price_fails_the_contribution_and_the
     /* slashes without the dev chain's 7-day deferral, as governance may set it */
     th_node_pass_param(node, 1, "staking.slashDeferSecs", "0");
     th_node_register_worker(node, 8, 0, 100);
-    sign_send(0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"%s\"}", w8);
+    th_send_done(node, 0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"%s\"}", w8);
     /* each round bonds the free stake (1000 tokens, the worker's minimum), burns all but a millionth
      * of the pool's stake, and buys a million times the shares there were: from 10^21 shares, the
      * tenth contribution would take them to about 10^81 > 2^256 */
     cJSON *failed = NULL;
     for (int round = 0; round < 10 && !failed; round++) {
         cJSON *pool = th_call(node, "staking_getPool", "{\"pool\":1}");
-        sign_send(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%s\"}", w8,
+        th_send_done(node, 0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%s\"}", w8,
                   th_str(th_result(pool), "freeStake"));
         cJSON_Delete(pool);
         snprintf(body, sizeof body, "{\"worker\":\"%s\",\"ppm\":999999}", w8);
         admin("admin_slashWorker", body);
-        cJSON *resp = send_signed(2, "Contribute", "{\"pool\":\"1\",\"amount\":\"1000" TOKEN "\"}");
+        cJSON *resp = th_send(node, 2, "Contribute", "{\"pool\":\"1\",\"amount\":\"1000" TOKEN "\"}");
         if (strcmp(th_str(th_result(resp), "status"), "success") != 0)
             failed = resp;
         else

@@ -75,22 +75,6 @@ static void suite_fini(void)
 
 TestSuite(integration_worker, .init = suite_init, .fini = suite_fini, .timeout = 180);
 
-static const char *addr_of(unsigned who)
-{
-    static char buf[ENG_DEV_ACCOUNTS][LEDGER_ADDR_STRLEN];
-    th_dev_address(buf[who], who);
-    return buf[who];
-}
-
-#define SEND_OK(who, type, ...) cJSON_Delete(th_send_ok(node, who, type, __VA_ARGS__))
-
-static void advance(uint64_t secs)
-{
-    cJSON *resp = th_callf(node, "admin_advanceTime", "{\"seconds\":%llu}", (unsigned long long)secs);
-    th_result(resp);
-    cJSON_Delete(resp);
-}
-
 /* Starts conclave-worker with the given platform secret, for operator dev `operator_dev`, with the
  * sealed directory sealed_name (kept between runs: the same name is the same worker key), short
  * durations and a 20 ms poll. */
@@ -106,7 +90,7 @@ static void worker_start_for(worker_proc *w, const char *secret_path, const char
     cr_assert_geq(w->pid, 0, "fork");
     if (w->pid == 0) {
         dup2(fds[1], STDERR_FILENO);
-        const char *argv[] = { TEST_BUILDDIR "/conclave-worker", "--node", node->url, "--operator", addr_of(operator_dev),
+        const char *argv[] = { TEST_BUILDDIR "/conclave-worker", "--node", node->url, "--operator", th_addr(operator_dev),
                                "--platform-secret", secret_path, "--sealed-dir", sealed, "--bench-ms", "200",
                                "--sample-ms", "20", "--poll-ms", "20", NULL };
         th_exec(argv[0], argv);
@@ -226,17 +210,17 @@ Test(integration_worker, registers_then_answers_each_slot_once_as_the_clock_move
     cJSON *resp = challenge_of(addr);
     const cJSON *r = th_result(resp);
     cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "registered")), "registered: %s", cJSON_PrintUnformatted(r));
-    cr_assert_str_eq(th_str(r, "operator"), addr_of(0), "to its operator");
+    cr_assert_str_eq(th_str(r, "operator"), th_addr(0), "to its operator");
     cr_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "pool")), "in no pool yet");
     cJSON_Delete(resp);
 
     /* The operator's pool, the worker added and bonded above the minimum stake 100 * sqrt(P) */
-    SEND_OK(0, "PoolCreate", "{\"commissionPpm\":\"100000\",\"capacity\":\"1000000" TOKEN "\"}");
-    SEND_OK(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100000" TOKEN "\"}");
-    SEND_OK(0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"%s\"}", addr);
+    th_send_done(node, 0, "PoolCreate", "{\"commissionPpm\":\"100000\",\"capacity\":\"1000000" TOKEN "\"}");
+    th_send_done(node, 1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100000" TOKEN "\"}");
+    th_send_done(node, 0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"%s\"}", addr);
     /* in the pool without stake, it does not compute: it waits for the bond without answering */
     wait_line(&worker_a, "in pool 1, no stake bonded yet", line, sizeof line);
-    SEND_OK(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%llu" TOKEN "\"}", addr,
+    th_send_done(node, 0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%llu" TOKEN "\"}", addr,
             100 * (isqrt(score) + 1));
     wait_line(&worker_a, "in pool 1", line, sizeof line);
 
@@ -260,7 +244,7 @@ Test(integration_worker, registers_then_answers_each_slot_once_as_the_clock_move
         cJSON *info = th_call(node, "node_info", NULL);
         unsigned long long t = (unsigned long long)th_num(th_result(info), "time");
         cJSON_Delete(info);
-        advance(slot_end > t ? slot_end - t : 1);
+        th_node_advance(node, slot_end > t ? slot_end - t : 1);
     }
     /* no slot was answered twice: as many heartbeat lines as slots, up to the stop */
     worker_stop(&worker_a);
@@ -316,7 +300,7 @@ static void expect_next_heartbeat(worker_proc *w, const char *addr)
         cJSON *info = th_call(node, "node_info", NULL);
         unsigned long long t = (unsigned long long)th_num(th_result(info), "time");
         cJSON_Delete(info);
-        advance(slot_end > t ? slot_end - t : 1);
+        th_node_advance(node, slot_end > t ? slot_end - t : 1);
         cJSON_Delete(resp);
         resp = challenge_of(addr);
         r = th_result(resp);
@@ -335,10 +319,10 @@ Test(integration_worker, reconnects_by_itself_after_a_node_restart)
     worker_start(&worker_a, secret, "a");
     start_line(&worker_a, addr, &score);
     wait_line(&worker_a, "registered for operator", line, sizeof line);
-    SEND_OK(0, "PoolCreate", "{\"commissionPpm\":\"100000\",\"capacity\":\"1000000" TOKEN "\"}");
-    SEND_OK(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100000" TOKEN "\"}");
-    SEND_OK(0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"%s\"}", addr);
-    SEND_OK(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%llu" TOKEN "\"}", addr,
+    th_send_done(node, 0, "PoolCreate", "{\"commissionPpm\":\"100000\",\"capacity\":\"1000000" TOKEN "\"}");
+    th_send_done(node, 1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100000" TOKEN "\"}");
+    th_send_done(node, 0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"%s\"}", addr);
+    th_send_done(node, 0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%llu" TOKEN "\"}", addr,
             100 * (isqrt(score) + 1));
     expect_next_heartbeat(&worker_a, addr);
 
@@ -362,25 +346,25 @@ Test(integration_worker, moves_to_another_operator_only_when_no_pool_holds_it)
     worker_start_for(&worker_a, secret, "a", 1);
     start_line(&worker_a, addr, &score);
     wait_line(&worker_a, "registered for operator", line, sizeof line);
-    cr_assert(strstr(line, addr_of(1)) != NULL, "for dev 1: %s", line);
+    cr_assert(strstr(line, th_addr(1)) != NULL, "for dev 1: %s", line);
     worker_stop(&worker_a);
     worker_start_for(&worker_a, secret, "a", 0);
     wait_line(&worker_a, "registered for operator", line, sizeof line);
-    cr_assert(strstr(line, addr_of(0)) != NULL, "now for dev 0: %s", line);
+    cr_assert(strstr(line, th_addr(0)) != NULL, "now for dev 0: %s", line);
     cJSON *resp = challenge_of(addr);
-    cr_assert_str_eq(th_str(th_result(resp), "operator"), addr_of(0), "the node agrees");
+    cr_assert_str_eq(th_str(th_result(resp), "operator"), th_addr(0), "the node agrees");
     cJSON_Delete(resp);
 
     /* in dev 0's pool, a run for dev 2 does not register over it: it says who must remove it */
-    SEND_OK(0, "PoolCreate", "{\"commissionPpm\":\"100000\",\"capacity\":\"1000000" TOKEN "\"}");
-    SEND_OK(0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"%s\"}", addr);
+    th_send_done(node, 0, "PoolCreate", "{\"commissionPpm\":\"100000\",\"capacity\":\"1000000" TOKEN "\"}");
+    th_send_done(node, 0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"%s\"}", addr);
     wait_line(&worker_a, "in pool 1", line, sizeof line);
     worker_stop(&worker_a);
     worker_start_for(&worker_a, secret, "a", 2);
     wait_line(&worker_a, "WorkerRemove", line, sizeof line);
-    cr_assert(strstr(line, addr_of(0)) && strstr(line, addr_of(2)), "names both operators: %s", line);
+    cr_assert(strstr(line, th_addr(0)) && strstr(line, th_addr(2)), "names both operators: %s", line);
     resp = challenge_of(addr);
-    cr_assert_str_eq(th_str(th_result(resp), "operator"), addr_of(0), "still dev 0's");
+    cr_assert_str_eq(th_str(th_result(resp), "operator"), th_addr(0), "still dev 0's");
     cJSON_Delete(resp);
     worker_stop(&worker_a);
     cr_assert_eq(worker_a.refusals, 0, "nothing sent to be refused");
@@ -415,13 +399,13 @@ Test(integration_worker, usage_errors_exit_2_and_start_up_failures_exit_1)
     const char *no_operator[] = { TEST_BUILDDIR "/conclave-worker", "--node", node->url, "--platform-secret",
                                   missing, NULL };
     cr_assert_eq(th_run(no_operator), 2, "no --operator is a usage error");
-    const char *bad_poll[] = { TEST_BUILDDIR "/conclave-worker", "--node", node->url, "--operator", addr_of(0),
+    const char *bad_poll[] = { TEST_BUILDDIR "/conclave-worker", "--node", node->url, "--operator", th_addr(0),
                                "--platform-secret", missing, "--poll-ms", "soon", NULL };
     cr_assert_eq(th_run(bad_poll), 2, "a bad --poll-ms is a usage error");
-    const char *bad_url[] = { TEST_BUILDDIR "/conclave-worker", "--node", "ftp://127.0.0.1:1", "--operator", addr_of(0),
+    const char *bad_url[] = { TEST_BUILDDIR "/conclave-worker", "--node", "ftp://127.0.0.1:1", "--operator", th_addr(0),
                               "--platform-secret", missing, NULL };
     cr_assert_eq(th_run(bad_url), 2, "a --node that is not http://HOST:PORT is a usage error");
-    const char *no_secret[] = { TEST_BUILDDIR "/conclave-worker", "--node", node->url, "--operator", addr_of(0),
+    const char *no_secret[] = { TEST_BUILDDIR "/conclave-worker", "--node", node->url, "--operator", th_addr(0),
                                 "--platform-secret", missing, "--sealed-dir", work_dir, NULL };
     cr_assert_eq(th_run(no_secret), 1, "a missing platform secret fails start-up");
     const char *help[] = { TEST_BUILDDIR "/conclave-worker", "--help", NULL };
@@ -467,23 +451,26 @@ Test(integration_worker, an_epoch_pays_by_proven_benchmark_and_stake_whatever_th
     unsigned pools[4];
     for (unsigned i = 0; i < 4; i++) {
         pools[i] = created_pool(th_send_ok(node, 0, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"1000000" TOKEN "\"}"));
-        SEND_OK(1, "Contribute", "{\"pool\":\"%u\",\"amount\":\"30000" TOKEN "\"}", pools[i]);
+        th_send_done(node, 1, "Contribute", "{\"pool\":\"%u\",\"amount\":\"30000" TOKEN "\"}", pools[i]);
     }
-    SEND_OK(0, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", pools[0], a_addr);
-    SEND_OK(0, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"%llu" TOKEN "\"}", pools[0], a_addr,
+    th_send_done(node, 0, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", pools[0], a_addr);
+    th_send_done(node, 0, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"%llu" TOKEN "\"}", pools[0], a_addr,
             100 * (isqrt(score) + 1));
     for (unsigned w = 5; w <= 7; w++) {
         th_node_register_worker(node, w, 0, 100);
-        SEND_OK(0, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", pools[w - 4], addr_of(w));
+        th_send_done(node, 0, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", pools[w - 4], th_addr(w));
     }
-    SEND_OK(0, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"1000" TOKEN "\"}", pools[1], addr_of(5));
-    SEND_OK(0, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"1000" TOKEN "\"}", pools[2], addr_of(6));
+    th_send_done(node, 0, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"1000" TOKEN "\"}", pools[1],
+                 th_addr(5));
+    th_send_done(node, 0, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"1000" TOKEN "\"}", pools[2],
+                 th_addr(6));
     /* D (dev 7): with no stake it does not compute; below k * sqrt(P) it cannot be bonded */
     cJSON *resp = th_send(node, 7, "WorkerHeartbeat", "{\"epoch\":\"0\",\"slot\":\"0\",\"challenge\":\"0x%064d\","
                                                       "\"iterations\":\"100000000\",\"micros\":\"1000000\"}", 0);
     cr_assert(strstr(th_str(th_result(resp), "error"), "no stake bonded"), "%s", cJSON_PrintUnformatted(resp));
     cJSON_Delete(resp);
-    resp = th_send(node, 0, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"999" TOKEN "\"}", pools[3], addr_of(7));
+    resp = th_send(node, 0, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"999" TOKEN "\"}", pools[3],
+                   th_addr(7));
     cr_assert(strstr(th_str(th_result(resp), "error"), "below the minimum stake of 1000" TOKEN), "%s", cJSON_PrintUnformatted(resp));
     cJSON_Delete(resp);
 
@@ -492,13 +479,13 @@ Test(integration_worker, an_epoch_pays_by_proven_benchmark_and_stake_whatever_th
     unsigned long long now = (unsigned long long)th_num(th_result(info), "time"), genesis = 1767225600ull;
     cJSON_Delete(info);
     unsigned long long epoch = (now - genesis) / 3600 + 1;
-    advance(genesis + epoch * 3600 - now);
+    th_node_advance(node, genesis + epoch * 3600 - now);
     for (unsigned slot = 0; slot < 6; slot++) {
         cr_assert_eq(th_node_heartbeat(node, 5, 1000000ull), 120, "B claims 1000000 iterations/s, 10x its benchmark: counts 1.2 x 100");
         cr_assert_eq(th_node_heartbeat(node, 6, 100000ull), 100, "C as measured");
         snprintf(want, sizeof want, "heartbeat epoch %llu slot %u:", epoch, slot);
         wait_line(&worker_a, want, line, sizeof line);
-        advance(600);
+        th_node_advance(node, 600);
     }
     resp = th_callf(node, "settlement_getEpoch", "{\"epoch\":%llu}", epoch);
     const cJSON *settled = th_result(resp);

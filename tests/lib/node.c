@@ -147,6 +147,14 @@ void th_dev_address(char out[43], unsigned i)
     ledger_addr_format(out, addr);
 }
 
+const char *th_addr(unsigned i)
+{
+    static char buf[ENG_DEV_ACCOUNTS][LEDGER_ADDR_STRLEN];
+    cr_assert_lt(i, ENG_DEV_ACCOUNTS, "dev account %u", i);
+    th_dev_address(buf[i], i);
+    return buf[i];
+}
+
 /* Signs msg (borrowed) as type by dev account key; returns the tx_send params (caller frees). */
 static char *sign_message(const char *type, const cJSON *msg, unsigned key, uint64_t chain_id, uint8_t sig[65])
 {
@@ -248,10 +256,9 @@ unsigned th_node_heartbeat(th_node *n, unsigned worker, unsigned long long itera
     return performance;
 }
 
-/* Advances the node's manual clock; asserts that it did. */
-static void advance(th_node *n, unsigned secs)
+void th_node_advance(th_node *n, uint64_t secs)
 {
-    cJSON *resp = th_callf(n, "admin_advanceTime", "{\"seconds\":%u}", secs);
+    cJSON *resp = th_callf(n, "admin_advanceTime", "{\"seconds\":%llu}", (unsigned long long)secs);
     th_result(resp);
     cJSON_Delete(resp);
 }
@@ -269,9 +276,9 @@ void th_node_pass_param(th_node *n, unsigned who, const char *name, const char *
     unsigned id = (unsigned)th_num(created, "proposal");
     cJSON_Delete(events);
     static const unsigned delay = 3600, period_and_enactment = 4 * 86400;
-    advance(n, delay);
+    th_node_advance(n, delay);
     cJSON_Delete(th_send_ok(n, who, "Vote", "{\"proposal\":\"%u\",\"support\":\"1\",\"conviction\":\"1\"}", id));
-    advance(n, period_and_enactment);
+    th_node_advance(n, period_and_enactment);
     cJSON_Delete(th_send_ok(n, who, "ProposalExecute", "{\"proposal\":\"%u\"}", id));
 }
 
@@ -433,4 +440,10 @@ cJSON *th_send_ok(th_node *n, unsigned who, const char *type, const char *fmt, .
     cJSON *events = cJSON_DetachItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(resp, "result"), "events");
     cJSON_Delete(resp);
     return events;
+}
+
+void th_send_done(th_node *n, unsigned who, const char *type, const char *fmt, ...)
+{
+    TH_FORMAT(message, 2048, fmt);
+    cJSON_Delete(th_send_ok(n, who, type, "%s", message));
 }

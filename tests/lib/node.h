@@ -90,6 +90,11 @@ void th_node_pass_param(th_node *n, unsigned who, const char *name, const char *
 void th_voucher_sig(char out[133], unsigned key, uint64_t channel, const char *cumulative);
 /* The EIP-55 address of dev account i. */
 void th_dev_address(char out[43], unsigned i);
+/* The EIP-55 address of dev account i (< ENG_DEV_ACCOUNTS), in a buffer of that account's own kept
+ * for the process: the addresses of several accounts may be held at once. Do not free. */
+const char *th_addr(unsigned i);
+/* Advances the node's manual clock by secs seconds (admin_advanceTime); asserts that it did. */
+void th_node_advance(th_node *n, uint64_t secs);
 
 /* Reading answers (each aborts the test when the member is missing or of another type; th_str is
  * in testhelp.h): the "result" of a response; a number or array size of an object's member. */
@@ -107,5 +112,7 @@ uint64_t th_nonce(th_node *n, unsigned who);
 cJSON *th_send(th_node *n, unsigned who, const char *type, const char *fmt, ...) PRINTF_LIKE(4, 5);
 /* th_send that must give a successful receipt; returns its events (caller deletes). */
 cJSON *th_send_ok(th_node *n, unsigned who, const char *type, const char *fmt, ...) PRINTF_LIKE(4, 5);
+/* th_send_ok for a transaction whose events the test does not read: they are dropped. */
+void th_send_done(th_node *n, unsigned who, const char *type, const char *fmt, ...) PRINTF_LIKE(4, 5);
 
 #endif
