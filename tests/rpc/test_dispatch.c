@@ -196,10 +196,7 @@ static const struct invalid_case invalid_cases[] = {
     { "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":3}", "null" },
 };
 
-ParameterizedTestParameters(rpc_dispatch, invalid_requests_answer_minus_32600)
-{
-    return th_indices(sizeof invalid_cases / sizeof invalid_cases[0]);
-}
+TH_TABLE_PARAMETERS(rpc_dispatch, invalid_requests_answer_minus_32600, invalid_cases)
 
 ParameterizedTest(int *i, rpc_dispatch, invalid_requests_answer_minus_32600)
 {
@@ -213,10 +210,7 @@ ParameterizedTest(int *i, rpc_dispatch, invalid_requests_answer_minus_32600)
 static const char *const id_cases[] = { "\"abc\"", "\"\"", "\"\\u00e9\\n\"", "7", "-3", "0", "1.5", "1e3",
                                          "9007199254740991", "null" };
 
-ParameterizedTestParameters(rpc_dispatch, ids_are_echoed_exactly)
-{
-    return th_indices(sizeof id_cases / sizeof id_cases[0]);
-}
+TH_TABLE_PARAMETERS(rpc_dispatch, ids_are_echoed_exactly, id_cases)
 
 ParameterizedTest(int *i, rpc_dispatch, ids_are_echoed_exactly)
 {
@@ -301,10 +295,7 @@ static const struct params_case params_cases[] = {
     { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":[1]}", "params.a" },
 };
 
-ParameterizedTestParameters(rpc_dispatch, bad_params_answer_minus_32602)
-{
-    return th_indices(sizeof params_cases / sizeof params_cases[0]);
-}
+TH_TABLE_PARAMETERS(rpc_dispatch, bad_params_answer_minus_32602, params_cases)
 
 ParameterizedTest(int *i, rpc_dispatch, bad_params_answer_minus_32602)
 {
@@ -349,10 +340,7 @@ static const struct status_case status_cases[] = {
     { ST_OVERFLOW, NODE_E_OVERFLOW, "amount overflow" },
 };
 
-ParameterizedTestParameters(rpc_dispatch, statuses_map_to_codes_and_generic_messages)
-{
-    return th_indices(sizeof status_cases / sizeof status_cases[0]);
-}
+TH_TABLE_PARAMETERS(rpc_dispatch, statuses_map_to_codes_and_generic_messages, status_cases)
 
 ParameterizedTest(int *i, rpc_dispatch, statuses_map_to_codes_and_generic_messages)
 {
@@ -541,10 +529,7 @@ static const char *const not_utf8[] = {
     "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":[1,2]},\"\xe2\x82\"]",    /* cut short */
 };
 
-ParameterizedTestParameters(rpc_dispatch, a_body_that_is_not_utf8_is_a_parse_error_never_echoed)
-{
-    return th_indices(sizeof not_utf8 / sizeof not_utf8[0]);
-}
+TH_TABLE_PARAMETERS(rpc_dispatch, a_body_that_is_not_utf8_is_a_parse_error_never_echoed, not_utf8)
 
 ParameterizedTest(int *i, rpc_dispatch, a_body_that_is_not_utf8_is_a_parse_error_never_echoed)
 {

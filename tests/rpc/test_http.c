@@ -270,6 +270,19 @@ static rpc_client *client(const char *token)
     return c;
 }
 
+/* GETs path (body NULL) or POSTs body to it, which must be answered with HTTP status want; returns
+ * the response body (caller frees). */
+static char *http(rpc_client *c, const char *path, const char *body, int want)
+{
+    int status;
+    char *text;
+    int rc = body ? rpc_client_post(c, path, body, strlen(body), &status, &text)
+                  : rpc_client_get(c, path, &status, &text);
+    cr_assert_eq(rc, ST_OK, "%s %s: no answer (status %d)", body ? "POST" : "GET", path, rc);
+    cr_assert_eq(status, want, "%s %s: HTTP %d, expected %d", body ? "POST" : "GET", path, status, want);
+    return text;
+}
+
 /* Calls method with params given as JSON text; returns the result (caller deletes). */
 static cJSON *call_ok(rpc_client *c, const char *method, const char *params_json)
 {
@@ -360,9 +373,7 @@ static bool read_until(int fd, char *buf, size_t size, const char *text)
 /* The value of a server counter in GET /metrics. */
 static unsigned long long metric(rpc_client *c, const char *name)
 {
-    int status;
-    char *text, line[128];
-    cr_assert_eq(rpc_client_get(c, "/metrics", &status, &text), ST_OK, "GET /metrics failed");
+    char *text = http(c, "/metrics", NULL, 200), line[128];
     snprintf(line, sizeof line, "\n%s ", name);
     const char *at = strstr(text, line);
     cr_assert_not_null(at, "%s in %s", name, text);
@@ -420,10 +431,7 @@ Test(rpc_http, batch_with_deferred_calls_answers_in_order, .init = start_default
                        "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"quick\"},"
                        "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"add\",\"params\":[1,2]}]";
     rpc_client *c = client(NULL);
-    int status;
-    char *text;
-    cr_assert_eq(rpc_client_post(c, "/", body, strlen(body), &status, &text), ST_OK, "the batch must be answered");
-    cr_assert_eq(status, 200, "HTTP status %d", status);
+    char *text = http(c, "/", body, 200);
     cJSON *r = cJSON_Parse(text);
     cr_assert(cJSON_IsArray(r) && cJSON_GetArraySize(r) == 4, "four answers expected: %s", text);
     const char *want[] = { "41", "{\"value\":\"e\"}", "\"quick\"", "3" };
@@ -542,15 +550,10 @@ Test(rpc_http, freeing_the_server_drops_outstanding_deferred_calls, .init = star
 Test(rpc_http, health_answers_ok, .init = start_default, .fini = stop_server, .timeout = 30)
 {
     rpc_client *c = client(NULL);
-    int status;
-    char *text;
-    cr_assert_eq(rpc_client_get(c, "/health", &status, &text), ST_OK, "GET /health failed");
-    cr_assert_eq(status, 200, "GET /health: HTTP %d", status);
+    char *text = http(c, "/health", NULL, 200);
     cr_assert_str_eq(text, "{\"status\":\"ok\"}", "GET /health body");
     free(text);
-    cr_assert_eq(rpc_client_post(c, "/health", "{}", 2, &status, &text), ST_OK, "POST /health failed");
-    cr_assert_eq(status, 405, "POST /health: HTTP %d", status);
-    free(text);
+    free(http(c, "/health", "{}", 405));
     rpc_client_free(c);
 }
 
@@ -595,14 +598,10 @@ Test(rpc_http, a_body_past_four_times_the_limit_gets_413_before_it_is_sent, .ini
 Test(rpc_http, wrong_http_method_or_path_is_refused, .init = start_default, .fini = stop_server, .timeout = 30)
 {
     rpc_client *c = client(NULL);
-    int status;
-    char *text;
-    cr_assert_eq(rpc_client_get(c, "/", &status, &text), ST_OK, "GET / failed");
-    cr_assert_eq(status, 405, "GET /: HTTP %d", status);
+    char *text = http(c, "/", NULL, 405);
     expect_error_body(text, RPC_INVALID_REQUEST);
     free(text);
-    cr_assert_eq(rpc_client_post(c, "/nope", "{}", 2, &status, &text), ST_OK, "POST /nope failed");
-    cr_assert_eq(status, 404, "POST /nope: HTTP %d", status);
+    text = http(c, "/nope", "{}", 404);
     expect_error_body(text, RPC_INVALID_REQUEST);
     free(text);
     expect_add(c);
@@ -629,10 +628,7 @@ Test(rpc_http, notification_only_request_gets_204, .init = start_default, .fini 
 {
     const char *body = "[{\"jsonrpc\":\"2.0\",\"method\":\"echo\"},{\"jsonrpc\":\"2.0\",\"method\":\"later\"}]";
     rpc_client *c = client(NULL);
-    int status;
-    char *text;
-    cr_assert_eq(rpc_client_post(c, "/", body, strlen(body), &status, &text), ST_OK, "POST failed");
-    cr_assert_eq(status, 204, "HTTP status %d, expected 204", status);
+    char *text = http(c, "/", body, 204);
     cr_assert_str_eq(text, "", "204 has no body");
     free(text);
     rpc_client_free(c);
@@ -645,13 +641,8 @@ Test(rpc_http, connection_cap_refuses_with_503_but_answers_health, .init = start
     /* a keeps one connection alive across calls, so it stays within the cap of 1 */
     for (int i = 0; i < 3; i++)
         expect_add(a);
-    int status;
-    char *text;
-    cr_assert_eq(rpc_client_get(b, "/health", &status, &text), ST_OK, "GET /health past the cap");
-    cr_assert_eq(status, 200, "GET /health past the cap: HTTP %d, expected 200", status);
-    free(text);
-    cr_assert_eq(rpc_client_post(b, "/", "{}", 2, &status, &text), ST_OK, "the refusal is an answer");
-    cr_assert_eq(status, 503, "HTTP status %d, expected 503", status);
+    free(http(b, "/health", NULL, 200));  /* past the cap */
+    char *text = http(b, "/", "{}", 503);   /* the refusal is an answer */
     expect_error_body(text, RPC_E_LIMIT);
     free(text);
     call_fails(b, "add", RPC_E_LIMIT);
