@@ -40,14 +40,6 @@ TestSuite(integration_settlement, .init = th_suite_node_start, .fini = th_suite_
 
 /* ---- JSON-RPC ---- */
 
-static double node_time(void)
-{
-    cJSON *resp = th_call(node, "node_info", NULL);
-    double t = th_num(th_result(resp), "time");
-    cJSON_Delete(resp);
-    return t;
-}
-
 static void expect_audit_ok(void)
 {
     cJSON *resp = th_call(node, "ledger_audit", NULL);
@@ -466,7 +458,7 @@ Test(integration_settlement, answered_challenges_settle_into_treasury_and_emissi
     add_worker_to(2, 2, 9, "1000");
     /* a fresh dev node's clock is at the genesis time: slot 0 of epoch 0 */
     cJSON *genesis = th_call(node, "ledger_getBlock", "{\"height\":0}");
-    cr_assert_eq(node_time(), th_num(th_result(genesis), "time"), "the clock starts at the genesis");
+    cr_assert_eq(th_node_time(node), (uint64_t)th_num(th_result(genesis), "time"), "the clock starts at the genesis");
     cJSON_Delete(genesis);
     for (unsigned slot = 0; slot < EPOCH_SECS / SLOT_SECS; slot++) {
         cr_assert_eq(th_node_heartbeat(node, 8, 100000), 100, "dev 8 as measured");
@@ -718,7 +710,7 @@ Test(integration_settlement, a_killed_enclave_or_daemon_loses_no_epoch_and_settl
     cr_assert_eq(kill(enclave, SIGKILL), 0, "kill the enclave");
     cr_assert(th_wait_gone(enclave), "the enclave died");
     th_node_advance(node, EPOCH_SECS);
-    double t = node_time();
+    uint64_t t = th_node_time(node);
     cr_assert_gt(t, 0, "the node still answers");
     expect_audit_ok();
     cJSON *resp = get_epoch(1);
@@ -732,7 +724,7 @@ Test(integration_settlement, a_killed_enclave_or_daemon_loses_no_epoch_and_settl
     th_node_start(node, true);
     pid_t fresh = th_node_child_pid(node);
     cr_assert(fresh > 0 && fresh != enclave, "a fresh enclave");
-    cr_assert_eq(node_time(), t, "the manual clock survived the restart");
+    cr_assert_eq(th_node_time(node), t, "the manual clock survived the restart");
     th_node_advance(node, 0);
     expect_epoch_verified(1);
     struct settlement_txs s;
@@ -819,7 +811,7 @@ static cJSON *background_answer(int fd)
 /* While the settlement waits for the stopped enclave, the node reads, accepts and commits. */
 static void expect_served_while_pending(int advance_fd, uint64_t epoch)
 {
-    cr_assert(node_time() > 0, "node_info is answered");
+    cr_assert(th_node_time(node) > 0, "node_info is answered");
     expect_not_settled(epoch);
     cJSON *acct = th_callf(node, "ledger_getAccount", "{\"address\":\"%s\"}", th_addr(1));
     cr_assert_not_null(cJSON_GetObjectItemCaseSensitive(th_result(acct), "free"), "an account is read");

@@ -241,51 +241,12 @@ Test(integration_worker, registers_then_answers_each_slot_once_as_the_clock_move
         cJSON_Delete(resp);
         if (i == 2)
             break;  /* the last slot stays open: no heartbeat may follow */
-        cJSON *info = th_call(node, "node_info", NULL);
-        unsigned long long t = (unsigned long long)th_num(th_result(info), "time");
-        cJSON_Delete(info);
-        th_node_advance(node, slot_end > t ? slot_end - t : 1);
+        th_node_advance_to(node, slot_end);
     }
     /* no slot was answered twice: as many heartbeat lines as slots, up to the stop */
     worker_stop(&worker_a);
     cr_assert_eq(worker_a.beats, 3, "one heartbeat per slot, %u logged", worker_a.beats);
     cr_assert_eq(worker_a.refusals, 0, "nothing refused");
-}
-
-/* Restarts the stopped node on its data directory and on its old port (which the worker keeps
- * calling), as th_node_start does but with the port fixed; waits for its "listening" line. */
-static void restart_node_on_same_port(void)
-{
-    char bind[32], buf[512], path[192];
-    size_t len = 0;
-    int fds[2];
-    snprintf(bind, sizeof bind, "127.0.0.1:%u", node->port);
-    cr_assert_eq(pipe2(fds, O_CLOEXEC), 0, "pipe");
-    node->pid = fork();
-    cr_assert_geq(node->pid, 0, "fork");
-    if (node->pid == 0) {
-        dup2(fds[1], STDOUT_FILENO);
-        const char *argv[] = { TEST_BUILDDIR "/conclaved", "--dev", "--datadir", node->datadir, "--rpc-bind", bind, NULL };
-        th_exec(argv[0], argv);
-    }
-    close(fds[1]);
-    buf[0] = '\0';
-    while (!strstr(buf, "listening on http://") && len < sizeof buf - 1) {
-        struct pollfd p = { .fd = fds[0], .events = POLLIN };
-        cr_assert_eq(poll(&p, 1, WAIT_MS), 1, "conclaved did not say it was listening");
-        ssize_t got = read(fds[0], buf + len, sizeof buf - 1 - len);
-        cr_assert_gt(got, 0, "conclaved exited before listening (port %u taken?)", node->port);
-        len += (size_t)got;
-        buf[len] = '\0';
-    }
-    close(fds[0]);
-    snprintf(path, sizeof path, "%s/.cookie", node->datadir);
-    char *token = th_read_file(path, NULL);
-    cr_assert_not_null(token, "cookie");
-    snprintf(node->token, sizeof node->token, "%s", token);
-    free(token);
-    node->client = rpc_client_new(node->url, node->token, 30);
-    cr_assert_not_null(node->client, "client");
 }
 
 /* Waits for the worker's heartbeat of the current slot, moving the clock to the next slot first
@@ -297,10 +258,7 @@ static void expect_next_heartbeat(worker_proc *w, const char *addr)
     const cJSON *r = th_result(resp);
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "answered"))) {
         unsigned long long slot_end = (unsigned long long)th_num(r, "slotEnd");
-        cJSON *info = th_call(node, "node_info", NULL);
-        unsigned long long t = (unsigned long long)th_num(th_result(info), "time");
-        cJSON_Delete(info);
-        th_node_advance(node, slot_end > t ? slot_end - t : 1);
+        th_node_advance_to(node, slot_end);
         cJSON_Delete(resp);
         resp = challenge_of(addr);
         r = th_result(resp);
@@ -329,7 +287,7 @@ Test(integration_worker, reconnects_by_itself_after_a_node_restart)
     int status = th_node_stop(node, SIGTERM);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the node stops cleanly");
     wait_line(&worker_a, "node unreachable: ", line, sizeof line);
-    restart_node_on_same_port();
+    th_node_restart_same_port(node);
     wait_line(&worker_a, "node reachable again", line, sizeof line);
     expect_next_heartbeat(&worker_a, addr);
     worker_stop(&worker_a);
@@ -475,9 +433,7 @@ Test(integration_worker, an_epoch_pays_by_proven_benchmark_and_stake_whatever_th
     cJSON_Delete(resp);
 
     /* to the next epoch's start, then its six slots: each worker answers each slot once */
-    cJSON *info = th_call(node, "node_info", NULL);
-    unsigned long long now = (unsigned long long)th_num(th_result(info), "time"), genesis = 1767225600ull;
-    cJSON_Delete(info);
+    unsigned long long now = th_node_time(node), genesis = 1767225600ull;
     unsigned long long epoch = (now - genesis) / 3600 + 1;
     th_node_advance(node, genesis + epoch * 3600 - now);
     for (unsigned slot = 0; slot < 6; slot++) {
