@@ -300,42 +300,61 @@ static cJSON *heartbeat_msg(void)
     return m;
 }
 
+/* A transaction's sender: the worker's key and address, a heartbeat message, a client, the reason
+ * of the last send. */
+typedef struct sender {
+    uint8_t key[32], addr[20];
+    cJSON *msg;
+    wrk_node *n;
+    char err[256];
+} sender;
+
+static void sender_init(sender *s)
+{
+    eng_dev_key(s->key, WORKER_KEY);
+    worker_addr(s->addr);
+    s->msg = heartbeat_msg();
+    s->n = connect_node();
+    s->err[0] = '\0';
+}
+
+static void sender_clear(sender *s)
+{
+    cJSON_Delete(s->msg);
+    wrk_node_free(s->n);
+}
+
+/* wrk_node_send of the sender's message as type; returns its status. */
+static int send_as(sender *s, const char *type)
+{
+    return wrk_node_send(s->n, s->err, sizeof s->err, type, s->msg, s->key, s->addr, CHAIN_ID);
+}
+
 Test(worker_node, sends_a_transaction_signed_by_the_worker_with_the_nodes_nonce)
 {
-    char err[256];
-    uint8_t key[32], addr[20];
-    cJSON *m = heartbeat_msg();
-    wrk_node *n = connect_node();
-    eng_dev_key(key, WORKER_KEY);
-    worker_addr(addr);
+    sender s;
+    sender_init(&s);
     script = SCRIPT_GOOD;
-    cr_assert_eq(wrk_node_send(n, err, sizeof err, "WorkerHeartbeat", m, key, addr, CHAIN_ID), ST_OK, "%s", err);
+    cr_assert_eq(send_as(&s, "WorkerHeartbeat"), ST_OK, "%s", s.err);
     cr_assert_str_eq(srv.last_tx_type, "WorkerHeartbeat", "its type");
     cr_assert_eq(srv.last_tx_nonce, NONCE, "the nonce ledger_getAccount gave");
     /* sent again, the message's nonce is replaced, not doubled */
-    cr_assert_eq(wrk_node_send(n, err, sizeof err, "WorkerHeartbeat", m, key, addr, CHAIN_ID), ST_OK, "%s", err);
-    cJSON_Delete(m);
-    wrk_node_free(n);
+    cr_assert_eq(send_as(&s, "WorkerHeartbeat"), ST_OK, "%s", s.err);
+    sender_clear(&s);
 }
 
 Test(worker_node, a_refused_or_failed_transaction_carries_the_nodes_reason)
 {
-    char err[256];
-    uint8_t key[32], addr[20];
-    cJSON *m = heartbeat_msg();
-    wrk_node *n = connect_node();
-    eng_dev_key(key, WORKER_KEY);
-    worker_addr(addr);
+    sender s;
+    sender_init(&s);
     script = SCRIPT_REFUSE;
-    cr_assert_eq(wrk_node_send(n, err, sizeof err, "WorkerHeartbeat", m, key, addr, CHAIN_ID), ST_CONFLICT, "refused");
-    cr_assert(strstr(err, "nonce: expected 8") != NULL, "the node's message: %s", err);
+    cr_assert_eq(send_as(&s, "WorkerHeartbeat"), ST_CONFLICT, "refused");
+    cr_assert(strstr(s.err, "nonce: expected 8") != NULL, "the node's message: %s", s.err);
     script = SCRIPT_FAIL_RECEIPT;
-    cr_assert_eq(wrk_node_send(n, err, sizeof err, "WorkerHeartbeat", m, key, addr, CHAIN_ID), ST_CONFLICT, "failed");
-    cr_assert(strstr(err, "the quote's platform is not the chain's") != NULL, "the receipt's error: %s", err);
-    cr_assert_eq(wrk_node_send(n, err, sizeof err, "NoSuchType", m, key, addr, CHAIN_ID), ST_DISABLED,
-                 "an unknown type is the worker's own mistake, never sent");
-    cJSON_Delete(m);
-    wrk_node_free(n);
+    cr_assert_eq(send_as(&s, "WorkerHeartbeat"), ST_CONFLICT, "failed");
+    cr_assert(strstr(s.err, "the quote's platform is not the chain's") != NULL, "the receipt's error: %s", s.err);
+    cr_assert_eq(send_as(&s, "NoSuchType"), ST_DISABLED, "an unknown type is the worker's own mistake, never sent");
+    sender_clear(&s);
 }
 
 /* cJSON allocations made on the test thread fail from the fail_at-th on (0: none fail); the server
@@ -352,26 +371,22 @@ static void *hooked_malloc(size_t n)
 
 Test(worker_node, every_failed_allocation_gives_a_status_not_a_crash)
 {
-    char err[256];
-    uint8_t key[32], addr[20];
     wrk_challenge c;
     uint64_t id;
     cJSON_Hooks hooks = { .malloc_fn = hooked_malloc, .free_fn = free };
-    eng_dev_key(key, WORKER_KEY);
-    worker_addr(addr);
     script = SCRIPT_GOOD;
     cJSON_InitHooks(&hooks);
     bool done = false;
     unsigned k;
     for (k = 1; k < 500 && !done; k++) {
-        wrk_node *n = connect_node();
-        cJSON *m = heartbeat_msg();
+        sender s;
+        sender_init(&s);
         allocs = 0;
         fail_at = k;
         counting = true;
-        int rc_info = wrk_node_chain_id(n, &id, err, sizeof err);
-        int rc_ch = wrk_node_challenge(n, &c, err, sizeof err, addr);
-        int rc_tx = wrk_node_send(n, err, sizeof err, "WorkerHeartbeat", m, key, addr, CHAIN_ID);
+        int rc_info = wrk_node_chain_id(s.n, &id, s.err, sizeof s.err);
+        int rc_ch = wrk_node_challenge(s.n, &c, s.err, sizeof s.err, s.addr);
+        int rc_tx = send_as(&s, "WorkerHeartbeat");
         counting = false;
         done = allocs < k;  /* nothing failed: every allocation has had its turn */
         int rcs[] = { rc_info, rc_ch, rc_tx };
@@ -380,8 +395,7 @@ Test(worker_node, every_failed_allocation_gives_a_status_not_a_crash)
                       "allocation %u failing: call %u gives %s", k, i, st_str(rcs[i]));
         if (done)
             cr_assert(rc_info == ST_OK && rc_ch == ST_OK && rc_tx == ST_OK, "all succeed when nothing fails");
-        cJSON_Delete(m);
-        wrk_node_free(n);
+        sender_clear(&s);
     }
     cJSON_InitHooks(NULL);
     cr_assert(done, "the calls make fewer than 500 allocations");
