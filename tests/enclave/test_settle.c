@@ -501,24 +501,43 @@ Test(enclave_settle, inputs_round_trip_byte_for_byte)
     free(b);
 }
 
+/* A parser of an encoding into target (an enc_settle_input or an enc_settle_report). */
+typedef int (*parse_fn)(void *target, const uint8_t *buf, size_t len);
+
+static int parse_input(void *target, const uint8_t *buf, size_t len)
+{
+    return enc_settle_input_parse(target, buf, len);
+}
+
+static int parse_report(void *target, const uint8_t *buf, size_t len)
+{
+    return enc_settle_report_parse(target, buf, len);
+}
+
+/* parse refuses every proper prefix of the encoding a (la bytes) and a with one byte more. */
+static void expect_only_whole_parses(parse_fn parse, void *target, const uint8_t *a, size_t la)
+{
+    for (size_t n = 0; n < la; n++)
+        cr_assert_eq(parse(target, a, n), ST_INVALID, "%zu of %zu bytes refused", n, la);
+    uint8_t *longer = malloc(la + 1);
+    cr_assert_not_null(longer, "memory");
+    memcpy(longer, a, la);
+    longer[la] = 0;
+    cr_assert_eq(parse(target, longer, la + 1), ST_INVALID, "a trailing byte refused");
+    free(longer);
+}
+
 Test(enclave_settle, every_truncated_or_extended_input_is_refused)
 {
     enc_settle_input back;
-    uint8_t *a, *longer;
+    uint8_t *a;
     size_t la;
     codec_epoch();
     a = input_bytes(&la);
     enc_settle_input_init(&back);
-    for (size_t n = 0; n < la; n++)
-        cr_assert_eq(enc_settle_input_parse(&back, a, n), ST_INVALID, "%zu of %zu bytes refused", n, la);
-    longer = malloc(la + 1);
-    cr_assert_not_null(longer, "memory");
-    memcpy(longer, a, la);
-    longer[la] = 0;
-    cr_assert_eq(enc_settle_input_parse(&back, longer, la + 1), ST_INVALID, "a trailing byte refused");
+    expect_only_whole_parses(parse_input, &back, a, la);
     cr_assert_eq(back.n_workers, 0, "the target is untouched by failures");
     enc_settle_input_clear(&back);
-    free(longer);
     free(a);
 }
 
@@ -698,7 +717,7 @@ Test(enclave_settle, reports_round_trip_byte_for_byte)
 Test(enclave_settle, every_truncated_extended_or_flipped_report_is_refused_or_fails_verification)
 {
     enc_settle_report back;
-    uint8_t *a, *b, addr[20], d0[32], d[32];
+    uint8_t *a, addr[20], d0[32], d[32];
     size_t la;
     channels_epoch();
     settle();
@@ -706,14 +725,7 @@ Test(enclave_settle, every_truncated_extended_or_flipped_report_is_refused_or_fa
     cr_assert_eq(enc_settle_report_digest(d0, &rep), ST_OK, "digest");
     a = report_bytes(&la, &rep);
     enc_settle_report_init(&back);
-    for (size_t n = 0; n < la; n++)
-        cr_assert_eq(enc_settle_report_parse(&back, a, n), ST_INVALID, "%zu of %zu bytes refused", n, la);
-    b = malloc(la + 1);
-    cr_assert_not_null(b, "memory");
-    memcpy(b, a, la);
-    b[la] = 0;
-    cr_assert_eq(enc_settle_report_parse(&back, b, la + 1), ST_INVALID, "a trailing byte refused");
-    free(b);
+    expect_only_whole_parses(parse_report, &back, a, la);
     for (size_t i = 0; i < la; i++) {
         a[i] ^= 0x01;
         if (enc_settle_report_parse(&back, a, la) == ST_OK) {
