@@ -293,12 +293,7 @@ Test(enclave_economics, idle_closed_form_equals_exact_stepping)
         th_q_of_fixed(c, mv);
         th_q_of_fixed(vmax, p.v_max);
         for (unsigned n = 1; n <= k->steps; n++) {
-            mpq_mul(dv, rho1, V);            /* dV = m ((rho - 1) V + cost) */
-            mpq_add(dv, dv, c);
-            mpq_mul(dv, dv, mq);
-            mpq_add(V, V, dv);
-            if (mpq_cmp(V, vmax) > 0)
-                mpq_set(V, vmax);
+            th_step_up(V, dv, rho1, c, mq, vmax);
             mpq_add(D, D, dv);
             if (!checked_at(n, k->steps))
                 continue;

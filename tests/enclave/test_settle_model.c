@@ -134,13 +134,7 @@ static void model_one(model_worker *m, const enc_worker_in *w)
         mpq_set_ui(sum_dv, 0, 1);
         for (uint64_t k = 0; k < steps; k++) {
             if (up) {
-                /* dV = m ((rho - 1) V + cost);  V = min(V + dV, v_max);  D += dV */
-                mpq_mul(dv, rho1, vq);
-                mpq_add(dv, dv, ck);
-                mpq_mul(dv, dv, mq);
-                mpq_add(vq, vq, dv);
-                if (mpq_cmp(vq, vmax) > 0)
-                    mpq_set(vq, vmax);
+                th_step_up(vq, dv, rho1, ck, mq, vmax);  /* D += dV */
                 mpq_add(sum_dv, sum_dv, dv);
             } else {
                 mpq_mul(dv, vq, slash);          /* V -= V * slash_rate */

@@ -24,3 +24,13 @@ void th_fixed_floor(mpz_t f, const mpq_t q)
     mpz_fdiv_q(f, t, mpq_denref(q));
     mpz_clear(t);
 }
+
+void th_step_up(mpq_t v, mpq_t dv, const mpq_t rho1, const mpq_t cost, const mpq_t m, const mpq_t v_max)
+{
+    mpq_mul(dv, rho1, v);
+    mpq_add(dv, dv, cost);
+    mpq_mul(dv, dv, m);
+    mpq_add(v, v, dv);
+    if (mpq_cmp(v, v_max) > 0)
+        mpq_set(v, v_max);
+}

@@ -13,5 +13,9 @@ void th_q_of_fixed(mpq_t q, const mpz_t f);
 /* Sets f to the fixed floor(q * 10^ENC_ECON_SCALE_DIGITS): q truncated towards minus infinity.
  * Out: f (initialized by the caller). In: q. */
 void th_fixed_floor(mpz_t f, const mpq_t q);
+/* One step of a working worker's V as the documented per-step rule of economics.h says, exactly:
+ * dv = m ((rho - 1) v + cost), then v = min(v + dv, v_max). Out: dv. In/Out: v. In: rho1 = rho - 1,
+ * cost (per step), m, v_max. v and dv must be distinct from each other and from the inputs. */
+void th_step_up(mpq_t v, mpq_t dv, const mpq_t rho1, const mpq_t cost, const mpq_t m, const mpq_t v_max);
 
 #endif
