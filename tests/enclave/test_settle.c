@@ -98,17 +98,7 @@ static void assert_amount(const mpz_t v, const char *want, const char *what)
  * six heartbeat slots of 120 s, ten 12 s steps each; the economics Phala's (enc_econ_params_init). */
 static void base_params(void)
 {
-    in.chain_id = 31337;
-    in.epoch = 5;
-    in.genesis_time = 0;
-    in.epoch_start = 1000;
-    in.epoch_end = 1720;
-    in.slot_seconds = 120;
-    amount(in.params.budget_per_epoch, "1000" E18);
-    in.params.decay_period = 180 * 86400;
-    in.params.decay_ppm = 250000;
-    in.params.treasury_ppm = 200000;
-    in.params.fee_ppm = 25000;
+    th_settle_base(&in, 5, 1000, 25000);
 }
 
 /* A worker whose address is 20 bytes of a, not started, answering every slot at its score. */

@@ -18,6 +18,7 @@
 #include "enclave/settle.h"
 #include "ledger/amount.h"
 #include "tests/lib/rational.h"
+#include "tests/lib/testhelp.h"
 
 #define E18 "000000000000000000"  /* append to whole tokens: base units */
 #define E36 E18 E18               /* append to whole numbers: fixed */
@@ -294,17 +295,7 @@ static model_worker *settle_and_compare(void)
  * treasury, no decay yet. */
 static void base(void)
 {
-    in.chain_id = 31337;
-    in.epoch = 3;
-    in.genesis_time = 0;
-    in.epoch_start = 7200;
-    in.epoch_end = 7920;
-    in.slot_seconds = 120;
-    mpz_set_str(in.params.budget_per_epoch, "1000" E18, 10);
-    in.params.decay_period = 180 * 86400;
-    in.params.decay_ppm = 250000;
-    in.params.treasury_ppm = 200000;
-    in.params.fee_ppm = 50000;
+    th_settle_base(&in, 3, 7200, 50000);
 }
 
 /* A worker: address 20 bytes of a; perf[s] = p[s] (the six slots). */
