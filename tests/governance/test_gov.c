@@ -200,6 +200,18 @@ static void expect_state(uint64_t id, gov_state st)
     gov_proposal_clear(&p);
 }
 
+/* Proposal id is in state st (expect_state) with the reason `reason`: all of it if whole, else a
+ * reason that holds it. */
+static void expect_ended(uint64_t id, gov_state st, const char *reason, bool whole)
+{
+    gov_proposal p;
+    expect_state(id, st);
+    read_proposal(id, &p);
+    cr_assert(p.reason && (whole ? strcmp(p.reason, reason) == 0 : strstr(p.reason, reason) != NULL),
+              "proposal %llu's reason: %s, expected %s", (unsigned long long)id, p.reason ? p.reason : "(none)", reason);
+    gov_proposal_clear(&p);
+}
+
 static void expect_treasury(const char *v)
 {
     th_expect_balance(e, ledger_system_account(LEDGER_TREASURY), v, "treasury");
@@ -337,11 +349,7 @@ Test(governance_gov, defeated_by_quorum_returns_the_deposit)
     uint64_t id = treasury_vote_open();
     vote(0, id, 1, 6);             /* 1000 of 6000 < 20%, however strong the conviction */
     advance(PERIOD);
-    gov_proposal p;
-    read_proposal(id, &p);
-    cr_assert_eq(p.state, GOV_DEFEATED, "defeated");
-    cr_assert_str_eq(p.reason, "quorum not reached", "reason");
-    gov_proposal_clear(&p);
+    expect_ended(id, GOV_DEFEATED, "quorum not reached", true);
     expect_escrow(0, "0");
     th_expect_user(e, LEDGER_FREE, 0, "999000");
 }
@@ -411,10 +419,7 @@ Test(governance_gov, with_no_stake_at_the_snapshot_the_quorum_is_one_and_missed_
     th_expect_tx_fails(e, 5, "Vote", "no voting power", "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"1\"}",
                     (unsigned long long)id);
     advance(PERIOD);
-    expect_state(id, GOV_DEFEATED);
-    read_proposal(id, &p);
-    cr_assert_str_eq(p.reason, "quorum not reached", "reason");
-    gov_proposal_clear(&p);
+    expect_ended(id, GOV_DEFEATED, "quorum not reached", true);
     th_expect_user(e, LEDGER_FREE, 5, "999975"); /* the quorum was missed: a quarter of the deposit burned */
 }
 
@@ -424,11 +429,7 @@ Test(governance_gov, defeated_by_approval)
     vote(0, id, 1, 1);             /* for 1000 */
     vote(1, id, 0, 1);             /* against 2000 */
     advance(PERIOD);
-    gov_proposal p;
-    read_proposal(id, &p);
-    cr_assert_eq(p.state, GOV_DEFEATED, "defeated");
-    cr_assert_str_eq(p.reason, "approval not reached", "reason");
-    gov_proposal_clear(&p);
+    expect_ended(id, GOV_DEFEATED, "approval not reached", true);
 }
 
 Test(governance_gov, a_tie_fails)
@@ -481,11 +482,7 @@ Test(governance_gov, a_failing_payload_leaves_the_proposal_failed_and_nothing_ap
     vote(1, id, 1, 0);
     advance(PERIOD + ENACT);
     execute(4, id);
-    gov_proposal p;
-    read_proposal(id, &p);
-    cr_assert_eq(p.state, GOV_FAILED, "failed");
-    cr_assert(p.reason && strstr(p.reason, "treasury holds less"), "reason %s", p.reason);
-    gov_proposal_clear(&p);
+    expect_ended(id, GOV_FAILED, "treasury holds less", false);
     expect_treasury("1000000000");
     th_expect_user(e, LEDGER_FREE, 5, "1000000");
     expect_escrow(0, "0");
@@ -756,11 +753,7 @@ Test(governance_gov, a_delegate_carries_each_delegators_own_floored_weight_so_an
     expect_tally(id, "1", "1", "0", "34");
     expect_carried(id, 3, "16", "1");
     advance(PERIOD);
-    expect_state(id, GOV_DEFEATED);
-    gov_proposal p;
-    read_proposal(id, &p);
-    cr_assert_str_eq(p.reason, "approval not reached", "a tie fails");
-    gov_proposal_clear(&p);
+    expect_ended(id, GOV_DEFEATED, "approval not reached", true);  /* a tie fails */
 }
 
 Test(governance_gov, in_a_slashed_pool_a_delegate_carries_what_its_delegators_would_vote_with)
@@ -944,11 +937,7 @@ Test(governance_gov, a_cancel_that_executes_after_the_slash_applied_fails)
     th_block(e);
     th_expect_ok(&o, "execute");
     free(o.events);
-    expect_state(id, GOV_FAILED);
-    gov_proposal p;
-    read_proposal(id, &p);
-    cr_assert(p.reason && strstr(p.reason, "already applied"), "reason: %s", p.reason ? p.reason : "(none)");
-    gov_proposal_clear(&p);
+    expect_ended(id, GOV_FAILED, "already applied", false);
 }
 
 /* ---- a new enclave build through governance ---- */
