@@ -142,24 +142,29 @@ static const cJSON *result_of(const cJSON *r)
     return res;
 }
 
-Test(rpc_dispatch, parse_error_answers_with_null_id)
-{
-    cJSON *r = run("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":");
-    check_error(r, RPC_PARSE_ERROR, "null");
-    cJSON_Delete(r);
-}
+/* A body that gets a JSON-RPC error of its own: the code and the id (as JSON) it must answer. */
+static const struct error_case {
+    const char *what;
+    const char *body;
+    int code;
+    const char *id;
+} error_cases[] = {
+    { "a parse error answers with a null id", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":", RPC_PARSE_ERROR, "null" },
+    { "trailing bytes after the JSON are a parse error", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\"} x",
+      RPC_PARSE_ERROR, "null" },
+    { "an empty body is a parse error", "", RPC_PARSE_ERROR, "null" },
+    { "pending without a deferred token is an internal error", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"pending\"}",
+      RPC_INTERNAL_ERROR, "1" },
+};
 
-Test(rpc_dispatch, trailing_bytes_after_the_json_are_a_parse_error)
-{
-    cJSON *r = run("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\"} x");
-    check_error(r, RPC_PARSE_ERROR, "null");
-    cJSON_Delete(r);
-}
+TH_TABLE_PARAMETERS(rpc_dispatch, bodies_get_their_error_and_id, error_cases)
 
-Test(rpc_dispatch, empty_body_is_a_parse_error)
+ParameterizedTest(int *i, rpc_dispatch, bodies_get_their_error_and_id)
 {
-    cJSON *r = run("");
-    check_error(r, RPC_PARSE_ERROR, "null");
+    const struct error_case *c = &error_cases[*i];
+    cJSON *r = run(c->body);
+    cr_assert_not_null(r, "%s: answered", c->what);
+    check_error(r, c->code, c->id);
     cJSON_Delete(r);
 }
 
@@ -425,13 +430,6 @@ Test(rpc_dispatch, batch_at_the_limit_runs)
     strcat(body, "]");
     cJSON *r = run(body);
     cr_assert_eq(cJSON_GetArraySize(r), MAX_BATCH, "every call of a full batch is answered");
-    cJSON_Delete(r);
-}
-
-Test(rpc_dispatch, pending_without_a_deferred_token_is_an_internal_error)
-{
-    cJSON *r = run("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"pending\"}");
-    check_error(r, RPC_INTERNAL_ERROR, "1");
     cJSON_Delete(r);
 }
 

@@ -323,34 +323,40 @@ static void expect_error_body(const char *text, int code)
     cJSON_Delete(r);
 }
 
-/* Connects a raw socket and sends a POST / of body without reading anything. Returns: the socket. */
-static int raw_post(const char *body)
+/* Connects a raw socket to the server from source (an address of 127/8; NULL: the system's choice),
+ * its reads timing out after TIMEOUT_SECS. Returns: the socket. */
+static int raw_connect_from(const char *source)
 {
     struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)srv.port) };
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     cr_assert_geq(fd, 0, "socket failed");
+    if (source) {
+        struct sockaddr_in from = { .sin_family = AF_INET };
+        cr_assert_eq(inet_pton(AF_INET, source, &from.sin_addr), 1, "source %s", source);
+        cr_assert_eq(bind(fd, (struct sockaddr *)&from, sizeof from), 0, "bind to %s", source);
+    }
     cr_assert_eq(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0, "cannot connect to the server");
     struct timeval tv = { TIMEOUT_SECS, 0 };
     cr_assert_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0, "SO_RCVTIMEO failed");
-    char req[512];
-    int n = snprintf(req, sizeof req,
-                     "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                     "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
-    cr_assert_eq(write(fd, req, (size_t)n), n, "cannot send the request");
     return fd;
 }
 
 /* Connects a raw socket from 127.0.0.1 to the server (reads time out after TIMEOUT_SECS). */
 static int raw_connect(void)
 {
-    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)srv.port) };
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    cr_assert_geq(fd, 0, "socket failed");
-    cr_assert_eq(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0, "cannot connect to the server");
-    struct timeval tv = { TIMEOUT_SECS, 0 };
-    cr_assert_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0, "SO_RCVTIMEO failed");
+    return raw_connect_from(NULL);
+}
+
+/* Connects a raw socket and sends a POST / of body without reading anything. Returns: the socket. */
+static int raw_post(const char *body)
+{
+    int fd = raw_connect();
+    char req[512];
+    int n = snprintf(req, sizeof req,
+                     "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+    cr_assert_eq(write(fd, req, (size_t)n), n, "cannot send the request");
     return fd;
 }
 
@@ -669,22 +675,6 @@ static void start_tight(void)
     limits.max_client_connections = 2;
     limits.timeout_secs = 2;
     start_with(&limits);
-}
-
-/* Connects a raw socket from source (an address of 127/8) to the server. */
-static int raw_connect_from(const char *source)
-{
-    struct sockaddr_in from = { .sin_family = AF_INET };
-    cr_assert_eq(inet_pton(AF_INET, source, &from.sin_addr), 1, "source %s", source);
-    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)srv.port) };
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    cr_assert_geq(fd, 0, "socket failed");
-    cr_assert_eq(bind(fd, (struct sockaddr *)&from, sizeof from), 0, "bind to %s", source);
-    cr_assert_eq(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0, "cannot connect to the server");
-    struct timeval tv = { TIMEOUT_SECS, 0 };
-    cr_assert_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0, "SO_RCVTIMEO failed");
-    return fd;
 }
 
 /* POSTs add [1,2] on fd and reads the answer into buf. */
