@@ -75,13 +75,16 @@ static void suite_fini(void)
 
 TestSuite(integration_worker, .init = suite_init, .fini = suite_fini, .timeout = 180);
 
-/* Starts conclave-worker with the given platform secret, for operator dev `operator_dev`, with the
- * sealed directory sealed_name (kept between runs: the same name is the same worker key), short
- * durations and a 20 ms poll. */
+/* Starts conclave-worker with the platform secret at secret_path (NULL: the node's own platform, so
+ * the chain knows it), for operator dev `operator_dev`, with the sealed directory sealed_name (kept
+ * between runs: the same name is the same worker key), short durations and a 20 ms poll. */
 static void worker_start_for(worker_proc *w, const char *secret_path, const char *sealed_name, unsigned operator_dev)
 {
-    char sealed[192];
+    char sealed[192], node_secret[192];
     int fds[2];
+    snprintf(node_secret, sizeof node_secret, "%s/platform.secret", node->datadir);
+    if (!secret_path)
+        secret_path = node_secret;
     snprintf(sealed, sizeof sealed, "%s/%s", work_dir, sealed_name);
     cr_assert(mkdir(sealed, 0700) == 0 || errno == EEXIST, "sealed directory");
     cr_assert_eq(pipe2(fds, O_CLOEXEC), 0, "pipe");
@@ -99,11 +102,6 @@ static void worker_start_for(worker_proc *w, const char *secret_path, const char
     w->err_fd = fds[0];
 }
 
-/* worker_start_for operator dev 0. */
-static void worker_start(worker_proc *w, const char *secret_path, const char *sealed_name)
-{
-    worker_start_for(w, secret_path, sealed_name, 0);
-}
 
 static long long now_ms(void)
 {
@@ -182,6 +180,17 @@ static void start_line(worker_proc *w, char addr[LEDGER_ADDR_STRLEN], unsigned l
     *score = strtoull(s + strlen(" score "), NULL, 10);
 }
 
+/* worker_start_for operator dev 0, then its start line. Out: addr, the worker's address. Returns
+ * its benchmark score. */
+static unsigned long long worker_start(worker_proc *w, const char *secret_path, const char *sealed_name,
+                                       char addr[LEDGER_ADDR_STRLEN])
+{
+    unsigned long long score;
+    worker_start_for(w, secret_path, sealed_name, 0);
+    start_line(w, addr, &score);
+    return score;
+}
+
 /* staking_getChallenge for worker (caller deletes the response). */
 static cJSON *challenge_of(const char *worker)
 {
@@ -198,11 +207,8 @@ static unsigned long long isqrt(unsigned long long x)
 
 Test(integration_worker, registers_then_answers_each_slot_once_as_the_clock_moves)
 {
-    char secret[192], addr[LEDGER_ADDR_STRLEN], line[512], want[96];
-    unsigned long long score;
-    snprintf(secret, sizeof secret, "%s/platform.secret", node->datadir);
-    worker_start(&worker_a, secret, "a");
-    start_line(&worker_a, addr, &score);
+    char addr[LEDGER_ADDR_STRLEN], line[512], want[96];
+    unsigned long long score = worker_start(&worker_a, NULL, "a", addr);
     cr_assert_gt(score, 0, "a score");
     wait_line(&worker_a, "registered for operator", line, sizeof line);
     wait_line(&worker_a, "registered, in no pool yet", line, sizeof line);
@@ -271,11 +277,8 @@ static void expect_next_heartbeat(worker_proc *w, const char *addr)
 
 Test(integration_worker, reconnects_by_itself_after_a_node_restart)
 {
-    char secret[192], addr[LEDGER_ADDR_STRLEN], line[512];
-    unsigned long long score;
-    snprintf(secret, sizeof secret, "%s/platform.secret", node->datadir);
-    worker_start(&worker_a, secret, "a");
-    start_line(&worker_a, addr, &score);
+    char addr[LEDGER_ADDR_STRLEN], line[512];
+    unsigned long long score = worker_start(&worker_a, NULL, "a", addr);
     wait_line(&worker_a, "registered for operator", line, sizeof line);
     th_send_done(node, 0, "PoolCreate", "{\"commissionPpm\":\"100000\",\"capacity\":\"1000000" TOKEN "\"}");
     th_send_done(node, 1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100000" TOKEN "\"}");
@@ -297,16 +300,15 @@ Test(integration_worker, reconnects_by_itself_after_a_node_restart)
 
 Test(integration_worker, moves_to_another_operator_only_when_no_pool_holds_it)
 {
-    char secret[192], addr[LEDGER_ADDR_STRLEN], line[512];
+    char addr[LEDGER_ADDR_STRLEN], line[512];
     unsigned long long score;
-    snprintf(secret, sizeof secret, "%s/platform.secret", node->datadir);
     /* first for dev 1, then, restarted with the same sealed key, for dev 0: it registers again */
-    worker_start_for(&worker_a, secret, "a", 1);
+    worker_start_for(&worker_a, NULL, "a", 1);
     start_line(&worker_a, addr, &score);
     wait_line(&worker_a, "registered for operator", line, sizeof line);
     cr_assert(strstr(line, th_addr(1)) != NULL, "for dev 1: %s", line);
     worker_stop(&worker_a);
-    worker_start_for(&worker_a, secret, "a", 0);
+    worker_start_for(&worker_a, NULL, "a", 0);
     wait_line(&worker_a, "registered for operator", line, sizeof line);
     cr_assert(strstr(line, th_addr(0)) != NULL, "now for dev 0: %s", line);
     cJSON *resp = challenge_of(addr);
@@ -318,7 +320,7 @@ Test(integration_worker, moves_to_another_operator_only_when_no_pool_holds_it)
     th_send_done(node, 0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"%s\"}", addr);
     wait_line(&worker_a, "in pool 1", line, sizeof line);
     worker_stop(&worker_a);
-    worker_start_for(&worker_a, secret, "a", 2);
+    worker_start_for(&worker_a, NULL, "a", 2);
     wait_line(&worker_a, "WorkerRemove", line, sizeof line);
     cr_assert(strstr(line, th_addr(0)) && strstr(line, th_addr(2)), "names both operators: %s", line);
     resp = challenge_of(addr);
@@ -332,7 +334,6 @@ Test(integration_worker, a_platform_the_chain_does_not_know_is_refused_clearly)
 {
     char secret[192], addr[LEDGER_ADDR_STRLEN], line[512];
     uint8_t key[32];
-    unsigned long long score;
     snprintf(secret, sizeof secret, "%s/other.secret", work_dir);
     int fd = open(secret, O_WRONLY | O_CREAT | O_EXCL, 0600);
     cr_assert_geq(fd, 0, "a second platform secret");
@@ -340,8 +341,7 @@ Test(integration_worker, a_platform_the_chain_does_not_know_is_refused_clearly)
         key[i] = (uint8_t)(0xa5 ^ i);
     cr_assert_eq(write(fd, key, sizeof key), (ssize_t)sizeof key, "written");
     close(fd);
-    worker_start(&worker_b, secret, "b");
-    start_line(&worker_b, addr, &score);
+    worker_start(&worker_b, secret, "b", addr);
     wait_line(&worker_b, "WorkerRegister refused:", line, sizeof line);
     cr_assert(strstr(line, "platform") || strstr(line, "quote"), "the refusal names the quote or platform: %s", line);
     cJSON *resp = challenge_of(addr);
@@ -400,11 +400,8 @@ static double emission_of(const cJSON *epoch, unsigned pool)
  * under 1% more than C; A, with more stake and a higher score, earns several times C. */
 Test(integration_worker, an_epoch_pays_by_proven_benchmark_and_stake_whatever_the_heartbeats_claim)
 {
-    char secret[192], a_addr[LEDGER_ADDR_STRLEN], line[512], want[96];
-    unsigned long long score;
-    snprintf(secret, sizeof secret, "%s/platform.secret", node->datadir);
-    worker_start(&worker_a, secret, "pay");
-    start_line(&worker_a, a_addr, &score);
+    char a_addr[LEDGER_ADDR_STRLEN], line[512], want[96];
+    unsigned long long score = worker_start(&worker_a, NULL, "pay", a_addr);
     wait_line(&worker_a, "registered, in no pool yet", line, sizeof line);
     unsigned pools[4];
     for (unsigned i = 0; i < 4; i++) {
