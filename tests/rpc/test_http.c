@@ -23,6 +23,7 @@
 #include "ledger/status.h"
 #include "node/methods.h"
 #include "rpc/rpc.h"
+#include "tests/lib/rpc_loop.h"
 #include "tests/rpc/test_methods.h"
 
 #define TOKEN "s3cret-token"
@@ -31,13 +32,7 @@
 #define PUBLISH_EVENTS 1000          /* events of one 'p' command */
 
 static struct {
-    struct event_base *base;
-    rpc_server *server;
-    struct event *cmd_ev;
-    int cmd[2];                      /* pipe: the test thread writes commands, the loop reads them */
-    pthread_t thread;
-    bool running;
-    unsigned port;
+    th_rpc_loop loop;                /* the server, its loop thread and its command pipe */
     char url[64];
     rpc_deferred *held[MAX_HELD];    /* "hold" calls waiting for the 'f' command; loop thread only */
     unsigned n_held;
@@ -90,7 +85,7 @@ static int m_later(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, "value");
     struct later *l = malloc(sizeof *l);
     cJSON *value = v ? cJSON_Duplicate(v, true) : cJSON_CreateNull();
-    if (!l || !value || event_base_once(srv.base, -1, EV_TIMEOUT, later_fire, l, &now) != 0) {
+    if (!l || !value || event_base_once(srv.loop.base, -1, EV_TIMEOUT, later_fire, l, &now) != 0) {
         free(l);
         cJSON_Delete(value);
         return ST_NOMEM;
@@ -125,51 +120,29 @@ static const rpc_method table[] = {
 
 /* The server thread. */
 
-static void on_command(evutil_socket_t fd, short what, void *arg)
+/* The loop's commands: 'p' publishes PUBLISH_EVENTS events, 'f' finishes the held calls. */
+static void on_command(char c)
 {
-    char c;
-    if (read(fd, &c, 1) == 1 && c == 'p') {
+    if (c == 'p') {
         /* as a block does: many small events in one turn of the loop */
         for (int i = 0; i < PUBLISH_EVENTS; i++)
-            rpc_server_publish(srv.server, "ledger", "{\"type\":\"Transfer\",\"amount\":\"5\",\"height\":1}");
+            rpc_server_publish(srv.loop.server, "ledger", "{\"type\":\"Transfer\",\"amount\":\"5\",\"height\":1}");
         pthread_mutex_lock(&srv.mu);
         srv.published++;
         pthread_cond_broadcast(&srv.cv);
         pthread_mutex_unlock(&srv.mu);
-        return;
-    }
-    if (c == 'f') {
+    } else if (c == 'f') {
         for (unsigned i = 0; i < srv.n_held; i++)
             rpc_deferred_finish(srv.held[i], ST_OK, cJSON_CreateString("released"), NULL, NULL);
         srv.n_held = 0;
-        return;
     }
-    event_base_loopbreak(srv.base);
-}
-
-static void *server_loop(void *arg)
-{
-    event_base_dispatch(srv.base);
-    return NULL;
 }
 
 static void start_with(const rpc_limits *limits)
 {
-    signal(SIGPIPE, SIG_IGN); /* as conclaved does: writes to a closed peer must not kill us */
-    srv.base = event_base_new();
-    cr_assert_not_null(srv.base, "event_base_new failed");
-    srv.server = rpc_server_new(srv.base, table, sizeof table / sizeof table[0], NULL, limits, TOKEN, false);
-    cr_assert_not_null(srv.server, "rpc_server_new failed");
-    rpc_server_set_name(srv.server, "conclave");
-    rpc_server_set_errors(srv.server, node_rpc_error);
-    cr_assert_eq(rpc_server_listen(srv.server, "127.0.0.1:0", &srv.port), ST_OK, "cannot listen");
-    cr_assert_neq(srv.port, 0, "port 0 must be replaced by the bound port");
-    snprintf(srv.url, sizeof srv.url, "http://127.0.0.1:%u/", srv.port);
-    cr_assert_eq(pipe(srv.cmd), 0, "pipe failed");
-    srv.cmd_ev = event_new(srv.base, srv.cmd[0], EV_READ | EV_PERSIST, on_command, NULL);
-    cr_assert(srv.cmd_ev && event_add(srv.cmd_ev, NULL) == 0, "cannot watch the command pipe");
-    cr_assert_eq(pthread_create(&srv.thread, NULL, server_loop, NULL), 0, "cannot start the server thread");
-    srv.running = true;
+    srv.loop.on_command = on_command;
+    th_rpc_loop_start(&srv.loop, table, sizeof table / sizeof table[0], limits, TOKEN, "conclave", node_rpc_error);
+    snprintf(srv.url, sizeof srv.url, "http://127.0.0.1:%u/", srv.loop.port);
 }
 
 static void start_default(void)
@@ -243,22 +216,13 @@ static void start_small(void)
 
 static void command(char c)
 {
-    cr_assert_eq(write(srv.cmd[1], &c, 1), 1, "cannot command the server");
+    th_rpc_loop_command(&srv.loop, c);
 }
 
 /* Stops the loop, then frees the server with whatever is still outstanding. */
 static void stop_server(void)
 {
-    if (!srv.running)
-        return;
-    command('q');
-    pthread_join(srv.thread, NULL);
-    srv.running = false;
-    event_free(srv.cmd_ev);
-    rpc_server_free(srv.server);
-    event_base_free(srv.base);
-    close(srv.cmd[0]);
-    close(srv.cmd[1]);
+    th_rpc_loop_stop(&srv.loop);
 }
 
 /* Helpers of the test thread. */
@@ -327,7 +291,7 @@ static void expect_error_body(const char *text, int code)
  * its reads timing out after TIMEOUT_SECS. Returns: the socket. */
 static int raw_connect_from(const char *source)
 {
-    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)srv.port) };
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)srv.loop.port) };
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     cr_assert_geq(fd, 0, "socket failed");
@@ -508,7 +472,7 @@ static void *impatient_caller(void *arg)
     cJSON_Delete(error);
     rpc_client_free(c);
     char f = 'f';
-    if (write(srv.cmd[1], &f, 1) != 1)
+    if (write(srv.loop.cmd[1], &f, 1) != 1)
         *rc = -2;
     return NULL;
 }
@@ -749,12 +713,12 @@ Test(rpc_http, listen_rejects_bad_addresses, .init = start_default, .fini = stop
 {
     unsigned port = 12345;
     char taken[64];
-    cr_assert_eq(rpc_server_listen(srv.server, "127.0.0.1", &port), ST_INVALID, "no port");
-    cr_assert_eq(rpc_server_listen(srv.server, "127.0.0.1:", &port), ST_INVALID, "empty port");
-    cr_assert_eq(rpc_server_listen(srv.server, "127.0.0.1:65536", &port), ST_INVALID, "port too large");
-    cr_assert_eq(rpc_server_listen(srv.server, "127.0.0.1:80x", &port), ST_INVALID, "junk after the port");
-    snprintf(taken, sizeof taken, "127.0.0.1:%u", srv.port);
-    cr_assert_eq(rpc_server_listen(srv.server, taken, &port), ST_IO, "the port is taken");
+    cr_assert_eq(rpc_server_listen(srv.loop.server, "127.0.0.1", &port), ST_INVALID, "no port");
+    cr_assert_eq(rpc_server_listen(srv.loop.server, "127.0.0.1:", &port), ST_INVALID, "empty port");
+    cr_assert_eq(rpc_server_listen(srv.loop.server, "127.0.0.1:65536", &port), ST_INVALID, "port too large");
+    cr_assert_eq(rpc_server_listen(srv.loop.server, "127.0.0.1:80x", &port), ST_INVALID, "junk after the port");
+    snprintf(taken, sizeof taken, "127.0.0.1:%u", srv.loop.port);
+    cr_assert_eq(rpc_server_listen(srv.loop.server, taken, &port), ST_IO, "the port is taken");
     cr_assert_eq(port, 12345, "*bound_port is untouched on failure");
 }
 
@@ -821,7 +785,7 @@ Test(rpc_http, stalled_event_readers_hold_no_more_memory_than_the_limits, .init 
     size_t before = libevent_bytes;
     for (int i = 0; i < READERS; i++) {
         /* a small receive window, then never read past the headers */
-        struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)srv.port) };
+        struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)srv.loop.port) };
         addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         int small = 4096;
         fds[i] = socket(AF_INET, SOCK_STREAM, 0);
@@ -897,9 +861,9 @@ Test(rpc_http, a_host_header_that_does_not_name_the_node_is_refused, .init = sta
      .timeout = 30)
 {
     char ok[4][64];
-    snprintf(ok[0], sizeof ok[0], "Host: 127.0.0.1:%u\r\n", srv.port);
-    snprintf(ok[1], sizeof ok[1], "Host: localhost:%u\r\n", srv.port);
-    snprintf(ok[2], sizeof ok[2], "Host: [::1]:%u\r\n", srv.port);
+    snprintf(ok[0], sizeof ok[0], "Host: 127.0.0.1:%u\r\n", srv.loop.port);
+    snprintf(ok[1], sizeof ok[1], "Host: localhost:%u\r\n", srv.loop.port);
+    snprintf(ok[2], sizeof ok[2], "Host: [::1]:%u\r\n", srv.loop.port);
     snprintf(ok[3], sizeof ok[3], "Host: LOCALHOST\r\n");
     static const char *const refused[] = {
         "Host: attacker.example:8645\r\n", "Host: 127.0.0.1.attacker.example\r\n", "Host: 10.1.2.3\r\n",
@@ -950,7 +914,7 @@ static const char page[] = "<!DOCTYPE html><style>p{}</style><p>hi<script>alert(
 static void start_with_page(void)
 {
     start_with(NULL);
-    rpc_server_set_page(srv.server, page, sizeof page - 1);
+    rpc_server_set_page(srv.loop.server, page, sizeof page - 1);
 }
 
 Test(rpc_http, the_page_may_run_only_its_own_script_and_style, .init = start_with_page, .fini = stop_server,

@@ -5,13 +5,9 @@
  * receipts) with their reasons, an unreachable node, and the transaction it signs (checked by the
  * scripted node: type, signer, "from", nonce from ledger_getAccount, chain id), and every cJSON
  * allocation of the worker's side failing in turn (no crash; leaks are the sanitizer build's to
- * find). The server's loop runs
- * in a second thread on its own event_base, reached only through sockets and a command pipe (as in
- * tests/rpc/test_http.c); every wait is a bounded client call. */
+ * find). The scripted node's loop runs in a second thread on its own event_base (tests/lib/rpc_loop,
+ * as in tests/rpc/test_http.c); every wait is a bounded client call. */
 #include <criterion/criterion.h>
-#include <event2/event.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +18,7 @@
 #include "ledger/sig.h"
 #include "ledger/tx.h"
 #include "rpc/rpc.h"
+#include "tests/lib/rpc_loop.h"
 #include "tests/lib/testhelp.h"
 #include "worker/node.h"
 
@@ -36,13 +33,7 @@ enum script { SCRIPT_GOOD, SCRIPT_STRINGS, SCRIPT_NULLS, SCRIPT_SHORT_CHALLENGE,
 static _Atomic int script;
 
 static struct {
-    struct event_base *base;
-    rpc_server *server;
-    struct event *cmd_ev;
-    int cmd[2];
-    pthread_t thread;
-    bool running;
-    unsigned port;
+    th_rpc_loop loop;              /* the scripted node, its loop thread and its command pipe */
     char url[64];
     char last_tx_type[32];         /* the type of the last transaction tx_send verified */
     uint64_t last_tx_nonce;
@@ -135,51 +126,15 @@ static int errors(int status, const char **message)
     return status == ST_INVALID ? -32602 : -32010;
 }
 
-static void on_command(evutil_socket_t fd, short what, void *arg)
-{
-    char c;
-    (void)what;
-    (void)arg;
-    if (read(fd, &c, 1) >= 0)
-        event_base_loopbreak(srv.base);
-}
-
-static void *server_loop(void *arg)
-{
-    (void)arg;
-    event_base_dispatch(srv.base);
-    return NULL;
-}
-
 static void start(void)
 {
-    signal(SIGPIPE, SIG_IGN);
-    srv.base = event_base_new();
-    cr_assert_not_null(srv.base, "event_base_new");
-    srv.server = rpc_server_new(srv.base, table, sizeof table / sizeof table[0], NULL, NULL, NULL, false);
-    cr_assert_not_null(srv.server, "rpc_server_new");
-    rpc_server_set_errors(srv.server, errors);
-    cr_assert_eq(rpc_server_listen(srv.server, "127.0.0.1:0", &srv.port), RPC_OK, "listen");
-    snprintf(srv.url, sizeof srv.url, "http://127.0.0.1:%u", srv.port);
-    cr_assert_eq(pipe(srv.cmd), 0, "pipe");
-    srv.cmd_ev = event_new(srv.base, srv.cmd[0], EV_READ | EV_PERSIST, on_command, NULL);
-    cr_assert(srv.cmd_ev && event_add(srv.cmd_ev, NULL) == 0, "command pipe watched");
-    cr_assert_eq(pthread_create(&srv.thread, NULL, server_loop, NULL), 0, "server thread");
-    srv.running = true;
+    th_rpc_loop_start(&srv.loop, table, sizeof table / sizeof table[0], NULL, NULL, NULL, errors);
+    snprintf(srv.url, sizeof srv.url, "http://127.0.0.1:%u", srv.loop.port);
 }
 
 static void stop(void)
 {
-    if (!srv.running)
-        return;
-    cr_assert_eq(write(srv.cmd[1], "q", 1), 1, "quit command");
-    pthread_join(srv.thread, NULL);
-    event_free(srv.cmd_ev);
-    rpc_server_free(srv.server);
-    event_base_free(srv.base);
-    close(srv.cmd[0]);
-    close(srv.cmd[1]);
-    srv.running = false;
+    th_rpc_loop_stop(&srv.loop);
 }
 
 TestSuite(worker_node, .init = start, .fini = stop, .timeout = 60);
@@ -283,7 +238,7 @@ Test(worker_node, an_unreachable_node_is_an_io_failure)
     uint64_t id;
     wrk_node *n;
     stop();  /* nothing listens on its port any more */
-    snprintf(url, sizeof url, "http://127.0.0.1:%u", srv.port);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u", srv.loop.port);
     n = wrk_node_new(url, 5);
     cr_assert_not_null(n, "a client");
     cr_assert_eq(wrk_node_chain_id(n, &id, err, sizeof err), ST_IO, "unreachable");
