@@ -442,6 +442,13 @@ static uint8_t *input_bytes(size_t *len)
     return buf;
 }
 
+/* codec_epoch()'s inputs, serialized (caller frees). */
+static uint8_t *codec_bytes(size_t *len)
+{
+    codec_epoch();
+    return input_bytes(len);
+}
+
 static uint8_t *report_bytes(size_t *len, const enc_settle_report *r)
 {
     uint8_t *buf;
@@ -464,8 +471,7 @@ Test(enclave_settle, inputs_round_trip_byte_for_byte)
     enc_settle_input back;
     uint8_t *a, *b, h1[32], h2[32];
     size_t la, lb;
-    codec_epoch();
-    a = input_bytes(&la);
+    a = codec_bytes(&la);
     cr_assert_eq(la, 376 + 3 * WLEN + 2 * 100, "376 fixed bytes, 126 a worker of six slots, 100 a channel");
     cr_assert_arr_eq(a, "CSETIN2\x02", 8, "the magic and the version");
     enc_settle_input_init(&back);
@@ -522,8 +528,7 @@ Test(enclave_settle, every_truncated_or_extended_input_is_refused)
     enc_settle_input back;
     uint8_t *a;
     size_t la;
-    codec_epoch();
-    a = input_bytes(&la);
+    a = codec_bytes(&la);
     enc_settle_input_init(&back);
     expect_only_whole_parses(parse_input, &back, a, la);
     cr_assert_eq(back.n_workers, 0, "the target is untouched by failures");
@@ -536,8 +541,7 @@ Test(enclave_settle, a_flipped_input_byte_is_refused_or_changes_the_hash)
     enc_settle_input back;
     uint8_t *a, *b, h0[32], h[32];
     size_t la, lb, accepted = 0;
-    codec_epoch();
-    a = input_bytes(&la);
+    a = codec_bytes(&la);
     cr_assert_eq(enc_settle_input_hash(h0, &in), ST_OK, "hash");
     enc_settle_input_init(&back);
     for (size_t i = 0; i < la; i++) {
@@ -602,8 +606,7 @@ ParameterizedTest(int *i, enclave_settle, non_canonical_input_bytes_are_refused)
     enc_settle_input back;
     uint8_t *a;
     size_t la;
-    codec_epoch();
-    a = input_bytes(&la);
+    a = codec_bytes(&la);
     enc_settle_input_init(&back);
     cr_assert_eq(enc_settle_input_parse(&back, a, la), ST_OK, "the unpatched bytes parse");
     memcpy(a + p->off, p->bytes, p->n);
@@ -617,8 +620,7 @@ Test(enclave_settle, a_repeated_worker_address_is_refused)
     enc_settle_input back;
     uint8_t *a;
     size_t la;
-    codec_epoch();
-    a = input_bytes(&la);
+    a = codec_bytes(&la);
     memcpy(a + OFF_W(1), a + OFF_W(0), 20);
     enc_settle_input_init(&back);
     cr_assert_eq(enc_settle_input_parse(&back, a, la), ST_INVALID, "the same worker twice");
