@@ -262,15 +262,22 @@ Test(governance_gov, spend_executes_exactly_once)
     th_replay(&e);
 }
 
+/* A root proposal of payload by dev 0, which devs 2 and 1 vote for with conviction, taken through
+ * its voting period and enactment delay: passed and waiting for its execution. Returns its id. */
+static uint64_t pass_root(const char *payload, unsigned conviction)
+{
+    uint64_t id = propose(0, "root", payload);
+    advance(DELAY);
+    vote(2, id, 1, conviction);
+    vote(1, id, 1, conviction);
+    advance(PERIOD + ENACT);
+    return id;
+}
+
 /* A root proposal raising staking.minContribution to 1000, passed and waiting for its execution. */
 static uint64_t pass_min_contribution_1000(void)
 {
-    uint64_t id = propose(0, "root", "{\"kind\":\"param\",\"name\":\"staking.minContribution\",\"value\":\"1000\"}");
-    advance(DELAY);
-    vote(2, id, 1, 0);
-    vote(1, id, 1, 0);
-    advance(PERIOD + ENACT);
-    return id;
+    return pass_root("{\"kind\":\"param\",\"name\":\"staking.minContribution\",\"value\":\"1000\"}", 0);
 }
 
 Test(governance_gov, param_change_is_in_force_at_once_and_after_restart)
@@ -476,11 +483,7 @@ Test(governance_gov, a_failing_payload_leaves_the_proposal_failed_and_nothing_ap
     /* root has no cap: more than the treasury holds */
     char payload[256];
     snprintf(payload, sizeof payload, "{\"kind\":\"spend\",\"to\":\"%s\",\"amount\":\"2000000000\"}", th_dev_text(5));
-    uint64_t id = propose(0, "root", payload);
-    advance(DELAY);
-    vote(2, id, 1, 0);
-    vote(1, id, 1, 0);
-    advance(PERIOD + ENACT);
+    uint64_t id = pass_root(payload, 0);
     execute(4, id);
     expect_ended(id, GOV_FAILED, "treasury holds less", false);
     expect_treasury("1000000000");
@@ -889,11 +892,7 @@ Test(governance_gov, a_deferred_slash_applies_when_due_unless_governance_cancels
 {
     stake_all();
     slash_worker_deferred(true);   /* slash 1 */
-    uint64_t id = propose(0, "root", "{\"kind\":\"slashCancel\",\"slash\":1}");
-    advance(DELAY);
-    vote(2, id, 1, 1);
-    vote(1, id, 1, 1);
-    advance(PERIOD + ENACT);
+    uint64_t id = pass_root("{\"kind\":\"slashCancel\",\"slash\":1}", 1);
     expect_state(id, GOV_QUEUED);
     execute(3, id);
     expect_state(id, GOV_EXECUTED);
@@ -995,11 +994,7 @@ Test(governance_gov, an_allowlisted_new_enclave_build_registers_and_settles)
     stake_all();
     char payload[128];
     snprintf(payload, sizeof payload, "{\"kind\":\"enclaveAllow\",\"measurement\":\"%s\"}", m2_hex);
-    uint64_t id = propose(0, "root", payload);
-    advance(DELAY);
-    vote(1, id, 1, 1);
-    vote(2, id, 1, 1);
-    advance(PERIOD + ENACT);
+    uint64_t id = pass_root(payload, 1);
     execute(3, id);
     bool allowed = false;
     cr_assert_eq(ledger_allowlist_has(eng_ledger(e), LEDGER_RUNTIME_ENCLAVE, m2, &allowed), ST_OK, "allowlist");
