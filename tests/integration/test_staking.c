@@ -57,8 +57,7 @@ static void contribute(unsigned who, unsigned pool, const char *tokens)
  * (owned by owner) and bonds tokens to it. */
 static void bond_worker(unsigned owner, unsigned pool, unsigned w, const char *tokens)
 {
-    char addr[43];
-    th_dev_address(addr, w);
+    const char *addr = th_addr(w);
     th_node_register_worker(node, w, owner, 100);
     th_send_done(node, owner, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", pool, addr);
     th_send_done(node, owner, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"%s" TOKEN "\"}", pool,
@@ -85,8 +84,7 @@ Test(integration_staking, get_pool_describes_a_new_pool_and_a_commission_raise)
     create_pool(0, "100000", "1000000");
     cJSON *resp = th_call(node, "staking_getPool", "[1]");
     const cJSON *p = th_result(resp);
-    char owner[43];
-    th_dev_address(owner, 0);
+    const char *owner = th_addr(0);
     cr_assert_eq(th_num(p, "id"), 1, "id");
     cr_assert_str_eq(th_str(p, "owner"), owner, "owner");
     cr_assert_eq(th_num(p, "commissionPpm"), 100000, "commission");
@@ -152,9 +150,7 @@ Test(integration_staking, list_pools_pages_by_id_and_by_stake)
 
 Test(integration_staking, get_position_values_shares_rewards_and_the_queue)
 {
-    char a1[43], a2[43];
-    th_dev_address(a1, 1);
-    th_dev_address(a2, 2);
+    const char *a1 = th_addr(1), *a2 = th_addr(2);
     create_pool(0, "100000", "1000000");
     create_pool(0, "0", "1000000");
     contribute(1, 1, "100");
@@ -183,8 +179,7 @@ Test(integration_staking, get_position_values_shares_rewards_and_the_queue)
     cr_assert_str_eq(th_str(item(r, "positions", 0), "pendingRewards"), "27" TOKEN, "three quarters of 36");
     cJSON_Delete(resp);
 
-    char owner[43];
-    th_dev_address(owner, 0);
+    const char *owner = th_addr(0);
     resp = th_callf(node, "staking_getPosition", "{\"address\":\"%s\"}", owner);
     r = th_result(resp);
     cr_assert_eq(th_count(r, "positions"), 0, "the owner stakes nothing");
@@ -246,9 +241,7 @@ Test(integration_staking, list_delegators_pages_by_address)
 
 Test(integration_staking, get_withdraw_queue_lists_requests_in_order)
 {
-    char a1[43], a2[43];
-    th_dev_address(a1, 1);
-    th_dev_address(a2, 2);
+    const char *a1 = th_addr(1), *a2 = th_addr(2);
     create_pool(0, "0", "1000000");
     contribute(1, 1, "1000");
     contribute(2, 1, "3000");
@@ -293,9 +286,7 @@ Test(integration_staking, get_withdraw_queue_lists_requests_in_order)
 
 Test(integration_staking, get_worker_shows_its_bond_and_only_its_unbondings)
 {
-    char w8[43], w9[43];
-    th_dev_address(w8, 8);
-    th_dev_address(w9, 9);
+    const char *w8 = th_addr(8), *w9 = th_addr(9);
     create_pool(0, "0", "1000000");
     contribute(1, 1, "10000");
     bond_worker(0, 1, 8, "3000");
@@ -329,8 +320,8 @@ Test(integration_staking, get_worker_shows_its_bond_and_only_its_unbondings)
 
 Test(integration_staking, list_slashes_records_a_slash_pending_then_applied)
 {
-    char w8[43], body[128];
-    th_dev_address(w8, 8);
+    char body[128];
+    const char *w8 = th_addr(8);
     create_pool(0, "0", "1000000");
     contribute(1, 1, "10000");
     bond_worker(0, 1, 8, "4000");
@@ -374,8 +365,7 @@ Test(integration_staking, list_slashes_records_a_slash_pending_then_applied)
  * their sum. The entries are chosen so that flooring their sum instead would give one unit more. */
 Test(integration_staking, admin_slash_worker_burns_the_bonded_and_each_unbonding_part_when_due)
 {
-    char w8[43];
-    th_dev_address(w8, 8);
+    const char *w8 = th_addr(8);
     create_pool(0, "0", "1000000");
     contribute(1, 1, "1100");
     bond_worker(0, 1, 8, "1100");
@@ -459,8 +449,8 @@ ParameterizedTest(int *i, integration_staking, bad_params_and_unknown_pools_are_
  * sharePrice has long floored to 0. */
 Test(integration_staking, a_collapsed_share_price_fails_the_contribution_and_the_node_goes_on)
 {
-    char w8[43], body[160];
-    th_dev_address(w8, 8);
+    char body[160];
+    const char *w8 = th_addr(8);
     create_pool(0, "0", "1000000");
     contribute(1, 1, "1000");
     /* slashes without the dev chain's 7-day deferral, as governance may set it */
@@ -508,8 +498,8 @@ Test(integration_staking, a_collapsed_share_price_fails_the_contribution_and_the
 
 Test(integration_staking, share_price_decimal_is_stake_over_shares_to_18_significant_digits)
 {
-    char w8[43], body[160];
-    th_dev_address(w8, 8);
+    char body[160];
+    const char *w8 = th_addr(8);
     create_pool(0, "0", "1000000");
     cJSON *resp = th_call(node, "staking_getPool", "{\"pool\":1}");
     cr_assert_str_eq(th_str(th_result(resp), "sharePriceDecimal"), "1", "a pool without shares");
