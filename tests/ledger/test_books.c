@@ -103,11 +103,18 @@ Test(ledger_books, mint_and_transfer_are_exact_and_audited)
     cr_assert_eq(r.n_checks, 6, "six checks");
 }
 
+/* Block 0: 10 minted to alice. */
+static void mint_ten_to_alice(void)
+{
+    ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice);
+    cr_assert_eq(block_with(0, &issuance, &a, "10"), ST_OK, "mint");
+}
+
 Test(ledger_books, refuses_overdraft_overflow_zero_and_self_transfer)
 {
     ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice),
                    b = ledger_user_account(LEDGER_FREE, bob);
-    cr_assert_eq(block_with(0, &issuance, &a, "10"), ST_OK, "mint");
+    mint_ten_to_alice();
     cr_assert_eq(block_with(1, &a, &b, "11"), ST_INSUFFICIENT, "overdraft refused");
     cr_assert_eq(block_with(2, &a, &a, "1"), ST_INVALID, "self transfer refused");
     cr_assert_eq(block_with(3, &a, &b, "0"), ST_INVALID, "zero refused");
@@ -120,13 +127,6 @@ Test(ledger_books, refuses_overdraft_overflow_zero_and_self_transfer)
     cr_assert_str_eq(ta, "10", "alice untouched by the refusals");
     free(ta);
     cr_assert(audit_check("debits_equal_credits"), "books balance");
-}
-
-/* Block 0: 10 minted to alice. */
-static void mint_ten_to_alice(void)
-{
-    ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice);
-    cr_assert_eq(block_with(0, &issuance, &a, "10"), ST_OK, "mint");
 }
 
 /* A tampering of the books after block 0 (mint_ten_to_alice), and the audit checks it must fail. */
@@ -158,9 +158,8 @@ ParameterizedTest(int *i, ledger_books, audit_detects_a_tampered_balance_or_tran
 
 Test(ledger_books, audit_detects_a_broken_hash_chain)
 {
-    ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice),
-                   b = ledger_user_account(LEDGER_FREE, bob);
-    cr_assert_eq(block_with(0, &issuance, &a, "10"), ST_OK, "mint");
+    ledger_account a = ledger_user_account(LEDGER_FREE, alice), b = ledger_user_account(LEDGER_FREE, bob);
+    mint_ten_to_alice();
     cr_assert_eq(block_with(1, &a, &b, "3"), ST_OK, "transfer");
     cr_assert_eq(block_with(2, &a, &b, "3"), ST_OK, "transfer");
     cr_assert(audit_check("hash_chain"), "chain intact");
