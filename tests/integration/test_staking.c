@@ -42,6 +42,14 @@ static void admin(const char *method, const char *params)
     cJSON_Delete(resp);
 }
 
+/* Slashes dev account worker's stake by ppm (admin_slashWorker, an admin call). */
+static void slash(unsigned worker, unsigned ppm)
+{
+    char params[96];
+    snprintf(params, sizeof params, "{\"worker\":\"%s\",\"ppm\":%u}", th_addr(worker), ppm);
+    admin("admin_slashWorker", params);
+}
+
 static void create_pool(unsigned owner, const char *commission, const char *capacity_tokens)
 {
     th_send_done(node, owner, "PoolCreate", "{\"commissionPpm\":\"%s\",\"capacity\":\"%s" TOKEN "\"}", commission,
@@ -320,13 +328,11 @@ Test(integration_staking, get_worker_shows_its_bond_and_only_its_unbondings)
 
 Test(integration_staking, list_slashes_records_a_slash_pending_then_applied)
 {
-    char body[128];
     const char *w8 = th_addr(8);
     create_pool(0, "0", "1000000");
     contribute(1, 1, "10000");
     bond_worker(0, 1, 8, "4000");
-    snprintf(body, sizeof body, "{\"worker\":\"%s\",\"ppm\":250000}", w8);
-    admin("admin_slashWorker", body);
+    slash(8, 250000);
     /* the dev chain defers a slash by staking.slashDeferSecs, 7 days, so governance may cancel it */
     cJSON *resp = th_call(node, "staking_listSlashes", "{\"state\":\"pending\"}");
     const cJSON *r = th_result(resp);
@@ -341,8 +347,7 @@ Test(integration_staking, list_slashes_records_a_slash_pending_then_applied)
     cr_assert(is_null(s, "canceledBy"), "not canceled");
     cr_assert(is_null(r, "next"), "one page");
     cJSON_Delete(resp);
-    snprintf(body, sizeof body, "{\"worker\":\"%s\"}", w8);
-    resp = th_call(node, "staking_getWorker", body);
+    resp = th_callf(node, "staking_getWorker", "{\"worker\":\"%s\"}", w8);
     cr_assert_str_eq(th_str(th_result(resp), "bonded"), "4000" TOKEN, "nothing burned yet");
     cJSON_Delete(resp);
     admin("admin_advanceTime", "{\"seconds\":604800}");
@@ -352,7 +357,7 @@ Test(integration_staking, list_slashes_records_a_slash_pending_then_applied)
     resp = th_call(node, "staking_listSlashes", "{\"state\":\"pending\"}");
     cr_assert_eq(th_count(th_result(resp), "slashes"), 0, "none pending");
     cJSON_Delete(resp);
-    resp = th_call(node, "staking_getWorker", body);
+    resp = th_callf(node, "staking_getWorker", "{\"worker\":\"%s\"}", w8);
     cr_assert_str_eq(th_str(th_result(resp), "bonded"), "3000" TOKEN, "4000 less a quarter");
     cJSON_Delete(resp);
     resp = th_call(node, "staking_listSlashes", "{\"state\":\"late\"}");
@@ -449,7 +454,6 @@ ParameterizedTest(int *i, integration_staking, bad_params_and_unknown_pools_are_
  * sharePrice has long floored to 0. */
 Test(integration_staking, a_collapsed_share_price_fails_the_contribution_and_the_node_goes_on)
 {
-    char body[160];
     const char *w8 = th_addr(8);
     create_pool(0, "0", "1000000");
     contribute(1, 1, "1000");
@@ -466,8 +470,7 @@ Test(integration_staking, a_collapsed_share_price_fails_the_contribution_and_the
         th_send_done(node, 0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%s\"}", w8,
                   th_str(th_result(pool), "freeStake"));
         cJSON_Delete(pool);
-        snprintf(body, sizeof body, "{\"worker\":\"%s\",\"ppm\":999999}", w8);
-        admin("admin_slashWorker", body);
+        slash(8, 999999);
         cJSON *resp = th_send(node, 2, "Contribute", "{\"pool\":\"1\",\"amount\":\"1000" TOKEN "\"}");
         if (strcmp(th_str(th_result(resp), "status"), "success") != 0)
             failed = resp;
@@ -498,8 +501,6 @@ Test(integration_staking, a_collapsed_share_price_fails_the_contribution_and_the
 
 Test(integration_staking, share_price_decimal_is_stake_over_shares_to_18_significant_digits)
 {
-    char body[160];
-    const char *w8 = th_addr(8);
     create_pool(0, "0", "1000000");
     cJSON *resp = th_call(node, "staking_getPool", "{\"pool\":1}");
     cr_assert_str_eq(th_str(th_result(resp), "sharePriceDecimal"), "1", "a pool without shares");
@@ -508,8 +509,7 @@ Test(integration_staking, share_price_decimal_is_stake_over_shares_to_18_signifi
     bond_worker(0, 1, 8, "3000");
     /* a third burned, once the slash's 7-day deferral has passed: 2000 tokens for 3000 tokens' worth
      * of shares (the worker answers no slot, so the epochs meanwhile pay it nothing) */
-    snprintf(body, sizeof body, "{\"worker\":\"%s\",\"ppm\":333333}", w8);
-    admin("admin_slashWorker", body);
+    slash(8, 333333);
     admin("admin_advanceTime", "{\"seconds\":604800}");
     resp = th_call(node, "staking_getPool", "{\"pool\":1}");
     const cJSON *p = th_result(resp);
@@ -517,8 +517,7 @@ Test(integration_staking, share_price_decimal_is_stake_over_shares_to_18_signifi
     cr_assert_str_eq(th_str(p, "sharePriceDecimal"), "0.666667", "2000001/3000000 exactly");
     cr_assert_str_eq(th_str(p, "sharePrice"), "666667000000000000", "per 10^18 shares");
     cJSON_Delete(resp);
-    snprintf(body, sizeof body, "{\"worker\":\"%s\",\"ppm\":500000}", w8);
-    admin("admin_slashWorker", body);
+    slash(8, 500000);
     admin("admin_advanceTime", "{\"seconds\":604800}");
     resp = th_call(node, "staking_getPool", "{\"pool\":1}");
     /* 1000000500000000000000 / 3000000000000000000000 = 0.3333335 */
