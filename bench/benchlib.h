@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* benchlib.h: what the benchmarks share: clocks, peak memory, the machine line of their tables,
- * temporary directories, a real conclaved --dev on a free loopback port, started and stopped by
- * its PID with bounded waits, and the JSON-RPC side: signed calls, batches, parallel posting. Benchmarks only; nothing here is timed by a test. */
+ * temporary directories, an engine opened in process, a real conclaved --dev on a free loopback
+ * port, started and stopped by its PID with bounded waits, and the JSON-RPC side: signed calls,
+ * batches, parallel posting. Benchmarks only; nothing here is timed by a test. */
 #ifndef BENCH_BENCHLIB_H
 #define BENCH_BENCHLIB_H
 

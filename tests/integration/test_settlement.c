@@ -401,7 +401,7 @@ static void add_worker_to(unsigned owner, unsigned pool, unsigned w, const char 
     th_send_done(node, owner, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", pool, th_addr(w));
     if (bond_tokens)
         th_send_done(node, owner, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"%s" TOKEN "\"}", pool,
-                th_addr(w), bond_tokens);
+                     th_addr(w), bond_tokens);
 }
 
 /* A worker of pool 1 (dev 0's). */

@@ -53,7 +53,7 @@ static void slash(unsigned worker, unsigned ppm)
 static void create_pool(unsigned owner, const char *commission, const char *capacity_tokens)
 {
     th_send_done(node, owner, "PoolCreate", "{\"commissionPpm\":\"%s\",\"capacity\":\"%s" TOKEN "\"}", commission,
-              capacity_tokens);
+                 capacity_tokens);
 }
 
 static void contribute(unsigned who, unsigned pool, const char *tokens)
@@ -468,7 +468,7 @@ Test(integration_staking, a_collapsed_share_price_fails_the_contribution_and_the
     for (int round = 0; round < 10 && !failed; round++) {
         cJSON *pool = th_call(node, "staking_getPool", "{\"pool\":1}");
         th_send_done(node, 0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%s\"}", w8,
-                  th_str(th_result(pool), "freeStake"));
+                     th_str(th_result(pool), "freeStake"));
         cJSON_Delete(pool);
         slash(8, 999999);
         cJSON *resp = th_send(node, 2, "Contribute", "{\"pool\":\"1\",\"amount\":\"1000" TOKEN "\"}");

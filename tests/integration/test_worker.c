@@ -227,7 +227,7 @@ Test(integration_worker, registers_then_answers_each_slot_once_as_the_clock_move
     /* in the pool without stake, it does not compute: it waits for the bond without answering */
     wait_line(&worker_a, "in pool 1, no stake bonded yet", line, sizeof line);
     th_send_done(node, 0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%llu" TOKEN "\"}", addr,
-            100 * (isqrt(score) + 1));
+                 100 * (isqrt(score) + 1));
     wait_line(&worker_a, "in pool 1", line, sizeof line);
 
     /* Slot by slot: each slot gets one heartbeat, which the node records as answered */
@@ -284,7 +284,7 @@ Test(integration_worker, reconnects_by_itself_after_a_node_restart)
     th_send_done(node, 1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100000" TOKEN "\"}");
     th_send_done(node, 0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"%s\"}", addr);
     th_send_done(node, 0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%llu" TOKEN "\"}", addr,
-            100 * (isqrt(score) + 1));
+                 100 * (isqrt(score) + 1));
     expect_next_heartbeat(&worker_a, addr);
 
     int status = th_node_stop(node, SIGTERM);
@@ -410,7 +410,7 @@ Test(integration_worker, an_epoch_pays_by_proven_benchmark_and_stake_whatever_th
     }
     th_send_done(node, 0, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", pools[0], a_addr);
     th_send_done(node, 0, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"%llu" TOKEN "\"}", pools[0], a_addr,
-            100 * (isqrt(score) + 1));
+                 100 * (isqrt(score) + 1));
     for (unsigned w = 5; w <= 7; w++) {
         th_node_register_worker(node, w, 0, 100);
         th_send_done(node, 0, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", pools[w - 4], th_addr(w));

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* testhelp.h: helpers shared by the test suites: temporary directories, a ledger in one, files, the
- * shared test vectors, hex, a tampered chain. */
+ * shared test vectors, hex, a tampered chain, the base epoch of the settlement tests. */
 #ifndef TESTS_TESTHELP_H
 #define TESTS_TESTHELP_H
 
