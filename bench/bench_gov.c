@@ -379,8 +379,6 @@ int main(int argc, char **argv)
     bool quick;
     const char *daemon = bench_args(argc, argv, &quick);
     size_t many = quick ? QUICK_MANY_VOTES : MANY_VOTES;
-    char host[512];
-    bench_machine(host, sizeof host);
 
     bench_node n;
     bench_node_start(&n, daemon);
@@ -400,7 +398,7 @@ int main(int argc, char **argv)
     bench_node_restart(&n, daemon);
     double counted = turnout_difference(&n);
 
-    printf("machine: %s\n\n", host);
+    bench_print_machine();
     printf("%-52s %14s\n", "governance through JSON-RPC (conclaved --dev)", "per second");
     char label[96];
     snprintf(label, sizeof label, "Vote via tx_send, %d connections x 1 call", CONNECTIONS);

@@ -746,7 +746,7 @@ static void pick_best(struct run *r)
 /* One run, in this (forked) process: set up, settle, check, measure. */
 static void run_settlement(struct run *r, const char *enclave)
 {
-    char dir[64], db_path[128], secret_path[128], sealed_dir[128], err[256] = "";
+    char dir[64], db_path[128], secret_path[128], sealed_dir[128];
     snprintf(dir, sizeof dir, "/tmp/conclave-bench-XXXXXX");
     if (!mkdtemp(dir))
         bench_die("mkdtemp");
@@ -764,12 +764,7 @@ static void run_settlement(struct run *r, const char *enclave)
         address_of(workers[w], "worker", w);
     char *genesis = genesis_json(r->delegators, platform, measurement, runtime);
     r->addresses_s = bench_now() - setup0;
-    eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
-    eng *e = NULL;
-    double t0 = bench_now();
-    if (eng_open(&e, err, sizeof err, &cfg) != ST_OK)
-        bench_die(err);
-    r->open_s = bench_now() - t0;
+    eng *e = bench_eng_open(db_path, genesis, &r->open_s);
     cJSON_free(genesis);
     fprintf(stderr, "bench_settlement: %zu delegators: genesis of %zu accounts applied (addresses %.1f s, "
             "eng_open %.1f s)\n", r->delegators, (size_t)POOLS + r->delegators, r->addresses_s, r->open_s);
@@ -803,7 +798,7 @@ static void run_settlement(struct run *r, const char *enclave)
     r->inputs_len = st.inputs_len;
     r->report_len = st.report_len;
     ledger_audit_report audit;
-    t0 = bench_now();
+    double t0 = bench_now();
     if (ledger_audit(l, &audit) != ST_OK)
         bench_die("ledger_audit failed");
     r->audit_s = bench_now() - t0;
@@ -940,13 +935,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_settlement [PATH-TO-conclave-enclave]\n");
         return 2;
     }
-    char host[512];
-    bench_machine(host, sizeof host);
     struct run few = { .delegators = FEW_DELEGATORS }, many = { .delegators = MANY_DELEGATORS };
     run_forked(&few, enclave);
     run_forked(&many, enclave);
 
-    printf("machine: %s\n\n", host);
+    bench_print_machine();
     char head_few[32], head_many[32], label[128];
     snprintf(head_few, sizeof head_few, "%zu deleg.", few.delegators);
     snprintf(head_many, sizeof head_many, "%zu deleg.", many.delegators);

@@ -165,13 +165,7 @@ static char *genesis_json(size_t n, double *addresses_s)
 static eng *pool_setup(struct pool_run *r, const char *db_path)
 {
     char *genesis = genesis_json(r->delegators, &r->addresses_s);
-    char err[256] = "";
-    eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
-    eng *e = NULL;
-    double t0 = bench_now();
-    if (eng_open(&e, err, sizeof err, &cfg) != ST_OK)
-        bench_die(err);
-    r->open_s = bench_now() - t0;
+    eng *e = bench_eng_open(db_path, genesis, &r->open_s);
     r->open_rss_kb = bench_maxrss_kb(RUSAGE_SELF);
     cJSON_free(genesis);
 
@@ -356,8 +350,6 @@ int main(int argc, char **argv)
     bool quick;
     const char *daemon = bench_args(argc, argv, &quick);
     size_t large = quick ? QUICK_LARGE_POOL : LARGE_POOL;
-    char host[512];
-    bench_machine(host, sizeof host);
 
     struct pool_run small_run = { .delegators = SMALL_POOL }, large_run = { .delegators = large };
     run_pool(&small_run);
@@ -368,7 +360,7 @@ int main(int argc, char **argv)
     double single = contribute_rate(daemon, false, &ok_single);
     double batched = contribute_rate(daemon, true, &ok_batched);
 
-    printf("machine: %s\n\n", host);
+    bench_print_machine();
     char small_head[32], large_head[32];
     snprintf(small_head, sizeof small_head, "%zu delegators", small_run.delegators);
     snprintf(large_head, sizeof large_head, "%zu delegators", large_run.delegators);

@@ -84,13 +84,11 @@ int main(int argc, char **argv)
 {
     const char *daemon = argc > 1 ? argv[1] : "./conclaved";
     signal(SIGPIPE, SIG_IGN);
-    char host[512];
-    bench_machine(host, sizeof host);
     double recover = bench_recover();
     size_t ok_single = 0, ok_batched = 0;
     double single = transfer_rate(daemon, false, &ok_single);
     double batched = transfer_rate(daemon, true, &ok_batched);
-    printf("machine: %s\n\n", host);
+    bench_print_machine();
     printf("%-52s %14s %12s\n", "benchmark", "per second", "vs recover");
     printf("%-52s %14.0f %11.2fx\n", "secp256k1 recoveries (raw, one core)", recover, 1.0);
     char label[80];

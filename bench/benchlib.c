@@ -80,7 +80,7 @@ long bench_maxrss_kb(int who)
     return ru.ru_maxrss;
 }
 
-void bench_machine(char *out, size_t len)
+void bench_print_machine(void)
 {
     struct utsname u;
     uname(&u);
@@ -96,8 +96,20 @@ void bench_machine(char *out, size_t len)
         }
     if (f)
         fclose(f);
-    snprintf(out, len, "%s (%s %s), %s, %ld cores", u.nodename, u.sysname, u.machine, model,
-             sysconf(_SC_NPROCESSORS_ONLN));
+    printf("machine: %s (%s %s), %s, %ld cores\n\n", u.nodename, u.sysname, u.machine, model,
+           sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+eng *bench_eng_open(const char *db_path, const char *genesis_json, double *open_s)
+{
+    char err[256] = "";
+    eng_config cfg = { .db_path = db_path, .genesis_json = genesis_json, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
+    eng *e = NULL;
+    double t0 = bench_now();
+    if (eng_open(&e, err, sizeof err, &cfg) != ST_OK)
+        bench_die(err);
+    *open_s = bench_now() - t0;
+    return e;
 }
 
 void bench_remove_dir(const char *dir)

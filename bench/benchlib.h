@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* benchlib.h: what the benchmarks share: clocks, peak memory, the machine line of their tables,
- * temporary directories, a real conclaved --dev on a free loopback port, started and stopped by
- * its PID with bounded waits, and the JSON-RPC side: signed calls, batches, parallel posting. Benchmarks only; nothing here is timed by a test. */
+ * temporary directories, an engine opened in process, a real conclaved --dev on a free loopback
+ * port, started and stopped by its PID with bounded waits, and the JSON-RPC side: signed calls,
+ * batches, parallel posting. Benchmarks only; nothing here is timed by a test. */
 #ifndef BENCH_BENCHLIB_H
 #define BENCH_BENCHLIB_H
 
@@ -38,8 +39,13 @@ double bench_now(void);
 double bench_cpu(void);
 /* Peak resident memory in KiB of RUSAGE_SELF or RUSAGE_CHILDREN. */
 long bench_maxrss_kb(int who);
-/* "host (Linux x86_64), CPU model, N cores" into out. */
-void bench_machine(char *out, size_t len);
+/* Prints the machine line of a table, "machine: host (Linux x86_64), CPU model, N cores", and a
+ * blank line to stdout. */
+void bench_print_machine(void);
+/* Opens a --dev engine on a manual clock on the database db_path with genesis_json (borrowed);
+ * dies on failure. Out: *open_s the wall seconds eng_open took (parsing and applying the genesis).
+ * Release with eng_close. */
+eng *bench_eng_open(const char *db_path, const char *genesis_json, double *open_s);
 /* rm -rf of a temporary directory the benchmark made. */
 void bench_remove_dir(const char *dir);
 /* Starts daemon --dev on a new temporary data directory and 127.0.0.1:0; waits (20 s at most) for

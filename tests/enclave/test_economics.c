@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include "enclave/economics.h"
+#include "tests/lib/rational.h"
 
 #define ONE_DIGITS ENC_ECON_SCALE_DIGITS
 
@@ -239,24 +240,6 @@ Test(enclave_economics, reproduces_phala_should_payout_at_v_max)
 
 /* --- the closed forms against a model stepping one by one in exact rationals --- */
 
-static void q_of(mpq_t q, const mpz_t fx)
-{
-    mpz_t one;
-    mpz_init(one);
-    mpz_ui_pow_ui(one, 10, ONE_DIGITS);
-    mpq_set_num(q, fx);
-    mpq_set_den(q, one);
-    mpq_canonicalize(q);
-    mpz_clear(one);
-}
-
-static void floor_fx(mpz_t r, const mpq_t q)
-{
-    mpz_ui_pow_ui(r, 10, ONE_DIGITS);
-    mpz_mul(r, r, mpq_numref(q));
-    mpz_fdiv_q(r, r, mpq_denref(q));
-}
-
 typedef struct idle_case {
     const char *v0, *m, *rho, *v_max;
     uint32_t score;
@@ -299,31 +282,26 @@ Test(enclave_economics, idle_closed_form_equals_exact_stepping)
         fxs(m, k->m);
         fxs(d0, "5");
         fxs(v, k->v0);
-        q_of(V, v);
+        th_q_of_fixed(V, v);
         mpq_set_ui(D, 0, 1);
-        q_of(rho1, p.rho);
+        th_q_of_fixed(rho1, p.rho);
         mpq_set_ui(t, 1, 1);
         mpq_sub(rho1, rho1, t);
-        q_of(mq, m);
+        th_q_of_fixed(mq, m);
         mpz_mul_ui(mv, p.cost_k, k->score);
         mpz_add(mv, mv, p.cost_b);
-        q_of(c, mv);
-        q_of(vmax, p.v_max);
+        th_q_of_fixed(c, mv);
+        th_q_of_fixed(vmax, p.v_max);
         for (unsigned n = 1; n <= k->steps; n++) {
-            mpq_mul(dv, rho1, V);            /* dV = m ((rho - 1) V + cost) */
-            mpq_add(dv, dv, c);
-            mpq_mul(dv, dv, mq);
-            mpq_add(V, V, dv);
-            if (mpq_cmp(V, vmax) > 0)
-                mpq_set(V, vmax);
+            th_step_up(V, dv, rho1, c, mq, vmax);
             mpq_add(D, D, dv);
             if (!checked_at(n, k->steps))
                 continue;
             fxs(v, k->v0);
             mpz_set(d, d0);
             cr_assert_eq(enc_econ_evolve_idle(v, d, &p, m, k->score, n), ST_OK, "case %zu, n %u", i, n);
-            floor_fx(mv, V);
-            floor_fx(md, D);
+            th_fixed_floor(mv, V);
+            th_fixed_floor(md, D);
             mpz_add(md, md, d0);
             cr_assert(mpz_cmp(v, mv) == 0, "case %zu, n %u: V %s, model %s", i, n, fmt(v), fmt(mv));
             cr_assert(mpz_cmp(d, md) == 0, "case %zu, n %u: D %s, model %s", i, n, fmt(d), fmt(md));
@@ -348,11 +326,11 @@ Test(enclave_economics, unresponsive_closed_form_equals_exact_stepping)
         if (rates[i])
             fxs(p.slash_rate, rates[i]);
         fxs(v, "3072");
-        q_of(V, v);
-        q_of(q, p.slash_rate);
+        th_q_of_fixed(V, v);
+        th_q_of_fixed(q, p.slash_rate);
         mpq_set_ui(V, 1, 1);
         mpq_sub(q, V, q);                    /* 1 - slash */
-        q_of(V, v);
+        th_q_of_fixed(V, v);
         for (unsigned n = 1; n <= 300; n++) {
             mpq_mul(V, V, q);
             if (!checked_at(n, 300))
@@ -360,7 +338,7 @@ Test(enclave_economics, unresponsive_closed_form_equals_exact_stepping)
             fxs(v, "3072");
             mpz_set_ui(d, 7);
             cr_assert_eq(enc_econ_evolve_unresponsive(v, d, &p, n), ST_OK, "rate %zu, n %u", i, n);
-            floor_fx(mv, V);
+            th_fixed_floor(mv, V);
             cr_assert(mpz_cmp(v, mv) == 0, "rate %zu, n %u: V %s, model %s", i, n, fmt(v), fmt(mv));
             cr_assert(mpz_sgn(d) == 0, "D is dropped");
         }

@@ -98,17 +98,7 @@ static void assert_amount(const mpz_t v, const char *want, const char *what)
  * six heartbeat slots of 120 s, ten 12 s steps each; the economics Phala's (enc_econ_params_init). */
 static void base_params(void)
 {
-    in.chain_id = 31337;
-    in.epoch = 5;
-    in.genesis_time = 0;
-    in.epoch_start = 1000;
-    in.epoch_end = 1720;
-    in.slot_seconds = 120;
-    amount(in.params.budget_per_epoch, "1000" E18);
-    in.params.decay_period = 180 * 86400;
-    in.params.decay_ppm = 250000;
-    in.params.treasury_ppm = 200000;
-    in.params.fee_ppm = 25000;
+    th_settle_base(&in, 5, 1000, 25000);
 }
 
 /* A worker whose address is 20 bytes of a, not started, answering every slot at its score. */
@@ -452,6 +442,13 @@ static uint8_t *input_bytes(size_t *len)
     return buf;
 }
 
+/* codec_epoch()'s inputs, serialized (caller frees). */
+static uint8_t *codec_bytes(size_t *len)
+{
+    codec_epoch();
+    return input_bytes(len);
+}
+
 static uint8_t *report_bytes(size_t *len, const enc_settle_report *r)
 {
     uint8_t *buf;
@@ -474,8 +471,7 @@ Test(enclave_settle, inputs_round_trip_byte_for_byte)
     enc_settle_input back;
     uint8_t *a, *b, h1[32], h2[32];
     size_t la, lb;
-    codec_epoch();
-    a = input_bytes(&la);
+    a = codec_bytes(&la);
     cr_assert_eq(la, 376 + 3 * WLEN + 2 * 100, "376 fixed bytes, 126 a worker of six slots, 100 a channel");
     cr_assert_arr_eq(a, "CSETIN2\x02", 8, "the magic and the version");
     enc_settle_input_init(&back);
@@ -501,24 +497,42 @@ Test(enclave_settle, inputs_round_trip_byte_for_byte)
     free(b);
 }
 
-Test(enclave_settle, every_truncated_or_extended_input_is_refused)
+/* A parser of an encoding into target (an enc_settle_input or an enc_settle_report). */
+typedef int (*parse_fn)(void *target, const uint8_t *buf, size_t len);
+
+static int parse_input(void *target, const uint8_t *buf, size_t len)
 {
-    enc_settle_input back;
-    uint8_t *a, *longer;
-    size_t la;
-    codec_epoch();
-    a = input_bytes(&la);
-    enc_settle_input_init(&back);
+    return enc_settle_input_parse(target, buf, len);
+}
+
+static int parse_report(void *target, const uint8_t *buf, size_t len)
+{
+    return enc_settle_report_parse(target, buf, len);
+}
+
+/* parse refuses every proper prefix of the encoding a (la bytes) and a with one byte more. */
+static void expect_only_whole_parses(parse_fn parse, void *target, const uint8_t *a, size_t la)
+{
     for (size_t n = 0; n < la; n++)
-        cr_assert_eq(enc_settle_input_parse(&back, a, n), ST_INVALID, "%zu of %zu bytes refused", n, la);
-    longer = malloc(la + 1);
+        cr_assert_eq(parse(target, a, n), ST_INVALID, "%zu of %zu bytes refused", n, la);
+    uint8_t *longer = malloc(la + 1);
     cr_assert_not_null(longer, "memory");
     memcpy(longer, a, la);
     longer[la] = 0;
-    cr_assert_eq(enc_settle_input_parse(&back, longer, la + 1), ST_INVALID, "a trailing byte refused");
+    cr_assert_eq(parse(target, longer, la + 1), ST_INVALID, "a trailing byte refused");
+    free(longer);
+}
+
+Test(enclave_settle, every_truncated_or_extended_input_is_refused)
+{
+    enc_settle_input back;
+    uint8_t *a;
+    size_t la;
+    a = codec_bytes(&la);
+    enc_settle_input_init(&back);
+    expect_only_whole_parses(parse_input, &back, a, la);
     cr_assert_eq(back.n_workers, 0, "the target is untouched by failures");
     enc_settle_input_clear(&back);
-    free(longer);
     free(a);
 }
 
@@ -527,8 +541,7 @@ Test(enclave_settle, a_flipped_input_byte_is_refused_or_changes_the_hash)
     enc_settle_input back;
     uint8_t *a, *b, h0[32], h[32];
     size_t la, lb, accepted = 0;
-    codec_epoch();
-    a = input_bytes(&la);
+    a = codec_bytes(&la);
     cr_assert_eq(enc_settle_input_hash(h0, &in), ST_OK, "hash");
     enc_settle_input_init(&back);
     for (size_t i = 0; i < la; i++) {
@@ -593,8 +606,7 @@ ParameterizedTest(int *i, enclave_settle, non_canonical_input_bytes_are_refused)
     enc_settle_input back;
     uint8_t *a;
     size_t la;
-    codec_epoch();
-    a = input_bytes(&la);
+    a = codec_bytes(&la);
     enc_settle_input_init(&back);
     cr_assert_eq(enc_settle_input_parse(&back, a, la), ST_OK, "the unpatched bytes parse");
     memcpy(a + p->off, p->bytes, p->n);
@@ -608,8 +620,7 @@ Test(enclave_settle, a_repeated_worker_address_is_refused)
     enc_settle_input back;
     uint8_t *a;
     size_t la;
-    codec_epoch();
-    a = input_bytes(&la);
+    a = codec_bytes(&la);
     memcpy(a + OFF_W(1), a + OFF_W(0), 20);
     enc_settle_input_init(&back);
     cr_assert_eq(enc_settle_input_parse(&back, a, la), ST_INVALID, "the same worker twice");
@@ -698,7 +709,7 @@ Test(enclave_settle, reports_round_trip_byte_for_byte)
 Test(enclave_settle, every_truncated_extended_or_flipped_report_is_refused_or_fails_verification)
 {
     enc_settle_report back;
-    uint8_t *a, *b, addr[20], d0[32], d[32];
+    uint8_t *a, addr[20], d0[32], d[32];
     size_t la;
     channels_epoch();
     settle();
@@ -706,14 +717,7 @@ Test(enclave_settle, every_truncated_extended_or_flipped_report_is_refused_or_fa
     cr_assert_eq(enc_settle_report_digest(d0, &rep), ST_OK, "digest");
     a = report_bytes(&la, &rep);
     enc_settle_report_init(&back);
-    for (size_t n = 0; n < la; n++)
-        cr_assert_eq(enc_settle_report_parse(&back, a, n), ST_INVALID, "%zu of %zu bytes refused", n, la);
-    b = malloc(la + 1);
-    cr_assert_not_null(b, "memory");
-    memcpy(b, a, la);
-    b[la] = 0;
-    cr_assert_eq(enc_settle_report_parse(&back, b, la + 1), ST_INVALID, "a trailing byte refused");
-    free(b);
+    expect_only_whole_parses(parse_report, &back, a, la);
     for (size_t i = 0; i < la; i++) {
         a[i] ^= 0x01;
         if (enc_settle_report_parse(&back, a, la) == ST_OK) {

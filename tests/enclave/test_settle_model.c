@@ -17,6 +17,8 @@
 #include "enclave/economics.h"
 #include "enclave/settle.h"
 #include "ledger/amount.h"
+#include "tests/lib/rational.h"
+#include "tests/lib/testhelp.h"
 
 #define E18 "000000000000000000"  /* append to whole tokens: base units */
 #define E36 E18 E18               /* append to whole numbers: fixed */
@@ -49,28 +51,6 @@ typedef struct model_worker {
     mpz_t v_new;                     /* fixed: V after the payout */
 } model_worker;
 
-static void q_of_fixed(mpq_t q, const mpz_t f)
-{
-    mpz_t one;
-    mpz_init(one);
-    mpz_ui_pow_ui(one, 10, ENC_ECON_SCALE_DIGITS);
-    mpq_set_num(q, f);
-    mpq_set_den(q, one);
-    mpq_canonicalize(q);
-    mpz_clear(one);
-}
-
-/* f = floor(q * 10^36) */
-static void fixed_floor(mpz_t f, const mpq_t q)
-{
-    mpz_t t;
-    mpz_init(t);
-    mpz_ui_pow_ui(t, 10, ENC_ECON_SCALE_DIGITS);
-    mpz_mul(t, t, mpq_numref(q));
-    mpz_fdiv_q(f, t, mpq_denref(q));
-    mpz_clear(t);
-}
-
 /* The confidence score of a level, as Phala's table says: 1, 2, 3 -> 1; 4 -> 4/5; 5 -> 7/10. */
 static void confidence(mpq_t c, unsigned level)
 {
@@ -94,21 +74,21 @@ static void model_one(model_worker *m, const enc_worker_in *w)
     mpq_inits(conf, vq, dv, t, rho1, ck, cb, vmax, slash, mq, sum_dv, NULL);
     mpz_inits(z, p_fixed, NULL);
     confidence(conf, w->conf_level);
-    q_of_fixed(rho1, p->rho);
+    th_q_of_fixed(rho1, p->rho);
     mpq_set_ui(t, 1, 1);
     mpq_sub(rho1, rho1, t);
-    q_of_fixed(ck, p->cost_k);
+    th_q_of_fixed(ck, p->cost_k);
     mpq_set_ui(t, w->score, 1);
     mpq_mul(ck, ck, t);
-    q_of_fixed(cb, p->cost_b);
+    th_q_of_fixed(cb, p->cost_b);
     mpq_add(ck, ck, cb);                         /* the cost per step: cost_k * P + cost_b */
-    q_of_fixed(vmax, p->v_max);
-    q_of_fixed(slash, p->slash_rate);
+    th_q_of_fixed(vmax, p->v_max);
+    th_q_of_fixed(slash, p->slash_rate);
     /* V: Ve = ((re - 1) * conf + 1) * (S + rig_k * P + rig_b), truncated, capped */
     if (w->started) {
         mpz_set(m->v, w->v);
     } else {
-        q_of_fixed(vq, p->re);
+        th_q_of_fixed(vq, p->re);
         mpq_set_ui(t, 1, 1);
         mpq_sub(vq, vq, t);
         mpq_mul(vq, vq, conf);
@@ -117,14 +97,14 @@ static void model_one(model_worker *m, const enc_worker_in *w)
         mpq_set_num(t, w->stake);
         mpq_set_den(t, z);
         mpq_canonicalize(t);                     /* S in tokens */
-        q_of_fixed(dv, p->rig_k);
+        th_q_of_fixed(dv, p->rig_k);
         mpq_set_ui(cb, w->score, 1);
         mpq_mul(dv, dv, cb);
         mpq_add(t, t, dv);
-        q_of_fixed(dv, p->rig_b);
+        th_q_of_fixed(dv, p->rig_b);
         mpq_add(t, t, dv);
         mpq_mul(vq, vq, t);
-        fixed_floor(m->v, vq);
+        th_fixed_floor(m->v, vq);
         if (mpz_cmp(m->v, p->v_max) > 0)
             mpz_set(m->v, p->v_max);
     }
@@ -143,34 +123,28 @@ static void model_one(model_worker *m, const enc_worker_in *w)
         mpq_set(mq, t);
     mpq_set_ui(t, w->score, 1);
     mpq_div(mq, mq, t);
-    fixed_floor(z, mq);
-    q_of_fixed(mq, z);
+    th_fixed_floor(z, mq);
+    th_q_of_fixed(mq, z);
     /* the runs, each step on its own, truncated at each run's end */
     for (uint64_t s = w->first_slot; s < n_slots;) {
         bool up = w->perf[s] > 0;
         uint64_t steps = 0;
         for (; s < n_slots && (w->perf[s] > 0) == up; s++)
             steps += steps_of_slot(s);
-        q_of_fixed(vq, m->v);
+        th_q_of_fixed(vq, m->v);
         mpq_set_ui(sum_dv, 0, 1);
         for (uint64_t k = 0; k < steps; k++) {
             if (up) {
-                /* dV = m ((rho - 1) V + cost);  V = min(V + dV, v_max);  D += dV */
-                mpq_mul(dv, rho1, vq);
-                mpq_add(dv, dv, ck);
-                mpq_mul(dv, dv, mq);
-                mpq_add(vq, vq, dv);
-                if (mpq_cmp(vq, vmax) > 0)
-                    mpq_set(vq, vmax);
+                th_step_up(vq, dv, rho1, ck, mq, vmax);  /* D += dV */
                 mpq_add(sum_dv, sum_dv, dv);
             } else {
                 mpq_mul(dv, vq, slash);          /* V -= V * slash_rate */
                 mpq_sub(vq, vq, dv);
             }
         }
-        fixed_floor(m->v, vq);
+        th_fixed_floor(m->v, vq);
         if (up) {
-            fixed_floor(z, sum_dv);
+            th_fixed_floor(z, sum_dv);
             mpz_add(m->d, m->d, z);
         } else if (steps > 0) {
             mpz_set_ui(m->d, 0);
@@ -179,7 +153,7 @@ static void model_one(model_worker *m, const enc_worker_in *w)
     /* share = sqrt(V^2 + (2 p conf)^2) cut to 2^-32: floor(sqrt(y)) = isqrt(floor(y)) for y >= 0 */
     mpz_set_ui(m->weight, 0);
     if (answered) {
-        q_of_fixed(vq, m->v);
+        th_q_of_fixed(vq, m->v);
         mpq_mul(vq, vq, vq);
         mpq_set_ui(t, 2 * p_epoch, 1);
         mpq_mul(t, t, conf);
@@ -321,17 +295,7 @@ static model_worker *settle_and_compare(void)
  * treasury, no decay yet. */
 static void base(void)
 {
-    in.chain_id = 31337;
-    in.epoch = 3;
-    in.genesis_time = 0;
-    in.epoch_start = 7200;
-    in.epoch_end = 7920;
-    in.slot_seconds = 120;
-    mpz_set_str(in.params.budget_per_epoch, "1000" E18, 10);
-    in.params.decay_period = 180 * 86400;
-    in.params.decay_ppm = 250000;
-    in.params.treasury_ppm = 200000;
-    in.params.fee_ppm = 50000;
+    th_settle_base(&in, 3, 7200, 50000);
 }
 
 /* A worker: address 20 bytes of a; perf[s] = p[s] (the six slots). */

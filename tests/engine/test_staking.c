@@ -277,6 +277,33 @@ static void expect_event(const char *events, const char *type, int nth, const ch
     cJSON_Delete(arr);
 }
 
+/* The nth WithdrawalPaid event of events pays dev staker (-1: not checked) shares for amount and
+ * leaves sharesStillQueued queued (each NULL: not checked). */
+static void expect_paid(const char *events, int nth, int staker, const char *shares, const char *amount,
+                        const char *still_queued)
+{
+    if (staker >= 0)
+        expect_event(events, "WithdrawalPaid", nth, "staker", th_dev_text((unsigned)staker));
+    if (shares)
+        expect_event(events, "WithdrawalPaid", nth, "shares", shares);
+    if (amount)
+        expect_event(events, "WithdrawalPaid", nth, "amount", amount);
+    if (still_queued)
+        expect_event(events, "WithdrawalPaid", nth, "sharesStillQueued", still_queued);
+}
+
+/* The WorkerSlashed event of events burns amount, fromBonded of it from the bonded stake and
+ * fromUnbonding from the stake still unbonding (each NULL: not checked). */
+static void expect_slashed(const char *events, const char *amount, const char *from_bonded, const char *from_unbonding)
+{
+    if (amount)
+        expect_event(events, "WorkerSlashed", 0, "amount", amount);
+    if (from_bonded)
+        expect_event(events, "WorkerSlashed", 0, "fromBonded", from_bonded);
+    if (from_unbonding)
+        expect_event(events, "WorkerSlashed", 0, "fromUnbonding", from_unbonding);
+}
+
 static int count_events(const char *events, const char *type)
 {
     cJSON *arr = cJSON_Parse(events);
@@ -577,10 +604,7 @@ Test(engine_staking, withdrawal_is_paid_at_once_from_free_stake)
     OK(run_ok(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100\"}"));
     char *ev = run_ok(1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"40\"}");
     expect_event(ev, "WithdrawalQueued", 0, "shares", "40");
-    expect_event(ev, "WithdrawalPaid", 0, "staker", th_dev_text(1));
-    expect_event(ev, "WithdrawalPaid", 0, "shares", "40");
-    expect_event(ev, "WithdrawalPaid", 0, "amount", "40");
-    expect_event(ev, "WithdrawalPaid", 0, "sharesStillQueued", "0");
+    expect_paid(ev, 0, 1, "40", "40", "0");
     free(ev);
     expect_queue(1, 0, NULL, NULL);
     expect_shares(1, 1, "60");
@@ -623,13 +647,8 @@ Test(engine_staking, queued_withdrawals_are_paid_first_in_first_out_from_release
     /* released: 80 free pays dev 1's 60 in full, then 20 of dev 2's 50 */
     ev = tick_after(1, "due work");
     expect_event(ev, "StakeReleased", 0, "amount", "80");
-    expect_event(ev, "WithdrawalPaid", 0, "staker", th_dev_text(1));
-    expect_event(ev, "WithdrawalPaid", 0, "amount", "60");
-    expect_event(ev, "WithdrawalPaid", 0, "sharesStillQueued", "0");
-    expect_event(ev, "WithdrawalPaid", 1, "staker", th_dev_text(2));
-    expect_event(ev, "WithdrawalPaid", 1, "shares", "20");
-    expect_event(ev, "WithdrawalPaid", 1, "amount", "20");
-    expect_event(ev, "WithdrawalPaid", 1, "sharesStillQueued", "30");
+    expect_paid(ev, 0, 1, NULL, "60", "0");
+    expect_paid(ev, 1, 2, "20", "20", "30");
     free(ev);
     expect_queue(1, 1, (unsigned[]){ 2 }, (const char *[]){ "30" });
     expect_pool(1, "120", "120", "120", "0");
@@ -648,11 +667,8 @@ Test(engine_staking, queued_withdrawals_are_paid_first_in_first_out_from_release
     expect_queue(1, 2, (unsigned[]){ 1, 2 }, (const char *[]){ "10", "50" });
     /* 30 released: dev 1's 10 first, then 20 of dev 2's 50 */
     ev = unbond_and_release("30");
-    expect_event(ev, "WithdrawalPaid", 0, "staker", th_dev_text(1));
-    expect_event(ev, "WithdrawalPaid", 0, "amount", "10");
-    expect_event(ev, "WithdrawalPaid", 1, "staker", th_dev_text(2));
-    expect_event(ev, "WithdrawalPaid", 1, "amount", "20");
-    expect_event(ev, "WithdrawalPaid", 1, "sharesStillQueued", "30");
+    expect_paid(ev, 0, 1, NULL, "10", NULL);
+    expect_paid(ev, 1, 2, NULL, "20", "30");
     free(ev);
     expect_queue(1, 1, (unsigned[]){ 2 }, (const char *[]){ "30" });
     expect_pool(1, "90", "90", "90", "0");
@@ -670,8 +686,7 @@ Test(engine_staking, a_contribution_pays_the_queue_from_its_own_stake)
     OK(run_ok(1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"30\"}"));
     char *ev = run_ok(2, "Contribute", "{\"pool\":\"1\",\"amount\":\"50\"}");
     expect_event(ev, "Contributed", 0, "shares", "50");
-    expect_event(ev, "WithdrawalPaid", 0, "staker", th_dev_text(1));
-    expect_event(ev, "WithdrawalPaid", 0, "amount", "30");
+    expect_paid(ev, 0, 1, NULL, "30", NULL);
     free(ev);
     expect_queue(1, 0, NULL, NULL);
     expect_pool(1, "120", "120", "100", "0");
@@ -724,10 +739,8 @@ Test(engine_staking, overdue_queue_forces_the_workers_to_unbond_at_an_epoch_clos
     /* released after the cooldown: the queue is paid with no call at all (a Tick-only block) */
     ev = tick_after(UNBONDING, "due work");
     cr_assert_eq(count_events(ev, "StakeReleased"), 2, "both unbondings released");
-    expect_event(ev, "WithdrawalPaid", 0, "amount", "40");
-    expect_event(ev, "WithdrawalPaid", 0, "sharesStillQueued", "30");
-    expect_event(ev, "WithdrawalPaid", 1, "amount", "30");
-    expect_event(ev, "WithdrawalPaid", 1, "sharesStillQueued", "0");
+    expect_paid(ev, 0, -1, NULL, "40", "30");
+    expect_paid(ev, 1, -1, NULL, "30", "0");
     free(ev);
     expect_queue(1, 0, NULL, NULL);
     expect_pool(1, "30", "30", "30", "0");
@@ -741,23 +754,20 @@ Test(engine_staking, a_request_filled_after_a_slash_is_paid_at_the_lower_price)
     OK(run_ok(1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"100\"}"));
     /* floor(200 * 0.333333) = 66 burned: T = 134, S = 200 */
     char *ev = system_ok("WorkerSlash", "{\"worker\":\"%s\",\"ppm\":333333}", worker_text(0));
-    expect_event(ev, "WorkerSlashed", 0, "amount", "66");
+    expect_slashed(ev, "66", NULL, NULL);
     free(ev);
     expect_pool(1, "134", "200", "134", "0");
     expect_queue(1, 1, (unsigned[]){ 1 }, (const char *[]){ "100" });
     /* 50 released: the request is worth floor(100*134/200) = 67 > 50, so it buys
      * floor(50*200/134) = 74 shares for floor(74*134/200) = 49 */
     ev = unbond_and_release("50");
-    expect_event(ev, "WithdrawalPaid", 0, "shares", "74");
-    expect_event(ev, "WithdrawalPaid", 0, "amount", "49");
-    expect_event(ev, "WithdrawalPaid", 0, "sharesStillQueued", "26");
+    expect_paid(ev, 0, -1, "74", "49", "26");
     free(ev);
     expect_pool(1, "85", "126", "84", "0");
     expect_queue(1, 1, (unsigned[]){ 1 }, (const char *[]){ "26" });
     /* the rest: 26 shares at floor(26*85/126) = 17 */
     ev = unbond_and_release("84");
-    expect_event(ev, "WithdrawalPaid", 0, "shares", "26");
-    expect_event(ev, "WithdrawalPaid", 0, "amount", "17");
+    expect_paid(ev, 0, -1, "26", "17", NULL);
     free(ev);
     expect_queue(1, 0, NULL, NULL);
     expect_pool(1, "68", "100", "0", "0");
@@ -778,9 +788,7 @@ Test(engine_staking, a_slash_also_burns_the_workers_stake_still_unbonding)
     expect_pool(1, "100", "100", "39", "61");
     /* 25%, each part floored: bonded floor(9.75) = 9, unbonding floor(10) + floor(5.25) = 15 */
     char *ev = system_ok("WorkerSlash", "{\"worker\":\"%s\",\"ppm\":250000}", worker_text(0));
-    expect_event(ev, "WorkerSlashed", 0, "amount", "24");
-    expect_event(ev, "WorkerSlashed", 0, "fromBonded", "9");
-    expect_event(ev, "WorkerSlashed", 0, "fromUnbonding", "15");
+    expect_slashed(ev, "24", "9", "15");
     free(ev);
     expect_pool(1, "76", "100", "30", "46");
     ledger_unbonding u[4];
@@ -794,8 +802,7 @@ Test(engine_staking, a_slash_also_burns_the_workers_stake_still_unbonding)
     cr_assert(u[0].release_at == G_TIME + UNBONDING && u[1].release_at == G_TIME + 10 + UNBONDING, "release times kept");
     /* all of it: the entries burn to zero and are gone, so nothing is released later */
     ev = system_ok("WorkerSlash", "{\"worker\":\"%s\",\"ppm\":1000000}", worker_text(0));
-    expect_event(ev, "WorkerSlashed", 0, "amount", "76");
-    expect_event(ev, "WorkerSlashed", 0, "fromUnbonding", "46");
+    expect_slashed(ev, "76", NULL, "46");
     free(ev);
     expect_pool(1, "0", "100", "0", "0");
     cr_assert_eq(ledger_unbonding_of_pool(eng_ledger(e), 1, u, 4, &n), ST_OK, "unbondings");
@@ -826,9 +833,7 @@ Test(engine_staking, a_slash_reaches_every_unbonding_entry_of_the_worker)
     }
     expect_pool(1, "1000", "1000", "644", "356");
     char *ev = system_ok("WorkerSlash", "{\"worker\":\"%s\",\"ppm\":1000000}", worker_text(0));
-    expect_event(ev, "WorkerSlashed", 0, "fromBonded", "644");
-    expect_event(ev, "WorkerSlashed", 0, "fromUnbonding", "356");
-    expect_event(ev, "WorkerSlashed", 0, "amount", "1000");
+    expect_slashed(ev, "1000", "644", "356");
     free(ev);
     expect_pool(1, "0", "1000", "0", "0");
 }
@@ -1224,10 +1229,8 @@ Test(engine_staking, a_pool_slashed_to_zero_stake_pays_withdrawals_at_zero_and_s
     free(ev);
     expect_queue(1, 1, (unsigned[]){ 1 }, (const char *[]){ "100" });
     ev = system_ok("WorkerSlash", "{\"worker\":\"%s\",\"ppm\":1000000}", worker_text(0));
-    expect_event(ev, "WorkerSlashed", 0, "amount", "150");
-    expect_event(ev, "WithdrawalPaid", 0, "staker", th_dev_text(1));
-    expect_event(ev, "WithdrawalPaid", 0, "shares", "100");
-    expect_event(ev, "WithdrawalPaid", 0, "amount", "0");
+    expect_slashed(ev, "150", NULL, NULL);
+    expect_paid(ev, 0, 1, "100", "0", NULL);
     free(ev);
     expect_queue(1, 0, NULL, NULL);
     expect_shares(1, 1, "0");
@@ -1238,7 +1241,7 @@ Test(engine_staking, a_pool_slashed_to_zero_stake_pays_withdrawals_at_zero_and_s
     cr_assert(!c.success && strstr(c.error, "slashed to zero stake"), "refused while shares are left: %s", c.error);
     free(c.events);
     ev = run_ok(2, "Withdraw", "{\"pool\":\"1\",\"shares\":\"50\"}");
-    expect_event(ev, "WithdrawalPaid", 0, "amount", "0");
+    expect_paid(ev, 0, -1, NULL, "0", NULL);
     free(ev);
     expect_pool(1, "0", "0", "0", "0");
     th_expect_user(e, LEDGER_FREE, 1, "999900");

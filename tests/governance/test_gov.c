@@ -174,11 +174,7 @@ static void vote(unsigned who, uint64_t id, unsigned support, unsigned convictio
 
 static void execute(unsigned who, uint64_t id)
 {
-    th_outcome o = { 0 };
-    th_queue(e, who, "ProposalExecute", &o, "{\"proposal\":\"%llu\"}", (unsigned long long)id);
-    th_block(e);
-    th_expect_ok(&o, "ProposalExecute");
-    free(o.events);
+    th_expect_tx_ok(e, who, "ProposalExecute", "{\"proposal\":\"%llu\"}", (unsigned long long)id);
 }
 
 /* The stored proposal (fresh store handle on the engine's ledger). */
@@ -197,6 +193,19 @@ static void expect_state(uint64_t id, gov_state st)
     read_proposal(id, &p);
     cr_assert_eq(p.state, st, "proposal %llu is %s, expected %s", (unsigned long long)id, gov_state_name(p.state),
                  gov_state_name(st));
+    gov_proposal_clear(&p);
+}
+
+/* Proposal id is in state st (expect_state) with the reason `reason`: all of it if whole, else a
+ * reason that holds it. */
+static void expect_ended(uint64_t id, gov_state st, const char *reason, bool whole)
+{
+    gov_proposal p;
+    expect_state(id, st);
+    read_proposal(id, &p);
+    cr_assert(p.reason && (whole ? strcmp(p.reason, reason) == 0 : strstr(p.reason, reason) != NULL),
+              "proposal %llu's reason: %s, expected %s", (unsigned long long)id, p.reason ? p.reason : "(none)",
+              reason);
     gov_proposal_clear(&p);
 }
 
@@ -250,15 +259,22 @@ Test(governance_gov, spend_executes_exactly_once)
     th_replay(&e);
 }
 
+/* A root proposal of payload by dev 0, which devs 2 and 1 vote for with conviction, taken through
+ * its voting period and enactment delay: passed and waiting for its execution. Returns its id. */
+static uint64_t pass_root(const char *payload, unsigned conviction)
+{
+    uint64_t id = propose(0, "root", payload);
+    advance(DELAY);
+    vote(2, id, 1, conviction);
+    vote(1, id, 1, conviction);
+    advance(PERIOD + ENACT);
+    return id;
+}
+
 /* A root proposal raising staking.minContribution to 1000, passed and waiting for its execution. */
 static uint64_t pass_min_contribution_1000(void)
 {
-    uint64_t id = propose(0, "root", "{\"kind\":\"param\",\"name\":\"staking.minContribution\",\"value\":\"1000\"}");
-    advance(DELAY);
-    vote(2, id, 1, 0);
-    vote(1, id, 1, 0);
-    advance(PERIOD + ENACT);
-    return id;
+    return pass_root("{\"kind\":\"param\",\"name\":\"staking.minContribution\",\"value\":\"1000\"}", 0);
 }
 
 Test(governance_gov, param_change_is_in_force_at_once_and_after_restart)
@@ -337,11 +353,7 @@ Test(governance_gov, defeated_by_quorum_returns_the_deposit)
     uint64_t id = treasury_vote_open();
     vote(0, id, 1, 6);             /* 1000 of 6000 < 20%, however strong the conviction */
     advance(PERIOD);
-    gov_proposal p;
-    read_proposal(id, &p);
-    cr_assert_eq(p.state, GOV_DEFEATED, "defeated");
-    cr_assert_str_eq(p.reason, "quorum not reached", "reason");
-    gov_proposal_clear(&p);
+    expect_ended(id, GOV_DEFEATED, "quorum not reached", true);
     expect_escrow(0, "0");
     th_expect_user(e, LEDGER_FREE, 0, "999000");
 }
@@ -411,10 +423,7 @@ Test(governance_gov, with_no_stake_at_the_snapshot_the_quorum_is_one_and_missed_
     th_expect_tx_fails(e, 5, "Vote", "no voting power", "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"1\"}",
                     (unsigned long long)id);
     advance(PERIOD);
-    expect_state(id, GOV_DEFEATED);
-    read_proposal(id, &p);
-    cr_assert_str_eq(p.reason, "quorum not reached", "reason");
-    gov_proposal_clear(&p);
+    expect_ended(id, GOV_DEFEATED, "quorum not reached", true);
     th_expect_user(e, LEDGER_FREE, 5, "999975"); /* the quorum was missed: a quarter of the deposit burned */
 }
 
@@ -424,11 +433,7 @@ Test(governance_gov, defeated_by_approval)
     vote(0, id, 1, 1);             /* for 1000 */
     vote(1, id, 0, 1);             /* against 2000 */
     advance(PERIOD);
-    gov_proposal p;
-    read_proposal(id, &p);
-    cr_assert_eq(p.state, GOV_DEFEATED, "defeated");
-    cr_assert_str_eq(p.reason, "approval not reached", "reason");
-    gov_proposal_clear(&p);
+    expect_ended(id, GOV_DEFEATED, "approval not reached", true);
 }
 
 Test(governance_gov, a_tie_fails)
@@ -475,17 +480,9 @@ Test(governance_gov, a_failing_payload_leaves_the_proposal_failed_and_nothing_ap
     /* root has no cap: more than the treasury holds */
     char payload[256];
     snprintf(payload, sizeof payload, "{\"kind\":\"spend\",\"to\":\"%s\",\"amount\":\"2000000000\"}", th_dev_text(5));
-    uint64_t id = propose(0, "root", payload);
-    advance(DELAY);
-    vote(2, id, 1, 0);
-    vote(1, id, 1, 0);
-    advance(PERIOD + ENACT);
+    uint64_t id = pass_root(payload, 0);
     execute(4, id);
-    gov_proposal p;
-    read_proposal(id, &p);
-    cr_assert_eq(p.state, GOV_FAILED, "failed");
-    cr_assert(p.reason && strstr(p.reason, "treasury holds less"), "reason %s", p.reason);
-    gov_proposal_clear(&p);
+    expect_ended(id, GOV_FAILED, "treasury holds less", false);
     expect_treasury("1000000000");
     th_expect_user(e, LEDGER_FREE, 5, "1000000");
     expect_escrow(0, "0");
@@ -527,11 +524,7 @@ Test(governance_gov, stake_moved_after_the_snapshot_does_not_count)
 {
     stake_all();
     uint64_t id = propose(0, "treasury", "");
-    th_outcome o = { 0 };
-    th_queue(e, 3, "Contribute", &o, "{\"pool\":\"1\",\"amount\":\"5000\"}");
-    th_block(e);
-    th_expect_ok(&o, "late stake");
-    free(o.events);
+    th_expect_tx_ok(e, 3, "Contribute", "{\"pool\":\"1\",\"amount\":\"5000\"}");  /* late stake */
     advance(DELAY);
     th_expect_tx_fails(e, 3, "Vote", "no voting power", "{\"proposal\":\"%llu\",\"support\":\"1\",\"conviction\":\"1\"}",
                     (unsigned long long)id);
@@ -550,22 +543,14 @@ Test(governance_gov, locked_stake_cannot_be_withdrawn_until_the_lock_ends)
     th_expect_tx_fails(e, 1, "Withdraw", reason, "{\"pool\":\"1\",\"shares\":\"10\"}");
     /* dev 2 voted with no conviction: free to leave */
     vote(2, id, 1, 0);
-    th_outcome o = { 0 };
-    th_queue(e, 2, "Withdraw", &o, "{\"pool\":\"1\",\"shares\":\"100\"}");
-    th_block(e);
-    th_expect_ok(&o, "unlocked withdraw");
-    free(o.events);
-    o = (th_outcome){ 0 };
+    th_expect_tx_ok(e, 2, "Withdraw", "{\"pool\":\"1\",\"shares\":\"100\"}");  /* unlocked withdraw */
     /* one second before the lock ends it still binds */
     uint64_t now = eng_now(e);
     advance(until - 1 - now);
     th_expect_tx_fails(e, 1, "Withdraw", reason, "{\"pool\":\"1\",\"shares\":\"2000\"}");
     now = eng_now(e);
     advance(until - now);
-    th_queue(e, 1, "Withdraw", &o, "{\"pool\":\"1\",\"shares\":\"2000\"}");
-    th_block(e);
-    th_expect_ok(&o, "withdraw after the lock");
-    free(o.events);
+    th_expect_tx_ok(e, 1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"2000\"}");  /* withdraw after the lock */
 }
 
 /* The binding lock of dev who now: its amount, and until when (0 when none). */
@@ -600,11 +585,7 @@ Test(governance_gov, a_changed_vote_takes_the_lock_of_the_vote_that_stands)
     cr_assert_eq(lock_of(1, "2000"), end + LOCK, "changed to 1x: one period");
     vote(1, id, 0, 0);
     cr_assert_eq(lock_of(1, "0"), 0, "changed to conviction 0: nothing locked");
-    th_outcome o = { 0 };
-    th_queue(e, 1, "Withdraw", &o, "{\"pool\":\"1\",\"shares\":\"500\"}");
-    th_block(e);
-    th_expect_ok(&o, "withdraw once the standing vote locks nothing");
-    free(o.events);
+    th_expect_tx_ok(e, 1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"500\"}");  /* withdraw once the standing vote locks nothing */
     vote(1, id, 0, 3);             /* the power of the snapshot, 2000, locked again for 4 periods */
     cr_assert_eq(lock_of(1, "2000"), end + 4 * LOCK, "changed to 3x");
     read_proposal(id, &p);
@@ -616,11 +597,7 @@ Test(governance_gov, a_changed_vote_takes_the_lock_of_the_vote_that_stands)
 
 static void delegate(unsigned who, unsigned to, unsigned conviction)
 {
-    th_outcome o = { 0 };
-    th_queue(e, who, "Delegate", &o, "{\"to\":\"%s\",\"conviction\":\"%u\"}", th_dev_text(to), conviction);
-    th_block(e);
-    th_expect_ok(&o, "Delegate");
-    free(o.events);
+    th_expect_tx_ok(e, who, "Delegate", "{\"to\":\"%s\",\"conviction\":\"%u\"}", th_dev_text(to), conviction);
 }
 
 static void expect_tally(uint64_t id, const char *for_w, const char *against_w, const char *abstain_w, const char *turnout)
@@ -697,19 +674,11 @@ Test(governance_gov, delegation_follows_the_snapshot)
 {
     stake_all();
     delegate(1, 0, 1);
-    th_outcome o = { 0 };
-    th_queue(e, 1, "Contribute", &o, "{\"pool\":\"1\",\"amount\":\"500\"}");   /* carried too */
-    th_block(e);
-    th_expect_ok(&o, "Contribute");
-    free(o.events);
+    th_expect_tx_ok(e, 1, "Contribute", "{\"pool\":\"1\",\"amount\":\"500\"}");  /* carried too */
     uint64_t id = propose(0, "treasury", "");
     /* after the snapshot: dev 2 delegates and dev 1 leaves; neither changes this proposal */
     delegate(2, 0, 1);
-    o = (th_outcome){ 0 };
-    th_queue(e, 1, "Undelegate", &o, "{}");
-    th_block(e);
-    th_expect_ok(&o, "Undelegate");
-    free(o.events);
+    th_expect_tx_ok(e, 1, "Undelegate", "{}");
     advance(DELAY);
     vote(0, id, 1, 1);
     expect_tally(id, "3500", "0", "0", "3500");
@@ -756,11 +725,7 @@ Test(governance_gov, a_delegate_carries_each_delegators_own_floored_weight_so_an
     expect_tally(id, "1", "1", "0", "34");
     expect_carried(id, 3, "16", "1");
     advance(PERIOD);
-    expect_state(id, GOV_DEFEATED);
-    gov_proposal p;
-    read_proposal(id, &p);
-    cr_assert_str_eq(p.reason, "approval not reached", "a tie fails");
-    gov_proposal_clear(&p);
+    expect_ended(id, GOV_DEFEATED, "approval not reached", true);  /* a tie fails */
 }
 
 Test(governance_gov, in_a_slashed_pool_a_delegate_carries_what_its_delegators_would_vote_with)
@@ -836,18 +801,10 @@ Test(governance_gov, a_delegation_with_conviction_locks_the_stake_until_after_un
     snprintf(reason, sizeof reason, "locked by governance until %llu", (unsigned long long)until);
     th_expect_tx_fails(e, 1, "Withdraw", reason, "{\"pool\":\"1\",\"shares\":\"10\"}");
     advance(until - eng_now(e));
-    o = (th_outcome){ 0 };
-    th_queue(e, 1, "Withdraw", &o, "{\"pool\":\"1\",\"shares\":\"2000\"}");
-    th_block(e);
-    th_expect_ok(&o, "withdraw after the lock");
-    free(o.events);
+    th_expect_tx_ok(e, 1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"2000\"}");  /* withdraw after the lock */
     /* conviction 0 locks nothing */
     delegate(2, 0, 0);
-    o = (th_outcome){ 0 };
-    th_queue(e, 2, "Withdraw", &o, "{\"pool\":\"1\",\"shares\":\"100\"}");
-    th_block(e);
-    th_expect_ok(&o, "withdraw while delegating without conviction");
-    free(o.events);
+    th_expect_tx_ok(e, 2, "Withdraw", "{\"pool\":\"1\",\"shares\":\"100\"}");  /* withdraw while delegating without conviction */
 }
 
 /* ---- deferred slashes ---- */
@@ -896,11 +853,7 @@ Test(governance_gov, a_deferred_slash_applies_when_due_unless_governance_cancels
 {
     stake_all();
     slash_worker_deferred(true);   /* slash 1 */
-    uint64_t id = propose(0, "root", "{\"kind\":\"slashCancel\",\"slash\":1}");
-    advance(DELAY);
-    vote(2, id, 1, 1);
-    vote(1, id, 1, 1);
-    advance(PERIOD + ENACT);
+    uint64_t id = pass_root("{\"kind\":\"slashCancel\",\"slash\":1}", 1);
     expect_state(id, GOV_QUEUED);
     execute(3, id);
     expect_state(id, GOV_EXECUTED);
@@ -939,16 +892,8 @@ Test(governance_gov, a_cancel_that_executes_after_the_slash_applied_fails)
     vote(2, id, 1, 1);
     advance(SLASH_DEFER);          /* past the vote and the slash's due time */
     expect_slash_state(1, LEDGER_SLASH_APPLIED);
-    th_outcome o = { 0 };
-    th_queue(e, 3, "ProposalExecute", &o, "{\"proposal\":\"%llu\"}", (unsigned long long)id);
-    th_block(e);
-    th_expect_ok(&o, "execute");
-    free(o.events);
-    expect_state(id, GOV_FAILED);
-    gov_proposal p;
-    read_proposal(id, &p);
-    cr_assert(p.reason && strstr(p.reason, "already applied"), "reason: %s", p.reason ? p.reason : "(none)");
-    gov_proposal_clear(&p);
+    th_expect_tx_ok(e, 3, "ProposalExecute", "{\"proposal\":\"%llu\"}", (unsigned long long)id);  /* execute */
+    expect_ended(id, GOV_FAILED, "already applied", false);
 }
 
 /* ---- a new enclave build through governance ---- */
@@ -1006,11 +951,7 @@ Test(governance_gov, an_allowlisted_new_enclave_build_registers_and_settles)
     stake_all();
     char payload[128];
     snprintf(payload, sizeof payload, "{\"kind\":\"enclaveAllow\",\"measurement\":\"%s\"}", m2_hex);
-    uint64_t id = propose(0, "root", payload);
-    advance(DELAY);
-    vote(1, id, 1, 1);
-    vote(2, id, 1, 1);
-    advance(PERIOD + ENACT);
+    uint64_t id = pass_root(payload, 1);
     execute(3, id);
     bool allowed = false;
     cr_assert_eq(ledger_allowlist_has(eng_ledger(e), LEDGER_RUNTIME_ENCLAVE, m2, &allowed), ST_OK, "allowlist");
@@ -1082,11 +1023,7 @@ Test(governance_gov, a_vote_whose_weight_would_take_the_tally_past_2_256_fails_w
 Test(governance_gov, overrides_whose_weights_pass_2_256_are_counted_exactly)
 {
     big_chain();
-    th_outcome o = { 0 };
-    th_queue(e, 4, "Contribute", &o, "{\"pool\":\"1\",\"amount\":\"28948022309329048855892746252171976963317496166410141009864396001978281409984\"}");
-    th_block(e);
-    th_expect_ok(&o, "dev 4 stakes P too");
-    free(o.events);
+    th_expect_tx_ok(e, 4, "Contribute", "{\"pool\":\"1\",\"amount\":\"28948022309329048855892746252171976963317496166410141009864396001978281409984\"}");  /* dev 4 stakes P too */
     delegate(4, 0, 6);             /* 12P, far past 2^256, is what dev 0 would carry */
     delegate(5, 0, 6);
     uint64_t id = propose(5, "root", "");

@@ -63,19 +63,26 @@ start_node() {
     return 1
 }
 
-# stop_node: SIGTERM, then wait for its stdout to close (at most 20 s; SIGKILL after that) and reap
-# it. Returns conclaved's exit status.
-stop_node() {
-    [ -n "$PID" ] || return 0
-    kill -TERM "$PID" 2>/dev/null
-    local line
-    while IFS= read -t 20 -r line <&3; do :; done
-    kill -0 "$PID" 2>/dev/null && kill -KILL "$PID" 2>/dev/null
-    wait "$PID"
-    local status=$?
-    exec 3<&-
-    PID=""
+# stop_child VAR FD [LOG]: stops the child whose PID is in the variable named VAR (nothing to do if
+# it is empty): SIGTERM, then wait for its output on file descriptor FD to close (at most 20 s;
+# SIGKILL after that), the lines appended to LOG if given; reaps it, closes FD and empties VAR.
+# Returns the child's exit status.
+stop_child() {
+    local pid=${!1} fd=$2 line status
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null
+    while IFS= read -t 20 -r line <&"$fd"; do [ -z "$3" ] || printf '%s\n' "$line" >>"$3"; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+    wait "$pid"
+    status=$?
+    exec {fd}<&-
+    printf -v "$1" '%s' ""
     return $status
+}
+
+# stop_node: stop_child for conclaved (its stdout on fd 3). Returns conclaved's exit status.
+stop_node() {
+    stop_child PID 3
 }
 
 # start_worker OPERATOR: starts ./conclave-worker for the node at $URL with OPERATOR as its
@@ -111,19 +118,10 @@ start_worker() {
     return 1
 }
 
-# stop_worker: SIGTERM, then wait for its stderr to close (at most 20 s; SIGKILL after that) and
-# reap it. Returns conclave-worker's exit status.
+# stop_worker: stop_child for conclave-worker (its stderr on fd 4, kept in its log). Returns
+# conclave-worker's exit status.
 stop_worker() {
-    [ -n "$WPID" ] || return 0
-    kill -TERM "$WPID" 2>/dev/null
-    local line
-    while IFS= read -t 20 -r line <&4; do printf '%s\n' "$line" >>"$SCRATCH/conclave-worker.log"; done
-    kill -0 "$WPID" 2>/dev/null && kill -KILL "$WPID" 2>/dev/null
-    wait "$WPID"
-    local status=$?
-    exec 4<&-
-    WPID=""
-    return $status
+    stop_child WPID 4 "$SCRATCH/conclave-worker.log"
 }
 
 # pass DESC / fail DESC [DETAIL]: one result line each.

@@ -38,13 +38,6 @@ static void teardown(void)
 
 TestSuite(integration_gov, .init = setup, .fini = teardown, .timeout = 90);
 
-static void advance(unsigned secs)
-{
-    cJSON *resp = th_callf(&node, "admin_advanceTime", "{\"seconds\":%u}", secs);
-    th_result(resp);
-    cJSON_Delete(resp);
-}
-
 /* Pool 1 by dev 0; devs 0, 1, 2 stake 100, 200, 300 tokens (total power 600 tokens). */
 static void stake_all(void)
 {
@@ -178,7 +171,7 @@ Test(integration_gov, a_treasury_spend_runs_its_whole_course_and_executes_once)
 
     expect_failed_receipt(th_send(&node, 1, "Vote", "{\"proposal\":\"%u\",\"support\":\"1\",\"conviction\":\"1\"}", id),
                           "votes are taken only while it is Active");
-    advance(HOUR);
+    th_node_advance(&node, HOUR);
     expect_state(id, "Active");
     vote(1, id, 1, 1);             /* for 200 */
     vote(2, id, 0, 0);             /* against 30 (0.1x of 300) */
@@ -206,10 +199,10 @@ Test(integration_gov, a_treasury_spend_runs_its_whole_course_and_executes_once)
     cr_assert(cJSON_IsNull(th_result(resp)), "no vote: null");
     cJSON_Delete(resp);
 
-    advance(3 * DAY);
+    th_node_advance(&node, 3 * DAY);
     expect_state(id, "Queued");
     expect_failed_receipt(th_send(&node, 3, "ProposalExecute", "{\"proposal\":\"%u\"}", id), "can be executed only");
-    advance(DAY);
+    th_node_advance(&node, DAY);
     cJSON *events = th_send_ok(&node, 3, "ProposalExecute", "{\"proposal\":\"%u\"}", id);
     char *text = cJSON_PrintUnformatted(events);
     cr_assert(text && strstr(text, "\"TreasurySpend\""), "the spend: %s", text);
@@ -238,9 +231,9 @@ Test(integration_gov, a_parameter_change_is_in_force_once_executed)
 {
     stake_all();
     unsigned id = propose(0, "params", "{\"kind\":\"param\",\"name\":\"staking.minContribution\",\"value\":\"5" TOKEN "\"}");
-    advance(HOUR);
+    th_node_advance(&node, HOUR);
     vote(2, id, 1, 1);
-    advance(3 * DAY + DAY);
+    th_node_advance(&node, 3 * DAY + DAY);
     cJSON_Delete(th_send_ok(&node, 4, "ProposalExecute", "{\"proposal\":\"%u\"}", id));
     cJSON *resp = th_call(&node, "gov_getParams", NULL);
     const cJSON *item;
@@ -277,16 +270,16 @@ Test(integration_gov, defeated_canceled_and_expired_proposals)
     free(after);
     expect_state(canceled, "Canceled");
     unsigned expired = propose(2, "treasury", "");
-    advance(HOUR);
+    th_node_advance(&node, HOUR);
     vote(3, defeated, 1, 1);
     vote(2, expired, 1, 1);
-    advance(3 * DAY);
+    th_node_advance(&node, 3 * DAY);
     expect_state(defeated, "Defeated");
     cJSON *resp = proposal(defeated);
     cr_assert_str_eq(th_str(th_result(resp), "reason"), "quorum not reached", "why");
     cJSON_Delete(resp);
     expect_state(expired, "Queued");
-    advance(DAY + 14 * DAY);
+    th_node_advance(&node, DAY + 14 * DAY);
     expect_state(expired, "Expired");
     resp = th_call(&node, "gov_listProposals", "{\"track\":\"treasury\",\"limit\":2}");
     const cJSON *r = th_result(resp);
@@ -317,7 +310,7 @@ Test(integration_gov, a_delegate_votes_with_its_delegators_power_until_one_votes
     cJSON_Delete(resp);
 
     unsigned id = propose(0, "treasury", "");
-    advance(HOUR);
+    th_node_advance(&node, HOUR);
     vote(0, id, 1, 1);             /* 100 + 400 */
     expect_tally(id, "500", "0", "0", "300");
     vote(1, id, 0, 1);             /* dev 1 overrides: 400 leave the for side, 200 against */
@@ -339,7 +332,7 @@ Test(integration_gov, stake_moved_after_the_snapshot_does_not_count)
     cJSON *resp = th_callf(&node, "gov_votingPower", "{\"address\":\"%s\",\"proposal\":%u}", addr[3], id);
     cr_assert_str_eq(th_str(th_result(resp), "total"), "0", "dev 3 staked after the snapshot");
     cJSON_Delete(resp);
-    advance(HOUR);
+    th_node_advance(&node, HOUR);
     expect_failed_receipt(th_send(&node, 3, "Vote", "{\"proposal\":\"%u\",\"support\":\"1\",\"conviction\":\"1\"}", id),
                           "no voting power");
     vote(2, id, 1, 1);             /* dev 2 left the pool after the snapshot: it still votes its 300 */
@@ -350,7 +343,7 @@ Test(integration_gov, a_conviction_vote_locks_the_stake_and_shows_until_when)
 {
     stake_all();
     unsigned id = propose(0, "treasury", "");
-    advance(HOUR);
+    th_node_advance(&node, HOUR);
     vote(1, id, 1, 2);
     cJSON *resp = proposal(id);
     double vote_end = th_num(cJSON_GetObjectItemCaseSensitive(th_result(resp), "timeline"), "voteEnd");
@@ -414,7 +407,7 @@ Test(integration_gov, defeated_by_approval_and_by_a_tie_with_the_deposit_back)
     stake_all();
     char *before = free_of(0);
     unsigned against = propose(0, "treasury", ""), tie = propose(0, "treasury", ""), twothirds = propose(0, "root", "");
-    advance(HOUR);
+    th_node_advance(&node, HOUR);
     vote(1, against, 1, 1);        /* for 200 */
     vote(2, against, 0, 1);        /* against 300: 200 / 500 is not above 50% */
     expect_tally(against, "200", "300", "0", "500");
@@ -429,7 +422,7 @@ Test(integration_gov, defeated_by_approval_and_by_a_tie_with_the_deposit_back)
     vote(2, tie, 2, 6);            /* abstain 1800 counts for the quorum only */
     expect_tally(tie, "200", "200", "1800", "600");
     expect_flags(tie, true, false);
-    advance(3 * DAY);
+    th_node_advance(&node, 3 * DAY);
     expect_state(against, "Defeated");
     expect_reason(against, "approval not reached");
     expect_state(tie, "Defeated");
@@ -438,7 +431,7 @@ Test(integration_gov, defeated_by_approval_and_by_a_tie_with_the_deposit_back)
     expect_failed_receipt(th_send(&node, 2, "Vote", "{\"proposal\":\"%u\",\"support\":\"1\",\"conviction\":\"1\"}", against),
                           "is Defeated: votes are taken only while it is Active");
     expect_tally(against, "200", "300", "0", "500");
-    advance(4 * DAY);
+    th_node_advance(&node, 4 * DAY);
     expect_state(twothirds, "Defeated");
     expect_reason(twothirds, "approval not reached");
     char *after = free_of(0);
@@ -456,11 +449,11 @@ Test(integration_gov, a_payload_that_cannot_run_fails_changes_nothing_and_return
     char *before = free_of(0);
     unsigned id = propose(0, "enclave",
                           "{\"kind\":\"enclaveRemove\",\"measurement\":\"0x0101010101010101010101010101010101010101010101010101010101010101\"}");
-    advance(HOUR);
+    th_node_advance(&node, HOUR);
     vote(2, id, 1, 1);
-    advance(3 * DAY);
+    th_node_advance(&node, 3 * DAY);
     expect_state(id, "Queued");
-    advance(DAY);
+    th_node_advance(&node, DAY);
     cJSON *events = th_send_ok(&node, 4, "ProposalExecute", "{\"proposal\":\"%u\"}", id);
     char *text = cJSON_PrintUnformatted(events);
     cr_assert(strstr(text, "\"ProposalFailed\""), "failed: %s", text);
@@ -485,7 +478,7 @@ Test(integration_gov, the_conviction_table_weights_and_locks)
     cr_assert_eq(th_num(th_result(resp), "lockPeriod"), 7 * DAY, "the dev chain's lock period");
     cJSON_Delete(resp);
     unsigned id = propose(0, "treasury", "");
-    advance(HOUR);
+    th_node_advance(&node, HOUR);
     double end = vote_end_of(id);
     for (unsigned c = 0; c <= 6; c++) {
         vote(2, id, 1, c);         /* dev 2's 300, changed each time */
@@ -559,7 +552,7 @@ Test(integration_gov, a_delegation_with_conviction_locks_while_it_lasts_and_afte
     char reason[80];
     snprintf(reason, sizeof reason, "locked by governance until %.0f", until);
     expect_failed_receipt(th_send(&node, 1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"1" TOKEN "\"}"), reason);
-    advance(2 * 7 * DAY);
+    th_node_advance(&node, 2 * 7 * DAY);
     resp = th_callf(&node, "gov_getLocks", "{\"address\":\"%s\"}", addr[1]);
     cr_assert_eq(th_count(th_result(resp), "locks"), 0, "the lock has run out");
     cJSON_Delete(resp);
@@ -640,7 +633,7 @@ Test(integration_gov, a_delegate_changing_its_vote_moves_what_it_carries_and_an_
     cJSON_Delete(resp);
 
     unsigned id = propose(0, "treasury", "");
-    advance(HOUR);
+    th_node_advance(&node, HOUR);
     vote(2, id, 0, 1);             /* dev 2 first, directly: against 300 */
     expect_tally(id, "0", "300", "0", "300");
     vote(0, id, 1, 1);             /* dev 0: own 100 and dev 1's 400; dev 2 voted itself, so is not carried */
@@ -662,7 +655,7 @@ Test(integration_gov, a_delegate_changing_its_vote_moves_what_it_carries_and_an_
     vote(0, id, 1, 6);             /* dev 0 alone now: for 600 */
     expect_tally(id, "620", "300", "0", "600");
     expect_flags(id, true, true);
-    advance(3 * DAY);
+    th_node_advance(&node, 3 * DAY);
     expect_state(id, "Queued");
 }
 
@@ -683,7 +676,7 @@ Test(integration_gov, a_delegate_carries_each_delegators_own_floored_weight_and_
     cr_assert_str_eq(th_str(r, "delegated"), "20000000000000000014", "both delegators' power");
     cr_assert_str_eq(th_str(r, "delegatedWeight"), "2000000000000000000", "each one's tenth, floored on its own");
     cJSON_Delete(resp);
-    advance(HOUR);
+    th_node_advance(&node, HOUR);
     vote(3, id, 1, 1);
     vote(2, id, 0, 0);             /* dev 2 overrides at 0.1x */
     resp = th_callf(&node, "gov_getVote", "{\"id\":%u,\"voter\":\"%s\"}", id, addr[3]);
@@ -698,7 +691,7 @@ Test(integration_gov, a_delegate_carries_each_delegators_own_floored_weight_and_
     cr_assert_str_eq(th_str(t, "turnout"), "20000000000000000014", "turnout: %s", cJSON_PrintUnformatted(t));
     cJSON_Delete(resp);
     expect_flags(id, true, false);
-    advance(3 * DAY);
+    th_node_advance(&node, 3 * DAY);
     expect_state(id, "Defeated");
     expect_reason(id, "approval not reached");
 }
@@ -732,20 +725,20 @@ Test(integration_gov, an_enclave_measurement_removed_by_governance_settles_nothi
     stake_all();
     snprintf(payload, sizeof payload, "{\"kind\":\"enclaveRemove\",\"measurement\":\"%s\"}", measurement);
     unsigned id = propose(0, "enclave", payload);
-    advance(HOUR);
+    th_node_advance(&node, HOUR);
     vote(1, id, 1, 1);
     vote(2, id, 1, 1);
-    advance(3 * DAY + DAY);
+    th_node_advance(&node, 3 * DAY + DAY);
     cr_assert(epoch_settled(96), "every epoch that ended before the removal (the last is 96) is settled");
     cJSON_Delete(th_send_ok(&node, 3, "ProposalExecute", "{\"proposal\":\"%u\"}", id));
     cr_assert_not(enclave_allowlisted(measurement), "the measurement is off the allowlist at once");
-    advance(HOUR);
+    th_node_advance(&node, HOUR);
     cr_assert_not(epoch_settled(97), "the removed enclave settles nothing: epoch 97 waits");
 
     th_node_stop(&node, SIGTERM);
     th_node_start(&node, true);
     cr_assert_not(enclave_allowlisted(measurement), "a restart of the dev node does not put it back");
-    advance(HOUR);
+    th_node_advance(&node, HOUR);
     cr_assert_not(epoch_settled(97), "epoch 97 still waits");
     cr_assert_not(epoch_settled(98), "and so does epoch 98");
 }

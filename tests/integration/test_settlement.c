@@ -40,31 +40,6 @@ TestSuite(integration_settlement, .init = th_suite_node_start, .fini = th_suite_
 
 /* ---- JSON-RPC ---- */
 
-static const char *addr_of(unsigned who)
-{
-    static char buf[ENG_DEV_ACCOUNTS][LEDGER_ADDR_STRLEN];
-    th_dev_address(buf[who], who);
-    return buf[who];
-}
-
-/* th_send_ok, its events dropped. */
-#define SEND_OK(who, type, ...) cJSON_Delete(th_send_ok(node, who, type, __VA_ARGS__))
-
-static void advance(uint64_t secs)
-{
-    cJSON *resp = th_callf(node, "admin_advanceTime", "{\"seconds\":%llu}", (unsigned long long)secs);
-    th_result(resp);
-    cJSON_Delete(resp);
-}
-
-static double node_time(void)
-{
-    cJSON *resp = th_call(node, "node_info", NULL);
-    double t = th_num(th_result(resp), "time");
-    cJSON_Delete(resp);
-    return t;
-}
-
 static void expect_audit_ok(void)
 {
     cJSON *resp = th_call(node, "ledger_audit", NULL);
@@ -157,7 +132,7 @@ static ledger_account treasury_account(void)
 static ledger_account user_account(int kind, unsigned who)
 {
     uint8_t addr[20];
-    cr_assert_eq(ledger_addr_parse(addr, addr_of(who)), ST_OK, "address");
+    cr_assert_eq(ledger_addr_parse(addr, th_addr(who)), ST_OK, "address");
     return ledger_user_account(kind, addr);
 }
 
@@ -409,7 +384,7 @@ static void make_pool_of(unsigned owner, const char *stake_tokens)
     cJSON *events = th_send_ok(node, owner, "PoolCreate", "{\"commissionPpm\":\"100000\",\"capacity\":\"1000000" TOKEN "\"}");
     unsigned pool = (unsigned)th_num(cJSON_GetArrayItem(events, 0), "pool");
     cJSON_Delete(events);
-    SEND_OK(1, "Contribute", "{\"pool\":\"%u\",\"amount\":\"%s" TOKEN "\"}", pool, stake_tokens);
+    th_send_done(node, 1, "Contribute", "{\"pool\":\"%u\",\"amount\":\"%s" TOKEN "\"}", pool, stake_tokens);
 }
 
 /* Pool 1 of dev 0. */
@@ -423,10 +398,10 @@ static void make_pool(const char *stake_tokens)
 static void add_worker_to(unsigned owner, unsigned pool, unsigned w, const char *bond_tokens)
 {
     th_node_register_worker(node, w, owner, 100);
-    SEND_OK(owner, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", pool, addr_of(w));
+    th_send_done(node, owner, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", pool, th_addr(w));
     if (bond_tokens)
-        SEND_OK(owner, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"%s" TOKEN "\"}", pool,
-                addr_of(w), bond_tokens);
+        th_send_done(node, owner, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"%s" TOKEN "\"}", pool,
+                     th_addr(w), bond_tokens);
 }
 
 /* A worker of pool 1 (dev 0's). */
@@ -451,7 +426,7 @@ static void expect_worker_input(const enc_worker_in *w, unsigned dev, const char
 {
     char who[LEDGER_ADDR_STRLEN], amount[80];
     ledger_addr_format(who, w->address);
-    cr_assert_str_eq(who, addr_of(dev), "the worker");
+    cr_assert_str_eq(who, th_addr(dev), "the worker");
     cr_assert_str_eq(mpz_get_str(amount, 10, w->stake), stake, "dev %u's bonded stake", dev);
     cr_assert(w->score == 100 && w->conf_level == 1 && !w->started && w->first_slot == 0,
               "dev %u: P %u, level %u, started %d, first slot %u", dev, w->score, w->conf_level, w->started, w->first_slot);
@@ -462,7 +437,7 @@ static void expect_worker_input(const enc_worker_in *w, unsigned dev, const char
 
 static void expect_bonded(unsigned w, const char *want)
 {
-    cJSON *resp = th_callf(node, "staking_getWorker", "{\"worker\":\"%s\"}", addr_of(w));
+    cJSON *resp = th_callf(node, "staking_getWorker", "{\"worker\":\"%s\"}", th_addr(w));
     cr_assert_str_eq(th_str(th_result(resp), "bonded"), want, "bond of dev %u", w);
     cJSON_Delete(resp);
 }
@@ -483,14 +458,14 @@ Test(integration_settlement, answered_challenges_settle_into_treasury_and_emissi
     add_worker_to(2, 2, 9, "1000");
     /* a fresh dev node's clock is at the genesis time: slot 0 of epoch 0 */
     cJSON *genesis = th_call(node, "ledger_getBlock", "{\"height\":0}");
-    cr_assert_eq(node_time(), th_num(th_result(genesis), "time"), "the clock starts at the genesis");
+    cr_assert_eq(th_node_time(node), (uint64_t)th_num(th_result(genesis), "time"), "the clock starts at the genesis");
     cJSON_Delete(genesis);
     for (unsigned slot = 0; slot < EPOCH_SECS / SLOT_SECS; slot++) {
         cr_assert_eq(th_node_heartbeat(node, 8, 100000), 100, "dev 8 as measured");
         if (slot < 2)
             cr_assert_eq(th_node_heartbeat(node, 9, 200000), 120, "dev 9's claim of 2 P counts as 1.2 P");
         if (slot + 1 < EPOCH_SECS / SLOT_SECS)
-            advance(SLOT_SECS);
+            th_node_advance(node, SLOT_SECS);
     }
     expect_not_settled(0);
     char treasury0[80], rewards0[80], claimable0[80], treasury1[80], rewards1[80], claimable1[80];
@@ -498,7 +473,7 @@ Test(integration_settlement, answered_challenges_settle_into_treasury_and_emissi
     balance(rewards0, ledger_pool_account(LEDGER_POOL_REWARDS, 1));
     balance(claimable0, user_account(LEDGER_CLAIMABLE, 0));
 
-    advance(SLOT_SECS); /* the end of epoch 0 */
+    th_node_advance(node, SLOT_SECS); /* the end of epoch 0 */
     cJSON *resp = get_epoch(0);
     const cJSON *r = th_result(resp);
     expect_verified(r);
@@ -539,9 +514,9 @@ Test(integration_settlement, answered_challenges_settle_into_treasury_and_emissi
     mpz_mul_ui(t, pay2, 31);
     cr_assert_lt(mpz_cmp(sum, t), 0, "and less than 3.1 x");
     const cJSON *value8 = cJSON_GetArrayItem(ops, 3), *value9 = cJSON_GetArrayItem(ops, 4);
-    cr_assert_str_eq(th_str(value8, "worker"), addr_of(8), "dev 8's V first");
+    cr_assert_str_eq(th_str(value8, "worker"), th_addr(8), "dev 8's V first");
     cr_assert_str_eq(th_str(value8, "value"), "1339" TOKEN TOKEN, "paid what it accrued: back to Ve, 1339 tokens");
-    cr_assert_str_eq(th_str(value9, "worker"), addr_of(9), "then dev 9's");
+    cr_assert_str_eq(th_str(value9, "worker"), th_addr(9), "then dev 9's");
     mpz_set_str(t, th_str(value9, "value"), 10);
     mpz_set_str(sum, "1339" TOKEN TOKEN, 10);
     cr_assert_lt(mpz_cmp(t, sum), 0, "dev 9's V decayed below Ve while it did not answer");
@@ -586,15 +561,16 @@ Test(integration_settlement, a_redeemed_voucher_is_paid_once_with_its_fee_and_th
 {
     make_pool("100");
     add_worker(8, NULL);
-    SEND_OK(3, "ChannelOpen", "{\"worker\":\"%s\",\"deposit\":\"100" TOKEN "\"}", addr_of(8));
+    th_send_done(node, 3, "ChannelOpen", "{\"worker\":\"%s\",\"deposit\":\"100" TOKEN "\"}", th_addr(8));
     char sig[133];
     th_voucher_sig(sig, 3, 1, "30" TOKEN);
-    SEND_OK(8, "VoucherRedeem", "{\"channel\":\"1\",\"cumulative\":\"30" TOKEN "\",\"voucherSig\":\"%s\"}", sig);
+    th_send_done(node, 8, "VoucherRedeem", "{\"channel\":\"1\",\"cumulative\":\"30" TOKEN "\",\"voucherSig\":\"%s\"}",
+                 sig);
     struct payment_books before, after;
     read_payment_books(&before);
     cr_assert_str_eq(before.escrow, "100" TOKEN, "the deposit is in escrow");
 
-    advance(EPOCH_SECS);
+    th_node_advance(node, EPOCH_SECS);
     cJSON *resp = get_epoch(0);
     const cJSON *r = th_result(resp);
     expect_verified(r);
@@ -629,7 +605,7 @@ Test(integration_settlement, a_redeemed_voucher_is_paid_once_with_its_fee_and_th
     cr_assert_str_eq(th_str(th_result(again), "status"), "failed", "a second redeem fails");
     cr_assert(strstr(th_str(th_result(again), "error"), "already redeemed"), "%s", th_str(th_result(again), "error"));
     cJSON_Delete(again);
-    advance(EPOCH_SECS);
+    th_node_advance(node, EPOCH_SECS);
     resp = get_epoch(1);
     cr_assert_str_eq(th_str(th_result(resp), "computePaid"), "0", "epoch 1 pays the channel nothing");
     cJSON_Delete(resp);
@@ -637,11 +613,11 @@ Test(integration_settlement, a_redeemed_voucher_is_paid_once_with_its_fee_and_th
     cr_assert_str_eq(after.escrow, "70" TOKEN, "the escrow is unchanged");
 
     /* close: after the challenge period the rest comes back */
-    SEND_OK(3, "ChannelClose", "{\"channel\":\"1\"}");
-    advance(CHALLENGE_SECS);
+    th_send_done(node, 3, "ChannelClose", "{\"channel\":\"1\"}");
+    th_node_advance(node, CHALLENGE_SECS);
     balance(after.escrow, user_account(LEDGER_ESCROW, 3));
     cr_assert_str_eq(after.escrow, "0", "nothing left in escrow");
-    cJSON *acct = th_callf(node, "ledger_getAccount", "{\"address\":\"%s\"}", addr_of(3));
+    cJSON *acct = th_callf(node, "ledger_getAccount", "{\"address\":\"%s\"}", th_addr(3));
     cr_assert_str_eq(th_str(th_result(acct), "free"), "999970" TOKEN, "the client got its 70 tokens back");
     cJSON_Delete(acct);
     l = th_node_ledger(node);
@@ -658,7 +634,7 @@ Test(integration_settlement, a_tampered_report_fails_pays_nothing_and_the_epoch_
 {
     char treasury0[80], treasury1[80], treasury2[80];
     balance(treasury0, treasury_account());
-    advance(EPOCH_SECS);
+    th_node_advance(node, EPOCH_SECS);
     expect_epoch_verified(0);
     balance(treasury1, treasury_account());
     expect_delta(treasury0, treasury1, BUDGET, "the treasury after epoch 0");
@@ -667,7 +643,7 @@ Test(integration_settlement, a_tampered_report_fails_pays_nothing_and_the_epoch_
     cr_assert(cJSON_IsTrue(th_result(resp)), "armed");
     cJSON_Delete(resp);
     expect_not_settled(1);
-    advance(EPOCH_SECS);
+    th_node_advance(node, EPOCH_SECS);
     struct settlement_txs s;
     scan_settlements(&s);
     cr_assert_eq(s.failed, 1, "one Settlement failed");
@@ -691,7 +667,7 @@ Test(integration_settlement, a_tampered_report_fails_pays_nothing_and_the_epoch_
     balance(treasury2, treasury_account());
     expect_delta(treasury1, treasury2, BUDGET, "the treasury: one budget for epoch 1, nothing for the tampered report");
 
-    advance(EPOCH_SECS);
+    th_node_advance(node, EPOCH_SECS);
     scan_settlements(&s);
     expect_settled_once(&s, 3);
     cr_assert_eq(s.failed, 1, "no new failure");
@@ -722,7 +698,7 @@ static void expected_treasury(char out[80], unsigned n)
 Test(integration_settlement, a_killed_enclave_or_daemon_loses_no_epoch_and_settles_none_twice)
 {
     char treasury[80], want[80];
-    advance(EPOCH_SECS);
+    th_node_advance(node, EPOCH_SECS);
     expected_treasury(want, 1);
     balance(treasury, treasury_account());
     cr_assert_str_eq(treasury, want, "epoch 0 settled by the first enclave");
@@ -733,8 +709,8 @@ Test(integration_settlement, a_killed_enclave_or_daemon_loses_no_epoch_and_settl
     cr_assert_gt(enclave, 0, "the node runs its enclave");
     cr_assert_eq(kill(enclave, SIGKILL), 0, "kill the enclave");
     cr_assert(th_wait_gone(enclave), "the enclave died");
-    advance(EPOCH_SECS);
-    double t = node_time();
+    th_node_advance(node, EPOCH_SECS);
+    uint64_t t = th_node_time(node);
     cr_assert_gt(t, 0, "the node still answers");
     expect_audit_ok();
     cJSON *resp = get_epoch(1);
@@ -748,22 +724,22 @@ Test(integration_settlement, a_killed_enclave_or_daemon_loses_no_epoch_and_settl
     th_node_start(node, true);
     pid_t fresh = th_node_child_pid(node);
     cr_assert(fresh > 0 && fresh != enclave, "a fresh enclave");
-    cr_assert_eq(node_time(), t, "the manual clock survived the restart");
-    advance(0);
+    cr_assert_eq(th_node_time(node), t, "the manual clock survived the restart");
+    th_node_advance(node, 0);
     expect_epoch_verified(1);
     struct settlement_txs s;
     scan_settlements(&s);
     expect_settled_once(&s, 2);
 
     /* kill -9 the daemon right after a settlement */
-    advance(EPOCH_SECS);
+    th_node_advance(node, EPOCH_SECS);
     expect_epoch_verified(2);
     enclave = th_node_child_pid(node);
     int status = th_node_stop(node, SIGKILL);
     cr_assert(WIFSIGNALED(status), "killed");
     cr_assert(th_wait_gone(enclave), "the orphaned enclave exits once its host is gone");
     th_node_start(node, true);
-    advance(0);
+    th_node_advance(node, 0);
     scan_settlements(&s);
     expect_settled_once(&s, 3);
     cr_assert_eq(s.failed, 0, "no failed settlement");
@@ -835,12 +811,12 @@ static cJSON *background_answer(int fd)
 /* While the settlement waits for the stopped enclave, the node reads, accepts and commits. */
 static void expect_served_while_pending(int advance_fd, uint64_t epoch)
 {
-    cr_assert(node_time() > 0, "node_info is answered");
+    cr_assert(th_node_time(node) > 0, "node_info is answered");
     expect_not_settled(epoch);
-    cJSON *acct = th_callf(node, "ledger_getAccount", "{\"address\":\"%s\"}", addr_of(1));
+    cJSON *acct = th_callf(node, "ledger_getAccount", "{\"address\":\"%s\"}", th_addr(1));
     cr_assert_not_null(cJSON_GetObjectItemCaseSensitive(th_result(acct), "free"), "an account is read");
     cJSON_Delete(acct);
-    SEND_OK(1, "Transfer", "{\"to\":\"%s\",\"amount\":\"1\"}", addr_of(2));
+    th_send_done(node, 1, "Transfer", "{\"to\":\"%s\",\"amount\":\"1\"}", th_addr(2));
     cr_assert(!answer_arrived(advance_fd, 0), "all that while, admin_advanceTime still waits for the enclave");
 }
 
@@ -855,7 +831,7 @@ Test(integration_settlement, an_enclave_that_refuses_an_epoch_is_stopped_and_the
     cJSON *resp = th_call(node, "admin_tamperNextReport", "{\"part\":\"inputs\"}");
     cr_assert(cJSON_IsTrue(th_result(resp)), "the hook is set");
     cJSON_Delete(resp);
-    advance(EPOCH_SECS);
+    th_node_advance(node, EPOCH_SECS);
     cr_assert(th_wait_gone(enclave), "the refusing enclave was stopped");
     /* unless the engine's 5 s restart backoff has passed meanwhile, the epoch waits unpaid */
     resp = get_epoch(0);
@@ -870,7 +846,7 @@ Test(integration_settlement, an_enclave_that_refuses_an_epoch_is_stopped_and_the
 
     stop_cleanly();
     th_node_start(node, true);
-    advance(0);
+    th_node_advance(node, 0);
     expect_epoch_verified(0);
     expected_treasury(want, 1);
     balance(treasury, treasury_account());
@@ -913,7 +889,7 @@ Test(integration_settlement, a_stopped_enclave_holds_its_epoch_but_not_the_node)
     expect_audit_ok();
     stop_cleanly();
     th_node_start(node, true);
-    advance(0);
+    th_node_advance(node, 0);
     expect_epoch_verified(1);
     struct settlement_txs s;
     scan_settlements(&s);
@@ -937,7 +913,7 @@ Test(integration_settlement, a_report_for_inputs_that_changed_meanwhile_is_asked
     int fd = call_in_background("admin_advanceTime", "{\"seconds\":3600}");
     expect_served_while_pending(fd, 0);
     /* the enclave has epoch 0's inputs; a bond changes them before it answers */
-    SEND_OK(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"100" TOKEN "\"}", addr_of(8));
+    th_send_done(node, 0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"100" TOKEN "\"}", th_addr(8));
     cr_assert_eq(kill(enclave, SIGCONT), 0, "continue the enclave");
     cJSON *resp = background_answer(fd);
     cr_assert_not_null(cJSON_GetObjectItemCaseSensitive(resp, "result"), "advanced: %s", cJSON_PrintUnformatted(resp));

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "engine/genesis.h"
-#include "ledger/tx.h"
 #include "tests/lib/node.h"
 #include "tests/lib/testhelp.h"
 
@@ -33,41 +32,6 @@ static const cJSON *item(const cJSON *obj, const char *array, int i)
     return v;
 }
 
-/* Signs a transaction of type for dev account who, its message written printf-style without the
- * nonce (taken from the node), sends it and asserts that it succeeded. */
-static cJSON *send_signed(unsigned who, const char *type, const char *text)
-{
-    char err[256] = "", nonce[24];
-    cJSON *msg = cJSON_Parse(text);
-    cr_assert_not_null(msg, "message %s", text);
-    snprintf(nonce, sizeof nonce, "%llu", (unsigned long long)th_nonce(node, who));
-    cJSON_AddStringToObject(msg, "nonce", nonce);
-    uint8_t key[32];
-    eng_dev_key(key, who);
-    ledger_tx tx;
-    cr_assert_eq(ledger_tx_build_signed(&tx, err, sizeof err, type, msg, key, ENG_DEV_CHAIN_ID), ST_OK,
-                 "sign %s: %s", type, err);
-    cJSON *json = ledger_tx_to_json(&tx);
-    char *params = cJSON_PrintUnformatted(json);
-    cJSON *resp = th_call(node, "tx_send", params);
-    cJSON_free(params);
-    cJSON_Delete(json);
-    ledger_tx_clear(&tx);
-    cJSON_Delete(msg);
-    return resp;
-}
-
-/* send_signed with the message written printf-style, asserting that the transaction succeeded. */
-PRINTF_LIKE(3, 4)
-static void sign_send(unsigned who, const char *type, const char *fmt, ...)
-{
-    TH_FORMAT(text, 512, fmt);
-    cJSON *resp = send_signed(who, type, text);
-    cr_assert_str_eq(th_str(th_result(resp), "status"), "success", "%s by dev %u: %s", type, who,
-                     cJSON_PrintUnformatted(resp));
-    cJSON_Delete(resp);
-}
-
 /* An admin call answered with a successful receipt. */
 static void admin(const char *method, const char *params)
 {
@@ -78,26 +42,34 @@ static void admin(const char *method, const char *params)
     cJSON_Delete(resp);
 }
 
+/* Slashes dev account worker's stake by ppm (admin_slashWorker, an admin call). */
+static void slash(unsigned worker, unsigned ppm)
+{
+    char params[96];
+    snprintf(params, sizeof params, "{\"worker\":\"%s\",\"ppm\":%u}", th_addr(worker), ppm);
+    admin("admin_slashWorker", params);
+}
+
 static void create_pool(unsigned owner, const char *commission, const char *capacity_tokens)
 {
-    sign_send(owner, "PoolCreate", "{\"commissionPpm\":\"%s\",\"capacity\":\"%s" TOKEN "\"}", commission,
-              capacity_tokens);
+    th_send_done(node, owner, "PoolCreate", "{\"commissionPpm\":\"%s\",\"capacity\":\"%s" TOKEN "\"}", commission,
+                 capacity_tokens);
 }
 
 static void contribute(unsigned who, unsigned pool, const char *tokens)
 {
-    sign_send(who, "Contribute", "{\"pool\":\"%u\",\"amount\":\"%s" TOKEN "\"}", pool, tokens);
+    th_send_done(node, who, "Contribute", "{\"pool\":\"%u\",\"amount\":\"%s" TOKEN "\"}", pool, tokens);
 }
 
 /* Registers dev account w as a worker of score 100 (minimum stake 1000 tokens), adds it to pool
  * (owned by owner) and bonds tokens to it. */
 static void bond_worker(unsigned owner, unsigned pool, unsigned w, const char *tokens)
 {
-    char addr[43];
-    th_dev_address(addr, w);
+    const char *addr = th_addr(w);
     th_node_register_worker(node, w, owner, 100);
-    sign_send(owner, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", pool, addr);
-    sign_send(owner, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"%s" TOKEN "\"}", pool, addr, tokens);
+    th_send_done(node, owner, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", pool, addr);
+    th_send_done(node, owner, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"%s" TOKEN "\"}", pool,
+                 addr, tokens);
 }
 
 /* Asserts the ids of a staking_listPools page and its next cursor (0: null). */
@@ -120,8 +92,7 @@ Test(integration_staking, get_pool_describes_a_new_pool_and_a_commission_raise)
     create_pool(0, "100000", "1000000");
     cJSON *resp = th_call(node, "staking_getPool", "[1]");
     const cJSON *p = th_result(resp);
-    char owner[43];
-    th_dev_address(owner, 0);
+    const char *owner = th_addr(0);
     cr_assert_eq(th_num(p, "id"), 1, "id");
     cr_assert_str_eq(th_str(p, "owner"), owner, "owner");
     cr_assert_eq(th_num(p, "commissionPpm"), 100000, "commission");
@@ -138,7 +109,7 @@ Test(integration_staking, get_pool_describes_a_new_pool_and_a_commission_raise)
     cr_assert_eq(th_num(p, "createdHeight"), head, "created in the newest block");
     cJSON_Delete(resp);
 
-    sign_send(0, "PoolSetCommission", "{\"pool\":\"1\",\"commissionPpm\":\"250000\"}");
+    th_send_done(node, 0, "PoolSetCommission", "{\"pool\":\"1\",\"commissionPpm\":\"250000\"}");
     resp = th_call(node, "staking_getPool", "{\"pool\":1}");
     p = th_result(resp);
     cr_assert_eq(th_num(p, "commissionPpm"), 100000, "a raise waits for its notice");
@@ -187,9 +158,7 @@ Test(integration_staking, list_pools_pages_by_id_and_by_stake)
 
 Test(integration_staking, get_position_values_shares_rewards_and_the_queue)
 {
-    char a1[43], a2[43];
-    th_dev_address(a1, 1);
-    th_dev_address(a2, 2);
+    const char *a1 = th_addr(1), *a2 = th_addr(2);
     create_pool(0, "100000", "1000000");
     create_pool(0, "0", "1000000");
     contribute(1, 1, "100");
@@ -218,8 +187,7 @@ Test(integration_staking, get_position_values_shares_rewards_and_the_queue)
     cr_assert_str_eq(th_str(item(r, "positions", 0), "pendingRewards"), "27" TOKEN, "three quarters of 36");
     cJSON_Delete(resp);
 
-    char owner[43];
-    th_dev_address(owner, 0);
+    const char *owner = th_addr(0);
     resp = th_callf(node, "staking_getPosition", "{\"address\":\"%s\"}", owner);
     r = th_result(resp);
     cr_assert_eq(th_count(r, "positions"), 0, "the owner stakes nothing");
@@ -227,12 +195,12 @@ Test(integration_staking, get_position_values_shares_rewards_and_the_queue)
     cJSON_Delete(resp);
 
     /* dev 1 leaves pool 2 entirely: the pool is no longer listed; a queued request in pool 1 is */
-    sign_send(1, "Withdraw", "{\"pool\":\"2\",\"shares\":\"5" TOKEN "\"}");
+    th_send_done(node, 1, "Withdraw", "{\"pool\":\"2\",\"shares\":\"5" TOKEN "\"}");
     /* dev 3 brings pool 1 to 1000 tokens, all bonded to a worker (its minimum stake), so a
      * withdrawal waits in the queue; dev 3 came after the reward and shares none of it */
     contribute(3, 1, "600");
     bond_worker(0, 1, 9, "1000");
-    sign_send(1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"40" TOKEN "\"}");
+    th_send_done(node, 1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"40" TOKEN "\"}");
     resp = th_callf(node, "staking_getPosition", "{\"address\":\"%s\"}", a1);
     r = th_result(resp);
     cr_assert_eq(th_count(r, "positions"), 1, "an emptied position is skipped: %s", cJSON_PrintUnformatted(r));
@@ -281,16 +249,14 @@ Test(integration_staking, list_delegators_pages_by_address)
 
 Test(integration_staking, get_withdraw_queue_lists_requests_in_order)
 {
-    char a1[43], a2[43];
-    th_dev_address(a1, 1);
-    th_dev_address(a2, 2);
+    const char *a1 = th_addr(1), *a2 = th_addr(2);
     create_pool(0, "0", "1000000");
     contribute(1, 1, "1000");
     contribute(2, 1, "3000");
     bond_worker(0, 1, 9, "3900");
     /* 100 free: dev 2's request is paid 100 at once and waits for 500; dev 1's waits behind it */
-    sign_send(2, "Withdraw", "{\"pool\":\"1\",\"shares\":\"600" TOKEN "\"}");
-    sign_send(1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"200" TOKEN "\"}");
+    th_send_done(node, 2, "Withdraw", "{\"pool\":\"1\",\"shares\":\"600" TOKEN "\"}");
+    th_send_done(node, 1, "Withdraw", "{\"pool\":\"1\",\"shares\":\"200" TOKEN "\"}");
 
     cJSON *resp = th_call(node, "staking_getWithdrawQueue", "{\"pool\":1}");
     const cJSON *r = th_result(resp);
@@ -328,16 +294,14 @@ Test(integration_staking, get_withdraw_queue_lists_requests_in_order)
 
 Test(integration_staking, get_worker_shows_its_bond_and_only_its_unbondings)
 {
-    char w8[43], w9[43];
-    th_dev_address(w8, 8);
-    th_dev_address(w9, 9);
+    const char *w8 = th_addr(8), *w9 = th_addr(9);
     create_pool(0, "0", "1000000");
     contribute(1, 1, "10000");
     bond_worker(0, 1, 8, "3000");
     bond_worker(0, 1, 9, "5000");
-    sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"1000" TOKEN "\"}", w9);
-    sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"500" TOKEN "\"}", w8);
-    sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"700" TOKEN "\"}", w9);
+    th_send_done(node, 0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"1000" TOKEN "\"}", w9);
+    th_send_done(node, 0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"500" TOKEN "\"}", w8);
+    th_send_done(node, 0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"700" TOKEN "\"}", w9);
 
     cJSON *resp = th_callf(node, "staking_getWorker", "{\"worker\":\"%s\"}", w9);
     const cJSON *r = th_result(resp);
@@ -364,13 +328,11 @@ Test(integration_staking, get_worker_shows_its_bond_and_only_its_unbondings)
 
 Test(integration_staking, list_slashes_records_a_slash_pending_then_applied)
 {
-    char w8[43], body[128];
-    th_dev_address(w8, 8);
+    const char *w8 = th_addr(8);
     create_pool(0, "0", "1000000");
     contribute(1, 1, "10000");
     bond_worker(0, 1, 8, "4000");
-    snprintf(body, sizeof body, "{\"worker\":\"%s\",\"ppm\":250000}", w8);
-    admin("admin_slashWorker", body);
+    slash(8, 250000);
     /* the dev chain defers a slash by staking.slashDeferSecs, 7 days, so governance may cancel it */
     cJSON *resp = th_call(node, "staking_listSlashes", "{\"state\":\"pending\"}");
     const cJSON *r = th_result(resp);
@@ -385,8 +347,7 @@ Test(integration_staking, list_slashes_records_a_slash_pending_then_applied)
     cr_assert(is_null(s, "canceledBy"), "not canceled");
     cr_assert(is_null(r, "next"), "one page");
     cJSON_Delete(resp);
-    snprintf(body, sizeof body, "{\"worker\":\"%s\"}", w8);
-    resp = th_call(node, "staking_getWorker", body);
+    resp = th_callf(node, "staking_getWorker", "{\"worker\":\"%s\"}", w8);
     cr_assert_str_eq(th_str(th_result(resp), "bonded"), "4000" TOKEN, "nothing burned yet");
     cJSON_Delete(resp);
     admin("admin_advanceTime", "{\"seconds\":604800}");
@@ -396,7 +357,7 @@ Test(integration_staking, list_slashes_records_a_slash_pending_then_applied)
     resp = th_call(node, "staking_listSlashes", "{\"state\":\"pending\"}");
     cr_assert_eq(th_count(th_result(resp), "slashes"), 0, "none pending");
     cJSON_Delete(resp);
-    resp = th_call(node, "staking_getWorker", body);
+    resp = th_callf(node, "staking_getWorker", "{\"worker\":\"%s\"}", w8);
     cr_assert_str_eq(th_str(th_result(resp), "bonded"), "3000" TOKEN, "4000 less a quarter");
     cJSON_Delete(resp);
     resp = th_call(node, "staking_listSlashes", "{\"state\":\"late\"}");
@@ -409,8 +370,7 @@ Test(integration_staking, list_slashes_records_a_slash_pending_then_applied)
  * their sum. The entries are chosen so that flooring their sum instead would give one unit more. */
 Test(integration_staking, admin_slash_worker_burns_the_bonded_and_each_unbonding_part_when_due)
 {
-    char w8[43];
-    th_dev_address(w8, 8);
+    const char *w8 = th_addr(8);
     create_pool(0, "0", "1000000");
     contribute(1, 1, "1100");
     bond_worker(0, 1, 8, "1100");
@@ -420,8 +380,8 @@ Test(integration_staking, admin_slash_worker_burns_the_bonded_and_each_unbonding
     cr_assert_str_eq(th_str(th_result(resp), "status"), "success", "the slash: %s", cJSON_PrintUnformatted(resp));
     cJSON_Delete(resp);
     admin("admin_advanceTime", "{\"seconds\":1}");
-    sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"40000000000000000003\"}", w8);
-    sign_send(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"21000000000000000001\"}", w8);
+    th_send_done(node, 0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"40000000000000000003\"}", w8);
+    th_send_done(node, 0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"21000000000000000001\"}", w8);
     admin("admin_advanceTime", "{\"seconds\":604799}");
 
     /* bonded when it applied: 1100 tokens - 40000000000000000003 - 21000000000000000001
@@ -494,26 +454,24 @@ ParameterizedTest(int *i, integration_staking, bad_params_and_unknown_pools_are_
  * sharePrice has long floored to 0. */
 Test(integration_staking, a_collapsed_share_price_fails_the_contribution_and_the_node_goes_on)
 {
-    char w8[43], body[160];
-    th_dev_address(w8, 8);
+    const char *w8 = th_addr(8);
     create_pool(0, "0", "1000000");
     contribute(1, 1, "1000");
     /* slashes without the dev chain's 7-day deferral, as governance may set it */
     th_node_pass_param(node, 1, "staking.slashDeferSecs", "0");
     th_node_register_worker(node, 8, 0, 100);
-    sign_send(0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"%s\"}", w8);
+    th_send_done(node, 0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"%s\"}", w8);
     /* each round bonds the free stake (1000 tokens, the worker's minimum), burns all but a millionth
      * of the pool's stake, and buys a million times the shares there were: from 10^21 shares, the
      * tenth contribution would take them to about 10^81 > 2^256 */
     cJSON *failed = NULL;
     for (int round = 0; round < 10 && !failed; round++) {
         cJSON *pool = th_call(node, "staking_getPool", "{\"pool\":1}");
-        sign_send(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%s\"}", w8,
-                  th_str(th_result(pool), "freeStake"));
+        th_send_done(node, 0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%s\"}", w8,
+                     th_str(th_result(pool), "freeStake"));
         cJSON_Delete(pool);
-        snprintf(body, sizeof body, "{\"worker\":\"%s\",\"ppm\":999999}", w8);
-        admin("admin_slashWorker", body);
-        cJSON *resp = send_signed(2, "Contribute", "{\"pool\":\"1\",\"amount\":\"1000" TOKEN "\"}");
+        slash(8, 999999);
+        cJSON *resp = th_send(node, 2, "Contribute", "{\"pool\":\"1\",\"amount\":\"1000" TOKEN "\"}");
         if (strcmp(th_str(th_result(resp), "status"), "success") != 0)
             failed = resp;
         else
@@ -543,8 +501,6 @@ Test(integration_staking, a_collapsed_share_price_fails_the_contribution_and_the
 
 Test(integration_staking, share_price_decimal_is_stake_over_shares_to_18_significant_digits)
 {
-    char w8[43], body[160];
-    th_dev_address(w8, 8);
     create_pool(0, "0", "1000000");
     cJSON *resp = th_call(node, "staking_getPool", "{\"pool\":1}");
     cr_assert_str_eq(th_str(th_result(resp), "sharePriceDecimal"), "1", "a pool without shares");
@@ -553,8 +509,7 @@ Test(integration_staking, share_price_decimal_is_stake_over_shares_to_18_signifi
     bond_worker(0, 1, 8, "3000");
     /* a third burned, once the slash's 7-day deferral has passed: 2000 tokens for 3000 tokens' worth
      * of shares (the worker answers no slot, so the epochs meanwhile pay it nothing) */
-    snprintf(body, sizeof body, "{\"worker\":\"%s\",\"ppm\":333333}", w8);
-    admin("admin_slashWorker", body);
+    slash(8, 333333);
     admin("admin_advanceTime", "{\"seconds\":604800}");
     resp = th_call(node, "staking_getPool", "{\"pool\":1}");
     const cJSON *p = th_result(resp);
@@ -562,8 +517,7 @@ Test(integration_staking, share_price_decimal_is_stake_over_shares_to_18_signifi
     cr_assert_str_eq(th_str(p, "sharePriceDecimal"), "0.666667", "2000001/3000000 exactly");
     cr_assert_str_eq(th_str(p, "sharePrice"), "666667000000000000", "per 10^18 shares");
     cJSON_Delete(resp);
-    snprintf(body, sizeof body, "{\"worker\":\"%s\",\"ppm\":500000}", w8);
-    admin("admin_slashWorker", body);
+    slash(8, 500000);
     admin("admin_advanceTime", "{\"seconds\":604800}");
     resp = th_call(node, "staking_getPool", "{\"pool\":1}");
     /* 1000000500000000000000 / 3000000000000000000000 = 0.3333335 */

@@ -75,29 +75,16 @@ static void suite_fini(void)
 
 TestSuite(integration_worker, .init = suite_init, .fini = suite_fini, .timeout = 180);
 
-static const char *addr_of(unsigned who)
-{
-    static char buf[ENG_DEV_ACCOUNTS][LEDGER_ADDR_STRLEN];
-    th_dev_address(buf[who], who);
-    return buf[who];
-}
-
-#define SEND_OK(who, type, ...) cJSON_Delete(th_send_ok(node, who, type, __VA_ARGS__))
-
-static void advance(uint64_t secs)
-{
-    cJSON *resp = th_callf(node, "admin_advanceTime", "{\"seconds\":%llu}", (unsigned long long)secs);
-    th_result(resp);
-    cJSON_Delete(resp);
-}
-
-/* Starts conclave-worker with the given platform secret, for operator dev `operator_dev`, with the
- * sealed directory sealed_name (kept between runs: the same name is the same worker key), short
- * durations and a 20 ms poll. */
+/* Starts conclave-worker with the platform secret at secret_path (NULL: the node's own platform, so
+ * the chain knows it), for operator dev `operator_dev`, with the sealed directory sealed_name (kept
+ * between runs: the same name is the same worker key), short durations and a 20 ms poll. */
 static void worker_start_for(worker_proc *w, const char *secret_path, const char *sealed_name, unsigned operator_dev)
 {
-    char sealed[192];
+    char sealed[192], node_secret[192];
     int fds[2];
+    snprintf(node_secret, sizeof node_secret, "%s/platform.secret", node->datadir);
+    if (!secret_path)
+        secret_path = node_secret;
     snprintf(sealed, sizeof sealed, "%s/%s", work_dir, sealed_name);
     cr_assert(mkdir(sealed, 0700) == 0 || errno == EEXIST, "sealed directory");
     cr_assert_eq(pipe2(fds, O_CLOEXEC), 0, "pipe");
@@ -106,7 +93,7 @@ static void worker_start_for(worker_proc *w, const char *secret_path, const char
     cr_assert_geq(w->pid, 0, "fork");
     if (w->pid == 0) {
         dup2(fds[1], STDERR_FILENO);
-        const char *argv[] = { TEST_BUILDDIR "/conclave-worker", "--node", node->url, "--operator", addr_of(operator_dev),
+        const char *argv[] = { TEST_BUILDDIR "/conclave-worker", "--node", node->url, "--operator", th_addr(operator_dev),
                                "--platform-secret", secret_path, "--sealed-dir", sealed, "--bench-ms", "200",
                                "--sample-ms", "20", "--poll-ms", "20", NULL };
         th_exec(argv[0], argv);
@@ -115,11 +102,6 @@ static void worker_start_for(worker_proc *w, const char *secret_path, const char
     w->err_fd = fds[0];
 }
 
-/* worker_start_for operator dev 0. */
-static void worker_start(worker_proc *w, const char *secret_path, const char *sealed_name)
-{
-    worker_start_for(w, secret_path, sealed_name, 0);
-}
 
 static long long now_ms(void)
 {
@@ -198,6 +180,17 @@ static void start_line(worker_proc *w, char addr[LEDGER_ADDR_STRLEN], unsigned l
     *score = strtoull(s + strlen(" score "), NULL, 10);
 }
 
+/* worker_start_for operator dev 0, then its start line. Out: addr, the worker's address. Returns
+ * its benchmark score. */
+static unsigned long long worker_start(worker_proc *w, const char *secret_path, const char *sealed_name,
+                                       char addr[LEDGER_ADDR_STRLEN])
+{
+    unsigned long long score;
+    worker_start_for(w, secret_path, sealed_name, 0);
+    start_line(w, addr, &score);
+    return score;
+}
+
 /* staking_getChallenge for worker (caller deletes the response). */
 static cJSON *challenge_of(const char *worker)
 {
@@ -214,11 +207,8 @@ static unsigned long long isqrt(unsigned long long x)
 
 Test(integration_worker, registers_then_answers_each_slot_once_as_the_clock_moves)
 {
-    char secret[192], addr[LEDGER_ADDR_STRLEN], line[512], want[96];
-    unsigned long long score;
-    snprintf(secret, sizeof secret, "%s/platform.secret", node->datadir);
-    worker_start(&worker_a, secret, "a");
-    start_line(&worker_a, addr, &score);
+    char addr[LEDGER_ADDR_STRLEN], line[512], want[96];
+    unsigned long long score = worker_start(&worker_a, NULL, "a", addr);
     cr_assert_gt(score, 0, "a score");
     wait_line(&worker_a, "registered for operator", line, sizeof line);
     wait_line(&worker_a, "registered, in no pool yet", line, sizeof line);
@@ -226,18 +216,18 @@ Test(integration_worker, registers_then_answers_each_slot_once_as_the_clock_move
     cJSON *resp = challenge_of(addr);
     const cJSON *r = th_result(resp);
     cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "registered")), "registered: %s", cJSON_PrintUnformatted(r));
-    cr_assert_str_eq(th_str(r, "operator"), addr_of(0), "to its operator");
+    cr_assert_str_eq(th_str(r, "operator"), th_addr(0), "to its operator");
     cr_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "pool")), "in no pool yet");
     cJSON_Delete(resp);
 
     /* The operator's pool, the worker added and bonded above the minimum stake 100 * sqrt(P) */
-    SEND_OK(0, "PoolCreate", "{\"commissionPpm\":\"100000\",\"capacity\":\"1000000" TOKEN "\"}");
-    SEND_OK(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100000" TOKEN "\"}");
-    SEND_OK(0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"%s\"}", addr);
+    th_send_done(node, 0, "PoolCreate", "{\"commissionPpm\":\"100000\",\"capacity\":\"1000000" TOKEN "\"}");
+    th_send_done(node, 1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100000" TOKEN "\"}");
+    th_send_done(node, 0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"%s\"}", addr);
     /* in the pool without stake, it does not compute: it waits for the bond without answering */
     wait_line(&worker_a, "in pool 1, no stake bonded yet", line, sizeof line);
-    SEND_OK(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%llu" TOKEN "\"}", addr,
-            100 * (isqrt(score) + 1));
+    th_send_done(node, 0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%llu" TOKEN "\"}", addr,
+                 100 * (isqrt(score) + 1));
     wait_line(&worker_a, "in pool 1", line, sizeof line);
 
     /* Slot by slot: each slot gets one heartbeat, which the node records as answered */
@@ -257,51 +247,12 @@ Test(integration_worker, registers_then_answers_each_slot_once_as_the_clock_move
         cJSON_Delete(resp);
         if (i == 2)
             break;  /* the last slot stays open: no heartbeat may follow */
-        cJSON *info = th_call(node, "node_info", NULL);
-        unsigned long long t = (unsigned long long)th_num(th_result(info), "time");
-        cJSON_Delete(info);
-        advance(slot_end > t ? slot_end - t : 1);
+        th_node_advance_to(node, slot_end);
     }
     /* no slot was answered twice: as many heartbeat lines as slots, up to the stop */
     worker_stop(&worker_a);
     cr_assert_eq(worker_a.beats, 3, "one heartbeat per slot, %u logged", worker_a.beats);
     cr_assert_eq(worker_a.refusals, 0, "nothing refused");
-}
-
-/* Restarts the stopped node on its data directory and on its old port (which the worker keeps
- * calling), as th_node_start does but with the port fixed; waits for its "listening" line. */
-static void restart_node_on_same_port(void)
-{
-    char bind[32], buf[512], path[192];
-    size_t len = 0;
-    int fds[2];
-    snprintf(bind, sizeof bind, "127.0.0.1:%u", node->port);
-    cr_assert_eq(pipe2(fds, O_CLOEXEC), 0, "pipe");
-    node->pid = fork();
-    cr_assert_geq(node->pid, 0, "fork");
-    if (node->pid == 0) {
-        dup2(fds[1], STDOUT_FILENO);
-        const char *argv[] = { TEST_BUILDDIR "/conclaved", "--dev", "--datadir", node->datadir, "--rpc-bind", bind, NULL };
-        th_exec(argv[0], argv);
-    }
-    close(fds[1]);
-    buf[0] = '\0';
-    while (!strstr(buf, "listening on http://") && len < sizeof buf - 1) {
-        struct pollfd p = { .fd = fds[0], .events = POLLIN };
-        cr_assert_eq(poll(&p, 1, WAIT_MS), 1, "conclaved did not say it was listening");
-        ssize_t got = read(fds[0], buf + len, sizeof buf - 1 - len);
-        cr_assert_gt(got, 0, "conclaved exited before listening (port %u taken?)", node->port);
-        len += (size_t)got;
-        buf[len] = '\0';
-    }
-    close(fds[0]);
-    snprintf(path, sizeof path, "%s/.cookie", node->datadir);
-    char *token = th_read_file(path, NULL);
-    cr_assert_not_null(token, "cookie");
-    snprintf(node->token, sizeof node->token, "%s", token);
-    free(token);
-    node->client = rpc_client_new(node->url, node->token, 30);
-    cr_assert_not_null(node->client, "client");
 }
 
 /* Waits for the worker's heartbeat of the current slot, moving the clock to the next slot first
@@ -313,10 +264,7 @@ static void expect_next_heartbeat(worker_proc *w, const char *addr)
     const cJSON *r = th_result(resp);
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "answered"))) {
         unsigned long long slot_end = (unsigned long long)th_num(r, "slotEnd");
-        cJSON *info = th_call(node, "node_info", NULL);
-        unsigned long long t = (unsigned long long)th_num(th_result(info), "time");
-        cJSON_Delete(info);
-        advance(slot_end > t ? slot_end - t : 1);
+        th_node_advance_to(node, slot_end);
         cJSON_Delete(resp);
         resp = challenge_of(addr);
         r = th_result(resp);
@@ -329,23 +277,20 @@ static void expect_next_heartbeat(worker_proc *w, const char *addr)
 
 Test(integration_worker, reconnects_by_itself_after_a_node_restart)
 {
-    char secret[192], addr[LEDGER_ADDR_STRLEN], line[512];
-    unsigned long long score;
-    snprintf(secret, sizeof secret, "%s/platform.secret", node->datadir);
-    worker_start(&worker_a, secret, "a");
-    start_line(&worker_a, addr, &score);
+    char addr[LEDGER_ADDR_STRLEN], line[512];
+    unsigned long long score = worker_start(&worker_a, NULL, "a", addr);
     wait_line(&worker_a, "registered for operator", line, sizeof line);
-    SEND_OK(0, "PoolCreate", "{\"commissionPpm\":\"100000\",\"capacity\":\"1000000" TOKEN "\"}");
-    SEND_OK(1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100000" TOKEN "\"}");
-    SEND_OK(0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"%s\"}", addr);
-    SEND_OK(0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%llu" TOKEN "\"}", addr,
-            100 * (isqrt(score) + 1));
+    th_send_done(node, 0, "PoolCreate", "{\"commissionPpm\":\"100000\",\"capacity\":\"1000000" TOKEN "\"}");
+    th_send_done(node, 1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100000" TOKEN "\"}");
+    th_send_done(node, 0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"%s\"}", addr);
+    th_send_done(node, 0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"%llu" TOKEN "\"}", addr,
+                 100 * (isqrt(score) + 1));
     expect_next_heartbeat(&worker_a, addr);
 
     int status = th_node_stop(node, SIGTERM);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the node stops cleanly");
     wait_line(&worker_a, "node unreachable: ", line, sizeof line);
-    restart_node_on_same_port();
+    th_node_restart_same_port(node);
     wait_line(&worker_a, "node reachable again", line, sizeof line);
     expect_next_heartbeat(&worker_a, addr);
     worker_stop(&worker_a);
@@ -355,32 +300,31 @@ Test(integration_worker, reconnects_by_itself_after_a_node_restart)
 
 Test(integration_worker, moves_to_another_operator_only_when_no_pool_holds_it)
 {
-    char secret[192], addr[LEDGER_ADDR_STRLEN], line[512];
+    char addr[LEDGER_ADDR_STRLEN], line[512];
     unsigned long long score;
-    snprintf(secret, sizeof secret, "%s/platform.secret", node->datadir);
     /* first for dev 1, then, restarted with the same sealed key, for dev 0: it registers again */
-    worker_start_for(&worker_a, secret, "a", 1);
+    worker_start_for(&worker_a, NULL, "a", 1);
     start_line(&worker_a, addr, &score);
     wait_line(&worker_a, "registered for operator", line, sizeof line);
-    cr_assert(strstr(line, addr_of(1)) != NULL, "for dev 1: %s", line);
+    cr_assert(strstr(line, th_addr(1)) != NULL, "for dev 1: %s", line);
     worker_stop(&worker_a);
-    worker_start_for(&worker_a, secret, "a", 0);
+    worker_start_for(&worker_a, NULL, "a", 0);
     wait_line(&worker_a, "registered for operator", line, sizeof line);
-    cr_assert(strstr(line, addr_of(0)) != NULL, "now for dev 0: %s", line);
+    cr_assert(strstr(line, th_addr(0)) != NULL, "now for dev 0: %s", line);
     cJSON *resp = challenge_of(addr);
-    cr_assert_str_eq(th_str(th_result(resp), "operator"), addr_of(0), "the node agrees");
+    cr_assert_str_eq(th_str(th_result(resp), "operator"), th_addr(0), "the node agrees");
     cJSON_Delete(resp);
 
     /* in dev 0's pool, a run for dev 2 does not register over it: it says who must remove it */
-    SEND_OK(0, "PoolCreate", "{\"commissionPpm\":\"100000\",\"capacity\":\"1000000" TOKEN "\"}");
-    SEND_OK(0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"%s\"}", addr);
+    th_send_done(node, 0, "PoolCreate", "{\"commissionPpm\":\"100000\",\"capacity\":\"1000000" TOKEN "\"}");
+    th_send_done(node, 0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"%s\"}", addr);
     wait_line(&worker_a, "in pool 1", line, sizeof line);
     worker_stop(&worker_a);
-    worker_start_for(&worker_a, secret, "a", 2);
+    worker_start_for(&worker_a, NULL, "a", 2);
     wait_line(&worker_a, "WorkerRemove", line, sizeof line);
-    cr_assert(strstr(line, addr_of(0)) && strstr(line, addr_of(2)), "names both operators: %s", line);
+    cr_assert(strstr(line, th_addr(0)) && strstr(line, th_addr(2)), "names both operators: %s", line);
     resp = challenge_of(addr);
-    cr_assert_str_eq(th_str(th_result(resp), "operator"), addr_of(0), "still dev 0's");
+    cr_assert_str_eq(th_str(th_result(resp), "operator"), th_addr(0), "still dev 0's");
     cJSON_Delete(resp);
     worker_stop(&worker_a);
     cr_assert_eq(worker_a.refusals, 0, "nothing sent to be refused");
@@ -390,7 +334,6 @@ Test(integration_worker, a_platform_the_chain_does_not_know_is_refused_clearly)
 {
     char secret[192], addr[LEDGER_ADDR_STRLEN], line[512];
     uint8_t key[32];
-    unsigned long long score;
     snprintf(secret, sizeof secret, "%s/other.secret", work_dir);
     int fd = open(secret, O_WRONLY | O_CREAT | O_EXCL, 0600);
     cr_assert_geq(fd, 0, "a second platform secret");
@@ -398,8 +341,7 @@ Test(integration_worker, a_platform_the_chain_does_not_know_is_refused_clearly)
         key[i] = (uint8_t)(0xa5 ^ i);
     cr_assert_eq(write(fd, key, sizeof key), (ssize_t)sizeof key, "written");
     close(fd);
-    worker_start(&worker_b, secret, "b");
-    start_line(&worker_b, addr, &score);
+    worker_start(&worker_b, secret, "b", addr);
     wait_line(&worker_b, "WorkerRegister refused:", line, sizeof line);
     cr_assert(strstr(line, "platform") || strstr(line, "quote"), "the refusal names the quote or platform: %s", line);
     cJSON *resp = challenge_of(addr);
@@ -415,13 +357,13 @@ Test(integration_worker, usage_errors_exit_2_and_start_up_failures_exit_1)
     const char *no_operator[] = { TEST_BUILDDIR "/conclave-worker", "--node", node->url, "--platform-secret",
                                   missing, NULL };
     cr_assert_eq(th_run(no_operator), 2, "no --operator is a usage error");
-    const char *bad_poll[] = { TEST_BUILDDIR "/conclave-worker", "--node", node->url, "--operator", addr_of(0),
+    const char *bad_poll[] = { TEST_BUILDDIR "/conclave-worker", "--node", node->url, "--operator", th_addr(0),
                                "--platform-secret", missing, "--poll-ms", "soon", NULL };
     cr_assert_eq(th_run(bad_poll), 2, "a bad --poll-ms is a usage error");
-    const char *bad_url[] = { TEST_BUILDDIR "/conclave-worker", "--node", "ftp://127.0.0.1:1", "--operator", addr_of(0),
+    const char *bad_url[] = { TEST_BUILDDIR "/conclave-worker", "--node", "ftp://127.0.0.1:1", "--operator", th_addr(0),
                               "--platform-secret", missing, NULL };
     cr_assert_eq(th_run(bad_url), 2, "a --node that is not http://HOST:PORT is a usage error");
-    const char *no_secret[] = { TEST_BUILDDIR "/conclave-worker", "--node", node->url, "--operator", addr_of(0),
+    const char *no_secret[] = { TEST_BUILDDIR "/conclave-worker", "--node", node->url, "--operator", th_addr(0),
                                 "--platform-secret", missing, "--sealed-dir", work_dir, NULL };
     cr_assert_eq(th_run(no_secret), 1, "a missing platform secret fails start-up");
     const char *help[] = { TEST_BUILDDIR "/conclave-worker", "--help", NULL };
@@ -459,51 +401,49 @@ static double emission_of(const cJSON *epoch, unsigned pool)
  * under 1% more than C; A, with more stake and a higher score, earns several times C. */
 Test(integration_worker, an_epoch_pays_by_proven_benchmark_and_stake_whatever_the_heartbeats_claim)
 {
-    char secret[192], a_addr[LEDGER_ADDR_STRLEN], line[512], want[96];
-    unsigned long long score;
-    snprintf(secret, sizeof secret, "%s/platform.secret", node->datadir);
-    worker_start(&worker_a, secret, "pay");
-    start_line(&worker_a, a_addr, &score);
+    char a_addr[LEDGER_ADDR_STRLEN], line[512], want[96];
+    unsigned long long score = worker_start(&worker_a, NULL, "pay", a_addr);
     wait_line(&worker_a, "registered, in no pool yet", line, sizeof line);
     unsigned pools[4];
     for (unsigned i = 0; i < 4; i++) {
         pools[i] = created_pool(th_send_ok(node, 0, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"1000000" TOKEN "\"}"));
-        SEND_OK(1, "Contribute", "{\"pool\":\"%u\",\"amount\":\"30000" TOKEN "\"}", pools[i]);
+        th_send_done(node, 1, "Contribute", "{\"pool\":\"%u\",\"amount\":\"30000" TOKEN "\"}", pools[i]);
     }
-    SEND_OK(0, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", pools[0], a_addr);
+    th_send_done(node, 0, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", pools[0], a_addr);
     /* A's stake: 5000 tokens, or its minimum if higher (a fast machine), so that its value promise
      * (Ve = 1.3 x (S + 0.3 P) >= 6500 tokens) is several times C's (1339) whatever the benchmark
      * measured on a loaded machine */
     unsigned long long a_tokens = 100 * (isqrt(score) + 1) > 5000 ? 100 * (isqrt(score) + 1) : 5000;
-    SEND_OK(0, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"%llu" TOKEN "\"}", pools[0], a_addr,
-            a_tokens);
+    th_send_done(node, 0, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"%llu" TOKEN "\"}", pools[0], a_addr,
+                 a_tokens);
     for (unsigned w = 5; w <= 7; w++) {
         th_node_register_worker(node, w, 0, 100);
-        SEND_OK(0, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", pools[w - 4], addr_of(w));
+        th_send_done(node, 0, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", pools[w - 4], th_addr(w));
     }
-    SEND_OK(0, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"1000" TOKEN "\"}", pools[1], addr_of(5));
-    SEND_OK(0, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"1000" TOKEN "\"}", pools[2], addr_of(6));
+    th_send_done(node, 0, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"1000" TOKEN "\"}", pools[1],
+                 th_addr(5));
+    th_send_done(node, 0, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"1000" TOKEN "\"}", pools[2],
+                 th_addr(6));
     /* D (dev 7): with no stake it does not compute; below k * sqrt(P) it cannot be bonded */
     cJSON *resp = th_send(node, 7, "WorkerHeartbeat", "{\"epoch\":\"0\",\"slot\":\"0\",\"challenge\":\"0x%064d\","
                                                       "\"iterations\":\"100000000\",\"micros\":\"1000000\"}", 0);
     cr_assert(strstr(th_str(th_result(resp), "error"), "no stake bonded"), "%s", cJSON_PrintUnformatted(resp));
     cJSON_Delete(resp);
-    resp = th_send(node, 0, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"999" TOKEN "\"}", pools[3], addr_of(7));
+    resp = th_send(node, 0, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"999" TOKEN "\"}", pools[3],
+                   th_addr(7));
     cr_assert(strstr(th_str(th_result(resp), "error"), "below the minimum stake of 1000" TOKEN), "%s", cJSON_PrintUnformatted(resp));
     cJSON_Delete(resp);
 
     /* to the next epoch's start, then its six slots: each worker answers each slot once */
-    cJSON *info = th_call(node, "node_info", NULL);
-    unsigned long long now = (unsigned long long)th_num(th_result(info), "time"), genesis = 1767225600ull;
-    cJSON_Delete(info);
+    unsigned long long now = th_node_time(node), genesis = 1767225600ull;
     unsigned long long epoch = (now - genesis) / 3600 + 1;
-    advance(genesis + epoch * 3600 - now);
+    th_node_advance(node, genesis + epoch * 3600 - now);
     for (unsigned slot = 0; slot < 6; slot++) {
         cr_assert_eq(th_node_heartbeat(node, 5, 1000000ull), 120, "B claims 1000000 iterations/s, 10x its benchmark: counts 1.2 x 100");
         cr_assert_eq(th_node_heartbeat(node, 6, 100000ull), 100, "C as measured");
         snprintf(want, sizeof want, "heartbeat epoch %llu slot %u:", epoch, slot);
         wait_line(&worker_a, want, line, sizeof line);
-        advance(600);
+        th_node_advance(node, 600);
     }
     resp = th_callf(node, "settlement_getEpoch", "{\"epoch\":%llu}", epoch);
     const cJSON *settled = th_result(resp);

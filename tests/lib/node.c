@@ -23,7 +23,8 @@
 
 #define WAIT_MS 20000
 
-pid_t th_spawn_conclaved(const char *datadir, const char *stderr_path, int *out)
+/* th_spawn_conclaved bound to bind ("127.0.0.1:PORT"). */
+static pid_t spawn(const char *datadir, const char *bind, const char *stderr_path, int *out)
 {
     int fds[2];
     cr_assert_eq(pipe(fds), 0, "pipe");
@@ -36,8 +37,7 @@ pid_t th_spawn_conclaved(const char *datadir, const char *stderr_path, int *out)
         int err = stderr_path ? open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
         if (err >= 0)
             dup2(err, STDERR_FILENO);
-        execl(TEST_BUILDDIR "/conclaved", "conclaved", "--dev", "--datadir", datadir, "--rpc-bind", "127.0.0.1:0",
-              (char *)NULL);
+        execl(TEST_BUILDDIR "/conclaved", "conclaved", "--dev", "--datadir", datadir, "--rpc-bind", bind, (char *)NULL);
         _exit(127);
     }
     close(fds[1]);
@@ -45,15 +45,23 @@ pid_t th_spawn_conclaved(const char *datadir, const char *stderr_path, int *out)
     return pid;
 }
 
-/* Starts the node; its standard error goes to the file at stderr_path, or where ours goes (NULL). */
-static void start(th_node *n, bool keep_datadir, const char *stderr_path)
+pid_t th_spawn_conclaved(const char *datadir, const char *stderr_path, int *out)
+{
+    return spawn(datadir, "127.0.0.1:0", stderr_path, out);
+}
+
+/* Starts the node on port (0: a free one); its standard error goes to the file at stderr_path, or
+ * where ours goes (NULL). */
+static void start(th_node *n, bool keep_datadir, const char *stderr_path, unsigned port)
 {
     if (!keep_datadir) {
         snprintf(n->datadir, sizeof n->datadir, "/tmp/conclave-it-XXXXXX");
         cr_assert_not_null(mkdtemp(n->datadir), "temp data directory");
     }
+    char bind[32];
     int out;
-    n->pid = th_spawn_conclaved(n->datadir, stderr_path, &out);
+    snprintf(bind, sizeof bind, "127.0.0.1:%u", port);
+    n->pid = spawn(n->datadir, bind, stderr_path, &out);
     char buf[512];
     size_t len = 0;
     char *line = NULL;
@@ -61,7 +69,7 @@ static void start(th_node *n, bool keep_datadir, const char *stderr_path)
         struct pollfd p = { .fd = out, .events = POLLIN };
         cr_assert_eq(poll(&p, 1, WAIT_MS), 1, "conclaved did not say it was listening within 20 s");
         ssize_t got = read(out, buf + len, sizeof buf - 1 - len);
-        cr_assert_gt(got, 0, "conclaved exited before listening");
+        cr_assert_gt(got, 0, "conclaved exited before listening (port %u taken?)", port);
         len += (size_t)got;
         buf[len] = '\0';
         line = strstr(buf, "listening on http://127.0.0.1:");
@@ -82,12 +90,17 @@ static void start(th_node *n, bool keep_datadir, const char *stderr_path)
 
 void th_node_start(th_node *n, bool keep_datadir)
 {
-    start(n, keep_datadir, NULL);
+    start(n, keep_datadir, NULL, 0);
+}
+
+void th_node_restart_same_port(th_node *n)
+{
+    start(n, true, NULL, n->port);
 }
 
 void th_node_start_logged(th_node *n, const char *stderr_path)
 {
-    start(n, false, stderr_path);
+    start(n, false, stderr_path, 0);
 }
 
 int th_node_stop(th_node *n, int sig)
@@ -145,6 +158,14 @@ void th_dev_address(char out[43], unsigned i)
     eng_dev_key(key, i);
     cr_assert_eq(ledger_sig_address(addr, key), ST_OK, "dev address");
     ledger_addr_format(out, addr);
+}
+
+const char *th_addr(unsigned i)
+{
+    static char buf[ENG_DEV_ACCOUNTS][LEDGER_ADDR_STRLEN];
+    cr_assert_lt(i, ENG_DEV_ACCOUNTS, "dev account %u", i);
+    th_dev_address(buf[i], i);
+    return buf[i];
 }
 
 /* Signs msg (borrowed) as type by dev account key; returns the tx_send params (caller frees). */
@@ -248,12 +269,25 @@ unsigned th_node_heartbeat(th_node *n, unsigned worker, unsigned long long itera
     return performance;
 }
 
-/* Advances the node's manual clock; asserts that it did. */
-static void advance(th_node *n, unsigned secs)
+void th_node_advance(th_node *n, uint64_t secs)
 {
-    cJSON *resp = th_callf(n, "admin_advanceTime", "{\"seconds\":%u}", secs);
+    cJSON *resp = th_callf(n, "admin_advanceTime", "{\"seconds\":%llu}", (unsigned long long)secs);
     th_result(resp);
     cJSON_Delete(resp);
+}
+
+uint64_t th_node_time(th_node *n)
+{
+    cJSON *resp = th_call(n, "node_info", NULL);
+    uint64_t t = (uint64_t)th_num(th_result(resp), "time");
+    cJSON_Delete(resp);
+    return t;
+}
+
+void th_node_advance_to(th_node *n, uint64_t t)
+{
+    uint64_t now = th_node_time(n);
+    th_node_advance(n, t > now ? t - now : 1);
 }
 
 void th_node_pass_param(th_node *n, unsigned who, const char *name, const char *value)
@@ -269,9 +303,9 @@ void th_node_pass_param(th_node *n, unsigned who, const char *name, const char *
     unsigned id = (unsigned)th_num(created, "proposal");
     cJSON_Delete(events);
     static const unsigned delay = 3600, period_and_enactment = 4 * 86400;
-    advance(n, delay);
+    th_node_advance(n, delay);
     cJSON_Delete(th_send_ok(n, who, "Vote", "{\"proposal\":\"%u\",\"support\":\"1\",\"conviction\":\"1\"}", id));
-    advance(n, period_and_enactment);
+    th_node_advance(n, period_and_enactment);
     cJSON_Delete(th_send_ok(n, who, "ProposalExecute", "{\"proposal\":\"%u\"}", id));
 }
 
@@ -433,4 +467,10 @@ cJSON *th_send_ok(th_node *n, unsigned who, const char *type, const char *fmt, .
     cJSON *events = cJSON_DetachItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(resp, "result"), "events");
     cJSON_Delete(resp);
     return events;
+}
+
+void th_send_done(th_node *n, unsigned who, const char *type, const char *fmt, ...)
+{
+    TH_FORMAT(message, 2048, fmt);
+    cJSON_Delete(th_send_ok(n, who, type, "%s", message));
 }

@@ -24,6 +24,9 @@ typedef struct th_node {
 /* Starts conclaved --dev on 127.0.0.1:0; a new temporary data directory unless keep_datadir (then
  * the one in n->datadir is reused, as after a restart). Aborts the test on failure. */
 void th_node_start(th_node *n, bool keep_datadir);
+/* Starts the stopped node again on its data directory and its old port n->port (for a client that
+ * keeps calling that address, as a worker does). Aborts the test on failure, the port taken too. */
+void th_node_restart_same_port(th_node *n);
 /* th_node_start on a new data directory, with the node's standard error written to the file at
  * stderr_path (truncated first). */
 void th_node_start_logged(th_node *n, const char *stderr_path);
@@ -90,6 +93,15 @@ void th_node_pass_param(th_node *n, unsigned who, const char *name, const char *
 void th_voucher_sig(char out[133], unsigned key, uint64_t channel, const char *cumulative);
 /* The EIP-55 address of dev account i. */
 void th_dev_address(char out[43], unsigned i);
+/* The EIP-55 address of dev account i (< ENG_DEV_ACCOUNTS), in a buffer of that account's own kept
+ * for the process: the addresses of several accounts may be held at once. Do not free. */
+const char *th_addr(unsigned i);
+/* Advances the node's manual clock by secs seconds (admin_advanceTime); asserts that it did. */
+void th_node_advance(th_node *n, uint64_t secs);
+/* The node's clock (node_info's time, Unix seconds). */
+uint64_t th_node_time(th_node *n);
+/* Advances the node's manual clock to time t, or by one second if it is there or past it. */
+void th_node_advance_to(th_node *n, uint64_t t);
 
 /* Reading answers (each aborts the test when the member is missing or of another type; th_str is
  * in testhelp.h): the "result" of a response; a number or array size of an object's member. */
@@ -107,5 +119,7 @@ uint64_t th_nonce(th_node *n, unsigned who);
 cJSON *th_send(th_node *n, unsigned who, const char *type, const char *fmt, ...) PRINTF_LIKE(4, 5);
 /* th_send that must give a successful receipt; returns its events (caller deletes). */
 cJSON *th_send_ok(th_node *n, unsigned who, const char *type, const char *fmt, ...) PRINTF_LIKE(4, 5);
+/* th_send_ok for a transaction whose events the test does not read: they are dropped. */
+void th_send_done(th_node *n, unsigned who, const char *type, const char *fmt, ...) PRINTF_LIKE(4, 5);
 
 #endif

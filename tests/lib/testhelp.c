@@ -224,3 +224,18 @@ char *th_random_signature_transfer(ledger_tx *tx, unsigned *seed, uint8_t v, uin
         free(params);
     }
 }
+
+void th_settle_base(enc_settle_input *in, uint64_t epoch, uint64_t start, uint32_t fee_ppm)
+{
+    in->chain_id = 31337;
+    in->epoch = epoch;
+    in->genesis_time = 0;
+    in->epoch_start = start;
+    in->epoch_end = start + 720;
+    in->slot_seconds = 120;
+    cr_assert_eq(mpz_set_str(in->params.budget_per_epoch, "1000000000000000000000", 10), 0, "1000 tokens");
+    in->params.decay_period = 180 * 86400;
+    in->params.decay_ppm = 250000;
+    in->params.treasury_ppm = 200000;
+    in->params.fee_ppm = fee_ppm;
+}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* testhelp.h: helpers shared by the test suites: temporary directories, a ledger in one, files, the
- * shared test vectors, hex, a tampered chain. */
+ * shared test vectors, hex, a tampered chain, the base epoch of the settlement tests. */
 #ifndef TESTS_TESTHELP_H
 #define TESTS_TESTHELP_H
 
@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "enclave/settle.h"
 #include "ledger/ledger.h"
 #include "ledger/tx.h"
 
@@ -39,6 +40,11 @@ const char *th_ledger_path(void);
  * dir/platform.secret (the path written to secret_path), an empty dir/sealed (to sealed_dir), and the
  * platform's attestation address. Aborts the test on failure. */
 void th_enclave_platform(const char *dir, char secret_path[128], char sealed_dir[128], uint8_t platform_addr[20]);
+/* Sets in (initialized) to the epoch most settlement tests start from: chain 31337, genesis at 0,
+ * epoch `epoch` running 720 s from start in six heartbeat slots of 120 s, a budget of 1000 tokens,
+ * decay 25% every 180 days, treasury 20%, and the channel fee fee_ppm. Workers, channels and the
+ * economics (enc_econ_params_init's) are left as they are. */
+void th_settle_base(enc_settle_input *in, uint64_t epoch, uint64_t start, uint32_t fee_ppm);
 /* Reads a whole file; caller frees. NULL if it cannot. Out: *len (may be NULL). */
 char *th_read_file(const char *path, size_t *len);
 /* The parsed tests/vectors/eip712.json (cached for the process; do not free). Aborts if missing. */

@@ -142,24 +142,29 @@ static const cJSON *result_of(const cJSON *r)
     return res;
 }
 
-Test(rpc_dispatch, parse_error_answers_with_null_id)
-{
-    cJSON *r = run("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":");
-    check_error(r, RPC_PARSE_ERROR, "null");
-    cJSON_Delete(r);
-}
+/* A body that gets a JSON-RPC error of its own: the code and the id (as JSON) it must answer. */
+static const struct error_case {
+    const char *what;
+    const char *body;
+    int code;
+    const char *id;
+} error_cases[] = {
+    { "a parse error answers with a null id", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":", RPC_PARSE_ERROR, "null" },
+    { "trailing bytes after the JSON are a parse error", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\"} x",
+      RPC_PARSE_ERROR, "null" },
+    { "an empty body is a parse error", "", RPC_PARSE_ERROR, "null" },
+    { "pending without a deferred token is an internal error", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"pending\"}",
+      RPC_INTERNAL_ERROR, "1" },
+};
 
-Test(rpc_dispatch, trailing_bytes_after_the_json_are_a_parse_error)
-{
-    cJSON *r = run("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\"} x");
-    check_error(r, RPC_PARSE_ERROR, "null");
-    cJSON_Delete(r);
-}
+TH_TABLE_PARAMETERS(rpc_dispatch, bodies_get_their_error_and_id, error_cases)
 
-Test(rpc_dispatch, empty_body_is_a_parse_error)
+ParameterizedTest(int *i, rpc_dispatch, bodies_get_their_error_and_id)
 {
-    cJSON *r = run("");
-    check_error(r, RPC_PARSE_ERROR, "null");
+    const struct error_case *c = &error_cases[*i];
+    cJSON *r = run(c->body);
+    cr_assert_not_null(r, "%s: answered", c->what);
+    check_error(r, c->code, c->id);
     cJSON_Delete(r);
 }
 
@@ -196,10 +201,7 @@ static const struct invalid_case invalid_cases[] = {
     { "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":3}", "null" },
 };
 
-ParameterizedTestParameters(rpc_dispatch, invalid_requests_answer_minus_32600)
-{
-    return th_indices(sizeof invalid_cases / sizeof invalid_cases[0]);
-}
+TH_TABLE_PARAMETERS(rpc_dispatch, invalid_requests_answer_minus_32600, invalid_cases)
 
 ParameterizedTest(int *i, rpc_dispatch, invalid_requests_answer_minus_32600)
 {
@@ -213,10 +215,7 @@ ParameterizedTest(int *i, rpc_dispatch, invalid_requests_answer_minus_32600)
 static const char *const id_cases[] = { "\"abc\"", "\"\"", "\"\\u00e9\\n\"", "7", "-3", "0", "1.5", "1e3",
                                          "9007199254740991", "null" };
 
-ParameterizedTestParameters(rpc_dispatch, ids_are_echoed_exactly)
-{
-    return th_indices(sizeof id_cases / sizeof id_cases[0]);
-}
+TH_TABLE_PARAMETERS(rpc_dispatch, ids_are_echoed_exactly, id_cases)
 
 ParameterizedTest(int *i, rpc_dispatch, ids_are_echoed_exactly)
 {
@@ -301,10 +300,7 @@ static const struct params_case params_cases[] = {
     { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":[1]}", "params.a" },
 };
 
-ParameterizedTestParameters(rpc_dispatch, bad_params_answer_minus_32602)
-{
-    return th_indices(sizeof params_cases / sizeof params_cases[0]);
-}
+TH_TABLE_PARAMETERS(rpc_dispatch, bad_params_answer_minus_32602, params_cases)
 
 ParameterizedTest(int *i, rpc_dispatch, bad_params_answer_minus_32602)
 {
@@ -349,10 +345,7 @@ static const struct status_case status_cases[] = {
     { ST_OVERFLOW, NODE_E_OVERFLOW, "amount overflow" },
 };
 
-ParameterizedTestParameters(rpc_dispatch, statuses_map_to_codes_and_generic_messages)
-{
-    return th_indices(sizeof status_cases / sizeof status_cases[0]);
-}
+TH_TABLE_PARAMETERS(rpc_dispatch, statuses_map_to_codes_and_generic_messages, status_cases)
 
 ParameterizedTest(int *i, rpc_dispatch, statuses_map_to_codes_and_generic_messages)
 {
@@ -437,13 +430,6 @@ Test(rpc_dispatch, batch_at_the_limit_runs)
     strcat(body, "]");
     cJSON *r = run(body);
     cr_assert_eq(cJSON_GetArraySize(r), MAX_BATCH, "every call of a full batch is answered");
-    cJSON_Delete(r);
-}
-
-Test(rpc_dispatch, pending_without_a_deferred_token_is_an_internal_error)
-{
-    cJSON *r = run("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"pending\"}");
-    check_error(r, RPC_INTERNAL_ERROR, "1");
     cJSON_Delete(r);
 }
 
@@ -541,10 +527,7 @@ static const char *const not_utf8[] = {
     "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":[1,2]},\"\xe2\x82\"]",    /* cut short */
 };
 
-ParameterizedTestParameters(rpc_dispatch, a_body_that_is_not_utf8_is_a_parse_error_never_echoed)
-{
-    return th_indices(sizeof not_utf8 / sizeof not_utf8[0]);
-}
+TH_TABLE_PARAMETERS(rpc_dispatch, a_body_that_is_not_utf8_is_a_parse_error_never_echoed, not_utf8)
 
 ParameterizedTest(int *i, rpc_dispatch, a_body_that_is_not_utf8_is_a_parse_error_never_echoed)
 {

@@ -23,6 +23,7 @@
 #include "ledger/status.h"
 #include "node/methods.h"
 #include "rpc/rpc.h"
+#include "tests/lib/rpc_loop.h"
 #include "tests/rpc/test_methods.h"
 
 #define TOKEN "s3cret-token"
@@ -31,13 +32,7 @@
 #define PUBLISH_EVENTS 1000          /* events of one 'p' command */
 
 static struct {
-    struct event_base *base;
-    rpc_server *server;
-    struct event *cmd_ev;
-    int cmd[2];                      /* pipe: the test thread writes commands, the loop reads them */
-    pthread_t thread;
-    bool running;
-    unsigned port;
+    th_rpc_loop loop;                /* the server, its loop thread and its command pipe */
     char url[64];
     rpc_deferred *held[MAX_HELD];    /* "hold" calls waiting for the 'f' command; loop thread only */
     unsigned n_held;
@@ -90,7 +85,7 @@ static int m_later(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, "value");
     struct later *l = malloc(sizeof *l);
     cJSON *value = v ? cJSON_Duplicate(v, true) : cJSON_CreateNull();
-    if (!l || !value || event_base_once(srv.base, -1, EV_TIMEOUT, later_fire, l, &now) != 0) {
+    if (!l || !value || event_base_once(srv.loop.base, -1, EV_TIMEOUT, later_fire, l, &now) != 0) {
         free(l);
         cJSON_Delete(value);
         return ST_NOMEM;
@@ -125,51 +120,29 @@ static const rpc_method table[] = {
 
 /* The server thread. */
 
-static void on_command(evutil_socket_t fd, short what, void *arg)
+/* The loop's commands: 'p' publishes PUBLISH_EVENTS events, 'f' finishes the held calls. */
+static void on_command(char c)
 {
-    char c;
-    if (read(fd, &c, 1) == 1 && c == 'p') {
+    if (c == 'p') {
         /* as a block does: many small events in one turn of the loop */
         for (int i = 0; i < PUBLISH_EVENTS; i++)
-            rpc_server_publish(srv.server, "ledger", "{\"type\":\"Transfer\",\"amount\":\"5\",\"height\":1}");
+            rpc_server_publish(srv.loop.server, "ledger", "{\"type\":\"Transfer\",\"amount\":\"5\",\"height\":1}");
         pthread_mutex_lock(&srv.mu);
         srv.published++;
         pthread_cond_broadcast(&srv.cv);
         pthread_mutex_unlock(&srv.mu);
-        return;
-    }
-    if (c == 'f') {
+    } else if (c == 'f') {
         for (unsigned i = 0; i < srv.n_held; i++)
             rpc_deferred_finish(srv.held[i], ST_OK, cJSON_CreateString("released"), NULL, NULL);
         srv.n_held = 0;
-        return;
     }
-    event_base_loopbreak(srv.base);
-}
-
-static void *server_loop(void *arg)
-{
-    event_base_dispatch(srv.base);
-    return NULL;
 }
 
 static void start_with(const rpc_limits *limits)
 {
-    signal(SIGPIPE, SIG_IGN); /* as conclaved does: writes to a closed peer must not kill us */
-    srv.base = event_base_new();
-    cr_assert_not_null(srv.base, "event_base_new failed");
-    srv.server = rpc_server_new(srv.base, table, sizeof table / sizeof table[0], NULL, limits, TOKEN, false);
-    cr_assert_not_null(srv.server, "rpc_server_new failed");
-    rpc_server_set_name(srv.server, "conclave");
-    rpc_server_set_errors(srv.server, node_rpc_error);
-    cr_assert_eq(rpc_server_listen(srv.server, "127.0.0.1:0", &srv.port), ST_OK, "cannot listen");
-    cr_assert_neq(srv.port, 0, "port 0 must be replaced by the bound port");
-    snprintf(srv.url, sizeof srv.url, "http://127.0.0.1:%u/", srv.port);
-    cr_assert_eq(pipe(srv.cmd), 0, "pipe failed");
-    srv.cmd_ev = event_new(srv.base, srv.cmd[0], EV_READ | EV_PERSIST, on_command, NULL);
-    cr_assert(srv.cmd_ev && event_add(srv.cmd_ev, NULL) == 0, "cannot watch the command pipe");
-    cr_assert_eq(pthread_create(&srv.thread, NULL, server_loop, NULL), 0, "cannot start the server thread");
-    srv.running = true;
+    srv.loop.on_command = on_command;
+    th_rpc_loop_start(&srv.loop, table, sizeof table / sizeof table[0], limits, TOKEN, "conclave", node_rpc_error);
+    snprintf(srv.url, sizeof srv.url, "http://127.0.0.1:%u/", srv.loop.port);
 }
 
 static void start_default(void)
@@ -243,22 +216,13 @@ static void start_small(void)
 
 static void command(char c)
 {
-    cr_assert_eq(write(srv.cmd[1], &c, 1), 1, "cannot command the server");
+    th_rpc_loop_command(&srv.loop, c);
 }
 
 /* Stops the loop, then frees the server with whatever is still outstanding. */
 static void stop_server(void)
 {
-    if (!srv.running)
-        return;
-    command('q');
-    pthread_join(srv.thread, NULL);
-    srv.running = false;
-    event_free(srv.cmd_ev);
-    rpc_server_free(srv.server);
-    event_base_free(srv.base);
-    close(srv.cmd[0]);
-    close(srv.cmd[1]);
+    th_rpc_loop_stop(&srv.loop);
 }
 
 /* Helpers of the test thread. */
@@ -268,6 +232,19 @@ static rpc_client *client(const char *token)
     rpc_client *c = rpc_client_new(srv.url, token, TIMEOUT_SECS);
     cr_assert_not_null(c, "rpc_client_new(%s) failed", srv.url);
     return c;
+}
+
+/* GETs path (body NULL) or POSTs body to it, which must be answered with HTTP status want; returns
+ * the response body (caller frees). */
+static char *http(rpc_client *c, const char *path, const char *body, int want)
+{
+    int status;
+    char *text;
+    int rc = body ? rpc_client_post(c, path, body, strlen(body), &status, &text)
+                  : rpc_client_get(c, path, &status, &text);
+    cr_assert_eq(rc, ST_OK, "%s %s: no answer (status %d)", body ? "POST" : "GET", path, rc);
+    cr_assert_eq(status, want, "%s %s: HTTP %d, expected %d", body ? "POST" : "GET", path, status, want);
+    return text;
 }
 
 /* Calls method with params given as JSON text; returns the result (caller deletes). */
@@ -310,34 +287,40 @@ static void expect_error_body(const char *text, int code)
     cJSON_Delete(r);
 }
 
-/* Connects a raw socket and sends a POST / of body without reading anything. Returns: the socket. */
-static int raw_post(const char *body)
+/* Connects a raw socket to the server from source (an address of 127/8; NULL: the system's choice),
+ * its reads timing out after TIMEOUT_SECS. Returns: the socket. */
+static int raw_connect_from(const char *source)
 {
-    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)srv.port) };
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)srv.loop.port) };
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     cr_assert_geq(fd, 0, "socket failed");
+    if (source) {
+        struct sockaddr_in from = { .sin_family = AF_INET };
+        cr_assert_eq(inet_pton(AF_INET, source, &from.sin_addr), 1, "source %s", source);
+        cr_assert_eq(bind(fd, (struct sockaddr *)&from, sizeof from), 0, "bind to %s", source);
+    }
     cr_assert_eq(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0, "cannot connect to the server");
     struct timeval tv = { TIMEOUT_SECS, 0 };
     cr_assert_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0, "SO_RCVTIMEO failed");
-    char req[512];
-    int n = snprintf(req, sizeof req,
-                     "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                     "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
-    cr_assert_eq(write(fd, req, (size_t)n), n, "cannot send the request");
     return fd;
 }
 
 /* Connects a raw socket from 127.0.0.1 to the server (reads time out after TIMEOUT_SECS). */
 static int raw_connect(void)
 {
-    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)srv.port) };
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    cr_assert_geq(fd, 0, "socket failed");
-    cr_assert_eq(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0, "cannot connect to the server");
-    struct timeval tv = { TIMEOUT_SECS, 0 };
-    cr_assert_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0, "SO_RCVTIMEO failed");
+    return raw_connect_from(NULL);
+}
+
+/* Connects a raw socket and sends a POST / of body without reading anything. Returns: the socket. */
+static int raw_post(const char *body)
+{
+    int fd = raw_connect();
+    char req[512];
+    int n = snprintf(req, sizeof req,
+                     "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+    cr_assert_eq(write(fd, req, (size_t)n), n, "cannot send the request");
     return fd;
 }
 
@@ -360,9 +343,7 @@ static bool read_until(int fd, char *buf, size_t size, const char *text)
 /* The value of a server counter in GET /metrics. */
 static unsigned long long metric(rpc_client *c, const char *name)
 {
-    int status;
-    char *text, line[128];
-    cr_assert_eq(rpc_client_get(c, "/metrics", &status, &text), ST_OK, "GET /metrics failed");
+    char *text = http(c, "/metrics", NULL, 200), line[128];
     snprintf(line, sizeof line, "\n%s ", name);
     const char *at = strstr(text, line);
     cr_assert_not_null(at, "%s in %s", name, text);
@@ -420,10 +401,7 @@ Test(rpc_http, batch_with_deferred_calls_answers_in_order, .init = start_default
                        "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"quick\"},"
                        "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"add\",\"params\":[1,2]}]";
     rpc_client *c = client(NULL);
-    int status;
-    char *text;
-    cr_assert_eq(rpc_client_post(c, "/", body, strlen(body), &status, &text), ST_OK, "the batch must be answered");
-    cr_assert_eq(status, 200, "HTTP status %d", status);
+    char *text = http(c, "/", body, 200);
     cJSON *r = cJSON_Parse(text);
     cr_assert(cJSON_IsArray(r) && cJSON_GetArraySize(r) == 4, "four answers expected: %s", text);
     const char *want[] = { "41", "{\"value\":\"e\"}", "\"quick\"", "3" };
@@ -494,7 +472,7 @@ static void *impatient_caller(void *arg)
     cJSON_Delete(error);
     rpc_client_free(c);
     char f = 'f';
-    if (write(srv.cmd[1], &f, 1) != 1)
+    if (write(srv.loop.cmd[1], &f, 1) != 1)
         *rc = -2;
     return NULL;
 }
@@ -542,15 +520,10 @@ Test(rpc_http, freeing_the_server_drops_outstanding_deferred_calls, .init = star
 Test(rpc_http, health_answers_ok, .init = start_default, .fini = stop_server, .timeout = 30)
 {
     rpc_client *c = client(NULL);
-    int status;
-    char *text;
-    cr_assert_eq(rpc_client_get(c, "/health", &status, &text), ST_OK, "GET /health failed");
-    cr_assert_eq(status, 200, "GET /health: HTTP %d", status);
+    char *text = http(c, "/health", NULL, 200);
     cr_assert_str_eq(text, "{\"status\":\"ok\"}", "GET /health body");
     free(text);
-    cr_assert_eq(rpc_client_post(c, "/health", "{}", 2, &status, &text), ST_OK, "POST /health failed");
-    cr_assert_eq(status, 405, "POST /health: HTTP %d", status);
-    free(text);
+    free(http(c, "/health", "{}", 405));
     rpc_client_free(c);
 }
 
@@ -595,14 +568,10 @@ Test(rpc_http, a_body_past_four_times_the_limit_gets_413_before_it_is_sent, .ini
 Test(rpc_http, wrong_http_method_or_path_is_refused, .init = start_default, .fini = stop_server, .timeout = 30)
 {
     rpc_client *c = client(NULL);
-    int status;
-    char *text;
-    cr_assert_eq(rpc_client_get(c, "/", &status, &text), ST_OK, "GET / failed");
-    cr_assert_eq(status, 405, "GET /: HTTP %d", status);
+    char *text = http(c, "/", NULL, 405);
     expect_error_body(text, RPC_INVALID_REQUEST);
     free(text);
-    cr_assert_eq(rpc_client_post(c, "/nope", "{}", 2, &status, &text), ST_OK, "POST /nope failed");
-    cr_assert_eq(status, 404, "POST /nope: HTTP %d", status);
+    text = http(c, "/nope", "{}", 404);
     expect_error_body(text, RPC_INVALID_REQUEST);
     free(text);
     expect_add(c);
@@ -629,10 +598,7 @@ Test(rpc_http, notification_only_request_gets_204, .init = start_default, .fini 
 {
     const char *body = "[{\"jsonrpc\":\"2.0\",\"method\":\"echo\"},{\"jsonrpc\":\"2.0\",\"method\":\"later\"}]";
     rpc_client *c = client(NULL);
-    int status;
-    char *text;
-    cr_assert_eq(rpc_client_post(c, "/", body, strlen(body), &status, &text), ST_OK, "POST failed");
-    cr_assert_eq(status, 204, "HTTP status %d, expected 204", status);
+    char *text = http(c, "/", body, 204);
     cr_assert_str_eq(text, "", "204 has no body");
     free(text);
     rpc_client_free(c);
@@ -645,13 +611,8 @@ Test(rpc_http, connection_cap_refuses_with_503_but_answers_health, .init = start
     /* a keeps one connection alive across calls, so it stays within the cap of 1 */
     for (int i = 0; i < 3; i++)
         expect_add(a);
-    int status;
-    char *text;
-    cr_assert_eq(rpc_client_get(b, "/health", &status, &text), ST_OK, "GET /health past the cap");
-    cr_assert_eq(status, 200, "GET /health past the cap: HTTP %d, expected 200", status);
-    free(text);
-    cr_assert_eq(rpc_client_post(b, "/", "{}", 2, &status, &text), ST_OK, "the refusal is an answer");
-    cr_assert_eq(status, 503, "HTTP status %d, expected 503", status);
+    free(http(b, "/health", NULL, 200));  /* past the cap */
+    char *text = http(b, "/", "{}", 503);   /* the refusal is an answer */
     expect_error_body(text, RPC_E_LIMIT);
     free(text);
     call_fails(b, "add", RPC_E_LIMIT);
@@ -678,22 +639,6 @@ static void start_tight(void)
     limits.max_client_connections = 2;
     limits.timeout_secs = 2;
     start_with(&limits);
-}
-
-/* Connects a raw socket from source (an address of 127/8) to the server. */
-static int raw_connect_from(const char *source)
-{
-    struct sockaddr_in from = { .sin_family = AF_INET };
-    cr_assert_eq(inet_pton(AF_INET, source, &from.sin_addr), 1, "source %s", source);
-    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)srv.port) };
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    cr_assert_geq(fd, 0, "socket failed");
-    cr_assert_eq(bind(fd, (struct sockaddr *)&from, sizeof from), 0, "bind to %s", source);
-    cr_assert_eq(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0, "cannot connect to the server");
-    struct timeval tv = { TIMEOUT_SECS, 0 };
-    cr_assert_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0, "SO_RCVTIMEO failed");
-    return fd;
 }
 
 /* POSTs add [1,2] on fd and reads the answer into buf. */
@@ -768,12 +713,12 @@ Test(rpc_http, listen_rejects_bad_addresses, .init = start_default, .fini = stop
 {
     unsigned port = 12345;
     char taken[64];
-    cr_assert_eq(rpc_server_listen(srv.server, "127.0.0.1", &port), ST_INVALID, "no port");
-    cr_assert_eq(rpc_server_listen(srv.server, "127.0.0.1:", &port), ST_INVALID, "empty port");
-    cr_assert_eq(rpc_server_listen(srv.server, "127.0.0.1:65536", &port), ST_INVALID, "port too large");
-    cr_assert_eq(rpc_server_listen(srv.server, "127.0.0.1:80x", &port), ST_INVALID, "junk after the port");
-    snprintf(taken, sizeof taken, "127.0.0.1:%u", srv.port);
-    cr_assert_eq(rpc_server_listen(srv.server, taken, &port), ST_IO, "the port is taken");
+    cr_assert_eq(rpc_server_listen(srv.loop.server, "127.0.0.1", &port), ST_INVALID, "no port");
+    cr_assert_eq(rpc_server_listen(srv.loop.server, "127.0.0.1:", &port), ST_INVALID, "empty port");
+    cr_assert_eq(rpc_server_listen(srv.loop.server, "127.0.0.1:65536", &port), ST_INVALID, "port too large");
+    cr_assert_eq(rpc_server_listen(srv.loop.server, "127.0.0.1:80x", &port), ST_INVALID, "junk after the port");
+    snprintf(taken, sizeof taken, "127.0.0.1:%u", srv.loop.port);
+    cr_assert_eq(rpc_server_listen(srv.loop.server, taken, &port), ST_IO, "the port is taken");
     cr_assert_eq(port, 12345, "*bound_port is untouched on failure");
 }
 
@@ -840,7 +785,7 @@ Test(rpc_http, stalled_event_readers_hold_no_more_memory_than_the_limits, .init 
     size_t before = libevent_bytes;
     for (int i = 0; i < READERS; i++) {
         /* a small receive window, then never read past the headers */
-        struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)srv.port) };
+        struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)srv.loop.port) };
         addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         int small = 4096;
         fds[i] = socket(AF_INET, SOCK_STREAM, 0);
@@ -916,9 +861,9 @@ Test(rpc_http, a_host_header_that_does_not_name_the_node_is_refused, .init = sta
      .timeout = 30)
 {
     char ok[4][64];
-    snprintf(ok[0], sizeof ok[0], "Host: 127.0.0.1:%u\r\n", srv.port);
-    snprintf(ok[1], sizeof ok[1], "Host: localhost:%u\r\n", srv.port);
-    snprintf(ok[2], sizeof ok[2], "Host: [::1]:%u\r\n", srv.port);
+    snprintf(ok[0], sizeof ok[0], "Host: 127.0.0.1:%u\r\n", srv.loop.port);
+    snprintf(ok[1], sizeof ok[1], "Host: localhost:%u\r\n", srv.loop.port);
+    snprintf(ok[2], sizeof ok[2], "Host: [::1]:%u\r\n", srv.loop.port);
     snprintf(ok[3], sizeof ok[3], "Host: LOCALHOST\r\n");
     static const char *const refused[] = {
         "Host: attacker.example:8645\r\n", "Host: 127.0.0.1.attacker.example\r\n", "Host: 10.1.2.3\r\n",
@@ -969,7 +914,7 @@ static const char page[] = "<!DOCTYPE html><style>p{}</style><p>hi<script>alert(
 static void start_with_page(void)
 {
     start_with(NULL);
-    rpc_server_set_page(srv.server, page, sizeof page - 1);
+    rpc_server_set_page(srv.loop.server, page, sizeof page - 1);
 }
 
 Test(rpc_http, the_page_may_run_only_its_own_script_and_style, .init = start_with_page, .fini = stop_server,

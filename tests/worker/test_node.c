@@ -5,13 +5,9 @@
  * receipts) with their reasons, an unreachable node, and the transaction it signs (checked by the
  * scripted node: type, signer, "from", nonce from ledger_getAccount, chain id), and every cJSON
  * allocation of the worker's side failing in turn (no crash; leaks are the sanitizer build's to
- * find). The server's loop runs
- * in a second thread on its own event_base, reached only through sockets and a command pipe (as in
- * tests/rpc/test_http.c); every wait is a bounded client call. */
+ * find). The scripted node's loop runs in a second thread on its own event_base (tests/lib/rpc_loop,
+ * as in tests/rpc/test_http.c); every wait is a bounded client call. */
 #include <criterion/criterion.h>
-#include <event2/event.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +18,7 @@
 #include "ledger/sig.h"
 #include "ledger/tx.h"
 #include "rpc/rpc.h"
+#include "tests/lib/rpc_loop.h"
 #include "tests/lib/testhelp.h"
 #include "worker/node.h"
 
@@ -36,13 +33,7 @@ enum script { SCRIPT_GOOD, SCRIPT_STRINGS, SCRIPT_NULLS, SCRIPT_SHORT_CHALLENGE,
 static _Atomic int script;
 
 static struct {
-    struct event_base *base;
-    rpc_server *server;
-    struct event *cmd_ev;
-    int cmd[2];
-    pthread_t thread;
-    bool running;
-    unsigned port;
+    th_rpc_loop loop;              /* the scripted node, its loop thread and its command pipe */
     char url[64];
     char last_tx_type[32];         /* the type of the last transaction tx_send verified */
     uint64_t last_tx_nonce;
@@ -135,51 +126,15 @@ static int errors(int status, const char **message)
     return status == ST_INVALID ? -32602 : -32010;
 }
 
-static void on_command(evutil_socket_t fd, short what, void *arg)
-{
-    char c;
-    (void)what;
-    (void)arg;
-    if (read(fd, &c, 1) >= 0)
-        event_base_loopbreak(srv.base);
-}
-
-static void *server_loop(void *arg)
-{
-    (void)arg;
-    event_base_dispatch(srv.base);
-    return NULL;
-}
-
 static void start(void)
 {
-    signal(SIGPIPE, SIG_IGN);
-    srv.base = event_base_new();
-    cr_assert_not_null(srv.base, "event_base_new");
-    srv.server = rpc_server_new(srv.base, table, sizeof table / sizeof table[0], NULL, NULL, NULL, false);
-    cr_assert_not_null(srv.server, "rpc_server_new");
-    rpc_server_set_errors(srv.server, errors);
-    cr_assert_eq(rpc_server_listen(srv.server, "127.0.0.1:0", &srv.port), RPC_OK, "listen");
-    snprintf(srv.url, sizeof srv.url, "http://127.0.0.1:%u", srv.port);
-    cr_assert_eq(pipe(srv.cmd), 0, "pipe");
-    srv.cmd_ev = event_new(srv.base, srv.cmd[0], EV_READ | EV_PERSIST, on_command, NULL);
-    cr_assert(srv.cmd_ev && event_add(srv.cmd_ev, NULL) == 0, "command pipe watched");
-    cr_assert_eq(pthread_create(&srv.thread, NULL, server_loop, NULL), 0, "server thread");
-    srv.running = true;
+    th_rpc_loop_start(&srv.loop, table, sizeof table / sizeof table[0], NULL, NULL, NULL, errors);
+    snprintf(srv.url, sizeof srv.url, "http://127.0.0.1:%u", srv.loop.port);
 }
 
 static void stop(void)
 {
-    if (!srv.running)
-        return;
-    cr_assert_eq(write(srv.cmd[1], "q", 1), 1, "quit command");
-    pthread_join(srv.thread, NULL);
-    event_free(srv.cmd_ev);
-    rpc_server_free(srv.server);
-    event_base_free(srv.base);
-    close(srv.cmd[0]);
-    close(srv.cmd[1]);
-    srv.running = false;
+    th_rpc_loop_stop(&srv.loop);
 }
 
 TestSuite(worker_node, .init = start, .fini = stop, .timeout = 60);
@@ -283,7 +238,7 @@ Test(worker_node, an_unreachable_node_is_an_io_failure)
     uint64_t id;
     wrk_node *n;
     stop();  /* nothing listens on its port any more */
-    snprintf(url, sizeof url, "http://127.0.0.1:%u", srv.port);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u", srv.loop.port);
     n = wrk_node_new(url, 5);
     cr_assert_not_null(n, "a client");
     cr_assert_eq(wrk_node_chain_id(n, &id, err, sizeof err), ST_IO, "unreachable");
@@ -300,42 +255,61 @@ static cJSON *heartbeat_msg(void)
     return m;
 }
 
+/* A transaction's sender: the worker's key and address, a heartbeat message, a client, the reason
+ * of the last send. */
+typedef struct sender {
+    uint8_t key[32], addr[20];
+    cJSON *msg;
+    wrk_node *n;
+    char err[256];
+} sender;
+
+static void sender_init(sender *s)
+{
+    eng_dev_key(s->key, WORKER_KEY);
+    worker_addr(s->addr);
+    s->msg = heartbeat_msg();
+    s->n = connect_node();
+    s->err[0] = '\0';
+}
+
+static void sender_clear(sender *s)
+{
+    cJSON_Delete(s->msg);
+    wrk_node_free(s->n);
+}
+
+/* wrk_node_send of the sender's message as type; returns its status. */
+static int send_as(sender *s, const char *type)
+{
+    return wrk_node_send(s->n, s->err, sizeof s->err, type, s->msg, s->key, s->addr, CHAIN_ID);
+}
+
 Test(worker_node, sends_a_transaction_signed_by_the_worker_with_the_nodes_nonce)
 {
-    char err[256];
-    uint8_t key[32], addr[20];
-    cJSON *m = heartbeat_msg();
-    wrk_node *n = connect_node();
-    eng_dev_key(key, WORKER_KEY);
-    worker_addr(addr);
+    sender s;
+    sender_init(&s);
     script = SCRIPT_GOOD;
-    cr_assert_eq(wrk_node_send(n, err, sizeof err, "WorkerHeartbeat", m, key, addr, CHAIN_ID), ST_OK, "%s", err);
+    cr_assert_eq(send_as(&s, "WorkerHeartbeat"), ST_OK, "%s", s.err);
     cr_assert_str_eq(srv.last_tx_type, "WorkerHeartbeat", "its type");
     cr_assert_eq(srv.last_tx_nonce, NONCE, "the nonce ledger_getAccount gave");
     /* sent again, the message's nonce is replaced, not doubled */
-    cr_assert_eq(wrk_node_send(n, err, sizeof err, "WorkerHeartbeat", m, key, addr, CHAIN_ID), ST_OK, "%s", err);
-    cJSON_Delete(m);
-    wrk_node_free(n);
+    cr_assert_eq(send_as(&s, "WorkerHeartbeat"), ST_OK, "%s", s.err);
+    sender_clear(&s);
 }
 
 Test(worker_node, a_refused_or_failed_transaction_carries_the_nodes_reason)
 {
-    char err[256];
-    uint8_t key[32], addr[20];
-    cJSON *m = heartbeat_msg();
-    wrk_node *n = connect_node();
-    eng_dev_key(key, WORKER_KEY);
-    worker_addr(addr);
+    sender s;
+    sender_init(&s);
     script = SCRIPT_REFUSE;
-    cr_assert_eq(wrk_node_send(n, err, sizeof err, "WorkerHeartbeat", m, key, addr, CHAIN_ID), ST_CONFLICT, "refused");
-    cr_assert(strstr(err, "nonce: expected 8") != NULL, "the node's message: %s", err);
+    cr_assert_eq(send_as(&s, "WorkerHeartbeat"), ST_CONFLICT, "refused");
+    cr_assert(strstr(s.err, "nonce: expected 8") != NULL, "the node's message: %s", s.err);
     script = SCRIPT_FAIL_RECEIPT;
-    cr_assert_eq(wrk_node_send(n, err, sizeof err, "WorkerHeartbeat", m, key, addr, CHAIN_ID), ST_CONFLICT, "failed");
-    cr_assert(strstr(err, "the quote's platform is not the chain's") != NULL, "the receipt's error: %s", err);
-    cr_assert_eq(wrk_node_send(n, err, sizeof err, "NoSuchType", m, key, addr, CHAIN_ID), ST_DISABLED,
-                 "an unknown type is the worker's own mistake, never sent");
-    cJSON_Delete(m);
-    wrk_node_free(n);
+    cr_assert_eq(send_as(&s, "WorkerHeartbeat"), ST_CONFLICT, "failed");
+    cr_assert(strstr(s.err, "the quote's platform is not the chain's") != NULL, "the receipt's error: %s", s.err);
+    cr_assert_eq(send_as(&s, "NoSuchType"), ST_DISABLED, "an unknown type is the worker's own mistake, never sent");
+    sender_clear(&s);
 }
 
 /* cJSON allocations made on the test thread fail from the fail_at-th on (0: none fail); the server
@@ -352,26 +326,22 @@ static void *hooked_malloc(size_t n)
 
 Test(worker_node, every_failed_allocation_gives_a_status_not_a_crash)
 {
-    char err[256];
-    uint8_t key[32], addr[20];
     wrk_challenge c;
     uint64_t id;
     cJSON_Hooks hooks = { .malloc_fn = hooked_malloc, .free_fn = free };
-    eng_dev_key(key, WORKER_KEY);
-    worker_addr(addr);
     script = SCRIPT_GOOD;
     cJSON_InitHooks(&hooks);
     bool done = false;
     unsigned k;
     for (k = 1; k < 500 && !done; k++) {
-        wrk_node *n = connect_node();
-        cJSON *m = heartbeat_msg();
+        sender s;
+        sender_init(&s);
         allocs = 0;
         fail_at = k;
         counting = true;
-        int rc_info = wrk_node_chain_id(n, &id, err, sizeof err);
-        int rc_ch = wrk_node_challenge(n, &c, err, sizeof err, addr);
-        int rc_tx = wrk_node_send(n, err, sizeof err, "WorkerHeartbeat", m, key, addr, CHAIN_ID);
+        int rc_info = wrk_node_chain_id(s.n, &id, s.err, sizeof s.err);
+        int rc_ch = wrk_node_challenge(s.n, &c, s.err, sizeof s.err, s.addr);
+        int rc_tx = send_as(&s, "WorkerHeartbeat");
         counting = false;
         done = allocs < k;  /* nothing failed: every allocation has had its turn */
         int rcs[] = { rc_info, rc_ch, rc_tx };
@@ -380,8 +350,7 @@ Test(worker_node, every_failed_allocation_gives_a_status_not_a_crash)
                       "allocation %u failing: call %u gives %s", k, i, st_str(rcs[i]));
         if (done)
             cr_assert(rc_info == ST_OK && rc_ch == ST_OK && rc_tx == ST_OK, "all succeed when nothing fails");
-        cJSON_Delete(m);
-        wrk_node_free(n);
+        sender_clear(&s);
     }
     cJSON_InitHooks(NULL);
     cr_assert(done, "the calls make fewer than 500 allocations");
