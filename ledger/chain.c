@@ -30,15 +30,9 @@ int ledger_block_put(ledger *l, const ledger_block *b)
     ARG_CHECK(l->in_block && b->height == l->height);
     static const char sql[] = "INSERT INTO blocks(height, hash, parent, time, tx_root, tx_count) "
                               "VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_BLOCK_PUT, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)b->height);
-    sqlite3_bind_blob(st, 2, b->hash, LEDGER_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 3, b->parent, LEDGER_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)b->time);
-    sqlite3_bind_blob(st, 5, b->tx_root, LEDGER_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, b->tx_count);
+    sqlite3_stmt *st = ledger_query(l, STMT_BLOCK_PUT, sql, LEDGER_VALUES(ledger_val_int(b->height),
+        ledger_val_hash(b->hash), ledger_val_hash(b->parent), ledger_val_int(b->time), ledger_val_hash(b->tx_root),
+        ledger_val_int(b->tx_count)));
     return ledger_step_done(st);
 }
 
@@ -63,30 +57,21 @@ static int read_block(sqlite3_stmt *st, void *row, const void *ctx)
 int ledger_block_get(ledger *l, uint64_t height, ledger_block *b)
 {
     static const char sql[] = BLOCK_COLUMNS "WHERE height = ?1";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_BLOCK_GET, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)height);
+    sqlite3_stmt *st = ledger_query(l, STMT_BLOCK_GET, sql, LEDGER_VALUES(ledger_val_int(height)));
     return ledger_read_row(st, b, read_block, NULL);
 }
 
 int ledger_block_get_by_hash(ledger *l, const uint8_t hash[LEDGER_HASH_LEN], ledger_block *b)
 {
     static const char sql[] = BLOCK_COLUMNS "WHERE hash = ?1";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_BLOCK_BY_HASH, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, hash, LEDGER_HASH_LEN, SQLITE_STATIC);
+    sqlite3_stmt *st = ledger_query(l, STMT_BLOCK_BY_HASH, sql, LEDGER_VALUES(ledger_val_hash(hash)));
     return ledger_read_row(st, b, read_block, NULL);
 }
 
 int ledger_block_head(ledger *l, ledger_block *b)
 {
     static const char sql[] = BLOCK_COLUMNS "ORDER BY height DESC LIMIT 1";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_BLOCK_HEAD, sql);
-    if (!st)
-        return ST_DB;
-    return ledger_read_row(st, b, read_block, NULL);
+    return ledger_read_row(ledger_query(l, STMT_BLOCK_HEAD, sql, NULL), b, read_block, NULL);
 }
 
 int ledger_txrec_put(ledger *l, const ledger_txrec *r)
@@ -94,20 +79,10 @@ int ledger_txrec_put(ledger *l, const ledger_txrec *r)
     ARG_CHECK(l->in_block && !l->in_tx);
     static const char sql[] = "INSERT INTO transactions(hash, height, idx, sender, type, body, status, error, events) "
                               "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_TXREC_PUT, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, r->hash, LEDGER_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)l->height);
-    sqlite3_bind_int64(st, 3, r->index);
-    if (r->has_sender)
-        sqlite3_bind_blob(st, 4, r->sender, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, r->type, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, r->body, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 7, r->success);
-    if (r->error)
-        sqlite3_bind_text(st, 8, r->error, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 9, r->events ? r->events : "[]", -1, SQLITE_STATIC);
+    sqlite3_stmt *st = ledger_query(l, STMT_TXREC_PUT, sql, LEDGER_VALUES(ledger_val_hash(r->hash),
+        ledger_val_int(l->height), ledger_val_int(r->index), r->has_sender ? ledger_val_addr(r->sender) : ledger_val_null(),
+        ledger_val_text(r->type), ledger_val_text(r->body), ledger_val_int(r->success),
+        r->error ? ledger_val_text(r->error) : ledger_val_null(), ledger_val_text(r->events ? r->events : "[]")));
     return ledger_step_unique(st);
 }
 
@@ -142,10 +117,7 @@ static int read_txrec(sqlite3_stmt *st, void *row, const void *ctx)
 int ledger_txrec_get(ledger *l, const uint8_t hash[LEDGER_HASH_LEN], ledger_txrec *r)
 {
     static const char sql[] = TXREC_COLUMNS "WHERE hash = ?1";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_TXREC_GET, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, hash, LEDGER_HASH_LEN, SQLITE_STATIC);
+    sqlite3_stmt *st = ledger_query(l, STMT_TXREC_GET, sql, LEDGER_VALUES(ledger_val_hash(hash)));
     return ledger_read_row(st, r, read_txrec, NULL);
 }
 
@@ -177,10 +149,7 @@ int ledger_txrec_list_block(ledger *l, uint64_t height, ledger_txrec **recs, siz
     static const char sql[] = TXREC_COLUMNS "WHERE height = ?1 ORDER BY idx";
     *recs = NULL;
     *n = 0;
-    sqlite3_stmt *st = ledger_stmt(l, STMT_TXREC_BLOCK, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)height);
+    sqlite3_stmt *st = ledger_query(l, STMT_TXREC_BLOCK, sql, LEDGER_VALUES(ledger_val_int(height)));
     struct txrec_array a = { 0 };
     int rc = ledger_each_row(st, append_txrec, &a);
     if (rc != ST_OK) {

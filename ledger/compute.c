@@ -63,10 +63,7 @@ static int read_channel(sqlite3_stmt *st, void *row, const void *ctx)
 int ledger_channel_get(ledger *l, uint64_t id, ledger_channel *c)
 {
     static const char sql[] = "SELECT " CHANNEL_COLUMNS " FROM channels WHERE id = ?1";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_CHANNEL_GET, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+    sqlite3_stmt *st = ledger_query(l, STMT_CHANNEL_GET, sql, LEDGER_VALUES(ledger_val_int(id)));
     return ledger_read_row(st, c, read_channel, NULL);
 }
 
@@ -85,10 +82,7 @@ int ledger_channel_due(ledger *l, uint64_t t, uint64_t *ids, unsigned cap, unsig
 {
     static const char sql[] = "SELECT id FROM channels WHERE closed = 0 AND close_at <= ?1 AND redeemed = paid "
                               "ORDER BY id LIMIT ?2";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_CHANNEL_DUE, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)t);
+    sqlite3_stmt *st = ledger_query(l, STMT_CHANNEL_DUE, sql, LEDGER_VALUES(ledger_val_int(t)));
     return ledger_read_ids(st, 2, cap, ids, n, NULL);
 }
 
@@ -103,14 +97,8 @@ int ledger_channel_page(ledger *l, enum ledger_channel_filter by, const uint8_t 
     };
     static const enum ledger_stmt_id ids_of[] = { STMT_CHANNEL_LIST, STMT_CHANNEL_LIST_WORKER, STMT_CHANNEL_LIST_POOL };
     ARG_CHECK((unsigned)by <= LEDGER_CHANNELS_OF_POOL && (by == LEDGER_CHANNELS_OF_POOL || address));
-    sqlite3_stmt *st = ledger_stmt(l, ids_of[by], sql[by]);
-    if (!st)
-        return ST_DB;
-    if (by == LEDGER_CHANNELS_OF_POOL)
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
-    else
-        sqlite3_bind_blob(st, 1, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)cursor);
+    ledger_value key = by == LEDGER_CHANNELS_OF_POOL ? ledger_val_int(pool) : ledger_val_addr(address);
+    sqlite3_stmt *st = ledger_query(l, ids_of[by], sql[by], LEDGER_VALUES(key, ledger_val_int(cursor)));
     return ledger_read_ids(st, 3, limit, ids, n, more);
 }
 
@@ -120,13 +108,8 @@ int ledger_heartbeat_put(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint6
     ARG_CHECK(l->in_block);
     static const char sql[] = "INSERT INTO heartbeats(worker, epoch, slot, score) VALUES(?1, ?2, ?3, ?4) "
                               "ON CONFLICT DO NOTHING";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_HEARTBEAT_PUT, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, worker, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)epoch);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)slot);
-    sqlite3_bind_int64(st, 4, score);
+    sqlite3_stmt *st = ledger_query(l, STMT_HEARTBEAT_PUT, sql, LEDGER_VALUES(ledger_val_addr(worker),
+        ledger_val_int(epoch), ledger_val_int(slot), ledger_val_int(score)));
     int rc = ledger_step_done(st);
     if (rc == ST_OK && sqlite3_changes(l->db) == 0)
         rc = ST_CONFLICT;
@@ -152,12 +135,9 @@ int ledger_heartbeat_slots(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uin
                            uint64_t n_slots)
 {
     static const char sql[] = "SELECT slot, score FROM heartbeats WHERE worker = ?1 AND epoch = ?2";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_HEARTBEAT_SLOTS, sql);
-    if (!st)
-        return ST_DB;
     memset(scores, 0, n_slots * sizeof *scores);
-    sqlite3_bind_blob(st, 1, worker, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)epoch);
+    sqlite3_stmt *st =
+        ledger_query(l, STMT_HEARTBEAT_SLOTS, sql, LEDGER_VALUES(ledger_val_addr(worker), ledger_val_int(epoch)));
     slot_scores ctx = { scores, n_slots };
     return ledger_each_row(st, visit_slot, &ctx);
 }
@@ -178,10 +158,7 @@ int ledger_heartbeat_recent(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], le
 {
     static const char sql[] = "SELECT epoch, slot, score FROM heartbeats WHERE worker = ?1 "
                               "ORDER BY epoch DESC, slot DESC LIMIT ?2";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_HEARTBEAT_RECENT, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, worker, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    sqlite3_stmt *st = ledger_query(l, STMT_HEARTBEAT_RECENT, sql, LEDGER_VALUES(ledger_val_addr(worker)));
     return ledger_read_rows(st, 2, out, sizeof *out, cap, read_heartbeat, NULL, n, NULL);
 }
 
@@ -189,10 +166,7 @@ int ledger_channel_owing(ledger *l, uint64_t after, uint64_t *ids, unsigned cap,
 {
     static const char sql[] = "SELECT id FROM channels WHERE closed = 0 AND redeemed != paid AND id > ?1 "
                               "ORDER BY id LIMIT ?2";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_CHANNEL_OWING, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)after);
+    sqlite3_stmt *st = ledger_query(l, STMT_CHANNEL_OWING, sql, LEDGER_VALUES(ledger_val_int(after)));
     return ledger_read_ids(st, 2, cap, ids, n, NULL);
 }
 
@@ -215,31 +189,24 @@ static const allowlist_sql allowlists[] = {
 int ledger_allowlist_add(ledger *l, enum ledger_runtime list, const uint8_t measurement[LEDGER_HASH_LEN])
 {
     ARG_CHECK(l->in_block && (unsigned)list <= LEDGER_RUNTIME_WORKER);
-    sqlite3_stmt *st = ledger_stmt(l, allowlists[list].add_id, allowlists[list].add);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, measurement, LEDGER_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)l->height);
+    sqlite3_stmt *st = ledger_query(l, allowlists[list].add_id, allowlists[list].add, LEDGER_VALUES(
+        ledger_val_hash(measurement), ledger_val_int(l->height)));
     return ledger_step_done(st);
 }
 
 int ledger_allowlist_remove(ledger *l, enum ledger_runtime list, const uint8_t measurement[LEDGER_HASH_LEN])
 {
     ARG_CHECK(l->in_block && (unsigned)list <= LEDGER_RUNTIME_WORKER);
-    sqlite3_stmt *st = ledger_stmt(l, allowlists[list].remove_id, allowlists[list].remove);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, measurement, LEDGER_HASH_LEN, SQLITE_STATIC);
+    sqlite3_stmt *st = ledger_query(l, allowlists[list].remove_id, allowlists[list].remove, LEDGER_VALUES(
+        ledger_val_hash(measurement)));
     return ledger_step_done(st);
 }
 
 int ledger_allowlist_has(ledger *l, enum ledger_runtime list, const uint8_t measurement[LEDGER_HASH_LEN], bool *has)
 {
     ARG_CHECK((unsigned)list <= LEDGER_RUNTIME_WORKER);
-    sqlite3_stmt *st = ledger_stmt(l, allowlists[list].has_id, allowlists[list].has);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, measurement, LEDGER_HASH_LEN, SQLITE_STATIC);
+    sqlite3_stmt *st = ledger_query(l, allowlists[list].has_id, allowlists[list].has, LEDGER_VALUES(
+        ledger_val_hash(measurement)));
     return ledger_step_exists(st, has);
 }
 
@@ -248,16 +215,9 @@ int ledger_worker_reg_put(ledger *l, const ledger_worker_reg *r, const uint8_t *
     ARG_CHECK(l->in_block);
     static const char sql[] = "INSERT OR REPLACE INTO worker_registrations(address, operator, measurement, score, "
                               "conf_level, quote, registered_height) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_WREG_PUT, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, r->address, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, r->operator_, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 3, r->measurement, LEDGER_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, r->score);
-    sqlite3_bind_int(st, 5, r->conf_level);
-    sqlite3_bind_blob(st, 6, quote, (int)quote_len, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 7, (sqlite3_int64)l->height);
+    sqlite3_stmt *st = ledger_query(l, STMT_WREG_PUT, sql, LEDGER_VALUES(ledger_val_addr(r->address),
+        ledger_val_addr(r->operator_), ledger_val_hash(r->measurement), ledger_val_int(r->score),
+        ledger_val_int(r->conf_level), ledger_val_blob(quote, quote_len), ledger_val_int(l->height)));
     return ledger_step_done(st);
 }
 
@@ -282,10 +242,7 @@ int ledger_worker_reg_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], led
 {
     static const char sql[] = "SELECT address, operator, measurement, score, conf_level, registered_height "
                               "FROM worker_registrations WHERE address = ?1";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_WREG_GET, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    sqlite3_stmt *st = ledger_query(l, STMT_WREG_GET, sql, LEDGER_VALUES(ledger_val_addr(address)));
     return ledger_read_row(st, r, read_worker_reg, NULL);
 }
 
@@ -306,13 +263,8 @@ int ledger_enclave_put(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], const 
     static const char sql[] = "INSERT INTO enclaves(address, measurement, quote, registered_height) VALUES(?1, ?2, ?3, ?4) "
                               "ON CONFLICT(address) DO UPDATE SET measurement = excluded.measurement, "
                               "quote = excluded.quote, registered_height = excluded.registered_height";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_ENCLAVE_PUT, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, measurement, LEDGER_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 3, quote, (int)quote_len, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)l->height);
+    sqlite3_stmt *st = ledger_query(l, STMT_ENCLAVE_PUT, sql, LEDGER_VALUES(ledger_val_addr(address),
+        ledger_val_hash(measurement), ledger_val_blob(quote, quote_len), ledger_val_int(l->height)));
     return ledger_step_done(st);
 }
 
@@ -343,10 +295,7 @@ int ledger_enclave_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint8_
                        size_t *quote_len, uint64_t *height)
 {
     static const char sql[] = "SELECT measurement, quote, registered_height FROM enclaves WHERE address = ?1";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_ENCLAVE_GET, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    sqlite3_stmt *st = ledger_query(l, STMT_ENCLAVE_GET, sql, LEDGER_VALUES(ledger_val_addr(address)));
     struct enclave_out o = { measurement, quote, quote_len, height };
     return ledger_read_row(st, &o, read_enclave, NULL);
 }
@@ -360,10 +309,7 @@ static int read_address(sqlite3_stmt *st, void *row, const void *ctx)
 int ledger_enclave_latest(ledger *l, uint8_t address[LEDGER_ADDR_LEN])
 {
     static const char sql[] = "SELECT address FROM enclaves ORDER BY registered_height DESC, address LIMIT 1";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_ENCLAVE_LATEST, sql);
-    if (!st)
-        return ST_DB;
-    return ledger_read_row(st, address, read_address, NULL);
+    return ledger_read_row(ledger_query(l, STMT_ENCLAVE_LATEST, sql, NULL), address, read_address, NULL);
 }
 
 int ledger_settlement_put(ledger *l, const ledger_settlement *s)
@@ -371,15 +317,9 @@ int ledger_settlement_put(ledger *l, const ledger_settlement *s)
     ARG_CHECK(l->in_block);
     static const char sql[] = "INSERT INTO settlements(epoch, height, enclave, input_hash, inputs, report) "
                               "VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_SETTLEMENT_PUT, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)s->epoch);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)l->height);
-    sqlite3_bind_blob(st, 3, s->enclave, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 4, s->input_hash, LEDGER_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 5, s->inputs, (int)s->inputs_len, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 6, s->report, (int)s->report_len, SQLITE_STATIC);
+    sqlite3_stmt *st = ledger_query(l, STMT_SETTLEMENT_PUT, sql, LEDGER_VALUES(ledger_val_int(s->epoch),
+        ledger_val_int(l->height), ledger_val_addr(s->enclave), ledger_val_hash(s->input_hash),
+        ledger_val_blob(s->inputs, s->inputs_len), ledger_val_blob(s->report, s->report_len)));
     return ledger_step_unique(st);
 }
 
@@ -402,10 +342,7 @@ int ledger_settlement_get(ledger *l, uint64_t epoch, ledger_settlement *s)
 {
     static const char sql[] = "SELECT height, enclave, input_hash, inputs, report FROM settlements WHERE epoch = ?1";
     memset(s, 0, sizeof *s);
-    sqlite3_stmt *st = ledger_stmt(l, STMT_SETTLEMENT_GET, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)epoch);
+    sqlite3_stmt *st = ledger_query(l, STMT_SETTLEMENT_GET, sql, LEDGER_VALUES(ledger_val_int(epoch)));
     int rc = ledger_read_row(st, s, read_settlement, &epoch);
     if (rc != ST_OK)
         ledger_settlement_clear(s);

@@ -3,25 +3,42 @@
  * none, one integer or decimal, whether a row exists, a page of rows or ids with a "more" flag,
  * every row through a callback, runs of decimal values bound or read, and a write stepped to its
  * end (returning its id, refused as a conflict, or after a binding that may have failed). Each
- * resets the statement before it returns, except ledger_step_row on a row (see sqlstore.h). */
+ * resets the statement before it returns, except ledger_step_row on a row, and each takes the NULL
+ * of a statement that failed to prepare as a failure, ST_DB (see sqlstore.h). */
 #include "ledger/sqlstore.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* sqlite3_step, or SQLITE_MISUSE for a statement that failed to prepare (NULL). */
+static int step_once(sqlite3_stmt *st)
+{
+    return st ? sqlite3_step(st) : SQLITE_MISUSE;
+}
+
 int ledger_step_row(sqlite3_stmt *st)
 {
-    int step = sqlite3_step(st);
+    int step = step_once(st);
     if (step == SQLITE_ROW)
         return ST_OK;
     sqlite3_reset(st);
     return step == SQLITE_DONE ? ST_NOTFOUND : ST_DB;
 }
 
+int ledger_step_text(sqlite3_stmt *st, char **out)
+{
+    int rc = ledger_step_row(st);
+    if (rc != ST_OK)
+        return rc;
+    *out = ledger_column_strdup(st, 0);
+    sqlite3_reset(st);
+    return *out ? ST_OK : ST_NOMEM;
+}
+
 int ledger_step_u64(sqlite3_stmt *st, uint64_t *out)
 {
-    int rc = sqlite3_step(st) == SQLITE_ROW ? ST_OK : ST_DB;
+    int rc = step_once(st) == SQLITE_ROW ? ST_OK : ST_DB;
     if (rc == ST_OK)
         *out = (uint64_t)sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
@@ -32,12 +49,13 @@ int ledger_read_rows(sqlite3_stmt *st, int limit_param, void *rows, size_t size,
                      const void *ctx, unsigned *n, bool *more)
 {
     int step, rc = ST_OK;
-    /* one row past the page tells whether more follow */
-    sqlite3_bind_int64(st, limit_param, (sqlite3_int64)limit + 1);
     *n = 0;
     if (more)
         *more = false;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    /* one row past the page tells whether more follow */
+    if (st)
+        sqlite3_bind_int64(st, limit_param, (sqlite3_int64)limit + 1);
+    while ((step = step_once(st)) == SQLITE_ROW) {
         if (*n == limit) {
             if (more)
                 *more = true;
@@ -55,17 +73,17 @@ int ledger_read_rows(sqlite3_stmt *st, int limit_param, void *rows, size_t size,
 
 int ledger_step_done(sqlite3_stmt *st)
 {
-    int step = sqlite3_step(st);
+    int step = step_once(st);
     sqlite3_reset(st);
     return step == SQLITE_DONE ? ST_OK : ST_DB;
 }
 
 int ledger_step_returning_id(sqlite3_stmt *st, uint64_t *id)
 {
-    int rc = sqlite3_step(st) == SQLITE_ROW ? ST_OK : ST_DB;
+    int rc = step_once(st) == SQLITE_ROW ? ST_OK : ST_DB;
     if (rc == ST_OK)
         *id = (uint64_t)sqlite3_column_int64(st, 0);
-    while (rc == ST_OK && sqlite3_step(st) == SQLITE_ROW)
+    while (rc == ST_OK && step_once(st) == SQLITE_ROW)
         ;
     sqlite3_reset(st);
     return rc;
@@ -114,7 +132,7 @@ int ledger_read_row(sqlite3_stmt *st, void *row, ledger_row_reader read, const v
 int ledger_each_row(sqlite3_stmt *st, int (*visit)(sqlite3_stmt *st, void *ctx), void *ctx)
 {
     int rc = ST_OK, step;
-    while (rc == ST_OK && (step = sqlite3_step(st)) == SQLITE_ROW)
+    while (rc == ST_OK && (step = step_once(st)) == SQLITE_ROW)
         rc = visit(st, ctx);
     if (rc == ST_OK && step != SQLITE_DONE)
         rc = ST_DB;
@@ -124,7 +142,7 @@ int ledger_each_row(sqlite3_stmt *st, int (*visit)(sqlite3_stmt *st, void *ctx),
 
 int ledger_step_exists(sqlite3_stmt *st, bool *has)
 {
-    int step = sqlite3_step(st);
+    int step = step_once(st);
     sqlite3_reset(st);
     *has = step == SQLITE_ROW;
     return step == SQLITE_ROW || step == SQLITE_DONE ? ST_OK : ST_DB;
@@ -186,16 +204,9 @@ bool ledger_column_fixed(sqlite3_stmt *st, int col, uint8_t *out, size_t len)
     return held;
 }
 
-void ledger_bind_cursor(sqlite3_stmt *st, int idx, const uint8_t *cursor)
-{
-    /* the empty blob sorts before every address, and a real cursor excludes itself */
-    static const uint8_t none[LEDGER_ADDR_LEN];
-    sqlite3_bind_blob(st, idx, cursor ? cursor : none, cursor ? LEDGER_ADDR_LEN : 0, SQLITE_STATIC);
-}
-
 int ledger_step_unique(sqlite3_stmt *st)
 {
-    int step = sqlite3_step(st);
+    int step = step_once(st);
     sqlite3_reset(st);
     if ((step & 0xff) == SQLITE_CONSTRAINT)
         return ST_CONFLICT;

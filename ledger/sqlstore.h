@@ -2,7 +2,10 @@
 /* sqlstore.h: what a module that keeps its own rows in the ledger's database needs (the ledger's
  * own files and the governance store files, the only places SQL may live): the connection, the
  * statement cache, statements run without results, exact GMP values bound and read as decimal text,
- * and the row helpers (rows.c) that step, read and reset. Layer: ledger. */
+ * statements prepared with a list of values bound, and the row helpers (rows.c) that step, read and
+ * reset. A statement that failed to prepare is NULL: every helper here that binds or steps one
+ * returns ST_DB for it (as sqlite3_reset accepts NULL), so a query reads as one expression.
+ * Layer: ledger. */
 #ifndef LEDGER_SQLSTORE_H
 #define LEDGER_SQLSTORE_H
 
@@ -23,11 +26,63 @@ int ledger_column_mpz(sqlite3_stmt *st, int col, mpz_t v);
  * of slot finalizes it. NULL on error (logged). Every cached statement goes through here. */
 sqlite3_stmt *ledger_stmt_prepare(ledger *l, sqlite3_stmt **slot, const char *sql) NONNULL(1, 2, 3);
 
+/* One value to bind to a parameter: an integer, a blob or text (borrowed until the statement is
+ * reset), or NULL. Built by the ledger_val_* functions; a list of them by LEDGER_VALUES. */
+typedef struct ledger_value {
+    enum ledger_value_kind { LEDGER_VALUE_END, LEDGER_VALUE_INT, LEDGER_VALUE_BLOB, LEDGER_VALUE_TEXT,
+                             LEDGER_VALUE_NULL } kind;
+    sqlite3_int64 i;
+    const void *p;
+    int len;
+} ledger_value;
+
+static inline ledger_value ledger_val_int(sqlite3_int64 v)
+{
+    return (ledger_value){ LEDGER_VALUE_INT, v, NULL, 0 };
+}
+static inline ledger_value ledger_val_blob(const void *p, size_t len)
+{
+    return (ledger_value){ LEDGER_VALUE_BLOB, 0, p, (int)len };
+}
+static inline ledger_value ledger_val_addr(const uint8_t *addr)
+{
+    return ledger_val_blob(addr, LEDGER_ADDR_LEN);
+}
+static inline ledger_value ledger_val_hash(const uint8_t *hash)
+{
+    return ledger_val_blob(hash, LEDGER_HASH_LEN);
+}
+static inline ledger_value ledger_val_text(const char *text)
+{
+    return (ledger_value){ LEDGER_VALUE_TEXT, 0, text, -1 };
+}
+static inline ledger_value ledger_val_null(void)
+{
+    return (ledger_value){ LEDGER_VALUE_NULL, 0, NULL, 0 };
+}
+/* An address cursor of a paged query: NULL (from the start) is the empty blob, below every address,
+ * and a real cursor excludes itself. */
+static inline ledger_value ledger_val_cursor(const uint8_t *cursor)
+{
+    static const uint8_t none[1];
+    return cursor ? ledger_val_addr(cursor) : ledger_val_blob(none, 0);
+}
+/* The values to bind to ?1, ?2, ... in order, as an array that ends itself. */
+#define LEDGER_VALUES(...) ((const ledger_value[]){ __VA_ARGS__, { LEDGER_VALUE_END, 0, NULL, 0 } })
+
+/* Returns *slot prepared as ledger_stmt_prepare does, with values (NULL: none) bound to ?1, ?2, ...;
+ * NULL on error (logged). */
+sqlite3_stmt *ledger_stmt_bind(ledger *l, sqlite3_stmt **slot, const char *sql, const ledger_value *values)
+    NONNULL(1, 2, 3);
+
 /* ---- rows.c: the steps around a query that every row-keeping module shares ---- */
 
 /* Steps a query of at most one row. ST_OK: a row to read, then the caller resets; ST_NOTFOUND or
  * ST_DB: already reset. */
 int ledger_step_row(sqlite3_stmt *st);
+/* Steps a query of at most one row and copies its first column, text, into *out (caller owns it;
+ * release with free). ST_OK, ST_NOTFOUND, ST_NOMEM (also for a NULL column) or ST_DB; resets. */
+int ledger_step_text(sqlite3_stmt *st, char **out);
 /* Steps a query of one row and reads its first column. ST_OK with *out, or ST_DB; resets. */
 int ledger_step_u64(sqlite3_stmt *st, uint64_t *out);
 /* Reads one row into row (ctx: what the caller passes through). ST_OK, or a failure that stops the
@@ -75,7 +130,4 @@ int ledger_column_mpzs(sqlite3_stmt *st, int col, ...) WARN_UNUSED NULL_TERMINAT
 /* Copies column col into out when it holds exactly len bytes, else zeroes out. Returns whether it
  * held them. */
 bool ledger_column_fixed(sqlite3_stmt *st, int col, uint8_t *out, size_t len);
-/* Binds an address cursor of a paged query to parameter idx: NULL (from the start) binds the empty
- * blob, below every address. Borrowed until the statement is reset. */
-void ledger_bind_cursor(sqlite3_stmt *st, int idx, const uint8_t *cursor);
 #endif
