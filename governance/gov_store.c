@@ -8,7 +8,6 @@
 #include "governance/gov_store.h"
 
 #include <stdlib.h>
-#include <string.h>
 #include "ledger/sqlstore.h"
 
 enum gov_stmt_id {
@@ -282,10 +281,8 @@ static int read_delegation(sqlite3_stmt *st, void *row, const void *ctx)
     gov_delegation *d = row;
     if (sqlite3_column_type(st, 1) == SQLITE_NULL)
         return ST_NOTFOUND;
-    if (sqlite3_column_bytes(st, 0) != LEDGER_ADDR_LEN || sqlite3_column_bytes(st, 1) != LEDGER_ADDR_LEN)
+    if (!ledger_column_fixed(st, 0, d->delegator, LEDGER_ADDR_LEN) || !ledger_column_fixed(st, 1, d->delegate, LEDGER_ADDR_LEN))
         return ST_DB;
-    memcpy(d->delegator, sqlite3_column_blob(st, 0), LEDGER_ADDR_LEN);
-    memcpy(d->delegate, sqlite3_column_blob(st, 1), LEDGER_ADDR_LEN);
     d->conviction = (uint8_t)sqlite3_column_int(st, 2);
     d->since = (uint64_t)sqlite3_column_int64(st, 3);
     return ST_OK;

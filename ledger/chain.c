@@ -40,16 +40,12 @@ static int read_block(sqlite3_stmt *st, void *row, const void *ctx)
 {
     (void)ctx;
     ledger_block *b = row;
-    if (sqlite3_column_bytes(st, 1) != LEDGER_HASH_LEN || sqlite3_column_bytes(st, 2) != LEDGER_HASH_LEN
-        || sqlite3_column_bytes(st, 4) != LEDGER_HASH_LEN)
-        return ST_DB;
     b->height = (uint64_t)sqlite3_column_int64(st, 0);
-    memcpy(b->hash, sqlite3_column_blob(st, 1), LEDGER_HASH_LEN);
-    memcpy(b->parent, sqlite3_column_blob(st, 2), LEDGER_HASH_LEN);
     b->time = (uint64_t)sqlite3_column_int64(st, 3);
-    memcpy(b->tx_root, sqlite3_column_blob(st, 4), LEDGER_HASH_LEN);
     b->tx_count = (uint32_t)sqlite3_column_int64(st, 5);
-    return ST_OK;
+    bool held = ledger_column_fixed(st, 1, b->hash, LEDGER_HASH_LEN);
+    held = ledger_column_fixed(st, 2, b->parent, LEDGER_HASH_LEN) && held;
+    return ledger_column_fixed(st, 4, b->tx_root, LEDGER_HASH_LEN) && held ? ST_OK : ST_DB;
 }
 
 #define BLOCK_COLUMNS "SELECT height, hash, parent, time, tx_root, tx_count FROM blocks "
@@ -91,9 +87,8 @@ static int read_txrec(sqlite3_stmt *st, void *row, const void *ctx)
     (void)ctx;
     ledger_txrec *r = row;
     memset(r, 0, sizeof *r);
-    if (sqlite3_column_bytes(st, 0) != LEDGER_HASH_LEN)
+    if (!ledger_column_fixed(st, 0, r->hash, LEDGER_HASH_LEN))
         return ST_DB;
-    memcpy(r->hash, sqlite3_column_blob(st, 0), LEDGER_HASH_LEN);
     r->height = (uint64_t)sqlite3_column_int64(st, 1);
     r->index = (uint32_t)sqlite3_column_int64(st, 2);
     r->has_sender = ledger_column_fixed(st, 3, r->sender, LEDGER_ADDR_LEN);

@@ -48,11 +48,9 @@ static int read_channel(sqlite3_stmt *st, void *row, const void *ctx)
 {
     (void)ctx;
     ledger_channel *c = row;
-    if (sqlite3_column_bytes(st, 1) != LEDGER_ADDR_LEN || sqlite3_column_bytes(st, 2) != LEDGER_ADDR_LEN)
+    if (!ledger_column_fixed(st, 1, c->client, LEDGER_ADDR_LEN) || !ledger_column_fixed(st, 2, c->worker, LEDGER_ADDR_LEN))
         return ST_DB;
     c->id = (uint64_t)sqlite3_column_int64(st, 0);
-    memcpy(c->client, sqlite3_column_blob(st, 1), LEDGER_ADDR_LEN);
-    memcpy(c->worker, sqlite3_column_blob(st, 2), LEDGER_ADDR_LEN);
     c->closing = sqlite3_column_type(st, 6) != SQLITE_NULL;
     c->close_at = (uint64_t)sqlite3_column_int64(st, 6);
     c->closed = sqlite3_column_int(st, 7) != 0;
@@ -226,16 +224,12 @@ static int read_worker_reg(sqlite3_stmt *st, void *row, const void *ctx)
 {
     (void)ctx;
     ledger_worker_reg *r = row;
-    if (sqlite3_column_bytes(st, 0) != LEDGER_ADDR_LEN || sqlite3_column_bytes(st, 1) != LEDGER_ADDR_LEN
-        || sqlite3_column_bytes(st, 2) != LEDGER_HASH_LEN)
-        return ST_DB;
-    memcpy(r->address, sqlite3_column_blob(st, 0), LEDGER_ADDR_LEN);
-    memcpy(r->operator_, sqlite3_column_blob(st, 1), LEDGER_ADDR_LEN);
-    memcpy(r->measurement, sqlite3_column_blob(st, 2), LEDGER_HASH_LEN);
     r->score = (uint32_t)sqlite3_column_int64(st, 3);
     r->conf_level = (uint8_t)sqlite3_column_int(st, 4);
     r->height = (uint64_t)sqlite3_column_int64(st, 5);
-    return ST_OK;
+    bool held = ledger_column_fixed(st, 0, r->address, LEDGER_ADDR_LEN);
+    held = ledger_column_fixed(st, 1, r->operator_, LEDGER_ADDR_LEN) && held;
+    return ledger_column_fixed(st, 2, r->measurement, LEDGER_HASH_LEN) && held ? ST_OK : ST_DB;
 }
 
 int ledger_worker_reg_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], ledger_worker_reg *r)
@@ -300,16 +294,10 @@ int ledger_enclave_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint8_
     return ledger_read_row(st, &o, read_enclave, NULL);
 }
 
-static int read_address(sqlite3_stmt *st, void *row, const void *ctx)
-{
-    (void)ctx;
-    return ledger_column_fixed(st, 0, row, LEDGER_ADDR_LEN) ? ST_OK : ST_DB;
-}
-
 int ledger_enclave_latest(ledger *l, uint8_t address[LEDGER_ADDR_LEN])
 {
     static const char sql[] = "SELECT address FROM enclaves ORDER BY registered_height DESC, address LIMIT 1";
-    return ledger_read_row(ledger_query(l, STMT_ENCLAVE_LATEST, sql, NULL), address, read_address, NULL);
+    return ledger_read_row(ledger_query(l, STMT_ENCLAVE_LATEST, sql, NULL), address, ledger_read_address, NULL);
 }
 
 int ledger_settlement_put(ledger *l, const ledger_settlement *s)
@@ -327,12 +315,10 @@ int ledger_settlement_put(ledger *l, const ledger_settlement *s)
 static int read_settlement(sqlite3_stmt *st, void *row, const void *ctx)
 {
     ledger_settlement *s = row;
-    if (sqlite3_column_bytes(st, 1) != LEDGER_ADDR_LEN || sqlite3_column_bytes(st, 2) != LEDGER_HASH_LEN)
+    if (!ledger_column_fixed(st, 1, s->enclave, LEDGER_ADDR_LEN) || !ledger_column_fixed(st, 2, s->input_hash, LEDGER_HASH_LEN))
         return ST_DB;
     s->epoch = *(const uint64_t *)ctx;
     s->height = (uint64_t)sqlite3_column_int64(st, 0);
-    memcpy(s->enclave, sqlite3_column_blob(st, 1), LEDGER_ADDR_LEN);
-    memcpy(s->input_hash, sqlite3_column_blob(st, 2), LEDGER_HASH_LEN);
     s->inputs = copy_blob(st, 3, &s->inputs_len);
     s->report = copy_blob(st, 4, &s->report_len);
     return s->inputs && s->report ? ST_OK : ST_NOMEM;

@@ -3,8 +3,6 @@
  * its description and its contributor allowlist. Rows only: the rules are in engine/staking_tx.c. */
 #include "ledger/ledger_int.h"
 
-#include <stdlib.h>
-#include <string.h>
 #include "ledger/stakes.h"
 
 int ledger_pool_description_get(ledger *l, uint64_t pool, char **text)
@@ -59,19 +57,9 @@ int ledger_pool_contributor_has(ledger *l, uint64_t pool, const uint8_t address[
     return ledger_step_exists(entry_query(l, STMT_POOL_CONTRIB_HAS, sql, pool, address), has);
 }
 
-/* An allowlist row: its address. */
-static int read_address(sqlite3_stmt *st, void *row, const void *ctx)
-{
-    (void)ctx;
-    if (sqlite3_column_bytes(st, 0) != LEDGER_ADDR_LEN)
-        return ST_DB;
-    memcpy(row, sqlite3_column_blob(st, 0), LEDGER_ADDR_LEN);
-    return ST_OK;
-}
-
 int ledger_pool_contributor_list(ledger *l, uint64_t pool, uint8_t (*out)[LEDGER_ADDR_LEN], unsigned cap, unsigned *n)
 {
     static const char sql[] = "SELECT address FROM pool_contributors WHERE pool = ?1 ORDER BY address LIMIT ?2";
     sqlite3_stmt *st = ledger_query(l, STMT_POOL_CONTRIB_LIST, sql, LEDGER_VALUES(ledger_val_int(pool)));
-    return ledger_read_rows(st, 2, out, LEDGER_ADDR_LEN, cap, read_address, NULL, n, NULL);
+    return ledger_read_rows(st, 2, out, LEDGER_ADDR_LEN, cap, ledger_read_address, NULL, n, NULL);
 }

@@ -204,6 +204,12 @@ bool ledger_column_fixed(sqlite3_stmt *st, int col, uint8_t *out, size_t len)
     return held;
 }
 
+int ledger_read_address(sqlite3_stmt *st, void *row, const void *ctx)
+{
+    (void)ctx;
+    return ledger_column_fixed(st, 0, row, LEDGER_ADDR_LEN) ? ST_OK : ST_DB;
+}
+
 int ledger_step_unique(sqlite3_stmt *st)
 {
     int step = step_once(st);

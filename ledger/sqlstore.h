@@ -130,4 +130,7 @@ int ledger_column_mpzs(sqlite3_stmt *st, int col, ...) WARN_UNUSED NULL_TERMINAT
 /* Copies column col into out when it holds exactly len bytes, else zeroes out. Returns whether it
  * held them. */
 bool ledger_column_fixed(sqlite3_stmt *st, int col, uint8_t *out, size_t len);
+/* A ledger_row_reader of a row whose column 0 is an address: row is a uint8_t[LEDGER_ADDR_LEN].
+ * ST_OK, or ST_DB when the column holds no address. */
+int ledger_read_address(sqlite3_stmt *st, void *row, const void *ctx);
 #endif
