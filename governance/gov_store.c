@@ -150,13 +150,13 @@ int gov_proposal_list(gov_store *s, int state, const char *track, uint64_t curso
 /* A row of voter and VOTE_COLUMNS on the proposal *ctx. */
 static int read_vote(sqlite3_stmt *st, void *row, const void *ctx)
 {
-    gov_vote *v = row;
-    v->proposal = *(const uint64_t *)ctx;
-    if (!ledger_column_fixed(st, 0, v->voter, LEDGER_ADDR_LEN))
-        return ST_DB;
-    v->support = (uint8_t)sqlite3_column_int(st, 1);
-    v->conviction = (uint8_t)sqlite3_column_int(st, 2);
-    return ledger_column_mpzs(st, 3, v->power, v->weight, v->delegated_power, v->delegated_weight, NULL);
+    static const ledger_column columns[] = {
+        LEDGER_COLUMN(ADDR, gov_vote, voter), LEDGER_COLUMN(U8, gov_vote, support), LEDGER_COLUMN(U8, gov_vote, conviction),
+        LEDGER_COLUMN(MPZ, gov_vote, power), LEDGER_COLUMN(MPZ, gov_vote, weight),
+        LEDGER_COLUMN(MPZ, gov_vote, delegated_power), LEDGER_COLUMN(MPZ, gov_vote, delegated_weight), LEDGER_COLUMNS_END
+    };
+    ((gov_vote *)row)->proposal = *(const uint64_t *)ctx;
+    return ledger_read_columns(st, row, columns);
 }
 
 int gov_vote_list(gov_store *s, uint64_t proposal, const uint8_t *cursor, unsigned limit, gov_vote *out, unsigned *n,
@@ -278,14 +278,13 @@ int gov_lock_max(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t no
 static int read_delegation(sqlite3_stmt *st, void *row, const void *ctx)
 {
     (void)ctx;
-    gov_delegation *d = row;
+    static const ledger_column columns[] = {
+        LEDGER_COLUMN(ADDR, gov_delegation, delegator), LEDGER_COLUMN(ADDR, gov_delegation, delegate),
+        LEDGER_COLUMN(U8, gov_delegation, conviction), LEDGER_COLUMN(U64, gov_delegation, since), LEDGER_COLUMNS_END
+    };
     if (sqlite3_column_type(st, 1) == SQLITE_NULL)
         return ST_NOTFOUND;
-    if (!ledger_column_fixed(st, 0, d->delegator, LEDGER_ADDR_LEN) || !ledger_column_fixed(st, 1, d->delegate, LEDGER_ADDR_LEN))
-        return ST_DB;
-    d->conviction = (uint8_t)sqlite3_column_int(st, 2);
-    d->since = (uint64_t)sqlite3_column_int64(st, 3);
-    return ST_OK;
+    return ledger_read_columns(st, row, columns);
 }
 
 int gov_delegation_get(gov_store *s, const uint8_t delegator[LEDGER_ADDR_LEN], gov_delegation *d)

@@ -36,17 +36,12 @@ int ledger_block_put(ledger *l, const ledger_block *b)
     return ledger_step_done(st);
 }
 
-static int read_block(sqlite3_stmt *st, void *row, const void *ctx)
-{
-    (void)ctx;
-    ledger_block *b = row;
-    b->height = (uint64_t)sqlite3_column_int64(st, 0);
-    b->time = (uint64_t)sqlite3_column_int64(st, 3);
-    b->tx_count = (uint32_t)sqlite3_column_int64(st, 5);
-    bool held = ledger_column_fixed(st, 1, b->hash, LEDGER_HASH_LEN);
-    held = ledger_column_fixed(st, 2, b->parent, LEDGER_HASH_LEN) && held;
-    return ledger_column_fixed(st, 4, b->tx_root, LEDGER_HASH_LEN) && held ? ST_OK : ST_DB;
-}
+/* A row of BLOCK_COLUMNS. */
+static const ledger_column block_columns[] = {
+    LEDGER_COLUMN(U64, ledger_block, height), LEDGER_COLUMN(HASH, ledger_block, hash),
+    LEDGER_COLUMN(HASH, ledger_block, parent), LEDGER_COLUMN(U64, ledger_block, time),
+    LEDGER_COLUMN(HASH, ledger_block, tx_root), LEDGER_COLUMN(U32, ledger_block, tx_count), LEDGER_COLUMNS_END
+};
 
 #define BLOCK_COLUMNS "SELECT height, hash, parent, time, tx_root, tx_count FROM blocks "
 
@@ -54,20 +49,20 @@ int ledger_block_get(ledger *l, uint64_t height, ledger_block *b)
 {
     static const char sql[] = BLOCK_COLUMNS "WHERE height = ?1";
     sqlite3_stmt *st = ledger_query(l, STMT_BLOCK_GET, sql, LEDGER_VALUES(ledger_val_int(height)));
-    return ledger_read_row(st, b, read_block, NULL);
+    return ledger_read_row(st, b, ledger_read_columns, block_columns);
 }
 
 int ledger_block_get_by_hash(ledger *l, const uint8_t hash[LEDGER_HASH_LEN], ledger_block *b)
 {
     static const char sql[] = BLOCK_COLUMNS "WHERE hash = ?1";
     sqlite3_stmt *st = ledger_query(l, STMT_BLOCK_BY_HASH, sql, LEDGER_VALUES(ledger_val_hash(hash)));
-    return ledger_read_row(st, b, read_block, NULL);
+    return ledger_read_row(st, b, ledger_read_columns, block_columns);
 }
 
 int ledger_block_head(ledger *l, ledger_block *b)
 {
     static const char sql[] = BLOCK_COLUMNS "ORDER BY height DESC LIMIT 1";
-    return ledger_read_row(ledger_query(l, STMT_BLOCK_HEAD, sql, NULL), b, read_block, NULL);
+    return ledger_read_row(ledger_query(l, STMT_BLOCK_HEAD, sql, NULL), b, ledger_read_columns, block_columns);
 }
 
 int ledger_txrec_put(ledger *l, const ledger_txrec *r)

@@ -44,18 +44,20 @@ int ledger_channel_insert(ledger *l, ledger_channel *c)
     return ledger_insert_bound(st, bind_channel(st, c), &c->id);
 }
 
+/* A row of CHANNEL_COLUMNS; close_at is NULL while the channel is open. */
+static const ledger_column channel_columns[] = {
+    LEDGER_COLUMN(U64, ledger_channel, id), LEDGER_COLUMN(ADDR, ledger_channel, client),
+    LEDGER_COLUMN(ADDR, ledger_channel, worker), LEDGER_COLUMN(MPZ, ledger_channel, deposit),
+    LEDGER_COLUMN(MPZ, ledger_channel, redeemed), LEDGER_COLUMN(MPZ, ledger_channel, paid),
+    LEDGER_COLUMN(U64, ledger_channel, close_at), LEDGER_COLUMN(BOOL, ledger_channel, closed),
+    LEDGER_COLUMN(U64, ledger_channel, opened_height), LEDGER_COLUMNS_END
+};
+
 static int read_channel(sqlite3_stmt *st, void *row, const void *ctx)
 {
     (void)ctx;
-    ledger_channel *c = row;
-    if (!ledger_column_fixed(st, 1, c->client, LEDGER_ADDR_LEN) || !ledger_column_fixed(st, 2, c->worker, LEDGER_ADDR_LEN))
-        return ST_DB;
-    c->id = (uint64_t)sqlite3_column_int64(st, 0);
-    c->closing = sqlite3_column_type(st, 6) != SQLITE_NULL;
-    c->close_at = (uint64_t)sqlite3_column_int64(st, 6);
-    c->closed = sqlite3_column_int(st, 7) != 0;
-    c->opened_height = (uint64_t)sqlite3_column_int64(st, 8);
-    return ledger_column_mpzs(st, 3, c->deposit, c->redeemed, c->paid, NULL);
+    ((ledger_channel *)row)->closing = sqlite3_column_type(st, 6) != SQLITE_NULL;
+    return ledger_read_columns(st, row, channel_columns);
 }
 
 int ledger_channel_get(ledger *l, uint64_t id, ledger_channel *c)
@@ -141,15 +143,10 @@ int ledger_heartbeat_slots(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uin
 }
 
 /* A heartbeat row: epoch, slot, score. */
-static int read_heartbeat(sqlite3_stmt *st, void *row, const void *ctx)
-{
-    (void)ctx;
-    ledger_heartbeat *h = row;
-    h->epoch = (uint64_t)sqlite3_column_int64(st, 0);
-    h->slot = (uint64_t)sqlite3_column_int64(st, 1);
-    h->score = (uint32_t)sqlite3_column_int64(st, 2);
-    return ST_OK;
-}
+static const ledger_column heartbeat_columns[] = {
+    LEDGER_COLUMN(U64, ledger_heartbeat, epoch), LEDGER_COLUMN(U64, ledger_heartbeat, slot),
+    LEDGER_COLUMN(U32, ledger_heartbeat, score), LEDGER_COLUMNS_END
+};
 
 int ledger_heartbeat_recent(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], ledger_heartbeat *out, unsigned cap,
                             unsigned *n)
@@ -157,7 +154,7 @@ int ledger_heartbeat_recent(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], le
     static const char sql[] = "SELECT epoch, slot, score FROM heartbeats WHERE worker = ?1 "
                               "ORDER BY epoch DESC, slot DESC LIMIT ?2";
     sqlite3_stmt *st = ledger_query(l, STMT_HEARTBEAT_RECENT, sql, LEDGER_VALUES(ledger_val_addr(worker)));
-    return ledger_read_rows(st, 2, out, sizeof *out, cap, read_heartbeat, NULL, n, NULL);
+    return ledger_read_rows(st, 2, out, sizeof *out, cap, ledger_read_columns, heartbeat_columns, n, NULL);
 }
 
 int ledger_channel_owing(ledger *l, uint64_t after, uint64_t *ids, unsigned cap, unsigned *n)
@@ -220,24 +217,18 @@ int ledger_worker_reg_put(ledger *l, const ledger_worker_reg *r, const uint8_t *
 }
 
 /* A registration row: address, operator, measurement, score, conf_level, registered_height. */
-static int read_worker_reg(sqlite3_stmt *st, void *row, const void *ctx)
-{
-    (void)ctx;
-    ledger_worker_reg *r = row;
-    r->score = (uint32_t)sqlite3_column_int64(st, 3);
-    r->conf_level = (uint8_t)sqlite3_column_int(st, 4);
-    r->height = (uint64_t)sqlite3_column_int64(st, 5);
-    bool held = ledger_column_fixed(st, 0, r->address, LEDGER_ADDR_LEN);
-    held = ledger_column_fixed(st, 1, r->operator_, LEDGER_ADDR_LEN) && held;
-    return ledger_column_fixed(st, 2, r->measurement, LEDGER_HASH_LEN) && held ? ST_OK : ST_DB;
-}
+static const ledger_column worker_reg_columns[] = {
+    LEDGER_COLUMN(ADDR, ledger_worker_reg, address), LEDGER_COLUMN(ADDR, ledger_worker_reg, operator_),
+    LEDGER_COLUMN(HASH, ledger_worker_reg, measurement), LEDGER_COLUMN(U32, ledger_worker_reg, score),
+    LEDGER_COLUMN(U8, ledger_worker_reg, conf_level), LEDGER_COLUMN(U64, ledger_worker_reg, height), LEDGER_COLUMNS_END
+};
 
 int ledger_worker_reg_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], ledger_worker_reg *r)
 {
     static const char sql[] = "SELECT address, operator, measurement, score, conf_level, registered_height "
                               "FROM worker_registrations WHERE address = ?1";
     sqlite3_stmt *st = ledger_query(l, STMT_WREG_GET, sql, LEDGER_VALUES(ledger_val_addr(address)));
-    return ledger_read_row(st, r, read_worker_reg, NULL);
+    return ledger_read_row(st, r, ledger_read_columns, worker_reg_columns);
 }
 
 /* A copy of blob column col (one byte allocated for an empty one); NULL when out of memory. */

@@ -204,6 +204,77 @@ bool ledger_column_fixed(sqlite3_stmt *st, int col, uint8_t *out, size_t len)
     return held;
 }
 
+/* The size of the field a column of kind fills; 0 for a column the caller reads. */
+static size_t column_size(enum ledger_column_kind kind)
+{
+    switch (kind) {
+    case LEDGER_COL_U64:
+        return sizeof(uint64_t);
+    case LEDGER_COL_U32:
+        return sizeof(uint32_t);
+    case LEDGER_COL_U8:
+        return sizeof(uint8_t);
+    case LEDGER_COL_INT:
+        return sizeof(int);
+    case LEDGER_COL_BOOL:
+        return sizeof(bool);
+    case LEDGER_COL_ADDR:
+    case LEDGER_COL_ANY_ADDR:
+        return LEDGER_ADDR_LEN;
+    case LEDGER_COL_HASH:
+        return LEDGER_HASH_LEN;
+    case LEDGER_COL_MPZ:
+        return sizeof(mpz_t);
+    case LEDGER_COL_SKIP:
+    case LEDGER_COL_END:
+        break;
+    }
+    return 0;
+}
+
+int ledger_read_columns(sqlite3_stmt *st, void *row, const void *ctx)
+{
+    const ledger_column *c = ctx;
+    bool ok = true;
+    for (int col = 0; c[col].kind != LEDGER_COL_END; col++) {
+        ARG_CHECK(c[col].kind == LEDGER_COL_SKIP || c[col].size == column_size(c[col].kind));
+        void *field = (char *)row + c[col].offset;
+        switch (c[col].kind) {
+        case LEDGER_COL_U64:
+            *(uint64_t *)field = (uint64_t)sqlite3_column_int64(st, col);
+            break;
+        case LEDGER_COL_U32:
+            *(uint32_t *)field = (uint32_t)sqlite3_column_int64(st, col);
+            break;
+        case LEDGER_COL_U8:
+            *(uint8_t *)field = (uint8_t)sqlite3_column_int(st, col);
+            break;
+        case LEDGER_COL_INT:
+            *(int *)field = sqlite3_column_int(st, col);
+            break;
+        case LEDGER_COL_BOOL:
+            *(bool *)field = sqlite3_column_int(st, col) != 0;
+            break;
+        case LEDGER_COL_ADDR:
+            ok = ledger_column_fixed(st, col, field, LEDGER_ADDR_LEN) && ok;
+            break;
+        case LEDGER_COL_HASH:
+            ok = ledger_column_fixed(st, col, field, LEDGER_HASH_LEN) && ok;
+            break;
+        case LEDGER_COL_ANY_ADDR:
+            ledger_column_fixed(st, col, field, LEDGER_ADDR_LEN);
+            break;
+        case LEDGER_COL_MPZ:
+            ok = ledger_column_mpz(st, col, field) == ST_OK && ok;
+            break;
+        case LEDGER_COL_SKIP:
+        case LEDGER_COL_END:
+            break;
+        }
+    }
+    return ok ? ST_OK : ST_DB;
+}
+
 int ledger_read_address(sqlite3_stmt *st, void *row, const void *ctx)
 {
     (void)ctx;

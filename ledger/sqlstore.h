@@ -12,6 +12,7 @@
 #include <gmp.h>
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "ledger/ledger.h"
 
@@ -130,6 +131,27 @@ int ledger_column_mpzs(sqlite3_stmt *st, int col, ...) WARN_UNUSED NULL_TERMINAT
 /* Copies column col into out when it holds exactly len bytes, else zeroes out. Returns whether it
  * held them. */
 bool ledger_column_fixed(sqlite3_stmt *st, int col, uint8_t *out, size_t len);
+/* One column of a row that ledger_read_columns reads (the i-th of a list reads column i): what it
+ * holds and where in the row struct it goes. Build them with LEDGER_COLUMN; a list ends with
+ * LEDGER_COLUMNS_END. */
+typedef struct ledger_column {
+    enum ledger_column_kind {
+        LEDGER_COL_END,
+        LEDGER_COL_U64, LEDGER_COL_U32, LEDGER_COL_U8, LEDGER_COL_INT, LEDGER_COL_BOOL, /* integers, narrowed */
+        LEDGER_COL_ADDR, LEDGER_COL_HASH, /* exactly that many bytes, else ST_DB */
+        LEDGER_COL_ANY_ADDR,              /* an address; a malformed one reads as the zero address */
+        LEDGER_COL_MPZ,                   /* decimal text into an initialized mpz_t, else ST_DB */
+        LEDGER_COL_SKIP                   /* read by the caller */
+    } kind;
+    size_t offset;
+    size_t size;                          /* of the field: one that does not fit the kind is ST_INVALID */
+} ledger_column;
+#define LEDGER_COLUMN(kind, type, field) { LEDGER_COL_##kind, offsetof(type, field), sizeof(((type *)0)->field) }
+#define LEDGER_COLUMNS_END { LEDGER_COL_END, 0, 0 }
+/* A ledger_row_reader of a row struct whose columns ctx lists (const ledger_column *). Returns ST_OK,
+ * ST_DB for a fixed-size column of another size or an amount column that is not decimal, or
+ * ST_INVALID (ARG_CHECK) for a field whose size does not fit its kind. */
+int ledger_read_columns(sqlite3_stmt *st, void *row, const void *ctx);
 /* A ledger_row_reader of a row whose column 0 is an address: row is a uint8_t[LEDGER_ADDR_LEN].
  * ST_OK, or ST_DB when the column holds no address. */
 int ledger_read_address(sqlite3_stmt *st, void *row, const void *ctx);

@@ -64,12 +64,6 @@ void ledger_unbonding_clear(ledger_unbonding *u)
     mpz_clear(u->amount);
 }
 
-/* Reads an address column; a malformed one reads as the zero address. */
-static void copy_address(uint8_t out[LEDGER_ADDR_LEN], sqlite3_stmt *st, int col)
-{
-    ledger_column_fixed(st, col, out, LEDGER_ADDR_LEN);
-}
-
 /* ---- pools ---- */
 
 #define POOL_COLUMNS "id, owner, commission_ppm, pending_commission_ppm, pending_commission_at, capacity, shares, " \
@@ -102,19 +96,22 @@ int ledger_pool_insert(ledger *l, ledger_pool *p)
     return ledger_insert_bound(st, bind_pool(st, p), &p->id);
 }
 
+/* A row of POOL_COLUMNS; the pending commission is NULL when no raise is waiting. */
+static const ledger_column pool_columns[] = {
+    LEDGER_COLUMN(U64, ledger_pool, id), LEDGER_COLUMN(ANY_ADDR, ledger_pool, owner),
+    LEDGER_COLUMN(U32, ledger_pool, commission_ppm), LEDGER_COLUMN(U32, ledger_pool, pending_commission_ppm),
+    LEDGER_COLUMN(U64, ledger_pool, pending_commission_at), LEDGER_COLUMN(MPZ, ledger_pool, capacity),
+    LEDGER_COLUMN(MPZ, ledger_pool, shares), LEDGER_COLUMN(MPZ, ledger_pool, bonded),
+    LEDGER_COLUMN(MPZ, ledger_pool, unbonding), LEDGER_COLUMN(MPZ, ledger_pool, acc),
+    LEDGER_COLUMN(MPZ, ledger_pool, acc_rem), LEDGER_COLUMN(MPZ, ledger_pool, stake),
+    LEDGER_COLUMN(U64, ledger_pool, created_height), LEDGER_COLUMNS_END
+};
+
 static int read_pool(sqlite3_stmt *st, void *row, const void *ctx)
 {
     (void)ctx;
-    ledger_pool *p = row;
-    p->id = (uint64_t)sqlite3_column_int64(st, 0);
-    copy_address(p->owner, st, 1);
-    p->commission_ppm = (uint32_t)sqlite3_column_int64(st, 2);
-    p->commission_pending = sqlite3_column_type(st, 3) != SQLITE_NULL;
-    p->pending_commission_ppm = (uint32_t)sqlite3_column_int64(st, 3);
-    p->pending_commission_at = (uint64_t)sqlite3_column_int64(st, 4);
-    p->created_height = (uint64_t)sqlite3_column_int64(st, 12);
-    return ledger_column_mpzs(st, 5, p->capacity, p->shares, p->bonded, p->unbonding, p->acc, p->acc_rem, p->stake,
-                              NULL);
+    ((ledger_pool *)row)->commission_pending = sqlite3_column_type(st, 3) != SQLITE_NULL;
+    return ledger_read_columns(st, row, pool_columns);
 }
 
 int ledger_pool_get(ledger *l, uint64_t id, ledger_pool *p)
@@ -182,10 +179,12 @@ int ledger_stake_put(ledger *l, const ledger_stake *s)
 /* A row of address, shares, debt of the pool *ctx. */
 static int read_stake(sqlite3_stmt *st, void *row, const void *ctx)
 {
-    ledger_stake *s = row;
-    s->pool = *(const uint64_t *)ctx;
-    copy_address(s->address, st, 0);
-    return ledger_column_mpz(st, 1, s->shares) == ST_OK && ledger_column_mpz(st, 2, s->debt) == ST_OK ? ST_OK : ST_DB;
+    static const ledger_column columns[] = {
+        LEDGER_COLUMN(ANY_ADDR, ledger_stake, address), LEDGER_COLUMN(MPZ, ledger_stake, shares),
+        LEDGER_COLUMN(MPZ, ledger_stake, debt), LEDGER_COLUMNS_END
+    };
+    ((ledger_stake *)row)->pool = *(const uint64_t *)ctx;
+    return ledger_read_columns(st, row, columns);
 }
 
 int ledger_stake_list(ledger *l, uint64_t pool, const uint8_t *cursor, unsigned limit, ledger_stake *out,
@@ -264,16 +263,12 @@ int ledger_stake_value_at(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uin
 
 /* ---- the withdraw queue ---- */
 
-static int read_withdrawal(sqlite3_stmt *st, void *row, const void *ctx)
-{
-    (void)ctx;
-    ledger_withdrawal *w = row;
-    w->pool = (uint64_t)sqlite3_column_int64(st, 0);
-    copy_address(w->address, st, 1);
-    w->since = (uint64_t)sqlite3_column_int64(st, 3);
-    w->seq = (uint64_t)sqlite3_column_int64(st, 4);
-    return ledger_column_mpz(st, 2, w->shares);
-}
+/* A row of WD_COLUMNS. */
+static const ledger_column withdrawal_columns[] = {
+    LEDGER_COLUMN(U64, ledger_withdrawal, pool), LEDGER_COLUMN(ANY_ADDR, ledger_withdrawal, address),
+    LEDGER_COLUMN(MPZ, ledger_withdrawal, shares), LEDGER_COLUMN(U64, ledger_withdrawal, since),
+    LEDGER_COLUMN(U64, ledger_withdrawal, seq), LEDGER_COLUMNS_END
+};
 
 
 #define WD_COLUMNS "pool, address, shares, since, seq"
@@ -282,14 +277,14 @@ int ledger_withdrawal_get(ledger *l, uint64_t pool, const uint8_t address[LEDGER
 {
     static const char sql[] = "SELECT " WD_COLUMNS " FROM withdrawals WHERE pool = ?1 AND address = ?2";
     sqlite3_stmt *st = ledger_query(l, STMT_WD_GET, sql, LEDGER_VALUES(ledger_val_int(pool), ledger_val_addr(address)));
-    return ledger_read_row(st, w, read_withdrawal, NULL);
+    return ledger_read_row(st, w, ledger_read_columns, withdrawal_columns);
 }
 
 int ledger_withdrawal_head(ledger *l, uint64_t pool, ledger_withdrawal *w)
 {
     static const char sql[] = "SELECT " WD_COLUMNS " FROM withdrawals WHERE pool = ?1 ORDER BY seq LIMIT 1";
     sqlite3_stmt *st = ledger_query(l, STMT_WD_HEAD, sql, LEDGER_VALUES(ledger_val_int(pool)));
-    return ledger_read_row(st, w, read_withdrawal, NULL);
+    return ledger_read_row(st, w, ledger_read_columns, withdrawal_columns);
 }
 
 int ledger_withdrawal_put(ledger *l, const ledger_withdrawal *w)
@@ -323,7 +318,7 @@ int ledger_withdrawal_list(ledger *l, uint64_t pool, uint64_t cursor, unsigned l
 {
     static const char sql[] = "SELECT " WD_COLUMNS " FROM withdrawals WHERE pool = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
     sqlite3_stmt *st = ledger_query(l, STMT_WD_LIST, sql, LEDGER_VALUES(ledger_val_int(pool), ledger_val_int(cursor)));
-    return ledger_read_rows(st, 3, out, sizeof *out, limit, read_withdrawal, NULL, n, more);
+    return ledger_read_rows(st, 3, out, sizeof *out, limit, ledger_read_columns, withdrawal_columns, n, more);
 }
 
 int ledger_withdrawal_overdue_pools(ledger *l, uint64_t t, uint64_t after, uint64_t *ids, unsigned cap, unsigned *n)
@@ -345,31 +340,24 @@ int ledger_withdrawal_total(ledger *l, uint64_t pool, mpz_t shares)
 #define WORKER_COLUMNS "address, pool, bonded, conf_level, score, value, started, judged_from"
 
 /* A worker row (WORKER_COLUMNS). */
-static int read_worker(sqlite3_stmt *st, void *row, const void *ctx)
-{
-    (void)ctx;
-    ledger_worker *w = row;
-    copy_address(w->address, st, 0);
-    w->pool = (uint64_t)sqlite3_column_int64(st, 1);
-    w->conf_level = (uint8_t)sqlite3_column_int(st, 3);
-    w->score = (uint32_t)sqlite3_column_int64(st, 4);
-    w->started = sqlite3_column_int(st, 6) != 0;
-    w->judged_from = (uint64_t)sqlite3_column_int64(st, 7);
-    int rc = ledger_column_mpz(st, 2, w->bonded);
-    return rc == ST_OK ? ledger_column_mpz(st, 5, w->value) : rc;
-}
+static const ledger_column worker_columns[] = {
+    LEDGER_COLUMN(ANY_ADDR, ledger_worker, address), LEDGER_COLUMN(U64, ledger_worker, pool),
+    LEDGER_COLUMN(MPZ, ledger_worker, bonded), LEDGER_COLUMN(U8, ledger_worker, conf_level),
+    LEDGER_COLUMN(U32, ledger_worker, score), LEDGER_COLUMN(MPZ, ledger_worker, value),
+    LEDGER_COLUMN(BOOL, ledger_worker, started), LEDGER_COLUMN(U64, ledger_worker, judged_from), LEDGER_COLUMNS_END
+};
 
 /* Up to cap worker rows of a query whose LIMIT is ?2. */
 static int read_workers(sqlite3_stmt *st, ledger_worker *out, unsigned cap, unsigned *n)
 {
-    return ledger_read_rows(st, 2, out, sizeof *out, cap, read_worker, NULL, n, NULL);
+    return ledger_read_rows(st, 2, out, sizeof *out, cap, ledger_read_columns, worker_columns, n, NULL);
 }
 
 int ledger_worker_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], ledger_worker *w)
 {
     static const char sql[] = "SELECT " WORKER_COLUMNS " FROM workers WHERE address = ?1";
     sqlite3_stmt *st = ledger_query(l, STMT_WORKER_GET, sql, LEDGER_VALUES(ledger_val_addr(address)));
-    return ledger_read_row(st, w, read_worker, NULL);
+    return ledger_read_row(st, w, ledger_read_columns, worker_columns);
 }
 
 int ledger_worker_put(ledger *l, const ledger_worker *w)
@@ -437,21 +425,17 @@ int ledger_unbonding_delete(ledger *l, uint64_t id)
     return ledger_step_done(ledger_query(l, STMT_UNB_DELETE, sql, LEDGER_VALUES(ledger_val_int(id))));
 }
 
-static int read_unbonding(sqlite3_stmt *st, void *row, const void *ctx)
-{
-    (void)ctx;
-    ledger_unbonding *u = row;
-    u->id = (uint64_t)sqlite3_column_int64(st, 0);
-    u->pool = (uint64_t)sqlite3_column_int64(st, 1);
-    copy_address(u->worker, st, 2);
-    u->release_at = (uint64_t)sqlite3_column_int64(st, 4);
-    return ledger_column_mpz(st, 3, u->amount);
-}
+/* An unbonding row: id, pool, worker, amount, release_at. */
+static const ledger_column unbonding_columns[] = {
+    LEDGER_COLUMN(U64, ledger_unbonding, id), LEDGER_COLUMN(U64, ledger_unbonding, pool),
+    LEDGER_COLUMN(ANY_ADDR, ledger_unbonding, worker), LEDGER_COLUMN(MPZ, ledger_unbonding, amount),
+    LEDGER_COLUMN(U64, ledger_unbonding, release_at), LEDGER_COLUMNS_END
+};
 
 /* Up to cap unbonding rows of a query whose LIMIT is ?2. */
 static int read_unbondings(sqlite3_stmt *st, ledger_unbonding *out, unsigned cap, unsigned *n)
 {
-    return ledger_read_rows(st, 2, out, sizeof *out, cap, read_unbonding, NULL, n, NULL);
+    return ledger_read_rows(st, 2, out, sizeof *out, cap, ledger_read_columns, unbonding_columns, n, NULL);
 }
 
 int ledger_unbonding_due(ledger *l, uint64_t t, ledger_unbonding *out, unsigned cap, unsigned *n)
@@ -490,22 +474,22 @@ int ledger_unbonding_set_amount(ledger *l, uint64_t id, const mpz_t amount)
 
 #define SLASH_COLUMNS "id, worker, pool, ppm, reason, created, due, state, proposal"
 
+/* A row of SLASH_COLUMNS. */
+static const ledger_column slash_columns[] = {
+    LEDGER_COLUMN(U64, ledger_slash, id), LEDGER_COLUMN(ANY_ADDR, ledger_slash, worker),
+    LEDGER_COLUMN(U64, ledger_slash, pool), LEDGER_COLUMN(U32, ledger_slash, ppm), LEDGER_COLUMN(SKIP, ledger_slash, reason),
+    LEDGER_COLUMN(U64, ledger_slash, created), LEDGER_COLUMN(U64, ledger_slash, due), LEDGER_COLUMN(INT, ledger_slash, state),
+    LEDGER_COLUMN(U64, ledger_slash, proposal), LEDGER_COLUMNS_END
+};
+
 static int read_slash(sqlite3_stmt *st, void *row, const void *ctx)
 {
     (void)ctx;
     ledger_slash *s = row;
     memset(s, 0, sizeof *s);
-    s->id = (uint64_t)sqlite3_column_int64(st, 0);
-    copy_address(s->worker, st, 1);
-    s->pool = (uint64_t)sqlite3_column_int64(st, 2);
-    s->ppm = (uint32_t)sqlite3_column_int64(st, 3);
     const unsigned char *reason = sqlite3_column_text(st, 4);
     snprintf(s->reason, sizeof s->reason, "%s", reason ? (const char *)reason : "");
-    s->created = (uint64_t)sqlite3_column_int64(st, 5);
-    s->due = (uint64_t)sqlite3_column_int64(st, 6);
-    s->state = sqlite3_column_int(st, 7);
-    s->proposal = (uint64_t)sqlite3_column_int64(st, 8);
-    return ST_OK;
+    return ledger_read_columns(st, row, slash_columns);
 }
 
 /* Up to limit slash rows of a query whose LIMIT is ?2. */
