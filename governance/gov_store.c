@@ -151,9 +151,10 @@ int gov_proposal_list(gov_store *s, int state, const char *track, uint64_t curso
 static int read_vote(sqlite3_stmt *st, void *row, const void *ctx)
 {
     static const ledger_column columns[] = {
-        LEDGER_COLUMN(ADDR, gov_vote, voter), LEDGER_COLUMN(U8, gov_vote, support), LEDGER_COLUMN(U8, gov_vote, conviction),
-        LEDGER_COLUMN(MPZ, gov_vote, power), LEDGER_COLUMN(MPZ, gov_vote, weight),
-        LEDGER_COLUMN(MPZ, gov_vote, delegated_power), LEDGER_COLUMN(MPZ, gov_vote, delegated_weight), LEDGER_COLUMNS_END
+        LEDGER_COLUMN(BYTES, gov_vote, voter), LEDGER_COLUMN(INT, gov_vote, support),
+        LEDGER_COLUMN(INT, gov_vote, conviction), LEDGER_COLUMN(MPZ, gov_vote, power),
+        LEDGER_COLUMN(MPZ, gov_vote, weight), LEDGER_COLUMN(MPZ, gov_vote, delegated_power),
+        LEDGER_COLUMN(MPZ, gov_vote, delegated_weight), LEDGER_COLUMNS_END
     };
     ((gov_vote *)row)->proposal = *(const uint64_t *)ctx;
     return ledger_read_columns(st, row, columns);
@@ -279,8 +280,8 @@ static int read_delegation(sqlite3_stmt *st, void *row, const void *ctx)
 {
     (void)ctx;
     static const ledger_column columns[] = {
-        LEDGER_COLUMN(ADDR, gov_delegation, delegator), LEDGER_COLUMN(ADDR, gov_delegation, delegate),
-        LEDGER_COLUMN(U8, gov_delegation, conviction), LEDGER_COLUMN(U64, gov_delegation, since), LEDGER_COLUMNS_END
+        LEDGER_COLUMN(BYTES, gov_delegation, delegator), LEDGER_COLUMN(BYTES, gov_delegation, delegate),
+        LEDGER_COLUMN(INT, gov_delegation, conviction), LEDGER_COLUMN(INT, gov_delegation, since), LEDGER_COLUMNS_END
     };
     if (sqlite3_column_type(st, 1) == SQLITE_NULL)
         return ST_NOTFOUND;

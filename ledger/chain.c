@@ -38,9 +38,9 @@ int ledger_block_put(ledger *l, const ledger_block *b)
 
 /* A row of BLOCK_COLUMNS. */
 static const ledger_column block_columns[] = {
-    LEDGER_COLUMN(U64, ledger_block, height), LEDGER_COLUMN(HASH, ledger_block, hash),
-    LEDGER_COLUMN(HASH, ledger_block, parent), LEDGER_COLUMN(U64, ledger_block, time),
-    LEDGER_COLUMN(HASH, ledger_block, tx_root), LEDGER_COLUMN(U32, ledger_block, tx_count), LEDGER_COLUMNS_END
+    LEDGER_COLUMN(INT, ledger_block, height), LEDGER_COLUMN(BYTES, ledger_block, hash),
+    LEDGER_COLUMN(BYTES, ledger_block, parent), LEDGER_COLUMN(INT, ledger_block, time),
+    LEDGER_COLUMN(BYTES, ledger_block, tx_root), LEDGER_COLUMN(INT, ledger_block, tx_count), LEDGER_COLUMNS_END
 };
 
 #define BLOCK_COLUMNS "SELECT height, hash, parent, time, tx_root, tx_count FROM blocks "

@@ -19,52 +19,28 @@ void ledger_channel_clear(ledger_channel *c)
 
 #define CHANNEL_COLUMNS "id, client, worker, deposit, redeemed, paid, close_at, closed, opened_height"
 
-static int bind_channel(sqlite3_stmt *st, const ledger_channel *c)
-{
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)c->id);
-    sqlite3_bind_blob(st, 2, c->client, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 3, c->worker, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    if (c->closing)
-        sqlite3_bind_int64(st, 7, (sqlite3_int64)c->close_at);
-    else
-        sqlite3_bind_null(st, 7);
-    sqlite3_bind_int(st, 8, c->closed);
-    sqlite3_bind_int64(st, 9, (sqlite3_int64)c->opened_height);
-    return ledger_bind_mpzs(st, 4, c->deposit, c->redeemed, c->paid, NULL);
-}
+/* A row of CHANNEL_COLUMNS; close_at is NULL while the channel is open. */
+static const ledger_column channel_columns[] = {
+    LEDGER_COLUMN(INT, ledger_channel, id), LEDGER_COLUMN(BYTES, ledger_channel, client),
+    LEDGER_COLUMN(BYTES, ledger_channel, worker), LEDGER_COLUMN(MPZ, ledger_channel, deposit),
+    LEDGER_COLUMN(MPZ, ledger_channel, redeemed), LEDGER_COLUMN(MPZ, ledger_channel, paid),
+    LEDGER_COLUMN_OPT(INT, ledger_channel, close_at, closing), LEDGER_COLUMN(BOOL, ledger_channel, closed),
+    LEDGER_COLUMN(INT, ledger_channel, opened_height), LEDGER_COLUMNS_END
+};
 
 int ledger_channel_insert(ledger *l, ledger_channel *c)
 {
     ARG_CHECK(l->in_block);
     static const char sql[] = "INSERT INTO channels(" CHANNEL_COLUMNS ") VALUES((SELECT coalesce(max(id), 0) + 1 "
                               "FROM channels), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_CHANNEL_INSERT, sql);
-    if (!st)
-        return ST_DB;
-    return ledger_insert_bound(st, bind_channel(st, c), &c->id);
-}
-
-/* A row of CHANNEL_COLUMNS; close_at is NULL while the channel is open. */
-static const ledger_column channel_columns[] = {
-    LEDGER_COLUMN(U64, ledger_channel, id), LEDGER_COLUMN(ADDR, ledger_channel, client),
-    LEDGER_COLUMN(ADDR, ledger_channel, worker), LEDGER_COLUMN(MPZ, ledger_channel, deposit),
-    LEDGER_COLUMN(MPZ, ledger_channel, redeemed), LEDGER_COLUMN(MPZ, ledger_channel, paid),
-    LEDGER_COLUMN(U64, ledger_channel, close_at), LEDGER_COLUMN(BOOL, ledger_channel, closed),
-    LEDGER_COLUMN(U64, ledger_channel, opened_height), LEDGER_COLUMNS_END
-};
-
-static int read_channel(sqlite3_stmt *st, void *row, const void *ctx)
-{
-    (void)ctx;
-    ((ledger_channel *)row)->closing = sqlite3_column_type(st, 6) != SQLITE_NULL;
-    return ledger_read_columns(st, row, channel_columns);
+    return ledger_write_columns(ledger_stmt(l, STMT_CHANNEL_INSERT, sql), c, channel_columns, &c->id);
 }
 
 int ledger_channel_get(ledger *l, uint64_t id, ledger_channel *c)
 {
     static const char sql[] = "SELECT " CHANNEL_COLUMNS " FROM channels WHERE id = ?1";
     sqlite3_stmt *st = ledger_query(l, STMT_CHANNEL_GET, sql, LEDGER_VALUES(ledger_val_int(id)));
-    return ledger_read_row(st, c, read_channel, NULL);
+    return ledger_read_row(st, c, ledger_read_columns, channel_columns);
 }
 
 int ledger_channel_update(ledger *l, const ledger_channel *c)
@@ -72,10 +48,7 @@ int ledger_channel_update(ledger *l, const ledger_channel *c)
     ARG_CHECK(l->in_block);
     static const char sql[] = "UPDATE channels SET client = ?2, worker = ?3, deposit = ?4, redeemed = ?5, paid = ?6, "
                               "close_at = ?7, closed = ?8, opened_height = ?9 WHERE id = ?1";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_CHANNEL_UPDATE, sql);
-    if (!st)
-        return ST_DB;
-    return ledger_step_bound(st, bind_channel(st, c));
+    return ledger_write_columns(ledger_stmt(l, STMT_CHANNEL_UPDATE, sql), c, channel_columns, NULL);
 }
 
 int ledger_channel_due(ledger *l, uint64_t t, uint64_t *ids, unsigned cap, unsigned *n)
@@ -144,8 +117,8 @@ int ledger_heartbeat_slots(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uin
 
 /* A heartbeat row: epoch, slot, score. */
 static const ledger_column heartbeat_columns[] = {
-    LEDGER_COLUMN(U64, ledger_heartbeat, epoch), LEDGER_COLUMN(U64, ledger_heartbeat, slot),
-    LEDGER_COLUMN(U32, ledger_heartbeat, score), LEDGER_COLUMNS_END
+    LEDGER_COLUMN(INT, ledger_heartbeat, epoch), LEDGER_COLUMN(INT, ledger_heartbeat, slot),
+    LEDGER_COLUMN(INT, ledger_heartbeat, score), LEDGER_COLUMNS_END
 };
 
 int ledger_heartbeat_recent(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], ledger_heartbeat *out, unsigned cap,
@@ -218,9 +191,10 @@ int ledger_worker_reg_put(ledger *l, const ledger_worker_reg *r, const uint8_t *
 
 /* A registration row: address, operator, measurement, score, conf_level, registered_height. */
 static const ledger_column worker_reg_columns[] = {
-    LEDGER_COLUMN(ADDR, ledger_worker_reg, address), LEDGER_COLUMN(ADDR, ledger_worker_reg, operator_),
-    LEDGER_COLUMN(HASH, ledger_worker_reg, measurement), LEDGER_COLUMN(U32, ledger_worker_reg, score),
-    LEDGER_COLUMN(U8, ledger_worker_reg, conf_level), LEDGER_COLUMN(U64, ledger_worker_reg, height), LEDGER_COLUMNS_END
+    LEDGER_COLUMN(BYTES, ledger_worker_reg, address), LEDGER_COLUMN(BYTES, ledger_worker_reg, operator_),
+    LEDGER_COLUMN(BYTES, ledger_worker_reg, measurement), LEDGER_COLUMN(INT, ledger_worker_reg, score),
+    LEDGER_COLUMN(INT, ledger_worker_reg, conf_level), LEDGER_COLUMN(INT, ledger_worker_reg, height),
+    LEDGER_COLUMNS_END
 };
 
 int ledger_worker_reg_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], ledger_worker_reg *r)

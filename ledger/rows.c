@@ -204,32 +204,42 @@ bool ledger_column_fixed(sqlite3_stmt *st, int col, uint8_t *out, size_t len)
     return held;
 }
 
-/* The size of the field a column of kind fills; 0 for a column the caller reads. */
-static size_t column_size(enum ledger_column_kind kind)
+/* Whether a field of size bytes can hold a column of kind. */
+static bool column_fits(enum ledger_column_kind kind, size_t size)
 {
     switch (kind) {
-    case LEDGER_COL_U64:
-        return sizeof(uint64_t);
-    case LEDGER_COL_U32:
-        return sizeof(uint32_t);
-    case LEDGER_COL_U8:
-        return sizeof(uint8_t);
     case LEDGER_COL_INT:
-        return sizeof(int);
+        return size == sizeof(uint8_t) || size == sizeof(uint32_t) || size == sizeof(uint64_t);
     case LEDGER_COL_BOOL:
-        return sizeof(bool);
-    case LEDGER_COL_ADDR:
-    case LEDGER_COL_ANY_ADDR:
-        return LEDGER_ADDR_LEN;
-    case LEDGER_COL_HASH:
-        return LEDGER_HASH_LEN;
+        return size == sizeof(bool);
+    case LEDGER_COL_BYTES:
+    case LEDGER_COL_BYTES_OR_ZERO:
+        return size > 0;
     case LEDGER_COL_MPZ:
-        return sizeof(mpz_t);
+        return size == sizeof(mpz_t);
     case LEDGER_COL_SKIP:
     case LEDGER_COL_END:
         break;
     }
-    return 0;
+    return true;
+}
+
+/* Stores v in the unsigned integer field of size bytes (1, 4 or 8), narrowed; reads it back. */
+static void set_int(void *field, size_t size, sqlite3_int64 v)
+{
+    if (size == sizeof(uint64_t))
+        *(uint64_t *)field = (uint64_t)v;
+    else if (size == sizeof(uint32_t))
+        *(uint32_t *)field = (uint32_t)v;
+    else
+        *(uint8_t *)field = (uint8_t)v;
+}
+
+static sqlite3_int64 get_int(const void *field, size_t size)
+{
+    if (size == sizeof(uint64_t))
+        return (sqlite3_int64)*(const uint64_t *)field;
+    return size == sizeof(uint32_t) ? *(const uint32_t *)field : *(const uint8_t *)field;
 }
 
 int ledger_read_columns(sqlite3_stmt *st, void *row, const void *ctx)
@@ -237,32 +247,22 @@ int ledger_read_columns(sqlite3_stmt *st, void *row, const void *ctx)
     const ledger_column *c = ctx;
     bool ok = true;
     for (int col = 0; c[col].kind != LEDGER_COL_END; col++) {
-        ARG_CHECK(c[col].kind == LEDGER_COL_SKIP || c[col].size == column_size(c[col].kind));
+        ARG_CHECK(column_fits(c[col].kind, c[col].size));
         void *field = (char *)row + c[col].offset;
+        if (c[col].optional)
+            *(bool *)((char *)row + c[col].flag) = sqlite3_column_type(st, col) != SQLITE_NULL;
         switch (c[col].kind) {
-        case LEDGER_COL_U64:
-            *(uint64_t *)field = (uint64_t)sqlite3_column_int64(st, col);
-            break;
-        case LEDGER_COL_U32:
-            *(uint32_t *)field = (uint32_t)sqlite3_column_int64(st, col);
-            break;
-        case LEDGER_COL_U8:
-            *(uint8_t *)field = (uint8_t)sqlite3_column_int(st, col);
-            break;
         case LEDGER_COL_INT:
-            *(int *)field = sqlite3_column_int(st, col);
+            set_int(field, c[col].size, sqlite3_column_int64(st, col));
             break;
         case LEDGER_COL_BOOL:
             *(bool *)field = sqlite3_column_int(st, col) != 0;
             break;
-        case LEDGER_COL_ADDR:
-            ok = ledger_column_fixed(st, col, field, LEDGER_ADDR_LEN) && ok;
+        case LEDGER_COL_BYTES:
+            ok = ledger_column_fixed(st, col, field, c[col].size) && ok;
             break;
-        case LEDGER_COL_HASH:
-            ok = ledger_column_fixed(st, col, field, LEDGER_HASH_LEN) && ok;
-            break;
-        case LEDGER_COL_ANY_ADDR:
-            ledger_column_fixed(st, col, field, LEDGER_ADDR_LEN);
+        case LEDGER_COL_BYTES_OR_ZERO:
+            ledger_column_fixed(st, col, field, c[col].size);
             break;
         case LEDGER_COL_MPZ:
             ok = ledger_column_mpz(st, col, field) == ST_OK && ok;
@@ -273,6 +273,41 @@ int ledger_read_columns(sqlite3_stmt *st, void *row, const void *ctx)
         }
     }
     return ok ? ST_OK : ST_DB;
+}
+
+/* Binds the field that column c describes to parameter idx. ST_OK, or ledger_bind_mpz's failure. */
+static int bind_field(sqlite3_stmt *st, int idx, const ledger_column *c, const void *field)
+{
+    switch (c->kind) {
+    case LEDGER_COL_INT:
+        sqlite3_bind_int64(st, idx, get_int(field, c->size));
+        break;
+    case LEDGER_COL_BOOL:
+        sqlite3_bind_int(st, idx, *(const bool *)field);
+        break;
+    case LEDGER_COL_BYTES:
+    case LEDGER_COL_BYTES_OR_ZERO:
+        sqlite3_bind_blob(st, idx, field, (int)c->size, SQLITE_STATIC);
+        break;
+    case LEDGER_COL_MPZ:
+        return ledger_bind_mpz(st, idx, field);
+    case LEDGER_COL_SKIP:
+    case LEDGER_COL_END:
+        break;
+    }
+    return ST_OK;
+}
+
+int ledger_write_columns(sqlite3_stmt *st, const void *row, const ledger_column *columns, uint64_t *id)
+{
+    const ledger_column *c = columns;
+    int rc = st ? ST_OK : ST_DB;
+    for (int col = 0; rc == ST_OK && c[col].kind != LEDGER_COL_END; col++) {
+        ARG_CHECK(column_fits(c[col].kind, c[col].size));
+        if (!c[col].optional || *(const bool *)((const char *)row + c[col].flag))
+            rc = bind_field(st, col + 1, &c[col], (const char *)row + c[col].offset);
+    }
+    return id ? ledger_insert_bound(st, rc, id) : ledger_step_bound(st, rc);
 }
 
 int ledger_read_address(sqlite3_stmt *st, void *row, const void *ctx)

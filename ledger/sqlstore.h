@@ -131,27 +131,38 @@ int ledger_column_mpzs(sqlite3_stmt *st, int col, ...) WARN_UNUSED NULL_TERMINAT
 /* Copies column col into out when it holds exactly len bytes, else zeroes out. Returns whether it
  * held them. */
 bool ledger_column_fixed(sqlite3_stmt *st, int col, uint8_t *out, size_t len);
-/* One column of a row that ledger_read_columns reads (the i-th of a list reads column i): what it
- * holds and where in the row struct it goes. Build them with LEDGER_COLUMN; a list ends with
- * LEDGER_COLUMNS_END. */
+/* One column of a row struct that ledger_read_columns reads and ledger_write_columns binds (the
+ * i-th of a list is column i and parameter i + 1): what it holds and where in the struct it goes.
+ * Build them with LEDGER_COLUMN, or LEDGER_COLUMN_OPT for a column that is NULL when the struct's
+ * bool flag is false; a list ends with LEDGER_COLUMNS_END. */
 typedef struct ledger_column {
     enum ledger_column_kind {
         LEDGER_COL_END,
-        LEDGER_COL_U64, LEDGER_COL_U32, LEDGER_COL_U8, LEDGER_COL_INT, LEDGER_COL_BOOL, /* integers, narrowed */
-        LEDGER_COL_ADDR, LEDGER_COL_HASH, /* exactly that many bytes, else ST_DB */
-        LEDGER_COL_ANY_ADDR,              /* an address; a malformed one reads as the zero address */
-        LEDGER_COL_MPZ,                   /* decimal text into an initialized mpz_t, else ST_DB */
-        LEDGER_COL_SKIP                   /* read by the caller */
+        LEDGER_COL_INT,           /* an integer field of 1, 4 or 8 bytes (narrowed as it is read) */
+        LEDGER_COL_BOOL,          /* a bool: the column is not 0 */
+        LEDGER_COL_BYTES,         /* a byte array (address, hash): a blob of exactly its size, else ST_DB */
+        LEDGER_COL_BYTES_OR_ZERO, /* the same, but a blob of another size reads as zeroes */
+        LEDGER_COL_MPZ,           /* decimal text into an initialized mpz_t, else ST_DB */
+        LEDGER_COL_SKIP           /* read and bound by the caller */
     } kind;
     size_t offset;
-    size_t size;                          /* of the field: one that does not fit the kind is ST_INVALID */
+    size_t size;                  /* of the field: one that does not fit the kind is ST_INVALID */
+    bool optional;                /* NULL when the bool at flag is false */
+    size_t flag;
 } ledger_column;
-#define LEDGER_COLUMN(kind, type, field) { LEDGER_COL_##kind, offsetof(type, field), sizeof(((type *)0)->field) }
-#define LEDGER_COLUMNS_END { LEDGER_COL_END, 0, 0 }
+#define LEDGER_COLUMN(kind, type, field) \
+    { LEDGER_COL_##kind, offsetof(type, field), sizeof(((type *)0)->field), false, 0 }
+#define LEDGER_COLUMN_OPT(kind, type, field, flag) \
+    { LEDGER_COL_##kind, offsetof(type, field), sizeof(((type *)0)->field), true, offsetof(type, flag) }
+#define LEDGER_COLUMNS_END { LEDGER_COL_END, 0, 0, false, 0 }
 /* A ledger_row_reader of a row struct whose columns ctx lists (const ledger_column *). Returns ST_OK,
  * ST_DB for a fixed-size column of another size or an amount column that is not decimal, or
  * ST_INVALID (ARG_CHECK) for a field whose size does not fit its kind. */
 int ledger_read_columns(sqlite3_stmt *st, void *row, const void *ctx);
+/* Binds the fields of row that columns lists to the parameters ?1, ?2, ... (a SKIP column is left
+ * to the caller), then steps the write: with *id for an INSERT ... RETURNING id, or to its end when
+ * id is NULL. Resets. Returns ST_OK, ST_INVALID as ledger_read_columns, a binding's failure, or ST_DB. */
+int ledger_write_columns(sqlite3_stmt *st, const void *row, const ledger_column *columns, uint64_t *id);
 /* A ledger_row_reader of a row whose column 0 is an address: row is a uint8_t[LEDGER_ADDR_LEN].
  * ST_OK, or ST_DB when the column holds no address. */
 int ledger_read_address(sqlite3_stmt *st, void *row, const void *ctx);

@@ -69,55 +69,31 @@ void ledger_unbonding_clear(ledger_unbonding *u)
 #define POOL_COLUMNS "id, owner, commission_ppm, pending_commission_ppm, pending_commission_at, capacity, shares, " \
                      "bonded, unbonding, acc, acc_rem, stake, created_height"
 
-static int bind_pool(sqlite3_stmt *st, const ledger_pool *p)
-{
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)p->id);
-    sqlite3_bind_blob(st, 2, p->owner, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, p->commission_ppm);
-    if (p->commission_pending) {
-        sqlite3_bind_int64(st, 4, p->pending_commission_ppm);
-        sqlite3_bind_int64(st, 5, (sqlite3_int64)p->pending_commission_at);
-    } else {
-        sqlite3_bind_null(st, 4);
-        sqlite3_bind_null(st, 5);
-    }
-    sqlite3_bind_int64(st, 13, (sqlite3_int64)p->created_height);
-    return ledger_bind_mpzs(st, 6, p->capacity, p->shares, p->bonded, p->unbonding, p->acc, p->acc_rem, p->stake, NULL);
-}
+/* A row of POOL_COLUMNS; the pending commission is NULL when no raise is waiting. */
+static const ledger_column pool_columns[] = {
+    LEDGER_COLUMN(INT, ledger_pool, id), LEDGER_COLUMN(BYTES_OR_ZERO, ledger_pool, owner),
+    LEDGER_COLUMN(INT, ledger_pool, commission_ppm),
+    LEDGER_COLUMN_OPT(INT, ledger_pool, pending_commission_ppm, commission_pending),
+    LEDGER_COLUMN_OPT(INT, ledger_pool, pending_commission_at, commission_pending),
+    LEDGER_COLUMN(MPZ, ledger_pool, capacity), LEDGER_COLUMN(MPZ, ledger_pool, shares),
+    LEDGER_COLUMN(MPZ, ledger_pool, bonded), LEDGER_COLUMN(MPZ, ledger_pool, unbonding),
+    LEDGER_COLUMN(MPZ, ledger_pool, acc), LEDGER_COLUMN(MPZ, ledger_pool, acc_rem),
+    LEDGER_COLUMN(MPZ, ledger_pool, stake), LEDGER_COLUMN(INT, ledger_pool, created_height), LEDGER_COLUMNS_END
+};
 
 int ledger_pool_insert(ledger *l, ledger_pool *p)
 {
     ARG_CHECK(l->in_block);
     static const char sql[] = "INSERT INTO pools(" POOL_COLUMNS ") VALUES((SELECT coalesce(max(id), 0) + 1 FROM pools), "
                               "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_POOL_INSERT, sql);
-    if (!st)
-        return ST_DB;
-    return ledger_insert_bound(st, bind_pool(st, p), &p->id);
-}
-
-/* A row of POOL_COLUMNS; the pending commission is NULL when no raise is waiting. */
-static const ledger_column pool_columns[] = {
-    LEDGER_COLUMN(U64, ledger_pool, id), LEDGER_COLUMN(ANY_ADDR, ledger_pool, owner),
-    LEDGER_COLUMN(U32, ledger_pool, commission_ppm), LEDGER_COLUMN(U32, ledger_pool, pending_commission_ppm),
-    LEDGER_COLUMN(U64, ledger_pool, pending_commission_at), LEDGER_COLUMN(MPZ, ledger_pool, capacity),
-    LEDGER_COLUMN(MPZ, ledger_pool, shares), LEDGER_COLUMN(MPZ, ledger_pool, bonded),
-    LEDGER_COLUMN(MPZ, ledger_pool, unbonding), LEDGER_COLUMN(MPZ, ledger_pool, acc),
-    LEDGER_COLUMN(MPZ, ledger_pool, acc_rem), LEDGER_COLUMN(MPZ, ledger_pool, stake),
-    LEDGER_COLUMN(U64, ledger_pool, created_height), LEDGER_COLUMNS_END
-};
-
-static int read_pool(sqlite3_stmt *st, void *row, const void *ctx)
-{
-    (void)ctx;
-    ((ledger_pool *)row)->commission_pending = sqlite3_column_type(st, 3) != SQLITE_NULL;
-    return ledger_read_columns(st, row, pool_columns);
+    return ledger_write_columns(ledger_stmt(l, STMT_POOL_INSERT, sql), p, pool_columns, &p->id);
 }
 
 int ledger_pool_get(ledger *l, uint64_t id, ledger_pool *p)
 {
     static const char sql[] = "SELECT " POOL_COLUMNS " FROM pools WHERE id = ?1";
-    return ledger_read_row(ledger_query(l, STMT_POOL_GET, sql, LEDGER_VALUES(ledger_val_int(id))), p, read_pool, NULL);
+    sqlite3_stmt *st = ledger_query(l, STMT_POOL_GET, sql, LEDGER_VALUES(ledger_val_int(id)));
+    return ledger_read_row(st, p, ledger_read_columns, pool_columns);
 }
 
 int ledger_pool_update(ledger *l, const ledger_pool *p)
@@ -126,10 +102,7 @@ int ledger_pool_update(ledger *l, const ledger_pool *p)
     static const char sql[] = "UPDATE pools SET owner = ?2, commission_ppm = ?3, pending_commission_ppm = ?4, "
                               "pending_commission_at = ?5, capacity = ?6, shares = ?7, bonded = ?8, unbonding = ?9, "
                               "acc = ?10, acc_rem = ?11, stake = ?12, created_height = ?13 WHERE id = ?1";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_POOL_UPDATE, sql);
-    if (!st)
-        return ST_DB;
-    return ledger_step_bound(st, bind_pool(st, p));
+    return ledger_write_columns(ledger_stmt(l, STMT_POOL_UPDATE, sql), p, pool_columns, NULL);
 }
 
 int ledger_pool_list(ledger *l, bool by_stake, uint64_t cursor, unsigned limit, uint64_t *ids, unsigned *n, bool *more)
@@ -180,7 +153,7 @@ int ledger_stake_put(ledger *l, const ledger_stake *s)
 static int read_stake(sqlite3_stmt *st, void *row, const void *ctx)
 {
     static const ledger_column columns[] = {
-        LEDGER_COLUMN(ANY_ADDR, ledger_stake, address), LEDGER_COLUMN(MPZ, ledger_stake, shares),
+        LEDGER_COLUMN(BYTES_OR_ZERO, ledger_stake, address), LEDGER_COLUMN(MPZ, ledger_stake, shares),
         LEDGER_COLUMN(MPZ, ledger_stake, debt), LEDGER_COLUMNS_END
     };
     ((ledger_stake *)row)->pool = *(const uint64_t *)ctx;
@@ -265,9 +238,9 @@ int ledger_stake_value_at(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uin
 
 /* A row of WD_COLUMNS. */
 static const ledger_column withdrawal_columns[] = {
-    LEDGER_COLUMN(U64, ledger_withdrawal, pool), LEDGER_COLUMN(ANY_ADDR, ledger_withdrawal, address),
-    LEDGER_COLUMN(MPZ, ledger_withdrawal, shares), LEDGER_COLUMN(U64, ledger_withdrawal, since),
-    LEDGER_COLUMN(U64, ledger_withdrawal, seq), LEDGER_COLUMNS_END
+    LEDGER_COLUMN(INT, ledger_withdrawal, pool), LEDGER_COLUMN(BYTES_OR_ZERO, ledger_withdrawal, address),
+    LEDGER_COLUMN(MPZ, ledger_withdrawal, shares), LEDGER_COLUMN(INT, ledger_withdrawal, since),
+    LEDGER_COLUMN(INT, ledger_withdrawal, seq), LEDGER_COLUMNS_END
 };
 
 
@@ -293,9 +266,7 @@ int ledger_withdrawal_put(ledger *l, const ledger_withdrawal *w)
     static const char sql[] = "INSERT INTO withdrawals(" WD_COLUMNS ") VALUES(?1, ?2, ?3, ?4, ?5) "
                               "ON CONFLICT(pool, address) DO UPDATE SET shares = excluded.shares, "
                               "since = excluded.since, seq = excluded.seq";
-    sqlite3_stmt *st = ledger_query(l, STMT_WD_PUT, sql, LEDGER_VALUES(ledger_val_int(w->pool),
-        ledger_val_addr(w->address), ledger_val_null(), ledger_val_int(w->since), ledger_val_int(w->seq)));
-    return ledger_step_bound(st, ledger_bind_mpz(st, 3, w->shares));
+    return ledger_write_columns(ledger_stmt(l, STMT_WD_PUT, sql), w, withdrawal_columns, NULL);
 }
 
 int ledger_withdrawal_delete(ledger *l, uint64_t pool, const uint8_t address[LEDGER_ADDR_LEN])
@@ -341,10 +312,10 @@ int ledger_withdrawal_total(ledger *l, uint64_t pool, mpz_t shares)
 
 /* A worker row (WORKER_COLUMNS). */
 static const ledger_column worker_columns[] = {
-    LEDGER_COLUMN(ANY_ADDR, ledger_worker, address), LEDGER_COLUMN(U64, ledger_worker, pool),
-    LEDGER_COLUMN(MPZ, ledger_worker, bonded), LEDGER_COLUMN(U8, ledger_worker, conf_level),
-    LEDGER_COLUMN(U32, ledger_worker, score), LEDGER_COLUMN(MPZ, ledger_worker, value),
-    LEDGER_COLUMN(BOOL, ledger_worker, started), LEDGER_COLUMN(U64, ledger_worker, judged_from), LEDGER_COLUMNS_END
+    LEDGER_COLUMN(BYTES_OR_ZERO, ledger_worker, address), LEDGER_COLUMN(INT, ledger_worker, pool),
+    LEDGER_COLUMN(MPZ, ledger_worker, bonded), LEDGER_COLUMN(INT, ledger_worker, conf_level),
+    LEDGER_COLUMN(INT, ledger_worker, score), LEDGER_COLUMN(MPZ, ledger_worker, value),
+    LEDGER_COLUMN(BOOL, ledger_worker, started), LEDGER_COLUMN(INT, ledger_worker, judged_from), LEDGER_COLUMNS_END
 };
 
 /* Up to cap worker rows of a query whose LIMIT is ?2. */
@@ -427,9 +398,9 @@ int ledger_unbonding_delete(ledger *l, uint64_t id)
 
 /* An unbonding row: id, pool, worker, amount, release_at. */
 static const ledger_column unbonding_columns[] = {
-    LEDGER_COLUMN(U64, ledger_unbonding, id), LEDGER_COLUMN(U64, ledger_unbonding, pool),
-    LEDGER_COLUMN(ANY_ADDR, ledger_unbonding, worker), LEDGER_COLUMN(MPZ, ledger_unbonding, amount),
-    LEDGER_COLUMN(U64, ledger_unbonding, release_at), LEDGER_COLUMNS_END
+    LEDGER_COLUMN(INT, ledger_unbonding, id), LEDGER_COLUMN(INT, ledger_unbonding, pool),
+    LEDGER_COLUMN(BYTES_OR_ZERO, ledger_unbonding, worker), LEDGER_COLUMN(MPZ, ledger_unbonding, amount),
+    LEDGER_COLUMN(INT, ledger_unbonding, release_at), LEDGER_COLUMNS_END
 };
 
 /* Up to cap unbonding rows of a query whose LIMIT is ?2. */
@@ -476,10 +447,11 @@ int ledger_unbonding_set_amount(ledger *l, uint64_t id, const mpz_t amount)
 
 /* A row of SLASH_COLUMNS. */
 static const ledger_column slash_columns[] = {
-    LEDGER_COLUMN(U64, ledger_slash, id), LEDGER_COLUMN(ANY_ADDR, ledger_slash, worker),
-    LEDGER_COLUMN(U64, ledger_slash, pool), LEDGER_COLUMN(U32, ledger_slash, ppm), LEDGER_COLUMN(SKIP, ledger_slash, reason),
-    LEDGER_COLUMN(U64, ledger_slash, created), LEDGER_COLUMN(U64, ledger_slash, due), LEDGER_COLUMN(INT, ledger_slash, state),
-    LEDGER_COLUMN(U64, ledger_slash, proposal), LEDGER_COLUMNS_END
+    LEDGER_COLUMN(INT, ledger_slash, id), LEDGER_COLUMN(BYTES_OR_ZERO, ledger_slash, worker),
+    LEDGER_COLUMN(INT, ledger_slash, pool), LEDGER_COLUMN(INT, ledger_slash, ppm),
+    LEDGER_COLUMN(SKIP, ledger_slash, reason), LEDGER_COLUMN(INT, ledger_slash, created),
+    LEDGER_COLUMN(INT, ledger_slash, due), LEDGER_COLUMN(INT, ledger_slash, state),
+    LEDGER_COLUMN(INT, ledger_slash, proposal), LEDGER_COLUMNS_END
 };
 
 static int read_slash(sqlite3_stmt *st, void *row, const void *ctx)
