@@ -191,6 +191,15 @@ int gov_vote_put(gov_store *s, const gov_vote *v)
 
 /* ---- locks ---- */
 
+/* Runs the lock write sql (statement id) with voter, proposal, amount, until bound to ?1 ... ?4. */
+static int lock_write(gov_store *s, enum gov_stmt_id id, const char *sql, const uint8_t voter[LEDGER_ADDR_LEN],
+                      uint64_t proposal, const mpz_t amount, uint64_t until)
+{
+    sqlite3_stmt *st = stmt(s, id, sql, LEDGER_VALUES(ledger_val_addr(voter), ledger_val_int(proposal), ledger_val_null(),
+                                                      ledger_val_int(until)));
+    return ledger_step_bound(st, ledger_bind_mpz(st, 3, amount));
+}
+
 int gov_lock_put(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t proposal, const mpz_t amount,
                  uint64_t until)
 {
@@ -199,9 +208,7 @@ int gov_lock_put(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t pr
         " ON CONFLICT (voter, proposal) DO UPDATE"
         " SET amount = CASE WHEN u256_cmp(excluded.amount, amount) > 0 THEN excluded.amount ELSE amount END,"
         " until = MAX(until, excluded.until)";
-    sqlite3_stmt *st = stmt(s, G_LOCK_PUT, sql, LEDGER_VALUES(ledger_val_addr(voter), ledger_val_int(proposal),
-        ledger_val_null(), ledger_val_int(until)));
-    return ledger_step_bound(st, ledger_bind_mpz(st, 3, amount));
+    return lock_write(s, G_LOCK_PUT, sql, voter, proposal, amount, until);
 }
 
 int gov_lock_set(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t proposal, const mpz_t amount,
@@ -213,9 +220,7 @@ int gov_lock_set(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t pr
     if (mpz_sgn(amount) == 0)
         return ledger_step_done(
             stmt(s, G_LOCK_DEL, del_sql, LEDGER_VALUES(ledger_val_addr(voter), ledger_val_int(proposal))));
-    sqlite3_stmt *st = stmt(s, G_LOCK_SET, put_sql, LEDGER_VALUES(ledger_val_addr(voter), ledger_val_int(proposal),
-        ledger_val_null(), ledger_val_int(until)));
-    return ledger_step_bound(st, ledger_bind_mpz(st, 3, amount));
+    return lock_write(s, G_LOCK_SET, put_sql, voter, proposal, amount, until);
 }
 
 /* What gov_lock_each passes along to each lock row. */
