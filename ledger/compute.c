@@ -6,17 +6,6 @@
 #include <string.h>
 #include "ledger/compute.h"
 
-void ledger_channel_init(ledger_channel *c)
-{
-    memset(c, 0, sizeof *c);
-    mpz_inits(c->deposit, c->redeemed, c->paid, NULL);
-}
-
-void ledger_channel_clear(ledger_channel *c)
-{
-    mpz_clears(c->deposit, c->redeemed, c->paid, NULL);
-}
-
 #define CHANNEL_COLUMNS "id, client, worker, deposit, redeemed, paid, close_at, closed, opened_height"
 
 /* A row of CHANNEL_COLUMNS; close_at is NULL while the channel is open. */
@@ -27,6 +16,16 @@ static const ledger_column channel_columns[] = {
     LEDGER_COLUMN_OPT(INT, ledger_channel, close_at, closing), LEDGER_COLUMN(BOOL, ledger_channel, closed),
     LEDGER_COLUMN(INT, ledger_channel, opened_height), LEDGER_COLUMNS_END
 };
+
+void ledger_channel_init(ledger_channel *c)
+{
+    ledger_columns_init(c, sizeof *c, channel_columns);
+}
+
+void ledger_channel_clear(ledger_channel *c)
+{
+    ledger_columns_clear(c, channel_columns);
+}
 
 int ledger_channel_insert(ledger *l, ledger_channel *c)
 {

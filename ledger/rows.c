@@ -275,6 +275,21 @@ int ledger_read_columns(sqlite3_stmt *st, void *row, const void *ctx)
     return ok ? ST_OK : ST_DB;
 }
 
+void ledger_columns_init(void *row, size_t size, const ledger_column *columns)
+{
+    memset(row, 0, size);
+    for (const ledger_column *c = columns; c->kind != LEDGER_COL_END; c++)
+        if (c->kind == LEDGER_COL_MPZ)
+            mpz_init((mpz_ptr)((char *)row + c->offset));
+}
+
+void ledger_columns_clear(void *row, const ledger_column *columns)
+{
+    for (const ledger_column *c = columns; c->kind != LEDGER_COL_END; c++)
+        if (c->kind == LEDGER_COL_MPZ)
+            mpz_clear((mpz_ptr)((char *)row + c->offset));
+}
+
 /* Binds the field that column c describes to parameter idx. ST_OK, or ledger_bind_mpz's failure. */
 static int bind_field(sqlite3_stmt *st, int idx, const ledger_column *c, const void *field)
 {

@@ -159,6 +159,10 @@ typedef struct ledger_column {
  * ST_DB for a fixed-size column of another size or an amount column that is not decimal, or
  * ST_INVALID (ARG_CHECK) for a field whose size does not fit its kind. */
 int ledger_read_columns(sqlite3_stmt *st, void *row, const void *ctx);
+/* Zeroes the row struct of size bytes and initializes the amounts (MPZ columns) that columns lists;
+ * ledger_columns_clear clears them. For a struct whose column list names every amount it holds. */
+void ledger_columns_init(void *row, size_t size, const ledger_column *columns);
+void ledger_columns_clear(void *row, const ledger_column *columns);
 /* Binds the fields of row that columns lists to the parameters ?1, ?2, ... (a SKIP column is left
  * to the caller), then steps the write: with *id for an INSERT ... RETURNING id, or to its end when
  * id is NULL. Resets. Returns ST_OK, ST_INVALID as ledger_read_columns, a binding's failure, or ST_DB. */

@@ -9,61 +9,6 @@
 #include <string.h>
 #include "ledger/stakes.h"
 
-void ledger_pool_init(ledger_pool *p)
-{
-    memset(p, 0, sizeof *p);
-    mpz_inits(p->capacity, p->shares, p->bonded, p->unbonding, p->acc, p->acc_rem, p->stake, NULL);
-}
-
-void ledger_pool_clear(ledger_pool *p)
-{
-    mpz_clears(p->capacity, p->shares, p->bonded, p->unbonding, p->acc, p->acc_rem, p->stake, NULL);
-}
-
-void ledger_stake_init(ledger_stake *s)
-{
-    memset(s, 0, sizeof *s);
-    mpz_inits(s->shares, s->debt, NULL);
-}
-
-void ledger_stake_clear(ledger_stake *s)
-{
-    mpz_clears(s->shares, s->debt, NULL);
-}
-
-void ledger_withdrawal_init(ledger_withdrawal *w)
-{
-    memset(w, 0, sizeof *w);
-    mpz_init(w->shares);
-}
-
-void ledger_withdrawal_clear(ledger_withdrawal *w)
-{
-    mpz_clear(w->shares);
-}
-
-void ledger_worker_init(ledger_worker *w)
-{
-    memset(w, 0, sizeof *w);
-    mpz_inits(w->bonded, w->value, NULL);
-}
-
-void ledger_worker_clear(ledger_worker *w)
-{
-    mpz_clears(w->bonded, w->value, NULL);
-}
-
-void ledger_unbonding_init(ledger_unbonding *u)
-{
-    memset(u, 0, sizeof *u);
-    mpz_init(u->amount);
-}
-
-void ledger_unbonding_clear(ledger_unbonding *u)
-{
-    mpz_clear(u->amount);
-}
-
 /* ---- pools ---- */
 
 #define POOL_COLUMNS "id, owner, commission_ppm, pending_commission_ppm, pending_commission_at, capacity, shares, " \
@@ -80,6 +25,16 @@ static const ledger_column pool_columns[] = {
     LEDGER_COLUMN(MPZ, ledger_pool, acc), LEDGER_COLUMN(MPZ, ledger_pool, acc_rem),
     LEDGER_COLUMN(MPZ, ledger_pool, stake), LEDGER_COLUMN(INT, ledger_pool, created_height), LEDGER_COLUMNS_END
 };
+
+void ledger_pool_init(ledger_pool *p)
+{
+    ledger_columns_init(p, sizeof *p, pool_columns);
+}
+
+void ledger_pool_clear(ledger_pool *p)
+{
+    ledger_columns_clear(p, pool_columns);
+}
 
 int ledger_pool_insert(ledger *l, ledger_pool *p)
 {
@@ -120,6 +75,22 @@ int ledger_pool_list(ledger *l, bool by_stake, uint64_t cursor, unsigned limit, 
 
 /* ---- stakes and checkpoints ---- */
 
+/* A stake row's address, shares, debt (its pool is the query's). */
+static const ledger_column stake_columns[] = {
+    LEDGER_COLUMN(BYTES_OR_ZERO, ledger_stake, address), LEDGER_COLUMN(MPZ, ledger_stake, shares),
+    LEDGER_COLUMN(MPZ, ledger_stake, debt), LEDGER_COLUMNS_END
+};
+
+void ledger_stake_init(ledger_stake *s)
+{
+    ledger_columns_init(s, sizeof *s, stake_columns);
+}
+
+void ledger_stake_clear(ledger_stake *s)
+{
+    ledger_columns_clear(s, stake_columns);
+}
+
 int ledger_stake_get(ledger *l, uint64_t pool, const uint8_t address[LEDGER_ADDR_LEN], ledger_stake *s)
 {
     static const char sql[] = "SELECT shares, debt FROM stakes WHERE pool = ?1 AND address = ?2";
@@ -152,12 +123,8 @@ int ledger_stake_put(ledger *l, const ledger_stake *s)
 /* A row of address, shares, debt of the pool *ctx. */
 static int read_stake(sqlite3_stmt *st, void *row, const void *ctx)
 {
-    static const ledger_column columns[] = {
-        LEDGER_COLUMN(BYTES_OR_ZERO, ledger_stake, address), LEDGER_COLUMN(MPZ, ledger_stake, shares),
-        LEDGER_COLUMN(MPZ, ledger_stake, debt), LEDGER_COLUMNS_END
-    };
     ((ledger_stake *)row)->pool = *(const uint64_t *)ctx;
-    return ledger_read_columns(st, row, columns);
+    return ledger_read_columns(st, row, stake_columns);
 }
 
 int ledger_stake_list(ledger *l, uint64_t pool, const uint8_t *cursor, unsigned limit, ledger_stake *out,
@@ -243,6 +210,16 @@ static const ledger_column withdrawal_columns[] = {
     LEDGER_COLUMN(INT, ledger_withdrawal, seq), LEDGER_COLUMNS_END
 };
 
+void ledger_withdrawal_init(ledger_withdrawal *w)
+{
+    ledger_columns_init(w, sizeof *w, withdrawal_columns);
+}
+
+void ledger_withdrawal_clear(ledger_withdrawal *w)
+{
+    ledger_columns_clear(w, withdrawal_columns);
+}
+
 
 #define WD_COLUMNS "pool, address, shares, since, seq"
 
@@ -317,6 +294,16 @@ static const ledger_column worker_columns[] = {
     LEDGER_COLUMN(INT, ledger_worker, score), LEDGER_COLUMN(MPZ, ledger_worker, value),
     LEDGER_COLUMN(BOOL, ledger_worker, started), LEDGER_COLUMN(INT, ledger_worker, judged_from), LEDGER_COLUMNS_END
 };
+
+void ledger_worker_init(ledger_worker *w)
+{
+    ledger_columns_init(w, sizeof *w, worker_columns);
+}
+
+void ledger_worker_clear(ledger_worker *w)
+{
+    ledger_columns_clear(w, worker_columns);
+}
 
 /* Up to cap worker rows of a query whose LIMIT is ?2. */
 static int read_workers(sqlite3_stmt *st, ledger_worker *out, unsigned cap, unsigned *n)
@@ -402,6 +389,16 @@ static const ledger_column unbonding_columns[] = {
     LEDGER_COLUMN(BYTES_OR_ZERO, ledger_unbonding, worker), LEDGER_COLUMN(MPZ, ledger_unbonding, amount),
     LEDGER_COLUMN(INT, ledger_unbonding, release_at), LEDGER_COLUMNS_END
 };
+
+void ledger_unbonding_init(ledger_unbonding *u)
+{
+    ledger_columns_init(u, sizeof *u, unbonding_columns);
+}
+
+void ledger_unbonding_clear(ledger_unbonding *u)
+{
+    ledger_columns_clear(u, unbonding_columns);
+}
 
 /* Up to cap unbonding rows of a query whose LIMIT is ?2. */
 static int read_unbondings(sqlite3_stmt *st, ledger_unbonding *out, unsigned cap, unsigned *n)
