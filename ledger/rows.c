@@ -2,9 +2,10 @@
 /* rows.c: the steps every row-keeping module repeats around a prepared statement: one row or
  * none, one integer or decimal, whether a row exists, a page of rows or ids with a "more" flag,
  * every row through a callback, runs of decimal values bound or read, and a write stepped to its
- * end (returning its id, refused as a conflict, or after a binding that may have failed). Each
- * resets the statement before it returns, except ledger_step_row on a row, and each takes the NULL
- * of a statement that failed to prepare as a failure, ST_DB (see sqlstore.h). */
+ * end (returning its id, refused as a conflict, or after a binding that may have failed); and a
+ * row struct read, written, initialized and cleared from its column list. Each resets the
+ * statement before it returns, except ledger_step_row on a row, and each takes the NULL of a
+ * statement that failed to prepare as a failure, ST_DB (see sqlstore.h). */
 #include "ledger/sqlstore.h"
 
 #include <stdarg.h>

@@ -2,8 +2,8 @@
 /* sqlstore.h: what a module that keeps its own rows in the ledger's database needs (the ledger's
  * own files and the governance store files, the only places SQL may live): the connection, the
  * statement cache, statements run without results, exact GMP values bound and read as decimal text,
- * statements prepared with a list of values bound, and the row helpers (rows.c) that step, read and
- * reset. A statement that failed to prepare is NULL: every helper here that binds or steps one
+ * statements prepared with a list of values bound, the row helpers (rows.c) that step, read and
+ * reset, and the column lists that read, write, init and clear a row struct. A statement that failed to prepare is NULL: every helper here that binds or steps one
  * returns ST_DB for it (as sqlite3_reset accepts NULL), so a query reads as one expression.
  * Layer: ledger. */
 #ifndef LEDGER_SQLSTORE_H
@@ -131,6 +131,9 @@ int ledger_column_mpzs(sqlite3_stmt *st, int col, ...) WARN_UNUSED NULL_TERMINAT
 /* Copies column col into out when it holds exactly len bytes, else zeroes out. Returns whether it
  * held them. */
 bool ledger_column_fixed(sqlite3_stmt *st, int col, uint8_t *out, size_t len);
+
+/* ---- rows.c: a row struct described once, by its column list ---- */
+
 /* One column of a row struct that ledger_read_columns reads and ledger_write_columns binds (the
  * i-th of a list is column i and parameter i + 1): what it holds and where in the struct it goes.
  * Build them with LEDGER_COLUMN, or LEDGER_COLUMN_OPT for a column that is NULL when the struct's
@@ -163,8 +166,8 @@ int ledger_read_columns(sqlite3_stmt *st, void *row, const void *ctx);
  * ledger_columns_clear clears them. For a struct whose column list names every amount it holds. */
 void ledger_columns_init(void *row, size_t size, const ledger_column *columns);
 void ledger_columns_clear(void *row, const ledger_column *columns);
-/* Binds the fields of row that columns lists to the parameters ?1, ?2, ... (a SKIP column is left
- * to the caller), then steps the write: with *id for an INSERT ... RETURNING id, or to its end when
+/* Binds the fields of row that columns lists to the parameters ?1, ?2, ... (a SKIP column stays
+ * NULL), then steps the write: with *id for an INSERT ... RETURNING id, or to its end when
  * id is NULL. Resets. Returns ST_OK, ST_INVALID as ledger_read_columns, a binding's failure, or ST_DB. */
 int ledger_write_columns(sqlite3_stmt *st, const void *row, const ledger_column *columns, uint64_t *id);
 /* A ledger_row_reader of a row whose column 0 is an address: row is a uint8_t[LEDGER_ADDR_LEN].
