@@ -8,7 +8,6 @@
 #include "governance/gov_store.h"
 
 #include <stdlib.h>
-#include <string.h>
 #include "ledger/sqlstore.h"
 
 enum gov_stmt_id {
@@ -42,9 +41,10 @@ void gov_store_free(gov_store *s)
     free(s);
 }
 
-static sqlite3_stmt *stmt(gov_store *s, enum gov_stmt_id id, const char *sql)
+/* The statement id of the store with values (NULL: none) bound to ?1, ?2, ...; NULL on error. */
+static sqlite3_stmt *stmt(gov_store *s, enum gov_stmt_id id, const char *sql, const ledger_value *values)
 {
-    return ledger_stmt_prepare(s->l, &s->stmts[id], sql);
+    return ledger_stmt_bind(s->l, &s->stmts[id], sql, values);
 }
 
 
@@ -56,23 +56,12 @@ int gov_proposal_insert(gov_store *s, gov_proposal *p)
         "INSERT INTO proposals (proposer, track, title, body, payload, deposit, state, snapshot, total_power, created,"
         " vote_start, vote_end, eta, expires, next_change)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING id";
-    sqlite3_stmt *st = stmt(s, G_PROP_INSERT, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, p->proposer, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, p->track, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, p->title, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, p->body, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, p->payload ? p->payload : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 7, (int)p->state);
-    sqlite3_bind_int64(st, 8, (sqlite3_int64)p->snapshot);
-    sqlite3_bind_int64(st, 10, (sqlite3_int64)p->created);
-    sqlite3_bind_int64(st, 11, (sqlite3_int64)p->vote_start);
-    sqlite3_bind_int64(st, 12, (sqlite3_int64)p->vote_end);
-    sqlite3_bind_int64(st, 13, (sqlite3_int64)p->eta);
-    sqlite3_bind_int64(st, 14, (sqlite3_int64)p->expires);
-    if (p->has_next_change)
-        sqlite3_bind_int64(st, 15, (sqlite3_int64)p->next_change);
+    sqlite3_stmt *st = stmt(s, G_PROP_INSERT, sql, LEDGER_VALUES(ledger_val_addr(p->proposer),
+        ledger_val_text(p->track), ledger_val_text(p->title), ledger_val_text(p->body),
+        ledger_val_text(p->payload ? p->payload : ""), ledger_val_null(), ledger_val_int((int)p->state),
+        ledger_val_int(p->snapshot), ledger_val_null(), ledger_val_int(p->created), ledger_val_int(p->vote_start),
+        ledger_val_int(p->vote_end), ledger_val_int(p->eta), ledger_val_int(p->expires),
+        p->has_next_change ? ledger_val_int(p->next_change) : ledger_val_null()));
     int rc = ledger_bind_mpz(st, 6, p->deposit);
     if (rc == ST_OK)
         rc = ledger_bind_mpz(st, 9, p->total_power);
@@ -113,11 +102,7 @@ int gov_proposal_get(gov_store *s, uint64_t id, gov_proposal *p)
         "SELECT proposer, track, title, body, payload, deposit, state, snapshot, total_power, created, vote_start,"
         " vote_end, eta, expires, for_weight, against_weight, abstain_weight, turnout, next_change, reason"
         " FROM proposals WHERE id = ?1";
-    sqlite3_stmt *st = stmt(s, G_PROP_GET, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-    return ledger_read_row(st, p, read_proposal, &id);
+    return ledger_read_row(stmt(s, G_PROP_GET, sql, LEDGER_VALUES(ledger_val_int(id))), p, read_proposal, &id);
 }
 
 int gov_proposal_update(gov_store *s, const gov_proposal *p)
@@ -125,15 +110,10 @@ int gov_proposal_update(gov_store *s, const gov_proposal *p)
     static const char sql[] =
         "UPDATE proposals SET state = ?1, for_weight = ?2, against_weight = ?3, abstain_weight = ?4, turnout = ?5,"
         " next_change = ?6, reason = ?7 WHERE id = ?8";
-    sqlite3_stmt *st = stmt(s, G_PROP_UPDATE, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int(st, 1, (int)p->state);
-    if (p->has_next_change)
-        sqlite3_bind_int64(st, 6, (sqlite3_int64)p->next_change);
-    if (p->reason)
-        sqlite3_bind_text(st, 7, p->reason, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 8, (sqlite3_int64)p->id);
+    sqlite3_stmt *st = stmt(s, G_PROP_UPDATE, sql, LEDGER_VALUES(ledger_val_int((int)p->state), ledger_val_null(),
+        ledger_val_null(), ledger_val_null(), ledger_val_null(),
+        p->has_next_change ? ledger_val_int(p->next_change) : ledger_val_null(),
+        p->reason ? ledger_val_text(p->reason) : ledger_val_null(), ledger_val_int(p->id)));
     return ledger_step_bound(st, ledger_bind_mpzs(st, 2, p->for_weight, p->against_weight, p->abstain_weight,
                                                   p->turnout, NULL));
 }
@@ -143,22 +123,14 @@ int gov_proposal_due(gov_store *s, uint64_t now, uint64_t *ids, unsigned cap, un
     static const char sql[] =
         "SELECT id FROM proposals WHERE next_change IS NOT NULL AND next_change <= ?1 ORDER BY next_change, id LIMIT ?2";
     *n = 0;
-    sqlite3_stmt *st = stmt(s, G_PROP_DUE, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
-    return ledger_read_ids(st, 2, cap, ids, n, NULL);
+    return ledger_read_ids(stmt(s, G_PROP_DUE, sql, LEDGER_VALUES(ledger_val_int(now))), 2, cap, ids, n, NULL);
 }
 
 bool gov_proposal_any_due(gov_store *s, uint64_t now)
 {
     static const char sql[] = "SELECT 1 FROM proposals WHERE next_change IS NOT NULL AND next_change <= ?1 LIMIT 1";
-    sqlite3_stmt *st = stmt(s, G_PROP_ANY_DUE, sql);
-    if (!st)
-        return false;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
     bool due;
-    return ledger_step_exists(st, &due) == ST_OK && due;
+    return ledger_step_exists(stmt(s, G_PROP_ANY_DUE, sql, LEDGER_VALUES(ledger_val_int(now))), &due) == ST_OK && due;
 }
 
 int gov_proposal_list(gov_store *s, int state, const char *track, uint64_t cursor, unsigned limit, uint64_t *ids,
@@ -166,15 +138,8 @@ int gov_proposal_list(gov_store *s, int state, const char *track, uint64_t curso
 {
     static const char sql[] = "SELECT id FROM proposals WHERE id < ?1 AND (?2 < 0 OR state = ?2)"
                               " AND (?3 IS NULL OR track = ?3) ORDER BY id DESC LIMIT ?4";
-    sqlite3_stmt *st = stmt(s, G_PROP_LIST, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, cursor ? (sqlite3_int64)cursor : INT64_MAX);
-    sqlite3_bind_int(st, 2, state);
-    if (track)
-        sqlite3_bind_text(st, 3, track, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, 3);
+    sqlite3_stmt *st = stmt(s, G_PROP_LIST, sql, LEDGER_VALUES(ledger_val_int(cursor ? (sqlite3_int64)cursor : INT64_MAX),
+        ledger_val_int(state), track ? ledger_val_text(track) : ledger_val_null()));
     return ledger_read_ids(st, 4, limit, ids, n, more);
 }
 
@@ -185,13 +150,14 @@ int gov_proposal_list(gov_store *s, int state, const char *track, uint64_t curso
 /* A row of voter and VOTE_COLUMNS on the proposal *ctx. */
 static int read_vote(sqlite3_stmt *st, void *row, const void *ctx)
 {
-    gov_vote *v = row;
-    v->proposal = *(const uint64_t *)ctx;
-    if (!ledger_column_fixed(st, 0, v->voter, LEDGER_ADDR_LEN))
-        return ST_DB;
-    v->support = (uint8_t)sqlite3_column_int(st, 1);
-    v->conviction = (uint8_t)sqlite3_column_int(st, 2);
-    return ledger_column_mpzs(st, 3, v->power, v->weight, v->delegated_power, v->delegated_weight, NULL);
+    static const ledger_column columns[] = {
+        LEDGER_COLUMN(BYTES, gov_vote, voter), LEDGER_COLUMN(INT, gov_vote, support),
+        LEDGER_COLUMN(INT, gov_vote, conviction), LEDGER_COLUMN(MPZ, gov_vote, power),
+        LEDGER_COLUMN(MPZ, gov_vote, weight), LEDGER_COLUMN(MPZ, gov_vote, delegated_power),
+        LEDGER_COLUMN(MPZ, gov_vote, delegated_weight), LEDGER_COLUMNS_END
+    };
+    ((gov_vote *)row)->proposal = *(const uint64_t *)ctx;
+    return ledger_read_columns(st, row, columns);
 }
 
 int gov_vote_list(gov_store *s, uint64_t proposal, const uint8_t *cursor, unsigned limit, gov_vote *out, unsigned *n,
@@ -201,22 +167,14 @@ int gov_vote_list(gov_store *s, uint64_t proposal, const uint8_t *cursor, unsign
                               " ORDER BY voter LIMIT ?3";
     *n = 0;
     *more = false;
-    sqlite3_stmt *st = stmt(s, G_VOTE_LIST, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)proposal);
-    ledger_bind_cursor(st, 2, cursor);
+    sqlite3_stmt *st = stmt(s, G_VOTE_LIST, sql, LEDGER_VALUES(ledger_val_int(proposal), ledger_val_cursor(cursor)));
     return ledger_read_rows(st, 3, out, sizeof *out, limit, read_vote, &proposal, n, more);
 }
 
 int gov_vote_get(gov_store *s, uint64_t proposal, const uint8_t voter[LEDGER_ADDR_LEN], gov_vote *v)
 {
     static const char sql[] = "SELECT voter, " VOTE_COLUMNS " FROM votes WHERE proposal = ?1 AND voter = ?2";
-    sqlite3_stmt *st = stmt(s, G_VOTE_GET, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)proposal);
-    sqlite3_bind_blob(st, 2, voter, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    sqlite3_stmt *st = stmt(s, G_VOTE_GET, sql, LEDGER_VALUES(ledger_val_int(proposal), ledger_val_addr(voter)));
     return ledger_read_row(st, v, read_vote, &proposal);
 }
 
@@ -225,18 +183,22 @@ int gov_vote_put(gov_store *s, const gov_vote *v)
     static const char sql[] =
         "INSERT OR REPLACE INTO votes (proposal, voter, support, conviction, power, weight, delegated_power, delegated_weight)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-    sqlite3_stmt *st = stmt(s, G_VOTE_PUT, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)v->proposal);
-    sqlite3_bind_blob(st, 2, v->voter, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, v->support);
-    sqlite3_bind_int(st, 4, v->conviction);
+    sqlite3_stmt *st = stmt(s, G_VOTE_PUT, sql, LEDGER_VALUES(ledger_val_int(v->proposal), ledger_val_addr(v->voter),
+        ledger_val_int(v->support), ledger_val_int(v->conviction)));
     return ledger_step_bound(st, ledger_bind_mpzs(st, 5, v->power, v->weight, v->delegated_power,
                                                   v->delegated_weight, NULL));
 }
 
 /* ---- locks ---- */
+
+/* Runs the lock write sql (statement id) with voter, proposal, amount, until bound to ?1 ... ?4. */
+static int lock_write(gov_store *s, enum gov_stmt_id id, const char *sql, const uint8_t voter[LEDGER_ADDR_LEN],
+                      uint64_t proposal, const mpz_t amount, uint64_t until)
+{
+    sqlite3_stmt *st = stmt(s, id, sql, LEDGER_VALUES(ledger_val_addr(voter), ledger_val_int(proposal), ledger_val_null(),
+                                                      ledger_val_int(until)));
+    return ledger_step_bound(st, ledger_bind_mpz(st, 3, amount));
+}
 
 int gov_lock_put(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t proposal, const mpz_t amount,
                  uint64_t until)
@@ -246,13 +208,7 @@ int gov_lock_put(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t pr
         " ON CONFLICT (voter, proposal) DO UPDATE"
         " SET amount = CASE WHEN u256_cmp(excluded.amount, amount) > 0 THEN excluded.amount ELSE amount END,"
         " until = MAX(until, excluded.until)";
-    sqlite3_stmt *st = stmt(s, G_LOCK_PUT, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, voter, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)proposal);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)until);
-    return ledger_step_bound(st, ledger_bind_mpz(st, 3, amount));
+    return lock_write(s, G_LOCK_PUT, sql, voter, proposal, amount, until);
 }
 
 int gov_lock_set(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t proposal, const mpz_t amount,
@@ -261,16 +217,10 @@ int gov_lock_set(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t pr
     static const char put_sql[] = "INSERT OR REPLACE INTO gov_locks (voter, proposal, amount, until)"
                                   " VALUES (?1, ?2, ?3, ?4)";
     static const char del_sql[] = "DELETE FROM gov_locks WHERE voter = ?1 AND proposal = ?2";
-    bool none = mpz_sgn(amount) == 0;
-    sqlite3_stmt *st = none ? stmt(s, G_LOCK_DEL, del_sql) : stmt(s, G_LOCK_SET, put_sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, voter, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)proposal);
-    if (none)
-        return ledger_step_done(st);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)until);
-    return ledger_step_bound(st, ledger_bind_mpz(st, 3, amount));
+    if (mpz_sgn(amount) == 0)
+        return ledger_step_done(
+            stmt(s, G_LOCK_DEL, del_sql, LEDGER_VALUES(ledger_val_addr(voter), ledger_val_int(proposal))));
+    return lock_write(s, G_LOCK_SET, put_sql, voter, proposal, amount, until);
 }
 
 /* What gov_lock_each passes along to each lock row. */
@@ -293,11 +243,7 @@ int gov_lock_each(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t n
 {
     static const char sql[] =
         "SELECT proposal, amount, until FROM gov_locks WHERE voter = ?1 AND until > ?2 ORDER BY until DESC, proposal";
-    sqlite3_stmt *st = stmt(s, G_LOCK_EACH, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, voter, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+    sqlite3_stmt *st = stmt(s, G_LOCK_EACH, sql, LEDGER_VALUES(ledger_val_addr(voter), ledger_val_int(now)));
     struct lock_visit v = { .fn = fn, .ctx = ctx };
     mpz_init(v.amount);
     int rc = ledger_each_row(st, visit_lock, &v);
@@ -338,25 +284,19 @@ int gov_lock_max(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t no
 static int read_delegation(sqlite3_stmt *st, void *row, const void *ctx)
 {
     (void)ctx;
-    gov_delegation *d = row;
+    static const ledger_column columns[] = {
+        LEDGER_COLUMN(BYTES, gov_delegation, delegator), LEDGER_COLUMN(BYTES, gov_delegation, delegate),
+        LEDGER_COLUMN(INT, gov_delegation, conviction), LEDGER_COLUMN(INT, gov_delegation, since), LEDGER_COLUMNS_END
+    };
     if (sqlite3_column_type(st, 1) == SQLITE_NULL)
         return ST_NOTFOUND;
-    if (sqlite3_column_bytes(st, 0) != LEDGER_ADDR_LEN || sqlite3_column_bytes(st, 1) != LEDGER_ADDR_LEN)
-        return ST_DB;
-    memcpy(d->delegator, sqlite3_column_blob(st, 0), LEDGER_ADDR_LEN);
-    memcpy(d->delegate, sqlite3_column_blob(st, 1), LEDGER_ADDR_LEN);
-    d->conviction = (uint8_t)sqlite3_column_int(st, 2);
-    d->since = (uint64_t)sqlite3_column_int64(st, 3);
-    return ST_OK;
+    return ledger_read_columns(st, row, columns);
 }
 
 int gov_delegation_get(gov_store *s, const uint8_t delegator[LEDGER_ADDR_LEN], gov_delegation *d)
 {
     static const char sql[] = "SELECT delegator, delegate, conviction, since FROM delegations WHERE delegator = ?1";
-    sqlite3_stmt *st = stmt(s, G_DELEG_GET, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, delegator, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    sqlite3_stmt *st = stmt(s, G_DELEG_GET, sql, LEDGER_VALUES(ledger_val_addr(delegator)));
     return ledger_read_row(st, d, read_delegation, NULL);
 }
 
@@ -364,11 +304,7 @@ int gov_delegation_at(gov_store *s, const uint8_t delegator[LEDGER_ADDR_LEN], ui
 {
     static const char sql[] = "SELECT delegator, delegate, conviction, height FROM delegation_checkpoints"
                               " WHERE delegator = ?1 AND height <= ?2 ORDER BY height DESC LIMIT 1";
-    sqlite3_stmt *st = stmt(s, G_DELEG_AT, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, delegator, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)height);
+    sqlite3_stmt *st = stmt(s, G_DELEG_AT, sql, LEDGER_VALUES(ledger_val_addr(delegator), ledger_val_int(height)));
     return ledger_read_row(st, d, read_delegation, NULL);
 }
 
@@ -378,16 +314,8 @@ static int delegation_checkpoint(gov_store *s, const uint8_t delegator[LEDGER_AD
 {
     static const char sql[] = "INSERT OR REPLACE INTO delegation_checkpoints (delegator, height, delegate, conviction)"
                               " VALUES (?1, ?2, ?3, ?4)";
-    sqlite3_stmt *st = stmt(s, G_DELEG_CHECKPOINT, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, delegator, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)height);
-    if (delegate)
-        sqlite3_bind_blob(st, 3, delegate, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, 3);
-    sqlite3_bind_int(st, 4, (int)conviction);
+    sqlite3_stmt *st = stmt(s, G_DELEG_CHECKPOINT, sql, LEDGER_VALUES(ledger_val_addr(delegator), ledger_val_int(height),
+        delegate ? ledger_val_addr(delegate) : ledger_val_null(), ledger_val_int(conviction)));
     return ledger_step_done(st);
 }
 
@@ -395,13 +323,8 @@ int gov_delegation_put(gov_store *s, const gov_delegation *d)
 {
     static const char sql[] = "INSERT OR REPLACE INTO delegations (delegator, delegate, conviction, since)"
                               " VALUES (?1, ?2, ?3, ?4)";
-    sqlite3_stmt *st = stmt(s, G_DELEG_PUT, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, d->delegator, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, d->delegate, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, d->conviction);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)d->since);
+    sqlite3_stmt *st = stmt(s, G_DELEG_PUT, sql, LEDGER_VALUES(ledger_val_addr(d->delegator),
+        ledger_val_addr(d->delegate), ledger_val_int(d->conviction), ledger_val_int(d->since)));
     int rc = ledger_step_done(st);
     return rc == ST_OK ? delegation_checkpoint(s, d->delegator, d->since, d->delegate, d->conviction) : rc;
 }
@@ -409,10 +332,7 @@ int gov_delegation_put(gov_store *s, const gov_delegation *d)
 int gov_delegation_remove(gov_store *s, const uint8_t delegator[LEDGER_ADDR_LEN], uint64_t height)
 {
     static const char sql[] = "DELETE FROM delegations WHERE delegator = ?1";
-    sqlite3_stmt *st = stmt(s, G_DELEG_DEL, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, delegator, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    sqlite3_stmt *st = stmt(s, G_DELEG_DEL, sql, LEDGER_VALUES(ledger_val_addr(delegator)));
     int rc = ledger_step_done(st);
     return rc == ST_OK ? delegation_checkpoint(s, delegator, height, NULL, 0) : rc;
 }
@@ -420,11 +340,7 @@ int gov_delegation_remove(gov_store *s, const uint8_t delegator[LEDGER_ADDR_LEN]
 int gov_has_delegators(gov_store *s, const uint8_t address[LEDGER_ADDR_LEN], bool *has)
 {
     static const char sql[] = "SELECT 1 FROM delegations WHERE delegate = ?1 LIMIT 1";
-    sqlite3_stmt *st = stmt(s, G_DELEG_HAS, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    return ledger_step_exists(st, has);
+    return ledger_step_exists(stmt(s, G_DELEG_HAS, sql, LEDGER_VALUES(ledger_val_addr(address))), has);
 }
 
 int gov_delegators_list(gov_store *s, const uint8_t delegate[LEDGER_ADDR_LEN], const uint8_t *cursor, unsigned limit,
@@ -434,11 +350,7 @@ int gov_delegators_list(gov_store *s, const uint8_t delegate[LEDGER_ADDR_LEN], c
                               " WHERE delegate = ?1 AND delegator > ?2 ORDER BY delegator LIMIT ?3";
     *n = 0;
     *more = false;
-    sqlite3_stmt *st = stmt(s, G_DELEG_LIST, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, delegate, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    ledger_bind_cursor(st, 2, cursor);
+    sqlite3_stmt *st = stmt(s, G_DELEG_LIST, sql, LEDGER_VALUES(ledger_val_addr(delegate), ledger_val_cursor(cursor)));
     return ledger_read_rows(st, 3, out, sizeof *out, limit, read_delegation, NULL, n, more);
 }
 
@@ -454,12 +366,8 @@ int gov_delegators_at(gov_store *s, const uint8_t delegate[LEDGER_ADDR_LEN], uin
         " ORDER BY c.delegator LIMIT ?4";
     *n = 0;
     *more = false;
-    sqlite3_stmt *st = stmt(s, G_DELEG_AT_LIST, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, delegate, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)height);
-    ledger_bind_cursor(st, 3, cursor);
+    sqlite3_stmt *st = stmt(s, G_DELEG_AT_LIST, sql, LEDGER_VALUES(ledger_val_addr(delegate), ledger_val_int(height),
+        ledger_val_cursor(cursor)));
     return ledger_read_rows(st, 4, out, sizeof *out, limit, read_delegation, NULL, n, more);
 }
 
@@ -471,11 +379,7 @@ int gov_override_get(gov_store *s, uint64_t proposal, const uint8_t delegate[LED
     static const char sql[] = "SELECT power, weight FROM gov_overrides WHERE proposal = ?1 AND delegate = ?2";
     mpz_set_ui(power, 0);
     mpz_set_ui(weight, 0);
-    sqlite3_stmt *st = stmt(s, G_OVERRIDE_GET, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)proposal);
-    sqlite3_bind_blob(st, 2, delegate, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    sqlite3_stmt *st = stmt(s, G_OVERRIDE_GET, sql, LEDGER_VALUES(ledger_val_int(proposal), ledger_val_addr(delegate)));
     return ledger_step_mpzs(st, power, weight, NULL);
 }
 
@@ -486,11 +390,7 @@ int gov_override_put(gov_store *s, uint64_t proposal, const uint8_t delegate[LED
      * only ever taken off a delegate's, never shown */
     static const char sql[] = "INSERT OR REPLACE INTO gov_overrides (proposal, delegate, power, weight)"
                               " VALUES (?1, ?2, ?3, ?4)";
-    sqlite3_stmt *st = stmt(s, G_OVERRIDE_PUT, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)proposal);
-    sqlite3_bind_blob(st, 2, delegate, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    sqlite3_stmt *st = stmt(s, G_OVERRIDE_PUT, sql, LEDGER_VALUES(ledger_val_int(proposal), ledger_val_addr(delegate)));
     return ledger_step_bound(st, ledger_bind_mpzs(st, 3, power, weight, NULL));
 }
 
@@ -502,10 +402,7 @@ int gov_total_stake_at(gov_store *s, uint64_t height, mpz_t out)
         "SELECT u256_sum(c.stake) FROM pool_checkpoints c"
         " WHERE c.height = (SELECT MAX(height) FROM pool_checkpoints WHERE pool = c.pool AND height <= ?1)";
     mpz_set_ui(out, 0);
-    sqlite3_stmt *st = stmt(s, G_TOTAL_AT, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)height);
+    sqlite3_stmt *st = stmt(s, G_TOTAL_AT, sql, LEDGER_VALUES(ledger_val_int(height)));
     /* u256_sum yields "0" over no rows */
     return ledger_step_mpzs(st, out, NULL);
 }
@@ -516,13 +413,8 @@ int gov_param_put(gov_store *s, const char *name, const char *value, uint64_t he
 {
     static const char sql[] = "INSERT OR REPLACE INTO gov_params (name, value, height, proposal)"
                               " VALUES (?1, ?2, ?3, ?4)";
-    sqlite3_stmt *st = stmt(s, G_PARAM_PUT, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)height);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)proposal);
+    sqlite3_stmt *st = stmt(s, G_PARAM_PUT, sql, LEDGER_VALUES(ledger_val_text(name), ledger_val_text(value),
+        ledger_val_int(height), ledger_val_int(proposal)));
     return ledger_step_done(st);
 }
 
@@ -541,9 +433,7 @@ static int visit_param(sqlite3_stmt *st, void *ctx)
 int gov_param_each(gov_store *s, int (*fn)(void *ctx, const char *name, const char *value), void *ctx)
 {
     static const char sql[] = "SELECT name, value FROM gov_params ORDER BY name";
-    sqlite3_stmt *st = stmt(s, G_PARAM_EACH, sql);
-    if (!st)
-        return ST_DB;
+    sqlite3_stmt *st = stmt(s, G_PARAM_EACH, sql, NULL);
     struct param_visit v = { fn, ctx };
     return ledger_each_row(st, visit_param, &v);
 }

@@ -45,23 +45,18 @@ static int read_account(sqlite3_stmt *st, void *row, const void *ctx)
     return ST_OK;
 }
 
-/* Binds the account's key (kind, owner, pool) to ?1, ?2, ?3. */
-static void bind_account(sqlite3_stmt *st, const ledger_account *a)
+/* The statement id with the account's key (kind, owner, pool) bound to ?1, ?2, ?3. */
+static sqlite3_stmt *account_query(ledger *l, enum ledger_stmt_id id, const char *sql, const ledger_account *a)
 {
-    sqlite3_bind_int(st, 1, a->kind);
-    sqlite3_bind_blob(st, 2, a->owner, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)a->pool);
+    return ledger_query(l, id, sql,
+                        LEDGER_VALUES(ledger_val_int(a->kind), ledger_val_addr(a->owner), ledger_val_int(a->pool)));
 }
 
 /* Reads the account's id and totals. ST_OK, ST_NOTFOUND (no transfer has touched it yet) or ST_DB. */
 static int account_find(ledger *l, const ledger_account *a, struct account_row *row)
 {
     static const char sql[] = "SELECT id, debits, credits FROM accounts WHERE kind = ?1 AND owner = ?2 AND pool = ?3";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_ACCOUNT_FIND, sql);
-    if (!st)
-        return ST_DB;
-    bind_account(st, a);
-    return ledger_read_row(st, row, read_account, NULL);
+    return ledger_read_row(account_query(l, STMT_ACCOUNT_FIND, sql, a), row, read_account, NULL);
 }
 
 /* Finds or creates the account; out: id and current totals. Reads first: most accounts exist, and
@@ -74,12 +69,8 @@ static int account_load(ledger *l, const ledger_account *a, int64_t *id, mpz_t d
     *id = row.id;
     if (rc != ST_NOTFOUND)
         return rc;
-    sqlite3_stmt *st = ledger_stmt(l, STMT_ACCOUNT_INSERT, insert_sql);
-    if (!st)
-        return ST_DB;
-    bind_account(st, a);
-    uint64_t new_id;
-    rc = ledger_step_returning_id(st, &new_id);
+    uint64_t new_id = 0;
+    rc = ledger_step_returning_id(account_query(l, STMT_ACCOUNT_INSERT, insert_sql, a), &new_id);
     *id = (int64_t)new_id;
     mpz_set_ui(debits, 0);
     mpz_set_ui(credits, 0);
@@ -88,14 +79,9 @@ static int account_load(ledger *l, const ledger_account *a, int64_t *id, mpz_t d
 
 static int account_store(ledger *l, enum ledger_stmt_id id_stmt, const char *sql, int64_t id, const mpz_t value)
 {
-    sqlite3_stmt *st = ledger_stmt(l, id_stmt, sql);
-    if (!st)
-        return ST_DB;
     char buf[LEDGER_AMOUNT_STRLEN];
     ledger_amount_format(buf, value);
-    sqlite3_bind_text(st, 1, buf, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, id);
-    return ledger_step_done(st);
+    return ledger_step_done(ledger_query(l, id_stmt, sql, LEDGER_VALUES(ledger_val_text(buf), ledger_val_int(id))));
 }
 
 int ledger_transfer(ledger *l, const ledger_account *debit, const ledger_account *credit,
@@ -130,19 +116,10 @@ int ledger_transfer(ledger *l, const ledger_account *debit, const ledger_account
         goto out;
     static const char insert_sql[] =
         "INSERT INTO transfers(height, tx, debit, credit, amount, code) VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_TRANSFER_INSERT, insert_sql);
-    if (!st) {
-        rc = ST_DB;
-        goto out;
-    }
     char buf[LEDGER_AMOUNT_STRLEN];
     ledger_amount_format(buf, amount);
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)l->height);
-    sqlite3_bind_blob(st, 2, l->txhash, LEDGER_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, did);
-    sqlite3_bind_int64(st, 4, cid);
-    sqlite3_bind_text(st, 5, buf, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 6, code, -1, SQLITE_STATIC);
+    sqlite3_stmt *st = ledger_query(l, STMT_TRANSFER_INSERT, insert_sql, LEDGER_VALUES(ledger_val_int(l->height),
+        ledger_val_hash(l->txhash), ledger_val_int(did), ledger_val_int(cid), ledger_val_text(buf), ledger_val_text(code)));
     rc = ledger_step_done(st);
 out:
     mpz_clears(dd, dc, cd, cc, NULL);
@@ -168,11 +145,7 @@ int ledger_balance(ledger *l, const ledger_account *a, mpz_t balance)
 int ledger_nonce_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t *nonce)
 {
     static const char sql[] = "SELECT coalesce((SELECT nonce FROM nonces WHERE address = ?1), 0)";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_NONCE_GET, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    return ledger_step_u64(st, nonce);
+    return ledger_step_u64(ledger_query(l, STMT_NONCE_GET, sql, LEDGER_VALUES(ledger_val_addr(address))), nonce);
 }
 
 int ledger_nonce_bump(ledger *l, const uint8_t address[LEDGER_ADDR_LEN])
@@ -180,11 +153,7 @@ int ledger_nonce_bump(ledger *l, const uint8_t address[LEDGER_ADDR_LEN])
     ARG_CHECK(l->in_block);
     static const char sql[] = "INSERT INTO nonces(address, nonce) VALUES(?1, 1) "
                               "ON CONFLICT(address) DO UPDATE SET nonce = nonce + 1";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_NONCE_BUMP, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    return ledger_step_done(st);
+    return ledger_step_done(ledger_query(l, STMT_NONCE_BUMP, sql, LEDGER_VALUES(ledger_val_addr(address))));
 }
 
 /* What ledger_accounts_each passes along to each account row. */
@@ -205,9 +174,7 @@ int ledger_accounts_each(ledger *l, ledger_account_fn fn, void *arg)
 {
     static const char sql[] = "SELECT kind, owner, pool, debits, credits FROM accounts "
                               "WHERE debits != '0' OR credits != '0' ORDER BY kind, owner, pool";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_ACCOUNTS_EACH, sql);
-    if (!st)
-        return ST_DB;
+    sqlite3_stmt *st = ledger_query(l, STMT_ACCOUNTS_EACH, sql, NULL);
     struct account_visit v = { fn, arg };
     return ledger_each_row(st, visit_account, &v);
 }

@@ -30,63 +30,39 @@ int ledger_block_put(ledger *l, const ledger_block *b)
     ARG_CHECK(l->in_block && b->height == l->height);
     static const char sql[] = "INSERT INTO blocks(height, hash, parent, time, tx_root, tx_count) "
                               "VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_BLOCK_PUT, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)b->height);
-    sqlite3_bind_blob(st, 2, b->hash, LEDGER_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 3, b->parent, LEDGER_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)b->time);
-    sqlite3_bind_blob(st, 5, b->tx_root, LEDGER_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, b->tx_count);
+    sqlite3_stmt *st = ledger_query(l, STMT_BLOCK_PUT, sql, LEDGER_VALUES(ledger_val_int(b->height),
+        ledger_val_hash(b->hash), ledger_val_hash(b->parent), ledger_val_int(b->time), ledger_val_hash(b->tx_root),
+        ledger_val_int(b->tx_count)));
     return ledger_step_done(st);
 }
 
-static int read_block(sqlite3_stmt *st, void *row, const void *ctx)
-{
-    (void)ctx;
-    ledger_block *b = row;
-    if (sqlite3_column_bytes(st, 1) != LEDGER_HASH_LEN || sqlite3_column_bytes(st, 2) != LEDGER_HASH_LEN
-        || sqlite3_column_bytes(st, 4) != LEDGER_HASH_LEN)
-        return ST_DB;
-    b->height = (uint64_t)sqlite3_column_int64(st, 0);
-    memcpy(b->hash, sqlite3_column_blob(st, 1), LEDGER_HASH_LEN);
-    memcpy(b->parent, sqlite3_column_blob(st, 2), LEDGER_HASH_LEN);
-    b->time = (uint64_t)sqlite3_column_int64(st, 3);
-    memcpy(b->tx_root, sqlite3_column_blob(st, 4), LEDGER_HASH_LEN);
-    b->tx_count = (uint32_t)sqlite3_column_int64(st, 5);
-    return ST_OK;
-}
+/* A row of BLOCK_COLUMNS. */
+static const ledger_column block_columns[] = {
+    LEDGER_COLUMN(INT, ledger_block, height), LEDGER_COLUMN(BYTES, ledger_block, hash),
+    LEDGER_COLUMN(BYTES, ledger_block, parent), LEDGER_COLUMN(INT, ledger_block, time),
+    LEDGER_COLUMN(BYTES, ledger_block, tx_root), LEDGER_COLUMN(INT, ledger_block, tx_count), LEDGER_COLUMNS_END
+};
 
 #define BLOCK_COLUMNS "SELECT height, hash, parent, time, tx_root, tx_count FROM blocks "
 
 int ledger_block_get(ledger *l, uint64_t height, ledger_block *b)
 {
     static const char sql[] = BLOCK_COLUMNS "WHERE height = ?1";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_BLOCK_GET, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)height);
-    return ledger_read_row(st, b, read_block, NULL);
+    sqlite3_stmt *st = ledger_query(l, STMT_BLOCK_GET, sql, LEDGER_VALUES(ledger_val_int(height)));
+    return ledger_read_row(st, b, ledger_read_columns, block_columns);
 }
 
 int ledger_block_get_by_hash(ledger *l, const uint8_t hash[LEDGER_HASH_LEN], ledger_block *b)
 {
     static const char sql[] = BLOCK_COLUMNS "WHERE hash = ?1";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_BLOCK_BY_HASH, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, hash, LEDGER_HASH_LEN, SQLITE_STATIC);
-    return ledger_read_row(st, b, read_block, NULL);
+    sqlite3_stmt *st = ledger_query(l, STMT_BLOCK_BY_HASH, sql, LEDGER_VALUES(ledger_val_hash(hash)));
+    return ledger_read_row(st, b, ledger_read_columns, block_columns);
 }
 
 int ledger_block_head(ledger *l, ledger_block *b)
 {
     static const char sql[] = BLOCK_COLUMNS "ORDER BY height DESC LIMIT 1";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_BLOCK_HEAD, sql);
-    if (!st)
-        return ST_DB;
-    return ledger_read_row(st, b, read_block, NULL);
+    return ledger_read_row(ledger_query(l, STMT_BLOCK_HEAD, sql, NULL), b, ledger_read_columns, block_columns);
 }
 
 int ledger_txrec_put(ledger *l, const ledger_txrec *r)
@@ -94,20 +70,10 @@ int ledger_txrec_put(ledger *l, const ledger_txrec *r)
     ARG_CHECK(l->in_block && !l->in_tx);
     static const char sql[] = "INSERT INTO transactions(hash, height, idx, sender, type, body, status, error, events) "
                               "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_TXREC_PUT, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, r->hash, LEDGER_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)l->height);
-    sqlite3_bind_int64(st, 3, r->index);
-    if (r->has_sender)
-        sqlite3_bind_blob(st, 4, r->sender, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, r->type, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, r->body, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 7, r->success);
-    if (r->error)
-        sqlite3_bind_text(st, 8, r->error, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 9, r->events ? r->events : "[]", -1, SQLITE_STATIC);
+    sqlite3_stmt *st = ledger_query(l, STMT_TXREC_PUT, sql, LEDGER_VALUES(ledger_val_hash(r->hash),
+        ledger_val_int(l->height), ledger_val_int(r->index), r->has_sender ? ledger_val_addr(r->sender) : ledger_val_null(),
+        ledger_val_text(r->type), ledger_val_text(r->body), ledger_val_int(r->success),
+        r->error ? ledger_val_text(r->error) : ledger_val_null(), ledger_val_text(r->events ? r->events : "[]")));
     return ledger_step_unique(st);
 }
 
@@ -116,9 +82,8 @@ static int read_txrec(sqlite3_stmt *st, void *row, const void *ctx)
     (void)ctx;
     ledger_txrec *r = row;
     memset(r, 0, sizeof *r);
-    if (sqlite3_column_bytes(st, 0) != LEDGER_HASH_LEN)
+    if (!ledger_column_fixed(st, 0, r->hash, LEDGER_HASH_LEN))
         return ST_DB;
-    memcpy(r->hash, sqlite3_column_blob(st, 0), LEDGER_HASH_LEN);
     r->height = (uint64_t)sqlite3_column_int64(st, 1);
     r->index = (uint32_t)sqlite3_column_int64(st, 2);
     r->has_sender = ledger_column_fixed(st, 3, r->sender, LEDGER_ADDR_LEN);
@@ -142,10 +107,7 @@ static int read_txrec(sqlite3_stmt *st, void *row, const void *ctx)
 int ledger_txrec_get(ledger *l, const uint8_t hash[LEDGER_HASH_LEN], ledger_txrec *r)
 {
     static const char sql[] = TXREC_COLUMNS "WHERE hash = ?1";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_TXREC_GET, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, hash, LEDGER_HASH_LEN, SQLITE_STATIC);
+    sqlite3_stmt *st = ledger_query(l, STMT_TXREC_GET, sql, LEDGER_VALUES(ledger_val_hash(hash)));
     return ledger_read_row(st, r, read_txrec, NULL);
 }
 
@@ -177,10 +139,7 @@ int ledger_txrec_list_block(ledger *l, uint64_t height, ledger_txrec **recs, siz
     static const char sql[] = TXREC_COLUMNS "WHERE height = ?1 ORDER BY idx";
     *recs = NULL;
     *n = 0;
-    sqlite3_stmt *st = ledger_stmt(l, STMT_TXREC_BLOCK, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)height);
+    sqlite3_stmt *st = ledger_query(l, STMT_TXREC_BLOCK, sql, LEDGER_VALUES(ledger_val_int(height)));
     struct txrec_array a = { 0 };
     int rc = ledger_each_row(st, append_txrec, &a);
     if (rc != ST_OK) {

@@ -6,31 +6,25 @@
 #include <string.h>
 #include "ledger/compute.h"
 
+#define CHANNEL_COLUMNS "id, client, worker, deposit, redeemed, paid, close_at, closed, opened_height"
+
+/* A row of CHANNEL_COLUMNS; close_at is NULL while the channel is open. */
+static const ledger_column channel_columns[] = {
+    LEDGER_COLUMN(INT, ledger_channel, id), LEDGER_COLUMN(BYTES, ledger_channel, client),
+    LEDGER_COLUMN(BYTES, ledger_channel, worker), LEDGER_COLUMN(MPZ, ledger_channel, deposit),
+    LEDGER_COLUMN(MPZ, ledger_channel, redeemed), LEDGER_COLUMN(MPZ, ledger_channel, paid),
+    LEDGER_COLUMN_OPT(INT, ledger_channel, close_at, closing), LEDGER_COLUMN(BOOL, ledger_channel, closed),
+    LEDGER_COLUMN(INT, ledger_channel, opened_height), LEDGER_COLUMNS_END
+};
+
 void ledger_channel_init(ledger_channel *c)
 {
-    memset(c, 0, sizeof *c);
-    mpz_inits(c->deposit, c->redeemed, c->paid, NULL);
+    ledger_columns_init(c, sizeof *c, channel_columns);
 }
 
 void ledger_channel_clear(ledger_channel *c)
 {
-    mpz_clears(c->deposit, c->redeemed, c->paid, NULL);
-}
-
-#define CHANNEL_COLUMNS "id, client, worker, deposit, redeemed, paid, close_at, closed, opened_height"
-
-static int bind_channel(sqlite3_stmt *st, const ledger_channel *c)
-{
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)c->id);
-    sqlite3_bind_blob(st, 2, c->client, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 3, c->worker, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    if (c->closing)
-        sqlite3_bind_int64(st, 7, (sqlite3_int64)c->close_at);
-    else
-        sqlite3_bind_null(st, 7);
-    sqlite3_bind_int(st, 8, c->closed);
-    sqlite3_bind_int64(st, 9, (sqlite3_int64)c->opened_height);
-    return ledger_bind_mpzs(st, 4, c->deposit, c->redeemed, c->paid, NULL);
+    ledger_columns_clear(c, channel_columns);
 }
 
 int ledger_channel_insert(ledger *l, ledger_channel *c)
@@ -38,36 +32,14 @@ int ledger_channel_insert(ledger *l, ledger_channel *c)
     ARG_CHECK(l->in_block);
     static const char sql[] = "INSERT INTO channels(" CHANNEL_COLUMNS ") VALUES((SELECT coalesce(max(id), 0) + 1 "
                               "FROM channels), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_CHANNEL_INSERT, sql);
-    if (!st)
-        return ST_DB;
-    return ledger_insert_bound(st, bind_channel(st, c), &c->id);
-}
-
-static int read_channel(sqlite3_stmt *st, void *row, const void *ctx)
-{
-    (void)ctx;
-    ledger_channel *c = row;
-    if (sqlite3_column_bytes(st, 1) != LEDGER_ADDR_LEN || sqlite3_column_bytes(st, 2) != LEDGER_ADDR_LEN)
-        return ST_DB;
-    c->id = (uint64_t)sqlite3_column_int64(st, 0);
-    memcpy(c->client, sqlite3_column_blob(st, 1), LEDGER_ADDR_LEN);
-    memcpy(c->worker, sqlite3_column_blob(st, 2), LEDGER_ADDR_LEN);
-    c->closing = sqlite3_column_type(st, 6) != SQLITE_NULL;
-    c->close_at = (uint64_t)sqlite3_column_int64(st, 6);
-    c->closed = sqlite3_column_int(st, 7) != 0;
-    c->opened_height = (uint64_t)sqlite3_column_int64(st, 8);
-    return ledger_column_mpzs(st, 3, c->deposit, c->redeemed, c->paid, NULL);
+    return ledger_write_columns(ledger_stmt(l, STMT_CHANNEL_INSERT, sql), c, channel_columns, &c->id);
 }
 
 int ledger_channel_get(ledger *l, uint64_t id, ledger_channel *c)
 {
     static const char sql[] = "SELECT " CHANNEL_COLUMNS " FROM channels WHERE id = ?1";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_CHANNEL_GET, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-    return ledger_read_row(st, c, read_channel, NULL);
+    sqlite3_stmt *st = ledger_query(l, STMT_CHANNEL_GET, sql, LEDGER_VALUES(ledger_val_int(id)));
+    return ledger_read_row(st, c, ledger_read_columns, channel_columns);
 }
 
 int ledger_channel_update(ledger *l, const ledger_channel *c)
@@ -75,20 +47,14 @@ int ledger_channel_update(ledger *l, const ledger_channel *c)
     ARG_CHECK(l->in_block);
     static const char sql[] = "UPDATE channels SET client = ?2, worker = ?3, deposit = ?4, redeemed = ?5, paid = ?6, "
                               "close_at = ?7, closed = ?8, opened_height = ?9 WHERE id = ?1";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_CHANNEL_UPDATE, sql);
-    if (!st)
-        return ST_DB;
-    return ledger_step_bound(st, bind_channel(st, c));
+    return ledger_write_columns(ledger_stmt(l, STMT_CHANNEL_UPDATE, sql), c, channel_columns, NULL);
 }
 
 int ledger_channel_due(ledger *l, uint64_t t, uint64_t *ids, unsigned cap, unsigned *n)
 {
     static const char sql[] = "SELECT id FROM channels WHERE closed = 0 AND close_at <= ?1 AND redeemed = paid "
                               "ORDER BY id LIMIT ?2";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_CHANNEL_DUE, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)t);
+    sqlite3_stmt *st = ledger_query(l, STMT_CHANNEL_DUE, sql, LEDGER_VALUES(ledger_val_int(t)));
     return ledger_read_ids(st, 2, cap, ids, n, NULL);
 }
 
@@ -103,14 +69,8 @@ int ledger_channel_page(ledger *l, enum ledger_channel_filter by, const uint8_t 
     };
     static const enum ledger_stmt_id ids_of[] = { STMT_CHANNEL_LIST, STMT_CHANNEL_LIST_WORKER, STMT_CHANNEL_LIST_POOL };
     ARG_CHECK((unsigned)by <= LEDGER_CHANNELS_OF_POOL && (by == LEDGER_CHANNELS_OF_POOL || address));
-    sqlite3_stmt *st = ledger_stmt(l, ids_of[by], sql[by]);
-    if (!st)
-        return ST_DB;
-    if (by == LEDGER_CHANNELS_OF_POOL)
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)pool);
-    else
-        sqlite3_bind_blob(st, 1, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)cursor);
+    ledger_value key = by == LEDGER_CHANNELS_OF_POOL ? ledger_val_int(pool) : ledger_val_addr(address);
+    sqlite3_stmt *st = ledger_query(l, ids_of[by], sql[by], LEDGER_VALUES(key, ledger_val_int(cursor)));
     return ledger_read_ids(st, 3, limit, ids, n, more);
 }
 
@@ -120,13 +80,8 @@ int ledger_heartbeat_put(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uint6
     ARG_CHECK(l->in_block);
     static const char sql[] = "INSERT INTO heartbeats(worker, epoch, slot, score) VALUES(?1, ?2, ?3, ?4) "
                               "ON CONFLICT DO NOTHING";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_HEARTBEAT_PUT, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, worker, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)epoch);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)slot);
-    sqlite3_bind_int64(st, 4, score);
+    sqlite3_stmt *st = ledger_query(l, STMT_HEARTBEAT_PUT, sql, LEDGER_VALUES(ledger_val_addr(worker),
+        ledger_val_int(epoch), ledger_val_int(slot), ledger_val_int(score)));
     int rc = ledger_step_done(st);
     if (rc == ST_OK && sqlite3_changes(l->db) == 0)
         rc = ST_CONFLICT;
@@ -152,47 +107,33 @@ int ledger_heartbeat_slots(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], uin
                            uint64_t n_slots)
 {
     static const char sql[] = "SELECT slot, score FROM heartbeats WHERE worker = ?1 AND epoch = ?2";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_HEARTBEAT_SLOTS, sql);
-    if (!st)
-        return ST_DB;
     memset(scores, 0, n_slots * sizeof *scores);
-    sqlite3_bind_blob(st, 1, worker, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)epoch);
+    sqlite3_stmt *st =
+        ledger_query(l, STMT_HEARTBEAT_SLOTS, sql, LEDGER_VALUES(ledger_val_addr(worker), ledger_val_int(epoch)));
     slot_scores ctx = { scores, n_slots };
     return ledger_each_row(st, visit_slot, &ctx);
 }
 
 /* A heartbeat row: epoch, slot, score. */
-static int read_heartbeat(sqlite3_stmt *st, void *row, const void *ctx)
-{
-    (void)ctx;
-    ledger_heartbeat *h = row;
-    h->epoch = (uint64_t)sqlite3_column_int64(st, 0);
-    h->slot = (uint64_t)sqlite3_column_int64(st, 1);
-    h->score = (uint32_t)sqlite3_column_int64(st, 2);
-    return ST_OK;
-}
+static const ledger_column heartbeat_columns[] = {
+    LEDGER_COLUMN(INT, ledger_heartbeat, epoch), LEDGER_COLUMN(INT, ledger_heartbeat, slot),
+    LEDGER_COLUMN(INT, ledger_heartbeat, score), LEDGER_COLUMNS_END
+};
 
 int ledger_heartbeat_recent(ledger *l, const uint8_t worker[LEDGER_ADDR_LEN], ledger_heartbeat *out, unsigned cap,
                             unsigned *n)
 {
     static const char sql[] = "SELECT epoch, slot, score FROM heartbeats WHERE worker = ?1 "
                               "ORDER BY epoch DESC, slot DESC LIMIT ?2";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_HEARTBEAT_RECENT, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, worker, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    return ledger_read_rows(st, 2, out, sizeof *out, cap, read_heartbeat, NULL, n, NULL);
+    sqlite3_stmt *st = ledger_query(l, STMT_HEARTBEAT_RECENT, sql, LEDGER_VALUES(ledger_val_addr(worker)));
+    return ledger_read_rows(st, 2, out, sizeof *out, cap, ledger_read_columns, heartbeat_columns, n, NULL);
 }
 
 int ledger_channel_owing(ledger *l, uint64_t after, uint64_t *ids, unsigned cap, unsigned *n)
 {
     static const char sql[] = "SELECT id FROM channels WHERE closed = 0 AND redeemed != paid AND id > ?1 "
                               "ORDER BY id LIMIT ?2";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_CHANNEL_OWING, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)after);
+    sqlite3_stmt *st = ledger_query(l, STMT_CHANNEL_OWING, sql, LEDGER_VALUES(ledger_val_int(after)));
     return ledger_read_ids(st, 2, cap, ids, n, NULL);
 }
 
@@ -215,31 +156,24 @@ static const allowlist_sql allowlists[] = {
 int ledger_allowlist_add(ledger *l, enum ledger_runtime list, const uint8_t measurement[LEDGER_HASH_LEN])
 {
     ARG_CHECK(l->in_block && (unsigned)list <= LEDGER_RUNTIME_WORKER);
-    sqlite3_stmt *st = ledger_stmt(l, allowlists[list].add_id, allowlists[list].add);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, measurement, LEDGER_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)l->height);
+    sqlite3_stmt *st = ledger_query(l, allowlists[list].add_id, allowlists[list].add, LEDGER_VALUES(
+        ledger_val_hash(measurement), ledger_val_int(l->height)));
     return ledger_step_done(st);
 }
 
 int ledger_allowlist_remove(ledger *l, enum ledger_runtime list, const uint8_t measurement[LEDGER_HASH_LEN])
 {
     ARG_CHECK(l->in_block && (unsigned)list <= LEDGER_RUNTIME_WORKER);
-    sqlite3_stmt *st = ledger_stmt(l, allowlists[list].remove_id, allowlists[list].remove);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, measurement, LEDGER_HASH_LEN, SQLITE_STATIC);
+    sqlite3_stmt *st = ledger_query(l, allowlists[list].remove_id, allowlists[list].remove, LEDGER_VALUES(
+        ledger_val_hash(measurement)));
     return ledger_step_done(st);
 }
 
 int ledger_allowlist_has(ledger *l, enum ledger_runtime list, const uint8_t measurement[LEDGER_HASH_LEN], bool *has)
 {
     ARG_CHECK((unsigned)list <= LEDGER_RUNTIME_WORKER);
-    sqlite3_stmt *st = ledger_stmt(l, allowlists[list].has_id, allowlists[list].has);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, measurement, LEDGER_HASH_LEN, SQLITE_STATIC);
+    sqlite3_stmt *st = ledger_query(l, allowlists[list].has_id, allowlists[list].has, LEDGER_VALUES(
+        ledger_val_hash(measurement)));
     return ledger_step_exists(st, has);
 }
 
@@ -248,45 +182,26 @@ int ledger_worker_reg_put(ledger *l, const ledger_worker_reg *r, const uint8_t *
     ARG_CHECK(l->in_block);
     static const char sql[] = "INSERT OR REPLACE INTO worker_registrations(address, operator, measurement, score, "
                               "conf_level, quote, registered_height) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_WREG_PUT, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, r->address, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, r->operator_, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 3, r->measurement, LEDGER_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, r->score);
-    sqlite3_bind_int(st, 5, r->conf_level);
-    sqlite3_bind_blob(st, 6, quote, (int)quote_len, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 7, (sqlite3_int64)l->height);
+    sqlite3_stmt *st = ledger_query(l, STMT_WREG_PUT, sql, LEDGER_VALUES(ledger_val_addr(r->address),
+        ledger_val_addr(r->operator_), ledger_val_hash(r->measurement), ledger_val_int(r->score),
+        ledger_val_int(r->conf_level), ledger_val_blob(quote, quote_len), ledger_val_int(l->height)));
     return ledger_step_done(st);
 }
 
 /* A registration row: address, operator, measurement, score, conf_level, registered_height. */
-static int read_worker_reg(sqlite3_stmt *st, void *row, const void *ctx)
-{
-    (void)ctx;
-    ledger_worker_reg *r = row;
-    if (sqlite3_column_bytes(st, 0) != LEDGER_ADDR_LEN || sqlite3_column_bytes(st, 1) != LEDGER_ADDR_LEN
-        || sqlite3_column_bytes(st, 2) != LEDGER_HASH_LEN)
-        return ST_DB;
-    memcpy(r->address, sqlite3_column_blob(st, 0), LEDGER_ADDR_LEN);
-    memcpy(r->operator_, sqlite3_column_blob(st, 1), LEDGER_ADDR_LEN);
-    memcpy(r->measurement, sqlite3_column_blob(st, 2), LEDGER_HASH_LEN);
-    r->score = (uint32_t)sqlite3_column_int64(st, 3);
-    r->conf_level = (uint8_t)sqlite3_column_int(st, 4);
-    r->height = (uint64_t)sqlite3_column_int64(st, 5);
-    return ST_OK;
-}
+static const ledger_column worker_reg_columns[] = {
+    LEDGER_COLUMN(BYTES, ledger_worker_reg, address), LEDGER_COLUMN(BYTES, ledger_worker_reg, operator_),
+    LEDGER_COLUMN(BYTES, ledger_worker_reg, measurement), LEDGER_COLUMN(INT, ledger_worker_reg, score),
+    LEDGER_COLUMN(INT, ledger_worker_reg, conf_level), LEDGER_COLUMN(INT, ledger_worker_reg, height),
+    LEDGER_COLUMNS_END
+};
 
 int ledger_worker_reg_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], ledger_worker_reg *r)
 {
     static const char sql[] = "SELECT address, operator, measurement, score, conf_level, registered_height "
                               "FROM worker_registrations WHERE address = ?1";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_WREG_GET, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    return ledger_read_row(st, r, read_worker_reg, NULL);
+    sqlite3_stmt *st = ledger_query(l, STMT_WREG_GET, sql, LEDGER_VALUES(ledger_val_addr(address)));
+    return ledger_read_row(st, r, ledger_read_columns, worker_reg_columns);
 }
 
 /* A copy of blob column col (one byte allocated for an empty one); NULL when out of memory. */
@@ -306,13 +221,8 @@ int ledger_enclave_put(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], const 
     static const char sql[] = "INSERT INTO enclaves(address, measurement, quote, registered_height) VALUES(?1, ?2, ?3, ?4) "
                               "ON CONFLICT(address) DO UPDATE SET measurement = excluded.measurement, "
                               "quote = excluded.quote, registered_height = excluded.registered_height";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_ENCLAVE_PUT, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, measurement, LEDGER_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 3, quote, (int)quote_len, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)l->height);
+    sqlite3_stmt *st = ledger_query(l, STMT_ENCLAVE_PUT, sql, LEDGER_VALUES(ledger_val_addr(address),
+        ledger_val_hash(measurement), ledger_val_blob(quote, quote_len), ledger_val_int(l->height)));
     return ledger_step_done(st);
 }
 
@@ -343,27 +253,15 @@ int ledger_enclave_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint8_
                        size_t *quote_len, uint64_t *height)
 {
     static const char sql[] = "SELECT measurement, quote, registered_height FROM enclaves WHERE address = ?1";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_ENCLAVE_GET, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_blob(st, 1, address, LEDGER_ADDR_LEN, SQLITE_STATIC);
+    sqlite3_stmt *st = ledger_query(l, STMT_ENCLAVE_GET, sql, LEDGER_VALUES(ledger_val_addr(address)));
     struct enclave_out o = { measurement, quote, quote_len, height };
     return ledger_read_row(st, &o, read_enclave, NULL);
-}
-
-static int read_address(sqlite3_stmt *st, void *row, const void *ctx)
-{
-    (void)ctx;
-    return ledger_column_fixed(st, 0, row, LEDGER_ADDR_LEN) ? ST_OK : ST_DB;
 }
 
 int ledger_enclave_latest(ledger *l, uint8_t address[LEDGER_ADDR_LEN])
 {
     static const char sql[] = "SELECT address FROM enclaves ORDER BY registered_height DESC, address LIMIT 1";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_ENCLAVE_LATEST, sql);
-    if (!st)
-        return ST_DB;
-    return ledger_read_row(st, address, read_address, NULL);
+    return ledger_read_row(ledger_query(l, STMT_ENCLAVE_LATEST, sql, NULL), address, ledger_read_address, NULL);
 }
 
 int ledger_settlement_put(ledger *l, const ledger_settlement *s)
@@ -371,15 +269,9 @@ int ledger_settlement_put(ledger *l, const ledger_settlement *s)
     ARG_CHECK(l->in_block);
     static const char sql[] = "INSERT INTO settlements(epoch, height, enclave, input_hash, inputs, report) "
                               "VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_SETTLEMENT_PUT, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)s->epoch);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)l->height);
-    sqlite3_bind_blob(st, 3, s->enclave, LEDGER_ADDR_LEN, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 4, s->input_hash, LEDGER_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 5, s->inputs, (int)s->inputs_len, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 6, s->report, (int)s->report_len, SQLITE_STATIC);
+    sqlite3_stmt *st = ledger_query(l, STMT_SETTLEMENT_PUT, sql, LEDGER_VALUES(ledger_val_int(s->epoch),
+        ledger_val_int(l->height), ledger_val_addr(s->enclave), ledger_val_hash(s->input_hash),
+        ledger_val_blob(s->inputs, s->inputs_len), ledger_val_blob(s->report, s->report_len)));
     return ledger_step_unique(st);
 }
 
@@ -387,12 +279,10 @@ int ledger_settlement_put(ledger *l, const ledger_settlement *s)
 static int read_settlement(sqlite3_stmt *st, void *row, const void *ctx)
 {
     ledger_settlement *s = row;
-    if (sqlite3_column_bytes(st, 1) != LEDGER_ADDR_LEN || sqlite3_column_bytes(st, 2) != LEDGER_HASH_LEN)
+    if (!ledger_column_fixed(st, 1, s->enclave, LEDGER_ADDR_LEN) || !ledger_column_fixed(st, 2, s->input_hash, LEDGER_HASH_LEN))
         return ST_DB;
     s->epoch = *(const uint64_t *)ctx;
     s->height = (uint64_t)sqlite3_column_int64(st, 0);
-    memcpy(s->enclave, sqlite3_column_blob(st, 1), LEDGER_ADDR_LEN);
-    memcpy(s->input_hash, sqlite3_column_blob(st, 2), LEDGER_HASH_LEN);
     s->inputs = copy_blob(st, 3, &s->inputs_len);
     s->report = copy_blob(st, 4, &s->report_len);
     return s->inputs && s->report ? ST_OK : ST_NOMEM;
@@ -402,10 +292,7 @@ int ledger_settlement_get(ledger *l, uint64_t epoch, ledger_settlement *s)
 {
     static const char sql[] = "SELECT height, enclave, input_hash, inputs, report FROM settlements WHERE epoch = ?1";
     memset(s, 0, sizeof *s);
-    sqlite3_stmt *st = ledger_stmt(l, STMT_SETTLEMENT_GET, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)epoch);
+    sqlite3_stmt *st = ledger_query(l, STMT_SETTLEMENT_GET, sql, LEDGER_VALUES(ledger_val_int(epoch)));
     int rc = ledger_read_row(st, s, read_settlement, &epoch);
     if (rc != ST_OK)
         ledger_settlement_clear(s);

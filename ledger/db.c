@@ -30,9 +30,37 @@ sqlite3_stmt *ledger_stmt_prepare(ledger *l, sqlite3_stmt **slot, const char *sq
     return st;
 }
 
+sqlite3_stmt *ledger_stmt_bind(ledger *l, sqlite3_stmt **slot, const char *sql, const ledger_value *values)
+{
+    sqlite3_stmt *st = ledger_stmt_prepare(l, slot, sql);
+    for (int i = 0; st && values && values[i].kind != LEDGER_VALUE_END; i++) {
+        const ledger_value *v = &values[i];
+        switch (v->kind) {
+        case LEDGER_VALUE_INT:
+            sqlite3_bind_int64(st, i + 1, v->i);
+            break;
+        case LEDGER_VALUE_BLOB:
+            sqlite3_bind_blob(st, i + 1, v->p, v->len, SQLITE_STATIC);
+            break;
+        case LEDGER_VALUE_TEXT:
+            sqlite3_bind_text(st, i + 1, v->p, v->len, SQLITE_STATIC);
+            break;
+        case LEDGER_VALUE_NULL:
+        case LEDGER_VALUE_END:
+            break;
+        }
+    }
+    return st;
+}
+
 sqlite3_stmt *ledger_stmt(ledger *l, enum ledger_stmt_id id, const char *sql)
 {
     return ledger_stmt_prepare(l, &l->stmts[id], sql);
+}
+
+sqlite3_stmt *ledger_query(ledger *l, enum ledger_stmt_id id, const char *sql, const ledger_value *values)
+{
+    return ledger_stmt_bind(l, &l->stmts[id], sql, values);
 }
 
 sqlite3 *ledger_sqlite(ledger *l)
@@ -42,6 +70,8 @@ sqlite3 *ledger_sqlite(ledger *l)
 
 int ledger_bind_mpz(sqlite3_stmt *st, int idx, const mpz_t v)
 {
+    if (!st)
+        return ST_DB;
     char *text = mpz_get_str(NULL, 10, v);
     if (!text)
         return ST_NOMEM;
@@ -181,32 +211,15 @@ void ledger_close(ledger *l)
 int ledger_meta_get(ledger *l, const char *key, char **value)
 {
     static const char sql[] = "SELECT value FROM meta WHERE key = ?1";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_META_GET, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_DONE)
-        return ST_NOTFOUND;
-    if (step != SQLITE_ROW)
-        return ST_DB;
-    *value = strdup((const char *)sqlite3_column_text(st, 0));
-    sqlite3_reset(st);
-    return *value ? ST_OK : ST_NOMEM;
+    return ledger_step_text(ledger_query(l, STMT_META_GET, sql, LEDGER_VALUES(ledger_val_text(key))), value);
 }
 
 int ledger_meta_set(ledger *l, const char *key, const char *value)
 {
     static const char sql[] = "INSERT INTO meta(key, value) VALUES(?1, ?2) "
                               "ON CONFLICT(key) DO UPDATE SET value = excluded.value";
-    sqlite3_stmt *st = ledger_stmt(l, STMT_META_SET, sql);
-    if (!st)
-        return ST_DB;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st) == SQLITE_DONE ? ST_OK : ST_DB;
-    sqlite3_reset(st);
-    return rc;
+    sqlite3_stmt *st = ledger_query(l, STMT_META_SET, sql, LEDGER_VALUES(ledger_val_text(key), ledger_val_text(value)));
+    return ledger_step_done(st);
 }
 
 int ledger_block_begin(ledger *l, uint64_t height)

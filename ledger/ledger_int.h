@@ -45,6 +45,8 @@ struct ledger {
 /* Returns the cached statement id, preparing sql on first use; reset and unbound. NULL on error
  * (logged). */
 sqlite3_stmt *ledger_stmt(ledger *l, enum ledger_stmt_id id, const char *sql);
+/* The same with values (NULL: none) bound to ?1, ?2, ... (ledger_stmt_bind). */
+sqlite3_stmt *ledger_query(ledger *l, enum ledger_stmt_id id, const char *sql, const ledger_value *values);
 /* Registers u256_add, u256_sub, u256_cmp and the aggregate u256_sum on db. */
 int ledger_sql_functions_register(sqlite3 *db);
 
