@@ -95,15 +95,15 @@ int enc_econ_confidence(mpz_t conf, unsigned level)
     return ST_OK;
 }
 
-int enc_econ_min_stake(mpz_t min, const enc_econ_params *p, uint32_t score)
+int enc_econ_min_stake(mpz_t min, const mpz_t k, uint32_t score)
 {
     mpz_t x, r;
 
-    if (mpz_sgn(p->k) < 0)
+    if (mpz_sgn(k) < 0)
         return ST_INVALID;
     mpz_inits(x, r, NULL);
-    /* ceil(k * sqrt(P)) = ceil(sqrt(k^2 * P)) for the fixed k */
-    mpz_mul(x, p->k, p->k);
+    /* ceil(k * sqrt(P)) = ceil(sqrt(k^2 * P)), exactly */
+    mpz_mul(x, k, k);
     mpz_mul_ui(x, x, score);
     mpz_sqrtrem(min, r, x);
     if (mpz_sgn(r) > 0)
@@ -152,7 +152,7 @@ int enc_econ_check_start(const enc_econ_params *p, const mpz_t stake, uint32_t s
     if (score < p->min_init_p)
         return ST_LIMIT;
     mpz_init(min);
-    rc = enc_econ_min_stake(min, p, score);
+    rc = enc_econ_min_stake(min, p->k, score);
     if (rc == ST_OK && mpz_cmp(stake, min) < 0)
         rc = ST_INSUFFICIENT;
     if (rc == ST_OK && mpz_cmp(ve, p->v_max) > 0)

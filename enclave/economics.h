@@ -82,10 +82,11 @@ void enc_econ_to_amount(mpz_t amount, const mpz_t fx) NONNULL(1, 2);
  * Out: conf (initialized by the caller), fixed. */
 int enc_econ_confidence(mpz_t conf, unsigned level) WARN_UNUSED NONNULL(1);
 
-/* The minimum stake k * sqrt(P), rounded up to the next fixed, so that a fixed stake S meets it
- * (S >= k * sqrt(P) exactly) if and only if S >= min. Returns: ST_OK, or ST_INVALID if k < 0.
- * Out: min (initialized by the caller). In: score the benchmark score P. */
-int enc_econ_min_stake(mpz_t min, const enc_econ_params *p, uint32_t score) WARN_UNUSED NONNULL(1, 2);
+/* The minimum stake k * sqrt(P), rounded up to the next unit of k's, so that a stake S in the same
+ * units meets it (S >= k * sqrt(P) exactly) if and only if S >= min: k a fixed gives a fixed (the
+ * enclave's p->k), k in base units gives base units (the engine's staking.minStakePerRootScore).
+ * Returns: ST_OK, or ST_INVALID if k < 0. Out: min (initialized by the caller). In: score P. */
+int enc_econ_min_stake(mpz_t min, const mpz_t k, uint32_t score) WARN_UNUSED NONNULL(1, 2);
 
 /* The initial value promise of a worker that starts: Ve = ((re - 1) * conf + 1) * (S + rig_k * P
  * + rig_b), truncated. Returns: ST_OK, or ST_INVALID for a confidence level outside 1..5, a

@@ -199,8 +199,8 @@ static int apply_tick(eng_apply *a)
 /* Sorted by type name. */
 static const eng_handler handlers[] = {
     { .type = "ChannelClose", .apply = eng_apply_channel_close },
-    { .type = "ChannelOpen", .check = eng_check_channel_amount, .apply = eng_apply_channel_open },
-    { .type = "ChannelTopUp", .check = eng_check_channel_amount, .apply = eng_apply_channel_top_up },
+    { .type = "ChannelOpen", .check = eng_check_positive_amount, .apply = eng_apply_channel_open },
+    { .type = "ChannelTopUp", .check = eng_check_positive_amount, .apply = eng_apply_channel_top_up },
     { .type = "Claim", .apply = eng_apply_claim },
     { .type = "Contribute", .check = eng_check_positive_amount, .apply = eng_apply_contribute },
     { .type = "Delegate", .check = eng_check_delegate, .apply = eng_apply_delegate },

@@ -26,16 +26,6 @@ static cJSON *channel_event(eng_apply *a, const char *type, uint64_t channel)
     return ev;
 }
 
-int eng_check_channel_amount(eng *e, const ledger_tx *tx, char *err, size_t errlen)
-{
-    const char *member = ledger_eip712_member_index(tx->type, "deposit") >= 0 ? "deposit" : "amount";
-    mpz_t v;
-    mpz_init(v);
-    int rc = eng_check_positive(tx, member, v, err, errlen);
-    mpz_clear(v);
-    return rc;
-}
-
 /* Moves amount from the client's free balance into its escrow. */
 static int escrow(eng_apply *a, const uint8_t client[20], const mpz_t amount)
 {

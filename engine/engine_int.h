@@ -112,6 +112,8 @@ bool eng_tick_due(eng *e, uint64_t now);
  * in ppm), and the block-start tick with the test of whether one is due at time now
  * (engine/staking_tick.c). */
 int eng_check_commission(eng *e, const ledger_tx *tx, char *err, size_t errlen);
+/* The type's amount member ("amount", else "deposit", else "shares") is a positive u256, and a
+ * Contribute's at least staking.minContribution (also the check of ChannelOpen and ChannelTopUp). */
 int eng_check_positive_amount(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_apply_pool_create(eng_apply *a);
 int eng_apply_pool_set_commission(eng_apply *a);
@@ -142,7 +144,6 @@ int eng_staking_last_epoch(eng *e, uint64_t *epoch);
 
 /* Compute (engine/compute.c): heartbeats, payment channels and vouchers, and the tick part that
  * returns the deposits of channels whose challenge period is over. */
-int eng_check_channel_amount(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_apply_channel_open(eng_apply *a);
 int eng_apply_channel_top_up(eng_apply *a);
 int eng_apply_channel_close(eng_apply *a);

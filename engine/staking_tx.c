@@ -35,7 +35,9 @@ int eng_check_commission(eng *e, const ledger_tx *tx, char *err, size_t errlen)
 
 int eng_check_positive_amount(eng *e, const ledger_tx *tx, char *err, size_t errlen)
 {
-    const char *member = ledger_eip712_member_index(tx->type, "amount") >= 0 ? "amount" : "shares";
+    const char *member = ledger_eip712_member_index(tx->type, "amount") >= 0    ? "amount"
+                         : ledger_eip712_member_index(tx->type, "deposit") >= 0 ? "deposit"
+                                                                                 : "shares";
     mpz_t v;
     mpz_init(v);
     int rc = eng_check_positive(tx, member, v, err, errlen);

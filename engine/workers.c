@@ -311,16 +311,7 @@ int eng_apply_worker_heartbeat(eng_apply *a)
 
 int eng_worker_min_stake(eng *e, uint32_t score, mpz_t min)
 {
-    /* ceil(k * sqrt(P)) = ceil(sqrt(k^2 * P)), exactly */
-    mpz_t square, rem;
-    mpz_inits(square, rem, NULL);
-    mpz_mul(square, e->genesis.staking.min_stake_k, e->genesis.staking.min_stake_k);
-    mpz_mul_ui(square, square, score);
-    mpz_sqrtrem(min, rem, square);
-    if (mpz_sgn(rem) > 0)
-        mpz_add_ui(min, min, 1);
-    mpz_clears(square, rem, NULL);
-    return ST_OK;
+    return enc_econ_min_stake(min, e->genesis.staking.min_stake_k, score);
 }
 
 int eng_worker_check_stake(eng_apply *a, const ledger_worker *w, const mpz_t bonded, bool starting)
