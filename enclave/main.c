@@ -310,22 +310,15 @@ static void heap_overflow(void)
 /* Makes the context, the platform and the identity; reports failures on stderr (still open). */
 static int start(enclave *e, const char *secret_path, const char *sealed_dir)
 {
-    uint8_t seed[32], ser[65], addr[20];
+    uint8_t ser[65], addr[20];
     char addr_hex[LEDGER_ADDR_STRLEN], meas_hex[2 * 32 + 3];
     secp256k1_pubkey pk;
     size_t ser_len = sizeof ser;
     bool created;
     int rc;
 
-    e->ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
-    if (!e->ctx)
-        return ST_NOMEM;
-    rc = enc_platform_random(seed, sizeof seed);
-    if (rc == ST_OK && !secp256k1_context_randomize(e->ctx, seed))
-        rc = ST_CRYPTO;
-    explicit_bzero(seed, sizeof seed);
-    if (rc != ST_OK) {
-        fprintf(stderr, "conclave-enclave: cannot randomize the secp256k1 context: %s\n", st_str(rc));
+    if ((rc = enc_platform_signing_context(&e->ctx)) != ST_OK) {
+        fprintf(stderr, "conclave-enclave: cannot make a randomized secp256k1 context: %s\n", st_str(rc));
         return rc;
     }
     rc = enc_platform_load(&e->platform, secret_path);

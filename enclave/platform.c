@@ -86,6 +86,23 @@ int enc_platform_random(uint8_t *buf, size_t len)
     return ST_OK;
 }
 
+int enc_platform_signing_context(secp256k1_context **out)
+{
+    uint8_t seed[32];
+    secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+    if (!(*out = ctx))
+        return ST_NOMEM;
+    int rc = enc_platform_random(seed, sizeof seed);
+    if (rc == ST_OK && !secp256k1_context_randomize(ctx, seed))
+        rc = ST_CRYPTO;
+    explicit_bzero(seed, sizeof seed);
+    if (rc != ST_OK) {
+        secp256k1_context_destroy(ctx);
+        *out = NULL;
+    }
+    return rc;
+}
+
 void enc_platform_init(enc_platform *p, const uint8_t secret[ENC_PLATFORM_SECRET_LEN],
                        const uint8_t measurement[32])
 {

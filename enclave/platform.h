@@ -37,6 +37,10 @@ typedef struct enc_platform {
 /* Fills buf with len bytes from the platform's entropy source (getrandom(2) here).
  * Returns: ST_OK, or ST_IO if the source fails. */
 int enc_platform_random(uint8_t *buf, size_t len) WARN_UNUSED NONNULL(1);
+/* A new secp256k1 context for signing, randomized (blinded) with enc_platform_random.
+ * Returns: ST_OK; ST_NOMEM; ST_IO or ST_CRYPTO if it could not be randomized (*out then NULL).
+ * Out: *out, released with secp256k1_context_destroy. */
+int enc_platform_signing_context(secp256k1_context **out) WARN_UNUSED NONNULL(1);
 
 /* Sets up the platform for the running program: reads the platform secret (as
  * enc_platform_secret_read) and measures /proc/self/exe. The simulated platform's confidence level

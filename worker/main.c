@@ -174,14 +174,8 @@ static int start(worker *w, const struct options *o)
     bool created;
     int rc;
 
-    if (!(w->ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE)))
-        return ST_NOMEM;
-    rc = enc_platform_random(seed, sizeof seed);
-    if (rc == ST_OK && !secp256k1_context_randomize(w->ctx, seed))
-        rc = ST_CRYPTO;
-    explicit_bzero(seed, sizeof seed);
-    if (rc != ST_OK) {
-        logf_("cannot randomize the secp256k1 context: %s", st_str(rc));
+    if ((rc = enc_platform_signing_context(&w->ctx)) != ST_OK) {
+        logf_("cannot make a randomized secp256k1 context: %s", st_str(rc));
         return rc;
     }
     if ((rc = enc_platform_load(&w->platform, o->secret_path)) != ST_OK) {
