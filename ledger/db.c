@@ -4,9 +4,11 @@
  * node metadata, and the block transaction with per-transaction savepoints. */
 #include "ledger/ledger_int.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "schema/schema.h"
 
 unsigned ledger_schema_version(void)
@@ -222,10 +224,46 @@ int ledger_meta_set(ledger *l, const char *key, const char *value)
     return ledger_step_done(st);
 }
 
+int ledger_defer_sync(ledger *l, int *wal_fd)
+{
+    ARG_CHECK(!l->in_block);
+    *wal_fd = -1;
+    char *mode = NULL;
+    int rc = ledger_step_text(ledger_query(l, STMT_JOURNAL_MODE, "PRAGMA journal_mode", NULL), &mode);
+    bool wal = rc == ST_OK && strcmp(mode, "wal") == 0;
+    free(mode);
+    if (rc != ST_OK)
+        return rc;
+    if (!wal)
+        return ST_INVALID;
+    const char *path = sqlite3_filename_wal(sqlite3_db_filename(l->db, "main"));
+    int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    if (fd < 0)
+        return ST_IO;
+    if (ledger_exec(l, "PRAGMA synchronous=NORMAL") != ST_OK) {
+        close(fd);
+        return ST_DB;
+    }
+    *wal_fd = fd;
+    return ST_OK;
+}
+
+int ledger_sync_wal(int wal_fd)
+{
+    return fdatasync(wal_fd) == 0 ? ST_OK : ST_IO;
+}
+
+/* Runs one of the transaction-control statements, prepared once (sqlite3_exec would parse it again
+ * at every block and every transaction). Returns: ST_OK or ST_DB. */
+static int control(ledger *l, enum ledger_stmt_id id, const char *sql)
+{
+    return ledger_step_done(ledger_query(l, id, sql, NULL));
+}
+
 int ledger_block_begin(ledger *l, uint64_t height)
 {
     ARG_CHECK(!l->in_block);
-    if (ledger_exec(l, "BEGIN IMMEDIATE") != ST_OK)
+    if (control(l, STMT_BLOCK_BEGIN, "BEGIN IMMEDIATE") != ST_OK)
         return ST_DB;
     l->in_block = true;
     l->height = height;
@@ -235,7 +273,7 @@ int ledger_block_begin(ledger *l, uint64_t height)
 int ledger_block_commit(ledger *l)
 {
     ARG_CHECK(l->in_block && !l->in_tx);
-    if (ledger_exec(l, "COMMIT") != ST_OK) {
+    if (control(l, STMT_COMMIT, "COMMIT") != ST_OK) {
         ledger_block_abort(l);
         return ST_DB;
     }
@@ -255,7 +293,7 @@ void ledger_block_abort(ledger *l)
 int ledger_read_begin(ledger *l)
 {
     ARG_CHECK(!l->in_block);
-    return ledger_exec(l, "BEGIN");
+    return control(l, STMT_READ_BEGIN, "BEGIN");
 }
 
 void ledger_read_end(ledger *l)
@@ -267,7 +305,7 @@ void ledger_read_end(ledger *l)
 int ledger_tx_begin(ledger *l, const uint8_t txhash[LEDGER_HASH_LEN])
 {
     ARG_CHECK(l->in_block && !l->in_tx);
-    if (ledger_exec(l, "SAVEPOINT tx") != ST_OK)
+    if (control(l, STMT_TX_SAVEPOINT, "SAVEPOINT tx") != ST_OK)
         return ST_DB;
     memcpy(l->txhash, txhash, LEDGER_HASH_LEN);
     l->in_tx = true;
@@ -278,7 +316,7 @@ int ledger_tx_end(ledger *l, bool keep)
 {
     ARG_CHECK(l->in_tx);
     l->in_tx = false;
-    if (!keep && ledger_exec(l, "ROLLBACK TO tx") != ST_OK)
+    if (!keep && control(l, STMT_TX_ROLLBACK, "ROLLBACK TO tx") != ST_OK)
         return ST_DB;
-    return ledger_exec(l, "RELEASE tx");
+    return control(l, STMT_TX_RELEASE, "RELEASE tx");
 }

@@ -5,7 +5,9 @@
  *
  * Writes happen inside a block: ledger_block_begin() opens one SQLite transaction (BEGIN
  * IMMEDIATE), every transfer of every transaction of the block goes into it, and
- * ledger_block_commit() makes it durable with one fsync (group commit). Inside a block each
+ * ledger_block_commit() makes it durable with one fsync (group commit), or, after
+ * ledger_defer_sync(), commits at once and leaves the fsync to the caller's ledger_sync_wal() on
+ * another thread, so the next block is built while the disk works. Inside a block each
  * transaction runs under a savepoint (ledger_tx_begin/_end) so a failing one changes nothing.
  * Not thread-safe: one ledger handle per thread. */
 #ifndef LEDGER_LEDGER_H
@@ -104,7 +106,19 @@ unsigned ledger_schema_version(void);
 int ledger_meta_get(ledger *l, const char *key, char **value) WARN_UNUSED NONNULL(1, 2, 3);
 int ledger_meta_set(ledger *l, const char *key, const char *value) WARN_UNUSED NONNULL(1, 2, 3);
 
-/* Block transaction. begin: BEGIN IMMEDIATE; commit: COMMIT (durable on return); abort: ROLLBACK.
+/* From now on a block's COMMIT does not wait for the disk (WAL with synchronous=NORMAL: the commit
+ * is atomic, visible to reads at once, and survives the process dying, but not yet a power loss):
+ * it is durable once a ledger_sync_wal(*wal_fd) that started after it has returned. Checkpoints
+ * still sync the WAL and the database. Out: *wal_fd, the write-ahead log opened read-only (the
+ * caller closes it). Returns: ST_OK; ST_INVALID if the database is not in WAL mode (":memory:"),
+ * then nothing changed; ST_IO if the log cannot be opened; ST_DB. */
+int ledger_defer_sync(ledger *l, int *wal_fd) WARN_UNUSED NONNULL(1, 2);
+/* Makes every commit before the call durable (fdatasync of the log). Thread-safe: touches no
+ * SQLite state. Returns: ST_OK, or ST_IO with errno set. */
+int ledger_sync_wal(int wal_fd) WARN_UNUSED;
+
+/* Block transaction. begin: BEGIN IMMEDIATE; commit: COMMIT (durable on return unless
+ * ledger_defer_sync was called); abort: ROLLBACK.
  * height is the block being built: every transfer and transaction written is stamped with it. */
 int ledger_block_begin(ledger *l, uint64_t height) WARN_UNUSED NONNULL(1);
 int ledger_block_commit(ledger *l) WARN_UNUSED NONNULL(1);
