@@ -4,8 +4,8 @@
  *   turn command-line words into amounts, addresses, hashes and heights before the node is contacted;
  * - the program only: main.c, session.c (session.h: the steps every command shares and the one
  *   signing path), one file of commands per area as the JSON-RPC methods are laid out
- *   (cmd_node.c, cmd_staking.c, cmd_gov.c, each exporting its commands' entries), commands.c (their
- *   order) and output.c (the human rendering of the node's answers).
+ *   (cmd_node.c, cmd_staking.c, cmd_compute.c, cmd_gov.c, each exporting one table of its
+ *   commands), commands.c (their order) and output.c (the human rendering of the node's answers).
  * Secret keys live in caller-provided 32-byte buffers that the caller wipes (cli_wipe).
  * Layer: cli (above engine and rpc; nothing below includes it). */
 #ifndef CLI_CLI_H
@@ -175,8 +175,11 @@ typedef struct cli_command {
     int (*fn)(const cli_opts *o); /* returns an enum cli_exit */
 } cli_command;
 
-/* The commands, in the order --help lists them (commands.c). Static; out: *n its length. */
-const cli_command *const *cli_commands(size_t *n) NONNULL(1);
+/* The rows of each area's commands, in the file of that area; a row whose name is NULL ends each. */
+extern const cli_command cli_node_commands[], cli_staking_commands[], cli_compute_commands[], cli_gov_commands[];
+
+/* The i-th command in the order --help lists them (commands.c), or NULL past the last. Static. */
+const cli_command *cli_command_listed(size_t i);
 
 /* Prints "conclave: " + the message + newline on stderr. */
 void cli_error(const char *fmt, ...) PRINTF_LIKE(1, 2) NONNULL(1);
