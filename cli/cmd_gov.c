@@ -43,25 +43,6 @@ static bool propose_names(const char **track, const char **title, const cli_opts
     return i == o->argc && *track && *title;
 }
 
-static const char help_gov_propose[] =
-    "Signs a Propose on TRACK (root, treasury, params, enclave on the dev chain; see the node's\n"
-    "gov_listTracks), titled TITLE; --track and --title may name them instead. The track's\n"
-    "deposit is reserved from the key's free balance and returned when the proposal ends\n"
-    "(part of it is burned if you cancel it). The key needs the track's threshold of voting\n"
-    "power. PAYLOAD is what the proposal does, at most one of:\n"
-    "  --spend TO AMOUNT          pay AMOUNT (tokens, base units with --raw) from the treasury\n"
-    "  --param NAME VALUE         set a governed parameter; VALUE a whole number as\n"
-    "                             gov_getParams shows it (base units, seconds or ppm)\n"
-    "  --allow-enclave 0xMEAS     add an enclave measurement (32 bytes) to the allowlist\n"
-    "  --remove-enclave 0xMEAS    take one off\n"
-    "  --payload JSON             any payload as JSON (amounts in base units), e.g.\n"
-    "    {\"kind\":\"spend\",\"to\":\"0x…\",\"amount\":\"1000000000000000000\"}\n"
-    "    {\"kind\":\"param\",\"name\":\"staking.minContribution\",\"value\":\"2000000000000000000\"}\n"
-    "    {\"kind\":\"enclaveAllow\",\"measurement\":\"0x…\"}   (or enclaveRemove)\n"
-    "    {\"kind\":\"slashCancel\",\"slash\":3}\n"
-    "Without one the proposal is text only. --body-file reads the body (at most 16384 bytes)\n"
-    "from FILE. The receipt's ProposalCreated event names the proposal's id.\n" SIGNED_HELP;
-
 static int cmd_gov_propose(const cli_opts *o)
 {
     char err[512], *payload = NULL, *body = NULL, *hex = NULL;
@@ -102,13 +83,6 @@ out:
     return ex;
 }
 
-static const char help_gov_vote[] =
-    "Signs a Vote on proposal ID with the key's voting power at the proposal's snapshot (and\n"
-    "what its delegators lent it then). --conviction 0 (the default) counts 0.1x and locks\n"
-    "nothing; 1 to 6 count 1x to 6x and lock that stake for 1, 2, 4, 8, 16 or 32 lock periods\n"
-    "after the vote ends. Voting again while the proposal is Active replaces the vote.\n"
-    SIGNED_HELP;
-
 static int cmd_gov_vote(const cli_opts *o)
 {
     static const char *const sides[] = { "against", "for", "abstain" };
@@ -129,12 +103,6 @@ static int cmd_gov_vote(const cli_opts *o)
     return ex;
 }
 
-static const char help_gov_delegate[] =
-    "Signs a Delegate: TO votes with the key's power (at the conviction given, default 0) on\n"
-    "proposals whose snapshot comes after it, unless the key votes itself, which overrides it\n"
-    "for that proposal. No chains: TO may not delegate. With a conviction the stake stays\n"
-    "locked while delegated and for its lock periods after gov undelegate.\n" SIGNED_HELP;
-
 static int cmd_gov_delegate(const cli_opts *o)
 {
     uint8_t to[20];
@@ -147,9 +115,6 @@ static int cmd_gov_delegate(const cli_opts *o)
     cJSON_Delete(m);
     return ex;
 }
-
-static const char help_gov_undelegate[] =
-    "Signs an Undelegate.\n" SIGNED_HELP;
 
 static int cmd_gov_undelegate(const cli_opts *o)
 {
@@ -166,28 +131,15 @@ static int proposal_tx(const cli_opts *o, const char *type)
     return cli_send_words(o, type, fields);
 }
 
-static const char help_gov_cancel[] =
-    "Signs a ProposalCancel: only the proposer, only while Pending; part of the deposit is\n"
-    "burned (cancelBurnPpm of gov_listTracks), the rest returned.\n" SIGNED_HELP;
-
 static int cmd_gov_cancel(const cli_opts *o)
 {
     return proposal_tx(o, "ProposalCancel");
 }
 
-static const char help_gov_execute[] =
-    "Signs a ProposalExecute: anyone may, once the proposal is Queued and its eta has come, and\n"
-    "before it expires. The payload runs exactly once.\n" SIGNED_HELP;
-
 static int cmd_gov_execute(const cli_opts *o)
 {
     return proposal_tx(o, "ProposalExecute");
 }
-
-static const char help_gov_proposals[] =
-    "Lists proposals newest first (gov_listProposals, page after page), with their state and\n"
-    "tally; --state (Pending, Active, Defeated, Succeeded, Queued, Executed, Expired, Failed,\n"
-    "Canceled) and --track keep only those.\n";
 
 static int cmd_gov_proposals(const cli_opts *o)
 {
@@ -199,20 +151,11 @@ static int cmd_gov_proposals(const cli_opts *o)
     return ex;
 }
 
-static const char help_gov_proposal[] =
-    "Calls gov_getProposal: the proposer, track, payload, state, snapshot, timeline and the\n"
-    "tally with whether quorum and approval are reached. Exit 1 for an unknown proposal.\n";
-
 static int cmd_gov_proposal(const cli_opts *o)
 {
     static const cli_field fields[] = { { "id", CLI_FIELD_NUMBER, "proposal" }, { NULL } };
     return cli_query_words(o, "gov_getProposal", fields, cli_print_proposal);
 }
-
-static const char help_gov_power[] =
-    "Calls gov_votingPower for ADDRESS (default: the key's address), now or with --proposal at\n"
-    "that proposal's snapshot: its own staked value, what its delegators lend it, and the\n"
-    "weight that carries with their convictions.\n";
 
 static int cmd_gov_power(const cli_opts *o)
 {
@@ -230,7 +173,63 @@ static int cmd_gov_power(const cli_opts *o)
     return ex;
 }
 
-/* ---- the table of the commands ---- */
+/* ---- the commands' help texts and table ---- */
+
+static const char help_gov_propose[] =
+    "Signs a Propose on TRACK (root, treasury, params, enclave on the dev chain; see the node's\n"
+    "gov_listTracks), titled TITLE; --track and --title may name them instead. The track's\n"
+    "deposit is reserved from the key's free balance and returned when the proposal ends\n"
+    "(part of it is burned if you cancel it). The key needs the track's threshold of voting\n"
+    "power. PAYLOAD is what the proposal does, at most one of:\n"
+    "  --spend TO AMOUNT          pay AMOUNT (tokens, base units with --raw) from the treasury\n"
+    "  --param NAME VALUE         set a governed parameter; VALUE a whole number as\n"
+    "                             gov_getParams shows it (base units, seconds or ppm)\n"
+    "  --allow-enclave 0xMEAS     add an enclave measurement (32 bytes) to the allowlist\n"
+    "  --remove-enclave 0xMEAS    take one off\n"
+    "  --payload JSON             any payload as JSON (amounts in base units), e.g.\n"
+    "    {\"kind\":\"spend\",\"to\":\"0x…\",\"amount\":\"1000000000000000000\"}\n"
+    "    {\"kind\":\"param\",\"name\":\"staking.minContribution\",\"value\":\"2000000000000000000\"}\n"
+    "    {\"kind\":\"enclaveAllow\",\"measurement\":\"0x…\"}   (or enclaveRemove)\n"
+    "    {\"kind\":\"slashCancel\",\"slash\":3}\n"
+    "Without one the proposal is text only. --body-file reads the body (at most 16384 bytes)\n"
+    "from FILE. The receipt's ProposalCreated event names the proposal's id.\n" SIGNED_HELP;
+
+static const char help_gov_vote[] =
+    "Signs a Vote on proposal ID with the key's voting power at the proposal's snapshot (and\n"
+    "what its delegators lent it then). --conviction 0 (the default) counts 0.1x and locks\n"
+    "nothing; 1 to 6 count 1x to 6x and lock that stake for 1, 2, 4, 8, 16 or 32 lock periods\n"
+    "after the vote ends. Voting again while the proposal is Active replaces the vote.\n"
+    SIGNED_HELP;
+
+static const char help_gov_delegate[] =
+    "Signs a Delegate: TO votes with the key's power (at the conviction given, default 0) on\n"
+    "proposals whose snapshot comes after it, unless the key votes itself, which overrides it\n"
+    "for that proposal. No chains: TO may not delegate. With a conviction the stake stays\n"
+    "locked while delegated and for its lock periods after gov undelegate.\n" SIGNED_HELP;
+
+static const char help_gov_undelegate[] = "Signs an Undelegate.\n" SIGNED_HELP;
+
+static const char help_gov_cancel[] =
+    "Signs a ProposalCancel: only the proposer, only while Pending; part of the deposit is\n"
+    "burned (cancelBurnPpm of gov_listTracks), the rest returned.\n" SIGNED_HELP;
+
+static const char help_gov_execute[] =
+    "Signs a ProposalExecute: anyone may, once the proposal is Queued and its eta has come, and\n"
+    "before it expires. The payload runs exactly once.\n" SIGNED_HELP;
+
+static const char help_gov_proposals[] =
+    "Lists proposals newest first (gov_listProposals, page after page), with their state and\n"
+    "tally; --state (Pending, Active, Defeated, Succeeded, Queued, Executed, Expired, Failed,\n"
+    "Canceled) and --track keep only those.\n";
+
+static const char help_gov_proposal[] =
+    "Calls gov_getProposal: the proposer, track, payload, state, snapshot, timeline and the\n"
+    "tally with whether quorum and approval are reached. Exit 1 for an unknown proposal.\n";
+
+static const char help_gov_power[] =
+    "Calls gov_votingPower for ADDRESS (default: the key's address), now or with --proposal at\n"
+    "that proposal's snapshot: its own staked value, what its delegators lend it, and the\n"
+    "weight that carries with their convictions.\n";
 
 const cli_command cli_gov_commands[] = {
     { "gov propose", "TRACK TITLE [--body TEXT | --body-file FILE] [PAYLOAD] [--raw] [--sign-only] [KEY]",

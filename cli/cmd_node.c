@@ -18,11 +18,6 @@
 #include "ledger/sig.h"
 #include "ledger/tx.h"
 
-static const char help_keygen[] =
-    "Draws a new secp256k1 secret key from the system's randomness and writes it as 0x-hex to\n"
-    "FILE (default ./conclave.key), created with mode 0600; an existing file is never\n"
-    "overwritten. Prints the key's address. Keep the file secret: it controls the account.\n";
-
 static int cmd_keygen(const cli_opts *o)
 {
     uint8_t key[32], addr[20];
@@ -45,9 +40,6 @@ static int cmd_keygen(const cli_opts *o)
     return cli_print_address(addr, o);
 }
 
-static const char help_address[] =
-    "Prints the EIP-55 address of the key (no node needed).\n";
-
 static int cmd_address(const cli_opts *o)
 {
     uint8_t key[32], addr[20];
@@ -58,17 +50,10 @@ static int cmd_address(const cli_opts *o)
     return cli_print_address(addr, o);
 }
 
-static const char help_info[] =
-    "Calls node_info.\n";
-
 static int cmd_info(const cli_opts *o)
 {
     return cli_query(o, "node_info", NULL, cli_print_info);
 }
-
-static const char help_account[] =
-    "Shows the nonce and the free, escrow and claimable balances of ADDRESS (default: the\n"
-    "key's address), in tokens (exact, up to 18 decimals) or with --raw in base units.\n";
 
 static int cmd_account(const cli_opts *o)
 {
@@ -80,21 +65,10 @@ static const cli_field to_amount_fields[] = {
     { "to", CLI_FIELD_ADDRESS, NULL }, { "amount", CLI_FIELD_AMOUNT, NULL }, { NULL }
 };
 
-static const char help_transfer[] =
-    "Moves AMOUNT from the key's free balance to TO. AMOUNT is in tokens (\"1\", \"1.5\", at\n"
-    "most 18 decimals, exact) or with --raw in base units (1 token = 10^18). The chain id\n"
-    "and the next nonce come from the node; the transaction is signed locally (EIP-712)\n"
-    "and sent with tx_send. Exit 1 if the node refuses it or its receipt says failed (a\n"
-    "failed transfer still consumes its nonce). With --sign-only it prints the signed\n"
-    "transaction, the params of tx_send, instead of sending it.\n";
-
 static int cmd_transfer(const cli_opts *o)
 {
     return cli_send_words(o, "Transfer", to_amount_fields);
 }
-
-static const char help_block[] =
-    "Shows a block by height, by 0x hash, or the latest (the default).\n";
 
 static int cmd_block(const cli_opts *o)
 {
@@ -107,9 +81,6 @@ static int cmd_block(const cli_opts *o)
     }
     return cli_query_built(o, "ledger_getBlock", params, cli_print_block);
 }
-
-static const char help_tx[] =
-    "Shows the transaction with 0x hash HASH: its block, sender, message, status and events.\n";
 
 static int cmd_tx(const cli_opts *o)
 {
@@ -136,11 +107,6 @@ static uint8_t *hex_member(const cJSON *obj, const char *key, size_t *len)
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
     return cJSON_IsString(item) ? ledger_hex_decode_alloc(item->valuestring, len) : NULL;
 }
-
-static const char help_verify_epoch[] =
-    "Fetches the epoch's stored inputs and signed report (settlement_getEpoch), recomputes the\n"
-    "report from the inputs with the same math as the enclave, here, and compares the two byte\n"
-    "for byte; checks that the registered enclave signed it. Exit 1 on any difference.\n";
 
 /* Recomputes an epoch's report from its stored inputs with the enclave's own math, outside the
  * enclave, and compares it with the report the enclave signed, byte for byte. */
@@ -207,11 +173,6 @@ out:
     return ex;
 }
 
-static const char help_audit[] =
-    "Runs ledger_audit (debits equal credits, no negative balance, supply matches issuance,\n"
-    "the hash chain, the chain follows its own genesis) with the admin token read from\n"
-    "DIR/.cookie (DIR is the node's --datadir), and prints each check. Exit 1 if any fails.\n";
-
 static int cmd_audit(const cli_opts *o)
 {
     cJSON *result = NULL;
@@ -228,12 +189,6 @@ static int cmd_audit(const cli_opts *o)
     cJSON_Delete(result);
     return ex;
 }
-
-static const char help_replay[] =
-    "Rebuilds a fresh ledger (in memory, or in the new file FILE) from the genesis and the\n"
-    "transactions stored in DIR/conclave.db, locally, without a node; compares every block\n"
-    "hash, receipt (status, error and events) and account balance. Prints the counts and OK,\n"
-    "or the first difference (exit 1). Run it on a stopped node's directory or a copy.\n";
 
 static int cmd_replay(const cli_opts *o)
 {
@@ -280,10 +235,6 @@ static int cmd_replay(const cli_opts *o)
     return CLI_EXIT_OK;
 }
 
-static const char help_mint[] =
-    "Calls admin_mint on a --dev node, with the admin token read from DIR/.cookie (DIR is\n"
-    "the node's --datadir). AMOUNT as for transfer. Prints the receipt.\n";
-
 static int cmd_mint(const cli_opts *o)
 {
     return cli_admin_words(o, "admin_mint", to_amount_fields);
@@ -297,12 +248,6 @@ static void show_time(const cJSON *r)
     else
         cli_print_json(r);
 }
-
-static const char help_advance_time[] =
-    "Calls admin_advanceTime on a --dev node (manual clock), with the admin token read from\n"
-    "DIR/.cookie. Prints the node's new time once the node has run everything that fell due\n"
-    "(each epoch closed and settled, in blocks): over many epochs that takes a while, and\n"
-    "the client waits up to --timeout SECONDS (default " CLI_STR(CLI_DEFAULT_TIMEOUT) "; 0: no limit).\n";
 
 static int cmd_advance_time(const cli_opts *o)
 {
@@ -318,7 +263,59 @@ static int cmd_advance_time(const cli_opts *o)
     return ex;
 }
 
-/* ---- the table of the commands ---- */
+/* ---- the commands' help texts and table ---- */
+
+static const char help_keygen[] =
+    "Draws a new secp256k1 secret key from the system's randomness and writes it as 0x-hex to\n"
+    "FILE (default ./conclave.key), created with mode 0600; an existing file is never\n"
+    "overwritten. Prints the key's address. Keep the file secret: it controls the account.\n";
+
+static const char help_address[] = "Prints the EIP-55 address of the key (no node needed).\n";
+
+static const char help_info[] = "Calls node_info.\n";
+
+static const char help_account[] =
+    "Shows the nonce and the free, escrow and claimable balances of ADDRESS (default: the\n"
+    "key's address), in tokens (exact, up to 18 decimals) or with --raw in base units.\n";
+
+static const char help_transfer[] =
+    "Moves AMOUNT from the key's free balance to TO. AMOUNT is in tokens (\"1\", \"1.5\", at\n"
+    "most 18 decimals, exact) or with --raw in base units (1 token = 10^18). The chain id\n"
+    "and the next nonce come from the node; the transaction is signed locally (EIP-712)\n"
+    "and sent with tx_send. Exit 1 if the node refuses it or its receipt says failed (a\n"
+    "failed transfer still consumes its nonce). With --sign-only it prints the signed\n"
+    "transaction, the params of tx_send, instead of sending it.\n";
+
+static const char help_block[] = "Shows a block by height, by 0x hash, or the latest (the default).\n";
+
+static const char help_tx[] =
+    "Shows the transaction with 0x hash HASH: its block, sender, message, status and events.\n";
+
+static const char help_verify_epoch[] =
+    "Fetches the epoch's stored inputs and signed report (settlement_getEpoch), recomputes the\n"
+    "report from the inputs with the same math as the enclave, here, and compares the two byte\n"
+    "for byte; checks that the registered enclave signed it. Exit 1 on any difference.\n";
+
+static const char help_audit[] =
+    "Runs ledger_audit (debits equal credits, no negative balance, supply matches issuance,\n"
+    "the hash chain, the chain follows its own genesis) with the admin token read from\n"
+    "DIR/.cookie (DIR is the node's --datadir), and prints each check. Exit 1 if any fails.\n";
+
+static const char help_replay[] =
+    "Rebuilds a fresh ledger (in memory, or in the new file FILE) from the genesis and the\n"
+    "transactions stored in DIR/conclave.db, locally, without a node; compares every block\n"
+    "hash, receipt (status, error and events) and account balance. Prints the counts and OK,\n"
+    "or the first difference (exit 1). Run it on a stopped node's directory or a copy.\n";
+
+static const char help_mint[] =
+    "Calls admin_mint on a --dev node, with the admin token read from DIR/.cookie (DIR is\n"
+    "the node's --datadir). AMOUNT as for transfer. Prints the receipt.\n";
+
+static const char help_advance_time[] =
+    "Calls admin_advanceTime on a --dev node (manual clock), with the admin token read from\n"
+    "DIR/.cookie. Prints the node's new time once the node has run everything that fell due\n"
+    "(each epoch closed and settled, in blocks): over many epochs that takes a while, and\n"
+    "the client waits up to --timeout SECONDS (default " CLI_STR(CLI_DEFAULT_TIMEOUT) "; 0: no limit).\n";
 
 const cli_command cli_node_commands[] = {
     { "keygen", "[--out FILE]",
