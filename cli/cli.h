@@ -187,23 +187,15 @@ void cli_error(const char *fmt, ...) PRINTF_LIKE(1, 2) NONNULL(1);
 /* Output of the node's answers (output.c). Each prints to stdout; raw keeps amounts in base units
  * (info and block have none, and take raw only to share the signature of the others).
  * They tolerate missing members (printed as "-") so a newer node never crashes an older client. */
+typedef void cli_printer(const cJSON *v, bool raw) NONNULL(1);
 void cli_print_json(const cJSON *v) NONNULL(1);
-void cli_print_info(const cJSON *info, bool raw) NONNULL(1);
-void cli_print_account(const cJSON *acct, bool raw) NONNULL(1);
-void cli_print_receipt(const cJSON *receipt, bool raw) NONNULL(1);
-void cli_print_block(const cJSON *block, bool raw) NONNULL(1);
-void cli_print_tx(const cJSON *tx, bool raw) NONNULL(1);
-/* A staking_getPool result; an array of them as a table; a staking_getPosition result. */
-void cli_print_pool(const cJSON *pool, bool raw) NONNULL(1);
-/* A staking_getWorker result; a staking_listWorkers result. */
-void cli_print_worker(const cJSON *worker, bool raw) NONNULL(1);
-void cli_print_workers(const cJSON *list, bool raw) NONNULL(1);
-void cli_print_pools(const cJSON *pools, bool raw) NONNULL(1);
-void cli_print_position(const cJSON *position, bool raw) NONNULL(1);
-/* A gov_getProposal result; an array of them as a table; a gov_votingPower result. */
-void cli_print_proposal(const cJSON *proposal, bool raw) NONNULL(1);
-void cli_print_proposals(const cJSON *proposals, bool raw) NONNULL(1);
-void cli_print_power(const cJSON *power, bool raw) NONNULL(1);
+/* A node_info result; a ledger_getAccount result; a receipt; a block; a transaction. */
+cli_printer cli_print_info, cli_print_account, cli_print_receipt, cli_print_block, cli_print_tx;
+/* A staking_getPool result, an array of them as a table; a staking_getPosition result; a
+ * staking_getWorker result, a staking_listWorkers result. */
+cli_printer cli_print_pool, cli_print_pools, cli_print_position, cli_print_worker, cli_print_workers;
+/* A gov_getProposal result, an array of them as a table; a gov_votingPower result. */
+cli_printer cli_print_proposal, cli_print_proposals, cli_print_power;
 /* Returns: whether the audit reported ok. */
 bool cli_print_audit(const cJSON *audit) NONNULL(1);
 /* One line for a JSON-RPC error object: "message (code N, data {...})". Caller frees with free(). */

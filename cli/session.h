@@ -37,14 +37,14 @@ int cli_request(const cli_opts *o, const char *token, const char *method, const 
 int cli_admin_call(const cli_opts *o, const char *method, const cJSON *params, cJSON **result);
 
 /* Connects (no token), calls a method with params, prints the result with show or as JSON. */
-int cli_query(const cli_opts *o, const char *method, const cJSON *params, void (*show)(const cJSON *, bool raw));
+int cli_query(const cli_opts *o, const char *method, const cJSON *params, cli_printer *show);
 
 /* cli_query with params built by the caller: NULL (a failed build) reports out of memory.
  * params: consumed (deleted here). */
-int cli_query_built(const cli_opts *o, const char *method, cJSON *params, void (*show)(const cJSON *, bool raw));
+int cli_query_built(const cli_opts *o, const char *method, cJSON *params, cli_printer *show);
 
 /* cli_query with {"address": the optional first word, else the key's address}. */
-int cli_query_address(const cli_opts *o, const char *method, void (*show)(const cJSON *, bool raw));
+int cli_query_address(const cli_opts *o, const char *method, cli_printer *show);
 
 /* Reads a non-negative integer member of a node answer. */
 bool cli_json_u64(const cJSON *obj, const char *key, uint64_t *out);
@@ -109,8 +109,7 @@ int cli_words_object(cJSON **obj, const cli_opts *o, const cli_field *fields);
 int cli_send_words(const cli_opts *o, const char *type, const cli_field *fields);
 
 /* cli_query with params made of the positional words as fields. */
-int cli_query_words(const cli_opts *o, const char *method, const cli_field *fields,
-                    void (*show)(const cJSON *, bool raw));
+int cli_query_words(const cli_opts *o, const char *method, const cli_field *fields, cli_printer *show);
 
 /* cli_admin_send with params made of the positional words as fields. */
 int cli_admin_words(const cli_opts *o, const char *method, const cli_field *fields);
@@ -155,7 +154,6 @@ int cli_admin_send(const cli_opts *o, const char *method, const cJSON *params);
 
 /* Lists every item of a paged list method (params base, not consumed; page after page) under
  * member, printed with show or as JSON. */
-int cli_list_command(const cli_opts *o, const char *method, const cJSON *base, const char *member,
-                     void (*show)(const cJSON *, bool raw));
+int cli_list_command(const cli_opts *o, const char *method, const cJSON *base, const char *member, cli_printer *show);
 
 #endif
