@@ -19,20 +19,16 @@ struct option_def {
 };
 
 static const struct option_def option_defs[] = {
-    { "rpc", 1, OPT_GLOBAL },             { "json", 0, OPT_GLOBAL },
-    { "timeout", 1, OPT_GLOBAL },
-    { "key", 1, CLI_OPT_KEY },            { "dev-key", 1, CLI_OPT_KEY },
-    { "raw", 0, CLI_OPT_RAW },            { "datadir", 1, CLI_OPT_DATADIR },
-    { "out", 1, CLI_OPT_OUT },            { "help", 0, OPT_HELP },
-    { "version", 0, OPT_VERSION },        { "sign-only", 0, CLI_OPT_SIGN_ONLY },
-    { "commission", 1, CLI_OPT_POOL },    { "capacity", 1, CLI_OPT_POOL },
-    { "sort", 1, CLI_OPT_SORT },          { "all", 0, CLI_OPT_ALL },
-    { "title", 1, CLI_OPT_PROPOSE },      { "body", 1, CLI_OPT_PROPOSE },
-    { "body-file", 1, CLI_OPT_PROPOSE },  { "payload", 1, CLI_OPT_PROPOSE },
-    { "spend", 2, CLI_OPT_PROPOSE },      { "param", 2, CLI_OPT_PROPOSE },
+    { "rpc", 1, OPT_GLOBAL }, { "json", 0, OPT_GLOBAL }, { "timeout", 1, OPT_GLOBAL },
+    { "help", 0, OPT_HELP }, { "version", 0, OPT_VERSION },
+    { "key", 1, CLI_OPT_KEY }, { "dev-key", 1, CLI_OPT_KEY }, { "raw", 0, CLI_OPT_RAW },
+    { "datadir", 1, CLI_OPT_DATADIR }, { "out", 1, CLI_OPT_OUT }, { "sign-only", 0, CLI_OPT_SIGN_ONLY },
+    { "commission", 1, CLI_OPT_POOL }, { "capacity", 1, CLI_OPT_POOL }, { "sort", 1, CLI_OPT_SORT }, { "all", 0, CLI_OPT_ALL },
+    { "title", 1, CLI_OPT_PROPOSE }, { "body", 1, CLI_OPT_PROPOSE }, { "body-file", 1, CLI_OPT_PROPOSE },
+    { "payload", 1, CLI_OPT_PROPOSE }, { "spend", 2, CLI_OPT_PROPOSE }, { "param", 2, CLI_OPT_PROPOSE },
     { "allow-enclave", 1, CLI_OPT_PROPOSE }, { "remove-enclave", 1, CLI_OPT_PROPOSE },
-    { "conviction", 1, CLI_OPT_CONVICTION }, { "state", 1, CLI_OPT_FILTER },
-    { "track", 1, CLI_OPT_TRACK },        { "proposal", 1, CLI_OPT_PROPOSAL },
+    { "conviction", 1, CLI_OPT_CONVICTION }, { "state", 1, CLI_OPT_FILTER }, { "track", 1, CLI_OPT_TRACK },
+    { "proposal", 1, CLI_OPT_PROPOSAL },
 };
 
 static const char exit_text[] =
