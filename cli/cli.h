@@ -4,8 +4,9 @@
  *   turn command-line words into amounts, addresses, hashes and heights before the node is contacted;
  * - the program only: main.c, session.c (session.h: the steps every command shares and the one
  *   signing path), one file of commands per area as the JSON-RPC methods are laid out
- *   (cmd_node.c, cmd_staking.c, cmd_compute.c, cmd_gov.c, each exporting one table of its
- *   commands), commands.c (their order) and output.c (the human rendering of the node's answers).
+ *   (cmd_node.c, cmd_staking.c, cmd_compute.c, cmd_gov.c, each exporting its commands' functions),
+ *   commands.c (their table, in order, with their help texts) and output.c (the human rendering of
+ *   the node's answers).
  * Secret keys live in caller-provided 32-byte buffers that the caller wipes (cli_wipe).
  * Layer: cli (above engine and rpc; nothing below includes it). */
 #ifndef CLI_CLI_H
@@ -165,6 +166,9 @@ typedef struct cli_opts {
     char **argv;
 } cli_opts;
 
+/* A command: runs it with the parsed command line. Returns: an enum cli_exit. */
+typedef int cli_command_fn(const cli_opts *o);
+
 typedef struct cli_command {
     const char *name;         /* one word, or a group and a word ("pool create") */
     const char *synopsis;     /* arguments and options, for the usage line */
@@ -172,14 +176,11 @@ typedef struct cli_command {
     const char *help;         /* the rest of `conclave help NAME` */
     int min_args, max_args;   /* positional words accepted */
     unsigned opts;            /* enum cli_opt_flags it accepts */
-    int (*fn)(const cli_opts *o); /* returns an enum cli_exit */
+    cli_command_fn *fn;
 } cli_command;
 
-/* The rows of each area's commands, in the file of that area; a row whose name is NULL ends each. */
-extern const cli_command cli_node_commands[], cli_staking_commands[], cli_compute_commands[], cli_gov_commands[];
-
-/* The i-th command in the order --help lists them (commands.c), or NULL past the last. Static. */
-const cli_command *cli_command_listed(size_t i);
+/* The commands, in the order --help lists them, ending with a row whose name is NULL (commands.c). */
+extern const cli_command cli_commands[];
 
 /* Prints "conclave: " + the message + newline on stderr. */
 void cli_error(const char *fmt, ...) PRINTF_LIKE(1, 2) NONNULL(1);

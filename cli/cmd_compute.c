@@ -13,19 +13,19 @@
 #include "ledger/hex.h"
 #include "ledger/tx.h"
 
-static int cmd_worker_status(const cli_opts *o)
+int cli_cmd_worker_status(const cli_opts *o)
 {
     static const cli_field fields[] = { { "worker", CLI_FIELD_ADDRESS, NULL }, { NULL } };
     return cli_query_words(o, "staking_getWorker", fields, cli_print_worker);
 }
 
-static int cmd_worker_list(const cli_opts *o)
+int cli_cmd_worker_list(const cli_opts *o)
 {
     static const cli_field fields[] = { { "pool", CLI_FIELD_NUMBER, "pool" }, { NULL } };
     return cli_query_words(o, "staking_listWorkers", fields, cli_print_workers);
 }
 
-static int cmd_channel_open(const cli_opts *o)
+int cli_cmd_channel_open(const cli_opts *o)
 {
     static const cli_field fields[] = {
         { "worker", CLI_FIELD_ADDRESS, NULL }, { "deposit", CLI_FIELD_AMOUNT, NULL }, { NULL }
@@ -33,7 +33,7 @@ static int cmd_channel_open(const cli_opts *o)
     return cli_send_words(o, "ChannelOpen", fields);
 }
 
-static int cmd_channel_top_up(const cli_opts *o)
+int cli_cmd_channel_top_up(const cli_opts *o)
 {
     static const cli_field fields[] = {
         { "channel", CLI_FIELD_UINT, "channel" }, { "amount", CLI_FIELD_AMOUNT, NULL }, { NULL }
@@ -41,7 +41,7 @@ static int cmd_channel_top_up(const cli_opts *o)
     return cli_send_words(o, "ChannelTopUp", fields);
 }
 
-static int cmd_channel_close(const cli_opts *o)
+int cli_cmd_channel_close(const cli_opts *o)
 {
     static const cli_field fields[] = { { "channel", CLI_FIELD_UINT, "channel" }, { NULL } };
     return cli_send_words(o, "ChannelClose", fields);
@@ -54,7 +54,7 @@ static const cli_field voucher_fields[] = {
 
 /* Signs Voucher{channel, cumulative} with the client's key under the node's chain and prints the
  * signature (0x, 65 bytes); the key never leaves the process. */
-static int cmd_voucher_sign(const cli_opts *o)
+int cli_cmd_voucher_sign(const cli_opts *o)
 {
     cJSON *m;
     cli_signer s = { .client = NULL };
@@ -81,7 +81,7 @@ static int cmd_voucher_sign(const cli_opts *o)
     return ex;
 }
 
-static int cmd_voucher_redeem(const cli_opts *o)
+int cli_cmd_voucher_redeem(const cli_opts *o)
 {
     uint8_t sig[65];
     cJSON *m;
@@ -97,58 +97,3 @@ static int cmd_voucher_redeem(const cli_opts *o)
     cJSON_Delete(m);
     return ex;
 }
-
-/* ---- the commands' help texts and table ---- */
-
-static const char help_worker_status[] =
-    "Calls staking_getWorker: its state (Registered, Ready, Computing, Unresponsive,\n"
-    "CoolingDown), operator and runtime measurement, benchmark score P and confidence level,\n"
-    "bonded stake and the minimum it needs (k * sqrt(P)), its value promise V and the slots\n"
-    "it answered this epoch. A worker registers itself: run conclave-worker on its machine.\n"
-    "Exit 1 for a key that never registered.\n";
-
-static const char help_worker_list[] =
-    "Calls staking_listWorkers: every worker of pool POOL, as worker status shows one.\n";
-
-static const char help_channel_open[] =
-    "Signs a ChannelOpen: DEPOSIT of the key's free balance goes into its escrow for a channel\n"
-    "to WORKER (a worker in a pool); the receipt's ChannelOpened event names the channel.\n"
-    "Pay through it with conclave voucher sign.\n" SIGNED_HELP;
-
-static const char help_channel_top_up[] =
-    "Signs a ChannelTopUp (the channel's client only): AMOUNT more of its free balance is\n"
-    "escrowed for channel ID.\n" SIGNED_HELP;
-
-static const char help_channel_close[] =
-    "Signs a ChannelClose (the client only): after the chain's challenge period (during which\n"
-    "the worker may still redeem vouchers) what the channel did not pay comes back.\n" SIGNED_HELP;
-
-static const char help_voucher_sign[] =
-    "Signs Voucher{channel, cumulative} with the client's key under the node's chain and prints\n"
-    "the signature: hand it to the worker's operator, who redeems it. CUMULATIVE is the total\n"
-    "paid through the channel so far (tokens, or base units with --raw): a later voucher for a\n"
-    "larger total replaces the earlier ones, and none pays twice. KEY is --key FILE or\n"
-    "--dev-key N.\n";
-
-static const char help_voucher_redeem[] =
-    "Signs a VoucherRedeem (the pool owner of the channel's worker): the client's voucher for a\n"
-    "CUMULATIVE total with its SIGNATURE (conclave voucher sign). The next epoch settlement pays\n"
-    "what it added, capped by the deposit, to the worker's pool.\n" SIGNED_HELP;
-
-const cli_command cli_compute_commands[] = {
-    { "worker status", "WORKER [--raw]",
-      "show a worker: state, score, stake, V, uptime", help_worker_status, 1, 1, CLI_OPT_RAW, cmd_worker_status },
-    { "worker list", "POOL [--raw]",
-      "show a pool's workers", help_worker_list, 1, 1, CLI_OPT_RAW, cmd_worker_list },
-    { "channel open", "WORKER DEPOSIT [--raw] [--sign-only] [KEY]",
-      "open a payment channel to a worker", help_channel_open, 2, 2, SIGNING, cmd_channel_open },
-    { "channel top-up", "ID AMOUNT [--raw] [--sign-only] [KEY]",
-      "add to a channel's deposit", help_channel_top_up, 2, 2, SIGNING, cmd_channel_top_up },
-    { "channel close", "ID [--sign-only] [KEY]",
-      "close a payment channel", help_channel_close, 1, 1, SIGNING, cmd_channel_close },
-    { "voucher sign", "CHANNEL CUMULATIVE [--raw] [KEY]",
-      "sign a voucher paying a channel's worker, off the ledger", help_voucher_sign, 2, 2, CLI_OPT_KEY | CLI_OPT_RAW, cmd_voucher_sign },
-    { "voucher redeem", "CHANNEL CUMULATIVE SIGNATURE [--raw] [--sign-only] [KEY]",
-      "redeem a client's voucher (worker's operator)", help_voucher_redeem, 3, 3, SIGNING, cmd_voucher_redeem },
-    { NULL },
-};

@@ -43,7 +43,7 @@ static bool propose_names(const char **track, const char **title, const cli_opts
     return i == o->argc && *track && *title;
 }
 
-static int cmd_gov_propose(const cli_opts *o)
+int cli_cmd_gov_propose(const cli_opts *o)
 {
     char err[512], *payload = NULL, *body = NULL, *hex = NULL;
     const char *track, *title;
@@ -83,7 +83,7 @@ out:
     return ex;
 }
 
-static int cmd_gov_vote(const cli_opts *o)
+int cli_cmd_gov_vote(const cli_opts *o)
 {
     static const char *const sides[] = { "against", "for", "abstain" };
     uint64_t id, conviction, support = 3;
@@ -103,7 +103,7 @@ static int cmd_gov_vote(const cli_opts *o)
     return ex;
 }
 
-static int cmd_gov_delegate(const cli_opts *o)
+int cli_cmd_gov_delegate(const cli_opts *o)
 {
     uint8_t to[20];
     uint64_t conviction;
@@ -116,7 +116,7 @@ static int cmd_gov_delegate(const cli_opts *o)
     return ex;
 }
 
-static int cmd_gov_undelegate(const cli_opts *o)
+int cli_cmd_gov_undelegate(const cli_opts *o)
 {
     cJSON *m = cJSON_CreateObject();
     int ex = cli_send_signed(o, "Undelegate", m);
@@ -131,17 +131,17 @@ static int proposal_tx(const cli_opts *o, const char *type)
     return cli_send_words(o, type, fields);
 }
 
-static int cmd_gov_cancel(const cli_opts *o)
+int cli_cmd_gov_cancel(const cli_opts *o)
 {
     return proposal_tx(o, "ProposalCancel");
 }
 
-static int cmd_gov_execute(const cli_opts *o)
+int cli_cmd_gov_execute(const cli_opts *o)
 {
     return proposal_tx(o, "ProposalExecute");
 }
 
-static int cmd_gov_proposals(const cli_opts *o)
+int cli_cmd_gov_proposals(const cli_opts *o)
 {
     cJSON *base = cJSON_CreateObject();
     bool ok = base && (!o->state || cJSON_AddStringToObject(base, "state", o->state))
@@ -151,13 +151,13 @@ static int cmd_gov_proposals(const cli_opts *o)
     return ex;
 }
 
-static int cmd_gov_proposal(const cli_opts *o)
+int cli_cmd_gov_proposal(const cli_opts *o)
 {
     static const cli_field fields[] = { { "id", CLI_FIELD_NUMBER, "proposal" }, { NULL } };
     return cli_query_words(o, "gov_getProposal", fields, cli_print_proposal);
 }
 
-static int cmd_gov_power(const cli_opts *o)
+int cli_cmd_gov_power(const cli_opts *o)
 {
     uint8_t addr[20];
     uint64_t id = 0;
@@ -172,83 +172,3 @@ static int cmd_gov_power(const cli_opts *o)
     cJSON_Delete(params);
     return ex;
 }
-
-/* ---- the commands' help texts and table ---- */
-
-static const char help_gov_propose[] =
-    "Signs a Propose on TRACK (root, treasury, params, enclave on the dev chain; see the node's\n"
-    "gov_listTracks), titled TITLE; --track and --title may name them instead. The track's\n"
-    "deposit is reserved from the key's free balance and returned when the proposal ends\n"
-    "(part of it is burned if you cancel it). The key needs the track's threshold of voting\n"
-    "power. PAYLOAD is what the proposal does, at most one of:\n"
-    "  --spend TO AMOUNT          pay AMOUNT (tokens, base units with --raw) from the treasury\n"
-    "  --param NAME VALUE         set a governed parameter; VALUE a whole number as\n"
-    "                             gov_getParams shows it (base units, seconds or ppm)\n"
-    "  --allow-enclave 0xMEAS     add an enclave measurement (32 bytes) to the allowlist\n"
-    "  --remove-enclave 0xMEAS    take one off\n"
-    "  --payload JSON             any payload as JSON (amounts in base units), e.g.\n"
-    "    {\"kind\":\"spend\",\"to\":\"0x…\",\"amount\":\"1000000000000000000\"}\n"
-    "    {\"kind\":\"param\",\"name\":\"staking.minContribution\",\"value\":\"2000000000000000000\"}\n"
-    "    {\"kind\":\"enclaveAllow\",\"measurement\":\"0x…\"}   (or enclaveRemove)\n"
-    "    {\"kind\":\"slashCancel\",\"slash\":3}\n"
-    "Without one the proposal is text only. --body-file reads the body (at most 16384 bytes)\n"
-    "from FILE. The receipt's ProposalCreated event names the proposal's id.\n" SIGNED_HELP;
-
-static const char help_gov_vote[] =
-    "Signs a Vote on proposal ID with the key's voting power at the proposal's snapshot (and\n"
-    "what its delegators lent it then). --conviction 0 (the default) counts 0.1x and locks\n"
-    "nothing; 1 to 6 count 1x to 6x and lock that stake for 1, 2, 4, 8, 16 or 32 lock periods\n"
-    "after the vote ends. Voting again while the proposal is Active replaces the vote.\n"
-    SIGNED_HELP;
-
-static const char help_gov_delegate[] =
-    "Signs a Delegate: TO votes with the key's power (at the conviction given, default 0) on\n"
-    "proposals whose snapshot comes after it, unless the key votes itself, which overrides it\n"
-    "for that proposal. No chains: TO may not delegate. With a conviction the stake stays\n"
-    "locked while delegated and for its lock periods after gov undelegate.\n" SIGNED_HELP;
-
-static const char help_gov_undelegate[] = "Signs an Undelegate.\n" SIGNED_HELP;
-
-static const char help_gov_cancel[] =
-    "Signs a ProposalCancel: only the proposer, only while Pending; part of the deposit is\n"
-    "burned (cancelBurnPpm of gov_listTracks), the rest returned.\n" SIGNED_HELP;
-
-static const char help_gov_execute[] =
-    "Signs a ProposalExecute: anyone may, once the proposal is Queued and its eta has come, and\n"
-    "before it expires. The payload runs exactly once.\n" SIGNED_HELP;
-
-static const char help_gov_proposals[] =
-    "Lists proposals newest first (gov_listProposals, page after page), with their state and\n"
-    "tally; --state (Pending, Active, Defeated, Succeeded, Queued, Executed, Expired, Failed,\n"
-    "Canceled) and --track keep only those.\n";
-
-static const char help_gov_proposal[] =
-    "Calls gov_getProposal: the proposer, track, payload, state, snapshot, timeline and the\n"
-    "tally with whether quorum and approval are reached. Exit 1 for an unknown proposal.\n";
-
-static const char help_gov_power[] =
-    "Calls gov_votingPower for ADDRESS (default: the key's address), now or with --proposal at\n"
-    "that proposal's snapshot: its own staked value, what its delegators lend it, and the\n"
-    "weight that carries with their convictions.\n";
-
-const cli_command cli_gov_commands[] = {
-    { "gov propose", "TRACK TITLE [--body TEXT | --body-file FILE] [PAYLOAD] [--raw] [--sign-only] [KEY]",
-      "propose on a governance track", help_gov_propose, 0, 2, CLI_OPT_PROPOSE | CLI_OPT_TRACK | SIGNING, cmd_gov_propose },
-    { "gov vote", "ID for|against|abstain [--conviction N] [--sign-only] [KEY]",
-      "vote on a proposal", help_gov_vote, 2, 2, CLI_OPT_CONVICTION | SIGNING, cmd_gov_vote },
-    { "gov delegate", "TO [--conviction N] [--sign-only] [KEY]",
-      "lend your voting power to another address", help_gov_delegate, 1, 1, CLI_OPT_CONVICTION | SIGNING, cmd_gov_delegate },
-    { "gov undelegate", "[--sign-only] [KEY]",
-      "end your delegation", help_gov_undelegate, 0, 0, SIGNING, cmd_gov_undelegate },
-    { "gov cancel", "ID [--sign-only] [KEY]",
-      "cancel your pending proposal", help_gov_cancel, 1, 1, SIGNING, cmd_gov_cancel },
-    { "gov execute", "ID [--sign-only] [KEY]",
-      "carry out a passed proposal", help_gov_execute, 1, 1, SIGNING, cmd_gov_execute },
-    { "gov proposals", "[--state S] [--track T] [--raw]",
-      "list proposals", help_gov_proposals, 0, 0, CLI_OPT_FILTER | CLI_OPT_TRACK | CLI_OPT_RAW, cmd_gov_proposals },
-    { "gov proposal", "ID [--raw]",
-      "show a proposal, its timeline and tally", help_gov_proposal, 1, 1, CLI_OPT_RAW, cmd_gov_proposal },
-    { "gov power", "[ADDRESS] [--proposal ID] [--raw] [--key FILE | --dev-key N]",
-      "show an address's voting power", help_gov_power, 0, 1, CLI_OPT_PROPOSAL | CLI_OPT_KEY | CLI_OPT_RAW, cmd_gov_power },
-    { NULL },
-};

@@ -18,7 +18,7 @@
 #include "ledger/sig.h"
 #include "ledger/tx.h"
 
-static int cmd_keygen(const cli_opts *o)
+int cli_cmd_keygen(const cli_opts *o)
 {
     uint8_t key[32], addr[20];
     char err[512];
@@ -40,7 +40,7 @@ static int cmd_keygen(const cli_opts *o)
     return cli_print_address(addr, o);
 }
 
-static int cmd_address(const cli_opts *o)
+int cli_cmd_address(const cli_opts *o)
 {
     uint8_t key[32], addr[20];
     int ex = cli_load_key(key, addr, o);
@@ -50,12 +50,12 @@ static int cmd_address(const cli_opts *o)
     return cli_print_address(addr, o);
 }
 
-static int cmd_info(const cli_opts *o)
+int cli_cmd_info(const cli_opts *o)
 {
     return cli_query(o, "node_info", NULL, cli_print_info);
 }
 
-static int cmd_account(const cli_opts *o)
+int cli_cmd_account(const cli_opts *o)
 {
     return cli_query_address(o, "ledger_getAccount", cli_print_account);
 }
@@ -65,12 +65,12 @@ static const cli_field to_amount_fields[] = {
     { "to", CLI_FIELD_ADDRESS, NULL }, { "amount", CLI_FIELD_AMOUNT, NULL }, { NULL }
 };
 
-static int cmd_transfer(const cli_opts *o)
+int cli_cmd_transfer(const cli_opts *o)
 {
     return cli_send_words(o, "Transfer", to_amount_fields);
 }
 
-static int cmd_block(const cli_opts *o)
+int cli_cmd_block(const cli_opts *o)
 {
     char err[512];
     cJSON *params = NULL;
@@ -82,7 +82,7 @@ static int cmd_block(const cli_opts *o)
     return cli_query_built(o, "ledger_getBlock", params, cli_print_block);
 }
 
-static int cmd_tx(const cli_opts *o)
+int cli_cmd_tx(const cli_opts *o)
 {
     uint8_t hash[32];
     char err[512];
@@ -110,7 +110,7 @@ static uint8_t *hex_member(const cJSON *obj, const char *key, size_t *len)
 
 /* Recomputes an epoch's report from its stored inputs with the enclave's own math, outside the
  * enclave, and compares it with the report the enclave signed, byte for byte. */
-static int cmd_verify_epoch(const cli_opts *o)
+int cli_cmd_verify_epoch(const cli_opts *o)
 {
     char err[256];
     uint64_t epoch;
@@ -173,7 +173,7 @@ out:
     return ex;
 }
 
-static int cmd_audit(const cli_opts *o)
+int cli_cmd_audit(const cli_opts *o)
 {
     cJSON *result = NULL;
     int ex = cli_admin_call(o, "ledger_audit", NULL, &result);
@@ -190,7 +190,7 @@ static int cmd_audit(const cli_opts *o)
     return ex;
 }
 
-static int cmd_replay(const cli_opts *o)
+int cli_cmd_replay(const cli_opts *o)
 {
     char src[4096], err[512] = "";
     eng_replay_report report;
@@ -235,7 +235,7 @@ static int cmd_replay(const cli_opts *o)
     return CLI_EXIT_OK;
 }
 
-static int cmd_mint(const cli_opts *o)
+int cli_cmd_mint(const cli_opts *o)
 {
     return cli_admin_words(o, "admin_mint", to_amount_fields);
 }
@@ -249,7 +249,7 @@ static void show_time(const cJSON *r)
         cli_print_json(r);
 }
 
-static int cmd_advance_time(const cli_opts *o)
+int cli_cmd_advance_time(const cli_opts *o)
 {
     static const cli_field fields[] = { { "seconds", CLI_FIELD_NUMBER, "seconds" }, { NULL } };
     cJSON *params, *result = NULL;
@@ -262,85 +262,3 @@ static int cmd_advance_time(const cli_opts *o)
     cJSON_Delete(params);
     return ex;
 }
-
-/* ---- the commands' help texts and table ---- */
-
-static const char help_keygen[] =
-    "Draws a new secp256k1 secret key from the system's randomness and writes it as 0x-hex to\n"
-    "FILE (default ./conclave.key), created with mode 0600; an existing file is never\n"
-    "overwritten. Prints the key's address. Keep the file secret: it controls the account.\n";
-
-static const char help_address[] = "Prints the EIP-55 address of the key (no node needed).\n";
-
-static const char help_info[] = "Calls node_info.\n";
-
-static const char help_account[] =
-    "Shows the nonce and the free, escrow and claimable balances of ADDRESS (default: the\n"
-    "key's address), in tokens (exact, up to 18 decimals) or with --raw in base units.\n";
-
-static const char help_transfer[] =
-    "Moves AMOUNT from the key's free balance to TO. AMOUNT is in tokens (\"1\", \"1.5\", at\n"
-    "most 18 decimals, exact) or with --raw in base units (1 token = 10^18). The chain id\n"
-    "and the next nonce come from the node; the transaction is signed locally (EIP-712)\n"
-    "and sent with tx_send. Exit 1 if the node refuses it or its receipt says failed (a\n"
-    "failed transfer still consumes its nonce). With --sign-only it prints the signed\n"
-    "transaction, the params of tx_send, instead of sending it.\n";
-
-static const char help_block[] = "Shows a block by height, by 0x hash, or the latest (the default).\n";
-
-static const char help_tx[] =
-    "Shows the transaction with 0x hash HASH: its block, sender, message, status and events.\n";
-
-static const char help_verify_epoch[] =
-    "Fetches the epoch's stored inputs and signed report (settlement_getEpoch), recomputes the\n"
-    "report from the inputs with the same math as the enclave, here, and compares the two byte\n"
-    "for byte; checks that the registered enclave signed it. Exit 1 on any difference.\n";
-
-static const char help_audit[] =
-    "Runs ledger_audit (debits equal credits, no negative balance, supply matches issuance,\n"
-    "the hash chain, the chain follows its own genesis) with the admin token read from\n"
-    "DIR/.cookie (DIR is the node's --datadir), and prints each check. Exit 1 if any fails.\n";
-
-static const char help_replay[] =
-    "Rebuilds a fresh ledger (in memory, or in the new file FILE) from the genesis and the\n"
-    "transactions stored in DIR/conclave.db, locally, without a node; compares every block\n"
-    "hash, receipt (status, error and events) and account balance. Prints the counts and OK,\n"
-    "or the first difference (exit 1). Run it on a stopped node's directory or a copy.\n";
-
-static const char help_mint[] =
-    "Calls admin_mint on a --dev node, with the admin token read from DIR/.cookie (DIR is\n"
-    "the node's --datadir). AMOUNT as for transfer. Prints the receipt.\n";
-
-static const char help_advance_time[] =
-    "Calls admin_advanceTime on a --dev node (manual clock), with the admin token read from\n"
-    "DIR/.cookie. Prints the node's new time once the node has run everything that fell due\n"
-    "(each epoch closed and settled, in blocks): over many epochs that takes a while, and\n"
-    "the client waits up to --timeout SECONDS (default " CLI_STR(CLI_DEFAULT_TIMEOUT) "; 0: no limit).\n";
-
-const cli_command cli_node_commands[] = {
-    { "keygen", "[--out FILE]",
-      "make a new secret key and print its address", help_keygen, 0, 0, CLI_OPT_OUT, cmd_keygen },
-    { "address", "[--key FILE | --dev-key N]",
-      "print the address of a key", help_address, 0, 0, CLI_OPT_KEY, cmd_address },
-    { "info", "",
-      "show the node: chain id, height, head, version", help_info, 0, 0, 0, cmd_info },
-    { "account", "[ADDRESS] [--raw] [--key FILE | --dev-key N]",
-      "show an account's nonce and balances", help_account, 0, 1, CLI_OPT_KEY | CLI_OPT_RAW, cmd_account },
-    { "transfer", "TO AMOUNT [--raw] [--sign-only] [--key FILE | --dev-key N]",
-      "sign and send a Transfer, print its receipt", help_transfer, 2, 2, SIGNING, cmd_transfer },
-    { "block", "[HEIGHT | HASH | latest]",
-      "show a block and its transactions", help_block, 0, 1, 0, cmd_block },
-    { "tx", "HASH [--raw]",
-      "show a transaction, its status and events", help_tx, 1, 1, CLI_OPT_RAW, cmd_tx },
-    { "audit", "--datadir DIR",
-      "check the ledger's invariants on the node", help_audit, 0, 0, CLI_OPT_DATADIR, cmd_audit },
-    { "verify-epoch", "EPOCH",
-      "recompute a settled epoch outside the enclave", help_verify_epoch, 1, 1, 0, cmd_verify_epoch },
-    { "replay", "--datadir DIR [--out FILE]",
-      "rebuild a ledger from its block log and compare", help_replay, 0, 0, CLI_OPT_DATADIR | CLI_OPT_OUT, cmd_replay },
-    { "mint", "TO AMOUNT --datadir DIR [--raw]",
-      "dev node: mint tokens to TO", help_mint, 2, 2, CLI_OPT_DATADIR | CLI_OPT_RAW, cmd_mint },
-    { "advance-time", "SECONDS --datadir DIR",
-      "dev node: move the manual clock", help_advance_time, 1, 1, CLI_OPT_DATADIR, cmd_advance_time },
-    { NULL },
-};

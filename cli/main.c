@@ -40,11 +40,10 @@ static const char exit_text[] =
 
 static void overall_help(FILE *f)
 {
-    const cli_command *c;
     fputs("usage: conclave [OPTIONS] COMMAND [ARGS]\n\n"
           "The Conclave client: keys, balances, locally signed transfers, stake pools, governance and\n"
           "ledger checks, over the node's JSON-RPC.\n\nCommands:\n", f);
-    for (size_t i = 0; (c = cli_command_listed(i)); i++)
+    for (const cli_command *c = cli_commands; c->name; c++)
         fprintf(f, "  %-19s %s\n", c->name, c->summary);
     fprintf(f, "  %-19s %s\n", "help COMMAND", "the options and details of one command");
     fputs("\nOptions:\n"
@@ -102,22 +101,21 @@ static bool in_group(const cli_command *c, const char *group)
  * Out: *used the words the name took. Returns: the command or NULL. */
 static const cli_command *find_command(int nwords, char **words, int *used)
 {
-    const cli_command *c;
     bool group = false;
-    for (size_t i = 0; (c = cli_command_listed(i)); i++)
+    for (const cli_command *c = cli_commands; c->name; c++)
         group = group || in_group(c, words[0]);
     bool named = !group || nwords >= 2;
     char name[64];
     snprintf(name, sizeof name, "%s%s%s", words[0], group && named ? " " : "", group && named ? words[1] : "");
     *used = group ? 2 : 1;
-    for (size_t i = 0; named && (c = cli_command_listed(i)); i++)
+    for (const cli_command *c = cli_commands; named && c->name; c++)
         if (strcmp(c->name, name) == 0)
             return c;
     if (named)
         cli_error("unknown command '%s' (see conclave --help)", name);
     else
         cli_error("%s: which one?", words[0]);
-    for (size_t i = 0; group && (c = cli_command_listed(i)); i++)
+    for (const cli_command *c = cli_commands; group && c->name; c++)
         if (in_group(c, words[0]))
             command_usage(stderr, c);
     return NULL;

@@ -156,4 +156,22 @@ int cli_admin_send(const cli_opts *o, const char *method, const cJSON *params);
  * member, printed with show or as JSON. */
 int cli_list_command(const cli_opts *o, const char *method, const cJSON *base, const char *member, cli_printer *show);
 
+/* The commands, each named by its row of cli_commands (commands.c); by file: */
+/* cmd_node.c */
+cli_command_fn cli_cmd_keygen, cli_cmd_address, cli_cmd_info, cli_cmd_account, cli_cmd_transfer,
+    cli_cmd_block, cli_cmd_tx, cli_cmd_verify_epoch, cli_cmd_audit, cli_cmd_replay, cli_cmd_mint,
+    cli_cmd_advance_time;
+/* cmd_staking.c */
+cli_command_fn cli_cmd_pool_create, cli_cmd_pool_info, cli_cmd_pool_list, cli_cmd_pool_commission,
+    cli_cmd_pool_capacity, cli_cmd_pool_describe, cli_cmd_pool_allow, cli_cmd_pool_disallow,
+    cli_cmd_pool_add_worker, cli_cmd_pool_remove_worker, cli_cmd_pool_bond, cli_cmd_pool_unbond,
+    cli_cmd_stake_contribute, cli_cmd_stake_withdraw, cli_cmd_stake_claim, cli_cmd_stake_position,
+    cli_cmd_admin_reward_pool, cli_cmd_admin_slash_worker;
+/* cmd_compute.c */
+cli_command_fn cli_cmd_worker_status, cli_cmd_worker_list, cli_cmd_channel_open, cli_cmd_channel_top_up,
+    cli_cmd_channel_close, cli_cmd_voucher_sign, cli_cmd_voucher_redeem;
+/* cmd_gov.c */
+cli_command_fn cli_cmd_gov_propose, cli_cmd_gov_vote, cli_cmd_gov_delegate, cli_cmd_gov_undelegate,
+    cli_cmd_gov_cancel, cli_cmd_gov_execute, cli_cmd_gov_proposals, cli_cmd_gov_proposal, cli_cmd_gov_power;
+
 #endif
