@@ -124,21 +124,17 @@ int cli_cmd_gov_undelegate(const cli_opts *o)
     return ex;
 }
 
-/* A transaction whose one member is the proposal id in argv[0]. */
-static int proposal_tx(const cli_opts *o, const char *type)
-{
-    static const cli_field fields[] = { { "proposal", CLI_FIELD_UINT, "proposal" }, { NULL } };
-    return cli_send_words(o, type, fields);
-}
+/* The word ID of gov cancel and gov execute, as the one member of their transactions. */
+static const cli_field proposal_fields[] = { { "proposal", CLI_FIELD_UINT, "proposal" }, { NULL } };
 
 int cli_cmd_gov_cancel(const cli_opts *o)
 {
-    return proposal_tx(o, "ProposalCancel");
+    return cli_send_words(o, "ProposalCancel", proposal_fields);
 }
 
 int cli_cmd_gov_execute(const cli_opts *o)
 {
-    return proposal_tx(o, "ProposalExecute");
+    return cli_send_words(o, "ProposalExecute", proposal_fields);
 }
 
 int cli_cmd_gov_proposals(const cli_opts *o)

@@ -81,51 +81,44 @@ int cli_cmd_pool_describe(const cli_opts *o)
     return cli_send_words(o, "PoolSetDescription", fields);
 }
 
-/* pool allow, disallow, add-worker and remove-worker: ID ADDRESS as a transaction of type, the
- * address as its member `member`. */
-static int pool_address(const cli_opts *o, const char *type, const char *member)
-{
-    const cli_field fields[] = { POOL_WORD, { member, CLI_FIELD_ADDRESS, NULL }, { NULL } };
-    return cli_send_words(o, type, fields);
-}
+/* The words ID ADDRESS of pool allow and disallow, and ID WORKER of pool add-worker and
+ * remove-worker, as the members of their transactions. */
+static const cli_field contributor_fields[] = { POOL_WORD, { "contributor", CLI_FIELD_ADDRESS, NULL }, { NULL } };
+static const cli_field worker_fields[] = { POOL_WORD, { "worker", CLI_FIELD_ADDRESS, NULL }, { NULL } };
 
 int cli_cmd_pool_allow(const cli_opts *o)
 {
-    return pool_address(o, "PoolAllowContributor", "contributor");
+    return cli_send_words(o, "PoolAllowContributor", contributor_fields);
 }
 
 int cli_cmd_pool_disallow(const cli_opts *o)
 {
-    return pool_address(o, "PoolDisallowContributor", "contributor");
+    return cli_send_words(o, "PoolDisallowContributor", contributor_fields);
 }
 
 int cli_cmd_pool_add_worker(const cli_opts *o)
 {
-    return pool_address(o, "WorkerAdd", "worker");
+    return cli_send_words(o, "WorkerAdd", worker_fields);
 }
 
 int cli_cmd_pool_remove_worker(const cli_opts *o)
 {
-    return pool_address(o, "WorkerRemove", "worker");
+    return cli_send_words(o, "WorkerRemove", worker_fields);
 }
 
-/* pool bond / pool unbond: ID WORKER AMOUNT as a transaction of type. */
-static int pool_worker_amount(const cli_opts *o, const char *type)
-{
-    static const cli_field fields[] = {
-        POOL_WORD, { "worker", CLI_FIELD_ADDRESS, NULL }, { "amount", CLI_FIELD_AMOUNT, NULL }, { NULL }
-    };
-    return cli_send_words(o, type, fields);
-}
+/* The words ID WORKER AMOUNT of pool bond and unbond. */
+static const cli_field bond_fields[] = {
+    POOL_WORD, { "worker", CLI_FIELD_ADDRESS, NULL }, { "amount", CLI_FIELD_AMOUNT, NULL }, { NULL }
+};
 
 int cli_cmd_pool_bond(const cli_opts *o)
 {
-    return pool_worker_amount(o, "WorkerBond");
+    return cli_send_words(o, "WorkerBond", bond_fields);
 }
 
 int cli_cmd_pool_unbond(const cli_opts *o)
 {
-    return pool_worker_amount(o, "WorkerUnbond");
+    return cli_send_words(o, "WorkerUnbond", bond_fields);
 }
 
 int cli_cmd_stake_contribute(const cli_opts *o)
