@@ -3,7 +3,8 @@
  * to the node and its calls (a failure reported once, as an exit code), the words of the command
  * line, the members of a message, and the one signing path (cli_signer_open / cli_signer_send):
  * the secret key never leaves the process and is wiped as soon as the signature exists. Each
- * function returns an enum cli_exit or a bool and reports its own failure on stderr. */
+ * function returns an enum cli_exit or a bool and reports its own failure on stderr. Last, the
+ * commands themselves (the cmd_*.c files), which the table in commands.c names. */
 #ifndef CLI_SESSION_H
 #define CLI_SESSION_H
 
