@@ -21,8 +21,7 @@ int cli_cmd_worker_status(const cli_opts *o)
 
 int cli_cmd_worker_list(const cli_opts *o)
 {
-    static const cli_field fields[] = { { "pool", CLI_FIELD_NUMBER, "pool" }, { NULL } };
-    return cli_query_words(o, "staking_listWorkers", fields, cli_print_workers);
+    return cli_query_number(o, "staking_listWorkers", "pool", "pool", cli_print_workers);
 }
 
 int cli_cmd_channel_open(const cli_opts *o)

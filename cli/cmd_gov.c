@@ -149,8 +149,7 @@ int cli_cmd_gov_proposals(const cli_opts *o)
 
 int cli_cmd_gov_proposal(const cli_opts *o)
 {
-    static const cli_field fields[] = { { "id", CLI_FIELD_NUMBER, "proposal" }, { NULL } };
-    return cli_query_words(o, "gov_getProposal", fields, cli_print_proposal);
+    return cli_query_number(o, "gov_getProposal", "id", "proposal", cli_print_proposal);
 }
 
 int cli_cmd_gov_power(const cli_opts *o)

@@ -44,8 +44,7 @@ int cli_cmd_pool_create(const cli_opts *o)
 
 int cli_cmd_pool_info(const cli_opts *o)
 {
-    static const cli_field fields[] = { { "pool", CLI_FIELD_NUMBER, "pool" }, { NULL } };
-    return cli_query_words(o, "staking_getPool", fields, cli_print_pool);
+    return cli_query_number(o, "staking_getPool", "pool", "pool", cli_print_pool);
 }
 
 int cli_cmd_pool_list(const cli_opts *o)

@@ -336,6 +336,12 @@ int cli_query_words(const cli_opts *o, const char *method, const cli_field *fiel
     return ex == CLI_EXIT_OK ? cli_query_built(o, method, params, show) : ex;
 }
 
+int cli_query_number(const cli_opts *o, const char *method, const char *key, const char *what, cli_printer *show)
+{
+    const cli_field fields[] = { { key, CLI_FIELD_NUMBER, what }, { NULL } };
+    return cli_query_words(o, method, fields, show);
+}
+
 cJSON *cli_address_params(const uint8_t addr[20])
 {
     cJSON *p = cJSON_CreateObject();

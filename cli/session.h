@@ -112,6 +112,10 @@ int cli_send_words(const cli_opts *o, const char *type, const cli_field *fields)
 /* cli_query with params made of the positional words as fields. */
 int cli_query_words(const cli_opts *o, const char *method, const cli_field *fields, cli_printer *show);
 
+/* cli_query_words with one word: {key: the first word as a number} (what names it in the error
+ * about a malformed one). */
+int cli_query_number(const cli_opts *o, const char *method, const char *key, const char *what, cli_printer *show);
+
 /* cli_admin_send with params made of the positional words as fields. */
 int cli_admin_words(const cli_opts *o, const char *method, const cli_field *fields);
 
