@@ -3,7 +3,8 @@
  * pool's workers, payment channels (open, top up, close) and vouchers (a client signs one off the
  * ledger; the worker's operator redeems it). A worker registers and answers its challenges itself
  * (conclave-worker): its key is sealed in its runtime, so no command here signs for it.
- * Each command checks all of its words before it opens a connection; see session.h. */
+ * Each command checks all of its words before it opens a connection; see session.h. Their usage
+ * lines and help texts are in the table of commands.c. */
 #include "cli/session.h"
 
 #include <stdio.h>

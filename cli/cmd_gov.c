@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_gov.c: the governance commands: proposals, votes, delegation, execution and voting power.
- * Each command checks all of its words before it opens a connection; see session.h. */
+ * Each command checks all of its words before it opens a connection; see session.h. Their usage
+ * lines and help texts are in the table of commands.c. */
 #include "cli/session.h"
 
 #include <stdio.h>

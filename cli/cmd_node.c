@@ -2,7 +2,8 @@
 /* cmd_node.c: the node and ledger commands: keys, node info, accounts, transfers, blocks and
  * transactions, the audit, replay and epoch verification (these two run the engine and the
  * settlement math offline, so the CLI is not only a JSON-RPC client), and the dev node's mint and clock.
- * Each command checks all of its words before it opens a connection; see session.h. */
+ * Each command checks all of its words before it opens a connection; see session.h. Their usage
+ * lines and help texts are in the table of commands.c. */
 #include "cli/session.h"
 
 #include <stdio.h>

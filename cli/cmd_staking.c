@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_staking.c: the stake pool commands: pools and their settings, workers and their bonds,
  * contributions, withdrawals and claims, and the dev node's pool reward and worker slash.
- * Each command checks all of its words before it opens a connection; see session.h. */
+ * Each command checks all of its words before it opens a connection; see session.h. Their usage
+ * lines and help texts are in the table of commands.c. */
 #include "cli/session.h"
 
 #include <stdio.h>
