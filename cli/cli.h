@@ -4,8 +4,9 @@
  *   turn command-line words into amounts, addresses, hashes and heights before the node is contacted;
  * - the program only: main.c, session.c (session.h: the steps every command shares and the one
  *   signing path), one file of commands per area as the JSON-RPC methods are laid out
- *   (cmd_node.c, cmd_staking.c, cmd_gov.c, each exporting its commands' entries), commands.c (their
- *   order) and output.c (the human rendering of the node's answers).
+ *   (cmd_node.c, cmd_staking.c, cmd_compute.c, cmd_gov.c, each exporting its commands' functions),
+ *   commands.c (their table, in order, with their help texts) and output.c (the human rendering of
+ *   the node's answers).
  * Secret keys live in caller-provided 32-byte buffers that the caller wipes (cli_wipe).
  * Layer: cli (above engine and rpc; nothing below includes it). */
 #ifndef CLI_CLI_H
@@ -165,6 +166,9 @@ typedef struct cli_opts {
     char **argv;
 } cli_opts;
 
+/* A command: runs it with the parsed command line. Returns: an enum cli_exit. */
+typedef int cli_command_fn(const cli_opts *o);
+
 typedef struct cli_command {
     const char *name;         /* one word, or a group and a word ("pool create") */
     const char *synopsis;     /* arguments and options, for the usage line */
@@ -172,11 +176,11 @@ typedef struct cli_command {
     const char *help;         /* the rest of `conclave help NAME` */
     int min_args, max_args;   /* positional words accepted */
     unsigned opts;            /* enum cli_opt_flags it accepts */
-    int (*fn)(const cli_opts *o); /* returns an enum cli_exit */
+    cli_command_fn *fn;
 } cli_command;
 
-/* The commands, in the order --help lists them (commands.c). Static; out: *n its length. */
-const cli_command *const *cli_commands(size_t *n) NONNULL(1);
+/* The commands, in the order --help lists them, ending with a row whose name is NULL (commands.c). */
+extern const cli_command cli_commands[];
 
 /* Prints "conclave: " + the message + newline on stderr. */
 void cli_error(const char *fmt, ...) PRINTF_LIKE(1, 2) NONNULL(1);
@@ -184,23 +188,15 @@ void cli_error(const char *fmt, ...) PRINTF_LIKE(1, 2) NONNULL(1);
 /* Output of the node's answers (output.c). Each prints to stdout; raw keeps amounts in base units
  * (info and block have none, and take raw only to share the signature of the others).
  * They tolerate missing members (printed as "-") so a newer node never crashes an older client. */
+typedef void cli_printer(const cJSON *v, bool raw) NONNULL(1);
 void cli_print_json(const cJSON *v) NONNULL(1);
-void cli_print_info(const cJSON *info, bool raw) NONNULL(1);
-void cli_print_account(const cJSON *acct, bool raw) NONNULL(1);
-void cli_print_receipt(const cJSON *receipt, bool raw) NONNULL(1);
-void cli_print_block(const cJSON *block, bool raw) NONNULL(1);
-void cli_print_tx(const cJSON *tx, bool raw) NONNULL(1);
-/* A staking_getPool result; an array of them as a table; a staking_getPosition result. */
-void cli_print_pool(const cJSON *pool, bool raw) NONNULL(1);
-/* A staking_getWorker result; a staking_listWorkers result. */
-void cli_print_worker(const cJSON *worker, bool raw) NONNULL(1);
-void cli_print_workers(const cJSON *list, bool raw) NONNULL(1);
-void cli_print_pools(const cJSON *pools, bool raw) NONNULL(1);
-void cli_print_position(const cJSON *position, bool raw) NONNULL(1);
-/* A gov_getProposal result; an array of them as a table; a gov_votingPower result. */
-void cli_print_proposal(const cJSON *proposal, bool raw) NONNULL(1);
-void cli_print_proposals(const cJSON *proposals, bool raw) NONNULL(1);
-void cli_print_power(const cJSON *power, bool raw) NONNULL(1);
+/* A node_info result; a ledger_getAccount result; a receipt; a block; a transaction. */
+cli_printer cli_print_info, cli_print_account, cli_print_receipt, cli_print_block, cli_print_tx;
+/* A staking_getPool result, an array of them as a table; a staking_getPosition result; a
+ * staking_getWorker result, a staking_listWorkers result. */
+cli_printer cli_print_pool, cli_print_pools, cli_print_position, cli_print_worker, cli_print_workers;
+/* A gov_getProposal result, an array of them as a table; a gov_votingPower result. */
+cli_printer cli_print_proposal, cli_print_proposals, cli_print_power;
 /* Returns: whether the audit reported ok. */
 bool cli_print_audit(const cJSON *audit) NONNULL(1);
 /* One line for a JSON-RPC error object: "message (code N, data {...})". Caller frees with free(). */

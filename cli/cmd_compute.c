@@ -3,7 +3,8 @@
  * pool's workers, payment channels (open, top up, close) and vouchers (a client signs one off the
  * ledger; the worker's operator redeems it). A worker registers and answers its challenges itself
  * (conclave-worker): its key is sealed in its runtime, so no command here signs for it.
- * Each command checks all of its words before it opens a connection; see session.h. */
+ * Each command checks all of its words before it opens a connection; see session.h. Their usage
+ * lines and help texts are in the table of commands.c. */
 #include "cli/session.h"
 
 #include <stdio.h>
@@ -13,19 +14,18 @@
 #include "ledger/hex.h"
 #include "ledger/tx.h"
 
-static int cmd_worker_status(const cli_opts *o)
+int cli_cmd_worker_status(const cli_opts *o)
 {
     static const cli_field fields[] = { { "worker", CLI_FIELD_ADDRESS, NULL }, { NULL } };
     return cli_query_words(o, "staking_getWorker", fields, cli_print_worker);
 }
 
-static int cmd_worker_list(const cli_opts *o)
+int cli_cmd_worker_list(const cli_opts *o)
 {
-    static const cli_field fields[] = { { "pool", CLI_FIELD_NUMBER, "pool" }, { NULL } };
-    return cli_query_words(o, "staking_listWorkers", fields, cli_print_workers);
+    return cli_query_number(o, "staking_listWorkers", "pool", "pool", cli_print_workers);
 }
 
-static int cmd_channel_open(const cli_opts *o)
+int cli_cmd_channel_open(const cli_opts *o)
 {
     static const cli_field fields[] = {
         { "worker", CLI_FIELD_ADDRESS, NULL }, { "deposit", CLI_FIELD_AMOUNT, NULL }, { NULL }
@@ -33,7 +33,7 @@ static int cmd_channel_open(const cli_opts *o)
     return cli_send_words(o, "ChannelOpen", fields);
 }
 
-static int cmd_channel_top_up(const cli_opts *o)
+int cli_cmd_channel_top_up(const cli_opts *o)
 {
     static const cli_field fields[] = {
         { "channel", CLI_FIELD_UINT, "channel" }, { "amount", CLI_FIELD_AMOUNT, NULL }, { NULL }
@@ -41,7 +41,7 @@ static int cmd_channel_top_up(const cli_opts *o)
     return cli_send_words(o, "ChannelTopUp", fields);
 }
 
-static int cmd_channel_close(const cli_opts *o)
+int cli_cmd_channel_close(const cli_opts *o)
 {
     static const cli_field fields[] = { { "channel", CLI_FIELD_UINT, "channel" }, { NULL } };
     return cli_send_words(o, "ChannelClose", fields);
@@ -54,7 +54,7 @@ static const cli_field voucher_fields[] = {
 
 /* Signs Voucher{channel, cumulative} with the client's key under the node's chain and prints the
  * signature (0x, 65 bytes); the key never leaves the process. */
-static int cmd_voucher_sign(const cli_opts *o)
+int cli_cmd_voucher_sign(const cli_opts *o)
 {
     cJSON *m;
     cli_signer s = { .client = NULL };
@@ -81,7 +81,7 @@ static int cmd_voucher_sign(const cli_opts *o)
     return ex;
 }
 
-static int cmd_voucher_redeem(const cli_opts *o)
+int cli_cmd_voucher_redeem(const cli_opts *o)
 {
     uint8_t sig[65];
     cJSON *m;
@@ -97,65 +97,3 @@ static int cmd_voucher_redeem(const cli_opts *o)
     cJSON_Delete(m);
     return ex;
 }
-
-/* ---- the commands' entries ---- */
-
-const cli_command cli_cmd_worker_status = {
-    .name = "worker status", .synopsis = "WORKER [--raw]", .summary = "show a worker: state, score, stake, V, uptime",
-    .help = "Calls staking_getWorker: its state (Registered, Ready, Computing, Unresponsive,\n"
-            "CoolingDown), operator and runtime measurement, benchmark score P and confidence level,\n"
-            "bonded stake and the minimum it needs (k * sqrt(P)), its value promise V and the slots\n"
-            "it answered this epoch. A worker registers itself: run conclave-worker on its machine.\n"
-            "Exit 1 for a key that never registered.\n",
-    .min_args = 1, .max_args = 1, .opts = CLI_OPT_RAW, .fn = cmd_worker_status,
-};
-
-const cli_command cli_cmd_worker_list = {
-    .name = "worker list", .synopsis = "POOL [--raw]", .summary = "show a pool's workers",
-    .help = "Calls staking_listWorkers: every worker of pool POOL, as worker status shows one.\n",
-    .min_args = 1, .max_args = 1, .opts = CLI_OPT_RAW, .fn = cmd_worker_list,
-};
-
-const cli_command cli_cmd_channel_open = {
-    .name = "channel open", .synopsis = "WORKER DEPOSIT [--raw] [--sign-only] [KEY]",
-    .summary = "open a payment channel to a worker",
-    .help = "Signs a ChannelOpen: DEPOSIT of the key's free balance goes into its escrow for a channel\n"
-            "to WORKER (a worker in a pool); the receipt's ChannelOpened event names the channel.\n"
-            "Pay through it with conclave voucher sign.\n" SIGNED_HELP,
-    .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_channel_open,
-};
-
-const cli_command cli_cmd_channel_top_up = {
-    .name = "channel top-up", .synopsis = "ID AMOUNT [--raw] [--sign-only] [KEY]",
-    .summary = "add to a channel's deposit",
-    .help = "Signs a ChannelTopUp (the channel's client only): AMOUNT more of its free balance is\n"
-            "escrowed for channel ID.\n" SIGNED_HELP,
-    .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_channel_top_up,
-};
-
-const cli_command cli_cmd_channel_close = {
-    .name = "channel close", .synopsis = "ID [--sign-only] [KEY]", .summary = "close a payment channel",
-    .help = "Signs a ChannelClose (the client only): after the chain's challenge period (during which\n"
-            "the worker may still redeem vouchers) what the channel did not pay comes back.\n" SIGNED_HELP,
-    .min_args = 1, .max_args = 1, .opts = SIGNING, .fn = cmd_channel_close,
-};
-
-const cli_command cli_cmd_voucher_sign = {
-    .name = "voucher sign", .synopsis = "CHANNEL CUMULATIVE [--raw] [KEY]",
-    .summary = "sign a voucher paying a channel's worker, off the ledger",
-    .help = "Signs Voucher{channel, cumulative} with the client's key under the node's chain and prints\n"
-            "the signature: hand it to the worker's operator, who redeems it. CUMULATIVE is the total\n"
-            "paid through the channel so far (tokens, or base units with --raw): a later voucher for a\n"
-            "larger total replaces the earlier ones, and none pays twice. KEY is --key FILE or\n"
-            "--dev-key N.\n",
-    .min_args = 2, .max_args = 2, .opts = CLI_OPT_KEY | CLI_OPT_RAW, .fn = cmd_voucher_sign,
-};
-
-const cli_command cli_cmd_voucher_redeem = {
-    .name = "voucher redeem", .synopsis = "CHANNEL CUMULATIVE SIGNATURE [--raw] [--sign-only] [KEY]",
-    .summary = "redeem a client's voucher (worker's operator)",
-    .help = "Signs a VoucherRedeem (the pool owner of the channel's worker): the client's voucher for a\n"
-            "CUMULATIVE total with its SIGNATURE (conclave voucher sign). The next epoch settlement pays\n"
-            "what it added, capped by the deposit, to the worker's pool.\n" SIGNED_HELP,
-    .min_args = 3, .max_args = 3, .opts = SIGNING, .fn = cmd_voucher_redeem,
-};

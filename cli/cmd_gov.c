@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_gov.c: the governance commands: proposals, votes, delegation, execution and voting power.
- * Each command checks all of its words before it opens a connection; see session.h. */
+ * Each command checks all of its words before it opens a connection; see session.h. Their usage
+ * lines and help texts are in the table of commands.c. */
 #include "cli/session.h"
 
 #include <stdio.h>
@@ -43,7 +44,7 @@ static bool propose_names(const char **track, const char **title, const cli_opts
     return i == o->argc && *track && *title;
 }
 
-static int cmd_gov_propose(const cli_opts *o)
+int cli_cmd_gov_propose(const cli_opts *o)
 {
     char err[512], *payload = NULL, *body = NULL, *hex = NULL;
     const char *track, *title;
@@ -83,7 +84,7 @@ out:
     return ex;
 }
 
-static int cmd_gov_vote(const cli_opts *o)
+int cli_cmd_gov_vote(const cli_opts *o)
 {
     static const char *const sides[] = { "against", "for", "abstain" };
     uint64_t id, conviction, support = 3;
@@ -103,7 +104,7 @@ static int cmd_gov_vote(const cli_opts *o)
     return ex;
 }
 
-static int cmd_gov_delegate(const cli_opts *o)
+int cli_cmd_gov_delegate(const cli_opts *o)
 {
     uint8_t to[20];
     uint64_t conviction;
@@ -116,7 +117,7 @@ static int cmd_gov_delegate(const cli_opts *o)
     return ex;
 }
 
-static int cmd_gov_undelegate(const cli_opts *o)
+int cli_cmd_gov_undelegate(const cli_opts *o)
 {
     cJSON *m = cJSON_CreateObject();
     int ex = cli_send_signed(o, "Undelegate", m);
@@ -124,24 +125,20 @@ static int cmd_gov_undelegate(const cli_opts *o)
     return ex;
 }
 
-/* A transaction whose one member is the proposal id in argv[0]. */
-static int proposal_tx(const cli_opts *o, const char *type)
+/* The word ID of gov cancel and gov execute, as the one member of their transactions. */
+static const cli_field proposal_fields[] = { { "proposal", CLI_FIELD_UINT, "proposal" }, { NULL } };
+
+int cli_cmd_gov_cancel(const cli_opts *o)
 {
-    static const cli_field fields[] = { { "proposal", CLI_FIELD_UINT, "proposal" }, { NULL } };
-    return cli_send_words(o, type, fields);
+    return cli_send_words(o, "ProposalCancel", proposal_fields);
 }
 
-static int cmd_gov_cancel(const cli_opts *o)
+int cli_cmd_gov_execute(const cli_opts *o)
 {
-    return proposal_tx(o, "ProposalCancel");
+    return cli_send_words(o, "ProposalExecute", proposal_fields);
 }
 
-static int cmd_gov_execute(const cli_opts *o)
-{
-    return proposal_tx(o, "ProposalExecute");
-}
-
-static int cmd_gov_proposals(const cli_opts *o)
+int cli_cmd_gov_proposals(const cli_opts *o)
 {
     cJSON *base = cJSON_CreateObject();
     bool ok = base && (!o->state || cJSON_AddStringToObject(base, "state", o->state))
@@ -151,13 +148,12 @@ static int cmd_gov_proposals(const cli_opts *o)
     return ex;
 }
 
-static int cmd_gov_proposal(const cli_opts *o)
+int cli_cmd_gov_proposal(const cli_opts *o)
 {
-    static const cli_field fields[] = { { "id", CLI_FIELD_NUMBER, "proposal" }, { NULL } };
-    return cli_query_words(o, "gov_getProposal", fields, cli_print_proposal);
+    return cli_query_number(o, "gov_getProposal", "id", "proposal", cli_print_proposal);
 }
 
-static int cmd_gov_power(const cli_opts *o)
+int cli_cmd_gov_power(const cli_opts *o)
 {
     uint8_t addr[20];
     uint64_t id = 0;
@@ -172,94 +168,3 @@ static int cmd_gov_power(const cli_opts *o)
     cJSON_Delete(params);
     return ex;
 }
-
-/* ---- the commands' entries ---- */
-
-const cli_command cli_cmd_gov_propose = {
-    .name = "gov propose",
-    .synopsis = "TRACK TITLE [--body TEXT | --body-file FILE] [PAYLOAD] [--raw] [--sign-only] [KEY]",
-    .summary = "propose on a governance track",
-    .help = "Signs a Propose on TRACK (root, treasury, params, enclave on the dev chain; see the node's\n"
-            "gov_listTracks), titled TITLE; --track and --title may name them instead. The track's\n"
-            "deposit is reserved from the key's free balance and returned when the proposal ends\n"
-            "(part of it is burned if you cancel it). The key needs the track's threshold of voting\n"
-            "power. PAYLOAD is what the proposal does, at most one of:\n"
-            "  --spend TO AMOUNT          pay AMOUNT (tokens, base units with --raw) from the treasury\n"
-            "  --param NAME VALUE         set a governed parameter; VALUE a whole number as\n"
-            "                             gov_getParams shows it (base units, seconds or ppm)\n"
-            "  --allow-enclave 0xMEAS     add an enclave measurement (32 bytes) to the allowlist\n"
-            "  --remove-enclave 0xMEAS    take one off\n"
-            "  --payload JSON             any payload as JSON (amounts in base units), e.g.\n"
-            "    {\"kind\":\"spend\",\"to\":\"0x…\",\"amount\":\"1000000000000000000\"}\n"
-            "    {\"kind\":\"param\",\"name\":\"staking.minContribution\",\"value\":\"2000000000000000000\"}\n"
-            "    {\"kind\":\"enclaveAllow\",\"measurement\":\"0x…\"}   (or enclaveRemove)\n"
-            "    {\"kind\":\"slashCancel\",\"slash\":3}\n"
-            "Without one the proposal is text only. --body-file reads the body (at most 16384 bytes)\n"
-            "from FILE. The receipt's ProposalCreated event names the proposal's id.\n" SIGNED_HELP,
-    .min_args = 0, .max_args = 2, .opts = CLI_OPT_PROPOSE | CLI_OPT_TRACK | SIGNING, .fn = cmd_gov_propose,
-};
-
-const cli_command cli_cmd_gov_vote = {
-    .name = "gov vote", .synopsis = "ID for|against|abstain [--conviction N] [--sign-only] [KEY]",
-    .summary = "vote on a proposal",
-    .help = "Signs a Vote on proposal ID with the key's voting power at the proposal's snapshot (and\n"
-            "what its delegators lent it then). --conviction 0 (the default) counts 0.1x and locks\n"
-            "nothing; 1 to 6 count 1x to 6x and lock that stake for 1, 2, 4, 8, 16 or 32 lock periods\n"
-            "after the vote ends. Voting again while the proposal is Active replaces the vote.\n"
-            SIGNED_HELP,
-    .min_args = 2, .max_args = 2, .opts = CLI_OPT_CONVICTION | SIGNING, .fn = cmd_gov_vote,
-};
-
-const cli_command cli_cmd_gov_delegate = {
-    .name = "gov delegate", .synopsis = "TO [--conviction N] [--sign-only] [KEY]",
-    .summary = "lend your voting power to another address",
-    .help = "Signs a Delegate: TO votes with the key's power (at the conviction given, default 0) on\n"
-            "proposals whose snapshot comes after it, unless the key votes itself, which overrides it\n"
-            "for that proposal. No chains: TO may not delegate. With a conviction the stake stays\n"
-            "locked while delegated and for its lock periods after gov undelegate.\n" SIGNED_HELP,
-    .min_args = 1, .max_args = 1, .opts = CLI_OPT_CONVICTION | SIGNING, .fn = cmd_gov_delegate,
-};
-
-const cli_command cli_cmd_gov_undelegate = {
-    .name = "gov undelegate", .synopsis = "[--sign-only] [KEY]", .summary = "end your delegation",
-    .help = "Signs an Undelegate.\n" SIGNED_HELP,
-    .min_args = 0, .max_args = 0, .opts = SIGNING, .fn = cmd_gov_undelegate,
-};
-
-const cli_command cli_cmd_gov_cancel = {
-    .name = "gov cancel", .synopsis = "ID [--sign-only] [KEY]", .summary = "cancel your pending proposal",
-    .help = "Signs a ProposalCancel: only the proposer, only while Pending; part of the deposit is\n"
-            "burned (cancelBurnPpm of gov_listTracks), the rest returned.\n" SIGNED_HELP,
-    .min_args = 1, .max_args = 1, .opts = SIGNING, .fn = cmd_gov_cancel,
-};
-
-const cli_command cli_cmd_gov_execute = {
-    .name = "gov execute", .synopsis = "ID [--sign-only] [KEY]", .summary = "carry out a passed proposal",
-    .help = "Signs a ProposalExecute: anyone may, once the proposal is Queued and its eta has come, and\n"
-            "before it expires. The payload runs exactly once.\n" SIGNED_HELP,
-    .min_args = 1, .max_args = 1, .opts = SIGNING, .fn = cmd_gov_execute,
-};
-
-const cli_command cli_cmd_gov_proposals = {
-    .name = "gov proposals", .synopsis = "[--state S] [--track T] [--raw]", .summary = "list proposals",
-    .help = "Lists proposals newest first (gov_listProposals, page after page), with their state and\n"
-            "tally; --state (Pending, Active, Defeated, Succeeded, Queued, Executed, Expired, Failed,\n"
-            "Canceled) and --track keep only those.\n",
-    .min_args = 0, .max_args = 0, .opts = CLI_OPT_FILTER | CLI_OPT_TRACK | CLI_OPT_RAW, .fn = cmd_gov_proposals,
-};
-
-const cli_command cli_cmd_gov_proposal = {
-    .name = "gov proposal", .synopsis = "ID [--raw]", .summary = "show a proposal, its timeline and tally",
-    .help = "Calls gov_getProposal: the proposer, track, payload, state, snapshot, timeline and the\n"
-            "tally with whether quorum and approval are reached. Exit 1 for an unknown proposal.\n",
-    .min_args = 1, .max_args = 1, .opts = CLI_OPT_RAW, .fn = cmd_gov_proposal,
-};
-
-const cli_command cli_cmd_gov_power = {
-    .name = "gov power", .synopsis = "[ADDRESS] [--proposal ID] [--raw] [--key FILE | --dev-key N]",
-    .summary = "show an address's voting power",
-    .help = "Calls gov_votingPower for ADDRESS (default: the key's address), now or with --proposal at\n"
-            "that proposal's snapshot: its own staked value, what its delegators lend it, and the\n"
-            "weight that carries with their convictions.\n",
-    .min_args = 0, .max_args = 1, .opts = CLI_OPT_PROPOSAL | CLI_OPT_KEY | CLI_OPT_RAW, .fn = cmd_gov_power,
-};

@@ -2,7 +2,8 @@
 /* cmd_node.c: the node and ledger commands: keys, node info, accounts, transfers, blocks and
  * transactions, the audit, replay and epoch verification (these two run the engine and the
  * settlement math offline, so the CLI is not only a JSON-RPC client), and the dev node's mint and clock.
- * Each command checks all of its words before it opens a connection; see session.h. */
+ * Each command checks all of its words before it opens a connection; see session.h. Their usage
+ * lines and help texts are in the table of commands.c. */
 #include "cli/session.h"
 
 #include <stdio.h>
@@ -18,7 +19,7 @@
 #include "ledger/sig.h"
 #include "ledger/tx.h"
 
-static int cmd_keygen(const cli_opts *o)
+int cli_cmd_keygen(const cli_opts *o)
 {
     uint8_t key[32], addr[20];
     char err[512];
@@ -40,7 +41,7 @@ static int cmd_keygen(const cli_opts *o)
     return cli_print_address(addr, o);
 }
 
-static int cmd_address(const cli_opts *o)
+int cli_cmd_address(const cli_opts *o)
 {
     uint8_t key[32], addr[20];
     int ex = cli_load_key(key, addr, o);
@@ -50,12 +51,12 @@ static int cmd_address(const cli_opts *o)
     return cli_print_address(addr, o);
 }
 
-static int cmd_info(const cli_opts *o)
+int cli_cmd_info(const cli_opts *o)
 {
     return cli_query(o, "node_info", NULL, cli_print_info);
 }
 
-static int cmd_account(const cli_opts *o)
+int cli_cmd_account(const cli_opts *o)
 {
     return cli_query_address(o, "ledger_getAccount", cli_print_account);
 }
@@ -65,12 +66,12 @@ static const cli_field to_amount_fields[] = {
     { "to", CLI_FIELD_ADDRESS, NULL }, { "amount", CLI_FIELD_AMOUNT, NULL }, { NULL }
 };
 
-static int cmd_transfer(const cli_opts *o)
+int cli_cmd_transfer(const cli_opts *o)
 {
     return cli_send_words(o, "Transfer", to_amount_fields);
 }
 
-static int cmd_block(const cli_opts *o)
+int cli_cmd_block(const cli_opts *o)
 {
     char err[512];
     cJSON *params = NULL;
@@ -82,7 +83,7 @@ static int cmd_block(const cli_opts *o)
     return cli_query_built(o, "ledger_getBlock", params, cli_print_block);
 }
 
-static int cmd_tx(const cli_opts *o)
+int cli_cmd_tx(const cli_opts *o)
 {
     uint8_t hash[32];
     char err[512];
@@ -110,7 +111,7 @@ static uint8_t *hex_member(const cJSON *obj, const char *key, size_t *len)
 
 /* Recomputes an epoch's report from its stored inputs with the enclave's own math, outside the
  * enclave, and compares it with the report the enclave signed, byte for byte. */
-static int cmd_verify_epoch(const cli_opts *o)
+int cli_cmd_verify_epoch(const cli_opts *o)
 {
     char err[256];
     uint64_t epoch;
@@ -173,7 +174,7 @@ out:
     return ex;
 }
 
-static int cmd_audit(const cli_opts *o)
+int cli_cmd_audit(const cli_opts *o)
 {
     cJSON *result = NULL;
     int ex = cli_admin_call(o, "ledger_audit", NULL, &result);
@@ -190,7 +191,7 @@ static int cmd_audit(const cli_opts *o)
     return ex;
 }
 
-static int cmd_replay(const cli_opts *o)
+int cli_cmd_replay(const cli_opts *o)
 {
     char src[4096], err[512] = "";
     eng_replay_report report;
@@ -235,7 +236,7 @@ static int cmd_replay(const cli_opts *o)
     return CLI_EXIT_OK;
 }
 
-static int cmd_mint(const cli_opts *o)
+int cli_cmd_mint(const cli_opts *o)
 {
     return cli_admin_words(o, "admin_mint", to_amount_fields);
 }
@@ -249,7 +250,7 @@ static void show_time(const cJSON *r)
         cli_print_json(r);
 }
 
-static int cmd_advance_time(const cli_opts *o)
+int cli_cmd_advance_time(const cli_opts *o)
 {
     static const cli_field fields[] = { { "seconds", CLI_FIELD_NUMBER, "seconds" }, { NULL } };
     cJSON *params, *result = NULL;
@@ -262,98 +263,3 @@ static int cmd_advance_time(const cli_opts *o)
     cJSON_Delete(params);
     return ex;
 }
-
-/* ---- the commands' entries ---- */
-
-const cli_command cli_cmd_keygen = {
-    .name = "keygen", .synopsis = "[--out FILE]", .summary = "make a new secret key and print its address",
-    .help = "Draws a new secp256k1 secret key from the system's randomness and writes it as 0x-hex to\n"
-            "FILE (default ./conclave.key), created with mode 0600; an existing file is never\n"
-            "overwritten. Prints the key's address. Keep the file secret: it controls the account.\n",
-    .min_args = 0, .max_args = 0, .opts = CLI_OPT_OUT, .fn = cmd_keygen,
-};
-
-const cli_command cli_cmd_address = {
-    .name = "address", .synopsis = "[--key FILE | --dev-key N]", .summary = "print the address of a key",
-    .help = "Prints the EIP-55 address of the key (no node needed).\n",
-    .min_args = 0, .max_args = 0, .opts = CLI_OPT_KEY, .fn = cmd_address,
-};
-
-const cli_command cli_cmd_info = {
-    .name = "info", .synopsis = "", .summary = "show the node: chain id, height, head, version",
-    .help = "Calls node_info.\n", .min_args = 0, .max_args = 0, .opts = 0, .fn = cmd_info,
-};
-
-const cli_command cli_cmd_account = {
-    .name = "account", .synopsis = "[ADDRESS] [--raw] [--key FILE | --dev-key N]",
-    .summary = "show an account's nonce and balances",
-    .help = "Shows the nonce and the free, escrow and claimable balances of ADDRESS (default: the\n"
-            "key's address), in tokens (exact, up to 18 decimals) or with --raw in base units.\n",
-    .min_args = 0, .max_args = 1, .opts = CLI_OPT_KEY | CLI_OPT_RAW, .fn = cmd_account,
-};
-
-const cli_command cli_cmd_transfer = {
-    .name = "transfer", .synopsis = "TO AMOUNT [--raw] [--sign-only] [--key FILE | --dev-key N]",
-    .summary = "sign and send a Transfer, print its receipt",
-    .help = "Moves AMOUNT from the key's free balance to TO. AMOUNT is in tokens (\"1\", \"1.5\", at\n"
-            "most 18 decimals, exact) or with --raw in base units (1 token = 10^18). The chain id\n"
-            "and the next nonce come from the node; the transaction is signed locally (EIP-712)\n"
-            "and sent with tx_send. Exit 1 if the node refuses it or its receipt says failed (a\n"
-            "failed transfer still consumes its nonce). With --sign-only it prints the signed\n"
-            "transaction, the params of tx_send, instead of sending it.\n",
-    .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_transfer,
-};
-
-const cli_command cli_cmd_block = {
-    .name = "block", .synopsis = "[HEIGHT | HASH | latest]", .summary = "show a block and its transactions",
-    .help = "Shows a block by height, by 0x hash, or the latest (the default).\n",
-    .min_args = 0, .max_args = 1, .opts = 0, .fn = cmd_block,
-};
-
-const cli_command cli_cmd_tx = {
-    .name = "tx", .synopsis = "HASH [--raw]", .summary = "show a transaction, its status and events",
-    .help = "Shows the transaction with 0x hash HASH: its block, sender, message, status and events.\n",
-    .min_args = 1, .max_args = 1, .opts = CLI_OPT_RAW, .fn = cmd_tx,
-};
-
-const cli_command cli_cmd_audit = {
-    .name = "audit", .synopsis = "--datadir DIR", .summary = "check the ledger's invariants on the node",
-    .help = "Runs ledger_audit (debits equal credits, no negative balance, supply matches issuance,\n"
-            "the hash chain, the chain follows its own genesis) with the admin token read from\n"
-            "DIR/.cookie (DIR is the node's --datadir), and prints each check. Exit 1 if any fails.\n",
-    .min_args = 0, .max_args = 0, .opts = CLI_OPT_DATADIR, .fn = cmd_audit,
-};
-
-const cli_command cli_cmd_verify_epoch = {
-    .name = "verify-epoch", .synopsis = "EPOCH", .summary = "recompute a settled epoch outside the enclave",
-    .help = "Fetches the epoch's stored inputs and signed report (settlement_getEpoch), recomputes the\n"
-            "report from the inputs with the same math as the enclave, here, and compares the two byte\n"
-            "for byte; checks that the registered enclave signed it. Exit 1 on any difference.\n",
-    .min_args = 1, .max_args = 1, .opts = 0, .fn = cmd_verify_epoch,
-};
-
-const cli_command cli_cmd_replay = {
-    .name = "replay", .synopsis = "--datadir DIR [--out FILE]",
-    .summary = "rebuild a ledger from its block log and compare",
-    .help = "Rebuilds a fresh ledger (in memory, or in the new file FILE) from the genesis and the\n"
-            "transactions stored in DIR/conclave.db, locally, without a node; compares every block\n"
-            "hash, receipt (status, error and events) and account balance. Prints the counts and OK,\n"
-            "or the first difference (exit 1). Run it on a stopped node's directory or a copy.\n",
-    .min_args = 0, .max_args = 0, .opts = CLI_OPT_DATADIR | CLI_OPT_OUT, .fn = cmd_replay,
-};
-
-const cli_command cli_cmd_mint = {
-    .name = "mint", .synopsis = "TO AMOUNT --datadir DIR [--raw]", .summary = "dev node: mint tokens to TO",
-    .help = "Calls admin_mint on a --dev node, with the admin token read from DIR/.cookie (DIR is\n"
-            "the node's --datadir). AMOUNT as for transfer. Prints the receipt.\n",
-    .min_args = 2, .max_args = 2, .opts = CLI_OPT_DATADIR | CLI_OPT_RAW, .fn = cmd_mint,
-};
-
-const cli_command cli_cmd_advance_time = {
-    .name = "advance-time", .synopsis = "SECONDS --datadir DIR", .summary = "dev node: move the manual clock",
-    .help = "Calls admin_advanceTime on a --dev node (manual clock), with the admin token read from\n"
-            "DIR/.cookie. Prints the node's new time once the node has run everything that fell due\n"
-            "(each epoch closed and settled, in blocks): over many epochs that takes a while, and\n"
-            "the client waits up to --timeout SECONDS (default " CLI_STR(CLI_DEFAULT_TIMEOUT) "; 0: no limit).\n",
-    .min_args = 1, .max_args = 1, .opts = CLI_OPT_DATADIR, .fn = cmd_advance_time,
-};

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_staking.c: the stake pool commands: pools and their settings, workers and their bonds,
  * contributions, withdrawals and claims, and the dev node's pool reward and worker slash.
- * Each command checks all of its words before it opens a connection; see session.h. */
+ * Each command checks all of its words before it opens a connection; see session.h. Their usage
+ * lines and help texts are in the table of commands.c. */
 #include "cli/session.h"
 
 #include <stdio.h>
@@ -22,7 +23,7 @@ static bool word_shares(mpz_t out, const char *word)
 /* The word POOL (or ID) that most commands here begin with, as the member "pool". */
 #define POOL_WORD { "pool", CLI_FIELD_UINT, "pool" }
 
-static int cmd_pool_create(const cli_opts *o)
+int cli_cmd_pool_create(const cli_opts *o)
 {
     uint64_t ppm;
     mpz_t capacity;
@@ -42,13 +43,12 @@ static int cmd_pool_create(const cli_opts *o)
     return ex;
 }
 
-static int cmd_pool_info(const cli_opts *o)
+int cli_cmd_pool_info(const cli_opts *o)
 {
-    static const cli_field fields[] = { { "pool", CLI_FIELD_NUMBER, "pool" }, { NULL } };
-    return cli_query_words(o, "staking_getPool", fields, cli_print_pool);
+    return cli_query_number(o, "staking_getPool", "pool", "pool", cli_print_pool);
 }
 
-static int cmd_pool_list(const cli_opts *o)
+int cli_cmd_pool_list(const cli_opts *o)
 {
     bool by_stake = o->sort && strcmp(o->sort, "stake") == 0;
     if (o->sort && !by_stake && strcmp(o->sort, "id") != 0) {
@@ -63,72 +63,65 @@ static int cmd_pool_list(const cli_opts *o)
     return ex;
 }
 
-static int cmd_pool_commission(const cli_opts *o)
+int cli_cmd_pool_commission(const cli_opts *o)
 {
     static const cli_field fields[] = { POOL_WORD, { "commissionPpm", CLI_FIELD_PPM, "commission" }, { NULL } };
     return cli_send_words(o, "PoolSetCommission", fields);
 }
 
-static int cmd_pool_capacity(const cli_opts *o)
+int cli_cmd_pool_capacity(const cli_opts *o)
 {
     static const cli_field fields[] = { POOL_WORD, { "capacity", CLI_FIELD_AMOUNT, NULL }, { NULL } };
     return cli_send_words(o, "PoolSetCapacity", fields);
 }
 
-static int cmd_pool_describe(const cli_opts *o)
+int cli_cmd_pool_describe(const cli_opts *o)
 {
     static const cli_field fields[] = { POOL_WORD, { "description", CLI_FIELD_TEXT, NULL }, { NULL } };
     return cli_send_words(o, "PoolSetDescription", fields);
 }
 
-/* pool allow, disallow, add-worker and remove-worker: ID ADDRESS as a transaction of type, the
- * address as its member `member`. */
-static int pool_address(const cli_opts *o, const char *type, const char *member)
+/* The words ID ADDRESS of pool allow and disallow, and ID WORKER of pool add-worker and
+ * remove-worker, as the members of their transactions. */
+static const cli_field contributor_fields[] = { POOL_WORD, { "contributor", CLI_FIELD_ADDRESS, NULL }, { NULL } };
+static const cli_field worker_fields[] = { POOL_WORD, { "worker", CLI_FIELD_ADDRESS, NULL }, { NULL } };
+
+int cli_cmd_pool_allow(const cli_opts *o)
 {
-    const cli_field fields[] = { POOL_WORD, { member, CLI_FIELD_ADDRESS, NULL }, { NULL } };
-    return cli_send_words(o, type, fields);
+    return cli_send_words(o, "PoolAllowContributor", contributor_fields);
 }
 
-static int cmd_pool_allow(const cli_opts *o)
+int cli_cmd_pool_disallow(const cli_opts *o)
 {
-    return pool_address(o, "PoolAllowContributor", "contributor");
+    return cli_send_words(o, "PoolDisallowContributor", contributor_fields);
 }
 
-static int cmd_pool_disallow(const cli_opts *o)
+int cli_cmd_pool_add_worker(const cli_opts *o)
 {
-    return pool_address(o, "PoolDisallowContributor", "contributor");
+    return cli_send_words(o, "WorkerAdd", worker_fields);
 }
 
-static int cmd_pool_add_worker(const cli_opts *o)
+int cli_cmd_pool_remove_worker(const cli_opts *o)
 {
-    return pool_address(o, "WorkerAdd", "worker");
+    return cli_send_words(o, "WorkerRemove", worker_fields);
 }
 
-static int cmd_pool_remove_worker(const cli_opts *o)
+/* The words ID WORKER AMOUNT of pool bond and unbond. */
+static const cli_field bond_fields[] = {
+    POOL_WORD, { "worker", CLI_FIELD_ADDRESS, NULL }, { "amount", CLI_FIELD_AMOUNT, NULL }, { NULL }
+};
+
+int cli_cmd_pool_bond(const cli_opts *o)
 {
-    return pool_address(o, "WorkerRemove", "worker");
+    return cli_send_words(o, "WorkerBond", bond_fields);
 }
 
-/* pool bond / pool unbond: ID WORKER AMOUNT as a transaction of type. */
-static int pool_worker_amount(const cli_opts *o, const char *type)
+int cli_cmd_pool_unbond(const cli_opts *o)
 {
-    static const cli_field fields[] = {
-        POOL_WORD, { "worker", CLI_FIELD_ADDRESS, NULL }, { "amount", CLI_FIELD_AMOUNT, NULL }, { NULL }
-    };
-    return cli_send_words(o, type, fields);
+    return cli_send_words(o, "WorkerUnbond", bond_fields);
 }
 
-static int cmd_pool_bond(const cli_opts *o)
-{
-    return pool_worker_amount(o, "WorkerBond");
-}
-
-static int cmd_pool_unbond(const cli_opts *o)
-{
-    return pool_worker_amount(o, "WorkerUnbond");
-}
-
-static int cmd_stake_contribute(const cli_opts *o)
+int cli_cmd_stake_contribute(const cli_opts *o)
 {
     static const cli_field fields[] = { POOL_WORD, { "amount", CLI_FIELD_AMOUNT, NULL }, { NULL } };
     return cli_send_words(o, "Contribute", fields);
@@ -168,7 +161,7 @@ static int withdrawable(mpz_t out, cli_signer *s, const cli_opts *o, uint64_t id
     return ex;
 }
 
-static int cmd_stake_withdraw(const cli_opts *o)
+int cli_cmd_stake_withdraw(const cli_opts *o)
 {
     uint64_t id;
     cli_signer s = { .client = NULL };
@@ -194,18 +187,18 @@ static int cmd_stake_withdraw(const cli_opts *o)
     return ex;
 }
 
-static int cmd_stake_claim(const cli_opts *o)
+int cli_cmd_stake_claim(const cli_opts *o)
 {
     static const cli_field fields[] = { POOL_WORD, { NULL } };
     return cli_send_words(o, "Claim", fields);
 }
 
-static int cmd_stake_position(const cli_opts *o)
+int cli_cmd_stake_position(const cli_opts *o)
 {
     return cli_query_address(o, "staking_getPosition", cli_print_position);
 }
 
-static int cmd_admin_reward_pool(const cli_opts *o)
+int cli_cmd_admin_reward_pool(const cli_opts *o)
 {
     static const cli_field fields[] = {
         { "pool", CLI_FIELD_NUMBER, "pool" }, { "amount", CLI_FIELD_AMOUNT, NULL }, { NULL }
@@ -213,7 +206,7 @@ static int cmd_admin_reward_pool(const cli_opts *o)
     return cli_admin_words(o, "admin_rewardPool", fields);
 }
 
-static int cmd_admin_slash_worker(const cli_opts *o)
+int cli_cmd_admin_slash_worker(const cli_opts *o)
 {
     uint8_t worker[20];
     uint64_t ppm;
@@ -225,153 +218,3 @@ static int cmd_admin_slash_worker(const cli_opts *o)
     cJSON_Delete(params);
     return ex;
 }
-
-/* ---- the commands' entries ---- */
-
-const cli_command cli_cmd_pool_create = {
-    .name = "pool create", .synopsis = "--commission PPM --capacity AMOUNT [--raw] [--sign-only] [KEY]",
-    .summary = "create a stake pool owned by the key",
-    .help = "Signs a PoolCreate: a new pool owned by the key's address, taking commission PPM parts\n"
-            "per million of its rewards (100000 is 10%, at most 1000000) and at most AMOUNT of stake\n"
-            "(tokens, or base units with --raw). The receipt's PoolCreated event names the new pool's\n"
-            "id.\n" SIGNED_HELP,
-    .min_args = 0, .max_args = 0, .opts = CLI_OPT_POOL | SIGNING, .fn = cmd_pool_create,
-};
-
-const cli_command cli_cmd_pool_info = {
-    .name = "pool info", .synopsis = "ID [--raw]", .summary = "show a stake pool",
-    .help = "Calls staking_getPool: owner, commission (and a raise waiting for its notice), capacity,\n"
-            "stake, free, bonded and unbonding stake, shares and their price (tokens per 10^18\n"
-            "shares), workers and the queued withdrawals. Exit 1 for an unknown pool.\n",
-    .min_args = 1, .max_args = 1, .opts = CLI_OPT_RAW, .fn = cmd_pool_info,
-};
-
-const cli_command cli_cmd_pool_list = {
-    .name = "pool list", .synopsis = "[--sort id|stake] [--raw]", .summary = "list the stake pools",
-    .help = "Lists every pool (staking_listPools, page after page) by id, or with --sort stake the\n"
-            "largest stake first.\n",
-    .min_args = 0, .max_args = 0, .opts = CLI_OPT_SORT | CLI_OPT_RAW, .fn = cmd_pool_list,
-};
-
-const cli_command cli_cmd_pool_commission = {
-    .name = "pool commission", .synopsis = "ID PPM [--sign-only] [KEY]", .summary = "change a pool's commission",
-    .help = "Signs a PoolSetCommission (owner only). A lower commission applies at once; a higher one\n"
-            "after the chain's notice period (pool info shows it as the raise).\n" SIGNED_HELP,
-    .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_pool_commission,
-};
-
-const cli_command cli_cmd_pool_capacity = {
-    .name = "pool capacity", .synopsis = "ID AMOUNT [--raw] [--sign-only] [KEY]", .summary = "change a pool's capacity",
-    .help = "Signs a PoolSetCapacity (owner only): pool ID takes at most AMOUNT of stake from now on;\n"
-            "never less than the stake it holds.\n" SIGNED_HELP,
-    .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_pool_capacity,
-};
-
-const cli_command cli_cmd_pool_describe = {
-    .name = "pool describe", .synopsis = "ID TEXT [--sign-only] [KEY]", .summary = "set a pool's description",
-    .help = "Signs a PoolSetDescription (owner only): TEXT (at most 1024 bytes) describes pool ID.\n"
-            SIGNED_HELP,
-    .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_pool_describe,
-};
-
-const cli_command cli_cmd_pool_allow = {
-    .name = "pool allow", .synopsis = "ID ADDRESS [--sign-only] [KEY]", .summary = "put a contributor on a pool's allowlist",
-    .help = "Signs a PoolAllowContributor (owner only). A pool whose allowlist is not empty takes\n"
-            "contributions only from the listed addresses (at most 100) and its owner; stakers already\n"
-            "in keep their shares.\n" SIGNED_HELP,
-    .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_pool_allow,
-};
-
-const cli_command cli_cmd_pool_disallow = {
-    .name = "pool disallow", .synopsis = "ID ADDRESS [--sign-only] [KEY]",
-    .summary = "take a contributor off a pool's allowlist",
-    .help = "Signs a PoolDisallowContributor (owner only). An empty allowlist opens the pool to anyone.\n"
-            SIGNED_HELP,
-    .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_pool_disallow,
-};
-
-const cli_command cli_cmd_pool_add_worker = {
-    .name = "pool add-worker", .synopsis = "ID WORKER [--sign-only] [KEY]", .summary = "add a worker to a pool",
-    .help = "Signs a WorkerAdd (owner only): WORKER joins pool ID. WORKER must have registered itself\n"
-            "(conclave-worker --operator OWNER) naming the pool's owner; a worker belongs to one pool.\n"
-            SIGNED_HELP,
-    .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_pool_add_worker,
-};
-
-const cli_command cli_cmd_pool_remove_worker = {
-    .name = "pool remove-worker", .synopsis = "ID WORKER [--sign-only] [KEY]", .summary = "remove a worker from a pool",
-    .help = "Signs a WorkerRemove (owner only): WORKER leaves pool ID once nothing is bonded to it or\n"
-            "still unbonding; it may then register for another operator.\n" SIGNED_HELP,
-    .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_pool_remove_worker,
-};
-
-const cli_command cli_cmd_pool_bond = {
-    .name = "pool bond", .synopsis = "ID WORKER AMOUNT [--raw] [--sign-only] [KEY]",
-    .summary = "bond a pool's free stake to its worker",
-    .help = "Signs a WorkerBond (owner only): AMOUNT of the pool's free stake is bonded to WORKER. A\n"
-            "worker computes with at least its minimum stake (worker status shows it: k * sqrt(P)).\n"
-            SIGNED_HELP,
-    .min_args = 3, .max_args = 3, .opts = SIGNING, .fn = cmd_pool_bond,
-};
-
-const cli_command cli_cmd_pool_unbond = {
-    .name = "pool unbond", .synopsis = "ID WORKER AMOUNT [--raw] [--sign-only] [KEY]",
-    .summary = "start unbonding a worker's stake",
-    .help = "Signs a WorkerUnbond (owner only): AMOUNT of WORKER's bonded stake cools down for the\n"
-            "chain's unbonding period, then becomes free stake of the pool again (paying the\n"
-            "withdraw queue first).\n" SIGNED_HELP,
-    .min_args = 3, .max_args = 3, .opts = SIGNING, .fn = cmd_pool_unbond,
-};
-
-const cli_command cli_cmd_stake_contribute = {
-    .name = "stake contribute", .synopsis = "POOL AMOUNT [--raw] [--sign-only] [KEY]",
-    .summary = "stake tokens in a pool for shares",
-    .help = "Signs a Contribute: AMOUNT moves from the key's free balance into pool POOL, which mints\n"
-            "shares at its current price (rounded down).\n" SIGNED_HELP,
-    .min_args = 2, .max_args = 2, .opts = SIGNING, .fn = cmd_stake_contribute,
-};
-
-const cli_command cli_cmd_stake_withdraw = {
-    .name = "stake withdraw", .synopsis = "POOL (SHARES | --all) [--sign-only] [KEY]",
-    .summary = "withdraw shares from a pool",
-    .help = "Signs a Withdraw of SHARES (a whole number of shares, base units; --raw only changes how\n"
-            "the receipt shows amounts), or with --all of every share not already queued. It is paid\n"
-            "at once from the pool's free stake; what that does not cover waits in the pool's\n"
-            "withdraw queue (first in, first out) and is paid as stake becomes free.\n" SIGNED_HELP,
-    .min_args = 1, .max_args = 2, .opts = CLI_OPT_ALL | SIGNING, .fn = cmd_stake_withdraw,
-};
-
-const cli_command cli_cmd_stake_claim = {
-    .name = "stake claim", .synopsis = "POOL [--sign-only] [KEY]", .summary = "claim staking rewards",
-    .help = "Signs a Claim: settles the key's pending rewards in POOL, then moves its whole claimable\n"
-            "balance (rewards of every pool, and commission for an owner) to its free balance.\n"
-            SIGNED_HELP,
-    .min_args = 1, .max_args = 1, .opts = SIGNING, .fn = cmd_stake_claim,
-};
-
-const cli_command cli_cmd_stake_position = {
-    .name = "stake position", .synopsis = "[ADDRESS] [--raw] [--key FILE | --dev-key N]",
-    .summary = "show an address's stakes and rewards",
-    .help = "Calls staking_getPosition for ADDRESS (default: the key's address): per pool its shares,\n"
-            "their value, pending rewards and queued withdrawal; and its claimable balance.\n",
-    .min_args = 0, .max_args = 1, .opts = CLI_OPT_KEY | CLI_OPT_RAW, .fn = cmd_stake_position,
-};
-
-const cli_command cli_cmd_admin_reward_pool = {
-    .name = "admin reward-pool", .synopsis = "POOL AMOUNT --datadir DIR [--raw]",
-    .summary = "dev node: reward a pool from the treasury",
-    .help = "Calls admin_rewardPool on a --dev node, with the admin token read from DIR/.cookie: the\n"
-            "pool's commission goes to its owner's claimable balance, the rest to its stakers by\n"
-            "shares. AMOUNT as for transfer. Prints the receipt.\n",
-    .min_args = 2, .max_args = 2, .opts = CLI_OPT_DATADIR | CLI_OPT_RAW, .fn = cmd_admin_reward_pool,
-};
-
-const cli_command cli_cmd_admin_slash_worker = {
-    .name = "admin slash-worker", .synopsis = "WORKER PPM --datadir DIR [--raw]",
-    .summary = "dev node: burn part of a worker's stake",
-    .help = "Calls admin_slashWorker on a --dev node, with the admin token read from DIR/.cookie: PPM\n"
-            "parts per million (1 to 1000000) of WORKER's bonded stake and of each of its unbonding\n"
-            "entries are burned (each part rounded down), which every staker of its pool bears by\n"
-            "shares. Prints the receipt: WorkerSlashed's amount is fromBonded + fromUnbonding.\n",
-    .min_args = 2, .max_args = 2, .opts = CLI_OPT_DATADIR | CLI_OPT_RAW, .fn = cmd_admin_slash_worker,
-};

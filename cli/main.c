@@ -19,20 +19,16 @@ struct option_def {
 };
 
 static const struct option_def option_defs[] = {
-    { "rpc", 1, OPT_GLOBAL },             { "json", 0, OPT_GLOBAL },
-    { "timeout", 1, OPT_GLOBAL },
-    { "key", 1, CLI_OPT_KEY },            { "dev-key", 1, CLI_OPT_KEY },
-    { "raw", 0, CLI_OPT_RAW },            { "datadir", 1, CLI_OPT_DATADIR },
-    { "out", 1, CLI_OPT_OUT },            { "help", 0, OPT_HELP },
-    { "version", 0, OPT_VERSION },        { "sign-only", 0, CLI_OPT_SIGN_ONLY },
-    { "commission", 1, CLI_OPT_POOL },    { "capacity", 1, CLI_OPT_POOL },
-    { "sort", 1, CLI_OPT_SORT },          { "all", 0, CLI_OPT_ALL },
-    { "title", 1, CLI_OPT_PROPOSE },      { "body", 1, CLI_OPT_PROPOSE },
-    { "body-file", 1, CLI_OPT_PROPOSE },  { "payload", 1, CLI_OPT_PROPOSE },
-    { "spend", 2, CLI_OPT_PROPOSE },      { "param", 2, CLI_OPT_PROPOSE },
+    { "rpc", 1, OPT_GLOBAL }, { "json", 0, OPT_GLOBAL }, { "timeout", 1, OPT_GLOBAL },
+    { "help", 0, OPT_HELP }, { "version", 0, OPT_VERSION },
+    { "key", 1, CLI_OPT_KEY }, { "dev-key", 1, CLI_OPT_KEY }, { "raw", 0, CLI_OPT_RAW },
+    { "datadir", 1, CLI_OPT_DATADIR }, { "out", 1, CLI_OPT_OUT }, { "sign-only", 0, CLI_OPT_SIGN_ONLY },
+    { "commission", 1, CLI_OPT_POOL }, { "capacity", 1, CLI_OPT_POOL }, { "sort", 1, CLI_OPT_SORT }, { "all", 0, CLI_OPT_ALL },
+    { "title", 1, CLI_OPT_PROPOSE }, { "body", 1, CLI_OPT_PROPOSE }, { "body-file", 1, CLI_OPT_PROPOSE },
+    { "payload", 1, CLI_OPT_PROPOSE }, { "spend", 2, CLI_OPT_PROPOSE }, { "param", 2, CLI_OPT_PROPOSE },
     { "allow-enclave", 1, CLI_OPT_PROPOSE }, { "remove-enclave", 1, CLI_OPT_PROPOSE },
-    { "conviction", 1, CLI_OPT_CONVICTION }, { "state", 1, CLI_OPT_FILTER },
-    { "track", 1, CLI_OPT_TRACK },        { "proposal", 1, CLI_OPT_PROPOSAL },
+    { "conviction", 1, CLI_OPT_CONVICTION }, { "state", 1, CLI_OPT_FILTER }, { "track", 1, CLI_OPT_TRACK },
+    { "proposal", 1, CLI_OPT_PROPOSAL },
 };
 
 static const char exit_text[] =
@@ -44,13 +40,11 @@ static const char exit_text[] =
 
 static void overall_help(FILE *f)
 {
-    size_t n;
-    const cli_command *const *cmds = cli_commands(&n);
     fputs("usage: conclave [OPTIONS] COMMAND [ARGS]\n\n"
           "The Conclave client: keys, balances, locally signed transfers, stake pools, governance and\n"
           "ledger checks, over the node's JSON-RPC.\n\nCommands:\n", f);
-    for (size_t i = 0; i < n; i++)
-        fprintf(f, "  %-19s %s\n", cmds[i]->name, cmds[i]->summary);
+    for (const cli_command *c = cli_commands; c->name; c++)
+        fprintf(f, "  %-19s %s\n", c->name, c->summary);
     fprintf(f, "  %-19s %s\n", "help COMMAND", "the options and details of one command");
     fputs("\nOptions:\n"
           "  --rpc URL      the node (default $CONCLAVE_RPC, else " CLI_DEFAULT_RPC ")\n"
@@ -107,25 +101,23 @@ static bool in_group(const cli_command *c, const char *group)
  * Out: *used the words the name took. Returns: the command or NULL. */
 static const cli_command *find_command(int nwords, char **words, int *used)
 {
-    size_t n;
-    const cli_command *const *cmds = cli_commands(&n);
     bool group = false;
-    for (size_t i = 0; i < n; i++)
-        group = group || in_group(cmds[i], words[0]);
+    for (const cli_command *c = cli_commands; c->name; c++)
+        group = group || in_group(c, words[0]);
     bool named = !group || nwords >= 2;
     char name[64];
     snprintf(name, sizeof name, "%s%s%s", words[0], group && named ? " " : "", group && named ? words[1] : "");
     *used = group ? 2 : 1;
-    for (size_t i = 0; named && i < n; i++)
-        if (strcmp(cmds[i]->name, name) == 0)
-            return cmds[i];
+    for (const cli_command *c = cli_commands; named && c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
     if (named)
         cli_error("unknown command '%s' (see conclave --help)", name);
     else
         cli_error("%s: which one?", words[0]);
-    for (size_t i = 0; group && i < n; i++)
-        if (in_group(cmds[i], words[0]))
-            command_usage(stderr, cmds[i]);
+    for (const cli_command *c = cli_commands; group && c->name; c++)
+        if (in_group(c, words[0]))
+            command_usage(stderr, c);
     return NULL;
 }
 

@@ -117,8 +117,7 @@ int cli_admin_call(const cli_opts *o, const char *method, const cJSON *params, c
 
 /* The end of a query: prints what (as JSON with --json, else with show) if ex is CLI_EXIT_OK, then
  * frees what and c. Returns ex. */
-static int show_and_free(int ex, const cli_opts *o, cJSON *what, const cJSON *shown, rpc_client *c,
-                         void (*show)(const cJSON *, bool raw))
+static int show_and_free(int ex, const cli_opts *o, cJSON *what, const cJSON *shown, rpc_client *c, cli_printer *show)
 {
     if (ex == CLI_EXIT_OK && o->json)
         cli_print_json(what);
@@ -129,21 +128,21 @@ static int show_and_free(int ex, const cli_opts *o, cJSON *what, const cJSON *sh
     return ex;
 }
 
-int cli_query(const cli_opts *o, const char *method, const cJSON *params, void (*show)(const cJSON *, bool raw))
+int cli_query(const cli_opts *o, const char *method, const cJSON *params, cli_printer *show)
 {
     cJSON *result = NULL;
     int ex = cli_request(o, NULL, method, params, &result);
     return show_and_free(ex, o, result, result, NULL, show);
 }
 
-int cli_query_built(const cli_opts *o, const char *method, cJSON *params, void (*show)(const cJSON *, bool raw))
+int cli_query_built(const cli_opts *o, const char *method, cJSON *params, cli_printer *show)
 {
     int ex = params ? cli_query(o, method, params, show) : cli_out_of_memory();
     cJSON_Delete(params);
     return ex;
 }
 
-int cli_query_address(const cli_opts *o, const char *method, void (*show)(const cJSON *, bool raw))
+int cli_query_address(const cli_opts *o, const char *method, cli_printer *show)
 {
     uint8_t addr[20];
     int ex = cli_address_or_key(addr, o);
@@ -330,12 +329,17 @@ int cli_admin_words(const cli_opts *o, const char *method, const cli_field *fiel
     return send_words(o, method, fields, true);
 }
 
-int cli_query_words(const cli_opts *o, const char *method, const cli_field *fields,
-                    void (*show)(const cJSON *, bool raw))
+int cli_query_words(const cli_opts *o, const char *method, const cli_field *fields, cli_printer *show)
 {
     cJSON *params;
     int ex = cli_words_object(&params, o, fields);
     return ex == CLI_EXIT_OK ? cli_query_built(o, method, params, show) : ex;
+}
+
+int cli_query_number(const cli_opts *o, const char *method, const char *key, const char *what, cli_printer *show)
+{
+    const cli_field fields[] = { { key, CLI_FIELD_NUMBER, what }, { NULL } };
+    return cli_query_words(o, method, fields, show);
 }
 
 cJSON *cli_address_params(const uint8_t addr[20])
@@ -494,8 +498,7 @@ static int list_all(rpc_client *c, const cli_opts *o, const char *method, const 
     return ex;
 }
 
-int cli_list_command(const cli_opts *o, const char *method, const cJSON *base, const char *member,
-                     void (*show)(const cJSON *, bool raw))
+int cli_list_command(const cli_opts *o, const char *method, const cJSON *base, const char *member, cli_printer *show)
 {
     rpc_client *c = NULL;
     cJSON *all = cJSON_CreateObject(), *items = all ? cJSON_AddArrayToObject(all, member) : NULL;

@@ -3,7 +3,8 @@
  * to the node and its calls (a failure reported once, as an exit code), the words of the command
  * line, the members of a message, and the one signing path (cli_signer_open / cli_signer_send):
  * the secret key never leaves the process and is wiped as soon as the signature exists. Each
- * function returns an enum cli_exit or a bool and reports its own failure on stderr. */
+ * function returns an enum cli_exit or a bool and reports its own failure on stderr. Last, the
+ * commands themselves (the cmd_*.c files), which the table in commands.c names. */
 #ifndef CLI_SESSION_H
 #define CLI_SESSION_H
 
@@ -37,14 +38,14 @@ int cli_request(const cli_opts *o, const char *token, const char *method, const 
 int cli_admin_call(const cli_opts *o, const char *method, const cJSON *params, cJSON **result);
 
 /* Connects (no token), calls a method with params, prints the result with show or as JSON. */
-int cli_query(const cli_opts *o, const char *method, const cJSON *params, void (*show)(const cJSON *, bool raw));
+int cli_query(const cli_opts *o, const char *method, const cJSON *params, cli_printer *show);
 
 /* cli_query with params built by the caller: NULL (a failed build) reports out of memory.
  * params: consumed (deleted here). */
-int cli_query_built(const cli_opts *o, const char *method, cJSON *params, void (*show)(const cJSON *, bool raw));
+int cli_query_built(const cli_opts *o, const char *method, cJSON *params, cli_printer *show);
 
 /* cli_query with {"address": the optional first word, else the key's address}. */
-int cli_query_address(const cli_opts *o, const char *method, void (*show)(const cJSON *, bool raw));
+int cli_query_address(const cli_opts *o, const char *method, cli_printer *show);
 
 /* Reads a non-negative integer member of a node answer. */
 bool cli_json_u64(const cJSON *obj, const char *key, uint64_t *out);
@@ -109,8 +110,11 @@ int cli_words_object(cJSON **obj, const cli_opts *o, const cli_field *fields);
 int cli_send_words(const cli_opts *o, const char *type, const cli_field *fields);
 
 /* cli_query with params made of the positional words as fields. */
-int cli_query_words(const cli_opts *o, const char *method, const cli_field *fields,
-                    void (*show)(const cJSON *, bool raw));
+int cli_query_words(const cli_opts *o, const char *method, const cli_field *fields, cli_printer *show);
+
+/* cli_query_words with one word: {key: the first word as a number} (what names it in the error
+ * about a malformed one). */
+int cli_query_number(const cli_opts *o, const char *method, const char *key, const char *what, cli_printer *show);
 
 /* cli_admin_send with params made of the positional words as fields. */
 int cli_admin_words(const cli_opts *o, const char *method, const cli_field *fields);
@@ -155,7 +159,24 @@ int cli_admin_send(const cli_opts *o, const char *method, const cJSON *params);
 
 /* Lists every item of a paged list method (params base, not consumed; page after page) under
  * member, printed with show or as JSON. */
-int cli_list_command(const cli_opts *o, const char *method, const cJSON *base, const char *member,
-                     void (*show)(const cJSON *, bool raw));
+int cli_list_command(const cli_opts *o, const char *method, const cJSON *base, const char *member, cli_printer *show);
+
+/* The commands, each named by its row of cli_commands (commands.c); by file: */
+/* cmd_node.c */
+cli_command_fn cli_cmd_keygen, cli_cmd_address, cli_cmd_info, cli_cmd_account, cli_cmd_transfer,
+    cli_cmd_block, cli_cmd_tx, cli_cmd_verify_epoch, cli_cmd_audit, cli_cmd_replay, cli_cmd_mint,
+    cli_cmd_advance_time;
+/* cmd_staking.c */
+cli_command_fn cli_cmd_pool_create, cli_cmd_pool_info, cli_cmd_pool_list, cli_cmd_pool_commission,
+    cli_cmd_pool_capacity, cli_cmd_pool_describe, cli_cmd_pool_allow, cli_cmd_pool_disallow,
+    cli_cmd_pool_add_worker, cli_cmd_pool_remove_worker, cli_cmd_pool_bond, cli_cmd_pool_unbond,
+    cli_cmd_stake_contribute, cli_cmd_stake_withdraw, cli_cmd_stake_claim, cli_cmd_stake_position,
+    cli_cmd_admin_reward_pool, cli_cmd_admin_slash_worker;
+/* cmd_compute.c */
+cli_command_fn cli_cmd_worker_status, cli_cmd_worker_list, cli_cmd_channel_open, cli_cmd_channel_top_up,
+    cli_cmd_channel_close, cli_cmd_voucher_sign, cli_cmd_voucher_redeem;
+/* cmd_gov.c */
+cli_command_fn cli_cmd_gov_propose, cli_cmd_gov_vote, cli_cmd_gov_delegate, cli_cmd_gov_undelegate,
+    cli_cmd_gov_cancel, cli_cmd_gov_execute, cli_cmd_gov_proposals, cli_cmd_gov_proposal, cli_cmd_gov_power;
 
 #endif
