@@ -26,10 +26,18 @@
 static enc_settle_input in;
 static enc_settle_report rep;
 
+/* 720 s in six slots of 120 s, ten 12 s steps each; Phala's economics; 1000 tokens, 20% to the
+ * treasury, no decay yet. Every test starts from it (setup). */
+static void base(void)
+{
+    th_settle_base(&in, 3, 7200, 50000);
+}
+
 static void setup(void)
 {
     enc_settle_input_init(&in);
     enc_settle_report_init(&rep);
+    base();
 }
 
 static void teardown(void)
@@ -291,13 +299,6 @@ static model_worker *settle_and_compare(void)
 
 /* --- the epochs --- */
 
-/* 720 s in six slots of 120 s, ten 12 s steps each; Phala's economics; 1000 tokens, 20% to the
- * treasury, no decay yet. */
-static void base(void)
-{
-    th_settle_base(&in, 3, 7200, 50000);
-}
-
 /* A worker: address 20 bytes of a; perf[s] = p[s] (the six slots). */
 static enc_worker_in *worker(uint8_t a, uint64_t pool, const char *stake, uint32_t score, uint8_t level,
                              const uint32_t p[6])
@@ -319,6 +320,16 @@ static void set_fixed(mpz_t f, const char *dec)
     cr_assert_eq(mpz_set_str(f, dec, 10), 0, "a fixed");
 }
 
+/* A worker that ran in an earlier epoch (started), with V = v (fixed) at the start of this one. */
+static enc_worker_in *started_worker(uint8_t a, uint64_t pool, const char *stake, uint32_t score, uint8_t level,
+                                     const uint32_t p[6], const char *v)
+{
+    enc_worker_in *w = worker(a, pool, stake, score, level, p);
+    w->started = true;
+    set_fixed(w->v, v);
+    return w;
+}
+
 Test(enclave_settle_model, a_mixed_epoch_is_the_model_step_by_step)
 {
     static const uint32_t a[6] = { 100, 104, 110, 120, 97, 101 };
@@ -326,11 +337,8 @@ Test(enclave_settle_model, a_mixed_epoch_is_the_model_step_by_step)
     static const uint32_t c[6] = { 0, 0, 60, 72, 0, 50 };
     static const uint32_t d[6] = { 1, 1, 1, 1, 1, 1 };
     enc_worker_in *w;
-    base();
     worker(0x11, 1, "1000" E18, 100, 1, a);
-    w = worker(0x22, 2, "4000" E18, 2000, 4, b);
-    w->started = true;
-    set_fixed(w->v, "5000" E36);
+    started_worker(0x22, 2, "4000" E18, 2000, 4, b, "5000" E36);
     w = worker(0x33, 1, "500" E18, 60, 5, c);
     w->first_slot = 2;
     w = worker(0x44, 3, "1", 1, 2, d);
@@ -342,7 +350,6 @@ Test(enclave_settle_model, a_one_wei_budget_goes_to_one_worker_or_to_the_treasur
 {
     static const uint32_t p[6] = { 100, 100, 100, 100, 100, 100 };
     model_worker *m;
-    base();
     mpz_set_ui(in.params.budget_per_epoch, 1);
     worker(0x11, 4, "1000" E18, 100, 1, p);
     m = settle_and_compare();
@@ -360,7 +367,6 @@ Test(enclave_settle_model, one_worker_against_many)
 {
     static const uint32_t p[6] = { 500, 520, 480, 600, 500, 510 };
     model_worker *m;
-    base();
     worker(0x01, 1, "3000" E18, 500, 1, p);
     m = settle_and_compare();
     cr_assert_eq(mpz_cmp_ui(rep.ops[0].amount, 0), 1, "the treasury");
@@ -373,8 +379,7 @@ Test(enclave_settle_model, one_worker_against_many)
         snprintf(stake, sizeof stake, "%u" E18, 1000u + 137u * i);
         worker(i, i % 4, stake, 50u * i, (uint8_t)(1 + i % 5), q);
     }
-    m = settle_and_compare();
-    model_free(m);
+    model_free(settle_and_compare());
 }
 
 /* Three equal workers in three pools: equal payouts, floor(W / 3) each, the remainder to the
@@ -383,7 +388,6 @@ Test(enclave_settle_model, equal_workers_get_equal_payouts_and_the_remainder_goe
 {
     static const uint32_t p[6] = { 300, 300, 0, 300, 330, 300 };
     model_worker *m;
-    base();
     mpz_set_str(in.params.budget_per_epoch, "1000000000000000000002", 10);
     worker(0x11, 3, "2000" E18, 300, 2, p);
     worker(0x22, 1, "2000" E18, 300, 2, p);
@@ -407,10 +411,7 @@ Test(enclave_settle_model, a_worker_that_answers_no_slot_decays_and_gets_nothing
     static const uint32_t p[6] = { 100, 100, 100, 100, 100, 100 };
     enc_worker_in *w;
     model_worker *m;
-    base();
-    w = worker(0x11, 1, "1000" E18, 100, 1, none);
-    w->started = true;
-    set_fixed(w->v, "1300" E36);
+    w = started_worker(0x11, 1, "1000" E18, 100, 1, none, "1300" E36);
     worker(0x22, 2, "1000" E18, 100, 1, p);
     m = settle_and_compare();
     cr_assert_eq(mpz_sgn(m[0].pay), 0, "nothing for the silent worker");
@@ -427,7 +428,6 @@ Test(enclave_settle_model, a_worker_judged_from_the_middle_of_the_epoch)
     static const uint32_t p[6] = { 0, 0, 0, 250, 260, 240 };
     static const uint32_t q[6] = { 250, 250, 250, 250, 250, 250 };
     model_worker *m;
-    base();
     enc_worker_in *w = worker(0x11, 1, "2500" E18, 250, 3, p);
     w->first_slot = 3;
     worker(0x22, 2, "2500" E18, 250, 3, q);
@@ -451,7 +451,6 @@ Test(enclave_settle_model, stakes_at_the_edge_of_v_max)
 {
     static const uint32_t p[6] = { 1000, 1000, 1000, 1000, 1000, 1000 };
     model_worker *m;
-    base();
     set_fixed(in.params.re, "1500000000000000000000000000000000000");
     worker(0x11, 1, "19700" E18, 1000, 1, p);
     worker(0x22, 2, "19700000000000000000001", 1000, 1, p);
@@ -471,13 +470,11 @@ Test(enclave_settle_model, slots_that_do_not_hold_whole_steps)
     static const uint32_t p[6] = { 90, 0, 95, 100, 0, 80 };
     static const uint32_t q[6] = { 0, 90, 90, 0, 90, 90 };
     model_worker *m;
-    base();
     in.epoch_end = in.epoch_start + 700;
     in.params.step_seconds = 25;
     worker(0x11, 1, "800" E18, 90, 4, p);
     worker(0x22, 2, "900" E18, 90, 5, q);
-    m = settle_and_compare();
-    model_free(m);
+    model_free(settle_and_compare());
     in.params.step_seconds = 200;  /* a step longer than a slot: no step at all, no weight */
     m = settle_and_compare();
     cr_assert(mpz_sgn(m[0].weight) == 0 && mpz_sgn(m[1].weight) == 0, "no steps, no weight");
@@ -558,9 +555,7 @@ Test(enclave_settle_model, the_worked_example_of_the_settlement_doc)
     in.params.treasury_ppm = 200000;
     in.params.fee_ppm = 50000;
     worker(0x11, 1, "5000" E18, 1000, 1, pa);
-    w = worker(0x22, 2, "10000" E18, 2000, 4, pb);
-    w->started = true;
-    set_fixed(w->v, "15000" E36);
+    started_worker(0x22, 2, "10000" E18, 2000, 4, pb, "15000" E36);
     w = worker(0x33, 2, "2000" E18, 500, 5, pc);
     w->first_slot = 2;
     m = settle_and_compare();

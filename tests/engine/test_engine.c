@@ -56,6 +56,13 @@ static void expect_free(unsigned who, const char *expected)
     th_expect_user(e, LEDGER_FREE, who, expected);
 }
 
+/* Expects dev accounts 0, 1, ... n - 1 to hold the n free balances of expected, in that order. */
+static void expect_free_from_0(const char *const *expected, unsigned n)
+{
+    for (unsigned who = 0; who < n; who++)
+        expect_free(who, expected[who]);
+}
+
 Test(engine, genesis_block_mints_the_dev_balances)
 {
     ledger_block b;
@@ -78,10 +85,9 @@ Test(engine, transfers_queued_together_commit_in_one_block_and_answer_after_it)
     cr_assert(a.calls == 1 && b.calls == 1 && c.calls == 1, "everyone answered once");
     cr_assert(a.status == ST_OK && a.success && b.success && c.success, "all succeeded");
     cr_assert(a.height == 1 && b.height == 1 && c.height == 1, "all in block 1");
-    expect_free(0, "999998500000000000000006");
-    expect_free(1, "1000001500000000000000000");
-    expect_free(2, "1000000000000000000000001");
-    expect_free(3, "999999999999999999999993");
+    static const char *const balances[] = { "999998500000000000000006", "1000001500000000000000000",
+                                            "1000000000000000000000001", "999999999999999999999993" };
+    expect_free_from_0(balances, 4);
     th_expect_audit_ok(e);
 }
 
@@ -114,8 +120,8 @@ Test(engine, failed_transfer_consumes_its_nonce_and_changes_nothing_else)
     cr_assert(strstr(big.error, "insufficient") != NULL, "reason: %s", big.error);
     cr_assert(next.success, "the next transaction in the block is unaffected");
     cr_assert_eq(th_nonce_of(e, 0), 2, "both nonces consumed");
-    expect_free(0, "999999999999999999999997");
-    expect_free(1, "1000000000000000000000003");
+    static const char *const balances[] = { "999999999999999999999997", "1000000000000000000000003" };
+    expect_free_from_0(balances, 2);
     th_expect_audit_ok(e);
 }
 

@@ -171,24 +171,47 @@ static void u256_max(mpz_t out)
     mpz_sub_ui(out, out, 1);
 }
 
+/* Calls z on every integer of the model and q on every rational: the one list that model_init
+ * inits and model_clear clears. */
+static void model_numbers(void (*z)(mpz_ptr), void (*q)(mpq_ptr))
+{
+    for (unsigned p = 0; p <= NP; p++) {
+        struct mpool *P = &m.pool[p];
+        z(P->cap);
+        z(P->T);
+        z(P->S);
+        z(P->bonded);
+        z(P->unbonding);
+        for (unsigned u = 0; u < NU; u++) {
+            z(P->shares[u]);
+            z(P->queued[u]);
+            q(P->ent[u]);
+        }
+    }
+    for (unsigned w = 0; w < NW; w++)
+        z(m.worker[w].bonded);
+    for (unsigned i = 0; i < 512; i++)
+        z(m.unb[i].amount);
+    for (unsigned u = 0; u < NU; u++) {
+        z(m.user[u].free);
+        z(m.user[u].claimed);
+        z(m.user[u].commission);
+    }
+    z(m.paid);
+    z(m.max_shares);
+    z(m.max_ratio);
+}
+
 static void model_init(void)
 {
     memset(&m, 0, sizeof m);
-    for (unsigned p = 0; p <= NP; p++) {
-        struct mpool *P = &m.pool[p];
-        mpz_inits(P->cap, P->T, P->S, P->bonded, P->unbonding, NULL);
-        for (unsigned u = 0; u < NU; u++) {
-            mpz_inits(P->shares[u], P->queued[u], NULL);
-            mpq_init(P->ent[u]);
-        }
-    }
+    model_numbers(mpz_init, mpq_init);
     for (unsigned w = 0; w < NW; w++) {
         /* worker w is th_worker_key(w); 0..5 start in pools 1..3 (two each) and serve their owners,
          * 6..8 serve dev 0, 1 and 2, so a WorkerAdd of them succeeds only from that owner. The
          * addresses come in no particular order: worder sorts them. */
         th_worker_address(m.worker[w].addr, w);
         m.worker[w].operator_ = w < 2 * NP ? w / 2 : w - 2 * NP;
-        mpz_init(m.worker[w].bonded);
         m.worder[w] = w;
     }
     for (unsigned i = 1; i < NW; i++)
@@ -197,35 +220,17 @@ static void model_init(void)
             m.worder[j] = m.worder[j - 1];
             m.worder[j - 1] = t;
         }
-    for (unsigned i = 0; i < 512; i++)
-        mpz_init(m.unb[i].amount);
     for (unsigned u = 0; u < NU; u++) {
         eng_dev_key(m.user[u].key, u);
         cr_assert_eq(ledger_sig_address(m.user[u].addr, m.user[u].key), ST_OK, "dev address");
-        mpz_init_set_str(m.user[u].free, USER_BALANCE, 10);
-        mpz_inits(m.user[u].claimed, m.user[u].commission, NULL);
+        mpz_set_str(m.user[u].free, USER_BALANCE, 10);
     }
-    mpz_inits(m.paid, m.max_shares, m.max_ratio, NULL);
     m.now = G_TIME;
 }
 
 static void model_clear(void)
 {
-    for (unsigned p = 0; p <= NP; p++) {
-        struct mpool *P = &m.pool[p];
-        mpz_clears(P->cap, P->T, P->S, P->bonded, P->unbonding, NULL);
-        for (unsigned u = 0; u < NU; u++) {
-            mpz_clears(P->shares[u], P->queued[u], NULL);
-            mpq_clear(P->ent[u]);
-        }
-    }
-    for (unsigned w = 0; w < NW; w++)
-        mpz_clear(m.worker[w].bonded);
-    for (unsigned i = 0; i < 512; i++)
-        mpz_clear(m.unb[i].amount);
-    for (unsigned u = 0; u < NU; u++)
-        mpz_clears(m.user[u].free, m.user[u].claimed, m.user[u].commission, NULL);
-    mpz_clears(m.paid, m.max_shares, m.max_ratio, NULL);
+    model_numbers(mpz_clear, mpq_clear);
 }
 
 static bool pool_ok(unsigned p)

@@ -52,6 +52,14 @@ static void expect_refused(enum gov_poll_system system, unsigned n, const char *
     cr_assert_str_eq(err, want, "%s %s: the reason", gov_poll_system_name(system), text);
 }
 
+/* Expects each of the count texts refused, all with the same reason want. */
+static void expect_all_refused(enum gov_poll_system system, unsigned n, const char *const *texts, size_t count,
+                               const char *want)
+{
+    for (size_t i = 0; i < count; i++)
+        expect_refused(system, n, texts[i], want);
+}
+
 Test(poll, systems_are_named_as_snapshot_names_them)
 {
     static const char *const names[] = { "basic", "single-choice", "approval", "quadratic", "ranked-choice", "weighted", "copeland" };
@@ -70,11 +78,9 @@ Test(poll, single_choice_takes_one_choice_number)
     expect_ok(GOV_POLL_SINGLE_CHOICE, 4, "2", "2");
     expect_ok(GOV_POLL_SINGLE_CHOICE, 4, " 4\n", "4");
     expect_ok(GOV_POLL_BASIC, 3, "3", "3");
-    expect_refused(GOV_POLL_SINGLE_CHOICE, 4, "5", "choice: choice 5 is not one of the 4 choices");
-    expect_refused(GOV_POLL_SINGLE_CHOICE, 4, "0", "choice: choice 0 is not one of the 4 choices");
     static const char *const malformed[] = { "", "-1", "2.0", "2e0", "02", "\"2\"", "[2]", "2 3", "1234567890" };
-    for (size_t i = 0; i < sizeof malformed / sizeof malformed[0]; i++)
-        expect_refused(GOV_POLL_SINGLE_CHOICE, 4, malformed[i], "choice: a single-choice ballot is a choice number such as 2");
+    expect_all_refused(GOV_POLL_SINGLE_CHOICE, 4, malformed, sizeof malformed / sizeof malformed[0],
+                       "choice: a single-choice ballot is a choice number such as 2");
     expect_refused(GOV_POLL_BASIC, 4, "1", "choice: a basic poll of 4 choices cannot be voted");
 }
 
@@ -83,11 +89,9 @@ Test(poll, approval_takes_distinct_choice_numbers_and_may_approve_none)
     expect_ok(GOV_POLL_APPROVAL, 4, "[1,3]", "1,3");
     expect_ok(GOV_POLL_APPROVAL, 4, "[ 4 , 1 ]", "4,1");
     expect_ok(GOV_POLL_APPROVAL, 4, "[]", "");
-    expect_refused(GOV_POLL_APPROVAL, 4, "[1,3,1]", "choice: choice 1 appears twice");
-    expect_refused(GOV_POLL_APPROVAL, 4, "[1,5]", "choice: choice 5 is not one of the 4 choices");
     static const char *const malformed[] = { "[1,]", "[,1]", "[1 3]", "1", "{\"1\":1}", "[1]]", "[[1]]", "[1.5]" };
-    for (size_t i = 0; i < sizeof malformed / sizeof malformed[0]; i++)
-        expect_refused(GOV_POLL_APPROVAL, 4, malformed[i], "choice: an approval ballot is an array of choice numbers such as [1,3]");
+    expect_all_refused(GOV_POLL_APPROVAL, 4, malformed, sizeof malformed / sizeof malformed[0],
+                       "choice: an approval ballot is an array of choice numbers such as [1,3]");
 }
 
 Test(poll, rankings_list_every_choice_once)
@@ -96,10 +100,29 @@ Test(poll, rankings_list_every_choice_once)
     expect_ok(GOV_POLL_COPELAND, 3, "[3,1,2]", "3,1,2");
     expect_refused(GOV_POLL_RANKED_CHOICE, 3, "[2,3]", "choice: a ranking lists all 3 choices, this one 2");
     expect_refused(GOV_POLL_COPELAND, 3, "[]", "choice: a ranking lists all 3 choices, this one 0");
-    expect_refused(GOV_POLL_RANKED_CHOICE, 3, "[2,2,1]", "choice: choice 2 appears twice");
-    expect_refused(GOV_POLL_COPELAND, 3, "[1,2,3,4]", "choice: choice 4 is not one of the 3 choices");
     expect_refused(GOV_POLL_RANKED_CHOICE, 3, "{\"1\":1}",
                    "choice: a ranked-choice ballot is an array of every choice number, most preferred first, such as [2,1,3]");
+}
+
+/* Every system that reads choice numbers refuses one out of range, or one given twice, naming it. */
+Test(poll, choices_out_of_range_or_repeated_are_refused_by_every_system)
+{
+    static const struct {
+        enum gov_poll_system system;
+        unsigned n;
+        const char *text, *want;
+    } cases[] = {
+        { GOV_POLL_SINGLE_CHOICE, 4, "5", "choice: choice 5 is not one of the 4 choices" },
+        { GOV_POLL_SINGLE_CHOICE, 4, "0", "choice: choice 0 is not one of the 4 choices" },
+        { GOV_POLL_APPROVAL, 4, "[1,5]", "choice: choice 5 is not one of the 4 choices" },
+        { GOV_POLL_COPELAND, 3, "[1,2,3,4]", "choice: choice 4 is not one of the 3 choices" },
+        { GOV_POLL_WEIGHTED, 4, "{\"7\":1}", "choice: choice 7 is not one of the 4 choices" },
+        { GOV_POLL_APPROVAL, 4, "[1,3,1]", "choice: choice 1 appears twice" },
+        { GOV_POLL_RANKED_CHOICE, 3, "[2,2,1]", "choice: choice 2 appears twice" },
+        { GOV_POLL_WEIGHTED, 4, "{\"1\":1,\"1\":2}", "choice: choice 1 appears twice" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_refused(cases[i].system, cases[i].n, cases[i].text, cases[i].want);
 }
 
 Test(poll, weights_are_exact_decimals_by_choice_number)
@@ -114,13 +137,10 @@ Test(poll, weights_are_exact_decimals_by_choice_number)
     cr_assert_str_eq(mpz_get_str(text, 10, ballot.weight[0]), "1500000000000000000", "1.5 x 10^18");
     expect_refused(GOV_POLL_WEIGHTED, 4, "{}", "choice: give at least one choice a weight above 0");
     expect_refused(GOV_POLL_QUADRATIC, 4, "{\"1\":0,\"2\":0.0}", "choice: give at least one choice a weight above 0");
-    expect_refused(GOV_POLL_WEIGHTED, 4, "{\"1\":1,\"1\":2}", "choice: choice 1 appears twice");
-    expect_refused(GOV_POLL_WEIGHTED, 4, "{\"7\":1}", "choice: choice 7 is not one of the 4 choices");
     static const char *const malformed[] = { "{\"1\":-1}", "{\"01\":1}", "{\"1\":1e2}", "{\"1\":0.0000000000000000001}",
                                              "{1:1}", "{\"1\":\"1\"}", "{\"1\":1,}", "[1]", "{\"1\":.5}", "{\"1\":1.}",
                                              "{\"1\":01}", "{\"a\":1}" };
-    for (size_t i = 0; i < sizeof malformed / sizeof malformed[0]; i++)
-        expect_refused(GOV_POLL_WEIGHTED, 4, malformed[i],
+    expect_all_refused(GOV_POLL_WEIGHTED, 4, malformed, sizeof malformed / sizeof malformed[0],
                        "choice: a weighted ballot is an object of weights by choice number such as {\"1\":2,\"3\":0.5}");
 }
 

@@ -100,19 +100,11 @@ static void kill_daemon(struct daemon *d)
     d->pid = 0;
 }
 
-static void dev_address(char out[LEDGER_ADDR_STRLEN], unsigned i)
-{
-    uint8_t key[32], addr[20];
-    eng_dev_key(key, i);
-    cr_assert_eq(ledger_sig_address(addr, key), ST_OK, "dev address");
-    ledger_addr_format(out, addr);
-}
-
 /* In a loader process: the next nonce of dev account who, or exits. */
 static uint64_t fetch_nonce(rpc_client *c, unsigned who)
 {
     char addr[LEDGER_ADDR_STRLEN];
-    dev_address(addr, who);
+    th_dev_address(addr, who);
     cJSON *params = cJSON_CreateObject(), *result = NULL, *error = NULL;
     cJSON_AddStringToObject(params, "address", addr);
     int rc = rpc_client_call(c, "ledger_getAccount", params, &result, &error);
@@ -130,14 +122,11 @@ static uint64_t fetch_nonce(rpc_client *c, unsigned who)
  * epoch instead. Exits 0 when the node goes away, 3 on an answer it did not expect. */
 static _Noreturn void load(unsigned port, const char *token, unsigned who, bool advance_clock, int ack_fd)
 {
-    char url[64], to[LEDGER_ADDR_STRLEN], nonce_text[24], err[256];
+    char url[64], err[256];
     snprintf(url, sizeof url, "http://127.0.0.1:%u", port);
     rpc_client *c = rpc_client_new(url, token, 30);
     if (!c)
         _exit(3);
-    uint8_t key[32];
-    eng_dev_key(key, who);
-    dev_address(to, SENDERS + 1);
     uint64_t nonce = fetch_nonce(c, who);
     for (unsigned i = 0;; i++) {
         cJSON *result = NULL, *error = NULL;
@@ -148,15 +137,9 @@ static _Noreturn void load(unsigned port, const char *token, unsigned who, bool 
             rc = rpc_client_call(c, "admin_advanceTime", params, &result, &error);
             cJSON_Delete(params);
         } else {
-            snprintf(nonce_text, sizeof nonce_text, "%llu", (unsigned long long)nonce);
-            cJSON *msg = cJSON_CreateObject();
-            cJSON_AddStringToObject(msg, "to", to);
-            cJSON_AddStringToObject(msg, "amount", "1");
-            cJSON_AddStringToObject(msg, "nonce", nonce_text);
             ledger_tx tx;
-            if (ledger_tx_build_signed(&tx, err, sizeof err, "Transfer", msg, key, ENG_DEV_CHAIN_ID) != ST_OK)
+            if (th_transfer_tx(&tx, who, SENDERS + 1, "1", nonce, ENG_DEV_CHAIN_ID, err, sizeof err) != ST_OK)
                 _exit(3);
-            cJSON_Delete(msg);
             cJSON *params = ledger_tx_to_json(&tx);
             rc = rpc_client_call(c, "tx_send", params, &result, &error);
             cJSON_Delete(params);

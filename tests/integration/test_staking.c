@@ -61,6 +61,14 @@ static void contribute(unsigned who, unsigned pool, const char *tokens)
     th_send_done(node, who, "Contribute", "{\"pool\":\"%u\",\"amount\":\"%s" TOKEN "\"}", pool, tokens);
 }
 
+/* Opens pool 1 of dev account 0 (no commission, room for 1,000,000 tokens) with dev account 1's
+ * contribution of tokens. */
+static void open_pool(const char *tokens)
+{
+    create_pool(0, "0", "1000000");
+    contribute(1, 1, tokens);
+}
+
 /* Registers dev account w as a worker of score 100 (minimum stake 1000 tokens), adds it to pool
  * (owned by owner) and bonds tokens to it. */
 static void bond_worker(unsigned owner, unsigned pool, unsigned w, const char *tokens)
@@ -70,6 +78,22 @@ static void bond_worker(unsigned owner, unsigned pool, unsigned w, const char *t
     th_send_done(node, owner, "WorkerAdd", "{\"pool\":\"%u\",\"worker\":\"%s\"}", pool, addr);
     th_send_done(node, owner, "WorkerBond", "{\"pool\":\"%u\",\"worker\":\"%s\",\"amount\":\"%s" TOKEN "\"}", pool,
                  addr, tokens);
+}
+
+/* Asserts that worker (an address) has want bonded (staking_getWorker). */
+static void expect_bonded(const char *worker, const char *want, const char *what)
+{
+    cJSON *resp = th_callf(node, "staking_getWorker", "{\"worker\":\"%s\"}", worker);
+    cr_assert_str_eq(th_str(th_result(resp), "bonded"), want, "%s", what);
+    cJSON_Delete(resp);
+}
+
+/* Asserts that staking_listSlashes lists want slashes in state. */
+static void expect_slash_count(const char *state, int want, const char *what)
+{
+    cJSON *resp = th_callf(node, "staking_listSlashes", "{\"state\":\"%s\"}", state);
+    cr_assert_eq(th_count(th_result(resp), "slashes"), want, "%s", what);
+    cJSON_Delete(resp);
 }
 
 /* Asserts the ids of a staking_listPools page and its next cursor (0: null). */
@@ -160,8 +184,7 @@ Test(integration_staking, get_position_values_shares_rewards_and_the_queue)
 {
     const char *a1 = th_addr(1), *a2 = th_addr(2);
     create_pool(0, "100000", "1000000");
-    create_pool(0, "0", "1000000");
-    contribute(1, 1, "100");
+    open_pool("100");
     contribute(2, 1, "300");
     contribute(1, 2, "5");
     admin("admin_rewardPool", "{\"pool\":1,\"amount\":\"40" TOKEN "\"}");
@@ -250,8 +273,7 @@ Test(integration_staking, list_delegators_pages_by_address)
 Test(integration_staking, get_withdraw_queue_lists_requests_in_order)
 {
     const char *a1 = th_addr(1), *a2 = th_addr(2);
-    create_pool(0, "0", "1000000");
-    contribute(1, 1, "1000");
+    open_pool("1000");
     contribute(2, 1, "3000");
     bond_worker(0, 1, 9, "3900");
     /* 100 free: dev 2's request is paid 100 at once and waits for 500; dev 1's waits behind it */
@@ -295,8 +317,7 @@ Test(integration_staking, get_withdraw_queue_lists_requests_in_order)
 Test(integration_staking, get_worker_shows_its_bond_and_only_its_unbondings)
 {
     const char *w8 = th_addr(8), *w9 = th_addr(9);
-    create_pool(0, "0", "1000000");
-    contribute(1, 1, "10000");
+    open_pool("10000");
     bond_worker(0, 1, 8, "3000");
     bond_worker(0, 1, 9, "5000");
     th_send_done(node, 0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"1000" TOKEN "\"}", w9);
@@ -329,8 +350,7 @@ Test(integration_staking, get_worker_shows_its_bond_and_only_its_unbondings)
 Test(integration_staking, list_slashes_records_a_slash_pending_then_applied)
 {
     const char *w8 = th_addr(8);
-    create_pool(0, "0", "1000000");
-    contribute(1, 1, "10000");
+    open_pool("10000");
     bond_worker(0, 1, 8, "4000");
     slash(8, 250000);
     /* the dev chain defers a slash by staking.slashDeferSecs, 7 days, so governance may cancel it */
@@ -347,19 +367,11 @@ Test(integration_staking, list_slashes_records_a_slash_pending_then_applied)
     cr_assert(is_null(s, "canceledBy"), "not canceled");
     cr_assert(is_null(r, "next"), "one page");
     cJSON_Delete(resp);
-    resp = th_callf(node, "staking_getWorker", "{\"worker\":\"%s\"}", w8);
-    cr_assert_str_eq(th_str(th_result(resp), "bonded"), "4000" TOKEN, "nothing burned yet");
-    cJSON_Delete(resp);
+    expect_bonded(w8, "4000" TOKEN, "nothing burned yet");
     admin("admin_advanceTime", "{\"seconds\":604800}");
-    resp = th_call(node, "staking_listSlashes", "{\"state\":\"applied\"}");
-    cr_assert_eq(th_count(th_result(resp), "slashes"), 1, "applied when due");
-    cJSON_Delete(resp);
-    resp = th_call(node, "staking_listSlashes", "{\"state\":\"pending\"}");
-    cr_assert_eq(th_count(th_result(resp), "slashes"), 0, "none pending");
-    cJSON_Delete(resp);
-    resp = th_callf(node, "staking_getWorker", "{\"worker\":\"%s\"}", w8);
-    cr_assert_str_eq(th_str(th_result(resp), "bonded"), "3000" TOKEN, "4000 less a quarter");
-    cJSON_Delete(resp);
+    expect_slash_count("applied", 1, "applied when due");
+    expect_slash_count("pending", 0, "none pending");
+    expect_bonded(w8, "3000" TOKEN, "4000 less a quarter");
     resp = th_call(node, "staking_listSlashes", "{\"state\":\"late\"}");
     cr_assert_eq(th_num(cJSON_GetObjectItemCaseSensitive(resp, "error"), "code"), -32602, "bad state");
     cJSON_Delete(resp);
@@ -371,8 +383,7 @@ Test(integration_staking, list_slashes_records_a_slash_pending_then_applied)
 Test(integration_staking, admin_slash_worker_burns_the_bonded_and_each_unbonding_part_when_due)
 {
     const char *w8 = th_addr(8);
-    create_pool(0, "0", "1000000");
-    contribute(1, 1, "1100");
+    open_pool("1100");
     bond_worker(0, 1, 8, "1100");
     /* the slash is recorded now and applies when its 7-day deferral ends; the unbondings come one
      * second later, so they are still cooling down (released a second after) when it applies */
@@ -394,9 +405,7 @@ Test(integration_staking, admin_slash_worker_burns_the_bonded_and_each_unbonding
     cr_assert_str_eq(th_str(item(r, "unbonding", 0), "amount"), "26666680000000000003", "the first entry less its part");
     cr_assert_str_eq(th_str(item(r, "unbonding", 1), "amount"), "14000007000000000001", "the second entry less its part");
     cJSON_Delete(resp);
-    resp = th_call(node, "staking_listSlashes", "{\"state\":\"applied\"}");
-    cr_assert_eq(th_count(th_result(resp), "slashes"), 1, "applied when due");
-    cJSON_Delete(resp);
+    expect_slash_count("applied", 1, "applied when due");
     resp = th_call(node, "staking_getPool", "{\"pool\":1}");
     cr_assert_str_eq(th_str(th_result(resp), "stake"), "733333700000000000002",
                      "1100 tokens less 346332986999999999998 + 20333313000000000000 burned");
@@ -455,8 +464,7 @@ ParameterizedTest(int *i, integration_staking, bad_params_and_unknown_pools_are_
 Test(integration_staking, a_collapsed_share_price_fails_the_contribution_and_the_node_goes_on)
 {
     const char *w8 = th_addr(8);
-    create_pool(0, "0", "1000000");
-    contribute(1, 1, "1000");
+    open_pool("1000");
     /* slashes without the dev chain's 7-day deferral, as governance may set it */
     th_node_pass_param(node, 1, "staking.slashDeferSecs", "0");
     th_node_register_worker(node, 8, 0, 100);

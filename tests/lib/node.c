@@ -186,17 +186,33 @@ static char *sign_message(const char *type, const cJSON *msg, unsigned key, uint
     return text;
 }
 
-char *th_transfer_params(unsigned from, unsigned to, const char *amount, uint64_t nonce, uint64_t chain_id)
+int th_transfer_tx(ledger_tx *tx, unsigned from, unsigned to, const char *amount, uint64_t nonce, uint64_t chain_id,
+                   char *err, size_t errlen)
 {
     char to_text[LEDGER_ADDR_STRLEN], nonce_text[24];
+    uint8_t secret[32];
     th_dev_address(to_text, to);
+    eng_dev_key(secret, from);
     snprintf(nonce_text, sizeof nonce_text, "%llu", (unsigned long long)nonce);
     cJSON *msg = cJSON_CreateObject();
     cJSON_AddStringToObject(msg, "to", to_text);
     cJSON_AddStringToObject(msg, "amount", amount);
     cJSON_AddStringToObject(msg, "nonce", nonce_text);
-    char *text = sign_message("Transfer", msg, from, chain_id, NULL);
+    int rc = ledger_tx_build_signed(tx, err, errlen, "Transfer", msg, secret, chain_id);
     cJSON_Delete(msg);
+    return rc;
+}
+
+char *th_transfer_params(unsigned from, unsigned to, const char *amount, uint64_t nonce, uint64_t chain_id)
+{
+    char err[256] = "";
+    ledger_tx tx;
+    cr_assert_eq(th_transfer_tx(&tx, from, to, amount, nonce, chain_id, err, sizeof err), ST_OK, "sign Transfer: %s",
+                 err);
+    cJSON *json = ledger_tx_to_json(&tx);
+    char *text = cJSON_PrintUnformatted(json);
+    cJSON_Delete(json);
+    ledger_tx_clear(&tx);
     return text;
 }
 

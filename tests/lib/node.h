@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "ledger/ledger.h"
+#include "ledger/tx.h"
 #include "rpc/client.h"
 
 typedef struct th_node {
@@ -68,6 +69,11 @@ cJSON *th_call(th_node *n, const char *method, const char *params_json);
 /* POSTs a raw body. Out: *http_status. Returns the response body (caller frees), "" if empty. */
 char *th_post(th_node *n, const char *body, int *http_status);
 
+/* Builds a Transfer of amount from dev account `from` to dev account `to` at nonce, signed for
+ * chain_id. Returns ledger_tx_build_signed's status and asserts nothing about it, so that a forked
+ * loader may call it. Out: *tx (release with ledger_tx_clear) on ST_OK; err the reason otherwise. */
+int th_transfer_tx(ledger_tx *tx, unsigned from, unsigned to, const char *amount, uint64_t nonce, uint64_t chain_id,
+                   char *err, size_t errlen);
 /* The JSON params of a Transfer signed by dev account `from` to dev account `to`. Caller frees. */
 char *th_transfer_params(unsigned from, unsigned to, const char *amount, uint64_t nonce, uint64_t chain_id);
 /* The JSON params of a transaction of type signed by dev account key on the dev chain (31337),

@@ -179,36 +179,53 @@ Test(rpc_dispatch, body_is_read_only_up_to_its_length)
     free(out);
 }
 
-struct invalid_case {
+/* A request the dispatcher refuses: the error code, the id the error must carry, whether the admin
+ * token is presented, and what the message must mention (NULL: anything). */
+struct refused_case {
     const char *body;
-    const char *id;                  /* the id the error must carry */
+    int code;
+    const char *id;
+    bool admin;
+    const char *needle;
 };
 
-static const struct invalid_case invalid_cases[] = {
-    { "1", "null" },
-    { "\"call\"", "null" },
-    { "null", "null" },
-    { "{\"id\":1,\"method\":\"echo\"}", "1" },
-    { "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"echo\"}", "1" },
-    { "{\"jsonrpc\":2.0,\"id\":1,\"method\":\"echo\"}", "1" },
-    { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":7}", "1" },
-    { "{\"jsonrpc\":\"2.0\",\"id\":1}", "1" },
-    { "{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"echo\"}", "null" },
-    { "{\"jsonrpc\":\"2.0\",\"id\":[1],\"method\":\"echo\"}", "null" },
-    { "{\"jsonrpc\":\"2.0\",\"id\":true,\"method\":\"echo\"}", "null" },
-    { "{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"method\":\"echo\",\"params\":\"x\"}", "\"a\"" },
-    { "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"echo\",\"params\":null}", "2" },
-    { "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":3}", "null" },
+/* an invalid request, without the admin token: -32600 */
+#define INVALID(body, id) { body, RPC_INVALID_REQUEST, id, false, NULL }
+/* bad params for a method of the table, with the admin token (admin_only needs it): -32602 */
+#define BAD_PARAMS(body, needle) { body, RPC_INVALID_PARAMS, "1", true, needle }
+
+static const struct refused_case refused_cases[] = {
+    INVALID("1", "null"),
+    INVALID("\"call\"", "null"),
+    INVALID("null", "null"),
+    INVALID("{\"id\":1,\"method\":\"echo\"}", "1"),
+    INVALID("{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"echo\"}", "1"),
+    INVALID("{\"jsonrpc\":2.0,\"id\":1,\"method\":\"echo\"}", "1"),
+    INVALID("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":7}", "1"),
+    INVALID("{\"jsonrpc\":\"2.0\",\"id\":1}", "1"),
+    INVALID("{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"echo\"}", "null"),
+    INVALID("{\"jsonrpc\":\"2.0\",\"id\":[1],\"method\":\"echo\"}", "null"),
+    INVALID("{\"jsonrpc\":\"2.0\",\"id\":true,\"method\":\"echo\"}", "null"),
+    INVALID("{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"method\":\"echo\",\"params\":\"x\"}", "\"a\""),
+    INVALID("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"echo\",\"params\":null}", "2"),
+    INVALID("{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":3}", "null"),
+    BAD_PARAMS("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":[1,2,3]}", "at most 2"),
+    BAD_PARAMS("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"admin_only\",\"params\":[1]}", "at most 0"),
+    BAD_PARAMS("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":{\"a\":1,\"c\":2}}", "\"c\""),
+    BAD_PARAMS("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":{\"a\":1,\"a\":2}}", "duplicate"),
+    BAD_PARAMS("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":[1]}", "params.a"),
 };
 
-TH_TABLE_PARAMETERS(rpc_dispatch, invalid_requests_answer_minus_32600, invalid_cases)
+TH_TABLE_PARAMETERS(rpc_dispatch, refused_requests_answer_their_error, refused_cases)
 
-ParameterizedTest(int *i, rpc_dispatch, invalid_requests_answer_minus_32600)
+ParameterizedTest(int *i, rpc_dispatch, refused_requests_answer_their_error)
 {
-    const struct invalid_case *c = &invalid_cases[*i];
-    cJSON *r = run(c->body);
-    cr_assert_not_null(r, "an invalid request is answered even without id: %s", c->body);
-    check_error(r, RPC_INVALID_REQUEST, c->id);
+    const struct refused_case *c = &refused_cases[*i];
+    cJSON *r = run_on(server, c->body, c->admin);
+    cr_assert_not_null(r, "a refused request is answered even without id: %s", c->body);
+    check_error(r, c->code, c->id);
+    if (c->needle)
+        cr_assert(strstr(error_message(r), c->needle), "message \"%s\" should mention %s", error_message(r), c->needle);
     cJSON_Delete(r);
 }
 
@@ -284,30 +301,6 @@ Test(rpc_dispatch, absent_params_are_an_empty_object)
     cJSON *r = run("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\"}");
     const cJSON *res = result_of(r);
     cr_assert(cJSON_IsObject(res) && !res->child, "echo of absent params must be {}");
-    cJSON_Delete(r);
-}
-
-struct params_case {
-    const char *body;
-    const char *needle;              /* what the message must mention */
-};
-
-static const struct params_case params_cases[] = {
-    { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":[1,2,3]}", "at most 2" },
-    { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"admin_only\",\"params\":[1]}", "at most 0" },
-    { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":{\"a\":1,\"c\":2}}", "\"c\"" },
-    { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":{\"a\":1,\"a\":2}}", "duplicate" },
-    { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":[1]}", "params.a" },
-};
-
-TH_TABLE_PARAMETERS(rpc_dispatch, bad_params_answer_minus_32602, params_cases)
-
-ParameterizedTest(int *i, rpc_dispatch, bad_params_answer_minus_32602)
-{
-    const struct params_case *c = &params_cases[*i];
-    cJSON *r = run_on(server, c->body, true);
-    check_error(r, RPC_INVALID_PARAMS, "1");
-    cr_assert(strstr(error_message(r), c->needle), "message \"%s\" should mention %s", error_message(r), c->needle);
     cJSON_Delete(r);
 }
 
