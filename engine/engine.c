@@ -6,6 +6,7 @@
  * nothing) never touch the block. */
 #include "engine/engine_int.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,7 +283,7 @@ static void tell_listener(eng *e, const eng_item *items)
     while (it && it->status != ST_OK)
         it = it->next;
     ledger_block b;
-    if (!it || ledger_block_head(e->ledger, &b) != ST_OK)
+    if (!it || ledger_block_get(e->ledger, it->height, &b) != ST_OK)
         return;
     char hex[67];
     ledger_hex_encode(hex, b.hash, 32);
@@ -378,11 +379,33 @@ static int produce_one(eng *e)
         return ST_OK;
     }
     int rc = eng_apply_block(e, batch, now);
-    if (rc == ST_OK && e->block_fn && e->block_wanted(e->block_ctx))
-        tell_listener(e, batch);
-    while (batch) {
-        eng_item *it = batch;
-        batch = it->next;
+    /* with the sync off the loop, a committed block's receipts wait for it; without, the COMMIT
+     * synced (or, out of memory to hold the block, the sync runs here) */
+    if (rc == ST_OK && e->durability.on && eng_durability_hold(e, batch, tick, settlement) == ST_OK)
+        batch = NULL;
+    else if (rc == ST_OK && e->durability.wal_fd >= 0 && ledger_sync_wal(e->durability.wal_fd) != ST_OK) {
+        fprintf(stderr, "conclaved: the ledger could not be made durable (fdatasync: %s); stopping\n", strerror(errno));
+        abort();
+    }
+    if (batch)
+        eng_deliver_block(e, batch, tick, settlement, rc == ST_OK);
+    eng_settlement_poke(e, now);
+    queue_enclave_items(e);
+    /* a settlement moves the block time on: what is due at the new time (the next epoch's close,
+     * and so its settlement) follows at once, not at the next idle second, so a catch-up goes at
+     * the enclave's speed */
+    if (rc == ST_OK && e->produce_ev && eng_tick_due(e, eng_block_time(e)))
+        event_active(e->produce_ev, 0, 0);
+    return rc;
+}
+
+void eng_deliver_block(eng *e, eng_item *items, eng_item *tick, eng_item *settlement, bool committed)
+{
+    if (committed && e->block_fn && e->block_wanted(e->block_ctx))
+        tell_listener(e, items);
+    while (items) {
+        eng_item *it = items;
+        items = it->next;
         if (it == tick || it == settlement) {
             if (it->status != ST_OK || !it->success)
                 fprintf(stderr, "conclaved: %s failed: %s\n", it->sys_type, it->status != ST_OK ? it->errmsg : it->error);
@@ -401,14 +424,6 @@ static int produce_one(eng *e)
         }
         eng_item_free(it);
     }
-    eng_settlement_poke(e, now);
-    queue_enclave_items(e);
-    /* a settlement moves the block time on: what is due at the new time (the next epoch's close,
-     * and so its settlement) follows at once, not at the next idle second, so a catch-up goes at
-     * the enclave's speed */
-    if (rc == ST_OK && e->produce_ev && eng_tick_due(e, eng_block_time(e)))
-        event_active(e->produce_ev, 0, 0);
-    return rc;
 }
 
 int eng_flush(eng *e)
@@ -588,6 +603,7 @@ static int load_genesis(eng *e, char *err, size_t errlen, const eng_config *cfg)
 /* Releases what eng_open acquired, writing nothing: also the end of an open that failed. */
 static void release(eng *e)
 {
+    eng_durability_stop(e);
     eng_enclave_shutdown(e);
     if (e->produce_ev)
         event_free(e->produce_ev);
@@ -616,6 +632,7 @@ int eng_open(eng **out, char *err, size_t errlen, const eng_config *cfg)
         return ST_NOMEM;
     }
     enc_econ_params_init(&e->econ);
+    e->durability.wal_fd = -1;
     e->dev = cfg->dev;
     e->max_queue = cfg->max_queue ? cfg->max_queue : DEFAULT_MAX_QUEUE;
     e->max_block_txs = cfg->max_block_txs ? cfg->max_block_txs : DEFAULT_MAX_BLOCK_TXS;
@@ -662,7 +679,7 @@ int eng_attach(eng *e, struct event_base *base)
     e->idle_ev = event_new(base, -1, EV_PERSIST, idle_cb, e);
     if (!e->produce_ev || !e->idle_ev || event_add(e->idle_ev, &second) != 0)
         return ST_NOMEM;
-    return ST_OK;
+    return eng_durability_start(e);
 }
 
 void eng_close(eng *e)

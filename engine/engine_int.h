@@ -4,6 +4,7 @@
 #ifndef ENGINE_ENGINE_INT_H
 #define ENGINE_ENGINE_INT_H
 
+#include <pthread.h>
 #include "enclave/economics.h"
 #include "enclave/enclave.h"
 #include "enclave/settle.h"
@@ -53,6 +54,22 @@ typedef struct eng_settle_request {
     eng_settle_waiter *waiters;     /* told once nothing is in flight or ready */
 } eng_settle_request;
 
+/* Blocks made durable off the loop (engine/durability.c). */
+typedef struct eng_durability {
+    bool on;                        /* COMMITs do not sync; the thread below does */
+    int wal_fd;                     /* the write-ahead log, for ledger_sync_wal */
+    int wake[2];                    /* the thread writes a byte to wake[1] after each sync */
+    struct event *wake_ev;          /* reads wake[0] on the loop */
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t requested, synced;     /* block sequence numbers, under mu */
+    int sync_errno;                 /* under mu: set once a sync failed */
+    bool stop;                      /* under mu */
+    uint64_t committed;             /* blocks committed and held so far (loop only) */
+    struct eng_held *head, *tail;   /* held blocks, oldest first (loop only) */
+} eng_durability;
+
 struct eng {
     ledger *ledger;
     eng_genesis genesis;
@@ -78,6 +95,7 @@ struct eng {
     bool tamper_next_report;        /* dev test hook: flip a byte of the next report */
     bool tamper_next_inputs;        /* dev test hook: send the next inputs a byte short */
     eng_settle_request settle;      /* the settlement being computed, or waiting for its block */
+    eng_durability durability;      /* with a loop: receipts wait for their block's sync */
     eng_stats stats;                /* counters for eng_stats_get */
     gov_store *gov;                 /* governance rows (owned; freed before the ledger closes) */
     enc_econ_params econ;           /* the genesis rewards' economics as economics.h takes them */
@@ -273,5 +291,18 @@ void eng_item_free(eng_item *it);
 /* Makes a system item; body is canonical JSON {"type": type, "message": message}; message is
  * borrowed. Returns NULL on OOM. */
 eng_item *eng_item_system(const char *type, const cJSON *message);
+
+/* Durability (engine/durability.c). start (from eng_attach): defers each COMMIT's sync to a thread
+ * of its own when the database is WAL (else leaves every COMMIT syncing); ST_OK, ST_NOMEM, ST_IO or
+ * ST_DB. hold: keeps a committed block's items until a sync covers it, then eng_deliver_block;
+ * ST_NOMEM (the caller then syncs and delivers at once). stop: waits for the last sync, delivers
+ * what it covered and ends the thread; accepts a node where it never started. */
+int eng_durability_start(eng *e);
+int eng_durability_hold(eng *e, eng_item *items, eng_item *tick, eng_item *settlement);
+void eng_durability_stop(eng *e);
+/* Sends out what a block did (engine.c): the listener hears of it when committed, each item's done
+ * callback gets its receipt or its refusal, and the block's Tick and Settlement items (logged when
+ * they failed) and every item are freed. */
+void eng_deliver_block(eng *e, eng_item *items, eng_item *tick, eng_item *settlement, bool committed);
 
 #endif
