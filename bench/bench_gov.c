@@ -208,7 +208,12 @@ static void setup(const bench_node *n)
     for (unsigned d = 0; d < ENG_DEV_ACCOUNTS; d++)
         calls[d] = dev_call("Contribute", "{\"pool\":\"1\",\"amount\":\"" DEV_STAKE "\"}", d, d == 0 ? 1 : 0, d);
     post_all_ok(c, calls, ENG_DEV_ACCOUNTS, "Contribute");
+    /* funding the voters takes long on a busy machine: a connection left idle meanwhile would pass
+     * the server's idle timeout (30 s) and be closed under the next call, so it is opened again */
+    rpc_client_free(c);
     fund_voters(n);
+    if (!(c = rpc_client_new(n->url, NULL, 60)))
+        bench_die("client");
     for (unsigned k = 0; k < 3; k++)
         calls[k] = dev_call("Propose", "{\"track\":\"treasury\",\"title\":\"bench\",\"body\":\"\",\"payload\":\"0x\"}", 0,
                             2 + k, k);
