@@ -5,7 +5,9 @@
  * fdatasync on the write-ahead log, one sync covering every block committed before it began, and
  * wakes the loop through a pipe; only then do the held blocks' receipts go out and their events
  * reach the listener, in block order. Meanwhile the loop reads, checks and applies the next block,
- * so the disk's latency overlaps the next block's work instead of stopping the node.
+ * so the disk's latency overlaps the next block's work instead of stopping the node. The same thread
+ * checkpoints the log into the database every CHECKPOINT_EVERY syncs on a connection of its own
+ * (ledger_checkpointer, PASSIVE), so that no COMMIT on the loop ever runs a checkpoint.
  *
  * Nothing acknowledged is lost: a receipt goes out only after a sync that started after its
  * block's COMMIT returned. Reads may see a block a moment before it is durable (it survives the
@@ -20,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#define CHECKPOINT_EVERY 32
 
 /* A committed block whose receipts wait for its sync. */
 struct eng_held {
@@ -50,6 +54,13 @@ static void *sync_main(void *arg)
         (void)w; /* a full pipe already holds a wake-up */
         if (rc != ST_OK)
             break;
+        if (d->checkpointer && ++d->syncs_since_checkpoint >= CHECKPOINT_EVERY) {
+            d->syncs_since_checkpoint = 0;
+            pthread_mutex_unlock(&d->mu);
+            if (ledger_checkpoint(d->checkpointer, NULL) != ST_OK)
+                fprintf(stderr, "conclaved: a checkpoint failed; the next one tries again\n");
+            pthread_mutex_lock(&d->mu);
+        }
     }
     pthread_mutex_unlock(&d->mu);
     return NULL;
@@ -103,11 +114,16 @@ int eng_durability_start(eng *e)
             goto fail;
     if (!(d->wake_ev = event_new(e->base, d->wake[0], EV_READ | EV_PERSIST, wake_cb, e)) || event_add(d->wake_ev, NULL) != 0)
         goto fail;
+    /* without a checkpointer, commits keep checkpointing on the loop as before */
+    if (ledger_checkpointer_open(e->ledger, &d->checkpointer) != ST_OK)
+        d->checkpointer = NULL;
     pthread_mutex_init(&d->mu, NULL);
     pthread_cond_init(&d->cv, NULL);
     if (pthread_create(&d->thread, NULL, sync_main, d) != 0) {
         pthread_cond_destroy(&d->cv);
         pthread_mutex_destroy(&d->mu);
+        ledger_checkpointer_close(e->ledger, d->checkpointer);
+        d->checkpointer = NULL;
         goto fail;
     }
     d->on = true;
@@ -157,6 +173,8 @@ void eng_durability_stop(eng *e)
     pthread_mutex_unlock(&d->mu);
     pthread_join(d->thread, NULL);
     release_synced(e); /* the thread synced everything held before it ended */
+    ledger_checkpointer_close(e->ledger, d->checkpointer);
+    d->checkpointer = NULL;
     event_free(d->wake_ev);
     close(d->wake[0]);
     close(d->wake[1]);

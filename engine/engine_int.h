@@ -63,6 +63,8 @@ typedef struct eng_durability {
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    ledger_checkpointer *checkpointer;  /* the thread's own connection (NULL: commits checkpoint) */
+    unsigned syncs_since_checkpoint;    /* the thread's */
     uint64_t requested, synced;     /* block sequence numbers, under mu */
     int sync_errno;                 /* under mu: set once a sync failed */
     bool stop;                      /* under mu */

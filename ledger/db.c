@@ -260,6 +260,48 @@ static int control(ledger *l, enum ledger_stmt_id id, const char *sql)
     return ledger_step_done(ledger_query(l, id, sql, NULL));
 }
 
+struct ledger_checkpointer {
+    sqlite3 *db;
+};
+
+int ledger_checkpointer_open(ledger *l, ledger_checkpointer **out)
+{
+    ARG_CHECK(!l->in_block);
+    *out = NULL;
+    ledger_checkpointer *c = calloc(1, sizeof *c);
+    if (!c)
+        return ST_NOMEM;
+    const char *path = sqlite3_db_filename(l->db, "main");
+    if (!path || sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK
+        || sqlite3_exec(c->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK
+        || ledger_exec(l, "PRAGMA wal_autocheckpoint=0") != ST_OK) {
+        sqlite3_close(c->db);
+        free(c);
+        return ST_DB;
+    }
+    *out = c;
+    return ST_OK;
+}
+
+int ledger_checkpoint(ledger_checkpointer *c, int *frames_left)
+{
+    int in_log = 0, copied = 0;
+    int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &in_log, &copied);
+    if (frames_left)
+        *frames_left = in_log - copied;
+    return rc == SQLITE_OK || rc == SQLITE_BUSY ? ST_OK : ST_DB;
+}
+
+void ledger_checkpointer_close(ledger *l, ledger_checkpointer *c)
+{
+    if (!c)
+        return;
+    sqlite3_close(c->db);
+    free(c);
+    if (ledger_exec(l, "PRAGMA wal_autocheckpoint=1000") != ST_OK)
+        fprintf(stderr, "ledger: cannot turn automatic checkpoints back on\n");
+}
+
 int ledger_block_begin(ledger *l, uint64_t height)
 {
     ARG_CHECK(!l->in_block);

@@ -117,6 +117,18 @@ int ledger_defer_sync(ledger *l, int *wal_fd) WARN_UNUSED NONNULL(1, 2);
  * SQLite state. Returns: ST_OK, or ST_IO with errno set. */
 int ledger_sync_wal(int wal_fd) WARN_UNUSED;
 
+/* Checkpoints off the commit path: a second connection to l's database, for one other thread,
+ * that copies the write-ahead log into the database (PASSIVE: it never waits for the writer or a
+ * reader, and copies what it can), while l's own commits stop checkpointing (wal_autocheckpoint=0).
+ * open: ST_OK with *out; ST_DB (l unchanged). close (accepts NULL) gives l its automatic
+ * checkpoints back, so call it from l's thread once the other is done. */
+typedef struct ledger_checkpointer ledger_checkpointer;
+int ledger_checkpointer_open(ledger *l, ledger_checkpointer **out) WARN_UNUSED NONNULL(1, 2);
+/* Returns: ST_OK; ST_DB. Out: *frames_left, frames of the log not yet in the database (may be
+ * NULL). */
+int ledger_checkpoint(ledger_checkpointer *c, int *frames_left) WARN_UNUSED NONNULL(1);
+void ledger_checkpointer_close(ledger *l, ledger_checkpointer *c) NONNULL(1);
+
 /* Block transaction. begin: BEGIN IMMEDIATE; commit: COMMIT (durable on return unless
  * ledger_defer_sync was called); abort: ROLLBACK.
  * height is the block being built: every transfer and transaction written is stamped with it. */

@@ -26,5 +26,5 @@ tests_engine_test_pool_settings_LDADD = $(TEST_LDADD)
 tests_engine_test_settlement_inputs_CFLAGS = $(TEST_CFLAGS)
 tests_engine_test_settlement_inputs_LDADD = $(TEST_LDADD)
 tests_engine_test_durability_CFLAGS = $(TEST_CFLAGS)
-tests_engine_test_durability_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=ledger_sync_wal
+tests_engine_test_durability_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=ledger_sync_wal -Wl,--wrap=ledger_checkpoint
 tests_engine_test_durability_LDADD = $(TEST_LDADD)

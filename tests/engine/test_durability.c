@@ -3,11 +3,13 @@
  * receipts wait for a sync that covers it (engine/durability.c). ledger_sync_wal is wrapped (the
  * link's --wrap) so that each sync waits at a gate the test opens: the block is in the ledger while
  * the gate is shut and nobody has been answered; once it opens, the answer comes; closing the
- * engine answers what it held; and a sync that fails stops the node without answering. */
+ * engine answers what it held; a sync that fails stops the node without answering; and the log is
+ * checkpointed by the sync thread (ledger_checkpoint, wrapped too, counts where it runs). */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -23,8 +25,21 @@ static int gate[2] = { -1, -1 };   /* a byte written to gate[1] lets one sync th
 static atomic_bool gated;          /* syncs wait at the gate (until the teardown) */
 static atomic_bool fail_syncs;     /* the wrapped sync fails with EIO */
 
+static atomic_int checkpoints, checkpoints_on_loop;
+static pthread_t loop_thread;
+
 int __real_ledger_sync_wal(int wal_fd);
 int __wrap_ledger_sync_wal(int wal_fd);
+int __real_ledger_checkpoint(ledger_checkpointer *c, int *frames_left);
+int __wrap_ledger_checkpoint(ledger_checkpointer *c, int *frames_left);
+
+int __wrap_ledger_checkpoint(ledger_checkpointer *c, int *frames_left)
+{
+    atomic_fetch_add(&checkpoints, 1);
+    if (pthread_equal(pthread_self(), loop_thread))
+        atomic_fetch_add(&checkpoints_on_loop, 1);
+    return __real_ledger_checkpoint(c, frames_left);
+}
 
 int __wrap_ledger_sync_wal(int wal_fd)
 {
@@ -44,6 +59,7 @@ static void setup(void)
     cr_assert_not_null(genesis, "dev genesis");
     th_open_engine(&e, "durability", genesis);
     free(genesis);
+    loop_thread = pthread_self();
     cr_assert_eq(pipe(gate), 0, "the gate");
     atomic_store(&gated, true);
     base = event_base_new();
@@ -122,4 +138,20 @@ Test(durability, a_failed_sync_stops_the_node_without_answering, .signal = SIGAB
     open_gate();
     loop_until_answered(&o);
     cr_assert_fail("the node went on after a failed sync (answered %d times)", o.calls);
+}
+
+Test(durability, the_log_is_checkpointed_by_the_sync_thread)
+{
+    for (int i = 0; i < 33; i++) {
+        th_outcome o = { 0 };
+        th_queue(e, 0, "Transfer", &o, "{\"to\":\"%s\",\"amount\":\"5\"}", th_dev_text(1));
+        cr_assert_eq(eng_flush(e), ST_OK, "block %d", i);
+        th_forget_queued();
+        open_gate();
+        loop_until_answered(&o);
+        cr_assert(o.calls == 1 && o.success, "block %d answered", i);
+        th_outcome_clear(&o);
+    }
+    cr_assert_geq(atomic_load(&checkpoints), 1, "a checkpoint after 32 syncs");
+    cr_assert_eq(atomic_load(&checkpoints_on_loop), 0, "none on the loop");
 }
