@@ -2,7 +2,8 @@
 /* engine.c: opening the node's state, the submission queue and the block producer with group
  * commit. All items that arrive during one turn of the event loop are applied together, each under
  * its own savepoint, and committed as one block with one fsync; their submitters are answered only
- * after that commit. Refused items (wrong nonce, a first transaction from an address that holds
+ * once that block is durable (with a loop, the fsync runs on durability.c's thread while the next
+ * block is built). Refused items (wrong nonce, a first transaction from an address that holds
  * nothing) never touch the block. */
 #include "engine/engine_int.h"
 
