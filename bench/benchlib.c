@@ -138,7 +138,8 @@ void bench_node_restart(bench_node *n, const char *daemon)
         dup2(out[1], STDOUT_FILENO);
         close(out[0]);
         close(out[1]);
-        execl(daemon, "conclaved", "--dev", "--datadir", n->datadir, "--rpc-bind", "127.0.0.1:0", (char *)NULL);
+        execl(daemon, "conclaved", "--dev", "--datadir", n->datadir, "--rpc-bind", "127.0.0.1:0",
+              "--rpc-connections-per-address", "64", (char *)NULL);
         _exit(127);
     }
     close(out[1]);

@@ -48,7 +48,8 @@ void bench_print_machine(void);
 eng *bench_eng_open(const char *db_path, const char *genesis_json, double *open_s);
 /* rm -rf of a temporary directory the benchmark made. */
 void bench_remove_dir(const char *dir);
-/* Starts daemon --dev on a new temporary data directory and 127.0.0.1:0; waits (20 s at most) for
+/* Starts daemon --dev on a new temporary data directory and 127.0.0.1:0, admitting 64 connections
+ * from one address (--rpc-connections-per-address); waits (20 s at most) for
  * its "listening on" line. Stops it with SIGTERM (SIGKILL after 20 s) and removes the directory. */
 void bench_node_start(bench_node *n, const char *daemon);
 void bench_node_stop(bench_node *n);

@@ -26,6 +26,7 @@
 
 static const char usage[] =
     "usage: conclaved [--dev] [--datadir DIR] [--genesis FILE] [--rpc-bind HOST:PORT] [--allow-public-dev]\n"
+    "                 [--rpc-connections-per-address N]\n"
     "                 [--clock wall|manual] [--enclave PATH | --no-enclave] [--enclave-info]\n"
     "\n"
     "The Conclave node: a ledger, stake pools and governance, served as JSON-RPC 2.0 over HTTP.\n"
@@ -38,6 +39,9 @@ static const char usage[] =
     "                        one beyond this machine gets a warning: it is plain HTTP, put TLS in front\n"
     "  --allow-public-dev    let --dev serve on an address beyond this machine (refused without it:\n"
     "                        admin methods and the well-known funded dev keys)\n"
+    "  --rpc-connections-per-address N\n"
+    "                        open connections one IP address may hold, 1 to 256 (default 32; more\n"
+    "                        behind a reverse proxy, whose connections all come from one address)\n"
     "  --clock wall|manual   time source (default: wall; manual with --dev, moved by admin_advanceTime)\n"
     "  --enclave PATH        the conclave-enclave program that settles epochs (default: the one next\n"
     "                        to conclaved); its platform secret and sealed key live in DIR\n"
@@ -63,6 +67,7 @@ struct options {
     bool no_enclave;
     bool enclave_info;
     bool allow_public_dev;
+    unsigned per_address;           /* --rpc-connections-per-address, 0: the default */
 };
 
 static int parse_options(struct options *o, int argc, char **argv)
@@ -74,6 +79,7 @@ static int parse_options(struct options *o, int argc, char **argv)
         { "version", no_argument, NULL, 'V' },    { "enclave", required_argument, NULL, 'e' },
         { "no-enclave", no_argument, NULL, 'n' }, { "enclave-info", no_argument, NULL, 'i' },
         { "allow-public-dev", no_argument, NULL, 'P' },
+        { "rpc-connections-per-address", required_argument, NULL, 'a' },
         { NULL, 0, NULL, 0 },
     };
     *o = (struct options){ .bind = "127.0.0.1:8645" };
@@ -89,6 +95,16 @@ static int parse_options(struct options *o, int argc, char **argv)
         case 'n': o->no_enclave = true; break;
         case 'i': o->enclave_info = true; break;
         case 'P': o->allow_public_dev = true; break;
+        case 'a': {
+            char *end;
+            unsigned long n = strtoul(optarg, &end, 10);
+            if (*optarg < '0' || *optarg > '9' || *end || n < 1 || n > 256) {
+                fprintf(stderr, "conclaved: --rpc-connections-per-address takes 1 to 256, not '%s'\n", optarg);
+                return 2;
+            }
+            o->per_address = (unsigned)n;
+            break;
+        }
         case 'h': fputs(usage, stdout); exit(0);
         case 'V': printf("conclaved %s\n", PACKAGE_VERSION); exit(0);
         default: fputs(usage, stderr); return 2;
@@ -386,6 +402,8 @@ int main(int argc, char **argv)
     const rpc_method *methods = node_methods(&n_methods);
     rpc_limits limits;
     rpc_limits_default(&limits);
+    if (o.per_address)
+        limits.max_client_connections = o.per_address;
     server = rpc_server_new(n.base, methods, n_methods, n.engine, &limits, token, o.dev);
     unsigned port;
     if (server) {

@@ -3,13 +3,18 @@
  * exits with status 1 (it once died of SIGFPE) and leaves no file behind; a start refused for another
  * genesis writes no block; a data directory whose start was killed after the schema, before the
  * genesis, starts again with --dev; ledger_audit over JSON-RPC catches a block that does not follow
- * the chain's own genesis; a second conclaved on a running node's data directory is refused. */
+ * the chain's own genesis; a second conclaved on a running node's data directory is refused;
+ * --rpc-connections-per-address sets how many connections one address may hold. */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "ledger/ledger.h"
@@ -145,4 +150,44 @@ Test(integration_startup, a_second_conclaved_on_a_running_nodes_data_directory_i
     cJSON *resp = th_call(&node, "node_info", "{}");
     th_result(resp);
     cJSON_Delete(resp);
+}
+
+/* Opens a connection to the node and posts node_info on it, leaving it open. Out: *fd. Returns the
+ * HTTP status of the answer. */
+static int post_and_keep(int *fd)
+{
+    static const char body[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"node_info\"}";
+    char req[256], resp[512];
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)node.port) };
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    *fd = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert_geq(*fd, 0, "socket");
+    cr_assert_eq(connect(*fd, (struct sockaddr *)&a, sizeof a), 0, "connect");
+    int len = snprintf(req, sizeof req, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                       "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+    cr_assert_eq(write(*fd, req, (size_t)len), len, "request sent");
+    struct pollfd p = { .fd = *fd, .events = POLLIN };
+    cr_assert_eq(poll(&p, 1, 20000), 1, "an answer within 20 s");
+    ssize_t got = read(*fd, resp, sizeof resp - 1);
+    cr_assert_gt(got, 12, "a status line");
+    resp[got] = '\0';
+    return atoi(resp + 9);
+}
+
+Test(integration_startup, rpc_connections_per_address_sets_how_many_one_address_may_hold)
+{
+    static const char *const two[] = { "--no-enclave", "--rpc-connections-per-address", "2", NULL };
+    node.options = two;
+    th_node_start(&node, false);
+    int fds[3];
+    cr_assert_eq(post_and_keep(&fds[0]), 200, "the first connection");
+    cr_assert_eq(post_and_keep(&fds[1]), 200, "the second");
+    cr_assert_eq(post_and_keep(&fds[2]), 503, "a third from the same address is over the limit");
+    for (int i = 0; i < 3; i++)
+        close(fds[i]);
+    static const char *const bad[] = { "0", "257", "2x", "-1" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *argv[] = { TEST_BUILDDIR "/conclaved", "--dev", "--rpc-connections-per-address", bad[i], NULL };
+        cr_assert_eq(th_run(argv), 2, "'%s' is a usage error", bad[i]);
+    }
 }

@@ -23,9 +23,14 @@
 
 #define WAIT_MS 20000
 
-/* th_spawn_conclaved bound to bind ("127.0.0.1:PORT"). */
-static pid_t spawn(const char *datadir, const char *bind, const char *stderr_path, int *out)
+/* th_spawn_conclaved bound to bind ("127.0.0.1:PORT"), with more options (NULL: none). */
+static pid_t spawn(const char *datadir, const char *bind, const char *const *options, const char *stderr_path, int *out)
 {
+    const char *argv[16] = { "conclaved", "--dev", "--datadir", datadir, "--rpc-bind", bind };
+    for (size_t i = 0; options && options[i]; i++) {
+        cr_assert_lt(i, 8, "at most 8 options");
+        argv[6 + i] = options[i];
+    }
     int fds[2];
     cr_assert_eq(pipe(fds), 0, "pipe");
     pid_t pid = fork();
@@ -37,8 +42,7 @@ static pid_t spawn(const char *datadir, const char *bind, const char *stderr_pat
         int err = stderr_path ? open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
         if (err >= 0)
             dup2(err, STDERR_FILENO);
-        execl(TEST_BUILDDIR "/conclaved", "conclaved", "--dev", "--datadir", datadir, "--rpc-bind", bind, (char *)NULL);
-        _exit(127);
+        th_exec(TEST_BUILDDIR "/conclaved", argv);
     }
     close(fds[1]);
     *out = fds[0];
@@ -47,7 +51,7 @@ static pid_t spawn(const char *datadir, const char *bind, const char *stderr_pat
 
 pid_t th_spawn_conclaved(const char *datadir, const char *stderr_path, int *out)
 {
-    return spawn(datadir, "127.0.0.1:0", stderr_path, out);
+    return spawn(datadir, "127.0.0.1:0", NULL, stderr_path, out);
 }
 
 /* Starts the node on port (0: a free one); its standard error goes to the file at stderr_path, or
@@ -61,7 +65,7 @@ static void start(th_node *n, bool keep_datadir, const char *stderr_path, unsign
     char bind[32];
     int out;
     snprintf(bind, sizeof bind, "127.0.0.1:%u", port);
-    n->pid = spawn(n->datadir, bind, stderr_path, &out);
+    n->pid = spawn(n->datadir, bind, n->options, stderr_path, &out);
     char buf[512];
     size_t len = 0;
     char *line = NULL;

@@ -20,6 +20,8 @@ typedef struct th_node {
     char url[64];
     char token[80];             /* the admin cookie */
     rpc_client *client;         /* with the admin token */
+    const char *const *options; /* more conclaved options for the next start (NULL-terminated, at
+                                 * most 8), or NULL */
 } th_node;
 
 /* Starts conclaved --dev on 127.0.0.1:0; a new temporary data directory unless keep_datadir (then
