@@ -13,11 +13,11 @@
  * Blocking. The settlement exchange does not block the event loop: the inputs are sent and the
  * report read as the enclave's socket allows, the loop serving RPC meanwhile, and an enclave that
  * has not answered within SETTLE_TIMEOUT_SECS is killed; one that refuses an epoch's inputs is
- * stopped too (it would refuse them again), and the epoch waits for the next one. Without a loop (eng_attach not called:
- * tests, replay, benches) the exchange is awaited in place. Starting the enclave does block: a
- * (re)start runs on the loop thread before a request and waits for the enclave's greeting
- * (ENC_HOST_START_TIMEOUT_MS, 10 s) and its quote (ENC_HOST_TIMEOUT_MS, 5 s), so a restart can
- * hold the loop up to about 15 s; stopping it at shutdown waits up to ENC_HOST_STOP_TIMEOUT_MS. */
+ * stopped too (it would refuse them again), and the epoch waits for the next one. Without a loop
+ * (eng_attach not called: tests, replay, benches) the exchange is awaited in place. Starting the
+ * enclave does block: a (re)start runs on the loop thread before a request and waits for the
+ * enclave's greeting (ENC_HOST_START_TIMEOUT_MS, 10 s) and its quote (ENC_HOST_TIMEOUT_MS, 5 s), so
+ * a restart can hold the loop up to about 15 s; stopping it at shutdown waits up to ENC_HOST_STOP_TIMEOUT_MS. */
 #include "engine/engine_int.h"
 
 #include <errno.h>

@@ -440,7 +440,7 @@ void gov_poll_tally_scores(mpz_t *scores, const gov_poll_tally *t)
 
 /* ---- ranked choice ---- */
 
-int gov_poll_count_ranked(mpz_t *scores, unsigned n, const gov_ballot *ballots, const __mpz_struct *powers, size_t count)
+int gov_poll_count_ranked(mpz_t *scores, unsigned n, const gov_ballot *ballots, mpz_srcptr powers, size_t count)
 {
     if (n < GOV_POLL_MIN_CHOICES || n > GOV_POLL_MAX_CHOICES || (count > 0 && (!ballots || !powers)))
         return ST_INVALID;

@@ -95,14 +95,15 @@ int gov_poll_tally_add(gov_poll_tally *t, const gov_ballot *b, const mpz_t power
 void gov_poll_tally_scores(mpz_t *scores, const gov_poll_tally *t) NONNULL(1, 2);
 
 /* Ranked-choice: Snapshot's instant runoff over count ballots (each a full ranking of n choices)
- * with their powers. Each round gives every ballot's power to its most preferred choice still in
- * the race; it stops when one choice has more than half of the power, or fewer than three choices
- * are left; otherwise the choice with the least power leaves (of equals, the lowest-numbered).
+ * with their powers (powers[v] the v-th ballot's, an array of count GMP integers). Each round
+ * gives every ballot's power to its most preferred choice still in the race; it stops when one
+ * choice has more than half of the power, or fewer than three choices are left; otherwise the
+ * choice with the least power leaves (of equals, the lowest-numbered).
  * Out: scores[0..n-1] (initialized by the caller): the last round's power of each choice, 0 for
  * those that left. Returns: ST_OK; ST_INVALID for a ballot that is not a full ranking of n or a
  * negative power; ST_NOMEM. */
-int gov_poll_count_ranked(mpz_t *scores, unsigned n, const gov_ballot *ballots, const __mpz_struct *powers,
-                          size_t count) WARN_UNUSED NONNULL(1);
+int gov_poll_count_ranked(mpz_t *scores, unsigned n, const gov_ballot *ballots, mpz_srcptr powers, size_t count)
+    WARN_UNUSED NONNULL(1);
 
 /* The winning choice (0-based): the highest score; of equal scores, the lowest-numbered choice. */
 unsigned gov_poll_winner(const mpz_t *scores, unsigned n) NONNULL(1);
