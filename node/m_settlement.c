@@ -158,9 +158,15 @@ static int tamper_next_report(struct rpc_ctx *ctx, const cJSON *params, cJSON **
 
 static const char *const epoch_params[] = { "epoch", NULL };
 static const char *const no_params[] = { NULL };
-const rpc_method node_m_settlement_get_epoch = { .name = "settlement_getEpoch", .params = epoch_params, .fn = get_epoch };
-const rpc_method node_m_enclave_get_attestation = { .name = "enclave_getAttestation", .params = no_params,
-                                                   .fn = get_attestation };
+static const char *const settlement_get_epoch_docs[] = { "an epoch number", NULL };
+const rpc_method node_m_settlement_get_epoch = { .name = "settlement_getEpoch", .params = epoch_params, .fn = get_epoch,
+    .summary = "A settled epoch: report, decoded inputs and its verification redone",
+    .result = "{epoch, block, enclave, inputHash, emitted, computePaid, fees, operations, verified, decodedInputs, inputs, report}", .param_docs = settlement_get_epoch_docs };
+const rpc_method node_m_enclave_get_attestation = { .name = "enclave_getAttestation", .params = no_params, .fn = get_attestation,
+    .summary = "The newest registered enclave and its quote",
+    .result = "{enclave, measurement, publicKey, chainId, quote, registeredBlock, allowlisted}" };
 static const char *const tamper_params[] = { "part", NULL };
-const rpc_method node_m_admin_tamper_next_report = { .name = "admin_tamperNextReport", .params = tamper_params,
-                                                    .flags = RPC_ADMIN | RPC_DEV, .fn = tamper_next_report };
+static const char *const admin_tamper_next_report_docs[] = { "optional: \"report\" (default) or \"inputs\"", NULL };
+const rpc_method node_m_admin_tamper_next_report = { .name = "admin_tamperNextReport", .params = tamper_params, .flags = RPC_ADMIN | RPC_DEV, .fn = tamper_next_report,
+    .summary = "Test hook: corrupts the next settlement report or inputs (dev, admin)",
+    .result = "true", .param_docs = admin_tamper_next_report_docs };

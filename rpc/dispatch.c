@@ -126,10 +126,22 @@ static int param_count(const rpc_method *m)
     return n;
 }
 
+/* Whether m's param_docs, if any, describe each of its params and no more. */
+static bool param_docs_match(const rpc_method *m)
+{
+    if (!m->param_docs)
+        return true;
+    int n = 0;
+    while (m->param_docs[n])
+        n++;
+    return n == param_count(m);
+}
+
 bool rpc_table_valid(const rpc_method *methods, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (!methods[i].name || !methods[i].fn || param_count(&methods[i]) > RPC_MAX_PARAMS ||
+            !param_docs_match(&methods[i]) || strcmp(methods[i].name, RPC_DISCOVER) == 0 ||
             (i > 0 && strcmp(methods[i - 1].name, methods[i].name) >= 0))
             return false;
     return true;
@@ -212,6 +224,15 @@ static void run_call(rpc_exchange *ex, struct rpc_deferred *c, cJSON *req)
     }
     /* a well-formed call: from here on, one without id is a notification and gets no answer */
     c->notify = !id;
+    if (strcmp(method->valuestring, RPC_DISCOVER) == 0) {
+        if (params && cJSON_GetArraySize(params) > 0) {
+            answer_code(c, RPC_INVALID_PARAMS, "invalid params: " RPC_DISCOVER " takes no params");
+            return;
+        }
+        cJSON *doc = rpc_discover_document(s);
+        answer(c, doc ? RPC_OK : RPC_NOMEM, doc, NULL, NULL);
+        return;
+    }
     const rpc_method *m = find_method(s, method->valuestring);
     if (!m) {
         answer_code(c, RPC_METHOD_NOT_FOUND, "method not found: %.*s", utf8_prefix(method->valuestring, 100),

@@ -64,7 +64,19 @@ typedef struct rpc_method {
                                       * RPC_MAX_PARAMS); NULL for a method without params */
     unsigned flags;                  /* RPC_ADMIN | RPC_DEV */
     rpc_fn fn;
+    /* What rpc.discover's OpenRPC document says of it (NULL: said as ""): */
+    const char *summary;             /* one line: what the method does */
+    const char *const *param_docs;   /* one description per name of .params, in the same order
+                                      * (NULL-terminated as well), or NULL */
+    const char *result;              /* what the result holds */
 } rpc_method;
+
+/* The method every server answers itself, with no params: an OpenRPC 1.2.6 document
+ * (https://spec.open-rpc.org) of the methods of its table that it serves (RPC_DEV ones only on a
+ * dev server; RPC_ADMIN ones marked "x-admin": true), each with its summary, its params in
+ * positional order (paramStructure "either") and its result, from the rpc_method entries: the table
+ * is the only list. Its info.title is the server's name (rpc_server_set_name). */
+#define RPC_DISCOVER "rpc.discover"
 
 /* What a handler sees of its call. */
 struct rpc_ctx {

@@ -98,9 +98,16 @@ int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorize
 int rpc_exchange_encode(rpc_exchange *ex, char **text, size_t *len) RPC_WARN_UNUSED RPC_NONNULL(1, 2, 3);
 /* Frees the exchange and whatever it still holds. Accepts NULL. */
 void rpc_exchange_free(rpc_exchange *ex);
-/* Returns: whether a method table is sorted by name, without duplicates, and every entry has a name,
- * a handler and at most RPC_MAX_PARAMS params. */
+/* Returns: whether a method table is sorted by name, without duplicates, and every entry has a name
+ * other than RPC_DISCOVER, a handler, at most RPC_MAX_PARAMS params and, when it has param_docs,
+ * one for each param. */
 bool rpc_table_valid(const rpc_method *methods, size_t n);
+
+/* discover.c */
+
+/* Returns: the OpenRPC document rpc.discover answers (see RPC_DISCOVER in rpc.h), NULL on out of
+ * memory. Caller owns it. */
+cJSON *rpc_discover_document(const rpc_server *s) RPC_NONNULL(1);
 /* Builds {"jsonrpc":"2.0","id":id,key:value}. Takes id (NULL means JSON null) and value (NULL: the
  * allocation that made it failed). Returns: the response, NULL on out of memory (both freed). */
 cJSON *rpc_reply_new(cJSON *id, const char *key, cJSON *value);
