@@ -9,4 +9,4 @@ libcore_a_SOURCES += ledger/tx.c ledger/txtypes.c ledger/tx.h
 libcore_a_SOURCES += ledger/receipt.c ledger/receipt.h
 libcore_a_SOURCES += ledger/ledger.h ledger/ledger_int.h ledger/sqlstore.h ledger/db.c ledger/rows.c ledger/sqlfuncs.c ledger/books.c \
 	ledger/stakes.h ledger/stakes.c ledger/pool_settings.c ledger/compute.h ledger/compute.c \
-	ledger/chain.c ledger/audit.c
+	ledger/chain.c ledger/audit.c ledger/reads.h ledger/reads.c

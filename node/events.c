@@ -21,7 +21,7 @@ static const struct area {
     { "Heartbeat", "compute" },        { "VoucherRedeemed", "compute" },
 };
 
-static const char *area_of(const char *type)
+const char *node_event_area(const char *type)
 {
     for (size_t i = 0; i < sizeof areas / sizeof areas[0]; i++)
         if (strncmp(type, areas[i].prefix, strlen(areas[i].prefix)) == 0)
@@ -50,7 +50,7 @@ void node_events_publish_block(rpc_server *s, const cJSON *block)
             cJSON *copy = cJSON_Duplicate(ev, true);
             if (cJSON_IsString(type) && copy && cJSON_AddNumberToObject(copy, "height", height ? height->valuedouble : 0)
                 && cJSON_AddStringToObject(copy, "tx", cJSON_IsString(hash) ? hash->valuestring : ""))
-                publish_json(s, area_of(type->valuestring), copy);
+                publish_json(s, node_event_area(type->valuestring), copy);
             cJSON_Delete(copy);
         }
     }

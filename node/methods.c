@@ -8,7 +8,7 @@
 const rpc_method *node_methods(size_t *n)
 {
     /* sorted by name (strcmp order) */
-    static rpc_method table[40];
+    static rpc_method table[96];
     static size_t count;
     if (!count) {
         const rpc_method *entries[] = {
@@ -22,7 +22,9 @@ const rpc_method *node_methods(size_t *n)
             &node_m_gov_get_votes,              &node_m_gov_list_proposals,
             &node_m_gov_list_tracks,            &node_m_gov_voting_power,
             &node_m_ledger_audit,               &node_m_ledger_get_account,
-            &node_m_ledger_get_block,           &node_m_ledger_get_transaction,
+            &node_m_ledger_get_account_history,
+            &node_m_ledger_get_block,           &node_m_ledger_get_events,
+            &node_m_ledger_get_supply,          &node_m_ledger_get_transaction,
             &node_m_node_info,                  &node_m_settlement_get_epoch,
             &node_m_staking_get_challenge,      &node_m_staking_get_pool,
             &node_m_staking_get_position,       &node_m_staking_get_withdraw_queue,

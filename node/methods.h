@@ -35,6 +35,10 @@ const rpc_method *node_methods(size_t *n);
 extern const char node_dashboard_page[];
 extern const size_t node_dashboard_page_len;
 
+/* The area of an event type ("ledger", "staking", "compute", "settlement" or "governance"; "ledger"
+ * for a type of no other area): the name GET /events gives its events, and ledger_getEvents' area. */
+const char *node_event_area(const char *type) NONNULL(1);
+
 /* Publishes a block as the engine's listener gives it (engine.h eng_block_fn): one "block" event
  * {height, hash, time, transactions}, then one event per receipt event, named by its area
  * ("ledger", "staking", "compute", "settlement", "governance"), its data the event with "height"
