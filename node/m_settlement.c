@@ -11,6 +11,7 @@
 #include "ledger/amount.h"
 #include "ledger/compute.h"
 #include "ledger/hex.h"
+#include "ledger/reads.h"
 #include "ledger/sig.h"
 
 static bool add_blob(cJSON *obj, const char *key, const uint8_t *data, size_t len)
@@ -26,6 +27,68 @@ static bool add_amount(cJSON *obj, const char *key, const mpz_t v)
     char text[LEDGER_AMOUNT_STRLEN];
     ledger_amount_format(text, v);
     return cJSON_AddStringToObject(obj, key, text) != NULL;
+}
+
+/* Adds "key": a fixed (an integer x standing for x / 10^36) as the decimal string of x. */
+static bool add_fixed(cJSON *obj, const char *key, const mpz_t v)
+{
+    char *text = mpz_get_str(NULL, 10, v);
+    bool ok = text && cJSON_AddStringToObject(obj, key, text) != NULL;
+    free(text);
+    return ok;
+}
+
+static bool add_reward_params(cJSON *obj, const enc_reward_params *p)
+{
+    cJSON *o = cJSON_AddObjectToObject(obj, "params");
+    return o && add_amount(o, "budgetPerEpoch", p->budget_per_epoch) && node_add_u64(o, "decayPeriod", p->decay_period)
+           && node_add_u64(o, "decayPpm", p->decay_ppm) && node_add_u64(o, "treasuryPpm", p->treasury_ppm)
+           && node_add_u64(o, "feePpm", p->fee_ppm) && node_add_u64(o, "stepSeconds", p->step_seconds)
+           && add_fixed(o, "rho", p->rho) && add_fixed(o, "slashRate", p->slash_rate) && add_fixed(o, "vMax", p->v_max)
+           && add_fixed(o, "costK", p->cost_k) && add_fixed(o, "costB", p->cost_b) && add_fixed(o, "rigK", p->rig_k)
+           && add_fixed(o, "rigB", p->rig_b) && add_fixed(o, "re", p->re);
+}
+
+static bool add_worker_in(cJSON *arr, const enc_worker_in *w)
+{
+    cJSON *o = node_append_object(arr), *perf;
+    if (!o || !node_add_address(o, "worker", w->address) || !node_add_u64(o, "pool", w->pool)
+        || !add_amount(o, "stake", w->stake) || !node_add_u64(o, "score", w->score)
+        || !node_add_u64(o, "confLevel", w->conf_level) || !cJSON_AddBoolToObject(o, "started", w->started)
+        || !add_fixed(o, "value", w->v) || !node_add_u64(o, "firstSlot", w->first_slot)
+        || !(perf = cJSON_AddArrayToObject(o, "performance")))
+        return false;
+    for (size_t i = 0; i < w->n_perf; i++) {
+        cJSON *n = cJSON_CreateNumber(w->perf[i]);
+        if (!n || !cJSON_AddItemToArray(perf, n)) {
+            cJSON_Delete(n);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Adds "decodedInputs": the canonical inputs in's members, as the enclave read them. */
+static bool add_decoded_inputs(cJSON *obj, const enc_settle_input *in)
+{
+    cJSON *o = cJSON_AddObjectToObject(obj, "decodedInputs"), *workers, *channels;
+    if (!o || !node_add_u64(o, "chainId", in->chain_id) || !node_add_u64(o, "epoch", in->epoch)
+        || !node_add_u64(o, "epochStart", in->epoch_start) || !node_add_u64(o, "epochEnd", in->epoch_end)
+        || !node_add_u64(o, "genesisTime", in->genesis_time) || !node_add_u64(o, "slotSeconds", in->slot_seconds)
+        || !add_reward_params(o, &in->params) || !(workers = cJSON_AddArrayToObject(o, "workers"))
+        || !(channels = cJSON_AddArrayToObject(o, "channels")))
+        return false;
+    for (size_t i = 0; i < in->n_workers; i++)
+        if (!add_worker_in(workers, &in->workers[i]))
+            return false;
+    for (size_t i = 0; i < in->n_channels; i++) {
+        const enc_channel_in *c = &in->channels[i];
+        cJSON *ch = node_append_object(channels);
+        if (!ch || !node_add_u64(ch, "channel", c->channel) || !node_add_address(ch, "client", c->client)
+            || !node_add_u64(ch, "pool", c->pool) || !add_amount(ch, "owed", c->owed) || !add_amount(ch, "escrow", c->escrow))
+            return false;
+    }
+    return true;
 }
 
 static cJSON *op_json(const enc_op *op)
@@ -71,8 +134,8 @@ static int get_epoch(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     enc_settle_report_init(&r);
     uint8_t hash[32], digest[32], signer[20];
     char why[200] = "";
-    bool inputs_ok = enc_settle_input_parse(&in, s.inputs, s.inputs_len) == ST_OK
-                     && enc_settle_input_hash(hash, &in) == ST_OK && memcmp(hash, s.input_hash, 32) == 0;
+    bool parsed = enc_settle_input_parse(&in, s.inputs, s.inputs_len) == ST_OK;
+    bool inputs_ok = parsed && enc_settle_input_hash(hash, &in) == ST_OK && memcmp(hash, s.input_hash, 32) == 0;
     bool report_ok = enc_settle_report_parse(&r, s.report, s.report_len) == ST_OK;
     bool signature_ok = report_ok && enc_settle_report_digest(digest, &r) == ST_OK
                         && ledger_sig_recover(signer, digest, r.signature) == ST_OK && memcmp(signer, s.enclave, 20) == 0;
@@ -97,7 +160,9 @@ static int get_epoch(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
         || !cJSON_AddBoolToObject(verified, "signature", signature_ok)
         || !cJSON_AddBoolToObject(verified, "conservation", sums_ok)
         || !cJSON_AddBoolToObject(verified, "ok", inputs_ok && signature_ok && sums_ok)
-        || (why[0] && !cJSON_AddStringToObject(verified, "detail", why)) || !add_blob(out, "inputs", s.inputs, s.inputs_len)
+        || (why[0] && !cJSON_AddStringToObject(verified, "detail", why))
+        || !(parsed ? add_decoded_inputs(out, &in) : cJSON_AddNullToObject(out, "decodedInputs") != NULL)
+        || !add_blob(out, "inputs", s.inputs, s.inputs_len)
         || !add_blob(out, "report", s.report, s.report_len))
         goto out;
     *result = out;
@@ -109,6 +174,44 @@ out:
     enc_settle_input_clear(&in);
     ledger_settlement_clear(&s);
     return rc;
+}
+
+/* node_id_page's fill for settlement_listEpochs; cookie: the ledger. */
+static int fill_epoch(void *cookie, cJSON *obj, uint64_t epoch)
+{
+    ledger_settlement s;
+    int rc = ledger_settlement_get(cookie, epoch, &s);
+    if (rc != ST_OK)
+        return rc;
+    enc_settle_report r;
+    enc_settle_report_init(&r);
+    bool report_ok = enc_settle_report_parse(&r, s.report, s.report_len) == ST_OK;
+    if (!node_add_u64(obj, "epoch", epoch) || !node_add_u64(obj, "block", s.height) || !node_add_address(obj, "enclave", s.enclave)
+        || !node_add_hex(obj, "inputHash", s.input_hash, 32)
+        || !(report_ok ? add_amount(obj, "emitted", r.budget) && add_amount(obj, "computePaid", r.compute_paid)
+                             && add_amount(obj, "fees", r.fees)
+                       : cJSON_AddNullToObject(obj, "emitted") && cJSON_AddNullToObject(obj, "computePaid")
+                             && cJSON_AddNullToObject(obj, "fees")))
+        rc = ST_NOMEM;
+    enc_settle_report_clear(&r);
+    ledger_settlement_clear(&s);
+    return rc;
+}
+
+static int list_epochs(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
+{
+    ledger *l = eng_ledger(node_engine(ctx));
+    uint64_t cursor = 0, epochs[NODE_LIMIT_MAX];
+    bool has_cursor = node_given(params, "cursor"), more = false;
+    unsigned limit, n = 0;
+    int rc = has_cursor ? node_param_u64(ctx, params, "cursor", NULL, &cursor) : ST_OK;
+    if (rc == ST_OK)
+        rc = node_param_limit(ctx, params, &limit);
+    if (rc == ST_OK)
+        rc = ledger_settlement_page(l, has_cursor, cursor, limit, epochs, &n, &more);
+    if (rc != ST_OK)
+        return rc;
+    return node_id_page(result, "epochs", epochs, n, more, fill_epoch, l);
 }
 
 static int get_attestation(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
@@ -162,6 +265,14 @@ static const char *const settlement_get_epoch_docs[] = { "an epoch number", NULL
 const rpc_method node_m_settlement_get_epoch = { .name = "settlement_getEpoch", .params = epoch_params, .fn = get_epoch,
     .summary = "A settled epoch: report, decoded inputs and its verification redone",
     .result = "{epoch, block, enclave, inputHash, emitted, computePaid, fees, operations, verified, decodedInputs, inputs, report}", .param_docs = settlement_get_epoch_docs };
+static const char *const list_epochs_params[] = { "cursor", "limit", NULL };
+static const char *const list_epochs_docs[] = { "optional: an epoch, the \"next\" of the previous page (older epochs follow)",
+                                                "optional: 1 to 100 epochs, default 20", NULL };
+const rpc_method node_m_settlement_list_epochs = {
+    .name = "settlement_listEpochs", .params = list_epochs_params, .fn = list_epochs,
+    .summary = "Settled epochs, the latest first", .param_docs = list_epochs_docs,
+    .result = "{epochs: [{epoch, block, enclave, inputHash, emitted, computePaid, fees}], next}"
+};
 const rpc_method node_m_enclave_get_attestation = { .name = "enclave_getAttestation", .params = no_params, .fn = get_attestation,
     .summary = "The newest registered enclave and its quote",
     .result = "{enclave, measurement, publicKey, chainId, quote, registeredBlock, allowlisted}" };

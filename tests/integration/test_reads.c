@@ -294,3 +294,41 @@ Test(integration_reads, get_events_filters_by_range_area_type_and_address_and_pa
     cr_assert_eq(th_error_code(resp), -32602, "an unknown area");
     cJSON_Delete(resp);
 }
+
+Test(integration_reads, epochs_list_latest_first_and_an_epoch_shows_its_inputs_decoded)
+{
+    cJSON *resp = th_call(node, "settlement_listEpochs", NULL);
+    cr_assert_eq(th_count(th_result(resp), "epochs"), 0, "none settled on a fresh chain");
+    cJSON_Delete(resp);
+    th_node_advance(node, 3600); /* the dev chain's epochs are an hour long */
+    th_node_advance(node, 3600);
+    resp = th_call(node, "settlement_listEpochs", NULL);
+    const cJSON *r = th_result(resp), *list = member(r, "epochs");
+    cr_assert_eq(cJSON_GetArraySize(list), 2, "two settled: %s", cJSON_PrintUnformatted(r));
+    cr_assert_eq(th_num(cJSON_GetArrayItem(list, 0), "epoch"), 1, "the latest first");
+    cr_assert_eq(th_num(cJSON_GetArrayItem(list, 1), "epoch"), 0, "then the one before");
+    cr_assert(*th_str(cJSON_GetArrayItem(list, 0), "emitted"), "with its report's totals");
+    cJSON_Delete(resp);
+    resp = th_call(node, "settlement_listEpochs", "{\"limit\":1}");
+    r = th_result(resp);
+    cr_assert_eq(th_count(r, "epochs"), 1, "a page of one");
+    cr_assert_eq(th_num(r, "next"), 1, "next: the last epoch of the page");
+    cJSON_Delete(resp);
+    resp = th_call(node, "settlement_listEpochs", "{\"cursor\":1}");
+    list = member(th_result(resp), "epochs");
+    cr_assert(cJSON_GetArraySize(list) == 1 && th_num(cJSON_GetArrayItem(list, 0), "epoch") == 0, "older than the cursor");
+    cJSON_Delete(resp);
+
+    resp = th_call(node, "settlement_getEpoch", "{\"epoch\":1}");
+    r = th_result(resp);
+    const cJSON *in = member(r, "decodedInputs");
+    cr_assert_eq(th_num(in, "epoch"), 1, "the inputs of epoch 1");
+    cr_assert_eq(th_num(in, "epochEnd") - th_num(in, "epochStart"), 3600, "an hour");
+    cr_assert_eq(th_num(in, "chainId"), 31337, "of the dev chain");
+    cr_assert(*th_str(member(in, "params"), "budgetPerEpoch"), "with the reward parameters");
+    cr_assert(cJSON_IsArray(member(in, "workers")) && cJSON_IsArray(member(in, "channels")), "and the workers and channels");
+    cJSON_Delete(resp);
+    resp = th_call(node, "settlement_listEpochs", "{\"cursor\":\"x\"}");
+    cr_assert_eq(th_error_code(resp), -32602, "a bad cursor");
+    cJSON_Delete(resp);
+}
