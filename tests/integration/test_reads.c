@@ -332,3 +332,46 @@ Test(integration_reads, epochs_list_latest_first_and_an_epoch_shows_its_inputs_d
     cr_assert_eq(th_error_code(resp), -32602, "a bad cursor");
     cJSON_Delete(resp);
 }
+
+/* A text proposal by dev 0 on the root track (payload "" is text only); returns its id. */
+static unsigned propose_text(void)
+{
+    cJSON *events = th_send_ok(node, 0, "Propose", "{\"track\":\"treasury\",\"title\":\"T\",\"body\":\"B\",\"payload\":\"0x\"}");
+    const cJSON *ev = cJSON_GetArrayItem(events, cJSON_GetArraySize(events) - 1);
+    cr_assert_str_eq(th_str(ev, "type"), "ProposalCreated", "%s", cJSON_PrintUnformatted(events));
+    unsigned id = (unsigned)th_num(ev, "proposal");
+    cJSON_Delete(events);
+    return id;
+}
+
+Test(integration_reads, votes_by_an_address_list_newest_proposal_first)
+{
+    th_send_done(node, 0, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"1000000" TOKEN "\"}");
+    th_send_done(node, 0, "Contribute", "{\"pool\":\"1\",\"amount\":\"200" TOKEN "\"}");
+    th_send_done(node, 1, "Contribute", "{\"pool\":\"1\",\"amount\":\"300" TOKEN "\"}");
+    unsigned a = propose_text(), b = propose_text(), c = propose_text();
+    th_node_advance(node, 3600); /* the voting delay */
+    th_send_done(node, 1, "Vote", "{\"proposal\":\"%u\",\"support\":\"1\",\"conviction\":\"1\"}", a);
+    th_send_done(node, 1, "Vote", "{\"proposal\":\"%u\",\"support\":\"0\",\"conviction\":\"2\"}", c);
+    th_send_done(node, 0, "Vote", "{\"proposal\":\"%u\",\"support\":\"1\",\"conviction\":\"1\"}", b);
+    cJSON *resp = th_callf(node, "gov_listVotesBy", "{\"voter\":\"%s\"}", th_addr(1));
+    const cJSON *r = th_result(resp), *votes = member(r, "votes");
+    cr_assert_eq(cJSON_GetArraySize(votes), 2, "dev 1 voted twice: %s", cJSON_PrintUnformatted(r));
+    const cJSON *v0 = cJSON_GetArrayItem(votes, 0), *v1 = cJSON_GetArrayItem(votes, 1);
+    cr_assert_eq(th_num(v0, "proposal"), c, "the newest proposal first");
+    cr_assert_str_eq(th_str(v0, "support"), "against", "its side");
+    cr_assert_str_eq(th_str(v0, "weight"), "600" TOKEN, "300 tokens at conviction 2");
+    cr_assert_eq(th_num(v1, "proposal"), a, "then the older");
+    cr_assert(cJSON_IsNull(member(r, "next")), "no more");
+    cJSON_Delete(resp);
+    resp = th_callf(node, "gov_listVotesBy", "{\"voter\":\"%s\",\"limit\":1}", th_addr(1));
+    cr_assert_eq(th_num(th_result(resp), "next"), c, "next: the page's last proposal");
+    cJSON_Delete(resp);
+    resp = th_callf(node, "gov_listVotesBy", "{\"voter\":\"%s\",\"cursor\":%u}", th_addr(1), c);
+    votes = member(th_result(resp), "votes");
+    cr_assert(cJSON_GetArraySize(votes) == 1 && th_num(cJSON_GetArrayItem(votes, 0), "proposal") == a, "after the cursor");
+    cJSON_Delete(resp);
+    resp = th_call(node, "gov_listVotesBy", "{\"voter\":\"0x12\"}");
+    cr_assert_eq(th_error_code(resp), -32602, "a bad address");
+    cJSON_Delete(resp);
+}
