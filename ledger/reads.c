@@ -78,6 +78,28 @@ int ledger_votes_by_page(ledger *l, const uint8_t voter[LEDGER_ADDR_LEN], bool h
     return ledger_read_ids(st, 3, limit, proposals, n, more);
 }
 
+/* ledger_each_row's visit for ledger_block_events_of: the events column to the caller's fn. */
+struct events_visit {
+    int (*fn)(void *arg, const char *events);
+    void *arg;
+};
+
+static int visit_events(sqlite3_stmt *st, void *ctx)
+{
+    const struct events_visit *v = ctx;
+    const char *events = (const char *)sqlite3_column_text(st, 0);
+    return events ? v->fn(v->arg, events) : ST_DB;
+}
+
+int ledger_block_events_of(ledger *l, uint64_t height, const char *type, int (*fn)(void *arg, const char *events), void *arg)
+{
+    static const char sql[] = "SELECT events FROM transactions WHERE height = ?1 AND type = ?2 AND status = 1 ORDER BY idx";
+    struct events_visit v = { fn, arg };
+    sqlite3_stmt *st = ledger_query(l, STMT_READ_BLOCK_EVENTS, sql,
+                                    LEDGER_VALUES(bound_value(true, height), ledger_val_text(type)));
+    return ledger_each_row(st, visit_events, &v);
+}
+
 /* ---- an address's history ---- */
 
 /* The positions gathered from the walks, before they are merged. */

@@ -25,6 +25,13 @@ int ledger_system_balance_at(ledger *l, int kind, uint64_t height, mpz_t balance
 int ledger_settlement_page(ledger *l, bool has_before, uint64_t before, unsigned limit, uint64_t *epochs,
                            unsigned *n, bool *more) WARN_UNUSED NONNULL(1, 5, 6, 7);
 
+/* Calls fn with the events (a JSON array's text, borrowed for the call) of each successful
+ * transaction of type in block height, in block order, stopping at fn's first failure. Seek on the
+ * block's (height, idx) key: in proportion to the block's transactions.
+ * Returns: ST_OK, fn's failure, ST_DB. */
+int ledger_block_events_of(ledger *l, uint64_t height, const char *type, int (*fn)(void *arg, const char *events),
+                           void *arg) WARN_UNUSED NONNULL(1, 3, 4);
+
 /* The proposals voter has a vote on, newest (highest id) first, below before (all when has_before is
  * false), up to limit. Seek on votes_by_voter. Returns: ST_OK, ST_DB. Out: proposals[0..*n), *more. */
 int ledger_votes_by_page(ledger *l, const uint8_t voter[LEDGER_ADDR_LEN], bool has_before, uint64_t before,

@@ -29,6 +29,7 @@ const rpc_method *node_methods(size_t *n)
             &node_m_node_info,                  &node_m_settlement_get_epoch,
             &node_m_settlement_list_epochs,
             &node_m_staking_get_challenge,      &node_m_staking_get_pool,
+            &node_m_staking_get_pool_rewards,
             &node_m_staking_get_position,       &node_m_staking_get_withdraw_queue,
             &node_m_staking_get_worker,         &node_m_staking_list_delegators,
             &node_m_staking_list_pools,         &node_m_staking_list_slashes,

@@ -22,7 +22,7 @@ extern const rpc_method node_m_node_info, node_m_tx_send, node_m_ledger_get_acco
     node_m_gov_get_locks, node_m_gov_get_params, node_m_compute_get_channel, node_m_compute_list_channels;
 /* the reads of dashboards (issue 14) */
 extern const rpc_method node_m_ledger_get_supply, node_m_ledger_get_account_history, node_m_ledger_get_events,
-    node_m_settlement_list_epochs, node_m_gov_list_votes_by;
+    node_m_settlement_list_epochs, node_m_gov_list_votes_by, node_m_staking_get_pool_rewards;
 
 /* The engine behind a call. */
 eng *node_engine(struct rpc_ctx *ctx);

@@ -375,3 +375,63 @@ Test(integration_reads, votes_by_an_address_list_newest_proposal_first)
     cr_assert_eq(th_error_code(resp), -32602, "a bad address");
     cJSON_Delete(resp);
 }
+
+Test(integration_reads, pool_rewards_per_epoch_match_the_settlement_and_give_the_stated_apr)
+{
+    th_send_done(node, 0, "PoolCreate", "{\"commissionPpm\":\"100000\",\"capacity\":\"1000000" TOKEN "\"}");
+    th_send_done(node, 1, "Contribute", "{\"pool\":\"1\",\"amount\":\"2000" TOKEN "\"}");
+    th_node_register_worker(node, 8, 0, 100);
+    th_send_done(node, 0, "WorkerAdd", "{\"pool\":\"1\",\"worker\":\"%s\"}", th_addr(8));
+    th_send_done(node, 0, "WorkerBond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"1000" TOKEN "\"}", th_addr(8));
+    for (unsigned slot = 0; slot < 6; slot++) { /* the dev chain's epoch: six slots of 600 s */
+        th_node_heartbeat(node, 8, 100000);
+        th_node_advance(node, 600);
+    }
+    cJSON *epoch = th_call(node, "settlement_getEpoch", "{\"epoch\":0}");
+    const cJSON *ops = member(th_result(epoch), "operations"), *op, *emission = NULL;
+    cJSON_ArrayForEach(op, ops)
+    if (strcmp(th_str(op, "kind"), "poolEmission") == 0)
+        emission = op;
+    cr_assert(emission && th_num(emission, "pool") == 1, "epoch 0 paid pool 1: %s", cJSON_PrintUnformatted(ops));
+
+    cJSON *resp = th_call(node, "staking_getPoolRewards", "{\"pool\":1}");
+    const cJSON *r = th_result(resp), *rewards = member(r, "rewards"), *e0 = cJSON_GetArrayItem(rewards, 0);
+    cr_assert_eq(cJSON_GetArraySize(rewards), 1, "one settled epoch: %s", cJSON_PrintUnformatted(r));
+    cr_assert_eq(th_num(e0, "epoch"), 0, "epoch 0");
+    cr_assert_str_eq(th_str(e0, "paidIn"), th_str(emission, "amount"), "paid in: the report's emission to the pool");
+    mpz_t paid, commission, to_stakers, stake, want;
+    mpz_inits(paid, commission, to_stakers, stake, want, NULL);
+    mpz_set_str(paid, th_str(e0, "paidIn"), 10);
+    mpz_set_str(commission, th_str(e0, "commission"), 10);
+    mpz_set_str(to_stakers, th_str(e0, "toStakers"), 10);
+    mpz_set_str(stake, th_str(e0, "stake"), 10);
+    mpz_mul_ui(want, paid, 100000);
+    mpz_fdiv_q_ui(want, want, 1000000);
+    cr_assert_eq(mpz_cmp(commission, want), 0, "10%% commission, floored");
+    mpz_sub(want, paid, commission);
+    cr_assert_eq(mpz_cmp(to_stakers, want), 0, "the rest to the stakers");
+    cr_assert_str_eq(th_str(e0, "stake"), "2000" TOKEN, "the stake that earned it");
+
+    const cJSON *apr = member(r, "apr");
+    cr_assert_eq(th_num(apr, "epochs"), 1, "a window of the one epoch");
+    cr_assert_eq(th_num(apr, "windowEnd") - th_num(apr, "windowStart"), 3600, "an hour");
+    cr_assert_str_eq(th_str(apr, "rewardsToStakers"), th_str(e0, "toStakers"), "its rewards to stakers");
+    /* floor(toStakers * 1 * 31536000 * 10^6 / (stake * 3600)) */
+    mpz_mul_ui(want, to_stakers, 31536000);
+    mpz_mul_ui(want, want, 1000000);
+    mpz_mul_ui(stake, stake, 3600);
+    mpz_fdiv_q(want, want, stake);
+    mpz_set_str(paid, th_str(apr, "aprPpm"), 10);
+    cr_assert_eq(mpz_cmp(paid, want), 0, "the APR by the stated rule: %s", th_str(apr, "aprPpm"));
+    cr_assert_gt(mpz_sgn(paid), 0, "a positive APR");
+    mpz_clears(paid, commission, to_stakers, stake, want, NULL);
+    cJSON_Delete(resp);
+    cJSON_Delete(epoch);
+
+    resp = th_call(node, "staking_getPoolRewards", "{\"pool\":7}");
+    cr_assert_eq(th_error_code(resp), -32003, "no pool 7");
+    cJSON_Delete(resp);
+    resp = th_call(node, "staking_getPoolRewards", "{\"pool\":1,\"window\":101}");
+    cr_assert_eq(th_error_code(resp), -32602, "a window over 100 epochs");
+    cJSON_Delete(resp);
+}

@@ -125,6 +125,13 @@ static bool plan_scans(sqlite3 *db, const char *sql, char *plan, size_t cap)
     return scans;
 }
 
+static int count_events(void *arg, const char *events)
+{
+    cr_assert_str_eq(events, "[]", "the recorded events");
+    ++*(unsigned *)arg;
+    return ST_OK;
+}
+
 /* Each read statement (known by a fragment of its SQL) and the index walk its plan must hold: a seek on
  * the index's leading columns, then a walk bounded by the page. Without ANALYZE, SQLite plans the same
  * with ten rows as with a million. */
@@ -138,6 +145,7 @@ static const struct expected_plan {
     { "u256_sum", "transfers_by_credit (credit=? AND rowid>?)", "transfers_by_debit (debit=? AND rowid>?)" },
     { "FROM settlements", "INTEGER PRIMARY KEY (rowid<?)", NULL },
     { "FROM transfers WHERE height >", "transfers_by_height (height>?)", NULL },
+    { "SELECT events FROM transactions", "sqlite_autoindex_transactions_2 (height=?)", NULL },
     { "FROM accounts WHERE kind", "sqlite_autoindex_accounts_1 (kind=? AND owner=? AND pool=?)", NULL },
 };
 
@@ -163,6 +171,7 @@ Test(ledger_reads, every_statement_of_the_reads_seeks_an_index)
     cr_assert_eq(ledger_settlement_page(l, true, 5, 10, ids, &n, &more), ST_OK, "epochs");
     cr_assert_eq(ledger_votes_by_page(l, alice, true, 5, 10, ids, &n, &more), ST_OK, "votes by");
     cr_assert_eq(ledger_history_page(l, alice, true, 4, 0, 10, page, &n, &more), ST_OK, "history");
+    cr_assert_eq(ledger_block_events_of(l, 3, "Test", count_events, &n), ST_OK, "a block's events of a type");
     mpz_clear(v);
     unsigned checked = 0;
     for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st; st = sqlite3_next_stmt(db, st)) {
