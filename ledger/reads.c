@@ -146,7 +146,8 @@ static int walk(sqlite3_stmt *st, struct gathered *g, unsigned want, bool has_be
 static int account_id(ledger *l, int kind, const uint8_t address[LEDGER_ADDR_LEN], bool *exists, sqlite3_int64 *id)
 {
     static const char sql[] = "SELECT id FROM accounts WHERE kind = ?1 AND owner = ?2 AND pool = 0";
-    sqlite3_stmt *st = ledger_query(l, STMT_READ_ACCOUNT_ID, sql, LEDGER_VALUES(ledger_val_int(kind), ledger_val_addr(address)));
+    sqlite3_stmt *st =
+        ledger_query(l, STMT_READ_ACCOUNT_ID, sql, LEDGER_VALUES(ledger_val_int(kind), ledger_val_addr(address)));
     int rc = ledger_step_row(st);
     *exists = rc == ST_OK;
     if (rc == ST_OK) {

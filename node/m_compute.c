@@ -117,10 +117,23 @@ static int list_channels(struct rpc_ctx *ctx, const cJSON *params, cJSON **resul
 static const char *const channel_params[] = { "channel", NULL };
 static const char *const list_params[] = { "client", "worker", "pool", "cursor", "limit", NULL };
 static const char *const compute_get_channel_docs[] = { "a channel id", NULL };
-const rpc_method node_m_compute_get_channel = { .name = "compute_getChannel", .params = channel_params, .fn = get_channel,
+const rpc_method node_m_compute_get_channel = {
+    .name = "compute_getChannel", .params = channel_params, .fn = get_channel,
     .summary = "One payment channel",
-    .result = "{channel, client, worker, pool, deposit, redeemed, paid, owed, state, closeAt, openedHeight}", .param_docs = compute_get_channel_docs };
-static const char *const compute_list_channels_docs[] = { "a client address (or worker, or pool)", "a worker address (or client, or pool)", "a pool id (or client, or worker)", "optional: the \"next\" of the previous page", "optional: 1 to 100 rows, default 20", NULL };
-const rpc_method node_m_compute_list_channels = { .name = "compute_listChannels", .params = list_params, .fn = list_channels,
+    .result = "{channel, client, worker, pool, deposit, redeemed, paid, owed, state, closeAt, openedHeight}",
+    .param_docs = compute_get_channel_docs
+};
+static const char *const compute_list_channels_docs[] = {
+    "a client address (or worker, or pool)",
+    "a worker address (or client, or pool)",
+    "a pool id (or client, or worker)",
+    "optional: the \"next\" of the previous page",
+    "optional: 1 to 100 rows, default 20",
+    NULL
+};
+const rpc_method node_m_compute_list_channels = {
+    .name = "compute_listChannels", .params = list_params, .fn = list_channels,
     .summary = "Payment channels of a client, a worker or a pool's workers, by id",
-    .result = "{channels: [channel objects], next}", .param_docs = compute_list_channels_docs };
+    .result = "{channels: [channel objects], next}",
+    .param_docs = compute_list_channels_docs
+};

@@ -433,41 +433,90 @@ static const char *const vote_params[] = { "id", "voter", NULL };
 static const char *const power_params[] = { "address", "height", "proposal", NULL };
 static const char *const delegation_params[] = { "address", "cursor", "limit", NULL };
 static const char *const address_params[] = { "address", NULL };
-const rpc_method node_m_gov_list_tracks = { .name = "gov_listTracks", .fn = list_tracks,
+const rpc_method node_m_gov_list_tracks = {
+    .name = "gov_listTracks", .fn = list_tracks,
     .summary = "The governance tracks and their rules",
-    .result = "{lockPeriod, executionGrace, cancelBurnPpm, tracks: [...]}" };
-static const char *const gov_list_proposals_docs[] = { "optional: a state name", "optional: a track name", "optional: a proposal id, the \"next\" of the previous page", "optional: 1 to 100 rows, default 20", NULL };
-const rpc_method node_m_gov_list_proposals = { .name = "gov_listProposals", .params = list_params, .fn = list_proposals,
+    .result = "{lockPeriod, executionGrace, cancelBurnPpm, tracks: [...]}"
+};
+static const char *const gov_list_proposals_docs[] = {
+    "optional: a state name",
+    "optional: a track name",
+    "optional: a proposal id, the \"next\" of the previous page",
+    "optional: 1 to 100 rows, default 20",
+    NULL
+};
+const rpc_method node_m_gov_list_proposals = {
+    .name = "gov_listProposals", .params = list_params, .fn = list_proposals,
     .summary = "Proposals, newest first",
-    .result = "{proposals: [proposal objects], next}", .param_docs = gov_list_proposals_docs };
+    .result = "{proposals: [proposal objects], next}",
+    .param_docs = gov_list_proposals_docs
+};
 static const char *const gov_get_proposal_docs[] = { "a proposal id", NULL };
-const rpc_method node_m_gov_get_proposal = { .name = "gov_getProposal", .params = id_params, .fn = get_proposal,
+const rpc_method node_m_gov_get_proposal = {
+    .name = "gov_getProposal", .params = id_params, .fn = get_proposal,
     .summary = "One proposal with its tally",
-    .result = "the proposal object", .param_docs = gov_get_proposal_docs };
+    .result = "the proposal object",
+    .param_docs = gov_get_proposal_docs
+};
 static const char *const gov_get_tally_docs[] = { "a proposal id", NULL };
-const rpc_method node_m_gov_get_tally = { .name = "gov_getTally", .params = id_params, .fn = get_tally,
+const rpc_method node_m_gov_get_tally = {
+    .name = "gov_getTally", .params = id_params, .fn = get_tally,
     .summary = "A proposal's tally",
-    .result = "{proposal, state, tally}", .param_docs = gov_get_tally_docs };
-static const char *const gov_get_votes_docs[] = { "a proposal id", "optional: an address, the \"next\" of the previous page", "optional: 1 to 100 rows, default 20", NULL };
-const rpc_method node_m_gov_get_votes = { .name = "gov_getVotes", .params = votes_params, .fn = get_votes,
+    .result = "{proposal, state, tally}",
+    .param_docs = gov_get_tally_docs
+};
+static const char *const gov_get_votes_docs[] = {
+    "a proposal id",
+    "optional: an address, the \"next\" of the previous page",
+    "optional: 1 to 100 rows, default 20",
+    NULL
+};
+const rpc_method node_m_gov_get_votes = {
+    .name = "gov_getVotes", .params = votes_params, .fn = get_votes,
     .summary = "A proposal's votes by voter address",
-    .result = "{votes: [vote objects], next}", .param_docs = gov_get_votes_docs };
+    .result = "{votes: [vote objects], next}",
+    .param_docs = gov_get_votes_docs
+};
 static const char *const gov_get_vote_docs[] = { "a proposal id", "the voter's address", NULL };
-const rpc_method node_m_gov_get_vote = { .name = "gov_getVote", .params = vote_params, .fn = get_vote,
+const rpc_method node_m_gov_get_vote = {
+    .name = "gov_getVote", .params = vote_params, .fn = get_vote,
     .summary = "One voter's vote on a proposal",
-    .result = "the vote object, or null", .param_docs = gov_get_vote_docs };
-static const char *const gov_voting_power_docs[] = { "an address", "optional: a block height", "optional: a proposal id (its snapshot)", NULL };
-const rpc_method node_m_gov_voting_power = { .name = "gov_votingPower", .params = power_params, .fn = voting_power,
+    .result = "the vote object, or null",
+    .param_docs = gov_get_vote_docs
+};
+static const char *const gov_voting_power_docs[] = {
+    "an address",
+    "optional: a block height",
+    "optional: a proposal id (its snapshot)",
+    NULL
+};
+const rpc_method node_m_gov_voting_power = {
+    .name = "gov_votingPower", .params = power_params, .fn = voting_power,
     .summary = "An address's voting power at a height or a proposal's snapshot",
-    .result = "{address, height, own, delegated, delegatedWeight, total}", .param_docs = gov_voting_power_docs };
-static const char *const gov_get_delegation_docs[] = { "an address", "optional: an address, the \"next\" of the previous page", "optional: 1 to 100 rows, default 20", NULL };
-const rpc_method node_m_gov_get_delegation = { .name = "gov_getDelegation", .params = delegation_params, .fn = get_delegation,
+    .result = "{address, height, own, delegated, delegatedWeight, total}",
+    .param_docs = gov_voting_power_docs
+};
+static const char *const gov_get_delegation_docs[] = {
+    "an address",
+    "optional: an address, the \"next\" of the previous page",
+    "optional: 1 to 100 rows, default 20",
+    NULL
+};
+const rpc_method node_m_gov_get_delegation = {
+    .name = "gov_getDelegation", .params = delegation_params, .fn = get_delegation,
     .summary = "An address's delegation and its delegators",
-    .result = "{address, delegation, delegators, next}", .param_docs = gov_get_delegation_docs };
+    .result = "{address, delegation, delegators, next}",
+    .param_docs = gov_get_delegation_docs
+};
 static const char *const gov_get_locks_docs[] = { "an address", NULL };
-const rpc_method node_m_gov_get_locks = { .name = "gov_getLocks", .params = address_params, .fn = get_locks,
+const rpc_method node_m_gov_get_locks = {
+    .name = "gov_getLocks", .params = address_params, .fn = get_locks,
     .summary = "An address's conviction locks in force",
-    .result = "{address, now, locks, locked, lockedUntil, delegationLock}", .param_docs = gov_get_locks_docs };
-const rpc_method node_m_gov_get_params = { .name = "gov_getParams", .fn = get_params,
+    .result = "{address, now, locks, locked, lockedUntil, delegationLock}",
+    .param_docs = gov_get_locks_docs
+};
+const rpc_method node_m_gov_get_params = {
+    .name = "gov_getParams", .fn = get_params,
     .summary = "The parameters governance may change, with values and bounds",
-    .result = "{params: [{name, value, min, max}]}" };
+    .result = "{params: [{name, value, min, max}]}"
+};

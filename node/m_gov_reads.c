@@ -48,7 +48,8 @@ static int list_votes_by(struct rpc_ctx *ctx, const cJSON *params, cJSON **resul
     gov_vote_init(&v);
     for (unsigned i = 0; i < n && rc == ST_OK; i++) {
         cJSON *o;
-        if ((rc = gov_vote_get(eng_gov_store(e), ids[i], voter, &v)) == ST_OK && (!(o = node_append_object(arr)) || !add_vote(o, &v)))
+        if ((rc = gov_vote_get(eng_gov_store(e), ids[i], voter, &v)) == ST_OK
+            && (!(o = node_append_object(arr)) || !add_vote(o, &v)))
             rc = ST_NOMEM;
     }
     gov_vote_clear(&v);

@@ -26,6 +26,8 @@ static int node_info(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 }
 
 static const char *const no_params[] = { NULL };
-const rpc_method node_m_node_info = { .name = "node_info", .params = no_params, .fn = node_info,
+const rpc_method node_m_node_info = {
+    .name = "node_info", .params = no_params, .fn = node_info,
     .summary = "What chain this node serves and where it stands",
-    .result = "{chainId, height, headHash, genesisHash, time, version, dev}" };
+    .result = "{chainId, height, headHash, genesisHash, time, version, dev}"
+};

@@ -63,7 +63,8 @@ static int visit_settlement(void *arg, const char *events)
     cJSON_ArrayForEach(ev, list)
     {
         const cJSON *type = cJSON_GetObjectItemCaseSensitive(ev, "type"), *pool = cJSON_GetObjectItemCaseSensitive(ev, "pool");
-        const cJSON *amount = cJSON_GetObjectItemCaseSensitive(ev, "amount"), *commission = cJSON_GetObjectItemCaseSensitive(ev, "commission");
+        const cJSON *amount = cJSON_GetObjectItemCaseSensitive(ev, "amount");
+        const cJSON *commission = cJSON_GetObjectItemCaseSensitive(ev, "commission");
         if (!ours || !cJSON_IsString(type) || strcmp(type->valuestring, "PoolRewarded") != 0 || !cJSON_IsNumber(pool)
             || (uint64_t)pool->valuedouble != v->pool)
             continue;

@@ -186,7 +186,8 @@ static int fill_epoch(void *cookie, cJSON *obj, uint64_t epoch)
     enc_settle_report r;
     enc_settle_report_init(&r);
     bool report_ok = enc_settle_report_parse(&r, s.report, s.report_len) == ST_OK;
-    if (!node_add_u64(obj, "epoch", epoch) || !node_add_u64(obj, "block", s.height) || !node_add_address(obj, "enclave", s.enclave)
+    if (!node_add_u64(obj, "epoch", epoch) || !node_add_u64(obj, "block", s.height)
+        || !node_add_address(obj, "enclave", s.enclave)
         || !node_add_hex(obj, "inputHash", s.input_hash, 32)
         || !(report_ok ? add_amount(obj, "emitted", r.budget) && add_amount(obj, "computePaid", r.compute_paid)
                              && add_amount(obj, "fees", r.fees)
@@ -262,9 +263,13 @@ static int tamper_next_report(struct rpc_ctx *ctx, const cJSON *params, cJSON **
 static const char *const epoch_params[] = { "epoch", NULL };
 static const char *const no_params[] = { NULL };
 static const char *const settlement_get_epoch_docs[] = { "an epoch number", NULL };
-const rpc_method node_m_settlement_get_epoch = { .name = "settlement_getEpoch", .params = epoch_params, .fn = get_epoch,
+const rpc_method node_m_settlement_get_epoch = {
+    .name = "settlement_getEpoch", .params = epoch_params, .fn = get_epoch,
     .summary = "A settled epoch: report, decoded inputs and its verification redone",
-    .result = "{epoch, block, enclave, inputHash, emitted, computePaid, fees, operations, verified, decodedInputs, inputs, report}", .param_docs = settlement_get_epoch_docs };
+    .result = "{epoch, block, enclave, inputHash, emitted, computePaid, fees, operations, verified, decodedInputs, "
+              "inputs, report}",
+    .param_docs = settlement_get_epoch_docs
+};
 static const char *const list_epochs_params[] = { "cursor", "limit", NULL };
 static const char *const list_epochs_docs[] = { "optional: an epoch, the \"next\" of the previous page (older epochs follow)",
                                                 "optional: 1 to 100 epochs, default 20", NULL };
@@ -273,11 +278,16 @@ const rpc_method node_m_settlement_list_epochs = {
     .summary = "Settled epochs, the latest first", .param_docs = list_epochs_docs,
     .result = "{epochs: [{epoch, block, enclave, inputHash, emitted, computePaid, fees}], next}"
 };
-const rpc_method node_m_enclave_get_attestation = { .name = "enclave_getAttestation", .params = no_params, .fn = get_attestation,
+const rpc_method node_m_enclave_get_attestation = {
+    .name = "enclave_getAttestation", .params = no_params, .fn = get_attestation,
     .summary = "The newest registered enclave and its quote",
-    .result = "{enclave, measurement, publicKey, chainId, quote, registeredBlock, allowlisted}" };
+    .result = "{enclave, measurement, publicKey, chainId, quote, registeredBlock, allowlisted}"
+};
 static const char *const tamper_params[] = { "part", NULL };
 static const char *const admin_tamper_next_report_docs[] = { "optional: \"report\" (default) or \"inputs\"", NULL };
-const rpc_method node_m_admin_tamper_next_report = { .name = "admin_tamperNextReport", .params = tamper_params, .flags = RPC_ADMIN | RPC_DEV, .fn = tamper_next_report,
+const rpc_method node_m_admin_tamper_next_report = {
+    .name = "admin_tamperNextReport", .params = tamper_params, .flags = RPC_ADMIN | RPC_DEV, .fn = tamper_next_report,
     .summary = "Test hook: corrupts the next settlement report or inputs (dev, admin)",
-    .result = "true", .param_docs = admin_tamper_next_report_docs };
+    .result = "true",
+    .param_docs = admin_tamper_next_report_docs
+};

@@ -459,26 +459,64 @@ static const char *const position_params[] = { "address", "pool", NULL };
 static const char *const pool_page_params[] = { "pool", "cursor", "limit", NULL };
 static const char *const slash_params[] = { "state", "cursor", "limit", NULL };
 static const char *const staking_get_pool_docs[] = { "a pool id", NULL };
-const rpc_method node_m_staking_get_pool = { .name = "staking_getPool", .params = pool_params, .fn = get_pool,
+const rpc_method node_m_staking_get_pool = {
+    .name = "staking_getPool", .params = pool_params, .fn = get_pool,
     .summary = "One stake pool",
-    .result = "the pool object", .param_docs = staking_get_pool_docs };
-static const char *const staking_list_pools_docs[] = { "optional: the \"next\" of the previous page", "optional: 1 to 100 rows, default 20", "optional: \"id\" (default) or \"stake\"", NULL };
-const rpc_method node_m_staking_list_pools = { .name = "staking_listPools", .params = list_pools_params, .fn = list_pools,
+    .result = "the pool object",
+    .param_docs = staking_get_pool_docs
+};
+static const char *const staking_list_pools_docs[] = {
+    "optional: the \"next\" of the previous page",
+    "optional: 1 to 100 rows, default 20",
+    "optional: \"id\" (default) or \"stake\"",
+    NULL
+};
+const rpc_method node_m_staking_list_pools = {
+    .name = "staking_listPools", .params = list_pools_params, .fn = list_pools,
     .summary = "Stake pools, by id or by stake",
-    .result = "{pools: [pool objects], next}", .param_docs = staking_list_pools_docs };
+    .result = "{pools: [pool objects], next}",
+    .param_docs = staking_list_pools_docs
+};
 static const char *const staking_get_position_docs[] = { "a 0x-prefixed address", "optional: one pool id", NULL };
-const rpc_method node_m_staking_get_position = { .name = "staking_getPosition", .params = position_params, .fn = get_position,
+const rpc_method node_m_staking_get_position = {
+    .name = "staking_getPosition", .params = position_params, .fn = get_position,
     .summary = "An address's positions in every pool (or one) with pending rewards",
-    .result = "{address, positions: [...]}", .param_docs = staking_get_position_docs };
-static const char *const staking_list_delegators_docs[] = { "a pool id", "optional: an address, the \"next\" of the previous page", "optional: 1 to 100 rows, default 20", NULL };
-const rpc_method node_m_staking_list_delegators = { .name = "staking_listDelegators", .params = pool_page_params, .fn = list_delegators,
+    .result = "{address, positions: [...]}",
+    .param_docs = staking_get_position_docs
+};
+static const char *const staking_list_delegators_docs[] = {
+    "a pool id",
+    "optional: an address, the \"next\" of the previous page",
+    "optional: 1 to 100 rows, default 20",
+    NULL
+};
+const rpc_method node_m_staking_list_delegators = {
+    .name = "staking_listDelegators", .params = pool_page_params, .fn = list_delegators,
     .summary = "A pool's stakers by address",
-    .result = "{delegators: [{address, shares, value, pendingRewards}], next}", .param_docs = staking_list_delegators_docs };
-static const char *const staking_get_withdraw_queue_docs[] = { "a pool id", "optional: the \"next\" of the previous page", "optional: 1 to 100 rows, default 20", NULL };
-const rpc_method node_m_staking_get_withdraw_queue = { .name = "staking_getWithdrawQueue", .params = pool_page_params, .fn = get_withdraw_queue,
+    .result = "{delegators: [{address, shares, value, pendingRewards}], next}",
+    .param_docs = staking_list_delegators_docs
+};
+static const char *const staking_get_withdraw_queue_docs[] = {
+    "a pool id",
+    "optional: the \"next\" of the previous page",
+    "optional: 1 to 100 rows, default 20",
+    NULL
+};
+const rpc_method node_m_staking_get_withdraw_queue = {
+    .name = "staking_getWithdrawQueue", .params = pool_page_params, .fn = get_withdraw_queue,
     .summary = "A pool's FIFO withdraw queue",
-    .result = "{pool, freeStake, requests: [...], next}", .param_docs = staking_get_withdraw_queue_docs };
-static const char *const staking_list_slashes_docs[] = { "optional: \"pending\", \"applied\" or \"canceled\"", "optional: the \"next\" of the previous page", "optional: 1 to 100 rows, default 20", NULL };
-const rpc_method node_m_staking_list_slashes = { .name = "staking_listSlashes", .params = slash_params, .fn = list_slashes,
+    .result = "{pool, freeStake, requests: [...], next}",
+    .param_docs = staking_get_withdraw_queue_docs
+};
+static const char *const staking_list_slashes_docs[] = {
+    "optional: \"pending\", \"applied\" or \"canceled\"",
+    "optional: the \"next\" of the previous page",
+    "optional: 1 to 100 rows, default 20",
+    NULL
+};
+const rpc_method node_m_staking_list_slashes = {
+    .name = "staking_listSlashes", .params = slash_params, .fn = list_slashes,
     .summary = "Slashes of workers, newest first",
-    .result = "{slashes: [...], next}", .param_docs = staking_list_slashes_docs };
+    .result = "{slashes: [...], next}",
+    .param_docs = staking_list_slashes_docs
+};
