@@ -13,3 +13,9 @@ tests_rpc_test_http_CFLAGS = $(TEST_CFLAGS) -pthread
 tests_rpc_test_http_LDFLAGS = $(AM_LDFLAGS) -pthread
 tests_rpc_test_http_LDADD = $(TEST_LDADD)
 TESTS += tests/rpc/test_http
+
+check_PROGRAMS += tests/rpc/test_discover
+tests_rpc_test_discover_SOURCES = tests/rpc/test_discover.c tests/rpc/test_methods.c tests/rpc/test_methods.h
+tests_rpc_test_discover_CFLAGS = $(TEST_CFLAGS)
+tests_rpc_test_discover_LDADD = $(TEST_LDADD)
+TESTS += tests/rpc/test_discover
