@@ -16,8 +16,11 @@
 #include "ledger/reads.h"
 #include "node/methods.h"
 
-/* The widest span of blocks ledger_getEvents reads in one call. */
+/* The widest span of blocks ledger_getEvents takes, and the transactions one call reads before it
+ * stops at the end of a block: the node answers every call from one thread, so a filter that
+ * matches little must not hold it for a whole span of full blocks. */
 #define EVENTS_MAX_SPAN 1000u
+#define EVENTS_MAX_READ 1000u
 
 /* Adds "key": v as a decimal string with a sign when negative. */
 static bool add_signed(cJSON *obj, const char *key, const mpz_t v)
@@ -236,11 +239,14 @@ static int param_filter(struct rpc_ctx *ctx, const cJSON *params, struct event_f
 }
 
 /* Reads the events of blocks from..to after the cursor position (when has_cursor) that match f into
- * arr, up to limit; *more when one more follows, with last the position of the last one added. */
+ * arr, up to limit, reading blocks until one more matches (*more, with last the position of the last
+ * one added) or, past EVENTS_MAX_READ transactions, until the end of a block before to (*more, with
+ * last the position just past that block's last transaction: its index and its number of events). */
 static int collect_events(ledger *l, uint64_t from, uint64_t to, bool has_cursor, const uint64_t cursor[3],
                           const struct event_filter *f, unsigned limit, cJSON *arr, bool *more, uint64_t last[3])
 {
     unsigned n = 0;
+    size_t read = 0;
     int rc = ST_OK;
     for (uint64_t h = has_cursor && cursor[0] > from ? cursor[0] : from; rc == ST_OK && h <= to && !*more; h++) {
         ledger_txrec *recs = NULL;
@@ -273,6 +279,13 @@ static int collect_events(ledger *l, uint64_t from, uint64_t to, bool has_cursor
                 n++;
             }
             cJSON_Delete(events);
+            /* the cursor's block was counted by the call that stopped in it: each call moves on */
+            if (rc == ST_OK && !*more && i + 1 == count && (read += has_cursor && h == cursor[0] ? 0 : count) >= EVENTS_MAX_READ
+                && h < to) {
+                uint64_t past[3] = { h, recs[i].index, e };
+                memcpy(last, past, sizeof past);
+                *more = true;
+            }
         }
         for (size_t i = 0; i < count; i++)
             ledger_txrec_clear(&recs[i]);

@@ -435,3 +435,69 @@ Test(integration_reads, pool_rewards_per_epoch_match_the_settlement_and_give_the
     cr_assert_eq(th_error_code(resp), -32602, "a window over 100 epochs");
     cJSON_Delete(resp);
 }
+
+/* Sends count Transfers of one base unit from dev `from` to dev `to` in one JSON-RPC batch, with
+ * nonces from nonce on; asserts that the batch was answered. */
+static void transfer_batch(unsigned from, unsigned to, uint64_t nonce, unsigned count)
+{
+    size_t cap = (size_t)count * 1024, used = 0;
+    char *body = malloc(cap);
+    cr_assert_not_null(body, "memory");
+    used += (size_t)snprintf(body, cap, "[");
+    for (unsigned i = 0; i < count; i++) {
+        char message[128];
+        snprintf(message, sizeof message, "{\"to\":\"%s\",\"amount\":\"1\"}", th_addr(to));
+        char *params = th_sign_params("Transfer", message, from, nonce + i);
+        used += (size_t)snprintf(body + used, cap - used, "%s{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":\"tx_send\",\"params\":%s}",
+                                 i ? "," : "", i, params);
+        free(params);
+        cr_assert_lt(used, cap, "the batch fits");
+    }
+    snprintf(body + used, cap - used, "]");
+    int status;
+    char *answer = th_post(node, body, &status);
+    cr_assert_eq(status, 200, "the batch is answered: %.300s", answer);
+    cr_assert(!strstr(answer, "\"error\""), "every transfer is taken: %.300s", answer);
+    free(answer);
+    free(body);
+}
+
+Test(integration_reads, get_events_stops_a_sparse_filter_after_1000_transactions_and_resumes, .timeout = 120)
+{
+    uint64_t from = head() + 1;
+    for (unsigned b = 0; b < 12; b++)
+        transfer_batch(b % 6, 9, th_nonce(node, b % 6), 100);
+    uint64_t to = head();
+    cr_assert_gt(to, from, "several blocks");
+    /* a filter that matches nothing still pages: no call reads more than 1000 transactions and a block */
+    char params[300];
+    char cursor[64] = "";
+    unsigned calls = 0;
+    do {
+        snprintf(params, sizeof params, "{\"fromHeight\":%llu,\"toHeight\":%llu,\"type\":\"Nothing\"%s%s%s}",
+                 (unsigned long long)from, (unsigned long long)to, *cursor ? ",\"cursor\":\"" : "", cursor, *cursor ? "\"" : "");
+        cJSON *resp = events(params);
+        const cJSON *r = th_result(resp), *next = member(r, "next");
+        cr_assert_eq(th_count(r, "events"), 0, "nothing matches");
+        snprintf(cursor, sizeof cursor, "%s", cJSON_IsString(next) ? next->valuestring : "");
+        cJSON_Delete(resp);
+        calls++;
+        cr_assert_lt(calls, 20, "the pages end");
+    } while (*cursor);
+    cr_assert_geq(calls, 2, "1,200 transactions take more than one call (%u)", calls);
+    /* paging a filter that matches finds every transfer once */
+    unsigned found = 0;
+    calls = 0;
+    cursor[0] = '\0';
+    do {
+        snprintf(params, sizeof params, "{\"fromHeight\":%llu,\"toHeight\":%llu,\"type\":\"Transfer\",\"limit\":100%s%s%s}",
+                 (unsigned long long)from, (unsigned long long)to, *cursor ? ",\"cursor\":\"" : "", cursor, *cursor ? "\"" : "");
+        cJSON *resp = events(params);
+        const cJSON *r = th_result(resp), *next = member(r, "next");
+        found += (unsigned)th_count(r, "events");
+        snprintf(cursor, sizeof cursor, "%s", cJSON_IsString(next) ? next->valuestring : "");
+        cJSON_Delete(resp);
+        cr_assert_lt(++calls, 40, "the pages end");
+    } while (*cursor);
+    cr_assert_eq(found, 1200, "every transfer once");
+}
