@@ -6,8 +6,9 @@
  * must name the node in its Host header by address or as localhost. Methods come from a sorted
  * table given at creation; each handler gets its params as an object (positional params are mapped
  * to names by the method's .params list) and answers through *result, or returns RPC_PENDING after
- * rpc_defer() to answer later from the event loop. A failing handler returns a status of the
- * application's, which the application maps to a JSON-RPC error (rpc_server_set_errors).
+ * rpc_defer() to answer later from the event loop. The server answers rpc.discover (RPC_DISCOVER)
+ * itself, from the table. A failing handler returns a status of the application's, which the
+ * application maps to a JSON-RPC error (rpc_server_set_errors).
  * Single-threaded: every call happens on the loop thread. Layer: rpc, a transport library that
  * knows nothing of the application above it. */
 #ifndef RPC_RPC_H
@@ -75,7 +76,8 @@ typedef struct rpc_method {
  * (https://spec.open-rpc.org) of the methods of its table that it serves (RPC_DEV ones only on a
  * dev server; RPC_ADMIN ones marked "x-admin": true), each with its summary, its params in
  * positional order (paramStructure "either") and its result, from the rpc_method entries: the table
- * is the only list. Its info.title is the server's name (rpc_server_set_name). */
+ * is the only list. Its info.title is the server's name (rpc_server_set_name), info.version the
+ * package's. A table may not hold a method of that name (rpc_server_new asserts it). */
 #define RPC_DISCOVER "rpc.discover"
 
 /* What a handler sees of its call. */
