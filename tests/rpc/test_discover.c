@@ -106,3 +106,46 @@ Test(rpc_discover, the_table_check_refuses_mismatched_docs_and_a_shadowing_name)
     cr_assert(!rpc_table_valid(shadow, 1), "a method named rpc.discover");
     cr_assert(rpc_table_valid(table, sizeof table / sizeof table[0]), "the test table is valid");
 }
+
+/* cJSON allocations fail once this many have succeeded; negative: never. */
+static long alloc_budget = -1;
+static bool alloc_refused;
+
+static void *limited_malloc(size_t n)
+{
+    if (alloc_budget == 0) {
+        alloc_refused = true;
+        return NULL;
+    }
+    if (alloc_budget > 0)
+        alloc_budget--;
+    return malloc(n);
+}
+
+Test(rpc_discover, survives_each_cjson_allocation_failing)
+{
+    rpc_server *s = rpc_server_new(base, table, sizeof table / sizeof table[0], NULL, NULL, NULL, true);
+    cr_assert_not_null(s, "server");
+    static const char body[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"rpc.discover\"}";
+    cJSON_Hooks hooks = { .malloc_fn = limited_malloc, .free_fn = free };
+    cJSON_InitHooks(&hooks);
+    bool completed = false;
+    for (long n = 0; n < 10000 && !completed; n++) {
+        alloc_budget = n;
+        alloc_refused = false;
+        char *out = rpc_handle_body(s, body, strlen(body), false);
+        alloc_budget = -1;
+        completed = !alloc_refused;
+        if (out) {
+            cJSON *r = cJSON_Parse(out);
+            cr_assert_not_null(r, "with %ld allocations: the response is not JSON: %s", n, out);
+            cr_assert(completed || cJSON_GetObjectItemCaseSensitive(r, "error"), "a failed document is an error: %s", out);
+            cJSON_Delete(r);
+        }
+        cr_assert(out || !completed, "without failures the call is answered");
+        free(out);
+    }
+    cJSON_InitHooks(NULL);
+    rpc_server_free(s);
+    cr_assert(completed, "the document is built within 10000 allocations");
+}
