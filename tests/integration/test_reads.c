@@ -2,7 +2,9 @@
 /* test_reads.c: the reads of dashboards (issue 14) against a real conclaved --dev over JSON-RPC:
  * rpc.discover against the method table; the system balances and the total supply at the head and
  * at past heights; an address's history, newest first and paged; the eth_getLogs-style event filter
- * with its bounds; and the precise errors of bad parameters. */
+ * with its span and read bounds; settled epochs and their decoded inputs; an address's votes; a
+ * pool's rewards per epoch from a real settlement and its APR by the stated rule; and the precise
+ * errors of bad parameters. */
 #include <criterion/criterion.h>
 #include <gmp.h>
 #include <stdio.h>
