@@ -26,7 +26,7 @@
 
 static const char usage[] =
     "usage: conclaved [--dev] [--datadir DIR] [--genesis FILE] [--rpc-bind HOST:PORT] [--allow-public-dev]\n"
-    "                 [--rpc-connections-per-address N]\n"
+    "                 [--rpc-connections-per-address N] [--rpc-cors ORIGIN[,ORIGIN]...]\n"
     "                 [--clock wall|manual] [--enclave PATH | --no-enclave] [--enclave-info]\n"
     "\n"
     "The Conclave node: a ledger, stake pools and governance, served as JSON-RPC 2.0 over HTTP.\n"
@@ -42,6 +42,10 @@ static const char usage[] =
     "  --rpc-connections-per-address N\n"
     "                        open connections one IP address may hold, 1 to 256 (default 32; more\n"
     "                        behind a reverse proxy, whose connections all come from one address)\n"
+    "  --rpc-cors ORIGIN[,ORIGIN]...\n"
+    "                        let pages of these origins (http[s]://HOST[:PORT], or * for any) call\n"
+    "                        POST / and GET /events from a browser (CORS; off by default); admin\n"
+    "                        methods never answer a call from another origin\n"
     "  --clock wall|manual   time source (default: wall; manual with --dev, moved by admin_advanceTime)\n"
     "  --enclave PATH        the conclave-enclave program that settles epochs (default: the one next\n"
     "                        to conclaved); its platform secret and sealed key live in DIR\n"
@@ -68,6 +72,7 @@ struct options {
     bool enclave_info;
     bool allow_public_dev;
     unsigned per_address;           /* --rpc-connections-per-address, 0: the default */
+    const char *cors;               /* --rpc-cors, or NULL */
 };
 
 static int parse_options(struct options *o, int argc, char **argv)
@@ -80,6 +85,7 @@ static int parse_options(struct options *o, int argc, char **argv)
         { "no-enclave", no_argument, NULL, 'n' }, { "enclave-info", no_argument, NULL, 'i' },
         { "allow-public-dev", no_argument, NULL, 'P' },
         { "rpc-connections-per-address", required_argument, NULL, 'a' },
+        { "rpc-cors", required_argument, NULL, 'C' },
         { NULL, 0, NULL, 0 },
     };
     *o = (struct options){ .bind = "127.0.0.1:8645" };
@@ -95,6 +101,7 @@ static int parse_options(struct options *o, int argc, char **argv)
         case 'n': o->no_enclave = true; break;
         case 'i': o->enclave_info = true; break;
         case 'P': o->allow_public_dev = true; break;
+        case 'C': o->cors = optarg; break;
         case 'a': {
             char *end;
             unsigned long n = strtoul(optarg, &end, 10);
@@ -109,6 +116,11 @@ static int parse_options(struct options *o, int argc, char **argv)
         case 'V': printf("conclaved %s\n", PACKAGE_VERSION); exit(0);
         default: fputs(usage, stderr); return 2;
         }
+    }
+    if (o->cors && !rpc_cors_list_valid(o->cors)) {
+        fprintf(stderr, "conclaved: --rpc-cors takes origins http[s]://HOST[:PORT] (or *) separated by commas, "
+                "under %d bytes, not '%s'\n", RPC_CORS_MAX, o->cors);
+        return 2;
     }
     if (optind < argc) {
         fprintf(stderr, "conclaved: unexpected argument '%s'\n%s", argv[optind], usage);
@@ -413,7 +425,8 @@ int main(int argc, char **argv)
         rpc_server_set_page(server, node_dashboard_page, node_dashboard_page_len);
         eng_set_block_listener(n.engine, publish_block, streams_open, server);
     }
-    if (!server || rpc_server_listen(server, o.bind, &port) != RPC_OK) {
+    if (!server || (o.cors && rpc_server_set_cors(server, o.cors) != RPC_OK)
+        || rpc_server_listen(server, o.bind, &port) != RPC_OK) {
         fprintf(stderr, "conclaved: cannot listen on %s\n", o.bind);
         goto out;
     }

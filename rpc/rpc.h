@@ -119,6 +119,19 @@ void rpc_server_set_errors(rpc_server *s, rpc_errors_fn fn) RPC_NONNULL(1, 2);
  * the comment that opens each GET /events stream (": NAME events"). */
 void rpc_server_set_name(rpc_server *s, const char *name) RPC_NONNULL(1, 2);
 
+/* Lets pages of other sites call POST / and GET /events (CORS): origins is a comma-separated list
+ * of "http[s]://HOST[:PORT]" (no path, no spaces; HOST letters, digits, '.' and '-', or a bracketed
+ * IPv6 address), or "*" for any origin, together under RPC_CORS_MAX bytes. A cross-origin request (one
+ * whose Origin is not "http://" and its Host header) from a listed origin is answered with
+ * Access-Control-Allow-Origin naming it, and its preflight (OPTIONS) with the methods and headers
+ * allowed; one from any other origin gets no CORS header, and its preflight 403. Whatever the list,
+ * a cross-origin request is never authorized for RPC_ADMIN methods, token or not.
+ * Returns: RPC_OK, RPC_INVALID (a malformed list; nothing changed). */
+int rpc_server_set_cors(rpc_server *s, const char *origins) RPC_WARN_UNUSED RPC_NONNULL(1, 2);
+/* Returns: whether origins is a list rpc_server_set_cors takes. */
+bool rpc_cors_list_valid(const char *origins) RPC_NONNULL(1);
+#define RPC_CORS_MAX 1024 /* bytes of a CORS origin list, its NUL included */
+
 /* Serves html (len bytes, borrowed for the server's life) at GET /; without it GET / is 405. Its
  * Content-Security-Policy lets it run only the first <script> and apply only the first <style> of
  * html (by their SHA-256), and talk only to this node: no inline style attribute, event handler

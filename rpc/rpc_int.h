@@ -52,6 +52,7 @@ struct rpc_server {
     const char *page;                /* GET /, or NULL (borrowed) */
     size_t page_len;
     char page_csp[320];              /* its Content-Security-Policy: the hashes of its script and style */
+    char cors[RPC_CORS_MAX];         /* the CORS origins, comma-separated; "" for none (cors.c) */
 };
 
 /* One call of an exchange; also the token rpc_defer() hands out. */
@@ -171,10 +172,25 @@ enum rpc_fault {
     RPC_FAULT_CLIENT_BUSY,           /* over the cap of connections from one address */
     RPC_FAULT_HOST,                  /* a Host header that does not name this node */
     RPC_FAULT_MEDIA_TYPE,            /* a JSON-RPC POST without Content-Type: application/json */
+    RPC_FAULT_ORIGIN,                /* a preflight from an Origin not in the CORS list */
+    RPC_FAULT_CORS_REQUEST,          /* a preflight for another method or header than CORS allows */
     RPC_FAULT_NOMEM                  /* no reply could be built */
 };
 /* Out: *http the HTTP status, *reason its phrase, *code and *message the JSON-RPC error. */
 void rpc_fault_describe(enum rpc_fault f, int *http, const char **reason, int *code, const char **message)
     RPC_NONNULL(2, 3, 4, 5);
+
+/* cors.c */
+
+/* Returns: whether req carries an Origin other than "http://" and its own Host header. */
+bool rpc_cors_cross_origin(struct evhttp_request *req) RPC_NONNULL(1);
+/* With CORS origins set, adds "Vary: Origin" to req's answer and, for a cross-origin request from a
+ * listed origin, "Access-Control-Allow-Origin: <its origin>". Returns: whether it added the latter. */
+bool rpc_cors_tag(const rpc_server *s, struct evhttp_request *req) RPC_NONNULL(1, 2);
+/* Checks a preflight (an OPTIONS with Access-Control-Request-Method) for a path that takes method
+ * ("POST" or "GET"); tagged is what rpc_cors_tag returned for it. Returns: true after adding the
+ * Access-Control-Allow-Methods, -Headers and -Max-Age headers; false with *fault the refusal. */
+bool rpc_cors_preflight(struct evhttp_request *req, const char *method, bool tagged, enum rpc_fault *fault)
+    RPC_NONNULL(1, 2, 4);
 
 #endif
