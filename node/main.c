@@ -423,6 +423,7 @@ int main(int argc, char **argv)
         rpc_server_set_errors(server, node_rpc_error);
         rpc_server_set_metrics(server, node_metrics_text);
         rpc_server_set_page(server, node_dashboard_page, node_dashboard_page_len);
+        rpc_server_set_replay(server, node_events_replay);
         eng_set_block_listener(n.engine, publish_block, streams_open, server);
     }
     if (!server || (o.cors && rpc_server_set_cors(server, o.cors) != RPC_OK)

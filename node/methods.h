@@ -6,6 +6,7 @@
 #define NODE_METHODS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "ledger/status.h"
 #include "rpc/rpc.h"
 
@@ -38,7 +39,17 @@ extern const size_t node_dashboard_page_len;
 /* Publishes a block as the engine's listener gives it (engine.h eng_block_fn): one "block" event
  * {height, hash, time, transactions}, then one event per receipt event, named by its area
  * ("ledger", "staking", "compute", "settlement", "governance"), its data the event with "height"
- * and "tx" added (node/events.c). */
+ * and "tx" added, its type the event's and its addresses those its members hold (node/events.c).
+ * Event ids are HEIGHT-POSITION: 0 the block event, then the receipt events from 1 in order. */
 void node_events_publish_block(rpc_server *s, const cJSON *block) NONNULL(1, 2);
+
+/* How many blocks below the head a Last-Event-ID may be for its stream to be replayed what followed. */
+#define NODE_EVENTS_WINDOW 1024
+/* The events after HEIGHT-POSITION (seq, pos), from the stored blocks (an rpc_replay_fn; app is the
+ * engine): those of block seq from position pos + 1 on, then every later block's up to the head.
+ * Returns: ST_OK; ST_NOTFOUND when seq is past the head or more than NODE_EVENTS_WINDOW blocks
+ * below it; ST_DB or ST_NOMEM; with msg saying why on failure. */
+int node_events_replay(void *app, uint64_t seq, uint64_t pos, rpc_event_sink emit, void *sink, char *msg,
+                       size_t msg_size);
 
 #endif

@@ -303,11 +303,15 @@ static void send_health(struct evhttp_request *req, bool close)
     send_body(req, 200, "OK", health, sizeof health - 1, close);
 }
 
-/* GET /events: the stream, or 503 when the connection is busy or the streams are at their cap. */
+/* GET /events: the stream; 503 when the connection is busy or the streams are at their cap, 400
+ * for a query it does not take. */
 static void serve_stream(rpc_server *s, struct rpc_conn *conn, struct evhttp_request *req)
 {
-    if (!rpc_stream_open(s, conn, req))
+    enum rpc_stream_open rc = rpc_stream_open(s, conn, req);
+    if (rc == RPC_STREAM_BUSY)
         send_fault(req, RPC_FAULT_BUSY, NULL);
+    else if (rc == RPC_STREAM_BAD_QUERY)
+        send_fault(req, RPC_FAULT_QUERY, NULL);
 }
 
 /* OPTIONS on a path that takes method: a CORS preflight, or 405 for any other OPTIONS. */
@@ -428,7 +432,7 @@ rpc_server *rpc_server_new(struct event_base *base, const rpc_method *methods, s
     evhttp_set_bevcb(s->http, rpc_conn_new_bufferevent, s);
     if (!(s->adopt = event_new(base, -1, 0, rpc_conn_adopt, s)))
         goto fail;
-    if (!(s->outbox = evbuffer_new()) || !(s->flush = event_new(base, -1, 0, rpc_streams_flush, s)))
+    if (!(s->flush = event_new(base, -1, 0, rpc_streams_flush, s)))
         goto fail;
     struct timeval every = { .tv_sec = RPC_KEEPALIVE_SECS };
     if (!(s->keepalive = event_new(base, -1, EV_PERSIST, rpc_streams_keepalive, s)) || event_add(s->keepalive, &every) != 0)
@@ -447,8 +451,7 @@ void rpc_server_free(rpc_server *s)
         event_free(s->keepalive);
     if (s->flush)
         event_free(s->flush);
-    if (s->outbox)
-        evbuffer_free(s->outbox);
+    rpc_streams_free(s);
     /* closing the connections runs on_conn_close, which detaches the waiting exchanges */
     if (s->http)
         evhttp_free(s->http);

@@ -17,6 +17,7 @@
 #include <event2/event.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "rpc/status.h"
 
 typedef struct rpc_server rpc_server;
@@ -138,13 +139,37 @@ bool rpc_cors_list_valid(const char *origins) RPC_NONNULL(1);
  * or other script runs. */
 void rpc_server_set_page(rpc_server *s, const char *html, size_t len) RPC_NONNULL(1, 2);
 
-/* Sends "event: <event>\ndata: <data>\n\n" to every open GET /events stream (data: one line of
- * JSON), from the loop once the current callback has returned: what is published in one turn goes
- * out as one chunk. A stream whose unsent output would hold more than limits.stream_memory bytes of
- * memory is closed instead, and while all streams together would hold more than
- * limits.streams_memory, the one holding the most; the client reconnects and reads what it missed
- * over JSON-RPC. At most limits.max_streams streams; one more is answered 503. */
-void rpc_server_publish(rpc_server *s, const char *event, const char *data) RPC_NONNULL(1, 2, 3);
+/* An event for the GET /events streams. Ids are ordered: the application publishes events in
+ * increasing (seq, pos). */
+typedef struct rpc_event {
+    const char *name;                /* the event's name ("block", "governance", ...): what a stream's
+                                      * area= takes */
+    uint64_t seq, pos;               /* its id, written "SEQ-POS" */
+    const char *data;                /* one line of JSON */
+    const char *type;                /* what a stream's type= takes, or NULL (then a type= drops it) */
+    const char *addresses;           /* "0x" and 40 lowercase hex digits each, comma-separated, that a
+                                      * stream's address= takes; NULL (then an address= drops it) */
+} rpc_event;
+
+/* Sends "id: <seq>-<pos>\nevent: <name>\ndata: <data>\n\n" (ev and its strings copied) to every
+ * open GET /events stream whose filters (its query's area=, type= and address=, each optional) all
+ * take it and that has not been sent an event at or after this id, from the loop once the current
+ * callback has returned: what is published in one turn goes out as one chunk. A stream whose
+ * unsent output would hold more than limits.stream_memory bytes of memory is closed instead, and
+ * while all streams together would hold more than limits.streams_memory, the one holding the
+ * most; the client reconnects with Last-Event-ID. At most limits.max_streams streams; one more is
+ * answered 503. */
+void rpc_server_publish(rpc_server *s, const rpc_event *ev) RPC_NONNULL(1, 2);
+
+/* Where the application's replay writes each past event (ev borrowed for the call). */
+typedef void (*rpc_event_sink)(void *sink, const rpc_event *ev);
+/* The application's events after id (seq, pos), for a stream opened with Last-Event-ID: calls
+ * emit(sink, ev) for each, in increasing order. Returns: RPC_OK; anything else, with msg (msg_size
+ * bytes) saying why (out of the window it keeps, say), for a "resume-error" event instead. */
+typedef int (*rpc_replay_fn)(void *app, uint64_t seq, uint64_t pos, rpc_event_sink emit, void *sink, char *msg,
+                             size_t msg_size);
+/* Sets the replay; without it a Last-Event-ID gets a resume-error event. */
+void rpc_server_set_replay(rpc_server *s, rpc_replay_fn fn) RPC_NONNULL(1, 2);
 /* Whether a GET /events stream is open (so publishing reaches someone). */
 bool rpc_server_has_streams(const rpc_server *s) RPC_NONNULL(1);
 

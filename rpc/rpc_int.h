@@ -8,6 +8,7 @@
 #define RPC_RPC_INT_H
 
 #include <sys/socket.h>
+#include <stdint.h>
 #include <time.h>
 #include "rpc/rpc.h"
 
@@ -47,7 +48,10 @@ struct rpc_server {
     unsigned n_streams;              /* open GET /events streams */
     uint64_t streams_dropped;        /* streams closed for falling behind */
     struct event *keepalive;         /* comment lines to idle streams */
-    struct evbuffer *outbox;         /* events published during this turn of the loop */
+    struct rpc_outbox_event *outbox; /* events published during this turn of the loop (stream.c) */
+    struct rpc_outbox_event *outbox_tail;
+    size_t outbox_bytes;             /* what their frames take, about */
+    rpc_replay_fn replay;            /* the application's past events, or NULL */
     struct event *flush;             /* sends the outbox to the streams, made active by a publish */
     const char *page;                /* GET /, or NULL (borrowed) */
     size_t page_len;
@@ -114,6 +118,15 @@ cJSON *rpc_error_object(int code, const char *message, cJSON *data);
 
 /* conn.c */
 
+/* What a GET /events stream takes (its query string), and the last event it was sent. */
+struct rpc_stream_filter {
+    char areas[128];                 /* event names, comma-separated; "" for any */
+    char types[256];                 /* event types, comma-separated; "" for any */
+    char address[43];                /* 0x and 40 lowercase hex digits; "" for any */
+    bool sent_any;                   /* whether seq, pos hold the id of an event sent (or passed over) */
+    uint64_t seq, pos;
+};
+
 /* An accepted connection, known from its acceptance until its close callback. */
 struct rpc_conn {
     rpc_server *server;
@@ -124,6 +137,7 @@ struct rpc_conn {
     struct event *deadline;          /* closes it when a request is not read in timeout_secs */
     struct rpc_waiting *waiting;     /* the exchange waiting for deferred calls on it, or NULL */
     struct evhttp_request *stream;   /* its GET /events reply, open until the client leaves */
+    struct rpc_stream_filter filter; /* that stream's */
     struct rpc_conn *prev, *next;    /* in server->conns; next also in server->unadopted */
 };
 
@@ -153,9 +167,18 @@ void rpc_listeners_forget(rpc_server *s) RPC_NONNULL(1);
 /* stream.c */
 
 #define RPC_KEEPALIVE_SECS 15        /* a comment line to idle streams this often */
-/* GET /events on conn: sends the stream's headers and keeps req open for rpc_server_publish.
- * Returns: false, without answering, when the connection is busy or the streams are at their cap. */
-bool rpc_stream_open(rpc_server *s, struct rpc_conn *conn, struct evhttp_request *req) RPC_NONNULL(1, 2, 3);
+enum rpc_stream_open {
+    RPC_STREAM_OPEN,                 /* the stream is open */
+    RPC_STREAM_BUSY,                 /* the connection is busy or the streams are at their cap */
+    RPC_STREAM_BAD_QUERY             /* an unknown, repeated or malformed query parameter */
+};
+/* GET /events on conn: sends the stream's headers, the events after its Last-Event-ID (or a
+ * resume-error event), and keeps req open for rpc_server_publish.
+ * Returns: RPC_STREAM_OPEN, or why not, without answering. */
+enum rpc_stream_open rpc_stream_open(rpc_server *s, struct rpc_conn *conn, struct evhttp_request *req)
+    RPC_NONNULL(1, 2, 3);
+/* Frees the events waiting to be sent. */
+void rpc_streams_free(rpc_server *s) RPC_NONNULL(1);
 /* The events (arg the server) that send the outbox, and the keepalive comment, to every stream. */
 void rpc_streams_flush(evutil_socket_t fd, short what, void *arg);
 void rpc_streams_keepalive(evutil_socket_t fd, short what, void *arg);
@@ -172,6 +195,7 @@ enum rpc_fault {
     RPC_FAULT_CLIENT_BUSY,           /* over the cap of connections from one address */
     RPC_FAULT_HOST,                  /* a Host header that does not name this node */
     RPC_FAULT_MEDIA_TYPE,            /* a JSON-RPC POST without Content-Type: application/json */
+    RPC_FAULT_QUERY,                 /* a GET /events query string it does not take */
     RPC_FAULT_ORIGIN,                /* a preflight from an Origin not in the CORS list */
     RPC_FAULT_CORS_REQUEST,          /* a preflight for another method or header than CORS allows */
     RPC_FAULT_NOMEM                  /* no reply could be built */

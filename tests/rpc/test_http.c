@@ -125,8 +125,11 @@ static void on_command(char c)
 {
     if (c == 'p') {
         /* as a block does: many small events in one turn of the loop */
-        for (int i = 0; i < PUBLISH_EVENTS; i++)
-            rpc_server_publish(srv.loop.server, "ledger", "{\"type\":\"Transfer\",\"amount\":\"5\",\"height\":1}");
+        for (int i = 0; i < PUBLISH_EVENTS; i++) {
+            rpc_event ev = { .name = "ledger", .seq = srv.published + 1, .pos = (uint64_t)i, .type = "Transfer",
+                             .data = "{\"type\":\"Transfer\",\"amount\":\"5\",\"height\":1}" };
+            rpc_server_publish(srv.loop.server, &ev);
+        }
         pthread_mutex_lock(&srv.mu);
         srv.published++;
         pthread_cond_broadcast(&srv.cv);
