@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "ledger/amount.h"
 #include "ledger/hash.h"
@@ -178,9 +179,31 @@ out:
     return rc;
 }
 
+const double eng_timing_bounds[ENG_TIMING_BUCKETS] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                        0.1,    0.25,  0.5,    1,     2.5,  5,    10 };
+
+double eng_seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+void eng_timing_observe(eng_timing *t, double secs)
+{
+    size_t i = 0;
+    while (i < ENG_TIMING_BUCKETS && secs > eng_timing_bounds[i])
+        i++;
+    t->bucket[i]++;
+    t->count++;
+    t->sum += secs;
+}
+
 int eng_apply_block(eng *e, eng_item *items, uint64_t time)
 {
     ledger_block head, b = { 0 };
+    struct timespec started;
+    clock_gettime(CLOCK_MONOTONIC, &started);
     int rc = ledger_block_head(e->ledger, &head);
     if (rc == ST_OK) {
         b.height = head.height + 1;
@@ -231,6 +254,7 @@ int eng_apply_block(eng *e, eng_item *items, uint64_t time)
         goto out;
     }
     if ((rc = ledger_block_commit(e->ledger)) == ST_OK) {
+        eng_timing_observe(&e->stats.block_commit, eng_seconds_since(&started));
         e->stats.blocks++;
         e->stats.transactions += b.tx_count;
         for (eng_item *it = items; it; it = it->next)

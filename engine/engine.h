@@ -130,6 +130,16 @@ int eng_advance_time(eng *e, uint64_t secs, uint64_t *now) WARN_UNUSED NONNULL(1
 int eng_flush(eng *e) WARN_UNUSED NONNULL(1);
 
 /* Counters since the node started, for GET /metrics. */
+/* A histogram of durations: how many fell at or below each of eng_timing_bounds (each bucket
+ * counted once, not cumulatively), above the last, their count and their sum in seconds. */
+#define ENG_TIMING_BUCKETS 14
+extern const double eng_timing_bounds[ENG_TIMING_BUCKETS]; /* seconds, increasing */
+typedef struct eng_timing {
+    uint64_t bucket[ENG_TIMING_BUCKETS + 1]; /* [i]: in (bounds[i-1], bounds[i]]; the last: above all */
+    uint64_t count;
+    double sum;                     /* seconds */
+} eng_timing;
+
 typedef struct eng_stats {
     uint64_t blocks;                /* blocks committed */
     uint64_t transactions;          /* transactions in them, system ones included */
@@ -139,6 +149,9 @@ typedef struct eng_stats {
     size_t queued;                  /* waiting for the next block now */
     bool enclave_running;           /* an enclave process answers */
     uint64_t next_epoch;            /* the next epoch to settle */
+    eng_timing block_commit;        /* each committed block, from its first item applied to its COMMIT
+                                     * returned (without the sync off the loop) */
+    eng_timing settlement;          /* each report the enclave sent, from the inputs sent to it */
 } eng_stats;
 
 void eng_stats_get(eng *e, eng_stats *out) NONNULL(1, 2);

@@ -5,6 +5,7 @@
 #define ENGINE_ENGINE_INT_H
 
 #include <pthread.h>
+#include <time.h>
 #include "enclave/economics.h"
 #include "enclave/enclave.h"
 #include "enclave/settle.h"
@@ -49,6 +50,7 @@ typedef struct eng_settle_request {
     uint8_t *inputs;                /* the serialized inputs sent (owned), until the report is taken */
     size_t inputs_len;
     uint64_t deadline_ms;           /* monotonic milliseconds: the enclave is given up on after */
+    struct timespec sent_at;        /* CLOCK_MONOTONIC time the inputs went to the enclave */
     struct event *ev;               /* watches the enclave's socket while in flight (with a loop) */
     eng_item *ready;                /* the Settlement item once the report is in (owned) */
     eng_settle_waiter *waiters;     /* told once nothing is in flight or ready */
@@ -306,5 +308,10 @@ void eng_durability_stop(eng *e);
  * callback gets its receipt or its refusal, and the block's Tick and Settlement items (logged when
  * they failed) and every item are freed. */
 void eng_deliver_block(eng *e, eng_item *items, eng_item *tick, eng_item *settlement, bool committed);
+
+/* Returns: the seconds from start (CLOCK_MONOTONIC) to now. */
+double eng_seconds_since(const struct timespec *start) NONNULL(1);
+/* Counts one duration of secs seconds into t. */
+void eng_timing_observe(eng_timing *t, double secs) NONNULL(1);
 
 #endif

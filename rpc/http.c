@@ -7,7 +7,7 @@
  * - GET / serves the application's page, under a Content-Security-Policy naming its script and
  *   style by hash;
  * - GET /health answers {"status":"ok"}, to a connection past the caps too;
- * - GET /metrics the application's lines and the server's counters;
+ * - GET /metrics the application's lines, the server's counters and latencies (metrics.c);
  * - GET /events opens a server-sent event stream (stream.c);
  * - OPTIONS / and /events answer CORS preflights (cors.c), whose origins' answers to POST / and
  *   GET /events are tagged; a cross-origin request is never authorized for admin methods.
@@ -255,40 +255,6 @@ void rpc_server_set_page(rpc_server *s, const char *html, size_t len)
              script, style);
 }
 
-/* GET /metrics: the application's lines, then the server's counters (Prometheus text format), each
- * named with the application's name in front. */
-static void send_metrics(rpc_server *s, struct evhttp_request *req)
-{
-    const struct {
-        const char *name, *type, *help;
-        unsigned long long value;
-    } counters[] = {
-        { "http_requests_total", "counter", "HTTP requests served.", s->http_requests },
-        { "rpc_calls_total", "counter", "JSON-RPC calls dispatched.", s->rpc_calls },
-        { "rpc_errors_total", "counter", "JSON-RPC calls answered with an error.", s->rpc_errors },
-        { "http_request_timeouts_total", "counter", "Connections closed for not sending a whole request in time.",
-          s->deadlines_missed },
-        { "http_accept_errors_total", "counter", "Times accept() failed (out of file descriptors, most likely).",
-          s->accept_errors },
-        { "rpc_connections", "gauge", "Open connections within the connection caps.", s->n_conns },
-        { "event_streams", "gauge", "Open GET /events streams.", s->n_streams },
-        { "event_streams_dropped_total", "counter", "Event streams closed for falling behind.", s->streams_dropped },
-    };
-    char *app = s->metrics ? s->metrics(s->app) : NULL;
-    struct evbuffer *out = evhttp_request_get_output_buffer(req);
-    int rc = evbuffer_add_printf(out, "%s", app ? app : "");
-    for (size_t i = 0; rc >= 0 && i < sizeof counters / sizeof counters[0]; i++)
-        rc = evbuffer_add_printf(out, "# HELP %s_%s %s\n# TYPE %s_%s %s\n%s_%s %llu\n", s->name, counters[i].name,
-                                 counters[i].help, s->name, counters[i].name, counters[i].type, s->name,
-                                 counters[i].name, counters[i].value);
-    free(app);
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; version=0.0.4");
-    if (rc < 0)
-        evhttp_send_reply(req, 500, "Internal Server Error", NULL);
-    else
-        evhttp_send_reply(req, 200, "OK", NULL);
-}
-
 /* A reply was written in full: the connection has timeout_secs for its next request. */
 static void on_reply_sent(struct evhttp_request *req, void *arg)
 {
@@ -362,7 +328,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     else if (health)
         send_fault(req, RPC_FAULT_METHOD, "GET");
     else if (path && strcmp(path, "/metrics") == 0 && cmd == EVHTTP_REQ_GET)
-        send_metrics(s, req);
+        rpc_metrics_send(s, req);
     else if (path && strcmp(path, "/metrics") == 0)
         send_fault(req, RPC_FAULT_METHOD, "GET");
     else if (events && cmd == EVHTTP_REQ_GET)
@@ -406,6 +372,10 @@ rpc_server *rpc_server_new(struct event_base *base, const rpc_method *methods, s
     s->base = base;
     s->methods = methods;
     s->n_methods = n_methods;
+    if (!(s->latency = calloc(n_methods ? n_methods : 1, sizeof *s->latency))) {
+        free(s);
+        return NULL;
+    }
     s->app = app;
     s->dev = dev;
     if (limits)
@@ -476,5 +446,6 @@ void rpc_server_free(rpc_server *s)
         explicit_bzero(s->token, s->token_len);
         free(s->token);
     }
+    free(s->latency);
     free(s);
 }

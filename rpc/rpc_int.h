@@ -40,6 +40,7 @@ struct rpc_server {
     struct timespec accept_reported_at; /* CLOCK_MONOTONIC time of the last report of one; 0 for none */
     struct rpc_waiting *waiting;     /* exchanges with deferred calls outstanding (http.c) */
     rpc_metrics_fn metrics;          /* the application's metrics, or NULL */
+    struct rpc_latency *latency;     /* one per method, in the table's order (metrics.c) */
     rpc_errors_fn errors;            /* the application's failure statuses, or NULL */
     char name[32];                   /* the application's name, "rpc" by default (rpc_server_set_name) */
     uint64_t http_requests;          /* every HTTP request answered or dispatched */
@@ -59,6 +60,15 @@ struct rpc_server {
     char cors[RPC_CORS_MAX];         /* the CORS origins, comma-separated; "" for none (cors.c) */
 };
 
+/* How long one method's calls took (metrics.c): how many fell in each bucket (not cumulatively), the
+ * last above every bound. */
+#define RPC_LATENCY_BUCKETS 14
+struct rpc_latency {
+    uint64_t bucket[RPC_LATENCY_BUCKETS + 1];
+    uint64_t count;
+    double sum;                      /* seconds */
+};
+
 /* One call of an exchange; also the token rpc_defer() hands out. */
 struct rpc_deferred {
     struct rpc_exchange *ex;
@@ -67,6 +77,8 @@ struct rpc_deferred {
     bool notify;                     /* a valid call without id: its answer is dropped */
     bool deferred;                   /* rpc_defer() ran: only rpc_deferred_finish() answers it */
     bool answered;
+    const rpc_method *method;        /* once its handler is called, for its latency; else NULL */
+    struct timespec started;         /* CLOCK_MONOTONIC time its handler was called */
 };
 
 typedef struct rpc_exchange rpc_exchange;
@@ -216,5 +228,12 @@ bool rpc_cors_tag(const rpc_server *s, struct evhttp_request *req) RPC_NONNULL(1
  * Access-Control-Allow-Methods, -Headers and -Max-Age headers; false with *fault the refusal. */
 bool rpc_cors_preflight(struct evhttp_request *req, const char *method, bool tagged, enum rpc_fault *fault)
     RPC_NONNULL(1, 2, 4);
+
+/* metrics.c */
+
+/* Counts a call of m (in the server's table) whose handler was called at started and is answered now. */
+void rpc_latency_observe(rpc_server *s, const rpc_method *m, const struct timespec *started) RPC_NONNULL(1, 2, 3);
+/* GET /metrics: the application's lines, the server's counters and the latency histograms. */
+void rpc_metrics_send(rpc_server *s, struct evhttp_request *req) RPC_NONNULL(1, 2);
 
 #endif

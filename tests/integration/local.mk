@@ -3,7 +3,8 @@ tests_integration_TESTS = tests/integration/test_node tests/integration/test_sta
 	tests/integration/test_settlement tests/integration/test_events tests/integration/test_gov \
 	tests/integration/test_startup tests/integration/test_crash tests/integration/test_http_limits \
 	tests/integration/test_exposure tests/integration/test_worker tests/integration/test_compute_reads \
-	tests/integration/test_cors tests/integration/test_event_resume
+	tests/integration/test_cors tests/integration/test_event_resume \
+	tests/integration/test_metrics
 check_PROGRAMS += $(tests_integration_TESTS)
 TESTS += $(tests_integration_TESTS)
 tests_integration_test_node_CFLAGS = $(TEST_CFLAGS)
@@ -35,3 +36,5 @@ tests_integration_test_cors_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_cors_LDADD = $(TEST_LDADD)
 tests_integration_test_event_resume_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_event_resume_LDADD = $(TEST_LDADD)
+tests_integration_test_metrics_CFLAGS = $(TEST_CFLAGS)
+tests_integration_test_metrics_LDADD = $(TEST_LDADD)
