@@ -38,10 +38,13 @@ static const char *area_of(const char *type)
     return "ledger";
 }
 
-/* Where the events of a block go: to the streams, or to one stream's replay. */
+/* Where the events of a block go: to the streams, or to one stream's replay (which leaves out the
+ * events up to after_seq-after_pos). */
 struct emitter {
     rpc_event_sink emit;
     void *sink;
+    bool replay;
+    uint64_t after_seq, after_pos;
 };
 
 /* Writes into out (room for every address) the addresses event names in its members, lowercase and
@@ -49,13 +52,14 @@ struct emitter {
 static void event_addresses(char *out, const cJSON *event)
 {
     const cJSON *m;
+    const char *start = out;
     *out = '\0';
     cJSON_ArrayForEach(m, event)
     {
         const char *v = cJSON_IsString(m) ? m->valuestring : NULL;
         if (!v || strlen(v) != 42 || v[0] != '0' || v[1] != 'x' || strspn(v + 2, "0123456789abcdefABCDEF") != 40)
             continue;
-        if (*out)
+        if (out != start)
             *out++ = ',';
         for (int i = 0; i < 42; i++)
             *out++ = (char)tolower((unsigned char)v[i]);
@@ -66,6 +70,8 @@ static void event_addresses(char *out, const cJSON *event)
 static void emit_json(const struct emitter *to, const char *name, uint64_t height, uint64_t pos, const cJSON *data,
                       const char *type)
 {
+    if (to->replay && height == to->after_seq && pos <= to->after_pos)
+        return;
     char *text = cJSON_PrintUnformatted(data);
     char *addresses = type ? malloc((size_t)cJSON_GetArraySize(data) * 43 + 1) : NULL;
     if (addresses)
@@ -170,7 +176,7 @@ int node_events_replay(void *app, uint64_t seq, uint64_t pos, rpc_event_sink emi
                  "): read what followed it over JSON-RPC", seq, pos, NODE_EVENTS_WINDOW, head.height);
         return ST_NOTFOUND;
     }
-    struct emitter to = { .emit = emit, .sink = sink };
+    struct emitter to = { .emit = emit, .sink = sink, .replay = true, .after_seq = seq, .after_pos = pos };
     for (uint64_t h = seq; h <= head.height; h++) {
         cJSON *block = stored_block(l, h, &rc);
         if (!block) {
