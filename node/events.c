@@ -45,6 +45,7 @@ struct emitter {
     void *sink;
     bool replay;
     uint64_t after_seq, after_pos;
+    bool stopped;                    /* the sink wants no more */
 };
 
 /* Writes into out (room for every address) the addresses event names in its members, lowercase and
@@ -67,10 +68,10 @@ static void event_addresses(char *out, const cJSON *event)
     }
 }
 
-static void emit_json(const struct emitter *to, const char *name, uint64_t height, uint64_t pos, const cJSON *data,
+static void emit_json(struct emitter *to, const char *name, uint64_t height, uint64_t pos, const cJSON *data,
                       const char *type)
 {
-    if (to->replay && height == to->after_seq && pos <= to->after_pos)
+    if (to->stopped || (to->replay && height == to->after_seq && pos <= to->after_pos))
         return;
     char *text = cJSON_PrintUnformatted(data);
     char *addresses = type ? malloc((size_t)cJSON_GetArraySize(data) * 43 + 1) : NULL;
@@ -79,20 +80,22 @@ static void emit_json(const struct emitter *to, const char *name, uint64_t heigh
     if (text && (!type || addresses)) {
         rpc_event ev = { .name = name, .seq = height, .pos = pos, .data = text, .type = type,
                          .addresses = addresses && *addresses ? addresses : NULL };
-        to->emit(to->sink, &ev);
+        to->stopped = !to->emit(to->sink, &ev);
     }
     free(addresses);
     cJSON_free(text);
 }
 
 /* Emits the block event of block (as the engine's listener gives it) and its receipt events. */
-static void emit_block(const struct emitter *to, const cJSON *block)
+static void emit_block(struct emitter *to, const cJSON *block)
 {
     const cJSON *height = cJSON_GetObjectItemCaseSensitive(block, "height"), *tx;
     uint64_t h = cJSON_IsNumber(height) && height->valuedouble >= 0 ? (uint64_t)height->valuedouble : 0, pos = 0;
     emit_json(to, "block", h, pos++, block, NULL);
     cJSON_ArrayForEach(tx, cJSON_GetObjectItemCaseSensitive(block, "transactions"))
     {
+        if (to->stopped)
+            return;
         const cJSON *hash = cJSON_GetObjectItemCaseSensitive(tx, "hash"), *ev;
         cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(tx, "events"))
         {
@@ -107,9 +110,10 @@ static void emit_block(const struct emitter *to, const cJSON *block)
     }
 }
 
-static void publish(void *server, const rpc_event *ev)
+static bool publish(void *server, const rpc_event *ev)
 {
     rpc_server_publish(server, ev);
+    return true;
 }
 
 void node_events_publish_block(rpc_server *s, const cJSON *block)
@@ -177,7 +181,7 @@ int node_events_replay(void *app, uint64_t seq, uint64_t pos, rpc_event_sink emi
         return ST_NOTFOUND;
     }
     struct emitter to = { .emit = emit, .sink = sink, .replay = true, .after_seq = seq, .after_pos = pos };
-    for (uint64_t h = seq; h <= head.height; h++) {
+    for (uint64_t h = seq; h <= head.height && !to.stopped; h++) {
         cJSON *block = stored_block(l, h, &rc);
         if (!block) {
             snprintf(msg, msg_size, "block %" PRIu64 " could not be read: %s", h, st_str(rc));

@@ -46,7 +46,8 @@ void node_events_publish_block(rpc_server *s, const cJSON *block) NONNULL(1, 2);
 /* How many blocks below the head a Last-Event-ID may be for its stream to be replayed what followed. */
 #define NODE_EVENTS_WINDOW 1024
 /* The events after HEIGHT-POSITION (seq, pos), from the stored blocks (an rpc_replay_fn; app is the
- * engine): those of block seq from position pos + 1 on, then every later block's up to the head.
+ * engine): those of block seq from position pos + 1 on, then every later block's up to the head,
+ * until emit returns false.
  * Returns: ST_OK; ST_NOTFOUND when seq is past the head or more than NODE_EVENTS_WINDOW blocks
  * below it; ST_DB or ST_NOMEM; with msg saying why on failure. */
 int node_events_replay(void *app, uint64_t seq, uint64_t pos, rpc_event_sink emit, void *sink, char *msg,

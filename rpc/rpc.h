@@ -161,11 +161,13 @@ typedef struct rpc_event {
  * answered 503. */
 void rpc_server_publish(rpc_server *s, const rpc_event *ev) RPC_NONNULL(1, 2);
 
-/* Where the application's replay writes each past event (ev borrowed for the call). */
-typedef void (*rpc_event_sink)(void *sink, const rpc_event *ev);
+/* Where the application's replay writes each past event (ev borrowed for the call). Returns:
+ * whether to go on (false once the stream's replay is over its bound: the replay stops). */
+typedef bool (*rpc_event_sink)(void *sink, const rpc_event *ev);
 /* The application's events after id (seq, pos), for a stream opened with Last-Event-ID: calls
- * emit(sink, ev) for each, in increasing order. Returns: RPC_OK; anything else, with msg (msg_size
- * bytes) saying why (out of the window it keeps, say), for a "resume-error" event instead. */
+ * emit(sink, ev) for each, in increasing order, until it returns false. Returns: RPC_OK (stopped
+ * or not); anything else, with msg (msg_size bytes) saying why (out of the window it keeps, say),
+ * for a "resume-error" event instead. */
 typedef int (*rpc_replay_fn)(void *app, uint64_t seq, uint64_t pos, rpc_event_sink emit, void *sink, char *msg,
                              size_t msg_size);
 /* Sets the replay; without it a Last-Event-ID gets a resume-error event. */

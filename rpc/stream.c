@@ -143,18 +143,17 @@ struct replay_sink {
     bool over;                       /* the events passed limit (or memory ran out): none is sent */
 };
 
-static void replay_emit(void *arg, const rpc_event *ev)
+static bool replay_emit(void *arg, const rpc_event *ev)
 {
     struct replay_sink *sink = arg;
     if (sink->over || !after_cursor(sink->filter, ev))
-        return;
+        return !sink->over;
     sink->filter->sent_any = true;
     sink->filter->seq = ev->seq;
     sink->filter->pos = ev->pos;
-    if (!filter_takes(sink->filter, ev))
-        return;
-    if (!frame_add(sink->chunk, ev) || evbuffer_get_length(sink->chunk) > sink->limit)
+    if (filter_takes(sink->filter, ev) && (!frame_add(sink->chunk, ev) || evbuffer_get_length(sink->chunk) > sink->limit))
         sink->over = true;
+    return !sink->over;
 }
 
 /* Adds to chunk the events after the id text, or an "resume-error" event saying why there are none. */

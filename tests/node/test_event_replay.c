@@ -4,9 +4,11 @@
  * ids, names, types and addresses; the edge of the window of NODE_EVENTS_WINDOW blocks below the
  * head, and an id past the head, refused with a message. */
 #include <criterion/criterion.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "engine/genesis.h"
 #include "node/methods.h"
 #include "tests/lib/engine_fixture.h"
@@ -39,7 +41,7 @@ struct seen {
     } ev[MAX_SEEN];
 };
 
-static void collect(void *sink, const rpc_event *ev)
+static bool collect(void *sink, const rpc_event *ev)
 {
     struct seen *s = sink;
     cr_assert_lt(s->n, MAX_SEEN, "the events fit");
@@ -49,21 +51,24 @@ static void collect(void *sink, const rpc_event *ev)
     snprintf(s->ev[s->n].type, sizeof s->ev[s->n].type, "%s", ev->type ? ev->type : "");
     snprintf(s->ev[s->n].addresses, sizeof s->ev[s->n].addresses, "%s", ev->addresses ? ev->addresses : "");
     s->n++;
+    return true;
 }
 
 /* A replay's events counted, and the last id. */
 struct count {
     size_t n;
+    size_t stop_after;               /* the sink says stop at this many */
     uint64_t last_seq, last_pos;
 };
 
-static void count_events(void *sink, const rpc_event *ev)
+static bool count_events(void *sink, const rpc_event *ev)
 {
     struct count *c = sink;
     cr_assert(c->n == 0 || ev->seq > c->last_seq || (ev->seq == c->last_seq && ev->pos > c->last_pos), "ids increase");
     c->n++;
     c->last_seq = ev->seq;
     c->last_pos = ev->pos;
+    return c->n < c->stop_after;
 }
 
 /* Makes n blocks of one transfer each from dev account 0 to 1. Returns the head's height. */
@@ -133,9 +138,19 @@ Test(node_event_replay, replays_from_up_to_the_window_below_the_head_and_no_furt
     cr_assert(strstr(msg, "more than 1024 blocks below the head"), "says why: %s", msg);
     cr_assert_eq(s.n, 0, "and emits nothing");
     /* the window's edge: block head - NODE_EVENTS_WINDOW's transfer, then each later block's two */
-    static struct count c;
+    static struct count c = { .stop_after = SIZE_MAX };
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     cr_assert_eq(node_events_replay(e, head - NODE_EVENTS_WINDOW, 0, count_events, &c, msg, sizeof msg), ST_OK,
                  "at the edge: %s", msg);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    cr_log_info("replayed %zu events of %d blocks in %.1f ms", c.n, NODE_EVENTS_WINDOW,
+                (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     cr_assert_eq(c.n, 1 + 2 * NODE_EVENTS_WINDOW, "every event after the id, got %zu", c.n);
     cr_assert(c.last_seq == head && c.last_pos == 1, "up to the head's transfer");
+    /* a sink that says stop is sent no more */
+    c = (struct count){ .stop_after = 5 };
+    cr_assert_eq(node_events_replay(e, head - NODE_EVENTS_WINDOW, 0, count_events, &c, msg, sizeof msg), ST_OK,
+                 "stopped: %s", msg);
+    cr_assert_eq(c.n, 5, "the replay stops when the sink says so, got %zu", c.n);
 }
