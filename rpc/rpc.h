@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* rpc.h: the JSON-RPC 2.0 server over libevent's evhttp. POST / carries single calls, batches and
  * notifications (Content-Type: application/json; a body that is UTF-8 without NUL characters);
- * GET /health answers "ok"; GET /metrics serves Prometheus text; GET /events streams what the
- * application publishes as server-sent events; GET / serves the application's page. Every request
- * must name the node in its Host header by address or as localhost. Methods come from a sorted
+ * GET /health answers "ok"; GET /metrics serves Prometheus text (with a latency histogram per
+ * method); GET /events streams what the application publishes as server-sent events, with ids, a
+ * filter in its query string and a resume from Last-Event-ID; GET / serves the application's page;
+ * OPTIONS answers the CORS preflights of the origins the application lists. Every request must
+ * name the node in its Host header by address or as localhost. Methods come from a sorted
  * table given at creation; each handler gets its params as an object (positional params are mapped
  * to names by the method's .params list) and answers through *result, or returns RPC_PENDING after
  * rpc_defer() to answer later from the event loop. A failing handler returns a status of the

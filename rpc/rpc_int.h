@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* rpc_int.h: what the server files of rpc/ share and nobody else sees: the server's body, one
  * exchange (a request body with its calls, answered once every deferred call is finished), one
- * connection, and the helpers of dispatch.c, errors.c, conn.c and stream.c. Calls run one way:
- * http.c → conn.c, stream.c, dispatch.c → errors.c; the dispatcher answers a deferred exchange
- * through the callback http.c gives it. Everything here runs on the loop thread. */
+ * connection, and the helpers of dispatch.c, errors.c, conn.c, stream.c, cors.c and metrics.c.
+ * Calls run one way: http.c → conn.c, stream.c, cors.c, metrics.c, dispatch.c; dispatch.c →
+ * metrics.c, errors.c; the dispatcher answers a deferred exchange through the callback http.c
+ * gives it. Everything here runs on the loop thread. */
 #ifndef RPC_RPC_INT_H
 #define RPC_RPC_INT_H
 

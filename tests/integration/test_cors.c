@@ -137,6 +137,13 @@ Test(integration_cors, answers_are_tagged_for_listed_origins_only)
     cr_assert_eq(exchange(req, reply, "\r\n\r\n"), 200, "%s", reply);
     cr_assert(strstr(reply, "text/event-stream"), "a stream: %s", reply);
     cr_assert(strstr(reply, "Access-Control-Allow-Origin: " LISTED "\r\n"), "tagged: %s", reply);
+
+    /* the dashboard keeps its strict policy: it talks to this node only */
+    snprintf(req, sizeof req, "GET / HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nConnection: close\r\n\r\n", node.port);
+    cr_assert_eq(exchange(req, reply, "\r\n\r\n"), 200, "the page");
+    cr_assert(strstr(reply, "Content-Security-Policy: default-src 'none'; script-src 'sha256-")
+                  && strstr(reply, "connect-src 'self';"),
+              "a strict policy: %.600s", reply);
 }
 
 Test(integration_cors, admin_methods_never_answer_a_cross_origin_call)
