@@ -131,7 +131,8 @@ static cJSON *stored_block(ledger *l, uint64_t height, int *rc)
     size_t n = 0;
     char hex[67];
     cJSON *block = NULL, *txs = NULL;
-    if ((*rc = ledger_block_get(l, height, &b)) != ST_OK || (*rc = ledger_txrec_list_block(l, height, &recs, &n)) != ST_OK)
+    if ((*rc = ledger_block_get(l, height, &b)) != ST_OK
+        || (*rc = ledger_txrec_list_block(l, height, &recs, &n)) != ST_OK)
         return NULL;
     *rc = ST_NOMEM;
     ledger_hex_encode(hex, b.hash, 32);
@@ -172,7 +173,8 @@ int node_events_replay(void *app, uint64_t seq, uint64_t pos, rpc_event_sink emi
         return rc;
     }
     if (seq > head.height) {
-        snprintf(msg, msg_size, "event %" PRIu64 "-%" PRIu64 " is past the head block, %" PRIu64, seq, pos, head.height);
+        snprintf(msg, msg_size, "event %" PRIu64 "-%" PRIu64 " is past the head block, %" PRIu64, seq, pos,
+                 head.height);
         return ST_NOTFOUND;
     }
     if (head.height - seq > NODE_EVENTS_WINDOW) {
