@@ -188,3 +188,18 @@ Test(integration_cors_off, a_malformed_origin_list_is_a_usage_error)
         cr_assert_eq(th_run(argv), 2, "'%s' is a usage error", bad[i]);
     }
 }
+
+Test(integration_cors_off, a_star_lets_every_origin_in_but_never_to_admin_methods)
+{
+    static char reply[REPLY_MAX];
+    static const char *const opts[] = { "--no-enclave", "--rpc-cors", "*", NULL };
+    memset(&node, 0, sizeof node);
+    node.options = opts;
+    th_node_start(&node, false);
+    cr_assert_eq(preflight("/", "https://anyone.example", "POST", "content-type", reply), 204, "%s", reply);
+    cr_assert(strstr(reply, "Access-Control-Allow-Origin: https://anyone.example\r\n"), "names the origin: %s", reply);
+    static const char advance[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"admin_advanceTime\",\"params\":{\"seconds\":1}}";
+    cr_assert_eq(post("https://anyone.example", node.token, advance, reply), 200, "%s", reply);
+    cr_assert(strstr(reply, "Access-Control-Allow-Origin: https://anyone.example\r\n"), "tagged: %s", reply);
+    cr_assert(strstr(reply, "\"code\":-32004"), "still no admin method: %s", reply);
+}
