@@ -11,7 +11,7 @@
 /* One slot per cached statement; each is prepared on first use next to the function that runs it. */
 enum ledger_stmt_id {
     STMT_META_GET, STMT_META_SET, STMT_JOURNAL_MODE,
-    STMT_BLOCK_BEGIN, STMT_COMMIT, STMT_READ_BEGIN, STMT_TX_SAVEPOINT, STMT_TX_ROLLBACK, STMT_TX_RELEASE,
+    STMT_BLOCK_BEGIN, STMT_COMMIT, STMT_READ_BEGIN, STMT_READ_END, STMT_TX_SAVEPOINT, STMT_TX_ROLLBACK, STMT_TX_RELEASE,
     STMT_ACCOUNT_INSERT, STMT_ACCOUNT_FIND, STMT_ACCOUNT_DEBIT, STMT_ACCOUNT_CREDIT, STMT_TRANSFER_INSERT,
     STMT_ACCOUNTS_EACH,
     STMT_NONCE_GET, STMT_NONCE_BUMP,
@@ -40,6 +40,7 @@ struct ledger {
     uint64_t height;            /* block being built; valid while in_block */
     bool in_block;
     bool in_tx;
+    unsigned read_depth;        /* open ledger_read_begin calls; the transaction is open while > 0 */
     uint8_t txhash[LEDGER_HASH_LEN];         /* transaction being applied; stamps transfers */
 };
 
