@@ -80,6 +80,22 @@ long bench_maxrss_kb(int who)
     return ru.ru_maxrss;
 }
 
+void bench_row(const char *figure, double value, const char *unit, const char *limit_name, double limit,
+               const char *target)
+{
+    const char *path = getenv("BENCH_TABLE");
+    if (!path || !*path)
+        return;
+    FILE *f = fopen(path, "a");
+    if (!f) {
+        fprintf(stderr, "bench: cannot append to %s\n", path);
+        return;
+    }
+    fprintf(f, "%s\t%.6g\t%s\t%s\t%.6g\t%s\n", figure, value, unit, limit_name ? limit_name : "-", limit_name ? limit : 0,
+            target ? target : "-");
+    fclose(f);
+}
+
 void bench_print_machine(void)
 {
     struct utsname u;
@@ -234,7 +250,7 @@ static void *post_all(void *arg)
         char *resp = NULL;
         if (rpc_client_post(c, "/", w->bodies[i], strlen(w->bodies[i]), &status, &resp) != ST_OK)
             bench_die("request failed");
-        w->ok += bench_count_success(resp);
+        w->ok += w->expect ? strstr(resp, w->expect) != NULL : bench_count_success(resp);
         free(resp);
     }
     rpc_client_free(c);
