@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "engine/genesis.h"
+#include "ledger/sig.h"
 #include "rpc/client.h"
 
 void bench_die(const char *what)
@@ -94,6 +95,19 @@ void bench_row(const char *figure, double value, const char *unit, const char *l
     fprintf(f, "%s\t%.6g\t%s\t%s\t%.6g\t%s\n", figure, value, unit, limit_name ? limit_name : "-", limit_name ? limit : 0,
             target ? target : "-");
     fclose(f);
+}
+
+double bench_recover_rate(void)
+{
+    enum { N = 20000 };
+    uint8_t key[32] = { 1 }, digest[32] = { 2 }, sig[65], addr[20];
+    if (ledger_sig_sign(sig, digest, key) != ST_OK)
+        bench_die("sign");
+    double t0 = bench_now();
+    for (int i = 0; i < N; i++)
+        if (ledger_sig_recover(addr, digest, sig) != ST_OK)
+            bench_die("recover");
+    return N / (bench_now() - t0);
 }
 
 void bench_print_machine(void)

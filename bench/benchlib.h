@@ -47,6 +47,9 @@ long bench_maxrss_kb(int who);
  * bench target sets); without it, does nothing. */
 void bench_row(const char *figure, double value, const char *unit, const char *limit_name, double limit,
                const char *target);
+/* secp256k1 public key recoveries per second on this thread (ledger_sig_recover, 20,000 of them):
+ * the limit of signed transactions, measured in the same run as they are. */
+double bench_recover_rate(void);
 /* Prints the machine line of a table, "machine: host (Linux x86_64), CPU model, N cores", and a
  * blank line to stdout. */
 void bench_print_machine(void);
