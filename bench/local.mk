@@ -27,7 +27,7 @@ EXTRA_DIST += bench/table.sh
 BENCH_TABLE_FILE = bench/table.tsv
 BENCH_ENV = BENCH_TABLE=$(BENCH_TABLE_FILE)
 bench: bench/bench_tx bench/bench_staking bench/bench_settlement bench/bench_gov bench/bench_reads conclaved conclave-enclave
-	@$(srcdir)/bench/table.sh start $(BENCH_TABLE_FILE)
+	@$(SHELL) $(srcdir)/bench/table.sh start $(BENCH_TABLE_FILE)
 	$(BENCH_ENV) ./bench/bench_tx ./conclaved
 	@echo
 	$(BENCH_ENV) ./bench/bench_staking $(BENCH_STAKING_FLAGS) ./conclaved
@@ -37,5 +37,5 @@ bench: bench/bench_tx bench/bench_staking bench/bench_settlement bench/bench_gov
 	$(BENCH_ENV) ./bench/bench_gov $(BENCH_GOV_FLAGS) ./conclaved
 	@echo
 	$(BENCH_ENV) ./bench/bench_reads $(BENCH_READS_FLAGS) ./conclaved
-	@$(srcdir)/bench/table.sh print $(BENCH_TABLE_FILE)
+	@$(SHELL) $(srcdir)/bench/table.sh print $(BENCH_TABLE_FILE)
 .PHONY: bench
