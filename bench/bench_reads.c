@@ -307,5 +307,9 @@ int main(int argc, char **argv)
     bench_row(figure, account_r.rate, "req/s", "bare evhttp responder", bare_r.rate, ">= 0.7x");
     snprintf(figure, sizeof figure, "gov_getTally (5 votes), %d conns", CONNECTIONS);
     bench_row(figure, tally_r.rate, "req/s", "bare evhttp responder", bare_r.rate, ">= 0.7x");
+    bench_row("ledger_getAccount, node CPU per request", account_r.cpu_us, "us", "bare responder's CPU per request",
+              bare_r.cpu_us, "-");
+    bench_row("gov_getTally, node CPU per request", tally_r.cpu_us, "us", "bare responder's CPU per request",
+              bare_r.cpu_us, "-");
     return 0;
 }

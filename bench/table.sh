@@ -25,12 +25,12 @@ print)
         { rows[++n] = $0 }
         END {
             printf "\nmake bench: summary\nmachine: %s\n\n", machine
-            printf "%-56s %12s %-7s %-30s %12s %8s %-10s\n", "figure", "value", "unit", "limit (same run)", "limit", "ratio", "target"
+            printf "%-56s %12s %-7s %-32s %12s %8s %-10s\n", "figure", "value", "unit", "limit (same run)", "limit", "ratio", "target"
             for (i = 1; i <= n; i++) {
                 split(rows[i], f, "\t")
                 ratio = f[5] > 0 ? sprintf("%.2fx", f[2] / f[5]) : "-"
                 limit = f[5] > 0 ? num(f[5]) : "-"
-                printf "%-56s %12s %-7s %-30s %12s %8s %-10s\n", f[1], num(f[2]), f[3], f[4], limit, ratio, f[6]
+                printf "%-56s %12s %-7s %-32s %12s %8s %-10s\n", f[1], num(f[2]), f[3], f[4], limit, ratio, f[6]
             }
         }' "$file"
     ;;
