@@ -142,7 +142,8 @@ void ledger_block_abort(ledger *l);
  * returned ST_OK needs its end before control returns to the event loop: an open read transaction
  * pins the write-ahead log (no checkpoint can pass it), and ledger_block_begin refuses to run inside
  * one (ST_INVALID).
- * begin: ST_OK; ST_INVALID inside a block; ST_DB (nothing opened). */
+ * begin: ST_OK; ST_INVALID inside a block; ST_DB (nothing opened). An end without its begin is a
+ * caller bug: logged, and nothing changes. */
 int ledger_read_begin(ledger *l) WARN_UNUSED NONNULL(1);
 void ledger_read_end(ledger *l) NONNULL(1);
 /* Whether a read transaction is open. */
