@@ -350,7 +350,7 @@ void ledger_read_end(ledger *l)
     }
     if (--l->read_depth > 0)
         return;
-    if (control(l, STMT_READ_END, "COMMIT") != ST_OK)
+    if (control(l, STMT_COMMIT, "COMMIT") != ST_OK)
         sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
