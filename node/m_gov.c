@@ -38,7 +38,7 @@ static int param_address_cursor(struct rpc_ctx *ctx, const cJSON *params, uint8_
 
 static bool add_payloads(cJSON *obj, unsigned mask)
 {
-    static const char *const names[] = { "text", "param", "spend", "enclave", "slash" };
+    static const char *const names[] = { "text", "param", "spend", "enclave", "slash", "poll" };
     cJSON *arr = cJSON_AddArrayToObject(obj, "payloads");
     for (unsigned i = 0; arr && i < sizeof names / sizeof names[0]; i++) {
         cJSON *n = (mask & (1u << i)) ? cJSON_CreateString(names[i]) : NULL;
