@@ -115,12 +115,12 @@ int gov_poll_read_ballot(gov_apply *a, uint64_t proposal, gov_ballot *b, const c
 {
     gov_poll_row row;
     gov_poll_row_init(&row);
+    char err[160];
     int rc = gov_poll_get(a->s, proposal, &row);
     if (rc == ST_NOTFOUND)
         rc = ledger_fail(a->r, ST_CONFLICT, "proposal %llu is not a poll: cast a Vote", (unsigned long long)proposal);
-    else if (rc == ST_OK && gov_ballot_parse(b, a->r->err, sizeof a->r->err, (enum gov_poll_system)row.system, row.n,
-                                             choice, len) != ST_OK)
-        rc = ledger_fail(a->r, ST_INVALID, "%s", a->r->err);
+    else if (rc == ST_OK && gov_ballot_parse(b, err, sizeof err, (enum gov_poll_system)row.system, row.n, choice, len) != ST_OK)
+        rc = ledger_fail(a->r, ST_INVALID, "%s", err);
     gov_poll_row_clear(&row);
     return rc;
 }
