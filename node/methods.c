@@ -8,7 +8,7 @@
 const rpc_method *node_methods(size_t *n)
 {
     /* sorted by name (strcmp order) */
-    static rpc_method table[40];
+    static rpc_method table[64];
     static size_t count;
     if (!count) {
         const rpc_method *entries[] = {
@@ -18,7 +18,7 @@ const rpc_method *node_methods(size_t *n)
             &node_m_compute_list_channels,      &node_m_enclave_get_attestation,
             &node_m_gov_get_delegation,         &node_m_gov_get_locks,
             &node_m_gov_get_params,             &node_m_gov_get_proposal,
-            &node_m_gov_get_tally,              &node_m_gov_get_vote,
+            &node_m_gov_get_results,            &node_m_gov_get_tally,              &node_m_gov_get_vote,
             &node_m_gov_get_votes,              &node_m_gov_list_proposals,
             &node_m_gov_list_tracks,            &node_m_gov_voting_power,
             &node_m_ledger_audit,               &node_m_ledger_get_account,
