@@ -211,17 +211,20 @@ out:
 
 /* ---- counting ---- */
 
-/* Ranked-choice's instant runoff over every standing ballot of proposal (n choices). Out: scores. */
+/* Ranked-choice's instant runoff over every standing ballot of proposal (n choices), read a page
+ * at a time into n bytes and one power each. Out: scores. */
 static int count_ranked(gov_store *s, uint64_t proposal, unsigned n, mpz_t *scores)
 {
     gov_vote *page = malloc(BALLOTS_PAGE * sizeof *page);
-    gov_ballot *ballots = NULL;
+    uint8_t *rankings = NULL;
     mpz_t *powers = NULL;
     size_t count = 0, cap = 0;
     uint8_t cursor[20];
     unsigned got = 0;
     bool more = true, first = true;
     char err[128];
+    gov_ballot b;
+    gov_ballot_init(&b);
     int rc = page ? ST_OK : ST_NOMEM;
     for (unsigned i = 0; page && i < BALLOTS_PAGE; i++)
         gov_vote_init(&page[i]);
@@ -230,40 +233,37 @@ static int count_ranked(gov_store *s, uint64_t proposal, unsigned n, mpz_t *scor
         first = false;
         if (rc == ST_OK && count + got > cap) {
             size_t grown = cap ? cap * 2 : BALLOTS_PAGE;
-            while (grown < count + got)
-                grown *= 2;
-            gov_ballot *nb = realloc(ballots, grown * sizeof *nb);
-            if (nb)
-                ballots = nb;
-            mpz_t *np = nb ? realloc(powers, grown * sizeof *np) : NULL;
+            uint8_t *nr = realloc(rankings, grown * n);
+            if (nr)
+                rankings = nr;
+            mpz_t *np = nr ? realloc(powers, grown * sizeof *np) : NULL;
             if (np)
                 powers = np;
-            if (!nb || !np)
+            if (!nr || !np)
                 rc = ST_NOMEM;
-            for (size_t i = cap; rc == ST_OK && i < grown; i++) {
-                gov_ballot_init(&ballots[i]);
+            for (size_t i = cap; rc == ST_OK && i < grown; i++)
                 mpz_init(powers[i]);
-            }
             if (rc == ST_OK)
                 cap = grown;
         }
         for (unsigned i = 0; i < got && rc == ST_OK; i++, count++) {
-            if (!page[i].choice || gov_ballot_parse(&ballots[count], err, sizeof err, GOV_POLL_RANKED_CHOICE, n, page[i].choice,
+            if (!page[i].choice || gov_ballot_parse(&b, err, sizeof err, GOV_POLL_RANKED_CHOICE, n, page[i].choice,
                                                     strlen(page[i].choice)) != ST_OK)
                 rc = ST_DB;
+            else
+                memcpy(rankings + count * n, b.choice, n);
             mpz_add(powers[count], page[i].weight, page[i].delegated_weight);
         }
         if (got)
             memcpy(cursor, page[got - 1].voter, 20);
     }
     if (rc == ST_OK)
-        rc = gov_poll_count_ranked(scores, n, ballots, count ? powers[0] : NULL, count);
-    for (size_t i = 0; i < cap; i++) {
-        gov_ballot_clear(&ballots[i]);
+        rc = gov_poll_count_rankings(scores, n, rankings, count ? powers[0] : NULL, count);
+    for (size_t i = 0; i < cap; i++)
         mpz_clear(powers[i]);
-    }
-    free(ballots);
+    free(rankings);
     free(powers);
+    gov_ballot_clear(&b);
     for (unsigned i = 0; page && i < BALLOTS_PAGE; i++)
         gov_vote_clear(&page[i]);
     free(page);
