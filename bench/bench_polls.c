@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* bench_polls.c: `make bench`, the polls part: what counting a poll costs at its close, beside
+/* bench_polls.c: `make bench`, the polls part. First, signed Ballots per second through JSON-RPC on
+ * a real conclaved --dev, per system: the ten dev accounts, staked before the polls' snapshot, cast
+ * ballots on a poll of each system in batches of 100 (each ballot after a dev account's first
+ * replaces its last: the old one leaves the tally, the new one enters it, the costlier path). Then
+ * what counting a poll costs at its close, beside
  * snapshot.js counting the same ballots (@snapshot-labs/snapshot.js's own scoring classes, run by
  * Node.js from bench/polls_snapshot.cjs in the same run). 100,000 ballots (10,000 with --quick) of
  * random rankings of 5 choices, powers of 1 to 1,000 tokens, are written as ballot rows into a
@@ -7,22 +11,154 @@
  * row (read, parsed, instant runoff: gov_poll_results_get). Copeland is tallied per ballot, so its
  * close reads one row; its count from scratch (every ballot parsed and added to a fresh tally) is
  * timed too. The scores must agree with snapshot.js's to its floating-point precision.
- * Usage: bench_polls [--quick] [SCRIPT] (SCRIPT: bench/polls_snapshot.cjs). */
+ * Usage: bench_polls [--quick] [DAEMON] [SCRIPT.cjs] (./conclaved, bench/polls_snapshot.cjs). */
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bench/benchlib.h"
+#include "engine/genesis.h"
 #include "governance/ballots.h"
 #include "governance/gov_store.h"
 #include "governance/poll.h"
+#include "ledger/hex.h"
 #include "ledger/ledger.h"
+#include "ledger/tx.h"
+#include "rpc/client.h"
 
 #define CHOICES 5
 #define BALLOTS 100000
 #define QUICK_BALLOTS 10000
 #define RUNS 3                      /* each count timed this many times, the best kept */
 #define ONE_TOKEN "1000000000000000000"
+#define RPC_BATCH 100               /* calls in a JSON-RPC batch, ten of each dev account */
+#define RPC_BATCHES 20              /* per system (2 with --quick) */
+#define DEV_STAKE "1000000000000000000000"
+#define SIGNAL_DELAY 3600           /* the signal track's voting delay in the dev genesis */
+
+static const char *const systems[] = { "single-choice", "approval", "quadratic", "ranked-choice", "weighted", "copeland",
+                                       "basic" };
+#define SYSTEMS (sizeof systems / sizeof systems[0])
+
+/* The tx_send call (cJSON_free) of type signed by dev account dev at nonce, members as JSON text
+ * without the nonce. */
+static char *dev_call(const char *type, const char *members, unsigned dev, uint64_t nonce, unsigned id)
+{
+    char text[512], err[256];
+    snprintf(text, sizeof text, "%.*s,\"nonce\":\"%llu\"}", (int)strlen(members) - 1, members, (unsigned long long)nonce);
+    cJSON *msg = cJSON_Parse(text);
+    uint8_t key[32];
+    eng_dev_key(key, dev);
+    ledger_tx tx;
+    if (!msg || ledger_tx_build_signed(&tx, err, sizeof err, type, msg, key, ENG_DEV_CHAIN_ID) != ST_OK)
+        bench_die("signing");
+    memset(key, 0, sizeof key);
+    cJSON_Delete(msg);
+    char *out = bench_tx_call(&tx, id);
+    ledger_tx_clear(&tx);
+    return out;
+}
+
+/* Posts calls[0..n) as one batch and frees them; every receipt must succeed. */
+static void post_ok(const char *url, char **calls, size_t n, const char *what)
+{
+    rpc_client *c = rpc_client_new(url, NULL, 60);
+    char *body = bench_batch(calls, n), *resp = NULL;
+    int status;
+    if (!c || rpc_client_post(c, "/", body, strlen(body), &status, &resp) != ST_OK || bench_count_success(resp) != n) {
+        fprintf(stderr, "bench_polls: %s: %.400s\n", what, resp ? resp : "(no answer)");
+        bench_die(what);
+    }
+    free(resp);
+    free(body);
+    rpc_client_free(c);
+    for (size_t i = 0; i < n; i++)
+        cJSON_free(calls[i]);
+}
+
+/* What make_ballot needs: the system's poll and each dev account's next nonce. */
+typedef struct ballot_run {
+    unsigned system;                /* index in systems[] */
+    uint64_t poll;
+    uint64_t nonce[ENG_DEV_ACCOUNTS];
+} ballot_run;
+
+/* The k-th ballot of dev account dev on the run's poll: a choice that changes with k. */
+static char *make_ballot(void *ctx, unsigned dev, uint64_t k, unsigned id)
+{
+    const ballot_run *r = ctx;
+    static const char *const rankings[] = { "[1,2,3,4,5]", "[5,4,3,2,1]", "[2,4,1,5,3]", "[3,1,5,2,4]" };
+    char choice[64], members[160];
+    unsigned v = (unsigned)(k + dev);
+    const char *system = systems[r->system];
+    if (strcmp(system, "single-choice") == 0 || strcmp(system, "basic") == 0)
+        snprintf(choice, sizeof choice, "%u", 1 + v % (strcmp(system, "basic") == 0 ? 3 : 5));
+    else if (strcmp(system, "approval") == 0)
+        snprintf(choice, sizeof choice, "[%u,%u]", 1 + v % 5, 1 + (v + 2) % 5);
+    else if (strcmp(system, "ranked-choice") == 0 || strcmp(system, "copeland") == 0)
+        snprintf(choice, sizeof choice, "%s", rankings[v % 4]);
+    else
+        snprintf(choice, sizeof choice, "{\\\"%u\\\":%u,\\\"%u\\\":0.5}", 1 + v % 5, 1 + v % 3, 1 + (v + 1) % 5);
+    snprintf(members, sizeof members, "{\"proposal\":\"%llu\",\"choice\":\"%s\",\"conviction\":\"1\"}",
+             (unsigned long long)r->poll, choice);
+    return dev_call("Ballot", members, dev, r->nonce[dev] + k, id);
+}
+
+/* Starts a node; pool 1 by dev 0 with every dev account's 1,000 tokens staked; a poll of each
+ * system on the signal track by dev 0 (proposals 1..SYSTEMS); the voting delay passed. Then times
+ * the ballots of each system. Out: rate[i], ballots per second of systems[i]. */
+static void time_ballots(const char *daemon, size_t batches, double rate[SYSTEMS])
+{
+    bench_node n;
+    bench_node_start(&n, daemon);
+    char *calls[ENG_DEV_ACCOUNTS];
+    calls[0] = dev_call("PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"1000000000000000000000000000\"}", 0, 0, 0);
+    post_ok(n.url, calls, 1, "PoolCreate");
+    for (unsigned d = 0; d < ENG_DEV_ACCOUNTS; d++)
+        calls[d] = dev_call("Contribute", "{\"pool\":\"1\",\"amount\":\"" DEV_STAKE "\"}", d, d == 0 ? 1 : 0, d);
+    post_ok(n.url, calls, ENG_DEV_ACCOUNTS, "Contribute");
+    char *proposals[SYSTEMS];
+    for (unsigned i = 0; i < SYSTEMS; i++) {
+        char payload[160], hex[400], members[512];
+        snprintf(payload, sizeof payload, "{\"kind\":\"poll\",\"system\":\"%s\",\"choices\":%s}", systems[i],
+                 strcmp(systems[i], "basic") == 0 ? "[\"For\",\"Against\",\"Abstain\"]" : "[\"a\",\"b\",\"c\",\"d\",\"e\"]");
+        ledger_hex_encode(hex, (const uint8_t *)payload, strlen(payload));
+        snprintf(members, sizeof members, "{\"track\":\"signal\",\"title\":\"bench\",\"body\":\"\",\"payload\":\"%s\"}", hex);
+        proposals[i] = dev_call("Propose", members, 0, 2 + i, i);
+    }
+    post_ok(n.url, proposals, SYSTEMS, "Propose");
+    char token[256], path[128];
+    snprintf(path, sizeof path, "%s/.cookie", n.datadir);
+    FILE *f = fopen(path, "r");
+    if (!f || !fgets(token, sizeof token, f))
+        bench_die("cookie");
+    fclose(f);
+    token[strcspn(token, "\r\n")] = 0;
+    rpc_client *admin = rpc_client_new(n.url, token, 60);
+    char body[128], *resp = NULL;
+    int status;
+    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"admin_advanceTime\",\"params\":{\"seconds\":%d}}",
+             SIGNAL_DELAY);
+    if (!admin || rpc_client_post(admin, "/", body, strlen(body), &status, &resp) != ST_OK || !strstr(resp, "\"result\""))
+        bench_die("admin_advanceTime");
+    free(resp);
+    rpc_client_free(admin);
+    ballot_run r = { 0 };
+    for (unsigned d = 0; d < ENG_DEV_ACCOUNTS; d++)
+        r.nonce[d] = d == 0 ? 2 + SYSTEMS : 1;
+    for (unsigned i = 0; i < SYSTEMS; i++) {
+        size_t ok = 0;
+        r.system = i;
+        r.poll = 1 + i;
+        rate[i] = bench_rpc_batched(n.url, batches, RPC_BATCH, make_ballot, &r, &ok);
+        if (ok != batches * RPC_BATCH)
+            bench_die("a timed ballot failed");
+        for (unsigned d = 0; d < ENG_DEV_ACCOUNTS; d++)
+            r.nonce[d] += batches * RPC_BATCH / ENG_DEV_ACCOUNTS;
+    }
+    bench_node_stop(&n);
+}
 
 static uint64_t rng = 0x9e3779b97f4a7c15u;
 
@@ -136,13 +272,20 @@ static bool agree(const mpz_t *ours, const double *theirs)
 int main(int argc, char **argv)
 {
     bool quick = false;
-    const char *script = "bench/polls_snapshot.cjs";
+    const char *script = "bench/polls_snapshot.cjs", *daemon = "./conclaved";
     for (int i = 1; i < argc; i++) {
+        size_t len = strlen(argv[i]);
         if (strcmp(argv[i], "--quick") == 0)
             quick = true;
-        else
+        else if (len > 4 && strcmp(argv[i] + len - 4, ".cjs") == 0)
             script = argv[i];
+        else
+            daemon = argv[i];
     }
+    signal(SIGPIPE, SIG_IGN);
+    double rate[SYSTEMS];
+    size_t batches = quick ? 2 : RPC_BATCHES;
+    time_ballots(daemon, batches, rate);
     size_t n = quick ? QUICK_BALLOTS : BALLOTS;
     char dir[] = "/tmp/bench-polls-XXXXXX", path[64], file[64], err[256] = "", text[32];
     if (!mkdtemp(dir))
@@ -227,6 +370,12 @@ int main(int argc, char **argv)
     bool ran = run_snapshot(script, file, ms, theirs);
 
     bench_print_machine();
+    printf("Polls: signed Ballots per second through JSON-RPC, %zu batches of %d from the ten dev accounts\n"
+           "(each after an account's first replaces its last)\n\n", batches, RPC_BATCH);
+    printf("%-15s %12s\n", "system", "ballots/s");
+    for (unsigned i = 0; i < SYSTEMS; i++)
+        printf("%-15s %12.0f\n", systems[i], rate[i]);
+    printf("\n");
     printf("Polls: a count at the close, %zu ballots, %u choices (best of %d; snapshot.js 0.17.5 in Node.js\n"
            "on the same ballots, same run)\n\n", n, CHOICES, RUNS);
     printf("%-15s %-44s %12s %14s %9s %7s\n", "system", "Conclave", "Conclave ms", "snapshot.js ms", "speed-up", "agree");
