@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* votes.c: Vote and Ballot (a poll's vote: ballots.c keeps its tally), and the Withdraw hook that keeps conviction-locked stake in place (rules.h;
- * docs/API.md "Governance").
+/* votes.c: Vote and Ballot (a poll's vote: ballots.c keeps its tally), and the Withdraw hook that
+ * keeps conviction-locked stake in place (rules.h; docs/API.md "Governance").
  *
  * A vote counts the voter's own power at the proposal's snapshot, weighted by its conviction c
  * (gov_weight: floor(power / 10) for c = 0, power * c for 1..6, the floor taken per account,
@@ -34,9 +34,6 @@ int gov_check_vote(char *err, size_t errlen, uint64_t support, uint64_t convicti
 
 static const char *const sides[] = { "against", "for", "abstain" };
 
-/* A delegator's first direct vote on p: what its delegation at the snapshot gave its delegate comes
- * off the delegate's vote (if it voted) and is remembered for the delegate's later votes. Out:
- * *delegate set to the delegate's address (NULL when the voter delegated nothing then). */
 /* A vote's weights come off (sign < 0) or go on (sign > 0) p's tallies: a Vote's on its side and
  * the turnout (gov.c), a ballot's on its poll's tally and the turnout (ballots.c). Returns: ST_OK,
  * ST_OVERFLOW (a tally would reach 2^256), or gov_ballot_count's failures. */
@@ -51,6 +48,9 @@ static int tally_change(gov_apply *a, gov_proposal *p, const gov_vote *v, int si
     return gov_tally_add(p, v) ? ST_OK : ST_OVERFLOW;
 }
 
+/* A delegator's first direct vote on p: what its delegation at the snapshot gave its delegate comes
+ * off the delegate's vote (if it voted) and is remembered for the delegate's later votes. Out:
+ * *delegate set to the delegate's address (NULL when the voter delegated nothing then). */
 static int override_delegation(gov_apply *a, gov_proposal *p, const gov_vote *v, uint8_t delegate[20], bool *overrode)
 {
     gov_delegation d;
@@ -79,7 +79,8 @@ static int override_delegation(gov_apply *a, gov_proposal *p, const gov_vote *v,
         mpz_sub(dv.delegated_weight, dv.delegated_weight, weight);
         /* never short and never past 2^256 (less than it held): a ledger that says otherwise fails
          * this vote instead of stopping the node */
-        if (mpz_sgn(dv.delegated_power) < 0 || mpz_sgn(dv.delegated_weight) < 0 || (rc = tally_change(a, p, &dv, 1)) == ST_OVERFLOW)
+        if (mpz_sgn(dv.delegated_power) < 0 || mpz_sgn(dv.delegated_weight) < 0
+            || (rc = tally_change(a, p, &dv, 1)) == ST_OVERFLOW)
             rc = ledger_fail(a->r, ST_CONFLICT, "the delegate's carried power on proposal %llu does not hold this vote's",
                              (unsigned long long)p->id);
         else if (rc == ST_OK)
@@ -124,7 +125,8 @@ static int cast(gov_apply *a, const uint8_t voter[20], uint64_t id, uint64_t sup
     gov_ballot_init(&b);
     int rc = ST_OK;
     if (support > 2 || conviction > GOV_MAX_CONVICTION || (choice && (len == 0 || len > GOV_POLL_BALLOT_TEXT_MAX)))
-        rc = ledger_fail(a->r, ST_INVALID, choice ? "a choice of 1 to %d bytes and conviction 0..6" : "support 0..2 and conviction 0..6",
+        rc = ledger_fail(a->r, ST_INVALID,
+                         choice ? "a choice of 1 to %d bytes and conviction 0..6" : "support 0..2 and conviction 0..6",
                          GOV_POLL_BALLOT_TEXT_MAX);
     if (rc == ST_OK)
         rc = gov_load_proposal(a, id, &p);
@@ -200,7 +202,8 @@ static int cast(gov_apply *a, const uint8_t voter[20], uint64_t id, uint64_t sup
     }
     if ((rc = gov_lock_set(a->s, voter, id, locked, until)) != ST_OK)
         goto out;
-    cJSON *ev = gov_proposal_event(a, choice ? (changed ? "BallotChanged" : "BallotCast") : (changed ? "VoteChanged" : "VoteCast"), id);
+    const char *type = choice ? (changed ? "BallotChanged" : "BallotCast") : (changed ? "VoteChanged" : "VoteCast");
+    cJSON *ev = gov_proposal_event(a, type, id);
     if (!ev || !ledger_event_address(ev, "voter", v.voter)
         || !(choice ? cJSON_AddStringToObject(ev, "choice", v.choice) : cJSON_AddStringToObject(ev, "support", sides[v.support]))
         || !cJSON_AddNumberToObject(ev, "conviction", v.conviction) || !ledger_event_amount(ev, "power", v.power)
