@@ -271,7 +271,7 @@ static int get_results(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
         && (!add_decimal(out, "scoresTotal", r.power) || !node_add_u64(out, "validVotes", r.ballots)
             || !node_add_u64(out, "totalVotes", r.ballots)
             || !(winner < 0 ? cJSON_AddNullToObject(out, "winner") : cJSON_AddNumberToObject(out, "winner", winner + 1))
-            || !cJSON_AddBoolToObject(out, "final", r.counted)))
+            || !cJSON_AddBoolToObject(out, "final", r.counted || (p.state != GOV_PENDING && p.state != GOV_ACTIVE))))
         rc = ST_NOMEM;
 out:
     cJSON_Delete(payload);

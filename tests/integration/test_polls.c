@@ -141,6 +141,9 @@ Test(integration_polls, a_poll_of_each_system_counts_its_ballots_exactly_and_pub
     unsigned quadratic = propose_poll("quadratic", "\"A\",\"B\",\"C\"");
     unsigned copeland = propose_poll("copeland", "\"A\",\"B\",\"C\"");
     unsigned unvoted = propose_poll("approval", "\"A\",\"B\"");
+    unsigned canceled = propose_poll("weighted", "\"A\",\"B\"");
+    th_send_done(&node, 1, "ProposalCancel", "{\"proposal\":\"%u\"}", canceled);
+    expect_results(canceled, "0 0", "0", 0, "Canceled", 0, true);
     th_node_advance(&node, HOUR);
 
     ballot(1, single, "1", 1);
