@@ -439,6 +439,8 @@ cli advance-time 259200 --datadir "$DATADIR"
 cli gov results "$POLL"
 expect "after the close the poll is Succeeded" 0 "^state +Succeeded$"
 expect "with its winner" 0 "^winner +2$"
+cli gov results "$PROP"
+expect "gov results of a proposal that is not a poll exits 1" 1 "is not a poll"
 cli gov vote "$POLL" for --dev-key 3
 expect "a Vote on a poll fails" 1 "is a poll: cast a Ballot|votes are taken only while it is Active"
 printf 'Two tokens for the testers.\nSigned, dev 3.\n' >"$SCRATCH/body.txt"
