@@ -332,3 +332,25 @@ Test(governance_ballots, a_ballot_its_system_cannot_count_is_refused_and_changes
     th_outcome_clear(&o);
     expect_results(single, "1000 0 0", "1000", 1, false);
 }
+
+Test(governance_ballots, an_override_retallies_the_delegates_ranked_and_copeland_ballots)
+{
+    th_expect_tx_ok(e, 1, "Delegate", "{\"to\":\"%s\",\"conviction\":\"2\"}", th_dev_text(0));   /* 2000 at 2x */
+    uint64_t ranked = open_poll("ranked-choice", "\"a\",\"b\",\"c\"");
+    uint64_t copeland = open_poll("copeland", "\"a\",\"b\",\"c\"");
+    ballot(0, ranked, "[1,2,3]", 1);    /* 1000 own + 4000 carried */
+    ballot(2, ranked, "[3,1,2]", 1);
+    expect_results(ranked, "5000 0 3000", "8000", 2, false);   /* 5000 of 8000 wins the first round */
+    ballot(1, ranked, "[2,3,1]", 1);    /* dev 1's 4000 leaves dev 0's ballot, its own 2000 counts */
+    /* 1000, 2000, 3000 of 6000: choice 1 leaves, its 1000 goes to 2: 3000 and 3000 */
+    expect_results(ranked, "0 3000 3000", "6000", 3, false);
+    ballot(0, copeland, "[1,2,3]", 1);
+    ballot(2, copeland, "[3,1,2]", 1);
+    ballot(1, copeland, "[2,3,1]", 1);
+    /* the pair sums lost dev 1's 4000 with dev 0's ranking: as the cycle counted without delegation */
+    expect_results(copeland, "1962 1074 2962", "6000", 3, false);
+    expect_turnout_and_state(copeland, "6000", GOV_ACTIVE);
+    th_advance(e, PERIOD);
+    expect_results(ranked, "0 3000 3000", "6000", 3, true);
+    expect_results(copeland, "1962 1074 2962", "6000", 3, true);
+}
