@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* gov_store.h: storage of governance (schemas 005 and 011): proposals, votes and ballots, conviction
- * locks, governed parameters, polls' tallies, plus the total staked value at a height (for a proposal's total power) and a nested
- * savepoint for executing a payload. Rows only: the rules are governance/rules.h. Writes
- * happen inside a block's transaction (ledger_tx_begin). Layer: governance. Not thread-safe. */
+ * locks, governed parameters, polls' tallies and scores, plus the total staked value at a height
+ * (for a proposal's total power) and a nested savepoint for executing a payload. Rows only: the
+ * rules are governance/rules.h. Writes happen inside a block's transaction (ledger_tx_begin).
+ * Layer: governance. Not thread-safe. */
 #ifndef GOVERNANCE_GOV_STORE_H
 #define GOVERNANCE_GOV_STORE_H
 
