@@ -2,9 +2,9 @@
 /* gov_store.c: the SQL of governance (schemas 005 and 011): proposals, votes and ballots, locks,
  * delegations with their checkpoints, overrides, governed parameters, polls. Statements are
  * prepared once per store through the ledger's statement cache (ledger_stmt_prepare) into slots the
- * store owns; values are always bound, and rows are stepped and read by the ledger's row helpers. It shares the ledger's one connection
- * (ledger/sqlstore.h), so governance rows commit with the block. Tallies and amounts are canonical
- * decimal text, read and written through GMP. */
+ * store owns; values are always bound, and rows are stepped and read by the ledger's row helpers.
+ * It shares the ledger's one connection (ledger/sqlstore.h), so governance rows commit with the
+ * block. Tallies and amounts are canonical decimal text, read and written through GMP. */
 #include "governance/gov_store.h"
 
 #include <stdlib.h>
