@@ -234,7 +234,8 @@ static double time_close(gov_store *s, uint64_t id, mpz_t *scores)
 }
 
 /* Runs node on the snapshot.js script over the ballots file; reads "system ms score..." lines.
- * Out: ms[2] and theirs[2][CHOICES] for ranked-choice and copeland. Returns false when it cannot run. */
+ * Out: ms[2] and theirs[2][CHOICES] for ranked-choice and copeland.
+ * Returns: false when it cannot run. */
 static bool run_snapshot(const char *script, const char *file, double ms[2], double theirs[2][CHOICES])
 {
     char cmd[512];

@@ -60,7 +60,8 @@ static char *numbers_text(const mpz_t *a, unsigned na, const mpz_t *b, unsigned 
     return text;
 }
 
-/* Reads exactly na + nb decimals of text into a[] then b[]. Returns: ST_OK, ST_DB (another text), ST_NOMEM. */
+/* Reads exactly na + nb decimals of text into a[] then b[].
+ * Returns: ST_OK, ST_DB (another text), ST_NOMEM. */
 static int numbers_read(mpz_t *a, unsigned na, mpz_t *b, unsigned nb, const char *text)
 {
     char *copy = strdup(text), *save = NULL, *tok;

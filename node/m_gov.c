@@ -3,8 +3,9 @@
  * proposals (newest first, by state and track) with their timeline and tally, a poll's results,
  * the votes and ballots, an address's voting power, delegation and locks. A tally is read from the
  * proposal's row (a poll's from its own), kept incrementally by the engine: it costs the same with
- * ten votes or a million (ranked-choice's running result excepted: it counts every ballot). Amounts are
- * canonical decimal strings; lists page with an exclusive cursor ("next", null at the end). */
+ * ten votes or a million (ranked-choice's running result excepted: it counts every ballot).
+ * Amounts are canonical decimal strings; lists page with an exclusive cursor ("next", null at the
+ * end). */
 #include "node/methods_int.h"
 
 #include <stdlib.h>
@@ -217,7 +218,8 @@ static int get_tally(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     return proposal_method(ctx, params, result, add_tally_of);
 }
 
-/* An exact decimal string of any size (a poll's scores may pass 2^256: weights reach 6x the stake). */
+/* An exact decimal string of any size (a poll's scores may pass 2^256: weights reach 6x the
+ * stake), into an object under key or, key NULL, onto an array. */
 static bool add_decimal(cJSON *arr_or_obj, const char *key, const mpz_t v)
 {
     char *text = mpz_get_str(NULL, 10, v);

@@ -116,7 +116,8 @@ static void ballot_fails(unsigned who, uint64_t id, const char *choice, const ch
                        (unsigned long long)id, quoted(choice));
 }
 
-/* The poll's results are exactly scores (space-separated), power and ballots; counted: at the close. */
+/* The poll's results are exactly scores (space-separated), power and ballots; counted: counted at
+ * the close. */
 static void expect_results(uint64_t id, const char *scores, const char *power, uint64_t ballots, bool counted)
 {
     gov_store *s;
