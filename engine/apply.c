@@ -198,6 +198,7 @@ static int apply_tick(eng_apply *a)
 
 /* Sorted by type name. */
 static const eng_handler handlers[] = {
+    { .type = "Ballot", .check = eng_check_ballot, .apply = eng_apply_ballot },
     { .type = "ChannelClose", .apply = eng_apply_channel_close },
     { .type = "ChannelOpen", .check = eng_check_positive_amount, .apply = eng_apply_channel_open },
     { .type = "ChannelTopUp", .check = eng_check_positive_amount, .apply = eng_apply_channel_top_up },

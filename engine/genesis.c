@@ -213,7 +213,7 @@ static int canonical_enclave(cJSON *root, const eng_enclave_params *ep)
     return ST_OK;
 }
 
-static const char *const payload_names[] = { "text", "param", "spend", "enclave", "slash" };
+static const char *const payload_names[] = { "text", "param", "spend", "enclave", "slash", "poll" };
 
 /* One default track: amounts in whole tokens (10^18 base units). */
 static void default_track(gov_track *t, const char *name, unsigned long deposit, unsigned long threshold,
@@ -241,7 +241,9 @@ static void default_governance(gov_params *gp)
     default_track(&gp->tracks[1], "treasury", 100, 100, 3, 100000, 500000, 1000000, GOV_PAYLOAD_TEXT | GOV_PAYLOAD_SPEND);
     default_track(&gp->tracks[2], "params", 500, 100, 3, 100000, 500000, 0, GOV_PAYLOAD_TEXT | GOV_PAYLOAD_PARAM);
     default_track(&gp->tracks[3], "enclave", 500, 100, 3, 100000, 500000, 0, GOV_PAYLOAD_TEXT | GOV_PAYLOAD_ENCLAVE);
-    gp->n_tracks = 4;
+    /* polls: a low bar to ask, and their outcome is their scores (approval plays no part) */
+    default_track(&gp->tracks[4], "signal", 10, 10, 3, 100000, 500000, 0, GOV_PAYLOAD_TEXT | GOV_PAYLOAD_POLL);
+    gp->n_tracks = 5;
 }
 
 static int canonical_governance(cJSON *root, const eng_genesis *genesis)

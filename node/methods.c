@@ -34,6 +34,7 @@ READ_METHOD(node_m_gov_get_delegation)
 READ_METHOD(node_m_gov_get_locks)
 READ_METHOD(node_m_gov_get_params)
 READ_METHOD(node_m_gov_get_proposal)
+READ_METHOD(node_m_gov_get_results)
 READ_METHOD(node_m_gov_get_tally)
 READ_METHOD(node_m_gov_get_vote)
 READ_METHOD(node_m_gov_get_votes)
@@ -60,7 +61,7 @@ READ_METHOD(node_m_staking_list_workers)
 const rpc_method *node_methods(size_t *n)
 {
     /* sorted by name (strcmp order) */
-    static rpc_method table[40];
+    static rpc_method table[64];
     static size_t count;
     if (!count) {
         /* each entry, with the handler to run it by: its own (writes, deferred calls) or wrapped */
@@ -76,6 +77,7 @@ const rpc_method *node_methods(size_t *n)
             READ(node_m_compute_list_channels),     READ(node_m_enclave_get_attestation),
             READ(node_m_gov_get_delegation),        READ(node_m_gov_get_locks),
             READ(node_m_gov_get_params),            READ(node_m_gov_get_proposal),
+            READ(node_m_gov_get_results),
             READ(node_m_gov_get_tally),             READ(node_m_gov_get_vote),
             READ(node_m_gov_get_votes),             READ(node_m_gov_list_proposals),
             READ(node_m_gov_list_tracks),           READ(node_m_gov_voting_power),

@@ -4,7 +4,7 @@ tests_integration_TESTS = tests/integration/test_node tests/integration/test_sta
 	tests/integration/test_startup tests/integration/test_crash tests/integration/test_http_limits \
 	tests/integration/test_exposure tests/integration/test_worker tests/integration/test_compute_reads \
 	tests/integration/test_cors tests/integration/test_event_resume \
-	tests/integration/test_metrics
+	tests/integration/test_metrics tests/integration/test_polls
 check_PROGRAMS += $(tests_integration_TESTS)
 TESTS += $(tests_integration_TESTS)
 tests_integration_test_node_CFLAGS = $(TEST_CFLAGS)
@@ -38,3 +38,5 @@ tests_integration_test_event_resume_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_event_resume_LDADD = $(TEST_LDADD)
 tests_integration_test_metrics_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_metrics_LDADD = $(TEST_LDADD)
+tests_integration_test_polls_CFLAGS = $(TEST_CFLAGS)
+tests_integration_test_polls_LDADD = $(TEST_LDADD)

@@ -237,15 +237,16 @@ Test(ledger_books, migration_8_rescales_the_reward_accumulator_by_10_to_the_42)
 {
     ledger_close(l);
     l = NULL;
-    /* a database as version 7 left it (without what migrations 9 and 10 changed): acc, acc_rem and
-     * debt scaled by 10^36 */
+    /* a database as version 7 left it (without what migrations 9, 10 and 11 changed): acc, acc_rem
+     * and debt scaled by 10^36 */
     tamper("INSERT INTO pools(id, owner, commission_ppm, capacity, shares, acc, acc_rem, stake, created_height) "
            "VALUES(1, x'01', 0, '100', '30', '333', '10', '30', 1), (2, x'02', 0, '100', '0', '0', '0', '0', 1);"
            "INSERT INTO stakes(pool, address, shares, debt) VALUES(1, x'0a', '10', '3330'), (1, x'0b', '20', '0');"
            "DROP TABLE worker_allowlist; DROP TABLE worker_registrations; ALTER TABLE workers DROP COLUMN score;"
            "ALTER TABLE workers DROP COLUMN value; ALTER TABLE workers DROP COLUMN started;"
            "ALTER TABLE workers DROP COLUMN judged_from; ALTER TABLE pools DROP COLUMN description;"
-           "DROP TABLE pool_contributors; CREATE INDEX transfers_by_tx ON transfers(tx); PRAGMA user_version = 7");
+           "DROP TABLE pool_contributors; CREATE INDEX transfers_by_tx ON transfers(tx);"
+           "DROP TABLE polls; ALTER TABLE votes DROP COLUMN choice; PRAGMA user_version = 7");
     char err[256] = "";
     cr_assert_eq(ledger_open(&l, err, sizeof err, th_ledger_path()), ST_OK, "migrates: %s", err);
     const char *zeros = "000000000000000000000000000000000000000000";
