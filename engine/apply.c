@@ -10,6 +10,7 @@
 #include <string.h>
 #include "ledger/amount.h"
 #include "ledger/compute.h"
+#include "ledger/hex.h"
 
 /* Explains a failed transfer out of an account in the receipt. */
 static int explain(eng_apply *a, int rc, const ledger_account *from, const mpz_t amount)
@@ -119,7 +120,13 @@ static int apply_genesis(eng_apply *a)
                         || !ledger_event_amount(ev, "treasury", g->treasury) || !ledger_event_amount(ev, "supply", supply)))
         rc = ST_NOMEM;
     mpz_clear(supply);
-    return rc == ST_OK ? ledger_meta_set(a->e->ledger, "genesis", g->canonical) : rc;
+    /* the whole document (what replay starts from), and what a restart reads: the parameters and hash */
+    char hash[67];
+    ledger_hex_encode(hash, g->hash, 32);
+    if (rc == ST_OK && (rc = ledger_meta_set(a->e->ledger, "genesis", g->canonical)) == ST_OK
+        && (rc = ledger_meta_set(a->e->ledger, "genesis.params", g->params)) == ST_OK)
+        rc = ledger_meta_set(a->e->ledger, "genesis.hash", hash);
+    return rc;
 }
 
 /* System (dev only): admin_mint's {"to", "amount"}. */
