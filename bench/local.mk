@@ -4,21 +4,24 @@
 # 10,000 workers in 1,000 pools settled through the real conclave-enclave, with 1,000 and 100,000
 # delegators), then governance (bench_gov: signed votes per second through JSON-RPC from 18,000
 # distinct staked voters, single and batched, and vote changes; gov_getTally on a proposal with 10
-# votes beside one with 1,000,000 written through gov_store). `make bench BENCH_STAKING_FLAGS=--quick`
-# stakes a smaller large pool; BENCH_GOV_FLAGS=--quick writes 100,000 votes.
+# votes beside one with 1,000,000 written through gov_store), then a genesis of 1,000,000 accounts
+# (bench_genesis: first start, restarts, resident memory). `make bench BENCH_STAKING_FLAGS=--quick`
+# stakes a smaller large pool; BENCH_GOV_FLAGS=--quick writes 100,000 votes;
+# BENCH_GENESIS_FLAGS=--quick makes a genesis of 100,000 accounts.
 # bench_settlement is linked with --wrap=enc_host_exchange_begin and --wrap=enc_host_exchange_step
 # so it can time the enclave round trip of a settlement from the host's side without touching the
 # engine. To profile its settlement blocks alone: mkfifo ctl ack; BENCH_PERF_CTL=ctl,ack perf record
 # --control=fifo:ctl,ack -D -1 -g ./bench/bench_settlement ./conclave-enclave (perf starts disabled
 # and the bench enables it only around each timed block).
-EXTRA_PROGRAMS += bench/bench_tx bench/bench_staking bench/bench_settlement bench/bench_gov
+EXTRA_PROGRAMS += bench/bench_tx bench/bench_staking bench/bench_settlement bench/bench_gov bench/bench_genesis
 bench_bench_tx_SOURCES = bench/bench_tx.c bench/benchlib.c bench/benchlib.h
 bench_bench_staking_SOURCES = bench/bench_staking.c bench/benchlib.c bench/benchlib.h
 bench_bench_settlement_SOURCES = bench/bench_settlement.c bench/benchlib.c bench/benchlib.h
 bench_bench_settlement_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=enc_host_exchange_begin -Wl,--wrap=enc_host_exchange_step
 bench_bench_gov_SOURCES = bench/bench_gov.c bench/benchlib.c bench/benchlib.h
-CLEANFILES += bench/bench_tx bench/bench_staking bench/bench_settlement bench/bench_gov
-bench: bench/bench_tx bench/bench_staking bench/bench_settlement bench/bench_gov conclaved conclave-enclave
+bench_bench_genesis_SOURCES = bench/bench_genesis.c bench/benchlib.c bench/benchlib.h
+CLEANFILES += bench/bench_tx bench/bench_staking bench/bench_settlement bench/bench_gov bench/bench_genesis
+bench: bench/bench_tx bench/bench_staking bench/bench_settlement bench/bench_gov bench/bench_genesis conclaved conclave-enclave
 	./bench/bench_tx ./conclaved
 	@echo
 	./bench/bench_staking $(BENCH_STAKING_FLAGS) ./conclaved
@@ -26,4 +29,6 @@ bench: bench/bench_tx bench/bench_staking bench/bench_settlement bench/bench_gov
 	./bench/bench_settlement ./conclave-enclave
 	@echo
 	./bench/bench_gov $(BENCH_GOV_FLAGS) ./conclaved
+	@echo
+	./bench/bench_genesis $(BENCH_GENESIS_FLAGS) ./conclaved
 .PHONY: bench

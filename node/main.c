@@ -34,7 +34,8 @@ static const char usage[] =
     "  --dev                 development chain: chainId 31337, ten funded well-known accounts,\n"
     "                        manual clock, admin_* methods; data in ~/.conclave/dev unless --datadir\n"
     "  --datadir DIR         where the ledger (conclave.db) and the admin cookie (.cookie) live\n"
-    "  --genesis FILE        genesis document for a new data directory (required without --dev)\n"
+    "  --genesis FILE        genesis document for a new data directory (required without --dev), at\n"
+    "                        most 256 MiB; given again at a restart it must be the chain's own\n"
     "  --rpc-bind HOST:PORT  address to serve JSON-RPC on (default 127.0.0.1:8645; port 0 picks one);\n"
     "                        one beyond this machine gets a warning: it is plain HTTP, put TLS in front\n"
     "  --allow-public-dev    let --dev serve on an address beyond this machine (refused without it:\n"
@@ -165,6 +166,7 @@ static int make_dirs(const char *path)
     return mkdir(buf, 0700) == 0 || errno == EEXIST ? 0 : -1;
 }
 
+/* The whole file as a string (caller frees), or NULL with errno set: EFBIG over ENG_GENESIS_MAX_BYTES. */
 static char *read_file(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -173,7 +175,9 @@ static char *read_file(const char *path)
     char *buf = NULL;
     if (fseek(f, 0, SEEK_END) == 0) {
         long len = ftell(f);
-        if (len >= 0 && len < 64L * 1024 * 1024 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)len + 1))) {
+        if (len > ENG_GENESIS_MAX_BYTES)
+            errno = EFBIG;
+        else if (len >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)len + 1))) {
             if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
                 free(buf);
                 buf = NULL;
@@ -335,7 +339,11 @@ int main(int argc, char **argv)
     }
     char *genesis = NULL, *dev_genesis = NULL;
     if (o.genesis_file && !(genesis = read_file(o.genesis_file))) {
-        fprintf(stderr, "conclaved: cannot read the genesis file %s: %s\n", o.genesis_file, strerror(errno));
+        if (errno == EFBIG)
+            fprintf(stderr, "conclaved: the genesis file %s is larger than %ld MiB\n", o.genesis_file,
+                    ENG_GENESIS_MAX_BYTES / (1024 * 1024));
+        else
+            fprintf(stderr, "conclaved: cannot read the genesis file %s: %s\n", o.genesis_file, strerror(errno));
         return 1;
     }
 
