@@ -121,11 +121,13 @@ static int apply_genesis(eng_apply *a)
         rc = ST_NOMEM;
     mpz_clear(supply);
     /* the whole document (what replay starts from), and what a restart reads: the parameters and hash */
-    char hash[67];
+    char hash[67], source[67];
     ledger_hex_encode(hash, g->hash, 32);
+    ledger_hex_encode(source, g->source_hash, 32);
     if (rc == ST_OK && (rc = ledger_meta_set(a->e->ledger, "genesis", g->canonical)) == ST_OK
-        && (rc = ledger_meta_set(a->e->ledger, "genesis.params", g->params)) == ST_OK)
-        rc = ledger_meta_set(a->e->ledger, "genesis.hash", hash);
+        && (rc = ledger_meta_set(a->e->ledger, "genesis.params", g->params)) == ST_OK
+        && (rc = ledger_meta_set(a->e->ledger, "genesis.hash", hash)) == ST_OK)
+        rc = ledger_meta_set(a->e->ledger, "genesis.source", source);
     return rc;
 }
 

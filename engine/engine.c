@@ -576,13 +576,29 @@ static int apply_genesis(eng *e)
     return rc;
 }
 
-/* Whether the genesis document text (len bytes) is the chain's genesis g, by its canonical hash.
- * Out: *same. Returns: ST_OK; ST_INVALID with err when text is not a genesis; ST_NOMEM. */
-static int same_genesis(bool *same, char *err, size_t errlen, const eng_genesis *g, const char *text, size_t len)
+/* Whether the genesis document text (len bytes) is the chain's genesis g: the very bytes of its first
+ * start (the stored SHA-256), else a document of the same canonical hash.
+ * Out: *same. Returns: ST_OK; ST_INVALID with err when text is not a genesis; ST_NOMEM; ST_DB. */
+static int same_genesis(bool *same, char *err, size_t errlen, eng *e, const char *text, size_t len)
 {
+    char *source = NULL;
+    uint8_t stored[32], given_bytes[32];
+    *same = false;
+    int rc = ledger_meta_get(e->ledger, "genesis.source", &source);
+    if (rc != ST_OK && rc != ST_NOTFOUND) {
+        snprintf(err, errlen, "cannot read the stored genesis");
+        return rc;
+    }
+    if (rc == ST_OK && ledger_hex_decode_exact(stored, 32, source) == ST_OK) {
+        ledger_sha256(given_bytes, text, len);
+        *same = memcmp(stored, given_bytes, 32) == 0;
+    }
+    free(source);
+    if (*same)
+        return ST_OK;
     eng_genesis given;
-    int rc = eng_genesis_parse(&given, err, errlen, text, len);
-    *same = rc == ST_OK && memcmp(given.hash, g->hash, 32) == 0;
+    rc = eng_genesis_parse(&given, err, errlen, text, len);
+    *same = rc == ST_OK && memcmp(given.hash, e->genesis.hash, 32) == 0;
     eng_genesis_clear(&given);
     return rc;
 }
@@ -632,7 +648,7 @@ static int load_genesis(eng *e, char *err, size_t errlen, const eng_config *cfg)
     int rc = read_stored_genesis(e, err, errlen);
     if (rc == ST_OK && cfg->genesis_json) {
         bool same;
-        if ((rc = same_genesis(&same, err, errlen, &e->genesis, cfg->genesis_json, strlen(cfg->genesis_json))) == ST_OK
+        if ((rc = same_genesis(&same, err, errlen, e, cfg->genesis_json, strlen(cfg->genesis_json))) == ST_OK
             && !same) {
             snprintf(err, errlen, "the data directory holds a chain with a different genesis");
             rc = ST_INVALID;

@@ -7,6 +7,9 @@
 #include "engine/params.h"
 
 #include <cjson/cJSON.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -558,6 +561,7 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
         goto out;
     }
     rc = canonicalize(g);
+    ledger_sha256(g->source_hash, json, len);
 out:
     cJSON_Delete(root);
     free(rest);
@@ -586,6 +590,9 @@ void eng_genesis_drop_accounts(eng_genesis *g)
     g->n_accounts = 0;
     free(g->canonical);
     g->canonical = NULL;
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
 }
 
 void eng_genesis_clear(eng_genesis *g)

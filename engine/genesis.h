@@ -81,6 +81,8 @@ typedef struct eng_genesis {
     char *params;               /* the canonical JSON with an empty accounts array: every parameter, a few
                                  * KB whatever the number of accounts (owned) */
     uint8_t hash[32];           /* keccak-256 of canonical: names the genesis once its accounts are dropped */
+    uint8_t source_hash[32];    /* SHA-256 of the document's bytes as parsed: a restart given the very same
+                                 * file knows it without parsing it (zero after eng_genesis_restore) */
 } eng_genesis;
 
 /* The largest genesis file conclaved reads: 256 MiB, about 2.8 million accounts of 18-decimal
@@ -111,8 +113,9 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
  * Out: g (release with eng_genesis_clear, after a failure too). */
 int eng_genesis_restore(eng_genesis *g, char *err, size_t errlen, const char *params, const uint8_t hash[32])
     WARN_UNUSED NONNULL(1, 2, 4, 5);
-/* Frees g's accounts and canonical text, keeping the parameters, params and hash: once block 0 holds
- * the balances nothing reads them again. */
+/* Frees g's accounts and canonical text, keeping the parameters, params and hashes: once block 0
+ * holds the balances nothing reads them again. On glibc the freed heap is also handed back to the
+ * system (malloc_trim), since a million small balances would otherwise stay resident. */
 void eng_genesis_drop_accounts(eng_genesis *g) NONNULL(1);
 /* Releases g once. Accepts NULL. */
 void eng_genesis_clear(eng_genesis *g);

@@ -390,7 +390,11 @@ int main(int argc, char **argv)
     }
     eng_config cfg = { .db_path = path, .genesis_json = genesis, .default_genesis_json = dev_genesis,
                        .clock_mode = clock_mode, .dev = o.dev };
-    if (eng_open(&n.engine, err, sizeof err, &cfg) != ST_OK) {
+    int opened = eng_open(&n.engine, err, sizeof err, &cfg);
+    /* the engine keeps what it needs of the genesis: the document (up to 256 MiB) goes now */
+    free(genesis);
+    genesis = NULL;
+    if (opened != ST_OK) {
         fprintf(stderr, "conclaved: %s\n", err);
         goto out;
     }
