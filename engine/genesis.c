@@ -438,6 +438,11 @@ static int parse_governance(eng_genesis *g, char *err, size_t errlen, const cJSO
                         return fail(err, errlen, "genesis: governance track \"%s\" is listed twice", gp->tracks[i].name);
                 gp->n_tracks++;
             }
+            /* a track given without it would vote for 0 s, and its canonical text would not parse again */
+            for (unsigned i = 0; i < gp->n_tracks; i++)
+                if (gp->tracks[i].voting_period == 0)
+                    return fail(err, errlen, "genesis: governance track \"%s\" needs votingPeriodSecs (at least 1)",
+                                gp->tracks[i].name);
         } else {
             int rc = eng_params_parse_member(g, "governance", field, err, errlen);
             if (rc == ST_NOTFOUND)

@@ -340,7 +340,7 @@ ParameterizedTest(struct bad_accounts *c, engine_genesis_accounts, accounts_twic
 Test(engine_genesis_accounts, text_after_the_document_and_strings_with_brackets_read_as_cjson_reads_them)
 {
     /* cJSON_ParseWithLength ignores what follows the object; a bracket inside a string is text */
-    const char *json = "{\"governance\":{\"tracks\":[{\"name\":\"a]}[{\"}]},\"chainId\":3,\"time\":0,"
+    const char *json = "{\"governance\":{\"tracks\":[{\"name\":\"a]}[{\",\"votingPeriodSecs\":60}]},\"chainId\":3,\"time\":0,"
                        "\"accounts\":[{\"address\":" A0 ",\"balance\":\"9\"}]} trailing";
     char err[256] = "";
     eng_genesis g;
