@@ -101,6 +101,10 @@ static int apply_transfer(eng_apply *a)
 static int apply_genesis(eng_apply *a)
 {
     const eng_genesis *g = &a->e->genesis;
+    /* the accounts are dropped once block 0 holds them: a Genesis anywhere else (a crafted ledger
+     * being replayed) fails instead of minting nothing and storing no document */
+    if (!g->canonical)
+        return ledger_fail(&a->r, ST_INVALID, "the genesis applies in block 0 only");
     ledger_account treasury = ledger_system_account(LEDGER_TREASURY);
     int rc = mint(a, &treasury, g->treasury, "genesis");
     mpz_t supply;
