@@ -116,8 +116,9 @@ int eng_genesis_find_accounts(const char **start, const char **end, char *err, s
             return ST_OK;
         skip_space(&c);
         const char *value = c.p;
+        /* the text ends inside the value: not JSON, and no cJSON tree of a truncated million accounts */
         if (!skip_value(&c))
-            return ST_OK;
+            return fail(err, errlen, "genesis: %s", "not a JSON object");
         if (is_accounts && *start)
             return fail(err, errlen, "genesis: %s is listed twice", "\"accounts\"");
         if (is_accounts) {

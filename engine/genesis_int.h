@@ -14,7 +14,8 @@
 /* Finds the value of the top-level member "accounts" of the JSON object text json (len bytes),
  * reading no further than the end of that object. Text that is not a well-formed object leaves the
  * member unfound (cJSON refuses such a document afterwards).
- * Returns: ST_OK; ST_INVALID with err when "accounts" appears twice at the top level.
+ * Returns: ST_OK; ST_INVALID with err when "accounts" appears twice at the top level, or the text
+ * ends inside a member's value.
  * Out: *start and *end bound the member's value (from its first to past its last byte), both NULL
  * when there is no such member. */
 int eng_genesis_find_accounts(const char **start, const char **end, char *err, size_t errlen, const char *json,

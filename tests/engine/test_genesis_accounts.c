@@ -316,11 +316,13 @@ ParameterizedTest(struct bad_accounts *c, engine_genesis_accounts, a_malformed_e
     }
 }
 
-/* The top-level "accounts" is read once, by its key as written. */
+/* The top-level "accounts" is read once, by its key as written, and only when the text holds all of it. */
 ParameterizedTestParameters(engine_genesis_accounts, accounts_twice_or_escaped_is_refused)
 {
     static struct bad_accounts cases[] = {
         { "{\"chainId\":1,\"time\":0,\"accounts\":[],\"accounts\":[]}", "\"accounts\" is listed twice" },
+        { "{\"chainId\":1,\"time\":0,\"accounts\":[{\"address\":\"0x", "not a JSON object" },
+        { "{\"chainId\":1,\"time\":0,\"accounts\":[{\"address\":\"0x\"}", "not a JSON object" },
         { "{\"chainId\":1,\"time\":0,\"\\u0061ccounts\":[]}", "its key written without escapes" },
         { "{\"chainId\":1,\"time\":0,\"accounts\":[],\"\\u0061ccounts\":[]}", "its key written without escapes" },
     };
