@@ -603,11 +603,11 @@ static int same_genesis(bool *same, char *err, size_t errlen, eng *e, const char
     return rc;
 }
 
-/* Reads the stored genesis into e->genesis without its accounts: the parameters and hash, or, in a
- * data directory of an older conclaved that stored only the whole document, that document, whose
- * parameters and hash are then stored beside it so the next start reads only those.
- * Returns: ST_OK; ST_NOTFOUND when no genesis is stored; ST_INVALID, ST_DB or ST_NOMEM with err. */
-static int read_stored_genesis(eng *e, char *err, size_t errlen)
+/* Reads the stored genesis into e->genesis: the parameters and hash, or, in a data directory of an
+ * older conclaved that stored only the whole document, that document.
+ * Returns: ST_OK; ST_NOTFOUND when no genesis is stored; ST_INVALID, ST_DB or ST_NOMEM with err.
+ * Out: *whole_only, whether it was the whole document (whose parameters and hash are to be stored). */
+static int read_stored_genesis(eng *e, char *err, size_t errlen, bool *whole_only)
 {
     char *params = NULL, *hash_hex = NULL, *whole = NULL;
     uint8_t hash[32];
@@ -621,14 +621,9 @@ static int read_stored_genesis(eng *e, char *err, size_t errlen)
             e->genesis_parsed = true;
         }
     } else if (rc == ST_NOTFOUND && (rc = ledger_meta_get(e->ledger, "genesis", &whole)) == ST_OK) {
-        char hex[67];
         rc = eng_genesis_parse(&e->genesis, err, errlen, whole, strlen(whole));
         e->genesis_parsed = true;
-        ledger_hex_encode(hex, e->genesis.hash, 32);
-        if (rc == ST_OK
-            && ((rc = ledger_meta_set(e->ledger, "genesis.params", e->genesis.params)) != ST_OK
-                || (rc = ledger_meta_set(e->ledger, "genesis.hash", hex)) != ST_OK))
-            snprintf(err, errlen, "cannot store the genesis parameters: %s", st_str(rc));
+        *whole_only = true;
     } else if (rc != ST_NOTFOUND) {
         snprintf(err, errlen, "cannot read the stored genesis");
     }
@@ -645,7 +640,8 @@ static int read_stored_genesis(eng *e, char *err, size_t errlen)
  * transaction. Only the parameters stay in memory: the accounts are dropped once block 0 holds them. */
 static int load_genesis(eng *e, char *err, size_t errlen, const eng_config *cfg)
 {
-    int rc = read_stored_genesis(e, err, errlen);
+    bool whole_only = false;
+    int rc = read_stored_genesis(e, err, errlen, &whole_only);
     if (rc == ST_OK && cfg->genesis_json) {
         bool same;
         if ((rc = same_genesis(&same, err, errlen, e, cfg->genesis_json, strlen(cfg->genesis_json))) == ST_OK
@@ -654,6 +650,13 @@ static int load_genesis(eng *e, char *err, size_t errlen, const eng_config *cfg)
             rc = ST_INVALID;
         }
     }
+    /* an older data directory, accepted: the next start reads only the parameters and hash */
+    char hex[67];
+    ledger_hex_encode(hex, e->genesis.hash, 32);
+    if (rc == ST_OK && whole_only
+        && ((rc = ledger_meta_set(e->ledger, "genesis.params", e->genesis.params)) != ST_OK
+            || (rc = ledger_meta_set(e->ledger, "genesis.hash", hex)) != ST_OK))
+        snprintf(err, errlen, "cannot store the genesis parameters: %s", st_str(rc));
     if (rc != ST_NOTFOUND) {
         if (e->genesis_parsed)
             eng_genesis_drop_accounts(&e->genesis);

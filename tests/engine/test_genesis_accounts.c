@@ -246,6 +246,11 @@ Test(engine_genesis_accounts, an_older_data_directory_gains_the_parameters_and_h
     cr_assert_eq(sqlite3_exec(db, "DELETE FROM meta WHERE key LIKE 'genesis.%'", NULL, NULL, NULL), SQLITE_OK, "delete");
     sqlite3_close(db);
     cr_assert_null(stored_meta("genesis.params"), "gone");
+    /* refused for another genesis, it stays as it was */
+    char *other = many_accounts_json(50, 1);
+    cr_assert_eq(try_open(&e, err, sizeof err, other), ST_INVALID, "another genesis is refused");
+    cr_assert_null(stored_meta("genesis.params"), "a refused start writes nothing");
+    free(other);
     cr_assert_eq(try_open(&e, err, sizeof err, NULL), ST_OK, "the older directory opens: %s", err);
     cr_assert_eq(eng_chain_id(e), 77, "its genesis");
     ledger_audit_report report;
