@@ -51,7 +51,7 @@ int eng_gov_reload_params(eng *e)
 {
     eng_genesis fresh;
     char err[256];
-    int rc = eng_genesis_parse(&fresh, err, sizeof err, e->genesis.canonical, strlen(e->genesis.canonical));
+    int rc = eng_genesis_parse(&fresh, err, sizeof err, e->genesis.params, strlen(e->genesis.params));
     mpz_t v;
     mpz_init(v);
     for (unsigned i = 0; i < eng_param_count() && rc == ST_OK; i++) {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -34,7 +35,8 @@ static const char usage[] =
     "  --dev                 development chain: chainId 31337, ten funded well-known accounts,\n"
     "                        manual clock, admin_* methods; data in ~/.conclave/dev unless --datadir\n"
     "  --datadir DIR         where the ledger (conclave.db) and the admin cookie (.cookie) live\n"
-    "  --genesis FILE        genesis document for a new data directory (required without --dev)\n"
+    "  --genesis FILE        genesis document for a new data directory (required without --dev), at\n"
+    "                        most 256 MiB; given again at a restart it must be the chain's own\n"
     "  --rpc-bind HOST:PORT  address to serve JSON-RPC on (default 127.0.0.1:8645; port 0 picks one);\n"
     "                        one beyond this machine gets a warning: it is plain HTTP, put TLS in front\n"
     "  --allow-public-dev    let --dev serve on an address beyond this machine (refused without it:\n"
@@ -177,25 +179,56 @@ static int make_dirs(const char *path)
     return mkdir(buf, 0700) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-static char *read_file(const char *path)
+/* A genesis file mapped read-only and followed by a NUL, so the engine reads it as a string without
+ * a copy: a restart given the same file only hashes its bytes, and a copy of a 256 MiB file cost more
+ * CPU (page faults) than the hash. The file must not shrink while the node starts (SIGBUS). */
+typedef struct mapped_text {
+    char *text;                 /* the file's bytes then at least one NUL, or NULL */
+    size_t map_len;             /* bytes mapped at text */
+} mapped_text;
+
+/* Maps the regular file at path into m. Returns: 0; -1 with errno set (EFBIG: over
+ * ENG_GENESIS_MAX_BYTES; EINVAL: not a regular file) and m->text NULL. */
+static int map_text(mapped_text *m, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long len = ftell(f);
-        if (len >= 0 && len < 64L * 1024 * 1024 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)len + 1))) {
-            if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
-                free(buf);
-                buf = NULL;
-            } else {
-                buf[len] = '\0';
-            }
-        }
+    struct stat st;
+    m->text = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = -1;
+    if (fstat(fd, &st) != 0)
+        goto out;
+    if (!S_ISREG(st.st_mode) || st.st_size > ENG_GENESIS_MAX_BYTES) {
+        errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+        goto out;
     }
-    fclose(f);
-    return buf;
+    /* zero pages one byte past the file at least; the file maps over their start, and the rest of its
+     * last page reads as zero too */
+    size_t len = (size_t)st.st_size, page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t map_len = (len / page + 1) * page;
+    char *area = mmap(NULL, map_len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (area == MAP_FAILED)
+        goto out;
+    if (len > 0 && mmap(area, len, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd, 0) == MAP_FAILED) {
+        int saved = errno;
+        munmap(area, map_len);
+        errno = saved;
+        goto out;
+    }
+    m->text = area;
+    m->map_len = map_len;
+    rc = 0;
+out:
+    close(fd);
+    return rc;
+}
+
+static void unmap_text(mapped_text *m)
+{
+    if (m->text)
+        munmap(m->text, m->map_len);
+    m->text = NULL;
 }
 
 /* DIR/name into out (PATH_MAX). The data directory's length was checked at start. */
@@ -345,9 +378,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "conclaved: the manual clock is for development chains only (--dev)\n");
         return 2;
     }
-    char *genesis = NULL, *dev_genesis = NULL;
-    if (o.genesis_file && !(genesis = read_file(o.genesis_file))) {
-        fprintf(stderr, "conclaved: cannot read the genesis file %s: %s\n", o.genesis_file, strerror(errno));
+    char *dev_genesis = NULL;
+    mapped_text genesis = { 0 };
+    if (o.genesis_file && map_text(&genesis, o.genesis_file) != 0) {
+        if (errno == EFBIG)
+            fprintf(stderr, "conclaved: the genesis file %s is larger than %ld MiB\n", o.genesis_file,
+                    ENG_GENESIS_MAX_BYTES / (1024 * 1024));
+        else
+            fprintf(stderr, "conclaved: cannot read the genesis file %s: %s\n", o.genesis_file, strerror(errno));
         return 1;
     }
 
@@ -386,15 +424,18 @@ int main(int argc, char **argv)
     data_path(path, datadir, "conclave.db");
     /* a new dev chain trusts this machine's platform and this enclave build; an existing one keeps
      * the genesis it was made with */
-    if (!genesis && o.dev
+    if (!genesis.text && o.dev
         && !(dev_genesis = eng_genesis_dev_json(with_enclave ? es.platform : NULL, with_enclave ? es.measurement : NULL,
                                                  with_enclave && es.has_worker ? es.worker_measurement : NULL))) {
         fprintf(stderr, "conclaved: out of memory\n");
         goto out;
     }
-    eng_config cfg = { .db_path = path, .genesis_json = genesis, .default_genesis_json = dev_genesis,
+    eng_config cfg = { .db_path = path, .genesis_json = genesis.text, .default_genesis_json = dev_genesis,
                        .clock_mode = clock_mode, .dev = o.dev };
-    if (eng_open(&n.engine, err, sizeof err, &cfg) != ST_OK) {
+    int opened = eng_open(&n.engine, err, sizeof err, &cfg);
+    /* the engine keeps what it needs of the genesis: the document (up to 256 MiB) goes now */
+    unmap_text(&genesis);
+    if (opened != ST_OK) {
         fprintf(stderr, "conclaved: %s\n", err);
         goto out;
     }
@@ -460,7 +501,7 @@ out:
         event_base_free(n.base);
     if (lock_fd >= 0)
         close(lock_fd);
-    free(genesis);
+    unmap_text(&genesis);
     free(dev_genesis);
     return rc;
 }

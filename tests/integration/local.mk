@@ -1,7 +1,7 @@
 # tests/integration/local.mk: the integration tests.
 tests_integration_TESTS = tests/integration/test_node tests/integration/test_staking \
 	tests/integration/test_settlement tests/integration/test_events tests/integration/test_gov \
-	tests/integration/test_startup tests/integration/test_crash tests/integration/test_http_limits \
+	tests/integration/test_startup tests/integration/test_genesis_file tests/integration/test_crash tests/integration/test_http_limits \
 	tests/integration/test_exposure tests/integration/test_worker tests/integration/test_compute_reads \
 	tests/integration/test_cors tests/integration/test_event_resume \
 	tests/integration/test_metrics tests/integration/test_polls
@@ -19,6 +19,8 @@ tests_integration_test_gov_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_gov_LDADD = $(TEST_LDADD)
 tests_integration_test_startup_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_startup_LDADD = $(TEST_LDADD)
+tests_integration_test_genesis_file_CFLAGS = $(TEST_CFLAGS)
+tests_integration_test_genesis_file_LDADD = $(TEST_LDADD)
 tests_integration_test_crash_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_crash_LDADD = $(TEST_LDADD)
 tests_integration_test_http_limits_CFLAGS = $(TEST_CFLAGS)
