@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* verify_pool.c: worker threads for CPU-bound work, with results handed back to the loop in
  * submission order. Jobs sit in one FIFO list under a mutex: workers claim the oldest unclaimed job,
- * run its work outside the lock and mark it worked; the loop takes the worked jobs from the head of
- * the list up to the first unfinished one and runs their done callbacks. A worker that finishes the
- * job at the head writes the eventfd (once until the loop has drained), so a job finished early waits
- * for its predecessors and is then delivered by whoever completes the head. Workers block every
- * signal: the loop thread keeps receiving them. */
+ * run its work outside the lock and mark it worked. The jobs submitted during one turn of the loop
+ * (one HTTP request's batch, or the calls of every connection read in that turn) form a group,
+ * sealed by an event that runs once the turn's callbacks have returned; the loop takes whole groups
+ * from the head, once every job of the group and of all groups before it is worked, and runs their
+ * done callbacks together, so what the engine receives from one request lands in one block. The
+ * worker that completes the head group writes the eventfd (once until the loop has drained).
+ * Workers block every signal: the loop thread keeps receiving them. */
 #include "node/verify_pool.h"
 
 #include <errno.h>
@@ -20,17 +22,28 @@ struct job {
     verify_pool_work_fn work;
     verify_pool_done_fn done;
     void *arg;
-    bool worked;                     /* work(arg) has returned (under the pool's lock) */
+    struct group *group;
     struct job *next;
 };
 
+/* The jobs submitted in one turn of the loop: consecutive in the job list. */
+struct group {
+    unsigned jobs;                   /* how many */
+    unsigned unworked;               /* of which work has not returned */
+    bool sealed;                     /* the turn is over: no job joins any more */
+    struct group *next;
+};
+
 struct verify_pool {
-    struct event *wake_ev;           /* readable eventfd: worked jobs wait at the head */
+    struct event *wake_ev;           /* readable eventfd: a worked group waits at the head */
+    struct event *seal_ev;           /* active while a group is open: seals it after the turn */
     int wake_fd;
     pthread_mutex_t lock;
     pthread_cond_t work_ready;
     struct job *head, *tail;         /* every queued job, oldest first */
     struct job *unclaimed;           /* the oldest job no worker has taken, or NULL */
+    struct group *groups, *groups_tail; /* every group with jobs queued, oldest first */
+    struct group *open;              /* the group this turn's jobs join, or NULL */
     bool wake_sent;                  /* the eventfd was written since the loop last drained */
     bool stopping;
     unsigned long pending;           /* jobs submitted whose done has not run (loop thread) */
@@ -70,8 +83,8 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&p->lock);
         j->work(j->arg);
         pthread_mutex_lock(&p->lock);
-        j->worked = true;
-        if (j == p->head && !p->wake_sent) {
+        struct group *g = j->group;
+        if (--g->unworked == 0 && g->sealed && g == p->groups && !p->wake_sent) {
             p->wake_sent = true;
             wake_loop(p);
         }
@@ -80,14 +93,20 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* Detaches the worked jobs at the head of the queue, oldest first. */
+/* Detaches the complete groups at the head of the queue and their jobs, oldest first: the next
+ * group is then the head that a worker completing it wakes the loop for. */
 static struct job *take_worked(verify_pool *p)
 {
     struct job *first, *last = NULL;
     pthread_mutex_lock(&p->lock);
     first = p->head;
-    for (struct job *j = p->head; j && j->worked; j = j->next)
-        last = j;
+    while (p->groups && p->groups->sealed && p->groups->unworked == 0) {
+        for (unsigned i = 0; i < p->groups->jobs; i++)
+            last = last ? last->next : p->head;
+        p->groups = p->groups->next;
+    }
+    if (!p->groups)
+        p->groups_tail = NULL;
     if (last) {
         p->head = last->next;
         if (!p->head)
@@ -99,15 +118,35 @@ static struct job *take_worked(verify_pool *p)
     return last ? first : NULL;
 }
 
+/* Runs the done callbacks of list (whole groups, detached) and frees its jobs and groups. */
 static void run_done(verify_pool *p, struct job *list)
 {
     while (list) {
         struct job *next = list->next;
+        struct group *g = list->group;
         list->done(list->arg);
         free(list);
         p->pending--;
+        if (--g->jobs == 0)
+            free(g);
         list = next;
     }
+}
+
+/* The turn that opened a group is over: the group is complete once its jobs are worked. */
+static void on_seal(evutil_socket_t fd, short what, void *arg)
+{
+    verify_pool *p = arg;
+    (void)fd;
+    (void)what;
+    pthread_mutex_lock(&p->lock);
+    struct group *g = p->open;
+    p->open = NULL;
+    g->sealed = true;
+    bool ready = g->unworked == 0 && g == p->groups;
+    pthread_mutex_unlock(&p->lock);
+    if (ready)
+        run_done(p, take_worked(p));
 }
 
 static void on_wake(evutil_socket_t fd, short what, void *arg)
@@ -155,7 +194,7 @@ verify_pool *verify_pool_new(struct event_base *base, unsigned threads)
     if ((p->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
         goto fail;
     if (!(p->wake_ev = event_new(base, p->wake_fd, EV_READ | EV_PERSIST, on_wake, p))
-        || event_add(p->wake_ev, NULL) != 0)
+        || event_add(p->wake_ev, NULL) != 0 || !(p->seal_ev = event_new(base, -1, 0, on_seal, p)))
         goto fail;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -172,6 +211,8 @@ fail:
     }
     if (p->wake_ev)
         event_free(p->wake_ev);
+    if (p->seal_ev)
+        event_free(p->seal_ev);
     if (p->wake_fd >= 0)
         close(p->wake_fd);
     free(p->threads);
@@ -182,10 +223,25 @@ fail:
 int verify_pool_submit(verify_pool *p, verify_pool_work_fn work, verify_pool_done_fn done, void *arg)
 {
     struct job *j = calloc(1, sizeof *j);
-    if (!j)
+    struct group *g = p->open ? NULL : calloc(1, sizeof *g);
+    if (!j || (!p->open && !g)) {
+        free(j);
+        free(g);
         return ST_NOMEM;
-    *j = (struct job){ .work = work, .done = done, .arg = arg };
+    }
     pthread_mutex_lock(&p->lock);
+    if (g) {
+        if (p->groups_tail)
+            p->groups_tail->next = g;
+        else
+            p->groups = g;
+        p->groups_tail = g;
+        p->open = g;
+        event_active(p->seal_ev, 0, 0);
+    }
+    *j = (struct job){ .work = work, .done = done, .arg = arg, .group = p->open };
+    p->open->jobs++;
+    p->open->unworked++;
     if (p->tail)
         p->tail->next = j;
     else
@@ -212,10 +268,13 @@ void verify_pool_free(verify_pool *p)
     /* the threads are gone: what they did not claim is worked here, and all is delivered in order */
     for (struct job *j = p->unclaimed; j; j = j->next) {
         j->work(j->arg);
-        j->worked = true;
+        j->group->unworked--;
     }
+    for (struct group *g = p->groups; g; g = g->next)
+        g->sealed = true;
     run_done(p, take_worked(p));
     event_free(p->wake_ev);
+    event_free(p->seal_ev);
     close(p->wake_fd);
     pthread_cond_destroy(&p->work_ready);
     pthread_mutex_destroy(&p->lock);

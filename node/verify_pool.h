@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* verify_pool.h: a pool of worker threads that runs CPU-bound work (a signed transaction's decoding,
  * EIP-712 digest and signature recovery) off the event loop, and hands each result back to the loop
- * in the order the work was submitted: a job's done runs once it and every job submitted before it
- * have run their work, so what the loop does with the results keeps arrival order.
+ * in the order the work was submitted, so what the loop does with the results keeps arrival order.
+ * The jobs submitted during one turn of the loop (one HTTP request's batch, say) are handed back
+ * together, once every one of them and of the jobs submitted before them has run its work.
  * Layer: node (conclaved); uses libevent and pthreads only. */
 #ifndef NODE_VERIFY_POOL_H
 #define NODE_VERIFY_POOL_H
