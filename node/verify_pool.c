@@ -72,6 +72,7 @@ static void wake_loop(verify_pool *p)
 static void *worker_main(void *arg)
 {
     verify_pool *p = arg;
+    pthread_setname_np(pthread_self(), "verify"); /* for top -H and perf; a failure changes nothing */
     pthread_mutex_lock(&p->lock);
     for (;;) {
         while (!p->stopping && !p->unclaimed)
