@@ -94,8 +94,8 @@ static int admit(eng *e, eng_item *it)
         return ST_OK; /* types without a nonce never reach a block: eng_submit refuses them */
     if (ledger_nonce_get(e->ledger, it->tx.signer, &want) != ST_OK)
         return ST_DB;
-    ledger_addr_format(addr, it->tx.signer);
     if (want != have) {
+        ledger_addr_format(addr, it->tx.signer);
         snprintf(expected, sizeof expected, "%llu", (unsigned long long)want);
         refuse(it, ST_NONCE, refusal_data(expected, addr), "nonce %llu is not the next nonce of %s: expected %llu",
                (unsigned long long)have, addr, (unsigned long long)want);
@@ -107,6 +107,7 @@ static int admit(eng *e, eng_item *it)
         return ST_DB;
     if (standing)
         return ST_OK;
+    ledger_addr_format(addr, it->tx.signer);
     refuse(it, ST_INSUFFICIENT, refusal_data(NULL, addr),
            "%s holds nothing in the ledger: an address's first transaction is taken only once it holds a free "
            "balance, unless it is a worker runtime's WorkerRegister", addr);

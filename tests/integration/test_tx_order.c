@@ -2,12 +2,18 @@
 /* test_tx_order.c: conclaved verifies signed transactions on worker threads (--verify-threads) and
  * still applies them in the order they arrived: a batch of 100 transfers from one sender with
  * consecutive nonces all succeed, each after the one before it in the chain; so do interleaved
- * senders; a bad signature in the middle of a batch is refused alone while the rest land; and
- * --verify-threads refuses what is not 1 to 256. */
+ * senders; a bad signature in the middle of a batch is refused alone while the rest land; a
+ * client that leaves before its batch is verified harms nothing and the node still stops cleanly;
+ * and --verify-threads refuses what is not 1 to 256. */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include "tests/lib/node.h"
 #include "tests/lib/testhelp.h"
 
@@ -190,4 +196,48 @@ Test(integration_tx_order, verify_threads_takes_1_to_256)
         const char *argv[] = { TEST_BUILDDIR "/conclaved", "--dev", "--verify-threads", bad[i], NULL };
         cr_assert_eq(th_run(argv), 2, "'%s' is a usage error", bad[i]);
     }
+}
+
+/* Sends body as one POST on a new loopback connection and closes it without reading the answer. */
+static void post_and_leave(const char *body)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)node.port) };
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert_geq(fd, 0, "socket");
+    cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0, "connect");
+    char head[256];
+    int len = snprintf(head, sizeof head, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                       "Content-Length: %zu\r\n\r\n", strlen(body));
+    cr_assert_eq(write(fd, head, (size_t)len), len, "request head sent");
+    cr_assert_eq(write(fd, body, strlen(body)), (ssize_t)strlen(body), "request body sent");
+    close(fd);
+}
+
+Test(integration_tx_order, a_client_gone_before_its_batch_is_verified_harms_nothing, .fini = teardown, .timeout = 120)
+{
+    start_with_threads("2");
+    size_t cap = 1 << 20, len = 0;
+    char *body = malloc(cap);
+    cr_assert_not_null(body, "memory for the batch");
+    len += (size_t)snprintf(body + len, cap - len, "[");
+    for (unsigned i = 0; i < BATCH; i++) {
+        char *params = th_transfer_params(0, SINK, "1", i, 31337);
+        len += (size_t)snprintf(body + len, cap - len, "%s{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":\"tx_send\","
+                                "\"params\":%s}", i ? "," : "", i, params);
+        free(params);
+    }
+    snprintf(body + len, cap - len, "]");
+    post_and_leave(body);
+    free(body);
+    /* a transfer of another sender's, answered once durable, after the batch if the batch was read */
+    char *params = th_transfer_params(1, SINK, "1", 0, 31337);
+    cJSON *resp = th_call(&node, "tx_send", params);
+    free(params);
+    cr_assert_str_eq(th_str(th_result(resp), "status"), "success", "the node still serves");
+    cJSON_Delete(resp);
+    uint64_t nonce = th_nonce(&node, 0);
+    cr_assert(nonce == 0 || nonce == BATCH, "the abandoned batch applied whole or not at all (nonce %llu)",
+              (unsigned long long)nonce);
+    cr_assert_eq(th_node_stop(&node, SIGTERM), 0, "the node stops cleanly, its threads joined");
 }
