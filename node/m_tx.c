@@ -33,17 +33,20 @@ struct tx_job {
     int rc;                          /* the verification's outcome */
     char err[256];                   /* its reason when rc is not ST_OK */
     ledger_tx tx;                    /* the verified transaction when rc is ST_OK */
+    char *tx_body;                   /* its stored text (eng_tx_body), or NULL */
 };
 
 static void job_free(struct tx_job *j)
 {
     cJSON_Delete(j->body);
     ledger_tx_clear(&j->tx);
+    cJSON_free(j->tx_body);
     free(j);
 }
 
-/* Decodes and verifies j's transaction: the work of a pool thread, so it touches only j and
- * thread-safe ledger code (the signature context is read-only once made). */
+/* Decodes and verifies j's transaction and renders the text its block will store: the work of a
+ * pool thread, so it touches only j and thread-safe code (the signature context is read-only once
+ * made; eng_tx_body is pure). Out of memory for the text leaves it to the engine. */
 static void verify(void *arg)
 {
     struct tx_job *j = arg;
@@ -63,7 +66,9 @@ static void verify(void *arg)
         snprintf(j->err, sizeof j->err,
                  "signature: the message was signed by %s, not by %s (tampered message, wrong key or "
                  "wrong chain id)", signer, j->from_text);
+        return;
     }
+    j->tx_body = eng_tx_body(&j->tx);
 }
 
 /* Hands a verified transaction to the engine, or answers the refusal; on the loop thread, in call
@@ -73,7 +78,8 @@ static void submit(void *arg)
     struct tx_job *j = arg;
     int rc = j->rc;
     if (rc == ST_OK)
-        rc = eng_submit(j->engine, j->err, sizeof j->err, &j->tx, node_finish_with_receipt, j->call);
+        rc = eng_submit_body(j->engine, j->err, sizeof j->err, &j->tx, &j->tx_body, node_finish_with_receipt,
+                             j->call);
     if (rc != ST_OK)
         rpc_deferred_finish(j->call, rc, NULL, NULL, j->err[0] ? j->err : st_str(rc));
     job_free(j);
