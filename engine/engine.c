@@ -95,8 +95,8 @@ static int admit(eng *e, eng_item *it)
         return ST_OK; /* types without a nonce never reach a block: eng_submit refuses them */
     if (ledger_nonce_get(e->ledger, it->tx.signer, &want) != ST_OK)
         return ST_DB;
-    ledger_addr_format(addr, it->tx.signer);
     if (want != have) {
+        ledger_addr_format(addr, it->tx.signer);
         snprintf(expected, sizeof expected, "%llu", (unsigned long long)want);
         refuse(it, ST_NONCE, refusal_data(expected, addr), "nonce %llu is not the next nonce of %s: expected %llu",
                (unsigned long long)have, addr, (unsigned long long)want);
@@ -108,6 +108,7 @@ static int admit(eng *e, eng_item *it)
         return ST_DB;
     if (standing)
         return ST_OK;
+    ledger_addr_format(addr, it->tx.signer);
     refuse(it, ST_INSUFFICIENT, refusal_data(NULL, addr),
            "%s holds nothing in the ledger: an address's first transaction is taken only once it holds a free "
            "balance, unless it is a worker runtime's WorkerRegister", addr);
@@ -149,12 +150,10 @@ static int apply_item(eng *e, eng_item *it, uint64_t height, uint32_t index, uin
         a.r.events = cJSON_CreateArray();
     }
     it->events = a.r.events ? cJSON_PrintUnformatted(a.r.events) : NULL;
-    char *body = it->is_system ? it->sys_body : NULL;
-    cJSON *json = NULL;
-    if (!it->is_system) {
-        json = ledger_tx_to_json(&it->tx);
-        body = json ? cJSON_PrintUnformatted(json) : NULL;
-    }
+    char *body = it->is_system ? it->sys_body : it->tx_body;
+    bool rendered_here = !body;
+    if (rendered_here)
+        body = eng_tx_body(&it->tx);
     if (!it->events || !body || (!it->success && !it->error)) {
         rc = ST_NOMEM;
     } else {
@@ -168,10 +167,8 @@ static int apply_item(eng *e, eng_item *it, uint64_t height, uint32_t index, uin
         if (ledger_txrec_put(e->ledger, &rec) != ST_OK)
             rc = ST_DB;
     }
-    if (json) {
-        cJSON_Delete(json);
+    if (rendered_here)
         cJSON_free(body);
-    }
     it->height = height;
     it->index = index;
 out:
@@ -487,7 +484,21 @@ static void idle_cb(evutil_socket_t fd, short what, void *arg)
         event_active(e->produce_ev, 0, 0);
 }
 
+char *eng_tx_body(const ledger_tx *tx)
+{
+    cJSON *json = ledger_tx_to_json(tx);
+    char *body = json ? cJSON_PrintUnformatted(json) : NULL;
+    cJSON_Delete(json);
+    return body;
+}
+
 int eng_submit(eng *e, char *err, size_t errlen, ledger_tx *tx, eng_done_fn done, void *cookie)
+{
+    char *body = NULL;
+    return eng_submit_body(e, err, errlen, tx, &body, done, cookie);
+}
+
+int eng_submit_body(eng *e, char *err, size_t errlen, ledger_tx *tx, char **body, eng_done_fn done, void *cookie)
 {
     uint64_t nonce;
     const eng_handler *h = eng_handler_find(tx->type->name, false);
@@ -510,6 +521,8 @@ int eng_submit(eng *e, char *err, size_t errlen, ledger_tx *tx, eng_done_fn done
         return ST_NOMEM;
     it->tx = *tx;
     memset(tx, 0, sizeof *tx);
+    it->tx_body = *body;
+    *body = NULL;
     it->done = done;
     it->cookie = cookie;
     return eng_enqueue(e, it);

@@ -97,6 +97,16 @@ int eng_worker_min_stake(eng *e, uint32_t score, mpz_t min) WARN_UNUSED NONNULL(
  * ST_INVALID (a field is out of range; err says which); ST_LIMIT (queue full). */
 int eng_submit(eng *e, char *err, size_t errlen, ledger_tx *tx, eng_done_fn done, void *cookie)
     WARN_UNUSED NONNULL(1, 2, 4, 5);
+/* The canonical JSON text a signed transaction is stored as in its block. A pure function of tx,
+ * safe to call from any thread (unlike the rest of this API), so that it can be rendered beside
+ * the signature's recovery instead of on the loop. Returns: the text (caller owns; cJSON_free), or
+ * NULL on out of memory. */
+char *eng_tx_body(const ledger_tx *tx) NONNULL(1);
+/* eng_submit with the stored text already rendered (by eng_tx_body on this tx): *body is moved
+ * (set to NULL) on ST_OK, like tx, and stays the caller's otherwise; a NULL *body is rendered when
+ * the transaction is applied. Returns: as eng_submit. */
+int eng_submit_body(eng *e, char *err, size_t errlen, ledger_tx *tx, char **body, eng_done_fn done, void *cookie)
+    WARN_UNUSED NONNULL(1, 2, 4, 5, 6);
 /* Dev only: queues a system transaction that stands in for what epoch settlement and governance
  * do: "Mint" {"to", "amount"} (issued to a free balance), "PoolReward" {"pool", "amount"} (paid to a
  * pool from the treasury), "WorkerSlash" {"worker", "ppm"} (burns that part of its bonded stake).

@@ -19,6 +19,8 @@
 typedef struct eng_item {
     bool is_system;
     ledger_tx tx;                   /* signed: the decoded transaction (owned) */
+    char *tx_body;                  /* signed: its stored text rendered before it was queued
+                                     * (eng_tx_body; owned, cJSON_free), or NULL */
     char *sys_type;                 /* system: "Genesis" or "Mint" (owned) */
     char *sys_body;                 /* system: canonical JSON {"type","message"} (owned) */
     eng_done_fn done;

@@ -23,11 +23,13 @@
 #include "engine/genesis.h"
 #include "ledger/hex.h"
 #include "node/methods.h"
+#include "node/verify_pool.h"
 #include "rpc/rpc.h"
 
 static const char usage[] =
     "usage: conclaved [--dev] [--datadir DIR] [--genesis FILE] [--rpc-bind HOST:PORT] [--allow-public-dev]\n"
     "                 [--rpc-connections-per-address N] [--rpc-cors ORIGIN[,ORIGIN]...]\n"
+    "                 [--verify-threads N]\n"
     "                 [--clock wall|manual] [--enclave PATH | --no-enclave] [--enclave-info]\n"
     "\n"
     "The Conclave node: a ledger, stake pools and governance, served as JSON-RPC 2.0 over HTTP.\n"
@@ -48,6 +50,8 @@ static const char usage[] =
     "                        let pages of these origins (http[s]://HOST[:PORT], or * for any) call\n"
     "                        POST / and GET /events from a browser (CORS; off by default); admin\n"
     "                        methods never answer a call from another origin\n"
+    "  --verify-threads N    threads that decode transactions and recover their signatures off the\n"
+    "                        event loop, 1 to 256 (default: the number of online CPUs)\n"
     "  --clock wall|manual   time source (default: wall; manual with --dev, moved by admin_advanceTime)\n"
     "  --enclave PATH        the conclave-enclave program that settles epochs (default: the one next\n"
     "                        to conclaved); its platform secret and sealed key live in DIR\n"
@@ -75,6 +79,7 @@ struct options {
     bool allow_public_dev;
     unsigned per_address;           /* --rpc-connections-per-address, 0: the default */
     const char *cors;               /* --rpc-cors, or NULL */
+    unsigned verify_threads;        /* --verify-threads, 0: the default */
 };
 
 static int parse_options(struct options *o, int argc, char **argv)
@@ -88,6 +93,7 @@ static int parse_options(struct options *o, int argc, char **argv)
         { "allow-public-dev", no_argument, NULL, 'P' },
         { "rpc-connections-per-address", required_argument, NULL, 'a' },
         { "rpc-cors", required_argument, NULL, 'C' },
+        { "verify-threads", required_argument, NULL, 't' },
         { NULL, 0, NULL, 0 },
     };
     *o = (struct options){ .bind = "127.0.0.1:8645" };
@@ -112,6 +118,17 @@ static int parse_options(struct options *o, int argc, char **argv)
                 return 2;
             }
             o->per_address = (unsigned)n;
+            break;
+        }
+        case 't': {
+            char *end;
+            unsigned long n = strtoul(optarg, &end, 10);
+            if (*optarg < '0' || *optarg > '9' || *end || n < 1 || n > VERIFY_POOL_MAX_THREADS) {
+                fprintf(stderr, "conclaved: --verify-threads takes 1 to %u, not '%s'\n", VERIFY_POOL_MAX_THREADS,
+                        optarg);
+                return 2;
+            }
+            o->verify_threads = (unsigned)n;
             break;
         }
         case 'h': fputs(usage, stdout); exit(0);
@@ -393,6 +410,7 @@ int main(int argc, char **argv)
     struct enclave_setup es;
     bool with_enclave = !o.no_enclave;
     rpc_server *server = NULL;
+    verify_pool *pool = NULL;
     struct event *sigterm = NULL, *sigint = NULL;
     int lock_fd = -1;
     char path[PATH_MAX], token[67], err[512] = "";
@@ -448,6 +466,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "conclaved: cannot set up the event loop\n");
         goto out;
     }
+    pool = verify_pool_new(n.base, o.verify_threads ? o.verify_threads : verify_pool_default_threads());
+    if (!pool) {
+        fprintf(stderr, "conclaved: cannot start the signature verification threads\n");
+        goto out;
+    }
+    node_tx_set_verify_pool(pool);
     /* without a working enclave the node still serves; epochs wait until one settles them */
     if (with_enclave && eng_enclave_configure(n.engine, es.program, es.secret, es.sealed) != ST_OK)
         fprintf(stderr, "conclaved: running without an enclave for now\n");
@@ -495,6 +519,9 @@ out:
         event_free(sigterm);
     if (sigint)
         event_free(sigint);
+    /* the calls still being verified reach the engine before it closes and answers them */
+    node_tx_set_verify_pool(NULL);
+    verify_pool_free(pool);
     eng_close(n.engine); /* answers whatever is still queued, while the server still exists */
     rpc_server_free(server);
     if (n.base)

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ledger/status.h"
+#include "node/verify_pool.h"
 #include "rpc/rpc.h"
 
 /* conclaved's JSON-RPC error codes, in the server-error range beside rpc.h's own (RPC_E_UNAUTHORIZED
@@ -28,6 +29,10 @@ int node_rpc_error(int status, const char **message);
 
 /* conclaved's lines of GET /metrics (an rpc_metrics_fn; app is the engine). */
 char *node_metrics_text(void *app);
+
+/* Lets tx_send verify transactions on pool's threads (borrowed until set back to NULL, which must
+ * happen before the pool is freed); NULL, the default, verifies them on the loop thread. */
+void node_tx_set_verify_pool(verify_pool *pool);
 
 /* The sorted table of every method. Out: *n its length. */
 const rpc_method *node_methods(size_t *n);

@@ -4,7 +4,8 @@ tests_integration_TESTS = tests/integration/test_node tests/integration/test_sta
 	tests/integration/test_startup tests/integration/test_genesis_file tests/integration/test_crash tests/integration/test_http_limits \
 	tests/integration/test_exposure tests/integration/test_worker tests/integration/test_compute_reads \
 	tests/integration/test_cors tests/integration/test_event_resume \
-	tests/integration/test_metrics tests/integration/test_polls
+	tests/integration/test_metrics tests/integration/test_polls \
+	tests/integration/test_tx_order
 check_PROGRAMS += $(tests_integration_TESTS)
 TESTS += $(tests_integration_TESTS)
 tests_integration_test_node_CFLAGS = $(TEST_CFLAGS)
@@ -31,6 +32,8 @@ tests_integration_test_worker_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_worker_LDADD = $(TEST_LDADD)
 tests_integration_test_compute_reads_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_compute_reads_LDADD = $(TEST_LDADD)
+tests_integration_test_tx_order_CFLAGS = $(TEST_CFLAGS)
+tests_integration_test_tx_order_LDADD = $(TEST_LDADD)
 
 TESTS += tests/integration/test_cli.sh
 EXTRA_DIST += tests/integration/test_cli.sh tests/integration/lib.sh
