@@ -368,7 +368,8 @@ static double median_call_us(const bench_node *n, const char *method, const char
 }
 
 /* Times method on proposals 2 and 3 (params {"id":N} and then more_params) and prints their row. */
-static double read_row(const bench_node *n, const char *method, const char *more_params, const char *label)
+static double read_row(const bench_node *n, const char *method, const char *more_params, const char *label,
+                       size_t many_votes)
 {
     char params[96];
     snprintf(params, sizeof params, "{\"id\":%u%s}", PROPOSAL_FEW, more_params);
@@ -376,6 +377,9 @@ static double read_row(const bench_node *n, const char *method, const char *more
     snprintf(params, sizeof params, "{\"id\":%u%s}", PROPOSAL_MANY, more_params);
     double many = median_call_us(n, method, params);
     printf("%-40s %14.1f %14.1f %8.2fx\n", label, few, many, many / few);
+    char figure[96];
+    snprintf(figure, sizeof figure, "%s, median at %zu votes", label, many_votes);
+    bench_row(figure, many, "us", "the same with 10 votes", few, "O(1): ~1x");
     return many / few;
 }
 
@@ -403,6 +407,7 @@ int main(int argc, char **argv)
     bench_node_restart(&n, daemon);
     double counted = turnout_difference(&n);
 
+    double recover = bench_recover_rate();
     bench_print_machine();
     printf("%-52s %14s\n", "governance through JSON-RPC (conclaved --dev)", "per second");
     char label[96];
@@ -412,13 +417,20 @@ int main(int argc, char **argv)
     printf("%-52s %14.0f\n", label, batched);
     snprintf(label, sizeof label, "Vote changes, batches of %d, 1 connection", BATCH);
     printf("%-52s %14.0f\n", label, changes);
+    printf("%-52s %14.0f\n", "secp256k1 recoveries (raw, one core)", recover);
+    snprintf(label, sizeof label, "Vote via tx_send, %d conns x 1 call", CONNECTIONS);
+    bench_row(label, single, "tx/s", "secp256k1 recoveries, one core", recover, "-");
+    snprintf(label, sizeof label, "Vote via tx_send, batches of %d", BATCH);
+    bench_row(label, batched, "tx/s", "secp256k1 recoveries, one core", recover, ">= 0.75x");
+    snprintf(label, sizeof label, "Vote changes, batches of %d", BATCH);
+    bench_row(label, changes, "tx/s", "secp256k1 recoveries, one core", recover, ">= 0.75x");
 
     char many_head[32];
     snprintf(many_head, sizeof many_head, "%zu votes", many);
     printf("\n%-40s %14s %14s %9s\n", "reading a proposal, median us per call", "10 votes", many_head, "ratio");
-    double worst = read_row(&n, "gov_getTally", "", "gov_getTally");
-    read_row(&n, "gov_getProposal", "", "gov_getProposal");
-    read_row(&n, "gov_getVotes", ",\"limit\":20", "gov_getVotes, first page of 20");
+    double worst = read_row(&n, "gov_getTally", "", "gov_getTally", many);
+    read_row(&n, "gov_getProposal", "", "gov_getProposal", many);
+    read_row(&n, "gov_getVotes", ",\"limit\":20", "gov_getVotes, first page of 20", many);
     bench_node_stop(&n);
     if (worst >= 10.0)
         printf("NOTE: gov_getTally costs %.0fx more with %zu votes: not O(1)\n", worst, many);

@@ -989,6 +989,10 @@ int main(int argc, char **argv)
     row_count("  signed report, bytes", few.report_len, many.report_len);
     row_count("  blocks made by the advance", few.best.blocks, many.best.blocks);
 
+    char limit[64];
+    snprintf(limit, sizeof limit, "the same at %zu delegators", few.delegators);
+    snprintf(label, sizeof label, "settlement block at %zu delegators (wall)", many.delegators);
+    bench_row(label, bm->total_wall * 1e3, "ms", limit, bf->total_wall * 1e3, "independent: ~1x");
     const struct run *runs[2] = { &few, &many };
     bool same_inputs = memcmp(few.input_hash, many.input_hash, sizeof few.input_hash) == 0;
     printf("\n");

@@ -392,6 +392,16 @@ int main(int argc, char **argv)
     printf("%-52s %14.0f\n", label, single);
     snprintf(label, sizeof label, "Contribute via tx_send, batches of %d, 1 connection", BATCH);
     printf("%-52s %14.0f\n", label, batched);
+    char limit[64];
+    snprintf(limit, sizeof limit, "the same at %zu delegators", small_run.delegators);
+    snprintf(label, sizeof label, "PoolReward at %zu delegators", large_run.delegators);
+    bench_row(label, large_run.reward_us, "us", limit, small_run.reward_us, "O(1): ~1x");
+    snprintf(label, sizeof label, "Claim at %zu delegators", large_run.delegators);
+    bench_row(label, large_run.claim_us, "us", limit, small_run.claim_us, "O(1): ~1x");
+    snprintf(label, sizeof label, "Contribute via tx_send, %d conns x 1 call", CONNECTIONS);
+    bench_row(label, single, "tx/s", NULL, 0, "-");
+    snprintf(label, sizeof label, "Contribute via tx_send, batches of %d", BATCH);
+    bench_row(label, batched, "tx/s", NULL, 0, "-");
     printf("\n%zu of %d single and %zu of %d batched contributions succeeded; %zu+%zu rewards, %zu+%zu claims\n",
            ok_single, CONNECTIONS * PER_CONNECTION, ok_batched, BATCH * BATCHES, small_run.rewards_ok,
            large_run.rewards_ok, small_run.claims_ok, large_run.claims_ok);

@@ -4,7 +4,9 @@
  * request), beside raw secp256k1 recoveries per second measured in the same run, and their ratio.
  * Connection c signs with its own account: dev account c for c < 10, else a key of the bench's
  * (sha256 of "conclave bench key c"), funded by dev 0 in one batch before the clock starts. Prints
- * a table with the machine. Every transaction is signed before the clock starts. */
+ * a table with the machine, and for each run the CPU time the node's event-loop thread spent per
+ * transfer (from /proc: steadier than the rates on a loaded machine). Every transaction is signed
+ * before the clock starts. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -85,9 +87,27 @@ static char *make_funding(void *ctx, unsigned dev, uint64_t k, unsigned id)
     return signed_call(0, ENG_DEV_ACCOUNTS + i, "1000000000000000000000", i, id, NULL);
 }
 
+/* Nanoseconds the main thread of process pid (conclaved's event loop) has run, from
+ * /proc/PID/task/PID/schedstat; 0 when it cannot be read. */
+static double loop_cpu_ns(pid_t pid)
+{
+    char path[64];
+    double ns = 0;
+    snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", (int)pid, (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        if (fscanf(f, "%lf", &ns) != 1)
+            ns = 0;
+        fclose(f);
+    }
+    return ns;
+}
+
 /* Transfers/s on a fresh node: single calls from `connections` connections (after funding the
- * accounts beyond the dev ones), or batches (connections 0). */
-static double transfer_rate(const char *daemon, unsigned connections, size_t per_connection, size_t *ok)
+ * accounts beyond the dev ones), or batches (connections 0). Out: *loop_us the event loop's CPU
+ * microseconds per successful transfer while the clock ran. */
+static double transfer_rate(const char *daemon, unsigned connections, size_t per_connection, size_t *ok,
+                            double *loop_us)
 {
     bench_node n;
     struct run r = { .connections = connections ? connections : ENG_DEV_ACCOUNTS };
@@ -99,8 +119,10 @@ static double transfer_rate(const char *daemon, unsigned connections, size_t per
             bench_die("funding the bench's accounts");
         r.first_nonce0 = extra;
     }
+    double cpu0 = loop_cpu_ns(n.pid);
     double rate = connections ? bench_rpc_single(n.url, connections, per_connection, make_transfer, &r, ok)
                               : bench_rpc_batched(n.url, BATCHES, BATCH, make_transfer, &r, ok);
+    *loop_us = *ok ? (loop_cpu_ns(n.pid) - cpu0) / 1e3 / (double)*ok : 0;
     bench_node_stop(&n);
     return rate;
 }
@@ -127,19 +149,26 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     double recover = bench_recover();
     size_t ok_single = 0, ok_wide = 0, ok_batched = 0;
-    double single = transfer_rate(daemon, CONNECTIONS, PER_CONNECTION, &ok_single);
-    double wide = transfer_rate(daemon, WIDE_CONNECTIONS, WIDE_PER_CONNECTION, &ok_wide);
-    double batched = transfer_rate(daemon, 0, 0, &ok_batched);
+    double single_us, wide_us, batched_us;
+    double single = transfer_rate(daemon, CONNECTIONS, PER_CONNECTION, &ok_single, &single_us);
+    double wide = transfer_rate(daemon, WIDE_CONNECTIONS, WIDE_PER_CONNECTION, &ok_wide, &wide_us);
+    double batched = transfer_rate(daemon, 0, 0, &ok_batched, &batched_us);
     bench_print_machine();
-    printf("%-52s %14s %12s\n", "benchmark", "per second", "vs recover");
+    printf("%-52s %14s %12s %14s\n", "benchmark", "per second", "vs recover", "loop us/tx");
     printf("%-52s %14.0f %11.2fx\n", "secp256k1 recoveries (raw, one core)", recover, 1.0);
     char label[80];
     snprintf(label, sizeof label, "transfers via tx_send, %d connections x 1 call", CONNECTIONS);
-    printf("%-52s %14.0f %11.2fx\n", label, single, single / recover);
+    printf("%-52s %14.0f %11.2fx %14.1f\n", label, single, single / recover, single_us);
     snprintf(label, sizeof label, "transfers via tx_send, %d connections x 1 call", WIDE_CONNECTIONS);
-    printf("%-52s %14.0f %11.2fx\n", label, wide, wide / recover);
+    printf("%-52s %14.0f %11.2fx %14.1f\n", label, wide, wide / recover, wide_us);
     snprintf(label, sizeof label, "transfers via tx_send, batches of %d, 1 connection", BATCH);
-    printf("%-52s %14.0f %11.2fx\n", label, batched, batched / recover);
+    printf("%-52s %14.0f %11.2fx %14.1f\n", label, batched, batched / recover, batched_us);
+    snprintf(label, sizeof label, "transfers via tx_send, %d conns x 1 call", CONNECTIONS);
+    bench_row(label, single, "tx/s", "secp256k1 recoveries, one core", recover, "-");
+    snprintf(label, sizeof label, "transfers via tx_send, %d conns x 1 call", WIDE_CONNECTIONS);
+    bench_row(label, wide, "tx/s", "secp256k1 recoveries, one core", recover, ">= 0.35x");
+    snprintf(label, sizeof label, "transfers via tx_send, batches of %d", BATCH);
+    bench_row(label, batched, "tx/s", "secp256k1 recoveries, one core", recover, ">= 0.75x");
     printf("\n%zu of %d and %zu of %d single, %zu of %d batched transfers succeeded\n", ok_single,
            CONNECTIONS * PER_CONNECTION, ok_wide, WIDE_CONNECTIONS * WIDE_PER_CONNECTION, ok_batched, BATCH * BATCHES);
     return ok_single == CONNECTIONS * PER_CONNECTION && ok_wide == WIDE_CONNECTIONS * WIDE_PER_CONNECTION

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "engine/genesis.h"
+#include "ledger/sig.h"
 #include "rpc/client.h"
 
 void bench_die(const char *what)
@@ -78,6 +79,35 @@ long bench_maxrss_kb(int who)
     struct rusage ru;
     getrusage(who, &ru);
     return ru.ru_maxrss;
+}
+
+void bench_row(const char *figure, double value, const char *unit, const char *limit_name, double limit,
+               const char *target)
+{
+    const char *path = getenv("BENCH_TABLE");
+    if (!path || !*path)
+        return;
+    FILE *f = fopen(path, "a");
+    if (!f) {
+        fprintf(stderr, "bench: cannot append to %s\n", path);
+        return;
+    }
+    fprintf(f, "%s\t%.6g\t%s\t%s\t%.6g\t%s\n", figure, value, unit, limit_name ? limit_name : "-", limit_name ? limit : 0,
+            target ? target : "-");
+    fclose(f);
+}
+
+double bench_recover_rate(void)
+{
+    enum { N = 20000 };
+    uint8_t key[32] = { 1 }, digest[32] = { 2 }, sig[65], addr[20];
+    if (ledger_sig_sign(sig, digest, key) != ST_OK)
+        bench_die("sign");
+    double t0 = bench_now();
+    for (int i = 0; i < N; i++)
+        if (ledger_sig_recover(addr, digest, sig) != ST_OK)
+            bench_die("recover");
+    return N / (bench_now() - t0);
 }
 
 void bench_print_machine(void)
@@ -234,7 +264,7 @@ static void *post_all(void *arg)
         char *resp = NULL;
         if (rpc_client_post(c, "/", w->bodies[i], strlen(w->bodies[i]), &status, &resp) != ST_OK)
             bench_die("request failed");
-        w->ok += bench_count_success(resp);
+        w->ok += w->expect ? strstr(resp, w->expect) != NULL : bench_count_success(resp);
         free(resp);
     }
     rpc_client_free(c);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* benchlib.h: what the benchmarks share: clocks, peak memory, the machine line of their tables,
  * temporary directories, an engine opened in process, a real conclaved --dev on a free loopback
- * port, started and stopped by its PID with bounded waits, and the JSON-RPC side: signed calls,
- * batches, parallel posting. Benchmarks only; nothing here is timed by a test. */
+ * port, started and stopped by its PID with bounded waits, the JSON-RPC side: signed calls,
+ * batches, parallel posting, and the rows of the summary table `make bench` ends with. Benchmarks only; nothing here is timed by a test. */
 #ifndef BENCH_BENCHLIB_H
 #define BENCH_BENCHLIB_H
 
@@ -39,6 +39,17 @@ double bench_now(void);
 double bench_cpu(void);
 /* Peak resident memory in KiB of RUSAGE_SELF or RUSAGE_CHILDREN. */
 long bench_maxrss_kb(int who);
+/* Adds one row to the table `make bench` prints at its end: figure (a short name, no tab or
+ * newline), its value in unit, the limit it is compared with (limit_name, its value measured in the
+ * same run in the same unit; NULL and 0 for none), and the target ("-" for none), e.g.
+ * bench_row("ledger_getAccount, 8 conns", 21000, "req/s", "bare evhttp responder", 26000, ">= 0.7x").
+ * Appends a tab-separated line to the file named by the environment variable BENCH_TABLE (which the
+ * bench target sets); without it, does nothing. */
+void bench_row(const char *figure, double value, const char *unit, const char *limit_name, double limit,
+               const char *target);
+/* secp256k1 public key recoveries per second on this thread (ledger_sig_recover, 20,000 of them):
+ * the limit of signed transactions, measured in the same run as they are. */
+double bench_recover_rate(void);
 /* Prints the machine line of a table, "machine: host (Linux x86_64), CPU model, N cores", and a
  * blank line to stdout. */
 void bench_print_machine(void);
@@ -65,12 +76,14 @@ char *bench_batch(char *const *calls, size_t n);
 /* The receipts with "status":"success" in a response. */
 size_t bench_count_success(const char *resp);
 
-/* One connection's requests, posted in order; ok counts the successful receipts of the answers. */
+/* One connection's requests, posted in order; ok counts the successful receipts of the answers,
+ * or, when expect is set, the answers that hold the text expect. */
 typedef struct bench_worker {
     const char *url;
     char **bodies;
     size_t n;
     size_t ok;
+    const char *expect;         /* NULL: count successful receipts */
 } bench_worker;
 /* Runs the workers in parallel threads, one connection each. Returns the wall seconds it took. */
 double bench_post_parallel(bench_worker *workers, unsigned count);

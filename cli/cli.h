@@ -195,8 +195,9 @@ cli_printer cli_print_info, cli_print_account, cli_print_receipt, cli_print_bloc
 /* A staking_getPool result, an array of them as a table; a staking_getPosition result; a
  * staking_getWorker result, a staking_listWorkers result. */
 cli_printer cli_print_pool, cli_print_pools, cli_print_position, cli_print_worker, cli_print_workers;
-/* A gov_getProposal result, an array of them as a table; a gov_votingPower result. */
-cli_printer cli_print_proposal, cli_print_proposals, cli_print_power;
+/* A gov_getProposal result, an array of them as a table; a gov_votingPower result; a
+ * gov_getResults result (each choice numbered, with its score). */
+cli_printer cli_print_proposal, cli_print_proposals, cli_print_power, cli_print_results;
 /* Returns: whether the audit reported ok. */
 bool cli_print_audit(const cJSON *audit) NONNULL(1);
 /* One line for a JSON-RPC error object: "message (code N, data {...})". Caller frees with free(). */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* cmd_gov.c: the governance commands: proposals, votes, delegation, execution and voting power.
+/* cmd_gov.c: the governance commands: proposals, votes, ballots and a poll's results, delegation,
+ * execution and voting power.
  * Each command checks all of its words before it opens a connection; see session.h. Their usage
  * lines and help texts are in the table of commands.c. */
 #include "cli/session.h"
@@ -102,6 +103,29 @@ int cli_cmd_gov_vote(const cli_opts *o)
     int ex = cli_send_signed(o, "Vote", ok ? m : NULL);
     cJSON_Delete(m);
     return ex;
+}
+
+int cli_cmd_gov_ballot(const cli_opts *o)
+{
+    uint64_t id, conviction;
+    if (!cli_word_uint(&id, o->argv[0], "proposal") || !opt_conviction(&conviction, o))
+        return CLI_EXIT_USAGE;
+    size_t len = strlen(o->argv[1]);
+    if (len == 0 || len > 2048) {
+        cli_error("bad choice: 1 to 2048 bytes of JSON as Snapshot writes it, such as 2, '[1,3]' or '{\"1\":2}'");
+        return CLI_EXIT_USAGE;
+    }
+    cJSON *m = cJSON_CreateObject();
+    bool ok = m && cli_msg_u64(m, "proposal", id) && cJSON_AddStringToObject(m, "choice", o->argv[1])
+              && cli_msg_u64(m, "conviction", conviction);
+    int ex = cli_send_signed(o, "Ballot", ok ? m : NULL);
+    cJSON_Delete(m);
+    return ex;
+}
+
+int cli_cmd_gov_results(const cli_opts *o)
+{
+    return cli_query_number(o, "gov_getResults", "id", "proposal", cli_print_results);
 }
 
 int cli_cmd_gov_delegate(const cli_opts *o)

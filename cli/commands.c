@@ -151,6 +151,7 @@ static const char help_gov_propose[] =
     "    {\"kind\":\"param\",\"name\":\"staking.minContribution\",\"value\":\"2000000000000000000\"}\n"
     "    {\"kind\":\"enclaveAllow\",\"measurement\":\"0x…\"}   (or enclaveRemove)\n"
     "    {\"kind\":\"slashCancel\",\"slash\":3}\n"
+    "    {\"kind\":\"poll\",\"system\":\"approval\",\"choices\":[\"A\",\"B\",\"C\"]}   (2 to 32 choices; see gov ballot)\n"
     "Without one the proposal is text only. --body-file reads the body (at most 16384 bytes)\n"
     "from FILE. The receipt's ProposalCreated event names the proposal's id.\n" SIGNED_HELP;
 
@@ -160,6 +161,19 @@ static const char help_gov_vote[] =
     "nothing; 1 to 6 count 1x to 6x and lock that stake for 1, 2, 4, 8, 16 or 32 lock periods\n"
     "after the vote ends. Voting again while the proposal is Active replaces the vote.\n"
     SIGNED_HELP;
+
+static const char help_gov_ballot[] =
+    "Signs a Ballot on poll ID: CHOICE is the choice as Snapshot writes it in JSON for the poll's\n"
+    "system (quote it for the shell): 2 (single-choice, basic: a choice number, 1-based), '[1,3]'\n"
+    "(approval: the approved choices), '[2,1,3]' (ranked-choice, copeland: every choice, most\n"
+    "preferred first), '{\"1\":2,\"3\":0.5}' (weighted, quadratic: relative weights). Its power\n"
+    "and --conviction are a vote's (see gov vote); a ballot the system cannot count fails with\n"
+    "its reason and changes nothing; a later ballot replaces the earlier one.\n" SIGNED_HELP;
+
+static const char help_gov_results[] =
+    "Calls gov_getResults: a poll's scores, one per choice (base units with --raw), the power\n"
+    "and number of its ballots and the winning choice; final once counted at the close, the\n"
+    "running result before. Exit 1 for an unknown proposal or one that is not a poll.\n";
 
 static const char help_gov_delegate[] =
     "Signs a Delegate: TO votes with the key's power (at the conviction given, default 0) on\n"
@@ -297,6 +311,10 @@ const cli_command cli_commands[] = {
       cli_cmd_gov_propose },
     { "gov vote", "ID for|against|abstain [--conviction N] [--sign-only] [KEY]",
       "vote on a proposal", help_gov_vote, 2, 2, CLI_OPT_CONVICTION | SIGNING, cli_cmd_gov_vote },
+    { "gov ballot", "ID CHOICE [--conviction N] [--sign-only] [KEY]",
+      "cast a ballot on a poll", help_gov_ballot, 2, 2, CLI_OPT_CONVICTION | SIGNING, cli_cmd_gov_ballot },
+    { "gov results", "ID [--raw]",
+      "show a poll's scores", help_gov_results, 1, 1, CLI_OPT_RAW, cli_cmd_gov_results },
     { "gov delegate", "TO [--conviction N] [--sign-only] [KEY]",
       "lend your voting power to another address", help_gov_delegate, 1, 1, CLI_OPT_CONVICTION | SIGNING,
       cli_cmd_gov_delegate },

@@ -48,7 +48,7 @@ static bool is_token_key(const char *key)
                                         "supply", "for", "against", "abstain", "turnout", "totalPower",
                                         "quorum", "own", "delegated", "delegatedWeight", "total", "threshold",
                                         "spendCap", "power", "weight", "delegatedPower", "totalWeight",
-                                        "burned", "returned", "locked", NULL };
+                                        "burned", "returned", "locked", "scoresTotal", NULL };
     for (const char *const *k = keys; *k; k++)
         if (strcmp(key, *k) == 0)
             return true;
@@ -407,6 +407,23 @@ void cli_print_power(const cJSON *power, bool raw)
                                       { "deleg weight", "delegatedWeight", false }, { "total", "total", false },
                                       { NULL } };
     member_lines(power, ls, raw);
+}
+
+void cli_print_results(const cJSON *results, bool raw)
+{
+    static const member_line ls[] = { { "proposal", "proposal", false }, { "state", "state", false },
+                                      { "system", "system", false }, { "final", "final", false },
+                                      { "ballots", "totalVotes", false }, { "power", "scoresTotal", false },
+                                      { "winner", "winner", false }, { NULL } };
+    member_lines(results, ls, raw);
+    const cJSON *choices = cJSON_GetObjectItemCaseSensitive(results, "choices");
+    const cJSON *scores = cJSON_GetObjectItemCaseSensitive(results, "scores");
+    for (int i = 0; i < cJSON_GetArraySize(choices); i++) {
+        const cJSON *name = cJSON_GetArrayItem(choices, i);
+        char score[1024];
+        text_of(score, sizeof score, cJSON_GetArrayItem(scores, i), true, raw);
+        printf("%3d  %-32s %s\n", i + 1, cJSON_IsString(name) ? name->valuestring : "?", score);
+    }
 }
 
 bool cli_print_audit(const cJSON *audit)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "ledger/amount.h"
 #include "ledger/compute.h"
+#include "ledger/hex.h"
 
 /* Explains a failed transfer out of an account in the receipt. */
 static int explain(eng_apply *a, int rc, const ledger_account *from, const mpz_t amount)
@@ -100,6 +101,10 @@ static int apply_transfer(eng_apply *a)
 static int apply_genesis(eng_apply *a)
 {
     const eng_genesis *g = &a->e->genesis;
+    /* the accounts are dropped once block 0 holds them: a Genesis anywhere else (a crafted ledger
+     * being replayed) fails instead of minting nothing and storing no document */
+    if (!g->canonical)
+        return ledger_fail(&a->r, ST_INVALID, "the genesis applies in block 0 only");
     ledger_account treasury = ledger_system_account(LEDGER_TREASURY);
     int rc = mint(a, &treasury, g->treasury, "genesis");
     mpz_t supply;
@@ -119,7 +124,15 @@ static int apply_genesis(eng_apply *a)
                         || !ledger_event_amount(ev, "treasury", g->treasury) || !ledger_event_amount(ev, "supply", supply)))
         rc = ST_NOMEM;
     mpz_clear(supply);
-    return rc == ST_OK ? ledger_meta_set(a->e->ledger, "genesis", g->canonical) : rc;
+    /* the whole document (what replay starts from), and what a restart reads: the parameters and hash */
+    char hash[67], source[67];
+    ledger_hex_encode(hash, g->hash, 32);
+    ledger_hex_encode(source, g->source_hash, 32);
+    if (rc == ST_OK && (rc = ledger_meta_set(a->e->ledger, "genesis", g->canonical)) == ST_OK
+        && (rc = ledger_meta_set(a->e->ledger, "genesis.params", g->params)) == ST_OK
+        && (rc = ledger_meta_set(a->e->ledger, "genesis.hash", hash)) == ST_OK)
+        rc = ledger_meta_set(a->e->ledger, "genesis.source", source);
+    return rc;
 }
 
 /* System (dev only): admin_mint's {"to", "amount"}. */
@@ -198,6 +211,7 @@ static int apply_tick(eng_apply *a)
 
 /* Sorted by type name. */
 static const eng_handler handlers[] = {
+    { .type = "Ballot", .check = eng_check_ballot, .apply = eng_apply_ballot },
     { .type = "ChannelClose", .apply = eng_apply_channel_close },
     { .type = "ChannelOpen", .check = eng_check_positive_amount, .apply = eng_apply_channel_open },
     { .type = "ChannelTopUp", .check = eng_check_positive_amount, .apply = eng_apply_channel_top_up },

@@ -255,6 +255,7 @@ static void finish_request(eng *e, int rc, uint8_t resp_type, uint8_t *resp, siz
         resp[resp_len / 2] ^= 0x01; /* dev test hook: the host cannot forge the enclave's work */
         e->tamper_next_report = false;
     }
+    eng_timing_observe(&e->stats.settlement, eng_seconds_since(&q->sent_at));
     q->ready = eng_system_settlement(q->epoch, q->inputs, q->inputs_len, resp, resp_len);
     if (!q->ready)
         fprintf(stderr, "conclaved: out of memory holding the report of epoch %llu\n", (unsigned long long)q->epoch);
@@ -356,6 +357,7 @@ static void start_request(eng *e, uint64_t now)
         return;
     }
     q->in_flight = true;
+    clock_gettime(CLOCK_MONOTONIC, &q->sent_at);
     q->deadline_ms = monotonic_ms() + 1000 * SETTLE_TIMEOUT_SECS;
     if (e->base)
         arm_request(e, POLLOUT);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "ledger/amount.h"
 #include "ledger/hash.h"
@@ -94,8 +95,8 @@ static int admit(eng *e, eng_item *it)
         return ST_OK; /* types without a nonce never reach a block: eng_submit refuses them */
     if (ledger_nonce_get(e->ledger, it->tx.signer, &want) != ST_OK)
         return ST_DB;
-    ledger_addr_format(addr, it->tx.signer);
     if (want != have) {
+        ledger_addr_format(addr, it->tx.signer);
         snprintf(expected, sizeof expected, "%llu", (unsigned long long)want);
         refuse(it, ST_NONCE, refusal_data(expected, addr), "nonce %llu is not the next nonce of %s: expected %llu",
                (unsigned long long)have, addr, (unsigned long long)want);
@@ -107,6 +108,7 @@ static int admit(eng *e, eng_item *it)
         return ST_DB;
     if (standing)
         return ST_OK;
+    ledger_addr_format(addr, it->tx.signer);
     refuse(it, ST_INSUFFICIENT, refusal_data(NULL, addr),
            "%s holds nothing in the ledger: an address's first transaction is taken only once it holds a free "
            "balance, unless it is a worker runtime's WorkerRegister", addr);
@@ -148,12 +150,10 @@ static int apply_item(eng *e, eng_item *it, uint64_t height, uint32_t index, uin
         a.r.events = cJSON_CreateArray();
     }
     it->events = a.r.events ? cJSON_PrintUnformatted(a.r.events) : NULL;
-    char *body = it->is_system ? it->sys_body : NULL;
-    cJSON *json = NULL;
-    if (!it->is_system) {
-        json = ledger_tx_to_json(&it->tx);
-        body = json ? cJSON_PrintUnformatted(json) : NULL;
-    }
+    char *body = it->is_system ? it->sys_body : it->tx_body;
+    bool rendered_here = !body;
+    if (rendered_here)
+        body = eng_tx_body(&it->tx);
     if (!it->events || !body || (!it->success && !it->error)) {
         rc = ST_NOMEM;
     } else {
@@ -167,10 +167,8 @@ static int apply_item(eng *e, eng_item *it, uint64_t height, uint32_t index, uin
         if (ledger_txrec_put(e->ledger, &rec) != ST_OK)
             rc = ST_DB;
     }
-    if (json) {
-        cJSON_Delete(json);
+    if (rendered_here)
         cJSON_free(body);
-    }
     it->height = height;
     it->index = index;
 out:
@@ -178,9 +176,31 @@ out:
     return rc;
 }
 
+const double eng_timing_bounds[ENG_TIMING_BUCKETS] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                        0.1,    0.25,  0.5,    1,     2.5,  5,    10 };
+
+double eng_seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+void eng_timing_observe(eng_timing *t, double secs)
+{
+    size_t i = 0;
+    while (i < ENG_TIMING_BUCKETS && secs > eng_timing_bounds[i])
+        i++;
+    t->bucket[i]++;
+    t->count++;
+    t->sum += secs;
+}
+
 int eng_apply_block(eng *e, eng_item *items, uint64_t time)
 {
     ledger_block head, b = { 0 };
+    struct timespec started;
+    clock_gettime(CLOCK_MONOTONIC, &started);
     int rc = ledger_block_head(e->ledger, &head);
     if (rc == ST_OK) {
         b.height = head.height + 1;
@@ -231,6 +251,7 @@ int eng_apply_block(eng *e, eng_item *items, uint64_t time)
         goto out;
     }
     if ((rc = ledger_block_commit(e->ledger)) == ST_OK) {
+        eng_timing_observe(&e->stats.block_commit, eng_seconds_since(&started));
         e->stats.blocks++;
         e->stats.transactions += b.tx_count;
         for (eng_item *it = items; it; it = it->next)
@@ -463,7 +484,21 @@ static void idle_cb(evutil_socket_t fd, short what, void *arg)
         event_active(e->produce_ev, 0, 0);
 }
 
+char *eng_tx_body(const ledger_tx *tx)
+{
+    cJSON *json = ledger_tx_to_json(tx);
+    char *body = json ? cJSON_PrintUnformatted(json) : NULL;
+    cJSON_Delete(json);
+    return body;
+}
+
 int eng_submit(eng *e, char *err, size_t errlen, ledger_tx *tx, eng_done_fn done, void *cookie)
+{
+    char *body = NULL;
+    return eng_submit_body(e, err, errlen, tx, &body, done, cookie);
+}
+
+int eng_submit_body(eng *e, char *err, size_t errlen, ledger_tx *tx, char **body, eng_done_fn done, void *cookie)
 {
     uint64_t nonce;
     const eng_handler *h = eng_handler_find(tx->type->name, false);
@@ -486,6 +521,8 @@ int eng_submit(eng *e, char *err, size_t errlen, ledger_tx *tx, eng_done_fn done
         return ST_NOMEM;
     it->tx = *tx;
     memset(tx, 0, sizeof *tx);
+    it->tx_body = *body;
+    *body = NULL;
     it->done = done;
     it->cookie = cookie;
     return eng_enqueue(e, it);
@@ -549,14 +586,26 @@ void eng_stats_get(eng *e, eng_stats *out)
         out->next_epoch = 0;
 }
 
-/* The genesis block: one system transaction minting the genesis balances and storing the genesis. */
+/* The genesis block: one system transaction minting the genesis balances and storing the genesis.
+ * Its body {"type":"Genesis","message":<canonical>} is written as text, as eng_item_system would
+ * print it, so a million accounts never become a cJSON tree. */
 static int apply_genesis(eng *e)
 {
-    cJSON *doc = cJSON_Parse(e->genesis.canonical);
-    eng_item *it = doc ? eng_item_system("Genesis", doc) : NULL;
-    cJSON_Delete(doc);
+    static const char head[] = "{\"type\":\"Genesis\",\"message\":";
+    size_t len = strlen(e->genesis.canonical);
+    eng_item *it = calloc(1, sizeof *it);
     if (!it)
         return ST_NOMEM;
+    it->is_system = true;
+    it->sys_type = strdup("Genesis");
+    it->sys_body = malloc(sizeof head - 1 + len + 2);
+    if (!it->sys_type || !it->sys_body) {
+        eng_item_free(it);
+        return ST_NOMEM;
+    }
+    memcpy(it->sys_body, head, sizeof head - 1);
+    memcpy(it->sys_body + sizeof head - 1, e->genesis.canonical, len);
+    memcpy(it->sys_body + sizeof head - 1 + len, "}", 2);
     int rc = eng_apply_block(e, it, e->genesis.time);
     if (rc == ST_OK && (it->status != ST_OK || !it->success))
         rc = ST_INVALID;
@@ -564,40 +613,110 @@ static int apply_genesis(eng *e)
     return rc;
 }
 
-/* Picks the genesis. A ledger without a stored genesis is new, even with a schema already made (a
- * start killed before its genesis block): it takes the given genesis, else the default one. A
- * ledger with one keeps it, and a given genesis must be the same. Nothing is written before that
- * check passes; the genesis block and the stored genesis are one SQLite transaction. */
-static int load_genesis(eng *e, char *err, size_t errlen, const eng_config *cfg)
+/* Whether the genesis document text (len bytes) is the chain's genesis g: the very bytes of its first
+ * start (the stored SHA-256), else a document of the same canonical hash.
+ * Out: *same. Returns: ST_OK; ST_INVALID with err when text is not a genesis; ST_NOMEM; ST_DB. */
+static int same_genesis(bool *same, char *err, size_t errlen, eng *e, const char *text, size_t len)
 {
-    char *stored = NULL;
-    int rc = ledger_meta_get(e->ledger, "genesis", &stored);
+    char *source = NULL;
+    uint8_t stored[32], given_bytes[32];
+    *same = false;
+    int rc = ledger_meta_get(e->ledger, "genesis.source", &source);
     if (rc != ST_OK && rc != ST_NOTFOUND) {
         snprintf(err, errlen, "cannot read the stored genesis");
         return rc;
     }
+    if (rc == ST_OK && ledger_hex_decode_exact(stored, 32, source) == ST_OK) {
+        ledger_sha256(given_bytes, text, len);
+        *same = memcmp(stored, given_bytes, 32) == 0;
+    }
+    free(source);
+    if (*same)
+        return ST_OK;
+    eng_genesis given;
+    rc = eng_genesis_parse(&given, err, errlen, text, len);
+    *same = rc == ST_OK && memcmp(given.hash, e->genesis.hash, 32) == 0;
+    eng_genesis_clear(&given);
+    return rc;
+}
+
+/* Reads the stored genesis into e->genesis: the parameters and hash, or, in a data directory of an
+ * older conclaved that stored only the whole document, that document.
+ * Returns: ST_OK; ST_NOTFOUND when no genesis is stored; ST_INVALID, ST_DB or ST_NOMEM with err.
+ * Out: *whole_only, whether it was the whole document (whose parameters and hash are to be stored). */
+static int read_stored_genesis(eng *e, char *err, size_t errlen, bool *whole_only)
+{
+    char *params = NULL, *hash_hex = NULL, *whole = NULL;
+    uint8_t hash[32];
+    int rc = ledger_meta_get(e->ledger, "genesis.hash", &hash_hex);
+    if (rc == ST_OK && (rc = ledger_meta_get(e->ledger, "genesis.params", &params)) == ST_OK) {
+        if (ledger_hex_decode_exact(hash, 32, hash_hex) != ST_OK) {
+            snprintf(err, errlen, "the stored genesis hash is not 32 bytes of hex");
+            rc = ST_INVALID;
+        } else {
+            rc = eng_genesis_restore(&e->genesis, err, errlen, params, hash);
+            e->genesis_parsed = true;
+        }
+    } else if (rc == ST_NOTFOUND && (rc = ledger_meta_get(e->ledger, "genesis", &whole)) == ST_OK) {
+        rc = eng_genesis_parse(&e->genesis, err, errlen, whole, strlen(whole));
+        e->genesis_parsed = true;
+        *whole_only = true;
+    } else if (rc != ST_NOTFOUND) {
+        snprintf(err, errlen, "cannot read the stored genesis");
+    }
+    free(params);
+    free(hash_hex);
+    free(whole);
+    return rc;
+}
+
+/* Picks the genesis. A ledger without a stored genesis is new, even with a schema already made (a
+ * start killed before its genesis block): it takes the given genesis, else the default one. A
+ * ledger with one keeps it, and a given genesis must be the same (the same canonical hash). Nothing
+ * is written before that check passes; the genesis block and the stored genesis are one SQLite
+ * transaction. Only the parameters stay in memory: the accounts are dropped once block 0 holds them. */
+static int load_genesis(eng *e, char *err, size_t errlen, const eng_config *cfg)
+{
+    bool whole_only = false;
+    int rc = read_stored_genesis(e, err, errlen, &whole_only);
+    if (rc == ST_OK && cfg->genesis_json) {
+        bool same;
+        if ((rc = same_genesis(&same, err, errlen, e, cfg->genesis_json, strlen(cfg->genesis_json))) == ST_OK
+            && !same) {
+            snprintf(err, errlen, "the data directory holds a chain with a different genesis");
+            rc = ST_INVALID;
+        }
+    }
+    /* an older data directory, accepted: the next start reads only the parameters and hash */
+    char hex[67];
+    ledger_hex_encode(hex, e->genesis.hash, 32);
+    if (rc == ST_OK && whole_only
+        && ((rc = ledger_meta_set(e->ledger, "genesis.params", e->genesis.params)) != ST_OK
+            || (rc = ledger_meta_set(e->ledger, "genesis.hash", hex)) != ST_OK))
+        snprintf(err, errlen, "cannot store the genesis parameters: %s", st_str(rc));
+    if (rc != ST_NOTFOUND) {
+        if (e->genesis_parsed)
+            eng_genesis_drop_accounts(&e->genesis);
+        return rc;
+    }
     ledger_block head;
-    if (!stored && (rc = ledger_block_head(e->ledger, &head)) != ST_NOTFOUND) {
+    if ((rc = ledger_block_head(e->ledger, &head)) != ST_NOTFOUND) {
         /* only an older conclaved, killed between its genesis block and storing the genesis, left this */
         snprintf(err, errlen, rc == ST_OK ? "the data directory holds blocks but no stored genesis (a first start "
                                             "of an older conclaved was interrupted): move it away and start anew"
                                           : "cannot read the newest block");
         return rc == ST_OK ? ST_INVALID : rc;
     }
-    const char *text = cfg->genesis_json ? cfg->genesis_json : stored ? stored : cfg->default_genesis_json;
+    const char *text = cfg->genesis_json ? cfg->genesis_json : cfg->default_genesis_json;
     if (!text) {
         snprintf(err, errlen, "a new data directory needs a genesis (--genesis FILE or --dev)");
         return ST_INVALID;
     }
     rc = eng_genesis_parse(&e->genesis, err, errlen, text, strlen(text));
     e->genesis_parsed = true;
-    if (rc == ST_OK && stored && strcmp(stored, e->genesis.canonical) != 0) {
-        snprintf(err, errlen, "the data directory holds a chain with a different genesis");
-        rc = ST_INVALID;
-    }
-    if (rc == ST_OK && !stored && (rc = apply_genesis(e)) != ST_OK)
+    if (rc == ST_OK && (rc = apply_genesis(e)) != ST_OK)
         snprintf(err, errlen, "cannot apply the genesis: %s", st_str(rc));
-    free(stored);
+    eng_genesis_drop_accounts(&e->genesis);
     return rc;
 }
 

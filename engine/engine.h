@@ -97,6 +97,16 @@ int eng_worker_min_stake(eng *e, uint32_t score, mpz_t min) WARN_UNUSED NONNULL(
  * ST_INVALID (a field is out of range; err says which); ST_LIMIT (queue full). */
 int eng_submit(eng *e, char *err, size_t errlen, ledger_tx *tx, eng_done_fn done, void *cookie)
     WARN_UNUSED NONNULL(1, 2, 4, 5);
+/* The canonical JSON text a signed transaction is stored as in its block. A pure function of tx,
+ * safe to call from any thread (unlike the rest of this API), so that it can be rendered beside
+ * the signature's recovery instead of on the loop. Returns: the text (caller owns; cJSON_free), or
+ * NULL on out of memory. */
+char *eng_tx_body(const ledger_tx *tx) NONNULL(1);
+/* eng_submit with the stored text already rendered (by eng_tx_body on this tx): *body is moved
+ * (set to NULL) on ST_OK, like tx, and stays the caller's otherwise; a NULL *body is rendered when
+ * the transaction is applied. Returns: as eng_submit. */
+int eng_submit_body(eng *e, char *err, size_t errlen, ledger_tx *tx, char **body, eng_done_fn done, void *cookie)
+    WARN_UNUSED NONNULL(1, 2, 4, 5, 6);
 /* Dev only: queues a system transaction that stands in for what epoch settlement and governance
  * do: "Mint" {"to", "amount"} (issued to a free balance), "PoolReward" {"pool", "amount"} (paid to a
  * pool from the treasury), "WorkerSlash" {"worker", "ppm"} (burns that part of its bonded stake).
@@ -130,6 +140,16 @@ int eng_advance_time(eng *e, uint64_t secs, uint64_t *now) WARN_UNUSED NONNULL(1
 int eng_flush(eng *e) WARN_UNUSED NONNULL(1);
 
 /* Counters since the node started, for GET /metrics. */
+/* A histogram of durations: how many fell at or below each of eng_timing_bounds (each bucket
+ * counted once, not cumulatively), above the last, their count and their sum in seconds. */
+#define ENG_TIMING_BUCKETS 14
+extern const double eng_timing_bounds[ENG_TIMING_BUCKETS]; /* seconds, increasing */
+typedef struct eng_timing {
+    uint64_t bucket[ENG_TIMING_BUCKETS + 1]; /* [i]: in (bounds[i-1], bounds[i]]; the last: above all */
+    uint64_t count;
+    double sum;                     /* seconds */
+} eng_timing;
+
 typedef struct eng_stats {
     uint64_t blocks;                /* blocks committed */
     uint64_t transactions;          /* transactions in them, system ones included */
@@ -139,6 +159,9 @@ typedef struct eng_stats {
     size_t queued;                  /* waiting for the next block now */
     bool enclave_running;           /* an enclave process answers */
     uint64_t next_epoch;            /* the next epoch to settle */
+    eng_timing block_commit;        /* each committed block, from its first item applied to its COMMIT
+                                     * returned (without the sync off the loop) */
+    eng_timing settlement;          /* each report the enclave sent, from the inputs sent to it */
 } eng_stats;
 
 void eng_stats_get(eng *e, eng_stats *out) NONNULL(1, 2);

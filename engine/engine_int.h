@@ -5,6 +5,7 @@
 #define ENGINE_ENGINE_INT_H
 
 #include <pthread.h>
+#include <time.h>
 #include "enclave/economics.h"
 #include "enclave/enclave.h"
 #include "enclave/settle.h"
@@ -18,6 +19,8 @@
 typedef struct eng_item {
     bool is_system;
     ledger_tx tx;                   /* signed: the decoded transaction (owned) */
+    char *tx_body;                  /* signed: its stored text rendered before it was queued
+                                     * (eng_tx_body; owned, cJSON_free), or NULL */
     char *sys_type;                 /* system: "Genesis" or "Mint" (owned) */
     char *sys_body;                 /* system: canonical JSON {"type","message"} (owned) */
     eng_done_fn done;
@@ -49,6 +52,7 @@ typedef struct eng_settle_request {
     uint8_t *inputs;                /* the serialized inputs sent (owned), until the report is taken */
     size_t inputs_len;
     uint64_t deadline_ms;           /* monotonic milliseconds: the enclave is given up on after */
+    struct timespec sent_at;        /* CLOCK_MONOTONIC time the inputs went to the enclave */
     struct event *ev;               /* watches the enclave's socket while in flight (with a loop) */
     eng_item *ready;                /* the Settlement item once the report is in (owned) */
     eng_settle_waiter *waiters;     /* told once nothing is in flight or ready */
@@ -236,8 +240,8 @@ int eng_enclave_start(eng *e, const char *enclave_path, const char *platform_sec
 eng_item *eng_enclave_take_items(eng *e);
 void eng_enclave_shutdown(eng *e);
 /* Governance (engine/gov_adapters.c, adapters over the rules of governance/rules.h): the signed
- * Propose, Vote, ProposalCancel, ProposalExecute, Delegate and Undelegate, the tick part that moves
- * proposals on by the clock and whether one is due at now, the Withdraw hook that keeps
+ * Propose, Vote, Ballot, ProposalCancel, ProposalExecute, Delegate and Undelegate, the tick part
+ * that moves proposals on by the clock and whether one is due at now, the Withdraw hook that keeps
  * conviction-locked stake in place (leaving: the value the withdrawal takes out; fails a->r.err
  * "... locked by governance until T"), and the governed parameters stored by executed proposals
  * applied over the genesis at open. */
@@ -245,6 +249,8 @@ int eng_check_propose(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_check_vote(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_apply_propose(eng_apply *a);
 int eng_apply_vote(eng_apply *a);
+int eng_check_ballot(eng *e, const ledger_tx *tx, char *err, size_t errlen);
+int eng_apply_ballot(eng_apply *a);
 int eng_apply_proposal_cancel(eng_apply *a);
 int eng_apply_proposal_execute(eng_apply *a);
 bool eng_gov_due(eng *e, uint64_t now);
@@ -306,5 +312,10 @@ void eng_durability_stop(eng *e);
  * callback gets its receipt or its refusal, and the block's Tick and Settlement items (logged when
  * they failed) and every item are freed. */
 void eng_deliver_block(eng *e, eng_item *items, eng_item *tick, eng_item *settlement, bool committed);
+
+/* Returns: the seconds from start (CLOCK_MONOTONIC) to now. */
+double eng_seconds_since(const struct timespec *start) NONNULL(1);
+/* Counts one duration of secs seconds into t. */
+void eng_timing_observe(eng_timing *t, double secs) NONNULL(1);
 
 #endif

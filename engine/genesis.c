@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /* genesis.c: parsing and canonical form of the genesis document, and the embedded development
- * genesis (see genesis.h). */
+ * genesis (see genesis.h). The accounts array is read and written as text by genesis_accounts.c, so
+ * a document of a million accounts never becomes a cJSON tree. */
 #include "engine/genesis.h"
+#include "engine/genesis_int.h"
 #include "engine/params.h"
 
 #include <cjson/cJSON.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ledger/amount.h"
+#include "ledger/hash.h"
 #include "ledger/hex.h"
 #include "ledger/sig.h"
 
@@ -158,33 +164,6 @@ static int find_duplicate(const eng_genesis *g, char *err, size_t errlen)
     return rc;
 }
 
-static int parse_accounts(eng_genesis *g, char *err, size_t errlen, const cJSON *list)
-{
-    if (!cJSON_IsArray(list))
-        return fail(err, errlen, "genesis: %s must be an array", "accounts");
-    size_t n = (size_t)cJSON_GetArraySize(list);
-    g->accounts = calloc(n ? n : 1, sizeof *g->accounts);
-    if (!g->accounts)
-        return ST_NOMEM;
-    const cJSON *entry;
-    cJSON_ArrayForEach(entry, list) {
-        eng_genesis_account *a = &g->accounts[g->n_accounts];
-        mpz_init(a->balance);
-        g->n_accounts++;
-        const cJSON *field;
-        cJSON_ArrayForEach(field, entry) {
-            if (strcmp(field->string, "address") != 0 && strcmp(field->string, "balance") != 0)
-                return fail(err, errlen, "genesis: unknown key \"accounts[].%s\"", field->string);
-        }
-        const cJSON *addr = cJSON_GetObjectItemCaseSensitive(entry, "address");
-        if (!cJSON_IsString(addr) || ledger_addr_parse(a->address, addr->valuestring) != ST_OK)
-            return fail(err, errlen, "genesis: %s must be a 0x-prefixed 20-byte address", "accounts[].address");
-        if (parse_amount_item(cJSON_GetObjectItemCaseSensitive(entry, "balance"), a->balance) != ST_OK)
-            return fail(err, errlen, "genesis: %s must be a canonical decimal amount", "accounts[].balance");
-    }
-    return find_duplicate(g, err, errlen);
-}
-
 static int canonical_enclave(cJSON *root, const eng_enclave_params *ep)
 {
     cJSON *en = cJSON_AddObjectToObject(root, "enclave"), *list = NULL;
@@ -213,7 +192,7 @@ static int canonical_enclave(cJSON *root, const eng_enclave_params *ep)
     return ST_OK;
 }
 
-static const char *const payload_names[] = { "text", "param", "spend", "enclave", "slash" };
+static const char *const payload_names[] = { "text", "param", "spend", "enclave", "slash", "poll" };
 
 /* One default track: amounts in whole tokens (10^18 base units). */
 static void default_track(gov_track *t, const char *name, unsigned long deposit, unsigned long threshold,
@@ -241,7 +220,9 @@ static void default_governance(gov_params *gp)
     default_track(&gp->tracks[1], "treasury", 100, 100, 3, 100000, 500000, 1000000, GOV_PAYLOAD_TEXT | GOV_PAYLOAD_SPEND);
     default_track(&gp->tracks[2], "params", 500, 100, 3, 100000, 500000, 0, GOV_PAYLOAD_TEXT | GOV_PAYLOAD_PARAM);
     default_track(&gp->tracks[3], "enclave", 500, 100, 3, 100000, 500000, 0, GOV_PAYLOAD_TEXT | GOV_PAYLOAD_ENCLAVE);
-    gp->n_tracks = 4;
+    /* polls: a low bar to ask, and their outcome is their scores (approval plays no part) */
+    default_track(&gp->tracks[4], "signal", 10, 10, 3, 100000, 500000, 0, GOV_PAYLOAD_TEXT | GOV_PAYLOAD_POLL);
+    gp->n_tracks = 5;
 }
 
 static int canonical_governance(cJSON *root, const eng_genesis *genesis)
@@ -285,7 +266,9 @@ static int canonical_governance(cJSON *root, const eng_genesis *genesis)
     return ST_OK;
 }
 
-/* The canonical form: keys in a fixed order, addresses EIP-55, amounts canonical. */
+/* The canonical form: keys in a fixed order, addresses EIP-55, amounts canonical. The document
+ * without its accounts is printed by cJSON (g->params); the accounts are written into its empty array
+ * as text (g->canonical), and g->hash is the keccak-256 of that text. */
 static int canonicalize(eng_genesis *g)
 {
     cJSON *root = cJSON_CreateObject(), *accounts = cJSON_CreateArray();
@@ -306,18 +289,10 @@ static int canonicalize(eng_genesis *g)
         || canonical_enclave(root, &g->enclave) != ST_OK || canonical_governance(root, g) != ST_OK
         || !(compute = cJSON_AddObjectToObject(root, "compute")) || eng_params_write_section(compute, g, "compute") != ST_OK)
         goto out;
-    for (size_t i = 0; i < g->n_accounts; i++) {
-        char addr[LEDGER_ADDR_STRLEN];
-        cJSON *entry = cJSON_CreateObject();
-        if (!append(accounts, entry))
-            goto out;
-        ledger_addr_format(addr, g->accounts[i].address);
-        ledger_amount_format(buf, g->accounts[i].balance);
-        if (!cJSON_AddStringToObject(entry, "address", addr) || !cJSON_AddStringToObject(entry, "balance", buf))
-            goto out;
-    }
-    g->canonical = cJSON_PrintUnformatted(root);
-    rc = g->canonical ? ST_OK : ST_NOMEM;
+    if (!(g->params = cJSON_PrintUnformatted(root)) || (rc = eng_genesis_join_canonical(&g->canonical, g, g->params)) != ST_OK)
+        goto out;
+    ledger_keccak256(g->hash, g->canonical, strlen(g->canonical));
+    rc = ST_OK;
 out:
     cJSON_Delete(root);
     return rc;
@@ -465,6 +440,11 @@ static int parse_governance(eng_genesis *g, char *err, size_t errlen, const cJSO
                         return fail(err, errlen, "genesis: governance track \"%s\" is listed twice", gp->tracks[i].name);
                 gp->n_tracks++;
             }
+            /* a track given without it would vote for 0 s, and its canonical text would not parse again */
+            for (unsigned i = 0; i < gp->n_tracks; i++)
+                if (gp->tracks[i].voting_period == 0)
+                    return fail(err, errlen, "genesis: governance track \"%s\" needs votingPeriodSecs (at least 1)",
+                                gp->tracks[i].name);
         } else {
             int rc = eng_params_parse_member(g, "governance", field, err, errlen);
             if (rc == ST_NOTFOUND)
@@ -487,13 +467,33 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
     gov_params_init(&g->governance);
     eng_params_init(g);
     default_governance(&g->governance);
-    int rc = ST_INVALID;
-    cJSON *root = cJSON_ParseWithLength(json, len);
+    cJSON *root = NULL;
+    char *rest = NULL;
+    const char *accounts_start, *accounts_end;
+    int rc = eng_genesis_find_accounts(&accounts_start, &accounts_end, err, errlen, json, len);
+    if (rc != ST_OK)
+        goto out;
+    /* cJSON parses the document with an empty accounts array in place of the given one */
+    if (accounts_start) {
+        size_t head = (size_t)(accounts_start - json), tail = (size_t)(json + len - accounts_end);
+        if (!(rest = malloc(head + 2 + tail + 1))) {
+            rc = ST_NOMEM;
+            goto out;
+        }
+        memcpy(rest, json, head);
+        memcpy(rest + head, "[]", 2);
+        memcpy(rest + head + 2, accounts_end, tail);
+        rest[head + 2 + tail] = '\0';
+        root = cJSON_ParseWithLength(rest, head + 2 + tail);
+    } else {
+        root = cJSON_ParseWithLength(json, len);
+    }
     if (!cJSON_IsObject(root)) {
         rc = fail(err, errlen, "genesis: %s", "not a JSON object");
         goto out;
     }
     const cJSON *field;
+    unsigned accounts_keys = 0;
     cJSON_ArrayForEach(field, root) {
         const char *k = field->string;
         if (strcmp(k, "chainId") && strcmp(k, "time") && strcmp(k, "treasury") && strcmp(k, "accounts")
@@ -502,6 +502,12 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
             rc = fail(err, errlen, "genesis: unknown key \"%s\"", k);
             goto out;
         }
+        accounts_keys += strcmp(k, "accounts") == 0;
+    }
+    /* the scanner finds the key as written: one spelled with escapes is not read twice */
+    if (accounts_keys != (accounts_start ? 1u : 0u)) {
+        rc = fail(err, errlen, "genesis: %s", "\"accounts\" must be given once, its key written without escapes");
+        goto out;
     }
     if (parse_u53(cJSON_GetObjectItemCaseSensitive(root, "chainId"), &g->chain_id) != ST_OK || g->chain_id == 0) {
         rc = fail(err, errlen, "genesis: %s must be a positive integer below 2^53", "chainId");
@@ -547,8 +553,8 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
         rc = fail(err, errlen, "genesis: epochSecs / compute.heartbeatSecs must be at most %u slots", ENC_SETTLE_MAX_SLOTS);
         goto out;
     }
-    const cJSON *accounts = cJSON_GetObjectItemCaseSensitive(root, "accounts");
-    if (accounts && (rc = parse_accounts(g, err, errlen, accounts)) != ST_OK)
+    if (accounts_start && ((rc = eng_genesis_scan_accounts(g, err, errlen, accounts_start, accounts_end)) != ST_OK
+                           || (rc = find_duplicate(g, err, errlen)) != ST_OK))
         goto out;
     /* the total minted must itself be an amount */
     mpz_t total;
@@ -562,19 +568,46 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
         goto out;
     }
     rc = canonicalize(g);
+    ledger_sha256(g->source_hash, json, len);
 out:
     cJSON_Delete(root);
+    free(rest);
     return rc;
+}
+
+int eng_genesis_restore(eng_genesis *g, char *err, size_t errlen, const char *params, const uint8_t hash[32])
+{
+    int rc = eng_genesis_parse(g, err, errlen, params, strlen(params));
+    if (rc == ST_OK && g->n_accounts != 0)
+        rc = fail(err, errlen, "genesis: %s", "the stored parameters list accounts");
+    if (rc != ST_OK)
+        return rc;
+    free(g->canonical);
+    g->canonical = NULL;
+    memcpy(g->hash, hash, 32);
+    return ST_OK;
+}
+
+void eng_genesis_drop_accounts(eng_genesis *g)
+{
+    for (size_t i = 0; i < g->n_accounts; i++)
+        mpz_clear(g->accounts[i].balance);
+    free(g->accounts);
+    g->accounts = NULL;
+    g->n_accounts = 0;
+    free(g->canonical);
+    g->canonical = NULL;
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
 }
 
 void eng_genesis_clear(eng_genesis *g)
 {
     if (!g)
         return;
-    for (size_t i = 0; i < g->n_accounts; i++)
-        mpz_clear(g->accounts[i].balance);
-    free(g->accounts);
-    free(g->canonical);
+    eng_genesis_drop_accounts(g);
+    cJSON_free(g->params);
     mpz_clear(g->treasury);
     eng_params_clear(g);
     gov_params_clear(&g->governance);

@@ -76,10 +76,23 @@ typedef struct eng_genesis {
     enc_reward_params rewards;      /* "rewards": the settlement formula's parameters (settle.h) */
     eng_enclave_params enclave;
     gov_params governance;          /* "governance": tracks, lock period, grace, cancel burn (gov.h) */
-    char *canonical;            /* canonical JSON of the document (owned) */
+    char *canonical;            /* canonical JSON of the document (owned); NULL after eng_genesis_drop_accounts
+                                 * and eng_genesis_restore */
+    char *params;               /* the canonical JSON with an empty accounts array: every parameter, a few
+                                 * KB whatever the number of accounts (owned) */
+    uint8_t hash[32];           /* keccak-256 of canonical: names the genesis once its accounts are dropped */
+    uint8_t source_hash[32];    /* SHA-256 of the document's bytes as parsed: a restart given the very same
+                                 * file knows it without parsing it (zero after eng_genesis_restore) */
 } eng_genesis;
 
-/* Parses a genesis document of len bytes. Keys: "chainId" (number, 1..2^53-1), "time" (number,
+/* The largest genesis file conclaved reads: 256 MiB, about 2.8 million accounts of 18-decimal
+ * balances (about 90 bytes each). The first start holds the file, the accounts and the canonical text
+ * at once, about four times the file; a restart reads only the parameters and the hash. */
+#define ENG_GENESIS_MAX_BYTES (256L * 1024 * 1024)
+
+/* Parses a genesis document of len bytes (no cJSON tree of the accounts is built: they are read from
+ * the text). An entry of "accounts" is {"address", "balance"} with each key once and strings without
+ * backslash escapes. Keys: "chainId" (number, 1..2^53-1), "time" (number,
  * seconds), "treasury" (amount string), "accounts" ([{"address", "balance"}], no duplicates),
  * "epochSecs" (number), "staking" (see eng_staking_params), "compute" (see eng_compute_params),
  * "rewards" ({"budgetPerEpoch", "decayPeriodSecs", "decayPpm", "treasuryPpm", "feePpm", "stepSecs",
@@ -94,6 +107,16 @@ typedef struct eng_genesis {
  * Out: g (release with eng_genesis_clear, after a failure too). */
 int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json, size_t len)
     WARN_UNUSED NONNULL(1, 2, 4);
+/* Rebuilds a stored genesis from its params text (eng_genesis.params) and its hash, reading no
+ * accounts: what a restart needs. g->accounts stays empty and g->canonical NULL.
+ * Returns: ST_OK; ST_INVALID with err when params is not a genesis without accounts; ST_NOMEM.
+ * Out: g (release with eng_genesis_clear, after a failure too). */
+int eng_genesis_restore(eng_genesis *g, char *err, size_t errlen, const char *params, const uint8_t hash[32])
+    WARN_UNUSED NONNULL(1, 2, 4, 5);
+/* Frees g's accounts and canonical text, keeping the parameters, params and hashes: once block 0
+ * holds the balances nothing reads them again. On glibc the freed heap is also handed back to the
+ * system (malloc_trim), since a million small balances would otherwise stay resident. */
+void eng_genesis_drop_accounts(eng_genesis *g) NONNULL(1);
 /* Releases g once. Accepts NULL. */
 void eng_genesis_clear(eng_genesis *g);
 

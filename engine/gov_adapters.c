@@ -51,7 +51,7 @@ int eng_gov_reload_params(eng *e)
 {
     eng_genesis fresh;
     char err[256];
-    int rc = eng_genesis_parse(&fresh, err, sizeof err, e->genesis.canonical, strlen(e->genesis.canonical));
+    int rc = eng_genesis_parse(&fresh, err, sizeof err, e->genesis.params, strlen(e->genesis.params));
     mpz_t v;
     mpz_init(v);
     for (unsigned i = 0; i < eng_param_count() && rc == ST_OK; i++) {
@@ -143,6 +143,37 @@ int eng_apply_vote(eng_apply *a)
         return rc;
     gov_apply g = context(a);
     return gov_cast_vote(&g, tx->signer, id, support, conviction);
+}
+
+/* A member that cannot be read is passed out of range, so the check refuses it with its reason. */
+int eng_check_ballot(eng *e, const ledger_tx *tx, char *err, size_t errlen)
+{
+    (void)e;
+    const uint8_t *choice;
+    size_t len;
+    uint64_t conviction;
+    if (ledger_tx_get_bytes(tx, "choice", &choice, &len) != ST_OK)
+        len = 0;
+    if (ledger_tx_get_u64(tx, "conviction", &conviction) != ST_OK)
+        conviction = UINT64_MAX;
+    return gov_check_ballot(err, errlen, len, conviction);
+}
+
+int eng_apply_ballot(eng_apply *a)
+{
+    const ledger_tx *tx = &a->item->tx;
+    uint64_t id, conviction;
+    const uint8_t *choice;
+    size_t len;
+    int rc = ledger_tx_get_u64(tx, "proposal", &id);
+    if (rc == ST_OK)
+        rc = ledger_tx_get_bytes(tx, "choice", &choice, &len);
+    if (rc == ST_OK)
+        rc = ledger_tx_get_u64(tx, "conviction", &conviction);
+    if (rc != ST_OK)
+        return rc;
+    gov_apply g = context(a);
+    return gov_cast_ballot(&g, tx->signer, id, choice, len, conviction);
 }
 
 int eng_apply_proposal_cancel(eng_apply *a)

@@ -13,6 +13,7 @@ void eng_item_free(eng_item *it)
     if (!it)
         return;
     ledger_tx_clear(&it->tx);
+    cJSON_free(it->tx_body);
     free(it->sys_type);
     free(it->sys_body);
     cJSON_Delete(it->errdata);

@@ -54,6 +54,7 @@ void gov_vote_clear(gov_vote *v)
 {
     if (!v || !v->power->_mp_d)
         return;
+    free(v->choice);
     mpz_clears(v->power, v->weight, v->delegated_power, v->delegated_weight, NULL);
     memset(v, 0, sizeof *v);
 }

@@ -22,7 +22,8 @@ enum gov_payload_kind {
     GOV_PAYLOAD_PARAM = 2,
     GOV_PAYLOAD_SPEND = 4,
     GOV_PAYLOAD_ENCLAVE = 8,
-    GOV_PAYLOAD_SLASH = 16          /* cancel a deferred slash */
+    GOV_PAYLOAD_SLASH = 16,         /* cancel a deferred slash */
+    GOV_PAYLOAD_POLL = 32           /* a poll: counted by one of Snapshot's systems, executes nothing */
 };
 
 typedef struct gov_track {
@@ -86,6 +87,7 @@ typedef struct gov_vote {
     mpz_t weight;                   /* power/10 for conviction 0, power*conviction otherwise */
     mpz_t delegated_power;          /* carried for delegators at the snapshot, less their overrides */
     mpz_t delegated_weight;         /* the same with each delegator's own conviction */
+    char *choice;                   /* a Ballot's choice, Snapshot's JSON text (owned); NULL for a Vote */
 } gov_vote;
 
 /* A delegation of voting power (no chains: a delegate never delegates, a delegator has no

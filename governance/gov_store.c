@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* gov_store.c: the SQL of governance (schema 005): proposals, votes, locks, delegations with their
- * checkpoints, overrides, governed parameters. Statements are prepared once per store through the
- * ledger's statement cache (ledger_stmt_prepare) into slots the store owns; values are always bound,
- * and rows are stepped and read by the ledger's row helpers. It shares the ledger's one connection
- * (ledger/sqlstore.h), so governance rows commit with the block. Tallies and amounts are canonical
- * decimal text, read and written through GMP. */
+/* gov_store.c: the SQL of governance (schemas 005 and 011): proposals, votes and ballots, locks,
+ * delegations with their checkpoints, overrides, governed parameters, polls. Statements are
+ * prepared once per store through the ledger's statement cache (ledger_stmt_prepare) into slots the
+ * store owns; values are always bound, and rows are stepped and read by the ledger's row helpers.
+ * It shares the ledger's one connection (ledger/sqlstore.h), so governance rows commit with the
+ * block. Tallies and amounts are canonical decimal text, read and written through GMP. */
 #include "governance/gov_store.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include "ledger/sqlstore.h"
 
 enum gov_stmt_id {
@@ -15,6 +16,7 @@ enum gov_stmt_id {
     G_PROP_LIST, G_VOTE_GET, G_VOTE_PUT, G_VOTE_LIST, G_LOCK_PUT, G_LOCK_EACH, G_TOTAL_AT, G_PARAM_PUT, G_PARAM_EACH,
     G_DELEG_GET, G_DELEG_AT, G_DELEG_PUT, G_DELEG_DEL, G_DELEG_CHECKPOINT, G_DELEG_HAS, G_DELEG_LIST,
     G_DELEG_AT_LIST, G_OVERRIDE_GET, G_OVERRIDE_PUT, G_LOCK_SET, G_LOCK_DEL,
+    G_POLL_INSERT, G_POLL_GET, G_POLL_PUT, G_POLL_SCORES,
     G_STMT_COUNT
 };
 
@@ -145,9 +147,9 @@ int gov_proposal_list(gov_store *s, int state, const char *track, uint64_t curso
 
 /* ---- votes ---- */
 
-#define VOTE_COLUMNS "support, conviction, power, weight, delegated_power, delegated_weight"
+#define VOTE_COLUMNS "support, conviction, power, weight, delegated_power, delegated_weight, choice"
 
-/* A row of voter and VOTE_COLUMNS on the proposal *ctx. */
+/* A row of voter and VOTE_COLUMNS on the proposal *ctx (a row read before into v gives up its choice). */
 static int read_vote(sqlite3_stmt *st, void *row, const void *ctx)
 {
     static const ledger_column columns[] = {
@@ -156,7 +158,12 @@ static int read_vote(sqlite3_stmt *st, void *row, const void *ctx)
         LEDGER_COLUMN(MPZ, gov_vote, weight), LEDGER_COLUMN(MPZ, gov_vote, delegated_power),
         LEDGER_COLUMN(MPZ, gov_vote, delegated_weight), LEDGER_COLUMNS_END
     };
-    ((gov_vote *)row)->proposal = *(const uint64_t *)ctx;
+    gov_vote *v = row;
+    v->proposal = *(const uint64_t *)ctx;
+    free(v->choice);
+    v->choice = NULL;
+    if (sqlite3_column_type(st, 7) != SQLITE_NULL && !(v->choice = ledger_column_strdup(st, 7)))
+        return ST_NOMEM;
     return ledger_read_columns(st, row, columns);
 }
 
@@ -181,12 +188,72 @@ int gov_vote_get(gov_store *s, uint64_t proposal, const uint8_t voter[LEDGER_ADD
 int gov_vote_put(gov_store *s, const gov_vote *v)
 {
     static const char sql[] =
-        "INSERT OR REPLACE INTO votes (proposal, voter, support, conviction, power, weight, delegated_power, delegated_weight)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+        "INSERT OR REPLACE INTO votes (proposal, voter, support, conviction, power, weight, delegated_power, delegated_weight,"
+        " choice) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
     sqlite3_stmt *st = stmt(s, G_VOTE_PUT, sql, LEDGER_VALUES(ledger_val_int(v->proposal), ledger_val_addr(v->voter),
-        ledger_val_int(v->support), ledger_val_int(v->conviction)));
+        ledger_val_int(v->support), ledger_val_int(v->conviction), ledger_val_null(), ledger_val_null(),
+        ledger_val_null(), ledger_val_null(), v->choice ? ledger_val_text(v->choice) : ledger_val_null()));
     return ledger_step_bound(st, ledger_bind_mpzs(st, 5, v->power, v->weight, v->delegated_power,
                                                   v->delegated_weight, NULL));
+}
+
+/* ---- polls ---- */
+
+int gov_poll_insert(gov_store *s, uint64_t proposal, unsigned system, unsigned n, const char *tally)
+{
+    static const char sql[] = "INSERT INTO polls (proposal, system, choices, tally) VALUES (?1, ?2, ?3, ?4)";
+    return ledger_step_done(stmt(s, G_POLL_INSERT, sql, LEDGER_VALUES(ledger_val_int(proposal), ledger_val_int(system),
+        ledger_val_int(n), tally ? ledger_val_text(tally) : ledger_val_null())));
+}
+
+/* A polls row into the gov_poll_row *row. */
+static int read_poll(sqlite3_stmt *st, void *row, const void *ctx)
+{
+    gov_poll_row *r = row;
+    (void)ctx;
+    r->system = (unsigned)sqlite3_column_int(st, 0);
+    r->n = (unsigned)sqlite3_column_int(st, 1);
+    r->ballots = (uint64_t)sqlite3_column_int64(st, 4);
+    if ((sqlite3_column_type(st, 2) != SQLITE_NULL && !(r->tally = ledger_column_strdup(st, 2)))
+        || (sqlite3_column_type(st, 5) != SQLITE_NULL && !(r->scores = ledger_column_strdup(st, 5))))
+        return ST_NOMEM;
+    return ledger_column_mpz(st, 3, r->power);
+}
+
+int gov_poll_get(gov_store *s, uint64_t proposal, gov_poll_row *r)
+{
+    static const char sql[] = "SELECT system, choices, tally, power, ballots, scores FROM polls WHERE proposal = ?1";
+    return ledger_read_row(stmt(s, G_POLL_GET, sql, LEDGER_VALUES(ledger_val_int(proposal))), r, read_poll, NULL);
+}
+
+int gov_poll_put(gov_store *s, uint64_t proposal, const char *tally, const mpz_t power, uint64_t ballots)
+{
+    static const char sql[] = "UPDATE polls SET tally = ?1, power = ?2, ballots = ?3 WHERE proposal = ?4";
+    sqlite3_stmt *st = stmt(s, G_POLL_PUT, sql, LEDGER_VALUES(tally ? ledger_val_text(tally) : ledger_val_null(),
+        ledger_val_null(), ledger_val_int((sqlite3_int64)ballots), ledger_val_int(proposal)));
+    return ledger_step_bound(st, ledger_bind_mpz(st, 2, power));
+}
+
+int gov_poll_set_scores(gov_store *s, uint64_t proposal, const char *scores)
+{
+    static const char sql[] = "UPDATE polls SET scores = ?1 WHERE proposal = ?2";
+    return ledger_step_done(stmt(s, G_POLL_SCORES, sql, LEDGER_VALUES(ledger_val_text(scores), ledger_val_int(proposal))));
+}
+
+void gov_poll_row_init(gov_poll_row *r)
+{
+    memset(r, 0, sizeof *r);
+    mpz_init(r->power);
+}
+
+void gov_poll_row_clear(gov_poll_row *r)
+{
+    if (!r || !r->power->_mp_d)
+        return;
+    free(r->tally);
+    free(r->scores);
+    mpz_clear(r->power);
+    memset(r, 0, sizeof *r);
 }
 
 /* ---- locks ---- */

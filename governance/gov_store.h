@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* gov_store.h: storage of governance (schema 005): proposals, votes, conviction locks and governed
- * parameters, plus the total staked value at a height (for a proposal's total power) and a nested
- * savepoint for executing a payload. Rows only: the rules are governance/rules.h. Writes
- * happen inside a block's transaction (ledger_tx_begin). Layer: governance. Not thread-safe. */
+/* gov_store.h: storage of governance (schemas 005 and 011): proposals, votes and ballots, conviction
+ * locks, governed parameters, polls' tallies and scores, plus the total staked value at a height
+ * (for a proposal's total power) and a nested savepoint for executing a payload. Rows only: the
+ * rules are governance/rules.h. Writes happen inside a block's transaction (ledger_tx_begin).
+ * Layer: governance. Not thread-safe. */
 #ifndef GOVERNANCE_GOV_STORE_H
 #define GOVERNANCE_GOV_STORE_H
 
@@ -32,13 +33,36 @@ bool gov_proposal_any_due(gov_store *s, uint64_t now) NONNULL(1);
 int gov_proposal_list(gov_store *s, int state, const char *track, uint64_t cursor, unsigned limit, uint64_t *ids,
                       unsigned *n, bool *more) WARN_UNUSED NONNULL(1, 6, 7, 8);
 
-/* A voter's vote: ST_NOTFOUND if none. put inserts or replaces. list: up to limit votes of a
+/* A voter's vote or ballot (v->choice set: a ballot; a choice v held before is freed): ST_NOTFOUND
+ * if none. put inserts or replaces. list: up to limit votes of a
  * proposal after the voter cursor (NULL = from the start), by voter; out[] initialized by the caller. */
 int gov_vote_get(gov_store *s, uint64_t proposal, const uint8_t voter[LEDGER_ADDR_LEN], gov_vote *v)
     WARN_UNUSED NONNULL(1, 3, 4);
 int gov_vote_put(gov_store *s, const gov_vote *v) WARN_UNUSED NONNULL(1, 2);
 int gov_vote_list(gov_store *s, uint64_t proposal, const uint8_t *cursor, unsigned limit, gov_vote *out, unsigned *n,
                   bool *more) WARN_UNUSED NONNULL(1, 5, 6, 7);
+
+/* A poll's row (schema 011). Init/clear pair; clear accepts a zeroed struct. */
+typedef struct gov_poll_row {
+    unsigned system;                /* enum gov_poll_system */
+    unsigned n;                     /* choices */
+    char *tally;                    /* the running tally as text (owned); NULL for ranked-choice */
+    mpz_t power;                    /* the power of the standing ballots, base units */
+    uint64_t ballots;               /* how many ballots stand */
+    char *scores;                   /* the scores counted at the close as text (owned); NULL before */
+} gov_poll_row;
+
+void gov_poll_row_init(gov_poll_row *r) NONNULL(1);
+void gov_poll_row_clear(gov_poll_row *r);
+/* Polls. insert: a new poll of proposal with its empty tally (NULL: none); get: ST_NOTFOUND when
+ * proposal is not a poll (r unchanged); put: the running tally, power and ballot count;
+ * set_scores: the scores counted at the close. */
+int gov_poll_insert(gov_store *s, uint64_t proposal, unsigned system, unsigned n, const char *tally)
+    WARN_UNUSED NONNULL(1);
+int gov_poll_get(gov_store *s, uint64_t proposal, gov_poll_row *r) WARN_UNUSED NONNULL(1, 3);
+int gov_poll_put(gov_store *s, uint64_t proposal, const char *tally, const mpz_t power, uint64_t ballots)
+    WARN_UNUSED NONNULL(1, 4);
+int gov_poll_set_scores(gov_store *s, uint64_t proposal, const char *scores) WARN_UNUSED NONNULL(1, 3);
 
 /* Delegations. get: the current one of delegator (ST_NOTFOUND if none); at: the one in force at
  * the end of block height (ST_NOTFOUND if none then). put records d as the current one from

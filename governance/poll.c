@@ -440,18 +440,19 @@ void gov_poll_tally_scores(mpz_t *scores, const gov_poll_tally *t)
 
 /* ---- ranked choice ---- */
 
-int gov_poll_count_ranked(mpz_t *scores, unsigned n, const gov_ballot *ballots, mpz_srcptr powers, size_t count)
+int gov_poll_count_rankings(mpz_t *scores, unsigned n, const uint8_t *rankings, mpz_srcptr powers, size_t count)
 {
-    if (n < GOV_POLL_MIN_CHOICES || n > GOV_POLL_MAX_CHOICES || (count > 0 && (!ballots || !powers)))
+    if (n < GOV_POLL_MIN_CHOICES || n > GOV_POLL_MAX_CHOICES || (count > 0 && (!rankings || !powers)))
         return ST_INVALID;
     for (size_t v = 0; v < count; v++) {
         bool seen[GOV_POLL_MAX_CHOICES] = { false };
-        if (ballots[v].n != n || mpz_sgn(&powers[v]) < 0)
+        const uint8_t *rank = rankings + v * n;
+        if (mpz_sgn(&powers[v]) < 0)
             return ST_INVALID;
         for (unsigned k = 0; k < n; k++) {
-            if (ballots[v].choice[k] >= n || seen[ballots[v].choice[k]])
+            if (rank[k] >= n || seen[rank[k]])
                 return ST_INVALID;
-            seen[ballots[v].choice[k]] = true;
+            seen[rank[k]] = true;
         }
     }
     unsigned char *top = calloc(count ? count : 1, 1); /* each ballot's first choice still in the race */
@@ -467,9 +468,10 @@ int gov_poll_count_ranked(mpz_t *scores, unsigned n, const gov_ballot *ballots, 
         for (unsigned i = 0; i < n; i++)
             mpz_set_ui(scores[i], 0);
         for (size_t v = 0; v < count; v++) {
-            while (out[ballots[v].choice[top[v]]])
+            const uint8_t *rank = rankings + v * n;
+            while (out[rank[top[v]]])
                 top[v]++;
-            mpz_add(scores[ballots[v].choice[top[v]]], scores[ballots[v].choice[top[v]]], &powers[v]);
+            mpz_add(scores[rank[top[v]]], scores[rank[top[v]]], &powers[v]);
         }
         if (left < 3)
             break;
@@ -486,6 +488,26 @@ int gov_poll_count_ranked(mpz_t *scores, unsigned n, const gov_ballot *ballots, 
     mpz_clears(total, twice, NULL);
     free(top);
     return ST_OK;
+}
+
+int gov_poll_count_ranked(mpz_t *scores, unsigned n, const gov_ballot *ballots, mpz_srcptr powers, size_t count)
+{
+    if (n < GOV_POLL_MIN_CHOICES || n > GOV_POLL_MAX_CHOICES || (count > 0 && (!ballots || !powers)))
+        return ST_INVALID;
+    uint8_t *rankings = malloc(count ? count * n : 1);
+    if (!rankings)
+        return ST_NOMEM;
+    int rc = ST_OK;
+    for (size_t v = 0; v < count && rc == ST_OK; v++) {
+        if (ballots[v].n != n)
+            rc = ST_INVALID;
+        else
+            memcpy(rankings + v * n, ballots[v].choice, n);
+    }
+    if (rc == ST_OK)
+        rc = gov_poll_count_rankings(scores, n, rankings, powers, count);
+    free(rankings);
+    return rc;
 }
 
 unsigned gov_poll_winner(const mpz_t *scores, unsigned n)

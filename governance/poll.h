@@ -104,6 +104,11 @@ void gov_poll_tally_scores(mpz_t *scores, const gov_poll_tally *t) NONNULL(1, 2)
  * negative power; ST_NOMEM. */
 int gov_poll_count_ranked(mpz_t *scores, unsigned n, const gov_ballot *ballots, mpz_srcptr powers, size_t count)
     WARN_UNUSED NONNULL(1);
+/* The same count over rankings held compactly: rankings[v*n .. v*n+n-1] is the v-th ballot's ranking
+ * (0-based choices, most preferred first), n bytes a ballot instead of a gov_ballot's. Returns as
+ * gov_poll_count_ranked. */
+int gov_poll_count_rankings(mpz_t *scores, unsigned n, const uint8_t *rankings, mpz_srcptr powers, size_t count)
+    WARN_UNUSED NONNULL(1);
 
 /* The winning choice (0-based): the highest score; of equal scores, the lowest-numbered choice. */
 unsigned gov_poll_winner(const mpz_t *scores, unsigned n) NONNULL(1);

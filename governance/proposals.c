@@ -81,7 +81,42 @@ typedef struct payload {
     bool remove;                    /* enclave: enclaveRemove or workerRemove */
     enum ledger_runtime list;       /* enclave: the enclaves' list or the worker runtimes' */
     uint64_t slash;                 /* slashCancel */
+    enum gov_poll_system system;    /* poll */
+    unsigned choices;               /* poll: 2..32 */
 } payload;
+
+/* Reads a poll payload's system and choices: 2 to 32 strings of 1 to GOV_POLL_CHOICE_MAX bytes
+ * (basic: exactly For, Against, Abstain). ST_OK or ST_INVALID with err. */
+static int poll_parse(payload *pl, char *err, size_t errlen, const cJSON *root)
+{
+    const cJSON *system = cJSON_GetObjectItemCaseSensitive(root, "system"), *choices = cJSON_GetObjectItemCaseSensitive(root, "choices");
+    if (!cJSON_IsString(system) || gov_poll_system_parse(&pl->system, system->valuestring) != ST_OK) {
+        snprintf(err, errlen, "payload.system: single-choice, approval, quadratic, ranked-choice, weighted, copeland or basic");
+        return ST_INVALID;
+    }
+    int n = cJSON_IsArray(choices) ? cJSON_GetArraySize(choices) : 0;
+    if (n < GOV_POLL_MIN_CHOICES || n > GOV_POLL_MAX_CHOICES) {
+        snprintf(err, errlen, "payload.choices: an array of %d to %d strings", GOV_POLL_MIN_CHOICES, GOV_POLL_MAX_CHOICES);
+        return ST_INVALID;
+    }
+    static const char *const basic[] = { "For", "Against", "Abstain" };
+    const cJSON *c;
+    unsigned i = 0;
+    cJSON_ArrayForEach(c, choices) {
+        size_t len = cJSON_IsString(c) ? strlen(c->valuestring) : 0;
+        if (len == 0 || len > GOV_POLL_CHOICE_MAX) {
+            snprintf(err, errlen, "payload.choices[%u]: a string of 1 to %d bytes", i, GOV_POLL_CHOICE_MAX);
+            return ST_INVALID;
+        }
+        if (pl->system == GOV_POLL_BASIC && (n != 3 || strcmp(c->valuestring, basic[i]) != 0)) {
+            snprintf(err, errlen, "payload.choices: a basic poll's choices are exactly [\"For\",\"Against\",\"Abstain\"]");
+            return ST_INVALID;
+        }
+        i++;
+    }
+    pl->choices = (unsigned)n;
+    return ST_OK;
+}
 
 /* Parses and validates a payload (len bytes of UTF-8 JSON; empty = text) against track t.
  * ST_OK, ST_INVALID with err, ST_NOMEM. pl must be mpz-initialized by the caller. */
@@ -140,9 +175,12 @@ static int payload_parse(gov_param_lookup_fn lookup, payload *pl, char *err, siz
                 snprintf(err, errlen, "payload.slash: the id of a deferred slash (a positive integer) is needed");
                 rc = ST_INVALID;
             }
+        } else if (strcmp(kind->valuestring, "poll") == 0) {
+            pl->kind = GOV_PAYLOAD_POLL;
+            rc = poll_parse(pl, err, errlen, root);
         } else {
             snprintf(err, errlen, "payload.kind: \"%s\" is not text, param, spend, enclaveAllow, enclaveRemove, "
-                     "workerAllow, workerRemove or slashCancel",
+                     "workerAllow, workerRemove, slashCancel or poll",
                      kind->valuestring);
             rc = ST_INVALID;
         }
@@ -150,7 +188,7 @@ static int payload_parse(gov_param_lookup_fn lookup, payload *pl, char *err, siz
         if (rc != ST_OK)
             return rc;
     }
-    static const char *const kinds[] = { "text", "param", "spend", "enclave", "slash" };
+    static const char *const kinds[] = { "text", "param", "spend", "enclave", "slash", "poll" };
     if (!(t->payloads & pl->kind)) {
         unsigned k = 0;
         while ((1u << k) != pl->kind)
@@ -350,7 +388,8 @@ int gov_propose(gov_apply *a, const uint8_t proposer[20], const gov_propose_msg 
     p.expires = p.eta + gp->execution_grace;
     p.has_next_change = true;
     p.next_change = p.vote_start;
-    if ((rc = gov_proposal_insert(a->s, &p)) != ST_OK)
+    if ((rc = gov_proposal_insert(a->s, &p)) != ST_OK
+        || (pl.kind == GOV_PAYLOAD_POLL && (rc = gov_poll_open(a, p.id, pl.system, pl.choices)) != ST_OK))
         goto out;
     cJSON *ev = gov_proposal_event(a, "ProposalCreated", p.id);
     if (!ev || !ledger_event_address(ev, "proposer", p.proposer) || !cJSON_AddStringToObject(ev, "track", p.track)
@@ -510,10 +549,79 @@ out:
 
 /* ---- the clock ---- */
 
-/* Closes the vote: quorum on raw power, approval on weights (a tie fails). */
+/* The PollCounted event of poll p: its scores (base units, in choice order), the power of its
+ * ballots, how many there are, and the winning choice (1-based; null without ballots). */
+static int poll_counted_event(gov_apply *a, const gov_proposal *p, const gov_poll_results *r)
+{
+    cJSON *ev = gov_proposal_event(a, "PollCounted", p->id), *scores = NULL;
+    int winner = gov_poll_results_winner(r);
+    if (!ev || !cJSON_AddStringToObject(ev, "system", gov_poll_system_name(r->system))
+        || !(scores = cJSON_AddArrayToObject(ev, "scores")))
+        return ST_NOMEM;
+    for (unsigned i = 0; i < r->n; i++) {
+        char *text = mpz_get_str(NULL, 10, r->scores[i]);
+        cJSON *item = text ? cJSON_CreateString(text) : NULL;
+        free(text);
+        if (!item || !cJSON_AddItemToArray(scores, item)) {
+            cJSON_Delete(item);
+            return ST_NOMEM;
+        }
+    }
+    if (!ledger_event_amount(ev, "scoresTotal", r->power) || !cJSON_AddNumberToObject(ev, "ballots", (double)r->ballots)
+        || !(winner < 0 ? cJSON_AddNullToObject(ev, "winner") : cJSON_AddNumberToObject(ev, "winner", winner + 1)))
+        return ST_NOMEM;
+    return ST_OK;
+}
+
+/* Closes a poll: its scores are counted and published, and it is Succeeded (final, the deposit
+ * returned) when its turnout reaches the track's quorum, else Defeated as any proposal that misses
+ * it. A poll executes nothing. Returns: ST_NOTFOUND when p is not a poll; as the rules otherwise. */
+static int close_poll(gov_apply *a, gov_proposal *p, const gov_track *t)
+{
+    gov_poll_results r;
+    gov_poll_results_init(&r);
+    mpz_t needed, burned;
+    mpz_inits(needed, burned, NULL);
+    int rc = gov_poll_close(a, p->id, &r);
+    if (rc != ST_OK)
+        goto out;
+    if ((rc = poll_counted_event(a, p, &r)) != ST_OK)
+        goto out;
+    bool quorum = false;
+    if (t) {
+        gov_quorum(needed, p, t);
+        quorum = mpz_cmp(p->turnout, needed) >= 0;
+    }
+    p->has_next_change = false;
+    cJSON *ev;
+    if (quorum) {
+        p->state = GOV_SUCCEEDED;
+        rc = return_deposit(a, p);
+        ev = rc == ST_OK ? gov_proposal_event(a, "ProposalSucceeded", p->id) : NULL;
+        if (rc == ST_OK && (!ev || !ledger_event_amount(ev, "turnout", p->turnout)))
+            rc = ST_NOMEM;
+        goto out;
+    }
+    p->state = GOV_DEFEATED;
+    if ((rc = set_reason(p, "quorum not reached")) == ST_OK)
+        rc = settle_deposit(a, p, t ? t->no_quorum_burn_ppm : 0, "gov_no_quorum_burn", burned, NULL);
+    ev = rc == ST_OK ? gov_proposal_event(a, "ProposalDefeated", p->id) : NULL;
+    if (rc == ST_OK && (!ev || !cJSON_AddStringToObject(ev, "reason", p->reason) || !ledger_event_amount(ev, "turnout", p->turnout)
+                        || (mpz_sgn(burned) > 0 && !ledger_event_amount(ev, "burned", burned))))
+        rc = ST_NOMEM;
+out:
+    mpz_clears(needed, burned, NULL);
+    gov_poll_results_clear(&r);
+    return rc;
+}
+
+/* Closes the vote: quorum on raw power, approval on weights (a tie fails); a poll by its quorum. */
 static int close_vote(gov_apply *a, gov_proposal *p)
 {
     const gov_track *t = gov_track_find(a->params, p->track);
+    int poll_rc = close_poll(a, p, t);
+    if (poll_rc != ST_NOTFOUND)
+        return poll_rc;
     bool quorum = false, approval = false;
     if (t)
         gov_tally_check(p, t, &quorum, &approval);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* rules.h: the rules of governance (docs/API.md "Governance"): Propose, Vote, ProposalCancel,
+/* rules.h: the rules of governance (docs/API.md "Governance"): Propose, Vote, Ballot, ProposalCancel,
  * ProposalExecute, Delegate and Undelegate, the clock's moves of proposals, the lock that keeps
  * conviction-locked stake in place, and an address's voting power. They work on a narrow context,
  * gov_apply: the ledger and the governance store inside the open block, the governance parameters,
@@ -62,6 +62,7 @@ typedef struct gov_propose_msg {
 int gov_check_propose(const gov_params *params, gov_param_lookup_fn param_lookup, char *err, size_t errlen,
                       const gov_propose_msg *m) WARN_UNUSED NONNULL(1, 2, 3, 5);
 int gov_check_vote(char *err, size_t errlen, uint64_t support, uint64_t conviction) WARN_UNUSED NONNULL(1);
+int gov_check_ballot(char *err, size_t errlen, size_t choice_len, uint64_t conviction) WARN_UNUSED NONNULL(1);
 int gov_check_delegate(char *err, size_t errlen, const uint8_t delegator[20], const uint8_t *to, uint64_t conviction)
     WARN_UNUSED NONNULL(1, 3);
 
@@ -74,6 +75,11 @@ int gov_check_delegate(char *err, size_t errlen, const uint8_t delegator[20], co
 int gov_propose(gov_apply *a, const uint8_t proposer[20], const gov_propose_msg *m) WARN_UNUSED NONNULL(1, 2, 3);
 int gov_cast_vote(gov_apply *a, const uint8_t voter[20], uint64_t proposal, uint64_t support, uint64_t conviction)
     WARN_UNUSED NONNULL(1, 2);
+/* Ballot: a vote on a poll (docs/POLLS.md). choice: choice_len bytes of the JSON text Snapshot writes
+ * for the poll's system; a ballot the system cannot count fails with "choice: ..." and changes
+ * nothing; a later ballot replaces the voter's earlier one. Power, delegation and locks as Vote. */
+int gov_cast_ballot(gov_apply *a, const uint8_t voter[20], uint64_t proposal, const uint8_t *choice, size_t choice_len,
+                    uint64_t conviction) WARN_UNUSED NONNULL(1, 2, 4);
 int gov_cancel(gov_apply *a, const uint8_t signer[20], uint64_t proposal) WARN_UNUSED NONNULL(1, 2);
 int gov_execute(gov_apply *a, gov_param_change *change, uint64_t proposal) WARN_UNUSED NONNULL(1, 2);
 int gov_delegate(gov_apply *a, const uint8_t delegator[20], const uint8_t to[20], uint64_t conviction)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* votes.c: Vote, and the Withdraw hook that keeps conviction-locked stake in place (rules.h;
- * docs/API.md "Governance").
+/* votes.c: Vote and Ballot (a poll's vote: ballots.c keeps its tally), and the Withdraw hook that
+ * keeps conviction-locked stake in place (rules.h; docs/API.md "Governance").
  *
  * A vote counts the voter's own power at the proposal's snapshot, weighted by its conviction c
  * (gov_weight: floor(power / 10) for c = 0, power * c for 1..6, the floor taken per account,
@@ -34,6 +34,20 @@ int gov_check_vote(char *err, size_t errlen, uint64_t support, uint64_t convicti
 
 static const char *const sides[] = { "against", "for", "abstain" };
 
+/* A vote's weights come off (sign < 0) or go on (sign > 0) p's tallies: a Vote's on its side and
+ * the turnout (gov.c), a ballot's on its poll's tally and the turnout (ballots.c). Returns: ST_OK,
+ * ST_OVERFLOW (a tally would reach 2^256), or gov_ballot_count's failures. */
+static int tally_change(gov_apply *a, gov_proposal *p, const gov_vote *v, int sign)
+{
+    if (v->choice)
+        return gov_ballot_count(a, p, v, sign);
+    if (sign < 0) {
+        gov_tally_sub(p, v);
+        return ST_OK;
+    }
+    return gov_tally_add(p, v) ? ST_OK : ST_OVERFLOW;
+}
+
 /* A delegator's first direct vote on p: what its delegation at the snapshot gave its delegate comes
  * off the delegate's vote (if it voted) and is remembered for the delegate's later votes. Out:
  * *delegate set to the delegate's address (NULL when the voter delegated nothing then). */
@@ -58,17 +72,18 @@ static int override_delegation(gov_apply *a, gov_proposal *p, const gov_vote *v,
     mpz_add(ow, ow, weight);
     if (rc == ST_OK)
         rc = gov_override_put(a->s, p->id, d.delegate, op, ow);
-    if (rc == ST_OK && (rc = gov_vote_get(a->s, p->id, d.delegate, &dv)) == ST_OK) {
+    if (rc == ST_OK && (rc = gov_vote_get(a->s, p->id, d.delegate, &dv)) == ST_OK
+        && (rc = tally_change(a, p, &dv, -1)) == ST_OK) {
         /* the delegate carried exactly this delegator's own power and weight among its sums */
-        gov_tally_sub(p, &dv);
         mpz_sub(dv.delegated_power, dv.delegated_power, v->power);
         mpz_sub(dv.delegated_weight, dv.delegated_weight, weight);
         /* never short and never past 2^256 (less than it held): a ledger that says otherwise fails
          * this vote instead of stopping the node */
-        if (mpz_sgn(dv.delegated_power) < 0 || mpz_sgn(dv.delegated_weight) < 0 || !gov_tally_add(p, &dv))
+        if (mpz_sgn(dv.delegated_power) < 0 || mpz_sgn(dv.delegated_weight) < 0
+            || (rc = tally_change(a, p, &dv, 1)) == ST_OVERFLOW)
             rc = ledger_fail(a->r, ST_CONFLICT, "the delegate's carried power on proposal %llu does not hold this vote's",
                              (unsigned long long)p->id);
-        else
+        else if (rc == ST_OK)
             rc = gov_vote_put(a->s, &dv);
     } else if (rc == ST_NOTFOUND) {
         rc = ST_OK;
@@ -78,7 +93,24 @@ static int override_delegation(gov_apply *a, gov_proposal *p, const gov_vote *v,
     return rc;
 }
 
-int gov_cast_vote(gov_apply *a, const uint8_t voter[20], uint64_t id, uint64_t support, uint64_t conviction)
+int gov_check_ballot(char *err, size_t errlen, size_t choice_len, uint64_t conviction)
+{
+    if (choice_len == 0 || choice_len > GOV_POLL_BALLOT_TEXT_MAX) {
+        snprintf(err, errlen, "message.choice: 1 to %d bytes of JSON text", GOV_POLL_BALLOT_TEXT_MAX);
+        return ST_INVALID;
+    }
+    if (conviction > GOV_MAX_CONVICTION) {
+        snprintf(err, errlen, "message.conviction: 0 to 6");
+        return ST_INVALID;
+    }
+    return ST_OK;
+}
+
+/* Vote (choice NULL: support) and Ballot (choice: len bytes of a ballot's JSON text) alike: the
+ * power, delegation, replacement, override and lock are the same; a Vote goes on the side's tally,
+ * a ballot on its poll's. */
+static int cast(gov_apply *a, const uint8_t voter[20], uint64_t id, uint64_t support, uint64_t conviction, const char *choice,
+                size_t len)
 {
     gov_proposal p;
     gov_proposal_init(&p);
@@ -89,9 +121,13 @@ int gov_cast_vote(gov_apply *a, const uint8_t voter[20], uint64_t id, uint64_t s
     mpz_inits(op, ow, locked, NULL);
     uint8_t delegate[20];
     bool overrode = false;
+    gov_ballot b;
+    gov_ballot_init(&b);
     int rc = ST_OK;
-    if (support > 2 || conviction > GOV_MAX_CONVICTION)
-        rc = ledger_fail(a->r, ST_INVALID, "support 0..2 and conviction 0..6");
+    if (support > 2 || conviction > GOV_MAX_CONVICTION || (choice && (len == 0 || len > GOV_POLL_BALLOT_TEXT_MAX)))
+        rc = ledger_fail(a->r, ST_INVALID,
+                         choice ? "a choice of 1 to %d bytes and conviction 0..6" : "support 0..2 and conviction 0..6",
+                         GOV_POLL_BALLOT_TEXT_MAX);
     if (rc == ST_OK)
         rc = gov_load_proposal(a, id, &p);
     if (rc != ST_OK)
@@ -100,6 +136,19 @@ int gov_cast_vote(gov_apply *a, const uint8_t voter[20], uint64_t id, uint64_t s
         rc = ledger_fail(a->r, ST_CONFLICT, "proposal %llu is %s: votes are taken only while it is Active (%llu to %llu)",
                          (unsigned long long)id, gov_state_name(p.state), (unsigned long long)p.vote_start,
                          (unsigned long long)p.vote_end);
+        goto out;
+    }
+    /* a poll takes only ballots its system can count, and other proposals only Votes */
+    if (choice) {
+        if ((rc = gov_poll_read_ballot(a, id, &b, choice, len)) != ST_OK)
+            goto out;
+        if (!(v.choice = strndup(choice, len))) {
+            rc = ST_NOMEM;
+            goto out;
+        }
+    } else if (gov_is_poll(a, id, &rc) || rc != ST_OK) {
+        if (rc == ST_OK)
+            rc = ledger_fail(a->r, ST_CONFLICT, "proposal %llu is a poll: cast a Ballot", (unsigned long long)id);
         goto out;
     }
     v.proposal = id;
@@ -114,7 +163,8 @@ int gov_cast_vote(gov_apply *a, const uint8_t voter[20], uint64_t id, uint64_t s
         mpz_set(v.power, old.power);
         mpz_set(v.delegated_power, old.delegated_power);
         mpz_set(v.delegated_weight, old.delegated_weight);
-        gov_tally_sub(&p, &old);
+        if ((rc = tally_change(a, &p, &old, -1)) != ST_OK)
+            goto out;
     } else if (rc == ST_NOTFOUND) {
         if ((rc = gov_power_at(a->l, a->s, voter, p.snapshot, v.power, v.delegated_power, v.delegated_weight)) != ST_OK
             || (rc = gov_override_get(a->s, id, voter, op, ow)) != ST_OK)
@@ -134,10 +184,13 @@ int gov_cast_vote(gov_apply *a, const uint8_t voter[20], uint64_t id, uint64_t s
     }
     gov_weight(v.weight, v.power, v.conviction);
     /* the tally holds this vote's weights and power: if it fits, they do */
-    if (!gov_tally_add(&p, &v)) {
-        rc = ledger_fail(a->r, ST_OVERFLOW, "the %s tally of proposal %llu would reach 2^256", sides[v.support], (unsigned long long)id);
+    if ((rc = tally_change(a, &p, &v, 1)) == ST_OVERFLOW) {
+        rc = ledger_fail(a->r, ST_OVERFLOW, "the %s tally of proposal %llu would reach 2^256", choice ? "poll's" : sides[v.support],
+                         (unsigned long long)id);
         goto out;
     }
+    if (rc != ST_OK)
+        goto out;
     if ((rc = gov_vote_put(a->s, &v)) != ST_OK || (rc = gov_proposal_update(a->s, &p)) != ST_OK)
         goto out;
     /* the lock is the standing vote's (OpenGov replaces a replaced vote's lock while the poll is
@@ -149,8 +202,10 @@ int gov_cast_vote(gov_apply *a, const uint8_t voter[20], uint64_t id, uint64_t s
     }
     if ((rc = gov_lock_set(a->s, voter, id, locked, until)) != ST_OK)
         goto out;
-    cJSON *ev = gov_proposal_event(a, changed ? "VoteChanged" : "VoteCast", id);
-    if (!ev || !ledger_event_address(ev, "voter", v.voter) || !cJSON_AddStringToObject(ev, "support", sides[v.support])
+    const char *type = choice ? (changed ? "BallotChanged" : "BallotCast") : (changed ? "VoteChanged" : "VoteCast");
+    cJSON *ev = gov_proposal_event(a, type, id);
+    if (!ev || !ledger_event_address(ev, "voter", v.voter)
+        || !(choice ? cJSON_AddStringToObject(ev, "choice", v.choice) : cJSON_AddStringToObject(ev, "support", sides[v.support]))
         || !cJSON_AddNumberToObject(ev, "conviction", v.conviction) || !ledger_event_amount(ev, "power", v.power)
         || !ledger_event_amount(ev, "weight", v.weight) || !ledger_event_amount(ev, "delegatedPower", v.delegated_power)
         || !ledger_event_amount(ev, "delegatedWeight", v.delegated_weight)
@@ -158,11 +213,22 @@ int gov_cast_vote(gov_apply *a, const uint8_t voter[20], uint64_t id, uint64_t s
         || (overrode && !ledger_event_address(ev, "overrides", delegate)))
         rc = ST_NOMEM;
 out:
+    gov_ballot_clear(&b);
     mpz_clears(op, ow, locked, NULL);
     gov_vote_clear(&old);
     gov_vote_clear(&v);
     gov_proposal_clear(&p);
     return rc;
+}
+
+int gov_cast_vote(gov_apply *a, const uint8_t voter[20], uint64_t id, uint64_t support, uint64_t conviction)
+{
+    return cast(a, voter, id, support, conviction, NULL, 0);
+}
+
+int gov_cast_ballot(gov_apply *a, const uint8_t voter[20], uint64_t id, const uint8_t *choice, size_t len, uint64_t conviction)
+{
+    return cast(a, voter, id, 0, conviction, (const char *)choice, len);
 }
 
 /* ---- locks ---- */

@@ -198,11 +198,11 @@ int ledger_audit(ledger *l, ledger_audit_report *report)
     ARG_CHECK(!l->in_block);
     memset(report, 0, sizeof *report);
     report->ok = true;
-    if (ledger_exec(l, "BEGIN") != ST_OK)
+    if (ledger_read_begin(l) != ST_OK)
         return ST_DB;
     int rc = check_sums(l, report);
     if (rc == ST_OK)
         rc = check_chain(l, report);
-    ledger_exec(l, "COMMIT");
+    ledger_read_end(l);
     return rc;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* db.c: the SQLite connection of the ledger: open with WAL, synchronous=FULL and foreign keys,
  * migrations tracked by PRAGMA user_version (a newer database is refused), the statement cache,
- * node metadata, and the block transaction with per-transaction savepoints. */
+ * node metadata, the block transaction with per-transaction savepoints, and read transactions (which
+ * nest, so that a read request and the helpers it calls share one snapshot and one WAL read lock). */
 #include "ledger/ledger_int.h"
 
 #include <fcntl.h>
@@ -304,7 +305,7 @@ void ledger_checkpointer_close(ledger *l, ledger_checkpointer *c)
 
 int ledger_block_begin(ledger *l, uint64_t height)
 {
-    ARG_CHECK(!l->in_block);
+    ARG_CHECK(!l->in_block && l->read_depth == 0);
     if (control(l, STMT_BLOCK_BEGIN, "BEGIN IMMEDIATE") != ST_OK)
         return ST_DB;
     l->in_block = true;
@@ -335,13 +336,27 @@ void ledger_block_abort(ledger *l)
 int ledger_read_begin(ledger *l)
 {
     ARG_CHECK(!l->in_block);
-    return control(l, STMT_READ_BEGIN, "BEGIN");
+    if (l->read_depth == 0 && control(l, STMT_READ_BEGIN, "BEGIN") != ST_OK)
+        return ST_DB;
+    l->read_depth++;
+    return ST_OK;
 }
 
 void ledger_read_end(ledger *l)
 {
-    if (!l->in_block)
-        sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL);
+    if (l->read_depth == 0) {
+        fprintf(stderr, "ledger: illegal call: ledger_read_end without a read transaction\n");
+        return;
+    }
+    if (--l->read_depth > 0)
+        return;
+    if (control(l, STMT_COMMIT, "COMMIT") != ST_OK)
+        sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+bool ledger_reading(const ledger *l)
+{
+    return l->read_depth > 0;
 }
 
 int ledger_tx_begin(ledger *l, const uint8_t txhash[LEDGER_HASH_LEN])

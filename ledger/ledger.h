@@ -136,9 +136,18 @@ int ledger_block_begin(ledger *l, uint64_t height) WARN_UNUSED NONNULL(1);
 int ledger_block_commit(ledger *l) WARN_UNUSED NONNULL(1);
 void ledger_block_abort(ledger *l);
 
-/* A read transaction outside a block, so many reads see one state and share one lock. */
+/* A read transaction outside a block, so many reads see one state (a block is either wholly in it
+ * or not at all) and share one WAL read lock instead of taking one per statement. Calls nest: only
+ * the outermost begin opens the transaction and its matching end closes it. Every begin that
+ * returned ST_OK needs its end before control returns to the event loop: an open read transaction
+ * pins the write-ahead log (no checkpoint can pass it), and ledger_block_begin refuses to run inside
+ * one (ST_INVALID).
+ * begin: ST_OK; ST_INVALID inside a block; ST_DB (nothing opened). An end without its begin is a
+ * caller bug: logged, and nothing changes. */
 int ledger_read_begin(ledger *l) WARN_UNUSED NONNULL(1);
 void ledger_read_end(ledger *l) NONNULL(1);
+/* Whether a read transaction is open. */
+bool ledger_reading(const ledger *l) NONNULL(1);
 
 /* Savepoint around one transaction inside a block; txhash stamps its transfers.
  * ledger_tx_end(l, keep): keep=true releases, false rolls the transaction's writes back. */

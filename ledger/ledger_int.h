@@ -42,6 +42,7 @@ struct ledger {
     uint64_t height;            /* block being built; valid while in_block */
     bool in_block;
     bool in_tx;
+    unsigned read_depth;        /* open ledger_read_begin calls; the transaction is open while > 0 */
     uint8_t txhash[LEDGER_HASH_LEN];         /* transaction being applied; stamps transfers */
 };
 

@@ -48,6 +48,7 @@ static const ledger_eip712_type types[] = {
     { "Undelegate", { M("uint64", "nonce") }, 1 },
     { "ProposalCancel", { M("uint64", "proposal"), M("uint64", "nonce") }, 2 },
     { "ProposalExecute", { M("uint64", "proposal"), M("uint64", "nonce") }, 2 },
+    { "Ballot", { M("uint64", "proposal"), M("string", "choice"), M("uint8", "conviction"), M("uint64", "nonce") }, 4 },
 };
 
 #define N_TYPES (sizeof types / sizeof types[0])

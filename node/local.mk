@@ -3,6 +3,7 @@
 libcore_a_SOURCES += \
 	node/methods.h node/methods_int.h node/methods.c node/events.c node/errors.c \
 	node/m_admin.c node/m_gov.c node/m_ledger.c node/m_node.c node/m_staking.c node/m_workers.c node/m_compute.c node/m_settlement.c node/m_metrics.c node/m_tx.c node/m_util.c \
+	node/verify_pool.h node/verify_pool.c \
 	node/m_ledger_reads.c node/m_gov_reads.c node/m_pool_rewards.c
 bin_PROGRAMS += conclaved
 conclaved_SOURCES = node/main.c

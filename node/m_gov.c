@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* m_gov.c: gov_* methods, the read side of governance: the tracks and governed parameters, the
- * proposals (newest first, by state and track) with their timeline and tally, the votes, an
- * address's voting power, delegation and locks. A tally is read from the proposal's row, kept
- * incrementally by the engine: it costs the same with ten votes or a million. Amounts are
- * canonical decimal strings; lists page with an exclusive cursor ("next", null at the end). */
+ * proposals (newest first, by state and track) with their timeline and tally, a poll's results,
+ * the votes and ballots, an address's voting power, delegation and locks. A tally is read from the
+ * proposal's row (a poll's from its own), kept incrementally by the engine: it costs the same with
+ * ten votes or a million (ranked-choice's running result excepted: it counts every ballot).
+ * Amounts are canonical decimal strings; lists page with an exclusive cursor ("next", null at the
+ * end). */
 #include "node/methods_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include "engine/governance.h"
+#include "governance/ballots.h"
 #include "governance/rules.h"
 #include "ledger/amount.h"
 #include "ledger/hex.h"
@@ -38,7 +41,7 @@ static int param_address_cursor(struct rpc_ctx *ctx, const cJSON *params, uint8_
 
 static bool add_payloads(cJSON *obj, unsigned mask)
 {
-    static const char *const names[] = { "text", "param", "spend", "enclave", "slash" };
+    static const char *const names[] = { "text", "param", "spend", "enclave", "slash", "poll" };
     cJSON *arr = cJSON_AddArrayToObject(obj, "payloads");
     for (unsigned i = 0; arr && i < sizeof names / sizeof names[0]; i++) {
         cJSON *n = (mask & (1u << i)) ? cJSON_CreateString(names[i]) : NULL;
@@ -104,13 +107,21 @@ static bool add_proposal(cJSON *o, const gov_params *gp, const gov_proposal *p)
     return ok;
 }
 
+/* A vote's side, or for a ballot "support": null and "choice": its JSON text. */
+static bool add_support(cJSON *o, const gov_vote *v)
+{
+    if (v->choice)
+        return cJSON_AddNullToObject(o, "support") && cJSON_AddStringToObject(o, "choice", v->choice);
+    return cJSON_AddStringToObject(o, "support", sides[v->support % 3]) != NULL;
+}
+
 static bool add_vote(cJSON *o, const gov_vote *v)
 {
     mpz_t total;
     mpz_init(total);
     mpz_add(total, v->weight, v->delegated_weight);
     bool ok = node_add_u64(o, "proposal", v->proposal) && node_add_address(o, "voter", v->voter)
-              && cJSON_AddStringToObject(o, "support", sides[v->support % 3]) && node_add_u64(o, "conviction", v->conviction)
+              && add_support(o, v) && node_add_u64(o, "conviction", v->conviction)
               && node_add_amount(o, "power", v->power) && node_add_amount(o, "weight", v->weight)
               && node_add_amount(o, "delegatedPower", v->delegated_power)
               && node_add_amount(o, "delegatedWeight", v->delegated_weight) && node_add_amount(o, "totalWeight", total);
@@ -205,6 +216,70 @@ static bool add_tally_of(cJSON *out, const gov_params *gp, const gov_proposal *p
 static int get_tally(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
     return proposal_method(ctx, params, result, add_tally_of);
+}
+
+/* An exact decimal string of any size (a poll's scores may pass 2^256: weights reach 6x the
+ * stake), into an object under key or, key NULL, onto an array. */
+static bool add_decimal(cJSON *arr_or_obj, const char *key, const mpz_t v)
+{
+    char *text = mpz_get_str(NULL, 10, v);
+    cJSON *item = text ? cJSON_CreateString(text) : NULL;
+    free(text);
+    bool ok = item && (key ? cJSON_AddItemToObject(arr_or_obj, key, item) : cJSON_AddItemToArray(arr_or_obj, item));
+    if (!ok)
+        cJSON_Delete(item);
+    return ok;
+}
+
+/* gov_getResults: a poll's scores in choice order (counted at the close, or the running result
+ * while it is open), with its choices from the payload. */
+static int get_results(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
+{
+    gov_proposal p;
+    gov_proposal_init(&p);
+    gov_poll_results r;
+    gov_poll_results_init(&r);
+    cJSON *out = NULL, *payload = NULL, *scores = NULL;
+    int rc = param_proposal(ctx, params, "id", &p);
+    if (rc == ST_OK && (rc = gov_poll_results_get(eng_gov_store(node_engine(ctx)), p.id, &r)) == ST_NOTFOUND)
+        rc = rpc_error(ctx, ST_INVALID, NULL, "params.id: proposal %llu is not a poll", (unsigned long long)p.id);
+    if (rc != ST_OK)
+        goto out;
+    payload = cJSON_Parse(p.payload);
+    const cJSON *choices = cJSON_GetObjectItemCaseSensitive(payload, "choices");
+    int winner = gov_poll_results_winner(&r);
+    cJSON *copy = NULL;
+    if (!(out = cJSON_CreateObject()) || !node_add_u64(out, "proposal", p.id)
+        || !cJSON_AddStringToObject(out, "state", gov_state_name(p.state))
+        || !cJSON_AddStringToObject(out, "system", gov_poll_system_name(r.system))
+        || !(copy = cJSON_Duplicate(choices, true))) {
+        rc = ST_NOMEM;
+        goto out;
+    }
+    if (!cJSON_AddItemToObject(out, "choices", copy)) {
+        cJSON_Delete(copy);
+        rc = ST_NOMEM;
+        goto out;
+    }
+    if (!(scores = cJSON_AddArrayToObject(out, "scores"))) {
+        rc = ST_NOMEM;
+        goto out;
+    }
+    for (unsigned i = 0; i < r.n && rc == ST_OK; i++)
+        if (!add_decimal(scores, NULL, r.scores[i]))
+            rc = ST_NOMEM;
+    /* every standing ballot was read by its system before it was stored: all are valid */
+    if (rc == ST_OK
+        && (!add_decimal(out, "scoresTotal", r.power) || !node_add_u64(out, "validVotes", r.ballots)
+            || !node_add_u64(out, "totalVotes", r.ballots)
+            || !(winner < 0 ? cJSON_AddNullToObject(out, "winner") : cJSON_AddNumberToObject(out, "winner", winner + 1))
+            || !cJSON_AddBoolToObject(out, "final", r.counted || (p.state != GOV_PENDING && p.state != GOV_ACTIVE))))
+        rc = ST_NOMEM;
+out:
+    cJSON_Delete(payload);
+    gov_poll_results_clear(&r);
+    gov_proposal_clear(&p);
+    return node_result(rc, out, result);
 }
 
 static int get_votes(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
@@ -457,6 +532,13 @@ const rpc_method node_m_gov_get_proposal = {
     .summary = "One proposal with its tally",
     .result = "the proposal object",
     .param_docs = gov_get_proposal_docs
+};
+static const char *const gov_get_results_docs[] = { "a proposal id (a poll)", NULL };
+const rpc_method node_m_gov_get_results = {
+    .name = "gov_getResults", .params = id_params, .fn = get_results,
+    .summary = "A poll's scores, in choice order, and its winner",
+    .result = "{proposal, state, system, choices, scores, scoresTotal, validVotes, totalVotes, winner, final}",
+    .param_docs = gov_get_results_docs
 };
 static const char *const gov_get_tally_docs[] = { "a proposal id", NULL };
 const rpc_method node_m_gov_get_tally = {

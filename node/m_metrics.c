@@ -1,13 +1,48 @@
 /* SPDX-License-Identifier: MIT */
 /* m_metrics.c: conclaved's part of GET /metrics, in the Prometheus text format: the chain head, the
- * block producer's counters, the queue, and the settlement of epochs. */
+ * block producer's counters, the queue, the settlement of epochs, and histograms of the time a
+ * block takes to commit and an epoch's report to come back from the enclave. */
 #define _GNU_SOURCE /* asprintf */
 #include "node/methods.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "engine/engine.h"
 #include "ledger/ledger.h"
+
+/* Appends histogram name (help its HELP text) of t to *text (reallocated). Returns: whether it did;
+ * on failure *text is freed and NULL. */
+static bool add_histogram(char **text, const char *name, const char *help, const eng_timing *t)
+{
+    char *more = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&more, &len);
+    if (!f) {
+        free(*text);
+        *text = NULL;
+        return false;
+    }
+    fprintf(f, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+    uint64_t below = 0;
+    for (size_t i = 0; i < ENG_TIMING_BUCKETS; i++) {
+        below += t->bucket[i];
+        fprintf(f, "%s_bucket{le=\"%g\"} %llu\n", name, eng_timing_bounds[i], (unsigned long long)below);
+    }
+    fprintf(f, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.9f\n%s_count %llu\n", name, (unsigned long long)t->count, name,
+            t->sum, name, (unsigned long long)t->count);
+    bool ok = !ferror(f);
+    fclose(f);
+    size_t have = strlen(*text);
+    char *joined = ok && more ? realloc(*text, have + len + 1) : NULL;
+    if (joined)
+        memcpy(joined + have, more, len + 1);
+    else
+        free(*text);
+    free(more);
+    *text = joined;
+    return joined != NULL;
+}
 
 char *node_metrics_text(void *app)
 {
@@ -47,5 +82,13 @@ char *node_metrics_text(void *app)
                      (unsigned long long)st.transactions, (unsigned long long)st.failed,
                      (unsigned long long)st.refused, st.queued, (unsigned long long)st.next_epoch,
                      st.enclave_running ? 1 : 0);
-    return n < 0 ? NULL : text;
+    if (n < 0)
+        return NULL;
+    if (!add_histogram(&text, "conclave_block_commit_seconds",
+                       "Time a block takes from its first transaction applied to its COMMIT.", &st.block_commit)
+        || !add_histogram(&text, "conclave_settlement_seconds",
+                          "Time an epoch's report takes to come back from the enclave, from its inputs sent.",
+                          &st.settlement))
+        return NULL;
+    return text;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -22,11 +23,13 @@
 #include "engine/genesis.h"
 #include "ledger/hex.h"
 #include "node/methods.h"
+#include "node/verify_pool.h"
 #include "rpc/rpc.h"
 
 static const char usage[] =
     "usage: conclaved [--dev] [--datadir DIR] [--genesis FILE] [--rpc-bind HOST:PORT] [--allow-public-dev]\n"
-    "                 [--rpc-connections-per-address N]\n"
+    "                 [--rpc-connections-per-address N] [--rpc-cors ORIGIN[,ORIGIN]...]\n"
+    "                 [--verify-threads N]\n"
     "                 [--clock wall|manual] [--enclave PATH | --no-enclave] [--enclave-info]\n"
     "\n"
     "The Conclave node: a ledger, stake pools and governance, served as JSON-RPC 2.0 over HTTP.\n"
@@ -34,7 +37,8 @@ static const char usage[] =
     "  --dev                 development chain: chainId 31337, ten funded well-known accounts,\n"
     "                        manual clock, admin_* methods; data in ~/.conclave/dev unless --datadir\n"
     "  --datadir DIR         where the ledger (conclave.db) and the admin cookie (.cookie) live\n"
-    "  --genesis FILE        genesis document for a new data directory (required without --dev)\n"
+    "  --genesis FILE        genesis document for a new data directory (required without --dev), at\n"
+    "                        most 256 MiB; given again at a restart it must be the chain's own\n"
     "  --rpc-bind HOST:PORT  address to serve JSON-RPC on (default 127.0.0.1:8645; port 0 picks one);\n"
     "                        one beyond this machine gets a warning: it is plain HTTP, put TLS in front\n"
     "  --allow-public-dev    let --dev serve on an address beyond this machine (refused without it:\n"
@@ -42,6 +46,12 @@ static const char usage[] =
     "  --rpc-connections-per-address N\n"
     "                        open connections one IP address may hold, 1 to 256 (default 32; more\n"
     "                        behind a reverse proxy, whose connections all come from one address)\n"
+    "  --rpc-cors ORIGIN[,ORIGIN]...\n"
+    "                        let pages of these origins (http[s]://HOST[:PORT], or * for any) call\n"
+    "                        POST / and GET /events from a browser (CORS; off by default); admin\n"
+    "                        methods never answer a call from another origin\n"
+    "  --verify-threads N    threads that decode transactions and recover their signatures off the\n"
+    "                        event loop, 1 to 256 (default: the number of online CPUs)\n"
     "  --clock wall|manual   time source (default: wall; manual with --dev, moved by admin_advanceTime)\n"
     "  --enclave PATH        the conclave-enclave program that settles epochs (default: the one next\n"
     "                        to conclaved); its platform secret and sealed key live in DIR\n"
@@ -68,6 +78,8 @@ struct options {
     bool enclave_info;
     bool allow_public_dev;
     unsigned per_address;           /* --rpc-connections-per-address, 0: the default */
+    const char *cors;               /* --rpc-cors, or NULL */
+    unsigned verify_threads;        /* --verify-threads, 0: the default */
 };
 
 static int parse_options(struct options *o, int argc, char **argv)
@@ -80,6 +92,8 @@ static int parse_options(struct options *o, int argc, char **argv)
         { "no-enclave", no_argument, NULL, 'n' }, { "enclave-info", no_argument, NULL, 'i' },
         { "allow-public-dev", no_argument, NULL, 'P' },
         { "rpc-connections-per-address", required_argument, NULL, 'a' },
+        { "rpc-cors", required_argument, NULL, 'C' },
+        { "verify-threads", required_argument, NULL, 't' },
         { NULL, 0, NULL, 0 },
     };
     *o = (struct options){ .bind = "127.0.0.1:8645" };
@@ -95,6 +109,7 @@ static int parse_options(struct options *o, int argc, char **argv)
         case 'n': o->no_enclave = true; break;
         case 'i': o->enclave_info = true; break;
         case 'P': o->allow_public_dev = true; break;
+        case 'C': o->cors = optarg; break;
         case 'a': {
             char *end;
             unsigned long n = strtoul(optarg, &end, 10);
@@ -105,10 +120,26 @@ static int parse_options(struct options *o, int argc, char **argv)
             o->per_address = (unsigned)n;
             break;
         }
+        case 't': {
+            char *end;
+            unsigned long n = strtoul(optarg, &end, 10);
+            if (*optarg < '0' || *optarg > '9' || *end || n < 1 || n > VERIFY_POOL_MAX_THREADS) {
+                fprintf(stderr, "conclaved: --verify-threads takes 1 to %u, not '%s'\n", VERIFY_POOL_MAX_THREADS,
+                        optarg);
+                return 2;
+            }
+            o->verify_threads = (unsigned)n;
+            break;
+        }
         case 'h': fputs(usage, stdout); exit(0);
         case 'V': printf("conclaved %s\n", PACKAGE_VERSION); exit(0);
         default: fputs(usage, stderr); return 2;
         }
+    }
+    if (o->cors && !rpc_cors_list_valid(o->cors)) {
+        fprintf(stderr, "conclaved: --rpc-cors takes origins http[s]://HOST[:PORT] (or *) separated by commas, "
+                "under %d bytes, not '%s'\n", RPC_CORS_MAX, o->cors);
+        return 2;
     }
     if (optind < argc) {
         fprintf(stderr, "conclaved: unexpected argument '%s'\n%s", argv[optind], usage);
@@ -165,25 +196,56 @@ static int make_dirs(const char *path)
     return mkdir(buf, 0700) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-static char *read_file(const char *path)
+/* A genesis file mapped read-only and followed by a NUL, so the engine reads it as a string without
+ * a copy: a restart given the same file only hashes its bytes, and a copy of a 256 MiB file cost more
+ * CPU (page faults) than the hash. The file must not shrink while the node starts (SIGBUS). */
+typedef struct mapped_text {
+    char *text;                 /* the file's bytes then at least one NUL, or NULL */
+    size_t map_len;             /* bytes mapped at text */
+} mapped_text;
+
+/* Maps the regular file at path into m. Returns: 0; -1 with errno set (EFBIG: over
+ * ENG_GENESIS_MAX_BYTES; EINVAL: not a regular file) and m->text NULL. */
+static int map_text(mapped_text *m, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long len = ftell(f);
-        if (len >= 0 && len < 64L * 1024 * 1024 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)len + 1))) {
-            if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
-                free(buf);
-                buf = NULL;
-            } else {
-                buf[len] = '\0';
-            }
-        }
+    struct stat st;
+    m->text = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = -1;
+    if (fstat(fd, &st) != 0)
+        goto out;
+    if (!S_ISREG(st.st_mode) || st.st_size > ENG_GENESIS_MAX_BYTES) {
+        errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+        goto out;
     }
-    fclose(f);
-    return buf;
+    /* zero pages one byte past the file at least; the file maps over their start, and the rest of its
+     * last page reads as zero too */
+    size_t len = (size_t)st.st_size, page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t map_len = (len / page + 1) * page;
+    char *area = mmap(NULL, map_len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (area == MAP_FAILED)
+        goto out;
+    if (len > 0 && mmap(area, len, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd, 0) == MAP_FAILED) {
+        int saved = errno;
+        munmap(area, map_len);
+        errno = saved;
+        goto out;
+    }
+    m->text = area;
+    m->map_len = map_len;
+    rc = 0;
+out:
+    close(fd);
+    return rc;
+}
+
+static void unmap_text(mapped_text *m)
+{
+    if (m->text)
+        munmap(m->text, m->map_len);
+    m->text = NULL;
 }
 
 /* DIR/name into out (PATH_MAX). The data directory's length was checked at start. */
@@ -333,9 +395,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "conclaved: the manual clock is for development chains only (--dev)\n");
         return 2;
     }
-    char *genesis = NULL, *dev_genesis = NULL;
-    if (o.genesis_file && !(genesis = read_file(o.genesis_file))) {
-        fprintf(stderr, "conclaved: cannot read the genesis file %s: %s\n", o.genesis_file, strerror(errno));
+    char *dev_genesis = NULL;
+    mapped_text genesis = { 0 };
+    if (o.genesis_file && map_text(&genesis, o.genesis_file) != 0) {
+        if (errno == EFBIG)
+            fprintf(stderr, "conclaved: the genesis file %s is larger than %ld MiB\n", o.genesis_file,
+                    ENG_GENESIS_MAX_BYTES / (1024 * 1024));
+        else
+            fprintf(stderr, "conclaved: cannot read the genesis file %s: %s\n", o.genesis_file, strerror(errno));
         return 1;
     }
 
@@ -343,6 +410,7 @@ int main(int argc, char **argv)
     struct enclave_setup es;
     bool with_enclave = !o.no_enclave;
     rpc_server *server = NULL;
+    verify_pool *pool = NULL;
     struct event *sigterm = NULL, *sigint = NULL;
     int lock_fd = -1;
     char path[PATH_MAX], token[67], err[512] = "";
@@ -374,15 +442,18 @@ int main(int argc, char **argv)
     data_path(path, datadir, "conclave.db");
     /* a new dev chain trusts this machine's platform and this enclave build; an existing one keeps
      * the genesis it was made with */
-    if (!genesis && o.dev
+    if (!genesis.text && o.dev
         && !(dev_genesis = eng_genesis_dev_json(with_enclave ? es.platform : NULL, with_enclave ? es.measurement : NULL,
                                                  with_enclave && es.has_worker ? es.worker_measurement : NULL))) {
         fprintf(stderr, "conclaved: out of memory\n");
         goto out;
     }
-    eng_config cfg = { .db_path = path, .genesis_json = genesis, .default_genesis_json = dev_genesis,
+    eng_config cfg = { .db_path = path, .genesis_json = genesis.text, .default_genesis_json = dev_genesis,
                        .clock_mode = clock_mode, .dev = o.dev };
-    if (eng_open(&n.engine, err, sizeof err, &cfg) != ST_OK) {
+    int opened = eng_open(&n.engine, err, sizeof err, &cfg);
+    /* the engine keeps what it needs of the genesis: the document (up to 256 MiB) goes now */
+    unmap_text(&genesis);
+    if (opened != ST_OK) {
         fprintf(stderr, "conclaved: %s\n", err);
         goto out;
     }
@@ -395,6 +466,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "conclaved: cannot set up the event loop\n");
         goto out;
     }
+    pool = verify_pool_new(n.base, o.verify_threads ? o.verify_threads : verify_pool_default_threads());
+    if (!pool) {
+        fprintf(stderr, "conclaved: cannot start the signature verification threads\n");
+        goto out;
+    }
+    node_tx_set_verify_pool(pool);
     /* without a working enclave the node still serves; epochs wait until one settles them */
     if (with_enclave && eng_enclave_configure(n.engine, es.program, es.secret, es.sealed) != ST_OK)
         fprintf(stderr, "conclaved: running without an enclave for now\n");
@@ -411,9 +488,11 @@ int main(int argc, char **argv)
         rpc_server_set_errors(server, node_rpc_error);
         rpc_server_set_metrics(server, node_metrics_text);
         rpc_server_set_page(server, node_dashboard_page, node_dashboard_page_len);
+        rpc_server_set_replay(server, node_events_replay);
         eng_set_block_listener(n.engine, publish_block, streams_open, server);
     }
-    if (!server || rpc_server_listen(server, o.bind, &port) != RPC_OK) {
+    if (!server || (o.cors && rpc_server_set_cors(server, o.cors) != RPC_OK)
+        || rpc_server_listen(server, o.bind, &port) != RPC_OK) {
         fprintf(stderr, "conclaved: cannot listen on %s\n", o.bind);
         goto out;
     }
@@ -440,13 +519,16 @@ out:
         event_free(sigterm);
     if (sigint)
         event_free(sigint);
+    /* the calls still being verified reach the engine before it closes and answers them */
+    node_tx_set_verify_pool(NULL);
+    verify_pool_free(pool);
     eng_close(n.engine); /* answers whatever is still queued, while the server still exists */
     rpc_server_free(server);
     if (n.base)
         event_base_free(n.base);
     if (lock_fd >= 0)
         close(lock_fd);
-    free(genesis);
+    unmap_text(&genesis);
     free(dev_genesis);
     return rc;
 }

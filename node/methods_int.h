@@ -17,7 +17,7 @@ extern const rpc_method node_m_node_info, node_m_tx_send, node_m_ledger_get_acco
     node_m_staking_get_withdraw_queue, node_m_staking_get_worker, node_m_staking_list_workers, node_m_staking_get_challenge,
     node_m_staking_list_delegators,
     node_m_staking_list_pools, node_m_staking_list_slashes, node_m_settlement_get_epoch, node_m_enclave_get_attestation,
-    node_m_admin_tamper_next_report, node_m_gov_list_tracks, node_m_gov_list_proposals, node_m_gov_get_proposal,
+    node_m_admin_tamper_next_report, node_m_gov_list_tracks, node_m_gov_list_proposals, node_m_gov_get_proposal, node_m_gov_get_results,
     node_m_gov_get_tally, node_m_gov_get_votes, node_m_gov_get_vote, node_m_gov_voting_power, node_m_gov_get_delegation,
     node_m_gov_get_locks, node_m_gov_get_params, node_m_compute_get_channel, node_m_compute_list_channels;
 /* the reads of dashboards (issue 14) */

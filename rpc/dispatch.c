@@ -39,6 +39,8 @@ static void store(struct rpc_deferred *c, int code, cJSON *result, const char *m
     cJSON *id = c->id;
     c->id = NULL;
     c->answered = true;
+    if (c->method)
+        rpc_latency_observe(c->ex->server, c->method, &c->started);
     c->ex->server->rpc_calls++;
     if (code != 0)
         c->ex->server->rpc_errors++;
@@ -253,6 +255,8 @@ static void run_call(rpc_exchange *ex, struct rpc_deferred *c, cJSON *req)
     }
     struct rpc_ctx ctx = { .app = s->app, .server = s, .authorized = ex->authorized, .call = c };
     cJSON *result = NULL;
+    c->method = m;
+    clock_gettime(CLOCK_MONOTONIC, &c->started);
     rc = m->fn(&ctx, obj, &result);
     cJSON_Delete(obj);
     if (c->deferred) {

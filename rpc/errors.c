@@ -48,6 +48,14 @@ static const struct {
                          "the Host header must name this node by its address or as localhost" },
     [RPC_FAULT_MEDIA_TYPE] = { 415, "Unsupported Media Type", RPC_INVALID_REQUEST,
                                "JSON-RPC takes Content-Type: application/json" },
+    [RPC_FAULT_QUERY] = { 400, "Bad Request", RPC_INVALID_REQUEST,
+                          "GET /events takes area and type (names separated by commas), address (0x and 40 hex "
+                          "digits) and lastEventId, each at most once" },
+    [RPC_FAULT_ORIGIN] = { 403, "Forbidden", RPC_INVALID_REQUEST,
+                           "this Origin may not call the node: it is not in conclaved --rpc-cors" },
+    [RPC_FAULT_CORS_REQUEST] = { 403, "Forbidden", RPC_INVALID_REQUEST,
+                                 "a cross-origin request may only POST / or GET /events, setting no header "
+                                 "but Content-Type and Last-Event-ID" },
     [RPC_FAULT_NOMEM] = { 500, "Internal Server Error", RPC_INTERNAL_ERROR, "out of memory" },
 };
 

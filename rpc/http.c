@@ -7,8 +7,10 @@
  * - GET / serves the application's page, under a Content-Security-Policy naming its script and
  *   style by hash;
  * - GET /health answers {"status":"ok"}, to a connection past the caps too;
- * - GET /metrics the application's lines and the server's counters;
- * - GET /events opens a server-sent event stream (stream.c).
+ * - GET /metrics the application's lines, the server's counters and latencies (metrics.c);
+ * - GET /events opens a server-sent event stream (stream.c);
+ * - OPTIONS / and /events answer CORS preflights (cors.c), whose origins' answers to POST / and
+ *   GET /events are tagged; a cross-origin request is never authorized for admin methods.
  * A Host header must name the node by address or as localhost (DNS rebinding). Only rpc/ touches
  * evhttp. */
 #define _GNU_SOURCE /* explicit_bzero, strncasecmp, memmem */
@@ -116,8 +118,8 @@ static bool host_ok(const rpc_server *s, struct evhttp_request *req)
 }
 
 /* Returns: whether req's Content-Type is application/json (with parameters or not). A browser
- * sends another site's form or text/plain POST without asking first; only a page of this node may
- * send application/json here (the CORS rule), so a call cannot come from elsewhere. */
+ * sends another site's form or text/plain POST without asking first; application/json only after a
+ * preflight, which only the origins of --rpc-cors pass, so a call cannot come from elsewhere. */
 static bool json_content(struct evhttp_request *req)
 {
     static const char json[] = "application/json";
@@ -138,9 +140,12 @@ static bool token_equal(const char *want, size_t wlen, const char *got, size_t g
     return diff == 0;
 }
 
-/* Returns: whether req carries "Authorization: Bearer <the admin token>". */
+/* Returns: whether req carries "Authorization: Bearer <the admin token>" and is not cross-origin:
+ * a page of another site never reaches admin methods, even one listed for CORS. */
 static bool authorized(const rpc_server *s, struct evhttp_request *req)
 {
+    if (rpc_cors_cross_origin(req))
+        return false;
     const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
     if (!s->token || !h || strncasecmp(h, "Bearer ", 7) != 0)
         return false;
@@ -250,40 +255,6 @@ void rpc_server_set_page(rpc_server *s, const char *html, size_t len)
              script, style);
 }
 
-/* GET /metrics: the application's lines, then the server's counters (Prometheus text format), each
- * named with the application's name in front. */
-static void send_metrics(rpc_server *s, struct evhttp_request *req)
-{
-    const struct {
-        const char *name, *type, *help;
-        unsigned long long value;
-    } counters[] = {
-        { "http_requests_total", "counter", "HTTP requests served.", s->http_requests },
-        { "rpc_calls_total", "counter", "JSON-RPC calls dispatched.", s->rpc_calls },
-        { "rpc_errors_total", "counter", "JSON-RPC calls answered with an error.", s->rpc_errors },
-        { "http_request_timeouts_total", "counter", "Connections closed for not sending a whole request in time.",
-          s->deadlines_missed },
-        { "http_accept_errors_total", "counter", "Times accept() failed (out of file descriptors, most likely).",
-          s->accept_errors },
-        { "rpc_connections", "gauge", "Open connections within the connection caps.", s->n_conns },
-        { "event_streams", "gauge", "Open GET /events streams.", s->n_streams },
-        { "event_streams_dropped_total", "counter", "Event streams closed for falling behind.", s->streams_dropped },
-    };
-    char *app = s->metrics ? s->metrics(s->app) : NULL;
-    struct evbuffer *out = evhttp_request_get_output_buffer(req);
-    int rc = evbuffer_add_printf(out, "%s", app ? app : "");
-    for (size_t i = 0; rc >= 0 && i < sizeof counters / sizeof counters[0]; i++)
-        rc = evbuffer_add_printf(out, "# HELP %s_%s %s\n# TYPE %s_%s %s\n%s_%s %llu\n", s->name, counters[i].name,
-                                 counters[i].help, s->name, counters[i].name, counters[i].type, s->name,
-                                 counters[i].name, counters[i].value);
-    free(app);
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; version=0.0.4");
-    if (rc < 0)
-        evhttp_send_reply(req, 500, "Internal Server Error", NULL);
-    else
-        evhttp_send_reply(req, 200, "OK", NULL);
-}
-
 /* A reply was written in full: the connection has timeout_secs for its next request. */
 static void on_reply_sent(struct evhttp_request *req, void *arg)
 {
@@ -298,11 +269,27 @@ static void send_health(struct evhttp_request *req, bool close)
     send_body(req, 200, "OK", health, sizeof health - 1, close);
 }
 
-/* GET /events: the stream, or 503 when the connection is busy or the streams are at their cap. */
+/* GET /events: the stream; 503 when the connection is busy or the streams are at their cap, 400
+ * for a query it does not take. */
 static void serve_stream(rpc_server *s, struct rpc_conn *conn, struct evhttp_request *req)
 {
-    if (!rpc_stream_open(s, conn, req))
+    enum rpc_stream_open rc = rpc_stream_open(s, conn, req);
+    if (rc == RPC_STREAM_BUSY)
         send_fault(req, RPC_FAULT_BUSY, NULL);
+    else if (rc == RPC_STREAM_BAD_QUERY)
+        send_fault(req, RPC_FAULT_QUERY, NULL);
+}
+
+/* OPTIONS on a path that takes method: a CORS preflight, or 405 for any other OPTIONS. */
+static void serve_options(struct evhttp_request *req, const char *method, bool tagged, const char *allow)
+{
+    enum rpc_fault fault;
+    if (!evhttp_find_header(evhttp_request_get_input_headers(req), "Access-Control-Request-Method"))
+        send_fault(req, RPC_FAULT_METHOD, allow);
+    else if (!rpc_cors_preflight(req, method, tagged, &fault))
+        send_fault(req, fault, NULL);
+    else
+        evhttp_send_reply(req, 204, "No Content", NULL);
 }
 
 static void on_request(struct evhttp_request *req, void *arg)
@@ -313,6 +300,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
     enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
     bool health = path && strcmp(path, "/health") == 0;
+    bool root = path && strcmp(path, "/") == 0, events = path && strcmp(path, "/events") == 0;
     s->http_requests++;
     if (!conn) {
         send_fault(req, RPC_FAULT_BUSY, NULL);
@@ -320,29 +308,34 @@ static void on_request(struct evhttp_request *req, void *arg)
     }
     event_del(conn->deadline);
     evhttp_request_set_on_complete_cb(req, on_reply_sent, conn);
+    bool tagged = (root || events) && rpc_cors_tag(s, req);
     if (!host_ok(s, req))
         send_fault(req, RPC_FAULT_HOST, NULL);
     else if (!conn->admitted && health && cmd == EVHTTP_REQ_GET)
         send_health(req, true);
     else if (!conn->admitted)
         send_fault(req, s->n_conns < s->limits.max_connections ? RPC_FAULT_CLIENT_BUSY : RPC_FAULT_BUSY, NULL);
-    else if (path && strcmp(path, "/") == 0 && cmd == EVHTTP_REQ_POST)
+    else if (root && cmd == EVHTTP_REQ_POST)
         serve_rpc(s, conn, req);
-    else if (path && strcmp(path, "/") == 0 && cmd == EVHTTP_REQ_GET && s->page)
+    else if (root && cmd == EVHTTP_REQ_GET && s->page)
         send_page(s, req);
-    else if (path && strcmp(path, "/") == 0)
+    else if (root && cmd == EVHTTP_REQ_OPTIONS)
+        serve_options(req, "POST", tagged, s->page ? "GET, POST" : "POST");
+    else if (root)
         send_fault(req, RPC_FAULT_METHOD, s->page ? "GET, POST" : "POST");
     else if (health && cmd == EVHTTP_REQ_GET)
         send_health(req, false);
     else if (health)
         send_fault(req, RPC_FAULT_METHOD, "GET");
     else if (path && strcmp(path, "/metrics") == 0 && cmd == EVHTTP_REQ_GET)
-        send_metrics(s, req);
+        rpc_metrics_send(s, req);
     else if (path && strcmp(path, "/metrics") == 0)
         send_fault(req, RPC_FAULT_METHOD, "GET");
-    else if (path && strcmp(path, "/events") == 0 && cmd == EVHTTP_REQ_GET)
+    else if (events && cmd == EVHTTP_REQ_GET)
         serve_stream(s, conn, req);
-    else if (path && strcmp(path, "/events") == 0)
+    else if (events && cmd == EVHTTP_REQ_OPTIONS)
+        serve_options(req, "GET", tagged, "GET");
+    else if (events)
         send_fault(req, RPC_FAULT_METHOD, "GET");
     else
         send_fault(req, RPC_FAULT_PATH, NULL);
@@ -379,6 +372,10 @@ rpc_server *rpc_server_new(struct event_base *base, const rpc_method *methods, s
     s->base = base;
     s->methods = methods;
     s->n_methods = n_methods;
+    if (!(s->latency = calloc(n_methods ? n_methods : 1, sizeof *s->latency))) {
+        free(s);
+        return NULL;
+    }
     s->app = app;
     s->dev = dev;
     if (limits)
@@ -400,12 +397,12 @@ rpc_server *rpc_server_new(struct event_base *base, const rpc_method *methods, s
     /* evhttp reads bodies up to the hard cap so that one over max_body still gets a JSON-RPC answer */
     size_t hard_cap = s->limits.max_body <= SIZE_MAX / RPC_BODY_HARD_CAP ? s->limits.max_body * RPC_BODY_HARD_CAP : SIZE_MAX;
     evhttp_set_max_body_size(s->http, hard_cap > (size_t)EV_SSIZE_MAX ? EV_SSIZE_MAX : (ev_ssize_t)hard_cap);
-    evhttp_set_allowed_methods(s->http, EVHTTP_REQ_POST | EVHTTP_REQ_GET);
+    evhttp_set_allowed_methods(s->http, EVHTTP_REQ_POST | EVHTTP_REQ_GET | EVHTTP_REQ_OPTIONS);
     evhttp_set_gencb(s->http, on_request, s);
     evhttp_set_bevcb(s->http, rpc_conn_new_bufferevent, s);
     if (!(s->adopt = event_new(base, -1, 0, rpc_conn_adopt, s)))
         goto fail;
-    if (!(s->outbox = evbuffer_new()) || !(s->flush = event_new(base, -1, 0, rpc_streams_flush, s)))
+    if (!(s->flush = event_new(base, -1, 0, rpc_streams_flush, s)))
         goto fail;
     struct timeval every = { .tv_sec = RPC_KEEPALIVE_SECS };
     if (!(s->keepalive = event_new(base, -1, EV_PERSIST, rpc_streams_keepalive, s)) || event_add(s->keepalive, &every) != 0)
@@ -424,8 +421,7 @@ void rpc_server_free(rpc_server *s)
         event_free(s->keepalive);
     if (s->flush)
         event_free(s->flush);
-    if (s->outbox)
-        evbuffer_free(s->outbox);
+    rpc_streams_free(s);
     /* closing the connections runs on_conn_close, which detaches the waiting exchanges */
     if (s->http)
         evhttp_free(s->http);
@@ -450,5 +446,6 @@ void rpc_server_free(rpc_server *s)
         explicit_bzero(s->token, s->token_len);
         free(s->token);
     }
+    free(s->latency);
     free(s);
 }

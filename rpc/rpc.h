@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* rpc.h: the JSON-RPC 2.0 server over libevent's evhttp. POST / carries single calls, batches and
  * notifications (Content-Type: application/json; a body that is UTF-8 without NUL characters);
- * GET /health answers "ok"; GET /metrics serves Prometheus text; GET /events streams what the
- * application publishes as server-sent events; GET / serves the application's page. Every request
- * must name the node in its Host header by address or as localhost. Methods come from a sorted
+ * GET /health answers "ok"; GET /metrics serves Prometheus text (with a latency histogram per
+ * method); GET /events streams what the application publishes as server-sent events, with ids, a
+ * filter in its query string and a resume from Last-Event-ID; GET / serves the application's page;
+ * OPTIONS answers the CORS preflights of the origins the application lists. Every request must
+ * name the node in its Host header by address or as localhost. Methods come from a sorted
  * table given at creation; each handler gets its params as an object (positional params are mapped
  * to names by the method's .params list) and answers through *result, or returns RPC_PENDING after
  * rpc_defer() to answer later from the event loop. The server answers rpc.discover (RPC_DISCOVER)
@@ -18,6 +20,7 @@
 #include <event2/event.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "rpc/status.h"
 
 typedef struct rpc_server rpc_server;
@@ -133,19 +136,58 @@ void rpc_server_set_errors(rpc_server *s, rpc_errors_fn fn) RPC_NONNULL(1, 2);
  * the comment that opens each GET /events stream (": NAME events"). */
 void rpc_server_set_name(rpc_server *s, const char *name) RPC_NONNULL(1, 2);
 
+/* Lets pages of other sites call POST / and GET /events (CORS): origins is a comma-separated list
+ * of "http[s]://HOST[:PORT]" (no path, no spaces; HOST letters, digits, '.' and '-', or a bracketed
+ * IPv6 address), or "*" for any origin, together under RPC_CORS_MAX bytes. A cross-origin request (one
+ * whose Origin is not "http://" and its Host header) from a listed origin is answered with
+ * Access-Control-Allow-Origin naming it, and its preflight (OPTIONS) with the methods and headers
+ * allowed; one from any other origin gets no CORS header, and its preflight 403. Whatever the list,
+ * a cross-origin request is never authorized for RPC_ADMIN methods, token or not.
+ * Returns: RPC_OK, RPC_INVALID (a malformed list; nothing changed). */
+int rpc_server_set_cors(rpc_server *s, const char *origins) RPC_WARN_UNUSED RPC_NONNULL(1, 2);
+/* Returns: whether origins is a list rpc_server_set_cors takes. */
+bool rpc_cors_list_valid(const char *origins) RPC_NONNULL(1);
+#define RPC_CORS_MAX 1024 /* bytes of a CORS origin list, its NUL included */
+
 /* Serves html (len bytes, borrowed for the server's life) at GET /; without it GET / is 405. Its
  * Content-Security-Policy lets it run only the first <script> and apply only the first <style> of
  * html (by their SHA-256), and talk only to this node: no inline style attribute, event handler
  * or other script runs. */
 void rpc_server_set_page(rpc_server *s, const char *html, size_t len) RPC_NONNULL(1, 2);
 
-/* Sends "event: <event>\ndata: <data>\n\n" to every open GET /events stream (data: one line of
- * JSON), from the loop once the current callback has returned: what is published in one turn goes
- * out as one chunk. A stream whose unsent output would hold more than limits.stream_memory bytes of
- * memory is closed instead, and while all streams together would hold more than
- * limits.streams_memory, the one holding the most; the client reconnects and reads what it missed
- * over JSON-RPC. At most limits.max_streams streams; one more is answered 503. */
-void rpc_server_publish(rpc_server *s, const char *event, const char *data) RPC_NONNULL(1, 2, 3);
+/* An event for the GET /events streams. Ids are ordered: the application publishes events in
+ * increasing (seq, pos). */
+typedef struct rpc_event {
+    const char *name;                /* the event's name ("block", "governance", ...): what a stream's
+                                      * area= takes */
+    uint64_t seq, pos;               /* its id, written "SEQ-POS" */
+    const char *data;                /* one line of JSON */
+    const char *type;                /* what a stream's type= takes, or NULL (then a type= drops it) */
+    const char *addresses;           /* "0x" and 40 lowercase hex digits each, comma-separated, that a
+                                      * stream's address= takes; NULL (then an address= drops it) */
+} rpc_event;
+
+/* Sends "id: <seq>-<pos>\nevent: <name>\ndata: <data>\n\n" (ev and its strings copied) to every
+ * open GET /events stream whose filters (its query's area=, type= and address=, each optional) all
+ * take it and that has not been sent an event at or after this id, from the loop once the current
+ * callback has returned: what is published in one turn goes out as one chunk. A stream whose
+ * unsent output would hold more than limits.stream_memory bytes of memory is closed instead, and
+ * while all streams together would hold more than limits.streams_memory, the one holding the
+ * most; the client reconnects with Last-Event-ID. At most limits.max_streams streams; one more is
+ * answered 503. */
+void rpc_server_publish(rpc_server *s, const rpc_event *ev) RPC_NONNULL(1, 2);
+
+/* Where the application's replay writes each past event (ev borrowed for the call). Returns:
+ * whether to go on (false once the stream's replay is over its bound: the replay stops). */
+typedef bool (*rpc_event_sink)(void *sink, const rpc_event *ev);
+/* The application's events after id (seq, pos), for a stream opened with Last-Event-ID: calls
+ * emit(sink, ev) for each, in increasing order, until it returns false. Returns: RPC_OK (stopped
+ * or not); anything else, with msg (msg_size bytes) saying why (out of the window it keeps, say),
+ * for a "resume-error" event instead. */
+typedef int (*rpc_replay_fn)(void *app, uint64_t seq, uint64_t pos, rpc_event_sink emit, void *sink, char *msg,
+                             size_t msg_size);
+/* Sets the replay; without it a Last-Event-ID gets a resume-error event. */
+void rpc_server_set_replay(rpc_server *s, rpc_replay_fn fn) RPC_NONNULL(1, 2);
 /* Whether a GET /events stream is open (so publishing reaches someone). */
 bool rpc_server_has_streams(const rpc_server *s) RPC_NONNULL(1);
 

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* rpc_int.h: what the server files of rpc/ share and nobody else sees: the server's body, one
  * exchange (a request body with its calls, answered once every deferred call is finished), one
- * connection, and the helpers of dispatch.c, errors.c, conn.c and stream.c. Calls run one way:
- * http.c → conn.c, stream.c, dispatch.c → errors.c; the dispatcher answers a deferred exchange
- * through the callback http.c gives it. Everything here runs on the loop thread. */
+ * connection, and the helpers of dispatch.c, errors.c, conn.c, stream.c, cors.c and metrics.c.
+ * Calls run one way: http.c → conn.c, stream.c, cors.c, metrics.c, dispatch.c; dispatch.c →
+ * metrics.c, errors.c; the dispatcher answers a deferred exchange through the callback http.c
+ * gives it. Everything here runs on the loop thread. */
 #ifndef RPC_RPC_INT_H
 #define RPC_RPC_INT_H
 
 #include <sys/socket.h>
+#include <stdint.h>
 #include <time.h>
 #include "rpc/rpc.h"
 
@@ -39,6 +41,7 @@ struct rpc_server {
     struct timespec accept_reported_at; /* CLOCK_MONOTONIC time of the last report of one; 0 for none */
     struct rpc_waiting *waiting;     /* exchanges with deferred calls outstanding (http.c) */
     rpc_metrics_fn metrics;          /* the application's metrics, or NULL */
+    struct rpc_latency *latency;     /* one per method, in the table's order (metrics.c) */
     rpc_errors_fn errors;            /* the application's failure statuses, or NULL */
     char name[32];                   /* the application's name, "rpc" by default (rpc_server_set_name) */
     uint64_t http_requests;          /* every HTTP request answered or dispatched */
@@ -47,11 +50,24 @@ struct rpc_server {
     unsigned n_streams;              /* open GET /events streams */
     uint64_t streams_dropped;        /* streams closed for falling behind */
     struct event *keepalive;         /* comment lines to idle streams */
-    struct evbuffer *outbox;         /* events published during this turn of the loop */
+    struct rpc_outbox_event *outbox; /* events published during this turn of the loop (stream.c) */
+    struct rpc_outbox_event *outbox_tail;
+    size_t outbox_bytes;             /* what their frames take, about */
+    rpc_replay_fn replay;            /* the application's past events, or NULL */
     struct event *flush;             /* sends the outbox to the streams, made active by a publish */
     const char *page;                /* GET /, or NULL (borrowed) */
     size_t page_len;
     char page_csp[320];              /* its Content-Security-Policy: the hashes of its script and style */
+    char cors[RPC_CORS_MAX];         /* the CORS origins, comma-separated; "" for none (cors.c) */
+};
+
+/* How long one method's calls took (metrics.c): how many fell in each bucket (not cumulatively), the
+ * last above every bound. */
+#define RPC_LATENCY_BUCKETS 14
+struct rpc_latency {
+    uint64_t bucket[RPC_LATENCY_BUCKETS + 1];
+    uint64_t count;
+    double sum;                      /* seconds */
 };
 
 /* One call of an exchange; also the token rpc_defer() hands out. */
@@ -62,6 +78,8 @@ struct rpc_deferred {
     bool notify;                     /* a valid call without id: its answer is dropped */
     bool deferred;                   /* rpc_defer() ran: only rpc_deferred_finish() answers it */
     bool answered;
+    const rpc_method *method;        /* once its handler is called, for its latency; else NULL */
+    struct timespec started;         /* CLOCK_MONOTONIC time its handler was called */
 };
 
 typedef struct rpc_exchange rpc_exchange;
@@ -120,6 +138,15 @@ cJSON *rpc_error_object(int code, const char *message, cJSON *data);
 
 /* conn.c */
 
+/* What a GET /events stream takes (its query string), and the last event it was sent. */
+struct rpc_stream_filter {
+    char areas[128];                 /* event names, comma-separated; "" for any */
+    char types[256];                 /* event types, comma-separated; "" for any */
+    char address[43];                /* 0x and 40 lowercase hex digits; "" for any */
+    bool sent_any;                   /* whether seq, pos hold the id of an event sent (or passed over) */
+    uint64_t seq, pos;
+};
+
 /* An accepted connection, known from its acceptance until its close callback. */
 struct rpc_conn {
     rpc_server *server;
@@ -130,6 +157,7 @@ struct rpc_conn {
     struct event *deadline;          /* closes it when a request is not read in timeout_secs */
     struct rpc_waiting *waiting;     /* the exchange waiting for deferred calls on it, or NULL */
     struct evhttp_request *stream;   /* its GET /events reply, open until the client leaves */
+    struct rpc_stream_filter filter; /* that stream's */
     struct rpc_conn *prev, *next;    /* in server->conns; next also in server->unadopted */
 };
 
@@ -159,9 +187,18 @@ void rpc_listeners_forget(rpc_server *s) RPC_NONNULL(1);
 /* stream.c */
 
 #define RPC_KEEPALIVE_SECS 15        /* a comment line to idle streams this often */
-/* GET /events on conn: sends the stream's headers and keeps req open for rpc_server_publish.
- * Returns: false, without answering, when the connection is busy or the streams are at their cap. */
-bool rpc_stream_open(rpc_server *s, struct rpc_conn *conn, struct evhttp_request *req) RPC_NONNULL(1, 2, 3);
+enum rpc_stream_open {
+    RPC_STREAM_OPEN,                 /* the stream is open */
+    RPC_STREAM_BUSY,                 /* the connection is busy or the streams are at their cap */
+    RPC_STREAM_BAD_QUERY             /* an unknown, repeated or malformed query parameter */
+};
+/* GET /events on conn: sends the stream's headers, the events after its Last-Event-ID (or a
+ * resume-error event), and keeps req open for rpc_server_publish.
+ * Returns: RPC_STREAM_OPEN, or why not, without answering. */
+enum rpc_stream_open rpc_stream_open(rpc_server *s, struct rpc_conn *conn, struct evhttp_request *req)
+    RPC_NONNULL(1, 2, 3);
+/* Frees the events waiting to be sent. */
+void rpc_streams_free(rpc_server *s) RPC_NONNULL(1);
 /* The events (arg the server) that send the outbox, and the keepalive comment, to every stream. */
 void rpc_streams_flush(evutil_socket_t fd, short what, void *arg);
 void rpc_streams_keepalive(evutil_socket_t fd, short what, void *arg);
@@ -178,10 +215,33 @@ enum rpc_fault {
     RPC_FAULT_CLIENT_BUSY,           /* over the cap of connections from one address */
     RPC_FAULT_HOST,                  /* a Host header that does not name this node */
     RPC_FAULT_MEDIA_TYPE,            /* a JSON-RPC POST without Content-Type: application/json */
+    RPC_FAULT_QUERY,                 /* a GET /events query string it does not take */
+    RPC_FAULT_ORIGIN,                /* a preflight from an Origin not in the CORS list */
+    RPC_FAULT_CORS_REQUEST,          /* a preflight for another method or header than CORS allows */
     RPC_FAULT_NOMEM                  /* no reply could be built */
 };
 /* Out: *http the HTTP status, *reason its phrase, *code and *message the JSON-RPC error. */
 void rpc_fault_describe(enum rpc_fault f, int *http, const char **reason, int *code, const char **message)
     RPC_NONNULL(2, 3, 4, 5);
+
+/* cors.c */
+
+/* Returns: whether req carries an Origin other than "http://" and its own Host header. */
+bool rpc_cors_cross_origin(struct evhttp_request *req) RPC_NONNULL(1);
+/* With CORS origins set, adds "Vary: Origin" to req's answer and, for a cross-origin request from a
+ * listed origin, "Access-Control-Allow-Origin: <its origin>". Returns: whether it added the latter. */
+bool rpc_cors_tag(const rpc_server *s, struct evhttp_request *req) RPC_NONNULL(1, 2);
+/* Checks a preflight (an OPTIONS with Access-Control-Request-Method) for a path that takes method
+ * ("POST" or "GET"); tagged is what rpc_cors_tag returned for it. Returns: true after adding the
+ * Access-Control-Allow-Methods, -Headers and -Max-Age headers; false with *fault the refusal. */
+bool rpc_cors_preflight(struct evhttp_request *req, const char *method, bool tagged, enum rpc_fault *fault)
+    RPC_NONNULL(1, 2, 4);
+
+/* metrics.c */
+
+/* Counts a call of m (in the server's table) whose handler was called at started and is answered now. */
+void rpc_latency_observe(rpc_server *s, const rpc_method *m, const struct timespec *started) RPC_NONNULL(1, 2, 3);
+/* GET /metrics: the application's lines, the server's counters and the latency histograms. */
+void rpc_metrics_send(rpc_server *s, struct evhttp_request *req) RPC_NONNULL(1, 2);
 
 #endif

@@ -19,3 +19,4 @@ include tests/interop/local.mk
 include tests/enclave/local.mk
 include tests/governance/local.mk
 include tests/worker/local.mk
+include tests/node/local.mk

@@ -2,7 +2,8 @@
 /* test_engine.c: the block producer end to end without a socket: signed transfers queued and
  * committed in one block, receipts only after the commit, nonces (refused, not consumed), failed
  * transactions (nonce consumed, nothing else), a first transaction from an address that holds nothing
- * (refused, stored nowhere), dev mint, the audit after every block, replay, a
+ * (refused, stored nowhere), dev mint, the audit after every block, replay, a transaction's stored
+ * text rendered before submission (eng_submit_body) or when applied, a
  * refusal to open a database under a different genesis, and a unit for every governed parameter. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -313,4 +314,57 @@ Test(engine, every_chain_parameter_has_its_unit_sorted_name_and_default_within_b
     cr_assert_eq(eng_param_unit("staking.minWorkerScore"), ENG_UNIT_COUNT, "a plain number");
     cr_assert_not(eng_param_find("staking.maxWorkersPerPool")->governed, "the worker limit is not governed");
     cr_assert_eq(eng_param_unit("staking.noSuchThing"), ENG_UNIT_UNKNOWN, "unknown");
+}
+
+/* Signs a Transfer of 1 from dev account 0 to dev account 1 at nonce. */
+static void signed_transfer(ledger_tx *tx, uint64_t nonce)
+{
+    uint8_t key[32];
+    char err[256], msg[160];
+    eng_dev_key(key, 0);
+    snprintf(msg, sizeof msg, "{\"to\":\"%s\",\"amount\":\"1\",\"nonce\":\"%llu\"}", th_dev_text(1),
+             (unsigned long long)nonce);
+    cJSON *m = cJSON_Parse(msg);
+    cr_assert_eq(ledger_tx_build_signed(tx, err, sizeof err, "Transfer", m, key, eng_chain_id(e)), ST_OK, "%s", err);
+    cJSON_Delete(m);
+}
+
+/* The stored text of the transaction with id hash. Caller frees. */
+static char *stored_body(const uint8_t hash[32])
+{
+    ledger_txrec rec;
+    cr_assert_eq(ledger_txrec_get(eng_ledger(e), hash, &rec), ST_OK, "stored");
+    char *body = strdup(rec.body);
+    ledger_txrec_clear(&rec);
+    return body;
+}
+
+Test(engine, a_body_rendered_before_submission_is_the_one_stored)
+{
+    th_outcome early = { 0 }, late = { 0 };
+    ledger_tx first, second;
+    char err[256] = "";
+    signed_transfer(&first, 0);
+    signed_transfer(&second, 1);
+    uint8_t first_hash[32], second_hash[32];
+    memcpy(first_hash, first.hash, 32);
+    memcpy(second_hash, second.hash, 32);
+    char *expected_first = eng_tx_body(&first), *expected_second = eng_tx_body(&second);
+    char *body = eng_tx_body(&first), *none = NULL;
+    cr_assert(expected_first && expected_second && body, "rendered");
+    cr_assert_eq(eng_submit_body(e, err, sizeof err, &first, &body, th_on_done, &early), ST_OK, "queued: %s", err);
+    cr_assert_null(body, "the text moved with the transaction");
+    cr_assert_eq(eng_submit_body(e, err, sizeof err, &second, &none, th_on_done, &late), ST_OK, "queued: %s", err);
+    cr_assert_eq(eng_flush(e), ST_OK, "flush");
+    cr_assert(early.status == ST_OK && early.success && late.status == ST_OK && late.success, "both applied");
+    char *got_first = stored_body(first_hash), *got_second = stored_body(second_hash);
+    cr_assert_str_eq(got_first, expected_first, "the text given is stored");
+    cr_assert_str_eq(got_second, expected_second, "without one, the same text is rendered when applied");
+    free(got_first);
+    free(got_second);
+    cJSON_free(expected_first);
+    cJSON_free(expected_second);
+    th_outcome_clear(&early);
+    th_outcome_clear(&late);
+    th_expect_audit_ok(e);
 }

@@ -422,6 +422,27 @@ cli gov execute "$PROP" --dev-key 6
 expect "a second execution fails" 1 "is Executed"
 cli gov proposal "$PROP"
 expect "it is Executed" 0 "^state +Executed$"
+# --- a poll on the signal track: ranked-choice, one ballot, results while open and after the close ---
+cli gov propose signal "Next feature" --payload '{"kind":"poll","system":"ranked-choice","choices":["Docs","Speed","UI"]}' --dev-key 3
+expect "dev 3 proposes a poll" 0 "ProposalCreated proposal=[0-9]+ proposer=$A3 track=signal deposit=10 "
+POLL=$(printf '%s\n' "$OUT" | sed -n 's/.*ProposalCreated proposal=\([0-9]*\).*/\1/p')
+cli advance-time 3600 --datadir "$DATADIR"
+cli gov ballot "$POLL" '[2,1,3]' --conviction 1 --dev-key 3
+expect "dev 3 casts a ranked ballot" 0 "BallotCast proposal=$POLL voter=$A3 choice=\[2,1,3\] conviction=1 power=$VOTING "
+cli gov ballot "$POLL" '[2,2,3]' --dev-key 3
+expect "a ranking that names a choice twice fails" 1 "choice 2 appears twice"
+cli --rpc $UNREACHABLE gov ballot "$POLL" '' --dev-key 3
+expect "an empty choice is refused locally" 2 "bad choice"
+cli gov results "$POLL"
+expect "gov results shows the running result" 0 "^ +2 +Speed +$VOTING$"
+cli advance-time 259200 --datadir "$DATADIR"
+cli gov results "$POLL"
+expect "after the close the poll is Succeeded" 0 "^state +Succeeded$"
+expect "with its winner" 0 "^winner +2$"
+cli gov results "$PROP"
+expect "gov results of a proposal that is not a poll exits 1" 1 "is not a poll"
+cli gov vote "$POLL" for --dev-key 3
+expect "a Vote on a poll fails" 1 "is a poll: cast a Ballot|votes are taken only while it is Active"
 printf 'Two tokens for the testers.\nSigned, dev 3.\n' >"$SCRATCH/body.txt"
 cli gov propose --track treasury --title "Thank the testers" --body-file "$SCRATCH/body.txt" --spend "$A5" 2 --dev-key 3
 expect "--track, --title, --body-file and --spend make a spend proposal" 0 "ProposalCreated proposal=[0-9]+ proposer=$A3 track=treasury "

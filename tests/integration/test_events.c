@@ -2,7 +2,7 @@
 /* test_events.c: GET /events of a real conclaved --dev, read over a raw loopback socket as a
  * dashboard would: the stream's headers, a "block" event for each block with its transactions, the
  * receipt events under their area ("ledger" for a Transfer, "staking", "governance" for a
- * proposal), a wrong method refused, and the cap on open streams (opened from four loopback
+ * proposal and a poll's ballot), a wrong method refused, and the cap on open streams (opened from four loopback
  * addresses, within the cap of connections from one). Reads wait on poll with a
  * deadline; nothing sleeps. */
 #include <arpa/inet.h>
@@ -117,6 +117,14 @@ Test(integration_events, blocks_and_their_events_stream_by_area)
     send_tx("Propose", "{\"track\":\"treasury\",\"title\":\"t\",\"body\":\"b\",\"payload\":\"0x\"}", 0, 3);
     at = stream_wait(&s, mark, "event: governance\ndata: {\"type\":\"ProposalCreated\"");
     cr_assert(strstr(at, "\"proposal\":1"), "the proposal's event: %s", at);
+    /* a poll's ballot is governance's too: {"kind":"poll","system":"approval","choices":["a","b"]} */
+    send_tx("Propose", "{\"track\":\"signal\",\"title\":\"p\",\"body\":\"\",\"payload\":\"0x7b226b696e64223a22706f6c6c222c2273797374656d223a"
+            "22617070726f76616c222c2263686f69636573223a5b2261222c2262225d7d\"}", 0, 4);
+    th_node_advance(node, 3600);
+    mark = s.len;
+    send_tx("Ballot", "{\"proposal\":\"2\",\"choice\":\"[2]\",\"conviction\":\"1\"}", 0, 5);
+    at = stream_wait(&s, mark, "event: governance\ndata: {\"type\":\"BallotCast\"");
+    cr_assert(strstr(at, "\"choice\":\"[2]\""), "the ballot's event: %s", at);
     close(s.fd);
 }
 

@@ -40,6 +40,8 @@ static struct {
     pthread_cond_t cv;
     unsigned held_total;             /* "hold" calls deferred so far; under mu */
     unsigned published;              /* 'p' commands carried out so far; under mu */
+    unsigned replays_set;            /* 'r' commands carried out so far; under mu */
+    unsigned replayed;               /* events the replay emitted; loop thread, then under mu */
 } srv = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
 /* Methods. */
@@ -120,15 +122,49 @@ static const rpc_method table[] = {
 
 /* The server thread. */
 
+#define REPLAY_EVENTS 5000           /* events after 7-0 that replay has, of about 1 KiB each */
+
+/* The server's replay: events 7-1 .. 7-REPLAY_EVENTS, every other one a Transfer; 99-0 is unknown. */
+static int replay(void *app, uint64_t seq, uint64_t pos, rpc_event_sink emit, void *sink, char *msg, size_t msg_size)
+{
+    static char data[1024];
+    (void)app;
+    if (seq != 7) {
+        snprintf(msg, msg_size, "test: no event %llu-%llu", (unsigned long long)seq, (unsigned long long)pos);
+        return ST_NOTFOUND;
+    }
+    memset(data, 'x', sizeof data - 3);
+    memcpy(data, "\"", 1);
+    memcpy(data + sizeof data - 3, "\"", 2);
+    bool more = true;
+    for (uint64_t p = pos + 1; more && p <= REPLAY_EVENTS; p++) {
+        rpc_event ev = { .name = "ledger", .seq = 7, .pos = p, .data = data, .type = p % 2 ? "Transfer" : "Mint" };
+        more = emit(sink, &ev);
+        pthread_mutex_lock(&srv.mu);
+        srv.replayed++;
+        pthread_mutex_unlock(&srv.mu);
+    }
+    return ST_OK;
+}
+
 /* The loop's commands: 'p' publishes PUBLISH_EVENTS events, 'f' finishes the held calls. */
 static void on_command(char c)
 {
     if (c == 'p') {
         /* as a block does: many small events in one turn of the loop */
-        for (int i = 0; i < PUBLISH_EVENTS; i++)
-            rpc_server_publish(srv.loop.server, "ledger", "{\"type\":\"Transfer\",\"amount\":\"5\",\"height\":1}");
+        for (int i = 0; i < PUBLISH_EVENTS; i++) {
+            rpc_event ev = { .name = "ledger", .seq = srv.published + 1, .pos = (uint64_t)i, .type = "Transfer",
+                             .data = "{\"type\":\"Transfer\",\"amount\":\"5\",\"height\":1}" };
+            rpc_server_publish(srv.loop.server, &ev);
+        }
         pthread_mutex_lock(&srv.mu);
         srv.published++;
+        pthread_cond_broadcast(&srv.cv);
+        pthread_mutex_unlock(&srv.mu);
+    } else if (c == 'r') {
+        rpc_server_set_replay(srv.loop.server, replay);
+        pthread_mutex_lock(&srv.mu);
+        srv.replays_set++;
         pthread_cond_broadcast(&srv.cv);
         pthread_mutex_unlock(&srv.mu);
     } else if (c == 'f') {
@@ -952,4 +988,51 @@ Test(rpc_http, idle_connections_past_the_caps_cannot_keep_a_health_check_out, .i
     close(fd);
     for (int i = 0; i < 3 + HEALTH_SLOTS; i++)
         close(idle[i]);
+}
+
+/* Opens GET target with the extra header lines headers and reads until text. */
+static int stream_until(const char *target, const char *headers, char *buf, size_t size, const char *text)
+{
+    char req[256];
+    int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n", target, headers);
+    int fd = raw_connect();
+    cr_assert_eq(write(fd, req, (size_t)n), n, "send GET %s", target);
+    cr_assert(read_until(fd, buf, size, text), "%s: \"%s\" arrives; got: %s", target, text, buf);
+    return fd;
+}
+
+Test(rpc_http, a_resumed_stream_gets_the_replay_through_its_filter_within_half_its_memory, .init = start_default,
+     .fini = stop_server, .timeout = 30)
+{
+    static char buf[1 << 16];
+    command('r');
+    wait_count(&srv.replays_set, 1, "replays set");
+
+    int fd = stream_until("/events?type=Transfer", "Last-Event-ID: 7-4990\r\n", buf, sizeof buf, "id: 7-4999\n");
+    close(fd);
+    cr_assert(strstr(buf, "id: 7-4991\nevent: ledger\ndata: \"xxx"), "the first Transfer after the id: %s", buf);
+    for (int p = 4991; p <= 4999; p++) {
+        char id[32];
+        snprintf(id, sizeof id, "id: 7-%d\n", p);
+        cr_assert_eq(strstr(buf, id) != NULL, p % 2 == 1, "7-%d is sent only if it is a Transfer", p);
+    }
+
+    fd = stream_until("/events?lastEventId=99-0", "", buf, sizeof buf, "}\n\n");
+    close(fd);
+    cr_assert(strstr(buf, "event: resume-error\ndata: {\"lastEventId\":\"99-0\",\"message\":\"test: no event 99-0\"}"),
+              "the replay's refusal, as a resume-error: %s", buf);
+
+    pthread_mutex_lock(&srv.mu);
+    srv.replayed = 0;
+    pthread_mutex_unlock(&srv.mu);
+    fd = stream_until("/events", "Last-Event-ID: 7-0\r\n", buf, sizeof buf, "}\n\n");
+    close(fd);
+    cr_assert(strstr(buf, "event: resume-error\ndata: {\"lastEventId\":\"7-0\",\"message\":\"the events since 7-0 are "
+                          "over 2097152 bytes: read them over JSON-RPC\"}"),
+              "5 MB of events are too many to resume: %s", buf);
+    cr_assert_null(strstr(buf, "id: 7-"), "and none of them is sent: %s", buf);
+    pthread_mutex_lock(&srv.mu);
+    unsigned replayed = srv.replayed;
+    pthread_mutex_unlock(&srv.mu);
+    cr_assert_lt(replayed, 2100, "the replay stopped once past 2 MiB (%u events of 1 KiB)", replayed);
 }

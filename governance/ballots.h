@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* ballots.h: a poll's results as the chain keeps them (docs/POLLS.md, docs/API.md "Polls"): the
+ * scores of each choice in base units, the power and number of the standing ballots, and whether
+ * they were counted at the close or are the running result. The Ballot rule itself is in
+ * governance/rules.h beside Vote. Layer: governance (engine -> governance -> ledger). */
+#ifndef GOVERNANCE_BALLOTS_H
+#define GOVERNANCE_BALLOTS_H
+
+#include <gmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "governance/gov_store.h"
+#include "governance/poll.h"
+
+typedef struct gov_poll_results {
+    enum gov_poll_system system;
+    unsigned n;                                 /* choices */
+    mpz_t scores[GOV_POLL_MAX_CHOICES];         /* base units, in choice order; scores[n..] are 0 */
+    mpz_t power;                                /* the power of the standing ballots, base units */
+    uint64_t ballots;                           /* how many ballots stand */
+    bool counted;                               /* counted at the close; else the running result */
+} gov_poll_results;
+
+/* Init/clear pair (clear accepts a zeroed struct). */
+void gov_poll_results_init(gov_poll_results *r) NONNULL(1);
+void gov_poll_results_clear(gov_poll_results *r);
+
+/* The results of poll proposal: the scores counted at its close, or while it is open the running
+ * result: read from the tally alone for every system but ranked-choice, whose instant runoff counts
+ * every standing ballot (O(ballots x choices)).
+ * Returns: ST_OK; ST_NOTFOUND when proposal is not a poll; ST_NOMEM; ST_DB (r then unspecified).
+ * Reads only: callable outside a block. */
+int gov_poll_results_get(gov_store *s, uint64_t proposal, gov_poll_results *r) WARN_UNUSED NONNULL(1, 3);
+
+/* The winning choice (0-based) of r: gov_poll_winner's (the highest score, of equals the
+ * lowest-numbered); -1 while no ballot stands. */
+int gov_poll_results_winner(const gov_poll_results *r) NONNULL(1);
+
+#endif
