@@ -10,9 +10,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <nettle/sha2.h>
 #include "ledger/amount.h"
-#include "ledger/hash.h"
+#include "ledger/ballot_box.h"
 
 #define BALLOTS_PAGE 256
 
@@ -317,11 +316,11 @@ out:
 int gov_secret_ballots_hash(gov_store *s, uint64_t proposal, uint8_t hash[32], uint64_t *count)
 {
     gov_vote *page = malloc(BALLOTS_PAGE * sizeof *page);
-    uint8_t cursor[20], weight_be[32], ct_hash[32];
+    uint8_t cursor[20], weight_be[32];
     unsigned got = 0;
     bool more = true, first = true;
-    struct sha256_ctx ctx;
-    sha256_init(&ctx);
+    ledger_ballots_hash h;
+    ledger_ballots_hash_init(&h);
     mpz_t weight;
     mpz_init(weight);
     *count = 0;
@@ -339,16 +338,13 @@ int gov_secret_ballots_hash(gov_store *s, uint64_t proposal, uint8_t hash[32], u
                 break;
             }
             ledger_amount_to_word(weight_be, weight);
-            ledger_sha256(ct_hash, page[i].ciphertext, page[i].ciphertext_len);
-            sha256_update(&ctx, 20, page[i].voter);
-            sha256_update(&ctx, 32, weight_be);
-            sha256_update(&ctx, 32, ct_hash);
+            ledger_ballots_hash_add(&h, page[i].voter, weight_be, page[i].ciphertext, page[i].ciphertext_len);
             ++*count;
         }
         if (got)
             memcpy(cursor, page[got - 1].voter, 20);
     }
-    sha256_digest(&ctx, 32, hash);
+    ledger_ballots_hash_final(&h, hash);
     mpz_clear(weight);
     for (unsigned i = 0; page && i < BALLOTS_PAGE; i++)
         gov_vote_clear(&page[i]);

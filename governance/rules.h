@@ -19,11 +19,6 @@
 #include "ledger/receipt.h"
 
 #define GOV_PARAM_NAME_MAX 64
-/* A SecretBallot's ciphertext (docs/SECRET_BALLOTS.md): 0x01, the ephemeral key (33), iv (12) and
- * tag (16) around a plaintext padded to k blocks of 256 bytes, k = 1..8. */
-#define GOV_SECRET_BALLOT_OVERHEAD 62
-#define GOV_SECRET_BALLOT_BLOCK 256
-#define GOV_SECRET_BALLOT_BLOCKS_MAX 8
 
 /* The engine's chain parameters as a `param` payload needs them. Returns: true when name is one a
  * proposal may change, with *min and *max its inclusive bounds as decimal text (static); false
@@ -68,9 +63,8 @@ int gov_check_propose(const gov_params *params, gov_param_lookup_fn param_lookup
                       const gov_propose_msg *m) WARN_UNUSED NONNULL(1, 2, 3, 5);
 int gov_check_vote(char *err, size_t errlen, uint64_t support, uint64_t conviction) WARN_UNUSED NONNULL(1);
 int gov_check_ballot(char *err, size_t errlen, size_t choice_len, uint64_t conviction) WARN_UNUSED NONNULL(1);
+/* A SecretBallot's ciphertext is 62 + 256·k bytes, k = 1..8 (ledger_ballot_len_ok). */
 int gov_check_secret_ballot(char *err, size_t errlen, size_t ciphertext_len, uint64_t conviction) WARN_UNUSED NONNULL(1);
-/* Whether len is a SecretBallot ciphertext's: 62 + 256 k bytes, k = 1..8. */
-bool gov_secret_ballot_len_ok(size_t len);
 int gov_check_delegate(char *err, size_t errlen, const uint8_t delegator[20], const uint8_t *to, uint64_t conviction)
     WARN_UNUSED NONNULL(1, 3);
 
@@ -89,7 +83,7 @@ int gov_cast_vote(gov_apply *a, const uint8_t voter[20], uint64_t proposal, uint
 int gov_cast_ballot(gov_apply *a, const uint8_t voter[20], uint64_t proposal, const uint8_t *choice, size_t choice_len,
                     uint64_t conviction) WARN_UNUSED NONNULL(1, 2, 4);
 /* SecretBallot: a vote on a secret poll (docs/API.md "Secret polls"): the ciphertext (len bytes, a
- * length gov_secret_ballot_len_ok accepts) is stored as it is, never read: the enclave opens it at
+ * length ledger_ballot_len_ok accepts) is stored as it is, never read: the enclave opens it at
  * the count. Power, delegation, replacement and locks as Ballot. */
 int gov_cast_secret_ballot(gov_apply *a, const uint8_t voter[20], uint64_t proposal, const uint8_t *ciphertext, size_t len,
                            uint64_t conviction) WARN_UNUSED NONNULL(1, 2, 4);

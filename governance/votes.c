@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ledger/amount.h"
+#include "ledger/ballot_box.h"
 #include "ledger/hash.h"
 #include "ledger/hex.h"
 #include "ledger/stakes.h"
@@ -112,7 +113,7 @@ int gov_check_ballot(char *err, size_t errlen, size_t choice_len, uint64_t convi
 
 int gov_check_secret_ballot(char *err, size_t errlen, size_t ciphertext_len, uint64_t conviction)
 {
-    if (!gov_secret_ballot_len_ok(ciphertext_len)) {
+    if (!ledger_ballot_len_ok(ciphertext_len)) {
         snprintf(err, errlen, "message.ciphertext: 62 + 256\u00b7k bytes, k from 1 to 8");
         return ST_INVALID;
     }
@@ -121,12 +122,6 @@ int gov_check_secret_ballot(char *err, size_t errlen, size_t ciphertext_len, uin
         return ST_INVALID;
     }
     return ST_OK;
-}
-
-bool gov_secret_ballot_len_ok(size_t len)
-{
-    return len > GOV_SECRET_BALLOT_OVERHEAD && (len - GOV_SECRET_BALLOT_OVERHEAD) % GOV_SECRET_BALLOT_BLOCK == 0
-           && (len - GOV_SECRET_BALLOT_OVERHEAD) / GOV_SECRET_BALLOT_BLOCK <= GOV_SECRET_BALLOT_BLOCKS_MAX;
 }
 
 /* What is cast: a Vote's side, a Ballot's choice (len bytes of JSON text) or a SecretBallot's
@@ -148,7 +143,7 @@ static bool cast_in_range(const cast_msg *m, uint64_t conviction)
         return m->support <= 2;
     if (m->kind == CAST_BALLOT)
         return m->len > 0 && m->len <= GOV_POLL_BALLOT_TEXT_MAX;
-    return gov_secret_ballot_len_ok(m->len);
+    return ledger_ballot_len_ok(m->len);
 }
 
 /* The proposal takes what m casts: a poll only ballots its system can count (into b, whose choice
