@@ -203,6 +203,47 @@ Test(engine_genesis_accounts, block_0_mints_every_balance_and_carries_the_canoni
     free(json);
 }
 
+/* eng_config.genesis_read: counts the calls and spoils the text, as freeing it would. */
+struct read_text {
+    char *text;
+    unsigned calls;
+};
+
+static void spoil_text(void *arg)
+{
+    struct read_text *r = arg;
+    r->calls++;
+    memset(r->text, 'x', strlen(r->text));
+}
+
+Test(engine_genesis_accounts, the_genesis_text_is_handed_back_once_read_before_block_0)
+{
+    struct read_text r = { .text = many_accounts_json(MANY, 0) };
+    char err[256] = "";
+    eng_config cfg = { .db_path = db_path, .genesis_json = r.text, .genesis_read = spoil_text, .genesis_read_arg = &r,
+                       .clock_mode = ENG_CLOCK_MANUAL };
+    eng *e = NULL;
+    cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "a new chain opens on a text spoiled once read: %s", err);
+    cr_assert_eq(r.calls, 1, "handed back once");
+    uint8_t addr[20];
+    mpz_t balance;
+    mpz_init(balance);
+    account_address(addr, MANY - 1);
+    ledger_account last = ledger_user_account(LEDGER_FREE, addr);
+    cr_assert_eq(ledger_balance(eng_ledger(e), &last, balance), ST_OK, "balance");
+    cr_assert_eq(mpz_cmp_ui(balance, (MANY - 1) * 1000000000000000ul + 1), 0, "block 0 minted from the canonical text");
+    mpz_clear(balance);
+    eng_close(e);
+    free(r.text);
+    /* a restart given the same file hands it back too, once compared */
+    r = (struct read_text){ .text = many_accounts_json(MANY, 0) };
+    cfg.genesis_json = r.text;
+    cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "restart: %s", err);
+    cr_assert_eq(r.calls, 1, "handed back once on a restart");
+    eng_close(e);
+    free(r.text);
+}
+
 Test(engine_genesis_accounts, a_restart_reads_the_stored_parameters_and_refuses_another_genesis)
 {
     char *json = many_accounts_json(MANY, 0), *other = many_accounts_json(MANY, 1), err[256] = "";
