@@ -6,6 +6,7 @@
 #include "ledger/ledger_int.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,8 @@ void ledger_close(ledger *l)
 {
     if (!l)
         return;
+    ledger_nonces_forget(l);
+    ledger_account_memo_forget(l);
     for (int i = 0; i < STMT_COUNT; i++)
         sqlite3_finalize(l->stmts[i]);
     sqlite3_close(l->db);
@@ -219,10 +222,17 @@ int ledger_meta_get(ledger *l, const char *key, char **value)
 
 int ledger_meta_set(ledger *l, const char *key, const char *value)
 {
+    return ledger_meta_set_len(l, key, value, strlen(value));
+}
+
+int ledger_meta_set_len(ledger *l, const char *key, const char *value, size_t len)
+{
     static const char sql[] = "INSERT INTO meta(key, value) VALUES(?1, ?2) "
                               "ON CONFLICT(key) DO UPDATE SET value = excluded.value";
-    sqlite3_stmt *st = ledger_query(l, STMT_META_SET, sql, LEDGER_VALUES(ledger_val_text(key), ledger_val_text(value)));
-    return ledger_step_done(st);
+    ARG_CHECK(len <= INT_MAX);
+    ledger_value text = ledger_val_text(value);
+    text.len = (int)len;
+    return ledger_step_done(ledger_query(l, STMT_META_SET, sql, LEDGER_VALUES(ledger_val_text(key), text)));
 }
 
 int ledger_defer_sync(ledger *l, int *wal_fd)
@@ -316,10 +326,12 @@ int ledger_block_begin(ledger *l, uint64_t height)
 int ledger_block_commit(ledger *l)
 {
     ARG_CHECK(l->in_block && !l->in_tx);
-    if (control(l, STMT_COMMIT, "COMMIT") != ST_OK) {
+    if (ledger_nonces_write(l) != ST_OK || control(l, STMT_COMMIT, "COMMIT") != ST_OK) {
         ledger_block_abort(l);
         return ST_DB;
     }
+    ledger_nonces_forget(l);
+    ledger_account_memo_forget(l);
     l->in_block = false;
     return ST_OK;
 }
@@ -329,6 +341,8 @@ void ledger_block_abort(ledger *l)
     if (!l->in_block)
         return;
     sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+    ledger_nonces_forget(l);
+    ledger_account_memo_forget(l);
     l->in_block = false;
     l->in_tx = false;
 }
@@ -373,7 +387,27 @@ int ledger_tx_end(ledger *l, bool keep)
 {
     ARG_CHECK(l->in_tx);
     l->in_tx = false;
-    if (!keep && control(l, STMT_TX_ROLLBACK, "ROLLBACK TO tx") != ST_OK)
-        return ST_DB;
+    if (!keep) {
+        ledger_account_memo_forget(l);
+        if (control(l, STMT_TX_ROLLBACK, "ROLLBACK TO tx") != ST_OK)
+            return ST_DB;
+    }
     return control(l, STMT_TX_RELEASE, "RELEASE tx");
+}
+
+int ledger_inner_begin(ledger *l)
+{
+    ARG_CHECK(l->in_tx);
+    return control(l, STMT_INNER_SAVEPOINT, "SAVEPOINT inner");
+}
+
+int ledger_inner_end(ledger *l, bool keep)
+{
+    ARG_CHECK(l->in_tx);
+    if (!keep) {
+        ledger_account_memo_forget(l);
+        if (control(l, STMT_INNER_ROLLBACK, "ROLLBACK TO inner") != ST_OK)
+            return ST_DB;
+    }
+    return control(l, STMT_INNER_RELEASE, "RELEASE inner");
 }
