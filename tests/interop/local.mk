@@ -1,13 +1,19 @@
 # tests/interop/local.mk: the interop tests run by Node.js: ethers.js (from npm) signing for the
-# node, the dashboard page run against it, and poll results against snapshot.js's (from npm).
-TESTS += tests/interop/test_ethers.sh tests/interop/test_dashboard.sh tests/interop/test_polls_interop.sh
+# node, the dashboard page run against it, poll results against snapshot.js's (from npm), and
+# secret ballots sealed by ethers.js and WebCrypto against ledger/ballot_box (its C peer program).
+TESTS += tests/interop/test_ethers.sh tests/interop/test_dashboard.sh tests/interop/test_polls_interop.sh \
+	tests/interop/test_ballot_box.sh
+check_PROGRAMS += tests/interop/ballot_box_peer
+tests_interop_ballot_box_peer_LDADD = $(CORE_LDADD)
 EXTRA_DIST += tests/interop/test_ethers.sh tests/interop/ethers_interop.cjs tests/interop/package.json \
 	tests/interop/package-lock.json tests/interop/test_dashboard.sh tests/interop/dashboard_check.cjs \
-	tests/interop/interop_lib.cjs tests/interop/test_polls_interop.sh tests/interop/polls_interop.cjs
+	tests/interop/interop_lib.cjs tests/interop/test_polls_interop.sh tests/interop/polls_interop.cjs \
+	tests/interop/test_ballot_box.sh tests/interop/ballot_box_interop.cjs tests/interop/ballot_box.cjs
 # In a separate build tree the test copies its files and installs ethers there; clean them away.
 clean-local: clean-interop
 clean-interop:
 	if test "$(abs_srcdir)" != "$(abs_builddir)"; then \
 	  rm -rf tests/interop/node_modules tests/interop/package.json tests/interop/package-lock.json \
-	    tests/interop/ethers_interop.cjs tests/interop/interop_lib.cjs tests/interop/polls_interop.cjs; \
+	    tests/interop/ethers_interop.cjs tests/interop/interop_lib.cjs tests/interop/polls_interop.cjs \
+	    tests/interop/ballot_box_interop.cjs tests/interop/ballot_box.cjs; \
 	fi
