@@ -13,7 +13,7 @@ conclave_enclave_SOURCES = enclave/main.c enclave/seal.h enclave/seal.c \
 	enclave/platform.h enclave/platform.c enclave/enclave.h enclave/settle.h enclave/settle.c \
 	enclave/settle_int.h enclave/settle_compute.c \
 	ledger/status.c ledger/status.h ledger/amount.c ledger/amount.h ledger/hash.c ledger/hash.h \
-	ledger/hex.c ledger/hex.h ledger/sig.c ledger/sig.h
+	ledger/hex.c ledger/hex.h ledger/sig.c ledger/sig.h ledger/ballot_box.c ledger/ballot_box.h
 libcore_a_SOURCES += enclave/economics.h enclave/economics.c
 conclave_enclave_SOURCES += enclave/economics.h enclave/economics.c
 conclave_enclave_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS)

@@ -4,6 +4,7 @@ libcore_a_SOURCES += ledger/amount.c ledger/amount.h
 libcore_a_SOURCES += ledger/hash.c ledger/hash.h
 libcore_a_SOURCES += ledger/hex.c ledger/hex.h
 libcore_a_SOURCES += ledger/sig.c ledger/sig.h
+libcore_a_SOURCES += ledger/ballot_box.c ledger/ballot_box.h
 libcore_a_SOURCES += ledger/eip712.c ledger/eip712.h
 libcore_a_SOURCES += ledger/tx.c ledger/txtypes.c ledger/tx.h
 libcore_a_SOURCES += ledger/receipt.c ledger/receipt.h
