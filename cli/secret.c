@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/* secret.c: secret ballots from the client's side (secret.h): the platform pin, the checks of an
+ * enclave's attestation and ballot key, sealing with fresh randomness, and the check list that
+ * verify-poll prints. The ephemeral secret and iv live on the stack and are wiped before return. */
+#include "cli/secret.h"
+
+#include <secp256k1.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include "cli/cli.h"
+#include "enclave/platform.h"
+#include "enclave/quote.h"
+#include "ledger/hex.h"
+#include "ledger/sig.h"
+
+bool cli_check_add(cli_checklist *l, const char *name, bool ok, const char *fmt, ...)
+{
+    if (l->n == CLI_CHECKS_MAX) {
+        l->lost++;
+        return ok;
+    }
+    cli_check *c = &l->item[l->n++];
+    va_list ap;
+    va_start(ap, fmt);
+    c->name = name;
+    c->ok = ok;
+    vsnprintf(c->detail, sizeof c->detail, fmt, ap);
+    va_end(ap);
+    return ok;
+}
+
+bool cli_checklist_ok(const cli_checklist *l)
+{
+    return l->n > 0 && l->lost == 0 && !cli_checklist_failure(l);
+}
+
+const cli_check *cli_checklist_failure(const cli_checklist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (!l->item[i].ok)
+            return &l->item[i];
+    return NULL;
+}
+
+int cli_platform_pin(uint8_t addr[20], char *err, size_t errlen, const char *word, const char *datadir)
+{
+    if (word) {
+        if (ledger_addr_parse(addr, word) == ST_OK)
+            return ST_OK;
+        snprintf(err, errlen, "bad --platform '%s': expected the platform's address, 0x + 40 hex digits", word);
+        return ST_INVALID;
+    }
+    if (!datadir) {
+        snprintf(err, errlen, "checking the enclave's quote needs the chain's attestation platform: --platform ADDRESS "
+                              "(the genesis enclave.platform; conclaved --enclave-info prints it) or --datadir DIR of "
+                              "a node on this machine");
+        return ST_INVALID;
+    }
+    char path[4096];
+    uint8_t secret[ENC_PLATFORM_SECRET_LEN];
+    if (snprintf(path, sizeof path, "%s/platform.secret", datadir) >= (int)sizeof path) {
+        snprintf(err, errlen, "--datadir: the path is too long");
+        return ST_INVALID;
+    }
+    int rc = enc_platform_secret_read(secret, path);
+    if (rc == ST_OK)
+        rc = enc_platform_attestation_address(addr, secret);
+    cli_wipe(secret, sizeof secret);
+    if (rc != ST_OK)
+        snprintf(err, errlen, "cannot read the platform secret %s: %s", path, st_str(rc));
+    return rc;
+}
+
+/* A member that is 0x-hex of exactly n bytes. */
+static bool hex_member(uint8_t *out, size_t n, const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsString(v) && ledger_hex_decode_exact(out, n, v->valuestring) == ST_OK;
+}
+
+/* The "quote" check of cli_attestation_check. */
+static bool check_quote(cli_checklist *l, cli_enclave *e, const cJSON *att, uint64_t chain_id, const uint8_t platform[20])
+{
+    static const char name[] = "quote";
+    const cJSON *hex = cJSON_GetObjectItemCaseSensitive(att, "quote");
+    const cJSON *addr_item = cJSON_GetObjectItemCaseSensitive(att, "enclave");
+    uint8_t buf[ENC_QUOTE_MAX_LEN], measurement[32], named[20];
+    char platform_text[LEDGER_ADDR_STRLEN], addr_text[LEDGER_ADDR_STRLEN], meas_text[67];
+    size_t len = 0;
+    enc_quote q;
+    ledger_addr_format(platform_text, platform);
+    if (!cJSON_IsString(hex) || ledger_hex_decode(buf, sizeof buf, &len, hex->valuestring, strlen(hex->valuestring)) != ST_OK)
+        return cli_check_add(l, name, false, "the attestation has no quote of at most %d bytes", ENC_QUOTE_MAX_LEN);
+    if (!hex_member(measurement, 32, att, "measurement") || !cJSON_IsString(addr_item)
+        || ledger_addr_parse(named, addr_item->valuestring) != ST_OK)
+        return cli_check_add(l, name, false, "the attestation has no measurement or enclave address");
+    int rc = enc_quote_verify(&q, buf, len, platform);
+    if (rc != ST_OK)
+        return cli_check_add(l, name, false, "%s", rc == ST_CRYPTO ? "NOT signed by the pinned platform"
+                                                                   : "not a well-formed quote");
+    if (q.kind != ENC_QUOTE_ENCLAVE)
+        return cli_check_add(l, name, false, "a worker runtime's quote, not an enclave's");
+    if (q.chain_id != chain_id)
+        return cli_check_add(l, name, false, "made for chain %llu, this is chain %llu", (unsigned long long)q.chain_id,
+                             (unsigned long long)chain_id);
+    ledger_sig_pubkey_address(e->address, q.enclave_pub);
+    memcpy(e->measurement, q.measurement, 32);
+    if (memcmp(measurement, q.measurement, 32) != 0 || memcmp(named, e->address, 20) != 0)
+        return cli_check_add(l, name, false, "it attests another measurement or key than the node names");
+    ledger_addr_format(addr_text, e->address);
+    ledger_hex_encode(meas_text, e->measurement, 32);
+    return cli_check_add(l, name, true, "signed by platform %s: enclave %s, measurement %s, chain %llu", platform_text,
+                         addr_text, meas_text, (unsigned long long)chain_id);
+}
+
+bool cli_attestation_check(cli_checklist *l, cli_enclave *e, const cJSON *att, uint64_t chain_id, const uint8_t platform[20])
+{
+    uint8_t sig[LEDGER_BALLOT_KEY_SIG_LEN], signer[20];
+    char key_text[2 * LEDGER_BALLOT_KEY_LEN + 3];
+    bool quote_ok = check_quote(l, e, att, chain_id, platform);
+    bool key_ok;
+    if (!hex_member(e->ballot_key, sizeof e->ballot_key, att, "ballotKey") || !hex_member(sig, sizeof sig, att, "ballotKeySignature"))
+        key_ok = cli_check_add(l, "ballot key", false, "the attestation has no ballotKey (33 bytes) and ballotKeySignature (65)");
+    else if (!quote_ok)
+        key_ok = cli_check_add(l, "ballot key", false, "not checked: the quote does not hold");
+    else if (ledger_ballot_key_signer(signer, chain_id, e->ballot_key, sig) != ST_OK || memcmp(signer, e->address, 20) != 0)
+        key_ok = cli_check_add(l, "ballot key", false, "its signature is NOT by the attested enclave");
+    else {
+        ledger_hex_encode(key_text, e->ballot_key, sizeof e->ballot_key);
+        key_ok = cli_check_add(l, "ballot key", true, "%s, signed by the attested enclave for this chain", key_text);
+    }
+    bool listed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(att, "allowlisted"));
+    cli_check_add(l, "allowlist", listed, "%s", listed ? "the enclave's measurement is on the chain's allowlist"
+                                                       : "the enclave's measurement is NOT on the chain's allowlist");
+    return quote_ok && key_ok && listed;
+}
+
+int cli_ballot_seal(char **hex, char *err, size_t errlen, const uint8_t ballot_key[LEDGER_BALLOT_KEY_LEN],
+                    uint64_t chain_id, uint64_t proposal, const uint8_t voter[20], const char *choice)
+{
+    uint8_t eph[32], iv[LEDGER_BALLOT_IV_LEN], seed[32], *sealed = NULL;
+    size_t text_len = strlen(choice), len = 0;
+    secp256k1_context *ctx = NULL;
+    int rc;
+    *hex = NULL;
+    if (text_len == 0 || text_len > LEDGER_BALLOT_TEXT_MAX) {
+        snprintf(err, errlen, "bad choice: 1 to %d bytes of JSON text", LEDGER_BALLOT_TEXT_MAX);
+        return ST_INVALID;
+    }
+    if (getrandom(eph, sizeof eph, 0) != (ssize_t)sizeof eph || getrandom(iv, sizeof iv, 0) != (ssize_t)sizeof iv
+        || getrandom(seed, sizeof seed, 0) != (ssize_t)sizeof seed) {
+        snprintf(err, errlen, "the system gave no randomness to seal the ballot with");
+        rc = ST_IO;
+        goto out;
+    }
+    if (!(ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE)) || !(sealed = malloc(LEDGER_BALLOT_MAX_LEN))
+        || !(*hex = malloc(2 * LEDGER_BALLOT_MAX_LEN + 3))) {
+        snprintf(err, errlen, "out of memory");
+        rc = ST_NOMEM;
+        goto out;
+    }
+    if (!secp256k1_context_randomize(ctx, seed)) {
+        snprintf(err, errlen, "cannot randomize the secp256k1 context");
+        rc = ST_CRYPTO;
+        goto out;
+    }
+    rc = ledger_ballot_seal(ctx, sealed, LEDGER_BALLOT_MAX_LEN, &len, ballot_key, chain_id, proposal, voter, choice,
+                            text_len, eph, iv);
+    if (rc == ST_OK)
+        ledger_hex_encode(*hex, sealed, len);
+    else
+        snprintf(err, errlen, "%s", rc == ST_INVALID ? "bad choice: text without a NUL byte" : "the ballot key is not a valid point");
+out:
+    cli_wipe(eph, sizeof eph);
+    cli_wipe(iv, sizeof iv);
+    cli_wipe(seed, sizeof seed);
+    if (rc != ST_OK) {
+        free(*hex);
+        *hex = NULL;
+    }
+    free(sealed);
+    if (ctx)
+        secp256k1_context_destroy(ctx);
+    return rc;
+}
