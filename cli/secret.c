@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "enclave/platform.h"
 #include "enclave/quote.h"
+#include "ledger/amount.h"
 #include "ledger/hex.h"
 #include "ledger/sig.h"
 
@@ -184,5 +185,107 @@ out:
     free(sealed);
     if (ctx)
         secp256k1_context_destroy(ctx);
+    return rc;
+}
+
+/* One published ballot, parsed. */
+struct ballot_row {
+    uint8_t voter[20];
+    const cJSON *item;
+};
+
+static int by_voter(const void *a, const void *b)
+{
+    return memcmp(((const struct ballot_row *)a)->voter, ((const struct ballot_row *)b)->voter, 20);
+}
+
+/* Adds the ballot of row to h and its weight to total. Returns: ST_OK, ST_INVALID, ST_OVERFLOW. */
+static int add_ballot(ledger_ballots_hash *h, mpz_t total, char *err, size_t errlen, const struct ballot_row *row)
+{
+    const cJSON *weight = cJSON_GetObjectItemCaseSensitive(row->item, "weight");
+    const cJSON *delegated = cJSON_GetObjectItemCaseSensitive(row->item, "delegatedWeight");
+    const cJSON *ct = cJSON_GetObjectItemCaseSensitive(row->item, "ciphertext");
+    uint8_t word[32], *sealed = NULL;
+    char voter[LEDGER_ADDR_STRLEN];
+    size_t len = 0;
+    mpz_t own, lent;
+    mpz_inits(own, lent, NULL);
+    int rc = ST_INVALID;
+    ledger_addr_format(voter, row->voter);
+    if (!cJSON_IsString(weight) || !cJSON_IsString(delegated) || !cJSON_IsString(ct)
+        || ledger_amount_parse(own, weight->valuestring, strlen(weight->valuestring)) != ST_OK
+        || ledger_amount_parse(lent, delegated->valuestring, strlen(delegated->valuestring)) != ST_OK) {
+        snprintf(err, errlen, "the ballot of %s has no weight, delegatedWeight and ciphertext", voter);
+        goto out;
+    }
+    size_t hexlen = strlen(ct->valuestring);
+    if (!(sealed = malloc(hexlen / 2 + 1))) {
+        rc = ST_NOMEM;
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    if (ledger_hex_decode(sealed, hexlen / 2 + 1, &len, ct->valuestring, hexlen) != ST_OK) {
+        snprintf(err, errlen, "the ballot of %s has a ciphertext that is not 0x-hex", voter);
+        goto out;
+    }
+    if ((rc = ledger_amount_add(own, own, lent)) != ST_OK || (rc = ledger_amount_add(total, total, own)) != ST_OK) {
+        snprintf(err, errlen, "the weights reach 2^256 at the ballot of %s", voter);
+        goto out;
+    }
+    ledger_amount_to_word(word, own);
+    ledger_ballots_hash_add(h, row->voter, word, sealed, len);
+out:
+    free(sealed);
+    mpz_clears(own, lent, NULL);
+    return rc;
+}
+
+int cli_ballots_recompute(uint8_t hash[32], uint64_t *count, uint8_t total_power[32], char *err, size_t errlen,
+                          const cJSON *ballots)
+{
+    if (!cJSON_IsArray(ballots)) {
+        snprintf(err, errlen, "the ballots are not a list");
+        return ST_INVALID;
+    }
+    int n = cJSON_GetArraySize(ballots), i = 0, rc = ST_OK;
+    struct ballot_row *rows = n > 0 ? calloc((size_t)n, sizeof *rows) : NULL;
+    const cJSON *item;
+    ledger_ballots_hash h;
+    mpz_t total;
+    if (n > 0 && !rows) {
+        snprintf(err, errlen, "out of memory");
+        return ST_NOMEM;
+    }
+    cJSON_ArrayForEach(item, ballots) {
+        const cJSON *voter = cJSON_GetObjectItemCaseSensitive(item, "voter");
+        rows[i].item = item;
+        if (!cJSON_IsString(voter) || ledger_addr_parse(rows[i].voter, voter->valuestring) != ST_OK) {
+            snprintf(err, errlen, "ballot %d of the list has no voter address", i + 1);
+            free(rows);
+            return ST_INVALID;
+        }
+        i++;
+    }
+    if (n > 1)
+        qsort(rows, (size_t)n, sizeof *rows, by_voter);
+    mpz_init(total);
+    ledger_ballots_hash_init(&h);
+    for (i = 0; i < n && rc == ST_OK; i++) {
+        if (i > 0 && by_voter(&rows[i - 1], &rows[i]) == 0) {
+            char voter[LEDGER_ADDR_STRLEN];
+            ledger_addr_format(voter, rows[i].voter);
+            snprintf(err, errlen, "%s is listed with two ballots", voter);
+            rc = ST_INVALID;
+        } else {
+            rc = add_ballot(&h, total, err, errlen, &rows[i]);
+        }
+    }
+    if (rc == ST_OK) {
+        ledger_ballots_hash_final(&h, hash);
+        ledger_amount_to_word(total_power, total);
+        *count = (uint64_t)n;
+    }
+    mpz_clear(total);
+    free(rows);
     return rc;
 }

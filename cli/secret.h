@@ -80,4 +80,17 @@ int cli_ballot_seal(char **hex, char *err, size_t errlen, const uint8_t ballot_k
                     uint64_t chain_id, uint64_t proposal, const uint8_t voter[20], const char *choice)
     WARN_UNUSED NONNULL(1, 2, 4, 7, 8);
 
+/* ---- a count, recomputed from the published ballots ---- */
+
+/* The ballotsHash, count and total power of a secret poll's published ballots, as verify-poll
+ * recomputes them: ballots is the array of every page of gov_getSecretBallots, each item {voter,
+ * weight, delegatedWeight, ciphertext} (other members ignored). The list is put in voter order
+ * here, whatever order the node gave; each ballot's weight is weight + delegatedWeight (its weight
+ * at the close), and the hash is docs/SECRET_BALLOTS.md's over voter, weight and sha256(ciphertext).
+ * Returns: ST_OK; ST_INVALID with err naming the ballot (a member missing or malformed, or a voter
+ * listed twice); ST_OVERFLOW if a weight or the total reaches 2^256; ST_NOMEM.
+ * Out: hash, *count, total_power (32 bytes big-endian); unspecified on failure. */
+int cli_ballots_recompute(uint8_t hash[32], uint64_t *count, uint8_t total_power[32], char *err, size_t errlen,
+                          const cJSON *ballots) WARN_UNUSED NONNULL(1, 2, 3, 4, 6);
+
 #endif

@@ -3,7 +3,8 @@
  * pin (an address, or a data directory's platform.secret), the checks of an enclave_getAttestation
  * answer made here from a test platform (each way it can be wrong fails the right check and
  * nothing else passes for it), sealing with fresh randomness that the enclave's ledger_ballot_open
- * reads back, and the check list. */
+ * reads back, the check list, and the ballotsHash, count and total power recomputed from published
+ * ballots (in voter order whatever the node's, doubled, malformed and overflowing lists refused). */
 #include <criterion/criterion.h>
 #include <secp256k1.h>
 #include <stdio.h>
@@ -12,6 +13,8 @@
 #include "cli/cli.h"
 #include "cli/secret.h"
 #include "enclave/platform.h"
+#include "ledger/amount.h"
+#include "ledger/hash.h"
 #include "ledger/hex.h"
 #include "ledger/sig.h"
 #include "tests/lib/testhelp.h"
@@ -258,4 +261,128 @@ Test(cli_secret, a_check_list_that_overflows_fails)
     cli_check_add(&m, "first", true, "fine");
     cli_check_add(&m, "second", false, "broken %s", "here");
     cr_assert_str_eq(cli_checklist_failure(&m)->detail, "broken here", "the first failure is found");
+}
+
+/* A published ballot {voter, weight, delegatedWeight, ciphertext} as gov_getSecretBallots gives it. */
+static cJSON *published(const char *voter, const char *weight, const char *delegated, const char *ciphertext)
+{
+    cJSON *b = cJSON_CreateObject();
+    cr_assert(b && cJSON_AddStringToObject(b, "voter", voter) && cJSON_AddStringToObject(b, "weight", weight)
+                  && cJSON_AddStringToObject(b, "delegatedWeight", delegated)
+                  && cJSON_AddStringToObject(b, "ciphertext", ciphertext), "a published ballot");
+    return b;
+}
+
+/* The ballotsHash of docs/SECRET_BALLOTS.md written out: sha256 over voter || weight || sha256(ciphertext)
+ * of each of n ballots, given already in voter order. */
+static void hash_by_hand(uint8_t out[32], const char *const voters[], const char *const weights[],
+                         const char *const ciphertexts[], int n)
+{
+    uint8_t buf[4 * 84], sealed[LEDGER_BALLOT_MAX_LEN];
+    size_t len;
+    mpz_t w;
+    mpz_init(w);
+    cr_assert(n <= 4, "at most four");
+    for (int k = 0; k < n; k++) {
+        cr_assert_eq(ledger_addr_parse(buf + 84 * k, voters[k]), ST_OK, "a voter");
+        cr_assert_eq(ledger_amount_parse(w, weights[k], strlen(weights[k])), ST_OK, "a weight");
+        ledger_amount_to_word(buf + 84 * k + 20, w);
+        cr_assert_eq(ledger_hex_decode(sealed, sizeof sealed, &len, ciphertexts[k], strlen(ciphertexts[k])), ST_OK, "hex");
+        ledger_sha256(buf + 84 * k + 52, sealed, len);
+    }
+    ledger_sha256(out, buf, 84 * (size_t)n);
+    mpz_clear(w);
+}
+
+Test(cli_secret, the_ballots_hash_is_recomputed_in_voter_order_from_weight_and_delegated_weight)
+{
+    char *text = th_read_file(TEST_SRCDIR "/tests/vectors/ballot_box.json", NULL);
+    cr_assert_not_null(text, "tests/vectors/ballot_box.json is readable");
+    cJSON *vectors = cJSON_Parse(text), *list = cJSON_CreateArray();
+    const cJSON *sealed = th_get(vectors, "ballots");
+    /* three of the vectors' ballots, their voters in ascending order: 0x7099..., 0x9965..., 0xf39f... */
+    const char *const voters[] = { "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
+                                   "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266" };
+    const char *const weights[] = { "1000000000000000005", "7", "300000000000000000000" };
+    const char *const cts[] = { th_str(cJSON_GetArrayItem(sealed, 1), "ciphertext"), th_str(cJSON_GetArrayItem(sealed, 2), "ciphertext"),
+                                th_str(cJSON_GetArrayItem(sealed, 0), "ciphertext") };
+    /* listed out of order, each weight split into its own part and the part delegated to it */
+    cJSON_AddItemToArray(list, published(voters[2], "299999999999999999999", "1", cts[2]));
+    cJSON_AddItemToArray(list, published(voters[0], "5", "1000000000000000000", cts[0]));
+    cJSON_AddItemToArray(list, published(voters[1], "7", "0", cts[1]));
+    uint8_t hash[32], want[32], total[32], want_total[32];
+    uint64_t count;
+    char err[256];
+    cr_assert_eq(cli_ballots_recompute(hash, &count, total, err, sizeof err, list), ST_OK, "recomputed: %s", err);
+    hash_by_hand(want, voters, weights, cts, 3);
+    cr_assert_arr_eq(hash, want, 32, "the hash of the ballots in voter order");
+    cr_assert_eq(count, 3, "the count");
+    mpz_t sum;
+    mpz_init_set_str(sum, "301000000000000000012", 10);
+    ledger_amount_to_word(want_total, sum);
+    mpz_clear(sum);
+    cr_assert_arr_eq(total, want_total, 32, "the total power is the sum of the weights");
+    cJSON_Delete(list);
+    cJSON_Delete(vectors);
+    free(text);
+}
+
+Test(cli_secret, no_ballots_hash_to_the_sha256_of_nothing)
+{
+    cJSON *list = cJSON_CreateArray();
+    uint8_t hash[32], want[32], total[32], zero[32] = { 0 };
+    uint64_t count = 9;
+    char err[256];
+    cr_assert_eq(cli_ballots_recompute(hash, &count, total, err, sizeof err, list), ST_OK, "an empty list: %s", err);
+    th_hex(want, 32, "0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    cr_assert_arr_eq(hash, want, 32, "sha256 of nothing");
+    cr_assert_eq(count, 0, "no ballots");
+    cr_assert_arr_eq(total, zero, 32, "no power");
+    cJSON_Delete(list);
+}
+
+Test(cli_secret, a_malformed_or_doubled_ballot_list_is_refused_with_the_voter_named)
+{
+    uint8_t hash[32], total[32];
+    uint64_t count;
+    char err[256];
+    cJSON *list = cJSON_CreateArray();
+    cJSON_AddItemToArray(list, published(VOTER, "1", "0", "0x01"));
+    cJSON_AddItemToArray(list, published(VOTER, "2", "0", "0x02"));
+    cr_assert_eq(cli_ballots_recompute(hash, &count, total, err, sizeof err, list), ST_INVALID, "a voter twice");
+    cr_assert(strstr(err, VOTER) && strstr(err, "two ballots"), "named: %s", err);
+    cJSON_Delete(list);
+    list = cJSON_CreateArray();
+    cJSON_AddItemToArray(list, published(VOTER, "1", "0", "0xzz"));
+    cr_assert_eq(cli_ballots_recompute(hash, &count, total, err, sizeof err, list), ST_INVALID, "a ciphertext not hex");
+    cr_assert(strstr(err, VOTER), "named: %s", err);
+    cJSON_Delete(list);
+    list = cJSON_CreateArray();
+    cJSON_AddItemToArray(list, published(VOTER, "-1", "0", "0x01"));
+    cr_assert_eq(cli_ballots_recompute(hash, &count, total, err, sizeof err, list), ST_INVALID, "a weight not canonical");
+    cJSON_Delete(list);
+    list = cJSON_CreateArray();
+    cJSON_AddItemToArray(list, published("0x12", "1", "0", "0x01"));
+    cr_assert_eq(cli_ballots_recompute(hash, &count, total, err, sizeof err, list), ST_INVALID, "no voter address");
+    cJSON_Delete(list);
+    list = cJSON_CreateObject();
+    cr_assert_eq(cli_ballots_recompute(hash, &count, total, err, sizeof err, list), ST_INVALID, "not a list");
+    cJSON_Delete(list);
+}
+
+Test(cli_secret, weights_that_reach_two_to_the_256_overflow)
+{
+    static const char max[] = "115792089237316195423570985008687907853269984665640564039457584007913129639935";
+    uint8_t hash[32], total[32];
+    uint64_t count;
+    char err[256];
+    cJSON *list = cJSON_CreateArray();
+    cJSON_AddItemToArray(list, published(VOTER, max, "1", "0x01"));
+    cr_assert_eq(cli_ballots_recompute(hash, &count, total, err, sizeof err, list), ST_OVERFLOW, "one weight: %s", err);
+    cJSON_Delete(list);
+    list = cJSON_CreateArray();
+    cJSON_AddItemToArray(list, published(VOTER, max, "0", "0x01"));
+    cJSON_AddItemToArray(list, published("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "1", "0", "0x01"));
+    cr_assert_eq(cli_ballots_recompute(hash, &count, total, err, sizeof err, list), ST_OVERFLOW, "the total: %s", err);
+    cJSON_Delete(list);
 }
