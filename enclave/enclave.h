@@ -18,6 +18,7 @@
 #include "enclave/platform.h"
 #include "enclave/proto.h"
 #include "enclave/quote.h"
+#include "ledger/ballot_box.h"
 #include "ledger/status.h"
 
 #define ENC_HOST_FD 3                   /* the child's end of the socket, in the child */
@@ -92,6 +93,14 @@ int enc_host_ping(enc_host *h) WARN_UNUSED NONNULL(1);
  * enc_host_call. Out: quote and *len (its length) on ST_OK. */
 int enc_host_attest(enc_host *h, uint64_t chain_id, uint8_t quote[ENC_QUOTE_LEN], size_t *len)
     WARN_UNUSED NONNULL(1, 3, 4);
+
+/* Asks the enclave for its ballot key and its identity's signature over it for chain_id
+ * (docs/SECRET_BALLOTS.md). The host does not check the signature: ledger_ballot_key_signer gives
+ * the signer, which must be the address of the enclave's quoted key.
+ * Returns: ST_OK; ST_INVALID if the enclave answered ERROR or an unexpected frame; otherwise as
+ * enc_host_call. Out: key (compressed) and sig (r || s || v) on ST_OK, untouched otherwise. */
+int enc_host_ballot_key(enc_host *h, uint64_t chain_id, uint8_t key[LEDGER_BALLOT_KEY_LEN],
+                        uint8_t sig[LEDGER_BALLOT_KEY_SIG_LEN]) WARN_UNUSED NONNULL(1, 3, 4);
 
 /* The enclave's process id (for logs and metrics). */
 pid_t enc_host_pid(const enc_host *h) NONNULL(1);

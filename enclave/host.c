@@ -300,6 +300,28 @@ int enc_host_attest(enc_host *h, uint64_t chain_id, uint8_t quote[ENC_QUOTE_LEN]
     return rc;
 }
 
+int enc_host_ballot_key(enc_host *h, uint64_t chain_id, uint8_t key[LEDGER_BALLOT_KEY_LEN],
+                        uint8_t sig[LEDGER_BALLOT_KEY_SIG_LEN])
+{
+    uint8_t req[8], type, *resp;
+    size_t resp_len;
+    int rc;
+
+    for (unsigned i = 0; i < 8; i++)
+        req[i] = (uint8_t)(chain_id >> (56 - 8 * i));
+    rc = enc_host_call(h, ENC_MSG_BALLOT_KEY_REQ, req, sizeof req, &type, &resp, &resp_len, ENC_HOST_TIMEOUT_MS);
+    if (rc != ST_OK)
+        return rc;
+    if (type != ENC_MSG_BALLOT_KEY_RESP || resp_len != LEDGER_BALLOT_KEY_LEN + LEDGER_BALLOT_KEY_SIG_LEN) {
+        rc = ST_INVALID;
+    } else {
+        memcpy(key, resp, LEDGER_BALLOT_KEY_LEN);
+        memcpy(sig, resp + LEDGER_BALLOT_KEY_LEN, LEDGER_BALLOT_KEY_SIG_LEN);
+    }
+    enc_host_resp_free(resp);
+    return rc;
+}
+
 pid_t enc_host_pid(const enc_host *h)
 {
     return h->pid;

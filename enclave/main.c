@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* main.c: the conclave-enclave program. Start-up: drop every privilege (capabilities, no_new_privs,
- * not dumpable), read the platform secret, measure itself, unseal its identity key (or make and
- * seal one), close every fd but the host's socket, then confine itself with seccomp: from then on
+ * not dumpable), read the platform secret, measure itself, unseal its identity key and its ballot
+ * key (or make and seal them), close every fd but the host's socket, then confine itself with seccomp: from then on
  * the only system calls are read/write on that socket, memory management and exit, so all its I/O
  * is frames (the shape of an SGX enclave under a library OS or a TDX guest). A sanitizer build
  * also keeps stderr and the calls its runtime needs to report there. It then answers frames until
@@ -27,6 +27,7 @@
 #include "enclave/enclave.h"
 #include "enclave/seal.h"
 #include "enclave/settle.h"
+#include "ledger/ballot_box.h"
 #include "ledger/hex.h"
 #include "ledger/sig.h"
 
@@ -36,6 +37,8 @@ typedef struct enclave {
     enc_platform platform;   /* platform secret and measurement */
     uint8_t key[32];         /* the identity key: never leaves this process unsealed */
     uint8_t pub[64];         /* its public key, X||Y */
+    uint8_t ballot[32];      /* the ballot secret key (docs/SECRET_BALLOTS.md): never leaves unsealed */
+    uint8_t ballot_key[LEDGER_BALLOT_KEY_LEN]; /* its public key, compressed */
     int fd;                  /* the host's socket */
 } enclave;
 
@@ -61,6 +64,7 @@ static _Noreturn void finish(enclave *e, enc_frame *f, int code)
     if (f)
         enc_frame_clear(f);
     explicit_bzero(e->key, sizeof e->key);
+    explicit_bzero(e->ballot, sizeof e->ballot);
     enc_platform_clear(&e->platform);
     if (e->ctx)
         secp256k1_context_destroy(e->ctx);
@@ -119,6 +123,35 @@ static void settle(enclave *e, enc_frame *f)
     reply_error(e, f, msg);
 }
 
+/* Reads a frame's payload as a u64 chainId. Returns: true if it is exactly 8 bytes. */
+static bool chain_payload(uint64_t *chain_id, const enc_frame *f)
+{
+    if (f->len != 8)
+        return false;
+    *chain_id = 0;
+    for (unsigned i = 0; i < 8; i++)
+        *chain_id = *chain_id << 8 | f->payload[i];
+    return true;
+}
+
+/* BALLOT_KEY_REQ: the ballot key and the identity's signature over it for the chain asked. */
+static void ballot_key(enclave *e, enc_frame *f)
+{
+    uint8_t out[LEDGER_BALLOT_KEY_LEN + LEDGER_BALLOT_KEY_SIG_LEN];
+    uint64_t chain_id;
+
+    if (!chain_payload(&chain_id, f)) {
+        reply_error(e, f, "BALLOT_KEY_REQ: the payload must be an 8-byte chainId");
+        return;
+    }
+    memcpy(out, e->ballot_key, LEDGER_BALLOT_KEY_LEN);
+    if (ledger_ballot_key_sign(e->ctx, out + LEDGER_BALLOT_KEY_LEN, chain_id, e->ballot_key, e->key) != ST_OK) {
+        reply_error(e, f, "BALLOT_KEY_REQ: cannot sign the ballot key");
+        return;
+    }
+    reply(e, f, ENC_MSG_BALLOT_KEY_RESP, out, sizeof out);
+}
+
 static void handle(enclave *e, enc_frame *f)
 {
     uint8_t quote[ENC_QUOTE_LEN];
@@ -130,12 +163,10 @@ static void handle(enclave *e, enc_frame *f)
         reply(e, f, ENC_MSG_PONG, f->payload, f->len);
         return;
     case ENC_MSG_ATTEST_REQ:
-        if (f->len != 8) {
+        if (!chain_payload(&chain_id, f)) {
             reply_error(e, f, "ATTEST_REQ: the payload must be an 8-byte chainId");
             return;
         }
-        for (unsigned i = 0; i < 8; i++)
-            chain_id = chain_id << 8 | f->payload[i];
         if (enc_platform_quote(e->ctx, quote, &e->platform, e->pub, chain_id) != ST_OK) {
             reply_error(e, f, "ATTEST_REQ: the platform could not sign a quote");
             return;
@@ -144,6 +175,9 @@ static void handle(enclave *e, enc_frame *f)
         return;
     case ENC_MSG_SETTLE_REQ:
         settle(e, f);
+        return;
+    case ENC_MSG_BALLOT_KEY_REQ:
+        ballot_key(e, f);
         return;
     default:
         snprintf(msg, sizeof msg, "unexpected message type %u", (unsigned)f->type);
@@ -311,10 +345,10 @@ static void heap_overflow(void)
 static int start(enclave *e, const char *secret_path, const char *sealed_dir)
 {
     uint8_t ser[65], addr[20];
-    char addr_hex[LEDGER_ADDR_STRLEN], meas_hex[2 * 32 + 3];
+    char addr_hex[LEDGER_ADDR_STRLEN], meas_hex[2 * 32 + 3], ballot_hex[2 * LEDGER_BALLOT_KEY_LEN + 3];
     secp256k1_pubkey pk;
     size_t ser_len = sizeof ser;
-    bool created;
+    bool created, ballot_created;
     int rc;
 
     if ((rc = enc_platform_signing_context(&e->ctx)) != ST_OK) {
@@ -336,11 +370,21 @@ static int start(enclave *e, const char *secret_path, const char *sealed_dir)
         || !secp256k1_ec_pubkey_serialize(e->ctx, ser, &ser_len, &pk, SECP256K1_EC_UNCOMPRESSED))
         return ST_CRYPTO;
     memcpy(e->pub, ser + 1, 64);
+    rc = enc_seal_identity(e->ctx, e->ballot, &ballot_created, &e->platform, sealed_dir, "ballot");
+    if (rc == ST_OK)
+        rc = ledger_ballot_key(e->ctx, e->ballot_key, e->ballot);
+    if (rc != ST_OK) {
+        fprintf(stderr, "conclave-enclave: cannot %s the ballot key in %s: %s\n",
+                rc == ST_CRYPTO ? "unseal" : "load or seal", sealed_dir, st_str(rc));
+        return rc;
+    }
     ledger_sig_pubkey_address(addr, e->pub);
     ledger_addr_format(addr_hex, addr);
     ledger_hex_encode(meas_hex, e->platform.measurement, 32);
-    fprintf(stderr, "conclave-enclave: %s identity %s, measurement %s\n",
-            created ? "sealed a new" : "unsealed its", addr_hex, meas_hex);
+    ledger_hex_encode(ballot_hex, e->ballot_key, LEDGER_BALLOT_KEY_LEN);
+    fprintf(stderr, "conclave-enclave: %s identity %s, measurement %s; %s ballot key %s\n",
+            created ? "sealed a new" : "unsealed its", addr_hex, meas_hex,
+            ballot_created ? "sealed a new" : "unsealed its", ballot_hex);
     return ST_OK;
 }
 

@@ -24,6 +24,17 @@ enum enc_msg {
     ENC_MSG_ATTEST_RESP = 4, /* payload: the quote (enclave/quote.h) */
     ENC_MSG_SETTLE_REQ = 5,  /* an epoch's settlement inputs (settle.h canonical form) */
     ENC_MSG_SETTLE_RESP = 6, /* the signed settlement report (settle.h canonical form) */
+    /* Secret ballots (docs/SECRET_BALLOTS.md gives every payload byte by byte). */
+    ENC_MSG_BALLOT_KEY_REQ = 7,          /* u64 chainId */
+    ENC_MSG_BALLOT_KEY_RESP = 8,         /* ballotKey (33) || its signature by the identity (65) */
+    ENC_MSG_COUNT_BEGIN = 9,             /* a count's header (enclave/count_report.h) */
+    ENC_MSG_COUNT_ACK = 10,              /* u32 ballots received so far */
+    ENC_MSG_COUNT_CHUNK = 11,            /* whole ballots: voter || weight || u16 len || ciphertext */
+    ENC_MSG_COUNT_REPORT = 12,           /* the count report || its signature (65) */
+    ENC_MSG_BALLOT_KEY_EXPORT_REQ = 13,  /* u64 chainId || the new enclave's quote */
+    ENC_MSG_BALLOT_KEY_EXPORT_RESP = 14, /* the handover blob */
+    ENC_MSG_BALLOT_KEY_IMPORT_REQ = 15,  /* the handover blob */
+    ENC_MSG_BALLOT_KEY_IMPORT_RESP = 16, /* as BALLOT_KEY_RESP */
     ENC_MSG_ERROR = 127      /* payload: a UTF-8 message, no NUL */
 };
 

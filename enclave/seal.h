@@ -5,8 +5,9 @@
  * A sealed file is "CSEAL1" || nonce (12) || ciphertext (32) || tag (16): AES-256-GCM under the
  * platform's seal key with the measurement as associated data, so another binary (another seal key
  * and another AAD) or any changed byte fails to open it. The file for a measurement m lives at
- * DIR/<prefix>-<hex of m's first 8 bytes>.sealed, the prefix naming the program ("enclave" for
- * conclave-enclave, "worker" for conclave-worker), so both can share one directory. */
+ * DIR/<prefix>-<hex of m's first 8 bytes>.sealed, the prefix naming the key ("enclave" for
+ * conclave-enclave's identity, "ballot" for its ballot key, "worker" for conclave-worker), so all can
+ * share one directory. */
 #ifndef ENCLAVE_SEAL_H
 #define ENCLAVE_SEAL_H
 

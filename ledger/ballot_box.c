@@ -12,6 +12,7 @@
 #include <nettle/hmac.h>
 #include <nettle/memops.h>
 #include <secp256k1_ecdh.h>
+#include <secp256k1_recovery.h>
 #include <string.h>
 #include "ledger/hash.h"
 #include "ledger/sig.h"
@@ -222,6 +223,21 @@ void ledger_ballot_key_digest(uint8_t digest[32], uint64_t chain_id, const uint8
     put_u64(msg + sizeof key_label - 1, chain_id);
     memcpy(msg + sizeof key_label - 1 + 8, ballot_key, LEDGER_BALLOT_KEY_LEN);
     ledger_keccak256(digest, msg, sizeof msg);
+}
+
+int ledger_ballot_key_sign(const secp256k1_context *ctx, uint8_t sig[LEDGER_BALLOT_KEY_SIG_LEN], uint64_t chain_id,
+                           const uint8_t ballot_key[LEDGER_BALLOT_KEY_LEN], const uint8_t identity[32])
+{
+    secp256k1_ecdsa_recoverable_signature rs;
+    uint8_t digest[32];
+    int recid = 0;
+
+    ledger_ballot_key_digest(digest, chain_id, ballot_key);
+    if (!secp256k1_ecdsa_sign_recoverable(ctx, &rs, digest, identity, NULL, NULL))
+        return ST_CRYPTO;
+    secp256k1_ecdsa_recoverable_signature_serialize_compact(ctx, sig, &recid, &rs);
+    sig[64] = (uint8_t)(27 + recid);
+    return ST_OK;
 }
 
 int ledger_ballot_key_signer(uint8_t signer[20], uint64_t chain_id, const uint8_t ballot_key[LEDGER_BALLOT_KEY_LEN],

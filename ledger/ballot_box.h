@@ -89,6 +89,14 @@ int ledger_ballot_key(const secp256k1_context *ctx, uint8_t key[LEDGER_BALLOT_KE
 void ledger_ballot_key_digest(uint8_t digest[32], uint64_t chain_id, const uint8_t ballot_key[LEDGER_BALLOT_KEY_LEN])
     NONNULL(1, 3);
 
+/* Signs a ballot key with an identity key (RFC 6979, low s) over ledger_ballot_key_digest.
+ * Returns: ST_OK, or ST_CRYPTO if identity is not a valid secret key.
+ * Args: ctx a context able to sign (not secp256k1_context_static): the enclave passes its own.
+ * Out: sig r || s || v, v in {27, 28}. */
+int ledger_ballot_key_sign(const secp256k1_context *ctx, uint8_t sig[LEDGER_BALLOT_KEY_SIG_LEN], uint64_t chain_id,
+                           const uint8_t ballot_key[LEDGER_BALLOT_KEY_LEN], const uint8_t identity[32])
+    WARN_UNUSED NONNULL(1, 2, 4, 5);
+
 /* Checks a ballot key's signature: recovers its signer (ledger_sig_recover, EIP-2 form).
  * Returns: ST_OK; ST_CRYPTO if the signature is malformed or recovers to no address.
  * Out: signer the address that signed (unchanged on failure): a client compares it with the

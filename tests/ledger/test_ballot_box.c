@@ -423,7 +423,11 @@ Test(ledger_ballot_box, the_key_signature_covers_label_chain_and_key)
     cr_assert(memcmp(digest, want, 32) == 0, "the digest is keccak256(label || chainId || key)");
 
     memset(identity, 0x5a, sizeof identity);
-    cr_assert_eq(ledger_sig_sign(sig, digest, identity), ST_OK, "signs");
+    uint8_t sig2[65];
+    cr_assert_eq(ledger_ballot_key_sign(ctx, sig, 31337, key, identity), ST_OK, "signs");
+    cr_assert_eq(ledger_sig_sign(sig2, digest, identity), ST_OK, "signs the digest");
+    cr_assert(memcmp(sig, sig2, 65) == 0, "the same signature as signing the digest (RFC 6979)");
+    cr_assert(sig[64] == 27 || sig[64] == 28, "v is 27 or 28");
     cr_assert_eq(ledger_sig_address(addr, identity), ST_OK, "the identity's address");
     cr_assert_eq(ledger_ballot_key_signer(signer, 31337, key, sig), ST_OK, "recovers");
     cr_assert(memcmp(signer, addr, 20) == 0, "to the identity");
