@@ -2,8 +2,9 @@
 # setup.sh: prepares a Debian 12 machine to build and test Conclave, then builds it in the source
 # tree. Installs only the packages that are missing (non-interactive), runs autogen/configure only
 # when needed, and is safe to run again. Usage: scripts/setup.sh [--tests]  (--tests adds Node.js,
-# used by the ethers.js interop test, and clang with its libFuzzer and sanitizer runtimes, used by
-# `make fuzz`). With CI=true, configure gets --enable-werror.
+# used by the interop tests, Debian's chromium, in which the browser test runs the dashboard, and
+# clang with its libFuzzer and sanitizer runtimes, used by `make fuzz`). With CI=true, configure
+# gets --enable-werror.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,7 @@ for p in $packages; do
 done
 if [ "${1:-}" = "--tests" ]; then
   command -v node >/dev/null 2>&1 || missing="$missing nodejs npm"
+  [ -x /usr/bin/chromium ] || missing="$missing chromium"
   for p in clang libclang-rt-dev; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
   done

@@ -6,14 +6,7 @@
 set -eu
 src=$(cd "$(dirname "$0")" && pwd)
 work=$PWD/tests/interop
-mkdir -p "$work"
-if [ "$src" != "$work" ]; then
-  cp "$src/package.json" "$src/package-lock.json" "$src/ballot_box_interop.cjs" "$src/ballot_box.cjs" \
-    "$src/interop_lib.cjs" "$work/"
-fi
-if [ ! -f "$work/node_modules/ethers/package.json" ]; then
-  (cd "$work" && npm ci --no-audit --no-fund --silent)
-fi
+"$src/npm_deps.sh" "$src" "$work" ethers ballot_box_interop.cjs ballot_box.cjs interop_lib.cjs
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/conclave-ballots.XXXXXX")
 trap 'rm -rf -- "$scratch"' EXIT
 node "$work/ballot_box_interop.cjs" "$src/../vectors/ballot_box.json" "$work/ballot_box_peer" "$scratch"

@@ -4,11 +4,5 @@
 set -eu
 src=$(cd "$(dirname "$0")" && pwd)
 work=$PWD/tests/interop
-mkdir -p "$work"
-if [ "$src" != "$work" ]; then
-  cp "$src/package.json" "$src/package-lock.json" "$src/ethers_interop.cjs" "$src/interop_lib.cjs" "$work/"
-fi
-if [ ! -f "$work/node_modules/ethers/package.json" ]; then
-  (cd "$work" && npm ci --no-audit --no-fund --silent)
-fi
+"$src/npm_deps.sh" "$src" "$work" ethers ethers_interop.cjs interop_lib.cjs
 exec node "$work/ethers_interop.cjs" "$PWD/conclaved"

@@ -5,11 +5,5 @@
 set -eu
 src=$(cd "$(dirname "$0")" && pwd)
 work=$PWD/tests/interop
-mkdir -p "$work"
-if [ "$src" != "$work" ]; then
-  cp "$src/package.json" "$src/package-lock.json" "$src/polls_interop.cjs" "$src/interop_lib.cjs" "$work/"
-fi
-if [ ! -f "$work/node_modules/@snapshot-labs/snapshot.js/package.json" ]; then
-  (cd "$work" && npm ci --no-audit --no-fund --silent)
-fi
+"$src/npm_deps.sh" "$src" "$work" @snapshot-labs/snapshot.js polls_interop.cjs interop_lib.cjs
 exec node "$work/polls_interop.cjs" "$PWD/conclaved"
