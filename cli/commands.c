@@ -181,7 +181,10 @@ static const char help_gov_ballot[] =
 static const char help_gov_results[] =
     "Calls gov_getResults: a poll's scores, one per choice (base units with --raw), the power\n"
     "and number of its ballots and the winning choice; final once counted at the close, the\n"
-    "running result before. Exit 1 for an unknown proposal or one that is not a poll.\n";
+    "running result before. A secret poll shows no score before its count; after it, the valid\n"
+    "and invalid ballots (one the enclave could not open or count), the enclave that counted\n"
+    "and the hash of the ballots it counted (conclave verify-poll checks all of it). Exit 1 for\n"
+    "an unknown proposal or one that is not a poll.\n";
 
 static const char help_gov_delegate[] =
     "Signs a Delegate: TO votes with the key's power (at the conviction given, default 0) on\n"
