@@ -189,7 +189,7 @@ static uint64_t insert_poll(gov_store *s, enum gov_poll_system system)
         bench_die("memory");
     for (size_t i = 0; i < zeros; i++)
         memcpy(text + 2 * i, i + 1 < zeros ? "0 " : "0", i + 1 < zeros ? 2 : 1);
-    if (gov_poll_insert(s, p.id, system, CHOICES, text) != ST_OK)
+    if (gov_poll_insert(s, p.id, system, CHOICES, text, false) != ST_OK)
         bench_die("insert a poll");
     free(text);
     uint64_t id = p.id;

@@ -240,7 +240,7 @@ int eng_enclave_start(eng *e, const char *enclave_path, const char *platform_sec
 eng_item *eng_enclave_take_items(eng *e);
 void eng_enclave_shutdown(eng *e);
 /* Governance (engine/gov_adapters.c, adapters over the rules of governance/rules.h): the signed
- * Propose, Vote, Ballot, ProposalCancel, ProposalExecute, Delegate and Undelegate, the tick part
+ * Propose, Vote, Ballot, SecretBallot, ProposalCancel, ProposalExecute, Delegate and Undelegate, the tick part
  * that moves proposals on by the clock and whether one is due at now, the Withdraw hook that keeps
  * conviction-locked stake in place (leaving: the value the withdrawal takes out; fails a->r.err
  * "... locked by governance until T"), and the governed parameters stored by executed proposals
@@ -251,6 +251,8 @@ int eng_apply_propose(eng_apply *a);
 int eng_apply_vote(eng_apply *a);
 int eng_check_ballot(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_apply_ballot(eng_apply *a);
+int eng_check_secret_ballot(eng *e, const ledger_tx *tx, char *err, size_t errlen);
+int eng_apply_secret_ballot(eng_apply *a);
 int eng_apply_proposal_cancel(eng_apply *a);
 int eng_apply_proposal_execute(eng_apply *a);
 bool eng_gov_due(eng *e, uint64_t now);

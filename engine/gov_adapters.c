@@ -176,6 +176,37 @@ int eng_apply_ballot(eng_apply *a)
     return gov_cast_ballot(&g, tx->signer, id, choice, len, conviction);
 }
 
+/* A member that cannot be read is passed out of range, so the check refuses it with its reason. */
+int eng_check_secret_ballot(eng *e, const ledger_tx *tx, char *err, size_t errlen)
+{
+    (void)e;
+    const uint8_t *ciphertext;
+    size_t len;
+    uint64_t conviction;
+    if (ledger_tx_get_bytes(tx, "ciphertext", &ciphertext, &len) != ST_OK)
+        len = 0;
+    if (ledger_tx_get_u64(tx, "conviction", &conviction) != ST_OK)
+        conviction = UINT64_MAX;
+    return gov_check_secret_ballot(err, errlen, len, conviction);
+}
+
+int eng_apply_secret_ballot(eng_apply *a)
+{
+    const ledger_tx *tx = &a->item->tx;
+    uint64_t id, conviction;
+    const uint8_t *ciphertext;
+    size_t len;
+    int rc = ledger_tx_get_u64(tx, "proposal", &id);
+    if (rc == ST_OK)
+        rc = ledger_tx_get_bytes(tx, "ciphertext", &ciphertext, &len);
+    if (rc == ST_OK)
+        rc = ledger_tx_get_u64(tx, "conviction", &conviction);
+    if (rc != ST_OK)
+        return rc;
+    gov_apply g = context(a);
+    return gov_cast_secret_ballot(&g, tx->signer, id, ciphertext, len, conviction);
+}
+
 int eng_apply_proposal_cancel(eng_apply *a)
 {
     uint64_t id;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ledger/amount.h"
+#include "ledger/ballot_box.h"
 
 #define BALLOTS_PAGE 256
 
@@ -97,16 +98,17 @@ static char *tally_text(const gov_poll_tally *t)
 
 /* ---- inside a block ---- */
 
-int gov_poll_open(gov_apply *a, uint64_t proposal, enum gov_poll_system system, unsigned n)
+int gov_poll_open(gov_apply *a, uint64_t proposal, enum gov_poll_system system, unsigned n, bool secret)
 {
-    if (system == GOV_POLL_RANKED_CHOICE)
-        return gov_poll_insert(a->s, proposal, system, n, NULL);
+    /* a secret poll's ballots cannot be read before the enclave counts them: no running tally */
+    if (secret || system == GOV_POLL_RANKED_CHOICE)
+        return gov_poll_insert(a->s, proposal, system, n, NULL, secret);
     gov_poll_tally t;
     int rc = gov_poll_tally_init(&t, system, n);
     if (rc != ST_OK)
         return rc == ST_NOMEM ? rc : ledger_fail(a->r, rc, "payload: a %s poll of %u choices", gov_poll_system_name(system), n);
     char *text = tally_text(&t);
-    rc = text ? gov_poll_insert(a->s, proposal, system, n, text) : ST_NOMEM;
+    rc = text ? gov_poll_insert(a->s, proposal, system, n, text, false) : ST_NOMEM;
     free(text);
     gov_poll_tally_clear(&t);
     return rc;
@@ -120,22 +122,24 @@ int gov_poll_read_ballot(gov_apply *a, uint64_t proposal, gov_ballot *b, const c
     int rc = gov_poll_get(a->s, proposal, &row);
     if (rc == ST_NOTFOUND)
         rc = ledger_fail(a->r, ST_CONFLICT, "proposal %llu is not a poll: cast a Vote", (unsigned long long)proposal);
+    else if (rc == ST_OK && row.secret)
+        rc = ledger_fail(a->r, ST_CONFLICT, "proposal %llu is a secret poll: cast a SecretBallot", (unsigned long long)proposal);
     else if (rc == ST_OK && gov_ballot_parse(b, err, sizeof err, (enum gov_poll_system)row.system, row.n, choice, len) != ST_OK)
         rc = ledger_fail(a->r, ST_INVALID, "%s", err);
     gov_poll_row_clear(&row);
     return rc;
 }
 
-bool gov_is_poll(gov_apply *a, uint64_t proposal, int *rc)
+enum gov_poll_kind gov_poll_kind_of(gov_apply *a, uint64_t proposal, int *rc)
 {
     gov_poll_row row;
     gov_poll_row_init(&row);
     *rc = gov_poll_get(a->s, proposal, &row);
+    enum gov_poll_kind kind = *rc != ST_OK ? GOV_NOT_POLL : row.secret ? GOV_SECRET_POLL : GOV_OPEN_POLL;
     gov_poll_row_clear(&row);
-    bool is = *rc == ST_OK;
     if (*rc == ST_NOTFOUND)
         *rc = ST_OK;
-    return is;
+    return kind;
 }
 
 int gov_ballot_count(gov_apply *a, gov_proposal *p, const gov_vote *v, int sign)
@@ -156,13 +160,18 @@ int gov_ballot_count(gov_apply *a, gov_proposal *p, const gov_vote *v, int sign)
     if (rc != ST_OK)
         goto out;
     /* a stored ballot was read before it was stored: one that is not read again, or a tally that does
-     * not hold it, is a ledger out of step with itself, which fails this transaction, not the node */
-    if (!v->choice || gov_ballot_parse(&b, err, sizeof err, (enum gov_poll_system)row.system, row.n, v->choice,
-                                       strlen(v->choice)) != ST_OK) {
+     * not hold it, is a ledger out of step with itself, which fails this transaction, not the node;
+     * a secret poll holds only ciphertexts, whose length was checked before they were stored */
+    if (row.secret != (v->ciphertext != NULL)) {
+        rc = ledger_fail(a->r, ST_CONFLICT, "a stored ballot on poll %llu is not of its kind", (unsigned long long)p->id);
+        goto out;
+    }
+    if (!row.secret && (!v->choice || gov_ballot_parse(&b, err, sizeof err, (enum gov_poll_system)row.system, row.n, v->choice,
+                                       strlen(v->choice)) != ST_OK)) {
         rc = ledger_fail(a->r, ST_CONFLICT, "a stored ballot on poll %llu cannot be read again", (unsigned long long)p->id);
         goto out;
     }
-    if (row.system != GOV_POLL_RANKED_CHOICE) {
+    if (!row.secret && row.system != GOV_POLL_RANKED_CHOICE) {
         if ((rc = tally_load(&t, &row)) != ST_OK)
             goto out;
         has_tally = true;
@@ -283,11 +292,14 @@ int gov_poll_results_get(gov_store *s, uint64_t proposal, gov_poll_results *r)
     r->n = row.n;
     r->ballots = row.ballots;
     r->counted = row.scores != NULL;
+    r->secret = row.secret;
     mpz_set(r->power, row.power);
     for (unsigned i = 0; i < GOV_POLL_MAX_CHOICES; i++)
         mpz_set_ui(r->scores[i], 0);
     if (row.scores)
         rc = numbers_read(r->scores, row.n, NULL, 0, row.scores);
+    else if (row.secret)
+        ; /* nobody but the enclave can count it */
     else if (row.system == GOV_POLL_RANKED_CHOICE)
         rc = count_ranked(s, proposal, row.n, r->scores);
     else if ((rc = tally_load(&t, &row)) == ST_OK) {
@@ -296,6 +308,47 @@ int gov_poll_results_get(gov_store *s, uint64_t proposal, gov_poll_results *r)
     }
 out:
     gov_poll_row_clear(&row);
+    return rc;
+}
+
+/* ---- secret polls ---- */
+
+int gov_secret_ballots_hash(gov_store *s, uint64_t proposal, uint8_t hash[32], uint64_t *count)
+{
+    gov_vote *page = malloc(BALLOTS_PAGE * sizeof *page);
+    uint8_t cursor[20], weight_be[32];
+    unsigned got = 0;
+    bool more = true, first = true;
+    ledger_ballots_hash h;
+    ledger_ballots_hash_init(&h);
+    mpz_t weight;
+    mpz_init(weight);
+    *count = 0;
+    int rc = page ? ST_OK : ST_NOMEM;
+    for (unsigned i = 0; page && i < BALLOTS_PAGE; i++)
+        gov_vote_init(&page[i]);
+    while (rc == ST_OK && more) {
+        rc = gov_vote_list(s, proposal, first ? NULL : cursor, BALLOTS_PAGE, page, &got, &more);
+        first = false;
+        for (unsigned i = 0; i < got && rc == ST_OK; i++) {
+            /* the poll's power, which holds this weight, stays below 2^256 */
+            mpz_add(weight, page[i].weight, page[i].delegated_weight);
+            if (!page[i].ciphertext || !ledger_amount_fits(weight)) {
+                rc = ST_DB;
+                break;
+            }
+            ledger_amount_to_word(weight_be, weight);
+            ledger_ballots_hash_add(&h, page[i].voter, weight_be, page[i].ciphertext, page[i].ciphertext_len);
+            ++*count;
+        }
+        if (got)
+            memcpy(cursor, page[got - 1].voter, 20);
+    }
+    ledger_ballots_hash_final(&h, hash);
+    mpz_clear(weight);
+    for (unsigned i = 0; page && i < BALLOTS_PAGE; i++)
+        gov_vote_clear(&page[i]);
+    free(page);
     return rc;
 }
 

@@ -55,6 +55,7 @@ void gov_vote_clear(gov_vote *v)
     if (!v || !v->power->_mp_d)
         return;
     free(v->choice);
+    free(v->ciphertext);
     mpz_clears(v->power, v->weight, v->delegated_power, v->delegated_weight, NULL);
     memset(v, 0, sizeof *v);
 }
@@ -62,13 +63,13 @@ void gov_vote_clear(gov_vote *v)
 const char *gov_state_name(gov_state s)
 {
     static const char *const names[] = { "Pending", "Active", "Defeated", "Succeeded", "Queued",
-                                         "Executed", "Expired", "Failed", "Canceled" };
+                                         "Executed", "Expired", "Failed", "Canceled", "Counting" };
     return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "Unknown";
 }
 
 int gov_state_parse(const char *name, gov_state *out)
 {
-    for (gov_state st = GOV_PENDING; st <= GOV_CANCELED; st++)
+    for (gov_state st = GOV_PENDING; st <= GOV_COUNTING; st++)
         if (strcasecmp(name, gov_state_name(st)) == 0) {
             *out = st;
             return ST_OK;

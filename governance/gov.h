@@ -59,7 +59,8 @@ typedef enum gov_state {
     GOV_EXECUTED,
     GOV_EXPIRED,
     GOV_FAILED,
-    GOV_CANCELED
+    GOV_CANCELED,
+    GOV_COUNTING                    /* a secret poll after voteEnd, until an enclave's count lands */
 } gov_state;
 
 typedef struct gov_proposal {
@@ -88,6 +89,8 @@ typedef struct gov_vote {
     mpz_t delegated_power;          /* carried for delegators at the snapshot, less their overrides */
     mpz_t delegated_weight;         /* the same with each delegator's own conviction */
     char *choice;                   /* a Ballot's choice, Snapshot's JSON text (owned); NULL for a Vote */
+    uint8_t *ciphertext;            /* a SecretBallot's encrypted choice (owned); NULL otherwise */
+    size_t ciphertext_len;          /* bytes of ciphertext */
 } gov_vote;
 
 /* A delegation of voting power (no chains: a delegate never delegates, a delegator has no

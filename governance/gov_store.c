@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* gov_store.c: the SQL of governance (schemas 005 and 011): proposals, votes and ballots, locks,
- * delegations with their checkpoints, overrides, governed parameters, polls. Statements are
+/* gov_store.c: the SQL of governance (schemas 005, 011 and 013): proposals, votes and ballots, locks,
+ * delegations with their checkpoints, overrides, governed parameters, polls (open and secret). Statements are
  * prepared once per store through the ledger's statement cache (ledger_stmt_prepare) into slots the
  * store owns; values are always bound, and rows are stepped and read by the ledger's row helpers.
  * It shares the ledger's one connection (ledger/sqlstore.h), so governance rows commit with the
@@ -16,7 +16,7 @@ enum gov_stmt_id {
     G_PROP_LIST, G_VOTE_GET, G_VOTE_PUT, G_VOTE_LIST, G_LOCK_PUT, G_LOCK_EACH, G_TOTAL_AT, G_PARAM_PUT, G_PARAM_EACH,
     G_DELEG_GET, G_DELEG_AT, G_DELEG_PUT, G_DELEG_DEL, G_DELEG_CHECKPOINT, G_DELEG_HAS, G_DELEG_LIST,
     G_DELEG_AT_LIST, G_OVERRIDE_GET, G_OVERRIDE_PUT, G_LOCK_SET, G_LOCK_DEL,
-    G_POLL_INSERT, G_POLL_GET, G_POLL_PUT, G_POLL_SCORES,
+    G_POLL_INSERT, G_POLL_GET, G_POLL_PUT, G_POLL_SCORES, G_POLL_HASH,
     G_STMT_COUNT
 };
 
@@ -147,7 +147,7 @@ int gov_proposal_list(gov_store *s, int state, const char *track, uint64_t curso
 
 /* ---- votes ---- */
 
-#define VOTE_COLUMNS "support, conviction, power, weight, delegated_power, delegated_weight, choice"
+#define VOTE_COLUMNS "support, conviction, power, weight, delegated_power, delegated_weight, choice, ciphertext"
 
 /* A row of voter and VOTE_COLUMNS on the proposal *ctx (a row read before into v gives up its choice). */
 static int read_vote(sqlite3_stmt *st, void *row, const void *ctx)
@@ -162,8 +162,21 @@ static int read_vote(sqlite3_stmt *st, void *row, const void *ctx)
     v->proposal = *(const uint64_t *)ctx;
     free(v->choice);
     v->choice = NULL;
+    free(v->ciphertext);
+    v->ciphertext = NULL;
+    v->ciphertext_len = 0;
     if (sqlite3_column_type(st, 7) != SQLITE_NULL && !(v->choice = ledger_column_strdup(st, 7)))
         return ST_NOMEM;
+    if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
+        int len = sqlite3_column_bytes(st, 8);
+        const void *blob = sqlite3_column_blob(st, 8);
+        if (len <= 0 || !blob)
+            return ST_DB;
+        if (!(v->ciphertext = malloc((size_t)len)))
+            return ST_NOMEM;
+        memcpy(v->ciphertext, blob, (size_t)len);
+        v->ciphertext_len = (size_t)len;
+    }
     return ledger_read_columns(st, row, columns);
 }
 
@@ -189,21 +202,22 @@ int gov_vote_put(gov_store *s, const gov_vote *v)
 {
     static const char sql[] =
         "INSERT OR REPLACE INTO votes (proposal, voter, support, conviction, power, weight, delegated_power, delegated_weight,"
-        " choice) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+        " choice, ciphertext) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
     sqlite3_stmt *st = stmt(s, G_VOTE_PUT, sql, LEDGER_VALUES(ledger_val_int(v->proposal), ledger_val_addr(v->voter),
         ledger_val_int(v->support), ledger_val_int(v->conviction), ledger_val_null(), ledger_val_null(),
-        ledger_val_null(), ledger_val_null(), v->choice ? ledger_val_text(v->choice) : ledger_val_null()));
+        ledger_val_null(), ledger_val_null(), v->choice ? ledger_val_text(v->choice) : ledger_val_null(),
+        v->ciphertext ? ledger_val_blob(v->ciphertext, v->ciphertext_len) : ledger_val_null()));
     return ledger_step_bound(st, ledger_bind_mpzs(st, 5, v->power, v->weight, v->delegated_power,
                                                   v->delegated_weight, NULL));
 }
 
 /* ---- polls ---- */
 
-int gov_poll_insert(gov_store *s, uint64_t proposal, unsigned system, unsigned n, const char *tally)
+int gov_poll_insert(gov_store *s, uint64_t proposal, unsigned system, unsigned n, const char *tally, bool secret)
 {
-    static const char sql[] = "INSERT INTO polls (proposal, system, choices, tally) VALUES (?1, ?2, ?3, ?4)";
+    static const char sql[] = "INSERT INTO polls (proposal, system, choices, tally, secret) VALUES (?1, ?2, ?3, ?4, ?5)";
     return ledger_step_done(stmt(s, G_POLL_INSERT, sql, LEDGER_VALUES(ledger_val_int(proposal), ledger_val_int(system),
-        ledger_val_int(n), tally ? ledger_val_text(tally) : ledger_val_null())));
+        ledger_val_int(n), tally ? ledger_val_text(tally) : ledger_val_null(), ledger_val_int(secret))));
 }
 
 /* A polls row into the gov_poll_row *row. */
@@ -214,6 +228,10 @@ static int read_poll(sqlite3_stmt *st, void *row, const void *ctx)
     r->system = (unsigned)sqlite3_column_int(st, 0);
     r->n = (unsigned)sqlite3_column_int(st, 1);
     r->ballots = (uint64_t)sqlite3_column_int64(st, 4);
+    r->secret = sqlite3_column_int(st, 6) != 0;
+    r->has_ballots_hash = sqlite3_column_type(st, 7) != SQLITE_NULL;
+    if (r->has_ballots_hash && !ledger_column_fixed(st, 7, r->ballots_hash, sizeof r->ballots_hash))
+        return ST_DB;
     if ((sqlite3_column_type(st, 2) != SQLITE_NULL && !(r->tally = ledger_column_strdup(st, 2)))
         || (sqlite3_column_type(st, 5) != SQLITE_NULL && !(r->scores = ledger_column_strdup(st, 5))))
         return ST_NOMEM;
@@ -222,7 +240,8 @@ static int read_poll(sqlite3_stmt *st, void *row, const void *ctx)
 
 int gov_poll_get(gov_store *s, uint64_t proposal, gov_poll_row *r)
 {
-    static const char sql[] = "SELECT system, choices, tally, power, ballots, scores FROM polls WHERE proposal = ?1";
+    static const char sql[] =
+        "SELECT system, choices, tally, power, ballots, scores, secret, ballots_hash FROM polls WHERE proposal = ?1";
     return ledger_read_row(stmt(s, G_POLL_GET, sql, LEDGER_VALUES(ledger_val_int(proposal))), r, read_poll, NULL);
 }
 
@@ -238,6 +257,12 @@ int gov_poll_set_scores(gov_store *s, uint64_t proposal, const char *scores)
 {
     static const char sql[] = "UPDATE polls SET scores = ?1 WHERE proposal = ?2";
     return ledger_step_done(stmt(s, G_POLL_SCORES, sql, LEDGER_VALUES(ledger_val_text(scores), ledger_val_int(proposal))));
+}
+
+int gov_poll_set_ballots_hash(gov_store *s, uint64_t proposal, const uint8_t hash[32])
+{
+    static const char sql[] = "UPDATE polls SET ballots_hash = ?1 WHERE proposal = ?2";
+    return ledger_step_done(stmt(s, G_POLL_HASH, sql, LEDGER_VALUES(ledger_val_hash(hash), ledger_val_int(proposal))));
 }
 
 void gov_poll_row_init(gov_poll_row *r)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* gov_store.h: storage of governance (schemas 005 and 011): proposals, votes and ballots, conviction
+/* gov_store.h: storage of governance (schemas 005, 011 and 013): proposals, votes and ballots, conviction
  * locks, governed parameters, polls' tallies and scores, plus the total staked value at a height
  * (for a proposal's total power) and a nested savepoint for executing a payload. Rows only: the
  * rules are governance/rules.h. Writes happen inside a block's transaction (ledger_tx_begin).
@@ -33,7 +33,8 @@ bool gov_proposal_any_due(gov_store *s, uint64_t now) NONNULL(1);
 int gov_proposal_list(gov_store *s, int state, const char *track, uint64_t cursor, unsigned limit, uint64_t *ids,
                       unsigned *n, bool *more) WARN_UNUSED NONNULL(1, 6, 7, 8);
 
-/* A voter's vote or ballot (v->choice set: a ballot; a choice v held before is freed): ST_NOTFOUND
+/* A voter's vote or ballot (v->choice set: a ballot; v->ciphertext set: a secret ballot; a choice
+ * or ciphertext v held before is freed): ST_NOTFOUND
  * if none. put inserts or replaces. list: up to limit votes of a
  * proposal after the voter cursor (NULL = from the start), by voter; out[] initialized by the caller. */
 int gov_vote_get(gov_store *s, uint64_t proposal, const uint8_t voter[LEDGER_ADDR_LEN], gov_vote *v)
@@ -50,19 +51,24 @@ typedef struct gov_poll_row {
     mpz_t power;                    /* the power of the standing ballots, base units */
     uint64_t ballots;               /* how many ballots stand */
     char *scores;                   /* the scores counted at the close as text (owned); NULL before */
+    bool secret;                    /* a secret poll: its ballots are SecretBallots, it keeps no tally */
+    bool has_ballots_hash;          /* a secret poll's ballots were fixed at its close */
+    uint8_t ballots_hash[32];       /* their hash (docs/API.md "Secret polls"), when has_ballots_hash */
 } gov_poll_row;
 
 void gov_poll_row_init(gov_poll_row *r) NONNULL(1);
 void gov_poll_row_clear(gov_poll_row *r);
-/* Polls. insert: a new poll of proposal with its empty tally (NULL: none); get: ST_NOTFOUND when
- * proposal is not a poll (r unchanged); put: the running tally, power and ballot count;
- * set_scores: the scores counted at the close. */
-int gov_poll_insert(gov_store *s, uint64_t proposal, unsigned system, unsigned n, const char *tally)
+/* Polls. insert: a new poll of proposal with its empty tally (NULL: none), secret or open; get:
+ * ST_NOTFOUND when proposal is not a poll (r unchanged); put: the running tally, power and ballot
+ * count; set_scores: the scores counted at the close; set_ballots_hash: a secret poll's ballots
+ * hash, fixed at its close. */
+int gov_poll_insert(gov_store *s, uint64_t proposal, unsigned system, unsigned n, const char *tally, bool secret)
     WARN_UNUSED NONNULL(1);
 int gov_poll_get(gov_store *s, uint64_t proposal, gov_poll_row *r) WARN_UNUSED NONNULL(1, 3);
 int gov_poll_put(gov_store *s, uint64_t proposal, const char *tally, const mpz_t power, uint64_t ballots)
     WARN_UNUSED NONNULL(1, 4);
 int gov_poll_set_scores(gov_store *s, uint64_t proposal, const char *scores) WARN_UNUSED NONNULL(1, 3);
+int gov_poll_set_ballots_hash(gov_store *s, uint64_t proposal, const uint8_t hash[32]) WARN_UNUSED NONNULL(1, 3);
 
 /* Delegations. get: the current one of delegator (ST_NOTFOUND if none); at: the one in force at
  * the end of block height (ST_NOTFOUND if none then). put records d as the current one from

@@ -83,13 +83,21 @@ typedef struct payload {
     uint64_t slash;                 /* slashCancel */
     enum gov_poll_system system;    /* poll */
     unsigned choices;               /* poll: 2..32 */
+    bool secret;                    /* poll: its ballots are SecretBallots, counted by the enclave */
 } payload;
 
 /* Reads a poll payload's system and choices: 2 to 32 strings of 1 to GOV_POLL_CHOICE_MAX bytes
- * (basic: exactly For, Against, Abstain). ST_OK or ST_INVALID with err. */
+ * (basic: exactly For, Against, Abstain), and whether it is secret (absent: false).
+ * ST_OK or ST_INVALID with err. */
 static int poll_parse(payload *pl, char *err, size_t errlen, const cJSON *root)
 {
     const cJSON *system = cJSON_GetObjectItemCaseSensitive(root, "system"), *choices = cJSON_GetObjectItemCaseSensitive(root, "choices");
+    const cJSON *secret = cJSON_GetObjectItemCaseSensitive(root, "secret");
+    if (secret && !cJSON_IsBool(secret)) {
+        snprintf(err, errlen, "payload.secret: true or false");
+        return ST_INVALID;
+    }
+    pl->secret = cJSON_IsTrue(secret);
     if (!cJSON_IsString(system) || gov_poll_system_parse(&pl->system, system->valuestring) != ST_OK) {
         snprintf(err, errlen, "payload.system: single-choice, approval, quadratic, ranked-choice, weighted, copeland or basic");
         return ST_INVALID;
@@ -389,7 +397,7 @@ int gov_propose(gov_apply *a, const uint8_t proposer[20], const gov_propose_msg 
     p.has_next_change = true;
     p.next_change = p.vote_start;
     if ((rc = gov_proposal_insert(a->s, &p)) != ST_OK
-        || (pl.kind == GOV_PAYLOAD_POLL && (rc = gov_poll_open(a, p.id, pl.system, pl.choices)) != ST_OK))
+        || (pl.kind == GOV_PAYLOAD_POLL && (rc = gov_poll_open(a, p.id, pl.system, pl.choices, pl.secret)) != ST_OK))
         goto out;
     cJSON *ev = gov_proposal_event(a, "ProposalCreated", p.id);
     if (!ev || !ledger_event_address(ev, "proposer", p.proposer) || !cJSON_AddStringToObject(ev, "track", p.track)
@@ -573,20 +581,11 @@ static int poll_counted_event(gov_apply *a, const gov_proposal *p, const gov_pol
     return ST_OK;
 }
 
-/* Closes a poll: its scores are counted and published, and it is Succeeded (final, the deposit
- * returned) when its turnout reaches the track's quorum, else Defeated as any proposal that misses
- * it. A poll executes nothing. Returns: ST_NOTFOUND when p is not a poll; as the rules otherwise. */
-static int close_poll(gov_apply *a, gov_proposal *p, const gov_track *t)
+int gov_poll_outcome(gov_apply *a, gov_proposal *p)
 {
-    gov_poll_results r;
-    gov_poll_results_init(&r);
+    const gov_track *t = gov_track_find(a->params, p->track);
     mpz_t needed, burned;
     mpz_inits(needed, burned, NULL);
-    int rc = gov_poll_close(a, p->id, &r);
-    if (rc != ST_OK)
-        goto out;
-    if ((rc = poll_counted_event(a, p, &r)) != ST_OK)
-        goto out;
     bool quorum = false;
     if (t) {
         gov_quorum(needed, p, t);
@@ -594,6 +593,7 @@ static int close_poll(gov_apply *a, gov_proposal *p, const gov_track *t)
     }
     p->has_next_change = false;
     cJSON *ev;
+    int rc;
     if (quorum) {
         p->state = GOV_SUCCEEDED;
         rc = return_deposit(a, p);
@@ -611,6 +611,47 @@ static int close_poll(gov_apply *a, gov_proposal *p, const gov_track *t)
         rc = ST_NOMEM;
 out:
     mpz_clears(needed, burned, NULL);
+    return rc;
+}
+
+/* A secret poll at its close: its standing ballots are fixed by their hash and it is Counting until
+ * an enclave's count of them lands (secret.c); nothing is settled before. */
+static int start_count(gov_apply *a, gov_proposal *p)
+{
+    uint8_t hash[32];
+    char hex[67];
+    uint64_t count = 0;
+    int rc = gov_secret_ballots_hash(a->s, p->id, hash, &count);
+    if (rc == ST_OK)
+        rc = gov_poll_set_ballots_hash(a->s, p->id, hash);
+    if (rc != ST_OK)
+        return rc;
+    p->state = GOV_COUNTING;
+    p->has_next_change = false;
+    ledger_hex_encode(hex, hash, 32);
+    cJSON *ev = gov_proposal_event(a, "ProposalCounting", p->id);
+    if (!ev || !cJSON_AddNumberToObject(ev, "ballots", (double)count) || !ledger_event_amount(ev, "turnout", p->turnout)
+        || !cJSON_AddStringToObject(ev, "ballotsHash", hex))
+        return ST_NOMEM;
+    return ST_OK;
+}
+
+/* Closes a poll: an open poll's scores are counted and published and gov_poll_outcome settles it; a
+ * secret poll starts Counting. Returns: ST_NOTFOUND when p is not a poll; as the rules otherwise. */
+static int close_poll(gov_apply *a, gov_proposal *p)
+{
+    int rc;
+    enum gov_poll_kind kind = gov_poll_kind_of(a, p->id, &rc);
+    if (rc != ST_OK)
+        return rc;
+    if (kind == GOV_NOT_POLL)
+        return ST_NOTFOUND;
+    if (kind == GOV_SECRET_POLL)
+        return start_count(a, p);
+    gov_poll_results r;
+    gov_poll_results_init(&r);
+    if ((rc = gov_poll_close(a, p->id, &r)) == ST_OK && (rc = poll_counted_event(a, p, &r)) == ST_OK)
+        rc = gov_poll_outcome(a, p);
     gov_poll_results_clear(&r);
     return rc;
 }
@@ -618,10 +659,10 @@ out:
 /* Closes the vote: quorum on raw power, approval on weights (a tie fails); a poll by its quorum. */
 static int close_vote(gov_apply *a, gov_proposal *p)
 {
-    const gov_track *t = gov_track_find(a->params, p->track);
-    int poll_rc = close_poll(a, p, t);
+    int poll_rc = close_poll(a, p);
     if (poll_rc != ST_NOTFOUND)
         return poll_rc;
+    const gov_track *t = gov_track_find(a->params, p->track);
     bool quorum = false, approval = false;
     if (t)
         gov_tally_check(p, t, &quorum, &approval);

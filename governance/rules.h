@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* rules.h: the rules of governance (docs/API.md "Governance"): Propose, Vote, Ballot, ProposalCancel,
- * ProposalExecute, Delegate and Undelegate, the clock's moves of proposals, the lock that keeps
+/* rules.h: the rules of governance (docs/API.md "Governance"): Propose, Vote, Ballot, SecretBallot,
+ * ProposalCancel, ProposalExecute, Delegate and Undelegate, the clock's moves of proposals, the lock that keeps
  * conviction-locked stake in place, and an address's voting power. They work on a narrow context,
  * gov_apply: the ledger and the governance store inside the open block, the governance parameters,
  * the block's height and time, and the receipt they write events and failures into.
@@ -63,6 +63,8 @@ int gov_check_propose(const gov_params *params, gov_param_lookup_fn param_lookup
                       const gov_propose_msg *m) WARN_UNUSED NONNULL(1, 2, 3, 5);
 int gov_check_vote(char *err, size_t errlen, uint64_t support, uint64_t conviction) WARN_UNUSED NONNULL(1);
 int gov_check_ballot(char *err, size_t errlen, size_t choice_len, uint64_t conviction) WARN_UNUSED NONNULL(1);
+/* A SecretBallot's ciphertext is 62 + 256·k bytes, k = 1..8 (ledger_ballot_len_ok). */
+int gov_check_secret_ballot(char *err, size_t errlen, size_t ciphertext_len, uint64_t conviction) WARN_UNUSED NONNULL(1);
 int gov_check_delegate(char *err, size_t errlen, const uint8_t delegator[20], const uint8_t *to, uint64_t conviction)
     WARN_UNUSED NONNULL(1, 3);
 
@@ -80,6 +82,11 @@ int gov_cast_vote(gov_apply *a, const uint8_t voter[20], uint64_t proposal, uint
  * nothing; a later ballot replaces the voter's earlier one. Power, delegation and locks as Vote. */
 int gov_cast_ballot(gov_apply *a, const uint8_t voter[20], uint64_t proposal, const uint8_t *choice, size_t choice_len,
                     uint64_t conviction) WARN_UNUSED NONNULL(1, 2, 4);
+/* SecretBallot: a vote on a secret poll (docs/API.md "Secret polls"): the ciphertext (len bytes, a
+ * length ledger_ballot_len_ok accepts) is stored as it is, never read: the enclave opens it at
+ * the count. Power, delegation, replacement and locks as Ballot. */
+int gov_cast_secret_ballot(gov_apply *a, const uint8_t voter[20], uint64_t proposal, const uint8_t *ciphertext, size_t len,
+                           uint64_t conviction) WARN_UNUSED NONNULL(1, 2, 4);
 int gov_cancel(gov_apply *a, const uint8_t signer[20], uint64_t proposal) WARN_UNUSED NONNULL(1, 2);
 int gov_execute(gov_apply *a, gov_param_change *change, uint64_t proposal) WARN_UNUSED NONNULL(1, 2);
 int gov_delegate(gov_apply *a, const uint8_t delegator[20], const uint8_t to[20], uint64_t conviction)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* votes.c: Vote and Ballot (a poll's vote: ballots.c keeps its tally), and the Withdraw hook that
- * keeps conviction-locked stake in place (rules.h; docs/API.md "Governance").
+/* votes.c: Vote, Ballot (a poll's vote: ballots.c keeps its tally) and SecretBallot (a secret poll's:
+ * a ciphertext only the enclave opens), and the Withdraw hook that keeps conviction-locked stake in
+ * place (rules.h; docs/API.md "Governance", "Polls", "Secret polls").
  *
  * A vote counts the voter's own power at the proposal's snapshot, weighted by its conviction c
  * (gov_weight: floor(power / 10) for c = 0, power * c for 1..6, the floor taken per account,
@@ -15,8 +16,12 @@
 #include "governance/rules_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ledger/amount.h"
+#include "ledger/ballot_box.h"
+#include "ledger/hash.h"
+#include "ledger/hex.h"
 #include "ledger/stakes.h"
 
 int gov_check_vote(char *err, size_t errlen, uint64_t support, uint64_t conviction)
@@ -39,7 +44,7 @@ static const char *const sides[] = { "against", "for", "abstain" };
  * ST_OVERFLOW (a tally would reach 2^256), or gov_ballot_count's failures. */
 static int tally_change(gov_apply *a, gov_proposal *p, const gov_vote *v, int sign)
 {
-    if (v->choice)
+    if (v->choice || v->ciphertext)
         return gov_ballot_count(a, p, v, sign);
     if (sign < 0) {
         gov_tally_sub(p, v);
@@ -106,11 +111,100 @@ int gov_check_ballot(char *err, size_t errlen, size_t choice_len, uint64_t convi
     return ST_OK;
 }
 
-/* Vote (choice NULL: support) and Ballot (choice: len bytes of a ballot's JSON text) alike: the
- * power, delegation, replacement, override and lock are the same; a Vote goes on the side's tally,
- * a ballot on its poll's. */
-static int cast(gov_apply *a, const uint8_t voter[20], uint64_t id, uint64_t support, uint64_t conviction, const char *choice,
-                size_t len)
+int gov_check_secret_ballot(char *err, size_t errlen, size_t ciphertext_len, uint64_t conviction)
+{
+    if (!ledger_ballot_len_ok(ciphertext_len)) {
+        snprintf(err, errlen, "message.ciphertext: 62 + 256\u00b7k bytes, k from 1 to 8");
+        return ST_INVALID;
+    }
+    if (conviction > GOV_MAX_CONVICTION) {
+        snprintf(err, errlen, "message.conviction: 0 to 6");
+        return ST_INVALID;
+    }
+    return ST_OK;
+}
+
+/* What is cast: a Vote's side, a Ballot's choice (len bytes of JSON text) or a SecretBallot's
+ * ciphertext (len bytes). */
+typedef struct cast_msg {
+    enum { CAST_VOTE, CAST_BALLOT, CAST_SECRET } kind;
+    uint64_t support;               /* CAST_VOTE */
+    const uint8_t *data;            /* CAST_BALLOT, CAST_SECRET (borrowed) */
+    size_t len;
+} cast_msg;
+
+/* Whether m's members are in range (they were checked before it was queued: this is the rules'
+ * own guard). */
+static bool cast_in_range(const cast_msg *m, uint64_t conviction)
+{
+    if (conviction > GOV_MAX_CONVICTION)
+        return false;
+    if (m->kind == CAST_VOTE)
+        return m->support <= 2;
+    if (m->kind == CAST_BALLOT)
+        return m->len > 0 && m->len <= GOV_POLL_BALLOT_TEXT_MAX;
+    return ledger_ballot_len_ok(m->len);
+}
+
+/* The proposal takes what m casts: a poll only ballots its system can count (into b, whose choice
+ * text v keeps), a secret poll only SecretBallots (whose ciphertext v keeps), and other proposals
+ * only Votes. Returns: ST_OK; a failure in the receipt; ST_DB, ST_NOMEM. */
+static int cast_fits(gov_apply *a, uint64_t id, const cast_msg *m, gov_ballot *b, gov_vote *v)
+{
+    int rc = ST_OK;
+    if (m->kind == CAST_BALLOT) {
+        if ((rc = gov_poll_read_ballot(a, id, b, (const char *)m->data, m->len)) != ST_OK)
+            return rc;
+        return (v->choice = strndup((const char *)m->data, m->len)) ? ST_OK : ST_NOMEM;
+    }
+    enum gov_poll_kind kind = gov_poll_kind_of(a, id, &rc);
+    if (rc != ST_OK)
+        return rc;
+    if (m->kind == CAST_SECRET) {
+        if (kind != GOV_SECRET_POLL)
+            return ledger_fail(a->r, ST_CONFLICT, "proposal %llu is not a secret poll", (unsigned long long)id);
+        if (!(v->ciphertext = malloc(m->len)))
+            return ST_NOMEM;
+        memcpy(v->ciphertext, m->data, m->len);
+        v->ciphertext_len = m->len;
+        return ST_OK;
+    }
+    if (kind == GOV_SECRET_POLL)
+        return ledger_fail(a->r, ST_CONFLICT, "proposal %llu is a secret poll: cast a SecretBallot", (unsigned long long)id);
+    if (kind == GOV_OPEN_POLL)
+        return ledger_fail(a->r, ST_CONFLICT, "proposal %llu is a poll: cast a Ballot", (unsigned long long)id);
+    return ST_OK;
+}
+
+/* The event of a cast: VoteCast/VoteChanged with the side, BallotCast/BallotChanged with the
+ * choice, SecretBallotCast/SecretBallotChanged with only the ciphertext's sha256, never a choice. */
+static int cast_event(gov_apply *a, const cast_msg *m, const gov_vote *v, bool changed, uint64_t until, bool overrode,
+                      const uint8_t delegate[20])
+{
+    static const char *const types[3][2] = { { "VoteCast", "VoteChanged" }, { "BallotCast", "BallotChanged" },
+                                             { "SecretBallotCast", "SecretBallotChanged" } };
+    char hex[67];
+    if (m->kind == CAST_SECRET) {
+        uint8_t hash[32];
+        ledger_sha256(hash, v->ciphertext, v->ciphertext_len);
+        ledger_hex_encode(hex, hash, 32);
+    }
+    cJSON *ev = gov_proposal_event(a, types[m->kind][changed], v->proposal);
+    bool ok = ev && ledger_event_address(ev, "voter", v->voter)
+              && (m->kind == CAST_VOTE ? cJSON_AddStringToObject(ev, "support", sides[v->support]) != NULL
+                  : m->kind == CAST_BALLOT ? cJSON_AddStringToObject(ev, "choice", v->choice) != NULL : true)
+              && cJSON_AddNumberToObject(ev, "conviction", v->conviction) && ledger_event_amount(ev, "power", v->power)
+              && ledger_event_amount(ev, "weight", v->weight) && ledger_event_amount(ev, "delegatedPower", v->delegated_power)
+              && ledger_event_amount(ev, "delegatedWeight", v->delegated_weight)
+              && (!until || cJSON_AddNumberToObject(ev, "lockedUntil", (double)until))
+              && (!overrode || ledger_event_address(ev, "overrides", delegate))
+              && (m->kind != CAST_SECRET || cJSON_AddStringToObject(ev, "ciphertextHash", hex));
+    return ok ? ST_OK : ST_NOMEM;
+}
+
+/* Vote, Ballot and SecretBallot alike: the power, delegation, replacement, override and lock are the
+ * same; a Vote goes on the side's tally, a ballot on its poll's. */
+static int cast(gov_apply *a, const uint8_t voter[20], uint64_t id, uint64_t conviction, const cast_msg *m)
 {
     gov_proposal p;
     gov_proposal_init(&p);
@@ -124,9 +218,11 @@ static int cast(gov_apply *a, const uint8_t voter[20], uint64_t id, uint64_t sup
     gov_ballot b;
     gov_ballot_init(&b);
     int rc = ST_OK;
-    if (support > 2 || conviction > GOV_MAX_CONVICTION || (choice && (len == 0 || len > GOV_POLL_BALLOT_TEXT_MAX)))
+    if (!cast_in_range(m, conviction))
         rc = ledger_fail(a->r, ST_INVALID,
-                         choice ? "a choice of 1 to %d bytes and conviction 0..6" : "support 0..2 and conviction 0..6",
+                         m->kind == CAST_BALLOT ? "a choice of 1 to %d bytes and conviction 0..6"
+                         : m->kind == CAST_SECRET ? "a ciphertext of 62 + 256\u00b7k bytes (k from 1 to 8) and conviction 0..6"
+                         : "support 0..2 and conviction 0..6",
                          GOV_POLL_BALLOT_TEXT_MAX);
     if (rc == ST_OK)
         rc = gov_load_proposal(a, id, &p);
@@ -138,22 +234,11 @@ static int cast(gov_apply *a, const uint8_t voter[20], uint64_t id, uint64_t sup
                          (unsigned long long)p.vote_end);
         goto out;
     }
-    /* a poll takes only ballots its system can count, and other proposals only Votes */
-    if (choice) {
-        if ((rc = gov_poll_read_ballot(a, id, &b, choice, len)) != ST_OK)
-            goto out;
-        if (!(v.choice = strndup(choice, len))) {
-            rc = ST_NOMEM;
-            goto out;
-        }
-    } else if (gov_is_poll(a, id, &rc) || rc != ST_OK) {
-        if (rc == ST_OK)
-            rc = ledger_fail(a->r, ST_CONFLICT, "proposal %llu is a poll: cast a Ballot", (unsigned long long)id);
+    if ((rc = cast_fits(a, id, m, &b, &v)) != ST_OK)
         goto out;
-    }
     v.proposal = id;
     memcpy(v.voter, voter, 20);
-    v.support = (uint8_t)support;
+    v.support = m->kind == CAST_VOTE ? (uint8_t)m->support : 0;
     v.conviction = (uint8_t)conviction;
     /* a changed vote replaces the old one: its weight and power come off the tallies first, and
      * what it counted at the snapshot (less overrides since) is what the new one counts */
@@ -185,8 +270,8 @@ static int cast(gov_apply *a, const uint8_t voter[20], uint64_t id, uint64_t sup
     gov_weight(v.weight, v.power, v.conviction);
     /* the tally holds this vote's weights and power: if it fits, they do */
     if ((rc = tally_change(a, &p, &v, 1)) == ST_OVERFLOW) {
-        rc = ledger_fail(a->r, ST_OVERFLOW, "the %s tally of proposal %llu would reach 2^256", choice ? "poll's" : sides[v.support],
-                         (unsigned long long)id);
+        rc = ledger_fail(a->r, ST_OVERFLOW, "the %s tally of proposal %llu would reach 2^256",
+                         m->kind == CAST_VOTE ? sides[v.support] : "poll's", (unsigned long long)id);
         goto out;
     }
     if (rc != ST_OK)
@@ -202,16 +287,7 @@ static int cast(gov_apply *a, const uint8_t voter[20], uint64_t id, uint64_t sup
     }
     if ((rc = gov_lock_set(a->s, voter, id, locked, until)) != ST_OK)
         goto out;
-    const char *type = choice ? (changed ? "BallotChanged" : "BallotCast") : (changed ? "VoteChanged" : "VoteCast");
-    cJSON *ev = gov_proposal_event(a, type, id);
-    if (!ev || !ledger_event_address(ev, "voter", v.voter)
-        || !(choice ? cJSON_AddStringToObject(ev, "choice", v.choice) : cJSON_AddStringToObject(ev, "support", sides[v.support]))
-        || !cJSON_AddNumberToObject(ev, "conviction", v.conviction) || !ledger_event_amount(ev, "power", v.power)
-        || !ledger_event_amount(ev, "weight", v.weight) || !ledger_event_amount(ev, "delegatedPower", v.delegated_power)
-        || !ledger_event_amount(ev, "delegatedWeight", v.delegated_weight)
-        || (until && !cJSON_AddNumberToObject(ev, "lockedUntil", (double)until))
-        || (overrode && !ledger_event_address(ev, "overrides", delegate)))
-        rc = ST_NOMEM;
+    rc = cast_event(a, m, &v, changed, until, overrode, delegate);
 out:
     gov_ballot_clear(&b);
     mpz_clears(op, ow, locked, NULL);
@@ -223,12 +299,21 @@ out:
 
 int gov_cast_vote(gov_apply *a, const uint8_t voter[20], uint64_t id, uint64_t support, uint64_t conviction)
 {
-    return cast(a, voter, id, support, conviction, NULL, 0);
+    const cast_msg m = { .kind = CAST_VOTE, .support = support };
+    return cast(a, voter, id, conviction, &m);
 }
 
 int gov_cast_ballot(gov_apply *a, const uint8_t voter[20], uint64_t id, const uint8_t *choice, size_t len, uint64_t conviction)
 {
-    return cast(a, voter, id, 0, conviction, (const char *)choice, len);
+    const cast_msg m = { .kind = CAST_BALLOT, .data = choice, .len = len };
+    return cast(a, voter, id, conviction, &m);
+}
+
+int gov_cast_secret_ballot(gov_apply *a, const uint8_t voter[20], uint64_t id, const uint8_t *ciphertext, size_t len,
+                           uint64_t conviction)
+{
+    const cast_msg m = { .kind = CAST_SECRET, .data = ciphertext, .len = len };
+    return cast(a, voter, id, conviction, &m);
 }
 
 /* ---- locks ---- */

@@ -49,6 +49,8 @@ static const ledger_eip712_type types[] = {
     { "ProposalCancel", { M("uint64", "proposal"), M("uint64", "nonce") }, 2 },
     { "ProposalExecute", { M("uint64", "proposal"), M("uint64", "nonce") }, 2 },
     { "Ballot", { M("uint64", "proposal"), M("string", "choice"), M("uint8", "conviction"), M("uint64", "nonce") }, 4 },
+    { "SecretBallot",
+      { M("uint64", "proposal"), M("bytes", "ciphertext"), M("uint8", "conviction"), M("uint64", "nonce") }, 4 },
 };
 
 #define N_TYPES (sizeof types / sizeof types[0])

@@ -22,7 +22,7 @@ static const struct area {
     const char *name;
 } areas[] = {
     { "SlashCanceled", "governance" }, { "Proposal", "governance" }, { "Vote", "governance" },
-    { "Ballot", "governance" },        { "PollCounted", "governance" },
+    { "Ballot", "governance" },        { "PollCounted", "governance" }, { "SecretBallot", "governance" },
     { "Delegated", "governance" },     { "Undelegated", "governance" }, { "TreasurySpend", "governance" },
     { "ParameterChanged", "governance" }, { "Enclave", "settlement" }, { "Epoch", "settlement" },
     { "Pool", "staking" },             { "Worker", "staking" },     { "Contributed", "staking" },

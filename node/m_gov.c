@@ -103,19 +103,23 @@ static bool add_proposal(cJSON *o, const gov_params *gp, const gov_proposal *p)
               && node_add_u64(timeline, "expires", p->expires)
               && add_nullable_u64(o, "nextChange", p->has_next_change, p->next_change)
               && (p->reason ? cJSON_AddStringToObject(o, "reason", p->reason) : cJSON_AddNullToObject(o, "reason")) != NULL
-              && add_tally(o, "tally", gp, p);
+              && add_tally(o, "tally", gp, p)
+              && (p->state != GOV_COUNTING || cJSON_AddStringToObject(o, "counting", "waiting for an allowlisted enclave"));
     return ok;
 }
 
-/* A vote's side, or for a ballot "support": null and "choice": its JSON text. */
+/* A vote's side, or for a ballot "support": null and "choice": its JSON text (null for a secret
+ * ballot, whose ciphertext gov_getSecretBallots shows). */
 static bool add_support(cJSON *o, const gov_vote *v)
 {
+    if (v->ciphertext)
+        return cJSON_AddNullToObject(o, "support") && cJSON_AddNullToObject(o, "choice");
     if (v->choice)
         return cJSON_AddNullToObject(o, "support") && cJSON_AddStringToObject(o, "choice", v->choice);
     return cJSON_AddStringToObject(o, "support", sides[v->support % 3]) != NULL;
 }
 
-static bool add_vote(cJSON *o, const gov_vote *v)
+bool node_add_vote(cJSON *o, const gov_vote *v)
 {
     mpz_t total;
     mpz_init(total);
@@ -168,7 +172,7 @@ static int list_proposals(struct rpc_ctx *ctx, const cJSON *params, cJSON **resu
         if (!cJSON_IsString(st) || gov_state_parse(st->valuestring, &state) != ST_OK)
             return rpc_error(ctx, ST_INVALID, NULL,
                              "params.state: expected Pending, Active, Defeated, Succeeded, Queued, Executed, Expired, "
-                             "Failed or Canceled");
+                             "Failed, Canceled or Counting");
     }
     if (node_given(params, "track")) {
         const cJSON *t = cJSON_GetObjectItemCaseSensitive(params, "track");
@@ -231,15 +235,35 @@ static bool add_decimal(cJSON *arr_or_obj, const char *key, const mpz_t v)
     return ok;
 }
 
+/* The scores of r (null for a secret poll not yet counted), its power, ballots and winner. */
+static bool add_scores(cJSON *out, const gov_poll_results *r)
+{
+    bool hidden = r->secret && !r->counted;
+    int winner = hidden ? -1 : gov_poll_results_winner(r);
+    cJSON *scores = hidden ? NULL : cJSON_AddArrayToObject(out, "scores");
+    if (hidden ? !cJSON_AddNullToObject(out, "scores") : !scores)
+        return false;
+    for (unsigned i = 0; scores && i < r->n; i++)
+        if (!add_decimal(scores, NULL, r->scores[i]))
+            return false;
+    /* every standing open ballot was read by its system before it was stored: all are valid; a
+     * secret poll's are known valid only once the enclave has counted them */
+    return add_decimal(out, "scoresTotal", r->power)
+           && (r->secret ? cJSON_AddNullToObject(out, "validVotes") != NULL : node_add_u64(out, "validVotes", r->ballots))
+           && (!r->secret || cJSON_AddNullToObject(out, "invalidVotes"))
+           && node_add_u64(out, "totalVotes", r->ballots)
+           && (winner < 0 ? cJSON_AddNullToObject(out, "winner") : cJSON_AddNumberToObject(out, "winner", winner + 1));
+}
+
 /* gov_getResults: a poll's scores in choice order (counted at the close, or the running result
- * while it is open), with its choices from the payload. */
+ * while it is open; a secret poll's only once counted), with its choices from the payload. */
 static int get_results(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
     gov_proposal p;
     gov_proposal_init(&p);
     gov_poll_results r;
     gov_poll_results_init(&r);
-    cJSON *out = NULL, *payload = NULL, *scores = NULL;
+    cJSON *out = NULL, *payload = NULL;
     int rc = param_proposal(ctx, params, "id", &p);
     if (rc == ST_OK && (rc = gov_poll_results_get(eng_gov_store(node_engine(ctx)), p.id, &r)) == ST_NOTFOUND)
         rc = rpc_error(ctx, ST_INVALID, NULL, "params.id: proposal %llu is not a poll", (unsigned long long)p.id);
@@ -247,12 +271,11 @@ static int get_results(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
         goto out;
     payload = cJSON_Parse(p.payload);
     const cJSON *choices = cJSON_GetObjectItemCaseSensitive(payload, "choices");
-    int winner = gov_poll_results_winner(&r);
     cJSON *copy = NULL;
     if (!(out = cJSON_CreateObject()) || !node_add_u64(out, "proposal", p.id)
         || !cJSON_AddStringToObject(out, "state", gov_state_name(p.state))
         || !cJSON_AddStringToObject(out, "system", gov_poll_system_name(r.system))
-        || !(copy = cJSON_Duplicate(choices, true))) {
+        || !cJSON_AddBoolToObject(out, "secret", r.secret) || !(copy = cJSON_Duplicate(choices, true))) {
         rc = ST_NOMEM;
         goto out;
     }
@@ -261,23 +284,69 @@ static int get_results(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
         rc = ST_NOMEM;
         goto out;
     }
-    if (!(scores = cJSON_AddArrayToObject(out, "scores"))) {
-        rc = ST_NOMEM;
-        goto out;
-    }
-    for (unsigned i = 0; i < r.n && rc == ST_OK; i++)
-        if (!add_decimal(scores, NULL, r.scores[i]))
-            rc = ST_NOMEM;
-    /* every standing ballot was read by its system before it was stored: all are valid */
-    if (rc == ST_OK
-        && (!add_decimal(out, "scoresTotal", r.power) || !node_add_u64(out, "validVotes", r.ballots)
-            || !node_add_u64(out, "totalVotes", r.ballots)
-            || !(winner < 0 ? cJSON_AddNullToObject(out, "winner") : cJSON_AddNumberToObject(out, "winner", winner + 1))
-            || !cJSON_AddBoolToObject(out, "final", r.counted || (p.state != GOV_PENDING && p.state != GOV_ACTIVE))))
+    bool final = r.counted || (p.state != GOV_PENDING && p.state != GOV_ACTIVE && p.state != GOV_COUNTING);
+    if (!add_scores(out, &r) || !cJSON_AddBoolToObject(out, "final", final))
         rc = ST_NOMEM;
 out:
     cJSON_Delete(payload);
     gov_poll_results_clear(&r);
+    gov_proposal_clear(&p);
+    return node_result(rc, out, result);
+}
+
+/* A secret ballot as gov_getSecretBallots shows it. */
+static bool add_secret_ballot(cJSON *o, const gov_vote *v)
+{
+    return node_add_address(o, "voter", v->voter) && node_add_u64(o, "conviction", v->conviction)
+           && node_add_amount(o, "power", v->power) && node_add_amount(o, "weight", v->weight)
+           && node_add_amount(o, "delegatedPower", v->delegated_power)
+           && node_add_amount(o, "delegatedWeight", v->delegated_weight)
+           && node_add_hex(o, "ciphertext", v->ciphertext, v->ciphertext_len);
+}
+
+/* gov_getSecretBallots: a secret poll's standing ballots by voter, with their ciphertexts and the
+ * ballots hash (fixed at the close; while the poll is open, over the ballots standing now). */
+static int get_secret_ballots(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
+{
+    gov_store *gs = eng_gov_store(node_engine(ctx));
+    gov_proposal p;
+    gov_proposal_init(&p);
+    gov_poll_row row;
+    gov_poll_row_init(&row);
+    gov_vote rows[NODE_LIMIT_MAX];
+    for (unsigned i = 0; i < NODE_LIMIT_MAX; i++)
+        gov_vote_init(&rows[i]);
+    uint8_t cursor[20], hash[32];
+    uint64_t count;
+    bool has_cursor = false, more = false;
+    unsigned limit, n = 0;
+    cJSON *out = NULL, *arr = NULL;
+    int rc = param_proposal(ctx, params, "id", &p);
+    if (rc == ST_OK && ((rc = gov_poll_get(gs, p.id, &row)) == ST_NOTFOUND || (rc == ST_OK && !row.secret)))
+        rc = rpc_error(ctx, ST_INVALID, NULL, "params.id: proposal %llu is not a secret poll", (unsigned long long)p.id);
+    if (rc == ST_OK)
+        rc = param_address_cursor(ctx, params, cursor, &has_cursor);
+    if (rc == ST_OK)
+        rc = node_param_limit(ctx, params, &limit);
+    if (rc == ST_OK)
+        rc = gov_vote_list(gs, p.id, has_cursor ? cursor : NULL, limit, rows, &n, &more);
+    if (rc == ST_OK && row.has_ballots_hash)
+        memcpy(hash, row.ballots_hash, 32);
+    else if (rc == ST_OK)
+        rc = gov_secret_ballots_hash(gs, p.id, hash, &count);
+    if (rc == ST_OK && (!(out = cJSON_CreateObject()) || !node_add_u64(out, "proposal", p.id)
+                        || !(arr = cJSON_AddArrayToObject(out, "ballots"))))
+        rc = ST_NOMEM;
+    for (unsigned i = 0; i < n && rc == ST_OK; i++) {
+        cJSON *o = node_append_object(arr);
+        if (!o || !rows[i].ciphertext || !add_secret_ballot(o, &rows[i]))
+            rc = ST_NOMEM;
+    }
+    if (rc == ST_OK && (!node_add_hex(out, "ballotsHash", hash, 32) || !node_add_next_address(out, more, rows[n ? n - 1 : 0].voter)))
+        rc = ST_NOMEM;
+    for (unsigned i = 0; i < NODE_LIMIT_MAX; i++)
+        gov_vote_clear(&rows[i]);
+    gov_poll_row_clear(&row);
     gov_proposal_clear(&p);
     return node_result(rc, out, result);
 }
@@ -304,7 +373,7 @@ static int get_votes(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
         rc = ST_NOMEM;
     for (unsigned i = 0; i < n && rc == ST_OK; i++) {
         cJSON *o = node_append_object(arr);
-        if (!o || !add_vote(o, &rows[i]))
+        if (!o || !node_add_vote(o, &rows[i]))
             rc = ST_NOMEM;
     }
     if (rc == ST_OK && !node_add_next_address(out, more, rows[n ? n - 1 : 0].voter))
@@ -332,7 +401,7 @@ static int get_vote(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     if (rc == ST_NOTFOUND) {
         rc = ST_OK;
         out = cJSON_CreateNull();
-    } else if (rc == ST_OK && (!(out = cJSON_CreateObject()) || !add_vote(out, &v))) {
+    } else if (rc == ST_OK && (!(out = cJSON_CreateObject()) || !node_add_vote(out, &v))) {
         rc = ST_NOMEM;
     }
 out:
@@ -537,8 +606,22 @@ static const char *const gov_get_results_docs[] = { "a proposal id (a poll)", NU
 const rpc_method node_m_gov_get_results = {
     .name = "gov_getResults", .params = id_params, .fn = get_results,
     .summary = "A poll's scores, in choice order, and its winner",
-    .result = "{proposal, state, system, choices, scores, scoresTotal, validVotes, totalVotes, winner, final}",
+    .result = "{proposal, state, system, secret, choices, scores, scoresTotal, validVotes, invalidVotes?, totalVotes, "
+              "winner, final}",
     .param_docs = gov_get_results_docs
+};
+static const char *const gov_get_secret_ballots_docs[] = {
+    "a proposal id (a secret poll)",
+    "optional: an address, the \"next\" of the previous page",
+    "optional: 1 to 100 rows, default 20",
+    NULL
+};
+const rpc_method node_m_gov_get_secret_ballots = {
+    .name = "gov_getSecretBallots", .params = votes_params, .fn = get_secret_ballots,
+    .summary = "A secret poll's ballots by voter address: powers, weights and ciphertexts, and the ballots hash",
+    .result = "{proposal, ballots: [{voter, conviction, power, weight, delegatedPower, delegatedWeight, ciphertext}], "
+              "ballotsHash, next}",
+    .param_docs = gov_get_secret_ballots_docs
 };
 static const char *const gov_get_tally_docs[] = { "a proposal id", NULL };
 const rpc_method node_m_gov_get_tally = {

@@ -9,22 +9,6 @@
 #include "governance/gov_store.h"
 #include "ledger/reads.h"
 
-/* Fills o with v as gov_getVote shows it. */
-static bool add_vote(cJSON *o, const gov_vote *v)
-{
-    static const char *const sides[] = { "against", "for", "abstain" };
-    mpz_t total;
-    mpz_init(total);
-    mpz_add(total, v->weight, v->delegated_weight);
-    bool ok = node_add_u64(o, "proposal", v->proposal) && node_add_address(o, "voter", v->voter)
-              && cJSON_AddStringToObject(o, "support", sides[v->support % 3]) && node_add_u64(o, "conviction", v->conviction)
-              && node_add_amount(o, "power", v->power) && node_add_amount(o, "weight", v->weight)
-              && node_add_amount(o, "delegatedPower", v->delegated_power)
-              && node_add_amount(o, "delegatedWeight", v->delegated_weight) && node_add_amount(o, "totalWeight", total);
-    mpz_clear(total);
-    return ok;
-}
-
 static int list_votes_by(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
     eng *e = node_engine(ctx);
@@ -49,7 +33,7 @@ static int list_votes_by(struct rpc_ctx *ctx, const cJSON *params, cJSON **resul
     for (unsigned i = 0; i < n && rc == ST_OK; i++) {
         cJSON *o;
         if ((rc = gov_vote_get(eng_gov_store(e), ids[i], voter, &v)) == ST_OK
-            && (!(o = node_append_object(arr)) || !add_vote(o, &v)))
+            && (!(o = node_append_object(arr)) || !node_add_vote(o, &v)))
             rc = ST_NOMEM;
     }
     gov_vote_clear(&v);

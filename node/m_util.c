@@ -3,6 +3,7 @@
  * amounts, pages, hashes, addresses and receipts, shared by the method files. */
 #include "node/methods_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include "ledger/amount.h"
 #include "ledger/hex.h"
@@ -179,11 +180,15 @@ int node_param_hash(struct rpc_ctx *ctx, const cJSON *params, const char *name, 
 
 bool node_add_hex(cJSON *obj, const char *key, const uint8_t *bytes, size_t len)
 {
-    char text[2 * 64 + 3];
-    if (len > 64)
+    char small[2 * 64 + 3], *text = len <= 64 ? small : ledger_hex_encode_alloc(bytes, len);
+    if (!text)
         return false;
-    ledger_hex_encode(text, bytes, len);
-    return cJSON_AddStringToObject(obj, key, text) != NULL;
+    if (text == small)
+        ledger_hex_encode(text, bytes, len);
+    bool ok = cJSON_AddStringToObject(obj, key, text) != NULL;
+    if (text != small)
+        free(text);
+    return ok;
 }
 
 bool node_add_address(cJSON *obj, const char *key, const uint8_t addr[20])

@@ -41,6 +41,7 @@ READ_METHOD(node_m_gov_get_locks)
 READ_METHOD(node_m_gov_get_params)
 READ_METHOD(node_m_gov_get_proposal)
 READ_METHOD(node_m_gov_get_results)
+READ_METHOD(node_m_gov_get_secret_ballots)
 READ_METHOD(node_m_gov_get_tally)
 READ_METHOD(node_m_gov_get_vote)
 READ_METHOD(node_m_gov_get_votes)
@@ -83,7 +84,7 @@ const rpc_method *node_methods(size_t *n)
             READ(node_m_compute_list_channels),     READ(node_m_enclave_get_attestation),
             READ(node_m_gov_get_delegation),        READ(node_m_gov_get_locks),
             READ(node_m_gov_get_params),            READ(node_m_gov_get_proposal),
-            READ(node_m_gov_get_results),
+            READ(node_m_gov_get_results),           READ(node_m_gov_get_secret_ballots),
             READ(node_m_gov_get_tally),             READ(node_m_gov_get_vote),
             READ(node_m_gov_get_votes),             READ(node_m_gov_list_proposals),
             READ(node_m_gov_list_tracks),           READ(node_m_gov_list_votes_by),

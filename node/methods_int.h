@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "engine/engine.h"
+#include "governance/gov.h"
 #include "rpc/rpc.h"
 
 extern const rpc_method node_m_node_info, node_m_tx_send, node_m_ledger_get_account, node_m_ledger_get_block,
@@ -20,6 +21,8 @@ extern const rpc_method node_m_node_info, node_m_tx_send, node_m_ledger_get_acco
     node_m_admin_tamper_next_report, node_m_gov_list_tracks, node_m_gov_list_proposals, node_m_gov_get_proposal, node_m_gov_get_results,
     node_m_gov_get_tally, node_m_gov_get_votes, node_m_gov_get_vote, node_m_gov_voting_power, node_m_gov_get_delegation,
     node_m_gov_get_locks, node_m_gov_get_params, node_m_compute_get_channel, node_m_compute_list_channels;
+/* secret polls (issue 13) */
+extern const rpc_method node_m_gov_get_secret_ballots;
 /* the reads of dashboards (issue 14) */
 extern const rpc_method node_m_ledger_get_supply, node_m_ledger_get_account_history, node_m_ledger_get_events,
     node_m_settlement_list_epochs, node_m_gov_list_votes_by, node_m_staking_get_pool_rewards;
@@ -60,6 +63,8 @@ bool node_add_next_address(cJSON *obj, bool more, const uint8_t last[20]);
 bool node_add_hex(cJSON *obj, const char *key, const uint8_t *bytes, size_t len);
 bool node_add_address(cJSON *obj, const char *key, const uint8_t addr[20]);
 bool node_add_json(cJSON *obj, const char *key, const char *json_text);
+/* Fills o with vote v as gov_getVote shows it (m_gov.c). false on OOM. */
+bool node_add_vote(cJSON *o, const gov_vote *v);
 
 /* The common tail of a method: returns rc, handing out to *result on ST_OK (a NULL out is then
  * ST_NOMEM) and deleting it otherwise. out: consumed. */

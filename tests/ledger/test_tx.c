@@ -96,6 +96,7 @@ Test(ledger_tx, has_exactly_the_designed_type_table)
         "ProposalCancel(uint64 proposal,uint64 nonce)",
         "ProposalExecute(uint64 proposal,uint64 nonce)",
         "Ballot(uint64 proposal,string choice,uint8 conviction,uint64 nonce)",
+        "SecretBallot(uint64 proposal,bytes ciphertext,uint8 conviction,uint64 nonce)",
     };
     unsigned n;
     const ledger_eip712_type *types = ledger_tx_types(&n);

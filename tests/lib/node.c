@@ -474,13 +474,13 @@ static cJSON *send_text(th_node *n, unsigned who, const char *type, const char *
 
 cJSON *th_send(th_node *n, unsigned who, const char *type, const char *fmt, ...)
 {
-    TH_FORMAT(message, 2048, fmt);
+    TH_FORMAT(message, 8192, fmt);
     return send_text(n, who, type, message);
 }
 
 cJSON *th_send_ok(th_node *n, unsigned who, const char *type, const char *fmt, ...)
 {
-    TH_FORMAT(message, 2048, fmt);
+    TH_FORMAT(message, 8192, fmt);
     cJSON *resp = send_text(n, who, type, message);
     cr_assert_str_eq(th_str(th_result(resp), "status"), "success", "%s by dev %u: %s", type, who,
                      cJSON_PrintUnformatted(resp));
@@ -491,6 +491,6 @@ cJSON *th_send_ok(th_node *n, unsigned who, const char *type, const char *fmt, .
 
 void th_send_done(th_node *n, unsigned who, const char *type, const char *fmt, ...)
 {
-    TH_FORMAT(message, 2048, fmt);
+    TH_FORMAT(message, 8192, fmt);
     cJSON_Delete(th_send_ok(n, who, type, "%s", message));
 }
