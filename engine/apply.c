@@ -219,6 +219,7 @@ static const eng_handler handlers[] = {
     { .type = "Contribute", .check = eng_check_positive_amount, .apply = eng_apply_contribute },
     { .type = "Delegate", .check = eng_check_delegate, .apply = eng_apply_delegate },
     { .type = "EnclaveAllow", .system = true, .apply = eng_apply_enclave_allow },
+    { .type = "EnclaveBallotKey", .system = true, .apply = eng_apply_enclave_ballot_key },
     { .type = "EnclaveRegister", .system = true, .apply = eng_apply_enclave_register },
     { .type = "Genesis", .system = true, .apply = apply_genesis },
     { .type = "Mint", .system = true, .dev = true, .apply = apply_mint },

@@ -71,6 +71,7 @@ static void log_done(void *cookie, int status, const char *errmsg, cJSON *errdat
 }
 
 static char registering[] = "registering the enclave";
+static char recording_key[] = "recording the enclave's ballot key";
 
 /* Holds the system item it (NULL: out of memory) for the producer (eng_enclave_take_items); its
  * answer is only logged. */
@@ -92,6 +93,31 @@ eng_item *eng_enclave_take_items(eng *e)
     eng_item *items = e->enclave_items;
     e->enclave_items = NULL;
     return items;
+}
+
+/* Asks the running enclave for its ballot key and, once its signature recovers to the enclave, holds
+ * the EnclaveBallotKey item for the producer unless the ledger has that key recorded already. An
+ * enclave that gives none (an older build) or a bad one is only logged: it can still settle, and
+ * secret polls wait for one that gives a key. */
+static int fetch_ballot_key(eng *e, bool registered)
+{
+    uint8_t key[LEDGER_BALLOT_KEY_LEN], sig[LEDGER_BALLOT_KEY_SIG_LEN], signer[20], stored_key[LEDGER_BALLOT_KEY_LEN],
+        stored_sig[LEDGER_BALLOT_KEY_SIG_LEN];
+    int rc = enc_host_ballot_key(e->enclave, e->genesis.chain_id, key, sig);
+    if (rc != ST_OK) {
+        fprintf(stderr, "conclaved: the enclave gave no ballot key (%s); secret polls wait for one that does\n", st_str(rc));
+        return rc == ST_INVALID ? ST_OK : rc;
+    }
+    if (ledger_ballot_key_signer(signer, e->genesis.chain_id, key, sig) != ST_OK || memcmp(signer, e->enclave_address, 20) != 0) {
+        fprintf(stderr, "conclaved: the enclave's ballot key is not signed by its identity; secret polls wait\n");
+        return ST_OK;
+    }
+    if (registered && (rc = ledger_enclave_ballot_key(e->ledger, e->enclave_address, stored_key, stored_sig)) == ST_OK
+        && memcmp(stored_key, key, sizeof key) == 0 && memcmp(stored_sig, sig, sizeof sig) == 0)
+        return ST_OK;
+    if (rc != ST_OK && rc != ST_NOTFOUND)
+        return rc;
+    return hold_system(e, eng_system_enclave_ballot_key(e->enclave_address, key, sig), recording_key);
 }
 
 /* Starts the enclave, checks its quote and holds for the producer what the ledger needs to trust it. */
@@ -126,8 +152,13 @@ static int start_enclave(eng *e)
         fprintf(stderr, "conclaved: the enclave %s is not on the allowlist; it settles nothing until governance "
                         "adds its measurement\n", addr);
     rc = ledger_enclave_get(e->ledger, e->enclave_address, NULL, NULL, NULL, NULL);
+    bool registered = rc == ST_OK;
     if (rc == ST_NOTFOUND && allowed)
         rc = hold_system(e, eng_system_enclave_register(quote, len), registering);
+    if ((rc == ST_OK || rc == ST_NOTFOUND) && allowed && fetch_ballot_key(e, registered) != ST_OK) {
+        stop_enclave(e, "it did not answer for its ballot key");
+        return ST_IO;
+    }
     if (rc == ST_OK || rc == ST_NOTFOUND)
         fprintf(stderr, "conclaved: enclave %s running (pid %d)\n", addr, (int)enc_host_pid(e->enclave));
     return rc == ST_NOTFOUND ? ST_OK : rc;

@@ -205,13 +205,15 @@ static inline const enc_econ_params *eng_econ(const eng *e)
 }
 
 /* Settlement (engine/settlement.c): the next epoch to settle, whether it is due at now, its inputs
- * as the ledger says them, and the system transactions that allowlist and register an enclave and
- * apply a report. */
+ * as the ledger says them, and the system transactions that allowlist and register an enclave,
+ * record its ballot key (EnclaveBallotKey: its signature must recover to the registered enclave)
+ * and apply a report. */
 int eng_settlement_next(eng *e, uint64_t *epoch);
 bool eng_settlement_due(eng *e, uint64_t now);
 int eng_settlement_inputs(eng *e, uint64_t epoch, enc_settle_input *in);
 int eng_apply_enclave_allow(eng_apply *a);
 int eng_apply_enclave_register(eng_apply *a);
+int eng_apply_enclave_ballot_key(eng_apply *a);
 int eng_apply_settlement(eng_apply *a);
 /* The enclave supervisor (engine/enclave_link.c) hands the enclave's report to the producer as a
  * "Settlement" system item. The enclave is asked without blocking the loop: eng_settlement_poke,
@@ -271,13 +273,14 @@ int eng_apply_undelegate(eng_apply *a);
  * Returns: ST_OK, or ST_DB/ST_NOMEM (then every item carries that status). */
 int eng_apply_block(eng *e, eng_item *items, uint64_t time);
 /* System transactions (engine/system.c): the node's own transactions to and from their stored text.
- * Encoders: a Tick, an EnclaveRegister of a quote and the
- * Settlement of an epoch's inputs and report, as items; NULL on OOM (the bytes are borrowed).
+ * Encoders: a Tick, an EnclaveRegister of a quote, an EnclaveBallotKey of an enclave's ballot key and
+ * its signature, and the Settlement of an epoch's inputs and report, as items; NULL on OOM (the bytes are borrowed).
  * Decoders of an item's text (sys_body): ST_OK with the outs set, or ST_INVALID when a member is
  * missing or malformed. The buffers of register and settlement are the caller's (free()) whatever
  * the result; NULL when absent. */
 eng_item *eng_system_tick(void);
 eng_item *eng_system_enclave_register(const uint8_t *quote, size_t len);
+eng_item *eng_system_enclave_ballot_key(const uint8_t enclave[20], const uint8_t key[33], const uint8_t sig[65]);
 eng_item *eng_system_settlement(uint64_t epoch, const uint8_t *inputs, size_t inputs_len, const uint8_t *report,
                                 size_t report_len);
 int eng_system_decode_mint(const char *text, uint8_t to[20], mpz_t amount);
@@ -285,6 +288,7 @@ int eng_system_decode_pool_reward(const char *text, uint64_t *pool, mpz_t amount
 int eng_system_decode_worker_slash(const char *text, uint8_t worker[20], uint32_t *ppm);
 int eng_system_decode_enclave_allow(const char *text, uint8_t measurement[32]);
 int eng_system_decode_enclave_register(const char *text, uint8_t **quote, size_t *len);
+int eng_system_decode_enclave_ballot_key(const char *text, uint8_t enclave[20], uint8_t key[33], uint8_t sig[65]);
 int eng_system_decode_settlement(const char *text, uint64_t *epoch, uint8_t **inputs, size_t *inputs_len,
                                  uint8_t **report, size_t *report_len);
 

@@ -17,6 +17,7 @@
 #include "enclave/enclave.h"
 #include "enclave/settle.h"
 #include "ledger/amount.h"
+#include "ledger/ballot_box.h"
 #include "ledger/compute.h"
 #include "ledger/hex.h"
 #include "ledger/sig.h"
@@ -204,6 +205,24 @@ int eng_apply_enclave_register(eng_apply *a)
             rc = ST_NOMEM;
     }
     free(quote);
+    return rc;
+}
+
+int eng_apply_enclave_ballot_key(eng_apply *a)
+{
+    uint8_t enclave[20], key[LEDGER_BALLOT_KEY_LEN], sig[LEDGER_BALLOT_KEY_SIG_LEN], signer[20];
+    if (eng_system_decode_enclave_ballot_key(a->item->sys_body, enclave, key, sig) != ST_OK)
+        return ledger_fail(&a->r, ST_INVALID, "malformed EnclaveBallotKey");
+    if (ledger_ballot_key_signer(signer, a->e->genesis.chain_id, key, sig) != ST_OK || memcmp(signer, enclave, 20) != 0)
+        return ledger_fail(&a->r, ST_CRYPTO, "the ballot key's signature does not recover to the enclave");
+    int rc = ledger_enclave_set_ballot_key(a->e->ledger, enclave, key, sig);
+    if (rc == ST_NOTFOUND)
+        return ledger_fail(&a->r, rc, "the enclave is not registered");
+    char hex[2 * LEDGER_BALLOT_KEY_LEN + 3];
+    ledger_hex_encode(hex, key, sizeof key);
+    cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "EnclaveBallotKey") : NULL;
+    if (rc == ST_OK && (!ev || !ledger_event_address(ev, "enclave", enclave) || !cJSON_AddStringToObject(ev, "ballotKey", hex)))
+        rc = ST_NOMEM;
     return rc;
 }
 

@@ -3,8 +3,8 @@
  * transaction is stored as canonical JSON text {"type": T, "message": {...}} (eng_item_system), so
  * replay applies the very text a block holds; binary members (measurements, quotes, settlement
  * inputs and reports) are 0x-hex strings in it. Here is one encoder for each type the node makes
- * (Tick, EnclaveRegister, Settlement) and one decoder for each type a handler reads
- * (Mint, PoolReward, WorkerSlash, EnclaveAllow, EnclaveRegister, Settlement). Below the rule files
+ * (Tick, EnclaveRegister, EnclaveBallotKey, Settlement) and one decoder for each type a handler reads
+ * (Mint, PoolReward, WorkerSlash, EnclaveAllow, EnclaveRegister, EnclaveBallotKey, Settlement). Below the rule files
  * and the supervisor: it needs only the item and the ledger's hex and amount helpers. */
 #include "engine/engine_int.h"
 
@@ -37,6 +37,21 @@ eng_item *eng_system_tick(void)
 eng_item *eng_system_enclave_register(const uint8_t *quote, size_t len)
 {
     return hex_item("EnclaveRegister", "quote", quote, len);
+}
+
+eng_item *eng_system_enclave_ballot_key(const uint8_t enclave[20], const uint8_t key[33], const uint8_t sig[65])
+{
+    char addr[LEDGER_ADDR_STRLEN], key_hex[2 * 33 + 3], sig_hex[2 * 65 + 3];
+    ledger_addr_format(addr, enclave);
+    ledger_hex_encode(key_hex, key, 33);
+    ledger_hex_encode(sig_hex, sig, 65);
+    cJSON *msg = cJSON_CreateObject();
+    eng_item *it = msg && cJSON_AddStringToObject(msg, "enclave", addr) && cJSON_AddStringToObject(msg, "ballotKey", key_hex)
+                           && cJSON_AddStringToObject(msg, "signature", sig_hex)
+                       ? eng_item_system("EnclaveBallotKey", msg)
+                       : NULL;
+    cJSON_Delete(msg);
+    return it;
 }
 
 eng_item *eng_system_settlement(uint64_t epoch, const uint8_t *inputs, size_t inputs_len, const uint8_t *report,
@@ -143,6 +158,18 @@ int eng_system_decode_enclave_register(const char *text, uint8_t **quote, size_t
     *quote = hex_member(msg, "quote", len);
     cJSON_Delete(body);
     return *quote ? ST_OK : ST_INVALID;
+}
+
+int eng_system_decode_enclave_ballot_key(const char *text, uint8_t enclave[20], uint8_t key[33], uint8_t sig[65])
+{
+    cJSON *body;
+    const cJSON *msg = message_of(text, &body);
+    const char *addr = string_member(msg, "enclave"), *key_hex = string_member(msg, "ballotKey"),
+               *sig_hex = string_member(msg, "signature");
+    bool ok = addr && key_hex && sig_hex && ledger_addr_parse(enclave, addr) == ST_OK
+              && ledger_hex_decode_exact(key, 33, key_hex) == ST_OK && ledger_hex_decode_exact(sig, 65, sig_hex) == ST_OK;
+    cJSON_Delete(body);
+    return ok ? ST_OK : ST_INVALID;
 }
 
 int eng_system_decode_settlement(const char *text, uint64_t *epoch, uint8_t **inputs, size_t *inputs_len,

@@ -264,6 +264,41 @@ int ledger_enclave_latest(ledger *l, uint8_t address[LEDGER_ADDR_LEN])
     return ledger_read_row(ledger_query(l, STMT_ENCLAVE_LATEST, sql, NULL), address, ledger_read_address, NULL);
 }
 
+int ledger_enclave_set_ballot_key(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], const uint8_t key[33],
+                                  const uint8_t sig[65])
+{
+    ARG_CHECK(l->in_block);
+    static const char sql[] = "UPDATE enclaves SET ballot_key = ?1, ballot_key_sig = ?2 WHERE address = ?3";
+    sqlite3_stmt *st = ledger_query(l, STMT_ENCLAVE_SET_BALLOT_KEY, sql, LEDGER_VALUES(ledger_val_blob(key, 33),
+        ledger_val_blob(sig, 65), ledger_val_addr(address)));
+    int rc = ledger_step_done(st);
+    return rc == ST_OK && sqlite3_changes(l->db) == 0 ? ST_NOTFOUND : rc;
+}
+
+/* Where ledger_enclave_ballot_key puts the key and its signature. */
+struct ballot_key_out {
+    uint8_t *key, *sig;
+};
+
+static int read_ballot_key(sqlite3_stmt *st, void *row, const void *ctx)
+{
+    (void)ctx;
+    const struct ballot_key_out *o = row;
+    if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+        return ST_NOTFOUND;
+    if (!ledger_column_fixed(st, 0, o->key, 33) || !ledger_column_fixed(st, 1, o->sig, 65))
+        return ST_DB;
+    return ST_OK;
+}
+
+int ledger_enclave_ballot_key(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint8_t key[33], uint8_t sig[65])
+{
+    static const char sql[] = "SELECT ballot_key, ballot_key_sig FROM enclaves WHERE address = ?1";
+    sqlite3_stmt *st = ledger_query(l, STMT_ENCLAVE_BALLOT_KEY, sql, LEDGER_VALUES(ledger_val_addr(address)));
+    struct ballot_key_out o = { key, sig };
+    return ledger_read_row(st, &o, read_ballot_key, NULL);
+}
+
 int ledger_settlement_put(ledger *l, const ledger_settlement *s)
 {
     ARG_CHECK(l->in_block);

@@ -90,6 +90,13 @@ int ledger_enclave_put(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], const 
 int ledger_enclave_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint8_t *measurement, uint8_t **quote,
                        size_t *quote_len, uint64_t *height) WARN_UNUSED NONNULL(1, 2);
 int ledger_enclave_latest(ledger *l, uint8_t address[LEDGER_ADDR_LEN]) WARN_UNUSED NONNULL(1, 2);
+/* A registered enclave's ballot key (33 bytes, compressed) and its identity's signature over it
+ * (65, docs/SECRET_BALLOTS.md), checked by the caller. set: ST_NOTFOUND if the enclave is not
+ * registered. get: ST_NOTFOUND if it is not registered or has no ballot key recorded. */
+int ledger_enclave_set_ballot_key(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], const uint8_t key[33],
+                                  const uint8_t sig[65]) WARN_UNUSED NONNULL(1, 2, 3, 4);
+int ledger_enclave_ballot_key(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint8_t key[33], uint8_t sig[65])
+    WARN_UNUSED NONNULL(1, 2, 3, 4);
 
 /* One settled epoch. Blobs are owned by the struct; release with ledger_settlement_clear. */
 typedef struct ledger_settlement {

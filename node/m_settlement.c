@@ -230,12 +230,16 @@ static int get_attestation(struct rpc_ctx *ctx, const cJSON *params, cJSON **res
         return rc;
     enc_quote q;
     bool allowed = false;
+    uint8_t key[33], sig[65];
+    int key_rc = ledger_enclave_ballot_key(l, address, key, sig);
     cJSON *out = cJSON_CreateObject();
-    if (!out || enc_quote_parse(&q, quote, quote_len) != ST_OK || ledger_allowlist_has(l, LEDGER_RUNTIME_ENCLAVE, measurement, &allowed) != ST_OK
+    if (!out || enc_quote_parse(&q, quote, quote_len) != ST_OK || (key_rc != ST_OK && key_rc != ST_NOTFOUND) || ledger_allowlist_has(l, LEDGER_RUNTIME_ENCLAVE, measurement, &allowed) != ST_OK
         || !node_add_address(out, "enclave", address) || !node_add_hex(out, "measurement", measurement, 32)
         || !node_add_hex(out, "publicKey", q.enclave_pub, 64) || !cJSON_AddNumberToObject(out, "chainId", (double)q.chain_id)
         || !add_blob(out, "quote", quote, quote_len) || !cJSON_AddNumberToObject(out, "registeredBlock", (double)height)
-        || !cJSON_AddBoolToObject(out, "allowlisted", allowed)) {
+        || !cJSON_AddBoolToObject(out, "allowlisted", allowed)
+        || !(key_rc == ST_OK ? node_add_hex(out, "ballotKey", key, 33) && node_add_hex(out, "ballotKeySignature", sig, 65)
+                             : cJSON_AddNullToObject(out, "ballotKey") && cJSON_AddNullToObject(out, "ballotKeySignature"))) {
         cJSON_Delete(out);
         out = NULL;
     }
@@ -281,7 +285,7 @@ const rpc_method node_m_settlement_list_epochs = {
 const rpc_method node_m_enclave_get_attestation = {
     .name = "enclave_getAttestation", .params = no_params, .fn = get_attestation,
     .summary = "The newest registered enclave and its quote",
-    .result = "{enclave, measurement, publicKey, chainId, quote, registeredBlock, allowlisted}"
+    .result = "{enclave, measurement, publicKey, chainId, quote, registeredBlock, allowlisted, ballotKey, ballotKeySignature}"
 };
 static const char *const tamper_params[] = { "part", NULL };
 static const char *const admin_tamper_next_report_docs[] = { "optional: \"report\" (default) or \"inputs\"", NULL };

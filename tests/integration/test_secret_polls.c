@@ -9,10 +9,12 @@
  * never reads them. Stakes: devs 1, 2, 3, 4 hold 100, 200, 300, 400 tokens in pool 1. */
 #include <criterion/criterion.h>
 #include <gmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ledger/amount.h"
+#include "ledger/ballot_box.h"
 #include "ledger/hash.h"
 #include "ledger/hex.h"
 #include "tests/lib/node.h"
@@ -369,5 +371,35 @@ Test(integration_secret_polls, wrong_ballots_are_refused_with_their_reason_and_c
     cJSON_Delete(resp);
     resp = th_callf(&node, "gov_getResults", "{\"id\":%u}", open);
     cr_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(th_result(resp), "secret")), "an open poll says secret false");
+    cJSON_Delete(resp);
+}
+
+Test(integration_secret_polls, the_attestation_shows_the_enclaves_ballot_key_signed_by_its_identity)
+{
+    cJSON *resp = th_call(&node, "enclave_getAttestation", NULL);
+    const cJSON *r = th_result(resp);
+    char *text = cJSON_PrintUnformatted(r);
+    uint8_t key[LEDGER_BALLOT_KEY_LEN], sig[LEDGER_BALLOT_KEY_SIG_LEN], signer[20], enclave[20];
+    cr_assert_eq(ledger_hex_decode_exact(key, sizeof key, th_str(r, "ballotKey")), ST_OK, "a 33-byte ballot key: %s", text);
+    cr_assert(key[0] == 2 || key[0] == 3, "compressed: %s", text);
+    cr_assert_eq(ledger_hex_decode_exact(sig, sizeof sig, th_str(r, "ballotKeySignature")), ST_OK, "a 65-byte signature: %s", text);
+    cr_assert_eq(ledger_addr_parse(enclave, th_str(r, "enclave")), ST_OK, "the enclave's address");
+    cr_assert_eq(ledger_ballot_key_signer(signer, 31337, key, sig), ST_OK, "the signature recovers: %s", text);
+    cr_assert_eq(memcmp(signer, enclave, 20), 0, "to the enclave: %s", text);
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "allowlisted")), "allowlisted: %s", text);
+    cJSON_free(text);
+    cJSON_Delete(resp);
+    resp = th_callf(&node, "ledger_getEvents", "{\"type\":\"EnclaveBallotKey\",\"fromHeight\":0}");
+    const cJSON *events = cJSON_GetObjectItemCaseSensitive(th_result(resp), "events");
+    cr_assert_eq(cJSON_GetArraySize(events), 1, "recorded once, in a block");
+    cr_assert_str_eq(th_str(cJSON_GetArrayItem(events, 0), "area"), "settlement", "a settlement event");
+    cJSON_Delete(resp);
+
+    /* a restart of the same enclave finds its key recorded: no second event */
+    th_node_stop(&node, SIGTERM);
+    th_node_start(&node, true);
+    th_send_done(&node, 0, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"1\"}");
+    resp = th_callf(&node, "ledger_getEvents", "{\"type\":\"EnclaveBallotKey\",\"fromHeight\":0}");
+    cr_assert_eq(th_count(th_result(resp), "events"), 1, "the key is recorded once");
     cJSON_Delete(resp);
 }
