@@ -96,24 +96,37 @@ static int apply_transfer(eng_apply *a)
     return rc;
 }
 
-/* System: the genesis document's balances, minted in block 0, and the document itself stored in the
- * same SQLite transaction: a ledger holds both or neither. */
+/* The state eng_genesis_each_account's walk carries while minting the genesis balances. */
+typedef struct genesis_mint {
+    eng_apply *a;
+    mpz_t supply;                   /* treasury plus the balances minted so far */
+} genesis_mint;
+
+/* eng_genesis_account_fn: mints one genesis account's balance. */
+static int mint_genesis_account(void *arg, const uint8_t address[20], const mpz_t balance, size_t index)
+{
+    genesis_mint *m = arg;
+    (void)index;
+    ledger_account to = ledger_user_account(LEDGER_FREE, address);
+    mpz_add(m->supply, m->supply, balance);
+    return mint(m->a, &to, balance, "genesis");
+}
+
+/* System: the genesis document's balances, minted in block 0 from its canonical text, and the
+ * document itself stored in the same SQLite transaction: a ledger holds both or neither. */
 static int apply_genesis(eng_apply *a)
 {
     const eng_genesis *g = &a->e->genesis;
-    /* the accounts are dropped once block 0 holds them: a Genesis anywhere else (a crafted ledger
+    /* the canonical text is dropped once block 0 holds it: a Genesis anywhere else (a crafted ledger
      * being replayed) fails instead of minting nothing and storing no document */
     if (!g->canonical)
         return ledger_fail(&a->r, ST_INVALID, "the genesis applies in block 0 only");
     ledger_account treasury = ledger_system_account(LEDGER_TREASURY);
+    genesis_mint m = { .a = a };
+    mpz_init_set(m.supply, g->treasury);
     int rc = mint(a, &treasury, g->treasury, "genesis");
-    mpz_t supply;
-    mpz_init_set(supply, g->treasury);
-    for (size_t i = 0; i < g->n_accounts && rc == ST_OK; i++) {
-        ledger_account to = ledger_user_account(LEDGER_FREE, g->accounts[i].address);
-        rc = mint(a, &to, g->accounts[i].balance, "genesis");
-        mpz_add(supply, supply, g->accounts[i].balance);
-    }
+    if (rc == ST_OK)
+        rc = eng_genesis_each_account(g, mint_genesis_account, &m);
     for (unsigned i = 0; i < g->enclave.n_measurements && rc == ST_OK; i++)
         rc = ledger_allowlist_add(a->e->ledger, LEDGER_RUNTIME_ENCLAVE, g->enclave.measurements[i]);
     for (unsigned i = 0; i < g->enclave.n_worker_measurements && rc == ST_OK; i++)
@@ -121,14 +134,14 @@ static int apply_genesis(eng_apply *a)
     cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "Genesis") : NULL;
     if (rc == ST_OK && (!ev || !cJSON_AddNumberToObject(ev, "chainId", (double)g->chain_id)
                         || !cJSON_AddNumberToObject(ev, "accounts", (double)g->n_accounts)
-                        || !ledger_event_amount(ev, "treasury", g->treasury) || !ledger_event_amount(ev, "supply", supply)))
+                        || !ledger_event_amount(ev, "treasury", g->treasury) || !ledger_event_amount(ev, "supply", m.supply)))
         rc = ST_NOMEM;
-    mpz_clear(supply);
+    mpz_clear(m.supply);
     /* the whole document (what replay starts from), and what a restart reads: the parameters and hash */
     char hash[67], source[67];
     ledger_hex_encode(hash, g->hash, 32);
     ledger_hex_encode(source, g->source_hash, 32);
-    if (rc == ST_OK && (rc = ledger_meta_set(a->e->ledger, "genesis", g->canonical)) == ST_OK
+    if (rc == ST_OK && (rc = ledger_meta_set_len(a->e->ledger, "genesis", g->canonical, g->canonical_len)) == ST_OK
         && (rc = ledger_meta_set(a->e->ledger, "genesis.params", g->params)) == ST_OK
         && (rc = ledger_meta_set(a->e->ledger, "genesis.hash", hash)) == ST_OK)
         rc = ledger_meta_set(a->e->ledger, "genesis.source", source);

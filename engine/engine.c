@@ -587,28 +587,24 @@ void eng_stats_get(eng *e, eng_stats *out)
 }
 
 /* The genesis block: one system transaction minting the genesis balances and storing the genesis.
- * Its body {"type":"Genesis","message":<canonical>} is written as text, as eng_item_system would
- * print it, so a million accounts never become a cJSON tree. */
+ * Its body {"type":"Genesis","message":<canonical>}, as eng_item_system would print it, is the
+ * genesis's own text (borrowed, not copied: it may be most of 256 MiB), so a million accounts never
+ * become a cJSON tree or a second copy. */
 static int apply_genesis(eng *e)
 {
-    static const char head[] = "{\"type\":\"Genesis\",\"message\":";
-    size_t len = strlen(e->genesis.canonical);
     eng_item *it = calloc(1, sizeof *it);
     if (!it)
         return ST_NOMEM;
     it->is_system = true;
-    it->sys_type = strdup("Genesis");
-    it->sys_body = malloc(sizeof head - 1 + len + 2);
-    if (!it->sys_type || !it->sys_body) {
+    if (!(it->sys_type = strdup("Genesis"))) {
         eng_item_free(it);
         return ST_NOMEM;
     }
-    memcpy(it->sys_body, head, sizeof head - 1);
-    memcpy(it->sys_body + sizeof head - 1, e->genesis.canonical, len);
-    memcpy(it->sys_body + sizeof head - 1 + len, "}", 2);
+    it->sys_body = e->genesis.body;
     int rc = eng_apply_block(e, it, e->genesis.time);
     if (rc == ST_OK && (it->status != ST_OK || !it->success))
         rc = ST_INVALID;
+    it->sys_body = NULL; /* the genesis's, freed with it */
     eng_item_free(it);
     return rc;
 }
@@ -670,6 +666,13 @@ static int read_stored_genesis(eng *e, char *err, size_t errlen, bool *whole_onl
     return rc;
 }
 
+/* Tells the caller that the engine reads cfg->genesis_json no more. */
+static void genesis_read(const eng_config *cfg)
+{
+    if (cfg->genesis_read)
+        cfg->genesis_read(cfg->genesis_read_arg);
+}
+
 /* Picks the genesis. A ledger without a stored genesis is new, even with a schema already made (a
  * start killed before its genesis block): it takes the given genesis, else the default one. A
  * ledger with one keeps it, and a given genesis must be the same (the same canonical hash). Nothing
@@ -695,6 +698,7 @@ static int load_genesis(eng *e, char *err, size_t errlen, const eng_config *cfg)
             || (rc = ledger_meta_set(e->ledger, "genesis.hash", hex)) != ST_OK))
         snprintf(err, errlen, "cannot store the genesis parameters: %s", st_str(rc));
     if (rc != ST_NOTFOUND) {
+        genesis_read(cfg);
         if (e->genesis_parsed)
             eng_genesis_drop_accounts(&e->genesis);
         return rc;
@@ -714,6 +718,8 @@ static int load_genesis(eng *e, char *err, size_t errlen, const eng_config *cfg)
     }
     rc = eng_genesis_parse(&e->genesis, err, errlen, text, strlen(text));
     e->genesis_parsed = true;
+    /* the canonical text holds all block 0 needs: the document (up to 256 MiB) may go before it */
+    genesis_read(cfg);
     if (rc == ST_OK && (rc = apply_genesis(e)) != ST_OK)
         snprintf(err, errlen, "cannot apply the genesis: %s", st_str(rc));
     eng_genesis_drop_accounts(&e->genesis);

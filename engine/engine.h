@@ -31,6 +31,10 @@ typedef struct eng_config {
                                      * hold the same; NULL: none given */
     const char *default_genesis_json; /* taken by a new database when genesis_json is NULL, never
                                      * checked against a stored one (conclaved --dev's genesis) */
+    void (*genesis_read)(void *arg); /* NULL, or called at most once during eng_open as soon as the
+                                     * engine reads genesis_json no more (a first start has parsed it,
+                                     * before block 0 is written), so the caller may free its text */
+    void *genesis_read_arg;
     enum eng_clock_mode clock_mode;
     bool dev;                       /* dev-only operations (mint, manual time) allowed */
     size_t max_queue;               /* queued transactions before ST_LIMIT; 0 = 50,000 */

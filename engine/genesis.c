@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* genesis.c: parsing and canonical form of the genesis document, and the embedded development
  * genesis (see genesis.h). The accounts array is read and written as text by genesis_accounts.c, so
- * a document of a million accounts never becomes a cJSON tree. */
+ * a document of a million accounts never becomes a cJSON tree, nor an array of accounts. */
 #include "engine/genesis.h"
 #include "engine/genesis_int.h"
 #include "engine/params.h"
@@ -139,31 +139,6 @@ static int parse_amount_item(const cJSON *item, mpz_t out)
     return ledger_amount_parse(out, item->valuestring, strlen(item->valuestring));
 }
 
-static int compare_addresses(const void *x, const void *y)
-{
-    return memcmp(x, y, 20);
-}
-
-/* Sorts a copy of the addresses so a repeated one is found in O(n log n). */
-static int find_duplicate(const eng_genesis *g, char *err, size_t errlen)
-{
-    uint8_t (*sorted)[20] = malloc((g->n_accounts ? g->n_accounts : 1) * sizeof *sorted);
-    if (!sorted)
-        return ST_NOMEM;
-    for (size_t i = 0; i < g->n_accounts; i++)
-        memcpy(sorted[i], g->accounts[i].address, 20);
-    qsort(sorted, g->n_accounts, sizeof *sorted, compare_addresses);
-    int rc = ST_OK;
-    for (size_t i = 1; i < g->n_accounts && rc == ST_OK; i++)
-        if (memcmp(sorted[i - 1], sorted[i], 20) == 0) {
-            char text[LEDGER_ADDR_STRLEN];
-            ledger_addr_format(text, sorted[i]);
-            rc = fail(err, errlen, "genesis: address %s is listed twice", text);
-        }
-    free(sorted);
-    return rc;
-}
-
 static int canonical_enclave(cJSON *root, const eng_enclave_params *ep)
 {
     cJSON *en = cJSON_AddObjectToObject(root, "enclave"), *list = NULL;
@@ -267,9 +242,10 @@ static int canonical_governance(cJSON *root, const eng_genesis *genesis)
 }
 
 /* The canonical form: keys in a fixed order, addresses EIP-55, amounts canonical. The document
- * without its accounts is printed by cJSON (g->params); the accounts are written into its empty array
- * as text (g->canonical), and g->hash is the keccak-256 of that text. */
-static int canonicalize(eng_genesis *g)
+ * without its accounts is printed by cJSON (g->params); the accounts of the text [start, end) (start
+ * NULL: none) are checked and written into its empty array as text (g->canonical, inside block 0's
+ * body g->body), and g->hash is the keccak-256 of that text. */
+static int canonicalize(eng_genesis *g, char *err, size_t errlen, const char *start, const char *end)
 {
     cJSON *root = cJSON_CreateObject(), *accounts = cJSON_CreateArray();
     int rc = ST_NOMEM;
@@ -289,9 +265,9 @@ static int canonicalize(eng_genesis *g)
         || canonical_enclave(root, &g->enclave) != ST_OK || canonical_governance(root, g) != ST_OK
         || !(compute = cJSON_AddObjectToObject(root, "compute")) || eng_params_write_section(compute, g, "compute") != ST_OK)
         goto out;
-    if (!(g->params = cJSON_PrintUnformatted(root)) || (rc = eng_genesis_join_canonical(&g->canonical, g, g->params)) != ST_OK)
+    if (!(g->params = cJSON_PrintUnformatted(root)) || (rc = eng_genesis_write_body(g, err, errlen, start, end)) != ST_OK)
         goto out;
-    ledger_keccak256(g->hash, g->canonical, strlen(g->canonical));
+    ledger_keccak256(g->hash, g->canonical, g->canonical_len);
     rc = ST_OK;
 out:
     cJSON_Delete(root);
@@ -553,21 +529,10 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
         rc = fail(err, errlen, "genesis: epochSecs / compute.heartbeatSecs must be at most %u slots", ENC_SETTLE_MAX_SLOTS);
         goto out;
     }
-    if (accounts_start && ((rc = eng_genesis_scan_accounts(g, err, errlen, accounts_start, accounts_end)) != ST_OK
-                           || (rc = find_duplicate(g, err, errlen)) != ST_OK))
+    /* the accounts are checked as they are written into the canonical text, and the total minted
+     * must itself be an amount */
+    if ((rc = canonicalize(g, err, errlen, accounts_start, accounts_end)) != ST_OK)
         goto out;
-    /* the total minted must itself be an amount */
-    mpz_t total;
-    mpz_init_set(total, g->treasury);
-    rc = ST_OK;
-    for (size_t i = 0; i < g->n_accounts && rc == ST_OK; i++)
-        rc = ledger_amount_add(total, total, g->accounts[i].balance);
-    mpz_clear(total);
-    if (rc != ST_OK) {
-        rc = fail(err, errlen, "genesis: %s", "the total supply reaches 2^256");
-        goto out;
-    }
-    rc = canonicalize(g);
     ledger_sha256(g->source_hash, json, len);
 out:
     cJSON_Delete(root);
@@ -582,21 +547,20 @@ int eng_genesis_restore(eng_genesis *g, char *err, size_t errlen, const char *pa
         rc = fail(err, errlen, "genesis: %s", "the stored parameters list accounts");
     if (rc != ST_OK)
         return rc;
-    free(g->canonical);
+    free(g->body);
+    g->body = NULL;
     g->canonical = NULL;
+    g->canonical_len = 0;
     memcpy(g->hash, hash, 32);
     return ST_OK;
 }
 
 void eng_genesis_drop_accounts(eng_genesis *g)
 {
-    for (size_t i = 0; i < g->n_accounts; i++)
-        mpz_clear(g->accounts[i].balance);
-    free(g->accounts);
-    g->accounts = NULL;
-    g->n_accounts = 0;
-    free(g->canonical);
+    free(g->body);
+    g->body = NULL;
     g->canonical = NULL;
+    g->canonical_len = 0;
 #ifdef __GLIBC__
     malloc_trim(0);
 #endif

@@ -19,10 +19,10 @@
 #define ENG_DEV_ACCOUNTS 10
 #define ENG_DEV_CHAIN_ID 31337
 
-typedef struct eng_genesis_account {
-    uint8_t address[20];
-    mpz_t balance;              /* base units */
-} eng_genesis_account;
+/* Called for each genesis account in order (index from 0) with its address and balance (base
+ * units), both borrowed for the call. Returns: ST_OK to go on; any other status stops the walk and
+ * is returned by it. */
+typedef int (*eng_genesis_account_fn)(void *arg, const uint8_t address[20], const mpz_t balance, size_t index);
 
 /* Staking rules fixed by the genesis ("staking" object; every key optional, defaults in brackets). */
 typedef struct eng_staking_params {
@@ -68,16 +68,19 @@ typedef struct eng_genesis {
     uint64_t chain_id;
     uint64_t time;              /* genesis block time, seconds since the Unix epoch */
     mpz_t treasury;             /* base units minted to the treasury */
-    eng_genesis_account *accounts;
-    size_t n_accounts;
+    size_t n_accounts;              /* entries of the "accounts" array */
     uint64_t epoch_length;          /* "epochSecs": seconds per epoch [3600] */
     eng_staking_params staking;
     eng_compute_params compute;
     enc_reward_params rewards;      /* "rewards": the settlement formula's parameters (settle.h) */
     eng_enclave_params enclave;
     gov_params governance;          /* "governance": tracks, lock period, grace, cancel burn (gov.h) */
-    char *canonical;            /* canonical JSON of the document (owned); NULL after eng_genesis_drop_accounts
-                                 * and eng_genesis_restore */
+    char *body;                 /* block 0's Genesis transaction body, {"type":"Genesis","message":<canonical>}
+                                 * (owned, NUL-terminated); NULL after eng_genesis_drop_accounts and
+                                 * eng_genesis_restore. The accounts live only here, as text. */
+    const char *canonical;      /* the canonical JSON of the document inside body: canonical_len bytes, NOT
+                                 * NUL-terminated (a '}' follows); NULL with body */
+    size_t canonical_len;
     char *params;               /* the canonical JSON with an empty accounts array: every parameter, a few
                                  * KB whatever the number of accounts (owned) */
     uint8_t hash[32];           /* keccak-256 of canonical: names the genesis once its accounts are dropped */
@@ -86,12 +89,13 @@ typedef struct eng_genesis {
 } eng_genesis;
 
 /* The largest genesis file conclaved reads: 256 MiB, about 2.8 million accounts of 18-decimal
- * balances (about 90 bytes each). The first start holds the file, the accounts and the canonical text
- * at once, about four times the file; a restart reads only the parameters and the hash. */
+ * balances (about 90 bytes each). A first start holds the canonical text (at most the file's size)
+ * and, while it parses, the file and 20 bytes an account; a restart reads only the parameters and
+ * the hash. */
 #define ENG_GENESIS_MAX_BYTES (256L * 1024 * 1024)
 
-/* Parses a genesis document of len bytes (no cJSON tree of the accounts is built: they are read from
- * the text). An entry of "accounts" is {"address", "balance"} with each key once and strings without
+/* Parses a genesis document of len bytes (no cJSON tree of the accounts is built, nor an array of
+ * them: each is read from the text, checked and written into the canonical text). An entry of "accounts" is {"address", "balance"} with each key once and strings without
  * backslash escapes. Keys: "chainId" (number, 1..2^53-1), "time" (number,
  * seconds), "treasury" (amount string), "accounts" ([{"address", "balance"}], no duplicates),
  * "epochSecs" (number), "staking" (see eng_staking_params), "compute" (see eng_compute_params),
@@ -108,14 +112,18 @@ typedef struct eng_genesis {
 int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json, size_t len)
     WARN_UNUSED NONNULL(1, 2, 4);
 /* Rebuilds a stored genesis from its params text (eng_genesis.params) and its hash, reading no
- * accounts: what a restart needs. g->accounts stays empty and g->canonical NULL.
+ * accounts: what a restart needs. g->n_accounts is 0 and g->body and g->canonical NULL.
  * Returns: ST_OK; ST_INVALID with err when params is not a genesis without accounts; ST_NOMEM.
  * Out: g (release with eng_genesis_clear, after a failure too). */
 int eng_genesis_restore(eng_genesis *g, char *err, size_t errlen, const char *params, const uint8_t hash[32])
     WARN_UNUSED NONNULL(1, 2, 4, 5);
-/* Frees g's accounts and canonical text, keeping the parameters, params and hashes: once block 0
- * holds the balances nothing reads them again. On glibc the freed heap is also handed back to the
- * system (malloc_trim), since a million small balances would otherwise stay resident. */
+/* Walks the accounts of g's canonical text in order, calling each(arg, address, balance, index).
+ * Returns: ST_OK after the last; ST_INVALID when g holds no canonical text (after
+ * eng_genesis_drop_accounts or eng_genesis_restore); ST_NOMEM; else what each returned. */
+int eng_genesis_each_account(const eng_genesis *g, eng_genesis_account_fn each, void *arg) WARN_UNUSED NONNULL(1, 2);
+/* Frees g's canonical text (with it the accounts), keeping the parameters, params and hashes: once
+ * block 0 holds the balances nothing reads them again. On glibc the freed heap is also handed back
+ * to the system (malloc_trim). */
 void eng_genesis_drop_accounts(eng_genesis *g) NONNULL(1);
 /* Releases g once. Accepts NULL. */
 void eng_genesis_clear(eng_genesis *g);

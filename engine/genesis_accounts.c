@@ -2,10 +2,12 @@
 /* genesis_accounts.c: a genesis document's "accounts" array, read and written as text. cJSON cannot
  * stream, and its tree of 1,000,000 accounts (three items and four strings an entry) took hundreds of
  * MB before one value was checked; no maintained C library in our dependencies streams JSON either.
- * So this small purpose-built scanner cuts the array out of the document and reads it entry by entry
- * into eng_genesis_account values, and the canonical accounts text is written straight into one
- * buffer; cJSON still parses the rest of the document, which is small. An entry's strings may hold no
- * escapes (an address or an amount never needs one); otherwise the scanner reads what cJSON reads. */
+ * So this small purpose-built scanner cuts the array out of the document and reads it entry by entry,
+ * and each entry is written, checked, straight into block 0's body: the canonical text is the only
+ * copy of the accounts a node holds (no array of them), 20 bytes an account aside for the duplicate
+ * check while it is written. cJSON still parses the rest of the document, which is small. An entry's
+ * strings may hold no escapes (an address or an amount never needs one); otherwise the scanner reads
+ * what cJSON reads. */
 #include "engine/genesis_int.h"
 
 #include <assert.h>
@@ -143,8 +145,8 @@ static bool read_plain_string(cursor *c, const char **text, size_t *n)
     return true;
 }
 
-/* One entry {"address", "balance"} into a (initialised). i is its index, for errors. */
-static int scan_entry(eng_genesis_account *a, char *err, size_t errlen, cursor *c, size_t i)
+/* One entry {"address", "balance"} into address and balance (initialised). i is its index, for errors. */
+static int scan_entry(uint8_t address[20], mpz_t balance, char *err, size_t errlen, cursor *c, size_t i)
 {
     bool has_address = false, has_balance = false;
     if (!take(c, '{'))
@@ -169,11 +171,11 @@ static int scan_entry(eng_genesis_account *a, char *err, size_t errlen, cursor *
                     return fail(err, errlen, "genesis: accounts[%zu].address must be a 0x-prefixed 20-byte address", i);
                 memcpy(text, value, value_len);
                 text[value_len] = '\0';
-                if (ledger_addr_parse(a->address, text) != ST_OK)
+                if (ledger_addr_parse(address, text) != ST_OK)
                     return fail(err, errlen, "genesis: accounts[%zu].address must be a 0x-prefixed 20-byte address", i);
                 has_address = true;
             } else {
-                if (!is_string || ledger_amount_parse(a->balance, value, value_len) != ST_OK)
+                if (!is_string || ledger_amount_parse(balance, value, value_len) != ST_OK)
                     return fail(err, errlen, "genesis: accounts[%zu].balance must be a canonical decimal amount", i);
                 has_balance = true;
             }
@@ -188,76 +190,149 @@ static int scan_entry(eng_genesis_account *a, char *err, size_t errlen, cursor *
     return ST_OK;
 }
 
-int eng_genesis_scan_accounts(eng_genesis *g, char *err, size_t errlen, const char *start, const char *end)
+int eng_genesis_read_accounts(size_t *n, char *err, size_t errlen, const char *start, const char *end,
+                              eng_genesis_account_fn each, void *arg)
 {
     cursor c = { start, end };
-    size_t cap = 0;
+    uint8_t address[20];
+    mpz_t balance;
+    *n = 0;
     if (!take(&c, '['))
         return fail(err, errlen, "genesis: %s must be an array", "accounts");
     if (take(&c, ']'))
         return ST_OK;
+    mpz_init(balance);
+    int rc;
     do {
-        if (g->n_accounts == cap) {
-            size_t grown = cap ? cap * 2 : 1024;
-            eng_genesis_account *more = realloc(g->accounts, grown * sizeof *more);
-            if (!more)
-                return ST_NOMEM;
-            g->accounts = more;
-            cap = grown;
-        }
-        eng_genesis_account *a = &g->accounts[g->n_accounts];
-        mpz_init(a->balance);
-        g->n_accounts++;
-        int rc = scan_entry(a, err, errlen, &c, g->n_accounts - 1);
-        if (rc != ST_OK)
-            return rc;
+        if ((rc = scan_entry(address, balance, err, errlen, &c, *n)) != ST_OK
+            || (rc = each(arg, address, balance, *n)) != ST_OK)
+            goto out;
+        ++*n;
     } while (take(&c, ','));
     if (!take(&c, ']'))
-        return fail(err, errlen, "genesis: accounts is not a well-formed array after entry %zu", g->n_accounts - 1);
-    return ST_OK;
+        rc = fail(err, errlen, "genesis: accounts is not a well-formed array after entry %zu", *n - 1);
+out:
+    mpz_clear(balance);
+    return rc;
 }
 
-/* Appends n bytes to the buffer *buf of *used bytes and *cap capacity. Returns: false on OOM. */
-static bool put(char **buf, size_t *used, size_t *cap, const char *bytes, size_t n)
+/* Block 0's body as it is written: the text so far, the addresses seen, the supply so far. */
+typedef struct body_writer {
+    char *text;
+    size_t used, cap;               /* bytes of text written, allocated */
+    uint8_t (*addresses)[20];       /* one per account written, for the duplicate check */
+    size_t n_addresses, cap_addresses;
+    mpz_t supply;                   /* treasury plus the balances so far */
+    bool supply_overflows;          /* the supply reached 2^256 */
+} body_writer;
+
+/* Appends n bytes to w->text (NUL-terminated after them). Returns: false on OOM. */
+static bool put(body_writer *w, const char *bytes, size_t n)
 {
-    if (*used + n + 1 > *cap) {
-        size_t grown = (*cap + n + 1) * 2;
-        char *more = realloc(*buf, grown);
+    if (w->used + n + 1 > w->cap) {
+        size_t grown = (w->cap + n + 1) * 2;
+        char *more = realloc(w->text, grown);
         if (!more)
             return false;
-        *buf = more;
-        *cap = grown;
+        w->text = more;
+        w->cap = grown;
     }
-    memcpy(*buf + *used, bytes, n);
-    *used += n;
-    (*buf)[*used] = '\0';
+    memcpy(w->text + w->used, bytes, n);
+    w->used += n;
+    w->text[w->used] = '\0';
     return true;
 }
 
-int eng_genesis_join_canonical(char **out, const eng_genesis *g, const char *params)
+/* eng_genesis_account_fn: writes one entry as cJSON_PrintUnformatted would, and notes its address
+ * and balance. */
+static int write_entry(void *arg, const uint8_t address[20], const mpz_t balance, size_t index)
 {
-    static const char head[] = ENG_GENESIS_CANONICAL_HEAD;
-    size_t head_len = sizeof head - 1, params_len = strlen(params);
-    /* about 85 bytes an entry of a typical balance: one allocation in the common case */
-    size_t used = 0, cap = head_len + params_len + g->n_accounts * 96 + 1;
-    char *buf = malloc(cap);
-    *out = NULL;
-    if (!buf)
+    body_writer *w = arg;
+    char entry[LEDGER_ADDR_STRLEN + LEDGER_AMOUNT_STRLEN + 32], addr[LEDGER_ADDR_STRLEN], amount[LEDGER_AMOUNT_STRLEN];
+    ledger_addr_format(addr, address);
+    ledger_amount_format(amount, balance);
+    int n = snprintf(entry, sizeof entry, "%s{\"address\":\"%s\",\"balance\":\"%s\"}", index ? "," : "", addr, amount);
+    if (n <= 0 || (size_t)n >= sizeof entry || !put(w, entry, (size_t)n))
         return ST_NOMEM;
-    assert(params_len >= head_len && memcmp(params, head, head_len) == 0);
-    bool ok = put(&buf, &used, &cap, head, head_len);
-    for (size_t i = 0; i < g->n_accounts && ok; i++) {
-        char entry[LEDGER_ADDR_STRLEN + LEDGER_AMOUNT_STRLEN + 32], addr[LEDGER_ADDR_STRLEN], amount[LEDGER_AMOUNT_STRLEN];
-        ledger_addr_format(addr, g->accounts[i].address);
-        ledger_amount_format(amount, g->accounts[i].balance);
-        int n = snprintf(entry, sizeof entry, "%s{\"address\":\"%s\",\"balance\":\"%s\"}", i ? "," : "", addr, amount);
-        ok = n > 0 && (size_t)n < sizeof entry && put(&buf, &used, &cap, entry, (size_t)n);
+    if (w->n_addresses == w->cap_addresses) {
+        size_t grown = w->cap_addresses ? w->cap_addresses * 2 : 1024;
+        uint8_t (*more)[20] = realloc(w->addresses, grown * sizeof *more);
+        if (!more)
+            return ST_NOMEM;
+        w->addresses = more;
+        w->cap_addresses = grown;
     }
-    ok = ok && put(&buf, &used, &cap, params + head_len, params_len - head_len);
-    if (!ok) {
-        free(buf);
-        return ST_NOMEM;
-    }
-    *out = buf;
+    memcpy(w->addresses[w->n_addresses++], address, 20);
+    w->supply_overflows = w->supply_overflows || ledger_amount_add(w->supply, w->supply, balance) != ST_OK;
     return ST_OK;
+}
+
+static int compare_addresses(const void *x, const void *y)
+{
+    return memcmp(x, y, 20);
+}
+
+/* Sorts the addresses so a repeated one is found in O(n log n). */
+static int find_duplicate(body_writer *w, char *err, size_t errlen)
+{
+    qsort(w->addresses, w->n_addresses, sizeof *w->addresses, compare_addresses);
+    for (size_t i = 1; i < w->n_addresses; i++)
+        if (memcmp(w->addresses[i - 1], w->addresses[i], 20) == 0) {
+            char text[LEDGER_ADDR_STRLEN];
+            ledger_addr_format(text, w->addresses[i]);
+            return fail(err, errlen, "genesis: address %s is listed twice", text);
+        }
+    return ST_OK;
+}
+
+int eng_genesis_write_body(eng_genesis *g, char *err, size_t errlen, const char *start, const char *end)
+{
+    static const char head[] = ENG_GENESIS_BODY_HEAD, canonical_head[] = ENG_GENESIS_CANONICAL_HEAD;
+    size_t head_len = sizeof head - 1, canonical_head_len = sizeof canonical_head - 1, params_len = strlen(g->params);
+    /* a canonical entry is never longer than the entry it is read from: one allocation */
+    body_writer w = { .cap = head_len + params_len + (start ? (size_t)(end - start) : 0) + 2 };
+    int rc = ST_NOMEM;
+    g->body = NULL;
+    g->canonical = NULL;
+    g->canonical_len = g->n_accounts = 0;
+    mpz_init_set(w.supply, g->treasury);
+    assert(params_len >= canonical_head_len && memcmp(g->params, canonical_head, canonical_head_len) == 0);
+    if (!(w.text = malloc(w.cap)) || !put(&w, head, head_len) || !put(&w, canonical_head, canonical_head_len))
+        goto out;
+    if (start && (rc = eng_genesis_read_accounts(&g->n_accounts, err, errlen, start, end, write_entry, &w)) != ST_OK)
+        goto out;
+    if ((rc = find_duplicate(&w, err, errlen)) != ST_OK)
+        goto out;
+    if (w.supply_overflows) {
+        rc = fail(err, errlen, "genesis: %s", "the total supply reaches 2^256");
+        goto out;
+    }
+    if (!put(&w, g->params + canonical_head_len, params_len - canonical_head_len) || !put(&w, "}", 1)) {
+        rc = ST_NOMEM;
+        goto out;
+    }
+    g->body = w.text;
+    g->canonical = w.text + head_len;
+    g->canonical_len = w.used - head_len - 1;
+    w.text = NULL;
+    rc = ST_OK;
+out:
+    if (rc != ST_OK)
+        g->n_accounts = 0;
+    free(w.text);
+    free(w.addresses);
+    mpz_clear(w.supply);
+    return rc;
+}
+
+int eng_genesis_each_account(const eng_genesis *g, eng_genesis_account_fn each, void *arg)
+{
+    static const char canonical_head[] = ENG_GENESIS_CANONICAL_HEAD;
+    char err[160];
+    size_t n;
+    if (!g->canonical)
+        return ST_INVALID;
+    /* the canonical text begins {"accounts":[ : its array starts at the '[' */
+    const char *start = g->canonical + sizeof canonical_head - 2;
+    return eng_genesis_read_accounts(&n, err, sizeof err, start, g->canonical + g->canonical_len, each, arg);
 }

@@ -21,17 +21,24 @@
 int eng_genesis_find_accounts(const char **start, const char **end, char *err, size_t errlen, const char *json,
                               size_t len) WARN_UNUSED NONNULL(1, 2, 3, 5);
 
-/* Reads the accounts array text [start, end) into g->accounts and g->n_accounts (which must be
- * empty), each entry {"address": "0x…", "balance": "<amount>"} in either order.
- * Returns: ST_OK; ST_INVALID with err naming the entry and the problem; ST_NOMEM.
- * Out: g->accounts (released by eng_genesis_clear, after a failure too). */
-int eng_genesis_scan_accounts(eng_genesis *g, char *err, size_t errlen, const char *start, const char *end)
-    WARN_UNUSED NONNULL(1, 2, 4, 5);
+/* How block 0's Genesis transaction body begins; the canonical text follows, then "}". */
+#define ENG_GENESIS_BODY_HEAD "{\"type\":\"Genesis\",\"message\":"
 
-/* The canonical text of g: params, the canonical document without accounts (beginning with
- * ENG_GENESIS_CANONICAL_HEAD "],"), with g's accounts written into its empty "accounts" array exactly
- * as cJSON_PrintUnformatted would write them.
- * Returns: ST_OK; ST_NOMEM. Out: *out (caller frees with free()), NULL on failure. */
-int eng_genesis_join_canonical(char **out, const eng_genesis *g, const char *params) WARN_UNUSED NONNULL(1, 2, 3);
+/* Reads the accounts array text [start, end), each entry {"address": "0x…", "balance": "<amount>"}
+ * in either order, calling each(arg, address, balance, index) as it is read.
+ * Returns: ST_OK; ST_INVALID with err naming the entry and the problem; ST_NOMEM; else what each
+ * returned. Out: *n, the entries read (those passed to each). */
+int eng_genesis_read_accounts(size_t *n, char *err, size_t errlen, const char *start, const char *end,
+                              eng_genesis_account_fn each, void *arg) WARN_UNUSED NONNULL(1, 2, 4, 5, 6);
+
+/* Writes block 0's body into g: ENG_GENESIS_BODY_HEAD, then g->params (the canonical document without
+ * accounts, beginning with ENG_GENESIS_CANONICAL_HEAD "],") with the accounts of the text [start, end)
+ * written into its empty array exactly as cJSON_PrintUnformatted would write them, then "}".
+ * start NULL: no accounts. Each entry is checked as it is read, then that no address is listed
+ * twice and that g->treasury plus every balance stays below 2^256.
+ * Returns: ST_OK; ST_INVALID with err; ST_NOMEM.
+ * Out: g->body, g->canonical, g->canonical_len and g->n_accounts; body and canonical NULL on failure. */
+int eng_genesis_write_body(eng_genesis *g, char *err, size_t errlen, const char *start, const char *end)
+    WARN_UNUSED NONNULL(1, 2);
 
 #endif

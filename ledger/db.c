@@ -6,6 +6,7 @@
 #include "ledger/ledger_int.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,10 +220,17 @@ int ledger_meta_get(ledger *l, const char *key, char **value)
 
 int ledger_meta_set(ledger *l, const char *key, const char *value)
 {
+    return ledger_meta_set_len(l, key, value, strlen(value));
+}
+
+int ledger_meta_set_len(ledger *l, const char *key, const char *value, size_t len)
+{
     static const char sql[] = "INSERT INTO meta(key, value) VALUES(?1, ?2) "
                               "ON CONFLICT(key) DO UPDATE SET value = excluded.value";
-    sqlite3_stmt *st = ledger_query(l, STMT_META_SET, sql, LEDGER_VALUES(ledger_val_text(key), ledger_val_text(value)));
-    return ledger_step_done(st);
+    ARG_CHECK(len <= INT_MAX);
+    ledger_value text = ledger_val_text(value);
+    text.len = (int)len;
+    return ledger_step_done(ledger_query(l, STMT_META_SET, sql, LEDGER_VALUES(ledger_val_text(key), text)));
 }
 
 int ledger_defer_sync(ledger *l, int *wal_fd)

@@ -105,6 +105,8 @@ unsigned ledger_schema_version(void);
 /* Node metadata. get: ST_OK with *value (caller frees), ST_NOTFOUND, ST_DB. */
 int ledger_meta_get(ledger *l, const char *key, char **value) WARN_UNUSED NONNULL(1, 2, 3);
 int ledger_meta_set(ledger *l, const char *key, const char *value) WARN_UNUSED NONNULL(1, 2, 3);
+/* Sets key to the len bytes of text at value (no NUL needed; len below 2^31). ST_OK, ST_DB. */
+int ledger_meta_set_len(ledger *l, const char *key, const char *value, size_t len) WARN_UNUSED NONNULL(1, 2, 3);
 
 /* From now on a block's COMMIT does not wait for the disk (WAL with synchronous=NORMAL: the commit
  * is atomic, visible to reads at once, and survives the process dying, but not yet a power loss):

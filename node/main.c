@@ -248,6 +248,12 @@ static void unmap_text(mapped_text *m)
     m->text = NULL;
 }
 
+/* eng_config.genesis_read: the engine is done with the mapped genesis text (a mapped_text). */
+static void genesis_read(void *arg)
+{
+    unmap_text(arg);
+}
+
 /* DIR/name into out (PATH_MAX). The data directory's length was checked at start. */
 static void data_path(char *out, const char *datadir, const char *name)
 {
@@ -448,10 +454,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "conclaved: out of memory\n");
         goto out;
     }
+    /* the engine keeps what it needs of the genesis: the document (up to 256 MiB) goes once it is read */
     eng_config cfg = { .db_path = path, .genesis_json = genesis.text, .default_genesis_json = dev_genesis,
-                       .clock_mode = clock_mode, .dev = o.dev };
+                       .genesis_read = genesis_read, .genesis_read_arg = &genesis, .clock_mode = clock_mode,
+                       .dev = o.dev };
     int opened = eng_open(&n.engine, err, sizeof err, &cfg);
-    /* the engine keeps what it needs of the genesis: the document (up to 256 MiB) goes now */
     unmap_text(&genesis);
     if (opened != ST_OK) {
         fprintf(stderr, "conclaved: %s\n", err);

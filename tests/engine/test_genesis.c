@@ -3,6 +3,7 @@
  * genesis holding exactly the ten well-known Hardhat/Anvil accounts. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <stdlib.h>
 #include <string.h>
 #include "engine/genesis.h"
 #include "ledger/hex.h"
@@ -15,6 +16,26 @@ static const char *const hardhat_addresses[ENG_DEV_ACCOUNTS] = {
     "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f", "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720",
 };
 
+/* eng_genesis_account_fn: checks dev account `index` and counts it. */
+struct dev_accounts {
+    size_t n;
+};
+
+static int check_dev_account(void *arg, const uint8_t address[20], const mpz_t balance, size_t index)
+{
+    struct dev_accounts *seen = arg;
+    char addr[LEDGER_ADDR_STRLEN];
+    cr_assert_eq(index, seen->n, "in order");
+    cr_assert_lt(index, ENG_DEV_ACCOUNTS, "no more than ten");
+    ledger_addr_format(addr, address);
+    cr_assert_str_eq(addr, hardhat_addresses[index], "dev account %zu", index);
+    char *text = mpz_get_str(NULL, 10, balance);
+    cr_assert_str_eq(text, "1000000000000000000000000", "10^24 base units for account %zu", index);
+    free(text);
+    seen->n++;
+    return ST_OK;
+}
+
 Test(engine_genesis, dev_genesis_funds_the_ten_well_known_accounts)
 {
     char *json = eng_genesis_dev_json(NULL, NULL, NULL);
@@ -24,18 +45,13 @@ Test(engine_genesis, dev_genesis_funds_the_ten_well_known_accounts)
     cr_assert_eq(eng_genesis_parse(&g, err, sizeof err, json, strlen(json)), ST_OK, "parse dev genesis: %s", err);
     cr_assert_eq(g.chain_id, 31337, "dev chain id");
     cr_assert_eq(g.n_accounts, ENG_DEV_ACCOUNTS, "ten accounts");
-    for (unsigned i = 0; i < ENG_DEV_ACCOUNTS; i++) {
-        char addr[LEDGER_ADDR_STRLEN];
-        ledger_addr_format(addr, g.accounts[i].address);
-        cr_assert_str_eq(addr, hardhat_addresses[i], "dev account %u", i);
-        cr_assert_eq(mpz_cmp_ui(g.accounts[i].balance, 0), 1, "funded");
-        char *text = mpz_get_str(NULL, 10, g.accounts[i].balance);
-        cr_assert_str_eq(text, "1000000000000000000000000", "10^24 base units for account %u", i);
-        free(text);
-    }
+    struct dev_accounts seen = { 0 };
+    cr_assert_eq(eng_genesis_each_account(&g, check_dev_account, &seen), ST_OK, "walk the accounts");
+    cr_assert_eq(seen.n, ENG_DEV_ACCOUNTS, "each account walked once");
     eng_genesis again;
-    cr_assert_eq(eng_genesis_parse(&again, err, sizeof err, g.canonical, strlen(g.canonical)), ST_OK, "reparse");
-    cr_assert_str_eq(again.canonical, g.canonical, "the canonical form is a fixed point");
+    cr_assert_eq(eng_genesis_parse(&again, err, sizeof err, g.canonical, g.canonical_len), ST_OK, "reparse");
+    cr_assert_eq(again.canonical_len, g.canonical_len, "the canonical form is a fixed point");
+    cr_assert(memcmp(again.canonical, g.canonical, g.canonical_len) == 0, "the canonical form is a fixed point");
     cr_assert_eq(again.epoch_length, 3600, "default epoch");
     cr_assert_eq(again.staking.max_workers, 32, "default worker cap");
     eng_genesis_clear(&again);
@@ -123,7 +139,8 @@ Test(engine_genesis, canonical_form_normalises_case_and_order)
     eng_genesis g;
     char err[256] = "";
     cr_assert_eq(eng_genesis_parse(&g, err, sizeof err, json, strlen(json)), ST_OK, "parse: %s", err);
-    cr_assert_str_eq(g.canonical,
+    char *canonical = strndup(g.canonical, g.canonical_len);
+    cr_assert_str_eq(canonical,
                      "{\"accounts\":[{\"address\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\",\"balance\":\"7\"}],"
                      "\"chainId\":9,\"time\":5,\"treasury\":\"0\",\"epochSecs\":3600,\"staking\":{"
                      "\"commissionNoticeSecs\":604800,\"maxWorkersPerPool\":32,\"minContribution\":\"1000000000000000000\","
@@ -144,6 +161,10 @@ Test(engine_genesis, canonical_form_normalises_case_and_order)
                      "{\"approvalPpm\":500000,\"deposit\":\"10000000000000000000\",\"enactmentDelaySecs\":86400,\"name\":\"signal\",\"noQuorumBurnPpm\":0,\"payloads\":[\"text\",\"poll\"],\"quorumPpm\":100000,\"spendCap\":\"0\",\"threshold\":\"10000000000000000000\",\"votingDelaySecs\":3600,\"votingPeriodSecs\":259200}]},"
                      "\"compute\":{\"challengeSecs\":86400,\"heartbeatSecs\":600}}",
                      "canonical text with the defaults spelled out");
+    cr_assert_eq(strncmp(g.body, "{\"type\":\"Genesis\",\"message\":", 28), 0, "block 0's body: %.40s", g.body);
+    cr_assert_eq(g.canonical, g.body + 28, "holds the canonical text");
+    cr_assert_str_eq(g.canonical + g.canonical_len, "}", "and ends the object after it");
+    free(canonical);
     eng_genesis_clear(&g);
 }
 
@@ -161,10 +182,12 @@ Test(engine_genesis, reward_economics_are_exact_decimals_with_phalas_defaults)
     cr_assert_eq(mpz_cmp_ui(g.rewards.rig_k, 1), 0, "10^-36 is the fixed 1");
     cr_assert_eq(mpz_sizeinbase(g.rewards.re, 10), 37, "1.5 is 15 followed by 35 zeros");
     cr_assert_eq(g.rewards.step_seconds, 6, "stepSecs");
-    cr_assert_not_null(strstr(g.canonical, "\"re\":\"1.5\",\"rho\":\"1\",\"rigB\":\"0\","
-                                           "\"rigK\":\"0.000000000000000000000000000000000001\""),
-                       "written back without trailing zeros: %s", g.canonical);
-    cr_assert_not_null(strstr(g.canonical, "\"stepSecs\":6,\"treasuryPpm\":200000,\"vMax\":\"12345.678\""), "vMax: %s", g.canonical);
+    char *canonical = strndup(g.canonical, g.canonical_len);
+    cr_assert_not_null(strstr(canonical, "\"re\":\"1.5\",\"rho\":\"1\",\"rigB\":\"0\","
+                                         "\"rigK\":\"0.000000000000000000000000000000000001\""),
+                       "written back without trailing zeros: %s", canonical);
+    cr_assert_not_null(strstr(canonical, "\"stepSecs\":6,\"treasuryPpm\":200000,\"vMax\":\"12345.678\""), "vMax: %s", canonical);
+    free(canonical);
     eng_genesis_clear(&g);
     /* the defaults are Phala's, exactly */
     cr_assert_eq(eng_genesis_parse(&g, err, sizeof err, "{\"chainId\":9,\"time\":5}", 23), ST_OK, "parse: %s", err);
