@@ -534,12 +534,10 @@ int gov_param_each(gov_store *s, int (*fn)(void *ctx, const char *name, const ch
 
 int gov_savepoint_begin(gov_store *s)
 {
-    return ledger_exec(s->l, "SAVEPOINT gov_payload");
+    return ledger_inner_begin(s->l);
 }
 
 int gov_savepoint_end(gov_store *s, bool keep)
 {
-    if (!keep && ledger_exec(s->l, "ROLLBACK TO gov_payload") != ST_OK)
-        return ST_DB;
-    return ledger_exec(s->l, "RELEASE gov_payload");
+    return ledger_inner_end(s->l, keep);
 }

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* books.c: double-entry bookkeeping: accounts created on first use, transfers that debit one
- * account and credit another in exact u256 arithmetic (TigerBeetle's model), balances, nonces.
+ * account and credit another in exact u256 arithmetic (TigerBeetle's model), balances (nonces: nonces.c).
  * Every transfer is a row in `transfers`, so each account's totals can be re-derived and audited. */
+#define _GNU_SOURCE /* tdestroy */
 #include "ledger/ledger_int.h"
 
+#include <search.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ledger/amount.h"
 
@@ -59,22 +62,75 @@ static int account_find(ledger *l, const ledger_account *a, struct account_row *
     return ledger_read_row(account_query(l, STMT_ACCOUNT_FIND, sql, a), row, read_account, NULL);
 }
 
-/* Finds or creates the account; out: id and current totals. Reads first: most accounts exist, and
- * an upsert would rewrite the row and its index entry every time. */
-static int account_load(ledger *l, const ledger_account *a, int64_t *id, mpz_t debits, mpz_t credits)
+/* An account's row as the open block has read or written it: the block's memo of accounts, so that
+ * an account that moves again in the same block (a busy sender, a pool, the fees) is read once.
+ * Writes still go to the database at once (the memo is never ahead of it), and any rollback empties
+ * the memo, so it can only ever hold what the database holds. */
+struct account_memo {
+    ledger_account key;
+    int64_t id;
+    mpz_t debits, credits;
+};
+
+static int compare_accounts(const void *a, const void *b)
+{
+    const ledger_account *x = &((const struct account_memo *)a)->key, *y = &((const struct account_memo *)b)->key;
+    if (x->kind != y->kind)
+        return x->kind < y->kind ? -1 : 1;
+    if (x->pool != y->pool)
+        return x->pool < y->pool ? -1 : 1;
+    return memcmp(x->owner, y->owner, LEDGER_ADDR_LEN);
+}
+
+static void free_account_memo(void *node)
+{
+    struct account_memo *m = node;
+    mpz_clears(m->debits, m->credits, NULL);
+    free(m);
+}
+
+void ledger_account_memo_forget(ledger *l)
+{
+    tdestroy(l->account_memo, free_account_memo);
+    l->account_memo = NULL;
+}
+
+/* Finds or creates the account in the open block's memo, reading the database (or creating the
+ * row) on the block's first use of it. Reads first: most accounts exist, and an upsert would
+ * rewrite the row and its index entry every time. Out: *out, borrowed until the memo is emptied.
+ * Returns: ST_OK; ST_NOMEM; ST_DB. */
+static int account_load(ledger *l, const ledger_account *a, struct account_memo **out)
 {
     static const char insert_sql[] = "INSERT INTO accounts(kind, owner, pool) VALUES(?1, ?2, ?3) RETURNING id";
-    struct account_row row = { 0, debits, credits };
+    struct account_memo key = { .key = *a };
+    void *found = tfind(&key, &l->account_memo, compare_accounts);
+    if (found) {
+        *out = *(struct account_memo **)found;
+        return ST_OK;
+    }
+    struct account_memo *m = malloc(sizeof *m);
+    if (!m)
+        return ST_NOMEM;
+    m->key = *a;
+    mpz_inits(m->debits, m->credits, NULL);
+    struct account_row row = { 0, m->debits, m->credits };
     int rc = account_find(l, a, &row);
-    *id = row.id;
-    if (rc != ST_NOTFOUND)
+    m->id = row.id;
+    if (rc == ST_NOTFOUND) {
+        uint64_t new_id = 0;
+        rc = ledger_step_returning_id(account_query(l, STMT_ACCOUNT_INSERT, insert_sql, a), &new_id);
+        m->id = (int64_t)new_id;
+        mpz_set_ui(m->debits, 0);
+        mpz_set_ui(m->credits, 0);
+    }
+    if (rc == ST_OK && !tsearch(m, &l->account_memo, compare_accounts))
+        rc = ST_NOMEM;
+    if (rc != ST_OK) {
+        free_account_memo(m);
         return rc;
-    uint64_t new_id = 0;
-    rc = ledger_step_returning_id(account_query(l, STMT_ACCOUNT_INSERT, insert_sql, a), &new_id);
-    *id = (int64_t)new_id;
-    mpz_set_ui(debits, 0);
-    mpz_set_ui(credits, 0);
-    return rc;
+    }
+    *out = m;
+    return ST_OK;
 }
 
 static int account_store(ledger *l, enum ledger_stmt_id id_stmt, const char *sql, int64_t id, const mpz_t value)
@@ -92,37 +148,40 @@ int ledger_transfer(ledger *l, const ledger_account *debit, const ledger_account
         return ST_INVALID;
     if (memcmp(debit, credit, sizeof *debit) == 0)
         return ST_INVALID;
-    int64_t did, cid;
-    mpz_t dd, dc, cd, cc;
-    mpz_inits(dd, dc, cd, cc, NULL);
-    int rc = account_load(l, debit, &did, dd, dc);
+    struct account_memo *d, *c;
+    mpz_t debits, credits;
+    mpz_inits(debits, credits, NULL);
+    int rc = account_load(l, debit, &d);
     if (rc == ST_OK)
-        rc = account_load(l, credit, &cid, cd, cc);
+        rc = account_load(l, credit, &c);
     if (rc != ST_OK)
         goto out;
     /* the debit side's new debits; its balance credits - debits must stay >= 0 (but issuance) */
-    if ((rc = ledger_amount_add(dd, dd, amount)) != ST_OK)
+    if ((rc = ledger_amount_add(debits, d->debits, amount)) != ST_OK)
         goto out;
-    if (debit->kind != LEDGER_ISSUANCE && mpz_cmp(dd, dc) > 0) {
+    if (debit->kind != LEDGER_ISSUANCE && mpz_cmp(debits, d->credits) > 0) {
         rc = ST_INSUFFICIENT;
         goto out;
     }
-    if ((rc = ledger_amount_add(cc, cc, amount)) != ST_OK)
+    if ((rc = ledger_amount_add(credits, c->credits, amount)) != ST_OK)
         goto out;
     static const char debit_sql[] = "UPDATE accounts SET debits = ?1 WHERE id = ?2";
     static const char credit_sql[] = "UPDATE accounts SET credits = ?1 WHERE id = ?2";
-    if ((rc = account_store(l, STMT_ACCOUNT_DEBIT, debit_sql, did, dd)) != ST_OK
-        || (rc = account_store(l, STMT_ACCOUNT_CREDIT, credit_sql, cid, cc)) != ST_OK)
+    if ((rc = account_store(l, STMT_ACCOUNT_DEBIT, debit_sql, d->id, debits)) != ST_OK
+        || (rc = account_store(l, STMT_ACCOUNT_CREDIT, credit_sql, c->id, credits)) != ST_OK)
         goto out;
+    /* the database has them: so has the memo (a failure above aborts the block, memo and all) */
+    mpz_set(d->debits, debits);
+    mpz_set(c->credits, credits);
     static const char insert_sql[] =
         "INSERT INTO transfers(height, tx, debit, credit, amount, code) VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
     char buf[LEDGER_AMOUNT_STRLEN];
     ledger_amount_format(buf, amount);
     sqlite3_stmt *st = ledger_query(l, STMT_TRANSFER_INSERT, insert_sql, LEDGER_VALUES(ledger_val_int(l->height),
-        ledger_val_hash(l->txhash), ledger_val_int(did), ledger_val_int(cid), ledger_val_text(buf), ledger_val_text(code)));
+        ledger_val_hash(l->txhash), ledger_val_int(d->id), ledger_val_int(c->id), ledger_val_text(buf), ledger_val_text(code)));
     rc = ledger_step_done(st);
 out:
-    mpz_clears(dd, dc, cd, cc, NULL);
+    mpz_clears(debits, credits, NULL);
     return rc;
 }
 
@@ -140,20 +199,6 @@ int ledger_balance(ledger *l, const ledger_account *a, mpz_t balance)
     }
     mpz_clear(debits);
     return rc;
-}
-
-int ledger_nonce_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t *nonce)
-{
-    static const char sql[] = "SELECT coalesce((SELECT nonce FROM nonces WHERE address = ?1), 0)";
-    return ledger_step_u64(ledger_query(l, STMT_NONCE_GET, sql, LEDGER_VALUES(ledger_val_addr(address))), nonce);
-}
-
-int ledger_nonce_bump(ledger *l, const uint8_t address[LEDGER_ADDR_LEN])
-{
-    ARG_CHECK(l->in_block);
-    static const char sql[] = "INSERT INTO nonces(address, nonce) VALUES(?1, 1) "
-                              "ON CONFLICT(address) DO UPDATE SET nonce = nonce + 1";
-    return ledger_step_done(ledger_query(l, STMT_NONCE_BUMP, sql, LEDGER_VALUES(ledger_val_addr(address))));
 }
 
 /* What ledger_accounts_each passes along to each account row. */

@@ -206,6 +206,8 @@ void ledger_close(ledger *l)
 {
     if (!l)
         return;
+    ledger_nonces_forget(l);
+    ledger_account_memo_forget(l);
     for (int i = 0; i < STMT_COUNT; i++)
         sqlite3_finalize(l->stmts[i]);
     sqlite3_close(l->db);
@@ -324,10 +326,12 @@ int ledger_block_begin(ledger *l, uint64_t height)
 int ledger_block_commit(ledger *l)
 {
     ARG_CHECK(l->in_block && !l->in_tx);
-    if (control(l, STMT_COMMIT, "COMMIT") != ST_OK) {
+    if (ledger_nonces_write(l) != ST_OK || control(l, STMT_COMMIT, "COMMIT") != ST_OK) {
         ledger_block_abort(l);
         return ST_DB;
     }
+    ledger_nonces_forget(l);
+    ledger_account_memo_forget(l);
     l->in_block = false;
     return ST_OK;
 }
@@ -337,6 +341,8 @@ void ledger_block_abort(ledger *l)
     if (!l->in_block)
         return;
     sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+    ledger_nonces_forget(l);
+    ledger_account_memo_forget(l);
     l->in_block = false;
     l->in_tx = false;
 }
@@ -381,7 +387,27 @@ int ledger_tx_end(ledger *l, bool keep)
 {
     ARG_CHECK(l->in_tx);
     l->in_tx = false;
-    if (!keep && control(l, STMT_TX_ROLLBACK, "ROLLBACK TO tx") != ST_OK)
-        return ST_DB;
+    if (!keep) {
+        ledger_account_memo_forget(l);
+        if (control(l, STMT_TX_ROLLBACK, "ROLLBACK TO tx") != ST_OK)
+            return ST_DB;
+    }
     return control(l, STMT_TX_RELEASE, "RELEASE tx");
+}
+
+int ledger_inner_begin(ledger *l)
+{
+    ARG_CHECK(l->in_tx);
+    return control(l, STMT_INNER_SAVEPOINT, "SAVEPOINT inner");
+}
+
+int ledger_inner_end(ledger *l, bool keep)
+{
+    ARG_CHECK(l->in_tx);
+    if (!keep) {
+        ledger_account_memo_forget(l);
+        if (control(l, STMT_INNER_ROLLBACK, "ROLLBACK TO inner") != ST_OK)
+            return ST_DB;
+    }
+    return control(l, STMT_INNER_RELEASE, "RELEASE inner");
 }

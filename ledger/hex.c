@@ -62,8 +62,24 @@ int ledger_addr_parse(uint8_t out[20], const char *s)
     return ledger_hex_decode_exact(out, 20, s);
 }
 
+/* The addresses formatted last on this thread, one slot per value of the address's first byte: a
+ * block's events and receipts name the same few addresses again and again, and each checksum costs
+ * a keccak-256 (about a tenth of a transfer's CPU on the event loop). A miss only recomputes. */
+#define ADDR_MEMO_SLOTS 256
+struct addr_memo {
+    bool used;
+    uint8_t addr[20];
+    char text[LEDGER_ADDR_STRLEN];
+};
+static _Thread_local struct addr_memo addr_memo[ADDR_MEMO_SLOTS];
+
 void ledger_addr_format(char out[LEDGER_ADDR_STRLEN], const uint8_t addr[20])
 {
+    struct addr_memo *m = &addr_memo[addr[0] % ADDR_MEMO_SLOTS];
+    if (m->used && memcmp(m->addr, addr, 20) == 0) {
+        memcpy(out, m->text, LEDGER_ADDR_STRLEN);
+        return;
+    }
     uint8_t h[32];
     ledger_hex_encode(out, addr, 20);
     ledger_keccak256(h, out + 2, 40);
@@ -73,6 +89,9 @@ void ledger_addr_format(char out[LEDGER_ADDR_STRLEN], const uint8_t addr[20])
         if (*c >= 'a' && nib >= 8)
             *c = (char)(*c - 'a' + 'A');
     }
+    m->used = true;
+    memcpy(m->addr, addr, 20);
+    memcpy(m->text, out, LEDGER_ADDR_STRLEN);
 }
 
 uint8_t *ledger_hex_decode_alloc(const char *s, size_t *len)

@@ -28,7 +28,7 @@ char *ledger_hex_encode_alloc(const uint8_t *in, size_t len);
 
 /* Parses "0x" + 40 hex digits in any case. Returns: ST_OK or ST_INVALID. */
 int ledger_addr_parse(uint8_t out[20], const char *s) WARN_UNUSED NONNULL(1, 2);
-/* EIP-55 checksummed form of addr. */
+/* EIP-55 checksummed form of addr. Thread-safe: each thread keeps its own memo of recent results. */
 void ledger_addr_format(char out[LEDGER_ADDR_STRLEN], const uint8_t addr[20]) NONNULL(1, 2);
 
 #endif

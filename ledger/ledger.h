@@ -155,6 +155,11 @@ bool ledger_reading(const ledger *l) NONNULL(1);
  * ledger_tx_end(l, keep): keep=true releases, false rolls the transaction's writes back. */
 int ledger_tx_begin(ledger *l, const uint8_t txhash[LEDGER_HASH_LEN]) WARN_UNUSED NONNULL(1, 2);
 int ledger_tx_end(ledger *l, bool keep) WARN_UNUSED NONNULL(1);
+/* A savepoint nested in the open transaction (one at a time), kept or rolled back by
+ * ledger_inner_end: a part of a transaction that may fail without failing it (a proposal's payload).
+ * Returns: ST_OK or ST_DB (ST_INVALID outside a transaction). */
+int ledger_inner_begin(ledger *l) WARN_UNUSED NONNULL(1);
+int ledger_inner_end(ledger *l, bool keep) WARN_UNUSED NONNULL(1);
 
 /* Moves amount from debit to credit (inside a block and a transaction). The debit side must keep a
  * balance >= 0 unless it is the issuance account. amount 0 is refused.
@@ -164,7 +169,11 @@ int ledger_transfer(ledger *l, const ledger_account *debit, const ledger_account
 /* Out: balance (credits - debits) of an account; 0 for one never used. For issuance it is <= 0. */
 int ledger_balance(ledger *l, const ledger_account *a, mpz_t balance) WARN_UNUSED NONNULL(1, 2, 3);
 
-/* The next nonce expected from address (0 for a new one), and its increment. */
+/* The next nonce expected from address (0 for a new one), and its increment (inside a block).
+ * Within a block the bumped nonces are kept in memory and written once at ledger_block_commit (a
+ * block that aborts loses them with the rest); ledger_nonce_get sees them. A bump is not undone by
+ * ledger_tx_end(l, false): bump outside the transaction's savepoint.
+ * Returns: ST_OK; ST_NOMEM (bump); ST_DB. */
 int ledger_nonce_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t *nonce) WARN_UNUSED NONNULL(1, 2, 3);
 int ledger_nonce_bump(ledger *l, const uint8_t address[LEDGER_ADDR_LEN]) WARN_UNUSED NONNULL(1, 2);
 

@@ -12,9 +12,10 @@
 enum ledger_stmt_id {
     STMT_META_GET, STMT_META_SET, STMT_JOURNAL_MODE,
     STMT_BLOCK_BEGIN, STMT_COMMIT, STMT_READ_BEGIN, STMT_TX_SAVEPOINT, STMT_TX_ROLLBACK, STMT_TX_RELEASE,
+    STMT_INNER_SAVEPOINT, STMT_INNER_ROLLBACK, STMT_INNER_RELEASE,
     STMT_ACCOUNT_INSERT, STMT_ACCOUNT_FIND, STMT_ACCOUNT_DEBIT, STMT_ACCOUNT_CREDIT, STMT_TRANSFER_INSERT,
     STMT_ACCOUNTS_EACH,
-    STMT_NONCE_GET, STMT_NONCE_BUMP,
+    STMT_NONCE_GET, STMT_NONCE_PUT,
     STMT_TXREC_PUT, STMT_TXREC_GET, STMT_TXREC_BLOCK,
     STMT_BLOCK_PUT, STMT_BLOCK_GET, STMT_BLOCK_BY_HASH, STMT_BLOCK_HEAD,
     STMT_POOL_INSERT, STMT_POOL_GET, STMT_POOL_UPDATE, STMT_POOL_LIST_ID, STMT_POOL_LIST_STAKE,
@@ -45,6 +46,8 @@ struct ledger {
     bool in_tx;
     unsigned read_depth;        /* open ledger_read_begin calls; the transaction is open while > 0 */
     uint8_t txhash[LEDGER_HASH_LEN];         /* transaction being applied; stamps transfers */
+    void *nonce_memo;           /* tsearch root: the nonces the open block bumped (nonces.c) */
+    void *account_memo;         /* tsearch root: the account rows the open block used (books.c) */
 };
 
 /* Returns the cached statement id, preparing sql on first use; reset and unbound. NULL on error
@@ -52,6 +55,13 @@ struct ledger {
 sqlite3_stmt *ledger_stmt(ledger *l, enum ledger_stmt_id id, const char *sql);
 /* The same with values (NULL: none) bound to ?1, ?2, ... (ledger_stmt_bind). */
 sqlite3_stmt *ledger_query(ledger *l, enum ledger_stmt_id id, const char *sql, const ledger_value *values);
+/* Writes the nonces the open block bumped (before its COMMIT). Returns: ST_OK or ST_DB. */
+int ledger_nonces_write(ledger *l);
+/* Empties the memo of the block's nonces (at its commit or abort, and at close). */
+void ledger_nonces_forget(ledger *l);
+/* Empties the memo of the block's account rows (at its commit or abort, at any rollback within it,
+ * and at close). */
+void ledger_account_memo_forget(ledger *l);
 /* Registers u256_add, u256_sub, u256_cmp and the aggregate u256_sum on db. */
 int ledger_sql_functions_register(sqlite3 *db);
 

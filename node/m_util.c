@@ -217,7 +217,7 @@ cJSON *node_receipt_json(const eng_receipt *r)
         || !cJSON_AddNumberToObject(out, "index", r->index)
         || !cJSON_AddStringToObject(out, "status", r->success ? "success" : "failed")
         || (r->error && !cJSON_AddStringToObject(out, "error", r->error))
-        || !node_add_json(out, "events", r->events ? r->events : "[]")) {
+        || !cJSON_AddRawToObject(out, "events", r->events ? r->events : "[]")) {
         cJSON_Delete(out);
         return NULL;
     }

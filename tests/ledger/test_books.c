@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* test_books.c: the durable ledger below the engine: migrations and the version guard, exact
- * double-entry transfers with their refusals, the u256 SQL functions, and the audit catching a
- * tampered balance, transfer or block. */
+ * double-entry transfers with their refusals (also several in one block across rolled-back
+ * transactions and savepoints), nonces kept for the block and written at its commit,
+ * the u256 SQL functions, and the audit catching a tampered balance, transfer or block. */
 #include <criterion/criterion.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -108,6 +109,67 @@ static void mint_ten_to_alice(void)
 {
     ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice);
     cr_assert_eq(block_with(0, &issuance, &a, "10"), ST_OK, "mint");
+}
+
+/* An empty block at height with nothing in it but what the caller did after begin. */
+static void put_block(uint64_t height)
+{
+    ledger_block b = { .height = height, .time = 1000 + height }, parent;
+    if (height > 0) {
+        cr_assert_eq(ledger_block_get(l, height - 1, &parent), ST_OK, "parent");
+        memcpy(b.parent, parent.hash, 32);
+    }
+    ledger_block_hash(&b);
+    cr_assert_eq(ledger_block_put(l, &b), ST_OK, "block");
+}
+
+/* One transfer of amount inside the open transaction. */
+static int move(const ledger_account *debit, const ledger_account *credit, const char *amount)
+{
+    mpz_t v;
+    mpz_init_set_str(v, amount, 10);
+    int rc = ledger_transfer(l, debit, credit, v, "test");
+    mpz_clear(v);
+    return rc;
+}
+
+static void expect_balance(const ledger_account *a, const char *want, const char *what)
+{
+    char *have = balance_of(a);
+    cr_assert_str_eq(have, want, "%s: %s, expected %s", what, have, want);
+    free(have);
+}
+
+/* The block remembers the accounts it has used (books.c): a transaction rolled back, whole or to
+ * its inner savepoint, must leave the next transfer of the same block reading the totals the
+ * database holds again, or the block writes totals that its transfers do not add up to. */
+Test(ledger_books, transfers_after_a_rollback_in_the_same_block_start_from_what_was_kept)
+{
+    ledger_account a = ledger_user_account(LEDGER_FREE, alice), b = ledger_user_account(LEDGER_FREE, bob);
+    mint_ten_to_alice();
+    uint8_t h1[32] = { 1, 1 }, h2[32] = { 1, 2 }, h3[32] = { 1, 3 };
+    cr_assert_eq(ledger_block_begin(l, 1), ST_OK, "begin");
+    cr_assert_eq(ledger_tx_begin(l, h1), ST_OK, "tx 1");
+    cr_assert_eq(move(&a, &b, "3"), ST_OK, "alice pays bob 3");
+    cr_assert_eq(ledger_tx_end(l, true), ST_OK, "tx 1 kept");
+    cr_assert_eq(ledger_tx_begin(l, h2), ST_OK, "tx 2");
+    cr_assert_eq(move(&a, &b, "4"), ST_OK, "alice pays bob 4");
+    cr_assert_eq(move(&b, &a, "7"), ST_OK, "bob pays alice 7");
+    cr_assert_eq(ledger_tx_end(l, false), ST_OK, "tx 2 rolled back");
+    expect_balance(&a, "7", "alice after the rollback");
+    cr_assert_eq(ledger_tx_begin(l, h3), ST_OK, "tx 3");
+    cr_assert_eq(move(&a, &b, "8"), ST_INSUFFICIENT, "alice holds 7, not 8");
+    cr_assert_eq(ledger_inner_begin(l), ST_OK, "inner savepoint");
+    cr_assert_eq(move(&a, &b, "5"), ST_OK, "alice pays bob 5 inside");
+    cr_assert_eq(ledger_inner_end(l, false), ST_OK, "inner rolled back");
+    cr_assert_eq(move(&a, &b, "7"), ST_OK, "alice pays bob all she holds");
+    cr_assert_eq(move(&a, &b, "1"), ST_INSUFFICIENT, "and then holds nothing");
+    cr_assert_eq(ledger_tx_end(l, true), ST_OK, "tx 3 kept");
+    put_block(1);
+    cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
+    expect_balance(&a, "0", "alice");
+    expect_balance(&b, "10", "bob");
+    cr_assert(audit_check("accounts_match_transfers"), "every account's totals are the sum of its transfers");
 }
 
 Test(ledger_books, refuses_overdraft_overflow_zero_and_self_transfer)
@@ -231,6 +293,59 @@ Test(ledger_books, the_children_of_a_block_are_indexed_by_height)
         cr_assert_str_neq(n, "0", "%s has an index that starts with height", children[i]);
         free(n);
     }
+}
+
+/* The nonce of address as the database holds it, read on a connection of its own. */
+static char *stored_nonce(const uint8_t address[20])
+{
+    char sql[120], hex[41];
+    for (int i = 0; i < 20; i++)
+        snprintf(hex + 2 * i, 3, "%02x", address[i]);
+    snprintf(sql, sizeof sql, "SELECT coalesce((SELECT nonce FROM nonces WHERE address = x'%s'), 0)", hex);
+    return read_text(sql);
+}
+
+static void expect_nonce(const uint8_t address[20], uint64_t want, const char *stored, const char *what)
+{
+    uint64_t n = 99;
+    cr_assert_eq(ledger_nonce_get(l, address, &n), ST_OK, "%s: nonce read", what);
+    cr_assert_eq(n, want, "%s: the ledger says %llu, expected %llu", what, (unsigned long long)n,
+                 (unsigned long long)want);
+    char *text = stored_nonce(address);
+    cr_assert_str_eq(text, stored, "%s: the database holds %s, expected %s", what, text, stored);
+    free(text);
+}
+
+Test(ledger_books, nonces_bumped_in_a_block_are_seen_at_once_and_written_at_its_commit)
+{
+    uint8_t txhash[32] = { 7 };
+    cr_assert_eq(ledger_block_begin(l, 0), ST_OK, "begin");
+    cr_assert_eq(ledger_nonce_bump(l, alice), ST_OK, "bump");
+    cr_assert_eq(ledger_nonce_bump(l, alice), ST_OK, "bump");
+    cr_assert_eq(ledger_nonce_bump(l, bob), ST_OK, "bump");
+    expect_nonce(alice, 2, "0", "two bumps in the open block");
+    /* a transaction rolled back after the bump leaves it: the engine bumps outside the savepoint */
+    cr_assert_eq(ledger_tx_begin(l, txhash), ST_OK, "tx begin");
+    cr_assert_eq(ledger_tx_end(l, false), ST_OK, "tx rolled back");
+    expect_nonce(alice, 2, "0", "after a rolled-back transaction");
+    put_block(0);
+    cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
+    expect_nonce(alice, 2, "2", "committed");
+    expect_nonce(bob, 1, "1", "committed");
+
+    cr_assert_eq(ledger_block_begin(l, 1), ST_OK, "begin");
+    cr_assert_eq(ledger_nonce_bump(l, alice), ST_OK, "bump");
+    expect_nonce(alice, 3, "2", "a bump over a stored nonce");
+    ledger_block_abort(l);
+    expect_nonce(alice, 2, "2", "the aborted block's bump is gone");
+
+    cr_assert_eq(ledger_block_begin(l, 1), ST_OK, "begin");
+    expect_nonce(alice, 2, "2", "a new block starts from the database");
+    cr_assert_eq(ledger_nonce_bump(l, alice), ST_OK, "bump");
+    put_block(1);
+    cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
+    expect_nonce(alice, 3, "3", "the next block's bump");
+    expect_nonce(bob, 1, "1", "untouched");
 }
 
 Test(ledger_books, migration_8_rescales_the_reward_accumulator_by_10_to_the_42)
