@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* cmd_gov.c: the governance commands: proposals, votes, ballots and a poll's results, delegation,
+/* cmd_gov.c: the governance commands: proposals, votes, ballots (a secret poll's sealed to the
+ * enclave's ballot key once its attestation is checked) and a poll's results, delegation,
  * execution and voting power.
  * Each command checks all of its words before it opens a connection; see session.h. Their usage
  * lines and help texts are in the table of commands.c. */
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli/secret.h"
 #include "ledger/amount.h"
 #include "ledger/hex.h"
 
@@ -105,9 +107,65 @@ int cli_cmd_gov_vote(const cli_opts *o)
     return ex;
 }
 
+/* Whether poll id takes only secret ballots (gov_getResults says "secret": true). A proposal the
+ * read refuses (none, or not a poll) is left to the transaction, whose receipt gives the reason.
+ * Returns: CLI_EXIT_OK, or the exit of a failed call (reported). */
+static int poll_is_secret(bool *secret, cli_signer *s, const cli_opts *o, uint64_t id)
+{
+    cJSON *params = cJSON_CreateObject(), *result = NULL, *error = NULL;
+    *secret = false;
+    if (!params || !cJSON_AddNumberToObject(params, "id", (double)id)) {
+        cJSON_Delete(params);
+        return cli_out_of_memory();
+    }
+    int rc = rpc_client_call(s->client, "gov_getResults", params, &result, &error);
+    int ex = CLI_EXIT_OK;
+    if (rc == ST_OK)
+        *secret = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "secret"));
+    else if (!(rc == ST_INVALID && error)) {
+        cli_error("gov_getResults failed at %s: %s", o->rpc_url, st_str(rc));
+        ex = rc == ST_IO || rc == ST_LIMIT ? CLI_EXIT_UNREACHABLE : CLI_EXIT_FAILED;
+    }
+    cJSON_Delete(error);
+    cJSON_Delete(result);
+    cJSON_Delete(params);
+    return ex;
+}
+
+/* Checks the node's enclave (its quote signed by the pinned platform, its ballot key signed by
+ * it, its measurement allowlisted) and seals choice to its ballot key for the signer's ballot on
+ * proposal id. Returns: CLI_EXIT_OK with *hex (caller frees with free()), or an exit (reported). */
+static int seal_to_enclave(char **hex, cli_signer *s, const cli_opts *o, const uint8_t platform[20], uint64_t id,
+                           const char *choice)
+{
+    char err[512];
+    cJSON *att = NULL;
+    cli_checklist checks = { 0 };
+    cli_enclave e;
+    *hex = NULL;
+    int ex = cli_call(s->client, o, "enclave_getAttestation", NULL, &att);
+    if (ex != CLI_EXIT_OK)
+        return ex;
+    if (!cli_attestation_check(&checks, &e, att, s->chain_id, platform)) {
+        const cli_check *bad = cli_checklist_failure(&checks);
+        cli_error("the enclave fails its %s check: %s; nothing was sent", bad->name, bad->detail);
+        ex = CLI_EXIT_FAILED;
+    } else if (cli_ballot_seal(hex, err, sizeof err, e.ballot_key, s->chain_id, id, s->addr, choice) != ST_OK) {
+        cli_error("%s", err);
+        ex = CLI_EXIT_FAILED;
+    }
+    cJSON_Delete(att);
+    return ex;
+}
+
 int cli_cmd_gov_ballot(const cli_opts *o)
 {
+    char err[512], *sealed = NULL;
+    uint8_t platform[20];
     uint64_t id, conviction;
+    bool secret = o->secret;
+    cli_signer s;
+    cJSON *m = NULL;
     if (!cli_word_uint(&id, o->argv[0], "proposal") || !opt_conviction(&conviction, o))
         return CLI_EXIT_USAGE;
     size_t len = strlen(o->argv[1]);
@@ -115,11 +173,30 @@ int cli_cmd_gov_ballot(const cli_opts *o)
         cli_error("bad choice: 1 to 2048 bytes of JSON as Snapshot writes it, such as 2, '[1,3]' or '{\"1\":2}'");
         return CLI_EXIT_USAGE;
     }
-    cJSON *m = cJSON_CreateObject();
-    bool ok = m && cli_msg_u64(m, "proposal", id) && cJSON_AddStringToObject(m, "choice", o->argv[1])
-              && cli_msg_u64(m, "conviction", conviction);
-    int ex = cli_send_signed(o, "Ballot", ok ? m : NULL);
+    bool pinned = cli_platform_pin(platform, err, sizeof err, o->platform, o->datadir) == ST_OK;
+    if ((o->platform || o->datadir || secret) && !pinned) {
+        cli_error("%s", err);
+        return CLI_EXIT_USAGE;
+    }
+    int ex = cli_signer_open(&s, o);
+    if (ex == CLI_EXIT_OK && !secret)
+        ex = poll_is_secret(&secret, &s, o, id);
+    if (ex == CLI_EXIT_OK && secret && !pinned) {
+        cli_error("poll %llu is secret: %s", (unsigned long long)id, err);
+        ex = CLI_EXIT_USAGE;
+    }
+    if (ex == CLI_EXIT_OK && secret)
+        ex = seal_to_enclave(&sealed, &s, o, platform, id, o->argv[1]);
+    if (ex == CLI_EXIT_OK) {
+        m = cJSON_CreateObject();
+        bool ok = m && cli_msg_u64(m, "proposal", id)
+                  && (secret ? cJSON_AddStringToObject(m, "ciphertext", sealed) : cJSON_AddStringToObject(m, "choice", o->argv[1]))
+                  && cli_msg_u64(m, "conviction", conviction);
+        ex = cli_signer_send(&s, o, secret ? "SecretBallot" : "Ballot", ok ? m : NULL);
+    }
+    cli_signer_close(&s);
     cJSON_Delete(m);
+    free(sealed);
     return ex;
 }
 

@@ -168,7 +168,15 @@ static const char help_gov_ballot[] =
     "(approval: the approved choices), '[2,1,3]' (ranked-choice, copeland: every choice, most\n"
     "preferred first), '{\"1\":2,\"3\":0.5}' (weighted, quadratic: relative weights). Its power\n"
     "and --conviction are a vote's (see gov vote); a ballot the system cannot count fails with\n"
-    "its reason and changes nothing; a later ballot replaces the earlier one.\n" SIGNED_HELP;
+    "its reason and changes nothing; a later ballot replaces the earlier one.\n"
+    "On a secret poll (or with --secret) the choice is sealed instead, as a SecretBallot that only\n"
+    "the enclave can open: the client first checks the node's enclave_getAttestation (the quote\n"
+    "is signed by the chain's attestation platform, for this chain; the ballot key is signed by\n"
+    "the quoted enclave; its measurement is allowlisted) and sends nothing if any check fails.\n"
+    "The platform is --platform ADDRESS (the genesis enclave.platform, which conclaved\n"
+    "--enclave-info prints) or the one whose DIR/platform.secret --datadir names. The node cannot\n"
+    "judge a sealed choice: one its system cannot count is counted invalid at the close.\n"
+    SIGNED_HELP;
 
 static const char help_gov_results[] =
     "Calls gov_getResults: a poll's scores, one per choice (base units with --raw), the power\n"
@@ -311,8 +319,9 @@ const cli_command cli_commands[] = {
       cli_cmd_gov_propose },
     { "gov vote", "ID for|against|abstain [--conviction N] [--sign-only] [KEY]",
       "vote on a proposal", help_gov_vote, 2, 2, CLI_OPT_CONVICTION | SIGNING, cli_cmd_gov_vote },
-    { "gov ballot", "ID CHOICE [--conviction N] [--sign-only] [KEY]",
-      "cast a ballot on a poll", help_gov_ballot, 2, 2, CLI_OPT_CONVICTION | SIGNING, cli_cmd_gov_ballot },
+    { "gov ballot", "ID CHOICE [--conviction N] [--secret] [--platform ADDRESS | --datadir DIR] [--sign-only] [KEY]",
+      "cast a ballot on a poll, secret or open", help_gov_ballot, 2, 2,
+      CLI_OPT_CONVICTION | CLI_OPT_SECRET | CLI_OPT_PLATFORM | CLI_OPT_DATADIR | SIGNING, cli_cmd_gov_ballot },
     { "gov results", "ID [--raw]",
       "show a poll's scores", help_gov_results, 1, 1, CLI_OPT_RAW, cli_cmd_gov_results },
     { "gov delegate", "TO [--conviction N] [--sign-only] [KEY]",

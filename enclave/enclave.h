@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "enclave/count_report.h"
 #include "enclave/platform.h"
 #include "enclave/proto.h"
 #include "enclave/quote.h"
@@ -101,6 +102,55 @@ int enc_host_attest(enc_host *h, uint64_t chain_id, uint8_t quote[ENC_QUOTE_LEN]
  * enc_host_call. Out: key (compressed) and sig (r || s || v) on ST_OK, untouched otherwise. */
 int enc_host_ballot_key(enc_host *h, uint64_t chain_id, uint8_t key[LEDGER_BALLOT_KEY_LEN],
                         uint8_t sig[LEDGER_BALLOT_KEY_SIG_LEN]) WARN_UNUSED NONNULL(1, 3, 4);
+
+/* --- Secret poll counts (docs/SECRET_BALLOTS.md) --- */
+
+/* A count to send: COUNT_BEGIN, then the ballots in COUNT_CHUNKs of at most ENC_COUNT_CHUNK_TARGET
+ * bytes, a sequence of request/response exchanges that the caller drives (each frame with
+ * enc_host_exchange_begin/_step, or enc_host_call) or enc_host_count does in place. Opaque; holds
+ * a copy of every ballot. */
+typedef struct enc_count_job enc_count_job;
+
+/* Returns: a new job for the count h announces (caller owns it; release with
+ * enc_count_job_free), NULL if out of memory. In: h (copied): chainId, proposal, system, nChoices,
+ * nBallots and the caller's ballotsHash of the ballots it will add. */
+enc_count_job *enc_count_job_new(const enc_count_header *h) NONNULL(1);
+void enc_count_job_free(enc_count_job *j);
+
+/* Adds the next ballot (voters in ascending order; the enclave refuses any other order).
+ * Returns: ST_OK; ST_LIMIT if nBallots are in already; ST_INVALID if len > 65535; ST_CONFLICT once
+ * the job has begun sending; ST_NOMEM. In: voter, weight (32 bytes, big-endian), ciphertext
+ * (len bytes), copied. */
+int enc_count_job_add(enc_count_job *j, const uint8_t voter[20], const uint8_t weight[32], const uint8_t *ciphertext,
+                      size_t len) WARN_UNUSED NONNULL(1, 2, 3);
+
+/* The next request to send.
+ * Returns: ST_OK; ST_NOTFOUND if every frame has been sent (wait for the answer, or the job is
+ * over); ST_CONFLICT if fewer ballots than nBallots were added; ST_PENDING if the answer to the
+ * last frame has not been given (enc_count_job_answer).
+ * Out: *type, *payload (borrowed from j until the next call or enc_count_job_free), *len. */
+int enc_count_job_next(enc_count_job *j, uint8_t *type, const uint8_t **payload, size_t *len)
+    WARN_UNUSED NONNULL(1, 2, 3, 4);
+
+/* Gives the job the enclave's answer to the frame it sent last.
+ * Returns: ST_PENDING: acknowledged, send the next frame (enc_count_job_next).
+ *          ST_OK: the report is in (enc_count_job_report); the job is over.
+ *          ST_INVALID: the enclave refused (why holds its ERROR text) or answered out of protocol
+ *          (why says how); the job is over: make a new one to try again.
+ * Out: why (whylen bytes, NUL-terminated) on ST_INVALID. In: the response (type, resp, len). */
+int enc_count_job_answer(enc_count_job *j, char *why, size_t whylen, uint8_t type, const uint8_t *resp, size_t len)
+    WARN_UNUSED NONNULL(1, 2);
+
+/* The COUNT_REPORT payload (report || signature; parse it with enc_count_report_parse) once
+ * enc_count_job_answer returned ST_OK, else NULL. Borrowed; valid until enc_count_job_free.
+ * Out: *len its length. */
+const uint8_t *enc_count_job_report(const enc_count_job *j, size_t *len) NONNULL(1, 2);
+
+/* Runs a whole job in place, blocking: each frame with enc_host_call and timeout_ms.
+ * Returns: ST_OK (the report: enc_count_job_report); ST_INVALID as enc_count_job_answer (why
+ * says why); ST_CONFLICT as enc_count_job_next; otherwise as enc_host_call (why says which). */
+int enc_host_count(enc_host *h, enc_count_job *j, char *why, size_t whylen, int timeout_ms)
+    WARN_UNUSED NONNULL(1, 2, 3);
 
 /* The enclave's process id (for logs and metrics). */
 pid_t enc_host_pid(const enc_host *h) NONNULL(1);

@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "enclave/count.h"
 #include "enclave/enclave.h"
 #include "enclave/seal.h"
 #include "enclave/settle.h"
@@ -40,6 +41,7 @@ typedef struct enclave {
     uint8_t ballot[32];      /* the ballot secret key (docs/SECRET_BALLOTS.md): never leaves unsealed */
     uint8_t ballot_key[LEDGER_BALLOT_KEY_LEN]; /* its public key, compressed */
     int fd;                  /* the host's socket */
+    enc_count *count;        /* the secret poll count under way; made at the first COUNT_BEGIN */
 } enclave;
 
 static void usage(FILE *out)
@@ -65,6 +67,7 @@ static _Noreturn void finish(enclave *e, enc_frame *f, int code)
         enc_frame_clear(f);
     explicit_bzero(e->key, sizeof e->key);
     explicit_bzero(e->ballot, sizeof e->ballot);
+    enc_count_free(e->count);
     enc_platform_clear(&e->platform);
     if (e->ctx)
         secp256k1_context_destroy(e->ctx);
@@ -152,6 +155,81 @@ static void ballot_key(enclave *e, enc_frame *f)
     reply(e, f, ENC_MSG_BALLOT_KEY_RESP, out, sizeof out);
 }
 
+/* Ends a complete count: the report, signed, as COUNT_REPORT; or ERROR saying which step failed. */
+static void count_report(enclave *e, enc_frame *f)
+{
+    enc_count_report r;
+    uint8_t out[ENC_COUNT_REPORT_MAX + ENC_COUNT_SIG_LEN];
+    char why[128], msg[192];
+    size_t len = 0;
+    int rc = enc_count_finish(e->count, &r, why, sizeof why, e->platform.measurement);
+
+    if (rc == ST_OK && (rc = enc_count_report_sign(e->ctx, &r, e->key)) != ST_OK)
+        snprintf(why, sizeof why, "cannot sign the report");
+    if (rc == ST_OK && (rc = enc_count_report_serialize(out, sizeof out, &len, &r)) != ST_OK)
+        snprintf(why, sizeof why, "cannot serialize the report");
+    if (rc != ST_OK) {
+        snprintf(msg, sizeof msg, "COUNT: %s", why);
+        reply_error(e, f, msg);
+        return;
+    }
+    reply(e, f, ENC_MSG_COUNT_REPORT, out, len);
+}
+
+/* Answers a count's frame that did not complete it: COUNT_ACK with the ballots received so far. */
+static void count_ack(enclave *e, enc_frame *f)
+{
+    uint32_t n = enc_count_received(e->count);
+    uint8_t out[4] = { (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n };
+    reply(e, f, ENC_MSG_COUNT_ACK, out, sizeof out);
+}
+
+/* COUNT_BEGIN: drops any unfinished count and begins the one announced. */
+static void count_begin(enclave *e, enc_frame *f)
+{
+    enc_count_header h;
+    const char *why = "";
+    char msg[128];
+
+    if (e->count)
+        enc_count_drop(e->count);
+    if (enc_count_header_parse(&h, &why, f->payload, f->len) != ST_OK) {
+        snprintf(msg, sizeof msg, "COUNT_BEGIN: %s", why);
+        reply_error(e, f, msg);
+        return;
+    }
+    if ((!e->count && !(e->count = enc_count_new())) || enc_count_begin(e->count, &h) != ST_OK) {
+        reply_error(e, f, "COUNT_BEGIN: out of memory");
+        return;
+    }
+    if (enc_count_complete(e->count))
+        count_report(e, f);
+    else
+        count_ack(e, f);
+}
+
+/* COUNT_CHUNK: counts the chunk's ballots; the one that completes the count is answered with the
+ * report. */
+static void count_chunk(enclave *e, enc_frame *f)
+{
+    char why[128], msg[192];
+    int rc;
+
+    if (!e->count) {
+        reply_error(e, f, "COUNT_CHUNK: no count has begun");
+        return;
+    }
+    rc = enc_count_chunk(e->count, why, sizeof why, e->ctx, e->ballot, f->payload, f->len);
+    if (rc != ST_OK) {
+        snprintf(msg, sizeof msg, "COUNT_CHUNK: %s", why);
+        reply_error(e, f, msg);
+    } else if (enc_count_complete(e->count)) {
+        count_report(e, f);
+    } else {
+        count_ack(e, f);
+    }
+}
+
 static void handle(enclave *e, enc_frame *f)
 {
     uint8_t quote[ENC_QUOTE_LEN];
@@ -178,6 +256,12 @@ static void handle(enclave *e, enc_frame *f)
         return;
     case ENC_MSG_BALLOT_KEY_REQ:
         ballot_key(e, f);
+        return;
+    case ENC_MSG_COUNT_BEGIN:
+        count_begin(e, f);
+        return;
+    case ENC_MSG_COUNT_CHUNK:
+        count_chunk(e, f);
         return;
     default:
         snprintf(msg, sizeof msg, "unexpected message type %u", (unsigned)f->type);
