@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include "cli/cli.h"
+#include "enclave/count_report.h"
 #include "enclave/platform.h"
 #include "enclave/quote.h"
 #include "ledger/amount.h"
@@ -288,4 +289,120 @@ int cli_ballots_recompute(uint8_t hash[32], uint64_t *count, uint8_t total_power
     mpz_clear(total);
     free(rows);
     return rc;
+}
+
+/* Whether member key of obj is the decimal string of the 32-byte big-endian word. */
+static bool amount_is(const cJSON *obj, const char *key, const uint8_t word[32])
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    uint8_t mine[32];
+    mpz_t a;
+    mpz_init(a);
+    bool ok = cJSON_IsString(v) && ledger_amount_parse(a, v->valuestring, strlen(v->valuestring)) == ST_OK;
+    if (ok)
+        ledger_amount_to_word(mine, a);
+    mpz_clear(a);
+    return ok && memcmp(mine, word, 32) == 0;
+}
+
+/* Whether member key of obj is the whole number n. */
+static bool number_is(const cJSON *obj, const char *key, uint64_t n)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble == (double)n;
+}
+
+/* Parses the results' report and signature into r; the "report" check. */
+static bool check_report(cli_checklist *l, enc_count_report *r, const cJSON *results, uint64_t chain_id, uint64_t id)
+{
+    static const char name[] = "report";
+    uint8_t buf[ENC_COUNT_REPORT_MAX + ENC_COUNT_SIG_LEN];
+    size_t len = 0, siglen = 0;
+    const cJSON *report = cJSON_GetObjectItemCaseSensitive(results, "report");
+    const cJSON *sig = cJSON_GetObjectItemCaseSensitive(results, "signature");
+    const char *why = NULL;
+    if (!cJSON_IsString(report) || !cJSON_IsString(sig)
+        || ledger_hex_decode(buf, ENC_COUNT_REPORT_MAX, &len, report->valuestring, strlen(report->valuestring)) != ST_OK
+        || ledger_hex_decode(buf + len, sizeof buf - len, &siglen, sig->valuestring, strlen(sig->valuestring)) != ST_OK)
+        return cli_check_add(l, name, false, "the results carry no report and signature (is the poll counted?)");
+    if (enc_count_report_parse(r, &why, buf, len + siglen) != ST_OK)
+        return cli_check_add(l, name, false, "not a count report: %s", why);
+    int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(results, "choices"));
+    if (r->chain_id != chain_id || r->proposal != id || r->n_choices != n)
+        return cli_check_add(l, name, false, "for chain %llu, proposal %llu, %u choices; this is chain %llu, poll %llu of %d",
+                             (unsigned long long)r->chain_id, (unsigned long long)r->proposal, r->n_choices,
+                             (unsigned long long)chain_id, (unsigned long long)id, n);
+    return cli_check_add(l, name, true, "%zu bytes for chain %llu, poll %llu, %d choices: %u ballots, %u valid, %u invalid",
+                         len, (unsigned long long)chain_id, (unsigned long long)id, n, r->count, r->valid, r->invalid);
+}
+
+/* The "ballots" check: the report covers exactly the published ballots. */
+static bool check_ballots(cli_checklist *l, const enc_count_report *r, const cJSON *results, const uint8_t hash[32],
+                          uint64_t count, const uint8_t total_power[32])
+{
+    static const char name[] = "ballots";
+    uint8_t published[32];
+    char hash_text[67];
+    ledger_hex_encode(hash_text, hash, 32);
+    if (memcmp(r->ballots_hash, hash, 32) != 0)
+        return cli_check_add(l, name, false, "the report counted other ballots than the %llu published (ballotsHash %s)",
+                             (unsigned long long)count, hash_text);
+    if (r->count != count || memcmp(r->total_power, total_power, 32) != 0)
+        return cli_check_add(l, name, false, "the report's count or totalPower is not the published ballots'");
+    if (!hex_member(published, 32, results, "ballotsHash") || memcmp(published, hash, 32) != 0
+        || !number_is(results, "totalVotes", count) || !amount_is(results, "scoresTotal", total_power))
+        return cli_check_add(l, name, false, "the results' ballotsHash, totalVotes or scoresTotal is not the ballots'");
+    return cli_check_add(l, name, true, "the report counted exactly the %llu published ballots: ballotsHash %s",
+                         (unsigned long long)count, hash_text);
+}
+
+/* The "members" check: the results publish what the report says. */
+static bool check_members(cli_checklist *l, const enc_count_report *r, const cJSON *results)
+{
+    static const char name[] = "members";
+    const cJSON *scores = cJSON_GetObjectItemCaseSensitive(results, "scores");
+    uint8_t measurement[32];
+    if (!number_is(results, "validVotes", r->valid) || !number_is(results, "invalidVotes", r->invalid))
+        return cli_check_add(l, name, false, "validVotes or invalidVotes is not the report's (%u valid, %u invalid)",
+                             r->valid, r->invalid);
+    if (cJSON_GetArraySize(scores) != r->n_choices)
+        return cli_check_add(l, name, false, "the results give %d scores, the report %u", cJSON_GetArraySize(scores), r->n_choices);
+    for (int i = 0; i < r->n_choices; i++) {
+        const cJSON *item = cJSON_GetArrayItem(scores, i);
+        uint8_t mine[32];
+        mpz_t v;
+        mpz_init(v);
+        bool same = cJSON_IsString(item) && ledger_amount_parse(v, item->valuestring, strlen(item->valuestring)) == ST_OK;
+        if (same)
+            ledger_amount_to_word(mine, v);
+        mpz_clear(v);
+        if (!same || memcmp(mine, r->scores[i], 32) != 0)
+            return cli_check_add(l, name, false, "the score of choice %d is not the report's", i + 1);
+    }
+    if (!hex_member(measurement, 32, results, "measurement") || memcmp(measurement, r->measurement, 32) != 0)
+        return cli_check_add(l, name, false, "the results' measurement is not the report's");
+    return cli_check_add(l, name, true, "the published scores, valid and invalid counts and measurement are the report's");
+}
+
+bool cli_count_check(cli_checklist *l, cli_count_claim *claim, const cJSON *results, uint64_t chain_id, uint64_t id,
+                     const uint8_t hash[32], uint64_t count, const uint8_t total_power[32])
+{
+    enc_count_report r;
+    uint8_t signer[20];
+    char named[LEDGER_ADDR_STRLEN];
+    const cJSON *enclave = cJSON_GetObjectItemCaseSensitive(results, "enclave");
+    if (!check_report(l, &r, results, chain_id, id)) {
+        cli_check_add(l, "ballots", false, "not checked: no report");
+        cli_check_add(l, "members", false, "not checked: no report");
+        return cli_check_add(l, "signature", false, "not checked: no report");
+    }
+    memcpy(claim->measurement, r.measurement, 32);
+    bool ok = check_ballots(l, &r, results, hash, count, total_power);
+    ok = check_members(l, &r, results) && ok;
+    if (!cJSON_IsString(enclave) || ledger_addr_parse(claim->enclave, enclave->valuestring) != ST_OK)
+        return cli_check_add(l, "signature", false, "the results name no enclave");
+    ledger_addr_format(named, claim->enclave);
+    if (enc_count_report_signer(signer, &r) != ST_OK || memcmp(signer, claim->enclave, 20) != 0)
+        return cli_check_add(l, "signature", false, "the report is NOT signed by %s", named);
+    return cli_check_add(l, "signature", true, "the report is signed by enclave %s", named) && ok;
 }

@@ -93,4 +93,23 @@ int cli_ballot_seal(char **hex, char *err, size_t errlen, const uint8_t ballot_k
 int cli_ballots_recompute(uint8_t hash[32], uint64_t *count, uint8_t total_power[32], char *err, size_t errlen,
                           const cJSON *ballots) WARN_UNUSED NONNULL(1, 2, 3, 4, 6);
 
+/* What the count was checked against, and what it names. */
+typedef struct cli_count_claim {
+    uint8_t enclave[20];        /* the results' `enclave`, which the report's signature recovers to */
+    uint8_t measurement[32];    /* the report's measurement (also the results') */
+} cli_count_claim;
+
+/* Checks a counted secret poll's gov_getResults answer (results) against its report and against
+ * the ballots recomputed by cli_ballots_recompute (hash, count, total_power), adding four checks:
+ *   "report":    `report` and `signature` parse as a count report (enclave/count_report.h) for
+ *                chain_id, proposal id and the poll's number of choices;
+ *   "ballots":   the report's ballotsHash, count and totalPower are the recomputed ones, and the
+ *                results' ballotsHash, totalVotes and scoresTotal say the same;
+ *   "members":   the results' validVotes, invalidVotes, scores and measurement are the report's;
+ *   "signature": the report's signature recovers to the results' `enclave`.
+ * Returns: whether all four passed. Out: claim, filled when the report parsed and named an
+ * enclave (unspecified otherwise). */
+bool cli_count_check(cli_checklist *l, cli_count_claim *claim, const cJSON *results, uint64_t chain_id, uint64_t id,
+                     const uint8_t hash[32], uint64_t count, const uint8_t total_power[32]) NONNULL(1, 2, 3, 6, 8);
+
 #endif

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "enclave/count_report.h"
+#include "enclave/handover.h"
 #include "enclave/platform.h"
 #include "enclave/proto.h"
 #include "enclave/quote.h"
@@ -151,6 +152,34 @@ const uint8_t *enc_count_job_report(const enc_count_job *j, size_t *len) NONNULL
  * says why); ST_CONFLICT as enc_count_job_next; otherwise as enc_host_call (why says which). */
 int enc_host_count(enc_host *h, enc_count_job *j, char *why, size_t whylen, int timeout_ms)
     WARN_UNUSED NONNULL(1, 2, 3);
+
+/* --- The ballot key's handover to a new enclave build (docs/SECRET_BALLOTS.md) --- */
+
+/* Asks the old enclave to hand its ballot key to the enclave of new_quote (BALLOT_KEY_EXPORT_REQ).
+ * The old enclave checks the quote against its platform, the chain and that the measurement is not
+ * its own; the caller checks, before, that the new measurement is allowlisted.
+ * Returns: ST_OK; ST_INVALID if the enclave refused (why holds its reason) or answered out of
+ * protocol; otherwise as enc_host_call (why says so). Out: blob on ST_OK. */
+int enc_host_ballot_export(enc_host *old, uint64_t chain_id, const uint8_t *new_quote, size_t quote_len,
+                           uint8_t blob[ENC_HANDOVER_LEN], char *why, size_t whylen) WARN_UNUSED NONNULL(1, 3, 5, 6);
+
+/* Gives the new enclave a handover blob (BALLOT_KEY_IMPORT_REQ): it checks the blob, takes the
+ * ballot key as its own and answers it signed, with the key sealed to its measurement, which this
+ * call writes as DIR/ballot-<measurement prefix>.sealed in place of the file it had (whole or not at
+ * all), so the key survives its restarts.
+ * Returns: ST_OK; ST_INVALID if refused (why holds the reason; nothing changed); ST_LIMIT or ST_IO
+ * if the file could not be written (the running enclave holds the key, a restart would not);
+ * otherwise as enc_host_call. Out: key and sig (as enc_host_ballot_key for the blob's chain) on ST_OK.
+ * In: blob (len bytes); sealed_dir the enclave's --sealed-dir. */
+int enc_host_ballot_import(enc_host *nu, const uint8_t *blob, size_t len, const char *sealed_dir,
+                           uint8_t key[LEDGER_BALLOT_KEY_LEN], uint8_t sig[LEDGER_BALLOT_KEY_SIG_LEN], char *why,
+                           size_t whylen) WARN_UNUSED NONNULL(1, 2, 4, 5, 6, 7);
+
+/* The whole handover: the new enclave's quote for chain_id, the export from old, the import into
+ * nu. Returns, Out: as enc_host_ballot_import (why names the step that failed). */
+int enc_host_ballot_handover(enc_host *old, enc_host *nu, uint64_t chain_id, const char *sealed_dir,
+                             uint8_t key[LEDGER_BALLOT_KEY_LEN], uint8_t sig[LEDGER_BALLOT_KEY_SIG_LEN], char *why,
+                             size_t whylen) WARN_UNUSED NONNULL(1, 2, 4, 5, 6, 7);
 
 /* The enclave's process id (for logs and metrics). */
 pid_t enc_host_pid(const enc_host *h) NONNULL(1);

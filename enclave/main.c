@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include "enclave/count.h"
 #include "enclave/enclave.h"
+#include "enclave/handover.h"
 #include "enclave/seal.h"
 #include "enclave/settle.h"
 #include "ledger/ballot_box.h"
@@ -40,6 +41,7 @@ typedef struct enclave {
     uint8_t pub[64];         /* its public key, X||Y */
     uint8_t ballot[32];      /* the ballot secret key (docs/SECRET_BALLOTS.md): never leaves unsealed */
     uint8_t ballot_key[LEDGER_BALLOT_KEY_LEN]; /* its public key, compressed */
+    uint8_t platform_addr[20]; /* the platform's attestation address, to check other enclaves' quotes */
     int fd;                  /* the host's socket */
     enc_count *count;        /* the secret poll count under way; made at the first COUNT_BEGIN */
 } enclave;
@@ -230,6 +232,60 @@ static void count_chunk(enclave *e, enc_frame *f)
     }
 }
 
+/* BALLOT_KEY_EXPORT_REQ: the handover blob of the ballot key for the enclave of the quote given. */
+static void ballot_export(enclave *e, enc_frame *f)
+{
+    uint8_t blob[ENC_HANDOVER_LEN];
+    const char *why = "";
+    char msg[160];
+    uint64_t chain_id = 0;
+
+    if (f->len < 8) {
+        reply_error(e, f, "BALLOT_KEY_EXPORT_REQ: the payload must be an 8-byte chainId and a quote");
+        return;
+    }
+    for (unsigned i = 0; i < 8; i++)
+        chain_id = chain_id << 8 | f->payload[i];
+    if (enc_handover_export(e->ctx, blob, &why, &e->platform, e->platform_addr, e->key, e->pub, e->ballot, chain_id,
+                            f->payload + 8, f->len - 8) != ST_OK) {
+        snprintf(msg, sizeof msg, "BALLOT_KEY_EXPORT_REQ: %s", why);
+        reply_error(e, f, msg);
+        return;
+    }
+    reply(e, f, ENC_MSG_BALLOT_KEY_EXPORT_RESP, blob, sizeof blob);
+}
+
+/* BALLOT_KEY_IMPORT_REQ: takes the ballot key a handover blob carries as this enclave's own (a
+ * count under way is dropped), and answers it signed for the blob's chain, with its measurement and
+ * the key sealed to it, for the host to write. */
+static void ballot_import(enclave *e, enc_frame *f)
+{
+    uint8_t secret[32], key[LEDGER_BALLOT_KEY_LEN];
+    uint8_t out[LEDGER_BALLOT_KEY_LEN + LEDGER_BALLOT_KEY_SIG_LEN + 32 + ENC_SEAL_FILE_LEN];
+    const char *why = "";
+    char msg[160];
+    uint64_t chain_id = 0;
+
+    if (enc_handover_import(e->ctx, secret, &chain_id, &why, &e->platform, e->platform_addr, e->key, e->pub,
+                            f->payload, f->len) != ST_OK
+        || ledger_ballot_key(e->ctx, key, secret) != ST_OK
+        || ledger_ballot_key_sign(e->ctx, out + LEDGER_BALLOT_KEY_LEN, chain_id, key, e->key) != ST_OK) {
+        explicit_bzero(secret, sizeof secret);
+        snprintf(msg, sizeof msg, "BALLOT_KEY_IMPORT_REQ: %s", *why ? why : "a key operation failed");
+        reply_error(e, f, msg);
+        return;
+    }
+    if (e->count)
+        enc_count_drop(e->count);
+    memcpy(e->ballot, secret, sizeof secret);
+    memcpy(e->ballot_key, key, sizeof key);
+    explicit_bzero(secret, sizeof secret);
+    memcpy(out, key, sizeof key);
+    memcpy(out + LEDGER_BALLOT_KEY_LEN + LEDGER_BALLOT_KEY_SIG_LEN, e->platform.measurement, 32);
+    enc_handover_seal(out + LEDGER_BALLOT_KEY_LEN + LEDGER_BALLOT_KEY_SIG_LEN + 32, &e->platform, e->ballot);
+    reply(e, f, ENC_MSG_BALLOT_KEY_IMPORT_RESP, out, sizeof out);
+}
+
 static void handle(enclave *e, enc_frame *f)
 {
     uint8_t quote[ENC_QUOTE_LEN];
@@ -262,6 +318,12 @@ static void handle(enclave *e, enc_frame *f)
         return;
     case ENC_MSG_COUNT_CHUNK:
         count_chunk(e, f);
+        return;
+    case ENC_MSG_BALLOT_KEY_EXPORT_REQ:
+        ballot_export(e, f);
+        return;
+    case ENC_MSG_BALLOT_KEY_IMPORT_REQ:
+        ballot_import(e, f);
         return;
     default:
         snprintf(msg, sizeof msg, "unexpected message type %u", (unsigned)f->type);
@@ -460,6 +522,12 @@ static int start(enclave *e, const char *secret_path, const char *sealed_dir)
     if (rc != ST_OK) {
         fprintf(stderr, "conclave-enclave: cannot %s the ballot key in %s: %s\n",
                 rc == ST_CRYPTO ? "unseal" : "load or seal", sealed_dir, st_str(rc));
+        return rc;
+    }
+    /* The platform's address, for the key handover's quotes. Computing it also makes ledger/sig's
+     * context (getrandom), which enc_quote_verify uses after confinement, when getrandom is barred. */
+    if ((rc = enc_platform_attestation_address(e->platform_addr, e->platform.secret)) != ST_OK) {
+        fprintf(stderr, "conclave-enclave: cannot derive the platform's attestation address: %s\n", st_str(rc));
         return rc;
     }
     ledger_sig_pubkey_address(addr, e->pub);

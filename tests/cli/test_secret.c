@@ -4,7 +4,9 @@
  * answer made here from a test platform (each way it can be wrong fails the right check and
  * nothing else passes for it), sealing with fresh randomness that the enclave's ledger_ballot_open
  * reads back, the check list, and the ballotsHash, count and total power recomputed from published
- * ballots (in voter order whatever the node's, doubled, malformed and overflowing lists refused). */
+ * ballots (in voter order whatever the node's, doubled, malformed and overflowing lists refused),
+ * and a published count checked against its signed report and the ballots (each way the node could
+ * misstate it fails the right check). */
 #include <criterion/criterion.h>
 #include <secp256k1.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "cli/secret.h"
+#include "enclave/count_report.h"
 #include "enclave/platform.h"
 #include "ledger/amount.h"
 #include "ledger/hash.h"
@@ -385,4 +388,161 @@ Test(cli_secret, weights_that_reach_two_to_the_256_overflow)
     cJSON_AddItemToArray(list, published("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "1", "0", "0x01"));
     cr_assert_eq(cli_ballots_recompute(hash, &count, total, err, sizeof err, list), ST_OVERFLOW, "the total: %s", err);
     cJSON_Delete(list);
+}
+
+/* ---- a counted secret poll: its report, its results and its ballots, made here ---- */
+
+static const char *const poll_voters[] = { "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+                                           "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
+                                           "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266" };
+
+/* The published ballots of the poll: three, weights 100, 250 and 7 tokens' worth of base units
+ * (the second with 50 delegated), arbitrary ciphertexts. */
+static cJSON *poll_ballots(int n)
+{
+    static const char *const own[] = { "100", "200", "7" }, *const lent[] = { "0", "50", "0" };
+    static const char *const cts[] = { "0x01aa", "0x01bb", "0x01cc" };
+    cJSON *list = cJSON_CreateArray();
+    for (int k = 0; k < n; k++)
+        cJSON_AddItemToArray(list, published(poll_voters[k], own[k], lent[k], cts[k]));
+    return list;
+}
+
+/* A report of poll 4 on CHAIN with 3 choices over the three ballots (2 valid, 1 invalid), scores
+ * 250, 100, 0, signed by signer_hex; and the gov_getResults answer that publishes it, naming
+ * enclave_hex's address. */
+static cJSON *counted_results(uint64_t proposal, const char *signer_hex, const char *enclave_hex)
+{
+    static const unsigned scores[] = { 250, 100, 0 };
+    enc_count_report r;
+    uint8_t key[32], addr[20], body[ENC_COUNT_REPORT_MAX];
+    uint64_t count;
+    char err[256], addr_text[LEDGER_ADDR_STRLEN], score[16];
+    cJSON *ballots = poll_ballots(3);
+    memset(&r, 0, sizeof r);
+    cr_assert_eq(cli_ballots_recompute(r.ballots_hash, &count, r.total_power, err, sizeof err, ballots), ST_OK, "%s", err);
+    cJSON_Delete(ballots);
+    r.chain_id = CHAIN;
+    r.proposal = proposal;
+    r.count = 3;
+    r.valid = 2;
+    r.invalid = 1;
+    r.n_choices = 3;
+    for (int i = 0; i < 3; i++)
+        r.scores[i][31] = (uint8_t)scores[i];
+    memset(r.measurement, 0x5a, 32);
+    th_hex(key, 32, signer_hex);
+    cr_assert_eq(enc_count_report_sign(ctx, &r, key), ST_OK, "the report is signed");
+    th_hex(key, 32, enclave_hex);
+    cr_assert_eq(ledger_sig_address(addr, key), ST_OK, "the enclave's address");
+    ledger_addr_format(addr_text, addr);
+    enc_count_report_body(body, &r);
+
+    cJSON *res = cJSON_CreateObject(), *choices = cJSON_AddArrayToObject(res, "choices");
+    cJSON *list = cJSON_AddArrayToObject(res, "scores");
+    cr_assert(res && choices && list && cJSON_AddTrueToObject(res, "secret") && cJSON_AddNumberToObject(res, "proposal", 4)
+                  && cJSON_AddStringToObject(res, "scoresTotal", "357") && cJSON_AddNumberToObject(res, "totalVotes", 3)
+                  && cJSON_AddNumberToObject(res, "validVotes", 2) && cJSON_AddNumberToObject(res, "invalidVotes", 1)
+                  && cJSON_AddStringToObject(res, "enclave", addr_text), "the results");
+    for (int i = 0; i < 3; i++) {
+        snprintf(score, sizeof score, "%u", scores[i]);
+        cJSON_AddItemToArray(choices, cJSON_CreateString(i == 0 ? "A" : i == 1 ? "B" : "C"));
+        cJSON_AddItemToArray(list, cJSON_CreateString(score));
+    }
+    set_hex(res, "measurement", r.measurement, 32);
+    set_hex(res, "ballotsHash", r.ballots_hash, 32);
+    set_hex(res, "report", body, enc_count_report_len(&r));
+    set_hex(res, "signature", r.signature, sizeof r.signature);
+    return res;
+}
+
+/* Runs cli_count_check of results against the first n published ballots; asserts each verdict of
+ * its four checks: report, ballots, members, signature. */
+static void expect_count(const cJSON *results, int n, bool report, bool ballots, bool members, bool signature)
+{
+    cli_checklist l = { 0 };
+    cli_count_claim claim;
+    uint8_t hash[32], total[32];
+    uint64_t count;
+    char err[256];
+    cJSON *list = poll_ballots(n);
+    cr_assert_eq(cli_ballots_recompute(hash, &count, total, err, sizeof err, list), ST_OK, "%s", err);
+    cJSON_Delete(list);
+    bool all = cli_count_check(&l, &claim, results, CHAIN, 4, hash, count, total);
+    cr_assert_eq(l.n, 4, "four checks (got %zu)", l.n);
+    const bool want[] = { report, ballots, members, signature };
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(l.item[i].ok, want[i], "%s: %s", l.item[i].name, l.item[i].detail);
+    cr_assert_eq(all, report && ballots && members && signature, "the verdict is all four");
+}
+
+Test(cli_secret, a_published_count_of_the_published_ballots_checks_out)
+{
+    cJSON *res = counted_results(4, IDENTITY_SECRET, IDENTITY_SECRET);
+    cli_checklist l = { 0 };
+    cli_count_claim claim;
+    uint8_t hash[32], total[32], want[20], m[32];
+    uint64_t count;
+    char err[256];
+    cJSON *list = poll_ballots(3);
+    cr_assert_eq(cli_ballots_recompute(hash, &count, total, err, sizeof err, list), ST_OK, "%s", err);
+    cr_assert(cli_count_check(&l, &claim, res, CHAIN, 4, hash, count, total), "it checks out: %s",
+              cli_checklist_failure(&l) ? cli_checklist_failure(&l)->detail : "");
+    cr_assert_eq(ledger_addr_parse(want, th_str(res, "enclave")), ST_OK, "the enclave");
+    cr_assert_arr_eq(claim.enclave, want, 20, "the claim names the signing enclave");
+    memset(m, 0x5a, 32);
+    cr_assert_arr_eq(claim.measurement, m, 32, "and the report's measurement");
+    cJSON_Delete(list);
+    cJSON_Delete(res);
+}
+
+Test(cli_secret, a_count_of_other_ballots_than_the_published_fails)
+{
+    cJSON *res = counted_results(4, IDENTITY_SECRET, IDENTITY_SECRET);
+    expect_count(res, 2, true, false, true, true); /* a ballot the node did not publish was counted */
+    cJSON_Delete(res);
+}
+
+Test(cli_secret, results_that_misstate_the_report_fail)
+{
+    cJSON *res = counted_results(4, IDENTITY_SECRET, IDENTITY_SECRET);
+    cJSON_ReplaceItemInArray(cJSON_GetObjectItemCaseSensitive(res, "scores"), 1, cJSON_CreateString("101"));
+    expect_count(res, 3, true, true, false, true);
+    cJSON_Delete(res);
+    res = counted_results(4, IDENTITY_SECRET, IDENTITY_SECRET);
+    cJSON_ReplaceItemInObjectCaseSensitive(res, "invalidVotes", cJSON_CreateNumber(0));
+    expect_count(res, 3, true, true, false, true);
+    cJSON_Delete(res);
+    res = counted_results(4, IDENTITY_SECRET, IDENTITY_SECRET);
+    cJSON_ReplaceItemInObjectCaseSensitive(res, "scoresTotal", cJSON_CreateString("358"));
+    expect_count(res, 3, true, false, true, true);
+    cJSON_Delete(res);
+}
+
+Test(cli_secret, a_report_signed_by_another_key_or_altered_fails_its_signature)
+{
+    cJSON *res = counted_results(4, OTHER_SECRET, IDENTITY_SECRET);
+    expect_count(res, 3, true, true, true, false);
+    cJSON_Delete(res);
+    res = counted_results(4, IDENTITY_SECRET, IDENTITY_SECRET);
+    /* the node raises score 3 in both the report and the results: the signature no longer holds */
+    char *report = strdup(th_str(res, "report"));
+    size_t at = strlen("0x") + 2 * (ENC_COUNT_REPORT_FIXED - 32 + 2 * 32 + 31);
+    report[at + 1] = '9';
+    cJSON_ReplaceItemInObjectCaseSensitive(res, "report", cJSON_CreateString(report));
+    cJSON_ReplaceItemInArray(cJSON_GetObjectItemCaseSensitive(res, "scores"), 2, cJSON_CreateString("9"));
+    expect_count(res, 3, true, true, true, false);
+    free(report);
+    cJSON_Delete(res);
+}
+
+Test(cli_secret, a_report_of_another_poll_or_none_fails_and_nothing_else_passes)
+{
+    cJSON *res = counted_results(5, IDENTITY_SECRET, IDENTITY_SECRET);
+    expect_count(res, 3, false, false, false, false);
+    cJSON_Delete(res);
+    res = counted_results(4, IDENTITY_SECRET, IDENTITY_SECRET);
+    cJSON_DeleteItemFromObjectCaseSensitive(res, "report");
+    expect_count(res, 3, false, false, false, false);
+    cJSON_Delete(res);
 }
