@@ -110,7 +110,7 @@ struct eng {
     uint64_t enclave_retry_at;      /* monotonic seconds: no restart before */
     uint8_t enclave_address[20];    /* the running enclave's key address */
     eng_item *enclave_items;        /* EnclaveAllow/EnclaveRegister made for the producer to queue (owned) */
-    bool tamper_next_report;        /* dev test hook: flip a byte of the next report */
+    bool tamper_next_report;        /* dev test hook: flip a byte of the next report (settlement or count) */
     bool tamper_next_inputs;        /* dev test hook: send the next inputs a byte short */
     eng_settle_request settle;      /* the settlement being computed, or waiting for its block */
     eng_count_request count;        /* the secret poll being counted, one exchange with settle at a time */
