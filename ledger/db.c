@@ -207,7 +207,7 @@ void ledger_close(ledger *l)
     if (!l)
         return;
     ledger_nonces_forget(l);
-    ledger_account_memo_forget(l);
+    ledger_memo_forget(l);
     for (int i = 0; i < STMT_COUNT; i++)
         sqlite3_finalize(l->stmts[i]);
     sqlite3_close(l->db);
@@ -326,12 +326,12 @@ int ledger_block_begin(ledger *l, uint64_t height)
 int ledger_block_commit(ledger *l)
 {
     ARG_CHECK(l->in_block && !l->in_tx);
-    if (ledger_nonces_write(l) != ST_OK || control(l, STMT_COMMIT, "COMMIT") != ST_OK) {
+    if (ledger_nonces_write(l) != ST_OK || ledger_memo_write(l) != ST_OK || control(l, STMT_COMMIT, "COMMIT") != ST_OK) {
         ledger_block_abort(l);
         return ST_DB;
     }
     ledger_nonces_forget(l);
-    ledger_account_memo_forget(l);
+    ledger_memo_forget(l);
     l->in_block = false;
     return ST_OK;
 }
@@ -342,7 +342,7 @@ void ledger_block_abort(ledger *l)
         return;
     sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
     ledger_nonces_forget(l);
-    ledger_account_memo_forget(l);
+    ledger_memo_forget(l);
     l->in_block = false;
     l->in_tx = false;
 }
@@ -378,6 +378,7 @@ int ledger_tx_begin(ledger *l, const uint8_t txhash[LEDGER_HASH_LEN])
     ARG_CHECK(l->in_block && !l->in_tx);
     if (control(l, STMT_TX_SAVEPOINT, "SAVEPOINT tx") != ST_OK)
         return ST_DB;
+    ledger_memo_savepoint(l, false);
     memcpy(l->txhash, txhash, LEDGER_HASH_LEN);
     l->in_tx = true;
     return ST_OK;
@@ -387,27 +388,26 @@ int ledger_tx_end(ledger *l, bool keep)
 {
     ARG_CHECK(l->in_tx);
     l->in_tx = false;
-    if (!keep) {
-        ledger_account_memo_forget(l);
-        if (control(l, STMT_TX_ROLLBACK, "ROLLBACK TO tx") != ST_OK)
-            return ST_DB;
-    }
+    ledger_memo_savepoint_end(l, false, keep);
+    if (!keep && control(l, STMT_TX_ROLLBACK, "ROLLBACK TO tx") != ST_OK)
+        return ST_DB;
     return control(l, STMT_TX_RELEASE, "RELEASE tx");
 }
 
 int ledger_inner_begin(ledger *l)
 {
     ARG_CHECK(l->in_tx);
-    return control(l, STMT_INNER_SAVEPOINT, "SAVEPOINT inner");
+    if (control(l, STMT_INNER_SAVEPOINT, "SAVEPOINT inner") != ST_OK)
+        return ST_DB;
+    ledger_memo_savepoint(l, true);
+    return ST_OK;
 }
 
 int ledger_inner_end(ledger *l, bool keep)
 {
     ARG_CHECK(l->in_tx);
-    if (!keep) {
-        ledger_account_memo_forget(l);
-        if (control(l, STMT_INNER_ROLLBACK, "ROLLBACK TO inner") != ST_OK)
-            return ST_DB;
-    }
+    ledger_memo_savepoint_end(l, true, keep);
+    if (!keep && control(l, STMT_INNER_ROLLBACK, "ROLLBACK TO inner") != ST_OK)
+        return ST_DB;
     return control(l, STMT_INNER_RELEASE, "RELEASE inner");
 }

@@ -166,7 +166,10 @@ int ledger_inner_end(ledger *l, bool keep) WARN_UNUSED NONNULL(1);
  * Returns: ST_OK; ST_INSUFFICIENT; ST_OVERFLOW; ST_INVALID; ST_DB. Nothing changes on failure. */
 int ledger_transfer(ledger *l, const ledger_account *debit, const ledger_account *credit,
                     const mpz_t amount, const char *code) WARN_UNUSED NONNULL(1, 2, 3, 4, 5);
-/* Out: balance (credits - debits) of an account; 0 for one never used. For issuance it is <= 0. */
+/* Out: balance (credits - debits) of an account; 0 for one never used. For issuance it is <= 0.
+ * Inside a block it includes the block's transfers so far: their totals are kept in memory and
+ * written to the accounts table at ledger_block_commit, so only this function (not SQL over that
+ * table) sees them before then. */
 int ledger_balance(ledger *l, const ledger_account *a, mpz_t balance) WARN_UNUSED NONNULL(1, 2, 3);
 
 /* The next nonce expected from address (0 for a new one), and its increment (inside a block).
