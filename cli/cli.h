@@ -136,7 +136,9 @@ enum cli_opt_flags {
     CLI_OPT_CONVICTION = 1 << 9, /* --conviction N */
     CLI_OPT_FILTER = 1 << 10, /* --state S */
     CLI_OPT_PROPOSAL = 1 << 11, /* --proposal ID */
-    CLI_OPT_TRACK = 1 << 12   /* --track T */
+    CLI_OPT_TRACK = 1 << 12,  /* --track T */
+    CLI_OPT_SECRET = 1 << 13, /* --secret */
+    CLI_OPT_PLATFORM = 1 << 14 /* --platform ADDRESS */
 };
 
 /* The parsed command line; every string is borrowed from argv or the environment. */
@@ -162,6 +164,8 @@ typedef struct cli_opts {
     const char *state;        /* --state: a proposal state, or NULL */
     const char *track;        /* --track: a governance track, or NULL */
     const char *proposal;     /* --proposal: a proposal id, or NULL */
+    bool secret;              /* --secret: seal the ballot to the enclave's ballot key */
+    const char *platform;     /* --platform: the chain's attestation platform address, or NULL */
     int argc;                 /* positional words after the command */
     char **argv;
 } cli_opts;

@@ -168,12 +168,35 @@ static const char help_gov_ballot[] =
     "(approval: the approved choices), '[2,1,3]' (ranked-choice, copeland: every choice, most\n"
     "preferred first), '{\"1\":2,\"3\":0.5}' (weighted, quadratic: relative weights). Its power\n"
     "and --conviction are a vote's (see gov vote); a ballot the system cannot count fails with\n"
-    "its reason and changes nothing; a later ballot replaces the earlier one.\n" SIGNED_HELP;
+    "its reason and changes nothing; a later ballot replaces the earlier one.\n"
+    "On a secret poll (or with --secret) the choice is sealed instead, as a SecretBallot that only\n"
+    "the enclave can open: the client first checks the node's enclave_getAttestation (the quote\n"
+    "is signed by the chain's attestation platform, for this chain; the ballot key is signed by\n"
+    "the quoted enclave; its measurement is allowlisted) and sends nothing if any check fails.\n"
+    "The platform is --platform ADDRESS (the genesis enclave.platform, which conclaved\n"
+    "--enclave-info prints) or the one whose DIR/platform.secret --datadir names. The node cannot\n"
+    "judge a sealed choice: one its system cannot count is counted invalid at the close.\n"
+    SIGNED_HELP;
+
+static const char help_verify_poll[] =
+    "Checks the count of secret poll ID without any key: reads gov_getResults and every page of\n"
+    "gov_getSecretBallots, recomputes the ballotsHash of the published ballots (in voter order,\n"
+    "each weighing weight + delegatedWeight), and checks that the signed report counted exactly\n"
+    "those ballots (its ballotsHash, count and totalPower), that the published scores, valid and\n"
+    "invalid counts and measurement are the report's, that the report's signature recovers to the\n"
+    "enclave the results name, and that this enclave is the node's attested one: its quote signed\n"
+    "by the chain's platform (--platform ADDRESS, or --datadir DIR's platform.secret) for this\n"
+    "chain and the report's measurement, its ballot key signed by it, its measurement allowlisted.\n"
+    "Prints one line per check and exits 1 if any fails (or the poll is not secret or not yet\n"
+    "counted). What it cannot check is how each ballot was read: docs/SECRET_BALLOTS.md.\n";
 
 static const char help_gov_results[] =
     "Calls gov_getResults: a poll's scores, one per choice (base units with --raw), the power\n"
     "and number of its ballots and the winning choice; final once counted at the close, the\n"
-    "running result before. Exit 1 for an unknown proposal or one that is not a poll.\n";
+    "running result before. A secret poll shows no score before its count; after it, the valid\n"
+    "and invalid ballots (one the enclave could not open or count), the enclave that counted\n"
+    "and the hash of the ballots it counted (conclave verify-poll checks all of it). Exit 1 for\n"
+    "an unknown proposal or one that is not a poll.\n";
 
 static const char help_gov_delegate[] =
     "Signs a Delegate: TO votes with the key's power (at the conviction given, default 0) on\n"
@@ -311,8 +334,9 @@ const cli_command cli_commands[] = {
       cli_cmd_gov_propose },
     { "gov vote", "ID for|against|abstain [--conviction N] [--sign-only] [KEY]",
       "vote on a proposal", help_gov_vote, 2, 2, CLI_OPT_CONVICTION | SIGNING, cli_cmd_gov_vote },
-    { "gov ballot", "ID CHOICE [--conviction N] [--sign-only] [KEY]",
-      "cast a ballot on a poll", help_gov_ballot, 2, 2, CLI_OPT_CONVICTION | SIGNING, cli_cmd_gov_ballot },
+    { "gov ballot", "ID CHOICE [--conviction N] [--secret] [--platform ADDRESS | --datadir DIR] [--sign-only] [KEY]",
+      "cast a ballot on a poll, secret or open", help_gov_ballot, 2, 2,
+      CLI_OPT_CONVICTION | CLI_OPT_SECRET | CLI_OPT_PLATFORM | CLI_OPT_DATADIR | SIGNING, cli_cmd_gov_ballot },
     { "gov results", "ID [--raw]",
       "show a poll's scores", help_gov_results, 1, 1, CLI_OPT_RAW, cli_cmd_gov_results },
     { "gov delegate", "TO [--conviction N] [--sign-only] [KEY]",
@@ -339,6 +363,9 @@ const cli_command cli_commands[] = {
       "check the ledger's invariants on the node", help_audit, 0, 0, CLI_OPT_DATADIR, cli_cmd_audit },
     { "verify-epoch", "EPOCH",
       "recompute a settled epoch outside the enclave", help_verify_epoch, 1, 1, 0, cli_cmd_verify_epoch },
+    { "verify-poll", "ID [--platform ADDRESS | --datadir DIR]",
+      "check a secret poll's count against its ballots and enclave", help_verify_poll, 1, 1,
+      CLI_OPT_PLATFORM | CLI_OPT_DATADIR, cli_cmd_verify_poll },
     { "replay", "--datadir DIR [--out FILE]",
       "rebuild a ledger from its block log and compare", help_replay, 0, 0, CLI_OPT_DATADIR | CLI_OPT_OUT,
       cli_cmd_replay },

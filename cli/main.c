@@ -28,7 +28,7 @@ static const struct option_def option_defs[] = {
     { "payload", 1, CLI_OPT_PROPOSE }, { "spend", 2, CLI_OPT_PROPOSE }, { "param", 2, CLI_OPT_PROPOSE },
     { "allow-enclave", 1, CLI_OPT_PROPOSE }, { "remove-enclave", 1, CLI_OPT_PROPOSE },
     { "conviction", 1, CLI_OPT_CONVICTION }, { "state", 1, CLI_OPT_FILTER }, { "track", 1, CLI_OPT_TRACK },
-    { "proposal", 1, CLI_OPT_PROPOSAL },
+    { "proposal", 1, CLI_OPT_PROPOSAL }, { "secret", 0, CLI_OPT_SECRET }, { "platform", 1, CLI_OPT_PLATFORM },
 };
 
 static const char exit_text[] =
@@ -55,7 +55,7 @@ static void overall_help(FILE *f)
           "  --dev-key N    sign as development account N (0-9) of `conclaved --dev`\n"
           "  --raw          amounts in base units (10^18 per token) instead of tokens\n"
           "  --datadir DIR  a node's data directory (replay; audit, mint, advance-time and admin read\n"
-          "                 DIR/.cookie)\n"
+          "                 DIR/.cookie; gov ballot and verify-poll DIR/platform.secret)\n"
           "  --out FILE     the file to create (keygen, replay)\n"
           "  --sign-only    signed commands: print the signed transaction (tx_send params), send nothing\n"
           "  --commission PPM   pool create: the commission in parts per million (100000 is 10%)\n"
@@ -70,6 +70,10 @@ static void overall_help(FILE *f)
           "  --conviction N gov vote, gov delegate: 0 (0.1x, no lock) to 6 (6x, locked 32 periods)\n"
           "  --state S, --track T  gov proposals: only those in state S, on track T\n"
           "  --proposal ID  gov power: at the proposal's snapshot\n"
+          "  --secret       gov ballot: seal the choice to the enclave's ballot key (a SecretBallot)\n"
+          "  --platform ADDRESS  gov ballot on a secret poll, verify-poll: the chain's attestation\n"
+          "                 platform that the enclave's quote must be signed by (genesis enclave.platform;\n"
+          "                 or --datadir DIR of a node on this machine)\n"
           "  --json         print the node's JSON result instead of text\n"
           "  --help, -h     this text\n"
           "  --version      the version\n\n", f);
@@ -181,6 +185,10 @@ static int set_option(cli_opts *o, const char *name, const char *value, const ch
         o->track = value;
     else if (strcmp(name, "proposal") == 0)
         o->proposal = value;
+    else if (strcmp(name, "secret") == 0)
+        o->secret = true;
+    else if (strcmp(name, "platform") == 0)
+        o->platform = value;
     else if (strcmp(name, "dev-key") == 0) {
         if (cli_arg_dev_key(&idx, err, sizeof err, value) != ST_OK) {
             cli_error("%s", err);
@@ -266,6 +274,8 @@ static const char *stray_option(unsigned seen, const cli_command *c, const cli_o
         { CLI_OPT_FILTER, "--state" },
         { CLI_OPT_TRACK, "--track" },
         { CLI_OPT_PROPOSAL, "--proposal" },
+        { CLI_OPT_SECRET, "--secret" },
+        { CLI_OPT_PLATFORM, "--platform" },
     };
     for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
         if (seen & ~c->opts & named[i].flag)

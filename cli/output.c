@@ -415,7 +415,13 @@ void cli_print_results(const cJSON *results, bool raw)
                                       { "system", "system", false }, { "final", "final", false },
                                       { "ballots", "totalVotes", false }, { "power", "scoresTotal", false },
                                       { "winner", "winner", false }, { NULL } };
+    /* a secret poll's count: "-" until it lands */
+    static const member_line secret[] = { { "secret", "secret", false }, { "valid", "validVotes", false },
+                                          { "invalid", "invalidVotes", false }, { "enclave", "enclave", false },
+                                          { "ballots hash", "ballotsHash", false }, { NULL } };
     member_lines(results, ls, raw);
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(results, "secret")))
+        member_lines(results, secret, raw);
     const cJSON *choices = cJSON_GetObjectItemCaseSensitive(results, "choices");
     const cJSON *scores = cJSON_GetObjectItemCaseSensitive(results, "scores");
     for (int i = 0; i < cJSON_GetArraySize(choices); i++) {

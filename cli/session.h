@@ -177,6 +177,7 @@ cli_command_fn cli_cmd_worker_status, cli_cmd_worker_list, cli_cmd_channel_open,
     cli_cmd_channel_close, cli_cmd_voucher_sign, cli_cmd_voucher_redeem;
 /* cmd_gov.c */
 cli_command_fn cli_cmd_gov_propose, cli_cmd_gov_vote, cli_cmd_gov_ballot, cli_cmd_gov_results, cli_cmd_gov_delegate, cli_cmd_gov_undelegate,
-    cli_cmd_gov_cancel, cli_cmd_gov_execute, cli_cmd_gov_proposals, cli_cmd_gov_proposal, cli_cmd_gov_power;
+    cli_cmd_gov_cancel, cli_cmd_gov_execute, cli_cmd_gov_proposals, cli_cmd_gov_proposal, cli_cmd_gov_power,
+    cli_cmd_verify_poll;
 
 #endif

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "enclave/count_report.h"
+#include "enclave/handover.h"
 #include "enclave/platform.h"
 #include "enclave/proto.h"
 #include "enclave/quote.h"
@@ -101,6 +103,83 @@ int enc_host_attest(enc_host *h, uint64_t chain_id, uint8_t quote[ENC_QUOTE_LEN]
  * enc_host_call. Out: key (compressed) and sig (r || s || v) on ST_OK, untouched otherwise. */
 int enc_host_ballot_key(enc_host *h, uint64_t chain_id, uint8_t key[LEDGER_BALLOT_KEY_LEN],
                         uint8_t sig[LEDGER_BALLOT_KEY_SIG_LEN]) WARN_UNUSED NONNULL(1, 3, 4);
+
+/* --- Secret poll counts (docs/SECRET_BALLOTS.md) --- */
+
+/* A count to send: COUNT_BEGIN, then the ballots in COUNT_CHUNKs of at most ENC_COUNT_CHUNK_TARGET
+ * bytes, a sequence of request/response exchanges that the caller drives (each frame with
+ * enc_host_exchange_begin/_step, or enc_host_call) or enc_host_count does in place. Opaque; holds
+ * a copy of every ballot. */
+typedef struct enc_count_job enc_count_job;
+
+/* Returns: a new job for the count h announces (caller owns it; release with
+ * enc_count_job_free), NULL if out of memory. In: h (copied): chainId, proposal, system, nChoices,
+ * nBallots and the caller's ballotsHash of the ballots it will add. */
+enc_count_job *enc_count_job_new(const enc_count_header *h) NONNULL(1);
+void enc_count_job_free(enc_count_job *j);
+
+/* Adds the next ballot (voters in ascending order; the enclave refuses any other order).
+ * Returns: ST_OK; ST_LIMIT if nBallots are in already; ST_INVALID if len > 65535; ST_CONFLICT once
+ * the job has begun sending; ST_NOMEM. In: voter, weight (32 bytes, big-endian), ciphertext
+ * (len bytes), copied. */
+int enc_count_job_add(enc_count_job *j, const uint8_t voter[20], const uint8_t weight[32], const uint8_t *ciphertext,
+                      size_t len) WARN_UNUSED NONNULL(1, 2, 3);
+
+/* The next request to send.
+ * Returns: ST_OK; ST_NOTFOUND if every frame has been sent (wait for the answer, or the job is
+ * over); ST_CONFLICT if fewer ballots than nBallots were added; ST_PENDING if the answer to the
+ * last frame has not been given (enc_count_job_answer).
+ * Out: *type, *payload (borrowed from j until the next call or enc_count_job_free), *len. */
+int enc_count_job_next(enc_count_job *j, uint8_t *type, const uint8_t **payload, size_t *len)
+    WARN_UNUSED NONNULL(1, 2, 3, 4);
+
+/* Gives the job the enclave's answer to the frame it sent last.
+ * Returns: ST_PENDING: acknowledged, send the next frame (enc_count_job_next).
+ *          ST_OK: the report is in (enc_count_job_report); the job is over.
+ *          ST_INVALID: the enclave refused (why holds its ERROR text) or answered out of protocol
+ *          (why says how); the job is over: make a new one to try again.
+ * Out: why (whylen bytes, NUL-terminated) on ST_INVALID. In: the response (type, resp, len). */
+int enc_count_job_answer(enc_count_job *j, char *why, size_t whylen, uint8_t type, const uint8_t *resp, size_t len)
+    WARN_UNUSED NONNULL(1, 2);
+
+/* The COUNT_REPORT payload (report || signature; parse it with enc_count_report_parse) once
+ * enc_count_job_answer returned ST_OK, else NULL. Borrowed; valid until enc_count_job_free.
+ * Out: *len its length. */
+const uint8_t *enc_count_job_report(const enc_count_job *j, size_t *len) NONNULL(1, 2);
+
+/* Runs a whole job in place, blocking: each frame with enc_host_call and timeout_ms.
+ * Returns: ST_OK (the report: enc_count_job_report); ST_INVALID as enc_count_job_answer (why
+ * says why); ST_CONFLICT as enc_count_job_next; otherwise as enc_host_call (why says which). */
+int enc_host_count(enc_host *h, enc_count_job *j, char *why, size_t whylen, int timeout_ms)
+    WARN_UNUSED NONNULL(1, 2, 3);
+
+/* --- The ballot key's handover to a new enclave build (docs/SECRET_BALLOTS.md) --- */
+
+/* Asks the old enclave to hand its ballot key to the enclave of new_quote (BALLOT_KEY_EXPORT_REQ).
+ * The old enclave checks the quote against its platform, the chain and that the measurement is not
+ * its own; the caller checks, before, that the new measurement is allowlisted.
+ * Returns: ST_OK; ST_INVALID if the enclave refused (why holds its reason) or answered out of
+ * protocol; otherwise as enc_host_call (why says so). Out: blob on ST_OK. */
+int enc_host_ballot_export(enc_host *old, uint64_t chain_id, const uint8_t *new_quote, size_t quote_len,
+                           uint8_t blob[ENC_HANDOVER_LEN], char *why, size_t whylen) WARN_UNUSED NONNULL(1, 3, 5, 6);
+
+/* Gives the new enclave a handover blob (BALLOT_KEY_IMPORT_REQ): it checks the blob, takes the
+ * ballot key as its own and answers it signed, with the key sealed to its measurement, which this
+ * call writes as DIR/ballot-<measurement prefix>.sealed in place of the file it had (whole or not at
+ * all), so the key survives its restarts.
+ * Returns: ST_OK; ST_INVALID if refused (why holds the reason; nothing changed); ST_LIMIT or ST_IO
+ * if the file could not be written (the running enclave holds the key, a restart would not);
+ * otherwise as enc_host_call. Out: key and sig (as enc_host_ballot_key for the blob's chain) on ST_OK.
+ * In: blob (len bytes); sealed_dir the enclave's --sealed-dir. */
+int enc_host_ballot_import(enc_host *nu, const uint8_t *blob, size_t len, const char *sealed_dir,
+                           uint8_t key[LEDGER_BALLOT_KEY_LEN], uint8_t sig[LEDGER_BALLOT_KEY_SIG_LEN], char *why,
+                           size_t whylen) WARN_UNUSED NONNULL(1, 2, 4, 5, 6, 7);
+
+/* The whole handover: the new enclave's quote for chain_id, the export from old, the import into
+ * nu. Returns, Out: as enc_host_ballot_import (why names the step that failed). */
+int enc_host_ballot_handover(enc_host *old, enc_host *nu, uint64_t chain_id, const char *sealed_dir,
+                             uint8_t key[LEDGER_BALLOT_KEY_LEN], uint8_t sig[LEDGER_BALLOT_KEY_SIG_LEN], char *why,
+                             size_t whylen) WARN_UNUSED NONNULL(1, 2, 4, 5, 6, 7);
 
 /* The enclave's process id (for logs and metrics). */
 pid_t enc_host_pid(const enc_host *h) NONNULL(1);

@@ -2,7 +2,8 @@
 # verification, the platform's host calls) and settlement (which conclaved and the CLI recompute and
 # check) go into libcore for conclaved; the enclave program needs settlement's forms and formula but
 # not the host's checks (settle_check.c). The conclave-enclave program links only the pure ledger
-# helpers and libsecp256k1, GMP, nettle and libseccomp (STYLE rule 3): no sqlite, libevent or cJSON.
+# helpers, governance's pure poll counting, and libsecp256k1, GMP, nettle and libseccomp (STYLE rule
+# 3): no sqlite, libevent or cJSON.
 libcore_a_SOURCES += enclave/enclave.h enclave/host.c \
 	enclave/proto.h enclave/proto.c enclave/quote.h enclave/quote.c \
 	enclave/platform.h enclave/platform.c enclave/settle.h enclave/settle.c \
@@ -16,5 +17,14 @@ conclave_enclave_SOURCES = enclave/main.c enclave/seal.h enclave/seal.c \
 	ledger/hex.c ledger/hex.h ledger/sig.c ledger/sig.h ledger/ballot_box.c ledger/ballot_box.h
 libcore_a_SOURCES += enclave/economics.h enclave/economics.c
 conclave_enclave_SOURCES += enclave/economics.h enclave/economics.c
+# Secret ballots: the count report's forms (pure, for the node and the CLI too) and the count itself,
+# which opens ballots (ledger/ballot_box.c) and counts them with the open polls' code (governance/poll.c,
+# pure: GMP only). The count is in libcore as well, for its unit tests and the host's blocking helper.
+libcore_a_SOURCES += enclave/count_report.h enclave/count_report.c enclave/count.h enclave/count.c enclave/count_job.c
+conclave_enclave_SOURCES += enclave/count_report.h enclave/count_report.c enclave/count.h enclave/count.c \
+	governance/poll.h governance/poll.c
 conclave_enclave_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS)
 conclave_enclave_LDADD = $(SECP256K1_LIBS) $(GMP_LIBS) $(NETTLE_LIBS) $(SECCOMP_LIBS)
+# The ballot key's handover: the enclave's side (with the secrets: enclave only) and the host's.
+libcore_a_SOURCES += enclave/handover.h enclave/handover_host.c
+conclave_enclave_SOURCES += enclave/handover.h enclave/handover.c

@@ -24,7 +24,9 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "enclave/count.h"
 #include "enclave/enclave.h"
+#include "enclave/handover.h"
 #include "enclave/seal.h"
 #include "enclave/settle.h"
 #include "ledger/ballot_box.h"
@@ -39,7 +41,9 @@ typedef struct enclave {
     uint8_t pub[64];         /* its public key, X||Y */
     uint8_t ballot[32];      /* the ballot secret key (docs/SECRET_BALLOTS.md): never leaves unsealed */
     uint8_t ballot_key[LEDGER_BALLOT_KEY_LEN]; /* its public key, compressed */
+    uint8_t platform_addr[20]; /* the platform's attestation address, to check other enclaves' quotes */
     int fd;                  /* the host's socket */
+    enc_count *count;        /* the secret poll count under way; made at the first COUNT_BEGIN */
 } enclave;
 
 static void usage(FILE *out)
@@ -65,6 +69,7 @@ static _Noreturn void finish(enclave *e, enc_frame *f, int code)
         enc_frame_clear(f);
     explicit_bzero(e->key, sizeof e->key);
     explicit_bzero(e->ballot, sizeof e->ballot);
+    enc_count_free(e->count);
     enc_platform_clear(&e->platform);
     if (e->ctx)
         secp256k1_context_destroy(e->ctx);
@@ -152,6 +157,135 @@ static void ballot_key(enclave *e, enc_frame *f)
     reply(e, f, ENC_MSG_BALLOT_KEY_RESP, out, sizeof out);
 }
 
+/* Ends a complete count: the report, signed, as COUNT_REPORT; or ERROR saying which step failed. */
+static void count_report(enclave *e, enc_frame *f)
+{
+    enc_count_report r;
+    uint8_t out[ENC_COUNT_REPORT_MAX + ENC_COUNT_SIG_LEN];
+    char why[128], msg[192];
+    size_t len = 0;
+    int rc = enc_count_finish(e->count, &r, why, sizeof why, e->platform.measurement);
+
+    if (rc == ST_OK && (rc = enc_count_report_sign(e->ctx, &r, e->key)) != ST_OK)
+        snprintf(why, sizeof why, "cannot sign the report");
+    if (rc == ST_OK && (rc = enc_count_report_serialize(out, sizeof out, &len, &r)) != ST_OK)
+        snprintf(why, sizeof why, "cannot serialize the report");
+    if (rc != ST_OK) {
+        snprintf(msg, sizeof msg, "COUNT: %s", why);
+        reply_error(e, f, msg);
+        return;
+    }
+    reply(e, f, ENC_MSG_COUNT_REPORT, out, len);
+}
+
+/* Answers a count's frame that did not complete it: COUNT_ACK with the ballots received so far. */
+static void count_ack(enclave *e, enc_frame *f)
+{
+    uint32_t n = enc_count_received(e->count);
+    uint8_t out[4] = { (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n };
+    reply(e, f, ENC_MSG_COUNT_ACK, out, sizeof out);
+}
+
+/* COUNT_BEGIN: drops any unfinished count and begins the one announced. */
+static void count_begin(enclave *e, enc_frame *f)
+{
+    enc_count_header h;
+    const char *why = "";
+    char msg[128];
+
+    if (e->count)
+        enc_count_drop(e->count);
+    if (enc_count_header_parse(&h, &why, f->payload, f->len) != ST_OK) {
+        snprintf(msg, sizeof msg, "COUNT_BEGIN: %s", why);
+        reply_error(e, f, msg);
+        return;
+    }
+    if ((!e->count && !(e->count = enc_count_new())) || enc_count_begin(e->count, &h) != ST_OK) {
+        reply_error(e, f, "COUNT_BEGIN: out of memory");
+        return;
+    }
+    if (enc_count_complete(e->count))
+        count_report(e, f);
+    else
+        count_ack(e, f);
+}
+
+/* COUNT_CHUNK: counts the chunk's ballots; the one that completes the count is answered with the
+ * report. */
+static void count_chunk(enclave *e, enc_frame *f)
+{
+    char why[128], msg[192];
+    int rc;
+
+    if (!e->count) {
+        reply_error(e, f, "COUNT_CHUNK: no count has begun");
+        return;
+    }
+    rc = enc_count_chunk(e->count, why, sizeof why, e->ctx, e->ballot, f->payload, f->len);
+    if (rc != ST_OK) {
+        snprintf(msg, sizeof msg, "COUNT_CHUNK: %s", why);
+        reply_error(e, f, msg);
+    } else if (enc_count_complete(e->count)) {
+        count_report(e, f);
+    } else {
+        count_ack(e, f);
+    }
+}
+
+/* BALLOT_KEY_EXPORT_REQ: the handover blob of the ballot key for the enclave of the quote given. */
+static void ballot_export(enclave *e, enc_frame *f)
+{
+    uint8_t blob[ENC_HANDOVER_LEN];
+    const char *why = "";
+    char msg[160];
+    uint64_t chain_id = 0;
+
+    if (f->len < 8) {
+        reply_error(e, f, "BALLOT_KEY_EXPORT_REQ: the payload must be an 8-byte chainId and a quote");
+        return;
+    }
+    for (unsigned i = 0; i < 8; i++)
+        chain_id = chain_id << 8 | f->payload[i];
+    if (enc_handover_export(e->ctx, blob, &why, &e->platform, e->platform_addr, e->key, e->pub, e->ballot, chain_id,
+                            f->payload + 8, f->len - 8) != ST_OK) {
+        snprintf(msg, sizeof msg, "BALLOT_KEY_EXPORT_REQ: %s", why);
+        reply_error(e, f, msg);
+        return;
+    }
+    reply(e, f, ENC_MSG_BALLOT_KEY_EXPORT_RESP, blob, sizeof blob);
+}
+
+/* BALLOT_KEY_IMPORT_REQ: takes the ballot key a handover blob carries as this enclave's own (a
+ * count under way is dropped), and answers it signed for the blob's chain, with its measurement and
+ * the key sealed to it, for the host to write. */
+static void ballot_import(enclave *e, enc_frame *f)
+{
+    uint8_t secret[32], key[LEDGER_BALLOT_KEY_LEN];
+    uint8_t out[LEDGER_BALLOT_KEY_LEN + LEDGER_BALLOT_KEY_SIG_LEN + 32 + ENC_SEAL_FILE_LEN];
+    const char *why = "";
+    char msg[160];
+    uint64_t chain_id = 0;
+
+    if (enc_handover_import(e->ctx, secret, &chain_id, &why, &e->platform, e->platform_addr, e->key, e->pub,
+                            f->payload, f->len) != ST_OK
+        || ledger_ballot_key(e->ctx, key, secret) != ST_OK
+        || ledger_ballot_key_sign(e->ctx, out + LEDGER_BALLOT_KEY_LEN, chain_id, key, e->key) != ST_OK) {
+        explicit_bzero(secret, sizeof secret);
+        snprintf(msg, sizeof msg, "BALLOT_KEY_IMPORT_REQ: %s", *why ? why : "a key operation failed");
+        reply_error(e, f, msg);
+        return;
+    }
+    if (e->count)
+        enc_count_drop(e->count);
+    memcpy(e->ballot, secret, sizeof secret);
+    memcpy(e->ballot_key, key, sizeof key);
+    explicit_bzero(secret, sizeof secret);
+    memcpy(out, key, sizeof key);
+    memcpy(out + LEDGER_BALLOT_KEY_LEN + LEDGER_BALLOT_KEY_SIG_LEN, e->platform.measurement, 32);
+    enc_handover_seal(out + LEDGER_BALLOT_KEY_LEN + LEDGER_BALLOT_KEY_SIG_LEN + 32, &e->platform, e->ballot);
+    reply(e, f, ENC_MSG_BALLOT_KEY_IMPORT_RESP, out, sizeof out);
+}
+
 static void handle(enclave *e, enc_frame *f)
 {
     uint8_t quote[ENC_QUOTE_LEN];
@@ -178,6 +312,18 @@ static void handle(enclave *e, enc_frame *f)
         return;
     case ENC_MSG_BALLOT_KEY_REQ:
         ballot_key(e, f);
+        return;
+    case ENC_MSG_COUNT_BEGIN:
+        count_begin(e, f);
+        return;
+    case ENC_MSG_COUNT_CHUNK:
+        count_chunk(e, f);
+        return;
+    case ENC_MSG_BALLOT_KEY_EXPORT_REQ:
+        ballot_export(e, f);
+        return;
+    case ENC_MSG_BALLOT_KEY_IMPORT_REQ:
+        ballot_import(e, f);
         return;
     default:
         snprintf(msg, sizeof msg, "unexpected message type %u", (unsigned)f->type);
@@ -376,6 +522,12 @@ static int start(enclave *e, const char *secret_path, const char *sealed_dir)
     if (rc != ST_OK) {
         fprintf(stderr, "conclave-enclave: cannot %s the ballot key in %s: %s\n",
                 rc == ST_CRYPTO ? "unseal" : "load or seal", sealed_dir, st_str(rc));
+        return rc;
+    }
+    /* The platform's address, for the key handover's quotes. Computing it also makes ledger/sig's
+     * context (getrandom), which enc_quote_verify uses after confinement, when getrandom is barred. */
+    if ((rc = enc_platform_attestation_address(e->platform_addr, e->platform.secret)) != ST_OK) {
+        fprintf(stderr, "conclave-enclave: cannot derive the platform's attestation address: %s\n", st_str(rc));
         return rc;
     }
     ledger_sig_pubkey_address(addr, e->pub);

@@ -68,12 +68,12 @@ static void mac_digest(void *ctx, size_t len, uint8_t *out)
     hmac_sha256_digest(ctx, len, out);
 }
 
-/* The AES key of a ballot: HKDF-SHA256(IKM = x(e·K), salt = E || K, info = the label, 32 bytes).
+/* The AES key: HKDF-SHA256(IKM = x(scalar·point), salt = E || R, info = label, 32 bytes).
  * Returns: ST_OK, or ST_CRYPTO if ECDH fails (key wiped). Out: key (a secret). In: point the
- * public key to multiply (K when sealing, E when opening), scalar the secret (e or k). */
+ * public key to multiply (R when sealing, E when opening), scalar the secret (e or r). */
 static int derive_key(const secp256k1_context *ctx, uint8_t key[32], const secp256k1_pubkey *point,
                       const uint8_t scalar[32], const uint8_t e_ser[LEDGER_BALLOT_KEY_LEN],
-                      const uint8_t k_ser[LEDGER_BALLOT_KEY_LEN])
+                      const uint8_t r_ser[LEDGER_BALLOT_KEY_LEN], const char *label)
 {
     struct hmac_sha256_ctx mac;
     uint8_t shared[32], salt[2 * LEDGER_BALLOT_KEY_LEN], prk[SHA256_DIGEST_SIZE];
@@ -84,12 +84,11 @@ static int derive_key(const secp256k1_context *ctx, uint8_t key[32], const secp2
         return ST_CRYPTO;
     }
     memcpy(salt, e_ser, LEDGER_BALLOT_KEY_LEN);
-    memcpy(salt + LEDGER_BALLOT_KEY_LEN, k_ser, LEDGER_BALLOT_KEY_LEN);
+    memcpy(salt + LEDGER_BALLOT_KEY_LEN, r_ser, LEDGER_BALLOT_KEY_LEN);
     hmac_sha256_set_key(&mac, sizeof salt, salt);
     hkdf_extract(&mac, mac_update, mac_digest, SHA256_DIGEST_SIZE, sizeof shared, shared, prk);
     hmac_sha256_set_key(&mac, sizeof prk, prk);
-    hkdf_expand(&mac, mac_update, mac_digest, SHA256_DIGEST_SIZE, LABEL_LEN,
-                (const uint8_t *)LEDGER_BALLOT_LABEL, 32, key);
+    hkdf_expand(&mac, mac_update, mac_digest, SHA256_DIGEST_SIZE, strlen(label), (const uint8_t *)label, 32, key);
     explicit_bzero(shared, sizeof shared);
     explicit_bzero(prk, sizeof prk);
     explicit_bzero(&mac, sizeof mac);
@@ -120,14 +119,71 @@ int ledger_ballot_key(const secp256k1_context *ctx, uint8_t key[LEDGER_BALLOT_KE
     return ST_OK;
 }
 
+int ledger_box_seal(const secp256k1_context *ctx, uint8_t e_pub[LEDGER_BALLOT_KEY_LEN], uint8_t *ct,
+                    uint8_t tag[LEDGER_BALLOT_TAG_LEN], const uint8_t recipient[LEDGER_BALLOT_KEY_LEN],
+                    const char *label, const uint8_t *ad, size_t ad_len, const uint8_t *plain, size_t len,
+                    const uint8_t eph_secret[32], const uint8_t iv[LEDGER_BALLOT_IV_LEN])
+{
+    struct gcm_aes256_ctx gcm;
+    secp256k1_pubkey r_pub, e_pk;
+    uint8_t key[32];
+    int rc;
+
+    if (!parse_compressed(ctx, &r_pub, recipient) || !secp256k1_ec_pubkey_create(ctx, &e_pk, eph_secret))
+        return ST_CRYPTO;
+    serialize_compressed(ctx, e_pub, &e_pk);
+    rc = derive_key(ctx, key, &r_pub, eph_secret, e_pub, recipient, label);
+    if (rc != ST_OK)
+        return rc;
+    gcm_aes256_set_key(&gcm, key);
+    gcm_aes256_set_iv(&gcm, LEDGER_BALLOT_IV_LEN, iv);
+    if (ad_len)
+        gcm_aes256_update(&gcm, ad_len, ad);
+    gcm_aes256_encrypt(&gcm, len, ct, plain);
+    gcm_aes256_digest(&gcm, LEDGER_BALLOT_TAG_LEN, tag);
+    explicit_bzero(&gcm, sizeof gcm);
+    explicit_bzero(key, sizeof key);
+    return ST_OK;
+}
+
+int ledger_box_open(const secp256k1_context *ctx, uint8_t *plain, const uint8_t recipient_secret[32],
+                    const char *label, const uint8_t *ad, size_t ad_len, const uint8_t e_pub[LEDGER_BALLOT_KEY_LEN],
+                    const uint8_t iv[LEDGER_BALLOT_IV_LEN], const uint8_t *ct, size_t len,
+                    const uint8_t tag[LEDGER_BALLOT_TAG_LEN])
+{
+    struct gcm_aes256_ctx gcm;
+    secp256k1_pubkey e_pk, r_pk;
+    uint8_t key[32], r_ser[LEDGER_BALLOT_KEY_LEN], got[LEDGER_BALLOT_TAG_LEN];
+    int rc, ok;
+
+    if (!parse_compressed(ctx, &e_pk, e_pub) || !secp256k1_ec_pubkey_create(ctx, &r_pk, recipient_secret))
+        return ST_CRYPTO;
+    serialize_compressed(ctx, r_ser, &r_pk);
+    rc = derive_key(ctx, key, &e_pk, recipient_secret, e_pub, r_ser, label);
+    if (rc != ST_OK)
+        return rc;
+    gcm_aes256_set_key(&gcm, key);
+    gcm_aes256_set_iv(&gcm, LEDGER_BALLOT_IV_LEN, iv);
+    if (ad_len)
+        gcm_aes256_update(&gcm, ad_len, ad);
+    gcm_aes256_decrypt(&gcm, len, plain, ct);
+    gcm_aes256_digest(&gcm, sizeof got, got);
+    ok = memeql_sec(got, tag, sizeof got);
+    explicit_bzero(&gcm, sizeof gcm);
+    explicit_bzero(key, sizeof key);
+    if (!ok) {
+        explicit_bzero(plain, len);
+        return ST_CRYPTO;
+    }
+    return ST_OK;
+}
+
 int ledger_ballot_seal(const secp256k1_context *ctx, uint8_t *out, size_t cap, size_t *out_len,
                        const uint8_t ballot_key[LEDGER_BALLOT_KEY_LEN], uint64_t chain_id, uint64_t proposal,
                        const uint8_t voter[20], const char *text, size_t text_len,
                        const uint8_t eph_secret[32], const uint8_t iv[LEDGER_BALLOT_IV_LEN])
 {
-    struct gcm_aes256_ctx gcm;
-    secp256k1_pubkey k_pub, e_pub;
-    uint8_t key[32], ad[LEDGER_BALLOT_AD_LEN], plain[LEDGER_BALLOT_TEXT_MAX];
+    uint8_t ad[LEDGER_BALLOT_AD_LEN], plain[LEDGER_BALLOT_TEXT_MAX];
     size_t padded, len;
     int rc;
 
@@ -137,26 +193,17 @@ int ledger_ballot_seal(const secp256k1_context *ctx, uint8_t *out, size_t cap, s
     padded = len - LEDGER_BALLOT_OVERHEAD;
     if (cap < len)
         return ST_LIMIT;
-    if (!parse_compressed(ctx, &k_pub, ballot_key) || !secp256k1_ec_pubkey_create(ctx, &e_pub, eph_secret))
-        return ST_CRYPTO;
-    out[0] = LEDGER_BALLOT_VERSION;
-    serialize_compressed(ctx, out + OFF_E, &e_pub);
-    memcpy(out + OFF_IV, iv, LEDGER_BALLOT_IV_LEN);
-    rc = derive_key(ctx, key, &k_pub, eph_secret, out + OFF_E, ballot_key);
-    if (rc != ST_OK)
-        return rc;
     memcpy(plain, text, text_len);
     memset(plain + text_len, 0, padded - text_len);
     ledger_ballot_ad(ad, chain_id, proposal, voter);
-    gcm_aes256_set_key(&gcm, key);
-    gcm_aes256_set_iv(&gcm, LEDGER_BALLOT_IV_LEN, iv);
-    gcm_aes256_update(&gcm, sizeof ad, ad);
-    gcm_aes256_encrypt(&gcm, padded, out + OFF_CT, plain);
-    gcm_aes256_digest(&gcm, LEDGER_BALLOT_TAG_LEN, out + OFF_CT + padded);
-    *out_len = len;
-    explicit_bzero(&gcm, sizeof gcm);
-    explicit_bzero(key, sizeof key);
+    rc = ledger_box_seal(ctx, out + OFF_E, out + OFF_CT, out + OFF_CT + padded, ballot_key, LEDGER_BALLOT_LABEL, ad,
+                         sizeof ad, plain, padded, eph_secret, iv);
     explicit_bzero(plain, padded);
+    if (rc != ST_OK)
+        return rc;
+    out[0] = LEDGER_BALLOT_VERSION;
+    memcpy(out + OFF_IV, iv, LEDGER_BALLOT_IV_LEN);
+    *out_len = len;
     return ST_OK;
 }
 
@@ -180,35 +227,20 @@ int ledger_ballot_open(const secp256k1_context *ctx, char text[LEDGER_BALLOT_TEX
                        const uint8_t ballot_secret[32], uint64_t chain_id, uint64_t proposal,
                        const uint8_t voter[20], const uint8_t *sealed, size_t len)
 {
-    struct gcm_aes256_ctx gcm;
-    secp256k1_pubkey e_pub, k_pub;
-    uint8_t key[32], k_ser[LEDGER_BALLOT_KEY_LEN], ad[LEDGER_BALLOT_AD_LEN], tag[LEDGER_BALLOT_TAG_LEN];
+    uint8_t ad[LEDGER_BALLOT_AD_LEN];
     size_t padded;
-    int rc, ok;
+    int rc;
 
     explicit_bzero(text, LEDGER_BALLOT_TEXT_MAX + 1);
     *text_len = 0;
     if (!ledger_ballot_len_ok(len) || sealed[0] != LEDGER_BALLOT_VERSION)
         return ST_INVALID;
     padded = len - LEDGER_BALLOT_OVERHEAD;
-    if (!parse_compressed(ctx, &e_pub, sealed + OFF_E))
-        return ST_CRYPTO;
-    if (!secp256k1_ec_pubkey_create(ctx, &k_pub, ballot_secret))
-        return ST_CRYPTO;
-    serialize_compressed(ctx, k_ser, &k_pub);
-    rc = derive_key(ctx, key, &e_pub, ballot_secret, sealed + OFF_E, k_ser);
-    if (rc != ST_OK)
-        return rc;
     ledger_ballot_ad(ad, chain_id, proposal, voter);
-    gcm_aes256_set_key(&gcm, key);
-    gcm_aes256_set_iv(&gcm, LEDGER_BALLOT_IV_LEN, sealed + OFF_IV);
-    gcm_aes256_update(&gcm, sizeof ad, ad);
-    gcm_aes256_decrypt(&gcm, padded, (uint8_t *)text, sealed + OFF_CT);
-    gcm_aes256_digest(&gcm, sizeof tag, tag);
-    ok = memeql_sec(tag, sealed + OFF_CT + padded, sizeof tag);
-    explicit_bzero(&gcm, sizeof gcm);
-    explicit_bzero(key, sizeof key);
-    rc = ok ? unpad(text_len, text, padded) : ST_CRYPTO;
+    rc = ledger_box_open(ctx, (uint8_t *)text, ballot_secret, LEDGER_BALLOT_LABEL, ad, sizeof ad, sealed + OFF_E,
+                         sealed + OFF_IV, sealed + OFF_CT, padded, sealed + OFF_CT + padded);
+    if (rc == ST_OK)
+        rc = unpad(text_len, text, padded);
     if (rc != ST_OK) {
         explicit_bzero(text, LEDGER_BALLOT_TEXT_MAX + 1);
         *text_len = 0;

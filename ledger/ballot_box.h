@@ -58,6 +58,28 @@ int ledger_ballot_seal(const secp256k1_context *ctx, uint8_t *out, size_t cap, s
                        const uint8_t eph_secret[32], const uint8_t iv[LEDGER_BALLOT_IV_LEN])
     WARN_UNUSED NONNULL(1, 2, 4, 5, 8, 9, 11, 12);
 
+/* The scheme under sealed ballots, with any label and associated data (the enclave's key handover
+ * uses it with "conclave ballot handover v1"): E = e·G, key = HKDF-SHA256(IKM = x(e·R), salt =
+ * E || R, info = label, 32 bytes), AES-256-GCM of plain (len bytes) with iv and ad.
+ * Returns: ST_OK; ST_CRYPTO if recipient is not a compressed point or eph_secret not a valid key.
+ * Args: ctx as for ledger_ballot_seal. Out: e_pub (E, compressed), ct (len bytes), tag.
+ * In: recipient R (compressed); label (a NUL-terminated string); ad (ad_len bytes, may be NULL when
+ * 0); plain; eph_secret and iv (used once: a key and iv pair must never seal two texts). */
+int ledger_box_seal(const secp256k1_context *ctx, uint8_t e_pub[LEDGER_BALLOT_KEY_LEN], uint8_t *ct,
+                    uint8_t tag[LEDGER_BALLOT_TAG_LEN], const uint8_t recipient[LEDGER_BALLOT_KEY_LEN],
+                    const char *label, const uint8_t *ad, size_t ad_len, const uint8_t *plain, size_t len,
+                    const uint8_t eph_secret[32], const uint8_t iv[LEDGER_BALLOT_IV_LEN])
+    WARN_UNUSED NONNULL(1, 2, 4, 5, 6, 11, 12);
+
+/* Opens what ledger_box_seal made, with the recipient's secret; the tag is compared in constant time.
+ * Returns: ST_OK; ST_CRYPTO if e_pub is not a compressed point, the secret is not valid, or the tag
+ * does not verify (plain is then wiped). Args: ctx as for ledger_ballot_seal.
+ * Out: plain (len bytes; a secret). In: as ledger_box_seal; recipient_secret R's secret key. */
+int ledger_box_open(const secp256k1_context *ctx, uint8_t *plain, const uint8_t recipient_secret[32],
+                    const char *label, const uint8_t *ad, size_t ad_len, const uint8_t e_pub[LEDGER_BALLOT_KEY_LEN],
+                    const uint8_t iv[LEDGER_BALLOT_IV_LEN], const uint8_t *ct, size_t len,
+                    const uint8_t tag[LEDGER_BALLOT_TAG_LEN]) WARN_UNUSED NONNULL(1, 3, 4, 7, 8, 11);
+
 /* The length of the sealed ballot of a text of text_len bytes (1..LEDGER_BALLOT_TEXT_MAX): the
  * text padded up to the next multiple of 256 (a 256-byte text is not padded), plus 62. */
 size_t ledger_ballot_sealed_len(size_t text_len);

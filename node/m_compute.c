@@ -124,11 +124,11 @@ const rpc_method node_m_compute_get_channel = {
     .param_docs = compute_get_channel_docs
 };
 static const char *const compute_list_channels_docs[] = {
-    "a client address (or worker, or pool)",
-    "a worker address (or client, or pool)",
-    "a pool id (or client, or worker)",
-    "optional: the \"next\" of the previous page",
-    "optional: 1 to 100 rows, default 20",
+    RPC_PARAM_OPTIONAL "a client address (exactly one of client, worker and pool is given)",
+    RPC_PARAM_OPTIONAL "a worker address (exactly one of client, worker and pool is given)",
+    RPC_PARAM_OPTIONAL "a pool id (exactly one of client, worker and pool is given)",
+    RPC_PARAM_OPTIONAL "the \"next\" of the previous page",
+    RPC_PARAM_OPTIONAL "1 to 100 rows, default 20",
     NULL
 };
 const rpc_method node_m_compute_list_channels = {

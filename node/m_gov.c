@@ -583,10 +583,10 @@ const rpc_method node_m_gov_list_tracks = {
     .result = "{lockPeriod, executionGrace, cancelBurnPpm, tracks: [...]}"
 };
 static const char *const gov_list_proposals_docs[] = {
-    "optional: a state name",
-    "optional: a track name",
-    "optional: a proposal id, the \"next\" of the previous page",
-    "optional: 1 to 100 rows, default 20",
+    RPC_PARAM_OPTIONAL "a state name",
+    RPC_PARAM_OPTIONAL "a track name",
+    RPC_PARAM_OPTIONAL "a proposal id, the \"next\" of the previous page",
+    RPC_PARAM_OPTIONAL "1 to 100 rows, default 20",
     NULL
 };
 const rpc_method node_m_gov_list_proposals = {
@@ -612,8 +612,8 @@ const rpc_method node_m_gov_get_results = {
 };
 static const char *const gov_get_secret_ballots_docs[] = {
     "a proposal id (a secret poll)",
-    "optional: an address, the \"next\" of the previous page",
-    "optional: 1 to 100 rows, default 20",
+    RPC_PARAM_OPTIONAL "an address, the \"next\" of the previous page",
+    RPC_PARAM_OPTIONAL "1 to 100 rows, default 20",
     NULL
 };
 const rpc_method node_m_gov_get_secret_ballots = {
@@ -632,8 +632,8 @@ const rpc_method node_m_gov_get_tally = {
 };
 static const char *const gov_get_votes_docs[] = {
     "a proposal id",
-    "optional: an address, the \"next\" of the previous page",
-    "optional: 1 to 100 rows, default 20",
+    RPC_PARAM_OPTIONAL "an address, the \"next\" of the previous page",
+    RPC_PARAM_OPTIONAL "1 to 100 rows, default 20",
     NULL
 };
 const rpc_method node_m_gov_get_votes = {
@@ -651,8 +651,8 @@ const rpc_method node_m_gov_get_vote = {
 };
 static const char *const gov_voting_power_docs[] = {
     "an address",
-    "optional: a block height",
-    "optional: a proposal id (its snapshot)",
+    RPC_PARAM_OPTIONAL "a block height",
+    RPC_PARAM_OPTIONAL "a proposal id (its snapshot)",
     NULL
 };
 const rpc_method node_m_gov_voting_power = {
@@ -663,8 +663,8 @@ const rpc_method node_m_gov_voting_power = {
 };
 static const char *const gov_get_delegation_docs[] = {
     "an address",
-    "optional: an address, the \"next\" of the previous page",
-    "optional: 1 to 100 rows, default 20",
+    RPC_PARAM_OPTIONAL "an address, the \"next\" of the previous page",
+    RPC_PARAM_OPTIONAL "1 to 100 rows, default 20",
     NULL
 };
 const rpc_method node_m_gov_get_delegation = {

@@ -44,8 +44,8 @@ static int list_votes_by(struct rpc_ctx *ctx, const cJSON *params, cJSON **resul
 
 static const char *const votes_by_params[] = { "voter", "cursor", "limit", NULL };
 static const char *const votes_by_docs[] = { "the voter's 0x-prefixed 20-byte address",
-                                             "optional: a proposal id, the \"next\" of the previous page (older follow)",
-                                             "optional: 1 to 100 votes, default 20", NULL };
+                                             RPC_PARAM_OPTIONAL "a proposal id, the \"next\" of the previous page (older follow)",
+                                             RPC_PARAM_OPTIONAL "1 to 100 votes, default 20", NULL };
 const rpc_method node_m_gov_list_votes_by = {
     .name = "gov_listVotesBy", .params = votes_by_params, .fn = list_votes_by,
     .summary = "Every vote an address cast, newest proposal first", .param_docs = votes_by_docs,

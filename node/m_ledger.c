@@ -176,8 +176,8 @@ const rpc_method node_m_ledger_get_account = {
     .param_docs = ledger_get_account_docs
 };
 static const char *const ledger_get_block_docs[] = {
-    "a height, or \"latest\" (not with hash)",
-    "a 32-byte block hash, 0x-hex (not with height)",
+    RPC_PARAM_OPTIONAL "a height, or \"latest\" (exactly one of height and hash is given)",
+    RPC_PARAM_OPTIONAL "a 32-byte block hash, 0x-hex (exactly one of height and hash is given)",
     NULL
 };
 const rpc_method node_m_ledger_get_block = {

@@ -338,7 +338,7 @@ static int get_events(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 }
 
 static const char *const supply_params[] = { "height", NULL };
-static const char *const supply_docs[] = { "optional: a block height (default: the head)", NULL };
+static const char *const supply_docs[] = { RPC_PARAM_OPTIONAL "a block height (default: the head)", NULL };
 const rpc_method node_m_ledger_get_supply = {
     .name = "ledger_getSupply", .params = supply_params, .fn = get_supply,
     .summary = "The treasury, fees and issuance balances and the total supply, at the head or at the end of a block",
@@ -347,8 +347,8 @@ const rpc_method node_m_ledger_get_supply = {
 };
 static const char *const history_params[] = { "address", "cursor", "limit", NULL };
 static const char *const history_docs[] = { "a 0x-prefixed 20-byte address",
-                                            "optional: \"HEIGHT:INDEX\", the \"next\" of the previous page",
-                                            "optional: 1 to 100 transactions, default 20", NULL };
+                                            RPC_PARAM_OPTIONAL "\"HEIGHT:INDEX\", the \"next\" of the previous page",
+                                            RPC_PARAM_OPTIONAL "1 to 100 transactions, default 20", NULL };
 const rpc_method node_m_ledger_get_account_history = {
     .name = "ledger_getAccountHistory", .params = history_params, .fn = get_account_history,
     .summary = "The transactions an address sent or that moved its balances, newest first",
@@ -357,10 +357,10 @@ const rpc_method node_m_ledger_get_account_history = {
 };
 static const char *const events_params[] = { "fromHeight", "toHeight", "area", "type", "address", "cursor", "limit", NULL };
 static const char *const events_docs[] = {
-    "optional: the first block (default: toHeight)", "optional: the last block (default: the head); at most 1000 blocks in all",
-    "optional: \"ledger\", \"staking\", \"compute\", \"settlement\" or \"governance\"",
-    "optional: an event type, e.g. \"Transfer\"", "optional: an address some member of the event names",
-    "optional: \"HEIGHT:INDEX:EVENT\", the \"next\" of the previous page", "optional: 1 to 100 events, default 20", NULL
+    RPC_PARAM_OPTIONAL "the first block (default: toHeight)", RPC_PARAM_OPTIONAL "the last block (default: the head); at most 1000 blocks in all",
+    RPC_PARAM_OPTIONAL "\"ledger\", \"staking\", \"compute\", \"settlement\" or \"governance\"",
+    RPC_PARAM_OPTIONAL "an event type, e.g. \"Transfer\"", RPC_PARAM_OPTIONAL "an address some member of the event names",
+    RPC_PARAM_OPTIONAL "\"HEIGHT:INDEX:EVENT\", the \"next\" of the previous page", RPC_PARAM_OPTIONAL "1 to 100 events, default 20", NULL
 };
 const rpc_method node_m_ledger_get_events = {
     .name = "ledger_getEvents", .params = events_params, .fn = get_events,

@@ -226,9 +226,9 @@ static int get_pool_rewards(struct rpc_ctx *ctx, const cJSON *params, cJSON **re
 }
 
 static const char *const rewards_params[] = { "pool", "cursor", "limit", "window", NULL };
-static const char *const rewards_docs[] = { "a pool id", "optional: an epoch, the \"next\" of the previous page (older follow)",
-                                            "optional: 1 to 100 epochs, default 20",
-                                            "optional: the APR's window, the latest 1 to 100 settled epochs, default 30",
+static const char *const rewards_docs[] = { "a pool id", RPC_PARAM_OPTIONAL "an epoch, the \"next\" of the previous page (older follow)",
+                                            RPC_PARAM_OPTIONAL "1 to 100 epochs, default 20",
+                                            RPC_PARAM_OPTIONAL "the APR's window, the latest 1 to 100 settled epochs, default 30",
                                             NULL };
 const rpc_method node_m_staking_get_pool_rewards = {
     .name = "staking_getPoolRewards", .params = rewards_params, .fn = get_pool_rewards,

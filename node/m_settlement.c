@@ -275,8 +275,8 @@ const rpc_method node_m_settlement_get_epoch = {
     .param_docs = settlement_get_epoch_docs
 };
 static const char *const list_epochs_params[] = { "cursor", "limit", NULL };
-static const char *const list_epochs_docs[] = { "optional: an epoch, the \"next\" of the previous page (older epochs follow)",
-                                                "optional: 1 to 100 epochs, default 20", NULL };
+static const char *const list_epochs_docs[] = { RPC_PARAM_OPTIONAL "an epoch, the \"next\" of the previous page (older epochs follow)",
+                                                RPC_PARAM_OPTIONAL "1 to 100 epochs, default 20", NULL };
 const rpc_method node_m_settlement_list_epochs = {
     .name = "settlement_listEpochs", .params = list_epochs_params, .fn = list_epochs,
     .summary = "Settled epochs, the latest first", .param_docs = list_epochs_docs,
@@ -288,7 +288,7 @@ const rpc_method node_m_enclave_get_attestation = {
     .result = "{enclave, measurement, publicKey, chainId, quote, registeredBlock, allowlisted, ballotKey, ballotKeySignature}"
 };
 static const char *const tamper_params[] = { "part", NULL };
-static const char *const admin_tamper_next_report_docs[] = { "optional: \"report\" (default) or \"inputs\"", NULL };
+static const char *const admin_tamper_next_report_docs[] = { RPC_PARAM_OPTIONAL "\"report\" (default) or \"inputs\"", NULL };
 const rpc_method node_m_admin_tamper_next_report = {
     .name = "admin_tamperNextReport", .params = tamper_params, .flags = RPC_ADMIN | RPC_DEV, .fn = tamper_next_report,
     .summary = "Test hook: corrupts the next settlement report or inputs (dev, admin)",

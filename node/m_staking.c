@@ -466,9 +466,9 @@ const rpc_method node_m_staking_get_pool = {
     .param_docs = staking_get_pool_docs
 };
 static const char *const staking_list_pools_docs[] = {
-    "optional: the \"next\" of the previous page",
-    "optional: 1 to 100 rows, default 20",
-    "optional: \"id\" (default) or \"stake\"",
+    RPC_PARAM_OPTIONAL "the \"next\" of the previous page",
+    RPC_PARAM_OPTIONAL "1 to 100 rows, default 20",
+    RPC_PARAM_OPTIONAL "\"id\" (default) or \"stake\"",
     NULL
 };
 const rpc_method node_m_staking_list_pools = {
@@ -477,7 +477,7 @@ const rpc_method node_m_staking_list_pools = {
     .result = "{pools: [pool objects], next}",
     .param_docs = staking_list_pools_docs
 };
-static const char *const staking_get_position_docs[] = { "a 0x-prefixed address", "optional: one pool id", NULL };
+static const char *const staking_get_position_docs[] = { "a 0x-prefixed address", RPC_PARAM_OPTIONAL "one pool id", NULL };
 const rpc_method node_m_staking_get_position = {
     .name = "staking_getPosition", .params = position_params, .fn = get_position,
     .summary = "An address's positions in every pool (or one) with pending rewards",
@@ -486,8 +486,8 @@ const rpc_method node_m_staking_get_position = {
 };
 static const char *const staking_list_delegators_docs[] = {
     "a pool id",
-    "optional: an address, the \"next\" of the previous page",
-    "optional: 1 to 100 rows, default 20",
+    RPC_PARAM_OPTIONAL "an address, the \"next\" of the previous page",
+    RPC_PARAM_OPTIONAL "1 to 100 rows, default 20",
     NULL
 };
 const rpc_method node_m_staking_list_delegators = {
@@ -498,8 +498,8 @@ const rpc_method node_m_staking_list_delegators = {
 };
 static const char *const staking_get_withdraw_queue_docs[] = {
     "a pool id",
-    "optional: the \"next\" of the previous page",
-    "optional: 1 to 100 rows, default 20",
+    RPC_PARAM_OPTIONAL "the \"next\" of the previous page",
+    RPC_PARAM_OPTIONAL "1 to 100 rows, default 20",
     NULL
 };
 const rpc_method node_m_staking_get_withdraw_queue = {
@@ -509,9 +509,9 @@ const rpc_method node_m_staking_get_withdraw_queue = {
     .param_docs = staking_get_withdraw_queue_docs
 };
 static const char *const staking_list_slashes_docs[] = {
-    "optional: \"pending\", \"applied\" or \"canceled\"",
-    "optional: the \"next\" of the previous page",
-    "optional: 1 to 100 rows, default 20",
+    RPC_PARAM_OPTIONAL "\"pending\", \"applied\" or \"canceled\"",
+    RPC_PARAM_OPTIONAL "the \"next\" of the previous page",
+    RPC_PARAM_OPTIONAL "1 to 100 rows, default 20",
     NULL
 };
 const rpc_method node_m_staking_list_slashes = {

@@ -132,7 +132,7 @@ static const char *const tx_send_docs[] = {
     "the transaction type, e.g. \"Transfer\"",
     "the EIP-712 message members with nonce",
     "the 65-byte secp256k1 signature, 0x-hex",
-    "optional: the sender's address, checked against the recovered signer",
+    RPC_PARAM_OPTIONAL "the sender's address, checked against the recovered signer",
     NULL
 };
 const rpc_method node_m_tx_send = {

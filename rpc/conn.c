@@ -240,6 +240,11 @@ struct rpc_conn *rpc_conn_of(rpc_server *s, struct evhttp_request *req)
     return NULL;
 }
 
+bool rpc_conn_loopback(const struct rpc_conn *c)
+{
+    return is_loopback(&c->peer);
+}
+
 /* Returns: whether host, a Host header (a name or an IP literal, IPv6 bracketed, maybe with a
  * port), names this node by something a DNS answer cannot make point elsewhere: localhost, a
  * loopback address, or an address the server listens on (any IP literal when it listens on a

@@ -3,7 +3,8 @@
  * was given (rpc_server_set_cors); a request whose Origin is one of them (or any, with "*") gets
  * Access-Control-Allow-Origin naming it, and its preflight is answered; any other origin gets no
  * CORS header, and its preflight 403. A request is cross-origin when it carries an Origin that is
- * not "http://" followed by its own Host header: such a request never reaches admin methods. */
+ * not "http://" followed by its own Host header (behind a TLS reverse proxy on this machine, the
+ * scheme and host the proxy forwards): such a request never reaches admin methods. */
 #define _GNU_SOURCE /* strncasecmp */
 #include "rpc/rpc_int.h"
 
@@ -72,13 +73,27 @@ int rpc_server_set_cors(rpc_server *s, const char *origins)
     return RPC_OK;
 }
 
-bool rpc_cors_cross_origin(struct evhttp_request *req)
+bool rpc_cors_same_origin(const char *origin, const char *host, const char *forwarded_proto,
+                          const char *forwarded_host)
+{
+    const char *scheme = forwarded_proto ? forwarded_proto : "http", *authority = forwarded_host ? forwarded_host : host;
+    if (!authority || (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0))
+        return false;
+    size_t n = strlen(scheme);
+    return strncasecmp(origin, scheme, n) == 0 && strncmp(origin + n, "://", 3) == 0
+           && strcasecmp(origin + n + 3, authority) == 0;
+}
+
+bool rpc_cors_cross_origin(const struct rpc_conn *c, struct evhttp_request *req)
 {
     struct evkeyvalq *in = evhttp_request_get_input_headers(req);
     const char *origin = evhttp_find_header(in, "Origin"), *host = evhttp_find_header(in, "Host");
     if (!origin)
         return false;
-    return !host || strncasecmp(origin, "http://", 7) != 0 || strcasecmp(origin + 7, host) != 0;
+    /* only the reverse proxy on this machine says what the browser saw; anyone else could claim it */
+    bool proxied = rpc_conn_loopback(c);
+    return !rpc_cors_same_origin(origin, host, proxied ? evhttp_find_header(in, "X-Forwarded-Proto") : NULL,
+                                 proxied ? evhttp_find_header(in, "X-Forwarded-Host") : NULL);
 }
 
 /* Returns: whether origin is one of the server's CORS origins (compared without regard to case, as
@@ -95,14 +110,14 @@ static bool origin_listed(const rpc_server *s, const char *origin)
     return false;
 }
 
-bool rpc_cors_tag(const rpc_server *s, struct evhttp_request *req)
+bool rpc_cors_tag(const rpc_server *s, const struct rpc_conn *c, struct evhttp_request *req)
 {
     if (!s->cors[0])
         return false;
     const char *origin = evhttp_find_header(evhttp_request_get_input_headers(req), "Origin");
     struct evkeyvalq *out = evhttp_request_get_output_headers(req);
     evhttp_add_header(out, "Vary", "Origin");
-    if (!origin || !rpc_cors_cross_origin(req) || !origin_listed(s, origin))
+    if (!origin || !rpc_cors_cross_origin(c, req) || !origin_listed(s, origin))
         return false;
     evhttp_add_header(out, "Access-Control-Allow-Origin", origin);
     return true;

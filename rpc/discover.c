@@ -5,23 +5,33 @@
 #include "rpc/rpc_int.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 static bool add_text(cJSON *obj, const char *key, const char *text)
 {
     return cJSON_AddStringToObject(obj, key, text ? text : "") != NULL;
 }
 
-/* An OpenRPC content descriptor {name, description, schema: {}} (any JSON value: the description says
- * what it holds) appended to arr, or made the member key of obj when arr is NULL. */
-static bool add_descriptor(cJSON *arr, cJSON *obj, const char *key, const char *name, const char *description)
+/* Fills d (NULL: out of memory) as an OpenRPC content descriptor {name, description, schema: {}} (any
+ * JSON value: the description says what it holds). */
+static bool describe(cJSON *d, const char *name, const char *description)
 {
+    return d && add_text(d, "name", name) && add_text(d, "description", description)
+           && cJSON_AddObjectToObject(d, "schema") != NULL;
+}
+
+/* A param's descriptor appended to params: "required" unless its description begins with
+ * RPC_PARAM_OPTIONAL. */
+static bool add_param(cJSON *params, const char *name, const char *description)
+{
+    static const char optional[] = RPC_PARAM_OPTIONAL;
+    bool required = !description || strncmp(description, optional, sizeof optional - 1) != 0;
     cJSON *d = cJSON_CreateObject();
-    if (!d || !(arr ? cJSON_AddItemToArray(arr, d) : cJSON_AddItemToObject(obj, key, d))) {
+    if (!d || !cJSON_AddItemToArray(params, d)) {
         cJSON_Delete(d);
         return false;
     }
-    return add_text(d, "name", name) && add_text(d, "description", description)
-           && cJSON_AddObjectToObject(d, "schema") != NULL;
+    return describe(d, name, description) && cJSON_AddBoolToObject(d, "required", required);
 }
 
 static bool add_method(cJSON *methods, const rpc_method *m)
@@ -35,9 +45,9 @@ static bool add_method(cJSON *methods, const rpc_method *m)
         || !cJSON_AddStringToObject(o, "paramStructure", "either") || !(params = cJSON_AddArrayToObject(o, "params")))
         return false;
     for (size_t i = 0; m->params && m->params[i]; i++)
-        if (!add_descriptor(params, NULL, NULL, m->params[i], m->param_docs ? m->param_docs[i] : NULL))
+        if (!add_param(params, m->params[i], m->param_docs ? m->param_docs[i] : NULL))
             return false;
-    if (!add_descriptor(NULL, o, "result", "result", m->result))
+    if (!describe(cJSON_AddObjectToObject(o, "result"), "result", m->result))
         return false;
     return !(m->flags & RPC_ADMIN) || cJSON_AddBoolToObject(o, "x-admin", true);
 }

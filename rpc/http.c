@@ -142,9 +142,9 @@ static bool token_equal(const char *want, size_t wlen, const char *got, size_t g
 
 /* Returns: whether req carries "Authorization: Bearer <the admin token>" and is not cross-origin:
  * a page of another site never reaches admin methods, even one listed for CORS. */
-static bool authorized(const rpc_server *s, struct evhttp_request *req)
+static bool authorized(const rpc_server *s, const struct rpc_conn *conn, struct evhttp_request *req)
 {
-    if (rpc_cors_cross_origin(req))
+    if (rpc_cors_cross_origin(conn, req))
         return false;
     const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
     if (!s->token || !h || strncasecmp(h, "Bearer ", 7) != 0)
@@ -176,7 +176,7 @@ static void serve_rpc(rpc_server *s, struct rpc_conn *conn, struct evhttp_reques
         return;
     }
     body[len] = '\0';
-    int rc = rpc_exchange_run(s, body, len, authorized(s, req), on_exchange_finished, w, &ex);
+    int rc = rpc_exchange_run(s, body, len, authorized(s, conn, req), on_exchange_finished, w, &ex);
     free(body);
     if (rc != RPC_OK) {
         free(w);
@@ -308,7 +308,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     }
     event_del(conn->deadline);
     evhttp_request_set_on_complete_cb(req, on_reply_sent, conn);
-    bool tagged = (root || events) && rpc_cors_tag(s, req);
+    bool tagged = (root || events) && rpc_cors_tag(s, conn, req);
     if (!host_ok(s, req))
         send_fault(req, RPC_FAULT_HOST, NULL);
     else if (!conn->admitted && health && cmd == EVHTTP_REQ_GET)

@@ -59,6 +59,11 @@ const char *rpc_code_message(int code);
  * to its JSON-RPC error code, with *message set to the code's generic text (a constant). */
 typedef int (*rpc_errors_fn)(int status, const char **message);
 
+/* How the description (in .param_docs) of a param that a call may leave out begins:
+ * RPC_PARAM_OPTIONAL "1 to 100 rows, default 20". rpc.discover marks such a param "required": false
+ * and every other one "required": true (a param without a description too). */
+#define RPC_PARAM_OPTIONAL "optional: "
+
 /* The most names a method's .params list may hold. */
 #define RPC_MAX_PARAMS 64
 
@@ -78,7 +83,8 @@ typedef struct rpc_method {
 /* The method every server answers itself, with no params: an OpenRPC 1.2.6 document
  * (https://spec.open-rpc.org) of the methods of its table that it serves (RPC_DEV ones only on a
  * dev server; RPC_ADMIN ones marked "x-admin": true), each with its summary, its params in
- * positional order (paramStructure "either") and its result, from the rpc_method entries: the table
+ * positional order (paramStructure "either", each "required" unless its description begins with
+ * RPC_PARAM_OPTIONAL) and its result, from the rpc_method entries: the table
  * is the only list. Its info.title is the server's name (rpc_server_set_name), info.version the
  * package's. A table may not hold a method of that name (rpc_server_new asserts it). */
 #define RPC_DISCOVER "rpc.discover"

@@ -178,6 +178,8 @@ struct bufferevent *rpc_conn_new_bufferevent(struct event_base *base, void *arg)
 void rpc_conn_adopt(evutil_socket_t fd, short what, void *arg);
 /* Returns: the record of req's connection, or NULL if it was not adopted (out of memory). */
 struct rpc_conn *rpc_conn_of(rpc_server *s, struct evhttp_request *req) RPC_NONNULL(1, 2);
+/* Returns: whether the client of c connects from a loopback address (127.0.0.0/8, ::1). */
+bool rpc_conn_loopback(const struct rpc_conn *c) RPC_NONNULL(1);
 /* Returns: whether a Host header names this node: localhost, a loopback address, or an address the
  * server listens on. */
 bool rpc_host_allowed(const rpc_server *s, const char *host) RPC_NONNULL(1, 2);
@@ -226,11 +228,20 @@ void rpc_fault_describe(enum rpc_fault f, int *http, const char **reason, int *c
 
 /* cors.c */
 
-/* Returns: whether req carries an Origin other than "http://" and its own Host header. */
-bool rpc_cors_cross_origin(struct evhttp_request *req) RPC_NONNULL(1);
+/* Returns: whether origin is the origin of a page the node served itself: "http://" followed by
+ * host (the Host header; NULL: none), or, when forwarded_proto or forwarded_host is given (a reverse
+ * proxy's X-Forwarded-Proto and X-Forwarded-Host, NULL: absent), forwarded_proto (else "http"; only
+ * "http" or "https") then "://" then forwarded_host (else host). Scheme and host compare without
+ * regard to case. */
+bool rpc_cors_same_origin(const char *origin, const char *host, const char *forwarded_proto,
+                          const char *forwarded_host) RPC_NONNULL(1);
+/* Returns: whether req (on connection c) carries an Origin that is not its own (rpc_cors_same_origin);
+ * the X-Forwarded-Proto and X-Forwarded-Host headers count only from a loopback client, the reverse
+ * proxy in front of the node, and are ignored from any other. */
+bool rpc_cors_cross_origin(const struct rpc_conn *c, struct evhttp_request *req) RPC_NONNULL(1, 2);
 /* With CORS origins set, adds "Vary: Origin" to req's answer and, for a cross-origin request from a
  * listed origin, "Access-Control-Allow-Origin: <its origin>". Returns: whether it added the latter. */
-bool rpc_cors_tag(const rpc_server *s, struct evhttp_request *req) RPC_NONNULL(1, 2);
+bool rpc_cors_tag(const rpc_server *s, const struct rpc_conn *c, struct evhttp_request *req) RPC_NONNULL(1, 2, 3);
 /* Checks a preflight (an OPTIONS with Access-Control-Request-Method) for a path that takes method
  * ("POST" or "GET"); tagged is what rpc_cors_tag returned for it. Returns: true after adding the
  * Access-Control-Allow-Methods, -Headers and -Max-Age headers; false with *fault the refusal. */

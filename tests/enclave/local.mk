@@ -3,7 +3,8 @@
 # realloc and calloc) to inject failures; test_process and test_settle spawn the built conclave-enclave.
 tests_enclave_TESTS = tests/enclave/test_proto tests/enclave/test_quote tests/enclave/test_platform \
 	tests/enclave/test_seal tests/enclave/test_process tests/enclave/test_settle \
-	tests/enclave/test_economics tests/enclave/test_settle_model tests/enclave/test_ballot_key
+	tests/enclave/test_economics tests/enclave/test_settle_model tests/enclave/test_ballot_key \
+	tests/enclave/test_count tests/enclave/test_count_report tests/enclave/test_handover
 check_PROGRAMS += $(tests_enclave_TESTS)
 TESTS += $(tests_enclave_TESTS)
 tests_enclave_test_proto_CFLAGS = $(TEST_CFLAGS)
@@ -27,3 +28,9 @@ tests_enclave_test_settle_model_CFLAGS = $(TEST_CFLAGS)
 tests_enclave_test_settle_model_LDADD = $(TEST_LDADD)
 tests_enclave_test_ballot_key_CFLAGS = $(TEST_CFLAGS)
 tests_enclave_test_ballot_key_LDADD = $(TEST_LDADD)
+tests_enclave_test_count_CFLAGS = $(TEST_CFLAGS)
+tests_enclave_test_count_LDADD = $(TEST_LDADD)
+tests_enclave_test_count_report_CFLAGS = $(TEST_CFLAGS)
+tests_enclave_test_count_report_LDADD = $(TEST_LDADD)
+tests_enclave_test_handover_CFLAGS = $(TEST_CFLAGS)
+tests_enclave_test_handover_LDADD = $(TEST_LDADD)

@@ -3,8 +3,10 @@
  * browser would: preflights for POST / and GET /events from a listed origin answered with the
  * Access-Control-Allow-* headers, from another origin (or for another method or header) refused
  * with 403 and no CORS header, answers tagged for listed origins only, admin methods refused to a
- * cross-origin call even with the token, no CORS at all without the option, and malformed lists
- * refused at start. Every read waits on poll with a deadline. */
+ * cross-origin call even with the token, the origin a TLS reverse proxy on loopback forwards
+ * (X-Forwarded-Proto, X-Forwarded-Host) taken as the node's own and the same headers ignored from
+ * any other client, no CORS at all without the option, and malformed lists refused at start.
+ * Every read waits on poll with a deadline. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <netinet/in.h>
@@ -14,6 +16,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include "rpc/rpc_int.h"
 #include "tests/lib/node.h"
 
 #define LISTED "http://app.example"
@@ -160,6 +165,69 @@ Test(integration_cors, admin_methods_never_answer_a_cross_origin_call)
     cr_assert(strstr(reply, "\"result\""), "the node's own page may: %s", reply);
     cr_assert_eq(post(NULL, node.token, advance, reply), 200, "%s", reply);
     cr_assert(strstr(reply, "\"result\""), "a client without Origin may: %s", reply);
+}
+
+/* post() through a TLS reverse proxy on this machine: the proxy connects from loopback, keeps Host
+ * as the node's address and says what the browser saw in X-Forwarded-Proto and X-Forwarded-Host
+ * (each left out when NULL). */
+static int post_forwarded(const char *origin, const char *proto, const char *forwarded_host, const char *body, char *reply)
+{
+    char req[1024];
+    snprintf(req, sizeof req,
+             "POST / HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nOrigin: %s\r\n%s%s%s%s%s%sAuthorization: Bearer %s\r\n"
+             "Content-Type: application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+             node.port, origin, proto ? "X-Forwarded-Proto: " : "", proto ? proto : "", proto ? "\r\n" : "",
+             forwarded_host ? "X-Forwarded-Host: " : "", forwarded_host ? forwarded_host : "", forwarded_host ? "\r\n" : "",
+             node.token, strlen(body), body);
+    return exchange(req, reply, NULL);
+}
+
+Test(integration_cors, behind_a_loopback_tls_proxy_the_forwarded_origin_is_the_node_s_own)
+{
+    static char reply[REPLY_MAX];
+    static const char advance[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"admin_advanceTime\",\"params\":{\"seconds\":1}}";
+    cr_assert_eq(post_forwarded("https://node.example", "https", "node.example", advance, reply), 200, "%s", reply);
+    cr_assert(strstr(reply, "\"result\""), "the node's own page, served over https by the proxy: %s", reply);
+    cr_assert_null(strstr(reply, "Access-Control-Allow-Origin"), "same-origin: no CORS header: %s", reply);
+    cr_assert_eq(post_forwarded("HTTPS://Node.Example", "https", "node.example", advance, reply), 200, "%s", reply);
+    cr_assert(strstr(reply, "\"result\""), "scheme and host without regard to case: %s", reply);
+    char own[64];
+    snprintf(own, sizeof own, "https://127.0.0.1:%u", node.port);
+    cr_assert_eq(post_forwarded(own, "https", NULL, advance, reply), 200, "%s", reply);
+    cr_assert(strstr(reply, "\"result\""), "X-Forwarded-Proto alone: https and the Host header: %s", reply);
+
+    cr_assert_eq(post_forwarded("https://evil.example", "https", "node.example", advance, reply), 200, "%s", reply);
+    cr_assert(strstr(reply, "\"code\":-32004"), "another site behind the same proxy is cross-origin: %s", reply);
+    cr_assert_eq(post_forwarded("http://node.example", "https", "node.example", advance, reply), 200, "%s", reply);
+    cr_assert(strstr(reply, "\"code\":-32004"), "the same host over another scheme is another origin: %s", reply);
+    snprintf(own, sizeof own, "http://127.0.0.1:%u", node.port);
+    cr_assert_eq(post_forwarded(own, "https", "node.example", advance, reply), 200, "%s", reply);
+    cr_assert(strstr(reply, "\"code\":-32004"), "once forwarded, the Host header's origin is no longer its own: %s", reply);
+    cr_assert_eq(post_forwarded("ftp://node.example", "ftp", "node.example", advance, reply), 200, "%s", reply);
+    cr_assert(strstr(reply, "\"code\":-32004"), "a scheme other than http or https is never the node's: %s", reply);
+}
+
+Test(integration_cors, forwarded_headers_count_only_from_a_loopback_client)
+{
+    /* a remote client cannot be reached over loopback, so its connection record is made here: the
+     * same headers that make a loopback proxy's request same-origin leave a remote one cross-origin */
+    struct evhttp_request *req = evhttp_request_new(NULL, NULL);
+    cr_assert_not_null(req, "a request");
+    struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+    evhttp_add_header(in, "Host", "127.0.0.1:8645");
+    evhttp_add_header(in, "Origin", "https://node.example");
+    evhttp_add_header(in, "X-Forwarded-Proto", "https");
+    evhttp_add_header(in, "X-Forwarded-Host", "node.example");
+    struct rpc_conn remote = { 0 }, proxy = { 0 };
+    struct sockaddr_in *r = (struct sockaddr_in *)&remote.peer, *p = (struct sockaddr_in *)&proxy.peer;
+    r->sin_family = p->sin_family = AF_INET;
+    r->sin_addr.s_addr = htonl(0xC0000201); /* 192.0.2.1, TEST-NET-1 */
+    p->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert(!rpc_cors_cross_origin(&proxy, req), "from the proxy on loopback: same-origin");
+    cr_assert(rpc_cors_cross_origin(&remote, req), "from 192.0.2.1 the forwarded headers are ignored: cross-origin");
+    evhttp_request_free(req);
+    cr_assert(rpc_cors_same_origin("http://127.0.0.1:8645", "127.0.0.1:8645", NULL, NULL), "no proxy: http and Host");
+    cr_assert(!rpc_cors_same_origin("http://127.0.0.1:8645", NULL, NULL, NULL), "no Host: never the node's own");
 }
 
 TestSuite(integration_cors_off, .fini = stop, .timeout = 60);

@@ -4,7 +4,8 @@
  * accounts (a replaced ballot, a delegate carrying its delegator's power and that delegator's own
  * ballot overriding it), gov_getResults while open and after the close against scores computed by
  * hand in base units, the states the close leaves (Succeeded by the quorum, Defeated without it),
- * and ballots the system cannot count refused with their reason and no change.
+ * ballots the system cannot count refused with their reason and no change, and an address's votes
+ * (gov_listVotesBy) showing a ballot by its choice beside a vote by its side.
  * Stakes: devs 1, 2, 3, 4 hold 100, 200, 300, 400 tokens in pool 1 (total power 1000: the signal
  * track's 10% quorum is 100); dev 4 delegates to dev 1 with conviction 1, so dev 1's ballot at
  * conviction 1 weighs 100 + 400 = 500, dev 2's 200 and dev 3's at conviction 2 weighs 600. */
@@ -251,4 +252,35 @@ Test(integration_polls, ballots_a_system_cannot_count_are_refused_with_their_rea
     cr_assert_eq(th_error_code(resp), -32602, "conviction 7 is bad params");
     cJSON_Delete(resp);
     expect_results(single, "0 200" TOKEN " 0", "200" TOKEN, 1, "Active", 2, false);
+}
+
+Test(integration_polls, an_address_s_votes_list_a_ballot_by_its_choice_and_a_vote_by_its_side)
+{
+    stake_and_delegate();
+    unsigned poll = propose_poll("approval", "\"A\",\"B\",\"C\"");
+    cJSON *events = th_send_ok(&node, 3, "Propose", "{\"track\":\"treasury\",\"title\":\"T\",\"body\":\"B\",\"payload\":\"0x\"}");
+    unsigned text = (unsigned)th_num(cJSON_GetArrayItem(events, cJSON_GetArraySize(events) - 1), "proposal");
+    cJSON_Delete(events);
+    th_node_advance(&node, HOUR);
+    ballot(2, poll, "[1,3]", 1);
+    th_send_done(&node, 2, "Vote", "{\"proposal\":\"%u\",\"support\":\"1\",\"conviction\":\"1\"}", text);
+    cJSON *resp = th_callf(&node, "gov_listVotesBy", "{\"voter\":\"%s\"}", th_addr(2));
+    const cJSON *votes = cJSON_GetObjectItemCaseSensitive(th_result(resp), "votes");
+    cr_assert_eq(cJSON_GetArraySize(votes), 2, "a ballot and a vote: %s", cJSON_PrintUnformatted(votes));
+    const cJSON *vote = cJSON_GetArrayItem(votes, 0), *cast = cJSON_GetArrayItem(votes, 1);
+    cr_assert_eq(th_num(vote, "proposal"), text, "the newer proposal first");
+    cr_assert_str_eq(th_str(vote, "support"), "for", "the vote by its side");
+    cr_assert_null(cJSON_GetObjectItemCaseSensitive(vote, "choice"), "a vote has no choice");
+    cr_assert_eq(th_num(cast, "proposal"), poll, "then the poll");
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(cast, "support")), "a ballot takes no side, not \"against\": %s",
+              cJSON_PrintUnformatted(cast));
+    cr_assert_str_eq(th_str(cast, "choice"), "[1,3]", "the ballot by its choice");
+    /* the same rows as gov_getVote shows them */
+    cJSON *one = th_callf(&node, "gov_getVote", "{\"id\":%u,\"voter\":\"%s\"}", poll, th_addr(2));
+    char *listed = cJSON_PrintUnformatted(cast), *single = cJSON_PrintUnformatted(th_result(one));
+    cr_assert_str_eq(listed, single, "gov_listVotesBy and gov_getVote agree");
+    cJSON_free(listed);
+    cJSON_free(single);
+    cJSON_Delete(one);
+    cJSON_Delete(resp);
 }

@@ -66,12 +66,35 @@ Test(integration_reads, rpc_discover_lists_every_method_of_the_table_and_each_an
     }
     cJSON_ArrayForEach(m, methods)
     {
-        /* with no params every method answers something other than "method not found" */
-        cJSON *r = th_call(node, th_str(m, "name"), NULL);
+        /* with no params every method answers something other than "method not found"; one with a
+         * required param refuses (-32602), and a param it says is required is marked so */
+        const char *name = th_str(m, "name");
+        const cJSON *p, *first_required = NULL;
+        cJSON_ArrayForEach(p, member(m, "params"))
+        {
+            cr_assert(cJSON_IsBool(member(p, "required")), "%s.%s: required is a boolean", name, th_str(p, "name"));
+            if (!first_required && cJSON_IsTrue(member(p, "required")))
+                first_required = p;
+        }
+        cJSON *r = th_call(node, name, NULL);
         const cJSON *err = cJSON_GetObjectItemCaseSensitive(r, "error");
-        cr_assert(!err || th_num(err, "code") != -32601, "%s answers: %s", th_str(m, "name"), cJSON_PrintUnformatted(r));
+        cr_assert(!err || th_num(err, "code") != -32601, "%s answers: %s", name, cJSON_PrintUnformatted(r));
+        cr_assert(!first_required || (err && th_num(err, "code") == -32602), "%s needs %s: %s", name,
+                  first_required ? th_str(first_required, "name") : "", cJSON_PrintUnformatted(r));
+        char said[96];
+        if (err && first_required) {
+            snprintf(said, sizeof said, "params.%s: required", th_str(first_required, "name"));
+            cr_assert(!strstr(th_str(err, "message"), ": required") || strcmp(th_str(err, "message"), said) == 0,
+                      "%s: the first param it requires is the first marked required: %s", name, th_str(err, "message"));
+        }
+        cr_assert(first_required || !err || !strstr(th_str(err, "message"), ": required"),
+                  "%s requires a param marked optional: %s", name, cJSON_PrintUnformatted(r));
         cJSON_Delete(r);
     }
+    /* a known required param and a known optional one */
+    const cJSON *history = member(find_method(methods, "ledger_getAccountHistory"), "params");
+    cr_assert(cJSON_IsTrue(member(cJSON_GetArrayItem(history, 0), "required")), "address is required");
+    cr_assert(cJSON_IsFalse(member(cJSON_GetArrayItem(history, 1), "required")), "cursor is optional");
     cJSON_Delete(resp);
     resp = th_call(node, "rpc.discover", "{\"x\":1}");
     cr_assert_eq(th_error_code(resp), -32602, "rpc.discover takes no params");

@@ -3,17 +3,18 @@
 // driven by playwright-core, against a real conclaved --dev. The chain is set up with the CLI (a
 // pool, two stakers, twelve transfers, a proposal with a hostile title, a poll); the page gets an
 // injected EIP-1193 wallet backed by an ethers.js dev key (the test signs what the page asks it to,
-// and checks the EIP-712 types it was given). Checks: the CSP, the latest blocks at once, the title
-// shown as text, live updates without reload (state, tally), a vote and a ballot signed in the page
-// landing with their receipts, a refused transaction's reason, the pool (APR, rewards chart, a
-// contribution), epoch (verified report) and account pages, the phone layout, and no CSP violation,
+// and checks the EIP-712 types it was given); a real conclave-worker earns the pool an epoch's
+// rewards. Checks: the CSP, the latest blocks at once, the title shown as text, live updates without
+// reload (state, tally), a vote and a ballot signed in the page landing with their receipts, a
+// failed and a refused transaction's reasons, the pool (APR, rewards chart, a contribution), epoch
+// (verified report) and account pages, the phone layout, and no CSP violation,
 // script error or request to elsewhere. Waits are bounded page.waitFor… calls, never sleeps. Saves
 // screenshots of the main pages. Usage: browser_check.cjs CONCLAVED CONCLAVE CHROMIUM SCREENSHOT_DIR
 'use strict';
 const { check, startNode, stopNode, run } = require('./interop_lib.cjs');
 const { chromium } = require('playwright-core');
 const { ethers } = require('ethers');
-const { execFileSync } = require('child_process');
+const { execFileSync, spawn } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -29,6 +30,39 @@ const VOTE_TYPE = [{ name: 'proposal', type: 'uint64' }, { name: 'support', type
 
 function conclave(url, ...args) {
   return execFileSync(cli, ['--rpc', url, ...args], { encoding: 'utf8', timeout: 30000 });
+}
+
+// Base units as the page shows tokens: thousands separators, at most 4 decimals, cut.
+function tokens(units) {
+  const v = BigInt(units), one = 10n ** 18n;
+  const frac = (v % one).toString().padStart(18, '0').slice(0, 4).replace(/0+$/, '');
+  return (v / one).toLocaleString('en-US') + (frac ? '.' + frac : '');
+}
+
+// Starts conclave-worker (beside conclaved) for the node, serving operator, its key sealed in
+// datadir/worker. waitLog(re) resolves once its stderr matches re, within WAIT.
+function startWorker(url, datadir, operator) {
+  const child = spawn(path.join(path.dirname(daemon), 'conclave-worker'), ['--node', url, '--operator', operator,
+    '--platform-secret', path.join(datadir, 'platform.secret'), '--sealed-dir', path.join(datadir, 'worker'),
+    '--bench-ms', '200', '--poll-ms', '100'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const worker = { child, log: '', waiters: [] };
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk) => {
+    worker.log += chunk;
+    worker.waiters = worker.waiters.filter((w) => !(w.re.test(worker.log) && (w.resolve(), true)));
+  });
+  worker.waitLog = (re) => new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('conclave-worker did not log ' + re + ': ' + worker.log)), WAIT);
+    const done = () => { clearTimeout(timer); resolve(); };
+    if (re.test(worker.log)) done();
+    else worker.waiters.push({ re, resolve: done });
+  });
+  worker.stop = () => new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.on('exit', resolve);
+    child.kill('SIGTERM');
+  });
+  return worker;
 }
 
 async function rpc(url, method, params) {
@@ -188,17 +222,47 @@ async function main() {
           /3\. Green ★30/.test(await textOf('#results', /Green ★/)));
     await shot('poll');
 
+    // An epoch in which the pool earns: a real conclave-worker registers for dev 0, joins pool 1
+    // with its minimum stake (which dev 0 adds) bonded, and answers the six slots of epoch 1.
+    const worker = startWorker(url, datadir, '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266');
+    let bond;
+    try {
+      await worker.waitLog(/registered for operator/);
+      const address = worker.log.match(/worker (0x[0-9a-fA-F]{40}) measurement/)[1];
+      const minStake = BigInt((await rpc(url, 'staking_getWorker', { worker: address })).minStake);
+      bond = (minStake + 10n ** 18n - 1n) / 10n ** 18n;
+      conclave(url, 'pool', 'add-worker', '1', address, '--dev-key', '0');
+      conclave(url, 'stake', 'contribute', '1', String(bond), '--dev-key', '0');
+      conclave(url, 'pool', 'bond', '1', address, String(bond), '--dev-key', '0');
+      for (let slot = 0; slot < 6; slot++) {
+        await worker.waitLog(new RegExp('heartbeat epoch 1 slot ' + slot + ':'));
+        conclave(url, 'advance-time', '600', '--datadir', datadir);
+      }
+    } finally {
+      await worker.stop();
+    }
+    const earned = (await rpc(url, 'staking_getPoolRewards', { pool: 1 })).rewards[0];
+    check('epoch 1 paid the pool', earned.epoch === 1 && BigInt(earned.toStakers) > 0n, JSON.stringify(earned));
+
     // The pool: APR, the rewards chart, a contribution, a refusal.
     await go('#/pool/1');
-    check('the pool page shows its APR over the settled epoch', /^0% \(1 epoch\)$/.test(await textOf('#pool-apr', /epoch/)));
-    check('its stake and commission', /stake800/.test((await textOf('#pool', /stake800/)).replace(/\s/g, '')) &&
-          /commission10%/.test((await page.textContent('#pool')).replace(/\s/g, '')));
-    check('a chart of its rewards per epoch', (await page.$$('#rewards-chart .epoch-bar')).length === 1);
-    check('its stakers', (await page.$$('#delegators tr')).length === 3);
+    const apr = await textOf('#pool-apr', /epochs/);
+    check('the pool page shows its APR over the two settled epochs', /^[1-9][\d,]*(\.\d+)?% \(2 epochs\)$/.test(apr), apr);
+    const stake = (800n + bond).toLocaleString('en-US');
+    check('its stake and commission', (await textOf('#pool', new RegExp('stake' + stake))).includes('stake' + stake) &&
+          (await page.textContent('#pool')).includes('commission10%'), stake);
+    const bars = await page.$$eval('#rewards-chart .epoch-bar', (gs) => gs.map((g) =>
+      [g.querySelector('title').textContent, Number(g.querySelector('.stakers').getAttribute('height'))]));
+    check('a chart of its rewards per epoch: nothing in epoch 0, epoch 1\'s rewards', bars.length === 2 && bars[0][1] === 0 &&
+          bars[1][1] > 0 && bars[1][0].startsWith('epoch 1: paid in ' + tokens(earned.paidIn) + ', to stakers ' +
+          tokens(earned.toStakers) + ', commission ' + tokens(earned.commission)), JSON.stringify(bars));
+    check('its stakers', (await page.$$('#delegators tr')).length === 4);
+    check('its worker, computing', /Computing/.test(await textOf('#workers', /Computing|Unresponsive|Ready/)));
     await page.fill('#contribute-form input[name=amount]', '10.5');
     await page.click('#contribute-form button');
     check('a contribution signed in the page lands', (await textOf('#receipt-status', /success|failed/)) === 'success');
-    check('and the pool shows its new stake', /stake810\.5/.test((await textOf('#pool', /810\.5/)).replace(/\s/g, '')));
+    const grown = (810n + bond).toLocaleString('en-US') + '.5';
+    check('and the pool shows its new stake', (await textOf('#pool', new RegExp('stake' + grown))).includes('stake' + grown));
     await page.fill('#withdraw-form input[name=shares]', '100000');
     await page.click('#withdraw-form button');
     const failed = await textOf('#receipt', /failed/);
@@ -208,6 +272,12 @@ async function main() {
     await page.click('#contribute-form button');
     const refusal = await textOf('#receipt-error', /minimum/);
     check('a refused one shows the node\'s reason', /^tx_send: .*minimum/.test(refusal), refusal);
+    const claimable = (await rpc(url, 'ledger_getAccount', { address: DEV2.address })).claimable;
+    await page.click('#withdraw-form button:text("Claim rewards")');
+    const claimed = await textOf('#receipt', /Claimed/);
+    check('a claim signed in the page moves the rewards settled by the contribution',
+          BigInt(claimable) > 0n && claimed.includes('Claimed pool=1 staker=' + DEV2.address + ' amount=' + tokens(claimable)),
+          claimed);
     await shot('pool');
 
     await go('#/epoch/0');
@@ -224,6 +294,24 @@ async function main() {
     check('its votes', /#1for/.test((await textOf('#my-votes', /for/)).replace(/\s/g, '')));
     check('its history, newest first', /^Vote/.test(await textOf('#history tr:nth-child(2) td:nth-child(2)', /Vote/)));
     await shot('account');
+
+    await go('#/account/' + DEV2.address);
+    await page.click('#delegate-form button');
+    const nonce = (await rpc(url, 'ledger_getAccount', { address: DEV2.address })).nonce;
+    check('a delegation to no address is refused by the page, and nothing is signed',
+          /^delegate to: an address, 0x and 40 hex digits$/.test(await textOf('#receipt-error', /delegate to/)) &&
+          signed.every((t) => t.primaryType !== 'Delegate'));
+    await page.fill('#delegate-form input[name=to]', DEV1.address);
+    await page.selectOption('#delegate-form select[name=conviction]', '0');
+    await page.click('#delegate-form button');
+    const delegated2 = await textOf('#receipt', /Delegated|failed/);
+    check('and with an address given, the delegation lands', delegated2.includes('Delegated delegator=' + DEV2.address +
+          ' to=' + DEV1.address + ' conviction=0'), delegated2);
+    check('the page then shows it', /delegates to 0x7099…79C8 with conviction 0/.test(await textOf('#delegation', /delegates to 0x/)));
+    await page.click('#undelegate-form button');
+    check('and undelegates', /Undelegated delegator=/.test(await textOf('#receipt', /Undelegated|failed/)));
+    check('each with the next nonce', (await rpc(url, 'ledger_getAccount', { address: DEV2.address })).nonce === nonce + 2);
+    await shot('account-wallet');
 
     await page.setViewportSize({ width: 390, height: 844 });
     await go('#/');

@@ -436,3 +436,27 @@ Test(ledger_ballot_box, the_key_signature_covers_label_chain_and_key)
     sig[32] |= 0x80;  /* high s */
     cr_assert_eq(ledger_ballot_key_signer(signer, 31337, key, sig), ST_CRYPTO, "a high-s signature is refused");
 }
+
+Test(ledger_ballot_box, the_box_binds_its_label_and_associated_data)
+{
+    uint8_t secret[32], key[33], e_pub[33], ct[32], tag[16], plain[32], back[32], eph[32], iv[12];
+    static const uint8_t ad[] = "some associated data";
+
+    ballot_keys(secret, key);
+    memset(plain, 0x5c, sizeof plain);
+    memset(eph, 0x66, sizeof eph);
+    memset(iv, 0, sizeof iv);
+    cr_assert_eq(ledger_box_seal(ctx, e_pub, ct, tag, key, "label one", ad, sizeof ad, plain, sizeof plain, eph, iv),
+                 ST_OK, "seals");
+    cr_assert_eq(ledger_box_open(ctx, back, secret, "label one", ad, sizeof ad, e_pub, iv, ct, sizeof ct, tag), ST_OK,
+                 "opens");
+    cr_assert_arr_eq(back, plain, sizeof plain, "the same bytes");
+    cr_assert_eq(ledger_box_open(ctx, back, secret, "label two", ad, sizeof ad, e_pub, iv, ct, sizeof ct, tag),
+                 ST_CRYPTO, "another label does not open");
+    cr_assert_eq(ledger_box_open(ctx, back, secret, "label one", ad, sizeof ad - 1, e_pub, iv, ct, sizeof ct, tag),
+                 ST_CRYPTO, "other associated data does not open");
+    static const uint8_t zero[32];
+    cr_assert_arr_eq(back, zero, sizeof back, "and leaves nothing");
+    cr_assert_eq(ledger_box_open(ctx, back, secret, "label one", NULL, 0, e_pub, iv, ct, sizeof ct, tag), ST_CRYPTO,
+                 "no associated data does not open");
+}

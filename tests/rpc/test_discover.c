@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* test_discover.c: rpc.discover through rpc_handle_body over a small table: the OpenRPC document
- * lists the table's methods with their summaries, params in positional order and results, marks
- * admin ones, leaves out dev ones on a server without them, answers with no params only; and the
+ * lists the table's methods with their summaries, params in positional order (required unless
+ * described as optional) and results, marks admin ones, leaves out dev ones on a server without them, answers with no params only; and the
  * table check refuses param descriptions that do not match the params, and a method that would
  * shadow rpc.discover. */
 #include <criterion/criterion.h>
@@ -15,12 +15,15 @@
 
 static const char *const add_params[] = { "a", "b", NULL };
 static const char *const add_docs[] = { "the first addend", "the second addend", NULL };
+static const char *const list_params[] = { "owner", "limit", NULL };
+static const char *const list_docs[] = { "whose rows", RPC_PARAM_OPTIONAL "1 to 100 rows, default 20", NULL };
 
 static const rpc_method table[] = {
     { .name = "add", .params = add_params, .fn = test_m_add, .summary = "Adds two numbers", .param_docs = add_docs,
       .result = "their sum" },
     { .name = "admin_echo", .flags = RPC_ADMIN, .fn = test_m_echo, .summary = "Echoes (admin)", .result = "null" },
     { .name = "dev_echo", .flags = RPC_DEV, .fn = test_m_echo, .summary = "Echoes (dev)", .result = "null" },
+    { .name = "list", .params = list_params, .fn = test_m_echo, .param_docs = list_docs },
     { .name = "plain", .fn = test_m_echo },
 };
 
@@ -72,12 +75,21 @@ Test(rpc_discover, the_document_describes_the_table)
     const cJSON *doc = cJSON_GetObjectItemCaseSensitive(r, "result");
     cr_assert_str_eq(th_str(doc, "openrpc"), "1.2.6", "the OpenRPC version");
     cr_assert_str_eq(th_str(cJSON_GetObjectItemCaseSensitive(doc, "info"), "title"), "testnode", "the server's name");
-    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "methods")), 4, "every method of a dev server");
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "methods")), 5, "every method of a dev server");
     const cJSON *add = method_named(doc, "add"), *params = cJSON_GetObjectItemCaseSensitive(add, "params");
     cr_assert_str_eq(th_str(add, "summary"), "Adds two numbers", "its summary");
     cr_assert_eq(cJSON_GetArraySize(params), 2, "two params");
     cr_assert_str_eq(th_str(cJSON_GetArrayItem(params, 1), "name"), "b", "in positional order");
     cr_assert_str_eq(th_str(cJSON_GetArrayItem(params, 1), "description"), "the second addend", "described");
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(params, 1), "required")),
+              "a param described without the optional marker is required");
+    params = cJSON_GetObjectItemCaseSensitive(method_named(doc, "list"), "params");
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(params, 0), "required")), "owner: required");
+    cr_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(params, 1), "required")),
+              "limit, described with RPC_PARAM_OPTIONAL: not required");
+    cr_assert_str_eq(th_str(cJSON_GetArrayItem(params, 1), "description"), "optional: 1 to 100 rows, default 20",
+                     "the description as written");
+    params = cJSON_GetObjectItemCaseSensitive(add, "params");
     cr_assert(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(params, 0), "schema")), "a schema");
     cr_assert_str_eq(th_str(cJSON_GetObjectItemCaseSensitive(add, "result"), "description"), "their sum", "its result");
     cr_assert_null(cJSON_GetObjectItemCaseSensitive(add, "x-admin"), "not admin");
@@ -88,7 +100,7 @@ Test(rpc_discover, the_document_describes_the_table)
     r = discover(false, "[]");
     doc = cJSON_GetObjectItemCaseSensitive(r, "result");
     cr_assert_null(method_named(doc, "dev_echo"), "a server without dev methods leaves them out");
-    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "methods")), 3, "the other three");
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "methods")), 4, "the other four");
     cJSON_Delete(r);
 
     r = discover(false, "{\"x\":1}");
