@@ -49,6 +49,8 @@ struct ledger {
     uint8_t txhash[LEDGER_HASH_LEN];         /* transaction being applied; stamps transfers */
     void *nonce_memo;           /* tsearch root: the nonces the open block bumped (nonces.c) */
     struct ledger_account_memo *accounts;   /* the open block's account rows (account_memo.c), or NULL */
+    ledger_block_cache caches[LEDGER_MAX_BLOCK_CACHES];    /* ledger_add_block_cache */
+    unsigned n_caches;
 };
 
 /* Returns the cached statement id, preparing sql on first use; reset and unbound. NULL on error
