@@ -247,6 +247,7 @@ static const eng_handler handlers[] = {
     { .type = "ProposalExecute", .apply = eng_apply_proposal_execute },
     { .type = "Propose", .check = eng_check_propose, .apply = eng_apply_propose },
     { .type = "SecretBallot", .check = eng_check_secret_ballot, .apply = eng_apply_secret_ballot },
+    { .type = "SecretPollCount", .system = true, .apply = eng_apply_secret_poll_count },
     { .type = "Settlement", .system = true, .apply = eng_apply_settlement },
     { .type = "Tick", .system = true, .apply = apply_tick },
     { .type = "Transfer", .check = check_transfer, .apply = apply_transfer },

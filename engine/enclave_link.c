@@ -28,6 +28,8 @@
 #include <time.h>
 #include "enclave/enclave.h"
 #include "enclave/settle.h"
+#include "governance/gov_store.h"
+#include "ledger/amount.h"
 #include "ledger/compute.h"
 #include "ledger/hex.h"
 #include "ledger/sig.h"
@@ -191,6 +193,10 @@ void eng_enclave_shutdown(eng *e)
         q->waiters = next;
     }
     memset(q, 0, sizeof *q);
+    if (e->count.ev)
+        event_free(e->count.ev);
+    enc_count_job_free(e->count.job);
+    memset(&e->count, 0, sizeof e->count);
     while (e->enclave_items) {
         eng_item *next = e->enclave_items->next;
         eng_item_free(e->enclave_items);
@@ -237,13 +243,14 @@ out:
     return rc;
 }
 
-/* Tells the waiters once no report is being computed or waiting for its block, and no epoch the
- * clock has closed waits for the running enclave (a catch-up asks for one epoch after another, with
- * blocks in between). */
+/* Tells the waiters once no report is being computed or waiting for its block, no epoch the clock
+ * has closed waits for the running enclave (a catch-up asks for one epoch after another, with
+ * blocks in between), and no secret poll is being counted or could be by the running enclave. */
 static void notify_waiters(eng *e)
 {
-    if (e->settle.in_flight || e->settle.ready
-        || (e->enclave && eng_enclave_may_settle(e) && eng_settlement_due(e, eng_clock_now(&e->clock))))
+    if (e->settle.in_flight || e->settle.ready || e->count.in_flight || e->count.held
+        || (e->enclave && eng_enclave_may_settle(e) && eng_settlement_due(e, eng_clock_now(&e->clock)))
+        || (e->enclave && eng_count_wanted(e)))
         return;
     eng_settle_waiter *w = e->settle.waiters;
     e->settle.waiters = NULL;
@@ -369,7 +376,7 @@ static void start_request(eng *e, uint64_t now)
         return;
     if (!e->enclave && e->enclave_path && monotonic_secs() >= e->enclave_retry_at)
         (void)start_enclave(e);
-    if (!e->enclave || !eng_settlement_due(e, now))
+    if (!e->enclave || e->count.in_flight || !eng_settlement_due(e, now))
         return;
     if (!eng_enclave_may_settle(e))
         return; /* not registered yet, or its measurement is not (or no longer) allowlisted */
@@ -394,6 +401,224 @@ static void start_request(eng *e, uint64_t now)
         arm_request(e, POLLOUT);
     else
         await_request(e);
+}
+
+/* ---- counting secret polls ---- */
+
+static char counting[] = "counting a secret poll";
+
+/* The answer to a SecretPollCount: a count that failed its checks is asked again after the backoff
+ * (the poll stays Counting), one that landed lets the next poll be counted. */
+static void count_done(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r)
+{
+    eng *e = cookie;
+    e->count.held = false;
+    if (status != ST_OK || !r->success) {
+        fprintf(stderr, "conclaved: %s failed: %s; it is asked again in %d s\n", counting,
+                status != ST_OK ? errmsg : r->error, RESTART_BACKOFF_SECS);
+        e->count.retry_at = monotonic_secs() + RESTART_BACKOFF_SECS;
+    }
+    cJSON_Delete(errdata);
+    notify_waiters(e);
+}
+
+/* The oldest Counting poll's standing ballots as a count job, read in one read transaction.
+ * Returns: ST_OK with *job (caller frees); ST_NOTFOUND when no poll waits; ST_NOMEM, ST_DB. */
+static int count_job_read(eng *e, enc_count_job **job, uint64_t *proposal)
+{
+    enum { PAGE_BALLOTS = 256 };
+    gov_vote *page = calloc(PAGE_BALLOTS, sizeof *page);
+    gov_poll_row row;
+    gov_poll_row_init(&row);
+    mpz_t weight;
+    mpz_init(weight);
+    uint8_t cursor[20], word[32];
+    unsigned got = 0;
+    bool more = true, first = true;
+    *job = NULL;
+    int rc = page ? ledger_read_begin(e->ledger) : ST_NOMEM;
+    if (rc != ST_OK)
+        goto out;
+    for (unsigned i = 0; i < PAGE_BALLOTS; i++)
+        gov_vote_init(&page[i]);
+    if ((rc = gov_counting_first(e->gov, proposal)) == ST_OK && (rc = gov_poll_get(e->gov, *proposal, &row)) == ST_OK
+        && (!row.secret || !row.has_ballots_hash || row.ballots > ENC_COUNT_MAX_BALLOTS))
+        rc = ST_DB;
+    if (rc == ST_OK) {
+        enc_count_header h = { .chain_id = e->genesis.chain_id, .proposal = *proposal, .system = (uint8_t)row.system,
+                               .n_choices = (uint8_t)row.n, .n_ballots = (uint32_t)row.ballots };
+        memcpy(h.ballots_hash, row.ballots_hash, 32);
+        if (!(*job = enc_count_job_new(&h)))
+            rc = ST_NOMEM;
+    }
+    while (rc == ST_OK && more) {
+        rc = gov_vote_list(e->gov, *proposal, first ? NULL : cursor, PAGE_BALLOTS, page, &got, &more);
+        first = false;
+        for (unsigned i = 0; i < got && rc == ST_OK; i++) {
+            mpz_add(weight, page[i].weight, page[i].delegated_weight);
+            if (!page[i].ciphertext || !ledger_amount_fits(weight)) {
+                rc = ST_DB;
+                break;
+            }
+            ledger_amount_to_word(word, weight);
+            rc = enc_count_job_add(*job, page[i].voter, word, page[i].ciphertext, page[i].ciphertext_len);
+        }
+        if (got)
+            memcpy(cursor, page[got - 1].voter, 20);
+    }
+    ledger_read_end(e->ledger);
+    for (unsigned i = 0; i < PAGE_BALLOTS; i++)
+        gov_vote_clear(&page[i]);
+out:
+    if (rc != ST_OK) {
+        enc_count_job_free(*job);
+        *job = NULL;
+    }
+    mpz_clear(weight);
+    gov_poll_row_clear(&row);
+    free(page);
+    return rc;
+}
+
+/* Ends the count in flight: its report becomes the SecretPollCount item of the next block; a
+ * refusal waits for the backoff; a broken exchange stops the enclave. */
+static void finish_count(eng *e, int rc, const char *why)
+{
+    eng_count_request *c = &e->count;
+    if (c->ev) {
+        event_free(c->ev);
+        c->ev = NULL;
+    }
+    c->in_flight = false;
+    if (rc == ST_OK) {
+        size_t len = 0;
+        const uint8_t *report = enc_count_job_report(c->job, &len);
+        uint8_t *tampered = e->tamper_next_report && len > 0 ? malloc(len) : NULL;
+        if (tampered) {
+            /* dev test hook: the host cannot forge the enclave's count */
+            memcpy(tampered, report, len);
+            tampered[len / 2] ^= 0x01;
+            report = tampered;
+            e->tamper_next_report = false;
+        }
+        eng_item *it = eng_system_secret_poll_count(c->proposal, report, len);
+        free(tampered);
+        if (hold_system(e, it, counting) == ST_OK) {
+            it->done = count_done;
+            it->cookie = e;
+            c->held = true;
+            if (e->produce_ev)
+                event_active(e->produce_ev, 0, 0);
+        }
+    } else if (rc == ST_INVALID) {
+        /* the enclave's refusals name a step and a position, never a choice */
+        fprintf(stderr, "conclaved: the enclave refused to count proposal %llu: %s; asked again in %d s\n",
+                (unsigned long long)c->proposal, why, RESTART_BACKOFF_SECS);
+        c->retry_at = monotonic_secs() + RESTART_BACKOFF_SECS;
+    } else {
+        char reason[64];
+        snprintf(reason, sizeof reason, "it did not answer a count within %d s", SETTLE_TIMEOUT_SECS);
+        stop_enclave(e, rc == ST_PENDING ? reason : st_str(rc));
+    }
+    enc_count_job_free(c->job);
+    c->job = NULL;
+    notify_waiters(e);
+}
+
+/* Sends the job's next frame. Returns: ST_OK, or the failure (the count is then over). */
+static int send_count_frame(eng *e)
+{
+    uint8_t type = 0;
+    const uint8_t *payload = NULL;
+    size_t len = 0;
+    int rc = enc_count_job_next(e->count.job, &type, &payload, &len);
+    if (rc == ST_OK)
+        rc = enc_host_exchange_begin(e->enclave, type, payload, len);
+    e->count.deadline_ms = monotonic_ms() + 1000 * SETTLE_TIMEOUT_SECS;
+    return rc;
+}
+
+static void count_io_cb(evutil_socket_t fd, short what, void *arg);
+
+/* Watches the enclave's socket for wait_events until the frame's deadline. */
+static void arm_count(eng *e, short wait_events)
+{
+    eng_count_request *c = &e->count;
+    uint64_t now = monotonic_ms(), left = c->deadline_ms > now ? c->deadline_ms - now : 0;
+    struct timeval tv = { .tv_sec = (time_t)(left / 1000), .tv_usec = (suseconds_t)(left % 1000 * 1000) };
+    if (c->ev)
+        event_free(c->ev);
+    c->ev = event_new(e->base, enc_host_fd(e->enclave), wait_events == POLLOUT ? EV_WRITE : EV_READ, count_io_cb, e);
+    if (!c->ev || event_add(c->ev, &tv) != 0)
+        finish_count(e, ST_NOMEM, NULL);
+}
+
+static void count_io_cb(evutil_socket_t fd, short what, void *arg)
+{
+    eng *e = arg;
+    eng_count_request *c = &e->count;
+    short wait_events = 0;
+    uint8_t type = 0, *resp = NULL;
+    size_t len = 0;
+    char why[200] = "";
+    (void)fd;
+    (void)what; /* a timeout is seen as the deadline passed */
+    int rc = monotonic_ms() >= c->deadline_ms ? ST_PENDING : enc_host_exchange_step(e->enclave, &wait_events, &type, &resp, &len);
+    if (rc == ST_PENDING && monotonic_ms() < c->deadline_ms) {
+        arm_count(e, wait_events);
+        return;
+    }
+    if (rc == ST_OK) {
+        rc = enc_count_job_answer(c->job, why, sizeof why, type, resp, len);
+        if (rc == ST_PENDING && (rc = send_count_frame(e)) == ST_OK) {
+            enc_host_resp_free(resp);
+            arm_count(e, POLLOUT);
+            return;
+        }
+    }
+    enc_host_resp_free(resp);
+    finish_count(e, rc, why);
+}
+
+bool eng_count_wanted(eng *e)
+{
+    uint64_t id;
+    uint8_t key[LEDGER_BALLOT_KEY_LEN], sig[LEDGER_BALLOT_KEY_SIG_LEN];
+    eng_count_request *c = &e->count;
+    if (!e->enclave_path || c->in_flight || c->held || monotonic_secs() < c->retry_at)
+        return false;
+    if (!e->enclave)
+        return monotonic_secs() >= e->enclave_retry_at && gov_counting_first(e->gov, &id) == ST_OK;
+    return eng_enclave_may_settle(e) && ledger_enclave_ballot_key(e->ledger, e->enclave_address, key, sig) == ST_OK
+           && gov_counting_first(e->gov, &id) == ST_OK;
+}
+
+/* Asks the running enclave to count the oldest Counting poll, when the enclave is free (no
+ * settlement out), allowlisted and its ballot key recorded. With a loop the frames go out as the
+ * socket allows; without one the count is awaited here. */
+static void start_count(eng *e)
+{
+    eng_count_request *c = &e->count;
+    if (!e->enclave || e->settle.in_flight || !eng_count_wanted(e))
+        return;
+    int rc = count_job_read(e, &c->job, &c->proposal);
+    if (rc != ST_OK) {
+        if (rc != ST_NOTFOUND)
+            fprintf(stderr, "conclaved: the ballots to count cannot be read (%s)\n", st_str(rc));
+        return;
+    }
+    c->in_flight = true;
+    if (!e->base) {
+        char why[200] = "";
+        rc = enc_host_count(e->enclave, c->job, why, sizeof why, 1000 * SETTLE_TIMEOUT_SECS);
+        finish_count(e, rc == ST_OK || rc == ST_INVALID ? rc : ST_IO, why);
+        return;
+    }
+    if ((rc = send_count_frame(e)) != ST_OK) {
+        finish_count(e, rc == ST_INVALID ? ST_IO : rc, NULL);
+        return;
+    }
+    arm_count(e, POLLOUT);
 }
 
 eng_item *eng_settlement_take(eng *e, uint64_t now)
@@ -427,6 +652,7 @@ void eng_settlement_poke(eng *e, uint64_t now)
 {
     if (e->base)
         start_request(e, now);
+    start_count(e);
     notify_waiters(e);
 }
 

@@ -468,11 +468,12 @@ static void produce_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Whether time-driven work is due: the Tick's at the next block's time (stake to release, an epoch
- * to close, a channel deposit to return, a proposal to move on) or an epoch to settle. */
+ * to close, a channel deposit to return, a proposal to move on), an epoch to settle, or a secret
+ * poll to count. */
 static bool time_work_due(eng *e)
 {
     uint64_t now = eng_clock_now(&e->clock);
-    return eng_tick_due(e, eng_block_time(e)) || (e->enclave_path && eng_settlement_due(e, now));
+    return eng_tick_due(e, eng_block_time(e)) || (e->enclave_path && eng_settlement_due(e, now)) || eng_count_wanted(e);
 }
 
 /* Once a second: time-driven work (stake to release, an epoch to close) makes a block on an idle

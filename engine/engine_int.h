@@ -58,6 +58,18 @@ typedef struct eng_settle_request {
     eng_settle_waiter *waiters;     /* told once nothing is in flight or ready */
 } eng_settle_request;
 
+/* The secret poll being counted by the enclave (engine/enclave_link.c), or whose count waits for
+ * its block. */
+typedef struct eng_count_request {
+    bool in_flight;                 /* a frame of the count is out, or its answer is awaited */
+    bool held;                      /* the SecretPollCount item waits for its block */
+    uint64_t proposal;
+    enc_count_job *job;             /* while in flight (owned) */
+    uint64_t deadline_ms;           /* monotonic milliseconds: the enclave is given up on after */
+    uint64_t retry_at;              /* monotonic seconds: no count is asked before (after a refusal) */
+    struct event *ev;               /* watches the enclave's socket while in flight (with a loop) */
+} eng_count_request;
+
 /* Blocks made durable off the loop (engine/durability.c). */
 typedef struct eng_durability {
     bool on;                        /* COMMITs do not sync; the thread below does */
@@ -98,9 +110,10 @@ struct eng {
     uint64_t enclave_retry_at;      /* monotonic seconds: no restart before */
     uint8_t enclave_address[20];    /* the running enclave's key address */
     eng_item *enclave_items;        /* EnclaveAllow/EnclaveRegister made for the producer to queue (owned) */
-    bool tamper_next_report;        /* dev test hook: flip a byte of the next report */
+    bool tamper_next_report;        /* dev test hook: flip a byte of the next report (settlement or count) */
     bool tamper_next_inputs;        /* dev test hook: send the next inputs a byte short */
     eng_settle_request settle;      /* the settlement being computed, or waiting for its block */
+    eng_count_request count;        /* the secret poll being counted, one exchange with settle at a time */
     eng_durability durability;      /* with a loop: receipts wait for their block's sync */
     eng_stats stats;                /* counters for eng_stats_get */
     gov_store *gov;                 /* governance rows (owned; freed before the ledger closes) */
@@ -267,6 +280,13 @@ int eng_gov_reload_params(eng *e);
 int eng_check_delegate(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_apply_delegate(eng_apply *a);
 int eng_apply_undelegate(eng_apply *a);
+/* SecretPollCount (system): an enclave's signed count of a secret poll (report || signature). The
+ * report must parse, be signed by a registered enclave whose measurement is allowlisted and is the
+ * report's, and be for this chain; governance checks the rest (gov_secret_count_apply). */
+int eng_apply_secret_poll_count(eng_apply *a);
+/* Whether a secret poll waits for a count the running (or restartable) enclave could be asked for
+ * now: the idle timer then makes the producer poke the supervisor. */
+bool eng_count_wanted(eng *e);
 
 /* Applies items (a NULL-terminated list in order) as one block at time (raised to the parent's time
  * if earlier), filling each item's outcome. A block is written only if at least one item applied.
@@ -281,6 +301,7 @@ int eng_apply_block(eng *e, eng_item *items, uint64_t time);
 eng_item *eng_system_tick(void);
 eng_item *eng_system_enclave_register(const uint8_t *quote, size_t len);
 eng_item *eng_system_enclave_ballot_key(const uint8_t enclave[20], const uint8_t key[33], const uint8_t sig[65]);
+eng_item *eng_system_secret_poll_count(uint64_t proposal, const uint8_t *report, size_t report_len);
 eng_item *eng_system_settlement(uint64_t epoch, const uint8_t *inputs, size_t inputs_len, const uint8_t *report,
                                 size_t report_len);
 int eng_system_decode_mint(const char *text, uint8_t to[20], mpz_t amount);
@@ -289,6 +310,7 @@ int eng_system_decode_worker_slash(const char *text, uint8_t worker[20], uint32_
 int eng_system_decode_enclave_allow(const char *text, uint8_t measurement[32]);
 int eng_system_decode_enclave_register(const char *text, uint8_t **quote, size_t *len);
 int eng_system_decode_enclave_ballot_key(const char *text, uint8_t enclave[20], uint8_t key[33], uint8_t sig[65]);
+int eng_system_decode_secret_poll_count(const char *text, uint64_t *proposal, uint8_t **report, size_t *report_len);
 int eng_system_decode_settlement(const char *text, uint64_t *epoch, uint8_t **inputs, size_t *inputs_len,
                                  uint8_t **report, size_t *report_len);
 

@@ -10,8 +10,11 @@
 #include "engine/governance.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include "enclave/count_report.h"
 #include "governance/rules.h"
+#include "ledger/compute.h"
 #include "ledger/amount.h"
 
 const gov_params *eng_gov_params(const eng *e)
@@ -262,6 +265,45 @@ int eng_apply_undelegate(eng_apply *a)
 {
     gov_apply g = context(a);
     return gov_undelegate(&g, a->item->tx.signer);
+}
+
+int eng_apply_secret_poll_count(eng_apply *a)
+{
+    uint64_t proposal = 0;
+    uint8_t *payload = NULL, signer[20], measurement[32];
+    size_t len = 0;
+    enc_count_report r;
+    const char *why = NULL;
+    bool allowed = false;
+    int rc = ST_INVALID;
+    if (eng_system_decode_secret_poll_count(a->item->sys_body, &proposal, &payload, &len) != ST_OK)
+        ledger_fail(&a->r, rc, "malformed SecretPollCount");
+    else if (enc_count_report_parse(&r, &why, payload, len) != ST_OK)
+        ledger_fail(&a->r, rc, "the count report is malformed: %s", why);
+    else if (enc_count_report_signer(signer, &r) != ST_OK
+             || (rc = ledger_enclave_get(a->e->ledger, signer, measurement, NULL, NULL, NULL)) == ST_NOTFOUND)
+        rc = ledger_fail(&a->r, ST_CRYPTO, "the count report is not signed by a registered enclave");
+    else if (rc == ST_OK && (rc = ledger_allowlist_has(a->e->ledger, LEDGER_RUNTIME_ENCLAVE, measurement, &allowed)) == ST_OK
+             && !allowed)
+        rc = ledger_fail(&a->r, ST_UNAUTHORIZED, "the count report's enclave is not on the allowlist");
+    else if (rc == ST_OK && memcmp(measurement, r.measurement, 32) != 0)
+        rc = ledger_fail(&a->r, ST_CONFLICT, "the count report's measurement is not its enclave's");
+    else if (rc == ST_OK && r.chain_id != a->e->genesis.chain_id)
+        rc = ledger_fail(&a->r, ST_CONFLICT, "the count report is for chain %llu", (unsigned long long)r.chain_id);
+    else if (rc == ST_OK && r.proposal != proposal)
+        rc = ledger_fail(&a->r, ST_CONFLICT, "the count report is for proposal %llu, not %llu", (unsigned long long)r.proposal,
+                         (unsigned long long)proposal);
+    else if (rc == ST_OK) {
+        gov_secret_count c = { .proposal = r.proposal, .n_choices = r.n_choices, .ballots_hash = r.ballots_hash,
+                               .count = r.count, .valid = r.valid, .invalid = r.invalid, .total_power = r.total_power,
+                               .scores = (const uint8_t(*)[32])r.scores, .enclave = signer, .measurement = r.measurement,
+                               .report = payload, .report_len = enc_count_report_len(&r),
+                               .signature = r.signature };
+        gov_apply g = context(a);
+        rc = gov_secret_count_apply(&g, &c);
+    }
+    free(payload);
+    return rc;
 }
 
 int eng_gov_tick(eng_apply *a)

@@ -3,8 +3,9 @@
  * transaction is stored as canonical JSON text {"type": T, "message": {...}} (eng_item_system), so
  * replay applies the very text a block holds; binary members (measurements, quotes, settlement
  * inputs and reports) are 0x-hex strings in it. Here is one encoder for each type the node makes
- * (Tick, EnclaveRegister, EnclaveBallotKey, Settlement) and one decoder for each type a handler reads
- * (Mint, PoolReward, WorkerSlash, EnclaveAllow, EnclaveRegister, EnclaveBallotKey, Settlement). Below the rule files
+ * (Tick, EnclaveRegister, EnclaveBallotKey, Settlement, SecretPollCount) and one decoder for each type
+ * a handler reads (Mint, PoolReward, WorkerSlash, EnclaveAllow, EnclaveRegister, EnclaveBallotKey,
+ * Settlement, SecretPollCount). Below the rule files
  * and the supervisor: it needs only the item and the ledger's hex and amount helpers. */
 #include "engine/engine_int.h"
 
@@ -51,6 +52,19 @@ eng_item *eng_system_enclave_ballot_key(const uint8_t enclave[20], const uint8_t
                        ? eng_item_system("EnclaveBallotKey", msg)
                        : NULL;
     cJSON_Delete(msg);
+    return it;
+}
+
+eng_item *eng_system_secret_poll_count(uint64_t proposal, const uint8_t *report, size_t report_len)
+{
+    char *hex = ledger_hex_encode_alloc(report, report_len);
+    cJSON *msg = cJSON_CreateObject();
+    eng_item *it = hex && msg && cJSON_AddNumberToObject(msg, "proposal", (double)proposal)
+                           && cJSON_AddStringToObject(msg, "report", hex)
+                       ? eng_item_system("SecretPollCount", msg)
+                       : NULL;
+    cJSON_Delete(msg);
+    free(hex);
     return it;
 }
 
@@ -170,6 +184,17 @@ int eng_system_decode_enclave_ballot_key(const char *text, uint8_t enclave[20], 
               && ledger_hex_decode_exact(key, 33, key_hex) == ST_OK && ledger_hex_decode_exact(sig, 65, sig_hex) == ST_OK;
     cJSON_Delete(body);
     return ok ? ST_OK : ST_INVALID;
+}
+
+int eng_system_decode_secret_poll_count(const char *text, uint64_t *proposal, uint8_t **report, size_t *report_len)
+{
+    cJSON *body;
+    const cJSON *msg = message_of(text, &body);
+    const cJSON *id = number_member(msg, "proposal");
+    *proposal = id ? (uint64_t)id->valuedouble : 0;
+    *report = hex_member(msg, "report", report_len);
+    cJSON_Delete(body);
+    return id && *report ? ST_OK : ST_INVALID;
 }
 
 int eng_system_decode_settlement(const char *text, uint64_t *epoch, uint8_t **inputs, size_t *inputs_len,

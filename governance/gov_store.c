@@ -20,7 +20,7 @@ enum gov_stmt_id {
     G_PROP_LIST, G_VOTE_GET, G_VOTE_PUT, G_VOTE_LIST, G_LOCK_PUT, G_LOCK_EACH, G_TOTAL_AT, G_PARAM_PUT, G_PARAM_EACH,
     G_DELEG_GET, G_DELEG_AT, G_DELEG_PUT, G_DELEG_DEL, G_DELEG_CHECKPOINT, G_DELEG_HAS, G_DELEG_LIST,
     G_DELEG_AT_LIST, G_OVERRIDE_GET, G_OVERRIDE_PUT, G_LOCK_SET, G_LOCK_DEL,
-    G_POLL_INSERT, G_POLL_GET, G_POLL_PUT, G_POLL_SCORES, G_POLL_HASH,
+    G_POLL_INSERT, G_POLL_GET, G_POLL_PUT, G_POLL_SCORES, G_POLL_HASH, G_COUNT_PUT, G_COUNT_GET, G_COUNTING_FIRST,
     G_STMT_COUNT
 };
 
@@ -591,6 +591,60 @@ void gov_poll_row_clear(gov_poll_row *r)
     free(r->scores);
     mpz_clear(r->power);
     memset(r, 0, sizeof *r);
+}
+
+/* ---- secret counts ---- */
+
+int gov_secret_count_put(gov_store *s, uint64_t proposal, const uint8_t enclave[LEDGER_ADDR_LEN], const uint8_t measurement[32],
+                         const uint8_t *report, size_t report_len, const uint8_t signature[65], uint64_t height)
+{
+    static const char sql[] = "INSERT INTO secret_counts (proposal, enclave, measurement, report, signature, height)"
+                              " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    sqlite3_stmt *st = stmt(s, G_COUNT_PUT, sql, LEDGER_VALUES(ledger_val_int(proposal), ledger_val_addr(enclave),
+        ledger_val_hash(measurement), ledger_val_blob(report, report_len), ledger_val_blob(signature, 65),
+        ledger_val_int(height)));
+    return ledger_step_unique(st);
+}
+
+static int read_secret_count(sqlite3_stmt *st, void *row, const void *ctx)
+{
+    (void)ctx;
+    gov_secret_count_row *r = row;
+    if (!ledger_column_fixed(st, 0, r->enclave, LEDGER_ADDR_LEN) || !ledger_column_fixed(st, 1, r->measurement, 32)
+        || !ledger_column_fixed(st, 3, r->signature, 65))
+        return ST_DB;
+    int len = sqlite3_column_bytes(st, 2);
+    const void *blob = sqlite3_column_blob(st, 2);
+    if (len <= 0 || !blob)
+        return ST_DB;
+    if (!(r->report = malloc((size_t)len)))
+        return ST_NOMEM;
+    memcpy(r->report, blob, (size_t)len);
+    r->report_len = (size_t)len;
+    r->height = (uint64_t)sqlite3_column_int64(st, 4);
+    return ST_OK;
+}
+
+int gov_secret_count_get(gov_store *s, uint64_t proposal, gov_secret_count_row *r)
+{
+    static const char sql[] = "SELECT enclave, measurement, report, signature, height FROM secret_counts WHERE proposal = ?1";
+    return ledger_read_row(stmt(s, G_COUNT_GET, sql, LEDGER_VALUES(ledger_val_int(proposal))), r, read_secret_count, NULL);
+}
+
+void gov_secret_count_row_clear(gov_secret_count_row *r)
+{
+    if (!r)
+        return;
+    free(r->report);
+    memset(r, 0, sizeof *r);
+}
+
+int gov_counting_first(gov_store *s, uint64_t *id)
+{
+    static const char sql[] = "SELECT id FROM proposals WHERE state = ?1 ORDER BY id LIMIT ?2";
+    unsigned n = 0;
+    int rc = ledger_read_ids(stmt(s, G_COUNTING_FIRST, sql, LEDGER_VALUES(ledger_val_int(GOV_COUNTING))), 2, 1, id, &n, NULL);
+    return rc == ST_OK && n == 0 ? ST_NOTFOUND : rc;
 }
 
 /* ---- locks ---- */

@@ -76,6 +76,29 @@ int gov_poll_put(gov_store *s, uint64_t proposal, const char *tally, const mpz_t
 int gov_poll_set_scores(gov_store *s, uint64_t proposal, const char *scores) WARN_UNUSED NONNULL(1, 3);
 int gov_poll_set_ballots_hash(gov_store *s, uint64_t proposal, const uint8_t hash[32]) WARN_UNUSED NONNULL(1, 3);
 
+/* A secret poll's count as it landed (schema 014): the enclave that signed it, its measurement, the
+ * report's bytes and signature, the block. Blobs owned; init/clear pair (clear accepts a zeroed
+ * struct). */
+typedef struct gov_secret_count_row {
+    uint8_t enclave[LEDGER_ADDR_LEN];
+    uint8_t measurement[32];
+    uint8_t *report;                /* the report's bytes (owned) */
+    size_t report_len;
+    uint8_t signature[65];          /* r || s || v */
+    uint64_t height;
+} gov_secret_count_row;
+
+void gov_secret_count_row_clear(gov_secret_count_row *r);
+/* put: records the count of proposal (the fields of the row; once: ST_CONFLICT if it has one); get: ST_NOTFOUND if none
+ * (r untouched). */
+int gov_secret_count_put(gov_store *s, uint64_t proposal, const uint8_t enclave[LEDGER_ADDR_LEN], const uint8_t measurement[32],
+                         const uint8_t *report, size_t report_len, const uint8_t signature[65], uint64_t height)
+    WARN_UNUSED NONNULL(1, 3, 4, 5, 7);
+int gov_secret_count_get(gov_store *s, uint64_t proposal, gov_secret_count_row *r) WARN_UNUSED NONNULL(1, 3);
+/* The oldest proposal in state Counting (a secret poll waiting for its count): ST_OK with *id, or
+ * ST_NOTFOUND when none waits. */
+int gov_counting_first(gov_store *s, uint64_t *id) WARN_UNUSED NONNULL(1, 2);
+
 /* Delegations. get: the current one of delegator (ST_NOTFOUND if none); at: the one in force at
  * the end of block height (ST_NOTFOUND if none then). put records d as the current one from
  * height d->since (replacing any), remove ends it at height; both checkpoint the change.

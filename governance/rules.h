@@ -87,6 +87,30 @@ int gov_cast_ballot(gov_apply *a, const uint8_t voter[20], uint64_t proposal, co
  * the count. Power, delegation, replacement and locks as Ballot. */
 int gov_cast_secret_ballot(gov_apply *a, const uint8_t voter[20], uint64_t proposal, const uint8_t *ciphertext, size_t len,
                            uint64_t conviction) WARN_UNUSED NONNULL(1, 2, 4);
+/* An enclave's count of a secret poll, as its signed report says it (docs/SECRET_BALLOTS.md), with
+ * the enclave that signed it: the engine has checked the signature, that the signer is a registered
+ * enclave whose measurement is allowlisted, and the chain. Every field is borrowed. */
+typedef struct gov_secret_count {
+    uint64_t proposal;
+    unsigned n_choices;
+    const uint8_t *ballots_hash;    /* 32 bytes */
+    uint32_t count, valid, invalid;
+    const uint8_t *total_power;     /* 32 bytes, big-endian */
+    const uint8_t (*scores)[32];    /* n_choices words, big-endian, in choice order */
+    const uint8_t *enclave;         /* 20 bytes: the report's signer */
+    const uint8_t *measurement;     /* 32 bytes: the report's */
+    const uint8_t *report;          /* the report's bytes */
+    size_t report_len;
+    const uint8_t *signature;       /* 65 bytes */
+} gov_secret_count;
+
+/* SecretPollCount: applies an enclave's count to its secret poll. Checked first: the proposal is a
+ * secret poll and Counting; nChoices is its number of choices; ballotsHash is the one fixed at its
+ * close; count is its number of standing ballots (valid + invalid) and totalPower the sum of their
+ * weights. Then its scores are stored, the report kept, PollCounted {..., secret: true, valid,
+ * invalid, enclave, ballotsHash} emitted, and the poll is Succeeded or Defeated by its turnout as an
+ * open poll is. Returns as the rules (a count that does not fit fails with its reason). */
+int gov_secret_count_apply(gov_apply *a, const gov_secret_count *c) WARN_UNUSED NONNULL(1, 2);
 int gov_cancel(gov_apply *a, const uint8_t signer[20], uint64_t proposal) WARN_UNUSED NONNULL(1, 2);
 int gov_execute(gov_apply *a, gov_param_change *change, uint64_t proposal) WARN_UNUSED NONNULL(1, 2);
 int gov_delegate(gov_apply *a, const uint8_t delegator[20], const uint8_t to[20], uint64_t conviction)

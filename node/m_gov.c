@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "enclave/count_report.h"
 #include "engine/governance.h"
 #include "governance/ballots.h"
 #include "governance/rules.h"
@@ -235,11 +236,12 @@ static bool add_decimal(cJSON *arr_or_obj, const char *key, const mpz_t v)
     return ok;
 }
 
-/* The scores of r (null for a secret poll not yet counted), its power, ballots and winner. */
-static bool add_scores(cJSON *out, const gov_poll_results *r)
+/* The scores of r (null for a secret poll not yet counted), its power, ballots and winner; for a
+ * counted secret poll, rep is its parsed report (else NULL). */
+static bool add_scores(cJSON *out, const gov_poll_results *r, const enc_count_report *rep)
 {
-    bool hidden = r->secret && !r->counted;
-    int winner = hidden ? -1 : gov_poll_results_winner(r);
+    bool hidden = r->secret && !rep;
+    int winner = hidden || (rep && rep->valid == 0) ? -1 : gov_poll_results_winner(r);
     cJSON *scores = hidden ? NULL : cJSON_AddArrayToObject(out, "scores");
     if (hidden ? !cJSON_AddNullToObject(out, "scores") : !scores)
         return false;
@@ -247,12 +249,41 @@ static bool add_scores(cJSON *out, const gov_poll_results *r)
         if (!add_decimal(scores, NULL, r->scores[i]))
             return false;
     /* every standing open ballot was read by its system before it was stored: all are valid; a
-     * secret poll's are known valid only once the enclave has counted them */
-    return add_decimal(out, "scoresTotal", r->power)
-           && (r->secret ? cJSON_AddNullToObject(out, "validVotes") != NULL : node_add_u64(out, "validVotes", r->ballots))
-           && (!r->secret || cJSON_AddNullToObject(out, "invalidVotes"))
-           && node_add_u64(out, "totalVotes", r->ballots)
+     * secret poll's validity is the enclave's count */
+    bool votes = !r->secret ? node_add_u64(out, "validVotes", r->ballots) && node_add_u64(out, "totalVotes", r->ballots)
+                 : rep ? node_add_u64(out, "validVotes", rep->valid) && node_add_u64(out, "invalidVotes", rep->invalid)
+                             && node_add_u64(out, "totalVotes", rep->count)
+                       : cJSON_AddNullToObject(out, "validVotes") && cJSON_AddNullToObject(out, "invalidVotes")
+                             && node_add_u64(out, "totalVotes", r->ballots);
+    return votes && add_decimal(out, "scoresTotal", r->power)
            && (winner < 0 ? cJSON_AddNullToObject(out, "winner") : cJSON_AddNumberToObject(out, "winner", winner + 1));
+}
+
+/* A counted secret poll's proof: the enclave, its measurement, the ballots hash, the report and its
+ * signature, as the count landed. */
+static bool add_count_proof(cJSON *out, const gov_secret_count_row *row, const enc_count_report *rep)
+{
+    char *report = ledger_hex_encode_alloc(row->report, row->report_len);
+    bool ok = report && node_add_address(out, "enclave", row->enclave) && node_add_hex(out, "measurement", row->measurement, 32)
+              && node_add_hex(out, "ballotsHash", rep->ballots_hash, 32) && cJSON_AddStringToObject(out, "report", report)
+              && node_add_hex(out, "signature", row->signature, 65) && node_add_u64(out, "countedBlock", row->height);
+    free(report);
+    return ok;
+}
+
+/* Parses a stored count's report and signature (they were parsed before they landed).
+ * Returns: ST_OK, ST_NOMEM, or ST_DB for a stored report that does not parse. */
+static int parse_count(enc_count_report *rep, const gov_secret_count_row *row)
+{
+    const char *why = NULL;
+    uint8_t *both = malloc(row->report_len + sizeof row->signature);
+    if (!both)
+        return ST_NOMEM;
+    memcpy(both, row->report, row->report_len);
+    memcpy(both + row->report_len, row->signature, sizeof row->signature);
+    int rc = enc_count_report_parse(rep, &why, both, row->report_len + sizeof row->signature) == ST_OK ? ST_OK : ST_DB;
+    free(both);
+    return rc;
 }
 
 /* gov_getResults: a poll's scores in choice order (counted at the close, or the running result
@@ -263,10 +294,20 @@ static int get_results(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     gov_proposal_init(&p);
     gov_poll_results r;
     gov_poll_results_init(&r);
+    gov_secret_count_row count;
+    memset(&count, 0, sizeof count);
+    enc_count_report rep;
+    bool has_count = false;
     cJSON *out = NULL, *payload = NULL;
     int rc = param_proposal(ctx, params, "id", &p);
     if (rc == ST_OK && (rc = gov_poll_results_get(eng_gov_store(node_engine(ctx)), p.id, &r)) == ST_NOTFOUND)
         rc = rpc_error(ctx, ST_INVALID, NULL, "params.id: proposal %llu is not a poll", (unsigned long long)p.id);
+    if (rc == ST_OK && r.secret && r.counted) {
+        /* a stored report was parsed before it landed */
+        if ((rc = gov_secret_count_get(eng_gov_store(node_engine(ctx)), p.id, &count)) == ST_OK)
+            rc = parse_count(&rep, &count);
+        has_count = rc == ST_OK;
+    }
     if (rc != ST_OK)
         goto out;
     payload = cJSON_Parse(p.payload);
@@ -285,9 +326,11 @@ static int get_results(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
         goto out;
     }
     bool final = r.counted || (p.state != GOV_PENDING && p.state != GOV_ACTIVE && p.state != GOV_COUNTING);
-    if (!add_scores(out, &r) || !cJSON_AddBoolToObject(out, "final", final))
+    if (!add_scores(out, &r, has_count ? &rep : NULL) || !cJSON_AddBoolToObject(out, "final", final)
+        || (has_count && !add_count_proof(out, &count, &rep)))
         rc = ST_NOMEM;
 out:
+    gov_secret_count_row_clear(&count);
     cJSON_Delete(payload);
     gov_poll_results_clear(&r);
     gov_proposal_clear(&p);
@@ -606,8 +649,8 @@ static const char *const gov_get_results_docs[] = { "a proposal id (a poll)", NU
 const rpc_method node_m_gov_get_results = {
     .name = "gov_getResults", .params = id_params, .fn = get_results,
     .summary = "A poll's scores, in choice order, and its winner",
-    .result = "{proposal, state, system, secret, choices, scores, scoresTotal, validVotes, invalidVotes?, totalVotes, "
-              "winner, final}",
+    .result = "{proposal, state, system, secret, choices, scores, validVotes, invalidVotes?, totalVotes, scoresTotal, "
+              "winner, final, enclave?, measurement?, ballotsHash?, report?, signature?, countedBlock?}",
     .param_docs = gov_get_results_docs
 };
 static const char *const gov_get_secret_ballots_docs[] = {

@@ -5,7 +5,8 @@ tests_integration_TESTS = tests/integration/test_node tests/integration/test_sta
 	tests/integration/test_exposure tests/integration/test_worker tests/integration/test_compute_reads \
 	tests/integration/test_cors tests/integration/test_event_resume \
 	tests/integration/test_metrics tests/integration/test_polls \
-	tests/integration/test_tx_order tests/integration/test_reads tests/integration/test_secret_polls
+	tests/integration/test_tx_order tests/integration/test_reads tests/integration/test_secret_polls \
+	tests/integration/test_secret_count
 check_PROGRAMS += $(tests_integration_TESTS)
 TESTS += $(tests_integration_TESTS)
 tests_integration_test_node_CFLAGS = $(TEST_CFLAGS)
@@ -35,8 +36,8 @@ tests_integration_test_compute_reads_LDADD = $(TEST_LDADD)
 tests_integration_test_tx_order_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_tx_order_LDADD = $(TEST_LDADD)
 
-TESTS += tests/integration/test_cli.sh
-EXTRA_DIST += tests/integration/test_cli.sh tests/integration/lib.sh
+TESTS += tests/integration/test_cli.sh tests/integration/test_cli_secret.sh
+EXTRA_DIST += tests/integration/test_cli.sh tests/integration/test_cli_secret.sh tests/integration/lib.sh
 tests_integration_test_cors_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_cors_LDADD = $(TEST_LDADD)
 tests_integration_test_event_resume_CFLAGS = $(TEST_CFLAGS)
@@ -49,3 +50,5 @@ tests_integration_test_reads_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_reads_LDADD = $(TEST_LDADD)
 tests_integration_test_secret_polls_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_secret_polls_LDADD = $(TEST_LDADD)
+tests_integration_test_secret_count_CFLAGS = $(TEST_CFLAGS)
+tests_integration_test_secret_count_LDADD = $(TEST_LDADD)

@@ -4,8 +4,9 @@
  * lock and delegation rules of a Ballot (a re-vote replaces, a delegator's own ballot overrides),
  * events that carry the ciphertext's hash and never a choice, gov_getResults that hides the scores
  * but shows the turnout, gov_getSecretBallots (paged, with the ballots hash computed here by hand),
- * every refusal with its reason and no change, and the close: Counting, ProposalCounting, and the
- * poll waiting for an enclave. The ciphertexts are opaque bytes of the right lengths: the node
+ * every refusal with its reason and no change, and the close on a node without an enclave:
+ * Counting, ProposalCounting, and the poll waiting for one; and the ballot key enclave_getAttestation
+ * shows. The ciphertexts are opaque bytes of the right lengths: the node
  * never reads them. Stakes: devs 1, 2, 3, 4 hold 100, 200, 300, 400 tokens in pool 1. */
 #include <criterion/criterion.h>
 #include <gmp.h>
@@ -239,6 +240,11 @@ static void expect_turnout(unsigned id, const char *turnout)
 
 Test(integration_secret_polls, secret_ballots_count_power_as_ballots_do_and_the_close_waits_for_an_enclave)
 {
+    /* a node without an enclave: the poll waits at its close */
+    static const char *const no_enclave[] = { "--no-enclave", NULL };
+    th_node_cleanup(&node);
+    node.options = no_enclave;
+    th_node_start(&node, false);
     stake();
     th_send_done(&node, 4, "Delegate", "{\"to\":\"%s\",\"conviction\":\"1\"}", th_addr(1));
     unsigned id = propose("{\"kind\":\"poll\",\"system\":\"single-choice\",\"choices\":[\"A\",\"B\",\"C\"],\"secret\":true}");

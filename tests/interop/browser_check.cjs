@@ -74,16 +74,30 @@ async function rpc(url, method, params) {
 }
 
 // The wallet the page finds as window.ethereum: eth_requestAccounts gives DEV2's address and
-// eth_signTypedData_v4 goes to the test (conclaveTestSign), which signs with DEV2's key.
+// eth_signTypedData_v4 goes to the test (conclaveTestSign), which signs with DEV2's key. Like
+// MetaMask it starts on chain 1 and signs only for the chain it is on, until the page switches it.
 function injectWallet(address) {
   window.__cspViolations = [];
   document.addEventListener('securitypolicyviolation', (e) =>
     window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));
+  let chainId = '0x1';
   window.ethereum = {
     async request({ method, params }) {
       if (method === 'eth_requestAccounts' || method === 'eth_accounts') return [address];
-      if (method === 'eth_chainId') return '0x7a69';
-      if (method === 'eth_signTypedData_v4') return window.conclaveTestSign(params[0], params[1]);
+      if (method === 'eth_chainId') return chainId;
+      if (method === 'wallet_switchEthereumChain') {
+        chainId = params[0].chainId;
+        return null;
+      }
+      if (method === 'eth_signTypedData_v4') {
+        if (window.__rejectNext) {
+          window.__rejectNext = false;
+          throw Object.assign(new Error('User rejected the request.'), { code: 4001 });
+        }
+        if (Number(JSON.parse(params[1]).domain.chainId) !== parseInt(chainId, 16))
+          throw Object.assign(new Error('Provided chainId must match the active chainId ' + chainId), { code: -32602 });
+        return window.conclaveTestSign(params[0], params[1]);
+      }
       throw Object.assign(new Error('unsupported method ' + method), { code: 4200 });
     },
   };
@@ -193,9 +207,16 @@ async function main() {
     check('the proposal page shows its title as text', (await textOf('#proposal-title', /Fund/)) === HOSTILE);
     await page.selectOption('#vote-form select[name=support]', '0');
     await page.selectOption('#vote-form select[name=conviction]', '1');
+    await page.evaluate(() => { window.__rejectNext = true; });
+    await page.click('#vote-form button');
+    const rejected = await textOf('#receipt-error', /rejected/);
+    check('a signature the user refuses in the wallet sends nothing, and says so',
+          rejected === 'User rejected the request.' && (await rpc(url, 'gov_getVote', { id: 1, voter: DEV2.address })) === null,
+          rejected);
     await page.click('#vote-form button');
     const status = await textOf('#receipt-status', /success|failed/);
-    check('the vote signed in the page lands: its receipt shows', status === 'success', status);
+    check('the vote signed in the page lands (the wallet switched to chain 31337): its receipt shows', status === 'success',
+          status);
     check('with its VoteCast event', /VoteCast proposal=1 voter=0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC support=against conviction=1/
           .test(await textOf('#receipt', /VoteCast/)));
     const typed = signed[0] || {};
