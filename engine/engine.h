@@ -35,6 +35,9 @@ typedef struct eng_config {
                                      * engine reads genesis_json no more (a first start has parsed it,
                                      * before block 0 is written), so the caller may free its text */
     void *genesis_read_arg;
+    bool genesis_whole_body;        /* a new chain's block 0 carries the whole genesis document in its
+                                     * Genesis transaction, as conclaved did before it carried the
+                                     * hash and parameters: eng_replay of such a chain sets it */
     enum eng_clock_mode clock_mode;
     bool dev;                       /* dev-only operations (mint, manual time) allowed */
     size_t max_queue;               /* queued transactions before ST_LIMIT; 0 = 50,000 */
