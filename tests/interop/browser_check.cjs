@@ -301,9 +301,12 @@ async function main() {
           claimed);
     await shot('pool');
 
-    await go('#/epoch/0');
+    await go('#/epoch/1');
     check('the epoch page shows the report verified', /✓ verified/.test(await textOf('#epoch-verified', /verified/)));
-    check('with its operations', /treasury/.test(await textOf('#epoch', /treasury/)));
+    const epochText = await textOf('#epoch', /poolEmission/);
+    check('with its operations, the pool\'s emission among them', epochText.includes('poolEmissionpool 1' + tokens(earned.paidIn)),
+          epochText);
+    check('and its decoded inputs: the worker and its six slots answered', /6\/6/.test(epochText), epochText);
     await shot('epoch');
 
     await go('#/account/' + DEV1.address);
