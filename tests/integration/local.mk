@@ -36,8 +36,8 @@ tests_integration_test_compute_reads_LDADD = $(TEST_LDADD)
 tests_integration_test_tx_order_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_tx_order_LDADD = $(TEST_LDADD)
 
-TESTS += tests/integration/test_cli.sh
-EXTRA_DIST += tests/integration/test_cli.sh tests/integration/lib.sh
+TESTS += tests/integration/test_cli.sh tests/integration/test_cli_secret.sh
+EXTRA_DIST += tests/integration/test_cli.sh tests/integration/test_cli_secret.sh tests/integration/lib.sh
 tests_integration_test_cors_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_cors_LDADD = $(TEST_LDADD)
 tests_integration_test_event_resume_CFLAGS = $(TEST_CFLAGS)
