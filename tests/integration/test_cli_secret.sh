@@ -88,7 +88,7 @@ expect "the turnout counts all three" 0 "^power +60$"
 
 cli verify-poll 1 --datadir "$DATADIR"
 expect "verify-poll checks the count" 0 "poll 1: verified$"
-for c in "ballot list" report ballots members signature quote "ballot key" allowlist "counting enclave"; do
+for c in "ballot list" report ballots members scores signature quote "ballot key" allowlist "counting enclave"; do
     expect "verify-poll's $c check passes" 0 "^ok +$c "
 done
 PLATFORM=$(printf '%s\n' "$OUT" | sed -n 's/^ok  *quote  *signed by platform \(0x[0-9a-fA-F]*\):.*/\1/p')
