@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: MIT */
+/* benchlib.c: the benchmarks' shared helpers (see benchlib.h): clocks, the machine, nodes, calls,
+ * batches and parallel posting. */
+#include "bench/benchlib.h"
+
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "engine/genesis.h"
+#include "ledger/sig.h"
+#include "rpc/client.h"
+
+void bench_die(const char *what)
+{
+    fprintf(stderr, "bench: %s\n", what);
+    exit(1);
+}
+
+const char *bench_args(int argc, char **argv, bool *quick)
+{
+    const char *daemon = "./conclaved";
+    *quick = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0)
+            *quick = true;
+        else
+            daemon = argv[i];
+    }
+    signal(SIGPIPE, SIG_IGN);
+    return daemon;
+}
+
+void bench_tally_done(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r)
+{
+    bench_tally *t = cookie;
+    const char *why = NULL;
+    if (status != ST_OK) {
+        t->refused++;
+        why = errmsg;
+    } else if (r->success) {
+        t->ok++;
+    } else {
+        t->failed++;
+        why = r->error;
+    }
+    if (why && !t->first_error[0])
+        snprintf(t->first_error, sizeof t->first_error, "%s", why);
+    cJSON_Delete(errdata);
+}
+
+static double seconds_of(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double bench_now(void)
+{
+    return seconds_of(CLOCK_MONOTONIC);
+}
+
+double bench_cpu(void)
+{
+    return seconds_of(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+long bench_maxrss_kb(int who)
+{
+    struct rusage ru;
+    getrusage(who, &ru);
+    return ru.ru_maxrss;
+}
+
+void bench_row(const char *figure, double value, const char *unit, const char *limit_name, double limit,
+               const char *target)
+{
+    const char *path = getenv("BENCH_TABLE");
+    if (!path || !*path)
+        return;
+    FILE *f = fopen(path, "a");
+    if (!f) {
+        fprintf(stderr, "bench: cannot append to %s\n", path);
+        return;
+    }
+    fprintf(f, "%s\t%.6g\t%s\t%s\t%.6g\t%s\n", figure, value, unit, limit_name ? limit_name : "-", limit_name ? limit : 0,
+            target ? target : "-");
+    fclose(f);
+}
+
+double bench_recover_rate(void)
+{
+    enum { N = 20000 };
+    uint8_t key[32] = { 1 }, digest[32] = { 2 }, sig[65], addr[20];
+    if (ledger_sig_sign(sig, digest, key) != ST_OK)
+        bench_die("sign");
+    double t0 = bench_now();
+    for (int i = 0; i < N; i++)
+        if (ledger_sig_recover(addr, digest, sig) != ST_OK)
+            bench_die("recover");
+    return N / (bench_now() - t0);
+}
+
+void bench_print_machine(void)
+{
+    struct utsname u;
+    uname(&u);
+    char model[128] = "unknown CPU";
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "model name", 10) == 0) {
+            char *colon = strchr(line, ':');
+            snprintf(model, sizeof model, "%.120s", colon ? colon + 2 : line);
+            model[strcspn(model, "\n")] = '\0';
+            break;
+        }
+    if (f)
+        fclose(f);
+    printf("machine: %s (%s %s), %s, %ld cores\n\n", u.nodename, u.sysname, u.machine, model,
+           sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+eng *bench_eng_open(const char *db_path, const char *genesis_json, double *open_s)
+{
+    char err[256] = "";
+    eng_config cfg = { .db_path = db_path, .genesis_json = genesis_json, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
+    eng *e = NULL;
+    double t0 = bench_now();
+    if (eng_open(&e, err, sizeof err, &cfg) != ST_OK)
+        bench_die(err);
+    *open_s = bench_now() - t0;
+    return e;
+}
+
+void bench_remove_dir(const char *dir)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench: could not remove %s\n", dir);
+}
+
+void bench_node_start(bench_node *n, const char *daemon)
+{
+    snprintf(n->datadir, sizeof n->datadir, "/tmp/conclave-bench-XXXXXX");
+    if (!mkdtemp(n->datadir))
+        bench_die("mkdtemp");
+    bench_node_restart(n, daemon);
+}
+
+void bench_node_restart(bench_node *n, const char *daemon)
+{
+    int out[2];
+    if (pipe(out) != 0)
+        bench_die("pipe");
+    n->pid = fork();
+    if (n->pid == 0) {
+        dup2(out[1], STDOUT_FILENO);
+        close(out[0]);
+        close(out[1]);
+        execl(daemon, "conclaved", "--dev", "--datadir", n->datadir, "--rpc-bind", "127.0.0.1:0",
+              "--rpc-connections-per-address", "64", (char *)NULL);
+        _exit(127);
+    }
+    close(out[1]);
+    char buf[512];
+    size_t len = 0;
+    char *line = NULL;
+    while (!line && len < sizeof buf - 1) {
+        struct pollfd p = { .fd = out[0], .events = POLLIN };
+        if (poll(&p, 1, 20000) != 1)
+            bench_die("conclaved did not start");
+        ssize_t got = read(out[0], buf + len, sizeof buf - 1 - len);
+        if (got <= 0)
+            bench_die("conclaved exited");
+        len += (size_t)got;
+        buf[len] = '\0';
+        line = strstr(buf, "listening on ");
+    }
+    close(out[0]);
+    sscanf(line + strlen("listening on "), "%63s", n->url);
+}
+
+void bench_node_stop(bench_node *n)
+{
+    bench_node_halt(n);
+    bench_remove_dir(n->datadir);
+}
+
+void bench_node_halt(bench_node *n)
+{
+    int pidfd = (int)syscall(SYS_pidfd_open, n->pid, 0);
+    kill(n->pid, SIGTERM);
+    struct pollfd p = { .fd = pidfd, .events = POLLIN };
+    if (pidfd < 0 || poll(&p, 1, 20000) != 1)
+        kill(n->pid, SIGKILL);
+    if (pidfd >= 0)
+        close(pidfd);
+    waitpid(n->pid, NULL, 0);
+}
+
+char *bench_tx_call(const ledger_tx *tx, unsigned id)
+{
+    cJSON *call = cJSON_CreateObject(), *params = ledger_tx_to_json(tx);
+    if (!call || !params || !cJSON_AddItemToObject(call, "params", params))
+        bench_die("out of memory");
+    cJSON_AddStringToObject(call, "jsonrpc", "2.0");
+    cJSON_AddNumberToObject(call, "id", id);
+    cJSON_AddStringToObject(call, "method", "tx_send");
+    char *text = cJSON_PrintUnformatted(call);
+    cJSON_Delete(call);
+    if (!text)
+        bench_die("out of memory");
+    return text;
+}
+
+char *bench_batch(char *const *calls, size_t n)
+{
+    size_t cap = 3, len = 0;
+    for (size_t i = 0; i < n; i++)
+        cap += strlen(calls[i]) + 1;
+    char *body = malloc(cap);
+    if (!body)
+        bench_die("out of memory");
+    body[len++] = '[';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            body[len++] = ',';
+        size_t l = strlen(calls[i]);
+        memcpy(body + len, calls[i], l);
+        len += l;
+    }
+    body[len++] = ']';
+    body[len] = 0;
+    return body;
+}
+
+size_t bench_count_success(const char *resp)
+{
+    size_t n = 0;
+    for (const char *p = resp; (p = strstr(p, "\"status\":\"success\"")); p++)
+        n++;
+    return n;
+}
+
+static void *post_all(void *arg)
+{
+    bench_worker *w = arg;
+    rpc_client *c = rpc_client_new(w->url, NULL, 60);
+    if (!c)
+        bench_die("client");
+    for (size_t i = 0; i < w->n; i++) {
+        int status;
+        char *resp = NULL;
+        if (rpc_client_post(c, "/", w->bodies[i], strlen(w->bodies[i]), &status, &resp) != ST_OK)
+            bench_die("request failed");
+        w->ok += w->expect ? strstr(resp, w->expect) != NULL : bench_count_success(resp);
+        free(resp);
+    }
+    rpc_client_free(c);
+    return NULL;
+}
+
+double bench_post_parallel(bench_worker *workers, unsigned count)
+{
+    pthread_t *threads = calloc(count, sizeof *threads);
+    if (!threads)
+        bench_die("out of memory");
+    double t0 = bench_now();
+    for (unsigned i = 0; i < count; i++)
+        if (pthread_create(&threads[i], NULL, post_all, &workers[i]) != 0)
+            bench_die("pthread_create");
+    for (unsigned i = 0; i < count; i++)
+        pthread_join(threads[i], NULL);
+    double s = bench_now() - t0;
+    free(threads);
+    return s;
+}
+
+double bench_rpc_single(const char *url, unsigned connections, size_t per_connection, bench_call_fn make, void *ctx,
+                        size_t *ok)
+{
+    bench_worker *workers = calloc(connections, sizeof *workers);
+    if (!workers)
+        bench_die("out of memory");
+    for (unsigned w = 0; w < connections; w++) {
+        workers[w] = (bench_worker){ .url = url, .bodies = calloc(per_connection, sizeof(char *)), .n = per_connection };
+        if (!workers[w].bodies)
+            bench_die("out of memory");
+        for (size_t i = 0; i < per_connection; i++)
+            workers[w].bodies[i] = make(ctx, w, i, (unsigned)i);
+    }
+    double rate = (double)connections * (double)per_connection / bench_post_parallel(workers, connections);
+    for (unsigned w = 0; w < connections; w++) {
+        *ok += workers[w].ok;
+        for (size_t i = 0; i < per_connection; i++)
+            cJSON_free(workers[w].bodies[i]);
+        free(workers[w].bodies);
+    }
+    free(workers);
+    return rate;
+}
+
+double bench_rpc_batched(const char *url, size_t batches, size_t batch, bench_call_fn make, void *ctx, size_t *ok)
+{
+    char **calls = calloc(batch, sizeof *calls);
+    bench_worker w = { .url = url, .bodies = calloc(batches, sizeof(char *)), .n = batches };
+    if (!calls || !w.bodies)
+        bench_die("out of memory");
+    for (size_t b = 0; b < batches; b++) {
+        for (size_t i = 0; i < batch; i++)
+            calls[i] = make(ctx, (unsigned)(i % ENG_DEV_ACCOUNTS), b * (batch / ENG_DEV_ACCOUNTS) + i / ENG_DEV_ACCOUNTS,
+                            (unsigned)i);
+        w.bodies[b] = bench_batch(calls, batch);
+        for (size_t i = 0; i < batch; i++)
+            cJSON_free(calls[i]);
+    }
+    double rate = (double)(batch * batches) / bench_post_parallel(&w, 1);
+    *ok += w.ok;
+    for (size_t b = 0; b < batches; b++)
+        free(w.bodies[b]);
+    free(w.bodies);
+    free(calls);
+    return rate;
+}

@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: MIT */
+/* genesis_accounts.c: a genesis document's "accounts" array, read and written as text. cJSON cannot
+ * stream, and its tree of 1,000,000 accounts (three items and four strings an entry) took hundreds of
+ * MB before one value was checked; no maintained C library in our dependencies streams JSON either.
+ * So this small purpose-built scanner cuts the array out of the document and reads it entry by entry,
+ * and each entry is written, checked, straight into block 0's body: the canonical text is the only
+ * copy of the accounts a node holds (no array of them), 20 bytes an account aside for the duplicate
+ * check while it is written. cJSON still parses the rest of the document, which is small. An entry's
+ * strings may hold no escapes (an address or an amount never needs one); otherwise the scanner reads
+ * what cJSON reads. */
+#include "engine/genesis_int.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ledger/amount.h"
+#include "ledger/hex.h"
+
+/* A read position in a text, never past its end. */
+typedef struct cursor {
+    const char *p;
+    const char *end;
+} cursor;
+
+PRINTF_LIKE(3, 4) static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return ST_INVALID;
+}
+
+/* cJSON's whitespace: every byte up to the space. */
+static void skip_space(cursor *c)
+{
+    while (c->p < c->end && (unsigned char)*c->p <= ' ')
+        c->p++;
+}
+
+/* Whether the next byte, after whitespace, is ch; if so the cursor moves past it. */
+static bool take(cursor *c, char ch)
+{
+    skip_space(c);
+    if (c->p >= c->end || *c->p != ch)
+        return false;
+    c->p++;
+    return true;
+}
+
+/* At an opening quote: moves past the closing one. Out: *escaped, whether the string holds a
+ * backslash. Returns: false when the text ends first. */
+static bool skip_string(cursor *c, bool *escaped)
+{
+    *escaped = false;
+    for (c->p++; c->p < c->end; c->p++) {
+        if (*c->p == '"') {
+            c->p++;
+            return true;
+        }
+        if (*c->p == '\\') {
+            *escaped = true;
+            c->p++;
+        }
+    }
+    return false;
+}
+
+/* Moves past one JSON value of any kind: a string, a nested object or array, or a literal. Its
+ * well-formedness is left to cJSON. Returns: false when the text ends first. */
+static bool skip_value(cursor *c)
+{
+    bool escaped;
+    skip_space(c);
+    if (c->p >= c->end)
+        return false;
+    if (*c->p == '"')
+        return skip_string(c, &escaped);
+    if (*c->p != '{' && *c->p != '[') {
+        while (c->p < c->end && (unsigned char)*c->p > ' ' && !strchr(",}]", *c->p))
+            c->p++;
+        return true;
+    }
+    size_t depth = 0;
+    while (c->p < c->end) {
+        char ch = *c->p;
+        if (ch == '"') {
+            if (!skip_string(c, &escaped))
+                return false;
+            continue;
+        }
+        c->p++;
+        if (ch == '{' || ch == '[')
+            depth++;
+        else if ((ch == '}' || ch == ']') && --depth == 0)
+            return true;
+    }
+    return false;
+}
+
+int eng_genesis_find_accounts(const char **start, const char **end, char *err, size_t errlen, const char *json,
+                              size_t len)
+{
+    cursor c = { json, json + len };
+    *start = *end = NULL;
+    if (!take(&c, '{'))
+        return ST_OK;
+    do {
+        skip_space(&c);
+        const char *key = c.p + 1;
+        bool escaped;
+        if (c.p >= c.end || *c.p != '"' || !skip_string(&c, &escaped))
+            return ST_OK;
+        bool is_accounts = !escaped && c.p - 1 - key == 8 && memcmp(key, "accounts", 8) == 0;
+        if (!take(&c, ':'))
+            return ST_OK;
+        skip_space(&c);
+        const char *value = c.p;
+        /* the text ends inside the value: not JSON, and no cJSON tree of a truncated million accounts */
+        if (!skip_value(&c))
+            return fail(err, errlen, "genesis: %s", "not a JSON object");
+        if (is_accounts && *start)
+            return fail(err, errlen, "genesis: %s is listed twice", "\"accounts\"");
+        if (is_accounts) {
+            *start = value;
+            *end = c.p;
+        }
+    } while (take(&c, ','));
+    return ST_OK;
+}
+
+/* Reads a string with no escapes. Out: *text and *n, its bytes between the quotes. */
+static bool read_plain_string(cursor *c, const char **text, size_t *n)
+{
+    bool escaped;
+    skip_space(c);
+    if (c->p >= c->end || *c->p != '"')
+        return false;
+    *text = c->p + 1;
+    if (!skip_string(c, &escaped) || escaped)
+        return false;
+    *n = (size_t)(c->p - 1 - *text);
+    return true;
+}
+
+/* One entry {"address", "balance"} into address and balance (initialised). i is its index, for errors. */
+static int scan_entry(uint8_t address[20], mpz_t balance, char *err, size_t errlen, cursor *c, size_t i)
+{
+    bool has_address = false, has_balance = false;
+    if (!take(c, '{'))
+        return fail(err, errlen, "genesis: accounts[%zu] must be an object", i);
+    if (!take(c, '}')) {
+        do {
+            const char *key, *value;
+            size_t key_len, value_len;
+            if (!read_plain_string(c, &key, &key_len) || !take(c, ':'))
+                return fail(err, errlen, "genesis: accounts[%zu] is not a well-formed object", i);
+            bool is_address = key_len == 7 && memcmp(key, "address", 7) == 0;
+            bool is_balance = key_len == 7 && memcmp(key, "balance", 7) == 0;
+            if (!is_address && !is_balance)
+                return fail(err, errlen, "genesis: unknown key \"accounts[].%.*s\"", (int)(key_len < 64 ? key_len : 64),
+                            key);
+            if (is_address ? has_address : has_balance)
+                return fail(err, errlen, "genesis: accounts[%zu].%.7s is listed twice", i, key);
+            bool is_string = read_plain_string(c, &value, &value_len);
+            if (is_address) {
+                char text[LEDGER_ADDR_STRLEN];
+                if (!is_string || value_len >= sizeof text)
+                    return fail(err, errlen, "genesis: accounts[%zu].address must be a 0x-prefixed 20-byte address", i);
+                memcpy(text, value, value_len);
+                text[value_len] = '\0';
+                if (ledger_addr_parse(address, text) != ST_OK)
+                    return fail(err, errlen, "genesis: accounts[%zu].address must be a 0x-prefixed 20-byte address", i);
+                has_address = true;
+            } else {
+                if (!is_string || ledger_amount_parse(balance, value, value_len) != ST_OK)
+                    return fail(err, errlen, "genesis: accounts[%zu].balance must be a canonical decimal amount", i);
+                has_balance = true;
+            }
+        } while (take(c, ','));
+        if (!take(c, '}'))
+            return fail(err, errlen, "genesis: accounts[%zu] is not a well-formed object", i);
+    }
+    if (!has_address)
+        return fail(err, errlen, "genesis: accounts[%zu].address must be a 0x-prefixed 20-byte address", i);
+    if (!has_balance)
+        return fail(err, errlen, "genesis: accounts[%zu].balance must be a canonical decimal amount", i);
+    return ST_OK;
+}
+
+int eng_genesis_read_accounts(size_t *n, char *err, size_t errlen, const char *start, const char *end,
+                              eng_genesis_account_fn each, void *arg)
+{
+    cursor c = { start, end };
+    uint8_t address[20];
+    mpz_t balance;
+    *n = 0;
+    if (!take(&c, '['))
+        return fail(err, errlen, "genesis: %s must be an array", "accounts");
+    if (take(&c, ']'))
+        return ST_OK;
+    mpz_init(balance);
+    int rc;
+    do {
+        if ((rc = scan_entry(address, balance, err, errlen, &c, *n)) != ST_OK
+            || (rc = each(arg, address, balance, *n)) != ST_OK)
+            goto out;
+        ++*n;
+    } while (take(&c, ','));
+    if (!take(&c, ']'))
+        rc = fail(err, errlen, "genesis: accounts is not a well-formed array after entry %zu", *n - 1);
+out:
+    mpz_clear(balance);
+    return rc;
+}
+
+/* Block 0's body as it is written: the text so far, the addresses seen, the supply so far. */
+typedef struct body_writer {
+    char *text;
+    size_t used, cap;               /* bytes of text written, allocated */
+    uint8_t (*addresses)[20];       /* one per account written, for the duplicate check */
+    size_t n_addresses, cap_addresses;
+    mpz_t supply;                   /* treasury plus the balances so far */
+    bool supply_overflows;          /* the supply reached 2^256 */
+} body_writer;
+
+/* Appends n bytes to w->text (NUL-terminated after them). Returns: false on OOM. */
+static bool put(body_writer *w, const char *bytes, size_t n)
+{
+    if (w->used + n + 1 > w->cap) {
+        size_t grown = (w->cap + n + 1) * 2;
+        char *more = realloc(w->text, grown);
+        if (!more)
+            return false;
+        w->text = more;
+        w->cap = grown;
+    }
+    memcpy(w->text + w->used, bytes, n);
+    w->used += n;
+    w->text[w->used] = '\0';
+    return true;
+}
+
+/* eng_genesis_account_fn: writes one entry as cJSON_PrintUnformatted would, and notes its address
+ * and balance. */
+static int write_entry(void *arg, const uint8_t address[20], const mpz_t balance, size_t index)
+{
+    body_writer *w = arg;
+    char entry[LEDGER_ADDR_STRLEN + LEDGER_AMOUNT_STRLEN + 32], addr[LEDGER_ADDR_STRLEN], amount[LEDGER_AMOUNT_STRLEN];
+    ledger_addr_format(addr, address);
+    ledger_amount_format(amount, balance);
+    int n = snprintf(entry, sizeof entry, "%s{\"address\":\"%s\",\"balance\":\"%s\"}", index ? "," : "", addr, amount);
+    if (n <= 0 || (size_t)n >= sizeof entry || !put(w, entry, (size_t)n))
+        return ST_NOMEM;
+    if (w->n_addresses == w->cap_addresses) {
+        size_t grown = w->cap_addresses ? w->cap_addresses * 2 : 1024;
+        uint8_t (*more)[20] = realloc(w->addresses, grown * sizeof *more);
+        if (!more)
+            return ST_NOMEM;
+        w->addresses = more;
+        w->cap_addresses = grown;
+    }
+    memcpy(w->addresses[w->n_addresses++], address, 20);
+    w->supply_overflows = w->supply_overflows || ledger_amount_add(w->supply, w->supply, balance) != ST_OK;
+    return ST_OK;
+}
+
+static int compare_addresses(const void *x, const void *y)
+{
+    return memcmp(x, y, 20);
+}
+
+/* Sorts the addresses so a repeated one is found in O(n log n). */
+static int find_duplicate(body_writer *w, char *err, size_t errlen)
+{
+    qsort(w->addresses, w->n_addresses, sizeof *w->addresses, compare_addresses);
+    for (size_t i = 1; i < w->n_addresses; i++)
+        if (memcmp(w->addresses[i - 1], w->addresses[i], 20) == 0) {
+            char text[LEDGER_ADDR_STRLEN];
+            ledger_addr_format(text, w->addresses[i]);
+            return fail(err, errlen, "genesis: address %s is listed twice", text);
+        }
+    return ST_OK;
+}
+
+int eng_genesis_write_body(eng_genesis *g, char *err, size_t errlen, const char *start, const char *end)
+{
+    static const char head[] = ENG_GENESIS_BODY_HEAD, canonical_head[] = ENG_GENESIS_CANONICAL_HEAD;
+    size_t head_len = sizeof head - 1, canonical_head_len = sizeof canonical_head - 1, params_len = strlen(g->params);
+    /* a canonical entry is never longer than the entry it is read from: one allocation */
+    body_writer w = { .cap = head_len + params_len + (start ? (size_t)(end - start) : 0) + 2 };
+    int rc = ST_NOMEM;
+    g->body = NULL;
+    g->canonical = NULL;
+    g->canonical_len = g->n_accounts = 0;
+    mpz_init_set(w.supply, g->treasury);
+    assert(params_len >= canonical_head_len && memcmp(g->params, canonical_head, canonical_head_len) == 0);
+    if (!(w.text = malloc(w.cap)) || !put(&w, head, head_len) || !put(&w, canonical_head, canonical_head_len))
+        goto out;
+    if (start && (rc = eng_genesis_read_accounts(&g->n_accounts, err, errlen, start, end, write_entry, &w)) != ST_OK)
+        goto out;
+    if ((rc = find_duplicate(&w, err, errlen)) != ST_OK)
+        goto out;
+    if (w.supply_overflows) {
+        rc = fail(err, errlen, "genesis: %s", "the total supply reaches 2^256");
+        goto out;
+    }
+    if (!put(&w, g->params + canonical_head_len, params_len - canonical_head_len) || !put(&w, "}", 1)) {
+        rc = ST_NOMEM;
+        goto out;
+    }
+    g->body = w.text;
+    g->canonical = w.text + head_len;
+    g->canonical_len = w.used - head_len - 1;
+    w.text = NULL;
+    rc = ST_OK;
+out:
+    if (rc != ST_OK)
+        g->n_accounts = 0;
+    free(w.text);
+    free(w.addresses);
+    mpz_clear(w.supply);
+    return rc;
+}
+
+int eng_genesis_each_account(const eng_genesis *g, eng_genesis_account_fn each, void *arg)
+{
+    static const char canonical_head[] = ENG_GENESIS_CANONICAL_HEAD;
+    char err[160];
+    size_t n;
+    if (!g->canonical)
+        return ST_INVALID;
+    /* the canonical text begins {"accounts":[ : its array starts at the '[' */
+    const char *start = g->canonical + sizeof canonical_head - 2;
+    return eng_genesis_read_accounts(&n, err, sizeof err, start, g->canonical + g->canonical_len, each, arg);
+}

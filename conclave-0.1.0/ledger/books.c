@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+/* books.c: double-entry bookkeeping: accounts created on first use, transfers that debit one
+ * account and credit another in exact u256 arithmetic (TigerBeetle's model), balances (nonces: nonces.c).
+ * Every transfer is a row in `transfers`, so each account's totals can be re-derived and audited. */
+#define _GNU_SOURCE /* tdestroy */
+#include "ledger/ledger_int.h"
+
+#include <search.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ledger/amount.h"
+
+ledger_account ledger_user_account(int kind, const uint8_t owner[LEDGER_ADDR_LEN])
+{
+    ledger_account a = { .kind = kind };
+    memcpy(a.owner, owner, LEDGER_ADDR_LEN);
+    return a;
+}
+
+ledger_account ledger_pool_account(int kind, uint64_t pool)
+{
+    return (ledger_account){ .kind = kind, .pool = pool };
+}
+
+ledger_account ledger_system_account(int kind)
+{
+    return (ledger_account){ .kind = kind };
+}
+
+/* Where account_find puts the account's row. */
+struct account_row {
+    int64_t id;
+    mpz_ptr debits;
+    mpz_ptr credits;
+};
+
+/* A row of id, debits, credits: the totals are canonical amounts. */
+static int read_account(sqlite3_stmt *st, void *row, const void *ctx)
+{
+    (void)ctx;
+    struct account_row *a = row;
+    a->id = sqlite3_column_int64(st, 0);
+    if (ledger_amount_parse(a->debits, (const char *)sqlite3_column_text(st, 1), (size_t)sqlite3_column_bytes(st, 1))
+            != ST_OK
+        || ledger_amount_parse(a->credits, (const char *)sqlite3_column_text(st, 2),
+                               (size_t)sqlite3_column_bytes(st, 2)) != ST_OK)
+        return ST_DB;
+    return ST_OK;
+}
+
+/* The statement id with the account's key (kind, owner, pool) bound to ?1, ?2, ?3. */
+static sqlite3_stmt *account_query(ledger *l, enum ledger_stmt_id id, const char *sql, const ledger_account *a)
+{
+    return ledger_query(l, id, sql,
+                        LEDGER_VALUES(ledger_val_int(a->kind), ledger_val_addr(a->owner), ledger_val_int(a->pool)));
+}
+
+/* Reads the account's id and totals. ST_OK, ST_NOTFOUND (no transfer has touched it yet) or ST_DB. */
+static int account_find(ledger *l, const ledger_account *a, struct account_row *row)
+{
+    static const char sql[] = "SELECT id, debits, credits FROM accounts WHERE kind = ?1 AND owner = ?2 AND pool = ?3";
+    return ledger_read_row(account_query(l, STMT_ACCOUNT_FIND, sql, a), row, read_account, NULL);
+}
+
+/* An account's row as the open block has read or written it: the block's memo of accounts, so that
+ * an account that moves again in the same block (a busy sender, a pool, the fees) is read once.
+ * Writes still go to the database at once (the memo is never ahead of it), and any rollback empties
+ * the memo, so it can only ever hold what the database holds. */
+struct account_memo {
+    ledger_account key;
+    int64_t id;
+    mpz_t debits, credits;
+};
+
+static int compare_accounts(const void *a, const void *b)
+{
+    const ledger_account *x = &((const struct account_memo *)a)->key, *y = &((const struct account_memo *)b)->key;
+    if (x->kind != y->kind)
+        return x->kind < y->kind ? -1 : 1;
+    if (x->pool != y->pool)
+        return x->pool < y->pool ? -1 : 1;
+    return memcmp(x->owner, y->owner, LEDGER_ADDR_LEN);
+}
+
+static void free_account_memo(void *node)
+{
+    struct account_memo *m = node;
+    mpz_clears(m->debits, m->credits, NULL);
+    free(m);
+}
+
+void ledger_account_memo_forget(ledger *l)
+{
+    tdestroy(l->account_memo, free_account_memo);
+    l->account_memo = NULL;
+}
+
+/* Finds or creates the account in the open block's memo, reading the database (or creating the
+ * row) on the block's first use of it. Reads first: most accounts exist, and an upsert would
+ * rewrite the row and its index entry every time. Out: *out, borrowed until the memo is emptied.
+ * Returns: ST_OK; ST_NOMEM; ST_DB. */
+static int account_load(ledger *l, const ledger_account *a, struct account_memo **out)
+{
+    static const char insert_sql[] = "INSERT INTO accounts(kind, owner, pool) VALUES(?1, ?2, ?3) RETURNING id";
+    struct account_memo key = { .key = *a };
+    void *found = tfind(&key, &l->account_memo, compare_accounts);
+    if (found) {
+        *out = *(struct account_memo **)found;
+        return ST_OK;
+    }
+    struct account_memo *m = malloc(sizeof *m);
+    if (!m)
+        return ST_NOMEM;
+    m->key = *a;
+    mpz_inits(m->debits, m->credits, NULL);
+    struct account_row row = { 0, m->debits, m->credits };
+    int rc = account_find(l, a, &row);
+    m->id = row.id;
+    if (rc == ST_NOTFOUND) {
+        uint64_t new_id = 0;
+        rc = ledger_step_returning_id(account_query(l, STMT_ACCOUNT_INSERT, insert_sql, a), &new_id);
+        m->id = (int64_t)new_id;
+        mpz_set_ui(m->debits, 0);
+        mpz_set_ui(m->credits, 0);
+    }
+    if (rc == ST_OK && !tsearch(m, &l->account_memo, compare_accounts))
+        rc = ST_NOMEM;
+    if (rc != ST_OK) {
+        free_account_memo(m);
+        return rc;
+    }
+    *out = m;
+    return ST_OK;
+}
+
+static int account_store(ledger *l, enum ledger_stmt_id id_stmt, const char *sql, int64_t id, const mpz_t value)
+{
+    char buf[LEDGER_AMOUNT_STRLEN];
+    ledger_amount_format(buf, value);
+    return ledger_step_done(ledger_query(l, id_stmt, sql, LEDGER_VALUES(ledger_val_text(buf), ledger_val_int(id))));
+}
+
+int ledger_transfer(ledger *l, const ledger_account *debit, const ledger_account *credit,
+                    const mpz_t amount, const char *code)
+{
+    ARG_CHECK(l->in_block && l->in_tx);
+    if (mpz_sgn(amount) <= 0 || !ledger_amount_fits(amount))
+        return ST_INVALID;
+    if (memcmp(debit, credit, sizeof *debit) == 0)
+        return ST_INVALID;
+    struct account_memo *d, *c;
+    mpz_t debits, credits;
+    mpz_inits(debits, credits, NULL);
+    int rc = account_load(l, debit, &d);
+    if (rc == ST_OK)
+        rc = account_load(l, credit, &c);
+    if (rc != ST_OK)
+        goto out;
+    /* the debit side's new debits; its balance credits - debits must stay >= 0 (but issuance) */
+    if ((rc = ledger_amount_add(debits, d->debits, amount)) != ST_OK)
+        goto out;
+    if (debit->kind != LEDGER_ISSUANCE && mpz_cmp(debits, d->credits) > 0) {
+        rc = ST_INSUFFICIENT;
+        goto out;
+    }
+    if ((rc = ledger_amount_add(credits, c->credits, amount)) != ST_OK)
+        goto out;
+    static const char debit_sql[] = "UPDATE accounts SET debits = ?1 WHERE id = ?2";
+    static const char credit_sql[] = "UPDATE accounts SET credits = ?1 WHERE id = ?2";
+    if ((rc = account_store(l, STMT_ACCOUNT_DEBIT, debit_sql, d->id, debits)) != ST_OK
+        || (rc = account_store(l, STMT_ACCOUNT_CREDIT, credit_sql, c->id, credits)) != ST_OK)
+        goto out;
+    /* the database has them: so has the memo (a failure above aborts the block, memo and all) */
+    mpz_set(d->debits, debits);
+    mpz_set(c->credits, credits);
+    static const char insert_sql[] =
+        "INSERT INTO transfers(height, tx, debit, credit, amount, code) VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
+    char buf[LEDGER_AMOUNT_STRLEN];
+    ledger_amount_format(buf, amount);
+    sqlite3_stmt *st = ledger_query(l, STMT_TRANSFER_INSERT, insert_sql, LEDGER_VALUES(ledger_val_int(l->height),
+        ledger_val_hash(l->txhash), ledger_val_int(d->id), ledger_val_int(c->id), ledger_val_text(buf), ledger_val_text(code)));
+    rc = ledger_step_done(st);
+out:
+    mpz_clears(debits, credits, NULL);
+    return rc;
+}
+
+int ledger_balance(ledger *l, const ledger_account *a, mpz_t balance)
+{
+    mpz_t debits;
+    mpz_init(debits);
+    struct account_row row = { 0, debits, balance };
+    int rc = account_find(l, a, &row);
+    if (rc == ST_OK)
+        mpz_sub(balance, balance, debits);
+    else if (rc == ST_NOTFOUND) {
+        mpz_set_ui(balance, 0);
+        rc = ST_OK;
+    }
+    mpz_clear(debits);
+    return rc;
+}
+
+/* What ledger_accounts_each passes along to each account row. */
+struct account_visit {
+    ledger_account_fn fn;
+    void *arg;
+};
+
+static int visit_account(sqlite3_stmt *st, void *ctx)
+{
+    const struct account_visit *v = ctx;
+    ledger_account a = { .kind = sqlite3_column_int(st, 0), .pool = (uint64_t)sqlite3_column_int64(st, 2) };
+    ledger_column_fixed(st, 1, a.owner, LEDGER_ADDR_LEN);
+    return v->fn(v->arg, &a, (const char *)sqlite3_column_text(st, 3), (const char *)sqlite3_column_text(st, 4));
+}
+
+int ledger_accounts_each(ledger *l, ledger_account_fn fn, void *arg)
+{
+    static const char sql[] = "SELECT kind, owner, pool, debits, credits FROM accounts "
+                              "WHERE debits != '0' OR credits != '0' ORDER BY kind, owner, pool";
+    sqlite3_stmt *st = ledger_query(l, STMT_ACCOUNTS_EACH, sql, NULL);
+    struct account_visit v = { fn, arg };
+    return ledger_each_row(st, visit_account, &v);
+}

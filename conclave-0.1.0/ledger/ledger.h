@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/* ledger.h: the durable ledger on SQLite: migrations, double-entry accounts and transfers, nonces,
+ * blocks with their hash chain, stored transactions and receipts, and the audit of the invariants.
+ * Layer: ledger (the lowest; engine and governance build on it).
+ *
+ * Writes happen inside a block: ledger_block_begin() opens one SQLite transaction (BEGIN
+ * IMMEDIATE), every transfer of every transaction of the block goes into it, and
+ * ledger_block_commit() makes it durable with one fsync (group commit), or, after
+ * ledger_defer_sync(), commits at once and leaves the fsync to the caller's ledger_sync_wal() on
+ * another thread, so the next block is built while the disk works. Inside a block each
+ * transaction runs under a savepoint (ledger_tx_begin/_end) so a failing one changes nothing.
+ * Not thread-safe: one ledger handle per thread. */
+#ifndef LEDGER_LEDGER_H
+#define LEDGER_LEDGER_H
+
+#include <gmp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "ledger/status.h"
+
+typedef struct ledger ledger;
+
+/* Byte sizes of an account address and of a hash (sha256, keccak-256, a block's or a tx's). */
+#define LEDGER_ADDR_LEN 20
+#define LEDGER_HASH_LEN 32
+
+/* Ledger account kinds (the `kind` column). */
+enum ledger_kind {
+    LEDGER_FREE = 1,            /* a user's spendable balance */
+    LEDGER_ESCROW = 2,          /* a user's deposits held for payment channels */
+    LEDGER_CLAIMABLE = 3,       /* a user's earned, not yet claimed */
+    LEDGER_POOL_STAKE = 4,      /* a pool's stake */
+    LEDGER_POOL_REWARDS = 5,    /* a pool's undistributed delegator rewards */
+    LEDGER_POOL_COMMISSION = 6, /* a pool's owner commission */
+    LEDGER_TREASURY = 7,
+    LEDGER_ISSUANCE = 8,        /* minting debits it, burning credits it: -balance == supply */
+    LEDGER_FEES = 9
+};
+
+/* Names a ledger account. owner is the user's address for kinds 1-3, zero otherwise; pool is the
+ * pool id for kinds 4-6, zero otherwise. Copyable. */
+typedef struct ledger_account {
+    int kind;
+    uint8_t owner[LEDGER_ADDR_LEN];
+    uint64_t pool;
+} ledger_account;
+
+/* Helpers that fill a ledger_account. */
+ledger_account ledger_user_account(int kind, const uint8_t owner[LEDGER_ADDR_LEN]);
+ledger_account ledger_pool_account(int kind, uint64_t pool);
+ledger_account ledger_system_account(int kind);
+
+typedef struct ledger_block {
+    uint64_t height;
+    uint8_t hash[LEDGER_HASH_LEN];
+    uint8_t parent[LEDGER_HASH_LEN];
+    uint64_t time;              /* seconds since the Unix epoch */
+    uint8_t tx_root[LEDGER_HASH_LEN];        /* sha256 of the concatenated transaction hashes */
+    uint32_t tx_count;
+} ledger_block;
+
+/* The longest transaction type name ("ChannelSettle", "Settlement", ...) a record holds. */
+#define LEDGER_TX_TYPE_MAX 31
+
+/* One stored transaction with its receipt. Strings are owned; release with ledger_txrec_clear. */
+typedef struct ledger_txrec {
+    uint8_t hash[LEDGER_HASH_LEN];
+    uint64_t height;
+    uint32_t index;             /* position in the block */
+    bool has_sender;
+    uint8_t sender[LEDGER_ADDR_LEN];
+    char type[LEDGER_TX_TYPE_MAX + 1];
+    char *body;                 /* canonical JSON of the transaction */
+    bool success;
+    char *error;                /* NULL on success */
+    char *events;               /* JSON array */
+} ledger_txrec;
+
+#define LEDGER_AUDIT_MAX_CHECKS 8
+typedef struct ledger_audit_report {
+    bool ok;
+    uint64_t height;
+    unsigned n_checks;
+    struct {
+        const char *name;       /* static */
+        bool ok;
+        char detail[256];
+    } checks[LEDGER_AUDIT_MAX_CHECKS];
+} ledger_audit_report;
+
+/* Opens (creating if needed) the database at path (":memory:" allowed), sets WAL, synchronous=FULL
+ * and foreign keys, registers the u256 SQL functions and applies pending migrations.
+ * Returns: ST_OK; ST_VERSION if the database is from a newer version; ST_DB otherwise; err says why.
+ * Out: *out the handle (release with ledger_close), NULL on failure. */
+int ledger_open(ledger **out, char *err, size_t errlen, const char *path) WARN_UNUSED NONNULL(1, 2, 4);
+/* Opens an existing database read-only (for replay and inspection): nothing is migrated or written.
+ * Returns: ST_OK; ST_VERSION (newer), ST_CONFLICT (older: needs migrating), ST_DB; err says why. */
+int ledger_open_readonly(ledger **out, char *err, size_t errlen, const char *path) WARN_UNUSED NONNULL(1, 2, 4);
+/* Closes the handle. Accepts NULL. */
+void ledger_close(ledger *l);
+/* The schema version this build writes. */
+unsigned ledger_schema_version(void);
+
+/* Node metadata. get: ST_OK with *value (caller frees), ST_NOTFOUND, ST_DB. */
+int ledger_meta_get(ledger *l, const char *key, char **value) WARN_UNUSED NONNULL(1, 2, 3);
+int ledger_meta_set(ledger *l, const char *key, const char *value) WARN_UNUSED NONNULL(1, 2, 3);
+/* Sets key to the len bytes of text at value (no NUL needed; len below 2^31). ST_OK, ST_DB. */
+int ledger_meta_set_len(ledger *l, const char *key, const char *value, size_t len) WARN_UNUSED NONNULL(1, 2, 3);
+
+/* From now on a block's COMMIT does not wait for the disk (WAL with synchronous=NORMAL: the commit
+ * is atomic, visible to reads at once, and survives the process dying, but not yet a power loss):
+ * it is durable once a ledger_sync_wal(*wal_fd) that started after it has returned. Checkpoints
+ * still sync the WAL and the database. Out: *wal_fd, the write-ahead log opened read-only (the
+ * caller closes it). Returns: ST_OK; ST_INVALID if the database is not in WAL mode (":memory:"),
+ * then nothing changed; ST_IO if the log cannot be opened; ST_DB. */
+int ledger_defer_sync(ledger *l, int *wal_fd) WARN_UNUSED NONNULL(1, 2);
+/* Makes every commit before the call durable (fdatasync of the log). Thread-safe: touches no
+ * SQLite state. Returns: ST_OK, or ST_IO with errno set. */
+int ledger_sync_wal(int wal_fd) WARN_UNUSED;
+
+/* Checkpoints off the commit path: a second connection to l's database, for one other thread,
+ * that copies the write-ahead log into the database (PASSIVE: it never waits for the writer or a
+ * reader, and copies what it can), while l's own commits stop checkpointing (wal_autocheckpoint=0).
+ * open: ST_OK with *out; ST_DB (l unchanged). close (accepts NULL) gives l its automatic
+ * checkpoints back, so call it from l's thread once the other is done. */
+typedef struct ledger_checkpointer ledger_checkpointer;
+int ledger_checkpointer_open(ledger *l, ledger_checkpointer **out) WARN_UNUSED NONNULL(1, 2);
+/* Returns: ST_OK; ST_DB. Out: *frames_left, frames of the log not yet in the database (may be
+ * NULL). */
+int ledger_checkpoint(ledger_checkpointer *c, int *frames_left) WARN_UNUSED NONNULL(1);
+void ledger_checkpointer_close(ledger *l, ledger_checkpointer *c) NONNULL(1);
+
+/* Block transaction. begin: BEGIN IMMEDIATE; commit: COMMIT (durable on return unless
+ * ledger_defer_sync was called); abort: ROLLBACK.
+ * height is the block being built: every transfer and transaction written is stamped with it. */
+int ledger_block_begin(ledger *l, uint64_t height) WARN_UNUSED NONNULL(1);
+int ledger_block_commit(ledger *l) WARN_UNUSED NONNULL(1);
+void ledger_block_abort(ledger *l);
+
+/* A read transaction outside a block, so many reads see one state (a block is either wholly in it
+ * or not at all) and share one WAL read lock instead of taking one per statement. Calls nest: only
+ * the outermost begin opens the transaction and its matching end closes it. Every begin that
+ * returned ST_OK needs its end before control returns to the event loop: an open read transaction
+ * pins the write-ahead log (no checkpoint can pass it), and ledger_block_begin refuses to run inside
+ * one (ST_INVALID).
+ * begin: ST_OK; ST_INVALID inside a block; ST_DB (nothing opened). An end without its begin is a
+ * caller bug: logged, and nothing changes. */
+int ledger_read_begin(ledger *l) WARN_UNUSED NONNULL(1);
+void ledger_read_end(ledger *l) NONNULL(1);
+/* Whether a read transaction is open. */
+bool ledger_reading(const ledger *l) NONNULL(1);
+
+/* Savepoint around one transaction inside a block; txhash stamps its transfers.
+ * ledger_tx_end(l, keep): keep=true releases, false rolls the transaction's writes back. */
+int ledger_tx_begin(ledger *l, const uint8_t txhash[LEDGER_HASH_LEN]) WARN_UNUSED NONNULL(1, 2);
+int ledger_tx_end(ledger *l, bool keep) WARN_UNUSED NONNULL(1);
+/* A savepoint nested in the open transaction (one at a time), kept or rolled back by
+ * ledger_inner_end: a part of a transaction that may fail without failing it (a proposal's payload).
+ * Returns: ST_OK or ST_DB (ST_INVALID outside a transaction). */
+int ledger_inner_begin(ledger *l) WARN_UNUSED NONNULL(1);
+int ledger_inner_end(ledger *l, bool keep) WARN_UNUSED NONNULL(1);
+
+/* Moves amount from debit to credit (inside a block and a transaction). The debit side must keep a
+ * balance >= 0 unless it is the issuance account. amount 0 is refused.
+ * Returns: ST_OK; ST_INSUFFICIENT; ST_OVERFLOW; ST_INVALID; ST_DB. Nothing changes on failure. */
+int ledger_transfer(ledger *l, const ledger_account *debit, const ledger_account *credit,
+                    const mpz_t amount, const char *code) WARN_UNUSED NONNULL(1, 2, 3, 4, 5);
+/* Out: balance (credits - debits) of an account; 0 for one never used. For issuance it is <= 0. */
+int ledger_balance(ledger *l, const ledger_account *a, mpz_t balance) WARN_UNUSED NONNULL(1, 2, 3);
+
+/* The next nonce expected from address (0 for a new one), and its increment (inside a block).
+ * Within a block the bumped nonces are kept in memory and written once at ledger_block_commit (a
+ * block that aborts loses them with the rest); ledger_nonce_get sees them. A bump is not undone by
+ * ledger_tx_end(l, false): bump outside the transaction's savepoint.
+ * Returns: ST_OK; ST_NOMEM (bump); ST_DB. */
+int ledger_nonce_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t *nonce) WARN_UNUSED NONNULL(1, 2, 3);
+int ledger_nonce_bump(ledger *l, const uint8_t address[LEDGER_ADDR_LEN]) WARN_UNUSED NONNULL(1, 2);
+
+/* Stores a transaction record (height taken from the open block). */
+int ledger_txrec_put(ledger *l, const ledger_txrec *r) WARN_UNUSED NONNULL(1, 2);
+/* Reads a transaction by hash. ST_NOTFOUND if absent. Out: r (release with ledger_txrec_clear). */
+int ledger_txrec_get(ledger *l, const uint8_t hash[LEDGER_HASH_LEN], ledger_txrec *r) WARN_UNUSED NONNULL(1, 2, 3);
+/* Reads the transactions of block height in order. Out: *recs (array of *n; release each with
+ * ledger_txrec_clear, then free the array). */
+int ledger_txrec_list_block(ledger *l, uint64_t height, ledger_txrec **recs, size_t *n) WARN_UNUSED NONNULL(1, 3, 4);
+void ledger_txrec_clear(ledger_txrec *r);
+
+/* Computes hash from height, parent, time and tx_root. */
+void ledger_block_hash(ledger_block *b) NONNULL(1);
+/* Stores the block header of the open block. */
+int ledger_block_put(ledger *l, const ledger_block *b) WARN_UNUSED NONNULL(1, 2);
+/* Reads a block by height / by hash / the newest. ST_NOTFOUND if absent (or no block yet). */
+int ledger_block_get(ledger *l, uint64_t height, ledger_block *b) WARN_UNUSED NONNULL(1, 3);
+int ledger_block_get_by_hash(ledger *l, const uint8_t hash[LEDGER_HASH_LEN], ledger_block *b)
+    WARN_UNUSED NONNULL(1, 2, 3);
+int ledger_block_head(ledger *l, ledger_block *b) WARN_UNUSED NONNULL(1, 2);
+
+/* Visits every account with a nonzero debit or credit, in id order, with its balance (for replay
+ * and reports). fn returns ST_OK to go on; anything else stops and is returned. */
+typedef int (*ledger_account_fn)(void *arg, const ledger_account *a, const char *debits, const char *credits);
+int ledger_accounts_each(ledger *l, ledger_account_fn fn, void *arg) WARN_UNUSED NONNULL(1, 2);
+
+/* Checks every invariant: debits == credits (accounts and transfers), no negative balance but
+ * issuance, supply == -issuance, every account equals the sum of its transfers, pools agree with
+ * their accounts, workers and unbondings, the hash chain.
+ * Returns: ST_OK (report->ok says whether it held) or ST_DB. */
+int ledger_audit(ledger *l, ledger_audit_report *report) WARN_UNUSED NONNULL(1, 2);
+/* Appends a check (name: static; detail printf-style) to report, which fails with it when !ok.
+ * A report already holding LEDGER_AUDIT_MAX_CHECKS checks ignores it. */
+void ledger_audit_add_check(ledger_audit_report *r, const char *name, bool ok, const char *fmt, ...)
+    PRINTF_LIKE(4, 5) NONNULL(1, 2, 4);
+
+#endif

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/* ledger_int.h: the body of the ledger handle and the prepared-statement cache shared by the
+ * ledger's .c files. Not an API: only the ledger .c files include it. */
+#ifndef LEDGER_LEDGER_INT_H
+#define LEDGER_LEDGER_INT_H
+
+#include <sqlite3.h>
+#include "ledger/ledger.h"
+#include "ledger/sqlstore.h"
+
+/* One slot per cached statement; each is prepared on first use next to the function that runs it. */
+enum ledger_stmt_id {
+    STMT_META_GET, STMT_META_SET, STMT_JOURNAL_MODE,
+    STMT_BLOCK_BEGIN, STMT_COMMIT, STMT_READ_BEGIN, STMT_TX_SAVEPOINT, STMT_TX_ROLLBACK, STMT_TX_RELEASE,
+    STMT_INNER_SAVEPOINT, STMT_INNER_ROLLBACK, STMT_INNER_RELEASE,
+    STMT_ACCOUNT_INSERT, STMT_ACCOUNT_FIND, STMT_ACCOUNT_DEBIT, STMT_ACCOUNT_CREDIT, STMT_TRANSFER_INSERT,
+    STMT_ACCOUNTS_EACH,
+    STMT_NONCE_GET, STMT_NONCE_PUT,
+    STMT_TXREC_PUT, STMT_TXREC_GET, STMT_TXREC_BLOCK,
+    STMT_BLOCK_PUT, STMT_BLOCK_GET, STMT_BLOCK_BY_HASH, STMT_BLOCK_HEAD,
+    STMT_POOL_INSERT, STMT_POOL_GET, STMT_POOL_UPDATE, STMT_POOL_LIST_ID, STMT_POOL_LIST_STAKE,
+    STMT_STAKE_GET, STMT_STAKE_PUT, STMT_STAKE_DELETE, STMT_STAKE_LIST, STMT_STAKE_POOLS_OF, STMT_STAKE_CHECKPOINT,
+    STMT_STAKE_AT, STMT_POOL_CHECKPOINT, STMT_POOL_AT,
+    STMT_WD_GET, STMT_WD_PUT, STMT_WD_DELETE, STMT_WD_HEAD, STMT_WD_SEQ, STMT_WD_LIST, STMT_WD_TOTAL, STMT_WD_OVERDUE,
+    STMT_WORKER_GET, STMT_WORKER_PUT, STMT_WORKER_REMOVE, STMT_WORKER_COUNT, STMT_WORKER_LIST, STMT_WORKER_ALL,
+    STMT_UNB_INSERT, STMT_UNB_DELETE, STMT_UNB_DUE, STMT_UNB_POOL, STMT_UNB_WORKER, STMT_UNB_SET,
+    STMT_CHANNEL_INSERT, STMT_CHANNEL_GET, STMT_CHANNEL_UPDATE, STMT_CHANNEL_DUE, STMT_CHANNEL_LIST, STMT_CHANNEL_LIST_WORKER, STMT_CHANNEL_LIST_POOL,
+    STMT_HEARTBEAT_PUT, STMT_HEARTBEAT_SLOTS, STMT_HEARTBEAT_RECENT, STMT_CHANNEL_OWING,
+    STMT_ALLOW_ADD, STMT_ALLOW_REMOVE, STMT_ALLOW_HAS, STMT_WALLOW_ADD, STMT_WALLOW_REMOVE, STMT_WALLOW_HAS,
+    STMT_WREG_PUT, STMT_WREG_GET,
+    STMT_POOL_DESC_GET, STMT_POOL_DESC_SET, STMT_POOL_CONTRIB_ADD, STMT_POOL_CONTRIB_REMOVE, STMT_POOL_CONTRIB_COUNT,
+    STMT_POOL_CONTRIB_HAS, STMT_POOL_CONTRIB_LIST, STMT_ENCLAVE_PUT, STMT_ENCLAVE_GET, STMT_ENCLAVE_LATEST,
+    STMT_ENCLAVE_SET_BALLOT_KEY, STMT_ENCLAVE_BALLOT_KEY,
+    STMT_SETTLEMENT_PUT, STMT_SETTLEMENT_GET,
+    STMT_SLASH_INSERT, STMT_SLASH_GET, STMT_SLASH_SET, STMT_SLASH_DUE, STMT_SLASH_LIST, STMT_SLASH_LIST_STATE,
+    STMT_READ_FIRST_AFTER, STMT_READ_SYSTEM_MOVES, STMT_READ_EPOCHS, STMT_READ_VOTES_BY, STMT_READ_ACCOUNT_ID,
+    STMT_READ_SENT, STMT_READ_DEBITED, STMT_READ_CREDITED, STMT_READ_BLOCK_EVENTS,
+    STMT_COUNT
+};
+
+struct ledger {
+    sqlite3 *db;
+    sqlite3_stmt *stmts[STMT_COUNT];
+    uint64_t height;            /* block being built; valid while in_block */
+    bool in_block;
+    bool in_tx;
+    unsigned read_depth;        /* open ledger_read_begin calls; the transaction is open while > 0 */
+    uint8_t txhash[LEDGER_HASH_LEN];         /* transaction being applied; stamps transfers */
+    void *nonce_memo;           /* tsearch root: the nonces the open block bumped (nonces.c) */
+    void *account_memo;         /* tsearch root: the account rows the open block used (books.c) */
+};
+
+/* Returns the cached statement id, preparing sql on first use; reset and unbound. NULL on error
+ * (logged). */
+sqlite3_stmt *ledger_stmt(ledger *l, enum ledger_stmt_id id, const char *sql);
+/* The same with values (NULL: none) bound to ?1, ?2, ... (ledger_stmt_bind). */
+sqlite3_stmt *ledger_query(ledger *l, enum ledger_stmt_id id, const char *sql, const ledger_value *values);
+/* Writes the nonces the open block bumped (before its COMMIT). Returns: ST_OK or ST_DB. */
+int ledger_nonces_write(ledger *l);
+/* Empties the memo of the block's nonces (at its commit or abort, and at close). */
+void ledger_nonces_forget(ledger *l);
+/* Empties the memo of the block's account rows (at its commit or abort, at any rollback within it,
+ * and at close). */
+void ledger_account_memo_forget(ledger *l);
+/* Registers u256_add, u256_sub, u256_cmp and the aggregate u256_sum on db. */
+int ledger_sql_functions_register(sqlite3 *db);
+
+#endif

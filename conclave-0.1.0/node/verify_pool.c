@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: MIT */
+/* verify_pool.c: worker threads for CPU-bound work, with results handed back to the loop in
+ * submission order. Jobs sit in one FIFO list under a mutex: workers claim the oldest unclaimed job,
+ * run its work outside the lock and mark it worked. The jobs submitted during one turn of the loop
+ * (one HTTP request's batch, or the calls of every connection read in that turn) form a group,
+ * sealed by an event that runs once the turn's callbacks have returned; the loop takes whole groups
+ * from the head, once every job of the group and of all groups before it is worked, and runs their
+ * done callbacks together, so what the engine receives from one request lands in one block. The
+ * worker that completes the head group writes the eventfd (once until the loop has drained).
+ * Workers block every signal: the loop thread keeps receiving them. */
+#include "node/verify_pool.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+struct job {
+    verify_pool_work_fn work;
+    verify_pool_done_fn done;
+    void *arg;
+    struct group *group;
+    struct job *next;
+};
+
+/* The jobs submitted in one turn of the loop: consecutive in the job list. */
+struct group {
+    unsigned jobs;                   /* how many */
+    unsigned unworked;               /* of which work has not returned */
+    bool sealed;                     /* the turn is over: no job joins any more */
+    struct group *next;
+};
+
+struct verify_pool {
+    struct event *wake_ev;           /* readable eventfd: a worked group waits at the head */
+    struct event *seal_ev;           /* active while a group is open: seals it after the turn */
+    int wake_fd;
+    pthread_mutex_t lock;
+    pthread_cond_t work_ready;
+    struct job *head, *tail;         /* every queued job, oldest first */
+    struct job *unclaimed;           /* the oldest job no worker has taken, or NULL */
+    struct group *groups, *groups_tail; /* every group with jobs queued, oldest first */
+    struct group *open;              /* the group this turn's jobs join, or NULL */
+    bool wake_sent;                  /* the eventfd was written since the loop last drained */
+    bool stopping;
+    unsigned long pending;           /* jobs submitted whose done has not run (loop thread) */
+    unsigned n_threads;
+    pthread_t *threads;
+};
+
+unsigned verify_pool_default_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1)
+        return 1;
+    return n > (long)VERIFY_POOL_MAX_THREADS ? VERIFY_POOL_MAX_THREADS : (unsigned)n;
+}
+
+static void wake_loop(verify_pool *p)
+{
+    uint64_t one = 1;
+    ssize_t w;
+    do
+        w = write(p->wake_fd, &one, sizeof one);
+    while (w < 0 && errno == EINTR);
+    /* EAGAIN means the counter is already non-zero: the loop is woken anyway */
+}
+
+static void *worker_main(void *arg)
+{
+    verify_pool *p = arg;
+    pthread_setname_np(pthread_self(), "verify"); /* for top -H and perf; a failure changes nothing */
+    pthread_mutex_lock(&p->lock);
+    for (;;) {
+        while (!p->stopping && !p->unclaimed)
+            pthread_cond_wait(&p->work_ready, &p->lock);
+        if (p->stopping)
+            break;
+        struct job *j = p->unclaimed;
+        p->unclaimed = j->next;
+        pthread_mutex_unlock(&p->lock);
+        j->work(j->arg);
+        pthread_mutex_lock(&p->lock);
+        struct group *g = j->group;
+        if (--g->unworked == 0 && g->sealed && g == p->groups && !p->wake_sent) {
+            p->wake_sent = true;
+            wake_loop(p);
+        }
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+/* Detaches the complete groups at the head of the queue and their jobs, oldest first: the next
+ * group is then the head that a worker completing it wakes the loop for. */
+static struct job *take_worked(verify_pool *p)
+{
+    struct job *first, *last = NULL;
+    pthread_mutex_lock(&p->lock);
+    first = p->head;
+    while (p->groups && p->groups->sealed && p->groups->unworked == 0) {
+        for (unsigned i = 0; i < p->groups->jobs; i++)
+            last = last ? last->next : p->head;
+        p->groups = p->groups->next;
+    }
+    if (!p->groups)
+        p->groups_tail = NULL;
+    if (last) {
+        p->head = last->next;
+        if (!p->head)
+            p->tail = NULL;
+        last->next = NULL;
+    }
+    p->wake_sent = false;
+    pthread_mutex_unlock(&p->lock);
+    return last ? first : NULL;
+}
+
+/* Runs the done callbacks of list (whole groups, detached) and frees its jobs and groups. */
+static void run_done(verify_pool *p, struct job *list)
+{
+    while (list) {
+        struct job *next = list->next;
+        struct group *g = list->group;
+        list->done(list->arg);
+        free(list);
+        p->pending--;
+        if (--g->jobs == 0)
+            free(g);
+        list = next;
+    }
+}
+
+/* The turn that opened a group is over: the group is complete once its jobs are worked. */
+static void on_seal(evutil_socket_t fd, short what, void *arg)
+{
+    verify_pool *p = arg;
+    (void)fd;
+    (void)what;
+    pthread_mutex_lock(&p->lock);
+    struct group *g = p->open;
+    p->open = NULL;
+    g->sealed = true;
+    bool ready = g->unworked == 0 && g == p->groups;
+    pthread_mutex_unlock(&p->lock);
+    if (ready)
+        run_done(p, take_worked(p));
+}
+
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+    verify_pool *p = arg;
+    uint64_t count;
+    (void)what;
+    if (read(fd, &count, sizeof count) < 0 && errno != EAGAIN)
+        return;
+    run_done(p, take_worked(p));
+}
+
+/* Stops and joins the first started threads. */
+static void stop_threads(verify_pool *p, unsigned started)
+{
+    pthread_mutex_lock(&p->lock);
+    p->stopping = true;
+    pthread_cond_broadcast(&p->work_ready);
+    pthread_mutex_unlock(&p->lock);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(p->threads[i], NULL);
+}
+
+verify_pool *verify_pool_new(struct event_base *base, unsigned threads)
+{
+    if (threads < 1 || threads > VERIFY_POOL_MAX_THREADS)
+        return NULL;
+    verify_pool *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->wake_fd = -1;
+    p->n_threads = threads;
+    unsigned started = 0;
+    sigset_t all, old;
+    bool locks = false;
+    if (!(p->threads = calloc(threads, sizeof *p->threads)))
+        goto fail;
+    if (pthread_mutex_init(&p->lock, NULL) != 0)
+        goto fail;
+    if (pthread_cond_init(&p->work_ready, NULL) != 0) {
+        pthread_mutex_destroy(&p->lock);
+        goto fail;
+    }
+    locks = true;
+    if ((p->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+        goto fail;
+    if (!(p->wake_ev = event_new(base, p->wake_fd, EV_READ | EV_PERSIST, on_wake, p))
+        || event_add(p->wake_ev, NULL) != 0 || !(p->seal_ev = event_new(base, -1, 0, on_seal, p)))
+        goto fail;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    while (started < threads && pthread_create(&p->threads[started], NULL, worker_main, p) == 0)
+        started++;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (started == threads)
+        return p;
+fail:
+    if (locks) {
+        stop_threads(p, started);
+        pthread_cond_destroy(&p->work_ready);
+        pthread_mutex_destroy(&p->lock);
+    }
+    if (p->wake_ev)
+        event_free(p->wake_ev);
+    if (p->seal_ev)
+        event_free(p->seal_ev);
+    if (p->wake_fd >= 0)
+        close(p->wake_fd);
+    free(p->threads);
+    free(p);
+    return NULL;
+}
+
+int verify_pool_submit(verify_pool *p, verify_pool_work_fn work, verify_pool_done_fn done, void *arg)
+{
+    struct job *j = calloc(1, sizeof *j);
+    struct group *g = p->open ? NULL : calloc(1, sizeof *g);
+    if (!j || (!p->open && !g)) {
+        free(j);
+        free(g);
+        return ST_NOMEM;
+    }
+    pthread_mutex_lock(&p->lock);
+    if (g) {
+        if (p->groups_tail)
+            p->groups_tail->next = g;
+        else
+            p->groups = g;
+        p->groups_tail = g;
+        p->open = g;
+        event_active(p->seal_ev, 0, 0);
+    }
+    *j = (struct job){ .work = work, .done = done, .arg = arg, .group = p->open };
+    p->open->jobs++;
+    p->open->unworked++;
+    if (p->tail)
+        p->tail->next = j;
+    else
+        p->head = j;
+    p->tail = j;
+    if (!p->unclaimed)
+        p->unclaimed = j;
+    pthread_cond_signal(&p->work_ready);
+    pthread_mutex_unlock(&p->lock);
+    p->pending++;
+    return ST_OK;
+}
+
+unsigned long verify_pool_pending(const verify_pool *p)
+{
+    return p->pending;
+}
+
+void verify_pool_free(verify_pool *p)
+{
+    if (!p)
+        return;
+    stop_threads(p, p->n_threads);
+    /* the threads are gone: what they did not claim is worked here, and all is delivered in order */
+    for (struct job *j = p->unclaimed; j; j = j->next) {
+        j->work(j->arg);
+        j->group->unworked--;
+    }
+    for (struct group *g = p->groups; g; g = g->next)
+        g->sealed = true;
+    run_done(p, take_worked(p));
+    event_free(p->wake_ev);
+    event_free(p->seal_ev);
+    close(p->wake_fd);
+    pthread_cond_destroy(&p->work_ready);
+    pthread_mutex_destroy(&p->lock);
+    free(p->threads);
+    free(p);
+}

@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: MIT */
+/* dispatch.c: JSON-RPC 2.0 without a socket. A request body becomes an exchange: parse, then for
+ * each call validate the envelope, find the method (bsearch over the sorted table), authorize,
+ * map params to an object, run the handler, and keep its response in the call's slot so that a
+ * batch answers in request order even when some calls are deferred. Invariants: the dispatcher owns
+ * every cJSON tree it passes around (request, params, results, errors) and deletes each once;
+ * notifications never produce a response, invalid requests always do (id null if unusable). */
+#include "rpc/rpc_int.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+cJSON *rpc_reply_new(cJSON *id, const char *key, cJSON *value)
+{
+    cJSON *r = value ? cJSON_CreateObject() : NULL;
+    if (!id)
+        id = cJSON_CreateNull();
+    if (!r || !id || !cJSON_AddStringToObject(r, "jsonrpc", "2.0") || !cJSON_AddItemToObject(r, "id", id))
+        goto fail;
+    id = NULL;
+    if (!cJSON_AddItemToObject(r, key, value))
+        goto fail;
+    return r;
+fail:
+    cJSON_Delete(id);
+    cJSON_Delete(value);
+    cJSON_Delete(r);
+    return NULL;
+}
+
+/* Stores the answer of call c, taking its id, result and data: the result when code is 0, else the
+ * error code with message. A notification's answer is dropped. */
+static void store(struct rpc_deferred *c, int code, cJSON *result, const char *message, cJSON *data)
+{
+    cJSON *id = c->id;
+    c->id = NULL;
+    c->answered = true;
+    if (c->method)
+        rpc_latency_observe(c->ex->server, c->method, &c->started);
+    c->ex->server->rpc_calls++;
+    if (code != 0)
+        c->ex->server->rpc_errors++;
+    if (c->notify) {
+        cJSON_Delete(id);
+        cJSON_Delete(result);
+        cJSON_Delete(data);
+        return;
+    }
+    if (code == 0) {
+        cJSON_Delete(data);
+        c->response = rpc_reply_new(id, "result", result ? result : cJSON_CreateNull());
+    } else {
+        cJSON_Delete(result);
+        c->response = rpc_reply_new(id, "error", rpc_error_object(code, message, data));
+    }
+    if (!c->response)
+        c->ex->lost = true;
+}
+
+/* Answers call c with a handler's outcome: status RPC_OK with result, or the error the application
+ * maps the failure status to, with message (NULL or empty for the code's generic one) and data. */
+static void answer(struct rpc_deferred *c, int status, cJSON *result, const char *message, cJSON *data)
+{
+    const rpc_server *s = c->ex->server;
+    int code = 0;
+    const char *generic = NULL;
+    if (status != RPC_OK && s->errors)
+        code = s->errors(status, &generic);
+    else if (status != RPC_OK)
+        code = RPC_INTERNAL_ERROR;
+    store(c, code, result, message && *message ? message : generic ? generic : rpc_code_message(code), data);
+}
+
+/* Answers call c with a protocol error (a code outside the status mapping), printf-style message. */
+static void answer_code(struct rpc_deferred *c, int code, const char *fmt, ...) RPC_PRINTF_LIKE(3, 4);
+static void answer_code(struct rpc_deferred *c, int code, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    store(c, code, NULL, msg, NULL);
+}
+
+/* Returns: the length of the longest prefix of s (valid UTF-8) of at most max bytes that ends
+ * between two characters, so that a message quoting s in part stays UTF-8. */
+static int utf8_prefix(const char *s, size_t max)
+{
+    size_t n = strnlen(s, max + 1);
+    if (n > max)
+        for (n = max; n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80; n--)
+            ;
+    return (int)n;
+}
+
+static int method_cmp(const void *key, const void *elem)
+{
+    return strcmp(key, ((const rpc_method *)elem)->name);
+}
+
+static const rpc_method *find_method(const rpc_server *s, const char *name)
+{
+    const rpc_method *m = s->n_methods ? bsearch(name, s->methods, s->n_methods, sizeof *m, method_cmp) : NULL;
+    if (m && (m->flags & RPC_DEV) && !s->dev)
+        return NULL;
+    return m;
+}
+
+/* Returns: the position of name in m's params, or -1. */
+static int param_index(const rpc_method *m, const char *name)
+{
+    for (int i = 0; m->params && m->params[i]; i++)
+        if (strcmp(m->params[i], name) == 0)
+            return i;
+    return -1;
+}
+
+static int param_count(const rpc_method *m)
+{
+    int n = 0;
+    while (m->params && m->params[n])
+        n++;
+    return n;
+}
+
+/* Whether m's param_docs, if any, describe each of its params and no more. */
+static bool param_docs_match(const rpc_method *m)
+{
+    if (!m->param_docs)
+        return true;
+    int n = 0;
+    while (m->param_docs[n])
+        n++;
+    return n == param_count(m);
+}
+
+bool rpc_table_valid(const rpc_method *methods, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!methods[i].name || !methods[i].fn || param_count(&methods[i]) > RPC_MAX_PARAMS ||
+            !param_docs_match(&methods[i]) || strcmp(methods[i].name, RPC_DISCOVER) == 0 ||
+            (i > 0 && strcmp(methods[i - 1].name, methods[i].name) >= 0))
+            return false;
+    return true;
+}
+
+/* Turns the request's params (moved out of the request; NULL when absent) into the object handed
+ * to the handler; params is consumed either way. Returns: RPC_OK with *obj (the caller deletes it),
+ * RPC_NOMEM, or RPC_INVALID after writing why into msg. */
+static int map_params(const rpc_method *m, cJSON *params, cJSON **obj, char *msg, size_t msg_size)
+{
+    *obj = NULL;
+    if (!params) {
+        *obj = cJSON_CreateObject();
+        return *obj ? RPC_OK : RPC_NOMEM;
+    }
+    if (cJSON_IsObject(params)) {
+        uint64_t seen = 0; /* bit i: params[i] given; RPC_MAX_PARAMS keeps i below 64 */
+        for (const cJSON *p = params->child; p; p = p->next) {
+            int i = param_index(m, p->string);
+            if (i < 0 || (seen >> i & 1)) {
+                snprintf(msg, msg_size, "invalid params: %s param \"%.*s\"", i < 0 ? "unknown" : "duplicate",
+                         utf8_prefix(p->string, 64), p->string);
+                cJSON_Delete(params);
+                return RPC_INVALID;
+            }
+            seen |= UINT64_C(1) << i;
+        }
+        *obj = params;
+        return RPC_OK;
+    }
+    int n = cJSON_GetArraySize(params), max = param_count(m);
+    if (n > max) {
+        snprintf(msg, msg_size, "invalid params: %s takes at most %d positional params", m->name, max);
+        cJSON_Delete(params);
+        return RPC_INVALID;
+    }
+    *obj = cJSON_CreateObject();
+    for (int i = 0; *obj && i < n; i++) {
+        cJSON *item = cJSON_DetachItemFromArray(params, 0);
+        if (!cJSON_AddItemToObject(*obj, m->params[i], item)) {
+            cJSON_Delete(item);
+            cJSON_Delete(*obj);
+            *obj = NULL;
+        }
+    }
+    cJSON_Delete(params);
+    return *obj ? RPC_OK : RPC_NOMEM;
+}
+
+/* Runs one call of ex from its request object req (which it may take members out of) and answers
+ * it in slot c, unless the handler deferred it. */
+static void run_call(rpc_exchange *ex, struct rpc_deferred *c, cJSON *req)
+{
+    rpc_server *s = ex->server;
+    if (!cJSON_IsObject(req)) {
+        answer_code(c, RPC_INVALID_REQUEST, "invalid request: not an object");
+        return;
+    }
+    cJSON *id = cJSON_GetObjectItemCaseSensitive(req, "id");
+    if (id && !cJSON_IsString(id) && !cJSON_IsNumber(id) && !cJSON_IsNull(id)) {
+        answer_code(c, RPC_INVALID_REQUEST, "invalid request: id must be a string, a number or null");
+        return;
+    }
+    if (id)
+        c->id = cJSON_DetachItemViaPointer(req, id);
+    const cJSON *version = cJSON_GetObjectItemCaseSensitive(req, "jsonrpc");
+    const cJSON *method = cJSON_GetObjectItemCaseSensitive(req, "method");
+    cJSON *params = cJSON_GetObjectItemCaseSensitive(req, "params");
+    if (!cJSON_IsString(version) || strcmp(version->valuestring, "2.0") != 0) {
+        answer_code(c, RPC_INVALID_REQUEST, "invalid request: jsonrpc must be \"2.0\"");
+        return;
+    }
+    if (!cJSON_IsString(method)) {
+        answer_code(c, RPC_INVALID_REQUEST, "invalid request: method must be a string");
+        return;
+    }
+    if (params && !cJSON_IsObject(params) && !cJSON_IsArray(params)) {
+        answer_code(c, RPC_INVALID_REQUEST, "invalid request: params must be an object or an array");
+        return;
+    }
+    /* a well-formed call: from here on, one without id is a notification and gets no answer */
+    c->notify = !id;
+    if (strcmp(method->valuestring, RPC_DISCOVER) == 0) {
+        if (params && cJSON_GetArraySize(params) > 0) {
+            answer_code(c, RPC_INVALID_PARAMS, "invalid params: " RPC_DISCOVER " takes no params");
+            return;
+        }
+        cJSON *doc = rpc_discover_document(s);
+        answer(c, doc ? RPC_OK : RPC_NOMEM, doc, NULL, NULL);
+        return;
+    }
+    const rpc_method *m = find_method(s, method->valuestring);
+    if (!m) {
+        answer_code(c, RPC_METHOD_NOT_FOUND, "method not found: %.*s", utf8_prefix(method->valuestring, 100),
+                    method->valuestring);
+        return;
+    }
+    if ((m->flags & RPC_ADMIN) && !ex->authorized) {
+        store(c, RPC_E_UNAUTHORIZED, NULL, rpc_code_message(RPC_E_UNAUTHORIZED), NULL);
+        return;
+    }
+    char msg[256];
+    cJSON *obj;
+    int rc = map_params(m, params ? cJSON_DetachItemViaPointer(req, params) : NULL, &obj, msg, sizeof msg);
+    if (rc != RPC_OK) {
+        int code = rc == RPC_INVALID ? RPC_INVALID_PARAMS : RPC_INTERNAL_ERROR;
+        store(c, code, NULL, rc == RPC_INVALID ? msg : rpc_code_message(code), NULL);
+        return;
+    }
+    struct rpc_ctx ctx = { .app = s->app, .server = s, .authorized = ex->authorized, .call = c };
+    cJSON *result = NULL;
+    c->method = m;
+    clock_gettime(CLOCK_MONOTONIC, &c->started);
+    rc = m->fn(&ctx, obj, &result);
+    cJSON_Delete(obj);
+    if (c->deferred) {
+        /* answered by rpc_deferred_finish, maybe already */
+        cJSON_Delete(result);
+        cJSON_Delete(ctx.errdata);
+    } else if (rc == RPC_PENDING) {
+        cJSON_Delete(result);
+        cJSON_Delete(ctx.errdata);
+        store(c, RPC_INTERNAL_ERROR, NULL, "internal error: the method cannot be deferred here", NULL);
+    } else {
+        answer(c, rc, result, ctx.errmsg, ctx.errdata);
+    }
+}
+
+/* What a body's text holds that cJSON would take without a word: bytes that are not UTF-8 (which
+ * responses would echo in ids, methods and param names), and NUL characters, which end a C string
+ * early: "0x…\u0000junk" would read as an address and "latest\u0000x" as a height. */
+enum body_text {
+    BODY_OK,
+    BODY_NOT_UTF8,                   /* not UTF-8 (RFC 3629: no overlong forms, surrogates or > U+10FFFF) */
+    BODY_RAW_NUL,                    /* a NUL byte, which JSON never holds unescaped */
+    BODY_ESCAPED_NUL                 /* a string holding \u0000 */
+};
+
+/* Returns: the length of the UTF-8 character at p (at most left bytes), or 0 if none starts there. */
+static size_t utf8_char(const unsigned char *p, size_t left)
+{
+    size_t n = p[0] < 0x80 ? 1 : p[0] >= 0xC2 && p[0] <= 0xDF ? 2 : p[0] >= 0xE0 && p[0] <= 0xEF ? 3
+                                                                 : p[0] >= 0xF0 && p[0] <= 0xF4 ? 4 : 0;
+    if (n == 0 || n > left)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    /* the second byte's range rules out overlong forms, surrogates and code points past U+10FFFF */
+    if ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] > 0x9F) || (p[0] == 0xF0 && p[1] < 0x90)
+        || (p[0] == 0xF4 && p[1] > 0x8F))
+        return 0;
+    return n;
+}
+
+static enum body_text check_text(const char *body, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)body;
+    bool in_string = false, escaped = false; /* escaped: the character after a backslash */
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_char(p + i, len - i);
+        if (n == 0)
+            return BODY_NOT_UTF8;
+        if (p[i] == '\0')
+            return BODY_RAW_NUL;
+        if (escaped) {
+            escaped = false;
+        } else if (p[i] == '"') {
+            in_string = !in_string;
+        } else if (in_string && p[i] == '\\') {
+            if (len - i >= 6 && memcmp(p + i + 1, "u0000", 5) == 0)
+                return BODY_ESCAPED_NUL;
+            escaped = true;
+        }
+        i += n;
+    }
+    return BODY_OK;
+}
+
+/* Returns: whether [p, end) holds only JSON whitespace. */
+static bool blank(const char *p, const char *end)
+{
+    for (; p < end; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+            return false;
+    return true;
+}
+
+int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorized, rpc_finished_fn finished,
+                     void *ctx, rpc_exchange **out)
+{
+    *out = NULL;
+    rpc_exchange *ex = calloc(1, sizeof *ex);
+    if (!ex)
+        return RPC_NOMEM;
+    ex->server = s;
+    ex->authorized = authorized;
+    ex->finished = finished;
+    ex->finished_ctx = ctx;
+    ex->running = true;
+    const char *end = NULL;
+    enum body_text text = check_text(body, len);
+    cJSON *tree = text == BODY_OK ? cJSON_ParseWithLengthOpts(body, len, &end, false) : NULL;
+    if (tree && !blank(end, body + len)) {
+        cJSON_Delete(tree);
+        tree = NULL;
+    }
+    size_t n = tree && cJSON_IsArray(tree) ? (size_t)cJSON_GetArraySize(tree) : 1;
+    ex->batch = tree && cJSON_IsArray(tree) && n > 0 && n <= s->limits.max_batch;
+    /* anything but a batch within the limit has exactly one answer */
+    ex->n_calls = ex->batch ? n : 1;
+    ex->calls = calloc(ex->n_calls, sizeof *ex->calls);
+    if (!ex->calls) {
+        cJSON_Delete(tree);
+        free(ex);
+        return RPC_NOMEM;
+    }
+    for (size_t i = 0; i < ex->n_calls; i++)
+        ex->calls[i].ex = ex;
+    if (text == BODY_NOT_UTF8) {
+        answer_code(&ex->calls[0], RPC_PARSE_ERROR, "parse error: the body is not UTF-8");
+    } else if (text == BODY_RAW_NUL) {
+        answer_code(&ex->calls[0], RPC_PARSE_ERROR, "parse error: the body holds a NUL byte");
+    } else if (text == BODY_ESCAPED_NUL) {
+        answer_code(&ex->calls[0], RPC_INVALID_REQUEST, "invalid request: a string holds the NUL character (\\u0000)");
+    } else if (!tree) {
+        answer_code(&ex->calls[0], RPC_PARSE_ERROR, "parse error");
+    } else if (ex->batch) {
+        size_t i = 0;
+        cJSON *item;
+        cJSON_ArrayForEach(item, tree)
+            run_call(ex, &ex->calls[i++], item);
+    } else if (!cJSON_IsArray(tree)) {
+        run_call(ex, &ex->calls[0], tree);
+    } else if (n == 0) {
+        answer_code(&ex->calls[0], RPC_INVALID_REQUEST, "invalid request: empty batch");
+    } else {
+        answer_code(&ex->calls[0], RPC_INVALID_REQUEST, "invalid request: a batch of %zu calls exceeds the limit of %u",
+                    n, s->limits.max_batch);
+    }
+    cJSON_Delete(tree);
+    ex->running = false;
+    *out = ex;
+    return RPC_OK;
+}
+
+/* Moves the responses of a batch into one array. Returns: RPC_OK with *out the array, or NULL when
+ * every call was a notification; RPC_NOMEM. */
+static int collect(rpc_exchange *ex, cJSON **out)
+{
+    cJSON *arr = NULL;
+    *out = NULL;
+    for (size_t i = 0; i < ex->n_calls; i++) {
+        cJSON *r = ex->calls[i].response;
+        if (!r)
+            continue;
+        if (!arr && !(arr = cJSON_CreateArray()))
+            return RPC_NOMEM;
+        ex->calls[i].response = NULL;
+        if (!cJSON_AddItemToArray(arr, r)) {
+            cJSON_Delete(r);
+            cJSON_Delete(arr);
+            return RPC_NOMEM;
+        }
+    }
+    *out = arr;
+    return RPC_OK;
+}
+
+int rpc_exchange_encode(rpc_exchange *ex, char **text, size_t *len)
+{
+    cJSON *out = NULL;
+    *text = NULL;
+    *len = 0;
+    if (ex->lost || (ex->batch && collect(ex, &out) != RPC_OK))
+        return RPC_NOMEM;
+    if (!ex->batch) {
+        out = ex->calls[0].response;
+        ex->calls[0].response = NULL;
+    }
+    if (!out)
+        return RPC_OK;
+    *text = cJSON_PrintUnformatted(out);
+    cJSON_Delete(out);
+    if (!*text)
+        return RPC_NOMEM;
+    *len = strlen(*text);
+    return RPC_OK;
+}
+
+void rpc_exchange_free(rpc_exchange *ex)
+{
+    if (!ex)
+        return;
+    for (size_t i = 0; i < ex->n_calls; i++) {
+        cJSON_Delete(ex->calls[i].id);
+        cJSON_Delete(ex->calls[i].response);
+    }
+    free(ex->calls);
+    free(ex);
+}
+
+int rpc_error(struct rpc_ctx *ctx, int status, cJSON *data, const char *fmt, ...)
+{
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ctx->errmsg, sizeof ctx->errmsg, fmt, ap);
+        va_end(ap);
+    }
+    if (data) {
+        cJSON_Delete(ctx->errdata);
+        ctx->errdata = data;
+    }
+    return status;
+}
+
+rpc_deferred *rpc_defer(struct rpc_ctx *ctx)
+{
+    struct rpc_deferred *c = ctx->call;
+    if (!c->ex->finished)
+        return NULL;
+    if (!c->deferred) {
+        c->deferred = true;
+        c->ex->pending++;
+    }
+    return c;
+}
+
+void rpc_deferred_finish(rpc_deferred *d, int status, cJSON *result, cJSON *errdata, const char *errmsg)
+{
+    rpc_exchange *ex = d->ex;
+    assert(d->deferred && !d->answered);
+    answer(d, status, result, errmsg, errdata);
+    ex->pending--;
+    /* while its handlers still run, rpc_exchange_run's caller answers the exchange */
+    if (ex->pending == 0 && !ex->running)
+        ex->finished(ex, ex->finished_ctx);
+}
+
+char *rpc_handle_body(rpc_server *s, const char *body, size_t len, bool authorized)
+{
+    rpc_exchange *ex;
+    char *text = NULL, *copy = NULL;
+    size_t n;
+    if (rpc_exchange_run(s, body, len, authorized, NULL, NULL, &ex) != RPC_OK)
+        return NULL;
+    /* copied so that the caller can use free() whatever allocator cJSON was given */
+    if (rpc_exchange_encode(ex, &text, &n) == RPC_OK && text && (copy = malloc(n + 1)))
+        memcpy(copy, text, n + 1);
+    cJSON_free(text);
+    rpc_exchange_free(ex);
+    return copy;
+}

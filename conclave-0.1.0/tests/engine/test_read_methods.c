@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/* test_read_methods.c: conclaved's read methods (node/methods.c) run inside one ledger read
+ * transaction that ends before the call is answered, failing calls included: the binary is linked
+ * with --wrap=ledger_balance and --wrap=ledger_pool_get, which note whether the ledger was in a read
+ * transaction when a handler read through them. */
+#include <criterion/criterion.h>
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include "engine/engine.h"
+#include "engine/genesis.h"
+#include <sqlite3.h>
+#include "ledger/ledger.h"
+#include "ledger/sqlstore.h"
+#include "ledger/stakes.h"
+#include "node/methods.h"
+#include "tests/lib/engine_fixture.h"
+
+static eng *e;
+static struct event_base *base;
+static rpc_server *server;
+/* what the wrappers saw: reads made, and reads made inside a read transaction */
+static unsigned reads, reads_in_transaction;
+
+int __real_ledger_balance(ledger *l, const ledger_account *a, mpz_t balance);
+int __wrap_ledger_balance(ledger *l, const ledger_account *a, mpz_t balance);
+int __real_ledger_pool_get(ledger *l, uint64_t id, ledger_pool *p);
+int __wrap_ledger_pool_get(ledger *l, uint64_t id, ledger_pool *p);
+
+int __wrap_ledger_balance(ledger *l, const ledger_account *a, mpz_t balance)
+{
+    reads++;
+    reads_in_transaction += ledger_reading(l);
+    return __real_ledger_balance(l, a, balance);
+}
+
+int __wrap_ledger_pool_get(ledger *l, uint64_t id, ledger_pool *p)
+{
+    reads++;
+    reads_in_transaction += ledger_reading(l);
+    return __real_ledger_pool_get(l, id, p);
+}
+
+static void setup(void)
+{
+    char *genesis = eng_genesis_dev_json(NULL, NULL, NULL);
+    cr_assert_not_null(genesis, "dev genesis");
+    th_open_engine(&e, "readmethods", genesis);
+    free(genesis);
+    size_t n;
+    const rpc_method *methods = node_methods(&n);
+    base = event_base_new();
+    cr_assert_not_null(base, "event base");
+    server = rpc_server_new(base, methods, n, e, NULL, NULL, true);
+    cr_assert_not_null(server, "server");
+    rpc_server_set_errors(server, node_rpc_error);
+}
+
+static void teardown(void)
+{
+    rpc_server_free(server);
+    event_base_free(base);
+    th_close_engine(e);
+}
+
+TestSuite(node_read_methods, .init = setup, .fini = teardown);
+
+/* Whether the engine's connection holds nothing between calls: no transaction open and no statement
+ * left mid-result (either would keep a read lock on the write-ahead log into the next loop turn). */
+static bool connection_idle(void)
+{
+    sqlite3 *db = ledger_sqlite(eng_ledger(e));
+    for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st; st = sqlite3_next_stmt(db, st))
+        if (sqlite3_stmt_busy(st))
+            return false;
+    return sqlite3_get_autocommit(db) != 0 && !ledger_reading(eng_ledger(e));
+}
+
+/* Calls method with params (JSON text) and returns the response (caller frees). */
+static char *call(const char *method, const char *params)
+{
+    char body[512];
+    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":%s}", method, params);
+    char *resp = rpc_handle_body(server, body, strlen(body), false);
+    cr_assert_not_null(resp, "%s answers", method);
+    return resp;
+}
+
+Test(node_read_methods, ledger_get_account_reads_every_balance_in_one_read_transaction)
+{
+    char params[96];
+    snprintf(params, sizeof params, "{\"address\":\"%s\"}", th_dev_text(0));
+    char *resp = call("ledger_getAccount", params);
+    cr_assert(strstr(resp, "\"result\"") && strstr(resp, "\"free\""), "an account: %s", resp);
+    cr_assert_eq(reads, 3, "free, escrow and claimable read (%u reads)", reads);
+    cr_assert_eq(reads_in_transaction, reads, "every balance read inside the read transaction (%u of %u)",
+                 reads_in_transaction, reads);
+    cr_assert(connection_idle(), "no read transaction or statement left open once answered");
+    free(resp);
+}
+
+Test(node_read_methods, a_failing_read_also_ends_its_read_transaction)
+{
+    char *resp = call("staking_getPool", "{\"pool\":99}");
+    cr_assert(strstr(resp, "-32003"), "an unknown pool is not found: %s", resp);
+    cr_assert_eq(reads, 1, "the pool was looked up");
+    cr_assert_eq(reads_in_transaction, 1, "inside the read transaction");
+    cr_assert(connection_idle(), "no read transaction or statement left open after the error");
+    free(resp);
+}
+
+Test(node_read_methods, a_block_applies_between_two_reads_and_the_second_sees_all_of_it)
+{
+    char params[96];
+    snprintf(params, sizeof params, "{\"address\":\"%s\"}", th_dev_text(9));
+    char *before = call("ledger_getAccount", params);
+    th_outcome o = { 0 };
+    th_queue(e, 0, "Transfer", &o, "{\"to\":\"%s\",\"amount\":\"5\"}", th_dev_text(9));
+    th_block(e);
+    cr_assert(o.success, "the transfer is applied");
+    char *after = call("ledger_getAccount", params);
+    cr_assert(strstr(before, "\"nonce\":0") && strstr(after, "\"nonce\":0"), "dev 9 sent nothing: %s", after);
+    cr_assert_str_neq(before, after, "the second read sees the block: %s", after);
+    cr_assert(connection_idle(), "no read transaction or statement open between the reads");
+    th_outcome_clear(&o);
+    free(before);
+    free(after);
+}

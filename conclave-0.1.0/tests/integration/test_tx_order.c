@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: MIT */
+/* test_tx_order.c: conclaved verifies signed transactions on worker threads (--verify-threads) and
+ * still applies them in the order they arrived: a batch of 100 transfers from one sender with
+ * consecutive nonces all succeed, each after the one before it in the chain; so do interleaved
+ * senders; a bad signature in the middle of a batch is refused alone while the rest land; a
+ * client that leaves before its batch is verified harms nothing and the node still stops cleanly;
+ * and --verify-threads refuses what is not 1 to 256. */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "tests/lib/node.h"
+#include "tests/lib/testhelp.h"
+
+#define BATCH 100
+#define SINK 9                       /* the dev account every transfer pays */
+
+static th_node node;
+
+static void teardown(void)
+{
+    th_node_cleanup(&node);
+}
+
+/* Starts the node with threads verification threads. */
+static void start_with_threads(const char *threads)
+{
+    static const char *options[4];
+    memset(&node, 0, sizeof node);
+    options[0] = "--no-enclave";
+    options[1] = "--verify-threads";
+    options[2] = threads;
+    options[3] = NULL;
+    node.options = options;
+    th_node_start(&node, false);
+}
+
+/* POSTs a batch of n tx_send calls whose params are given (each freed) and returns the parsed
+ * array of answers, asserting there are n. */
+static cJSON *post_batch(char **params, unsigned n)
+{
+    size_t cap = 1 << 20, len = 0;
+    char *body = malloc(cap);
+    cr_assert_not_null(body, "memory for the batch");
+    len += (size_t)snprintf(body + len, cap - len, "[");
+    for (unsigned i = 0; i < n; i++) {
+        len += (size_t)snprintf(body + len, cap - len, "%s{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":\"tx_send\","
+                                "\"params\":%s}", i ? "," : "", i, params[i]);
+        free(params[i]);
+    }
+    snprintf(body + len, cap - len, "]");
+    int status;
+    char *text = th_post(&node, body, &status);
+    cJSON *resp = cJSON_Parse(text);
+    cr_assert_eq(cJSON_GetArraySize(resp), (int)n, "%u answers: %.300s", n, text);
+    free(text);
+    free(body);
+    return resp;
+}
+
+/* The answer with id i (a batch may be answered in any order; conclaved keeps request order). */
+static const cJSON *answer(const cJSON *resp, unsigned i)
+{
+    const cJSON *a = cJSON_GetArrayItem(resp, (int)i);
+    cr_assert_eq(cJSON_GetObjectItemCaseSensitive(a, "id")->valuedouble, i, "answer %u in its place", i);
+    return a;
+}
+
+/* Asserts that every answer but those in skip (NULL-free list, n_skip long) is a success, and that
+ * their receipts stand in the chain in the batch's order: (block, index) strictly increasing. */
+static void expect_in_order(const cJSON *resp, unsigned n, const unsigned *skip, unsigned n_skip)
+{
+    double last_block = -1, last_index = -1;
+    for (unsigned i = 0; i < n; i++) {
+        bool skipped = false;
+        for (unsigned s = 0; s < n_skip; s++)
+            skipped |= skip[s] == i;
+        if (skipped)
+            continue;
+        const cJSON *r = th_result(answer(resp, i));
+        cr_assert_str_eq(th_str(r, "status"), "success", "transfer %u succeeded", i);
+        double block = th_num(r, "block"), index = th_num(r, "index");
+        cr_assert(block > last_block || (block == last_block && index > last_index),
+                  "transfer %u (block %.0f index %.0f) comes after the one before it (block %.0f index %.0f)", i,
+                  block, index, last_block, last_index);
+        last_block = block;
+        last_index = index;
+    }
+}
+
+static char *balance_of(unsigned who)
+{
+    cJSON *resp = th_callf(&node, "ledger_getAccount", "{\"address\":\"%s\"}", th_addr(who));
+    char *text = strdup(th_str(th_result(resp), "free"));
+    cJSON_Delete(resp);
+    return text;
+}
+
+ParameterizedTestParameters(integration_tx_order, one_sender_keeps_nonce_order)
+{
+    static unsigned threads[] = { 1, 2, 8 };
+    return cr_make_param_array(unsigned, threads, sizeof threads / sizeof threads[0]);
+}
+
+ParameterizedTest(unsigned *threads, integration_tx_order, one_sender_keeps_nonce_order, .fini = teardown,
+                  .timeout = 120)
+{
+    char count[16];
+    snprintf(count, sizeof count, "%u", *threads);
+    start_with_threads(count);
+    char *before = balance_of(SINK);
+    char *params[BATCH];
+    for (unsigned i = 0; i < BATCH; i++)
+        params[i] = th_transfer_params(0, SINK, "1", i, 31337);
+    cJSON *resp = post_batch(params, BATCH);
+    expect_in_order(resp, BATCH, NULL, 0);
+    cJSON_Delete(resp);
+    cr_assert_eq(th_nonce(&node, 0), BATCH, "the sender's nonce moved past the whole batch");
+    char *after = balance_of(SINK);
+    cr_assert_str_neq(after, before, "the transfers landed");
+    free(before);
+    free(after);
+}
+
+Test(integration_tx_order, interleaved_senders_keep_each_ones_order, .fini = teardown, .timeout = 120)
+{
+    start_with_threads("4");
+    char *params[BATCH];
+    for (unsigned i = 0; i < BATCH; i++)
+        params[i] = th_transfer_params(i % 4, SINK, "1", i / 4, 31337);
+    cJSON *resp = post_batch(params, BATCH);
+    expect_in_order(resp, BATCH, NULL, 0);
+    cJSON_Delete(resp);
+    for (unsigned who = 0; who < 4; who++)
+        cr_assert_eq(th_nonce(&node, who), BATCH / 4, "dev account %u sent its quarter", who);
+}
+
+/* Replaces the "signature" of params (freed) with sig, and adds "from" when from is not NULL. */
+static char *resign(char *params, const char *sig, const char *from)
+{
+    cJSON *p = cJSON_Parse(params);
+    if (sig)
+        cJSON_ReplaceItemInObject(p, "signature", cJSON_CreateString(sig));
+    if (from)
+        cJSON_AddStringToObject(p, "from", from);
+    char *text = cJSON_PrintUnformatted(p);
+    cJSON_Delete(p);
+    free(params);
+    return text;
+}
+
+Test(integration_tx_order, a_bad_signature_mid_batch_is_refused_alone, .fini = teardown, .timeout = 120)
+{
+    start_with_threads("2");
+    char zero_r[133];
+    memset(zero_r, '0', sizeof zero_r - 1);
+    zero_r[1] = 'x';
+    zero_r[sizeof zero_r - 1] = '\0';
+    memcpy(zero_r + 130, "1b", 2);
+    const unsigned bad[] = { 30, 60 };
+    char *params[BATCH];
+    for (unsigned i = 0, n = 0; i < BATCH; i++) {
+        if (i == bad[0])
+            params[i] = resign(th_transfer_params(5, SINK, "1", 0, 31337), zero_r, NULL);
+        else if (i == bad[1]) /* signed by 5, claimed as 6's */
+            params[i] = resign(th_transfer_params(5, SINK, "1", 0, 31337), NULL, th_addr(6));
+        else {
+            params[i] = th_transfer_params(n % 4, SINK, "1", n / 4, 31337);
+            n++;
+        }
+    }
+    cJSON *resp = post_batch(params, BATCH);
+    expect_in_order(resp, BATCH, bad, 2);
+    const cJSON *zero = answer(resp, bad[0]), *claimed = answer(resp, bad[1]);
+    cr_assert_eq(th_error_code(zero), -32002, "a signature with r = 0 is a signature error");
+    cr_assert(strstr(th_str(cJSON_GetObjectItemCaseSensitive(zero, "error"), "message"), "r is out of range"),
+              "the reason is kept");
+    cr_assert_eq(th_error_code(claimed), -32002, "a signer other than the one claimed is a signature error");
+    cr_assert(strstr(th_str(cJSON_GetObjectItemCaseSensitive(claimed, "error"), "message"), "not by"),
+              "it names both addresses");
+    cJSON_Delete(resp);
+    cr_assert_eq(th_nonce(&node, 5), 0, "the refused sender's nonce did not move");
+    for (unsigned who = 0; who < 4; who++)
+        cr_assert_eq(th_nonce(&node, who), (BATCH - 2) / 4 + (who < (BATCH - 2) % 4), "dev account %u", who);
+}
+
+Test(integration_tx_order, verify_threads_takes_1_to_256)
+{
+    static const char *const bad[] = { "0", "257", "2x", "-1", "" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *argv[] = { TEST_BUILDDIR "/conclaved", "--dev", "--verify-threads", bad[i], NULL };
+        cr_assert_eq(th_run(argv), 2, "'%s' is a usage error", bad[i]);
+    }
+}
+
+/* Sends body as one POST on a new loopback connection and closes it without reading the answer. */
+static void post_and_leave(const char *body)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)node.port) };
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert_geq(fd, 0, "socket");
+    cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0, "connect");
+    char head[256];
+    int len = snprintf(head, sizeof head, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                       "Content-Length: %zu\r\n\r\n", strlen(body));
+    cr_assert_eq(write(fd, head, (size_t)len), len, "request head sent");
+    cr_assert_eq(write(fd, body, strlen(body)), (ssize_t)strlen(body), "request body sent");
+    close(fd);
+}
+
+Test(integration_tx_order, a_client_gone_before_its_batch_is_verified_harms_nothing, .fini = teardown, .timeout = 120)
+{
+    start_with_threads("2");
+    size_t cap = 1 << 20, len = 0;
+    char *body = malloc(cap);
+    cr_assert_not_null(body, "memory for the batch");
+    len += (size_t)snprintf(body + len, cap - len, "[");
+    for (unsigned i = 0; i < BATCH; i++) {
+        char *params = th_transfer_params(0, SINK, "1", i, 31337);
+        len += (size_t)snprintf(body + len, cap - len, "%s{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":\"tx_send\","
+                                "\"params\":%s}", i ? "," : "", i, params);
+        free(params);
+    }
+    snprintf(body + len, cap - len, "]");
+    post_and_leave(body);
+    free(body);
+    /* a transfer of another sender's, answered once durable, after the batch if the batch was read */
+    char *params = th_transfer_params(1, SINK, "1", 0, 31337);
+    cJSON *resp = th_call(&node, "tx_send", params);
+    free(params);
+    cr_assert_str_eq(th_str(th_result(resp), "status"), "success", "the node still serves");
+    cJSON_Delete(resp);
+    uint64_t nonce = th_nonce(&node, 0);
+    cr_assert(nonce == 0 || nonce == BATCH, "the abandoned batch applied whole or not at all (nonce %llu)",
+              (unsigned long long)nonce);
+    cr_assert_eq(th_node_stop(&node, SIGTERM), 0, "the node stops cleanly, its threads joined");
+}

@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: MIT */
+/* test_books.c: the durable ledger below the engine: migrations and the version guard, exact
+ * double-entry transfers with their refusals (also several in one block across rolled-back
+ * transactions and savepoints), nonces kept for the block and written at its commit,
+ * the u256 SQL functions, and the audit catching a tampered balance, transfer or block. */
+#include <criterion/criterion.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ledger/amount.h"
+#include "ledger/hash.h"
+#include "ledger/ledger.h"
+#include "tests/lib/testhelp.h"
+
+static ledger *l;
+
+static void setup(void)
+{
+    th_open_ledger(&l, "books");
+}
+
+static void teardown(void)
+{
+    th_close_ledger(l);
+}
+
+TestSuite(ledger_books, .init = setup, .fini = teardown);
+
+static const uint8_t alice[20] = { 0xa1 }, bob[20] = { 0xb0 };
+
+/* One block at height with one transaction moving each (debit, credit, amount) in order. */
+static int block_with(uint64_t height, const ledger_account *debit, const ledger_account *credit, const char *amount)
+{
+    uint8_t txhash[32] = { (uint8_t)height, 1 };
+    mpz_t v;
+    mpz_init(v);
+    cr_assert_eq(ledger_amount_parse(v, amount, strlen(amount)), ST_OK, "amount %s", amount);
+    cr_assert_eq(ledger_block_begin(l, height), ST_OK, "begin");
+    cr_assert_eq(ledger_tx_begin(l, txhash), ST_OK, "tx begin");
+    int rc = ledger_transfer(l, debit, credit, v, "test");
+    cr_assert_eq(ledger_tx_end(l, rc == ST_OK), ST_OK, "tx end");
+    ledger_txrec rec = { .index = 0, .type = "Test", .body = "{}", .success = rc == ST_OK, .events = "[]" };
+    memcpy(rec.hash, txhash, 32);
+    cr_assert_eq(ledger_txrec_put(l, &rec), ST_OK, "txrec");
+    ledger_block b = { .height = height, .time = 1000 + height, .tx_count = 1 }, parent;
+    if (height > 0) {
+        cr_assert_eq(ledger_block_get(l, height - 1, &parent), ST_OK, "parent");
+        memcpy(b.parent, parent.hash, 32);
+    }
+    ledger_sha256(b.tx_root, txhash, 32);
+    ledger_block_hash(&b);
+    cr_assert_eq(ledger_block_put(l, &b), ST_OK, "block");
+    cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
+    mpz_clear(v);
+    return rc;
+}
+
+static char *balance_of(const ledger_account *a)
+{
+    mpz_t v;
+    mpz_init(v);
+    cr_assert_eq(ledger_balance(l, a, v), ST_OK, "balance");
+    char *text = mpz_get_str(NULL, 10, v);
+    mpz_clear(v);
+    return text;
+}
+
+static bool audit_check(const char *name)
+{
+    ledger_audit_report r;
+    cr_assert_eq(ledger_audit(l, &r), ST_OK, "audit runs");
+    for (unsigned i = 0; i < r.n_checks; i++)
+        if (strcmp(r.checks[i].name, name) == 0)
+            return r.checks[i].ok;
+    cr_assert_fail("no audit check %s", name);
+    return false;
+}
+
+static void tamper(const char *sql)
+{
+    sqlite3 *db;
+    cr_assert_eq(sqlite3_open(th_ledger_path(), &db), SQLITE_OK, "open for tampering");
+    cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "tamper: %s", sqlite3_errmsg(db));
+    sqlite3_close(db);
+}
+
+Test(ledger_books, mint_and_transfer_are_exact_and_audited)
+{
+    ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice),
+                   b = ledger_user_account(LEDGER_FREE, bob);
+    cr_assert_eq(block_with(0, &issuance, &a, "115792089237316195423570985008687907853269984665640564039457584007913129639935"),
+                 ST_OK, "mint 2^256-1");
+    cr_assert_eq(block_with(1, &a, &b, "1"), ST_OK, "transfer 1");
+    char *ta = balance_of(&a), *tb = balance_of(&b), *ti = balance_of(&issuance);
+    cr_assert_str_eq(ta, "115792089237316195423570985008687907853269984665640564039457584007913129639934", "alice");
+    cr_assert_str_eq(tb, "1", "bob");
+    cr_assert_str_eq(ti, "-115792089237316195423570985008687907853269984665640564039457584007913129639935",
+                     "issuance is minus the supply");
+    free(ta), free(tb), free(ti);
+    ledger_audit_report r;
+    cr_assert_eq(ledger_audit(l, &r), ST_OK, "audit");
+    cr_assert(r.ok, "audit holds");
+    cr_assert_eq(r.height, 1, "audited up to block 1");
+    cr_assert_eq(r.n_checks, 6, "six checks");
+}
+
+/* Block 0: 10 minted to alice. */
+static void mint_ten_to_alice(void)
+{
+    ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice);
+    cr_assert_eq(block_with(0, &issuance, &a, "10"), ST_OK, "mint");
+}
+
+/* An empty block at height with nothing in it but what the caller did after begin. */
+static void put_block(uint64_t height)
+{
+    ledger_block b = { .height = height, .time = 1000 + height }, parent;
+    if (height > 0) {
+        cr_assert_eq(ledger_block_get(l, height - 1, &parent), ST_OK, "parent");
+        memcpy(b.parent, parent.hash, 32);
+    }
+    ledger_block_hash(&b);
+    cr_assert_eq(ledger_block_put(l, &b), ST_OK, "block");
+}
+
+/* One transfer of amount inside the open transaction. */
+static int move(const ledger_account *debit, const ledger_account *credit, const char *amount)
+{
+    mpz_t v;
+    mpz_init_set_str(v, amount, 10);
+    int rc = ledger_transfer(l, debit, credit, v, "test");
+    mpz_clear(v);
+    return rc;
+}
+
+static void expect_balance(const ledger_account *a, const char *want, const char *what)
+{
+    char *have = balance_of(a);
+    cr_assert_str_eq(have, want, "%s: %s, expected %s", what, have, want);
+    free(have);
+}
+
+/* The block remembers the accounts it has used (books.c): a transaction rolled back, whole or to
+ * its inner savepoint, must leave the next transfer of the same block reading the totals the
+ * database holds again, or the block writes totals that its transfers do not add up to. */
+Test(ledger_books, transfers_after_a_rollback_in_the_same_block_start_from_what_was_kept)
+{
+    ledger_account a = ledger_user_account(LEDGER_FREE, alice), b = ledger_user_account(LEDGER_FREE, bob);
+    mint_ten_to_alice();
+    uint8_t h1[32] = { 1, 1 }, h2[32] = { 1, 2 }, h3[32] = { 1, 3 };
+    cr_assert_eq(ledger_block_begin(l, 1), ST_OK, "begin");
+    cr_assert_eq(ledger_tx_begin(l, h1), ST_OK, "tx 1");
+    cr_assert_eq(move(&a, &b, "3"), ST_OK, "alice pays bob 3");
+    cr_assert_eq(ledger_tx_end(l, true), ST_OK, "tx 1 kept");
+    cr_assert_eq(ledger_tx_begin(l, h2), ST_OK, "tx 2");
+    cr_assert_eq(move(&a, &b, "4"), ST_OK, "alice pays bob 4");
+    cr_assert_eq(move(&b, &a, "7"), ST_OK, "bob pays alice 7");
+    cr_assert_eq(ledger_tx_end(l, false), ST_OK, "tx 2 rolled back");
+    expect_balance(&a, "7", "alice after the rollback");
+    cr_assert_eq(ledger_tx_begin(l, h3), ST_OK, "tx 3");
+    cr_assert_eq(move(&a, &b, "8"), ST_INSUFFICIENT, "alice holds 7, not 8");
+    cr_assert_eq(ledger_inner_begin(l), ST_OK, "inner savepoint");
+    cr_assert_eq(move(&a, &b, "5"), ST_OK, "alice pays bob 5 inside");
+    cr_assert_eq(ledger_inner_end(l, false), ST_OK, "inner rolled back");
+    cr_assert_eq(move(&a, &b, "7"), ST_OK, "alice pays bob all she holds");
+    cr_assert_eq(move(&a, &b, "1"), ST_INSUFFICIENT, "and then holds nothing");
+    cr_assert_eq(ledger_tx_end(l, true), ST_OK, "tx 3 kept");
+    put_block(1);
+    cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
+    expect_balance(&a, "0", "alice");
+    expect_balance(&b, "10", "bob");
+    cr_assert(audit_check("accounts_match_transfers"), "every account's totals are the sum of its transfers");
+}
+
+Test(ledger_books, refuses_overdraft_overflow_zero_and_self_transfer)
+{
+    ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice),
+                   b = ledger_user_account(LEDGER_FREE, bob);
+    mint_ten_to_alice();
+    cr_assert_eq(block_with(1, &a, &b, "11"), ST_INSUFFICIENT, "overdraft refused");
+    cr_assert_eq(block_with(2, &a, &a, "1"), ST_INVALID, "self transfer refused");
+    cr_assert_eq(block_with(3, &a, &b, "0"), ST_INVALID, "zero refused");
+    /* total issuance can never reach 2^256: 10 + (2^256 - 11) is the most */
+    cr_assert_eq(block_with(4, &issuance, &b,
+                            "115792089237316195423570985008687907853269984665640564039457584007913129639925"),
+                 ST_OK, "bob near the top");
+    cr_assert_eq(block_with(5, &issuance, &a, "1"), ST_OVERFLOW, "minting past 2^256 refused");
+    char *ta = balance_of(&a);
+    cr_assert_str_eq(ta, "10", "alice untouched by the refusals");
+    free(ta);
+    cr_assert(audit_check("debits_equal_credits"), "books balance");
+}
+
+/* A tampering of the books after block 0 (mint_ten_to_alice), and the audit checks it must fail. */
+static const struct tampering {
+    const char *sql;
+    struct {
+        const char *check;           /* NULL: no more */
+        const char *why;
+    } fails[2];
+} tamperings[] = {
+    { "UPDATE accounts SET credits = '11' WHERE credits = '10'",
+      { { "debits_equal_credits", "sums differ" },
+        { "accounts_match_transfers", "account no longer matches its transfers" } } },
+    { "UPDATE accounts SET debits = '12' WHERE credits = '10'", { { "no_negative_balance", "negative balance found" } } },
+    { "PRAGMA foreign_keys=OFF; DELETE FROM transactions",
+      { { "hash_chain", "a missing transaction breaks its block's tx_root" } } },
+};
+
+TH_TABLE_PARAMETERS(ledger_books, audit_detects_a_tampered_balance_or_transaction, tamperings)
+
+ParameterizedTest(int *i, ledger_books, audit_detects_a_tampered_balance_or_transaction)
+{
+    const struct tampering *t = &tamperings[*i];
+    mint_ten_to_alice();
+    tamper(t->sql);
+    for (size_t k = 0; k < 2 && t->fails[k].check; k++)
+        cr_assert(!audit_check(t->fails[k].check), "%s: %s (%s)", t->fails[k].check, t->fails[k].why, t->sql);
+}
+
+Test(ledger_books, audit_detects_a_broken_hash_chain)
+{
+    ledger_account a = ledger_user_account(LEDGER_FREE, alice), b = ledger_user_account(LEDGER_FREE, bob);
+    mint_ten_to_alice();
+    cr_assert_eq(block_with(1, &a, &b, "3"), ST_OK, "transfer");
+    cr_assert_eq(block_with(2, &a, &b, "3"), ST_OK, "transfer");
+    cr_assert(audit_check("hash_chain"), "chain intact");
+    tamper("UPDATE blocks SET time = time + 1 WHERE height = 1");
+    cr_assert(!audit_check("hash_chain"), "a changed header breaks the chain");
+}
+
+Test(ledger_books, sql_functions_are_exact)
+{
+    ledger_close(l);
+    l = NULL;
+    sqlite3 *db;
+    cr_assert_eq(sqlite3_open(th_ledger_path(), &db), SQLITE_OK, "open");
+    sqlite3_close(db);
+    char err[256] = "";
+    cr_assert_eq(ledger_open(&l, err, sizeof err, th_ledger_path()), ST_OK, "reopen: %s", err);
+    ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice),
+                   b = ledger_user_account(LEDGER_FREE, bob);
+    /* two balances whose sum exceeds 2^53 and 2^64 by far: a double or int64 sum would round */
+    cr_assert_eq(block_with(0, &issuance, &a, "100000000000000000000000000000000000001"), ST_OK, "mint a");
+    cr_assert_eq(block_with(1, &issuance, &b, "900000000000000000000000000000000000002"), ST_OK, "mint b");
+    cr_assert(audit_check("supply_equals_issuance"), "exact supply");
+}
+
+Test(ledger_books, refuses_a_database_from_a_newer_version)
+{
+    ledger_close(l);
+    l = NULL;
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA user_version = %u", ledger_schema_version() + 1);
+    tamper(pragma);
+    char err[256] = "";
+    ledger *x = NULL;
+    cr_assert_eq(ledger_open(&x, err, sizeof err, th_ledger_path()), ST_VERSION, "newer database refused");
+    cr_assert(strstr(err, "newer") != NULL, "says why: %s", err);
+    cr_assert_null(x, "no handle");
+    snprintf(pragma, sizeof pragma, "PRAGMA user_version = %u", ledger_schema_version());
+    tamper(pragma);
+    cr_assert_eq(ledger_open(&l, err, sizeof err, th_ledger_path()), ST_OK, "current version opens: %s", err);
+}
+
+/* Reads one text value of the database at path. */
+static char *read_text(const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_open(th_ledger_path(), &db), SQLITE_OK, "open for reading");
+    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "prepare %s: %s", sql, sqlite3_errmsg(db));
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW, "a row for %s", sql);
+    char *text = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return text;
+}
+
+/* A block's row is written after its transactions and transfers, whose heights reference it with a
+ * deferred foreign key: inserting the block then looks its children up, by an index on each child's
+ * height or by scanning the whole table at every block (which made rewards 13x slower with 100,000
+ * delegators when schema 010 first dropped transfers_by_height). */
+Test(ledger_books, the_children_of_a_block_are_indexed_by_height)
+{
+    static const char *const children[] = { "transfers", "transactions" };
+    for (size_t i = 0; i < sizeof children / sizeof children[0]; i++) {
+        char sql[200];
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM pragma_index_list('%s') AS il, pragma_index_info(il.name) AS ii "
+                 "WHERE ii.seqno = 0 AND ii.name = 'height'", children[i]);
+        char *n = read_text(sql);
+        cr_assert_str_neq(n, "0", "%s has an index that starts with height", children[i]);
+        free(n);
+    }
+}
+
+/* The nonce of address as the database holds it, read on a connection of its own. */
+static char *stored_nonce(const uint8_t address[20])
+{
+    char sql[120], hex[41];
+    for (int i = 0; i < 20; i++)
+        snprintf(hex + 2 * i, 3, "%02x", address[i]);
+    snprintf(sql, sizeof sql, "SELECT coalesce((SELECT nonce FROM nonces WHERE address = x'%s'), 0)", hex);
+    return read_text(sql);
+}
+
+static void expect_nonce(const uint8_t address[20], uint64_t want, const char *stored, const char *what)
+{
+    uint64_t n = 99;
+    cr_assert_eq(ledger_nonce_get(l, address, &n), ST_OK, "%s: nonce read", what);
+    cr_assert_eq(n, want, "%s: the ledger says %llu, expected %llu", what, (unsigned long long)n,
+                 (unsigned long long)want);
+    char *text = stored_nonce(address);
+    cr_assert_str_eq(text, stored, "%s: the database holds %s, expected %s", what, text, stored);
+    free(text);
+}
+
+Test(ledger_books, nonces_bumped_in_a_block_are_seen_at_once_and_written_at_its_commit)
+{
+    uint8_t txhash[32] = { 7 };
+    cr_assert_eq(ledger_block_begin(l, 0), ST_OK, "begin");
+    cr_assert_eq(ledger_nonce_bump(l, alice), ST_OK, "bump");
+    cr_assert_eq(ledger_nonce_bump(l, alice), ST_OK, "bump");
+    cr_assert_eq(ledger_nonce_bump(l, bob), ST_OK, "bump");
+    expect_nonce(alice, 2, "0", "two bumps in the open block");
+    /* a transaction rolled back after the bump leaves it: the engine bumps outside the savepoint */
+    cr_assert_eq(ledger_tx_begin(l, txhash), ST_OK, "tx begin");
+    cr_assert_eq(ledger_tx_end(l, false), ST_OK, "tx rolled back");
+    expect_nonce(alice, 2, "0", "after a rolled-back transaction");
+    put_block(0);
+    cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
+    expect_nonce(alice, 2, "2", "committed");
+    expect_nonce(bob, 1, "1", "committed");
+
+    cr_assert_eq(ledger_block_begin(l, 1), ST_OK, "begin");
+    cr_assert_eq(ledger_nonce_bump(l, alice), ST_OK, "bump");
+    expect_nonce(alice, 3, "2", "a bump over a stored nonce");
+    ledger_block_abort(l);
+    expect_nonce(alice, 2, "2", "the aborted block's bump is gone");
+
+    cr_assert_eq(ledger_block_begin(l, 1), ST_OK, "begin");
+    expect_nonce(alice, 2, "2", "a new block starts from the database");
+    cr_assert_eq(ledger_nonce_bump(l, alice), ST_OK, "bump");
+    put_block(1);
+    cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
+    expect_nonce(alice, 3, "3", "the next block's bump");
+    expect_nonce(bob, 1, "1", "untouched");
+}
+
+Test(ledger_books, migration_8_rescales_the_reward_accumulator_by_10_to_the_42)
+{
+    ledger_close(l);
+    l = NULL;
+    /* a database as version 7 left it (without what migrations 9 to 14 changed): acc,
+     * acc_rem and debt scaled by 10^36 */
+    tamper("INSERT INTO pools(id, owner, commission_ppm, capacity, shares, acc, acc_rem, stake, created_height) "
+           "VALUES(1, x'01', 0, '100', '30', '333', '10', '30', 1), (2, x'02', 0, '100', '0', '0', '0', '0', 1);"
+           "INSERT INTO stakes(pool, address, shares, debt) VALUES(1, x'0a', '10', '3330'), (1, x'0b', '20', '0');"
+           "DROP TABLE worker_allowlist; DROP TABLE worker_registrations; ALTER TABLE workers DROP COLUMN score;"
+           "ALTER TABLE workers DROP COLUMN value; ALTER TABLE workers DROP COLUMN started;"
+           "ALTER TABLE workers DROP COLUMN judged_from; ALTER TABLE pools DROP COLUMN description;"
+           "DROP TABLE pool_contributors; CREATE INDEX transfers_by_tx ON transfers(tx);"
+           "DROP INDEX votes_by_voter; DROP INDEX transactions_by_sender_position;"
+           "CREATE INDEX transactions_by_sender ON transactions(sender);"
+           "DROP TABLE secret_counts; ALTER TABLE enclaves DROP COLUMN ballot_key;"
+           "ALTER TABLE enclaves DROP COLUMN ballot_key_sig; ALTER TABLE votes DROP COLUMN ciphertext; DROP TABLE polls; ALTER TABLE votes DROP COLUMN choice;"
+           "PRAGMA user_version = 7");
+    char err[256] = "";
+    cr_assert_eq(ledger_open(&l, err, sizeof err, th_ledger_path()), ST_OK, "migrates: %s", err);
+    const char *zeros = "000000000000000000000000000000000000000000";
+    char expected[64];
+    char *v = read_text("SELECT acc FROM pools WHERE id = 1");
+    snprintf(expected, sizeof expected, "333%s", zeros);
+    cr_assert_str_eq(v, expected, "acc times 10^42");
+    free(v);
+    v = read_text("SELECT acc_rem FROM pools WHERE id = 1");
+    snprintf(expected, sizeof expected, "10%s", zeros);
+    cr_assert_str_eq(v, expected, "the carried remainder times 10^42");
+    free(v);
+    v = read_text("SELECT debt FROM stakes WHERE address = x'0a'");
+    snprintf(expected, sizeof expected, "3330%s", zeros);
+    cr_assert_str_eq(v, expected, "debt times 10^42");
+    free(v);
+    v = read_text("SELECT acc || '/' || acc_rem FROM pools WHERE id = 2");
+    cr_assert_str_eq(v, "0/0", "zero stays the canonical 0");
+    free(v);
+    v = read_text("SELECT debt FROM stakes WHERE address = x'0b'");
+    cr_assert_str_eq(v, "0", "a zero debt stays 0");
+    free(v);
+}
+
+Test(ledger_books, meta_values_round_trip)
+{
+    char *v = NULL;
+    cr_assert_eq(ledger_meta_get(l, "absent", &v), ST_NOTFOUND, "absent key");
+    cr_assert_eq(ledger_meta_set(l, "k", "one"), ST_OK, "set");
+    cr_assert_eq(ledger_meta_set(l, "k", "two"), ST_OK, "overwrite");
+    cr_assert_eq(ledger_meta_get(l, "k", &v), ST_OK, "get");
+    cr_assert_str_eq(v, "two", "latest value");
+    free(v);
+}
