@@ -169,6 +169,11 @@ int main(int argc, char **argv)
     bench_row(label, wide, "tx/s", "secp256k1 recoveries, one core", recover, ">= 0.35x");
     snprintf(label, sizeof label, "transfers via tx_send, batches of %d", BATCH);
     bench_row(label, batched, "tx/s", "secp256k1 recoveries, one core", recover, ">= 0.75x");
+    /* the loop's CPU a transfer beside one recovery's: what the loop thread costs whatever the load */
+    snprintf(label, sizeof label, "event loop CPU a transfer, batches of %d", BATCH);
+    bench_row(label, batched_us, "us", "one secp256k1 recovery, one core", 1e6 / recover, "-");
+    snprintf(label, sizeof label, "event loop CPU a transfer, %d conns x 1 call", WIDE_CONNECTIONS);
+    bench_row(label, wide_us, "us", "one secp256k1 recovery, one core", 1e6 / recover, "-");
     printf("\n%zu of %d and %zu of %d single, %zu of %d batched transfers succeeded\n", ok_single,
            CONNECTIONS * PER_CONNECTION, ok_wide, WIDE_CONNECTIONS * WIDE_PER_CONNECTION, ok_batched, BATCH * BATCHES);
     return ok_single == CONNECTIONS * PER_CONNECTION && ok_wide == WIDE_CONNECTIONS * WIDE_PER_CONNECTION

@@ -384,6 +384,34 @@ static bool check_members(cli_checklist *l, const enc_count_report *r, const cJS
     return cli_check_add(l, name, true, "the published scores, valid and invalid counts and measurement are the report's");
 }
 
+/* The "scores" check: the scores are possible for the system, whatever the ballots said. */
+static bool check_scores(cli_checklist *l, const enc_count_report *r, const cJSON *results)
+{
+    static const char name[] = "scores";
+    const cJSON *system = cJSON_GetObjectItemCaseSensitive(results, "system");
+    bool approval = cJSON_IsString(system) && strcmp(system->valuestring, "approval") == 0;
+    mpz_t sum, score, total;
+    mpz_inits(sum, score, total, NULL);
+    ledger_amount_from_word(total, r->total_power);
+    bool within = true, zero = true;
+    for (int i = 0; i < r->n_choices; i++) {
+        ledger_amount_from_word(score, r->scores[i]);
+        mpz_add(sum, sum, score);
+        zero = zero && mpz_sgn(score) == 0;
+        within = within && mpz_cmp(approval ? score : sum, total) <= 0;
+    }
+    mpz_clears(sum, score, total, NULL);
+    if (!cJSON_IsString(system))
+        return cli_check_add(l, name, false, "the results name no counting system");
+    if (r->valid == 0 && !zero)
+        return cli_check_add(l, name, false, "no ballot is valid, yet a score is not 0");
+    if (!within)
+        return cli_check_add(l, name, false, approval ? "a score exceeds the power of all the ballots"
+                                                      : "the scores add up to more than the power of all the ballots");
+    return cli_check_add(l, name, true, "possible for a %s poll: %s at most the power of all the ballots",
+                         system->valuestring, approval ? "each" : "their sum");
+}
+
 bool cli_count_check(cli_checklist *l, cli_count_claim *claim, const cJSON *results, uint64_t chain_id, uint64_t id,
                      const uint8_t hash[32], uint64_t count, const uint8_t total_power[32])
 {
@@ -394,11 +422,13 @@ bool cli_count_check(cli_checklist *l, cli_count_claim *claim, const cJSON *resu
     if (!check_report(l, &r, results, chain_id, id)) {
         cli_check_add(l, "ballots", false, "not checked: no report");
         cli_check_add(l, "members", false, "not checked: no report");
+        cli_check_add(l, "scores", false, "not checked: no report");
         return cli_check_add(l, "signature", false, "not checked: no report");
     }
     memcpy(claim->measurement, r.measurement, 32);
     bool ok = check_ballots(l, &r, results, hash, count, total_power);
     ok = check_members(l, &r, results) && ok;
+    ok = check_scores(l, &r, results) && ok;
     if (!cJSON_IsString(enclave) || ledger_addr_parse(claim->enclave, enclave->valuestring) != ST_OK)
         return cli_check_add(l, "signature", false, "the results name no enclave");
     ledger_addr_format(named, claim->enclave);

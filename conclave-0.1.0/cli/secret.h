@@ -100,14 +100,17 @@ typedef struct cli_count_claim {
 } cli_count_claim;
 
 /* Checks a counted secret poll's gov_getResults answer (results) against its report and against
- * the ballots recomputed by cli_ballots_recompute (hash, count, total_power), adding four checks:
+ * the ballots recomputed by cli_ballots_recompute (hash, count, total_power), adding five checks:
  *   "report":    `report` and `signature` parse as a count report (enclave/count_report.h) for
  *                chain_id, proposal id and the poll's number of choices;
  *   "ballots":   the report's ballotsHash, count and totalPower are the recomputed ones, and the
  *                results' ballotsHash, totalVotes and scoresTotal say the same;
  *   "members":   the results' validVotes, invalidVotes, scores and measurement are the report's;
+ *   "scores":    the report's scores are possible for the results' `system` (docs/POLLS.md): all 0
+ *                when no ballot is valid; each at most totalPower for approval (a ballot adds its
+ *                weight to every choice it approves); their sum at most totalPower for the others;
  *   "signature": the report's signature recovers to the results' `enclave`.
- * Returns: whether all four passed. Out: claim, filled when the report parsed and named an
+ * Returns: whether all five passed. Out: claim, filled when the report parsed and named an
  * enclave (unspecified otherwise). */
 bool cli_count_check(cli_checklist *l, cli_count_claim *claim, const cJSON *results, uint64_t chain_id, uint64_t id,
                      const uint8_t hash[32], uint64_t count, const uint8_t total_power[32]) NONNULL(1, 2, 3, 6, 8);

@@ -149,7 +149,7 @@ static int count_one(enc_count *c, const secp256k1_context *ctx, const uint8_t b
     explicit_bzero(err, sizeof err);
     if (valid) {
         if (c->has_tally)
-            rc = gov_poll_tally_add(&c->tally, &b, c->weight, 1) == ST_OK ? ST_OK : ST_NOMEM;
+            rc = gov_poll_tally_add(&c->tally, &b, c->weight, 1);  /* a ballot its own parser read: ST_OK */
         else
             rc = keep_ranking(c, &b);
         c->valid++;
@@ -197,7 +197,7 @@ int enc_count_chunk(enc_count *c, char *why, size_t whylen, const secp256k1_cont
             ledger_ballots_hash_add(&c->hash, voter, weight, ct, ct_len);
             rc = count_one(c, ctx, ballot_secret, voter, ct, ct_len);
             if (rc != ST_OK)
-                snprintf(why, whylen, "out of memory at ballot %u", pos);
+                snprintf(why, whylen, "ballot %u cannot be kept: %s", pos, st_str(rc));
             memcpy(c->last_voter, voter, 20);
             c->received++;
             off += ENC_COUNT_BALLOT_FIXED + ct_len;

@@ -26,7 +26,8 @@ enc_count *enc_count_new(void);
 void enc_count_free(enc_count *c);
 
 /* Begins the count that h announces, dropping an unfinished one.
- * Returns: ST_OK; ST_NOMEM (c is then idle). In: h as enc_count_header_parse accepted it. */
+ * Returns: ST_OK; ST_NOMEM; ST_INVALID for a system or number of choices that
+ * enc_count_header_parse refuses (c is idle after either). In: h. */
 int enc_count_begin(enc_count *c, const enc_count_header *h) WARN_UNUSED NONNULL(1, 2);
 
 /* Ends the count under way, if any, releasing what it held; c is idle afterwards. */
@@ -42,7 +43,7 @@ bool enc_count_complete(const enc_count *c) NONNULL(1);
 /* Reads one COUNT_CHUNK (whole ballots) and counts its ballots.
  * Returns: ST_OK; ST_CONFLICT if no count is under way; ST_INVALID if the chunk is empty, ends
  * inside a ballot, brings more ballots than announced, or a voter is not above the one before it;
- * ST_NOMEM. On any failure the count is dropped and why holds a reason naming the step and the
+ * ST_NOMEM if a ranked-choice ballot cannot be kept. On any failure the count is dropped and why holds a reason naming the step and the
  * ballot's position (nothing decrypted).
  * Args: ctx the enclave's context (ledger_ballot_open). Out: why (whylen bytes, NUL-terminated).
  * In: ballot_secret the ballot key's secret; buf (len bytes). */

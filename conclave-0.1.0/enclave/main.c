@@ -53,7 +53,7 @@ static void usage(FILE *out)
           "The confined enclave of conclaved, which spawns it; it speaks frames on fd N only.\n"
           "  --fd N                    the socket to the host (every other fd is closed)\n"
           "  --platform-secret FILE    the simulated platform's 32-byte secret (mode 0600)\n"
-          "  --sealed-dir DIR          where the identity key is sealed to this binary\n"
+          "  --sealed-dir DIR          where the identity and ballot keys are sealed to this binary\n"
           "  --test-forbidden-syscall  (tests) open a socket after confinement, to be killed\n"
           "  --print-filter            print the seccomp filter it would load for --fd N, and exit\n"
 #ifdef SANITIZER_BUILD

@@ -113,7 +113,8 @@ static int mint_genesis_account(void *arg, const uint8_t address[20], const mpz_
 }
 
 /* System: the genesis document's balances, minted in block 0 from its canonical text, and the
- * document itself stored in the same SQLite transaction: a ledger holds both or neither. */
+ * document itself stored in the same SQLite transaction (in chunks, genesis_store.c): a ledger
+ * holds both or neither. */
 static int apply_genesis(eng_apply *a)
 {
     const eng_genesis *g = &a->e->genesis;
@@ -141,7 +142,7 @@ static int apply_genesis(eng_apply *a)
     char hash[67], source[67];
     ledger_hex_encode(hash, g->hash, 32);
     ledger_hex_encode(source, g->source_hash, 32);
-    if (rc == ST_OK && (rc = ledger_meta_set_len(a->e->ledger, "genesis", g->canonical, g->canonical_len)) == ST_OK
+    if (rc == ST_OK && (rc = eng_genesis_document_put(a->e->ledger, g->canonical, g->canonical_len)) == ST_OK
         && (rc = ledger_meta_set(a->e->ledger, "genesis.params", g->params)) == ST_OK
         && (rc = ledger_meta_set(a->e->ledger, "genesis.hash", hash)) == ST_OK)
         rc = ledger_meta_set(a->e->ledger, "genesis.source", source);

@@ -9,14 +9,37 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ledger/hash.h"
+#include "ledger/hex.h"
+
+/* Out: hash, the genesis hash block 0's Genesis body (NUL-terminated, len bytes) commits to: the
+ * keccak-256 of the whole canonical text a chain made before carried as its message, else its
+ * message's "hash" once its "params" are the stored genesis's (g). Returns: whether it has one. */
+static bool committed_hash(uint8_t hash[32], const char *body, size_t len, const eng_genesis *g)
+{
+    static const char head[] = "{\"type\":\"Genesis\",\"message\":", whole[] = "{\"accounts\":";
+    if (len > sizeof head + sizeof whole && memcmp(body, head, sizeof head - 1) == 0
+        && memcmp(body + sizeof head - 1, whole, sizeof whole - 1) == 0 && body[len - 1] == '}') {
+        ledger_keccak256(hash, body + sizeof head - 1, len - sizeof head);
+        return true;
+    }
+    cJSON *doc = cJSON_ParseWithLength(body, len);
+    const cJSON *message = cJSON_GetObjectItemCaseSensitive(doc, "message");
+    const cJSON *hex = cJSON_GetObjectItemCaseSensitive(message, "hash");
+    char *params = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(message, "params"));
+    bool ok = cJSON_IsString(hex) && ledger_hex_decode_exact(hash, 32, hex->valuestring) == ST_OK && params
+              && strcmp(params, g->params) == 0;
+    cJSON_free(params);
+    cJSON_Delete(doc);
+    return ok;
+}
 
 /* Whether block 0 holds exactly the Genesis transaction of the engine's (the stored) genesis, at its
- * time: its body is {"type":"Genesis","message":<canonical>} as the node writes it, and the
- * canonical text's hash is the stored genesis hash (the accounts are not kept in memory).
- * Out: problem, a sentence when it does not. Returns: ST_OK, ST_NOMEM or ST_DB. */
+ * time: its body {"type":"Genesis","message":{"hash","params"}} as the node writes it (or the whole
+ * canonical text as the message, in a chain made before) commits to the stored genesis hash (the
+ * accounts are not kept in memory). Out: problem, a sentence when it does not. Returns: ST_OK,
+ * ST_NOMEM or ST_DB. */
 static int check_genesis_block(eng *e, char *problem, size_t len)
 {
-    static const char head[] = "{\"type\":\"Genesis\",\"message\":";
     ledger_block b0;
     ledger_txrec *recs = NULL;
     size_t n = 0;
@@ -28,16 +51,12 @@ static int check_genesis_block(eng *e, char *problem, size_t len)
     if (rc != ST_OK || (rc = ledger_txrec_list_block(e->ledger, 0, &recs, &n)) != ST_OK)
         return rc;
     bool is_genesis = n == 1 && !recs[0].has_sender && strcmp(recs[0].type, "Genesis") == 0;
-    size_t body_len = is_genesis ? strlen(recs[0].body) : 0;
-    bool has_doc = is_genesis && body_len > sizeof head && memcmp(recs[0].body, head, sizeof head - 1) == 0
-                   && recs[0].body[body_len - 1] == '}';
     uint8_t hash[32];
-    if (has_doc)
-        ledger_keccak256(hash, recs[0].body + sizeof head - 1, body_len - sizeof head);
+    bool has_hash = is_genesis && committed_hash(hash, recs[0].body, strlen(recs[0].body), &e->genesis);
     if (!is_genesis)
         snprintf(problem, len, "block 0 does not hold the one Genesis transaction");
-    else if (!has_doc)
-        snprintf(problem, len, "block 0's Genesis transaction carries no genesis document");
+    else if (!has_hash)
+        snprintf(problem, len, "block 0's Genesis transaction carries no genesis hash and parameters of the stored genesis");
     else if (memcmp(hash, e->genesis.hash, 32) != 0)
         snprintf(problem, len, "block 0 holds a genesis other than the stored one");
     else if (b0.time != e->genesis.time)

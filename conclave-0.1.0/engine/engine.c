@@ -588,24 +588,42 @@ void eng_stats_get(eng *e, eng_stats *out)
 }
 
 /* The genesis block: one system transaction minting the genesis balances and storing the genesis.
- * Its body {"type":"Genesis","message":<canonical>}, as eng_item_system would print it, is the
- * genesis's own text (borrowed, not copied: it may be most of 256 MiB), so a million accounts never
- * become a cJSON tree or a second copy. */
+ * Its body is {"type":"Genesis","message":{"hash","params"}}: the keccak-256 of the canonical text
+ * (which block 0 thus commits to) and the parameters, a few KB; the accounts are the document's,
+ * stored beside it in chunks. A chain made before (cfg genesis_whole_body, for replay) carried the
+ * whole canonical text as the message: that body is the genesis's own text, borrowed. */
 static int apply_genesis(eng *e)
 {
-    eng_item *it = calloc(1, sizeof *it);
-    if (!it)
-        return ST_NOMEM;
-    it->is_system = true;
-    if (!(it->sys_type = strdup("Genesis"))) {
-        eng_item_free(it);
-        return ST_NOMEM;
+    eng_item *it = NULL;
+    if (e->genesis_whole_body) {
+        if (!(it = calloc(1, sizeof *it)))
+            return ST_NOMEM;
+        it->is_system = true;
+        it->sys_body = e->genesis.body;
+        if (!(it->sys_type = strdup("Genesis"))) {
+            it->sys_body = NULL;
+            eng_item_free(it);
+            return ST_NOMEM;
+        }
+    } else {
+        char hex[67];
+        ledger_hex_encode(hex, e->genesis.hash, 32);
+        cJSON *message = cJSON_CreateObject(), *params = cJSON_Parse(e->genesis.params);
+        if (message && params && cJSON_AddStringToObject(message, "hash", hex)
+            && cJSON_AddItemToObject(message, "params", params)) {
+            params = NULL;
+            it = eng_item_system("Genesis", message);
+        }
+        cJSON_Delete(params);
+        cJSON_Delete(message);
+        if (!it)
+            return ST_NOMEM;
     }
-    it->sys_body = e->genesis.body;
     int rc = eng_apply_block(e, it, e->genesis.time);
     if (rc == ST_OK && (it->status != ST_OK || !it->success))
         rc = ST_INVALID;
-    it->sys_body = NULL; /* the genesis's, freed with it */
+    if (e->genesis_whole_body)
+        it->sys_body = NULL; /* the genesis's, freed with it */
     eng_item_free(it);
     return rc;
 }
@@ -761,6 +779,7 @@ int eng_open(eng **out, char *err, size_t errlen, const eng_config *cfg)
     enc_econ_params_init(&e->econ);
     e->durability.wal_fd = -1;
     e->dev = cfg->dev;
+    e->genesis_whole_body = cfg->genesis_whole_body;
     e->max_queue = cfg->max_queue ? cfg->max_queue : DEFAULT_MAX_QUEUE;
     e->max_block_txs = cfg->max_block_txs ? cfg->max_block_txs : DEFAULT_MAX_BLOCK_TXS;
     int rc = ledger_open(&e->ledger, err, errlen, cfg->db_path);

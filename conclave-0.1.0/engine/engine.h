@@ -35,6 +35,9 @@ typedef struct eng_config {
                                      * engine reads genesis_json no more (a first start has parsed it,
                                      * before block 0 is written), so the caller may free its text */
     void *genesis_read_arg;
+    bool genesis_whole_body;        /* a new chain's block 0 carries the whole genesis document in its
+                                     * Genesis transaction, as conclaved did before it carried the
+                                     * hash and parameters: eng_replay of such a chain sets it */
     enum eng_clock_mode clock_mode;
     bool dev;                       /* dev-only operations (mint, manual time) allowed */
     size_t max_queue;               /* queued transactions before ST_LIMIT; 0 = 50,000 */
@@ -118,9 +121,10 @@ int eng_submit_body(eng *e, char *err, size_t errlen, ledger_tx *tx, char **body
  * dev; ST_INVALID for another type; ST_LIMIT. */
 int eng_submit_system(eng *e, const char *type, const cJSON *message, eng_done_fn done, void *cookie)
     WARN_UNUSED NONNULL(1, 2, 3, 4);
-/* Settles epochs through the conclave-enclave at enclave_path, started now (and again after a crash)
- * with the platform secret file and the directory of its sealed key; registers it in the ledger
- * once its quote verifies and its measurement is allowlisted (in genesis or by governance).
+/* Settles epochs and counts secret polls through the conclave-enclave at enclave_path, started now
+ * (and again after a crash) with the platform secret file and the directory of its sealed key;
+ * registers it in the ledger, with its ballot key, once its quote verifies and its measurement is
+ * allowlisted (in genesis or by governance).
  * Returns: ST_OK, or why the enclave could not start (the node runs on; epochs wait for it). */
 int eng_enclave_configure(eng *e, const char *enclave_path, const char *platform_secret_path, const char *sealed_dir)
     WARN_UNUSED NONNULL(1, 2, 3, 4);
@@ -128,12 +132,13 @@ int eng_enclave_configure(eng *e, const char *enclave_path, const char *platform
 typedef void (*eng_settled_fn)(void *cookie);
 /* Calls fn(cookie) once no epoch is being settled: at once if the enclave is computing none and no
  * report waits for its block, else when the last of the due epochs is in a block or the enclave
- * failed (then the epochs wait for a new enclave). The loop serves everything else meanwhile.
+ * failed (then the epochs wait for a new enclave); and, likewise, once no secret poll is being
+ * counted or could be by the running enclave (a failed or refused count waits for its retry). The loop serves everything else meanwhile.
  * eng_close drops the waiters without calling them.
  * Returns: ST_OK; ST_NOMEM (fn will not be called). */
 int eng_when_settled(eng *e, eng_settled_fn fn, void *cookie) WARN_UNUSED NONNULL(1, 2);
-/* Dev only test hooks: the next settlement report gets one byte flipped on its way from the enclave,
- * so a test can see it refused (inputs false); or the next inputs go to the enclave a byte short,
+/* Dev only test hooks: the next report (an epoch's settlement or a secret poll's count) gets one
+ * byte flipped on its way from the enclave, so a test can see it refused (inputs false); or the next inputs go to the enclave a byte short,
  * so a test can see the enclave refuse them (inputs true). Returns: ST_OK or ST_DISABLED. */
 int eng_tamper_next_report(eng *e, bool inputs) WARN_UNUSED NONNULL(1);
 /* Dev only: moves the manual clock forward. Returns: ST_OK; ST_DISABLED; ST_OVERFLOW.

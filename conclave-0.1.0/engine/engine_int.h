@@ -92,6 +92,7 @@ struct eng {
     ledger *ledger;
     eng_genesis genesis;
     bool genesis_parsed;            /* genesis holds GMP values to clear */
+    bool genesis_whole_body;        /* a new block 0's Genesis carries the whole document (eng_config) */
     eng_clock clock;
     bool dev;
     eng_block_fn block_fn;          /* eng_set_block_listener */
@@ -110,7 +111,7 @@ struct eng {
     uint64_t enclave_retry_at;      /* monotonic seconds: no restart before */
     uint8_t enclave_address[20];    /* the running enclave's key address */
     eng_item *enclave_items;        /* EnclaveAllow/EnclaveRegister made for the producer to queue (owned) */
-    bool tamper_next_report;        /* dev test hook: flip a byte of the next report */
+    bool tamper_next_report;        /* dev test hook: flip a byte of the next report (settlement or count) */
     bool tamper_next_inputs;        /* dev test hook: send the next inputs a byte short */
     eng_settle_request settle;      /* the settlement being computed, or waiting for its block */
     eng_count_request count;        /* the secret poll being counted, one exchange with settle at a time */
@@ -216,6 +217,12 @@ static inline const enc_econ_params *eng_econ(const eng *e)
 {
     return &e->econ;
 }
+
+/* The genesis document kept for replay (engine/genesis_store.c), in chunks of meta so no statement
+ * binds the whole text. put: ST_OK, ST_DB. get: ST_OK with *text (caller frees; an older data
+ * directory's whole meta "genesis" too), ST_NOTFOUND, ST_INVALID (chunks missing), ST_NOMEM, ST_DB. */
+int eng_genesis_document_put(ledger *l, const char *text, size_t len) WARN_UNUSED NONNULL(1, 2);
+int eng_genesis_document_get(ledger *l, char **text) WARN_UNUSED NONNULL(1, 2);
 
 /* Settlement (engine/settlement.c): the next epoch to settle, whether it is due at now, its inputs
  * as the ledger says them, and the system transactions that allowlist and register an enclave,

@@ -75,7 +75,8 @@ typedef struct eng_genesis {
     enc_reward_params rewards;      /* "rewards": the settlement formula's parameters (settle.h) */
     eng_enclave_params enclave;
     gov_params governance;          /* "governance": tracks, lock period, grace, cancel burn (gov.h) */
-    char *body;                 /* block 0's Genesis transaction body, {"type":"Genesis","message":<canonical>}
+    char *body;                 /* {"type":"Genesis","message":<canonical>}, block 0's Genesis transaction
+                                 * body on a chain made before it carried the hash and parameters
                                  * (owned, NUL-terminated); NULL after eng_genesis_drop_accounts and
                                  * eng_genesis_restore. The accounts live only here, as text. */
     const char *canonical;      /* the canonical JSON of the document inside body: canonical_len bytes, NOT

@@ -36,6 +36,22 @@ static int item_from_record(eng_item **out, const ledger_txrec *r, uint64_t chai
     return rc;
 }
 
+/* Whether block 0 of src carries the whole genesis document in its Genesis transaction, as a chain
+ * made before block 0 carried the hash and parameters does: replay builds block 0 the same way.
+ * Returns: ST_OK; ST_NOTFOUND without block 0; ST_DB; ST_NOMEM. */
+static int genesis_body_is_whole(ledger *src, bool *whole)
+{
+    static const char whole_head[] = "{\"type\":\"Genesis\",\"message\":{\"accounts\":";
+    ledger_txrec *recs = NULL;
+    size_t n = 0;
+    int rc = ledger_txrec_list_block(src, 0, &recs, &n);
+    *whole = rc == ST_OK && n == 1 && strncmp(recs[0].body, whole_head, sizeof whole_head - 1) == 0;
+    for (size_t i = 0; i < n; i++)
+        ledger_txrec_clear(&recs[i]);
+    free(recs);
+    return rc;
+}
+
 /* Collects one ledger's accounts as text lines "kind owner pool debits credits". */
 struct account_lines {
     char **lines;
@@ -186,11 +202,17 @@ int eng_replay(eng_replay_report *report, char *err, size_t errlen, const char *
     int rc = ledger_open_readonly(&src, err, errlen, src_path);
     if (rc != ST_OK)
         goto out;
-    if ((rc = ledger_meta_get(src, "genesis", &genesis)) != ST_OK) {
+    bool whole_body;
+    if ((rc = eng_genesis_document_get(src, &genesis)) != ST_OK) {
         snprintf(err, errlen, "%s holds no genesis", src_path);
         goto out;
     }
-    eng_config cfg = { .db_path = dst_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL };
+    if ((rc = genesis_body_is_whole(src, &whole_body)) != ST_OK) {
+        snprintf(err, errlen, "cannot read the genesis block");
+        goto out;
+    }
+    eng_config cfg = { .db_path = dst_path, .genesis_json = genesis, .genesis_whole_body = whole_body,
+                       .clock_mode = ENG_CLOCK_MANUAL };
     if ((rc = eng_open(&e, err, errlen, &cfg)) != ST_OK)
         goto out;
     ledger_block head, stored, replayed;

@@ -4,9 +4,13 @@
  * prepared once per store through the ledger's statement cache (ledger_stmt_prepare) into slots the
  * store owns; values are always bound, and rows are stepped and read by the ledger's row helpers.
  * It shares the ledger's one connection (ledger/sqlstore.h), so governance rows commit with the
- * block. Tallies and amounts are canonical decimal text, read and written through GMP. */
+ * block; within a block the proposals it read stay in memory and a vote's tally is written once at
+ * the commit (issue 12). Tallies and amounts are canonical decimal text, read and written through
+ * GMP. */
+#define _GNU_SOURCE /* twalk_r, tdestroy */
 #include "governance/gov_store.h"
 
+#include <search.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ledger/sqlstore.h"
@@ -23,7 +27,19 @@ enum gov_stmt_id {
 struct gov_store {
     ledger *l;
     sqlite3_stmt *stmts[G_STMT_COUNT];
+    /* the open block's proposals (below, "the open block's proposals") */
+    void *memo;                     /* tsearch tree of struct prop_memo */
+    struct prop_undo *undo;         /* oldest first */
+    size_t n_undo, cap_undo, inner_mark;
+    uint64_t serial, tx_serial, next_serial;
+    bool broken;                    /* a rollback could not be followed: the block must not commit */
 };
+
+static int memo_write(void *ctx);
+static void memo_forget(void *ctx);
+static void memo_savepoint(void *ctx, bool inner);
+static void memo_savepoint_end(void *ctx, bool inner, bool keep);
+static void forget_memo(gov_store *s);
 
 int gov_store_new(gov_store **out, ledger *l)
 {
@@ -31,13 +47,23 @@ int gov_store_new(gov_store **out, ledger *l)
     if (!*out)
         return ST_NOMEM;
     (*out)->l = l;
-    return ST_OK;
+    ledger_block_cache hooks = { .write = memo_write, .forget = memo_forget, .savepoint = memo_savepoint,
+                                 .savepoint_end = memo_savepoint_end, .ctx = *out };
+    int rc = ledger_add_block_cache(l, &hooks);
+    if (rc != ST_OK) {
+        free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 void gov_store_free(gov_store *s)
 {
     if (!s)
         return;
+    ledger_remove_block_cache(s->l, s);
+    forget_memo(s);
+    free(s->undo);
     for (int i = 0; i < G_STMT_COUNT; i++)
         sqlite3_finalize(s->stmts[i]);
     free(s);
@@ -98,16 +124,230 @@ static int read_proposal(sqlite3_stmt *st, void *row, const void *ctx)
     return ledger_column_mpzs(st, 14, p->for_weight, p->against_weight, p->abstain_weight, p->turnout, NULL);
 }
 
-int gov_proposal_get(gov_store *s, uint64_t id, gov_proposal *p)
+/* ---- the open block's proposals ----
+ * Within a block, a proposal read once stays in memory (a tree by id), and an update that changes
+ * only its tally (weights and turnout: a vote) is kept there and written once at the block's
+ * commit, through the ledger's block-cache hooks. An update that changes what SQL reads within a
+ * block (state, next_change, reason: gov_proposal_due's columns) is written at once. An undo log
+ * keeps savepoints exact: a proposal's mutable fields before its first change under a savepoint,
+ * and the proposals first read under it are dropped when it rolls back (their row may go too). */
+
+struct prop_memo {
+    gov_proposal p;
+    bool dirty;                     /* the tally differs from the row: written at the commit */
+    uint64_t serial;                /* the savepoint it was last saved under */
+    uint64_t loaded;                /* the savepoint it was read under */
+};
+
+/* A proposal's mutable fields before the first change under one savepoint. */
+struct prop_undo {
+    struct prop_memo *m;
+    gov_state state;
+    bool has_next_change, dirty;
+    uint64_t next_change, serial;
+    char *reason;                   /* owned */
+    mpz_t for_weight, against_weight, abstain_weight, turnout;
+};
+
+static int compare_ids(const void *a, const void *b)
 {
-    static const char sql[] =
-        "SELECT proposer, track, title, body, payload, deposit, state, snapshot, total_power, created, vote_start,"
-        " vote_end, eta, expires, for_weight, against_weight, abstain_weight, turnout, next_change, reason"
-        " FROM proposals WHERE id = ?1";
-    return ledger_read_row(stmt(s, G_PROP_GET, sql, LEDGER_VALUES(ledger_val_int(id))), p, read_proposal, &id);
+    uint64_t x = ((const struct prop_memo *)a)->p.id, y = ((const struct prop_memo *)b)->p.id;
+    return (x > y) - (x < y);
 }
 
-int gov_proposal_update(gov_store *s, const gov_proposal *p)
+static void free_memo(void *node)
+{
+    struct prop_memo *m = node;
+    gov_proposal_clear(&m->p);
+    free(m);
+}
+
+static struct prop_memo *memo_find(gov_store *s, uint64_t id)
+{
+    struct prop_memo key = { .p.id = id };
+    void *found = tfind(&key, &s->memo, compare_ids);
+    return found ? *(struct prop_memo **)found : NULL;
+}
+
+/* Copies the mutable fields of from into to. Returns: ST_OK or ST_NOMEM. */
+static int copy_mutable(gov_proposal *to, const gov_proposal *from)
+{
+    char *reason = from->reason ? strdup(from->reason) : NULL;
+    if (from->reason && !reason)
+        return ST_NOMEM;
+    free(to->reason);
+    to->reason = reason;
+    to->state = from->state;
+    to->has_next_change = from->has_next_change;
+    to->next_change = from->next_change;
+    mpz_set(to->for_weight, from->for_weight);
+    mpz_set(to->against_weight, from->against_weight);
+    mpz_set(to->abstain_weight, from->abstain_weight);
+    mpz_set(to->turnout, from->turnout);
+    return ST_OK;
+}
+
+/* A whole copy of from into to (initialized, without strings). Returns: ST_OK or ST_NOMEM. */
+static int copy_proposal(gov_proposal *to, const gov_proposal *from)
+{
+    to->id = from->id;
+    memcpy(to->proposer, from->proposer, 20);
+    to->track = strdup(from->track);
+    to->title = strdup(from->title);
+    to->body = strdup(from->body);
+    to->payload = strdup(from->payload);
+    mpz_set(to->deposit, from->deposit);
+    to->snapshot = from->snapshot;
+    mpz_set(to->total_power, from->total_power);
+    to->created = from->created;
+    to->vote_start = from->vote_start;
+    to->vote_end = from->vote_end;
+    to->eta = from->eta;
+    to->expires = from->expires;
+    if (!to->track || !to->title || !to->body || !to->payload)
+        return ST_NOMEM;
+    return copy_mutable(to, from);
+}
+
+/* Records m's mutable fields before its first change under the open savepoint. */
+static int save_for_undo(gov_store *s, struct prop_memo *m)
+{
+    if (m->serial == s->serial)
+        return ST_OK;
+    if (s->n_undo == s->cap_undo) {
+        size_t cap = s->cap_undo ? 2 * s->cap_undo : 16;
+        struct prop_undo *u = realloc(s->undo, cap * sizeof *u);
+        if (!u)
+            return ST_NOMEM;
+        s->undo = u;
+        s->cap_undo = cap;
+    }
+    struct prop_undo *u = &s->undo[s->n_undo];
+    u->reason = m->p.reason ? strdup(m->p.reason) : NULL;
+    if (m->p.reason && !u->reason)
+        return ST_NOMEM;
+    s->n_undo++;
+    u->m = m;
+    u->state = m->p.state;
+    u->has_next_change = m->p.has_next_change;
+    u->next_change = m->p.next_change;
+    u->dirty = m->dirty;
+    u->serial = m->serial;
+    mpz_init_set(u->for_weight, m->p.for_weight);
+    mpz_init_set(u->against_weight, m->p.against_weight);
+    mpz_init_set(u->abstain_weight, m->p.abstain_weight);
+    mpz_init_set(u->turnout, m->p.turnout);
+    m->serial = s->serial;
+    return ST_OK;
+}
+
+static void drop_undo(struct prop_undo *u)
+{
+    free(u->reason);
+    mpz_clears(u->for_weight, u->against_weight, u->abstain_weight, u->turnout, NULL);
+}
+
+/* Walks the tree collecting the proposals read under savepoint `since` or later, to be dropped. */
+struct prop_drop {
+    uint64_t since;
+    struct prop_memo **list;
+    size_t n, cap;
+    bool nomem;
+};
+
+static void collect_loaded(const void *node, VISIT which, void *closure)
+{
+    struct prop_drop *d = closure;
+    struct prop_memo *m = *(struct prop_memo *const *)node;
+    if ((which != postorder && which != leaf) || m->loaded < d->since || d->nomem)
+        return;
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? 2 * d->cap : 8;
+        struct prop_memo **list = realloc(d->list, cap * sizeof *list);
+        if (!list) {
+            d->nomem = true;
+            return;
+        }
+        d->list = list;
+        d->cap = cap;
+    }
+    d->list[d->n++] = m;
+}
+
+static void forget_memo(gov_store *s)
+{
+    for (size_t i = 0; i < s->n_undo; i++)
+        drop_undo(&s->undo[i]);
+    s->n_undo = 0;
+    tdestroy(s->memo, free_memo);
+    s->memo = NULL;
+    s->serial = s->tx_serial = 0;
+}
+
+/* Rolls the memo back to savepoint `serial` (whose undo records start at `mark`). */
+static void roll_back(gov_store *s, size_t mark, uint64_t serial)
+{
+    while (s->n_undo > mark) {
+        struct prop_undo *u = &s->undo[--s->n_undo];
+        struct prop_memo *m = u->m;
+        m->p.state = u->state;
+        m->p.has_next_change = u->has_next_change;
+        m->p.next_change = u->next_change;
+        free(m->p.reason);
+        m->p.reason = u->reason;
+        u->reason = NULL;
+        mpz_swap(m->p.for_weight, u->for_weight);
+        mpz_swap(m->p.against_weight, u->against_weight);
+        mpz_swap(m->p.abstain_weight, u->abstain_weight);
+        mpz_swap(m->p.turnout, u->turnout);
+        m->dirty = u->dirty;
+        m->serial = u->serial;
+        drop_undo(u);
+    }
+    struct prop_drop d = { .since = serial };
+    twalk_r(s->memo, collect_loaded, &d);
+    if (d.nomem) {
+        /* cannot tell which to drop: write nothing more from memory, read everything again. The
+         * dirty tallies of kept transactions would be lost, so the block must not commit. */
+        s->broken = true;
+    }
+    for (size_t i = 0; i < d.n; i++) {
+        tdelete(d.list[i], &s->memo, compare_ids);
+        free_memo(d.list[i]);
+    }
+    free(d.list);
+}
+
+static void memo_savepoint(void *ctx, bool inner)
+{
+    gov_store *s = ctx;
+    if (inner) {
+        s->tx_serial = s->serial;
+        s->inner_mark = s->n_undo;
+    } else {
+        for (size_t i = 0; i < s->n_undo; i++)
+            drop_undo(&s->undo[i]);
+        s->n_undo = 0;
+    }
+    s->serial = ++s->next_serial;
+}
+
+static void memo_savepoint_end(void *ctx, bool inner, bool keep)
+{
+    gov_store *s = ctx;
+    if (!keep)
+        roll_back(s, inner ? s->inner_mark : 0, s->serial);
+    if (inner) {
+        s->serial = s->tx_serial;
+    } else {
+        for (size_t i = 0; i < s->n_undo; i++)
+            drop_undo(&s->undo[i]);
+        s->n_undo = 0;
+        s->serial = 0;
+    }
+}
+
+static int write_row(gov_store *s, const gov_proposal *p)
 {
     static const char sql[] =
         "UPDATE proposals SET state = ?1, for_weight = ?2, against_weight = ?3, abstain_weight = ?4, turnout = ?5,"
@@ -118,6 +358,78 @@ int gov_proposal_update(gov_store *s, const gov_proposal *p)
         p->reason ? ledger_val_text(p->reason) : ledger_val_null(), ledger_val_int(p->id)));
     return ledger_step_bound(st, ledger_bind_mpzs(st, 2, p->for_weight, p->against_weight, p->abstain_weight,
                                                   p->turnout, NULL));
+}
+
+/* What write_dirty carries along the walk. */
+struct prop_write {
+    gov_store *s;
+    int rc;
+};
+
+static void write_dirty(const void *node, VISIT which, void *closure)
+{
+    struct prop_write *w = closure;
+    const struct prop_memo *m = *(struct prop_memo *const *)node;
+    if (w->rc == ST_OK && (which == postorder || which == leaf) && m->dirty)
+        w->rc = write_row(w->s, &m->p);
+}
+
+static int memo_write(void *ctx)
+{
+    gov_store *s = ctx;
+    if (s->broken)
+        return ST_NOMEM;
+    struct prop_write w = { s, ST_OK };
+    twalk_r(s->memo, write_dirty, &w);
+    return w.rc;
+}
+
+static void memo_forget(void *ctx)
+{
+    gov_store *s = ctx;
+    forget_memo(s);
+    s->broken = false;
+}
+
+int gov_proposal_get(gov_store *s, uint64_t id, gov_proposal *p)
+{
+    static const char sql[] =
+        "SELECT proposer, track, title, body, payload, deposit, state, snapshot, total_power, created, vote_start,"
+        " vote_end, eta, expires, for_weight, against_weight, abstain_weight, turnout, next_change, reason"
+        " FROM proposals WHERE id = ?1";
+    bool in_block = ledger_in_block(s->l) && !s->broken;
+    struct prop_memo *m = in_block ? memo_find(s, id) : NULL;
+    if (m)
+        return copy_proposal(p, &m->p);
+    int rc = ledger_read_row(stmt(s, G_PROP_GET, sql, LEDGER_VALUES(ledger_val_int(id))), p, read_proposal, &id);
+    if (rc != ST_OK || !in_block)
+        return rc;
+    /* kept for the rest of the block; without memory for that, it is only read again */
+    if (!(m = calloc(1, sizeof *m)))
+        return ST_OK;
+    gov_proposal_init(&m->p);
+    m->loaded = m->serial = s->serial;
+    if (copy_proposal(&m->p, p) != ST_OK || !tsearch(m, &s->memo, compare_ids))
+        free_memo(m);
+    return ST_OK;
+}
+
+int gov_proposal_update(gov_store *s, const gov_proposal *p)
+{
+    struct prop_memo *m = ledger_in_block(s->l) && !s->broken ? memo_find(s, p->id) : NULL;
+    if (!m)
+        return write_row(s, p);
+    bool tally_only = m->p.state == p->state && m->p.has_next_change == p->has_next_change
+                      && (!p->has_next_change || m->p.next_change == p->next_change)
+                      && ((!m->p.reason && !p->reason) || (m->p.reason && p->reason && strcmp(m->p.reason, p->reason) == 0));
+    int rc = save_for_undo(s, m);
+    if (rc == ST_OK && !tally_only)
+        rc = write_row(s, p);
+    if (rc == ST_OK)
+        rc = copy_mutable(&m->p, p);
+    if (rc == ST_OK)
+        m->dirty = tally_only; /* else the row was just written whole */
+    return rc;
 }
 
 int gov_proposal_due(gov_store *s, uint64_t now, uint64_t *ids, unsigned cap, unsigned *n)

@@ -12,14 +12,20 @@
 
 typedef struct gov_store gov_store;
 
-/* Makes a store on l (borrowed: l must outlive it; free the store before ledger_close).
- * Returns: ST_OK with *out, or ST_NOMEM (*out NULL). */
+/* Makes a store on l (borrowed: l must outlive it; free the store before ledger_close), registered
+ * with l as a block cache (ledger_add_block_cache) for the proposals it keeps during a block. Only
+ * one store of a ledger may update proposals within a block: another would not see its memory.
+ * Returns: ST_OK with *out; ST_NOMEM; ST_LIMIT (the ledger has its most block caches); ST_INVALID
+ * inside a block. *out is NULL on failure. */
 int gov_store_new(gov_store **out, ledger *l) WARN_UNUSED NONNULL(1, 2);
 /* Finalizes the cached statements. Accepts NULL. */
 void gov_store_free(gov_store *s);
 
 /* Proposals. insert assigns p->id (1, 2, ...); get: ST_NOTFOUND if absent (p keeps its init state);
- * update writes state, tallies, next_change and reason. */
+ * update writes state, tallies, next_change and reason. Within a block a proposal read is kept in
+ * memory until the block ends, and an update that changes only its tallies (a vote) stays there
+ * until the block's commit writes it: SQL over the tally columns does not see it before then
+ * (state, next_change and reason are written at once). Savepoints rolled back undo both. */
 int gov_proposal_insert(gov_store *s, gov_proposal *p) WARN_UNUSED NONNULL(1, 2);
 int gov_proposal_get(gov_store *s, uint64_t id, gov_proposal *p) WARN_UNUSED NONNULL(1, 3);
 int gov_proposal_update(gov_store *s, const gov_proposal *p) WARN_UNUSED NONNULL(1, 2);

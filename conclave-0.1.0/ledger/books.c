@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* books.c: double-entry bookkeeping: accounts created on first use, transfers that debit one
- * account and credit another in exact u256 arithmetic (TigerBeetle's model), balances (nonces: nonces.c).
- * Every transfer is a row in `transfers`, so each account's totals can be re-derived and audited. */
-#define _GNU_SOURCE /* tdestroy */
+ * account and credit another in exact u256 arithmetic (TigerBeetle's model), balances. Every
+ * transfer is a row in `transfers`, so each account's totals can be re-derived and audited. Within a
+ * block the totals are kept in memory and written at its commit (account_memo.c); nonces: nonces.c. */
 #include "ledger/ledger_int.h"
 
-#include <search.h>
-#include <stdlib.h>
 #include <string.h>
 #include "ledger/amount.h"
 
@@ -62,82 +60,31 @@ static int account_find(ledger *l, const ledger_account *a, struct account_row *
     return ledger_read_row(account_query(l, STMT_ACCOUNT_FIND, sql, a), row, read_account, NULL);
 }
 
-/* An account's row as the open block has read or written it: the block's memo of accounts, so that
- * an account that moves again in the same block (a busy sender, a pool, the fees) is read once.
- * Writes still go to the database at once (the memo is never ahead of it), and any rollback empties
- * the memo, so it can only ever hold what the database holds. */
-struct account_memo {
-    ledger_account key;
-    int64_t id;
-    mpz_t debits, credits;
-};
-
-static int compare_accounts(const void *a, const void *b)
-{
-    const ledger_account *x = &((const struct account_memo *)a)->key, *y = &((const struct account_memo *)b)->key;
-    if (x->kind != y->kind)
-        return x->kind < y->kind ? -1 : 1;
-    if (x->pool != y->pool)
-        return x->pool < y->pool ? -1 : 1;
-    return memcmp(x->owner, y->owner, LEDGER_ADDR_LEN);
-}
-
-static void free_account_memo(void *node)
-{
-    struct account_memo *m = node;
-    mpz_clears(m->debits, m->credits, NULL);
-    free(m);
-}
-
-void ledger_account_memo_forget(ledger *l)
-{
-    tdestroy(l->account_memo, free_account_memo);
-    l->account_memo = NULL;
-}
-
-/* Finds or creates the account in the open block's memo, reading the database (or creating the
- * row) on the block's first use of it. Reads first: most accounts exist, and an upsert would
- * rewrite the row and its index entry every time. Out: *out, borrowed until the memo is emptied.
+/* The account's row in the open block's memo (account_memo.c), read from the database, or created
+ * there, on the block's first use of it. Reads first: most accounts exist, and an upsert would
+ * rewrite the row and its index entry every time. Out: *out, borrowed until the block ends.
  * Returns: ST_OK; ST_NOMEM; ST_DB. */
-static int account_load(ledger *l, const ledger_account *a, struct account_memo **out)
+static int account_load(ledger *l, const ledger_account *a, ledger_memo_row **out)
 {
     static const char insert_sql[] = "INSERT INTO accounts(kind, owner, pool) VALUES(?1, ?2, ?3) RETURNING id";
-    struct account_memo key = { .key = *a };
-    void *found = tfind(&key, &l->account_memo, compare_accounts);
-    if (found) {
-        *out = *(struct account_memo **)found;
+    if ((*out = ledger_memo_find(l, a)))
         return ST_OK;
-    }
-    struct account_memo *m = malloc(sizeof *m);
-    if (!m)
-        return ST_NOMEM;
-    m->key = *a;
-    mpz_inits(m->debits, m->credits, NULL);
-    struct account_row row = { 0, m->debits, m->credits };
+    mpz_t debits, credits;
+    mpz_inits(debits, credits, NULL);
+    struct account_row row = { 0, debits, credits };
     int rc = account_find(l, a, &row);
-    m->id = row.id;
-    if (rc == ST_NOTFOUND) {
+    bool created = rc == ST_NOTFOUND;
+    if (created) {
         uint64_t new_id = 0;
         rc = ledger_step_returning_id(account_query(l, STMT_ACCOUNT_INSERT, insert_sql, a), &new_id);
-        m->id = (int64_t)new_id;
-        mpz_set_ui(m->debits, 0);
-        mpz_set_ui(m->credits, 0);
+        row.id = (int64_t)new_id;
+        mpz_set_ui(debits, 0);
+        mpz_set_ui(credits, 0);
     }
-    if (rc == ST_OK && !tsearch(m, &l->account_memo, compare_accounts))
-        rc = ST_NOMEM;
-    if (rc != ST_OK) {
-        free_account_memo(m);
-        return rc;
-    }
-    *out = m;
-    return ST_OK;
-}
-
-static int account_store(ledger *l, enum ledger_stmt_id id_stmt, const char *sql, int64_t id, const mpz_t value)
-{
-    char buf[LEDGER_AMOUNT_STRLEN];
-    ledger_amount_format(buf, value);
-    return ledger_step_done(ledger_query(l, id_stmt, sql, LEDGER_VALUES(ledger_val_text(buf), ledger_val_int(id))));
+    if (rc == ST_OK)
+        rc = ledger_memo_add(l, a, row.id, debits, credits, created, out);
+    mpz_clears(debits, credits, NULL);
+    return rc;
 }
 
 int ledger_transfer(ledger *l, const ledger_account *debit, const ledger_account *credit,
@@ -148,7 +95,7 @@ int ledger_transfer(ledger *l, const ledger_account *debit, const ledger_account
         return ST_INVALID;
     if (memcmp(debit, credit, sizeof *debit) == 0)
         return ST_INVALID;
-    struct account_memo *d, *c;
+    ledger_memo_row *d, *c;
     mpz_t debits, credits;
     mpz_inits(debits, credits, NULL);
     int rc = account_load(l, debit, &d);
@@ -165,21 +112,18 @@ int ledger_transfer(ledger *l, const ledger_account *debit, const ledger_account
     }
     if ((rc = ledger_amount_add(credits, c->credits, amount)) != ST_OK)
         goto out;
-    static const char debit_sql[] = "UPDATE accounts SET debits = ?1 WHERE id = ?2";
-    static const char credit_sql[] = "UPDATE accounts SET credits = ?1 WHERE id = ?2";
-    if ((rc = account_store(l, STMT_ACCOUNT_DEBIT, debit_sql, d->id, debits)) != ST_OK
-        || (rc = account_store(l, STMT_ACCOUNT_CREDIT, credit_sql, c->id, credits)) != ST_OK)
-        goto out;
-    /* the database has them: so has the memo (a failure above aborts the block, memo and all) */
-    mpz_set(d->debits, debits);
-    mpz_set(c->credits, credits);
     static const char insert_sql[] =
         "INSERT INTO transfers(height, tx, debit, credit, amount, code) VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
     char buf[LEDGER_AMOUNT_STRLEN];
     ledger_amount_format(buf, amount);
     sqlite3_stmt *st = ledger_query(l, STMT_TRANSFER_INSERT, insert_sql, LEDGER_VALUES(ledger_val_int(l->height),
         ledger_val_hash(l->txhash), ledger_val_int(d->id), ledger_val_int(c->id), ledger_val_text(buf), ledger_val_text(code)));
-    rc = ledger_step_done(st);
+    if ((rc = ledger_step_done(st)) != ST_OK || (rc = ledger_memo_change(l, d)) != ST_OK
+        || (rc = ledger_memo_change(l, c)) != ST_OK)
+        goto out;
+    /* the totals reach the database at the block's commit (ledger_memo_write) */
+    mpz_set(d->debits, debits);
+    mpz_set(c->credits, credits);
 out:
     mpz_clears(debits, credits, NULL);
     return rc;
@@ -187,6 +131,11 @@ out:
 
 int ledger_balance(ledger *l, const ledger_account *a, mpz_t balance)
 {
+    const ledger_memo_row *kept = ledger_memo_find(l, a);
+    if (kept) {
+        mpz_sub(balance, kept->credits, kept->debits);
+        return ST_OK;
+    }
     mpz_t debits;
     mpz_init(debits);
     struct account_row row = { 0, debits, balance };

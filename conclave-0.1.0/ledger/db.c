@@ -207,7 +207,7 @@ void ledger_close(ledger *l)
     if (!l)
         return;
     ledger_nonces_forget(l);
-    ledger_account_memo_forget(l);
+    ledger_memo_forget(l);
     for (int i = 0; i < STMT_COUNT; i++)
         sqlite3_finalize(l->stmts[i]);
     sqlite3_close(l->db);
@@ -271,6 +271,34 @@ static int control(ledger *l, enum ledger_stmt_id id, const char *sql)
     return ledger_step_done(ledger_query(l, id, sql, NULL));
 }
 
+/* Tells every registered block cache that a savepoint began, or ended (kept or rolled back). */
+static void caches_savepoint(ledger *l, bool inner)
+{
+    for (unsigned i = 0; i < l->n_caches; i++)
+        l->caches[i].savepoint(l->caches[i].ctx, inner);
+}
+
+static void caches_savepoint_end(ledger *l, bool inner, bool keep)
+{
+    for (unsigned i = 0; i < l->n_caches; i++)
+        l->caches[i].savepoint_end(l->caches[i].ctx, inner, keep);
+}
+
+/* Writes what the block caches hold (before the COMMIT). Returns: ST_OK or the first failure. */
+static int caches_write(ledger *l)
+{
+    int rc = ST_OK;
+    for (unsigned i = 0; i < l->n_caches && rc == ST_OK; i++)
+        rc = l->caches[i].write(l->caches[i].ctx);
+    return rc;
+}
+
+static void caches_forget(ledger *l)
+{
+    for (unsigned i = 0; i < l->n_caches; i++)
+        l->caches[i].forget(l->caches[i].ctx);
+}
+
 struct ledger_checkpointer {
     sqlite3 *db;
 };
@@ -326,12 +354,14 @@ int ledger_block_begin(ledger *l, uint64_t height)
 int ledger_block_commit(ledger *l)
 {
     ARG_CHECK(l->in_block && !l->in_tx);
-    if (ledger_nonces_write(l) != ST_OK || control(l, STMT_COMMIT, "COMMIT") != ST_OK) {
+    if (caches_write(l) != ST_OK || ledger_nonces_write(l) != ST_OK || ledger_memo_write(l) != ST_OK
+        || control(l, STMT_COMMIT, "COMMIT") != ST_OK) {
         ledger_block_abort(l);
         return ST_DB;
     }
     ledger_nonces_forget(l);
-    ledger_account_memo_forget(l);
+    ledger_memo_forget(l);
+    caches_forget(l);
     l->in_block = false;
     return ST_OK;
 }
@@ -342,7 +372,8 @@ void ledger_block_abort(ledger *l)
         return;
     sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
     ledger_nonces_forget(l);
-    ledger_account_memo_forget(l);
+    ledger_memo_forget(l);
+    caches_forget(l);
     l->in_block = false;
     l->in_tx = false;
 }
@@ -368,6 +399,29 @@ void ledger_read_end(ledger *l)
         sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+bool ledger_in_block(const ledger *l)
+{
+    return l->in_block;
+}
+
+int ledger_add_block_cache(ledger *l, const ledger_block_cache *c)
+{
+    ARG_CHECK(!l->in_block);
+    if (l->n_caches == LEDGER_MAX_BLOCK_CACHES)
+        return ST_LIMIT;
+    l->caches[l->n_caches++] = *c;
+    return ST_OK;
+}
+
+void ledger_remove_block_cache(ledger *l, const void *ctx)
+{
+    for (unsigned i = 0; i < l->n_caches; i++)
+        if (l->caches[i].ctx == ctx) {
+            l->caches[i] = l->caches[--l->n_caches];
+            return;
+        }
+}
+
 bool ledger_reading(const ledger *l)
 {
     return l->read_depth > 0;
@@ -378,6 +432,8 @@ int ledger_tx_begin(ledger *l, const uint8_t txhash[LEDGER_HASH_LEN])
     ARG_CHECK(l->in_block && !l->in_tx);
     if (control(l, STMT_TX_SAVEPOINT, "SAVEPOINT tx") != ST_OK)
         return ST_DB;
+    ledger_memo_savepoint(l, false);
+    caches_savepoint(l, false);
     memcpy(l->txhash, txhash, LEDGER_HASH_LEN);
     l->in_tx = true;
     return ST_OK;
@@ -387,27 +443,29 @@ int ledger_tx_end(ledger *l, bool keep)
 {
     ARG_CHECK(l->in_tx);
     l->in_tx = false;
-    if (!keep) {
-        ledger_account_memo_forget(l);
-        if (control(l, STMT_TX_ROLLBACK, "ROLLBACK TO tx") != ST_OK)
-            return ST_DB;
-    }
+    ledger_memo_savepoint_end(l, false, keep);
+    caches_savepoint_end(l, false, keep);
+    if (!keep && control(l, STMT_TX_ROLLBACK, "ROLLBACK TO tx") != ST_OK)
+        return ST_DB;
     return control(l, STMT_TX_RELEASE, "RELEASE tx");
 }
 
 int ledger_inner_begin(ledger *l)
 {
     ARG_CHECK(l->in_tx);
-    return control(l, STMT_INNER_SAVEPOINT, "SAVEPOINT inner");
+    if (control(l, STMT_INNER_SAVEPOINT, "SAVEPOINT inner") != ST_OK)
+        return ST_DB;
+    ledger_memo_savepoint(l, true);
+    caches_savepoint(l, true);
+    return ST_OK;
 }
 
 int ledger_inner_end(ledger *l, bool keep)
 {
     ARG_CHECK(l->in_tx);
-    if (!keep) {
-        ledger_account_memo_forget(l);
-        if (control(l, STMT_INNER_ROLLBACK, "ROLLBACK TO inner") != ST_OK)
-            return ST_DB;
-    }
+    ledger_memo_savepoint_end(l, true, keep);
+    caches_savepoint_end(l, true, keep);
+    if (!keep && control(l, STMT_INNER_ROLLBACK, "ROLLBACK TO inner") != ST_OK)
+        return ST_DB;
     return control(l, STMT_INNER_RELEASE, "RELEASE inner");
 }

@@ -150,6 +150,27 @@ int ledger_read_begin(ledger *l) WARN_UNUSED NONNULL(1);
 void ledger_read_end(ledger *l) NONNULL(1);
 /* Whether a read transaction is open. */
 bool ledger_reading(const ledger *l) NONNULL(1);
+/* Whether a block is open (between ledger_block_begin and its commit or abort). */
+bool ledger_in_block(const ledger *l) NONNULL(1);
+
+/* What a layer above the ledger keeps in memory for the open block and writes at its commit (the
+ * governance store's proposal tallies), told of every savepoint and of the block's end so that it
+ * stays exact: write runs before the COMMIT (a failure aborts the block), forget after the commit
+ * and at an abort, savepoint when a transaction's savepoint (inner: ledger_inner_begin's) begins,
+ * savepoint_end when it is released (keep) or rolled back. */
+typedef struct ledger_block_cache {
+    int (*write)(void *ctx);
+    void (*forget)(void *ctx);
+    void (*savepoint)(void *ctx, bool inner);
+    void (*savepoint_end)(void *ctx, bool inner, bool keep);
+    void *ctx;                      /* borrowed until ledger_remove_block_cache */
+} ledger_block_cache;
+#define LEDGER_MAX_BLOCK_CACHES 4
+/* Registers c (copied). Returns: ST_OK; ST_LIMIT with LEDGER_MAX_BLOCK_CACHES registered already;
+ * ST_INVALID inside a block. */
+int ledger_add_block_cache(ledger *l, const ledger_block_cache *c) WARN_UNUSED NONNULL(1, 2);
+/* Unregisters the cache whose ctx is ctx (nothing if none). */
+void ledger_remove_block_cache(ledger *l, const void *ctx) NONNULL(1);
 
 /* Savepoint around one transaction inside a block; txhash stamps its transfers.
  * ledger_tx_end(l, keep): keep=true releases, false rolls the transaction's writes back. */
@@ -166,7 +187,10 @@ int ledger_inner_end(ledger *l, bool keep) WARN_UNUSED NONNULL(1);
  * Returns: ST_OK; ST_INSUFFICIENT; ST_OVERFLOW; ST_INVALID; ST_DB. Nothing changes on failure. */
 int ledger_transfer(ledger *l, const ledger_account *debit, const ledger_account *credit,
                     const mpz_t amount, const char *code) WARN_UNUSED NONNULL(1, 2, 3, 4, 5);
-/* Out: balance (credits - debits) of an account; 0 for one never used. For issuance it is <= 0. */
+/* Out: balance (credits - debits) of an account; 0 for one never used. For issuance it is <= 0.
+ * Inside a block it includes the block's transfers so far: their totals are kept in memory and
+ * written to the accounts table at ledger_block_commit, so only this function (not SQL over that
+ * table) sees them before then. */
 int ledger_balance(ledger *l, const ledger_account *a, mpz_t balance) WARN_UNUSED NONNULL(1, 2, 3);
 
 /* The next nonce expected from address (0 for a new one), and its increment (inside a block).

@@ -4,6 +4,7 @@
 #ifndef LEDGER_LEDGER_INT_H
 #define LEDGER_LEDGER_INT_H
 
+#include <gmp.h>
 #include <sqlite3.h>
 #include "ledger/ledger.h"
 #include "ledger/sqlstore.h"
@@ -13,7 +14,7 @@ enum ledger_stmt_id {
     STMT_META_GET, STMT_META_SET, STMT_JOURNAL_MODE,
     STMT_BLOCK_BEGIN, STMT_COMMIT, STMT_READ_BEGIN, STMT_TX_SAVEPOINT, STMT_TX_ROLLBACK, STMT_TX_RELEASE,
     STMT_INNER_SAVEPOINT, STMT_INNER_ROLLBACK, STMT_INNER_RELEASE,
-    STMT_ACCOUNT_INSERT, STMT_ACCOUNT_FIND, STMT_ACCOUNT_DEBIT, STMT_ACCOUNT_CREDIT, STMT_TRANSFER_INSERT,
+    STMT_ACCOUNT_INSERT, STMT_ACCOUNT_FIND, STMT_ACCOUNT_PUT, STMT_TRANSFER_INSERT,
     STMT_ACCOUNTS_EACH,
     STMT_NONCE_GET, STMT_NONCE_PUT,
     STMT_TXREC_PUT, STMT_TXREC_GET, STMT_TXREC_BLOCK,
@@ -47,7 +48,9 @@ struct ledger {
     unsigned read_depth;        /* open ledger_read_begin calls; the transaction is open while > 0 */
     uint8_t txhash[LEDGER_HASH_LEN];         /* transaction being applied; stamps transfers */
     void *nonce_memo;           /* tsearch root: the nonces the open block bumped (nonces.c) */
-    void *account_memo;         /* tsearch root: the account rows the open block used (books.c) */
+    struct ledger_account_memo *accounts;   /* the open block's account rows (account_memo.c), or NULL */
+    ledger_block_cache caches[LEDGER_MAX_BLOCK_CACHES];    /* ledger_add_block_cache */
+    unsigned n_caches;
 };
 
 /* Returns the cached statement id, preparing sql on first use; reset and unbound. NULL on error
@@ -59,9 +62,32 @@ sqlite3_stmt *ledger_query(ledger *l, enum ledger_stmt_id id, const char *sql, c
 int ledger_nonces_write(ledger *l);
 /* Empties the memo of the block's nonces (at its commit or abort, and at close). */
 void ledger_nonces_forget(ledger *l);
-/* Empties the memo of the block's account rows (at its commit or abort, at any rollback within it,
- * and at close). */
-void ledger_account_memo_forget(ledger *l);
+/* The open block's account rows (account_memo.c): read once a block, changed in memory, written at
+ * its COMMIT. A row is borrowed until ledger_memo_forget; rows a rollback undoes the INSERT of go
+ * at once. */
+typedef struct ledger_memo_row {
+    ledger_account key;
+    int64_t id;                     /* the row's id in accounts */
+    mpz_t debits, credits;          /* the totals as the block has made them */
+    bool dirty;                     /* changed since read: written at the commit */
+    uint64_t serial;                /* the savepoint it was last saved under (undo log) */
+} ledger_memo_row;
+/* The row of a, or NULL when the block has not used it. */
+ledger_memo_row *ledger_memo_find(ledger *l, const ledger_account *a);
+/* Adds a's row with its totals (created: its INSERT was made in the open savepoint).
+ * Returns: ST_OK with *out; ST_NOMEM (nothing added). */
+int ledger_memo_add(ledger *l, const ledger_account *a, int64_t id, const mpz_t debits, const mpz_t credits,
+                    bool created, ledger_memo_row **out);
+/* Call before changing a row's totals: records them for a rollback and marks the row dirty.
+ * Returns: ST_OK or ST_NOMEM (nothing changed). */
+int ledger_memo_change(ledger *l, ledger_memo_row *row);
+/* A savepoint begins (inner: nested in the transaction's) or ends, kept or rolled back. */
+void ledger_memo_savepoint(ledger *l, bool inner);
+void ledger_memo_savepoint_end(ledger *l, bool inner, bool keep);
+/* Writes the dirty rows (before the block's COMMIT). Returns: ST_OK or ST_DB. */
+int ledger_memo_write(ledger *l);
+/* Drops every row (after the commit, at an abort, at close). */
+void ledger_memo_forget(ledger *l);
 /* Registers u256_add, u256_sub, u256_cmp and the aggregate u256_sum on db. */
 int ledger_sql_functions_register(sqlite3 *db);
 

@@ -6,7 +6,7 @@
  * reads back, the check list, and the ballotsHash, count and total power recomputed from published
  * ballots (in voter order whatever the node's, doubled, malformed and overflowing lists refused),
  * and a published count checked against its signed report and the ballots (each way the node could
- * misstate it fails the right check). */
+ * misstate it fails the right check, and signed scores its system cannot give fail too). */
 #include <criterion/criterion.h>
 #include <secp256k1.h>
 #include <stdio.h>
@@ -408,12 +408,12 @@ static cJSON *poll_ballots(int n)
     return list;
 }
 
-/* A report of poll 4 on CHAIN with 3 choices over the three ballots (2 valid, 1 invalid), scores
- * 250, 100, 0, signed by signer_hex; and the gov_getResults answer that publishes it, naming
- * enclave_hex's address. */
-static cJSON *counted_results(uint64_t proposal, const char *signer_hex, const char *enclave_hex)
+/* A report of poll 4 of system on CHAIN with 3 choices over the three ballots (valid of them valid,
+ * the rest invalid), with scores (base units), signed by signer_hex; and the gov_getResults answer
+ * that publishes it, naming enclave_hex's address. */
+static cJSON *count_results(uint64_t proposal, const char *signer_hex, const char *enclave_hex, const char *system,
+                            const unsigned scores[3], uint32_t valid)
 {
-    static const unsigned scores[] = { 250, 100, 0 };
     enc_count_report r;
     uint8_t key[32], addr[20], body[ENC_COUNT_REPORT_MAX];
     uint64_t count;
@@ -425,11 +425,13 @@ static cJSON *counted_results(uint64_t proposal, const char *signer_hex, const c
     r.chain_id = CHAIN;
     r.proposal = proposal;
     r.count = 3;
-    r.valid = 2;
-    r.invalid = 1;
+    r.valid = valid;
+    r.invalid = 3 - valid;
     r.n_choices = 3;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 3; i++) { /* scores below 2^16 */
+        r.scores[i][30] = (uint8_t)(scores[i] >> 8);
         r.scores[i][31] = (uint8_t)scores[i];
+    }
     memset(r.measurement, 0x5a, 32);
     th_hex(key, 32, signer_hex);
     cr_assert_eq(enc_count_report_sign(ctx, &r, key), ST_OK, "the report is signed");
@@ -442,7 +444,8 @@ static cJSON *counted_results(uint64_t proposal, const char *signer_hex, const c
     cJSON *list = cJSON_AddArrayToObject(res, "scores");
     cr_assert(res && choices && list && cJSON_AddTrueToObject(res, "secret") && cJSON_AddNumberToObject(res, "proposal", 4)
                   && cJSON_AddStringToObject(res, "scoresTotal", "357") && cJSON_AddNumberToObject(res, "totalVotes", 3)
-                  && cJSON_AddNumberToObject(res, "validVotes", 2) && cJSON_AddNumberToObject(res, "invalidVotes", 1)
+                  && cJSON_AddNumberToObject(res, "validVotes", valid) && cJSON_AddNumberToObject(res, "invalidVotes", 3 - valid)
+                  && cJSON_AddStringToObject(res, "system", system)
                   && cJSON_AddStringToObject(res, "enclave", addr_text), "the results");
     for (int i = 0; i < 3; i++) {
         snprintf(score, sizeof score, "%u", scores[i]);
@@ -456,9 +459,16 @@ static cJSON *counted_results(uint64_t proposal, const char *signer_hex, const c
     return res;
 }
 
+/* count_results of a single-choice poll: 2 valid ballots, scores 250, 100, 0. */
+static cJSON *counted_results(uint64_t proposal, const char *signer_hex, const char *enclave_hex)
+{
+    static const unsigned scores[] = { 250, 100, 0 };
+    return count_results(proposal, signer_hex, enclave_hex, "single-choice", scores, 2);
+}
+
 /* Runs cli_count_check of results against the first n published ballots; asserts each verdict of
- * its four checks: report, ballots, members, signature. */
-static void expect_count(const cJSON *results, int n, bool report, bool ballots, bool members, bool signature)
+ * its five checks: report, ballots, members, scores, signature. */
+static void expect_count(const cJSON *results, int n, bool report, bool ballots, bool members, bool scores, bool signature)
 {
     cli_checklist l = { 0 };
     cli_count_claim claim;
@@ -469,11 +479,11 @@ static void expect_count(const cJSON *results, int n, bool report, bool ballots,
     cr_assert_eq(cli_ballots_recompute(hash, &count, total, err, sizeof err, list), ST_OK, "%s", err);
     cJSON_Delete(list);
     bool all = cli_count_check(&l, &claim, results, CHAIN, 4, hash, count, total);
-    cr_assert_eq(l.n, 4, "four checks (got %zu)", l.n);
-    const bool want[] = { report, ballots, members, signature };
-    for (int i = 0; i < 4; i++)
+    cr_assert_eq(l.n, 5, "five checks (got %zu)", l.n);
+    const bool want[] = { report, ballots, members, scores, signature };
+    for (int i = 0; i < 5; i++)
         cr_assert_eq(l.item[i].ok, want[i], "%s: %s", l.item[i].name, l.item[i].detail);
-    cr_assert_eq(all, report && ballots && members && signature, "the verdict is all four");
+    cr_assert_eq(all, report && ballots && members && scores && signature, "the verdict is all five");
 }
 
 Test(cli_secret, a_published_count_of_the_published_ballots_checks_out)
@@ -499,7 +509,7 @@ Test(cli_secret, a_published_count_of_the_published_ballots_checks_out)
 Test(cli_secret, a_count_of_other_ballots_than_the_published_fails)
 {
     cJSON *res = counted_results(4, IDENTITY_SECRET, IDENTITY_SECRET);
-    expect_count(res, 2, true, false, true, true); /* a ballot the node did not publish was counted */
+    expect_count(res, 2, true, false, true, true, true); /* a ballot the node did not publish was counted */
     cJSON_Delete(res);
 }
 
@@ -507,31 +517,32 @@ Test(cli_secret, results_that_misstate_the_report_fail)
 {
     cJSON *res = counted_results(4, IDENTITY_SECRET, IDENTITY_SECRET);
     cJSON_ReplaceItemInArray(cJSON_GetObjectItemCaseSensitive(res, "scores"), 1, cJSON_CreateString("101"));
-    expect_count(res, 3, true, true, false, true);
+    expect_count(res, 3, true, true, false, true, true);
     cJSON_Delete(res);
     res = counted_results(4, IDENTITY_SECRET, IDENTITY_SECRET);
     cJSON_ReplaceItemInObjectCaseSensitive(res, "invalidVotes", cJSON_CreateNumber(0));
-    expect_count(res, 3, true, true, false, true);
+    expect_count(res, 3, true, true, false, true, true);
     cJSON_Delete(res);
     res = counted_results(4, IDENTITY_SECRET, IDENTITY_SECRET);
     cJSON_ReplaceItemInObjectCaseSensitive(res, "scoresTotal", cJSON_CreateString("358"));
-    expect_count(res, 3, true, false, true, true);
+    expect_count(res, 3, true, false, true, true, true);
     cJSON_Delete(res);
 }
 
 Test(cli_secret, a_report_signed_by_another_key_or_altered_fails_its_signature)
 {
     cJSON *res = counted_results(4, OTHER_SECRET, IDENTITY_SECRET);
-    expect_count(res, 3, true, true, true, false);
+    expect_count(res, 3, true, true, true, true, false);
     cJSON_Delete(res);
     res = counted_results(4, IDENTITY_SECRET, IDENTITY_SECRET);
-    /* the node raises score 3 in both the report and the results: the signature no longer holds */
+    /* the node raises score 3 (to 7: still possible) in both the report and the results: the
+     * signature no longer holds */
     char *report = strdup(th_str(res, "report"));
     size_t at = strlen("0x") + 2 * (ENC_COUNT_REPORT_FIXED - 32 + 2 * 32 + 31);
-    report[at + 1] = '9';
+    report[at + 1] = '7';
     cJSON_ReplaceItemInObjectCaseSensitive(res, "report", cJSON_CreateString(report));
-    cJSON_ReplaceItemInArray(cJSON_GetObjectItemCaseSensitive(res, "scores"), 2, cJSON_CreateString("9"));
-    expect_count(res, 3, true, true, true, false);
+    cJSON_ReplaceItemInArray(cJSON_GetObjectItemCaseSensitive(res, "scores"), 2, cJSON_CreateString("7"));
+    expect_count(res, 3, true, true, true, true, false);
     free(report);
     cJSON_Delete(res);
 }
@@ -539,10 +550,30 @@ Test(cli_secret, a_report_signed_by_another_key_or_altered_fails_its_signature)
 Test(cli_secret, a_report_of_another_poll_or_none_fails_and_nothing_else_passes)
 {
     cJSON *res = counted_results(5, IDENTITY_SECRET, IDENTITY_SECRET);
-    expect_count(res, 3, false, false, false, false);
+    expect_count(res, 3, false, false, false, false, false);
     cJSON_Delete(res);
     res = counted_results(4, IDENTITY_SECRET, IDENTITY_SECRET);
     cJSON_DeleteItemFromObjectCaseSensitive(res, "report");
-    expect_count(res, 3, false, false, false, false);
+    expect_count(res, 3, false, false, false, false, false);
+    cJSON_Delete(res);
+}
+
+Test(cli_secret, scores_impossible_for_the_system_fail_even_when_signed)
+{
+    static const unsigned over[] = { 250, 100, 8 }, each[] = { 357, 357, 0 }, some[] = { 0, 1, 0 }, none[] = { 0, 0, 0 };
+    cJSON *res = count_results(4, IDENTITY_SECRET, IDENTITY_SECRET, "single-choice", over, 2);
+    expect_count(res, 3, true, true, true, false, true); /* 358 of 357 */
+    cJSON_Delete(res);
+    res = count_results(4, IDENTITY_SECRET, IDENTITY_SECRET, "approval", each, 2);
+    expect_count(res, 3, true, true, true, true, true); /* approval: every ballot may approve A and B */
+    cJSON_Delete(res);
+    res = count_results(4, IDENTITY_SECRET, IDENTITY_SECRET, "weighted", each, 2);
+    expect_count(res, 3, true, true, true, false, true);
+    cJSON_Delete(res);
+    res = count_results(4, IDENTITY_SECRET, IDENTITY_SECRET, "copeland", some, 0);
+    expect_count(res, 3, true, true, true, false, true); /* no valid ballot, yet a point */
+    cJSON_Delete(res);
+    res = count_results(4, IDENTITY_SECRET, IDENTITY_SECRET, "copeland", none, 0);
+    expect_count(res, 3, true, true, true, true, true);
     cJSON_Delete(res);
 }

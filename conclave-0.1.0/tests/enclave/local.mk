@@ -1,10 +1,12 @@
 # tests/enclave/local.mk: the enclave tests, one Criterion binary per unit. test_seal compiles the
-# enclave-only seal.c itself (it is not in libcore); test_proto wraps malloc (test_settle malloc,
-# realloc and calloc) to inject failures; test_process and test_settle spawn the built conclave-enclave.
+# enclave-only seal.c itself (it is not in libcore); test_proto wraps malloc (test_settle and
+# test_count_unit malloc, realloc and calloc) to inject failures; test_process, test_settle,
+# test_ballot_key, test_count and test_handover spawn the built conclave-enclave.
 tests_enclave_TESTS = tests/enclave/test_proto tests/enclave/test_quote tests/enclave/test_platform \
 	tests/enclave/test_seal tests/enclave/test_process tests/enclave/test_settle \
 	tests/enclave/test_economics tests/enclave/test_settle_model tests/enclave/test_ballot_key \
-	tests/enclave/test_count tests/enclave/test_count_report tests/enclave/test_handover
+	tests/enclave/test_count tests/enclave/test_count_report tests/enclave/test_handover \
+	tests/enclave/test_count_unit
 check_PROGRAMS += $(tests_enclave_TESTS)
 TESTS += $(tests_enclave_TESTS)
 tests_enclave_test_proto_CFLAGS = $(TEST_CFLAGS)
@@ -34,3 +36,6 @@ tests_enclave_test_count_report_CFLAGS = $(TEST_CFLAGS)
 tests_enclave_test_count_report_LDADD = $(TEST_LDADD)
 tests_enclave_test_handover_CFLAGS = $(TEST_CFLAGS)
 tests_enclave_test_handover_LDADD = $(TEST_LDADD)
+tests_enclave_test_count_unit_CFLAGS = $(TEST_CFLAGS)
+tests_enclave_test_count_unit_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc,--wrap=realloc,--wrap=calloc
+tests_enclave_test_count_unit_LDADD = $(TEST_LDADD)

@@ -161,7 +161,7 @@ Test(engine_genesis, canonical_form_normalises_case_and_order)
                      "{\"approvalPpm\":500000,\"deposit\":\"10000000000000000000\",\"enactmentDelaySecs\":86400,\"name\":\"signal\",\"noQuorumBurnPpm\":0,\"payloads\":[\"text\",\"poll\"],\"quorumPpm\":100000,\"spendCap\":\"0\",\"threshold\":\"10000000000000000000\",\"votingDelaySecs\":3600,\"votingPeriodSecs\":259200}]},"
                      "\"compute\":{\"challengeSecs\":86400,\"heartbeatSecs\":600}}",
                      "canonical text with the defaults spelled out");
-    cr_assert_eq(strncmp(g.body, "{\"type\":\"Genesis\",\"message\":", 28), 0, "block 0's body: %.40s", g.body);
+    cr_assert_eq(strncmp(g.body, "{\"type\":\"Genesis\",\"message\":", 28), 0, "the whole-document body: %.40s", g.body);
     cr_assert_eq(g.canonical, g.body + 28, "holds the canonical text");
     cr_assert_str_eq(g.canonical + g.canonical_len, "}", "and ends the object after it");
     free(canonical);

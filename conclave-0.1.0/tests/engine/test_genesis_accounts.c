@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* test_genesis_accounts.c: a genesis whose accounts are read from the text, never a cJSON tree. The
- * canonical text is what cJSON printed before (so genesis hashes and block 0 do not change), the
- * balances land in block 0, a restart reads only the stored parameters and hash and still refuses
- * another genesis, an older data directory that stored only the whole document is upgraded, and a
- * malformed accounts entry is refused by name with nothing written. */
+ * canonical text is what cJSON printed before (so genesis hashes do not change), the balances land
+ * in block 0, whose Genesis transaction carries the hash and parameters while the document is
+ * stored in chunks (and replays from them), a restart reads only the stored parameters and hash and
+ * still refuses another genesis, an older data directory (block 0 carrying the whole document,
+ * stored whole) is upgraded, audited and replayed, and a malformed accounts entry is refused by
+ * name with nothing written. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <sqlite3.h>
@@ -172,11 +174,14 @@ Test(engine_genesis_accounts, block_0_mints_every_balance_and_carries_the_canoni
     size_t n = 0;
     cr_assert_eq(ledger_txrec_list_block(eng_ledger(e), 0, &recs, &n), ST_OK, "block 0");
     cr_assert_eq(n, 1, "one transaction");
-    /* the body is what eng_item_system printed: {"type","message"} by cJSON */
-    size_t len = g.canonical_len + 40;
+    /* the body is what eng_item_system printed: {"type","message"} by cJSON, the message the
+     * genesis hash and parameters, a few KB whatever the number of accounts */
+    char hex[67];
+    ledger_hex_encode(hex, g.hash, 32);
+    size_t len = strlen(g.params) + 128;
     char *body = malloc(len);
-    snprintf(body, len, "{\"type\":\"Genesis\",\"message\":%.*s}", (int)g.canonical_len, g.canonical);
-    cr_assert_str_eq(recs[0].body, body, "block 0 carries the canonical text");
+    snprintf(body, len, "{\"type\":\"Genesis\",\"message\":{\"hash\":\"%s\",\"params\":%s}}", hex, g.params);
+    cr_assert_str_eq(recs[0].body, body, "block 0 carries the genesis hash and parameters");
     cJSON *parsed = cJSON_Parse(recs[0].body);
     char *reprinted = cJSON_PrintUnformatted(parsed);
     cr_assert_str_eq(reprinted, recs[0].body, "and cJSON prints it back byte for byte");
@@ -189,11 +194,13 @@ Test(engine_genesis_accounts, block_0_mints_every_balance_and_carries_the_canoni
     cr_assert_eq(eng_audit(e, &report), ST_OK, "audit");
     cr_assert(report.ok, "the audit passes (follows_genesis compares block 0 by hash)");
     eng_close(e);
-    char *whole = stored_meta("genesis"), *params = stored_meta("genesis.params"), *hash = stored_meta("genesis.hash");
-    char hex[67];
-    ledger_hex_encode(hex, g.hash, 32);
+    char *chunks = stored_meta("genesis.document"), *whole = stored_meta("genesis.document.0");
+    char *params = stored_meta("genesis.params"), *hash = stored_meta("genesis.hash");
+    cr_assert_null(stored_meta("genesis"), "no whole document in one row");
+    cr_assert_str_eq(chunks, "1", "the document, under 1 MiB, in one chunk");
     cr_assert_eq(strlen(whole), g.canonical_len, "the whole document stored, for replay");
     cr_assert(memcmp(whole, g.canonical, g.canonical_len) == 0, "the whole document stored, for replay");
+    free(chunks);
     cr_assert_str_eq(params, g.params, "the parameters stored");
     cr_assert_str_eq(hash, hex, "the canonical hash stored");
     free(whole);
@@ -244,6 +251,24 @@ Test(engine_genesis_accounts, the_genesis_text_is_handed_back_once_read_before_b
     free(r.text);
 }
 
+Test(engine_genesis_accounts, a_document_over_a_chunk_is_stored_in_pieces_and_replays)
+{
+    char *json = many_accounts_json(15000, 0), err[256] = "";
+    eng *e = NULL;
+    cr_assert_eq(try_open(&e, err, sizeof err, json), ST_OK, "new chain: %s", err);
+    eng_close(e);
+    char *chunks = stored_meta("genesis.document"), *first = stored_meta("genesis.document.0");
+    cr_assert_str_eq(chunks, "2", "15,000 accounts (about 1.4 MB) in two chunks");
+    cr_assert_eq(strlen(first), 1u << 20, "the first a whole MiB");
+    free(first);
+    free(chunks);
+    eng_replay_report replayed;
+    cr_assert_eq(eng_replay(&replayed, err, sizeof err, db_path, ":memory:"), ST_OK, "replay: %s", err);
+    cr_assert(replayed.ok, "replay joins the chunks into the very document: %s", replayed.detail);
+    cr_assert_geq(replayed.accounts, 15000, "every account compared");
+    free(json);
+}
+
 Test(engine_genesis_accounts, a_restart_reads_the_stored_parameters_and_refuses_another_genesis)
 {
     char *json = many_accounts_json(MANY, 0), *other = many_accounts_json(MANY, 1), err[256] = "";
@@ -282,13 +307,19 @@ Test(engine_genesis_accounts, an_older_data_directory_gains_the_parameters_and_h
 {
     char *json = many_accounts_json(50, 0), err[256] = "";
     eng *e = NULL;
-    cr_assert_eq(try_open(&e, err, sizeof err, json), ST_OK, "new chain: %s", err);
+    /* what an older conclaved made: block 0 carrying the whole document, stored whole as meta
+     * "genesis", and nothing else of the genesis */
+    eng_config cfg = { .db_path = db_path, .genesis_json = json, .genesis_whole_body = true, .clock_mode = ENG_CLOCK_MANUAL };
+    cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "new chain: %s", err);
     eng_close(e);
     char *hash = stored_meta("genesis.hash");
-    /* what an older conclaved stored: the whole document only */
     sqlite3 *db = NULL;
     cr_assert_eq(sqlite3_open(db_path, &db), SQLITE_OK, "sqlite");
-    cr_assert_eq(sqlite3_exec(db, "DELETE FROM meta WHERE key LIKE 'genesis.%'", NULL, NULL, NULL), SQLITE_OK, "delete");
+    cr_assert_eq(sqlite3_exec(db,
+                              "INSERT INTO meta(key, value) SELECT 'genesis', value FROM meta WHERE key = 'genesis.document.0';"
+                              "DELETE FROM meta WHERE key LIKE 'genesis.%'",
+                              NULL, NULL, NULL),
+                 SQLITE_OK, "make it older");
     sqlite3_close(db);
     cr_assert_null(stored_meta("genesis.params"), "gone");
     /* refused for another genesis, it stays as it was */
@@ -308,6 +339,10 @@ Test(engine_genesis_accounts, an_older_data_directory_gains_the_parameters_and_h
     cr_assert_eq(try_open(&e, err, sizeof err, json), ST_OK, "the same file, parsed since no bytes hash is stored: %s",
                  err);
     eng_close(e);
+    /* replay rebuilds its block 0 as it was made, from the whole stored document */
+    eng_replay_report replayed;
+    cr_assert_eq(eng_replay(&replayed, err, sizeof err, db_path, ":memory:"), ST_OK, "replay: %s", err);
+    cr_assert(replayed.ok, "the older chain replays: %s", replayed.detail);
     free(params);
     free(again);
     free(hash);

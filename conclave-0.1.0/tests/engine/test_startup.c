@@ -11,6 +11,8 @@
 #include "engine/engine.h"
 #include "engine/genesis.h"
 #include "ledger/ledger.h"
+#include "ledger/hash.h"
+#include "ledger/hex.h"
 #include "tests/lib/testhelp.h"
 
 static char dir[64], db_path[128];
@@ -129,18 +131,27 @@ Test(engine_startup, the_genesis_block_and_the_stored_genesis_come_together)
     ledger *l = NULL;
     char err[256] = "";
     cr_assert_eq(ledger_open_readonly(&l, err, sizeof err, db_path), ST_OK, "open: %s", err);
-    char *stored = NULL;
-    cr_assert_eq(ledger_meta_get(l, "genesis", &stored), ST_OK, "genesis stored");
+    char *stored = NULL, *params = NULL;
+    cr_assert_eq(ledger_meta_get(l, "genesis.document.0", &stored), ST_OK, "genesis stored (one chunk)");
+    cr_assert_eq(ledger_meta_get(l, "genesis.params", &params), ST_OK, "its parameters stored");
     ledger_txrec *recs = NULL;
     size_t n = 0;
     cr_assert_eq(ledger_txrec_list_block(l, 0, &recs, &n), ST_OK, "block 0");
     cr_assert_eq(n, 1, "one transaction in block 0");
     cr_assert_str_eq(recs[0].type, "Genesis", "the Genesis transaction");
     cJSON *body = cJSON_Parse(recs[0].body);
-    char *message = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(body, "message"));
-    cr_assert_str_eq(message, stored, "block 0 carries the stored genesis");
-    cJSON_free(message);
+    const cJSON *message = cJSON_GetObjectItemCaseSensitive(body, "message");
+    uint8_t hash[32];
+    char hex[67];
+    ledger_keccak256(hash, stored, strlen(stored));
+    ledger_hex_encode(hex, hash, 32);
+    cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(message, "hash")->valuestring, hex,
+                     "block 0 commits to the stored genesis by its keccak-256");
+    char *printed = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(message, "params"));
+    cr_assert_str_eq(printed, params, "and carries its parameters");
+    cJSON_free(printed);
     cJSON_Delete(body);
+    free(params);
     ledger_txrec_clear(&recs[0]);
     free(recs);
     free(stored);

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* test_rules.c: governance's rules below the engine, on a ledger of their own: the tally rule kept
- * one vote at a time (added and taken off exactly, 2^256 reported), the stateless checks naming the
- * member they refuse, and Delegate/Undelegate applied through a bare gov_apply, with no engine. */
+ * one vote at a time (added and taken off exactly, 2^256 reported), the store keeping a block's
+ * proposals in memory exactly across savepoints, the stateless checks naming the member they
+ * refuse, and Delegate/Undelegate applied through a bare gov_apply, with no engine. */
 #include <criterion/criterion.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include "governance/gov.h"
 #include "governance/gov_store.h"
 #include "governance/rules.h"
+#include "ledger/hash.h"
 #include "ledger/ledger.h"
 #include "ledger/receipt.h"
 #include "tests/lib/testhelp.h"
@@ -78,6 +81,136 @@ Test(governance_rules, a_tally_reaching_2_256_is_reported)
     cr_assert(!gov_tally_add(&p, &v), "one more reaches 2^256");
     gov_vote_clear(&v);
     gov_proposal_clear(&p);
+}
+
+/* Commits the open block as height (an empty block row after the one before). */
+static void commit_block(uint64_t height)
+{
+    ledger_block b = { .height = height, .time = 1000 + height }, parent;
+    if (height > 0) {
+        cr_assert_eq(ledger_block_get(l, height - 1, &parent), ST_OK, "parent");
+        memcpy(b.parent, parent.hash, 32);
+    }
+    ledger_block_hash(&b);
+    cr_assert_eq(ledger_block_put(l, &b), ST_OK, "block");
+    cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
+}
+
+/* Opens transaction n of the open block. */
+static void tx(uint8_t n)
+{
+    uint8_t h[32] = { 0x70, n };
+    cr_assert_eq(ledger_tx_begin(l, h), ST_OK, "tx %u", n);
+}
+
+static uint64_t insert_proposal(const char *title)
+{
+    gov_proposal p;
+    gov_proposal_init(&p);
+    p.track = strdup("root");
+    p.title = strdup(title);
+    p.body = strdup("");
+    p.payload = strdup("");
+    p.state = GOV_ACTIVE;
+    cr_assert_eq(gov_proposal_insert(s, &p), ST_OK, "insert %s", title);
+    uint64_t id = p.id;
+    gov_proposal_clear(&p);
+    return id;
+}
+
+/* Reads proposal id and checks its title and for-weight. */
+static void expect_proposal(uint64_t id, const char *title, const char *for_weight, const char *what)
+{
+    gov_proposal p;
+    gov_proposal_init(&p);
+    cr_assert_eq(gov_proposal_get(s, id, &p), ST_OK, "%s: proposal %llu read", what, (unsigned long long)id);
+    cr_assert_str_eq(p.title, title, "%s: title", what);
+    expect_mpz(p.for_weight, for_weight, what);
+    gov_proposal_clear(&p);
+}
+
+/* Reads proposal id, sets its for-weight (and state, next_change when state >= 0) and updates it. */
+static void update_proposal(uint64_t id, unsigned long for_weight, int state, uint64_t next_change)
+{
+    gov_proposal p;
+    gov_proposal_init(&p);
+    cr_assert_eq(gov_proposal_get(s, id, &p), ST_OK, "proposal %llu read", (unsigned long long)id);
+    mpz_set_ui(p.for_weight, for_weight);
+    if (state >= 0) {
+        p.state = (gov_state)state;
+        p.has_next_change = true;
+        p.next_change = next_change;
+    }
+    cr_assert_eq(gov_proposal_update(s, &p), ST_OK, "proposal %llu updated", (unsigned long long)id);
+    gov_proposal_clear(&p);
+}
+
+/* for_weight of proposal id as the database file holds it (committed), on a connection of its own. */
+static char *stored_for_weight(uint64_t id)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_open(th_ledger_path(), &db), SQLITE_OK, "open for reading");
+    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT for_weight FROM proposals WHERE id = ?1", -1, &st, NULL), SQLITE_OK,
+                 "prepare");
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW, "proposal %llu stored", (unsigned long long)id);
+    char *text = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return text;
+}
+
+/* Within a block the store keeps the proposals it read in memory and their tallies too, written at
+ * the commit (gov_store.c): a rolled-back transaction or inner savepoint must take its tally
+ * changes with it, a state change must reach SQL at once (gov_proposal_due reads it within the
+ * block), and a proposal whose insert was rolled back must not be read from memory afterwards. */
+Test(governance_rules, a_block_keeps_its_proposals_in_memory_exactly_across_savepoints)
+{
+    cr_assert_eq(ledger_block_begin(l, 0), ST_OK, "block 0");
+    tx(1);
+    uint64_t id = insert_proposal("first");
+    cr_assert_eq(ledger_tx_end(l, true), ST_OK, "kept");
+    commit_block(0);
+
+    cr_assert_eq(ledger_block_begin(l, 1), ST_OK, "block 1");
+    tx(2);
+    update_proposal(id, 10, -1, 0);
+    cr_assert_eq(ledger_tx_end(l, true), ST_OK, "tx 2 kept");
+    expect_proposal(id, "first", "10", "tx 2's tally");
+    tx(3);
+    update_proposal(id, 15, -1, 0);
+    expect_proposal(id, "first", "15", "tx 3's tally inside it");
+    cr_assert_eq(ledger_tx_end(l, false), ST_OK, "tx 3 rolled back");
+    expect_proposal(id, "first", "10", "tx 3's tally is gone");
+    tx(4);
+    cr_assert_eq(ledger_inner_begin(l), ST_OK, "inner");
+    update_proposal(id, 99, -1, 0);
+    cr_assert_eq(ledger_inner_end(l, false), ST_OK, "inner rolled back");
+    expect_proposal(id, "first", "10", "the inner savepoint's tally is gone");
+    uint64_t due[4];
+    unsigned n = 9;
+    update_proposal(id, 12, GOV_SUCCEEDED, 5);
+    cr_assert_eq(gov_proposal_due(s, 5, due, 4, &n), ST_OK, "due");
+    cr_assert(n == 1 && due[0] == id, "the state change is in SQL at once: %u due", n);
+    cr_assert_eq(ledger_tx_end(l, true), ST_OK, "tx 4 kept");
+    tx(5);
+    uint64_t gone = insert_proposal("rolled back");
+    expect_proposal(gone, "rolled back", "0", "read inside its transaction");
+    cr_assert_eq(ledger_tx_end(l, false), ST_OK, "tx 5 rolled back");
+    tx(6);
+    uint64_t next = insert_proposal("after");
+    expect_proposal(next, "after", "0", "a new proposal, maybe with the rolled-back one's id");
+    update_proposal(id, 13, -1, 0);
+    cr_assert_eq(ledger_tx_end(l, true), ST_OK, "tx 6 kept");
+    char *before = stored_for_weight(id);
+    cr_assert_str_eq(before, "0", "before the commit the file holds block 0's tally");
+    free(before);
+    commit_block(1);
+    char *after = stored_for_weight(id);
+    cr_assert_str_eq(after, "13", "the commit writes the block's tally");
+    free(after);
+    expect_proposal(id, "first", "13", "read after the block");
 }
 
 Test(governance_rules, the_stateless_checks_name_the_member_they_refuse)

@@ -4,8 +4,9 @@
 # and waits for its "listening on" line with read -t (event-driven, never a sleep); stop_node
 # stops it; start_worker runs a real ./conclave-worker against it until the worker has registered
 # itself (read the same way), stop_worker stops it; an EXIT trap kills only those PIDs and removes
-# the temporary directories. Also: a TAP-like pass/fail count, and exact subtraction of decimal
-# strings (balances exceed 64 bits).
+# the temporary directories. Also: a TAP-like pass/fail count, the `conclave` CLI run with its
+# output kept (cli, expect, field), and exact subtraction of decimal strings (balances exceed 64
+# bits).
 
 PID=""
 WPID=""
@@ -147,6 +148,28 @@ check() {
 summary() {
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]
+}
+
+# cli ARGS...: runs ./conclave (bounded by timeout 20; $SCRATCH must exist); sets OUT, ERR and RC.
+cli() {
+    OUT=$(timeout 20 ./conclave "$@" 2>"$SCRATCH/stderr")
+    RC=$?
+    ERR=$(cat "$SCRATCH/stderr")
+}
+
+# expect DESC RC [PATTERN]: pass if the last cli call exited RC and its output or error matches the
+# extended regular expression PATTERN.
+expect() {
+    if [ "$RC" -eq "$2" ] && { [ -z "$3" ] || printf '%s\n%s\n' "$OUT" "$ERR" | grep -Eq -- "$3"; }; then
+        pass "$1"
+    else
+        fail "$1" "exit $RC (want $2${3:+, output matching /$3/}); stdout: $OUT; stderr: $ERR"
+    fi
+}
+
+# field NAME: the value on the "NAME value" line of the last output.
+field() {
+    printf '%s\n' "$OUT" | awk -v k="$1" '$1 == k { print $2; exit }'
 }
 
 # dec_sub A B: prints A - B for canonical decimal strings with A >= B; returns 1 if A < B.

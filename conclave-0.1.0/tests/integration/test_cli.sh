@@ -20,28 +20,6 @@
 TRANSFERRED=1500000000000000000
 UNREACHABLE=http://127.0.0.1:1
 
-# cli ARGS...: runs ./conclave; sets OUT, ERR and RC.
-cli() {
-    OUT=$(timeout 20 ./conclave "$@" 2>"$SCRATCH/stderr")
-    RC=$?
-    ERR=$(cat "$SCRATCH/stderr")
-}
-
-# expect DESC RC [PATTERN]: pass if the last cli call exited RC and its output or error matches the
-# extended regular expression PATTERN.
-expect() {
-    if [ "$RC" -eq "$2" ] && { [ -z "$3" ] || printf '%s\n%s\n' "$OUT" "$ERR" | grep -Eq -- "$3"; }; then
-        pass "$1"
-    else
-        fail "$1" "exit $RC (want $2${3:+, output matching /$3/}); stdout: $OUT; stderr: $ERR"
-    fi
-}
-
-# field NAME: the value on the "NAME value" line of the last output.
-field() {
-    printf '%s\n' "$OUT" | awk -v k="$1" '$1 == k { print $2; exit }'
-}
-
 # raw_free ADDRESS / nonce_of ADDRESS: read from the node.
 raw_free() {
     cli account "$1" --raw && field free

@@ -298,3 +298,52 @@ Test(integration_secret_count, the_enclave_counts_a_secret_poll_exactly_and_no_c
     free(log);
     close(events);
 }
+
+Test(integration_secret_count, a_count_that_fails_its_checks_changes_nothing_and_is_asked_again)
+{
+    static char stream[STREAM_CAP];
+    int events = events_open();
+    size_t stream_len = events_until(events, stream, 0, "\r\n\r\n");
+    th_send_done(&node, 0, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"1000000" TOKEN "\"}");
+    th_send_done(&node, 1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100" TOKEN "\"}");
+    th_node_advance(&node, 10); /* the close is then no epoch's end, whose report would take the tamper */
+    const char *payload = "{\"kind\":\"poll\",\"system\":\"single-choice\",\"choices\":[\"A\",\"B\"],\"secret\":true}";
+    cJSON *created = th_send_ok(&node, 1, "Propose", "{\"track\":\"signal\",\"title\":\"Secret\",\"body\":\"Which?\",\"payload\":\"%s\"}",
+                                hex_text(payload));
+    unsigned id = (unsigned)th_num(cJSON_GetArrayItem(created, cJSON_GetArraySize(created) - 1), "proposal");
+    cJSON_Delete(created);
+    th_node_advance(&node, HOUR);
+    uint8_t key[LEDGER_BALLOT_KEY_LEN], enclave[20];
+    ballot_key(key, enclave);
+    cast(1, id, id, key, "2");
+
+    /* the epochs before the close are settled first; then the first count's report is tampered
+     * with on its way: its SecretPollCount fails */
+    cJSON *resp = th_callf(&node, "gov_getProposal", "{\"id\":%u}", id);
+    uint64_t vote_end = (uint64_t)th_num(cJSON_GetObjectItemCaseSensitive(th_result(resp), "timeline"), "voteEnd");
+    cJSON_Delete(resp);
+    th_node_advance_to(&node, vote_end - 1);
+    cJSON_Delete(th_call(&node, "admin_tamperNextReport", NULL));
+    th_node_advance_to(&node, vote_end);
+    resp = th_callf(&node, "gov_getProposal", "{\"id\":%u}", id);
+    cr_assert_str_eq(th_str(th_result(resp), "state"), "Counting", "the failed count changed nothing");
+    cJSON_Delete(resp);
+    resp = th_callf(&node, "gov_getResults", "{\"id\":%u}", id);
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(th_result(resp), "scores")), "no scores stored");
+    cJSON_Delete(resp);
+    size_t len = 0;
+    char *log = th_read_file(stderr_path, &len);
+    cr_assert(holds(log, len, "counting a secret poll failed: the count report is not signed by a registered enclave"),
+              "the node logs why the count failed: %s", log);
+    free(log);
+
+    /* asked again after the backoff (the wait is on the event stream, bounded) */
+    events_until(events, stream, stream_len, "PollCounted");
+    resp = th_callf(&node, "gov_getResults", "{\"id\":%u}", id);
+    const cJSON *r = th_result(resp);
+    cr_assert_str_eq(th_str(r, "state"), "Succeeded", "counted at the second try");
+    cr_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "scores"), 1)->valuestring, "100" TOKEN, "B");
+    cr_assert_eq(th_num(r, "validVotes"), 1, "one valid ballot");
+    cJSON_Delete(resp);
+    close(events);
+}

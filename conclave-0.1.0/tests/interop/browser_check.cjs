@@ -293,6 +293,11 @@ async function main() {
     await page.click('#contribute-form button');
     const refusal = await textOf('#receipt-error', /minimum/);
     check('a refused one shows the node\'s reason', /^tx_send: .*minimum/.test(refusal), refusal);
+    await page.fill('#withdraw-form input[name=shares]', '10.5');
+    await page.click('#withdraw-form button');
+    const paid = await textOf('#receipt', /WithdrawalPaid|failed/);
+    check('a withdrawal of what the vote\'s lock leaves free is paid at once', paid.includes('WithdrawalPaid pool=1 staker=' +
+          DEV2.address + ' shares=10.5 amount=10.5 sharesStillQueued=0'), paid);
     const claimable = (await rpc(url, 'ledger_getAccount', { address: DEV2.address })).claimable;
     await page.click('#withdraw-form button:text("Claim rewards")');
     const claimed = await textOf('#receipt', /Claimed/);
@@ -301,9 +306,20 @@ async function main() {
           claimed);
     await shot('pool');
 
-    await go('#/epoch/0');
+    await go('#/pools');
+    const row = await textOf('#pool-list tr:nth-child(2)', /epochs/);
+    const cells = 'pool 1' + '0xf39F…2266' + (800n + bond).toLocaleString('en-US') + '10%';
+    check('the pools page lists the pool: owner, stake, commission, APR, workers', row.startsWith(cells) &&
+          /^[1-9][\d,.]*% \(2 epochs\)1$/.test(row.slice(cells.length)), row);
+    await go('#/epochs');
+    check('the epochs page lists both epochs, the latest first', /^epoch 1\d+30,000/.test(await textOf('#epoch-list tr:nth-child(2)', /epoch 1/)) &&
+          /^epoch 0/.test(await textOf('#epoch-list tr:nth-child(3)', /epoch 0/)));
+    await go('#/epoch/1');
     check('the epoch page shows the report verified', /✓ verified/.test(await textOf('#epoch-verified', /verified/)));
-    check('with its operations', /treasury/.test(await textOf('#epoch', /treasury/)));
+    const epochText = await textOf('#epoch', /poolEmission/);
+    check('with its operations, the pool\'s emission among them', epochText.includes('poolEmissionpool 1' + tokens(earned.paidIn)),
+          epochText);
+    check('and its decoded inputs: the worker and its six slots answered', /6\/6/.test(epochText), epochText);
     await shot('epoch');
 
     await go('#/account/' + DEV1.address);

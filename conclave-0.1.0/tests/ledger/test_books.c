@@ -140,12 +140,16 @@ static void expect_balance(const ledger_account *a, const char *want, const char
     free(have);
 }
 
-/* The block remembers the accounts it has used (books.c): a transaction rolled back, whole or to
- * its inner savepoint, must leave the next transfer of the same block reading the totals the
- * database holds again, or the block writes totals that its transfers do not add up to. */
+/* The block keeps the accounts it has used in memory and writes them at its commit
+ * (account_memo.c): a transaction rolled back, whole or to its inner savepoint, must leave the next
+ * transfer of the same block reading the totals from before it, and an account created by the
+ * rolled-back part must go with it (its id may be taken by the next new account); otherwise the
+ * block writes totals that its transfers do not add up to. */
 Test(ledger_books, transfers_after_a_rollback_in_the_same_block_start_from_what_was_kept)
 {
-    ledger_account a = ledger_user_account(LEDGER_FREE, alice), b = ledger_user_account(LEDGER_FREE, bob);
+    static const uint8_t carol_addr[20] = { 0xc0 }, dave_addr[20] = { 0xd0 };
+    ledger_account a = ledger_user_account(LEDGER_FREE, alice), b = ledger_user_account(LEDGER_FREE, bob),
+                   carol = ledger_user_account(LEDGER_FREE, carol_addr), dave = ledger_user_account(LEDGER_FREE, dave_addr);
     mint_ten_to_alice();
     uint8_t h1[32] = { 1, 1 }, h2[32] = { 1, 2 }, h3[32] = { 1, 3 };
     cr_assert_eq(ledger_block_begin(l, 1), ST_OK, "begin");
@@ -155,20 +159,27 @@ Test(ledger_books, transfers_after_a_rollback_in_the_same_block_start_from_what_
     cr_assert_eq(ledger_tx_begin(l, h2), ST_OK, "tx 2");
     cr_assert_eq(move(&a, &b, "4"), ST_OK, "alice pays bob 4");
     cr_assert_eq(move(&b, &a, "7"), ST_OK, "bob pays alice 7");
+    cr_assert_eq(move(&a, &carol, "1"), ST_OK, "alice pays carol, a new account, 1");
+    expect_balance(&carol, "1", "carol inside tx 2");
     cr_assert_eq(ledger_tx_end(l, false), ST_OK, "tx 2 rolled back");
     expect_balance(&a, "7", "alice after the rollback");
+    expect_balance(&carol, "0", "carol's account is gone with tx 2");
     cr_assert_eq(ledger_tx_begin(l, h3), ST_OK, "tx 3");
     cr_assert_eq(move(&a, &b, "8"), ST_INSUFFICIENT, "alice holds 7, not 8");
     cr_assert_eq(ledger_inner_begin(l), ST_OK, "inner savepoint");
     cr_assert_eq(move(&a, &b, "5"), ST_OK, "alice pays bob 5 inside");
     cr_assert_eq(ledger_inner_end(l, false), ST_OK, "inner rolled back");
-    cr_assert_eq(move(&a, &b, "7"), ST_OK, "alice pays bob all she holds");
+    cr_assert_eq(move(&a, &dave, "2"), ST_OK, "alice pays dave, a new account (maybe carol's old id), 2");
+    cr_assert_eq(move(&a, &carol, "1"), ST_OK, "alice pays carol 1 again, now kept");
+    cr_assert_eq(move(&a, &b, "4"), ST_OK, "alice pays bob all she holds");
     cr_assert_eq(move(&a, &b, "1"), ST_INSUFFICIENT, "and then holds nothing");
     cr_assert_eq(ledger_tx_end(l, true), ST_OK, "tx 3 kept");
     put_block(1);
     cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
     expect_balance(&a, "0", "alice");
-    expect_balance(&b, "10", "bob");
+    expect_balance(&b, "7", "bob");
+    expect_balance(&carol, "1", "carol");
+    expect_balance(&dave, "2", "dave");
     cr_assert(audit_check("accounts_match_transfers"), "every account's totals are the sum of its transfers");
 }
 
