@@ -109,27 +109,29 @@ int cli_cmd_gov_vote(const cli_opts *o)
     return ex;
 }
 
-/* Whether poll id takes only secret ballots (gov_getResults says "secret": true). A proposal the
- * read refuses (none, or not a poll) is left to the transaction, whose receipt gives the reason.
- * Returns: CLI_EXIT_OK, or the exit of a failed call (reported). */
-static int poll_is_secret(bool *secret, cli_signer *s, const cli_opts *o, uint64_t id)
+/* The gov_getResults answer of poll id, which says whether it is secret, its system and choices.
+ * A proposal the read refuses (none, or not a poll) is left to the transaction, whose receipt
+ * gives the reason: *results is then NULL. Returns: CLI_EXIT_OK, or the exit of a failed call
+ * (reported). Out: *results (caller owns; cJSON_Delete), or NULL. */
+static int poll_results(cJSON **results, cli_signer *s, const cli_opts *o, uint64_t id)
 {
-    cJSON *params = cJSON_CreateObject(), *result = NULL, *error = NULL;
-    *secret = false;
+    cJSON *params = cJSON_CreateObject(), *error = NULL;
+    *results = NULL;
     if (!params || !cJSON_AddNumberToObject(params, "id", (double)id)) {
         cJSON_Delete(params);
         return cli_out_of_memory();
     }
-    int rc = rpc_client_call(s->client, "gov_getResults", params, &result, &error);
+    int rc = rpc_client_call(s->client, "gov_getResults", params, results, &error);
     int ex = CLI_EXIT_OK;
-    if (rc == ST_OK)
-        *secret = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "secret"));
-    else if (!(rc == ST_INVALID && error)) {
+    if (rc != ST_OK && !(rc == ST_INVALID && error)) {
         cli_error("gov_getResults failed at %s: %s", o->rpc_url, st_str(rc));
         ex = rc == ST_IO || rc == ST_LIMIT ? CLI_EXIT_UNREACHABLE : CLI_EXIT_FAILED;
     }
+    if (rc != ST_OK) {
+        cJSON_Delete(*results);
+        *results = NULL;
+    }
     cJSON_Delete(error);
-    cJSON_Delete(result);
     cJSON_Delete(params);
     return ex;
 }
@@ -167,7 +169,8 @@ int cli_cmd_gov_ballot(const cli_opts *o)
     uint64_t id, conviction;
     bool secret = o->secret;
     cli_signer s;
-    cJSON *m = NULL;
+    cJSON *m = NULL, *results = NULL;
+    int rc;
     if (!cli_word_uint(&id, o->argv[0], "proposal") || !opt_conviction(&conviction, o))
         return CLI_EXIT_USAGE;
     size_t len = strlen(o->argv[1]);
@@ -181,11 +184,17 @@ int cli_cmd_gov_ballot(const cli_opts *o)
         return CLI_EXIT_USAGE;
     }
     int ex = cli_signer_open(&s, o);
-    if (ex == CLI_EXIT_OK && !secret)
-        ex = poll_is_secret(&secret, &s, o, id);
+    if (ex == CLI_EXIT_OK)
+        ex = poll_results(&results, &s, o, id);
+    secret = secret || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(results, "secret"));
     if (ex == CLI_EXIT_OK && secret && !pinned) {
         cli_error("poll %llu is secret: %s", (unsigned long long)id, err);
         ex = CLI_EXIT_USAGE;
+    }
+    /* the node takes any sealed choice and the enclave counts a wrong one invalid: read it here */
+    if (ex == CLI_EXIT_OK && secret && results && (rc = cli_choice_check(err, sizeof err, results, o->argv[1])) != ST_OK) {
+        cli_error("poll %llu cannot count this ballot: %s; nothing was sent", (unsigned long long)id, err);
+        ex = rc == ST_NOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
     }
     if (ex == CLI_EXIT_OK && secret)
         ex = seal_to_enclave(&sealed, &s, o, platform, id, o->argv[1]);
@@ -197,6 +206,7 @@ int cli_cmd_gov_ballot(const cli_opts *o)
         ex = cli_signer_send(&s, o, secret ? "SecretBallot" : "Ballot", ok ? m : NULL);
     }
     cli_signer_close(&s);
+    cJSON_Delete(results);
     cJSON_Delete(m);
     free(sealed);
     return ex;

@@ -175,7 +175,8 @@ static const char help_gov_ballot[] =
     "the quoted enclave; its measurement is allowlisted) and sends nothing if any check fails.\n"
     "The platform is --platform ADDRESS (the genesis enclave.platform, which conclaved\n"
     "--enclave-info prints) or the one whose DIR/platform.secret --datadir names. The node cannot\n"
-    "judge a sealed choice: one its system cannot count is counted invalid at the close.\n"
+    "judge a sealed choice (the enclave counts one it cannot read as invalid), so the client reads\n"
+    "CHOICE for the poll's system first and sends nothing if it cannot be counted (exit 2).\n"
     SIGNED_HELP;
 
 static const char help_verify_poll[] =

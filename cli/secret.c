@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* secret.c: secret ballots from the client's side (secret.h): the platform pin, the checks of an
- * enclave's attestation and ballot key, sealing with fresh randomness, and the check list that
- * verify-poll prints. The ephemeral secret and iv live on the stack and are wiped before return. */
+ * enclave's attestation and ballot key, a choice read as the enclave will read it, sealing with
+ * fresh randomness, the check list that verify-poll prints, and verify-poll's checks of a count.
+ * The ephemeral secret and iv live on the stack and are wiped before return. */
 #include "cli/secret.h"
 
 #include <secp256k1.h>
@@ -14,6 +15,7 @@
 #include "enclave/count_report.h"
 #include "enclave/platform.h"
 #include "enclave/quote.h"
+#include "governance/poll.h"
 #include "ledger/amount.h"
 #include "ledger/hex.h"
 #include "ledger/sig.h"
@@ -138,6 +140,24 @@ bool cli_attestation_check(cli_checklist *l, cli_enclave *e, const cJSON *att, u
     cli_check_add(l, "allowlist", listed, "%s", listed ? "the enclave's measurement is on the chain's allowlist"
                                                        : "the enclave's measurement is NOT on the chain's allowlist");
     return quote_ok && key_ok && listed;
+}
+
+int cli_choice_check(char *err, size_t errlen, const cJSON *results, const char *choice)
+{
+    const cJSON *system = cJSON_GetObjectItemCaseSensitive(results, "system");
+    const cJSON *choices = cJSON_GetObjectItemCaseSensitive(results, "choices");
+    enum gov_poll_system sys;
+    int n = cJSON_GetArraySize(choices);
+    if (!cJSON_IsString(system) || gov_poll_system_parse(&sys, system->valuestring) != ST_OK || !cJSON_IsArray(choices)
+        || n < GOV_POLL_MIN_CHOICES || n > GOV_POLL_MAX_CHOICES) {
+        snprintf(err, errlen, "the node gave no counting system and 2 to %d choices for the poll", GOV_POLL_MAX_CHOICES);
+        return ST_INVALID;
+    }
+    gov_ballot b;
+    gov_ballot_init(&b);
+    int rc = gov_ballot_parse(&b, err, errlen, sys, (unsigned)n, choice, strlen(choice));
+    gov_ballot_clear(&b);
+    return rc;
 }
 
 int cli_ballot_seal(char **hex, char *err, size_t errlen, const uint8_t ballot_key[LEDGER_BALLOT_KEY_LEN],

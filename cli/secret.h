@@ -71,6 +71,13 @@ typedef struct cli_enclave {
 bool cli_attestation_check(cli_checklist *l, cli_enclave *e, const cJSON *att, uint64_t chain_id,
                            const uint8_t platform[20]) NONNULL(1, 2, 3, 5);
 
+/* Reads choice as the enclave will, for the poll that results (its gov_getResults answer: `system`
+ * and `choices`) describes (gov_ballot_parse, governance/poll.c): the node cannot refuse a sealed
+ * choice, and the enclave counts one it cannot read as invalid, so the client refuses it first.
+ * Returns: ST_OK; ST_INVALID with err the reason ("choice 7 is not one of the 3 choices"), or that
+ * results names no known system and 2 to 32 choices; ST_NOMEM. */
+int cli_choice_check(char *err, size_t errlen, const cJSON *results, const char *choice) WARN_UNUSED NONNULL(1, 3, 4);
+
 /* Seals choice (the choice's JSON text as a Ballot carries it) for voter's ballot on proposal to
  * the ballot key, with an ephemeral key and iv fresh from getrandom(2) (wiped after use).
  * Returns: ST_OK; ST_INVALID with err if the text is empty, longer than 2048 bytes or holds a NUL;

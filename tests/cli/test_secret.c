@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* test_secret.c: the client side of secret ballots without a node (cli/secret.h): the platform
- * pin (an address, or a data directory's platform.secret), the checks of an enclave_getAttestation
+/* test_secret.c: the client side of secret ballots without a node (cli/secret.h): the platform pin
+ * (an address, or a data directory's platform.secret), the checks of an enclave_getAttestation
  * answer made here from a test platform (each way it can be wrong fails the right check and
- * nothing else passes for it), sealing with fresh randomness that the enclave's ledger_ballot_open
- * reads back, the check list, and the ballotsHash, count and total power recomputed from published
- * ballots (in voter order whatever the node's, doubled, malformed and overflowing lists refused),
- * and a published count checked against its signed report and the ballots (each way the node could
- * misstate it fails the right check, and signed scores its system cannot give fail too). */
+ * nothing else passes for it), a choice read for its poll's system before it is sealed, sealing
+ * with fresh randomness that the enclave's ledger_ballot_open reads back, the check list, and the
+ * ballotsHash, count and total power recomputed from published ballots (in voter order whatever
+ * the node's, doubled, malformed and overflowing lists refused), and a published count checked
+ * against its signed report and the ballots (each way the node could misstate it fails the right
+ * check, and signed scores its system cannot give fail too). */
 #include <criterion/criterion.h>
 #include <secp256k1.h>
 #include <stdio.h>
@@ -576,4 +577,47 @@ Test(cli_secret, scores_impossible_for_the_system_fail_even_when_signed)
     res = count_results(4, IDENTITY_SECRET, IDENTITY_SECRET, "copeland", none, 0);
     expect_count(res, 3, true, true, true, true, true);
     cJSON_Delete(res);
+}
+
+/* gov_getResults' system and choices for a poll of n choices. */
+static cJSON *poll_of(const char *system, int n)
+{
+    cJSON *res = cJSON_CreateObject(), *choices = cJSON_AddArrayToObject(res, "choices");
+    cr_assert(choices && cJSON_AddStringToObject(res, "system", system), "results");
+    for (int i = 0; i < n; i++)
+        cJSON_AddItemToArray(choices, cJSON_CreateString("x"));
+    return res;
+}
+
+Test(cli_secret, a_choice_is_read_as_the_enclave_will_before_it_is_sealed)
+{
+    static const struct {
+        const char *system;
+        int n;
+        const char *choice;
+        int rc;
+        const char *reason;
+    } cases[] = {
+        { "single-choice", 3, "2", ST_OK, NULL },
+        { "single-choice", 3, "7", ST_INVALID, "choice 7 is not one of the 3 choices" },
+        { "single-choice", 3, "[1]", ST_INVALID, "single-choice" },
+        { "approval", 3, "[1,3]", ST_OK, NULL },
+        { "approval", 3, "[1,1]", ST_INVALID, "twice" },
+        { "ranked-choice", 4, "[2,1,3,4]", ST_OK, NULL },
+        { "ranked-choice", 4, "[2,1]", ST_INVALID, "all 4 choices" },
+        { "weighted", 3, "{\"1\":2,\"3\":0.5}", ST_OK, NULL },
+        { "quadratic", 3, "{\"1\":0}", ST_INVALID, "above 0" },
+        { "plurality", 3, "1", ST_INVALID, "no counting system" },
+        { "single-choice", 1, "1", ST_INVALID, "2 to 32 choices" },
+    };
+    char err[256];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cJSON *res = poll_of(cases[i].system, cases[i].n);
+        err[0] = '\0';
+        cr_assert_eq(cli_choice_check(err, sizeof err, res, cases[i].choice), cases[i].rc, "%s %s: %s", cases[i].system,
+                     cases[i].choice, err);
+        cr_assert(!cases[i].reason || strstr(err, cases[i].reason), "%s %s: the reason '%s' names '%s'", cases[i].system,
+                  cases[i].choice, err, cases[i].reason);
+        cJSON_Delete(res);
+    }
 }

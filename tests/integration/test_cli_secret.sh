@@ -1,15 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # test_cli_secret.sh: a secret poll through the `conclave` CLI against a real `conclaved --dev` and
-# its enclave. Dev 1, 2 and 3 stake 100, 200 and 300 tokens (weights 10, 20 and 30 at conviction
-# 0); dev 1 proposes a secret single-choice poll. gov ballot seals each choice after checking the
+# its enclave. Dev 1, 2 and 3 stake 100, 200 and 300 tokens (weights 10, 20 and 30 at conviction 0);
+# dev 1 proposes a secret single-choice poll. gov ballot seals each choice after checking the
 # enclave (quote, ballot key, allowlist) against the platform pinned by --datadir or --platform:
-# without a pin, or with another platform's, nothing is sent (the nonce stays). Dev 1 votes B,
-# dev 2 votes C then re-votes A, dev 3 votes choice 7 of 3 (sealed, so the node takes it; the
-# enclave counts it invalid). Before the close verify-poll says the poll is not counted; after it,
-# gov results shows A 20, B 10, C 0, 2 valid and 1 invalid; verify-poll prints every check ok and
-# exits 0, and exits 1 with the quote's check failed for another pinned platform, and for an open
-# poll; pinned by --platform (the address its quote check printed) it verifies too. Run from the build directory (make check does); every CLI call is bounded by `timeout 20`.
+# without a pin, or with another platform's, nothing is sent (the nonce stays); nor for a choice the
+# poll's system cannot count (the node could not refuse it sealed). Dev 1 votes B, dev 2 votes C
+# then re-votes A, dev 3 votes C. Before the close verify-poll says the poll is not counted; after
+# it, gov results shows A 20, B 10, C 30, 3 valid; verify-poll prints every check ok and exits 0,
+# and exits 1 with the quote's check failed for another pinned platform, and for an open poll;
+# pinned by --platform (the address its quote check printed) it verifies too. Run from the build
+# directory (make check does); every CLI call is bounded by `timeout 20`.
 
 . "${srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
@@ -62,8 +63,16 @@ cli gov ballot 1 3 --dev-key 2 --datadir "$DATADIR"
 expect "dev 2 casts a sealed ballot" 0 "SecretBallotCast proposal=1 "
 cli gov ballot 1 1 --dev-key 2 --datadir "$DATADIR"
 expect "dev 2 re-votes" 0 "SecretBallotChanged proposal=1 "
+cli address --dev-key 3
+A3=$OUT
+NONCE3=$(nonce_of "$A3")
 cli gov ballot 1 7 --secret --dev-key 3 --datadir "$DATADIR"
-expect "dev 3's choice 7 of 3 is sealed, so the node takes it" 0 "SecretBallotCast proposal=1 "
+expect "a choice the poll cannot count is refused before it is sealed" 2 "poll 1 cannot count this ballot: choice: choice 7 is not one of the 3 choices; nothing was sent"
+check "nothing was sent: dev 3's nonce is unchanged" test "$(nonce_of "$A3")" = "$NONCE3"
+cli gov ballot 1 '[1,2]' --dev-key 3 --datadir "$DATADIR"
+expect "as is a ballot of another system's shape" 2 "poll 1 cannot count this ballot: .*nothing was sent"
+cli gov ballot 1 3 --dev-key 3 --datadir "$DATADIR"
+expect "dev 3 casts a sealed ballot" 0 "SecretBallotCast proposal=1 "
 cli gov ballot 2 1 --secret --dev-key 1 --datadir "$DATADIR"
 expect "a SecretBallot on an open poll fails" 1 "proposal 2 is not a secret poll"
 cli gov ballot 2 1 --dev-key 1 --datadir "$DATADIR"
@@ -81,9 +90,9 @@ cli gov results 1
 expect "after the count the poll is Succeeded" 0 "^state +Succeeded$"
 expect "A has dev 2's weight" 0 "^ +1 +A +20$"
 expect "B has dev 1's" 0 "^ +2 +B +10$"
-expect "C has none" 0 "^ +3 +C +0$"
-expect "two ballots are valid" 0 "^valid +2$"
-expect "dev 3's is invalid" 0 "^invalid +1$"
+expect "C has dev 3's" 0 "^ +3 +C +30$"
+expect "the three ballots are valid" 0 "^valid +3$"
+expect "none is invalid" 0 "^invalid +0$"
 expect "the turnout counts all three" 0 "^power +60$"
 
 cli verify-poll 1 --datadir "$DATADIR"
