@@ -9,6 +9,11 @@
  * (eng_enclave_take_items): the supervisor never queues anything itself, so it sits below the
  * producer (engine.c). Only an enclave whose measurement is on the allowlist now is registered or
  * asked to settle; the node never allowlists its own build (a dev chain's genesis does, once).
+ * At each start it also asks the enclave for its ballot key (EnclaveBallotKey once its signature
+ * recovers to the enclave), and it has the enclave count the oldest Counting secret poll: the
+ * standing ballots go out as COUNT_BEGIN and COUNT_CHUNK frames, never while a settlement is out,
+ * and the signed report comes back as a SecretPollCount item; a refused or failed count is asked
+ * again after RESTART_BACKOFF_SECS.
  *
  * Blocking. The settlement exchange does not block the event loop: the inputs are sent and the
  * report read as the enclave's socket allows, the loop serving RPC meanwhile, and an enclave that

@@ -262,11 +262,11 @@ int eng_enclave_start(eng *e, const char *enclave_path, const char *platform_sec
 eng_item *eng_enclave_take_items(eng *e);
 void eng_enclave_shutdown(eng *e);
 /* Governance (engine/gov_adapters.c, adapters over the rules of governance/rules.h): the signed
- * Propose, Vote, Ballot, SecretBallot, ProposalCancel, ProposalExecute, Delegate and Undelegate, the tick part
- * that moves proposals on by the clock and whether one is due at now, the Withdraw hook that keeps
- * conviction-locked stake in place (leaving: the value the withdrawal takes out; fails a->r.err
- * "... locked by governance until T"), and the governed parameters stored by executed proposals
- * applied over the genesis at open. */
+ * Propose, Vote, Ballot, SecretBallot, ProposalCancel, ProposalExecute, Delegate and Undelegate,
+ * the tick part that moves proposals on by the clock and whether one is due at now, the Withdraw
+ * hook that keeps conviction-locked stake in place (leaving: the value the withdrawal takes out;
+ * fails a->r.err "... locked by governance until T"), and the governed parameters stored by
+ * executed proposals applied over the genesis at open. */
 int eng_check_propose(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_check_vote(eng *e, const ledger_tx *tx, char *err, size_t errlen);
 int eng_apply_propose(eng_apply *a);

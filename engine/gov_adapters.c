@@ -3,7 +3,9 @@
  * types are thin adapters here: they decode the signed members, build the narrow gov_apply context
  * (the ledger, the governance store, the parameters in force, the block's height and time, the
  * receipt) and call the rules in governance/rules.h, handing them the governed chain parameters of
- * engine/params.c as a lookup and applying the parameter change an execution returns. Also: the read
+ * engine/params.c as a lookup and applying the parameter change an execution returns; and the
+ * SecretPollCount system transaction, whose report's form and signer are checked here (the
+ * enclave's registry is the engine's) before governance judges the count. Also: the read
  * accessors of engine/governance.h, the governed parameters stored by executed proposals applied
  * over the genesis at open (and again after a lost block), and whether governance work is due. */
 #include "engine/engine_int.h"

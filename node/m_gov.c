@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* m_gov.c: gov_* methods, the read side of governance: the tracks and governed parameters, the
- * proposals (newest first, by state and track) with their timeline and tally, a poll's results,
- * the votes and ballots, an address's voting power, delegation and locks. A tally is read from the
+ * proposals (newest first, by state and track) with their timeline and tally, a poll's results
+ * (a secret poll's only once the enclave's count landed, with its proof), a secret poll's ballots
+ * (ciphertexts and the ballots hash), the votes and ballots, an address's voting power, delegation and locks. A tally is read from the
  * proposal's row (a poll's from its own), kept incrementally by the engine: it costs the same with
  * ten votes or a million (ranked-choice's running result excepted: it counts every ballot).
  * Amounts are canonical decimal strings; lists page with an exclusive cursor ("next", null at the

@@ -52,6 +52,3 @@ tests_integration_test_secret_polls_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_secret_polls_LDADD = $(TEST_LDADD)
 tests_integration_test_secret_count_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_secret_count_LDADD = $(TEST_LDADD)
-# test_secret_count keeps the node's standard error in the build tree (it checks that no plaintext
-# reaches it); distcheck wants the build tree clean after distclean.
-CLEANFILES += tests/integration/test_secret_count.stderr

@@ -45,13 +45,17 @@ static size_t answers_len, answers_cap;
 static void setup(void)
 {
     memset(&node, 0, sizeof node);
-    snprintf(stderr_path, sizeof stderr_path, "%s/tests/integration/test_secret_count.stderr", TEST_BUILDDIR);
+    snprintf(stderr_path, sizeof stderr_path, "/tmp/conclave-it-log-XXXXXX");
+    int fd = mkstemp(stderr_path);
+    cr_assert_geq(fd, 0, "a log file");
+    close(fd);
     th_node_start_logged(&node, stderr_path);
 }
 
 static void teardown(void)
 {
     th_node_cleanup(&node);
+    unlink(stderr_path);
     free(answers);
     answers = NULL;
     answers_len = answers_cap = 0;
