@@ -23,16 +23,6 @@ struct account_undo {
     mpz_t debits, credits;
 };
 
-struct ledger_account_memo {
-    void *root;                     /* tsearch tree of ledger_memo_row */
-    struct account_undo *undo;      /* oldest first */
-    size_t n_undo, cap_undo;
-    size_t inner_mark;              /* n_undo when the inner savepoint began */
-    uint64_t serial;                /* the open savepoint's number (0: none) */
-    uint64_t tx_serial;             /* the transaction's savepoint, while an inner one is open */
-    uint64_t next_serial;
-};
-
 static int compare_rows(const void *a, const void *b)
 {
     const ledger_account *x = &((const ledger_memo_row *)a)->key, *y = &((const ledger_memo_row *)b)->key;
@@ -50,20 +40,10 @@ static void free_row(void *node)
     free(r);
 }
 
-/* The memo, made on first use. NULL on OOM. */
-static struct ledger_account_memo *memo_of(ledger *l)
-{
-    if (!l->accounts)
-        l->accounts = calloc(1, sizeof *l->accounts);
-    return l->accounts;
-}
-
 ledger_memo_row *ledger_memo_find(ledger *l, const ledger_account *a)
 {
-    if (!l->accounts)
-        return NULL;
     ledger_memo_row key = { .key = *a };
-    void *found = tfind(&key, &l->accounts->root, compare_rows);
+    void *found = tfind(&key, &l->accounts.root, compare_rows);
     return found ? *(ledger_memo_row **)found : NULL;
 }
 
@@ -92,8 +72,8 @@ static int push_undo(struct ledger_account_memo *m, ledger_memo_row *row, bool c
 int ledger_memo_add(ledger *l, const ledger_account *a, int64_t id, const mpz_t debits, const mpz_t credits,
                     bool created, ledger_memo_row **out)
 {
-    struct ledger_account_memo *m = memo_of(l);
-    ledger_memo_row *row = m ? malloc(sizeof *row) : NULL;
+    struct ledger_account_memo *m = &l->accounts;
+    ledger_memo_row *row = malloc(sizeof *row);
     if (!row)
         return ST_NOMEM;
     row->key = *a;
@@ -114,7 +94,7 @@ int ledger_memo_add(ledger *l, const ledger_account *a, int64_t id, const mpz_t 
 
 int ledger_memo_change(ledger *l, ledger_memo_row *row)
 {
-    struct ledger_account_memo *m = l->accounts;
+    struct ledger_account_memo *m = &l->accounts;
     if (row->serial != m->serial && push_undo(m, row, false) != ST_OK)
         return ST_NOMEM;
     row->dirty = true;
@@ -148,9 +128,7 @@ static void clear_undo(struct ledger_account_memo *m)
 
 void ledger_memo_savepoint(ledger *l, bool inner)
 {
-    struct ledger_account_memo *m = l->accounts;
-    if (!m)
-        return;
+    struct ledger_account_memo *m = &l->accounts;
     if (inner) {
         m->tx_serial = m->serial;
         m->inner_mark = m->n_undo;
@@ -162,9 +140,7 @@ void ledger_memo_savepoint(ledger *l, bool inner)
 
 void ledger_memo_savepoint_end(ledger *l, bool inner, bool keep)
 {
-    struct ledger_account_memo *m = l->accounts;
-    if (!m)
-        return;
+    struct ledger_account_memo *m = &l->accounts;
     if (!keep)
         roll_back(m, inner ? m->inner_mark : 0);
     if (inner) {
@@ -198,19 +174,18 @@ static void write_row(const void *node, VISIT which, void *closure)
 int ledger_memo_write(ledger *l)
 {
     struct memo_write w = { l, ST_OK };
-    if (l->accounts)
-        twalk_r(l->accounts->root, write_row, &w);
+    twalk_r(l->accounts.root, write_row, &w);
     return w.rc;
 }
 
 void ledger_memo_forget(ledger *l)
 {
-    struct ledger_account_memo *m = l->accounts;
-    if (!m)
-        return;
+    struct ledger_account_memo *m = &l->accounts;
     clear_undo(m);
     free(m->undo);
+    m->undo = NULL;
+    m->cap_undo = m->inner_mark = 0;
     tdestroy(m->root, free_row);
-    free(m);
-    l->accounts = NULL;
+    m->root = NULL;
+    m->serial = m->tx_serial = 0; /* next_serial goes on: a number is never reused */
 }

@@ -48,7 +48,15 @@ struct ledger {
     unsigned read_depth;        /* open ledger_read_begin calls; the transaction is open while > 0 */
     uint8_t txhash[LEDGER_HASH_LEN];         /* transaction being applied; stamps transfers */
     void *nonce_memo;           /* tsearch root: the nonces the open block bumped (nonces.c) */
-    struct ledger_account_memo *accounts;   /* the open block's account rows (account_memo.c), or NULL */
+    struct ledger_account_memo {    /* the open block's account rows (account_memo.c) */
+        void *root;                 /* tsearch tree of ledger_memo_row */
+        struct account_undo *undo;  /* oldest first */
+        size_t n_undo, cap_undo;
+        size_t inner_mark;          /* n_undo when the inner savepoint began */
+        uint64_t serial;            /* the open savepoint's number (0: none) */
+        uint64_t tx_serial;         /* the transaction's savepoint, while an inner one is open */
+        uint64_t next_serial;
+    } accounts;
     ledger_block_cache caches[LEDGER_MAX_BLOCK_CACHES];    /* ledger_add_block_cache */
     unsigned n_caches;
 };

@@ -7,9 +7,11 @@
 // rewards. Checks: the CSP, the latest blocks at once, the title shown as text, live updates without
 // reload (state, tally), a vote and a ballot signed in the page landing with their receipts, a
 // failed and a refused transaction's reasons, the pool (APR, rewards chart, a contribution), epoch
-// (verified report) and account pages, the phone layout, and no CSP violation,
+// (verified report) and account pages, a secret ballot sealed in the page (the ballot_box vectors
+// byte for byte) and counted by the enclave, the phone layout, and no CSP violation,
 // script error or request to elsewhere. Waits are bounded page.waitFor… calls, never sleeps. Saves
 // screenshots of the main pages. Usage: browser_check.cjs CONCLAVED CONCLAVE CHROMIUM SCREENSHOT_DIR
+// BALLOT_VECTORS (tests/vectors/ballot_box.json: the page must seal those ballots byte for byte).
 'use strict';
 const { check, startNode, stopNode, run } = require('./interop_lib.cjs');
 const { chromium } = require('playwright-core');
@@ -19,7 +21,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-const [daemon, cli, browserPath, shots] = process.argv.slice(2);
+const [daemon, cli, browserPath, shots, ballotVectors] = process.argv.slice(2);
 const WAIT = 20000; // ms: the bound of every wait on the page
 const HOSTILE = '<img src=x onerror="window.__pwned=1">Fund <b>docs</b>';
 // Hardhat's well-known development keys 1 and 2 (funded on the dev chain).
@@ -116,6 +118,8 @@ async function main() {
     conclave(url, 'gov', 'propose', 'treasury', HOSTILE, '--body', 'a <script> in the body stays text', '--dev-key', '1');
     conclave(url, 'gov', 'propose', 'signal', 'Which colour?', '--payload',
              '{"kind":"poll","system":"single-choice","choices":["Red","Blue","Green"]}', '--dev-key', '1');
+    conclave(url, 'gov', 'propose', 'signal', 'Secret colour', '--payload',
+             '{"kind":"poll","system":"single-choice","choices":["Red","Blue","Green"],"secret":true}', '--dev-key', '1');
     const head = (await rpc(url, 'node_info')).height;
 
     browser = await chromium.launch({ executablePath: browserPath, headless: true,
@@ -172,8 +176,14 @@ async function main() {
       document.querySelector('#log').textContent.includes('#'));
     check('the latest 12 blocks show at once, newest first, before any new block', blockRows !== null && !streamedBefore &&
           blockRows.every(([height], i) => height === head - i), JSON.stringify(blockRows));
-    check('with their transactions\' types', blockRows !== null && blockRows[0][1] === 'Propose' &&
-          blockRows.slice(2).every(([, types]) => types === 'Transfer'), JSON.stringify(blockRows));
+    check('with their transactions\' types', blockRows !== null && blockRows.slice(0, 3).every(([, types]) => types === 'Propose') &&
+          blockRows.slice(3).every(([, types]) => types === 'Transfer'), JSON.stringify(blockRows));
+    const vectors = JSON.parse(fs.readFileSync(ballotVectors, 'utf8'));
+    const sealed = await page.evaluate(({ key, ballots }) => Promise.all(ballots.map((b) => sealBallot({ ballotKey: key,
+      chainId: b.chainId, proposal: b.proposal, voter: b.voter, choice: b.text, ephemeralSecret: b.ephemeralSecret, iv: b.iv }))),
+    { key: vectors.ballotKey, ballots: vectors.ballots });
+    check('the page seals secret ballots exactly as tests/vectors/ballot_box.json', vectors.ballots.length > 0 &&
+          vectors.ballots.every((b, i) => sealed[i] === b.ciphertext), vectors.ballots.map((b, i) => b.name + ': ' + sealed[i]).join('; '));
     check('the header shows the chain', /^chain 31337 · height \d+ · /.test(await textOf('#status', /height/)));
 
     const title = await textOf('[data-proposal="1"] .ptitle', /Fund/);
@@ -242,6 +252,21 @@ async function main() {
     check('and the poll results show it: Green 30 (300 at 0.1x), the winner',
           /3\. Green ★30/.test(await textOf('#results', /Green ★/)));
     await shot('poll');
+
+    // A secret ballot, sealed in the page to the enclave's ballot key.
+    await go('#/proposal/3');
+    await page.waitForSelector('#ballot-form', { timeout: WAIT });
+    await page.selectOption('#ballot-form select[name=choice]', '3');
+    await page.selectOption('#ballot-form select[name=conviction]', '1');
+    await page.click('#ballot-form button');
+    const secretReceipt = await textOf('#receipt', /SecretBallotCast|failed|Not sent/);
+    check('a secret ballot sealed and signed in the page lands', /SecretBallotCast proposal=3 voter=0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC conviction=1/
+          .test(secretReceipt), secretReceipt);
+    const sealedTx = signed[signed.length - 1] || { message: {} };
+    check('its ciphertext is 62 + 256 bytes, and the choice is nowhere in the signed message',
+          sealedTx.primaryType === 'SecretBallot' && sealedTx.message.ciphertext.length === 2 + 2 * 318 &&
+          !('choice' in sealedTx.message), JSON.stringify(sealedTx.message).slice(0, 200));
+    check('its results stay sealed', /sealed until the enclave counts them/.test(await textOf('#results', /sealed/)));
 
     // An epoch in which the pool earns: a real conclave-worker registers for dev 0, joins pool 1
     // with its minimum stake (which dev 0 adds) bonded, and answers the six slots of epoch 1.
@@ -324,7 +349,7 @@ async function main() {
 
     await go('#/account/' + DEV1.address);
     const balances = (await textOf('#balances', /staked value/)).replace(/\s/g, '');
-    check('the account page shows the balances', /^999,390free110escrow0claimable500stakedvalue500votingpower$/.test(balances),
+    check('the account page shows the balances', /^999,380free120escrow0claimable500stakedvalue500votingpower$/.test(balances),
           balances);
     check('its positions', /pool 1/.test(await textOf('#positions', /pool 1/)));
     check('its locks', /#1vote500/.test((await textOf('#locks', /vote/)).replace(/\s/g, '')));
@@ -349,6 +374,15 @@ async function main() {
     check('and undelegates', /Undelegated delegator=/.test(await textOf('#receipt', /Undelegated|failed/)));
     check('each with the next nonce', (await rpc(url, 'ledger_getAccount', { address: DEV2.address })).nonce === nonce + 2);
     await shot('account-wallet');
+
+    // The vote closes: the enclave counts the secret poll, and its page shows the count live.
+    await go('#/proposal/3');
+    await page.waitForSelector('#results', { timeout: WAIT });
+    conclave(url, 'advance-time', String(3 * 86400), '--datadir', datadir);
+    const counted = await textOf('#results', /counted by enclave/);
+    check('once closed, the enclave\'s count shows: Green 300 (300 at 1x), 1 valid', /3\. Green ★300/.test(counted) &&
+          /1 ballot, total power 300; 1 valid, 0 invalid, counted by enclave 0x/.test(counted), counted);
+    await shot('secret-poll');
 
     await page.setViewportSize({ width: 390, height: 844 });
     await go('#/');

@@ -17,4 +17,5 @@ if [ ! -x "$browser" ]; then
 fi
 "$src/npm_deps.sh" "$src" "$work" playwright-core browser_check.cjs interop_lib.cjs
 mkdir -p "$work/screenshots"
-exec node "$work/browser_check.cjs" "$PWD/conclaved" "$PWD/conclave" "$browser" "$work/screenshots"
+exec node "$work/browser_check.cjs" "$PWD/conclaved" "$PWD/conclave" "$browser" "$work/screenshots" \
+  "$src/../vectors/ballot_box.json"

@@ -183,6 +183,25 @@ Test(ledger_books, transfers_after_a_rollback_in_the_same_block_start_from_what_
     cr_assert(audit_check("accounts_match_transfers"), "every account's totals are the sum of its transfers");
 }
 
+/* The first transaction of a block is the first to use the block's memory of accounts: rolled
+ * back, its transfers must leave no trace there either. */
+Test(ledger_books, the_first_transaction_of_a_block_rolled_back_leaves_no_totals)
+{
+    ledger_account a = ledger_user_account(LEDGER_FREE, alice), b = ledger_user_account(LEDGER_FREE, bob);
+    mint_ten_to_alice();
+    uint8_t h1[32] = { 2, 1 };
+    cr_assert_eq(ledger_block_begin(l, 1), ST_OK, "begin");
+    cr_assert_eq(ledger_tx_begin(l, h1), ST_OK, "tx 1");
+    cr_assert_eq(move(&a, &b, "3"), ST_OK, "alice pays bob 3");
+    cr_assert_eq(ledger_tx_end(l, false), ST_OK, "tx 1 rolled back");
+    expect_balance(&a, "10", "alice after the rollback");
+    put_block(1);
+    cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
+    expect_balance(&a, "10", "alice");
+    expect_balance(&b, "0", "bob");
+    cr_assert(audit_check("accounts_match_transfers"), "every account's totals are the sum of its transfers");
+}
+
 Test(ledger_books, refuses_overdraft_overflow_zero_and_self_transfer)
 {
     ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice),
