@@ -4,7 +4,8 @@
  * it refused one check at a time with their reason and nothing changed (another number of choices,
  * another ballots hash, another number of ballots, valid + invalid short of the count, another
  * total power, a poll that is not Counting, an open poll); then the count that fits stores its
- * scores and report once, emits PollCounted with its secret members and settles the poll. */
+ * scores and report once, emits PollCounted with its secret members and settles the poll. And the
+ * oldest Counting poll is found by an index seek. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "ledger/amount.h"
 #include "ledger/ledger.h"
 #include "ledger/receipt.h"
+#include "ledger/sqlstore.h"
 #include "tests/lib/testhelp.h"
 
 static ledger *l;
@@ -205,4 +207,34 @@ Test(governance_secret, only_a_counting_secret_poll_takes_a_count)
     expect_refused(&c, "proposal 1 is Active: only a Counting poll takes a count");
     fitting(&c, make_poll(GOV_COUNTING, false), total, scores);
     expect_refused(&c, "proposal 2 is not a secret poll");
+}
+
+/* The oldest Counting poll, which the engine asks for once a second while an enclave runs, is found
+ * by an index seek (schema 015's proposals_by_state), not by reading every proposal; checked with
+ * SQLite's EXPLAIN QUERY PLAN on the statement gov_counting_first left in the cache. */
+Test(governance_secret, the_oldest_counting_poll_is_found_by_an_index)
+{
+    uint64_t id = 0;
+    make_poll(GOV_ACTIVE, true);
+    uint64_t counting = make_poll(GOV_COUNTING, true);
+    cr_assert_eq(gov_counting_first(s, &id), ST_OK, "a Counting poll");
+    cr_assert_eq(id, counting, "the Counting one");
+    sqlite3 *db = ledger_sqlite(l);
+    const char *sql = NULL;
+    for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st && !sql; st = sqlite3_next_stmt(db, st))
+        if (strstr(sqlite3_sql(st), "FROM proposals WHERE state = ?1"))
+            sql = sqlite3_sql(st);
+    cr_assert(sql, "gov_counting_first's statement is cached");
+    char *eqp = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql);
+    sqlite3_stmt *plan;
+    cr_assert_eq(sqlite3_prepare_v2(db, eqp, -1, &plan, NULL), SQLITE_OK, "explain");
+    bool seeks = false, scans = false;
+    while (sqlite3_step(plan) == SQLITE_ROW) {
+        const char *detail = (const char *)sqlite3_column_text(plan, 3);
+        seeks = seeks || strstr(detail, "USING COVERING INDEX proposals_by_state (state=?)");
+        scans = scans || strncmp(detail, "SCAN ", 5) == 0 || strstr(detail, "TEMP B-TREE");
+    }
+    sqlite3_finalize(plan);
+    sqlite3_free(eqp);
+    cr_assert(seeks && !scans, "a seek on proposals_by_state, no scan and no sort");
 }

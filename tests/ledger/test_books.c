@@ -382,7 +382,7 @@ Test(ledger_books, migration_8_rescales_the_reward_accumulator_by_10_to_the_42)
 {
     ledger_close(l);
     l = NULL;
-    /* a database as version 7 left it (without what migrations 9 to 14 changed): acc,
+    /* a database as version 7 left it (without what migrations 9 to 15 changed): acc,
      * acc_rem and debt scaled by 10^36 */
     tamper("INSERT INTO pools(id, owner, commission_ppm, capacity, shares, acc, acc_rem, stake, created_height) "
            "VALUES(1, x'01', 0, '100', '30', '333', '10', '30', 1), (2, x'02', 0, '100', '0', '0', '0', '0', 1);"
@@ -393,7 +393,7 @@ Test(ledger_books, migration_8_rescales_the_reward_accumulator_by_10_to_the_42)
            "DROP TABLE pool_contributors; CREATE INDEX transfers_by_tx ON transfers(tx);"
            "DROP INDEX votes_by_voter; DROP INDEX transactions_by_sender_position;"
            "CREATE INDEX transactions_by_sender ON transactions(sender);"
-           "DROP TABLE secret_counts; ALTER TABLE enclaves DROP COLUMN ballot_key;"
+           "DROP INDEX proposals_by_state; DROP TABLE secret_counts; ALTER TABLE enclaves DROP COLUMN ballot_key;"
            "ALTER TABLE enclaves DROP COLUMN ballot_key_sig; ALTER TABLE votes DROP COLUMN ciphertext; DROP TABLE polls; ALTER TABLE votes DROP COLUMN choice;"
            "PRAGMA user_version = 7");
     char err[256] = "";
