@@ -275,6 +275,8 @@ static int compare_addresses(const void *x, const void *y)
 /* Sorts the addresses so a repeated one is found in O(n log n). */
 static int find_duplicate(body_writer *w, char *err, size_t errlen)
 {
+    if (w->n_addresses < 2)
+        return ST_OK;   /* also keeps a NULL array (no accounts) away from qsort */
     qsort(w->addresses, w->n_addresses, sizeof *w->addresses, compare_addresses);
     for (size_t i = 1; i < w->n_addresses; i++)
         if (memcmp(w->addresses[i - 1], w->addresses[i], 20) == 0) {
