@@ -119,6 +119,16 @@ int ledger_ballot_key(const secp256k1_context *ctx, uint8_t key[LEDGER_BALLOT_KE
     return ST_OK;
 }
 
+/* Keys AES-256-GCM with key and iv and feeds it the associated data: what sealing and opening share. */
+static void gcm_start(struct gcm_aes256_ctx *gcm, const uint8_t key[32], const uint8_t iv[LEDGER_BALLOT_IV_LEN],
+                      const uint8_t *ad, size_t ad_len)
+{
+    gcm_aes256_set_key(gcm, key);
+    gcm_aes256_set_iv(gcm, LEDGER_BALLOT_IV_LEN, iv);
+    if (ad_len)
+        gcm_aes256_update(gcm, ad_len, ad);
+}
+
 int ledger_box_seal(const secp256k1_context *ctx, uint8_t e_pub[LEDGER_BALLOT_KEY_LEN], uint8_t *ct,
                     uint8_t tag[LEDGER_BALLOT_TAG_LEN], const uint8_t recipient[LEDGER_BALLOT_KEY_LEN],
                     const char *label, const uint8_t *ad, size_t ad_len, const uint8_t *plain, size_t len,
@@ -135,10 +145,7 @@ int ledger_box_seal(const secp256k1_context *ctx, uint8_t e_pub[LEDGER_BALLOT_KE
     rc = derive_key(ctx, key, &r_pub, eph_secret, e_pub, recipient, label);
     if (rc != ST_OK)
         return rc;
-    gcm_aes256_set_key(&gcm, key);
-    gcm_aes256_set_iv(&gcm, LEDGER_BALLOT_IV_LEN, iv);
-    if (ad_len)
-        gcm_aes256_update(&gcm, ad_len, ad);
+    gcm_start(&gcm, key, iv, ad, ad_len);
     gcm_aes256_encrypt(&gcm, len, ct, plain);
     gcm_aes256_digest(&gcm, LEDGER_BALLOT_TAG_LEN, tag);
     explicit_bzero(&gcm, sizeof gcm);
@@ -162,10 +169,7 @@ int ledger_box_open(const secp256k1_context *ctx, uint8_t *plain, const uint8_t 
     rc = derive_key(ctx, key, &e_pk, recipient_secret, e_pub, r_ser, label);
     if (rc != ST_OK)
         return rc;
-    gcm_aes256_set_key(&gcm, key);
-    gcm_aes256_set_iv(&gcm, LEDGER_BALLOT_IV_LEN, iv);
-    if (ad_len)
-        gcm_aes256_update(&gcm, ad_len, ad);
+    gcm_start(&gcm, key, iv, ad, ad_len);
     gcm_aes256_decrypt(&gcm, len, plain, ct);
     gcm_aes256_digest(&gcm, sizeof got, got);
     ok = memeql_sec(got, tag, sizeof got);
