@@ -7,6 +7,8 @@
  * A it kept to B, which counts the poll exactly and is recorded with the same ballot key, or (the
  * kept copy removed) no build that holds the key can be run: nothing is recorded, the poll waits,
  * a --handover-enclave build that does not hold it changes nothing, and one that does ends the wait.
+ * After the upgrade enclave_getAttestation still gives A by its address, and conclave verify-poll
+ * checks a poll A counted before the upgrade against A, and the upgraded one against B.
  * Stakes: devs 1, 2, 3, 4 hold 100, 200, 300, 400 tokens; every ballot has conviction 1. */
 #define _GNU_SOURCE /* memmem */
 #include <criterion/criterion.h>
@@ -177,26 +179,37 @@ static cJSON *expect_key_events(int n, const char *key_hex)
     return resp;
 }
 
-/* The common part: stakes, governance's allowlisting of B, a secret approval poll with its ballots
- * sealed to A's key, and the close while the node runs without an enclave. Out: key_hex, enclave_a.
- * Returns the poll's id. */
-static unsigned ballots_cast_and_closed_without_an_enclave(char key_hex[KEY_HEX], char enclave_a[LEDGER_ADDR_STRLEN])
+static void stake(void)
 {
     th_send_done(&node, 0, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"1000000" TOKEN "\"}");
     static const char *const stakes[] = { "100", "200", "300", "400" };
     for (unsigned i = 0; i < 4; i++)
         th_send_done(&node, i + 1, "Contribute", "{\"pool\":\"1\",\"amount\":\"%s" TOKEN "\"}", stakes[i]);
+}
+
+/* A secret approval poll by dev 1 (choices A, B, C). Returns its id. */
+static unsigned secret_poll(void)
+{
+    const char *poll = "{\"kind\":\"poll\",\"system\":\"approval\",\"choices\":[\"A\",\"B\",\"C\"],\"secret\":true}";
+    cJSON *created = th_send_ok(&node, 1, "Propose", "{\"track\":\"signal\",\"title\":\"Secret\",\"body\":\"Which?\",\"payload\":\"%s\"}",
+                                hex_text(poll));
+    unsigned id = (unsigned)th_num(cJSON_GetArrayItem(created, cJSON_GetArraySize(created) - 1), "proposal");
+    cJSON_Delete(created);
+    return id;
+}
+
+/* The common part (after stake()): governance's allowlisting of B, a secret approval poll with its ballots
+ * sealed to A's key, and the close while the node runs without an enclave. Out: key_hex, enclave_a.
+ * Returns the poll's id. */
+static unsigned ballots_cast_and_closed_without_an_enclave(char key_hex[KEY_HEX], char enclave_a[LEDGER_ADDR_STRLEN])
+{
     char allow[160];
     snprintf(allow, sizeof allow, "{\"kind\":\"enclaveAllow\",\"measurement\":\"%s\"}", measurement_b);
     cJSON *created = th_send_ok(&node, 4, "Propose", "{\"track\":\"enclave\",\"title\":\"Upgrade\",\"body\":\"B\",\"payload\":\"%s\"}",
                                 hex_text(allow));
     unsigned upgrade = (unsigned)th_num(cJSON_GetArrayItem(created, cJSON_GetArraySize(created) - 1), "proposal");
     cJSON_Delete(created);
-    const char *poll = "{\"kind\":\"poll\",\"system\":\"approval\",\"choices\":[\"A\",\"B\",\"C\"],\"secret\":true}";
-    created = th_send_ok(&node, 1, "Propose", "{\"track\":\"signal\",\"title\":\"Secret\",\"body\":\"Which?\",\"payload\":\"%s\"}",
-                         hex_text(poll));
-    unsigned id = (unsigned)th_num(cJSON_GetArrayItem(created, cJSON_GetArraySize(created) - 1), "proposal");
-    cJSON_Delete(created);
+    unsigned id = secret_poll();
     th_node_advance(&node, HOUR);
 
     uint8_t key[LEDGER_BALLOT_KEY_LEN];
@@ -257,9 +270,29 @@ static void expect_attested_b(char addr[LEDGER_ADDR_STRLEN], const char *key_hex
     cJSON_Delete(resp);
 }
 
+/* conclave verify-poll ID against the node, with its data directory's platform. Returns its exit code. */
+static int verify_poll(unsigned id)
+{
+    char id_text[16];
+    snprintf(id_text, sizeof id_text, "%u", id);
+    const char *argv[] = { TEST_BUILDDIR "/conclave", "--rpc", node.url, "verify-poll", id_text, "--datadir", node.datadir, NULL };
+    return th_run(argv);
+}
+
 Test(integration_secret_upgrade, the_new_build_gets_the_chains_key_from_the_kept_old_one_and_counts_the_poll)
 {
     char key_hex[KEY_HEX], enclave_a[LEDGER_ADDR_STRLEN], key_after[KEY_HEX], enclave_b_addr[LEDGER_ADDR_STRLEN];
+    stake();
+    /* a poll A counts before the upgrade */
+    unsigned early = secret_poll();
+    th_node_advance(&node, HOUR);
+    uint8_t early_key[LEDGER_BALLOT_KEY_LEN];
+    char early_key_hex[KEY_HEX], early_enclave[LEDGER_ADDR_STRLEN];
+    ballot_key(early_key, early_key_hex, early_enclave);
+    cast(3, early, early_key, "[1]");
+    th_node_advance(&node, 3 * DAY);
+    expect_proposal(early, "Succeeded", "");
+
     unsigned id = ballots_cast_and_closed_without_an_enclave(key_hex, enclave_a);
     char kept[256];
     snprintf(kept, sizeof kept, "%s/enclave/holders", node.datadir);
@@ -280,6 +313,30 @@ Test(integration_secret_upgrade, the_new_build_gets_the_chains_key_from_the_kept
     cr_assert_str_eq(th_str(second, "enclave"), enclave_b_addr, "recorded for B");
     cJSON_Delete(resp);
 
+    /* A's attestation stays readable by its address, and verify-poll checks each poll against the
+     * enclave that counted it */
+    resp = th_callf(&node, "enclave_getAttestation", "{\"address\":\"%s\"}", enclave_a);
+    const cJSON *a = th_result(resp);
+    cr_assert_str_eq(th_str(a, "enclave"), enclave_a, "A by its address");
+    cr_assert_str_eq(th_str(a, "ballotKey"), key_hex, "with the chain's key");
+    cr_assert_str_neq(th_str(a, "measurement"), measurement_b, "A's measurement");
+    uint8_t sig[LEDGER_BALLOT_KEY_SIG_LEN], signer[20], addr[20];
+    cr_assert_eq(ledger_hex_decode_exact(sig, sizeof sig, th_str(a, "ballotKeySignature")), ST_OK, "A's signature");
+    cr_assert_eq(ledger_ballot_key_signer(signer, CHAIN, key, sig), ST_OK, "recovers");
+    cr_assert_eq(ledger_addr_parse(addr, enclave_a), ST_OK, "A's address");
+    cr_assert_eq(memcmp(signer, addr, 20), 0, "to A");
+    cJSON_Delete(resp);
+    resp = th_callf(&node, "enclave_getAttestation", "{\"address\":\"0x000000000000000000000000000000000000dEaD\"}");
+    cr_assert_eq(th_error_code(resp), -32003, "an unknown enclave");
+    cr_assert_str_eq(th_str(cJSON_GetObjectItemCaseSensitive(resp, "error"), "message"),
+                     "no enclave 0x000000000000000000000000000000000000dEaD is registered", "says so");
+    cJSON_Delete(resp);
+    resp = th_callf(&node, "enclave_getAttestation", "{\"address\":\"0x1234\"}");
+    cr_assert_eq(th_error_code(resp), -32602, "a malformed address");
+    cJSON_Delete(resp);
+    cr_assert_eq(verify_poll(early), 0, "the poll A counted verifies against A after the upgrade");
+    cr_assert_eq(verify_poll(id), 0, "the poll B counted verifies against B");
+
     /* B keeps the key across its restarts (the sealed file the host wrote): nothing new to record */
     restart("--enclave", enclave_b, NULL);
     th_node_advance(&node, 1);
@@ -290,6 +347,7 @@ Test(integration_secret_upgrade, the_new_build_gets_the_chains_key_from_the_kept
 Test(integration_secret_upgrade, with_no_build_that_holds_the_key_nothing_is_recorded_and_the_poll_waits)
 {
     char key_hex[KEY_HEX], enclave_a[LEDGER_ADDR_STRLEN], enclave_b_addr[LEDGER_ADDR_STRLEN];
+    stake();
     unsigned id = ballots_cast_and_closed_without_an_enclave(key_hex, enclave_a);
     char kept[256];
     snprintf(kept, sizeof kept, "%s/enclave/holders", node.datadir);
