@@ -9,8 +9,8 @@
  * (eng_enclave_take_items): the supervisor never queues anything itself, so it sits below the
  * producer (engine.c). Only an enclave whose measurement is on the allowlist now is registered or
  * asked to settle; the node never allowlists its own build (a dev chain's genesis does, once).
- * At each start it also asks the enclave for its ballot key (EnclaveBallotKey once its signature
- * recovers to the enclave), and it has the enclave count the oldest Counting secret poll: the
+ * At each start it also has the chain's ballot key recorded for the enclave (ballot_key.c: a new
+ * build gets it by a handover first), and it has the enclave count the oldest Counting secret poll: the
  * standing ballots go out as COUNT_BEGIN and COUNT_CHUNK frames, never while a settlement is out,
  * and the signed report comes back as a SecretPollCount item; a refused or failed count is asked
  * again after RESTART_BACKOFF_SECS.
@@ -65,6 +65,7 @@ static void stop_enclave(eng *e, const char *why)
         enc_host_stop(e->enclave, NULL);
     }
     e->enclave = NULL;
+    e->handover_wanted = false;
     e->enclave_retry_at = monotonic_secs() + RESTART_BACKOFF_SECS;
 }
 
@@ -78,11 +79,8 @@ static void log_done(void *cookie, int status, const char *errmsg, cJSON *errdat
 }
 
 static char registering[] = "registering the enclave";
-static char recording_key[] = "recording the enclave's ballot key";
 
-/* Holds the system item it (NULL: out of memory) for the producer (eng_enclave_take_items); its
- * answer is only logged. */
-static int hold_system(eng *e, eng_item *it, char *what)
+int eng_enclave_hold(eng *e, eng_item *it, char *what)
 {
     if (!it)
         return ST_NOMEM;
@@ -100,31 +98,6 @@ eng_item *eng_enclave_take_items(eng *e)
     eng_item *items = e->enclave_items;
     e->enclave_items = NULL;
     return items;
-}
-
-/* Asks the running enclave for its ballot key and, once its signature recovers to the enclave, holds
- * the EnclaveBallotKey item for the producer unless the ledger has that key recorded already. An
- * enclave that gives none (an older build) or a bad one is only logged: it can still settle, and
- * secret polls wait for one that gives a key. */
-static int fetch_ballot_key(eng *e, bool registered)
-{
-    uint8_t key[LEDGER_BALLOT_KEY_LEN], sig[LEDGER_BALLOT_KEY_SIG_LEN], signer[20], stored_key[LEDGER_BALLOT_KEY_LEN],
-        stored_sig[LEDGER_BALLOT_KEY_SIG_LEN];
-    int rc = enc_host_ballot_key(e->enclave, e->genesis.chain_id, key, sig);
-    if (rc != ST_OK) {
-        fprintf(stderr, "conclaved: the enclave gave no ballot key (%s); secret polls wait for one that does\n", st_str(rc));
-        return rc == ST_INVALID ? ST_OK : rc;
-    }
-    if (ledger_ballot_key_signer(signer, e->genesis.chain_id, key, sig) != ST_OK || memcmp(signer, e->enclave_address, 20) != 0) {
-        fprintf(stderr, "conclaved: the enclave's ballot key is not signed by its identity; secret polls wait\n");
-        return ST_OK;
-    }
-    if (registered && (rc = ledger_enclave_ballot_key(e->ledger, e->enclave_address, stored_key, stored_sig)) == ST_OK
-        && memcmp(stored_key, key, sizeof key) == 0 && memcmp(stored_sig, sig, sizeof sig) == 0)
-        return ST_OK;
-    if (rc != ST_OK && rc != ST_NOTFOUND)
-        return rc;
-    return hold_system(e, eng_system_enclave_ballot_key(e->enclave_address, key, sig), recording_key);
 }
 
 /* Starts the enclave, checks its quote and holds for the producer what the ledger needs to trust it. */
@@ -161,8 +134,8 @@ static int start_enclave(eng *e)
     rc = ledger_enclave_get(e->ledger, e->enclave_address, NULL, NULL, NULL, NULL);
     bool registered = rc == ST_OK;
     if (rc == ST_NOTFOUND && allowed)
-        rc = hold_system(e, eng_system_enclave_register(quote, len), registering);
-    if ((rc == ST_OK || rc == ST_NOTFOUND) && allowed && fetch_ballot_key(e, registered) != ST_OK) {
+        rc = eng_enclave_hold(e, eng_system_enclave_register(quote, len), registering);
+    if ((rc == ST_OK || rc == ST_NOTFOUND) && allowed && eng_ballot_key_fetch(e, q.measurement, registered) != ST_OK) {
         stop_enclave(e, "it did not answer for its ballot key");
         return ST_IO;
     }
@@ -212,7 +185,8 @@ void eng_enclave_shutdown(eng *e)
     free(e->enclave_path);
     free(e->platform_secret_path);
     free(e->sealed_dir);
-    e->enclave_path = e->platform_secret_path = e->sealed_dir = NULL;
+    free(e->handover_path);
+    e->enclave_path = e->platform_secret_path = e->sealed_dir = e->handover_path = NULL;
 }
 
 int eng_tamper_next_report(eng *e, bool inputs)
@@ -508,7 +482,7 @@ static void finish_count(eng *e, int rc, const char *why)
         }
         eng_item *it = eng_system_secret_poll_count(c->proposal, report, len);
         free(tampered);
-        if (hold_system(e, it, counting) == ST_OK) {
+        if (eng_enclave_hold(e, it, counting) == ST_OK) {
             it->done = count_done;
             it->cookie = e;
             c->held = true;

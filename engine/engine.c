@@ -411,12 +411,15 @@ static int produce_one(eng *e)
     }
     if (batch)
         eng_deliver_block(e, batch, tick, settlement, rc == ST_OK);
-    eng_settlement_poke(e, now);
-    queue_enclave_items(e);
     /* a settlement moves the block time on: what is due at the new time (the next epoch's close,
      * and so its settlement) follows at once, not at the next idle second, so a catch-up goes at
-     * the enclave's speed */
-    if (rc == ST_OK && e->produce_ev && eng_tick_due(e, eng_block_time(e)))
+     * the enclave's speed. With no Tick due there (the epochs were closed while no enclave ran),
+     * the state at the new time is this block's: the next epoch is asked of the enclave at once. */
+    uint64_t after = eng_block_time(e);
+    bool tick_next = rc == ST_OK && eng_tick_due(e, after);
+    eng_settlement_poke(e, rc == ST_OK && !tick_next && after > now ? after : now);
+    queue_enclave_items(e);
+    if (tick_next && e->produce_ev)
         event_active(e->produce_ev, 0, 0);
     return rc;
 }

@@ -129,6 +129,11 @@ int eng_submit_system(eng *e, const char *type, const cJSON *message, eng_done_f
  * Returns: ST_OK, or why the enclave could not start (the node runs on; epochs wait for it). */
 int eng_enclave_configure(eng *e, const char *enclave_path, const char *platform_secret_path, const char *sealed_dir)
     WARN_UNUSED NONNULL(1, 2, 3, 4);
+/* Names an enclave program that holds the chain's ballot key (--handover-enclave), tried first when a
+ * newly started enclave build lacks it (docs/SECRET_BALLOTS.md); NULL: none (only the copies the node
+ * keeps in sealed_dir/holders). Call before eng_enclave_configure. The path is copied.
+ * Returns: ST_OK or ST_NOMEM. */
+int eng_enclave_set_handover(eng *e, const char *holder_path) WARN_UNUSED NONNULL(1);
 /* Called by eng_when_settled. */
 typedef void (*eng_settled_fn)(void *cookie);
 /* Calls fn(cookie) once no epoch is being settled: at once if the enclave is computing none and no

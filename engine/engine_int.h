@@ -108,6 +108,8 @@ struct eng {
     char *enclave_path;             /* how to start it again (NULL: settlement is off) */
     char *platform_secret_path;
     char *sealed_dir;
+    char *handover_path;            /* --handover-enclave: a build that holds the chain's ballot key (or NULL) */
+    bool handover_wanted;           /* the running enclave lacks the chain's ballot key and no handover worked */
     uint64_t enclave_retry_at;      /* monotonic seconds: no restart before */
     uint8_t enclave_address[20];    /* the running enclave's key address */
     eng_item *enclave_items;        /* EnclaveAllow/EnclaveRegister made for the producer to queue (owned) */
@@ -265,6 +267,17 @@ void eng_settlement_poke(eng *e, uint64_t now);
  * them. */
 int eng_enclave_start(eng *e, const char *enclave_path, const char *platform_secret_path, const char *sealed_dir);
 eng_item *eng_enclave_take_items(eng *e);
+/* Holds the system item it (NULL: out of memory) for the producer (eng_enclave_take_items); its
+ * answer is only logged, as `what` failed. Returns: ST_OK or ST_NOMEM. */
+int eng_enclave_hold(eng *e, eng_item *it, char *what);
+/* The chain's ballot key for the running enclave (engine/ballot_key.c), of measurement, allowlisted
+ * (the caller checked), registered or about to be: it asks the enclave for its key, hands it the
+ * chain's first if it has another (setting e->handover_wanted when no holder could), keeps a copy of
+ * its program when it holds the chain's key, and holds the EnclaveBallotKey item unless the ledger
+ * has that key recorded for it already. Returns: ST_OK (also when the enclave gave no usable key or
+ * no handover was possible: logged, and secret polls wait); otherwise the enclave did not answer or
+ * the ledger failed. */
+int eng_ballot_key_fetch(eng *e, const uint8_t measurement[32], bool registered);
 void eng_enclave_shutdown(eng *e);
 /* Governance (engine/gov_adapters.c, adapters over the rules of governance/rules.h): the signed
  * Propose, Vote, Ballot, SecretBallot, ProposalCancel, ProposalExecute, Delegate and Undelegate,
