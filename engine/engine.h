@@ -143,6 +143,23 @@ typedef void (*eng_settled_fn)(void *cookie);
  * eng_close drops the waiters without calling them.
  * Returns: ST_OK; ST_NOMEM (fn will not be called). */
 int eng_when_settled(eng *e, eng_settled_fn fn, void *cookie) WARN_UNUSED NONNULL(1, 2);
+/* What a secret poll in Counting waits for (gov_getProposal's "counting", docs/API.md), in this
+ * order: its count is in flight or its report waits for the next block; no registered, allowlisted
+ * enclave runs; the running enclave lacks the chain's ballot key and no handover could be made
+ * (docs/SECRET_BALLOTS.md); it has no ballot key recorded (yet); its last count was refused and it
+ * waits in back-off; or an enclave that can count it will, after the count or settlement it is busy
+ * with and older polls. */
+typedef enum eng_count_state {
+    ENG_COUNT_BEING_COUNTED,
+    ENG_COUNT_NO_ENCLAVE,
+    ENG_COUNT_HANDOVER,
+    ENG_COUNT_NO_KEY,
+    ENG_COUNT_RETRY,
+    ENG_COUNT_QUEUED,
+} eng_count_state;
+/* Returns: the state of proposal, which the caller knows is Counting. Out: *retry_at (node clock
+ * seconds; may be NULL) for ENG_COUNT_RETRY: when it is asked again. */
+eng_count_state eng_count_state_of(eng *e, uint64_t proposal, uint64_t *retry_at) NONNULL(1);
 /* Dev only test hooks: the next report (an epoch's settlement or a secret poll's count) gets one
  * byte flipped on its way from the enclave, so a test can see it refused (inputs false); or the next inputs go to the enclave a byte short,
  * so a test can see the enclave refuse them (inputs true). Returns: ST_OK or ST_DISABLED. */

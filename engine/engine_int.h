@@ -58,16 +58,26 @@ typedef struct eng_settle_request {
     eng_settle_waiter *waiters;     /* told once nothing is in flight or ready */
 } eng_settle_request;
 
+/* A secret poll whose last count was refused (by the enclave, or by its SecretPollCount's checks). */
+typedef struct eng_count_backoff {
+    uint64_t proposal;              /* 0: a free entry */
+    uint64_t retry_at;              /* node clock seconds: not asked again before */
+    unsigned refusals;              /* in a row */
+} eng_count_backoff;
+
+#define ENG_COUNT_BACKOFFS 64       /* polls remembered in back-off; a new one past that takes the
+                                     * entry due soonest, whose poll is then asked again sooner */
+
 /* The secret poll being counted by the enclave (engine/enclave_link.c), or whose count waits for
- * its block. */
+ * its block, and the polls in back-off, which others pass. */
 typedef struct eng_count_request {
     bool in_flight;                 /* a frame of the count is out, or its answer is awaited */
     bool held;                      /* the SecretPollCount item waits for its block */
     uint64_t proposal;
     enc_count_job *job;             /* while in flight (owned) */
     uint64_t deadline_ms;           /* monotonic milliseconds: the enclave is given up on after */
-    uint64_t retry_at;              /* monotonic seconds: no count is asked before (after a refusal) */
     struct event *ev;               /* watches the enclave's socket while in flight (with a loop) */
+    eng_count_backoff backoff[ENG_COUNT_BACKOFFS];
 } eng_count_request;
 
 /* Blocks made durable off the loop (engine/durability.c). */

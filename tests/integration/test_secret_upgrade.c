@@ -298,7 +298,7 @@ Test(integration_secret_upgrade, with_no_build_that_holds_the_key_nothing_is_rec
     restart("--enclave", enclave_b, NULL);
     th_node_advance(&node, 1);
     cr_assert(logged("no enclave build that holds it could be run"), "the node says why the poll waits");
-    expect_proposal(id, "Counting", "waiting for an allowlisted enclave");
+    expect_proposal(id, "Counting", "waiting for the ballot key's handover");
     expect_attested_b(enclave_b_addr, NULL);
     cJSON_Delete(expect_key_events(1, key_hex));
 
@@ -306,7 +306,7 @@ Test(integration_secret_upgrade, with_no_build_that_holds_the_key_nothing_is_rec
     restart("--enclave", enclave_b, "--handover-enclave", enclave_c, NULL);
     th_node_advance(&node, 1);
     cr_assert(logged("it does not hold the chain's ballot key"), "the node says why C cannot hand it over");
-    expect_proposal(id, "Counting", "waiting for an allowlisted enclave");
+    expect_proposal(id, "Counting", "waiting for the ballot key's handover");
     cJSON_Delete(expect_key_events(1, key_hex));
 
     /* the old build named by hand hands it over */
