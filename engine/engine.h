@@ -32,8 +32,9 @@ typedef struct eng_config {
     const char *default_genesis_json; /* taken by a new database when genesis_json is NULL, never
                                      * checked against a stored one (conclaved --dev's genesis) */
     void (*genesis_read)(void *arg); /* NULL, or called at most once during eng_open as soon as the
-                                     * engine reads genesis_json no more (a first start has parsed it,
-                                     * before block 0 is written), so the caller may free its text */
+                                     * engine reads genesis_json no more (a first start once block 0
+                                     * has minted its accounts and stored it, a restart once it is
+                                     * compared), so the caller may free its text */
     void *genesis_read_arg;
     bool genesis_whole_body;        /* a new chain's block 0 carries the whole genesis document in its
                                      * Genesis transaction, as conclaved did before it carried the

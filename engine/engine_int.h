@@ -231,9 +231,14 @@ static inline const enc_econ_params *eng_econ(const eng *e)
 }
 
 /* The genesis document kept for replay (engine/genesis_store.c), in chunks of meta so no statement
- * binds the whole text. put: ST_OK, ST_DB. get: ST_OK with *text (caller frees; an older data
- * directory's whole meta "genesis" too), ST_NOTFOUND, ST_INVALID (chunks missing), ST_NOMEM, ST_DB. */
-int eng_genesis_document_put(ledger *l, const char *text, size_t len) WARN_UNUSED NONNULL(1, 2);
+ * binds the whole text. put writes g's canonical text from its accounts text (eng_genesis_write),
+ * calling each(arg, ...) (NULL: none) for each account as its entry is written: ST_OK; ST_INVALID
+ * when g holds no accounts text or the text written is not the one g->hash names (a borrowed text
+ * changed since it was parsed); ST_NOMEM; ST_DB; else what each returned. get: ST_OK with *text
+ * (caller frees; an older data directory's whole meta "genesis" too), ST_NOTFOUND, ST_INVALID
+ * (chunks missing), ST_NOMEM, ST_DB. */
+int eng_genesis_document_put(ledger *l, const eng_genesis *g, eng_genesis_account_fn each, void *arg)
+    WARN_UNUSED NONNULL(1, 2);
 int eng_genesis_document_get(ledger *l, char **text) WARN_UNUSED NONNULL(1, 2);
 
 /* Settlement (engine/settlement.c): the next epoch to settle, whether it is due at now, its inputs
