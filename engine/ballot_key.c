@@ -46,8 +46,7 @@ static void keep_holder(eng *e, const uint8_t measurement[32])
         rc = enc_holder_keep(dir, e->enclave_path, measurement);
     if (rc != ST_OK)
         fprintf(stderr, "conclaved: cannot keep a copy of %s in %s/holders (%s): a later enclave upgrade will need "
-                        "--handover-enclave\n", e->enclave_path, e->sealed_dir,
-                st_str(rc));
+                        "--handover-enclave\n", e->enclave_path, e->sealed_dir, st_str(rc));
 }
 
 /* One attempt at the handover from the program at path (of measurement) to the running enclave. */
