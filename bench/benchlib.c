@@ -285,18 +285,26 @@ static void *post_all(void *arg)
     return NULL;
 }
 
+static double last_post_cpu;
+
+double bench_post_cpu(void)
+{
+    return last_post_cpu;
+}
+
 double bench_post_parallel(bench_worker *workers, unsigned count)
 {
     pthread_t *threads = calloc(count, sizeof *threads);
     if (!threads)
         bench_die("out of memory");
-    double t0 = bench_now();
+    double t0 = bench_now(), cpu0 = bench_cpu();
     for (unsigned i = 0; i < count; i++)
         if (pthread_create(&threads[i], NULL, post_all, &workers[i]) != 0)
             bench_die("pthread_create");
     for (unsigned i = 0; i < count; i++)
         pthread_join(threads[i], NULL);
     double s = bench_now() - t0;
+    last_post_cpu = bench_cpu() - cpu0;
     free(threads);
     return s;
 }
@@ -325,25 +333,40 @@ double bench_rpc_single(const char *url, unsigned connections, size_t per_connec
     return rate;
 }
 
-double bench_rpc_batched(const char *url, size_t batches, size_t batch, bench_call_fn make, void *ctx, size_t *ok)
+double bench_rpc_batched_on(const char *url, unsigned connections, size_t batches, size_t batch, bench_call_fn make,
+                            void *ctx, size_t *ok)
 {
     char **calls = calloc(batch, sizeof *calls);
-    bench_worker w = { .url = url, .bodies = calloc(batches, sizeof(char *)), .n = batches };
-    if (!calls || !w.bodies)
+    bench_worker *workers = calloc(connections, sizeof *workers);
+    if (!calls || !workers)
         bench_die("out of memory");
-    for (size_t b = 0; b < batches; b++) {
-        for (size_t i = 0; i < batch; i++)
-            calls[i] = make(ctx, (unsigned)(i % ENG_DEV_ACCOUNTS), b * (batch / ENG_DEV_ACCOUNTS) + i / ENG_DEV_ACCOUNTS,
-                            (unsigned)i);
-        w.bodies[b] = bench_batch(calls, batch);
-        for (size_t i = 0; i < batch; i++)
-            cJSON_free(calls[i]);
+    for (unsigned c = 0; c < connections; c++) {
+        bench_worker *w = &workers[c];
+        *w = (bench_worker){ .url = url, .bodies = calloc(batches, sizeof(char *)), .n = batches };
+        if (!w->bodies)
+            bench_die("out of memory");
+        for (size_t b = 0; b < batches; b++) {
+            for (size_t i = 0; i < batch; i++)
+                calls[i] = make(ctx, c * ENG_DEV_ACCOUNTS + (unsigned)(i % ENG_DEV_ACCOUNTS),
+                                b * (batch / ENG_DEV_ACCOUNTS) + i / ENG_DEV_ACCOUNTS, (unsigned)i);
+            w->bodies[b] = bench_batch(calls, batch);
+            for (size_t i = 0; i < batch; i++)
+                cJSON_free(calls[i]);
+        }
     }
-    double rate = (double)(batch * batches) / bench_post_parallel(&w, 1);
-    *ok += w.ok;
-    for (size_t b = 0; b < batches; b++)
-        free(w.bodies[b]);
-    free(w.bodies);
+    double rate = (double)connections * (double)(batch * batches) / bench_post_parallel(workers, connections);
+    for (unsigned c = 0; c < connections; c++) {
+        *ok += workers[c].ok;
+        for (size_t b = 0; b < batches; b++)
+            free(workers[c].bodies[b]);
+        free(workers[c].bodies);
+    }
+    free(workers);
     free(calls);
     return rate;
+}
+
+double bench_rpc_batched(const char *url, size_t batches, size_t batch, bench_call_fn make, void *ctx, size_t *ok)
+{
+    return bench_rpc_batched_on(url, 1, batches, batch, make, ctx, ok);
 }

@@ -93,6 +93,9 @@ typedef struct bench_worker {
 } bench_worker;
 /* Runs the workers in parallel threads, one connection each. Returns the wall seconds it took. */
 double bench_post_parallel(bench_worker *workers, unsigned count);
+/* The CPU seconds this process (the clients' threads) spent in the last bench_post_parallel, which
+ * bench_rpc_single and bench_rpc_batched* call once the calls are made. */
+double bench_post_cpu(void);
 
 /* The text (release with cJSON_free) of the tx_send call of the k-th transaction (k = 0, 1, ...)
  * that dev account dev sends in a run; id is the call's JSON-RPC id. */
@@ -104,5 +107,11 @@ typedef char *(*bench_call_fn)(void *ctx, unsigned dev, uint64_t k, unsigned id)
 double bench_rpc_single(const char *url, unsigned connections, size_t per_connection, bench_call_fn make, void *ctx,
                         size_t *ok);
 double bench_rpc_batched(const char *url, size_t batches, size_t batch, bench_call_fn make, void *ctx, size_t *ok);
+/* Batched as above from `connections` connections at once, each posting `batches` batches (one at
+ * a time: so up to `connections` batches are in flight), connection c's call i of its batch b being
+ * "dev" c * 10 + i % 10's (b * batch / 10 + i / 10)-th; so each sender's calls go, in order, over
+ * one connection. */
+double bench_rpc_batched_on(const char *url, unsigned connections, size_t batches, size_t batch, bench_call_fn make,
+                            void *ctx, size_t *ok);
 
 #endif

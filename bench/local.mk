@@ -9,11 +9,12 @@
 # votes beside one with 1,000,000 written through gov_store), then reads over keep-alive HTTP
 # (bench_reads: ledger_getAccount and gov_getTally against a bare evhttp responder in the same run),
 # then polls (bench_polls: ranked-choice and copeland counted at the close at 100,000 ballots, beside
-# snapshot.js's count of the same ballots, bench/polls_snapshot.cjs, in the same run), then secret
-# polls (bench_secret: 100,000 voters from the genesis stake in batches; SecretBallots per second
-# through JSON-RPC, sealed and signed before the clock starts; the enclave's count at the close of
-# a ranked-choice poll of 100,000 ballots and a weighted one of 10,000, beside secp256k1 ECDH on
-# one core and enclave/count.c in process, measured just before each close), then a
+# snapshot.js's count of the same ballots, bench/polls_snapshot.cjs, in the same run; snapshot.js is
+# installed from npm into tests/interop first, as the interop tests do, when npm is present), then
+# secret polls (bench_secret: 100,000 voters from the genesis stake in batches; SecretBallots per
+# second through JSON-RPC, sealed and signed before the clock starts; the enclave's count at the
+# close of a ranked-choice poll of 100,000 ballots and a weighted one of 10,000, beside secp256k1
+# ECDH on one core and enclave/count.c in process, measured just before each close), then a
 # genesis of 1,000,000 accounts (bench_genesis: first start, restarts, resident memory), last the
 # dashboards' reads (bench_read_costs: each on a ledger of 20,000 blocks beside one of 1,000,000).
 # It ends with one summary table (bench/table.sh): every headline figure, the limit it is compared
@@ -58,6 +59,7 @@ bench: bench/bench_tx bench/bench_apply bench/bench_staking bench/bench_settleme
 	@echo
 	$(BENCH_ENV) ./bench/bench_reads $(BENCH_READS_FLAGS) ./conclaved
 	@echo
+	-@command -v npm >/dev/null && $(SHELL) $(srcdir)/tests/interop/npm_deps.sh "$$(cd $(srcdir)/tests/interop && pwd)" "$$PWD/tests/interop" @snapshot-labs/snapshot.js
 	$(BENCH_ENV) ./bench/bench_polls $(BENCH_POLLS_FLAGS) $(srcdir)/bench/polls_snapshot.cjs
 	@echo
 	$(BENCH_ENV) ./bench/bench_secret $(BENCH_SECRET_FLAGS) ./conclaved

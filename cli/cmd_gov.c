@@ -329,7 +329,7 @@ static int verify_counted(cli_checklist *l, rpc_client *c, const cli_opts *o, co
     char err[256], hash_text[67];
     uint8_t hash[32], total[32], listed[32];
     uint64_t count = 0;
-    cJSON *ballots = cJSON_CreateArray(), *att = NULL;
+    cJSON *ballots = cJSON_CreateArray(), *att = NULL, *params = NULL;
     cli_count_claim claim;
     cli_enclave e = { 0 };
     int ex = ballots ? secret_ballots(c, o, id, ballots, listed) : cli_out_of_memory();
@@ -349,17 +349,27 @@ static int verify_counted(cli_checklist *l, rpc_client *c, const cli_opts *o, co
                       memcmp(listed, hash, 32) == 0 ? "is the one gov_getSecretBallots states" : "is NOT the one gov_getSecretBallots states");
     memset(&claim, 0, sizeof claim); /* a count that names no enclave is signed by none the node attests */
     cli_count_check(l, &claim, results, chain_id, id, hash, count, total);
-    if ((ex = cli_call(c, o, "enclave_getAttestation", NULL, &att)) != CLI_EXIT_OK)
+    /* the attestation of the enclave the count names, even if a newer one has replaced it since */
+    static const uint8_t none[20];
+    char named[LEDGER_ADDR_STRLEN];
+    ledger_addr_format(named, claim.enclave);
+    bool by_address = memcmp(claim.enclave, none, 20) != 0;
+    if (by_address && (!(params = cJSON_CreateObject()) || !cJSON_AddStringToObject(params, "address", named))) {
+        ex = cli_out_of_memory();
+        goto out;
+    }
+    if ((ex = cli_call(c, o, "enclave_getAttestation", params, &att)) != CLI_EXIT_OK)
         goto out;
     bool attested = cli_attestation_check(l, &e, att, chain_id, platform);
     char addr[LEDGER_ADDR_STRLEN];
     ledger_addr_format(addr, e.address);
     bool same = attested && memcmp(e.address, claim.enclave, 20) == 0 && memcmp(e.measurement, claim.measurement, 32) == 0;
     cli_check_add(l, "counting enclave", same, same ? "the attested enclave %s, of the report's measurement, signed the count"
-                                                    : "the node's attested enclave %s did not sign the count, or its "
+                                                    : "the attested enclave %s did not sign the count, or its "
                                                       "quote does not hold or names another measurement than the report",
                   addr);
 out:
+    cJSON_Delete(params);
     cJSON_Delete(att);
     cJSON_Delete(ballots);
     return ex;

@@ -186,9 +186,10 @@ static const char help_verify_poll[] =
     "those ballots (its ballotsHash, count and totalPower), that the published scores, valid and\n"
     "invalid counts and measurement are the report's, that the scores are possible for the poll's\n"
     "system (at most the power of all the ballots), that the report's signature recovers to the\n"
-    "enclave the results name, and that this enclave is the node's attested one: its quote signed\n"
-    "by the chain's platform (--platform ADDRESS, or --datadir DIR's platform.secret) for this\n"
-    "chain and the report's measurement, its ballot key signed by it, its measurement allowlisted.\n"
+    "enclave the results name, and that this enclave is attested (enclave_getAttestation of its\n"
+    "address, so an enclave replaced since is checked too): its quote signed by the chain's\n"
+    "platform (--platform ADDRESS, or --datadir DIR's platform.secret) for this chain and the\n"
+    "report's measurement, its ballot key signed by it, its measurement allowlisted now.\n"
     "Prints one line per check and exits 1 if any fails (or the poll is not secret or not yet\n"
     "counted). What it cannot check is how each ballot was read: docs/SECRET_BALLOTS.md.\n";
 

@@ -181,6 +181,24 @@ int enc_host_ballot_handover(enc_host *old, enc_host *nu, uint64_t chain_id, con
                              uint8_t key[LEDGER_BALLOT_KEY_LEN], uint8_t sig[LEDGER_BALLOT_KEY_SIG_LEN], char *why,
                              size_t whylen) WARN_UNUSED NONNULL(1, 2, 4, 5, 6, 7);
 
+/* --- The builds that hold the chain's ballot key, kept for handovers (enclave/holders.c) --- */
+
+/* Keeps a copy of the enclave program whose measurement is `measurement` in dir (created if
+ * missing), named by that measurement in 64 lowercase hex digits, unless a copy of it is there
+ * already: written whole or not at all, and hashed as it is written, so a program that changed
+ * since it was measured is not kept.
+ * Returns: ST_OK; ST_INVALID (the program's bytes are not of that measurement now); ST_IO;
+ * ST_LIMIT (a path too long). */
+int enc_holder_keep(const char *dir, const char *program, const uint8_t measurement[32]) WARN_UNUSED NONNULL(1, 2, 3);
+
+/* What enc_holder_each calls for each kept copy: its path and measurement (borrowed for the call).
+ * Returns ST_NOTFOUND to go on to the next one, anything else to stop there. */
+typedef int (*enc_holder_fn)(void *ctx, const char *path, const uint8_t measurement[32]);
+/* Calls fn for each copy kept in dir, in no particular order, until it returns other than
+ * ST_NOTFOUND. Returns: what fn returned last; ST_NOTFOUND when dir holds none (or does not exist);
+ * ST_IO if dir cannot be read. */
+int enc_holder_each(const char *dir, enc_holder_fn fn, void *ctx) WARN_UNUSED NONNULL(1, 2);
+
 /* The enclave's process id (for logs and metrics). */
 pid_t enc_host_pid(const enc_host *h) NONNULL(1);
 

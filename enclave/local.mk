@@ -26,5 +26,5 @@ conclave_enclave_SOURCES += enclave/count_report.h enclave/count_report.c enclav
 conclave_enclave_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS)
 conclave_enclave_LDADD = $(SECP256K1_LIBS) $(GMP_LIBS) $(NETTLE_LIBS) $(SECCOMP_LIBS)
 # The ballot key's handover: the enclave's side (with the secrets: enclave only) and the host's.
-libcore_a_SOURCES += enclave/handover.h enclave/handover_host.c
+libcore_a_SOURCES += enclave/handover.h enclave/handover_host.c enclave/holders.c
 conclave_enclave_SOURCES += enclave/handover.h enclave/handover.c

@@ -112,22 +112,22 @@ static int mint_genesis_account(void *arg, const uint8_t address[20], const mpz_
     return mint(m->a, &to, balance, "genesis");
 }
 
-/* System: the genesis document's balances, minted in block 0 from its canonical text, and the
- * document itself stored in the same SQLite transaction (in chunks, genesis_store.c): a ledger
- * holds both or neither. */
+/* System: the genesis document's balances, minted in block 0 from its accounts text as the document
+ * itself is stored in the same SQLite transaction (in chunks, genesis_store.c): a ledger holds both
+ * or neither. */
 static int apply_genesis(eng_apply *a)
 {
     const eng_genesis *g = &a->e->genesis;
-    /* the canonical text is dropped once block 0 holds it: a Genesis anywhere else (a crafted ledger
+    /* the accounts text is dropped once block 0 holds it: a Genesis anywhere else (a crafted ledger
      * being replayed) fails instead of minting nothing and storing no document */
-    if (!g->canonical)
+    if (!g->accounts)
         return ledger_fail(&a->r, ST_INVALID, "the genesis applies in block 0 only");
     ledger_account treasury = ledger_system_account(LEDGER_TREASURY);
     genesis_mint m = { .a = a };
     mpz_init_set(m.supply, g->treasury);
     int rc = mint(a, &treasury, g->treasury, "genesis");
     if (rc == ST_OK)
-        rc = eng_genesis_each_account(g, mint_genesis_account, &m);
+        rc = eng_genesis_document_put(a->e->ledger, g, mint_genesis_account, &m);
     for (unsigned i = 0; i < g->enclave.n_measurements && rc == ST_OK; i++)
         rc = ledger_allowlist_add(a->e->ledger, LEDGER_RUNTIME_ENCLAVE, g->enclave.measurements[i]);
     for (unsigned i = 0; i < g->enclave.n_worker_measurements && rc == ST_OK; i++)
@@ -138,12 +138,11 @@ static int apply_genesis(eng_apply *a)
                         || !ledger_event_amount(ev, "treasury", g->treasury) || !ledger_event_amount(ev, "supply", m.supply)))
         rc = ST_NOMEM;
     mpz_clear(m.supply);
-    /* the whole document (what replay starts from), and what a restart reads: the parameters and hash */
+    /* beside the whole document (what replay starts from), what a restart reads: the parameters and hash */
     char hash[67], source[67];
     ledger_hex_encode(hash, g->hash, 32);
     ledger_hex_encode(source, g->source_hash, 32);
-    if (rc == ST_OK && (rc = eng_genesis_document_put(a->e->ledger, g->canonical, g->canonical_len)) == ST_OK
-        && (rc = ledger_meta_set(a->e->ledger, "genesis.params", g->params)) == ST_OK
+    if (rc == ST_OK && (rc = ledger_meta_set(a->e->ledger, "genesis.params", g->params)) == ST_OK
         && (rc = ledger_meta_set(a->e->ledger, "genesis.hash", hash)) == ST_OK)
         rc = ledger_meta_set(a->e->ledger, "genesis.source", source);
     return rc;

@@ -14,6 +14,7 @@
  * process dying, but not yet a power loss). A sync that fails cannot be retried safely (the kernel
  * may have dropped the pages): the node stops without answering the blocks it held. Without a
  * loop (tests, replay, benches) or on a database that is not WAL, every COMMIT syncs as before. */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "engine/engine_int.h"
 
 #include <errno.h>
@@ -35,6 +36,7 @@ struct eng_held {
 static void *sync_main(void *arg)
 {
     eng_durability *d = arg;
+    pthread_setname_np(pthread_self(), "durability"); /* for top -H, perf and bench_tx; a failure changes nothing */
     pthread_mutex_lock(&d->mu);
     for (;;) {
         while (!d->stop && d->synced == d->requested)

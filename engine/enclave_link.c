@@ -9,11 +9,12 @@
  * (eng_enclave_take_items): the supervisor never queues anything itself, so it sits below the
  * producer (engine.c). Only an enclave whose measurement is on the allowlist now is registered or
  * asked to settle; the node never allowlists its own build (a dev chain's genesis does, once).
- * At each start it also asks the enclave for its ballot key (EnclaveBallotKey once its signature
- * recovers to the enclave), and it has the enclave count the oldest Counting secret poll: the
- * standing ballots go out as COUNT_BEGIN and COUNT_CHUNK frames, never while a settlement is out,
- * and the signed report comes back as a SecretPollCount item; a refused or failed count is asked
- * again after RESTART_BACKOFF_SECS.
+ * At each start it also has the chain's ballot key recorded for the enclave (ballot_key.c: a new
+ * build gets it by a handover first), and it has the enclave count the oldest Counting secret poll
+ * not in back-off: the standing ballots go out as COUNT_BEGIN and COUNT_CHUNK frames, never while a
+ * settlement is out, and the signed report comes back as a SecretPollCount item; a poll whose count
+ * is refused (by the enclave or by the block's checks) waits in back-off on the node's clock while
+ * the others are counted.
  *
  * Blocking. The settlement exchange does not block the event loop: the inputs are sent and the
  * report read as the enclave's socket allows, the loop serving RPC meanwhile, and an enclave that
@@ -41,6 +42,8 @@
 
 #define SETTLE_TIMEOUT_SECS 60
 #define RESTART_BACKOFF_SECS 5
+#define COUNT_BACKOFF_SECS 5            /* a refused count's poll waits this long on the node's clock, */
+#define COUNT_BACKOFF_MAX_DOUBLINGS 7   /* doubled per refusal in a row up to 5 * 2^7 = 640 s */
 
 static uint64_t monotonic_ms(void)
 {
@@ -65,6 +68,7 @@ static void stop_enclave(eng *e, const char *why)
         enc_host_stop(e->enclave, NULL);
     }
     e->enclave = NULL;
+    e->handover_wanted = false;
     e->enclave_retry_at = monotonic_secs() + RESTART_BACKOFF_SECS;
 }
 
@@ -78,11 +82,8 @@ static void log_done(void *cookie, int status, const char *errmsg, cJSON *errdat
 }
 
 static char registering[] = "registering the enclave";
-static char recording_key[] = "recording the enclave's ballot key";
 
-/* Holds the system item it (NULL: out of memory) for the producer (eng_enclave_take_items); its
- * answer is only logged. */
-static int hold_system(eng *e, eng_item *it, char *what)
+int eng_enclave_hold(eng *e, eng_item *it, char *what)
 {
     if (!it)
         return ST_NOMEM;
@@ -100,31 +101,6 @@ eng_item *eng_enclave_take_items(eng *e)
     eng_item *items = e->enclave_items;
     e->enclave_items = NULL;
     return items;
-}
-
-/* Asks the running enclave for its ballot key and, once its signature recovers to the enclave, holds
- * the EnclaveBallotKey item for the producer unless the ledger has that key recorded already. An
- * enclave that gives none (an older build) or a bad one is only logged: it can still settle, and
- * secret polls wait for one that gives a key. */
-static int fetch_ballot_key(eng *e, bool registered)
-{
-    uint8_t key[LEDGER_BALLOT_KEY_LEN], sig[LEDGER_BALLOT_KEY_SIG_LEN], signer[20], stored_key[LEDGER_BALLOT_KEY_LEN],
-        stored_sig[LEDGER_BALLOT_KEY_SIG_LEN];
-    int rc = enc_host_ballot_key(e->enclave, e->genesis.chain_id, key, sig);
-    if (rc != ST_OK) {
-        fprintf(stderr, "conclaved: the enclave gave no ballot key (%s); secret polls wait for one that does\n", st_str(rc));
-        return rc == ST_INVALID ? ST_OK : rc;
-    }
-    if (ledger_ballot_key_signer(signer, e->genesis.chain_id, key, sig) != ST_OK || memcmp(signer, e->enclave_address, 20) != 0) {
-        fprintf(stderr, "conclaved: the enclave's ballot key is not signed by its identity; secret polls wait\n");
-        return ST_OK;
-    }
-    if (registered && (rc = ledger_enclave_ballot_key(e->ledger, e->enclave_address, stored_key, stored_sig)) == ST_OK
-        && memcmp(stored_key, key, sizeof key) == 0 && memcmp(stored_sig, sig, sizeof sig) == 0)
-        return ST_OK;
-    if (rc != ST_OK && rc != ST_NOTFOUND)
-        return rc;
-    return hold_system(e, eng_system_enclave_ballot_key(e->enclave_address, key, sig), recording_key);
 }
 
 /* Starts the enclave, checks its quote and holds for the producer what the ledger needs to trust it. */
@@ -161,8 +137,8 @@ static int start_enclave(eng *e)
     rc = ledger_enclave_get(e->ledger, e->enclave_address, NULL, NULL, NULL, NULL);
     bool registered = rc == ST_OK;
     if (rc == ST_NOTFOUND && allowed)
-        rc = hold_system(e, eng_system_enclave_register(quote, len), registering);
-    if ((rc == ST_OK || rc == ST_NOTFOUND) && allowed && fetch_ballot_key(e, registered) != ST_OK) {
+        rc = eng_enclave_hold(e, eng_system_enclave_register(quote, len), registering);
+    if ((rc == ST_OK || rc == ST_NOTFOUND) && allowed && eng_ballot_key_fetch(e, q.measurement, registered) != ST_OK) {
         stop_enclave(e, "it did not answer for its ballot key");
         return ST_IO;
     }
@@ -212,7 +188,8 @@ void eng_enclave_shutdown(eng *e)
     free(e->enclave_path);
     free(e->platform_secret_path);
     free(e->sealed_dir);
-    e->enclave_path = e->platform_secret_path = e->sealed_dir = NULL;
+    free(e->handover_path);
+    e->enclave_path = e->platform_secret_path = e->sealed_dir = e->handover_path = NULL;
 }
 
 int eng_tamper_next_report(eng *e, bool inputs)
@@ -412,24 +389,83 @@ static void start_request(eng *e, uint64_t now)
 
 static char counting[] = "counting a secret poll";
 
-/* The answer to a SecretPollCount: a count that failed its checks is asked again after the backoff
- * (the poll stays Counting), one that landed lets the next poll be counted. */
+/* The back-off entry of proposal, or NULL. */
+static eng_count_backoff *backoff_find(eng *e, uint64_t proposal)
+{
+    for (unsigned i = 0; i < ENG_COUNT_BACKOFFS; i++)
+        if (e->count.backoff[i].proposal == proposal)
+            return &e->count.backoff[i];
+    return NULL;
+}
+
+/* A count of proposal was refused: it is asked again COUNT_BACKOFF_SECS later on the node's clock,
+ * twice as long after each further refusal in a row (at most COUNT_BACKOFF_SECS << COUNT_BACKOFF_MAX_DOUBLINGS);
+ * other polls are counted meanwhile. Returns: the delay, in seconds. */
+static uint64_t backoff_refused(eng *e, uint64_t proposal)
+{
+    eng_count_backoff *b = backoff_find(e, proposal);
+    if (!b)
+        b = backoff_find(e, 0); /* a free entry (proposal ids start at 1) */
+    if (!b) {
+        /* all taken: the entry due soonest gives way */
+        b = &e->count.backoff[0];
+        for (unsigned i = 1; i < ENG_COUNT_BACKOFFS; i++)
+            if (e->count.backoff[i].retry_at < b->retry_at)
+                b = &e->count.backoff[i];
+    }
+    if (b->proposal != proposal)
+        *b = (eng_count_backoff){ .proposal = proposal };
+    unsigned doublings = b->refusals < COUNT_BACKOFF_MAX_DOUBLINGS ? b->refusals : COUNT_BACKOFF_MAX_DOUBLINGS;
+    uint64_t delay = (uint64_t)COUNT_BACKOFF_SECS << doublings;
+    b->refusals++;
+    b->retry_at = eng_clock_now(&e->clock) + delay;
+    return delay;
+}
+
+/* Whether proposal is in back-off now; its retry time into *retry_at if so (may be NULL). */
+static bool backoff_waits(eng *e, uint64_t proposal, uint64_t *retry_at)
+{
+    const eng_count_backoff *b = backoff_find(e, proposal);
+    if (!b || b->retry_at <= eng_clock_now(&e->clock))
+        return false;
+    if (retry_at)
+        *retry_at = b->retry_at;
+    return true;
+}
+
+/* The oldest Counting poll not in back-off. Returns: ST_OK with *id; ST_NOTFOUND; ST_DB. */
+static int next_countable(eng *e, uint64_t *id)
+{
+    int rc;
+    uint64_t after = 0;
+    while ((rc = gov_counting_after(e->gov, after, id)) == ST_OK && backoff_waits(e, *id, NULL))
+        after = *id;
+    return rc;
+}
+
+/* The answer to a SecretPollCount: a count that failed its checks puts its poll in back-off (it
+ * stays Counting), one that landed lets the next poll be counted. */
 static void count_done(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r)
 {
     eng *e = cookie;
-    e->count.held = false;
+    eng_count_request *c = &e->count;
+    c->held = false;
     if (status != ST_OK || !r->success) {
-        fprintf(stderr, "conclaved: %s failed: %s; it is asked again in %d s\n", counting,
-                status != ST_OK ? errmsg : r->error, RESTART_BACKOFF_SECS);
-        e->count.retry_at = monotonic_secs() + RESTART_BACKOFF_SECS;
+        uint64_t delay = backoff_refused(e, c->proposal);
+        fprintf(stderr, "conclaved: %s (proposal %llu) failed: %s; it is asked again in %llu s\n", counting,
+                (unsigned long long)c->proposal, status != ST_OK ? errmsg : r->error, (unsigned long long)delay);
+    } else {
+        eng_count_backoff *b = backoff_find(e, c->proposal);
+        if (b)
+            *b = (eng_count_backoff){ 0 };
     }
     cJSON_Delete(errdata);
     notify_waiters(e);
 }
 
-/* The oldest Counting poll's standing ballots as a count job, read in one read transaction.
- * Returns: ST_OK with *job (caller frees); ST_NOTFOUND when no poll waits; ST_NOMEM, ST_DB. */
-static int count_job_read(eng *e, enc_count_job **job, uint64_t *proposal)
+/* A Counting poll's standing ballots as a count job, read in one read transaction.
+ * Returns: ST_OK with *job (caller frees); ST_NOMEM, ST_DB. */
+static int count_job_read(eng *e, enc_count_job **job, uint64_t proposal)
 {
     enum { PAGE_BALLOTS = 256 };
     gov_vote *page = calloc(PAGE_BALLOTS, sizeof *page);
@@ -446,18 +482,18 @@ static int count_job_read(eng *e, enc_count_job **job, uint64_t *proposal)
         goto out;
     for (unsigned i = 0; i < PAGE_BALLOTS; i++)
         gov_vote_init(&page[i]);
-    if ((rc = gov_counting_first(e->gov, proposal)) == ST_OK && (rc = gov_poll_get(e->gov, *proposal, &row)) == ST_OK
+    if ((rc = gov_poll_get(e->gov, proposal, &row)) == ST_OK
         && (!row.secret || !row.has_ballots_hash || row.ballots > ENC_COUNT_MAX_BALLOTS))
         rc = ST_DB;
     if (rc == ST_OK) {
-        enc_count_header h = { .chain_id = e->genesis.chain_id, .proposal = *proposal, .system = (uint8_t)row.system,
+        enc_count_header h = { .chain_id = e->genesis.chain_id, .proposal = proposal, .system = (uint8_t)row.system,
                                .n_choices = (uint8_t)row.n, .n_ballots = (uint32_t)row.ballots };
         memcpy(h.ballots_hash, row.ballots_hash, 32);
         if (!(*job = enc_count_job_new(&h)))
             rc = ST_NOMEM;
     }
     while (rc == ST_OK && more) {
-        rc = gov_vote_list(e->gov, *proposal, first ? NULL : cursor, PAGE_BALLOTS, page, &got, &more);
+        rc = gov_vote_list(e->gov, proposal, first ? NULL : cursor, PAGE_BALLOTS, page, &got, &more);
         first = false;
         for (unsigned i = 0; i < got && rc == ST_OK; i++) {
             mpz_add(weight, page[i].weight, page[i].delegated_weight);
@@ -486,7 +522,7 @@ out:
 }
 
 /* Ends the count in flight: its report becomes the SecretPollCount item of the next block; a
- * refusal waits for the backoff; a broken exchange stops the enclave. */
+ * refusal puts the poll in back-off; a broken exchange stops the enclave. */
 static void finish_count(eng *e, int rc, const char *why)
 {
     eng_count_request *c = &e->count;
@@ -508,7 +544,7 @@ static void finish_count(eng *e, int rc, const char *why)
         }
         eng_item *it = eng_system_secret_poll_count(c->proposal, report, len);
         free(tampered);
-        if (hold_system(e, it, counting) == ST_OK) {
+        if (eng_enclave_hold(e, it, counting) == ST_OK) {
             it->done = count_done;
             it->cookie = e;
             c->held = true;
@@ -517,9 +553,9 @@ static void finish_count(eng *e, int rc, const char *why)
         }
     } else if (rc == ST_INVALID) {
         /* the enclave's refusals name a step and a position, never a choice */
-        fprintf(stderr, "conclaved: the enclave refused to count proposal %llu: %s; asked again in %d s\n",
-                (unsigned long long)c->proposal, why, RESTART_BACKOFF_SECS);
-        c->retry_at = monotonic_secs() + RESTART_BACKOFF_SECS;
+        uint64_t delay = backoff_refused(e, c->proposal);
+        fprintf(stderr, "conclaved: the enclave refused to count proposal %llu: %s; asked again in %llu s\n",
+                (unsigned long long)c->proposal, why, (unsigned long long)delay);
     } else {
         char reason[64];
         snprintf(reason, sizeof reason, "it did not answer a count within %d s", SETTLE_TIMEOUT_SECS);
@@ -590,23 +626,42 @@ bool eng_count_wanted(eng *e)
     uint64_t id;
     uint8_t key[LEDGER_BALLOT_KEY_LEN], sig[LEDGER_BALLOT_KEY_SIG_LEN];
     eng_count_request *c = &e->count;
-    if (!e->enclave_path || c->in_flight || c->held || monotonic_secs() < c->retry_at)
+    if (!e->enclave_path || c->in_flight || c->held)
         return false;
     if (!e->enclave)
-        return monotonic_secs() >= e->enclave_retry_at && gov_counting_first(e->gov, &id) == ST_OK;
+        return monotonic_secs() >= e->enclave_retry_at && gov_counting_after(e->gov, 0, &id) == ST_OK;
     return eng_enclave_may_settle(e) && ledger_enclave_ballot_key(e->ledger, e->enclave_address, key, sig) == ST_OK
-           && gov_counting_first(e->gov, &id) == ST_OK;
+           && next_countable(e, &id) == ST_OK;
 }
 
-/* Asks the running enclave to count the oldest Counting poll, when the enclave is free (no
- * settlement out), allowlisted and its ballot key recorded. With a loop the frames go out as the
- * socket allows; without one the count is awaited here. */
+eng_count_state eng_count_state_of(eng *e, uint64_t proposal, uint64_t *retry_at)
+{
+    uint8_t key[LEDGER_BALLOT_KEY_LEN], sig[LEDGER_BALLOT_KEY_SIG_LEN];
+    const eng_count_request *c = &e->count;
+    if ((c->in_flight || c->held) && c->proposal == proposal)
+        return ENG_COUNT_BEING_COUNTED;
+    if (!e->enclave || !eng_enclave_may_settle(e))
+        return ENG_COUNT_NO_ENCLAVE;
+    if (e->handover_wanted)
+        return ENG_COUNT_HANDOVER;
+    if (ledger_enclave_ballot_key(e->ledger, e->enclave_address, key, sig) != ST_OK)
+        return ENG_COUNT_NO_KEY;
+    if (backoff_waits(e, proposal, retry_at))
+        return ENG_COUNT_RETRY;
+    return ENG_COUNT_QUEUED;
+}
+
+/* Asks the running enclave to count the oldest Counting poll not in back-off, when the enclave is
+ * free (no settlement out), allowlisted and its ballot key recorded. With a loop the frames go out
+ * as the socket allows; without one the count is awaited here. */
 static void start_count(eng *e)
 {
     eng_count_request *c = &e->count;
     if (!e->enclave || e->settle.in_flight || !eng_count_wanted(e))
         return;
-    int rc = count_job_read(e, &c->job, &c->proposal);
+    int rc = next_countable(e, &c->proposal);
+    if (rc == ST_OK)
+        rc = count_job_read(e, &c->job, c->proposal);
     if (rc != ST_OK) {
         if (rc != ST_NOTFOUND)
             fprintf(stderr, "conclaved: the ballots to count cannot be read (%s)\n", st_str(rc));

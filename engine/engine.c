@@ -411,12 +411,15 @@ static int produce_one(eng *e)
     }
     if (batch)
         eng_deliver_block(e, batch, tick, settlement, rc == ST_OK);
-    eng_settlement_poke(e, now);
-    queue_enclave_items(e);
     /* a settlement moves the block time on: what is due at the new time (the next epoch's close,
      * and so its settlement) follows at once, not at the next idle second, so a catch-up goes at
-     * the enclave's speed */
-    if (rc == ST_OK && e->produce_ev && eng_tick_due(e, eng_block_time(e)))
+     * the enclave's speed. With no Tick due there (the epochs were closed while no enclave ran),
+     * the state at the new time is this block's: the next epoch is asked of the enclave at once. */
+    uint64_t after = eng_block_time(e);
+    bool tick_next = rc == ST_OK && eng_tick_due(e, after);
+    eng_settlement_poke(e, rc == ST_OK && !tick_next && after > now ? after : now);
+    queue_enclave_items(e);
+    if (tick_next && e->produce_ev)
         event_active(e->produce_ev, 0, 0);
     return rc;
 }
@@ -649,7 +652,7 @@ static int same_genesis(bool *same, char *err, size_t errlen, eng *e, const char
     if (*same)
         return ST_OK;
     eng_genesis given;
-    rc = eng_genesis_parse(&given, err, errlen, text, len);
+    rc = eng_genesis_parse_lean(&given, err, errlen, text, len);
     *same = rc == ST_OK && memcmp(given.hash, e->genesis.hash, 32) == 0;
     eng_genesis_clear(&given);
     return rc;
@@ -696,7 +699,8 @@ static void genesis_read(const eng_config *cfg)
  * start killed before its genesis block): it takes the given genesis, else the default one. A
  * ledger with one keeps it, and a given genesis must be the same (the same canonical hash). Nothing
  * is written before that check passes; the genesis block and the stored genesis are one SQLite
- * transaction. Only the parameters stay in memory: the accounts are dropped once block 0 holds them. */
+ * transaction. Only the parameters stay in memory: the given text is handed back once block 0 holds
+ * its accounts. */
 static int load_genesis(eng *e, char *err, size_t errlen, const eng_config *cfg)
 {
     bool whole_only = false;
@@ -735,13 +739,16 @@ static int load_genesis(eng *e, char *err, size_t errlen, const eng_config *cfg)
         snprintf(err, errlen, "a new data directory needs a genesis (--genesis FILE or --dev)");
         return ST_INVALID;
     }
-    rc = eng_genesis_parse(&e->genesis, err, errlen, text, strlen(text));
+    /* no canonical copy of the accounts: block 0 mints them from the given text and writes the
+     * canonical text again as it stores it (a chain replayed with the whole document in block 0's
+     * body keeps that body) */
+    rc = e->genesis_whole_body ? eng_genesis_parse(&e->genesis, err, errlen, text, strlen(text))
+                               : eng_genesis_parse_lean(&e->genesis, err, errlen, text, strlen(text));
     e->genesis_parsed = true;
-    /* the canonical text holds all block 0 needs: the document (up to 256 MiB) may go before it */
-    genesis_read(cfg);
     if (rc == ST_OK && (rc = apply_genesis(e)) != ST_OK)
         snprintf(err, errlen, "cannot apply the genesis: %s", st_str(rc));
     eng_genesis_drop_accounts(&e->genesis);
+    genesis_read(cfg);
     return rc;
 }
 

@@ -32,8 +32,9 @@ typedef struct eng_config {
     const char *default_genesis_json; /* taken by a new database when genesis_json is NULL, never
                                      * checked against a stored one (conclaved --dev's genesis) */
     void (*genesis_read)(void *arg); /* NULL, or called at most once during eng_open as soon as the
-                                     * engine reads genesis_json no more (a first start has parsed it,
-                                     * before block 0 is written), so the caller may free its text */
+                                     * engine reads genesis_json no more (a first start once block 0
+                                     * has minted its accounts and stored it, a restart once it is
+                                     * compared), so the caller may free its text */
     void *genesis_read_arg;
     bool genesis_whole_body;        /* a new chain's block 0 carries the whole genesis document in its
                                      * Genesis transaction, as conclaved did before it carried the
@@ -128,6 +129,11 @@ int eng_submit_system(eng *e, const char *type, const cJSON *message, eng_done_f
  * Returns: ST_OK, or why the enclave could not start (the node runs on; epochs wait for it). */
 int eng_enclave_configure(eng *e, const char *enclave_path, const char *platform_secret_path, const char *sealed_dir)
     WARN_UNUSED NONNULL(1, 2, 3, 4);
+/* Names an enclave program that holds the chain's ballot key (--handover-enclave), tried first when a
+ * newly started enclave build lacks it (docs/SECRET_BALLOTS.md); NULL: none (only the copies the node
+ * keeps in sealed_dir/holders). Call before eng_enclave_configure. The path is copied.
+ * Returns: ST_OK or ST_NOMEM. */
+int eng_enclave_set_handover(eng *e, const char *holder_path) WARN_UNUSED NONNULL(1);
 /* Called by eng_when_settled. */
 typedef void (*eng_settled_fn)(void *cookie);
 /* Calls fn(cookie) once no epoch is being settled: at once if the enclave is computing none and no
@@ -137,6 +143,23 @@ typedef void (*eng_settled_fn)(void *cookie);
  * eng_close drops the waiters without calling them.
  * Returns: ST_OK; ST_NOMEM (fn will not be called). */
 int eng_when_settled(eng *e, eng_settled_fn fn, void *cookie) WARN_UNUSED NONNULL(1, 2);
+/* What a secret poll in Counting waits for (gov_getProposal's "counting", docs/API.md), in this
+ * order: its count is in flight or its report waits for the next block; no registered, allowlisted
+ * enclave runs; the running enclave lacks the chain's ballot key and no handover could be made
+ * (docs/SECRET_BALLOTS.md); it has no ballot key recorded (yet); its last count was refused and it
+ * waits in back-off; or an enclave that can count it will, after the count or settlement it is busy
+ * with and older polls. */
+typedef enum eng_count_state {
+    ENG_COUNT_BEING_COUNTED,
+    ENG_COUNT_NO_ENCLAVE,
+    ENG_COUNT_HANDOVER,
+    ENG_COUNT_NO_KEY,
+    ENG_COUNT_RETRY,
+    ENG_COUNT_QUEUED,
+} eng_count_state;
+/* Returns: the state of proposal, which the caller knows is Counting. Out: *retry_at (node clock
+ * seconds; may be NULL) for ENG_COUNT_RETRY: when it is asked again. */
+eng_count_state eng_count_state_of(eng *e, uint64_t proposal, uint64_t *retry_at) NONNULL(1);
 /* Dev only test hooks: the next report (an epoch's settlement or a secret poll's count) gets one
  * byte flipped on its way from the enclave, so a test can see it refused (inputs false); or the next inputs go to the enclave a byte short,
  * so a test can see the enclave refuse them (inputs true). Returns: ST_OK or ST_DISABLED. */

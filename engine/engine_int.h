@@ -58,16 +58,26 @@ typedef struct eng_settle_request {
     eng_settle_waiter *waiters;     /* told once nothing is in flight or ready */
 } eng_settle_request;
 
+/* A secret poll whose last count was refused (by the enclave, or by its SecretPollCount's checks). */
+typedef struct eng_count_backoff {
+    uint64_t proposal;              /* 0: a free entry */
+    uint64_t retry_at;              /* node clock seconds: not asked again before */
+    unsigned refusals;              /* in a row */
+} eng_count_backoff;
+
+#define ENG_COUNT_BACKOFFS 64       /* polls remembered in back-off; a new one past that takes the
+                                     * entry due soonest, whose poll is then asked again sooner */
+
 /* The secret poll being counted by the enclave (engine/enclave_link.c), or whose count waits for
- * its block. */
+ * its block, and the polls in back-off, which others pass. */
 typedef struct eng_count_request {
     bool in_flight;                 /* a frame of the count is out, or its answer is awaited */
     bool held;                      /* the SecretPollCount item waits for its block */
     uint64_t proposal;
     enc_count_job *job;             /* while in flight (owned) */
     uint64_t deadline_ms;           /* monotonic milliseconds: the enclave is given up on after */
-    uint64_t retry_at;              /* monotonic seconds: no count is asked before (after a refusal) */
     struct event *ev;               /* watches the enclave's socket while in flight (with a loop) */
+    eng_count_backoff backoff[ENG_COUNT_BACKOFFS];
 } eng_count_request;
 
 /* Blocks made durable off the loop (engine/durability.c). */
@@ -108,6 +118,8 @@ struct eng {
     char *enclave_path;             /* how to start it again (NULL: settlement is off) */
     char *platform_secret_path;
     char *sealed_dir;
+    char *handover_path;            /* --handover-enclave: a build that holds the chain's ballot key (or NULL) */
+    bool handover_wanted;           /* the running enclave lacks the chain's ballot key and no handover worked */
     uint64_t enclave_retry_at;      /* monotonic seconds: no restart before */
     uint8_t enclave_address[20];    /* the running enclave's key address */
     eng_item *enclave_items;        /* EnclaveAllow/EnclaveRegister made for the producer to queue (owned) */
@@ -219,9 +231,14 @@ static inline const enc_econ_params *eng_econ(const eng *e)
 }
 
 /* The genesis document kept for replay (engine/genesis_store.c), in chunks of meta so no statement
- * binds the whole text. put: ST_OK, ST_DB. get: ST_OK with *text (caller frees; an older data
- * directory's whole meta "genesis" too), ST_NOTFOUND, ST_INVALID (chunks missing), ST_NOMEM, ST_DB. */
-int eng_genesis_document_put(ledger *l, const char *text, size_t len) WARN_UNUSED NONNULL(1, 2);
+ * binds the whole text. put writes g's canonical text from its accounts text (eng_genesis_write),
+ * calling each(arg, ...) (NULL: none) for each account as its entry is written: ST_OK; ST_INVALID
+ * when g holds no accounts text or the text written is not the one g->hash names (a borrowed text
+ * changed since it was parsed); ST_NOMEM; ST_DB; else what each returned. get: ST_OK with *text
+ * (caller frees; an older data directory's whole meta "genesis" too), ST_NOTFOUND, ST_INVALID
+ * (chunks missing), ST_NOMEM, ST_DB. */
+int eng_genesis_document_put(ledger *l, const eng_genesis *g, eng_genesis_account_fn each, void *arg)
+    WARN_UNUSED NONNULL(1, 2);
 int eng_genesis_document_get(ledger *l, char **text) WARN_UNUSED NONNULL(1, 2);
 
 /* Settlement (engine/settlement.c): the next epoch to settle, whether it is due at now, its inputs
@@ -260,6 +277,17 @@ void eng_settlement_poke(eng *e, uint64_t now);
  * them. */
 int eng_enclave_start(eng *e, const char *enclave_path, const char *platform_secret_path, const char *sealed_dir);
 eng_item *eng_enclave_take_items(eng *e);
+/* Holds the system item it (NULL: out of memory) for the producer (eng_enclave_take_items); its
+ * answer is only logged, as `what` failed. Returns: ST_OK or ST_NOMEM. */
+int eng_enclave_hold(eng *e, eng_item *it, char *what);
+/* The chain's ballot key for the running enclave (engine/ballot_key.c), of measurement, allowlisted
+ * (the caller checked), registered or about to be: it asks the enclave for its key, hands it the
+ * chain's first if it has another (setting e->handover_wanted when no holder could), keeps a copy of
+ * its program when it holds the chain's key, and holds the EnclaveBallotKey item unless the ledger
+ * has that key recorded for it already. Returns: ST_OK (also when the enclave gave no usable key or
+ * no handover was possible: logged, and secret polls wait); otherwise the enclave did not answer or
+ * the ledger failed. */
+int eng_ballot_key_fetch(eng *e, const uint8_t measurement[32], bool registered);
 void eng_enclave_shutdown(eng *e);
 /* Governance (engine/gov_adapters.c, adapters over the rules of governance/rules.h): the signed
  * Propose, Vote, Ballot, SecretBallot, ProposalCancel, ProposalExecute, Delegate and Undelegate,

@@ -243,9 +243,10 @@ static int canonical_governance(cJSON *root, const eng_genesis *genesis)
 
 /* The canonical form: keys in a fixed order, addresses EIP-55, amounts canonical. The document
  * without its accounts is printed by cJSON (g->params); the accounts of the text [start, end) (start
- * NULL: none) are checked and written into its empty array as text (g->canonical, inside block 0's
- * body g->body), and g->hash is the keccak-256 of that text. */
-static int canonicalize(eng_genesis *g, char *err, size_t errlen, const char *start, const char *end)
+ * NULL: none) are checked and written into its empty array as text, and g->hash is the keccak-256 of
+ * that text. keep_text: the text is kept (g->canonical, inside block 0's body g->body); else g
+ * borrows [start, end). */
+static int canonicalize(eng_genesis *g, char *err, size_t errlen, const char *start, const char *end, bool keep_text)
 {
     cJSON *root = cJSON_CreateObject(), *accounts = cJSON_CreateArray();
     int rc = ST_NOMEM;
@@ -265,10 +266,8 @@ static int canonicalize(eng_genesis *g, char *err, size_t errlen, const char *st
         || canonical_enclave(root, &g->enclave) != ST_OK || canonical_governance(root, g) != ST_OK
         || !(compute = cJSON_AddObjectToObject(root, "compute")) || eng_params_write_section(compute, g, "compute") != ST_OK)
         goto out;
-    if (!(g->params = cJSON_PrintUnformatted(root)) || (rc = eng_genesis_write_body(g, err, errlen, start, end)) != ST_OK)
-        goto out;
-    ledger_keccak256(g->hash, g->canonical, g->canonical_len);
-    rc = ST_OK;
+    if ((g->params = cJSON_PrintUnformatted(root)))
+        rc = eng_genesis_check_accounts(g, err, errlen, start, end, keep_text);
 out:
     cJSON_Delete(root);
     return rc;
@@ -435,7 +434,8 @@ static int parse_governance(eng_genesis *g, char *err, size_t errlen, const cJSO
     return ST_OK;
 }
 
-int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json, size_t len)
+/* eng_genesis_parse, keeping the canonical text or not (eng_genesis_parse_lean). */
+static int parse(eng_genesis *g, char *err, size_t errlen, const char *json, size_t len, bool keep_text)
 {
     memset(g, 0, sizeof *g);
     mpz_init(g->treasury);
@@ -531,7 +531,7 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
     }
     /* the accounts are checked as they are written into the canonical text, and the total minted
      * must itself be an amount */
-    if ((rc = canonicalize(g, err, errlen, accounts_start, accounts_end)) != ST_OK)
+    if ((rc = canonicalize(g, err, errlen, accounts_start, accounts_end, keep_text)) != ST_OK)
         goto out;
     ledger_sha256(g->source_hash, json, len);
 out:
@@ -540,17 +540,24 @@ out:
     return rc;
 }
 
+int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json, size_t len)
+{
+    return parse(g, err, errlen, json, len, true);
+}
+
+int eng_genesis_parse_lean(eng_genesis *g, char *err, size_t errlen, const char *json, size_t len)
+{
+    return parse(g, err, errlen, json, len, false);
+}
+
 int eng_genesis_restore(eng_genesis *g, char *err, size_t errlen, const char *params, const uint8_t hash[32])
 {
-    int rc = eng_genesis_parse(g, err, errlen, params, strlen(params));
+    int rc = parse(g, err, errlen, params, strlen(params), false);
     if (rc == ST_OK && g->n_accounts != 0)
         rc = fail(err, errlen, "genesis: %s", "the stored parameters list accounts");
     if (rc != ST_OK)
         return rc;
-    free(g->body);
-    g->body = NULL;
-    g->canonical = NULL;
-    g->canonical_len = 0;
+    g->accounts = g->accounts_end = NULL;
     memcpy(g->hash, hash, 32);
     return ST_OK;
 }
@@ -561,6 +568,7 @@ void eng_genesis_drop_accounts(eng_genesis *g)
     g->body = NULL;
     g->canonical = NULL;
     g->canonical_len = 0;
+    g->accounts = g->accounts_end = NULL;
 #ifdef __GLIBC__
     malloc_trim(0);
 #endif

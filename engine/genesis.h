@@ -77,11 +77,16 @@ typedef struct eng_genesis {
     gov_params governance;          /* "governance": tracks, lock period, grace, cancel burn (gov.h) */
     char *body;                 /* {"type":"Genesis","message":<canonical>}, block 0's Genesis transaction
                                  * body on a chain made before it carried the hash and parameters
-                                 * (owned, NUL-terminated); NULL after eng_genesis_drop_accounts and
-                                 * eng_genesis_restore. The accounts live only here, as text. */
+                                 * (owned, NUL-terminated); NULL after eng_genesis_parse_lean,
+                                 * eng_genesis_drop_accounts and eng_genesis_restore */
     const char *canonical;      /* the canonical JSON of the document inside body: canonical_len bytes, NOT
                                  * NUL-terminated (a '}' follows); NULL with body */
     size_t canonical_len;
+    const char *accounts;       /* the accounts array text, [accounts, accounts_end): inside canonical, or
+                                 * after eng_genesis_parse_lean the parsed document's own (borrowed);
+                                 * NULL after eng_genesis_drop_accounts and eng_genesis_restore. The
+                                 * accounts live only here, as text. */
+    const char *accounts_end;
     char *params;               /* the canonical JSON with an empty accounts array: every parameter, a few
                                  * KB whatever the number of accounts (owned) */
     uint8_t hash[32];           /* keccak-256 of canonical: names the genesis once its accounts are dropped */
@@ -112,19 +117,25 @@ typedef struct eng_genesis {
  * Out: g (release with eng_genesis_clear, after a failure too). */
 int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json, size_t len)
     WARN_UNUSED NONNULL(1, 2, 4);
+/* The same, keeping no canonical text: g borrows json's accounts array (g->accounts), so json must
+ * stay as it is until eng_genesis_drop_accounts, and the canonical text is written again when block
+ * 0 stores it (eng_genesis_each_account, and the engine's document store, which checks it against
+ * g->hash). A first start of a million accounts thus holds no 92 MB copy of them. */
+int eng_genesis_parse_lean(eng_genesis *g, char *err, size_t errlen, const char *json, size_t len)
+    WARN_UNUSED NONNULL(1, 2, 4);
 /* Rebuilds a stored genesis from its params text (eng_genesis.params) and its hash, reading no
  * accounts: what a restart needs. g->n_accounts is 0 and g->body and g->canonical NULL.
  * Returns: ST_OK; ST_INVALID with err when params is not a genesis without accounts; ST_NOMEM.
  * Out: g (release with eng_genesis_clear, after a failure too). */
 int eng_genesis_restore(eng_genesis *g, char *err, size_t errlen, const char *params, const uint8_t hash[32])
     WARN_UNUSED NONNULL(1, 2, 4, 5);
-/* Walks the accounts of g's canonical text in order, calling each(arg, address, balance, index).
- * Returns: ST_OK after the last; ST_INVALID when g holds no canonical text (after
+/* Walks the accounts of g's accounts text in order, calling each(arg, address, balance, index).
+ * Returns: ST_OK after the last; ST_INVALID when g holds no accounts text (after
  * eng_genesis_drop_accounts or eng_genesis_restore); ST_NOMEM; else what each returned. */
 int eng_genesis_each_account(const eng_genesis *g, eng_genesis_account_fn each, void *arg) WARN_UNUSED NONNULL(1, 2);
-/* Frees g's canonical text (with it the accounts), keeping the parameters, params and hashes: once
- * block 0 holds the balances nothing reads them again. On glibc the freed heap is also handed back
- * to the system (malloc_trim). */
+/* Frees g's canonical text and forgets its accounts text, keeping the parameters, params and
+ * hashes: once block 0 holds the balances nothing reads them again. On glibc the freed heap is also
+ * handed back to the system (malloc_trim). */
 void eng_genesis_drop_accounts(eng_genesis *g) NONNULL(1);
 /* Releases g once. Accepts NULL. */
 void eng_genesis_clear(eng_genesis *g);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ledger/amount.h"
+#include "ledger/hash.h"
 #include "ledger/hex.h"
 
 /* A read position in a text, never past its end. */
@@ -216,55 +217,56 @@ out:
     return rc;
 }
 
-/* Block 0's body as it is written: the text so far, the addresses seen, the supply so far. */
-typedef struct body_writer {
-    char *text;
-    size_t used, cap;               /* bytes of text written, allocated */
+/* The canonical text as it is written: where its bytes go, and while a document is checked the
+ * addresses seen and the supply so far. */
+typedef struct canonical_writer {
+    ledger_keccak *hash;            /* NULL, or given every byte */
+    eng_genesis_sink put;           /* NULL, or given every byte */
+    void *put_arg;
+    eng_genesis_account_fn each;    /* NULL, or called for each account once its entry is written */
+    void *each_arg;
+    bool check;                     /* note the addresses and the supply */
     uint8_t (*addresses)[20];       /* one per account written, for the duplicate check */
     size_t n_addresses, cap_addresses;
     mpz_t supply;                   /* treasury plus the balances so far */
     bool supply_overflows;          /* the supply reached 2^256 */
-} body_writer;
+} canonical_writer;
 
-/* Appends n bytes to w->text (NUL-terminated after them). Returns: false on OOM. */
-static bool put(body_writer *w, const char *bytes, size_t n)
+/* Hands n bytes on. Returns: ST_OK, or what the sink returned. */
+static int emit(canonical_writer *w, const char *bytes, size_t n)
 {
-    if (w->used + n + 1 > w->cap) {
-        size_t grown = (w->cap + n + 1) * 2;
-        char *more = realloc(w->text, grown);
-        if (!more)
-            return false;
-        w->text = more;
-        w->cap = grown;
-    }
-    memcpy(w->text + w->used, bytes, n);
-    w->used += n;
-    w->text[w->used] = '\0';
-    return true;
+    if (w->hash)
+        ledger_keccak_update(w->hash, bytes, n);
+    return w->put ? w->put(w->put_arg, bytes, n) : ST_OK;
 }
 
-/* eng_genesis_account_fn: writes one entry as cJSON_PrintUnformatted would, and notes its address
- * and balance. */
+/* eng_genesis_account_fn: writes one entry as cJSON_PrintUnformatted would, notes its address and
+ * balance when checking, and hands the account to w->each. */
 static int write_entry(void *arg, const uint8_t address[20], const mpz_t balance, size_t index)
 {
-    body_writer *w = arg;
+    canonical_writer *w = arg;
     char entry[LEDGER_ADDR_STRLEN + LEDGER_AMOUNT_STRLEN + 32], addr[LEDGER_ADDR_STRLEN], amount[LEDGER_AMOUNT_STRLEN];
     ledger_addr_format(addr, address);
     ledger_amount_format(amount, balance);
     int n = snprintf(entry, sizeof entry, "%s{\"address\":\"%s\",\"balance\":\"%s\"}", index ? "," : "", addr, amount);
-    if (n <= 0 || (size_t)n >= sizeof entry || !put(w, entry, (size_t)n))
+    if (n <= 0 || (size_t)n >= sizeof entry)
         return ST_NOMEM;
-    if (w->n_addresses == w->cap_addresses) {
-        size_t grown = w->cap_addresses ? w->cap_addresses * 2 : 1024;
-        uint8_t (*more)[20] = realloc(w->addresses, grown * sizeof *more);
-        if (!more)
-            return ST_NOMEM;
-        w->addresses = more;
-        w->cap_addresses = grown;
+    int rc = emit(w, entry, (size_t)n);
+    if (rc != ST_OK)
+        return rc;
+    if (w->check) {
+        if (w->n_addresses == w->cap_addresses) {
+            size_t grown = w->cap_addresses ? w->cap_addresses * 2 : 1024;
+            uint8_t (*more)[20] = realloc(w->addresses, grown * sizeof *more);
+            if (!more)
+                return ST_NOMEM;
+            w->addresses = more;
+            w->cap_addresses = grown;
+        }
+        memcpy(w->addresses[w->n_addresses++], address, 20);
+        w->supply_overflows = w->supply_overflows || ledger_amount_add(w->supply, w->supply, balance) != ST_OK;
     }
-    memcpy(w->addresses[w->n_addresses++], address, 20);
-    w->supply_overflows = w->supply_overflows || ledger_amount_add(w->supply, w->supply, balance) != ST_OK;
-    return ST_OK;
+    return w->each ? w->each(w->each_arg, address, balance, index) : ST_OK;
 }
 
 static int compare_addresses(const void *x, const void *y)
@@ -273,7 +275,7 @@ static int compare_addresses(const void *x, const void *y)
 }
 
 /* Sorts the addresses so a repeated one is found in O(n log n). */
-static int find_duplicate(body_writer *w, char *err, size_t errlen)
+static int find_duplicate(canonical_writer *w, char *err, size_t errlen)
 {
     if (w->n_addresses < 2)
         return ST_OK;   /* also keeps a NULL array (no accounts) away from qsort */
@@ -287,54 +289,111 @@ static int find_duplicate(body_writer *w, char *err, size_t errlen)
     return ST_OK;
 }
 
-int eng_genesis_write_body(eng_genesis *g, char *err, size_t errlen, const char *start, const char *end)
+/* Writes g's canonical text through w: g->params (which begins with ENG_GENESIS_CANONICAL_HEAD "],")
+ * with the accounts of the array text [start, end) written into its empty array (start NULL: none).
+ * When w->check, then also refuses an address listed twice and a supply reaching 2^256.
+ * Returns: ST_OK; ST_INVALID with err; ST_NOMEM; else what w's sink or w->each returned.
+ * Out: *n, the accounts written. */
+static int write_canonical(size_t *n, char *err, size_t errlen, const eng_genesis *g, const char *start,
+                           const char *end, canonical_writer *w)
 {
-    static const char head[] = ENG_GENESIS_BODY_HEAD, canonical_head[] = ENG_GENESIS_CANONICAL_HEAD;
-    size_t head_len = sizeof head - 1, canonical_head_len = sizeof canonical_head - 1, params_len = strlen(g->params);
+    static const char canonical_head[] = ENG_GENESIS_CANONICAL_HEAD;
+    size_t canonical_head_len = sizeof canonical_head - 1, params_len = strlen(g->params);
+    assert(params_len >= canonical_head_len && memcmp(g->params, canonical_head, canonical_head_len) == 0);
+    *n = 0;
+    int rc = emit(w, canonical_head, canonical_head_len);
+    if (rc == ST_OK && start)
+        rc = eng_genesis_read_accounts(n, err, errlen, start, end, write_entry, w);
+    if (rc == ST_OK && w->check && (rc = find_duplicate(w, err, errlen)) == ST_OK && w->supply_overflows)
+        rc = fail(err, errlen, "genesis: %s", "the total supply reaches 2^256");
+    if (rc == ST_OK)
+        rc = emit(w, g->params + canonical_head_len, params_len - canonical_head_len);
+    return rc;
+}
+
+/* Block 0's body as it is written (eng_genesis_check_accounts keeping the text). */
+typedef struct body_text {
+    char *text;
+    size_t used, cap;               /* bytes of text written, allocated */
+} body_text;
+
+/* eng_genesis_sink: appends n bytes to the text (NUL-terminated after them). Returns: ST_OK, ST_NOMEM. */
+static int put_text(void *arg, const char *bytes, size_t n)
+{
+    body_text *b = arg;
+    if (b->used + n + 1 > b->cap) {
+        size_t grown = (b->cap + n + 1) * 2;
+        char *more = realloc(b->text, grown);
+        if (!more)
+            return ST_NOMEM;
+        b->text = more;
+        b->cap = grown;
+    }
+    memcpy(b->text + b->used, bytes, n);
+    b->used += n;
+    b->text[b->used] = '\0';
+    return ST_OK;
+}
+
+int eng_genesis_check_accounts(eng_genesis *g, char *err, size_t errlen, const char *start, const char *end,
+                               bool keep_text)
+{
+    static const char head[] = ENG_GENESIS_BODY_HEAD, empty[] = "[]";
+    size_t head_len = sizeof head - 1;
     /* a canonical entry is never longer than the entry it is read from: one allocation */
-    body_writer w = { .cap = head_len + params_len + (start ? (size_t)(end - start) : 0) + 2 };
+    body_text b = { .cap = head_len + strlen(g->params) + (start ? (size_t)(end - start) : 0) + 2 };
+    ledger_keccak hash;
+    canonical_writer w = { .hash = &hash, .put = keep_text ? put_text : NULL, .put_arg = &b, .check = true };
     int rc = ST_NOMEM;
     g->body = NULL;
     g->canonical = NULL;
+    g->accounts = g->accounts_end = NULL;
     g->canonical_len = g->n_accounts = 0;
     mpz_init_set(w.supply, g->treasury);
-    assert(params_len >= canonical_head_len && memcmp(g->params, canonical_head, canonical_head_len) == 0);
-    if (!(w.text = malloc(w.cap)) || !put(&w, head, head_len) || !put(&w, canonical_head, canonical_head_len))
+    ledger_keccak_init(&hash);
+    if (keep_text && (!(b.text = malloc(b.cap)) || put_text(&b, head, head_len) != ST_OK))
         goto out;
-    if (start && (rc = eng_genesis_read_accounts(&g->n_accounts, err, errlen, start, end, write_entry, &w)) != ST_OK)
+    if ((rc = write_canonical(&g->n_accounts, err, errlen, g, start, end, &w)) != ST_OK)
         goto out;
-    if ((rc = find_duplicate(&w, err, errlen)) != ST_OK)
+    if (keep_text && (rc = put_text(&b, "}", 1)) != ST_OK)
         goto out;
-    if (w.supply_overflows) {
-        rc = fail(err, errlen, "genesis: %s", "the total supply reaches 2^256");
-        goto out;
+    ledger_keccak_final(&hash, g->hash);
+    if (keep_text) {
+        /* the canonical text is {"accounts":[ then the entries, then the params from their "]," on */
+        static const char canonical_head[] = ENG_GENESIS_CANONICAL_HEAD;
+        size_t tail_len = strlen(g->params) - (sizeof canonical_head - 1);
+        g->body = b.text;
+        g->canonical = b.text + head_len;
+        g->canonical_len = b.used - head_len - 1;
+        g->accounts = g->canonical + sizeof canonical_head - 2;
+        g->accounts_end = g->canonical + g->canonical_len - tail_len + 1;
+        b.text = NULL;
+    } else {
+        g->accounts = start ? start : empty;
+        g->accounts_end = start ? end : empty + 2;
     }
-    if (!put(&w, g->params + canonical_head_len, params_len - canonical_head_len) || !put(&w, "}", 1)) {
-        rc = ST_NOMEM;
-        goto out;
-    }
-    g->body = w.text;
-    g->canonical = w.text + head_len;
-    g->canonical_len = w.used - head_len - 1;
-    w.text = NULL;
     rc = ST_OK;
 out:
     if (rc != ST_OK)
         g->n_accounts = 0;
-    free(w.text);
+    free(b.text);
     free(w.addresses);
     mpz_clear(w.supply);
     return rc;
 }
 
-int eng_genesis_each_account(const eng_genesis *g, eng_genesis_account_fn each, void *arg)
+int eng_genesis_write(const eng_genesis *g, ledger_keccak *hash, eng_genesis_sink put, void *put_arg,
+                      eng_genesis_account_fn each, void *each_arg)
 {
-    static const char canonical_head[] = ENG_GENESIS_CANONICAL_HEAD;
     char err[160];
     size_t n;
-    if (!g->canonical)
+    if (!g->accounts)
         return ST_INVALID;
-    /* the canonical text begins {"accounts":[ : its array starts at the '[' */
-    const char *start = g->canonical + sizeof canonical_head - 2;
-    return eng_genesis_read_accounts(&n, err, sizeof err, start, g->canonical + g->canonical_len, each, arg);
+    canonical_writer w = { .hash = hash, .put = put, .put_arg = put_arg, .each = each, .each_arg = each_arg };
+    return write_canonical(&n, err, sizeof err, g, g->accounts, g->accounts_end, &w);
+}
+
+int eng_genesis_each_account(const eng_genesis *g, eng_genesis_account_fn each, void *arg)
+{
+    return eng_genesis_write(g, NULL, NULL, NULL, each, arg);
 }

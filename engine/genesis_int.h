@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include "engine/genesis.h"
+#include "ledger/hash.h"
 
 /* "{\"accounts\":[": how the canonical text of every genesis begins (its keys are in a fixed order). */
 #define ENG_GENESIS_CANONICAL_HEAD "{\"accounts\":["
@@ -31,14 +32,28 @@ int eng_genesis_find_accounts(const char **start, const char **end, char *err, s
 int eng_genesis_read_accounts(size_t *n, char *err, size_t errlen, const char *start, const char *end,
                               eng_genesis_account_fn each, void *arg) WARN_UNUSED NONNULL(1, 2, 4, 5, 6);
 
-/* Writes block 0's body into g: ENG_GENESIS_BODY_HEAD, then g->params (the canonical document without
- * accounts, beginning with ENG_GENESIS_CANONICAL_HEAD "],") with the accounts of the text [start, end)
- * written into its empty array exactly as cJSON_PrintUnformatted would write them, then "}".
- * start NULL: no accounts. Each entry is checked as it is read, then that no address is listed
- * twice and that g->treasury plus every balance stays below 2^256.
+/* Where canonical text goes as it is written, piece by piece: put(arg, bytes, n) returns ST_OK to
+ * go on, any other status to stop the writing (and it is returned). */
+typedef int (*eng_genesis_sink)(void *arg, const char *bytes, size_t n);
+
+/* Checks the accounts of the array text [start, end) (start NULL: no accounts) as g's and writes g's
+ * canonical text once: g->params (beginning with ENG_GENESIS_CANONICAL_HEAD "],") with those
+ * accounts written into its empty array exactly as cJSON_PrintUnformatted would write them. Each
+ * entry is checked as it is read, then that no address is listed twice and that g->treasury plus
+ * every balance stays below 2^256. keep_text: the text is kept as block 0's whole body
+ * (ENG_GENESIS_BODY_HEAD, the text, "}"); else g borrows [start, end) as its accounts.
  * Returns: ST_OK; ST_INVALID with err; ST_NOMEM.
- * Out: g->body, g->canonical, g->canonical_len and g->n_accounts; body and canonical NULL on failure. */
-int eng_genesis_write_body(eng_genesis *g, char *err, size_t errlen, const char *start, const char *end)
-    WARN_UNUSED NONNULL(1, 2);
+ * Out: g->hash (keccak-256 of the text), g->n_accounts, g->accounts and g->accounts_end; with
+ * keep_text g->body, g->canonical and g->canonical_len; all NULL on failure. */
+int eng_genesis_check_accounts(eng_genesis *g, char *err, size_t errlen, const char *start, const char *end,
+                               bool keep_text) WARN_UNUSED NONNULL(1, 2);
+
+/* Writes g's canonical text again from g->accounts (already checked), giving every byte to hash
+ * (NULL: none) and put (NULL: none) and calling each(each_arg, address, balance, index) (NULL: none)
+ * for each account once its entry is written.
+ * Returns: ST_OK; ST_INVALID when g holds no accounts text (after eng_genesis_drop_accounts or
+ * eng_genesis_restore, or the text no longer reads); ST_NOMEM; else what put or each returned. */
+int eng_genesis_write(const eng_genesis *g, ledger_keccak *hash, eng_genesis_sink put, void *put_arg,
+                      eng_genesis_account_fn each, void *each_arg) WARN_UNUSED NONNULL(1);
 
 #endif

@@ -215,7 +215,14 @@ int eng_apply_enclave_ballot_key(eng_apply *a)
         return ledger_fail(&a->r, ST_INVALID, "malformed EnclaveBallotKey");
     if (ledger_ballot_key_signer(signer, a->e->genesis.chain_id, key, sig) != ST_OK || memcmp(signer, enclave, 20) != 0)
         return ledger_fail(&a->r, ST_CRYPTO, "the ballot key's signature does not recover to the enclave");
-    int rc = ledger_enclave_set_ballot_key(a->e->ledger, enclave, key, sig);
+    /* one ballot key per chain: a new enclave build gets it by the handover, never a key of its own */
+    uint8_t chain_key[LEDGER_BALLOT_KEY_LEN];
+    int rc = ledger_chain_ballot_key(a->e->ledger, chain_key, NULL);
+    if (rc == ST_OK && memcmp(chain_key, key, sizeof key) != 0)
+        return ledger_fail(&a->r, ST_CONFLICT, "the chain has another ballot key: an enclave gets it by the handover");
+    if (rc != ST_OK && rc != ST_NOTFOUND)
+        return rc;
+    rc = ledger_enclave_set_ballot_key(a->e->ledger, enclave, key, sig);
     if (rc == ST_NOTFOUND)
         return ledger_fail(&a->r, rc, "the enclave is not registered");
     char hex[2 * LEDGER_BALLOT_KEY_LEN + 3];

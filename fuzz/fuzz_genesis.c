@@ -2,7 +2,8 @@
 /* fuzz_genesis.c: genesis documents from untrusted text (engine/genesis.c, and the accounts scanner
  * of engine/genesis_accounts.c). Invariants: what is accepted is a JSON object to cJSON too; the
  * canonical text is what cJSON prints of itself, its keccak-256 is the hash, it parses again to the
- * same hash and accounts, and params is it with an empty accounts array. */
+ * same hash and accounts, and params is it with an empty accounts array; a lean parse (no canonical
+ * text kept) accepts and refuses the same documents and names the same genesis. */
 #include "fuzz/fuzz.h"
 
 #include <cjson/cJSON.h>
@@ -36,6 +37,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(memcmp(hash, g.hash, 32) == 0);
         FUZZ_CHECK(eng_genesis_parse(&again, err, sizeof err, g.canonical, g.canonical_len) == ST_OK);
         FUZZ_CHECK(memcmp(again.hash, g.hash, 32) == 0 && again.n_accounts == g.n_accounts);
+        eng_genesis_clear(&again);
+        /* a lean parse keeps no text and names the same genesis */
+        FUZZ_CHECK(eng_genesis_parse_lean(&again, err, sizeof err, (const char *)data, size) == ST_OK);
+        FUZZ_CHECK(!again.canonical && memcmp(again.hash, g.hash, 32) == 0 && again.n_accounts == g.n_accounts);
+        eng_genesis_clear(&again);
+    } else {
+        FUZZ_CHECK(eng_genesis_parse_lean(&again, err, sizeof err, (const char *)data, size) == rc);
         eng_genesis_clear(&again);
     }
     eng_genesis_clear(&g);

@@ -20,7 +20,7 @@ enum gov_stmt_id {
     G_PROP_LIST, G_VOTE_GET, G_VOTE_PUT, G_VOTE_LIST, G_LOCK_PUT, G_LOCK_EACH, G_TOTAL_AT, G_PARAM_PUT, G_PARAM_EACH,
     G_DELEG_GET, G_DELEG_AT, G_DELEG_PUT, G_DELEG_DEL, G_DELEG_CHECKPOINT, G_DELEG_HAS, G_DELEG_LIST,
     G_DELEG_AT_LIST, G_OVERRIDE_GET, G_OVERRIDE_PUT, G_LOCK_SET, G_LOCK_DEL,
-    G_POLL_INSERT, G_POLL_GET, G_POLL_PUT, G_POLL_SCORES, G_POLL_HASH, G_COUNT_PUT, G_COUNT_GET, G_COUNTING_FIRST,
+    G_POLL_INSERT, G_POLL_GET, G_POLL_PUT, G_POLL_SCORES, G_POLL_HASH, G_COUNT_PUT, G_COUNT_GET, G_COUNTING_AFTER,
     G_STMT_COUNT
 };
 
@@ -639,11 +639,12 @@ void gov_secret_count_row_clear(gov_secret_count_row *r)
     memset(r, 0, sizeof *r);
 }
 
-int gov_counting_first(gov_store *s, uint64_t *id)
+int gov_counting_after(gov_store *s, uint64_t after, uint64_t *id)
 {
-    static const char sql[] = "SELECT id FROM proposals WHERE state = ?1 ORDER BY id LIMIT ?2";
+    static const char sql[] = "SELECT id FROM proposals WHERE state = ?1 AND id > ?2 ORDER BY id LIMIT ?3";
     unsigned n = 0;
-    int rc = ledger_read_ids(stmt(s, G_COUNTING_FIRST, sql, LEDGER_VALUES(ledger_val_int(GOV_COUNTING))), 2, 1, id, &n, NULL);
+    int rc = ledger_read_ids(stmt(s, G_COUNTING_AFTER, sql, LEDGER_VALUES(ledger_val_int(GOV_COUNTING), ledger_val_int(after))),
+                             3, 1, id, &n, NULL);
     return rc == ST_OK && n == 0 ? ST_NOTFOUND : rc;
 }
 

@@ -95,9 +95,9 @@ int gov_secret_count_put(gov_store *s, uint64_t proposal, const uint8_t enclave[
                          const uint8_t *report, size_t report_len, const uint8_t signature[65], uint64_t height)
     WARN_UNUSED NONNULL(1, 3, 4, 5, 7);
 int gov_secret_count_get(gov_store *s, uint64_t proposal, gov_secret_count_row *r) WARN_UNUSED NONNULL(1, 3);
-/* The oldest proposal in state Counting (a secret poll waiting for its count): ST_OK with *id, or
- * ST_NOTFOUND when none waits. */
-int gov_counting_first(gov_store *s, uint64_t *id) WARN_UNUSED NONNULL(1, 2);
+/* The oldest proposal in state Counting (a secret poll waiting for its count) whose id is above
+ * after (0: the oldest of all), by an index seek: ST_OK with *id, or ST_NOTFOUND when none waits. */
+int gov_counting_after(gov_store *s, uint64_t after, uint64_t *id) WARN_UNUSED NONNULL(1, 3);
 
 /* Delegations. get: the current one of delegator (ST_NOTFOUND if none); at: the one in force at
  * the end of block height (ST_NOTFOUND if none then). put records d as the current one from

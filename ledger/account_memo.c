@@ -5,7 +5,8 @@
  * (tsearch: O(log n) whatever the keys). Savepoints stay exact through an undo log: the first
  * change of a row under a savepoint records its totals before, and a row created under it is
  * recorded as new, so rolling the savepoint back restores the totals and drops rows whose INSERT
- * the database undid. Invariant: the database plus the dirty rows is the state of the block. */
+ * the database undid. Invariant: the database plus the dirty rows is the state of the block. At
+ * most LEDGER_MEMO_MAX_ROWS rows: past them books.c writes an account's totals through. */
 #define _GNU_SOURCE /* twalk_r, tdestroy */
 #include "ledger/ledger_int.h"
 
@@ -73,7 +74,7 @@ int ledger_memo_add(ledger *l, const ledger_account *a, int64_t id, const mpz_t 
                     bool created, ledger_memo_row **out)
 {
     struct ledger_account_memo *m = &l->accounts;
-    ledger_memo_row *row = malloc(sizeof *row);
+    ledger_memo_row *row = m->n_rows < LEDGER_MEMO_MAX_ROWS ? malloc(sizeof *row) : NULL;
     if (!row)
         return ST_NOMEM;
     row->key = *a;
@@ -88,6 +89,7 @@ int ledger_memo_add(ledger *l, const ledger_account *a, int64_t id, const mpz_t 
         free_row(row);
         return ST_NOMEM;
     }
+    m->n_rows++;
     *out = row;
     return ST_OK;
 }
@@ -109,6 +111,7 @@ static void roll_back(struct ledger_account_memo *m, size_t down_to)
         if (u->created) {
             tdelete(u->row, &m->root, compare_rows);
             free_row(u->row);
+            m->n_rows--;
         } else {
             mpz_swap(u->row->debits, u->debits);
             mpz_swap(u->row->credits, u->credits);
@@ -157,18 +160,28 @@ struct memo_write {
     int rc;
 };
 
+bool ledger_memo_full(const ledger *l)
+{
+    return l->accounts.n_rows >= LEDGER_MEMO_MAX_ROWS;
+}
+
+int ledger_memo_put(ledger *l, const ledger_memo_row *row)
+{
+    static const char sql[] = "UPDATE accounts SET debits = ?1, credits = ?2 WHERE id = ?3";
+    char debits[LEDGER_AMOUNT_STRLEN], credits[LEDGER_AMOUNT_STRLEN];
+    ledger_amount_format(debits, row->debits);
+    ledger_amount_format(credits, row->credits);
+    return ledger_step_done(ledger_query(l, STMT_ACCOUNT_PUT, sql,
+                                         LEDGER_VALUES(ledger_val_text(debits), ledger_val_text(credits), ledger_val_int(row->id))));
+}
+
 static void write_row(const void *node, VISIT which, void *closure)
 {
     struct memo_write *w = closure;
     const ledger_memo_row *r = *(ledger_memo_row *const *)node;
     if (w->rc != ST_OK || (which != postorder && which != leaf) || !r->dirty)
         return;
-    static const char sql[] = "UPDATE accounts SET debits = ?1, credits = ?2 WHERE id = ?3";
-    char debits[LEDGER_AMOUNT_STRLEN], credits[LEDGER_AMOUNT_STRLEN];
-    ledger_amount_format(debits, r->debits);
-    ledger_amount_format(credits, r->credits);
-    w->rc = ledger_step_done(ledger_query(w->l, STMT_ACCOUNT_PUT, sql,
-                                          LEDGER_VALUES(ledger_val_text(debits), ledger_val_text(credits), ledger_val_int(r->id))));
+    w->rc = ledger_memo_put(w->l, r);
 }
 
 int ledger_memo_write(ledger *l)
@@ -187,5 +200,6 @@ void ledger_memo_forget(ledger *l)
     m->cap_undo = m->inner_mark = 0;
     tdestroy(m->root, free_row);
     m->root = NULL;
+    m->n_rows = 0;
     m->serial = m->tx_serial = 0; /* next_serial goes on: a number is never reused */
 }

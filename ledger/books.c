@@ -2,7 +2,8 @@
 /* books.c: double-entry bookkeeping: accounts created on first use, transfers that debit one
  * account and credit another in exact u256 arithmetic (TigerBeetle's model), balances. Every
  * transfer is a row in `transfers`, so each account's totals can be re-derived and audited. Within a
- * block the totals are kept in memory and written at its commit (account_memo.c); nonces: nonces.c. */
+ * block the totals are kept in memory and written at its commit (account_memo.c), but for accounts
+ * first used once that memory is full, whose totals are written at each transfer; nonces: nonces.c. */
 #include "ledger/ledger_int.h"
 
 #include <string.h>
@@ -62,29 +63,33 @@ static int account_find(ledger *l, const ledger_account *a, struct account_row *
 
 /* The account's row in the open block's memo (account_memo.c), read from the database, or created
  * there, on the block's first use of it. Reads first: most accounts exist, and an upsert would
- * rewrite the row and its index entry every time. Out: *out, borrowed until the block ends.
- * Returns: ST_OK; ST_NOMEM; ST_DB. */
-static int account_load(ledger *l, const ledger_account *a, ledger_memo_row **out)
+ * rewrite the row and its index entry every time. Once the memo is full, an account it does not
+ * hold is read into *through instead (its totals initialised by the caller), for the caller to
+ * write back at once (ledger_memo_put). Out: *out, the memo's row (borrowed until the block ends)
+ * or through. Returns: ST_OK; ST_NOMEM; ST_DB. */
+static int account_load(ledger *l, const ledger_account *a, ledger_memo_row *through, ledger_memo_row **out)
 {
     static const char insert_sql[] = "INSERT INTO accounts(kind, owner, pool) VALUES(?1, ?2, ?3) RETURNING id";
     if ((*out = ledger_memo_find(l, a)))
         return ST_OK;
-    mpz_t debits, credits;
-    mpz_inits(debits, credits, NULL);
-    struct account_row row = { 0, debits, credits };
+    struct account_row row = { 0, through->debits, through->credits };
     int rc = account_find(l, a, &row);
     bool created = rc == ST_NOTFOUND;
     if (created) {
         uint64_t new_id = 0;
         rc = ledger_step_returning_id(account_query(l, STMT_ACCOUNT_INSERT, insert_sql, a), &new_id);
         row.id = (int64_t)new_id;
-        mpz_set_ui(debits, 0);
-        mpz_set_ui(credits, 0);
+        mpz_set_ui(through->debits, 0);
+        mpz_set_ui(through->credits, 0);
     }
-    if (rc == ST_OK)
-        rc = ledger_memo_add(l, a, row.id, debits, credits, created, out);
-    mpz_clears(debits, credits, NULL);
-    return rc;
+    if (rc != ST_OK)
+        return rc;
+    if (!ledger_memo_full(l))
+        return ledger_memo_add(l, a, row.id, through->debits, through->credits, created, out);
+    through->key = *a;
+    through->id = row.id;
+    *out = through;
+    return ST_OK;
 }
 
 int ledger_transfer(ledger *l, const ledger_account *debit, const ledger_account *credit,
@@ -95,12 +100,12 @@ int ledger_transfer(ledger *l, const ledger_account *debit, const ledger_account
         return ST_INVALID;
     if (memcmp(debit, credit, sizeof *debit) == 0)
         return ST_INVALID;
-    ledger_memo_row *d, *c;
+    ledger_memo_row *d, *c, through_d, through_c;
     mpz_t debits, credits;
-    mpz_inits(debits, credits, NULL);
-    int rc = account_load(l, debit, &d);
+    mpz_inits(debits, credits, through_d.debits, through_d.credits, through_c.debits, through_c.credits, NULL);
+    int rc = account_load(l, debit, &through_d, &d);
     if (rc == ST_OK)
-        rc = account_load(l, credit, &c);
+        rc = account_load(l, credit, &through_c, &c);
     if (rc != ST_OK)
         goto out;
     /* the debit side's new debits; its balance credits - debits must stay >= 0 (but issuance) */
@@ -118,14 +123,19 @@ int ledger_transfer(ledger *l, const ledger_account *debit, const ledger_account
     ledger_amount_format(buf, amount);
     sqlite3_stmt *st = ledger_query(l, STMT_TRANSFER_INSERT, insert_sql, LEDGER_VALUES(ledger_val_int(l->height),
         ledger_val_hash(l->txhash), ledger_val_int(d->id), ledger_val_int(c->id), ledger_val_text(buf), ledger_val_text(code)));
-    if ((rc = ledger_step_done(st)) != ST_OK || (rc = ledger_memo_change(l, d)) != ST_OK
-        || (rc = ledger_memo_change(l, c)) != ST_OK)
+    if ((rc = ledger_step_done(st)) != ST_OK || (d != &through_d && (rc = ledger_memo_change(l, d)) != ST_OK)
+        || (c != &through_c && (rc = ledger_memo_change(l, c)) != ST_OK))
         goto out;
-    /* the totals reach the database at the block's commit (ledger_memo_write) */
+    /* the totals reach the database at the block's commit (ledger_memo_write), or now for an
+     * account the full memo does not hold */
     mpz_set(d->debits, debits);
     mpz_set(c->credits, credits);
+    if (d == &through_d)
+        rc = ledger_memo_put(l, d);
+    if (rc == ST_OK && c == &through_c)
+        rc = ledger_memo_put(l, c);
 out:
-    mpz_clears(debits, credits, NULL);
+    mpz_clears(debits, credits, through_d.debits, through_d.credits, through_c.debits, through_c.credits, NULL);
     return rc;
 }
 

@@ -299,6 +299,30 @@ int ledger_enclave_ballot_key(ledger *l, const uint8_t address[LEDGER_ADDR_LEN],
     return ledger_read_row(st, &o, read_ballot_key, NULL);
 }
 
+/* Where ledger_chain_ballot_key puts the key and its holder (NULL: not wanted). */
+struct chain_key_out {
+    uint8_t *key, *holder;
+};
+
+static int read_chain_key(sqlite3_stmt *st, void *row, const void *ctx)
+{
+    (void)ctx;
+    const struct chain_key_out *o = row;
+    if (!ledger_column_fixed(st, 0, o->key, 33))
+        return ST_DB;
+    if (o->holder && !ledger_column_fixed(st, 1, o->holder, LEDGER_ADDR_LEN))
+        return ST_DB;
+    return ST_OK;
+}
+
+int ledger_chain_ballot_key(ledger *l, uint8_t key[33], uint8_t *holder)
+{
+    static const char sql[] = "SELECT ballot_key, address FROM enclaves WHERE ballot_key IS NOT NULL "
+                              "ORDER BY registered_height, address LIMIT 1";
+    struct chain_key_out o = { key, holder };
+    return ledger_read_row(ledger_query(l, STMT_CHAIN_BALLOT_KEY, sql, NULL), &o, read_chain_key, NULL);
+}
+
 int ledger_settlement_put(ledger *l, const ledger_settlement *s)
 {
     ARG_CHECK(l->in_block);

@@ -97,6 +97,10 @@ int ledger_enclave_set_ballot_key(ledger *l, const uint8_t address[LEDGER_ADDR_L
                                   const uint8_t sig[65]) WARN_UNUSED NONNULL(1, 2, 3, 4);
 int ledger_enclave_ballot_key(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint8_t key[33], uint8_t sig[65])
     WARN_UNUSED NONNULL(1, 2, 3, 4);
+/* The chain's ballot key: the one recorded first, with the earliest registered enclave that holds it
+ * (EnclaveBallotKey records no other key once one is recorded: docs/SECRET_BALLOTS.md). Returns:
+ * ST_OK; ST_NOTFOUND while no enclave's key is recorded; ST_DB. Out: key; holder (may be NULL). */
+int ledger_chain_ballot_key(ledger *l, uint8_t key[33], uint8_t *holder) WARN_UNUSED NONNULL(1, 2);
 
 /* One settled epoch. Blobs are owned by the struct; release with ledger_settlement_clear. */
 typedef struct ledger_settlement {

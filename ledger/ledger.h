@@ -189,8 +189,9 @@ int ledger_transfer(ledger *l, const ledger_account *debit, const ledger_account
                     const mpz_t amount, const char *code) WARN_UNUSED NONNULL(1, 2, 3, 4, 5);
 /* Out: balance (credits - debits) of an account; 0 for one never used. For issuance it is <= 0.
  * Inside a block it includes the block's transfers so far: their totals are kept in memory and
- * written to the accounts table at ledger_block_commit, so only this function (not SQL over that
- * table) sees them before then. */
+ * written to the accounts table at ledger_block_commit (those of accounts a block first uses after
+ * its 65,536th are written at each transfer, so a block's memory stays bounded), so only this
+ * function (not SQL over that table) sees them all before then. */
 int ledger_balance(ledger *l, const ledger_account *a, mpz_t balance) WARN_UNUSED NONNULL(1, 2, 3);
 
 /* The next nonce expected from address (0 for a new one), and its increment (inside a block).

@@ -31,7 +31,7 @@ enum ledger_stmt_id {
     STMT_WREG_PUT, STMT_WREG_GET,
     STMT_POOL_DESC_GET, STMT_POOL_DESC_SET, STMT_POOL_CONTRIB_ADD, STMT_POOL_CONTRIB_REMOVE, STMT_POOL_CONTRIB_COUNT,
     STMT_POOL_CONTRIB_HAS, STMT_POOL_CONTRIB_LIST, STMT_ENCLAVE_PUT, STMT_ENCLAVE_GET, STMT_ENCLAVE_LATEST,
-    STMT_ENCLAVE_SET_BALLOT_KEY, STMT_ENCLAVE_BALLOT_KEY,
+    STMT_ENCLAVE_SET_BALLOT_KEY, STMT_ENCLAVE_BALLOT_KEY, STMT_CHAIN_BALLOT_KEY,
     STMT_SETTLEMENT_PUT, STMT_SETTLEMENT_GET,
     STMT_SLASH_INSERT, STMT_SLASH_GET, STMT_SLASH_SET, STMT_SLASH_DUE, STMT_SLASH_LIST, STMT_SLASH_LIST_STATE,
     STMT_READ_FIRST_AFTER, STMT_READ_SYSTEM_MOVES, STMT_READ_EPOCHS, STMT_READ_VOTES_BY, STMT_READ_ACCOUNT_ID,
@@ -50,6 +50,7 @@ struct ledger {
     void *nonce_memo;           /* tsearch root: the nonces the open block bumped (nonces.c) */
     struct ledger_account_memo {    /* the open block's account rows (account_memo.c) */
         void *root;                 /* tsearch tree of ledger_memo_row */
+        size_t n_rows;              /* rows in root: at most LEDGER_MEMO_MAX_ROWS */
         struct account_undo *undo;  /* oldest first */
         size_t n_undo, cap_undo;
         size_t inner_mark;          /* n_undo when the inner savepoint began */
@@ -72,7 +73,12 @@ int ledger_nonces_write(ledger *l);
 void ledger_nonces_forget(ledger *l);
 /* The open block's account rows (account_memo.c): read once a block, changed in memory, written at
  * its COMMIT. A row is borrowed until ledger_memo_forget; rows a rollback undoes the INSERT of go
- * at once. */
+ * at once. The memo holds at most LEDGER_MEMO_MAX_ROWS rows: an account a block first uses once it
+ * is full is read and written in the database at each transfer instead (books.c), which is exact
+ * too, since an account the memo does not hold is what the database holds and a rolled-back
+ * savepoint undoes its writes. Without the bound, block 0 of a million genesis accounts kept them
+ * all: some 200 MB with their undo records. */
+#define LEDGER_MEMO_MAX_ROWS 65536
 typedef struct ledger_memo_row {
     ledger_account key;
     int64_t id;                     /* the row's id in accounts */
@@ -83,7 +89,7 @@ typedef struct ledger_memo_row {
 /* The row of a, or NULL when the block has not used it. */
 ledger_memo_row *ledger_memo_find(ledger *l, const ledger_account *a);
 /* Adds a's row with its totals (created: its INSERT was made in the open savepoint).
- * Returns: ST_OK with *out; ST_NOMEM (nothing added). */
+ * Returns: ST_OK with *out; ST_NOMEM (nothing added; also when the memo is full). */
 int ledger_memo_add(ledger *l, const ledger_account *a, int64_t id, const mpz_t debits, const mpz_t credits,
                     bool created, ledger_memo_row **out);
 /* Call before changing a row's totals: records them for a rollback and marks the row dirty.
@@ -92,6 +98,10 @@ int ledger_memo_change(ledger *l, ledger_memo_row *row);
 /* A savepoint begins (inner: nested in the transaction's) or ends, kept or rolled back. */
 void ledger_memo_savepoint(ledger *l, bool inner);
 void ledger_memo_savepoint_end(ledger *l, bool inner, bool keep);
+/* Whether the memo holds LEDGER_MEMO_MAX_ROWS rows (ledger_memo_add takes no more). */
+bool ledger_memo_full(const ledger *l);
+/* Writes one row's totals to the accounts table. Returns: ST_OK or ST_DB. */
+int ledger_memo_put(ledger *l, const ledger_memo_row *row);
 /* Writes the dirty rows (before the block's COMMIT). Returns: ST_OK or ST_DB. */
 int ledger_memo_write(ledger *l);
 /* Drops every row (after the commit, at an abort, at close). */

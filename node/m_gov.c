@@ -91,8 +91,23 @@ static bool add_nullable_u64(cJSON *obj, const char *key, bool has, uint64_t v)
     return has ? node_add_u64(obj, key, v) : cJSON_AddNullToObject(obj, key) != NULL;
 }
 
-static bool add_proposal(cJSON *o, const gov_params *gp, const gov_proposal *p)
+/* gov_getProposal's "counting": what a Counting poll waits for (docs/API.md lists every text). */
+static const char *counting_text(eng *e, uint64_t proposal)
 {
+    switch (eng_count_state_of(e, proposal, NULL)) {
+    case ENG_COUNT_BEING_COUNTED: return "being counted by the enclave";
+    case ENG_COUNT_NO_ENCLAVE: return "waiting for an allowlisted enclave";
+    case ENG_COUNT_HANDOVER: return "waiting for the ballot key's handover";
+    case ENG_COUNT_NO_KEY: return "waiting for the enclave's ballot key";
+    case ENG_COUNT_RETRY: return "waiting to be counted again after a refused count";
+    case ENG_COUNT_QUEUED: break;
+    }
+    return "queued for the enclave";
+}
+
+static bool add_proposal(cJSON *o, eng *e, const gov_proposal *p)
+{
+    const gov_params *gp = eng_gov_params(e);
     cJSON *timeline;
     bool ok = node_add_u64(o, "id", p->id) && node_add_address(o, "proposer", p->proposer)
               && cJSON_AddStringToObject(o, "track", p->track) && cJSON_AddStringToObject(o, "title", p->title)
@@ -106,7 +121,7 @@ static bool add_proposal(cJSON *o, const gov_params *gp, const gov_proposal *p)
               && add_nullable_u64(o, "nextChange", p->has_next_change, p->next_change)
               && (p->reason ? cJSON_AddStringToObject(o, "reason", p->reason) : cJSON_AddNullToObject(o, "reason")) != NULL
               && add_tally(o, "tally", gp, p)
-              && (p->state != GOV_COUNTING || cJSON_AddStringToObject(o, "counting", "waiting for an allowlisted enclave"));
+              && (p->state != GOV_COUNTING || cJSON_AddStringToObject(o, "counting", counting_text(e, p->id)));
     return ok;
 }
 
@@ -141,7 +156,7 @@ static int fill_proposal(void *cookie, cJSON *obj, uint64_t id)
     gov_proposal p;
     gov_proposal_init(&p);
     int rc = gov_proposal_get(eng_gov_store(cookie), id, &p);
-    if (rc == ST_OK && !add_proposal(obj, eng_gov_params(cookie), &p))
+    if (rc == ST_OK && !add_proposal(obj, cookie, &p))
         rc = ST_NOMEM;
     gov_proposal_clear(&p);
     return rc;
@@ -195,13 +210,13 @@ static int list_proposals(struct rpc_ctx *ctx, const cJSON *params, cJSON **resu
 
 /* A method about the proposal named by params.id: add writes it into the result object. */
 static int proposal_method(struct rpc_ctx *ctx, const cJSON *params, cJSON **result,
-                           bool (*add)(cJSON *out, const gov_params *gp, const gov_proposal *p))
+                           bool (*add)(cJSON *out, eng *e, const gov_proposal *p))
 {
     gov_proposal p;
     gov_proposal_init(&p);
     cJSON *out = NULL;
     int rc = param_proposal(ctx, params, "id", &p);
-    if (rc == ST_OK && (!(out = cJSON_CreateObject()) || !add(out, eng_gov_params(node_engine(ctx)), &p)))
+    if (rc == ST_OK && (!(out = cJSON_CreateObject()) || !add(out, node_engine(ctx), &p)))
         rc = ST_NOMEM;
     gov_proposal_clear(&p);
     return node_result(rc, out, result);
@@ -213,10 +228,10 @@ static int get_proposal(struct rpc_ctx *ctx, const cJSON *params, cJSON **result
 }
 
 /* gov_getTally's answer: the proposal's id and state, and its tally. */
-static bool add_tally_of(cJSON *out, const gov_params *gp, const gov_proposal *p)
+static bool add_tally_of(cJSON *out, eng *e, const gov_proposal *p)
 {
     return node_add_u64(out, "proposal", p->id) && cJSON_AddStringToObject(out, "state", gov_state_name(p->state))
-           && add_tally(out, "tally", gp, p);
+           && add_tally(out, "tally", eng_gov_params(e), p);
 }
 
 static int get_tally(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)

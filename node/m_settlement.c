@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* m_settlement.c: settlement_* and enclave_* methods: a settled epoch with its report, its inputs
- * and its verification done again on the spot; the attestation of the registered enclave; and the
+ * and its verification done again on the spot; the attestation of a registered enclave; and the
  * dev test hook that tampers with the next report or the next inputs. */
 #include "node/methods_int.h"
 
@@ -215,15 +215,24 @@ static int list_epochs(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     return node_id_page(result, "epochs", epochs, n, more, fill_epoch, l);
 }
 
+/* enclave_getAttestation: the registered enclave params.address names, else the newest one. */
 static int get_attestation(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
     ledger *l = eng_ledger(node_engine(ctx));
     uint8_t address[20], measurement[32], *quote = NULL;
     size_t quote_len = 0;
     uint64_t height = 0;
-    int rc = ledger_enclave_latest(l, address);
+    bool named = node_given(params, "address");
+    int rc = named ? node_param_address(ctx, params, "address", address) : ledger_enclave_latest(l, address);
+    if (rc == ST_INVALID)
+        return rc;
     if (rc == ST_OK)
         rc = ledger_enclave_get(l, address, measurement, &quote, &quote_len, &height);
+    if (rc == ST_NOTFOUND && named) {
+        char text[LEDGER_ADDR_STRLEN];
+        ledger_addr_format(text, address);
+        return rpc_error(ctx, rc, NULL, "no enclave %s is registered", text);
+    }
     if (rc == ST_NOTFOUND)
         return rpc_error(ctx, rc, NULL, "no enclave is registered");
     if (rc != ST_OK)
@@ -265,7 +274,6 @@ static int tamper_next_report(struct rpc_ctx *ctx, const cJSON *params, cJSON **
 }
 
 static const char *const epoch_params[] = { "epoch", NULL };
-static const char *const no_params[] = { NULL };
 static const char *const settlement_get_epoch_docs[] = { "an epoch number", NULL };
 const rpc_method node_m_settlement_get_epoch = {
     .name = "settlement_getEpoch", .params = epoch_params, .fn = get_epoch,
@@ -282,9 +290,14 @@ const rpc_method node_m_settlement_list_epochs = {
     .summary = "Settled epochs, the latest first", .param_docs = list_epochs_docs,
     .result = "{epochs: [{epoch, block, enclave, inputHash, emitted, computePaid, fees}], next}"
 };
+static const char *const attestation_params[] = { "address", NULL };
+static const char *const attestation_docs[] = {
+    RPC_PARAM_OPTIONAL "a registered enclave's address (the enclave a count or settlement names); default: the newest", NULL
+};
 const rpc_method node_m_enclave_get_attestation = {
-    .name = "enclave_getAttestation", .params = no_params, .fn = get_attestation,
-    .summary = "The newest registered enclave and its quote",
+    .name = "enclave_getAttestation", .params = attestation_params, .fn = get_attestation,
+    .param_docs = attestation_docs,
+    .summary = "A registered enclave (the newest, or the one named) and its quote",
     .result = "{enclave, measurement, publicKey, chainId, quote, registeredBlock, allowlisted, ballotKey, ballotKeySignature}"
 };
 static const char *const tamper_params[] = { "part", NULL };

@@ -31,6 +31,7 @@ static const char usage[] =
     "                 [--rpc-connections-per-address N] [--rpc-cors ORIGIN[,ORIGIN]...]\n"
     "                 [--verify-threads N]\n"
     "                 [--clock wall|manual] [--enclave PATH | --no-enclave] [--enclave-info]\n"
+    "                 [--handover-enclave PATH]\n"
     "\n"
     "The Conclave node: a ledger, stake pools and governance, served as JSON-RPC 2.0 over HTTP.\n"
     "\n"
@@ -56,6 +57,10 @@ static const char usage[] =
     "  --enclave PATH        the conclave-enclave program that settles epochs (default: the one next\n"
     "                        to conclaved); its platform secret and sealed key live in DIR\n"
     "  --no-enclave          run without an enclave: epochs wait unsettled\n"
+    "  --handover-enclave PATH\n"
+    "                        an enclave build that holds the chain's ballot key, started just to hand\n"
+    "                        it to a new build (--enclave) that lacks it; without it the node tries the\n"
+    "                        builds it kept in DIR/enclave/holders (docs/SECRET_BALLOTS.md)\n"
     "  --enclave-info        print this machine's platform attestation address, the enclave's\n"
     "                        measurement and that of the conclave-worker next to conclaved (what a\n"
     "                        genesis \"enclave\" object names), then exit\n"
@@ -74,6 +79,7 @@ struct options {
     const char *bind;
     const char *clock;
     const char *enclave;
+    const char *handover_enclave;   /* --handover-enclave, or NULL */
     bool no_enclave;
     bool enclave_info;
     bool allow_public_dev;
@@ -94,6 +100,7 @@ static int parse_options(struct options *o, int argc, char **argv)
         { "rpc-connections-per-address", required_argument, NULL, 'a' },
         { "rpc-cors", required_argument, NULL, 'C' },
         { "verify-threads", required_argument, NULL, 't' },
+        { "handover-enclave", required_argument, NULL, 'H' },
         { NULL, 0, NULL, 0 },
     };
     *o = (struct options){ .bind = "127.0.0.1:8645" };
@@ -107,6 +114,7 @@ static int parse_options(struct options *o, int argc, char **argv)
         case 'c': o->clock = optarg; break;
         case 'e': o->enclave = optarg; break;
         case 'n': o->no_enclave = true; break;
+        case 'H': o->handover_enclave = optarg; break;
         case 'i': o->enclave_info = true; break;
         case 'P': o->allow_public_dev = true; break;
         case 'C': o->cors = optarg; break;
@@ -139,6 +147,10 @@ static int parse_options(struct options *o, int argc, char **argv)
     if (o->cors && !rpc_cors_list_valid(o->cors)) {
         fprintf(stderr, "conclaved: --rpc-cors takes origins http[s]://HOST[:PORT] (or *) separated by commas, "
                 "under %d bytes, not '%s'\n", RPC_CORS_MAX, o->cors);
+        return 2;
+    }
+    if (o->handover_enclave && o->no_enclave) {
+        fprintf(stderr, "conclaved: --handover-enclave hands the ballot key to an enclave: not with --no-enclave\n");
         return 2;
     }
     if (optind < argc) {
@@ -480,6 +492,10 @@ int main(int argc, char **argv)
     }
     node_tx_set_verify_pool(pool);
     /* without a working enclave the node still serves; epochs wait until one settles them */
+    if (with_enclave && eng_enclave_set_handover(n.engine, o.handover_enclave) != ST_OK) {
+        fprintf(stderr, "conclaved: out of memory\n");
+        goto out;
+    }
     if (with_enclave && eng_enclave_configure(n.engine, es.program, es.secret, es.sealed) != ST_OK)
         fprintf(stderr, "conclaved: running without an enclave for now\n");
     size_t n_methods;

@@ -6,7 +6,7 @@ tests_enclave_TESTS = tests/enclave/test_proto tests/enclave/test_quote tests/en
 	tests/enclave/test_seal tests/enclave/test_process tests/enclave/test_settle \
 	tests/enclave/test_economics tests/enclave/test_settle_model tests/enclave/test_ballot_key \
 	tests/enclave/test_count tests/enclave/test_count_report tests/enclave/test_handover \
-	tests/enclave/test_count_unit
+	tests/enclave/test_count_unit tests/enclave/test_holders
 check_PROGRAMS += $(tests_enclave_TESTS)
 TESTS += $(tests_enclave_TESTS)
 tests_enclave_test_proto_CFLAGS = $(TEST_CFLAGS)
@@ -39,3 +39,5 @@ tests_enclave_test_handover_LDADD = $(TEST_LDADD)
 tests_enclave_test_count_unit_CFLAGS = $(TEST_CFLAGS)
 tests_enclave_test_count_unit_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc,--wrap=realloc,--wrap=calloc
 tests_enclave_test_count_unit_LDADD = $(TEST_LDADD)
+tests_enclave_test_holders_CFLAGS = $(TEST_CFLAGS)
+tests_enclave_test_holders_LDADD = $(TEST_LDADD)

@@ -2,7 +2,8 @@
 tests_engine_TESTS = tests/engine/test_genesis tests/engine/test_genesis_accounts tests/engine/test_engine tests/engine/test_staking \
 	tests/engine/test_staking_model tests/engine/test_compute tests/engine/test_startup \
 	tests/engine/test_workers tests/engine/test_catchup tests/engine/test_pool_settings \
-	tests/engine/test_settlement_inputs tests/engine/test_durability tests/engine/test_read_methods
+	tests/engine/test_settlement_inputs tests/engine/test_durability tests/engine/test_read_methods \
+	tests/engine/test_ballot_key tests/engine/test_secret_count
 check_PROGRAMS += $(tests_engine_TESTS)
 TESTS += $(tests_engine_TESTS)
 tests_engine_test_genesis_CFLAGS = $(TEST_CFLAGS)
@@ -33,3 +34,7 @@ tests_engine_test_durability_LDADD = $(TEST_LDADD)
 tests_engine_test_read_methods_CFLAGS = $(TEST_CFLAGS)
 tests_engine_test_read_methods_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=ledger_balance -Wl,--wrap=ledger_pool_get
 tests_engine_test_read_methods_LDADD = $(TEST_LDADD)
+tests_engine_test_ballot_key_CFLAGS = $(TEST_CFLAGS)
+tests_engine_test_ballot_key_LDADD = $(TEST_LDADD)
+tests_engine_test_secret_count_CFLAGS = $(TEST_CFLAGS)
+tests_engine_test_secret_count_LDADD = $(TEST_LDADD)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "engine/engine.h"
+#include "engine/engine_int.h"
 #include "engine/genesis.h"
 #include "ledger/amount.h"
 #include "ledger/hash.h"
@@ -210,6 +211,14 @@ Test(engine_genesis_accounts, block_0_mints_every_balance_and_carries_the_canoni
     free(json);
 }
 
+/* eng_genesis_account_fn: counts the accounts in *(size_t *)arg. */
+static int count_accounts(void *arg, const uint8_t address[20], const mpz_t balance, size_t index)
+{
+    (void)address, (void)balance, (void)index;
+    ++*(size_t *)arg;
+    return ST_OK;
+}
+
 /* eng_config.genesis_read: counts the calls and spoils the text, as freeing it would. */
 struct read_text {
     char *text;
@@ -223,14 +232,14 @@ static void spoil_text(void *arg)
     memset(r->text, 'x', strlen(r->text));
 }
 
-Test(engine_genesis_accounts, the_genesis_text_is_handed_back_once_read_before_block_0)
+Test(engine_genesis_accounts, the_genesis_text_is_handed_back_once_block_0_holds_it)
 {
     struct read_text r = { .text = many_accounts_json(MANY, 0) };
     char err[256] = "";
     eng_config cfg = { .db_path = db_path, .genesis_json = r.text, .genesis_read = spoil_text, .genesis_read_arg = &r,
                        .clock_mode = ENG_CLOCK_MANUAL };
     eng *e = NULL;
-    cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "a new chain opens on a text spoiled once read: %s", err);
+    cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "a new chain opens on a text spoiled once handed back: %s", err);
     cr_assert_eq(r.calls, 1, "handed back once");
     uint8_t addr[20];
     mpz_t balance;
@@ -249,6 +258,49 @@ Test(engine_genesis_accounts, the_genesis_text_is_handed_back_once_read_before_b
     cr_assert_eq(r.calls, 1, "handed back once on a restart");
     eng_close(e);
     free(r.text);
+}
+
+/* A lean parse (what a first start does) keeps no canonical text: it borrows the document's
+ * accounts and names the same genesis as a full parse; storing it writes the canonical text again,
+ * in chunks, byte for byte, and refuses a text that changed since it was parsed. */
+Test(engine_genesis_accounts, a_lean_parse_keeps_no_text_and_stores_the_same_document)
+{
+    char *json = many_accounts_json(15000, 0), err[256] = "";
+    eng_genesis full, lean;
+    cr_assert_eq(eng_genesis_parse(&full, err, sizeof err, json, strlen(json)), ST_OK, "parse: %s", err);
+    cr_assert_eq(eng_genesis_parse_lean(&lean, err, sizeof err, json, strlen(json)), ST_OK, "lean parse: %s", err);
+    cr_assert(memcmp(lean.hash, full.hash, 32) == 0, "the same canonical hash");
+    cr_assert_str_eq(lean.params, full.params, "the same parameters");
+    cr_assert_eq(lean.n_accounts, 15000, "every account counted");
+    cr_assert_null(lean.body, "no body");
+    cr_assert_null(lean.canonical, "no canonical text");
+    cr_assert(lean.accounts > json && lean.accounts_end < json + strlen(json), "the document's own accounts text");
+    ledger *l = NULL;
+    cr_assert_eq(ledger_open(&l, err, sizeof err, db_path), ST_OK, "ledger: %s", err);
+    size_t minted = 0;
+    cr_assert_eq(eng_genesis_document_put(l, &lean, count_accounts, &minted), ST_OK, "stored");
+    cr_assert_eq(minted, 15000, "each account handed on as it is written");
+    char *text = NULL;
+    cr_assert_eq(eng_genesis_document_get(l, &text), ST_OK, "read back");
+    cr_assert_eq(strlen(text), full.canonical_len, "the canonical text, whole");
+    cr_assert(memcmp(text, full.canonical, full.canonical_len) == 0, "byte for byte");
+    free(text);
+    /* the first digit of the last balance (14999 * 10^15 + 1) changed after the parse: not the
+     * genesis the hash names */
+    char *last = json;
+    for (char *at = json; (at = strstr(at, "\"balance\":\"")); at++)
+        last = at + strlen("\"balance\":\"");
+    cr_assert_eq(*last, '1', "the last balance");
+    *last = '2';
+    cr_assert_eq(eng_genesis_document_put(l, &lean, NULL, NULL), ST_INVALID, "a changed text is refused");
+    *last = '1';
+    eng_genesis_drop_accounts(&lean);
+    cr_assert_null(lean.accounts, "no accounts text once dropped");
+    cr_assert_eq(eng_genesis_document_put(l, &lean, NULL, NULL), ST_INVALID, "nor anything to store");
+    ledger_close(l);
+    eng_genesis_clear(&lean);
+    eng_genesis_clear(&full);
+    free(json);
 }
 
 Test(engine_genesis_accounts, a_document_over_a_chunk_is_stored_in_pieces_and_replays)

@@ -5,7 +5,7 @@
  * another ballots hash, another number of ballots, valid + invalid short of the count, another
  * total power, a poll that is not Counting, an open poll); then the count that fits stores its
  * scores and report once, emits PollCounted with its secret members and settles the poll. And the
- * oldest Counting poll is found by an index seek. */
+ * oldest Counting poll, and the next one after a given id, are found by an index seek. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,26 +212,31 @@ Test(governance_secret, only_a_counting_secret_poll_takes_a_count)
 /* The oldest Counting poll, which the engine asks for once a second while an enclave runs, is found
  * by an index seek (schema 015's proposals_by_state), not by reading every proposal; checked with
  * SQLite's EXPLAIN QUERY PLAN on the statement gov_counting_first left in the cache. */
-Test(governance_secret, the_oldest_counting_poll_is_found_by_an_index)
+Test(governance_secret, the_oldest_counting_poll_and_the_next_are_found_by_an_index)
 {
     uint64_t id = 0;
     make_poll(GOV_ACTIVE, true);
     uint64_t counting = make_poll(GOV_COUNTING, true);
-    cr_assert_eq(gov_counting_first(s, &id), ST_OK, "a Counting poll");
-    cr_assert_eq(id, counting, "the Counting one");
+    make_poll(GOV_ACTIVE, true);
+    uint64_t later = make_poll(GOV_COUNTING, true);
+    cr_assert_eq(gov_counting_after(s, 0, &id), ST_OK, "a Counting poll");
+    cr_assert_eq(id, counting, "the oldest Counting one");
+    cr_assert_eq(gov_counting_after(s, counting, &id), ST_OK, "one after it");
+    cr_assert_eq(id, later, "the next Counting one");
+    cr_assert_eq(gov_counting_after(s, later, &id), ST_NOTFOUND, "none after the last");
     sqlite3 *db = ledger_sqlite(l);
     const char *sql = NULL;
     for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st && !sql; st = sqlite3_next_stmt(db, st))
         if (strstr(sqlite3_sql(st), "FROM proposals WHERE state = ?1"))
             sql = sqlite3_sql(st);
-    cr_assert(sql, "gov_counting_first's statement is cached");
+    cr_assert(sql, "gov_counting_after's statement is cached");
     char *eqp = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql);
     sqlite3_stmt *plan;
     cr_assert_eq(sqlite3_prepare_v2(db, eqp, -1, &plan, NULL), SQLITE_OK, "explain");
     bool seeks = false, scans = false;
     while (sqlite3_step(plan) == SQLITE_ROW) {
         const char *detail = (const char *)sqlite3_column_text(plan, 3);
-        seeks = seeks || strstr(detail, "USING COVERING INDEX proposals_by_state (state=?)");
+        seeks = seeks || strstr(detail, "USING COVERING INDEX proposals_by_state (state=? AND id>?)");
         scans = scans || strncmp(detail, "SCAN ", 5) == 0 || strstr(detail, "TEMP B-TREE");
     }
     sqlite3_finalize(plan);

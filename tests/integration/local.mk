@@ -6,7 +6,7 @@ tests_integration_TESTS = tests/integration/test_node tests/integration/test_sta
 	tests/integration/test_cors tests/integration/test_event_resume \
 	tests/integration/test_metrics tests/integration/test_polls \
 	tests/integration/test_tx_order tests/integration/test_reads tests/integration/test_secret_polls \
-	tests/integration/test_secret_count
+	tests/integration/test_secret_count tests/integration/test_secret_upgrade
 check_PROGRAMS += $(tests_integration_TESTS)
 TESTS += $(tests_integration_TESTS)
 tests_integration_test_node_CFLAGS = $(TEST_CFLAGS)
@@ -52,3 +52,5 @@ tests_integration_test_secret_polls_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_secret_polls_LDADD = $(TEST_LDADD)
 tests_integration_test_secret_count_CFLAGS = $(TEST_CFLAGS)
 tests_integration_test_secret_count_LDADD = $(TEST_LDADD)
+tests_integration_test_secret_upgrade_CFLAGS = $(TEST_CFLAGS)
+tests_integration_test_secret_upgrade_LDADD = $(TEST_LDADD)

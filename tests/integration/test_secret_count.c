@@ -331,17 +331,27 @@ Test(integration_secret_count, a_count_that_fails_its_checks_changes_nothing_and
     th_node_advance_to(&node, vote_end);
     resp = th_callf(&node, "gov_getProposal", "{\"id\":%u}", id);
     cr_assert_str_eq(th_str(th_result(resp), "state"), "Counting", "the failed count changed nothing");
+    cr_assert_str_eq(th_str(th_result(resp), "counting"), "waiting to be counted again after a refused count",
+                     "the poll says it waits for its retry");
     cJSON_Delete(resp);
     resp = th_callf(&node, "gov_getResults", "{\"id\":%u}", id);
     cr_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(th_result(resp), "scores")), "no scores stored");
     cJSON_Delete(resp);
     size_t len = 0;
     char *log = th_read_file(stderr_path, &len);
-    cr_assert(holds(log, len, "counting a secret poll failed: the count report is not signed by a registered enclave"),
-              "the node logs why the count failed: %s", log);
+    char expected[160];
+    snprintf(expected, sizeof expected, "counting a secret poll (proposal %u) failed: the count report is not signed by a "
+             "registered enclave; it is asked again in 5 s", id);
+    cr_assert(holds(log, len, expected), "the node logs why the count failed: %s", log);
     free(log);
 
-    /* asked again after the backoff (the wait is on the event stream, bounded) */
+    /* asked again 5 s later on the node's clock: not before */
+    th_node_advance(&node, 4);
+    resp = th_callf(&node, "gov_getProposal", "{\"id\":%u}", id);
+    cr_assert_str_eq(th_str(th_result(resp), "counting"), "waiting to be counted again after a refused count",
+                     "still waiting 4 s later");
+    cJSON_Delete(resp);
+    th_node_advance(&node, 1);
     events_until(events, stream, stream_len, "PollCounted");
     resp = th_callf(&node, "gov_getResults", "{\"id\":%u}", id);
     const cJSON *r = th_result(resp);

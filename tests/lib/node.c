@@ -107,6 +107,11 @@ void th_node_start_logged(th_node *n, const char *stderr_path)
     start(n, false, stderr_path, 0);
 }
 
+void th_node_restart_logged(th_node *n, const char *stderr_path)
+{
+    start(n, true, stderr_path, 0);
+}
+
 int th_node_stop(th_node *n, int sig)
 {
     cr_assert_gt(n->pid, 0, "node running");

@@ -33,6 +33,9 @@ void th_node_restart_same_port(th_node *n);
 /* th_node_start on a new data directory, with the node's standard error written to the file at
  * stderr_path (truncated first). */
 void th_node_start_logged(th_node *n, const char *stderr_path);
+/* Starts the stopped node again on its data directory (n->options as given now), with its standard
+ * error written to the file at stderr_path (truncated first). */
+void th_node_restart_logged(th_node *n, const char *stderr_path);
 /* Forks conclaved --dev on datadir, bound to 127.0.0.1:0, with its standard output a pipe whose read
  * end is written to *out, and its standard error the file at stderr_path (truncated first) or ours
  * (NULL). Returns its PID. Aborts the test on failure. */
