@@ -695,6 +695,20 @@ static void genesis_read(const eng_config *cfg)
         cfg->genesis_read(cfg->genesis_read_arg);
 }
 
+/* The caller's genesis text, as a first start's block 0 walks it (eng_config.genesis_release). */
+struct genesis_text {
+    const char *text;
+    void (*release)(void *arg, size_t offset);
+    void *arg;
+};
+
+/* eng_genesis.release of a first start's lean genesis: hands the offset on to the caller. */
+static void release_genesis_text(void *arg, const char *upto)
+{
+    const struct genesis_text *t = arg;
+    t->release(t->arg, (size_t)(upto - t->text));
+}
+
 /* Picks the genesis. A ledger without a stored genesis is new, even with a schema already made (a
  * start killed before its genesis block): it takes the given genesis, else the default one. A
  * ledger with one keeps it, and a given genesis must be the same (the same canonical hash). Nothing
@@ -742,9 +756,17 @@ static int load_genesis(eng *e, char *err, size_t errlen, const eng_config *cfg)
     /* no canonical copy of the accounts: block 0 mints them from the given text and writes the
      * canonical text again as it stores it (a chain replayed with the whole document in block 0's
      * body keeps that body) */
-    rc = e->genesis_whole_body ? eng_genesis_parse(&e->genesis, err, errlen, text, strlen(text))
-                               : eng_genesis_parse_lean(&e->genesis, err, errlen, text, strlen(text));
+    size_t len = strlen(text);
+    rc = e->genesis_whole_body ? eng_genesis_parse(&e->genesis, err, errlen, text, len)
+                               : eng_genesis_parse_lean(&e->genesis, err, errlen, text, len);
     e->genesis_parsed = true;
+    /* the caller may release the parsed text, then each MiB block 0 has read again */
+    struct genesis_text given = { text, cfg->genesis_release, cfg->genesis_read_arg };
+    if (rc == ST_OK && text == cfg->genesis_json && cfg->genesis_release) {
+        cfg->genesis_release(cfg->genesis_read_arg, len);
+        e->genesis.release = release_genesis_text;
+        e->genesis.release_arg = &given;
+    }
     if (rc == ST_OK && (rc = apply_genesis(e)) != ST_OK)
         snprintf(err, errlen, "cannot apply the genesis: %s", st_str(rc));
     eng_genesis_drop_accounts(&e->genesis);
