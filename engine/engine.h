@@ -194,6 +194,8 @@ typedef struct eng_stats {
     uint64_t failed;                /* of those, with a failed receipt */
     uint64_t refused;               /* submissions refused at block time (nonce, a first transaction
                                      * from an address that holds nothing) or by a failed block */
+    uint64_t blocks_redone;         /* blocks applied again, one savepoint a transaction, because a
+                                     * transaction failed in the first attempt without them */
     size_t queued;                  /* waiting for the next block now */
     bool enclave_running;           /* an enclave process answers */
     uint64_t next_epoch;            /* the next epoch to settle */

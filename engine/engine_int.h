@@ -129,6 +129,7 @@ struct eng {
     eng_count_request count;        /* the secret poll being counted, one exchange with settle at a time */
     eng_durability durability;      /* with a loop: receipts wait for their block's sync */
     eng_stats stats;                /* counters for eng_stats_get */
+    unsigned guarded_blocks;        /* blocks still to be applied guarded after one was redone */
     gov_store *gov;                 /* governance rows (owned; freed before the ledger closes) */
     enc_econ_params econ;           /* the genesis rewards' economics as economics.h takes them */
 };

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* db.c: the SQLite connection of the ledger: open with WAL, synchronous=FULL and foreign keys,
  * migrations tracked by PRAGMA user_version (a newer database is refused), the statement cache,
- * node metadata, the block transaction with per-transaction savepoints, and read transactions (which
+ * node metadata, the block transaction with per-transaction savepoints (or none, for a block applied
+ * whole and applied again should a transaction fail), and read transactions (which
  * nest, so that a read request and the helpers it calls share one snapshot and one WAL read lock). */
 #include "ledger/ledger_int.h"
 
@@ -436,13 +437,26 @@ int ledger_tx_begin(ledger *l, const uint8_t txhash[LEDGER_HASH_LEN])
     caches_savepoint(l, false);
     memcpy(l->txhash, txhash, LEDGER_HASH_LEN);
     l->in_tx = true;
+    l->tx_guarded = true;
+    return ST_OK;
+}
+
+int ledger_tx_begin_unguarded(ledger *l, const uint8_t txhash[LEDGER_HASH_LEN])
+{
+    ARG_CHECK(l->in_block && !l->in_tx);
+    memcpy(l->txhash, txhash, LEDGER_HASH_LEN);
+    l->in_tx = true;
+    l->tx_guarded = false;
     return ST_OK;
 }
 
 int ledger_tx_end(ledger *l, bool keep)
 {
     ARG_CHECK(l->in_tx);
+    ARG_CHECK(keep || l->tx_guarded);
     l->in_tx = false;
+    if (!l->tx_guarded)
+        return ST_OK;
     ledger_memo_savepoint_end(l, false, keep);
     caches_savepoint_end(l, false, keep);
     if (!keep && control(l, STMT_TX_ROLLBACK, "ROLLBACK TO tx") != ST_OK)
