@@ -103,9 +103,9 @@ typedef struct eng_genesis {
 } eng_genesis;
 
 /* The largest genesis file conclaved reads: 256 MiB, about 2.8 million accounts of 18-decimal
- * balances (about 90 bytes each). A first start holds the canonical text (at most the file's size)
- * and, while it parses, the file and 20 bytes an account; a restart reads only the parameters and
- * the hash. */
+ * balances (about 90 bytes each). A first start holds, while it parses, the file and 20 bytes an
+ * account, then block 0 reads the file again a MiB at a time (no canonical copy is kept); a restart
+ * reads only the parameters and the hash. */
 #define ENG_GENESIS_MAX_BYTES (256L * 1024 * 1024)
 
 /* Parses a genesis document of len bytes (no cJSON tree of the accounts is built, nor an array of

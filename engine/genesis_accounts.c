@@ -3,9 +3,11 @@
  * stream, and its tree of 1,000,000 accounts (three items and four strings an entry) took hundreds of
  * MB before one value was checked; no maintained C library in our dependencies streams JSON either.
  * So this small purpose-built scanner cuts the array out of the document and reads it entry by entry,
- * and each entry is written, checked, straight into block 0's body: the canonical text is the only
- * copy of the accounts a node holds (no array of them), 20 bytes an account aside for the duplicate
- * check while it is written. cJSON still parses the rest of the document, which is small. An entry's
+ * and each entry is checked and written in canonical form to a sink: the keccak-256 that names the
+ * genesis, block 0's body (eng_genesis_parse), or the chunks block 0 stores (genesis_store.c). No
+ * array of the accounts is made, and a first start keeps no canonical copy of them either (the
+ * document's own text is read again): 20 bytes an account are held for the duplicate check while
+ * the document is checked. cJSON still parses the rest of the document, which is small. An entry's
  * strings may hold no escapes (an address or an amount never needs one); otherwise the scanner reads
  * what cJSON reads. */
 #include "engine/genesis_int.h"
