@@ -155,6 +155,9 @@ typedef struct eng_handler {
 
 /* Returns: the handler of a signed (system=false) or system type, or NULL if not enabled. */
 const eng_handler *eng_handler_find(const char *type, bool system);
+/* Whether the handler table is sorted by type name with no name twice, as eng_handler_find needs
+ * (for the tests). */
+bool eng_handlers_sorted(void);
 /* Whether a part of the Tick's time-driven work (engine/apply.c: staking, compute, governance) is
  * due at now: the producer then puts a Tick first in the block. */
 bool eng_tick_due(eng *e, uint64_t now);

@@ -324,11 +324,24 @@ static size_t utf8_char(const unsigned char *p, size_t left)
     return n;
 }
 
+/* The bytes check_text looks at one by one: NUL, '"', '\\' and every byte of a multi-byte UTF-8
+ * character (0x80 and up); the rest (printable ASCII and controls but NUL) it passes over in a
+ * tight loop, since they are most of a body. */
+static const bool text_special[256] = { [0] = true, ['"'] = true, ['\\'] = true,
+                                        [0x80 ... 0xFF] = true };
+
 static enum body_text check_text(const char *body, size_t len)
 {
     const unsigned char *p = (const unsigned char *)body;
     bool in_string = false, escaped = false; /* escaped: the character after a backslash */
     for (size_t i = 0; i < len;) {
+        if (!text_special[p[i]]) {
+            escaped = false;
+            do
+                i++;
+            while (i < len && !text_special[p[i]]);
+            continue;
+        }
         size_t n = utf8_char(p + i, len - i);
         if (n == 0)
             return BODY_NOT_UTF8;

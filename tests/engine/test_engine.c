@@ -11,12 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "engine/engine.h"
+#include "engine/engine_int.h"
 #include "engine/genesis.h"
 #include "engine/governance.h"
 #include "ledger/amount.h"
 #include "ledger/hex.h"
 #include "ledger/sig.h"
 #include "ledger/sqlstore.h"
+#include "ledger/tx.h"
 #include "tests/lib/engine_fixture.h"
 #include "tests/lib/testhelp.h"
 
@@ -181,6 +183,27 @@ Test(engine, a_block_whose_transaction_fails_is_applied_again_with_savepoints)
     th_outcome_clear(&b);
     th_outcome_clear(&c);
     th_replay(&e);
+}
+
+/* eng_handler_find searches the table by halves: it must be sorted, and find every signed type but
+ * Voucher (signed off-ledger), each only as what it is, signed or system. */
+Test(engine, the_handler_table_is_sorted_and_finds_every_type_as_what_it_is)
+{
+    cr_assert(eng_handlers_sorted(), "the handler table is sorted by type name, each name once");
+    unsigned n;
+    const ledger_eip712_type *types = ledger_tx_types(&n);
+    for (unsigned i = 0; i < n; i++) {
+        bool voucher = strcmp(types[i].name, "Voucher") == 0;
+        cr_assert_eq(eng_handler_find(types[i].name, false) != NULL, !voucher, "%s has a signed handler", types[i].name);
+        cr_assert_null(eng_handler_find(types[i].name, true), "%s is no system type", types[i].name);
+    }
+    static const char *const system_types[] = { "Genesis", "Mint", "Settlement", "Tick" };
+    for (size_t i = 0; i < sizeof system_types / sizeof system_types[0]; i++) {
+        cr_assert_not_null(eng_handler_find(system_types[i], true), "%s is a system type", system_types[i]);
+        cr_assert_null(eng_handler_find(system_types[i], false), "%s cannot be signed", system_types[i]);
+    }
+    cr_assert_null(eng_handler_find("transfer", false), "names are case-sensitive");
+    cr_assert_null(eng_handler_find("", false), "the empty name is nothing");
 }
 
 /* A key whose address no genesis funds. */
