@@ -387,7 +387,7 @@ int main(int argc, char **argv)
     printf("%-15s %-44s %12.1f %14.1f %8.1fx %7s\n", "copeland", "from scratch: parse and add every ballot",
            parse_add * 1e3, ms[1], ran ? ms[1] / (parse_add * 1e3) : 0, "");
     if (!ran)
-        printf("\n(snapshot.js did not run: `make check TESTS=tests/interop/test_polls_interop.sh` installs it)\n");
+        printf("\n(snapshot.js did not run: `make bench` installs it from npm when npm is present)\n");
     int bad = ran && (!agree(ours[0], theirs[0]) || !agree(ours[1], theirs[1]));
     for (int k = 0; k < 2; k++)
         for (unsigned i = 0; i < CHOICES; i++)

@@ -150,15 +150,25 @@ void bench_remove_dir(const char *dir)
         fprintf(stderr, "bench: could not remove %s\n", dir);
 }
 
-void bench_node_start(bench_node *n, const char *daemon)
+void bench_node_dir(bench_node *n)
 {
     snprintf(n->datadir, sizeof n->datadir, "/tmp/conclave-bench-XXXXXX");
     if (!mkdtemp(n->datadir))
         bench_die("mkdtemp");
-    bench_node_restart(n, daemon);
+}
+
+void bench_node_start(bench_node *n, const char *daemon)
+{
+    bench_node_dir(n);
+    bench_node_launch(n, daemon, NULL);
 }
 
 void bench_node_restart(bench_node *n, const char *daemon)
+{
+    bench_node_launch(n, daemon, NULL);
+}
+
+void bench_node_launch(bench_node *n, const char *daemon, const char *genesis)
 {
     int out[2];
     if (pipe(out) != 0)
@@ -168,8 +178,12 @@ void bench_node_restart(bench_node *n, const char *daemon)
         dup2(out[1], STDOUT_FILENO);
         close(out[0]);
         close(out[1]);
-        execl(daemon, "conclaved", "--dev", "--datadir", n->datadir, "--rpc-bind", "127.0.0.1:0",
-              "--rpc-connections-per-address", "64", (char *)NULL);
+        if (genesis)
+            execl(daemon, "conclaved", "--dev", "--datadir", n->datadir, "--genesis", genesis, "--rpc-bind", "127.0.0.1:0",
+                  "--rpc-connections-per-address", "64", (char *)NULL);
+        else
+            execl(daemon, "conclaved", "--dev", "--datadir", n->datadir, "--rpc-bind", "127.0.0.1:0",
+                  "--rpc-connections-per-address", "64", (char *)NULL);
         _exit(127);
     }
     close(out[1]);

@@ -68,6 +68,12 @@ void bench_node_stop(bench_node *n);
  * again on it. */
 void bench_node_halt(bench_node *n);
 void bench_node_restart(bench_node *n, const char *daemon);
+/* The two halves of bench_node_start, for a node whose data directory is prepared first (its
+ * platform secret, to name in a genesis): bench_node_dir makes the new temporary directory;
+ * bench_node_launch starts daemon --dev on it as bench_node_restart does, with --genesis FILE
+ * unless genesis is NULL. */
+void bench_node_dir(bench_node *n);
+void bench_node_launch(bench_node *n, const char *daemon, const char *genesis);
 
 /* The text of a JSON-RPC tx_send call {"jsonrpc", "id", "method", "params": tx} (release with
  * cJSON_free), and "[call,call,...]" of n calls (release with free). Die on out of memory. */

@@ -9,20 +9,27 @@
 # votes beside one with 1,000,000 written through gov_store), then reads over keep-alive HTTP
 # (bench_reads: ledger_getAccount and gov_getTally against a bare evhttp responder in the same run),
 # then polls (bench_polls: ranked-choice and copeland counted at the close at 100,000 ballots, beside
-# snapshot.js's count of the same ballots, bench/polls_snapshot.cjs, in the same run), then a
+# snapshot.js's count of the same ballots, bench/polls_snapshot.cjs, in the same run; snapshot.js is
+# installed from npm into tests/interop first, as the interop tests do, when npm is present), then
+# secret polls (bench_secret: 100,000 voters from the genesis stake in batches; SecretBallots per
+# second through JSON-RPC, sealed and signed before the clock starts; the enclave's count at the
+# close of a ranked-choice poll of 100,000 ballots and a weighted one of 10,000, beside secp256k1
+# ECDH on one core and enclave/count.c in process, measured just before each close), then a
 # genesis of 1,000,000 accounts (bench_genesis: first start, restarts, resident memory), last the
 # dashboards' reads (bench_read_costs: each on a ledger of 20,000 blocks beside one of 1,000,000).
 # It ends with one summary table (bench/table.sh): every headline figure, the limit it is compared
 # with, the ratio, the target and the machine; each bench adds its rows with bench_row to the file
 # BENCH_TABLE names. Quicker runs: BENCH_STAKING_FLAGS=--quick stakes a smaller large pool;
 # BENCH_GOV_FLAGS=--quick writes 100,000 votes; BENCH_READS_FLAGS=--quick runs one round of reads;
-# BENCH_GENESIS_FLAGS=--quick makes 100,000 accounts; BENCH_READ_COSTS_FLAGS=--quick 100,000 blocks.
+# BENCH_SECRET_FLAGS=--quick has 10,000 voters; BENCH_GENESIS_FLAGS=--quick makes 100,000 accounts;
+# BENCH_READ_COSTS_FLAGS=--quick 100,000 blocks. The enclave's count alone, for a profiler:
+# valgrind --tool=callgrind --toggle-collect=enc_count_chunk ./bench/bench_secret --count-only --quick.
 # bench_settlement is linked with --wrap=enc_host_exchange_begin and --wrap=enc_host_exchange_step
 # so it can time the enclave round trip of a settlement from the host's side without touching the
 # engine. To profile its settlement blocks alone: mkfifo ctl ack; BENCH_PERF_CTL=ctl,ack perf record
 # --control=fifo:ctl,ack -D -1 -g ./bench/bench_settlement ./conclave-enclave (perf starts disabled
 # and the bench enables it only around each timed block).
-EXTRA_PROGRAMS += bench/bench_tx bench/bench_apply bench/bench_staking bench/bench_settlement bench/bench_gov bench/bench_reads bench/bench_polls bench/bench_genesis bench/bench_read_costs
+EXTRA_PROGRAMS += bench/bench_tx bench/bench_apply bench/bench_staking bench/bench_settlement bench/bench_gov bench/bench_reads bench/bench_polls bench/bench_secret bench/bench_genesis bench/bench_read_costs
 bench_bench_tx_SOURCES = bench/bench_tx.c bench/benchlib.c bench/benchlib.h
 bench_bench_apply_SOURCES = bench/bench_apply.c bench/benchlib.c bench/benchlib.h
 bench_bench_staking_SOURCES = bench/bench_staking.c bench/benchlib.c bench/benchlib.h
@@ -33,11 +40,12 @@ bench_bench_reads_SOURCES = bench/bench_reads.c bench/benchlib.c bench/benchlib.
 bench_bench_genesis_SOURCES = bench/bench_genesis.c bench/benchlib.c bench/benchlib.h
 bench_bench_read_costs_SOURCES = bench/bench_read_costs.c bench/benchlib.c bench/benchlib.h
 bench_bench_polls_SOURCES = bench/bench_polls.c bench/benchlib.c bench/benchlib.h
-CLEANFILES += bench/bench_tx bench/bench_apply bench/bench_staking bench/bench_settlement bench/bench_gov bench/bench_reads bench/bench_polls bench/bench_genesis bench/bench_read_costs bench/table.tsv
+bench_bench_secret_SOURCES = bench/bench_secret.c bench/benchlib.c bench/benchlib.h
+CLEANFILES += bench/bench_tx bench/bench_apply bench/bench_staking bench/bench_settlement bench/bench_gov bench/bench_reads bench/bench_polls bench/bench_secret bench/bench_genesis bench/bench_read_costs bench/table.tsv
 EXTRA_DIST += bench/table.sh bench/polls_snapshot.cjs
 BENCH_TABLE_FILE = bench/table.tsv
 BENCH_ENV = BENCH_TABLE=$(BENCH_TABLE_FILE)
-bench: bench/bench_tx bench/bench_apply bench/bench_staking bench/bench_settlement bench/bench_gov bench/bench_reads bench/bench_polls bench/bench_genesis bench/bench_read_costs conclaved conclave-enclave
+bench: bench/bench_tx bench/bench_apply bench/bench_staking bench/bench_settlement bench/bench_gov bench/bench_reads bench/bench_polls bench/bench_secret bench/bench_genesis bench/bench_read_costs conclaved conclave-enclave
 	@$(SHELL) $(srcdir)/bench/table.sh start $(BENCH_TABLE_FILE)
 	$(BENCH_ENV) ./bench/bench_tx ./conclaved
 	@echo
@@ -51,7 +59,10 @@ bench: bench/bench_tx bench/bench_apply bench/bench_staking bench/bench_settleme
 	@echo
 	$(BENCH_ENV) ./bench/bench_reads $(BENCH_READS_FLAGS) ./conclaved
 	@echo
+	-@command -v npm >/dev/null && $(SHELL) $(srcdir)/tests/interop/npm_deps.sh "$$(cd $(srcdir)/tests/interop && pwd)" "$$PWD/tests/interop" @snapshot-labs/snapshot.js
 	$(BENCH_ENV) ./bench/bench_polls $(BENCH_POLLS_FLAGS) $(srcdir)/bench/polls_snapshot.cjs
+	@echo
+	$(BENCH_ENV) ./bench/bench_secret $(BENCH_SECRET_FLAGS) ./conclaved
 	@echo
 	$(BENCH_ENV) ./bench/bench_genesis $(BENCH_GENESIS_FLAGS) ./conclaved
 	@echo

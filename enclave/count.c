@@ -133,7 +133,7 @@ static int keep_ranking(enc_count *c, const gov_ballot *b)
 /* Opens, reads and counts one ballot whose weight is in c->weight. Returns: ST_OK (valid or
  * invalid, both counted) or ST_NOMEM. */
 static int count_one(enc_count *c, const secp256k1_context *ctx, const uint8_t ballot_secret[32],
-                     const uint8_t voter[20], const uint8_t *ct, size_t len)
+                     const uint8_t ballot_key[LEDGER_BALLOT_KEY_LEN], const uint8_t voter[20], const uint8_t *ct, size_t len)
 {
     char text[LEDGER_BALLOT_TEXT_MAX + 1], err[128];
     size_t text_len = 0;
@@ -142,7 +142,8 @@ static int count_one(enc_count *c, const secp256k1_context *ctx, const uint8_t b
     bool valid;
 
     gov_ballot_init(&b);
-    valid = ledger_ballot_open(ctx, text, &text_len, ballot_secret, c->h.chain_id, c->h.proposal, voter, ct, len) == ST_OK
+    valid = ledger_ballot_open_keyed(ctx, text, &text_len, ballot_secret, ballot_key, c->h.chain_id, c->h.proposal, voter,
+                                     ct, len) == ST_OK
             && gov_ballot_parse(&b, err, sizeof err, (enum gov_poll_system)c->h.system, c->h.n_choices, text,
                                 text_len) == ST_OK;
     explicit_bzero(text, sizeof text);
@@ -164,6 +165,7 @@ static int count_one(enc_count *c, const secp256k1_context *ctx, const uint8_t b
 int enc_count_chunk(enc_count *c, char *why, size_t whylen, const secp256k1_context *ctx,
                     const uint8_t ballot_secret[32], const uint8_t *buf, size_t len)
 {
+    uint8_t ballot_key[LEDGER_BALLOT_KEY_LEN];
     size_t off = 0;
     int rc = ST_OK;
 
@@ -176,6 +178,9 @@ int enc_count_chunk(enc_count *c, char *why, size_t whylen, const secp256k1_cont
         snprintf(why, whylen, "an empty chunk");
         rc = ST_INVALID;
     }
+    /* made once a chunk, not once a ballot; an invalid secret leaves it zero, and no ballot opens */
+    if (ledger_ballot_key(ctx, ballot_key, ballot_secret) != ST_OK)
+        memset(ballot_key, 0, sizeof ballot_key);
     while (rc == ST_OK && off < len) {
         const uint8_t *voter = buf + off, *weight = buf + off + 20;
         size_t ct_len;
@@ -195,7 +200,7 @@ int enc_count_chunk(enc_count *c, char *why, size_t whylen, const secp256k1_cont
             mpz_import(c->weight, 32, 1, 1, 1, 0, weight);
             mpz_add(c->total, c->total, c->weight);
             ledger_ballots_hash_add(&c->hash, voter, weight, ct, ct_len);
-            rc = count_one(c, ctx, ballot_secret, voter, ct, ct_len);
+            rc = count_one(c, ctx, ballot_secret, ballot_key, voter, ct, ct_len);
             if (rc != ST_OK)
                 snprintf(why, whylen, "ballot %u cannot be kept: %s", pos, st_str(rc));
             memcpy(c->last_voter, voter, 20);

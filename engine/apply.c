@@ -7,6 +7,7 @@
 #include "engine/engine_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ledger/amount.h"
 #include "ledger/compute.h"
@@ -222,7 +223,7 @@ static int apply_tick(eng_apply *a)
     return rc;
 }
 
-/* Sorted by type name. */
+/* Sorted by type name (strcmp), each name once: eng_handler_find searches it by halves. */
 static const eng_handler handlers[] = {
     { .type = "Ballot", .check = eng_check_ballot, .apply = eng_apply_ballot },
     { .type = "ChannelClose", .apply = eng_apply_channel_close },
@@ -264,10 +265,22 @@ static const eng_handler handlers[] = {
     { .type = "WorkerUnbond", .check = eng_check_positive_amount, .apply = eng_apply_worker_unbond },
 };
 
+static int compare_handler(const void *type, const void *h)
+{
+    return strcmp(type, ((const eng_handler *)h)->type);
+}
+
 const eng_handler *eng_handler_find(const char *type, bool system)
 {
-    for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)
-        if (strcmp(handlers[i].type, type) == 0 && handlers[i].system == system)
-            return &handlers[i];
-    return NULL;
+    const eng_handler *h = bsearch(type, handlers, sizeof handlers / sizeof handlers[0], sizeof handlers[0],
+                                   compare_handler);
+    return h && h->system == system ? h : NULL;
+}
+
+bool eng_handlers_sorted(void)
+{
+    for (size_t i = 1; i < sizeof handlers / sizeof handlers[0]; i++)
+        if (strcmp(handlers[i - 1].type, handlers[i].type) >= 0)
+            return false;
+    return true;
 }

@@ -36,6 +36,12 @@ typedef struct eng_config {
                                      * has minted its accounts and stored it, a restart once it is
                                      * compared), so the caller may free its text */
     void *genesis_read_arg;
+    void (*genesis_release)(void *arg, size_t offset); /* NULL, or called (with genesis_read_arg) during a
+                                     * first start as the engine is done, for now, with genesis_json's
+                                     * bytes before offset: once parsed (offset: its length), then as
+                                     * block 0 reads its accounts once more, a MiB at a time. The caller
+                                     * may release their memory (conclaved drops its file mapping's
+                                     * pages), but they must read the same again until genesis_read */
     bool genesis_whole_body;        /* a new chain's block 0 carries the whole genesis document in its
                                      * Genesis transaction, as conclaved did before it carried the
                                      * hash and parameters: eng_replay of such a chain sets it */
@@ -188,6 +194,8 @@ typedef struct eng_stats {
     uint64_t failed;                /* of those, with a failed receipt */
     uint64_t refused;               /* submissions refused at block time (nonce, a first transaction
                                      * from an address that holds nothing) or by a failed block */
+    uint64_t blocks_redone;         /* blocks applied again, one savepoint a transaction, because a
+                                     * transaction failed in the first attempt without them */
     size_t queued;                  /* waiting for the next block now */
     bool enclave_running;           /* an enclave process answers */
     uint64_t next_epoch;            /* the next epoch to settle */

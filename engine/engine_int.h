@@ -129,6 +129,7 @@ struct eng {
     eng_count_request count;        /* the secret poll being counted, one exchange with settle at a time */
     eng_durability durability;      /* with a loop: receipts wait for their block's sync */
     eng_stats stats;                /* counters for eng_stats_get */
+    unsigned guarded_blocks;        /* blocks still to be applied guarded after one was redone */
     gov_store *gov;                 /* governance rows (owned; freed before the ledger closes) */
     enc_econ_params econ;           /* the genesis rewards' economics as economics.h takes them */
 };
@@ -154,6 +155,9 @@ typedef struct eng_handler {
 
 /* Returns: the handler of a signed (system=false) or system type, or NULL if not enabled. */
 const eng_handler *eng_handler_find(const char *type, bool system);
+/* Whether the handler table is sorted by type name with no name twice, as eng_handler_find needs
+ * (for the tests). */
+bool eng_handlers_sorted(void);
 /* Whether a part of the Tick's time-driven work (engine/apply.c: staking, compute, governance) is
  * due at now: the producer then puts a Tick first in the block. */
 bool eng_tick_due(eng *e, uint64_t now);

@@ -569,6 +569,8 @@ void eng_genesis_drop_accounts(eng_genesis *g)
     g->canonical = NULL;
     g->canonical_len = 0;
     g->accounts = g->accounts_end = NULL;
+    g->release = NULL;
+    g->release_arg = NULL;
 #ifdef __GLIBC__
     malloc_trim(0);
 #endif

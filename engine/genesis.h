@@ -24,6 +24,11 @@
  * is returned by it. */
 typedef int (*eng_genesis_account_fn)(void *arg, const uint8_t address[20], const mpz_t balance, size_t index);
 
+/* Told by a walk of a genesis's accounts text that it reads no byte before upto again: the text's
+ * owner may release that memory (conclaved drops its file mapping's pages there), as long as the
+ * bytes read the same if read again. */
+typedef void (*eng_genesis_release_fn)(void *arg, const char *upto);
+
 /* Staking rules fixed by the genesis ("staking" object; every key optional, defaults in brackets). */
 typedef struct eng_staking_params {
     mpz_t min_contribution;         /* "minContribution": smallest Contribute [10^18, one token] */
@@ -87,6 +92,9 @@ typedef struct eng_genesis {
                                  * NULL after eng_genesis_drop_accounts and eng_genesis_restore. The
                                  * accounts live only here, as text. */
     const char *accounts_end;
+    eng_genesis_release_fn release; /* NULL, or told as block 0's walk of a borrowed accounts text passes
+                                 * each MiB of it (set after eng_genesis_parse_lean) */
+    void *release_arg;
     char *params;               /* the canonical JSON with an empty accounts array: every parameter, a few
                                  * KB whatever the number of accounts (owned) */
     uint8_t hash[32];           /* keccak-256 of canonical: names the genesis once its accounts are dropped */
@@ -95,9 +103,9 @@ typedef struct eng_genesis {
 } eng_genesis;
 
 /* The largest genesis file conclaved reads: 256 MiB, about 2.8 million accounts of 18-decimal
- * balances (about 90 bytes each). A first start holds the canonical text (at most the file's size)
- * and, while it parses, the file and 20 bytes an account; a restart reads only the parameters and
- * the hash. */
+ * balances (about 90 bytes each). A first start holds, while it parses, the file and 20 bytes an
+ * account, then block 0 reads the file again a MiB at a time (no canonical copy is kept); a restart
+ * reads only the parameters and the hash. */
 #define ENG_GENESIS_MAX_BYTES (256L * 1024 * 1024)
 
 /* Parses a genesis document of len bytes (no cJSON tree of the accounts is built, nor an array of

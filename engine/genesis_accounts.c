@@ -3,9 +3,11 @@
  * stream, and its tree of 1,000,000 accounts (three items and four strings an entry) took hundreds of
  * MB before one value was checked; no maintained C library in our dependencies streams JSON either.
  * So this small purpose-built scanner cuts the array out of the document and reads it entry by entry,
- * and each entry is written, checked, straight into block 0's body: the canonical text is the only
- * copy of the accounts a node holds (no array of them), 20 bytes an account aside for the duplicate
- * check while it is written. cJSON still parses the rest of the document, which is small. An entry's
+ * and each entry is checked and written in canonical form to a sink: the keccak-256 that names the
+ * genesis, block 0's body (eng_genesis_parse), or the chunks block 0 stores (genesis_store.c). No
+ * array of the accounts is made, and a first start keeps no canonical copy of them either (the
+ * document's own text is read again): 20 bytes an account are held for the duplicate check while
+ * the document is checked. cJSON still parses the rest of the document, which is small. An entry's
  * strings may hold no escapes (an address or an amount never needs one); otherwise the scanner reads
  * what cJSON reads. */
 #include "engine/genesis_int.h"
@@ -191,12 +193,18 @@ static int scan_entry(uint8_t address[20], mpz_t balance, char *err, size_t errl
     return ST_OK;
 }
 
-int eng_genesis_read_accounts(size_t *n, char *err, size_t errlen, const char *start, const char *end,
-                              eng_genesis_account_fn each, void *arg)
+/* How often a walk tells how far it has read (eng_genesis.release). */
+#define RELEASE_STEP (1u << 20)
+
+/* eng_genesis_read_accounts, telling release(release_arg, p) (NULL: none) each time the walk has
+ * passed another RELEASE_STEP bytes: it reads nothing before p again. */
+static int read_accounts(size_t *n, char *err, size_t errlen, const char *start, const char *end,
+                         eng_genesis_account_fn each, void *arg, eng_genesis_release_fn release, void *release_arg)
 {
     cursor c = { start, end };
     uint8_t address[20];
     mpz_t balance;
+    const char *told = start;
     *n = 0;
     if (!take(&c, '['))
         return fail(err, errlen, "genesis: %s must be an array", "accounts");
@@ -209,12 +217,20 @@ int eng_genesis_read_accounts(size_t *n, char *err, size_t errlen, const char *s
             || (rc = each(arg, address, balance, *n)) != ST_OK)
             goto out;
         ++*n;
+        if (release && (size_t)(c.p - told) >= RELEASE_STEP)
+            release(release_arg, told = c.p);
     } while (take(&c, ','));
     if (!take(&c, ']'))
         rc = fail(err, errlen, "genesis: accounts is not a well-formed array after entry %zu", *n - 1);
 out:
     mpz_clear(balance);
     return rc;
+}
+
+int eng_genesis_read_accounts(size_t *n, char *err, size_t errlen, const char *start, const char *end,
+                              eng_genesis_account_fn each, void *arg)
+{
+    return read_accounts(n, err, errlen, start, end, each, arg, NULL, NULL);
 }
 
 /* The canonical text as it is written: where its bytes go, and while a document is checked the
@@ -303,7 +319,7 @@ static int write_canonical(size_t *n, char *err, size_t errlen, const eng_genesi
     *n = 0;
     int rc = emit(w, canonical_head, canonical_head_len);
     if (rc == ST_OK && start)
-        rc = eng_genesis_read_accounts(n, err, errlen, start, end, write_entry, w);
+        rc = read_accounts(n, err, errlen, start, end, write_entry, w, w->check ? NULL : g->release, g->release_arg);
     if (rc == ST_OK && w->check && (rc = find_duplicate(w, err, errlen)) == ST_OK && w->supply_overflows)
         rc = fail(err, errlen, "genesis: %s", "the total supply reaches 2^256");
     if (rc == ST_OK)

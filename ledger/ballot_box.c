@@ -153,19 +153,20 @@ int ledger_box_seal(const secp256k1_context *ctx, uint8_t e_pub[LEDGER_BALLOT_KE
     return ST_OK;
 }
 
-int ledger_box_open(const secp256k1_context *ctx, uint8_t *plain, const uint8_t recipient_secret[32],
-                    const char *label, const uint8_t *ad, size_t ad_len, const uint8_t e_pub[LEDGER_BALLOT_KEY_LEN],
-                    const uint8_t iv[LEDGER_BALLOT_IV_LEN], const uint8_t *ct, size_t len,
-                    const uint8_t tag[LEDGER_BALLOT_TAG_LEN])
+/* ledger_box_open with the recipient's public key R (compressed) given: r_ser must be the secret's,
+ * or the derived key differs and the tag fails. */
+static int box_open_keyed(const secp256k1_context *ctx, uint8_t *plain, const uint8_t recipient_secret[32],
+                          const uint8_t r_ser[LEDGER_BALLOT_KEY_LEN], const char *label, const uint8_t *ad, size_t ad_len,
+                          const uint8_t e_pub[LEDGER_BALLOT_KEY_LEN], const uint8_t iv[LEDGER_BALLOT_IV_LEN],
+                          const uint8_t *ct, size_t len, const uint8_t tag[LEDGER_BALLOT_TAG_LEN])
 {
     struct gcm_aes256_ctx gcm;
-    secp256k1_pubkey e_pk, r_pk;
-    uint8_t key[32], r_ser[LEDGER_BALLOT_KEY_LEN], got[LEDGER_BALLOT_TAG_LEN];
+    secp256k1_pubkey e_pk;
+    uint8_t key[32], got[LEDGER_BALLOT_TAG_LEN];
     int rc, ok;
 
-    if (!parse_compressed(ctx, &e_pk, e_pub) || !secp256k1_ec_pubkey_create(ctx, &r_pk, recipient_secret))
+    if (!parse_compressed(ctx, &e_pk, e_pub))
         return ST_CRYPTO;
-    serialize_compressed(ctx, r_ser, &r_pk);
     rc = derive_key(ctx, key, &e_pk, recipient_secret, e_pub, r_ser, label);
     if (rc != ST_OK)
         return rc;
@@ -180,6 +181,17 @@ int ledger_box_open(const secp256k1_context *ctx, uint8_t *plain, const uint8_t 
         return ST_CRYPTO;
     }
     return ST_OK;
+}
+
+int ledger_box_open(const secp256k1_context *ctx, uint8_t *plain, const uint8_t recipient_secret[32],
+                    const char *label, const uint8_t *ad, size_t ad_len, const uint8_t e_pub[LEDGER_BALLOT_KEY_LEN],
+                    const uint8_t iv[LEDGER_BALLOT_IV_LEN], const uint8_t *ct, size_t len,
+                    const uint8_t tag[LEDGER_BALLOT_TAG_LEN])
+{
+    uint8_t r_ser[LEDGER_BALLOT_KEY_LEN];
+    if (ledger_ballot_key(ctx, r_ser, recipient_secret) != ST_OK)
+        return ST_CRYPTO;
+    return box_open_keyed(ctx, plain, recipient_secret, r_ser, label, ad, ad_len, e_pub, iv, ct, len, tag);
 }
 
 int ledger_ballot_seal(const secp256k1_context *ctx, uint8_t *out, size_t cap, size_t *out_len,
@@ -227,9 +239,9 @@ static int unpad(size_t *text_len, const char *plain, size_t padded)
     return ST_OK;
 }
 
-int ledger_ballot_open(const secp256k1_context *ctx, char text[LEDGER_BALLOT_TEXT_MAX + 1], size_t *text_len,
-                       const uint8_t ballot_secret[32], uint64_t chain_id, uint64_t proposal,
-                       const uint8_t voter[20], const uint8_t *sealed, size_t len)
+int ledger_ballot_open_keyed(const secp256k1_context *ctx, char text[LEDGER_BALLOT_TEXT_MAX + 1], size_t *text_len,
+                             const uint8_t ballot_secret[32], const uint8_t ballot_key[LEDGER_BALLOT_KEY_LEN],
+                             uint64_t chain_id, uint64_t proposal, const uint8_t voter[20], const uint8_t *sealed, size_t len)
 {
     uint8_t ad[LEDGER_BALLOT_AD_LEN];
     size_t padded;
@@ -241,8 +253,8 @@ int ledger_ballot_open(const secp256k1_context *ctx, char text[LEDGER_BALLOT_TEX
         return ST_INVALID;
     padded = len - LEDGER_BALLOT_OVERHEAD;
     ledger_ballot_ad(ad, chain_id, proposal, voter);
-    rc = ledger_box_open(ctx, (uint8_t *)text, ballot_secret, LEDGER_BALLOT_LABEL, ad, sizeof ad, sealed + OFF_E,
-                         sealed + OFF_IV, sealed + OFF_CT, padded, sealed + OFF_CT + padded);
+    rc = box_open_keyed(ctx, (uint8_t *)text, ballot_secret, ballot_key, LEDGER_BALLOT_LABEL, ad, sizeof ad,
+                        sealed + OFF_E, sealed + OFF_IV, sealed + OFF_CT, padded, sealed + OFF_CT + padded);
     if (rc == ST_OK)
         rc = unpad(text_len, text, padded);
     if (rc != ST_OK) {
@@ -250,6 +262,19 @@ int ledger_ballot_open(const secp256k1_context *ctx, char text[LEDGER_BALLOT_TEX
         *text_len = 0;
     }
     return rc;
+}
+
+int ledger_ballot_open(const secp256k1_context *ctx, char text[LEDGER_BALLOT_TEXT_MAX + 1], size_t *text_len,
+                       const uint8_t ballot_secret[32], uint64_t chain_id, uint64_t proposal,
+                       const uint8_t voter[20], const uint8_t *sealed, size_t len)
+{
+    uint8_t key[LEDGER_BALLOT_KEY_LEN];
+    if (ledger_ballot_key(ctx, key, ballot_secret) != ST_OK) {
+        explicit_bzero(text, LEDGER_BALLOT_TEXT_MAX + 1);
+        *text_len = 0;
+        return ledger_ballot_len_ok(len) && sealed[0] == LEDGER_BALLOT_VERSION ? ST_CRYPTO : ST_INVALID;
+    }
+    return ledger_ballot_open_keyed(ctx, text, text_len, ballot_secret, key, chain_id, proposal, voter, sealed, len);
 }
 
 void ledger_ballot_key_digest(uint8_t digest[32], uint64_t chain_id, const uint8_t ballot_key[LEDGER_BALLOT_KEY_LEN])

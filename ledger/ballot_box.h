@@ -101,6 +101,17 @@ int ledger_ballot_open(const secp256k1_context *ctx, char text[LEDGER_BALLOT_TEX
                        const uint8_t voter[20], const uint8_t *sealed, size_t len)
     WARN_UNUSED NONNULL(1, 2, 3, 4, 7, 8);
 
+/* As ledger_ballot_open, with the ballot key made once by the caller (ledger_ballot_key of
+ * ballot_secret): a count opens every ballot with one key, and making it from the secret each time
+ * (a multiplication by G) was a third of a ballot's opening. ballot_key must be the secret's: with
+ * another key the derived AES key differs and no ballot opens (ST_CRYPTO).
+ * Returns, Out: as ledger_ballot_open. In: ballot_key (33 bytes, compressed); the rest as
+ * ledger_ballot_open. */
+int ledger_ballot_open_keyed(const secp256k1_context *ctx, char text[LEDGER_BALLOT_TEXT_MAX + 1], size_t *text_len,
+                             const uint8_t ballot_secret[32], const uint8_t ballot_key[LEDGER_BALLOT_KEY_LEN],
+                             uint64_t chain_id, uint64_t proposal, const uint8_t voter[20], const uint8_t *sealed,
+                             size_t len) WARN_UNUSED NONNULL(1, 2, 3, 4, 5, 8, 9);
+
 /* The ballot key of a ballot secret key, compressed. Returns: ST_OK, or ST_CRYPTO if the secret is
  * not a valid key (key zeroed). Args: ctx as for ledger_ballot_seal. */
 int ledger_ballot_key(const secp256k1_context *ctx, uint8_t key[LEDGER_BALLOT_KEY_LEN],

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* db.c: the SQLite connection of the ledger: open with WAL, synchronous=FULL and foreign keys,
  * migrations tracked by PRAGMA user_version (a newer database is refused), the statement cache,
- * node metadata, the block transaction with per-transaction savepoints, and read transactions (which
+ * node metadata, the block transaction with per-transaction savepoints (or none, for a block applied
+ * whole and applied again should a transaction fail), and read transactions (which
  * nest, so that a read request and the helpers it calls share one snapshot and one WAL read lock). */
 #include "ledger/ledger_int.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,9 +142,19 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
     return ST_OK;
 }
 
+/* Before SQLite's first use in the process: no memory statistics, which nothing reads, and which
+ * cost every sqlite3_malloc and sqlite3_free a global mutex (some 4k instructions a transfer). Once
+ * SQLite runs, sqlite3_config refuses (SQLITE_MISUSE) and changes nothing: it stays as it was. */
+static void configure_sqlite(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 /* Opens path with flags; readonly handles check the schema version instead of migrating. */
 static int open_with(ledger **out, char *err, size_t errlen, const char *path, bool readonly)
 {
+    static pthread_once_t configured = PTHREAD_ONCE_INIT;
+    pthread_once(&configured, configure_sqlite);
     *out = NULL;
     ledger *l = calloc(1, sizeof *l);
     if (!l) {
@@ -436,13 +448,26 @@ int ledger_tx_begin(ledger *l, const uint8_t txhash[LEDGER_HASH_LEN])
     caches_savepoint(l, false);
     memcpy(l->txhash, txhash, LEDGER_HASH_LEN);
     l->in_tx = true;
+    l->tx_guarded = true;
+    return ST_OK;
+}
+
+int ledger_tx_begin_unguarded(ledger *l, const uint8_t txhash[LEDGER_HASH_LEN])
+{
+    ARG_CHECK(l->in_block && !l->in_tx);
+    memcpy(l->txhash, txhash, LEDGER_HASH_LEN);
+    l->in_tx = true;
+    l->tx_guarded = false;
     return ST_OK;
 }
 
 int ledger_tx_end(ledger *l, bool keep)
 {
     ARG_CHECK(l->in_tx);
+    ARG_CHECK(keep || l->tx_guarded);
     l->in_tx = false;
+    if (!l->tx_guarded)
+        return ST_OK;
     ledger_memo_savepoint_end(l, false, keep);
     caches_savepoint_end(l, false, keep);
     if (!keep && control(l, STMT_TX_ROLLBACK, "ROLLBACK TO tx") != ST_OK)

@@ -294,11 +294,11 @@ void ledger_eip712_type_hash(uint8_t out[32], const ledger_eip712_type *t)
     ledger_keccak_final(&k, out);
 }
 
-void ledger_eip712_encode_data(uint8_t out[32 * (LEDGER_EIP712_MAX_MEMBERS + 1)], const ledger_eip712_type *t,
-                               const ledger_eip712_value *v)
+/* encodeData after its first word, the typeHash, which the caller has written. */
+static void encode_members(uint8_t out[32 * (LEDGER_EIP712_MAX_MEMBERS + 1)], const ledger_eip712_type *t,
+                           const ledger_eip712_value *v)
 {
     assert(t->n_members <= LEDGER_EIP712_MAX_MEMBERS);
-    ledger_eip712_type_hash(out, t);
     for (unsigned i = 0; i < t->n_members; i++) {
         uint8_t *w = out + 32 * (i + 1);
         switch (ledger_eip712_type_kind(t->members[i].type, NULL)) {
@@ -319,10 +319,26 @@ void ledger_eip712_encode_data(uint8_t out[32 * (LEDGER_EIP712_MAX_MEMBERS + 1)]
     }
 }
 
+void ledger_eip712_encode_data(uint8_t out[32 * (LEDGER_EIP712_MAX_MEMBERS + 1)], const ledger_eip712_type *t,
+                               const ledger_eip712_value *v)
+{
+    ledger_eip712_type_hash(out, t);
+    encode_members(out, t, v);
+}
+
 void ledger_eip712_struct_hash(uint8_t out[32], const ledger_eip712_type *t, const ledger_eip712_value *v)
 {
     uint8_t enc[32 * (LEDGER_EIP712_MAX_MEMBERS + 1)];
     ledger_eip712_encode_data(enc, t, v);
+    ledger_keccak256(out, enc, 32 * (t->n_members + 1));
+}
+
+void ledger_eip712_struct_hash_with(uint8_t out[32], const uint8_t type_hash[32], const ledger_eip712_type *t,
+                                    const ledger_eip712_value *v)
+{
+    uint8_t enc[32 * (LEDGER_EIP712_MAX_MEMBERS + 1)];
+    memcpy(enc, type_hash, 32);
+    encode_members(enc, t, v);
     ledger_keccak256(out, enc, 32 * (t->n_members + 1));
 }
 

@@ -68,9 +68,12 @@ void ledger_eip712_type_hash(uint8_t out[32], const ledger_eip712_type *t) NONNU
  * Out: out receives 32 * (1 + t->n_members) bytes. */
 void ledger_eip712_encode_data(uint8_t out[32 * (LEDGER_EIP712_MAX_MEMBERS + 1)], const ledger_eip712_type *t,
                                const ledger_eip712_value *v) NONNULL(1, 2, 3);
-/* keccak256(typeHash || enc(v[0]) || ...); values in member order. */
+/* keccak256(typeHash || enc(v[0]) || ...); values in member order. _with takes t's typeHash
+ * (ledger_eip712_type_hash's, computed before: a keccak-256 of its own). */
 void ledger_eip712_struct_hash(uint8_t out[32], const ledger_eip712_type *t, const ledger_eip712_value *v)
     NONNULL(1, 2, 3);
+void ledger_eip712_struct_hash_with(uint8_t out[32], const uint8_t type_hash[32], const ledger_eip712_type *t,
+                                    const ledger_eip712_value *v) NONNULL(1, 2, 3, 4);
 /* Domain {name, version, chainId} separator. */
 void ledger_eip712_domain_separator(uint8_t out[32], const char *name, const char *version, uint64_t chain_id)
     NONNULL(1, 2, 3);

@@ -8,7 +8,8 @@
  * ledger_block_commit() makes it durable with one fsync (group commit), or, after
  * ledger_defer_sync(), commits at once and leaves the fsync to the caller's ledger_sync_wal() on
  * another thread, so the next block is built while the disk works. Inside a block each
- * transaction runs under a savepoint (ledger_tx_begin/_end) so a failing one changes nothing.
+ * transaction runs under a savepoint (ledger_tx_begin/_end) so a failing one changes nothing, or,
+ * in a block its caller applies again should one fail, without one (ledger_tx_begin_unguarded).
  * Not thread-safe: one ledger handle per thread. */
 #ifndef LEDGER_LEDGER_H
 #define LEDGER_LEDGER_H
@@ -173,8 +174,15 @@ int ledger_add_block_cache(ledger *l, const ledger_block_cache *c) WARN_UNUSED N
 void ledger_remove_block_cache(ledger *l, const void *ctx) NONNULL(1);
 
 /* Savepoint around one transaction inside a block; txhash stamps its transfers.
- * ledger_tx_end(l, keep): keep=true releases, false rolls the transaction's writes back. */
+ * ledger_tx_end(l, keep): keep=true releases, false rolls the transaction's writes back.
+ * ledger_tx_begin_unguarded: the same without the savepoint (its SAVEPOINT and RELEASE, and the
+ * copy of every page the transaction is the first to change since the last one, some 18k
+ * instructions a transfer): the transaction's writes go straight into the block, so they cannot be
+ * rolled back alone: ledger_tx_end(l, false) after it is a caller bug (ST_INVALID), and a failing
+ * transaction must abort the whole block (ledger_block_abort). Inner savepoints work inside it; the
+ * block caches are told of none at the transaction's level. */
 int ledger_tx_begin(ledger *l, const uint8_t txhash[LEDGER_HASH_LEN]) WARN_UNUSED NONNULL(1, 2);
+int ledger_tx_begin_unguarded(ledger *l, const uint8_t txhash[LEDGER_HASH_LEN]) WARN_UNUSED NONNULL(1, 2);
 int ledger_tx_end(ledger *l, bool keep) WARN_UNUSED NONNULL(1);
 /* A savepoint nested in the open transaction (one at a time), kept or rolled back by
  * ledger_inner_end: a part of a transaction that may fail without failing it (a proposal's payload).

@@ -45,6 +45,7 @@ struct ledger {
     uint64_t height;            /* block being built; valid while in_block */
     bool in_block;
     bool in_tx;
+    bool tx_guarded;            /* the open transaction has its savepoint (ledger_tx_begin) */
     unsigned read_depth;        /* open ledger_read_begin calls; the transaction is open while > 0 */
     uint8_t txhash[LEDGER_HASH_LEN];         /* transaction being applied; stamps transfers */
     void *nonce_memo;           /* tsearch root: the nonces the open block bumped (nonces.c) */

@@ -149,7 +149,11 @@ void ledger_tx_digest(uint8_t out[32], const ledger_eip712_type *type, const led
                       uint64_t chain_id)
 {
     uint8_t domain[32], sh[32];
-    ledger_eip712_struct_hash(sh, type, values);
+    const uint8_t *type_hash = ledger_tx_type_hash(type);
+    if (type_hash)
+        ledger_eip712_struct_hash_with(sh, type_hash, type, values);
+    else
+        ledger_eip712_struct_hash(sh, type, values);
     domain_separator(domain, chain_id);
     ledger_eip712_digest(out, domain, sh);
 }

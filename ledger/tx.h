@@ -29,6 +29,9 @@ typedef struct ledger_tx {
 const ledger_eip712_type *ledger_tx_type_find(const char *name) NONNULL(1);
 /* The whole table (for docs and tests). Out: *n its length. */
 const ledger_eip712_type *ledger_tx_types(unsigned *n) NONNULL(1);
+/* The typeHash of t when t is one of the table's types (computed once for all of them, at the first
+ * call; thread-safe), else NULL. Borrowed: valid for the life of the process. */
+const uint8_t *ledger_tx_type_hash(const ledger_eip712_type *t) NONNULL(1);
 
 /* Decodes the JSON form, computes digest and id, recovers the signer.
  * Returns: ST_OK; ST_INVALID (shape, bad member); ST_DISABLED (a type name this version does not

@@ -3,9 +3,12 @@
  * with wallets (each one fixes an EIP-712 typeHash): never reorder, rename or retype a member of a
  * shipped type; add a new type instead. Voucher has no nonce: it is signed off-ledger and redeemed
  * inside VoucherRedeem. Heartbeat (epoch, score), whose score the worker claimed itself, was
- * retired for WorkerHeartbeat, which answers the slot's challenge with a measured counter. */
+ * retired for WorkerHeartbeat, which answers the slot's challenge with a measured counter. Each
+ * type's typeHash is computed once, at the first digest, for every thread. */
 #include "ledger/tx.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 /* M(type, name): a member, written in Solidity order as in encodeType. */
@@ -54,6 +57,24 @@ static const ledger_eip712_type types[] = {
 };
 
 #define N_TYPES (sizeof types / sizeof types[0])
+
+static uint8_t type_hashes[N_TYPES][32];
+static pthread_once_t type_hashes_once = PTHREAD_ONCE_INIT;
+
+static void hash_types(void)
+{
+    for (size_t i = 0; i < N_TYPES; i++)
+        ledger_eip712_type_hash(type_hashes[i], &types[i]);
+}
+
+const uint8_t *ledger_tx_type_hash(const ledger_eip712_type *t)
+{
+    uintptr_t at = (uintptr_t)t, first = (uintptr_t)types;
+    if (at < first || at >= first + sizeof types)
+        return NULL;
+    pthread_once(&type_hashes_once, hash_types);
+    return type_hashes[t - types];
+}
 
 const ledger_eip712_type *ledger_tx_types(unsigned *n)
 {

@@ -69,6 +69,10 @@ char *node_metrics_text(void *app)
                      "# HELP conclave_transactions_refused_total Submissions refused when their block was made.\n"
                      "# TYPE conclave_transactions_refused_total counter\n"
                      "conclave_transactions_refused_total %llu\n"
+                     "# HELP conclave_blocks_redone_total Blocks applied a second time, one savepoint a transaction, "
+                     "because one failed.\n"
+                     "# TYPE conclave_blocks_redone_total counter\n"
+                     "conclave_blocks_redone_total %llu\n"
                      "# HELP conclave_queue_length Transactions waiting for the next block.\n"
                      "# TYPE conclave_queue_length gauge\n"
                      "conclave_queue_length %zu\n"
@@ -80,7 +84,7 @@ char *node_metrics_text(void *app)
                      "conclave_enclave_up %d\n",
                      (unsigned long long)head.height, (unsigned long long)st.blocks,
                      (unsigned long long)st.transactions, (unsigned long long)st.failed,
-                     (unsigned long long)st.refused, st.queued, (unsigned long long)st.next_epoch,
+                     (unsigned long long)st.refused, (unsigned long long)st.blocks_redone, st.queued, (unsigned long long)st.next_epoch,
                      st.enclave_running ? 1 : 0);
     if (n < 0)
         return NULL;

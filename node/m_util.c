@@ -210,11 +210,23 @@ bool node_add_json(cJSON *obj, const char *key, const char *json_text)
     return true;
 }
 
+/* Adds key: v as rpc_printed_number makes it. Returns false on OOM. */
+static bool add_printed_number(cJSON *obj, const char *key, double v)
+{
+    cJSON *item = rpc_printed_number(v);
+    if (item && !cJSON_AddItemToObject(obj, key, item)) {
+        cJSON_Delete(item);
+        return false;
+    }
+    return item != NULL;
+}
+
+/* A receipt is only printed (tx_send's answer), so its numbers are rpc_printed_number's. */
 cJSON *node_receipt_json(const eng_receipt *r)
 {
     cJSON *out = cJSON_CreateObject();
-    if (!out || !node_add_hex(out, "hash", r->hash, 32) || !cJSON_AddNumberToObject(out, "block", (double)r->height)
-        || !cJSON_AddNumberToObject(out, "index", r->index)
+    if (!out || !node_add_hex(out, "hash", r->hash, 32) || !add_printed_number(out, "block", (double)r->height)
+        || !add_printed_number(out, "index", r->index)
         || !cJSON_AddStringToObject(out, "status", r->success ? "success" : "failed")
         || (r->error && !cJSON_AddStringToObject(out, "error", r->error))
         || !cJSON_AddRawToObject(out, "events", r->events ? r->events : "[]")) {

@@ -76,8 +76,9 @@ int node_result(int rc, cJSON *out, cJSON **result);
 int node_id_page(cJSON **result, const char *member, const uint64_t *ids, unsigned n, bool more,
                  int (*fill)(void *cookie, cJSON *obj, uint64_t id), void *cookie);
 
-/* The receipt object {hash, block, index, status, error?, events}. NULL on OOM. The events are the
- * engine's own text (cJSON printed), copied in as a raw item and never parsed again. */
+/* The receipt object {hash, block, index, status, error?, events}, to be printed only. NULL on OOM.
+ * The events are the engine's own text (cJSON printed), copied in as a raw item and never parsed
+ * again; block and index are rpc_printed_number's raw integers. */
 cJSON *node_receipt_json(const eng_receipt *r);
 /* An eng_done_fn that finishes the rpc_deferred given as cookie with the receipt or the refusal. */
 void node_finish_with_receipt(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r);

@@ -8,17 +8,42 @@
 #include "rpc/rpc_int.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+cJSON *rpc_printed_number(double v)
+{
+    char text[24];
+    /* below 10^15, %1.15g (cJSON's format) prints an integer's digits; -0 keeps its sign there */
+    if (v != floor(v) || fabs(v) >= 1e15 || (v == 0 && signbit(v)))
+        return cJSON_CreateNumber(v);
+    snprintf(text, sizeof text, "%lld", (long long)v);
+    return cJSON_CreateRaw(text);
+}
+
+/* The id echoed: a number as rpc_printed_number prints it (the tree is printed only). */
+static cJSON *printed_id(cJSON *id)
+{
+    if (!cJSON_IsNumber(id))
+        return id;
+    cJSON *copy = rpc_printed_number(id->valuedouble);
+    if (!copy)
+        return id; /* printed the slow way */
+    cJSON_Delete(id);
+    return copy;
+}
+
 cJSON *rpc_reply_new(cJSON *id, const char *key, cJSON *value)
 {
     cJSON *r = value ? cJSON_CreateObject() : NULL;
     if (!id)
         id = cJSON_CreateNull();
+    else
+        id = printed_id(id);
     if (!r || !id || !cJSON_AddStringToObject(r, "jsonrpc", "2.0") || !cJSON_AddItemToObject(r, "id", id))
         goto fail;
     id = NULL;
@@ -297,11 +322,24 @@ static size_t utf8_char(const unsigned char *p, size_t left)
     return n;
 }
 
+/* The bytes check_text looks at one by one: NUL, '"', '\\' and every byte of a multi-byte UTF-8
+ * character (0x80 and up); the rest (printable ASCII and controls but NUL) it passes over in a
+ * tight loop, since they are most of a body. */
+static const bool text_special[256] = { [0] = true, ['"'] = true, ['\\'] = true,
+                                        [0x80 ... 0xFF] = true };
+
 static enum body_text check_text(const char *body, size_t len)
 {
     const unsigned char *p = (const unsigned char *)body;
     bool in_string = false, escaped = false; /* escaped: the character after a backslash */
     for (size_t i = 0; i < len;) {
+        if (!text_special[p[i]]) {
+            escaped = false;
+            do
+                i++;
+            while (i < len && !text_special[p[i]]);
+            continue;
+        }
         size_t n = utf8_char(p + i, len - i);
         if (n == 0)
             return BODY_NOT_UTF8;

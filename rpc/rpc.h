@@ -218,6 +218,13 @@ rpc_deferred *rpc_defer(struct rpc_ctx *ctx) RPC_NONNULL(1);
 void rpc_deferred_finish(rpc_deferred *d, int status, cJSON *result, cJSON *errdata, const char *errmsg)
     RPC_NONNULL(1);
 
+/* A number for a result that is only printed: the text cJSON would print for v, as a raw item when v
+ * is an integer of magnitude below 10^15 (whose text cJSON_Print makes with a printf and a scanf
+ * round trip, a few thousand instructions a number), else a cJSON number. A raw item is not
+ * cJSON_IsNumber: use it only in trees that are printed, not read.
+ * Returns: the item (the caller owns it), or NULL when out of memory. */
+cJSON *rpc_printed_number(double v);
+
 /* Drives the dispatcher without a socket (for tests): handles one request body and returns the
  * response body (caller frees with free(); NULL for a notification-only request or on out of
  * memory). authorized says whether the bearer token was presented. Deferred calls are not supported

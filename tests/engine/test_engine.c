@@ -1,19 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /* test_engine.c: the block producer end to end without a socket: signed transfers queued and
  * committed in one block, receipts only after the commit, nonces (refused, not consumed), failed
- * transactions (nonce consumed, nothing else), a first transaction from an address that holds nothing
+ * transactions (nonce consumed, nothing else; their block applied again with a savepoint per
+ * transaction), a first transaction from an address that holds nothing
  * (refused, stored nowhere), dev mint, the audit after every block, replay, a transaction's stored
  * text rendered before submission (eng_submit_body) or when applied, a
  * refusal to open a database under a different genesis, and a unit for every governed parameter. */
 #include <criterion/criterion.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include "engine/engine.h"
+#include "engine/engine_int.h"
 #include "engine/genesis.h"
 #include "engine/governance.h"
 #include "ledger/amount.h"
 #include "ledger/hex.h"
 #include "ledger/sig.h"
+#include "ledger/sqlstore.h"
+#include "ledger/tx.h"
 #include "tests/lib/engine_fixture.h"
 #include "tests/lib/testhelp.h"
 
@@ -124,6 +129,81 @@ Test(engine, failed_transfer_consumes_its_nonce_and_changes_nothing_else)
     static const char *const balances[] = { "999999999999999999999997", "1000000000000000000000003" };
     expect_free_from_0(balances, 2);
     th_expect_audit_ok(e);
+}
+
+/* The rows of accounts owned by address (any kind). */
+static int accounts_of(const uint8_t address[20])
+{
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_prepare_v2(ledger_sqlite(eng_ledger(e)), "SELECT count(*) FROM accounts WHERE owner = ?1", -1,
+                                    &st, NULL), SQLITE_OK, "prepare");
+    sqlite3_bind_blob(st, 1, address, 20, SQLITE_STATIC);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW, "count");
+    int n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* A block of signed transactions goes first without a savepoint per transaction. The overdraft in
+ * the middle creates its receiver's account row before it fails (ledger_transfer reads or makes both
+ * accounts first), a write no savepoint can undo alone: the block is rolled back whole and applied
+ * again with savepoints, and must then be what that alone would have made. The next block with a
+ * failing transaction has its savepoints at once. */
+Test(engine, a_block_whose_transaction_fails_is_applied_again_with_savepoints)
+{
+    static const uint8_t nobody[20] = { 0xee, 0x01 };
+    uint8_t key[32];
+    eng_dev_key(key, 2);
+    th_outcome a = { 0 }, b = { 0 }, c = { 0 };
+    eng_stats st;
+    cr_assert_eq(submit_transfer(0, 1, "3", 0, &a), ST_OK, "queue a");
+    cr_assert_eq(submit_transfer_by_key(key, nobody, "1000000000000000000000001", 0, &b), ST_OK, "queue the overdraft");
+    cr_assert_eq(submit_transfer(3, 0, "5", 0, &c), ST_OK, "queue c");
+    cr_assert_eq(eng_flush(e), ST_OK, "flush");
+    cr_assert(a.success && c.success && a.height == 1 && b.height == 1 && c.height == 1, "one block, a and c applied");
+    cr_assert(b.status == ST_OK && !b.success && strstr(b.error, "insufficient"), "b failed: %s", b.error);
+    cr_assert_eq(accounts_of(nobody), 0, "the failed transfer's receiver has no account row");
+    eng_stats_get(e, &st);
+    cr_assert_eq(st.blocks_redone, 1, "the block was applied again");
+    static const char *const balances[] = { "1000000000000000000000002", "1000000000000000000000003",
+                                            "1000000000000000000000000", "999999999999999999999995" };
+    expect_free_from_0(balances, 4);
+    cr_assert_eq(th_nonce_of(e, 2), 1, "the failed transfer's nonce is consumed");
+    th_expect_audit_ok(e);
+    th_outcome_clear(&a);
+    th_outcome_clear(&b);
+    cr_assert_eq(submit_transfer_by_key(key, nobody, "1000000000000000000000001", 1, &b), ST_OK, "another overdraft");
+    cr_assert_eq(submit_transfer(0, 1, "3", 1, &a), ST_OK, "queue a again");
+    cr_assert_eq(eng_flush(e), ST_OK, "flush");
+    cr_assert(a.success && !b.success, "the same outcome");
+    eng_stats_get(e, &st);
+    cr_assert_eq(st.blocks_redone, 1, "this block had its savepoints from the start");
+    th_expect_audit_ok(e);
+    th_outcome_clear(&a);
+    th_outcome_clear(&b);
+    th_outcome_clear(&c);
+    th_replay(&e);
+}
+
+/* eng_handler_find searches the table by halves: it must be sorted, and find every signed type but
+ * Voucher (signed off-ledger), each only as what it is, signed or system. */
+Test(engine, the_handler_table_is_sorted_and_finds_every_type_as_what_it_is)
+{
+    cr_assert(eng_handlers_sorted(), "the handler table is sorted by type name, each name once");
+    unsigned n;
+    const ledger_eip712_type *types = ledger_tx_types(&n);
+    for (unsigned i = 0; i < n; i++) {
+        bool voucher = strcmp(types[i].name, "Voucher") == 0;
+        cr_assert_eq(eng_handler_find(types[i].name, false) != NULL, !voucher, "%s has a signed handler", types[i].name);
+        cr_assert_null(eng_handler_find(types[i].name, true), "%s is no system type", types[i].name);
+    }
+    static const char *const system_types[] = { "Genesis", "Mint", "Settlement", "Tick" };
+    for (size_t i = 0; i < sizeof system_types / sizeof system_types[0]; i++) {
+        cr_assert_not_null(eng_handler_find(system_types[i], true), "%s is a system type", system_types[i]);
+        cr_assert_null(eng_handler_find(system_types[i], false), "%s cannot be signed", system_types[i]);
+    }
+    cr_assert_null(eng_handler_find("transfer", false), "names are case-sensitive");
+    cr_assert_null(eng_handler_find("", false), "the empty name is nothing");
 }
 
 /* A key whose address no genesis funds. */

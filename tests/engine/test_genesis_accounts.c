@@ -303,6 +303,47 @@ Test(engine_genesis_accounts, a_lean_parse_keeps_no_text_and_stores_the_same_doc
     free(json);
 }
 
+/* eng_config.genesis_release: records the offsets it is told, in order. */
+struct released {
+    size_t offsets[16];
+    unsigned n;
+};
+
+static void record_release(void *arg, size_t offset)
+{
+    struct released *r = arg;
+    cr_assert_lt(r->n, 16, "told at most once a MiB");
+    r->offsets[r->n++] = offset;
+}
+
+/* A first start tells the caller it may release the whole text once parsed, then each MiB of the
+ * accounts as block 0 reads them again: at entry boundaries, forward, never past the text. */
+Test(engine_genesis_accounts, a_first_start_releases_the_text_once_parsed_then_a_mib_at_a_time)
+{
+    char *json = many_accounts_json(30000, 0), err[256] = "";
+    size_t len = strlen(json);
+    struct released r = { .n = 0 };
+    eng_config cfg = { .db_path = db_path, .genesis_json = json, .genesis_release = record_release,
+                       .genesis_read_arg = &r, .clock_mode = ENG_CLOCK_MANUAL };
+    eng *e = NULL;
+    cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "open: %s", err);
+    cr_assert_geq(len, 2u << 20, "a text of over 2 MiB");
+    cr_assert(r.n >= 2 && r.n <= 1 + len / (1u << 20), "once parsed, then once a MiB read: %u", r.n);
+    cr_assert_eq(r.offsets[0], len, "the whole text once parsed");
+    for (unsigned i = 1; i < r.n; i++) {
+        cr_assert_geq(r.offsets[i], (i == 1 ? 0 : r.offsets[i - 1]) + (1u << 20), "a MiB further each time");
+        cr_assert_lt(r.offsets[i], len, "within the text");
+        cr_assert_eq(json[r.offsets[i] - 1], '}', "just past an entry");
+    }
+    eng_close(e);
+    /* a restart compares the text and releases nothing */
+    r.n = 0;
+    cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "restart: %s", err);
+    cr_assert_eq(r.n, 0, "nothing released on a restart");
+    eng_close(e);
+    free(json);
+}
+
 Test(engine_genesis_accounts, a_document_over_a_chunk_is_stored_in_pieces_and_replays)
 {
     char *json = many_accounts_json(15000, 0), err[256] = "";

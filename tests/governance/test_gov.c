@@ -348,6 +348,36 @@ Test(governance_gov, a_param_change_binds_the_transactions_after_it_in_its_own_b
     free(c.events);
 }
 
+/* A block of signed transactions is first applied without a savepoint per transaction; one that
+ * fails sends the block back to be applied again with them. The second attempt must start from the
+ * parameters in force before the block, not from those an execution in the first set: here the
+ * Contribute, applied before the execution, passes the old minimum of 10 in both attempts. */
+Test(governance_gov, a_block_applied_again_starts_from_the_parameters_before_it)
+{
+    stake_all();
+    uint64_t id = pass_min_contribution_1000();
+    eng_stats before, after;
+    eng_stats_get(e, &before);
+    th_outcome c = { 0 }, x = { 0 }, t = { 0 };
+    cr_assert_eq(th_submit(e, 3, "Contribute", &c, "{\"pool\":\"1\",\"amount\":\"500\"}"), ST_OK, "admitted");
+    th_queue(e, 4, "ProposalExecute", &x, "{\"proposal\":\"%llu\"}", (unsigned long long)id);
+    th_queue(e, 5, "Transfer", &t, "{\"to\":\"%s\",\"amount\":\"1000000000\"}", th_dev_text(0));
+    th_block(e);
+    eng_stats_get(e, &after);
+    cr_assert_eq(after.blocks_redone, before.blocks_redone + 1, "the failing transfer made the block go again");
+    cr_assert(c.height == x.height && x.height == t.height, "one block");
+    th_expect_ok(&c, "Contribute 500, applied before the execution");
+    th_expect_ok(&x, "ProposalExecute");
+    th_expect_failed(&t, "insufficient", "the overdraft");
+    th_outcome c2 = { 0 };
+    cr_assert_eq(th_submit(e, 3, "Contribute", &c2, "{\"pool\":\"1\",\"amount\":\"500\"}"), ST_INVALID,
+                 "the new minimum is in force after the block");
+    th_outcome_clear(&c);
+    th_outcome_clear(&x);
+    th_outcome_clear(&t);
+    th_replay(&e);
+}
+
 Test(governance_gov, defeated_by_quorum_returns_the_deposit)
 {
     uint64_t id = treasury_vote_open();

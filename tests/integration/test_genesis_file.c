@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* test_genesis_file.c: conclaved's genesis file on the real binary. A file past the old 64 MiB cap
  * (a small document padded with whitespace inside its accounts array) is read, and the node holds
- * exactly that small document's balances and the same genesis block as the unpadded file; a file
- * past ENG_GENESIS_MAX_BYTES is refused with exit status 1 and no database. */
+ * exactly that small document's balances and the same genesis block as the unpadded file (its
+ * second account is read again by block 0 after the node dropped the mapped file's pages, once
+ * parsed and behind block 0's walk: eng_config.genesis_release); a file past ENG_GENESIS_MAX_BYTES
+ * is refused with exit status 1 and no database. */
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdio.h>

@@ -199,6 +199,43 @@ Test(ledger_ballot_box, refuses_another_chain_proposal_voter_or_key)
     free(s.bytes);
 }
 
+/* Opens with a ballot key given (ledger_ballot_open_keyed) and asserts status want, the text on
+ * success and that the output is wiped on failure. */
+static void expect_open_keyed(const sealed *s, const uint8_t key[LEDGER_BALLOT_KEY_LEN], int want, const char *what)
+{
+    char text[LEDGER_BALLOT_TEXT_MAX + 1];
+    size_t text_len = 99;
+    static const char zero[LEDGER_BALLOT_TEXT_MAX + 1];
+    const char *plain = th_str(cJSON_GetArrayItem(th_get(vectors, "ballots"), 0), "text");
+    memset(text, 'x', sizeof text);
+    int rc = ledger_ballot_open_keyed(ctx, text, &text_len, s->secret, key, s->chain, s->proposal, s->voter, s->bytes, s->len);
+    cr_assert_eq(rc, want, "%s: open gives %s, not %s", what, st_str(want), st_str(rc));
+    if (want == ST_OK)
+        cr_assert(text_len == strlen(plain) && strcmp(text, plain) == 0, "%s: the text comes back", what);
+    else
+        cr_assert(text_len == 0 && memcmp(text, zero, sizeof text) == 0, "%s: nothing of the text is left", what);
+}
+
+Test(ledger_ballot_box, opens_with_the_secrets_own_key_given_and_no_other)
+{
+    sealed s;
+    uint8_t made[LEDGER_BALLOT_KEY_LEN], other[LEDGER_BALLOT_KEY_LEN], other_secret[32];
+    first_vector(&s);
+    cr_assert_eq(ledger_ballot_key(ctx, made, s.secret), ST_OK, "the key of the secret");
+    cr_assert_eq(memcmp(made, s.key, sizeof made), 0, "is the vectors' ballot key");
+    expect_open_keyed(&s, s.key, ST_OK, "the secret's own key");
+    memcpy(other_secret, s.secret, 32);
+    other_secret[31] ^= 1;
+    cr_assert_eq(ledger_ballot_key(ctx, other, other_secret), ST_OK, "another key");
+    expect_open_keyed(&s, other, ST_CRYPTO, "another secret's key");
+    memcpy(other, s.key, sizeof other);
+    other[0] ^= 0x02 ^ 0x03;    /* the negated point: valid, another key */
+    expect_open_keyed(&s, other, ST_CRYPTO, "the key's negation");
+    memset(other, 0, sizeof other);
+    expect_open_keyed(&s, other, ST_CRYPTO, "no key at all");
+    free(s.bytes);
+}
+
 /* --- Raw sealing of any padded bytes, for the padding rules (an implementation of the format from
  * docs/SECRET_BALLOTS.md, separate from ballot_box.c's) --- */
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* test_books.c: the durable ledger below the engine: migrations and the version guard, exact
  * double-entry transfers with their refusals (also several in one block across rolled-back
- * transactions and savepoints), nonces kept for the block and written at its commit,
+ * transactions and savepoints, and transactions without savepoints of their own), nonces kept for the block and written at its commit,
  * the u256 SQL functions, and the audit catching a tampered balance, transfer or block. */
 #include <criterion/criterion.h>
 #include <sqlite3.h>
@@ -10,6 +10,7 @@
 #include "ledger/amount.h"
 #include "ledger/hash.h"
 #include "ledger/ledger.h"
+#include "ledger/sqlstore.h"
 #include "tests/lib/testhelp.h"
 
 static ledger *l;
@@ -200,6 +201,63 @@ Test(ledger_books, the_first_transaction_of_a_block_rolled_back_leaves_no_totals
     expect_balance(&a, "10", "alice");
     expect_balance(&b, "0", "bob");
     cr_assert(audit_check("accounts_match_transfers"), "every account's totals are the sum of its transfers");
+}
+
+/* The transfers of the block stamped with transaction hash h. */
+static int transfers_of(const uint8_t h[32])
+{
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_prepare_v2(ledger_sqlite(l), "SELECT count(*) FROM transfers WHERE tx = ?1", -1, &st, NULL),
+                 SQLITE_OK, "prepare");
+    sqlite3_bind_blob(st, 1, h, 32, SQLITE_STATIC);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW, "count");
+    int n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* Transactions without savepoints of their own (ledger_tx_begin_unguarded) write straight into the
+ * block, stamped with their hash, beside guarded ones rolled back and inner savepoints rolled back
+ * inside them; they cannot be rolled back alone, and a block aborted after them leaves nothing. */
+Test(ledger_books, unguarded_transactions_write_into_the_block_and_only_a_block_abort_undoes_them)
+{
+    static const uint8_t carol_addr[20] = { 0xc0 };
+    ledger_account a = ledger_user_account(LEDGER_FREE, alice), b = ledger_user_account(LEDGER_FREE, bob),
+                   carol = ledger_user_account(LEDGER_FREE, carol_addr);
+    mint_ten_to_alice();
+    uint8_t h1[32] = { 3, 1 }, h2[32] = { 3, 2 }, h3[32] = { 3, 3 }, h4[32] = { 3, 4 };
+    cr_assert_eq(ledger_block_begin(l, 1), ST_OK, "begin");
+    cr_assert_eq(ledger_tx_begin_unguarded(l, h1), ST_OK, "tx 1, unguarded");
+    cr_assert_eq(move(&a, &b, "3"), ST_OK, "alice pays bob 3");
+    cr_assert_eq(move(&a, &carol, "1"), ST_OK, "alice pays carol, a new account, 1");
+    cr_assert_eq(ledger_tx_end(l, false), ST_INVALID, "an unguarded transaction cannot be rolled back");
+    cr_assert_eq(ledger_tx_end(l, true), ST_OK, "tx 1 kept");
+    cr_assert_eq(ledger_tx_begin(l, h2), ST_OK, "tx 2, guarded");
+    cr_assert_eq(move(&a, &b, "4"), ST_OK, "alice pays bob 4");
+    cr_assert_eq(ledger_tx_end(l, false), ST_OK, "tx 2 rolled back");
+    expect_balance(&a, "6", "alice after tx 2");
+    cr_assert_eq(ledger_tx_begin_unguarded(l, h3), ST_OK, "tx 3, unguarded");
+    cr_assert_eq(ledger_inner_begin(l), ST_OK, "inner savepoint");
+    cr_assert_eq(move(&a, &b, "5"), ST_OK, "alice pays bob 5 inside");
+    cr_assert_eq(move(&b, &carol, "1"), ST_OK, "bob pays carol 1 inside");
+    cr_assert_eq(ledger_inner_end(l, false), ST_OK, "inner rolled back");
+    cr_assert_eq(move(&a, &carol, "2"), ST_OK, "alice pays carol 2");
+    cr_assert_eq(ledger_tx_end(l, true), ST_OK, "tx 3 kept");
+    put_block(1);
+    cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
+    expect_balance(&a, "4", "alice");
+    expect_balance(&b, "3", "bob");
+    expect_balance(&carol, "3", "carol");
+    cr_assert(transfers_of(h1) == 2 && transfers_of(h2) == 0 && transfers_of(h3) == 1, "transfers stamped by hash");
+    cr_assert(audit_check("accounts_match_transfers"), "every account's totals are the sum of its transfers");
+    cr_assert_eq(ledger_block_begin(l, 2), ST_OK, "begin");
+    cr_assert_eq(ledger_tx_begin_unguarded(l, h4), ST_OK, "tx 4, unguarded");
+    cr_assert_eq(move(&a, &b, "4"), ST_OK, "alice pays bob all she holds");
+    ledger_block_abort(l);
+    expect_balance(&a, "4", "alice after the aborted block");
+    expect_balance(&b, "3", "bob after the aborted block");
+    cr_assert_eq(transfers_of(h4), 0, "nothing of the aborted block");
+    cr_assert(audit_check("accounts_match_transfers"), "still exact");
 }
 
 /* The block's memory of accounts holds 65,536 rows (LEDGER_MEMO_MAX_ROWS, ledger_int.h); past them

@@ -124,6 +124,21 @@ Test(ledger_tx, table_types_hash_like_the_vectors)
     }
 }
 
+/* The typeHashes kept for the table are its types' own; a type outside the table has none kept. */
+Test(ledger_tx, kept_type_hashes_are_the_types_own)
+{
+    unsigned n;
+    const ledger_eip712_type *types = ledger_tx_types(&n);
+    for (unsigned i = 0; i < n; i++) {
+        uint8_t h[32];
+        ledger_eip712_type_hash(h, &types[i]);
+        const uint8_t *kept = ledger_tx_type_hash(&types[i]);
+        cr_assert(kept && memcmp(kept, h, 32) == 0, "%s's typeHash is kept", types[i].name);
+    }
+    ledger_eip712_type copy = types[0];
+    cr_assert_null(ledger_tx_type_hash(&copy), "a type outside the table has no kept typeHash");
+}
+
 Test(ledger_tx, parses_a_signed_transfer)
 {
     ledger_tx tx;

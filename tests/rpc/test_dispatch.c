@@ -246,6 +246,40 @@ ParameterizedTest(int *i, rpc_dispatch, ids_are_echoed_exactly)
     cJSON_Delete(r);
 }
 
+/* Every number prints as cJSON prints it, whether it becomes a raw integer or stays a number. */
+static const double printed_cases[] = { 0, -0.0, 7, -3, 1.5, 1e3, 999999999999999, -999999999999999, 1e15, -1e15,
+                                        9007199254740991, 1e300, 0.1, -2.5e-7 };
+
+Test(rpc_dispatch, printed_numbers_are_cjsons_text)
+{
+    for (size_t i = 0; i < sizeof printed_cases / sizeof printed_cases[0]; i++) {
+        cJSON *fast = rpc_printed_number(printed_cases[i]), *slow = cJSON_CreateNumber(printed_cases[i]);
+        cr_assert(fast && slow, "out of memory");
+        char *a = cJSON_PrintUnformatted(fast), *b = cJSON_PrintUnformatted(slow);
+        cr_assert_str_eq(a, b, "%g prints as %s, cJSON prints %s", printed_cases[i], a, b);
+        cJSON_free(a);
+        cJSON_free(b);
+        cJSON_Delete(fast);
+        cJSON_Delete(slow);
+    }
+}
+
+/* The id of the answer is the text cJSON prints for the id's value. */
+Test(rpc_dispatch, numeric_ids_print_as_cjson_prints_them)
+{
+    static const char *const ids[][2] = { { "7", "7" }, { "-0", "-0" }, { "1e3", "1000" }, { "1.50", "1.5" },
+                                          { "123456789012345", "123456789012345" }, { "1e15", "1e+15" } };
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        char body[128], want[64];
+        snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"method\":\"echo\"}", ids[i][0]);
+        snprintf(want, sizeof want, "\"id\":%s,", ids[i][1]);
+        char *out = rpc_handle_body(server, body, strlen(body), false);
+        cr_assert_not_null(out, "no answer to %s", body);
+        cr_assert(strstr(out, want), "id %s answered as %s, expected %s", ids[i][0], out, want);
+        free(out);
+    }
+}
+
 Test(rpc_dispatch, unknown_method_answers_minus_32601)
 {
     cJSON *r = run("{\"jsonrpc\":\"2.0\",\"id\":\"q\",\"method\":\"nope\"}");
