@@ -105,22 +105,10 @@ static void post_all_ok(rpc_client *c, char **calls, size_t n, const char *what)
         cJSON_free(calls[i]);
 }
 
-/* The admin cookie of a node's data directory. */
-static void read_cookie(char *out, size_t cap, const char *datadir)
-{
-    char path[128];
-    snprintf(path, sizeof path, "%s/.cookie", datadir);
-    FILE *f = fopen(path, "r");
-    if (!f || !fgets(out, (int)cap, f))
-        bench_die("cookie");
-    fclose(f);
-    out[strcspn(out, "\r\n")] = 0;
-}
-
 static rpc_client *admin_client(const bench_node *n)
 {
     char token[256];
-    read_cookie(token, sizeof token, n->datadir);
+    bench_node_cookie(n, token, sizeof token);
     rpc_client *c = rpc_client_new(n->url, token, 60);
     if (!c)
         bench_die("client");
@@ -141,22 +129,6 @@ static char *admin_call(const char *method, cJSON *params, unsigned id)
     if (!text)
         bench_die("out of memory");
     return text;
-}
-
-static void advance(const bench_node *n, unsigned secs)
-{
-    rpc_client *c = admin_client(n);
-    cJSON *params = cJSON_CreateObject();
-    if (!params || !cJSON_AddNumberToObject(params, "seconds", secs))
-        bench_die("out of memory");
-    char *body = admin_call("admin_advanceTime", params, 1);
-    int status;
-    char *resp = NULL;
-    if (rpc_client_post(c, "/", body, strlen(body), &status, &resp) != ST_OK || !strstr(resp, "\"result\""))
-        bench_die("admin_advanceTime");
-    free(resp);
-    cJSON_free(body);
-    rpc_client_free(c);
 }
 
 /* Every voter gets one token by admin_mint and stakes it in pool 1 (Contribute, nonce 0). */
@@ -218,7 +190,7 @@ static void setup(const bench_node *n)
         calls[k] = dev_call("Propose", "{\"track\":\"treasury\",\"title\":\"bench\",\"body\":\"\",\"payload\":\"0x\"}", 0,
                             2 + k, k);
     post_all_ok(c, calls, 3, "Propose");
-    advance(n, VOTING_DELAY);
+    bench_node_advance(n, VOTING_DELAY);
     for (unsigned d = 0; d < ENG_DEV_ACCOUNTS; d++)
         for (unsigned k = 0; k < 2; k++)
             calls[2 * d + k] = dev_call("Vote", vote_members(members, PROPOSAL_FEW + k, 1, 1), d, (d == 0 ? 5 : 1) + k,

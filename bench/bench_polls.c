@@ -128,22 +128,7 @@ static void time_ballots(const char *daemon, size_t batches, double rate[SYSTEMS
         proposals[i] = dev_call("Propose", members, 0, 2 + i, i);
     }
     post_ok(n.url, proposals, SYSTEMS, "Propose");
-    char token[256], path[128];
-    snprintf(path, sizeof path, "%s/.cookie", n.datadir);
-    FILE *f = fopen(path, "r");
-    if (!f || !fgets(token, sizeof token, f))
-        bench_die("cookie");
-    fclose(f);
-    token[strcspn(token, "\r\n")] = 0;
-    rpc_client *admin = rpc_client_new(n.url, token, 60);
-    char body[128], *resp = NULL;
-    int status;
-    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"admin_advanceTime\",\"params\":{\"seconds\":%d}}",
-             SIGNAL_DELAY);
-    if (!admin || rpc_client_post(admin, "/", body, strlen(body), &status, &resp) != ST_OK || !strstr(resp, "\"result\""))
-        bench_die("admin_advanceTime");
-    free(resp);
-    rpc_client_free(admin);
+    bench_node_advance(&n, SIGNAL_DELAY);
     ballot_run r = { 0 };
     for (unsigned d = 0; d < ENG_DEV_ACCOUNTS; d++)
         r.nonce[d] = d == 0 ? 2 + SYSTEMS : 1;

@@ -141,27 +141,6 @@ static void post_batch_ok(rpc_client *c, char **calls, size_t n, const char *wha
         cJSON_free(calls[i]);
 }
 
-/* Moves the node's manual clock on by secs (admin_advanceTime with the data directory's cookie). */
-static void advance(const bench_node *n, unsigned secs)
-{
-    char path[128], token[256], body[160];
-    snprintf(path, sizeof path, "%s/.cookie", n->datadir);
-    FILE *f = fopen(path, "r");
-    if (!f || !fgets(token, sizeof token, f))
-        bench_die("cookie");
-    fclose(f);
-    token[strcspn(token, "\r\n")] = 0;
-    rpc_client *c = rpc_client_new(n->url, token, 60);
-    int status;
-    char *resp = NULL;
-    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"admin_advanceTime\",\"params\":{\"seconds\":%u}}",
-             secs);
-    if (!c || rpc_client_post(c, "/", body, strlen(body), &status, &resp) != ST_OK || !strstr(resp, "\"result\""))
-        bench_die("admin_advanceTime");
-    free(resp);
-    rpc_client_free(c);
-}
-
 /* Pool 1 by dev 0 (nonce 0); devs 0..VOTES-1 stake in it (dev 0: nonce 1); dev 0 proposes on the
  * treasury track (nonce 2: proposal 1); the clock passes the voting delay; devs 0..VOTES-1 vote
  * for it (dev 0: nonce 3, the others 1). */
@@ -179,7 +158,7 @@ static void setup(const bench_node *n)
     calls[0] = dev_call("Propose", "{\"track\":\"treasury\",\"title\":\"bench\",\"body\":\"\",\"payload\":\"0x\"}", 0, 2);
     post_batch_ok(c, calls, 1, "Propose");
     rpc_client_free(c);
-    advance(n, VOTING_DELAY);
+    bench_node_advance(n, VOTING_DELAY);
     if (!(c = rpc_client_new(n->url, NULL, 60)))
         bench_die("client");
     for (unsigned d = 0; d < VOTES; d++)

@@ -308,10 +308,10 @@ static void post_ok(const char *url, char **calls, size_t n, const char *what)
         cJSON_free(calls[i]);
 }
 
-/* A call to url (admin when token is set) whose result it returns (cJSON_Delete); dies on an error. */
-static cJSON *call(const char *url, const char *token, const char *method, const char *params_json)
+/* A call to url whose result it returns (cJSON_Delete); dies on an error. */
+static cJSON *call(const char *url, const char *method, const char *params_json)
 {
-    rpc_client *c = rpc_client_new(url, token, 600);
+    rpc_client *c = rpc_client_new(url, NULL, 60);
     cJSON *params = params_json ? cJSON_Parse(params_json) : NULL, *result = NULL, *error = NULL;
     if (!c || rpc_client_call(c, method, params, &result, &error) != RPC_OK) {
         char *text = error ? cJSON_PrintUnformatted(error) : NULL;
@@ -373,16 +373,9 @@ static void write_genesis(const char *path, const bench_run *r, const uint8_t pl
         bench_die("the genesis");
 }
 
-static void advance(const bench_node *n, const char *token, uint64_t seconds)
-{
-    char params[64];
-    snprintf(params, sizeof params, "{\"seconds\":%llu}", (unsigned long long)seconds);
-    cJSON_Delete(call(n->url, token, "admin_advanceTime", params));
-}
-
 static uint64_t node_time(const bench_node *n)
 {
-    cJSON *r = call(n->url, NULL, "node_info", NULL);
+    cJSON *r = call(n->url, "node_info", NULL);
     uint64_t t = (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(r, "time"));
     cJSON_Delete(r);
     return t;
@@ -392,7 +385,7 @@ static uint64_t vote_end(const bench_node *n, uint64_t poll)
 {
     char params[64];
     snprintf(params, sizeof params, "{\"id\":%llu}", (unsigned long long)poll);
-    cJSON *r = call(n->url, NULL, "gov_getProposal", params);
+    cJSON *r = call(n->url, "gov_getProposal", params);
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "timeline"), "voteEnd");
     if (!cJSON_IsNumber(v))
         bench_die("gov_getProposal's timeline.voteEnd");
@@ -404,7 +397,7 @@ static uint64_t vote_end(const bench_node *n, uint64_t poll)
 /* The ballot key, once its signature recovers to the attested, allowlisted enclave. */
 static void fetch_ballot_key(const bench_node *n, uint8_t key[LEDGER_BALLOT_KEY_LEN])
 {
-    cJSON *r = call(n->url, NULL, "enclave_getAttestation", NULL);
+    cJSON *r = call(n->url, "enclave_getAttestation", NULL);
     uint8_t sig[LEDGER_BALLOT_KEY_SIG_LEN], signer[20], enclave[20];
     if (ledger_hex_decode_exact(key, LEDGER_BALLOT_KEY_LEN, str_member(r, "ballotKey")) != ST_OK
         || ledger_hex_decode_exact(sig, sizeof sig, str_member(r, "ballotKeySignature")) != ST_OK
@@ -571,7 +564,7 @@ static bool results_agree(const bench_node *n, uint64_t poll, mpz_t *ours)
 {
     char params[64];
     snprintf(params, sizeof params, "{\"id\":%llu}", (unsigned long long)poll);
-    cJSON *r = call(n->url, NULL, "gov_getResults", params);
+    cJSON *r = call(n->url, "gov_getResults", params);
     const cJSON *scores = cJSON_GetObjectItemCaseSensitive(r, "scores");
     bool same = cJSON_GetArraySize(scores) == CHOICES && cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(r, "countedBlock"));
     for (int i = 0; same && i < CHOICES; i++) {
@@ -595,17 +588,6 @@ typedef struct poll_figures {
     size_t ballots;                 /* how many voters voted on it */
     bool agree;                     /* the published scores are the ones counted here */
 } poll_figures;
-
-static void read_cookie(char *out, size_t cap, const char *datadir)
-{
-    char path[128];
-    snprintf(path, sizeof path, "%s/.cookie", datadir);
-    FILE *f = fopen(path, "r");
-    if (!f || !fgets(out, (int)cap, f))
-        bench_die("cookie");
-    fclose(f);
-    out[strcspn(out, "\r\n")] = 0;
-}
 
 static void *derive_addresses(void *arg)
 {
@@ -637,7 +619,7 @@ static void run_node(const char *daemon, bench_run *r, poll_figures f[POLLS], do
         pthread_join(threads[t], NULL);
     bench_node n;
     uint8_t platform[20], measurement[32];
-    char genesis[128], token[256];
+    char genesis[128];
     bench_node_dir(&n);
     enclave_info(daemon, n.datadir, platform, measurement);
     snprintf(genesis, sizeof genesis, "%s/genesis.json", n.datadir);
@@ -647,7 +629,6 @@ static void run_node(const char *daemon, bench_run *r, poll_figures f[POLLS], do
     running = &n;
     atexit(stop_running);
     progress("node started");
-    read_cookie(token, sizeof token, n.datadir);
     char *c = dev_call("PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"" CAPACITY "\"}", 0, 0);
     post_ok(n.url, &c, 1, "PoolCreate");
     c = dev_call("Contribute", "{\"pool\":\"1\",\"amount\":\"" DEV_STAKE "\"}", 0, 1);
@@ -658,7 +639,7 @@ static void run_node(const char *daemon, bench_run *r, poll_figures f[POLLS], do
     /* the polls 1 and 2, POLL_GAP apart, both Active once the voting delay has passed */
     for (unsigned p = 0; p < POLLS; p++) {
         propose(&n, polls[p].system, 2 + p);
-        advance(&n, token, p + 1 < POLLS ? POLL_GAP : SIGNAL_DELAY);
+        bench_node_advance(&n, p + 1 < POLLS ? POLL_GAP : SIGNAL_DELAY);
     }
     fetch_ballot_key(&n, r->ballot_key);
     *recover = bench_recover_rate();
@@ -674,11 +655,11 @@ static void run_node(const char *daemon, bench_run *r, poll_figures f[POLLS], do
         /* up to a second before the close (the epochs on the way are settled), then the close alone */
         uint64_t end = vote_end(&n, 1 + p), now = node_time(&n);
         if (end > now + 1)
-            advance(&n, token, end - now - 1);
+            bench_node_advance(&n, end - now - 1);
         f[p].ecdh_per_s = ecdh_rate(r->ctx);
         f[p].inproc_per_s = count_in_process(r, polls[p].system, INPROC_BALLOTS);
         double c0 = bench_now();
-        advance(&n, token, end - node_time(&n));
+        bench_node_advance(&n, end - node_time(&n));
         f[p].close_s = bench_now() - c0;
         progress("poll closed and counted");
         mpz_t ours[CHOICES];

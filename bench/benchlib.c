@@ -205,6 +205,33 @@ void bench_node_launch(bench_node *n, const char *daemon, const char *genesis)
     sscanf(line + strlen("listening on "), "%63s", n->url);
 }
 
+void bench_node_cookie(const bench_node *n, char *out, size_t cap)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/.cookie", n->datadir);
+    FILE *f = fopen(path, "r");
+    if (!f || !fgets(out, (int)cap, f))
+        bench_die("cannot read the node's .cookie");
+    fclose(f);
+    out[strcspn(out, "\r\n")] = 0;
+}
+
+void bench_node_advance(const bench_node *n, uint64_t seconds)
+{
+    char token[256], body[160], *resp = NULL;
+    int status;
+    bench_node_cookie(n, token, sizeof token);
+    rpc_client *c = rpc_client_new(n->url, token, 600);
+    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"admin_advanceTime\",\"params\":{\"seconds\":%llu}}",
+             (unsigned long long)seconds);
+    if (!c || rpc_client_post(c, "/", body, strlen(body), &status, &resp) != ST_OK || !strstr(resp, "\"result\"")) {
+        fprintf(stderr, "bench: admin_advanceTime: %.300s\n", resp ? resp : "no answer");
+        bench_die("admin_advanceTime");
+    }
+    free(resp);
+    rpc_client_free(c);
+}
+
 void bench_node_stop(bench_node *n)
 {
     bench_node_halt(n);

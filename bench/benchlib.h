@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "engine/engine.h"
 #include "ledger/tx.h"
@@ -74,6 +75,13 @@ void bench_node_restart(bench_node *n, const char *daemon);
  * unless genesis is NULL. */
 void bench_node_dir(bench_node *n);
 void bench_node_launch(bench_node *n, const char *daemon, const char *genesis);
+/* The admin token of a running node: its data directory's .cookie, without the newline. Dies if
+ * it cannot be read. */
+void bench_node_cookie(const bench_node *n, char *out, size_t cap);
+/* Moves a running node's manual clock on by seconds (admin_advanceTime, which answers once the
+ * work the new time made due is done: settlements, a secret poll's count; 600 s at most). Dies
+ * unless it answers with a result. */
+void bench_node_advance(const bench_node *n, uint64_t seconds);
 
 /* The text of a JSON-RPC tx_send call {"jsonrpc", "id", "method", "params": tx} (release with
  * cJSON_free), and "[call,call,...]" of n calls (release with free). Die on out of memory. */

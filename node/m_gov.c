@@ -641,103 +641,72 @@ const rpc_method node_m_gov_list_tracks = {
     .summary = "The governance tracks and their rules",
     .result = "{lockPeriod, executionGrace, cancelBurnPpm, tracks: [...]}"
 };
-static const char *const gov_list_proposals_docs[] = {
-    RPC_PARAM_OPTIONAL "a state name",
-    RPC_PARAM_OPTIONAL "a track name",
-    RPC_PARAM_OPTIONAL "a proposal id, the \"next\" of the previous page",
-    RPC_PARAM_OPTIONAL "1 to 100 rows, default 20",
-    NULL
-};
 const rpc_method node_m_gov_list_proposals = {
     .name = "gov_listProposals", .params = list_params, .fn = list_proposals,
     .summary = "Proposals, newest first",
     .result = "{proposals: [proposal objects], next}",
-    .param_docs = gov_list_proposals_docs
+    .param_docs = NODE_PARAM_DOCS(RPC_PARAM_OPTIONAL "a state name",
+                                  RPC_PARAM_OPTIONAL "a track name",
+                                  RPC_PARAM_OPTIONAL "a proposal id, the \"next\" of the previous page",
+                                  NODE_DOC_LIMIT)
 };
-static const char *const gov_get_proposal_docs[] = { "a proposal id", NULL };
 const rpc_method node_m_gov_get_proposal = {
     .name = "gov_getProposal", .params = id_params, .fn = get_proposal,
     .summary = "One proposal with its tally",
     .result = "the proposal object",
-    .param_docs = gov_get_proposal_docs
+    .param_docs = NODE_PARAM_DOCS("a proposal id")
 };
-static const char *const gov_get_results_docs[] = { "a proposal id (a poll)", NULL };
 const rpc_method node_m_gov_get_results = {
     .name = "gov_getResults", .params = id_params, .fn = get_results,
     .summary = "A poll's scores, in choice order, and its winner",
     .result = "{proposal, state, system, secret, choices, scores, validVotes, invalidVotes?, totalVotes, scoresTotal, "
               "winner, final, enclave?, measurement?, ballotsHash?, report?, signature?, countedBlock?}",
-    .param_docs = gov_get_results_docs
-};
-static const char *const gov_get_secret_ballots_docs[] = {
-    "a proposal id (a secret poll)",
-    RPC_PARAM_OPTIONAL "an address, the \"next\" of the previous page",
-    RPC_PARAM_OPTIONAL "1 to 100 rows, default 20",
-    NULL
+    .param_docs = NODE_PARAM_DOCS("a proposal id (a poll)")
 };
 const rpc_method node_m_gov_get_secret_ballots = {
     .name = "gov_getSecretBallots", .params = votes_params, .fn = get_secret_ballots,
     .summary = "A secret poll's ballots by voter address: powers, weights and ciphertexts, and the ballots hash",
     .result = "{proposal, ballots: [{voter, conviction, power, weight, delegatedPower, delegatedWeight, ciphertext}], "
               "ballotsHash, next}",
-    .param_docs = gov_get_secret_ballots_docs
+    .param_docs = NODE_PARAM_DOCS("a proposal id (a secret poll)", NODE_DOC_NEXT_ADDRESS, NODE_DOC_LIMIT)
 };
-static const char *const gov_get_tally_docs[] = { "a proposal id", NULL };
 const rpc_method node_m_gov_get_tally = {
     .name = "gov_getTally", .params = id_params, .fn = get_tally,
     .summary = "A proposal's tally",
     .result = "{proposal, state, tally}",
-    .param_docs = gov_get_tally_docs
-};
-static const char *const gov_get_votes_docs[] = {
-    "a proposal id",
-    RPC_PARAM_OPTIONAL "an address, the \"next\" of the previous page",
-    RPC_PARAM_OPTIONAL "1 to 100 rows, default 20",
-    NULL
+    .param_docs = NODE_PARAM_DOCS("a proposal id")
 };
 const rpc_method node_m_gov_get_votes = {
     .name = "gov_getVotes", .params = votes_params, .fn = get_votes,
     .summary = "A proposal's votes by voter address",
     .result = "{votes: [vote objects], next}",
-    .param_docs = gov_get_votes_docs
+    .param_docs = NODE_PARAM_DOCS("a proposal id", NODE_DOC_NEXT_ADDRESS, NODE_DOC_LIMIT)
 };
-static const char *const gov_get_vote_docs[] = { "a proposal id", "the voter's address", NULL };
 const rpc_method node_m_gov_get_vote = {
     .name = "gov_getVote", .params = vote_params, .fn = get_vote,
     .summary = "One voter's vote on a proposal",
     .result = "the vote object, or null",
-    .param_docs = gov_get_vote_docs
-};
-static const char *const gov_voting_power_docs[] = {
-    "an address",
-    RPC_PARAM_OPTIONAL "a block height",
-    RPC_PARAM_OPTIONAL "a proposal id (its snapshot)",
-    NULL
+    .param_docs = NODE_PARAM_DOCS("a proposal id", "the voter's address")
 };
 const rpc_method node_m_gov_voting_power = {
     .name = "gov_votingPower", .params = power_params, .fn = voting_power,
     .summary = "An address's voting power at a height or a proposal's snapshot",
     .result = "{address, height, own, delegated, delegatedWeight, total}",
-    .param_docs = gov_voting_power_docs
-};
-static const char *const gov_get_delegation_docs[] = {
-    "an address",
-    RPC_PARAM_OPTIONAL "an address, the \"next\" of the previous page",
-    RPC_PARAM_OPTIONAL "1 to 100 rows, default 20",
-    NULL
+    .param_docs = NODE_PARAM_DOCS("an address",
+                                  RPC_PARAM_OPTIONAL "a block height",
+                                  RPC_PARAM_OPTIONAL "a proposal id (its snapshot)")
 };
 const rpc_method node_m_gov_get_delegation = {
     .name = "gov_getDelegation", .params = delegation_params, .fn = get_delegation,
     .summary = "An address's delegation and its delegators",
     .result = "{address, delegation, delegators, next}",
-    .param_docs = gov_get_delegation_docs
+    .param_docs = NODE_PARAM_DOCS("an address", NODE_DOC_NEXT_ADDRESS, NODE_DOC_LIMIT)
 };
-static const char *const gov_get_locks_docs[] = { "an address", NULL };
 const rpc_method node_m_gov_get_locks = {
     .name = "gov_getLocks", .params = address_params, .fn = get_locks,
     .summary = "An address's conviction locks in force",
     .result = "{address, now, locks, locked, lockedUntil, delegationLock}",
-    .param_docs = gov_get_locks_docs
+    .param_docs = NODE_PARAM_DOCS("an address")
 };
 const rpc_method node_m_gov_get_params = {
     .name = "gov_getParams", .fn = get_params,

@@ -458,65 +458,41 @@ static const char *const list_pools_params[] = { "cursor", "limit", "sort", NULL
 static const char *const position_params[] = { "address", "pool", NULL };
 static const char *const pool_page_params[] = { "pool", "cursor", "limit", NULL };
 static const char *const slash_params[] = { "state", "cursor", "limit", NULL };
-static const char *const staking_get_pool_docs[] = { "a pool id", NULL };
 const rpc_method node_m_staking_get_pool = {
     .name = "staking_getPool", .params = pool_params, .fn = get_pool,
     .summary = "One stake pool",
     .result = "the pool object",
-    .param_docs = staking_get_pool_docs
-};
-static const char *const staking_list_pools_docs[] = {
-    RPC_PARAM_OPTIONAL "the \"next\" of the previous page",
-    RPC_PARAM_OPTIONAL "1 to 100 rows, default 20",
-    RPC_PARAM_OPTIONAL "\"id\" (default) or \"stake\"",
-    NULL
+    .param_docs = NODE_PARAM_DOCS("a pool id")
 };
 const rpc_method node_m_staking_list_pools = {
     .name = "staking_listPools", .params = list_pools_params, .fn = list_pools,
     .summary = "Stake pools, by id or by stake",
     .result = "{pools: [pool objects], next}",
-    .param_docs = staking_list_pools_docs
+    .param_docs = NODE_PARAM_DOCS(NODE_DOC_NEXT, NODE_DOC_LIMIT, RPC_PARAM_OPTIONAL "\"id\" (default) or \"stake\"")
 };
-static const char *const staking_get_position_docs[] = { "a 0x-prefixed address", RPC_PARAM_OPTIONAL "one pool id", NULL };
 const rpc_method node_m_staking_get_position = {
     .name = "staking_getPosition", .params = position_params, .fn = get_position,
     .summary = "An address's positions in every pool (or one) with pending rewards",
     .result = "{address, positions: [...]}",
-    .param_docs = staking_get_position_docs
-};
-static const char *const staking_list_delegators_docs[] = {
-    "a pool id",
-    RPC_PARAM_OPTIONAL "an address, the \"next\" of the previous page",
-    RPC_PARAM_OPTIONAL "1 to 100 rows, default 20",
-    NULL
+    .param_docs = NODE_PARAM_DOCS("a 0x-prefixed address", RPC_PARAM_OPTIONAL "one pool id")
 };
 const rpc_method node_m_staking_list_delegators = {
     .name = "staking_listDelegators", .params = pool_page_params, .fn = list_delegators,
     .summary = "A pool's stakers by address",
     .result = "{delegators: [{address, shares, value, pendingRewards}], next}",
-    .param_docs = staking_list_delegators_docs
-};
-static const char *const staking_get_withdraw_queue_docs[] = {
-    "a pool id",
-    RPC_PARAM_OPTIONAL "the \"next\" of the previous page",
-    RPC_PARAM_OPTIONAL "1 to 100 rows, default 20",
-    NULL
+    .param_docs = NODE_PARAM_DOCS("a pool id", NODE_DOC_NEXT_ADDRESS, NODE_DOC_LIMIT)
 };
 const rpc_method node_m_staking_get_withdraw_queue = {
     .name = "staking_getWithdrawQueue", .params = pool_page_params, .fn = get_withdraw_queue,
     .summary = "A pool's FIFO withdraw queue",
     .result = "{pool, freeStake, requests: [...], next}",
-    .param_docs = staking_get_withdraw_queue_docs
-};
-static const char *const staking_list_slashes_docs[] = {
-    RPC_PARAM_OPTIONAL "\"pending\", \"applied\" or \"canceled\"",
-    RPC_PARAM_OPTIONAL "the \"next\" of the previous page",
-    RPC_PARAM_OPTIONAL "1 to 100 rows, default 20",
-    NULL
+    .param_docs = NODE_PARAM_DOCS("a pool id", NODE_DOC_NEXT, NODE_DOC_LIMIT)
 };
 const rpc_method node_m_staking_list_slashes = {
     .name = "staking_listSlashes", .params = slash_params, .fn = list_slashes,
     .summary = "Slashes of workers, newest first",
     .result = "{slashes: [...], next}",
-    .param_docs = staking_list_slashes_docs
+    .param_docs = NODE_PARAM_DOCS(RPC_PARAM_OPTIONAL "\"pending\", \"applied\" or \"canceled\"",
+                                  NODE_DOC_NEXT,
+                                  NODE_DOC_LIMIT)
 };

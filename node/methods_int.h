@@ -27,6 +27,16 @@ extern const rpc_method node_m_gov_get_secret_ballots;
 extern const rpc_method node_m_ledger_get_supply, node_m_ledger_get_account_history, node_m_ledger_get_events,
     node_m_settlement_list_epochs, node_m_gov_list_votes_by, node_m_staking_get_pool_rewards;
 
+/* A method entry's .param_docs written in the entry itself: NODE_PARAM_DOCS("a pool id",
+ * NODE_DOC_LIMIT) is the NULL-terminated array of those descriptions, one per name of .params in
+ * the same order (a compound literal: at file scope it is static, as the entry is). */
+#define NODE_PARAM_DOCS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+/* The descriptions of the paging params of list methods: the cursor (the "next" of the page
+ * before: an id, or an address) and the limit. */
+#define NODE_DOC_NEXT RPC_PARAM_OPTIONAL "the \"next\" of the previous page"
+#define NODE_DOC_NEXT_ADDRESS RPC_PARAM_OPTIONAL "an address, the \"next\" of the previous page"
+#define NODE_DOC_LIMIT RPC_PARAM_OPTIONAL "1 to 100 rows, default 20"
+
 /* The engine behind a call. */
 eng *node_engine(struct rpc_ctx *ctx);
 

@@ -7,7 +7,7 @@ TEST_LDADD = tests/lib/libtesthelp.a $(CORE_LDADD) $(CRITERION_LIBS)
 check_LIBRARIES += tests/lib/libtesthelp.a
 tests_lib_libtesthelp_a_SOURCES = tests/lib/testhelp.c tests/lib/testhelp.h tests/lib/node.c tests/lib/node.h \
 	tests/lib/engine_fixture.c tests/lib/engine_fixture.h tests/lib/rational.c tests/lib/rational.h \
-	tests/lib/rpc_loop.c tests/lib/rpc_loop.h
+	tests/lib/rpc_loop.c tests/lib/rpc_loop.h tests/lib/alloc_fail.c
 tests_lib_libtesthelp_a_CFLAGS = $(TEST_CFLAGS)
 EXTRA_DIST += tests/vectors
 include tests/ledger/local.mk

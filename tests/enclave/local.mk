@@ -1,6 +1,6 @@
 # tests/enclave/local.mk: the enclave tests, one Criterion binary per unit. test_seal compiles the
-# enclave-only seal.c itself (it is not in libcore); test_proto wraps malloc (test_settle and
-# test_count_unit malloc, realloc and calloc) to inject failures; test_process, test_settle,
+# enclave-only seal.c itself (it is not in libcore); test_proto, test_settle and test_count_unit
+# wrap malloc, realloc and calloc to inject failures (th_alloc_fail_at); test_process, test_settle,
 # test_ballot_key, test_count and test_handover spawn the built conclave-enclave.
 tests_enclave_TESTS = tests/enclave/test_proto tests/enclave/test_quote tests/enclave/test_platform \
 	tests/enclave/test_seal tests/enclave/test_process tests/enclave/test_settle \
@@ -10,7 +10,7 @@ tests_enclave_TESTS = tests/enclave/test_proto tests/enclave/test_quote tests/en
 check_PROGRAMS += $(tests_enclave_TESTS)
 TESTS += $(tests_enclave_TESTS)
 tests_enclave_test_proto_CFLAGS = $(TEST_CFLAGS)
-tests_enclave_test_proto_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc
+tests_enclave_test_proto_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc,--wrap=realloc,--wrap=calloc
 tests_enclave_test_proto_LDADD = $(TEST_LDADD)
 tests_enclave_test_quote_CFLAGS = $(TEST_CFLAGS)
 tests_enclave_test_quote_LDADD = $(TEST_LDADD)

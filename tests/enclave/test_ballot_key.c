@@ -39,36 +39,14 @@ TestSuite(enclave_ballot_key, .init = setup, .fini = teardown, .timeout = 120);
 
 static enc_host *start(const char *bin)
 {
-    enc_host *h = NULL;
-    int rc = enc_host_start(&h, bin, secret_path, sealed_dir);
-    cr_assert_eq(rc, ST_OK, "%s starts: %s", bin, st_str(rc));
-    return h;
-}
-
-static void stop_cleanly(enc_host *h)
-{
-    int ws;
-    cr_assert_eq(enc_host_stop(h, &ws), ST_OK, "it stops by itself when the socket closes");
-    cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "with exit status 0 (status 0x%x)", ws);
-}
-
-/* The address of the enclave's quoted key, and its measurement. */
-static void quoted(uint8_t addr[20], uint8_t measurement[32], enc_host *h, uint64_t chain_id)
-{
-    uint8_t quote[ENC_QUOTE_LEN];
-    size_t len = 0;
-    enc_quote q;
-    cr_assert_eq(enc_host_attest(h, chain_id, quote, &len), ST_OK, "a quote");
-    cr_assert_eq(enc_quote_verify(&q, quote, len, platform_addr), ST_OK, "that verifies");
-    ledger_sig_pubkey_address(addr, q.enclave_pub);
-    memcpy(measurement, q.measurement, 32);
+    return th_enclave_start(bin, secret_path, sealed_dir);
 }
 
 /* Asks for the ballot key for chain_id and checks it is signed by the quoted identity. */
 static void ballot_key(uint8_t key[33], enc_host *h, uint64_t chain_id)
 {
-    uint8_t sig[65], signer[20], addr[20], meas[32];
-    quoted(addr, meas, h, chain_id);
+    uint8_t sig[65], signer[20], addr[20];
+    th_enclave_quoted(h, chain_id, platform_addr, addr, NULL);
     cr_assert_eq(enc_host_ballot_key(h, chain_id, key, sig), ST_OK, "the enclave answers BALLOT_KEY_REQ");
     cr_assert(key[0] == 2 || key[0] == 3, "a compressed key");
     cr_assert_eq(ledger_ballot_key_signer(signer, chain_id, key, sig), ST_OK, "its signature recovers");
@@ -90,7 +68,7 @@ Test(enclave_ballot_key, is_signed_by_the_quoted_identity_for_each_chain)
     ballot_key(k1, h, 31337);
     ballot_key(k2, h, 1);
     cr_assert_arr_eq(k1, k2, 33, "one ballot key whatever the chain");
-    stop_cleanly(h);
+    th_enclave_stop_cleanly(h);
 }
 
 Test(enclave_ballot_key, is_sealed_and_the_same_after_a_restart)
@@ -101,15 +79,15 @@ Test(enclave_ballot_key, is_sealed_and_the_same_after_a_restart)
     enc_host *h = start(BIN);
 
     ballot_key(k1, h, 31337);
-    quoted(addr, meas, h, 31337);
-    stop_cleanly(h);
+    th_enclave_quoted(h, 31337, platform_addr, addr, meas);
+    th_enclave_stop_cleanly(h);
     ballot_file(path, sizeof path, meas);
     cr_assert_eq(stat(path, &st), 0, "the ballot key is sealed at %s", path);
     cr_assert_eq(st.st_mode & 0777, 0600, "mode 0600");
     cr_assert_eq(st.st_size, ENC_SEAL_FILE_LEN, "a sealed 32-byte secret");
     h = start(BIN);
     ballot_key(k2, h, 31337);
-    stop_cleanly(h);
+    th_enclave_stop_cleanly(h);
     cr_assert_arr_eq(k1, k2, 33, "the restarted enclave unsealed the same ballot key");
 }
 
@@ -120,7 +98,7 @@ Test(enclave_ballot_key, another_binary_has_another_key)
     size_t n;
     enc_host *h = start(BIN);
     ballot_key(k1, h, 31337);
-    stop_cleanly(h);
+    th_enclave_stop_cleanly(h);
 
     snprintf(copy, sizeof copy, "%s/conclave-enclave-changed", dir);
     char *bin = th_read_file(BIN, &n);
@@ -132,7 +110,7 @@ Test(enclave_ballot_key, another_binary_has_another_key)
     free(bin);
     h = start(copy);
     ballot_key(k2, h, 31337);
-    stop_cleanly(h);
+    th_enclave_stop_cleanly(h);
     cr_assert(memcmp(k1, k2, 33) != 0, "another measurement, another ballot key");
 }
 
@@ -142,8 +120,8 @@ Test(enclave_ballot_key, a_tampered_sealed_file_stops_the_start)
     char path[256];
     enc_host *h = start(BIN);
     ballot_key(k, h, 31337);
-    quoted(addr, meas, h, 31337);
-    stop_cleanly(h);
+    th_enclave_quoted(h, 31337, platform_addr, addr, meas);
+    th_enclave_stop_cleanly(h);
 
     ballot_file(path, sizeof path, meas);
     int fd = open(path, O_RDWR);
@@ -170,5 +148,5 @@ Test(enclave_ballot_key, a_malformed_request_gets_an_error_and_the_enclave_answe
     cr_assert_str_eq((char *)resp, "BALLOT_KEY_REQ: the payload must be an 8-byte chainId", "saying why");
     enc_host_resp_free(resp);
     ballot_key(k, h, 31337);
-    stop_cleanly(h);
+    th_enclave_stop_cleanly(h);
 }

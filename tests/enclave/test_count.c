@@ -37,26 +37,20 @@ static unsigned seed = 1;
 /* Starts the enclave with its stderr on stderr_fd (-1: ours) and learns its keys. */
 static void start_enclave(int stderr_fd)
 {
-    uint8_t quote[ENC_QUOTE_LEN], sig[65], signer[20];
-    size_t len = 0;
-    enc_quote q;
-    int saved = -1, rc;
+    uint8_t sig[65], signer[20];
+    int saved = -1;
 
     if (stderr_fd >= 0) {
         fflush(stderr);
         saved = dup(STDERR_FILENO);
         dup2(stderr_fd, STDERR_FILENO);
     }
-    rc = enc_host_start(&host, BIN, secret_path, sealed_dir);
+    host = th_enclave_start(BIN, secret_path, sealed_dir);
     if (saved >= 0) {
         dup2(saved, STDERR_FILENO);
         close(saved);
     }
-    cr_assert_eq(rc, ST_OK, "the enclave starts: %s", st_str(rc));
-    cr_assert_eq(enc_host_attest(host, CHAIN, quote, &len), ST_OK, "a quote");
-    cr_assert_eq(enc_quote_verify(&q, quote, len, platform_addr), ST_OK, "that verifies");
-    ledger_sig_pubkey_address(enclave_addr, q.enclave_pub);
-    memcpy(measurement, q.measurement, 32);
+    th_enclave_quoted(host, CHAIN, platform_addr, enclave_addr, measurement);
     cr_assert_eq(enc_host_ballot_key(host, CHAIN, ballot_key, sig), ST_OK, "the ballot key");
     cr_assert_eq(ledger_ballot_key_signer(signer, CHAIN, ballot_key, sig), ST_OK, "signed");
     cr_assert_arr_eq(signer, enclave_addr, 20, "by the enclave");
@@ -72,9 +66,7 @@ static void setup(void)
 static void teardown(void)
 {
     if (host) {
-        int ws;
-        cr_assert_eq(enc_host_stop(host, &ws), ST_OK, "the enclave stops by itself");
-        cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "with status 0 (0x%x)", ws);
+        th_enclave_stop_cleanly(host);
         host = NULL;
     }
     secp256k1_context_destroy(ctx);

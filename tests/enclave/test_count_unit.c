@@ -13,35 +13,7 @@
 #include "enclave/enclave.h"
 #include "governance/poll.h"
 #include "ledger/ballot_box.h"
-
-/* --- allocation failure injection --- */
-void *__real_malloc(size_t n);
-void *__wrap_malloc(size_t n);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_realloc(void *p, size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__wrap_calloc(size_t n, size_t size);
-static int countdown;  /* > 0: the countdown-th allocation from now fails */
-
-static bool inject(void)
-{
-    return countdown > 0 && --countdown == 0;
-}
-
-void *__wrap_malloc(size_t n)
-{
-    return inject() ? NULL : __real_malloc(n);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-    return inject() ? NULL : __real_realloc(p, n);
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-    return inject() ? NULL : __real_calloc(n, size);
-}
+#include "tests/lib/testhelp.h"
 
 #define CHAIN 5
 #define PROPOSAL 6
@@ -144,15 +116,15 @@ static void sweep(enum gov_poll_system system)
 {
     enc_count_report want, got;
     header.system = (uint8_t)system;
-    countdown = 0;
+    th_alloc_fail_at(0);
     cr_assert(try_count(&want), "the count without failures");
     cr_assert(want.valid == NB - 1 && want.invalid == 1, "eleven valid ballots, one invalid");
     int fail_at = 1;
     for (;; fail_at++) {
-        countdown = fail_at;
+        th_alloc_fail_at(fail_at);
         bool ok = try_count(&got);
-        bool injected = countdown == 0;
-        countdown = 0;
+        bool injected = th_alloc_failed();
+        th_alloc_fail_at(0);
         if (!injected) {
             cr_assert(ok, "with no failure left to inject it counts");
             break;
@@ -180,15 +152,15 @@ Test(enclave_count_unit, the_job_survives_every_allocation_failing_in_turn)
         bool injected;
         int rc = ST_OK;
         size_t off = 0;
-        countdown = fail_at;
+        th_alloc_fail_at(fail_at);
         j = enc_count_job_new(&header);
         while (j && rc == ST_OK && off < chunk_len) {
             size_t len = (size_t)chunk[off + 52] << 8 | chunk[off + 53];
             rc = enc_count_job_add(j, chunk + off, chunk + off + 20, chunk + off + ENC_COUNT_BALLOT_FIXED, len);
             off += ENC_COUNT_BALLOT_FIXED + len;
         }
-        injected = countdown == 0;
-        countdown = 0;
+        injected = th_alloc_failed();
+        th_alloc_fail_at(0);
         cr_assert(rc == ST_OK || rc == ST_NOMEM, "adding fails only for memory: %s", st_str(rc));
         if (j && rc == ST_OK) {
             uint8_t type;

@@ -44,18 +44,9 @@ TestSuite(enclave_process, .init = setup, .fini = teardown, .timeout = 120);
 
 static enc_host *start(const char *bin, const char *sealed)
 {
-    enc_host *h = NULL;
-    int rc = enc_host_start(&h, bin, secret_path, sealed);
-    cr_assert_eq(rc, ST_OK, "%s starts: %s", bin, st_str(rc));
+    enc_host *h = th_enclave_start(bin, secret_path, sealed);
     cr_assert_gt(enc_host_pid(h), 0, "with a pid");
     return h;
-}
-
-static void stop_cleanly(enc_host *h)
-{
-    int ws;
-    cr_assert_eq(enc_host_stop(h, &ws), ST_OK, "it stops by itself when the socket closes");
-    cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "with exit status 0 (status 0x%x)", ws);
 }
 
 /* Asks for a quote and verifies it against the platform. */
@@ -184,7 +175,7 @@ Test(enclave_process, starts_answers_pings_and_stops_cleanly)
     enc_host *h = start(BIN, sealed_dir);
     for (int i = 0; i < 3; i++)
         cr_assert_eq(enc_host_ping(h), ST_OK, "ping %d", i);
-    stop_cleanly(h);
+    th_enclave_stop_cleanly(h);
     cr_assert_eq(enc_host_stop(NULL, NULL), ST_OK, "stopping NULL is a no-op");
 }
 
@@ -235,7 +226,7 @@ Test(enclave_process, runs_without_capabilities_privileges_or_other_descriptors)
     closedir(fds);
     cr_assert_eq(open_fds, want_fds, "%u descriptors", want_fds);
     cr_assert_eq(enc_host_ping(h), ST_OK, "and it still answers");
-    stop_cleanly(h);
+    th_enclave_stop_cleanly(h);
 }
 
 /* Waits (bounded) until pid has exited. */
@@ -288,7 +279,7 @@ Test(enclave_process, quotes_carry_the_binary_measurement_and_the_chain)
     cr_assert_arr_eq(q1.measurement, meas, 32, "the quote's measurement is sha256 of the binary");
     attest(&q2, h, 1);
     cr_assert_arr_eq(q2.enclave_pub, q1.enclave_pub, 64, "one enclave key across quotes");
-    stop_cleanly(h);
+    th_enclave_stop_cleanly(h);
 }
 
 /* The sealed file of a measurement, as seal.h names it. */
@@ -307,13 +298,13 @@ Test(enclave_process, a_restart_unseals_the_same_key)
     char path[256];
     struct stat st;
     attest(&q1, h, 31337);
-    stop_cleanly(h);
+    th_enclave_stop_cleanly(h);
     sealed_path(path, sizeof path, sealed_dir, q1.measurement);
     cr_assert_eq(stat(path, &st), 0, "the key is sealed at %s", path);
     cr_assert_eq(st.st_mode & 0777, 0600, "mode 0600");
     h = start(BIN, sealed_dir);
     attest(&q2, h, 31337);
-    stop_cleanly(h);
+    th_enclave_stop_cleanly(h);
     cr_assert_arr_eq(q2.enclave_pub, q1.enclave_pub, 64, "the restarted enclave unsealed the same key");
 }
 
@@ -328,7 +319,7 @@ Test(enclave_process, a_changed_binary_gets_another_key_and_cannot_unseal_the_fi
 
     h = start(BIN, sealed_dir);
     attest(&q1, h, 31337);
-    stop_cleanly(h);
+    th_enclave_stop_cleanly(h);
 
     snprintf(copy, sizeof copy, "%s/conclave-enclave-changed", dir);
     changed_copy(copy);
@@ -336,7 +327,7 @@ Test(enclave_process, a_changed_binary_gets_another_key_and_cannot_unseal_the_fi
     cr_assert(memcmp(meas, q1.measurement, 32) != 0, "one appended byte, another measurement");
     h = start(copy, sealed_dir);
     attest(&q2, h, 31337);
-    stop_cleanly(h);
+    th_enclave_stop_cleanly(h);
     cr_assert_arr_eq(q2.measurement, meas, 32, "the copy's quote carries the copy's measurement");
     cr_assert(memcmp(q2.enclave_pub, q1.enclave_pub, 64) != 0, "and a different enclave key");
 
@@ -414,7 +405,7 @@ Test(enclave_process, generic_calls_return_error_frames_to_the_caller)
     cr_assert_not_null(strstr((char *)resp, "SETTLE_REQ"), "the message names it: %s", (char *)resp);
     enc_host_resp_free(resp);
     cr_assert_eq(enc_host_ping(h), ST_OK, "and the enclave lives on");
-    stop_cleanly(h);
+    th_enclave_stop_cleanly(h);
 }
 
 Test(enclave_process, a_frame_cut_by_the_end_of_stream_exits_with_an_io_status)
@@ -557,7 +548,7 @@ Test(enclave_process, a_call_without_a_deadline_is_a_caller_bug)
     cr_assert_eq(enc_host_call(h, ENC_MSG_PING, NULL, 3, &type, &resp, &len, WAIT_MS), ST_INVALID,
                  "a NULL payload must be empty");
     cr_assert_eq(enc_host_ping(h), ST_OK, "nothing was sent: the handle still works");
-    stop_cleanly(h);
+    th_enclave_stop_cleanly(h);
 }
 
 /* Drives an exchange to its end, waiting (bounded) on the socket between steps. Returns its status. */

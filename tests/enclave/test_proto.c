@@ -11,20 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "enclave/proto.h"
-
-/* --- malloc failure injection --- */
-void *__real_malloc(size_t n);
-void *__wrap_malloc(size_t n);
-static int fail_next_malloc;
-
-void *__wrap_malloc(size_t n)
-{
-    if (fail_next_malloc) {
-        fail_next_malloc = 0;
-        return NULL;
-    }
-    return __real_malloc(n);
-}
+#include "tests/lib/testhelp.h"
 
 /* --- streams --- */
 
@@ -384,9 +371,9 @@ Test(enclave_proto, a_failed_allocation_is_reported_and_the_stream_stays_in_step
     put_frame(&b, ENC_MSG_PING, "next", 4);
     fd = stream_of(&b, &t, &f);
     enc_frame_init(&fr);
-    fail_next_malloc = 1;
+    th_alloc_fail_at(1);
     rc = enc_proto_read(&fr, fd, 5000);
-    fail_next_malloc = 0;
+    th_alloc_fail_at(0);
     cr_assert_eq(rc, ST_NOMEM, "no memory for the payload: %s", st_str(rc));
     cr_assert_null(fr.payload, "nothing is held");
     expect_frame(fd, ENC_MSG_PING, "next", 4, "the following frame");

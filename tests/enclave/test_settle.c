@@ -25,35 +25,6 @@
 #define BIN TEST_BUILDDIR "/conclave-enclave"
 #define WAIT_MS 10000
 
-/* --- allocation failure injection --- */
-void *__real_malloc(size_t n);
-void *__wrap_malloc(size_t n);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_realloc(void *p, size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__wrap_calloc(size_t n, size_t size);
-static int countdown;  /* > 0: the countdown-th allocation from now fails */
-
-static bool inject(void)
-{
-    return countdown > 0 && --countdown == 0;
-}
-
-void *__wrap_malloc(size_t n)
-{
-    return inject() ? NULL : __real_malloc(n);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-    return inject() ? NULL : __real_realloc(p, n);
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-    return inject() ? NULL : __real_calloc(n, size);
-}
-
 /* --- fixture: one input and one report per test --- */
 static enc_settle_input in;
 static enc_settle_report rep;
@@ -957,10 +928,10 @@ static int each_allocation_fails(int (*op)(void), const char *what)
 {
     for (int k = 1; k < 1000; k++) {
         int rc;
-        countdown = k;
+        th_alloc_fail_at(k);
         rc = op();
-        if (countdown > 0) {
-            countdown = 0;
+        if (!th_alloc_failed()) {
+            th_alloc_fail_at(0);
             cr_assert_eq(rc, ST_OK, "%s: succeeds with enough memory: %s", what, st_str(rc));
             return k - 1;
         }
@@ -1046,20 +1017,13 @@ Test(enclave_settle, allocation_failures_are_reported_and_leave_the_targets_unch
 
 static enc_host *start_enclave(uint8_t enclave_addr[20])
 {
-    uint8_t platform_addr[20], quote[ENC_QUOTE_LEN];
+    uint8_t platform_addr[20];
     char secret_path[128], sealed_dir[128];
-    enc_host *h = NULL;
-    enc_quote q;
-    size_t len;
-    int rc;
     cr_assert_not_null(mkdtemp(dir), "a temporary directory");
     have_dir = true;
     th_enclave_platform(dir, secret_path, sealed_dir, platform_addr);
-    rc = enc_host_start(&h, BIN, secret_path, sealed_dir);
-    cr_assert_eq(rc, ST_OK, "the enclave starts: %s", st_str(rc));
-    cr_assert_eq(enc_host_attest(h, in.chain_id, quote, &len), ST_OK, "a quote");
-    cr_assert_eq(enc_quote_verify(&q, quote, len, platform_addr), ST_OK, "that verifies");
-    ledger_sig_pubkey_address(enclave_addr, q.enclave_pub);
+    enc_host *h = th_enclave_start(BIN, secret_path, sealed_dir);
+    th_enclave_quoted(h, in.chain_id, platform_addr, enclave_addr, NULL);
     return h;
 }
 
@@ -1109,7 +1073,6 @@ Test(enclave_settle, the_enclave_settles_signs_and_refuses_malformed_requests)
     uint8_t addr[20], *req;
     size_t len;
     enc_host *h;
-    int ws;
     channels_epoch();
     h = start_enclave(addr);
     enclave_settles(h, addr);
@@ -1123,8 +1086,7 @@ Test(enclave_settle, the_enclave_settles_signs_and_refuses_malformed_requests)
     expect_error(h, req, len, "version 1");
     free(req);
     enclave_settles(h, addr);
-    cr_assert_eq(enc_host_stop(h, &ws), ST_OK, "it stops by itself");
-    cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "with status 0 (0x%x): never killed by its filter", ws);
+    th_enclave_stop_cleanly(h);
 }
 
 /* Thousands of workers and channels: large allocations (mmap, mremap, munmap) under the filter. */
@@ -1132,7 +1094,6 @@ Test(enclave_settle, the_enclave_settles_a_large_epoch)
 {
     uint8_t addr[20];
     enc_host *h;
-    int ws;
     base_params();
     for (uint32_t i = 0; i < 3000; i++) {
         enc_worker_in *w = enc_settle_input_add_worker(&in);
@@ -1159,6 +1120,5 @@ Test(enclave_settle, the_enclave_settles_a_large_epoch)
     h = start_enclave(addr);
     enclave_settles(h, addr);
     cr_assert_gt(rep.n_ops, 3000, "a long report");
-    cr_assert_eq(enc_host_stop(h, &ws), ST_OK, "it stops by itself");
-    cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "with status 0 (0x%x)", ws);
+    th_enclave_stop_cleanly(h);
 }

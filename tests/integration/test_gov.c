@@ -41,34 +41,8 @@ TestSuite(integration_gov, .init = setup, .fini = teardown, .timeout = 90);
 /* Pool 1 by dev 0; devs 0, 1, 2 stake 100, 200, 300 tokens (total power 600 tokens). */
 static void stake_all(void)
 {
-    cJSON_Delete(th_send_ok(&node, 0, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"1000000" TOKEN "\"}"));
     static const char *const stakes[] = { "100", "200", "300" };
-    for (unsigned i = 0; i < 3; i++)
-        cJSON_Delete(th_send_ok(&node, i, "Contribute", "{\"pool\":\"1\",\"amount\":\"%s" TOKEN "\"}", stakes[i]));
-}
-
-/* The payload JSON text as the 0x-hex of its bytes. Returns a static buffer. */
-static const char *hex_of(const char *text)
-{
-    static char out[1024];
-    size_t n = strlen(text);
-    cr_assert_lt(2 + 2 * n, sizeof out, "payload fits");
-    strcpy(out, "0x");
-    for (size_t i = 0; i < n; i++)
-        snprintf(out + 2 + 2 * i, 3, "%02x", (unsigned char)text[i]);
-    return out;
-}
-
-/* Proposes by who on track; returns the proposal id from ProposalCreated. */
-static unsigned propose(unsigned who, const char *track, const char *payload)
-{
-    cJSON *events = th_send_ok(&node, who, "Propose", "{\"track\":\"%s\",\"title\":\"A title\",\"body\":\"Why.\",\"payload\":\"%s\"}",
-                               track, hex_of(payload));
-    const cJSON *ev = cJSON_GetArrayItem(events, cJSON_GetArraySize(events) - 1);
-    cr_assert_str_eq(th_str(ev, "type"), "ProposalCreated", "event");
-    unsigned id = (unsigned)th_num(ev, "proposal");
-    cJSON_Delete(events);
-    return id;
+    th_stake(&node, 0, stakes, 3);
 }
 
 static void vote(unsigned who, unsigned id, unsigned support, unsigned conviction)
@@ -153,7 +127,7 @@ Test(integration_gov, a_treasury_spend_runs_its_whole_course_and_executes_once)
     char payload[160];
     snprintf(payload, sizeof payload, "{\"kind\":\"spend\",\"to\":\"%s\",\"amount\":\"7" TOKEN "\"}", addr[5]);
     char *before = free_of(5);
-    unsigned id = propose(0, "treasury", payload);
+    unsigned id = th_propose(&node, 0, "treasury", payload);
     cJSON *resp = proposal(id);
     const cJSON *p = th_result(resp);
     cr_assert_str_eq(th_str(p, "state"), "Pending", "pending");
@@ -230,7 +204,7 @@ Test(integration_gov, a_treasury_spend_runs_its_whole_course_and_executes_once)
 Test(integration_gov, a_parameter_change_is_in_force_once_executed)
 {
     stake_all();
-    unsigned id = propose(0, "params", "{\"kind\":\"param\",\"name\":\"staking.minContribution\",\"value\":\"5" TOKEN "\"}");
+    unsigned id = th_propose(&node, 0, "params", "{\"kind\":\"param\",\"name\":\"staking.minContribution\",\"value\":\"5" TOKEN "\"}");
     th_node_advance(&node, HOUR);
     vote(2, id, 1, 1);
     th_node_advance(&node, 3 * DAY + DAY);
@@ -258,10 +232,10 @@ Test(integration_gov, defeated_canceled_and_expired_proposals)
     stake_all();
     /* defeated: 5 tokens of 600 vote, short of the 10% quorum */
     cJSON_Delete(th_send_ok(&node, 3, "Contribute", "{\"pool\":\"1\",\"amount\":\"5" TOKEN "\"}"));
-    unsigned defeated = propose(0, "treasury", "");
+    unsigned defeated = th_propose(&node, 0, "treasury", "");
     /* canceled while Pending: 10% of the deposit burned */
     char *before = free_of(1);
-    unsigned canceled = propose(1, "treasury", "");
+    unsigned canceled = th_propose(&node, 1, "treasury", "");
     cJSON_Delete(th_send_ok(&node, 1, "ProposalCancel", "{\"proposal\":\"%u\"}", canceled));
     char *after = free_of(1);
     cr_assert_str_eq(before, "999800" TOKEN, "1,000,000 less the 200 staked");
@@ -269,7 +243,7 @@ Test(integration_gov, defeated_canceled_and_expired_proposals)
     free(before);
     free(after);
     expect_state(canceled, "Canceled");
-    unsigned expired = propose(2, "treasury", "");
+    unsigned expired = th_propose(&node, 2, "treasury", "");
     th_node_advance(&node, HOUR);
     vote(3, defeated, 1, 1);
     vote(2, expired, 1, 1);
@@ -309,7 +283,7 @@ Test(integration_gov, a_delegate_votes_with_its_delegators_power_until_one_votes
     cr_assert_str_eq(th_str(r, "delegatedWeight"), "400" TOKEN, "at 2x");
     cJSON_Delete(resp);
 
-    unsigned id = propose(0, "treasury", "");
+    unsigned id = th_propose(&node, 0, "treasury", "");
     th_node_advance(&node, HOUR);
     vote(0, id, 1, 1);             /* 100 + 400 */
     expect_tally(id, "500", "0", "0", "300");
@@ -326,7 +300,7 @@ Test(integration_gov, a_delegate_votes_with_its_delegators_power_until_one_votes
 Test(integration_gov, stake_moved_after_the_snapshot_does_not_count)
 {
     stake_all();
-    unsigned id = propose(0, "treasury", "");
+    unsigned id = th_propose(&node, 0, "treasury", "");
     cJSON_Delete(th_send_ok(&node, 3, "Contribute", "{\"pool\":\"1\",\"amount\":\"500" TOKEN "\"}"));
     cJSON_Delete(th_send_ok(&node, 2, "Withdraw", "{\"pool\":\"1\",\"shares\":\"300" TOKEN "\"}"));
     cJSON *resp = th_callf(&node, "gov_votingPower", "{\"address\":\"%s\",\"proposal\":%u}", addr[3], id);
@@ -342,7 +316,7 @@ Test(integration_gov, stake_moved_after_the_snapshot_does_not_count)
 Test(integration_gov, a_conviction_vote_locks_the_stake_and_shows_until_when)
 {
     stake_all();
-    unsigned id = propose(0, "treasury", "");
+    unsigned id = th_propose(&node, 0, "treasury", "");
     th_node_advance(&node, HOUR);
     vote(1, id, 1, 2);
     cJSON *resp = proposal(id);
@@ -385,11 +359,11 @@ Test(integration_gov, bad_input_is_refused_with_clear_errors)
     cr_assert_eq(th_error_code(resp), -32602, "conviction 7");
     cJSON_Delete(resp);
     resp = th_send(&node, 0, "Propose", "{\"track\":\"treasury\",\"title\":\"t\",\"body\":\"b\",\"payload\":\"%s\"}",
-                   hex_of("{\"kind\":\"spend\",\"to\":\"0x0000000000000000000000000000000000000001\",\"amount\":\"1000001" TOKEN "\"}"));
+                   th_hex_text("{\"kind\":\"spend\",\"to\":\"0x0000000000000000000000000000000000000001\",\"amount\":\"1000001" TOKEN "\"}"));
     cr_assert_eq(th_error_code(resp), -32602, "a spend above the cap");
     cJSON_Delete(resp);
     resp = th_send(&node, 0, "Propose", "{\"track\":\"params\",\"title\":\"t\",\"body\":\"b\",\"payload\":\"%s\"}",
-                   hex_of("{\"kind\":\"param\",\"name\":\"rewards.feePpm\",\"value\":\"1000001\"}"));
+                   th_hex_text("{\"kind\":\"param\",\"name\":\"rewards.feePpm\",\"value\":\"1000001\"}"));
     cr_assert_eq(th_error_code(resp), -32602, "a parameter out of bounds");
     cJSON_Delete(resp);
     cr_assert_eq(th_nonce(&node, 1), nonce, "refused transactions consume no nonce");
@@ -406,7 +380,7 @@ Test(integration_gov, defeated_by_approval_and_by_a_tie_with_the_deposit_back)
 {
     stake_all();
     char *before = free_of(0);
-    unsigned against = propose(0, "treasury", ""), tie = propose(0, "treasury", ""), twothirds = propose(0, "root", "");
+    unsigned against = th_propose(&node, 0, "treasury", ""), tie = th_propose(&node, 0, "treasury", ""), twothirds = th_propose(&node, 0, "root", "");
     th_node_advance(&node, HOUR);
     vote(1, against, 1, 1);        /* for 200 */
     vote(2, against, 0, 1);        /* against 300: 200 / 500 is not above 50% */
@@ -447,7 +421,7 @@ Test(integration_gov, a_payload_that_cannot_run_fails_changes_nothing_and_return
 {
     stake_all();
     char *before = free_of(0);
-    unsigned id = propose(0, "enclave",
+    unsigned id = th_propose(&node, 0, "enclave",
                           "{\"kind\":\"enclaveRemove\",\"measurement\":\"0x0101010101010101010101010101010101010101010101010101010101010101\"}");
     th_node_advance(&node, HOUR);
     vote(2, id, 1, 1);
@@ -477,7 +451,7 @@ Test(integration_gov, the_conviction_table_weights_and_locks)
     cJSON *resp = th_call(&node, "gov_listTracks", NULL);
     cr_assert_eq(th_num(th_result(resp), "lockPeriod"), 7 * DAY, "the dev chain's lock period");
     cJSON_Delete(resp);
-    unsigned id = propose(0, "treasury", "");
+    unsigned id = th_propose(&node, 0, "treasury", "");
     th_node_advance(&node, HOUR);
     double end = vote_end_of(id);
     for (unsigned c = 0; c <= 6; c++) {
@@ -580,7 +554,7 @@ Test(integration_gov, proposing_without_the_deposit_fails_and_changes_nothing)
 Test(integration_gov, the_read_methods_refuse_bad_params)
 {
     stake_all();
-    unsigned id = propose(0, "treasury", "");
+    unsigned id = th_propose(&node, 0, "treasury", "");
     static const struct {
         const char *method, *params;
         int code;
@@ -632,7 +606,7 @@ Test(integration_gov, a_delegate_changing_its_vote_moves_what_it_carries_and_an_
     cr_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(th_result(resp), "next")), "the end");
     cJSON_Delete(resp);
 
-    unsigned id = propose(0, "treasury", "");
+    unsigned id = th_propose(&node, 0, "treasury", "");
     th_node_advance(&node, HOUR);
     vote(2, id, 0, 1);             /* dev 2 first, directly: against 300 */
     expect_tally(id, "0", "300", "0", "300");
@@ -670,7 +644,7 @@ Test(integration_gov, a_delegate_carries_each_delegators_own_floored_weight_and_
     cJSON_Delete(th_send_ok(&node, 2, "Contribute", "{\"pool\":\"1\",\"amount\":\"10000000000000000008\"}"));
     cJSON_Delete(th_send_ok(&node, 1, "Delegate", "{\"to\":\"%s\",\"conviction\":\"0\"}", addr[3]));
     cJSON_Delete(th_send_ok(&node, 2, "Delegate", "{\"to\":\"%s\",\"conviction\":\"0\"}", addr[3]));
-    unsigned id = propose(0, "treasury", "");
+    unsigned id = th_propose(&node, 0, "treasury", "");
     cJSON *resp = th_callf(&node, "gov_votingPower", "{\"address\":\"%s\",\"proposal\":%u}", addr[3], id);
     const cJSON *r = th_result(resp);
     cr_assert_str_eq(th_str(r, "delegated"), "20000000000000000014", "both delegators' power");
@@ -724,7 +698,7 @@ Test(integration_gov, an_enclave_measurement_removed_by_governance_settles_nothi
     cr_assert(enclave_allowlisted(measurement), "a new dev chain allowlists the enclave build it runs");
     stake_all();
     snprintf(payload, sizeof payload, "{\"kind\":\"enclaveRemove\",\"measurement\":\"%s\"}", measurement);
-    unsigned id = propose(0, "enclave", payload);
+    unsigned id = th_propose(&node, 0, "enclave", payload);
     th_node_advance(&node, HOUR);
     vote(1, id, 1, 1);
     vote(2, id, 1, 1);

@@ -20,39 +20,15 @@
 #define HOUR 3600
 #define DAY 86400
 
-static th_node node;
+static th_node *const node = &th_suite_node;
 
-static void setup(void)
-{
-    memset(&node, 0, sizeof node);
-    th_node_start(&node, false);
-}
-
-static void teardown(void)
-{
-    th_node_cleanup(&node);
-}
-
-TestSuite(integration_polls, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(integration_polls, .init = th_suite_node_start, .fini = th_suite_node_stop, .timeout = 120);
 
 static void stake_and_delegate(void)
 {
-    th_send_done(&node, 0, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"1000000" TOKEN "\"}");
     static const char *const stakes[] = { "100", "200", "300", "400" };
-    for (unsigned i = 0; i < 4; i++)
-        th_send_done(&node, i + 1, "Contribute", "{\"pool\":\"1\",\"amount\":\"%s" TOKEN "\"}", stakes[i]);
-    th_send_done(&node, 4, "Delegate", "{\"to\":\"%s\",\"conviction\":\"1\"}", th_addr(1));
-}
-
-static const char *hex_of(const char *text)
-{
-    static char out[1024];
-    size_t n = strlen(text);
-    cr_assert_lt(2 + 2 * n, sizeof out, "payload fits");
-    strcpy(out, "0x");
-    for (size_t i = 0; i < n; i++)
-        snprintf(out + 2 + 2 * i, 3, "%02x", (unsigned char)text[i]);
-    return out;
+    th_stake(node, 1, stakes, 4);
+    th_send_done(node, 4, "Delegate", "{\"to\":\"%s\",\"conviction\":\"1\"}", th_addr(1));
 }
 
 /* A poll of system with choices (the inside of a JSON array) by dev 1 on the signal track. */
@@ -60,13 +36,7 @@ static unsigned propose_poll(const char *system, const char *choices)
 {
     char payload[512];
     snprintf(payload, sizeof payload, "{\"kind\":\"poll\",\"system\":\"%s\",\"choices\":[%s]}", system, choices);
-    cJSON *events = th_send_ok(&node, 1, "Propose", "{\"track\":\"signal\",\"title\":\"A poll\",\"body\":\"Which?\",\"payload\":\"%s\"}",
-                               hex_of(payload));
-    const cJSON *ev = cJSON_GetArrayItem(events, cJSON_GetArraySize(events) - 1);
-    cr_assert_str_eq(th_str(ev, "type"), "ProposalCreated", "event");
-    unsigned id = (unsigned)th_num(ev, "proposal");
-    cJSON_Delete(events);
-    return id;
+    return th_propose(node, 1, "signal", payload);
 }
 
 /* The choice as the inside of a JSON string. */
@@ -85,7 +55,7 @@ static const char *escaped(const char *choice)
 
 static void ballot(unsigned who, unsigned id, const char *choice, unsigned conviction)
 {
-    cJSON *events = th_send_ok(&node, who, "Ballot", "{\"proposal\":\"%u\",\"choice\":\"%s\",\"conviction\":\"%u\"}", id,
+    cJSON *events = th_send_ok(node, who, "Ballot", "{\"proposal\":\"%u\",\"choice\":\"%s\",\"conviction\":\"%u\"}", id,
                                escaped(choice), conviction);
     const cJSON *ev = cJSON_GetArrayItem(events, 0);
     cr_assert(strncmp(th_str(ev, "type"), "Ballot", 6) == 0, "a Ballot event: %s", cJSON_PrintUnformatted(events));
@@ -95,7 +65,7 @@ static void ballot(unsigned who, unsigned id, const char *choice, unsigned convi
 
 static void ballot_refused(unsigned who, unsigned id, const char *choice, const char *reason)
 {
-    cJSON *resp = th_send(&node, who, "Ballot", "{\"proposal\":\"%u\",\"choice\":\"%s\",\"conviction\":\"1\"}", id, escaped(choice));
+    cJSON *resp = th_send(node, who, "Ballot", "{\"proposal\":\"%u\",\"choice\":\"%s\",\"conviction\":\"1\"}", id, escaped(choice));
     const cJSON *r = th_result(resp);
     cr_assert_str_eq(th_str(r, "status"), "failed", "refused: %s", cJSON_PrintUnformatted(resp));
     cr_assert(strstr(th_str(r, "error"), reason), "reason \"%s\" in %s", reason, th_str(r, "error"));
@@ -107,7 +77,7 @@ static void ballot_refused(unsigned who, unsigned id, const char *choice, const 
 static void expect_results(unsigned id, const char *scores, const char *total, unsigned ballots, const char *state,
                            unsigned winner, bool final)
 {
-    cJSON *resp = th_callf(&node, "gov_getResults", "{\"id\":%u}", id);
+    cJSON *resp = th_callf(node, "gov_getResults", "{\"id\":%u}", id);
     const cJSON *r = th_result(resp);
     char *text = cJSON_PrintUnformatted(r);
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(r, "scores"), *item;
@@ -143,9 +113,9 @@ Test(integration_polls, a_poll_of_each_system_counts_its_ballots_exactly_and_pub
     unsigned copeland = propose_poll("copeland", "\"A\",\"B\",\"C\"");
     unsigned unvoted = propose_poll("approval", "\"A\",\"B\"");
     unsigned canceled = propose_poll("weighted", "\"A\",\"B\"");
-    th_send_done(&node, 1, "ProposalCancel", "{\"proposal\":\"%u\"}", canceled);
+    th_send_done(node, 1, "ProposalCancel", "{\"proposal\":\"%u\"}", canceled);
     expect_results(canceled, "0 0", "0", 0, "Canceled", 0, true);
-    th_node_advance(&node, HOUR);
+    th_node_advance(node, HOUR);
 
     ballot(1, single, "1", 1);
     ballot(2, single, "2", 1);
@@ -185,7 +155,7 @@ Test(integration_polls, a_poll_of_each_system_counts_its_ballots_exactly_and_pub
     ballot(2, copeland, "[2,3,1]", 1);
     ballot(3, copeland, "[3,1,2]", 2);
 
-    th_node_advance(&node, 3 * DAY);
+    th_node_advance(node, 3 * DAY);
     expect_results(single, "500" TOKEN " 600" TOKEN " 200" TOKEN, "1300" TOKEN, 3, "Succeeded", 2, true);
     expect_results(basic, "500" TOKEN " 200" TOKEN " 600" TOKEN, "1300" TOKEN, 3, "Succeeded", 3, true);
     expect_results(approval, "100" TOKEN " 700" TOKEN " 1000" TOKEN, "1300" TOKEN, 4, "Succeeded", 3, true);
@@ -197,7 +167,7 @@ Test(integration_polls, a_poll_of_each_system_counts_its_ballots_exactly_and_pub
     expect_results(copeland, "444444444444444444444 418518518518518518518 437037037037037037037", "1300" TOKEN, 3,
                    "Succeeded", 1, true);
     expect_results(unvoted, "0 0", "0", 0, "Defeated", 0, true);
-    cJSON *resp = th_callf(&node, "gov_getProposal", "{\"id\":%u}", unvoted);
+    cJSON *resp = th_callf(node, "gov_getProposal", "{\"id\":%u}", unvoted);
     cr_assert_str_eq(th_str(th_result(resp), "reason"), "quorum not reached", "the unvoted poll missed its quorum");
     cJSON_Delete(resp);
     /* closed: a ballot now changes nothing */
@@ -213,11 +183,11 @@ Test(integration_polls, ballots_a_system_cannot_count_are_refused_with_their_rea
     unsigned weighted = propose_poll("weighted", "\"A\",\"B\"");
     unsigned text = 0;
     {
-        cJSON *events = th_send_ok(&node, 1, "Propose", "{\"track\":\"signal\",\"title\":\"Text\",\"body\":\"\",\"payload\":\"0x\"}");
+        cJSON *events = th_send_ok(node, 1, "Propose", "{\"track\":\"signal\",\"title\":\"Text\",\"body\":\"\",\"payload\":\"0x\"}");
         text = (unsigned)th_num(cJSON_GetArrayItem(events, cJSON_GetArraySize(events) - 1), "proposal");
         cJSON_Delete(events);
     }
-    th_node_advance(&node, HOUR);
+    th_node_advance(node, HOUR);
     ballot(2, single, "2", 1);
     ballot(2, ranked, "[1,2,3]", 1);
     ballot_refused(3, single, "0", "choice: choice 0 is not one of the 3 choices");
@@ -228,27 +198,27 @@ Test(integration_polls, ballots_a_system_cannot_count_are_refused_with_their_rea
     ballot_refused(3, weighted, "{\"1\":1e2}", "choice: a weighted ballot is an object of weights");
     ballot_refused(3, text, "1", "is not a poll: cast a Vote");
     ballot_refused(5, single, "1", "no voting power");
-    cJSON *resp = th_send(&node, 3, "Vote", "{\"proposal\":\"%u\",\"support\":\"1\",\"conviction\":\"1\"}", single);
+    cJSON *resp = th_send(node, 3, "Vote", "{\"proposal\":\"%u\",\"support\":\"1\",\"conviction\":\"1\"}", single);
     cr_assert(strstr(th_str(th_result(resp), "error"), "is a poll: cast a Ballot"), "a Vote on a poll is refused");
     cJSON_Delete(resp);
     /* dev 2's ballots stand as they were; the refused ones left no trace */
     expect_results(single, "0 200" TOKEN " 0", "200" TOKEN, 1, "Active", 2, false);
     expect_results(ranked, "200" TOKEN " 0 0", "200" TOKEN, 1, "Active", 1, false);
     expect_results(weighted, "0 0", "0", 0, "Active", 0, false);
-    resp = th_callf(&node, "gov_getVote", "{\"id\":%u,\"voter\":\"%s\"}", single, th_addr(2));
+    resp = th_callf(node, "gov_getVote", "{\"id\":%u,\"voter\":\"%s\"}", single, th_addr(2));
     cr_assert_str_eq(th_str(th_result(resp), "choice"), "2", "the ballot's choice text is kept");
     cJSON_Delete(resp);
-    resp = th_callf(&node, "gov_getResults", "{\"id\":%u}", text);
+    resp = th_callf(node, "gov_getResults", "{\"id\":%u}", text);
     cr_assert_eq(th_error_code(resp), -32602, "a text proposal has no results");
     cJSON_Delete(resp);
-    resp = th_callf(&node, "gov_getResults", "{\"id\":99}");
+    resp = th_callf(node, "gov_getResults", "{\"id\":99}");
     cr_assert_eq(th_error_code(resp), -32003, "no proposal 99");
     cJSON_Delete(resp);
     /* at submit: an empty choice and conviction 7 never reach a block */
-    resp = th_send(&node, 2, "Ballot", "{\"proposal\":\"%u\",\"choice\":\"\",\"conviction\":\"1\"}", single);
+    resp = th_send(node, 2, "Ballot", "{\"proposal\":\"%u\",\"choice\":\"\",\"conviction\":\"1\"}", single);
     cr_assert_eq(th_error_code(resp), -32602, "an empty choice is bad params");
     cJSON_Delete(resp);
-    resp = th_send(&node, 2, "Ballot", "{\"proposal\":\"%u\",\"choice\":\"1\",\"conviction\":\"7\"}", single);
+    resp = th_send(node, 2, "Ballot", "{\"proposal\":\"%u\",\"choice\":\"1\",\"conviction\":\"7\"}", single);
     cr_assert_eq(th_error_code(resp), -32602, "conviction 7 is bad params");
     cJSON_Delete(resp);
     expect_results(single, "0 200" TOKEN " 0", "200" TOKEN, 1, "Active", 2, false);
@@ -258,13 +228,13 @@ Test(integration_polls, an_address_s_votes_list_a_ballot_by_its_choice_and_a_vot
 {
     stake_and_delegate();
     unsigned poll = propose_poll("approval", "\"A\",\"B\",\"C\"");
-    cJSON *events = th_send_ok(&node, 3, "Propose", "{\"track\":\"treasury\",\"title\":\"T\",\"body\":\"B\",\"payload\":\"0x\"}");
+    cJSON *events = th_send_ok(node, 3, "Propose", "{\"track\":\"treasury\",\"title\":\"T\",\"body\":\"B\",\"payload\":\"0x\"}");
     unsigned text = (unsigned)th_num(cJSON_GetArrayItem(events, cJSON_GetArraySize(events) - 1), "proposal");
     cJSON_Delete(events);
-    th_node_advance(&node, HOUR);
+    th_node_advance(node, HOUR);
     ballot(2, poll, "[1,3]", 1);
-    th_send_done(&node, 2, "Vote", "{\"proposal\":\"%u\",\"support\":\"1\",\"conviction\":\"1\"}", text);
-    cJSON *resp = th_callf(&node, "gov_listVotesBy", "{\"voter\":\"%s\"}", th_addr(2));
+    th_send_done(node, 2, "Vote", "{\"proposal\":\"%u\",\"support\":\"1\",\"conviction\":\"1\"}", text);
+    cJSON *resp = th_callf(node, "gov_listVotesBy", "{\"voter\":\"%s\"}", th_addr(2));
     const cJSON *votes = cJSON_GetObjectItemCaseSensitive(th_result(resp), "votes");
     cr_assert_eq(cJSON_GetArraySize(votes), 2, "a ballot and a vote: %s", cJSON_PrintUnformatted(votes));
     const cJSON *vote = cJSON_GetArrayItem(votes, 0), *cast = cJSON_GetArrayItem(votes, 1);
@@ -276,7 +246,7 @@ Test(integration_polls, an_address_s_votes_list_a_ballot_by_its_choice_and_a_vot
               cJSON_PrintUnformatted(cast));
     cr_assert_str_eq(th_str(cast, "choice"), "[1,3]", "the ballot by its choice");
     /* the same rows as gov_getVote shows them */
-    cJSON *one = th_callf(&node, "gov_getVote", "{\"id\":%u,\"voter\":\"%s\"}", poll, th_addr(2));
+    cJSON *one = th_callf(node, "gov_getVote", "{\"id\":%u,\"voter\":\"%s\"}", poll, th_addr(2));
     char *listed = cJSON_PrintUnformatted(cast), *single = cJSON_PrintUnformatted(th_result(one));
     cr_assert_str_eq(listed, single, "gov_listVotesBy and gov_getVote agree");
     cJSON_free(listed);

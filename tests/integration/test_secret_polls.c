@@ -26,50 +26,20 @@
 #define DAY 86400
 #define CT_MAX (62 + 256 * 8)
 
-static th_node node;
+static th_node *const node = &th_suite_node;
 
-static void setup(void)
-{
-    memset(&node, 0, sizeof node);
-    th_node_start(&node, false);
-}
-
-static void teardown(void)
-{
-    th_node_cleanup(&node);
-}
-
-TestSuite(integration_secret_polls, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(integration_secret_polls, .init = th_suite_node_start, .fini = th_suite_node_stop, .timeout = 120);
 
 static void stake(void)
 {
-    th_send_done(&node, 0, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"1000000" TOKEN "\"}");
     static const char *const stakes[] = { "100", "200", "300", "400" };
-    for (unsigned i = 0; i < 4; i++)
-        th_send_done(&node, i + 1, "Contribute", "{\"pool\":\"1\",\"amount\":\"%s" TOKEN "\"}", stakes[i]);
-}
-
-static const char *hex_text(const char *text)
-{
-    static char out[1024];
-    size_t n = strlen(text);
-    cr_assert_lt(2 + 2 * n, sizeof out, "payload fits");
-    strcpy(out, "0x");
-    for (size_t i = 0; i < n; i++)
-        snprintf(out + 2 + 2 * i, 3, "%02x", (unsigned char)text[i]);
-    return out;
+    th_stake(node, 1, stakes, 4);
 }
 
 /* A proposal on the signal track by dev 1 with payload (JSON text, "" for a text proposal). */
 static unsigned propose(const char *payload)
 {
-    cJSON *events = th_send_ok(&node, 1, "Propose", "{\"track\":\"signal\",\"title\":\"A poll\",\"body\":\"Which?\",\"payload\":\"%s\"}",
-                               *payload ? hex_text(payload) : "0x");
-    const cJSON *ev = cJSON_GetArrayItem(events, cJSON_GetArraySize(events) - 1);
-    cr_assert_str_eq(th_str(ev, "type"), "ProposalCreated", "event");
-    unsigned id = (unsigned)th_num(ev, "proposal");
-    cJSON_Delete(events);
-    return id;
+    return th_propose(node, 1, "signal", payload);
 }
 
 /* A ciphertext of len bytes whose content seed picks (the node never reads it): 0x01 first, as
@@ -96,7 +66,7 @@ static cJSON *secret_ballot(expected_ballot *b, unsigned id, unsigned conviction
 {
     char hex[2 * CT_MAX + 3];
     ciphertext(b->ct, hex, b->len, seed);
-    cJSON *events = th_send_ok(&node, b->who, "SecretBallot", "{\"proposal\":\"%u\",\"ciphertext\":\"%s\",\"conviction\":\"%u\"}",
+    cJSON *events = th_send_ok(node, b->who, "SecretBallot", "{\"proposal\":\"%u\",\"ciphertext\":\"%s\",\"conviction\":\"%u\"}",
                                id, hex, conviction);
     const cJSON *ev = cJSON_GetArrayItem(events, 0);
     char *text = cJSON_PrintUnformatted(events);
@@ -176,8 +146,8 @@ static void expect_secret_ballots(unsigned id, expected_ballot *const *ballots, 
     char cursor[64] = "";
     unsigned seen = 0;
     for (;;) {
-        cJSON *resp = *cursor ? th_callf(&node, "gov_getSecretBallots", "{\"id\":%u,\"limit\":2,\"cursor\":\"%s\"}", id, cursor)
-                              : th_callf(&node, "gov_getSecretBallots", "{\"id\":%u,\"limit\":2}", id);
+        cJSON *resp = *cursor ? th_callf(node, "gov_getSecretBallots", "{\"id\":%u,\"limit\":2,\"cursor\":\"%s\"}", id, cursor)
+                              : th_callf(node, "gov_getSecretBallots", "{\"id\":%u,\"limit\":2}", id);
         const cJSON *r = th_result(resp), *b;
         char *text = cJSON_PrintUnformatted(r);
         cr_assert_eq(th_num(r, "proposal"), id, "proposal: %s", text);
@@ -213,7 +183,7 @@ static void expect_secret_ballots(unsigned id, expected_ballot *const *ballots, 
 /* gov_getResults of a secret poll not counted yet: scores hidden, the turnout's parts public. */
 static void expect_hidden_results(unsigned id, const char *state, const char *total, unsigned ballots)
 {
-    cJSON *resp = th_callf(&node, "gov_getResults", "{\"id\":%u}", id);
+    cJSON *resp = th_callf(node, "gov_getResults", "{\"id\":%u}", id);
     const cJSON *r = th_result(resp);
     char *text = cJSON_PrintUnformatted(r);
     cr_assert_str_eq(th_str(r, "state"), state, "state: %s", text);
@@ -231,7 +201,7 @@ static void expect_hidden_results(unsigned id, const char *state, const char *to
 
 static void expect_turnout(unsigned id, const char *turnout)
 {
-    cJSON *resp = th_callf(&node, "gov_getTally", "{\"id\":%u}", id);
+    cJSON *resp = th_callf(node, "gov_getTally", "{\"id\":%u}", id);
     const cJSON *tally = cJSON_GetObjectItemCaseSensitive(th_result(resp), "tally");
     cr_assert_str_eq(th_str(tally, "turnout"), turnout, "the turnout is public");
     cr_assert_str_eq(th_str(tally, "for"), "0", "a poll's for stays 0");
@@ -242,17 +212,17 @@ Test(integration_secret_polls, secret_ballots_count_power_as_ballots_do_and_the_
 {
     /* a node without an enclave: the poll waits at its close */
     static const char *const no_enclave[] = { "--no-enclave", NULL };
-    th_node_cleanup(&node);
-    node.options = no_enclave;
-    th_node_start(&node, false);
+    th_node_cleanup(node);
+    node->options = no_enclave;
+    th_node_start(node, false);
     stake();
-    th_send_done(&node, 4, "Delegate", "{\"to\":\"%s\",\"conviction\":\"1\"}", th_addr(1));
+    th_send_done(node, 4, "Delegate", "{\"to\":\"%s\",\"conviction\":\"1\"}", th_addr(1));
     unsigned id = propose("{\"kind\":\"poll\",\"system\":\"single-choice\",\"choices\":[\"A\",\"B\",\"C\"],\"secret\":true}");
-    cJSON *resp = th_callf(&node, "gov_getProposal", "{\"id\":%u}", id);
+    cJSON *resp = th_callf(node, "gov_getProposal", "{\"id\":%u}", id);
     const cJSON *payload = cJSON_GetObjectItemCaseSensitive(th_result(resp), "payload");
     cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(payload, "secret")), "the payload says secret");
     cJSON_Delete(resp);
-    th_node_advance(&node, HOUR);
+    th_node_advance(node, HOUR);
 
     /* dev 1 carries dev 4 (400 at conviction 1): 100 + 400; dev 2 at conviction 0: 20; dev 3 at
      * conviction 2: 600 and a lock of 2 periods after voteEnd */
@@ -288,14 +258,14 @@ Test(integration_secret_polls, secret_ballots_count_power_as_ballots_do_and_the_
     expect_secret_ballots(id, order, 4, hash);
 
     /* the votes list shows neither side nor choice for a secret ballot */
-    resp = th_callf(&node, "gov_getVote", "{\"id\":%u,\"voter\":\"%s\"}", id, th_addr(3));
+    resp = th_callf(node, "gov_getVote", "{\"id\":%u,\"voter\":\"%s\"}", id, th_addr(3));
     cr_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(th_result(resp), "choice")), "no choice in gov_getVote");
     cr_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(th_result(resp), "support")), "no side in gov_getVote");
     cJSON_Delete(resp);
 
     /* at voteEnd the poll is Counting: its ballots are fixed by their hash */
-    th_node_advance(&node, 3 * DAY);
-    resp = th_callf(&node, "ledger_getEvents", "{\"type\":\"ProposalCounting\",\"fromHeight\":1}");
+    th_node_advance(node, 3 * DAY);
+    resp = th_callf(node, "ledger_getEvents", "{\"type\":\"ProposalCounting\",\"fromHeight\":1}");
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(th_result(resp), "events");
     cr_assert_eq(cJSON_GetArraySize(list), 1, "one ProposalCounting");
     ev = cJSON_GetArrayItem(list, 0);
@@ -305,7 +275,7 @@ Test(integration_secret_polls, secret_ballots_count_power_as_ballots_do_and_the_
     cr_assert_str_eq(th_str(ev, "ballotsHash"), hash, "its ballots hash");
     cr_assert_str_eq(th_str(ev, "area"), "governance", "a governance event");
     cJSON_Delete(resp);
-    resp = th_callf(&node, "gov_getProposal", "{\"id\":%u}", id);
+    resp = th_callf(node, "gov_getProposal", "{\"id\":%u}", id);
     const cJSON *p = th_result(resp);
     cr_assert_str_eq(th_str(p, "state"), "Counting", "Counting");
     cr_assert_str_eq(th_str(p, "counting"), "waiting for an allowlisted enclave", "the proposal says why");
@@ -313,14 +283,14 @@ Test(integration_secret_polls, secret_ballots_count_power_as_ballots_do_and_the_
     cJSON_Delete(resp);
     expect_hidden_results(id, "Counting", "1120" TOKEN, 4);
     expect_secret_ballots(id, order, 4, hash);
-    resp = th_callf(&node, "gov_listProposals", "{\"state\":\"counting\"}");
+    resp = th_callf(node, "gov_listProposals", "{\"state\":\"counting\"}");
     cr_assert_eq(th_count(th_result(resp), "proposals"), 1, "listed by its state");
     cJSON_Delete(resp);
 
     char hex[2 * CT_MAX + 3];
     uint8_t ct[CT_MAX];
     ciphertext(ct, hex, 318, 9);
-    expect_failed(th_send(&node, 2, "SecretBallot", "{\"proposal\":\"%u\",\"ciphertext\":\"%s\",\"conviction\":\"1\"}", id, hex),
+    expect_failed(th_send(node, 2, "SecretBallot", "{\"proposal\":\"%u\",\"ciphertext\":\"%s\",\"conviction\":\"1\"}", id, hex),
                   "is Counting: votes are taken only while it is Active");
     expect_secret_ballots(id, order, 4, hash);
 }
@@ -331,58 +301,58 @@ Test(integration_secret_polls, wrong_ballots_are_refused_with_their_reason_and_c
     unsigned secret = propose("{\"kind\":\"poll\",\"system\":\"approval\",\"choices\":[\"A\",\"B\"],\"secret\":true}");
     unsigned open = propose("{\"kind\":\"poll\",\"system\":\"approval\",\"choices\":[\"A\",\"B\"],\"secret\":false}");
     unsigned text = propose("");
-    expect_invalid(th_send(&node, 1, "Propose", "{\"track\":\"signal\",\"title\":\"t\",\"body\":\"b\",\"payload\":\"%s\"}",
-                           hex_text("{\"kind\":\"poll\",\"system\":\"approval\",\"choices\":[\"A\",\"B\"],\"secret\":1}")),
+    expect_invalid(th_send(node, 1, "Propose", "{\"track\":\"signal\",\"title\":\"t\",\"body\":\"b\",\"payload\":\"%s\"}",
+                           th_hex_text("{\"kind\":\"poll\",\"system\":\"approval\",\"choices\":[\"A\",\"B\"],\"secret\":1}")),
                    "payload.secret: true or false");
-    th_node_advance(&node, HOUR);
+    th_node_advance(node, HOUR);
 
     enum { TOO_LONG = 62 + 256 * 9 };
     static uint8_t ct[TOO_LONG];
     static char hex[2 * TOO_LONG + 3];
     static const size_t bad_lengths[] = { 1, 61, 62, 63, 317, 319, 62 + 256 * 8 + 1, TOO_LONG };
-    expect_invalid(th_send(&node, 2, "SecretBallot", "{\"proposal\":\"%u\",\"ciphertext\":\"0x\",\"conviction\":\"1\"}", secret),
+    expect_invalid(th_send(node, 2, "SecretBallot", "{\"proposal\":\"%u\",\"ciphertext\":\"0x\",\"conviction\":\"1\"}", secret),
                    "message.ciphertext: 62 + 256\u00b7k bytes, k from 1 to 8");
     for (size_t i = 0; i < sizeof bad_lengths / sizeof bad_lengths[0]; i++) {
         ciphertext(ct, hex, bad_lengths[i], 5);
-        expect_invalid(th_send(&node, 2, "SecretBallot", "{\"proposal\":\"%u\",\"ciphertext\":\"%s\",\"conviction\":\"1\"}", secret, hex),
+        expect_invalid(th_send(node, 2, "SecretBallot", "{\"proposal\":\"%u\",\"ciphertext\":\"%s\",\"conviction\":\"1\"}", secret, hex),
                        "message.ciphertext: 62 + 256\u00b7k bytes, k from 1 to 8");
     }
     ciphertext(ct, hex, 318, 5);
-    expect_invalid(th_send(&node, 2, "SecretBallot", "{\"proposal\":\"%u\",\"ciphertext\":\"%s\",\"conviction\":\"7\"}", secret, hex),
+    expect_invalid(th_send(node, 2, "SecretBallot", "{\"proposal\":\"%u\",\"ciphertext\":\"%s\",\"conviction\":\"7\"}", secret, hex),
                    "message.conviction: 0 to 6");
-    cr_assert_eq(th_nonce(&node, 2), 1, "refused before it applies: no nonce consumed");
+    cr_assert_eq(th_nonce(node, 2), 1, "refused before it applies: no nonce consumed");
 
-    expect_failed(th_send(&node, 2, "Ballot", "{\"proposal\":\"%u\",\"choice\":\"[1]\",\"conviction\":\"1\"}", secret),
+    expect_failed(th_send(node, 2, "Ballot", "{\"proposal\":\"%u\",\"choice\":\"[1]\",\"conviction\":\"1\"}", secret),
                   "proposal 1 is a secret poll: cast a SecretBallot");
-    expect_failed(th_send(&node, 2, "Vote", "{\"proposal\":\"%u\",\"support\":\"1\",\"conviction\":\"1\"}", secret),
+    expect_failed(th_send(node, 2, "Vote", "{\"proposal\":\"%u\",\"support\":\"1\",\"conviction\":\"1\"}", secret),
                   "proposal 1 is a secret poll: cast a SecretBallot");
-    expect_failed(th_send(&node, 2, "SecretBallot", "{\"proposal\":\"%u\",\"ciphertext\":\"%s\",\"conviction\":\"1\"}", open, hex),
+    expect_failed(th_send(node, 2, "SecretBallot", "{\"proposal\":\"%u\",\"ciphertext\":\"%s\",\"conviction\":\"1\"}", open, hex),
                   "proposal 2 is not a secret poll");
-    expect_failed(th_send(&node, 2, "SecretBallot", "{\"proposal\":\"%u\",\"ciphertext\":\"%s\",\"conviction\":\"1\"}", text, hex),
+    expect_failed(th_send(node, 2, "SecretBallot", "{\"proposal\":\"%u\",\"ciphertext\":\"%s\",\"conviction\":\"1\"}", text, hex),
                   "proposal 3 is not a secret poll");
-    expect_failed(th_send(&node, 2, "SecretBallot", "{\"proposal\":\"9\",\"ciphertext\":\"%s\",\"conviction\":\"1\"}", hex),
+    expect_failed(th_send(node, 2, "SecretBallot", "{\"proposal\":\"9\",\"ciphertext\":\"%s\",\"conviction\":\"1\"}", hex),
                   "no proposal 9");
-    expect_failed(th_send(&node, 5, "SecretBallot", "{\"proposal\":\"%u\",\"ciphertext\":\"%s\",\"conviction\":\"1\"}", secret, hex),
+    expect_failed(th_send(node, 5, "SecretBallot", "{\"proposal\":\"%u\",\"ciphertext\":\"%s\",\"conviction\":\"1\"}", secret, hex),
                   "no voting power");
-    cr_assert_eq(th_nonce(&node, 2), 6, "failed receipts consume the nonce");
+    cr_assert_eq(th_nonce(node, 2), 6, "failed receipts consume the nonce");
     expect_hidden_results(secret, "Active", "0", 0);
     expect_turnout(secret, "0");
 
-    cJSON *resp = th_callf(&node, "gov_getSecretBallots", "{\"id\":%u}", open);
+    cJSON *resp = th_callf(node, "gov_getSecretBallots", "{\"id\":%u}", open);
     expect_invalid(resp, "params.id: proposal 2 is not a secret poll");
-    resp = th_callf(&node, "gov_getSecretBallots", "{\"id\":%u}", text);
+    resp = th_callf(node, "gov_getSecretBallots", "{\"id\":%u}", text);
     expect_invalid(resp, "params.id: proposal 3 is not a secret poll");
-    resp = th_callf(&node, "gov_getSecretBallots", "{\"id\":99}");
+    resp = th_callf(node, "gov_getSecretBallots", "{\"id\":99}");
     cr_assert_eq(th_error_code(resp), -32003, "an unknown proposal");
     cJSON_Delete(resp);
-    resp = th_callf(&node, "gov_getResults", "{\"id\":%u}", open);
+    resp = th_callf(node, "gov_getResults", "{\"id\":%u}", open);
     cr_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(th_result(resp), "secret")), "an open poll says secret false");
     cJSON_Delete(resp);
 }
 
 Test(integration_secret_polls, the_attestation_shows_the_enclaves_ballot_key_signed_by_its_identity)
 {
-    cJSON *resp = th_call(&node, "enclave_getAttestation", NULL);
+    cJSON *resp = th_call(node, "enclave_getAttestation", NULL);
     const cJSON *r = th_result(resp);
     char *text = cJSON_PrintUnformatted(r);
     uint8_t key[LEDGER_BALLOT_KEY_LEN], sig[LEDGER_BALLOT_KEY_SIG_LEN], signer[20], enclave[20];
@@ -395,17 +365,17 @@ Test(integration_secret_polls, the_attestation_shows_the_enclaves_ballot_key_sig
     cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "allowlisted")), "allowlisted: %s", text);
     cJSON_free(text);
     cJSON_Delete(resp);
-    resp = th_callf(&node, "ledger_getEvents", "{\"type\":\"EnclaveBallotKey\",\"fromHeight\":0}");
+    resp = th_callf(node, "ledger_getEvents", "{\"type\":\"EnclaveBallotKey\",\"fromHeight\":0}");
     const cJSON *events = cJSON_GetObjectItemCaseSensitive(th_result(resp), "events");
     cr_assert_eq(cJSON_GetArraySize(events), 1, "recorded once, in a block");
     cr_assert_str_eq(th_str(cJSON_GetArrayItem(events, 0), "area"), "settlement", "a settlement event");
     cJSON_Delete(resp);
 
     /* a restart of the same enclave finds its key recorded: no second event */
-    th_node_stop(&node, SIGTERM);
-    th_node_start(&node, true);
-    th_send_done(&node, 0, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"1\"}");
-    resp = th_callf(&node, "ledger_getEvents", "{\"type\":\"EnclaveBallotKey\",\"fromHeight\":0}");
+    th_node_stop(node, SIGTERM);
+    th_node_start(node, true);
+    th_send_done(node, 0, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"1\"}");
+    resp = th_callf(node, "ledger_getEvents", "{\"type\":\"EnclaveBallotKey\",\"fromHeight\":0}");
     cr_assert_eq(th_count(th_result(resp), "events"), 1, "the key is recorded once");
     cJSON_Delete(resp);
 }

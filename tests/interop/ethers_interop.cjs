@@ -8,32 +8,14 @@
 // (string, bytes and uint8 members) signed by ethers: a delegation, a proposal and a vote that
 // carries the delegated stake. Prints "N passed, N failed".
 'use strict';
-const { check, startNode, stopNode, run } = require('./interop_lib.cjs');
+const { check, startNode, stopNode, run, devWallet, rpc, sendTyped } = require('./interop_lib.cjs');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const crypto = require('crypto');
 const { ethers } = require('ethers');
 
-const MNEMONIC = 'test test test test test test test test test test test junk';
 const bin = process.argv[2];
-
-function devWallet(i) {
-  return ethers.HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
-}
-
-let nextId = 1;
-async function rpc(url, method, params, token) {
-  const headers = { 'content-type': 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(url, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params }),
-    signal: AbortSignal.timeout(10000),
-  });
-  return res.json();
-}
 
 const TYPES = { Transfer: [{ name: 'to', type: 'address' }, { name: 'amount', type: 'uint256' },
                            { name: 'nonce', type: 'uint64' }] };
@@ -46,25 +28,10 @@ async function signTransfer(wallet, chainId, to, amount, nonce) {
   return { tx: { type: 'Transfer', message, signature, from: wallet.address }, digest };
 }
 
-// Every member type of the governance messages (string, bytes, uint8) as ethers encodes them.
-const GOV_TYPES = {
-  PoolCreate: [{ name: 'commissionPpm', type: 'uint32' }, { name: 'capacity', type: 'uint256' },
-               { name: 'nonce', type: 'uint64' }],
-  Contribute: [{ name: 'pool', type: 'uint64' }, { name: 'amount', type: 'uint256' }, { name: 'nonce', type: 'uint64' }],
-  Delegate: [{ name: 'to', type: 'address' }, { name: 'conviction', type: 'uint8' }, { name: 'nonce', type: 'uint64' }],
-  Propose: [{ name: 'track', type: 'string' }, { name: 'title', type: 'string' }, { name: 'body', type: 'string' },
-            { name: 'payload', type: 'bytes' }, { name: 'nonce', type: 'uint64' }],
-  Vote: [{ name: 'proposal', type: 'uint64' }, { name: 'support', type: 'uint8' }, { name: 'conviction', type: 'uint8' },
-         { name: 'nonce', type: 'uint64' }],
-};
-
-// Signs type's message with wallet (the nonce read from the node), sends it, returns the receipt.
+// Signs the governance message type (string, bytes and uint8 members, as ethers encodes them) with
+// wallet, sends it and checks that it applies; returns the receipt.
 async function sendSigned(url, wallet, type, message) {
-  const account = (await rpc(url, 'ledger_getAccount', { address: wallet.address })).result;
-  const full = { ...message, nonce: String(account.nonce) };
-  const domain = { name: 'Conclave', version: '1', chainId: 31337 };
-  const signature = await wallet.signTypedData(domain, { [type]: GOV_TYPES[type] }, full);
-  const sent = await rpc(url, 'tx_send', { type, message: full, signature, from: wallet.address });
+  const sent = await sendTyped(url, wallet, type, message);
   check(`an ethers-signed ${type} applies`, sent.result && sent.result.status === 'success', JSON.stringify(sent));
   return sent.result;
 }

@@ -8,45 +8,20 @@
 // one's choice and power) to snapshot.js's floating-point precision, its scoresTotal exactly the
 // ballots' power, and the same winner. Prints "N passed, N failed".
 'use strict';
-const { check, startNode, stopNode, run } = require('./interop_lib.cjs');
+const { check, startNode, stopNode, run, devWallet, rpc, sendTyped } = require('./interop_lib.cjs');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { ethers } = require('ethers');
 const snapshot = require('@snapshot-labs/snapshot.js');
 
-const MNEMONIC = 'test test test test test test test test test test test junk';
 const bin = process.argv[2];
 const TOKEN = 10n ** 18n;
-const wallets = Array.from({ length: 8 }, (_, i) => ethers.HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`));
+const wallets = Array.from({ length: 8 }, (_, i) => devWallet(i));
 
-let nextId = 1;
-async function rpc(url, method, params, token) {
-  const headers = { 'content-type': 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(url, { method: 'POST', headers, signal: AbortSignal.timeout(10000),
-                                 body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params }) });
-  return res.json();
-}
-
-const TYPES = {
-  PoolCreate: [{ name: 'commissionPpm', type: 'uint32' }, { name: 'capacity', type: 'uint256' }, { name: 'nonce', type: 'uint64' }],
-  Contribute: [{ name: 'pool', type: 'uint64' }, { name: 'amount', type: 'uint256' }, { name: 'nonce', type: 'uint64' }],
-  Delegate: [{ name: 'to', type: 'address' }, { name: 'conviction', type: 'uint8' }, { name: 'nonce', type: 'uint64' }],
-  Propose: [{ name: 'track', type: 'string' }, { name: 'title', type: 'string' }, { name: 'body', type: 'string' },
-            { name: 'payload', type: 'bytes' }, { name: 'nonce', type: 'uint64' }],
-  Ballot: [{ name: 'proposal', type: 'uint64' }, { name: 'choice', type: 'string' }, { name: 'conviction', type: 'uint8' },
-           { name: 'nonce', type: 'uint64' }],
-};
-
-// Signs type's message by dev account who (the nonce read from the node) and sends it; the receipt.
+// Signs type's message by dev account who and sends it; the receipt (one that fails is a failed check).
 async function send(url, who, type, message) {
-  const wallet = wallets[who];
-  const account = (await rpc(url, 'ledger_getAccount', { address: wallet.address })).result;
-  const full = { ...message, nonce: String(account.nonce) };
-  const domain = { name: 'Conclave', version: '1', chainId: 31337 };
-  const signature = await wallet.signTypedData(domain, { [type]: TYPES[type] }, full);
-  const sent = await rpc(url, 'tx_send', { type, message: full, signature, from: wallet.address });
+  const sent = await sendTyped(url, wallets[who], type, message);
   if (!sent.result || sent.result.status !== 'success')
     check(`${type} by dev ${who} applies`, false, JSON.stringify(sent));
   return sent.result;

@@ -11,7 +11,7 @@
 // passes against the node and fails through a proxy that misstates a score or drops a ballot.
 // Usage: node secret_poll_interop.cjs CONCLAVED. Prints "N passed, N failed".
 'use strict';
-const { check, startNode, stopNode, run } = require('./interop_lib.cjs');
+const { check, startNode, stopNode, run, DEV_CHAIN_ID, devWallet, rpc, sendTyped } = require('./interop_lib.cjs');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -22,39 +22,15 @@ const execFile = promisify(require('child_process').execFile);
 const { ethers } = require('ethers');
 const box = require('./ballot_box.cjs');
 
-const MNEMONIC = 'test test test test test test test test test test test junk';
 const bin = process.argv[2];
 const cliBin = path.join(path.dirname(bin), 'conclave');
 const TOKEN = 10n ** 18n;
-const CHAIN = 31337;
-const wallets = Array.from({ length: 7 }, (_, i) => ethers.HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`));
+const CHAIN = DEV_CHAIN_ID;
+const wallets = Array.from({ length: 7 }, (_, i) => devWallet(i));
 
-let nextId = 1;
-async function rpc(url, method, params, token) {
-  const headers = { 'content-type': 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(url, { method: 'POST', headers, signal: AbortSignal.timeout(20000),
-                                 body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params }) });
-  return res.json();
-}
-
-const TYPES = {
-  PoolCreate: [{ name: 'commissionPpm', type: 'uint32' }, { name: 'capacity', type: 'uint256' }, { name: 'nonce', type: 'uint64' }],
-  Contribute: [{ name: 'pool', type: 'uint64' }, { name: 'amount', type: 'uint256' }, { name: 'nonce', type: 'uint64' }],
-  Delegate: [{ name: 'to', type: 'address' }, { name: 'conviction', type: 'uint8' }, { name: 'nonce', type: 'uint64' }],
-  Propose: [{ name: 'track', type: 'string' }, { name: 'title', type: 'string' }, { name: 'body', type: 'string' },
-            { name: 'payload', type: 'bytes' }, { name: 'nonce', type: 'uint64' }],
-  SecretBallot: [{ name: 'proposal', type: 'uint64' }, { name: 'ciphertext', type: 'bytes' }, { name: 'conviction', type: 'uint8' },
-                 { name: 'nonce', type: 'uint64' }],
-};
-
-// Signs type's message by dev account who (the nonce read from the node), sends it; the receipt.
+// Signs type's message by dev account who and sends it; the receipt (one that fails is a failed check).
 async function send(url, who, type, message) {
-  const wallet = wallets[who];
-  const account = (await rpc(url, 'ledger_getAccount', { address: wallet.address })).result;
-  const full = { ...message, nonce: String(account.nonce) };
-  const signature = await wallet.signTypedData({ name: 'Conclave', version: '1', chainId: CHAIN }, { [type]: TYPES[type] }, full);
-  const sent = await rpc(url, 'tx_send', { type, message: full, signature, from: wallet.address });
+  const sent = await sendTyped(url, wallets[who], type, message);
   if (!sent.result || sent.result.status !== 'success')
     check(`${type} by dev ${who} applies`, false, JSON.stringify(sent));
   return sent.result;

@@ -499,3 +499,30 @@ void th_send_done(th_node *n, unsigned who, const char *type, const char *fmt, .
     TH_FORMAT(message, 8192, fmt);
     cJSON_Delete(th_send_ok(n, who, type, "%s", message));
 }
+
+const char *th_hex_text(const char *text)
+{
+    static char out[4096];
+    size_t n = strlen(text);
+    cr_assert_lt(2 + 2 * n, sizeof out, "the text fits in hex");
+    ledger_hex_encode(out, (const uint8_t *)text, n);
+    return out;
+}
+
+unsigned th_propose(th_node *n, unsigned who, const char *track, const char *payload)
+{
+    cJSON *events = th_send_ok(n, who, "Propose", "{\"track\":\"%s\",\"title\":\"A title\",\"body\":\"Why.\",\"payload\":\"%s\"}",
+                               track, *payload ? th_hex_text(payload) : "0x");
+    const cJSON *ev = cJSON_GetArrayItem(events, cJSON_GetArraySize(events) - 1);
+    cr_assert_str_eq(th_str(ev, "type"), "ProposalCreated", "Propose ends with ProposalCreated");
+    unsigned id = (unsigned)th_num(ev, "proposal");
+    cJSON_Delete(events);
+    return id;
+}
+
+void th_stake(th_node *n, unsigned first, const char *const *tokens, unsigned count)
+{
+    th_send_done(n, 0, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"1000000000000000000000000\"}");
+    for (unsigned i = 0; i < count; i++)
+        th_send_done(n, first + i, "Contribute", "{\"pool\":\"1\",\"amount\":\"%s000000000000000000\"}", tokens[i]);
+}

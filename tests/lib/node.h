@@ -132,5 +132,15 @@ cJSON *th_send(th_node *n, unsigned who, const char *type, const char *fmt, ...)
 cJSON *th_send_ok(th_node *n, unsigned who, const char *type, const char *fmt, ...) PRINTF_LIKE(4, 5);
 /* th_send_ok for a transaction whose events the test does not read: they are dropped. */
 void th_send_done(th_node *n, unsigned who, const char *type, const char *fmt, ...) PRINTF_LIKE(4, 5);
+/* The 0x-hex of text's bytes (a Propose payload from its JSON text), in a buffer of the process's
+ * that the next call reuses. */
+const char *th_hex_text(const char *text);
+/* Proposes as dev account who on track (title "A title", body "Why.") with payload, JSON text ("":
+ * none, a text proposal); asserts that it lands. Returns the id its ProposalCreated event gives. */
+unsigned th_propose(th_node *n, unsigned who, const char *track, const char *payload);
+/* Dev account 0 creates pool 1 (no commission, room for 1,000,000 tokens), then dev accounts
+ * first, first + 1, ... stake tokens[0], tokens[1], ... (count of them, whole tokens as decimal
+ * text) in it; asserts each. */
+void th_stake(th_node *n, unsigned first, const char *const *tokens, unsigned count);
 
 #endif

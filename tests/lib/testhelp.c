@@ -8,10 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include "enclave/enclave.h"
+#include "enclave/quote.h"
 #include "ledger/hash.h"
 #include "ledger/hex.h"
 #include "ledger/ledger.h"
+#include "ledger/sig.h"
 
 static char ledger_dir[64], ledger_path[128];
 
@@ -63,6 +66,34 @@ void th_enclave_platform(const char *dir, char secret_path[128], char sealed_dir
     cr_assert_eq(enc_platform_secret_ensure(secret_path), ST_OK, "the host provisions the platform secret");
     cr_assert_eq(enc_platform_secret_read(secret, secret_path), ST_OK, "reads it");
     cr_assert_eq(enc_platform_attestation_address(platform_addr, secret), ST_OK, "the verifier's pinned address");
+}
+
+enc_host *th_enclave_start(const char *bin, const char *secret_path, const char *sealed_dir)
+{
+    enc_host *h = NULL;
+    int rc = enc_host_start(&h, bin, secret_path, sealed_dir);
+    cr_assert_eq(rc, ST_OK, "%s starts: %s", bin, st_str(rc));
+    return h;
+}
+
+void th_enclave_stop_cleanly(enc_host *h)
+{
+    int ws = 0;
+    cr_assert_eq(enc_host_stop(h, &ws), ST_OK, "the enclave stops by itself when its socket closes");
+    cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "with exit status 0, never killed (status 0x%x)", ws);
+}
+
+void th_enclave_quoted(enc_host *h, uint64_t chain_id, const uint8_t platform_addr[20], uint8_t addr[20],
+                       uint8_t *measurement)
+{
+    uint8_t quote[ENC_QUOTE_LEN];
+    size_t len = 0;
+    enc_quote q;
+    cr_assert_eq(enc_host_attest(h, chain_id, quote, &len), ST_OK, "the enclave gives a quote");
+    cr_assert_eq(enc_quote_verify(&q, quote, len, platform_addr), ST_OK, "that verifies against the platform");
+    ledger_sig_pubkey_address(addr, q.enclave_pub);
+    if (measurement)
+        memcpy(measurement, q.measurement, 32);
 }
 
 char *th_read_file(const char *path, size_t *len)

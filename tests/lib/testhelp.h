@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* testhelp.h: helpers shared by the test suites: temporary directories, a ledger in one, files, the
- * shared test vectors, hex, a tampered chain, the base epoch of the settlement tests. */
+ * shared test vectors, hex, a tampered chain, the base epoch of the settlement tests, the built
+ * enclave started and stopped, and allocation failures on demand. */
 #ifndef TESTS_TESTHELP_H
 #define TESTS_TESTHELP_H
 
@@ -8,8 +9,10 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "enclave/enclave.h"
 #include "enclave/settle.h"
 #include "ledger/ledger.h"
 #include "ledger/tx.h"
@@ -40,6 +43,24 @@ const char *th_ledger_path(void);
  * dir/platform.secret (the path written to secret_path), an empty dir/sealed (to sealed_dir), and the
  * platform's attestation address. Aborts the test on failure. */
 void th_enclave_platform(const char *dir, char secret_path[128], char sealed_dir[128], uint8_t platform_addr[20]);
+/* The conclave-enclave of this build. */
+#define TH_ENCLAVE_BIN TEST_BUILDDIR "/conclave-enclave"
+/* Starts the enclave program bin on the platform secret at secret_path, sealing to sealed_dir.
+ * Returns its host handle. Aborts the test unless it starts. */
+enc_host *th_enclave_start(const char *bin, const char *secret_path, const char *sealed_dir);
+/* Stops the enclave (closing its socket) and asserts that it exited by itself with status 0: never
+ * killed, by its seccomp filter or by the host's timeout. */
+void th_enclave_stop_cleanly(enc_host *h);
+/* The enclave's quote for chain_id, which must verify against platform_addr. Out: addr, the
+ * address of its quoted identity key; measurement (NULL: not wanted). Aborts the test otherwise. */
+void th_enclave_quoted(enc_host *h, uint64_t chain_id, const uint8_t platform_addr[20], uint8_t addr[20],
+                       uint8_t *measurement);
+/* Allocation failures, for a binary linked with -Wl,--wrap=malloc,--wrap=realloc,--wrap=calloc
+ * (tests/lib/alloc_fail.c): th_alloc_fail_at(k) makes the k-th malloc, realloc or calloc from now
+ * on fail, once (k <= 0: none, and a failure armed before is called off); th_alloc_failed says
+ * whether the failure armed last has happened. */
+void th_alloc_fail_at(int k);
+bool th_alloc_failed(void);
 /* Sets in (initialized) to the epoch most settlement tests start from: chain 31337, genesis at 0,
  * epoch `epoch` running 720 s from start in six heartbeat slots of 120 s, a budget of 1000 tokens,
  * decay 25% every 180 days, treasury 20%, and the channel fee fee_ppm. Workers, channels and the
