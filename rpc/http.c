@@ -59,6 +59,20 @@ static const char *http_date(rpc_server *s)
     return s->date;
 }
 
+struct event_base *rpc_base_new(void)
+{
+    struct event_config *cfg = event_config_new();
+    if (!cfg)
+        return NULL;
+    if (event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) != 0) {
+        event_config_free(cfg);
+        return NULL;
+    }
+    struct event_base *base = event_base_new_with_config(cfg);
+    event_config_free(cfg);
+    return base;
+}
+
 static void send_body(struct evhttp_request *req, int http, const char *reason, const char *body, size_t len,
                       bool close)
 {
