@@ -160,6 +160,51 @@ int ledger_balance(ledger *l, const ledger_account *a, mpz_t balance)
     return rc;
 }
 
+int ledger_user_balances(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t *nonce, mpz_t balances[3])
+{
+    static const int kinds[3] = { LEDGER_FREE, LEDGER_ESCROW, LEDGER_CLAIMABLE };
+    _Static_assert(LEDGER_FREE == 1 && LEDGER_ESCROW == 2 && LEDGER_CLAIMABLE == 3, "the kinds the SQL names");
+    if (l->in_block) {
+        /* the block's memos hold what the database does not have yet */
+        int rc = ledger_nonce_get(l, address, nonce);
+        for (int i = 0; i < 3 && rc == ST_OK; i++) {
+            ledger_account a = ledger_user_account(kinds[i], address);
+            rc = ledger_balance(l, &a, balances[i]);
+        }
+        return rc;
+    }
+    /* one seek each (an IN list would build an ephemeral table at every run) */
+    static const char sql[] =
+        "SELECT 1, debits, credits, NULL FROM accounts WHERE kind = 1 AND owner = ?1 AND pool = 0 UNION ALL "
+        "SELECT 2, debits, credits, NULL FROM accounts WHERE kind = 2 AND owner = ?1 AND pool = 0 UNION ALL "
+        "SELECT 3, debits, credits, NULL FROM accounts WHERE kind = 3 AND owner = ?1 AND pool = 0 UNION ALL "
+        "SELECT 0, NULL, NULL, nonce FROM nonces WHERE address = ?1";
+    sqlite3_stmt *st = ledger_query(l, STMT_USER_BALANCES, sql, LEDGER_VALUES(ledger_val_addr(address)));
+    if (!st)
+        return ST_DB;
+    *nonce = 0;
+    for (int i = 0; i < 3; i++)
+        mpz_set_ui(balances[i], 0);
+    mpz_t debits;
+    mpz_init(debits);
+    int rc = ST_OK, step;
+    while (rc == ST_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        int kind = sqlite3_column_int(st, 0);
+        if (kind == 0) {
+            *nonce = (uint64_t)sqlite3_column_int64(st, 3);
+            continue;
+        }
+        struct account_row row = { 0, debits, balances[kind - 1] }; /* its id: the kind, unused */
+        if ((rc = read_account(st, &row, NULL)) == ST_OK)
+            mpz_sub(balances[kind - 1], balances[kind - 1], debits);
+    }
+    if (rc == ST_OK && step != SQLITE_DONE)
+        rc = ST_DB;
+    sqlite3_reset(st);
+    mpz_clear(debits);
+    return rc;
+}
+
 /* What ledger_accounts_each passes along to each account row. */
 struct account_visit {
     ledger_account_fn fn;

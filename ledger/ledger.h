@@ -210,6 +210,14 @@ int ledger_balance(ledger *l, const ledger_account *a, mpz_t balance) WARN_UNUSE
 int ledger_nonce_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t *nonce) WARN_UNUSED NONNULL(1, 2, 3);
 int ledger_nonce_bump(ledger *l, const uint8_t address[LEDGER_ADDR_LEN]) WARN_UNUSED NONNULL(1, 2);
 
+/* An address's next nonce and the balances of its free, escrow and claimable accounts, as
+ * ledger_nonce_get and ledger_balance give them, but outside a block in one statement (three seeks
+ * of the accounts' key and one of the nonces', one step of SQLite's machine instead of four).
+ * Returns: ST_OK; ST_DB. Out: *nonce; balances[0..3) (initialized by the caller) in the order
+ * LEDGER_FREE, LEDGER_ESCROW, LEDGER_CLAIMABLE. */
+int ledger_user_balances(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t *nonce, mpz_t balances[3])
+    WARN_UNUSED NONNULL(1, 2, 3, 4);
+
 /* Stores a transaction record (height taken from the open block). */
 int ledger_txrec_put(ledger *l, const ledger_txrec *r) WARN_UNUSED NONNULL(1, 2);
 /* Reads a transaction by hash. ST_NOTFOUND if absent. Out: r (release with ledger_txrec_clear). */

@@ -8,19 +8,14 @@
 #include "ledger/hex.h"
 #include "ledger/ledger.h"
 
-static bool add_balance(cJSON *out, ledger *l, const char *key, int kind, const uint8_t addr[20])
+/* Adds "key": balance as a canonical amount; a negative balance (no user account has one) fails. */
+static bool add_balance(cJSON *out, const char *key, const mpz_t balance)
 {
-    ledger_account a = ledger_user_account(kind, addr);
-    mpz_t v;
-    mpz_init(v);
     char text[LEDGER_AMOUNT_STRLEN];
-    bool ok = ledger_balance(l, &a, v) == ST_OK && mpz_sgn(v) >= 0;
-    if (ok) {
-        ledger_amount_format(text, v);
-        ok = cJSON_AddStringToObject(out, key, text) != NULL;
-    }
-    mpz_clear(v);
-    return ok;
+    if (mpz_sgn(balance) < 0)
+        return false;
+    ledger_amount_format(text, balance);
+    return cJSON_AddStringToObject(out, key, text) != NULL;
 }
 
 static int get_account(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
@@ -31,15 +26,19 @@ static int get_account(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
         return rc;
     ledger *l = eng_ledger(node_engine(ctx));
     uint64_t nonce;
-    if (ledger_nonce_get(l, addr, &nonce) != ST_OK)
-        return ST_DB;
-    cJSON *out = cJSON_CreateObject();
-    if (!out || !node_add_address(out, "address", addr) || !cJSON_AddNumberToObject(out, "nonce", (double)nonce)
-        || !add_balance(out, l, "free", LEDGER_FREE, addr) || !add_balance(out, l, "escrow", LEDGER_ESCROW, addr)
-        || !add_balance(out, l, "claimable", LEDGER_CLAIMABLE, addr)) {
+    mpz_t balances[3];
+    mpz_inits(balances[0], balances[1], balances[2], NULL);
+    cJSON *out = NULL;
+    if (ledger_user_balances(l, addr, &nonce, balances) != ST_OK || !(out = cJSON_CreateObject())
+        || !node_add_address(out, "address", addr) || !cJSON_AddNumberToObject(out, "nonce", (double)nonce)
+        || !add_balance(out, "free", balances[0]) || !add_balance(out, "escrow", balances[1])
+        || !add_balance(out, "claimable", balances[2])) {
         cJSON_Delete(out);
-        return ST_DB;
+        out = NULL;
     }
+    mpz_clears(balances[0], balances[1], balances[2], NULL);
+    if (!out)
+        return ST_DB;
     *result = out;
     return ST_OK;
 }

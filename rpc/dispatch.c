@@ -57,12 +57,11 @@ fail:
     return NULL;
 }
 
-/* Stores the answer of call c, taking its id, result and data: the result when code is 0, else the
- * error code with message. A notification's answer is dropped. */
+/* Stores the answer of call c, taking its result and data: the result when code is 0, else the
+ * error code with message. A notification's answer is dropped. The id stays with the call, to be
+ * printed with the answer. */
 static void store(struct rpc_deferred *c, int code, cJSON *result, const char *message, cJSON *data)
 {
-    cJSON *id = c->id;
-    c->id = NULL;
     c->answered = true;
     if (c->method)
         rpc_latency_observe(c->ex->server, c->method, &c->started);
@@ -70,20 +69,19 @@ static void store(struct rpc_deferred *c, int code, cJSON *result, const char *m
     if (code != 0)
         c->ex->server->rpc_errors++;
     if (c->notify) {
-        cJSON_Delete(id);
         cJSON_Delete(result);
         cJSON_Delete(data);
         return;
     }
     if (code == 0) {
         cJSON_Delete(data);
-        c->response = rpc_reply_new(id, "result", result ? result : cJSON_CreateNull());
+        c->value = result;
     } else {
         cJSON_Delete(result);
-        c->response = rpc_reply_new(id, "error", rpc_error_object(code, message, data));
+        c->error = true;
+        if (!(c->value = rpc_error_object(code, message, data)))
+            c->ex->lost = true;
     }
-    if (!c->response)
-        c->ex->lost = true;
 }
 
 /* Answers call c with a handler's outcome: status RPC_OK with result, or the error the application
@@ -428,48 +426,43 @@ int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorize
     return RPC_OK;
 }
 
-/* Moves the responses of a batch into one array. Returns: RPC_OK with *out the array, or NULL when
- * every call was a notification; RPC_NOMEM. */
-static int collect(rpc_exchange *ex, cJSON **out)
+/* Prints call c's response: {"jsonrpc":"2.0","id":...,"result"|"error":...}, as cJSON prints the
+ * object rpc_reply_new builds. */
+static void print_response(struct rpc_text *out, const struct rpc_deferred *c)
 {
-    cJSON *arr = NULL;
-    *out = NULL;
-    for (size_t i = 0; i < ex->n_calls; i++) {
-        cJSON *r = ex->calls[i].response;
-        if (!r)
-            continue;
-        if (!arr && !(arr = cJSON_CreateArray()))
-            return RPC_NOMEM;
-        ex->calls[i].response = NULL;
-        if (!cJSON_AddItemToArray(arr, r)) {
-            cJSON_Delete(r);
-            cJSON_Delete(arr);
-            return RPC_NOMEM;
-        }
-    }
-    *out = arr;
-    return RPC_OK;
+    static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":";
+    rpc_text_put(out, head, sizeof head - 1);
+    if (c->id)
+        rpc_json_print(out, c->id);
+    else
+        rpc_text_put(out, "null", 4);
+    if (c->error)
+        rpc_text_put(out, ",\"error\":", 9);
+    else
+        rpc_text_put(out, ",\"result\":", 10);
+    if (c->value)
+        rpc_json_print(out, c->value);
+    else
+        rpc_text_put(out, "null", 4);
+    rpc_text_put(out, "}", 1);
 }
 
-int rpc_exchange_encode(rpc_exchange *ex, char **text, size_t *len)
+int rpc_exchange_print(const rpc_exchange *ex, struct rpc_text *out, bool *any)
 {
-    cJSON *out = NULL;
-    *text = NULL;
-    *len = 0;
-    if (ex->lost || (ex->batch && collect(ex, &out) != RPC_OK))
+    *any = false;
+    if (ex->lost)
         return RPC_NOMEM;
-    if (!ex->batch) {
-        out = ex->calls[0].response;
-        ex->calls[0].response = NULL;
+    for (size_t i = 0; i < ex->n_calls; i++) {
+        const struct rpc_deferred *c = &ex->calls[i];
+        if (c->notify || !c->answered)
+            continue;
+        rpc_text_put(out, ex->batch ? (*any ? "," : "[") : "", ex->batch ? 1 : 0);
+        print_response(out, c);
+        *any = true;
     }
-    if (!out)
-        return RPC_OK;
-    *text = cJSON_PrintUnformatted(out);
-    cJSON_Delete(out);
-    if (!*text)
-        return RPC_NOMEM;
-    *len = strlen(*text);
-    return RPC_OK;
+    if (*any && ex->batch)
+        rpc_text_put(out, "]", 1);
+    return out->failed ? RPC_NOMEM : RPC_OK;
 }
 
 void rpc_exchange_free(rpc_exchange *ex)
@@ -478,7 +471,7 @@ void rpc_exchange_free(rpc_exchange *ex)
         return;
     for (size_t i = 0; i < ex->n_calls; i++) {
         cJSON_Delete(ex->calls[i].id);
-        cJSON_Delete(ex->calls[i].response);
+        cJSON_Delete(ex->calls[i].value);
     }
     free(ex->calls);
     free(ex);
@@ -525,14 +518,16 @@ void rpc_deferred_finish(rpc_deferred *d, int status, cJSON *result, cJSON *errd
 char *rpc_handle_body(rpc_server *s, const char *body, size_t len, bool authorized)
 {
     rpc_exchange *ex;
-    char *text = NULL, *copy = NULL;
-    size_t n;
+    struct rpc_text text = { 0 };
+    char *copy = NULL;
+    bool any;
     if (rpc_exchange_run(s, body, len, authorized, NULL, NULL, &ex) != RPC_OK)
         return NULL;
-    /* copied so that the caller can use free() whatever allocator cJSON was given */
-    if (rpc_exchange_encode(ex, &text, &n) == RPC_OK && text && (copy = malloc(n + 1)))
-        memcpy(copy, text, n + 1);
-    cJSON_free(text);
+    if (rpc_exchange_print(ex, &text, &any) == RPC_OK && any && (copy = malloc(text.len + 1))) {
+        memcpy(copy, text.data, text.len);
+        copy[text.len] = '\0';
+    }
+    rpc_text_clear(&text);
     rpc_exchange_free(ex);
     return copy;
 }

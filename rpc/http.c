@@ -71,18 +71,20 @@ static void send_fault(struct evhttp_request *req, enum rpc_fault f, const char 
     cJSON_Delete(reply);
 }
 
-/* Answers the calls of a finished exchange. */
+/* Answers the calls of a finished exchange, printed into the server's reply buffer and copied into
+ * the reply once. */
 static void send_exchange(struct evhttp_request *req, rpc_exchange *ex)
 {
-    char *text;
-    size_t len;
-    if (rpc_exchange_encode(ex, &text, &len) != RPC_OK)
+    rpc_server *s = ex->server;
+    bool any;
+    rpc_text_reset(&s->reply);
+    if (rpc_exchange_print(ex, &s->reply, &any) != RPC_OK)
         send_fault(req, RPC_FAULT_NOMEM, NULL);
-    else if (!text)
+    else if (!any)
         evhttp_send_reply(req, 204, "No Content", NULL);
     else
-        send_body(req, 200, "OK", text, len, false);
-    cJSON_free(text);
+        send_body(req, 200, "OK", s->reply.data, s->reply.len, false);
+    rpc_text_release(&s->reply);
 }
 
 static void unlink_waiting(rpc_server *s, struct rpc_waiting *w)
@@ -442,6 +444,7 @@ void rpc_server_free(rpc_server *s)
         rpc_exchange_free(w->ex);
         free(w);
     }
+    rpc_text_clear(&s->reply);
     if (s->token) {
         explicit_bzero(s->token, s->token_len);
         free(s->token);

@@ -2,4 +2,4 @@
 # errors, connections, CORS, metrics, the GET /events stream) and the blocking client.
 libcore_a_SOURCES += \
 	rpc/rpc.h rpc/rpc_int.h rpc/status.h rpc/client.h \
-	rpc/http.c rpc/cors.c rpc/metrics.c rpc/conn.c rpc/stream.c rpc/dispatch.c rpc/discover.c rpc/errors.c rpc/client.c
+	rpc/http.c rpc/cors.c rpc/metrics.c rpc/conn.c rpc/stream.c rpc/dispatch.c rpc/json_print.c rpc/discover.c rpc/errors.c rpc/client.c

@@ -32,7 +32,7 @@ tests_engine_test_durability_CFLAGS = $(TEST_CFLAGS)
 tests_engine_test_durability_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=ledger_sync_wal -Wl,--wrap=ledger_checkpoint
 tests_engine_test_durability_LDADD = $(TEST_LDADD)
 tests_engine_test_read_methods_CFLAGS = $(TEST_CFLAGS)
-tests_engine_test_read_methods_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=ledger_balance -Wl,--wrap=ledger_pool_get
+tests_engine_test_read_methods_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=ledger_user_balances -Wl,--wrap=ledger_pool_get
 tests_engine_test_read_methods_LDADD = $(TEST_LDADD)
 tests_engine_test_ballot_key_CFLAGS = $(TEST_CFLAGS)
 tests_engine_test_ballot_key_LDADD = $(TEST_LDADD)

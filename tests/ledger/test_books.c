@@ -570,3 +570,68 @@ Test(ledger_books, meta_values_round_trip)
     cr_assert_str_eq(v, "two", "latest value");
     free(v);
 }
+
+/* Asserts that ledger_user_balances says what ledger_nonce_get and ledger_balance say of address. */
+static void expect_user_balances(const uint8_t address[20], const char *what)
+{
+    static const int kinds[3] = { LEDGER_FREE, LEDGER_ESCROW, LEDGER_CLAIMABLE };
+    uint64_t nonce = 99, want_nonce = 98;
+    mpz_t b[3];
+    mpz_inits(b[0], b[1], b[2], NULL);
+    mpz_set_ui(b[1], 12345); /* stale values must not survive */
+    cr_assert_eq(ledger_user_balances(l, address, &nonce, b), ST_OK, "%s: user balances", what);
+    cr_assert_eq(ledger_nonce_get(l, address, &want_nonce), ST_OK);
+    cr_assert_eq(nonce, want_nonce, "%s: nonce %llu, expected %llu", what, (unsigned long long)nonce,
+                 (unsigned long long)want_nonce);
+    for (int i = 0; i < 3; i++) {
+        ledger_account a = ledger_user_account(kinds[i], address);
+        char *want = balance_of(&a), *have = mpz_get_str(NULL, 10, b[i]);
+        cr_assert_str_eq(have, want, "%s: balance of kind %d is %s, expected %s", what, kinds[i], have, want);
+        free(want);
+        free(have);
+    }
+    mpz_clears(b[0], b[1], b[2], NULL);
+}
+
+Test(ledger_books, user_balances_in_one_statement_match_the_nonce_and_each_balance)
+{
+    static const uint8_t carol[20] = { 0xca };
+    ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), treasury = ledger_system_account(LEDGER_TREASURY);
+    ledger_account a_free = ledger_user_account(LEDGER_FREE, alice), a_escrow = ledger_user_account(LEDGER_ESCROW, alice);
+    ledger_account a_claim = ledger_user_account(LEDGER_CLAIMABLE, alice), b_free = ledger_user_account(LEDGER_FREE, bob);
+    ledger_account pool_stake = ledger_pool_account(LEDGER_POOL_STAKE, 1);
+    expect_user_balances(alice, "an address never seen");
+    cr_assert_eq(block_with(0, &issuance, &a_free, "1000000000000000000000"), ST_OK);
+    cr_assert_eq(block_with(1, &a_free, &a_escrow, "250"), ST_OK);
+    cr_assert_eq(block_with(2, &issuance, &a_claim, "7"), ST_OK);
+    cr_assert_eq(block_with(3, &a_free, &b_free, "1"), ST_OK);
+    cr_assert_eq(block_with(4, &a_free, &pool_stake, "2"), ST_OK);
+    cr_assert_eq(block_with(5, &issuance, &treasury, "3"), ST_OK);
+    cr_assert_eq(ledger_block_begin(l, 6), ST_OK);
+    cr_assert_eq(ledger_nonce_bump(l, alice), ST_OK);
+    cr_assert_eq(ledger_nonce_bump(l, alice), ST_OK);
+    put_block(6);
+    cr_assert_eq(ledger_block_commit(l), ST_OK);
+    expect_user_balances(alice, "all three accounts and a nonce");
+    expect_user_balances(bob, "a free balance only, no nonce");
+    expect_user_balances(carol, "nothing");
+    /* inside a block, the block's memos count too */
+    uint8_t txhash[32] = { 9 };
+    cr_assert_eq(ledger_block_begin(l, 7), ST_OK);
+    cr_assert_eq(ledger_nonce_bump(l, alice), ST_OK);
+    cr_assert_eq(ledger_tx_begin(l, txhash), ST_OK);
+    cr_assert_eq(move(&a_escrow, &a_free, "50"), ST_OK);
+    cr_assert_eq(move(&issuance, &a_claim, "1"), ST_OK);
+    cr_assert_eq(ledger_tx_end(l, true), ST_OK);
+    uint64_t nonce;
+    mpz_t b[3];
+    mpz_inits(b[0], b[1], b[2], NULL);
+    cr_assert_eq(ledger_user_balances(l, alice, &nonce, b), ST_OK);
+    cr_assert_eq(nonce, 3);
+    cr_assert_eq(mpz_cmp_ui(b[1], 200), 0, "escrow in the open block");
+    cr_assert_eq(mpz_cmp_ui(b[2], 8), 0, "claimable in the open block");
+    mpz_clears(b[0], b[1], b[2], NULL);
+    expect_user_balances(alice, "in the open block");
+    ledger_block_abort(l);
+    expect_user_balances(alice, "after the block's abort");
+}

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/* json_print.c: prints a cJSON tree into a growable buffer, byte for byte what cJSON_PrintUnformatted
+ * prints (the reply's text must not depend on which of the two printed it), at a fraction of its
+ * cost: no allocation but the buffer's growth, which the server keeps from one reply to the next,
+ * and integers printed without printf and the scanf round trip cJSON makes for every number. A
+ * number that is not an integer below 10^15 in magnitude takes cJSON's own steps ("%1.15g", read
+ * back, "%1.17g" when it does not compare equal), so it prints the same too. */
+#include "rpc/rpc_int.h"
+
+#include <float.h>
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TEXT_KEEP_MAX (64u << 10) /* a buffer grown past this is freed once its reply is sent */
+
+void rpc_text_reset(struct rpc_text *t)
+{
+    t->len = 0;
+    t->failed = false;
+}
+
+void rpc_text_release(struct rpc_text *t)
+{
+    if (t->cap > TEXT_KEEP_MAX) {
+        free(t->data);
+        t->data = NULL;
+        t->cap = 0;
+    }
+    rpc_text_reset(t);
+}
+
+void rpc_text_clear(struct rpc_text *t)
+{
+    free(t->data);
+    t->data = NULL;
+    t->cap = 0;
+    rpc_text_reset(t);
+}
+
+/* Returns: room for n more bytes at t->data + t->len, or NULL (t failed) when memory runs out. */
+static char *room(struct rpc_text *t, size_t n)
+{
+    if (t->failed)
+        return NULL;
+    if (t->cap - t->len < n) {
+        size_t cap = t->cap ? t->cap : 512;
+        while (cap - t->len < n) {
+            if (cap > SIZE_MAX / 2) {
+                t->failed = true;
+                return NULL;
+            }
+            cap *= 2;
+        }
+        char *data = realloc(t->data, cap);
+        if (!data) {
+            t->failed = true;
+            return NULL;
+        }
+        t->data = data;
+        t->cap = cap;
+    }
+    return t->data + t->len;
+}
+
+void rpc_text_put(struct rpc_text *t, const char *bytes, size_t n)
+{
+    char *p = room(t, n);
+    if (p) {
+        memcpy(p, bytes, n);
+        t->len += n;
+    }
+}
+
+/* The JSON string of s (NULL: ""), escaped as cJSON escapes: the two-character escapes for '"',
+ * '\\', '\b', '\f', '\n', '\r' and '\t', \u00xx for the other control characters, every other byte
+ * as it is. */
+static void put_string(struct rpc_text *t, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t n = 0, extra = 0;
+    for (; p[n]; n++)
+        if (p[n] == '"' || p[n] == '\\')
+            extra += 1;
+        else if (p[n] < 32)
+            extra += p[n] == '\b' || p[n] == '\f' || p[n] == '\n' || p[n] == '\r' || p[n] == '\t' ? 1 : 5;
+    char *o = room(t, n + extra + 2);
+    if (!o)
+        return;
+    *o++ = '"';
+    if (!extra) {
+        memcpy(o, p, n);
+        o += n;
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = p[i];
+            if (c >= 32 && c != '"' && c != '\\') {
+                *o++ = (char)c;
+                continue;
+            }
+            *o++ = '\\';
+            switch (c) {
+            case '"': *o++ = '"'; break;
+            case '\\': *o++ = '\\'; break;
+            case '\b': *o++ = 'b'; break;
+            case '\f': *o++ = 'f'; break;
+            case '\n': *o++ = 'n'; break;
+            case '\r': *o++ = 'r'; break;
+            case '\t': *o++ = 't'; break;
+            default:
+                memcpy(o, "u00", 3);
+                o[3] = hex[c >> 4];
+                o[4] = hex[c & 15];
+                o += 5;
+            }
+        }
+    }
+    *o++ = '"';
+    t->len = (size_t)(o - t->data);
+}
+
+/* cJSON's test of whether a number read back is the one printed. */
+static bool same_double(double a, double b)
+{
+    double most = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
+    return fabs(a - b) <= most * DBL_EPSILON;
+}
+
+/* d as cJSON prints it (see the file's top). */
+static void put_number(struct rpc_text *t, double d)
+{
+    char buf[32];
+    int len;
+    if (isnan(d) || isinf(d)) {
+        rpc_text_put(t, "null", 4);
+        return;
+    }
+    if (d == floor(d) && fabs(d) < 1e15 && !(d == 0 && signbit(d))) {
+        /* at most 15 digits: "%1.15g" writes them all, exactly, and reading them back is exact */
+        unsigned long long v = (unsigned long long)fabs(d);
+        char *e = buf + sizeof buf, *s = e;
+        do
+            *--s = (char)('0' + v % 10);
+        while (v /= 10);
+        if (d < 0)
+            *--s = '-';
+        rpc_text_put(t, s, (size_t)(e - s));
+        return;
+    }
+    double back;
+    len = snprintf(buf, sizeof buf, "%1.15g", d);
+    if (sscanf(buf, "%lg", &back) != 1 || !same_double(back, d))
+        len = snprintf(buf, sizeof buf, "%1.17g", d);
+    if (len < 0 || (size_t)len >= 26) { /* cJSON's buffer: it prints no such number */
+        t->failed = true;
+        return;
+    }
+    char point = localeconv()->decimal_point[0];
+    for (int i = 0; i < len; i++)
+        if (buf[i] == point)
+            buf[i] = '.';
+    rpc_text_put(t, buf, (size_t)len);
+}
+
+void rpc_json_print(struct rpc_text *t, const cJSON *item)
+{
+    const cJSON *child;
+    switch (item->type & 0xFF) {
+    case cJSON_NULL: rpc_text_put(t, "null", 4); return;
+    case cJSON_False: rpc_text_put(t, "false", 5); return;
+    case cJSON_True: rpc_text_put(t, "true", 4); return;
+    case cJSON_Number: put_number(t, item->valuedouble); return;
+    case cJSON_String: put_string(t, item->valuestring); return;
+    case cJSON_Raw:
+        if (!item->valuestring)
+            t->failed = true;
+        else
+            rpc_text_put(t, item->valuestring, strlen(item->valuestring));
+        return;
+    case cJSON_Array:
+        rpc_text_put(t, "[", 1);
+        for (child = item->child; child && !t->failed; child = child->next) {
+            rpc_json_print(t, child);
+            if (child->next)
+                rpc_text_put(t, ",", 1);
+        }
+        rpc_text_put(t, "]", 1);
+        return;
+    case cJSON_Object:
+        rpc_text_put(t, "{", 1);
+        for (child = item->child; child && !t->failed; child = child->next) {
+            put_string(t, child->string);
+            rpc_text_put(t, ":", 1);
+            rpc_json_print(t, child);
+            if (child->next)
+                rpc_text_put(t, ",", 1);
+        }
+        rpc_text_put(t, "}", 1);
+        return;
+    default: t->failed = true; return;
+    }
+}
