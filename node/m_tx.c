@@ -4,7 +4,7 @@
  * a JSON-RPC error and consumes no nonce. An optional "from" names the expected signer, so a
  * tampered message is refused as such instead of being read as another signer's transaction.
  * With a verification pool set (conclaved's), the decoding, digest and signature recovery run on
- * its threads on a copy of the params, and each transaction reaches the engine in the order its
+ * its threads on the params, taken from the dispatcher (rpc_take_params), and each transaction reaches the engine in the order its
  * call arrived, once it and every call before it are verified; without one they run on the loop. */
 #include "node/methods_int.h"
 
@@ -96,16 +96,15 @@ static int tx_send(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
         return ST_NOMEM;
     j->engine = node_engine(ctx);
     j->chain_id = eng_chain_id(j->engine);
-    if (!(j->body = cJSON_Duplicate(params, true))) {
-        job_free(j);
-        return ST_NOMEM;
-    }
     if (from) {
-        cJSON_DeleteItemFromObjectCaseSensitive(j->body, "from");
         j->has_from = true;
         memcpy(j->claimed, claimed, 20);
         snprintf(j->from_text, sizeof j->from_text, "%s", from->valuestring);
     }
+    /* the params go to the verification as they are, without a copy; "from" is not the message's */
+    j->body = rpc_take_params(ctx);
+    if (from)
+        cJSON_DeleteItemFromObjectCaseSensitive(j->body, "from");
     if (tx_pool && (j->call = rpc_defer(ctx))) {
         if (verify_pool_submit(tx_pool, verify, submit, j) != ST_OK) {
             rpc_deferred_finish(j->call, ST_NOMEM, NULL, NULL, "out of memory");

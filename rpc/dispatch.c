@@ -3,7 +3,8 @@
  * each call validate the envelope, find the method (bsearch over the sorted table), authorize,
  * map params to an object, run the handler, and keep its response in the call's slot so that a
  * batch answers in request order even when some calls are deferred. Invariants: the dispatcher owns
- * every cJSON tree it passes around (request, params, results, errors) and deletes each once;
+ * every cJSON tree it passes around (request, params, results, errors) and deletes each once, but
+ * for params a handler took (rpc_take_params);
  * notifications never produce a response, invalid requests always do (id null if unusable). */
 #include "rpc/rpc_int.h"
 
@@ -17,12 +18,19 @@
 
 cJSON *rpc_printed_number(double v)
 {
-    char text[24];
+    char text[24], *p = text + sizeof text;
     /* below 10^15, %1.15g (cJSON's format) prints an integer's digits; -0 keeps its sign there */
     if (v != floor(v) || fabs(v) >= 1e15 || (v == 0 && signbit(v)))
         return cJSON_CreateNumber(v);
-    snprintf(text, sizeof text, "%lld", (long long)v);
-    return cJSON_CreateRaw(text);
+    /* the digits by hand: snprintf's formatting machinery costs a thousand instructions a number */
+    unsigned long long u = (unsigned long long)fabs(v);
+    *--p = '\0';
+    do
+        *--p = (char)('0' + u % 10);
+    while ((u /= 10) > 0);
+    if (v < 0)
+        *--p = '-';
+    return cJSON_CreateRaw(p);
 }
 
 /* The id echoed: a number as rpc_printed_number prints it (the tree is printed only). */
@@ -276,12 +284,12 @@ static void run_call(rpc_exchange *ex, struct rpc_deferred *c, cJSON *req)
         store(c, code, NULL, rc == RPC_INVALID ? msg : rpc_code_message(code), NULL);
         return;
     }
-    struct rpc_ctx ctx = { .app = s->app, .server = s, .authorized = ex->authorized, .call = c };
+    struct rpc_ctx ctx = { .app = s->app, .server = s, .authorized = ex->authorized, .call = c, .params = obj };
     cJSON *result = NULL;
     c->method = m;
     clock_gettime(CLOCK_MONOTONIC, &c->started);
     rc = m->fn(&ctx, obj, &result);
-    cJSON_Delete(obj);
+    cJSON_Delete(ctx.params); /* NULL when the handler took it */
     if (c->deferred) {
         /* answered by rpc_deferred_finish, maybe already */
         cJSON_Delete(result);
@@ -490,6 +498,13 @@ int rpc_error(struct rpc_ctx *ctx, int status, cJSON *data, const char *fmt, ...
         ctx->errdata = data;
     }
     return status;
+}
+
+cJSON *rpc_take_params(struct rpc_ctx *ctx)
+{
+    cJSON *params = ctx->params;
+    ctx->params = NULL;
+    return params;
 }
 
 rpc_deferred *rpc_defer(struct rpc_ctx *ctx)

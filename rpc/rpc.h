@@ -97,8 +97,9 @@ struct rpc_ctx {
     /* error detail for a failing return; owned by the dispatcher */
     char errmsg[256];
     cJSON *errdata;
-    /* internal: the call this context belongs to */
+    /* internal: the call this context belongs to, and its params while the dispatcher owns them */
     void *call;
+    cJSON *params;
 };
 
 typedef struct rpc_limits {
@@ -204,6 +205,12 @@ void rpc_server_free(rpc_server *s);
 /* Sets the error message (printf-style) and, optionally, data (ownership passes) for a failing
  * return. Returns status, so a handler can write `return rpc_error(ctx, status, NULL, "...")`. */
 int rpc_error(struct rpc_ctx *ctx, int status, cJSON *data, const char *fmt, ...) RPC_PRINTF_LIKE(4, 5) RPC_NONNULL(1);
+
+/* Takes the call's params object (the handler's `params`) from the dispatcher, which then does not
+ * delete it: the caller owns it (cJSON_Delete), and may change it or hand it to another thread. For
+ * a handler that keeps its params past its return, instead of copying them. Handler only, once.
+ * Returns: the object, or NULL when taken already. */
+cJSON *rpc_take_params(struct rpc_ctx *ctx) RPC_NONNULL(1);
 
 /* Marks the call as answered later. The handler then returns RPC_PENDING; once deferred, the call
  * is answered only by rpc_deferred_finish (the handler's return value and *result are dropped), which

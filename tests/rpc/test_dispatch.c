@@ -48,6 +48,18 @@ static int m_pending(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     return RPC_PENDING;
 }
 
+/* Takes its params from the dispatcher and answers them as its result (which the dispatcher
+ * deletes): a second take finds nothing. */
+static int m_take(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
+{
+    cJSON *taken = rpc_take_params(ctx);
+    cr_assert_eq(taken, params, "the params object itself is taken");
+    cr_assert_null(rpc_take_params(ctx), "taken once only");
+    cJSON_DeleteItemFromObjectCaseSensitive(taken, "other");
+    *result = taken;
+    return ST_OK;
+}
+
 static const char *const add_params[] = { "a", "b", NULL };
 static const char *const echo_params[] = { "value", "other", NULL };
 static const char *const fail_params[] = { "status", "message", NULL };
@@ -59,6 +71,7 @@ static const rpc_method table[] = {
     { .name = "echo", .params = echo_params, .fn = test_m_echo },
     { .name = "fail", .params = fail_params, .fn = m_fail },
     { .name = "pending", .fn = m_pending },
+    { .name = "take", .params = echo_params, .fn = m_take },
 };
 
 #define MAX_BATCH 5
@@ -276,6 +289,22 @@ Test(rpc_dispatch, numeric_ids_print_as_cjson_prints_them)
         char *out = rpc_handle_body(server, body, strlen(body), false);
         cr_assert_not_null(out, "no answer to %s", body);
         cr_assert(strstr(out, want), "id %s answered as %s, expected %s", ids[i][0], out, want);
+        free(out);
+    }
+}
+
+/* A handler may take its params (rpc_take_params) and keep, change or hand them on: the dispatcher
+ * deletes them only when they were not taken, named or positional. */
+Test(rpc_dispatch, taken_params_are_the_handlers)
+{
+    static const char *const bodies[][2] = {
+        { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"take\",\"params\":{\"value\":5,\"other\":6}}", "\"result\":{\"value\":5}" },
+        { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"take\",\"params\":[7,8]}", "\"result\":{\"value\":7}" },
+        { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"take\"}", "\"result\":{}" },
+    };
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        char *out = rpc_handle_body(server, bodies[i][0], strlen(bodies[i][0]), false);
+        cr_assert(out && strstr(out, bodies[i][1]), "%s answered %s, expected %s", bodies[i][0], out, bodies[i][1]);
         free(out);
     }
 }
