@@ -113,6 +113,8 @@ struct eng {
     size_t queued;
     struct event *produce_ev;       /* cuts a block at the end of the loop iteration */
     struct event *idle_ev;          /* each second: makes a block if time-driven work is due */
+    struct event *read_end_ev;      /* ends the turn's shared read transaction (eng_read_begin) */
+    bool read_end_due;              /* read_end_ev is active for this turn */
     struct event_base *base;        /* the loop of eng_attach; NULL: settlements are awaited in place */
     enc_host *enclave;              /* the running enclave, or NULL */
     char *enclave_path;             /* how to start it again (NULL: settlement is off) */
