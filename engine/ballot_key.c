@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* ballot_key.c: the chain's one ballot key, as the enclave supervisor (enclave_link.c) keeps it at
- * each start of an allowlisted enclave (docs/SECRET_BALLOTS.md, "Handing the ballot key to a new
- * enclave build"). The key recorded first is the chain's: a running enclave that reports it (or
+ * each admission of an allowlisted enclave: its start, or the block that allowlists it while it runs
+ * (docs/SECRET_BALLOTS.md, "Handing the ballot key to a new enclave build"). The key recorded first is the chain's: a running enclave that reports it (or
  * the first one, on a chain with none) has it recorded by an EnclaveBallotKey item, and its program
  * is kept under DATADIR/enclave/holders by measurement. One that reports another key (a new
  * build) first gets the chain's by a handover from a build that holds it, started just for that:

@@ -8,8 +8,11 @@
  * apply it are in settlement.c. The EnclaveRegister item is handed over the same way
  * (eng_enclave_take_items): the supervisor never queues anything itself, so it sits below the
  * producer (engine.c). Only an enclave whose measurement is on the allowlist now is registered or
- * asked to settle; the node never allowlists its own build (a dev chain's genesis does, once).
- * At each start it also has the chain's ballot key recorded for the enclave (ballot_key.c: a new
+ * asked to settle; the node never allowlists its own build (a dev chain's genesis does, once). One
+ * that starts unlisted runs idle until a block puts its measurement on the allowlist, and is
+ * admitted then (registered, its ballot key recorded) without a restart; one whose measurement a
+ * block removes is asked nothing more (eng_enclave_may_settle reads the allowlist at each request).
+ * At each admission it also has the chain's ballot key recorded for the enclave (ballot_key.c: a new
  * build gets it by a handover first), and it has the enclave count the oldest Counting secret poll
  * not in back-off: the standing ballots go out as COUNT_BEGIN and COUNT_CHUNK frames, never while a
  * settlement is out, and the signed report comes back as a SecretPollCount item; a poll whose count
@@ -69,6 +72,7 @@ static void stop_enclave(eng *e, const char *why)
     }
     e->enclave = NULL;
     e->handover_wanted = false;
+    e->enclave_unlisted = false;
     e->enclave_retry_at = monotonic_secs() + RESTART_BACKOFF_SECS;
 }
 
@@ -103,7 +107,27 @@ eng_item *eng_enclave_take_items(eng *e)
     return items;
 }
 
-/* Starts the enclave, checks its quote and holds for the producer what the ledger needs to trust it. */
+/* Has the running enclave, of measurement, allowlisted, registered from its quote unless the ledger
+ * knows it already, and the chain's ballot key recorded for it (ballot_key.c). An enclave that does
+ * not answer for its key is stopped. Returns: ST_OK; ST_NOMEM, ST_DB; ST_IO (stopped). */
+static int admit_enclave(eng *e, const uint8_t *quote, size_t len, const uint8_t measurement[32])
+{
+    int rc = ledger_enclave_get(e->ledger, e->enclave_address, NULL, NULL, NULL, NULL);
+    bool registered = rc == ST_OK;
+    if (rc == ST_NOTFOUND)
+        rc = eng_enclave_hold(e, eng_system_enclave_register(quote, len), registering);
+    if (rc != ST_OK)
+        return rc;
+    if (eng_ballot_key_fetch(e, measurement, registered) != ST_OK) {
+        stop_enclave(e, "it did not answer for its ballot key");
+        return ST_IO;
+    }
+    return ST_OK;
+}
+
+/* Starts the enclave and checks its quote. One whose measurement is allowlisted is admitted at once;
+ * another runs unlisted, settling and counting nothing, until admit_when_allowlisted sees
+ * governance add its measurement. */
 static int start_enclave(eng *e)
 {
     int rc = enc_host_start(&e->enclave, e->enclave_path, e->platform_secret_path, e->sealed_dir);
@@ -131,20 +155,34 @@ static int start_enclave(eng *e)
         stop_enclave(e, "the allowlist cannot be read");
         return rc;
     }
-    if (!allowed)
+    if (allowed && (rc = admit_enclave(e, quote, len, q.measurement)) != ST_OK)
+        return rc;
+    if (!allowed) {
         fprintf(stderr, "conclaved: the enclave %s is not on the allowlist; it settles nothing until governance "
                         "adds its measurement\n", addr);
-    rc = ledger_enclave_get(e->ledger, e->enclave_address, NULL, NULL, NULL, NULL);
-    bool registered = rc == ST_OK;
-    if (rc == ST_NOTFOUND && allowed)
-        rc = eng_enclave_hold(e, eng_system_enclave_register(quote, len), registering);
-    if ((rc == ST_OK || rc == ST_NOTFOUND) && allowed && eng_ballot_key_fetch(e, q.measurement, registered) != ST_OK) {
-        stop_enclave(e, "it did not answer for its ballot key");
-        return ST_IO;
+        e->enclave_unlisted = true;
+        memcpy(e->enclave_measurement, q.measurement, 32);
+        memcpy(e->enclave_quote, quote, len);
+        e->enclave_quote_len = len;
     }
-    if (rc == ST_OK || rc == ST_NOTFOUND)
-        fprintf(stderr, "conclaved: enclave %s running (pid %d)\n", addr, (int)enc_host_pid(e->enclave));
-    return rc == ST_NOTFOUND ? ST_OK : rc;
+    fprintf(stderr, "conclaved: enclave %s running (pid %d)\n", addr, (int)enc_host_pid(e->enclave));
+    return ST_OK;
+}
+
+/* The running enclave started unlisted: once a block has put its measurement on the allowlist it is
+ * admitted (registered, its ballot key recorded), so it settles and counts without a restart. A
+ * failure to read or hold is tried again at the next call. */
+static void admit_when_allowlisted(eng *e)
+{
+    bool allowed = false;
+    if (!e->enclave || !e->enclave_unlisted
+        || ledger_allowlist_has(e->ledger, LEDGER_RUNTIME_ENCLAVE, e->enclave_measurement, &allowed) != ST_OK || !allowed)
+        return;
+    char addr[LEDGER_ADDR_STRLEN];
+    ledger_addr_format(addr, e->enclave_address);
+    fprintf(stderr, "conclaved: the enclave %s is on the allowlist now; registering it\n", addr);
+    if (admit_enclave(e, e->enclave_quote, e->enclave_quote_len, e->enclave_measurement) == ST_OK)
+        e->enclave_unlisted = false;
 }
 
 int eng_enclave_start(eng *e, const char *enclave_path, const char *platform_secret_path, const char *sealed_dir)
@@ -710,6 +748,7 @@ eng_item *eng_settlement_take(eng *e, uint64_t now)
 
 void eng_settlement_poke(eng *e, uint64_t now)
 {
+    admit_when_allowlisted(e);
     if (e->base)
         start_request(e, now);
     start_count(e);

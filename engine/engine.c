@@ -850,6 +850,8 @@ static void release(eng *e)
         event_free(e->produce_ev);
     if (e->idle_ev)
         event_free(e->idle_ev);
+    if (e->read_end_ev)
+        event_free(e->read_end_ev);
     gov_store_free(e->gov);
     ledger_close(e->ledger);
     if (e->genesis_parsed)
@@ -913,13 +915,43 @@ int eng_open(eng **out, char *err, size_t errlen, const eng_config *cfg)
     return ST_OK;
 }
 
+/* The end of the turn in which reads shared a read transaction: it closes. */
+static void read_end_cb(evutil_socket_t fd, short what, void *arg)
+{
+    eng *e = arg;
+    (void)fd;
+    (void)what;
+    e->read_end_due = false;
+    ledger_read_release(e->ledger);
+}
+
+int eng_read_begin(eng *e)
+{
+    int rc = ledger_read_begin(e->ledger);
+    if (rc != ST_OK || !e->read_end_ev)
+        return rc;
+    /* again after a block closed it within the turn */
+    ledger_read_keep(e->ledger);
+    if (!e->read_end_due) {
+        e->read_end_due = true;
+        event_active(e->read_end_ev, 0, 0);
+    }
+    return ST_OK;
+}
+
+void eng_read_end(eng *e)
+{
+    ledger_read_end(e->ledger);
+}
+
 int eng_attach(eng *e, struct event_base *base)
 {
     static const struct timeval second = { 1, 0 };
     e->base = base;
     e->produce_ev = event_new(base, -1, 0, produce_cb, e);
     e->idle_ev = event_new(base, -1, EV_PERSIST, idle_cb, e);
-    if (!e->produce_ev || !e->idle_ev || event_add(e->idle_ev, &second) != 0)
+    e->read_end_ev = event_new(base, -1, 0, read_end_cb, e);
+    if (!e->produce_ev || !e->idle_ev || !e->read_end_ev || event_add(e->idle_ev, &second) != 0)
         return ST_NOMEM;
     return eng_durability_start(e);
 }

@@ -92,6 +92,15 @@ bool eng_is_dev(const eng *e) NONNULL(1);
 uint64_t eng_now(const eng *e) NONNULL(1);
 /* The ledger, for reads. Borrowed; valid until eng_close. Never write through it. */
 ledger *eng_ledger(eng *e) NONNULL(1);
+/* A read of the ledger by a read request, inside a read transaction (ledger_read_begin) that, on a
+ * loop (eng_attach), every read of the same turn of the loop shares: it is kept open past
+ * eng_read_end (ledger_read_keep) and closed at the end of the turn, by an event the turn's first
+ * read makes active (so it runs after the callbacks already due), or before the engine next
+ * writes (a block), whichever comes first; it is never held across turns. Without a loop each read
+ * has a transaction of its own. Returns: ST_OK; ST_DB (nothing opened). Every eng_read_begin that
+ * returned ST_OK needs its eng_read_end before its callback returns. */
+int eng_read_begin(eng *e) WARN_UNUSED NONNULL(1);
+void eng_read_end(eng *e) NONNULL(1);
 
 /* A worker's challenge for the heartbeat slot of the node's clock now (engine/workers.c has the
  * rule): the epoch, the slot, its start and end (exclusive; an epoch's last slot may be shorter)

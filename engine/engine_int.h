@@ -113,6 +113,8 @@ struct eng {
     size_t queued;
     struct event *produce_ev;       /* cuts a block at the end of the loop iteration */
     struct event *idle_ev;          /* each second: makes a block if time-driven work is due */
+    struct event *read_end_ev;      /* ends the turn's shared read transaction (eng_read_begin) */
+    bool read_end_due;              /* read_end_ev is active for this turn */
     struct event_base *base;        /* the loop of eng_attach; NULL: settlements are awaited in place */
     enc_host *enclave;              /* the running enclave, or NULL */
     char *enclave_path;             /* how to start it again (NULL: settlement is off) */
@@ -122,6 +124,10 @@ struct eng {
     bool handover_wanted;           /* the running enclave lacks the chain's ballot key and no handover worked */
     uint64_t enclave_retry_at;      /* monotonic seconds: no restart before */
     uint8_t enclave_address[20];    /* the running enclave's key address */
+    bool enclave_unlisted;          /* its measurement was off the allowlist: admitted once governance adds it */
+    uint8_t enclave_measurement[32]; /* the running enclave's measurement and quote, for that admission */
+    uint8_t enclave_quote[ENC_QUOTE_LEN];
+    size_t enclave_quote_len;
     eng_item *enclave_items;        /* EnclaveAllow/EnclaveRegister made for the producer to queue (owned) */
     bool tamper_next_report;        /* dev test hook: flip a byte of the next report (settlement or count) */
     bool tamper_next_inputs;        /* dev test hook: send the next inputs a byte short */
@@ -258,8 +264,10 @@ int eng_apply_enclave_ballot_key(eng_apply *a);
 int eng_apply_settlement(eng_apply *a);
 /* The enclave supervisor (engine/enclave_link.c) hands the enclave's report to the producer as a
  * "Settlement" system item. The enclave is asked without blocking the loop: eng_settlement_poke,
- * after each block, sends it the inputs of a due epoch (the loop watches for the answer,
- * SETTLE_TIMEOUT_SECS at most), and eng_settlement_take, before each block, hands over the report's
+ * after each block, admits an enclave that started unlisted once its measurement is allowlisted
+ * (registers it and records its ballot key, which may block as a start does) and sends it the
+ * inputs of a due epoch (the loop watches for the answer, SETTLE_TIMEOUT_SECS at most), and
+ * eng_settlement_take, before each block, hands over the report's
  * item if its inputs are still the ledger's (else it is dropped and asked again). Without a loop
  * (eng_attach not called) take asks and awaits the enclave itself. take's item is the caller's
  * (eng_item_free); NULL: none now. eng_enclave_shutdown stops the enclave and drops the request. */

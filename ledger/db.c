@@ -3,7 +3,8 @@
  * migrations tracked by PRAGMA user_version (a newer database is refused), the statement cache,
  * node metadata, the block transaction with per-transaction savepoints (or none, for a block applied
  * whole and applied again should a transaction fail), and read transactions (which
- * nest, so that a read request and the helpers it calls share one snapshot and one WAL read lock). */
+ * nest, so that a read request and the helpers it calls share one snapshot and one WAL read lock,
+ * and may be kept open for the reads that follow until the connection's next write). */
 #include "ledger/ledger_int.h"
 
 #include <fcntl.h>
@@ -20,7 +21,8 @@ unsigned ledger_schema_version(void)
     return schema_migration_count;
 }
 
-sqlite3_stmt *ledger_stmt_prepare(ledger *l, sqlite3_stmt **slot, const char *sql)
+/* The statement of slot, prepared on first use, reset and unbound. */
+static sqlite3_stmt *prepare_cached(ledger *l, sqlite3_stmt **slot, const char *sql)
 {
     sqlite3_stmt *st = *slot;
     if (st) {
@@ -34,6 +36,19 @@ sqlite3_stmt *ledger_stmt_prepare(ledger *l, sqlite3_stmt **slot, const char *sq
     }
     *slot = st;
     return st;
+}
+
+/* A statement of the cache about to run: one that writes first closes a kept read transaction. */
+static sqlite3_stmt *handed_out(ledger *l, sqlite3_stmt *st)
+{
+    if (st && l->read_kept && !sqlite3_stmt_readonly(st))
+        ledger_read_release(l);
+    return st;
+}
+
+sqlite3_stmt *ledger_stmt_prepare(ledger *l, sqlite3_stmt **slot, const char *sql)
+{
+    return handed_out(l, prepare_cached(l, slot, sql));
 }
 
 sqlite3_stmt *ledger_stmt_bind(ledger *l, sqlite3_stmt **slot, const char *sql, const ledger_value *values)
@@ -94,6 +109,7 @@ int ledger_column_mpz(sqlite3_stmt *st, int col, mpz_t v)
 int ledger_exec(ledger *l, const char *sql)
 {
     char *msg = NULL;
+    ledger_read_release(l);
     if (sqlite3_exec(l->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
         fprintf(stderr, "ledger: %s: %s\n", sql, msg ? msg : "failed");
         sqlite3_free(msg);
@@ -218,6 +234,7 @@ void ledger_close(ledger *l)
 {
     if (!l)
         return;
+    ledger_read_release(l);
     ledger_nonces_forget(l);
     ledger_memo_forget(l);
     for (int i = 0; i < STMT_COUNT; i++)
@@ -356,6 +373,7 @@ void ledger_checkpointer_close(ledger *l, ledger_checkpointer *c)
 int ledger_block_begin(ledger *l, uint64_t height)
 {
     ARG_CHECK(!l->in_block && l->read_depth == 0);
+    ledger_read_release(l);
     if (control(l, STMT_BLOCK_BEGIN, "BEGIN IMMEDIATE") != ST_OK)
         return ST_DB;
     l->in_block = true;
@@ -393,10 +411,18 @@ void ledger_block_abort(ledger *l)
 int ledger_read_begin(ledger *l)
 {
     ARG_CHECK(!l->in_block);
-    if (l->read_depth == 0 && control(l, STMT_READ_BEGIN, "BEGIN") != ST_OK)
+    if (l->read_depth == 0 && !l->read_kept && control(l, STMT_READ_BEGIN, "BEGIN") != ST_OK)
         return ST_DB;
+    l->read_kept = false;
     l->read_depth++;
     return ST_OK;
+}
+
+/* Ends the read transaction. */
+static void read_close(ledger *l)
+{
+    if (control(l, STMT_COMMIT, "COMMIT") != ST_OK)
+        sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 void ledger_read_end(ledger *l)
@@ -407,8 +433,24 @@ void ledger_read_end(ledger *l)
     }
     if (--l->read_depth > 0)
         return;
-    if (control(l, STMT_COMMIT, "COMMIT") != ST_OK)
-        sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+    if (l->read_keep)
+        l->read_kept = true;
+    else
+        read_close(l);
+}
+
+void ledger_read_keep(ledger *l)
+{
+    l->read_keep = true;
+}
+
+void ledger_read_release(ledger *l)
+{
+    l->read_keep = false;
+    if (l->read_kept) {
+        l->read_kept = false; /* before the COMMIT, which comes through handed_out too */
+        read_close(l);
+    }
 }
 
 bool ledger_in_block(const ledger *l)

@@ -149,6 +149,15 @@ void ledger_block_abort(ledger *l);
  * caller bug: logged, and nothing changes. */
 int ledger_read_begin(ledger *l) WARN_UNUSED NONNULL(1);
 void ledger_read_end(ledger *l) NONNULL(1);
+/* Keeps the read transaction open past the end that would close it, so that the reads that follow
+ * share it, until ledger_read_release, or until the connection writes: ledger_block_begin, a
+ * statement that writes (the cache's statements are checked as they are handed out) or ledger_exec
+ * close it first, so nothing ever writes inside it. With one writer, this connection, a kept
+ * transaction always sees the latest commit. Whoever keeps it releases it before control returns to
+ * the event loop (the engine: at the end of the loop's turn, eng_read_begin). */
+void ledger_read_keep(ledger *l) NONNULL(1);
+/* Stops keeping the read transaction, and closes it if no read is open in it. */
+void ledger_read_release(ledger *l) NONNULL(1);
 /* Whether a read transaction is open. */
 bool ledger_reading(const ledger *l) NONNULL(1);
 /* Whether a block is open (between ledger_block_begin and its commit or abort). */

@@ -18,13 +18,15 @@
 
 /* The ledger's connection. Borrowed; valid until ledger_close. Writes belong inside a block. */
 sqlite3 *ledger_sqlite(ledger *l) NONNULL(1);
-/* Runs a statement without results (BEGIN, SAVEPOINT ...). Returns ST_OK or ST_DB. */
+/* Runs a statement without results (BEGIN, SAVEPOINT ...), after closing a kept read transaction
+ * (ledger_read_keep). Returns ST_OK or ST_DB. */
 int ledger_exec(ledger *l, const char *sql);
 /* Binds v's decimal text to parameter idx; reads a decimal text column into v. ST_OK, ST_NOMEM, ST_DB. */
 int ledger_bind_mpz(sqlite3_stmt *st, int idx, const mpz_t v);
 int ledger_column_mpz(sqlite3_stmt *st, int col, mpz_t v);
 /* Returns *slot reset and unbound, preparing sql into it (persistent) on the first call; the owner
- * of slot finalizes it. NULL on error (logged). Every cached statement goes through here. */
+ * of slot finalizes it. NULL on error (logged). Every cached statement goes through here, and one
+ * that writes closes a kept read transaction first (ledger_read_keep). */
 sqlite3_stmt *ledger_stmt_prepare(ledger *l, sqlite3_stmt **slot, const char *sql) NONNULL(1, 2, 3);
 
 /* One value to bind to a parameter: an integer, a blob or text (borrowed until the statement is

@@ -1,23 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /* methods.c: the one sorted table of conclaved's JSON-RPC methods (searched with bsearch by the
  * dispatcher). Entries live next to their handlers in the node/m_ files. Every method that only
- * reads runs inside one ledger read transaction (ledger_read_begin), opened before its handler and
- * closed when it returns: one consistent state (never half a block: blocks are applied within one
- * loop turn, never during a handler), one WAL read lock instead of one per statement, and nothing
- * held across loop turns. */
+ * reads runs inside one ledger read transaction (eng_read_begin), shared by the reads of the same
+ * turn of the loop and closed at its end or before a block is applied: one consistent state (never
+ * half a block: blocks are applied within one loop turn, never during a handler), one WAL read
+ * lock for the turn's reads instead of one per statement, and nothing held across loop turns. */
 #include "node/methods.h"
 
-#include "ledger/ledger.h"
 #include "node/methods_int.h"
 
-/* Runs fn inside a read transaction of the call's ledger. */
+/* Runs fn inside a read transaction of the call's ledger (the turn's, eng_read_begin). */
 static int in_read_transaction(struct rpc_ctx *ctx, const cJSON *params, cJSON **result, rpc_fn fn)
 {
-    ledger *l = eng_ledger(node_engine(ctx));
-    if (ledger_read_begin(l) != ST_OK)
+    eng *e = node_engine(ctx);
+    if (eng_read_begin(e) != ST_OK)
         return rpc_error(ctx, ST_DB, NULL, "cannot open a read transaction");
     int rc = fn(ctx, params, result);
-    ledger_read_end(l);
+    eng_read_end(e);
     return rc;
 }
 

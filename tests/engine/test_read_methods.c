@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* test_read_methods.c: conclaved's read methods (node/methods.c) run inside one ledger read
- * transaction that ends before the call is answered, failing calls included: the binary is linked
- * with --wrap=ledger_user_balances and --wrap=ledger_pool_get, which note whether the ledger was in a read
- * transaction when a handler read through them. */
+ * transaction that ends before the call is answered, failing calls included; on a loop, the reads
+ * of one turn share one transaction, which ends with the turn or before a block: the binary is
+ * linked with --wrap=ledger_user_balances and --wrap=ledger_pool_get, which note whether the ledger
+ * was in a read transaction when a handler read through them. */
 #include <criterion/criterion.h>
 #include <event2/event.h>
 #include <stdlib.h>
@@ -123,6 +124,72 @@ Test(node_read_methods, a_block_applies_between_two_reads_and_the_second_sees_al
     cr_assert_str_neq(before, after, "the second read sees the block: %s", after);
     cr_assert(connection_idle(), "no read transaction or statement open between the reads");
     th_outcome_clear(&o);
+    free(before);
+    free(after);
+}
+
+/* ---- on a loop: the reads of one turn share one read transaction ---- */
+
+static unsigned begins; /* read transactions begun on the engine's connection (a block's: BEGIN IMMEDIATE) */
+
+static int count_begins(unsigned type, void *ctx, void *stmt, void *sql)
+{
+    (void)type;
+    (void)ctx;
+    (void)sql;
+    begins += strcmp(sqlite3_sql(stmt), "BEGIN") == 0;
+    return 0;
+}
+
+static void setup_on_loop(void)
+{
+    setup();
+    cr_assert_eq(eng_attach(e, base), ST_OK, "attach");
+    sqlite3_trace_v2(ledger_sqlite(eng_ledger(e)), SQLITE_TRACE_STMT, count_begins, NULL);
+}
+
+/* Runs what the loop has due now: the end of the turn. */
+static void end_turn(void)
+{
+    cr_assert_neq(event_base_loop(base, EVLOOP_NONBLOCK), -1, "the loop runs");
+}
+
+TestSuite(node_turn_reads, .init = setup_on_loop, .fini = teardown);
+
+Test(node_turn_reads, the_reads_of_a_turn_share_one_transaction_closed_at_its_end)
+{
+    char params[96];
+    snprintf(params, sizeof params, "{\"address\":\"%s\"}", th_dev_text(0));
+    char *first = call("ledger_getAccount", params), *second = call("ledger_getAccount", params);
+    char *pool = call("staking_getPool", "{\"pool\":99}");
+    cr_assert_str_eq(first, second, "the same state");
+    cr_assert_eq(begins, 1, "one read transaction for the turn's three reads (%u)", begins);
+    cr_assert_eq(reads_in_transaction, reads, "each read inside it");
+    cr_assert(!connection_idle(), "kept open until the turn ends");
+    end_turn();
+    cr_assert(connection_idle(), "closed at the end of the turn");
+    free(call("ledger_getAccount", params));
+    cr_assert_eq(begins, 2, "the next turn's read opens its own");
+    end_turn();
+    cr_assert(connection_idle(), "closed again");
+    free(first);
+    free(second);
+    free(pool);
+}
+
+Test(node_turn_reads, a_block_within_the_turn_closes_it_first_and_the_next_read_sees_the_block)
+{
+    static th_outcome o; /* answered once the block is synced, by the loop or at the close */
+    char params[96];
+    snprintf(params, sizeof params, "{\"address\":\"%s\"}", th_dev_text(9));
+    char *before = call("ledger_getAccount", params);
+    th_queue(e, 0, "Transfer", &o, "{\"to\":\"%s\",\"amount\":\"5\"}", th_dev_text(9));
+    cr_assert_eq(eng_flush(e), ST_OK, "a block in the same turn");
+    char *after = call("ledger_getAccount", params);
+    cr_assert_str_neq(before, after, "the read after the block sees it: %s", after);
+    cr_assert_eq(begins, 2, "the block ended the first read's transaction; the second read opened another");
+    end_turn();
+    cr_assert(connection_idle(), "nothing open after the turn");
     free(before);
     free(after);
 }

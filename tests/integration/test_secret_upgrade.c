@@ -198,10 +198,10 @@ static unsigned secret_poll(void)
     return id;
 }
 
-/* The common part (after stake()): governance's allowlisting of B, a secret approval poll with its ballots
- * sealed to A's key, and the close while the node runs without an enclave. Out: key_hex, enclave_a.
- * Returns the poll's id. */
-static unsigned ballots_cast_and_closed_without_an_enclave(char key_hex[KEY_HEX], char enclave_a[LEDGER_ADDR_STRLEN])
+/* Governance's proposal to allowlist B, voted for, and a secret approval poll with its ballots sealed
+ * to A's key (after stake()). Out: key_hex, enclave_a, *upgrade (the proposal). Returns the poll's id. */
+static unsigned ballots_cast_and_the_upgrade_voted(char key_hex[KEY_HEX], char enclave_a[LEDGER_ADDR_STRLEN],
+                                                   unsigned *upgrade_out)
 {
     char allow[160];
     snprintf(allow, sizeof allow, "{\"kind\":\"enclaveAllow\",\"measurement\":\"%s\"}", measurement_b);
@@ -221,6 +221,16 @@ static unsigned ballots_cast_and_closed_without_an_enclave(char key_hex[KEY_HEX]
     cast(2, id, key, "[2]");      /* the re-vote: only it counts */
     cast(3, id, key, "[2,3]");
     cast(4, id, key, "[3]");
+    *upgrade_out = upgrade;
+    return id;
+}
+
+/* The common part (after stake()): governance's allowlisting of B, a secret approval poll with its ballots
+ * sealed to A's key, and the close while the node runs without an enclave. Out: key_hex, enclave_a.
+ * Returns the poll's id. */
+static unsigned ballots_cast_and_closed_without_an_enclave(char key_hex[KEY_HEX], char enclave_a[LEDGER_ADDR_STRLEN])
+{
+    unsigned upgrade = 0, id = ballots_cast_and_the_upgrade_voted(key_hex, enclave_a, &upgrade);
 
     /* the close, with no enclave running: the poll waits in Counting */
     restart("--no-enclave", NULL);
@@ -374,4 +384,47 @@ Test(integration_secret_upgrade, with_no_build_that_holds_the_key_nothing_is_rec
     expect_attested_b(enclave_b_addr, key_hex);
     expect_counted(id, enclave_b_addr);
     cJSON_Delete(expect_key_events(2, key_hex));
+}
+
+/* The latest settled epoch (settlement_listEpochs), and the enclave that settled it into enclave. */
+static double latest_settled(char enclave[LEDGER_ADDR_STRLEN])
+{
+    cJSON *resp = th_callf(&node, "settlement_listEpochs", "{\"limit\":1}");
+    const cJSON *latest = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(th_result(resp), "epochs"), 0);
+    cr_assert_not_null(latest, "an epoch is settled");
+    double epoch = th_num(latest, "epoch");
+    snprintf(enclave, LEDGER_ADDR_STRLEN, "%s", th_str(latest, "enclave"));
+    cJSON_Delete(resp);
+    return epoch;
+}
+
+Test(integration_secret_upgrade, a_build_allowlisted_while_it_runs_is_admitted_without_a_restart)
+{
+    char key_hex[KEY_HEX], enclave_a[LEDGER_ADDR_STRLEN], enclave_b_addr[LEDGER_ADDR_STRLEN], settler[LEDGER_ADDR_STRLEN];
+    stake();
+    unsigned upgrade = 0, id = ballots_cast_and_the_upgrade_voted(key_hex, enclave_a, &upgrade);
+
+    /* B runs before governance allowlists it: it settles and counts nothing */
+    restart("--enclave", enclave_b, NULL);
+    cr_assert(logged("is not on the allowlist; it settles nothing until governance adds its measurement"),
+              "the node says B waits for governance");
+    double before = latest_settled(settler);
+    cr_assert_str_eq(settler, enclave_a, "A settled the epochs so far");
+    th_node_advance(&node, 3 * DAY);
+    expect_proposal(id, "Counting", "waiting for an allowlisted enclave");
+    th_node_advance(&node, DAY);
+    cr_assert_eq(latest_settled(settler), before, "no epoch settled while B was not allowlisted");
+
+    /* the block that allowlists B admits it: registered, the chain's key handed over from the kept
+     * copy of A and recorded, the waiting epochs settled and the poll counted, with no restart */
+    th_send_done(&node, 0, "ProposalExecute", "{\"proposal\":\"%u\"}", upgrade);
+    th_node_advance(&node, HOUR); /* a block after the registration's, and the answer once all is done */
+    cr_assert(logged("is on the allowlist now; registering it"), "the admission is logged");
+    cr_assert(logged("the enclave got the chain's ballot key by a handover from"), "the handover is logged");
+    expect_attested_b(enclave_b_addr, key_hex);
+    cr_assert_str_neq(enclave_b_addr, enclave_a, "another enclave");
+    expect_counted(id, enclave_b_addr);
+    cJSON_Delete(expect_key_events(2, key_hex));
+    cr_assert_geq(latest_settled(settler), before + 4 * 24, "the epochs that waited are settled");
+    cr_assert_str_eq(settler, enclave_b_addr, "by B");
 }

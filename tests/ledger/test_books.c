@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* test_books.c: the durable ledger below the engine: migrations and the version guard, exact
  * double-entry transfers with their refusals (also several in one block across rolled-back
- * transactions and savepoints, and transactions without savepoints of their own), nonces kept for the block and written at its commit,
- * the u256 SQL functions, and the audit catching a tampered balance, transfer or block. */
+ * transactions and savepoints, and transactions without savepoints of their own), nonces kept for
+ * the block and written at its commit, an address's nonce and balances in one statement, read
+ * transactions kept for the reads that follow until released or the next write, the u256 SQL
+ * functions, and the audit catching a tampered balance, transfer or block. */
 #include <criterion/criterion.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -634,4 +636,60 @@ Test(ledger_books, user_balances_in_one_statement_match_the_nonce_and_each_balan
     expect_user_balances(alice, "in the open block");
     ledger_block_abort(l);
     expect_user_balances(alice, "after the block's abort");
+}
+
+/* Whether the ledger's connection is inside a transaction. */
+static bool in_transaction(void)
+{
+    return sqlite3_get_autocommit(ledger_sqlite(l)) == 0;
+}
+
+Test(ledger_books, a_kept_read_transaction_lasts_until_released_or_the_next_write)
+{
+    mint_ten_to_alice();
+    cr_assert_eq(ledger_read_begin(l), ST_OK);
+    ledger_read_keep(l);
+    ledger_read_end(l);
+    cr_assert(in_transaction(), "kept past its end");
+    cr_assert(!ledger_reading(l), "with no read in it");
+    cr_assert_eq(ledger_read_begin(l), ST_OK, "a read joins it");
+    ledger_account alice_free = ledger_user_account(LEDGER_FREE, alice);
+    expect_balance(&alice_free, "10", "read in the kept transaction");
+    ledger_read_end(l);
+    cr_assert(in_transaction(), "still kept");
+    ledger_read_release(l);
+    cr_assert(!in_transaction(), "released");
+
+    /* a write outside a block closes it first, and commits on its own */
+    cr_assert_eq(ledger_read_begin(l), ST_OK);
+    ledger_read_keep(l);
+    ledger_read_end(l);
+    cr_assert_eq(ledger_meta_set(l, "kept", "written"), ST_OK, "a write");
+    cr_assert(!in_transaction(), "the write closed the kept transaction and committed");
+    char *v = read_text("SELECT value FROM meta WHERE key = 'kept'");
+    cr_assert_str_eq(v, "written", "another connection sees the write at once");
+    free(v);
+    ledger_read_release(l); /* nothing left to release */
+    cr_assert(!in_transaction());
+
+    /* so does ledger_exec, and a block's begin */
+    cr_assert_eq(ledger_read_begin(l), ST_OK);
+    ledger_read_keep(l);
+    ledger_read_end(l);
+    cr_assert_eq(ledger_exec(l, "PRAGMA wal_autocheckpoint=1000"), ST_OK);
+    cr_assert(!in_transaction(), "ledger_exec closed it");
+    cr_assert_eq(ledger_read_begin(l), ST_OK);
+    ledger_read_keep(l);
+    ledger_read_end(l);
+    ledger_account a = ledger_user_account(LEDGER_FREE, alice), b = ledger_user_account(LEDGER_FREE, bob);
+    cr_assert_eq(block_with(1, &a, &b, "4"), ST_OK, "a block after a kept read");
+    cr_assert(!in_transaction(), "the block committed: nothing left open");
+    char *moved = read_text("SELECT credits FROM accounts WHERE owner = x'b000000000000000000000000000000000000000'");
+    cr_assert_str_eq(moved, "4", "the block is in the database");
+    free(moved);
+    /* keeping ends with the release: a read after it closes at its end */
+    ledger_read_release(l);
+    cr_assert_eq(ledger_read_begin(l), ST_OK);
+    ledger_read_end(l);
+    cr_assert(!in_transaction(), "not kept once released");
 }
