@@ -492,7 +492,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "conclaved: cannot write %s/.cookie: %s\n", datadir, strerror(errno));
         goto out;
     }
-    n.base = event_base_new();
+    n.base = rpc_base_new();
     if (!n.base || eng_attach(n.engine, n.base) != ST_OK) {
         fprintf(stderr, "conclaved: cannot set up the event loop\n");
         goto out;

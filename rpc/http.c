@@ -22,6 +22,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/util.h>
 #include <fcntl.h>
 #include <nettle/sha2.h>
 #include <stdio.h>
@@ -42,6 +43,34 @@ void rpc_limits_default(rpc_limits *l)
     l->max_streams = 64;
     l->stream_memory = 4u << 20;
     l->streams_memory = 32u << 20;
+}
+
+/* Returns: the Date header of a reply sent now, formatted as evhttp formats it (which it does at
+ * every reply without one: a gmtime and a printf), but once a second. */
+static const char *http_date(rpc_server *s)
+{
+    time_t now = time(NULL);
+    if (now != s->date_at) {
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        evutil_date_rfc1123(s->date, sizeof s->date, &tm);
+        s->date_at = now;
+    }
+    return s->date;
+}
+
+struct event_base *rpc_base_new(void)
+{
+    struct event_config *cfg = event_config_new();
+    if (!cfg)
+        return NULL;
+    if (event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) != 0) {
+        event_config_free(cfg);
+        return NULL;
+    }
+    struct event_base *base = event_base_new_with_config(cfg);
+    event_config_free(cfg);
+    return base;
 }
 
 static void send_body(struct evhttp_request *req, int http, const char *reason, const char *body, size_t len,
@@ -82,8 +111,10 @@ static void send_exchange(struct evhttp_request *req, rpc_exchange *ex)
         send_fault(req, RPC_FAULT_NOMEM, NULL);
     else if (!any)
         evhttp_send_reply(req, 204, "No Content", NULL);
-    else
+    else {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Date", http_date(s));
         send_body(req, 200, "OK", s->reply.data, s->reply.len, false);
+    }
     rpc_text_release(&s->reply);
 }
 

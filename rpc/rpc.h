@@ -117,6 +117,14 @@ typedef struct rpc_limits {
 /* Fills the defaults. */
 void rpc_limits_default(rpc_limits *l) RPC_NONNULL(1);
 
+/* Returns: a new event base for a server (release with event_base_free), NULL on failure. On
+ * epoll it batches each turn's changes to the watched sockets (libevent's changelist): evhttp
+ * switches every keep-alive connection from reading to writing and back at each request, which
+ * is then one epoll_ctl each way instead of two. That is safe as long as no socket the loop
+ * watches is duplicated (dup) in the process: the loop's sockets are only ever inherited for the
+ * moment between a fork and the child's close of them. */
+struct event_base *rpc_base_new(void);
+
 /* Creates a server on base with the method table (sorted by name, borrowed for the server's life).
  * limits: copied; NULL for the defaults. token: the admin bearer token (copied), or NULL or "" for
  * none (then admin methods always fail). dev: whether RPC_DEV methods exist.

@@ -68,6 +68,8 @@ struct rpc_server {
     char page_csp[320];              /* its Content-Security-Policy: the hashes of its script and style */
     char cors[RPC_CORS_MAX];         /* the CORS origins, comma-separated; "" for none (cors.c) */
     struct rpc_text reply;           /* the text of the reply being sent, kept for the next (http.c) */
+    time_t date_at;                  /* the second date was formatted for (http.c) */
+    char date[40];                   /* a reply's Date header then */
 };
 
 /* How long one method's calls took (metrics.c): how many fell in each bucket (not cumulatively), the

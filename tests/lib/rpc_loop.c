@@ -29,8 +29,8 @@ void th_rpc_loop_start(th_rpc_loop *l, const rpc_method *table, size_t n, const 
                        const char *token, const char *name, rpc_errors_fn errors)
 {
     signal(SIGPIPE, SIG_IGN);
-    l->base = event_base_new();
-    cr_assert_not_null(l->base, "event_base_new failed");
+    l->base = rpc_base_new();
+    cr_assert_not_null(l->base, "rpc_base_new failed");
     l->server = rpc_server_new(l->base, table, n, NULL, limits, token, false);
     cr_assert_not_null(l->server, "rpc_server_new failed");
     if (name)

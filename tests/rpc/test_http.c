@@ -4,6 +4,7 @@
  * only through sockets and a command pipe, so no libevent object crosses threads (no
  * evthread_use_pthreads needed). Every wait is bounded: client timeouts, timed condition waits and
  * counted retries, never sleeps. */
+#define _GNU_SOURCE /* strptime, timegm */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
 #include <malloc.h>
@@ -426,6 +427,39 @@ Test(rpc_http, single_call_is_answered, .init = start_default, .fini = stop_serv
     cr_assert_eq(r->valuedouble, 3, "named params work over HTTP too");
     cJSON_Delete(r);
     rpc_client_free(c);
+}
+
+/* Asserts that the reply in text carries one Date header, of RFC 1123's form (as evhttp writes it)
+ * and within two seconds of now. */
+static void expect_one_date(const char *text)
+{
+    const char *date = strstr(text, "\r\nDate: ");
+    cr_assert_not_null(date, "a Date header: %s", text);
+    cr_assert_null(strstr(date + 1, "\r\nDate: "), "only one: %s", text);
+    struct tm tm = { 0 };
+    const char *end = strptime(date + 8, "%a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+    cr_assert(end && end == strstr(date + 2, "\r\n") + 2, "RFC 1123's form: %.40s", date + 2);
+    time_t when = timegm(&tm), now = time(NULL);
+    cr_assert(when <= now && now - when <= 2, "the time of the reply (%lld, now %lld)", (long long)when,
+              (long long)now);
+}
+
+Test(rpc_http, replies_carry_one_date_header_of_the_time_they_are_sent, .init = start_default, .fini = stop_server,
+     .timeout = 30)
+{
+    static const char call[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":[1,2]}";
+    char buf[2048], req[512];
+    int fd = raw_post(call);
+    cr_assert(read_until(fd, buf, sizeof buf, "\"result\":3}"), "answered: %s", buf);
+    expect_one_date(buf);
+    /* the next reply on the same connection, a second later or not, has its own */
+    int n = snprintf(req, sizeof req,
+                     "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\n\r\n%s", strlen(call), call);
+    cr_assert_eq(write(fd, req, (size_t)n), n);
+    cr_assert(read_until(fd, buf, sizeof buf, "\"result\":3}"), "answered again: %s", buf);
+    expect_one_date(buf);
+    close(fd);
 }
 
 Test(rpc_http, batch_with_deferred_calls_answers_in_order, .init = start_default, .fini = stop_server,
