@@ -146,45 +146,32 @@ static int admin_slash_worker(struct rpc_ctx *ctx, const cJSON *params, cJSON **
 
 static const char *const advance_params[] = { "seconds", NULL };
 static const char *const mint_params[] = { "to", "amount", NULL };
-static const char *const admin_advance_time_docs[] = { "seconds to advance", NULL };
 const rpc_method node_m_admin_advance_time = {
     .name = "admin_advanceTime", .params = advance_params, .flags = RPC_ADMIN | RPC_DEV, .fn = admin_advance_time,
     .summary = "Moves the manual clock forward and does the work it makes due (dev, admin)",
     .result = "{time}: the node clock after the advance",
-    .param_docs = admin_advance_time_docs
-};
-static const char *const admin_mint_docs[] = {
-    "the address credited",
-    "an amount: a decimal string of base units, > 0",
-    NULL
+    .param_docs = NODE_PARAM_DOCS("seconds to advance")
 };
 const rpc_method node_m_admin_mint = {
     .name = "admin_mint", .params = mint_params, .flags = RPC_ADMIN | RPC_DEV, .fn = admin_mint,
     .summary = "Mints tokens to an address's free balance (dev, admin)",
     .result = "the receipt",
-    .param_docs = admin_mint_docs
+    .param_docs = NODE_PARAM_DOCS("the address credited",
+                                  "an amount: a decimal string of base units, > 0")
 };
 static const char *const reward_params[] = { "pool", "amount", NULL };
 static const char *const slash_params[] = { "worker", "ppm", NULL };
-static const char *const admin_reward_pool_docs[] = {
-    "a pool id",
-    "an amount: a decimal string of base units, > 0",
-    NULL
-};
 const rpc_method node_m_admin_reward_pool = {
     .name = "admin_rewardPool", .params = reward_params, .flags = RPC_ADMIN | RPC_DEV, .fn = admin_reward_pool,
     .summary = "Pays a reward to a pool out of the treasury (dev, admin)",
     .result = "the receipt",
-    .param_docs = admin_reward_pool_docs
-};
-static const char *const admin_slash_worker_docs[] = {
-    "the worker's address",
-    "parts per million, 1 to 1000000",
-    NULL
+    .param_docs = NODE_PARAM_DOCS("a pool id",
+                                  "an amount: a decimal string of base units, > 0")
 };
 const rpc_method node_m_admin_slash_worker = {
     .name = "admin_slashWorker", .params = slash_params, .flags = RPC_ADMIN | RPC_DEV, .fn = admin_slash_worker,
     .summary = "Burns a part of a worker's bonded and unbonding stake (dev, admin)",
     .result = "the receipt",
-    .param_docs = admin_slash_worker_docs
+    .param_docs = NODE_PARAM_DOCS("the worker's address",
+                                  "parts per million, 1 to 1000000")
 };

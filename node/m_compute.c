@@ -116,24 +116,19 @@ static int list_channels(struct rpc_ctx *ctx, const cJSON *params, cJSON **resul
 
 static const char *const channel_params[] = { "channel", NULL };
 static const char *const list_params[] = { "client", "worker", "pool", "cursor", "limit", NULL };
-static const char *const compute_get_channel_docs[] = { "a channel id", NULL };
 const rpc_method node_m_compute_get_channel = {
     .name = "compute_getChannel", .params = channel_params, .fn = get_channel,
     .summary = "One payment channel",
     .result = "{channel, client, worker, pool, deposit, redeemed, paid, owed, state, closeAt, openedHeight}",
-    .param_docs = compute_get_channel_docs
-};
-static const char *const compute_list_channels_docs[] = {
-    RPC_PARAM_OPTIONAL "a client address (exactly one of client, worker and pool is given)",
-    RPC_PARAM_OPTIONAL "a worker address (exactly one of client, worker and pool is given)",
-    RPC_PARAM_OPTIONAL "a pool id (exactly one of client, worker and pool is given)",
-    RPC_PARAM_OPTIONAL "the \"next\" of the previous page",
-    RPC_PARAM_OPTIONAL "1 to 100 rows, default 20",
-    NULL
+    .param_docs = NODE_PARAM_DOCS("a channel id")
 };
 const rpc_method node_m_compute_list_channels = {
     .name = "compute_listChannels", .params = list_params, .fn = list_channels,
     .summary = "Payment channels of a client, a worker or a pool's workers, by id",
     .result = "{channels: [channel objects], next}",
-    .param_docs = compute_list_channels_docs
+    .param_docs = NODE_PARAM_DOCS(RPC_PARAM_OPTIONAL "a client address (exactly one of client, worker and pool is given)",
+                                  RPC_PARAM_OPTIONAL "a worker address (exactly one of client, worker and pool is given)",
+                                  RPC_PARAM_OPTIONAL "a pool id (exactly one of client, worker and pool is given)",
+                                  NODE_DOC_NEXT,
+                                  NODE_DOC_LIMIT)
 };

@@ -167,30 +167,24 @@ static const char *const account_params[] = { "address", NULL };
 static const char *const block_params[] = { "height", "hash", NULL };
 static const char *const tx_params[] = { "hash", NULL };
 static const char *const no_params[] = { NULL };
-static const char *const ledger_get_account_docs[] = { "a 0x-prefixed 20-byte address", NULL };
 const rpc_method node_m_ledger_get_account = {
     .name = "ledger_getAccount", .params = account_params, .fn = get_account,
     .summary = "An address's next nonce and balances",
     .result = "{address, nonce, free, escrow, claimable} (amounts)",
-    .param_docs = ledger_get_account_docs
-};
-static const char *const ledger_get_block_docs[] = {
-    RPC_PARAM_OPTIONAL "a height, or \"latest\" (exactly one of height and hash is given)",
-    RPC_PARAM_OPTIONAL "a 32-byte block hash, 0x-hex (exactly one of height and hash is given)",
-    NULL
+    .param_docs = NODE_PARAM_DOCS("a 0x-prefixed 20-byte address")
 };
 const rpc_method node_m_ledger_get_block = {
     .name = "ledger_getBlock", .params = block_params, .fn = get_block,
     .summary = "One block by height or hash, with its transaction hashes",
     .result = "{height, hash, parent, time, txRoot, txCount, transactions}",
-    .param_docs = ledger_get_block_docs
+    .param_docs = NODE_PARAM_DOCS(RPC_PARAM_OPTIONAL "a height, or \"latest\" (exactly one of height and hash is given)",
+                                  RPC_PARAM_OPTIONAL "a 32-byte block hash, 0x-hex (exactly one of height and hash is given)")
 };
-static const char *const ledger_get_transaction_docs[] = { "a 32-byte transaction hash, 0x-hex", NULL };
 const rpc_method node_m_ledger_get_transaction = {
     .name = "ledger_getTransaction", .params = tx_params, .fn = get_transaction,
     .summary = "One transaction with its receipt",
     .result = "{hash, block, index, sender, type, transaction, status, error?, events}",
-    .param_docs = ledger_get_transaction_docs
+    .param_docs = NODE_PARAM_DOCS("a 32-byte transaction hash, 0x-hex")
 };
 /* admin: an audit reads every account, transfer and block, so one call costs time in proportion to
  * the whole ledger while the node waits; anyone could stall the node with a batch of them */

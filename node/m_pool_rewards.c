@@ -226,14 +226,13 @@ static int get_pool_rewards(struct rpc_ctx *ctx, const cJSON *params, cJSON **re
 }
 
 static const char *const rewards_params[] = { "pool", "cursor", "limit", "window", NULL };
-static const char *const rewards_docs[] = { "a pool id", RPC_PARAM_OPTIONAL "an epoch, the \"next\" of the previous page (older follow)",
-                                            RPC_PARAM_OPTIONAL "1 to 100 epochs, default 20",
-                                            RPC_PARAM_OPTIONAL "the APR's window, the latest 1 to 100 settled epochs, default 30",
-                                            NULL };
 const rpc_method node_m_staking_get_pool_rewards = {
     .name = "staking_getPoolRewards", .params = rewards_params, .fn = get_pool_rewards,
     .summary = "A pool's rewards per settled epoch (paid in, commission, to stakers), latest first, and its APR",
-    .param_docs = rewards_docs,
+    .param_docs = NODE_PARAM_DOCS("a pool id",
+                                  RPC_PARAM_OPTIONAL "an epoch, the \"next\" of the previous page (older follow)",
+                                  RPC_PARAM_OPTIONAL "1 to 100 epochs, default 20",
+                                  RPC_PARAM_OPTIONAL "the APR's window, the latest 1 to 100 settled epochs, default 30"),
     .result = "{pool, rewards: [{epoch, block, paidIn, commission, toStakers, stake}], next, apr: {epochs, fromEpoch, "
               "toEpoch, windowStart, windowEnd, rewardsToStakers, averageStake, aprPpm}}"
 };

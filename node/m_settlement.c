@@ -274,37 +274,33 @@ static int tamper_next_report(struct rpc_ctx *ctx, const cJSON *params, cJSON **
 }
 
 static const char *const epoch_params[] = { "epoch", NULL };
-static const char *const settlement_get_epoch_docs[] = { "an epoch number", NULL };
 const rpc_method node_m_settlement_get_epoch = {
     .name = "settlement_getEpoch", .params = epoch_params, .fn = get_epoch,
     .summary = "A settled epoch: report, decoded inputs and its verification redone",
     .result = "{epoch, block, enclave, inputHash, emitted, computePaid, fees, operations, verified, decodedInputs, "
               "inputs, report}",
-    .param_docs = settlement_get_epoch_docs
+    .param_docs = NODE_PARAM_DOCS("an epoch number")
 };
 static const char *const list_epochs_params[] = { "cursor", "limit", NULL };
-static const char *const list_epochs_docs[] = { RPC_PARAM_OPTIONAL "an epoch, the \"next\" of the previous page (older epochs follow)",
-                                                RPC_PARAM_OPTIONAL "1 to 100 epochs, default 20", NULL };
 const rpc_method node_m_settlement_list_epochs = {
     .name = "settlement_listEpochs", .params = list_epochs_params, .fn = list_epochs,
-    .summary = "Settled epochs, the latest first", .param_docs = list_epochs_docs,
+    .summary = "Settled epochs, the latest first",
+    .param_docs = NODE_PARAM_DOCS(RPC_PARAM_OPTIONAL "an epoch, the \"next\" of the previous page (older epochs follow)",
+                                  RPC_PARAM_OPTIONAL "1 to 100 epochs, default 20"),
     .result = "{epochs: [{epoch, block, enclave, inputHash, emitted, computePaid, fees}], next}"
 };
 static const char *const attestation_params[] = { "address", NULL };
-static const char *const attestation_docs[] = {
-    RPC_PARAM_OPTIONAL "a registered enclave's address (the enclave a count or settlement names); default: the newest", NULL
-};
 const rpc_method node_m_enclave_get_attestation = {
     .name = "enclave_getAttestation", .params = attestation_params, .fn = get_attestation,
-    .param_docs = attestation_docs,
+    .param_docs = NODE_PARAM_DOCS(RPC_PARAM_OPTIONAL "a registered enclave's address (the enclave a count or settlement "
+                                                     "names); default: the newest"),
     .summary = "A registered enclave (the newest, or the one named) and its quote",
     .result = "{enclave, measurement, publicKey, chainId, quote, registeredBlock, allowlisted, ballotKey, ballotKeySignature}"
 };
 static const char *const tamper_params[] = { "part", NULL };
-static const char *const admin_tamper_next_report_docs[] = { RPC_PARAM_OPTIONAL "\"report\" (default) or \"inputs\"", NULL };
 const rpc_method node_m_admin_tamper_next_report = {
     .name = "admin_tamperNextReport", .params = tamper_params, .flags = RPC_ADMIN | RPC_DEV, .fn = tamper_next_report,
     .summary = "Test hook: corrupts the next settlement report or inputs (dev, admin)",
     .result = "true",
-    .param_docs = admin_tamper_next_report_docs
+    .param_docs = NODE_PARAM_DOCS(RPC_PARAM_OPTIONAL "\"report\" (default) or \"inputs\"")
 };

@@ -283,24 +283,21 @@ static int get_challenge(struct rpc_ctx *ctx, const cJSON *params, cJSON **resul
 
 static const char *const worker_params[] = { "worker", NULL };
 static const char *const pool_params[] = { "pool", NULL };
-static const char *const staking_get_worker_docs[] = { "the worker's address", NULL };
 const rpc_method node_m_staking_get_worker = {
     .name = "staking_getWorker", .params = worker_params, .fn = get_worker,
     .summary = "A worker's registration, state, heartbeats and uptime",
     .result = "the worker object",
-    .param_docs = staking_get_worker_docs
+    .param_docs = NODE_PARAM_DOCS("the worker's address")
 };
-static const char *const staking_list_workers_docs[] = { "a pool id", NULL };
 const rpc_method node_m_staking_list_workers = {
     .name = "staking_listWorkers", .params = pool_params, .fn = list_workers,
     .summary = "Every worker of a pool",
     .result = "{pool, workers: [worker objects]}",
-    .param_docs = staking_list_workers_docs
+    .param_docs = NODE_PARAM_DOCS("a pool id")
 };
-static const char *const staking_get_challenge_docs[] = { "the worker's address", NULL };
 const rpc_method node_m_staking_get_challenge = {
     .name = "staking_getChallenge", .params = worker_params, .fn = get_challenge,
     .summary = "The current heartbeat slot and challenge for a worker",
     .result = "{worker, epoch, slot, challenge, slotStart, slotEnd, registered, operator, pool, bonded, answered}",
-    .param_docs = staking_get_challenge_docs
+    .param_docs = NODE_PARAM_DOCS("the worker's address")
 };

@@ -27,27 +27,14 @@ static char dir[] = "/tmp/conclave-handover-XXXXXX";
 static char secret_path[128], sealed_dir[128], new_bin[256], other_bin[256];
 static uint8_t platform_addr[20];
 
-/* Copies the enclave binary to path with extra bytes appended: the same code, another measurement. */
-static void changed_copy(const char *path, const char *extra)
-{
-    size_t n;
-    char *bin = th_read_file(BIN, &n);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-    cr_assert(bin && fd >= 0, "copy %s", BIN);
-    cr_assert_eq(write(fd, bin, n), (ssize_t)n, "write the copy");
-    cr_assert_eq(write(fd, extra, strlen(extra)), (ssize_t)strlen(extra), "append to it");
-    close(fd);
-    free(bin);
-}
-
 static void setup(void)
 {
     cr_assert_not_null(mkdtemp(dir), "a temporary directory");
     th_enclave_platform(dir, secret_path, sealed_dir, platform_addr);
     snprintf(new_bin, sizeof new_bin, "%s/conclave-enclave-new", dir);
     snprintf(other_bin, sizeof other_bin, "%s/conclave-enclave-other", dir);
-    changed_copy(new_bin, "\n");
-    changed_copy(other_bin, "\n\n");
+    th_enclave_changed_copy(new_bin, "\n");
+    th_enclave_changed_copy(other_bin, "\n\n");
 }
 
 static void teardown(void)
@@ -56,21 +43,6 @@ static void teardown(void)
 }
 
 TestSuite(enclave_handover, .init = setup, .fini = teardown, .timeout = 240);
-
-static enc_host *start(const char *bin, const char *secret)
-{
-    enc_host *h = NULL;
-    int rc = enc_host_start(&h, bin, secret, sealed_dir);
-    cr_assert_eq(rc, ST_OK, "%s starts: %s", bin, st_str(rc));
-    return h;
-}
-
-static void stop(enc_host *h)
-{
-    int ws;
-    cr_assert_eq(enc_host_stop(h, &ws), ST_OK, "it stops by itself");
-    cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "with status 0 (0x%x)", ws);
-}
 
 static void quote_of(uint8_t quote[ENC_QUOTE_LEN], enc_quote *q, enc_host *h, uint64_t chain_id)
 {
@@ -136,7 +108,7 @@ Test(enclave_handover, the_new_build_counts_ballots_sealed_to_the_old_key)
     enc_count_report r;
     enc_quote q;
     char why[256];
-    enc_host *old = start(BIN, secret_path), *nu = start(new_bin, secret_path);
+    enc_host *old = th_enclave_start(BIN, secret_path, sealed_dir), *nu = th_enclave_start(new_bin, secret_path, sealed_dir);
 
     key_of(old_key, old);
     key_of(new_key, nu);
@@ -157,15 +129,15 @@ Test(enclave_handover, the_new_build_counts_ballots_sealed_to_the_old_key)
     cr_assert(r.valid == 3 && r.invalid == 0, "the new build opens every ballot");
     cr_assert(r.scores[0][31] == 1 && r.scores[1][31] == 2, "and counts them: 1 and 2");
     cr_assert_arr_eq(r.measurement, q.measurement, 32, "the report names the new measurement");
-    stop(nu);
-    stop(old);
+    th_enclave_stop_cleanly(nu);
+    th_enclave_stop_cleanly(old);
 
-    nu = start(new_bin, secret_path);
+    nu = th_enclave_start(new_bin, secret_path, sealed_dir);
     key_of(new_key, nu);
     cr_assert_arr_eq(new_key, old_key, 33, "after a restart the new build unseals the handed-over key");
     count_on(&r, nu, old_key, texts, 3);
     cr_assert_eq(r.valid, 3, "and counts with it");
-    stop(nu);
+    th_enclave_stop_cleanly(nu);
 }
 
 /* Asks old to export for the quote and expects ERROR beginning want. */
@@ -183,17 +155,17 @@ Test(enclave_handover, export_refuses_other_platforms_chains_and_itself)
     char other_dir[256], other_secret[128], other_sealed[128];
     uint8_t other_addr[20], quote[ENC_QUOTE_LEN], key[33], before[33];
     enc_quote q;
-    enc_host *old = start(BIN, secret_path), *nu = start(new_bin, secret_path), *foreign;
+    enc_host *old = th_enclave_start(BIN, secret_path, sealed_dir), *nu = th_enclave_start(new_bin, secret_path, sealed_dir);
 
     key_of(before, old);
     snprintf(other_dir, sizeof other_dir, "%s/other-platform", dir);
     cr_assert_eq(mkdir(other_dir, 0700), 0, "a second platform's directory");
     th_enclave_platform(other_dir, other_secret, other_sealed, other_addr);
-    cr_assert_eq(enc_host_start(&foreign, new_bin, other_secret, other_sealed), ST_OK, "an enclave on another platform");
+    enc_host *foreign = th_enclave_start(new_bin, other_secret, other_sealed); /* an enclave on another platform */
     size_t qlen = 0;
     cr_assert_eq(enc_host_attest(foreign, CHAIN, quote, &qlen), ST_OK, "the foreign enclave's quote");
     cr_assert_eq(enc_quote_verify(&q, quote, qlen, other_addr), ST_OK, "which verifies against its own platform");
-    stop(foreign);
+    th_enclave_stop_cleanly(foreign);
     expect_export_refused(old, CHAIN, quote, sizeof quote, "not an enclave quote of this platform");
 
     quote_of(quote, &q, nu, 1);
@@ -206,8 +178,8 @@ Test(enclave_handover, export_refuses_other_platforms_chains_and_itself)
     expect_export_refused(old, CHAIN, quote, sizeof quote, "not an enclave quote of this platform");
     key_of(key, old);
     cr_assert_arr_eq(key, before, 33, "the old enclave's key is unchanged");
-    stop(nu);
-    stop(old);
+    th_enclave_stop_cleanly(nu);
+    th_enclave_stop_cleanly(old);
 }
 
 Test(enclave_handover, import_refuses_any_changed_byte_and_other_enclaves_blobs)
@@ -215,7 +187,8 @@ Test(enclave_handover, import_refuses_any_changed_byte_and_other_enclaves_blobs)
     uint8_t quote[ENC_QUOTE_LEN], blob[ENC_HANDOVER_LEN], key[33], sig[65], new_before[33], other_before[33];
     enc_quote q;
     char why[256];
-    enc_host *old = start(BIN, secret_path), *nu = start(new_bin, secret_path), *other = start(other_bin, secret_path);
+    enc_host *old = th_enclave_start(BIN, secret_path, sealed_dir), *nu = th_enclave_start(new_bin, secret_path, sealed_dir);
+    enc_host *other = th_enclave_start(other_bin, secret_path, sealed_dir);
 
     key_of(new_before, nu);
     key_of(other_before, other);
@@ -242,7 +215,7 @@ Test(enclave_handover, import_refuses_any_changed_byte_and_other_enclaves_blobs)
     cr_assert_eq(enc_host_ballot_import(nu, blob, sizeof blob, sealed_dir, key, sig, why, sizeof why), ST_OK,
                  "the untouched blob is accepted: %s", why);
     cr_assert(memcmp(key, new_before, 33) != 0, "and replaces the new enclave's own key");
-    stop(other);
-    stop(nu);
-    stop(old);
+    th_enclave_stop_cleanly(other);
+    th_enclave_stop_cleanly(nu);
+    th_enclave_stop_cleanly(old);
 }

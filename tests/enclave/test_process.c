@@ -60,20 +60,6 @@ static void attest(enc_quote *q, enc_host *h, uint64_t chain_id)
     cr_assert_eq(q->chain_id, chain_id, "for the chain asked");
 }
 
-/* Copies the enclave binary to path with one byte appended: it runs the same, measures differently. */
-static void changed_copy(const char *path)
-{
-    size_t n;
-    char *bin = th_read_file(BIN, &n);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-    cr_assert_not_null(bin, "read %s", BIN);
-    cr_assert_geq(fd, 0, "create %s", path);
-    bin[n] = '\n';
-    cr_assert_eq(write(fd, bin, n + 1), (ssize_t)(n + 1), "write the copy");
-    cr_assert_eq(close(fd), 0, "close the copy");
-    free(bin);
-}
-
 static void copy_file(const char *to, const char *from)
 {
     size_t n;
@@ -322,7 +308,7 @@ Test(enclave_process, a_changed_binary_gets_another_key_and_cannot_unseal_the_fi
     th_enclave_stop_cleanly(h);
 
     snprintf(copy, sizeof copy, "%s/conclave-enclave-changed", dir);
-    changed_copy(copy);
+    th_enclave_changed_copy(copy, "\n");
     cr_assert_eq(enc_measure_file(meas, copy), ST_OK, "measure the copy");
     cr_assert(memcmp(meas, q1.measurement, 32) != 0, "one appended byte, another measurement");
     h = start(copy, sealed_dir);

@@ -27,6 +27,7 @@
 #include "ledger/sig.h"
 #include "ledger/stakes.h"
 #include "tests/lib/engine_fixture.h"
+#include "tests/lib/testhelp.h"
 
 #define G_TIME 1000000u            /* genesis time, seconds */
 #define USERS 6                    /* dev accounts 0..5, 1,000,000 base units each */
@@ -931,20 +932,6 @@ Test(governance_gov, a_cancel_that_executes_after_the_slash_applied_fails)
 #define ENCLAVE_BIN TEST_BUILDDIR "/conclave-enclave"
 #define EPOCH 3600u                /* the default epochSecs */
 
-/* Writes the enclave binary with one byte appended: the same program, another measurement. */
-static void changed_enclave_copy(const char *path)
-{
-    FILE *in = fopen(ENCLAVE_BIN, "rb"), *out = fopen(path, "wb");
-    cr_assert(in && out, "copy %s to %s", ENCLAVE_BIN, path);
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        cr_assert_eq(fwrite(buf, 1, n, out), n, "write the copy");
-    cr_assert_eq(fputc('\n', out), '\n', "append a byte");
-    cr_assert_eq(fclose(in) | fclose(out), 0, "close");
-    cr_assert_eq(chmod(path, 0755), 0, "make the copy executable");
-}
-
 /* Opens the engine anew on the same database (a restart) and starts the enclave program at bin. */
 static void restart_with_enclave(const char *bin, const char *secret, const char *sealed)
 {
@@ -965,7 +952,7 @@ Test(governance_gov, an_allowlisted_new_enclave_build_registers_and_settles)
     cr_assert_eq(enc_platform_secret_read(sec, secret), ST_OK, "read it");
     cr_assert_eq(enc_platform_attestation_address(platform, sec), ST_OK, "platform address");
     cr_assert_eq(enc_measure_file(m1, ENCLAVE_BIN), ST_OK, "measure the build");
-    changed_enclave_copy(copy);
+    th_enclave_changed_copy(copy, "\n");
     cr_assert_eq(enc_measure_file(m2, copy), ST_OK, "measure the new build");
     ledger_hex_encode(m1_hex, m1, 32);
     ledger_hex_encode(m2_hex, m2, 32);

@@ -16,7 +16,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <secp256k1.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,28 +80,11 @@ static cJSON *kept(cJSON *resp)
     return resp;
 }
 
-static const char *hex_text(const char *text)
-{
-    static char out[1024];
-    size_t n = strlen(text);
-    strcpy(out, "0x");
-    for (size_t i = 0; i < n; i++)
-        snprintf(out + 2 + 2 * i, 3, "%02x", (unsigned char)text[i]);
-    return out;
-}
-
 /* The ballot key, once its signature recovers to the attested enclave. Out: key, enclave. */
 static void ballot_key(uint8_t key[LEDGER_BALLOT_KEY_LEN], uint8_t enclave[20])
 {
     cJSON *resp = kept(th_call(&node, "enclave_getAttestation", NULL));
-    const cJSON *r = th_result(resp);
-    uint8_t sig[LEDGER_BALLOT_KEY_SIG_LEN], signer[20];
-    cr_assert_eq(ledger_hex_decode_exact(key, LEDGER_BALLOT_KEY_LEN, th_str(r, "ballotKey")), ST_OK, "the ballot key");
-    cr_assert_eq(ledger_hex_decode_exact(sig, sizeof sig, th_str(r, "ballotKeySignature")), ST_OK, "its signature");
-    cr_assert_eq(ledger_addr_parse(enclave, th_str(r, "enclave")), ST_OK, "the enclave");
-    cr_assert_eq(ledger_ballot_key_signer(signer, CHAIN, key, sig), ST_OK, "the signature recovers");
-    cr_assert_eq(memcmp(signer, enclave, 20), 0, "to the enclave");
-    cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "allowlisted")), "an allowlisted enclave");
+    th_attested_ballot_key(th_result(resp), key, enclave);
     cJSON_Delete(resp);
 }
 
@@ -110,18 +92,7 @@ static void ballot_key(uint8_t key[LEDGER_BALLOT_KEY_LEN], uint8_t enclave[20])
  * who's SecretBallot on proposal id. */
 static void cast(unsigned who, unsigned id, unsigned sealed_for, const uint8_t key[LEDGER_BALLOT_KEY_LEN], const char *text)
 {
-    static secp256k1_context *ctx;
-    if (!ctx)
-        ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
-    uint8_t voter[20], eph[32], iv[LEDGER_BALLOT_IV_LEN], sealed[LEDGER_BALLOT_MAX_LEN];
-    size_t len = 0;
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    cr_assert(fd >= 0 && read(fd, eph, sizeof eph) == sizeof eph && read(fd, iv, sizeof iv) == sizeof iv, "randomness");
-    close(fd);
-    cr_assert_eq(ledger_addr_parse(voter, th_addr(who)), ST_OK, "voter");
-    cr_assert_eq(ledger_ballot_seal(ctx, sealed, sizeof sealed, &len, key, CHAIN, sealed_for, voter, text, strlen(text), eph, iv),
-                 ST_OK, "sealed");
-    char *hex = ledger_hex_encode_alloc(sealed, len);
+    char *hex = th_seal_ballot(who, sealed_for, key, text);
     cJSON *resp = kept(th_send(&node, who, "SecretBallot", "{\"proposal\":\"%u\",\"ciphertext\":\"%s\",\"conviction\":\"1\"}",
                                id, hex));
     cr_assert_str_eq(th_str(th_result(resp), "status"), "success", "dev %u's SecretBallot lands", who);
@@ -205,15 +176,10 @@ Test(integration_secret_count, the_enclave_counts_a_secret_poll_exactly_and_no_c
     static char stream[STREAM_CAP];
     int events = events_open();
     size_t stream_len = events_until(events, stream, 0, "\r\n\r\n");
-    th_send_done(&node, 0, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"1000000" TOKEN "\"}");
     static const char *const stakes[] = { "100", "200", "300", "400" };
-    for (unsigned i = 0; i < 4; i++)
-        th_send_done(&node, i + 1, "Contribute", "{\"pool\":\"1\",\"amount\":\"%s" TOKEN "\"}", stakes[i]);
+    th_stake(&node, 1, stakes, 4);
     const char *payload = "{\"kind\":\"poll\",\"system\":\"weighted\",\"choices\":[\"A\",\"B\",\"C\"],\"secret\":true}";
-    cJSON *created = th_send_ok(&node, 1, "Propose", "{\"track\":\"signal\",\"title\":\"Secret\",\"body\":\"Which?\",\"payload\":\"%s\"}",
-                                hex_text(payload));
-    unsigned id = (unsigned)th_num(cJSON_GetArrayItem(created, cJSON_GetArraySize(created) - 1), "proposal");
-    cJSON_Delete(created);
+    unsigned id = th_propose(&node, 1, "signal", payload);
     th_node_advance(&node, HOUR);
 
     uint8_t key[LEDGER_BALLOT_KEY_LEN], enclave[20];
@@ -308,14 +274,11 @@ Test(integration_secret_count, a_count_that_fails_its_checks_changes_nothing_and
     static char stream[STREAM_CAP];
     int events = events_open();
     size_t stream_len = events_until(events, stream, 0, "\r\n\r\n");
-    th_send_done(&node, 0, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"1000000" TOKEN "\"}");
-    th_send_done(&node, 1, "Contribute", "{\"pool\":\"1\",\"amount\":\"100" TOKEN "\"}");
+    static const char *const stake[] = { "100" };
+    th_stake(&node, 1, stake, 1);
     th_node_advance(&node, 10); /* the close is then no epoch's end, whose report would take the tamper */
     const char *payload = "{\"kind\":\"poll\",\"system\":\"single-choice\",\"choices\":[\"A\",\"B\"],\"secret\":true}";
-    cJSON *created = th_send_ok(&node, 1, "Propose", "{\"track\":\"signal\",\"title\":\"Secret\",\"body\":\"Which?\",\"payload\":\"%s\"}",
-                                hex_text(payload));
-    unsigned id = (unsigned)th_num(cJSON_GetArrayItem(created, cJSON_GetArraySize(created) - 1), "proposal");
-    cJSON_Delete(created);
+    unsigned id = th_propose(&node, 1, "signal", payload);
     th_node_advance(&node, HOUR);
     uint8_t key[LEDGER_BALLOT_KEY_LEN], enclave[20];
     ballot_key(key, enclave);

@@ -12,8 +12,6 @@
  * Stakes: devs 1, 2, 3, 4 hold 100, 200, 300, 400 tokens; every ballot has conviction 1. */
 #define _GNU_SOURCE /* memmem */
 #include <criterion/criterion.h>
-#include <fcntl.h>
-#include <secp256k1.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,19 +37,6 @@ static char dir[] = "/tmp/conclave-upgrade-XXXXXX";
 static char log_path[160], enclave_b[160], enclave_c[160], measurement_b[67];
 static const char *options[8];
 
-/* Copies the enclave binary to path with extra bytes appended: the same code, another measurement. */
-static void changed_copy(const char *path, const char *extra)
-{
-    size_t n;
-    char *bin = th_read_file(ENCLAVE_A, &n);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-    cr_assert(bin && fd >= 0, "copy %s", ENCLAVE_A);
-    cr_assert_eq(write(fd, bin, n), (ssize_t)n, "write the copy");
-    cr_assert_eq(write(fd, extra, strlen(extra)), (ssize_t)strlen(extra), "append to it");
-    close(fd);
-    free(bin);
-}
-
 static void setup(void)
 {
     memset(&node, 0, sizeof node);
@@ -59,8 +44,8 @@ static void setup(void)
     snprintf(log_path, sizeof log_path, "%s/node.log", dir);
     snprintf(enclave_b, sizeof enclave_b, "%s/conclave-enclave-b", dir);
     snprintf(enclave_c, sizeof enclave_c, "%s/conclave-enclave-c", dir);
-    changed_copy(enclave_b, "\n");
-    changed_copy(enclave_c, "\n\n");
+    th_enclave_changed_copy(enclave_b, "\n");
+    th_enclave_changed_copy(enclave_c, "\n\n");
     uint8_t m[32];
     cr_assert_eq(enc_measure_file(m, enclave_b), ST_OK, "measure B");
     ledger_hex_encode(measurement_b, m, 32);
@@ -74,16 +59,6 @@ static void teardown(void)
 }
 
 TestSuite(integration_secret_upgrade, .init = setup, .fini = teardown, .timeout = 240);
-
-static const char *hex_text(const char *text)
-{
-    static char out[1024];
-    size_t n = strlen(text);
-    strcpy(out, "0x");
-    for (size_t i = 0; i < n; i++)
-        snprintf(out + 2 + 2 * i, 3, "%02x", (unsigned char)text[i]);
-    return out;
-}
 
 /* Restarts the node with the options given (NULL-terminated, at most 7), logging to log_path. */
 static void restart(const char *first, ...)
@@ -124,13 +99,8 @@ static void ballot_key(uint8_t key[LEDGER_BALLOT_KEY_LEN], char key_hex[KEY_HEX]
 {
     cJSON *resp = attestation();
     const cJSON *r = th_result(resp);
-    uint8_t sig[LEDGER_BALLOT_KEY_SIG_LEN], signer[20], addr[20];
-    cr_assert_eq(ledger_hex_decode_exact(key, LEDGER_BALLOT_KEY_LEN, th_str(r, "ballotKey")), ST_OK, "the ballot key");
-    cr_assert_eq(ledger_hex_decode_exact(sig, sizeof sig, th_str(r, "ballotKeySignature")), ST_OK, "its signature");
-    cr_assert_eq(ledger_addr_parse(addr, th_str(r, "enclave")), ST_OK, "the enclave");
-    cr_assert_eq(ledger_ballot_key_signer(signer, CHAIN, key, sig), ST_OK, "the signature recovers");
-    cr_assert_eq(memcmp(signer, addr, 20), 0, "to the attested enclave");
-    cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "allowlisted")), "an allowlisted enclave");
+    uint8_t addr[20];
+    th_attested_ballot_key(r, key, addr);
     snprintf(key_hex, KEY_HEX, "%s", th_str(r, "ballotKey"));
     snprintf(enclave, LEDGER_ADDR_STRLEN, "%s", th_str(r, "enclave"));
     cJSON_Delete(resp);
@@ -139,18 +109,7 @@ static void ballot_key(uint8_t key[LEDGER_BALLOT_KEY_LEN], char key_hex[KEY_HEX]
 /* Seals text to key for dev `who` on proposal id and casts it as who's SecretBallot. */
 static void cast(unsigned who, unsigned id, const uint8_t key[LEDGER_BALLOT_KEY_LEN], const char *text)
 {
-    static secp256k1_context *ctx;
-    if (!ctx)
-        ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
-    uint8_t voter[20], eph[32], iv[LEDGER_BALLOT_IV_LEN], sealed[LEDGER_BALLOT_MAX_LEN];
-    size_t len = 0;
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    cr_assert(fd >= 0 && read(fd, eph, sizeof eph) == sizeof eph && read(fd, iv, sizeof iv) == sizeof iv, "randomness");
-    close(fd);
-    cr_assert_eq(ledger_addr_parse(voter, th_addr(who)), ST_OK, "voter");
-    cr_assert_eq(ledger_ballot_seal(ctx, sealed, sizeof sealed, &len, key, CHAIN, id, voter, text, strlen(text), eph, iv),
-                 ST_OK, "sealed");
-    char *hex = ledger_hex_encode_alloc(sealed, len);
+    char *hex = th_seal_ballot(who, id, key, text);
     th_send_done(&node, who, "SecretBallot", "{\"proposal\":\"%u\",\"ciphertext\":\"%s\",\"conviction\":\"1\"}", id, hex);
     free(hex);
 }
@@ -181,21 +140,14 @@ static cJSON *expect_key_events(int n, const char *key_hex)
 
 static void stake(void)
 {
-    th_send_done(&node, 0, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"1000000" TOKEN "\"}");
     static const char *const stakes[] = { "100", "200", "300", "400" };
-    for (unsigned i = 0; i < 4; i++)
-        th_send_done(&node, i + 1, "Contribute", "{\"pool\":\"1\",\"amount\":\"%s" TOKEN "\"}", stakes[i]);
+    th_stake(&node, 1, stakes, 4);
 }
 
 /* A secret approval poll by dev 1 (choices A, B, C). Returns its id. */
 static unsigned secret_poll(void)
 {
-    const char *poll = "{\"kind\":\"poll\",\"system\":\"approval\",\"choices\":[\"A\",\"B\",\"C\"],\"secret\":true}";
-    cJSON *created = th_send_ok(&node, 1, "Propose", "{\"track\":\"signal\",\"title\":\"Secret\",\"body\":\"Which?\",\"payload\":\"%s\"}",
-                                hex_text(poll));
-    unsigned id = (unsigned)th_num(cJSON_GetArrayItem(created, cJSON_GetArraySize(created) - 1), "proposal");
-    cJSON_Delete(created);
-    return id;
+    return th_propose(&node, 1, "signal", "{\"kind\":\"poll\",\"system\":\"approval\",\"choices\":[\"A\",\"B\",\"C\"],\"secret\":true}");
 }
 
 /* Governance's proposal to allowlist B, voted for, and a secret approval poll with its ballots sealed
@@ -205,10 +157,7 @@ static unsigned ballots_cast_and_the_upgrade_voted(char key_hex[KEY_HEX], char e
 {
     char allow[160];
     snprintf(allow, sizeof allow, "{\"kind\":\"enclaveAllow\",\"measurement\":\"%s\"}", measurement_b);
-    cJSON *created = th_send_ok(&node, 4, "Propose", "{\"track\":\"enclave\",\"title\":\"Upgrade\",\"body\":\"B\",\"payload\":\"%s\"}",
-                                hex_text(allow));
-    unsigned upgrade = (unsigned)th_num(cJSON_GetArrayItem(created, cJSON_GetArraySize(created) - 1), "proposal");
-    cJSON_Delete(created);
+    unsigned upgrade = th_propose(&node, 4, "enclave", allow);
     unsigned id = secret_poll();
     th_node_advance(&node, HOUR);
 

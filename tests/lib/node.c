@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "enclave/platform.h"
 #include "engine/genesis.h"
+#include "ledger/ballot_box.h"
 #include "ledger/hex.h"
 #include "ledger/sig.h"
 #include "ledger/tx.h"
@@ -507,6 +508,36 @@ const char *th_hex_text(const char *text)
     cr_assert_lt(2 + 2 * n, sizeof out, "the text fits in hex");
     ledger_hex_encode(out, (const uint8_t *)text, n);
     return out;
+}
+
+void th_attested_ballot_key(const cJSON *r, uint8_t key[LEDGER_BALLOT_KEY_LEN], uint8_t enclave[20])
+{
+    uint8_t sig[LEDGER_BALLOT_KEY_SIG_LEN], signer[20];
+    cr_assert_eq(ledger_hex_decode_exact(key, LEDGER_BALLOT_KEY_LEN, th_str(r, "ballotKey")), ST_OK, "the ballot key");
+    cr_assert_eq(ledger_hex_decode_exact(sig, sizeof sig, th_str(r, "ballotKeySignature")), ST_OK, "its signature");
+    cr_assert_eq(ledger_addr_parse(enclave, th_str(r, "enclave")), ST_OK, "the enclave");
+    cr_assert_eq(ledger_ballot_key_signer(signer, ENG_DEV_CHAIN_ID, key, sig), ST_OK, "the signature recovers");
+    cr_assert_eq(memcmp(signer, enclave, 20), 0, "to the attested enclave");
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "allowlisted")), "an allowlisted enclave");
+}
+
+char *th_seal_ballot(unsigned who, unsigned proposal, const uint8_t key[LEDGER_BALLOT_KEY_LEN], const char *text)
+{
+    static secp256k1_context *ctx;
+    if (!ctx)
+        ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+    uint8_t voter[20], eph[32], iv[LEDGER_BALLOT_IV_LEN], sealed[LEDGER_BALLOT_MAX_LEN];
+    size_t len = 0;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    cr_assert(fd >= 0 && read(fd, eph, sizeof eph) == sizeof eph && read(fd, iv, sizeof iv) == sizeof iv, "randomness");
+    close(fd);
+    cr_assert_eq(ledger_addr_parse(voter, th_addr(who)), ST_OK, "voter");
+    cr_assert_eq(ledger_ballot_seal(ctx, sealed, sizeof sealed, &len, key, ENG_DEV_CHAIN_ID, proposal, voter, text,
+                                    strlen(text), eph, iv),
+                 ST_OK, "sealed");
+    char *hex = ledger_hex_encode_alloc(sealed, len);
+    cr_assert_not_null(hex, "the ciphertext's hex");
+    return hex;
 }
 
 unsigned th_propose(th_node *n, unsigned who, const char *track, const char *payload)

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "ledger/ballot_box.h"
 #include "ledger/ledger.h"
 #include "ledger/tx.h"
 #include "rpc/client.h"
@@ -138,6 +139,12 @@ const char *th_hex_text(const char *text);
 /* Proposes as dev account who on track (title "A title", body "Why.") with payload, JSON text ("":
  * none, a text proposal); asserts that it lands. Returns the id its ProposalCreated event gives. */
 unsigned th_propose(th_node *n, unsigned who, const char *track, const char *payload);
+/* The ballot key of an enclave_getAttestation result r, once its signature recovers to the attested
+ * enclave, which must be allowlisted. Out: key, enclave (its address). Aborts the test otherwise. */
+void th_attested_ballot_key(const cJSON *r, uint8_t key[LEDGER_BALLOT_KEY_LEN], uint8_t enclave[20]);
+/* Seals text (a secret ballot's choice) to the ballot key key for dev account who's vote on proposal
+ * on the dev chain (31337), with fresh randomness. Returns the ciphertext as 0x-hex (caller frees). */
+char *th_seal_ballot(unsigned who, unsigned proposal, const uint8_t key[LEDGER_BALLOT_KEY_LEN], const char *text);
 /* Dev account 0 creates pool 1 (no commission, room for 1,000,000 tokens), then dev accounts
  * first, first + 1, ... stake tokens[0], tokens[1], ... (count of them, whole tokens as decimal
  * text) in it; asserts each. */

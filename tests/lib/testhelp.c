@@ -3,12 +3,14 @@
 #define _XOPEN_SOURCE 700
 #include "tests/lib/testhelp.h"
 
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include "enclave/enclave.h"
 #include "enclave/quote.h"
 #include "ledger/hash.h"
@@ -94,6 +96,18 @@ void th_enclave_quoted(enc_host *h, uint64_t chain_id, const uint8_t platform_ad
     ledger_sig_pubkey_address(addr, q.enclave_pub);
     if (measurement)
         memcpy(measurement, q.measurement, 32);
+}
+
+void th_enclave_changed_copy(const char *path, const char *extra)
+{
+    size_t n = 0;
+    char *bin = th_read_file(TH_ENCLAVE_BIN, &n);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+    cr_assert(bin && fd >= 0, "copy %s to %s", TH_ENCLAVE_BIN, path);
+    cr_assert_eq(write(fd, bin, n), (ssize_t)n, "write the copy");
+    cr_assert_eq(write(fd, extra, strlen(extra)), (ssize_t)strlen(extra), "append to it");
+    cr_assert_eq(close(fd), 0, "close the copy");
+    free(bin);
 }
 
 char *th_read_file(const char *path, size_t *len)

@@ -55,6 +55,10 @@ void th_enclave_stop_cleanly(enc_host *h);
  * address of its quoted identity key; measurement (NULL: not wanted). Aborts the test otherwise. */
 void th_enclave_quoted(enc_host *h, uint64_t chain_id, const uint8_t platform_addr[20], uint8_t addr[20],
                        uint8_t *measurement);
+/* Copies TH_ENCLAVE_BIN to path (mode 0755) with the bytes of extra appended: the same code, which
+ * runs the same, under another measurement (another extra, another measurement). Aborts the test
+ * on failure. */
+void th_enclave_changed_copy(const char *path, const char *extra);
 /* Allocation failures, for a binary linked with -Wl,--wrap=malloc,--wrap=realloc,--wrap=calloc
  * (tests/lib/alloc_fail.c): th_alloc_fail_at(k) makes the k-th malloc, realloc or calloc from now
  * on fail, once (k <= 0: none, and a failure armed before is called off); th_alloc_failed says
