@@ -1,5 +1,6 @@
 # bench/local.mk: `make bench` builds and runs the benchmarks and prints their tables: signed
-# transfers (bench_tx), then the loop's cost of applying blocks of transfers and of votes in process
+# transfers (bench_tx: single calls from 8 and 64 connections, batches of 100 from one connection and
+# from 4 at once, and the CPU a transfer of each thread), then the loop's cost of applying blocks of transfers and of votes in process
 # (bench_apply: CPU per transaction; under callgrind, instructions whatever the load), then staking
 # (bench_staking: reward and claim cost against the number of delegators, Contribute through
 # JSON-RPC), then epoch settlement (bench_settlement: one epoch of
