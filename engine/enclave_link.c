@@ -180,7 +180,7 @@ static void admit_when_allowlisted(eng *e)
         return;
     char addr[LEDGER_ADDR_STRLEN];
     ledger_addr_format(addr, e->enclave_address);
-    fprintf(stderr, "conclaved: the enclave %s is on the allowlist now; registering it\n", addr);
+    fprintf(stderr, "conclaved: the enclave %s is on the allowlist now; admitting it\n", addr);
     if (admit_enclave(e, e->enclave_quote, e->enclave_quote_len, e->enclave_measurement) == ST_OK)
         e->enclave_unlisted = false;
 }

@@ -16,7 +16,7 @@
 #include "ledger/sqlstore.h"
 
 enum gov_stmt_id {
-    G_PROP_INSERT, G_PROP_GET, G_PROP_UPDATE, G_PROP_DUE, G_PROP_ANY_DUE,
+    G_PROP_INSERT, G_PROP_GET, G_PROP_TALLY, G_PROP_UPDATE, G_PROP_DUE, G_PROP_ANY_DUE,
     G_PROP_LIST, G_VOTE_GET, G_VOTE_PUT, G_VOTE_LIST, G_LOCK_PUT, G_LOCK_EACH, G_TOTAL_AT, G_PARAM_PUT, G_PARAM_EACH,
     G_DELEG_GET, G_DELEG_AT, G_DELEG_PUT, G_DELEG_DEL, G_DELEG_CHECKPOINT, G_DELEG_HAS, G_DELEG_LIST,
     G_DELEG_AT_LIST, G_OVERRIDE_GET, G_OVERRIDE_PUT, G_LOCK_SET, G_LOCK_DEL,
@@ -412,6 +412,29 @@ int gov_proposal_get(gov_store *s, uint64_t id, gov_proposal *p)
     if (copy_proposal(&m->p, p) != ST_OK || !tsearch(m, &s->memo, compare_ids))
         free_memo(m);
     return ST_OK;
+}
+
+/* A proposal's tally row (the columns of gov_proposal_tally_get) of the id *ctx. */
+static int read_tally(sqlite3_stmt *st, void *row, const void *ctx)
+{
+    gov_proposal *p = row;
+    p->id = *(const uint64_t *)ctx;
+    if (!(p->track = ledger_column_strdup(st, 0)))
+        return ST_NOMEM;
+    p->state = (gov_state)sqlite3_column_int(st, 1);
+    if (ledger_column_mpz(st, 2, p->total_power) != ST_OK)
+        return ST_DB;
+    return ledger_column_mpzs(st, 3, p->for_weight, p->against_weight, p->abstain_weight, p->turnout, NULL);
+}
+
+int gov_proposal_tally_get(gov_store *s, uint64_t id, gov_proposal *p)
+{
+    static const char sql[] = "SELECT track, state, total_power, for_weight, against_weight, abstain_weight, turnout"
+                              " FROM proposals WHERE id = ?1";
+    /* within a block the kept proposals hold tallies the rows do not have yet */
+    if (ledger_in_block(s->l))
+        return gov_proposal_get(s, id, p);
+    return ledger_read_row(stmt(s, G_PROP_TALLY, sql, LEDGER_VALUES(ledger_val_int(id))), p, read_tally, &id);
 }
 
 int gov_proposal_update(gov_store *s, const gov_proposal *p)

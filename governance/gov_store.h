@@ -28,6 +28,10 @@ void gov_store_free(gov_store *s);
  * (state, next_change and reason are written at once). Savepoints rolled back undo both. */
 int gov_proposal_insert(gov_store *s, gov_proposal *p) WARN_UNUSED NONNULL(1, 2);
 int gov_proposal_get(gov_store *s, uint64_t id, gov_proposal *p) WARN_UNUSED NONNULL(1, 3);
+/* What gov_proposal_get reads of a proposal's tally, and only that: id, track, state, total_power and
+ * the for, against, abstain and turnout weights (the other fields keep their init state). Outside a
+ * block it reads seven columns instead of twenty, for gov_getTally. Returns: as gov_proposal_get. */
+int gov_proposal_tally_get(gov_store *s, uint64_t id, gov_proposal *p) WARN_UNUSED NONNULL(1, 3);
 int gov_proposal_update(gov_store *s, const gov_proposal *p) WARN_UNUSED NONNULL(1, 2);
 /* Up to cap ids of proposals with next_change <= now, soonest first. */
 int gov_proposal_due(gov_store *s, uint64_t now, uint64_t *ids, unsigned cap, unsigned *n) WARN_UNUSED NONNULL(1, 3, 5);

@@ -23,13 +23,23 @@ static const char *const sides[] = { "against", "for", "abstain" };
 /* ---- params ---- */
 
 /* Reads the proposal named by param name; an unknown one is -32003. Out: p (initialized by caller). */
-static int param_proposal(struct rpc_ctx *ctx, const cJSON *params, const char *name, gov_proposal *p)
+/* How a method reads its proposal: whole (gov_proposal_get) or its tally (gov_proposal_tally_get). */
+typedef int (*proposal_reader)(gov_store *s, uint64_t id, gov_proposal *p);
+
+/* The proposal whose id is the param name, read by read. */
+static int param_proposal_by(struct rpc_ctx *ctx, const cJSON *params, const char *name, proposal_reader read,
+                             gov_proposal *p)
 {
     uint64_t id;
     int rc = node_param_u64(ctx, params, name, NULL, &id);
     if (rc != ST_OK)
         return rc;
-    return node_row_error(ctx, gov_proposal_get(eng_gov_store(node_engine(ctx)), id, p), "proposal", id);
+    return node_row_error(ctx, read(eng_gov_store(node_engine(ctx)), id, p), "proposal", id);
+}
+
+static int param_proposal(struct rpc_ctx *ctx, const cJSON *params, const char *name, gov_proposal *p)
+{
+    return param_proposal_by(ctx, params, name, gov_proposal_get, p);
 }
 
 /* An optional address cursor. Out: *has whether one was given. */
@@ -209,13 +219,13 @@ static int list_proposals(struct rpc_ctx *ctx, const cJSON *params, cJSON **resu
 }
 
 /* A method about the proposal named by params.id: add writes it into the result object. */
-static int proposal_method(struct rpc_ctx *ctx, const cJSON *params, cJSON **result,
+static int proposal_method(struct rpc_ctx *ctx, const cJSON *params, cJSON **result, proposal_reader read,
                            bool (*add)(cJSON *out, eng *e, const gov_proposal *p))
 {
     gov_proposal p;
     gov_proposal_init(&p);
     cJSON *out = NULL;
-    int rc = param_proposal(ctx, params, "id", &p);
+    int rc = param_proposal_by(ctx, params, "id", read, &p);
     if (rc == ST_OK && (!(out = cJSON_CreateObject()) || !add(out, node_engine(ctx), &p)))
         rc = ST_NOMEM;
     gov_proposal_clear(&p);
@@ -224,10 +234,10 @@ static int proposal_method(struct rpc_ctx *ctx, const cJSON *params, cJSON **res
 
 static int get_proposal(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
-    return proposal_method(ctx, params, result, add_proposal);
+    return proposal_method(ctx, params, result, gov_proposal_get, add_proposal);
 }
 
-/* gov_getTally's answer: the proposal's id and state, and its tally. */
+/* gov_getTally's answer: the proposal's id and state, and its tally (all gov_proposal_tally_get reads). */
 static bool add_tally_of(cJSON *out, eng *e, const gov_proposal *p)
 {
     return node_add_u64(out, "proposal", p->id) && cJSON_AddStringToObject(out, "state", gov_state_name(p->state))
@@ -236,7 +246,7 @@ static bool add_tally_of(cJSON *out, eng *e, const gov_proposal *p)
 
 static int get_tally(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 {
-    return proposal_method(ctx, params, result, add_tally_of);
+    return proposal_method(ctx, params, result, gov_proposal_tally_get, add_tally_of);
 }
 
 /* An exact decimal string of any size (a poll's scores may pass 2^256: weights reach 6x the

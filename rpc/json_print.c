@@ -40,28 +40,34 @@ void rpc_text_clear(struct rpc_text *t)
     rpc_text_reset(t);
 }
 
-/* Returns: room for n more bytes at t->data + t->len, or NULL (t failed) when memory runs out. */
-static char *room(struct rpc_text *t, size_t n)
+/* Grows t to hold n more bytes. Returns: false (t failed) when memory runs out. */
+static bool grow(struct rpc_text *t, size_t n)
 {
+    size_t cap = t->cap ? t->cap : 512;
     if (t->failed)
-        return NULL;
-    if (t->cap - t->len < n) {
-        size_t cap = t->cap ? t->cap : 512;
-        while (cap - t->len < n) {
-            if (cap > SIZE_MAX / 2) {
-                t->failed = true;
-                return NULL;
-            }
-            cap *= 2;
-        }
-        char *data = realloc(t->data, cap);
-        if (!data) {
+        return false;
+    while (cap - t->len < n) {
+        if (cap > SIZE_MAX / 2) {
             t->failed = true;
-            return NULL;
+            return false;
         }
-        t->data = data;
-        t->cap = cap;
+        cap *= 2;
     }
+    char *data = realloc(t->data, cap);
+    if (!data) {
+        t->failed = true;
+        return false;
+    }
+    t->data = data;
+    t->cap = cap;
+    return true;
+}
+
+/* Returns: room for n more bytes at t->data + t->len, or NULL (t failed) when memory runs out. */
+static inline char *room(struct rpc_text *t, size_t n)
+{
+    if (t->cap - t->len < n || t->failed)
+        return grow(t, n) ? t->data + t->len : NULL;
     return t->data + t->len;
 }
 
@@ -80,13 +86,15 @@ void rpc_text_put(struct rpc_text *t, const char *bytes, size_t n)
 static void put_string(struct rpc_text *t, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
+    /* the bytes an escape adds for each character: 1 for a two-character escape, 5 for \u00xx */
+    static const unsigned char escape_extra[256] = {
+        5, 5, 5, 5, 5, 5, 5, 5, 1, 1, 1, 5, 1, 1, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
+        ['"'] = 1, ['\\'] = 1
+    };
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     size_t n = 0, extra = 0;
     for (; p[n]; n++)
-        if (p[n] == '"' || p[n] == '\\')
-            extra += 1;
-        else if (p[n] < 32)
-            extra += p[n] == '\b' || p[n] == '\f' || p[n] == '\n' || p[n] == '\r' || p[n] == '\t' ? 1 : 5;
+        extra += escape_extra[p[n]];
     char *o = room(t, n + extra + 2);
     if (!o)
         return;

@@ -112,20 +112,30 @@ static uint64_t insert_proposal(const char *title)
     p.body = strdup("");
     p.payload = strdup("");
     p.state = GOV_ACTIVE;
+    mpz_set_ui(p.total_power, 1000);
     cr_assert_eq(gov_proposal_insert(s, &p), ST_OK, "insert %s", title);
     uint64_t id = p.id;
     gov_proposal_clear(&p);
     return id;
 }
 
-/* Reads proposal id and checks its title and for-weight. */
+/* Reads proposal id and checks its title and for-weight, and that its tally alone
+ * (gov_proposal_tally_get) reads the same tally, state and track. */
 static void expect_proposal(uint64_t id, const char *title, const char *for_weight, const char *what)
 {
-    gov_proposal p;
+    gov_proposal p, t;
     gov_proposal_init(&p);
+    gov_proposal_init(&t);
     cr_assert_eq(gov_proposal_get(s, id, &p), ST_OK, "%s: proposal %llu read", what, (unsigned long long)id);
     cr_assert_str_eq(p.title, title, "%s: title", what);
     expect_mpz(p.for_weight, for_weight, what);
+    cr_assert_eq(gov_proposal_tally_get(s, id, &t), ST_OK, "%s: tally of %llu read", what, (unsigned long long)id);
+    cr_assert(t.id == id && t.state == p.state && strcmp(t.track, p.track) == 0, "%s: the tally's proposal", what);
+    cr_assert(mpz_cmp(t.for_weight, p.for_weight) == 0 && mpz_cmp(t.against_weight, p.against_weight) == 0
+                  && mpz_cmp(t.abstain_weight, p.abstain_weight) == 0 && mpz_cmp(t.turnout, p.turnout) == 0
+                  && mpz_cmp(t.total_power, p.total_power) == 0,
+              "%s: the tally alone reads what the whole proposal holds", what);
+    gov_proposal_clear(&t);
     gov_proposal_clear(&p);
 }
 
@@ -136,6 +146,10 @@ static void update_proposal(uint64_t id, unsigned long for_weight, int state, ui
     gov_proposal_init(&p);
     cr_assert_eq(gov_proposal_get(s, id, &p), ST_OK, "proposal %llu read", (unsigned long long)id);
     mpz_set_ui(p.for_weight, for_weight);
+    /* the other weights differ from it and from each other, so a column read for another shows */
+    mpz_set_ui(p.against_weight, 2 * for_weight + 1);
+    mpz_set_ui(p.abstain_weight, 3 * for_weight + 2);
+    mpz_set_ui(p.turnout, 6 * for_weight + 3);
     if (state >= 0) {
         p.state = (gov_state)state;
         p.has_next_change = true;

@@ -692,7 +692,7 @@ static bool enclave_allowlisted(char measurement[67])
     return allowlisted;
 }
 
-Test(integration_gov, an_enclave_measurement_removed_by_governance_settles_nothing_even_after_a_restart)
+Test(integration_gov, an_enclave_measurement_removed_by_governance_settles_nothing_until_it_is_added_back)
 {
     char measurement[67], payload[160];
     cr_assert(enclave_allowlisted(measurement), "a new dev chain allowlists the enclave build it runs");
@@ -715,4 +715,17 @@ Test(integration_gov, an_enclave_measurement_removed_by_governance_settles_nothi
     th_node_advance(&node, HOUR);
     cr_assert_not(epoch_settled(97), "epoch 97 still waits");
     cr_assert_not(epoch_settled(98), "and so does epoch 98");
+
+    /* governance adds it back: the enclave that runs settles the waiting epochs, no restart */
+    snprintf(payload, sizeof payload, "{\"kind\":\"enclaveAllow\",\"measurement\":\"%s\"}", measurement);
+    id = th_propose(&node, 0, "enclave", payload);
+    th_node_advance(&node, HOUR);
+    vote(1, id, 1, 1);
+    vote(2, id, 1, 1);
+    th_node_advance(&node, 3 * DAY + DAY);
+    cr_assert_not(epoch_settled(98), "epoch 98 waits until the measurement is back");
+    cJSON_Delete(th_send_ok(&node, 3, "ProposalExecute", "{\"proposal\":\"%u\"}", id));
+    cr_assert(enclave_allowlisted(measurement), "the measurement is on the allowlist again");
+    th_node_advance(&node, HOUR);
+    cr_assert(epoch_settled(97) && epoch_settled(98), "the running enclave settles the epochs that waited");
 }

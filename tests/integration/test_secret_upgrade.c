@@ -368,7 +368,7 @@ Test(integration_secret_upgrade, a_build_allowlisted_while_it_runs_is_admitted_w
      * copy of A and recorded, the waiting epochs settled and the poll counted, with no restart */
     th_send_done(&node, 0, "ProposalExecute", "{\"proposal\":\"%u\"}", upgrade);
     th_node_advance(&node, HOUR); /* a block after the registration's, and the answer once all is done */
-    cr_assert(logged("is on the allowlist now; registering it"), "the admission is logged");
+    cr_assert(logged("is on the allowlist now; admitting it"), "the admission is logged");
     cr_assert(logged("the enclave got the chain's ballot key by a handover from"), "the handover is logged");
     expect_attested_b(enclave_b_addr, key_hex);
     cr_assert_str_neq(enclave_b_addr, enclave_a, "another enclave");
