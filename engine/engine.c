@@ -557,10 +557,7 @@ static void idle_cb(evutil_socket_t fd, short what, void *arg)
 
 char *eng_tx_body(const ledger_tx *tx)
 {
-    cJSON *json = ledger_tx_to_json(tx);
-    char *body = json ? cJSON_PrintUnformatted(json) : NULL;
-    cJSON_Delete(json);
-    return body;
+    return ledger_tx_serialize(tx);
 }
 
 int eng_submit(eng *e, char *err, size_t errlen, ledger_tx *tx, eng_done_fn done, void *cookie)

@@ -17,8 +17,12 @@ static void absorb(ledger_keccak *k, const uint8_t block[RATE])
     struct sha3_state st;
     for (unsigned i = 0; i < RATE / 8; i++) {
         uint64_t lane = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        memcpy(&lane, block + 8 * i, 8); /* the lane's bytes are already in its order */
+#else
         for (unsigned j = 0; j < 8; j++)
             lane |= (uint64_t)block[8 * i + j] << (8 * j);
+#endif
         k->a[i] ^= lane;
     }
     memcpy(st.a, k->a, sizeof st.a);

@@ -300,6 +300,129 @@ fail:
     return NULL;
 }
 
+/* A growing text (libc's allocator); nomem once a growth failed. */
+struct text {
+    char *p;
+    size_t len, cap;
+    bool nomem;
+};
+
+static void put_n(struct text *t, const char *s, size_t n)
+{
+    if (t->nomem)
+        return;
+    if (t->len + n > t->cap) {
+        size_t cap = t->cap ? t->cap : 256;
+        while (cap < t->len + n)
+            cap *= 2;
+        char *p = realloc(t->p, cap);
+        if (!p) {
+            t->nomem = true;
+            return;
+        }
+        t->p = p;
+        t->cap = cap;
+    }
+    memcpy(t->p + t->len, s, n);
+    t->len += n;
+}
+
+static void put_s(struct text *t, const char *s)
+{
+    put_n(t, s, strlen(s));
+}
+
+/* Appends member value v of type `type` as ledger_tx_to_json's string prints (quoted). */
+static void put_value(struct text *t, const ledger_eip712_value *v, const char *type)
+{
+    static const uint8_t zero[24];
+    unsigned size;
+    char small[2 * 32 + 4], *text = NULL; /* a quote, then the longest hex: bytes32 */
+    switch (ledger_eip712_type_kind(type, &size)) {
+    case LEDGER_EIP712_UINT:
+        if (memcmp(v->word, zero, sizeof zero) == 0) {
+            /* below 2^64 (a nonce, most amounts): the digits without GMP */
+            uint64_t u = 0;
+            for (unsigned i = 24; i < 32; i++)
+                u = u << 8 | v->word[i];
+            char *p = small + sizeof small;
+            *--p = '"';
+            do
+                *--p = (char)('0' + u % 10);
+            while ((u /= 10) > 0);
+            *--p = '"';
+            put_n(t, p, (size_t)(small + sizeof small - p));
+            return;
+        }
+        break;
+    case LEDGER_EIP712_ADDRESS:
+        small[0] = '"';
+        ledger_addr_format(small + 1, v->word + 12);
+        put_s(t, small);
+        put_n(t, "\"", 1);
+        return;
+    case LEDGER_EIP712_FIXED_BYTES:
+        small[0] = '"';
+        ledger_hex_encode(small + 1, v->word, size);
+        put_s(t, small);
+        put_n(t, "\"", 1);
+        return;
+    case LEDGER_EIP712_STRING: {
+        /* escaped as cJSON escapes it: the text must be what cJSON would print */
+        char *copy = strndup((const char *)v->data, v->len);
+        cJSON *item = copy ? cJSON_CreateString(copy) : NULL;
+        char *printed = item ? cJSON_PrintUnformatted(item) : NULL;
+        if (printed)
+            put_s(t, printed);
+        else
+            t->nomem = true;
+        cJSON_free(printed);
+        cJSON_Delete(item);
+        free(copy);
+        return;
+    }
+    case LEDGER_EIP712_BOOL:
+    case LEDGER_EIP712_BYTES:
+    case LEDGER_EIP712_UNKNOWN:
+        break;
+    }
+    if (!(text = ledger_eip712_value_format(v, type))) {
+        t->nomem = true;
+        return;
+    }
+    put_n(t, "\"", 1);
+    put_s(t, text);
+    put_n(t, "\"", 1);
+    free(text);
+}
+
+char *ledger_tx_serialize(const ledger_tx *tx)
+{
+    const ledger_eip712_type *ty = tx->type;
+    char sig[SIG_HEX_LEN + 1];
+    struct text t = { 0 };
+    put_s(&t, "{\"type\":\"");
+    put_s(&t, ty->name);
+    put_s(&t, "\",\"message\":{");
+    for (unsigned i = 0; i < ty->n_members; i++) {
+        put_s(&t, i ? ",\"" : "\"");
+        put_s(&t, ty->members[i].name);
+        put_s(&t, "\":");
+        put_value(&t, &tx->v[i], ty->members[i].type);
+    }
+    ledger_hex_encode(sig, tx->sig, sizeof tx->sig);
+    put_s(&t, "},\"signature\":\"");
+    put_s(&t, sig);
+    put_s(&t, "\"}");
+    char *out = t.nomem ? NULL : cJSON_malloc(t.len + 1);
+    if (out) {
+        memcpy(out, t.p, t.len);
+        out[t.len] = '\0';
+    }
+    free(t.p);
+    return out;
+}
+
 /* The value of member name and its kind (UNKNOWN if tx has no such member). */
 static const ledger_eip712_value *member(const ledger_tx *tx, const char *name, ledger_eip712_kind *kind,
                                          unsigned *size)

@@ -50,6 +50,10 @@ int ledger_tx_build_signed(ledger_tx *tx, char *err, size_t errlen, const char *
 
 /* The JSON form of tx with canonical member text. Caller owns; cJSON_Delete. NULL on OOM. */
 cJSON *ledger_tx_to_json(const ledger_tx *tx) NONNULL(1);
+/* The text cJSON_PrintUnformatted makes of ledger_tx_to_json(tx), written directly (a third of the
+ * instructions: no tree, and a uint below 2^64 without GMP). Caller owns; cJSON_free. NULL on OOM.
+ * Thread-safe. */
+char *ledger_tx_serialize(const ledger_tx *tx) NONNULL(1);
 /* The message alone as a JSON object of canonical strings. Caller owns. NULL on OOM. */
 cJSON *ledger_tx_message_to_json(const ledger_tx *tx) NONNULL(1);
 

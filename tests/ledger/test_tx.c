@@ -392,6 +392,46 @@ Test(ledger_tx, round_trips_build_json_parse)
     }
 }
 
+/* ledger_tx_serialize writes what cJSON prints of ledger_tx_to_json: every kind of member, uints
+ * on both sides of 2^64, and strings cJSON escapes. */
+static const char *const serialized_cases[][2] = {
+    { "Transfer", "{\"to\":\"0x70997970c51812dc3a010c7d01b50e0d17dc79c8\",\"amount\":\"0\",\"nonce\":0}" },
+    { "Transfer", "{\"to\":\"0x70997970c51812dc3a010c7d01b50e0d17dc79c8\",\"amount\":\"18446744073709551615\",\"nonce\":7}" },
+    { "Transfer", "{\"to\":\"0x70997970c51812dc3a010c7d01b50e0d17dc79c8\",\"amount\":\"18446744073709551616\",\"nonce\":\"18446744073709551615\"}" },
+    { "Transfer", "{\"to\":\"0x70997970c51812dc3a010c7d01b50e0d17dc79c8\",\"amount\":"
+                  "\"115792089237316195423570985008687907853269984665640564039457584007913129639935\",\"nonce\":1}" },
+    { "Propose", "{\"track\":\"root\",\"title\":\"a \\\"quoted\\\" \\\\ title\\n\\t\\u0001\",\"body\":\"\\u00e9t\\u00e9 \\ud83d\\ude00 /\","
+                 "\"payload\":\"0x00ff\",\"nonce\":2}" },
+    { "Ballot", "{\"proposal\":3,\"choice\":\"[1,2]\",\"conviction\":6,\"nonce\":4}" },
+    { "WorkerHeartbeat", "{\"epoch\":1,\"slot\":4294967295,\"challenge\":\"0x" "00112233445566778899aabbccddeeff"
+                         "00112233445566778899aabbccddeeff\",\"iterations\":5,\"micros\":6,\"nonce\":9}" },
+    { "VoucherRedeem", "{\"channel\":1,\"cumulative\":\"5\",\"voucherSig\":\"0x0102\",\"nonce\":3}" },
+    { "Undelegate", "{\"nonce\":8}" },
+};
+
+Test(ledger_tx, serializes_as_cjson_prints_its_json_form)
+{
+    uint8_t key[32];
+    key_of(key, 0);
+    for (size_t i = 0; i < sizeof serialized_cases / sizeof serialized_cases[0]; i++) {
+        ledger_tx tx;
+        char err[128];
+        cJSON *msg = cJSON_Parse(serialized_cases[i][1]);
+        cr_assert_not_null(msg, "case %zu parses", i);
+        cr_assert_eq(ledger_tx_build_signed(&tx, err, sizeof err, serialized_cases[i][0], msg, key, CHAIN), ST_OK,
+                     "case %zu builds: %s", i, err);
+        cJSON *j = ledger_tx_to_json(&tx);
+        char *want = j ? cJSON_PrintUnformatted(j) : NULL, *have = ledger_tx_serialize(&tx);
+        cr_assert(want && have, "out of memory");
+        cr_assert_str_eq(have, want, "case %zu: %s, cJSON prints %s", i, have, want);
+        cJSON_free(want);
+        cJSON_free(have);
+        cJSON_Delete(j);
+        cJSON_Delete(msg);
+        ledger_tx_clear(&tx);
+    }
+}
+
 Test(ledger_tx, writes_canonical_json)
 {
     uint8_t key[32];
