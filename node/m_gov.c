@@ -87,11 +87,12 @@ static bool add_tally(cJSON *obj, const char *key, const gov_params *gp, const g
         gov_tally_check(p, t, &quorum, &approval);
         gov_quorum(needed, p, t);
     }
-    cJSON *o = cJSON_AddObjectToObject(obj, key);
-    bool ok = o && node_add_amount(o, "for", p->for_weight) && node_add_amount(o, "against", p->against_weight)
-              && node_add_amount(o, "abstain", p->abstain_weight) && node_add_amount(o, "turnout", p->turnout)
-              && node_add_amount(o, "totalPower", p->total_power) && node_add_amount(o, "quorum", needed)
-              && cJSON_AddBoolToObject(o, "quorumReached", quorum) && cJSON_AddBoolToObject(o, "approvalReached", approval);
+    cJSON *o = cJSON_CreateObject();
+    bool ok = node_add_item(obj, key, o) && node_add_amount(o, "for", p->for_weight)
+              && node_add_amount(o, "against", p->against_weight) && node_add_amount(o, "abstain", p->abstain_weight)
+              && node_add_amount(o, "turnout", p->turnout) && node_add_amount(o, "totalPower", p->total_power)
+              && node_add_amount(o, "quorum", needed) && node_add_item(o, "quorumReached", cJSON_CreateBool(quorum))
+              && node_add_item(o, "approvalReached", cJSON_CreateBool(approval));
     mpz_clear(needed);
     return ok;
 }
@@ -240,7 +241,7 @@ static int get_proposal(struct rpc_ctx *ctx, const cJSON *params, cJSON **result
 /* gov_getTally's answer: the proposal's id and state, and its tally (all gov_proposal_tally_get reads). */
 static bool add_tally_of(cJSON *out, eng *e, const gov_proposal *p)
 {
-    return node_add_u64(out, "proposal", p->id) && cJSON_AddStringToObject(out, "state", gov_state_name(p->state))
+    return node_add_u64(out, "proposal", p->id) && node_add_item(out, "state", cJSON_CreateString(gov_state_name(p->state)))
            && add_tally(out, "tally", eng_gov_params(e), p);
 }
 

@@ -15,7 +15,7 @@ static bool add_balance(cJSON *out, const char *key, const mpz_t balance)
     if (mpz_sgn(balance) < 0)
         return false;
     ledger_amount_format(text, balance);
-    return cJSON_AddStringToObject(out, key, text) != NULL;
+    return node_add_item(out, key, cJSON_CreateString(text));
 }
 
 static int get_account(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
@@ -30,7 +30,7 @@ static int get_account(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     mpz_inits(balances[0], balances[1], balances[2], NULL);
     cJSON *out = NULL;
     if (ledger_user_balances(l, addr, &nonce, balances) != ST_OK || !(out = cJSON_CreateObject())
-        || !node_add_address(out, "address", addr) || !cJSON_AddNumberToObject(out, "nonce", (double)nonce)
+        || !node_add_address(out, "address", addr) || !node_add_u64(out, "nonce", nonce)
         || !add_balance(out, "free", balances[0]) || !add_balance(out, "escrow", balances[1])
         || !add_balance(out, "claimable", balances[2])) {
         cJSON_Delete(out);

@@ -35,9 +35,17 @@ int node_param_cursor(struct rpc_ctx *ctx, const cJSON *params, uint64_t *cursor
     return node_given(params, "cursor") ? node_param_u64(ctx, params, "cursor", NULL, cursor) : ST_OK;
 }
 
+bool node_add_item(cJSON *obj, const char *key, cJSON *item)
+{
+    if (item && cJSON_AddItemToObjectCS(obj, key, item))
+        return true;
+    cJSON_Delete(item);
+    return false;
+}
+
 bool node_add_u64(cJSON *obj, const char *key, uint64_t v)
 {
-    return cJSON_AddNumberToObject(obj, key, (double)v) != NULL;
+    return node_add_item(obj, key, cJSON_CreateNumber((double)v));
 }
 
 bool node_add_amount(cJSON *obj, const char *key, const mpz_t v)
@@ -46,7 +54,7 @@ bool node_add_amount(cJSON *obj, const char *key, const mpz_t v)
     if (!ledger_amount_fits(v))
         return false;
     ledger_amount_format(text, v);
-    return cJSON_AddStringToObject(obj, key, text) != NULL;
+    return node_add_item(obj, key, cJSON_CreateString(text));
 }
 
 cJSON *node_append_object(cJSON *arr)
@@ -185,7 +193,7 @@ bool node_add_hex(cJSON *obj, const char *key, const uint8_t *bytes, size_t len)
         return false;
     if (text == small)
         ledger_hex_encode(text, bytes, len);
-    bool ok = cJSON_AddStringToObject(obj, key, text) != NULL;
+    bool ok = node_add_item(obj, key, cJSON_CreateString(text));
     if (text != small)
         free(text);
     return ok;
@@ -195,7 +203,7 @@ bool node_add_address(cJSON *obj, const char *key, const uint8_t addr[20])
 {
     char text[LEDGER_ADDR_STRLEN];
     ledger_addr_format(text, addr);
-    return cJSON_AddStringToObject(obj, key, text) != NULL;
+    return node_add_item(obj, key, cJSON_CreateString(text));
 }
 
 bool node_add_json(cJSON *obj, const char *key, const char *json_text)

@@ -61,6 +61,10 @@ int node_row_error(struct rpc_ctx *ctx, int rc, const char *what, uint64_t id);
 /* Whether an optional param is given: absent and JSON null both mean "not given". */
 bool node_given(const cJSON *params, const char *name);
 
+/* The node_add_ functions that take a key keep it by reference, not a copy (cJSON's "CS" keys: one
+ * allocation less a member): key must outlive obj, as a string literal does. */
+/* Adds "key": item (taken; deleted on failure, and a NULL item, a failed allocation, fails). */
+bool node_add_item(cJSON *obj, const char *key, cJSON *item);
 /* Adds "key": a number / a canonical decimal string (false for a value outside 0..2^256-1) / a new
  * object appended to an array / "next": last when more rows follow, else null. false (NULL) on OOM. */
 bool node_add_u64(cJSON *obj, const char *key, uint64_t v);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* test_json_print.c: rpc_json_print prints what cJSON_PrintUnformatted prints, byte for byte: numbers
  * at the edges of its integer path and past them, every byte in a string and in a key, raw items,
- * empty containers, trees cJSON refuses to print, and many random trees. */
+ * constant keys, empty containers, trees cJSON refuses to print, and many random trees. */
 #include <criterion/criterion.h>
 #include "tests/lib/testhelp.h"
 #include <float.h>
@@ -93,6 +93,7 @@ Test(rpc_json_print, raw_empty_and_unprintable)
     cr_assert(cJSON_AddRawToObject(o, "raw", "[1, 2 ,{\"a\" : 3}]") != NULL);
     cr_assert(cJSON_AddArrayToObject(o, "a") && cJSON_AddObjectToObject(o, "o"));
     cr_assert(cJSON_AddTrueToObject(o, "t") && cJSON_AddFalseToObject(o, "f") && cJSON_AddNullToObject(o, "n"));
+    cr_assert(cJSON_AddItemToObjectCS(o, "a constant key", cJSON_CreateNumber(5))); /* its type has a flag */
     same_as_cjson(o);
     cJSON *raw = cJSON_CreateRaw("x");
     free(raw->valuestring);
