@@ -134,8 +134,8 @@ static int apply_genesis(eng_apply *a)
     for (unsigned i = 0; i < g->enclave.n_worker_measurements && rc == ST_OK; i++)
         rc = ledger_allowlist_add(a->e->ledger, LEDGER_RUNTIME_WORKER, g->enclave.worker_measurements[i]);
     cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "Genesis") : NULL;
-    if (rc == ST_OK && (!ev || !cJSON_AddNumberToObject(ev, "chainId", (double)g->chain_id)
-                        || !cJSON_AddNumberToObject(ev, "accounts", (double)g->n_accounts)
+    if (rc == ST_OK && (!ev || !ledger_event_number(ev, "chainId", (double)g->chain_id)
+                        || !ledger_event_number(ev, "accounts", (double)g->n_accounts)
                         || !ledger_event_amount(ev, "treasury", g->treasury) || !ledger_event_amount(ev, "supply", m.supply)))
         rc = ST_NOMEM;
     mpz_clear(m.supply);

@@ -21,7 +21,7 @@
 static cJSON *channel_event(eng_apply *a, const char *type, uint64_t channel)
 {
     cJSON *ev = ledger_event(&a->r, type);
-    if (ev && !cJSON_AddNumberToObject(ev, "channel", (double)channel))
+    if (ev && !ledger_event_number(ev, "channel", (double)channel))
         return NULL;
     return ev;
 }
@@ -130,7 +130,7 @@ int eng_apply_channel_close(eng_apply *a)
         rc = ledger_channel_update(a->e->ledger, &c);
     }
     cJSON *ev = rc == ST_OK ? channel_event(a, "ChannelClosing", c.id) : NULL;
-    if (rc == ST_OK && (!ev || !cJSON_AddNumberToObject(ev, "closeAt", (double)c.close_at)))
+    if (rc == ST_OK && (!ev || !ledger_event_number(ev, "closeAt", (double)c.close_at)))
         rc = ST_NOMEM;
     ledger_channel_clear(&c);
     return rc;

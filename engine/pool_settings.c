@@ -118,7 +118,7 @@ static int change_allowlist(eng_apply *a, bool allow)
         rc = allow ? ledger_pool_contributor_add(a->e->ledger, p.id, who) : ledger_pool_contributor_remove(a->e->ledger, p.id, who);
     cJSON *ev = rc == ST_OK ? eng_staking_pool_event(a, allow ? "PoolContributorAllowed" : "PoolContributorDisallowed", p.id) : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_address(ev, "contributor", who)
-                        || !cJSON_AddNumberToObject(ev, "allowlisted", (double)(allow ? n + 1 : n - 1))))
+                        || !ledger_event_number(ev, "allowlisted", (double)(allow ? n + 1 : n - 1))))
         rc = ST_NOMEM;
     ledger_pool_clear(&p);
     return rc;

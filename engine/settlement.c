@@ -366,9 +366,9 @@ int eng_apply_settlement(eng_apply *a)
     if (rc == ST_OK)
         rc = ledger_meta_set(e->ledger, "settlement.next", text);
     cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "EpochSettled") : NULL;
-    if (rc == ST_OK && (!ev || !cJSON_AddNumberToObject(ev, "epoch", (double)epoch) || !ledger_event_address(ev, "enclave", signer)
+    if (rc == ST_OK && (!ev || !ledger_event_number(ev, "epoch", (double)epoch) || !ledger_event_address(ev, "enclave", signer)
                         || !ledger_event_amount(ev, "emitted", r.budget) || !ledger_event_amount(ev, "computePaid", r.compute_paid)
-                        || !ledger_event_amount(ev, "fees", r.fees) || !cJSON_AddNumberToObject(ev, "operations", (double)r.n_ops)))
+                        || !ledger_event_amount(ev, "fees", r.fees) || !ledger_event_number(ev, "operations", (double)r.n_ops)))
         rc = ST_NOMEM;
 out:
     enc_settle_report_clear(&r);

@@ -100,7 +100,7 @@ int eng_staking_move(eng_apply *a, const ledger_account *from, const ledger_acco
 cJSON *eng_staking_pool_event(eng_apply *a, const char *type, uint64_t pool)
 {
     cJSON *ev = ledger_event(&a->r, type);
-    if (ev && !cJSON_AddNumberToObject(ev, "pool", (double)pool)) {
+    if (ev && !ledger_event_number(ev, "pool", (double)pool)) {
         cJSON_DeleteItemFromArray(a->r.events, cJSON_GetArraySize(a->r.events) - 1);
         return NULL;
     }
@@ -228,7 +228,7 @@ int eng_staking_unbond(eng_apply *a, ledger_pool *p, ledger_worker *w, const mpz
         rc = ledger_worker_put(a->e->ledger, w);
     cJSON *ev = rc == ST_OK ? eng_staking_pool_event(a, "WorkerUnbonded", p->id) : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_address(ev, "worker", w->address) || !ledger_event_amount(ev, "amount", amount)
-                        || !cJSON_AddNumberToObject(ev, "releaseAt", (double)u.release_at)
+                        || !ledger_event_number(ev, "releaseAt", (double)u.release_at)
                         || !cJSON_AddBoolToObject(ev, "forced", forced)))
         rc = ST_NOMEM;
     ledger_unbonding_clear(&u);
@@ -366,9 +366,9 @@ int eng_staking_offence(eng_apply *a, const uint8_t worker[20], uint32_t ppm, co
         goto out;
     }
     cJSON *ev = rc == ST_OK ? eng_staking_pool_event(a, "SlashDeferred", s.pool) : NULL;
-    if (rc == ST_OK && (!ev || !cJSON_AddNumberToObject(ev, "slash", (double)s.id) || !ledger_event_address(ev, "worker", worker)
-                        || !cJSON_AddNumberToObject(ev, "ppm", s.ppm) || !cJSON_AddStringToObject(ev, "reason", s.reason)
-                        || !cJSON_AddNumberToObject(ev, "due", (double)s.due)))
+    if (rc == ST_OK && (!ev || !ledger_event_number(ev, "slash", (double)s.id) || !ledger_event_address(ev, "worker", worker)
+                        || !ledger_event_number(ev, "ppm", s.ppm) || !cJSON_AddStringToObject(ev, "reason", s.reason)
+                        || !ledger_event_number(ev, "due", (double)s.due)))
         rc = ST_NOMEM;
 out:
     ledger_worker_clear(&w);

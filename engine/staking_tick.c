@@ -30,7 +30,7 @@ static int apply_due_slashes(eng_apply *a)
                 || (rc = ledger_slash_set_state(a->e->ledger, due[i].id, LEDGER_SLASH_APPLIED, 0)) != ST_OK)
                 break;
             cJSON *ev = eng_staking_pool_event(a, "SlashApplied", due[i].pool);
-            if (!ev || !cJSON_AddNumberToObject(ev, "slash", (double)due[i].id))
+            if (!ev || !ledger_event_number(ev, "slash", (double)due[i].id))
                 rc = ST_NOMEM;
         }
     } while (rc == ST_OK && n == TICK_BATCH);
@@ -154,7 +154,7 @@ int eng_staking_tick(eng_apply *a)
     char text[24];
     snprintf(text, sizeof text, "%llu", (unsigned long long)now_epoch);
     cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "EpochClosed") : NULL;
-    if (rc == ST_OK && (!ev || !cJSON_AddNumberToObject(ev, "epoch", (double)(now_epoch - 1))))
+    if (rc == ST_OK && (!ev || !ledger_event_number(ev, "epoch", (double)(now_epoch - 1))))
         rc = ST_NOMEM;
     return rc == ST_OK ? ledger_meta_set(e->ledger, "staking.epoch", text) : rc;
 }

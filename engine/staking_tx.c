@@ -71,7 +71,7 @@ int eng_apply_pool_create(eng_apply *a)
         rc = ledger_pool_checkpoint(a->e->ledger, &p);
     cJSON *ev = rc == ST_OK ? eng_staking_pool_event(a, "PoolCreated", p.id) : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_address(ev, "owner", p.owner)
-                        || !cJSON_AddNumberToObject(ev, "commissionPpm", p.commission_ppm)
+                        || !ledger_event_number(ev, "commissionPpm", p.commission_ppm)
                         || !ledger_event_amount(ev, "capacity", p.capacity)))
         rc = ST_NOMEM;
     ledger_pool_clear(&p);
@@ -106,8 +106,8 @@ int eng_apply_pool_set_commission(eng_apply *a)
         rc = eng_staking_save_pool(a, &p, false);
     }
     cJSON *ev = rc == ST_OK ? eng_staking_pool_event(a, "CommissionChanged", p.id) : NULL;
-    if (rc == ST_OK && (!ev || !cJSON_AddNumberToObject(ev, "commissionPpm", (double)ppm)
-                        || !cJSON_AddNumberToObject(ev, "effectiveAt", (double)effective)))
+    if (rc == ST_OK && (!ev || !ledger_event_number(ev, "commissionPpm", (double)ppm)
+                        || !ledger_event_number(ev, "effectiveAt", (double)effective)))
         rc = ST_NOMEM;
     ledger_pool_clear(&p);
     return rc;

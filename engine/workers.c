@@ -248,8 +248,8 @@ int eng_apply_worker_register(eng_apply *a)
     cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "WorkerRegistered") : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_address(ev, "worker", tx->signer) || !ledger_event_address(ev, "operator", reg.operator_)
                         || !cJSON_AddStringToObject(ev, "measurement", hex)
-                        || !cJSON_AddNumberToObject(ev, "score", reg.score)
-                        || !cJSON_AddNumberToObject(ev, "confLevel", reg.conf_level)))
+                        || !ledger_event_number(ev, "score", reg.score)
+                        || !ledger_event_number(ev, "confLevel", reg.conf_level)))
         rc = ST_NOMEM;
     ledger_worker_clear(&w);
     return rc;
@@ -299,9 +299,9 @@ int eng_apply_worker_heartbeat(eng_apply *a)
     if (rc == ST_OK && (rc = ledger_heartbeat_put(a->e->ledger, tx->signer, epoch, slot, p)) == ST_CONFLICT)
         rc = ledger_fail(&a->r, rc, "slot %" PRIu64 " of epoch %" PRIu64 " is already answered", slot, epoch);
     cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "Heartbeat") : NULL;
-    if (rc == ST_OK && (!ev || !ledger_event_address(ev, "worker", tx->signer) || !cJSON_AddNumberToObject(ev, "pool", (double)w.pool)
-                        || !cJSON_AddNumberToObject(ev, "epoch", (double)epoch) || !cJSON_AddNumberToObject(ev, "slot", (double)slot)
-                        || !cJSON_AddNumberToObject(ev, "performance", p) || !cJSON_AddNumberToObject(ev, "measured", claimed)))
+    if (rc == ST_OK && (!ev || !ledger_event_address(ev, "worker", tx->signer) || !ledger_event_number(ev, "pool", (double)w.pool)
+                        || !ledger_event_number(ev, "epoch", (double)epoch) || !ledger_event_number(ev, "slot", (double)slot)
+                        || !ledger_event_number(ev, "performance", p) || !ledger_event_number(ev, "measured", claimed)))
         rc = ST_NOMEM;
     ledger_worker_clear(&w);
     return rc;

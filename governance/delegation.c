@@ -90,7 +90,7 @@ int gov_delegate(gov_apply *a, const uint8_t delegator[20], const uint8_t to[20]
         return rc;
     cJSON *ev = ledger_event(a->r, "Delegated");
     if (!ev || !ledger_event_address(ev, "delegator", d.delegator) || !ledger_event_address(ev, "to", d.delegate)
-        || !cJSON_AddNumberToObject(ev, "conviction", d.conviction))
+        || !ledger_event_number(ev, "conviction", d.conviction))
         return ST_NOMEM;
     return ST_OK;
 }
@@ -114,7 +114,7 @@ int gov_undelegate(gov_apply *a, const uint8_t delegator[20])
     cJSON *ev = rc == ST_OK ? ledger_event(a->r, "Undelegated") : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_address(ev, "delegator", d.delegator) || !ledger_event_address(ev, "from", d.delegate)
                         || (until && (!ledger_event_amount(ev, "locked", power)
-                                          || !cJSON_AddNumberToObject(ev, "lockedUntil", (double)until)))))
+                                          || !ledger_event_number(ev, "lockedUntil", (double)until)))))
         rc = ST_NOMEM;
     mpz_clear(power);
     return rc;

@@ -276,7 +276,7 @@ static int move(gov_apply *a, const ledger_account *from, const ledger_account *
 cJSON *gov_proposal_event(gov_apply *a, const char *type, uint64_t id)
 {
     cJSON *ev = ledger_event(a->r, type);
-    if (ev && !cJSON_AddNumberToObject(ev, "proposal", (double)id)) {
+    if (ev && !ledger_event_number(ev, "proposal", (double)id)) {
         cJSON_DeleteItemFromArray(a->r->events, cJSON_GetArraySize(a->r->events) - 1);
         return NULL;
     }
@@ -401,11 +401,11 @@ int gov_propose(gov_apply *a, const uint8_t proposer[20], const gov_propose_msg 
         goto out;
     cJSON *ev = gov_proposal_event(a, "ProposalCreated", p.id);
     if (!ev || !ledger_event_address(ev, "proposer", p.proposer) || !cJSON_AddStringToObject(ev, "track", p.track)
-        || !ledger_event_amount(ev, "deposit", p.deposit) || !cJSON_AddNumberToObject(ev, "snapshot", (double)p.snapshot)
+        || !ledger_event_amount(ev, "deposit", p.deposit) || !ledger_event_number(ev, "snapshot", (double)p.snapshot)
         || !ledger_event_amount(ev, "totalPower", p.total_power)
-        || !cJSON_AddNumberToObject(ev, "voteStart", (double)p.vote_start)
-        || !cJSON_AddNumberToObject(ev, "voteEnd", (double)p.vote_end) || !cJSON_AddNumberToObject(ev, "eta", (double)p.eta)
-        || !cJSON_AddNumberToObject(ev, "expires", (double)p.expires))
+        || !ledger_event_number(ev, "voteStart", (double)p.vote_start)
+        || !ledger_event_number(ev, "voteEnd", (double)p.vote_end) || !ledger_event_number(ev, "eta", (double)p.eta)
+        || !ledger_event_number(ev, "expires", (double)p.expires))
         rc = ST_NOMEM;
 out:
     mpz_clears(power, delegated, delegated_weight, NULL);
@@ -496,7 +496,7 @@ static int apply_payload(gov_apply *a, const gov_proposal *p, payload *pl, bool 
         if (rc == ST_OK)
             rc = ledger_slash_set_state(a->l, pl->slash, LEDGER_SLASH_CANCELED, p->id);
         cJSON *ev = rc == ST_OK ? gov_proposal_event(a, "SlashCanceled", p->id) : NULL;
-        if (rc == ST_OK && (!ev || !cJSON_AddNumberToObject(ev, "slash", (double)pl->slash)))
+        if (rc == ST_OK && (!ev || !ledger_event_number(ev, "slash", (double)pl->slash)))
             rc = ST_NOMEM;
     }
     return rc;
@@ -575,8 +575,8 @@ static int poll_counted_event(gov_apply *a, const gov_proposal *p, const gov_pol
             return ST_NOMEM;
         }
     }
-    if (!ledger_event_amount(ev, "scoresTotal", r->power) || !cJSON_AddNumberToObject(ev, "ballots", (double)r->ballots)
-        || !(winner < 0 ? cJSON_AddNullToObject(ev, "winner") : cJSON_AddNumberToObject(ev, "winner", winner + 1)))
+    if (!ledger_event_amount(ev, "scoresTotal", r->power) || !ledger_event_number(ev, "ballots", (double)r->ballots)
+        || !(winner < 0 ? cJSON_AddNullToObject(ev, "winner") != NULL : ledger_event_number(ev, "winner", winner + 1)))
         return ST_NOMEM;
     return ST_OK;
 }
@@ -630,7 +630,7 @@ static int start_count(gov_apply *a, gov_proposal *p)
     p->has_next_change = false;
     ledger_hex_encode(hex, hash, 32);
     cJSON *ev = gov_proposal_event(a, "ProposalCounting", p->id);
-    if (!ev || !cJSON_AddNumberToObject(ev, "ballots", (double)count) || !ledger_event_amount(ev, "turnout", p->turnout)
+    if (!ev || !ledger_event_number(ev, "ballots", (double)count) || !ledger_event_amount(ev, "turnout", p->turnout)
         || !cJSON_AddStringToObject(ev, "ballotsHash", hex))
         return ST_NOMEM;
     return ST_OK;
@@ -677,7 +677,7 @@ static int close_vote(gov_apply *a, gov_proposal *p)
             || !ledger_event_amount(ev, "abstain", p->abstain_weight))
             return ST_NOMEM;
         ev = gov_proposal_event(a, "ProposalQueued", p->id);
-        if (!ev || !cJSON_AddNumberToObject(ev, "eta", (double)p->eta) || !cJSON_AddNumberToObject(ev, "expires", (double)p->expires))
+        if (!ev || !ledger_event_number(ev, "eta", (double)p->eta) || !ledger_event_number(ev, "expires", (double)p->expires))
             return ST_NOMEM;
     } else {
         const char *why = !quorum ? "quorum not reached" : "approval not reached";
@@ -711,7 +711,7 @@ static int advance_proposal(gov_apply *a, uint64_t id)
             p.state = GOV_ACTIVE;
             p.next_change = p.vote_end;
             cJSON *ev = gov_proposal_event(a, "ProposalActive", id);
-            if (!ev || !cJSON_AddNumberToObject(ev, "voteEnd", (double)p.vote_end))
+            if (!ev || !ledger_event_number(ev, "voteEnd", (double)p.vote_end))
                 rc = ST_NOMEM;
         } else if (p.state == GOV_ACTIVE) {
             rc = close_vote(a, &p);

@@ -193,10 +193,10 @@ static int cast_event(gov_apply *a, const cast_msg *m, const gov_vote *v, bool c
     bool ok = ev && ledger_event_address(ev, "voter", v->voter)
               && (m->kind == CAST_VOTE ? cJSON_AddStringToObject(ev, "support", sides[v->support]) != NULL
                   : m->kind == CAST_BALLOT ? cJSON_AddStringToObject(ev, "choice", v->choice) != NULL : true)
-              && cJSON_AddNumberToObject(ev, "conviction", v->conviction) && ledger_event_amount(ev, "power", v->power)
+              && ledger_event_number(ev, "conviction", v->conviction) && ledger_event_amount(ev, "power", v->power)
               && ledger_event_amount(ev, "weight", v->weight) && ledger_event_amount(ev, "delegatedPower", v->delegated_power)
               && ledger_event_amount(ev, "delegatedWeight", v->delegated_weight)
-              && (!until || cJSON_AddNumberToObject(ev, "lockedUntil", (double)until))
+              && (!until || ledger_event_number(ev, "lockedUntil", (double)until))
               && (!overrode || ledger_event_address(ev, "overrides", delegate))
               && (m->kind != CAST_SECRET || cJSON_AddStringToObject(ev, "ciphertextHash", hex));
     return ok ? ST_OK : ST_NOMEM;

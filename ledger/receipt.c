@@ -4,6 +4,7 @@
  * Below engine/ and governance/, so that each rule file needs only this. */
 #include "ledger/receipt.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include "ledger/amount.h"
@@ -40,4 +41,22 @@ bool ledger_event_amount(cJSON *ev, const char *key, const mpz_t amount)
     char text[LEDGER_AMOUNT_STRLEN];
     ledger_amount_format(text, amount);
     return cJSON_AddStringToObject(ev, key, text) != NULL;
+}
+
+bool ledger_event_number(cJSON *ev, const char *key, double v)
+{
+    char text[24], *p = text + sizeof text;
+    /* cJSON 1.7.15 prints every number with sprintf("%1.15g") and then sscanf to check it; an
+     * integer below 10^15, whose %1.15g text is its digits, is written here as those digits (a raw
+     * item), which prints the same at a fraction of the cost. Others, and -0, stay numbers. */
+    if (v != floor(v) || fabs(v) >= 1e15 || (v == 0 && signbit(v)))
+        return cJSON_AddNumberToObject(ev, key, v) != NULL;
+    unsigned long long u = (unsigned long long)fabs(v);
+    *--p = '\0';
+    do
+        *--p = (char)('0' + u % 10);
+    while ((u /= 10) > 0);
+    if (v < 0)
+        *--p = '-';
+    return cJSON_AddRawToObject(ev, key, p) != NULL;
 }

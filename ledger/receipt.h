@@ -29,5 +29,8 @@ cJSON *ledger_event(ledger_receipt *r, const char *type) NONNULL(1, 2);
  * Returns: false on OOM. */
 bool ledger_event_address(cJSON *ev, const char *key, const uint8_t addr[20]) NONNULL(1, 2, 3);
 bool ledger_event_amount(cJSON *ev, const char *key, const mpz_t amount) NONNULL(1, 2, 3);
+/* Adds "key": v, printed as cJSON prints a number (an integer below 10^15 kept as its digits, a raw
+ * item: events are only printed, never read back as a tree). Returns: false on OOM. */
+bool ledger_event_number(cJSON *ev, const char *key, double v) NONNULL(1, 2);
 
 #endif

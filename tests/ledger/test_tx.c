@@ -9,6 +9,7 @@
 #include <string.h>
 #include "ledger/hash.h"
 #include "ledger/hex.h"
+#include "ledger/receipt.h"
 #include "ledger/tx.h"
 #include "tests/lib/testhelp.h"
 
@@ -429,6 +430,24 @@ Test(ledger_tx, serializes_as_cjson_prints_its_json_form)
         cJSON_Delete(j);
         cJSON_Delete(msg);
         ledger_tx_clear(&tx);
+    }
+}
+
+/* An event's numbers (ledger_event_number) print as cJSON prints them, on both sides of 10^15. */
+Test(ledger_tx, event_numbers_print_as_cjson_prints_them)
+{
+    static const double values[] = { 0, -0.0, 1, 42, 4294967295.0, 999999999999999, 1e15, 9007199254740993.0,
+                                      -7, 1.5, 1e300 };
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        cJSON *fast = cJSON_CreateObject(), *slow = cJSON_CreateObject();
+        cr_assert(fast && slow && ledger_event_number(fast, "n", values[i]) && cJSON_AddNumberToObject(slow, "n", values[i]),
+                  "out of memory");
+        char *a = cJSON_PrintUnformatted(fast), *b = cJSON_PrintUnformatted(slow);
+        cr_assert_str_eq(a, b, "%g prints as %s, cJSON prints %s", values[i], a, b);
+        cJSON_free(a);
+        cJSON_free(b);
+        cJSON_Delete(fast);
+        cJSON_Delete(slow);
     }
 }
 
