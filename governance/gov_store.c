@@ -535,9 +535,14 @@ int gov_vote_get(gov_store *s, uint64_t proposal, const uint8_t voter[LEDGER_ADD
 
 int gov_vote_put(gov_store *s, const gov_vote *v)
 {
+    /* a changed vote is updated in place: INSERT OR REPLACE would delete the row and its
+     * votes_by_voter entry and insert both again */
     static const char sql[] =
-        "INSERT OR REPLACE INTO votes (proposal, voter, support, conviction, power, weight, delegated_power, delegated_weight,"
-        " choice, ciphertext) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+        "INSERT INTO votes (proposal, voter, support, conviction, power, weight, delegated_power, delegated_weight,"
+        " choice, ciphertext) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        " ON CONFLICT (proposal, voter) DO UPDATE SET support = excluded.support, conviction = excluded.conviction,"
+        " power = excluded.power, weight = excluded.weight, delegated_power = excluded.delegated_power,"
+        " delegated_weight = excluded.delegated_weight, choice = excluded.choice, ciphertext = excluded.ciphertext";
     sqlite3_stmt *st = stmt(s, G_VOTE_PUT, sql, LEDGER_VALUES(ledger_val_int(v->proposal), ledger_val_addr(v->voter),
         ledger_val_int(v->support), ledger_val_int(v->conviction), ledger_val_null(), ledger_val_null(),
         ledger_val_null(), ledger_val_null(), v->choice ? ledger_val_text(v->choice) : ledger_val_null(),
