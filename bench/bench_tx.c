@@ -235,7 +235,7 @@ int main(int argc, char **argv)
     bench_row(label, single, "tx/s", "secp256k1 recoveries, one core", recover, "-");
     snprintf(label, sizeof label, "transfers via tx_send, %d conns x 1 call", WIDE_CONNECTIONS);
     bench_row(label, wide, "tx/s", "secp256k1 recoveries, one core", recover, ">= 0.35x");
-    snprintf(label, sizeof label, "transfers via tx_send, batches of %d", BATCH);
+    snprintf(label, sizeof label, "transfers via tx_send, batches of %d, 1 conn", BATCH);
     bench_row(label, batched, "tx/s", "secp256k1 recoveries, one core", recover, "-");
     snprintf(label, sizeof label, "transfers, batches of %d, %d conns at once", BATCH, BATCH_CONNECTIONS);
     bench_row(label, piped, "tx/s", "secp256k1 recoveries, one core", recover, ">= 0.75x");
