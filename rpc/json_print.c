@@ -63,10 +63,11 @@ static bool grow(struct rpc_text *t, size_t n)
     return true;
 }
 
-/* Returns: room for n more bytes at t->data + t->len, or NULL (t failed) when memory runs out. */
+/* Returns: room for n more bytes at t->data + t->len, or NULL (t failed) when memory runs out. A
+ * buffer not allocated yet is grown even for n == 0, so no offset is ever added to NULL. */
 static inline char *room(struct rpc_text *t, size_t n)
 {
-    if (t->cap - t->len < n || t->failed)
+    if (!t->data || t->cap - t->len < n || t->failed)
         return grow(t, n) ? t->data + t->len : NULL;
     return t->data + t->len;
 }
