@@ -7,12 +7,11 @@
 #include "enclave/enclave.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include "enclave/durable_file.h"
 
 #define IMPORT_RESP_LEN (LEDGER_BALLOT_KEY_LEN + LEDGER_BALLOT_KEY_SIG_LEN + 32 + ENC_SEAL_FILE_LEN)
 
@@ -66,35 +65,6 @@ int enc_host_ballot_export(enc_host *old, uint64_t chain_id, const uint8_t *new_
     return rc;
 }
 
-/* Replaces the file path with len bytes of data, whole or not at all. Returns: ST_OK, ST_LIMIT or ST_IO. */
-static int replace_file(const char *path, const char *dir, const uint8_t *data, size_t len)
-{
-    char tmp[PATH_MAX];
-    int rc = ST_OK, fd, dfd;
-
-    if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp)
-        return ST_LIMIT;
-    fd = mkstemp(tmp);  /* mode 0600 */
-    if (fd < 0)
-        return ST_IO;
-    if (write(fd, data, len) != (ssize_t)len || fsync(fd) != 0)
-        rc = ST_IO;
-    if (close(fd) != 0 && rc == ST_OK)
-        rc = ST_IO;
-    if (rc == ST_OK && rename(tmp, path) != 0)
-        rc = ST_IO;
-    if (rc != ST_OK) {
-        unlink(tmp);
-        return rc;
-    }
-    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || fsync(dfd) != 0)
-        rc = ST_IO;
-    if (dfd >= 0)
-        close(dfd);
-    return rc;
-}
-
 int enc_host_ballot_import(enc_host *nu, const uint8_t *blob, size_t len, const char *sealed_dir,
                            uint8_t key[LEDGER_BALLOT_KEY_LEN], uint8_t sig[LEDGER_BALLOT_KEY_SIG_LEN], char *why,
                            size_t whylen)
@@ -122,7 +92,8 @@ int enc_host_ballot_import(enc_host *nu, const uint8_t *blob, size_t len, const 
     if (n < 0 || (size_t)n >= sizeof path) {
         snprintf(why, whylen, "the sealed file's path is too long");
         rc = ST_LIMIT;
-    } else if ((rc = replace_file(path, sealed_dir, resp + IMPORT_RESP_LEN - ENC_SEAL_FILE_LEN, ENC_SEAL_FILE_LEN))
+    } else if ((rc = enc_file_create_bytes(path, sealed_dir, true, resp + IMPORT_RESP_LEN - ENC_SEAL_FILE_LEN,
+                                          ENC_SEAL_FILE_LEN))
                != ST_OK) {
         snprintf(why, whylen, "cannot write %s: %s", path, strerror(errno));
     } else {

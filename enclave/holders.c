@@ -2,9 +2,9 @@
 /* holders.c: the host's copies of the enclave builds that hold the chain's ballot key (enclave.h),
  * so that after an upgrade the node can start one of them just for the handover
  * (docs/SECRET_BALLOTS.md). Each copy is named by its measurement, 64 lowercase hex digits, and is
- * kept whole or not at all (a temporary file, fsync, rename, fsync of the directory); its bytes
- * are hashed as they are written, so a program that changed since it was measured is never kept
- * under the old measurement. */
+ * kept whole or not at all (enc_file_create: a temporary file, fsync, rename, fsync of the
+ * directory); its bytes are hashed as they are written, so a program that changed since it was
+ * measured is never kept under the old measurement. */
 #include "enclave/enclave.h"
 
 #include <dirent.h>
@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "enclave/durable_file.h"
 #include "ledger/hex.h"
 
 #define HEX_LEN 64
@@ -30,13 +31,22 @@ static int holder_path(char path[PATH_MAX], const char *dir, const uint8_t measu
     return n > 0 && n < PATH_MAX ? ST_OK : ST_LIMIT;
 }
 
-/* Copies the file at from into fd, hashing what it wrote. Returns: ST_OK or ST_IO. Out: digest. */
-static int copy_hashed(int fd, const char *from, uint8_t digest[32])
+/* A kept copy being written: the program to copy and the measurement its bytes must have. */
+struct holder_copy {
+    const char *program;
+    const uint8_t *measurement;
+};
+
+/* Copies the program into fd, hashing what it wrote, and makes it executable. Returns: ST_OK;
+ * ST_INVALID if the bytes are not of the measurement (the program changed since it was measured);
+ * ST_IO. */
+static int copy_hashed(int fd, void *ctx)
 {
+    const struct holder_copy *c = ctx;
     struct sha256_ctx h;
-    uint8_t buf[16384];
+    uint8_t buf[16384], digest[32];
     size_t got = 0;
-    int rc = ST_OK, in = open(from, O_RDONLY | O_CLOEXEC);
+    int rc = ST_OK, in = open(c->program, O_RDONLY | O_CLOEXEC);
     if (in < 0)
         return ST_IO;
     sha256_init(&h);
@@ -49,43 +59,26 @@ static int copy_hashed(int fd, const char *from, uint8_t digest[32])
     }
     close(in);
     sha256_digest(&h, 32, digest);
+    if (rc == ST_OK && memcmp(digest, c->measurement, 32) != 0)
+        rc = ST_INVALID;
+    if (rc == ST_OK && fchmod(fd, 0700) != 0)
+        rc = ST_IO;
     return rc;
 }
 
 int enc_holder_keep(const char *dir, const char *program, const uint8_t measurement[32])
 {
-    char path[PATH_MAX], tmp[PATH_MAX];
+    char path[PATH_MAX];
     uint8_t kept[32];
-    int rc = holder_path(path, dir, measurement), fd, dfd;
+    struct holder_copy copy = { program, measurement };
+    int rc = holder_path(path, dir, measurement);
     if (rc != ST_OK)
         return rc;
     if (enc_measure_file(kept, path) == ST_OK && memcmp(kept, measurement, 32) == 0)
         return ST_OK;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return ST_IO;
-    if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp)
-        return ST_LIMIT;
-    if ((fd = mkstemp(tmp)) < 0)
-        return ST_IO;
-    rc = copy_hashed(fd, program, kept);
-    if (rc == ST_OK && memcmp(kept, measurement, 32) != 0)
-        rc = ST_INVALID;
-    if (rc == ST_OK && (fchmod(fd, 0700) != 0 || fsync(fd) != 0))
-        rc = ST_IO;
-    if (close(fd) != 0 && rc == ST_OK)
-        rc = ST_IO;
-    if (rc == ST_OK && rename(tmp, path) != 0)
-        rc = ST_IO;
-    if (rc != ST_OK) {
-        unlink(tmp);
-        return rc;
-    }
-    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || fsync(dfd) != 0)
-        rc = ST_IO;
-    if (dfd >= 0)
-        close(dfd);
-    return rc;
+    return enc_file_create(path, dir, true, copy_hashed, &copy);
 }
 
 int enc_holder_each(const char *dir, enc_holder_fn fn, void *ctx)

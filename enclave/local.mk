@@ -9,7 +9,7 @@ libcore_a_SOURCES += enclave/enclave.h enclave/host.c \
 	enclave/platform.h enclave/platform.c enclave/settle.h enclave/settle.c \
 	enclave/settle_int.h enclave/settle_compute.c enclave/settle_check.c
 bin_PROGRAMS += conclave-enclave
-conclave_enclave_SOURCES = enclave/main.c enclave/seal.h enclave/seal.c \
+conclave_enclave_SOURCES = enclave/main.c enclave/seal.h enclave/seal.c enclave/durable_file.h enclave/durable_file.c \
 	enclave/proto.h enclave/proto.c enclave/quote.h enclave/quote.c \
 	enclave/platform.h enclave/platform.c enclave/enclave.h enclave/settle.h enclave/settle.c \
 	enclave/settle_int.h enclave/settle_compute.c \
@@ -26,5 +26,6 @@ conclave_enclave_SOURCES += enclave/count_report.h enclave/count_report.c enclav
 conclave_enclave_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS)
 conclave_enclave_LDADD = $(SECP256K1_LIBS) $(GMP_LIBS) $(NETTLE_LIBS) $(SECCOMP_LIBS)
 # The ballot key's handover: the enclave's side (with the secrets: enclave only) and the host's.
-libcore_a_SOURCES += enclave/handover.h enclave/handover_host.c enclave/holders.c
+libcore_a_SOURCES += enclave/handover.h enclave/handover_host.c enclave/holders.c enclave/durable_file.h \
+	enclave/durable_file.c
 conclave_enclave_SOURCES += enclave/handover.h enclave/handover.c

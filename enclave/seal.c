@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "enclave/durable_file.h"
 #include "ledger/hex.h"
 
 static const char magic[6] = { 'C', 'S', 'E', 'A', 'L', '1' };
@@ -101,37 +102,6 @@ static int open_sealed(const secp256k1_context *ctx, uint8_t key[32], const uint
     return rc;
 }
 
-/* Creates path holding blob, whole or not at all. Returns: ST_OK; ST_CONFLICT if path exists
- * (it is left alone); ST_LIMIT; ST_IO. */
-static int create_sealed(const char *path, const char *dir, const uint8_t blob[ENC_SEAL_FILE_LEN])
-{
-    char tmp[PATH_MAX];
-    int rc = ST_OK;
-    int fd;
-
-    if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp)
-        return ST_LIMIT;
-    fd = mkstemp(tmp);  /* mode 0600 */
-    if (fd < 0)
-        return ST_IO;
-    if (write(fd, blob, ENC_SEAL_FILE_LEN) != ENC_SEAL_FILE_LEN || fsync(fd) != 0)
-        rc = ST_IO;
-    if (close(fd) != 0 && rc == ST_OK)
-        rc = ST_IO;
-    if (rc == ST_OK && link(tmp, path) != 0)
-        rc = errno == EEXIST ? ST_CONFLICT : ST_IO;
-    unlink(tmp);
-    if (rc == ST_OK) {
-        /* Make the new name durable: losing it would change the enclave's identity. */
-        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0 || fsync(dfd) != 0)
-            rc = ST_IO;
-        if (dfd >= 0)
-            close(dfd);
-    }
-    return rc;
-}
-
 /* Makes a valid secret key from the platform's entropy. Returns: ST_OK or ST_IO. Out: key. */
 static int make_key(const secp256k1_context *ctx, uint8_t key[32])
 {
@@ -165,7 +135,7 @@ int enc_seal_identity(const secp256k1_context *ctx, uint8_t key[32], bool *creat
     if (rc != ST_OK)
         goto out;
     enc_seal_serialize(blob, seal_key, p->measurement, key, nonce);
-    rc = create_sealed(path, dir, blob);
+    rc = enc_file_create_bytes(path, dir, false, blob, ENC_SEAL_FILE_LEN);
     if (rc == ST_OK)
         *created = true;
     else if (rc == ST_CONFLICT)  /* another instance sealed its key first: that one is ours */
