@@ -3,6 +3,7 @@
  * batches and parallel posting. */
 #include "bench/benchlib.h"
 
+#include <dirent.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -394,4 +395,68 @@ double bench_rpc_batched_on(const char *url, unsigned connections, size_t batche
 double bench_rpc_batched(const char *url, size_t batches, size_t batch, bench_call_fn make, void *ctx, size_t *ok)
 {
     return bench_rpc_batched_on(url, 1, batches, batch, make, ctx, ok);
+}
+
+static const char *const role_names[BENCH_ROLES] = { "loop", "verify", "sync", "other", "client" };
+
+void bench_node_cpu_ns(pid_t pid, double ns[BENCH_ROLES])
+{
+    char path[320], comm[32];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *dir = opendir(path);
+    for (struct dirent *t; dir && (t = readdir(dir));) {
+        if (t->d_name[0] == '.')
+            continue;
+        double task_ns = 0;
+        snprintf(path, sizeof path, "/proc/%d/task/%s/schedstat", (int)pid, t->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f || fscanf(f, "%lf", &task_ns) != 1)
+            task_ns = 0;
+        if (f)
+            fclose(f);
+        snprintf(path, sizeof path, "/proc/%d/task/%s/comm", (int)pid, t->d_name);
+        comm[0] = '\0';
+        if ((f = fopen(path, "r"))) {
+            if (!fgets(comm, sizeof comm, f))
+                comm[0] = '\0';
+            fclose(f);
+        }
+        comm[strcspn(comm, "\n")] = '\0';
+        enum bench_role r = atoi(t->d_name) == (int)pid     ? BENCH_LOOP
+                            : strcmp(comm, "verify") == 0     ? BENCH_VERIFY
+                            : strcmp(comm, "durability") == 0 ? BENCH_SYNC
+                                                              : BENCH_OTHER;
+        ns[r] += task_ns;
+    }
+    if (dir)
+        closedir(dir);
+}
+
+void bench_cpu_per_item(double us[BENCH_ROLES], const double before[BENCH_ROLES], const double after[BENCH_ROLES],
+                        size_t ok)
+{
+    for (int i = 0; i < BENCH_ROLES; i++)
+        us[i] = ok && after[i] > before[i] ? (after[i] - before[i]) / 1e3 / (double)ok : 0;
+}
+
+void bench_print_runs_head(const char *title, const char *unit)
+{
+    char cpu[48];
+    snprintf(cpu, sizeof cpu, "CPU us a %s", unit);
+    printf("%-48s %8s %7s %39s %7s %7s\n", "", "", "", cpu, "", "2 cores");
+    printf("%-48s %8s %7s", title, "tx/s", "vs rec");
+    for (int i = 0; i < BENCH_ROLES; i++)
+        printf(" %7s", role_names[i]);
+    printf(" %7s %7s\n", "total", "at most");
+}
+
+void bench_print_run(const char *label, double rate, double recover, const double us[BENCH_ROLES])
+{
+    double total = 0;
+    for (int i = 0; i < BENCH_ROLES; i++)
+        total += us[i];
+    printf("%-48s %8.0f %6.2fx", label, rate, rate / recover);
+    for (int i = 0; i < BENCH_ROLES; i++)
+        printf(" %7.1f", us[i]);
+    printf(" %7.1f %6.2fx\n", total, total > 0 ? 2e6 / total / recover : 0);
 }

@@ -124,4 +124,20 @@ double bench_rpc_batched(const char *url, size_t batches, size_t batch, bench_ca
 double bench_rpc_batched_on(const char *url, unsigned connections, size_t batches, size_t batch, bench_call_fn make,
                             void *ctx, size_t *ok);
 
+/* Where a run's CPU went, in nanoseconds: a node's threads by role (the event loop, the threads
+ * named "verify", the one named "durability", the others) and the client's threads. */
+enum bench_role { BENCH_LOOP, BENCH_VERIFY, BENCH_SYNC, BENCH_OTHER, BENCH_CLIENT, BENCH_ROLES };
+/* Adds the CPU nanoseconds so far of each thread of process pid (its /proc/PID/task/TID/schedstat
+ * and comm) to ns[role]; BENCH_CLIENT is left alone. */
+void bench_node_cpu_ns(pid_t pid, double ns[BENCH_ROLES]);
+/* us[role] = the CPU microseconds a successful item each role spent between before and after
+ * (0 for a role whose count fell: a thread that ended takes its CPU with it; all 0 when ok is 0). */
+void bench_cpu_per_item(double us[BENCH_ROLES], const double before[BENCH_ROLES], const double after[BENCH_ROLES],
+                        size_t ok);
+/* The heading of a table of runs (title over the rate, its ratio to the recoveries, the CPU a
+ * transaction by role and in all, and the rate two cores would allow at that CPU), and one run's
+ * row: label, rate, rate / recover, us[role], their total and 2 / total against recover. */
+void bench_print_runs_head(const char *title, const char *unit);
+void bench_print_run(const char *label, double rate, double recover, const double us[BENCH_ROLES]);
+
 #endif
