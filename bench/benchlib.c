@@ -5,7 +5,6 @@
 
 #include <dirent.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +17,10 @@
 #include <unistd.h>
 #include "engine/genesis.h"
 #include "ledger/sig.h"
+#include "bench/http_load.h"
 #include "rpc/client.h"
+
+#define POST_TIMEOUT_SECS 60 /* a connection without an answer this long fails the bench */
 
 void bench_die(const char *what)
 {
@@ -295,22 +297,15 @@ size_t bench_count_success(const char *resp)
     return n;
 }
 
-static void *post_all(void *arg)
+/* The load generator's threads: 1, or BENCH_CLIENT_THREADS (1 or 2) to compare. */
+static unsigned client_threads(void)
 {
-    bench_worker *w = arg;
-    rpc_client *c = rpc_client_new(w->url, NULL, 60);
-    if (!c)
-        bench_die("client");
-    for (size_t i = 0; i < w->n; i++) {
-        int status;
-        char *resp = NULL;
-        if (rpc_client_post(c, "/", w->bodies[i], strlen(w->bodies[i]), &status, &resp) != ST_OK)
-            bench_die("request failed");
-        w->ok += w->expect ? strstr(resp, w->expect) != NULL : bench_count_success(resp);
-        free(resp);
-    }
-    rpc_client_free(c);
-    return NULL;
+    const char *v = getenv("BENCH_CLIENT_THREADS");
+    if (!v || !*v)
+        return 1;
+    if (strcmp(v, "1") != 0 && strcmp(v, "2") != 0)
+        bench_die("BENCH_CLIENT_THREADS is 1 or 2");
+    return (unsigned)atoi(v);
 }
 
 static double last_post_cpu;
@@ -320,21 +315,24 @@ double bench_post_cpu(void)
     return last_post_cpu;
 }
 
-double bench_post_parallel(bench_worker *workers, unsigned count)
+double bench_post_parallel(const char *url, bench_worker *workers, unsigned count)
 {
-    pthread_t *threads = calloc(count, sizeof *threads);
-    if (!threads)
+    http_load_conn *conns = calloc(count ? count : 1, sizeof *conns);
+    http_load_stats stats;
+    char err[256];
+    if (!conns)
         bench_die("out of memory");
-    double t0 = bench_now(), cpu0 = bench_cpu();
     for (unsigned i = 0; i < count; i++)
-        if (pthread_create(&threads[i], NULL, post_all, &workers[i]) != 0)
-            bench_die("pthread_create");
+        conns[i] = (http_load_conn){ .bodies = workers[i].bodies, .n = workers[i].n, .expect = workers[i].expect };
+    if (http_load_run(url, conns, count, client_threads(), POST_TIMEOUT_SECS, bench_count_success, &stats, err,
+                      sizeof err)
+        != 0)
+        bench_die(err);
     for (unsigned i = 0; i < count; i++)
-        pthread_join(threads[i], NULL);
-    double s = bench_now() - t0;
-    last_post_cpu = bench_cpu() - cpu0;
-    free(threads);
-    return s;
+        workers[i].ok += conns[i].ok;
+    free(conns);
+    last_post_cpu = stats.cpu_s;
+    return stats.wall_s;
 }
 
 double bench_rpc_single(const char *url, unsigned connections, size_t per_connection, bench_call_fn make, void *ctx,
@@ -344,13 +342,13 @@ double bench_rpc_single(const char *url, unsigned connections, size_t per_connec
     if (!workers)
         bench_die("out of memory");
     for (unsigned w = 0; w < connections; w++) {
-        workers[w] = (bench_worker){ .url = url, .bodies = calloc(per_connection, sizeof(char *)), .n = per_connection };
+        workers[w] = (bench_worker){ .bodies = calloc(per_connection, sizeof(char *)), .n = per_connection };
         if (!workers[w].bodies)
             bench_die("out of memory");
         for (size_t i = 0; i < per_connection; i++)
             workers[w].bodies[i] = make(ctx, w, i, (unsigned)i);
     }
-    double rate = (double)connections * (double)per_connection / bench_post_parallel(workers, connections);
+    double rate = (double)connections * (double)per_connection / bench_post_parallel(url, workers, connections);
     for (unsigned w = 0; w < connections; w++) {
         *ok += workers[w].ok;
         for (size_t i = 0; i < per_connection; i++)
@@ -370,7 +368,7 @@ double bench_rpc_batched_on(const char *url, unsigned connections, size_t batche
         bench_die("out of memory");
     for (unsigned c = 0; c < connections; c++) {
         bench_worker *w = &workers[c];
-        *w = (bench_worker){ .url = url, .bodies = calloc(batches, sizeof(char *)), .n = batches };
+        *w = (bench_worker){ .bodies = calloc(batches, sizeof(char *)), .n = batches };
         if (!w->bodies)
             bench_die("out of memory");
         for (size_t b = 0; b < batches; b++) {
@@ -382,7 +380,7 @@ double bench_rpc_batched_on(const char *url, unsigned connections, size_t batche
                 cJSON_free(calls[i]);
         }
     }
-    double rate = (double)connections * (double)(batch * batches) / bench_post_parallel(workers, connections);
+    double rate = (double)connections * (double)(batch * batches) / bench_post_parallel(url, workers, connections);
     for (unsigned c = 0; c < connections; c++) {
         *ok += workers[c].ok;
         for (size_t b = 0; b < batches; b++)

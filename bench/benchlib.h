@@ -93,15 +93,17 @@ size_t bench_count_success(const char *resp);
 /* One connection's requests, posted in order; ok counts the successful receipts of the answers,
  * or, when expect is set, the answers that hold the text expect. */
 typedef struct bench_worker {
-    const char *url;
     char **bodies;
     size_t n;
     size_t ok;
     const char *expect;         /* NULL: count successful receipts */
 } bench_worker;
-/* Runs the workers in parallel threads, one connection each. Returns the wall seconds it took. */
-double bench_post_parallel(bench_worker *workers, unsigned count);
-/* The CPU seconds this process (the clients' threads) spent in the last bench_post_parallel, which
+/* Posts each worker's bodies to url over a keep-alive connection of its own, one request in flight
+ * a connection, with the load generator of bench/http_load.h (one thread for all the connections;
+ * BENCH_CLIENT_THREADS=2 for two). Dies if an answer is not an HTTP 200 with a Content-Length, a
+ * connection is closed, or one waits 60 s for an answer. Returns the wall seconds it took. */
+double bench_post_parallel(const char *url, bench_worker *workers, unsigned count);
+/* The CPU seconds the load generator's threads spent in the last bench_post_parallel, which
  * bench_rpc_single and bench_rpc_batched* call once the calls are made. */
 double bench_post_cpu(void);
 
