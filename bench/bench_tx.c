@@ -14,11 +14,10 @@
  * went, in microseconds a transfer (from /proc/PID/task/TID/schedstat: steadier than the rates on a
  * loaded machine): the node's event-loop thread, its verification threads, its durability thread,
  * its other threads, and the client's threads; and the rate the two cores would allow at that much
- * CPU a transfer if nothing else ran and no core ever waited (2 / total, against the recoveries),
- * and the transfers a block (group commit: how many calls each block and its sync took).
- * `bench_tx [--only single|wide|batched|piped] [DAEMON]` runs one of the four runs alone (e.g. with
- * DAEMON a wrapper that runs conclaved under callgrind or strace) and prints its row. */
-#include <dirent.h>
+ * CPU a transfer if nothing else ran and no core ever waited (2 / total, against the recoveries);
+ * and under each row the transfers a block (group commit: how many calls each block and its sync
+ * took). `bench_tx --only single|wide|batched|piped [DAEMON]` runs one of the four runs alone (e.g.
+ * with DAEMON a wrapper that runs conclaved under callgrind or strace) and prints its row. */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -101,45 +100,6 @@ static char *make_funding(void *ctx, unsigned dev, uint64_t k, unsigned id)
     return signed_call(0, ENG_DEV_ACCOUNTS + i, "1000000000000000000000", i, id, NULL);
 }
 
-/* Where a run's CPU went, in nanoseconds: conclaved's threads by role, from each task's
- * /proc/PID/task/TID/schedstat and comm, and the client's threads. */
-enum role { ROLE_LOOP, ROLE_VERIFY, ROLE_DURABILITY, ROLE_OTHER, ROLE_CLIENT, ROLES };
-static const char *const role_names[ROLES] = { "loop", "verify", "sync", "other", "client" };
-
-/* Adds the CPU nanoseconds so far of each thread of process pid to ns[role]. */
-static void node_cpu_ns(pid_t pid, double ns[ROLES])
-{
-    char path[320], comm[32];
-    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-    DIR *dir = opendir(path);
-    for (struct dirent *t; dir && (t = readdir(dir));) {
-        if (t->d_name[0] == '.')
-            continue;
-        double task_ns = 0;
-        snprintf(path, sizeof path, "/proc/%d/task/%s/schedstat", (int)pid, t->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f || fscanf(f, "%lf", &task_ns) != 1)
-            task_ns = 0;
-        if (f)
-            fclose(f);
-        snprintf(path, sizeof path, "/proc/%d/task/%s/comm", (int)pid, t->d_name);
-        comm[0] = '\0';
-        if ((f = fopen(path, "r"))) {
-            if (!fgets(comm, sizeof comm, f))
-                comm[0] = '\0';
-            fclose(f);
-        }
-        comm[strcspn(comm, "\n")] = '\0';
-        enum role r = atoi(t->d_name) == (int)pid     ? ROLE_LOOP
-                      : strcmp(comm, "verify") == 0     ? ROLE_VERIFY
-                      : strcmp(comm, "durability") == 0 ? ROLE_DURABILITY
-                                                        : ROLE_OTHER;
-        ns[r] += task_ns;
-    }
-    if (dir)
-        closedir(dir);
-}
-
 /* The height of the node's newest block. */
 static double head_height(const char *url)
 {
@@ -162,7 +122,7 @@ static double head_height(const char *url)
  * microseconds per successful transfer each role spent while the clock ran; *per_block, the
  * successful transfers a block made while it ran. */
 static double transfer_rate(const char *daemon, unsigned connections, size_t per_connection, unsigned batch_connections,
-                            size_t *ok, double us[ROLES], double *per_block)
+                            size_t *ok, double us[BENCH_ROLES], double *per_block)
 {
     bench_node n;
     struct run r = { .connections = batch_connections ? batch_connections * ENG_DEV_ACCOUNTS : connections };
@@ -174,45 +134,20 @@ static double transfer_rate(const char *daemon, unsigned connections, size_t per
             bench_die("funding the bench's accounts");
         r.first_nonce0 = extra;
     }
-    double before[ROLES] = { 0 }, after[ROLES] = { 0 };
+    double before[BENCH_ROLES] = { 0 }, after[BENCH_ROLES] = { 0 };
     double first_height = head_height(n.url);
-    node_cpu_ns(n.pid, before);
+    bench_node_cpu_ns(n.pid, before);
     double rate = batch_connections
                       ? bench_rpc_batched_on(n.url, batch_connections, BATCHES / batch_connections, BATCH, make_transfer,
                                              &r, ok)
                       : bench_rpc_single(n.url, connections, per_connection, make_transfer, &r, ok);
-    node_cpu_ns(n.pid, after);
-    after[ROLE_CLIENT] = bench_post_cpu() * 1e9;
+    bench_node_cpu_ns(n.pid, after);
+    after[BENCH_CLIENT] = bench_post_cpu() * 1e9;
+    bench_cpu_per_item(us, before, after, *ok);
     double blocks = head_height(n.url) - first_height;
     *per_block = blocks > 0 ? (double)*ok / blocks : 0;
-    /* a thread that ended during the run (the enclave's supervisor) takes its CPU with it */
-    for (int i = 0; i < ROLES; i++)
-        us[i] = *ok && after[i] > before[i] ? (after[i] - before[i]) / 1e3 / (double)*ok : 0;
     bench_node_stop(&n);
     return rate;
-}
-
-/* Prints one run's row: the rate, its ratio to one core's recoveries, the CPU a transfer by role
- * and in all, the rate two cores would allow at that CPU (2 / total), and the transfers a block. */
-static void print_run(const char *label, double rate, double recover, const double us[ROLES], double per_block)
-{
-    double total = 0;
-    for (int i = 0; i < ROLES; i++)
-        total += us[i];
-    printf("%-48s %8.0f %6.2fx", label, rate, rate / recover);
-    for (int i = 0; i < ROLES; i++)
-        printf(" %7.1f", us[i]);
-    printf(" %7.1f %6.2fx %8.1f\n", total, total > 0 ? 2e6 / total / recover : 0, per_block);
-}
-
-/* Prints the table's heading. */
-static void print_heading(void)
-{
-    printf("%-48s %8s %7s %39s %7s %7s %8s\n", "", "", "", "CPU us a transfer", "", "2 cores", "a block");
-    printf("%-48s %8s %7s", "transfers via tx_send", "tx/s", "vs rec");
-    for (int i = 0; i < ROLES; i++)
-        printf(" %7s", role_names[i]);
-    printf(" %7s %7s %8s\n", "total", "at most", "txs");
 }
 
 static double bench_recover(void)
@@ -235,8 +170,8 @@ static double bench_recover(void)
 enum run_kind { RUN_SINGLE, RUN_WIDE, RUN_BATCHED, RUN_PIPED, RUNS };
 static const char *const run_names[RUNS] = { "single", "wide", "batched", "piped" };
 
-/* One run of kind k. Out: *ok, us, *per_block as transfer_rate's; *label its row's label. */
-static double run_kind_rate(const char *daemon, enum run_kind k, size_t *ok, double us[ROLES], double *per_block,
+/* One run of kind k. Out: *ok, us, *per_block as transfer_rate's; label, its row's label. */
+static double run_kind_rate(const char *daemon, enum run_kind k, size_t *ok, double us[BENCH_ROLES], double *per_block,
                             char *label, size_t cap)
 {
     switch (k) {
@@ -257,6 +192,13 @@ static double run_kind_rate(const char *daemon, enum run_kind k, size_t *ok, dou
     return transfer_rate(daemon, 0, 0, BATCH_CONNECTIONS, ok, us, per_block);
 }
 
+/* Prints a run's row and, under it, the transfers a block. */
+static void print_run(const char *label, double rate, double recover, const double us[BENCH_ROLES], double per_block)
+{
+    bench_print_run(label, rate, recover, us);
+    printf("%-48s %8.1f\n", "  transfers a block", per_block);
+}
+
 /* `--only KIND`: that run alone, its row printed, nothing added to the summary table. */
 static int run_only(const char *daemon, const char *kind)
 {
@@ -268,10 +210,10 @@ static int run_only(const char *daemon, const char *kind)
         return 2;
     }
     size_t ok = 0;
-    double us[ROLES], per_block, recover = bench_recover();
+    double us[BENCH_ROLES], per_block, recover = bench_recover();
     char label[80];
     double rate = run_kind_rate(daemon, k, &ok, us, &per_block, label, sizeof label);
-    print_heading();
+    bench_print_runs_head("transfers via tx_send", "transfer");
     printf("%-48s %8.0f %6.2fx\n", "secp256k1 recoveries (raw, one core)", recover, 1.0);
     print_run(label, rate, recover, us, per_block);
     printf("\n%zu transfers succeeded\n", ok);
@@ -288,14 +230,14 @@ int main(int argc, char **argv)
      * limit: on a shared machine a single measurement moves with the load */
     double recover = bench_recover();
     size_t ok[RUNS] = { 0 };
-    double us[RUNS][ROLES], per_block[RUNS], rate[RUNS];
+    double us[RUNS][BENCH_ROLES], per_block[RUNS], rate[RUNS];
     char labels[RUNS][80];
     for (enum run_kind k = 0; k < RUNS; k++) {
         rate[k] = run_kind_rate(daemon, k, &ok[k], us[k], &per_block[k], labels[k], sizeof labels[k]);
         recover = fmax(recover, bench_recover());
     }
     bench_print_machine();
-    print_heading();
+    bench_print_runs_head("transfers via tx_send", "transfer");
     printf("%-48s %8.0f %6.2fx\n", "secp256k1 recoveries (raw, one core, best of 5)", recover, 1.0);
     for (enum run_kind k = 0; k < RUNS; k++)
         print_run(labels[k], rate[k], recover, us[k], per_block[k]);
@@ -312,15 +254,15 @@ int main(int argc, char **argv)
     snprintf(label, sizeof label, "transfers, batches of %d, %d conns at once", BATCH, BATCH_CONNECTIONS);
     bench_row(label, piped, "tx/s", "secp256k1 recoveries, one core", recover, ">= 0.75x");
     double piped_total = 0;
-    for (int i = 0; i < ROLES; i++)
+    for (int i = 0; i < BENCH_ROLES; i++)
         piped_total += piped_us[i];
     snprintf(label, sizeof label, "CPU a transfer, all threads, batches, %d conns", BATCH_CONNECTIONS);
     bench_row(label, piped_total, "us", "one secp256k1 recovery, one core", 1e6 / recover, "-");
     /* the loop's CPU a transfer beside one recovery's: what the loop thread costs whatever the load */
     snprintf(label, sizeof label, "event loop CPU a transfer, batches, %d conns", BATCH_CONNECTIONS);
-    bench_row(label, piped_us[ROLE_LOOP], "us", "one secp256k1 recovery, one core", 1e6 / recover, "-");
+    bench_row(label, piped_us[BENCH_LOOP], "us", "one secp256k1 recovery, one core", 1e6 / recover, "-");
     snprintf(label, sizeof label, "event loop CPU a transfer, %d conns x 1 call", WIDE_CONNECTIONS);
-    bench_row(label, wide_us[ROLE_LOOP], "us", "one secp256k1 recovery, one core", 1e6 / recover, "-");
+    bench_row(label, wide_us[BENCH_LOOP], "us", "one secp256k1 recovery, one core", 1e6 / recover, "-");
     printf("\n%zu of %d and %zu of %d single, %zu of %d batched transfers succeeded\n", ok_single,
            CONNECTIONS * PER_CONNECTION, ok_wide, WIDE_CONNECTIONS * WIDE_PER_CONNECTION, ok_batched + ok_piped,
            2 * BATCH * BATCHES);
