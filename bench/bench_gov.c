@@ -9,7 +9,9 @@
  * tally is kept in the proposal's row, so they must cost the same. Signing and staking a million
  * voters would take minutes, so 999,990 of those votes are written with gov_vote_put into the stopped
  * node's ledger, rows and tally as the engine writes a conviction-0 vote, and the node is started
- * again on it. Every timed transaction is signed before its clock starts. */
+ * again on it. Every timed transaction is signed before its clock starts. Each timed run's row also
+ * shows the CPU a vote of the node's loop, verification and durability threads and of the client, as
+ * bench_tx's rows do (benchlib's bench_node_cpu_ns). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,14 +135,15 @@ static char *admin_call(const char *method, cJSON *params, unsigned id)
     return text;
 }
 
-/* Every voter gets one token by admin_mint and stakes it in pool 1 (Contribute, nonce 0). */
-static void fund_voters(const bench_node *n)
+/* Voters first_voter..end-1 each get one token by admin_mint and stake it in pool 1 (Contribute,
+ * nonce 0). */
+static void fund_voters(const bench_node *n, size_t first_voter, size_t end)
 {
     char **calls = calloc(BATCH, sizeof *calls);
     rpc_client *admin = admin_client(n), *c = rpc_client_new(n->url, NULL, 60);
     if (!calls || !c)
         bench_die("out of memory");
-    for (size_t first = 0; first < VOTERS; first += BATCH) {
+    for (size_t first = first_voter; first < end; first += BATCH) {
         uint8_t key[32], addr[20];
         char text[LEDGER_ADDR_STRLEN];
         for (size_t i = 0; i < BATCH; i++) {
@@ -169,8 +172,8 @@ static void fund_voters(const bench_node *n)
 /* Pool 1 by dev 0 (nonce 0); every dev account stakes 1,000 tokens (dev 0: nonce 1), every voter
  * one; dev 0 proposes three times on the treasury track (nonces 2, 3, 4: proposals 1 to 3), which
  * fixes the snapshot; the clock passes the voting delay; the ten dev accounts vote on proposals 2
- * and 3 (dev 0: nonces 5 and 6, the others 1 and 2). */
-static void setup(const bench_node *n)
+ * and 3 (dev 0: nonces 5 and 6, the others 1 and 2). Only voters first_voter..end-1 are funded. */
+static void setup(const bench_node *n, size_t first_voter, size_t end)
 {
     rpc_client *c = rpc_client_new(n->url, NULL, 60);
     char *calls[2 * ENG_DEV_ACCOUNTS];
@@ -185,7 +188,7 @@ static void setup(const bench_node *n)
     /* funding the voters takes long on a busy machine: a connection left idle meanwhile would pass
      * the server's idle timeout (30 s) and be closed under the next call, so it is opened again */
     rpc_client_free(c);
-    fund_voters(n);
+    fund_voters(n, first_voter, end);
     if (!(c = rpc_client_new(n->url, NULL, 60)))
         bench_die("client");
     for (unsigned k = 0; k < 3; k++)
@@ -357,49 +360,99 @@ static double read_row(const bench_node *n, const char *method, const char *more
     return many / few;
 }
 
+/* Under BENCH_CALLGRIND=1, with the node run in valgrind --tool=callgrind (a wrapper script as
+ * docs/PERFORMANCE.md shows), zeroes its counts before a timed run and dumps them after it, so the
+ * dumps hold the timed runs alone. */
+static void callgrind_control(const bench_node *n, const char *what)
+{
+    const char *on = getenv("BENCH_CALLGRIND");
+    char cmd[128];
+    if (!on || strcmp(on, "1") != 0)
+        return;
+    snprintf(cmd, sizeof cmd, "callgrind_control %s %d >/dev/null", what, (int)n->pid);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench_gov: %s failed\n", cmd);
+}
+
+/* One timed run on n: votes per second; out: *ok the successful ones, us[role] the CPU
+ * microseconds a successful vote each role spent. */
+static double timed_run(const bench_node *n, enum run which, size_t batches, size_t *ok, double us[BENCH_ROLES])
+{
+    static const char *const dumps[] = { "--dump=single", "--dump=first-votes", "--dump=changes" };
+    double before[BENCH_ROLES] = { 0 }, after[BENCH_ROLES] = { 0 };
+    enum run run = which;
+    *ok = 0;
+    callgrind_control(n, "--zero");
+    bench_node_cpu_ns(n->pid, before);
+    double rate = which == RUN_SINGLE ? bench_rpc_single(n->url, CONNECTIONS, PER_CONNECTION, make_vote, &run, ok)
+                                      : bench_rpc_batched_on(n->url, BATCH_CONNECTIONS, batches / BATCH_CONNECTIONS,
+                                                             BATCH, make_vote, &run, ok);
+    bench_node_cpu_ns(n->pid, after);
+    after[BENCH_CLIENT] = bench_post_cpu() * 1e9;
+    callgrind_control(n, dumps[which]);
+    bench_cpu_per_item(us, before, after, *ok);
+    return rate;
+}
+
+/* bench_gov [--quick] [--votes-only] [DAEMON]. --votes-only: only the batched voters are funded
+ * and only the two batched runs are made (first votes, then changes), for a profiler; with --quick
+ * as well, 20 batches instead of BATCHES. Otherwise --quick writes QUICK_MANY_VOTES votes. */
 int main(int argc, char **argv)
 {
-    bool quick;
-    const char *daemon = bench_args(argc, argv, &quick);
+    bool quick, votes_only = false;
+    int kept = 1;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--votes-only") == 0)
+            votes_only = true;
+        else
+            argv[kept++] = argv[i];
+    }
+    const char *daemon = bench_args(kept, argv, &quick);
     size_t many = quick ? QUICK_MANY_VOTES : MANY_VOTES;
+    size_t batches = votes_only && quick ? 20 : BATCHES;
 
     bench_node n;
     bench_node_start(&n, daemon);
     double t0 = bench_now();
-    setup(&n);
+    setup(&n, votes_only ? CONNECTIONS * PER_CONNECTION : 0, CONNECTIONS * PER_CONNECTION + batches * BATCH);
     double setup_s = bench_now() - t0;
     size_t ok_single = 0, ok_batched = 0, ok_changes = 0;
-    enum run run = RUN_SINGLE;
-    double single = bench_rpc_single(n.url, CONNECTIONS, PER_CONNECTION, make_vote, &run, &ok_single);
-    run = RUN_BATCHED;
-    double batched = bench_rpc_batched_on(n.url, BATCH_CONNECTIONS, BATCHES / BATCH_CONNECTIONS, BATCH, make_vote, &run,
-                                          &ok_batched);
-    run = RUN_CHANGES;
-    double changes = bench_rpc_batched_on(n.url, BATCH_CONNECTIONS, BATCHES / BATCH_CONNECTIONS, BATCH, make_vote, &run,
-                                          &ok_changes);
-    bench_node_halt(&n);
-    size_t written = many - FEW_VOTES;
-    double write_s = write_votes(&n, written);
-    bench_node_restart(&n, daemon);
-    double counted = turnout_difference(&n);
-
+    double single_us[BENCH_ROLES] = { 0 }, batched_us[BENCH_ROLES], changes_us[BENCH_ROLES];
+    double single = votes_only ? 0 : timed_run(&n, RUN_SINGLE, 0, &ok_single, single_us);
+    double batched = timed_run(&n, RUN_BATCHED, batches, &ok_batched, batched_us);
+    double changes = timed_run(&n, RUN_CHANGES, batches, &ok_changes, changes_us);
     double recover = bench_recover_rate();
     bench_print_machine();
-    printf("%-52s %14s\n", "governance through JSON-RPC (conclaved --dev)", "per second");
+    bench_print_runs_head("Vote via tx_send (conclaved --dev)", "vote");
+    printf("%-48s %8.0f %6.2fx\n", "secp256k1 recoveries (raw, one core)", recover, 1.0);
     char label[96];
-    snprintf(label, sizeof label, "Vote via tx_send, %d connections x 1 call", CONNECTIONS);
-    printf("%-52s %14.0f\n", label, single);
-    snprintf(label, sizeof label, "Vote via tx_send, batches of %d, %d connections", BATCH, BATCH_CONNECTIONS);
-    printf("%-52s %14.0f\n", label, batched);
-    snprintf(label, sizeof label, "Vote changes, batches of %d, %d connections", BATCH, BATCH_CONNECTIONS);
-    printf("%-52s %14.0f\n", label, changes);
-    printf("%-52s %14.0f\n", "secp256k1 recoveries (raw, one core)", recover);
+    if (!votes_only) {
+        snprintf(label, sizeof label, "votes, %d connections x 1 call", CONNECTIONS);
+        bench_print_run(label, single, recover, single_us);
+    }
+    snprintf(label, sizeof label, "first votes, batches of %d, %d connections", BATCH, BATCH_CONNECTIONS);
+    bench_print_run(label, batched, recover, batched_us);
+    snprintf(label, sizeof label, "vote changes, batches of %d, %d connections", BATCH, BATCH_CONNECTIONS);
+    bench_print_run(label, changes, recover, changes_us);
+    size_t want = batches * BATCH;
+    if (votes_only) {
+        bench_node_stop(&n);
+        printf("\n%zu of %zu batched votes and %zu of %zu changes succeeded (%.1f s of setup)\n", ok_batched, want,
+               ok_changes, want, setup_s);
+        return ok_batched == want && ok_changes == want ? 0 : 1;
+    }
     snprintf(label, sizeof label, "Vote via tx_send, %d conns x 1 call", CONNECTIONS);
     bench_row(label, single, "tx/s", "secp256k1 recoveries, one core", recover, "-");
     snprintf(label, sizeof label, "Vote via tx_send, batches of %d, %d conns at once", BATCH, BATCH_CONNECTIONS);
     bench_row(label, batched, "tx/s", "secp256k1 recoveries, one core", recover, ">= 0.75x");
     snprintf(label, sizeof label, "Vote changes, batches of %d, %d conns at once", BATCH, BATCH_CONNECTIONS);
     bench_row(label, changes, "tx/s", "secp256k1 recoveries, one core", recover, ">= 0.75x");
+
+    bench_node_halt(&n);
+    size_t written = many - FEW_VOTES;
+    double write_s = write_votes(&n, written);
+    bench_node_restart(&n, daemon);
+    double counted = turnout_difference(&n);
 
     char many_head[32];
     snprintf(many_head, sizeof many_head, "%zu votes", many);

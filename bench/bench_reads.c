@@ -2,12 +2,12 @@
 /* bench_reads.c: `make bench`: reads over keep-alive HTTP against the speed of HTTP itself. A bare
  * evhttp responder (a thread of this program, its own event loop, one fixed JSON-RPC-shaped answer
  * and no parsing) and a real conclaved --dev on a free loopback port are each driven by the same
- * client: CONNECTIONS keep-alive connections, one thread and one blocking call at a time each (no
- * pipelining, as the other benches post). Figures: requests per second of the responder, of
- * ledger_getAccount and of gov_getTally on a proposal with five votes, each with its ratio to the
- * responder, and the server's own CPU time per request (less sensitive to the machine's load); the
- * best of ROUNDS rounds, interleaved so that a load spike hits all three alike. The client runs on
- * the same two cores as the server it drives. */
+ * client: CONNECTIONS keep-alive connections, one call at a time each (no pipelining, as the other
+ * benches post), all driven by one thread with epoll (bench/http_load.h). Figures: requests per
+ * second of the responder, of ledger_getAccount and of gov_getTally on a proposal with five votes,
+ * each with its ratio to the responder, the server's own CPU time per request (less sensitive to
+ * the machine's load) and the client's; the best of ROUNDS rounds, interleaved so that a load spike
+ * hits all three alike. The client runs on the same two cores as the server it drives. */
 #include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -203,11 +203,12 @@ static double node_cpu(const void *arg)
 typedef struct reads {
     double rate;                /* requests per second */
     double cpu_us;              /* the server's CPU microseconds per request */
+    double client_us;           /* the client's */
 } reads;
 
 /* Posts body PER_CONNECTION times on each of CONNECTIONS connections to url; dies unless every
  * answer holds expect. server_cpu(server) reads the server's CPU seconds. Keeps the best rate and the
- * lowest CPU cost of the rounds in *best. */
+ * lowest CPU costs of the rounds in *best. */
 static void measure(reads *best, const char *url, const char *body, const char *expect,
                     double (*server_cpu)(const void *), const void *server)
 {
@@ -218,9 +219,9 @@ static void measure(reads *best, const char *url, const char *body, const char *
     for (size_t i = 0; i < PER_CONNECTION; i++)
         bodies[i] = copy;
     for (unsigned c = 0; c < CONNECTIONS; c++)
-        w[c] = (bench_worker){ .url = url, .bodies = bodies, .n = PER_CONNECTION, .expect = expect };
+        w[c] = (bench_worker){ .bodies = bodies, .n = PER_CONNECTION, .expect = expect };
     double cpu0 = server_cpu(server);
-    double s = bench_post_parallel(w, CONNECTIONS);
+    double s = bench_post_parallel(url, w, CONNECTIONS);
     double cpu = server_cpu(server) - cpu0;
     for (unsigned c = 0; c < CONNECTIONS; c++)
         if (w[c].ok != PER_CONNECTION) {
@@ -234,12 +235,15 @@ static void measure(reads *best, const char *url, const char *body, const char *
         best->rate = rate;
     if (best->cpu_us == 0 || cpu_us < best->cpu_us)
         best->cpu_us = cpu_us;
+    double client_us = bench_post_cpu() * 1e6 / (CONNECTIONS * PER_CONNECTION);
+    if (best->client_us == 0 || client_us < best->client_us)
+        best->client_us = client_us;
 }
 
 static void print_line(const char *label, const reads *r, const reads *bare)
 {
-    printf("%-44s %10.0f %8.2fx %12.1f %8.2fx\n", label, r->rate, r->rate / bare->rate, r->cpu_us,
-           r->cpu_us / bare->cpu_us);
+    printf("%-44s %10.0f %8.2fx %12.1f %8.2fx %12.1f\n", label, r->rate, r->rate / bare->rate, r->cpu_us,
+           r->cpu_us / bare->cpu_us, r->client_us);
 }
 
 int main(int argc, char **argv)
@@ -269,16 +273,18 @@ int main(int argc, char **argv)
     bench_node_stop(&n);
     bare_stop(&bare);
     bench_print_machine();
-    printf("%-44s %10s %9s %12s %9s\n", "reads over keep-alive HTTP", "req/s", "vs bare", "server us/req", "vs bare");
+    printf("%-44s %10s %9s %12s %9s %12s\n", "reads over keep-alive HTTP", "req/s", "vs bare", "server us/req", "vs bare",
+           "client us/req");
     print_line("bare evhttp responder (fixed answer)", &bare_r, &bare_r);
     print_line("ledger_getAccount", &account_r, &bare_r);
     print_line("gov_getTally, a proposal with 5 votes", &tally_r, &bare_r);
     printf("\n%d keep-alive connections, one call at a time each (no pipelining), %d calls a connection;\n"
-           "best of %d interleaved rounds. The client's %d threads share the machine's cores with the\n"
-           "server they drive (one loop thread for either), so req/s carries the client's cost and the\n"
-           "machine's load; server us/req is the server's own CPU time (the responder's thread, the\n"
-           "node's whole process, at the kernel's tick resolution) per request.\n",
-           CONNECTIONS, PER_CONNECTION, quick ? 1 : ROUNDS, CONNECTIONS);
+           "best of %d interleaved rounds. The client (bench/http_load.c: one thread, epoll) shares the\n"
+           "machine's two cores with the server it drives (one loop thread for either), so req/s carries\n"
+           "the machine's load; server us/req is the server's own CPU time (the responder's thread, the\n"
+           "node's whole process, at the kernel's tick resolution) per request, client us/req the\n"
+           "client's threads'.\n",
+           CONNECTIONS, PER_CONNECTION, quick ? 1 : ROUNDS);
     char figure[80];
     snprintf(figure, sizeof figure, "bare evhttp responder, %d conns", CONNECTIONS);
     bench_row(figure, bare_r.rate, "req/s", NULL, 0, "-");

@@ -278,8 +278,8 @@ static double send_all(const char *url, const bench_run *r, make_fn make, size_t
         bool overlap = !timed && next < n;
         if (overlap && pthread_create(&ahead, NULL, prep_chunk_thread, &c) != 0)
             bench_die("pthread_create");
-        bench_worker w = { .url = url, .bodies = bodies[k], .n = nb };
-        posting += bench_post_parallel(&w, 1);
+        bench_worker w = { .bodies = bodies[k], .n = nb };
+        posting += bench_post_parallel(url, &w, 1);
         if (w.ok != len) {
             fprintf(stderr, "bench_secret: %s: %zu of %zu calls from voter %zu succeeded\n", what, w.ok, len, first);
             bench_die(what);
@@ -299,8 +299,8 @@ static double send_all(const char *url, const bench_run *r, make_fn make, size_t
 /* Posts calls[0..n) (dev calls of the set-up) as one batch and frees them; all must succeed. */
 static void post_ok(const char *url, char **calls, size_t n, const char *what)
 {
-    bench_worker w = { .url = url, .bodies = (char *[]){ bench_batch(calls, n) }, .n = 1 };
-    bench_post_parallel(&w, 1);
+    bench_worker w = { .bodies = (char *[]){ bench_batch(calls, n) }, .n = 1 };
+    bench_post_parallel(url, &w, 1);
     if (w.ok != n)
         bench_die(what);
     free(w.bodies[0]);

@@ -15,7 +15,6 @@
  * loaded machine): the node's event-loop thread, its verification threads, its durability thread,
  * its other threads, and the client's threads; and the rate the two cores would allow at that much
  * CPU a transfer if nothing else ran and no core ever waited (2 / total, against the recoveries). */
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -98,51 +97,12 @@ static char *make_funding(void *ctx, unsigned dev, uint64_t k, unsigned id)
     return signed_call(0, ENG_DEV_ACCOUNTS + i, "1000000000000000000000", i, id, NULL);
 }
 
-/* Where a run's CPU went, in nanoseconds: conclaved's threads by role, from each task's
- * /proc/PID/task/TID/schedstat and comm, and the client's threads. */
-enum role { ROLE_LOOP, ROLE_VERIFY, ROLE_DURABILITY, ROLE_OTHER, ROLE_CLIENT, ROLES };
-static const char *const role_names[ROLES] = { "loop", "verify", "sync", "other", "client" };
-
-/* Adds the CPU nanoseconds so far of each thread of process pid to ns[role]. */
-static void node_cpu_ns(pid_t pid, double ns[ROLES])
-{
-    char path[320], comm[32];
-    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-    DIR *dir = opendir(path);
-    for (struct dirent *t; dir && (t = readdir(dir));) {
-        if (t->d_name[0] == '.')
-            continue;
-        double task_ns = 0;
-        snprintf(path, sizeof path, "/proc/%d/task/%s/schedstat", (int)pid, t->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f || fscanf(f, "%lf", &task_ns) != 1)
-            task_ns = 0;
-        if (f)
-            fclose(f);
-        snprintf(path, sizeof path, "/proc/%d/task/%s/comm", (int)pid, t->d_name);
-        comm[0] = '\0';
-        if ((f = fopen(path, "r"))) {
-            if (!fgets(comm, sizeof comm, f))
-                comm[0] = '\0';
-            fclose(f);
-        }
-        comm[strcspn(comm, "\n")] = '\0';
-        enum role r = atoi(t->d_name) == (int)pid     ? ROLE_LOOP
-                      : strcmp(comm, "verify") == 0     ? ROLE_VERIFY
-                      : strcmp(comm, "durability") == 0 ? ROLE_DURABILITY
-                                                        : ROLE_OTHER;
-        ns[r] += task_ns;
-    }
-    if (dir)
-        closedir(dir);
-}
-
 /* Transfers/s on a fresh node: single calls from `connections` connections, or (batch_connections
  * > 0) batches of BATCH from batch_connections connections, BATCHES in all, with 10 senders a
  * connection; the accounts beyond the dev ones are funded first. Out: us[role], the CPU
  * microseconds per successful transfer each role spent while the clock ran. */
 static double transfer_rate(const char *daemon, unsigned connections, size_t per_connection, unsigned batch_connections,
-                            size_t *ok, double us[ROLES])
+                            size_t *ok, double us[BENCH_ROLES])
 {
     bench_node n;
     struct run r = { .connections = batch_connections ? batch_connections * ENG_DEV_ACCOUNTS : connections };
@@ -154,32 +114,17 @@ static double transfer_rate(const char *daemon, unsigned connections, size_t per
             bench_die("funding the bench's accounts");
         r.first_nonce0 = extra;
     }
-    double before[ROLES] = { 0 }, after[ROLES] = { 0 };
-    node_cpu_ns(n.pid, before);
+    double before[BENCH_ROLES] = { 0 }, after[BENCH_ROLES] = { 0 };
+    bench_node_cpu_ns(n.pid, before);
     double rate = batch_connections
                       ? bench_rpc_batched_on(n.url, batch_connections, BATCHES / batch_connections, BATCH, make_transfer,
                                              &r, ok)
                       : bench_rpc_single(n.url, connections, per_connection, make_transfer, &r, ok);
-    node_cpu_ns(n.pid, after);
-    after[ROLE_CLIENT] = bench_post_cpu() * 1e9;
-    /* a thread that ended during the run (the enclave's supervisor) takes its CPU with it */
-    for (int i = 0; i < ROLES; i++)
-        us[i] = *ok && after[i] > before[i] ? (after[i] - before[i]) / 1e3 / (double)*ok : 0;
+    bench_node_cpu_ns(n.pid, after);
+    after[BENCH_CLIENT] = bench_post_cpu() * 1e9;
+    bench_cpu_per_item(us, before, after, *ok);
     bench_node_stop(&n);
     return rate;
-}
-
-/* Prints one run's row: the rate, its ratio to one core's recoveries, the CPU a transfer by role
- * and in all, and the rate two cores would allow at that CPU (2 / total). */
-static void print_run(const char *label, double rate, double recover, const double us[ROLES])
-{
-    double total = 0;
-    for (int i = 0; i < ROLES; i++)
-        total += us[i];
-    printf("%-48s %8.0f %6.2fx", label, rate, rate / recover);
-    for (int i = 0; i < ROLES; i++)
-        printf(" %7.1f", us[i]);
-    printf(" %7.1f %6.2fx\n", total, total > 0 ? 2e6 / total / recover : 0);
 }
 
 static double bench_recover(void)
@@ -206,7 +151,7 @@ int main(int argc, char **argv)
      * limit: on a shared machine a single measurement moves with the load */
     double recover = bench_recover();
     size_t ok_single = 0, ok_wide = 0, ok_batched = 0, ok_piped = 0;
-    double single_us[ROLES], wide_us[ROLES], batched_us[ROLES], piped_us[ROLES];
+    double single_us[BENCH_ROLES], wide_us[BENCH_ROLES], batched_us[BENCH_ROLES], piped_us[BENCH_ROLES];
     double single = transfer_rate(daemon, CONNECTIONS, PER_CONNECTION, 0, &ok_single, single_us);
     recover = fmax(recover, bench_recover());
     double wide = transfer_rate(daemon, WIDE_CONNECTIONS, WIDE_PER_CONNECTION, 0, &ok_wide, wide_us);
@@ -216,21 +161,17 @@ int main(int argc, char **argv)
     double piped = transfer_rate(daemon, 0, 0, BATCH_CONNECTIONS, &ok_piped, piped_us);
     recover = fmax(recover, bench_recover());
     bench_print_machine();
-    printf("%-48s %8s %7s %39s %7s %7s\n", "", "", "", "CPU us a transfer", "", "2 cores");
-    printf("%-48s %8s %7s", "transfers via tx_send", "tx/s", "vs rec");
-    for (int i = 0; i < ROLES; i++)
-        printf(" %7s", role_names[i]);
-    printf(" %7s %7s\n", "total", "at most");
+    bench_print_runs_head("transfers via tx_send", "transfer");
     printf("%-48s %8.0f %6.2fx\n", "secp256k1 recoveries (raw, one core, best of 5)", recover, 1.0);
     char label[80];
     snprintf(label, sizeof label, "%d connections x 1 call", CONNECTIONS);
-    print_run(label, single, recover, single_us);
+    bench_print_run(label, single, recover, single_us);
     snprintf(label, sizeof label, "%d connections x 1 call", WIDE_CONNECTIONS);
-    print_run(label, wide, recover, wide_us);
+    bench_print_run(label, wide, recover, wide_us);
     snprintf(label, sizeof label, "batches of %d, 1 connection", BATCH);
-    print_run(label, batched, recover, batched_us);
+    bench_print_run(label, batched, recover, batched_us);
     snprintf(label, sizeof label, "batches of %d, %d connections", BATCH, BATCH_CONNECTIONS);
-    print_run(label, piped, recover, piped_us);
+    bench_print_run(label, piped, recover, piped_us);
     snprintf(label, sizeof label, "transfers via tx_send, %d conns x 1 call", CONNECTIONS);
     bench_row(label, single, "tx/s", "secp256k1 recoveries, one core", recover, "-");
     snprintf(label, sizeof label, "transfers via tx_send, %d conns x 1 call", WIDE_CONNECTIONS);
@@ -240,15 +181,15 @@ int main(int argc, char **argv)
     snprintf(label, sizeof label, "transfers, batches of %d, %d conns at once", BATCH, BATCH_CONNECTIONS);
     bench_row(label, piped, "tx/s", "secp256k1 recoveries, one core", recover, ">= 0.75x");
     double piped_total = 0;
-    for (int i = 0; i < ROLES; i++)
+    for (int i = 0; i < BENCH_ROLES; i++)
         piped_total += piped_us[i];
     snprintf(label, sizeof label, "CPU a transfer, all threads, batches, %d conns", BATCH_CONNECTIONS);
     bench_row(label, piped_total, "us", "one secp256k1 recovery, one core", 1e6 / recover, "-");
     /* the loop's CPU a transfer beside one recovery's: what the loop thread costs whatever the load */
     snprintf(label, sizeof label, "event loop CPU a transfer, batches, %d conns", BATCH_CONNECTIONS);
-    bench_row(label, piped_us[ROLE_LOOP], "us", "one secp256k1 recovery, one core", 1e6 / recover, "-");
+    bench_row(label, piped_us[BENCH_LOOP], "us", "one secp256k1 recovery, one core", 1e6 / recover, "-");
     snprintf(label, sizeof label, "event loop CPU a transfer, %d conns x 1 call", WIDE_CONNECTIONS);
-    bench_row(label, wide_us[ROLE_LOOP], "us", "one secp256k1 recovery, one core", 1e6 / recover, "-");
+    bench_row(label, wide_us[BENCH_LOOP], "us", "one secp256k1 recovery, one core", 1e6 / recover, "-");
     printf("\n%zu of %d and %zu of %d single, %zu of %d batched transfers succeeded\n", ok_single,
            CONNECTIONS * PER_CONNECTION, ok_wide, WIDE_CONNECTIONS * WIDE_PER_CONNECTION, ok_batched + ok_piped,
            2 * BATCH * BATCHES);

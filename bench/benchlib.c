@@ -3,8 +3,8 @@
  * batches and parallel posting. */
 #include "bench/benchlib.h"
 
+#include <dirent.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +17,10 @@
 #include <unistd.h>
 #include "engine/genesis.h"
 #include "ledger/sig.h"
+#include "bench/http_load.h"
 #include "rpc/client.h"
+
+#define POST_TIMEOUT_SECS 60 /* a connection without an answer this long fails the bench */
 
 void bench_die(const char *what)
 {
@@ -294,22 +297,15 @@ size_t bench_count_success(const char *resp)
     return n;
 }
 
-static void *post_all(void *arg)
+/* The load generator's threads: 1, or BENCH_CLIENT_THREADS (1 or 2) to compare. */
+static unsigned client_threads(void)
 {
-    bench_worker *w = arg;
-    rpc_client *c = rpc_client_new(w->url, NULL, 60);
-    if (!c)
-        bench_die("client");
-    for (size_t i = 0; i < w->n; i++) {
-        int status;
-        char *resp = NULL;
-        if (rpc_client_post(c, "/", w->bodies[i], strlen(w->bodies[i]), &status, &resp) != ST_OK)
-            bench_die("request failed");
-        w->ok += w->expect ? strstr(resp, w->expect) != NULL : bench_count_success(resp);
-        free(resp);
-    }
-    rpc_client_free(c);
-    return NULL;
+    const char *v = getenv("BENCH_CLIENT_THREADS");
+    if (!v || !*v)
+        return 1;
+    if (strcmp(v, "1") != 0 && strcmp(v, "2") != 0)
+        bench_die("BENCH_CLIENT_THREADS is 1 or 2");
+    return (unsigned)atoi(v);
 }
 
 static double last_post_cpu;
@@ -319,21 +315,24 @@ double bench_post_cpu(void)
     return last_post_cpu;
 }
 
-double bench_post_parallel(bench_worker *workers, unsigned count)
+double bench_post_parallel(const char *url, bench_worker *workers, unsigned count)
 {
-    pthread_t *threads = calloc(count, sizeof *threads);
-    if (!threads)
+    http_load_conn *conns = calloc(count ? count : 1, sizeof *conns);
+    http_load_stats stats;
+    char err[256];
+    if (!conns)
         bench_die("out of memory");
-    double t0 = bench_now(), cpu0 = bench_cpu();
     for (unsigned i = 0; i < count; i++)
-        if (pthread_create(&threads[i], NULL, post_all, &workers[i]) != 0)
-            bench_die("pthread_create");
+        conns[i] = (http_load_conn){ .bodies = workers[i].bodies, .n = workers[i].n, .expect = workers[i].expect };
+    if (http_load_run(url, conns, count, client_threads(), POST_TIMEOUT_SECS, bench_count_success, &stats, err,
+                      sizeof err)
+        != 0)
+        bench_die(err);
     for (unsigned i = 0; i < count; i++)
-        pthread_join(threads[i], NULL);
-    double s = bench_now() - t0;
-    last_post_cpu = bench_cpu() - cpu0;
-    free(threads);
-    return s;
+        workers[i].ok += conns[i].ok;
+    free(conns);
+    last_post_cpu = stats.cpu_s;
+    return stats.wall_s;
 }
 
 double bench_rpc_single(const char *url, unsigned connections, size_t per_connection, bench_call_fn make, void *ctx,
@@ -343,13 +342,13 @@ double bench_rpc_single(const char *url, unsigned connections, size_t per_connec
     if (!workers)
         bench_die("out of memory");
     for (unsigned w = 0; w < connections; w++) {
-        workers[w] = (bench_worker){ .url = url, .bodies = calloc(per_connection, sizeof(char *)), .n = per_connection };
+        workers[w] = (bench_worker){ .bodies = calloc(per_connection, sizeof(char *)), .n = per_connection };
         if (!workers[w].bodies)
             bench_die("out of memory");
         for (size_t i = 0; i < per_connection; i++)
             workers[w].bodies[i] = make(ctx, w, i, (unsigned)i);
     }
-    double rate = (double)connections * (double)per_connection / bench_post_parallel(workers, connections);
+    double rate = (double)connections * (double)per_connection / bench_post_parallel(url, workers, connections);
     for (unsigned w = 0; w < connections; w++) {
         *ok += workers[w].ok;
         for (size_t i = 0; i < per_connection; i++)
@@ -369,7 +368,7 @@ double bench_rpc_batched_on(const char *url, unsigned connections, size_t batche
         bench_die("out of memory");
     for (unsigned c = 0; c < connections; c++) {
         bench_worker *w = &workers[c];
-        *w = (bench_worker){ .url = url, .bodies = calloc(batches, sizeof(char *)), .n = batches };
+        *w = (bench_worker){ .bodies = calloc(batches, sizeof(char *)), .n = batches };
         if (!w->bodies)
             bench_die("out of memory");
         for (size_t b = 0; b < batches; b++) {
@@ -381,7 +380,7 @@ double bench_rpc_batched_on(const char *url, unsigned connections, size_t batche
                 cJSON_free(calls[i]);
         }
     }
-    double rate = (double)connections * (double)(batch * batches) / bench_post_parallel(workers, connections);
+    double rate = (double)connections * (double)(batch * batches) / bench_post_parallel(url, workers, connections);
     for (unsigned c = 0; c < connections; c++) {
         *ok += workers[c].ok;
         for (size_t b = 0; b < batches; b++)
@@ -396,4 +395,68 @@ double bench_rpc_batched_on(const char *url, unsigned connections, size_t batche
 double bench_rpc_batched(const char *url, size_t batches, size_t batch, bench_call_fn make, void *ctx, size_t *ok)
 {
     return bench_rpc_batched_on(url, 1, batches, batch, make, ctx, ok);
+}
+
+static const char *const role_names[BENCH_ROLES] = { "loop", "verify", "sync", "other", "client" };
+
+void bench_node_cpu_ns(pid_t pid, double ns[BENCH_ROLES])
+{
+    char path[320], comm[32];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *dir = opendir(path);
+    for (struct dirent *t; dir && (t = readdir(dir));) {
+        if (t->d_name[0] == '.')
+            continue;
+        double task_ns = 0;
+        snprintf(path, sizeof path, "/proc/%d/task/%s/schedstat", (int)pid, t->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f || fscanf(f, "%lf", &task_ns) != 1)
+            task_ns = 0;
+        if (f)
+            fclose(f);
+        snprintf(path, sizeof path, "/proc/%d/task/%s/comm", (int)pid, t->d_name);
+        comm[0] = '\0';
+        if ((f = fopen(path, "r"))) {
+            if (!fgets(comm, sizeof comm, f))
+                comm[0] = '\0';
+            fclose(f);
+        }
+        comm[strcspn(comm, "\n")] = '\0';
+        enum bench_role r = atoi(t->d_name) == (int)pid     ? BENCH_LOOP
+                            : strcmp(comm, "verify") == 0     ? BENCH_VERIFY
+                            : strcmp(comm, "durability") == 0 ? BENCH_SYNC
+                                                              : BENCH_OTHER;
+        ns[r] += task_ns;
+    }
+    if (dir)
+        closedir(dir);
+}
+
+void bench_cpu_per_item(double us[BENCH_ROLES], const double before[BENCH_ROLES], const double after[BENCH_ROLES],
+                        size_t ok)
+{
+    for (int i = 0; i < BENCH_ROLES; i++)
+        us[i] = ok && after[i] > before[i] ? (after[i] - before[i]) / 1e3 / (double)ok : 0;
+}
+
+void bench_print_runs_head(const char *title, const char *unit)
+{
+    char cpu[48];
+    snprintf(cpu, sizeof cpu, "CPU us a %s", unit);
+    printf("%-48s %8s %7s %39s %7s %7s\n", "", "", "", cpu, "", "2 cores");
+    printf("%-48s %8s %7s", title, "tx/s", "vs rec");
+    for (int i = 0; i < BENCH_ROLES; i++)
+        printf(" %7s", role_names[i]);
+    printf(" %7s %7s\n", "total", "at most");
+}
+
+void bench_print_run(const char *label, double rate, double recover, const double us[BENCH_ROLES])
+{
+    double total = 0;
+    for (int i = 0; i < BENCH_ROLES; i++)
+        total += us[i];
+    printf("%-48s %8.0f %6.2fx", label, rate, rate / recover);
+    for (int i = 0; i < BENCH_ROLES; i++)
+        printf(" %7.1f", us[i]);
+    printf(" %7.1f %6.2fx\n", total, total > 0 ? 2e6 / total / recover : 0);
 }

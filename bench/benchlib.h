@@ -93,15 +93,17 @@ size_t bench_count_success(const char *resp);
 /* One connection's requests, posted in order; ok counts the successful receipts of the answers,
  * or, when expect is set, the answers that hold the text expect. */
 typedef struct bench_worker {
-    const char *url;
     char **bodies;
     size_t n;
     size_t ok;
     const char *expect;         /* NULL: count successful receipts */
 } bench_worker;
-/* Runs the workers in parallel threads, one connection each. Returns the wall seconds it took. */
-double bench_post_parallel(bench_worker *workers, unsigned count);
-/* The CPU seconds this process (the clients' threads) spent in the last bench_post_parallel, which
+/* Posts each worker's bodies to url over a keep-alive connection of its own, one request in flight
+ * a connection, with the load generator of bench/http_load.h (one thread for all the connections;
+ * BENCH_CLIENT_THREADS=2 for two). Dies if an answer is not an HTTP 200 with a Content-Length, a
+ * connection is closed, or one waits 60 s for an answer. Returns the wall seconds it took. */
+double bench_post_parallel(const char *url, bench_worker *workers, unsigned count);
+/* The CPU seconds the load generator's threads spent in the last bench_post_parallel, which
  * bench_rpc_single and bench_rpc_batched* call once the calls are made. */
 double bench_post_cpu(void);
 
@@ -121,5 +123,21 @@ double bench_rpc_batched(const char *url, size_t batches, size_t batch, bench_ca
  * one connection. */
 double bench_rpc_batched_on(const char *url, unsigned connections, size_t batches, size_t batch, bench_call_fn make,
                             void *ctx, size_t *ok);
+
+/* Where a run's CPU went, in nanoseconds: a node's threads by role (the event loop, the threads
+ * named "verify", the one named "durability", the others) and the client's threads. */
+enum bench_role { BENCH_LOOP, BENCH_VERIFY, BENCH_SYNC, BENCH_OTHER, BENCH_CLIENT, BENCH_ROLES };
+/* Adds the CPU nanoseconds so far of each thread of process pid (its /proc/PID/task/TID/schedstat
+ * and comm) to ns[role]; BENCH_CLIENT is left alone. */
+void bench_node_cpu_ns(pid_t pid, double ns[BENCH_ROLES]);
+/* us[role] = the CPU microseconds a successful item each role spent between before and after
+ * (0 for a role whose count fell: a thread that ended takes its CPU with it; all 0 when ok is 0). */
+void bench_cpu_per_item(double us[BENCH_ROLES], const double before[BENCH_ROLES], const double after[BENCH_ROLES],
+                        size_t ok);
+/* The heading of a table of runs (title over the rate, its ratio to the recoveries, the CPU a
+ * transaction by role and in all, and the rate two cores would allow at that CPU), and one run's
+ * row: label, rate, rate / recover, us[role], their total and 2 / total against recover. */
+void bench_print_runs_head(const char *title, const char *unit);
+void bench_print_run(const char *label, double rate, double recover, const double us[BENCH_ROLES]);
 
 #endif

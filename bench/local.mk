@@ -31,17 +31,17 @@
 # --control=fifo:ctl,ack -D -1 -g ./bench/bench_settlement ./conclave-enclave (perf starts disabled
 # and the bench enables it only around each timed block).
 EXTRA_PROGRAMS += bench/bench_tx bench/bench_apply bench/bench_staking bench/bench_settlement bench/bench_gov bench/bench_reads bench/bench_polls bench/bench_secret bench/bench_genesis bench/bench_read_costs
-bench_bench_tx_SOURCES = bench/bench_tx.c bench/benchlib.c bench/benchlib.h
-bench_bench_apply_SOURCES = bench/bench_apply.c bench/benchlib.c bench/benchlib.h
-bench_bench_staking_SOURCES = bench/bench_staking.c bench/benchlib.c bench/benchlib.h
-bench_bench_settlement_SOURCES = bench/bench_settlement.c bench/benchlib.c bench/benchlib.h
+bench_bench_tx_SOURCES = bench/bench_tx.c bench/benchlib.c bench/benchlib.h bench/http_load.c bench/http_load.h
+bench_bench_apply_SOURCES = bench/bench_apply.c bench/benchlib.c bench/benchlib.h bench/http_load.c bench/http_load.h
+bench_bench_staking_SOURCES = bench/bench_staking.c bench/benchlib.c bench/benchlib.h bench/http_load.c bench/http_load.h
+bench_bench_settlement_SOURCES = bench/bench_settlement.c bench/benchlib.c bench/benchlib.h bench/http_load.c bench/http_load.h
 bench_bench_settlement_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=enc_host_exchange_begin -Wl,--wrap=enc_host_exchange_step
-bench_bench_gov_SOURCES = bench/bench_gov.c bench/benchlib.c bench/benchlib.h
-bench_bench_reads_SOURCES = bench/bench_reads.c bench/benchlib.c bench/benchlib.h
-bench_bench_genesis_SOURCES = bench/bench_genesis.c bench/benchlib.c bench/benchlib.h
-bench_bench_read_costs_SOURCES = bench/bench_read_costs.c bench/benchlib.c bench/benchlib.h
-bench_bench_polls_SOURCES = bench/bench_polls.c bench/benchlib.c bench/benchlib.h
-bench_bench_secret_SOURCES = bench/bench_secret.c bench/benchlib.c bench/benchlib.h
+bench_bench_gov_SOURCES = bench/bench_gov.c bench/benchlib.c bench/benchlib.h bench/http_load.c bench/http_load.h
+bench_bench_reads_SOURCES = bench/bench_reads.c bench/benchlib.c bench/benchlib.h bench/http_load.c bench/http_load.h
+bench_bench_genesis_SOURCES = bench/bench_genesis.c bench/benchlib.c bench/benchlib.h bench/http_load.c bench/http_load.h
+bench_bench_read_costs_SOURCES = bench/bench_read_costs.c bench/benchlib.c bench/benchlib.h bench/http_load.c bench/http_load.h
+bench_bench_polls_SOURCES = bench/bench_polls.c bench/benchlib.c bench/benchlib.h bench/http_load.c bench/http_load.h
+bench_bench_secret_SOURCES = bench/bench_secret.c bench/benchlib.c bench/benchlib.h bench/http_load.c bench/http_load.h
 CLEANFILES += bench/bench_tx bench/bench_apply bench/bench_staking bench/bench_settlement bench/bench_gov bench/bench_reads bench/bench_polls bench/bench_secret bench/bench_genesis bench/bench_read_costs bench/table.tsv
 EXTRA_DIST += bench/table.sh bench/polls_snapshot.cjs
 BENCH_TABLE_FILE = bench/table.tsv
@@ -70,3 +70,11 @@ bench: bench/bench_tx bench/bench_apply bench/bench_staking bench/bench_settleme
 	./bench/bench_read_costs $(BENCH_READ_COSTS_FLAGS)
 	@$(SHELL) $(srcdir)/bench/table.sh print $(BENCH_TABLE_FILE)
 .PHONY: bench
+# The load generator's own tests (a scripted loopback server), run by make check.
+if ENABLE_TESTS
+check_PROGRAMS += bench/test_http_load
+bench_test_http_load_SOURCES = bench/test_http_load.c bench/http_load.c bench/http_load.h
+bench_test_http_load_CFLAGS = $(TEST_CFLAGS)
+bench_test_http_load_LDADD = $(TEST_LDADD)
+TESTS += bench/test_http_load
+endif

@@ -135,10 +135,13 @@ static int apply_item(eng *e, eng_item *it, uint64_t height, uint32_t index, uin
         refuse(it, ST_DISABLED, NULL, "transaction type %s is not enabled on this node", type);
         return ST_OK;
     }
-    if (it->is_system)
+    if (it->is_system) {
         system_hash(it->hash, height, index, it->sys_body);
-    else
+    } else {
         memcpy(it->hash, it->tx.hash, 32);
+        /* the signer's EIP-55 form, made on the verification thread, saves its events a keccak-256 */
+        ledger_addr_remember(it->tx.signer, it->tx.signer_text);
+    }
     eng_apply a = { .e = e, .item = it, .height = height, .time = time, .r.events = cJSON_CreateArray() };
     if (!a.r.events)
         return ST_NOMEM;

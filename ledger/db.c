@@ -237,6 +237,7 @@ void ledger_close(ledger *l)
     ledger_read_release(l);
     ledger_nonces_forget(l);
     ledger_memo_forget(l);
+    ledger_pool_memo_clear(l);
     for (int i = 0; i < STMT_COUNT; i++)
         sqlite3_finalize(l->stmts[i]);
     sqlite3_close(l->db);

@@ -94,6 +94,16 @@ void ledger_addr_format(char out[LEDGER_ADDR_STRLEN], const uint8_t addr[20])
     memcpy(m->text, out, LEDGER_ADDR_STRLEN);
 }
 
+void ledger_addr_remember(const uint8_t addr[20], const char text[LEDGER_ADDR_STRLEN])
+{
+    if (!text[0])
+        return;
+    struct addr_memo *m = &addr_memo[addr[0] % ADDR_MEMO_SLOTS];
+    m->used = true;
+    memcpy(m->addr, addr, 20);
+    memcpy(m->text, text, LEDGER_ADDR_STRLEN);
+}
+
 uint8_t *ledger_hex_decode_alloc(const char *s, size_t *len)
 {
     size_t slen = strlen(s), cap = slen / 2 + 1;

@@ -30,5 +30,10 @@ char *ledger_hex_encode_alloc(const uint8_t *in, size_t len);
 int ledger_addr_parse(uint8_t out[20], const char *s) WARN_UNUSED NONNULL(1, 2);
 /* EIP-55 checksummed form of addr. Thread-safe: each thread keeps its own memo of recent results. */
 void ledger_addr_format(char out[LEDGER_ADDR_STRLEN], const uint8_t addr[20]) NONNULL(1, 2);
+/* Puts text, addr's EIP-55 form as ledger_addr_format made it on another thread, into this thread's
+ * memo, so that the next ledger_addr_format of addr here copies it instead of hashing again (the
+ * event loop learns a signer's form from the thread that recovered it). Does nothing when text is
+ * empty. */
+void ledger_addr_remember(const uint8_t addr[20], const char text[LEDGER_ADDR_STRLEN]) NONNULL(1, 2);
 
 #endif

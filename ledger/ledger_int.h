@@ -21,7 +21,7 @@ enum ledger_stmt_id {
     STMT_BLOCK_PUT, STMT_BLOCK_GET, STMT_BLOCK_BY_HASH, STMT_BLOCK_HEAD,
     STMT_POOL_INSERT, STMT_POOL_GET, STMT_POOL_UPDATE, STMT_POOL_LIST_ID, STMT_POOL_LIST_STAKE,
     STMT_STAKE_GET, STMT_STAKE_PUT, STMT_STAKE_DELETE, STMT_STAKE_LIST, STMT_STAKE_POOLS_OF, STMT_STAKE_CHECKPOINT,
-    STMT_STAKE_AT, STMT_POOL_CHECKPOINT, STMT_POOL_AT,
+    STMT_STAKE_AT, STMT_POOL_CHECKPOINT, STMT_POOL_AT, STMT_STAKE_VALUE_AT,
     STMT_WD_GET, STMT_WD_PUT, STMT_WD_DELETE, STMT_WD_HEAD, STMT_WD_SEQ, STMT_WD_LIST, STMT_WD_TOTAL, STMT_WD_OVERDUE,
     STMT_WORKER_GET, STMT_WORKER_PUT, STMT_WORKER_REMOVE, STMT_WORKER_COUNT, STMT_WORKER_LIST, STMT_WORKER_ALL,
     STMT_UNB_INSERT, STMT_UNB_DELETE, STMT_UNB_DUE, STMT_UNB_POOL, STMT_UNB_WORKER, STMT_UNB_SET,
@@ -39,6 +39,7 @@ enum ledger_stmt_id {
     STMT_COUNT
 };
 
+#define LEDGER_POOL_MEMO_SLOTS 16  /* one a pool id modulo 16 */
 struct ledger {
     sqlite3 *db;
     sqlite3_stmt *stmts[STMT_COUNT];
@@ -63,6 +64,11 @@ struct ledger {
     } accounts;
     ledger_block_cache caches[LEDGER_MAX_BLOCK_CACHES];    /* ledger_add_block_cache */
     unsigned n_caches;
+    struct ledger_pool_memo {       /* pool checkpoints read below the open block's height (stakes.c) */
+        bool used, inited;
+        uint64_t pool, height;
+        mpz_t stake, shares;
+    } pool_memo[LEDGER_POOL_MEMO_SLOTS];
 };
 
 /* Returns the cached statement id, preparing sql on first use; reset and unbound. NULL on error
@@ -70,6 +76,8 @@ struct ledger {
 sqlite3_stmt *ledger_stmt(ledger *l, enum ledger_stmt_id id, const char *sql);
 /* The same with values (NULL: none) bound to ?1, ?2, ... (ledger_stmt_bind). */
 sqlite3_stmt *ledger_query(ledger *l, enum ledger_stmt_id id, const char *sql, const ledger_value *values);
+/* Releases the memo of pool checkpoints (at close). */
+void ledger_pool_memo_clear(ledger *l);
 /* Writes the nonces the open block bumped (before its COMMIT). Returns: ST_OK or ST_DB. */
 int ledger_nonces_write(ledger *l);
 /* Empties the memo of the block's nonces (at its commit or abort, and at close). */

@@ -178,26 +178,84 @@ int ledger_stake_at(ledger *l, uint64_t pool, const uint8_t address[LEDGER_ADDR_
     return rc == ST_OK ? ledger_pool_at(l, pool, height, pool_stake, pool_shares) : rc;
 }
 
+/* A pool's checkpoint at height, from the memo when height is below the open block's: such a
+ * checkpoint can no longer change (ledger_pool_checkpoint writes at the open block's height), and
+ * every voter of a block asks for the same one, its proposal's snapshot. */
+static int pool_at_memo(ledger *l, uint64_t pool, uint64_t height, mpz_t stake, mpz_t shares)
+{
+    bool fixed = l->in_block && height < l->height;
+    struct ledger_pool_memo *m = &l->pool_memo[pool % LEDGER_POOL_MEMO_SLOTS];
+    if (fixed && m->used && m->pool == pool && m->height == height) {
+        mpz_set(stake, m->stake);
+        mpz_set(shares, m->shares);
+        return ST_OK;
+    }
+    int rc = ledger_pool_at(l, pool, height, stake, shares);
+    if (rc == ST_OK && fixed) {
+        if (!m->inited)
+            mpz_inits(m->stake, m->shares, NULL);
+        m->inited = m->used = true;
+        m->pool = pool;
+        m->height = height;
+        mpz_set(m->stake, stake);
+        mpz_set(m->shares, shares);
+    }
+    return rc;
+}
+
+void ledger_pool_memo_clear(ledger *l)
+{
+    for (unsigned i = 0; i < LEDGER_POOL_MEMO_SLOTS; i++)
+        if (l->pool_memo[i].inited)
+            mpz_clears(l->pool_memo[i].stake, l->pool_memo[i].shares, NULL);
+    memset(l->pool_memo, 0, sizeof l->pool_memo);
+}
+
+/* What ledger_stake_value_at's rows add up: the value so far, the pools seen, and room for a row's
+ * numbers. */
+struct value_at {
+    ledger *l;
+    uint64_t height;
+    mpz_ptr out;
+    unsigned pools;
+    mpz_t shares, stake, total;
+};
+
+/* One pool's row: its id and the staker's shares at the height (NULL: none yet); its value is
+ * shares * the pool's stake / the pool's shares then, floored. */
+static int add_pool_value(sqlite3_stmt *st, void *ctx)
+{
+    struct value_at *v = ctx;
+    if (++v->pools > LEDGER_MAX_POOLS_PER_STAKER)
+        return ST_LIMIT;
+    if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+        return ST_OK;
+    int rc = ledger_column_mpz(st, 1, v->shares);
+    if (rc == ST_OK)
+        rc = pool_at_memo(v->l, (uint64_t)sqlite3_column_int64(st, 0), v->height, v->stake, v->total);
+    if (rc == ST_OK && mpz_sgn(v->total) > 0) {
+        mpz_mul(v->shares, v->shares, v->stake);
+        mpz_fdiv_q(v->shares, v->shares, v->total);
+        mpz_add(v->out, v->out, v->shares);
+    }
+    return rc;
+}
+
 int ledger_stake_value_at(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t height, mpz_t out)
 {
-    uint64_t *ids = malloc(LEDGER_MAX_POOLS_PER_STAKER * sizeof *ids);
-    unsigned n = 0;
-    if (!ids)
-        return ST_NOMEM;
+    /* one statement (a vote's power reads it for each voter): each pool the address ever staked
+     * in, with its shares at the height */
+    static const char sql[] =
+        "SELECT k.pool, (SELECT shares FROM stake_checkpoints WHERE address = ?1 AND pool = k.pool AND height <= ?2"
+        " ORDER BY height DESC LIMIT 1)"
+        " FROM (SELECT DISTINCT pool FROM stake_checkpoints WHERE address = ?1 ORDER BY pool LIMIT ?3) AS k";
+    struct value_at v = { .l = l, .height = height, .out = out };
     mpz_set_ui(out, 0);
-    int rc = ledger_stake_pools_of(l, address, ids, LEDGER_MAX_POOLS_PER_STAKER, &n);
-    mpz_t shares, stake, total;
-    mpz_inits(shares, stake, total, NULL);
-    for (unsigned i = 0; i < n && rc == ST_OK; i++) {
-        rc = ledger_stake_at(l, ids[i], address, height, shares, stake, total);
-        if (rc == ST_OK && mpz_sgn(total) > 0) {
-            mpz_mul(shares, shares, stake);
-            mpz_fdiv_q(shares, shares, total);
-            mpz_add(out, out, shares);
-        }
-    }
-    mpz_clears(shares, stake, total, NULL);
-    free(ids);
+    mpz_inits(v.shares, v.stake, v.total, NULL);
+    sqlite3_stmt *st = ledger_query(l, STMT_STAKE_VALUE_AT, sql, LEDGER_VALUES(ledger_val_addr(address),
+        ledger_val_int(height), ledger_val_int(LEDGER_MAX_POOLS_PER_STAKER + 1)));
+    int rc = ledger_each_row(st, add_pool_value, &v);
+    mpz_clears(v.shares, v.stake, v.total, NULL);
     return rc;
 }
 

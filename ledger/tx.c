@@ -176,6 +176,7 @@ static int seal(ledger_tx *tx, char *err, size_t errlen)
         tx->sig[64] += 27;
     if (ledger_sig_recover(tx->signer, tx->digest, tx->sig) != ST_OK)
         return fail(err, errlen, ST_CRYPTO, "signature: no public key recovers from it");
+    ledger_addr_format(tx->signer_text, tx->signer);
     memcpy(buf, tx->digest, 32);
     memcpy(buf + 32, tx->sig, 65);
     ledger_keccak256(tx->hash, buf, sizeof buf);

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "ledger/eip712.h"
+#include "ledger/hex.h"
 #include "ledger/status.h"
 
 typedef struct ledger_tx {
@@ -23,6 +24,8 @@ typedef struct ledger_tx {
     uint8_t digest[32];                                 /* EIP-712 digest */
     uint8_t hash[32];                                   /* transaction id: keccak256(digest || sig) */
     uint8_t signer[20];                                 /* recovered signer */
+    char signer_text[LEDGER_ADDR_STRLEN];               /* its EIP-55 form, made where it was recovered (a
+                                                         * verification thread), or "" */
 } ledger_tx;
 
 /* Returns: the signed type called name, or NULL. Borrowed, static. */

@@ -1107,6 +1107,19 @@ Test(engine_staking, voting_power_at_past_heights_is_exact_and_stays_put)
     expect_power(1, h5, "71");      /* 46 + 25 in pool 2 */
     expect_power(4, h5, "0");
     expect_power(1, h1 - 1, "0");
+    /* inside a block the pools' past checkpoints come from a memo: the same figures, whichever
+     * height was asked before */
+    ledger *l = eng_ledger(e);
+    cr_assert_eq(ledger_block_begin(l, th_head_height(e) + 1), ST_OK, "a block");
+    for (int round = 0; round < 2; round++) {
+        expect_power(1, h3, "66");
+        expect_power(2, h3, "33");
+        expect_power(1, h4, "46");
+        expect_power(2, h4, "33");
+        expect_power(1, h5, "71");
+        expect_power(1, h1, "100");
+    }
+    ledger_block_abort(l);
 }
 
 /* A chain whose genesis time is 0 and whose epochs are shorter than the grace period: a request

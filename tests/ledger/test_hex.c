@@ -149,6 +149,50 @@ Test(ledger_hex, formats_addresses_that_share_a_memo_slot_alternately)
     }
 }
 
+/* The form a thread remembers is the one it formats next (another thread made it), until another
+ * address takes its slot; an empty form is not remembered. */
+static void *remember_and_format(void *arg)
+{
+    const char *text = arg;
+    uint8_t a[20];
+    char out[LEDGER_ADDR_STRLEN];
+    if (ledger_addr_parse(a, text) != ST_OK)
+        return (void *)"parse";
+    ledger_addr_remember(a, text);
+    ledger_addr_format(out, a);
+    return strcmp(out, text) == 0 ? NULL : (void *)"the remembered form";
+}
+
+Test(ledger_hex, formats_a_form_remembered_from_another_thread)
+{
+    char made[LEDGER_ADDR_STRLEN], out[LEDGER_ADDR_STRLEN];
+    uint8_t a[20];
+    cr_assert_eq(ledger_addr_parse(a, eip55_examples[0]), ST_OK, "the example parses");
+    ledger_addr_format(made, a);
+    pthread_t t;
+    void *failed;
+    cr_assert_eq(pthread_create(&t, NULL, remember_and_format, made), 0, "the thread starts");
+    cr_assert_eq(pthread_join(t, &failed), 0, "the thread ends");
+    cr_assert_null(failed, "the thread formats what it remembered: %s", failed ? (char *)failed : "");
+    /* the memo copies whatever it was told: a marked copy shows the copy is what comes out */
+    char marked[LEDGER_ADDR_STRLEN];
+    strcpy(marked, made);
+    marked[1] = 'X';
+    ledger_addr_remember(a, marked);
+    ledger_addr_format(out, a);
+    cr_assert_str_eq(out, marked, "the remembered form is copied, not hashed again");
+    char empty[LEDGER_ADDR_STRLEN] = "";
+    ledger_addr_remember(a, empty);
+    ledger_addr_format(out, a);
+    cr_assert_str_eq(out, marked, "an empty form changes nothing");
+    uint8_t b[20];
+    memcpy(b, a, 20);
+    b[19] ^= 1; /* the same slot */
+    ledger_addr_format(out, b);
+    ledger_addr_format(out, a);
+    cr_assert_str_eq(out, eip55_examples[0], "once another address took the slot, the form is computed again");
+}
+
 /* Formats every example twice. Returns NULL, or 1 + the index of the first one it got wrong. */
 static void *format_examples(void *arg)
 {

@@ -151,6 +151,9 @@ Test(ledger_tx, parses_a_signed_transfer)
     cr_assert_eq(parse_text(&tx, err, sizeof err, GOOD, CHAIN), ST_OK, "the vector transfer parses: %s", err);
     cr_assert_str_eq(tx.type->name, "Transfer", "its type");
     th_assert_addr(tx.signer, KEY0_ADDR, "the signer is key 0");
+    char signer_text[LEDGER_ADDR_STRLEN];
+    ledger_addr_format(signer_text, tx.signer);
+    cr_assert_str_eq(tx.signer_text, signer_text, "the signer's EIP-55 form comes with it");
     assert_hex(tx.digest, 32, DIGEST, "the EIP-712 digest");
     th_hex(sig, 65, SIG);
     cr_assert_arr_eq(tx.sig, sig, 65, "the signature bytes");
