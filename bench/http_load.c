@@ -2,7 +2,7 @@
 /* http_load.c: the benches' load generator (see http_load.h). Each thread owns an epoll instance
  * and its share of the connections. A connection is a small state machine: it writes its request
  * (the head's fixed part, formatted once a run, then the request's "Content-Length" digits, laid
- * out before the clock starts, then the body, in one writev), then reads until its answer is whole
+ * out before the clock starts, then the body, in one sendmsg), then reads until its answer is whole
  * (the head up to the blank line, then as many bytes as its Content-Length says), counts it and
  * writes the next. Level-triggered epoll: a connection is watched for input all the time and for
  * output only while a request did not fit in the socket's buffer. A thread wakes at least once a
@@ -24,7 +24,6 @@
 #include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -172,7 +171,8 @@ static int send_request(struct run *r, int ep, struct conn *c)
                 skip = 0;
             }
         }
-        ssize_t w = writev(c->fd, v, nv);
+        struct msghdr msg = { .msg_iov = v, .msg_iovlen = (size_t)nv };
+        ssize_t w = sendmsg(c->fd, &msg, MSG_NOSIGNAL); /* a closed connection fails the run, not the process */
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))

@@ -70,3 +70,11 @@ bench: bench/bench_tx bench/bench_apply bench/bench_staking bench/bench_settleme
 	./bench/bench_read_costs $(BENCH_READ_COSTS_FLAGS)
 	@$(SHELL) $(srcdir)/bench/table.sh print $(BENCH_TABLE_FILE)
 .PHONY: bench
+# The load generator's own tests (a scripted loopback server), run by make check.
+if ENABLE_TESTS
+check_PROGRAMS += bench/test_http_load
+bench_test_http_load_SOURCES = bench/test_http_load.c bench/http_load.c bench/http_load.h
+bench_test_http_load_CFLAGS = $(TEST_CFLAGS)
+bench_test_http_load_LDADD = $(TEST_LDADD)
+TESTS += bench/test_http_load
+endif
