@@ -699,30 +699,52 @@ static int apply_genesis(eng *e)
     return rc;
 }
 
-/* Whether the genesis document text (len bytes) is the chain's genesis g: the very bytes of its first
- * start (the stored SHA-256), else a document of the same canonical hash.
+/* The caller's genesis text, as the engine reads it (eng_config.genesis_release). */
+struct genesis_text {
+    const char *text;
+    void (*release)(void *arg, size_t offset);  /* NULL: the caller takes no release */
+    void *arg;
+};
+
+/* eng_genesis_release_fn of the caller's genesis text: hands the offset on to the caller. */
+static void release_genesis_text(void *arg, const char *upto)
+{
+    const struct genesis_text *t = arg;
+    t->release(t->arg, (size_t)(upto - t->text));
+}
+
+/* The eng_genesis_release_fn to give the genesis module with t: NULL when the caller takes none. */
+static eng_genesis_release_fn genesis_text_release(const struct genesis_text *t)
+{
+    return t->release ? release_genesis_text : NULL;
+}
+
+/* Whether the caller's genesis document text is the chain's genesis g: the very bytes of its first
+ * start (the stored SHA-256), else a document of the same canonical hash. The text is read a MiB at
+ * a time, each MiB handed back to the caller behind each pass (eng_config.genesis_release).
  * Out: *same. Returns: ST_OK; ST_INVALID with err when text is not a genesis; ST_NOMEM; ST_DB. */
-static int same_genesis(bool *same, char *err, size_t errlen, eng *e, const char *text, size_t len)
+static int same_genesis(bool *same, char *err, size_t errlen, eng *e, struct genesis_text *given)
 {
     char *source = NULL;
     uint8_t stored[32], given_bytes[32];
+    size_t len;
     *same = false;
     int rc = ledger_meta_get(e->ledger, "genesis.source", &source);
     if (rc != ST_OK && rc != ST_NOTFOUND) {
         snprintf(err, errlen, "cannot read the stored genesis");
         return rc;
     }
-    if (rc == ST_OK && ledger_hex_decode_exact(stored, 32, source) == ST_OK) {
-        ledger_sha256(given_bytes, text, len);
-        *same = memcmp(stored, given_bytes, 32) == 0;
-    }
+    bool has_source = rc == ST_OK && ledger_hex_decode_exact(stored, 32, source) == ST_OK;
     free(source);
-    if (*same)
+    eng_genesis_read_text(&len, has_source ? given_bytes : NULL, given->text, genesis_text_release(given), given);
+    if (has_source && memcmp(stored, given_bytes, 32) == 0) {
+        *same = true;
         return ST_OK;
-    eng_genesis given;
-    rc = eng_genesis_parse_lean(&given, err, errlen, text, len);
-    *same = rc == ST_OK && memcmp(given.hash, e->genesis.hash, 32) == 0;
-    eng_genesis_clear(&given);
+    }
+    eng_genesis parsed;
+    rc = eng_genesis_parse_lean(&parsed, err, errlen, given->text, len, genesis_text_release(given), given);
+    *same = rc == ST_OK && memcmp(parsed.hash, e->genesis.hash, 32) == 0;
+    eng_genesis_clear(&parsed);
     return rc;
 }
 
@@ -763,20 +785,6 @@ static void genesis_read(const eng_config *cfg)
         cfg->genesis_read(cfg->genesis_read_arg);
 }
 
-/* The caller's genesis text, as a first start's block 0 walks it (eng_config.genesis_release). */
-struct genesis_text {
-    const char *text;
-    void (*release)(void *arg, size_t offset);
-    void *arg;
-};
-
-/* eng_genesis.release of a first start's lean genesis: hands the offset on to the caller. */
-static void release_genesis_text(void *arg, const char *upto)
-{
-    const struct genesis_text *t = arg;
-    t->release(t->arg, (size_t)(upto - t->text));
-}
-
 /* Picks the genesis. A ledger without a stored genesis is new, even with a schema already made (a
  * start killed before its genesis block): it takes the given genesis, else the default one. A
  * ledger with one keeps it, and a given genesis must be the same (the same canonical hash). Nothing
@@ -786,11 +794,11 @@ static void release_genesis_text(void *arg, const char *upto)
 static int load_genesis(eng *e, char *err, size_t errlen, const eng_config *cfg)
 {
     bool whole_only = false;
+    struct genesis_text given = { cfg->genesis_json, cfg->genesis_release, cfg->genesis_read_arg };
     int rc = read_stored_genesis(e, err, errlen, &whole_only);
     if (rc == ST_OK && cfg->genesis_json) {
         bool same;
-        if ((rc = same_genesis(&same, err, errlen, e, cfg->genesis_json, strlen(cfg->genesis_json))) == ST_OK
-            && !same) {
+        if ((rc = same_genesis(&same, err, errlen, e, &given)) == ST_OK && !same) {
             snprintf(err, errlen, "the data directory holds a chain with a different genesis");
             rc = ST_INVALID;
         }
@@ -823,18 +831,17 @@ static int load_genesis(eng *e, char *err, size_t errlen, const eng_config *cfg)
     }
     /* no canonical copy of the accounts: block 0 mints them from the given text and writes the
      * canonical text again as it stores it (a chain replayed with the whole document in block 0's
-     * body keeps that body) */
-    size_t len = strlen(text);
+     * body keeps that body). The caller may release each MiB of its text behind each pass (its
+     * length, the check, its SHA-256, block 0's walk), and the whole text once parsed. */
+    eng_genesis_release_fn release = text == cfg->genesis_json && !e->genesis_whole_body ? genesis_text_release(&given)
+                                                                                         : NULL;
+    size_t len;
+    eng_genesis_read_text(&len, NULL, text, release, &given);
     rc = e->genesis_whole_body ? eng_genesis_parse(&e->genesis, err, errlen, text, len)
-                               : eng_genesis_parse_lean(&e->genesis, err, errlen, text, len);
+                               : eng_genesis_parse_lean(&e->genesis, err, errlen, text, len, release, &given);
     e->genesis_parsed = true;
-    /* the caller may release the parsed text, then each MiB block 0 has read again */
-    struct genesis_text given = { text, cfg->genesis_release, cfg->genesis_read_arg };
-    if (rc == ST_OK && text == cfg->genesis_json && cfg->genesis_release) {
+    if (rc == ST_OK && release)
         cfg->genesis_release(cfg->genesis_read_arg, len);
-        e->genesis.release = release_genesis_text;
-        e->genesis.release_arg = &given;
-    }
     if (rc == ST_OK && (rc = apply_genesis(e)) != ST_OK)
         snprintf(err, errlen, "cannot apply the genesis: %s", st_str(rc));
     eng_genesis_drop_accounts(&e->genesis);

@@ -36,12 +36,15 @@ typedef struct eng_config {
                                      * has minted its accounts and stored it, a restart once it is
                                      * compared), so the caller may free its text */
     void *genesis_read_arg;
-    void (*genesis_release)(void *arg, size_t offset); /* NULL, or called (with genesis_read_arg) during a
-                                     * first start as the engine is done, for now, with genesis_json's
-                                     * bytes before offset: once parsed (offset: its length), then as
-                                     * block 0 reads its accounts once more, a MiB at a time. The caller
-                                     * may release their memory (conclaved drops its file mapping's
-                                     * pages), but they must read the same again until genesis_read */
+    void (*genesis_release)(void *arg, size_t offset); /* NULL, or called (with genesis_read_arg) as the
+                                     * engine is done, for now, with genesis_json's bytes before offset:
+                                     * a MiB at a time as each pass over them reads them (a first start:
+                                     * its length, the check of the document, its SHA-256; then, once
+                                     * parsed, offset its length; then block 0's walk of the accounts;
+                                     * a restart: its length and SHA-256, and the check when those bytes
+                                     * are not the first start's). The caller may release their memory
+                                     * (conclaved drops its file mapping's pages), but they must read the
+                                     * same again until genesis_read */
     bool genesis_whole_body;        /* a new chain's block 0 carries the whole genesis document in its
                                      * Genesis transaction, as conclaved did before it carried the
                                      * hash and parameters: eng_replay of such a chain sets it */

@@ -10,12 +10,12 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#include <nettle/sha2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ledger/amount.h"
-#include "ledger/hash.h"
 #include "ledger/hex.h"
 #include "ledger/sig.h"
 
@@ -434,10 +434,50 @@ static int parse_governance(eng_genesis *g, char *err, size_t errlen, const cJSO
     return ST_OK;
 }
 
-/* eng_genesis_parse, keeping the canonical text or not (eng_genesis_parse_lean). */
-static int parse(eng_genesis *g, char *err, size_t errlen, const char *json, size_t len, bool keep_text)
+/* SHA-256 of the len bytes of text, read a MiB at a time, telling release (NULL: none) as it passes
+ * each MiB. The same as ledger_sha256 of them. */
+static void hash_text(uint8_t out[32], const char *text, size_t len, eng_genesis_release_fn release,
+                      void *release_arg)
+{
+    struct sha256_ctx ctx;
+    sha256_init(&ctx);
+    for (size_t done = 0; done < len;) {
+        size_t step = len - done < ENG_GENESIS_RELEASE_STEP ? len - done : ENG_GENESIS_RELEASE_STEP;
+        sha256_update(&ctx, step, (const uint8_t *)text + done);
+        done += step;
+        if (release && step == ENG_GENESIS_RELEASE_STEP)
+            release(release_arg, text + done);
+    }
+    sha256_digest(&ctx, SHA256_DIGEST_SIZE, out);
+}
+
+void eng_genesis_read_text(size_t *len, uint8_t *sha256, const char *text, eng_genesis_release_fn release,
+                           void *release_arg)
+{
+    struct sha256_ctx ctx;
+    size_t step;
+    *len = 0;
+    sha256_init(&ctx);
+    do {
+        step = strnlen(text + *len, ENG_GENESIS_RELEASE_STEP);
+        if (sha256)
+            sha256_update(&ctx, step, (const uint8_t *)text + *len);
+        *len += step;
+        if (release && step == ENG_GENESIS_RELEASE_STEP)
+            release(release_arg, text + *len);
+    } while (step == ENG_GENESIS_RELEASE_STEP);
+    if (sha256)
+        sha256_digest(&ctx, SHA256_DIGEST_SIZE, sha256);
+}
+
+/* eng_genesis_parse, keeping the canonical text or not (eng_genesis_parse_lean), telling release
+ * (NULL: none) as each pass over json passes each MiB. */
+static int parse(eng_genesis *g, char *err, size_t errlen, const char *json, size_t len, bool keep_text,
+                 eng_genesis_release_fn release, void *release_arg)
 {
     memset(g, 0, sizeof *g);
+    g->release = release;
+    g->release_arg = release_arg;
     mpz_init(g->treasury);
     g->epoch_length = 3600;
     gov_params_init(&g->governance);
@@ -446,7 +486,7 @@ static int parse(eng_genesis *g, char *err, size_t errlen, const char *json, siz
     cJSON *root = NULL;
     char *rest = NULL;
     const char *accounts_start, *accounts_end;
-    int rc = eng_genesis_find_accounts(&accounts_start, &accounts_end, err, errlen, json, len);
+    int rc = eng_genesis_find_accounts(&accounts_start, &accounts_end, err, errlen, json, len, release, release_arg);
     if (rc != ST_OK)
         goto out;
     /* cJSON parses the document with an empty accounts array in place of the given one */
@@ -533,7 +573,7 @@ static int parse(eng_genesis *g, char *err, size_t errlen, const char *json, siz
      * must itself be an amount */
     if ((rc = canonicalize(g, err, errlen, accounts_start, accounts_end, keep_text)) != ST_OK)
         goto out;
-    ledger_sha256(g->source_hash, json, len);
+    hash_text(g->source_hash, json, len, release, release_arg);
 out:
     cJSON_Delete(root);
     free(rest);
@@ -542,17 +582,18 @@ out:
 
 int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json, size_t len)
 {
-    return parse(g, err, errlen, json, len, true);
+    return parse(g, err, errlen, json, len, true, NULL, NULL);
 }
 
-int eng_genesis_parse_lean(eng_genesis *g, char *err, size_t errlen, const char *json, size_t len)
+int eng_genesis_parse_lean(eng_genesis *g, char *err, size_t errlen, const char *json, size_t len,
+                           eng_genesis_release_fn release, void *release_arg)
 {
-    return parse(g, err, errlen, json, len, false);
+    return parse(g, err, errlen, json, len, false, release, release_arg);
 }
 
 int eng_genesis_restore(eng_genesis *g, char *err, size_t errlen, const char *params, const uint8_t hash[32])
 {
-    int rc = parse(g, err, errlen, params, strlen(params), false);
+    int rc = parse(g, err, errlen, params, strlen(params), false, NULL, NULL);
     if (rc == ST_OK && g->n_accounts != 0)
         rc = fail(err, errlen, "genesis: %s", "the stored parameters list accounts");
     if (rc != ST_OK)

@@ -24,9 +24,9 @@
  * is returned by it. */
 typedef int (*eng_genesis_account_fn)(void *arg, const uint8_t address[20], const mpz_t balance, size_t index);
 
-/* Told by a walk of a genesis's accounts text that it reads no byte before upto again: the text's
- * owner may release that memory (conclaved drops its file mapping's pages there), as long as the
- * bytes read the same if read again. */
+/* Told by a pass over a genesis text it borrows that the pass reads no byte before upto again: the
+ * text's owner may release that memory (conclaved drops its file mapping's pages there), as long as
+ * the bytes read the same when a later pass reads them again. */
 typedef void (*eng_genesis_release_fn)(void *arg, const char *upto);
 
 /* Staking rules fixed by the genesis ("staking" object; every key optional, defaults in brackets). */
@@ -92,8 +92,9 @@ typedef struct eng_genesis {
                                  * NULL after eng_genesis_drop_accounts and eng_genesis_restore. The
                                  * accounts live only here, as text. */
     const char *accounts_end;
-    eng_genesis_release_fn release; /* NULL, or told as block 0's walk of a borrowed accounts text passes
-                                 * each MiB of it (set after eng_genesis_parse_lean) */
+    eng_genesis_release_fn release; /* NULL, or told as each pass over the borrowed text passes each MiB
+                                 * of it: the passes of eng_genesis_parse_lean, then block 0's walk of
+                                 * the accounts (given to eng_genesis_parse_lean) */
     void *release_arg;
     char *params;               /* the canonical JSON with an empty accounts array: every parameter, a few
                                  * KB whatever the number of accounts (owned) */
@@ -103,9 +104,10 @@ typedef struct eng_genesis {
 } eng_genesis;
 
 /* The largest genesis file conclaved reads: 256 MiB, about 2.8 million accounts of 18-decimal
- * balances (about 90 bytes each). A first start holds, while it parses, the file and 20 bytes an
- * account, then block 0 reads the file again a MiB at a time (no canonical copy is kept); a restart
- * reads only the parameters and the hash. */
+ * balances (about 90 bytes each). A first start reads the file in a few passes, each holding about
+ * a MiB of it at a time, and holds 20 bytes an account while it checks them; block 0 reads the
+ * file again a MiB at a time (no canonical copy is kept); a restart reads only the parameters and
+ * the hash, and hashes a given file a MiB at a time. */
 #define ENG_GENESIS_MAX_BYTES (256L * 1024 * 1024)
 
 /* Parses a genesis document of len bytes (no cJSON tree of the accounts is built, nor an array of
@@ -128,9 +130,19 @@ int eng_genesis_parse(eng_genesis *g, char *err, size_t errlen, const char *json
 /* The same, keeping no canonical text: g borrows json's accounts array (g->accounts), so json must
  * stay as it is until eng_genesis_drop_accounts, and the canonical text is written again when block
  * 0 stores it (eng_genesis_each_account, and the engine's document store, which checks it against
- * g->hash). A first start of a million accounts thus holds no 92 MB copy of them. */
-int eng_genesis_parse_lean(eng_genesis *g, char *err, size_t errlen, const char *json, size_t len)
-    WARN_UNUSED NONNULL(1, 2, 4);
+ * g->hash). A first start of a million accounts thus holds no 92 MB copy of them. release (NULL:
+ * none) is told, with release_arg, as each pass over json passes each MiB of it: finding the
+ * accounts, checking them, hashing the bytes (eng_genesis.source_hash), and later block 0's walk
+ * (g->release), so the owner may drop a mapped file's pages behind each pass. The bytes must read
+ * the same in every pass: block 0 refuses accounts that no longer write g->hash. */
+int eng_genesis_parse_lean(eng_genesis *g, char *err, size_t errlen, const char *json, size_t len,
+                           eng_genesis_release_fn release, void *release_arg) WARN_UNUSED NONNULL(1, 2, 4);
+/* Reads the NUL-terminated genesis text a MiB at a time, telling release (NULL: none), with
+ * release_arg, as it passes each MiB, so the text's owner may drop what it has read.
+ * Out: *len, the text's length; sha256 (NULL: not wanted), the SHA-256 of its bytes (what
+ * eng_genesis.source_hash holds once it parses). */
+void eng_genesis_read_text(size_t *len, uint8_t *sha256, const char *text, eng_genesis_release_fn release,
+                           void *release_arg) NONNULL(1, 3);
 /* Rebuilds a stored genesis from its params text (eng_genesis.params) and its hash, reading no
  * accounts: what a restart needs. g->n_accounts is 0 and g->body and g->canonical NULL.
  * Returns: ST_OK; ST_INVALID with err when params is not a genesis without accounts; ST_NOMEM.

@@ -7,7 +7,8 @@
  * genesis, block 0's body (eng_genesis_parse), or the chunks block 0 stores (genesis_store.c). No
  * array of the accounts is made, and a first start keeps no canonical copy of them either (the
  * document's own text is read again): 20 bytes an account are held for the duplicate check while
- * the document is checked. cJSON still parses the rest of the document, which is small. An entry's
+ * the document is checked. Each pass over a borrowed text tells its owner as it passes each MiB
+ * (eng_genesis.release), so conclaved holds about a MiB of a mapped genesis file at a time. cJSON still parses the rest of the document, which is small. An entry's
  * strings may hold no escapes (an address or an amount never needs one); otherwise the scanner reads
  * what cJSON reads. */
 #include "engine/genesis_int.h"
@@ -21,10 +22,14 @@
 #include "ledger/hash.h"
 #include "ledger/hex.h"
 
-/* A read position in a text, never past its end. */
+/* A read position in a text, never past its end, and who is told as it moves on. */
 typedef struct cursor {
     const char *p;
     const char *end;
+    eng_genesis_release_fn release; /* NULL, or told each time the cursor is ENG_GENESIS_RELEASE_STEP bytes
+                                     * past where it last told (a pass over a borrowed text) */
+    void *release_arg;
+    const char *told;               /* where release was last told of, or the start */
 } cursor;
 
 PRINTF_LIKE(3, 4) static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -71,6 +76,14 @@ static bool skip_string(cursor *c, bool *escaped)
     return false;
 }
 
+/* Where nothing behind the cursor is read again in this pass: tells c->release so once the cursor is
+ * ENG_GENESIS_RELEASE_STEP bytes past where it last told. */
+static void pass_behind(cursor *c)
+{
+    if (c->release && (size_t)(c->p - c->told) >= ENG_GENESIS_RELEASE_STEP)
+        c->release(c->release_arg, c->told = c->p);
+}
+
 /* Moves past one JSON value of any kind: a string, a nested object or array, or a literal. Its
  * well-formedness is left to cJSON. Returns: false when the text ends first. */
 static bool skip_value(cursor *c)
@@ -88,6 +101,7 @@ static bool skip_value(cursor *c)
     }
     size_t depth = 0;
     while (c->p < c->end) {
+        pass_behind(c);
         char ch = *c->p;
         if (ch == '"') {
             if (!skip_string(c, &escaped))
@@ -104,9 +118,9 @@ static bool skip_value(cursor *c)
 }
 
 int eng_genesis_find_accounts(const char **start, const char **end, char *err, size_t errlen, const char *json,
-                              size_t len)
+                              size_t len, eng_genesis_release_fn release, void *release_arg)
 {
-    cursor c = { json, json + len };
+    cursor c = { json, json + len, release, release_arg, json };
     *start = *end = NULL;
     if (!take(&c, '{'))
         return ST_OK;
@@ -193,18 +207,14 @@ static int scan_entry(uint8_t address[20], mpz_t balance, char *err, size_t errl
     return ST_OK;
 }
 
-/* How often a walk tells how far it has read (eng_genesis.release). */
-#define RELEASE_STEP (1u << 20)
-
 /* eng_genesis_read_accounts, telling release(release_arg, p) (NULL: none) each time the walk has
- * passed another RELEASE_STEP bytes: it reads nothing before p again. */
+ * passed another ENG_GENESIS_RELEASE_STEP bytes, between two entries: it reads nothing before p again. */
 static int read_accounts(size_t *n, char *err, size_t errlen, const char *start, const char *end,
                          eng_genesis_account_fn each, void *arg, eng_genesis_release_fn release, void *release_arg)
 {
-    cursor c = { start, end };
+    cursor c = { start, end, release, release_arg, start };
     uint8_t address[20];
     mpz_t balance;
-    const char *told = start;
     *n = 0;
     if (!take(&c, '['))
         return fail(err, errlen, "genesis: %s must be an array", "accounts");
@@ -217,8 +227,7 @@ static int read_accounts(size_t *n, char *err, size_t errlen, const char *start,
             || (rc = each(arg, address, balance, *n)) != ST_OK)
             goto out;
         ++*n;
-        if (release && (size_t)(c.p - told) >= RELEASE_STEP)
-            release(release_arg, told = c.p);
+        pass_behind(&c);
     } while (take(&c, ','));
     if (!take(&c, ']'))
         rc = fail(err, errlen, "genesis: accounts is not a well-formed array after entry %zu", *n - 1);
@@ -319,7 +328,7 @@ static int write_canonical(size_t *n, char *err, size_t errlen, const eng_genesi
     *n = 0;
     int rc = emit(w, canonical_head, canonical_head_len);
     if (rc == ST_OK && start)
-        rc = read_accounts(n, err, errlen, start, end, write_entry, w, w->check ? NULL : g->release, g->release_arg);
+        rc = read_accounts(n, err, errlen, start, end, write_entry, w, g->release, g->release_arg);
     if (rc == ST_OK && w->check && (rc = find_duplicate(w, err, errlen)) == ST_OK && w->supply_overflows)
         rc = fail(err, errlen, "genesis: %s", "the total supply reaches 2^256");
     if (rc == ST_OK)

@@ -9,18 +9,24 @@
 #include "engine/genesis.h"
 #include "ledger/hash.h"
 
+/* How far a pass over a borrowed genesis text reads between two calls of its release
+ * (eng_genesis_release_fn): a MiB. */
+#define ENG_GENESIS_RELEASE_STEP (1u << 20)
+
 /* "{\"accounts\":[": how the canonical text of every genesis begins (its keys are in a fixed order). */
 #define ENG_GENESIS_CANONICAL_HEAD "{\"accounts\":["
 
 /* Finds the value of the top-level member "accounts" of the JSON object text json (len bytes),
- * reading no further than the end of that object. Text that is not a well-formed object leaves the
- * member unfound (cJSON refuses such a document afterwards).
+ * reading no further than the end of that object, and telling release(release_arg, p) (NULL: none)
+ * as it passes each MiB: it reads nothing before p again. Text that is not a well-formed object
+ * leaves the member unfound (cJSON refuses such a document afterwards).
  * Returns: ST_OK; ST_INVALID with err when "accounts" appears twice at the top level, or the text
  * ends inside a member's value.
  * Out: *start and *end bound the member's value (from its first to past its last byte), both NULL
  * when there is no such member. */
 int eng_genesis_find_accounts(const char **start, const char **end, char *err, size_t errlen, const char *json,
-                              size_t len) WARN_UNUSED NONNULL(1, 2, 3, 5);
+                              size_t len, eng_genesis_release_fn release, void *release_arg)
+    WARN_UNUSED NONNULL(1, 2, 3, 5);
 
 /* How block 0's Genesis transaction body begins; the canonical text follows, then "}". */
 #define ENG_GENESIS_BODY_HEAD "{\"type\":\"Genesis\",\"message\":"
@@ -41,7 +47,8 @@ typedef int (*eng_genesis_sink)(void *arg, const char *bytes, size_t n);
  * accounts written into its empty array exactly as cJSON_PrintUnformatted would write them. Each
  * entry is checked as it is read, then that no address is listed twice and that g->treasury plus
  * every balance stays below 2^256. keep_text: the text is kept as block 0's whole body
- * (ENG_GENESIS_BODY_HEAD, the text, "}"); else g borrows [start, end) as its accounts.
+ * (ENG_GENESIS_BODY_HEAD, the text, "}"); else g borrows [start, end) as its accounts. g->release
+ * (NULL: none) is told as the check passes each MiB of [start, end), between two entries.
  * Returns: ST_OK; ST_INVALID with err; ST_NOMEM.
  * Out: g->hash (keccak-256 of the text), g->n_accounts, g->accounts and g->accounts_end; with
  * keep_text g->body, g->canonical and g->canonical_len; all NULL on failure. */

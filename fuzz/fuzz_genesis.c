@@ -39,11 +39,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(memcmp(again.hash, g.hash, 32) == 0 && again.n_accounts == g.n_accounts);
         eng_genesis_clear(&again);
         /* a lean parse keeps no text and names the same genesis */
-        FUZZ_CHECK(eng_genesis_parse_lean(&again, err, sizeof err, (const char *)data, size) == ST_OK);
+        FUZZ_CHECK(eng_genesis_parse_lean(&again, err, sizeof err, (const char *)data, size, NULL, NULL) == ST_OK);
         FUZZ_CHECK(!again.canonical && memcmp(again.hash, g.hash, 32) == 0 && again.n_accounts == g.n_accounts);
         eng_genesis_clear(&again);
     } else {
-        FUZZ_CHECK(eng_genesis_parse_lean(&again, err, sizeof err, (const char *)data, size) == rc);
+        FUZZ_CHECK(eng_genesis_parse_lean(&again, err, sizeof err, (const char *)data, size, NULL, NULL) == rc);
         eng_genesis_clear(&again);
     }
     eng_genesis_clear(&g);

@@ -17,7 +17,7 @@
 
 enum gov_stmt_id {
     G_PROP_INSERT, G_PROP_GET, G_PROP_TALLY, G_PROP_UPDATE, G_PROP_DUE, G_PROP_ANY_DUE,
-    G_PROP_LIST, G_VOTE_GET, G_VOTE_PUT, G_VOTE_LIST, G_LOCK_PUT, G_LOCK_EACH, G_TOTAL_AT, G_PARAM_PUT, G_PARAM_EACH,
+    G_PROP_LIST, G_VOTE_GET, G_VOTE_PUT, G_VOTE_UPDATE, G_VOTE_LIST, G_LOCK_PUT, G_LOCK_EACH, G_TOTAL_AT, G_PARAM_PUT, G_PARAM_EACH,
     G_DELEG_GET, G_DELEG_AT, G_DELEG_PUT, G_DELEG_DEL, G_DELEG_CHECKPOINT, G_DELEG_HAS, G_DELEG_LIST,
     G_DELEG_AT_LIST, G_OVERRIDE_GET, G_OVERRIDE_PUT, G_LOCK_SET, G_LOCK_DEL,
     G_POLL_INSERT, G_POLL_GET, G_POLL_PUT, G_POLL_SCORES, G_POLL_HASH, G_COUNT_PUT, G_COUNT_GET, G_COUNTING_AFTER,
@@ -549,6 +549,20 @@ int gov_vote_put(gov_store *s, const gov_vote *v)
         v->ciphertext ? ledger_val_blob(v->ciphertext, v->ciphertext_len) : ledger_val_null()));
     return ledger_step_bound(st, ledger_bind_mpzs(st, 5, v->power, v->weight, v->delegated_power,
                                                   v->delegated_weight, NULL));
+}
+
+int gov_vote_update(gov_store *s, const gov_vote *v)
+{
+    static const char sql[] =
+        "UPDATE votes SET support = ?3, conviction = ?4, power = ?5, weight = ?6, delegated_power = ?7,"
+        " delegated_weight = ?8, choice = ?9, ciphertext = ?10 WHERE proposal = ?1 AND voter = ?2";
+    sqlite3_stmt *st = stmt(s, G_VOTE_UPDATE, sql, LEDGER_VALUES(ledger_val_int(v->proposal), ledger_val_addr(v->voter),
+        ledger_val_int(v->support), ledger_val_int(v->conviction), ledger_val_null(), ledger_val_null(),
+        ledger_val_null(), ledger_val_null(), v->choice ? ledger_val_text(v->choice) : ledger_val_null(),
+        v->ciphertext ? ledger_val_blob(v->ciphertext, v->ciphertext_len) : ledger_val_null()));
+    int rc = ledger_step_bound(st, ledger_bind_mpzs(st, 5, v->power, v->weight, v->delegated_power,
+                                                    v->delegated_weight, NULL));
+    return rc == ST_OK && sqlite3_changes(sqlite3_db_handle(st)) != 1 ? ST_DB : rc;
 }
 
 /* ---- polls ---- */

@@ -45,11 +45,13 @@ int gov_proposal_list(gov_store *s, int state, const char *track, uint64_t curso
 
 /* A voter's vote or ballot (v->choice set: a ballot; v->ciphertext set: a secret ballot; a choice
  * or ciphertext v held before is freed): ST_NOTFOUND
- * if none. put inserts or replaces. list: up to limit votes of a
+ * if none. put inserts or replaces; update rewrites a vote known to be there (gov_vote_get found it:
+ * one B-tree seek less than put's failed insert; ST_DB if it is not there). list: up to limit votes of a
  * proposal after the voter cursor (NULL = from the start), by voter; out[] initialized by the caller. */
 int gov_vote_get(gov_store *s, uint64_t proposal, const uint8_t voter[LEDGER_ADDR_LEN], gov_vote *v)
     WARN_UNUSED NONNULL(1, 3, 4);
 int gov_vote_put(gov_store *s, const gov_vote *v) WARN_UNUSED NONNULL(1, 2);
+int gov_vote_update(gov_store *s, const gov_vote *v) WARN_UNUSED NONNULL(1, 2);
 int gov_vote_list(gov_store *s, uint64_t proposal, const uint8_t *cursor, unsigned limit, gov_vote *out, unsigned *n,
                   bool *more) WARN_UNUSED NONNULL(1, 5, 6, 7);
 

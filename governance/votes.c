@@ -89,7 +89,7 @@ static int override_delegation(gov_apply *a, gov_proposal *p, const gov_vote *v,
             rc = ledger_fail(a->r, ST_CONFLICT, "the delegate's carried power on proposal %llu does not hold this vote's",
                              (unsigned long long)p->id);
         else if (rc == ST_OK)
-            rc = gov_vote_put(a->s, &dv);
+            rc = gov_vote_update(a->s, &dv);
     } else if (rc == ST_NOTFOUND) {
         rc = ST_OK;
     }
@@ -276,7 +276,8 @@ static int cast(gov_apply *a, const uint8_t voter[20], uint64_t id, uint64_t con
     }
     if (rc != ST_OK)
         goto out;
-    if ((rc = gov_vote_put(a->s, &v)) != ST_OK || (rc = gov_proposal_update(a->s, &p)) != ST_OK)
+    if ((rc = changed ? gov_vote_update(a->s, &v) : gov_vote_put(a->s, &v)) != ST_OK
+        || (rc = gov_proposal_update(a->s, &p)) != ST_OK)
         goto out;
     /* the lock is the standing vote's (OpenGov replaces a replaced vote's lock while the poll is
      * ongoing, and a vote changes only while Active): conviction 0 or no own power locks nothing */

@@ -212,10 +212,10 @@ int ledger_transfer(ledger *l, const ledger_account *debit, const ledger_account
 int ledger_balance(ledger *l, const ledger_account *a, mpz_t balance) WARN_UNUSED NONNULL(1, 2, 3);
 
 /* The next nonce expected from address (0 for a new one), and its increment (inside a block).
- * Within a block the bumped nonces are kept in memory and written once at ledger_block_commit (a
- * block that aborts loses them with the rest); ledger_nonce_get sees them. A bump is not undone by
- * ledger_tx_end(l, false): bump outside the transaction's savepoint.
- * Returns: ST_OK; ST_NOMEM (bump); ST_DB. */
+ * Within a block the nonces read or bumped are kept in memory and the bumped ones written once at
+ * ledger_block_commit (a block that aborts loses them with the rest); ledger_nonce_get sees them. A
+ * bump is not undone by ledger_tx_end(l, false): bump outside the transaction's savepoint.
+ * Returns: ST_OK; ST_NOMEM; ST_DB. */
 int ledger_nonce_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t *nonce) WARN_UNUSED NONNULL(1, 2, 3);
 int ledger_nonce_bump(ledger *l, const uint8_t address[LEDGER_ADDR_LEN]) WARN_UNUSED NONNULL(1, 2);
 

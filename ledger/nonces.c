@@ -3,8 +3,9 @@
  * commit. A block of a hundred transactions from a few senders reads each sender's nonce once and
  * writes it once, instead of one read and one upsert per transaction. The memo is a search tree
  * (tsearch: O(log n) whatever the addresses, so no chosen set of senders can slow it); it holds
- * only nonces bumped in the open block, and is emptied at its commit or abort, so a read outside
- * a block always comes from the database. */
+ * the nonces the open block read or bumped (a sender's first transaction in a block is read by its
+ * admission and then bumped: one SELECT), writes only the bumped ones, and is emptied at its commit
+ * or abort, so a read outside a block always comes from the database. */
 #define _GNU_SOURCE /* twalk_r, tdestroy */
 #include "ledger/ledger_int.h"
 
@@ -16,6 +17,7 @@
 struct ledger_nonce_entry {
     uint8_t address[LEDGER_ADDR_LEN];
     uint64_t next;
+    bool bumped;                    /* next differs from the stored nonce: written at the commit */
 };
 
 static int compare_entries(const void *a, const void *b)
@@ -40,25 +42,15 @@ static int stored_nonce(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint6
     return ledger_step_u64(ledger_query(l, STMT_NONCE_GET, sql, LEDGER_VALUES(ledger_val_addr(address))), nonce);
 }
 
-int ledger_nonce_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t *nonce)
+/* The memo's entry of address in the open block, read from the database at its first use. */
+static int memo_entry(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], struct ledger_nonce_entry **out)
 {
-    const struct ledger_nonce_entry *e = l->in_block ? memo_find(l, address) : NULL;
-    if (e) {
-        *nonce = e->next;
-        return ST_OK;
-    }
-    return stored_nonce(l, address, nonce);
-}
-
-int ledger_nonce_bump(ledger *l, const uint8_t address[LEDGER_ADDR_LEN])
-{
-    ARG_CHECK(l->in_block);
     struct ledger_nonce_entry *e = memo_find(l, address);
     if (e) {
-        e->next++;
+        *out = e;
         return ST_OK;
     }
-    if (!(e = malloc(sizeof *e)))
+    if (!(e = calloc(1, sizeof *e)))
         return ST_NOMEM;
     memcpy(e->address, address, LEDGER_ADDR_LEN);
     int rc = stored_nonce(l, address, &e->next);
@@ -68,8 +60,31 @@ int ledger_nonce_bump(ledger *l, const uint8_t address[LEDGER_ADDR_LEN])
         free(e);
         return rc;
     }
-    e->next++;
+    *out = e;
     return ST_OK;
+}
+
+int ledger_nonce_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t *nonce)
+{
+    if (!l->in_block)
+        return stored_nonce(l, address, nonce);
+    struct ledger_nonce_entry *e;
+    int rc = memo_entry(l, address, &e);
+    if (rc == ST_OK)
+        *nonce = e->next;
+    return rc;
+}
+
+int ledger_nonce_bump(ledger *l, const uint8_t address[LEDGER_ADDR_LEN])
+{
+    ARG_CHECK(l->in_block);
+    struct ledger_nonce_entry *e;
+    int rc = memo_entry(l, address, &e);
+    if (rc == ST_OK) {
+        e->next++;
+        e->bumped = true;
+    }
+    return rc;
 }
 
 /* What write_entry carries along the walk: the ledger, and the first failure. */
@@ -81,11 +96,11 @@ struct nonce_write {
 static void write_entry(const void *node, VISIT which, void *closure)
 {
     struct nonce_write *w = closure;
-    if (w->rc != ST_OK || (which != postorder && which != leaf))
+    const struct ledger_nonce_entry *e = *(struct ledger_nonce_entry *const *)node;
+    if (w->rc != ST_OK || (which != postorder && which != leaf) || !e->bumped)
         return;
     static const char sql[] = "INSERT INTO nonces(address, nonce) VALUES(?1, ?2) "
                               "ON CONFLICT(address) DO UPDATE SET nonce = excluded.nonce";
-    const struct ledger_nonce_entry *e = *(struct ledger_nonce_entry *const *)node;
     w->rc = ledger_step_done(ledger_query(w->l, STMT_NONCE_PUT, sql,
                                           LEDGER_VALUES(ledger_val_addr(e->address), ledger_val_int((int64_t)e->next))));
 }

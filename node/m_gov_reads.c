@@ -43,11 +43,11 @@ static int list_votes_by(struct rpc_ctx *ctx, const cJSON *params, cJSON **resul
 }
 
 static const char *const votes_by_params[] = { "voter", "cursor", "limit", NULL };
-static const char *const votes_by_docs[] = { "the voter's 0x-prefixed 20-byte address",
-                                             RPC_PARAM_OPTIONAL "a proposal id, the \"next\" of the previous page (older follow)",
-                                             RPC_PARAM_OPTIONAL "1 to 100 votes, default 20", NULL };
 const rpc_method node_m_gov_list_votes_by = {
     .name = "gov_listVotesBy", .params = votes_by_params, .fn = list_votes_by,
-    .summary = "Every vote an address cast, newest proposal first", .param_docs = votes_by_docs,
+    .summary = "Every vote an address cast, newest proposal first",
+    .param_docs = NODE_PARAM_DOCS("the voter's 0x-prefixed 20-byte address",
+                                  RPC_PARAM_OPTIONAL "a proposal id, the \"next\" of the previous page (older follow)",
+                                  RPC_PARAM_OPTIONAL "1 to 100 votes, default 20"),
     .result = "{voter, votes: [vote objects as gov_getVote], next}"
 };

@@ -338,33 +338,31 @@ static int get_events(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 }
 
 static const char *const supply_params[] = { "height", NULL };
-static const char *const supply_docs[] = { RPC_PARAM_OPTIONAL "a block height (default: the head)", NULL };
 const rpc_method node_m_ledger_get_supply = {
     .name = "ledger_getSupply", .params = supply_params, .fn = get_supply,
     .summary = "The treasury, fees and issuance balances and the total supply, at the head or at the end of a block",
-    .param_docs = supply_docs,
+    .param_docs = NODE_PARAM_DOCS(RPC_PARAM_OPTIONAL "a block height (default: the head)"),
     .result = "{height, treasury, fees, issuance (signed: minted less burned, negated), totalSupply}"
 };
 static const char *const history_params[] = { "address", "cursor", "limit", NULL };
-static const char *const history_docs[] = { "a 0x-prefixed 20-byte address",
-                                            RPC_PARAM_OPTIONAL "\"HEIGHT:INDEX\", the \"next\" of the previous page",
-                                            RPC_PARAM_OPTIONAL "1 to 100 transactions, default 20", NULL };
 const rpc_method node_m_ledger_get_account_history = {
     .name = "ledger_getAccountHistory", .params = history_params, .fn = get_account_history,
     .summary = "The transactions an address sent or that moved its balances, newest first",
-    .param_docs = history_docs,
+    .param_docs = NODE_PARAM_DOCS("a 0x-prefixed 20-byte address",
+                                  RPC_PARAM_OPTIONAL "\"HEIGHT:INDEX\", the \"next\" of the previous page",
+                                  RPC_PARAM_OPTIONAL "1 to 100 transactions, default 20"),
     .result = "{address, transactions: [{hash, block, index, sender, type, status, error?, events}], next}"
 };
 static const char *const events_params[] = { "fromHeight", "toHeight", "area", "type", "address", "cursor", "limit", NULL };
-static const char *const events_docs[] = {
-    RPC_PARAM_OPTIONAL "the first block (default: toHeight)", RPC_PARAM_OPTIONAL "the last block (default: the head); at most 1000 blocks in all",
-    RPC_PARAM_OPTIONAL "\"ledger\", \"staking\", \"compute\", \"settlement\" or \"governance\"",
-    RPC_PARAM_OPTIONAL "an event type, e.g. \"Transfer\"", RPC_PARAM_OPTIONAL "an address some member of the event names",
-    RPC_PARAM_OPTIONAL "\"HEIGHT:INDEX:EVENT\", the \"next\" of the previous page", RPC_PARAM_OPTIONAL "1 to 100 events, default 20", NULL
-};
 const rpc_method node_m_ledger_get_events = {
     .name = "ledger_getEvents", .params = events_params, .fn = get_events,
     .summary = "Receipt events of a range of blocks filtered by area, type and address, oldest first",
-    .param_docs = events_docs,
+    .param_docs = NODE_PARAM_DOCS(RPC_PARAM_OPTIONAL "the first block (default: toHeight)",
+                                  RPC_PARAM_OPTIONAL "the last block (default: the head); at most 1000 blocks in all",
+                                  RPC_PARAM_OPTIONAL "\"ledger\", \"staking\", \"compute\", \"settlement\" or \"governance\"",
+                                  RPC_PARAM_OPTIONAL "an event type, e.g. \"Transfer\"",
+                                  RPC_PARAM_OPTIONAL "an address some member of the event names",
+                                  RPC_PARAM_OPTIONAL "\"HEIGHT:INDEX:EVENT\", the \"next\" of the previous page",
+                                  RPC_PARAM_OPTIONAL "1 to 100 events, default 20"),
     .result = "{fromHeight, toHeight, events: [event with id, height, tx, index, logIndex, area], next}"
 };

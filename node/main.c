@@ -209,8 +209,9 @@ static int make_dirs(const char *path)
 }
 
 /* A genesis file mapped read-only and followed by a NUL, so the engine reads it as a string without
- * a copy: a restart given the same file only hashes its bytes, and a copy of a 256 MiB file cost more
- * CPU (page faults) than the hash. The file must not shrink while the node starts (SIGBUS). */
+ * a copy. Its pages are faulted in as the engine reads them and dropped behind each of its passes
+ * (genesis_release), so the node holds about a MiB of a 92 MB file at a time. The file must not
+ * shrink while the node starts (SIGBUS). */
 typedef struct mapped_text {
     char *text;                 /* the file's bytes then at least one NUL, or NULL */
     size_t map_len;             /* bytes mapped at text */
@@ -239,7 +240,7 @@ static int map_text(mapped_text *m, const char *path)
     char *area = mmap(NULL, map_len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (area == MAP_FAILED)
         goto out;
-    if (len > 0 && mmap(area, len, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd, 0) == MAP_FAILED) {
+    if (len > 0 && mmap(area, len, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED) {
         int saved = errno;
         munmap(area, map_len);
         errno = saved;
@@ -267,8 +268,9 @@ static void genesis_read(void *arg)
 }
 
 /* eng_config.genesis_release: the engine is done, for now, with the text before offset. Its file
- * pages there are dropped from the mapping (read again from the file if the engine reads them), so a
- * first start of a million accounts does not hold the 92 MB file while it writes block 0. */
+ * pages there are dropped from the mapping (read again from the file if the engine reads them), so
+ * neither a first start of a million accounts (while it checks the file and writes block 0) nor a
+ * restart given the file (while it hashes it) holds the 92 MB file. */
 static void genesis_release(void *arg, size_t offset)
 {
     const mapped_text *m = arg;

@@ -4,8 +4,9 @@
  * in block 0, whose Genesis transaction carries the hash and parameters while the document is
  * stored in chunks (and replays from them), a restart reads only the stored parameters and hash and
  * still refuses another genesis, an older data directory (block 0 carrying the whole document,
- * stored whole) is upgraded, audited and replayed, and a malformed accounts entry is refused by
- * name with nothing written. */
+ * stored whole) is upgraded, audited and replayed, a malformed accounts entry is refused by name
+ * with nothing written, and every pass over a borrowed text hands it back a MiB at a time while a
+ * text that changed between the passes is refused. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <sqlite3.h>
@@ -268,7 +269,8 @@ Test(engine_genesis_accounts, a_lean_parse_keeps_no_text_and_stores_the_same_doc
     char *json = many_accounts_json(15000, 0), err[256] = "";
     eng_genesis full, lean;
     cr_assert_eq(eng_genesis_parse(&full, err, sizeof err, json, strlen(json)), ST_OK, "parse: %s", err);
-    cr_assert_eq(eng_genesis_parse_lean(&lean, err, sizeof err, json, strlen(json)), ST_OK, "lean parse: %s", err);
+    cr_assert_eq(eng_genesis_parse_lean(&lean, err, sizeof err, json, strlen(json), NULL, NULL), ST_OK, "lean parse: %s",
+                 err);
     cr_assert(memcmp(lean.hash, full.hash, 32) == 0, "the same canonical hash");
     cr_assert_str_eq(lean.params, full.params, "the same parameters");
     cr_assert_eq(lean.n_accounts, 15000, "every account counted");
@@ -303,22 +305,52 @@ Test(engine_genesis_accounts, a_lean_parse_keeps_no_text_and_stores_the_same_doc
     free(json);
 }
 
-/* eng_config.genesis_release: records the offsets it is told, in order. */
+/* eng_config.genesis_release: records the offsets it is told, in order, and the passes they make
+ * (a pass begins where an offset is not past the one before). With spoil set, the first time it is
+ * told an offset in pass spoil_pass (from 1) it changes the digit at spoil, 1 to 2 (as a file
+ * rewritten in place while the engine reads it). */
 struct released {
-    size_t offsets[16];
-    unsigned n;
+    size_t offsets[64];
+    unsigned n, passes;
+    unsigned spoil_pass;
+    char *spoil;
 };
 
 static void record_release(void *arg, size_t offset)
 {
     struct released *r = arg;
-    cr_assert_lt(r->n, 16, "told at most once a MiB");
+    cr_assert_lt(r->n, 64, "told at most once a MiB a pass");
+    r->passes += r->n == 0 || offset <= r->offsets[r->n - 1];
     r->offsets[r->n++] = offset;
+    if (r->spoil && r->passes == r->spoil_pass) {
+        *r->spoil = '2';
+        r->spoil = NULL;
+    }
 }
 
-/* A first start tells the caller it may release the whole text once parsed, then each MiB of the
- * accounts as block 0 reads them again: at entry boundaries, forward, never past the text. */
-Test(engine_genesis_accounts, a_first_start_releases_the_text_once_parsed_then_a_mib_at_a_time)
+/* Asserts that each pass r recorded over a text of len bytes moved a MiB at a time (never more
+ * than a MiB and an entry past where it was, or past the text's start; less only to the text's
+ * end) and went to within a MiB of the text's end: what bounds the memory its owner holds. */
+static void assert_a_mib_at_a_time(const struct released *r, size_t len)
+{
+    for (unsigned i = 0; i < r->n; i++) {
+        bool first_of_pass = i == 0 || r->offsets[i] <= r->offsets[i - 1];
+        size_t from = first_of_pass ? 0 : r->offsets[i - 1];
+        cr_assert_leq(r->offsets[i], len, "within the text");
+        cr_assert_leq(r->offsets[i] - from, (1u << 20) + 4096, "at most a MiB and an entry further");
+        cr_assert_geq(r->offsets[i] - from, first_of_pass || r->offsets[i] == len ? 1u : 1u << 20,
+                      "a MiB further within a pass (but to the text's end)");
+        bool last_of_pass = i + 1 == r->n || r->offsets[i + 1] <= r->offsets[i];
+        if (last_of_pass)
+            cr_assert_geq(r->offsets[i] + (1u << 20) + 4096, len, "each pass goes through the text");
+    }
+}
+
+/* A first start reads the text in passes (its length, the accounts' place, their check, the
+ * SHA-256 of the bytes; then, once parsed, the whole text; then block 0's walk) and tells the caller
+ * it may release each MiB behind each of them; a restart given the same bytes reads them once (their
+ * length and SHA-256), a MiB at a time too. */
+Test(engine_genesis_accounts, each_pass_over_the_text_releases_it_a_mib_at_a_time)
 {
     char *json = many_accounts_json(30000, 0), err[256] = "";
     size_t len = strlen(json);
@@ -328,19 +360,91 @@ Test(engine_genesis_accounts, a_first_start_releases_the_text_once_parsed_then_a
     eng *e = NULL;
     cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "open: %s", err);
     cr_assert_geq(len, 2u << 20, "a text of over 2 MiB");
-    cr_assert(r.n >= 2 && r.n <= 1 + len / (1u << 20), "once parsed, then once a MiB read: %u", r.n);
-    cr_assert_eq(r.offsets[0], len, "the whole text once parsed");
-    for (unsigned i = 1; i < r.n; i++) {
-        cr_assert_geq(r.offsets[i], (i == 1 ? 0 : r.offsets[i - 1]) + (1u << 20), "a MiB further each time");
-        cr_assert_lt(r.offsets[i], len, "within the text");
-        cr_assert_eq(json[r.offsets[i] - 1], '}', "just past an entry");
-    }
+    cr_assert_eq(r.passes, 5, "length, place of the accounts, check, SHA-256 and the whole text, block 0: %u", r.passes);
+    assert_a_mib_at_a_time(&r, len);
+    bool whole = false;
+    for (unsigned i = 0; i < r.n; i++)
+        whole = whole || r.offsets[i] == len;
+    cr_assert(whole, "the whole text once parsed");
     eng_close(e);
-    /* a restart compares the text and releases nothing */
-    r.n = 0;
+    r = (struct released){ .n = 0 };
     cr_assert_eq(eng_open(&e, err, sizeof err, &cfg), ST_OK, "restart: %s", err);
-    cr_assert_eq(r.n, 0, "nothing released on a restart");
+    cr_assert_eq(r.passes, 1, "one pass on a restart given the same bytes");
+    cr_assert_eq(r.n, len >> 20, "every whole MiB");
+    assert_a_mib_at_a_time(&r, len);
     eng_close(e);
+    free(json);
+}
+
+/* The SHA-256 a restart compares, read a MiB at a time, is the one-shot SHA-256 of the bytes at
+ * every length around a MiB's edge, and the length is the text's. */
+Test(engine_genesis_accounts, the_text_read_a_mib_at_a_time_has_the_sha256_of_its_bytes)
+{
+    static const size_t lengths[] = { 0, 1, (1u << 20) - 1, 1u << 20, (1u << 20) + 1, 2u << 20, (2u << 20) + 7 };
+    char *text = malloc((2u << 20) + 8);
+    cr_assert_not_null(text, "memory");
+    for (size_t i = 0; i < (2u << 20) + 8; i++)
+        text[i] = (char)('a' + i % 26);
+    for (size_t k = 0; k < sizeof lengths / sizeof lengths[0]; k++) {
+        char saved = text[lengths[k]];
+        text[lengths[k]] = '\0';
+        uint8_t expected[32], got[32];
+        size_t len = 0;
+        ledger_sha256(expected, text, lengths[k]);
+        eng_genesis_read_text(&len, got, text, NULL, NULL);
+        cr_assert_eq(len, lengths[k], "the length of %zu bytes", lengths[k]);
+        cr_assert(memcmp(expected, got, 32) == 0, "the SHA-256 of %zu bytes", lengths[k]);
+        text[lengths[k]] = saved;
+    }
+    free(text);
+}
+
+/* Opens a new data directory named name on json with the first balance ("1") changed to 2 once the
+ * engine is in its pass number pass (and behind it). Returns: eng_open's status; the text is
+ * restored. Out: *balance, account 0's balance in the opened chain. */
+static int open_changed_in_pass(unsigned pass, char *json, const char *name, char *err, size_t errlen, unsigned long *balance)
+{
+    char path[192];
+    snprintf(path, sizeof path, "%s/%s.db", dir, name);
+    char *first = strstr(json, "\"balance\": \"") + strlen("\"balance\": \"");
+    cr_assert_eq(*first, '1', "the first balance, 1");
+    struct released r = { .spoil_pass = pass, .spoil = first };
+    eng_config cfg = { .db_path = path, .genesis_json = json, .genesis_release = record_release,
+                       .genesis_read_arg = &r, .clock_mode = ENG_CLOCK_MANUAL };
+    eng *e = NULL;
+    int rc = eng_open(&e, err, errlen, &cfg);
+    cr_assert_null(r.spoil, "changed in pass %u", pass);
+    *first = '1';
+    if (rc == ST_OK) {
+        uint8_t addr[20];
+        mpz_t b;
+        mpz_init(b);
+        account_address(addr, 0);
+        ledger_account account = ledger_user_account(LEDGER_FREE, addr);
+        cr_assert_eq(ledger_balance(eng_ledger(e), &account, b), ST_OK, "the first account");
+        *balance = mpz_get_ui(b);
+        mpz_clear(b);
+        eng_close(e);
+    }
+    return rc;
+}
+
+/* A text rewritten in place while a first start reads it in passes: changed behind the check of
+ * the accounts (pass 3: its SHA-256 and block 0 read it changed) or once the text is parsed (pass
+ * 4) it is refused at block 0, whose accounts no longer write the checked hash; changed before the
+ * check read it (pass 2) the chain holds what the check read. */
+Test(engine_genesis_accounts, a_text_changed_between_the_passes_is_refused)
+{
+    char *json = many_accounts_json(30000, 0), err[256] = "";  /* over 2 MiB: passes of two releases or more */
+    unsigned long balance = 0;
+    cr_assert_eq(open_changed_in_pass(3, json, "in-check", err, sizeof err, &balance), ST_INVALID,
+                 "changed behind the check: refused");
+    cr_assert(strstr(err, "genesis"), "the error names the genesis: %s", err);
+    cr_assert_eq(open_changed_in_pass(4, json, "parsed", err, sizeof err, &balance), ST_INVALID,
+                 "changed once parsed: refused");
+    cr_assert_eq(open_changed_in_pass(2, json, "before-check", err, sizeof err, &balance), ST_OK,
+                 "changed before the check: %s", err);
+    cr_assert_eq(balance, 2, "the balance the check read");
     free(json);
 }
 

@@ -209,6 +209,29 @@ Test(governance_secret, only_a_counting_secret_poll_takes_a_count)
     expect_refused(&c, "proposal 2 is not a secret poll");
 }
 
+/* gov_vote_update rewrites a vote that is there (a changed vote's path) and fails with ST_DB,
+ * writing nothing, on one that is not. */
+Test(governance_secret, a_vote_update_rewrites_a_stored_vote_only)
+{
+    uint64_t id = make_poll(GOV_ACTIVE, true);
+    gov_vote v, got;
+    gov_vote_init(&v);
+    gov_vote_init(&got);
+    cr_assert_eq(gov_vote_get(s, id, alice, &v), ST_OK, "alice's ballot");
+    v.conviction = 3;
+    mpz_set_ui(v.weight, 120);
+    cr_assert_eq(gov_vote_update(s, &v), ST_OK, "rewritten");
+    cr_assert_eq(gov_vote_get(s, id, alice, &got), ST_OK, "read again");
+    cr_assert_eq(got.conviction, 3, "its conviction");
+    cr_assert_eq(mpz_cmp_ui(got.weight, 120), 0, "its weight");
+    cr_assert_eq(got.ciphertext_len, v.ciphertext_len, "its ciphertext kept");
+    memcpy(v.voter, enclave, 20);
+    cr_assert_eq(gov_vote_update(s, &v), ST_DB, "no vote of that voter to rewrite");
+    cr_assert_eq(gov_vote_get(s, id, enclave, &got), ST_NOTFOUND, "and none was written");
+    gov_vote_clear(&got);
+    gov_vote_clear(&v);
+}
+
 /* The oldest Counting poll, which the engine asks for once a second while an enclave runs, is found
  * by an index seek (schema 015's proposals_by_state), not by reading every proposal; checked with
  * SQLite's EXPLAIN QUERY PLAN on the statement gov_counting_first left in the cache. */

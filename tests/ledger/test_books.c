@@ -520,6 +520,30 @@ Test(ledger_books, nonces_bumped_in_a_block_are_seen_at_once_and_written_at_its_
     expect_nonce(bob, 1, "1", "untouched");
 }
 
+/* A nonce read in a block is kept for the bump that follows (one SELECT), but only a bumped one is
+ * written: an address only read (a refused transaction's sender) gets no row. */
+Test(ledger_books, nonces_only_read_in_a_block_are_not_written)
+{
+    static const uint8_t carol[20] = { 0xc0 };
+    cr_assert_eq(ledger_block_begin(l, 0), ST_OK, "begin");
+    cr_assert_eq(ledger_nonce_bump(l, bob), ST_OK, "bump");
+    put_block(0);
+    cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
+    cr_assert_eq(ledger_block_begin(l, 1), ST_OK, "begin");
+    expect_nonce(alice, 0, "0", "a new address read");
+    expect_nonce(bob, 1, "1", "a stored nonce read");
+    expect_nonce(carol, 0, "0", "another new address read");
+    cr_assert_eq(ledger_nonce_bump(l, carol), ST_OK, "bump after the read");
+    expect_nonce(carol, 1, "0", "the read then bumped nonce");
+    put_block(1);
+    cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
+    char *rows = read_text("SELECT count(*) FROM nonces");
+    cr_assert_str_eq(rows, "2", "rows for bob and carol only, not for alice, who was only read");
+    free(rows);
+    expect_nonce(bob, 1, "1", "bob's nonce as it was");
+    expect_nonce(carol, 1, "1", "carol's bump written");
+}
+
 Test(ledger_books, migration_8_rescales_the_reward_accumulator_by_10_to_the_42)
 {
     ledger_close(l);
