@@ -20,7 +20,9 @@
 # dashboards' reads (bench_read_costs: each on a ledger of 20,000 blocks beside one of 1,000,000).
 # It ends with one summary table (bench/table.sh): every headline figure, the limit it is compared
 # with, the ratio, the target and the machine; each bench adds its rows with bench_row to the file
-# BENCH_TABLE names. Quicker runs: BENCH_STAKING_FLAGS=--quick stakes a smaller large pool;
+# BENCH_TABLE names. The benches post their timed JSON-RPC calls through bench/http_load.c, a load
+# generator of one thread with epoll (BENCH_CLIENT_THREADS=2 for two), tested by bench/test_http_load in
+# make check. Quicker runs: BENCH_STAKING_FLAGS=--quick stakes a smaller large pool;
 # BENCH_GOV_FLAGS=--quick writes 100,000 votes (./bench/bench_gov --votes-only [--quick] runs only the
 # batched votes and changes; BENCH_CALLGRIND=1 dumps a callgrind'ed node around each: docs/PERFORMANCE.md); BENCH_READS_FLAGS=--quick runs one round of reads;
 # BENCH_SECRET_FLAGS=--quick has 10,000 voters; BENCH_GENESIS_FLAGS=--quick makes 100,000 accounts;

@@ -127,16 +127,11 @@ static int tx_send(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 }
 
 static const char *const tx_send_params[] = { "type", "message", "signature", "from", NULL };
-static const char *const tx_send_docs[] = {
-    "the transaction type, e.g. \"Transfer\"",
-    "the EIP-712 message members with nonce",
-    "the 65-byte secp256k1 signature, 0x-hex",
-    RPC_PARAM_OPTIONAL "the sender's address, checked against the recovered signer",
-    NULL
-};
 const rpc_method node_m_tx_send = {
     .name = "tx_send", .params = tx_send_params, .fn = tx_send,
     .summary = "Submits a signed transaction and answers its receipt once its block is durable",
     .result = "the receipt {hash, block, index, status, error?, events}",
-    .param_docs = tx_send_docs
+    .param_docs = NODE_PARAM_DOCS("the transaction type, e.g. \"Transfer\"", "the EIP-712 message members with nonce",
+                                  "the 65-byte secp256k1 signature, 0x-hex",
+                                  RPC_PARAM_OPTIONAL "the sender's address, checked against the recovered signer")
 };
