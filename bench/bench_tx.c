@@ -14,7 +14,10 @@
  * went, in microseconds a transfer (from /proc/PID/task/TID/schedstat: steadier than the rates on a
  * loaded machine): the node's event-loop thread, its verification threads, its durability thread,
  * its other threads, and the client's threads; and the rate the two cores would allow at that much
- * CPU a transfer if nothing else ran and no core ever waited (2 / total, against the recoveries). */
+ * CPU a transfer if nothing else ran and no core ever waited (2 / total, against the recoveries);
+ * and under each row the transfers a block (group commit: how many calls each block and its sync
+ * took). `bench_tx --only single|wide|batched|piped [DAEMON]` runs one of the four runs alone (e.g.
+ * with DAEMON a wrapper that runs conclaved under callgrind or strace) and prints its row. */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -97,12 +100,29 @@ static char *make_funding(void *ctx, unsigned dev, uint64_t k, unsigned id)
     return signed_call(0, ENG_DEV_ACCOUNTS + i, "1000000000000000000000", i, id, NULL);
 }
 
+/* The height of the node's newest block. */
+static double head_height(const char *url)
+{
+    rpc_client *c = rpc_client_new(url, NULL, 60);
+    cJSON *params = cJSON_CreateObject(), *result = NULL, *error = NULL;
+    cJSON_AddStringToObject(params, "height", "latest");
+    if (!c || !params || rpc_client_call(c, "ledger_getBlock", params, &result, &error) != RPC_OK)
+        bench_die("ledger_getBlock");
+    const cJSON *height = cJSON_GetObjectItemCaseSensitive(result, "height");
+    double h = cJSON_IsString(height) ? strtod(height->valuestring, NULL) : cJSON_GetNumberValue(height);
+    cJSON_Delete(result);
+    cJSON_Delete(params);
+    rpc_client_free(c);
+    return h;
+}
+
 /* Transfers/s on a fresh node: single calls from `connections` connections, or (batch_connections
  * > 0) batches of BATCH from batch_connections connections, BATCHES in all, with 10 senders a
  * connection; the accounts beyond the dev ones are funded first. Out: us[role], the CPU
- * microseconds per successful transfer each role spent while the clock ran. */
+ * microseconds per successful transfer each role spent while the clock ran; *per_block, the
+ * successful transfers a block made while it ran. */
 static double transfer_rate(const char *daemon, unsigned connections, size_t per_connection, unsigned batch_connections,
-                            size_t *ok, double us[BENCH_ROLES])
+                            size_t *ok, double us[BENCH_ROLES], double *per_block)
 {
     bench_node n;
     struct run r = { .connections = batch_connections ? batch_connections * ENG_DEV_ACCOUNTS : connections };
@@ -115,6 +135,7 @@ static double transfer_rate(const char *daemon, unsigned connections, size_t per
         r.first_nonce0 = extra;
     }
     double before[BENCH_ROLES] = { 0 }, after[BENCH_ROLES] = { 0 };
+    double first_height = head_height(n.url);
     bench_node_cpu_ns(n.pid, before);
     double rate = batch_connections
                       ? bench_rpc_batched_on(n.url, batch_connections, BATCHES / batch_connections, BATCH, make_transfer,
@@ -123,6 +144,8 @@ static double transfer_rate(const char *daemon, unsigned connections, size_t per
     bench_node_cpu_ns(n.pid, after);
     after[BENCH_CLIENT] = bench_post_cpu() * 1e9;
     bench_cpu_per_item(us, before, after, *ok);
+    double blocks = head_height(n.url) - first_height;
+    *per_block = blocks > 0 ? (double)*ok / blocks : 0;
     bench_node_stop(&n);
     return rate;
 }
@@ -143,35 +166,85 @@ static double bench_recover(void)
     return rate;
 }
 
+/* The four runs: single calls from 8 and 64 connections, batches from 1 and 4 connections. */
+enum run_kind { RUN_SINGLE, RUN_WIDE, RUN_BATCHED, RUN_PIPED, RUNS };
+static const char *const run_names[RUNS] = { "single", "wide", "batched", "piped" };
+
+/* One run of kind k. Out: *ok, us, *per_block as transfer_rate's; label, its row's label. */
+static double run_kind_rate(const char *daemon, enum run_kind k, size_t *ok, double us[BENCH_ROLES], double *per_block,
+                            char *label, size_t cap)
+{
+    switch (k) {
+    case RUN_SINGLE:
+        snprintf(label, cap, "%d connections x 1 call", CONNECTIONS);
+        return transfer_rate(daemon, CONNECTIONS, PER_CONNECTION, 0, ok, us, per_block);
+    case RUN_WIDE:
+        snprintf(label, cap, "%d connections x 1 call", WIDE_CONNECTIONS);
+        return transfer_rate(daemon, WIDE_CONNECTIONS, WIDE_PER_CONNECTION, 0, ok, us, per_block);
+    case RUN_BATCHED:
+        snprintf(label, cap, "batches of %d, 1 connection", BATCH);
+        return transfer_rate(daemon, 0, 0, 1, ok, us, per_block);
+    case RUN_PIPED:
+    case RUNS:
+        break;
+    }
+    snprintf(label, cap, "batches of %d, %d connections", BATCH, BATCH_CONNECTIONS);
+    return transfer_rate(daemon, 0, 0, BATCH_CONNECTIONS, ok, us, per_block);
+}
+
+/* Prints a run's row and, under it, the transfers a block. */
+static void print_run(const char *label, double rate, double recover, const double us[BENCH_ROLES], double per_block)
+{
+    bench_print_run(label, rate, recover, us);
+    printf("%-48s %8.1f\n", "  transfers a block", per_block);
+}
+
+/* `--only KIND`: that run alone, its row printed, nothing added to the summary table. */
+static int run_only(const char *daemon, const char *kind)
+{
+    enum run_kind k = 0;
+    while (k < RUNS && strcmp(run_names[k], kind) != 0)
+        k++;
+    if (k == RUNS) {
+        fprintf(stderr, "bench_tx: --only takes single, wide, batched or piped, not %s\n", kind);
+        return 2;
+    }
+    size_t ok = 0;
+    double us[BENCH_ROLES], per_block, recover = bench_recover();
+    char label[80];
+    double rate = run_kind_rate(daemon, k, &ok, us, &per_block, label, sizeof label);
+    bench_print_runs_head("transfers via tx_send", "transfer");
+    printf("%-48s %8.0f %6.2fx\n", "secp256k1 recoveries (raw, one core)", recover, 1.0);
+    print_run(label, rate, recover, us, per_block);
+    printf("\n%zu transfers succeeded\n", ok);
+    return ok > 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
-    const char *daemon = argc > 1 ? argv[1] : "./conclaved";
     signal(SIGPIPE, SIG_IGN);
+    if (argc > 2 && strcmp(argv[1], "--only") == 0)
+        return run_only(argc > 3 ? argv[3] : "./conclaved", argv[2]);
+    const char *daemon = argc > 1 ? argv[1] : "./conclaved";
     /* the recoveries are measured before each run and after the last, and the best rate is the
      * limit: on a shared machine a single measurement moves with the load */
     double recover = bench_recover();
-    size_t ok_single = 0, ok_wide = 0, ok_batched = 0, ok_piped = 0;
-    double single_us[BENCH_ROLES], wide_us[BENCH_ROLES], batched_us[BENCH_ROLES], piped_us[BENCH_ROLES];
-    double single = transfer_rate(daemon, CONNECTIONS, PER_CONNECTION, 0, &ok_single, single_us);
-    recover = fmax(recover, bench_recover());
-    double wide = transfer_rate(daemon, WIDE_CONNECTIONS, WIDE_PER_CONNECTION, 0, &ok_wide, wide_us);
-    recover = fmax(recover, bench_recover());
-    double batched = transfer_rate(daemon, 0, 0, 1, &ok_batched, batched_us);
-    recover = fmax(recover, bench_recover());
-    double piped = transfer_rate(daemon, 0, 0, BATCH_CONNECTIONS, &ok_piped, piped_us);
-    recover = fmax(recover, bench_recover());
+    size_t ok[RUNS] = { 0 };
+    double us[RUNS][BENCH_ROLES], per_block[RUNS], rate[RUNS];
+    char labels[RUNS][80];
+    for (enum run_kind k = 0; k < RUNS; k++) {
+        rate[k] = run_kind_rate(daemon, k, &ok[k], us[k], &per_block[k], labels[k], sizeof labels[k]);
+        recover = fmax(recover, bench_recover());
+    }
     bench_print_machine();
     bench_print_runs_head("transfers via tx_send", "transfer");
     printf("%-48s %8.0f %6.2fx\n", "secp256k1 recoveries (raw, one core, best of 5)", recover, 1.0);
+    for (enum run_kind k = 0; k < RUNS; k++)
+        print_run(labels[k], rate[k], recover, us[k], per_block[k]);
+    double single = rate[RUN_SINGLE], wide = rate[RUN_WIDE], batched = rate[RUN_BATCHED], piped = rate[RUN_PIPED];
+    const double *wide_us = us[RUN_WIDE], *piped_us = us[RUN_PIPED];
+    size_t ok_single = ok[RUN_SINGLE], ok_wide = ok[RUN_WIDE], ok_batched = ok[RUN_BATCHED], ok_piped = ok[RUN_PIPED];
     char label[80];
-    snprintf(label, sizeof label, "%d connections x 1 call", CONNECTIONS);
-    bench_print_run(label, single, recover, single_us);
-    snprintf(label, sizeof label, "%d connections x 1 call", WIDE_CONNECTIONS);
-    bench_print_run(label, wide, recover, wide_us);
-    snprintf(label, sizeof label, "batches of %d, 1 connection", BATCH);
-    bench_print_run(label, batched, recover, batched_us);
-    snprintf(label, sizeof label, "batches of %d, %d connections", BATCH, BATCH_CONNECTIONS);
-    bench_print_run(label, piped, recover, piped_us);
     snprintf(label, sizeof label, "transfers via tx_send, %d conns x 1 call", CONNECTIONS);
     bench_row(label, single, "tx/s", "secp256k1 recoveries, one core", recover, "-");
     snprintf(label, sizeof label, "transfers via tx_send, %d conns x 1 call", WIDE_CONNECTIONS);

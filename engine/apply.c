@@ -208,10 +208,23 @@ static const struct tick_part {
 
 bool eng_tick_due(eng *e, uint64_t now)
 {
+    if (e->tick_memo && now <= e->tick_memo_time)
+        return false;
     for (size_t i = 0; i < sizeof tick_parts / sizeof tick_parts[0]; i++)
         if (tick_parts[i].due(e, now))
             return true;
+    e->tick_memo = true;
+    e->tick_memo_time = now;
     return false;
+}
+
+void eng_tick_forget(eng *e, const eng_item *items)
+{
+    for (const eng_item *it = items; it && e->tick_memo; it = it->next) {
+        const eng_handler *h = it->is_system ? NULL : eng_handler_find(it->tx.type->name, false);
+        if (!h || !h->timeless)
+            e->tick_memo = false;
+    }
 }
 
 /* System: the time-driven work at the start of a block, every part of tick_parts in order. */
@@ -251,7 +264,7 @@ static const eng_handler handlers[] = {
     { .type = "SecretPollCount", .system = true, .apply = eng_apply_secret_poll_count },
     { .type = "Settlement", .system = true, .apply = eng_apply_settlement },
     { .type = "Tick", .system = true, .apply = apply_tick },
-    { .type = "Transfer", .check = check_transfer, .apply = apply_transfer },
+    { .type = "Transfer", .check = check_transfer, .apply = apply_transfer, .timeless = true },
     { .type = "Undelegate", .apply = eng_apply_undelegate },
     { .type = "Vote", .check = eng_check_vote, .apply = eng_apply_vote },
     { .type = "VoucherRedeem", .apply = eng_apply_voucher_redeem },

@@ -328,6 +328,7 @@ int eng_apply_block(eng *e, eng_item *items, uint64_t time)
     /* signed transactions are applied without savepoints of their own unless one failed lately;
      * system ones (the genesis, the Tick, a settlement) always have theirs */
     bool guarded = e->guarded_blocks > 0 || !all_signed(items), redo = false;
+    eng_tick_forget(e, items);
     if (e->guarded_blocks > 0)
         e->guarded_blocks--;
     int rc = apply_block(e, items, time, guarded, &redo);

@@ -138,6 +138,10 @@ struct eng {
     eng_durability durability;      /* with a loop: receipts wait for their block's sync */
     eng_stats stats;                /* counters for eng_stats_get */
     unsigned guarded_blocks;        /* blocks still to be applied guarded after one was redone */
+    /* eng_tick_due's memo: nothing was due at tick_memo_time, on the state as it still is (every
+     * block since held only timeless transactions); so nothing is due at any time up to it */
+    bool tick_memo;
+    uint64_t tick_memo_time;
     gov_store *gov;                 /* governance rows (owned; freed before the ledger closes) */
     enc_econ_params econ;           /* the genesis rewards' economics as economics.h takes them */
 };
@@ -159,6 +163,9 @@ typedef struct eng_handler {
     int (*check)(eng *e, const ledger_tx *tx, char *err, size_t errlen);
     /* applies inside the block's savepoint: ST_OK, a failure with a->r.err, or ST_DB (fatal) */
     int (*apply)(eng_apply *a);
+    /* applying it, successful or not, never changes what eng_tick_due finds (no unbonding, slash,
+     * epoch, channel or proposal is written): the due checks' memo survives its blocks */
+    bool timeless;
 } eng_handler;
 
 /* Returns: the handler of a signed (system=false) or system type, or NULL if not enabled. */
@@ -167,8 +174,14 @@ const eng_handler *eng_handler_find(const char *type, bool system);
  * (for the tests). */
 bool eng_handlers_sorted(void);
 /* Whether a part of the Tick's time-driven work (engine/apply.c: staking, compute, governance) is
- * due at now: the producer then puts a Tick first in the block. */
+ * due at now: the producer then puts a Tick first in the block. Each part is due from a time on
+ * (what is due at a time stays due later, until a block changes it), so once nothing was due at a
+ * time the answer is kept in memory for every time up to it, until a block holds an item that is
+ * not timeless (eng_tick_forget): the producer asks twice a block and the manual clock rarely moves. */
 bool eng_tick_due(eng *e, uint64_t now);
+/* Forgets eng_tick_due's memo unless every item is a timeless signed transaction: called before
+ * the items are applied as a block. */
+void eng_tick_forget(eng *e, const eng_item *items);
 /* Staking: checks and handlers of the signed types (engine/staking_tx.c), the internal entry points
  * (engine/staking.c: a reward paid into a pool from an account; a slash of a worker's bonded stake
  * in ppm), and the block-start tick with the test of whether one is due at time now

@@ -1368,3 +1368,82 @@ Test(engine_staking, rewards_reach_the_shares_that_earned_them_however_far_the_p
     for (unsigned i = 0; i < 3; i++)
         mpq_clear(owed[i]);
 }
+
+/* Blocks of transfers only between the due checks: the engine keeps "nothing due" in memory
+ * (eng_tick_due) across them, and the release still comes in the first block at its time. */
+static void transfer_block(void)
+{
+    th_outcome o = { 0 };
+    th_queue(e, 3, "Transfer", &o, "{\"to\":\"%s\",\"amount\":\"1\"}", th_dev_text(4));
+    uint64_t before = th_head_height(e);
+    th_block(e);
+    th_expect_ok(&o, "transfer");
+    free(o.events);
+    char *ev = tick_events(before + 1);
+    cr_assert_null(ev, "a block of a transfer with nothing due has no tick: %s", ev ? ev : "");
+}
+
+Test(engine_staking, a_release_comes_at_its_time_after_blocks_of_transfers_only)
+{
+    make_fully_bonded_pool();
+    OK(run_ok(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"80\"}", worker_text(0)));
+    transfer_block();
+    advance(UNBONDING - 1);
+    cr_assert(!idle_block(), "nothing is due a second early: no block");
+    transfer_block();
+    transfer_block();
+    char *ev = tick_after(1, "the release after blocks of transfers");
+    expect_event(ev, "StakeReleased", 0, "amount", "80");
+    free(ev);
+    transfer_block();
+}
+
+Test(engine_staking, a_release_comes_at_its_time_after_a_restart)
+{
+    make_fully_bonded_pool();
+    OK(run_ok(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"80\"}", worker_text(0)));
+    advance(UNBONDING - 1);
+    transfer_block();
+    th_reopen_engine(&e);
+    transfer_block();
+    char *ev = tick_after(1, "the release after a restart");
+    expect_event(ev, "StakeReleased", 0, "amount", "80");
+    free(ev);
+}
+
+Test(engine_staking, an_unbonding_made_after_blocks_of_transfers_is_released_at_its_time)
+{
+    make_fully_bonded_pool();
+    advance(UNBONDING);
+    transfer_block(); /* nothing due at this time: kept in memory */
+    OK(run_ok(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"80\"}", worker_text(0)));
+    transfer_block();
+    advance(UNBONDING - 1);
+    transfer_block();
+    char *ev = tick_after(1, "a release made after the memo");
+    expect_event(ev, "StakeReleased", 0, "amount", "80");
+    free(ev);
+}
+
+Test(engine_staking, an_unbonding_due_at_once_is_released_in_the_next_block_of_transfers)
+{
+    /* with no unbonding period, the WorkerUnbond's block makes work due at the very time at which
+     * a block of transfers found none: what was kept in memory is forgotten */
+    char *genesis = make_genesis(), *period = strstr(genesis, "\"unbondingSecs\":50,");
+    cr_assert_not_null(period, "the genesis names the unbonding period");
+    memcpy(period, "\"unbondingSecs\":0, ", strlen("\"unbondingSecs\":50,"));
+    th_new_chain(&e, genesis);
+    free(genesis);
+    make_fully_bonded_pool();
+    transfer_block();
+    OK(run_ok(0, "WorkerUnbond", "{\"pool\":\"1\",\"worker\":\"%s\",\"amount\":\"80\"}", worker_text(0)));
+    th_outcome o = { 0 };
+    th_queue(e, 3, "Transfer", &o, "{\"to\":\"%s\",\"amount\":\"1\"}", th_dev_text(4));
+    th_block(e);
+    th_expect_ok(&o, "transfer");
+    free(o.events);
+    char *ev = tick_events(th_head_height(e));
+    cr_assert_not_null(ev, "the block of the transfer starts with a tick");
+    expect_event(ev, "StakeReleased", 0, "amount", "80");
+    free(ev);
+}
