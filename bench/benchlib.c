@@ -326,7 +326,7 @@ double bench_post_parallel(const char *url, bench_worker *workers, unsigned coun
         conns[i] = (http_load_conn){ .bodies = workers[i].bodies, .n = workers[i].n, .expect = workers[i].expect };
     if (http_load_run(url, conns, count, client_threads(), POST_TIMEOUT_SECS, bench_count_success, &stats, err,
                       sizeof err)
-        != 0)
+        != ST_OK)
         bench_die(err);
     for (unsigned i = 0; i < count; i++)
         workers[i].ok += conns[i].ok;

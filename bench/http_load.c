@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "ledger/status.h"
 
 #define MAX_HEAD 65536          /* an answer's head larger than this fails the run */
 #define FIRST_BUFFER 16384
@@ -61,6 +62,7 @@ struct run {
     unsigned timeout_secs;
     size_t (*successes)(const char *answer);
     atomic_bool failed;
+    int status;                 /* the first failure's */
     pthread_mutex_t err_lock;
     char *err;
     size_t errcap;
@@ -75,9 +77,10 @@ struct worker {
     pthread_t thread;
 };
 
-/* Records the run's first failure and tells every thread to stop; returns -1. */
-static int fail(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(struct run *r, const char *fmt, ...)
+/* Records the run's first failure (its status and message) and tells every thread to stop;
+ * returns status. */
+static int fail(struct run *r, int status, const char *fmt, ...) PRINTF_LIKE(3, 4);
+static int fail(struct run *r, int status, const char *fmt, ...)
 {
     pthread_mutex_lock(&r->err_lock);
     if (!atomic_load(&r->failed)) {
@@ -85,10 +88,11 @@ static int fail(struct run *r, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(r->err, r->errcap, fmt, ap);
         va_end(ap);
+        r->status = status;
         atomic_store(&r->failed, true);
     }
     pthread_mutex_unlock(&r->err_lock);
-    return -1;
+    return status;
 }
 
 static double seconds(clockid_t clock)
@@ -145,7 +149,7 @@ static int watch(struct run *r, int ep, struct conn *c, bool out)
 {
     struct epoll_event ev = { .events = EPOLLIN | (out ? EPOLLOUT : 0), .data.ptr = c };
     if (epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev) != 0)
-        return fail(r, "connection %u: epoll_ctl: %s", c->index, strerror(errno));
+        return fail(r, ST_IO, "connection %u: epoll_ctl: %s", c->index, strerror(errno));
     c->want_out = out;
     return 0;
 }
@@ -178,7 +182,7 @@ static int send_request(struct run *r, int ep, struct conn *c)
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return c->want_out ? 0 : watch(r, ep, c, true);
         if (w < 0)
-            return fail(r, "connection %u, request %zu: write: %s", c->index, c->next, strerror(errno));
+            return fail(r, ST_IO, "connection %u, request %zu: write: %s", c->index, c->next, strerror(errno));
         c->sent += (size_t)w;
         iov[0] = (struct iovec){ r->prefix, r->prefix_len };
         iov[1] = (struct iovec){ q->tail, q->tail_len };
@@ -210,27 +214,27 @@ static int read_head(struct run *r, struct conn *c)
 {
     static const char ok[] = "HTTP/1.1 200 ";
     if (strncmp(c->buf, ok, sizeof ok - 1) != 0)
-        return fail(r, "connection %u, request %zu: the answer is not HTTP/1.1 200: %.*s", c->index, c->next,
+        return fail(r, ST_IO, "connection %u, request %zu: the answer is not HTTP/1.1 200: %.*s", c->index, c->next,
                     (int)strcspn(c->buf, "\r\n"), c->buf);
     if (header(c->buf, c->head_len, "transfer-encoding:"))
-        return fail(r, "connection %u, request %zu: a Transfer-Encoding answer (only Content-Length is read)", c->index,
+        return fail(r, ST_IO, "connection %u, request %zu: a Transfer-Encoding answer (only Content-Length is read)", c->index,
                     c->next);
     const char *close_hdr = header(c->buf, c->head_len, "connection:");
     if (close_hdr && strncasecmp(close_hdr, "close", 5) == 0 && c->next + 1 < c->spec->n)
-        return fail(r, "connection %u, request %zu: the server closes the connection (Connection: close)", c->index,
+        return fail(r, ST_IO, "connection %u, request %zu: the server closes the connection (Connection: close)", c->index,
                     c->next);
     const char *length = header(c->buf, c->head_len, "content-length:");
     char *end;
     unsigned long long body_len = length ? strtoull(length, &end, 10) : 0;
     if (!length || end == length || (*end != '\r' && *end != '\n' && *end != ' '))
-        return fail(r, "connection %u, request %zu: an answer without a Content-Length", c->index, c->next);
+        return fail(r, ST_IO, "connection %u, request %zu: an answer without a Content-Length", c->index, c->next);
     if (body_len > (1ull << 31))
-        return fail(r, "connection %u, request %zu: an answer of %llu bytes", c->index, c->next, body_len);
+        return fail(r, ST_IO, "connection %u, request %zu: an answer of %llu bytes", c->index, c->next, body_len);
     c->answer_len = c->head_len + (size_t)body_len;
     if (c->answer_len + 1 > c->cap) {
         char *b = realloc(c->buf, c->answer_len + 1);
         if (!b)
-            return fail(r, "out of memory");
+            return fail(r, ST_NOMEM, "out of memory");
         c->buf = b;
         c->cap = c->answer_len + 1;
     }
@@ -258,11 +262,11 @@ static int receive(struct run *r, int ep, struct conn *c)
     for (;;) {
         if (c->cap - c->len < FIRST_BUFFER / 4 && !c->head_len) {
             if (c->cap >= MAX_HEAD)
-                return fail(r, "connection %u, request %zu: an answer's head over %d bytes", c->index, c->next,
+                return fail(r, ST_IO, "connection %u, request %zu: an answer's head over %d bytes", c->index, c->next,
                             MAX_HEAD);
             char *b = realloc(c->buf, c->cap * 2);
             if (!b)
-                return fail(r, "out of memory");
+                return fail(r, ST_NOMEM, "out of memory");
             c->buf = b;
             c->cap *= 2;
         }
@@ -273,12 +277,12 @@ static int receive(struct run *r, int ep, struct conn *c)
         if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return 0;
         if (got < 0)
-            return fail(r, "connection %u, request %zu: read: %s", c->index, c->next, strerror(errno));
+            return fail(r, ST_IO, "connection %u, request %zu: read: %s", c->index, c->next, strerror(errno));
         if (got == 0)
-            return fail(r, "connection %u: the server closed it %s request %zu's answer", c->index,
+            return fail(r, ST_IO, "connection %u: the server closed it %s request %zu's answer", c->index,
                         c->len ? "in the middle of" : "before", c->next);
         if (c->done || c->sent == 0)
-            return fail(r, "connection %u: bytes from the server before a request", c->index);
+            return fail(r, ST_IO, "connection %u: bytes from the server before a request", c->index);
         c->len += (size_t)got;
         clock_gettime(CLOCK_MONOTONIC_COARSE, &c->last);
         if (!c->head_len) {
@@ -291,7 +295,7 @@ static int receive(struct run *r, int ep, struct conn *c)
                 return -1;
         }
         if (c->len > c->answer_len)
-            return fail(r, "connection %u, request %zu: bytes beyond the answer's Content-Length", c->index, c->next);
+            return fail(r, ST_IO, "connection %u, request %zu: bytes beyond the answer's Content-Length", c->index, c->next);
         if (c->len == c->answer_len)
             return answered(r, ep, c);
     }
@@ -303,7 +307,7 @@ static int check_timeouts(struct run *r, struct worker *w, const struct timespec
     for (size_t i = 0; i < w->n; i++) {
         const struct conn *c = &w->conns[i];
         if (!c->done && now->tv_sec - c->last.tv_sec > (time_t)r->timeout_secs)
-            return fail(r, "connection %u, request %zu: no answer for %u s", c->index, c->next, r->timeout_secs);
+            return fail(r, ST_IO, "connection %u, request %zu: no answer for %u s", c->index, c->next, r->timeout_secs);
     }
     return 0;
 }
@@ -319,13 +323,13 @@ static void *drive(void *arg)
     clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
     checked = now;
     if (ep < 0)
-        w->rc = fail(r, "epoll_create1: %s", strerror(errno));
+        w->rc = fail(r, ST_IO, "epoll_create1: %s", strerror(errno));
     for (size_t i = 0; i < w->n && !w->rc; i++) {
         struct conn *c = &w->conns[i];
         struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
         c->last = now;
         if (epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev) != 0)
-            w->rc = fail(r, "epoll_ctl: %s", strerror(errno));
+            w->rc = fail(r, ST_IO, "epoll_ctl: %s", strerror(errno));
         else if (c->spec->n == 0)
             c->done = true, left--;
         else
@@ -335,7 +339,7 @@ static void *drive(void *arg)
         struct epoll_event events[EVENTS];
         int n = epoll_wait(ep, events, EVENTS, 1000);
         if (n < 0 && errno != EINTR) {
-            w->rc = fail(r, "epoll_wait: %s", strerror(errno));
+            w->rc = fail(r, ST_IO, "epoll_wait: %s", strerror(errno));
             break;
         }
         for (int i = 0; i < n && !w->rc; i++) {
@@ -373,14 +377,14 @@ static int prepare(struct run *r, const struct sockaddr_in *sa, http_load_conn *
         c[i] = (struct conn){ .fd = -1, .index = i, .spec = &conns[i], .cap = FIRST_BUFFER };
         conns[i].ok = 0;
         if (!(c[i].reqs = calloc(conns[i].n ? conns[i].n : 1, sizeof *c[i].reqs)) || !(c[i].buf = malloc(c[i].cap)))
-            return fail(r, "out of memory");
+            return fail(r, ST_NOMEM, "out of memory");
         for (size_t k = 0; k < conns[i].n; k++) {
             struct request *q = &c[i].reqs[k];
             q->body_len = strlen(conns[i].bodies[k]);
             q->tail_len = (size_t)snprintf(q->tail, sizeof q->tail, "%zu\r\n\r\n", q->body_len);
         }
         if ((c[i].fd = open_conn(sa)) < 0)
-            return fail(r, "connection %u: connect: %s", i, strerror(errno));
+            return fail(r, ST_IO, "connection %u: connect: %s", i, strerror(errno));
     }
     return 0;
 }
@@ -397,30 +401,30 @@ int http_load_run(const char *url, http_load_conn *conns, unsigned count, unsign
     struct worker w[2] = { 0 };
     unsigned spawned = 0;
     double t0;
-    int rc = -1;
+    int rc = ST_IO;
     *stats = (http_load_stats){ 0 };
     atomic_init(&r.failed, false);
     pthread_mutex_init(&r.err_lock, NULL);
     if (errcap)
         err[0] = '\0';
     if (threads < 1 || threads > 2) {
-        fail(&r, "1 or 2 threads, not %u", threads);
+        fail(&r, ST_INVALID, "1 or 2 threads, not %u", threads);
         goto out;
     }
     if (!c) {
-        fail(&r, "out of memory");
+        fail(&r, ST_NOMEM, "out of memory");
         goto out;
     }
     for (unsigned i = 0; i < count; i++)
         c[i].fd = -1;
     if (parse_url(url, &sa, host, sizeof host, &path) != 0) {
-        fail(&r, "not an http://A.B.C.D:PORT/ URL: %s", url);
+        fail(&r, ST_INVALID, "not an http://A.B.C.D:PORT/ URL: %s", url);
         goto out;
     }
     int len = snprintf(r.prefix, sizeof r.prefix,
                        "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: ", path, host);
     if (len < 0 || (size_t)len >= sizeof r.prefix) {
-        fail(&r, "a path too long: %s", path);
+        fail(&r, ST_INVALID, "a path too long: %s", path);
         goto out;
     }
     r.prefix_len = (size_t)len;
@@ -428,7 +432,7 @@ int http_load_run(const char *url, http_load_conn *conns, unsigned count, unsign
         goto out;
     /* thread t drives connections t, t + threads, ...: gather them so each thread's are adjacent */
     if (!(ordered = calloc(count ? count : 1, sizeof *ordered))) {
-        fail(&r, "out of memory");
+        fail(&r, ST_NOMEM, "out of memory");
         goto out;
     }
     for (unsigned t = 0, k = 0; t < threads; t++) {
@@ -441,7 +445,7 @@ int http_load_run(const char *url, http_load_conn *conns, unsigned count, unsign
     t0 = seconds(CLOCK_MONOTONIC);
     for (unsigned t = 1; t < threads; t++, spawned++)
         if (pthread_create(&w[t].thread, NULL, drive, &w[t]) != 0) {
-            fail(&r, "pthread_create");
+            fail(&r, ST_IO, "pthread_create");
             break;
         }
     drive(&w[0]);
@@ -450,8 +454,10 @@ int http_load_run(const char *url, http_load_conn *conns, unsigned count, unsign
     stats->wall_s = seconds(CLOCK_MONOTONIC) - t0;
     for (unsigned t = 0; t < threads; t++)
         stats->cpu_s += w[t].cpu_s;
-    rc = atomic_load(&r.failed) ? -1 : 0;
+    rc = ST_OK;
 out:
+    if (atomic_load(&r.failed))
+        rc = r.status;
     for (unsigned i = 0; c && i < count; i++) {
         if (c[i].fd >= 0)
             close(c[i].fd);

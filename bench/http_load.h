@@ -8,11 +8,12 @@
  * Content-Length alone. Anything else (a status other than 200, no Content-Length, a chunked answer,
  * a connection the server closes, bytes beyond the answer, a server silent for the timeout) ends
  * the run with an error, never a hang. Benchmarks only; it sits beside bench/benchlib.h and uses
- * nothing of the project. */
+ * nothing of the project but its status codes. */
 #ifndef BENCH_HTTP_LOAD_H
 #define BENCH_HTTP_LOAD_H
 
 #include <stddef.h>
+#include "ledger/status.h"
 
 /* One connection's requests and what its answers held. */
 typedef struct http_load_conn {
@@ -34,8 +35,10 @@ typedef struct http_load_stats {
  * the successes an answer holds (its body, NUL-terminated) for connections without expect. A connection
  * whose server sends nothing for timeout_secs fails the run. Every connection is opened before the
  * clock starts and closed before this returns.
- * Returns 0, or -1 with a message in err[0..errcap) (then conns[].ok and *stats are partial). */
-int http_load_run(const char *url, http_load_conn *conns, unsigned count, unsigned threads, unsigned timeout_secs,
+ * Returns ST_OK; ST_INVALID for a url or a thread count it does not take, ST_NOMEM, or ST_IO for a
+ * run that failed (a connection refused, an answer it does not take, a timeout), each with a
+ * message in err[0..errcap) (then conns[].ok and *stats are partial). */
+WARN_UNUSED int http_load_run(const char *url, http_load_conn *conns, unsigned count, unsigned threads, unsigned timeout_secs,
                   size_t (*successes)(const char *answer), http_load_stats *stats, char *err, size_t errcap);
 
 #endif

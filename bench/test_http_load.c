@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "bench/http_load.h"
+#include "ledger/status.h"
 
 enum answer { OK_WHOLE, OK_SPLIT, STATUS_500, CHUNKED, NO_LENGTH, CLOSE, SILENT };
 
@@ -187,7 +188,7 @@ static size_t successes(const char *answer)
 }
 
 /* Runs the client over conns connections of n bodies each ("[c,k]", and one body of big bytes at
- * the end when big > 0) against server s; returns http_load_run's result. */
+ * the end when big > 0) against server s; returns http_load_run's status. */
 static int run(struct server *s, unsigned conns, size_t n, size_t big, unsigned threads, const char *expect,
                http_load_conn *c, char *err, size_t errcap)
 {
@@ -207,7 +208,7 @@ static int run(struct server *s, unsigned conns, size_t n, size_t big, unsigned 
         c[i] = (http_load_conn){ .bodies = bodies[i], .n = n + (big > 0), .expect = expect };
     }
     int rc = http_load_run(s->url, c, conns, threads, 1, successes, &stats, err, errcap);
-    if (rc == 0) {
+    if (rc == ST_OK) {
         cr_expect_gt(stats.wall_s, 0);
         cr_expect_geq(stats.cpu_s, 0);
     }
@@ -223,7 +224,7 @@ Test(http_load, posts_every_body_in_order_and_counts_the_answers)
     http_load_conn c[1];
     char err[256];
     server_start(&s, 1, OK_WHOLE);
-    cr_assert_eq(run(&s, 1, 5, 0, 1, NULL, c, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(run(&s, 1, 5, 0, 1, NULL, c, err, sizeof err), ST_OK, "%s", err);
     server_stop(&s);
     cr_expect_eq(c[0].ok, 5);
     cr_expect_eq(s.requests[0], 5);
@@ -238,7 +239,7 @@ Test(http_load, answers_and_requests_larger_than_the_socket_buffers)
     http_load_conn c[1];
     char err[256];
     server_start(&s, 1, OK_SPLIT);
-    cr_assert_eq(run(&s, 1, 2, 4 << 20, 1, "\"result\"", c, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(run(&s, 1, 2, 4 << 20, 1, "\"result\"", c, err, sizeof err), ST_OK, "%s", err);
     server_stop(&s);
     cr_expect_eq(c[0].ok, 3);
     cr_expect_eq(s.requests[0], 3);
@@ -253,7 +254,7 @@ Test(http_load, several_connections_on_two_threads)
     http_load_conn c[MAX_CONNS];
     char err[256];
     server_start(&s, MAX_CONNS, OK_WHOLE);
-    cr_assert_eq(run(&s, MAX_CONNS, 3, 0, 2, NULL, c, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(run(&s, MAX_CONNS, 3, 0, 2, NULL, c, err, sizeof err), ST_OK, "%s", err);
     server_stop(&s);
     for (unsigned i = 0; i < MAX_CONNS; i++) {
         char want[32];
@@ -271,7 +272,7 @@ Test(http_load, an_expect_not_in_the_answer_is_not_counted)
     http_load_conn c[1];
     char err[256];
     server_start(&s, 1, OK_WHOLE);
-    cr_assert_eq(run(&s, 1, 2, 0, 1, "\"error\"", c, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(run(&s, 1, 2, 0, 1, "\"error\"", c, err, sizeof err), ST_OK, "%s", err);
     server_stop(&s);
     cr_expect_eq(c[0].ok, 0);
     server_free(&s);
@@ -285,7 +286,7 @@ static void expect_failure(enum answer a, const char *what)
     http_load_conn c[1];
     char err[256];
     server_start(&s, 1, a);
-    cr_assert_eq(run(&s, 1, 2, 0, 1, NULL, c, err, sizeof err), -1);
+    cr_assert_eq(run(&s, 1, 2, 0, 1, NULL, c, err, sizeof err), ST_IO);
     server_stop(&s);
     server_free(&s);
     cr_expect(strstr(err, what) != NULL, "error \"%s\" should say \"%s\"", err, what);
@@ -321,10 +322,10 @@ Test(http_load, bad_arguments_and_a_refused_connection_fail)
     http_load_conn c = { .bodies = NULL, .n = 0 };
     http_load_stats stats;
     char err[256];
-    cr_expect_eq(http_load_run("http://localhost:80/", &c, 1, 1, 1, successes, &stats, err, sizeof err), -1);
+    cr_expect_eq(http_load_run("http://localhost:80/", &c, 1, 1, 1, successes, &stats, err, sizeof err), ST_INVALID);
     cr_expect(strstr(err, "not an http://A.B.C.D:PORT/ URL") != NULL, "%s", err);
-    cr_expect_eq(http_load_run("http://127.0.0.1:1/", &c, 1, 3, 1, successes, &stats, err, sizeof err), -1);
+    cr_expect_eq(http_load_run("http://127.0.0.1:1/", &c, 1, 3, 1, successes, &stats, err, sizeof err), ST_INVALID);
     cr_expect(strstr(err, "1 or 2 threads") != NULL, "%s", err);
-    cr_expect_eq(http_load_run("http://127.0.0.1:1/", &c, 1, 1, 1, successes, &stats, err, sizeof err), -1);
+    cr_expect_eq(http_load_run("http://127.0.0.1:1/", &c, 1, 1, 1, successes, &stats, err, sizeof err), ST_IO);
     cr_expect(strstr(err, "connection 0: connect: Connection refused") != NULL, "%s", err);
 }

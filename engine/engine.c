@@ -149,7 +149,7 @@ static int apply_item(eng *e, eng_item *it, uint64_t height, uint32_t index, uin
     if (rc != ST_OK)
         goto out;
     int applied = h->apply(&a);
-    if (applied == ST_DB || applied == ST_NOMEM) {
+    if (applied == ST_DB || applied == ST_NOMEM || (applied != ST_OK && it->whole_or_none)) {
         rc = applied; /* the caller aborts the whole block */
         goto out;
     }
@@ -690,6 +690,9 @@ static int apply_genesis(eng *e)
         if (!it)
             return ST_NOMEM;
     }
+    /* a Genesis that fails (its accounts no longer write the checked hash: a file changed while the
+     * node read it) writes no block */
+    it->whole_or_none = true;
     int rc = eng_apply_block(e, it, e->genesis.time);
     if (rc == ST_OK && (it->status != ST_OK || !it->success))
         rc = ST_INVALID;
@@ -842,8 +845,13 @@ static int load_genesis(eng *e, char *err, size_t errlen, const eng_config *cfg)
     e->genesis_parsed = true;
     if (rc == ST_OK && release)
         cfg->genesis_release(cfg->genesis_read_arg, len);
-    if (rc == ST_OK && (rc = apply_genesis(e)) != ST_OK)
-        snprintf(err, errlen, "cannot apply the genesis: %s", st_str(rc));
+    if (rc == ST_OK && (rc = apply_genesis(e)) != ST_OK) {
+        if (rc == ST_INVALID)
+            snprintf(err, errlen, "cannot apply the genesis: its accounts no longer read as they did when they "
+                                  "were checked (the file changed while the node read it?)");
+        else
+            snprintf(err, errlen, "cannot apply the genesis: %s", st_str(rc));
+    }
     eng_genesis_drop_accounts(&e->genesis);
     genesis_read(cfg);
     return rc;

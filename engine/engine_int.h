@@ -23,6 +23,8 @@ typedef struct eng_item {
                                      * (eng_tx_body; owned, cJSON_free), or NULL */
     char *sys_type;                 /* system: "Genesis" or "Mint" (owned) */
     char *sys_body;                 /* system: canonical JSON {"type","message"} (owned) */
+    bool whole_or_none;             /* system: a failure loses the whole block instead of a failed
+                                     * receipt (block 0's Genesis: a ledger holds a genesis or none) */
     eng_done_fn done;
     void *cookie;
     struct eng_item *next;

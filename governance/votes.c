@@ -251,8 +251,10 @@ static int cast(gov_apply *a, const uint8_t voter[20], uint64_t id, uint64_t con
         if ((rc = tally_change(a, &p, &old, -1)) != ST_OK)
             goto out;
     } else if (rc == ST_NOTFOUND) {
+        /* an override row of this voter is written only by a delegator with power at the snapshot,
+         * whose power the voter then carries: with none carried there is none to read */
         if ((rc = gov_power_at(a->l, a->s, voter, p.snapshot, v.power, v.delegated_power, v.delegated_weight)) != ST_OK
-            || (rc = gov_override_get(a->s, id, voter, op, ow)) != ST_OK)
+            || (mpz_sgn(v.delegated_power) > 0 && (rc = gov_override_get(a->s, id, voter, op, ow)) != ST_OK))
             goto out;
         /* delegators who voted themselves are not carried */
         mpz_sub(v.delegated_power, v.delegated_power, op);
