@@ -533,22 +533,32 @@ int gov_vote_get(gov_store *s, uint64_t proposal, const uint8_t voter[LEDGER_ADD
     return ledger_read_row(st, v, read_vote, &proposal);
 }
 
+/* Runs sql (statement id) with v's ten columns bound as ?1 to ?10, in the votes table's order.
+ * Out: *rows, when not NULL and it ran, the rows it changed. */
+static int write_vote(gov_store *s, enum gov_stmt_id id, const char *sql, const gov_vote *v, int *rows)
+{
+    sqlite3_stmt *st = stmt(s, id, sql, LEDGER_VALUES(ledger_val_int(v->proposal), ledger_val_addr(v->voter),
+        ledger_val_int(v->support), ledger_val_int(v->conviction), ledger_val_null(), ledger_val_null(),
+        ledger_val_null(), ledger_val_null(), v->choice ? ledger_val_text(v->choice) : ledger_val_null(),
+        v->ciphertext ? ledger_val_blob(v->ciphertext, v->ciphertext_len) : ledger_val_null()));
+    int rc = ledger_step_bound(st, ledger_bind_mpzs(st, 5, v->power, v->weight, v->delegated_power,
+                                                    v->delegated_weight, NULL));
+    if (rc == ST_OK && rows)
+        *rows = sqlite3_changes(sqlite3_db_handle(st));
+    return rc;
+}
+
 int gov_vote_put(gov_store *s, const gov_vote *v)
 {
-    /* a changed vote is updated in place: INSERT OR REPLACE would delete the row and its
-     * votes_by_voter entry and insert both again */
+    /* a vote put over one already there is updated in place: INSERT OR REPLACE would delete the row
+     * and its votes_by_voter entry and insert both again */
     static const char sql[] =
         "INSERT INTO votes (proposal, voter, support, conviction, power, weight, delegated_power, delegated_weight,"
         " choice, ciphertext) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
         " ON CONFLICT (proposal, voter) DO UPDATE SET support = excluded.support, conviction = excluded.conviction,"
         " power = excluded.power, weight = excluded.weight, delegated_power = excluded.delegated_power,"
         " delegated_weight = excluded.delegated_weight, choice = excluded.choice, ciphertext = excluded.ciphertext";
-    sqlite3_stmt *st = stmt(s, G_VOTE_PUT, sql, LEDGER_VALUES(ledger_val_int(v->proposal), ledger_val_addr(v->voter),
-        ledger_val_int(v->support), ledger_val_int(v->conviction), ledger_val_null(), ledger_val_null(),
-        ledger_val_null(), ledger_val_null(), v->choice ? ledger_val_text(v->choice) : ledger_val_null(),
-        v->ciphertext ? ledger_val_blob(v->ciphertext, v->ciphertext_len) : ledger_val_null()));
-    return ledger_step_bound(st, ledger_bind_mpzs(st, 5, v->power, v->weight, v->delegated_power,
-                                                  v->delegated_weight, NULL));
+    return write_vote(s, G_VOTE_PUT, sql, v, NULL);
 }
 
 int gov_vote_update(gov_store *s, const gov_vote *v)
@@ -556,13 +566,8 @@ int gov_vote_update(gov_store *s, const gov_vote *v)
     static const char sql[] =
         "UPDATE votes SET support = ?3, conviction = ?4, power = ?5, weight = ?6, delegated_power = ?7,"
         " delegated_weight = ?8, choice = ?9, ciphertext = ?10 WHERE proposal = ?1 AND voter = ?2";
-    sqlite3_stmt *st = stmt(s, G_VOTE_UPDATE, sql, LEDGER_VALUES(ledger_val_int(v->proposal), ledger_val_addr(v->voter),
-        ledger_val_int(v->support), ledger_val_int(v->conviction), ledger_val_null(), ledger_val_null(),
-        ledger_val_null(), ledger_val_null(), v->choice ? ledger_val_text(v->choice) : ledger_val_null(),
-        v->ciphertext ? ledger_val_blob(v->ciphertext, v->ciphertext_len) : ledger_val_null()));
-    int rc = ledger_step_bound(st, ledger_bind_mpzs(st, 5, v->power, v->weight, v->delegated_power,
-                                                    v->delegated_weight, NULL));
-    return rc == ST_OK && sqlite3_changes(sqlite3_db_handle(st)) != 1 ? ST_DB : rc;
+    int rows = 0, rc = write_vote(s, G_VOTE_UPDATE, sql, v, &rows);
+    return rc == ST_OK && rows != 1 ? ST_DB : rc;
 }
 
 /* ---- polls ---- */
