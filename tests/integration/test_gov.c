@@ -692,17 +692,27 @@ static bool enclave_allowlisted(char measurement[67])
     return allowlisted;
 }
 
-Test(integration_gov, an_enclave_measurement_removed_by_governance_settles_nothing_until_it_is_added_back)
+/* Proposes an enclave allowlist change (kind: "enclaveAllow" or "enclaveRemove") of measurement on
+ * the enclave track, passes it with the votes of dev accounts 1 and 2, and moves the clock past its
+ * timelock, so it is Queued and can run; returns its id. */
+static unsigned pass_enclave_change(const char *kind, const char *measurement)
 {
-    char measurement[67], payload[160];
-    cr_assert(enclave_allowlisted(measurement), "a new dev chain allowlists the enclave build it runs");
-    stake_all();
-    snprintf(payload, sizeof payload, "{\"kind\":\"enclaveRemove\",\"measurement\":\"%s\"}", measurement);
+    char payload[160];
+    snprintf(payload, sizeof payload, "{\"kind\":\"%s\",\"measurement\":\"%s\"}", kind, measurement);
     unsigned id = th_propose(&node, 0, "enclave", payload);
     th_node_advance(&node, HOUR);
     vote(1, id, 1, 1);
     vote(2, id, 1, 1);
     th_node_advance(&node, 3 * DAY + DAY);
+    return id;
+}
+
+Test(integration_gov, an_enclave_measurement_removed_by_governance_settles_nothing_until_it_is_added_back)
+{
+    char measurement[67];
+    cr_assert(enclave_allowlisted(measurement), "a new dev chain allowlists the enclave build it runs");
+    stake_all();
+    unsigned id = pass_enclave_change("enclaveRemove", measurement);
     cr_assert(epoch_settled(96), "every epoch that ended before the removal (the last is 96) is settled");
     cJSON_Delete(th_send_ok(&node, 3, "ProposalExecute", "{\"proposal\":\"%u\"}", id));
     cr_assert_not(enclave_allowlisted(measurement), "the measurement is off the allowlist at once");
@@ -717,12 +727,7 @@ Test(integration_gov, an_enclave_measurement_removed_by_governance_settles_nothi
     cr_assert_not(epoch_settled(98), "and so does epoch 98");
 
     /* governance adds it back: the enclave that runs settles the waiting epochs, no restart */
-    snprintf(payload, sizeof payload, "{\"kind\":\"enclaveAllow\",\"measurement\":\"%s\"}", measurement);
-    id = th_propose(&node, 0, "enclave", payload);
-    th_node_advance(&node, HOUR);
-    vote(1, id, 1, 1);
-    vote(2, id, 1, 1);
-    th_node_advance(&node, 3 * DAY + DAY);
+    id = pass_enclave_change("enclaveAllow", measurement);
     cr_assert_not(epoch_settled(98), "epoch 98 waits until the measurement is back");
     cJSON_Delete(th_send_ok(&node, 3, "ProposalExecute", "{\"proposal\":\"%u\"}", id));
     cr_assert(enclave_allowlisted(measurement), "the measurement is on the allowlist again");
