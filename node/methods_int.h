@@ -94,6 +94,9 @@ int node_id_page(cJSON **result, const char *member, const uint64_t *ids, unsign
  * The events are the engine's own text (cJSON printed), copied in as a raw item and never parsed
  * again; block and index are rpc_printed_number's raw integers. */
 cJSON *node_receipt_json(const eng_receipt *r);
+/* The result tx_send answers with a receipt: for a success, a raw item holding the text that
+ * printing node_receipt_json's object gives, made in one pass; else that object. NULL on OOM. */
+cJSON *node_receipt_result(const eng_receipt *r);
 /* An eng_done_fn that finishes the rpc_deferred given as cookie with the receipt or the refusal. */
 void node_finish_with_receipt(void *cookie, int status, const char *errmsg, cJSON *errdata, const eng_receipt *r);
 
