@@ -5,7 +5,8 @@
  * tampered message is refused as such instead of being read as another signer's transaction.
  * With a verification pool set (conclaved's), the decoding, digest and signature recovery run on
  * its threads on the params, taken from the dispatcher (rpc_take_params), and each transaction reaches the engine in the order its
- * call arrived, once it and every call before it are verified; without one they run on the loop. */
+ * call arrived, once it and every call before it are verified; without one they run on the loop.
+ * The same pool parses large request bodies for the server (node_offload_to_pool). */
 #include "node/methods_int.h"
 
 #include <stdlib.h>
@@ -19,6 +20,11 @@ static verify_pool *tx_pool;
 void node_tx_set_verify_pool(verify_pool *pool)
 {
     tx_pool = pool;
+}
+
+int node_offload_to_pool(void *ctx, rpc_job_fn work, rpc_job_fn done, void *job)
+{
+    return verify_pool_submit(ctx, work, done, job) == ST_OK ? RPC_OK : RPC_NOMEM;
 }
 
 /* One tx_send call on its way to the engine. */

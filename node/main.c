@@ -526,6 +526,7 @@ int main(int argc, char **argv)
         rpc_server_set_metrics(server, node_metrics_text);
         rpc_server_set_page(server, node_dashboard_page, node_dashboard_page_len);
         rpc_server_set_replay(server, node_events_replay);
+        rpc_server_set_offload(server, node_offload_to_pool, pool, NODE_OFFLOAD_MIN_BODY);
         eng_set_block_listener(n.engine, publish_block, streams_open, server);
     }
     if (!server || (o.cors && rpc_server_set_cors(server, o.cors) != RPC_OK)
@@ -556,8 +557,11 @@ out:
         event_free(sigterm);
     if (sigint)
         event_free(sigint);
-    /* the calls still being verified reach the engine before it closes and answers them */
+    /* the bodies still being parsed and the calls being verified reach the engine before it closes
+     * and answers them */
     node_tx_set_verify_pool(NULL);
+    if (server)
+        rpc_server_set_offload(server, NULL, NULL, 0);
     verify_pool_free(pool);
     eng_close(n.engine); /* answers whatever is still queued, while the server still exists */
     rpc_server_free(server);

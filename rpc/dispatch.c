@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* dispatch.c: JSON-RPC 2.0 without a socket. A request body becomes an exchange: parse, then for
- * each call validate the envelope, find the method (bsearch over the sorted table), authorize,
- * map params to an object, run the handler, and keep its response in the call's slot so that a
- * batch answers in request order even when some calls are deferred. Invariants: the dispatcher owns
+/* dispatch.c: JSON-RPC 2.0 without a socket. A request body becomes an exchange: parse (on any
+ * thread: rpc_body_parse), then for each call validate the envelope, find the method (bsearch over
+ * the sorted table), authorize, map params to an object, run the handler, and keep its response in
+ * the call's slot so that a batch answers in request order even when some calls are deferred. Invariants: the dispatcher owns
  * every cJSON tree it passes around (request, params, results, errors) and deletes each once, but
  * for params a handler took (rpc_take_params);
  * notifications never produce a response, invalid requests always do (id null if unusable). */
@@ -303,16 +303,6 @@ static void run_call(rpc_exchange *ex, struct rpc_deferred *c, cJSON *req)
     }
 }
 
-/* What a body's text holds that cJSON would take without a word: bytes that are not UTF-8 (which
- * responses would echo in ids, methods and param names), and NUL characters, which end a C string
- * early: "0x…\u0000junk" would read as an address and "latest\u0000x" as a height. */
-enum body_text {
-    BODY_OK,
-    BODY_NOT_UTF8,                   /* not UTF-8 (RFC 3629: no overlong forms, surrogates or > U+10FFFF) */
-    BODY_RAW_NUL,                    /* a NUL byte, which JSON never holds unescaped */
-    BODY_ESCAPED_NUL                 /* a string holding \u0000 */
-};
-
 /* Returns: the length of the UTF-8 character at p (at most left bytes), or 0 if none starts there. */
 static size_t utf8_char(const unsigned char *p, size_t left)
 {
@@ -336,7 +326,7 @@ static size_t utf8_char(const unsigned char *p, size_t left)
 static const bool text_special[256] = { [0] = true, ['"'] = true, ['\\'] = true,
                                         [0x80 ... 0xFF] = true };
 
-static enum body_text check_text(const char *body, size_t len)
+static enum rpc_body_text check_text(const char *body, size_t len)
 {
     const unsigned char *p = (const unsigned char *)body;
     bool in_string = false, escaped = false; /* escaped: the character after a backslash */
@@ -350,21 +340,21 @@ static enum body_text check_text(const char *body, size_t len)
         }
         size_t n = utf8_char(p + i, len - i);
         if (n == 0)
-            return BODY_NOT_UTF8;
+            return RPC_BODY_NOT_UTF8;
         if (p[i] == '\0')
-            return BODY_RAW_NUL;
+            return RPC_BODY_RAW_NUL;
         if (escaped) {
             escaped = false;
         } else if (p[i] == '"') {
             in_string = !in_string;
         } else if (in_string && p[i] == '\\') {
             if (len - i >= 6 && memcmp(p + i + 1, "u0000", 5) == 0)
-                return BODY_ESCAPED_NUL;
+                return RPC_BODY_ESCAPED_NUL;
             escaped = true;
         }
         i += n;
     }
-    return BODY_OK;
+    return RPC_BODY_OK;
 }
 
 /* Returns: whether [p, end) holds only JSON whitespace. */
@@ -376,25 +366,33 @@ static bool blank(const char *p, const char *end)
     return true;
 }
 
-int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorized, rpc_finished_fn finished,
-                     void *ctx, rpc_exchange **out)
+void rpc_body_parse(struct rpc_parsed *out, const char *body, size_t len)
 {
+    const char *end = NULL;
+    out->text = check_text(body, len);
+    out->tree = out->text == RPC_BODY_OK ? cJSON_ParseWithLengthOpts(body, len, &end, false) : NULL;
+    if (out->tree && !blank(end, body + len)) {
+        cJSON_Delete(out->tree);
+        out->tree = NULL;
+    }
+}
+
+int rpc_exchange_start(rpc_server *s, struct rpc_parsed *parsed, bool authorized, rpc_finished_fn finished,
+                       void *ctx, rpc_exchange **out)
+{
+    cJSON *tree = parsed->tree;
+    parsed->tree = NULL;
     *out = NULL;
     rpc_exchange *ex = calloc(1, sizeof *ex);
-    if (!ex)
+    if (!ex) {
+        cJSON_Delete(tree);
         return RPC_NOMEM;
+    }
     ex->server = s;
     ex->authorized = authorized;
     ex->finished = finished;
     ex->finished_ctx = ctx;
     ex->running = true;
-    const char *end = NULL;
-    enum body_text text = check_text(body, len);
-    cJSON *tree = text == BODY_OK ? cJSON_ParseWithLengthOpts(body, len, &end, false) : NULL;
-    if (tree && !blank(end, body + len)) {
-        cJSON_Delete(tree);
-        tree = NULL;
-    }
     size_t n = tree && cJSON_IsArray(tree) ? (size_t)cJSON_GetArraySize(tree) : 1;
     ex->batch = tree && cJSON_IsArray(tree) && n > 0 && n <= s->limits.max_batch;
     /* anything but a batch within the limit has exactly one answer */
@@ -407,11 +405,11 @@ int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorize
     }
     for (size_t i = 0; i < ex->n_calls; i++)
         ex->calls[i].ex = ex;
-    if (text == BODY_NOT_UTF8) {
+    if (parsed->text == RPC_BODY_NOT_UTF8) {
         answer_code(&ex->calls[0], RPC_PARSE_ERROR, "parse error: the body is not UTF-8");
-    } else if (text == BODY_RAW_NUL) {
+    } else if (parsed->text == RPC_BODY_RAW_NUL) {
         answer_code(&ex->calls[0], RPC_PARSE_ERROR, "parse error: the body holds a NUL byte");
-    } else if (text == BODY_ESCAPED_NUL) {
+    } else if (parsed->text == RPC_BODY_ESCAPED_NUL) {
         answer_code(&ex->calls[0], RPC_INVALID_REQUEST, "invalid request: a string holds the NUL character (\\u0000)");
     } else if (!tree) {
         answer_code(&ex->calls[0], RPC_PARSE_ERROR, "parse error");
@@ -432,6 +430,14 @@ int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorize
     ex->running = false;
     *out = ex;
     return RPC_OK;
+}
+
+int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorized, rpc_finished_fn finished,
+                     void *ctx, rpc_exchange **out)
+{
+    struct rpc_parsed parsed;
+    rpc_body_parse(&parsed, body, len);
+    return rpc_exchange_start(s, &parsed, authorized, finished, ctx, out);
 }
 
 /* Prints call c's response: {"jsonrpc":"2.0","id":...,"result"|"error":...}, as cJSON prints the

@@ -2,8 +2,10 @@
 /* http.c: the request handling of the RPC server, over the connections of conn.c:
  * - POST / carries JSON-RPC (Content-Type: application/json only); a body over max_body gets a
  *   JSON-RPC error with 413 (over RPC_BODY_HARD_CAP times it, evhttp's own 413 before the body is
- *   read); a request whose calls are deferred stays with its connection until the last one is
- *   finished (the dispatcher calls back on_exchange_finished);
+ *   read); a large body is parsed through the application's offload (and every body while one is),
+ *   its calls run on the loop once it is; a request whose calls are deferred or whose body is being
+ *   parsed stays with its connection until the last call is finished (the dispatcher calls back
+ *   on_exchange_finished);
  * - GET / serves the application's page, under a Content-Security-Policy naming its script and
  *   style by hash;
  * - GET /health answers {"status":"ok"}, to a connection past the caps too;
@@ -128,19 +130,39 @@ static void unlink_waiting(rpc_server *s, struct rpc_waiting *w)
         w->next->prev = w->prev;
 }
 
-/* The exchange's rpc_finished_fn: its last deferred call was finished. */
-static void on_exchange_finished(rpc_exchange *ex, void *ctx)
+/* Makes w the one request of conn waiting for its answer (its deferred calls, or its parse). */
+static void add_waiting(rpc_server *s, struct rpc_waiting *w, struct rpc_conn *conn, struct evhttp_request *req)
 {
-    struct rpc_waiting *w = ctx;
-    unlink_waiting(ex->server, w);
+    w->req = req;
+    w->conn = conn;
+    conn->waiting = w;
+    w->next = s->waiting;
+    if (s->waiting)
+        s->waiting->prev = w;
+    s->waiting = w;
+}
+
+/* Ends w's wait: its connection, if still open, gets timeout_secs for its next request. Frees w.
+ * Returns: the request to answer, or NULL when its client left. */
+static struct evhttp_request *end_waiting(rpc_server *s, struct rpc_waiting *w)
+{
+    struct evhttp_request *req = w->req;
+    unlink_waiting(s, w);
     if (w->conn) {
         w->conn->waiting = NULL;
         rpc_conn_deadline_start(w->conn);
     }
-    if (w->req)
-        send_exchange(w->req, ex);
-    rpc_exchange_free(ex);
     free(w);
+    return req;
+}
+
+/* The exchange's rpc_finished_fn: its last deferred call was finished. */
+static void on_exchange_finished(rpc_exchange *ex, void *ctx)
+{
+    struct evhttp_request *req = end_waiting(ex->server, ctx);
+    if (req)
+        send_exchange(req, ex);
+    rpc_exchange_free(ex);
 }
 
 /* Returns: whether req is without a Host header (not from a browser) or its Host is allowed. */
@@ -187,6 +209,69 @@ static bool authorized(const rpc_server *s, const struct rpc_conn *conn, struct 
     return token_equal(s->token, s->token_len, h, strlen(h));
 }
 
+/* A body parsed through the server's offload, with what its calls need once it is. */
+struct parse_job {
+    rpc_server *server;
+    struct rpc_waiting *waiting;     /* the request's, registered until its calls are answered */
+    char *body;                      /* len bytes, freed once parsed */
+    size_t len;
+    bool authorized;
+    struct rpc_parsed parsed;
+};
+
+/* The parse, on whatever thread offload runs it: touches only the job. */
+static void parse_work(void *arg)
+{
+    struct parse_job *j = arg;
+    rpc_body_parse(&j->parsed, j->body, j->len);
+    free(j->body);
+    j->body = NULL;
+}
+
+/* On the loop, in the order the requests came: runs the parsed body's calls. */
+static void parse_done(void *arg)
+{
+    struct parse_job *j = arg;
+    rpc_server *s = j->server;
+    struct rpc_waiting *w = j->waiting;
+    rpc_exchange *ex = NULL;
+    s->parsing--;
+    int rc = rpc_exchange_start(s, &j->parsed, j->authorized, on_exchange_finished, w, &ex);
+    free(j);
+    if (rc != RPC_OK) {
+        struct evhttp_request *req = end_waiting(s, w);
+        if (req)
+            send_fault(req, RPC_FAULT_NOMEM, NULL);
+    } else if (ex->pending) {
+        w->ex = ex;
+    } else {
+        on_exchange_finished(ex, w);
+    }
+}
+
+/* Hands body (len bytes, taken) to the server's offload to be parsed, req waiting on w (taken) for
+ * its answer; when offload queues nothing, req is answered out of memory. */
+static void offload_parse(rpc_server *s, struct rpc_conn *conn, struct evhttp_request *req, char *body, size_t len,
+                          struct rpc_waiting *w)
+{
+    struct parse_job *j = malloc(sizeof *j);
+    if (j) {
+        *j = (struct parse_job){ .server = s, .waiting = w, .body = body, .len = len,
+                                 .authorized = authorized(s, conn, req) };
+        add_waiting(s, w, conn, req);
+        if (s->offload(s->offload_ctx, parse_work, parse_done, j) == RPC_OK) {
+            s->parsing++;
+            return;
+        }
+        unlink_waiting(s, w);
+        conn->waiting = NULL;
+        free(j);
+    }
+    free(body);
+    free(w);
+    send_fault(req, RPC_FAULT_NOMEM, NULL);
+}
+
 static void serve_rpc(rpc_server *s, struct rpc_conn *conn, struct evhttp_request *req)
 {
     if (!json_content(req)) {
@@ -209,6 +294,11 @@ static void serve_rpc(rpc_server *s, struct rpc_conn *conn, struct evhttp_reques
         return;
     }
     body[len] = '\0';
+    /* while a body is parsed elsewhere, later ones follow it there, so that calls keep arrival order */
+    if (s->offload && (len >= s->offload_min_body || s->parsing > 0)) {
+        offload_parse(s, conn, req, body, len, w);
+        return;
+    }
     int rc = rpc_exchange_run(s, body, len, authorized(s, conn, req), on_exchange_finished, w, &ex);
     free(body);
     if (rc != RPC_OK) {
@@ -216,13 +306,7 @@ static void serve_rpc(rpc_server *s, struct rpc_conn *conn, struct evhttp_reques
         send_fault(req, RPC_FAULT_NOMEM, NULL);
     } else if (ex->pending) {
         w->ex = ex;
-        w->req = req;
-        w->conn = conn;
-        conn->waiting = w;
-        w->next = s->waiting;
-        if (s->waiting)
-            s->waiting->prev = w;
-        s->waiting = w;
+        add_waiting(s, w, conn, req);
     } else {
         free(w);
         send_exchange(req, ex);
@@ -386,6 +470,13 @@ void rpc_server_set_metrics(rpc_server *s, rpc_metrics_fn fn)
 void rpc_server_set_errors(rpc_server *s, rpc_errors_fn fn)
 {
     s->errors = fn;
+}
+
+void rpc_server_set_offload(rpc_server *s, rpc_offload_fn fn, void *ctx, size_t min_body)
+{
+    s->offload = fn;
+    s->offload_ctx = ctx;
+    s->offload_min_body = min_body;
 }
 
 void rpc_server_set_name(rpc_server *s, const char *name)

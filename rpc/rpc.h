@@ -206,6 +206,20 @@ void rpc_server_set_replay(rpc_server *s, rpc_replay_fn fn) RPC_NONNULL(1, 2);
 /* Whether a GET /events stream is open (so publishing reaches someone). */
 bool rpc_server_has_streams(const rpc_server *s) RPC_NONNULL(1);
 
+/* Parsing large bodies off the loop. A job's work runs on any thread and touches only the job; its
+ * done runs on the loop thread afterwards. offload(ctx, work, done, job) queues the job and must run
+ * the dones in the order their jobs were queued, never inside offload itself (a worker pool that
+ * hands results back to the loop in order). Returns: RPC_OK, or anything else when it queued nothing
+ * (the server then parses on the loop). */
+typedef void (*rpc_job_fn)(void *job);
+typedef int (*rpc_offload_fn)(void *ctx, rpc_job_fn work, rpc_job_fn done, void *job);
+/* Has the server parse a JSON-RPC body of min_body bytes or more through offload (with ctx), and any
+ * body at all while such a parse is outstanding, so that the calls of every request still run in
+ * the order the requests arrived; smaller bodies are parsed on the loop, which costs them less than
+ * the hand-off. The calls themselves run on the loop. fn NULL: every body on the loop. Jobs queued
+ * must be done before rpc_server_free (conclaved frees its pool first). */
+void rpc_server_set_offload(rpc_server *s, rpc_offload_fn fn, void *ctx, size_t min_body) RPC_NONNULL(1);
+
 /* Frees the server and closes its connections. Outstanding deferred calls are dropped without reply
  * and their tokens freed: finish them before (as engine shutdown does), never after. Accepts NULL. */
 void rpc_server_free(rpc_server *s);

@@ -4,7 +4,8 @@
  * connection, and the helpers of dispatch.c, errors.c, conn.c, stream.c, cors.c and metrics.c.
  * Calls run one way: http.c → conn.c, stream.c, cors.c, metrics.c, dispatch.c; dispatch.c →
  * metrics.c, errors.c; the dispatcher answers a deferred exchange through the callback http.c
- * gives it. Everything here runs on the loop thread. */
+ * gives it. Everything here runs on the loop thread but rpc_body_parse, which the application's
+ * offload may run on another (http.c). */
 #ifndef RPC_RPC_INT_H
 #define RPC_RPC_INT_H
 
@@ -70,6 +71,10 @@ struct rpc_server {
     struct rpc_text reply;           /* the text of the reply being sent, kept for the next (http.c) */
     time_t date_at;                  /* the second date was formatted for (http.c) */
     char date[40];                   /* a reply's Date header then */
+    rpc_offload_fn offload;          /* where large bodies are parsed, or NULL (http.c) */
+    void *offload_ctx;
+    size_t offload_min_body;         /* bytes from which a body is parsed there */
+    unsigned parsing;                /* bodies handed to offload and not yet done */
 };
 
 /* How long one method's calls took (metrics.c): how many fell in each bucket (not cumulatively), the
@@ -115,6 +120,31 @@ struct rpc_exchange {
 };
 
 /* dispatch.c */
+
+/* What a body's text holds that cJSON would take without a word: bytes that are not UTF-8 (which
+ * responses would echo in ids, methods and param names), and NUL characters, which end a C string
+ * early: "0x…\u0000junk" would read as an address and "latest\u0000x" as a height. */
+enum rpc_body_text {
+    RPC_BODY_OK,
+    RPC_BODY_NOT_UTF8,               /* not UTF-8 (RFC 3629: no overlong forms, surrogates or > U+10FFFF) */
+    RPC_BODY_RAW_NUL,                /* a NUL byte, which JSON never holds unescaped */
+    RPC_BODY_ESCAPED_NUL             /* a string holding \u0000 */
+};
+
+/* A request body parsed, before any of its calls runs. */
+struct rpc_parsed {
+    enum rpc_body_text text;
+    cJSON *tree;                     /* when text is RPC_BODY_OK, the one JSON value the body holds,
+                                      * or NULL (malformed, or more than whitespace after it) */
+};
+
+/* Checks body's text (len bytes) and parses it. Touches nothing but its arguments: any thread may
+ * run it. Out: *out, whose tree the caller owns (rpc_exchange_start takes it). */
+void rpc_body_parse(struct rpc_parsed *out, const char *body, size_t len) RPC_NONNULL(1, 2);
+/* Runs every call of a parsed body (validate, authorize, execute), in order, as rpc_exchange_run
+ * does after its parse; takes parsed->tree. Returns and Out: as rpc_exchange_run's. */
+int rpc_exchange_start(rpc_server *s, struct rpc_parsed *parsed, bool authorized, rpc_finished_fn finished,
+                       void *ctx, rpc_exchange **out) RPC_WARN_UNUSED RPC_NONNULL(1, 2, 6);
 
 /* Parses body and runs every call in it (parse, validate, authorize, execute), in order. finished
  * (with ctx) answers the exchange once its last deferred call is finished after this returns; NULL

@@ -31,6 +31,7 @@
 #define TIMEOUT_SECS 5               /* client timeout, and the bound of every other wait */
 #define MAX_HELD 4
 #define PUBLISH_EVENTS 1000          /* events of one 'p' command */
+#define OFFLOAD_MIN_BODY 1024        /* bytes from which hold_parse gets a body */
 
 static struct {
     th_rpc_loop loop;                /* the server, its loop thread and its command pipe */
@@ -43,6 +44,15 @@ static struct {
     unsigned published;              /* 'p' commands carried out so far; under mu */
     unsigned replays_set;            /* 'r' commands carried out so far; under mu */
     unsigned replayed;               /* events the replay emitted; loop thread, then under mu */
+    struct held_job {
+        rpc_job_fn work, done;
+        void *job;
+    } jobs[MAX_HELD];                /* bodies handed to hold_parse, until the 'o' command */
+    unsigned n_jobs;                 /* loop thread only */
+    unsigned jobs_total;             /* bodies handed to hold_parse so far; under mu */
+    unsigned jobs_done;              /* of those, parsed and finished; under mu */
+    unsigned offloads_set;           /* 'O' commands carried out so far; under mu */
+    unsigned counted;                /* "count" calls run so far; loop thread only */
 } srv = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
 /* Methods. */
@@ -109,12 +119,42 @@ static int m_quick(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
     return RPC_PENDING;
 }
 
+/* Answers how many "count" calls ran before it; params.pad (ignored) makes a body large. */
+static int m_count(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
+{
+    *result = cJSON_CreateNumber(srv.counted++);
+    return *result ? ST_OK : ST_NOMEM;
+}
+
+/* Bumps a count under srv.mu and wakes the test thread's wait_count. */
+static void count_up(unsigned *count)
+{
+    pthread_mutex_lock(&srv.mu);
+    (*count)++;
+    pthread_cond_broadcast(&srv.cv);
+    pthread_mutex_unlock(&srv.mu);
+}
+
+/* The server's offload (set by the 'O' command): holds each body until the 'o' command, which then
+ * parses and finishes them in the order they came, as the verification pool does. */
+static int hold_parse(void *ctx, rpc_job_fn work, rpc_job_fn done, void *job)
+{
+    (void)ctx;
+    if (srv.n_jobs == MAX_HELD)
+        return RPC_NOMEM;
+    srv.jobs[srv.n_jobs++] = (struct held_job){ work, done, job };
+    count_up(&srv.jobs_total);
+    return RPC_OK;
+}
+
 static const char *const add_params[] = { "a", "b", NULL };
+static const char *const pad_params[] = { "pad", NULL };
 static const char *const value_params[] = { "value", NULL };
 
 static const rpc_method table[] = {
     { .name = "add", .params = add_params, .fn = test_m_add },
     { .name = "admin_secret", .flags = RPC_ADMIN, .fn = m_admin_secret },
+    { .name = "count", .params = pad_params, .fn = m_count },
     { .name = "echo", .params = value_params, .fn = test_m_echo },
     { .name = "hold", .fn = m_hold },
     { .name = "later", .params = value_params, .fn = m_later },
@@ -148,7 +188,8 @@ static int replay(void *app, uint64_t seq, uint64_t pos, rpc_event_sink emit, vo
     return ST_OK;
 }
 
-/* The loop's commands: 'p' publishes PUBLISH_EVENTS events, 'f' finishes the held calls. */
+/* The loop's commands: 'p' publishes PUBLISH_EVENTS events, 'f' finishes the held calls, 'O' sets
+ * hold_parse as the server's offload and 'o' parses and finishes the bodies it holds. */
 static void on_command(char c)
 {
     if (c == 'p') {
@@ -168,6 +209,17 @@ static void on_command(char c)
         srv.replays_set++;
         pthread_cond_broadcast(&srv.cv);
         pthread_mutex_unlock(&srv.mu);
+    } else if (c == 'O') {
+        rpc_server_set_offload(srv.loop.server, hold_parse, NULL, OFFLOAD_MIN_BODY);
+        count_up(&srv.offloads_set);
+    } else if (c == 'o') {
+        unsigned n = srv.n_jobs;
+        srv.n_jobs = 0;
+        for (unsigned i = 0; i < n; i++) {
+            srv.jobs[i].work(srv.jobs[i].job);
+            srv.jobs[i].done(srv.jobs[i].job);
+            count_up(&srv.jobs_done);
+        }
     } else if (c == 'f') {
         for (unsigned i = 0; i < srv.n_held; i++)
             rpc_deferred_finish(srv.held[i], ST_OK, cJSON_CreateString("released"), NULL, NULL);
@@ -353,11 +405,13 @@ static int raw_connect(void)
 static int raw_post(const char *body)
 {
     int fd = raw_connect();
-    char req[512];
-    int n = snprintf(req, sizeof req,
+    char *req;
+    int n = asprintf(&req,
                      "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                      "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+    cr_assert_geq(n, 0, "asprintf failed");
     cr_assert_eq(write(fd, req, (size_t)n), n, "cannot send the request");
+    free(req);
     return fd;
 }
 
@@ -574,6 +628,112 @@ Test(rpc_http, finishing_after_the_client_left_is_safe, .init = start_default, .
     rpc_client *c = client(NULL);
     expect_add(c);
     rpc_client_free(c);
+}
+
+/* The default server with hold_parse as its offload. */
+static void start_offloaded(void)
+{
+    start_default();
+    command('O');
+    wait_count(&srv.offloads_set, 1, "offloads set");
+}
+
+/* A batch of n "count" calls with ids from first, padded past OFFLOAD_MIN_BODY. Caller frees. */
+static char *count_batch(unsigned first, unsigned n)
+{
+    char *body = NULL;
+    size_t size;
+    FILE *f = open_memstream(&body, &size);
+    cr_assert_not_null(f, "open_memstream");
+    fputc('[', f);
+    for (unsigned i = 0; i < n; i++)
+        fprintf(f, "%s{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":\"count\",\"params\":{\"pad\":\"%064d\"}}",
+                i ? "," : "", first + i, 0);
+    fputc(']', f);
+    fclose(f);
+    cr_assert_gt(strlen(body), OFFLOAD_MIN_BODY, "the batch is large");
+    return body;
+}
+
+/* Checks an HTTP reply (headers and body) to n "count" calls with ids from first_id: each answered
+ * with the count from first_count on, in order. */
+static void expect_counts(const char *reply, unsigned first_id, unsigned first_count, unsigned n)
+{
+    const char *body = strstr(reply, "\r\n\r\n");
+    cr_assert_not_null(body, "a body in %s", reply);
+    cJSON *r = cJSON_Parse(body + 4);
+    cr_assert_not_null(r, "JSON in %s", body);
+    cr_assert_eq(cJSON_IsArray(r) ? (unsigned)cJSON_GetArraySize(r) : 1, n, "%u answers in %s", n, body);
+    for (unsigned i = 0; i < n; i++) {
+        const cJSON *a = cJSON_IsArray(r) ? cJSON_GetArrayItem(r, (int)i) : r;
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(a, "id");
+        const cJSON *result = cJSON_GetObjectItemCaseSensitive(a, "result");
+        cr_assert(cJSON_IsNumber(id) && id->valueint == (int)(first_id + i), "id %u at %u in %s", first_id + i, i, body);
+        cr_assert(cJSON_IsNumber(result) && result->valueint == (int)(first_count + i), "count %u for id %u in %s",
+                  first_count + i, first_id + i, body);
+    }
+    cJSON_Delete(r);
+}
+
+Test(rpc_http, large_bodies_are_parsed_through_the_offload_and_calls_keep_arrival_order, .init = start_offloaded,
+     .fini = stop_server, .timeout = 30)
+{
+    char *batch = count_batch(0, 20), buf[8192];
+    int large = raw_post(batch);
+    wait_count(&srv.jobs_total, 1, "bodies offloaded");
+    /* a small body that comes while the large one is being parsed must not overtake it */
+    int small = raw_post("{\"jsonrpc\":\"2.0\",\"id\":99,\"method\":\"count\"}");
+    wait_count(&srv.jobs_total, 2, "bodies offloaded");
+    command('o');
+    cr_assert(read_until(large, buf, sizeof buf, "]"), "the batch is answered: %s", buf);
+    expect_counts(buf, 0, 0, 20);
+    cr_assert(read_until(small, buf, sizeof buf, "}"), "the small body is answered: %s", buf);
+    expect_counts(buf, 99, 20, 1);
+    /* with nothing outstanding, a small body is parsed on the loop */
+    rpc_client *c = client(NULL);
+    cJSON *r = call_ok(c, "count", NULL);
+    cr_assert(cJSON_IsNumber(r) && r->valueint == 21, "the next count");
+    pthread_mutex_lock(&srv.mu);
+    unsigned offloaded = srv.jobs_total;
+    pthread_mutex_unlock(&srv.mu);
+    cr_assert_eq(offloaded, 2, "the small body alone was not offloaded");
+    cJSON_Delete(r);
+    rpc_client_free(c);
+    close(large);
+    close(small);
+    free(batch);
+}
+
+Test(rpc_http, a_large_malformed_body_gets_the_parse_error_through_the_offload, .init = start_offloaded,
+     .fini = stop_server, .timeout = 30)
+{
+    char *batch = count_batch(0, 20), buf[8192];
+    batch[strlen(batch) - 1] = ' '; /* the batch's closing bracket */
+    int fd = raw_post(batch);
+    wait_count(&srv.jobs_total, 1, "bodies offloaded");
+    command('o');
+    cr_assert(read_until(fd, buf, sizeof buf, "}}"), "the body is answered: %s", buf);
+    cr_assert_not_null(strstr(buf, "HTTP/1.1 200"), "a JSON-RPC error is HTTP 200: %s", buf);
+    expect_error_body(strstr(buf, "\r\n\r\n") + 4, RPC_PARSE_ERROR);
+    close(fd);
+    free(batch);
+}
+
+Test(rpc_http, a_body_parsed_after_its_client_left_still_runs_its_calls, .init = start_offloaded, .fini = stop_server,
+     .timeout = 30)
+{
+    char *batch = count_batch(0, 20);
+    int fd = raw_post(batch);
+    wait_count(&srv.jobs_total, 1, "bodies offloaded");
+    close(fd);
+    command('o');
+    wait_count(&srv.jobs_done, 1, "bodies parsed");
+    rpc_client *c = client(NULL);
+    cJSON *r = call_ok(c, "count", NULL);
+    cr_assert(cJSON_IsNumber(r) && r->valueint == 20, "the batch's 20 calls ran before");
+    cJSON_Delete(r);
+    rpc_client_free(c);
+    free(batch);
 }
 
 Test(rpc_http, freeing_the_server_drops_outstanding_deferred_calls, .init = start_default, .fini = stop_server,
