@@ -5,9 +5,14 @@
  * fdatasync on the write-ahead log, one sync covering every block committed before it began, and
  * wakes the loop through a pipe; only then do the held blocks' receipts go out and their events
  * reach the listener, in block order. Meanwhile the loop reads, checks and applies the next block,
- * so the disk's latency overlaps the next block's work instead of stopping the node. The same thread
- * checkpoints the log into the database every CHECKPOINT_EVERY syncs on a connection of its own
- * (ledger_checkpointer, PASSIVE), so that no COMMIT on the loop ever runs a checkpoint.
+ * so the disk's latency overlaps the next block's work instead of stopping the node. A second thread
+ * checkpoints the log into the database on a connection of its own (ledger_checkpointer, PASSIVE)
+ * each time the log has grown by a sixteenth of the engine's log_limit, so that no COMMIT on the
+ * loop ever runs a checkpoint and no sync waits for one. SQLite starts the log again from its
+ * beginning only at a COMMIT that finds it all copied, which a steady stream of blocks may never
+ * leave time for: once the log holds log_limit frames, blocks pause (eng_durability_paused; the loop
+ * goes on reading and verifying) while that thread copies the rest, and the next block restarts
+ * the log, so its file stays near that size instead of growing for as long as the load lasts.
  *
  * Nothing acknowledged is lost: a receipt goes out only after a sync that started after its
  * block's COMMIT returned. Reads may see a block a moment before it is durable (it survives the
@@ -23,8 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define CHECKPOINT_EVERY 32
 
 /* A committed block whose receipts wait for its sync. */
 struct eng_held {
@@ -56,16 +59,49 @@ static void *sync_main(void *arg)
         (void)w; /* a full pipe already holds a wake-up */
         if (rc != ST_OK)
             break;
-        if (d->checkpointer && ++d->syncs_since_checkpoint >= CHECKPOINT_EVERY) {
-            d->syncs_since_checkpoint = 0;
-            pthread_mutex_unlock(&d->mu);
-            if (ledger_checkpoint(d->checkpointer, NULL) != ST_OK)
-                fprintf(stderr, "conclaved: a checkpoint failed; the next one tries again\n");
-            pthread_mutex_lock(&d->mu);
+    }
+    pthread_mutex_unlock(&d->mu);
+    return NULL;
+}
+
+/* The checkpoints' thread: copies the log into the database when asked, on a connection of its own,
+ * while the loop goes on; a failure is only reported (the next checkpoint tries again). A checkpoint
+ * the loop paused for is answered through the wake-up pipe. */
+static void *checkpoint_main(void *arg)
+{
+    eng_durability *d = arg;
+    pthread_setname_np(pthread_self(), "checkpoint");
+    pthread_mutex_lock(&d->mu);
+    for (;;) {
+        while (!d->stop && !d->checkpoint_wanted)
+            pthread_cond_wait(&d->checkpoint_cv, &d->mu);
+        if (!d->checkpoint_wanted)
+            break;
+        d->checkpoint_wanted = false;
+        bool paused_for = d->checkpoint_asked;
+        pthread_mutex_unlock(&d->mu);
+        if (ledger_checkpoint(d->checkpointer, NULL) != ST_OK)
+            fprintf(stderr, "conclaved: a checkpoint failed; the next one tries again\n");
+        pthread_mutex_lock(&d->mu);
+        if (paused_for) {
+            d->checkpoint_asked = false;
+            ssize_t w = write(d->wake[1], "c", 1);
+            (void)w;
         }
     }
     pthread_mutex_unlock(&d->mu);
     return NULL;
+}
+
+/* Asks the checkpoints' thread for a checkpoint; paused: the loop writes nothing until it is done. */
+static void want_checkpoint(eng_durability *d, bool paused)
+{
+    pthread_mutex_lock(&d->mu);
+    d->checkpoint_wanted = true;
+    if (paused)
+        d->checkpoint_asked = true;
+    pthread_cond_signal(&d->checkpoint_cv);
+    pthread_mutex_unlock(&d->mu);
 }
 
 /* Sends out, in order, every held block the syncs so far have made durable. */
@@ -91,12 +127,65 @@ static void release_synced(eng *e)
     }
 }
 
+/* Once the asked checkpoint is done, blocks go on. */
+static void resume_blocks(eng *e)
+{
+    eng_durability *d = &e->durability;
+    if (!d->paused)
+        return;
+    pthread_mutex_lock(&d->mu);
+    bool done = !d->checkpoint_asked;
+    pthread_mutex_unlock(&d->mu);
+    if (!done)
+        return;
+    d->paused = false;
+    if (e->queue_head && e->produce_ev)
+        event_active(e->produce_ev, 0, 0);
+}
+
 static void wake_cb(evutil_socket_t fd, short what, void *arg)
 {
     char buf[64];
     while (read(fd, buf, sizeof buf) > 0)
         ;
     release_synced(arg);
+    resume_blocks(arg);
+}
+
+bool eng_durability_paused(eng *e)
+{
+    eng_durability *d = &e->durability;
+    if (!d->checkpointer)
+        return false;
+    if (d->paused)
+        return true;
+    if (d->frames_seen < d->pause_at)
+        return false;
+    /* should the log not start again (another connection reading from it), the next pause waits
+     * for as many frames more */
+    d->pause_at = d->frames_seen + d->log_limit;
+    d->paused = true;
+    want_checkpoint(d, true);
+    return true;
+}
+
+/* After a COMMIT: notes the log's length, and asks for a checkpoint each sixteenth of the limit it
+ * grew by, so that the database keeps up with the log and little is left to copy when blocks pause
+ * (a checkpoint that ends before the loop's next block lets that block start the log again, without
+ * a pause). */
+static void note_commit(eng *e)
+{
+    eng_durability *d = &e->durability;
+    unsigned frames = ledger_wal_frames(e->ledger);
+    if (frames < d->frames_seen) { /* the log started again */
+        d->pause_at = d->log_limit;
+        d->checkpointed_at = 0;
+    }
+    d->frames_seen = frames;
+    if (frames - d->checkpointed_at >= d->log_limit / 16) {
+        d->checkpointed_at = frames;
+        want_checkpoint(d, false);
+    }
 }
 
 int eng_durability_start(eng *e)
@@ -116,18 +205,22 @@ int eng_durability_start(eng *e)
             goto fail;
     if (!(d->wake_ev = event_new(e->base, d->wake[0], EV_READ | EV_PERSIST, wake_cb, e)) || event_add(d->wake_ev, NULL) != 0)
         goto fail;
-    /* without a checkpointer, commits keep checkpointing on the loop as before */
-    if (ledger_checkpointer_open(e->ledger, &d->checkpointer) != ST_OK)
-        d->checkpointer = NULL;
     pthread_mutex_init(&d->mu, NULL);
     pthread_cond_init(&d->cv, NULL);
+    pthread_cond_init(&d->checkpoint_cv, NULL);
     if (pthread_create(&d->thread, NULL, sync_main, d) != 0) {
+        pthread_cond_destroy(&d->checkpoint_cv);
         pthread_cond_destroy(&d->cv);
         pthread_mutex_destroy(&d->mu);
-        ledger_checkpointer_close(e->ledger, d->checkpointer);
-        d->checkpointer = NULL;
         goto fail;
     }
+    /* without a checkpointer (or its thread), commits keep checkpointing on the loop as before */
+    if (ledger_checkpointer_open(e->ledger, &d->checkpointer) == ST_OK
+        && pthread_create(&d->checkpoint_thread, NULL, checkpoint_main, d) != 0) {
+        ledger_checkpointer_close(e->ledger, d->checkpointer);
+        d->checkpointer = NULL;
+    }
+    d->log_limit = d->pause_at = e->log_limit;
     d->on = true;
     return ST_OK;
 fail:
@@ -157,6 +250,8 @@ int eng_durability_hold(eng *e, eng_item *items, eng_item *tick, eng_item *settl
     d->requested = h->seq;
     pthread_cond_signal(&d->cv);
     pthread_mutex_unlock(&d->mu);
+    if (d->checkpointer)
+        note_commit(e);
     return ST_OK;
 }
 
@@ -172,16 +267,21 @@ void eng_durability_stop(eng *e)
     pthread_mutex_lock(&d->mu);
     d->stop = true;
     pthread_cond_signal(&d->cv);
+    pthread_cond_signal(&d->checkpoint_cv);
     pthread_mutex_unlock(&d->mu);
     pthread_join(d->thread, NULL);
     release_synced(e); /* the thread synced everything held before it ended */
-    ledger_checkpointer_close(e->ledger, d->checkpointer);
-    d->checkpointer = NULL;
+    if (d->checkpointer) {
+        pthread_join(d->checkpoint_thread, NULL);
+        ledger_checkpointer_close(e->ledger, d->checkpointer);
+        d->checkpointer = NULL;
+    }
     event_free(d->wake_ev);
     close(d->wake[0]);
     close(d->wake[1]);
     close(d->wal_fd);
     d->wal_fd = -1;
+    pthread_cond_destroy(&d->checkpoint_cv);
     pthread_cond_destroy(&d->cv);
     pthread_mutex_destroy(&d->mu);
     d->on = false;

@@ -24,6 +24,7 @@
 
 #define DEFAULT_MAX_QUEUE 50000
 #define DEFAULT_MAX_BLOCK_TXS 10000
+#define DEFAULT_LOG_LIMIT 65536 /* frames: 256 MiB of 4 KiB pages */
 /* After a block was applied again because one of its transactions failed, this many blocks are
  * applied guarded at once, so that a stream of failing transactions costs one attempt in so many
  * blocks, not one in each. */
@@ -535,6 +536,8 @@ int eng_flush(eng *e)
 static void produce_cb(evutil_socket_t fd, short what, void *arg)
 {
     eng *e = arg;
+    if (eng_durability_paused(e))
+        return; /* the producer runs again once the log's checkpoint is done */
     if (produce_one(e) != ST_OK)
         fprintf(stderr, "conclaved: a block could not be written; its transactions were refused\n");
     if (e->queue_head)
@@ -896,6 +899,7 @@ int eng_open(eng **out, char *err, size_t errlen, const eng_config *cfg)
     e->genesis_whole_body = cfg->genesis_whole_body;
     e->max_queue = cfg->max_queue ? cfg->max_queue : DEFAULT_MAX_QUEUE;
     e->max_block_txs = cfg->max_block_txs ? cfg->max_block_txs : DEFAULT_MAX_BLOCK_TXS;
+    e->log_limit = cfg->log_limit ? cfg->log_limit : DEFAULT_LOG_LIMIT;
     int rc = ledger_open(&e->ledger, err, errlen, cfg->db_path);
     if (rc == ST_OK && (rc = gov_store_new(&e->gov, e->ledger)) != ST_OK)
         snprintf(err, errlen, "out of memory");

@@ -52,6 +52,9 @@ typedef struct eng_config {
     bool dev;                       /* dev-only operations (mint, manual time) allowed */
     size_t max_queue;               /* queued transactions before ST_LIMIT; 0 = 50,000 */
     size_t max_block_txs;           /* transactions per block; 0 = 10,000 */
+    unsigned log_limit;             /* with a loop: the write-ahead log's frames (pages) at which
+                                     * blocks pause for a checkpoint that starts it again; 0 = 65,536
+                                     * (256 MiB of 4 KiB pages) */
 } eng_config;
 
 /* The outcome of an applied transaction, borrowed for the duration of the callback. */

@@ -88,14 +88,21 @@ typedef struct eng_durability {
     int wal_fd;                     /* the write-ahead log, for ledger_sync_wal */
     int wake[2];                    /* the thread writes a byte to wake[1] after each sync */
     struct event *wake_ev;          /* reads wake[0] on the loop */
-    pthread_t thread;
+    pthread_t thread;               /* syncs */
+    pthread_t checkpoint_thread;    /* checkpoints, while checkpointer is set */
     pthread_mutex_t mu;
-    pthread_cond_t cv;
-    ledger_checkpointer *checkpointer;  /* the thread's own connection (NULL: commits checkpoint) */
-    unsigned syncs_since_checkpoint;    /* the thread's */
+    pthread_cond_t cv, checkpoint_cv;
+    ledger_checkpointer *checkpointer;  /* the checkpoints' own connection (NULL: commits checkpoint) */
+    bool checkpoint_wanted;         /* under mu: the checkpoints' thread has one to run */
     uint64_t requested, synced;     /* block sequence numbers, under mu */
     int sync_errno;                 /* under mu: set once a sync failed */
     bool stop;                      /* under mu */
+    bool checkpoint_asked;          /* under mu: the loop writes nothing until the thread has
+                                     * checkpointed the whole log, which then starts again */
+    bool paused;                    /* loop only: blocks wait for that checkpoint */
+    unsigned log_limit;             /* loop only: frames in the log at which blocks pause for it */
+    unsigned pause_at, frames_seen; /* loop only: the next pause's frames; the last count seen */
+    unsigned checkpointed_at;       /* loop only: the count when the last checkpoint was asked */
     uint64_t committed;             /* blocks committed and held so far (loop only) */
     struct eng_held *head, *tail;   /* held blocks, oldest first (loop only) */
 } eng_durability;
@@ -111,6 +118,7 @@ struct eng {
     bool (*block_wanted)(void *ctx);
     void *block_ctx;
     size_t max_queue, max_block_txs;
+    unsigned log_limit;             /* eng_config's */
     eng_item *queue_head, *queue_tail;
     size_t queued;
     struct event *produce_ev;       /* cuts a block at the end of the loop iteration */
@@ -397,6 +405,10 @@ eng_item *eng_item_system(const char *type, const cJSON *message);
  * what it covered and ends the thread; accepts a node where it never started. */
 int eng_durability_start(eng *e);
 int eng_durability_hold(eng *e, eng_item *items, eng_item *tick, eng_item *settlement);
+/* Whether the next block must wait: the write-ahead log has grown past its limit, and blocks pause
+ * (the loop goes on reading and verifying) while the thread checkpoints the whole log, so that the
+ * next block starts it again from its beginning; the loop's producer runs again once it is done. */
+bool eng_durability_paused(eng *e);
 void eng_durability_stop(eng *e);
 /* Sends out what a block did (engine.c): the listener hears of it when committed, each item's done
  * callback gets its receipt or its refusal, and the block's Tick and Settlement items (logged when

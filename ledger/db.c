@@ -333,6 +333,21 @@ struct ledger_checkpointer {
     sqlite3 *db;
 };
 
+/* The write-ahead log hook of l's connection while a checkpointer works for it: notes the frames
+ * the log holds after each commit (in place of the automatic checkpoint's hook). */
+static int note_wal_frames(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    (void)db;
+    (void)name;
+    ((ledger *)arg)->wal_frames = frames > 0 ? (unsigned)frames : 0;
+    return SQLITE_OK;
+}
+
+unsigned ledger_wal_frames(const ledger *l)
+{
+    return l->wal_frames;
+}
+
 int ledger_checkpointer_open(ledger *l, ledger_checkpointer **out)
 {
     ARG_CHECK(!l->in_block);
@@ -348,6 +363,7 @@ int ledger_checkpointer_open(ledger *l, ledger_checkpointer **out)
         free(c);
         return ST_DB;
     }
+    sqlite3_wal_hook(l->db, note_wal_frames, l);
     *out = c;
     return ST_OK;
 }
@@ -367,6 +383,7 @@ void ledger_checkpointer_close(ledger *l, ledger_checkpointer *c)
         return;
     sqlite3_close(c->db);
     free(c);
+    l->wal_frames = 0;
     if (ledger_exec(l, "PRAGMA wal_autocheckpoint=1000") != ST_OK)
         fprintf(stderr, "ledger: cannot turn automatic checkpoints back on\n");
 }

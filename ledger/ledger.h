@@ -131,6 +131,12 @@ int ledger_checkpointer_open(ledger *l, ledger_checkpointer **out) WARN_UNUSED N
  * NULL). */
 int ledger_checkpoint(ledger_checkpointer *c, int *frames_left) WARN_UNUSED NONNULL(1);
 void ledger_checkpointer_close(ledger *l, ledger_checkpointer *c) NONNULL(1);
+/* The frames (pages) l's write-ahead log holds after l's last COMMIT, while a checkpointer is open
+ * (else 0). The log starts again from its beginning, and the count falls, at the first COMMIT after
+ * a checkpoint that copied the whole log into the database (SQLite restarts it only then, and only
+ * while no other connection reads from it): under a steady stream of blocks that moment may never
+ * come by itself, so the caller makes it (engine/durability.c). */
+unsigned ledger_wal_frames(const ledger *l) NONNULL(1);
 
 /* Block transaction. begin: BEGIN IMMEDIATE; commit: COMMIT (durable on return unless
  * ledger_defer_sync was called); abort: ROLLBACK.

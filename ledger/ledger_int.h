@@ -50,6 +50,8 @@ struct ledger {
     unsigned read_depth;        /* open ledger_read_begin calls; the transaction is open while > 0 */
     bool read_keep;             /* ledger_read_keep: the last ledger_read_end leaves it open */
     bool read_kept;             /* it is open with no read in it (read_depth 0), until released */
+    unsigned wal_frames;        /* frames in the write-ahead log after the last commit (while a
+                                 * checkpointer works for this connection) */
     uint8_t txhash[LEDGER_HASH_LEN];         /* transaction being applied; stamps transfers */
     void *nonce_memo;           /* tsearch root: the nonces the open block bumped (nonces.c) */
     struct ledger_account_memo {    /* the open block's account rows (account_memo.c) */

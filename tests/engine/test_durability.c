@@ -3,8 +3,10 @@
  * receipts wait for a sync that covers it (engine/durability.c). ledger_sync_wal is wrapped (the
  * link's --wrap) so that each sync waits at a gate the test opens: the block is in the ledger while
  * the gate is shut and nobody has been answered; once it opens, the answer comes; closing the
- * engine answers what it held; a sync that fails stops the node without answering; and the log is
- * checkpointed by the sync thread (ledger_checkpoint, wrapped too, counts where it runs). */
+ * engine answers what it held; a sync that fails stops the node without answering; the log is
+ * checkpointed off the loop (ledger_checkpoint, wrapped too, counts where it runs and may wait at a
+ * gate of its own); and under a steady stream of blocks the log stays near its limit: blocks pause
+ * at the limit until a checkpoint has copied it all, and the next block starts it again. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <event2/event.h>
@@ -26,6 +28,8 @@ static atomic_bool gated;          /* syncs wait at the gate (until the teardown
 static atomic_bool fail_syncs;     /* the wrapped sync fails with EIO */
 
 static atomic_int checkpoints, checkpoints_on_loop;
+static int checkpoint_gate[2] = { -1, -1 };  /* a byte written to [1] lets one checkpoint through */
+static atomic_bool checkpoints_gated;
 static pthread_t loop_thread;
 
 int __real_ledger_sync_wal(int wal_fd);
@@ -35,6 +39,9 @@ int __wrap_ledger_checkpoint(ledger_checkpointer *c, int *frames_left);
 
 int __wrap_ledger_checkpoint(ledger_checkpointer *c, int *frames_left)
 {
+    char b;
+    if (atomic_load(&checkpoints_gated) && read(checkpoint_gate[0], &b, 1) != 1)
+        return ST_DB;
     atomic_fetch_add(&checkpoints, 1);
     if (pthread_equal(pthread_self(), loop_thread))
         atomic_fetch_add(&checkpoints_on_loop, 1);
@@ -61,6 +68,7 @@ static void setup(void)
     free(genesis);
     loop_thread = pthread_self();
     cr_assert_eq(pipe(gate), 0, "the gate");
+    cr_assert_eq(pipe(checkpoint_gate), 0, "the checkpoints' gate");
     atomic_store(&gated, true);
     base = event_base_new();
     cr_assert_not_null(base, "a loop");
@@ -72,11 +80,15 @@ static void teardown(void)
     /* a sync still waiting (a block the test did not wait for) goes through */
     atomic_store(&gated, false);
     cr_assert_eq(write(gate[1], "g", 1), 1, "release the gate");
+    atomic_store(&checkpoints_gated, false);
+    cr_assert_eq(write(checkpoint_gate[1], "gg", 2), 2, "release the checkpoints' gate");
     if (e)
         th_close_engine(e);
     event_base_free(base);
     close(gate[0]);
     close(gate[1]);
+    close(checkpoint_gate[0]);
+    close(checkpoint_gate[1]);
 }
 
 TestSuite(durability, .init = setup, .fini = teardown, .timeout = 30);
@@ -140,18 +152,76 @@ Test(durability, a_failed_sync_stops_the_node_without_answering, .signal = SIGAB
     cr_assert_fail("the node went on after a failed sync (answered %d times)", o.calls);
 }
 
-Test(durability, the_log_is_checkpointed_by_the_sync_thread)
+/* Closes the setup's engine and opens one whose log's limit is limit frames, on the same loop. */
+static void reopen_with_log_limit(unsigned limit)
 {
-    for (int i = 0; i < 33; i++) {
-        th_outcome o = { 0 };
-        th_queue(e, 0, "Transfer", &o, "{\"to\":\"%s\",\"amount\":\"5\"}", th_dev_text(1));
-        cr_assert_eq(eng_flush(e), ST_OK, "block %d", i);
-        th_forget_queued();
-        open_gate();
-        loop_until_answered(&o);
-        cr_assert(o.calls == 1 && o.success, "block %d answered", i);
-        th_outcome_clear(&o);
+    th_close_engine(e);
+    char *genesis = eng_genesis_dev_json(NULL, NULL, NULL);
+    cr_assert_not_null(genesis, "dev genesis");
+    th_open_engine_tuned(&e, "durability-log", genesis, &(eng_config){ .log_limit = limit });
+    free(genesis);
+    cr_assert_eq(eng_attach(e, base), ST_OK, "attach");
+}
+
+/* Queues a transfer through the loop (the producer makes its block), lets its sync through and
+ * waits for the answer. */
+static void transfer_answered(int i)
+{
+    th_outcome o = { 0 };
+    th_queue(e, 0, "Transfer", &o, "{\"to\":\"%s\",\"amount\":\"5\"}", th_dev_text(1));
+    th_forget_queued();
+    open_gate();
+    loop_until_answered(&o);
+    cr_assert(o.calls == 1 && o.success, "transfer %d answered: %s %s", i, o.errmsg, o.error);
+    th_outcome_clear(&o);
+}
+
+Test(durability, blocks_pause_at_the_logs_limit_until_a_checkpoint_copied_it_all)
+{
+    reopen_with_log_limit(64);
+    atomic_store(&checkpoints_gated, true);
+    ledger *l = eng_ledger(e);
+    int i = 0;
+    while (ledger_wal_frames(l) < 64) {
+        cr_assert_lt(i, 200, "the log reaches 64 frames");
+        transfer_answered(i++);
     }
-    cr_assert_geq(atomic_load(&checkpoints), 1, "a checkpoint after 32 syncs");
+    unsigned frames = ledger_wal_frames(l);
+    uint64_t height = th_head_height(e);
+    th_outcome o = { 0 };
+    th_queue(e, 0, "Transfer", &o, "{\"to\":\"%s\",\"amount\":\"5\"}", th_dev_text(1));
+    th_forget_queued();
+    open_gate();
+    static const struct timeval moment = { 0, 100000 };
+    event_base_loopexit(base, &moment);
+    event_base_dispatch(base);
+    cr_assert_eq(th_head_height(e), height, "no block while the checkpoint waits");
+    cr_assert_eq(o.calls, 0, "not answered");
+    atomic_store(&checkpoints_gated, false);
+    cr_assert_eq(write(checkpoint_gate[1], "gg", 2), 2, "let the checkpoints through");
+    loop_until_answered(&o);
+    cr_assert(o.calls == 1 && o.success, "answered once the checkpoint is done: %s %s", o.errmsg, o.error);
+    th_outcome_clear(&o);
+    cr_assert_eq(th_head_height(e), height + 1, "its block");
+    cr_assert_lt(ledger_wal_frames(l), frames, "the block started the log again (%u frames, %u before)",
+                 ledger_wal_frames(l), frames);
+}
+
+Test(durability, the_log_stays_near_its_limit_under_a_stream_of_blocks)
+{
+    reopen_with_log_limit(64);
+    ledger *l = eng_ledger(e);
+    unsigned most = 0, restarts = 0, last = 0;
+    for (int i = 0; i < 60; i++) {
+        transfer_answered(i);
+        unsigned frames = ledger_wal_frames(l);
+        restarts += frames < last;
+        last = frames;
+        if (i > 0) /* the first block's log holds the new chain's first blocks too */
+            most = frames > most ? frames : most;
+    }
+    cr_assert_geq(restarts, 1, "the log started again");
+    cr_assert_lt(most, 64 + 32, "at most the limit and a block (%u frames)", most);
+    cr_assert_geq(atomic_load(&checkpoints), 1, "checkpointed");
     cr_assert_eq(atomic_load(&checkpoints_on_loop), 0, "none on the loop");
 }

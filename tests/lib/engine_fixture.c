@@ -68,16 +68,26 @@ const char *th_dev_text(unsigned i)
     return text[i];
 }
 
+static eng_config tuning; /* th_open_engine_tuned's limits */
+
 static void open_at_path(eng **e)
 {
     char err[256] = "";
-    eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true };
+    eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true,
+                       .max_queue = tuning.max_queue, .max_block_txs = tuning.max_block_txs,
+                       .log_limit = tuning.log_limit };
     cr_assert_eq(eng_open(e, err, sizeof err, &cfg), ST_OK, "open engine: %s", err);
     memset(queued, 0, sizeof queued);
 }
 
 void th_open_engine(eng **e, const char *tag, const char *genesis_json)
 {
+    th_open_engine_tuned(e, tag, genesis_json, &(eng_config){ 0 });
+}
+
+void th_open_engine_tuned(eng **e, const char *tag, const char *genesis_json, const eng_config *limits)
+{
+    tuning = *limits;
     th_temp_dir(dir, sizeof dir, tag);
     snprintf(db_path, sizeof db_path, "%s/conclave.db", dir);
     genesis = strdup(genesis_json);

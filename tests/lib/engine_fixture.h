@@ -40,6 +40,8 @@ const char *th_dev_text(unsigned i);
  * restart does; th_close_engine closes it (e may be NULL: closed already) and removes the
  * directory. */
 void th_open_engine(eng **e, const char *tag, const char *genesis);
+/* th_open_engine with limits' max_queue, max_block_txs and log_limit (also at each reopen). */
+void th_open_engine_tuned(eng **e, const char *tag, const char *genesis, const eng_config *limits);
 void th_reopen_engine(eng **e);
 void th_close_engine(eng *e);
 /* Closes the engine, deletes its database and opens a new chain with genesis in the same directory. */
