@@ -168,7 +168,7 @@ static int apply_item(eng *e, eng_item *it, uint64_t height, uint32_t index, uin
         cJSON_Delete(a.r.events);
         a.r.events = cJSON_CreateArray();
     }
-    it->events = a.r.events ? cJSON_PrintUnformatted(a.r.events) : NULL;
+    it->events = a.r.events ? ledger_events_print(a.r.events) : NULL;
     char *body = it->is_system ? it->sys_body : it->tx_body;
     bool rendered_here = !body;
     if (rendered_here)

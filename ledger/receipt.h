@@ -22,6 +22,8 @@ typedef struct ledger_receipt {
 /* Writes the reason of a failed transaction into r->err (printf-style, truncated to fit).
  * Returns: status, so that a rule can write `return ledger_fail(r, ST_CONFLICT, ...)`. */
 int ledger_fail(ledger_receipt *r, int status, const char *fmt, ...) NONNULL(1, 3) PRINTF_LIKE(3, 4);
+/* Event keys (type's "type" and every key given below) are kept without a copy: pass string
+ * constants. */
 /* Appends an event {"type": type} to r->events.
  * Returns: the event for the caller to fill (borrowed: r->events owns it), or NULL on OOM. */
 cJSON *ledger_event(ledger_receipt *r, const char *type) NONNULL(1, 2);
@@ -32,5 +34,9 @@ bool ledger_event_amount(cJSON *ev, const char *key, const mpz_t amount) NONNULL
 /* Adds "key": v, printed as cJSON prints a number (an integer below 10^15 kept as its digits, a raw
  * item: events are only printed, never read back as a tree). Returns: false on OOM. */
 bool ledger_event_number(cJSON *ev, const char *key, double v) NONNULL(1, 2);
+/* Returns: the JSON text of events (a tree of event objects), byte for byte what
+ * cJSON_PrintUnformatted prints of it, at a fraction of its cost; NULL on OOM, or for a tree cJSON
+ * would not print either. Caller frees with free(). */
+char *ledger_events_print(const cJSON *events) NONNULL(1);
 
 #endif

@@ -5,6 +5,7 @@
  * round trips. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ledger/hash.h"
@@ -452,6 +453,52 @@ Test(ledger_tx, event_numbers_print_as_cjson_prints_them)
         cJSON_Delete(fast);
         cJSON_Delete(slow);
     }
+}
+
+/* Checks that ledger_events_print prints tree as cJSON_PrintUnformatted does (NULL for NULL). */
+static void expect_printed_as_cjson(const cJSON *tree, const char *what)
+{
+    char *fast = ledger_events_print(tree), *slow = cJSON_PrintUnformatted(tree);
+    if (!slow)
+        cr_assert_null(fast, "%s: cJSON prints nothing, nor must it", what);
+    else
+        cr_assert(fast && strcmp(fast, slow) == 0, "%s: printed %s, cJSON prints %s", what, fast ? fast : "NULL", slow);
+    free(fast);
+    cJSON_free(slow);
+}
+
+/* The events' text (ledger_events_print) is byte for byte cJSON's: every kind of value, strings that
+ * need each escape, numbers on both sides of what %1.15g holds, and a text past the first buffer. */
+Test(ledger_tx, events_print_as_cjson_prints_them)
+{
+    static const char *const texts[] = {
+        "[]", "{}", "[[],{},[[]]]", "[true,false,null]",
+        "[{\"type\":\"Transfer\",\"from\":\"0xAbC\",\"amount\":\"12\"},{\"type\":\"Fee\"}]",
+        "[\"quote \\\" backslash \\\\ slash \\/ \\b\\f\\n\\r\\t \\u0001\\u001f\\u000b \\u007f é ✓ 😀\"]",
+        "[0,-0,1,-7,42,4294967295,999999999999999,1e15,9007199254740993,1.5,-2.25,0.1,1e-7,1e300,-1e-300,123456789.123456789]",
+        "{\"\\u0002key\\\"\":{\"nested\":[1,[2,[3]]]},\"\":\"\"}",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        cJSON *tree = cJSON_Parse(texts[i]);
+        cr_assert_not_null(tree, "parses %s", texts[i]);
+        expect_printed_as_cjson(tree, texts[i]);
+        cJSON_Delete(tree);
+    }
+    ledger_receipt r = { .events = cJSON_CreateArray() };
+    char long_text[3000];
+    for (size_t i = 0; i < sizeof long_text - 1; i++)
+        long_text[i] = (char)(i % 7 == 0 ? '\n' : 'a' + i % 26);
+    long_text[sizeof long_text - 1] = '\0';
+    cJSON *ev = r.events ? ledger_event(&r, "Long") : NULL;
+    cr_assert(ev && cJSON_AddStringToObject(ev, "text", long_text) && ledger_event_number(ev, "n", 7)
+              && cJSON_AddNumberToObject(ev, "nan", NAN) && cJSON_AddNumberToObject(ev, "inf", -INFINITY)
+              && cJSON_AddRawToObject(ev, "raw", "{\"as\":\"is\"}"), "out of memory");
+    expect_printed_as_cjson(r.events, "an event past the first buffer");
+    cJSON *raw = cJSON_GetObjectItemCaseSensitive(ev, "raw");
+    cJSON_free(raw->valuestring);
+    raw->valuestring = NULL;
+    expect_printed_as_cjson(r.events, "a raw item without text");
+    cJSON_Delete(r.events);
 }
 
 Test(ledger_tx, writes_canonical_json)
