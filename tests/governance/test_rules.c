@@ -2,7 +2,8 @@
 /* test_rules.c: governance's rules below the engine, on a ledger of their own: the tally rule kept
  * one vote at a time (added and taken off exactly, 2^256 reported), the store keeping a block's
  * proposals in memory exactly across savepoints, the stateless checks naming the member they
- * refuse, and Delegate/Undelegate applied through a bare gov_apply, with no engine. */
+ * refuse, Delegate/Undelegate applied through a bare gov_apply, with no engine, and a delegate's
+ * power summed over more delegators than a page. */
 #include <criterion/criterion.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "ledger/hash.h"
 #include "ledger/ledger.h"
 #include "ledger/receipt.h"
+#include "ledger/sqlstore.h"
 #include "tests/lib/testhelp.h"
 
 static ledger *l;
@@ -267,4 +269,36 @@ Test(governance_rules, delegation_applies_through_a_bare_context_without_the_eng
     cr_assert_eq(ledger_tx_end(l, false), ST_OK, "tx end");
     ledger_block_abort(l);
     cJSON_Delete(r.events);
+}
+
+/* A delegate's power sums its delegators a page at a time (gov_power_at reads 128 at once, into a
+ * page on its stack): 300 delegators, each with 10 staked at the snapshot, carry 3,000 power and
+ * 300 weight (conviction 0: a tenth each). */
+Test(governance_rules, a_delegate_carries_delegators_past_a_page)
+{
+    enum { DELEGATORS = 300 };
+    sqlite3 *db = ledger_sqlite(l);
+    cr_assert_eq(ledger_block_begin(l, 0), ST_OK, "begin");
+    cr_assert_eq(sqlite3_exec(db, "INSERT INTO pool_checkpoints(pool, height, stake, shares) VALUES(1, 0, '1000', '1000')",
+                              NULL, NULL, NULL), SQLITE_OK, "the pool at block 0: %s", sqlite3_errmsg(db));
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_prepare_v2(db, "INSERT INTO stake_checkpoints(address, pool, height, shares) VALUES(?1, 1, 0, '10')",
+                                    -1, &st, NULL), SQLITE_OK, "prepare");
+    for (unsigned i = 0; i < DELEGATORS; i++) {
+        gov_delegation d = { .delegator = { 0xd0, (uint8_t)(i >> 8), (uint8_t)i }, .conviction = 0, .since = 0 };
+        memcpy(d.delegate, bob, 20);
+        cr_assert_eq(gov_delegation_put(s, &d), ST_OK, "delegator %u", i);
+        sqlite3_bind_blob(st, 1, d.delegator, 20, SQLITE_STATIC);
+        cr_assert_eq(sqlite3_step(st), SQLITE_DONE, "delegator %u's stake", i);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    commit_block(0);
+    mpz_t own, delegated, weight;
+    mpz_inits(own, delegated, weight, NULL);
+    cr_assert_eq(gov_power_at(l, s, bob, 0, own, delegated, weight), ST_OK, "bob's power");
+    expect_mpz(own, "0", "bob stakes nothing himself");
+    expect_mpz(delegated, "3000", "every delegator's 10");
+    expect_mpz(weight, "300", "every delegator's 1");
+    mpz_clears(own, delegated, weight, NULL);
 }
