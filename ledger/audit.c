@@ -112,15 +112,16 @@ static int check_sums(ledger *l, ledger_audit_report *r)
 
 static int check_chain(ledger *l, ledger_audit_report *r)
 {
-    sqlite3_stmt *blocks = NULL, *txs = NULL;
+    sqlite3_stmt *blocks = NULL, *txs = NULL, *all = NULL;
     int rc = ST_DB;
     if (sqlite3_prepare_v2(l->db, "SELECT height, hash, parent, time, tx_root, tx_count FROM blocks ORDER BY height",
                            -1, &blocks, NULL) != SQLITE_OK
-        || sqlite3_prepare_v2(l->db, "SELECT hash FROM transactions WHERE height = ?1 ORDER BY idx", -1, &txs,
-                              NULL) != SQLITE_OK)
+        || sqlite3_prepare_v2(l->db, "SELECT hash FROM transactions WHERE position BETWEEN ?1 AND ?2 ORDER BY position",
+                              -1, &txs, NULL) != SQLITE_OK
+        || sqlite3_prepare_v2(l->db, "SELECT count(*) FROM transactions", -1, &all, NULL) != SQLITE_OK)
         goto out;
     uint8_t prev[LEDGER_HASH_LEN] = { 0 };
-    uint64_t expect_height = 0;
+    uint64_t expect_height = 0, in_blocks = 0;
     char problem[200] = "";
     int step;
     while (!problem[0] && (step = sqlite3_step(blocks)) == SQLITE_ROW) {
@@ -145,8 +146,13 @@ static int check_chain(ledger *l, ledger_audit_report *r)
         }
         /* the transactions stored for the block must give its tx_root */
         struct { uint8_t *p; size_t n, cap; } buf = { 0 }; /* concatenated tx hashes */
+        if (b.height > LEDGER_POSITION_HEIGHT_MAX) {
+            snprintf(problem, sizeof problem, "block %llu: beyond the highest height", (unsigned long long)b.height);
+            break;
+        }
         sqlite3_reset(txs);
-        sqlite3_bind_int64(txs, 1, (sqlite3_int64)b.height);
+        sqlite3_bind_int64(txs, 1, ledger_position_key(b.height, 0));
+        sqlite3_bind_int64(txs, 2, ledger_position_key(b.height, UINT32_MAX));
         uint32_t count = 0;
         while (sqlite3_step(txs) == SQLITE_ROW) {
             if (buf.n + LEDGER_HASH_LEN > buf.cap) {
@@ -180,7 +186,12 @@ static int check_chain(ledger *l, ledger_audit_report *r)
         }
         memcpy(prev, b.hash, LEDGER_HASH_LEN);
         expect_height++;
+        in_blocks += count;
     }
+    /* no foreign key ties a transaction to its block (schema 016): none may lie outside the blocks */
+    if (!problem[0] && (sqlite3_step(all) != SQLITE_ROW || (uint64_t)sqlite3_column_int64(all, 0) != in_blocks))
+        snprintf(problem, sizeof problem, "%lld stored transaction(s), %llu in the blocks",
+                 (long long)sqlite3_column_int64(all, 0), (unsigned long long)in_blocks);
     r->height = expect_height ? expect_height - 1 : 0;
     if (problem[0])
         ledger_audit_add_check(r, "hash_chain", false, "%s", problem);
@@ -190,6 +201,7 @@ static int check_chain(ledger *l, ledger_audit_report *r)
 out:
     sqlite3_finalize(blocks);
     sqlite3_finalize(txs);
+    sqlite3_finalize(all);
     return rc;
 }
 

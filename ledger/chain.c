@@ -27,13 +27,15 @@ void ledger_block_hash(ledger_block *b)
 
 int ledger_block_put(ledger *l, const ledger_block *b)
 {
-    ARG_CHECK(l->in_block && b->height == l->height);
+    ARG_CHECK(l->in_block && b->height == l->height && b->tx_count == l->block_txrecs && !l->block_row_put);
     static const char sql[] = "INSERT INTO blocks(height, hash, parent, time, tx_root, tx_count) "
                               "VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
     sqlite3_stmt *st = ledger_query(l, STMT_BLOCK_PUT, sql, LEDGER_VALUES(ledger_val_int(b->height),
         ledger_val_hash(b->hash), ledger_val_hash(b->parent), ledger_val_int(b->time), ledger_val_hash(b->tx_root),
         ledger_val_int(b->tx_count)));
-    return ledger_step_done(st);
+    int rc = ledger_step_done(st);
+    l->block_row_put = rc == ST_OK;
+    return rc;
 }
 
 /* A row of BLOCK_COLUMNS. */
@@ -67,14 +69,17 @@ int ledger_block_head(ledger *l, ledger_block *b)
 
 int ledger_txrec_put(ledger *l, const ledger_txrec *r)
 {
-    ARG_CHECK(l->in_block && !l->in_tx);
-    static const char sql[] = "INSERT INTO transactions(hash, height, idx, sender, type, body, status, error, events) "
-                              "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
-    sqlite3_stmt *st = ledger_query(l, STMT_TXREC_PUT, sql, LEDGER_VALUES(ledger_val_hash(r->hash),
-        ledger_val_int(l->height), ledger_val_int(r->index), r->has_sender ? ledger_val_addr(r->sender) : ledger_val_null(),
+    ARG_CHECK(l->in_block && !l->in_tx && !l->block_row_put);
+    static const char sql[] = "INSERT INTO transactions(position, hash, sender, type, body, status, error, events) "
+                              "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    sqlite3_stmt *st = ledger_query(l, STMT_TXREC_PUT, sql, LEDGER_VALUES(ledger_val_int(ledger_position_key(l->height,
+        r->index)), ledger_val_hash(r->hash), r->has_sender ? ledger_val_addr(r->sender) : ledger_val_null(),
         ledger_val_text(r->type), ledger_val_text(r->body), ledger_val_int(r->success),
         r->error ? ledger_val_text(r->error) : ledger_val_null(), ledger_val_text(r->events ? r->events : "[]")));
-    return ledger_step_unique(st);
+    int rc = ledger_step_unique(st);
+    if (rc == ST_OK)
+        l->block_txrecs++;
+    return rc;
 }
 
 static int read_txrec(sqlite3_stmt *st, void *row, const void *ctx)
@@ -102,7 +107,9 @@ static int read_txrec(sqlite3_stmt *st, void *row, const void *ctx)
     return ST_OK;
 }
 
-#define TXREC_COLUMNS "SELECT hash, height, idx, sender, type, body, status, error, events FROM transactions "
+/* A stored transaction's height and index are its key's halves (ledger_position_key). */
+#define TXREC_COLUMNS "SELECT hash, position >> 32, position & 4294967295, sender, type, body, status, error, events " \
+                      "FROM transactions "
 
 int ledger_txrec_get(ledger *l, const uint8_t hash[LEDGER_HASH_LEN], ledger_txrec *r)
 {
@@ -136,10 +143,13 @@ static int append_txrec(sqlite3_stmt *st, void *ctx)
 
 int ledger_txrec_list_block(ledger *l, uint64_t height, ledger_txrec **recs, size_t *n)
 {
-    static const char sql[] = TXREC_COLUMNS "WHERE height = ?1 ORDER BY idx";
+    static const char sql[] = TXREC_COLUMNS "WHERE position BETWEEN ?1 AND ?2 ORDER BY position";
     *recs = NULL;
     *n = 0;
-    sqlite3_stmt *st = ledger_query(l, STMT_TXREC_BLOCK, sql, LEDGER_VALUES(ledger_val_int(height)));
+    if (height > LEDGER_POSITION_HEIGHT_MAX)
+        return ST_OK;
+    sqlite3_stmt *st = ledger_query(l, STMT_TXREC_BLOCK, sql, LEDGER_VALUES(ledger_val_int(ledger_position_key(height, 0)),
+        ledger_val_int(ledger_position_key(height, UINT32_MAX))));
     struct txrec_array a = { 0 };
     int rc = ledger_each_row(st, append_txrec, &a);
     if (rc != ST_OK) {

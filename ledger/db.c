@@ -390,18 +390,21 @@ void ledger_checkpointer_close(ledger *l, ledger_checkpointer *c)
 
 int ledger_block_begin(ledger *l, uint64_t height)
 {
-    ARG_CHECK(!l->in_block && l->read_depth == 0);
+    ARG_CHECK(!l->in_block && l->read_depth == 0 && height <= LEDGER_POSITION_HEIGHT_MAX);
     ledger_read_release(l);
     if (control(l, STMT_BLOCK_BEGIN, "BEGIN IMMEDIATE") != ST_OK)
         return ST_DB;
     l->in_block = true;
     l->height = height;
+    l->block_txrecs = 0;
+    l->block_row_put = false;
     return ST_OK;
 }
 
 int ledger_block_commit(ledger *l)
 {
-    ARG_CHECK(l->in_block && !l->in_tx);
+    /* stored transactions need their block's row: no foreign key checks it since schema 016 */
+    ARG_CHECK(l->in_block && !l->in_tx && (l->block_row_put || l->block_txrecs == 0));
     if (caches_write(l) != ST_OK || ledger_nonces_write(l) != ST_OK || ledger_memo_write(l) != ST_OK
         || control(l, STMT_COMMIT, "COMMIT") != ST_OK) {
         ledger_block_abort(l);

@@ -140,7 +140,9 @@ unsigned ledger_wal_frames(const ledger *l) NONNULL(1);
 
 /* Block transaction. begin: BEGIN IMMEDIATE; commit: COMMIT (durable on return unless
  * ledger_defer_sync was called); abort: ROLLBACK.
- * height is the block being built: every transfer and transaction written is stamped with it. */
+ * height is the block being built: every transfer and transaction written is stamped with it; at
+ * most 2^31 - 1 (a transaction's stored key holds it). commit refuses a block that stored
+ * transactions (ledger_txrec_put) without its row (ledger_block_put): ST_INVALID, the block still open. */
 int ledger_block_begin(ledger *l, uint64_t height) WARN_UNUSED NONNULL(1);
 int ledger_block_commit(ledger *l) WARN_UNUSED NONNULL(1);
 void ledger_block_abort(ledger *l);
@@ -244,7 +246,8 @@ void ledger_txrec_clear(ledger_txrec *r);
 
 /* Computes hash from height, parent, time and tx_root. */
 void ledger_block_hash(ledger_block *b) NONNULL(1);
-/* Stores the block header of the open block. */
+/* Stores the block header of the open block. ST_INVALID unless b->tx_count is the number of
+ * transactions the block stored. */
 int ledger_block_put(ledger *l, const ledger_block *b) WARN_UNUSED NONNULL(1, 2);
 /* Reads a block by height / by hash / the newest. ST_NOTFOUND if absent (or no block yet). */
 int ledger_block_get(ledger *l, uint64_t height, ledger_block *b) WARN_UNUSED NONNULL(1, 3);

@@ -45,6 +45,8 @@ struct ledger {
     sqlite3_stmt *stmts[STMT_COUNT];
     uint64_t height;            /* block being built; valid while in_block */
     bool in_block;
+    uint32_t block_txrecs;      /* transactions the open block stored (ledger_txrec_put) */
+    bool block_row_put;         /* the open block's row is written (ledger_block_put) */
     bool in_tx;
     bool tx_guarded;            /* the open transaction has its savepoint (ledger_tx_begin) */
     unsigned read_depth;        /* open ledger_read_begin calls; the transaction is open while > 0 */
@@ -72,6 +74,15 @@ struct ledger {
         mpz_t stake, shares;
     } pool_memo[LEDGER_POOL_MEMO_SLOTS];
 };
+
+/* A stored transaction's key: its height times 2^32 plus its index in the block, so that a block's
+ * transactions are one key range and each new one is appended (schema 016). Heights go up to
+ * LEDGER_POSITION_HEIGHT_MAX (2^31 - 1: 68 years of a block a second); ledger_block_begin refuses more. */
+#define LEDGER_POSITION_HEIGHT_MAX ((UINT64_C(1) << 31) - 1)
+static inline int64_t ledger_position_key(uint64_t height, uint32_t index)
+{
+    return (int64_t)(height << 32 | index);
+}
 
 /* Returns the cached statement id, preparing sql on first use; reset and unbound. NULL on error
  * (logged). */

@@ -93,10 +93,14 @@ static int visit_events(sqlite3_stmt *st, void *ctx)
 
 int ledger_block_events_of(ledger *l, uint64_t height, const char *type, int (*fn)(void *arg, const char *events), void *arg)
 {
-    static const char sql[] = "SELECT events FROM transactions WHERE height = ?1 AND type = ?2 AND status = 1 ORDER BY idx";
+    static const char sql[] = "SELECT events FROM transactions WHERE position BETWEEN ?1 AND ?2 AND type = ?3 AND status = 1"
+                              " ORDER BY position";
     struct events_visit v = { fn, arg };
+    if (height > LEDGER_POSITION_HEIGHT_MAX)
+        return ST_OK;
     sqlite3_stmt *st = ledger_query(l, STMT_READ_BLOCK_EVENTS, sql,
-                                    LEDGER_VALUES(bound_value(true, height), ledger_val_text(type)));
+        LEDGER_VALUES(ledger_val_int(ledger_position_key(height, 0)), ledger_val_int(ledger_position_key(height, UINT32_MAX)),
+                      ledger_val_text(type)));
     return ledger_each_row(st, visit_events, &v);
 }
 
@@ -170,21 +174,22 @@ int ledger_history_page(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], bool 
 {
     ARG_CHECK(limit >= 1 && limit <= LEDGER_HISTORY_MAX);
     static const int kinds[] = { LEDGER_FREE, LEDGER_ESCROW, LEDGER_CLAIMABLE };
-    static const char sent_sql[] = "SELECT height, idx, hash FROM transactions WHERE sender = ?1 AND (height, idx) < (?2, ?3)"
-                                   " ORDER BY height DESC, idx DESC";
-    static const char debited_sql[] = "SELECT t.height, x.idx, t.tx FROM transfers t JOIN transactions x ON x.hash = t.tx"
-                                      " WHERE t.debit = ?1 AND t.id < ?2 ORDER BY t.id DESC";
-    static const char credited_sql[] = "SELECT t.height, x.idx, t.tx FROM transfers t JOIN transactions x ON x.hash = t.tx"
-                                       " WHERE t.credit = ?1 AND t.id < ?2 ORDER BY t.id DESC";
+    static const char sent_sql[] = "SELECT position >> 32, position & 4294967295, hash FROM transactions"
+                                   " WHERE sender = ?1 AND position < ?2 ORDER BY position DESC";
+    static const char debited_sql[] = "SELECT t.height, x.position & 4294967295, t.tx FROM transfers t"
+                                      " JOIN transactions x ON x.hash = t.tx WHERE t.debit = ?1 AND t.id < ?2 ORDER BY t.id DESC";
+    static const char credited_sql[] = "SELECT t.height, x.position & 4294967295, t.tx FROM transfers t"
+                                       " JOIN transactions x ON x.hash = t.tx WHERE t.credit = ?1 AND t.id < ?2 ORDER BY t.id DESC";
     *n = 0;
     *more = false;
     unsigned want = limit + 1;
     struct gathered g = { calloc(7 * (size_t)want, sizeof(ledger_position)), 0, 7 * want };
     if (!g.items)
         return ST_NOMEM;
-    /* the sender walk bounds itself by position; a cursor past INT64_MAX lets every row through */
-    ledger_value bh = bound_value(has_before, before_height), bi = ledger_val_int(has_before ? before_index : INT64_MAX);
-    int rc = walk(ledger_query(l, STMT_READ_SENT, sent_sql, LEDGER_VALUES(ledger_val_addr(address), bh, bi)), &g, want,
+    /* the sender walk bounds itself by position; a cursor past the highest height lets every row through */
+    ledger_value below = ledger_val_int(has_before && before_height <= LEDGER_POSITION_HEIGHT_MAX
+                                        ? ledger_position_key(before_height, before_index) : INT64_MAX);
+    int rc = walk(ledger_query(l, STMT_READ_SENT, sent_sql, LEDGER_VALUES(ledger_val_addr(address), below)), &g, want,
                   has_before, before_height, before_index);
     /* transfers: every id below the first transfer of a block after the cursor's */
     bool later = false;

@@ -12,6 +12,7 @@
 #include "ledger/amount.h"
 #include "ledger/hash.h"
 #include "ledger/ledger.h"
+#include "ledger/reads.h"
 #include "ledger/sqlstore.h"
 #include "tests/lib/testhelp.h"
 
@@ -377,6 +378,8 @@ static const struct tampering {
     { "UPDATE accounts SET debits = '12' WHERE credits = '10'", { { "no_negative_balance", "negative balance found" } } },
     { "PRAGMA foreign_keys=OFF; DELETE FROM transactions",
       { { "hash_chain", "a missing transaction breaks its block's tx_root" } } },
+    { "INSERT INTO transactions(position, hash, type, body, status, events) VALUES(7 * 4294967296, x'77', 'Test', '{}', 1, '[]')",
+      { { "hash_chain", "a transaction outside the blocks" } } },
 };
 
 TH_TABLE_PARAMETERS(ledger_books, audit_detects_a_tampered_balance_or_transaction, tamperings)
@@ -449,22 +452,49 @@ static char *read_text(const char *sql)
     return text;
 }
 
-/* A block's row is written after its transactions and transfers, whose heights reference it with a
- * deferred foreign key: inserting the block then looks its children up, by an index on each child's
- * height or by scanning the whole table at every block (which made rewards 13x slower with 100,000
- * delegators when schema 010 first dropped transfers_by_height). */
+/* A block's row is written after its transfers, whose heights reference it with a deferred foreign
+ * key: inserting the block then looks its children up, by an index on each child's height or by
+ * scanning the whole table at every block (which made rewards 13x slower with 100,000 delegators
+ * when schema 010 first dropped transfers_by_height). Since schema 016 the transactions are keyed by
+ * position instead and have no such key. */
 Test(ledger_books, the_children_of_a_block_are_indexed_by_height)
 {
-    static const char *const children[] = { "transfers", "transactions" };
-    for (size_t i = 0; i < sizeof children / sizeof children[0]; i++) {
-        char sql[200];
-        snprintf(sql, sizeof sql,
-                 "SELECT count(*) FROM pragma_index_list('%s') AS il, pragma_index_info(il.name) AS ii "
-                 "WHERE ii.seqno = 0 AND ii.name = 'height'", children[i]);
-        char *n = read_text(sql);
-        cr_assert_str_neq(n, "0", "%s has an index that starts with height", children[i]);
-        free(n);
-    }
+    char *children = read_text("SELECT group_concat(m.name) FROM sqlite_schema m, pragma_foreign_key_list(m.name) fk"
+                               " WHERE m.type = 'table' AND fk.\"table\" = 'blocks'");
+    cr_assert_str_eq(children, "transfers", "the blocks' children");
+    free(children);
+    char *unindexed = read_text(
+        "SELECT count(*) FROM sqlite_schema m, pragma_foreign_key_list(m.name) fk WHERE m.type = 'table'"
+        " AND fk.\"table\" = 'blocks' AND NOT EXISTS (SELECT 1 FROM pragma_index_list(m.name) il,"
+        " pragma_index_info(il.name) ii WHERE ii.seqno = 0 AND ii.name = fk.\"from\")");
+    cr_assert_str_eq(unindexed, "0", "every child has an index that starts with its height");
+    free(unindexed);
+}
+
+/* No foreign key ties a stored transaction to its block: the ledger refuses a block row that does
+ * not count its transactions, a transaction after the row, and a commit of transactions without it. */
+Test(ledger_books, a_block_with_transactions_commits_only_with_its_row_counting_them)
+{
+    uint8_t txhash[32] = { 9 };
+    cr_assert_eq(ledger_block_begin(l, UINT64_C(1) << 31), ST_INVALID, "no height past a stored key's 2^31 - 1");
+    cr_assert_eq(ledger_block_begin(l, 0), ST_OK, "begin");
+    ledger_txrec rec = { .index = 0, .type = "Test", .body = "{}", .success = true, .events = "[]" };
+    memcpy(rec.hash, txhash, 32);
+    cr_assert_eq(ledger_txrec_put(l, &rec), ST_OK, "txrec");
+    cr_assert_eq(ledger_block_commit(l), ST_INVALID, "no commit without the block's row");
+    ledger_block b = { .height = 0, .time = 1000, .tx_count = 0 };
+    ledger_sha256(b.tx_root, txhash, 32);
+    ledger_block_hash(&b);
+    cr_assert_eq(ledger_block_put(l, &b), ST_INVALID, "no row that counts none");
+    cr_assert_eq(ledger_block_commit(l), ST_INVALID, "so still no commit");
+    b.tx_count = 1;
+    ledger_block_hash(&b);
+    cr_assert_eq(ledger_block_put(l, &b), ST_OK, "the row counting it");
+    rec.hash[0] = 10;
+    rec.index = 1;
+    cr_assert_eq(ledger_txrec_put(l, &rec), ST_INVALID, "no transaction after the row");
+    cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
+    cr_assert(audit_check("hash_chain"), "the block and its one transaction");
 }
 
 /* The nonce of address as the database holds it, read on a connection of its own. */
@@ -544,6 +574,75 @@ Test(ledger_books, nonces_only_read_in_a_block_are_not_written)
     expect_nonce(carol, 1, "1", "carol's bump written");
 }
 
+/* SQL that rebuilds the transactions table as schema 001 made it (keyed by hash, with UNIQUE(height,
+ * idx) and the deferred foreign key on height), rows kept, without its index on the sender. */
+#define TRANSACTIONS_AS_OF_001                                                                               \
+    "CREATE TABLE transactions_001 (hash BLOB PRIMARY KEY, height INTEGER NOT NULL REFERENCES blocks(height)" \
+    " DEFERRABLE INITIALLY DEFERRED, idx INTEGER NOT NULL, sender BLOB, type TEXT NOT NULL, body TEXT NOT NULL," \
+    " status INTEGER NOT NULL, error TEXT, events TEXT NOT NULL, UNIQUE (height, idx)) STRICT;"               \
+    "INSERT INTO transactions_001 SELECT hash, position >> 32, position & 4294967295, sender, type, body,"     \
+    " status, error, events FROM transactions;"                                                              \
+    "DROP TABLE transactions; ALTER TABLE transactions_001 RENAME TO transactions;"
+
+/* Block 0 with three transactions, the second sent by alice, and its row. */
+static void block_of_three(void)
+{
+    uint8_t hashes[3 * 32] = { 0 };
+    cr_assert_eq(ledger_block_begin(l, 0), ST_OK, "begin");
+    for (uint8_t i = 0; i < 3; i++) {
+        ledger_txrec rec = { .index = i, .has_sender = i == 1, .type = "Test", .body = "{}", .success = true,
+                             .events = "[]" };
+        rec.hash[0] = 0x70 + i;
+        memcpy(rec.sender, alice, 20);
+        memcpy(hashes + 32 * i, rec.hash, 32);
+        cr_assert_eq(ledger_txrec_put(l, &rec), ST_OK, "transaction %u", i);
+    }
+    ledger_block b = { .height = 0, .time = 1000, .tx_count = 3 };
+    ledger_sha256(b.tx_root, hashes, sizeof hashes);
+    ledger_block_hash(&b);
+    cr_assert_eq(ledger_block_put(l, &b), ST_OK, "block");
+    cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
+}
+
+/* Schema 016 keys the transactions by position: a database of version 15 is rebuilt with every
+ * transaction kept, at its height and index, still found by hash, by block and by sender. */
+Test(ledger_books, migration_16_keys_the_stored_transactions_by_their_position)
+{
+    ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice);
+    block_of_three();
+    cr_assert_eq(block_with(1, &issuance, &a, "5"), ST_OK, "block 1 mints to alice");
+    ledger_close(l);
+    l = NULL;
+    tamper(TRANSACTIONS_AS_OF_001 "CREATE INDEX transactions_by_sender_position ON transactions(sender, height, idx);"
+           "PRAGMA user_version = 15");
+    char err[256] = "";
+    cr_assert_eq(ledger_open(&l, err, sizeof err, th_ledger_path()), ST_OK, "migrates: %s", err);
+    ledger_txrec *recs;
+    size_t n;
+    cr_assert_eq(ledger_txrec_list_block(l, 0, &recs, &n), ST_OK, "block 0's transactions");
+    cr_assert_eq(n, 3, "all three kept");
+    for (uint32_t i = 0; i < 3; i++) {
+        cr_assert(recs[i].height == 0 && recs[i].index == i && recs[i].hash[0] == 0x70 + i, "transaction %u in place", i);
+        cr_assert_eq(recs[i].has_sender, i == 1, "transaction %u's sender", i);
+        ledger_txrec_clear(&recs[i]);
+    }
+    free(recs);
+    ledger_txrec rec;
+    const uint8_t block1_tx[32] = { 1, 1 };
+    cr_assert_eq(ledger_txrec_get(l, block1_tx, &rec), ST_OK, "block 1's transaction by hash");
+    cr_assert(rec.height == 1 && rec.index == 0 && rec.success, "at height 1, index 0");
+    ledger_txrec_clear(&rec);
+    ledger_position page[4];
+    unsigned got;
+    bool more;
+    cr_assert_eq(ledger_history_page(l, alice, false, 0, 0, 4, page, &got, &more), ST_OK, "alice's history");
+    cr_assert(got == 2 && page[0].height == 1 && page[1].height == 0 && page[1].index == 1, "sent at 0/1, minted to at 1/0");
+    cr_assert(audit_check("hash_chain"), "the chain still holds over the rebuilt table");
+    char *v = read_text("SELECT group_concat(name, ' ') FROM pragma_index_list('transactions') ORDER BY name");
+    cr_assert_str_eq(v, "transactions_by_sender_position sqlite_autoindex_transactions_1", "the hash's and the sender's");
+    free(v);
+}
+
 Test(ledger_books, migration_8_rescales_the_reward_accumulator_by_10_to_the_42)
 {
     ledger_close(l);
@@ -557,8 +656,7 @@ Test(ledger_books, migration_8_rescales_the_reward_accumulator_by_10_to_the_42)
            "ALTER TABLE workers DROP COLUMN value; ALTER TABLE workers DROP COLUMN started;"
            "ALTER TABLE workers DROP COLUMN judged_from; ALTER TABLE pools DROP COLUMN description;"
            "DROP TABLE pool_contributors; CREATE INDEX transfers_by_tx ON transfers(tx);"
-           "DROP INDEX votes_by_voter; DROP INDEX transactions_by_sender_position;"
-           "CREATE INDEX transactions_by_sender ON transactions(sender);"
+           "DROP INDEX votes_by_voter;" TRANSACTIONS_AS_OF_001 "CREATE INDEX transactions_by_sender ON transactions(sender);"
            "DROP INDEX proposals_by_state; DROP TABLE secret_counts; ALTER TABLE enclaves DROP COLUMN ballot_key;"
            "ALTER TABLE enclaves DROP COLUMN ballot_key_sig; ALTER TABLE votes DROP COLUMN ciphertext; DROP TABLE polls; ALTER TABLE votes DROP COLUMN choice;"
            "PRAGMA user_version = 7");

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* test_reads.c: the dashboards' read queries (ledger/reads.c): their answers on a small ledger, and
- * that every statement they prepare seeks an index, with no table scan and no temporary B-tree for
- * an ORDER BY, by SQLite's own EXPLAIN QUERY PLAN: so each read costs the same with a million rows
- * as with ten. The statements are found in the connection's cache, not written out a second time. */
+/* test_reads.c: the dashboards' read queries (ledger/reads.c) and the stored transactions' (chain.c):
+ * their answers on a small ledger, and that every statement they prepare seeks an index, with no
+ * table scan and no temporary B-tree for an ORDER BY, by SQLite's own EXPLAIN QUERY PLAN: so each
+ * read costs the same with a million rows as with ten. The statements are found in the connection's cache, not written out a second time. */
 #include <criterion/criterion.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -139,13 +139,15 @@ static const struct expected_plan {
     const char *sql_fragment, *walk, *second_walk;
 } expected[] = {
     { "FROM votes", "votes_by_voter (voter=? AND proposal<?)", NULL },
-    { "FROM transactions WHERE sender", "transactions_by_sender_position (sender=? AND (height,idx)<(?,?))", NULL },
+    { "FROM transactions WHERE sender", "transactions_by_sender_position (sender=? AND position<?)", NULL },
     { "t.debit", "transfers_by_debit (debit=? AND rowid<?)", "sqlite_autoindex_transactions_1 (hash=?)" },
     { "t.credit", "transfers_by_credit (credit=? AND rowid<?)", "sqlite_autoindex_transactions_1 (hash=?)" },
+    { "FROM transactions WHERE hash", "sqlite_autoindex_transactions_1 (hash=?)", NULL },
+    { "FROM transactions WHERE position BETWEEN ?1 AND ?2 ORDER BY", "INTEGER PRIMARY KEY (rowid>? AND rowid<?)", NULL },
     { "u256_sum", "transfers_by_credit (credit=? AND rowid>?)", "transfers_by_debit (debit=? AND rowid>?)" },
     { "FROM settlements", "INTEGER PRIMARY KEY (rowid<?)", NULL },
     { "FROM transfers WHERE height >", "transfers_by_height (height>?)", NULL },
-    { "SELECT events FROM transactions", "sqlite_autoindex_transactions_2 (height=?)", NULL },
+    { "SELECT events FROM transactions", "INTEGER PRIMARY KEY (rowid>? AND rowid<?)", NULL },
     { "FROM accounts WHERE kind", "sqlite_autoindex_accounts_1 (kind=? AND owner=? AND pool=?)", NULL },
 };
 
@@ -172,6 +174,16 @@ Test(ledger_reads, every_statement_of_the_reads_seeks_an_index)
     cr_assert_eq(ledger_votes_by_page(l, alice, true, 5, 10, ids, &n, &more), ST_OK, "votes by");
     cr_assert_eq(ledger_history_page(l, alice, true, 4, 0, 10, page, &n, &more), ST_OK, "history");
     cr_assert_eq(ledger_block_events_of(l, 3, "Test", count_events, &n), ST_OK, "a block's events of a type");
+    ledger_txrec *recs, rec;
+    size_t n_recs;
+    cr_assert_eq(ledger_txrec_list_block(l, 3, &recs, &n_recs), ST_OK, "a block's transactions");
+    cr_assert(n_recs == 1 && recs[0].height == 3 && recs[0].index == 0, "block 3's one transaction");
+    ledger_txrec_clear(&recs[0]);
+    free(recs);
+    const uint8_t hash[32] = { 3, 1 };
+    cr_assert_eq(ledger_txrec_get(l, hash, &rec), ST_OK, "a transaction by hash");
+    cr_assert(rec.height == 3 && rec.index == 0, "at its position");
+    ledger_txrec_clear(&rec);
     mpz_clear(v);
     unsigned checked = 0;
     for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st; st = sqlite3_next_stmt(db, st)) {
