@@ -210,7 +210,8 @@ bool rpc_server_has_streams(const rpc_server *s) RPC_NONNULL(1);
  * done runs on the loop thread afterwards. offload(ctx, work, done, job) queues the job and must run
  * the dones in the order their jobs were queued, never inside offload itself (a worker pool that
  * hands results back to the loop in order). Returns: RPC_OK, or anything else when it queued nothing
- * (the server then parses on the loop). */
+ * (the request is then answered out of memory: parsing it on the loop could overtake bodies still
+ * queued). */
 typedef void (*rpc_job_fn)(void *job);
 typedef int (*rpc_offload_fn)(void *ctx, rpc_job_fn work, rpc_job_fn done, void *job);
 /* Has the server parse a JSON-RPC body of min_body bytes or more through offload (with ctx), and any

@@ -736,6 +736,29 @@ Test(rpc_http, a_body_parsed_after_its_client_left_still_runs_its_calls, .init =
     free(batch);
 }
 
+Test(rpc_http, a_body_the_offload_cannot_queue_is_answered_out_of_memory_and_the_rest_go_on,
+     .init = start_offloaded, .fini = stop_server, .timeout = 30)
+{
+    char *batch = count_batch(0, 20), buf[8192];
+    int fds[MAX_HELD + 1];
+    for (unsigned i = 0; i < MAX_HELD; i++) {
+        fds[i] = raw_post(batch);
+        wait_count(&srv.jobs_total, i + 1, "bodies offloaded");
+    }
+    fds[MAX_HELD] = raw_post(batch); /* hold_parse holds no more */
+    cr_assert(read_until(fds[MAX_HELD], buf, sizeof buf, "}}"), "the refused body is answered: %s", buf);
+    cr_assert_not_null(strstr(buf, "HTTP/1.1 500"), "out of memory: %s", buf);
+    expect_error_body(strstr(buf, "\r\n\r\n") + 4, RPC_INTERNAL_ERROR);
+    command('o');
+    for (unsigned i = 0; i < MAX_HELD; i++) {
+        cr_assert(read_until(fds[i], buf, sizeof buf, "]"), "batch %u is answered: %s", i, buf);
+        expect_counts(buf, 0, 20 * i, 20);
+        close(fds[i]);
+    }
+    close(fds[MAX_HELD]);
+    free(batch);
+}
+
 Test(rpc_http, freeing_the_server_drops_outstanding_deferred_calls, .init = start_default, .fini = stop_server,
      .timeout = 30)
 {
