@@ -132,14 +132,9 @@ int gov_poll_read_ballot(gov_apply *a, uint64_t proposal, gov_ballot *b, const c
 
 enum gov_poll_kind gov_poll_kind_of(gov_apply *a, uint64_t proposal, int *rc)
 {
-    gov_poll_row row;
-    gov_poll_row_init(&row);
-    *rc = gov_poll_get(a->s, proposal, &row);
-    enum gov_poll_kind kind = *rc != ST_OK ? GOV_NOT_POLL : row.secret ? GOV_SECRET_POLL : GOV_OPEN_POLL;
-    gov_poll_row_clear(&row);
-    if (*rc == ST_NOTFOUND)
-        *rc = ST_OK;
-    return kind;
+    bool is_poll = false, secret = false;
+    *rc = gov_poll_kind(a->s, proposal, &is_poll, &secret);
+    return !is_poll ? GOV_NOT_POLL : secret ? GOV_SECRET_POLL : GOV_OPEN_POLL;
 }
 
 int gov_ballot_count(gov_apply *a, gov_proposal *p, const gov_vote *v, int sign)

@@ -4,8 +4,8 @@
  * prepared once per store through the ledger's statement cache (ledger_stmt_prepare) into slots the
  * store owns; values are always bound, and rows are stepped and read by the ledger's row helpers.
  * It shares the ledger's one connection (ledger/sqlstore.h), so governance rows commit with the
- * block; within a block the proposals it read stay in memory and a vote's tally is written once at
- * the commit (issue 12). Tallies and amounts are canonical decimal text, read and written through
+ * block; within a block the proposals it read stay in memory, a vote's tally is written once at
+ * the commit, and the last proposal's poll kind is kept (issue 12). Tallies and amounts are canonical decimal text, read and written through
  * GMP. */
 #define _GNU_SOURCE /* twalk_r, tdestroy */
 #include "governance/gov_store.h"
@@ -20,7 +20,7 @@ enum gov_stmt_id {
     G_PROP_LIST, G_VOTE_GET, G_VOTE_PUT, G_VOTE_UPDATE, G_VOTE_LIST, G_LOCK_PUT, G_LOCK_EACH, G_TOTAL_AT, G_PARAM_PUT, G_PARAM_EACH,
     G_DELEG_GET, G_DELEG_AT, G_DELEG_PUT, G_DELEG_DEL, G_DELEG_CHECKPOINT, G_DELEG_HAS, G_DELEG_LIST,
     G_DELEG_AT_LIST, G_OVERRIDE_GET, G_OVERRIDE_PUT, G_LOCK_SET, G_LOCK_DEL,
-    G_POLL_INSERT, G_POLL_GET, G_POLL_PUT, G_POLL_SCORES, G_POLL_HASH, G_COUNT_PUT, G_COUNT_GET, G_COUNTING_AFTER,
+    G_POLL_INSERT, G_POLL_GET, G_POLL_KIND, G_POLL_PUT, G_POLL_SCORES, G_POLL_HASH, G_COUNT_PUT, G_COUNT_GET, G_COUNTING_AFTER,
     G_STMT_COUNT
 };
 
@@ -33,6 +33,11 @@ struct gov_store {
     size_t n_undo, cap_undo, inner_mark;
     uint64_t serial, tx_serial, next_serial;
     bool broken;                    /* a rollback could not be followed: the block must not commit */
+    struct {                        /* gov_poll_kind's last answer; forgotten at a poll's insert, */
+        bool known;                 /* a rollback and the block's end */
+        uint64_t proposal;
+        bool is_poll, secret;
+    } last_kind;
 };
 
 static int memo_write(void *ctx);
@@ -335,8 +340,10 @@ static void memo_savepoint(void *ctx, bool inner)
 static void memo_savepoint_end(void *ctx, bool inner, bool keep)
 {
     gov_store *s = ctx;
-    if (!keep)
+    if (!keep) {
         roll_back(s, inner ? s->inner_mark : 0, s->serial);
+        s->last_kind.known = false;
+    }
     if (inner) {
         s->serial = s->tx_serial;
     } else {
@@ -389,6 +396,7 @@ static void memo_forget(void *ctx)
     gov_store *s = ctx;
     forget_memo(s);
     s->broken = false;
+    s->last_kind.known = false;
 }
 
 int gov_proposal_get(gov_store *s, uint64_t id, gov_proposal *p)
@@ -575,6 +583,7 @@ int gov_vote_update(gov_store *s, const gov_vote *v)
 int gov_poll_insert(gov_store *s, uint64_t proposal, unsigned system, unsigned n, const char *tally, bool secret)
 {
     static const char sql[] = "INSERT INTO polls (proposal, system, choices, tally, secret) VALUES (?1, ?2, ?3, ?4, ?5)";
+    s->last_kind.known = false;
     return ledger_step_done(stmt(s, G_POLL_INSERT, sql, LEDGER_VALUES(ledger_val_int(proposal), ledger_val_int(system),
         ledger_val_int(n), tally ? ledger_val_text(tally) : ledger_val_null(), ledger_val_int(secret))));
 }
@@ -602,6 +611,27 @@ int gov_poll_get(gov_store *s, uint64_t proposal, gov_poll_row *r)
     static const char sql[] =
         "SELECT system, choices, tally, power, ballots, scores, secret, ballots_hash FROM polls WHERE proposal = ?1";
     return ledger_read_row(stmt(s, G_POLL_GET, sql, LEDGER_VALUES(ledger_val_int(proposal))), r, read_poll, NULL);
+}
+
+int gov_poll_kind(gov_store *s, uint64_t proposal, bool *is_poll, bool *secret)
+{
+    /* every vote of a block asks of its proposal, most often the same one */
+    if (!s->last_kind.known || s->last_kind.proposal != proposal) {
+        static const char sql[] = "SELECT secret FROM polls WHERE proposal = ?1";
+        sqlite3_stmt *st = stmt(s, G_POLL_KIND, sql, LEDGER_VALUES(ledger_val_int(proposal)));
+        int rc = ledger_step_row(st);
+        if (rc != ST_OK && rc != ST_NOTFOUND)
+            return rc;
+        s->last_kind.is_poll = rc == ST_OK;
+        s->last_kind.secret = rc == ST_OK && sqlite3_column_int(st, 0) != 0;
+        if (rc == ST_OK)
+            sqlite3_reset(st);
+        s->last_kind.proposal = proposal;
+        s->last_kind.known = true;
+    }
+    *is_poll = s->last_kind.is_poll;
+    *secret = s->last_kind.secret;
+    return ST_OK;
 }
 
 int gov_poll_put(gov_store *s, uint64_t proposal, const char *tally, const mpz_t power, uint64_t ballots)

@@ -77,6 +77,9 @@ void gov_poll_row_clear(gov_poll_row *r);
 int gov_poll_insert(gov_store *s, uint64_t proposal, unsigned system, unsigned n, const char *tally, bool secret)
     WARN_UNUSED NONNULL(1);
 int gov_poll_get(gov_store *s, uint64_t proposal, gov_poll_row *r) WARN_UNUSED NONNULL(1, 3);
+/* Whether proposal is a poll, and a secret one. The last answer is kept until a poll is inserted, a
+ * savepoint or block rolls back, or the block ends. Returns: ST_OK; ST_DB (outs unchanged). */
+int gov_poll_kind(gov_store *s, uint64_t proposal, bool *is_poll, bool *secret) WARN_UNUSED NONNULL(1, 3, 4);
 int gov_poll_put(gov_store *s, uint64_t proposal, const char *tally, const mpz_t power, uint64_t ballots)
     WARN_UNUSED NONNULL(1, 4);
 int gov_poll_set_scores(gov_store *s, uint64_t proposal, const char *scores) WARN_UNUSED NONNULL(1, 3);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* test_rules.c: governance's rules below the engine, on a ledger of their own: the tally rule kept
  * one vote at a time (added and taken off exactly, 2^256 reported), the store keeping a block's
- * proposals in memory exactly across savepoints, the stateless checks naming the member they
- * refuse, Delegate/Undelegate applied through a bare gov_apply, with no engine, and a delegate's
- * power summed over more delegators than a page. */
+ * proposals and its last poll kind in memory exactly across savepoints, the stateless checks naming
+ * the member they refuse, Delegate/Undelegate applied through a bare gov_apply, with no engine, and
+ * a delegate's power summed over more delegators than a page. */
 #include <criterion/criterion.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -301,4 +301,38 @@ Test(governance_rules, a_delegate_carries_delegators_past_a_page)
     expect_mpz(delegated, "3000", "every delegator's 10");
     expect_mpz(weight, "300", "every delegator's 1");
     mpz_clears(own, delegated, weight, NULL);
+}
+
+static void expect_kind(uint64_t id, bool is_poll, bool secret, const char *what)
+{
+    bool p = !is_poll, sec = !secret;
+    cr_assert_eq(gov_poll_kind(s, id, &p, &sec), ST_OK, "%s: kind read", what);
+    cr_assert(p == is_poll && sec == secret, "%s: poll %d secret %d, expected %d %d", what, p, sec, is_poll, secret);
+}
+
+/* gov_poll_kind keeps its last answer for the votes of a block that follow: a poll inserted after it,
+ * or a poll's insert rolled back with its savepoint or its block, changes the answer at once. */
+Test(governance_rules, a_poll_kind_kept_for_the_block_follows_inserts_and_rollbacks)
+{
+    cr_assert_eq(ledger_block_begin(l, 0), ST_OK, "begin");
+    tx(1);
+    uint64_t a = insert_proposal("a"), b = insert_proposal("b");
+    expect_kind(a, false, false, "a proposal without its poll");
+    cr_assert_eq(gov_poll_insert(s, a, 0, 2, "[]", true), ST_OK, "a's secret poll");
+    expect_kind(a, true, true, "a, once its poll is in");
+    cr_assert_eq(ledger_tx_end(l, true), ST_OK, "kept");
+    tx(2);
+    expect_kind(b, false, false, "b before its poll");
+    cr_assert_eq(gov_poll_insert(s, b, 0, 2, "[]", false), ST_OK, "b's open poll");
+    expect_kind(b, true, false, "b, an open poll");
+    cr_assert_eq(ledger_tx_end(l, false), ST_OK, "rolled back");
+    expect_kind(b, false, false, "b, its poll rolled back");
+    expect_kind(a, true, true, "a still a secret poll");
+    commit_block(0);
+    expect_kind(a, true, true, "a after the commit");
+    cr_assert_eq(ledger_block_begin(l, 1), ST_OK, "begin");
+    cr_assert_eq(gov_poll_insert(s, b, 0, 2, "[]", false), ST_OK, "b's open poll again");
+    expect_kind(b, true, false, "b, an open poll again");
+    ledger_block_abort(l);
+    expect_kind(b, false, false, "b, its block aborted");
 }
