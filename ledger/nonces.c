@@ -38,8 +38,14 @@ static struct ledger_nonce_entry *memo_find(ledger *l, const uint8_t address[LED
 /* The nonce stored in the database (0 for an address never seen). */
 static int stored_nonce(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t *nonce)
 {
-    static const char sql[] = "SELECT coalesce((SELECT nonce FROM nonces WHERE address = ?1), 0)";
-    return ledger_step_u64(ledger_query(l, STMT_NONCE_GET, sql, LEDGER_VALUES(ledger_val_addr(address))), nonce);
+    /* no row is nonce 0: read so, without coalesce's subquery (~0.4k instructions a miss) */
+    static const char sql[] = "SELECT nonce FROM nonces WHERE address = ?1";
+    sqlite3_stmt *st = ledger_query(l, STMT_NONCE_GET, sql, LEDGER_VALUES(ledger_val_addr(address)));
+    int rc = ledger_step_row(st);
+    *nonce = rc == ST_OK ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+    if (rc == ST_OK)
+        sqlite3_reset(st);
+    return rc == ST_NOTFOUND ? ST_OK : rc;
 }
 
 /* The memo's entry of address in the open block, read from the database at its first use. */
