@@ -93,6 +93,9 @@ int ledger_bind_mpz(sqlite3_stmt *st, int idx, const mpz_t v)
 {
     if (!st)
         return ST_DB;
+    /* zero is common (a vote's delegated power and weight): its text without GMP's allocation */
+    if (mpz_sgn(v) == 0)
+        return sqlite3_bind_text(st, idx, "0", 1, SQLITE_STATIC) == SQLITE_OK ? ST_OK : ST_DB;
     char *text = mpz_get_str(NULL, 10, v);
     if (!text)
         return ST_NOMEM;

@@ -684,6 +684,29 @@ Test(ledger_books, migration_8_rescales_the_reward_accumulator_by_10_to_the_42)
     free(v);
 }
 
+/* Amounts bind as their canonical decimal text: zero as "0" (bound without GMP), and a value after
+ * a zero in the same statement. */
+Test(ledger_books, amounts_bind_as_canonical_decimal_text)
+{
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_prepare_v2(ledger_sqlite(l), "SELECT ?1 || '/' || typeof(?1) || '/' || ?2", -1, &st, NULL),
+                 SQLITE_OK, "prepare");
+    mpz_t zero, max;
+    mpz_init(zero);
+    mpz_init_set_str(max, "115792089237316195423570985008687907853269984665640564039457584007913129639935", 10);
+    cr_assert_eq(ledger_bind_mpzs(st, 1, zero, max, NULL), ST_OK, "bind");
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW, "step");
+    cr_assert_str_eq((const char *)sqlite3_column_text(st, 0),
+                     "0/text/115792089237316195423570985008687907853269984665640564039457584007913129639935", "as text");
+    sqlite3_reset(st);
+    cr_assert_eq(ledger_bind_mpzs(st, 1, max, zero, NULL), ST_OK, "bind again, the other way");
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW, "step");
+    cr_assert_str_eq((const char *)sqlite3_column_text(st, 0),
+                     "115792089237316195423570985008687907853269984665640564039457584007913129639935/text/0", "swapped");
+    sqlite3_finalize(st);
+    mpz_clears(zero, max, NULL);
+}
+
 Test(ledger_books, meta_values_round_trip)
 {
     char *v = NULL;
