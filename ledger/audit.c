@@ -87,9 +87,17 @@ static int check_sums(ledger *l, ledger_audit_report *r)
                               "a.debits != (SELECT u256_sum(amount) FROM transfers WHERE debit = a.id) OR "
                               "a.credits != (SELECT u256_sum(amount) FROM transfers WHERE credit = a.id)",
                            0, v, 1);
+    /* no foreign key ties a transfer to its accounts (schema 017): none may name a missing one */
+    if (rc == ST_OK)
+        rc = query_numbers(l, "SELECT count(*) FROM transfers t WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE id = t.debit)"
+                              " OR NOT EXISTS (SELECT 1 FROM accounts WHERE id = t.credit)",
+                           0, v + 1, 1);
+    if (rc == ST_OK)
+        mpz_add(v[0], v[0], v[1]);
     if (rc == ST_OK) {
         char *n = mpz_get_str(NULL, 10, v[0]);
-        ledger_audit_add_check(r, "accounts_match_transfers", mpz_sgn(v[0]) == 0, "%s account(s) differ from their transfers", n);
+        ledger_audit_add_check(r, "accounts_match_transfers", mpz_sgn(v[0]) == 0,
+                               "%s account(s) or transfer(s) differ from their transfers or accounts", n);
         free(n);
     }
     if (rc == ST_OK)
@@ -118,7 +126,8 @@ static int check_chain(ledger *l, ledger_audit_report *r)
                            -1, &blocks, NULL) != SQLITE_OK
         || sqlite3_prepare_v2(l->db, "SELECT hash FROM transactions WHERE position BETWEEN ?1 AND ?2 ORDER BY position",
                               -1, &txs, NULL) != SQLITE_OK
-        || sqlite3_prepare_v2(l->db, "SELECT count(*) FROM transactions", -1, &all, NULL) != SQLITE_OK)
+        || sqlite3_prepare_v2(l->db, "SELECT (SELECT count(*) FROM transactions), (SELECT count(*) FROM transfers"
+                              " WHERE height > coalesce((SELECT max(height) FROM blocks), -1))", -1, &all, NULL) != SQLITE_OK)
         goto out;
     uint8_t prev[LEDGER_HASH_LEN] = { 0 };
     uint64_t expect_height = 0, in_blocks = 0;
@@ -188,10 +197,13 @@ static int check_chain(ledger *l, ledger_audit_report *r)
         expect_height++;
         in_blocks += count;
     }
-    /* no foreign key ties a transaction to its block (schema 016): none may lie outside the blocks */
-    if (!problem[0] && (sqlite3_step(all) != SQLITE_ROW || (uint64_t)sqlite3_column_int64(all, 0) != in_blocks))
-        snprintf(problem, sizeof problem, "%lld stored transaction(s), %llu in the blocks",
-                 (long long)sqlite3_column_int64(all, 0), (unsigned long long)in_blocks);
+    /* no foreign key ties a transaction or a transfer to its block (schemas 016, 017): none may lie
+     * outside the blocks */
+    if (!problem[0] && (sqlite3_step(all) != SQLITE_ROW || (uint64_t)sqlite3_column_int64(all, 0) != in_blocks
+                        || sqlite3_column_int64(all, 1) != 0))
+        snprintf(problem, sizeof problem, "%lld stored transaction(s), %llu in the blocks; %lld transfer(s) after them",
+                 (long long)sqlite3_column_int64(all, 0), (unsigned long long)in_blocks,
+                 (long long)sqlite3_column_int64(all, 1));
     r->height = expect_height ? expect_height - 1 : 0;
     if (problem[0])
         ledger_audit_add_check(r, "hash_chain", false, "%s", problem);

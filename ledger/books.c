@@ -126,6 +126,7 @@ int ledger_transfer(ledger *l, const ledger_account *debit, const ledger_account
     if ((rc = ledger_step_done(st)) != ST_OK || (d != &through_d && (rc = ledger_memo_change(l, d)) != ST_OK)
         || (c != &through_c && (rc = ledger_memo_change(l, c)) != ST_OK))
         goto out;
+    l->block_moved = true;
     /* the totals reach the database at the block's commit (ledger_memo_write), or now for an
      * account the full memo does not hold */
     mpz_set(d->debits, debits);

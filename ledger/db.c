@@ -400,14 +400,16 @@ int ledger_block_begin(ledger *l, uint64_t height)
     l->in_block = true;
     l->height = height;
     l->block_txrecs = 0;
+    l->block_moved = false;
     l->block_row_put = false;
     return ST_OK;
 }
 
 int ledger_block_commit(ledger *l)
 {
-    /* stored transactions need their block's row: no foreign key checks it since schema 016 */
-    ARG_CHECK(l->in_block && !l->in_tx && (l->block_row_put || l->block_txrecs == 0));
+    /* stored transactions and transfers need their block's row: no foreign key checks it since
+     * schemas 016 and 017 */
+    ARG_CHECK(l->in_block && !l->in_tx && (l->block_row_put || (l->block_txrecs == 0 && !l->block_moved)));
     if (caches_write(l) != ST_OK || ledger_nonces_write(l) != ST_OK || ledger_memo_write(l) != ST_OK
         || control(l, STMT_COMMIT, "COMMIT") != ST_OK) {
         ledger_block_abort(l);

@@ -142,7 +142,8 @@ unsigned ledger_wal_frames(const ledger *l) NONNULL(1);
  * ledger_defer_sync was called); abort: ROLLBACK.
  * height is the block being built: every transfer and transaction written is stamped with it; at
  * most 2^31 - 1 (a transaction's stored key holds it). commit refuses a block that stored
- * transactions (ledger_txrec_put) without its row (ledger_block_put): ST_INVALID, the block still open. */
+ * transactions (ledger_txrec_put) or transfers (ledger_transfer) without its row (ledger_block_put):
+ * ST_INVALID, the block still open. */
 int ledger_block_begin(ledger *l, uint64_t height) WARN_UNUSED NONNULL(1);
 int ledger_block_commit(ledger *l) WARN_UNUSED NONNULL(1);
 void ledger_block_abort(ledger *l);

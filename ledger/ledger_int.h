@@ -46,6 +46,7 @@ struct ledger {
     uint64_t height;            /* block being built; valid while in_block */
     bool in_block;
     uint32_t block_txrecs;      /* transactions the open block stored (ledger_txrec_put) */
+    bool block_moved;           /* the open block wrote a transfer (ledger_transfer) */
     bool block_row_put;         /* the open block's row is written (ledger_block_put) */
     bool in_tx;
     bool tx_guarded;            /* the open transaction has its savepoint (ledger_tx_begin) */

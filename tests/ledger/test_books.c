@@ -380,6 +380,10 @@ static const struct tampering {
       { { "hash_chain", "a missing transaction breaks its block's tx_root" } } },
     { "INSERT INTO transactions(position, hash, type, body, status, events) VALUES(7 * 4294967296, x'77', 'Test', '{}', 1, '[]')",
       { { "hash_chain", "a transaction outside the blocks" } } },
+    { "INSERT INTO transfers(height, tx, debit, credit, amount, code) VALUES(0, x'77', 999, 998, '0', 'test')",
+      { { "accounts_match_transfers", "a transfer between accounts that do not exist" } } },
+    { "INSERT INTO transfers(height, tx, debit, credit, amount, code) SELECT 7, x'77', debit, credit, '0', code FROM transfers",
+      { { "hash_chain", "a transfer after the newest block" } } },
 };
 
 TH_TABLE_PARAMETERS(ledger_books, audit_detects_a_tampered_balance_or_transaction, tamperings)
@@ -452,23 +456,34 @@ static char *read_text(const char *sql)
     return text;
 }
 
-/* A block's row is written after its transfers, whose heights reference it with a deferred foreign
- * key: inserting the block then looks its children up, by an index on each child's height or by
- * scanning the whole table at every block (which made rewards 13x slower with 100,000 delegators
- * when schema 010 first dropped transfers_by_height). Since schema 016 the transactions are keyed by
- * position instead and have no such key. */
+/* A block's row is written after its transactions and transfers. Once their heights referenced it
+ * with a deferred foreign key, and inserting the block looked its children up, by an index on each
+ * child's height or by scanning the whole table at every block (which made rewards 13x slower with
+ * 100,000 delegators when schema 010 first dropped transfers_by_height). Schemas 016 and 017 took
+ * those keys away; a child of blocks added again must come with its index. */
 Test(ledger_books, the_children_of_a_block_are_indexed_by_height)
 {
-    char *children = read_text("SELECT group_concat(m.name) FROM sqlite_schema m, pragma_foreign_key_list(m.name) fk"
-                               " WHERE m.type = 'table' AND fk.\"table\" = 'blocks'");
-    cr_assert_str_eq(children, "transfers", "the blocks' children");
-    free(children);
     char *unindexed = read_text(
         "SELECT count(*) FROM sqlite_schema m, pragma_foreign_key_list(m.name) fk WHERE m.type = 'table'"
         " AND fk.\"table\" = 'blocks' AND NOT EXISTS (SELECT 1 FROM pragma_index_list(m.name) il,"
         " pragma_index_info(il.name) ii WHERE ii.seqno = 0 AND ii.name = fk.\"from\")");
     cr_assert_str_eq(unindexed, "0", "every child has an index that starts with its height");
     free(unindexed);
+}
+
+/* Nor a transfer to its block: a block that moved value commits only with its row. */
+Test(ledger_books, a_block_with_transfers_commits_only_with_its_row)
+{
+    ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice);
+    uint8_t txhash[32] = { 9 };
+    cr_assert_eq(ledger_block_begin(l, 0), ST_OK, "begin");
+    cr_assert_eq(ledger_tx_begin(l, txhash), ST_OK, "tx begin");
+    cr_assert_eq(move(&issuance, &a, "5"), ST_OK, "mint");
+    cr_assert_eq(ledger_tx_end(l, true), ST_OK, "tx end");
+    cr_assert_eq(ledger_block_commit(l), ST_INVALID, "no commit without the block's row");
+    put_block(0);
+    cr_assert_eq(ledger_block_commit(l), ST_OK, "commit with it");
+    cr_assert(audit_check("accounts_match_transfers"), "the transfer's accounts exist");
 }
 
 /* No foreign key ties a stored transaction to its block: the ledger refuses a block row that does
@@ -584,6 +599,16 @@ Test(ledger_books, nonces_only_read_in_a_block_are_not_written)
     " status, error, events FROM transactions;"                                                              \
     "DROP TABLE transactions; ALTER TABLE transactions_001 RENAME TO transactions;"
 
+/* SQL that rebuilds the transfers table as schemas 001 and 010 left it (foreign keys on height,
+ * debit and credit; indexes by height, debit and credit), rows kept. */
+#define TRANSFERS_AS_OF_010                                                                                     \
+    "CREATE TABLE transfers_010 (id INTEGER PRIMARY KEY, height INTEGER NOT NULL REFERENCES blocks(height)"     \
+    " DEFERRABLE INITIALLY DEFERRED, tx BLOB NOT NULL, debit INTEGER NOT NULL REFERENCES accounts(id),"         \
+    " credit INTEGER NOT NULL REFERENCES accounts(id), amount TEXT NOT NULL, code TEXT NOT NULL) STRICT;"       \
+    "INSERT INTO transfers_010 SELECT * FROM transfers; DROP TABLE transfers;"                                  \
+    "ALTER TABLE transfers_010 RENAME TO transfers; CREATE INDEX transfers_by_height ON transfers(height);"      \
+    "CREATE INDEX transfers_by_debit ON transfers(debit); CREATE INDEX transfers_by_credit ON transfers(credit);"
+
 /* Block 0 with three transactions, the second sent by alice, and its row. */
 static void block_of_three(void)
 {
@@ -604,9 +629,10 @@ static void block_of_three(void)
     cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
 }
 
-/* Schema 016 keys the transactions by position: a database of version 15 is rebuilt with every
- * transaction kept, at its height and index, still found by hash, by block and by sender. */
-Test(ledger_books, migration_16_keys_the_stored_transactions_by_their_position)
+/* Schema 016 keys the transactions by position and 017 drops the transfers' foreign keys: a database
+ * of version 15 is rebuilt with every transaction kept, at its height and index, still found by
+ * hash, by block and by sender, and every transfer with its id, still walked by account. */
+Test(ledger_books, migrations_16_and_17_rebuild_the_transactions_and_the_transfers)
 {
     ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice);
     block_of_three();
@@ -614,7 +640,7 @@ Test(ledger_books, migration_16_keys_the_stored_transactions_by_their_position)
     ledger_close(l);
     l = NULL;
     tamper(TRANSACTIONS_AS_OF_001 "CREATE INDEX transactions_by_sender_position ON transactions(sender, height, idx);"
-           "PRAGMA user_version = 15");
+           TRANSFERS_AS_OF_010 "PRAGMA user_version = 15");
     char err[256] = "";
     cr_assert_eq(ledger_open(&l, err, sizeof err, th_ledger_path()), ST_OK, "migrates: %s", err);
     ledger_txrec *recs;
@@ -637,7 +663,11 @@ Test(ledger_books, migration_16_keys_the_stored_transactions_by_their_position)
     bool more;
     cr_assert_eq(ledger_history_page(l, alice, false, 0, 0, 4, page, &got, &more), ST_OK, "alice's history");
     cr_assert(got == 2 && page[0].height == 1 && page[1].height == 0 && page[1].index == 1, "sent at 0/1, minted to at 1/0");
-    cr_assert(audit_check("hash_chain"), "the chain still holds over the rebuilt table");
+    cr_assert(audit_check("hash_chain"), "the chain still holds over the rebuilt tables");
+    cr_assert(audit_check("accounts_match_transfers") && audit_check("debits_equal_credits"), "and the books");
+    char *fks = read_text("SELECT count(*) FROM pragma_foreign_key_list('transfers')");
+    cr_assert_str_eq(fks, "0", "the transfers without foreign keys");
+    free(fks);
     char *v = read_text("SELECT group_concat(name, ' ') FROM pragma_index_list('transactions') ORDER BY name");
     cr_assert_str_eq(v, "transactions_by_sender_position sqlite_autoindex_transactions_1", "the hash's and the sender's");
     free(v);
@@ -649,7 +679,8 @@ Test(ledger_books, migration_8_rescales_the_reward_accumulator_by_10_to_the_42)
     l = NULL;
     /* a database as version 7 left it (without what migrations 9 to 15 changed): acc,
      * acc_rem and debt scaled by 10^36 */
-    tamper("INSERT INTO pools(id, owner, commission_ppm, capacity, shares, acc, acc_rem, stake, created_height) "
+    tamper(TRANSFERS_AS_OF_010
+           "INSERT INTO pools(id, owner, commission_ppm, capacity, shares, acc, acc_rem, stake, created_height) "
            "VALUES(1, x'01', 0, '100', '30', '333', '10', '30', 1), (2, x'02', 0, '100', '0', '0', '0', '0', 1);"
            "INSERT INTO stakes(pool, address, shares, debt) VALUES(1, x'0a', '10', '3330'), (1, x'0b', '20', '0');"
            "DROP TABLE worker_allowlist; DROP TABLE worker_registrations; ALTER TABLE workers DROP COLUMN score;"
