@@ -3,8 +3,8 @@
  * sum(debits) == sum(credits) == sum(transfers), no balance below zero but issuance's,
  * supply == -balance(issuance), every account equal to the sum of its transfers, every pool's
  * stake equal to its ledger account and its bonded and unbonding stake to its workers' and
- * unbondings', and an unbroken hash chain of blocks over their stored transactions. All sums are
- * exact (u256_sum on GMP). */
+ * unbondings', and an unbroken hash chain of blocks over their stored transactions, each block's
+ * transfers the id range its row ends. All sums are exact (u256_sum on GMP). */
 #include "ledger/ledger_int.h"
 
 #include <stdarg.h>
@@ -118,19 +118,32 @@ static int check_sums(ledger *l, ledger_audit_report *r)
     return rc;
 }
 
+/* The transfers of ids in (after, upto] at another height than height (-1: any), through range
+ * (SELECT count(*) ... WHERE id > ?1 AND id <= ?2 AND height != ?3); -1 when it cannot be read. */
+static sqlite3_int64 transfers_elsewhere(sqlite3_stmt *range, sqlite3_int64 after, sqlite3_int64 upto, sqlite3_int64 height)
+{
+    sqlite3_reset(range);
+    sqlite3_bind_int64(range, 1, after);
+    sqlite3_bind_int64(range, 2, upto);
+    sqlite3_bind_int64(range, 3, height);
+    return sqlite3_step(range) == SQLITE_ROW ? sqlite3_column_int64(range, 0) : -1;
+}
+
 static int check_chain(ledger *l, ledger_audit_report *r)
 {
-    sqlite3_stmt *blocks = NULL, *txs = NULL, *all = NULL;
+    sqlite3_stmt *blocks = NULL, *txs = NULL, *all = NULL, *range = NULL;
     int rc = ST_DB;
-    if (sqlite3_prepare_v2(l->db, "SELECT height, hash, parent, time, tx_root, tx_count FROM blocks ORDER BY height",
-                           -1, &blocks, NULL) != SQLITE_OK
+    if (sqlite3_prepare_v2(l->db, "SELECT height, hash, parent, time, tx_root, tx_count, transfers_end FROM blocks"
+                           " ORDER BY height", -1, &blocks, NULL) != SQLITE_OK
         || sqlite3_prepare_v2(l->db, "SELECT hash FROM transactions WHERE position BETWEEN ?1 AND ?2 ORDER BY position",
                               -1, &txs, NULL) != SQLITE_OK
-        || sqlite3_prepare_v2(l->db, "SELECT (SELECT count(*) FROM transactions), (SELECT count(*) FROM transfers"
-                              " WHERE height > coalesce((SELECT max(height) FROM blocks), -1))", -1, &all, NULL) != SQLITE_OK)
+        || sqlite3_prepare_v2(l->db, "SELECT count(*) FROM transactions", -1, &all, NULL) != SQLITE_OK
+        || sqlite3_prepare_v2(l->db, "SELECT count(*) FROM transfers WHERE id > ?1 AND id <= ?2 AND height != ?3", -1,
+                              &range, NULL) != SQLITE_OK)
         goto out;
     uint8_t prev[LEDGER_HASH_LEN] = { 0 };
     uint64_t expect_height = 0, in_blocks = 0;
+    sqlite3_int64 transfers_end = 0;    /* the previous block's; a block's transfers follow it */
     char problem[200] = "";
     int step;
     while (!problem[0] && (step = sqlite3_step(blocks)) == SQLITE_ROW) {
@@ -193,17 +206,24 @@ static int check_chain(ledger *l, ledger_audit_report *r)
                      (unsigned long long)b.height);
             break;
         }
+        /* no foreign key ties a transfer to its block (schema 017): the ids of its transfers are
+         * the range its row ends (schema 018) */
+        sqlite3_int64 end = sqlite3_column_int64(blocks, 6);
+        if (end < transfers_end || transfers_elsewhere(range, transfers_end, end, (sqlite3_int64)b.height) != 0) {
+            snprintf(problem, sizeof problem, "block %llu: its transfers are not the ids it ends", (unsigned long long)b.height);
+            break;
+        }
+        transfers_end = end;
         memcpy(prev, b.hash, LEDGER_HASH_LEN);
         expect_height++;
         in_blocks += count;
     }
     /* no foreign key ties a transaction or a transfer to its block (schemas 016, 017): none may lie
      * outside the blocks */
-    if (!problem[0] && (sqlite3_step(all) != SQLITE_ROW || (uint64_t)sqlite3_column_int64(all, 0) != in_blocks
-                        || sqlite3_column_int64(all, 1) != 0))
+    sqlite3_int64 after = problem[0] ? 0 : transfers_elsewhere(range, transfers_end, INT64_MAX, -1);
+    if (!problem[0] && (sqlite3_step(all) != SQLITE_ROW || (uint64_t)sqlite3_column_int64(all, 0) != in_blocks || after != 0))
         snprintf(problem, sizeof problem, "%lld stored transaction(s), %llu in the blocks; %lld transfer(s) after them",
-                 (long long)sqlite3_column_int64(all, 0), (unsigned long long)in_blocks,
-                 (long long)sqlite3_column_int64(all, 1));
+                 (long long)sqlite3_column_int64(all, 0), (unsigned long long)in_blocks, (long long)after);
     r->height = expect_height ? expect_height - 1 : 0;
     if (problem[0])
         ledger_audit_add_check(r, "hash_chain", false, "%s", problem);
@@ -214,6 +234,7 @@ out:
     sqlite3_finalize(blocks);
     sqlite3_finalize(txs);
     sqlite3_finalize(all);
+    sqlite3_finalize(range);
     return rc;
 }
 

@@ -28,8 +28,9 @@ void ledger_block_hash(ledger_block *b)
 int ledger_block_put(ledger *l, const ledger_block *b)
 {
     ARG_CHECK(l->in_block && b->height == l->height && b->tx_count == l->block_txrecs && !l->block_row_put);
-    static const char sql[] = "INSERT INTO blocks(height, hash, parent, time, tx_root, tx_count) "
-                              "VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
+    /* transfers_end: the newest transfer id, the block's last (ids grow with height; schema 018) */
+    static const char sql[] = "INSERT INTO blocks(height, hash, parent, time, tx_root, tx_count, transfers_end) "
+                              "VALUES(?1, ?2, ?3, ?4, ?5, ?6, (SELECT coalesce(max(id), 0) FROM transfers))";
     sqlite3_stmt *st = ledger_query(l, STMT_BLOCK_PUT, sql, LEDGER_VALUES(ledger_val_int(b->height),
         ledger_val_hash(b->hash), ledger_val_hash(b->parent), ledger_val_int(b->time), ledger_val_hash(b->tx_root),
         ledger_val_int(b->tx_count)));

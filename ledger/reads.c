@@ -10,10 +10,12 @@
 #include <string.h>
 #include "ledger/ledger_int.h"
 
-/* Out: *first the id of the first transfer of a block after height, *any whether there is one. */
+/* Out: *first the id of the first transfer of a block after height, *any whether there is one: the
+ * first after the transfers_end of the newest block at or below height (0 without one). */
 static int first_transfer_after(ledger *l, uint64_t height, bool *any, uint64_t *first)
 {
-    static const char sql[] = "SELECT id FROM transfers WHERE height > ?1 ORDER BY height, id LIMIT 1";
+    static const char sql[] = "SELECT id FROM transfers WHERE id > coalesce((SELECT transfers_end FROM blocks"
+                              " WHERE height <= ?1 ORDER BY height DESC LIMIT 1), 0) ORDER BY id LIMIT 1";
     sqlite3_stmt *st = ledger_query(l, STMT_READ_FIRST_AFTER, sql, LEDGER_VALUES(ledger_val_int((sqlite3_int64)height)));
     int rc = ledger_step_row(st);
     *any = rc == ST_OK;

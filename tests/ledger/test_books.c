@@ -384,6 +384,8 @@ static const struct tampering {
       { { "accounts_match_transfers", "a transfer between accounts that do not exist" } } },
     { "INSERT INTO transfers(height, tx, debit, credit, amount, code) SELECT 7, x'77', debit, credit, '0', code FROM transfers",
       { { "hash_chain", "a transfer after the newest block" } } },
+    { "UPDATE transfers SET height = 5", { { "hash_chain", "a transfer in block 0's range at another height" } } },
+    { "UPDATE blocks SET transfers_end = 0", { { "hash_chain", "a block that does not end its transfers" } } },
 };
 
 TH_TABLE_PARAMETERS(ledger_books, audit_detects_a_tampered_balance_or_transaction, tamperings)
@@ -600,14 +602,16 @@ Test(ledger_books, nonces_only_read_in_a_block_are_not_written)
     "DROP TABLE transactions; ALTER TABLE transactions_001 RENAME TO transactions;"
 
 /* SQL that rebuilds the transfers table as schemas 001 and 010 left it (foreign keys on height,
- * debit and credit; indexes by height, debit and credit), rows kept. */
+ * debit and credit; indexes by height, debit and credit), rows kept, and the blocks without the
+ * transfers_end of schema 018. */
 #define TRANSFERS_AS_OF_010                                                                                     \
     "CREATE TABLE transfers_010 (id INTEGER PRIMARY KEY, height INTEGER NOT NULL REFERENCES blocks(height)"     \
     " DEFERRABLE INITIALLY DEFERRED, tx BLOB NOT NULL, debit INTEGER NOT NULL REFERENCES accounts(id),"         \
     " credit INTEGER NOT NULL REFERENCES accounts(id), amount TEXT NOT NULL, code TEXT NOT NULL) STRICT;"       \
     "INSERT INTO transfers_010 SELECT * FROM transfers; DROP TABLE transfers;"                                  \
     "ALTER TABLE transfers_010 RENAME TO transfers; CREATE INDEX transfers_by_height ON transfers(height);"      \
-    "CREATE INDEX transfers_by_debit ON transfers(debit); CREATE INDEX transfers_by_credit ON transfers(credit);"
+    "CREATE INDEX transfers_by_debit ON transfers(debit); CREATE INDEX transfers_by_credit ON transfers(credit);" \
+    "ALTER TABLE blocks DROP COLUMN transfers_end;"
 
 /* Block 0 with three transactions, the second sent by alice, and its row. */
 static void block_of_three(void)
@@ -629,10 +633,11 @@ static void block_of_three(void)
     cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
 }
 
-/* Schema 016 keys the transactions by position and 017 drops the transfers' foreign keys: a database
- * of version 15 is rebuilt with every transaction kept, at its height and index, still found by
- * hash, by block and by sender, and every transfer with its id, still walked by account. */
-Test(ledger_books, migrations_16_and_17_rebuild_the_transactions_and_the_transfers)
+/* Schema 016 keys the transactions by position, 017 drops the transfers' foreign keys and 018 ends
+ * each block's transfers in its row: a database of version 15 is rebuilt with every transaction
+ * kept, at its height and index, still found by hash, by block and by sender, and every transfer
+ * with its id, still walked by account and by height. */
+Test(ledger_books, migrations_16_to_18_rebuild_the_transactions_and_the_transfers)
 {
     ledger_account issuance = ledger_system_account(LEDGER_ISSUANCE), a = ledger_user_account(LEDGER_FREE, alice);
     block_of_three();
@@ -668,6 +673,16 @@ Test(ledger_books, migrations_16_and_17_rebuild_the_transactions_and_the_transfe
     char *fks = read_text("SELECT count(*) FROM pragma_foreign_key_list('transfers')");
     cr_assert_str_eq(fks, "0", "the transfers without foreign keys");
     free(fks);
+    char *ends = read_text("SELECT group_concat(transfers_end) FROM blocks");
+    cr_assert_str_eq(ends, "0,1", "each block's last transfer id (schema 018)");
+    free(ends);
+    mpz_t issued;
+    mpz_init(issued);
+    cr_assert_eq(ledger_system_balance_at(l, LEDGER_ISSUANCE, 0, issued), ST_OK, "issuance at block 0");
+    cr_assert_eq(mpz_sgn(issued), 0, "nothing minted by block 0");
+    cr_assert_eq(ledger_system_balance_at(l, LEDGER_ISSUANCE, 1, issued), ST_OK, "issuance at block 1");
+    cr_assert_eq(mpz_cmp_si(issued, -5), 0, "5 minted at block 1");
+    mpz_clear(issued);
     char *v = read_text("SELECT group_concat(name, ' ') FROM pragma_index_list('transactions') ORDER BY name");
     cr_assert_str_eq(v, "transactions_by_sender_position sqlite_autoindex_transactions_1", "the hash's and the sender's");
     free(v);

@@ -146,7 +146,8 @@ static const struct expected_plan {
     { "FROM transactions WHERE position BETWEEN ?1 AND ?2 ORDER BY", "INTEGER PRIMARY KEY (rowid>? AND rowid<?)", NULL },
     { "u256_sum", "transfers_by_credit (credit=? AND rowid>?)", "transfers_by_debit (debit=? AND rowid>?)" },
     { "FROM settlements", "INTEGER PRIMARY KEY (rowid<?)", NULL },
-    { "FROM transfers WHERE height >", "transfers_by_height (height>?)", NULL },
+    { "FROM transfers WHERE id > coalesce((SELECT transfers_end", "INTEGER PRIMARY KEY (rowid>?)",
+      "SEARCH blocks USING INTEGER PRIMARY KEY (rowid<?)" },
     { "SELECT events FROM transactions", "INTEGER PRIMARY KEY (rowid>? AND rowid<?)", NULL },
     { "FROM accounts WHERE kind", "sqlite_autoindex_accounts_1 (kind=? AND owner=? AND pool=?)", NULL },
 };
