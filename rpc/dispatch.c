@@ -442,26 +442,26 @@ int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorize
 
 /* Prints call c's response: {"jsonrpc":"2.0","id":...,"result"|"error":...}, as cJSON prints the
  * object rpc_reply_new builds. */
-static void print_response(struct rpc_text *out, const struct rpc_deferred *c)
+static void print_response(struct json_text *out, const struct rpc_deferred *c)
 {
     static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":";
-    rpc_text_put(out, head, sizeof head - 1);
+    json_text_put(out, head, sizeof head - 1);
     if (c->id)
-        rpc_json_print(out, c->id);
+        json_text_print(out, c->id);
     else
-        rpc_text_put(out, "null", 4);
+        json_text_put(out, "null", 4);
     if (c->error)
-        rpc_text_put(out, ",\"error\":", 9);
+        json_text_put(out, ",\"error\":", 9);
     else
-        rpc_text_put(out, ",\"result\":", 10);
+        json_text_put(out, ",\"result\":", 10);
     if (c->value)
-        rpc_json_print(out, c->value);
+        json_text_print(out, c->value);
     else
-        rpc_text_put(out, "null", 4);
-    rpc_text_put(out, "}", 1);
+        json_text_put(out, "null", 4);
+    json_text_put(out, "}", 1);
 }
 
-int rpc_exchange_print(const rpc_exchange *ex, struct rpc_text *out, bool *any)
+int rpc_exchange_print(const rpc_exchange *ex, struct json_text *out, bool *any)
 {
     *any = false;
     if (ex->lost)
@@ -470,12 +470,12 @@ int rpc_exchange_print(const rpc_exchange *ex, struct rpc_text *out, bool *any)
         const struct rpc_deferred *c = &ex->calls[i];
         if (c->notify || !c->answered)
             continue;
-        rpc_text_put(out, ex->batch ? (*any ? "," : "[") : "", ex->batch ? 1 : 0);
+        json_text_put(out, ex->batch ? (*any ? "," : "[") : "", ex->batch ? 1 : 0);
         print_response(out, c);
         *any = true;
     }
     if (*any && ex->batch)
-        rpc_text_put(out, "]", 1);
+        json_text_put(out, "]", 1);
     return out->failed ? RPC_NOMEM : RPC_OK;
 }
 
@@ -539,16 +539,14 @@ void rpc_deferred_finish(rpc_deferred *d, int status, cJSON *result, cJSON *errd
 char *rpc_handle_body(rpc_server *s, const char *body, size_t len, bool authorized)
 {
     rpc_exchange *ex;
-    struct rpc_text text = { 0 };
-    char *copy = NULL;
+    struct json_text text = { 0 };
+    char *reply = NULL;
     bool any;
     if (rpc_exchange_run(s, body, len, authorized, NULL, NULL, &ex) != RPC_OK)
         return NULL;
-    if (rpc_exchange_print(ex, &text, &any) == RPC_OK && any && (copy = malloc(text.len + 1))) {
-        memcpy(copy, text.data, text.len);
-        copy[text.len] = '\0';
-    }
-    rpc_text_clear(&text);
+    if (rpc_exchange_print(ex, &text, &any) == RPC_OK && any)
+        reply = json_text_take(&text);
+    json_text_clear(&text);
     rpc_exchange_free(ex);
-    return copy;
+    return reply;
 }

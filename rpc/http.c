@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #define MAX_HEADERS_SIZE 8192 /* bytes of request line and headers */
+#define REPLY_KEEP_MAX (64u << 10) /* bytes: a reply buffer grown past this is freed once its reply is sent */
 
 void rpc_limits_default(rpc_limits *l)
 {
@@ -108,7 +109,7 @@ static void send_exchange(struct evhttp_request *req, rpc_exchange *ex)
 {
     rpc_server *s = ex->server;
     bool any;
-    rpc_text_reset(&s->reply);
+    json_text_reset(&s->reply);
     if (rpc_exchange_print(ex, &s->reply, &any) != RPC_OK)
         send_fault(req, RPC_FAULT_NOMEM, NULL);
     else if (!any)
@@ -117,7 +118,7 @@ static void send_exchange(struct evhttp_request *req, rpc_exchange *ex)
         evhttp_add_header(evhttp_request_get_output_headers(req), "Date", http_date(s));
         send_body(req, 200, "OK", s->reply.data, s->reply.len, false);
     }
-    rpc_text_release(&s->reply);
+    json_text_release(&s->reply, REPLY_KEEP_MAX);
 }
 
 static void unlink_waiting(rpc_server *s, struct rpc_waiting *w)
@@ -566,7 +567,7 @@ void rpc_server_free(rpc_server *s)
         rpc_exchange_free(w->ex);
         free(w);
     }
-    rpc_text_clear(&s->reply);
+    json_text_clear(&s->reply);
     if (s->token) {
         explicit_bzero(s->token, s->token_len);
         free(s->token);

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <stdint.h>
 #include <time.h>
+#include "json/json_text.h"
 #include "rpc/rpc.h"
 
 struct bufferevent;
@@ -19,14 +20,6 @@ struct evhttp;
 struct evhttp_connection;
 struct evhttp_request;
 struct rpc_listener;
-
-/* A growable text buffer. A failed append (out of memory, or a tree cJSON would not print either)
- * sets failed and makes every later one a no-op. */
-struct rpc_text {
-    char *data;                      /* len bytes of text (not NUL-terminated), cap allocated */
-    size_t len, cap;
-    bool failed;
-};
 
 struct rpc_server {
     struct event_base *base;
@@ -68,7 +61,7 @@ struct rpc_server {
     size_t page_len;
     char page_csp[320];              /* its Content-Security-Policy: the hashes of its script and style */
     char cors[RPC_CORS_MAX];         /* the CORS origins, comma-separated; "" for none (cors.c) */
-    struct rpc_text reply;           /* the text of the reply being sent, kept for the next (http.c) */
+    struct json_text reply;          /* the text of the reply being sent, kept for the next (http.c) */
     time_t date_at;                  /* the second date was formatted for (http.c) */
     char date[40];                   /* a reply's Date header then */
     rpc_offload_fn offload;          /* where large bodies are parsed, or NULL (http.c) */
@@ -153,31 +146,17 @@ int rpc_exchange_start(rpc_server *s, struct rpc_parsed *parsed, bool authorized
  * deferred calls are outstanding: then finished releases it), RPC_NOMEM (*out NULL). */
 int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorized, rpc_finished_fn finished,
                      void *ctx, rpc_exchange **out) RPC_WARN_UNUSED RPC_NONNULL(1, 2, 7);
-/* Prints the responses of a finished exchange after what out holds (json_print.c: byte for byte
+/* Prints the responses of a finished exchange after what out holds (json/json_text.h: byte for byte
  * what cJSON_PrintUnformatted would print of the response objects).
  * Returns: RPC_OK, with *any false when nothing is to be answered (notifications only);
  * RPC_NOMEM (out failed, or a response could not be built). */
-int rpc_exchange_print(const rpc_exchange *ex, struct rpc_text *out, bool *any) RPC_WARN_UNUSED RPC_NONNULL(1, 2, 3);
+int rpc_exchange_print(const rpc_exchange *ex, struct json_text *out, bool *any) RPC_WARN_UNUSED RPC_NONNULL(1, 2, 3);
 /* Frees the exchange and whatever it still holds. Accepts NULL. */
 void rpc_exchange_free(rpc_exchange *ex);
 /* Returns: whether a method table is sorted by name, without duplicates, and every entry has a name
  * other than RPC_DISCOVER, a handler, at most RPC_MAX_PARAMS params and, when it has param_docs,
  * one for each param. */
 bool rpc_table_valid(const rpc_method *methods, size_t n);
-
-/* json_print.c (struct rpc_text above) */
-
-/* Empties t, keeping its memory. */
-void rpc_text_reset(struct rpc_text *t) RPC_NONNULL(1);
-/* Empties t once its text is used, freeing its memory if it grew past what is worth keeping. */
-void rpc_text_release(struct rpc_text *t) RPC_NONNULL(1);
-/* Empties t and frees its memory. */
-void rpc_text_clear(struct rpc_text *t) RPC_NONNULL(1);
-/* Appends n bytes to t. */
-void rpc_text_put(struct rpc_text *t, const char *bytes, size_t n) RPC_NONNULL(1, 2);
-/* Appends item's JSON text to t: exactly what cJSON_PrintUnformatted(item) returns (where it returns
- * NULL for a tree it cannot print, t fails). */
-void rpc_json_print(struct rpc_text *t, const cJSON *item) RPC_NONNULL(1, 2);
 
 /* discover.c */
 

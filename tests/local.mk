@@ -10,6 +10,7 @@ tests_lib_libtesthelp_a_SOURCES = tests/lib/testhelp.c tests/lib/testhelp.h test
 	tests/lib/rpc_loop.c tests/lib/rpc_loop.h tests/lib/alloc_fail.c
 tests_lib_libtesthelp_a_CFLAGS = $(TEST_CFLAGS)
 EXTRA_DIST += tests/vectors
+include tests/json/local.mk
 include tests/ledger/local.mk
 include tests/engine/local.mk
 include tests/rpc/local.mk

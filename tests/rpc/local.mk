@@ -1,6 +1,6 @@
 # tests/rpc/local.mk: the rpc tests: the dispatcher without sockets, and the server and client end
 # to end over 127.0.0.1 (the server's loop runs in a second thread, hence -pthread); both serve the
-# handlers of test_methods.c; and the JSON printer against cJSON's.
+# handlers of test_methods.c (the JSON printer's own tests are in tests/json).
 check_PROGRAMS += tests/rpc/test_dispatch
 tests_rpc_test_dispatch_SOURCES = tests/rpc/test_dispatch.c tests/rpc/test_methods.c tests/rpc/test_methods.h
 tests_rpc_test_dispatch_CFLAGS = $(TEST_CFLAGS)
@@ -19,9 +19,3 @@ tests_rpc_test_discover_SOURCES = tests/rpc/test_discover.c tests/rpc/test_metho
 tests_rpc_test_discover_CFLAGS = $(TEST_CFLAGS)
 tests_rpc_test_discover_LDADD = $(TEST_LDADD)
 TESTS += tests/rpc/test_discover
-
-check_PROGRAMS += tests/rpc/test_json_print
-tests_rpc_test_json_print_SOURCES = tests/rpc/test_json_print.c
-tests_rpc_test_json_print_CFLAGS = $(TEST_CFLAGS)
-tests_rpc_test_json_print_LDADD = $(TEST_LDADD)
-TESTS += tests/rpc/test_json_print

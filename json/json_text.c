@@ -1,47 +1,47 @@
 /* SPDX-License-Identifier: MIT */
-/* json_print.c: prints a cJSON tree into a growable buffer, byte for byte what cJSON_PrintUnformatted
- * prints (the reply's text must not depend on which of the two printed it), at a fraction of its
- * cost: no allocation but the buffer's growth, which the server keeps from one reply to the next,
- * and integers printed without printf and the scanf round trip cJSON makes for every number. A
- * number that is not an integer below 10^15 in magnitude takes cJSON's own steps ("%1.15g", read
- * back, "%1.17g" when it does not compare equal), so it prints the same too. */
-#include "rpc/rpc_int.h"
+/* json_text.c: prints a cJSON tree into a growable buffer, byte for byte what cJSON_PrintUnformatted
+ * prints (a reply's or a receipt's text must not depend on which of the two printed it), at a
+ * fraction of its cost: no allocation but the buffer's growth, which a caller may keep from one text
+ * to the next, no strlen after every value, and integers printed without printf and the scanf round
+ * trip cJSON makes for every number. A number that is not an integer below 10^15 in magnitude takes
+ * cJSON's own steps ("%1.15g", read back, "%1.17g" when it does not compare equal), so it prints the
+ * same too. The one copy of this printer: rpc/ and ledger/ both use it (json_text.h). */
+#include "json/json_text.h"
 
 #include <float.h>
 #include <locale.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define TEXT_KEEP_MAX (64u << 10) /* a buffer grown past this is freed once its reply is sent */
-
-void rpc_text_reset(struct rpc_text *t)
+void json_text_reset(struct json_text *t)
 {
     t->len = 0;
     t->failed = false;
 }
 
-void rpc_text_release(struct rpc_text *t)
+void json_text_release(struct json_text *t, size_t keep_max)
 {
-    if (t->cap > TEXT_KEEP_MAX) {
+    if (t->cap > keep_max) {
         free(t->data);
         t->data = NULL;
         t->cap = 0;
     }
-    rpc_text_reset(t);
+    json_text_reset(t);
 }
 
-void rpc_text_clear(struct rpc_text *t)
+void json_text_clear(struct json_text *t)
 {
     free(t->data);
     t->data = NULL;
     t->cap = 0;
-    rpc_text_reset(t);
+    json_text_reset(t);
 }
 
 /* Grows t to hold n more bytes. Returns: false (t failed) when memory runs out. */
-static bool grow(struct rpc_text *t, size_t n)
+static bool grow(struct json_text *t, size_t n)
 {
     size_t cap = t->cap ? t->cap : 512;
     if (t->failed)
@@ -65,14 +65,15 @@ static bool grow(struct rpc_text *t, size_t n)
 
 /* Returns: room for n more bytes at t->data + t->len, or NULL (t failed) when memory runs out. A
  * buffer not allocated yet is grown even for n == 0, so no offset is ever added to NULL. */
-static inline char *room(struct rpc_text *t, size_t n)
+static inline char *room(struct json_text *t, size_t n)
 {
     if (!t->data || t->cap - t->len < n || t->failed)
         return grow(t, n) ? t->data + t->len : NULL;
     return t->data + t->len;
 }
 
-void rpc_text_put(struct rpc_text *t, const char *bytes, size_t n)
+/* json_text_put, inlined where this file appends a constant piece (its memcpy then a store or two). */
+static inline void put(struct json_text *t, const char *bytes, size_t n)
 {
     char *p = room(t, n);
     if (p) {
@@ -81,10 +82,15 @@ void rpc_text_put(struct rpc_text *t, const char *bytes, size_t n)
     }
 }
 
+void json_text_put(struct json_text *t, const char *bytes, size_t n)
+{
+    put(t, bytes, n);
+}
+
 /* The JSON string of s (NULL: ""), escaped as cJSON escapes: the two-character escapes for '"',
  * '\\', '\b', '\f', '\n', '\r' and '\t', \u00xx for the other control characters, every other byte
  * as it is. */
-static void put_string(struct rpc_text *t, const char *s)
+static void put_string(struct json_text *t, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     /* the bytes an escape adds for each character: 1 for a two-character escape, 5 for \u00xx */
@@ -139,12 +145,12 @@ static bool same_double(double a, double b)
 }
 
 /* d as cJSON prints it (see the file's top). */
-static void put_number(struct rpc_text *t, double d)
+static void put_number(struct json_text *t, double d)
 {
     char buf[32];
     int len;
     if (isnan(d) || isinf(d)) {
-        rpc_text_put(t, "null", 4);
+        put(t, "null", 4);
         return;
     }
     if (d == floor(d) && fabs(d) < 1e15 && !(d == 0 && signbit(d))) {
@@ -156,7 +162,7 @@ static void put_number(struct rpc_text *t, double d)
         while (v /= 10);
         if (d < 0)
             *--s = '-';
-        rpc_text_put(t, s, (size_t)(e - s));
+        put(t, s, (size_t)(e - s));
         return;
     }
     double back;
@@ -171,44 +177,56 @@ static void put_number(struct rpc_text *t, double d)
     for (int i = 0; i < len; i++)
         if (buf[i] == point)
             buf[i] = '.';
-    rpc_text_put(t, buf, (size_t)len);
+    put(t, buf, (size_t)len);
 }
 
-void rpc_json_print(struct rpc_text *t, const cJSON *item)
+void json_text_print(struct json_text *t, const cJSON *item)
 {
     const cJSON *child;
     switch (item->type & 0xFF) {
-    case cJSON_NULL: rpc_text_put(t, "null", 4); return;
-    case cJSON_False: rpc_text_put(t, "false", 5); return;
-    case cJSON_True: rpc_text_put(t, "true", 4); return;
+    case cJSON_NULL: put(t, "null", 4); return;
+    case cJSON_False: put(t, "false", 5); return;
+    case cJSON_True: put(t, "true", 4); return;
     case cJSON_Number: put_number(t, item->valuedouble); return;
     case cJSON_String: put_string(t, item->valuestring); return;
     case cJSON_Raw:
         if (!item->valuestring)
             t->failed = true;
         else
-            rpc_text_put(t, item->valuestring, strlen(item->valuestring));
+            put(t, item->valuestring, strlen(item->valuestring));
         return;
     case cJSON_Array:
-        rpc_text_put(t, "[", 1);
+        put(t, "[", 1);
         for (child = item->child; child && !t->failed; child = child->next) {
-            rpc_json_print(t, child);
+            json_text_print(t, child);
             if (child->next)
-                rpc_text_put(t, ",", 1);
+                put(t, ",", 1);
         }
-        rpc_text_put(t, "]", 1);
+        put(t, "]", 1);
         return;
     case cJSON_Object:
-        rpc_text_put(t, "{", 1);
+        put(t, "{", 1);
         for (child = item->child; child && !t->failed; child = child->next) {
             put_string(t, child->string);
-            rpc_text_put(t, ":", 1);
-            rpc_json_print(t, child);
+            put(t, ":", 1);
+            json_text_print(t, child);
             if (child->next)
-                rpc_text_put(t, ",", 1);
+                put(t, ",", 1);
         }
-        rpc_text_put(t, "}", 1);
+        put(t, "}", 1);
         return;
     default: t->failed = true; return;
     }
+}
+
+char *json_text_take(struct json_text *t)
+{
+    put(t, "", 1);
+    char *text = t->failed ? NULL : t->data;
+    if (!text)
+        free(t->data);
+    t->data = NULL;
+    t->cap = 0;
+    json_text_reset(t);
+    return text;
 }
