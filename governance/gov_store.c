@@ -618,14 +618,12 @@ int gov_poll_kind(gov_store *s, uint64_t proposal, bool *is_poll, bool *secret)
     /* every vote of a block asks of its proposal, most often the same one */
     if (!s->last_kind.known || s->last_kind.proposal != proposal) {
         static const char sql[] = "SELECT secret FROM polls WHERE proposal = ?1";
-        sqlite3_stmt *st = stmt(s, G_POLL_KIND, sql, LEDGER_VALUES(ledger_val_int(proposal)));
-        int rc = ledger_step_row(st);
+        int64_t secret_column = 0;
+        int rc = ledger_step_i64(stmt(s, G_POLL_KIND, sql, LEDGER_VALUES(ledger_val_int(proposal))), &secret_column);
         if (rc != ST_OK && rc != ST_NOTFOUND)
             return rc;
         s->last_kind.is_poll = rc == ST_OK;
-        s->last_kind.secret = rc == ST_OK && sqlite3_column_int(st, 0) != 0;
-        if (rc == ST_OK)
-            sqlite3_reset(st);
+        s->last_kind.secret = secret_column != 0;
         s->last_kind.proposal = proposal;
         s->last_kind.known = true;
     }

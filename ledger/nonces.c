@@ -40,11 +40,9 @@ static int stored_nonce(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint6
 {
     /* no row is nonce 0: read so, without coalesce's subquery (~0.4k instructions a miss) */
     static const char sql[] = "SELECT nonce FROM nonces WHERE address = ?1";
-    sqlite3_stmt *st = ledger_query(l, STMT_NONCE_GET, sql, LEDGER_VALUES(ledger_val_addr(address)));
-    int rc = ledger_step_row(st);
-    *nonce = rc == ST_OK ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
-    if (rc == ST_OK)
-        sqlite3_reset(st);
+    int64_t stored = 0;
+    int rc = ledger_step_i64(ledger_query(l, STMT_NONCE_GET, sql, LEDGER_VALUES(ledger_val_addr(address))), &stored);
+    *nonce = (uint64_t)stored;
     return rc == ST_NOTFOUND ? ST_OK : rc;
 }
 

@@ -16,13 +16,11 @@ static int first_transfer_after(ledger *l, uint64_t height, bool *any, uint64_t 
 {
     static const char sql[] = "SELECT id FROM transfers WHERE id > coalesce((SELECT transfers_end FROM blocks"
                               " WHERE height <= ?1 ORDER BY height DESC LIMIT 1), 0) ORDER BY id LIMIT 1";
-    sqlite3_stmt *st = ledger_query(l, STMT_READ_FIRST_AFTER, sql, LEDGER_VALUES(ledger_val_int((sqlite3_int64)height)));
-    int rc = ledger_step_row(st);
+    int64_t id = 0;
+    int rc = ledger_step_i64(ledger_query(l, STMT_READ_FIRST_AFTER, sql,
+                                          LEDGER_VALUES(ledger_val_int((sqlite3_int64)height))), &id);
     *any = rc == ST_OK;
-    if (rc == ST_OK) {
-        *first = (uint64_t)sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-    }
+    *first = (uint64_t)id;
     return rc == ST_NOTFOUND ? ST_OK : rc;
 }
 
@@ -152,14 +150,11 @@ static int walk(sqlite3_stmt *st, struct gathered *g, unsigned want, bool has_be
 static int account_id(ledger *l, int kind, const uint8_t address[LEDGER_ADDR_LEN], bool *exists, sqlite3_int64 *id)
 {
     static const char sql[] = "SELECT id FROM accounts WHERE kind = ?1 AND owner = ?2 AND pool = 0";
-    sqlite3_stmt *st =
-        ledger_query(l, STMT_READ_ACCOUNT_ID, sql, LEDGER_VALUES(ledger_val_int(kind), ledger_val_addr(address)));
-    int rc = ledger_step_row(st);
+    int64_t found = 0;
+    int rc = ledger_step_i64(ledger_query(l, STMT_READ_ACCOUNT_ID, sql,
+                                          LEDGER_VALUES(ledger_val_int(kind), ledger_val_addr(address))), &found);
     *exists = rc == ST_OK;
-    if (rc == ST_OK) {
-        *id = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-    }
+    *id = found;
     return rc == ST_NOTFOUND ? ST_OK : rc;
 }
 

@@ -46,6 +46,16 @@ int ledger_step_u64(sqlite3_stmt *st, uint64_t *out)
     return rc;
 }
 
+int ledger_step_i64(sqlite3_stmt *st, int64_t *out)
+{
+    int rc = ledger_step_row(st);
+    if (rc == ST_OK) {
+        *out = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+    }
+    return rc;
+}
+
 int ledger_read_rows(sqlite3_stmt *st, int limit_param, void *rows, size_t size, unsigned limit, ledger_row_reader read,
                      const void *ctx, unsigned *n, bool *more)
 {

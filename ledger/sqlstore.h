@@ -88,6 +88,9 @@ int ledger_step_row(sqlite3_stmt *st);
 int ledger_step_text(sqlite3_stmt *st, char **out);
 /* Steps a query of one row and reads its first column. ST_OK with *out, or ST_DB; resets. */
 int ledger_step_u64(sqlite3_stmt *st, uint64_t *out);
+/* Steps a query of at most one row and reads its first column as an integer. ST_OK with *out,
+ * ST_NOTFOUND (no row: *out unchanged) or ST_DB; resets. */
+int ledger_step_i64(sqlite3_stmt *st, int64_t *out);
 /* Reads one row into row (ctx: what the caller passes through). ST_OK, or a failure that stops the
  * read. */
 typedef int (*ledger_row_reader)(sqlite3_stmt *st, void *row, const void *ctx);
