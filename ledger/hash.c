@@ -60,8 +60,12 @@ static void squeeze(ledger_keccak *k, uint8_t out[32])
     k->block[k->used] |= 0x01;
     k->block[RATE - 1] |= 0x80;
     absorb(k, k->block);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(out, k->a, 32); /* the first four lanes, already in their byte order */
+#else
     for (unsigned i = 0; i < 32; i++)
         out[i] = (uint8_t)(k->a[i / 8] >> (8 * (i % 8)));
+#endif
 }
 
 void ledger_keccak_final(ledger_keccak *k, uint8_t out[32])
