@@ -301,29 +301,39 @@ fail:
     return NULL;
 }
 
-/* A growing text (libc's allocator); nomem once a growth failed. */
+/* A growing text: first in the caller's buffer (a transaction's text is a few hundred bytes, so
+ * most never touch the heap until the one copy that is returned), then libc's allocator; nomem
+ * once a growth failed. */
 struct text {
     char *p;
     size_t len, cap;
-    bool nomem;
+    bool on_heap, nomem;
 };
+
+/* Moves t to a heap buffer of at least need bytes. */
+static void grow(struct text *t, size_t need)
+{
+    size_t cap = t->cap;
+    while (cap < need)
+        cap *= 2;
+    char *p = t->on_heap ? realloc(t->p, cap) : malloc(cap);
+    if (!p) {
+        t->nomem = true;
+        return;
+    }
+    if (!t->on_heap)
+        memcpy(p, t->p, t->len);
+    t->p = p;
+    t->cap = cap;
+    t->on_heap = true;
+}
 
 static void put_n(struct text *t, const char *s, size_t n)
 {
+    if (!t->nomem && t->len + n > t->cap)
+        grow(t, t->len + n);
     if (t->nomem)
         return;
-    if (t->len + n > t->cap) {
-        size_t cap = t->cap ? t->cap : 256;
-        while (cap < t->len + n)
-            cap *= 2;
-        char *p = realloc(t->p, cap);
-        if (!p) {
-            t->nomem = true;
-            return;
-        }
-        t->p = p;
-        t->cap = cap;
-    }
     memcpy(t->p + t->len, s, n);
     t->len += n;
 }
@@ -400,8 +410,8 @@ static void put_value(struct text *t, const ledger_eip712_value *v, const char *
 char *ledger_tx_serialize(const ledger_tx *tx)
 {
     const ledger_eip712_type *ty = tx->type;
-    char sig[SIG_HEX_LEN + 1];
-    struct text t = { 0 };
+    char sig[SIG_HEX_LEN + 1], first[512];
+    struct text t = { .p = first, .cap = sizeof first };
     put_s(&t, "{\"type\":\"");
     put_s(&t, ty->name);
     put_s(&t, "\",\"message\":{");
@@ -420,7 +430,8 @@ char *ledger_tx_serialize(const ledger_tx *tx)
         memcpy(out, t.p, t.len);
         out[t.len] = '\0';
     }
-    free(t.p);
+    if (t.on_heap)
+        free(t.p);
     return out;
 }
 

@@ -437,6 +437,39 @@ Test(ledger_tx, serializes_as_cjson_prints_its_json_form)
     }
 }
 
+/* Texts around and well past the serializer's first buffer (512 bytes) come out whole: a Propose
+ * whose body makes the whole text from a few hundred bytes to several kilobytes. */
+Test(ledger_tx, serializes_texts_past_its_first_buffer)
+{
+    static const size_t body_lens[] = { 1, 200, 230, 240, 250, 260, 300, 600, 1500, 5000 };
+    uint8_t key[32];
+    key_of(key, 0);
+    for (size_t i = 0; i < sizeof body_lens / sizeof body_lens[0]; i++) {
+        ledger_tx tx;
+        char err[128], *body = malloc(body_lens[i] + 1);
+        cr_assert_not_null(body, "out of memory");
+        for (size_t k = 0; k < body_lens[i]; k++)
+            body[k] = (char)('a' + k % 26);
+        body[body_lens[i]] = '\0';
+        cJSON *msg = cJSON_CreateObject();
+        cr_assert(msg && cJSON_AddStringToObject(msg, "track", "root") && cJSON_AddStringToObject(msg, "title", "t")
+                  && cJSON_AddStringToObject(msg, "body", body) && cJSON_AddStringToObject(msg, "payload", "0x")
+                  && cJSON_AddNumberToObject(msg, "nonce", 1), "out of memory");
+        cr_assert_eq(ledger_tx_build_signed(&tx, err, sizeof err, "Propose", msg, key, CHAIN), ST_OK,
+                     "a body of %zu bytes builds: %s", body_lens[i], err);
+        cJSON *j = ledger_tx_to_json(&tx);
+        char *want = j ? cJSON_PrintUnformatted(j) : NULL, *have = ledger_tx_serialize(&tx);
+        cr_assert(want && have, "out of memory");
+        cr_assert_str_eq(have, want, "a body of %zu bytes (a text of %zu)", body_lens[i], strlen(want));
+        cJSON_free(want);
+        cJSON_free(have);
+        cJSON_Delete(j);
+        cJSON_Delete(msg);
+        free(body);
+        ledger_tx_clear(&tx);
+    }
+}
+
 /* An event's numbers (ledger_event_number) print as cJSON prints them, on both sides of 10^15. */
 Test(ledger_tx, event_numbers_print_as_cjson_prints_them)
 {
