@@ -11,10 +11,13 @@
 
 #define RATE 136
 
+/* nettle's state is exactly the 25 lanes, so the permutation runs on k's lanes in place rather than
+ * on a copy taken and given back around each of a transaction's six permutations. */
+_Static_assert(sizeof(struct sha3_state) == sizeof(((ledger_keccak *)0)->a), "sha3_state is the 25 lanes");
+
 /* XORs the block (little-endian lanes) into the state and permutes it. */
 static void absorb(ledger_keccak *k, const uint8_t block[RATE])
 {
-    struct sha3_state st;
     for (unsigned i = 0; i < RATE / 8; i++) {
         uint64_t lane = 0;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -25,9 +28,7 @@ static void absorb(ledger_keccak *k, const uint8_t block[RATE])
 #endif
         k->a[i] ^= lane;
     }
-    memcpy(st.a, k->a, sizeof st.a);
-    sha3_permute(&st);
-    memcpy(k->a, st.a, sizeof k->a);
+    sha3_permute((struct sha3_state *)(void *)k->a);
 }
 
 void ledger_keccak_init(ledger_keccak *k)
