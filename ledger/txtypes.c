@@ -84,8 +84,10 @@ const ledger_eip712_type *ledger_tx_types(unsigned *n)
 
 const ledger_eip712_type *ledger_tx_type_find(const char *name)
 {
+    /* the first letter rules out most types without a call to strcmp (a tx_send looks its type up
+     * on a verification thread) */
     for (size_t i = 0; i < N_TYPES; i++)
-        if (strcmp(types[i].name, name) == 0)
+        if (types[i].name[0] == name[0] && strcmp(types[i].name, name) == 0)
             return &types[i];
     return NULL;
 }

@@ -113,6 +113,9 @@ Test(ledger_tx, has_exactly_the_designed_type_table)
                           "%s.%s has a supported type", types[i].name, types[i].members[m].name);
     }
     cr_assert_null(ledger_tx_type_find("transfer"), "names are case-sensitive");
+    cr_assert_null(ledger_tx_type_find(""), "the empty name is no type");
+    cr_assert_null(ledger_tx_type_find("Vot"), "a type's first letter and a prefix are not its name");
+    cr_assert_null(ledger_tx_type_find("Votes"), "nor is a longer name");
 }
 
 Test(ledger_tx, table_types_hash_like_the_vectors)
