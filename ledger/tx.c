@@ -88,30 +88,32 @@ static int value_error(char *err, size_t errlen, int rc, const ledger_eip712_mem
 }
 
 /* Parses one member value: a string in the canonical text form, or for uints of at most 64 bits
- * also a JSON number that is an exact integer in [0, 2^53). */
+ * also a JSON number that is an exact integer in [0, 2^53). A string, the usual form, goes straight
+ * to the value's parser, which classifies the member's type itself. */
 static int parse_member(ledger_eip712_value *v, char *err, size_t errlen, const ledger_eip712_member *m,
                         const cJSON *item)
 {
     unsigned bits;
-    bool small_uint = ledger_eip712_type_kind(m->type, &bits) == LEDGER_EIP712_UINT && bits <= 64;
+    bool small_uint;
     int rc;
 
-    if (small_uint && cJSON_IsNumber(item)) {
-        double d = item->valuedouble;
-        if (!(d >= 0 && d < MAX_JSON_INT && (double)(uint64_t)d == d))
-            return fail(err, errlen, ST_INVALID, "message.%s: not an exact integer in [0, 2^53)", m->name);
-        rc = ledger_eip712_value_set_u64(v, m->type, (uint64_t)d);
+    if (cJSON_IsString(item)) {
+        /* cJSON keeps no length: a JSON string with \u0000 inside arrives here cut at it, and only the
+         * JSON text shows the rest, so that text must be refused where it is parsed (rpc/). Given its
+         * whole length, value_parse refuses a NUL in a value of any kind. */
+        rc = ledger_eip712_value_parse(v, m->type, item->valuestring, strlen(item->valuestring));
         if (rc != ST_OK)
             return value_error(err, errlen, rc, m);
         return ST_OK;
     }
-    if (!cJSON_IsString(item))
+    small_uint = ledger_eip712_type_kind(m->type, &bits) == LEDGER_EIP712_UINT && bits <= 64;
+    if (!small_uint || !cJSON_IsNumber(item))
         return fail(err, errlen, ST_INVALID, "message.%s: not a %s", m->name,
                     small_uint ? "decimal string or integer" : "string");
-    /* cJSON keeps no length: a JSON string with \u0000 inside arrives here cut at it, and only the
-     * JSON text shows the rest, so that text must be refused where it is parsed (rpc/). Given its
-     * whole length, value_parse refuses a NUL in a value of any kind. */
-    rc = ledger_eip712_value_parse(v, m->type, item->valuestring, strlen(item->valuestring));
+    double d = item->valuedouble;
+    if (!(d >= 0 && d < MAX_JSON_INT && (double)(uint64_t)d == d))
+        return fail(err, errlen, ST_INVALID, "message.%s: not an exact integer in [0, 2^53)", m->name);
+    rc = ledger_eip712_value_set_u64(v, m->type, (uint64_t)d);
     if (rc != ST_OK)
         return value_error(err, errlen, rc, m);
     return ST_OK;
