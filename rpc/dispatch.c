@@ -410,13 +410,10 @@ int rpc_exchange_start(rpc_server *s, struct rpc_parsed *parsed, bool authorized
                        void *ctx, rpc_exchange **out)
 {
     cJSON *tree = parsed->tree;
-    parsed->tree = NULL;
     *out = NULL;
     rpc_exchange *ex = calloc(1, sizeof *ex);
-    if (!ex) {
-        cJSON_Delete(tree);
+    if (!ex)
         return RPC_NOMEM;
-    }
     ex->server = s;
     ex->authorized = authorized;
     ex->finished = finished;
@@ -428,7 +425,6 @@ int rpc_exchange_start(rpc_server *s, struct rpc_parsed *parsed, bool authorized
     ex->n_calls = ex->batch ? n : 1;
     ex->calls = calloc(ex->n_calls, sizeof *ex->calls);
     if (!ex->calls) {
-        cJSON_Delete(tree);
         free(ex);
         return RPC_NOMEM;
     }
@@ -455,7 +451,6 @@ int rpc_exchange_start(rpc_server *s, struct rpc_parsed *parsed, bool authorized
         answer_code(&ex->calls[0], RPC_INVALID_REQUEST, "invalid request: a batch of %zu calls exceeds the limit of %u",
                     n, s->limits.max_batch);
     }
-    cJSON_Delete(tree);
     ex->running = false;
     *out = ex;
     return RPC_OK;
@@ -466,7 +461,9 @@ int rpc_exchange_run(rpc_server *s, const char *body, size_t len, bool authorize
 {
     struct rpc_parsed parsed;
     rpc_body_parse(&parsed, body, len);
-    return rpc_exchange_start(s, &parsed, authorized, finished, ctx, out);
+    int rc = rpc_exchange_start(s, &parsed, authorized, finished, ctx, out);
+    cJSON_Delete(parsed.tree);
+    return rc;
 }
 
 /* Prints call c's response: {"jsonrpc":"2.0","id":...,"result"|"error":...}, as cJSON prints the
