@@ -1,7 +1,9 @@
 # bench/local.mk: `make bench` builds and runs the benchmarks and prints their tables: signed
 # transfers (bench_tx: single calls from 8 and 64 connections, batches of 100 from one connection and
 # from 4 at once, and the CPU a transfer of each thread), then the loop's cost of applying blocks of transfers and of votes in process
-# (bench_apply: CPU per transaction; under callgrind, instructions whatever the load), then staking
+# (bench_apply: CPU per transaction; under callgrind, instructions whatever the load), then what a
+# verification thread spends on a tx_send (bench_verify: body parse, decode, digest, recovery and stored
+# text of signed votes and transfers in process, beside one bare recovery), then staking
 # (bench_staking: reward and claim cost against the number of delegators, Contribute through
 # JSON-RPC), then epoch settlement (bench_settlement: one epoch of
 # 10,000 workers in 1,000 pools settled through the real conclave-enclave, with 1,000 and 100,000
@@ -33,7 +35,7 @@
 # engine. To profile its settlement blocks alone: mkfifo ctl ack; BENCH_PERF_CTL=ctl,ack perf record
 # --control=fifo:ctl,ack -D -1 -g ./bench/bench_settlement ./conclave-enclave (perf starts disabled
 # and the bench enables it only around each timed block).
-EXTRA_PROGRAMS += bench/bench_tx bench/bench_apply bench/bench_staking bench/bench_settlement bench/bench_gov bench/bench_reads bench/bench_polls bench/bench_secret bench/bench_genesis bench/bench_read_costs
+EXTRA_PROGRAMS += bench/bench_tx bench/bench_apply bench/bench_staking bench/bench_settlement bench/bench_gov bench/bench_reads bench/bench_polls bench/bench_secret bench/bench_genesis bench/bench_read_costs bench/bench_verify
 bench_bench_tx_SOURCES = bench/bench_tx.c bench/benchlib.c bench/benchlib.h bench/http_load.c bench/http_load.h
 bench_bench_apply_SOURCES = bench/bench_apply.c bench/benchlib.c bench/benchlib.h bench/http_load.c bench/http_load.h
 bench_bench_staking_SOURCES = bench/bench_staking.c bench/benchlib.c bench/benchlib.h bench/http_load.c bench/http_load.h
@@ -45,15 +47,18 @@ bench_bench_genesis_SOURCES = bench/bench_genesis.c bench/benchlib.c bench/bench
 bench_bench_read_costs_SOURCES = bench/bench_read_costs.c bench/benchlib.c bench/benchlib.h bench/http_load.c bench/http_load.h
 bench_bench_polls_SOURCES = bench/bench_polls.c bench/benchlib.c bench/benchlib.h bench/http_load.c bench/http_load.h
 bench_bench_secret_SOURCES = bench/bench_secret.c bench/benchlib.c bench/benchlib.h bench/http_load.c bench/http_load.h
-CLEANFILES += bench/bench_tx bench/bench_apply bench/bench_staking bench/bench_settlement bench/bench_gov bench/bench_reads bench/bench_polls bench/bench_secret bench/bench_genesis bench/bench_read_costs bench/table.tsv
+bench_bench_verify_SOURCES = bench/bench_verify.c bench/benchlib.c bench/benchlib.h bench/http_load.c bench/http_load.h
+CLEANFILES += bench/bench_tx bench/bench_apply bench/bench_staking bench/bench_settlement bench/bench_gov bench/bench_reads bench/bench_polls bench/bench_secret bench/bench_genesis bench/bench_read_costs bench/bench_verify bench/table.tsv
 EXTRA_DIST += bench/table.sh bench/polls_snapshot.cjs
 BENCH_TABLE_FILE = bench/table.tsv
 BENCH_ENV = BENCH_TABLE=$(BENCH_TABLE_FILE)
-bench: bench/bench_tx bench/bench_apply bench/bench_staking bench/bench_settlement bench/bench_gov bench/bench_reads bench/bench_polls bench/bench_secret bench/bench_genesis bench/bench_read_costs conclaved conclave-enclave
+bench: bench/bench_tx bench/bench_apply bench/bench_staking bench/bench_settlement bench/bench_gov bench/bench_reads bench/bench_polls bench/bench_secret bench/bench_genesis bench/bench_read_costs bench/bench_verify conclaved conclave-enclave
 	@$(SHELL) $(srcdir)/bench/table.sh start $(BENCH_TABLE_FILE)
 	$(BENCH_ENV) ./bench/bench_tx ./conclaved
 	@echo
 	./bench/bench_apply
+	@echo
+	./bench/bench_verify
 	@echo
 	$(BENCH_ENV) ./bench/bench_staking $(BENCH_STAKING_FLAGS) ./conclaved
 	@echo

@@ -97,11 +97,44 @@ static bool valid_utf8(const uint8_t *s, size_t len)
     return true;
 }
 
-/* Parses a canonical decimal below 2^bits into a big-endian word. */
+/* Writes x as a big-endian 32-byte word. */
+static void word_from_u64(uint8_t word[32], uint64_t x)
+{
+    memset(word, 0, 24);
+    for (unsigned i = 0; i < 8; i++)
+        word[31 - i] = (uint8_t)(x >> (8 * i));
+}
+
+/* Parses a canonical decimal of at most 19 digits (below 10^19 < 2^64) without GMP.
+ * Returns: true with *x its value; false if text is not such a decimal. */
+static bool parse_short_decimal(uint64_t *x, const char *text, size_t len)
+{
+    uint64_t v = 0;
+    if (len == 0 || len > 19 || (len > 1 && text[0] == '0'))
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] < '0' || text[i] > '9')
+            return false;
+        v = v * 10 + (uint64_t)(text[i] - '0');
+    }
+    *x = v;
+    return true;
+}
+
+/* Parses a canonical decimal below 2^bits into a big-endian word. Nonces, ids and most amounts are
+ * short: those skip GMP's string parse and its allocations; the rest, and every malformed text,
+ * take ledger_amount_parse, so the outcome is the same either way. */
 static int parse_uint(uint8_t word[32], unsigned bits, const char *text, size_t len)
 {
     mpz_t x;
+    uint64_t small;
     int rc;
+    if (parse_short_decimal(&small, text, len)) {
+        if (bits < 64 && small >> bits != 0)
+            return ST_OVERFLOW;
+        word_from_u64(word, small);
+        return ST_OK;
+    }
     mpz_init(x);
     rc = ledger_amount_parse(x, text, len);
     if (rc == ST_OK && mpz_sizeinbase(x, 2) > bits)
@@ -184,9 +217,7 @@ int ledger_eip712_value_set_u64(ledger_eip712_value *v, const char *type, uint64
         return ST_INVALID;
     if (bits < 64 && x >> bits != 0)
         return ST_OVERFLOW;
-    memset(v->word, 0, 32);
-    for (unsigned i = 0; i < 8; i++)
-        v->word[31 - i] = (uint8_t)(x >> (8 * i));
+    word_from_u64(v->word, x);
     return ST_OK;
 }
 

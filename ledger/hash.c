@@ -53,7 +53,8 @@ void ledger_keccak_update(ledger_keccak *k, const void *data, size_t len)
     }
 }
 
-void ledger_keccak_final(ledger_keccak *k, uint8_t out[32])
+/* Pads and absorbs the pending input and writes the digest, leaving k spent. */
+static void squeeze(ledger_keccak *k, uint8_t out[32])
 {
     memset(k->block + k->used, 0, RATE - k->used);
     k->block[k->used] |= 0x01;
@@ -61,15 +62,27 @@ void ledger_keccak_final(ledger_keccak *k, uint8_t out[32])
     absorb(k, k->block);
     for (unsigned i = 0; i < 32; i++)
         out[i] = (uint8_t)(k->a[i / 8] >> (8 * (i % 8)));
+}
+
+void ledger_keccak_final(ledger_keccak *k, uint8_t out[32])
+{
+    squeeze(k, out);
     ledger_keccak_init(k);
 }
 
+/* Full blocks are absorbed from data itself and only the tail is staged: a transaction's six
+ * hashes are each under two blocks, so clearing and copying the whole sponge would cost more than
+ * the input's bytes. */
 void ledger_keccak256(uint8_t out[32], const void *data, size_t len)
 {
     ledger_keccak k;
-    ledger_keccak_init(&k);
-    ledger_keccak_update(&k, data, len);
-    ledger_keccak_final(&k, out);
+    const uint8_t *p = data;
+    memset(k.a, 0, sizeof k.a);
+    for (; len >= RATE; p += RATE, len -= RATE)
+        absorb(&k, p);
+    memcpy(k.block, p, len);
+    k.used = len;
+    squeeze(&k, out);
 }
 
 void ledger_sha256(uint8_t out[32], const void *data, size_t len)

@@ -272,6 +272,11 @@ static const struct value_case parses_values_strictly_cases[] = {
     { "uint64", "18446744073709551615", ST_OK }, { "uint64", "18446744073709551616", ST_OVERFLOW },
     { "uint32", "4294967296", ST_OVERFLOW }, { "uint64", "-1", ST_INVALID }, { "uint64", "", ST_INVALID },
     { "uint64", "1e3", ST_INVALID }, { "uint256", "0", ST_OK },
+    /* 19 digits and fewer are parsed without GMP, 20 and more with it: both sides of that line */
+    { "uint64", "9999999999999999999", ST_OK }, { "uint32", "9999999999999999999", ST_OVERFLOW },
+    { "uint256", "10000000000000000000", ST_OK }, { "uint8", "0", ST_OK }, { "uint64", "00", ST_INVALID },
+    { "uint64", "12a", ST_INVALID }, { "uint16", "65536", ST_OVERFLOW }, { "uint64", "4294967296", ST_OK },
+    { "uint64", "010000000000000000000", ST_INVALID }, { "uint64", "1 ", ST_INVALID },
     { "address", "0x45F3703B385BaE0BFe5588402066f30A0931660f", ST_OK },
     { "address", "0x45f3703b385bae0bfe5588402066f30a0931660", ST_INVALID },
     { "address", "45f3703b385bae0bfe5588402066f30a0931660f00", ST_INVALID },

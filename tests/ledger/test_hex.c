@@ -48,6 +48,30 @@ ParameterizedTest(int *i, ledger_hex, refuses_malformed_hex)
     cr_assert_eq(n, 99, "outlen is untouched on failure");
 }
 
+/* Every byte value as the second digit of "0x0?": decoded as its value when a hex digit of either
+ * case, refused otherwise. */
+Test(ledger_hex, decodes_exactly_the_hex_digits)
+{
+    static const char lower[] = "0123456789abcdef", upper[] = "0123456789ABCDEF";
+    for (unsigned c = 1; c < 256; c++) {
+        const char *lo = strchr(lower, (int)c), *up = strchr(upper, (int)c);
+        char text[5] = { '0', 'x', '0', (char)c, 0 };
+        uint8_t out[1] = { 0xee };
+        size_t n = 99;
+        int rc = ledger_hex_decode(out, sizeof out, &n, text, 4);
+        if (!lo && !up) {
+            cr_assert_eq(rc, ST_INVALID, "byte 0x%02x is not a hex digit", c);
+            continue;
+        }
+        cr_assert_eq(rc, ST_OK, "byte 0x%02x is a hex digit", c);
+        cr_assert_eq(out[0], lo ? lo - lower : up - upper, "byte 0x%02x decodes to its value", c);
+        text[2] = (char)c;
+        text[3] = '0';
+        cr_assert_eq(ledger_hex_decode(out, sizeof out, &n, text, 4), ST_OK, "byte 0x%02x as the high digit", c);
+        cr_assert_eq(out[0], (lo ? lo - lower : up - upper) << 4, "byte 0x%02x decodes as the high nibble", c);
+    }
+}
+
 Test(ledger_hex, decodes_exact_lengths_only)
 {
     uint8_t out[2];
