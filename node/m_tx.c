@@ -45,7 +45,8 @@ struct tx_job {
 static void job_free(struct tx_job *j)
 {
     cJSON_Delete(j->body);
-    ledger_tx_clear(&j->tx);
+    if (j->tx.type) /* else all zeros: never decoded, cleared by a failure, or moved to the engine */
+        ledger_tx_clear(&j->tx);
     cJSON_free(j->tx_body);
     free(j);
 }

@@ -206,7 +206,8 @@ void rpc_server_set_replay(rpc_server *s, rpc_replay_fn fn) RPC_NONNULL(1, 2);
 /* Whether a GET /events stream is open (so publishing reaches someone). */
 bool rpc_server_has_streams(const rpc_server *s) RPC_NONNULL(1);
 
-/* Parsing large bodies off the loop. A job's work runs on any thread and touches only the job; its
+/* Parsing large bodies off the loop, and deleting there what their calls left of the parsed tree
+ * (queued after the calls). A job's work runs on any thread and touches only the job; its
  * done runs on the loop thread afterwards. offload(ctx, work, done, job) queues the job and must run
  * the dones in the order their jobs were queued, never inside offload itself (a worker pool that
  * hands results back to the loop in order). Returns: RPC_OK, or anything else when it queued nothing

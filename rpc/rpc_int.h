@@ -132,10 +132,12 @@ struct rpc_parsed {
 };
 
 /* Checks body's text (len bytes) and parses it. Touches nothing but its arguments: any thread may
- * run it. Out: *out, whose tree the caller owns (rpc_exchange_start takes it). */
+ * run it. Out: *out, whose tree the caller owns (and deletes, after rpc_exchange_start). */
 void rpc_body_parse(struct rpc_parsed *out, const char *body, size_t len) RPC_NONNULL(1, 2);
 /* Runs every call of a parsed body (validate, authorize, execute), in order, as rpc_exchange_run
- * does after its parse; takes parsed->tree. Returns and Out: as rpc_exchange_run's. */
+ * does after its parse. The calls take what they keep out of parsed->tree (ids, params); the rest
+ * stays the caller's to delete, on any thread, whatever this returns. Returns and Out: as
+ * rpc_exchange_run's. */
 int rpc_exchange_start(rpc_server *s, struct rpc_parsed *parsed, bool authorized, rpc_finished_fn finished,
                        void *ctx, rpc_exchange **out) RPC_WARN_UNUSED RPC_NONNULL(1, 2, 6);
 

@@ -359,6 +359,19 @@ Test(rpc_dispatch, named_params_pass_through)
     cJSON_Delete(r);
 }
 
+Test(rpc_dispatch, the_first_of_repeated_envelope_members_counts)
+{
+    cJSON *r = run("{\"method\":\"add\",\"jsonrpc\":\"2.0\",\"id\":7,\"params\":{\"a\":1,\"b\":2},\"extra\":0,"
+                   "\"method\":\"echo\",\"id\":8,\"jsonrpc\":\"1.0\",\"params\":{\"value\":1}}");
+    cr_assert_eq(result_of(r)->valuedouble, 3, "add ran with the first params: 1 + 2");
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "id");
+    cr_assert(cJSON_IsNumber(id) && id->valueint == 7, "the first id is echoed");
+    cJSON_Delete(r);
+    r = run("{\"jsonrpc\":\"1.0\",\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\"}");
+    check_error(r, -32600, "1");
+    cJSON_Delete(r);
+}
+
 Test(rpc_dispatch, absent_params_are_an_empty_object)
 {
     cJSON *r = run("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\"}");

@@ -47,10 +47,11 @@ static struct {
     struct held_job {
         rpc_job_fn work, done;
         void *job;
-    } jobs[MAX_HELD];                /* bodies handed to hold_parse, until the 'o' command */
+    } jobs[MAX_HELD];                /* jobs handed to hold_parse, until the 'o' command */
     unsigned n_jobs;                 /* loop thread only */
-    unsigned jobs_total;             /* bodies handed to hold_parse so far; under mu */
-    unsigned jobs_done;              /* of those, parsed and finished; under mu */
+    bool refusing;                   /* hold_parse queues nothing (the 'x' command); loop thread only */
+    unsigned jobs_total;             /* jobs handed to hold_parse so far; under mu */
+    unsigned jobs_done;              /* of those, run and finished; under mu */
     unsigned offloads_set;           /* 'O' commands carried out so far; under mu */
     unsigned counted;                /* "count" calls run so far; loop thread only */
 } srv = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
@@ -135,16 +136,36 @@ static void count_up(unsigned *count)
     pthread_mutex_unlock(&srv.mu);
 }
 
-/* The server's offload (set by the 'O' command): holds each body until the 'o' command, which then
- * parses and finishes them in the order they came, as the verification pool does. */
+/* The server's offload (set by the 'O' command): holds each job (a body's parse, what its calls
+ * left of the tree) until the 'o' command, which then runs them in the order they came, as the
+ * verification pool does. */
 static int hold_parse(void *ctx, rpc_job_fn work, rpc_job_fn done, void *job)
 {
     (void)ctx;
-    if (srv.n_jobs == MAX_HELD)
+    if (srv.n_jobs == MAX_HELD || srv.refusing)
         return RPC_NOMEM;
     srv.jobs[srv.n_jobs++] = (struct held_job){ work, done, job };
     count_up(&srv.jobs_total);
     return RPC_OK;
+}
+
+/* Runs the held jobs, and those their dones queue, until none is held; with refuse, the offload
+ * queues nothing meanwhile. */
+static void run_held_jobs(bool refuse)
+{
+    srv.refusing = refuse;
+    while (srv.n_jobs > 0) {
+        struct held_job jobs[MAX_HELD];
+        unsigned n = srv.n_jobs;
+        memcpy(jobs, srv.jobs, n * sizeof *jobs);
+        srv.n_jobs = 0;
+        for (unsigned i = 0; i < n; i++) {
+            jobs[i].work(jobs[i].job);
+            jobs[i].done(jobs[i].job);
+            count_up(&srv.jobs_done);
+        }
+    }
+    srv.refusing = false;
 }
 
 static const char *const add_params[] = { "a", "b", NULL };
@@ -189,7 +210,8 @@ static int replay(void *app, uint64_t seq, uint64_t pos, rpc_event_sink emit, vo
 }
 
 /* The loop's commands: 'p' publishes PUBLISH_EVENTS events, 'f' finishes the held calls, 'O' sets
- * hold_parse as the server's offload and 'o' parses and finishes the bodies it holds. */
+ * hold_parse as the server's offload and 'o' runs the jobs it holds ('x' too, the offload refusing
+ * the jobs queued meanwhile). */
 static void on_command(char c)
 {
     if (c == 'p') {
@@ -212,14 +234,8 @@ static void on_command(char c)
     } else if (c == 'O') {
         rpc_server_set_offload(srv.loop.server, hold_parse, NULL, OFFLOAD_MIN_BODY);
         count_up(&srv.offloads_set);
-    } else if (c == 'o') {
-        unsigned n = srv.n_jobs;
-        srv.n_jobs = 0;
-        for (unsigned i = 0; i < n; i++) {
-            srv.jobs[i].work(srv.jobs[i].job);
-            srv.jobs[i].done(srv.jobs[i].job);
-            count_up(&srv.jobs_done);
-        }
+    } else if (c == 'o' || c == 'x') {
+        run_held_jobs(c == 'x');
     } else if (c == 'f') {
         for (unsigned i = 0; i < srv.n_held; i++)
             rpc_deferred_finish(srv.held[i], ST_OK, cJSON_CreateString("released"), NULL, NULL);
@@ -630,6 +646,15 @@ Test(rpc_http, finishing_after_the_client_left_is_safe, .init = start_default, .
     rpc_client_free(c);
 }
 
+/* Returns: the jobs handed to hold_parse so far. */
+static unsigned jobs_total(void)
+{
+    pthread_mutex_lock(&srv.mu);
+    unsigned n = srv.jobs_total;
+    pthread_mutex_unlock(&srv.mu);
+    return n;
+}
+
 /* The default server with hold_parse as its offload. */
 static void start_offloaded(void)
 {
@@ -689,18 +714,46 @@ Test(rpc_http, large_bodies_are_parsed_through_the_offload_and_calls_keep_arriva
     expect_counts(buf, 0, 0, 20);
     cr_assert(read_until(small, buf, sizeof buf, "}"), "the small body is answered: %s", buf);
     expect_counts(buf, 99, 20, 1);
-    /* with nothing outstanding, a small body is parsed on the loop */
+    /* with nothing outstanding, a small body is parsed (and its tree deleted) on the loop */
+    unsigned offloaded = jobs_total();
     rpc_client *c = client(NULL);
     cJSON *r = call_ok(c, "count", NULL);
     cr_assert(cJSON_IsNumber(r) && r->valueint == 21, "the next count");
-    pthread_mutex_lock(&srv.mu);
-    unsigned offloaded = srv.jobs_total;
-    pthread_mutex_unlock(&srv.mu);
-    cr_assert_eq(offloaded, 2, "the small body alone was not offloaded");
+    cr_assert_eq(jobs_total(), offloaded, "the small body alone was not offloaded");
     cJSON_Delete(r);
     rpc_client_free(c);
     close(large);
     close(small);
+    free(batch);
+}
+
+Test(rpc_http, what_the_calls_leave_of_an_offloaded_body_is_deleted_through_the_offload_after_them,
+     .init = start_offloaded, .fini = stop_server, .timeout = 30)
+{
+    char *batch = count_batch(0, 20), buf[8192];
+    int fd = raw_post(batch);
+    wait_count(&srv.jobs_total, 1, "bodies offloaded");
+    command('o');
+    cr_assert(read_until(fd, buf, sizeof buf, "]"), "the batch is answered: %s", buf);
+    expect_counts(buf, 0, 0, 20);
+    wait_count(&srv.jobs_done, 2, "the parse, then the leftovers' deletion");
+    cr_assert_eq(jobs_total(), 2, "one job for the parse, one for the leftovers");
+    close(fd);
+    free(batch);
+}
+
+Test(rpc_http, leftovers_the_offload_cannot_queue_are_deleted_on_the_loop, .init = start_offloaded,
+     .fini = stop_server, .timeout = 30)
+{
+    char *batch = count_batch(0, 20), buf[8192];
+    int fd = raw_post(batch);
+    wait_count(&srv.jobs_total, 1, "bodies offloaded");
+    command('x');
+    cr_assert(read_until(fd, buf, sizeof buf, "]"), "the batch is answered: %s", buf);
+    expect_counts(buf, 0, 0, 20);
+    wait_count(&srv.jobs_done, 1, "the parse");
+    cr_assert_eq(jobs_total(), 1, "the leftovers were not queued");
+    close(fd);
     free(batch);
 }
 
