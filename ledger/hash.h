@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* hash.h: keccak-256 (Ethereum's, with the original 0x01 padding, on our own Keccak-f[1600]
+/* hash.h: keccak-256 (Ethereum's, with the original 0x01 padding, on nettle's Keccak-f[1600]
  * permutation) and SHA-256 (nettle). Layer: ledger (pure; the enclave uses it too). */
 #ifndef LEDGER_HASH_H
 #define LEDGER_HASH_H

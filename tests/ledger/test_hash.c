@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* test_hash.c: keccak-256 against every keccak vector of tests/vectors/eip712.json (including the
- * 135/136/137-byte inputs around the 136-byte rate), every length up to 700 bytes against a sponge over
- * nettle's permutation, streaming in odd pieces, and SHA-256. */
+ * 135/136/137-byte inputs around the 136-byte rate), streaming in odd pieces, and SHA-256. */
 #include <criterion/criterion.h>
-#include <nettle/sha3.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ledger/hash.h"
@@ -94,52 +92,6 @@ Test(ledger_hash, keccak256_streams_in_any_split)
         ledger_keccak_final(&k, parts);
         cr_assert_arr_eq(parts, one, 32, "feeding %zu bytes at a time gives the one-shot digest", step);
     }
-}
-
-/* keccak-256 as a plain sponge over nettle's Keccak-f[1600] (sha3_permute), the reference for
- * ledger/hash.c's own permutation. */
-static void reference_keccak256(uint8_t out[32], const uint8_t *data, size_t len)
-{
-    struct sha3_state st;
-    uint8_t block[136];
-    memset(&st, 0, sizeof st);
-    for (;;) {
-        size_t take = len < sizeof block ? len : sizeof block;
-        memset(block, 0, sizeof block);
-        memcpy(block, data, take);
-        if (take < sizeof block) {
-            block[take] ^= 0x01;
-            block[sizeof block - 1] ^= 0x80;
-        }
-        for (size_t i = 0; i < sizeof block; i++)
-            st.a[i / 8] ^= (uint64_t)block[i] << (8 * (i % 8));
-        sha3_permute(&st);
-        if (take < sizeof block)
-            break;
-        data += take;
-        len -= take;
-    }
-    for (size_t i = 0; i < 32; i++)
-        out[i] = (uint8_t)(st.a[i / 8] >> (8 * (i % 8)));
-}
-
-Test(ledger_hash, keccak256_matches_a_sponge_over_nettles_permutation)
-{
-    uint8_t data[700], want[32], got[32];
-    uint64_t x = 0x9e3779b97f4a7c15u;
-    for (size_t i = 0; i < sizeof data; i++) {
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        data[i] = (uint8_t)x;
-    }
-    for (size_t len = 0; len <= sizeof data; len++) {
-        reference_keccak256(want, data, len);
-        ledger_keccak256(got, data, len);
-        cr_assert_arr_eq(got, want, 32, "%zu pseudo-random bytes hash as nettle's permutation hashes them", len);
-    }
-    memset(data, 0xff, sizeof data);
-    reference_keccak256(want, data, sizeof data);
-    ledger_keccak256(got, data, sizeof data);
-    cr_assert_arr_eq(got, want, 32, "all-ones input (every complemented lane flipped)");
 }
 
 Test(ledger_hash, keccak_context_is_reusable_after_final)
