@@ -229,6 +229,35 @@ static void reset_outcome(eng_item *it)
     it->events = NULL;
 }
 
+/* The item after it in the block being applied, which holds n items. At the end of the list, while
+ * the block is fed (its first pass in produce_one) and has room, the feeder's transactions are
+ * queued and move onto the list. */
+static eng_item *next_in_block(eng *e, eng_item *it, size_t *n)
+{
+    if (it->next)
+        return it->next;
+    if (!e->feeding || *n >= e->max_block_txs)
+        return NULL;
+    while (!e->queue_head) /* a transaction refused at its submission queues nothing */
+        if (!e->feed(e->feed_ctx))
+            return NULL;
+    eng_item *first = e->queue_head, *last = NULL;
+    size_t moved = 0;
+    for (eng_item *q = first; q && !q->is_system && *n + moved < e->max_block_txs; q = q->next, moved++)
+        last = q;
+    if (!last)
+        return NULL;
+    e->queue_head = last->next;
+    if (!e->queue_head)
+        e->queue_tail = NULL;
+    last->next = NULL;
+    e->queued -= moved;
+    *n += moved;
+    eng_tick_forget(e, first);
+    it->next = first;
+    return first;
+}
+
 /* Applies items as one block: each transaction under its savepoint when guarded, else without (see
  * eng_apply_block); an unguarded transaction that fails aborts the block and sets *redo, the items'
  * outcomes and the governed parameters in memory back as they were. Returns: ST_OK (committed, or
@@ -251,16 +280,14 @@ static int apply_block(eng *e, eng_item *items, uint64_t time, bool guarded, boo
     size_t n = 0;
     for (eng_item *it = items; it; it = it->next)
         n++;
-    uint8_t *hashes = malloc(n ? n * 32 : 1);
-    if (!hashes)
-        return ST_NOMEM;
+    uint8_t *hashes = NULL;
     if ((rc = ledger_block_begin(e->ledger, b.height)) != ST_OK)
         goto out;
     if ((rc = eng_worker_seed_update(e, b.height > 0 ? &head : NULL, b.time)) != ST_OK) {
         ledger_block_abort(e->ledger);
         goto out;
     }
-    for (eng_item *it = items; it; it = it->next) {
+    for (eng_item *it = items; it; it = next_in_block(e, it, &n)) {
         it->status = ST_OK;
         if (!it->is_system) {
             int admitted = admit(e, it);
@@ -274,7 +301,6 @@ static int apply_block(eng *e, eng_item *items, uint64_t time, bool guarded, boo
             break;
         if (it->status != ST_OK)
             continue;
-        memcpy(hashes + 32 * b.tx_count, it->hash, 32);
         b.tx_count++;
     }
     if (rc == ST_OK && *redo) {
@@ -285,10 +311,16 @@ static int apply_block(eng *e, eng_item *items, uint64_t time, bool guarded, boo
         rc = eng_gov_reload_params(e);
         goto out;
     }
+    if (rc == ST_OK && b.tx_count > 0 && !(hashes = malloc(32 * (size_t)b.tx_count)))
+        rc = ST_NOMEM;
     if (rc != ST_OK || b.tx_count == 0) {
         ledger_block_abort(e->ledger);
         goto out;
     }
+    size_t included = 0;
+    for (eng_item *it = items; it; it = it->next)
+        if (it->status == ST_OK)
+            memcpy(hashes + 32 * included++, it->hash, 32);
     ledger_sha256(b.tx_root, hashes, 32 * (size_t)b.tx_count);
     ledger_block_hash(&b);
     if ((rc = ledger_block_put(e->ledger, &b)) != ST_OK) {
@@ -333,6 +365,7 @@ int eng_apply_block(eng *e, eng_item *items, uint64_t time)
     if (e->guarded_blocks > 0)
         e->guarded_blocks--;
     int rc = apply_block(e, items, time, guarded, &redo);
+    e->feeding = false; /* a redo applies the items the first pass took, no more */
     if (rc == ST_OK && redo) {
         e->stats.blocks_redone++;
         e->guarded_blocks = GUARDED_AFTER_REDO;
@@ -340,6 +373,12 @@ int eng_apply_block(eng *e, eng_item *items, uint64_t time)
         rc = apply_block(e, items, time, true, &redo);
     }
     return rc;
+}
+
+void eng_set_feeder(eng *e, eng_feed_fn fn, void *ctx)
+{
+    e->feed = fn;
+    e->feed_ctx = ctx;
 }
 
 void eng_set_block_listener(eng *e, eng_block_fn fn, bool (*wanted)(void *ctx), void *ctx)
@@ -472,6 +511,7 @@ static int produce_one(eng *e)
         queue_enclave_items(e);
         return ST_OK;
     }
+    e->feeding = e->feed != NULL;
     int rc = eng_apply_block(e, batch, now);
     /* with the sync off the loop, a committed block's receipts wait for it; without, the COMMIT
      * synced (or, out of memory to hold the block, the sync runs here) */

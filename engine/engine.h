@@ -228,6 +228,14 @@ void eng_stats_get(eng *e, eng_stats *out) NONNULL(1, 2);
 typedef void (*eng_block_fn)(void *ctx, const cJSON *block);
 void eng_set_block_listener(eng *e, eng_block_fn fn, bool (*wanted)(void *ctx), void *ctx) NONNULL(1);
 
+/* Lets a block go on past what was queued when it started (conclaved's: the transactions still
+ * being verified). Once the block producer has applied everything queued and the block has room,
+ * it calls feed(ctx), which may eng_submit signed transactions (waiting for the next to be
+ * verified, say) and nothing else on this engine, and returns whether it submitted any; their
+ * items join the open block. Blocks replayed or made at genesis never ask. fn NULL removes it. */
+typedef bool (*eng_feed_fn)(void *ctx);
+void eng_set_feeder(eng *e, eng_feed_fn fn, void *ctx) NONNULL(1);
+
 /* The audit of a running chain: ledger_audit's checks, then "follows_genesis": block 0 is the
  * stored genesis (its one Genesis transaction carries that document, at its time) and no epoch was
  * closed past the epoch of the newest block's time (as a block applied under another genesis would

@@ -121,6 +121,9 @@ struct eng {
     unsigned log_limit;             /* eng_config's */
     eng_item *queue_head, *queue_tail;
     size_t queued;
+    eng_feed_fn feed;               /* eng_set_feeder */
+    void *feed_ctx;
+    bool feeding;                   /* the block being produced may ask feed for more */
     struct event *produce_ev;       /* cuts a block at the end of the loop iteration */
     struct event *idle_ev;          /* each second: makes a block if time-driven work is due */
     struct event *read_end_ev;      /* ends the turn's shared read transaction (eng_read_begin) */

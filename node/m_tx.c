@@ -5,7 +5,8 @@
  * tampered message is refused as such instead of being read as another signer's transaction.
  * With a verification pool set (conclaved's), the decoding, digest and signature recovery run on
  * its threads on the params, taken from the dispatcher (rpc_take_params), and each transaction reaches the engine in the order its
- * call arrived, once it and every call before it are verified; without one they run on the loop.
+ * call arrived, once it and every call before it are verified (the block being applied takes them
+ * one by one as they are: feed_verified); without one they run on the loop.
  * The same pool parses large request bodies for the server (node_offload_to_pool). */
 #include "node/methods_int.h"
 
@@ -17,9 +18,25 @@
 
 static verify_pool *tx_pool;
 
-void node_tx_set_verify_pool(verify_pool *pool)
+static void submit(void *arg);
+
+/* What may run inside a block being applied: a verified tx_send, or a parsed body whose calls read
+ * none of the node's state (tx_send calls, which only queue their verification). */
+static bool may_feed(verify_pool_done_fn done, void *arg)
+{
+    return done == submit || rpc_offload_done_stateless(done, arg);
+}
+
+/* The engine's feeder: the oldest job still in the pool runs, once worked, if may_feed says so. */
+static bool feed_verified(void *pool)
+{
+    return verify_pool_take_next(pool, may_feed);
+}
+
+void node_tx_set_verify_pool(eng *engine, verify_pool *pool)
 {
     tx_pool = pool;
+    eng_set_feeder(engine, pool ? feed_verified : NULL, pool);
 }
 
 int node_offload_to_pool(void *ctx, rpc_job_fn work, rpc_job_fn done, void *job)
@@ -135,7 +152,7 @@ static int tx_send(struct rpc_ctx *ctx, const cJSON *params, cJSON **result)
 
 static const char *const tx_send_params[] = { "type", "message", "signature", "from", NULL };
 const rpc_method node_m_tx_send = {
-    .name = "tx_send", .params = tx_send_params, .fn = tx_send,
+    .name = "tx_send", .params = tx_send_params, .flags = RPC_STATELESS, .fn = tx_send,
     .summary = "Submits a signed transaction and answers its receipt once its block is durable",
     .result = "the receipt {hash, block, index, status, error?, events}",
     .param_docs = NODE_PARAM_DOCS("the transaction type, e.g. \"Transfer\"", "the EIP-712 message members with nonce",

@@ -505,7 +505,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "conclaved: cannot start the signature verification threads\n");
         goto out;
     }
-    node_tx_set_verify_pool(pool);
+    node_tx_set_verify_pool(n.engine, pool);
     /* without a working enclave the node still serves; epochs wait until one settles them */
     if (with_enclave && eng_enclave_set_handover(n.engine, o.handover_enclave) != ST_OK) {
         fprintf(stderr, "conclaved: out of memory\n");
@@ -560,7 +560,8 @@ out:
         event_free(sigint);
     /* the bodies still being parsed and the calls being verified reach the engine before it closes
      * and answers them */
-    node_tx_set_verify_pool(NULL);
+    if (n.engine)
+        node_tx_set_verify_pool(n.engine, NULL);
     if (server)
         rpc_server_set_offload(server, NULL, NULL, 0);
     verify_pool_free(pool);

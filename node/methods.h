@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "engine/engine.h"
 #include "ledger/status.h"
 #include "node/verify_pool.h"
 #include "rpc/rpc.h"
@@ -31,8 +32,9 @@ int node_rpc_error(int status, const char **message);
 char *node_metrics_text(void *app);
 
 /* Lets tx_send verify transactions on pool's threads (borrowed until set back to NULL, which must
- * happen before the pool is freed); NULL, the default, verifies them on the loop thread. */
-void node_tx_set_verify_pool(verify_pool *pool);
+ * happen before the pool is freed); NULL, the default, verifies them on the loop thread. With a
+ * pool, engine's blocks take the transactions verified while they are applied (eng_set_feeder). */
+void node_tx_set_verify_pool(eng *engine, verify_pool *pool) NONNULL(1);
 /* An rpc_offload_fn (ctx: a verify_pool) that parses request bodies of NODE_OFFLOAD_MIN_BODY bytes
  * or more on the verification threads, whose results come back in order: a batch of 100 signed
  * calls spends the loop ~15k instructions a call in cJSON's parse, a single call's body is cheaper

@@ -3,7 +3,8 @@
  * submission order. Jobs sit in one FIFO list under a mutex: workers claim the oldest unclaimed job,
  * run its work outside the lock and mark it worked. The jobs submitted during one turn of the loop
  * (one HTTP request's batch, or the calls of every connection read in that turn) form a group,
- * sealed by an event that runs once the turn's callbacks have returned; the loop takes whole groups
+ * sealed by an event that runs once the turn's callbacks have returned, and so do the jobs one done
+ * callback submits (an offloaded body's calls: each request's own); the loop takes whole groups
  * from the head, once every job of the group and of all groups before it is worked, and runs their
  * done callbacks together, so what the engine receives from one request lands in one block. The
  * worker that completes the head group writes the eventfd (once until the loop has drained).
@@ -23,6 +24,7 @@ struct job {
     verify_pool_done_fn done;
     void *arg;
     struct group *group;
+    bool worked;                     /* its work has returned (under lock) */
     struct job *next;
 };
 
@@ -40,6 +42,8 @@ struct verify_pool {
     int wake_fd;
     pthread_mutex_t lock;
     pthread_cond_t work_ready;
+    pthread_cond_t job_worked;       /* signalled after each work while the loop waits in take_next */
+    bool loop_waits;                 /* under lock */
     struct job *head, *tail;         /* every queued job, oldest first */
     struct job *unclaimed;           /* the oldest job no worker has taken, or NULL */
     struct group *groups, *groups_tail; /* every group with jobs queued, oldest first */
@@ -84,6 +88,9 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&p->lock);
         j->work(j->arg);
         pthread_mutex_lock(&p->lock);
+        j->worked = true;
+        if (p->loop_waits)
+            pthread_cond_signal(&p->job_worked);
         struct group *g = j->group;
         if (--g->unworked == 0 && g->sealed && g == p->groups && !p->wake_sent) {
             p->wake_sent = true;
@@ -119,13 +126,28 @@ static struct job *take_worked(verify_pool *p)
     return last ? first : NULL;
 }
 
-/* Runs the done callbacks of list (whole groups, detached) and frees its jobs and groups. */
+/* Seals the open group: the jobs submitted so far in this turn are complete once worked. */
+static void seal_open(verify_pool *p)
+{
+    if (!p->open)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->open->sealed = true;
+    p->open = NULL;
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* Runs the done callbacks of list (whole groups, detached) and frees its jobs and groups. The jobs
+ * one done submits (an offloaded request's calls) form a group of their own, so each request's
+ * calls come back as soon as they are worked rather than with those of every request done in the
+ * same turn. */
 static void run_done(verify_pool *p, struct job *list)
 {
     while (list) {
         struct job *next = list->next;
         struct group *g = list->group;
         list->done(list->arg);
+        seal_open(p);
         free(list);
         p->pending--;
         if (--g->jobs == 0)
@@ -134,17 +156,18 @@ static void run_done(verify_pool *p, struct job *list)
     }
 }
 
-/* The turn that opened a group is over: the group is complete once its jobs are worked. */
+/* The turn that opened a group is over: the group is complete once its jobs are worked. A group
+ * sealed by run_done may already be worked: no worker wakes the loop for it, so it is taken here. */
 static void on_seal(evutil_socket_t fd, short what, void *arg)
 {
     verify_pool *p = arg;
     (void)fd;
     (void)what;
     pthread_mutex_lock(&p->lock);
-    struct group *g = p->open;
+    if (p->open)
+        p->open->sealed = true;
     p->open = NULL;
-    g->sealed = true;
-    bool ready = g->unworked == 0 && g == p->groups;
+    bool ready = p->groups && p->groups->sealed && p->groups->unworked == 0;
     pthread_mutex_unlock(&p->lock);
     if (ready)
         run_done(p, take_worked(p));
@@ -191,6 +214,11 @@ verify_pool *verify_pool_new(struct event_base *base, unsigned threads)
         pthread_mutex_destroy(&p->lock);
         goto fail;
     }
+    if (pthread_cond_init(&p->job_worked, NULL) != 0) {
+        pthread_cond_destroy(&p->work_ready);
+        pthread_mutex_destroy(&p->lock);
+        goto fail;
+    }
     locks = true;
     if ((p->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
         goto fail;
@@ -207,6 +235,7 @@ verify_pool *verify_pool_new(struct event_base *base, unsigned threads)
 fail:
     if (locks) {
         stop_threads(p, started);
+        pthread_cond_destroy(&p->job_worked);
         pthread_cond_destroy(&p->work_ready);
         pthread_mutex_destroy(&p->lock);
     }
@@ -256,6 +285,48 @@ int verify_pool_submit(verify_pool *p, verify_pool_work_fn work, verify_pool_don
     return ST_OK;
 }
 
+bool verify_pool_take_next(verify_pool *p, bool (*may_run)(verify_pool_done_fn done, void *arg))
+{
+    pthread_mutex_lock(&p->lock);
+    struct job *j = p->head;
+    /* a job of the group this turn is still filling stays: on_seal seals that group */
+    if (!j || j->group == p->open) {
+        pthread_mutex_unlock(&p->lock);
+        return false;
+    }
+    p->loop_waits = true;
+    while (!j->worked)
+        pthread_cond_wait(&p->job_worked, &p->lock);
+    p->loop_waits = false;
+    pthread_mutex_unlock(&p->lock);
+    /* only the loop takes jobs off the head: j stays there meanwhile */
+    if (!may_run(j->done, j->arg)) {
+        return false;
+    }
+    pthread_mutex_lock(&p->lock);
+    p->head = j->next;
+    if (!p->head)
+        p->tail = NULL;
+    struct group *g = j->group; /* the head group: its worked jobs leave it from the front */
+    if (--g->jobs == 0) {
+        p->groups = g->next;
+        if (!p->groups)
+            p->groups_tail = NULL;
+        free(g);
+        /* a worked group behind it had no worker to wake the loop for it: it was not the head */
+        if (p->groups && p->groups->sealed && p->groups->unworked == 0 && !p->wake_sent) {
+            p->wake_sent = true;
+            wake_loop(p);
+        }
+    }
+    pthread_mutex_unlock(&p->lock);
+    j->done(j->arg);
+    seal_open(p);
+    free(j);
+    p->pending--;
+    return true;
+}
+
 unsigned long verify_pool_pending(const verify_pool *p)
 {
     return p->pending;
@@ -277,6 +348,7 @@ void verify_pool_free(verify_pool *p)
     event_free(p->wake_ev);
     event_free(p->seal_ev);
     close(p->wake_fd);
+    pthread_cond_destroy(&p->job_worked);
     pthread_cond_destroy(&p->work_ready);
     pthread_mutex_destroy(&p->lock);
     free(p->threads);

@@ -2,8 +2,9 @@
 /* verify_pool.h: a pool of worker threads that runs CPU-bound work (a signed transaction's decoding,
  * EIP-712 digest and signature recovery) off the event loop, and hands each result back to the loop
  * in the order the work was submitted, so what the loop does with the results keeps arrival order.
- * The jobs submitted during one turn of the loop (one HTTP request's batch, say) are handed back
- * together, once every one of them and of the jobs submitted before them has run its work.
+ * The jobs submitted during one turn of the loop (one HTTP request's batch, say), or by one done
+ * callback (an offloaded request's calls), are handed back together, once every one of them and of
+ * the jobs submitted before them has run its work.
  * Layer: node (conclaved); uses libevent and pthreads only. */
 #ifndef NODE_VERIFY_POOL_H
 #define NODE_VERIFY_POOL_H
@@ -32,6 +33,13 @@ verify_pool *verify_pool_new(struct event_base *base, unsigned threads) NONNULL(
  * Returns: ST_OK, or ST_NOMEM (nothing queued: arg is still the caller's). */
 int verify_pool_submit(verify_pool *p, verify_pool_work_fn work, verify_pool_done_fn done, void *arg)
     WARN_UNUSED NONNULL(1, 2, 3);
+
+/* Runs the oldest job's done, once its work has returned (the calling thread waits for it), when
+ * may_run(done, arg) says so and its group's turn is over: for a consumer that takes results one at
+ * a time as they come (the block producer takes verified transactions while the next ones are
+ * still verified). The jobs that done submits form a group of their own. Loop thread only, outside
+ * every done callback. Returns: whether a done ran. */
+bool verify_pool_take_next(verify_pool *p, bool (*may_run)(verify_pool_done_fn done, void *arg)) NONNULL(1, 2);
 
 /* The jobs submitted and not yet done. Loop thread only. */
 unsigned long verify_pool_pending(const verify_pool *p) NONNULL(1);

@@ -142,6 +142,18 @@ static const rpc_method *find_method(const rpc_server *s, const char *name)
     return m;
 }
 
+bool rpc_calls_stateless(const rpc_server *s, const cJSON *tree)
+{
+    const cJSON *call = cJSON_IsArray(tree) ? tree->child : tree;
+    for (; call; call = cJSON_IsArray(tree) ? call->next : NULL) {
+        const cJSON *method = cJSON_IsObject(call) ? cJSON_GetObjectItemCaseSensitive(call, "method") : NULL;
+        const rpc_method *m = cJSON_IsString(method) ? find_method(s, method->valuestring) : NULL;
+        if (m && !(m->flags & RPC_STATELESS))
+            return false;
+    }
+    return true;
+}
+
 /* Returns: the position of name in m's params, or -1. */
 static int param_index(const rpc_method *m, const char *name)
 {

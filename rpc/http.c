@@ -496,6 +496,14 @@ void rpc_server_set_errors(rpc_server *s, rpc_errors_fn fn)
     s->errors = fn;
 }
 
+bool rpc_offload_done_stateless(rpc_job_fn done, void *job)
+{
+    const struct parse_job *j = job;
+    if (done == parse_job_free)
+        return true;
+    return done == parse_done && (j->parsed.text != RPC_BODY_OK || !j->parsed.tree || rpc_calls_stateless(j->server, j->parsed.tree));
+}
+
 void rpc_server_set_offload(rpc_server *s, rpc_offload_fn fn, void *ctx, size_t min_body)
 {
     s->offload = fn;

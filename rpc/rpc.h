@@ -35,7 +35,10 @@ typedef int (*rpc_fn)(struct rpc_ctx *ctx, const cJSON *params, cJSON **result);
 
 enum {
     RPC_ADMIN = 1u << 0,     /* needs the cookie token (Authorization: Bearer) */
-    RPC_DEV = 1u << 1        /* exists only when the server was made with dev methods on */
+    RPC_DEV = 1u << 1,       /* exists only when the server was made with dev methods on */
+    RPC_STATELESS = 1u << 2  /* the handler reads and writes none of the application's state before
+                              * it answers or defers (tx_send): its calls may run while the
+                              * application is in the middle of a change (rpc_offload_done_stateless) */
 };
 
 /* The JSON-RPC error codes the server itself answers with: the protocol's own, then two of the
@@ -221,6 +224,10 @@ typedef int (*rpc_offload_fn)(void *ctx, rpc_job_fn work, rpc_job_fn done, void 
  * the hand-off. The calls themselves run on the loop. fn NULL: every body on the loop. Jobs queued
  * must be done before rpc_server_free (conclaved frees its pool first). */
 void rpc_server_set_offload(rpc_server *s, rpc_offload_fn fn, void *ctx, size_t min_body) RPC_NONNULL(1);
+/* Whether the done of a job this server gave its offload, once the job's work has run, touches none
+ * of the application's state: the deletion of a parsed tree, or the calls of a parsed body that are
+ * each refused before they run or name an RPC_STATELESS method. Loop thread only. */
+bool rpc_offload_done_stateless(rpc_job_fn done, void *job) RPC_NONNULL(1, 2);
 
 /* Frees the server and closes its connections. Outstanding deferred calls are dropped without reply
  * and their tokens freed: finish them before (as engine shutdown does), never after. Accepts NULL. */

@@ -138,6 +138,8 @@ void rpc_body_parse(struct rpc_parsed *out, const char *body, size_t len) RPC_NO
  * does after its parse. The calls take what they keep out of parsed->tree (ids, params); the rest
  * stays the caller's to delete, on any thread, whatever this returns. Returns and Out: as
  * rpc_exchange_run's. */
+/* Whether every call of a parsed body's tree that names a method of s names an RPC_STATELESS one. */
+bool rpc_calls_stateless(const rpc_server *s, const cJSON *tree) RPC_NONNULL(1, 2);
 int rpc_exchange_start(rpc_server *s, struct rpc_parsed *parsed, bool authorized, rpc_finished_fn finished,
                        void *ctx, rpc_exchange **out) RPC_WARN_UNUSED RPC_NONNULL(1, 2, 6);
 
