@@ -5,7 +5,9 @@
  * transaction), a first transaction from an address that holds nothing
  * (refused, stored nowhere), dev mint, the audit after every block, replay, a transaction's stored
  * text rendered before submission (eng_submit_body) or when applied, a
- * refusal to open a database under a different genesis, and a unit for every governed parameter. */
+ * refusal to open a database under a different genesis, a unit for every governed parameter, and a
+ * block fed while it is applied (eng_set_feeder): it takes the feeder's transactions up to its
+ * limit, and a redo applies what the first pass took without asking for more. */
 #include <criterion/criterion.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -446,5 +448,100 @@ Test(engine, a_body_rendered_before_submission_is_the_one_stored)
     cJSON_free(expected_second);
     th_outcome_clear(&early);
     th_outcome_clear(&late);
+    th_expect_audit_ok(e);
+}
+
+/* A feeder (eng_set_feeder) that submits, at each call, the next of its transfers from dev account
+ * 0 (nonces from first_nonce): the third an overdraft from dev account 2, the second preceded by a Contribute
+ * of nothing, which is refused at its submission and queues nothing. */
+struct feeder {
+    unsigned calls, offered, total;
+    uint64_t first_nonce;
+    th_outcome out[8];
+    th_outcome refused;
+};
+
+static bool feed_transfers(void *ctx)
+{
+    static const uint8_t nobody[20] = { 0xee, 0x02 };
+    struct feeder *f = ctx;
+    f->calls++;
+    if (f->offered == f->total)
+        return false;
+    unsigned k = f->offered++;
+    if (k == 1) {
+        uint8_t key[32];
+        eng_dev_key(key, 1);
+        cr_assert_neq(th_submit_signed(e, key, 0, "Contribute", &f->refused, "{\"pool\":\"1\",\"amount\":\"0\"}"), ST_OK,
+                      "a Contribute of nothing is refused");
+    }
+    if (k == 2) {
+        uint8_t key[32];
+        eng_dev_key(key, 2);
+        cr_assert_eq(submit_transfer_by_key(key, nobody, "1000000000000000000000001", 0, &f->out[k]), ST_OK, "overdraft");
+    } else {
+        cr_assert_eq(submit_transfer(0, 1, "1", f->first_nonce + k - (k > 2), &f->out[k]), ST_OK, "fed transfer %u", k);
+    }
+    return true;
+}
+
+Test(engine, a_block_takes_what_its_feeder_submits_while_it_is_applied_and_applies_it_again_if_need_be)
+{
+    struct feeder f = { .total = 5, .first_nonce = 1 };
+    th_outcome first = { 0 }, second = { 0 };
+    eng_stats st;
+    eng_set_feeder(e, feed_transfers, &f);
+    cr_assert_eq(submit_transfer(0, 1, "1", 0, &first), ST_OK, "queue the first");
+    cr_assert_eq(eng_flush(e), ST_OK, "flush");
+    cr_assert_eq(f.calls, 3, "asked until the overdraft, and not during the block's second pass (%u)", f.calls);
+    cr_assert_eq(f.refused.calls, 0, "the refused Contribute queued nothing");
+    cr_assert(first.success && first.height == 1, "the queued transfer in block 1");
+    eng_stats_get(e, &st);
+    cr_assert_eq(st.blocks_redone, 1, "the overdraft's block was applied again, with what was fed before it");
+    cr_assert(f.out[0].success && f.out[1].success && f.out[0].height == 1 && f.out[1].height == 1, "fed 0, 1 in block 1");
+    cr_assert(f.out[2].status == ST_OK && !f.out[2].success && f.out[2].height == 1, "the overdraft failed in block 1");
+    cr_assert_eq(f.out[3].calls + f.out[4].calls, 0, "the rest waits for the next block");
+    cr_assert_eq(submit_transfer(5, 1, "1", 0, &second), ST_OK, "queue another");
+    cr_assert_eq(eng_flush(e), ST_OK, "flush");
+    cr_assert_eq(f.calls, 6, "asked for the last two and once more (%u)", f.calls);
+    cr_assert(second.success && second.height == 2, "the queued transfer in block 2");
+    for (unsigned k = 0; k < f.total; k++) {
+        cr_assert_eq(f.out[k].calls, 1, "fed %u answered once", k);
+        cr_assert_eq(f.out[k].success, k != 2, "fed %u: %s", k, f.out[k].error);
+        th_outcome_clear(&f.out[k]);
+    }
+    cr_assert_eq(th_head_height(e), 2, "two blocks");
+    cr_assert_eq(th_nonce_of(e, 0), 5, "the five transfers of account 0 applied");
+    th_expect_audit_ok(e);
+    th_outcome_clear(&first);
+    th_outcome_clear(&second);
+    eng_set_feeder(e, NULL, NULL);
+    th_replay(&e);
+}
+
+Test(engine, a_fed_block_holds_at_most_max_block_txs)
+{
+    th_close_engine(e);
+    char *genesis = eng_genesis_dev_json(NULL, NULL, NULL);
+    cr_assert_not_null(genesis, "dev genesis");
+    th_open_engine_tuned(&e, "fed", genesis, &(eng_config){ .max_block_txs = 3 });
+    free(genesis);
+    struct feeder f = { .total = 2 };
+    th_outcome queued[3] = { { 0 } };
+    eng_set_feeder(e, feed_transfers, &f);
+    cr_assert_eq(submit_transfer(3, 1, "1", 0, &queued[0]), ST_OK, "queue one");
+    cr_assert_eq(submit_transfer(4, 1, "1", 0, &queued[1]), ST_OK, "queue another");
+    cr_assert_eq(eng_flush(e), ST_OK, "flush");
+    cr_assert_eq(f.calls, 1, "asked once: the block was then full");
+    cr_assert(queued[0].height == 1 && queued[1].height == 1 && f.out[0].height == 1, "block 1 holds three");
+    cr_assert_eq(submit_transfer(5, 1, "1", 0, &queued[2]), ST_OK, "queue a third");
+    cr_assert_eq(eng_flush(e), ST_OK, "flush");
+    cr_assert(queued[2].height == 2 && f.out[1].height == 2, "the next block takes the feeder's next");
+    cr_assert(f.out[0].success && f.out[1].success, "both fed transfers applied");
+    eng_set_feeder(e, NULL, NULL);
+    for (unsigned k = 0; k < 3; k++)
+        th_outcome_clear(&queued[k]);
+    for (unsigned k = 0; k < 2; k++)
+        th_outcome_clear(&f.out[k]);
     th_expect_audit_ok(e);
 }

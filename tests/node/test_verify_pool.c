@@ -2,9 +2,12 @@
 /* test_verify_pool.c: the verification pool on a real libevent loop: jobs whose work takes uneven
  * time on four threads still come back in submission order, every done on the loop thread; the
  * jobs of one turn come back together, once all of them are worked; freeing the pool finishes
- * what is queued, in order; and a thread count outside 1 to 256 is refused. */
+ * what is queued, in order; a thread count outside 1 to 256 is refused; verify_pool_take_next
+ * waits for the oldest job's work, runs its done in order, takes nothing of a turn not yet over or
+ * that its caller refuses; and the jobs one done submits come back as a group of their own. */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include "node/verify_pool.h"
@@ -19,6 +22,7 @@ struct run {
     bool off_loop;                   /* some done ran on another thread */
     atomic_bool worked[JOBS];
     unsigned unworked_at_done;       /* jobs of the run not yet worked when some done ran */
+    unsigned unworked_self;          /* dones that ran before their own job's work had returned */
     unsigned total;
 };
 
@@ -44,6 +48,7 @@ static void done(void *arg)
     struct run *r = j->run;
     for (unsigned i = 0; i < r->total; i++)
         r->unworked_at_done += !atomic_load(&r->worked[i]);
+    r->unworked_self += !atomic_load(&r->worked[j->index]);
     r->off_loop |= !pthread_equal(pthread_self(), r->loop_thread);
     r->order[r->done++] = j->index;
     if (r->done == r->total)
@@ -155,4 +160,106 @@ Test(node_verify_pool, a_thread_count_outside_1_to_256_is_refused)
     cr_assert_geq(verify_pool_default_threads(), 1, "at least one by default");
     verify_pool_free(NULL);
     event_base_free(base);
+}
+
+/* Work that waits until the run's gate opens. */
+static atomic_bool gate_open;
+
+static void gated_work(void *arg)
+{
+    while (!atomic_load(&gate_open))
+        sched_yield();
+    work(arg);
+}
+
+static bool take_any(verify_pool_done_fn fn, void *arg)
+{
+    (void)fn;
+    (void)arg;
+    return true;
+}
+
+static bool take_none(verify_pool_done_fn fn, void *arg)
+{
+    (void)fn;
+    (void)arg;
+    return false;
+}
+
+static void gated_submit(verify_pool *p, struct run *r, unsigned index)
+{
+    struct job *j = malloc(sizeof *j);
+    cr_assert_not_null(j, "memory");
+    *j = (struct job){ .run = r, .index = index };
+    cr_assert_eq(verify_pool_submit(p, gated_work, done, j), ST_OK, "job %u queued", index);
+}
+
+Test(node_verify_pool, take_next_waits_for_the_oldest_job_and_runs_its_done_in_order, .timeout = 60)
+{
+    enum { N = 40 };
+    struct run *r = run_new(N);
+    verify_pool *p = verify_pool_new(r->base, 4);
+    cr_assert_not_null(p, "pool");
+    atomic_store(&gate_open, false);
+    for (unsigned i = 0; i < N; i++)
+        gated_submit(p, r, i);
+    cr_assert(!verify_pool_take_next(p, take_any), "the turn's group is still open: nothing is taken");
+    cr_assert_eq(event_base_loop(r->base, EVLOOP_NONBLOCK), 0, "one turn: the group is sealed");
+    cr_assert_eq(r->done, 0, "nothing is worked yet");
+    atomic_store(&gate_open, true);
+    cr_assert(!verify_pool_take_next(p, take_none), "refused: nothing runs");
+    cr_assert_eq(r->done, 0, "the refused job stays");
+    for (unsigned i = 0; i < N / 2; i++)
+        cr_assert(verify_pool_take_next(p, take_any), "job %u taken", i);
+    cr_assert_eq(r->done, N / 2, "one done a take");
+    cr_assert_eq(r->unworked_self, 0, "each done ran after its own work");
+    cr_assert_eq(event_base_dispatch(r->base), 0, "the loop hands back the rest");
+    expect_in_order(r);
+    cr_assert_eq(verify_pool_pending(p), 0, "nothing pending");
+    cr_assert(!verify_pool_take_next(p, take_any), "nothing left to take");
+    verify_pool_free(p);
+    run_free(r);
+}
+
+/* Jobs 0 and 1 are submitted in one turn; 0's done submits job 2, 1's done job 3, whose work waits
+ * for the gate that job 2's done opens: 2 must come back without waiting for 3. */
+static verify_pool *chain_pool;
+
+static void chain_submit(verify_pool *p, struct run *r, unsigned index, verify_pool_work_fn fn);
+
+static void chain_done(void *arg)
+{
+    struct job *j = arg;
+    struct run *r = j->run;
+    unsigned index = j->index;
+    done(arg);
+    if (index == 0)
+        chain_submit(chain_pool, r, 2, work);
+    else if (index == 1)
+        chain_submit(chain_pool, r, 3, gated_work);
+    else if (index == 2)
+        atomic_store(&gate_open, true);
+}
+
+static void chain_submit(verify_pool *p, struct run *r, unsigned index, verify_pool_work_fn fn)
+{
+    struct job *j = malloc(sizeof *j);
+    cr_assert_not_null(j, "memory");
+    *j = (struct job){ .run = r, .index = index };
+    cr_assert_eq(verify_pool_submit(p, fn, chain_done, j), ST_OK, "job %u queued", index);
+}
+
+Test(node_verify_pool, the_jobs_a_done_submits_come_back_as_a_group_of_their_own, .timeout = 20)
+{
+    struct run *r = run_new(4);
+    chain_pool = verify_pool_new(r->base, 2);
+    cr_assert_not_null(chain_pool, "pool");
+    atomic_store(&gate_open, false);
+    chain_submit(chain_pool, r, 0, work);
+    chain_submit(chain_pool, r, 1, work);
+    cr_assert_eq(event_base_dispatch(r->base), 0, "the loop ran");
+    cr_assert_eq(r->done, 4, "all four came back (job 2 did not wait for job 3)");
+    cr_assert(r->order[2] == 2 && r->order[3] == 3, "in order");
+    verify_pool_free(chain_pool);
+    run_free(r);
 }

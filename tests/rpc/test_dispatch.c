@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* test_dispatch.c: the JSON-RPC 2.0 dispatcher driven with JSON strings through rpc_handle_body,
  * over a small method table: parse and envelope errors, ids, params mapping, admin and dev
- * methods, batches and notifications, conclaved's status to code mapping (node/errors.c), and cJSON
- * allocation failures. */
+ * methods, batches and notifications, conclaved's status to code mapping (node/errors.c), cJSON
+ * allocation failures, and which bodies call only RPC_STATELESS methods (rpc_calls_stateless). */
 #include <criterion/criterion.h>
 #include "tests/lib/testhelp.h"
 #include <criterion/parameterized.h>
@@ -11,6 +11,7 @@
 #include "ledger/status.h"
 #include "node/methods.h"
 #include "rpc/rpc.h"
+#include "rpc/rpc_int.h"
 #include "tests/rpc/test_methods.h"
 
 /* Answers whether the call was authorized, as the handler sees it. */
@@ -71,6 +72,7 @@ static const rpc_method table[] = {
     { .name = "echo", .params = echo_params, .fn = test_m_echo },
     { .name = "fail", .params = fail_params, .fn = m_fail },
     { .name = "pending", .fn = m_pending },
+    { .name = "quiet", .flags = RPC_STATELESS, .fn = m_pending },
     { .name = "take", .params = echo_params, .fn = m_take },
 };
 
@@ -663,4 +665,25 @@ Test(rpc_dispatch, a_string_holding_a_nul_character_is_refused)
     out = run_text(text, sizeof text - 1);
     cr_assert(strstr(out, "\"result\":{\"value\":\"a\\\\u0000\\\"\"}"), "kept as text: %s", out);
     free(out);
+}
+
+/* Whether body's calls may run while the application is mid-change, on server (dev_server: dev). */
+static bool stateless(rpc_server *on, const char *body)
+{
+    cJSON *tree = cJSON_Parse(body);
+    cr_assert_not_null(tree, "test JSON: %s", body);
+    bool answer = rpc_calls_stateless(on, tree);
+    cJSON_Delete(tree);
+    return answer;
+}
+
+Test(rpc_dispatch, a_body_is_stateless_when_each_call_names_a_stateless_method_or_is_refused_before_it_runs)
+{
+    cr_assert(stateless(server, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"quiet\"}"), "one stateless call");
+    cr_assert(!stateless(server, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\"}"), "one other call");
+    cr_assert(stateless(server, "[{\"method\":\"quiet\"},5,{\"method\":7},{\"method\":\"nope\"},{\"method\":\"dev_only\"}]"),
+              "stateless calls, malformed calls, an unknown method and a dev method on a node without them");
+    cr_assert(!stateless(dev_server, "[{\"method\":\"quiet\"},{\"method\":\"dev_only\"}]"), "the dev method where it runs");
+    cr_assert(!stateless(server, "[{\"method\":\"quiet\"},{\"method\":\"quiet\"},{\"method\":\"add\"}]"), "one other call last");
+    cr_assert(stateless(server, "[{\"method\":\"quiet\",\"method\":\"echo\"}]"), "the first of a repeated member counts");
 }
