@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* bench_gov.c: `make bench`, last part: what governance costs, against a real conclaved --dev.
  * Signed Vote transactions per second through JSON-RPC, signatures checked and tallies updated:
- * 18,000 distinct voters (keys sha256("bench-voter-" || i), funded with admin_mint, each staking one
+ * 17,600 distinct voters (keys sha256("bench-voter-" || i), funded with admin_mint, each staking one
  * token before the proposal's snapshot) vote once each, one call per request from several
- * connections, and in batches of 100 from 4 connections at once (each posting its next batch once its
- * last is answered: up to 4 in flight, as bench_tx's); then the batched voters change their votes. Then gov_getTally
+ * connections, and in batches of 100 from 16 connections at once (each posting its next batch once
+ * its last is answered: up to 16 in flight; a vote's block costs the loop about twice a transfer's,
+ * and 4 in flight, bench_tx's, leave the cores idle while a block is applied and synced: see
+ * docs/PERFORMANCE.md); then the batched voters change their votes. Then gov_getTally
  * (and gov_getProposal, gov_getVotes) on a proposal with 10 votes beside one with 1,000,000: the
  * tally is kept in the proposal's row, so they must cost the same. Signing and staking a million
  * voters would take minutes, so 999,990 of those votes are written with gov_vote_put into the stopped
@@ -29,8 +31,9 @@
 #define CONNECTIONS 8
 #define PER_CONNECTION 1000
 #define BATCH 100                   /* also the most calls a JSON-RPC batch may hold */
-#define BATCHES 100                 /* in all, over BATCH_CONNECTIONS connections at once */
-#define BATCH_CONNECTIONS 4         /* up to 4 batches in flight, as bench_tx's */
+#define BATCHES 96                  /* in all, over BATCH_CONNECTIONS connections at once */
+#define BATCH_CONNECTIONS 16        /* up to 16 batches in flight */
+#define QUICK_BATCHES 32            /* --votes-only --quick */
 #define VOTERS (CONNECTIONS * PER_CONNECTION + BATCH * BATCHES)   /* one vote each, then changes */
 #define FEW_VOTES ENG_DEV_ACCOUNTS  /* real votes on each read proposal: the ten dev accounts' */
 #define MANY_VOTES 1000000
@@ -405,7 +408,7 @@ static double timed_run(const bench_node *n, enum run which, size_t batches, siz
 
 /* bench_gov [--quick] [--votes-only] [DAEMON]. --votes-only: only the batched voters are funded
  * and only the two batched runs are made (first votes, then changes), for a profiler; with --quick
- * as well, 20 batches instead of BATCHES. Otherwise --quick writes QUICK_MANY_VOTES votes. */
+ * as well, QUICK_BATCHES batches instead of BATCHES. Otherwise --quick writes QUICK_MANY_VOTES votes. */
 int main(int argc, char **argv)
 {
     bool quick, votes_only = false;
@@ -418,7 +421,7 @@ int main(int argc, char **argv)
     }
     const char *daemon = bench_args(kept, argv, &quick);
     size_t many = quick ? QUICK_MANY_VOTES : MANY_VOTES;
-    size_t batches = votes_only && quick ? 20 : BATCHES;
+    size_t batches = votes_only && quick ? QUICK_BATCHES : BATCHES;
 
     bench_node n;
     bench_node_start(&n, daemon);

@@ -7,7 +7,7 @@
 # (bench_staking: reward and claim cost against the number of delegators, Contribute through
 # JSON-RPC), then epoch settlement (bench_settlement: one epoch of
 # 10,000 workers in 1,000 pools settled through the real conclave-enclave, with 1,000 and 100,000
-# delegators), then governance (bench_gov: signed votes per second through JSON-RPC from 18,000
+# delegators), then governance (bench_gov: signed votes per second through JSON-RPC from 17,600
 # distinct staked voters, single and batched, and vote changes; gov_getTally on a proposal with 10
 # votes beside one with 1,000,000 written through gov_store), then reads over keep-alive HTTP
 # (bench_reads: ledger_getAccount and gov_getTally against a bare evhttp responder in the same run),

@@ -89,7 +89,7 @@ char *node_metrics_text(void *app)
     if (n < 0)
         return NULL;
     if (!add_histogram(&text, "conclave_block_commit_seconds",
-                       "Time a block takes from its first transaction applied to its COMMIT.", &st.block_commit)
+                       "Time a block takes from its first transaction applied to its COMMIT, waits for the transactions it takes while verified included.", &st.block_commit)
         || !add_histogram(&text, "conclave_settlement_seconds",
                           "Time an epoch's report takes to come back from the enclave, from its inputs sent.",
                           &st.settlement))
