@@ -7,7 +7,9 @@
  * callback submits (an offloaded body's calls: each request's own); the loop takes whole groups
  * from the head, once every job of the group and of all groups before it is worked, and runs their
  * done callbacks together, so what the engine receives from one request lands in one block. The
- * worker that completes the head group writes the eventfd (once until the loop has drained).
+ * worker that completes the head group writes the eventfd (once until the loop has drained). The
+ * loop may also take the oldest job alone, waiting for its work on a condition variable
+ * (verify_pool_take_next: the block producer takes verified transactions so).
  * Workers block every signal: the loop thread keeps receiving them. */
 #include "node/verify_pool.h"
 
@@ -300,9 +302,8 @@ bool verify_pool_take_next(verify_pool *p, bool (*may_run)(verify_pool_done_fn d
     p->loop_waits = false;
     pthread_mutex_unlock(&p->lock);
     /* only the loop takes jobs off the head: j stays there meanwhile */
-    if (!may_run(j->done, j->arg)) {
+    if (!may_run(j->done, j->arg))
         return false;
-    }
     pthread_mutex_lock(&p->lock);
     p->head = j->next;
     if (!p->head)
