@@ -258,7 +258,8 @@ static eng_item *next_in_block(eng *e, eng_item *it, size_t *n)
     return first;
 }
 
-/* Applies items as one block: each transaction under its savepoint when guarded, else without (see
+/* Applies items as one block (the list grows at its tail while the block is fed: next_in_block):
+ * each transaction under its savepoint when guarded, else without (see
  * eng_apply_block); an unguarded transaction that fails aborts the block and sets *redo, the items'
  * outcomes and the governed parameters in memory back as they were. Returns: ST_OK (committed, or
  * *redo); ST_DB, ST_NOMEM or another failure (the block is lost and its items refused). */
