@@ -4,7 +4,8 @@
  * consecutive nonces all succeed, each after the one before it in the chain; so do interleaved
  * senders; a bad signature in the middle of a batch is refused alone while the rest land; a
  * client that leaves before its batch is verified harms nothing and the node still stops cleanly;
- * and --verify-threads refuses what is not 1 to 256. */
+ * batches from many connections at once, with a batch of reads among them, land in order and the
+ * reads see whole batches; and --verify-threads refuses what is not 1 to 256. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -198,8 +199,8 @@ Test(integration_tx_order, verify_threads_takes_1_to_256)
     }
 }
 
-/* Sends body as one POST on a new loopback connection and closes it without reading the answer. */
-static void post_and_leave(const char *body)
+/* Sends body as one POST on a new loopback connection. Returns: the connection. */
+static int post_on_new_connection(const char *body)
 {
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)node.port) };
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -211,7 +212,108 @@ static void post_and_leave(const char *body)
                        "Content-Length: %zu\r\n\r\n", strlen(body));
     cr_assert_eq(write(fd, head, (size_t)len), len, "request head sent");
     cr_assert_eq(write(fd, body, strlen(body)), (ssize_t)strlen(body), "request body sent");
+    return fd;
+}
+
+/* Sends body as one POST on a new loopback connection and closes it without reading the answer. */
+static void post_and_leave(const char *body)
+{
+    close(post_on_new_connection(body));
+}
+
+/* Reads one HTTP answer with a Content-Length from fd (then closed). Returns: its parsed body. */
+static cJSON *read_answer(int fd)
+{
+    size_t cap = 1 << 20, len = 0;
+    char *buf = malloc(cap + 1);
+    cr_assert_not_null(buf, "memory for the answer");
+    const char *body = NULL;
+    size_t want = 0;
+    while (!body || len < (size_t)(body - buf) + want) {
+        cr_assert_lt(len, cap, "the answer fits");
+        ssize_t r = read(fd, buf + len, cap - len);
+        cr_assert_gt(r, 0, "the answer comes whole");
+        len += (size_t)r;
+        buf[len] = '\0';
+        const char *end = body ? NULL : strstr(buf, "\r\n\r\n");
+        if (end) {
+            const char *cl = strstr(buf, "Content-Length:");
+            cr_assert(cl && cl < end, "a Content-Length: %.200s", buf);
+            want = strtoul(cl + 15, NULL, 10);
+            body = end + 4;
+        }
+    }
     close(fd);
+    cJSON *answer = cJSON_ParseWithLength(body, want);
+    cr_assert_not_null(answer, "an answer in JSON: %.200s", body);
+    free(buf);
+    return answer;
+}
+
+/* A batch body of n calls: ledger_getAccount of dev account 0 when reads, else transfers to SINK
+ * from dev account `from` with nonces first, first + 1, ... */
+static char *batch_body(bool reads, unsigned from, unsigned first, unsigned n)
+{
+    size_t cap = 1 << 20, len = 0;
+    char *body = malloc(cap);
+    cr_assert_not_null(body, "memory for the batch");
+    len += (size_t)snprintf(body + len, cap - len, "[");
+    for (unsigned i = 0; i < n; i++) {
+        char *params = reads ? NULL : th_transfer_params(from, SINK, "1", first + i, 31337);
+        len += (size_t)snprintf(body + len, cap - len, "%s{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":\"%s\",\"params\":",
+                                i ? "," : "", i, reads ? "ledger_getAccount" : "tx_send");
+        if (reads)
+            len += (size_t)snprintf(body + len, cap - len, "{\"address\":\"%s\"}}", th_addr(0));
+        else
+            len += (size_t)snprintf(body + len, cap - len, "%s}", params);
+        free(params);
+    }
+    snprintf(body + len, cap - len, "]");
+    return body;
+}
+
+#define SENDERS 6
+#define ROUNDS 4
+#define PER_BATCH 50
+
+/* Batches from several connections at once, each read in while the blocks of the others are being
+ * applied (a block takes the calls verified meanwhile), with batches of reads among them: every
+ * transfer lands in its sender's order, every read answers with a whole block's state (the nonce
+ * of dev account 0 at a multiple of PER_BATCH: its batch applied whole or not at all). */
+Test(integration_tx_order, batches_from_many_connections_with_reads_among_them_land_in_order, .fini = teardown,
+     .timeout = 120)
+{
+    start_with_threads("2");
+    for (unsigned round = 0; round < ROUNDS; round++) {
+        int fds[SENDERS + 1];
+        for (unsigned who = 0; who < SENDERS; who++) {
+            char *body = batch_body(false, who, round * PER_BATCH, PER_BATCH);
+            fds[who] = post_on_new_connection(body);
+            free(body);
+            if (who == SENDERS / 2) {
+                body = batch_body(true, 0, 0, PER_BATCH);
+                fds[SENDERS] = post_on_new_connection(body);
+                free(body);
+            }
+        }
+        for (unsigned who = 0; who < SENDERS; who++) {
+            cJSON *resp = read_answer(fds[who]);
+            cr_assert_eq(cJSON_GetArraySize(resp), PER_BATCH, "sender %u: every call answered", who);
+            expect_in_order(resp, PER_BATCH, NULL, 0);
+            cJSON_Delete(resp);
+        }
+        cJSON *reads = read_answer(fds[SENDERS]);
+        cr_assert_eq(cJSON_GetArraySize(reads), PER_BATCH, "every read answered");
+        double seen = th_num(th_result(answer(reads, 0)), "nonce");
+        for (unsigned i = 0; i < PER_BATCH; i++)
+            cr_assert_eq(th_num(th_result(answer(reads, i)), "nonce"), seen, "the batch's reads saw one state");
+        cr_assert(seen == round * PER_BATCH || seen == (round + 1) * PER_BATCH,
+                  "round %u: the reads saw account 0's batch whole or not at all (nonce %.0f)", round, seen);
+        cJSON_Delete(reads);
+    }
+    for (unsigned who = 0; who < SENDERS; who++)
+        cr_assert_eq(th_nonce(&node, who), ROUNDS * PER_BATCH, "dev account %u sent every batch", who);
+    cr_assert_eq(th_node_stop(&node, SIGTERM), 0, "the node stops cleanly");
 }
 
 Test(integration_tx_order, a_client_gone_before_its_batch_is_verified_harms_nothing, .fini = teardown, .timeout = 120)
