@@ -75,6 +75,12 @@ static void wake_loop(verify_pool *p)
     /* EAGAIN means the counter is already non-zero: the loop is woken anyway */
 }
 
+/* Whether the oldest group is sealed and every job of it worked: the loop may take it (under lock). */
+static bool head_group_worked(const verify_pool *p)
+{
+    return p->groups && p->groups->sealed && p->groups->unworked == 0;
+}
+
 static void *worker_main(void *arg)
 {
     verify_pool *p = arg;
@@ -110,7 +116,7 @@ static struct job *take_worked(verify_pool *p)
     struct job *first, *last = NULL;
     pthread_mutex_lock(&p->lock);
     first = p->head;
-    while (p->groups && p->groups->sealed && p->groups->unworked == 0) {
+    while (head_group_worked(p)) {
         for (unsigned i = 0; i < p->groups->jobs; i++)
             last = last ? last->next : p->head;
         p->groups = p->groups->next;
@@ -169,7 +175,7 @@ static void on_seal(evutil_socket_t fd, short what, void *arg)
     if (p->open)
         p->open->sealed = true;
     p->open = NULL;
-    bool ready = p->groups && p->groups->sealed && p->groups->unworked == 0;
+    bool ready = head_group_worked(p);
     pthread_mutex_unlock(&p->lock);
     if (ready)
         run_done(p, take_worked(p));
@@ -313,12 +319,8 @@ bool verify_pool_take_next(verify_pool *p, bool (*may_run)(verify_pool_done_fn d
         p->groups = g->next;
         if (!p->groups)
             p->groups_tail = NULL;
-        free(g);
-        /* a worked group behind it had no worker to wake the loop for it: it was not the head */
-        if (p->groups && p->groups->sealed && p->groups->unworked == 0 && !p->wake_sent) {
-            p->wake_sent = true;
-            wake_loop(p);
-        }
+        free(g); /* its last job's worker woke the loop, or on_seal looks: a worked group behind it
+                  * comes back through that */
     }
     pthread_mutex_unlock(&p->lock);
     j->done(j->arg);

@@ -4,7 +4,8 @@
  * jobs of one turn come back together, once all of them are worked; freeing the pool finishes
  * what is queued, in order; a thread count outside 1 to 256 is refused; verify_pool_take_next
  * waits for the oldest job's work, runs its done in order, takes nothing of a turn not yet over or
- * that its caller refuses; and the jobs one done submits come back as a group of their own. */
+ * that its caller refuses, and a worked group behind the one it empties still comes back; and the
+ * jobs one done submits come back as a group of their own. */
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <sched.h>
@@ -261,5 +262,34 @@ Test(node_verify_pool, the_jobs_a_done_submits_come_back_as_a_group_of_their_own
     cr_assert_eq(r->done, 4, "all four came back (job 2 did not wait for job 3)");
     cr_assert(r->order[2] == 2 && r->order[3] == 3, "in order");
     verify_pool_free(chain_pool);
+    run_free(r);
+}
+
+/* take_next empties the oldest group while the next is already worked (no worker woke the loop
+ * for that one: it was not the oldest when its last job was worked): the loop still hands it back. */
+Test(node_verify_pool, a_worked_group_behind_the_one_take_next_empties_still_comes_back, .timeout = 20)
+{
+    enum { HALF = 5 };
+    struct run *r = run_new(2 * HALF);
+    verify_pool *p = verify_pool_new(r->base, 4);
+    cr_assert_not_null(p, "pool");
+    atomic_store(&gate_open, false);
+    for (unsigned i = 0; i < HALF; i++)
+        gated_submit(p, r, i);
+    cr_assert_eq(event_base_loop(r->base, EVLOOP_NONBLOCK), 0, "a turn: the first group is sealed");
+    for (unsigned i = HALF; i < 2 * HALF; i++)
+        submit(p, r, i);
+    cr_assert_eq(event_base_loop(r->base, EVLOOP_NONBLOCK), 0, "a turn: the second group is sealed");
+    cr_assert_eq(r->done, 0, "nothing came back: the first group waits at the gate");
+    atomic_store(&gate_open, true);
+    for (unsigned i = 0; i < HALF - 1; i++)
+        cr_assert(verify_pool_take_next(p, take_any), "job %u taken", i);
+    for (unsigned i = HALF; i < 2 * HALF; i++)
+        while (!atomic_load(&r->worked[i]))
+            sched_yield();
+    cr_assert(verify_pool_take_next(p, take_any), "the first group's last job taken");
+    cr_assert_eq(event_base_dispatch(r->base), 0, "the loop hands back the second group");
+    expect_in_order(r);
+    verify_pool_free(p);
     run_free(r);
 }
