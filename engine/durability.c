@@ -148,8 +148,17 @@ static void wake_cb(evutil_socket_t fd, short what, void *arg)
     char buf[64];
     while (read(fd, buf, sizeof buf) > 0)
         ;
-    release_synced(arg);
-    resume_blocks(arg);
+    eng *e = arg;
+    release_synced(e);
+    resume_blocks(e);
+    /* the open block may close now that the one before it is durable (building_done) */
+    if (e->building.open && e->produce_ev)
+        event_active(e->produce_ev, 0, 0);
+}
+
+bool eng_durability_syncing(const eng *e)
+{
+    return e->durability.head != NULL;
 }
 
 bool eng_durability_paused(eng *e)

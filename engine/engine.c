@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* engine.c: opening the node's state, the submission queue and the block producer with group
- * commit. All items that arrive during one turn of the event loop are applied together and
- * committed as one block with one fsync; their submitters are answered only once that block is
- * durable (with a loop, the fsync runs on durability.c's thread while the next block is built).
+ * commit. The items queued when a block opens are applied together and committed as one block with
+ * one fsync; their submitters are answered only once that block is durable (with a loop, the fsync
+ * runs on durability.c's thread while the next block is built). With a feeder (eng_set_feeder) a
+ * block stays open across turns of the loop while transactions are on their way, and those queued
+ * meanwhile join it, a step of at most BLOCK_STEP_ITEMS at a time, so that the loop answers the
+ * blocks synced meanwhile and reads new requests between steps.
  * A failing transaction changes nothing: a block of signed transactions is first applied without a
  * savepoint per transaction (which costs a sixth of a transfer's work), and should one of them fail
  * it is rolled back whole and applied again with one savepoint per transaction, as a block holding
@@ -29,6 +32,9 @@
  * applied guarded at once, so that a stream of failing transactions costs one attempt in so many
  * blocks, not one in each. */
 #define GUARDED_AFTER_REDO 16
+/* A block left open takes at most this many queued transactions a step, then lets the loop answer
+ * and read (its next step follows at once): ~2 ms of a vote's work on the loop. */
+#define BLOCK_STEP_ITEMS 100
 
 static void put_be(uint8_t *p, uint64_t v, int n)
 {
@@ -229,122 +235,129 @@ static void reset_outcome(eng_item *it)
     it->events = NULL;
 }
 
-/* The item after it in the block being applied, which holds n items. At the end of the list, while
- * the block is fed (its first pass in produce_one) and has room, the feeder's transactions are
- * queued and move onto the list. */
-static eng_item *next_in_block(eng *e, eng_item *it, size_t *n)
+/* Opens block b on top of the chain's head, at time (or the head's, if later): its transaction
+ * ledger and the workers' seed. Returns: ST_OK, or the failure (nothing is left open). */
+static int block_open(eng *e, ledger_block *b, uint64_t time)
 {
-    if (it->next)
-        return it->next;
-    if (!e->feeding || *n >= e->max_block_txs)
-        return NULL;
-    while (!e->queue_head) /* a transaction refused at its submission queues nothing */
-        if (!e->feed(e->feed_ctx))
-            return NULL;
-    eng_item *first = e->queue_head, *last = NULL;
-    size_t moved = 0;
-    for (eng_item *q = first; q && !q->is_system && *n + moved < e->max_block_txs; q = q->next, moved++)
-        last = q;
-    if (!last)
-        return NULL;
-    e->queue_head = last->next;
-    if (!e->queue_head)
-        e->queue_tail = NULL;
-    last->next = NULL;
-    e->queued -= moved;
-    *n += moved;
-    eng_tick_forget(e, first);
-    it->next = first;
-    return first;
-}
-
-/* Applies items as one block (the list grows at its tail while the block is fed: next_in_block):
- * each transaction under its savepoint when guarded, else without (see
- * eng_apply_block); an unguarded transaction that fails aborts the block and sets *redo, the items'
- * outcomes and the governed parameters in memory back as they were. Returns: ST_OK (committed, or
- * *redo); ST_DB, ST_NOMEM or another failure (the block is lost and its items refused). */
-static int apply_block(eng *e, eng_item *items, uint64_t time, bool guarded, bool *redo)
-{
-    ledger_block head, b = { 0 };
-    struct timespec started;
-    clock_gettime(CLOCK_MONOTONIC, &started);
+    ledger_block head;
+    *b = (ledger_block){ 0 };
     int rc = ledger_block_head(e->ledger, &head);
     if (rc == ST_OK) {
-        b.height = head.height + 1;
-        memcpy(b.parent, head.hash, 32);
-        b.time = time > head.time ? time : head.time;
+        b->height = head.height + 1;
+        memcpy(b->parent, head.hash, 32);
+        b->time = time > head.time ? time : head.time;
     } else if (rc == ST_NOTFOUND) {
-        b.time = time;
+        b->time = time;
     } else {
         return rc;
     }
-    size_t n = 0;
-    for (eng_item *it = items; it; it = it->next)
-        n++;
-    uint8_t *hashes = NULL;
-    if ((rc = ledger_block_begin(e->ledger, b.height)) != ST_OK)
-        goto out;
-    if ((rc = eng_worker_seed_update(e, b.height > 0 ? &head : NULL, b.time)) != ST_OK) {
+    if ((rc = ledger_block_begin(e->ledger, b->height)) != ST_OK)
+        return rc;
+    if ((rc = eng_worker_seed_update(e, b->height > 0 ? &head : NULL, b->time)) != ST_OK)
         ledger_block_abort(e->ledger);
-        goto out;
-    }
-    for (eng_item *it = items; it; it = next_in_block(e, it, &n)) {
+    return rc;
+}
+
+/* Applies the items from `from` to the end of their list in open block b: each transaction under
+ * its savepoint when guarded, else without (see eng_apply_block); an unguarded transaction that
+ * fails stops there and sets *redo (block_undo then rolls the block back). Returns: ST_OK, or a
+ * failure that loses the block. */
+static int block_apply(eng *e, ledger_block *b, eng_item *from, bool guarded, bool *redo)
+{
+    for (eng_item *it = from; it; it = it->next) {
         it->status = ST_OK;
         if (!it->is_system) {
             int admitted = admit(e, it);
             if (admitted == ST_NONCE || admitted == ST_INSUFFICIENT)
                 continue;
-            if ((rc = admitted) != ST_OK)
-                break;
+            if (admitted != ST_OK)
+                return admitted;
         }
-        rc = apply_item(e, it, b.height, b.tx_count, b.time, guarded, redo);
+        int rc = apply_item(e, it, b->height, b->tx_count, b->time, guarded, redo);
         if (rc != ST_OK || *redo)
-            break;
-        if (it->status != ST_OK)
-            continue;
-        b.tx_count++;
+            return rc;
+        if (it->status == ST_OK)
+            b->tx_count++;
     }
-    if (rc == ST_OK && *redo) {
+    return ST_OK;
+}
+
+/* Rolls the open block back to be applied again: the items' outcomes and the governed parameters
+ * in memory go back as they were. */
+static int block_undo(eng *e, eng_item *items)
+{
+    ledger_block_abort(e->ledger);
+    for (eng_item *it = items; it; it = it->next)
+        reset_outcome(it);
+    /* an execution earlier in the block may have set a parameter in memory */
+    return eng_gov_reload_params(e);
+}
+
+/* Commits open block b holding items, opened at started; one that included nothing is rolled
+ * back instead. Returns: ST_OK, or the failure (the block is then lost: block_lost). */
+static int block_commit(eng *e, ledger_block *b, eng_item *items, const struct timespec *started)
+{
+    if (b->tx_count == 0) {
         ledger_block_abort(e->ledger);
-        for (eng_item *it = items; it; it = it->next)
-            reset_outcome(it);
-        /* an execution earlier in the block may have set a parameter in memory */
-        rc = eng_gov_reload_params(e);
-        goto out;
+        return ST_OK;
     }
-    if (rc == ST_OK && b.tx_count > 0 && !(hashes = malloc(32 * (size_t)b.tx_count)))
-        rc = ST_NOMEM;
-    if (rc != ST_OK || b.tx_count == 0) {
+    uint8_t *hashes = malloc(32 * (size_t)b->tx_count);
+    if (!hashes) {
         ledger_block_abort(e->ledger);
-        goto out;
+        return ST_NOMEM;
     }
     size_t included = 0;
     for (eng_item *it = items; it; it = it->next)
         if (it->status == ST_OK)
             memcpy(hashes + 32 * included++, it->hash, 32);
-    ledger_sha256(b.tx_root, hashes, 32 * (size_t)b.tx_count);
-    ledger_block_hash(&b);
-    if ((rc = ledger_block_put(e->ledger, &b)) != ST_OK) {
+    ledger_sha256(b->tx_root, hashes, 32 * (size_t)b->tx_count);
+    free(hashes);
+    ledger_block_hash(b);
+    int rc = ledger_block_put(e->ledger, b);
+    if (rc != ST_OK) {
         ledger_block_abort(e->ledger);
-        goto out;
+        return rc;
     }
     if ((rc = ledger_block_commit(e->ledger)) == ST_OK) {
-        eng_timing_observe(&e->stats.block_commit, eng_seconds_since(&started));
+        eng_timing_observe(&e->stats.block_commit, eng_seconds_since(started));
         e->stats.blocks++;
-        e->stats.transactions += b.tx_count;
+        e->stats.transactions += b->tx_count;
         for (eng_item *it = items; it; it = it->next)
             if (it->status == ST_OK && !it->success)
                 e->stats.failed++;
     }
-out:
-    free(hashes);
-    if (rc != ST_OK) {
-        /* what the lost block changed in memory goes with it */
-        if (eng_gov_reload_params(e) != ST_OK)
-            fprintf(stderr, "conclaved: cannot reload the governed parameters after a lost block\n");
-        for (eng_item *it = items; it; it = it->next)
-            refuse(it, rc, NULL, "the block could not be written: %s", st_str(rc));
+    return rc;
+}
+
+/* A block that could not be written: what it changed in memory goes with it, and its items are
+ * refused with rc. */
+static void block_lost(eng *e, eng_item *items, int rc)
+{
+    if (eng_gov_reload_params(e) != ST_OK)
+        fprintf(stderr, "conclaved: cannot reload the governed parameters after a lost block\n");
+    for (eng_item *it = items; it; it = it->next)
+        refuse(it, rc, NULL, "the block could not be written: %s", st_str(rc));
+}
+
+/* Applies items as one block, guarded or not (eng_apply_block); an unguarded transaction that
+ * fails rolls it back and sets *redo. Returns: ST_OK (committed, or *redo); ST_DB, ST_NOMEM or
+ * another failure (the block is lost and its items refused). */
+static int apply_block(eng *e, eng_item *items, uint64_t time, bool guarded, bool *redo)
+{
+    ledger_block b;
+    struct timespec started;
+    clock_gettime(CLOCK_MONOTONIC, &started);
+    int rc = block_open(e, &b, time);
+    if (rc == ST_OK) {
+        if ((rc = block_apply(e, &b, items, guarded, redo)) != ST_OK)
+            ledger_block_abort(e->ledger);
+        else if (*redo)
+            rc = block_undo(e, items);
+        else
+            rc = block_commit(e, &b, items, &started);
     }
+    if (rc != ST_OK)
+        block_lost(e, items, rc);
     return rc;
 }
 
@@ -357,29 +370,58 @@ static bool all_signed(const eng_item *items)
     return true;
 }
 
-int eng_apply_block(eng *e, eng_item *items, uint64_t time)
+/* Whether a block of items is applied with a savepoint a transaction, and counts it against the
+ * guarded blocks a redo asked for. */
+static bool block_guarded(eng *e, const eng_item *items)
 {
     /* signed transactions are applied without savepoints of their own unless one failed lately;
      * system ones (the genesis, the Tick, a settlement) always have theirs */
-    bool guarded = e->guarded_blocks > 0 || !all_signed(items), redo = false;
-    eng_tick_forget(e, items);
+    bool guarded = e->guarded_blocks > 0 || !all_signed(items);
     if (e->guarded_blocks > 0)
         e->guarded_blocks--;
+    return guarded;
+}
+
+/* A redo: from now on a few blocks are guarded. */
+static void note_redo(eng *e)
+{
+    e->stats.blocks_redone++;
+    e->guarded_blocks = GUARDED_AFTER_REDO;
+}
+
+int eng_apply_block(eng *e, eng_item *items, uint64_t time)
+{
+    bool guarded = block_guarded(e, items), redo = false;
+    eng_tick_forget(e, items);
     int rc = apply_block(e, items, time, guarded, &redo);
-    e->feeding = false; /* a redo applies the items the first pass took, no more */
     if (rc == ST_OK && redo) {
-        e->stats.blocks_redone++;
-        e->guarded_blocks = GUARDED_AFTER_REDO;
+        note_redo(e);
         redo = false;
         rc = apply_block(e, items, time, true, &redo);
     }
     return rc;
 }
 
-void eng_set_feeder(eng *e, eng_feed_fn fn, void *ctx)
+void eng_set_feeder(eng *e, const eng_feeder *feeder)
 {
-    e->feed = fn;
-    e->feed_ctx = ctx;
+    /* the block left open for the feeder's transactions closes now */
+    if (!feeder && e->building.open && eng_flush(e) != ST_OK)
+        fprintf(stderr, "conclaved: the open block could not be written\n");
+    e->feeder = feeder ? *feeder : (eng_feeder){ 0 };
+}
+
+bool eng_block_open(const eng *e)
+{
+    return e->building.open;
+}
+
+void eng_close_block_soon(eng *e)
+{
+    if (!e->building.open || e->building.close_soon)
+        return;
+    e->building.close_soon = true;
+    if (e->produce_ev)
+        event_active(e->produce_ev, 0, 0);
 }
 
 void eng_set_block_listener(eng *e, eng_block_fn fn, bool (*wanted)(void *ctx), void *ctx)
@@ -475,30 +517,38 @@ uint64_t eng_block_time(eng *e)
     return now;
 }
 
-/* Takes up to max_block_txs items off the queue, applies them as one block, answers each. With an
- * empty queue, a block is still made when time-driven work is due. */
-static int produce_one(eng *e)
+/* Takes up to room items off the queue, stopping before a system one when signed_only; *taken
+ * says how many. Returns: their list, or NULL. */
+static eng_item *take_queued(eng *e, size_t room, bool signed_only, size_t *taken)
 {
-    eng_item *batch = e->queue_head, *last = NULL;
+    eng_item *first = e->queue_head, *last = NULL;
     size_t n = 0;
-    for (eng_item *it = batch; it && n < e->max_block_txs; it = it->next, n++)
+    for (eng_item *it = first; it && n < room && !(signed_only && it->is_system); it = it->next, n++)
         last = it;
-    if (last) {
-        e->queue_head = last->next;
-        if (!e->queue_head)
-            e->queue_tail = NULL;
-        last->next = NULL;
-        e->queued -= n;
-    }
+    *taken = n;
+    if (!last)
+        return NULL;
+    e->queue_head = last->next;
+    if (!e->queue_head)
+        e->queue_tail = NULL;
+    last->next = NULL;
+    e->queued -= n;
+    return first;
+}
+
+/* Opens the next block with what is queued, up to max_block_txs items, after what time has made
+ * due. Returns: the first item to apply, or NULL when there is nothing to (no block opens). */
+static eng_item *building_open(eng *e)
+{
+    size_t n;
+    size_t room = e->feeder.pending && BLOCK_STEP_ITEMS < e->max_block_txs ? BLOCK_STEP_ITEMS : e->max_block_txs;
+    eng_item *batch = take_queued(e, room, false, &n);
     uint64_t now = eng_block_time(e);
     /* time-driven work (released stake, epoch close, ...) runs first, as a system transaction */
     eng_item *tick = NULL;
-    if (eng_tick_due(e, now)) {
-        tick = eng_system_tick();
-        if (tick) {
-            tick->next = batch;
-            batch = tick;
-        }
+    if (eng_tick_due(e, now) && (tick = eng_system_tick())) {
+        tick->next = batch;
+        batch = tick;
     }
     /* an epoch's settlement comes first of all, on the state its inputs were read from */
     eng_item *settlement = eng_settlement_take(e, now);
@@ -510,10 +560,85 @@ static int produce_one(eng *e)
     if (!batch) {
         eng_settlement_poke(e, now);
         queue_enclave_items(e);
-        return ST_OK;
+        return NULL;
     }
-    e->feeding = e->feed != NULL;
-    int rc = eng_apply_block(e, batch, now);
+    eng_building *k = &e->building;
+    *k = (eng_building){ .open = true, .items = batch, .tick = tick, .settlement = settlement, .now = now };
+    clock_gettime(CLOCK_MONOTONIC, &k->started);
+    k->guarded = block_guarded(e, batch);
+    eng_tick_forget(e, batch);
+    for (k->tail = batch, k->n = 1; k->tail->next; k->tail = k->tail->next)
+        k->n++;
+    if ((k->rc = block_open(e, &k->b, now)) != ST_OK)
+        return NULL;
+    return batch;
+}
+
+/* Moves the signed transactions queued since onto the open block, as far as it has room.
+ * Returns: the first of them, or NULL. */
+static eng_item *building_join(eng *e)
+{
+    eng_building *k = &e->building;
+    size_t n;
+    size_t room = e->max_block_txs - k->n;
+    eng_item *first = take_queued(e, room < BLOCK_STEP_ITEMS ? room : BLOCK_STEP_ITEMS, true, &n);
+    if (!first)
+        return NULL;
+    eng_tick_forget(e, first);
+    k->tail->next = first;
+    while (k->tail->next)
+        k->tail = k->tail->next;
+    k->n += n;
+    return first;
+}
+
+/* Applies the items of the open block from `from` on. A transaction that fails unguarded rolls the
+ * block back, and every item of it is applied again with savepoints. */
+static void building_apply(eng *e, eng_item *from)
+{
+    eng_building *k = &e->building;
+    bool redo = false;
+    if (k->rc != ST_OK || (k->rc = block_apply(e, &k->b, from, k->guarded, &redo)) != ST_OK || !redo)
+        return;
+    note_redo(e);
+    k->guarded = true;
+    redo = false;
+    if ((k->rc = block_undo(e, k->items)) == ST_OK && (k->rc = block_open(e, &k->b, k->now)) == ST_OK)
+        k->rc = block_apply(e, &k->b, k->items, true, &redo);
+}
+
+/* Whether the open block closes now. Without a feeder it holds what was queued. With one, it stays
+ * open while transactions are still on their way to it, unless it is full, something waits for it
+ * (eng_close_block_soon, or an item that cannot join it), or no sync is in flight and it holds at
+ * least as many as are still on their way: it is then committed and synced while they are applied
+ * in the next block, whose clients are answered meanwhile. */
+static bool building_done(eng *e)
+{
+    eng_building *k = &e->building;
+    if (k->rc != ST_OK || !e->feeder.pending || k->close_soon || k->n >= e->max_block_txs
+        || (e->queue_head && e->queue_head->is_system))
+        return true;
+    if (e->queue_head)
+        return false; /* the next step takes more */
+    size_t coming = e->feeder.pending(e->feeder.ctx);
+    return coming == 0 || (k->n >= coming && !eng_durability_syncing(e));
+}
+
+/* Commits the open block (or rolls it back, when it failed) and answers its items: at once, or
+ * once their sync returns. Returns: ST_OK, or the failure that lost the block. */
+static int building_close(eng *e)
+{
+    eng_building *k = &e->building;
+    eng_item *batch = k->items, *tick = k->tick, *settlement = k->settlement;
+    uint64_t now = k->now;
+    int rc = k->rc;
+    if (rc == ST_OK)
+        rc = block_commit(e, &k->b, batch, &k->started);
+    else
+        ledger_block_abort(e->ledger);
+    if (rc != ST_OK)
+        block_lost(e, batch, rc);
+    *k = (eng_building){ 0 };
     /* with the sync off the loop, a committed block's receipts wait for it; without, the COMMIT
      * synced (or, out of memory to hold the block, the sync runs here) */
     if (rc == ST_OK && e->durability.on && eng_durability_hold(e, batch, tick, settlement) == ST_OK)
@@ -534,7 +659,22 @@ static int produce_one(eng *e)
     queue_enclave_items(e);
     if (tick_next && e->produce_ev)
         event_active(e->produce_ev, 0, 0);
+    if (e->feeder.closed)
+        e->feeder.closed(e->feeder.ctx);
     return rc;
+}
+
+/* One step of the block producer: opens a block with what is queued (or time has made due), or
+ * adds what was queued since to the one left open; applies it; closes it when building_done says
+ * so, or always when closing. With an empty queue and nothing due, no block is made. Returns:
+ * ST_OK, or the failure that lost a block. */
+static int produce_step(eng *e, bool closing)
+{
+    eng_item *from = e->building.open ? building_join(e) : building_open(e);
+    if (!e->building.open)
+        return ST_OK;
+    building_apply(e, from);
+    return closing || building_done(e) ? building_close(e) : ST_OK;
 }
 
 void eng_deliver_block(eng *e, eng_item *items, eng_item *tick, eng_item *settlement, bool committed)
@@ -568,7 +708,7 @@ int eng_flush(eng *e)
 {
     int rc = ST_OK;
     do
-        if (produce_one(e) != ST_OK)
+        if (produce_step(e, true) != ST_OK)
             rc = ST_DB;
     while (e->queue_head);
     return rc;
@@ -577,12 +717,20 @@ int eng_flush(eng *e)
 static void produce_cb(evutil_socket_t fd, short what, void *arg)
 {
     eng *e = arg;
-    if (eng_durability_paused(e))
+    if (!e->building.open && eng_durability_paused(e))
         return; /* the producer runs again once the log's checkpoint is done */
-    if (produce_one(e) != ST_OK)
+    if (produce_step(e, false) != ST_OK)
         fprintf(stderr, "conclaved: a block could not be written; its transactions were refused\n");
-    if (e->queue_head)
+    if (!e->queue_head)
+        return;
+    if (!e->building.open) {
         event_active(e->produce_ev, 0, 0);
+        return;
+    }
+    /* the open block's next step, once the loop has answered and read what is ready (a timeout
+     * runs after the sockets' callbacks; an active event would run before them) */
+    static const struct timeval at_once = { 0, 0 };
+    event_add(e->produce_ev, &at_once);
 }
 
 /* Whether time-driven work is due: the Tick's at the next block's time (stake to release, an epoch
@@ -673,6 +821,8 @@ int eng_advance_time(eng *e, uint64_t secs, uint64_t *now)
 {
     if (!e->dev)
         return ST_DISABLED;
+    if (e->building.open && eng_flush(e) != ST_OK) /* the clock moves between blocks */
+        return ST_DB;
     int rc = eng_clock_advance(&e->clock, secs);
     if (rc != ST_OK)
         return rc;
@@ -684,7 +834,7 @@ int eng_advance_time(eng *e, uint64_t secs, uint64_t *now)
      * the answer, so a test sees it at once: one block after another while there is progress */
     for (unsigned i = 0; rc == ST_OK && i < 100000 && time_work_due(e); i++) {
         ledger_block before, after;
-        if (ledger_block_head(e->ledger, &before) != ST_OK || produce_one(e) != ST_OK
+        if (ledger_block_head(e->ledger, &before) != ST_OK || produce_step(e, true) != ST_OK
             || ledger_block_head(e->ledger, &after) != ST_OK)
             rc = ST_DB;
         else if (after.height == before.height)
@@ -1022,7 +1172,7 @@ void eng_close(eng *e)
     if (!e)
         return;
     /* only what was submitted is answered: with nothing queued, closing writes nothing */
-    if (e->queue_head && eng_flush(e) != ST_OK)
+    if ((e->queue_head || e->building.open) && eng_flush(e) != ST_OK)
         fprintf(stderr, "conclaved: the last block could not be written\n");
     release(e);
 }

@@ -228,13 +228,27 @@ void eng_stats_get(eng *e, eng_stats *out) NONNULL(1, 2);
 typedef void (*eng_block_fn)(void *ctx, const cJSON *block);
 void eng_set_block_listener(eng *e, eng_block_fn fn, bool (*wanted)(void *ctx), void *ctx) NONNULL(1);
 
-/* Lets a block go on past what was queued when it started (conclaved's: the transactions still
- * being verified). Once the block producer has applied everything queued and the block has room,
- * it calls feed(ctx), which may eng_submit signed transactions (waiting for the next to be
- * verified, say) and nothing else on this engine, and returns whether it submitted any; their
- * items join the open block. Blocks replayed or made at genesis never ask. fn NULL removes it. */
-typedef bool (*eng_feed_fn)(void *ctx);
-void eng_set_feeder(eng *e, eng_feed_fn fn, void *ctx) NONNULL(1);
+/* A source of signed transactions still on their way to eng_submit (conclaved's verification
+ * pool). With one set, the block producer keeps a block open across turns of the loop while
+ * pending(ctx) says transactions are coming, and the signed transactions submitted meanwhile join
+ * it; it closes once it has applied everything that came, or is full, or eng_close_block_soon asks,
+ * or when no sync is in flight and it holds at least as many transactions as are still coming (it
+ * is then synced while those are applied in the next block). While a block is open nothing but the
+ * producer may read or write the ledger: the loop's other callbacks only submit (conclaved holds
+ * other calls back until it closes). closed(ctx) runs after each close. Blocks replayed or made at
+ * genesis stay as they are. NULL removes the feeder (an open block closes first). */
+typedef struct eng_feeder {
+    size_t (*pending)(void *ctx);
+    void (*closed)(void *ctx);
+    void *ctx;
+} eng_feeder;
+void eng_set_feeder(eng *e, const eng_feeder *feeder) NONNULL(1);
+
+/* Whether a block is open (eng_set_feeder). */
+bool eng_block_open(const eng *e) NONNULL(1);
+
+/* Something waits for the open block to close (a read): it closes at the producer's next step. */
+void eng_close_block_soon(eng *e) NONNULL(1);
 
 /* The audit of a running chain: ledger_audit's checks, then "follows_genesis": block 0 is the
  * stored genesis (its one Genesis transaction carries that document, at its time) and no epoch was

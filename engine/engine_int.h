@@ -107,6 +107,21 @@ typedef struct eng_durability {
     struct eng_held *head, *tail;   /* held blocks, oldest first (loop only) */
 } eng_durability;
 
+/* The block being produced (engine.c): with a feeder it stays open across turns of the loop, and
+ * the transactions queued meanwhile join it. */
+typedef struct eng_building {
+    bool open;
+    int rc;                         /* ST_OK, or the failure that loses the block */
+    ledger_block b;                 /* height, parent and time; tx_count so far */
+    eng_item *items, *tail;         /* every item of the block, in order */
+    eng_item *tick, *settlement;    /* its system items, if any (at its head) */
+    size_t n;                       /* the items on the list */
+    bool guarded;                   /* a savepoint a transaction */
+    bool close_soon;                /* eng_close_block_soon */
+    uint64_t now;                   /* the time it was opened for (eng_block_time) */
+    struct timespec started;
+} eng_building;
+
 struct eng {
     ledger *ledger;
     eng_genesis genesis;
@@ -121,9 +136,8 @@ struct eng {
     unsigned log_limit;             /* eng_config's */
     eng_item *queue_head, *queue_tail;
     size_t queued;
-    eng_feed_fn feed;               /* eng_set_feeder */
-    void *feed_ctx;
-    bool feeding;                   /* the block being produced may ask feed for more */
+    eng_feeder feeder;              /* eng_set_feeder (all NULL: none) */
+    eng_building building;          /* the block being produced */
     struct event *produce_ev;       /* cuts a block at the end of the loop iteration */
     struct event *idle_ev;          /* each second: makes a block if time-driven work is due */
     struct event *read_end_ev;      /* ends the turn's shared read transaction (eng_read_begin) */
@@ -412,6 +426,8 @@ int eng_durability_hold(eng *e, eng_item *items, eng_item *tick, eng_item *settl
  * (the loop goes on reading and verifying) while the thread checkpoints the whole log, so that the
  * next block starts it again from its beginning; the loop's producer runs again once it is done. */
 bool eng_durability_paused(eng *e);
+/* Whether a committed block waits for its sync (its receipts are not out yet). */
+bool eng_durability_syncing(const eng *e);
 void eng_durability_stop(eng *e);
 /* Sends out what a block did (engine.c): the listener hears of it when committed, each item's done
  * callback gets its receipt or its refusal, and the block's Tick and Settlement items (logged when

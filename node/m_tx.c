@@ -5,8 +5,9 @@
  * tampered message is refused as such instead of being read as another signer's transaction.
  * With a verification pool set (conclaved's), the decoding, digest and signature recovery run on
  * its threads on the params, taken from the dispatcher (rpc_take_params), and each transaction reaches the engine in the order its
- * call arrived, once it and every call before it are verified (the block being applied takes them
- * one by one as they are: feed_verified); without one they run on the loop.
+ * call arrived, once it and every call before it are verified (a block stays open across turns of
+ * the loop while calls are on their way to it, and the pool's gate holds back any other call until
+ * it closes: may_run_now); without one they run on the loop.
  * The same pool parses large request bodies for the server (node_offload_to_pool). */
 #include "node/methods_int.h"
 
@@ -20,23 +21,40 @@ static verify_pool *tx_pool;
 
 static void submit(void *arg);
 
-/* What may run inside a block being applied: a verified tx_send, or a parsed body whose calls read
- * none of the node's state (tx_send calls, which only queue their verification). */
-static bool may_feed(verify_pool_done_fn done, void *arg)
+/* The pool's gate: while a block is open, only what reads none of the node's state runs (a
+ * verified tx_send, which joins the block, or a parsed body whose calls are all tx_send, which
+ * only queue their verification); anything else waits for the block to close, and asks for that. */
+static bool may_run_now(void *engine, verify_pool_done_fn done, void *arg)
 {
-    return done == submit || rpc_offload_done_stateless(done, arg);
+    if (!eng_block_open(engine) || done == submit || rpc_offload_done_stateless(done, arg))
+        return true;
+    eng_close_block_soon(engine);
+    return false;
 }
 
-/* The engine's feeder: the oldest job still in the pool runs, once worked, if may_feed says so. */
-static bool feed_verified(void *pool)
+/* The engine's feeder: the calls still in the pool are on their way to the open block. */
+static size_t calls_pending(void *pool)
 {
-    return verify_pool_take_next(pool, may_feed);
+    return verify_pool_pending(pool);
+}
+
+/* A block closed: what the gate held back may run. */
+static void block_closed(void *pool)
+{
+    verify_pool_resume(pool);
 }
 
 void node_tx_set_verify_pool(eng *engine, verify_pool *pool)
 {
+    if (tx_pool)
+        verify_pool_set_gate(tx_pool, NULL, NULL);
     tx_pool = pool;
-    eng_set_feeder(engine, pool ? feed_verified : NULL, pool);
+    if (!pool) {
+        eng_set_feeder(engine, NULL);
+        return;
+    }
+    eng_set_feeder(engine, &(eng_feeder){ .pending = calls_pending, .closed = block_closed, .ctx = pool });
+    verify_pool_set_gate(pool, may_run_now, engine);
 }
 
 int node_offload_to_pool(void *ctx, rpc_job_fn work, rpc_job_fn done, void *job)

@@ -383,6 +383,13 @@ static void publish_block(void *server, const cJSON *block)
     node_events_publish_block(server, block);
 }
 
+/* While a block is open every request goes through the pool, whose gate holds back what is not a
+ * tx_send until it closes. */
+static bool block_open(void *engine)
+{
+    return eng_block_open(engine);
+}
+
 static bool streams_open(void *server)
 {
     return rpc_server_has_streams(server);
@@ -528,6 +535,7 @@ int main(int argc, char **argv)
         rpc_server_set_page(server, node_dashboard_page, node_dashboard_page_len);
         rpc_server_set_replay(server, node_events_replay);
         rpc_server_set_offload(server, node_offload_to_pool, pool, NODE_OFFLOAD_MIN_BODY);
+        rpc_server_set_offload_hold(server, block_open, n.engine);
         eng_set_block_listener(n.engine, publish_block, streams_open, server);
     }
     if (!server || (o.cors && rpc_server_set_cors(server, o.cors) != RPC_OK)
@@ -562,8 +570,10 @@ out:
      * and answers them */
     if (n.engine)
         node_tx_set_verify_pool(n.engine, NULL);
-    if (server)
+    if (server) {
         rpc_server_set_offload(server, NULL, NULL, 0);
+        rpc_server_set_offload_hold(server, NULL, NULL);
+    }
     verify_pool_free(pool);
     eng_close(n.engine); /* answers whatever is still queued, while the server still exists */
     rpc_server_free(server);

@@ -33,7 +33,8 @@ char *node_metrics_text(void *app);
 
 /* Lets tx_send verify transactions on pool's threads (borrowed until set back to NULL, which must
  * happen before the pool is freed); NULL, the default, verifies them on the loop thread. With a
- * pool, engine's blocks take the transactions verified while they are applied (eng_set_feeder). */
+ * pool, a block stays open while calls are on their way to it (eng_set_feeder), and the pool holds
+ * back the dones of other calls until it closes (verify_pool_set_gate). */
 void node_tx_set_verify_pool(eng *engine, verify_pool *pool) NONNULL(1);
 /* An rpc_offload_fn (ctx: a verify_pool) that parses request bodies of NODE_OFFLOAD_MIN_BODY bytes
  * or more on the verification threads, whose results come back in order: a batch of 100 signed

@@ -7,9 +7,9 @@
  * callback submits (an offloaded body's calls: each request's own); the loop takes whole groups
  * from the head, once every job of the group and of all groups before it is worked, and runs their
  * done callbacks together, so what the engine receives from one request lands in one block. The
- * worker that completes the head group writes the eventfd (once until the loop has drained). The
- * loop may also take the oldest job alone, waiting for its work on a condition variable
- * (verify_pool_take_next: the block producer takes verified transactions so).
+ * worker that completes the head group writes the eventfd (once until the loop has drained). A gate
+ * (verify_pool_set_gate) may hold the results back at a job whose done may not run yet, until
+ * verify_pool_resume.
  * Workers block every signal: the loop thread keeps receiving them. */
 #include "node/verify_pool.h"
 
@@ -19,7 +19,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
+
+#define VERIFY_NICE 19 /* the workers' nice value: they run on what the other threads leave */
 
 struct job {
     verify_pool_work_fn work;
@@ -44,14 +47,14 @@ struct verify_pool {
     int wake_fd;
     pthread_mutex_t lock;
     pthread_cond_t work_ready;
-    pthread_cond_t job_worked;       /* signalled after each work while the loop waits in take_next */
-    bool loop_waits;                 /* under lock */
     struct job *head, *tail;         /* every queued job, oldest first */
     struct job *unclaimed;           /* the oldest job no worker has taken, or NULL */
     struct group *groups, *groups_tail; /* every group with jobs queued, oldest first */
     struct group *open;              /* the group this turn's jobs join, or NULL */
     bool wake_sent;                  /* the eventfd was written since the loop last drained */
     bool stopping;
+    verify_pool_gate_fn gate;        /* verify_pool_set_gate, or NULL */
+    void *gate_ctx;
     unsigned long pending;           /* jobs submitted whose done has not run (loop thread) */
     unsigned n_threads;
     pthread_t *threads;
@@ -85,6 +88,10 @@ static void *worker_main(void *arg)
 {
     verify_pool *p = arg;
     pthread_setname_np(pthread_self(), "verify"); /* for top -H and perf; a failure changes nothing */
+    /* below the loop (and the durability thread, and a client on the same cores): what is verified
+     * waits for the loop anyway, while the loop's blocks, syncs and answers are what the clients
+     * wait for. Linux's nice is a thread's own; a failure changes nothing. */
+    (void)setpriority(PRIO_PROCESS, (id_t)gettid(), VERIFY_NICE);
     pthread_mutex_lock(&p->lock);
     for (;;) {
         while (!p->stopping && !p->unclaimed)
@@ -97,8 +104,6 @@ static void *worker_main(void *arg)
         j->work(j->arg);
         pthread_mutex_lock(&p->lock);
         j->worked = true;
-        if (p->loop_waits)
-            pthread_cond_signal(&p->job_worked);
         struct group *g = j->group;
         if (--g->unworked == 0 && g->sealed && g == p->groups && !p->wake_sent) {
             p->wake_sent = true;
@@ -107,31 +112,6 @@ static void *worker_main(void *arg)
     }
     pthread_mutex_unlock(&p->lock);
     return NULL;
-}
-
-/* Detaches the complete groups at the head of the queue and their jobs, oldest first: the next
- * group is then the head that a worker completing it wakes the loop for. */
-static struct job *take_worked(verify_pool *p)
-{
-    struct job *first, *last = NULL;
-    pthread_mutex_lock(&p->lock);
-    first = p->head;
-    while (head_group_worked(p)) {
-        for (unsigned i = 0; i < p->groups->jobs; i++)
-            last = last ? last->next : p->head;
-        p->groups = p->groups->next;
-    }
-    if (!p->groups)
-        p->groups_tail = NULL;
-    if (last) {
-        p->head = last->next;
-        if (!p->head)
-            p->tail = NULL;
-        last->next = NULL;
-    }
-    p->wake_sent = false;
-    pthread_mutex_unlock(&p->lock);
-    return last ? first : NULL;
 }
 
 /* Seals the open group: the jobs submitted so far in this turn are complete once worked. */
@@ -145,40 +125,48 @@ static void seal_open(verify_pool *p)
     pthread_mutex_unlock(&p->lock);
 }
 
-/* Runs the done callbacks of list (whole groups, detached) and frees its jobs and groups. The jobs
- * one done submits (an offloaded request's calls) form a group of their own, so each request's
- * calls come back as soon as they are worked rather than with those of every request done in the
- * same turn. */
-static void run_done(verify_pool *p, struct job *list)
+/* Runs, oldest first, the done callbacks of the jobs of the worked groups at the head, until a
+ * group is not worked yet or the gate holds a job back, and frees them. A group leaves the head
+ * once its last job has run: the next group is then the head that a worker completing it wakes
+ * the loop for. The jobs one done submits (an offloaded request's calls) form a group of their
+ * own, so each request's calls come back as soon as they are worked rather than with those of
+ * every request done in the same turn. */
+static void deliver_worked(verify_pool *p)
 {
-    while (list) {
-        struct job *next = list->next;
-        struct group *g = list->group;
-        list->done(list->arg);
-        seal_open(p);
-        free(list);
-        p->pending--;
-        if (--g->jobs == 0)
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        struct job *j = p->head;
+        if (!head_group_worked(p) || (p->gate && !p->gate(p->gate_ctx, j->done, j->arg))) {
+            p->wake_sent = false;
+            pthread_mutex_unlock(&p->lock);
+            return;
+        }
+        p->head = j->next;
+        if (!p->head)
+            p->tail = NULL;
+        struct group *g = j->group;
+        if (--g->jobs == 0) {
+            p->groups = g->next;
+            if (!p->groups)
+                p->groups_tail = NULL;
             free(g);
-        list = next;
+        }
+        pthread_mutex_unlock(&p->lock);
+        j->done(j->arg);
+        seal_open(p);
+        free(j);
+        p->pending--;
     }
 }
 
 /* The turn that opened a group is over: the group is complete once its jobs are worked. A group
- * sealed by run_done may already be worked: no worker wakes the loop for it, so it is taken here. */
+ * sealed by a done may already be worked: no worker wakes the loop for it, so it is taken here. */
 static void on_seal(evutil_socket_t fd, short what, void *arg)
 {
-    verify_pool *p = arg;
     (void)fd;
     (void)what;
-    pthread_mutex_lock(&p->lock);
-    if (p->open)
-        p->open->sealed = true;
-    p->open = NULL;
-    bool ready = head_group_worked(p);
-    pthread_mutex_unlock(&p->lock);
-    if (ready)
-        run_done(p, take_worked(p));
+    seal_open(arg);
+    deliver_worked(arg);
 }
 
 static void on_wake(evutil_socket_t fd, short what, void *arg)
@@ -188,7 +176,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
     (void)what;
     if (read(fd, &count, sizeof count) < 0 && errno != EAGAIN)
         return;
-    run_done(p, take_worked(p));
+    deliver_worked(p);
 }
 
 /* Stops and joins the first started threads. */
@@ -222,11 +210,6 @@ verify_pool *verify_pool_new(struct event_base *base, unsigned threads)
         pthread_mutex_destroy(&p->lock);
         goto fail;
     }
-    if (pthread_cond_init(&p->job_worked, NULL) != 0) {
-        pthread_cond_destroy(&p->work_ready);
-        pthread_mutex_destroy(&p->lock);
-        goto fail;
-    }
     locks = true;
     if ((p->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
         goto fail;
@@ -243,7 +226,6 @@ verify_pool *verify_pool_new(struct event_base *base, unsigned threads)
 fail:
     if (locks) {
         stop_threads(p, started);
-        pthread_cond_destroy(&p->job_worked);
         pthread_cond_destroy(&p->work_ready);
         pthread_mutex_destroy(&p->lock);
     }
@@ -293,41 +275,23 @@ int verify_pool_submit(verify_pool *p, verify_pool_work_fn work, verify_pool_don
     return ST_OK;
 }
 
-bool verify_pool_take_next(verify_pool *p, bool (*may_run)(verify_pool_done_fn done, void *arg))
+void verify_pool_set_gate(verify_pool *p, verify_pool_gate_fn gate, void *ctx)
 {
     pthread_mutex_lock(&p->lock);
-    struct job *j = p->head;
-    /* a job of the group this turn is still filling stays: on_seal seals that group */
-    if (!j || j->group == p->open) {
-        pthread_mutex_unlock(&p->lock);
-        return false;
-    }
-    p->loop_waits = true;
-    while (!j->worked)
-        pthread_cond_wait(&p->job_worked, &p->lock);
-    p->loop_waits = false;
+    p->gate = gate;
+    p->gate_ctx = ctx;
     pthread_mutex_unlock(&p->lock);
-    /* only the loop takes jobs off the head: j stays there meanwhile */
-    if (!may_run(j->done, j->arg))
-        return false;
+}
+
+void verify_pool_resume(verify_pool *p)
+{
     pthread_mutex_lock(&p->lock);
-    p->head = j->next;
-    if (!p->head)
-        p->tail = NULL;
-    struct group *g = j->group; /* the head group: its worked jobs leave it from the front */
-    if (--g->jobs == 0) {
-        p->groups = g->next;
-        if (!p->groups)
-            p->groups_tail = NULL;
-        free(g); /* its last job's worker woke the loop, or on_seal looks: a worked group behind it
-                  * comes back through that */
-    }
+    bool ready = head_group_worked(p) && !p->wake_sent;
+    if (ready)
+        p->wake_sent = true;
     pthread_mutex_unlock(&p->lock);
-    j->done(j->arg);
-    seal_open(p);
-    free(j);
-    p->pending--;
-    return true;
+    if (ready)
+        wake_loop(p);
 }
 
 unsigned long verify_pool_pending(const verify_pool *p)
@@ -347,11 +311,11 @@ void verify_pool_free(verify_pool *p)
     }
     for (struct group *g = p->groups; g; g = g->next)
         g->sealed = true;
-    run_done(p, take_worked(p));
+    p->gate = NULL;
+    deliver_worked(p);
     event_free(p->wake_ev);
     event_free(p->seal_ev);
     close(p->wake_fd);
-    pthread_cond_destroy(&p->job_worked);
     pthread_cond_destroy(&p->work_ready);
     pthread_mutex_destroy(&p->lock);
     free(p->threads);

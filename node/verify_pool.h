@@ -34,12 +34,14 @@ verify_pool *verify_pool_new(struct event_base *base, unsigned threads) NONNULL(
 int verify_pool_submit(verify_pool *p, verify_pool_work_fn work, verify_pool_done_fn done, void *arg)
     WARN_UNUSED NONNULL(1, 2, 3);
 
-/* Runs the oldest job's done, once its work has returned (the calling thread waits for it), when
- * may_run(done, arg) says so and its group's turn is over: for a consumer that takes results one at
- * a time as they come (the block producer takes verified transactions while the next ones are
- * still verified). The jobs that done submits form a group of their own. Loop thread only, outside
- * every done callback. Returns: whether a done ran. */
-bool verify_pool_take_next(verify_pool *p, bool (*may_run)(verify_pool_done_fn done, void *arg)) NONNULL(1, 2);
+/* Sets the gate (NULL: none, the default): a worked job's done runs only once gate(ctx, done, arg)
+ * says it may; the first it holds back holds every later one too, until verify_pool_resume. Loop
+ * thread only; verify_pool_free runs every done whatever the gate. */
+typedef bool (*verify_pool_gate_fn)(void *ctx, verify_pool_done_fn done, void *arg);
+void verify_pool_set_gate(verify_pool *p, verify_pool_gate_fn gate, void *ctx) NONNULL(1);
+
+/* Asks the loop to run, at its next turn, the dones the gate held back that it may now let through. */
+void verify_pool_resume(verify_pool *p) NONNULL(1);
 
 /* The jobs submitted and not yet done. Loop thread only. */
 unsigned long verify_pool_pending(const verify_pool *p) NONNULL(1);

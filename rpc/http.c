@@ -319,7 +319,8 @@ static void serve_rpc(rpc_server *s, struct rpc_conn *conn, struct evhttp_reques
     }
     body[len] = '\0';
     /* while a body is parsed elsewhere, later ones follow it there, so that calls keep arrival order */
-    if (s->offload && (len >= s->offload_min_body || s->parsing > 0)) {
+    if (s->offload
+        && (len >= s->offload_min_body || s->parsing > 0 || (s->offload_held && s->offload_held(s->offload_held_ctx)))) {
         offload_parse(s, conn, req, body, len, w);
         return;
     }
@@ -502,6 +503,12 @@ bool rpc_offload_done_stateless(rpc_job_fn done, void *job)
     if (done == parse_job_free)
         return true;
     return done == parse_done && (j->parsed.text != RPC_BODY_OK || !j->parsed.tree || rpc_calls_stateless(j->server, j->parsed.tree));
+}
+
+void rpc_server_set_offload_hold(rpc_server *s, bool (*held)(void *ctx), void *ctx)
+{
+    s->offload_held = held;
+    s->offload_held_ctx = ctx;
 }
 
 void rpc_server_set_offload(rpc_server *s, rpc_offload_fn fn, void *ctx, size_t min_body)

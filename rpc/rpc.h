@@ -224,6 +224,10 @@ typedef int (*rpc_offload_fn)(void *ctx, rpc_job_fn work, rpc_job_fn done, void 
  * the hand-off. The calls themselves run on the loop. fn NULL: every body on the loop. Jobs queued
  * must be done before rpc_server_free (conclaved frees its pool first). */
 void rpc_server_set_offload(rpc_server *s, rpc_offload_fn fn, void *ctx, size_t min_body) RPC_NONNULL(1);
+/* While held(ctx) says so, every body is parsed through the offload, whatever its size, so that
+ * its calls run in arrival order behind the offloaded work (conclaved's verification pool holds
+ * them while a block is open). held NULL: bodies go by size alone. */
+void rpc_server_set_offload_hold(rpc_server *s, bool (*held)(void *ctx), void *ctx) RPC_NONNULL(1);
 /* Whether the done of a job this server gave its offload, once the job's work has run, touches none
  * of the application's state: the deletion of a parsed tree, or the calls of a parsed body that are
  * each refused before they run or name an RPC_STATELESS method. Loop thread only. */

@@ -68,6 +68,8 @@ struct rpc_server {
     void *offload_ctx;
     size_t offload_min_body;         /* bytes from which a body is parsed there */
     unsigned parsing;                /* bodies handed to offload and not yet done */
+    bool (*offload_held)(void *ctx); /* rpc_server_set_offload_hold */
+    void *offload_held_ctx;
 };
 
 /* How long one method's calls took (metrics.c): how many fell in each bucket (not cumulatively), the

@@ -6,7 +6,8 @@
  * engine answers what it held; a sync that fails stops the node without answering; the log is
  * checkpointed off the loop (ledger_checkpoint, wrapped too, counts where it runs and may wait at a
  * gate of its own); and under a steady stream of blocks the log stays near its limit: blocks pause
- * at the limit until a checkpoint has copied it all, and the next block starts it again. */
+ * at the limit until a checkpoint has copied it all, and the next block starts it again; and a block
+ * left open for a feeder's transactions (eng_set_feeder) closes once the block before it is durable. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <event2/event.h>
@@ -125,6 +126,39 @@ Test(durability, a_block_is_answered_only_once_a_sync_covers_it)
     cr_assert(o.status == ST_OK && o.success, "its receipt: %s %s", o.errmsg, o.error);
     cr_assert_eq(o.height, before + 1, "in that block");
     th_outcome_clear(&o);
+}
+
+/* A feeder (eng_set_feeder) with one transaction always still coming. */
+static size_t one_coming(void *ctx)
+{
+    (void)ctx;
+    return 1;
+}
+
+Test(durability, a_block_left_open_closes_once_the_block_before_it_is_durable)
+{
+    th_outcome first = { 0 }, second = { 0 };
+    uint64_t before = th_head_height(e);
+    eng_set_feeder(e, &(eng_feeder){ .pending = one_coming });
+    th_queue(e, 0, "Transfer", &first, "{\"to\":\"%s\",\"amount\":\"5\"}", th_dev_text(1));
+    cr_assert_eq(event_base_loop(base, EVLOOP_NONBLOCK), 0, "a turn");
+    cr_assert(!eng_block_open(e), "closed: it holds as many as are coming, and no sync is in flight");
+    cr_assert_eq(th_head_height(e), before + 1, "committed, its sync waiting at the gate");
+    th_queue(e, 1, "Transfer", &second, "{\"to\":\"%s\",\"amount\":\"5\"}", th_dev_text(2));
+    cr_assert_eq(event_base_loop(base, EVLOOP_NONBLOCK), 0, "a turn");
+    cr_assert(eng_block_open(e), "the next block stays open while the one before it syncs");
+    open_gate();
+    loop_until_answered(&first);
+    cr_assert(first.success && first.height == before + 1, "the first answered: %s", first.error);
+    cr_assert_eq(event_base_loop(base, EVLOOP_NONBLOCK), 0, "a turn");
+    cr_assert(!eng_block_open(e), "closed once the first was durable");
+    cr_assert_eq(th_head_height(e), before + 2, "committed");
+    open_gate();
+    loop_until_answered(&second);
+    cr_assert(second.success && second.height == before + 2, "the second answered: %s", second.error);
+    eng_set_feeder(e, NULL);
+    th_outcome_clear(&first);
+    th_outcome_clear(&second);
 }
 
 Test(durability, closing_the_engine_answers_what_it_held)

@@ -6,9 +6,12 @@
  * (refused, stored nowhere), dev mint, the audit after every block, replay, a transaction's stored
  * text rendered before submission (eng_submit_body) or when applied, a
  * refusal to open a database under a different genesis, a unit for every governed parameter, and a
- * block fed while it is applied (eng_set_feeder): it takes the feeder's transactions up to its
- * limit, and a redo applies what the first pass took without asking for more. */
+ * block left open on a loop while a feeder has transactions coming (eng_set_feeder): those
+ * submitted meanwhile join it, a failure applies all it took again with savepoints, and it closes
+ * once nothing more is coming, once full, when asked, when a system transaction waits, or when the
+ * feeder goes. */
 #include <criterion/criterion.h>
+#include <event2/event.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -451,97 +454,141 @@ Test(engine, a_body_rendered_before_submission_is_the_one_stored)
     th_expect_audit_ok(e);
 }
 
-/* A feeder (eng_set_feeder) that submits, at each call, the next of its transfers from dev account
- * 0 (nonces from first_nonce): the third an overdraft from dev account 2, the second preceded by a Contribute
- * of nothing, which is refused at its submission and queues nothing. */
-struct feeder {
-    unsigned calls, offered, total;
-    uint64_t first_nonce;
-    th_outcome out[8];
-    th_outcome refused;
-};
+/* Blocks left open for a feeder's transactions (eng_set_feeder): an engine on a loop, whose
+ * producer runs a step a turn, blocks of at most FED_BLOCK_TXS transactions, and a feeder whose
+ * count of transactions still coming the test sets (100 unless it says otherwise). */
+#define FED_BLOCK_TXS 4
 
-static bool feed_transfers(void *ctx)
+static struct event_base *fed_base;
+
+static struct feeder {
+    size_t coming;
+    unsigned closed;
+} f;
+
+static size_t feeder_pending(void *ctx)
 {
-    static const uint8_t nobody[20] = { 0xee, 0x02 };
-    struct feeder *f = ctx;
-    f->calls++;
-    if (f->offered == f->total)
-        return false;
-    unsigned k = f->offered++;
-    if (k == 1) {
-        uint8_t key[32];
-        eng_dev_key(key, 1);
-        cr_assert_neq(th_submit_signed(e, key, 0, "Contribute", &f->refused, "{\"pool\":\"1\",\"amount\":\"0\"}"), ST_OK,
-                      "a Contribute of nothing is refused");
-    }
-    if (k == 2) {
-        uint8_t key[32];
-        eng_dev_key(key, 2);
-        cr_assert_eq(submit_transfer_by_key(key, nobody, "1000000000000000000000001", 0, &f->out[k]), ST_OK, "overdraft");
-    } else {
-        cr_assert_eq(submit_transfer(0, 1, "1", f->first_nonce + k - (k > 2), &f->out[k]), ST_OK, "fed transfer %u", k);
-    }
-    return true;
+    return ((struct feeder *)ctx)->coming;
 }
 
-Test(engine, a_block_takes_what_its_feeder_submits_while_it_is_applied_and_applies_it_again_if_need_be)
+static void feeder_closed(void *ctx)
 {
-    struct feeder f = { .total = 5, .first_nonce = 1 };
-    th_outcome first = { 0 }, second = { 0 };
-    eng_stats st;
-    eng_set_feeder(e, feed_transfers, &f);
-    cr_assert_eq(submit_transfer(0, 1, "1", 0, &first), ST_OK, "queue the first");
-    cr_assert_eq(eng_flush(e), ST_OK, "flush");
-    cr_assert_eq(f.calls, 3, "asked until the overdraft, and not during the block's second pass (%u)", f.calls);
-    cr_assert_eq(f.refused.calls, 0, "the refused Contribute queued nothing");
-    cr_assert(first.success && first.height == 1, "the queued transfer in block 1");
-    eng_stats_get(e, &st);
-    cr_assert_eq(st.blocks_redone, 1, "the overdraft's block was applied again, with what was fed before it");
-    cr_assert(f.out[0].success && f.out[1].success && f.out[0].height == 1 && f.out[1].height == 1, "fed 0, 1 in block 1");
-    cr_assert(f.out[2].status == ST_OK && !f.out[2].success && f.out[2].height == 1, "the overdraft failed in block 1");
-    cr_assert_eq(f.out[3].calls + f.out[4].calls, 0, "the rest waits for the next block");
-    cr_assert_eq(submit_transfer(5, 1, "1", 0, &second), ST_OK, "queue another");
-    cr_assert_eq(eng_flush(e), ST_OK, "flush");
-    cr_assert_eq(f.calls, 6, "asked for the last two and once more (%u)", f.calls);
-    cr_assert(second.success && second.height == 2, "the queued transfer in block 2");
-    for (unsigned k = 0; k < f.total; k++) {
-        cr_assert_eq(f.out[k].calls, 1, "fed %u answered once", k);
-        cr_assert_eq(f.out[k].success, k != 2, "fed %u: %s", k, f.out[k].error);
-        th_outcome_clear(&f.out[k]);
-    }
-    cr_assert_eq(th_head_height(e), 2, "two blocks");
-    cr_assert_eq(th_nonce_of(e, 0), 5, "the five transfers of account 0 applied");
-    th_expect_audit_ok(e);
-    th_outcome_clear(&first);
-    th_outcome_clear(&second);
-    eng_set_feeder(e, NULL, NULL);
-    th_replay(&e);
+    ((struct feeder *)ctx)->closed++;
 }
 
-Test(engine, a_fed_block_holds_at_most_max_block_txs)
+static void fed_setup(void)
 {
-    th_close_engine(e);
     char *genesis = eng_genesis_dev_json(NULL, NULL, NULL);
     cr_assert_not_null(genesis, "dev genesis");
-    th_open_engine_tuned(&e, "fed", genesis, &(eng_config){ .max_block_txs = 3 });
+    th_open_engine_tuned(&e, "fed", genesis, &(eng_config){ .max_block_txs = FED_BLOCK_TXS });
     free(genesis);
-    struct feeder f = { .total = 2 };
-    th_outcome queued[3] = { { 0 } };
-    eng_set_feeder(e, feed_transfers, &f);
-    cr_assert_eq(submit_transfer(3, 1, "1", 0, &queued[0]), ST_OK, "queue one");
-    cr_assert_eq(submit_transfer(4, 1, "1", 0, &queued[1]), ST_OK, "queue another");
-    cr_assert_eq(eng_flush(e), ST_OK, "flush");
-    cr_assert_eq(f.calls, 1, "asked once: the block was then full");
-    cr_assert(queued[0].height == 1 && queued[1].height == 1 && f.out[0].height == 1, "block 1 holds three");
-    cr_assert_eq(submit_transfer(5, 1, "1", 0, &queued[2]), ST_OK, "queue a third");
-    cr_assert_eq(eng_flush(e), ST_OK, "flush");
-    cr_assert(queued[2].height == 2 && f.out[1].height == 2, "the next block takes the feeder's next");
-    cr_assert(f.out[0].success && f.out[1].success, "both fed transfers applied");
-    eng_set_feeder(e, NULL, NULL);
-    for (unsigned k = 0; k < 3; k++)
-        th_outcome_clear(&queued[k]);
-    for (unsigned k = 0; k < 2; k++)
-        th_outcome_clear(&f.out[k]);
+    fed_base = event_base_new();
+    cr_assert_not_null(fed_base, "a loop");
+    cr_assert_eq(eng_attach(e, fed_base), ST_OK, "attach");
+    f = (struct feeder){ .coming = 100 };
+    eng_set_feeder(e, &(eng_feeder){ .pending = feeder_pending, .closed = feeder_closed, .ctx = &f });
+}
+
+static void fed_teardown(void)
+{
+    th_close_engine(e);
+    event_base_free(fed_base);
+}
+
+TestSuite(engine_fed, .init = fed_setup, .fini = fed_teardown);
+
+/* One turn of the loop: what is active runs (the producer's step), nothing waits. */
+static void fed_turn(void)
+{
+    cr_assert_eq(event_base_loop(fed_base, EVLOOP_NONBLOCK), 0, "a turn");
+}
+
+/* Turns the loop until o is answered (its block's sync returned), 10 s at most. */
+static void fed_until_answered(const th_outcome *o)
+{
+    static const struct timeval step = { 0, 50000 };
+    for (int i = 0; i < 200 && o->calls == 0; i++) {
+        event_base_loopexit(fed_base, &step);
+        event_base_dispatch(fed_base);
+    }
+    cr_assert_eq(o->calls, 1, "answered");
+}
+
+Test(engine_fed, a_block_stays_open_while_transactions_are_coming_takes_them_and_applies_them_again_after_a_failure)
+{
+    static const uint8_t nobody[20] = { 0xee, 0x02 };
+    th_outcome out[3] = { { 0 } };
+    uint8_t key[32];
+    eng_stats st;
+    cr_assert_eq(submit_transfer(0, 1, "1", 0, &out[0]), ST_OK, "a transfer");
+    fed_turn();
+    cr_assert(eng_block_open(e), "the block stays open: more is coming");
+    cr_assert_eq(th_head_height(e), 0, "nothing is committed");
+    eng_dev_key(key, 2);
+    cr_assert_eq(submit_transfer_by_key(key, nobody, "1000000000000000000000001", 0, &out[1]), ST_OK, "an overdraft");
+    fed_turn();
+    cr_assert(eng_block_open(e), "still open after the overdraft made it start again");
+    eng_stats_get(e, &st);
+    cr_assert_eq(st.blocks_redone, 1, "the block was applied again, guarded");
+    cr_assert_eq(submit_transfer(0, 1, "1", 1, &out[2]), ST_OK, "another transfer");
+    f.coming = 0;
+    fed_turn();
+    cr_assert(!eng_block_open(e), "closed: nothing more is coming");
+    cr_assert_eq(f.closed, 1, "the feeder heard of the close");
+    fed_until_answered(&out[2]);
+    for (unsigned k = 0; k < 3; k++) {
+        cr_assert_eq(out[k].calls, 1, "transaction %u answered once", k);
+        cr_assert(out[k].status == ST_OK && out[k].height == 1, "transaction %u in block 1: %s", k, out[k].errmsg);
+        cr_assert_eq(out[k].success, k != 1, "transaction %u: %s", k, out[k].error);
+        th_outcome_clear(&out[k]);
+    }
+    cr_assert_eq(th_head_height(e), 1, "one block");
+    cr_assert_eq(th_nonce_of(e, 0), 2, "both transfers of account 0 applied");
+    th_expect_audit_ok(e);
+    eng_set_feeder(e, NULL);
+}
+
+Test(engine_fed, a_full_block_closes_and_the_rest_opens_the_next)
+{
+    th_outcome out[FED_BLOCK_TXS + 2] = { { 0 } };
+    for (unsigned k = 0; k < FED_BLOCK_TXS + 2; k++)
+        cr_assert_eq(submit_transfer(k, 9, "1", 0, &out[k]), ST_OK, "transfer %u", k);
+    fed_turn();
+    cr_assert_eq(f.closed, 1, "the first block closed once full");
+    fed_turn();
+    cr_assert(eng_block_open(e), "the next is open with the rest");
+    eng_set_feeder(e, NULL);
+    cr_assert(!eng_block_open(e), "removing the feeder closes it");
+    fed_until_answered(&out[FED_BLOCK_TXS + 1]);
+    for (unsigned k = 0; k < FED_BLOCK_TXS + 2; k++) {
+        cr_assert(out[k].success && out[k].height == (k < FED_BLOCK_TXS ? 1 : 2), "transfer %u in its block", k);
+        th_outcome_clear(&out[k]);
+    }
+    th_expect_audit_ok(e);
+}
+
+Test(engine_fed, an_open_block_closes_when_asked_or_when_a_system_transaction_waits)
+{
+    th_outcome first = { 0 }, mint = { 0 }, after = { 0 };
+    cr_assert_eq(submit_transfer(0, 1, "1", 0, &first), ST_OK, "a transfer");
+    fed_turn();
+    cr_assert(eng_block_open(e), "open");
+    eng_close_block_soon(e);
+    fed_turn();
+    cr_assert(!eng_block_open(e), "closed when asked");
+    cr_assert_eq(submit_transfer(0, 1, "1", 1, &after), ST_OK, "another transfer");
+    fed_turn();
+    cr_assert(eng_block_open(e), "the next block is open");
+    th_system_tx(e, "Mint", &mint, "{\"to\":\"%s\",\"amount\":\"7\"}", th_dev_text(3));
+    fed_turn();
+    cr_assert_eq(f.closed, 2, "the system transaction closed the open block");
+    eng_set_feeder(e, NULL);
+    fed_until_answered(&mint);
+    cr_assert(first.success && first.height == 1, "the first block");
+    cr_assert(after.success && after.height == 2, "the second block");
+    cr_assert(mint.success && mint.height == 3, "the Mint in a block after it: %s", mint.error);
+    th_outcome_clear(&first);
+    th_outcome_clear(&mint);
+    th_outcome_clear(&after);
     th_expect_audit_ok(e);
 }

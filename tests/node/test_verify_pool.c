@@ -2,10 +2,9 @@
 /* test_verify_pool.c: the verification pool on a real libevent loop: jobs whose work takes uneven
  * time on four threads still come back in submission order, every done on the loop thread; the
  * jobs of one turn come back together, once all of them are worked; freeing the pool finishes
- * what is queued, in order; a thread count outside 1 to 256 is refused; verify_pool_take_next
- * waits for the oldest job's work, runs its done in order, takes nothing of a turn not yet over or
- * that its caller refuses, and a worked group behind the one it empties still comes back; and the
- * jobs one done submits come back as a group of their own. */
+ * what is queued, in order (whatever a gate holds back); a thread count outside 1 to 256 is
+ * refused; a gate holds back the job it refuses and every later one until verify_pool_resume; and
+ * the jobs one done submits come back as a group of their own. */
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <sched.h>
@@ -173,52 +172,63 @@ static void gated_work(void *arg)
     work(arg);
 }
 
-static bool take_any(verify_pool_done_fn fn, void *arg)
+/* A gate (verify_pool_set_gate) that lets through the jobs below gate_below. */
+static unsigned gate_below;
+static unsigned gate_asked;
+
+static bool below_gate(void *ctx, verify_pool_done_fn fn, void *arg)
 {
+    (void)ctx;
     (void)fn;
-    (void)arg;
-    return true;
+    gate_asked++;
+    return ((struct job *)arg)->index < gate_below;
 }
 
-static bool take_none(verify_pool_done_fn fn, void *arg)
-{
-    (void)fn;
-    (void)arg;
-    return false;
-}
-
-static void gated_submit(verify_pool *p, struct run *r, unsigned index)
-{
-    struct job *j = malloc(sizeof *j);
-    cr_assert_not_null(j, "memory");
-    *j = (struct job){ .run = r, .index = index };
-    cr_assert_eq(verify_pool_submit(p, gated_work, done, j), ST_OK, "job %u queued", index);
-}
-
-Test(node_verify_pool, take_next_waits_for_the_oldest_job_and_runs_its_done_in_order, .timeout = 60)
+Test(node_verify_pool, a_gate_holds_back_a_job_and_every_later_one_until_resumed, .timeout = 60)
 {
     enum { N = 40 };
     struct run *r = run_new(N);
     verify_pool *p = verify_pool_new(r->base, 4);
     cr_assert_not_null(p, "pool");
-    atomic_store(&gate_open, false);
+    gate_below = N / 2;
+    gate_asked = 0;
+    verify_pool_set_gate(p, below_gate, NULL);
     for (unsigned i = 0; i < N; i++)
-        gated_submit(p, r, i);
-    cr_assert(!verify_pool_take_next(p, take_any), "the turn's group is still open: nothing is taken");
-    cr_assert_eq(event_base_loop(r->base, EVLOOP_NONBLOCK), 0, "one turn: the group is sealed");
-    cr_assert_eq(r->done, 0, "nothing is worked yet");
-    atomic_store(&gate_open, true);
-    cr_assert(!verify_pool_take_next(p, take_none), "refused: nothing runs");
-    cr_assert_eq(r->done, 0, "the refused job stays");
-    for (unsigned i = 0; i < N / 2; i++)
-        cr_assert(verify_pool_take_next(p, take_any), "job %u taken", i);
-    cr_assert_eq(r->done, N / 2, "one done a take");
-    cr_assert_eq(r->unworked_self, 0, "each done ran after its own work");
-    cr_assert_eq(event_base_dispatch(r->base), 0, "the loop hands back the rest");
+        submit(p, r, i);
+    while (r->done < N / 2)
+        cr_assert_eq(event_base_loop(r->base, EVLOOP_ONCE), 0, "a turn");
+    cr_assert_eq(r->done, N / 2, "the jobs below the gate came back");
+    for (unsigned i = 0; i < N; i++)
+        while (!atomic_load(&r->worked[i]))
+            sched_yield();
+    unsigned asked = gate_asked;
+    cr_assert_eq(event_base_loop(r->base, EVLOOP_NONBLOCK), 0, "a turn");
+    cr_assert_eq(r->done, N / 2, "every job is worked, and the rest still waits");
+    cr_assert_eq(verify_pool_pending(p), N / 2, "pending: the held jobs");
+    gate_below = N;
+    cr_assert_eq(event_base_loop(r->base, EVLOOP_NONBLOCK), 0, "a turn");
+    cr_assert_eq(r->done, N / 2, "an open gate is not enough: nothing woke the loop");
+    cr_assert_eq(gate_asked, asked, "nor was the gate asked again");
+    verify_pool_resume(p);
+    cr_assert_eq(event_base_dispatch(r->base), 0, "resumed: the loop hands back the rest");
     expect_in_order(r);
+    cr_assert_eq(r->unworked_self, 0, "each done ran after its own work");
     cr_assert_eq(verify_pool_pending(p), 0, "nothing pending");
-    cr_assert(!verify_pool_take_next(p, take_any), "nothing left to take");
     verify_pool_free(p);
+    run_free(r);
+}
+
+Test(node_verify_pool, freeing_runs_what_a_gate_holds_back)
+{
+    struct run *r = run_new(JOBS);
+    verify_pool *p = verify_pool_new(r->base, 2);
+    cr_assert_not_null(p, "pool");
+    gate_below = 0;
+    verify_pool_set_gate(p, below_gate, NULL);
+    for (unsigned i = 0; i < JOBS; i++)
+        submit(p, r, i);
+    verify_pool_free(p);
+    expect_in_order(r);
     run_free(r);
 }
 
@@ -262,34 +272,5 @@ Test(node_verify_pool, the_jobs_a_done_submits_come_back_as_a_group_of_their_own
     cr_assert_eq(r->done, 4, "all four came back (job 2 did not wait for job 3)");
     cr_assert(r->order[2] == 2 && r->order[3] == 3, "in order");
     verify_pool_free(chain_pool);
-    run_free(r);
-}
-
-/* take_next empties the oldest group while the next is already worked (no worker woke the loop
- * for that one: it was not the oldest when its last job was worked): the loop still hands it back. */
-Test(node_verify_pool, a_worked_group_behind_the_one_take_next_empties_still_comes_back, .timeout = 20)
-{
-    enum { HALF = 5 };
-    struct run *r = run_new(2 * HALF);
-    verify_pool *p = verify_pool_new(r->base, 4);
-    cr_assert_not_null(p, "pool");
-    atomic_store(&gate_open, false);
-    for (unsigned i = 0; i < HALF; i++)
-        gated_submit(p, r, i);
-    cr_assert_eq(event_base_loop(r->base, EVLOOP_NONBLOCK), 0, "a turn: the first group is sealed");
-    for (unsigned i = HALF; i < 2 * HALF; i++)
-        submit(p, r, i);
-    cr_assert_eq(event_base_loop(r->base, EVLOOP_NONBLOCK), 0, "a turn: the second group is sealed");
-    cr_assert_eq(r->done, 0, "nothing came back: the first group waits at the gate");
-    atomic_store(&gate_open, true);
-    for (unsigned i = 0; i < HALF - 1; i++)
-        cr_assert(verify_pool_take_next(p, take_any), "job %u taken", i);
-    for (unsigned i = HALF; i < 2 * HALF; i++)
-        while (!atomic_load(&r->worked[i]))
-            sched_yield();
-    cr_assert(verify_pool_take_next(p, take_any), "the first group's last job taken");
-    cr_assert_eq(event_base_dispatch(r->base), 0, "the loop hands back the second group");
-    expect_in_order(r);
-    verify_pool_free(p);
     run_free(r);
 }
