@@ -4,8 +4,8 @@
  * one fsync; their submitters are answered only once that block is durable (with a loop, the fsync
  * runs on durability.c's thread while the next block is built). With a feeder (eng_set_feeder) a
  * block stays open across turns of the loop while transactions are on their way, and those queued
- * meanwhile join it, a step of at most BLOCK_STEP_ITEMS at a time, so that the loop answers the
- * blocks synced meanwhile and reads new requests between steps.
+ * meanwhile join it at the producer's next step, so that between steps the loop answers the blocks
+ * synced meanwhile and reads new requests.
  * A failing transaction changes nothing: a block of signed transactions is first applied without a
  * savepoint per transaction (which costs a sixth of a transfer's work), and should one of them fail
  * it is rolled back whole and applied again with one savepoint per transaction, as a block holding
@@ -32,9 +32,6 @@
  * applied guarded at once, so that a stream of failing transactions costs one attempt in so many
  * blocks, not one in each. */
 #define GUARDED_AFTER_REDO 16
-/* A block left open takes at most this many queued transactions a step, then lets the loop answer
- * and read (its next step follows at once): ~2 ms of a vote's work on the loop. */
-#define BLOCK_STEP_ITEMS 100
 
 static void put_be(uint8_t *p, uint64_t v, int n)
 {
@@ -541,8 +538,7 @@ static eng_item *take_queued(eng *e, size_t room, bool signed_only, size_t *take
 static eng_item *building_open(eng *e)
 {
     size_t n;
-    size_t room = e->feeder.pending && BLOCK_STEP_ITEMS < e->max_block_txs ? BLOCK_STEP_ITEMS : e->max_block_txs;
-    eng_item *batch = take_queued(e, room, false, &n);
+    eng_item *batch = take_queued(e, e->max_block_txs, false, &n);
     uint64_t now = eng_block_time(e);
     /* time-driven work (released stake, epoch close, ...) runs first, as a system transaction */
     eng_item *tick = NULL;
@@ -580,8 +576,7 @@ static eng_item *building_join(eng *e)
 {
     eng_building *k = &e->building;
     size_t n;
-    size_t room = e->max_block_txs - k->n;
-    eng_item *first = take_queued(e, room < BLOCK_STEP_ITEMS ? room : BLOCK_STEP_ITEMS, true, &n);
+    eng_item *first = take_queued(e, e->max_block_txs - k->n, true, &n);
     if (!first)
         return NULL;
     eng_tick_forget(e, first);
@@ -615,11 +610,9 @@ static void building_apply(eng *e, eng_item *from)
 static bool building_done(eng *e)
 {
     eng_building *k = &e->building;
-    if (k->rc != ST_OK || !e->feeder.pending || k->close_soon || k->n >= e->max_block_txs
-        || (e->queue_head && e->queue_head->is_system))
+    /* what is still queued could not join it: a system transaction, or no room */
+    if (k->rc != ST_OK || !e->feeder.pending || k->close_soon || e->queue_head || k->n >= e->max_block_txs)
         return true;
-    if (e->queue_head)
-        return false; /* the next step takes more */
     size_t coming = e->feeder.pending(e->feeder.ctx);
     return coming == 0 || (k->n >= coming && !eng_durability_syncing(e));
 }
@@ -721,16 +714,8 @@ static void produce_cb(evutil_socket_t fd, short what, void *arg)
         return; /* the producer runs again once the log's checkpoint is done */
     if (produce_step(e, false) != ST_OK)
         fprintf(stderr, "conclaved: a block could not be written; its transactions were refused\n");
-    if (!e->queue_head)
-        return;
-    if (!e->building.open) {
+    if (e->queue_head)
         event_active(e->produce_ev, 0, 0);
-        return;
-    }
-    /* the open block's next step, once the loop has answered and read what is ready (a timeout
-     * runs after the sockets' callbacks; an active event would run before them) */
-    static const struct timeval at_once = { 0, 0 };
-    event_add(e->produce_ev, &at_once);
 }
 
 /* Whether time-driven work is due: the Tick's at the next block's time (stake to release, an epoch

@@ -14,6 +14,7 @@
 #include "node/verify_pool.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -23,6 +24,10 @@
 #include <unistd.h>
 
 #define VERIFY_NICE 19 /* the workers' nice value: they run on what the other threads leave */
+/* The dones a turn of the loop runs before the rest waits for its next turn (whole groups: at
+ * least one, however large), so that a backlog of verified work is handed back in slices with the
+ * loop's other work (answers, reads, the block producer's steps) between them. */
+#define VERIFY_POOL_TURN_JOBS 100
 
 struct job {
     verify_pool_work_fn work;
@@ -126,14 +131,16 @@ static void seal_open(verify_pool *p)
 }
 
 /* Runs, oldest first, the done callbacks of the jobs of the worked groups at the head, until a
- * group is not worked yet or the gate holds a job back, and frees them. A group leaves the head
+ * group is not worked yet, or the gate holds a job back, or turn_jobs have run and a group is
+ * complete (the loop is then woken for the rest), and frees them. A group leaves the head
  * once its last job has run: the next group is then the head that a worker completing it wakes
  * the loop for. The jobs one done submits (an offloaded request's calls) form a group of their
  * own, so each request's calls come back as soon as they are worked rather than with those of
  * every request done in the same turn. */
-static void deliver_worked(verify_pool *p)
+static void deliver_worked(verify_pool *p, unsigned long turn_jobs)
 {
-    for (;;) {
+    bool between_groups = true;
+    for (unsigned long delivered = 0;; delivered++) {
         pthread_mutex_lock(&p->lock);
         struct job *j = p->head;
         if (!head_group_worked(p) || (p->gate && !p->gate(p->gate_ctx, j->done, j->arg))) {
@@ -141,11 +148,18 @@ static void deliver_worked(verify_pool *p)
             pthread_mutex_unlock(&p->lock);
             return;
         }
+        if (delivered >= turn_jobs && between_groups) {
+            /* a whole group is the unit; the rest waits for the loop's next turn */
+            p->wake_sent = true;
+            pthread_mutex_unlock(&p->lock);
+            wake_loop(p);
+            return;
+        }
         p->head = j->next;
         if (!p->head)
             p->tail = NULL;
         struct group *g = j->group;
-        if (--g->jobs == 0) {
+        if ((between_groups = --g->jobs == 0)) {
             p->groups = g->next;
             if (!p->groups)
                 p->groups_tail = NULL;
@@ -166,7 +180,7 @@ static void on_seal(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     seal_open(arg);
-    deliver_worked(arg);
+    deliver_worked(arg, VERIFY_POOL_TURN_JOBS);
 }
 
 static void on_wake(evutil_socket_t fd, short what, void *arg)
@@ -176,7 +190,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
     (void)what;
     if (read(fd, &count, sizeof count) < 0 && errno != EAGAIN)
         return;
-    deliver_worked(p);
+    deliver_worked(p, VERIFY_POOL_TURN_JOBS);
 }
 
 /* Stops and joins the first started threads. */
@@ -312,7 +326,7 @@ void verify_pool_free(verify_pool *p)
     for (struct group *g = p->groups; g; g = g->next)
         g->sealed = true;
     p->gate = NULL;
-    deliver_worked(p);
+    deliver_worked(p, ULONG_MAX);
     event_free(p->wake_ev);
     event_free(p->seal_ev);
     close(p->wake_fd);

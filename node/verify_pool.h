@@ -4,7 +4,9 @@
  * in the order the work was submitted, so what the loop does with the results keeps arrival order.
  * The jobs submitted during one turn of the loop (one HTTP request's batch, say), or by one done
  * callback (an offloaded request's calls), are handed back together, once every one of them and of
- * the jobs submitted before them has run its work.
+ * the jobs submitted before them has run its work. A turn of the loop takes back about 100 results
+ * (whole groups), the rest at the next turns, so that a backlog comes back in slices with the loop's
+ * other work between them. The workers run at nice 19: below the loop, whose work they wait for.
  * Layer: node (conclaved); uses libevent and pthreads only. */
 #ifndef NODE_VERIFY_POOL_H
 #define NODE_VERIFY_POOL_H

@@ -5,11 +5,14 @@
  * senders; a bad signature in the middle of a batch is refused alone while the rest land; a
  * client that leaves before its batch is verified harms nothing and the node still stops cleanly;
  * batches from many connections at once, with a batch of reads among them, land in order and the
- * reads see whole batches; and --verify-threads refuses what is not 1 to 256. */
+ * reads see whole batches; reads that come while blocks stay open for the transfers on their way
+ * wait for them to close and see whole batches, each batch in one block; and --verify-threads
+ * refuses what is not 1 to 256. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,6 +316,83 @@ Test(integration_tx_order, batches_from_many_connections_with_reads_among_them_l
     }
     for (unsigned who = 0; who < SENDERS; who++)
         cr_assert_eq(th_nonce(&node, who), ROUNDS * PER_BATCH, "dev account %u sent every batch", who);
+    cr_assert_eq(th_node_stop(&node, SIGTERM), 0, "the node stops cleanly");
+}
+
+#define OPEN_SENDERS 8
+#define OPEN_ROUNDS 16
+#define MAX_READS 400
+#define OPEN_BATCH 50 /* under the 100 results the pool hands back a turn: a read can follow a batch in one */
+
+/* Whether an answer waits to be read on each of the n connections. */
+static bool all_readable(const int *fds, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        struct pollfd p = { .fd = fds[i], .events = POLLIN };
+        if (poll(&p, 1, 0) != 1)
+            return false;
+    }
+    return true;
+}
+
+/* Checks (and deletes) the answers of the reads of each sender's account: each nonce a multiple of
+ * a batch, round's batch applied whole or not at all. */
+static void expect_whole_batches(cJSON *resp, unsigned round)
+{
+    for (unsigned who = 0; who < OPEN_SENDERS; who++) {
+        double nonce = th_num(th_result(answer(resp, who)), "nonce");
+        cr_assert(nonce == round * OPEN_BATCH || nonce == (round + 1) * OPEN_BATCH,
+                  "round %u: dev account %u's batch whole or not at all (nonce %.0f)", round, who, nonce);
+    }
+    cJSON_Delete(resp);
+}
+
+/* Batches of OPEN_BATCH transfers from OPEN_SENDERS connections at once keep blocks open across turns of
+ * the loop (a block stays open while transactions are on their way to it), while reads come on
+ * other connections, one behind each batch and then one after the other until every transfer is
+ * answered: no read
+ * fails or sees an open block (each sender's nonce is a multiple of OPEN_BATCH: its batch applied
+ * whole or not at all), and each batch's transfers are answered in one block. */
+Test(integration_tx_order, reads_while_blocks_stay_open_see_whole_batches_and_each_batch_is_one_block,
+     .fini = teardown, .timeout = 120)
+{
+    start_with_threads("2");
+    char *reads = malloc(4096);
+    cr_assert_not_null(reads, "memory");
+    size_t len = (size_t)snprintf(reads, 4096, "[");
+    for (unsigned who = 0; who < OPEN_SENDERS; who++)
+        len += (size_t)snprintf(reads + len, 4096 - len, "%s{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":"
+                                "\"ledger_getAccount\",\"params\":{\"address\":\"%s\"}}", who ? "," : "", who, th_addr(who));
+    snprintf(reads + len, 4096 - len, "]");
+    unsigned total_reads = 0;
+    for (unsigned round = 0; round < OPEN_ROUNDS; round++) {
+        int fds[OPEN_SENDERS];
+        char *bodies[OPEN_SENDERS];
+        for (unsigned who = 0; who < OPEN_SENDERS; who++) /* signed before any is sent: they arrive together */
+            bodies[who] = batch_body(false, who, round * OPEN_BATCH, OPEN_BATCH);
+        /* a read right behind each batch: it reaches the pool while the block holding the batch
+         * before is open, with this batch's transfers coming behind it */
+        for (unsigned who = 0; who < OPEN_SENDERS; who++, total_reads++) {
+            fds[who] = post_on_new_connection(bodies[who]);
+            free(bodies[who]);
+            expect_whole_batches(read_answer(post_on_new_connection(reads)), round);
+        }
+        for (unsigned n = 0; n < MAX_READS && !all_readable(fds, OPEN_SENDERS); n++, total_reads++)
+            expect_whole_batches(read_answer(post_on_new_connection(reads)), round);
+        for (unsigned who = 0; who < OPEN_SENDERS; who++) {
+            cJSON *resp = read_answer(fds[who]);
+            cr_assert_eq(cJSON_GetArraySize(resp), OPEN_BATCH, "sender %u: every call answered", who);
+            expect_in_order(resp, OPEN_BATCH, NULL, 0);
+            double block = th_num(th_result(answer(resp, 0)), "block");
+            for (unsigned i = 1; i < OPEN_BATCH; i++)
+                cr_assert_eq(th_num(th_result(answer(resp, i)), "block"), block, "sender %u: its batch in one block", who);
+            cJSON_Delete(resp);
+        }
+    }
+    free(reads);
+    cr_assert_gt(total_reads, 0, "reads came while the transfers were in flight");
+    for (unsigned who = 0; who < OPEN_SENDERS; who++)
+        cr_assert_eq(th_nonce(&node, who), OPEN_ROUNDS * OPEN_BATCH, "dev account %u sent every batch", who);
     cr_assert_eq(th_node_stop(&node, SIGTERM), 0, "the node stops cleanly");
 }
 

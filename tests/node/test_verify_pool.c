@@ -4,7 +4,8 @@
  * jobs of one turn come back together, once all of them are worked; freeing the pool finishes
  * what is queued, in order (whatever a gate holds back); a thread count outside 1 to 256 is
  * refused; a gate holds back the job it refuses and every later one until verify_pool_resume; and
- * the jobs one done submits come back as a group of their own. */
+ * the jobs one done submits come back as a group of their own; a turn hands back about 100
+ * results, whole groups, and wakes the loop again for the rest. */
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <sched.h>
@@ -229,6 +230,34 @@ Test(node_verify_pool, freeing_runs_what_a_gate_holds_back)
         submit(p, r, i);
     verify_pool_free(p);
     expect_in_order(r);
+    run_free(r);
+}
+
+Test(node_verify_pool, a_backlog_comes_back_in_slices_of_whole_groups_a_turn, .timeout = 60)
+{
+    enum { GROUP = 60, GROUPS = 3 };
+    struct run *r = run_new(GROUP * GROUPS);
+    verify_pool *p = verify_pool_new(r->base, 2);
+    cr_assert_not_null(p, "pool");
+    atomic_store(&gate_open, false);
+    for (unsigned g = 0; g < GROUPS; g++) {
+        for (unsigned i = 0; i < GROUP; i++) {
+            struct job *j = malloc(sizeof *j);
+            cr_assert_not_null(j, "memory");
+            *j = (struct job){ .run = r, .index = g * GROUP + i };
+            cr_assert_eq(verify_pool_submit(p, gated_work, done, j), ST_OK, "job queued");
+        }
+        cr_assert_eq(event_base_loop(r->base, EVLOOP_NONBLOCK), 0, "a turn: the group is sealed");
+    }
+    atomic_store(&gate_open, true);
+    for (unsigned i = 0; i < GROUP * GROUPS; i++)
+        while (!atomic_load(&r->worked[i]))
+            sched_yield();
+    cr_assert_eq(event_base_loop(r->base, EVLOOP_ONCE), 0, "a turn");
+    cr_assert_eq(r->done, 2 * GROUP, "the first turn: whole groups until 100 came back (%u)", r->done);
+    cr_assert_eq(event_base_loop(r->base, EVLOOP_ONCE), 0, "a turn");
+    expect_in_order(r);
+    verify_pool_free(p);
     run_free(r);
 }
 
