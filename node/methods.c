@@ -3,7 +3,8 @@
  * dispatcher). Entries live next to their handlers in the node/m_ files. Every method that only
  * reads runs inside one ledger read transaction (eng_read_begin), shared by the reads of the same
  * turn of the loop and closed at its end or before a block is applied: one consistent state (never
- * half a block: blocks are applied within one loop turn, never during a handler), one WAL read
+ * half a block: no handler runs while a block is open, the verification pool holding every call but
+ * tx_send back until it closes), one WAL read
  * lock for the turn's reads instead of one per statement, and nothing held across loop turns. */
 #include "node/methods.h"
 
