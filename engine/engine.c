@@ -412,6 +412,12 @@ bool eng_block_open(const eng *e)
     return e->building.open;
 }
 
+void eng_feeder_moved(eng *e)
+{
+    if (e->building.open && e->produce_ev)
+        event_active(e->produce_ev, 0, 0);
+}
+
 void eng_close_block_soon(eng *e)
 {
     if (!e->building.open || e->building.close_soon)

@@ -250,6 +250,10 @@ bool eng_block_open(const eng *e) NONNULL(1);
 /* Something waits for the open block to close (a read): it closes at the producer's next step. */
 void eng_close_block_soon(eng *e) NONNULL(1);
 
+/* What the feeder's pending(ctx) says may have changed: an open block looks again, at the
+ * producer's next step, whether it closes (it would otherwise wait for a submission or a sync). */
+void eng_feeder_moved(eng *e) NONNULL(1);
+
 /* The audit of a running chain: ledger_audit's checks, then "follows_genesis": block 0 is the
  * stored genesis (its one Genesis transaction carries that document, at its time) and no epoch was
  * closed past the epoch of the newest block's time (as a block applied under another genesis would

@@ -32,6 +32,13 @@ static bool may_run_now(void *engine, verify_pool_done_fn done, void *arg)
     return false;
 }
 
+/* After the pool's dones of a turn: fewer calls are on their way to the open block (some of which
+ * may have been refused, or not been transactions at all). */
+static void dones_ran(void *engine)
+{
+    eng_feeder_moved(engine);
+}
+
 /* The engine's feeder: the calls still in the pool are on their way to the open block. */
 static size_t calls_pending(void *pool)
 {
@@ -47,14 +54,14 @@ static void block_closed(void *pool)
 void node_tx_set_verify_pool(eng *engine, verify_pool *pool)
 {
     if (tx_pool)
-        verify_pool_set_gate(tx_pool, NULL, NULL);
+        verify_pool_set_gate(tx_pool, NULL, NULL, NULL);
     tx_pool = pool;
     if (!pool) {
         eng_set_feeder(engine, NULL);
         return;
     }
     eng_set_feeder(engine, &(eng_feeder){ .pending = calls_pending, .closed = block_closed, .ctx = pool });
-    verify_pool_set_gate(pool, may_run_now, engine);
+    verify_pool_set_gate(pool, may_run_now, dones_ran, engine);
 }
 
 int node_offload_to_pool(void *ctx, rpc_job_fn work, rpc_job_fn done, void *job)

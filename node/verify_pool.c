@@ -59,6 +59,7 @@ struct verify_pool {
     bool wake_sent;                  /* the eventfd was written since the loop last drained */
     bool stopping;
     verify_pool_gate_fn gate;        /* verify_pool_set_gate, or NULL */
+    void (*ran)(void *ctx);          /* verify_pool_set_gate, or NULL */
     void *gate_ctx;
     unsigned long pending;           /* jobs submitted whose done has not run (loop thread) */
     unsigned n_threads;
@@ -143,16 +144,16 @@ static void deliver_worked(verify_pool *p, unsigned long turn_jobs)
     for (unsigned long delivered = 0;; delivered++) {
         pthread_mutex_lock(&p->lock);
         struct job *j = p->head;
-        if (!head_group_worked(p) || (p->gate && !p->gate(p->gate_ctx, j->done, j->arg))) {
-            p->wake_sent = false;
+        bool held = !head_group_worked(p) || (p->gate && !p->gate(p->gate_ctx, j->done, j->arg));
+        bool sliced = !held && delivered >= turn_jobs && between_groups;
+        if (held || sliced) {
+            /* sliced: a whole group is the unit, and the rest waits for the loop's next turn */
+            p->wake_sent = sliced;
             pthread_mutex_unlock(&p->lock);
-            return;
-        }
-        if (delivered >= turn_jobs && between_groups) {
-            /* a whole group is the unit; the rest waits for the loop's next turn */
-            p->wake_sent = true;
-            pthread_mutex_unlock(&p->lock);
-            wake_loop(p);
+            if (sliced)
+                wake_loop(p);
+            if (delivered > 0 && p->ran)
+                p->ran(p->gate_ctx);
             return;
         }
         p->head = j->next;
@@ -289,10 +290,11 @@ int verify_pool_submit(verify_pool *p, verify_pool_work_fn work, verify_pool_don
     return ST_OK;
 }
 
-void verify_pool_set_gate(verify_pool *p, verify_pool_gate_fn gate, void *ctx)
+void verify_pool_set_gate(verify_pool *p, verify_pool_gate_fn gate, void (*ran)(void *ctx), void *ctx)
 {
     pthread_mutex_lock(&p->lock);
     p->gate = gate;
+    p->ran = ran;
     p->gate_ctx = ctx;
     pthread_mutex_unlock(&p->lock);
 }
@@ -326,6 +328,7 @@ void verify_pool_free(verify_pool *p)
     for (struct group *g = p->groups; g; g = g->next)
         g->sealed = true;
     p->gate = NULL;
+    p->ran = NULL;
     deliver_worked(p, ULONG_MAX);
     event_free(p->wake_ev);
     event_free(p->seal_ev);

@@ -37,10 +37,11 @@ int verify_pool_submit(verify_pool *p, verify_pool_work_fn work, verify_pool_don
     WARN_UNUSED NONNULL(1, 2, 3);
 
 /* Sets the gate (NULL: none, the default): a worked job's done runs only once gate(ctx, done, arg)
- * says it may; the first it holds back holds every later one too, until verify_pool_resume. Loop
- * thread only; verify_pool_free runs every done whatever the gate. */
+ * says it may; the first it holds back holds every later one too, until verify_pool_resume. ran(ctx)
+ * (if not NULL) runs after each turn's dones, when at least one ran. Loop thread only;
+ * verify_pool_free runs every done whatever the gate. */
 typedef bool (*verify_pool_gate_fn)(void *ctx, verify_pool_done_fn done, void *arg);
-void verify_pool_set_gate(verify_pool *p, verify_pool_gate_fn gate, void *ctx) NONNULL(1);
+void verify_pool_set_gate(verify_pool *p, verify_pool_gate_fn gate, void (*ran)(void *ctx), void *ctx) NONNULL(1);
 
 /* Asks the loop to run, at its next turn, the dones the gate held back that it may now let through. */
 void verify_pool_resume(verify_pool *p) NONNULL(1);

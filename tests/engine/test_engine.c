@@ -8,8 +8,8 @@
  * refusal to open a database under a different genesis, a unit for every governed parameter, and a
  * block left open on a loop while a feeder has transactions coming (eng_set_feeder): those
  * submitted meanwhile join it, a failure applies all it took again with savepoints, and it closes
- * once nothing more is coming, once full, when asked, when a system transaction waits, or when the
- * feeder goes. */
+ * once nothing more is coming (and looks again when told the feeder moved), once full, when asked,
+ * when a system transaction waits, or when the feeder goes. */
 #include <criterion/criterion.h>
 #include <event2/event.h>
 #include <sqlite3.h>
@@ -546,6 +546,23 @@ Test(engine_fed, a_block_stays_open_while_transactions_are_coming_takes_them_and
     cr_assert_eq(th_nonce_of(e, 0), 2, "both transfers of account 0 applied");
     th_expect_audit_ok(e);
     eng_set_feeder(e, NULL);
+}
+
+Test(engine_fed, an_open_block_closes_once_told_that_nothing_more_is_coming)
+{
+    th_outcome out = { 0 };
+    cr_assert_eq(submit_transfer(0, 1, "1", 0, &out), ST_OK, "a transfer");
+    fed_turn();
+    cr_assert(eng_block_open(e), "open: more is coming");
+    f.coming = 0; /* the calls on their way were refused, say: nothing was submitted */
+    fed_turn();
+    cr_assert(eng_block_open(e), "nothing woke the producer");
+    eng_feeder_moved(e);
+    fed_turn();
+    cr_assert(!eng_block_open(e), "closed once told");
+    fed_until_answered(&out);
+    cr_assert(out.success && out.height == 1, "answered from block 1: %s", out.error);
+    th_outcome_clear(&out);
 }
 
 Test(engine_fed, a_full_block_closes_and_the_rest_opens_the_next)

@@ -177,6 +177,14 @@ static void gated_work(void *arg)
 static unsigned gate_below;
 static unsigned gate_asked;
 
+static unsigned turns_ran;
+
+static void count_ran(void *ctx)
+{
+    (void)ctx;
+    turns_ran++;
+}
+
 static bool below_gate(void *ctx, verify_pool_done_fn fn, void *arg)
 {
     (void)ctx;
@@ -193,12 +201,15 @@ Test(node_verify_pool, a_gate_holds_back_a_job_and_every_later_one_until_resumed
     cr_assert_not_null(p, "pool");
     gate_below = N / 2;
     gate_asked = 0;
-    verify_pool_set_gate(p, below_gate, NULL);
+    turns_ran = 0;
+    verify_pool_set_gate(p, below_gate, count_ran, NULL);
     for (unsigned i = 0; i < N; i++)
         submit(p, r, i);
     while (r->done < N / 2)
         cr_assert_eq(event_base_loop(r->base, EVLOOP_ONCE), 0, "a turn");
     cr_assert_eq(r->done, N / 2, "the jobs below the gate came back");
+    cr_assert_geq(turns_ran, 1, "ran was told after the turns that ran dones");
+    unsigned ran_before = turns_ran;
     for (unsigned i = 0; i < N; i++)
         while (!atomic_load(&r->worked[i]))
             sched_yield();
@@ -210,6 +221,7 @@ Test(node_verify_pool, a_gate_holds_back_a_job_and_every_later_one_until_resumed
     cr_assert_eq(event_base_loop(r->base, EVLOOP_NONBLOCK), 0, "a turn");
     cr_assert_eq(r->done, N / 2, "an open gate is not enough: nothing woke the loop");
     cr_assert_eq(gate_asked, asked, "nor was the gate asked again");
+    cr_assert_eq(turns_ran, ran_before, "turns that ran no done tell nobody");
     verify_pool_resume(p);
     cr_assert_eq(event_base_dispatch(r->base), 0, "resumed: the loop hands back the rest");
     expect_in_order(r);
@@ -225,7 +237,7 @@ Test(node_verify_pool, freeing_runs_what_a_gate_holds_back)
     verify_pool *p = verify_pool_new(r->base, 2);
     cr_assert_not_null(p, "pool");
     gate_below = 0;
-    verify_pool_set_gate(p, below_gate, NULL);
+    verify_pool_set_gate(p, below_gate, count_ran, NULL);
     for (unsigned i = 0; i < JOBS; i++)
         submit(p, r, i);
     verify_pool_free(p);
