@@ -21,6 +21,7 @@
 #include "engine/genesis.h"
 #include "ledger/ledger.h"
 #include "tests/lib/engine_fixture.h"
+#include "tests/lib/testhelp.h"
 
 static eng *e;
 static struct event_base *base;
@@ -168,16 +169,26 @@ Test(durability, closing_the_engine_answers_what_it_held)
     cr_assert_eq(eng_flush(e), ST_OK, "the block is made");
     cr_assert_eq(o.calls, 0, "held");
     open_gate();
-    eng_close(e);
+    th_close_engine(e);
     e = NULL;
     cr_assert_eq(o.calls, 1, "answered when the engine closed");
     cr_assert(o.status == ST_OK && o.success, "its receipt");
     th_outcome_clear(&o);
 }
 
+/* The node's abort leaves no teardown: the data directory goes first (th_rmtree is not
+ * async-signal-safe, which a process that is ending anyway can afford). */
+static void remove_dir_and_abort(int sig)
+{
+    th_rmtree(th_dir());
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 Test(durability, a_failed_sync_stops_the_node_without_answering, .signal = SIGABRT)
 {
     th_outcome o = { 0 };
+    signal(SIGABRT, remove_dir_and_abort);
     atomic_store(&fail_syncs, true);
     th_queue(e, 0, "Transfer", &o, "{\"to\":\"%s\",\"amount\":\"5\"}", th_dev_text(1));
     cr_assert_eq(eng_flush(e), ST_OK, "the block is made");
