@@ -185,8 +185,11 @@ static int apply_item(eng *e, eng_item *it, uint64_t height, uint32_t index, uin
         memcpy(rec.hash, it->hash, 32);
         if (!it->is_system)
             memcpy(rec.sender, it->tx.signer, 20);
+        /* the nonce it consumed: the sender's next is read from it (admit checked it) */
+        if (!it->is_system && ledger_tx_get_u64(&it->tx, "nonce", &rec.nonce) != ST_OK)
+            rc = ST_DB;
         /* a signed transaction can be stored once only: its nonce check refuses a second copy */
-        if (ledger_txrec_put(e->ledger, &rec) != ST_OK)
+        else if (ledger_txrec_put(e->ledger, &rec) != ST_OK)
             rc = ST_DB;
     }
     if (rendered_here)

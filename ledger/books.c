@@ -179,7 +179,7 @@ int ledger_user_balances(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint
         "SELECT 1, debits, credits, NULL FROM accounts WHERE kind = 1 AND owner = ?1 AND pool = 0 UNION ALL "
         "SELECT 2, debits, credits, NULL FROM accounts WHERE kind = 2 AND owner = ?1 AND pool = 0 UNION ALL "
         "SELECT 3, debits, credits, NULL FROM accounts WHERE kind = 3 AND owner = ?1 AND pool = 0 UNION ALL "
-        "SELECT 0, NULL, NULL, nonce FROM nonces WHERE address = ?1";
+        "SELECT 0, NULL, NULL, (SELECT nonce + 1 FROM transactions WHERE sender = ?1 ORDER BY position DESC LIMIT 1)";
     sqlite3_stmt *st = ledger_query(l, STMT_USER_BALANCES, sql, LEDGER_VALUES(ledger_val_addr(address)));
     if (!st)
         return ST_DB;

@@ -71,12 +71,14 @@ int ledger_block_head(ledger *l, ledger_block *b)
 int ledger_txrec_put(ledger *l, const ledger_txrec *r)
 {
     ARG_CHECK(l->in_block && !l->in_tx && !l->block_row_put);
-    static const char sql[] = "INSERT INTO transactions(position, hash, sender, type, body, status, error, events) "
-                              "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    ARG_CHECK(r->nonce <= INT64_MAX);
+    static const char sql[] = "INSERT INTO transactions(position, hash, sender, type, body, status, error, events, nonce) "
+                              "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
     sqlite3_stmt *st = ledger_query(l, STMT_TXREC_PUT, sql, LEDGER_VALUES(ledger_val_int(ledger_position_key(l->height,
         r->index)), ledger_val_hash(r->hash), r->has_sender ? ledger_val_addr(r->sender) : ledger_val_null(),
         ledger_val_text(r->type), ledger_val_text(r->body), ledger_val_int(r->success),
-        r->error ? ledger_val_text(r->error) : ledger_val_null(), ledger_val_text(r->events ? r->events : "[]")));
+        r->error ? ledger_val_text(r->error) : ledger_val_null(), ledger_val_text(r->events ? r->events : "[]"),
+        r->has_sender ? ledger_val_int((int64_t)r->nonce) : ledger_val_null()));
     int rc = ledger_step_unique(st);
     if (rc == ST_OK)
         l->block_txrecs++;

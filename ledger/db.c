@@ -410,7 +410,7 @@ int ledger_block_commit(ledger *l)
     /* stored transactions and transfers need their block's row: no foreign key checks it since
      * schemas 016 and 017 */
     ARG_CHECK(l->in_block && !l->in_tx && (l->block_row_put || (l->block_txrecs == 0 && !l->block_moved)));
-    if (caches_write(l) != ST_OK || ledger_nonces_write(l) != ST_OK || ledger_memo_write(l) != ST_OK
+    if (caches_write(l) != ST_OK || ledger_memo_write(l) != ST_OK
         || control(l, STMT_COMMIT, "COMMIT") != ST_OK) {
         ledger_block_abort(l);
         return ST_DB;

@@ -71,6 +71,7 @@ typedef struct ledger_txrec {
     uint32_t index;             /* position in the block */
     bool has_sender;
     uint8_t sender[LEDGER_ADDR_LEN];
+    uint64_t nonce;             /* the sender's nonce it consumed, when has_sender (stored, not read back) */
     char type[LEDGER_TX_TYPE_MAX + 1];
     char *body;                 /* canonical JSON of the transaction */
     bool success;
@@ -220,23 +221,25 @@ int ledger_transfer(ledger *l, const ledger_account *debit, const ledger_account
  * function (not SQL over that table) sees them all before then. */
 int ledger_balance(ledger *l, const ledger_account *a, mpz_t balance) WARN_UNUSED NONNULL(1, 2, 3);
 
-/* The next nonce expected from address (0 for a new one), and its increment (inside a block).
- * Within a block the nonces read or bumped are kept in memory and the bumped ones written once at
- * ledger_block_commit (a block that aborts loses them with the rest); ledger_nonce_get sees them. A
- * bump is not undone by ledger_tx_end(l, false): bump outside the transaction's savepoint.
- * Returns: ST_OK; ST_NOMEM; ST_DB. */
+/* The next nonce expected from address: one more than the nonce of its last stored transaction
+ * (ledger_txrec_put's), 0 for a new one; and its increment (inside a block). Within a block the
+ * nonces read or bumped are kept in memory (a block that aborts loses them with the rest), and the
+ * transaction stored with each consumed nonce is what keeps it; ledger_nonce_get sees them. A bump
+ * is not undone by ledger_tx_end(l, false): bump outside the transaction's savepoint, and store
+ * the transaction with the nonce it consumed. Returns: ST_OK; ST_NOMEM; ST_DB. */
 int ledger_nonce_get(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t *nonce) WARN_UNUSED NONNULL(1, 2, 3);
 int ledger_nonce_bump(ledger *l, const uint8_t address[LEDGER_ADDR_LEN]) WARN_UNUSED NONNULL(1, 2);
 
 /* An address's next nonce and the balances of its free, escrow and claimable accounts, as
  * ledger_nonce_get and ledger_balance give them, but outside a block in one statement (three seeks
- * of the accounts' key and one of the nonces', one step of SQLite's machine instead of four).
+ * of the accounts' key and one of the sender's index, one step of SQLite's machine instead of four).
  * Returns: ST_OK; ST_DB. Out: *nonce; balances[0..3) (initialized by the caller) in the order
  * LEDGER_FREE, LEDGER_ESCROW, LEDGER_CLAIMABLE. */
 int ledger_user_balances(ledger *l, const uint8_t address[LEDGER_ADDR_LEN], uint64_t *nonce, mpz_t balances[3])
     WARN_UNUSED NONNULL(1, 2, 3, 4);
 
-/* Stores a transaction record (height taken from the open block). */
+/* Stores a transaction record (height taken from the open block; with a sender, the nonce it
+ * consumed, up to 2^63 - 1, from which ledger_nonce_get reads the sender's next). */
 int ledger_txrec_put(ledger *l, const ledger_txrec *r) WARN_UNUSED NONNULL(1, 2);
 /* Reads a transaction by hash. ST_NOTFOUND if absent. Out: r (release with ledger_txrec_clear). */
 int ledger_txrec_get(ledger *l, const uint8_t hash[LEDGER_HASH_LEN], ledger_txrec *r) WARN_UNUSED NONNULL(1, 2, 3);

@@ -16,7 +16,7 @@ enum ledger_stmt_id {
     STMT_INNER_SAVEPOINT, STMT_INNER_ROLLBACK, STMT_INNER_RELEASE,
     STMT_ACCOUNT_INSERT, STMT_ACCOUNT_FIND, STMT_ACCOUNT_PUT, STMT_TRANSFER_INSERT,
     STMT_ACCOUNTS_EACH,
-    STMT_NONCE_GET, STMT_NONCE_PUT, STMT_USER_BALANCES,
+    STMT_NONCE_GET, STMT_USER_BALANCES,
     STMT_TXREC_PUT, STMT_TXREC_GET, STMT_TXREC_BLOCK,
     STMT_BLOCK_PUT, STMT_BLOCK_GET, STMT_BLOCK_BY_HASH, STMT_BLOCK_HEAD,
     STMT_POOL_INSERT, STMT_POOL_GET, STMT_POOL_UPDATE, STMT_POOL_LIST_ID, STMT_POOL_LIST_STAKE,
@@ -56,7 +56,7 @@ struct ledger {
     unsigned wal_frames;        /* frames in the write-ahead log after the last commit (while a
                                  * checkpointer works for this connection) */
     uint8_t txhash[LEDGER_HASH_LEN];         /* transaction being applied; stamps transfers */
-    void *nonce_memo;           /* tsearch root: the nonces the open block bumped (nonces.c) */
+    void *nonce_memo;           /* tsearch root: the nonces the open block read or bumped (nonces.c) */
     struct ledger_account_memo {    /* the open block's account rows (account_memo.c) */
         void *root;                 /* tsearch tree of ledger_memo_row */
         size_t n_rows;              /* rows in root: at most LEDGER_MEMO_MAX_ROWS */
@@ -92,8 +92,6 @@ sqlite3_stmt *ledger_stmt(ledger *l, enum ledger_stmt_id id, const char *sql);
 sqlite3_stmt *ledger_query(ledger *l, enum ledger_stmt_id id, const char *sql, const ledger_value *values);
 /* Releases the memo of pool checkpoints (at close). */
 void ledger_pool_memo_clear(ledger *l);
-/* Writes the nonces the open block bumped (before its COMMIT). Returns: ST_OK or ST_DB. */
-int ledger_nonces_write(ledger *l);
 /* Empties the memo of the block's nonces (at its commit or abort, and at close). */
 void ledger_nonces_forget(ledger *l);
 /* The open block's account rows (account_memo.c): read once a block, changed in memory, written at

@@ -2,7 +2,8 @@
 /* test_books.c: the durable ledger below the engine: migrations and the version guard, exact
  * double-entry transfers with their refusals (also several in one block across rolled-back
  * transactions and savepoints, and transactions without savepoints of their own), nonces kept for
- * the block and written at its commit, an address's nonce and balances in one statement, read
+ * the block and read from each sender's last stored transaction (schema 019 moved them there from a
+ * table of their own), an address's nonce and balances in one statement, read
  * transactions kept for the reads that follow until released or the next write, the u256 SQL
  * functions, and the audit catching a tampered balance, transfer or block. */
 #include <criterion/criterion.h>
@@ -514,13 +515,15 @@ Test(ledger_books, a_block_with_transactions_commits_only_with_its_row_counting_
     cr_assert(audit_check("hash_chain"), "the block and its one transaction");
 }
 
-/* The nonce of address as the database holds it, read on a connection of its own. */
+/* The nonce of address as the database holds it (one more than its last stored transaction's),
+ * read on a connection of its own. */
 static char *stored_nonce(const uint8_t address[20])
 {
-    char sql[120], hex[41];
+    char sql[200], hex[41];
     for (int i = 0; i < 20; i++)
         snprintf(hex + 2 * i, 3, "%02x", address[i]);
-    snprintf(sql, sizeof sql, "SELECT coalesce((SELECT nonce FROM nonces WHERE address = x'%s'), 0)", hex);
+    snprintf(sql, sizeof sql, "SELECT coalesce((SELECT nonce + 1 FROM transactions WHERE sender = x'%s' ORDER BY"
+             " position DESC LIMIT 1), 0)", hex);
     return read_text(sql);
 }
 
@@ -535,60 +538,97 @@ static void expect_nonce(const uint8_t address[20], uint64_t want, const char *s
     free(text);
 }
 
-Test(ledger_books, nonces_bumped_in_a_block_are_seen_at_once_and_written_at_its_commit)
+/* The transactions the open block stored through sent(), for its row. */
+static uint8_t sent_hashes[8 * 32];
+static uint32_t sent_count;
+
+/* A transaction of sender that consumes its next nonce, as the engine applies one: the bump, then
+ * the transaction stored with the nonce it consumed. */
+static void sent(const uint8_t sender[20])
+{
+    uint64_t nonce;
+    cr_assert_lt(sent_count, 8, "room for the block's hashes");
+    cr_assert_eq(ledger_nonce_get(l, sender, &nonce), ST_OK, "nonce read");
+    cr_assert_eq(ledger_nonce_bump(l, sender), ST_OK, "bump");
+    ledger_txrec rec = { .index = sent_count, .has_sender = true, .nonce = nonce, .type = "Test", .body = "{}",
+                         .success = true, .events = "[]" };
+    memcpy(rec.sender, sender, 20);
+    rec.hash[0] = 0x5e;
+    rec.hash[1] = sender[0];
+    rec.hash[2] = (uint8_t)nonce;
+    cr_assert_eq(ledger_txrec_put(l, &rec), ST_OK, "txrec");
+    memcpy(sent_hashes + 32 * sent_count++, rec.hash, 32);
+}
+
+/* The open block's row, counting what sent() stored in it. */
+static void put_sent_block(uint64_t height)
+{
+    ledger_block b = { .height = height, .time = 1000 + height, .tx_count = sent_count }, parent;
+    if (height > 0) {
+        cr_assert_eq(ledger_block_get(l, height - 1, &parent), ST_OK, "parent");
+        memcpy(b.parent, parent.hash, 32);
+    }
+    ledger_sha256(b.tx_root, sent_hashes, 32 * (size_t)sent_count);
+    ledger_block_hash(&b);
+    cr_assert_eq(ledger_block_put(l, &b), ST_OK, "block");
+    sent_count = 0;
+}
+
+Test(ledger_books, nonces_bumped_in_a_block_are_seen_at_once_and_kept_by_their_transactions)
 {
     uint8_t txhash[32] = { 7 };
     cr_assert_eq(ledger_block_begin(l, 0), ST_OK, "begin");
-    cr_assert_eq(ledger_nonce_bump(l, alice), ST_OK, "bump");
-    cr_assert_eq(ledger_nonce_bump(l, alice), ST_OK, "bump");
-    cr_assert_eq(ledger_nonce_bump(l, bob), ST_OK, "bump");
-    expect_nonce(alice, 2, "0", "two bumps in the open block");
+    sent(alice);
+    sent(alice);
+    sent(bob);
+    expect_nonce(alice, 2, "0", "two in the open block");
     /* a transaction rolled back after the bump leaves it: the engine bumps outside the savepoint */
     cr_assert_eq(ledger_tx_begin(l, txhash), ST_OK, "tx begin");
     cr_assert_eq(ledger_tx_end(l, false), ST_OK, "tx rolled back");
     expect_nonce(alice, 2, "0", "after a rolled-back transaction");
-    put_block(0);
+    put_sent_block(0);
     cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
     expect_nonce(alice, 2, "2", "committed");
     expect_nonce(bob, 1, "1", "committed");
 
     cr_assert_eq(ledger_block_begin(l, 1), ST_OK, "begin");
-    cr_assert_eq(ledger_nonce_bump(l, alice), ST_OK, "bump");
+    sent(alice);
     expect_nonce(alice, 3, "2", "a bump over a stored nonce");
     ledger_block_abort(l);
-    expect_nonce(alice, 2, "2", "the aborted block's bump is gone");
+    sent_count = 0;
+    expect_nonce(alice, 2, "2", "the aborted block's transaction and bump are gone");
 
     cr_assert_eq(ledger_block_begin(l, 1), ST_OK, "begin");
     expect_nonce(alice, 2, "2", "a new block starts from the database");
-    cr_assert_eq(ledger_nonce_bump(l, alice), ST_OK, "bump");
-    put_block(1);
+    sent(alice);
+    put_sent_block(1);
     cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
-    expect_nonce(alice, 3, "3", "the next block's bump");
+    expect_nonce(alice, 3, "3", "the next block's transaction");
     expect_nonce(bob, 1, "1", "untouched");
 }
 
-/* A nonce read in a block is kept for the bump that follows (one SELECT), but only a bumped one is
- * written: an address only read (a refused transaction's sender) gets no row. */
-Test(ledger_books, nonces_only_read_in_a_block_are_not_written)
+/* Nothing but the transactions keeps a nonce: an address's next is one more than its last stored
+ * transaction's, whatever others sent between, and a bump whose transaction was not stored (only
+ * the engine's own failure could leave one) keeps nothing. */
+Test(ledger_books, a_nonce_comes_from_the_senders_last_stored_transaction)
 {
     static const uint8_t carol[20] = { 0xc0 };
     cr_assert_eq(ledger_block_begin(l, 0), ST_OK, "begin");
-    cr_assert_eq(ledger_nonce_bump(l, bob), ST_OK, "bump");
-    put_block(0);
+    sent(bob);
+    sent(alice);
+    sent(bob);
+    put_sent_block(0);
     cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
+    expect_nonce(bob, 2, "2", "two sent, one of alice's between them");
+    expect_nonce(alice, 1, "1", "one sent");
+    expect_nonce(carol, 0, "0", "none sent");
     cr_assert_eq(ledger_block_begin(l, 1), ST_OK, "begin");
-    expect_nonce(alice, 0, "0", "a new address read");
-    expect_nonce(bob, 1, "1", "a stored nonce read");
-    expect_nonce(carol, 0, "0", "another new address read");
-    cr_assert_eq(ledger_nonce_bump(l, carol), ST_OK, "bump after the read");
+    expect_nonce(carol, 0, "0", "a new address read in a block");
+    cr_assert_eq(ledger_nonce_bump(l, carol), ST_OK, "bump");
     expect_nonce(carol, 1, "0", "the read then bumped nonce");
     put_block(1);
     cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
-    char *rows = read_text("SELECT count(*) FROM nonces");
-    cr_assert_str_eq(rows, "2", "rows for bob and carol only, not for alice, who was only read");
-    free(rows);
-    expect_nonce(bob, 1, "1", "bob's nonce as it was");
-    expect_nonce(carol, 1, "1", "carol's bump written");
+    expect_nonce(carol, 0, "0", "no transaction stored: nothing kept");
 }
 
 /* SQL that rebuilds the transactions table as schema 001 made it (keyed by hash, with UNIQUE(height,
@@ -612,6 +652,9 @@ Test(ledger_books, nonces_only_read_in_a_block_are_not_written)
     "ALTER TABLE transfers_010 RENAME TO transfers; CREATE INDEX transfers_by_height ON transfers(height);"      \
     "CREATE INDEX transfers_by_debit ON transfers(debit); CREATE INDEX transfers_by_credit ON transfers(credit);" \
     "ALTER TABLE blocks DROP COLUMN transfers_end;"
+
+/* SQL that makes the nonces table of schemas 001 to 018. */
+#define NONCES_AS_OF_001 "CREATE TABLE nonces (address BLOB PRIMARY KEY, nonce INTEGER NOT NULL) STRICT, WITHOUT ROWID;"
 
 /* Block 0 with three transactions, the second sent by alice, and its row. */
 static void block_of_three(void)
@@ -645,7 +688,7 @@ Test(ledger_books, migrations_16_to_18_rebuild_the_transactions_and_the_transfer
     ledger_close(l);
     l = NULL;
     tamper(TRANSACTIONS_AS_OF_001 "CREATE INDEX transactions_by_sender_position ON transactions(sender, height, idx);"
-           TRANSFERS_AS_OF_010 "PRAGMA user_version = 15");
+           TRANSFERS_AS_OF_010 NONCES_AS_OF_001 "PRAGMA user_version = 15");
     char err[256] = "";
     cr_assert_eq(ledger_open(&l, err, sizeof err, th_ledger_path()), ST_OK, "migrates: %s", err);
     ledger_txrec *recs;
@@ -688,6 +731,53 @@ Test(ledger_books, migrations_16_to_18_rebuild_the_transactions_and_the_transfer
     free(v);
 }
 
+/* Schema 019 reads a sender's next nonce from its last transaction: a database of version 18 (the
+ * nonces table; transactions without their nonce, whose bodies carry it) gets each transaction's
+ * nonce from its body and loses the table, and every sender's next nonce stays what it was. */
+Test(ledger_books, migration_19_moves_the_nonces_into_the_senders_transactions)
+{
+    static const char *const bodies[3] = { "{\"type\":\"T\",\"message\":{\"to\":\"0x01\",\"nonce\":\"0\"},\"signature\":\"0x\"}",
+                                           "{\"type\":\"T\",\"message\":{\"nonce\":\"0\"},\"signature\":\"0x\"}",
+                                           "{\"type\":\"T\",\"message\":{\"nonce\":\"1\",\"to\":\"0x02\"},\"signature\":\"0x\"}" };
+    static const uint8_t *const senders[3] = { alice, bob, alice };
+    uint8_t hashes[3 * 32] = { 0 };
+    cr_assert_eq(ledger_block_begin(l, 0), ST_OK, "begin");
+    for (uint32_t i = 0; i < 3; i++) {
+        ledger_txrec rec = { .index = i, .has_sender = true, .type = "T", .body = strdup(bodies[i]), .success = true,
+                             .events = "[]" };
+        cr_assert_not_null(rec.body, "memory");
+        rec.hash[0] = (uint8_t)(0x90 + i);
+        memcpy(rec.sender, senders[i], 20);
+        memcpy(hashes + 32 * i, rec.hash, 32);
+        cr_assert_eq(ledger_txrec_put(l, &rec), ST_OK, "transaction %u", i);
+        free(rec.body);
+    }
+    ledger_block b = { .height = 0, .time = 1000, .tx_count = 3 };
+    ledger_sha256(b.tx_root, hashes, sizeof hashes);
+    ledger_block_hash(&b);
+    cr_assert_eq(ledger_block_put(l, &b), ST_OK, "block");
+    cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
+    ledger_close(l);
+    l = NULL;
+    tamper("DROP INDEX transactions_by_sender_position; ALTER TABLE transactions DROP COLUMN nonce;"
+           "CREATE INDEX transactions_by_sender_position ON transactions(sender, position);" NONCES_AS_OF_001
+           "INSERT INTO nonces VALUES(x'a100000000000000000000000000000000000000', 2),"
+           " (x'b000000000000000000000000000000000000000', 1); PRAGMA user_version = 18");
+    char err[256] = "";
+    cr_assert_eq(ledger_open(&l, err, sizeof err, th_ledger_path()), ST_OK, "migrates: %s", err);
+    expect_nonce(alice, 2, "2", "alice's two transactions");
+    expect_nonce(bob, 1, "1", "bob's one");
+    char *v = read_text("SELECT group_concat(nonce) FROM (SELECT nonce FROM transactions ORDER BY position)");
+    cr_assert_str_eq(v, "0,0,1", "each transaction's nonce from its body");
+    free(v);
+    v = read_text("SELECT count(*) FROM sqlite_schema WHERE name = 'nonces'");
+    cr_assert_str_eq(v, "0", "the nonces table is gone");
+    free(v);
+    v = read_text("SELECT group_concat(name) FROM pragma_index_info('transactions_by_sender_position')");
+    cr_assert_str_eq(v, "sender,position,nonce", "the sender's index carries the nonce");
+    free(v);
+}
+
 Test(ledger_books, migration_8_rescales_the_reward_accumulator_by_10_to_the_42)
 {
     ledger_close(l);
@@ -705,7 +795,7 @@ Test(ledger_books, migration_8_rescales_the_reward_accumulator_by_10_to_the_42)
            "DROP INDEX votes_by_voter;" TRANSACTIONS_AS_OF_001 "CREATE INDEX transactions_by_sender ON transactions(sender);"
            "DROP INDEX proposals_by_state; DROP TABLE secret_counts; ALTER TABLE enclaves DROP COLUMN ballot_key;"
            "ALTER TABLE enclaves DROP COLUMN ballot_key_sig; ALTER TABLE votes DROP COLUMN ciphertext; DROP TABLE polls; ALTER TABLE votes DROP COLUMN choice;"
-           "PRAGMA user_version = 7");
+           NONCES_AS_OF_001 "PRAGMA user_version = 7");
     char err[256] = "";
     cr_assert_eq(ledger_open(&l, err, sizeof err, th_ledger_path()), ST_OK, "migrates: %s", err);
     const char *zeros = "000000000000000000000000000000000000000000";
@@ -801,9 +891,9 @@ Test(ledger_books, user_balances_in_one_statement_match_the_nonce_and_each_balan
     cr_assert_eq(block_with(4, &a_free, &pool_stake, "2"), ST_OK);
     cr_assert_eq(block_with(5, &issuance, &treasury, "3"), ST_OK);
     cr_assert_eq(ledger_block_begin(l, 6), ST_OK);
-    cr_assert_eq(ledger_nonce_bump(l, alice), ST_OK);
-    cr_assert_eq(ledger_nonce_bump(l, alice), ST_OK);
-    put_block(6);
+    sent(alice);
+    sent(alice);
+    put_sent_block(6);
     cr_assert_eq(ledger_block_commit(l), ST_OK);
     expect_user_balances(alice, "all three accounts and a nonce");
     expect_user_balances(bob, "a free balance only, no nonce");
