@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* verify_pool.c: worker threads for CPU-bound work, with results handed back to the loop in
  * submission order. Jobs sit in one FIFO list under a mutex: workers claim the oldest unclaimed job,
- * run its work outside the lock and mark it worked. The jobs submitted during one turn of the loop
- * (one HTTP request's batch, or the calls of every connection read in that turn) form a group,
+ * run its work outside the lock and count it worked in its group. The jobs submitted during one
+ * turn of the loop (one HTTP request's batch, or the calls of every connection read in that turn)
+ * form a group,
  * sealed by an event that runs once the turn's callbacks have returned, and so do the jobs one done
  * callback submits (an offloaded body's calls: each request's own); the loop takes whole groups
  * from the head, once every job of the group and of all groups before it is worked, and runs their
- * done callbacks together, so what the engine receives from one request lands in one block. The
- * worker that completes the head group writes the eventfd (once until the loop has drained). A gate
- * (verify_pool_set_gate) may hold the results back at a job whose done may not run yet, until
- * verify_pool_resume.
+ * done callbacks together (whole groups until about VERIFY_POOL_TURN_JOBS a turn), so what the
+ * engine receives from one request lands in one block. The worker that completes the head group
+ * writes the eventfd (once until the loop has drained). A gate (verify_pool_set_gate) may hold the
+ * results back at a job whose done may not run yet, until verify_pool_resume. The workers run at
+ * nice 19.
  * Workers block every signal: the loop thread keeps receiving them. */
 #include "node/verify_pool.h"
 
@@ -34,7 +36,6 @@ struct job {
     verify_pool_done_fn done;
     void *arg;
     struct group *group;
-    bool worked;                     /* its work has returned (under lock) */
     struct job *next;
 };
 
@@ -109,7 +110,6 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&p->lock);
         j->work(j->arg);
         pthread_mutex_lock(&p->lock);
-        j->worked = true;
         struct group *g = j->group;
         if (--g->unworked == 0 && g->sealed && g == p->groups && !p->wake_sent) {
             p->wake_sent = true;
