@@ -613,9 +613,9 @@ static void building_apply(eng *e, eng_item *from)
 
 /* Whether the open block closes now. Without a feeder it holds what was queued. With one, it stays
  * open while transactions are still on their way to it, unless it is full, something waits for it
- * (eng_close_block_soon, or an item that cannot join it), or no sync is in flight and it holds at
- * least as many as are still on their way: it is then committed and synced while they are applied
- * in the next block, whose clients are answered meanwhile. */
+ * (eng_close_block_soon, or an item that cannot join it), or the blocks before it are durable and
+ * answered and it holds at least as many as are still on their way: it is then committed and
+ * synced while they are applied in the next block, and its clients are answered meanwhile. */
 static bool building_done(eng *e)
 {
     eng_building *k = &e->building;

@@ -232,8 +232,8 @@ void eng_set_block_listener(eng *e, eng_block_fn fn, bool (*wanted)(void *ctx), 
  * pool). With one set, the block producer keeps a block open across turns of the loop while
  * pending(ctx) says transactions are coming, and the signed transactions submitted meanwhile join
  * it; it closes once it has applied everything that came, or is full, or eng_close_block_soon asks,
- * or when no sync is in flight and it holds at least as many transactions as are still coming (it
- * is then synced while those are applied in the next block). While a block is open nothing but the
+ * or when the blocks before it are durable (and answered) and it holds at least as many
+ * transactions as are still coming (it is then synced while those are applied in the next block). While a block is open nothing but the
  * producer may read or write the ledger: the loop's other callbacks only submit (conclaved holds
  * other calls back until it closes). closed(ctx) runs after each close. Blocks replayed or made at
  * genesis stay as they are. NULL removes the feeder (an open block closes first). */
