@@ -3,8 +3,9 @@
  * sum(debits) == sum(credits) == sum(transfers), no balance below zero but issuance's,
  * supply == -balance(issuance), every account equal to the sum of its transfers, every pool's
  * stake equal to its ledger account and its bonded and unbonding stake to its workers' and
- * unbondings', and an unbroken hash chain of blocks over their stored transactions, each block's
- * transfers the id range its row ends. All sums are exact (u256_sum on GMP). */
+ * unbondings', an unbroken hash chain of blocks over their stored transactions, each block's
+ * transfers the id range its row ends, and each sender's transactions numbered by their nonces
+ * from 0. All sums are exact (u256_sum on GMP). */
 #include "ledger/ledger_int.h"
 
 #include <stdarg.h>
@@ -238,6 +239,26 @@ out:
     return rc;
 }
 
+/* Every sender's stored transactions carry the nonces 0, 1, 2, ... in chain order: a sender's next
+ * nonce, read from its last transaction (schema 019), is then the count of what it sent. */
+static int check_nonces(ledger *l, ledger_audit_report *r)
+{
+    mpz_t v;
+    mpz_init(v);
+    int rc = query_numbers(l, "SELECT count(*) FROM (SELECT nonce, row_number() OVER (PARTITION BY sender ORDER BY "
+                              "position) - 1 AS expected FROM transactions WHERE sender IS NOT NULL) "
+                              "WHERE nonce IS NOT expected",
+                           0, &v, 1);
+    if (rc == ST_OK) {
+        char *n = mpz_get_str(NULL, 10, v);
+        ledger_audit_add_check(r, "nonces_in_order", mpz_sgn(v) == 0,
+                               "%s transaction(s) whose nonce is not its sender's count of earlier ones", n);
+        free(n);
+    }
+    mpz_clear(v);
+    return rc;
+}
+
 int ledger_audit(ledger *l, ledger_audit_report *report)
 {
     ARG_CHECK(!l->in_block);
@@ -248,6 +269,8 @@ int ledger_audit(ledger *l, ledger_audit_report *report)
     int rc = check_sums(l, report);
     if (rc == ST_OK)
         rc = check_chain(l, report);
+    if (rc == ST_OK)
+        rc = check_nonces(l, report);
     ledger_read_end(l);
     return rc;
 }

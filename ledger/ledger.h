@@ -79,7 +79,7 @@ typedef struct ledger_txrec {
     char *events;               /* JSON array */
 } ledger_txrec;
 
-#define LEDGER_AUDIT_MAX_CHECKS 8
+#define LEDGER_AUDIT_MAX_CHECKS 12
 typedef struct ledger_audit_report {
     bool ok;
     uint64_t height;

@@ -5,7 +5,7 @@
  * the block and read from each sender's last stored transaction (schema 019 moved them there from a
  * table of their own), an address's nonce and balances in one statement, read
  * transactions kept for the reads that follow until released or the next write, the u256 SQL
- * functions, and the audit catching a tampered balance, transfer or block. */
+ * functions, and the audit catching a tampered balance, transfer, block or nonce. */
 #include <criterion/criterion.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -106,7 +106,7 @@ Test(ledger_books, mint_and_transfer_are_exact_and_audited)
     cr_assert_eq(ledger_audit(l, &r), ST_OK, "audit");
     cr_assert(r.ok, "audit holds");
     cr_assert_eq(r.height, 1, "audited up to block 1");
-    cr_assert_eq(r.n_checks, 6, "six checks");
+    cr_assert_eq(r.n_checks, 7, "seven checks");
 }
 
 /* Block 0: 10 minted to alice. */
@@ -629,6 +629,22 @@ Test(ledger_books, a_nonce_comes_from_the_senders_last_stored_transaction)
     put_block(1);
     cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
     expect_nonce(carol, 0, "0", "no transaction stored: nothing kept");
+}
+
+/* The audit's nonces_in_order: each sender's transactions numbered from 0 in chain order. */
+Test(ledger_books, audit_detects_a_tampered_nonce)
+{
+    cr_assert_eq(ledger_block_begin(l, 0), ST_OK, "begin");
+    sent(alice);
+    sent(bob);
+    sent(alice);
+    put_sent_block(0);
+    cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
+    cr_assert(audit_check("nonces_in_order"), "0 and 1 from alice, 0 from bob");
+    tamper("UPDATE transactions SET nonce = 2 WHERE nonce = 1");
+    cr_assert(!audit_check("nonces_in_order"), "a skipped nonce");
+    tamper("UPDATE transactions SET nonce = NULL WHERE nonce = 2");
+    cr_assert(!audit_check("nonces_in_order"), "a sender's transaction without its nonce");
 }
 
 /* SQL that rebuilds the transactions table as schema 001 made it (keyed by hash, with UNIQUE(height,
