@@ -459,6 +459,14 @@ static char *read_text(const char *sql)
     return text;
 }
 
+/* Asserts that the one text value sql reads from the database at path is want. */
+static void expect_text(const char *sql, const char *want, const char *what)
+{
+    char *v = read_text(sql);
+    cr_assert_str_eq(v, want, "%s", what);
+    free(v);
+}
+
 /* A block's row is written after its transactions and transfers. Once their heights referenced it
  * with a deferred foreign key, and inserting the block looked its children up, by an index on each
  * child's height or by scanning the whole table at every block (which made rewards 13x slower with
@@ -729,12 +737,8 @@ Test(ledger_books, migrations_16_to_18_rebuild_the_transactions_and_the_transfer
     cr_assert(got == 2 && page[0].height == 1 && page[1].height == 0 && page[1].index == 1, "sent at 0/1, minted to at 1/0");
     cr_assert(audit_check("hash_chain"), "the chain still holds over the rebuilt tables");
     cr_assert(audit_check("accounts_match_transfers") && audit_check("debits_equal_credits"), "and the books");
-    char *fks = read_text("SELECT count(*) FROM pragma_foreign_key_list('transfers')");
-    cr_assert_str_eq(fks, "0", "the transfers without foreign keys");
-    free(fks);
-    char *ends = read_text("SELECT group_concat(transfers_end) FROM blocks");
-    cr_assert_str_eq(ends, "0,1", "each block's last transfer id (schema 018)");
-    free(ends);
+    expect_text("SELECT count(*) FROM pragma_foreign_key_list('transfers')", "0", "the transfers without foreign keys");
+    expect_text("SELECT group_concat(transfers_end) FROM blocks", "0,1", "each block's last transfer id (schema 018)");
     mpz_t issued;
     mpz_init(issued);
     cr_assert_eq(ledger_system_balance_at(l, LEDGER_ISSUANCE, 0, issued), ST_OK, "issuance at block 0");
@@ -742,9 +746,7 @@ Test(ledger_books, migrations_16_to_18_rebuild_the_transactions_and_the_transfer
     cr_assert_eq(ledger_system_balance_at(l, LEDGER_ISSUANCE, 1, issued), ST_OK, "issuance at block 1");
     cr_assert_eq(mpz_cmp_si(issued, -5), 0, "5 minted at block 1");
     mpz_clear(issued);
-    char *v = read_text("SELECT group_concat(name, ' ') FROM pragma_index_list('transactions') ORDER BY name");
-    cr_assert_str_eq(v, "transactions_by_sender_position sqlite_autoindex_transactions_1", "the hash's and the sender's");
-    free(v);
+    expect_text("SELECT group_concat(name, ' ') FROM pragma_index_list('transactions') ORDER BY name", "transactions_by_sender_position sqlite_autoindex_transactions_1", "the hash's and the sender's");
 }
 
 /* Schema 019 reads a sender's next nonce from its last transaction: a database of version 18 (the
@@ -783,15 +785,11 @@ Test(ledger_books, migration_19_moves_the_nonces_into_the_senders_transactions)
     cr_assert_eq(ledger_open(&l, err, sizeof err, th_ledger_path()), ST_OK, "migrates: %s", err);
     expect_nonce(alice, 2, "2", "alice's two transactions");
     expect_nonce(bob, 1, "1", "bob's one");
-    char *v = read_text("SELECT group_concat(nonce) FROM (SELECT nonce FROM transactions ORDER BY position)");
-    cr_assert_str_eq(v, "0,0,1", "each transaction's nonce from its body");
-    free(v);
-    v = read_text("SELECT count(*) FROM sqlite_schema WHERE name = 'nonces'");
-    cr_assert_str_eq(v, "0", "the nonces table is gone");
-    free(v);
-    v = read_text("SELECT group_concat(name) FROM pragma_index_info('transactions_by_sender_position')");
-    cr_assert_str_eq(v, "sender,position,nonce", "the sender's index carries the nonce");
-    free(v);
+    expect_text("SELECT group_concat(nonce) FROM (SELECT nonce FROM transactions ORDER BY position)", "0,0,1",
+                "each transaction's nonce from its body");
+    expect_text("SELECT count(*) FROM sqlite_schema WHERE name = 'nonces'", "0", "the nonces table is gone");
+    expect_text("SELECT group_concat(name) FROM pragma_index_info('transactions_by_sender_position')",
+                "sender,position,nonce", "the sender's index carries the nonce");
 }
 
 Test(ledger_books, migration_8_rescales_the_reward_accumulator_by_10_to_the_42)
@@ -816,24 +814,14 @@ Test(ledger_books, migration_8_rescales_the_reward_accumulator_by_10_to_the_42)
     cr_assert_eq(ledger_open(&l, err, sizeof err, th_ledger_path()), ST_OK, "migrates: %s", err);
     const char *zeros = "000000000000000000000000000000000000000000";
     char expected[64];
-    char *v = read_text("SELECT acc FROM pools WHERE id = 1");
     snprintf(expected, sizeof expected, "333%s", zeros);
-    cr_assert_str_eq(v, expected, "acc times 10^42");
-    free(v);
-    v = read_text("SELECT acc_rem FROM pools WHERE id = 1");
+    expect_text("SELECT acc FROM pools WHERE id = 1", expected, "acc times 10^42");
     snprintf(expected, sizeof expected, "10%s", zeros);
-    cr_assert_str_eq(v, expected, "the carried remainder times 10^42");
-    free(v);
-    v = read_text("SELECT debt FROM stakes WHERE address = x'0a'");
+    expect_text("SELECT acc_rem FROM pools WHERE id = 1", expected, "the carried remainder times 10^42");
     snprintf(expected, sizeof expected, "3330%s", zeros);
-    cr_assert_str_eq(v, expected, "debt times 10^42");
-    free(v);
-    v = read_text("SELECT acc || '/' || acc_rem FROM pools WHERE id = 2");
-    cr_assert_str_eq(v, "0/0", "zero stays the canonical 0");
-    free(v);
-    v = read_text("SELECT debt FROM stakes WHERE address = x'0b'");
-    cr_assert_str_eq(v, "0", "a zero debt stays 0");
-    free(v);
+    expect_text("SELECT debt FROM stakes WHERE address = x'0a'", expected, "debt times 10^42");
+    expect_text("SELECT acc || '/' || acc_rem FROM pools WHERE id = 2", "0/0", "zero stays the canonical 0");
+    expect_text("SELECT debt FROM stakes WHERE address = x'0b'", "0", "a zero debt stays 0");
 }
 
 /* Amounts bind as their canonical decimal text: zero as "0" (bound without GMP), and a value after
@@ -963,9 +951,7 @@ Test(ledger_books, a_kept_read_transaction_lasts_until_released_or_the_next_writ
     ledger_read_end(l);
     cr_assert_eq(ledger_meta_set(l, "kept", "written"), ST_OK, "a write");
     cr_assert(!in_transaction(), "the write closed the kept transaction and committed");
-    char *v = read_text("SELECT value FROM meta WHERE key = 'kept'");
-    cr_assert_str_eq(v, "written", "another connection sees the write at once");
-    free(v);
+    expect_text("SELECT value FROM meta WHERE key = 'kept'", "written", "another connection sees the write at once");
     ledger_read_release(l); /* nothing left to release */
     cr_assert(!in_transaction());
 
@@ -981,9 +967,7 @@ Test(ledger_books, a_kept_read_transaction_lasts_until_released_or_the_next_writ
     ledger_account a = ledger_user_account(LEDGER_FREE, alice), b = ledger_user_account(LEDGER_FREE, bob);
     cr_assert_eq(block_with(1, &a, &b, "4"), ST_OK, "a block after a kept read");
     cr_assert(!in_transaction(), "the block committed: nothing left open");
-    char *moved = read_text("SELECT credits FROM accounts WHERE owner = x'b000000000000000000000000000000000000000'");
-    cr_assert_str_eq(moved, "4", "the block is in the database");
-    free(moved);
+    expect_text("SELECT credits FROM accounts WHERE owner = x'b000000000000000000000000000000000000000'", "4", "the block is in the database");
     /* keeping ends with the release: a read after it closes at its end */
     ledger_read_release(l);
     cr_assert_eq(ledger_read_begin(l), ST_OK);
