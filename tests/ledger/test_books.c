@@ -615,18 +615,24 @@ Test(ledger_books, nonces_bumped_in_a_block_are_seen_at_once_and_kept_by_their_t
     expect_nonce(bob, 1, "1", "untouched");
 }
 
+/* Block 0 of three transactions: first sends one, then second, then first again. */
+static void block_0_sent_by(const uint8_t first[20], const uint8_t second[20])
+{
+    cr_assert_eq(ledger_block_begin(l, 0), ST_OK, "begin");
+    sent(first);
+    sent(second);
+    sent(first);
+    put_sent_block(0);
+    cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
+}
+
 /* Nothing but the transactions keeps a nonce: an address's next is one more than its last stored
  * transaction's, whatever others sent between, and a bump whose transaction was not stored (only
  * the engine's own failure could leave one) keeps nothing. */
 Test(ledger_books, a_nonce_comes_from_the_senders_last_stored_transaction)
 {
     static const uint8_t carol[20] = { 0xc0 };
-    cr_assert_eq(ledger_block_begin(l, 0), ST_OK, "begin");
-    sent(bob);
-    sent(alice);
-    sent(bob);
-    put_sent_block(0);
-    cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
+    block_0_sent_by(bob, alice);
     expect_nonce(bob, 2, "2", "two sent, one of alice's between them");
     expect_nonce(alice, 1, "1", "one sent");
     expect_nonce(carol, 0, "0", "none sent");
@@ -642,12 +648,7 @@ Test(ledger_books, a_nonce_comes_from_the_senders_last_stored_transaction)
 /* The audit's nonces_in_order: each sender's transactions numbered from 0 in chain order. */
 Test(ledger_books, audit_detects_a_tampered_nonce)
 {
-    cr_assert_eq(ledger_block_begin(l, 0), ST_OK, "begin");
-    sent(alice);
-    sent(bob);
-    sent(alice);
-    put_sent_block(0);
-    cr_assert_eq(ledger_block_commit(l), ST_OK, "commit");
+    block_0_sent_by(alice, bob);
     cr_assert(audit_check("nonces_in_order"), "0 and 1 from alice, 0 from bob");
     tamper("UPDATE transactions SET nonce = 2 WHERE nonce = 1");
     cr_assert(!audit_check("nonces_in_order"), "a skipped nonce");
