@@ -6,8 +6,8 @@
  * client that leaves before its batch is verified harms nothing and the node still stops cleanly;
  * batches from many connections at once, with a batch of reads among them, land in order and the
  * reads see whole batches; reads that come while blocks stay open for the transfers on their way
- * wait for them to close and see whole batches, each batch in one block; and --verify-threads
- * refuses what is not 1 to 256. */
+ * wait for them to close and see whole batches, each batch in one block; a block waiting for calls
+ * that are all refused still closes; and --verify-threads refuses what is not 1 to 256. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -422,4 +422,47 @@ Test(integration_tx_order, a_client_gone_before_its_batch_is_verified_harms_noth
     cr_assert(nonce == 0 || nonce == BATCH, "the abandoned batch applied whole or not at all (nonce %llu)",
               (unsigned long long)nonce);
     cr_assert_eq(th_node_stop(&node, SIGTERM), 0, "the node stops cleanly, its threads joined");
+}
+
+#define REFUSED 50
+
+/* A transfer, and a batch of calls whose signatures are all bad read in the same turn: the block
+ * opened for the transfer waits for the batch's calls, which are all refused; it must still close
+ * (nothing else will come to wake it), and the transfer be answered. */
+Test(integration_tx_order, a_block_waiting_for_calls_that_are_all_refused_still_closes, .fini = teardown,
+     .timeout = 120)
+{
+    start_with_threads("2");
+    char zero_r[133];
+    memset(zero_r, '0', sizeof zero_r - 1);
+    zero_r[1] = 'x';
+    zero_r[sizeof zero_r - 1] = '\0';
+    memcpy(zero_r + 130, "1b", 2);
+    char single[2048];
+    char *params = th_transfer_params(0, SINK, "1", 0, 31337);
+    snprintf(single, sizeof single, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tx_send\",\"params\":%s}", params);
+    free(params);
+    size_t cap = 1 << 20, len = 0;
+    char *refused = malloc(cap);
+    cr_assert_not_null(refused, "memory for the batch");
+    len += (size_t)snprintf(refused + len, cap - len, "[");
+    for (unsigned i = 0; i < REFUSED; i++) {
+        params = resign(th_transfer_params(1, SINK, "1", i, 31337), zero_r, NULL);
+        len += (size_t)snprintf(refused + len, cap - len, "%s{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":\"tx_send\","
+                                "\"params\":%s}", i ? "," : "", i, params);
+        free(params);
+    }
+    snprintf(refused + len, cap - len, "]");
+    int transfer = post_on_new_connection(single), batch = post_on_new_connection(refused);
+    free(refused);
+    struct pollfd p = { .fd = transfer, .events = POLLIN };
+    cr_assert_eq(poll(&p, 1, 10000), 1, "the transfer is answered within 10 s");
+    cJSON *answer_of_transfer = read_answer(transfer);
+    cr_assert_str_eq(th_str(th_result(answer_of_transfer), "status"), "success", "the transfer landed");
+    cJSON_Delete(answer_of_transfer);
+    cJSON *answers = read_answer(batch);
+    for (unsigned i = 0; i < REFUSED; i++)
+        cr_assert_eq(th_error_code(answer(answers, i)), -32002, "call %u refused for its signature", i);
+    cJSON_Delete(answers);
+    cr_assert_eq(th_nonce(&node, 1), 0, "the refused sender's nonce did not move");
 }
