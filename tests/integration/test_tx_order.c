@@ -158,14 +158,21 @@ static char *resign(char *params, const char *sig, const char *from)
     return text;
 }
 
+/* A 65-byte signature whose r is 0 (v 27), as 0x-hex: refused as out of range. */
+#define ZERO_R_LEN 133
+static void zero_r_signature(char out[ZERO_R_LEN])
+{
+    memset(out, '0', ZERO_R_LEN - 1);
+    out[1] = 'x';
+    out[ZERO_R_LEN - 1] = '\0';
+    memcpy(out + 130, "1b", 2);
+}
+
 Test(integration_tx_order, a_bad_signature_mid_batch_is_refused_alone, .fini = teardown, .timeout = 120)
 {
     start_with_threads("2");
-    char zero_r[133];
-    memset(zero_r, '0', sizeof zero_r - 1);
-    zero_r[1] = 'x';
-    zero_r[sizeof zero_r - 1] = '\0';
-    memcpy(zero_r + 130, "1b", 2);
+    char zero_r[ZERO_R_LEN];
+    zero_r_signature(zero_r);
     const unsigned bad[] = { 30, 60 };
     char *params[BATCH];
     for (unsigned i = 0, n = 0; i < BATCH; i++) {
@@ -433,11 +440,8 @@ Test(integration_tx_order, a_block_waiting_for_calls_that_are_all_refused_still_
      .timeout = 120)
 {
     start_with_threads("2");
-    char zero_r[133];
-    memset(zero_r, '0', sizeof zero_r - 1);
-    zero_r[1] = 'x';
-    zero_r[sizeof zero_r - 1] = '\0';
-    memcpy(zero_r + 130, "1b", 2);
+    char zero_r[ZERO_R_LEN];
+    zero_r_signature(zero_r);
     char single[2048];
     char *params = th_transfer_params(0, SINK, "1", 0, 31337);
     snprintf(single, sizeof single, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tx_send\",\"params\":%s}", params);
