@@ -259,7 +259,7 @@ static int block_open(eng *e, ledger_block *b, uint64_t time)
 }
 
 /* Applies the items from `from` to the end of their list in open block b: each transaction under
- * its savepoint when guarded, else without (see eng_apply_block); an unguarded transaction that
+ * its savepoint when guarded, else without (see block_guarded); an unguarded transaction that
  * fails stops there and sets *redo (block_undo then rolls the block back). Returns: ST_OK, or a
  * failure that loses the block. */
 static int block_apply(eng *e, ledger_block *b, eng_item *from, bool guarded, bool *redo)
@@ -339,28 +339,6 @@ static void block_lost(eng *e, eng_item *items, int rc)
         refuse(it, rc, NULL, "the block could not be written: %s", st_str(rc));
 }
 
-/* Applies items as one block, guarded or not (eng_apply_block); an unguarded transaction that
- * fails rolls it back and sets *redo. Returns: ST_OK (committed, or *redo); ST_DB, ST_NOMEM or
- * another failure (the block is lost and its items refused). */
-static int apply_block(eng *e, eng_item *items, uint64_t time, bool guarded, bool *redo)
-{
-    ledger_block b;
-    struct timespec started;
-    clock_gettime(CLOCK_MONOTONIC, &started);
-    int rc = block_open(e, &b, time);
-    if (rc == ST_OK) {
-        if ((rc = block_apply(e, &b, items, guarded, redo)) != ST_OK)
-            ledger_block_abort(e->ledger);
-        else if (*redo)
-            rc = block_undo(e, items);
-        else
-            rc = block_commit(e, &b, items, &started);
-    }
-    if (rc != ST_OK)
-        block_lost(e, items, rc);
-    return rc;
-}
-
 /* Whether every item is a signed transaction. */
 static bool all_signed(const eng_item *items)
 {
@@ -389,16 +367,42 @@ static void note_redo(eng *e)
     e->guarded_blocks = GUARDED_AFTER_REDO;
 }
 
+/* Applies, in open block b (opened for time) holding items, those from `from` on, each under its
+ * savepoint when *guarded. One that fails unguarded rolls the block back, and every item of it is
+ * applied again with savepoints (*guarded then stays true). Returns: ST_OK, or the failure that
+ * loses the block (which may then be open or not: ledger_block_abort takes either). */
+static int block_apply_or_redo(eng *e, ledger_block *b, eng_item *items, eng_item *from, uint64_t time, bool *guarded)
+{
+    bool redo = false;
+    int rc = block_apply(e, b, from, *guarded, &redo);
+    if (rc != ST_OK || !redo)
+        return rc;
+    note_redo(e);
+    *guarded = true;
+    redo = false;
+    if ((rc = block_undo(e, items)) == ST_OK && (rc = block_open(e, b, time)) == ST_OK)
+        rc = block_apply(e, b, items, true, &redo);
+    return rc;
+}
+
 int eng_apply_block(eng *e, eng_item *items, uint64_t time)
 {
-    bool guarded = block_guarded(e, items), redo = false;
+    bool guarded = block_guarded(e, items);
     eng_tick_forget(e, items);
-    int rc = apply_block(e, items, time, guarded, &redo);
-    if (rc == ST_OK && redo) {
-        note_redo(e);
-        redo = false;
-        rc = apply_block(e, items, time, true, &redo);
+    ledger_block b;
+    struct timespec started;
+    clock_gettime(CLOCK_MONOTONIC, &started);
+    int rc = block_open(e, &b, time);
+    if (rc != ST_OK) {
+        block_lost(e, items, rc);
+        return rc;
     }
+    if ((rc = block_apply_or_redo(e, &b, items, items, time, &guarded)) == ST_OK)
+        rc = block_commit(e, &b, items, &started);
+    else
+        ledger_block_abort(e->ledger);
+    if (rc != ST_OK)
+        block_lost(e, items, rc);
     return rc;
 }
 
@@ -596,19 +600,12 @@ static eng_item *building_join(eng *e)
     return first;
 }
 
-/* Applies the items of the open block from `from` on. A transaction that fails unguarded rolls the
- * block back, and every item of it is applied again with savepoints. */
+/* Applies the items of the open block from `from` on (block_apply_or_redo). */
 static void building_apply(eng *e, eng_item *from)
 {
     eng_building *k = &e->building;
-    bool redo = false;
-    if (k->rc != ST_OK || (k->rc = block_apply(e, &k->b, from, k->guarded, &redo)) != ST_OK || !redo)
-        return;
-    note_redo(e);
-    k->guarded = true;
-    redo = false;
-    if ((k->rc = block_undo(e, k->items)) == ST_OK && (k->rc = block_open(e, &k->b, k->now)) == ST_OK)
-        k->rc = block_apply(e, &k->b, k->items, true, &redo);
+    if (k->rc == ST_OK)
+        k->rc = block_apply_or_redo(e, &k->b, k->items, from, k->now, &k->guarded);
 }
 
 /* Whether the open block closes now. Without a feeder it holds what was queued. With one, it stays

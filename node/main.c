@@ -571,10 +571,8 @@ out:
      * and answers them */
     if (n.engine)
         node_tx_set_verify_pool(n.engine, NULL);
-    if (server) {
-        rpc_server_set_offload(server, NULL, NULL, 0);
-        rpc_server_set_offload_hold(server, NULL, NULL);
-    }
+    if (server)
+        rpc_server_set_offload(server, NULL, NULL, 0); /* and so no body waits on the hold */
     verify_pool_free(pool);
     eng_close(n.engine); /* answers whatever is still queued, while the server still exists */
     rpc_server_free(server);
