@@ -12,7 +12,10 @@
  * beginning only at a COMMIT that finds it all copied, which a steady stream of blocks may never
  * leave time for: once the log holds log_limit frames, blocks pause (eng_durability_paused; the loop
  * goes on reading and verifying) while that thread copies the rest, and the next block restarts
- * the log, so its file stays near that size instead of growing for as long as the load lasts.
+ * the log, so its file stays near that size instead of growing for as long as the load lasts. Once
+ * the node has been quiet for a moment (eng_config.quiet_ms) with a fair part of the log not yet
+ * copied, that thread copies it, so that a burst to come starts with the log again instead of
+ * pausing in it.
  *
  * Nothing acknowledged is lost: a receipt goes out only after a sync that started after its
  * block's COMMIT returned. Reads may see a block a moment before it is durable (it survives the
@@ -112,6 +115,7 @@ static void release_synced(eng *e)
     uint64_t synced = d->synced;
     int err = d->sync_errno;
     pthread_mutex_unlock(&d->mu);
+    bool delivered = false;
     while (d->head && d->head->seq <= synced) {
         struct eng_held *h = d->head;
         d->head = h->next;
@@ -119,6 +123,11 @@ static void release_synced(eng *e)
             d->tail = NULL;
         eng_deliver_block(e, h->items, h->tick, h->settlement, true);
         free(h);
+        delivered = true;
+    }
+    if (delivered && d->quiet_ev) {
+        const struct timeval quiet = { e->quiet_ms / 1000, (e->quiet_ms % 1000) * 1000 };
+        event_add(d->quiet_ev, &quiet); /* a block answered since: the quiet starts again */
     }
     if (err && d->head) {
         fprintf(stderr, "conclaved: the ledger could not be made durable (fdatasync: %s); stopping without answering "
@@ -178,6 +187,23 @@ bool eng_durability_paused(eng *e)
     return true;
 }
 
+/* quiet_ms after the last answered block: if none is held, open, queued or being verified, and
+ * the log holds at least a 64th of its limit not yet asked to be copied, asks for a checkpoint, so
+ * that the next block finds the log copied and starts it again, rather than a burst to come pausing
+ * at the limit. The threshold keeps a lightly loaded node from checkpointing after every block. */
+static void quiet_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    eng *e = arg;
+    eng_durability *d = &e->durability;
+    bool coming = e->queue_head || e->building.open || (e->feeder.pending && e->feeder.pending(e->feeder.ctx) > 0);
+    if (d->head || coming || d->paused || d->frames_seen < d->log_limit / 64 || d->frames_seen == d->checkpointed_at)
+        return;
+    d->checkpointed_at = d->frames_seen;
+    want_checkpoint(d, false);
+}
+
 /* After a COMMIT: notes the log's length, and asks for a checkpoint each sixteenth of the limit it
  * grew by, so that the database keeps up with the log and little is left to copy when blocks pause
  * (a checkpoint that ends before the loop's next block lets that block start the log again, without
@@ -229,6 +255,9 @@ int eng_durability_start(eng *e)
         ledger_checkpointer_close(e->ledger, d->checkpointer);
         d->checkpointer = NULL;
     }
+    /* without it, only the checkpoints as the log grows */
+    if (d->checkpointer)
+        d->quiet_ev = evtimer_new(e->base, quiet_cb, e);
     d->log_limit = d->pause_at = e->log_limit;
     d->on = true;
     return ST_OK;
@@ -285,6 +314,9 @@ void eng_durability_stop(eng *e)
         ledger_checkpointer_close(e->ledger, d->checkpointer);
         d->checkpointer = NULL;
     }
+    if (d->quiet_ev)
+        event_free(d->quiet_ev);
+    d->quiet_ev = NULL;
     event_free(d->wake_ev);
     close(d->wake[0]);
     close(d->wake[1]);

@@ -28,6 +28,7 @@
 #define DEFAULT_MAX_QUEUE 50000
 #define DEFAULT_MAX_BLOCK_TXS 10000
 #define DEFAULT_LOG_LIMIT 65536 /* frames: 256 MiB of 4 KiB pages */
+#define DEFAULT_QUIET_MS 50
 /* After a block was applied again because one of its transactions failed, this many blocks are
  * applied guarded at once, so that a stream of failing transactions costs one attempt in so many
  * blocks, not one in each. */
@@ -1082,6 +1083,7 @@ int eng_open(eng **out, char *err, size_t errlen, const eng_config *cfg)
     e->max_queue = cfg->max_queue ? cfg->max_queue : DEFAULT_MAX_QUEUE;
     e->max_block_txs = cfg->max_block_txs ? cfg->max_block_txs : DEFAULT_MAX_BLOCK_TXS;
     e->log_limit = cfg->log_limit ? cfg->log_limit : DEFAULT_LOG_LIMIT;
+    e->quiet_ms = cfg->quiet_ms ? cfg->quiet_ms : DEFAULT_QUIET_MS;
     int rc = ledger_open(&e->ledger, err, errlen, cfg->db_path);
     if (rc == ST_OK && (rc = gov_store_new(&e->gov, e->ledger)) != ST_OK)
         snprintf(err, errlen, "out of memory");

@@ -55,6 +55,10 @@ typedef struct eng_config {
     unsigned log_limit;             /* with a loop: the write-ahead log's frames (pages) at which
                                      * blocks pause for a checkpoint that starts it again; 0 = 65,536
                                      * (256 MiB of 4 KiB pages) */
+    unsigned quiet_ms;              /* with a loop: once no block has been answered for this long
+                                     * and none is on its way, a log of at least log_limit / 64
+                                     * frames is checkpointed, so that the next block starts it
+                                     * again rather than a burst pausing at log_limit; 0 = 50 */
 } eng_config;
 
 /* The outcome of an applied transaction, borrowed for the duration of the callback. */

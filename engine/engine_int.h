@@ -88,6 +88,7 @@ typedef struct eng_durability {
     int wal_fd;                     /* the write-ahead log, for ledger_sync_wal */
     int wake[2];                    /* the thread writes a byte to wake[1] after each sync */
     struct event *wake_ev;          /* reads wake[0] on the loop */
+    struct event *quiet_ev;         /* quiet_ms after the last answered block (with a checkpointer) */
     pthread_t thread;               /* syncs */
     pthread_t checkpoint_thread;    /* checkpoints, while checkpointer is set */
     pthread_mutex_t mu;
@@ -133,7 +134,7 @@ struct eng {
     bool (*block_wanted)(void *ctx);
     void *block_ctx;
     size_t max_queue, max_block_txs;
-    unsigned log_limit;             /* eng_config's */
+    unsigned log_limit, quiet_ms;   /* eng_config's */
     eng_item *queue_head, *queue_tail;
     size_t queued;
     eng_feeder feeder;              /* eng_set_feeder (all NULL: none) */

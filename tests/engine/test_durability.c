@@ -6,7 +6,8 @@
  * engine answers what it held; a sync that fails stops the node without answering; the log is
  * checkpointed off the loop (ledger_checkpoint, wrapped too, counts where it runs and may wait at a
  * gate of its own); and under a steady stream of blocks the log stays near its limit: blocks pause
- * at the limit until a checkpoint has copied it all, and the next block starts it again; and a block
+ * at the limit until a checkpoint has copied it all, and the next block starts it again; a quiet
+ * node has its log copied so that the next block starts it again (not once it is short); and a block
  * left open for a feeder's transactions (eng_set_feeder) closes once the block before it is durable. */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -197,15 +198,21 @@ Test(durability, a_failed_sync_stops_the_node_without_answering, .signal = SIGAB
     cr_assert_fail("the node went on after a failed sync (answered %d times)", o.calls);
 }
 
-/* Closes the setup's engine and opens one whose log's limit is limit frames, on the same loop. */
-static void reopen_with_log_limit(unsigned limit)
+/* Closes the setup's engine and opens one tuned as cfg says (its log's limit, its quiet moment),
+ * on the same loop. */
+static void reopen_tuned(const eng_config *cfg)
 {
     th_close_engine(e);
     char *genesis = eng_genesis_dev_json(NULL, NULL, NULL);
     cr_assert_not_null(genesis, "dev genesis");
-    th_open_engine_tuned(&e, "durability-log", genesis, &(eng_config){ .log_limit = limit });
+    th_open_engine_tuned(&e, "durability-log", genesis, cfg);
     free(genesis);
     cr_assert_eq(eng_attach(e, base), ST_OK, "attach");
+}
+
+static void reopen_with_log_limit(unsigned limit)
+{
+    reopen_tuned(&(eng_config){ .log_limit = limit });
 }
 
 /* Queues a transfer through the loop (the producer makes its block), lets its sync through and
@@ -268,5 +275,34 @@ Test(durability, the_log_stays_near_its_limit_under_a_stream_of_blocks)
     cr_assert_geq(restarts, 1, "the log started again");
     cr_assert_lt(most, 64 + 32, "at most the limit and a block (%u frames)", most);
     cr_assert_geq(atomic_load(&checkpoints), 1, "checkpointed");
+    cr_assert_eq(atomic_load(&checkpoints_on_loop), 0, "none on the loop");
+}
+
+/* Runs the loop for about ms milliseconds or until checkpoints has grown past before. */
+static void loop_until_checkpointed(int before, int ms)
+{
+    static const struct timeval step = { 0, 10000 };
+    for (int i = 0; i < ms / 10 && atomic_load(&checkpoints) == before; i++) {
+        event_base_loopexit(base, &step);
+        event_base_dispatch(base);
+    }
+}
+
+Test(durability, a_quiet_node_has_its_log_copied_so_that_the_next_block_starts_it_again)
+{
+    /* checkpoints as the log grows, each 512 frames; a quiet one from 128 */
+    reopen_tuned(&(eng_config){ .log_limit = 8192, .quiet_ms = 20 });
+    ledger *l = eng_ledger(e);
+    transfer_answered(0); /* the new chain's first blocks and this one: more than 128 frames, fewer than 512 */
+    unsigned frames = ledger_wal_frames(l);
+    cr_assert(frames >= 128 && frames < 512, "the log holds %u frames", frames);
+    loop_until_checkpointed(0, 10000);
+    cr_assert_eq(atomic_load(&checkpoints), 1, "a quiet node checkpointed its log (%u frames)", frames);
+    transfer_answered(1);
+    unsigned restarted = ledger_wal_frames(l);
+    cr_assert_lt(restarted, frames, "the next block started the log again (%u frames, %u before)", restarted, frames);
+    cr_assert_lt(restarted, 128, "a block's frames");
+    loop_until_checkpointed(1, 200);
+    cr_assert_eq(atomic_load(&checkpoints), 1, "not again for a log of %u frames", restarted);
     cr_assert_eq(atomic_load(&checkpoints_on_loop), 0, "none on the loop");
 }

@@ -75,7 +75,7 @@ static void open_at_path(eng **e)
     char err[256] = "";
     eng_config cfg = { .db_path = db_path, .genesis_json = genesis, .clock_mode = ENG_CLOCK_MANUAL, .dev = true,
                        .max_queue = tuning.max_queue, .max_block_txs = tuning.max_block_txs,
-                       .log_limit = tuning.log_limit };
+                       .log_limit = tuning.log_limit, .quiet_ms = tuning.quiet_ms };
     cr_assert_eq(eng_open(e, err, sizeof err, &cfg), ST_OK, "open engine: %s", err);
     memset(queued, 0, sizeof queued);
 }
