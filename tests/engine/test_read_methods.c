@@ -60,8 +60,8 @@ static void setup(void)
 static void teardown(void)
 {
     rpc_server_free(server);
+    th_close_engine(e); /* before the loop its events are on */
     event_base_free(base);
-    th_close_engine(e);
 }
 
 TestSuite(node_read_methods, .init = setup, .fini = teardown);
