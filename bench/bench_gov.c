@@ -232,8 +232,9 @@ static char *make_vote(void *ctx, unsigned dev, uint64_t k, unsigned id)
 }
 
 /* Writes `votes` votes on proposal 3 into the stopped node's ledger through gov_store, in one
- * transaction: voter i is 0xbe followed by the big-endian i, every vote "for" with conviction 0 and
- * a power of one token; the proposal's tally and turnout grow by them as the engine's Vote does. */
+ * transaction: voter i is 0xbe followed by the big-endian i, every vote "for" with conviction 0 (its
+ * row in vote_locks locking nothing) and a power of one token; the proposal's tally and turnout
+ * grow by them as the engine's Vote does. */
 static double write_votes(const bench_node *n, size_t votes)
 {
     char path[128], err[256] = "";
@@ -243,6 +244,8 @@ static double write_votes(const bench_node *n, size_t votes)
     gov_vote v;
     gov_proposal p;
     ledger_block head;
+    mpz_t zero; /* a conviction-0 vote locks nothing */
+    mpz_init(zero);
     gov_vote_init(&v);
     gov_proposal_init(&p);
     double t0 = bench_now();
@@ -261,7 +264,7 @@ static double write_votes(const bench_node *n, size_t votes)
     for (size_t i = 0; i < votes; i++) {
         for (int b = 0; b < 8; b++)
             v.voter[19 - b] = (uint8_t)(i >> (8 * b));
-        if (gov_vote_put(s, &v) != ST_OK)
+        if (gov_vote_put(s, &v) != ST_OK || gov_lock_set(s, v.voter, PROPOSAL_MANY, zero, 0) != ST_OK)
             bench_die("gov_vote_put");
         mpz_add(p.for_weight, p.for_weight, v.weight);
         mpz_add(p.turnout, p.turnout, v.power);
@@ -271,6 +274,7 @@ static double write_votes(const bench_node *n, size_t votes)
     double took = bench_now() - t0;
     gov_proposal_clear(&p);
     gov_vote_clear(&v);
+    mpz_clear(zero);
     gov_store_free(s);
     ledger_close(l);
     return took;

@@ -296,8 +296,8 @@ int main(int argc, char **argv)
     gov_poll_tally t;
     if (gov_poll_tally_init(&t, GOV_POLL_COPELAND, CHOICES) != ST_OK)
         bench_die("tally");
-    mpz_t total;
-    mpz_init(total);
+    mpz_t total, zero;
+    mpz_inits(total, zero, NULL);
     double parse_add = 0;
     v.voter[0] = 0xbe;
     v.conviction = 1;
@@ -310,11 +310,12 @@ int main(int argc, char **argv)
         v.choice = text;
         for (int k = 0; k < 8; k++)
             v.voter[19 - k] = (uint8_t)(i >> (8 * k));
+        /* each with its row in vote_locks, as every vote has (locking nothing: no lock is read here) */
         v.proposal = ranked;
-        if (gov_vote_put(s, &v) != ST_OK)
+        if (gov_vote_put(s, &v) != ST_OK || gov_lock_set(s, v.voter, v.proposal, zero, 0) != ST_OK)
             bench_die("write a ballot");
         v.proposal = copeland;
-        if (gov_vote_put(s, &v) != ST_OK)
+        if (gov_vote_put(s, &v) != ST_OK || gov_lock_set(s, v.voter, v.proposal, zero, 0) != ST_OK)
             bench_die("write a ballot");
         v.choice = NULL;
         /* copeland per ballot, as a Ballot adds it: parse, add */
@@ -377,7 +378,7 @@ int main(int argc, char **argv)
     for (int k = 0; k < 2; k++)
         for (unsigned i = 0; i < CHOICES; i++)
             mpz_clear(ours[k][i]);
-    mpz_clear(total);
+    mpz_clears(total, zero, NULL);
     gov_poll_tally_clear(&t);
     gov_ballot_clear(&b);
     gov_vote_clear(&v);

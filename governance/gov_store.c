@@ -19,7 +19,7 @@ enum gov_stmt_id {
     G_PROP_INSERT, G_PROP_GET, G_PROP_TALLY, G_PROP_UPDATE, G_PROP_DUE, G_PROP_ANY_DUE,
     G_PROP_LIST, G_VOTE_GET, G_VOTE_PUT, G_VOTE_UPDATE, G_VOTE_LIST, G_LOCK_PUT, G_LOCK_EACH, G_TOTAL_AT, G_PARAM_PUT, G_PARAM_EACH,
     G_DELEG_GET, G_DELEG_AT, G_DELEG_PUT, G_DELEG_DEL, G_DELEG_CHECKPOINT, G_DELEG_HAS, G_DELEG_LIST,
-    G_DELEG_AT_LIST, G_OVERRIDE_GET, G_OVERRIDE_PUT, G_LOCK_SET, G_LOCK_DEL,
+    G_DELEG_AT_LIST, G_OVERRIDE_GET, G_OVERRIDE_PUT, G_LOCK_SET,
     G_POLL_INSERT, G_POLL_GET, G_POLL_KIND, G_POLL_PUT, G_POLL_SCORES, G_POLL_HASH, G_COUNT_PUT, G_COUNT_GET, G_COUNTING_AFTER,
     G_STMT_COUNT
 };
@@ -558,8 +558,8 @@ static int write_vote(gov_store *s, enum gov_stmt_id id, const char *sql, const 
 
 int gov_vote_put(gov_store *s, const gov_vote *v)
 {
-    /* a vote put over one already there is updated in place: INSERT OR REPLACE would delete the row
-     * and its votes_by_voter entry and insert both again */
+    /* a vote put over one already there is updated in place, as INSERT OR REPLACE would delete the
+     * row and insert it again */
     static const char sql[] =
         "INSERT INTO votes (proposal, voter, support, conviction, power, weight, delegated_power, delegated_weight,"
         " choice, ciphertext) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
@@ -738,7 +738,7 @@ int gov_lock_put(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t pr
                  uint64_t until)
 {
     static const char sql[] =
-        "INSERT INTO gov_locks (voter, proposal, amount, until) VALUES (?1, ?2, ?3, ?4)"
+        "INSERT INTO vote_locks (voter, proposal, amount, until) VALUES (?1, ?2, ?3, ?4)"
         " ON CONFLICT (voter, proposal) DO UPDATE"
         " SET amount = CASE WHEN u256_cmp(excluded.amount, amount) > 0 THEN excluded.amount ELSE amount END,"
         " until = MAX(until, excluded.until)";
@@ -748,13 +748,9 @@ int gov_lock_put(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t pr
 int gov_lock_set(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t proposal, const mpz_t amount,
                  uint64_t until)
 {
-    static const char put_sql[] = "INSERT OR REPLACE INTO gov_locks (voter, proposal, amount, until)"
-                                  " VALUES (?1, ?2, ?3, ?4)";
-    static const char del_sql[] = "DELETE FROM gov_locks WHERE voter = ?1 AND proposal = ?2";
-    if (mpz_sgn(amount) == 0)
-        return ledger_step_done(
-            stmt(s, G_LOCK_DEL, del_sql, LEDGER_VALUES(ledger_val_addr(voter), ledger_val_int(proposal))));
-    return lock_write(s, G_LOCK_SET, put_sql, voter, proposal, amount, until);
+    static const char sql[] = "INSERT OR REPLACE INTO vote_locks (voter, proposal, amount, until)"
+                              " VALUES (?1, ?2, ?3, ?4)";
+    return lock_write(s, G_LOCK_SET, sql, voter, proposal, amount, mpz_sgn(amount) ? until : 0);
 }
 
 /* What gov_lock_each passes along to each lock row. */
@@ -776,7 +772,7 @@ int gov_lock_each(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t n
                   int (*fn)(void *ctx, uint64_t proposal, const mpz_t amount, uint64_t until), void *ctx)
 {
     static const char sql[] =
-        "SELECT proposal, amount, until FROM gov_locks WHERE voter = ?1 AND until > ?2 ORDER BY until DESC, proposal";
+        "SELECT proposal, amount, until FROM vote_locks WHERE voter = ?1 AND until > ?2 ORDER BY until DESC, proposal";
     sqlite3_stmt *st = stmt(s, G_LOCK_EACH, sql, LEDGER_VALUES(ledger_val_addr(voter), ledger_val_int(now)));
     struct lock_visit v = { .fn = fn, .ctx = ctx };
     mpz_init(v.amount);
@@ -804,7 +800,7 @@ static int take_max(void *ctx, uint64_t proposal, const mpz_t amount, uint64_t u
 
 int gov_lock_max(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t now, mpz_t amount, uint64_t *until)
 {
-    /* a voter holds few locks (one per proposal voted with conviction): compared exactly in C */
+    /* a voter holds few locks (one per proposal voted on): compared exactly in C */
     struct lock_max m = { amount, until };
     mpz_set_ui(amount, 0);
     *until = 0;

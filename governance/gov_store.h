@@ -139,7 +139,8 @@ int gov_override_put(gov_store *s, uint64_t proposal, const uint8_t delegate[LED
                      const mpz_t weight) WARN_UNUSED NONNULL(1, 3, 4, 5);
 
 /* Locks: put raises (never lowers) the lock of voter for proposal (0: an undelegation's) to amount
- * until `until`; set replaces it (a vote's lock is the standing vote's), amount 0 removing it.
+ * until `until`; set writes a vote's, which is the standing vote's, amount 0 locking nothing (its
+ * row lists the vote under its voter, ledger_votes_by_page: every vote sets its lock).
  * max: the largest amount locked at now (until > now) and its until; 0 and 0 when none. */
 int gov_lock_put(gov_store *s, const uint8_t voter[LEDGER_ADDR_LEN], uint64_t proposal, const mpz_t amount,
                  uint64_t until) WARN_UNUSED NONNULL(1, 2, 4);

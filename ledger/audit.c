@@ -4,8 +4,8 @@
  * supply == -balance(issuance), every account equal to the sum of its transfers, every pool's
  * stake equal to its ledger account and its bonded and unbonding stake to its workers' and
  * unbondings', an unbroken hash chain of blocks over their stored transactions, each block's
- * transfers the id range its row ends, and each sender's transactions numbered by their nonces
- * from 0. All sums are exact (u256_sum on GMP). */
+ * transfers the id range its row ends, each sender's transactions numbered by their nonces
+ * from 0, and each vote with its row in vote_locks. All sums are exact (u256_sum on GMP). */
 #include "ledger/ledger_int.h"
 
 #include <stdarg.h>
@@ -259,6 +259,28 @@ static int check_nonces(ledger *l, ledger_audit_report *r)
     return rc;
 }
 
+/* Every vote has its row in vote_locks, which lists it under its voter and holds its lock, and every
+ * row there above proposal 0 (an undelegation's lock) is a vote's (schema 020). */
+static int check_vote_locks(ledger *l, ledger_audit_report *r)
+{
+    mpz_t v[2];
+    mpz_inits(v[0], v[1], NULL);
+    int rc = query_numbers(l, "SELECT (SELECT count(*) FROM votes v WHERE NOT EXISTS (SELECT 1 FROM vote_locks k"
+                              " WHERE k.voter = v.voter AND k.proposal = v.proposal)),"
+                              " (SELECT count(*) FROM vote_locks k WHERE k.proposal > 0 AND NOT EXISTS"
+                              " (SELECT 1 FROM votes v WHERE v.proposal = k.proposal AND v.voter = k.voter))",
+                           0, v, 2);
+    if (rc == ST_OK) {
+        char *unlisted = mpz_get_str(NULL, 10, v[0]), *stray = mpz_get_str(NULL, 10, v[1]);
+        ledger_audit_add_check(r, "votes_match_their_locks", mpz_sgn(v[0]) == 0 && mpz_sgn(v[1]) == 0,
+                               "%s vote(s) without a lock row, %s lock row(s) without a vote", unlisted, stray);
+        free(unlisted);
+        free(stray);
+    }
+    mpz_clears(v[0], v[1], NULL);
+    return rc;
+}
+
 int ledger_audit(ledger *l, ledger_audit_report *report)
 {
     ARG_CHECK(!l->in_block);
@@ -271,6 +293,8 @@ int ledger_audit(ledger *l, ledger_audit_report *report)
         rc = check_chain(l, report);
     if (rc == ST_OK)
         rc = check_nonces(l, report);
+    if (rc == ST_OK)
+        rc = check_vote_locks(l, report);
     ledger_read_end(l);
     return rc;
 }

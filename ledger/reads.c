@@ -72,7 +72,8 @@ int ledger_votes_by_page(ledger *l, const uint8_t voter[LEDGER_ADDR_LEN], bool h
                          unsigned limit, uint64_t *proposals, unsigned *n, bool *more)
 {
     static const char sql[] =
-        "SELECT proposal FROM votes WHERE voter = ?1 AND proposal < ?2 ORDER BY proposal DESC LIMIT ?3";
+        "SELECT proposal FROM vote_locks WHERE voter = ?1 AND proposal < ?2 AND proposal > 0"
+        " ORDER BY proposal DESC LIMIT ?3";
     sqlite3_stmt *st =
         ledger_query(l, STMT_READ_VOTES_BY, sql, LEDGER_VALUES(ledger_val_addr(voter), bound_value(has_before, before)));
     return ledger_read_ids(st, 3, limit, proposals, n, more);

@@ -33,7 +33,8 @@ int ledger_block_events_of(ledger *l, uint64_t height, const char *type, int (*f
                            void *arg) WARN_UNUSED NONNULL(1, 3, 4);
 
 /* The proposals voter has a vote on, newest (highest id) first, below before (all when has_before is
- * false), up to limit. Seek on votes_by_voter. Returns: ST_OK, ST_DB. Out: proposals[0..*n), *more. */
+ * false), up to limit. Seek on vote_locks (a row for each vote, keyed by voter).
+ * Returns: ST_OK, ST_DB. Out: proposals[0..*n), *more. */
 int ledger_votes_by_page(ledger *l, const uint8_t voter[LEDGER_ADDR_LEN], bool has_before, uint64_t before,
                          unsigned limit, uint64_t *proposals, unsigned *n, bool *more) WARN_UNUSED NONNULL(1, 2, 6, 7, 8);
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* m_gov_reads.c: the governance reads of an account page: "my votes", every vote an address cast,
  * newest proposal first, each as gov_getVote shows it. (An address's delegation and its delegators
- * are gov_getDelegation's; its locks gov_getLocks'.) It seeks the votes_by_voter index, so a page
- * costs the same whatever the number of votes. */
+ * are gov_getDelegation's; its locks gov_getLocks'.) It seeks vote_locks, a row for each vote keyed
+ * by voter, so a page costs the same whatever the number of votes. */
 #include "node/methods_int.h"
 
 #include "engine/governance.h"

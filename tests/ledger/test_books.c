@@ -106,7 +106,7 @@ Test(ledger_books, mint_and_transfer_are_exact_and_audited)
     cr_assert_eq(ledger_audit(l, &r), ST_OK, "audit");
     cr_assert(r.ok, "audit holds");
     cr_assert_eq(r.height, 1, "audited up to block 1");
-    cr_assert_eq(r.n_checks, 7, "seven checks");
+    cr_assert_eq(r.n_checks, 8, "eight checks");
 }
 
 /* Block 0: 10 minted to alice. */
@@ -387,6 +387,10 @@ static const struct tampering {
       { { "hash_chain", "a transfer after the newest block" } } },
     { "UPDATE transfers SET height = 5", { { "hash_chain", "a transfer in block 0's range at another height" } } },
     { "UPDATE blocks SET transfers_end = 0", { { "hash_chain", "a block that does not end its transfers" } } },
+    { "INSERT INTO votes(proposal, voter, support, conviction, power, weight) VALUES(1, x'aa', 1, 0, '1', '1')",
+      { { "votes_match_their_locks", "a vote without its lock row" } } },
+    { "INSERT INTO vote_locks(voter, proposal, amount, until) VALUES(x'aa', 1, '0', 0)",
+      { { "votes_match_their_locks", "a lock row of no vote" } } },
 };
 
 TH_TABLE_PARAMETERS(ledger_books, audit_detects_a_tampered_balance_or_transaction, tamperings)
@@ -681,6 +685,12 @@ Test(ledger_books, audit_detects_a_tampered_nonce)
 /* SQL that makes the nonces table of schemas 001 to 018. */
 #define NONCES_AS_OF_001 "CREATE TABLE nonces (address BLOB PRIMARY KEY, nonce INTEGER NOT NULL) STRICT, WITHOUT ROWID;"
 
+/* The locks as schema 005 made them, before 020 moved them into vote_locks. */
+#define LOCKS_AS_OF_005                                                                                    \
+    "DROP TABLE vote_locks; CREATE TABLE gov_locks (voter BLOB NOT NULL, proposal INTEGER NOT NULL,"       \
+    " amount TEXT NOT NULL, until INTEGER NOT NULL, PRIMARY KEY (voter, proposal)) STRICT, WITHOUT ROWID;"
+#define VOTES_BY_VOTER_AS_OF_012 "CREATE INDEX votes_by_voter ON votes(voter, proposal);"
+
 /* Block 0 with three transactions, the second sent by alice, and its row. */
 static void block_of_three(void)
 {
@@ -713,7 +723,7 @@ Test(ledger_books, migrations_16_to_18_rebuild_the_transactions_and_the_transfer
     ledger_close(l);
     l = NULL;
     tamper(TRANSACTIONS_AS_OF_001 "CREATE INDEX transactions_by_sender_position ON transactions(sender, height, idx);"
-           TRANSFERS_AS_OF_010 NONCES_AS_OF_001 "PRAGMA user_version = 15");
+           TRANSFERS_AS_OF_010 NONCES_AS_OF_001 LOCKS_AS_OF_005 VOTES_BY_VOTER_AS_OF_012 "PRAGMA user_version = 15");
     char err[256] = "";
     cr_assert_eq(ledger_open(&l, err, sizeof err, th_ledger_path()), ST_OK, "migrates: %s", err);
     ledger_txrec *recs;
@@ -781,7 +791,8 @@ Test(ledger_books, migration_19_moves_the_nonces_into_the_senders_transactions)
     tamper("DROP INDEX transactions_by_sender_position; ALTER TABLE transactions DROP COLUMN nonce;"
            "CREATE INDEX transactions_by_sender_position ON transactions(sender, position);" NONCES_AS_OF_001
            "INSERT INTO nonces VALUES(x'a100000000000000000000000000000000000000', 2),"
-           " (x'b000000000000000000000000000000000000000', 1); PRAGMA user_version = 18");
+           " (x'b000000000000000000000000000000000000000', 1);" LOCKS_AS_OF_005 VOTES_BY_VOTER_AS_OF_012
+           "PRAGMA user_version = 18");
     char err[256] = "";
     cr_assert_eq(ledger_open(&l, err, sizeof err, th_ledger_path()), ST_OK, "migrates: %s", err);
     expect_nonce(alice, 2, "2", "alice's two transactions");
@@ -791,6 +802,35 @@ Test(ledger_books, migration_19_moves_the_nonces_into_the_senders_transactions)
     expect_text("SELECT count(*) FROM sqlite_schema WHERE name = 'nonces'", "0", "the nonces table is gone");
     expect_text("SELECT group_concat(name) FROM pragma_index_info('transactions_by_sender_position')",
                 "sender,position,nonce", "the sender's index carries the nonce");
+}
+
+#define ALICE_HEX "a100000000000000000000000000000000000000"
+
+/* Schema 020 moves the locks into vote_locks, a row for each vote keyed by voter: a database of
+ * version 19 (gov_locks; the votes_by_voter index) keeps each vote's lock, gains a row that locks
+ * nothing for a vote without one, keeps an undelegation's lock (proposal 0), and still lists the
+ * voter's votes. */
+Test(ledger_books, migration_20_moves_the_locks_beside_each_vote)
+{
+    ledger_close(l);
+    l = NULL;
+    tamper(LOCKS_AS_OF_005 VOTES_BY_VOTER_AS_OF_012
+           "INSERT INTO votes(proposal, voter, support, conviction, power, weight)"
+           " VALUES(1, x'" ALICE_HEX "', 1, 2, '5', '10'), (2, x'" ALICE_HEX "', 0, 0, '5', '0');"
+           "INSERT INTO gov_locks VALUES(x'" ALICE_HEX "', 1, '5', 100), (x'" ALICE_HEX "', 0, '7', 200);"
+           "PRAGMA user_version = 19");
+    char err[256] = "";
+    cr_assert_eq(ledger_open(&l, err, sizeof err, th_ledger_path()), ST_OK, "migrates: %s", err);
+    expect_text("SELECT group_concat(proposal || ':' || amount || ':' || until, ' ') FROM vote_locks", "0:7:200 1:5:100 2:0:0",
+                "the undelegation's lock, the vote's lock, and a row for the vote that locks nothing");
+    expect_text("SELECT count(*) FROM sqlite_schema WHERE name IN ('gov_locks', 'votes_by_voter')", "0",
+                "the table and the index are gone");
+    uint64_t proposals[4];
+    unsigned n = 0;
+    bool more = true;
+    cr_assert_eq(ledger_votes_by_page(l, alice, false, 0, 4, proposals, &n, &more), ST_OK, "alice's votes");
+    cr_assert(n == 2 && proposals[0] == 2 && proposals[1] == 1 && !more, "both votes, newest first, not the lock (%u)", n);
+    cr_assert(audit_check("votes_match_their_locks"), "every vote with its row");
 }
 
 Test(ledger_books, migration_8_rescales_the_reward_accumulator_by_10_to_the_42)
@@ -807,7 +847,7 @@ Test(ledger_books, migration_8_rescales_the_reward_accumulator_by_10_to_the_42)
            "ALTER TABLE workers DROP COLUMN value; ALTER TABLE workers DROP COLUMN started;"
            "ALTER TABLE workers DROP COLUMN judged_from; ALTER TABLE pools DROP COLUMN description;"
            "DROP TABLE pool_contributors; CREATE INDEX transfers_by_tx ON transfers(tx);"
-           "DROP INDEX votes_by_voter;" TRANSACTIONS_AS_OF_001 "CREATE INDEX transactions_by_sender ON transactions(sender);"
+           LOCKS_AS_OF_005 TRANSACTIONS_AS_OF_001 "CREATE INDEX transactions_by_sender ON transactions(sender);"
            "DROP INDEX proposals_by_state; DROP TABLE secret_counts; ALTER TABLE enclaves DROP COLUMN ballot_key;"
            "ALTER TABLE enclaves DROP COLUMN ballot_key_sig; ALTER TABLE votes DROP COLUMN ciphertext; DROP TABLE polls; ALTER TABLE votes DROP COLUMN choice;"
            NONCES_AS_OF_001 "PRAGMA user_version = 7");

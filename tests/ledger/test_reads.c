@@ -138,7 +138,7 @@ static int count_events(void *arg, const char *events)
 static const struct expected_plan {
     const char *sql_fragment, *walk, *second_walk;
 } expected[] = {
-    { "FROM votes", "votes_by_voter (voter=? AND proposal<?)", NULL },
+    { "FROM vote_locks", "PRIMARY KEY (voter=? AND proposal>? AND proposal<?)", NULL },
     { "FROM transactions WHERE sender", "transactions_by_sender_position (sender=? AND position<?)", NULL },
     { "t.debit", "transfers_by_debit (debit=? AND rowid<?)", "sqlite_autoindex_transactions_1 (hash=?)" },
     { "t.credit", "transfers_by_credit (credit=? AND rowid<?)", "sqlite_autoindex_transactions_1 (hash=?)" },
