@@ -38,7 +38,7 @@ static int move_free(eng_apply *a, const uint8_t from[20], const uint8_t to[20],
     int rc = ledger_transfer(a->e->ledger, &debit, &credit, amount, "transfer");
     if (rc != ST_OK)
         return explain(a, rc, &debit, amount);
-    cJSON *ev = ledger_event(&a->r, "Transfer");
+    ledger_ev *ev = ledger_event(&a->r, "Transfer");
     if (!ev || !ledger_event_address(ev, "from", from) || !ledger_event_address(ev, "to", to)
         || !ledger_event_amount(ev, "amount", amount))
         return ST_NOMEM;
@@ -57,11 +57,11 @@ static int mint(eng_apply *a, const ledger_account *to, const mpz_t amount, cons
         return explain(a, rc, &issuance, amount);
     if (strcmp(code, "genesis") == 0)
         return ST_OK;
-    cJSON *ev = ledger_event(&a->r, "Mint");
+    ledger_ev *ev = ledger_event(&a->r, "Mint");
     if (!ev || !ledger_event_amount(ev, "amount", amount))
         return ST_NOMEM;
     if (to->kind == LEDGER_TREASURY)
-        return cJSON_AddStringToObject(ev, "to", "treasury") ? ST_OK : ST_NOMEM;
+        return ledger_event_string(ev, "to", "treasury") ? ST_OK : ST_NOMEM;
     return ledger_event_address(ev, "to", to->owner) ? ST_OK : ST_NOMEM;
 }
 
@@ -133,7 +133,7 @@ static int apply_genesis(eng_apply *a)
         rc = ledger_allowlist_add(a->e->ledger, LEDGER_RUNTIME_ENCLAVE, g->enclave.measurements[i]);
     for (unsigned i = 0; i < g->enclave.n_worker_measurements && rc == ST_OK; i++)
         rc = ledger_allowlist_add(a->e->ledger, LEDGER_RUNTIME_WORKER, g->enclave.worker_measurements[i]);
-    cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "Genesis") : NULL;
+    ledger_ev *ev = rc == ST_OK ? ledger_event(&a->r, "Genesis") : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_number(ev, "chainId", (double)g->chain_id)
                         || !ledger_event_number(ev, "accounts", (double)g->n_accounts)
                         || !ledger_event_amount(ev, "treasury", g->treasury) || !ledger_event_amount(ev, "supply", m.supply)))

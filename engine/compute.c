@@ -18,9 +18,9 @@
 
 #define DUE_BATCH 64
 
-static cJSON *channel_event(eng_apply *a, const char *type, uint64_t channel)
+static ledger_ev *channel_event(eng_apply *a, const char *type, uint64_t channel)
 {
-    cJSON *ev = ledger_event(&a->r, type);
+    ledger_ev *ev = ledger_event(&a->r, type);
     if (ev && !ledger_event_number(ev, "channel", (double)channel))
         return NULL;
     return ev;
@@ -60,7 +60,7 @@ int eng_apply_channel_open(eng_apply *a)
         c.opened_height = a->height;
         rc = ledger_channel_insert(a->e->ledger, &c);
     }
-    cJSON *ev = rc == ST_OK ? channel_event(a, "ChannelOpened", c.id) : NULL;
+    ledger_ev *ev = rc == ST_OK ? channel_event(a, "ChannelOpened", c.id) : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_address(ev, "client", c.client) || !ledger_event_address(ev, "worker", c.worker)
                         || !ledger_event_amount(ev, "deposit", c.deposit)))
         rc = ST_NOMEM;
@@ -107,7 +107,7 @@ int eng_apply_channel_top_up(eng_apply *a)
         mpz_add(c.deposit, c.deposit, amount);
         rc = ledger_channel_update(a->e->ledger, &c);
     }
-    cJSON *ev = rc == ST_OK ? channel_event(a, "ChannelToppedUp", c.id) : NULL;
+    ledger_ev *ev = rc == ST_OK ? channel_event(a, "ChannelToppedUp", c.id) : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_amount(ev, "amount", amount) || !ledger_event_amount(ev, "deposit", c.deposit)))
         rc = ST_NOMEM;
     mpz_clear(amount);
@@ -129,7 +129,7 @@ int eng_apply_channel_close(eng_apply *a)
         c.close_at = a->time + a->e->genesis.compute.challenge_secs;
         rc = ledger_channel_update(a->e->ledger, &c);
     }
-    cJSON *ev = rc == ST_OK ? channel_event(a, "ChannelClosing", c.id) : NULL;
+    ledger_ev *ev = rc == ST_OK ? channel_event(a, "ChannelClosing", c.id) : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_number(ev, "closeAt", (double)c.close_at)))
         rc = ST_NOMEM;
     ledger_channel_clear(&c);
@@ -207,7 +207,7 @@ int eng_apply_voucher_redeem(eng_apply *a)
     mpz_set(c.redeemed, cumulative);
     mpz_sub(owed, c.redeemed, c.paid);
     rc = ledger_channel_update(a->e->ledger, &c);
-    cJSON *ev = rc == ST_OK ? channel_event(a, "VoucherRedeemed", c.id) : NULL;
+    ledger_ev *ev = rc == ST_OK ? channel_event(a, "VoucherRedeemed", c.id) : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_amount(ev, "cumulative", cumulative) || !ledger_event_amount(ev, "owed", owed)))
         rc = ST_NOMEM;
 out:
@@ -240,7 +240,7 @@ int eng_compute_tick(eng_apply *a)
             ledger_account from = ledger_user_account(LEDGER_ESCROW, c.client), to = ledger_user_account(LEDGER_FREE, c.client);
             if (mpz_sgn(c.deposit) > 0 && (rc = ledger_transfer(a->e->ledger, &from, &to, c.deposit, "refund")) != ST_OK)
                 break;
-            cJSON *ev = channel_event(a, "ChannelClosed", c.id);
+            ledger_ev *ev = channel_event(a, "ChannelClosed", c.id);
             if (!ev || !ledger_event_address(ev, "client", c.client) || !ledger_event_amount(ev, "refunded", c.deposit)) {
                 rc = ST_NOMEM;
                 break;

@@ -29,6 +29,7 @@
 #define DEFAULT_MAX_BLOCK_TXS 10000
 #define DEFAULT_LOG_LIMIT 65536 /* frames: 256 MiB of 4 KiB pages */
 #define DEFAULT_QUIET_MS 50
+#define EVENTS_TEXT_KEPT 65536 /* bytes of a transaction's events' text kept for the next one */
 /* After a block was applied again because one of its transactions failed, this many blocks are
  * applied guarded at once, so that a stream of failing transactions costs one attempt in so many
  * blocks, not one in each. */
@@ -147,9 +148,8 @@ static int apply_item(eng *e, eng_item *it, uint64_t height, uint32_t index, uin
         /* the signer's EIP-55 form, made on the verification thread, saves its events a keccak-256 */
         ledger_addr_remember(it->tx.signer, it->tx.signer_text);
     }
-    eng_apply a = { .e = e, .item = it, .height = height, .time = time, .r.events = cJSON_CreateArray() };
-    if (!a.r.events)
-        return ST_NOMEM;
+    /* the events' text is written into memory kept from one transaction to the next */
+    eng_apply a = { .e = e, .item = it, .height = height, .time = time, .r.events = e->events_text };
     int rc = guarded ? ledger_tx_begin(e->ledger, it->hash) : ledger_tx_begin_unguarded(e->ledger, it->hash);
     if (rc != ST_OK)
         goto out;
@@ -169,10 +169,9 @@ static int apply_item(eng *e, eng_item *it, uint64_t height, uint32_t index, uin
     it->success = applied == ST_OK;
     if (!it->success) {
         it->error = strdup(a.r.err[0] ? a.r.err : st_str(applied));
-        cJSON_Delete(a.r.events);
-        a.r.events = cJSON_CreateArray();
+        ledger_events_truncate(&a.r, 0);
     }
-    it->events = a.r.events ? ledger_events_print(a.r.events) : NULL;
+    it->events = ledger_events_take(&a.r);
     char *body = it->is_system ? it->sys_body : it->tx_body;
     bool rendered_here = !body;
     if (rendered_here)
@@ -198,7 +197,8 @@ static int apply_item(eng *e, eng_item *it, uint64_t height, uint32_t index, uin
     it->height = height;
     it->index = index;
 out:
-    cJSON_Delete(a.r.events);
+    e->events_text = a.r.events;
+    json_text_release(&e->events_text, EVENTS_TEXT_KEPT);
     return rc;
 }
 
@@ -1059,6 +1059,7 @@ static void release(eng *e)
     if (e->genesis_parsed)
         eng_genesis_clear(&e->genesis);
     enc_econ_params_clear(&e->econ);
+    json_text_clear(&e->events_text);
     free(e);
 }
 

@@ -169,6 +169,7 @@ struct eng {
     bool tick_memo;
     uint64_t tick_memo_time;
     gov_store *gov;                 /* governance rows (owned; freed before the ledger closes) */
+    struct json_text events_text;   /* the memory each transaction's events are written into */
     enc_econ_params econ;           /* the genesis rewards' economics as economics.h takes them */
 };
 

@@ -45,7 +45,7 @@ int eng_apply_pool_set_capacity(eng_apply *a)
         mpz_set(p.capacity, capacity);
         rc = eng_staking_save_pool(a, &p, false);
     }
-    cJSON *ev = rc == ST_OK ? eng_staking_pool_event(a, "PoolCapacityChanged", p.id) : NULL;
+    ledger_ev *ev = rc == ST_OK ? eng_staking_pool_event(a, "PoolCapacityChanged", p.id) : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_amount(ev, "capacity", capacity)))
         rc = ST_NOMEM;
     mpz_clear(capacity);
@@ -86,8 +86,8 @@ int eng_apply_pool_set_description(eng_apply *a)
         copy[len] = '\0';
         rc = ledger_pool_description_set(a->e->ledger, p.id, copy);
     }
-    cJSON *ev = rc == ST_OK ? eng_staking_pool_event(a, "PoolDescriptionChanged", p.id) : NULL;
-    if (rc == ST_OK && (!ev || !cJSON_AddStringToObject(ev, "description", copy)))
+    ledger_ev *ev = rc == ST_OK ? eng_staking_pool_event(a, "PoolDescriptionChanged", p.id) : NULL;
+    if (rc == ST_OK && (!ev || !ledger_event_string(ev, "description", copy)))
         rc = ST_NOMEM;
     ledger_pool_clear(&p);
     return rc;
@@ -116,7 +116,7 @@ static int change_allowlist(eng_apply *a, bool allow)
         rc = ledger_fail(&a->r, ST_LIMIT, "pool %llu's contributor allowlist holds %u addresses, the most it may", (unsigned long long)p.id, n);
     if (rc == ST_OK)
         rc = allow ? ledger_pool_contributor_add(a->e->ledger, p.id, who) : ledger_pool_contributor_remove(a->e->ledger, p.id, who);
-    cJSON *ev = rc == ST_OK ? eng_staking_pool_event(a, allow ? "PoolContributorAllowed" : "PoolContributorDisallowed", p.id) : NULL;
+    ledger_ev *ev = rc == ST_OK ? eng_staking_pool_event(a, allow ? "PoolContributorAllowed" : "PoolContributorDisallowed", p.id) : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_address(ev, "contributor", who)
                         || !ledger_event_number(ev, "allowlisted", (double)(allow ? n + 1 : n - 1))))
         rc = ST_NOMEM;

@@ -173,8 +173,8 @@ int eng_apply_enclave_allow(eng_apply *a)
     if (rc != ST_OK)
         return rc;
     ledger_hex_encode(hex, m, 32);
-    cJSON *ev = ledger_event(&a->r, "EnclaveAllowed");
-    return ev && cJSON_AddStringToObject(ev, "measurement", hex) ? ST_OK : ST_NOMEM;
+    ledger_ev *ev = ledger_event(&a->r, "EnclaveAllowed");
+    return ev && ledger_event_string(ev, "measurement", hex) ? ST_OK : ST_NOMEM;
 }
 
 int eng_apply_enclave_register(eng_apply *a)
@@ -200,8 +200,8 @@ int eng_apply_enclave_register(eng_apply *a)
         rc = ledger_enclave_put(a->e->ledger, address, q.measurement, quote, len);
         char hex[67];
         ledger_hex_encode(hex, q.measurement, 32);
-        cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "EnclaveRegistered") : NULL;
-        if (rc == ST_OK && (!ev || !ledger_event_address(ev, "enclave", address) || !cJSON_AddStringToObject(ev, "measurement", hex)))
+        ledger_ev *ev = rc == ST_OK ? ledger_event(&a->r, "EnclaveRegistered") : NULL;
+        if (rc == ST_OK && (!ev || !ledger_event_address(ev, "enclave", address) || !ledger_event_string(ev, "measurement", hex)))
             rc = ST_NOMEM;
     }
     free(quote);
@@ -227,8 +227,8 @@ int eng_apply_enclave_ballot_key(eng_apply *a)
         return ledger_fail(&a->r, rc, "the enclave is not registered");
     char hex[2 * LEDGER_BALLOT_KEY_LEN + 3];
     ledger_hex_encode(hex, key, sizeof key);
-    cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "EnclaveBallotKey") : NULL;
-    if (rc == ST_OK && (!ev || !ledger_event_address(ev, "enclave", enclave) || !cJSON_AddStringToObject(ev, "ballotKey", hex)))
+    ledger_ev *ev = rc == ST_OK ? ledger_event(&a->r, "EnclaveBallotKey") : NULL;
+    if (rc == ST_OK && (!ev || !ledger_event_address(ev, "enclave", enclave) || !ledger_event_string(ev, "ballotKey", hex)))
         rc = ST_NOMEM;
     return rc;
 }
@@ -365,7 +365,7 @@ int eng_apply_settlement(eng_apply *a)
     snprintf(text, sizeof text, "%llu", (unsigned long long)(epoch + 1));
     if (rc == ST_OK)
         rc = ledger_meta_set(e->ledger, "settlement.next", text);
-    cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "EpochSettled") : NULL;
+    ledger_ev *ev = rc == ST_OK ? ledger_event(&a->r, "EpochSettled") : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_number(ev, "epoch", (double)epoch) || !ledger_event_address(ev, "enclave", signer)
                         || !ledger_event_amount(ev, "emitted", r.budget) || !ledger_event_amount(ev, "computePaid", r.compute_paid)
                         || !ledger_event_amount(ev, "fees", r.fees) || !ledger_event_number(ev, "operations", (double)r.n_ops)))

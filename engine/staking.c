@@ -97,11 +97,12 @@ int eng_staking_move(eng_apply *a, const ledger_account *from, const ledger_acco
     return rc;
 }
 
-cJSON *eng_staking_pool_event(eng_apply *a, const char *type, uint64_t pool)
+ledger_ev *eng_staking_pool_event(eng_apply *a, const char *type, uint64_t pool)
 {
-    cJSON *ev = ledger_event(&a->r, type);
+    size_t mark = ledger_events_mark(&a->r);
+    ledger_ev *ev = ledger_event(&a->r, type);
     if (ev && !ledger_event_number(ev, "pool", (double)pool)) {
-        cJSON_DeleteItemFromArray(a->r.events, cJSON_GetArraySize(a->r.events) - 1);
+        ledger_events_truncate(&a->r, mark);
         return NULL;
     }
     return ev;
@@ -185,7 +186,7 @@ int eng_staking_fill_queue(eng_apply *a, ledger_pool *p)
         mpz_sub(p->stake, p->stake, pay);
         mpz_sub(w.shares, w.shares, part);
         rc = whole ? ledger_withdrawal_delete(a->e->ledger, p->id, w.address) : ledger_withdrawal_put(a->e->ledger, &w);
-        cJSON *ev = eng_staking_pool_event(a, "WithdrawalPaid", p->id);
+        ledger_ev *ev = eng_staking_pool_event(a, "WithdrawalPaid", p->id);
         if (!ev || !ledger_event_address(ev, "staker", w.address) || !ledger_event_amount(ev, "shares", part)
             || !ledger_event_amount(ev, "amount", pay) || !ledger_event_amount(ev, "sharesStillQueued", w.shares))
             rc = ST_NOMEM;
@@ -226,10 +227,10 @@ int eng_staking_unbond(eng_apply *a, ledger_pool *p, ledger_worker *w, const mpz
     int rc = ledger_unbonding_insert(a->e->ledger, &u);
     if (rc == ST_OK)
         rc = ledger_worker_put(a->e->ledger, w);
-    cJSON *ev = rc == ST_OK ? eng_staking_pool_event(a, "WorkerUnbonded", p->id) : NULL;
+    ledger_ev *ev = rc == ST_OK ? eng_staking_pool_event(a, "WorkerUnbonded", p->id) : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_address(ev, "worker", w->address) || !ledger_event_amount(ev, "amount", amount)
                         || !ledger_event_number(ev, "releaseAt", (double)u.release_at)
-                        || !cJSON_AddBoolToObject(ev, "forced", forced)))
+                        || !ledger_event_bool(ev, "forced", forced)))
         rc = ST_NOMEM;
     ledger_unbonding_clear(&u);
     return rc;
@@ -264,7 +265,7 @@ int eng_staking_reward(eng_apply *a, uint64_t pool, const ledger_account *from, 
     }
     if ((rc = eng_staking_save_pool(a, &p, false)) != ST_OK)
         goto out;
-    cJSON *ev = eng_staking_pool_event(a, "PoolRewarded", pool);
+    ledger_ev *ev = eng_staking_pool_event(a, "PoolRewarded", pool);
     if (!ev || !ledger_event_amount(ev, "amount", amount) || !ledger_event_amount(ev, "commission", commission))
         rc = ST_NOMEM;
 out:
@@ -328,7 +329,7 @@ int eng_staking_slash(eng_apply *a, const uint8_t worker[20], uint32_t ppm)
         goto out;
     mpz_sub(p.stake, p.stake, total);
     rc = ledger_worker_put(a->e->ledger, &w);
-    cJSON *ev = rc == ST_OK ? eng_staking_pool_event(a, "WorkerSlashed", p.id) : NULL;
+    ledger_ev *ev = rc == ST_OK ? eng_staking_pool_event(a, "WorkerSlashed", p.id) : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_address(ev, "worker", worker) || !ledger_event_amount(ev, "amount", total)
                         || !ledger_event_amount(ev, "fromBonded", bonded_cut)
                         || !ledger_event_amount(ev, "fromUnbonding", unbonding_cut)))
@@ -365,9 +366,9 @@ int eng_staking_offence(eng_apply *a, const uint8_t worker[20], uint32_t ppm, co
             rc = ledger_slash_set_state(a->e->ledger, s.id, LEDGER_SLASH_APPLIED, 0);
         goto out;
     }
-    cJSON *ev = rc == ST_OK ? eng_staking_pool_event(a, "SlashDeferred", s.pool) : NULL;
+    ledger_ev *ev = rc == ST_OK ? eng_staking_pool_event(a, "SlashDeferred", s.pool) : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_number(ev, "slash", (double)s.id) || !ledger_event_address(ev, "worker", worker)
-                        || !ledger_event_number(ev, "ppm", s.ppm) || !cJSON_AddStringToObject(ev, "reason", s.reason)
+                        || !ledger_event_number(ev, "ppm", s.ppm) || !ledger_event_string(ev, "reason", s.reason)
                         || !ledger_event_number(ev, "due", (double)s.due)))
         rc = ST_NOMEM;
 out:

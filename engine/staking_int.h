@@ -21,7 +21,7 @@ int eng_staking_save_pool(eng_apply *a, const ledger_pool *p, bool checkpoint);
 int eng_staking_move(eng_apply *a, const ledger_account *from, const ledger_account *to, const mpz_t amount,
                      const char *code);
 /* Appends an event of type naming pool. Returns: the event, or NULL on OOM. */
-cJSON *eng_staking_pool_event(eng_apply *a, const char *type, uint64_t pool);
+ledger_ev *eng_staking_pool_event(eng_apply *a, const char *type, uint64_t pool);
 /* Pays a staker's pending rewards into its claimable balance and resets its debt. */
 int eng_staking_settle(eng_apply *a, const ledger_pool *p, ledger_stake *s);
 /* Changes a staker's shares by delta (settling first) and stores the row with its checkpoint. */

@@ -29,7 +29,7 @@ static int apply_due_slashes(eng_apply *a)
             if ((rc = eng_staking_slash(a, due[i].worker, due[i].ppm)) != ST_OK
                 || (rc = ledger_slash_set_state(a->e->ledger, due[i].id, LEDGER_SLASH_APPLIED, 0)) != ST_OK)
                 break;
-            cJSON *ev = eng_staking_pool_event(a, "SlashApplied", due[i].pool);
+            ledger_ev *ev = eng_staking_pool_event(a, "SlashApplied", due[i].pool);
             if (!ev || !ledger_event_number(ev, "slash", (double)due[i].id))
                 rc = ST_NOMEM;
         }
@@ -69,7 +69,7 @@ static int release_unbonded(eng_apply *a)
             mpz_sub(p.unbonding, p.unbonding, due[i].amount);
             if ((rc = ledger_unbonding_delete(a->e->ledger, due[i].id)) != ST_OK)
                 break;
-            cJSON *ev = eng_staking_pool_event(a, "StakeReleased", p.id);
+            ledger_ev *ev = eng_staking_pool_event(a, "StakeReleased", p.id);
             if (!ev || !ledger_event_address(ev, "worker", due[i].worker) || !ledger_event_amount(ev, "amount", due[i].amount)) {
                 rc = ST_NOMEM;
                 break;
@@ -153,7 +153,7 @@ int eng_staking_tick(eng_apply *a)
     }
     char text[24];
     snprintf(text, sizeof text, "%llu", (unsigned long long)now_epoch);
-    cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "EpochClosed") : NULL;
+    ledger_ev *ev = rc == ST_OK ? ledger_event(&a->r, "EpochClosed") : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_number(ev, "epoch", (double)(now_epoch - 1))))
         rc = ST_NOMEM;
     return rc == ST_OK ? ledger_meta_set(e->ledger, "staking.epoch", text) : rc;

@@ -69,7 +69,7 @@ int eng_apply_pool_create(eng_apply *a)
     }
     if (rc == ST_OK)
         rc = ledger_pool_checkpoint(a->e->ledger, &p);
-    cJSON *ev = rc == ST_OK ? eng_staking_pool_event(a, "PoolCreated", p.id) : NULL;
+    ledger_ev *ev = rc == ST_OK ? eng_staking_pool_event(a, "PoolCreated", p.id) : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_address(ev, "owner", p.owner)
                         || !ledger_event_number(ev, "commissionPpm", p.commission_ppm)
                         || !ledger_event_amount(ev, "capacity", p.capacity)))
@@ -105,7 +105,7 @@ int eng_apply_pool_set_commission(eng_apply *a)
         }
         rc = eng_staking_save_pool(a, &p, false);
     }
-    cJSON *ev = rc == ST_OK ? eng_staking_pool_event(a, "CommissionChanged", p.id) : NULL;
+    ledger_ev *ev = rc == ST_OK ? eng_staking_pool_event(a, "CommissionChanged", p.id) : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_number(ev, "commissionPpm", (double)ppm)
                         || !ledger_event_number(ev, "effectiveAt", (double)effective)))
         rc = ST_NOMEM;
@@ -196,7 +196,7 @@ int eng_apply_worker_add(eng_apply *a)
     w.conf_level = reg.conf_level;
     w.pool = id;
     rc = ledger_worker_put(a->e->ledger, &w);
-    cJSON *ev = rc == ST_OK ? eng_staking_pool_event(a, "WorkerAdded", id) : NULL;
+    ledger_ev *ev = rc == ST_OK ? eng_staking_pool_event(a, "WorkerAdded", id) : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_address(ev, "worker", w.address)))
         rc = ST_NOMEM;
 out:
@@ -222,7 +222,7 @@ int eng_apply_worker_remove(eng_apply *a)
                          (unsigned long long)u.release_at);
     if (rc == ST_OK)
         rc = ledger_worker_remove(a->e->ledger, w.address);
-    cJSON *ev = rc == ST_OK ? eng_staking_pool_event(a, "WorkerRemoved", p.id) : NULL;
+    ledger_ev *ev = rc == ST_OK ? eng_staking_pool_event(a, "WorkerRemoved", p.id) : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_address(ev, "worker", w.address)))
         rc = ST_NOMEM;
     ledger_unbonding_clear(&u);
@@ -263,7 +263,7 @@ int eng_apply_worker_bond(eng_apply *a)
     mpz_add(p.bonded, p.bonded, amount);
     if ((rc = ledger_worker_put(a->e->ledger, &w)) == ST_OK)
         rc = eng_staking_save_pool(a, &p, false);
-    cJSON *ev = rc == ST_OK ? eng_staking_pool_event(a, "WorkerBonded", p.id) : NULL;
+    ledger_ev *ev = rc == ST_OK ? eng_staking_pool_event(a, "WorkerBonded", p.id) : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_address(ev, "worker", w.address) || !ledger_event_amount(ev, "amount", amount)))
         rc = ST_NOMEM;
 out:
@@ -367,7 +367,7 @@ int eng_apply_contribute(eng_apply *a)
     if ((rc = eng_staking_change_shares(a, &p, tx->signer, shares, true)) != ST_OK)
         goto out;
     mpz_add(p.stake, p.stake, amount);
-    cJSON *ev = eng_staking_pool_event(a, "Contributed", id);
+    ledger_ev *ev = eng_staking_pool_event(a, "Contributed", id);
     if (!ev || !ledger_event_address(ev, "staker", tx->signer) || !ledger_event_amount(ev, "amount", amount)
         || !ledger_event_amount(ev, "shares", shares)) {
         rc = ST_NOMEM;
@@ -436,7 +436,7 @@ int eng_apply_withdraw(eng_apply *a)
     w.since = a->time;
     if ((rc = ledger_withdrawal_put(a->e->ledger, &w)) != ST_OK)
         goto out;
-    cJSON *ev = eng_staking_pool_event(a, "WithdrawalQueued", id);
+    ledger_ev *ev = eng_staking_pool_event(a, "WithdrawalQueued", id);
     if (!ev || !ledger_event_address(ev, "staker", tx->signer) || !ledger_event_amount(ev, "shares", shares)
         || !ledger_event_amount(ev, "sharesQueued", w.shares)) {
         rc = ST_NOMEM;
@@ -476,7 +476,7 @@ int eng_apply_claim(eng_apply *a)
         rc = ledger_fail(&a->r, ST_INVALID, "nothing to claim");
     if (rc == ST_OK)
         rc = eng_staking_move(a, &from, &to, claimable, "claim");
-    cJSON *ev = rc == ST_OK ? eng_staking_pool_event(a, "Claimed", id) : NULL;
+    ledger_ev *ev = rc == ST_OK ? eng_staking_pool_event(a, "Claimed", id) : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_address(ev, "staker", tx->signer) || !ledger_event_amount(ev, "amount", claimable)))
         rc = ST_NOMEM;
     mpz_clear(claimable);

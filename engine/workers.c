@@ -245,9 +245,9 @@ int eng_apply_worker_register(eng_apply *a)
     }
     char hex[67];
     ledger_hex_encode(hex, q.measurement, 32);
-    cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "WorkerRegistered") : NULL;
+    ledger_ev *ev = rc == ST_OK ? ledger_event(&a->r, "WorkerRegistered") : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_address(ev, "worker", tx->signer) || !ledger_event_address(ev, "operator", reg.operator_)
-                        || !cJSON_AddStringToObject(ev, "measurement", hex)
+                        || !ledger_event_string(ev, "measurement", hex)
                         || !ledger_event_number(ev, "score", reg.score)
                         || !ledger_event_number(ev, "confLevel", reg.conf_level)))
         rc = ST_NOMEM;
@@ -298,7 +298,7 @@ int eng_apply_worker_heartbeat(eng_apply *a)
         p = 1;
     if (rc == ST_OK && (rc = ledger_heartbeat_put(a->e->ledger, tx->signer, epoch, slot, p)) == ST_CONFLICT)
         rc = ledger_fail(&a->r, rc, "slot %" PRIu64 " of epoch %" PRIu64 " is already answered", slot, epoch);
-    cJSON *ev = rc == ST_OK ? ledger_event(&a->r, "Heartbeat") : NULL;
+    ledger_ev *ev = rc == ST_OK ? ledger_event(&a->r, "Heartbeat") : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_address(ev, "worker", tx->signer) || !ledger_event_number(ev, "pool", (double)w.pool)
                         || !ledger_event_number(ev, "epoch", (double)epoch) || !ledger_event_number(ev, "slot", (double)slot)
                         || !ledger_event_number(ev, "performance", p) || !ledger_event_number(ev, "measured", claimed)))

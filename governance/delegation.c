@@ -87,7 +87,7 @@ int gov_delegate(gov_apply *a, const uint8_t delegator[20], const uint8_t to[20]
         return ledger_fail(a->r, ST_CONFLICT, "others delegate to the signer: no delegation chains");
     if ((rc = gov_delegation_put(a->s, &d)) != ST_OK)
         return rc;
-    cJSON *ev = ledger_event(a->r, "Delegated");
+    ledger_ev *ev = ledger_event(a->r, "Delegated");
     if (!ev || !ledger_event_address(ev, "delegator", d.delegator) || !ledger_event_address(ev, "to", d.delegate)
         || !ledger_event_number(ev, "conviction", d.conviction))
         return ST_NOMEM;
@@ -110,7 +110,7 @@ int gov_undelegate(gov_apply *a, const uint8_t delegator[20])
         until = a->time + (uint64_t)gov_lock_periods(d.conviction) * a->params->lock_period;
         rc = gov_lock_put(a->s, delegator, 0, power, until);
     }
-    cJSON *ev = rc == ST_OK ? ledger_event(a->r, "Undelegated") : NULL;
+    ledger_ev *ev = rc == ST_OK ? ledger_event(a->r, "Undelegated") : NULL;
     if (rc == ST_OK && (!ev || !ledger_event_address(ev, "delegator", d.delegator) || !ledger_event_address(ev, "from", d.delegate)
                         || (until && (!ledger_event_amount(ev, "locked", power)
                                           || !ledger_event_number(ev, "lockedUntil", (double)until)))))

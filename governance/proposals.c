@@ -273,11 +273,12 @@ static int move(gov_apply *a, const ledger_account *from, const ledger_account *
     return rc;
 }
 
-cJSON *gov_proposal_event(gov_apply *a, const char *type, uint64_t id)
+ledger_ev *gov_proposal_event(gov_apply *a, const char *type, uint64_t id)
 {
-    cJSON *ev = ledger_event(a->r, type);
+    size_t mark = ledger_events_mark(a->r);
+    ledger_ev *ev = ledger_event(a->r, type);
     if (ev && !ledger_event_number(ev, "proposal", (double)id)) {
-        cJSON_DeleteItemFromArray(a->r->events, cJSON_GetArraySize(a->r->events) - 1);
+        ledger_events_truncate(a->r, mark);
         return NULL;
     }
     return ev;
@@ -399,8 +400,8 @@ int gov_propose(gov_apply *a, const uint8_t proposer[20], const gov_propose_msg 
     if ((rc = gov_proposal_insert(a->s, &p)) != ST_OK
         || (pl.kind == GOV_PAYLOAD_POLL && (rc = gov_poll_open(a, p.id, pl.system, pl.choices, pl.secret)) != ST_OK))
         goto out;
-    cJSON *ev = gov_proposal_event(a, "ProposalCreated", p.id);
-    if (!ev || !ledger_event_address(ev, "proposer", p.proposer) || !cJSON_AddStringToObject(ev, "track", p.track)
+    ledger_ev *ev = gov_proposal_event(a, "ProposalCreated", p.id);
+    if (!ev || !ledger_event_address(ev, "proposer", p.proposer) || !ledger_event_string(ev, "track", p.track)
         || !ledger_event_amount(ev, "deposit", p.deposit) || !ledger_event_number(ev, "snapshot", (double)p.snapshot)
         || !ledger_event_amount(ev, "totalPower", p.total_power)
         || !ledger_event_number(ev, "voteStart", (double)p.vote_start)
@@ -438,7 +439,7 @@ int gov_cancel(gov_apply *a, const uint8_t signer[20], uint64_t id)
     p.has_next_change = false;
     if ((rc = gov_proposal_update(a->s, &p)) != ST_OK)
         goto out;
-    cJSON *ev = gov_proposal_event(a, "ProposalCanceled", id);
+    ledger_ev *ev = gov_proposal_event(a, "ProposalCanceled", id);
     if (!ev || !ledger_event_amount(ev, "burned", burn) || !ledger_event_amount(ev, "returned", rest))
         rc = ST_NOMEM;
 out:
@@ -466,14 +467,14 @@ static int apply_payload(gov_apply *a, const gov_proposal *p, payload *pl, bool 
             ledger_amount_format(need, pl->amount);
             ledger_fail(a->r, rc, "the treasury holds less than the %s to spend", need);
         }
-        cJSON *ev = rc == ST_OK ? gov_proposal_event(a, "TreasurySpend", p->id) : NULL;
+        ledger_ev *ev = rc == ST_OK ? gov_proposal_event(a, "TreasurySpend", p->id) : NULL;
         if (rc == ST_OK && (!ev || !ledger_event_address(ev, "to", pl->to) || !ledger_event_amount(ev, "amount", pl->amount)))
             rc = ST_NOMEM;
     } else if (pl->kind == GOV_PAYLOAD_PARAM) {
         char *text = mpz_get_str(NULL, 10, pl->value);
         rc = text ? gov_param_put(a->s, pl->name, text, a->height, p->id) : ST_NOMEM;
-        cJSON *ev = rc == ST_OK ? gov_proposal_event(a, "ParameterChanged", p->id) : NULL;
-        if (rc == ST_OK && (!ev || !cJSON_AddStringToObject(ev, "name", pl->name) || !cJSON_AddStringToObject(ev, "value", text)))
+        ledger_ev *ev = rc == ST_OK ? gov_proposal_event(a, "ParameterChanged", p->id) : NULL;
+        if (rc == ST_OK && (!ev || !ledger_event_string(ev, "name", pl->name) || !ledger_event_string(ev, "value", text)))
             rc = ST_NOMEM;
         free(text);
         *set_param = rc == ST_OK;
@@ -488,14 +489,14 @@ static int apply_payload(gov_apply *a, const gov_proposal *p, payload *pl, bool 
         char hex[67];
         ledger_hex_encode(hex, pl->measurement, 32);
         static const char *const events[2][2] = { { "EnclaveAllowed", "EnclaveRemoved" }, { "WorkerRuntimeAllowed", "WorkerRuntimeRemoved" } };
-        cJSON *ev = rc == ST_OK ? gov_proposal_event(a, events[pl->list][pl->remove], p->id) : NULL;
-        if (rc == ST_OK && (!ev || !cJSON_AddStringToObject(ev, "measurement", hex)))
+        ledger_ev *ev = rc == ST_OK ? gov_proposal_event(a, events[pl->list][pl->remove], p->id) : NULL;
+        if (rc == ST_OK && (!ev || !ledger_event_string(ev, "measurement", hex)))
             rc = ST_NOMEM;
     } else if (pl->kind == GOV_PAYLOAD_SLASH) {
         rc = pending_slash(a, pl->slash);
         if (rc == ST_OK)
             rc = ledger_slash_set_state(a->l, pl->slash, LEDGER_SLASH_CANCELED, p->id);
-        cJSON *ev = rc == ST_OK ? gov_proposal_event(a, "SlashCanceled", p->id) : NULL;
+        ledger_ev *ev = rc == ST_OK ? gov_proposal_event(a, "SlashCanceled", p->id) : NULL;
         if (rc == ST_OK && (!ev || !ledger_event_number(ev, "slash", (double)pl->slash)))
             rc = ST_NOMEM;
     }
@@ -519,7 +520,7 @@ int gov_execute(gov_apply *a, gov_param_change *change, uint64_t id)
     }
     if ((rc = gov_savepoint_begin(a->s)) != ST_OK)
         goto out;
-    size_t mark = (size_t)cJSON_GetArraySize(a->r->events);
+    size_t mark = ledger_events_mark(a->r);
     bool set_param = false;
     int applied = apply_payload(a, &p, &pl, &set_param);
     if (applied == ST_DB || applied == ST_NOMEM) {
@@ -530,8 +531,7 @@ int gov_execute(gov_apply *a, gov_param_change *change, uint64_t id)
         goto out;
     if (applied != ST_OK) {
         /* nothing of the payload stays: its events go too */
-        while ((size_t)cJSON_GetArraySize(a->r->events) > mark)
-            cJSON_DeleteItemFromArray(a->r->events, cJSON_GetArraySize(a->r->events) - 1);
+        ledger_events_truncate(a->r, mark);
         if ((rc = set_reason(&p, a->r->err)) != ST_OK)
             goto out;
         a->r->err[0] = 0;
@@ -540,8 +540,8 @@ int gov_execute(gov_apply *a, gov_param_change *change, uint64_t id)
     p.has_next_change = false;
     if ((rc = gov_proposal_update(a->s, &p)) != ST_OK || (rc = return_deposit(a, &p)) != ST_OK)
         goto out;
-    cJSON *ev = gov_proposal_event(a, applied == ST_OK ? "ProposalExecuted" : "ProposalFailed", id);
-    if (!ev || (p.reason && applied != ST_OK && !cJSON_AddStringToObject(ev, "reason", p.reason)))
+    ledger_ev *ev = gov_proposal_event(a, applied == ST_OK ? "ProposalExecuted" : "ProposalFailed", id);
+    if (!ev || (p.reason && applied != ST_OK && !ledger_event_string(ev, "reason", p.reason)))
         rc = ST_NOMEM;
     /* the new value is in force at once (the row is already written in this block): the engine sets it */
     if (rc == ST_OK && set_param) {
@@ -561,22 +561,12 @@ out:
  * ballots, how many there are, and the winning choice (1-based; null without ballots). */
 static int poll_counted_event(gov_apply *a, const gov_proposal *p, const gov_poll_results *r)
 {
-    cJSON *ev = gov_proposal_event(a, "PollCounted", p->id), *scores = NULL;
+    ledger_ev *ev = gov_proposal_event(a, "PollCounted", p->id);
     int winner = gov_poll_results_winner(r);
-    if (!ev || !cJSON_AddStringToObject(ev, "system", gov_poll_system_name(r->system))
-        || !(scores = cJSON_AddArrayToObject(ev, "scores")))
-        return ST_NOMEM;
-    for (unsigned i = 0; i < r->n; i++) {
-        char *text = mpz_get_str(NULL, 10, r->scores[i]);
-        cJSON *item = text ? cJSON_CreateString(text) : NULL;
-        free(text);
-        if (!item || !cJSON_AddItemToArray(scores, item)) {
-            cJSON_Delete(item);
-            return ST_NOMEM;
-        }
-    }
-    if (!ledger_event_amount(ev, "scoresTotal", r->power) || !ledger_event_number(ev, "ballots", (double)r->ballots)
-        || !(winner < 0 ? cJSON_AddNullToObject(ev, "winner") != NULL : ledger_event_number(ev, "winner", winner + 1)))
+    if (!ev || !ledger_event_string(ev, "system", gov_poll_system_name(r->system))
+        || !ledger_event_amounts(ev, "scores", (const mpz_t *)r->scores, r->n)
+        || !ledger_event_amount(ev, "scoresTotal", r->power) || !ledger_event_number(ev, "ballots", (double)r->ballots)
+        || !(winner < 0 ? ledger_event_null(ev, "winner") : ledger_event_number(ev, "winner", winner + 1)))
         return ST_NOMEM;
     return ST_OK;
 }
@@ -592,7 +582,7 @@ int gov_poll_outcome(gov_apply *a, gov_proposal *p)
         quorum = mpz_cmp(p->turnout, needed) >= 0;
     }
     p->has_next_change = false;
-    cJSON *ev;
+    ledger_ev *ev;
     int rc;
     if (quorum) {
         p->state = GOV_SUCCEEDED;
@@ -606,7 +596,7 @@ int gov_poll_outcome(gov_apply *a, gov_proposal *p)
     if ((rc = set_reason(p, "quorum not reached")) == ST_OK)
         rc = settle_deposit(a, p, t ? t->no_quorum_burn_ppm : 0, "gov_no_quorum_burn", burned, NULL);
     ev = rc == ST_OK ? gov_proposal_event(a, "ProposalDefeated", p->id) : NULL;
-    if (rc == ST_OK && (!ev || !cJSON_AddStringToObject(ev, "reason", p->reason) || !ledger_event_amount(ev, "turnout", p->turnout)
+    if (rc == ST_OK && (!ev || !ledger_event_string(ev, "reason", p->reason) || !ledger_event_amount(ev, "turnout", p->turnout)
                         || (mpz_sgn(burned) > 0 && !ledger_event_amount(ev, "burned", burned))))
         rc = ST_NOMEM;
 out:
@@ -629,9 +619,9 @@ static int start_count(gov_apply *a, gov_proposal *p)
     p->state = GOV_COUNTING;
     p->has_next_change = false;
     ledger_hex_encode(hex, hash, 32);
-    cJSON *ev = gov_proposal_event(a, "ProposalCounting", p->id);
+    ledger_ev *ev = gov_proposal_event(a, "ProposalCounting", p->id);
     if (!ev || !ledger_event_number(ev, "ballots", (double)count) || !ledger_event_amount(ev, "turnout", p->turnout)
-        || !cJSON_AddStringToObject(ev, "ballotsHash", hex))
+        || !ledger_event_string(ev, "ballotsHash", hex))
         return ST_NOMEM;
     return ST_OK;
 }
@@ -667,7 +657,7 @@ static int close_vote(gov_apply *a, gov_proposal *p)
     if (t)
         gov_tally_check(p, t, &quorum, &approval);
     int rc = ST_OK;
-    cJSON *ev;
+    ledger_ev *ev;
     if (quorum && approval) {
         p->state = GOV_QUEUED;
         p->has_next_change = true;
@@ -690,7 +680,7 @@ static int close_vote(gov_apply *a, gov_proposal *p)
             rc = settle_deposit(a, p, !quorum && t ? t->no_quorum_burn_ppm : 0, "gov_no_quorum_burn", burned, NULL);
         ev = rc == ST_OK ? gov_proposal_event(a, "ProposalDefeated", p->id) : NULL;
         if (rc == ST_OK
-            && (!ev || !cJSON_AddStringToObject(ev, "reason", why) || !ledger_event_amount(ev, "turnout", p->turnout)
+            && (!ev || !ledger_event_string(ev, "reason", why) || !ledger_event_amount(ev, "turnout", p->turnout)
                 || !ledger_event_amount(ev, "for", p->for_weight) || !ledger_event_amount(ev, "against", p->against_weight)
                 || (mpz_sgn(burned) > 0 && !ledger_event_amount(ev, "burned", burned))))
             rc = ST_NOMEM;
@@ -710,7 +700,7 @@ static int advance_proposal(gov_apply *a, uint64_t id)
         if (p.state == GOV_PENDING) {
             p.state = GOV_ACTIVE;
             p.next_change = p.vote_end;
-            cJSON *ev = gov_proposal_event(a, "ProposalActive", id);
+            ledger_ev *ev = gov_proposal_event(a, "ProposalActive", id);
             if (!ev || !ledger_event_number(ev, "voteEnd", (double)p.vote_end))
                 rc = ST_NOMEM;
         } else if (p.state == GOV_ACTIVE) {

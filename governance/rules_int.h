@@ -11,7 +11,7 @@
 
 /* Appends a proposal's event {"type": type, "proposal": id} to the receipt.
  * Returns: the event to fill (owned by the receipt), or NULL on OOM. */
-cJSON *gov_proposal_event(gov_apply *a, const char *type, uint64_t id) NONNULL(1, 2);
+ledger_ev *gov_proposal_event(gov_apply *a, const char *type, uint64_t id) NONNULL(1, 2);
 /* Reads proposal id into p (initialized by the caller).
  * Returns: ST_OK; ST_NOTFOUND with "no proposal N" in the receipt; ST_DB. */
 int gov_load_proposal(gov_apply *a, uint64_t id, gov_proposal *p) WARN_UNUSED NONNULL(1, 3);

@@ -17,27 +17,17 @@
 static int counted_event(gov_apply *a, const gov_poll_row *row, const gov_secret_count *c, mpz_t *scores,
                          const mpz_t total)
 {
-    cJSON *ev = gov_proposal_event(a, "PollCounted", c->proposal), *arr = NULL;
+    ledger_ev *ev = gov_proposal_event(a, "PollCounted", c->proposal);
     char hash[67];
     ledger_hex_encode(hash, c->ballots_hash, 32);
     int winner = c->valid ? (int)gov_poll_winner((const mpz_t *)scores, row->n) : -1;
-    if (!ev || !cJSON_AddStringToObject(ev, "system", gov_poll_system_name((enum gov_poll_system)row->system))
-        || !(arr = cJSON_AddArrayToObject(ev, "scores")))
-        return ST_NOMEM;
-    for (unsigned i = 0; i < row->n; i++) {
-        char *text = mpz_get_str(NULL, 10, scores[i]);
-        cJSON *item = text ? cJSON_CreateString(text) : NULL;
-        free(text);
-        if (!item || !cJSON_AddItemToArray(arr, item)) {
-            cJSON_Delete(item);
-            return ST_NOMEM;
-        }
-    }
-    if (!ledger_event_amount(ev, "scoresTotal", total) || !cJSON_AddNumberToObject(ev, "ballots", c->count)
-        || !(winner < 0 ? cJSON_AddNullToObject(ev, "winner") : cJSON_AddNumberToObject(ev, "winner", winner + 1))
-        || !cJSON_AddTrueToObject(ev, "secret") || !cJSON_AddNumberToObject(ev, "valid", c->valid)
-        || !cJSON_AddNumberToObject(ev, "invalid", c->invalid) || !ledger_event_address(ev, "enclave", c->enclave)
-        || !cJSON_AddStringToObject(ev, "ballotsHash", hash))
+    if (!ev || !ledger_event_string(ev, "system", gov_poll_system_name((enum gov_poll_system)row->system))
+        || !ledger_event_amounts(ev, "scores", (const mpz_t *)scores, row->n)
+        || !ledger_event_amount(ev, "scoresTotal", total) || !ledger_event_number(ev, "ballots", c->count)
+        || !(winner < 0 ? ledger_event_null(ev, "winner") : ledger_event_number(ev, "winner", winner + 1))
+        || !ledger_event_bool(ev, "secret", true) || !ledger_event_number(ev, "valid", c->valid)
+        || !ledger_event_number(ev, "invalid", c->invalid) || !ledger_event_address(ev, "enclave", c->enclave)
+        || !ledger_event_string(ev, "ballotsHash", hash))
         return ST_NOMEM;
     return ST_OK;
 }

@@ -189,16 +189,16 @@ static int cast_event(gov_apply *a, const cast_msg *m, const gov_vote *v, bool c
         ledger_sha256(hash, v->ciphertext, v->ciphertext_len);
         ledger_hex_encode(hex, hash, 32);
     }
-    cJSON *ev = gov_proposal_event(a, types[m->kind][changed], v->proposal);
+    ledger_ev *ev = gov_proposal_event(a, types[m->kind][changed], v->proposal);
     bool ok = ev && ledger_event_address(ev, "voter", v->voter)
-              && (m->kind == CAST_VOTE ? cJSON_AddStringToObject(ev, "support", sides[v->support]) != NULL
-                  : m->kind == CAST_BALLOT ? cJSON_AddStringToObject(ev, "choice", v->choice) != NULL : true)
+              && (m->kind == CAST_VOTE ? ledger_event_string(ev, "support", sides[v->support])
+                  : m->kind == CAST_BALLOT ? ledger_event_string(ev, "choice", v->choice) : true)
               && ledger_event_number(ev, "conviction", v->conviction) && ledger_event_amount(ev, "power", v->power)
               && ledger_event_amount(ev, "weight", v->weight) && ledger_event_amount(ev, "delegatedPower", v->delegated_power)
               && ledger_event_amount(ev, "delegatedWeight", v->delegated_weight)
               && (!until || ledger_event_number(ev, "lockedUntil", (double)until))
               && (!overrode || ledger_event_address(ev, "overrides", delegate))
-              && (m->kind != CAST_SECRET || cJSON_AddStringToObject(ev, "ciphertextHash", hex));
+              && (m->kind != CAST_SECRET || ledger_event_string(ev, "ciphertextHash", hex));
     return ok ? ST_OK : ST_NOMEM;
 }
 

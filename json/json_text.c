@@ -87,10 +87,7 @@ void json_text_put(struct json_text *t, const char *bytes, size_t n)
     put(t, bytes, n);
 }
 
-/* The JSON string of s (NULL: ""), escaped as cJSON escapes: the two-character escapes for '"',
- * '\\', '\b', '\f', '\n', '\r' and '\t', \u00xx for the other control characters, every other byte
- * as it is. */
-static void put_string(struct json_text *t, const char *s)
+void json_text_put_string(struct json_text *t, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     /* the bytes an escape adds for each character: 1 for a two-character escape, 5 for \u00xx */
@@ -144,8 +141,7 @@ static bool same_double(double a, double b)
     return fabs(a - b) <= most * DBL_EPSILON;
 }
 
-/* d as cJSON prints it (see the file's top). */
-static void put_number(struct json_text *t, double d)
+void json_text_put_number(struct json_text *t, double d)
 {
     char buf[32];
     int len;
@@ -187,8 +183,8 @@ void json_text_print(struct json_text *t, const cJSON *item)
     case cJSON_NULL: put(t, "null", 4); return;
     case cJSON_False: put(t, "false", 5); return;
     case cJSON_True: put(t, "true", 4); return;
-    case cJSON_Number: put_number(t, item->valuedouble); return;
-    case cJSON_String: put_string(t, item->valuestring); return;
+    case cJSON_Number: json_text_put_number(t, item->valuedouble); return;
+    case cJSON_String: json_text_put_string(t, item->valuestring); return;
     case cJSON_Raw:
         if (!item->valuestring)
             t->failed = true;
@@ -207,7 +203,7 @@ void json_text_print(struct json_text *t, const cJSON *item)
     case cJSON_Object:
         put(t, "{", 1);
         for (child = item->child; child && !t->failed; child = child->next) {
-            put_string(t, child->string);
+            json_text_put_string(t, child->string);
             put(t, ":", 1);
             json_text_print(t, child);
             if (child->next)

@@ -35,6 +35,12 @@ void json_text_release(struct json_text *t, size_t keep_max) JSON_TEXT_NONNULL(1
 void json_text_clear(struct json_text *t) JSON_TEXT_NONNULL(1);
 /* Appends n bytes to t. */
 void json_text_put(struct json_text *t, const char *bytes, size_t n) JSON_TEXT_NONNULL(1, 2);
+/* Appends the JSON string of s (NULL: ""), escaped as cJSON escapes: the two-character escapes for
+ * '"', '\\', '\b', '\f', '\n', '\r' and '\t', \u00xx for the other control characters, every other
+ * byte as it is. */
+void json_text_put_string(struct json_text *t, const char *s) JSON_TEXT_NONNULL(1);
+/* Appends d as cJSON prints a number (see json_text_print). */
+void json_text_put_number(struct json_text *t, double d) JSON_TEXT_NONNULL(1);
 /* Appends item's JSON text to t: exactly what cJSON_PrintUnformatted(item) returns (where it returns
  * NULL for a tree it cannot print, t fails). Numbers: an integer below 10^15 in magnitude is written
  * as its digits, without cJSON's printf and the scanf round trip it makes for every number; any

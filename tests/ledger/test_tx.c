@@ -473,68 +473,97 @@ Test(ledger_tx, serializes_texts_past_its_first_buffer)
     }
 }
 
-/* An event's numbers (ledger_event_number) print as cJSON prints them, on both sides of 10^15. */
-Test(ledger_tx, event_numbers_print_as_cjson_prints_them)
+/* The events' text (ledger_events_take) is byte for byte what cJSON_PrintUnformatted prints of the
+ * same events built as a tree: every kind of member, keys and strings that need each escape, numbers
+ * on both sides of what %1.15g holds (NaN and infinities as null), arrays of amounts, a text past the
+ * first buffer; events dropped after a mark go without a trace; no events print as []. */
+Test(ledger_tx, events_are_written_as_cjson_prints_them)
 {
-    static const double values[] = { 0, -0.0, 1, 42, 4294967295.0, 999999999999999, 1e15, 9007199254740993.0,
-                                      -7, 1.5, 1e300 };
-    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
-        cJSON *fast = cJSON_CreateObject(), *slow = cJSON_CreateObject();
-        cr_assert(fast && slow && ledger_event_number(fast, "n", values[i]) && cJSON_AddNumberToObject(slow, "n", values[i]),
-                  "out of memory");
-        char *a = cJSON_PrintUnformatted(fast), *b = cJSON_PrintUnformatted(slow);
-        cr_assert_str_eq(a, b, "%g prints as %s, cJSON prints %s", values[i], a, b);
-        cJSON_free(a);
-        cJSON_free(b);
-        cJSON_Delete(fast);
-        cJSON_Delete(slow);
-    }
-}
-
-/* Checks that ledger_events_print prints tree as cJSON_PrintUnformatted does (NULL for NULL). */
-static void expect_printed_as_cjson(const cJSON *tree, const char *what)
-{
-    char *fast = ledger_events_print(tree), *slow = cJSON_PrintUnformatted(tree);
-    if (!slow)
-        cr_assert_null(fast, "%s: cJSON prints nothing, nor must it", what);
-    else
-        cr_assert(fast && strcmp(fast, slow) == 0, "%s: printed %s, cJSON prints %s", what, fast ? fast : "NULL", slow);
-    free(fast);
-    cJSON_free(slow);
-}
-
-/* The events' text (ledger_events_print) is byte for byte cJSON's: every kind of value, strings that
- * need each escape, numbers on both sides of what %1.15g holds, and a text past the first buffer. */
-Test(ledger_tx, events_print_as_cjson_prints_them)
-{
-    static const char *const texts[] = {
-        "[]", "{}", "[[],{},[[]]]", "[true,false,null]",
-        "[{\"type\":\"Transfer\",\"from\":\"0xAbC\",\"amount\":\"12\"},{\"type\":\"Fee\"}]",
-        "[\"quote \\\" backslash \\\\ slash \\/ \\b\\f\\n\\r\\t \\u0001\\u001f\\u000b \\u007f é ✓ 😀\"]",
-        "[0,-0,1,-7,42,4294967295,999999999999999,1e15,9007199254740993,1.5,-2.25,0.1,1e-7,1e300,-1e-300,123456789.123456789]",
-        "{\"\\u0002key\\\"\":{\"nested\":[1,[2,[3]]]},\"\":\"\"}",
-    };
-    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-        cJSON *tree = cJSON_Parse(texts[i]);
-        cr_assert_not_null(tree, "parses %s", texts[i]);
-        expect_printed_as_cjson(tree, texts[i]);
-        cJSON_Delete(tree);
-    }
-    ledger_receipt r = { .events = cJSON_CreateArray() };
+    static const double numbers[] = { 0, -0.0, 1, 42, 4294967295.0, 999999999999999, 1e15, 9007199254740993.0,
+                                      -7, 1.5, -2.25, 0.1, 1e-7, 1e300, -1e-300, 123456789.123456789, NAN, -INFINITY };
+    static const char *const keys[] = { "n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9", "n10", "n11",
+                                        "n12", "n13", "n14", "n15", "n16", "n17" };
+    static const char escapes[] = "quote \" backslash \\ slash / \b\f\n\r\t \x01\x1f\x0b \x7f \xc3\xa9 \xe2\x9c\x93";
     char long_text[3000];
     for (size_t i = 0; i < sizeof long_text - 1; i++)
         long_text[i] = (char)(i % 7 == 0 ? '\n' : 'a' + i % 26);
     long_text[sizeof long_text - 1] = '\0';
-    cJSON *ev = r.events ? ledger_event(&r, "Long") : NULL;
-    cr_assert(ev && cJSON_AddStringToObject(ev, "text", long_text) && ledger_event_number(ev, "n", 7)
-              && cJSON_AddNumberToObject(ev, "nan", NAN) && cJSON_AddNumberToObject(ev, "inf", -INFINITY)
-              && cJSON_AddRawToObject(ev, "raw", "{\"as\":\"is\"}"), "out of memory");
-    expect_printed_as_cjson(r.events, "an event past the first buffer");
-    cJSON *raw = cJSON_GetObjectItemCaseSensitive(ev, "raw");
-    cJSON_free(raw->valuestring);
-    raw->valuestring = NULL;
-    expect_printed_as_cjson(r.events, "a raw item without text");
-    cJSON_Delete(r.events);
+    uint8_t addr[20];
+    for (int i = 0; i < 20; i++)
+        addr[i] = (uint8_t)(0x11 * i);
+    char addr_text[LEDGER_ADDR_STRLEN];
+    ledger_addr_format(addr_text, addr);
+    mpz_t amounts[3];
+    mpz_init_set_ui(amounts[0], 0);
+    mpz_init_set_str(amounts[1], "115792089237316195423570985008687907853269984665640564039457584007913129639935", 10);
+    mpz_init_set_str(amounts[2], "1000000000000000000000000000000000000000000000000000000000000000000000000000000000", 10);
+
+    ledger_receipt r = { 0 };
+    cJSON *tree = cJSON_CreateArray(), *ev = cJSON_CreateObject(), *scores = cJSON_CreateArray();
+    cr_assert(tree && ev && scores, "memory");
+    char *empty = ledger_events_take(&r);
+    cr_assert_str_eq(empty, "[]", "no events");
+    free(empty);
+
+    ledger_ev *w = ledger_event(&r, "Kinds");
+    cr_assert(w && ledger_event_address(w, "from", addr) && ledger_event_amount(w, "amount", amounts[1])
+                  && ledger_event_string(w, escapes, escapes) && ledger_event_bool(w, "yes", true)
+                  && ledger_event_bool(w, "no", false) && ledger_event_null(w, "none")
+                  && ledger_event_amounts(w, "scores", (const mpz_t *)amounts, 3) && ledger_event_amounts(w, "nothing", NULL, 0),
+              "written");
+    cJSON_AddStringToObject(ev, "type", "Kinds");
+    cJSON_AddStringToObject(ev, "from", addr_text);
+    cJSON_AddStringToObject(ev, "amount", "115792089237316195423570985008687907853269984665640564039457584007913129639935");
+    cJSON_AddStringToObject(ev, escapes, escapes);
+    cJSON_AddTrueToObject(ev, "yes");
+    cJSON_AddFalseToObject(ev, "no");
+    cJSON_AddNullToObject(ev, "none");
+    for (int i = 0; i < 3; i++) {
+        char *text = mpz_get_str(NULL, 10, amounts[i]);
+        cJSON_AddItemToArray(scores, cJSON_CreateString(text));
+        free(text);
+    }
+    cJSON_AddItemToObject(ev, "scores", scores);
+    cJSON_AddArrayToObject(ev, "nothing");
+    cJSON_AddItemToArray(tree, ev);
+
+    w = ledger_event(&r, "Numbers");
+    ev = cJSON_CreateObject();
+    cJSON_AddStringToObject(ev, "type", "Numbers");
+    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
+        cr_assert(w && ledger_event_number(w, keys[i], numbers[i]), "number %zu", i);
+        cJSON_AddNumberToObject(ev, keys[i], numbers[i]);
+    }
+    cJSON_AddItemToArray(tree, ev);
+
+    size_t mark = ledger_events_mark(&r);
+    w = ledger_event(&r, "Dropped");
+    cr_assert(w && ledger_event_string(w, "text", "gone"), "written");
+    ledger_events_truncate(&r, mark);
+
+    w = ledger_event(&r, "Long");
+    cr_assert(w && ledger_event_string(w, "text", long_text) && ledger_event_number(w, "n", 7), "written");
+    ev = cJSON_CreateObject();
+    cJSON_AddStringToObject(ev, "type", "Long");
+    cJSON_AddStringToObject(ev, "text", long_text);
+    cJSON_AddNumberToObject(ev, "n", 7);
+    cJSON_AddItemToArray(tree, ev);
+    cJSON_AddItemToArray(tree, cJSON_CreateObject());
+    cJSON_AddStringToObject(cJSON_GetArrayItem(tree, 3), "type", "Bare");
+    cr_assert_not_null(ledger_event(&r, "Bare"), "an event of its type alone");
+
+    char *written = ledger_events_take(&r), *printed = cJSON_PrintUnformatted(tree);
+    cr_assert(written && printed, "memory");
+    cr_assert_str_eq(written, printed, "written as cJSON prints");
+    char *again = ledger_events_take(&r);
+    cr_assert_str_eq(again, "[]", "taking the text empties the events");
+    free(again);
+    free(written);
+    cJSON_free(printed);
+    cJSON_Delete(tree);
+    ledger_receipt_clear(&r);
+    for (int i = 0; i < 3; i++)
+        mpz_clear(amounts[i]);
 }
 
 Test(ledger_tx, writes_canonical_json)
