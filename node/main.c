@@ -29,7 +29,7 @@
 static const char usage[] =
     "usage: conclaved [--dev] [--datadir DIR] [--genesis FILE] [--rpc-bind HOST:PORT] [--allow-public-dev]\n"
     "                 [--rpc-connections-per-address N] [--rpc-cors ORIGIN[,ORIGIN]...]\n"
-    "                 [--verify-threads N]\n"
+    "                 [--verify-threads N] [--verify-unpinned]\n"
     "                 [--clock wall|manual] [--enclave PATH | --no-enclave] [--enclave-info]\n"
     "                 [--handover-enclave PATH]\n"
     "\n"
@@ -54,7 +54,9 @@ static const char usage[] =
     "                        methods never answer a call from another origin\n"
     "  --verify-threads N    threads that decode transactions and recover their signatures off the\n"
     "                        event loop, at nice 19 below it, 1 to 256 (default: the number of\n"
-    "                        online CPUs)\n"
+    "                        online CPUs), each pinned to one of the CPUs conclaved may use\n"
+    "  --verify-unpinned     leaves those threads' CPUs to the kernel: for a machine whose other\n"
+    "                        busy processes would hold back a thread pinned to their CPU\n"
     "  --clock wall|manual   time source (default: wall; manual with --dev, moved by admin_advanceTime)\n"
     "  --enclave PATH        the conclave-enclave program that settles epochs (default: the one next\n"
     "                        to conclaved); its platform secret and sealed key live in DIR\n"
@@ -88,6 +90,7 @@ struct options {
     unsigned per_address;           /* --rpc-connections-per-address, 0: the default */
     const char *cors;               /* --rpc-cors, or NULL */
     unsigned verify_threads;        /* --verify-threads, 0: the default */
+    bool verify_unpinned;           /* --verify-unpinned */
 };
 
 static int parse_options(struct options *o, int argc, char **argv)
@@ -102,6 +105,7 @@ static int parse_options(struct options *o, int argc, char **argv)
         { "rpc-connections-per-address", required_argument, NULL, 'a' },
         { "rpc-cors", required_argument, NULL, 'C' },
         { "verify-threads", required_argument, NULL, 't' },
+        { "verify-unpinned", no_argument, NULL, 'u' },
         { "handover-enclave", required_argument, NULL, 'H' },
         { NULL, 0, NULL, 0 },
     };
@@ -120,6 +124,7 @@ static int parse_options(struct options *o, int argc, char **argv)
         case 'i': o->enclave_info = true; break;
         case 'P': o->allow_public_dev = true; break;
         case 'C': o->cors = optarg; break;
+        case 'u': o->verify_unpinned = true; break;
         case 'a': {
             char *end;
             unsigned long n = strtoul(optarg, &end, 10);
@@ -508,7 +513,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "conclaved: cannot set up the event loop\n");
         goto out;
     }
-    pool = verify_pool_new(n.base, o.verify_threads ? o.verify_threads : verify_pool_default_threads());
+    pool = verify_pool_new(n.base, o.verify_threads ? o.verify_threads : verify_pool_default_threads(),
+                           !o.verify_unpinned);
     if (!pool) {
         fprintf(stderr, "conclaved: cannot start the signature verification threads\n");
         goto out;

@@ -25,11 +25,14 @@ typedef void (*verify_pool_done_fn)(void *arg);
 /* The default number of threads: the online CPUs, at least 1. */
 unsigned verify_pool_default_threads(void);
 
-/* Starts threads workers (1 to VERIFY_POOL_MAX_THREADS) whose results come back on base's loop.
+/* Starts threads workers (1 to VERIFY_POOL_MAX_THREADS) whose results come back on base's loop;
+ * pinned: each worker is pinned to one CPU, the i-th to the i-th the process may use (around again
+ * past the last), so that the kernel cannot stack them on one CPU while another idles (on a machine
+ * other busy processes share, a worker pinned to a busy CPU holds back the results behind its job).
  * Returns: the pool, or NULL when out of memory or when a thread or the wake-up descriptor cannot be
  * made (nothing is left running then). */
 #define VERIFY_POOL_MAX_THREADS 256u
-verify_pool *verify_pool_new(struct event_base *base, unsigned threads) NONNULL(1);
+verify_pool *verify_pool_new(struct event_base *base, unsigned threads, bool pinned) NONNULL(1);
 
 /* Queues a job. Loop thread only. arg is owned by the job until done(arg) has run.
  * Returns: ST_OK, or ST_NOMEM (nothing queued: arg is still the caller's). */

@@ -5,7 +5,9 @@
  * what is queued, in order (whatever a gate holds back); a thread count outside 1 to 256 is
  * refused; a gate holds back the job it refuses and every later one until verify_pool_resume; and
  * the jobs one done submits come back as a group of their own; a turn hands back about 100
- * results, whole groups, and wakes the loop again for the rest. */
+ * results, whole groups, and wakes the loop again for the rest; pinned workers each run on one CPU
+ * the process may use, two workers on two CPUs, and unpinned ones on all of them. */
+#define _GNU_SOURCE /* pthread_getaffinity_np, sched_getaffinity, CPU_COUNT */
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <sched.h>
@@ -111,7 +113,7 @@ static void feed(evutil_socket_t fd, short what, void *arg)
 Test(node_verify_pool, jobs_of_uneven_length_come_back_in_submission_order_on_the_loop, .timeout = 60)
 {
     struct run *r = run_new(JOBS);
-    verify_pool *p = verify_pool_new(r->base, 4);
+    verify_pool *p = verify_pool_new(r->base, 4, false);
     cr_assert_not_null(p, "pool");
     struct feeder f = { .pool = p, .run = r };
     f.ev = event_new(r->base, -1, 0, feed, &f);
@@ -128,7 +130,7 @@ Test(node_verify_pool, jobs_of_uneven_length_come_back_in_submission_order_on_th
 Test(node_verify_pool, the_jobs_of_one_turn_come_back_together, .timeout = 60)
 {
     struct run *r = run_new(JOBS);
-    verify_pool *p = verify_pool_new(r->base, 4);
+    verify_pool *p = verify_pool_new(r->base, 4, false);
     cr_assert_not_null(p, "pool");
     for (unsigned i = 0; i < JOBS; i++)
         submit(p, r, i);
@@ -144,8 +146,8 @@ Test(node_verify_pool, a_thread_count_outside_1_to_256_is_refused)
 {
     struct event_base *base = event_base_new();
     cr_assert_not_null(base, "event base");
-    cr_assert_null(verify_pool_new(base, 0), "no threads");
-    cr_assert_null(verify_pool_new(base, VERIFY_POOL_MAX_THREADS + 1), "too many");
+    cr_assert_null(verify_pool_new(base, 0, false), "no threads");
+    cr_assert_null(verify_pool_new(base, VERIFY_POOL_MAX_THREADS + 1, false), "too many");
     cr_assert_geq(verify_pool_default_threads(), 1, "at least one by default");
     verify_pool_free(NULL);
     event_base_free(base);
@@ -184,7 +186,7 @@ static bool below_gate(void *ctx, verify_pool_done_fn fn, void *arg)
 Test(node_verify_pool, freeing_finishes_what_is_queued_in_order_whatever_a_gate_holds_back)
 {
     struct run *r = run_new(JOBS);
-    verify_pool *p = verify_pool_new(r->base, 2);
+    verify_pool *p = verify_pool_new(r->base, 2, false);
     cr_assert_not_null(p, "pool");
     gate_below = 0;
     verify_pool_set_gate(p, below_gate, count_ran, NULL);
@@ -199,7 +201,7 @@ Test(node_verify_pool, a_gate_holds_back_a_job_and_every_later_one_until_resumed
 {
     enum { N = 40 };
     struct run *r = run_new(N);
-    verify_pool *p = verify_pool_new(r->base, 4);
+    verify_pool *p = verify_pool_new(r->base, 4, false);
     cr_assert_not_null(p, "pool");
     gate_below = N / 2;
     gate_asked = 0;
@@ -238,7 +240,7 @@ Test(node_verify_pool, a_backlog_comes_back_in_slices_of_whole_groups_a_turn, .t
 {
     enum { GROUP = 60, GROUPS = 3 };
     struct run *r = run_new(GROUP * GROUPS);
-    verify_pool *p = verify_pool_new(r->base, 2);
+    verify_pool *p = verify_pool_new(r->base, 2, false);
     cr_assert_not_null(p, "pool");
     atomic_store(&gate_open, false);
     for (unsigned g = 0; g < GROUPS; g++) {
@@ -293,7 +295,7 @@ static void chain_submit(verify_pool *p, struct run *r, unsigned index, verify_p
 Test(node_verify_pool, the_jobs_a_done_submits_come_back_as_a_group_of_their_own, .timeout = 20)
 {
     struct run *r = run_new(4);
-    chain_pool = verify_pool_new(r->base, 2);
+    chain_pool = verify_pool_new(r->base, 2, false);
     cr_assert_not_null(chain_pool, "pool");
     atomic_store(&gate_open, false);
     chain_submit(chain_pool, r, 0, work);
@@ -303,4 +305,68 @@ Test(node_verify_pool, the_jobs_a_done_submits_come_back_as_a_group_of_their_own
     cr_assert(r->order[2] == 2 && r->order[3] == 3, "in order");
     verify_pool_free(chain_pool);
     run_free(r);
+}
+
+/* Two jobs that wait for each other at a barrier, so that each of a pool's two workers runs one,
+ * and note the CPUs their worker may run on. */
+struct placed {
+    pthread_barrier_t *both;
+    cpu_set_t cpus;
+    bool noted;
+    unsigned *dones;
+    struct event_base *base;
+};
+
+static void note_cpus(void *arg)
+{
+    struct placed *pl = arg;
+    pthread_barrier_wait(pl->both);
+    pl->noted = pthread_getaffinity_np(pthread_self(), sizeof pl->cpus, &pl->cpus) == 0;
+}
+
+static void placed_done(void *arg)
+{
+    struct placed *pl = arg;
+    if (++*pl->dones == 2)
+        event_base_loopbreak(pl->base);
+}
+
+/* Runs the two jobs on a pool of two workers, pinned or not; out: the CPUs each worker may use. */
+static void place_two(bool pinned, struct placed pl[2])
+{
+    struct event_base *base = event_base_new();
+    cr_assert_not_null(base, "event base");
+    pthread_barrier_t both;
+    cr_assert_eq(pthread_barrier_init(&both, NULL, 2), 0, "barrier");
+    unsigned dones = 0;
+    verify_pool *p = verify_pool_new(base, 2, pinned);
+    cr_assert_not_null(p, "pool");
+    for (int i = 0; i < 2; i++) {
+        pl[i] = (struct placed){ .both = &both, .dones = &dones, .base = base };
+        cr_assert_eq(verify_pool_submit(p, note_cpus, placed_done, &pl[i]), ST_OK, "job %d", i);
+    }
+    event_base_dispatch(base);
+    verify_pool_free(p);
+    pthread_barrier_destroy(&both);
+    event_base_free(base);
+    cr_assert(pl[0].noted && pl[1].noted, "each worker noted its CPUs");
+}
+
+Test(node_verify_pool, pinned_workers_each_run_on_one_cpu_of_their_own, .timeout = 30)
+{
+    cpu_set_t allowed;
+    cr_assert_eq(sched_getaffinity(0, sizeof allowed, &allowed), 0, "the process's CPUs");
+    struct placed pl[2];
+    place_two(true, pl);
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(CPU_COUNT(&pl[i].cpus), 1, "worker %d pinned to one CPU", i);
+        cpu_set_t within;
+        CPU_AND(&within, &pl[i].cpus, &allowed);
+        cr_assert_eq(CPU_COUNT(&within), 1, "worker %d on a CPU the process may use", i);
+    }
+    if (CPU_COUNT(&allowed) >= 2)
+        cr_assert(!CPU_EQUAL(&pl[0].cpus, &pl[1].cpus), "the two workers on two CPUs");
+    place_two(false, pl);
+    for (int i = 0; i < 2; i++)
+        cr_assert(CPU_EQUAL(&pl[i].cpus, &allowed), "unpinned, worker %d may use every CPU the process may", i);
 }
