@@ -14,7 +14,7 @@
  * nice 19, each pinned to a CPU of its own when asked (the i-th worker to the i-th CPU the process
  * may use, around again past the last): left to it, Linux's wake-up placement put both workers of
  * a 2-CPU machine on one CPU, the second waiting there while the other CPU idled (a sched_switch
- * trace of bench_gov: 8-11 % of both CPUs idle in its batched votes, 2-7 % pinned).
+ * trace of bench_gov: ~9 % of both CPUs idle in its first votes, ~4 % pinned).
  * Workers block every signal: the loop thread keeps receiving them. */
 #include "node/verify_pool.h"
 
