@@ -558,8 +558,8 @@ static int write_vote(gov_store *s, enum gov_stmt_id id, const char *sql, const 
 
 int gov_vote_put(gov_store *s, const gov_vote *v)
 {
-    /* a vote put over one already there is updated in place, as INSERT OR REPLACE would delete the
-     * row and insert it again */
+    /* a vote put over one already there is updated in place (INSERT OR REPLACE would delete the row
+     * and insert it again) */
     static const char sql[] =
         "INSERT INTO votes (proposal, voter, support, conviction, power, weight, delegated_power, delegated_weight,"
         " choice, ciphertext) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"

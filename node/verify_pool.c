@@ -71,7 +71,7 @@ struct verify_pool {
     pthread_t *threads;
     bool pinned;                     /* each worker pinned to one of cpus */
     cpu_set_t cpus;                  /* the CPUs the process may use, when pinned */
-    unsigned started;                /* under lock: workers that took their CPU */
+    unsigned pinned_workers;         /* under lock: workers that took their CPU */
 };
 
 unsigned verify_pool_default_threads(void)
@@ -127,7 +127,7 @@ static void *worker_main(void *arg)
     (void)setpriority(PRIO_PROCESS, (id_t)gettid(), VERIFY_NICE);
     pthread_mutex_lock(&p->lock);
     if (p->pinned)
-        pin_to(&p->cpus, p->started++);
+        pin_to(&p->cpus, p->pinned_workers++);
     for (;;) {
         while (!p->stopping && !p->unclaimed)
             pthread_cond_wait(&p->work_ready, &p->lock);
