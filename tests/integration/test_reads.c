@@ -401,6 +401,30 @@ Test(integration_reads, votes_by_an_address_list_newest_proposal_first)
     cJSON_Delete(resp);
 }
 
+/* A vote that locks nothing (conviction 0, or changed to it from a vote that locked) is listed among
+ * an address's votes all the same: each vote keeps its row in vote_locks, locking nothing then. */
+Test(integration_reads, votes_that_lock_nothing_are_listed_too)
+{
+    th_send_done(node, 0, "PoolCreate", "{\"commissionPpm\":\"0\",\"capacity\":\"1000000" TOKEN "\"}");
+    th_send_done(node, 0, "Contribute", "{\"pool\":\"1\",\"amount\":\"200" TOKEN "\"}");
+    th_send_done(node, 1, "Contribute", "{\"pool\":\"1\",\"amount\":\"300" TOKEN "\"}");
+    unsigned a = propose_text(), b = propose_text();
+    th_node_advance(node, 3600); /* the voting delay */
+    th_send_done(node, 1, "Vote", "{\"proposal\":\"%u\",\"support\":\"1\",\"conviction\":\"0\"}", a);
+    th_send_done(node, 1, "Vote", "{\"proposal\":\"%u\",\"support\":\"1\",\"conviction\":\"2\"}", b);
+    th_send_done(node, 1, "Vote", "{\"proposal\":\"%u\",\"support\":\"0\",\"conviction\":\"0\"}", b);
+    cJSON *resp = th_callf(node, "gov_listVotesBy", "{\"voter\":\"%s\"}", th_addr(1));
+    const cJSON *votes = member(th_result(resp), "votes");
+    cr_assert(cJSON_GetArraySize(votes) == 2 && th_num(cJSON_GetArrayItem(votes, 0), "proposal") == b
+                  && th_num(cJSON_GetArrayItem(votes, 1), "proposal") == a,
+              "both votes, newest first: %s", cJSON_PrintUnformatted(votes));
+    cJSON_Delete(resp);
+    resp = th_callf(node, "gov_getLocks", "{\"address\":\"%s\"}", th_addr(1));
+    cr_assert_eq(cJSON_GetArraySize(member(th_result(resp), "locks")), 0, "and neither locks anything: %s",
+                 cJSON_PrintUnformatted(th_result(resp)));
+    cJSON_Delete(resp);
+}
+
 Test(integration_reads, pool_rewards_per_epoch_match_the_settlement_and_give_the_stated_apr)
 {
     th_send_done(node, 0, "PoolCreate", "{\"commissionPpm\":\"100000\",\"capacity\":\"1000000" TOKEN "\"}");
